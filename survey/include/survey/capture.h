@@ -1,0 +1,109 @@
+/*
+ * capture.h - turning fix epochs into boundary points and walk vertices.
+ *
+ * Pure logic: no I/O, no clock reads (the caller passes the monotonic time), no allocation.
+ * The same code runs under the CLI's loop, the app's event loop and the unit tests.
+ *
+ * Averaging: a point is done when it has N accepted epochs AND spans at least T seconds,
+ * measured by the fixes' own timestamps where they have them (so a replayed log behaves as in
+ * the field), else by arrival time. Every epoch is gated: stale (older than 2 s on the
+ * tablet's clock), duplicate (same receiver time as the last one) or below the accepted grade
+ * is dropped and counted, never fails the point.
+ *
+ * Walking: a vertex every M metres from the last kept one, each gated the same way; a vertex
+ * that no walking speed explains (distance / time above max_speed) is marked as a jump.
+ */
+#ifndef SURVEY_CAPTURE_H
+#define SURVEY_CAPTURE_H
+
+#include "gnss.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What happened to one epoch. */
+typedef enum sv_epoch_verdict {
+    SV_EPOCH_ACCEPTED = 0,
+    SV_EPOCH_NO_FIX,        /* mode < 2 */
+    SV_EPOCH_LOW_GRADE,     /* below the accepted grade */
+    SV_EPOCH_STALE,         /* arrived more than SV_STALE_MS before now */
+    SV_EPOCH_DUPLICATE,     /* same receiver time as the previous epoch */
+    SV_EPOCH_BAD            /* NaN or out-of-range coordinates */
+} sv_epoch_verdict;
+
+const char *sv_epoch_verdict_name(sv_epoch_verdict v);
+
+/* Gate one epoch (shared by averaging and walking). last_time is the receiver time of the
+ * previous epoch seen (NaN if none). */
+sv_epoch_verdict sv_gate(const sv_fix *f, sv_grade accept, int64_t now_ms, double last_time);
+
+typedef struct sv_avg_opts {
+    int epochs;             /* N, >= 1 */
+    double min_seconds;     /* T, >= 0 */
+    sv_grade accept;        /* minimum grade */
+} sv_avg_opts;
+
+/* Defaults from the field practice: 10 epochs, 10 s, RTK fixed. */
+sv_avg_opts sv_avg_defaults(void);
+
+#define SV_AVG_MAX 4096 /* epochs kept for the spread; beyond this only the sums grow */
+
+/* Averaging state; a value type, initialise with sv_avg_start. */
+typedef struct sv_averager {
+    sv_avg_opts opts;
+    int n;
+    int dropped;
+    int stale_seen;
+    double last_time;       /* receiver time of the last epoch seen */
+    double t_first, t_last; /* time basis of first/last accepted epoch, s */
+    double lat0, lon0;      /* first accepted position: local origin for the spread */
+    double sum_e, sum_n, sum_u, sq_e, sq_n, sq_u; /* metres from the origin */
+    int n_h;                /* epochs with a height */
+    sv_fix last;            /* last accepted epoch */
+    sv_grade worst;
+    sv_epoch_verdict last_verdict;
+} sv_averager;
+
+void sv_avg_start(sv_averager *a, const sv_avg_opts *opts);
+/* Feed one epoch; returns its verdict. */
+sv_epoch_verdict sv_avg_feed(sv_averager *a, const sv_fix *f, int64_t now_ms);
+/* 1 when N epochs and T seconds are reached. */
+int sv_avg_done(const sv_averager *a);
+/* Seconds covered so far by accepted epochs. */
+double sv_avg_seconds(const sv_averager *a);
+/* Fill the position, height and quality of p from the averaged epochs (n >= 1).
+ * Returns SV_OK or SV_EAGAIN when nothing was accepted yet. */
+int sv_avg_result(const sv_averager *a, sv_bpoint *p);
+/* One line saying what is still missing, e.g. "4/10 epochs, 3.0/10 s; last epoch: below
+ * rtk-fixed (dgps)". Writes into buf and returns it. */
+const char *sv_avg_describe(const sv_averager *a, char *buf, size_t len);
+
+typedef struct sv_walk_opts {
+    double every_m;         /* distance between vertices, > 0 */
+    sv_grade accept;
+    double max_speed;       /* m/s; faster than this between kept vertices is a jump */
+} sv_walk_opts;
+
+sv_walk_opts sv_walk_defaults(void); /* 2 m, RTK fixed, 4 m/s */
+
+typedef struct sv_walker {
+    sv_walk_opts opts;
+    int have_last;
+    double last_lat, last_lon, last_t; /* last kept vertex (t by receiver, else arrival) */
+    double last_time;       /* receiver time of the last epoch seen */
+    int dropped;
+    sv_epoch_verdict last_verdict;
+} sv_walker;
+
+void sv_walk_start(sv_walker *w, const sv_walk_opts *opts);
+/*
+ * Feed one epoch. Returns 1 and fills *v (position, quality, jump flag, fix_time) when a
+ * vertex is due, 0 otherwise. The caller records v (unit and track are its own).
+ */
+int sv_walk_feed(sv_walker *w, const sv_fix *f, int64_t now_ms, sv_vertex *v);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

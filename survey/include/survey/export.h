@@ -1,0 +1,43 @@
+/*
+ * export.h - the journal's current state out to the formats the county office opens.
+ *
+ * GeoPackage 1.2 (units, boundary points, boundary lines, walked polygons, tracks; in CGCS2000
+ * and in each Gauss-Krueger zone in use; UTF-8 attributes), GeoJSON (RFC 7946 lon/lat), and
+ * the CSV boundary-point table (number, X northing, Y easting with 3 decimals, h, point type,
+ * marker, fix status, n, sigmas). Output goes to a temporary file beside the target that is
+ * renamed into place only when complete: a failed export never leaves a half file.
+ */
+#ifndef SURVEY_EXPORT_H
+#define SURVEY_EXPORT_H
+
+#include "state.h"
+#include "geo.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum sv_export_format {
+    SV_EXPORT_GPKG = 0,
+    SV_EXPORT_GEOJSON,
+    SV_EXPORT_CSV
+} sv_export_format;
+
+/* "gpkg", "geojson", "csv". */
+int sv_export_format_parse(const char *name, sv_export_format *out);
+
+typedef struct sv_export_stats {
+    size_t units, points, lines, vertices, walks;
+} sv_export_stats;
+
+/*
+ * Export the state of j to path. unit NULL exports every unit. stats may be NULL.
+ * Returns SV_OK, SV_EIO (cannot write; diag names the path), SV_ECRS, SV_ENOMEM.
+ */
+int sv_export(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit,
+              const char *path, sv_export_stats *stats, sv_diag *diag);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,165 @@
+/*
+ * journal.h - the append-only, hash-chained, signed device journal.
+ *
+ * One SQLite file per device. Every observation or decision is an entry (seq, time, kind,
+ * payload); entries are never updated or deleted, a correction is a new entry naming what it
+ * supersedes. Each recording call returns only after its entry is durable on disk (WAL,
+ * synchronous=FULL, one transaction) and the derived state has been updated in the same
+ * transaction. The device's Ed25519 secret key lives in JOURNAL.key beside the file (mode
+ * 0600) and is never written anywhere else; reading a journal does not need it.
+ *
+ * Threading: a handle is used by one thread at a time. Several processes may open the same
+ * journal; writers are serialised by SQLite's lock (SV_EBUSY after a bounded wait).
+ */
+#ifndef SURVEY_JOURNAL_H
+#define SURVEY_JOURNAL_H
+
+#include "model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sv_journal sv_journal;
+
+#define SV_JOURNAL_SCHEMA 1 /* schema version this build writes */
+#define SV_HASH_BYTES 32
+#define SV_SIG_BYTES 64
+#define SV_PUBKEY_BYTES 32
+
+/* What a new journal is created with. */
+typedef struct sv_journal_opts {
+    const char *device_name;  /* human name of the tablet, may be NULL */
+    const char *crew;         /* crew name, may be NULL */
+    int epsg;                 /* default Gauss-Krueger EPSG (4513-4554), 0 = from each unit's longitude */
+    double central_meridian;  /* custom central meridian when epsg == 0; NaN = none */
+} sv_journal_opts;
+
+enum {
+    SV_OPEN_READONLY = 1 << 0 /* no key needed; recording calls fail with SV_EINVAL */
+};
+
+/*
+ * Create a new journal at path (must not exist) and its key file path + ".key".
+ * Records the first entry ("journal.init"). *out receives the open handle.
+ * Returns SV_OK, SV_EEXIST, SV_EIO, SV_EINVAL. On failure *out may hold a handle whose
+ * sv_journal_errmsg() says why (close it), or NULL.
+ */
+int sv_journal_create(const char *path, const sv_journal_opts *opts, sv_journal **out);
+
+/*
+ * Open an existing journal, migrating an older schema in place (in one transaction).
+ * Returns SV_OK, SV_ENOTFOUND, SV_EVERSION (newer than this build), SV_ECORRUPT, SV_EIO,
+ * SV_EBUSY. As with create, *out may hold a handle carrying the message on failure.
+ */
+int sv_journal_open(const char *path, int flags, sv_journal **out);
+
+/* Close; NULL is a no-op. An open batch is rolled back. */
+void sv_journal_close(sv_journal *j);
+
+/* Detail of the last failure on this handle; borrowed until the next call. Never NULL. */
+const char *sv_journal_errmsg(const sv_journal *j);
+
+/* Identity. Borrowed strings valid until close. */
+const char *sv_journal_device_id(const sv_journal *j);   /* 32 hex chars, from the public key */
+const char *sv_journal_device_name(const sv_journal *j);
+const char *sv_journal_crew(const sv_journal *j);
+const char *sv_journal_path(const sv_journal *j);
+void sv_journal_public_key(const sv_journal *j, uint8_t pk[SV_PUBKEY_BYTES]);
+/* Journal-wide default GK output: epsg (0 if none) and central meridian (NaN if none). */
+void sv_journal_default_crs(const sv_journal *j, int *epsg, double *central_meridian);
+/* Schema version found when the file was opened (before any migration). */
+int sv_journal_schema_found(const sv_journal *j);
+
+/*
+ * Batches: between begin and commit every recording call joins one transaction, so a task
+ * import is all or nothing. Nothing in a batch is durable (or reported) until commit returns
+ * SV_OK. rollback undoes the whole batch. Nesting is refused with SV_EINVAL.
+ */
+int sv_journal_begin(sv_journal *j);
+int sv_journal_commit(sv_journal *j);
+void sv_journal_rollback(sv_journal *j);
+
+/* ---- Recording: each returns SV_OK only once its entry is durable; *seq may be NULL ---- */
+
+/* A unit from a task package. A unit code seen before is replaced (the new entry
+ * supersedes the old); an identical re-import is a no-op returning the old seq. */
+int sv_record_unit(sv_journal *j, const sv_unit *u, int64_t *seq);
+
+/* A boundary point. An empty p->number is replaced by the unit's next free number (J for
+ * measured, T for map-read) and written back into p. With p->supersedes set, the new point
+ * corrects that earlier point entry (same number unless another is given). */
+int sv_record_point(sv_journal *j, sv_bpoint *p, int64_t *seq);
+
+/* A walk vertex. track 0 starts a new walk; the seq of its first vertex becomes its id. */
+int sv_record_vertex(sv_journal *j, const sv_vertex *v, int64_t *seq);
+
+int sv_record_line(sv_journal *j, const sv_bline *l, int64_t *seq);
+int sv_record_verification(sv_journal *j, const sv_verification *v, int64_t *seq);
+int sv_record_dispute(sv_journal *j, const sv_dispute *d, int64_t *seq);
+int sv_record_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq);
+
+/* Add a value to a configurable code list (unit-type, marker, line-category, ...). */
+int sv_record_code(sv_journal *j, const char *list, const char *code, const char *label,
+                   int64_t *seq);
+
+/* Set a configuration value (e.g. "accept" = "rtk-fixed", "average.epochs" = "10"). */
+int sv_record_config(sv_journal *j, const char *key, const char *value, int64_t *seq);
+
+/* Withdraw an earlier entry (a point measured by mistake, say) with a reason. The entry
+ * itself stays in the journal; the derived state no longer shows it. */
+int sv_record_void(sv_journal *j, int64_t target_seq, const char *reason, int64_t *seq);
+
+/* ---- Reading entries ------------------------------------------------------------------- */
+
+/* One entry as stored. All pointers borrowed for the duration of the callback. */
+typedef struct sv_entry {
+    int64_t seq;
+    int64_t time_ms;            /* tablet wall clock, UTC milliseconds */
+    const char *kind;           /* "point", "vertex", "unit", ... */
+    const char *payload;        /* canonical JSON (sorted keys, compact, integers only) */
+    size_t payload_len;
+    const uint8_t *prev_hash;   /* SV_HASH_BYTES */
+    const uint8_t *hash;        /* SV_HASH_BYTES */
+} sv_entry;
+
+/* Number of entries and the highest seq (equal, since seqs have no gaps). */
+int64_t sv_journal_last_seq(sv_journal *j);
+
+/* Call fn for each entry with seq >= from_seq in order; a non-zero return from fn stops the
+ * walk and is returned. Returns SV_OK, SV_EIO or fn's value. */
+int sv_journal_foreach(sv_journal *j, int64_t from_seq,
+                       int (*fn)(const sv_entry *e, void *ctx), void *ctx);
+
+/* The signed chain head: seq, hash and the device's signature over them. */
+int sv_journal_head(sv_journal *j, int64_t *seq, uint8_t hash[SV_HASH_BYTES],
+                    uint8_t sig[SV_SIG_BYTES]);
+
+/* Hash of an entry given its fields and its predecessor's hash (see docs/journal.md). */
+void sv_entry_hash(const char *device_id, int64_t seq, int64_t time_ms, const char *kind,
+                   const char *payload, size_t payload_len,
+                   const uint8_t prev[SV_HASH_BYTES], uint8_t out[SV_HASH_BYTES]);
+
+/* ---- Checking -------------------------------------------------------------------------- */
+
+typedef struct sv_check_report {
+    int64_t entries;
+    int chain_ok;       /* every hash recomputes and links, seqs 1..n without gaps */
+    int signature_ok;   /* the head signature verifies with the journal's public key */
+    int sqlite_ok;      /* PRAGMA integrity_check */
+    int state_ok;       /* a rebuild from the entries equals the stored state */
+    int64_t first_bad_seq; /* first entry failing the chain, 0 if none */
+    char detail[512];   /* first problem found, empty when all is well */
+} sv_check_report;
+
+/* Verify the whole journal. Returns SV_OK when every check passed, SV_ECORRUPT when one
+ * failed (report says which), or an I/O error. */
+int sv_journal_check(sv_journal *j, sv_check_report *report);
+
+/* Throw away the derived state and rebuild it from the entries (one transaction). */
+int sv_journal_rebuild_state(sv_journal *j);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,238 @@
+/*
+ * model.h - the registration domain as plain value structs.
+ *
+ * These structs travel between the modules: tasks import fills sv_unit, capture fills
+ * sv_bpoint and sv_vertex, the journal records them as entries, the state module hands them
+ * back. Coordinates are CGCS2000 (EPSG:4490) geographic degrees everywhere in memory; the
+ * plane (Gauss-Krueger) coordinates are computed on demand by geo.h and never stored.
+ *
+ * Ownership: short identifiers are fixed arrays inside the struct; free text is a heap string
+ * owned by the struct and released by the matching *_clear() function (which accepts a
+ * zeroed struct). A struct handed to a recording function is only read (borrowed).
+ */
+#ifndef SURVEY_MODEL_H
+#define SURVEY_MODEL_H
+
+#include "survey.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SV_CODE_MAX 64   /* unit code, type names, code-list codes (bytes incl. NUL) */
+#define SV_NUMBER_MAX 16 /* boundary point number "J12" */
+
+/* ---- Geometry ------------------------------------------------------------------------- */
+
+/*
+ * A MultiPolygon (a Polygon is one part). Coordinates are interleaved lon,lat pairs in
+ * degrees; rings are closed (first == last), the first ring of each part is the shell and
+ * the rest are holes. All arrays are heap-owned; release with sv_geom_clear().
+ */
+typedef struct sv_geom {
+    size_t n_parts;
+    size_t *part_rings; /* [n_parts]   rings per part */
+    size_t n_rings;
+    size_t *ring_pts;   /* [n_rings]   points per ring (closing point included) */
+    size_t n_pts;
+    double *lonlat;     /* [2*n_pts]   lon,lat,lon,lat,... */
+} sv_geom;
+
+void sv_geom_clear(sv_geom *g);
+/* Deep copy; returns SV_OK or SV_ENOMEM. */
+int sv_geom_copy(sv_geom *dst, const sv_geom *src);
+
+/* ---- GNSS quality ----------------------------------------------------------------------- */
+
+/* Fix grade, ordered: a higher grade is better. */
+typedef enum sv_grade {
+    SV_GRADE_NONE = 0,      /* no fix (or dead reckoning / simulated / time only) */
+    SV_GRADE_GPS = 1,       /* autonomous (standalone) fix, 2D or 3D */
+    SV_GRADE_DGPS = 2,      /* differential (SBAS or DGPS) */
+    SV_GRADE_RTK_FLOAT = 3, /* RTK float */
+    SV_GRADE_RTK_FIXED = 4  /* RTK fixed: cadastral grade */
+} sv_grade;
+
+/* "none", "gps", "dgps", "rtk-float", "rtk-fixed". */
+const char *sv_grade_name(sv_grade g);
+/* Parse the names above; returns SV_OK or SV_EINVAL. */
+int sv_grade_parse(const char *name, sv_grade *out);
+
+/* Provenance of a recorded position. Unknown doubles are NaN, unknown ints -1. */
+typedef struct sv_quality {
+    sv_grade grade;        /* worst grade among the averaged epochs */
+    int mode;              /* gpsd fix mode of the last epoch: 2 = 2D, 3 = 3D */
+    int status;            /* gpsd status of the last epoch (STATUS_*) */
+    int sats_used;
+    int sats_seen;
+    double hdop, vdop, pdop;
+    double eph, epv;       /* receiver's error estimates, metres */
+    double corr_age;       /* age of differential corrections, seconds */
+    int n;                 /* accepted epochs averaged (1 for a single epoch) */
+    double duration_s;     /* first to last accepted epoch */
+    double sigma_e, sigma_n, sigma_u; /* standard deviation of the averaged epochs, metres */
+    int dropped;           /* epochs seen but refused by the gate (grade, stale) */
+    char datum[16];        /* realisation of the source: "CGCS2000" (RTK via CORS), "WGS84" */
+} sv_quality;
+
+/* A quality with every field unknown. */
+sv_quality sv_quality_unknown(void);
+
+/* ---- Units ------------------------------------------------------------------------------ */
+
+/* The registered-ownership fields the crew verifies (权属核实). */
+typedef enum sv_field {
+    SV_FIELD_OWNER = 0,      /* 所有权主体 */
+    SV_FIELD_REPRESENTATIVE, /* 代表行使主体 */
+    SV_FIELD_AGENT,          /* 代理行使主体 */
+    SV_FIELD_MODE,           /* 行使方式 */
+    SV_FIELD_RIGHTS,         /* 权利内容 */
+    SV_FIELD_MANAGER,        /* 日常管理者 */
+    SV_FIELD_COUNT
+} sv_field;
+
+/* "owner", "representative", "agent", "mode", "rights", "manager". */
+const char *sv_field_name(sv_field f);
+int sv_field_parse(const char *name, sv_field *out);
+
+/* A registration unit (登记单元) as the county drew it. */
+typedef struct sv_unit {
+    int64_t seq;              /* entry that defined it (0 before it is recorded) */
+    char code[SV_CODE_MAX];   /* 登记单元号 */
+    char type[SV_CODE_MAX];   /* unit type, from the unit-type code list */
+    char *name;
+    char *location;           /* 坐落 */
+    char *fields[SV_FIELD_COUNT]; /* registered ownership values, NULL if absent */
+    char *control;            /* public-control notes (公共管制), read-only for crews */
+    int epsg;                 /* Gauss-Krueger output CRS for this unit, 0 = journal default */
+    double central_meridian;  /* custom CM when epsg == 0 and this is not NaN */
+    sv_geom draft;            /* pre-drawn boundary */
+    char *source;             /* where it came from: file name and CRS */
+} sv_unit;
+
+void sv_unit_clear(sv_unit *u);
+
+/* ---- Boundary points and lines ---------------------------------------------------------- */
+
+enum {
+    SV_PT_OFFSET = 1u << 0,   /* position derived by distance and bearing from an occupied one */
+    SV_PT_MANUAL = 1u << 1,   /* typed in or read from a map, not measured by GNSS here */
+    SV_PT_STALE = 1u << 2,    /* stale epochs were seen (and dropped) while averaging */
+    SV_PT_OVERRIDE = 1u << 3  /* accepted below the quality gate; see override_reason */
+};
+
+/* An offset observation: the point lies distance_m along bearing_deg from the occupied spot. */
+typedef struct sv_offset {
+    double from_lat, from_lon, from_h;
+    double distance_m;        /* horizontal (geodesic) distance */
+    double bearing_deg;       /* from true north, clockwise */
+    double dh;                /* height difference, point minus occupied spot (NaN unknown) */
+} sv_offset;
+
+/* A boundary point (界址点). */
+typedef struct sv_bpoint {
+    int64_t seq;                    /* entry that recorded it (state output) */
+    int64_t time_ms;                /* when it was recorded (state output) */
+    char unit[SV_CODE_MAX];
+    char number[SV_NUMBER_MAX];     /* "J1", "T3"; empty on input: the next free number */
+    char point_type[SV_CODE_MAX];   /* "measured" | "map-read" | other code-list value */
+    char marker[SV_CODE_MAX];       /* marker type (界标类型), from the code list; may be empty */
+    double lat, lon, h;             /* CGCS2000; h ellipsoidal metres, NaN unknown */
+    sv_quality q;
+    unsigned flags;                 /* SV_PT_* */
+    sv_offset off;                  /* valid when flags & SV_PT_OFFSET */
+    char *override_reason;          /* why it was accepted below the gate */
+    char *note;
+    int64_t supersedes;             /* on input: seq of the point entry this corrects, or 0 */
+} sv_bpoint;
+
+void sv_bpoint_clear(sv_bpoint *p);
+
+/* A walk (track) vertex. */
+typedef struct sv_vertex {
+    int64_t seq;
+    char unit[SV_CODE_MAX];
+    int64_t track;                  /* walk id: the seq of the walk's first vertex (state) */
+    double lat, lon, h;
+    double fix_time;                /* receiver time, s since epoch (NaN unknown) */
+    sv_quality q;
+    int jump;                       /* implausible jump: kept, but left out of the boundary */
+} sv_vertex;
+
+/* A boundary line (界址线) between two consecutive points. */
+typedef struct sv_bline {
+    int64_t seq;
+    char unit[SV_CODE_MAX];
+    char from[SV_NUMBER_MAX], to[SV_NUMBER_MAX];
+    char category[SV_CODE_MAX];     /* line category (界线类别) code */
+    char position[SV_CODE_MAX];     /* "inside" | "centre" | "outside" */
+    char nature[SV_CODE_MAX];       /* "settled" | "unsettled" | "disputed" */
+    char *neighbour;                /* neighbouring party */
+} sv_bline;
+
+void sv_bline_clear(sv_bline *l);
+
+/* ---- Decisions ------------------------------------------------------------------------------ */
+
+typedef enum sv_vstatus {
+    SV_VERIFY_CONFIRMED = 0,
+    SV_VERIFY_CORRECTED = 1,
+    SV_VERIFY_DISPUTED = 2
+} sv_vstatus;
+
+const char *sv_vstatus_name(sv_vstatus s);
+int sv_vstatus_parse(const char *name, sv_vstatus *out);
+
+/* Ownership verification of one field of one unit. */
+typedef struct sv_verification {
+    int64_t seq;
+    int64_t time_ms;
+    char unit[SV_CODE_MAX];
+    sv_field field;
+    sv_vstatus status;
+    char *value;                    /* new value when corrected */
+    char *note;                     /* statement or remark */
+} sv_verification;
+
+void sv_verification_clear(sv_verification *v);
+
+/* A dispute (争议): parties, statement, and the disputed stretch or area. */
+typedef struct sv_dispute {
+    int64_t seq;
+    int64_t time_ms;
+    char unit[SV_CODE_MAX];
+    char *parties;
+    char *statement;
+    char from[SV_NUMBER_MAX], to[SV_NUMBER_MAX]; /* disputed stretch between two points, or empty */
+    sv_geom area;                   /* disputed area, may be empty */
+    int settled;
+} sv_dispute;
+
+void sv_dispute_clear(sv_dispute *d);
+
+typedef enum sv_presence {
+    SV_PRESENT = 0,
+    SV_PROXY = 1,                   /* by proxy with written authorisation */
+    SV_ABSENT = 2                   /* absent; notice served on notice_date */
+} sv_presence;
+
+const char *sv_presence_name(sv_presence p);
+int sv_presence_parse(const char *name, sv_presence *out);
+
+/* Attendance of a neighbouring party at the pointing-out of the boundary (指界). */
+typedef struct sv_attendance {
+    int64_t seq;
+    int64_t time_ms;
+    char unit[SV_CODE_MAX];
+    char *party;                    /* the neighbouring owner */
+    char *person;                   /* who attended for it */
+    sv_presence presence;
+    char notice_date[11];           /* YYYY-MM-DD when absent */
+} sv_attendance;
+
+void sv_attendance_clear(sv_attendance *a);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

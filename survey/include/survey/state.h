@@ -1,0 +1,81 @@
+/*
+ * state.h - the current state derived from a journal's entries.
+ *
+ * Read-only views: units, boundary points, walk vertices, lines, verifications, disputes,
+ * attendance and code lists, as the entries say they are now (superseded and voided entries
+ * are left out). The state is maintained in the journal file in the same transaction as each
+ * entry, and can always be rebuilt from the entries alone (sv_journal_rebuild_state).
+ *
+ * Every list getter allocates an array the caller releases with the matching *_free
+ * function (NULL-safe). Returns SV_OK (possibly with *n == 0), SV_ENOMEM or SV_EIO.
+ */
+#ifndef SURVEY_STATE_H
+#define SURVEY_STATE_H
+
+#include "journal.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* All units ordered by code. */
+int sv_state_units(sv_journal *j, sv_unit **out, size_t *n);
+void sv_units_free(sv_unit *u, size_t n);
+
+/* One unit by code; SV_ENOTFOUND if none. Release with sv_unit_clear. */
+int sv_state_unit(sv_journal *j, const char *code, sv_unit *out);
+
+/* Boundary points of a unit (unit NULL = every unit), ordered by unit, then number
+ * (J before T, numerically: J2 before J10). */
+int sv_state_points(sv_journal *j, const char *unit, sv_bpoint **out, size_t *n);
+void sv_bpoints_free(sv_bpoint *p, size_t n);
+
+/* Walk vertices of a unit (NULL = all), ordered by seq. */
+int sv_state_vertices(sv_journal *j, const char *unit, sv_vertex **out, size_t *n);
+void sv_vertices_free(sv_vertex *v, size_t n);
+
+int sv_state_lines(sv_journal *j, const char *unit, sv_bline **out, size_t *n);
+void sv_blines_free(sv_bline *l, size_t n);
+
+/* The latest verification of each field of a unit (NULL = all units). */
+int sv_state_verifications(sv_journal *j, const char *unit, sv_verification **out, size_t *n);
+void sv_verifications_free(sv_verification *v, size_t n);
+
+int sv_state_disputes(sv_journal *j, const char *unit, sv_dispute **out, size_t *n);
+void sv_disputes_free(sv_dispute *d, size_t n);
+
+int sv_state_attendance(sv_journal *j, const char *unit, sv_attendance **out, size_t *n);
+void sv_attendances_free(sv_attendance *a, size_t n);
+
+/* A code-list value. */
+typedef struct sv_code {
+    char list[SV_CODE_MAX];
+    char code[SV_CODE_MAX];
+    char *label;
+} sv_code;
+
+/* Values of one code list (list NULL = all lists), ordered by list then code. */
+int sv_state_codes(sv_journal *j, const char *list, sv_code **out, size_t *n);
+void sv_codes_free(sv_code *c, size_t n);
+/* 1 when code is a value of list, 0 when not. */
+int sv_state_code_known(sv_journal *j, const char *list, const char *code);
+
+/* A configuration value set by sv_record_config, or def when unset. Borrowed until the
+ * next call on j. */
+const char *sv_state_config(sv_journal *j, const char *key, const char *def);
+
+/* Per-unit progress for lists (Today screen, tasks list). */
+typedef struct sv_progress {
+    int points;
+    int vertices;
+    int fields_verified;    /* fields with any verification */
+    int disputes_open;
+    int attendance;         /* parties recorded */
+} sv_progress;
+
+int sv_state_progress(sv_journal *j, const char *unit, sv_progress *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,32 @@
+/*
+ * internal.h - helpers shared inside libsurvey (sv__ names). Never included by clients.
+ */
+#ifndef SURVEY_INTERNAL_H
+#define SURVEY_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include "survey/model.h"
+
+/* Copy src into a fixed buffer, always NUL-terminated, truncating on a UTF-8 boundary.
+ * Returns 1 when it fitted, 0 when truncated. src NULL gives "". */
+int sv__strlcpy(char *dst, const char *src, size_t size);
+/* strdup that accepts NULL (returns NULL). */
+char *sv__strdup(const char *s);
+/* printf into a diag (NULL-safe). */
+void sv__diag(sv_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* 1 when buf holds valid UTF-8 (no overlongs, no surrogates). */
+int sv__utf8_valid(const char *buf, size_t len);
+
+/* Fixed-point units used in entry payloads (integers keep payloads canonical). */
+#define SV__NANODEG 1e9 /* degrees -> 1e-9 degree (0.1 mm) */
+#define SV__MM 1e3      /* metres -> millimetres */
+int64_t sv__to_fixed(double v, double scale); /* rounds; NaN -> INT64_MIN (field omitted) */
+double sv__from_fixed(int64_t v, double scale);
+
+/* Wall-clock UTC milliseconds. */
+int64_t sv__now_ms(void);
+
+#endif

@@ -1,0 +1,305 @@
+/*
+ * model.c - value-struct helpers of the domain model, names of enums, shared utilities.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "survey/model.h"
+
+const char *sv_strerror(int err)
+{
+    switch (err) {
+    case SV_OK: return "success";
+    case SV_ERR: return "failure";
+    case SV_ENOMEM: return "out of memory";
+    case SV_EIO: return "input/output error";
+    case SV_EINVAL: return "invalid argument";
+    case SV_EFORMAT: return "malformed data";
+    case SV_ENOTFOUND: return "not found";
+    case SV_EEXIST: return "already exists";
+    case SV_ECORRUPT: return "journal integrity check failed";
+    case SV_ECRS: return "unknown CRS or failed transformation";
+    case SV_EAGAIN: return "nothing available yet";
+    case SV_ENORECEIVER: return "no receiver";
+    case SV_ETIMEOUT: return "timed out";
+    case SV_EVERSION: return "written by a newer version";
+    case SV_EGEOM: return "invalid geometry";
+    case SV_EBUSY: return "journal is locked by another process";
+    case SV_EINTR: return "interrupted";
+    }
+    return "unknown error";
+}
+
+void sv_geom_clear(sv_geom *g)
+{
+    if (!g)
+        return;
+    free(g->part_rings);
+    free(g->ring_pts);
+    free(g->lonlat);
+    memset(g, 0, sizeof *g);
+}
+
+int sv_geom_copy(sv_geom *dst, const sv_geom *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (!src || src->n_parts == 0)
+        return SV_OK;
+    dst->part_rings = malloc(src->n_parts * sizeof *dst->part_rings);
+    dst->ring_pts = malloc(src->n_rings * sizeof *dst->ring_pts);
+    dst->lonlat = malloc(2 * src->n_pts * sizeof *dst->lonlat);
+    if (!dst->part_rings || !dst->ring_pts || !dst->lonlat) {
+        sv_geom_clear(dst);
+        return SV_ENOMEM;
+    }
+    dst->n_parts = src->n_parts;
+    dst->n_rings = src->n_rings;
+    dst->n_pts = src->n_pts;
+    memcpy(dst->part_rings, src->part_rings, src->n_parts * sizeof *dst->part_rings);
+    memcpy(dst->ring_pts, src->ring_pts, src->n_rings * sizeof *dst->ring_pts);
+    memcpy(dst->lonlat, src->lonlat, 2 * src->n_pts * sizeof *dst->lonlat);
+    return SV_OK;
+}
+
+static const char *const grade_names[] = {"none", "gps", "dgps", "rtk-float", "rtk-fixed"};
+
+const char *sv_grade_name(sv_grade g)
+{
+    if ((int)g < 0 || (int)g > SV_GRADE_RTK_FIXED)
+        return "none";
+    return grade_names[g];
+}
+
+int sv_grade_parse(const char *name, sv_grade *out)
+{
+    for (int i = 0; name && i <= SV_GRADE_RTK_FIXED; i++) {
+        if (strcmp(name, grade_names[i]) == 0) {
+            *out = (sv_grade)i;
+            return SV_OK;
+        }
+    }
+    return SV_EINVAL;
+}
+
+sv_quality sv_quality_unknown(void)
+{
+    sv_quality q;
+    memset(&q, 0, sizeof q);
+    q.grade = SV_GRADE_NONE;
+    q.mode = q.status = q.sats_used = q.sats_seen = -1;
+    q.hdop = q.vdop = q.pdop = q.eph = q.epv = q.corr_age = NAN;
+    q.n = 0;
+    q.duration_s = q.sigma_e = q.sigma_n = q.sigma_u = NAN;
+    return q;
+}
+
+static const char *const field_names[SV_FIELD_COUNT] = {"owner", "representative", "agent",
+                                                        "mode",  "rights",         "manager"};
+
+const char *sv_field_name(sv_field f)
+{
+    return ((int)f >= 0 && f < SV_FIELD_COUNT) ? field_names[f] : "?";
+}
+
+int sv_field_parse(const char *name, sv_field *out)
+{
+    for (int i = 0; name && i < SV_FIELD_COUNT; i++) {
+        if (strcmp(name, field_names[i]) == 0) {
+            *out = (sv_field)i;
+            return SV_OK;
+        }
+    }
+    return SV_EINVAL;
+}
+
+static const char *const vstatus_names[] = {"confirmed", "corrected", "disputed"};
+
+const char *sv_vstatus_name(sv_vstatus s)
+{
+    return ((int)s >= 0 && s <= SV_VERIFY_DISPUTED) ? vstatus_names[s] : "?";
+}
+
+int sv_vstatus_parse(const char *name, sv_vstatus *out)
+{
+    for (int i = 0; name && i <= SV_VERIFY_DISPUTED; i++) {
+        if (strcmp(name, vstatus_names[i]) == 0) {
+            *out = (sv_vstatus)i;
+            return SV_OK;
+        }
+    }
+    return SV_EINVAL;
+}
+
+static const char *const presence_names[] = {"present", "proxy", "absent"};
+
+const char *sv_presence_name(sv_presence p)
+{
+    return ((int)p >= 0 && p <= SV_ABSENT) ? presence_names[p] : "?";
+}
+
+int sv_presence_parse(const char *name, sv_presence *out)
+{
+    for (int i = 0; name && i <= SV_ABSENT; i++) {
+        if (strcmp(name, presence_names[i]) == 0) {
+            *out = (sv_presence)i;
+            return SV_OK;
+        }
+    }
+    return SV_EINVAL;
+}
+
+void sv_unit_clear(sv_unit *u)
+{
+    if (!u)
+        return;
+    free(u->name);
+    free(u->location);
+    for (int i = 0; i < SV_FIELD_COUNT; i++)
+        free(u->fields[i]);
+    free(u->control);
+    free(u->source);
+    sv_geom_clear(&u->draft);
+    memset(u, 0, sizeof *u);
+}
+
+void sv_bpoint_clear(sv_bpoint *p)
+{
+    if (!p)
+        return;
+    free(p->override_reason);
+    free(p->note);
+    memset(p, 0, sizeof *p);
+}
+
+void sv_bline_clear(sv_bline *l)
+{
+    if (!l)
+        return;
+    free(l->neighbour);
+    memset(l, 0, sizeof *l);
+}
+
+void sv_verification_clear(sv_verification *v)
+{
+    if (!v)
+        return;
+    free(v->value);
+    free(v->note);
+    memset(v, 0, sizeof *v);
+}
+
+void sv_dispute_clear(sv_dispute *d)
+{
+    if (!d)
+        return;
+    free(d->parties);
+    free(d->statement);
+    sv_geom_clear(&d->area);
+    memset(d, 0, sizeof *d);
+}
+
+void sv_attendance_clear(sv_attendance *a)
+{
+    if (!a)
+        return;
+    free(a->party);
+    free(a->person);
+    memset(a, 0, sizeof *a);
+}
+
+/* ---- internal utilities ---------------------------------------------------------------- */
+
+int sv__strlcpy(char *dst, const char *src, size_t size)
+{
+    if (size == 0)
+        return 0;
+    if (!src) {
+        dst[0] = '\0';
+        return 1;
+    }
+    size_t len = strlen(src);
+    if (len < size) {
+        memcpy(dst, src, len + 1);
+        return 1;
+    }
+    /* Truncate without splitting a UTF-8 sequence: back up over continuation bytes. */
+    size_t cut = size - 1;
+    while (cut > 0 && ((unsigned char)src[cut] & 0xC0) == 0x80)
+        cut--;
+    memcpy(dst, src, cut);
+    dst[cut] = '\0';
+    return 0;
+}
+
+char *sv__strdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+void sv__diag(sv_diag *d, const char *fmt, ...)
+{
+    if (!d)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+    va_end(ap);
+}
+
+int sv__utf8_valid(const char *buf, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)buf, *end = s + len;
+    while (s < end) {
+        unsigned c = *s;
+        size_t n;
+        unsigned min;
+        if (c < 0x80) {
+            s++;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            n = 1, min = 0x80, c &= 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 2, min = 0x800, c &= 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 3, min = 0x10000, c &= 0x07;
+        } else {
+            return 0;
+        }
+        if ((size_t)(end - s) < n + 1)
+            return 0;
+        for (size_t i = 1; i <= n; i++) {
+            if ((s[i] & 0xC0) != 0x80)
+                return 0;
+            c = (c << 6) | (s[i] & 0x3F);
+        }
+        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+            return 0;
+        s += n + 1;
+    }
+    return 1;
+}
+
+int64_t sv__to_fixed(double v, double scale)
+{
+    if (!isfinite(v))
+        return INT64_MIN;
+    return (int64_t)llround(v * scale);
+}
+
+double sv__from_fixed(int64_t v, double scale)
+{
+    if (v == INT64_MIN)
+        return NAN;
+    return (double)v / scale;
+}
+
+int64_t sv__now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
