@@ -1,0 +1,1130 @@
+/*
+ * quejie.c - the `quejie` command-line tool: a thin client of libsurvey's public headers.
+ *
+ * The command forms, flags and JSON keys documented in docs/cli.md are a contract county
+ * scripts depend on: add, never rename. Every failure exits non-zero with one line on stderr
+ * naming the problem; nothing here writes to a journal except through the library.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "survey/capture.h"
+#include "survey/export.h"
+#include "survey/geo.h"
+#include "survey/gnss.h"
+#include "survey/journal.h"
+#include "survey/state.h"
+#include "survey/tasks.h"
+
+enum { EXIT_USAGE = 2, EXIT_FAIL = 1, EXIT_TIMEOUT = 3, EXIT_INTERRUPTED = 130 };
+
+static const char *prog = "quejie";
+
+static int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int die(int code, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return code;
+}
+
+/* ---- argument parsing ------------------------------------------------------------------------ */
+
+/* A command's flags: each either takes a value or is a switch. Values are borrowed from argv. */
+typedef struct opt {
+    const char *name;  /* "--unit" */
+    int has_value;
+    const char *value; /* set when given (switches get "1") */
+} opt;
+
+typedef struct args {
+    const char *pos[4];
+    int npos;
+    opt *opts;
+} args;
+
+static int parse_args(int argc, char **argv, opt *opts, int want_pos, args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->opts = opts;
+    for (int i = 0; i < argc; i++) {
+        const char *s = argv[i];
+        if (s[0] == '-' && s[1] == '-') {
+            const char *eq = strchr(s, '=');
+            size_t len = eq ? (size_t)(eq - s) : strlen(s);
+            opt *o = NULL;
+            for (opt *p = opts; p && p->name; p++)
+                if (strlen(p->name) == len && strncmp(p->name, s, len) == 0)
+                    o = p;
+            if (!o)
+                return die(EXIT_USAGE, "unknown option %.*s (see quejie help)", (int)len, s);
+            if (o->has_value) {
+                if (eq)
+                    o->value = eq + 1;
+                else if (i + 1 < argc)
+                    o->value = argv[++i];
+                else
+                    return die(EXIT_USAGE, "%s needs a value", o->name);
+            } else {
+                o->value = "1";
+            }
+        } else if (a->npos < 4) {
+            a->pos[a->npos++] = s;
+        } else {
+            return die(EXIT_USAGE, "unexpected argument '%s'", s);
+        }
+    }
+    if (a->npos != want_pos)
+        return die(EXIT_USAGE, "expected %d argument%s, got %d (see quejie help)", want_pos,
+                   want_pos == 1 ? "" : "s", a->npos);
+    return 0;
+}
+
+static const char *get(const args *a, const char *name)
+{
+    for (opt *p = a->opts; p && p->name; p++)
+        if (strcmp(p->name, name) == 0)
+            return p->value;
+    return NULL;
+}
+
+/* Parse a number option; *ok cleared with a message when malformed. */
+static double num_opt(const args *a, const char *name, double def, double lo, double hi, int *ok)
+{
+    const char *s = get(a, name);
+    if (!s)
+        return def;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
+        die(EXIT_USAGE, "%s: '%s' is not a number between %g and %g", name, s, lo, hi);
+        *ok = 0;
+        return def;
+    }
+    return v;
+}
+
+/* ---- shared helpers -------------------------------------------------------------------------- */
+
+static int open_journal(const char *path, int flags, sv_journal **j)
+{
+    int rc = sv_journal_open(path, flags, j);
+    if (rc != SV_OK) {
+        die(EXIT_FAIL, "%s", *j ? sv_journal_errmsg(*j) : sv_strerror(rc));
+        sv_journal_close(*j);
+        *j = NULL;
+    }
+    return rc;
+}
+
+static int journal_fail(sv_journal *j)
+{
+    int code = die(EXIT_FAIL, "%s", sv_journal_errmsg(j));
+    sv_journal_close(j);
+    return code;
+}
+
+static void iso_time(int64_t ms, char *buf, size_t len)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, len - n, ".%03dZ", (int)(ms % 1000));
+}
+
+static void print_json(json_t *v)
+{
+    char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    if (s) {
+        puts(s);
+        free(s);
+    }
+    json_decref(v);
+}
+
+/* JSON number, or null for NaN (JSON has no NaN). */
+static json_t *jnum(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *jstr(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+/* ---- init ------------------------------------------------------------------------------------ */
+
+static int cmd_init(int argc, char **argv)
+{
+    opt opts[] = {{"--device-name", 1}, {"--crew", 1}, {"--epsg", 1}, {"--central-meridian", 1},
+                  {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    int ok = 1;
+    sv_journal_opts o = {0};
+    o.device_name = get(&a, "--device-name");
+    o.crew = get(&a, "--crew");
+    o.epsg = (int)num_opt(&a, "--epsg", 0, 4513, 4554, &ok);
+    o.central_meridian = num_opt(&a, "--central-meridian", NAN, 72, 138, &ok);
+    if (!ok)
+        return EXIT_USAGE;
+    if (o.epsg && isfinite(o.central_meridian))
+        return die(EXIT_USAGE, "give --epsg or --central-meridian, not both");
+    sv_journal *j;
+    int rc = sv_journal_create(a.pos[0], &o, &j);
+    if (rc != SV_OK)
+        return journal_fail(j);
+    printf("created journal %s for device %s (key in %s.key)\n", a.pos[0],
+           sv_journal_device_id(j), a.pos[0]);
+    sv_journal_close(j);
+    return 0;
+}
+
+/* ---- tasks ----------------------------------------------------------------------------------- */
+
+static int tasks_import(int argc, char **argv)
+{
+    opt opts[] = {{NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 2, &a))
+        return EXIT_USAGE;
+    sv_journal *j;
+    if (open_journal(a.pos[0], 0, &j) != SV_OK)
+        return EXIT_FAIL;
+    sv_geo *g = NULL;
+    if (sv_geo_new(&g) != SV_OK) {
+        sv_journal_close(j);
+        return die(EXIT_FAIL, "cannot initialise PROJ (is proj-data installed?)");
+    }
+    const char *pattern = sv_state_config(j, "unit.code-pattern", NULL);
+    sv_task_set set;
+    sv_diag d = {{0}};
+    int rc = sv_tasks_read(a.pos[1], g, pattern, &set, &d);
+    if (rc != SV_OK) {
+        sv_geo_free(g);
+        sv_journal_close(j);
+        return die(EXIT_FAIL, "%s", d.msg[0] ? d.msg : sv_strerror(rc));
+    }
+    /* All units in one batch: a failure part-way leaves the journal exactly as it was. */
+    size_t added = 0, same = 0;
+    rc = sv_journal_begin(j);
+    int64_t before = sv_journal_last_seq(j);
+    for (size_t i = 0; rc == SV_OK && i < set.n; i++) {
+        int64_t seq = 0;
+        rc = sv_record_unit(j, &set.units[i], &seq);
+        if (rc == SV_OK && seq <= before)
+            same++;
+        else if (rc == SV_OK)
+            added++;
+        if (rc == SV_OK && set.units[i].type[0] && !sv_state_code_known(j, "unit-type", set.units[i].type))
+            fprintf(stderr, "%s: note: unit %s has type '%s', not in the unit-type code list\n",
+                    prog, set.units[i].code, set.units[i].type);
+    }
+    if (rc == SV_OK)
+        rc = sv_journal_commit(j);
+    else
+        sv_journal_rollback(j);
+    if (rc != SV_OK) {
+        int code = die(EXIT_FAIL, "%s: nothing imported: %s", a.pos[1], sv_journal_errmsg(j));
+        sv_task_set_clear(&set);
+        sv_geo_free(g);
+        sv_journal_close(j);
+        return code;
+    }
+    printf("imported %zu unit%s from %s (%s)%s\n", added, added == 1 ? "" : "s", a.pos[1],
+           set.crs, same ? "; unchanged units skipped" : "");
+    sv_task_set_clear(&set);
+    sv_geo_free(g);
+    sv_journal_close(j);
+    return 0;
+}
+
+static int tasks_list(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sv_journal *j;
+    if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
+        return EXIT_FAIL;
+    sv_unit *u;
+    size_t n;
+    if (sv_state_units(j, &u, &n) != SV_OK)
+        return journal_fail(j);
+    json_t *arr = get(&a, "--json") ? json_array() : NULL;
+    for (size_t i = 0; i < n; i++) {
+        sv_progress pr;
+        sv_state_progress(j, u[i].code, &pr);
+        if (arr) {
+            json_t *o = json_object();
+            json_object_set_new(o, "code", json_string(u[i].code));
+            json_object_set_new(o, "name", jstr(u[i].name));
+            json_object_set_new(o, "type", json_string(u[i].type));
+            json_object_set_new(o, "location", jstr(u[i].location));
+            json_t *own = json_object();
+            for (int f = 0; f < SV_FIELD_COUNT; f++)
+                json_object_set_new(own, sv_field_name((sv_field)f), jstr(u[i].fields[f]));
+            json_object_set_new(o, "ownership", own);
+            json_object_set_new(o, "control", jstr(u[i].control));
+            json_object_set_new(o, "points", json_integer(pr.points));
+            json_object_set_new(o, "vertices", json_integer(pr.vertices));
+            json_object_set_new(o, "fields_verified", json_integer(pr.fields_verified));
+            json_object_set_new(o, "disputes_open", json_integer(pr.disputes_open));
+            json_array_append_new(arr, o);
+        } else {
+            printf("%-16s %-10s %s  (points %d, verified %d/%d, disputes %d)\n", u[i].code,
+                   u[i].type, u[i].name ? u[i].name : "", pr.points, pr.fields_verified,
+                   SV_FIELD_COUNT, pr.disputes_open);
+        }
+    }
+    if (arr)
+        print_json(arr);
+    else if (n == 0)
+        printf("no units: import a task package with 'quejie tasks import'\n");
+    sv_units_free(u, n);
+    sv_journal_close(j);
+    return 0;
+}
+
+/* ---- points ---------------------------------------------------------------------------------- */
+
+static json_t *point_json(const sv_bpoint *p)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "unit", json_string(p->unit));
+    json_object_set_new(o, "number", json_string(p->number));
+    json_object_set_new(o, "lat", jnum(p->lat));
+    json_object_set_new(o, "lon", jnum(p->lon));
+    json_object_set_new(o, "h", jnum(p->h));
+    json_object_set_new(o, "status", json_string(sv_grade_name(p->q.grade)));
+    json_object_set_new(o, "n", json_integer(p->q.n));
+    json_object_set_new(o, "duration_s", jnum(p->q.duration_s));
+    json_object_set_new(o, "sigma_e", jnum(p->q.sigma_e));
+    json_object_set_new(o, "sigma_n", jnum(p->q.sigma_n));
+    json_object_set_new(o, "sigma_u", jnum(p->q.sigma_u));
+    json_object_set_new(o, "sats", json_integer(p->q.sats_used));
+    json_object_set_new(o, "hdop", jnum(p->q.hdop));
+    json_object_set_new(o, "dropped", json_integer(p->q.dropped));
+    json_object_set_new(o, "seq", json_integer(p->seq));
+    if (p->override_reason)
+        json_object_set_new(o, "override", json_string(p->override_reason));
+    return o;
+}
+
+static void print_point(const sv_bpoint *p, int as_json)
+{
+    if (as_json) {
+        json_t *o = point_json(p);
+        char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        puts(s ? s : "{}");
+        free(s);
+        json_decref(o);
+    } else {
+        printf("%s %s  lat %.9f lon %.9f h %.3f  %s n=%d %.1fs  sigma E %.3f N %.3f U %.3f m\n",
+               p->unit, p->number, p->lat, p->lon, p->h, sv_grade_name(p->q.grade), p->q.n,
+               p->q.duration_s, p->q.sigma_e, p->q.sigma_n, p->q.sigma_u);
+    }
+    fflush(stdout);
+}
+
+static int check_code(sv_journal *j, const char *list, const char *value, const char *flag)
+{
+    if (!value || !*value || sv_state_code_known(j, list, value))
+        return 0;
+    sv_code *c;
+    size_t n;
+    char known[400] = "";
+    if (sv_state_codes(j, list, &c, &n) == SV_OK) {
+        for (size_t i = 0; i < n; i++) {
+            size_t len = strlen(known);
+            snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "", c[i].code);
+        }
+        sv_codes_free(c, n);
+    }
+    return die(EXIT_USAGE, "%s '%s' is not in the %s code list (%s)", flag, value, list, known);
+}
+
+static int cmd_point_add(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1},   {"--lat", 1},    {"--lon", 1},    {"--h", 1},
+                  {"--type", 1},   {"--marker", 1}, {"--number", 1}, {"--note", 1},
+                  {"--offset-distance", 1}, {"--offset-bearing", 1},  {"--corrects", 1},
+                  {"--json", 0},   {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    int ok = 1;
+    sv_bpoint p;
+    memset(&p, 0, sizeof p);
+    p.q = sv_quality_unknown();
+    const char *unit = get(&a, "--unit");
+    if (!unit || !get(&a, "--lat") || !get(&a, "--lon"))
+        return die(EXIT_USAGE, "point add needs --unit, --lat and --lon");
+    snprintf(p.unit, sizeof p.unit, "%s", unit);
+    p.lat = num_opt(&a, "--lat", NAN, -90, 90, &ok);
+    p.lon = num_opt(&a, "--lon", NAN, -180, 180, &ok);
+    p.h = num_opt(&a, "--h", NAN, -1000, 10000, &ok);
+    double dist = num_opt(&a, "--offset-distance", NAN, 0, 10000, &ok);
+    double brg = num_opt(&a, "--offset-bearing", NAN, 0, 360, &ok);
+    p.supersedes = (int64_t)num_opt(&a, "--corrects", 0, 1, 1e15, &ok);
+    if (!ok)
+        return EXIT_USAGE;
+    const char *type = get(&a, "--type") ? get(&a, "--type") : "measured";
+    snprintf(p.point_type, sizeof p.point_type, "%s", type);
+    snprintf(p.marker, sizeof p.marker, "%s", get(&a, "--marker") ? get(&a, "--marker") : "");
+    snprintf(p.number, sizeof p.number, "%s", get(&a, "--number") ? get(&a, "--number") : "");
+    p.note = (char *)get(&a, "--note");
+    /* Typed-in coordinates are manual; map-read points are what T numbers are for. */
+    p.flags = SV_PT_MANUAL;
+    p.q.n = 0;
+    if (isfinite(dist) != isfinite(brg))
+        return die(EXIT_USAGE, "an offset needs both --offset-distance and --offset-bearing");
+    sv_journal *j;
+    if (open_journal(a.pos[0], 0, &j) != SV_OK)
+        return EXIT_FAIL;
+    if (check_code(j, "point-type", type, "--type") || check_code(j, "marker", p.marker, "--marker")) {
+        sv_journal_close(j);
+        return EXIT_USAGE;
+    }
+    if (isfinite(dist)) {
+        p.off.from_lat = p.lat;
+        p.off.from_lon = p.lon;
+        p.off.from_h = p.h;
+        p.off.distance_m = dist;
+        p.off.bearing_deg = brg;
+        p.off.dh = NAN;
+        sv_geo_offset(p.lat, p.lon, dist, brg, &p.lat, &p.lon);
+        p.flags |= SV_PT_OFFSET;
+    }
+    int64_t seq;
+    if (sv_record_point(j, &p, &seq) != SV_OK)
+        return journal_fail(j);
+    p.seq = seq;
+    print_point(&p, get(&a, "--json") != NULL);
+    sv_journal_close(j);
+    return 0;
+}
+
+/* ---- record ---------------------------------------------------------------------------------- */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static int cmd_record(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1},        {"--gnss", 1},   {"--count", 1},   {"--average", 1},
+                  {"--min-seconds", 1}, {"--accept", 1}, {"--walk-every", 1}, {"--timeout", 1},
+                  {"--json", 0},        {"--marker", 1}, {"--override", 1}, {"--min-spacing", 1},
+                  {"--max-speed", 1},   {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *unit = get(&a, "--unit");
+    if (!unit)
+        return die(EXIT_USAGE, "record needs --unit CODE");
+    int ok = 1;
+    int count = (int)num_opt(&a, "--count", 1, 1, 1e6, &ok);
+    double timeout = num_opt(&a, "--timeout", 0, 0, 1e7, &ok);
+    double walk_every = num_opt(&a, "--walk-every", 0, 0.01, 1e5, &ok);
+    double spacing = num_opt(&a, "--min-spacing", 0, 0, 1e5, &ok);
+    if (!ok)
+        return EXIT_USAGE;
+    int as_json = get(&a, "--json") != NULL;
+
+    sv_journal *j;
+    if (open_journal(a.pos[0], 0, &j) != SV_OK)
+        return EXIT_FAIL;
+    sv_unit u;
+    if (sv_state_unit(j, unit, &u) != SV_OK)
+        return journal_fail(j);
+    sv_unit_clear(&u);
+    if (check_code(j, "marker", get(&a, "--marker"), "--marker")) {
+        sv_journal_close(j);
+        return EXIT_USAGE;
+    }
+
+    /* Defaults come from the journal's configuration, flags override them. */
+    sv_avg_opts avg = sv_avg_defaults();
+    sv_walk_opts walk = sv_walk_defaults();
+    const char *acc = get(&a, "--accept") ? get(&a, "--accept")
+                                          : sv_state_config(j, "accept", "rtk-fixed");
+    if (sv_grade_parse(acc, &avg.accept) != SV_OK || avg.accept == SV_GRADE_NONE) {
+        sv_journal_close(j);
+        return die(EXIT_USAGE, "--accept '%s': use gps, dgps, rtk-float or rtk-fixed", acc);
+    }
+    walk.accept = avg.accept;
+    avg.epochs = atoi(sv_state_config(j, "average.epochs", "10"));
+    avg.min_seconds = atof(sv_state_config(j, "average.seconds", "10"));
+    avg.epochs = (int)num_opt(&a, "--average", avg.epochs, 1, 100000, &ok);
+    avg.min_seconds = num_opt(&a, "--min-seconds", avg.min_seconds, 0, 86400, &ok);
+    walk.max_speed = num_opt(&a, "--max-speed", walk.max_speed, 0.1, 1000, &ok);
+    if (walk_every > 0)
+        walk.every_m = walk_every;
+    if (!ok || avg.epochs < 1) {
+        sv_journal_close(j);
+        return EXIT_USAGE;
+    }
+
+    sv_gnss *g;
+    if (sv_gnss_open(get(&a, "--gnss"), &g) != SV_OK) {
+        sv_journal_close(j);
+        return die(EXIT_USAGE, "--gnss '%s' is not HOST:PORT", get(&a, "--gnss"));
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal; /* no SA_RESTART: a signal must wake the poll */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    int64_t start = sv_mono_ms();
+    int64_t deadline = timeout > 0 ? start + (int64_t)(timeout * 1000) : INT64_MAX;
+    int64_t last_warn = 0;
+    int recorded = 0, result = 0;
+    int64_t track = 0;
+    double prev_lat = NAN, prev_lon = NAN;
+    sv_averager av;
+    sv_walker wk;
+    int waiting_spacing = 0;
+    sv_avg_start(&av, &avg);
+    sv_walk_start(&wk, &walk);
+
+    while (recorded < count) {
+        if (stop_signal) {
+            result = die(EXIT_INTERRUPTED, "interrupted by signal %d after %d of %d recorded; "
+                         "every reported %s is in the journal",
+                         (int)stop_signal, recorded, count, walk_every > 0 ? "vertex" : "point");
+            break;
+        }
+        int64_t now = sv_mono_ms();
+        if (now >= deadline) {
+            char what[160];
+            sv_avg_describe(&av, what, sizeof what);
+            result = die(EXIT_TIMEOUT, "timed out after %.0f s with %d of %d recorded (%s)",
+                         timeout, recorded, count,
+                         walk_every > 0 ? sv_epoch_verdict_name(wk.last_verdict) : what);
+            break;
+        }
+        int wait = deadline - now < 500 ? (int)(deadline - now) : 500;
+        sv_fix f;
+        int rc = sv_gnss_poll(g, wait, &f);
+        if (rc == SV_ENORECEIVER) {
+            if (now - last_warn > 5000) {
+                fprintf(stderr, "%s: no receiver: %s (retrying)\n", prog, sv_gnss_errmsg(g));
+                last_warn = now;
+            }
+            continue;
+        }
+        if (rc != SV_OK)
+            continue;
+        now = sv_mono_ms();
+        if (walk_every > 0) {
+            sv_vertex v;
+            if (!sv_walk_feed(&wk, &f, now, &v))
+                continue;
+            snprintf(v.unit, sizeof v.unit, "%s", unit);
+            v.track = track;
+            int64_t seq;
+            if (sv_record_vertex(j, &v, &seq) != SV_OK) {
+                result = die(EXIT_FAIL, "%s", sv_journal_errmsg(j));
+                break;
+            }
+            if (!track)
+                track = seq;
+            recorded++;
+            if (as_json) {
+                json_t *o = json_object();
+                json_object_set_new(o, "unit", json_string(unit));
+                json_object_set_new(o, "vertex", json_integer(recorded));
+                json_object_set_new(o, "track", json_integer(track));
+                json_object_set_new(o, "lat", jnum(v.lat));
+                json_object_set_new(o, "lon", jnum(v.lon));
+                json_object_set_new(o, "h", jnum(v.h));
+                json_object_set_new(o, "status", json_string(sv_grade_name(v.q.grade)));
+                json_object_set_new(o, "jump", json_boolean(v.jump));
+                json_object_set_new(o, "seq", json_integer(seq));
+                char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+                puts(s ? s : "{}");
+                free(s);
+                json_decref(o);
+            } else {
+                printf("%s vertex %d  lat %.9f lon %.9f  %s%s\n", unit, recorded, v.lat, v.lon,
+                       sv_grade_name(v.q.grade), v.jump ? "  JUMP (left out of the boundary)" : "");
+            }
+            fflush(stdout);
+            continue;
+        }
+        /* Between points with --min-spacing: wait until the pole has moved on and stands
+         * still again, so one stop does not yield two points. */
+        if (spacing > 0 && f.grade > SV_GRADE_NONE) {
+            int moving = isfinite(f.speed) && f.speed > 0.3;
+            if (waiting_spacing) {
+                if (moving || sv_geo_distance(prev_lat, prev_lon, f.lat, f.lon, NULL) < spacing)
+                    continue;
+                waiting_spacing = 0;
+                sv_avg_start(&av, &avg);
+            } else if (moving && av.n > 0) {
+                sv_avg_start(&av, &avg); /* the pole moved: start the average again */
+                continue;
+            }
+        }
+        sv_avg_feed(&av, &f, now);
+        if (!sv_avg_done(&av))
+            continue;
+        sv_bpoint p;
+        memset(&p, 0, sizeof p);
+        sv_avg_result(&av, &p);
+        snprintf(p.unit, sizeof p.unit, "%s", unit);
+        snprintf(p.point_type, sizeof p.point_type, "measured");
+        snprintf(p.marker, sizeof p.marker, "%s", get(&a, "--marker") ? get(&a, "--marker") : "");
+        if (get(&a, "--override")) {
+            p.override_reason = (char *)get(&a, "--override");
+            p.flags |= SV_PT_OVERRIDE;
+        }
+        int64_t seq;
+        if (sv_record_point(j, &p, &seq) != SV_OK) {
+            result = die(EXIT_FAIL, "%s", sv_journal_errmsg(j));
+            break;
+        }
+        p.seq = seq;
+        recorded++;
+        print_point(&p, as_json); /* only now: the point is durable */
+        prev_lat = p.lat;
+        prev_lon = p.lon;
+        waiting_spacing = spacing > 0;
+        sv_avg_start(&av, &avg);
+    }
+    sv_gnss_close(g);
+    sv_journal_close(j);
+    return result;
+}
+
+/* ---- verify ---------------------------------------------------------------------------------- */
+
+static int cmd_verify(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1}, {"--field", 1}, {"--status", 1}, {"--value", 1}, {"--note", 1},
+                  {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sv_verification v;
+    memset(&v, 0, sizeof v);
+    if (!get(&a, "--unit") || !get(&a, "--field") || !get(&a, "--status"))
+        return die(EXIT_USAGE, "verify needs --unit, --field and --status");
+    if (sv_field_parse(get(&a, "--field"), &v.field) != SV_OK)
+        return die(EXIT_USAGE, "--field '%s': use owner, representative, agent, mode, rights or "
+                               "manager", get(&a, "--field"));
+    if (sv_vstatus_parse(get(&a, "--status"), &v.status) != SV_OK)
+        return die(EXIT_USAGE, "--status '%s': use confirmed, corrected or disputed",
+                   get(&a, "--status"));
+    snprintf(v.unit, sizeof v.unit, "%s", get(&a, "--unit"));
+    v.value = (char *)get(&a, "--value");
+    v.note = (char *)get(&a, "--note");
+    sv_journal *j;
+    if (open_journal(a.pos[0], 0, &j) != SV_OK)
+        return EXIT_FAIL;
+    int64_t seq;
+    if (sv_record_verification(j, &v, &seq) != SV_OK)
+        return journal_fail(j);
+    printf("%s %s %s (entry %lld)\n", v.unit, sv_field_name(v.field), sv_vstatus_name(v.status),
+           (long long)seq);
+    sv_journal_close(j);
+    return 0;
+}
+
+/* ---- area ------------------------------------------------------------------------------------ */
+
+static int cmd_area(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1}, {"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *code = get(&a, "--unit");
+    if (!code)
+        return die(EXIT_USAGE, "area needs --unit CODE");
+    sv_journal *j;
+    if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
+        return EXIT_FAIL;
+    sv_unit u;
+    if (sv_state_unit(j, code, &u) != SV_OK)
+        return journal_fail(j);
+    sv_bpoint *pts = NULL;
+    sv_vertex *vx = NULL;
+    size_t np = 0, nv = 0;
+    sv_geo *g = NULL;
+    int result = 0;
+    if (sv_state_points(j, code, &pts, &np) != SV_OK ||
+        sv_state_vertices(j, code, &vx, &nv) != SV_OK) {
+        result = die(EXIT_FAIL, "%s", sv_journal_errmsg(j));
+        goto out;
+    }
+    if (sv_geo_new(&g) != SV_OK) {
+        result = die(EXIT_FAIL, "cannot initialise PROJ (is proj-data installed?)");
+        goto out;
+    }
+    int jepsg;
+    double jcm;
+    sv_journal_default_crs(j, &jepsg, &jcm);
+    double lon0 = np ? pts[0].lon : (u.draft.n_pts ? u.draft.lonlat[0] : NAN);
+    sv_crs crs = sv_geo_choose(u.epsg, u.central_meridian, jepsg, jcm, lon0);
+
+    sv_area ar, draft;
+    memset(&ar, 0, sizeof ar);
+    memset(&draft, 0, sizeof draft);
+    double *ll = malloc((np + nv + 1) * 2 * sizeof *ll);
+    if (!ll) {
+        result = die(EXIT_FAIL, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < np; i++)
+        ll[2 * i] = pts[i].lon, ll[2 * i + 1] = pts[i].lat;
+    int rc = sv_geo_ring_area(g, crs, np, ll, &ar);
+    if (rc == SV_OK && u.draft.n_pts)
+        rc = sv_geo_geom_area(g, crs, &u.draft, &draft);
+    /* The walked boundary: non-jump vertices, and how far it strays from the draft. */
+    size_t nw = 0;
+    for (size_t i = 0; i < nv; i++)
+        if (!vx[i].jump)
+            ll[2 * nw] = vx[i].lon, ll[2 * nw + 1] = vx[i].lat, nw++;
+    sv_area walked;
+    sv_deviation dev;
+    memset(&walked, 0, sizeof walked);
+    memset(&dev, 0, sizeof dev);
+    if (rc == SV_OK && nw >= 3)
+        rc = sv_geo_ring_area(g, crs, nw, ll, &walked);
+    if (rc == SV_OK && nw >= 1 && u.draft.n_pts)
+        rc = sv_geo_deviation(g, crs, nw, ll, &u.draft, &dev);
+    double walk_gap = nw >= 2 ? sv_geo_distance(ll[1], ll[0], ll[2 * nw - 1], ll[2 * nw - 2], NULL)
+                              : NAN;
+    free(ll);
+    if (rc != SV_OK) {
+        result = die(EXIT_FAIL, "%s", sv_geo_errmsg(g));
+        goto out;
+    }
+    double diff_pct = draft.ellipsoidal_m2 > 0 && np >= 3
+                          ? 100.0 * (ar.ellipsoidal_m2 - draft.ellipsoidal_m2) / draft.ellipsoidal_m2
+                          : NAN;
+    if (get(&a, "--json")) {
+        json_t *o = json_object();
+        json_object_set_new(o, "unit", json_string(code));
+        json_object_set_new(o, "points", json_integer((json_int_t)ar.points));
+        json_object_set_new(o, "ellipsoidal_m2", json_real(ar.ellipsoidal_m2));
+        json_object_set_new(o, "plane_m2", json_real(ar.plane_m2));
+        json_object_set_new(o, "perimeter_m", json_real(ar.perimeter_m));
+        json_object_set_new(o, "plane_perimeter_m", json_real(ar.plane_perimeter_m));
+        json_object_set_new(o, "closing_m", json_real(ar.closing_m));
+        json_object_set_new(o, "epsg", crs.epsg ? json_integer(crs.epsg) : json_null());
+        json_object_set_new(o, "central_meridian", jnum(sv_geo_central_meridian(crs)));
+        json_object_set_new(o, "draft_ellipsoidal_m2", json_real(draft.ellipsoidal_m2));
+        json_object_set_new(o, "draft_plane_m2", json_real(draft.plane_m2));
+        json_object_set_new(o, "difference_pct", jnum(diff_pct));
+        json_object_set_new(o, "walk_vertices", json_integer((json_int_t)nw));
+        json_object_set_new(o, "walk_ellipsoidal_m2", nw >= 3 ? json_real(walked.ellipsoidal_m2) : json_null());
+        json_object_set_new(o, "walk_closure_m", jnum(walk_gap));
+        json_object_set_new(o, "walk_deviation_max_m", nw ? jnum(dev.max_m) : json_null());
+        json_object_set_new(o, "walk_deviation_rms_m", nw ? jnum(dev.rms_m) : json_null());
+        print_json(o);
+    } else {
+        printf("unit %s  (%s)\n", code, sv_geo_crs_name(g, crs));
+        printf("  boundary points     %zu\n", ar.points);
+        printf("  ellipsoidal area    %.2f m2  (%.4f ha)\n", ar.ellipsoidal_m2,
+               ar.ellipsoidal_m2 / 1e4);
+        printf("  GK plane area       %.2f m2  (plane - ellipsoidal: %+.3f %%)\n", ar.plane_m2,
+               ar.ellipsoidal_m2 > 0 ? 100 * (ar.plane_m2 - ar.ellipsoidal_m2) / ar.ellipsoidal_m2
+                                     : 0.0);
+        printf("  geodesic perimeter  %.2f m  (closing edge %.2f m)\n", ar.perimeter_m,
+               ar.closing_m);
+        printf("  draft area          %.2f m2  (difference %+.2f %%)\n", draft.ellipsoidal_m2,
+               isfinite(diff_pct) ? diff_pct : 0.0);
+        if (nw)
+            printf("  walk                %zu vertices, closure gap %.2f m, deviation from draft "
+                   "max %.2f m rms %.2f m\n",
+                   nw, isfinite(walk_gap) ? walk_gap : 0.0, dev.max_m, dev.rms_m);
+    }
+out:
+    sv_geo_free(g);
+    sv_bpoints_free(pts, np);
+    sv_vertices_free(vx, nv);
+    sv_unit_clear(&u);
+    sv_journal_close(j);
+    return result;
+}
+
+/* ---- check, log, export ------------------------------------------------------------------------ */
+
+static int cmd_check(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sv_journal *j;
+    if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
+        return EXIT_FAIL;
+    sv_check_report r;
+    int rc = sv_journal_check(j, &r);
+    if (rc != SV_OK && rc != SV_ECORRUPT)
+        return journal_fail(j);
+    if (get(&a, "--json")) {
+        json_t *o = json_object();
+        json_object_set_new(o, "ok", json_boolean(rc == SV_OK));
+        json_object_set_new(o, "entries", json_integer(r.entries));
+        json_object_set_new(o, "chain", json_boolean(r.chain_ok));
+        json_object_set_new(o, "signature", json_boolean(r.signature_ok));
+        json_object_set_new(o, "sqlite", json_boolean(r.sqlite_ok));
+        json_object_set_new(o, "state", json_boolean(r.state_ok));
+        json_object_set_new(o, "detail", json_string(r.detail));
+        print_json(o);
+    } else if (rc == SV_OK) {
+        printf("%s: ok: %lld entries; hash chain, head signature, SQLite integrity and derived "
+               "state verified (device %s)\n",
+               a.pos[0], (long long)r.entries, sv_journal_device_id(j));
+    }
+    sv_journal_close(j);
+    if (rc != SV_OK)
+        return die(EXIT_FAIL, "%s: check FAILED: %s", a.pos[0], r.detail);
+    return 0;
+}
+
+struct log_ctx {
+    json_t *arr;
+};
+
+static int log_entry(const sv_entry *e, void *ctx)
+{
+    struct log_ctx *c = ctx;
+    char when[40], hex[17];
+    iso_time(e->time_ms, when, sizeof when);
+    for (int i = 0; i < 8; i++)
+        snprintf(hex + 2 * i, 3, "%02x", e->hash[i]);
+    if (c->arr) {
+        json_error_t err;
+        json_t *o = json_object();
+        json_object_set_new(o, "seq", json_integer(e->seq));
+        json_object_set_new(o, "time", json_string(when));
+        json_object_set_new(o, "kind", json_string(e->kind));
+        json_t *p = json_loadb(e->payload, e->payload_len, 0, &err);
+        json_object_set_new(o, "payload", p ? p : json_string(e->payload));
+        char full[65];
+        for (int i = 0; i < 32; i++)
+            snprintf(full + 2 * i, 3, "%02x", e->hash[i]);
+        json_object_set_new(o, "hash", json_string(full));
+        json_array_append_new(c->arr, o);
+    } else {
+        printf("%6lld  %s  %-8s %s  %.*s%s\n", (long long)e->seq, when, e->kind, hex,
+               e->payload_len > 90 ? 90 : (int)e->payload_len, e->payload,
+               e->payload_len > 90 ? "..." : "");
+    }
+    return 0;
+}
+
+static int cmd_log(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {"--from", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    int ok = 1;
+    int64_t from = (int64_t)num_opt(&a, "--from", 1, 1, 1e15, &ok);
+    if (!ok)
+        return EXIT_USAGE;
+    sv_journal *j;
+    if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
+        return EXIT_FAIL;
+    struct log_ctx c = {get(&a, "--json") ? json_array() : NULL};
+    int rc = sv_journal_foreach(j, from, log_entry, &c);
+    if (c.arr)
+        print_json(c.arr);
+    if (rc != SV_OK)
+        return journal_fail(j);
+    sv_journal_close(j);
+    return 0;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+    opt opts[] = {{"--format", 1}, {"--output", 1}, {"--unit", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sv_export_format fmt;
+    if (!get(&a, "--format") || !get(&a, "--output"))
+        return die(EXIT_USAGE, "export needs --format gpkg|geojson|csv and --output FILE");
+    if (sv_export_format_parse(get(&a, "--format"), &fmt) != SV_OK)
+        return die(EXIT_USAGE, "--format '%s': use gpkg, geojson or csv", get(&a, "--format"));
+    sv_journal *j;
+    if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
+        return EXIT_FAIL;
+    sv_geo *g;
+    if (sv_geo_new(&g) != SV_OK) {
+        sv_journal_close(j);
+        return die(EXIT_FAIL, "cannot initialise PROJ (is proj-data installed?)");
+    }
+    sv_export_stats st;
+    sv_diag d = {{0}};
+    int rc = sv_export(j, g, fmt, get(&a, "--unit"), get(&a, "--output"), &st, &d);
+    sv_geo_free(g);
+    sv_journal_close(j);
+    if (rc != SV_OK)
+        return die(EXIT_FAIL, "%s", d.msg[0] ? d.msg : sv_strerror(rc));
+    printf("wrote %s: %zu units, %zu boundary points, %zu lines, %zu walk vertices\n",
+           get(&a, "--output"), st.units, st.points, st.lines, st.vertices);
+    return 0;
+}
+
+/* ---- further decisions: line, dispute, attend, void, codes, config ---------------------------- */
+
+static int cmd_dispute(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1}, {"--parties", 1}, {"--statement", 1}, {"--from", 1},
+                  {"--to", 1},   {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sv_dispute d;
+    memset(&d, 0, sizeof d);
+    if (!get(&a, "--unit") || !get(&a, "--statement"))
+        return die(EXIT_USAGE, "dispute needs --unit and --statement");
+    snprintf(d.unit, sizeof d.unit, "%s", get(&a, "--unit"));
+    d.parties = (char *)get(&a, "--parties");
+    d.statement = (char *)get(&a, "--statement");
+    snprintf(d.from, sizeof d.from, "%s", get(&a, "--from") ? get(&a, "--from") : "");
+    snprintf(d.to, sizeof d.to, "%s", get(&a, "--to") ? get(&a, "--to") : "");
+    sv_journal *j;
+    if (open_journal(a.pos[0], 0, &j) != SV_OK)
+        return EXIT_FAIL;
+    int64_t seq;
+    if (sv_record_dispute(j, &d, &seq) != SV_OK)
+        return journal_fail(j);
+    printf("dispute recorded for %s (entry %lld)\n", d.unit, (long long)seq);
+    sv_journal_close(j);
+    return 0;
+}
+
+static int cmd_attend(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1}, {"--party", 1}, {"--person", 1}, {"--presence", 1},
+                  {"--notice-date", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sv_attendance at;
+    memset(&at, 0, sizeof at);
+    if (!get(&a, "--unit") || !get(&a, "--party") || !get(&a, "--presence"))
+        return die(EXIT_USAGE, "attend needs --unit, --party and --presence");
+    if (sv_presence_parse(get(&a, "--presence"), &at.presence) != SV_OK)
+        return die(EXIT_USAGE, "--presence: use present, proxy or absent");
+    snprintf(at.unit, sizeof at.unit, "%s", get(&a, "--unit"));
+    at.party = (char *)get(&a, "--party");
+    at.person = (char *)get(&a, "--person");
+    snprintf(at.notice_date, sizeof at.notice_date, "%s",
+             get(&a, "--notice-date") ? get(&a, "--notice-date") : "");
+    sv_journal *j;
+    if (open_journal(a.pos[0], 0, &j) != SV_OK)
+        return EXIT_FAIL;
+    int64_t seq;
+    if (sv_record_attendance(j, &at, &seq) != SV_OK)
+        return journal_fail(j);
+    printf("attendance of %s recorded for %s (entry %lld)\n", at.party, at.unit, (long long)seq);
+    sv_journal_close(j);
+    return 0;
+}
+
+static int cmd_line(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1},     {"--from", 1},   {"--to", 1},        {"--category", 1},
+                  {"--position", 1}, {"--nature", 1}, {"--neighbour", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sv_bline l;
+    memset(&l, 0, sizeof l);
+    if (!get(&a, "--unit") || !get(&a, "--from") || !get(&a, "--to"))
+        return die(EXIT_USAGE, "line needs --unit, --from and --to");
+    snprintf(l.unit, sizeof l.unit, "%s", get(&a, "--unit"));
+    snprintf(l.from, sizeof l.from, "%s", get(&a, "--from"));
+    snprintf(l.to, sizeof l.to, "%s", get(&a, "--to"));
+    snprintf(l.category, sizeof l.category, "%s", get(&a, "--category") ? get(&a, "--category") : "");
+    snprintf(l.position, sizeof l.position, "%s", get(&a, "--position") ? get(&a, "--position") : "");
+    snprintf(l.nature, sizeof l.nature, "%s", get(&a, "--nature") ? get(&a, "--nature") : "");
+    l.neighbour = (char *)get(&a, "--neighbour");
+    sv_journal *j;
+    if (open_journal(a.pos[0], 0, &j) != SV_OK)
+        return EXIT_FAIL;
+    if (check_code(j, "line-category", l.category, "--category") ||
+        check_code(j, "line-position", l.position, "--position") ||
+        check_code(j, "line-nature", l.nature, "--nature")) {
+        sv_journal_close(j);
+        return EXIT_USAGE;
+    }
+    int64_t seq;
+    if (sv_record_line(j, &l, &seq) != SV_OK)
+        return journal_fail(j);
+    printf("line %s-%s recorded for %s (entry %lld)\n", l.from, l.to, l.unit, (long long)seq);
+    sv_journal_close(j);
+    return 0;
+}
+
+static int cmd_void(int argc, char **argv)
+{
+    opt opts[] = {{"--reason", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 2, &a))
+        return EXIT_USAGE;
+    char *end;
+    long long target = strtoll(a.pos[1], &end, 10);
+    if (*end || target < 1)
+        return die(EXIT_USAGE, "'%s' is not an entry number", a.pos[1]);
+    if (!get(&a, "--reason"))
+        return die(EXIT_USAGE, "void needs --reason TEXT");
+    sv_journal *j;
+    if (open_journal(a.pos[0], 0, &j) != SV_OK)
+        return EXIT_FAIL;
+    int64_t seq;
+    if (sv_record_void(j, target, get(&a, "--reason"), &seq) != SV_OK)
+        return journal_fail(j);
+    printf("entry %lld withdrawn (entry %lld)\n", target, (long long)seq);
+    sv_journal_close(j);
+    return 0;
+}
+
+static int cmd_codes(int argc, char **argv)
+{
+    opt opts[] = {{"--list", 1}, {"--add", 1}, {"--label", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *add = get(&a, "--add"), *list = get(&a, "--list");
+    sv_journal *j;
+    if (open_journal(a.pos[0], add ? 0 : SV_OPEN_READONLY, &j) != SV_OK)
+        return EXIT_FAIL;
+    if (add) {
+        if (!list) {
+            sv_journal_close(j);
+            return die(EXIT_USAGE, "codes --add needs --list NAME");
+        }
+        if (sv_record_code(j, list, add, get(&a, "--label"), NULL) != SV_OK)
+            return journal_fail(j);
+    }
+    sv_code *c;
+    size_t n;
+    if (sv_state_codes(j, list, &c, &n) != SV_OK)
+        return journal_fail(j);
+    for (size_t i = 0; i < n; i++)
+        printf("%-14s %-20s %s\n", c[i].list, c[i].code, c[i].label ? c[i].label : "");
+    sv_codes_free(c, n);
+    sv_journal_close(j);
+    return 0;
+}
+
+static int cmd_config(int argc, char **argv)
+{
+    opt opts[] = {{NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 3, &a))
+        return EXIT_USAGE;
+    static const char *const keys[] = {"accept", "average.epochs", "average.seconds",
+                                       "unit.code-pattern", NULL};
+    int known = 0;
+    for (int i = 0; keys[i]; i++)
+        known |= strcmp(keys[i], a.pos[1]) == 0;
+    if (!known)
+        return die(EXIT_USAGE, "unknown setting '%s' (accept, average.epochs, average.seconds, "
+                               "unit.code-pattern)", a.pos[1]);
+    sv_grade gr;
+    if (strcmp(a.pos[1], "accept") == 0 && sv_grade_parse(a.pos[2], &gr) != SV_OK)
+        return die(EXIT_USAGE, "accept: use gps, dgps, rtk-float or rtk-fixed");
+    sv_journal *j;
+    if (open_journal(a.pos[0], 0, &j) != SV_OK)
+        return EXIT_FAIL;
+    if (sv_record_config(j, a.pos[1], a.pos[2], NULL) != SV_OK)
+        return journal_fail(j);
+    printf("%s = %s\n", a.pos[1], a.pos[2]);
+    sv_journal_close(j);
+    return 0;
+}
+
+/* ---- main ------------------------------------------------------------------------------------ */
+
+static const char USAGE[] =
+    "usage:\n"
+    "  quejie init JOURNAL [--device-name NAME] [--crew NAME] [--epsg CODE | --central-meridian DEG]\n"
+    "  quejie tasks import JOURNAL FILE.geojson\n"
+    "  quejie tasks list JOURNAL [--json]\n"
+    "  quejie record JOURNAL --unit CODE [--gnss HOST:PORT] [--count K] [--average N]\n"
+    "                [--min-seconds T] [--accept gps|dgps|rtk-float|rtk-fixed] [--walk-every M]\n"
+    "                [--timeout S] [--json] [--marker NAME] [--override REASON] [--min-spacing M]\n"
+    "  quejie point add JOURNAL --unit CODE --lat DEG --lon DEG [--h M] [--type measured|map-read]\n"
+    "                [--marker NAME] [--number N] [--offset-distance M --offset-bearing DEG]\n"
+    "                [--corrects SEQ] [--note TEXT] [--json]\n"
+    "  quejie verify JOURNAL --unit CODE --field NAME --status confirmed|corrected|disputed\n"
+    "                [--value TEXT] [--note TEXT]\n"
+    "  quejie line JOURNAL --unit CODE --from J1 --to J2 [--category C] [--position P] [--nature N]\n"
+    "                [--neighbour NAME]\n"
+    "  quejie dispute JOURNAL --unit CODE --statement TEXT [--parties TEXT] [--from J --to J]\n"
+    "  quejie attend JOURNAL --unit CODE --party NAME --presence present|proxy|absent\n"
+    "                [--person NAME] [--notice-date YYYY-MM-DD]\n"
+    "  quejie void JOURNAL SEQ --reason TEXT\n"
+    "  quejie area JOURNAL --unit CODE [--json]\n"
+    "  quejie check JOURNAL [--json]\n"
+    "  quejie export JOURNAL --format gpkg|geojson|csv --output FILE [--unit CODE]\n"
+    "  quejie log JOURNAL [--json] [--from SEQ]\n"
+    "  quejie codes JOURNAL [--list NAME] [--add CODE --label TEXT]\n"
+    "  quejie config JOURNAL KEY VALUE\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+        fputs(USAGE, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("quejie %s\n", SV_VERSION);
+        return 0;
+    }
+    const char *cmd = argv[1];
+    int sub = argc >= 3 && (strcmp(cmd, "tasks") == 0 || strcmp(cmd, "point") == 0);
+    if (sub) {
+        if (strcmp(cmd, "tasks") == 0 && strcmp(argv[2], "import") == 0)
+            return tasks_import(argc - 3, argv + 3);
+        if (strcmp(cmd, "tasks") == 0 && strcmp(argv[2], "list") == 0)
+            return tasks_list(argc - 3, argv + 3);
+        if (strcmp(cmd, "point") == 0 && strcmp(argv[2], "add") == 0)
+            return cmd_point_add(argc - 3, argv + 3);
+        return die(EXIT_USAGE, "unknown command '%s %s' (see quejie help)", cmd, argv[2]);
+    }
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {{"init", cmd_init},       {"record", cmd_record}, {"verify", cmd_verify},
+                {"area", cmd_area},       {"check", cmd_check},   {"export", cmd_export},
+                {"log", cmd_log},         {"dispute", cmd_dispute}, {"attend", cmd_attend},
+                {"line", cmd_line},       {"void", cmd_void},     {"codes", cmd_codes},
+                {"config", cmd_config}};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (strcmp(cmd, cmds[i].name) == 0)
+            return cmds[i].fn(argc - 2, argv + 2);
+    return die(EXIT_USAGE, "unknown command '%s' (see quejie help)", cmd);
+}

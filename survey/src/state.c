@@ -1,0 +1,969 @@
+/*
+ * state.c - the current state derived from journal entries, and its read API (state.h).
+ *
+ * sv__state_apply is the only writer of the st_* tables and runs inside the transaction of
+ * the entry it derives from (or of a rebuild). It must stay deterministic and tolerant: the
+ * same entries always give the same rows, and an entry it cannot use is skipped, never an
+ * error, because entries are facts already recorded (possibly by a newer version).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "journal_int.h"
+#include "survey/state.h"
+
+const char *const sv__state_tables[] = {"st_units",   "st_points",     "st_numbers",
+                                        "st_vertices", "st_lines",      "st_verifications",
+                                        "st_disputes", "st_attendance", "st_codes",
+                                        "st_config",   "st_voided",     NULL};
+
+static const char STATE_SQL[] =
+    "CREATE TABLE @S.st_units(code TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT,"
+    "  name TEXT, location TEXT, owner TEXT, representative TEXT, agent TEXT, mode TEXT,"
+    "  rights TEXT, manager TEXT, control TEXT, epsg INTEGER, cm REAL, source TEXT, geom TEXT);"
+    "CREATE TABLE @S.st_points(seq INTEGER PRIMARY KEY, time_ms INTEGER, unit TEXT NOT NULL,"
+    "  number TEXT NOT NULL, prefix TEXT, num INTEGER, ptype TEXT, marker TEXT,"
+    "  lat REAL, lon REAL, h REAL, grade TEXT, mode INTEGER, status INTEGER, used INTEGER,"
+    "  seen INTEGER, hdop REAL, vdop REAL, pdop REAL, eph REAL, epv REAL, cage REAL, n INTEGER,"
+    "  dur REAL, se REAL, sn REAL, su REAL, dropped INTEGER, datum TEXT, flags INTEGER,"
+    "  off TEXT, override TEXT, note TEXT, UNIQUE(unit, number));"
+    "CREATE TABLE @S.st_numbers(unit TEXT, prefix TEXT, last INTEGER,"
+    "  PRIMARY KEY(unit, prefix));"
+    "CREATE TABLE @S.st_vertices(seq INTEGER PRIMARY KEY, unit TEXT NOT NULL, track INTEGER,"
+    "  lat REAL, lon REAL, h REAL, t REAL, grade TEXT, used INTEGER, hdop REAL, eph REAL,"
+    "  se REAL, sn REAL, jump INTEGER);"
+    "CREATE INDEX @S.st_vertices_unit ON st_vertices(unit, seq);"
+    "CREATE TABLE @S.st_lines(unit TEXT, a TEXT, b TEXT, seq INTEGER, category TEXT,"
+    "  position TEXT, nature TEXT, neighbour TEXT, PRIMARY KEY(unit, a, b));"
+    "CREATE TABLE @S.st_verifications(unit TEXT, field TEXT, seq INTEGER, time_ms INTEGER,"
+    "  status TEXT, value TEXT, note TEXT, PRIMARY KEY(unit, field));"
+    "CREATE TABLE @S.st_disputes(seq INTEGER PRIMARY KEY, time_ms INTEGER, unit TEXT,"
+    "  parties TEXT, statement TEXT, a TEXT, b TEXT, geom TEXT, settled INTEGER);"
+    "CREATE TABLE @S.st_attendance(unit TEXT, party TEXT, seq INTEGER, time_ms INTEGER,"
+    "  person TEXT, presence TEXT, notice TEXT, PRIMARY KEY(unit, party));"
+    "CREATE TABLE @S.st_codes(list TEXT, code TEXT, label TEXT, PRIMARY KEY(list, code));"
+    "CREATE TABLE @S.st_config(key TEXT PRIMARY KEY, value TEXT);"
+    "CREATE TABLE @S.st_voided(target INTEGER PRIMARY KEY, seq INTEGER, reason TEXT);";
+
+/*
+ * Seed values of the configurable code lists (DOMAIN.md): the common values a county starts
+ * from. Codes are what files and the CLI use; labels are what the crew reads. Unit types use
+ * the Chinese names as codes because that is how county data carries them (DJDYLX).
+ */
+static const char *const SEED[][3] = {
+    {"unit-type", "自然保护地", "natural protected area"},
+    {"unit-type", "国家公园", "national park"},
+    {"unit-type", "自然保护区", "nature reserve"},
+    {"unit-type", "自然公园", "natural park"},
+    {"unit-type", "水流", "water flow (river, lake, reservoir)"},
+    {"unit-type", "湿地", "wetland"},
+    {"unit-type", "森林", "forest"},
+    {"unit-type", "草原", "grassland"},
+    {"unit-type", "荒地", "wasteland"},
+    {"unit-type", "滩涂", "tidal flat"},
+    {"unit-type", "探明储量的矿产资源", "proven mineral reserve"},
+    {"point-type", "measured", "实测"},
+    {"point-type", "map-read", "图解"},
+    {"marker", "steel-nail", "钢钉"},
+    {"marker", "concrete-post", "水泥桩"},
+    {"marker", "stone-post", "石桩"},
+    {"marker", "paint", "喷涂"},
+    {"marker", "wooden-stake", "木桩"},
+    {"marker", "none", "无标志"},
+    {"line-category", "field-ridge", "田埂"},
+    {"line-category", "ditch", "沟渠"},
+    {"line-category", "road", "道路"},
+    {"line-category", "river", "河流"},
+    {"line-category", "ridge", "山脊"},
+    {"line-category", "fence", "围栏"},
+    {"line-category", "wall", "墙壁"},
+    {"line-category", "line-of-sight", "空地（无实物）"},
+    {"line-position", "inside", "内"},
+    {"line-position", "centre", "中"},
+    {"line-position", "outside", "外"},
+    {"line-nature", "settled", "已定界"},
+    {"line-nature", "unsettled", "未定界"},
+    {"line-nature", "disputed", "争议界"},
+    {"fix-status", "rtk-fixed", "RTK固定解"},
+    {"fix-status", "rtk-float", "RTK浮点解"},
+    {"fix-status", "dgps", "差分解"},
+    {"fix-status", "gps", "单点解"},
+};
+
+static int run(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? SV_OK : SV_EIO;
+}
+
+/* STATE_SQL with every "@S" replaced by the schema name (SQLite's printf has no positional
+ * arguments). Caller frees. */
+static char *state_sql(const char *schema)
+{
+    size_t slen = strlen(schema), n = 0;
+    for (const char *s = STATE_SQL; (s = strstr(s, "@S")); s += 2)
+        n++;
+    char *out = malloc(sizeof STATE_SQL + n * slen);
+    if (!out)
+        return NULL;
+    char *o = out;
+    for (const char *s = STATE_SQL; *s;) {
+        if (s[0] == '@' && s[1] == 'S') {
+            memcpy(o, schema, slen);
+            o += slen;
+            s += 2;
+        } else {
+            *o++ = *s++;
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+int sv__state_create(sqlite3 *db, const char *schema)
+{
+    char *sql = state_sql(schema);
+    if (!sql)
+        return SV_ENOMEM;
+    int rc = run(db, sql);
+    free(sql);
+    if (rc != SV_OK)
+        return rc;
+    char *ins = sqlite3_mprintf("INSERT INTO %s.st_codes(list, code, label) VALUES (?, ?, ?)",
+                                schema);
+    sqlite3_stmt *st;
+    rc = sqlite3_prepare_v2(db, ins, -1, &st, NULL) == SQLITE_OK ? SV_OK : SV_EIO;
+    sqlite3_free(ins);
+    for (size_t i = 0; rc == SV_OK && i < sizeof SEED / sizeof SEED[0]; i++) {
+        for (int c = 0; c < 3; c++)
+            sqlite3_bind_text(st, c + 1, SEED[i][c], -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = SV_EIO;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sv__state_drop(sqlite3 *db, const char *schema)
+{
+    for (const char *const *t = sv__state_tables; *t; t++) {
+        char *sql = sqlite3_mprintf("DROP TABLE IF EXISTS %s.%s", schema, *t);
+        int rc = run(db, sql);
+        sqlite3_free(sql);
+        if (rc != SV_OK)
+            return rc;
+    }
+    return SV_OK;
+}
+
+/* ---- applying entries ------------------------------------------------------------------------ */
+
+/* A statement against schema.table built per call: apply runs once per entry and SQLite's
+ * prepare is cheap next to the fsync that every entry costs anyway. */
+static sqlite3_stmt *prep(sqlite3 *db, const char *schema, const char *fmt)
+{
+    char *sql = sqlite3_mprintf(fmt, schema);
+    sqlite3_stmt *st = NULL;
+    if (sql)
+        sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    sqlite3_free(sql);
+    return st;
+}
+
+static int step_done(sqlite3_stmt *st)
+{
+    if (!st)
+        return SV_EIO;
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? SV_OK : SV_EIO;
+}
+
+static void bind_str(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_real(sqlite3_stmt *st, int i, double v)
+{
+    if (isfinite(v))
+        sqlite3_bind_double(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_opt_int(sqlite3_stmt *st, int i, const json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (json_is_integer(v))
+        sqlite3_bind_int64(st, i, json_integer_value(v));
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static int unit_exists(sqlite3 *db, const char *schema, const char *code)
+{
+    sqlite3_stmt *st = prep(db, schema, "SELECT 1 FROM %s.st_units WHERE code = ?");
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
+static int apply_unit(sqlite3 *db, const char *schema, int64_t seq, json_t *p)
+{
+    const char *code = sv__json_get_str(p, "code");
+    if (!code)
+        return SV_OK;
+    sqlite3_stmt *st =
+        prep(db, schema,
+             "INSERT OR REPLACE INTO %s.st_units(code, seq, type, name, location, owner,"
+             " representative, agent, mode, rights, manager, control, epsg, cm, source, geom)"
+             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return SV_EIO;
+    bind_str(st, 1, code);
+    sqlite3_bind_int64(st, 2, seq);
+    bind_str(st, 3, sv__json_get_str(p, "type"));
+    bind_str(st, 4, sv__json_get_str(p, "name"));
+    bind_str(st, 5, sv__json_get_str(p, "location"));
+    for (int f = 0; f < SV_FIELD_COUNT; f++)
+        bind_str(st, 6 + f, sv__json_get_str(p, sv_field_name((sv_field)f)));
+    bind_str(st, 12, sv__json_get_str(p, "control"));
+    bind_opt_int(st, 13, p, "epsg");
+    bind_real(st, 14, sv__json_get_fixed(p, "cm", SV__NANODEG));
+    bind_str(st, 15, sv__json_get_str(p, "source"));
+    char *geom = json_dumps(json_object_get(p, "geom"), JSON_COMPACT | JSON_ENCODE_ANY);
+    bind_str(st, 16, geom);
+    free(geom);
+    return step_done(st);
+}
+
+/* "J12" -> prefix "J", 12; anything else sorts after with num 0. */
+static void split_number(const char *number, char *prefix, int64_t *num)
+{
+    size_t i = 0;
+    while (number[i] && (number[i] < '0' || number[i] > '9') && i < 7)
+        prefix[i] = number[i], i++;
+    prefix[i] = 0;
+    *num = number[i] ? strtoll(number + i, NULL, 10) : 0;
+}
+
+static int apply_point(sqlite3 *db, const char *schema, int64_t seq, int64_t time_ms, json_t *p)
+{
+    const char *unit = sv__json_get_str(p, "unit"), *number = sv__json_get_str(p, "number");
+    if (!unit || !number || !unit_exists(db, schema, unit))
+        return SV_OK;
+    int64_t sup = sv__json_get_int(p, "supersedes", 0);
+    if (sup) {
+        sqlite3_stmt *d = prep(db, schema, "DELETE FROM %s.st_points WHERE seq = ?");
+        if (d)
+            sqlite3_bind_int64(d, 1, sup);
+        if (step_done(d) != SV_OK)
+            return SV_EIO;
+    }
+    char prefix[8];
+    int64_t num;
+    split_number(number, prefix, &num);
+    /* A point with a number already in use replaces it: numbers name boundary points. */
+    sqlite3_stmt *st = prep(
+        db, schema,
+        "INSERT OR REPLACE INTO %s.st_points(seq, time_ms, unit, number, prefix, num, ptype,"
+        " marker, lat, lon, h, grade, mode, status, used, seen, hdop, vdop, pdop, eph, epv, cage,"
+        " n, dur, se, sn, su, dropped, datum, flags, off, override, note) VALUES (?, ?, ?, ?, ?,"
+        " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return SV_EIO;
+    json_t *q = json_object_get(p, "q");
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_int64(st, 2, time_ms);
+    bind_str(st, 3, unit);
+    bind_str(st, 4, number);
+    bind_str(st, 5, prefix);
+    sqlite3_bind_int64(st, 6, num);
+    bind_str(st, 7, sv__json_get_str(p, "ptype"));
+    bind_str(st, 8, sv__json_get_str(p, "marker"));
+    bind_real(st, 9, sv__json_get_fixed(p, "lat", SV__NANODEG));
+    bind_real(st, 10, sv__json_get_fixed(p, "lon", SV__NANODEG));
+    bind_real(st, 11, sv__json_get_fixed(p, "h", SV__MM));
+    bind_str(st, 12, sv__json_get_str(q, "grade"));
+    bind_opt_int(st, 13, q, "mode");
+    bind_opt_int(st, 14, q, "status");
+    bind_opt_int(st, 15, q, "used");
+    bind_opt_int(st, 16, q, "seen");
+    bind_real(st, 17, sv__json_get_fixed(q, "hdop", 100));
+    bind_real(st, 18, sv__json_get_fixed(q, "vdop", 100));
+    bind_real(st, 19, sv__json_get_fixed(q, "pdop", 100));
+    bind_real(st, 20, sv__json_get_fixed(q, "eph", SV__MM));
+    bind_real(st, 21, sv__json_get_fixed(q, "epv", SV__MM));
+    bind_real(st, 22, sv__json_get_fixed(q, "cage", SV__MM));
+    bind_opt_int(st, 23, q, "n");
+    bind_real(st, 24, sv__json_get_fixed(q, "dur", SV__MM));
+    bind_real(st, 25, sv__json_get_fixed(q, "se", SV__MM));
+    bind_real(st, 26, sv__json_get_fixed(q, "sn", SV__MM));
+    bind_real(st, 27, sv__json_get_fixed(q, "su", SV__MM));
+    bind_opt_int(st, 28, q, "dropped");
+    bind_str(st, 29, sv__json_get_str(q, "datum"));
+    sqlite3_bind_int64(st, 30, sv__json_get_int(p, "flags", 0));
+    char *off = json_object_get(p, "off") ? json_dumps(json_object_get(p, "off"),
+                                                       JSON_COMPACT | JSON_SORT_KEYS)
+                                          : NULL;
+    bind_str(st, 31, off);
+    free(off);
+    bind_str(st, 32, sv__json_get_str(p, "override"));
+    bind_str(st, 33, sv__json_get_str(p, "note"));
+    if (step_done(st) != SV_OK)
+        return SV_EIO;
+    st = prep(db, schema,
+              "INSERT INTO %s.st_numbers(unit, prefix, last) VALUES (?1, ?2, ?3)"
+              " ON CONFLICT(unit, prefix) DO UPDATE SET last = max(last, ?3)");
+    if (!st)
+        return SV_EIO;
+    bind_str(st, 1, unit);
+    bind_str(st, 2, prefix);
+    sqlite3_bind_int64(st, 3, num);
+    return step_done(st);
+}
+
+static int apply_vertex(sqlite3 *db, const char *schema, int64_t seq, json_t *p)
+{
+    const char *unit = sv__json_get_str(p, "unit");
+    if (!unit || !unit_exists(db, schema, unit))
+        return SV_OK;
+    json_t *q = json_object_get(p, "q");
+    sqlite3_stmt *st = prep(db, schema,
+                            "INSERT INTO %s.st_vertices(seq, unit, track, lat, lon, h, t, grade,"
+                            " used, hdop, eph, se, sn, jump)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return SV_EIO;
+    int64_t track = sv__json_get_int(p, "track", 0);
+    sqlite3_bind_int64(st, 1, seq);
+    bind_str(st, 2, unit);
+    sqlite3_bind_int64(st, 3, track ? track : seq);
+    bind_real(st, 4, sv__json_get_fixed(p, "lat", SV__NANODEG));
+    bind_real(st, 5, sv__json_get_fixed(p, "lon", SV__NANODEG));
+    bind_real(st, 6, sv__json_get_fixed(p, "h", SV__MM));
+    bind_real(st, 7, sv__json_get_fixed(p, "t", SV__MM));
+    bind_str(st, 8, sv__json_get_str(q, "grade"));
+    bind_opt_int(st, 9, q, "used");
+    bind_real(st, 10, sv__json_get_fixed(q, "hdop", 100));
+    bind_real(st, 11, sv__json_get_fixed(q, "eph", SV__MM));
+    bind_real(st, 12, sv__json_get_fixed(q, "se", SV__MM));
+    bind_real(st, 13, sv__json_get_fixed(q, "sn", SV__MM));
+    sqlite3_bind_int64(st, 14, sv__json_get_int(p, "jump", 0));
+    return step_done(st);
+}
+
+static int apply_line(sqlite3 *db, const char *schema, int64_t seq, json_t *p)
+{
+    const char *unit = sv__json_get_str(p, "unit");
+    if (!unit || !unit_exists(db, schema, unit))
+        return SV_OK;
+    sqlite3_stmt *st = prep(db, schema,
+                            "INSERT OR REPLACE INTO %s.st_lines(unit, a, b, seq, category,"
+                            " position, nature, neighbour) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return SV_EIO;
+    bind_str(st, 1, unit);
+    bind_str(st, 2, sv__json_get_str(p, "from"));
+    bind_str(st, 3, sv__json_get_str(p, "to"));
+    sqlite3_bind_int64(st, 4, seq);
+    bind_str(st, 5, sv__json_get_str(p, "category"));
+    bind_str(st, 6, sv__json_get_str(p, "position"));
+    bind_str(st, 7, sv__json_get_str(p, "nature"));
+    bind_str(st, 8, sv__json_get_str(p, "neighbour"));
+    return step_done(st);
+}
+
+static int apply_verify(sqlite3 *db, const char *schema, int64_t seq, int64_t time_ms, json_t *p)
+{
+    const char *unit = sv__json_get_str(p, "unit");
+    if (!unit || !unit_exists(db, schema, unit))
+        return SV_OK;
+    sqlite3_stmt *st = prep(db, schema,
+                            "INSERT OR REPLACE INTO %s.st_verifications(unit, field, seq, time_ms,"
+                            " status, value, note) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return SV_EIO;
+    bind_str(st, 1, unit);
+    bind_str(st, 2, sv__json_get_str(p, "field"));
+    sqlite3_bind_int64(st, 3, seq);
+    sqlite3_bind_int64(st, 4, time_ms);
+    bind_str(st, 5, sv__json_get_str(p, "status"));
+    bind_str(st, 6, sv__json_get_str(p, "value"));
+    bind_str(st, 7, sv__json_get_str(p, "note"));
+    return step_done(st);
+}
+
+static int apply_dispute(sqlite3 *db, const char *schema, int64_t seq, int64_t time_ms, json_t *p)
+{
+    const char *unit = sv__json_get_str(p, "unit");
+    if (!unit || !unit_exists(db, schema, unit))
+        return SV_OK;
+    sqlite3_stmt *st = prep(db, schema,
+                            "INSERT INTO %s.st_disputes(seq, time_ms, unit, parties, statement, a,"
+                            " b, geom, settled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return SV_EIO;
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_int64(st, 2, time_ms);
+    bind_str(st, 3, unit);
+    bind_str(st, 4, sv__json_get_str(p, "parties"));
+    bind_str(st, 5, sv__json_get_str(p, "statement"));
+    bind_str(st, 6, sv__json_get_str(p, "from"));
+    bind_str(st, 7, sv__json_get_str(p, "to"));
+    char *geom = json_object_get(p, "geom")
+                     ? json_dumps(json_object_get(p, "geom"), JSON_COMPACT | JSON_ENCODE_ANY)
+                     : NULL;
+    bind_str(st, 8, geom);
+    free(geom);
+    sqlite3_bind_int64(st, 9, sv__json_get_int(p, "settled", 0));
+    return step_done(st);
+}
+
+static int apply_attend(sqlite3 *db, const char *schema, int64_t seq, int64_t time_ms, json_t *p)
+{
+    const char *unit = sv__json_get_str(p, "unit");
+    if (!unit || !unit_exists(db, schema, unit))
+        return SV_OK;
+    sqlite3_stmt *st = prep(db, schema,
+                            "INSERT OR REPLACE INTO %s.st_attendance(unit, party, seq, time_ms,"
+                            " person, presence, notice) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return SV_EIO;
+    bind_str(st, 1, unit);
+    bind_str(st, 2, sv__json_get_str(p, "party"));
+    sqlite3_bind_int64(st, 3, seq);
+    sqlite3_bind_int64(st, 4, time_ms);
+    bind_str(st, 5, sv__json_get_str(p, "person"));
+    bind_str(st, 6, sv__json_get_str(p, "presence"));
+    bind_str(st, 7, sv__json_get_str(p, "notice"));
+    return step_done(st);
+}
+
+static int apply_kv(sqlite3 *db, const char *schema, const char *fmt, const char *a,
+                    const char *b, const char *c)
+{
+    sqlite3_stmt *st = prep(db, schema, fmt);
+    if (!st)
+        return SV_EIO;
+    bind_str(st, 1, a);
+    bind_str(st, 2, b);
+    if (strstr(fmt, "?3"))
+        bind_str(st, 3, c);
+    return step_done(st);
+}
+
+static int apply_void(sqlite3 *db, const char *schema, int64_t seq, json_t *p)
+{
+    int64_t target = sv__json_get_int(p, "target", 0);
+    if (target <= 0)
+        return SV_OK;
+    static const char *const tables[] = {"st_points",        "st_vertices",  "st_lines",
+                                         "st_verifications", "st_disputes",  "st_attendance"};
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        char *sql = sqlite3_mprintf("DELETE FROM %s.%s WHERE seq = %lld", schema, tables[i],
+                                    (long long)target);
+        int rc = run(db, sql);
+        sqlite3_free(sql);
+        if (rc != SV_OK)
+            return rc;
+    }
+    sqlite3_stmt *st =
+        prep(db, schema, "INSERT OR REPLACE INTO %s.st_voided(target, seq, reason) VALUES (?, ?, ?)");
+    if (!st)
+        return SV_EIO;
+    sqlite3_bind_int64(st, 1, target);
+    sqlite3_bind_int64(st, 2, seq);
+    bind_str(st, 3, sv__json_get_str(p, "reason"));
+    return step_done(st);
+}
+
+int sv__state_apply(sqlite3 *db, const char *schema, int64_t seq, int64_t time_ms,
+                    const char *kind, json_t *p)
+{
+    /* Payload version 1 is all this build knows; a newer one keeps its entry but derives
+     * nothing here rather than guess at fields it does not understand. */
+    if (sv__json_get_int(p, "v", 1) != 1)
+        return SV_OK;
+    if (strcmp(kind, "unit") == 0)
+        return apply_unit(db, schema, seq, p);
+    if (strcmp(kind, "point") == 0)
+        return apply_point(db, schema, seq, time_ms, p);
+    if (strcmp(kind, "vertex") == 0)
+        return apply_vertex(db, schema, seq, p);
+    if (strcmp(kind, "line") == 0)
+        return apply_line(db, schema, seq, p);
+    if (strcmp(kind, "verify") == 0)
+        return apply_verify(db, schema, seq, time_ms, p);
+    if (strcmp(kind, "dispute") == 0)
+        return apply_dispute(db, schema, seq, time_ms, p);
+    if (strcmp(kind, "attend") == 0)
+        return apply_attend(db, schema, seq, time_ms, p);
+    if (strcmp(kind, "code") == 0)
+        return apply_kv(db, schema,
+                        "INSERT OR REPLACE INTO %s.st_codes(list, code, label) VALUES (?1, ?2, ?3)",
+                        sv__json_get_str(p, "list"), sv__json_get_str(p, "code"),
+                        sv__json_get_str(p, "label"));
+    if (strcmp(kind, "config") == 0)
+        return apply_kv(db, schema,
+                        "INSERT OR REPLACE INTO %s.st_config(key, value) VALUES (?1, ?2)",
+                        sv__json_get_str(p, "key"), sv__json_get_str(p, "value"), NULL);
+    if (strcmp(kind, "void") == 0)
+        return apply_void(db, schema, seq, p);
+    return SV_OK; /* "init" and kinds from later versions derive nothing here */
+}
+
+/* ---- reading ------------------------------------------------------------------------------ */
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+static double col_real(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+static int col_int(sqlite3_stmt *st, int i, int def)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? def : sqlite3_column_int(st, i);
+}
+
+/* Generic "run a query, grow an array, fill each element" loop. */
+typedef int (*row_fn)(sqlite3_stmt *st, void *elem);
+
+static int query_list(sv_journal *j, const char *sql, const char *arg, size_t elem_size,
+                      row_fn fill, void **out, size_t *n)
+{
+    sqlite3_stmt *st;
+    *out = NULL;
+    *n = 0;
+    int rc = sqlite3_prepare_v2(sv__journal_db(j), sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return sv__journal_fail(j, sv__sqlite_err(rc), "journal state: %s",
+                                sqlite3_errmsg(sv__journal_db(j)));
+    if (arg)
+        sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+    size_t cap = 0;
+    char *arr = NULL;
+    int ret = SV_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            char *grown = realloc(arr, ncap * elem_size);
+            if (!grown) {
+                ret = SV_ENOMEM;
+                break;
+            }
+            arr = grown;
+            cap = ncap;
+        }
+        void *elem = arr + *n * elem_size;
+        memset(elem, 0, elem_size);
+        (*n)++;
+        ret = fill(st, elem);
+        if (ret != SV_OK)
+            break;
+    }
+    if (ret == SV_OK && rc != SQLITE_DONE)
+        ret = sv__journal_fail(j, sv__sqlite_err(rc), "journal state: %s",
+                               sqlite3_errmsg(sv__journal_db(j)));
+    sqlite3_finalize(st);
+    *out = arr;
+    return ret;
+}
+
+#define UNIT_COLS                                                                             \
+    "code, seq, type, name, location, owner, representative, agent, mode, rights, manager,"   \
+    " control, epsg, cm, source, geom"
+
+static int fill_unit(sqlite3_stmt *st, void *elem)
+{
+    sv_unit *u = elem;
+    sv__strlcpy(u->code, col_text(st, 0), sizeof u->code);
+    u->seq = sqlite3_column_int64(st, 1);
+    sv__strlcpy(u->type, col_text(st, 2), sizeof u->type);
+    u->name = sv__strdup(col_text(st, 3));
+    u->location = sv__strdup(col_text(st, 4));
+    for (int f = 0; f < SV_FIELD_COUNT; f++)
+        u->fields[f] = sv__strdup(col_text(st, 5 + f));
+    u->control = sv__strdup(col_text(st, 11));
+    u->epsg = col_int(st, 12, 0);
+    u->central_meridian = col_real(st, 13);
+    u->source = sv__strdup(col_text(st, 14));
+    const char *geom = col_text(st, 15);
+    if (geom) {
+        json_error_t err;
+        json_t *a = json_loads(geom, JSON_DECODE_ANY, &err);
+        int rc = a ? sv__geom_from_json(a, &u->draft) : SV_EFORMAT;
+        json_decref(a);
+        if (rc == SV_ENOMEM)
+            return rc;
+    }
+    return SV_OK;
+}
+
+int sv_state_units(sv_journal *j, sv_unit **out, size_t *n)
+{
+    int rc = query_list(j, "SELECT " UNIT_COLS " FROM st_units ORDER BY code", NULL,
+                        sizeof(sv_unit), fill_unit, (void **)out, n);
+    if (rc != SV_OK) {
+        sv_units_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+void sv_units_free(sv_unit *u, size_t n)
+{
+    for (size_t i = 0; u && i < n; i++)
+        sv_unit_clear(&u[i]);
+    free(u);
+}
+
+int sv_state_unit(sv_journal *j, const char *code, sv_unit *out)
+{
+    sv_unit *arr;
+    size_t n;
+    memset(out, 0, sizeof *out);
+    int rc = query_list(j, "SELECT " UNIT_COLS " FROM st_units WHERE code = ?", code,
+                        sizeof(sv_unit), fill_unit, (void **)&arr, &n);
+    if (rc != SV_OK) {
+        sv_units_free(arr, n);
+        return rc;
+    }
+    if (n == 0) {
+        free(arr);
+        return sv__journal_fail(j, SV_ENOTFOUND, "unit %s is not in this journal", code);
+    }
+    *out = arr[0];
+    free(arr);
+    return SV_OK;
+}
+
+#define POINT_COLS                                                                            \
+    "seq, time_ms, unit, number, ptype, marker, lat, lon, h, grade, mode, status, used, seen,"  \
+    " hdop, vdop, pdop, eph, epv, cage, n, dur, se, sn, su, dropped, datum, flags, off,"        \
+    " override, note"
+
+static int fill_point(sqlite3_stmt *st, void *elem)
+{
+    sv_bpoint *p = elem;
+    p->seq = sqlite3_column_int64(st, 0);
+    p->time_ms = sqlite3_column_int64(st, 1);
+    sv__strlcpy(p->unit, col_text(st, 2), sizeof p->unit);
+    sv__strlcpy(p->number, col_text(st, 3), sizeof p->number);
+    sv__strlcpy(p->point_type, col_text(st, 4), sizeof p->point_type);
+    sv__strlcpy(p->marker, col_text(st, 5), sizeof p->marker);
+    p->lat = col_real(st, 6);
+    p->lon = col_real(st, 7);
+    p->h = col_real(st, 8);
+    p->q = sv_quality_unknown();
+    if (sv_grade_parse(col_text(st, 9), &p->q.grade) != SV_OK)
+        p->q.grade = SV_GRADE_NONE;
+    p->q.mode = col_int(st, 10, -1);
+    p->q.status = col_int(st, 11, -1);
+    p->q.sats_used = col_int(st, 12, -1);
+    p->q.sats_seen = col_int(st, 13, -1);
+    p->q.hdop = col_real(st, 14);
+    p->q.vdop = col_real(st, 15);
+    p->q.pdop = col_real(st, 16);
+    p->q.eph = col_real(st, 17);
+    p->q.epv = col_real(st, 18);
+    p->q.corr_age = col_real(st, 19);
+    p->q.n = col_int(st, 20, 0);
+    p->q.duration_s = col_real(st, 21);
+    p->q.sigma_e = col_real(st, 22);
+    p->q.sigma_n = col_real(st, 23);
+    p->q.sigma_u = col_real(st, 24);
+    p->q.dropped = col_int(st, 25, 0);
+    sv__strlcpy(p->q.datum, col_text(st, 26), sizeof p->q.datum);
+    p->flags = (unsigned)col_int(st, 27, 0);
+    p->off.from_lat = p->off.from_lon = p->off.from_h = NAN;
+    p->off.distance_m = p->off.bearing_deg = p->off.dh = NAN;
+    const char *off = col_text(st, 28);
+    if (off) {
+        json_error_t err;
+        json_t *o = json_loads(off, 0, &err);
+        if (o) {
+            p->off.from_lat = sv__json_get_fixed(o, "lat", SV__NANODEG);
+            p->off.from_lon = sv__json_get_fixed(o, "lon", SV__NANODEG);
+            p->off.from_h = sv__json_get_fixed(o, "h", SV__MM);
+            p->off.distance_m = sv__json_get_fixed(o, "dist", SV__MM);
+            p->off.bearing_deg = sv__json_get_fixed(o, "brg", 1e6);
+            p->off.dh = sv__json_get_fixed(o, "dh", SV__MM);
+            json_decref(o);
+        }
+    }
+    p->override_reason = sv__strdup(col_text(st, 29));
+    p->note = sv__strdup(col_text(st, 30));
+    return SV_OK;
+}
+
+/* J before T before anything else, then numerically. */
+#define POINT_ORDER                                                                           \
+    " ORDER BY unit, CASE prefix WHEN 'J' THEN 0 WHEN 'T' THEN 1 ELSE 2 END, prefix, num, number"
+
+int sv_state_points(sv_journal *j, const char *unit, sv_bpoint **out, size_t *n)
+{
+    const char *sql = unit ? "SELECT " POINT_COLS " FROM st_points WHERE unit = ?" POINT_ORDER
+                           : "SELECT " POINT_COLS " FROM st_points" POINT_ORDER;
+    return query_list(j, sql, unit, sizeof(sv_bpoint), fill_point, (void **)out, n);
+}
+
+void sv_bpoints_free(sv_bpoint *p, size_t n)
+{
+    for (size_t i = 0; p && i < n; i++)
+        sv_bpoint_clear(&p[i]);
+    free(p);
+}
+
+static int fill_vertex(sqlite3_stmt *st, void *elem)
+{
+    sv_vertex *v = elem;
+    v->seq = sqlite3_column_int64(st, 0);
+    sv__strlcpy(v->unit, col_text(st, 1), sizeof v->unit);
+    v->track = sqlite3_column_int64(st, 2);
+    v->lat = col_real(st, 3);
+    v->lon = col_real(st, 4);
+    v->h = col_real(st, 5);
+    v->fix_time = col_real(st, 6);
+    v->q = sv_quality_unknown();
+    if (sv_grade_parse(col_text(st, 7), &v->q.grade) != SV_OK)
+        v->q.grade = SV_GRADE_NONE;
+    v->q.sats_used = col_int(st, 8, -1);
+    v->q.hdop = col_real(st, 9);
+    v->q.eph = col_real(st, 10);
+    v->q.sigma_e = col_real(st, 11);
+    v->q.sigma_n = col_real(st, 12);
+    v->q.n = 1;
+    v->jump = col_int(st, 13, 0);
+    return SV_OK;
+}
+
+int sv_state_vertices(sv_journal *j, const char *unit, sv_vertex **out, size_t *n)
+{
+    static const char cols[] =
+        "SELECT seq, unit, track, lat, lon, h, t, grade, used, hdop, eph, se, sn, jump"
+        " FROM st_vertices";
+    char sql[256];
+    snprintf(sql, sizeof sql, "%s%s ORDER BY seq", cols, unit ? " WHERE unit = ?" : "");
+    return query_list(j, sql, unit, sizeof(sv_vertex), fill_vertex, (void **)out, n);
+}
+
+void sv_vertices_free(sv_vertex *v, size_t n)
+{
+    (void)n;
+    free(v);
+}
+
+static int fill_line(sqlite3_stmt *st, void *elem)
+{
+    sv_bline *l = elem;
+    sv__strlcpy(l->unit, col_text(st, 0), sizeof l->unit);
+    sv__strlcpy(l->from, col_text(st, 1), sizeof l->from);
+    sv__strlcpy(l->to, col_text(st, 2), sizeof l->to);
+    l->seq = sqlite3_column_int64(st, 3);
+    sv__strlcpy(l->category, col_text(st, 4), sizeof l->category);
+    sv__strlcpy(l->position, col_text(st, 5), sizeof l->position);
+    sv__strlcpy(l->nature, col_text(st, 6), sizeof l->nature);
+    l->neighbour = sv__strdup(col_text(st, 7));
+    return SV_OK;
+}
+
+int sv_state_lines(sv_journal *j, const char *unit, sv_bline **out, size_t *n)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT unit, a, b, seq, category, position, nature, neighbour FROM st_lines%s"
+             " ORDER BY unit, seq",
+             unit ? " WHERE unit = ?" : "");
+    return query_list(j, sql, unit, sizeof(sv_bline), fill_line, (void **)out, n);
+}
+
+void sv_blines_free(sv_bline *l, size_t n)
+{
+    for (size_t i = 0; l && i < n; i++)
+        sv_bline_clear(&l[i]);
+    free(l);
+}
+
+static int fill_verification(sqlite3_stmt *st, void *elem)
+{
+    sv_verification *v = elem;
+    sv__strlcpy(v->unit, col_text(st, 0), sizeof v->unit);
+    if (sv_field_parse(col_text(st, 1), &v->field) != SV_OK)
+        v->field = SV_FIELD_OWNER;
+    v->seq = sqlite3_column_int64(st, 2);
+    v->time_ms = sqlite3_column_int64(st, 3);
+    if (sv_vstatus_parse(col_text(st, 4), &v->status) != SV_OK)
+        v->status = SV_VERIFY_DISPUTED;
+    v->value = sv__strdup(col_text(st, 5));
+    v->note = sv__strdup(col_text(st, 6));
+    return SV_OK;
+}
+
+int sv_state_verifications(sv_journal *j, const char *unit, sv_verification **out, size_t *n)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT unit, field, seq, time_ms, status, value, note FROM st_verifications%s"
+             " ORDER BY unit, seq",
+             unit ? " WHERE unit = ?" : "");
+    return query_list(j, sql, unit, sizeof(sv_verification), fill_verification, (void **)out, n);
+}
+
+void sv_verifications_free(sv_verification *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        sv_verification_clear(&v[i]);
+    free(v);
+}
+
+static int fill_dispute(sqlite3_stmt *st, void *elem)
+{
+    sv_dispute *d = elem;
+    d->seq = sqlite3_column_int64(st, 0);
+    d->time_ms = sqlite3_column_int64(st, 1);
+    sv__strlcpy(d->unit, col_text(st, 2), sizeof d->unit);
+    d->parties = sv__strdup(col_text(st, 3));
+    d->statement = sv__strdup(col_text(st, 4));
+    sv__strlcpy(d->from, col_text(st, 5), sizeof d->from);
+    sv__strlcpy(d->to, col_text(st, 6), sizeof d->to);
+    const char *geom = col_text(st, 7);
+    if (geom) {
+        json_error_t err;
+        json_t *a = json_loads(geom, JSON_DECODE_ANY, &err);
+        if (a)
+            sv__geom_from_json(a, &d->area);
+        json_decref(a);
+    }
+    d->settled = col_int(st, 8, 0);
+    return SV_OK;
+}
+
+int sv_state_disputes(sv_journal *j, const char *unit, sv_dispute **out, size_t *n)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT seq, time_ms, unit, parties, statement, a, b, geom, settled FROM st_disputes%s"
+             " ORDER BY seq",
+             unit ? " WHERE unit = ?" : "");
+    return query_list(j, sql, unit, sizeof(sv_dispute), fill_dispute, (void **)out, n);
+}
+
+void sv_disputes_free(sv_dispute *d, size_t n)
+{
+    for (size_t i = 0; d && i < n; i++)
+        sv_dispute_clear(&d[i]);
+    free(d);
+}
+
+static int fill_attendance(sqlite3_stmt *st, void *elem)
+{
+    sv_attendance *a = elem;
+    sv__strlcpy(a->unit, col_text(st, 0), sizeof a->unit);
+    a->party = sv__strdup(col_text(st, 1));
+    a->seq = sqlite3_column_int64(st, 2);
+    a->time_ms = sqlite3_column_int64(st, 3);
+    a->person = sv__strdup(col_text(st, 4));
+    if (sv_presence_parse(col_text(st, 5), &a->presence) != SV_OK)
+        a->presence = SV_ABSENT;
+    sv__strlcpy(a->notice_date, col_text(st, 6), sizeof a->notice_date);
+    return SV_OK;
+}
+
+int sv_state_attendance(sv_journal *j, const char *unit, sv_attendance **out, size_t *n)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT unit, party, seq, time_ms, person, presence, notice FROM st_attendance%s"
+             " ORDER BY unit, seq",
+             unit ? " WHERE unit = ?" : "");
+    return query_list(j, sql, unit, sizeof(sv_attendance), fill_attendance, (void **)out, n);
+}
+
+void sv_attendances_free(sv_attendance *a, size_t n)
+{
+    for (size_t i = 0; a && i < n; i++)
+        sv_attendance_clear(&a[i]);
+    free(a);
+}
+
+static int fill_code(sqlite3_stmt *st, void *elem)
+{
+    sv_code *c = elem;
+    sv__strlcpy(c->list, col_text(st, 0), sizeof c->list);
+    sv__strlcpy(c->code, col_text(st, 1), sizeof c->code);
+    c->label = sv__strdup(col_text(st, 2));
+    return SV_OK;
+}
+
+int sv_state_codes(sv_journal *j, const char *list, sv_code **out, size_t *n)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT list, code, label FROM st_codes%s ORDER BY list, code",
+             list ? " WHERE list = ?" : "");
+    return query_list(j, sql, list, sizeof(sv_code), fill_code, (void **)out, n);
+}
+
+void sv_codes_free(sv_code *c, size_t n)
+{
+    for (size_t i = 0; c && i < n; i++)
+        free(c[i].label);
+    free(c);
+}
+
+int sv_state_code_known(sv_journal *j, const char *list, const char *code)
+{
+    sqlite3_stmt *st;
+    int found = 0;
+    if (sqlite3_prepare_v2(sv__journal_db(j), "SELECT 1 FROM st_codes WHERE list = ? AND code = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, list, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
+    found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
+static int count(sv_journal *j, const char *sql, const char *unit)
+{
+    sqlite3_stmt *st;
+    int n = 0;
+    if (sqlite3_prepare_v2(sv__journal_db(j), sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+int sv_state_progress(sv_journal *j, const char *unit, sv_progress *out)
+{
+    memset(out, 0, sizeof *out);
+    out->points = count(j, "SELECT count(*) FROM st_points WHERE unit = ?", unit);
+    out->vertices = count(j, "SELECT count(*) FROM st_vertices WHERE unit = ?", unit);
+    out->fields_verified = count(j, "SELECT count(*) FROM st_verifications WHERE unit = ?", unit);
+    out->disputes_open =
+        count(j, "SELECT count(*) FROM st_disputes WHERE unit = ? AND settled = 0", unit);
+    out->attendance = count(j, "SELECT count(*) FROM st_attendance WHERE unit = ?", unit);
+    if (out->points < 0 || out->vertices < 0 || out->fields_verified < 0 ||
+        out->disputes_open < 0 || out->attendance < 0)
+        return SV_EIO;
+    return SV_OK;
+}
