@@ -336,10 +336,17 @@ static void print_point(const sv_bpoint *p, int as_json)
         puts(s ? s : "{}");
         free(s);
         json_decref(o);
-    } else {
+    } else if (p->q.n > 0) {
         printf("%s %s  lat %.9f lon %.9f h %.3f  %s n=%d %.1fs  sigma E %.3f N %.3f U %.3f m\n",
                p->unit, p->number, p->lat, p->lon, p->h, sv_grade_name(p->q.grade), p->q.n,
                p->q.duration_s, p->q.sigma_e, p->q.sigma_n, p->q.sigma_u);
+    } else {
+        char h[32] = "";
+        if (isfinite(p->h))
+            snprintf(h, sizeof h, " h %.3f", p->h);
+        printf("%s %s  lat %.9f lon %.9f%s  %s%s\n", p->unit, p->number, p->lat, p->lon, h,
+               (p->flags & SV_PT_OFFSET) ? "offset, " : "",
+               strcmp(p->point_type, "map-read") == 0 ? "map-read" : "typed in");
     }
     fflush(stdout);
 }

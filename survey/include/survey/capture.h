@@ -7,8 +7,10 @@
  * Averaging: a point is done when it has N accepted epochs AND spans at least T seconds,
  * measured by the fixes' own timestamps where they have them (so a replayed log behaves as in
  * the field), else by arrival time. Every epoch is gated: stale (older than 2 s on the
- * tablet's clock), duplicate (same receiver time as the last one) or below the accepted grade
- * is dropped and counted, never fails the point.
+ * tablet's clock), without a fix, with bad coordinates or below the accepted grade is dropped
+ * and counted, never fails the point. A duplicate (same receiver time as the last one: gpsd
+ * reports an epoch once per sentence) is the same epoch again: dropped, not counted; when it
+ * carries more (a height the first report lacked) it replaces the first in the average.
  *
  * Walking: a vertex every M metres from the last kept one, each gated the same way; a vertex
  * that no walking speed explains (distance / time above max_speed) is marked as a jump.
@@ -58,11 +60,14 @@ typedef struct sv_averager {
     double last_time;       /* receiver time of the last epoch seen */
     double t_first, t_last; /* time basis of first/last accepted epoch, s */
     double lat0, lon0;      /* first accepted position: local origin for the spread */
+    double h0;              /* first accepted height: origin of u (NaN until one is seen) */
     double sum_e, sum_n, sum_u, sq_e, sq_n, sq_u; /* metres from the origin */
     int n_h;                /* epochs with a height */
     sv_fix last;            /* last accepted epoch */
     sv_grade worst;
-    sv_epoch_verdict last_verdict;
+    sv_epoch_verdict last_verdict; /* of the last epoch that was not a duplicate */
+    sv_grade last_grade;    /* grade of that epoch (for sv_avg_describe) */
+    int t_rx;               /* 1: t_first/t_last are receiver time, 0: arrival time */
 } sv_averager;
 
 void sv_avg_start(sv_averager *a, const sv_avg_opts *opts);
@@ -90,11 +95,21 @@ sv_walk_opts sv_walk_defaults(void); /* 2 m, RTK fixed, 4 m/s */
 typedef struct sv_walker {
     sv_walk_opts opts;
     int have_last;
-    double last_lat, last_lon, last_t; /* last kept vertex (t by receiver, else arrival) */
+    double last_lat, last_lon; /* last kept vertex: the reference for spacing and speed */
+    double last_t;          /* its receiver time (NaN if none) */
+    int64_t last_mono_ms;   /* its arrival time (used when either side has no receiver time) */
     double last_time;       /* receiver time of the last epoch seen */
-    int dropped;
+    int dropped;            /* epochs refused by the gate, in all (duplicates not counted) */
+    int dropped_since;      /* ... since the last vertex (reported in its q.dropped) */
     sv_epoch_verdict last_verdict;
+    /* Jumped epochs that agree with each other: after SV_WALK_REANCHOR of them in a row the
+     * receiver really is there and the reference moves to it. */
+    int cand_n;
+    double cand_lat, cand_lon, cand_t;
+    int64_t cand_mono_ms;
 } sv_walker;
+
+#define SV_WALK_REANCHOR 3
 
 void sv_walk_start(sv_walker *w, const sv_walk_opts *opts);
 /*

@@ -1,0 +1,1678 @@
+/*
+ * export.c - the journal's current state out to the formats the county office opens:
+ * GeoPackage (through the private writer in gpkg.c), RFC 7946 GeoJSON (jansson) and the CSV
+ * boundary-point table.
+ *
+ * It only reads: the state through state.h, plane coordinates and areas through geo.h. It
+ * must never write to the journal, never drop a unit, point or line silently, and never leave
+ * a partial file under the target name: every format is written to a temporary file beside
+ * the target and renamed into place when complete. An unusable plane CRS (say a unit's EPSG
+ * code that is no Gauss-Krueger zone) fails the export with a message. A single position
+ * that the unit's valid CRS cannot take (a point recorded half a world away, as replayed
+ * receiver logs do) does not: the feature is still written, with its geographic geometry,
+ * and with empty plane coordinates and plane geometry, where the office sees it.
+ *
+ * Coordinates: geographic output is CGCS2000 longitude/latitude (x = lon, y = lat, in GeoJSON
+ * and in GeoPackage geometry alike); plane output is the unit's Gauss-Krueger CRS with
+ * x = easting, y = northing in geometry, and the attribute columns say x_north / y_east (and
+ * the CSV X = northing, Y = easting, as Chinese cadastral tables do).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "gpkg.h"
+#include "internal.h"
+#include "survey/export.h"
+
+int sv_export_format_parse(const char *name, sv_export_format *out)
+{
+    if (!name || !out)
+        return SV_EINVAL;
+    if (strcasecmp(name, "gpkg") == 0 || strcasecmp(name, "geopackage") == 0)
+        *out = SV_EXPORT_GPKG;
+    else if (strcasecmp(name, "geojson") == 0 || strcasecmp(name, "json") == 0)
+        *out = SV_EXPORT_GEOJSON;
+    else if (strcasecmp(name, "csv") == 0)
+        *out = SV_EXPORT_CSV;
+    else
+        return SV_EINVAL;
+    return SV_OK;
+}
+
+/* ---- Layer schemas ------------------------------------------------------------------------ */
+
+/* The same names serve as GeoPackage columns and GeoJSON properties, so a value is called the
+ * same in every file the office receives. */
+
+enum {
+    UC_CODE, UC_NAME, UC_TYPE, UC_LOCATION,
+    UC_FIELD0, /* owner .. manager: the registered values, in sv_field order */
+    UC_CONTROL = UC_FIELD0 + SV_FIELD_COUNT,
+    UC_VERIFY0, /* per field: <field>_status, <field>_value, <field>_note */
+    UC_EPSG = UC_VERIFY0 + 3 * SV_FIELD_COUNT,
+    UC_CM, UC_AREA, UC_PLANE_AREA, UC_PERIMETER, UC_POINTS, UC_SOURCE, UC_SEQ,
+    UC_COUNT
+};
+
+static const sv__gpkg_column unit_cols[] = {
+    {"code", SV__GPKG_TEXT},
+    {"name", SV__GPKG_TEXT},
+    {"type", SV__GPKG_TEXT},
+    {"location", SV__GPKG_TEXT},
+    {"owner", SV__GPKG_TEXT},
+    {"representative", SV__GPKG_TEXT},
+    {"agent", SV__GPKG_TEXT},
+    {"mode", SV__GPKG_TEXT},
+    {"rights", SV__GPKG_TEXT},
+    {"manager", SV__GPKG_TEXT},
+    {"control", SV__GPKG_TEXT},
+    {"owner_status", SV__GPKG_TEXT},
+    {"owner_value", SV__GPKG_TEXT},
+    {"owner_note", SV__GPKG_TEXT},
+    {"representative_status", SV__GPKG_TEXT},
+    {"representative_value", SV__GPKG_TEXT},
+    {"representative_note", SV__GPKG_TEXT},
+    {"agent_status", SV__GPKG_TEXT},
+    {"agent_value", SV__GPKG_TEXT},
+    {"agent_note", SV__GPKG_TEXT},
+    {"mode_status", SV__GPKG_TEXT},
+    {"mode_value", SV__GPKG_TEXT},
+    {"mode_note", SV__GPKG_TEXT},
+    {"rights_status", SV__GPKG_TEXT},
+    {"rights_value", SV__GPKG_TEXT},
+    {"rights_note", SV__GPKG_TEXT},
+    {"manager_status", SV__GPKG_TEXT},
+    {"manager_value", SV__GPKG_TEXT},
+    {"manager_note", SV__GPKG_TEXT},
+    {"epsg", SV__GPKG_INTEGER},
+    {"central_meridian", SV__GPKG_REAL},
+    {"area_m2", SV__GPKG_REAL},
+    {"plane_area_m2", SV__GPKG_REAL},
+    {"perimeter_m", SV__GPKG_REAL},
+    {"points", SV__GPKG_INTEGER},
+    {"source", SV__GPKG_TEXT},
+    {"seq", SV__GPKG_INTEGER},
+};
+_Static_assert(sizeof unit_cols / sizeof unit_cols[0] == UC_COUNT, "unit columns");
+
+enum {
+    PC_UNIT, PC_NUMBER, PC_TYPE, PC_MARKER, PC_LAT, PC_LON, PC_H, PC_XN, PC_YE, PC_EPSG, PC_CM,
+    PC_GRADE, PC_MODE, PC_STATUS, PC_SATS, PC_SEEN, PC_HDOP, PC_VDOP, PC_PDOP, PC_EPH, PC_EPV,
+    PC_CAGE, PC_N, PC_DURATION, PC_SE, PC_SN, PC_SU, PC_DROPPED, PC_OFFSET, PC_MANUAL,
+    PC_STALE, PC_OVERRIDE, PC_REASON, PC_OFF_LAT, PC_OFF_LON, PC_OFF_DIST, PC_OFF_BRG,
+    PC_OFF_DH, PC_DATUM, PC_NOTE, PC_RECORDED, PC_SEQ, PC_DEVICE, PC_CREW,
+    PC_COUNT
+};
+
+static const sv__gpkg_column point_cols[] = {
+    {"unit", SV__GPKG_TEXT},
+    {"number", SV__GPKG_TEXT},
+    {"point_type", SV__GPKG_TEXT},
+    {"marker", SV__GPKG_TEXT},
+    {"lat", SV__GPKG_REAL},
+    {"lon", SV__GPKG_REAL},
+    {"h", SV__GPKG_REAL},
+    {"x_north", SV__GPKG_REAL},
+    {"y_east", SV__GPKG_REAL},
+    {"epsg", SV__GPKG_INTEGER},
+    {"central_meridian", SV__GPKG_REAL},
+    {"grade", SV__GPKG_TEXT},
+    {"mode", SV__GPKG_INTEGER},
+    {"status", SV__GPKG_INTEGER},
+    {"sats", SV__GPKG_INTEGER},
+    {"sats_seen", SV__GPKG_INTEGER},
+    {"hdop", SV__GPKG_REAL},
+    {"vdop", SV__GPKG_REAL},
+    {"pdop", SV__GPKG_REAL},
+    {"eph", SV__GPKG_REAL},
+    {"epv", SV__GPKG_REAL},
+    {"corr_age", SV__GPKG_REAL},
+    {"n", SV__GPKG_INTEGER},
+    {"duration_s", SV__GPKG_REAL},
+    {"sigma_e", SV__GPKG_REAL},
+    {"sigma_n", SV__GPKG_REAL},
+    {"sigma_u", SV__GPKG_REAL},
+    {"dropped", SV__GPKG_INTEGER},
+    {"offset", SV__GPKG_BOOLEAN},
+    {"manual", SV__GPKG_BOOLEAN},
+    {"stale", SV__GPKG_BOOLEAN},
+    {"override", SV__GPKG_BOOLEAN},
+    {"override_reason", SV__GPKG_TEXT},
+    {"offset_from_lat", SV__GPKG_REAL},
+    {"offset_from_lon", SV__GPKG_REAL},
+    {"offset_distance_m", SV__GPKG_REAL},
+    {"offset_bearing_deg", SV__GPKG_REAL},
+    {"offset_dh", SV__GPKG_REAL},
+    {"datum", SV__GPKG_TEXT},
+    {"note", SV__GPKG_TEXT},
+    {"recorded", SV__GPKG_DATETIME},
+    {"seq", SV__GPKG_INTEGER},
+    {"device", SV__GPKG_TEXT},
+    {"crew", SV__GPKG_TEXT},
+};
+_Static_assert(sizeof point_cols / sizeof point_cols[0] == PC_COUNT, "point columns");
+
+enum {
+    LC_UNIT, LC_FROM, LC_TO, LC_CATEGORY, LC_POSITION, LC_NATURE, LC_NEIGHBOUR, LC_LENGTH,
+    LC_PLANE_LENGTH, LC_SEQ,
+    LC_COUNT
+};
+
+static const sv__gpkg_column line_cols[] = {
+    {"unit", SV__GPKG_TEXT},       {"from_point", SV__GPKG_TEXT},
+    {"to_point", SV__GPKG_TEXT},   {"category", SV__GPKG_TEXT},
+    {"position", SV__GPKG_TEXT},   {"nature", SV__GPKG_TEXT},
+    {"neighbour", SV__GPKG_TEXT},  {"length_m", SV__GPKG_REAL},
+    {"plane_length_m", SV__GPKG_REAL}, {"line_seq", SV__GPKG_INTEGER},
+};
+_Static_assert(sizeof line_cols / sizeof line_cols[0] == LC_COUNT, "line columns");
+
+enum {
+    WC_UNIT, WC_VERTICES, WC_AREA, WC_PLANE_AREA, WC_PERIMETER, WC_CLOSING, WC_EPSG, WC_CM,
+    WC_FIRST, WC_LAST,
+    WC_COUNT
+};
+
+static const sv__gpkg_column walked_cols[] = {
+    {"unit", SV__GPKG_TEXT},          {"vertices", SV__GPKG_INTEGER},
+    {"area_m2", SV__GPKG_REAL},       {"plane_area_m2", SV__GPKG_REAL},
+    {"perimeter_m", SV__GPKG_REAL},   {"closing_m", SV__GPKG_REAL},
+    {"epsg", SV__GPKG_INTEGER},       {"central_meridian", SV__GPKG_REAL},
+    {"first_seq", SV__GPKG_INTEGER},  {"last_seq", SV__GPKG_INTEGER},
+};
+_Static_assert(sizeof walked_cols / sizeof walked_cols[0] == WC_COUNT, "walked columns");
+
+enum { TC_UNIT, TC_TRACK, TC_VERTICES, TC_JUMPS, TC_LENGTH, TC_START, TC_END, TC_FIRST, TC_LAST,
+       TC_COUNT };
+
+static const sv__gpkg_column track_cols[] = {
+    {"unit", SV__GPKG_TEXT},           {"track", SV__GPKG_INTEGER},
+    {"vertices", SV__GPKG_INTEGER},    {"jumps", SV__GPKG_INTEGER},
+    {"length_m", SV__GPKG_REAL},       {"start_time", SV__GPKG_DATETIME},
+    {"end_time", SV__GPKG_DATETIME},   {"first_seq", SV__GPKG_INTEGER},
+    {"last_seq", SV__GPKG_INTEGER},
+};
+_Static_assert(sizeof track_cols / sizeof track_cols[0] == TC_COUNT, "track columns");
+
+enum { LY_UNITS, LY_POINTS, LY_LINES, LY_WALKED, LY_TRACKS, LY_COUNT };
+
+static const struct {
+    const char *name;     /* table name in EPSG:4490; plane tables get a suffix */
+    const char *title;    /* gpkg_contents description */
+    const char *geojson;  /* "layer" property in GeoJSON */
+    sv__gpkg_geomtype type;
+    const sv__gpkg_column *cols;
+    size_t n_cols;
+} layers[LY_COUNT] = {
+    {"units", "登记单元 registration units", "unit", SV__GPKG_MULTIPOLYGON, unit_cols, UC_COUNT},
+    {"boundary_points", "界址点 boundary points", "boundary_point", SV__GPKG_POINT, point_cols,
+     PC_COUNT},
+    {"boundary_lines", "界址线 boundary lines", "boundary_line", SV__GPKG_LINESTRING, line_cols,
+     LC_COUNT},
+    {"walked_polygons", "实测范围 walked boundaries", "walked_polygon", SV__GPKG_POLYGON,
+     walked_cols, WC_COUNT},
+    {"tracks", "行走轨迹 walk tracks", "track", SV__GPKG_LINESTRING, track_cols, TC_COUNT},
+};
+
+/* ---- The export context --------------------------------------------------------------------- */
+
+/* One output CRS and its GeoPackage layers. Set 0 is always CGCS2000 geographic. */
+typedef struct outset {
+    sv_crs crs;
+    int srs_id;
+    char suffix[32]; /* "", "_4522", "_cm103_5" */
+    sv__gpkg_layer *lay[LY_COUNT];
+} outset;
+
+#define MAX_SETS 64 /* distinct plane CRSs in one export; a county uses two or three */
+
+typedef struct ukey {
+    const char *code;
+    size_t idx;
+} ukey;
+
+/* A line record keyed by its unordered pair of points. */
+typedef struct lkey {
+    const char *unit, *a, *b; /* a <= b */
+    size_t idx;
+} lkey;
+
+/* A vertex in a sort order. */
+typedef struct vkey {
+    const char *unit;
+    int64_t track, seq;
+    size_t idx;
+} vkey;
+
+typedef struct ex {
+    sv_journal *j;
+    sv_geo *g;
+    sv_diag *diag;
+    const char *path;
+    int jepsg;
+    double jcm;
+    const char *device, *crew;
+
+    sv_unit *units;
+    size_t n_units;
+    sv_bpoint *pts;
+    size_t n_pts;
+    sv_vertex *vx;
+    size_t n_vx;
+    sv_bline *lines;
+    size_t n_lines;
+    sv_verification *ver;
+    size_t n_ver;
+
+    ukey *ukeys;                    /* units sorted by code */
+    int *unit_set;                  /* [n_units] plane set, or -1 */
+    const sv_verification **ver_of; /* [n_units * SV_FIELD_COUNT] latest per field */
+    int *unit_points;               /* [n_units] boundary points per unit */
+    int *pt_set;                    /* [n_pts] */
+    double *pt_ne;                  /* [2 n_pts] north, east (NaN without a plane set) */
+    int *vx_set;
+    double *vx_ne;
+    vkey *vx_by_unit;               /* by unit, seq */
+    vkey *vx_by_track;              /* by unit, track, seq */
+    lkey *lkeys;                    /* line records by unit and point pair */
+    unsigned char *line_used;
+
+    outset sets[MAX_SETS];
+    size_t n_sets;
+
+    double *scratch; /* coordinates of the feature being written */
+    size_t scratch_cap;
+    double *scratch2;
+    size_t scratch2_cap;
+} ex;
+
+static int fail_nomem(ex *x)
+{
+    sv__diag(x->diag, "%s: out of memory", x->path);
+    return SV_ENOMEM;
+}
+
+static int fail_geo(ex *x, int rc, const char *what)
+{
+    sv__diag(x->diag, "%s: %s: %s", x->path, what, sv_geo_errmsg(x->g));
+    return rc == SV_ENOMEM ? SV_ENOMEM : SV_ECRS;
+}
+
+/* Grow a scratch array to hold n doubles. */
+static int reserve(ex *x, double **buf, size_t *cap, size_t n)
+{
+    if (n <= *cap)
+        return SV_OK;
+    if (n > SIZE_MAX / sizeof(double) / 2)
+        return fail_nomem(x);
+    size_t c = *cap ? *cap : 256;
+    while (c < n)
+        c *= 2;
+    double *b = realloc(*buf, c * sizeof *b);
+    if (!b)
+        return fail_nomem(x);
+    *buf = b;
+    *cap = c;
+    return SV_OK;
+}
+
+static int crs_valid(sv_crs c)
+{
+    return c.epsg != 0 || isfinite(c.central_meridian);
+}
+
+static int crs_equal(sv_crs a, sv_crs b)
+{
+    return a.epsg == b.epsg && (a.epsg != 0 || a.central_meridian == b.central_meridian);
+}
+
+/* The plane set for crs, added on first use; -1 for an invalid CRS. */
+static int set_for(ex *x, sv_crs crs)
+{
+    if (!crs_valid(crs))
+        return -1;
+    for (size_t i = 1; i < x->n_sets; i++)
+        if (crs_equal(x->sets[i].crs, crs))
+            return (int)i;
+    if (x->n_sets == MAX_SETS)
+        return -2;
+    outset *s = &x->sets[x->n_sets];
+    memset(s, 0, sizeof *s);
+    s->crs = crs;
+    if (crs.epsg) {
+        s->srs_id = crs.epsg;
+        snprintf(s->suffix, sizeof s->suffix, "_%d", crs.epsg);
+    } else {
+        /* A custom central meridian has no EPSG code: a private srs_id above the EPSG range,
+         * derived from the meridian so the same CRS gets the same id in every export. */
+        double cm = crs.central_meridian;
+        s->srs_id = 1000000 + (int)lround(fabs(cm) * 1000.0) + (cm < 0 ? 500000 : 0);
+        char buf[24];
+        snprintf(buf, sizeof buf, "%g", fabs(cm));
+        for (char *p = buf; *p; p++)
+            if (*p == '.')
+                *p = '_';
+        snprintf(s->suffix, sizeof s->suffix, "_cm%s%s", cm < 0 ? "w" : "", buf);
+    }
+    return (int)x->n_sets++;
+}
+
+static int cmp_ukey(const void *a, const void *b)
+{
+    return strcmp(((const ukey *)a)->code, ((const ukey *)b)->code);
+}
+
+static long unit_find(const ex *x, const char *code)
+{
+    ukey k = {code, 0};
+    const ukey *f = bsearch(&k, x->ukeys, x->n_units, sizeof k, cmp_ukey);
+    return f ? (long)f->idx : -1;
+}
+
+static int cmp_lkey(const void *a, const void *b)
+{
+    const lkey *x = a, *y = b;
+    int c = strcmp(x->unit, y->unit);
+    if (!c)
+        c = strcmp(x->a, y->a);
+    if (!c)
+        c = strcmp(x->b, y->b);
+    return c;
+}
+
+static int cmp_vkey_seq(const void *a, const void *b)
+{
+    const vkey *x = a, *y = b;
+    int c = strcmp(x->unit, y->unit);
+    if (c)
+        return c;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static int cmp_vkey_track(const void *a, const void *b)
+{
+    const vkey *x = a, *y = b;
+    int c = strcmp(x->unit, y->unit);
+    if (c)
+        return c;
+    if (x->track != y->track)
+        return (x->track > y->track) - (x->track < y->track);
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* The line record between points a and b of unit (either direction), or NULL. Several
+ * records for one pair (should the state keep corrections): the latest wins, and all of
+ * them are marked used so none is drawn a second time. */
+static const sv_bline *line_take(ex *x, const char *unit, const char *a, const char *b)
+{
+    if (strcmp(a, b) > 0) {
+        const char *t = a;
+        a = b;
+        b = t;
+    }
+    lkey k = {unit, a, b, 0};
+    const lkey *f = bsearch(&k, x->lkeys, x->n_lines, sizeof k, cmp_lkey);
+    if (!f)
+        return NULL;
+    const lkey *lo = f, *hi = f;
+    while (lo > x->lkeys && cmp_lkey(lo - 1, &k) == 0)
+        lo--;
+    while (hi + 1 < x->lkeys + x->n_lines && cmp_lkey(hi + 1, &k) == 0)
+        hi++;
+    const lkey *best = lo;
+    for (const lkey *p = lo; p <= hi; p++) {
+        x->line_used[p->idx] = 1;
+        if (x->lines[p->idx].seq > x->lines[best->idx].seq)
+            best = p;
+    }
+    return &x->lines[best->idx];
+}
+
+/* Every plane CRS in use must work before anything is written: its central meridian must
+ * project. Afterwards a failing projection can only be the position's fault. */
+static int check_sets(ex *x)
+{
+    for (size_t i = 1; i < x->n_sets; i++) {
+        sv_crs crs = x->sets[i].crs;
+        double cm = sv_geo_central_meridian(crs), n, e;
+        char what[64];
+        if (crs.epsg)
+            snprintf(what, sizeof what, "EPSG:%d", crs.epsg);
+        else
+            snprintf(what, sizeof what, "central meridian %g", crs.central_meridian);
+        if (isnan(cm)) {
+            sv__diag(x->diag, "%s: %s is not a CGCS2000 Gauss-Kruger CRS", x->path, what);
+            return SV_ECRS;
+        }
+        int rc = sv_geo_to_plane(x->g, crs, 35.0, cm, &n, &e);
+        if (rc != SV_OK)
+            return fail_geo(x, rc, what);
+    }
+    return SV_OK;
+}
+
+/* Project n lon/lat pairs run by run of equal set; ne receives north,east, NaN where the set
+ * is not a plane set or the position cannot be projected (see the file comment). */
+static void project_runs(ex *x, size_t n, const double *lonlat, const int *set, double *ne)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t k = i;
+        while (k < n && set[k] == set[i])
+            k++;
+        if (set[i] <= 0 ||
+            sv_geo_to_plane_n(x->g, x->sets[set[i]].crs, k - i, lonlat + 2 * i, ne + 2 * i) !=
+                SV_OK) {
+            /* The batch stops at its first bad position: redo this run one by one. */
+            for (size_t m = i; m < k; m++)
+                if (set[i] <= 0 || sv_geo_to_plane(x->g, x->sets[set[i]].crs, lonlat[2 * m + 1],
+                                                   lonlat[2 * m], &ne[2 * m],
+                                                   &ne[2 * m + 1]) != SV_OK)
+                    ne[2 * m] = ne[2 * m + 1] = NAN;
+        }
+        i = k;
+    }
+}
+
+static void ex_free(ex *x)
+{
+    sv_units_free(x->units, x->n_units);
+    sv_bpoints_free(x->pts, x->n_pts);
+    sv_vertices_free(x->vx, x->n_vx);
+    sv_blines_free(x->lines, x->n_lines);
+    sv_verifications_free(x->ver, x->n_ver);
+    free(x->ukeys);
+    free(x->unit_set);
+    free(x->ver_of);
+    free(x->unit_points);
+    free(x->pt_set);
+    free(x->pt_ne);
+    free(x->vx_set);
+    free(x->vx_ne);
+    free(x->vx_by_unit);
+    free(x->vx_by_track);
+    free(x->lkeys);
+    free(x->line_used);
+    free(x->scratch);
+    free(x->scratch2);
+}
+
+/* 1 when path names the journal itself or one of its companion files: an export must never
+ * overwrite the only copy of the field record. */
+static int is_journal_file(const ex *x, const char *path)
+{
+    struct stat out;
+    if (stat(path, &out) != 0)
+        return 0;
+    const char *jp = sv_journal_path(x->j);
+    if (!jp)
+        return 0;
+    static const char *const suffix[] = {"", ".key", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+        char buf[4096];
+        struct stat st;
+        if ((size_t)snprintf(buf, sizeof buf, "%s%s", jp, suffix[i]) >= sizeof buf)
+            continue;
+        if (stat(buf, &st) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino)
+            return 1;
+    }
+    return 0;
+}
+
+/* Read the state and derive everything the writers share. */
+static int load(ex *x, const char *unit)
+{
+    int rc;
+    sv_journal_default_crs(x->j, &x->jepsg, &x->jcm);
+    x->device = sv_journal_device_id(x->j);
+    x->crew = sv_journal_crew(x->j);
+    if (unit) {
+        sv_unit one;
+        rc = sv_state_unit(x->j, unit, &one);
+        if (rc == SV_OK) {
+            x->units = malloc(sizeof *x->units);
+            if (!x->units) {
+                sv_unit_clear(&one);
+                return fail_nomem(x);
+            }
+            x->units[0] = one;
+            x->n_units = 1;
+        }
+    } else {
+        rc = sv_state_units(x->j, &x->units, &x->n_units);
+    }
+    if (rc == SV_OK)
+        rc = sv_state_points(x->j, unit, &x->pts, &x->n_pts);
+    if (rc == SV_OK)
+        rc = sv_state_vertices(x->j, unit, &x->vx, &x->n_vx);
+    if (rc == SV_OK)
+        rc = sv_state_lines(x->j, unit, &x->lines, &x->n_lines);
+    if (rc == SV_OK)
+        rc = sv_state_verifications(x->j, unit, &x->ver, &x->n_ver);
+    if (rc != SV_OK) {
+        if (rc == SV_ENOTFOUND)
+            sv__diag(x->diag, "%s: unit %s is not in this journal", x->path, unit);
+        else
+            sv__diag(x->diag, "%s: cannot read the journal state: %s", x->path,
+                     sv_journal_errmsg(x->j));
+        return rc;
+    }
+
+    size_t nu = x->n_units ? x->n_units : 1, np = x->n_pts ? x->n_pts : 1;
+    size_t nv = x->n_vx ? x->n_vx : 1, nl = x->n_lines ? x->n_lines : 1;
+    x->ukeys = malloc(nu * sizeof *x->ukeys);
+    x->unit_set = malloc(nu * sizeof *x->unit_set);
+    x->ver_of = calloc(nu * SV_FIELD_COUNT, sizeof *x->ver_of);
+    x->unit_points = calloc(nu, sizeof *x->unit_points);
+    x->pt_set = malloc(np * sizeof *x->pt_set);
+    x->pt_ne = malloc(2 * np * sizeof *x->pt_ne);
+    x->vx_set = malloc(nv * sizeof *x->vx_set);
+    x->vx_ne = malloc(2 * nv * sizeof *x->vx_ne);
+    x->vx_by_unit = malloc(nv * sizeof *x->vx_by_unit);
+    x->vx_by_track = malloc(nv * sizeof *x->vx_by_track);
+    x->lkeys = malloc(nl * sizeof *x->lkeys);
+    x->line_used = calloc(nl, 1);
+    if (!x->ukeys || !x->unit_set || !x->ver_of || !x->unit_points || !x->pt_set ||
+        !x->pt_ne || !x->vx_set || !x->vx_ne || !x->vx_by_unit || !x->vx_by_track ||
+        !x->lkeys || !x->line_used)
+        return fail_nomem(x);
+
+    for (size_t i = 0; i < x->n_units; i++)
+        x->ukeys[i] = (ukey){x->units[i].code, i};
+    qsort(x->ukeys, x->n_units, sizeof *x->ukeys, cmp_ukey);
+
+    for (size_t i = 0; i < x->n_ver; i++) {
+        long u = unit_find(x, x->ver[i].unit);
+        int f = (int)x->ver[i].field;
+        if (u < 0 || f < 0 || f >= SV_FIELD_COUNT)
+            continue;
+        const sv_verification **slot = &x->ver_of[(size_t)u * SV_FIELD_COUNT + (size_t)f];
+        if (!*slot || (*slot)->seq < x->ver[i].seq)
+            *slot = &x->ver[i];
+    }
+
+    /* Each unit's plane CRS: its own, else the journal's, else the zone of its middle
+     * longitude (the draft's, or failing that its points', or its walk's), so a unit is
+     * never split across zones even where it straddles a zone edge. */
+    double *lon_sum = calloc(nu, sizeof *lon_sum);
+    size_t *lon_n = calloc(nu, sizeof *lon_n);
+    double *walk_lon = malloc(nu * sizeof *walk_lon);
+    if (!lon_sum || !lon_n || !walk_lon) {
+        free(lon_sum);
+        free(lon_n);
+        free(walk_lon);
+        return fail_nomem(x);
+    }
+    for (size_t i = 0; i < nu; i++)
+        walk_lon[i] = NAN;
+    for (size_t i = 0; i < x->n_vx; i++) {
+        long u = unit_find(x, x->vx[i].unit);
+        if (u >= 0 && isnan(walk_lon[u]) && isfinite(x->vx[i].lon))
+            walk_lon[u] = x->vx[i].lon;
+    }
+    for (size_t i = 0; i < x->n_pts; i++) {
+        long u = unit_find(x, x->pts[i].unit);
+        if (u >= 0) {
+            x->unit_points[u]++;
+            if (isfinite(x->pts[i].lon)) {
+                lon_sum[u] += x->pts[i].lon;
+                lon_n[u]++;
+            }
+        }
+    }
+    for (size_t i = 0; i < x->n_units; i++) {
+        const sv_geom *d = &x->units[i].draft;
+        double lon = NAN;
+        if (d->n_pts) {
+            double s = 0;
+            for (size_t k = 0; k < d->n_pts; k++)
+                s += d->lonlat[2 * k];
+            lon = s / (double)d->n_pts;
+        } else if (lon_n[i]) {
+            lon = lon_sum[i] / (double)lon_n[i];
+        }
+        if (isnan(lon))
+            lon = walk_lon[i];
+        sv_crs crs = sv_geo_choose(x->units[i].epsg, x->units[i].central_meridian, x->jepsg,
+                                   x->jcm, lon);
+        x->unit_set[i] = set_for(x, crs);
+        if (x->unit_set[i] == -2) {
+            free(lon_sum);
+            free(lon_n);
+            free(walk_lon);
+            sv__diag(x->diag, "%s: more than %d different plane CRSs", x->path, MAX_SETS - 1);
+            return SV_EINVAL;
+        }
+    }
+    free(lon_sum);
+    free(lon_n);
+    free(walk_lon);
+
+    /* Points and vertices follow their unit's CRS; one whose unit is unknown (not exported
+     * with it) gets the CRS its own longitude chooses. */
+    for (size_t i = 0; i < x->n_pts; i++) {
+        const sv_bpoint *p = &x->pts[i];
+        long u = unit_find(x, p->unit);
+        int s;
+        if (!isfinite(p->lat) || !isfinite(p->lon))
+            s = -1;
+        else if (u >= 0)
+            s = x->unit_set[u];
+        else
+            s = set_for(x, sv_geo_choose(0, NAN, x->jepsg, x->jcm, p->lon));
+        x->pt_set[i] = s < 0 ? -1 : s;
+    }
+    for (size_t i = 0; i < x->n_vx; i++) {
+        const sv_vertex *v = &x->vx[i];
+        long u = unit_find(x, v->unit);
+        int s;
+        if (!isfinite(v->lat) || !isfinite(v->lon))
+            s = -1;
+        else if (u >= 0)
+            s = x->unit_set[u];
+        else
+            s = set_for(x, sv_geo_choose(0, NAN, x->jepsg, x->jcm, v->lon));
+        x->vx_set[i] = s < 0 ? -1 : s;
+    }
+    if ((rc = check_sets(x)) != SV_OK)
+        return rc;
+    double *ll = malloc(2 * (np > nv ? np : nv) * sizeof *ll);
+    if (!ll)
+        return fail_nomem(x);
+    for (size_t i = 0; i < x->n_pts; i++) {
+        ll[2 * i] = x->pts[i].lon;
+        ll[2 * i + 1] = x->pts[i].lat;
+    }
+    project_runs(x, x->n_pts, ll, x->pt_set, x->pt_ne);
+    for (size_t i = 0; i < x->n_vx; i++) {
+        ll[2 * i] = x->vx[i].lon;
+        ll[2 * i + 1] = x->vx[i].lat;
+    }
+    project_runs(x, x->n_vx, ll, x->vx_set, x->vx_ne);
+    free(ll);
+
+    for (size_t i = 0; i < x->n_vx; i++) {
+        vkey k = {x->vx[i].unit, x->vx[i].track, x->vx[i].seq, i};
+        x->vx_by_unit[i] = x->vx_by_track[i] = k;
+    }
+    qsort(x->vx_by_unit, x->n_vx, sizeof(vkey), cmp_vkey_seq);
+    qsort(x->vx_by_track, x->n_vx, sizeof(vkey), cmp_vkey_track);
+
+    for (size_t i = 0; i < x->n_lines; i++) {
+        const sv_bline *l = &x->lines[i];
+        int swap = strcmp(l->from, l->to) > 0;
+        x->lkeys[i] = (lkey){l->unit, swap ? l->to : l->from, swap ? l->from : l->to, i};
+    }
+    qsort(x->lkeys, x->n_lines, sizeof *x->lkeys, cmp_lkey);
+    return SV_OK;
+}
+
+/* ---- Attribute sinks: one set of calls fills GeoPackage rows and GeoJSON properties -------- */
+
+typedef struct sink {
+    sv__gpkg_layer *l[2]; /* geographic and plane layer (either may be NULL) */
+    json_t *props;        /* GeoJSON properties, or NULL */
+    const sv__gpkg_column *cols;
+    int failed;           /* a JSON allocation failed */
+} sink;
+
+static void put_json(sink *s, size_t col, json_t *v)
+{
+    if (!s->props)
+        return;
+    if (!v || json_object_set_new(s->props, s->cols[col].name, v) != 0)
+        s->failed = 1;
+}
+
+/* Text is borrowed by the GeoPackage writer until the insert: callers keep it alive. */
+static void s_text(sink *s, size_t col, const char *v)
+{
+    for (int i = 0; i < 2; i++)
+        if (s->l[i])
+            sv__gpkg_set_text(s->l[i], col, v);
+    if (s->props) {
+        json_t *j = v ? json_string(v) : json_null();
+        /* Text the journal accepted is UTF-8; should it not be, say so rather than fail. */
+        put_json(s, col, j ? j : json_null());
+    }
+}
+
+/* An empty short identifier (marker "", datum "") is absent, not an empty string. */
+static void s_code(sink *s, size_t col, const char *v)
+{
+    s_text(s, col, v && *v ? v : NULL);
+}
+
+static void s_int(sink *s, size_t col, int64_t v)
+{
+    for (int i = 0; i < 2; i++)
+        if (s->l[i])
+            sv__gpkg_set_int(s->l[i], col, v);
+    put_json(s, col, json_integer(v));
+}
+
+/* An integer whose value `unknown` means "not known". */
+static void s_int_opt(sink *s, size_t col, int64_t v, int64_t unknown)
+{
+    if (v == unknown)
+        s_text(s, col, NULL);
+    else
+        s_int(s, col, v);
+}
+
+static void s_bool(sink *s, size_t col, int v)
+{
+    for (int i = 0; i < 2; i++)
+        if (s->l[i])
+            sv__gpkg_set_int(s->l[i], col, v ? 1 : 0);
+    put_json(s, col, json_boolean(v));
+}
+
+static void s_real(sink *s, size_t col, double v)
+{
+    for (int i = 0; i < 2; i++)
+        if (s->l[i])
+            sv__gpkg_set_real(s->l[i], col, v);
+    put_json(s, col, isfinite(v) ? json_real(v) : json_null());
+}
+
+/* Milliseconds since the epoch as GeoPackage's DATETIME form, YYYY-MM-DDTHH:MM:SS.SSSZ. */
+static const char *iso_ms(int64_t ms, char buf[64])
+{
+    if (ms <= 0)
+        return NULL;
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm))
+        return NULL;
+    snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    return buf;
+}
+
+static void crs_attrs(const ex *x, sink *s, size_t c_epsg, size_t c_cm, int set)
+{
+    if (set > 0) {
+        sv_crs crs = x->sets[set].crs;
+        s_int(s, c_epsg, crs.epsg); /* 0 with a custom central meridian */
+        s_real(s, c_cm, sv_geo_central_meridian(crs));
+    } else {
+        s_text(s, c_epsg, NULL);
+        s_text(s, c_cm, NULL);
+    }
+}
+
+static int unit_attrs(ex *x, sink *s, size_t i)
+{
+    const sv_unit *u = &x->units[i];
+    s_text(s, UC_CODE, u->code);
+    s_text(s, UC_NAME, u->name);
+    s_code(s, UC_TYPE, u->type);
+    s_text(s, UC_LOCATION, u->location);
+    for (int f = 0; f < SV_FIELD_COUNT; f++) {
+        s_text(s, UC_FIELD0 + (size_t)f, u->fields[f]);
+        const sv_verification *v = x->ver_of[i * SV_FIELD_COUNT + (size_t)f];
+        size_t c = UC_VERIFY0 + 3 * (size_t)f;
+        s_text(s, c, v ? sv_vstatus_name(v->status) : NULL);
+        s_text(s, c + 1, v ? v->value : NULL);
+        s_text(s, c + 2, v ? v->note : NULL);
+    }
+    s_text(s, UC_CONTROL, u->control);
+    int set = x->unit_set[i];
+    crs_attrs(x, s, UC_EPSG, UC_CM, set);
+    sv_area a = {.ellipsoidal_m2 = NAN, .plane_m2 = NAN, .perimeter_m = NAN};
+    /* An area PROJ cannot compute (the draft is out of its zone's reach) stays unknown. */
+    if (set > 0 && u->draft.n_pts &&
+        sv_geo_geom_area(x->g, x->sets[set].crs, &u->draft, &a) != SV_OK)
+        a.ellipsoidal_m2 = a.plane_m2 = a.perimeter_m = NAN;
+    s_real(s, UC_AREA, a.ellipsoidal_m2);
+    s_real(s, UC_PLANE_AREA, a.plane_m2);
+    s_real(s, UC_PERIMETER, a.perimeter_m);
+    s_int(s, UC_POINTS, x->unit_points[i]);
+    s_text(s, UC_SOURCE, u->source);
+    s_int(s, UC_SEQ, u->seq);
+    return SV_OK;
+}
+
+static void point_attrs(const ex *x, sink *s, size_t i, char timebuf[64])
+{
+    const sv_bpoint *p = &x->pts[i];
+    const sv_quality *q = &p->q;
+    s_text(s, PC_UNIT, p->unit);
+    s_text(s, PC_NUMBER, p->number);
+    s_code(s, PC_TYPE, p->point_type);
+    s_code(s, PC_MARKER, p->marker);
+    s_real(s, PC_LAT, p->lat);
+    s_real(s, PC_LON, p->lon);
+    s_real(s, PC_H, p->h);
+    s_real(s, PC_XN, x->pt_ne[2 * i]);
+    s_real(s, PC_YE, x->pt_ne[2 * i + 1]);
+    crs_attrs(x, s, PC_EPSG, PC_CM, x->pt_set[i]);
+    s_text(s, PC_GRADE, sv_grade_name(q->grade));
+    s_int_opt(s, PC_MODE, q->mode, -1);
+    s_int_opt(s, PC_STATUS, q->status, -1);
+    s_int_opt(s, PC_SATS, q->sats_used, -1);
+    s_int_opt(s, PC_SEEN, q->sats_seen, -1);
+    s_real(s, PC_HDOP, q->hdop);
+    s_real(s, PC_VDOP, q->vdop);
+    s_real(s, PC_PDOP, q->pdop);
+    s_real(s, PC_EPH, q->eph);
+    s_real(s, PC_EPV, q->epv);
+    s_real(s, PC_CAGE, q->corr_age);
+    s_int_opt(s, PC_N, q->n, -1);
+    s_real(s, PC_DURATION, q->duration_s);
+    s_real(s, PC_SE, q->sigma_e);
+    s_real(s, PC_SN, q->sigma_n);
+    s_real(s, PC_SU, q->sigma_u);
+    s_int_opt(s, PC_DROPPED, q->dropped, -1);
+    s_bool(s, PC_OFFSET, p->flags & SV_PT_OFFSET);
+    s_bool(s, PC_MANUAL, p->flags & SV_PT_MANUAL);
+    s_bool(s, PC_STALE, p->flags & SV_PT_STALE);
+    s_bool(s, PC_OVERRIDE, p->flags & SV_PT_OVERRIDE);
+    s_text(s, PC_REASON, p->override_reason);
+    int off = (p->flags & SV_PT_OFFSET) != 0;
+    s_real(s, PC_OFF_LAT, off ? p->off.from_lat : NAN);
+    s_real(s, PC_OFF_LON, off ? p->off.from_lon : NAN);
+    s_real(s, PC_OFF_DIST, off ? p->off.distance_m : NAN);
+    s_real(s, PC_OFF_BRG, off ? p->off.bearing_deg : NAN);
+    s_real(s, PC_OFF_DH, off ? p->off.dh : NAN);
+    s_code(s, PC_DATUM, q->datum);
+    s_text(s, PC_NOTE, p->note);
+    s_text(s, PC_RECORDED, iso_ms(p->time_ms, timebuf));
+    s_int(s, PC_SEQ, p->seq);
+    s_code(s, PC_DEVICE, x->device);
+    s_code(s, PC_CREW, x->crew);
+}
+
+/* ---- Walking the state: the features every format writes ------------------------------------ */
+
+/* A boundary line: points a and b (indices into pts), with its record if one exists. */
+typedef struct seg {
+    size_t a, b;
+    const sv_bline *rec;
+} seg;
+
+static void line_attrs(const ex *x, sink *s, const seg *g)
+{
+    const sv_bpoint *a = &x->pts[g->a], *b = &x->pts[g->b];
+    s_text(s, LC_UNIT, a->unit);
+    s_text(s, LC_FROM, a->number);
+    s_text(s, LC_TO, b->number);
+    s_code(s, LC_CATEGORY, g->rec ? g->rec->category : NULL);
+    s_code(s, LC_POSITION, g->rec ? g->rec->position : NULL);
+    s_code(s, LC_NATURE, g->rec ? g->rec->nature : NULL);
+    s_text(s, LC_NEIGHBOUR, g->rec ? g->rec->neighbour : NULL);
+    s_real(s, LC_LENGTH, sv_geo_distance(a->lat, a->lon, b->lat, b->lon, NULL));
+    const double *pa = &x->pt_ne[2 * g->a], *pb = &x->pt_ne[2 * g->b];
+    s_real(s, LC_PLANE_LENGTH, x->pt_set[g->a] > 0 && x->pt_set[g->a] == x->pt_set[g->b]
+                                   ? hypot(pa[0] - pb[0], pa[1] - pb[1])
+                                   : NAN);
+    if (g->rec)
+        s_int(s, LC_SEQ, g->rec->seq);
+    else
+        s_text(s, LC_SEQ, NULL);
+}
+
+/*
+ * Call fn for each boundary line: consecutive points of a unit in number order, closing back
+ * to the first when there are three or more; then any recorded line between two existing
+ * points of the unit that is not such a pair (numbering changed after it was recorded), so a
+ * recorded line is never lost.
+ */
+static int for_each_line(ex *x, int (*fn)(ex *, const seg *, void *), void *ctx)
+{
+    memset(x->line_used, 0, x->n_lines ? x->n_lines : 1);
+    size_t i = 0;
+    while (i < x->n_pts) {
+        size_t k = i;
+        while (k < x->n_pts && strcmp(x->pts[k].unit, x->pts[i].unit) == 0)
+            k++;
+        /* Points without coordinates cannot be joined; the line skips to the next one. */
+        size_t first = SIZE_MAX, prev = SIZE_MAX, count = 0;
+        for (size_t m = i; m < k; m++) {
+            if (!isfinite(x->pts[m].lat) || !isfinite(x->pts[m].lon))
+                continue;
+            count++;
+            if (prev == SIZE_MAX) {
+                first = prev = m;
+                continue;
+            }
+            seg g = {prev, m, NULL};
+            g.rec = line_take(x, x->pts[i].unit, x->pts[prev].number, x->pts[m].number);
+            int rc = fn(x, &g, ctx);
+            if (rc != SV_OK)
+                return rc;
+            prev = m;
+        }
+        if (count >= 3) {
+            seg g = {prev, first, NULL};
+            g.rec = line_take(x, x->pts[i].unit, x->pts[prev].number, x->pts[first].number);
+            int rc = fn(x, &g, ctx);
+            if (rc != SV_OK)
+                return rc;
+        }
+        /* Recorded lines of this unit not drawn above. */
+        for (size_t li = 0; li < x->n_lines; li++) {
+            const sv_bline *l = &x->lines[li];
+            if (x->line_used[li] || strcmp(l->unit, x->pts[i].unit) != 0)
+                continue;
+            size_t a = SIZE_MAX, b = SIZE_MAX;
+            for (size_t m = i; m < k; m++) {
+                if (!isfinite(x->pts[m].lat) || !isfinite(x->pts[m].lon))
+                    continue;
+                if (strcmp(x->pts[m].number, l->from) == 0)
+                    a = m;
+                if (strcmp(x->pts[m].number, l->to) == 0)
+                    b = m;
+            }
+            if (a == SIZE_MAX || b == SIZE_MAX || a == b)
+                continue;
+            seg g = {a, b, line_take(x, l->unit, l->from, l->to)};
+            int rc = fn(x, &g, ctx);
+            if (rc != SV_OK)
+                return rc;
+        }
+        i = k;
+    }
+    return SV_OK;
+}
+
+/* A walked polygon or a track: vertices keys[0..n) of one unit (jumps included). */
+typedef struct walk {
+    const vkey *keys;
+    size_t n;
+    size_t used; /* non-jump vertices with coordinates */
+    size_t jumps;
+} walk;
+
+static int vertex_usable(const sv_vertex *v)
+{
+    return !v->jump && isfinite(v->lat) && isfinite(v->lon);
+}
+
+/* Group the sorted keys into runs of equal unit (by_track 0) or unit and track (1). */
+static int for_each_walk(ex *x, const vkey *keys, int by_track,
+                         int (*fn)(ex *, const walk *, void *), void *ctx)
+{
+    size_t i = 0;
+    while (i < x->n_vx) {
+        size_t k = i;
+        while (k < x->n_vx && strcmp(keys[k].unit, keys[i].unit) == 0 &&
+               (!by_track || keys[k].track == keys[i].track))
+            k++;
+        walk w = {keys + i, k - i, 0, 0};
+        for (size_t m = i; m < k; m++) {
+            const sv_vertex *v = &x->vx[keys[m].idx];
+            if (v->jump)
+                w.jumps++;
+            else if (vertex_usable(v))
+                w.used++;
+        }
+        int rc = fn(x, &w, ctx);
+        if (rc != SV_OK)
+            return rc;
+        i = k;
+    }
+    return SV_OK;
+}
+
+/* The walk's usable vertices as lon,lat pairs into x->scratch2; returns how many. For a ring,
+ * a final vertex equal to the first is dropped (the caller closes the ring itself). */
+static int walk_lonlat(ex *x, const walk *w, int ring, size_t *n)
+{
+    int rc = reserve(x, &x->scratch2, &x->scratch2_cap, 2 * (w->used + 1));
+    if (rc != SV_OK)
+        return rc;
+    size_t m = 0;
+    for (size_t k = 0; k < w->n; k++) {
+        const sv_vertex *v = &x->vx[w->keys[k].idx];
+        if (!vertex_usable(v))
+            continue;
+        x->scratch2[2 * m] = v->lon;
+        x->scratch2[2 * m + 1] = v->lat;
+        m++;
+    }
+    if (ring && m > 1 && x->scratch2[0] == x->scratch2[2 * (m - 1)] &&
+        x->scratch2[1] == x->scratch2[2 * (m - 1) + 1])
+        m--;
+    *n = m;
+    return SV_OK;
+}
+
+/* Plane set of a walk (its first usable vertex's); -1 if none or mixed. */
+static int walk_set(const ex *x, const walk *w)
+{
+    int set = -1;
+    for (size_t k = 0; k < w->n; k++) {
+        size_t vi = w->keys[k].idx;
+        if (!vertex_usable(&x->vx[vi]))
+            continue;
+        if (set == -1)
+            set = x->vx_set[vi];
+        else if (x->vx_set[vi] != set)
+            return -1;
+    }
+    return set;
+}
+
+static int walked_attrs(ex *x, sink *s, const walk *w, size_t n, int set)
+{
+    const sv_vertex *first = &x->vx[w->keys[0].idx], *last = &x->vx[w->keys[w->n - 1].idx];
+    s_text(s, WC_UNIT, first->unit);
+    s_int(s, WC_VERTICES, (int64_t)n);
+    sv_area a = {.ellipsoidal_m2 = NAN, .plane_m2 = NAN, .perimeter_m = NAN, .closing_m = NAN};
+    if (set > 0 && sv_geo_ring_area(x->g, x->sets[set].crs, n, x->scratch2, &a) != SV_OK)
+        a.ellipsoidal_m2 = a.plane_m2 = a.perimeter_m = a.closing_m = NAN;
+    s_real(s, WC_AREA, a.ellipsoidal_m2);
+    s_real(s, WC_PLANE_AREA, a.plane_m2);
+    s_real(s, WC_PERIMETER, a.perimeter_m);
+    s_real(s, WC_CLOSING, a.closing_m);
+    crs_attrs(x, s, WC_EPSG, WC_CM, set);
+    s_int(s, WC_FIRST, first->seq);
+    s_int(s, WC_LAST, last->seq);
+    return SV_OK;
+}
+
+static void track_attrs(ex *x, sink *s, const walk *w, size_t n, char t0[64], char t1[64])
+{
+    const sv_vertex *first = NULL, *last = NULL;
+    double len = 0;
+    for (size_t k = 0; k < w->n; k++) {
+        const sv_vertex *v = &x->vx[w->keys[k].idx];
+        if (!vertex_usable(v))
+            continue;
+        if (last)
+            len += sv_geo_distance(last->lat, last->lon, v->lat, v->lon, NULL);
+        if (!first)
+            first = v;
+        last = v;
+    }
+    s_text(s, TC_UNIT, w->keys[0].unit);
+    s_int(s, TC_TRACK, w->keys[0].track);
+    s_int(s, TC_VERTICES, (int64_t)n);
+    s_int(s, TC_JUMPS, (int64_t)w->jumps);
+    s_real(s, TC_LENGTH, len);
+    s_text(s, TC_START, first && isfinite(first->fix_time)
+                            ? iso_ms((int64_t)llround(first->fix_time * 1000.0), t0)
+                            : NULL);
+    s_text(s, TC_END, last && isfinite(last->fix_time)
+                          ? iso_ms((int64_t)llround(last->fix_time * 1000.0), t1)
+                          : NULL);
+    s_int(s, TC_FIRST, x->vx[w->keys[0].idx].seq);
+    s_int(s, TC_LAST, x->vx[w->keys[w->n - 1].idx].seq);
+}
+
+/* ---- GeoPackage ------------------------------------------------------------------------------ */
+
+typedef struct gctx {
+    sv__gpkg *gp;
+    sv_export_stats *st;
+} gctx;
+
+static int gpkg_fail(ex *x, sv__gpkg *gp, int rc, const char *what)
+{
+    sv__diag(x->diag, "%s: %s: %s", x->path, what, sv__gpkg_errmsg(gp));
+    return rc;
+}
+
+/* Plane x,y (east, north) of n lon/lat pairs into x->scratch; *ok 0 when some position
+ * cannot be projected (the feature then has no plane geometry, see the file comment). */
+static int plane_xy(ex *x, int set, size_t n, const double *lonlat, int *ok)
+{
+    int rc = reserve(x, &x->scratch, &x->scratch_cap, 2 * n);
+    if (rc != SV_OK)
+        return rc;
+    *ok = sv_geo_to_plane_n(x->g, x->sets[set].crs, n, lonlat, x->scratch) == SV_OK;
+    for (size_t k = 0; k < n; k++) {
+        double north = x->scratch[2 * k];
+        x->scratch[2 * k] = x->scratch[2 * k + 1];
+        x->scratch[2 * k + 1] = north;
+    }
+    return SV_OK;
+}
+
+static int gp_insert(ex *x, sv__gpkg *gp, sv__gpkg_layer *l, const sv__gpkg_geom *geom,
+                     const char *what)
+{
+    int rc = sv__gpkg_insert(l, geom);
+    return rc == SV_OK ? SV_OK : gpkg_fail(x, gp, rc, what);
+}
+
+static int gp_units(ex *x, sv__gpkg *gp)
+{
+    for (size_t i = 0; i < x->n_units; i++) {
+        const sv_unit *u = &x->units[i];
+        int set = x->unit_set[i];
+        sink s = {{x->sets[0].lay[LY_UNITS], set > 0 ? x->sets[set].lay[LY_UNITS] : NULL},
+                  NULL, unit_cols, 0};
+        int rc = unit_attrs(x, &s, i);
+        if (rc != SV_OK)
+            return rc;
+        char what[192];
+        snprintf(what, sizeof what, "unit %s", u->code);
+        const sv_geom *d = &u->draft;
+        sv__gpkg_geom geom = {SV__GPKG_MULTIPOLYGON, d->n_parts, d->part_rings, d->n_rings,
+                              d->ring_pts, d->n_pts, d->lonlat};
+        /* A unit without a drawn boundary is still a unit: exported without geometry. */
+        const sv__gpkg_geom *gg = d->n_pts ? &geom : NULL;
+        if ((rc = gp_insert(x, gp, s.l[0], gg, what)) != SV_OK)
+            return rc;
+        if (s.l[1]) {
+            int ok = 0;
+            if (d->n_pts) {
+                if ((rc = plane_xy(x, set, d->n_pts, d->lonlat, &ok)) != SV_OK)
+                    return rc;
+                geom.xy = x->scratch;
+            }
+            if ((rc = gp_insert(x, gp, s.l[1], ok ? gg : NULL, what)) != SV_OK)
+                return rc;
+        }
+    }
+    return SV_OK;
+}
+
+static int gp_points(ex *x, sv__gpkg *gp)
+{
+    char timebuf[64];
+    for (size_t i = 0; i < x->n_pts; i++) {
+        const sv_bpoint *p = &x->pts[i];
+        int set = x->pt_set[i];
+        sink s = {{x->sets[0].lay[LY_POINTS], set > 0 ? x->sets[set].lay[LY_POINTS] : NULL},
+                  NULL, point_cols, 0};
+        point_attrs(x, &s, i, timebuf);
+        double ll[2] = {p->lon, p->lat};
+        double en[2] = {x->pt_ne[2 * i + 1], x->pt_ne[2 * i]};
+        sv__gpkg_geom geom = {.type = SV__GPKG_POINT, .n_pts = 1, .xy = ll};
+        int has = isfinite(p->lat) && isfinite(p->lon);
+        char what[192];
+        snprintf(what, sizeof what, "unit %s point %s", p->unit, p->number);
+        int rc = gp_insert(x, gp, s.l[0], has ? &geom : NULL, what);
+        if (rc == SV_OK && s.l[1]) {
+            geom.xy = en;
+            rc = gp_insert(x, gp, s.l[1], isfinite(en[0]) ? &geom : NULL, what);
+        }
+        if (rc != SV_OK)
+            return rc;
+    }
+    return SV_OK;
+}
+
+static int gp_line(ex *x, const seg *g, void *ctx)
+{
+    gctx *c = ctx;
+    const sv_bpoint *a = &x->pts[g->a], *b = &x->pts[g->b];
+    int set = x->pt_set[g->a] == x->pt_set[g->b] ? x->pt_set[g->a] : -1;
+    sink s = {{x->sets[0].lay[LY_LINES], set > 0 ? x->sets[set].lay[LY_LINES] : NULL}, NULL,
+              line_cols, 0};
+    line_attrs(x, &s, g);
+    double ll[4] = {a->lon, a->lat, b->lon, b->lat};
+    const double *na = &x->pt_ne[2 * g->a], *nb = &x->pt_ne[2 * g->b];
+    double en[4] = {na[1], na[0], nb[1], nb[0]};
+    sv__gpkg_geom geom = {.type = SV__GPKG_LINESTRING, .n_pts = 2, .xy = ll};
+    char what[192];
+    snprintf(what, sizeof what, "unit %s line %s-%s", a->unit, a->number, b->number);
+    int rc = gp_insert(x, c->gp, s.l[0], &geom, what);
+    if (rc == SV_OK && s.l[1]) {
+        geom.xy = en;
+        int ok = isfinite(en[0]) && isfinite(en[2]);
+        rc = gp_insert(x, c->gp, s.l[1], ok ? &geom : NULL, what);
+    }
+    if (rc == SV_OK)
+        c->st->lines++;
+    return rc;
+}
+
+static int gp_walked(ex *x, const walk *w, void *ctx)
+{
+    gctx *c = ctx;
+    size_t n;
+    int rc = walk_lonlat(x, w, 1, &n);
+    if (rc != SV_OK || n < 3)
+        return rc;
+    /* Close the ring. */
+    x->scratch2[2 * n] = x->scratch2[0];
+    x->scratch2[2 * n + 1] = x->scratch2[1];
+    int set = walk_set(x, w);
+    sink s = {{x->sets[0].lay[LY_WALKED], set > 0 ? x->sets[set].lay[LY_WALKED] : NULL}, NULL,
+              walked_cols, 0};
+    if ((rc = walked_attrs(x, &s, w, n, set)) != SV_OK)
+        return rc;
+    size_t rp = n + 1;
+    sv__gpkg_geom geom = {.type = SV__GPKG_POLYGON, .n_rings = 1, .ring_pts = &rp,
+                          .n_pts = n + 1, .xy = x->scratch2};
+    char what[192];
+    snprintf(what, sizeof what, "unit %s walked polygon", w->keys[0].unit);
+    rc = gp_insert(x, c->gp, s.l[0], &geom, what);
+    if (rc == SV_OK && s.l[1]) {
+        int ok;
+        rc = plane_xy(x, set, n + 1, x->scratch2, &ok);
+        geom.xy = x->scratch;
+        if (rc == SV_OK)
+            rc = gp_insert(x, c->gp, s.l[1], ok ? &geom : NULL, what);
+    }
+    return rc;
+}
+
+static int gp_track(ex *x, const walk *w, void *ctx)
+{
+    gctx *c = ctx;
+    size_t n;
+    int rc = walk_lonlat(x, w, 0, &n);
+    if (rc != SV_OK || n < 2)
+        return rc; /* one vertex is not a line; it stays in the journal */
+    int set = walk_set(x, w);
+    sink s = {{x->sets[0].lay[LY_TRACKS], set > 0 ? x->sets[set].lay[LY_TRACKS] : NULL}, NULL,
+              track_cols, 0};
+    char t0[64], t1[64];
+    track_attrs(x, &s, w, n, t0, t1);
+    sv__gpkg_geom geom = {.type = SV__GPKG_LINESTRING, .n_pts = n, .xy = x->scratch2};
+    char what[192];
+    snprintf(what, sizeof what, "unit %s track %lld", w->keys[0].unit,
+             (long long)w->keys[0].track);
+    rc = gp_insert(x, c->gp, s.l[0], &geom, what);
+    if (rc == SV_OK && s.l[1]) {
+        int ok;
+        rc = plane_xy(x, set, n, x->scratch2, &ok);
+        geom.xy = x->scratch;
+        if (rc == SV_OK)
+            rc = gp_insert(x, c->gp, s.l[1], ok ? &geom : NULL, what);
+    }
+    if (rc == SV_OK)
+        c->st->walks++;
+    return rc;
+}
+
+static int write_gpkg(ex *x, sv_export_stats *st)
+{
+    sv__gpkg *gp = NULL;
+    int rc = sv__gpkg_create(x->path, &gp, x->diag);
+    if (rc != SV_OK)
+        return rc;
+    for (size_t si = 0; si < x->n_sets; si++) {
+        outset *s = &x->sets[si];
+        const char *name = sv_geo_crs_name(x->g, s->crs);
+        char namebuf[128];
+        snprintf(namebuf, sizeof namebuf, "%s", name);
+        const char *wkt = sv_geo_wkt(x->g, s->crs);
+        if (!wkt) {
+            rc = fail_geo(x, SV_ECRS, namebuf);
+            goto fail;
+        }
+        rc = sv__gpkg_add_srs(gp, s->srs_id, namebuf, s->crs.epsg ? "EPSG" : "QUEJIE",
+                              s->srs_id, wkt, NULL);
+        if (rc != SV_OK) {
+            rc = gpkg_fail(x, gp, rc, namebuf);
+            goto fail;
+        }
+        for (int ly = 0; ly < LY_COUNT; ly++) {
+            char table[96], title[256];
+            snprintf(table, sizeof table, "%s%s", layers[ly].name, s->suffix);
+            snprintf(title, sizeof title, "%s, %s", layers[ly].title, namebuf);
+            rc = sv__gpkg_add_layer(gp, table, title, layers[ly].type, s->srs_id,
+                                    layers[ly].cols, layers[ly].n_cols, &s->lay[ly]);
+            if (rc != SV_OK) {
+                rc = gpkg_fail(x, gp, rc, table);
+                goto fail;
+            }
+        }
+    }
+    gctx c = {gp, st};
+    if ((rc = gp_units(x, gp)) != SV_OK || (rc = gp_points(x, gp)) != SV_OK ||
+        (rc = for_each_line(x, gp_line, &c)) != SV_OK ||
+        (rc = for_each_walk(x, x->vx_by_unit, 0, gp_walked, &c)) != SV_OK ||
+        (rc = for_each_walk(x, x->vx_by_track, 1, gp_track, &c)) != SV_OK)
+        goto fail;
+    st->units = x->n_units;
+    st->points = x->n_pts;
+    st->vertices = x->n_vx;
+    return sv__gpkg_finish(gp, x->diag);
+fail:
+    sv__gpkg_abort(gp);
+    return rc;
+}
+
+/* ---- GeoJSON ----------------------------------------------------------------------------------- */
+
+/* 1e-9 degree (0.1 mm) is what the journal stores; more digits would be noise. */
+static double r9(double v)
+{
+    return round(v * 1e9) / 1e9;
+}
+
+static json_t *jpos(double lon, double lat)
+{
+    return json_pack("[ff]", r9(lon), r9(lat));
+}
+
+static json_t *jring(size_t n, const double *lonlat)
+{
+    json_t *a = json_array();
+    for (size_t k = 0; a && k < n; k++)
+        if (json_array_append_new(a, jpos(lonlat[2 * k], lonlat[2 * k + 1])) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
+static json_t *jgeom(const char *type, json_t *coords)
+{
+    return coords ? json_pack("{s:s, s:o}", "type", type, "coordinates", coords) : NULL;
+}
+
+static json_t *jmultipolygon(const sv_geom *d)
+{
+    json_t *parts = json_array();
+    const double *ll = d->lonlat;
+    size_t r = 0;
+    for (size_t p = 0; parts && p < d->n_parts; p++) {
+        json_t *poly = json_array();
+        for (size_t k = 0; poly && k < d->part_rings[p]; k++, r++) {
+            if (json_array_append_new(poly, jring(d->ring_pts[r], ll)) != 0) {
+                json_decref(poly);
+                poly = NULL;
+            }
+            ll += 2 * d->ring_pts[r];
+        }
+        if (!poly || json_array_append_new(parts, poly) != 0) {
+            json_decref(parts);
+            return NULL;
+        }
+    }
+    return jgeom("MultiPolygon", parts);
+}
+
+typedef struct jctx {
+    FILE *f;
+    size_t written;
+    sv_export_stats *st;
+} jctx;
+
+/* A sink filling GeoJSON properties, "layer" first so a reader sees at once what it is. */
+static sink jsink(const char *layer, const sv__gpkg_column *cols)
+{
+    sink s = {{NULL, NULL}, json_object(), cols, 0};
+    if (s.props && json_object_set_new(s.props, "layer", json_string(layer)) != 0)
+        s.failed = 1;
+    return s;
+}
+
+/* Write one feature (steals props and geom; geom NULL = null geometry). One feature per line
+ * keeps the file streamable and diffable. */
+static int j_feature(ex *x, jctx *c, sink *s, json_t *geom, int want_geom)
+{
+    json_t *props = s->props;
+    if (s->failed || !props || (want_geom && !geom)) {
+        json_decref(props);
+        json_decref(geom);
+        return fail_nomem(x);
+    }
+    json_t *f = json_pack("{s:s, s:o, s:o}", "type", "Feature", "properties", props, "geometry",
+                          geom ? geom : json_null());
+    if (!f)
+        return fail_nomem(x);
+    if (c->written++ && fputs(",\n", c->f) == EOF)
+        goto io;
+    if (json_dumpf(f, c->f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) != 0)
+        goto io;
+    json_decref(f);
+    return SV_OK;
+io:
+    json_decref(f);
+    sv__diag(x->diag, "%s: cannot write: %s", x->path, strerror(errno));
+    return SV_EIO;
+}
+
+static int j_line(ex *x, const seg *g, void *ctx)
+{
+    jctx *c = ctx;
+    sink s = jsink(layers[LY_LINES].geojson, line_cols);
+    line_attrs(x, &s, g);
+    const sv_bpoint *a = &x->pts[g->a], *b = &x->pts[g->b];
+    double ll[4] = {a->lon, a->lat, b->lon, b->lat};
+    int rc = j_feature(x, c, &s, jgeom("LineString", jring(2, ll)), 1);
+    if (rc == SV_OK)
+        c->st->lines++;
+    return rc;
+}
+
+static int j_walked(ex *x, const walk *w, void *ctx)
+{
+    jctx *c = ctx;
+    size_t n;
+    int rc = walk_lonlat(x, w, 1, &n);
+    if (rc != SV_OK || n < 3)
+        return rc;
+    x->scratch2[2 * n] = x->scratch2[0];
+    x->scratch2[2 * n + 1] = x->scratch2[1];
+    sink s = jsink(layers[LY_WALKED].geojson, walked_cols);
+    if ((rc = walked_attrs(x, &s, w, n, walk_set(x, w))) != SV_OK) {
+        json_decref(s.props);
+        return rc;
+    }
+    json_t *ring = jring(n + 1, x->scratch2);
+    json_t *rings = ring ? json_pack("[o]", ring) : NULL;
+    return j_feature(x, c, &s, jgeom("Polygon", rings), 1);
+}
+
+static int j_track(ex *x, const walk *w, void *ctx)
+{
+    jctx *c = ctx;
+    size_t n;
+    int rc = walk_lonlat(x, w, 0, &n);
+    if (rc != SV_OK || n < 2)
+        return rc;
+    sink s = jsink(layers[LY_TRACKS].geojson, track_cols);
+    char t0[64], t1[64];
+    track_attrs(x, &s, w, n, t0, t1);
+    rc = j_feature(x, c, &s, jgeom("LineString", jring(n, x->scratch2)), 1);
+    if (rc == SV_OK)
+        c->st->walks++;
+    return rc;
+}
+
+static int j_body(ex *x, jctx *c)
+{
+    int rc;
+    for (size_t i = 0; i < x->n_units; i++) {
+        sink s = jsink(layers[LY_UNITS].geojson, unit_cols);
+        if ((rc = unit_attrs(x, &s, i)) != SV_OK) {
+            json_decref(s.props);
+            return rc;
+        }
+        const sv_geom *d = &x->units[i].draft;
+        if ((rc = j_feature(x, c, &s, d->n_pts ? jmultipolygon(d) : NULL, d->n_pts > 0)))
+            return rc;
+    }
+    char timebuf[64];
+    for (size_t i = 0; i < x->n_pts; i++) {
+        const sv_bpoint *p = &x->pts[i];
+        sink s = jsink(layers[LY_POINTS].geojson, point_cols);
+        point_attrs(x, &s, i, timebuf);
+        int has = isfinite(p->lat) && isfinite(p->lon);
+        json_t *g = has ? jgeom("Point", jpos(p->lon, p->lat)) : NULL;
+        if ((rc = j_feature(x, c, &s, g, has)) != SV_OK)
+            return rc;
+    }
+    if ((rc = for_each_line(x, j_line, c)) != SV_OK ||
+        (rc = for_each_walk(x, x->vx_by_unit, 0, j_walked, c)) != SV_OK ||
+        (rc = for_each_walk(x, x->vx_by_track, 1, j_track, c)) != SV_OK)
+        return rc;
+    return SV_OK;
+}
+
+/* ---- CSV ---------------------------------------------------------------------------------------- */
+
+/*
+ * The boundary-point table (界址点成果表): RFC 4180, CRLF line ends, header first, exactly one
+ * line per point, no trailing blank line. UTF-8 without a byte-order mark: a BOM would make
+ * Excel guess the encoding right, but it becomes part of the first header name for every
+ * program that reads CSV properly (Python, QGIS, awk, the office's import scripts), and every
+ * value here is ASCII anyway (codes, numbers) unless a county uses Chinese code-list values;
+ * Excel users import with Data > From Text and choose UTF-8.
+ * X is the northing and Y the easting, as Chinese survey tables have them, in metres with
+ * 3 decimals (millimetres). epsg is the plane CRS's code, or "CM<meridian>" for a custom
+ * central meridian; X and Y are empty when a point has no plane CRS.
+ */
+static void csv_field(FILE *f, const char *s)
+{
+    if (!s)
+        return;
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void csv_num(FILE *f, double v, int decimals)
+{
+    fputc(',', f);
+    if (isfinite(v))
+        fprintf(f, "%.*f", decimals, v == 0 ? 0.0 : v); /* never "-0.000" */
+}
+
+static int write_csv_body(ex *x, FILE *f, sv_export_stats *st)
+{
+    fputs("unit,number,X,Y,h,point_type,marker,fix,n,sigma_e,sigma_n,sigma_u,epsg\r\n", f);
+    for (size_t i = 0; i < x->n_pts; i++) {
+        const sv_bpoint *p = &x->pts[i];
+        csv_field(f, p->unit);
+        fputc(',', f);
+        csv_field(f, p->number);
+        csv_num(f, x->pt_ne[2 * i], 3);
+        csv_num(f, x->pt_ne[2 * i + 1], 3);
+        csv_num(f, p->h, 3);
+        fputc(',', f);
+        csv_field(f, p->point_type);
+        fputc(',', f);
+        csv_field(f, p->marker);
+        fputc(',', f);
+        csv_field(f, sv_grade_name(p->q.grade));
+        fputc(',', f);
+        if (p->q.n >= 0)
+            fprintf(f, "%d", p->q.n);
+        csv_num(f, p->q.sigma_e, 3);
+        csv_num(f, p->q.sigma_n, 3);
+        csv_num(f, p->q.sigma_u, 3);
+        fputc(',', f);
+        int set = x->pt_set[i];
+        if (set > 0 && x->sets[set].crs.epsg)
+            fprintf(f, "%d", x->sets[set].crs.epsg);
+        else if (set > 0)
+            fprintf(f, "CM%g", x->sets[set].crs.central_meridian);
+        fputs("\r\n", f);
+    }
+    st->points = x->n_pts;
+    return ferror(f) ? SV_EIO : SV_OK;
+}
+
+/* Write a text format through a temporary file beside the target. */
+static int write_text(ex *x, sv_export_format fmt, sv_export_stats *st)
+{
+    size_t tsize = strlen(x->path) + 12;
+    char *tmp = malloc(tsize);
+    if (!tmp)
+        return fail_nomem(x);
+    int fd = sv__tmp_beside(x->path, tmp, tsize);
+    if (fd < 0) {
+        sv__diag(x->diag, "%s: cannot create a temporary file beside it: %s", x->path,
+                 strerror(errno));
+        free(tmp);
+        return SV_EIO;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        return fail_nomem(x);
+    }
+    int rc;
+    if (fmt == SV_EXPORT_CSV) {
+        rc = write_csv_body(x, f, st);
+    } else {
+        jctx c = {f, 0, st};
+        /* The name says what the file is; no "crs" member: RFC 7946 coordinates are lon/lat
+         * by definition, and CGCS2000 agrees with WGS 84 to well under a metre. */
+        fputs("{\"type\":\"FeatureCollection\",\"name\":\"quejie\",\"features\":[\n", f);
+        rc = j_body(x, &c);
+        if (rc == SV_OK) {
+            fputs("\n]}\n", f);
+            st->units = x->n_units;
+            st->points = x->n_pts;
+            st->vertices = x->n_vx;
+        }
+    }
+    if (rc == SV_OK && (fflush(f) != 0 || ferror(f)))
+        rc = SV_EIO;
+    if (fclose(f) != 0 && rc == SV_OK)
+        rc = SV_EIO;
+    if (rc == SV_EIO && !x->diag->msg[0])
+        sv__diag(x->diag, "%s: cannot write: %s", x->path, strerror(errno));
+    if (rc == SV_OK && sv__tmp_commit(tmp, x->path) != 0) {
+        sv__diag(x->diag, "%s: cannot put the file in place: %s", x->path, strerror(errno));
+        rc = SV_EIO;
+    }
+    if (rc != SV_OK)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+/* ---- Entry point ---------------------------------------------------------------------------------- */
+
+int sv_export(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit,
+              const char *path, sv_export_stats *stats, sv_diag *diag)
+{
+    sv_diag local = {{0}};
+    sv_export_stats st_local;
+    if (!diag)
+        diag = &local;
+    diag->msg[0] = '\0';
+    sv_export_stats *st = stats ? stats : &st_local;
+    memset(st, 0, sizeof *st);
+    if (!j || !g || !path || !*path ||
+        (fmt != SV_EXPORT_GPKG && fmt != SV_EXPORT_GEOJSON && fmt != SV_EXPORT_CSV)) {
+        sv__diag(diag, "export: invalid argument");
+        return SV_EINVAL;
+    }
+    ex x;
+    memset(&x, 0, sizeof x);
+    x.j = j;
+    x.g = g;
+    x.diag = diag;
+    x.path = path;
+    x.sets[0].crs = (sv_crs){SV_EPSG_CGCS2000, NAN};
+    x.sets[0].srs_id = SV_EPSG_CGCS2000;
+    x.n_sets = 1;
+    if (is_journal_file(&x, path)) {
+        sv__diag(diag, "%s: that is the journal itself; choose another output file", path);
+        return SV_EINVAL;
+    }
+    int rc = load(&x, unit);
+    if (rc == SV_OK)
+        rc = fmt == SV_EXPORT_GPKG ? write_gpkg(&x, st) : write_text(&x, fmt, st);
+    ex_free(&x);
+    if (rc != SV_OK) {
+        memset(st, 0, sizeof *st);
+        if (!diag->msg[0])
+            sv__diag(diag, "%s: %s", path, sv_strerror(rc));
+    }
+    return rc;
+}

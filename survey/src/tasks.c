@@ -1,0 +1,1188 @@
+/*
+ * tasks.c - reading county task packages: GeoJSON FeatureCollections of registration units.
+ *
+ * The GeoJSON reader of libsurvey (jansson stays here and in the exporter). It turns a file (or
+ * buffer) into a fully validated sv_task_set, or into one diagnostic line naming the file, the
+ * feature (1-based index and unit code) and what is wrong. Whole file or nothing: no unit is handed
+ * out until every feature has passed.
+ *
+ * It must never: trust anything in the file (no assert on file input, every size capped,
+ * nesting depth checked before jansson recurses), return a partial set, guess a CRS it cannot
+ * name, or keep coordinates in anything but CGCS2000 lon/lat degrees once it returns.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "internal.h"
+#include "survey/tasks.h"
+
+/* ---- the task set ------------------------------------------------------------------------ */
+
+void sv_task_set_clear(sv_task_set *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; t->units && i < t->n; i++)
+        sv_unit_clear(&t->units[i]);
+    free(t->units);
+    memset(t, 0, sizeof *t);
+}
+
+/* ---- ring self-intersection ------------------------------------------------------------------ */
+
+/*
+ * Orientation of c relative to the line a->b: 1 left, -1 right, 0 collinear. Results inside
+ * the rounding bound of the determinant count as collinear, so a nearly degenerate contact
+ * is reported as a touch rather than missed.
+ */
+static int orient(const double *a, const double *b, const double *c)
+{
+    double l = (b[0] - a[0]) * (c[1] - a[1]);
+    double r = (b[1] - a[1]) * (c[0] - a[0]);
+    double det = l - r;
+    double bound = 1e-15 * (fabs(l) + fabs(r));
+    if (det > bound)
+        return 1;
+    if (det < -bound)
+        return -1;
+    return 0;
+}
+
+/* p (collinear with a-b) lies within the segment's bounding box. */
+static int on_segment(const double *a, const double *b, const double *p)
+{
+    return fmin(a[0], b[0]) <= p[0] && p[0] <= fmax(a[0], b[0]) && fmin(a[1], b[1]) <= p[1] &&
+           p[1] <= fmax(a[1], b[1]);
+}
+
+/* Segments p1-p2 and p3-p4 cross or touch (including collinear overlap). */
+static int segments_meet(const double *p1, const double *p2, const double *p3, const double *p4)
+{
+    int d1 = orient(p3, p4, p1), d2 = orient(p3, p4, p2);
+    int d3 = orient(p1, p2, p3), d4 = orient(p1, p2, p4);
+    if (d1 * d2 < 0 && d3 * d4 < 0)
+        return 1;
+    return (d1 == 0 && on_segment(p3, p4, p1)) || (d2 == 0 && on_segment(p3, p4, p2)) ||
+           (d3 == 0 && on_segment(p1, p2, p3)) || (d4 == 0 && on_segment(p1, p2, p4));
+}
+
+typedef struct sweep_edge {
+    double xmin, xmax, ymin, ymax;
+    size_t k; /* edge k runs from ring vertex k to vertex k+1 (mod m) */
+} sweep_edge;
+
+static int cmp_edge_xmin(const void *a, const void *b)
+{
+    const sweep_edge *x = a, *y = b;
+    return (x->xmin > y->xmin) - (x->xmin < y->xmin);
+}
+
+enum { RING_OK = 0, RING_CROSSES = 1, RING_DEGENERATE = 2, RING_NOMEM = -1 };
+
+/*
+ * The work behind sv_ring_self_intersects. Consecutive repeated points and the closing
+ * repeat are dropped first (they make zero-length edges, not crossings); vertex indices in
+ * the result refer to the caller's points. Adjacent edges share an endpoint and only count
+ * when they fold back over each other (a spike). Non-adjacent edges are tested by sorting
+ * them by their smallest x and sweeping: each edge is compared only with the edges whose
+ * x-range is still open, which keeps real boundaries (a vertical line crosses a handful of
+ * edges) at O(n log n).
+ * Returns RING_OK, RING_CROSSES (*e1, *e2: first point index of the two edges),
+ * RING_DEGENERATE (fewer than 3 distinct points) or RING_NOMEM.
+ */
+static int ring_check(size_t n, const double *ll, size_t *e1, size_t *e2)
+{
+    *e1 = *e2 = 0;
+    if (n == 0)
+        return RING_DEGENERATE;
+    size_t *v = malloc(n * sizeof *v);
+    if (!v)
+        return RING_NOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (m > 0 && ll[2 * i] == ll[2 * v[m - 1]] && ll[2 * i + 1] == ll[2 * v[m - 1] + 1])
+            continue;
+        v[m++] = i;
+    }
+    while (m > 1 && ll[2 * v[m - 1]] == ll[2 * v[0]] && ll[2 * v[m - 1] + 1] == ll[2 * v[0] + 1])
+        m--;
+    if (m < 3) {
+        free(v);
+        return RING_DEGENERATE;
+    }
+#define P(j) (ll + 2 * v[(j)])
+    /* Spikes: a vertex where the boundary turns straight back on itself. */
+    for (size_t k = 0; k < m; k++) {
+        const double *a = P((k + m - 1) % m), *b = P(k), *c = P((k + 1) % m);
+        if (orient(a, b, c) == 0 &&
+            (a[0] - b[0]) * (c[0] - b[0]) + (a[1] - b[1]) * (c[1] - b[1]) > 0) {
+            *e1 = v[(k + m - 1) % m];
+            *e2 = v[k];
+            free(v);
+            return RING_CROSSES;
+        }
+    }
+    sweep_edge *ed = malloc(m * sizeof *ed);
+    size_t *active = malloc(m * sizeof *active);
+    if (!ed || !active) {
+        free(ed);
+        free(active);
+        free(v);
+        return RING_NOMEM;
+    }
+    for (size_t k = 0; k < m; k++) {
+        const double *a = P(k), *b = P((k + 1) % m);
+        ed[k].xmin = fmin(a[0], b[0]);
+        ed[k].xmax = fmax(a[0], b[0]);
+        ed[k].ymin = fmin(a[1], b[1]);
+        ed[k].ymax = fmax(a[1], b[1]);
+        ed[k].k = k;
+    }
+    qsort(ed, m, sizeof *ed, cmp_edge_xmin);
+    int rc = RING_OK;
+    size_t na = 0;
+    for (size_t i = 0; i < m && rc == RING_OK; i++) {
+        const sweep_edge *e = &ed[i];
+        size_t keep = 0;
+        for (size_t j = 0; j < na; j++) {
+            const sweep_edge *o = &ed[active[j]];
+            if (o->xmax < e->xmin)
+                continue; /* closed behind the sweep line: drop it */
+            active[keep++] = active[j];
+            if (o->ymax < e->ymin || o->ymin > e->ymax)
+                continue;
+            size_t a = o->k, b = e->k;
+            if ((a + 1) % m == b || (b + 1) % m == a)
+                continue; /* adjacent: handled by the spike test */
+            if (segments_meet(P(a), P((a + 1) % m), P(b), P((b + 1) % m))) {
+                *e1 = v[a < b ? a : b];
+                *e2 = v[a < b ? b : a];
+                rc = RING_CROSSES;
+                break;
+            }
+        }
+        if (rc == RING_OK) {
+            na = keep;
+            active[na++] = i;
+        }
+    }
+#undef P
+    free(ed);
+    free(active);
+    free(v);
+    return rc;
+}
+
+int sv_ring_self_intersects(size_t n, const double *lonlat)
+{
+    size_t e1, e2;
+    if (!lonlat)
+        return 0;
+    int rc = ring_check(n, lonlat, &e1, &e2);
+    /* A ring of two distinct points runs out and back over itself; one point has no edges.
+     * Out of memory is reported as "intersects" so that a caller never accepts unchecked. */
+    if (rc == RING_DEGENERATE) {
+        size_t distinct = 0;
+        for (size_t i = 0; i < n && distinct < 2; i++)
+            if (lonlat[2 * i] != lonlat[0] || lonlat[2 * i + 1] != lonlat[1])
+                distinct = 2;
+        return distinct >= 2;
+    }
+    return rc != RING_OK;
+}
+
+/* ---- raw pre-scan ------------------------------------------------------------------------ */
+
+/*
+ * One pass over the bytes, outside strings, before jansson sees them: finds nesting deeper
+ * than SV_TASKS_MAX_DEPTH (jansson would recurse up to 2048 levels first) and tells which
+ * feature of the top-level "features" array a byte offset falls in, so that errors found
+ * before or by the JSON parser can still name the feature.
+ */
+typedef struct scan_res {
+    size_t deep_at; /* offset of the bracket that went past the limit, or (size_t)-1 */
+    size_t feature; /* last feature opened before the stop offset, 0 if none */
+    int in_feature; /* the stop offset lies inside that feature */
+} scan_res;
+
+static void scan_json(const char *buf, size_t len, size_t stop, scan_res *r)
+{
+    size_t depth = 0, str_start = 0;
+    int in_str = 0, last_key_features = 0, feats_open = 0;
+    r->deep_at = (size_t)-1;
+    r->feature = 0;
+    r->in_feature = 0;
+    if (stop > len)
+        stop = len;
+    for (size_t i = 0; i < stop; i++) {
+        char c = buf[i];
+        if (in_str) {
+            if (c == '\\') {
+                i++;
+            } else if (c == '"') {
+                in_str = 0;
+                if (depth == 1)
+                    last_key_features =
+                        i - str_start == 8 && !memcmp(buf + str_start, "features", 8);
+            }
+            continue;
+        }
+        switch (c) {
+        case '"':
+            in_str = 1;
+            str_start = i + 1;
+            break;
+        case '[':
+        case '{':
+            depth++;
+            if (depth == 2 && c == '[' && last_key_features)
+                feats_open = 1;
+            else if (depth == 3 && c == '{' && feats_open)
+                r->feature++;
+            if (depth > SV_TASKS_MAX_DEPTH) {
+                r->deep_at = i;
+                r->in_feature = feats_open && depth >= 3;
+                return;
+            }
+            break;
+        case ']':
+        case '}':
+            if (depth > 0)
+                depth--;
+            if (depth <= 1)
+                feats_open = 0;
+            break;
+        default: break;
+        }
+    }
+    r->in_feature = feats_open && depth >= 3;
+}
+
+/* "feature 3: " / "after feature 3: " / "" for an offset, into buf. */
+static const char *feature_at(const char *buf, size_t len, size_t off, char *out, size_t size)
+{
+    scan_res r;
+    scan_json(buf, len, off, &r);
+    if (r.feature == 0)
+        out[0] = '\0';
+    else
+        snprintf(out, size, "%sfeature %zu: ", r.in_feature ? "" : "after ", r.feature);
+    return out;
+}
+
+/* ---- CRS names --------------------------------------------------------------------------- */
+
+/* The EPSG code in "EPSG:4522", "urn:ogc:def:crs:EPSG::4522", "urn:ogc:def:crs:EPSG:9.9:4522",
+ * "http://www.opengis.net/def/crs/EPSG/0/4522"; 0 when the name is none of those. */
+static int epsg_of(const char *name)
+{
+    static const char *const prefixes[] = {
+        "EPSG:", "urn:ogc:def:crs:EPSG:", "http://www.opengis.net/def/crs/EPSG/",
+        "https://www.opengis.net/def/crs/EPSG/"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        size_t pl = strlen(prefixes[i]);
+        if (strncasecmp(name, prefixes[i], pl) != 0)
+            continue;
+        /* The code is what follows the last ':' or '/' (versions sit in between). */
+        const char *p = name + strlen(name);
+        while (p > name + pl && p[-1] != ':' && p[-1] != '/')
+            p--;
+        if (i == 0 && p != name + pl)
+            return 0;
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (errno || end == p || *end || v <= 0 || v > 999999)
+            return 0;
+        return (int)v;
+    }
+    return 0;
+}
+
+static int is_crs84(const char *name)
+{
+    static const char *const names[] = {"urn:ogc:def:crs:OGC:1.3:CRS84",
+                                        "urn:ogc:def:crs:OGC::CRS84",
+                                        "urn:ogc:def:crs:OGC:2:84",
+                                        "OGC:CRS84",
+                                        "CRS84",
+                                        "http://www.opengis.net/def/crs/OGC/1.3/CRS84"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcasecmp(name, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* ---- the parse context ----------------------------------------------------------------------- */
+
+typedef struct ctx {
+    const char *name; /* file name for messages */
+    sv_diag *diag;
+    sv_geo *g;
+    sv_geo_src *src; /* NULL: coordinates are lon/lat already */
+    int gk_zone;     /* the file's CRS is a CGCS2000 GK zone: its number, else 0 */
+    int gk_prefixed; /* ... with the zone number prefixed to the easting */
+    int gk_epsg;
+    size_t feature;         /* 1-based index of the feature being read */
+    char code[SV_CODE_MAX]; /* its code once known */
+    const char *part;       /* "" or "polygon 2 " for multipolygon messages */
+    size_t ring;            /* 1-based ring within the polygon */
+    regex_t re;
+    int have_re;
+    const char *pattern; /* its source, for messages */
+} ctx;
+
+/* An error about the current feature: "NAME: feature N (CODE): what". Returns rc. */
+static int ferr(ctx *c, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int ferr(ctx *c, int rc, const char *fmt, ...)
+{
+    char what[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (c->code[0])
+        sv__diag(c->diag, "%s: feature %zu (%s): %s", c->name, c->feature, c->code, what);
+    else
+        sv__diag(c->diag, "%s: feature %zu: %s", c->name, c->feature, what);
+    return rc;
+}
+
+/* An error about the whole file: "NAME: what". Returns rc. */
+static int file_err(ctx *c, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int file_err(ctx *c, int rc, const char *fmt, ...)
+{
+    char what[440];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    sv__diag(c->diag, "%s: %s", c->name, what);
+    return rc;
+}
+
+/* ---- geometry ---------------------------------------------------------------------------- */
+
+typedef struct geom_buf {
+    sv_geom *gm;
+    size_t cap_parts, cap_rings, cap_pts;
+} geom_buf;
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 8;
+    while (nc < need)
+        nc *= 2;
+    if (nc > (size_t)-1 / elem)
+        return -1;
+    void *q = realloc(*p, nc * elem);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = nc;
+    return 0;
+}
+
+static const char *json_kind(const json_t *j)
+{
+    switch (json_typeof(j)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    }
+    return "something else";
+}
+
+/* Projected input must look like the CRS it claims: catches swapped axes and a wrong zone. */
+static int check_gk_plane(ctx *c, size_t pt, double e, double n)
+{
+    double local = c->gk_prefixed ? e - c->gk_zone * 1e6 : e;
+    if (local > 0 && local < 1e6 && n >= 0 && n < 1e7)
+        return SV_OK;
+    if (c->gk_prefixed)
+        return ferr(c, SV_EGEOM,
+                    "%sring %zu point %zu: easting %.3f, northing %.3f do not fit EPSG:%d "
+                    "(easting %d000000-%d999999 expected; axes swapped or wrong zone?)",
+                    c->part, c->ring, pt, e, n, c->gk_epsg, c->gk_zone, c->gk_zone);
+    return ferr(c, SV_EGEOM,
+                "%sring %zu point %zu: easting %.3f, northing %.3f do not fit EPSG:%d "
+                "(easting 0-1000000 expected; axes swapped or wrong zone?)",
+                c->part, c->ring, pt, e, n, c->gk_epsg);
+}
+
+static int read_ring(ctx *c, geom_buf *b, const json_t *ring)
+{
+    sv_geom *gm = b->gm;
+    if (!json_is_array(ring))
+        return ferr(c, SV_EFORMAT, "%sring %zu is %s, not an array of positions", c->part, c->ring,
+                    json_kind(ring));
+    size_t n = json_array_size(ring);
+    if (n < 4)
+        return ferr(c, SV_EGEOM, "%sring %zu has %zu positions (at least 4 needed)", c->part,
+                    c->ring, n);
+    if (grow((void **)&gm->ring_pts, &b->cap_rings, gm->n_rings + 1, sizeof *gm->ring_pts) ||
+        grow((void **)&gm->lonlat, &b->cap_pts, 2 * (gm->n_pts + n), sizeof *gm->lonlat))
+        return ferr(c, SV_ENOMEM, "out of memory");
+    double *xy = gm->lonlat + 2 * gm->n_pts;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *pos = json_array_get(ring, i);
+        size_t np = json_is_array(pos) ? json_array_size(pos) : 0;
+        if (np < 2 || np > 3)
+            return ferr(c, SV_EFORMAT,
+                        "%sring %zu point %zu: a position must be an array of 2 or 3 numbers",
+                        c->part, c->ring, i + 1);
+        for (size_t k = 0; k < np; k++) {
+            const json_t *v = json_array_get(pos, k);
+            if (!json_is_number(v))
+                return ferr(c, SV_EFORMAT, "%sring %zu point %zu: coordinate %zu is %s", c->part,
+                            c->ring, i + 1, k + 1, json_kind(v));
+            double d = json_number_value(v);
+            if (!isfinite(d))
+                return ferr(c, SV_EFORMAT, "%sring %zu point %zu: coordinate %zu is not finite",
+                            c->part, c->ring, i + 1, k + 1);
+            if (k < 2)
+                xy[2 * i + k] = d;
+        }
+        if (c->gk_zone) {
+            int rc = check_gk_plane(c, i + 1, xy[2 * i], xy[2 * i + 1]);
+            if (rc)
+                return rc;
+        }
+    }
+    if (xy[0] != xy[2 * (n - 1)] || xy[1] != xy[2 * (n - 1) + 1])
+        return ferr(c, SV_EGEOM, "%sring %zu is not closed (first and last positions differ)",
+                    c->part, c->ring);
+    if (c->src && sv_geo_src_apply(c->src, n, xy) != SV_OK)
+        return ferr(c, SV_ECRS, "%sring %zu: transformation to CGCS2000 failed: %s", c->part,
+                    c->ring, sv_geo_errmsg(c->g));
+    for (size_t i = 0; i < n; i++) {
+        double lon = xy[2 * i], lat = xy[2 * i + 1];
+        if (!isfinite(lon) || !isfinite(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90)
+            return ferr(c, SV_EGEOM,
+                        "%sring %zu point %zu: lon %.9g, lat %.9g out of range "
+                        "(lon -180..180, lat -90..90%s)",
+                        c->part, c->ring, i + 1, lon, lat,
+                        c->src ? " after transformation" : "; lon first");
+    }
+    size_t e1, e2;
+    int rc = ring_check(n, xy, &e1, &e2);
+    if (rc == RING_NOMEM)
+        return ferr(c, SV_ENOMEM, "out of memory");
+    if (rc == RING_DEGENERATE)
+        return ferr(c, SV_EGEOM, "%sring %zu has fewer than 3 distinct points", c->part, c->ring);
+    if (rc == RING_CROSSES)
+        return ferr(c, SV_EGEOM,
+                    "%sring %zu crosses or touches itself: edge from point %zu meets edge from "
+                    "point %zu (near lon %.7f, lat %.7f)",
+                    c->part, c->ring, e1 + 1, e2 + 1, xy[2 * e2], xy[2 * e2 + 1]);
+    gm->ring_pts[gm->n_rings++] = n;
+    gm->n_pts += n;
+    return SV_OK;
+}
+
+static int read_polygon(ctx *c, geom_buf *b, const json_t *rings)
+{
+    sv_geom *gm = b->gm;
+    if (!json_is_array(rings))
+        return ferr(c, SV_EFORMAT, "%scoordinates are %s, not an array of rings", c->part,
+                    json_kind(rings));
+    size_t nr = json_array_size(rings);
+    if (nr == 0)
+        return ferr(c, SV_EGEOM, "%spolygon has no rings", c->part);
+    if (grow((void **)&gm->part_rings, &b->cap_parts, gm->n_parts + 1, sizeof *gm->part_rings))
+        return ferr(c, SV_ENOMEM, "out of memory");
+    for (size_t r = 0; r < nr; r++) {
+        c->ring = r + 1;
+        int rc = read_ring(c, b, json_array_get(rings, r));
+        if (rc)
+            return rc;
+    }
+    gm->part_rings[gm->n_parts++] = nr;
+    return SV_OK;
+}
+
+static int read_geometry(ctx *c, const json_t *geo, sv_geom *gm)
+{
+    geom_buf b = {gm, 0, 0, 0};
+    memset(gm, 0, sizeof *gm);
+    c->part = "";
+    if (!geo || json_is_null(geo))
+        return ferr(c, SV_EGEOM, "has no geometry");
+    if (!json_is_object(geo))
+        return ferr(c, SV_EFORMAT, "geometry is %s, not an object", json_kind(geo));
+    const json_t *crs = json_object_get(geo, "crs");
+    if (crs && !json_is_null(crs))
+        return ferr(c, SV_ECRS,
+                    "a geometry-level \"crs\" is not supported; name the CRS once, "
+                    "at the top of the file");
+    const char *type = json_string_value(json_object_get(geo, "type"));
+    if (!type)
+        return ferr(c, SV_EFORMAT, "geometry has no \"type\"");
+    const json_t *coords = json_object_get(geo, "coordinates");
+    int multi;
+    if (strcmp(type, "Polygon") == 0)
+        multi = 0;
+    else if (strcmp(type, "MultiPolygon") == 0)
+        multi = 1;
+    else
+        return ferr(c, SV_EGEOM, "geometry type %.40s is not allowed (Polygon or MultiPolygon)",
+                    type);
+    if (!coords)
+        return ferr(c, SV_EFORMAT, "%s has no \"coordinates\"", type);
+    int rc;
+    if (!multi) {
+        rc = read_polygon(c, &b, coords);
+    } else if (!json_is_array(coords)) {
+        rc = ferr(c, SV_EFORMAT, "MultiPolygon coordinates are %s, not an array of polygons",
+                  json_kind(coords));
+    } else if (json_array_size(coords) == 0) {
+        rc = ferr(c, SV_EGEOM, "MultiPolygon has no polygons");
+    } else {
+        rc = SV_OK;
+        char part[32];
+        c->part = part;
+        for (size_t p = 0; p < json_array_size(coords) && rc == SV_OK; p++) {
+            snprintf(part, sizeof part, "polygon %zu ", p + 1);
+            rc = read_polygon(c, &b, json_array_get(coords, p));
+        }
+        c->part = "";
+    }
+    if (rc) {
+        sv_geom_clear(gm);
+        return rc;
+    }
+    /* Give back the slack of the doubling growth: a package can hold millions of points. */
+    double *shrunk = realloc(gm->lonlat, 2 * gm->n_pts * sizeof *gm->lonlat);
+    if (shrunk)
+        gm->lonlat = shrunk;
+    return SV_OK;
+}
+
+/* ---- properties -------------------------------------------------------------------------- */
+
+enum prop {
+    P_CODE,
+    P_NAME,
+    P_TYPE,
+    P_LOCATION,
+    P_OWNER,
+    P_REP,
+    P_AGENT,
+    P_MODE,
+    P_RIGHTS,
+    P_MANAGER,
+    P_CONTROL,
+    P_EPSG,
+    P_CM,
+    P_COUNT
+};
+
+/* English name and county vendor name of each property; matched without regard to case. */
+static const struct {
+    const char *english, *vendor;
+} prop_names[P_COUNT] = {
+    [P_CODE] = {"code", "ZRZYDJDYH"},    [P_NAME] = {"name", "DJDYMC"},
+    [P_TYPE] = {"type", "DJDYLX"},       [P_LOCATION] = {"location", "ZL"},
+    [P_OWNER] = {"owner", "SYQZT"},      [P_REP] = {"representative", "DBXSZT"},
+    [P_AGENT] = {"agent", "DLXSZT"},     [P_MODE] = {"mode", "QLXSFS"},
+    [P_RIGHTS] = {"rights", "XSNR"},     [P_MANAGER] = {"manager", NULL},
+    [P_CONTROL] = {"control", "GGGZ"},   [P_EPSG] = {"epsg", NULL},
+    [P_CM] = {"central_meridian", NULL},
+};
+
+static int prop_of(const char *key)
+{
+    for (int p = 0; p < P_COUNT; p++)
+        if (strcasecmp(key, prop_names[p].english) == 0 ||
+            (prop_names[p].vendor && strcasecmp(key, prop_names[p].vendor) == 0))
+            return p;
+    return -1;
+}
+
+/*
+ * A property value as text: strings trimmed of surrounding white space (DBF exports pad
+ * them), numbers printed (county data often stores codes as numbers), null and "" as NULL.
+ * Returns 0, -1 for a value that is not text (boolean, object, array), -2 out of memory.
+ */
+static int value_text(const json_t *v, char **out)
+{
+    char num[64];
+    const char *s;
+    *out = NULL;
+    if (json_is_null(v))
+        return 0;
+    if (json_is_string(v)) {
+        s = json_string_value(v);
+    } else if (json_is_integer(v)) {
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        s = num;
+    } else if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (d == floor(d) && fabs(d) < 1e15)
+            snprintf(num, sizeof num, "%.0f", d);
+        else
+            snprintf(num, sizeof num, "%.17g", d);
+        s = num;
+    } else {
+        return -1;
+    }
+    while (*s && isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        n--;
+    if (n == 0)
+        return 0;
+    char *t = malloc(n + 1);
+    if (!t)
+        return -2;
+    memcpy(t, s, n);
+    t[n] = '\0';
+    *out = t;
+    return 0;
+}
+
+/* Copy a short identifier (code, type) into a fixed field; error when it does not fit. */
+static int set_short(ctx *c, char *dst, const char *val, const char *what)
+{
+    if (!val) {
+        dst[0] = '\0';
+        return SV_OK;
+    }
+    for (const char *p = val; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return ferr(c, SV_EFORMAT, "%s contains a control character", what);
+    if (strlen(val) > SV_CODE_MAX - 1) {
+        char head[40];
+        sv__strlcpy(head, val, sizeof head);
+        return ferr(c, SV_EFORMAT, "%s \"%s...\" is longer than %d bytes", what, head,
+                    SV_CODE_MAX - 1);
+    }
+    sv__strlcpy(dst, val, SV_CODE_MAX);
+    return SV_OK;
+}
+
+static int read_epsg(ctx *c, const json_t *v, const char *key, int *out)
+{
+    long long e = 0;
+    *out = 0;
+    if (json_is_null(v))
+        return SV_OK;
+    if (json_is_integer(v)) {
+        e = json_integer_value(v);
+    } else if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) &&
+               fabs(json_real_value(v)) < 1e6) {
+        e = (long long)json_real_value(v);
+    } else if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        if (!*s)
+            return SV_OK;
+        if (strncasecmp(s, "EPSG:", 5) == 0)
+            s += 5;
+        char *end;
+        errno = 0;
+        e = strtoll(s, &end, 10);
+        if (errno || end == s || *end)
+            return ferr(c, SV_EFORMAT, "property %s \"%.20s\" is not an EPSG code", key,
+                        json_string_value(v));
+    } else {
+        return ferr(c, SV_EFORMAT, "property %s is %s, not an EPSG code", key, json_kind(v));
+    }
+    if (e == 0)
+        return SV_OK;
+    if (e < 0 || e > 999999 || !sv_geo_is_gk_epsg((int)e))
+        return ferr(c, SV_ECRS,
+                    "property %s %lld is not a CGCS2000 3-degree Gauss-Kruger code (4513-4554)",
+                    key, e);
+    *out = (int)e;
+    return SV_OK;
+}
+
+static int read_properties(ctx *c, const json_t *props, sv_unit *u)
+{
+    char *val[P_COUNT] = {0};
+    const char *from[P_COUNT] = {0};
+    const json_t *num[P_COUNT] = {0};
+    const char *key;
+    json_t *v;
+    int rc = SV_OK;
+
+    if (props && !json_is_null(props) && !json_is_object(props))
+        return ferr(c, SV_EFORMAT, "properties are %s, not an object", json_kind(props));
+    json_object_foreach ((json_t *)props, key, v) {
+        int found = prop_of(key);
+        if (found < 0)
+            continue; /* county files carry many other attributes */
+        enum prop p = (enum prop)found;
+        if (p == P_EPSG || p == P_CM) {
+            if (num[p] && !json_equal(num[p], v)) {
+                rc = ferr(c, SV_EFORMAT, "properties %s and %s disagree", from[p], key);
+                break;
+            }
+            num[p] = v;
+            from[p] = key;
+            continue;
+        }
+        char *t;
+        int r = value_text(v, &t);
+        if (r == -2) {
+            rc = ferr(c, SV_ENOMEM, "out of memory");
+            break;
+        }
+        if (r == -1) {
+            rc = ferr(c, SV_EFORMAT, "property %.40s is %s, not text", key, json_kind(v));
+            break;
+        }
+        if (from[p]) {
+            int same = (!t && !val[p]) || (t && val[p] && strcmp(t, val[p]) == 0);
+            /* An empty duplicate gives way to a filled one; two different values are refused. */
+            if (!same && t && val[p]) {
+                free(t);
+                rc = ferr(c, SV_EFORMAT, "properties %s and %s disagree", from[p], key);
+                break;
+            }
+            if (!t) {
+                continue;
+            }
+            free(val[p]);
+        }
+        val[p] = t;
+        from[p] = key;
+    }
+    if (rc == SV_OK)
+        rc = set_short(c, u->code, val[P_CODE], "code");
+    if (rc == SV_OK && !u->code[0])
+        rc = ferr(c, SV_EFORMAT, "no unit code (property ZRZYDJDYH or code)");
+    if (rc == SV_OK)
+        sv__strlcpy(c->code, u->code, sizeof c->code);
+    if (rc == SV_OK)
+        rc = set_short(c, u->type, val[P_TYPE], "type");
+    if (rc == SV_OK && c->have_re) {
+        regmatch_t m;
+        if (regexec(&c->re, u->code, 1, &m, 0) != 0 || m.rm_so != 0 ||
+            (size_t)m.rm_eo != strlen(u->code))
+            rc = ferr(c, SV_EFORMAT, "code does not match the code pattern %.80s", c->pattern);
+    }
+    u->epsg = 0;
+    u->central_meridian = NAN;
+    if (rc == SV_OK && num[P_EPSG])
+        rc = read_epsg(c, num[P_EPSG], from[P_EPSG], &u->epsg);
+    if (rc == SV_OK && num[P_CM] && !json_is_null(num[P_CM])) {
+        double cm = json_number_value(num[P_CM]);
+        if (!json_is_number(num[P_CM]) || !isfinite(cm) || cm < -180 || cm > 180)
+            rc = ferr(c, SV_EFORMAT, "property %s is not a longitude in degrees", from[P_CM]);
+        else if (u->epsg)
+            rc = ferr(c, SV_EFORMAT, "give epsg or central_meridian, not both");
+        else
+            u->central_meridian = cm;
+    }
+    if (rc == SV_OK) {
+        u->name = val[P_NAME];
+        u->location = val[P_LOCATION];
+        u->fields[SV_FIELD_OWNER] = val[P_OWNER];
+        u->fields[SV_FIELD_REPRESENTATIVE] = val[P_REP];
+        u->fields[SV_FIELD_AGENT] = val[P_AGENT];
+        u->fields[SV_FIELD_MODE] = val[P_MODE];
+        u->fields[SV_FIELD_RIGHTS] = val[P_RIGHTS];
+        u->fields[SV_FIELD_MANAGER] = val[P_MANAGER];
+        u->control = val[P_CONTROL];
+        val[P_NAME] = val[P_LOCATION] = val[P_OWNER] = val[P_REP] = val[P_AGENT] = NULL;
+        val[P_MODE] = val[P_RIGHTS] = val[P_MANAGER] = val[P_CONTROL] = NULL;
+    }
+    for (int i = 0; i < P_COUNT; i++)
+        free(val[i]);
+    return rc;
+}
+
+/* ---- the file ---------------------------------------------------------------------------- */
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* Set up c->src (and the GK plausibility check) from the top-level "crs" member. */
+static int read_crs(ctx *c, const json_t *root, char *crs_out, size_t crs_size, char *note,
+                    size_t note_size)
+{
+    const json_t *crs = json_object_get(root, "crs");
+    note[0] = '\0';
+    if (!crs || json_is_null(crs)) {
+        snprintf(crs_out, crs_size, "EPSG:%d", SV_EPSG_CGCS2000);
+        return SV_OK;
+    }
+    const char *type = json_string_value(json_object_get(crs, "type"));
+    const char *name =
+        json_string_value(json_object_get(json_object_get(crs, "properties"), "name"));
+    if (!json_is_object(crs) || !type)
+        return file_err(c, SV_EFORMAT, "the \"crs\" member is malformed");
+    if (strcmp(type, "name") != 0)
+        return file_err(c, SV_ECRS,
+                        "a \"crs\" of type \"%.20s\" is not supported (use a named CRS)", type);
+    if (!name || !*name)
+        return file_err(c, SV_EFORMAT, "the \"crs\" member names no CRS");
+
+    int epsg = epsg_of(name);
+    if (epsg)
+        snprintf(crs_out, crs_size, "EPSG:%d", epsg);
+    else if (is_crs84(name))
+        snprintf(crs_out, crs_size, "OGC:CRS84");
+    else
+        sv__strlcpy(crs_out, name, crs_size);
+
+    /* Geographic names we know need no transformation and no geodesy handle. */
+    if (epsg == SV_EPSG_CGCS2000)
+        return SV_OK;
+    if (epsg == 4326 || is_crs84(name)) {
+        snprintf(note, note_size, ", WGS84 taken as CGCS2000");
+        return SV_OK;
+    }
+    /* Without a geodesy handle only the names above are known; an EPSG code may be fine
+     * with one, anything else is refused as unknown. */
+    if (!epsg && !c->g)
+        return file_err(c, SV_ECRS, "unknown CRS \"%.100s\"", name);
+    if (!c->g)
+        return file_err(c, SV_EINVAL,
+                        "the file is in %.100s; reading it needs a geodesy handle (g is NULL)",
+                        name);
+    int rc = sv_geo_src_new(c->g, name, &c->src);
+    if (rc != SV_OK) {
+        c->src = NULL;
+        const char *why = sv_geo_errmsg(c->g);
+        if (strstr(why, name)) /* the geo module's message already names the CRS */
+            sv__diag(c->diag, "%s: %s", c->name, why);
+        else
+            sv__diag(c->diag, "%s: unknown CRS \"%.100s\": %s", c->name, name, why);
+        return rc == SV_ENOMEM ? SV_ENOMEM : SV_ECRS;
+    }
+    if (sv_geo_src_is_geographic(c->src)) {
+        snprintf(note, note_size, ", taken as CGCS2000 lon/lat");
+    } else if (epsg >= 4513 && epsg <= 4554) {
+        c->gk_epsg = epsg;
+        c->gk_prefixed = epsg <= 4533;
+        c->gk_zone = epsg <= 4533 ? 25 + (epsg - 4513) : 25 + (epsg - 4534);
+    }
+    return SV_OK;
+}
+
+typedef struct code_ref {
+    const char *code;
+    size_t index;
+} code_ref;
+
+static int cmp_code_ref(const void *a, const void *b)
+{
+    const code_ref *x = a, *y = b;
+    int r = strcmp(x->code, y->code);
+    return r ? r : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Codes must be unique in the file. Reports the earliest repeat in file order. */
+static int check_unique(ctx *c, sv_task_set *set)
+{
+    if (set->n < 2)
+        return SV_OK;
+    code_ref *refs = malloc(set->n * sizeof *refs);
+    if (!refs)
+        return file_err(c, SV_ENOMEM, "out of memory");
+    for (size_t i = 0; i < set->n; i++) {
+        refs[i].code = set->units[i].code;
+        refs[i].index = i;
+    }
+    qsort(refs, set->n, sizeof *refs, cmp_code_ref);
+    size_t dup = (size_t)-1, first = 0;
+    for (size_t i = 1; i < set->n; i++) {
+        if (strcmp(refs[i].code, refs[i - 1].code) == 0 && refs[i].index < dup) {
+            size_t j = i - 1;
+            while (j > 0 && strcmp(refs[j - 1].code, refs[i].code) == 0)
+                j--;
+            dup = refs[i].index;
+            first = refs[j].index;
+        }
+    }
+    free(refs);
+    if (dup == (size_t)-1)
+        return SV_OK;
+    c->feature = dup + 1;
+    sv__strlcpy(c->code, set->units[dup].code, sizeof c->code);
+    return ferr(c, SV_EFORMAT, "duplicate code (also feature %zu)", first + 1);
+}
+
+static int parse_root(ctx *c, const json_t *root, sv_task_set *set)
+{
+    char note[64];
+    if (!json_is_object(root))
+        return file_err(c, SV_EFORMAT, "not a GeoJSON FeatureCollection (the top level is %s)",
+                        json_kind(root));
+    const char *type = json_string_value(json_object_get(root, "type"));
+    if (!type || strcmp(type, "FeatureCollection") != 0)
+        return file_err(c, SV_EFORMAT, "not a GeoJSON FeatureCollection (type is %s%.40s%s)",
+                        type ? "\"" : "", type ? type : "missing", type ? "\"" : "");
+    const json_t *features = json_object_get(root, "features");
+    if (!json_is_array(features))
+        return file_err(c, SV_EFORMAT, "the FeatureCollection has no \"features\" array");
+    int rc = read_crs(c, root, set->crs, sizeof set->crs, note, sizeof note);
+    if (rc)
+        return rc;
+
+    char source[512];
+    snprintf(source, sizeof source, "%s (%s%s)", base_name(c->name), set->crs, note);
+    size_t n = json_array_size(features);
+    if (n == 0)
+        return SV_OK;
+    set->units = calloc(n, sizeof *set->units);
+    if (!set->units)
+        return file_err(c, SV_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const json_t *f = json_array_get(features, i);
+        sv_unit *u = &set->units[i];
+        c->feature = i + 1;
+        c->code[0] = '\0';
+        set->n = i + 1; /* so that clearing the set frees this unit too */
+        if (!json_is_object(f))
+            return ferr(c, SV_EFORMAT, "is %s, not a Feature object", json_kind(f));
+        const char *ft = json_string_value(json_object_get(f, "type"));
+        if (!ft || strcmp(ft, "Feature") != 0)
+            return ferr(c, SV_EFORMAT, "type is %s%.40s%s, not \"Feature\"", ft ? "\"" : "",
+                        ft ? ft : "missing", ft ? "\"" : "");
+        const json_t *fcrs = json_object_get(f, "crs");
+        if (fcrs && !json_is_null(fcrs))
+            return ferr(c, SV_ECRS,
+                        "a feature-level \"crs\" is not supported; name the CRS once, "
+                        "at the top of the file");
+        rc = read_properties(c, json_object_get(f, "properties"), u);
+        if (rc)
+            return rc;
+        rc = read_geometry(c, json_object_get(f, "geometry"), &u->draft);
+        if (rc)
+            return rc;
+        u->source = strdup(source);
+        if (!u->source)
+            return ferr(c, SV_ENOMEM, "out of memory");
+    }
+    return check_unique(c, set);
+}
+
+/* Offset of the first byte that does not start a valid UTF-8 sequence (len when none). The
+ * sequence length comes from the lead byte; sv__utf8_valid judges overlongs and surrogates. */
+static size_t first_invalid_utf8(const char *buf, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)buf[i];
+        size_t n = c < 0x80                 ? 1
+                   : c >= 0xC2 && c <= 0xDF ? 2
+                   : c >= 0xE0 && c <= 0xEF ? 3
+                   : c >= 0xF0 && c <= 0xF4 ? 4
+                                            : 0;
+        if (n == 0 || n > len - i || !sv__utf8_valid(buf + i, n))
+            return i;
+        i += n;
+    }
+    return len;
+}
+
+int sv_tasks_parse(const char *name, const char *buf, size_t len, sv_geo *g,
+                   const char *code_pattern, sv_task_set *out, sv_diag *diag)
+{
+    char where[64];
+    if (!name)
+        name = "(buffer)";
+    if (!out || (!buf && len > 0)) {
+        sv__diag(diag, "%s: sv_tasks_parse: invalid arguments", name);
+        if (out)
+            memset(out, 0, sizeof *out);
+        return SV_EINVAL;
+    }
+    memset(out, 0, sizeof *out);
+    if (len > SV_TASKS_MAX_BYTES) {
+        sv__diag(diag, "%s: %zu bytes is larger than the %u MiB limit for a task package", name,
+                 len, SV_TASKS_MAX_BYTES >> 20);
+        return SV_EFORMAT;
+    }
+    /* Windows tools write a byte-order mark that JSON does not allow. */
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+        buf += 3;
+        len -= 3;
+    }
+    size_t first = 0;
+    while (first < len &&
+           (buf[first] == ' ' || buf[first] == '\t' || buf[first] == '\n' || buf[first] == '\r'))
+        first++;
+    if (first == len) {
+        sv__diag(diag, "%s: empty file (no JSON)", name);
+        return SV_EFORMAT;
+    }
+    if (!sv__utf8_valid(buf, len)) {
+        size_t bad = first_invalid_utf8(buf, len), line = 1, col = 1;
+        for (size_t i = 0; i < bad; i++) {
+            if (buf[i] == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        sv__diag(diag,
+                 "%s: %sline %zu, byte %zu: not UTF-8 (GBK-encoded? convert with iconv -f GBK "
+                 "-t UTF-8)",
+                 name, feature_at(buf, len, bad, where, sizeof where), line, col);
+        return SV_EFORMAT;
+    }
+    scan_res sr;
+    scan_json(buf, len, len, &sr);
+    if (sr.deep_at != (size_t)-1) {
+        size_t line = 1, col = 1;
+        for (size_t i = 0; i < sr.deep_at; i++) {
+            if (buf[i] == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        if (sr.feature)
+            snprintf(where, sizeof where, "%sfeature %zu: ", sr.in_feature ? "" : "after ",
+                     sr.feature);
+        else
+            where[0] = '\0';
+        sv__diag(diag, "%s: %sline %zu, column %zu: JSON nested deeper than %d levels", name, where,
+                 line, col, SV_TASKS_MAX_DEPTH);
+        return SV_EFORMAT;
+    }
+
+    ctx c;
+    memset(&c, 0, sizeof c);
+    c.name = name;
+    c.diag = diag;
+    c.g = g;
+    c.part = "";
+    if (code_pattern) {
+        int r = regcomp(&c.re, code_pattern, REG_EXTENDED);
+        if (r != 0) {
+            char msg[128];
+            regerror(r, &c.re, msg, sizeof msg);
+            sv__diag(diag, "%s: code pattern \"%.60s\" is not a valid regular expression: %s", name,
+                     code_pattern, msg);
+            return SV_EINVAL;
+        }
+        c.have_re = 1;
+        c.pattern = code_pattern;
+    }
+
+    json_error_t jerr;
+    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    int rc;
+    if (!root) {
+        int truncated = json_error_code(&jerr) == json_error_premature_end_of_input;
+        if (json_error_code(&jerr) == json_error_out_of_memory) {
+            sv__diag(diag, "%s: out of memory reading JSON", name);
+            rc = SV_ENOMEM;
+        } else {
+            sv__diag(diag, "%s: %sinvalid JSON at line %d, column %d: %s%s", name,
+                     feature_at(buf, len, (size_t)(jerr.position > 0 ? jerr.position : 0), where,
+                                sizeof where),
+                     jerr.line, jerr.column, jerr.text, truncated ? " (file truncated?)" : "");
+            rc = SV_EFORMAT;
+        }
+    } else {
+        rc = parse_root(&c, root, out);
+        json_decref(root);
+    }
+    if (c.have_re)
+        regfree(&c.re);
+    sv_geo_src_free(c.src);
+    if (rc != SV_OK)
+        sv_task_set_clear(out);
+    return rc;
+}
+
+int sv_tasks_read(const char *path, sv_geo *g, const char *code_pattern, sv_task_set *out,
+                  sv_diag *diag)
+{
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (!path || !out) {
+        sv__diag(diag, "sv_tasks_read: invalid arguments");
+        return SV_EINVAL;
+    }
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        int e = errno;
+        sv__diag(diag, "%s: %s", path, strerror(e));
+        return e == ENOENT || e == ENOTDIR ? SV_ENOTFOUND : SV_EIO;
+    }
+    struct stat st;
+    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(fp);
+        sv__diag(diag, "%s: is a directory", path);
+        return SV_EIO;
+    }
+    if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) &&
+        (uintmax_t)st.st_size > SV_TASKS_MAX_BYTES) {
+        fclose(fp);
+        sv__diag(diag, "%s: %jd bytes is larger than the %u MiB limit for a task package", path,
+                 (intmax_t)st.st_size, SV_TASKS_MAX_BYTES >> 20);
+        return SV_EFORMAT;
+    }
+    /* Read to EOF rather than trusting st_size: pipes and files that change while read. */
+    size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
+    size_t len = 0;
+    char *buf = malloc(cap);
+    int rc = SV_OK;
+    while (buf) {
+        if (len == cap) {
+            if (cap > SV_TASKS_MAX_BYTES) { /* one byte over the limit was read */
+                sv__diag(diag, "%s: larger than the %u MiB limit for a task package", path,
+                         SV_TASKS_MAX_BYTES >> 20);
+                rc = SV_EFORMAT;
+                break;
+            }
+            size_t ncap = cap * 2 > SV_TASKS_MAX_BYTES ? SV_TASKS_MAX_BYTES + 1 : cap * 2;
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t got = fread(buf + len, 1, cap - len, fp);
+        len += got;
+        if (got == 0) {
+            if (ferror(fp)) {
+                sv__diag(diag, "%s: read error: %s", path, strerror(errno));
+                rc = SV_EIO;
+            }
+            break;
+        }
+    }
+    fclose(fp);
+    if (!buf) {
+        sv__diag(diag, "%s: out of memory", path);
+        return SV_ENOMEM;
+    }
+    if (rc == SV_OK)
+        rc = sv_tasks_parse(path, buf, len, g, code_pattern, out, diag);
+    free(buf);
+    return rc;
+}

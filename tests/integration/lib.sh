@@ -1,0 +1,44 @@
+# Shared helpers for the integration tests (sourced). ctest sets QUEJIE, QJ_SOURCE, QJ_BUILD and
+# QJ_SHARED; run by hand with those set. Every test prints ok/FAIL lines and closes with
+# "N passed, N failed"; the exit status is non-zero when anything failed.
+set -u
+: "${QJ_SOURCE:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${QJ_BUILD:=$QJ_SOURCE/build}"
+: "${QJ_SHARED:=$QJ_SOURCE/../shared}"
+: "${QUEJIE:=$QJ_BUILD/quejie}"
+PY=/usr/bin/python3          # Debian's python: it has GDAL's bindings (osgeo)
+FIX=$QJ_SHARED/fixtures
+T=$(mktemp -d /tmp/qj-it-XXXXXX)
+PIDS=()
+PASSES=0
+FAILS=0
+cleanup() {
+    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 -- "$p" 2>/dev/null; done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+ok()   { PASSES=$((PASSES + 1)); echo "ok    $*"; }
+fail() { FAILS=$((FAILS + 1)); echo "FAIL  $*"; }
+# expect "what" cmd...: the command must succeed.
+expect() { local what=$1; shift; if "$@" >"$T/out" 2>"$T/err"; then ok "$what"; else fail "$what: $(tail -1 "$T/err")"; fi; }
+# refuse "what" cmd...: the command must fail with a message on stderr.
+refuse() {
+    local what=$1; shift
+    if "$@" >"$T/out" 2>"$T/err"; then fail "$what: was accepted"
+    elif [ ! -s "$T/err" ]; then fail "$what: refused without a message"
+    else ok "$what ($(head -c 160 "$T/err" | head -1))"; fi
+}
+# pyexpr FILE EXPR: load JSON FILE as d, evaluate EXPR.
+pyexpr() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)" "$@"; }
+free_port() { "$PY" -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+# replay LOG [linger-seconds] [delay-per-sentence] [port]: a real gpsd fed by gpsfake; sets GPSPORT.
+replay() {
+    GPSPORT=${4:-$(free_port)}
+    setsid gpsfake -1 -q -n -W "${2:-4}" -P "$GPSPORT" -c "${3:-0.02}" "$1" >"$T/gpsfake.log" 2>&1 &
+    GPSFAKE_PID=$!
+    PIDS+=(-$GPSFAKE_PID)
+    for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$GPSPORT) 2>/dev/null && return 0; sleep 0.1; done
+    return 1
+}
+stop_replay() { kill -9 -- -"$GPSFAKE_PID" 2>/dev/null; wait "$GPSFAKE_PID" 2>/dev/null; return 0; }
+finish() { echo "$PASSES passed, $FAILS failed"; [ "$FAILS" -eq 0 ]; }

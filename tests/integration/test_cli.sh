@@ -1,0 +1,172 @@
+#!/bin/bash
+# The quejie CLI end to end on real files: the contract of docs/cli.md, the bad-input classes
+# (each refused with a message, the journal exactly as before), decisions, and checking.
+source "$(dirname "$0")/lib.sh"
+Q=$QUEJIE
+J=$T/j.db
+U=622901ZR000002
+
+# snapshot J: entry count and head hash, to prove a refused command changed nothing.
+snapshot() { "$Q" log "$1" --json | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(len(d), d[-1]["hash"] if d else "")'; }
+
+expect "init" "$Q" init "$J" --device-name it --crew 一组 --epsg 4522
+refuse "init refuses an existing journal" "$Q" init "$J"
+refuse "init refuses a non-GK EPSG" "$Q" init "$T/x.db" --epsg 4326
+refuse "init refuses --epsg with --central-meridian" "$Q" init "$T/x.db" --epsg 4522 --central-meridian 103
+[ ! -e "$T/x.db" ] && ok "nothing created by a refused init" || fail "refused init left a file"
+expect "init with a custom central meridian" "$Q" init "$T/cm.db" --central-meridian 103.5
+refuse "unknown option" "$Q" tasks list "$J" --bogus
+
+expect "tasks import (lon/lat)" "$Q" tasks import "$J" "$FIX/tasks/linxia-units-4490.geojson"
+"$Q" tasks list "$J" --json >"$T/list.json"
+pyexpr "$T/list.json" 'sorted(u["code"] for u in d)==["622901SL000007","622901ZR000002","622925CY000031"] and all(u["name"] and u["type"] for u in d)' \
+    && ok "tasks list --json" || fail "tasks list --json: $(cat "$T/list.json")"
+before=$(snapshot "$J")
+expect "re-importing the same package" "$Q" tasks import "$J" "$FIX/tasks/linxia-units-4490.geojson"
+[ "$(snapshot "$J")" = "$before" ] && ok "identical re-import appends nothing" || fail "re-import appended entries"
+
+# The projected package must describe the same units as the lon/lat one.
+expect "tasks import (EPSG:4522, easting first)" "$Q" init "$T/p.db"
+expect "tasks import of EPSG:4522 file" "$Q" tasks import "$T/p.db" "$FIX/tasks/linxia-units-4522.geojson"
+"$Q" log "$J" --json >"$T/a.json"; "$Q" log "$T/p.db" --json >"$T/b.json"
+"$PY" - "$T/a.json" "$T/b.json" <<'PY' && ok "EPSG:4522 import matches the lon/lat import within 1e-6 deg" || fail "projected import differs"
+import json, sys
+def units(f):
+    return {e["payload"]["code"]: e["payload"]["geom"] for e in json.load(open(f)) if e["kind"] == "unit"}
+a, b = units(sys.argv[1]), units(sys.argv[2])
+assert a.keys() == b.keys(), (a.keys(), b.keys())
+for k in a:
+    fa = [x for part in a[k] for ring in part for x in ring]
+    fb = [x for part in b[k] for ring in part for x in ring]
+    assert len(fa) == len(fb), k
+    assert max(abs(x - y) for x, y in zip(fa, fb)) < 1000, k   # nanodegrees
+PY
+
+# Every bad-input class: refused with a message naming the file, journal unchanged.
+before=$(snapshot "$J")
+n=0
+for f in "$QJ_SOURCE"/tests/fixtures/tasks/bad-*.geojson; do
+    [ -e "$f" ] || continue
+    n=$((n + 1))
+    base=$(basename "$f")
+    if "$Q" tasks import "$J" "$f" >"$T/out" 2>"$T/err"; then fail "$base accepted"
+    elif ! grep -q "$base" "$T/err"; then fail "$base: message does not name the file: $(cat "$T/err")"
+    else ok "$base refused: $(head -1 "$T/err" | cut -c1-140)"; fi
+done
+[ "$n" -ge 8 ] && ok "$n bad-input fixtures tried" || fail "only $n bad-input fixtures found"
+refuse "a missing file" "$Q" tasks import "$J" "$T/nope.geojson"
+refuse "a non-GeoJSON file" "$Q" tasks import "$J" "$QJ_SOURCE/README.md"
+[ "$(snapshot "$J")" = "$before" ] && ok "journal unchanged after every refused import" || fail "a refused import changed the journal"
+expect "check passes after refused imports" "$Q" check "$J"
+
+# Points: numbering, types, code lists, offsets.
+"$Q" point add "$J" --unit $U --lat 35.5500 --lon 103.2300 --h 1900 --json >"$T/p1.json" 2>"$T/err"
+pyexpr "$T/p1.json" 'd["number"]=="J1" and abs(d["lat"]-35.55)<1e-9' && ok "point add: J1" || fail "point add: $(cat "$T/p1.json" "$T/err")"
+"$Q" point add "$J" --unit $U --lat 35.5480 --lon 103.2550 --type map-read --json >"$T/t1.json"
+pyexpr "$T/t1.json" 'd["number"]=="T1"' && ok "map-read point numbered T1" || fail "map-read numbering"
+refuse "point add: unknown unit" "$Q" point add "$J" --unit NOPE --lat 35.5 --lon 103.2
+refuse "point add: latitude out of range" "$Q" point add "$J" --unit $U --lat 95 --lon 103.2
+refuse "point add: NaN" "$Q" point add "$J" --unit $U --lat nan --lon 103.2
+refuse "point add: unknown marker" "$Q" point add "$J" --unit $U --lat 35.5 --lon 103.2 --marker gold-bar
+"$Q" point add "$J" --unit $U --lat 35.5600 --lon 103.2400 --offset-distance 100 --offset-bearing 90 --marker concrete-post --json >"$T/off.json"
+# 100 m due east at 35.56 N: lon grows by 100 / (N cos(phi)) ~ 0.0011031 deg, lat barely moves.
+pyexpr "$T/off.json" 'abs(d["lon"]-103.2411031)<2e-6 and abs(d["lat"]-35.56)<1e-6' && ok "offset point 100 m east" || fail "offset point: $(cat "$T/off.json")"
+"$Q" log "$J" --json >"$T/log.json"
+pyexpr "$T/log.json" 'd[-1]["payload"]["off"]["dist"]==100000 and d[-1]["payload"]["off"]["brg"]==90000000' && ok "offset observation kept in the entry" || fail "offset observation not kept"
+
+# Decisions.
+expect "verify confirmed" "$Q" verify "$J" --unit $U --field owner --status confirmed --note 村委会确认
+expect "verify corrected" "$Q" verify "$J" --unit $U --field agent --status corrected --value 临夏州人民政府
+refuse "verify corrected without a value" "$Q" verify "$J" --unit $U --field agent --status corrected
+refuse "verify disputed without a statement" "$Q" verify "$J" --unit $U --field owner --status disputed
+refuse "verify unknown field" "$Q" verify "$J" --unit $U --field colour --status confirmed
+expect "dispute" "$Q" dispute "$J" --unit $U --statement "东侧界线有争议" --parties "甲村;乙村" --from J1 --to T1
+expect "attendance: absent with notice" "$Q" attend "$J" --unit $U --party 乙村 --presence absent --notice-date 2026-11-20
+refuse "attendance: absent without notice date" "$Q" attend "$J" --unit $U --party 丙村 --presence absent
+expect "line" "$Q" line "$J" --unit $U --from J1 --to T1 --category ditch --position centre --nature disputed --neighbour 乙村
+refuse "line: unknown category" "$Q" line "$J" --unit $U --from J1 --to T1 --category moat
+expect "config accept" "$Q" config "$J" accept dgps
+refuse "config unknown key" "$Q" config "$J" colour red
+"$Q" tasks list "$J" --json >"$T/list.json"
+pyexpr "$T/list.json" '[u for u in d if u["code"]=="622901ZR000002"][0]["fields_verified"]==2 and [u for u in d if u["code"]=="622901ZR000002"][0]["disputes_open"]==1' \
+    && ok "progress: 2 fields verified, 1 dispute" || fail "progress: $(cat "$T/list.json")"
+
+# Void and correction.
+seq=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["seq"])' "$T/t1.json")
+expect "void the map-read point" "$Q" void "$J" "$seq" --reason "read from the wrong sheet"
+"$Q" export "$J" --format csv --output "$T/v.csv" >/dev/null
+! grep -q "T1" "$T/v.csv" && ok "voided point gone from the export" || fail "voided point still exported"
+"$Q" log "$J" --json | "$PY" -c "import json,sys; sys.exit(0 if any(e['seq']==$seq for e in json.load(sys.stdin)) else 1)" \
+    && ok "voided entry still in the journal" || fail "voided entry vanished"
+
+# Area from boundary points in number order.
+for p in "103.2550 35.5480" "103.2610 35.5650" "103.2420 35.5760"; do set -- $p
+    "$Q" point add "$J" --unit $U --lon $1 --lat $2 --h 1900 >/dev/null || fail "point add"; done
+"$Q" area "$J" --unit $U --json >"$T/area.json"
+pyexpr "$T/area.json" 'd["epsg"]==4522 and d["points"]==5 and d["ellipsoidal_m2"]>1e6 and 0<(d["plane_m2"]-d["ellipsoidal_m2"])/d["ellipsoidal_m2"]<0.002' \
+    && ok "area --json: $(cut -c1-200 "$T/area.json" | tr -d '\n ')" || fail "area: $(cat "$T/area.json")"
+refuse "area of an unknown unit" "$Q" area "$J" --unit NOPE
+
+expect "check" "$Q" check "$J"
+# Tampering behind the library's back is caught by check.
+cp "$J" "$T/tampered.db"; cp "$J.key" "$T/tampered.db.key"
+"$PY" - "$T/tampered.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("DROP TRIGGER entries_append_only_u")
+db.execute("UPDATE entries SET payload = replace(payload, '全民', '集体') WHERE kind = 'unit'")
+db.commit()
+PY
+refuse "check detects an edited entry" "$Q" check "$T/tampered.db"
+grep -q "altered" "$T/err" && ok "check names the altered entry" || fail "check message: $(cat "$T/err")"
+refuse "check of a file that is not a journal" "$Q" check "$QJ_SOURCE/README.md"
+"$Q" log "$J" --json >"$T/log.json" && "$PY" -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/log.json" && ok "log --json" || fail "log --json"
+
+# Recording from a real gpsd: the Trimble log is DGPS first, then RTK fixed.
+if replay "$FIX/gnss/nmea-rtk.log" 4 0.01; then
+    timeout 60 "$Q" record "$J" --unit $U --gnss 127.0.0.1:$GPSPORT --count 2 --average 5 --min-seconds 0.3 --accept dgps --json >"$T/rec" 2>"$T/err"
+    rc=$?
+    [ $rc -eq 0 ] && [ "$(grep -c '"number"' "$T/rec")" -eq 2 ] && ok "record 2 averaged points" || fail "record rc=$rc: $(tail -2 "$T/err")"
+    "$PY" - "$T/rec" <<'PY' && ok "recorded points: contract keys, n >= 5 and >= 0.3 s, position in Iowa" || fail "record output: $(cat "$T/rec")"
+import json, sys
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    assert all(k in o for k in ("number", "lat", "lon", "h", "status", "n", "sigma_e", "sigma_n")), o
+    assert o["n"] >= 5 and o["duration_s"] >= 0.3 and o["status"] in ("dgps", "rtk-fixed") and 41.57 < o["lat"] < 41.58 and -93.76 < o["lon"] < -93.74, o
+PY
+    stop_replay
+else fail "gpsfake did not start"; fi
+
+# The default gate is RTK fixed: a DGPS-only receiver never yields a point, and record says why.
+if replay "$FIX/gnss/garmin15x.log" 10 0.05; then
+    timeout 60 "$Q" record "$J" --unit $U --gnss 127.0.0.1:$GPSPORT --average 3 --min-seconds 0 --accept rtk-fixed --timeout 3 >"$T/rec" 2>"$T/err"
+    rc=$?
+    [ $rc -eq 3 ] && grep -q "timed out" "$T/err" && ok "below-gate receiver: timed out, exit 3 ($(tail -1 "$T/err" | cut -c1-150))" || fail "gate: rc=$rc $(cat "$T/err")"
+    [ ! -s "$T/rec" ] && ok "nothing recorded below the gate" || fail "recorded below the gate: $(cat "$T/rec")"
+    stop_replay
+else fail "gpsfake did not start"; fi
+
+# No gpsd at all: "no receiver", then the timeout.
+port=$(free_port)
+timeout 30 "$Q" record "$J" --unit $U --gnss 127.0.0.1:$port --timeout 2 >"$T/rec" 2>"$T/err"
+rc=$?
+[ $rc -eq 3 ] && grep -q "no receiver" "$T/err" && ok "no gpsd: reports no receiver, exits 3" || fail "no gpsd: rc=$rc $(cat "$T/err")"
+
+# Walk mode: K gated vertices one every M metres.
+if replay "$FIX/gnss/nmea-rtk.log" 4 0.01; then
+    timeout 60 "$Q" record "$J" --unit $U --gnss 127.0.0.1:$GPSPORT --walk-every 0.5 --count 5 --accept dgps --json >"$T/walk" 2>"$T/err"
+    rc=$?
+    [ $rc -eq 0 ] && [ "$(grep -c '"vertex"' "$T/walk")" -eq 5 ] && ok "walk: 5 vertices" || fail "walk rc=$rc: $(tail -2 "$T/err")"
+    stop_replay
+else fail "gpsfake did not start"; fi
+
+# SIGTERM while recording: non-zero exit, everything reported is kept.
+if replay "$FIX/gnss/nmea-rtk.log" 4 0.05; then
+    "$Q" record "$J" --unit $U --gnss 127.0.0.1:$GPSPORT --count 1000 --average 1 --min-seconds 0 --accept dgps --json >"$T/rec" 2>"$T/err" &
+    rp=$!
+    sleep 2; kill -TERM $rp; wait $rp; rc=$?
+    [ $rc -ne 0 ] && grep -q "interrupted" "$T/err" && ok "SIGTERM: exit $rc with a message" || fail "SIGTERM: rc=$rc $(cat "$T/err")"
+    stop_replay
+else fail "gpsfake did not start"; fi
+expect "check after recording" "$Q" check "$J"
+finish

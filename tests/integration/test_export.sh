@@ -1,0 +1,242 @@
+#!/bin/bash
+# Export end to end through the quejie CLI: a journal built from the Linxia task package plus a
+# unit in the next Gauss-Krueger zone, boundary points (one map-read, one with a marker code
+# that needs CSV quoting), a line record, a verification and a walk replayed through a real
+# gpsd; then GeoPackage, GeoJSON and CSV exports checked with tools that are not ours:
+# GDAL's validate_gpkg.py and ogrinfo for the GeoPackage, PROJ's cs2cs for the plane
+# coordinates (computed here, independently of libsurvey), Python's csv and json modules for
+# the rest. Also the atomic-output promises: a failed export leaves no file and names the path.
+source "$(dirname "$0")/lib.sh"
+Q=$QUEJIE
+J=$T/j.db
+O=$T/exports   # (lib.sh uses $T/out and $T/err as files)
+mkdir -p "$O"
+ZR=622901ZR000002   # 南龙山森林公园, zone 34 (EPSG:4522)
+SL=622901SL000007   # 大夏河临夏市段, zone 34
+CY=622925CY000031   # 和政县松鸣镇草原, zone 34, gets the walk
+EU=621100ZR000009   # a unit east of 103.5E: zone 35 (EPSG:4523)
+
+VALIDATE=$(dpkg -L python3-gdal 2>/dev/null | grep 'samples/validate_gpkg.py$' | head -1)
+
+# ---- the journal --------------------------------------------------------------------------
+expect "init" "$Q" init "$J" --device-name export-test --crew 测绘一组
+expect "import the Linxia task package" "$Q" tasks import "$J" "$FIX/tasks/linxia-units-4490.geojson"
+cat >"$T/east.geojson" <<'EOF'
+{"type": "FeatureCollection", "features": [
+{"type": "Feature", "properties": {"ZRZYDJDYH": "621100ZR000009", "DJDYMC": "定西东山湿地", "DJDYLX": "湿地",
+  "ZL": "定西市安定区", "SYQZT": "全民", "DBXSZT": "自然资源部", "DLXSZT": "甘肃省人民政府", "QLXSFS": "代理",
+  "XSNR": "占有、使用、收益"},
+ "geometry": {"type": "Polygon", "coordinates": [[[104.60, 35.58], [104.63, 35.58], [104.63, 35.60],
+   [104.60, 35.60], [104.60, 35.58]]]}}]}
+EOF
+expect "import a unit in zone 35" "$Q" tasks import "$J" "$T/east.geojson"
+expect "add a marker code that needs CSV quoting" "$Q" codes "$J" --list marker --add 'stake,"A"' --label 木桩
+
+add() { "$Q" point add "$J" --unit "$@" >/dev/null 2>"$T/err" || fail "point add $*: $(cat "$T/err")"; }
+add $ZR --lat 35.5500 --lon 103.2300 --h 1901.234 --marker concrete-post
+add $ZR --lat 35.5480 --lon 103.2550
+add $ZR --lat 35.5650 --lon 103.2610 --h 1905
+add $ZR --lat 35.5760 --lon 103.2420
+add $SL --lat 35.5910 --lon 103.1650
+add $SL --lat 35.5935 --lon 103.1890
+add $SL --lat 35.5990 --lon 103.2105 --type map-read --marker 'stake,"A"'
+add $EU --lat 35.5800 --lon 104.6000 --h 2100.5
+add $EU --lat 35.5800 --lon 104.6300
+add $EU --lat 35.6000 --lon 104.6300
+NPTS=10
+expect "a line record" "$Q" line "$J" --unit $ZR --from J1 --to J2 --nature disputed --neighbour '南龙镇某村, "集体"'
+expect "a verification" "$Q" verify "$J" --unit $ZR --field owner --status confirmed --note 村委会确认
+expect "a correction" "$Q" verify "$J" --unit $ZR --field agent --status corrected --value 临夏州人民政府
+
+WALK=0
+if command -v gpsfake >/dev/null && replay "$FIX/gnss/nmea-rtk.log" 30 0.02; then
+    if timeout 60 "$Q" record "$J" --unit $CY --gnss 127.0.0.1:$GPSPORT --walk-every 0.5 --count 5 \
+            --accept dgps --json >"$T/walk" 2>"$T/err"; then
+        WALK=$(grep -c '"vertex"' "$T/walk")
+        [ "$WALK" -eq 5 ] && ok "walk: 5 vertices from a replayed receiver" || fail "walk: $WALK vertices"
+    else
+        fail "walk: $(tail -1 "$T/err")"
+    fi
+    stop_replay
+else
+    fail "gpsfake could not replay a receiver log (install gpsd-clients)"
+fi
+
+# ---- the three exports --------------------------------------------------------------------
+expect "export gpkg" "$Q" export "$J" --format gpkg --output "$O/x.gpkg"
+expect "export geojson" "$Q" export "$J" --format geojson --output "$O/x.geojson"
+expect "export csv" "$Q" export "$J" --format csv --output "$O/x.csv"
+ls "$O" | grep -q 'tmp-' && fail "temporary files left: $(ls "$O")" || ok "no temporary files left beside the exports"
+
+# ---- GeoPackage: GDAL's validator and ogrinfo ---------------------------------------------
+if [ -n "$VALIDATE" ]; then
+    # python3 on PATH may be a pyenv without GDAL; the validator needs Debian's.
+    expect "validate_gpkg.py accepts the GeoPackage" "$PY" "$VALIDATE" "$O/x.gpkg"
+    expect "validate_gpkg.py --extra (column types against values) too" \
+        "$PY" "$VALIDATE" --extra --warning-as-error -k "$O/x.gpkg"
+else
+    fail "python3-gdal is not installed: validate_gpkg.py missing"
+fi
+if ogrinfo -ro -al -so "$O/x.gpkg" >"$T/so" 2>"$T/soerr" && ! grep -q ERROR "$T/soerr"; then
+    ok "ogrinfo opens every layer"
+else
+    fail "ogrinfo: $(head -3 "$T/soerr")"
+fi
+# count LAYER: the feature count ogrinfo reports for LAYER.
+count() { awk -v l="$1" '/^Layer name: /{n=$3} /^Feature Count: /{if (n==l) print $3}' "$T/so"; }
+expect_count() {
+    local got; got=$(count "$1")
+    [ "$got" = "$2" ] && ok "layer $1: $2 features" || fail "layer $1: '$got' features, expected $2"
+}
+expect_count units 4
+expect_count units_4522 3
+expect_count units_4523 1
+expect_count boundary_points $NPTS
+expect_count boundary_points_4522 7
+expect_count boundary_points_4523 3
+expect_count boundary_lines 10     # 4 (closed) + 3 (closed) + 3 (closed)
+expect_count boundary_lines_4522 7
+expect_count boundary_lines_4523 3
+if [ "$WALK" -gt 0 ]; then
+    expect_count tracks 1
+    expect_count tracks_4522 1
+    expect_count tracks_4523 0
+fi
+grep -q "Layer SRS WKT:" "$T/so" && grep -q 'Gauss-Kruger zone 35' "$T/so" && grep -q 'Gauss-Kruger zone 34' "$T/so" \
+    && ok "plane layers carry their zones' SRS" || fail "SRS of the plane layers"
+
+ogrinfo -ro -q "$O/x.gpkg" units -where "code='$ZR'" >"$T/u" 2>&1
+grep -q "name (String) = 南龙山森林公园" "$T/u" && grep -q "location (String) = 临夏市南龙镇" "$T/u" \
+    && ok "Chinese unit attributes round-trip" || fail "unit attributes: $(head -20 "$T/u")"
+grep -q "owner_status (String) = confirmed" "$T/u" && grep -q "owner_note (String) = 村委会确认" "$T/u" \
+    && grep -q "agent_value (String) = 临夏州人民政府" "$T/u" \
+    && ok "verification status per field" || fail "verification columns: $(grep -E 'status|value' "$T/u")"
+ogrinfo -ro -q "$O/x.gpkg" boundary_lines -where "unit='$ZR' AND from_point='J1'" >"$T/l" 2>&1
+grep -q 'neighbour (String) = 南龙镇某村, "集体"' "$T/l" && grep -q "nature (String) = disputed" "$T/l" \
+    && ok "line record attributes on the J1-J2 line" || fail "line attributes: $(cat "$T/l")"
+
+# A point's plane coordinates against cs2cs (EPSG:4490 is lat,lon; 4522/4523 are north,east).
+check_plane() { # unit number lat lon epsg
+    local u=$1 n=$2 lat=$3 lon=$4 epsg=$5 ref N E layer=boundary_points_$5
+    ref=$(echo "$lat $lon" | cs2cs -f %.4f EPSG:4490 EPSG:$epsg)
+    N=$(echo "$ref" | awk '{print $1}'); E=$(echo "$ref" | awk '{print $2}')
+    ogrinfo -ro -q "$O/x.gpkg" $layer -where "unit='$u' AND number='$n'" >"$T/p" 2>&1
+    "$PY" - "$T/p" "$N" "$E" <<'PY' && ok "$u $n in $layer: x_north/y_east and POINT (E N) match cs2cs ($N, $E)" \
+        || fail "$u $n in $layer vs cs2cs $N $E: $(grep -E 'x_north|y_east|POINT' "$T/p")"
+import re, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+n, e = float(sys.argv[2]), float(sys.argv[3])
+xn = float(re.search(r"x_north \(Real\) = (\S+)", t).group(1))
+ye = float(re.search(r"y_east \(Real\) = (\S+)", t).group(1))
+gx, gy = map(float, re.search(r"POINT \((\S+) (\S+)\)", t).groups())
+assert abs(xn - n) < 0.001 and abs(ye - e) < 0.001, (xn, ye)
+assert abs(gx - e) < 0.001 and abs(gy - n) < 0.001, (gx, gy)   # geometry is x = easting
+assert gx > 1e7   # the zone prefix is on the easting
+PY
+}
+check_plane $ZR J1 35.55 103.23 4522
+check_plane $SL T1 35.599 103.2105 4522
+check_plane $EU J2 35.58 104.63 4523
+ogrinfo -ro -q "$O/x.gpkg" boundary_points -where "unit='$ZR' AND number='J1'" >"$T/p" 2>&1
+grep -q "POINT (103.23 35.55)" "$T/p" && grep -q "h (Real) = 1901.234" "$T/p" && grep -q "crew (String) = 测绘一组" "$T/p" \
+    && ok "EPSG:4490 layer: POINT (lon lat), h, crew" || fail "4490 point: $(grep -E 'POINT|h \(|crew' "$T/p")"
+
+# ---- CSV ------------------------------------------------------------------------------------
+ZRJ1=$(echo "35.55 103.23" | cs2cs -f %.3f EPSG:4490 EPSG:4522)
+EUJ2=$(echo "35.58 104.63" | cs2cs -f %.3f EPSG:4490 EPSG:4523)
+"$PY" - "$O/x.csv" "$NPTS" "$ZRJ1" "$EUJ2" <<'PY' && ok "CSV: header, one CRLF row per point, X north / Y east = cs2cs, quoting, epsg" \
+    || fail "CSV content: $(head -5 "$O/x.csv")"
+import csv, io, re, sys
+raw = open(sys.argv[1], "rb").read()
+npts = int(sys.argv[2])
+assert not raw.startswith(b"\xef\xbb\xbf"), "BOM"
+assert raw.endswith(b"\r\n") and not raw.endswith(b"\r\n\r\n"), "line ends"
+assert raw.count(b"\n") == npts + 1, raw.count(b"\n")
+rows = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
+assert rows[0] == ["unit", "number", "X", "Y", "h", "point_type", "marker", "fix", "n",
+                   "sigma_e", "sigma_n", "sigma_u", "epsg"], rows[0]
+body = rows[1:]
+assert len(body) == npts and all(len(r) == 13 for r in body)
+by = {(r[0], r[1]): r for r in body}
+for key, ref, epsg in ((("622901ZR000002", "J1"), sys.argv[3], "4522"),
+                       (("621100ZR000009", "J2"), sys.argv[4], "4523")):
+    n, e = ref.split()[:2]
+    r = by[key]
+    assert (r[2], r[3], r[12]) == (n, e, epsg), (r, n, e)
+for r in body:
+    assert re.fullmatch(r"\d+\.\d{3}", r[2]) and re.fullmatch(r"\d+\.\d{3}", r[3]), r
+    assert r[4] == "" or re.fullmatch(r"-?\d+\.\d{3}", r[4]), r
+assert by[("622901ZR000002", "J1")][4] == "1901.234"
+assert by[("622901ZR000002", "J1")][6] == "concrete-post"
+t1 = by[("622901SL000007", "T1")]
+assert t1[5] == "map-read" and t1[6] == 'stake,"A"', t1
+assert '"stake,""A"""' in raw.decode("utf-8")
+PY
+expect "export csv of one unit" "$Q" export "$J" --format csv --output "$O/zr.csv" --unit $ZR
+[ "$(grep -c . "$O/zr.csv")" -eq 5 ] && ! grep -q $SL "$O/zr.csv" && ok "--unit: header + 4 points of that unit" \
+    || fail "--unit csv: $(cat "$O/zr.csv")"
+
+# ---- GeoJSON ----------------------------------------------------------------------------------
+"$PY" - "$O/x.geojson" "$NPTS" "$WALK" <<'PY' && ok "GeoJSON: units with code/name/type, numbered points in lon/lat, lines, tracks" \
+    || fail "GeoJSON content"
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+npts, walk = int(sys.argv[2]), int(sys.argv[3])
+assert d["type"] == "FeatureCollection" and "crs" not in d
+fs = d["features"]
+assert all(f["type"] == "Feature" and "layer" in f["properties"] for f in fs)
+units = {f["properties"]["code"]: f for f in fs if f["properties"]["layer"] == "unit"}
+assert len(units) == 4, units.keys()
+zr = units["622901ZR000002"]
+assert zr["properties"]["name"] == "南龙山森林公园" and zr["properties"]["type"] == "自然保护地"
+assert zr["properties"]["owner_status"] == "confirmed"
+assert zr["geometry"]["type"] == "MultiPolygon"
+lon, lat = zr["geometry"]["coordinates"][0][0][0]
+assert 100 < lon < 110 and 30 < lat < 40, (lon, lat)        # RFC 7946: longitude first
+assert len(zr["geometry"]["coordinates"][0]) == 2           # the hole survives
+pts = [f for f in fs if f["properties"].get("number")]
+assert len(pts) == npts and all(f["properties"]["layer"] == "boundary_point" for f in pts)
+j1 = [f for f in pts if f["properties"]["unit"] == "622901ZR000002" and f["properties"]["number"] == "J1"][0]
+assert j1["geometry"] == {"type": "Point", "coordinates": [103.23, 35.55]}, j1["geometry"]
+assert j1["properties"]["h"] == 1901.234 and j1["properties"]["epsg"] == 4522
+assert abs(j1["properties"]["x_north"] - 3936309.093) < 0.01 and j1["properties"]["y_east"] > 34e6
+assert all(k in j1["properties"] for k in ("grade", "n", "sigma_e", "sigma_n", "sigma_u", "recorded"))
+lines = [f for f in fs if f["properties"]["layer"] == "boundary_line"]
+assert len(lines) == 10 and all(f["geometry"]["type"] == "LineString" for f in lines)
+tracks = [f for f in fs if f["properties"]["layer"] == "track"]
+if walk:
+    assert len(tracks) == 1 and tracks[0]["properties"]["unit"] == "622925CY000031"
+    assert tracks[0]["geometry"]["type"] == "LineString"
+    t = tracks[0]["properties"]
+    assert t["vertices"] + t["jumps"] == walk, t
+PY
+
+# ---- atomic output and refusals -----------------------------------------------------------------
+for fmt in gpkg geojson csv; do
+    refuse "export $fmt into a missing directory" "$Q" export "$J" --format $fmt --output "$T/nodir/x.$fmt"
+    grep -q "$T/nodir/x.$fmt" "$T/err" && ok "  the message names the path" || fail "  message: $(cat "$T/err")"
+done
+[ ! -e "$T/nodir" ] && ok "nothing created by the failed exports" || fail "failed export left files"
+echo old >"$O/old.csv"
+expect "export over an existing file" "$Q" export "$J" --format csv --output "$O/old.csv"
+head -1 "$O/old.csv" | grep -q '^unit,number,X,Y' && ok "the existing file was replaced" || fail "old.csv: $(head -2 "$O/old.csv")"
+# A failure after everything was written (the rename onto a directory fails) must still take
+# the temporary file away; this also runs as root, where permissions do not stop anything.
+for fmt in gpkg csv; do
+    mkdir -p "$O/dir.$fmt"
+    refuse "export $fmt onto a directory" "$Q" export "$J" --format $fmt --output "$O/dir.$fmt"
+    rmdir "$O/dir.$fmt"
+done
+chmod 0555 "$O"
+if [ "$(id -u)" != 0 ]; then
+    refuse "export into a read-only directory" "$Q" export "$J" --format gpkg --output "$O/ro.gpkg"
+    [ ! -e "$O/ro.gpkg" ] && ok "no file from the refused export" || fail "ro.gpkg exists"
+fi
+chmod 0755 "$O"
+refuse "export over the journal itself" "$Q" export "$J" --format gpkg --output "$J"
+expect "the journal still checks after that" "$Q" check "$J"
+refuse "export of an unknown unit" "$Q" export "$J" --format csv --output "$O/none.csv" --unit NOPE
+[ ! -e "$O/none.csv" ] && ok "no file for an unknown unit" || fail "none.csv exists"
+ls "$O" | grep -q 'tmp-' && fail "temporary files left: $(ls "$O")" || ok "still no temporary files"
+
+finish
