@@ -458,6 +458,8 @@ static int cmd_record(int argc, char **argv)
     if (!ok)
         return EXIT_USAGE;
     int as_json = get(&a, "--json") != NULL;
+    /* QUEJIE_DEBUG=1 traces every epoch's verdict on stderr, for support calls. */
+    int debug = getenv("QUEJIE_DEBUG") && *getenv("QUEJIE_DEBUG") == '1';
 
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
@@ -585,6 +587,11 @@ static int cmd_record(int argc, char **argv)
          * still again, so one stop does not yield two points. */
         if (spacing > 0 && f.grade > SV_GRADE_NONE) {
             int moving = isfinite(f.speed) && f.speed > 0.3;
+            if (debug)
+                fprintf(stderr, "%s: spacing: t=%.2f speed %.2f moving %d waiting %d dist %.1f\n",
+                        prog, f.time, f.speed, moving, waiting_spacing,
+                        waiting_spacing ? sv_geo_distance(prev_lat, prev_lon, f.lat, f.lon, NULL)
+                                        : 0.0);
             if (waiting_spacing) {
                 if (moving || sv_geo_distance(prev_lat, prev_lon, f.lat, f.lon, NULL) < spacing)
                     continue;
@@ -595,7 +602,13 @@ static int cmd_record(int argc, char **argv)
                 continue;
             }
         }
-        sv_avg_feed(&av, &f, now);
+        sv_epoch_verdict verdict = sv_avg_feed(&av, &f, now);
+        if (debug) {
+            char what[200];
+            fprintf(stderr, "%s: epoch t=%.2f %s speed %.2f: %s; %s\n", prog, f.time,
+                    sv_grade_name(f.grade), f.speed, sv_epoch_verdict_name(verdict),
+                    sv_avg_describe(&av, what, sizeof what));
+        }
         if (!sv_avg_done(&av))
             continue;
         sv_bpoint p;

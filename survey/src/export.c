@@ -8,9 +8,10 @@
  * a partial file under the target name: every format is written to a temporary file beside
  * the target and renamed into place when complete. An unusable plane CRS (say a unit's EPSG
  * code that is no Gauss-Krueger zone) fails the export with a message. A single position
- * that the unit's valid CRS cannot take (a point recorded half a world away, as replayed
- * receiver logs do) does not: the feature is still written, with its geographic geometry,
- * and with empty plane coordinates and plane geometry, where the office sees it.
+ * that PROJ refuses in the unit's otherwise valid CRS does not: the feature is still written,
+ * with its geographic geometry, and with empty plane coordinates and no plane geometry, where
+ * the office sees it. (Whether a position is too far from the zone to be meaningful is
+ * geo.c's call; this file takes what sv_geo_to_plane returns.)
  *
  * Coordinates: geographic output is CGCS2000 longitude/latitude (x = lon, y = lat, in GeoJSON
  * and in GeoPackage geometry alike); plane output is the unit's Gauss-Krueger CRS with
@@ -725,10 +726,9 @@ typedef struct sink {
     int failed;           /* a JSON allocation failed */
 } sink;
 
+/* Callers build the value only when s->props is set: a GeoPackage row needs no JSON. */
 static void put_json(sink *s, size_t col, json_t *v)
 {
-    if (!s->props)
-        return;
     if (!v || json_object_set_new(s->props, s->cols[col].name, v) != 0)
         s->failed = 1;
 }
@@ -757,7 +757,8 @@ static void s_int(sink *s, size_t col, int64_t v)
     for (int i = 0; i < 2; i++)
         if (s->l[i])
             sv__gpkg_set_int(s->l[i], col, v);
-    put_json(s, col, json_integer(v));
+    if (s->props)
+        put_json(s, col, json_integer(v));
 }
 
 /* An integer whose value `unknown` means "not known". */
@@ -774,7 +775,8 @@ static void s_bool(sink *s, size_t col, int v)
     for (int i = 0; i < 2; i++)
         if (s->l[i])
             sv__gpkg_set_int(s->l[i], col, v ? 1 : 0);
-    put_json(s, col, json_boolean(v));
+    if (s->props)
+        put_json(s, col, json_boolean(v));
 }
 
 static void s_real(sink *s, size_t col, double v)
@@ -782,7 +784,8 @@ static void s_real(sink *s, size_t col, double v)
     for (int i = 0; i < 2; i++)
         if (s->l[i])
             sv__gpkg_set_real(s->l[i], col, v);
-    put_json(s, col, isfinite(v) ? json_real(v) : json_null());
+    if (s->props)
+        put_json(s, col, isfinite(v) ? json_real(v) : json_null());
 }
 
 /* Milliseconds since the epoch as GeoPackage's DATETIME form, YYYY-MM-DDTHH:MM:SS.SSSZ. */
@@ -1140,11 +1143,18 @@ static int plane_xy(ex *x, int set, size_t n, const double *lonlat, int *ok)
     return SV_OK;
 }
 
+/* Insert one feature; the message (unit, kind, id a[-b]) is composed only on failure, since
+ * formatting it for each of 400,000 rows would cost more than some of the inserts. */
 static int gp_insert(ex *x, sv__gpkg *gp, sv__gpkg_layer *l, const sv__gpkg_geom *geom,
-                     const char *what)
+                     const char *unit, const char *kind, const char *a, const char *b)
 {
     int rc = sv__gpkg_insert(l, geom);
-    return rc == SV_OK ? SV_OK : gpkg_fail(x, gp, rc, what);
+    if (rc == SV_OK)
+        return SV_OK;
+    char what[192];
+    snprintf(what, sizeof what, "unit %s%s%s%s%s%s%s", unit, *kind ? " " : "", kind,
+             a ? " " : "", a ? a : "", b ? "-" : "", b ? b : "");
+    return gpkg_fail(x, gp, rc, what);
 }
 
 static int gp_units(ex *x, sv__gpkg *gp)
@@ -1157,14 +1167,12 @@ static int gp_units(ex *x, sv__gpkg *gp)
         int rc = unit_attrs(x, &s, i);
         if (rc != SV_OK)
             return rc;
-        char what[192];
-        snprintf(what, sizeof what, "unit %s", u->code);
         const sv_geom *d = &u->draft;
         sv__gpkg_geom geom = {SV__GPKG_MULTIPOLYGON, d->n_parts, d->part_rings, d->n_rings,
                               d->ring_pts, d->n_pts, d->lonlat};
         /* A unit without a drawn boundary is still a unit: exported without geometry. */
         const sv__gpkg_geom *gg = d->n_pts ? &geom : NULL;
-        if ((rc = gp_insert(x, gp, s.l[0], gg, what)) != SV_OK)
+        if ((rc = gp_insert(x, gp, s.l[0], gg, u->code, "", NULL, NULL)) != SV_OK)
             return rc;
         if (s.l[1]) {
             int ok = 0;
@@ -1173,7 +1181,8 @@ static int gp_units(ex *x, sv__gpkg *gp)
                     return rc;
                 geom.xy = x->scratch;
             }
-            if ((rc = gp_insert(x, gp, s.l[1], ok ? gg : NULL, what)) != SV_OK)
+            if ((rc = gp_insert(x, gp, s.l[1], ok ? gg : NULL, u->code, "", NULL, NULL)) !=
+                SV_OK)
                 return rc;
         }
     }
@@ -1193,12 +1202,11 @@ static int gp_points(ex *x, sv__gpkg *gp)
         double en[2] = {x->pt_ne[2 * i + 1], x->pt_ne[2 * i]};
         sv__gpkg_geom geom = {.type = SV__GPKG_POINT, .n_pts = 1, .xy = ll};
         int has = isfinite(p->lat) && isfinite(p->lon);
-        char what[192];
-        snprintf(what, sizeof what, "unit %s point %s", p->unit, p->number);
-        int rc = gp_insert(x, gp, s.l[0], has ? &geom : NULL, what);
+        int rc = gp_insert(x, gp, s.l[0], has ? &geom : NULL, p->unit, "point", p->number, NULL);
         if (rc == SV_OK && s.l[1]) {
             geom.xy = en;
-            rc = gp_insert(x, gp, s.l[1], isfinite(en[0]) ? &geom : NULL, what);
+            rc = gp_insert(x, gp, s.l[1], isfinite(en[0]) ? &geom : NULL, p->unit, "point",
+                           p->number, NULL);
         }
         if (rc != SV_OK)
             return rc;
@@ -1218,13 +1226,12 @@ static int gp_line(ex *x, const seg *g, void *ctx)
     const double *na = &x->pt_ne[2 * g->a], *nb = &x->pt_ne[2 * g->b];
     double en[4] = {na[1], na[0], nb[1], nb[0]};
     sv__gpkg_geom geom = {.type = SV__GPKG_LINESTRING, .n_pts = 2, .xy = ll};
-    char what[192];
-    snprintf(what, sizeof what, "unit %s line %s-%s", a->unit, a->number, b->number);
-    int rc = gp_insert(x, c->gp, s.l[0], &geom, what);
+    int rc = gp_insert(x, c->gp, s.l[0], &geom, a->unit, "line", a->number, b->number);
     if (rc == SV_OK && s.l[1]) {
         geom.xy = en;
         int ok = isfinite(en[0]) && isfinite(en[2]);
-        rc = gp_insert(x, c->gp, s.l[1], ok ? &geom : NULL, what);
+        rc = gp_insert(x, c->gp, s.l[1], ok ? &geom : NULL, a->unit, "line", a->number,
+                       b->number);
     }
     if (rc == SV_OK)
         c->st->lines++;
@@ -1249,15 +1256,15 @@ static int gp_walked(ex *x, const walk *w, void *ctx)
     size_t rp = n + 1;
     sv__gpkg_geom geom = {.type = SV__GPKG_POLYGON, .n_rings = 1, .ring_pts = &rp,
                           .n_pts = n + 1, .xy = x->scratch2};
-    char what[192];
-    snprintf(what, sizeof what, "unit %s walked polygon", w->keys[0].unit);
-    rc = gp_insert(x, c->gp, s.l[0], &geom, what);
+    const char *unit = w->keys[0].unit;
+    rc = gp_insert(x, c->gp, s.l[0], &geom, unit, "walked polygon", NULL, NULL);
     if (rc == SV_OK && s.l[1]) {
         int ok;
         rc = plane_xy(x, set, n + 1, x->scratch2, &ok);
         geom.xy = x->scratch;
         if (rc == SV_OK)
-            rc = gp_insert(x, c->gp, s.l[1], ok ? &geom : NULL, what);
+            rc = gp_insert(x, c->gp, s.l[1], ok ? &geom : NULL, unit, "walked polygon", NULL,
+                           NULL);
     }
     return rc;
 }
@@ -1275,16 +1282,16 @@ static int gp_track(ex *x, const walk *w, void *ctx)
     char t0[64], t1[64];
     track_attrs(x, &s, w, n, t0, t1);
     sv__gpkg_geom geom = {.type = SV__GPKG_LINESTRING, .n_pts = n, .xy = x->scratch2};
-    char what[192];
-    snprintf(what, sizeof what, "unit %s track %lld", w->keys[0].unit,
-             (long long)w->keys[0].track);
-    rc = gp_insert(x, c->gp, s.l[0], &geom, what);
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)w->keys[0].track);
+    const char *unit = w->keys[0].unit;
+    rc = gp_insert(x, c->gp, s.l[0], &geom, unit, "track", id, NULL);
     if (rc == SV_OK && s.l[1]) {
         int ok;
         rc = plane_xy(x, set, n, x->scratch2, &ok);
         geom.xy = x->scratch;
         if (rc == SV_OK)
-            rc = gp_insert(x, c->gp, s.l[1], ok ? &geom : NULL, what);
+            rc = gp_insert(x, c->gp, s.l[1], ok ? &geom : NULL, unit, "track", id, NULL);
     }
     if (rc == SV_OK)
         c->st->walks++;

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <gps.h>
@@ -484,9 +485,9 @@ static const char *report_class(const char *line, char *cls, size_t len)
     return cls;
 }
 
-/* Read one report if a whole one is there. Returns 1 with *out filled (TPV), 0 when nothing
- * (more) is complete, SV_EFORMAT for an unreadable report, SV_ENORECEIVER when the connection
- * went away. */
+/* Read one report if a whole one is there. Returns 1 with *out filled (TPV), 2 when another
+ * report was taken in (more may be buffered: call again), 0 when nothing complete is there,
+ * SV_EFORMAT for an unreadable report, SV_ENORECEIVER when the connection went away. */
 static int read_one(sv_gnss *g, int64_t now, sv_fix *out)
 {
     char cls[16];
@@ -500,7 +501,15 @@ static int read_one(sv_gnss *g, int64_t now, sv_fix *out)
     if (r < 0) {
         /* recv() gave 0 (gpsd closed), failed, or libgps' buffer filled without a newline
          * (garbage that is not gpsd): in every case start afresh. */
-        lost(g, now, errno ? strerror(errno) : "connection closed or an overlong line");
+        const char *why = "connection closed";
+        if (errno) {
+            why = strerror(errno);
+        } else {
+            char c;
+            if (recv(g->gd.gps_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
+                why = "a line too long to be gpsd's";
+        }
+        lost(g, now, why);
         return SV_ENORECEIVER;
     }
     if (!report_class(g->msg, cls, sizeof cls)) {
@@ -519,15 +528,17 @@ static int read_one(sv_gnss *g, int64_t now, sv_fix *out)
     if (strcmp(cls, "SKY") == 0) {
         take_sky(g, now);
         g->last_data_ms = now;
+        g->silent_reported = 0;
     } else if (strcmp(cls, "GST") == 0) {
         take_gst(g, now);
         g->last_data_ms = now;
+        g->silent_reported = 0;
     } else if (strcmp(cls, "ERROR") == 0) {
         snprintf(g->errmsg, sizeof g->errmsg, "gpsd at %s:%s reported an error: %.200s",
                  g->host, g->port, g->gd.error);
     }
     /* VERSION, DEVICES, DEVICE, WATCH, ...: nothing for us. */
-    return 0;
+    return 2;
 }
 
 int sv_gnss_poll(sv_gnss *g, int timeout_ms, sv_fix *out)
@@ -538,6 +549,7 @@ int sv_gnss_poll(sv_gnss *g, int timeout_ms, sv_fix *out)
         timeout_ms = 0;
     int64_t now = sv_mono_ms();
     const int64_t deadline = now + timeout_ms;
+    int late = 0;
 
     for (;;) {
         if (!g->connected) {
@@ -556,12 +568,17 @@ int sv_gnss_poll(sv_gnss *g, int timeout_ms, sv_fix *out)
             continue;
         }
 
-        /* Drain what libgps already holds before waiting on the socket. */
+        /* Drain what libgps already holds before waiting on the socket: poll() cannot see
+         * lines that are already in its buffer. */
         int r = read_one(g, now, out);
         if (r == 1)
             return SV_OK;
         if (r == SV_ENORECEIVER || r == SV_EFORMAT)
             return r;
+        /* Past the deadline, still take in a bounded number of buffered reports, so that a
+         * caller polling with timeout 0 gets the TPV behind a SKY and a GST at once. */
+        if (r == 2 && (sv_mono_ms() < deadline || ++late < 64))
+            continue;
 
         now = sv_mono_ms();
         int64_t since = g->last_data_ms ? g->last_data_ms : g->connected_ms;

@@ -831,6 +831,15 @@ static int rt_build(sv__gpkg *g, sv__gpkg_layer *l)
     int depth = 0, err = SV_OK;
     sqlite3_stmt *node = NULL, *rowid = NULL, *parent = NULL;
     unsigned char blob[RT_NODE];
+    /* Leaf cells carry their position in insertion (= fid) order while the tree is built;
+     * fid[] maps it back, and leaf_of[] collects each feature's leaf for %_rowid. */
+    int64_t *fid = malloc(l->n_rt * sizeof *fid), *leaf_of = malloc(l->n_rt * sizeof *leaf_of);
+    if (!fid || !leaf_of)
+        goto nomem;
+    for (size_t i = 0; i < l->n_rt; i++) {
+        fid[i] = l->rt[i].id;
+        l->rt[i].id = (int64_t)i;
+    }
 
     lv[0].e = l->rt;
     lv[0].n = l->n_rt;
@@ -898,18 +907,21 @@ static int rt_build(sv__gpkg *g, sv__gpkg_layer *l)
             p = put_be(p, v->starts[k + 1] - v->starts[k], 2);
             for (size_t i = v->starts[k]; i < v->starts[k + 1]; i++) {
                 const rt_entry *c = &v->e[i];
-                int64_t id = d == 0 ? c->id : lv[d - 1].nodeno[c->id];
+                int64_t id = d == 0 ? fid[c->id] : lv[d - 1].nodeno[c->id];
                 p = put_be(p, (uint64_t)id, 8);
                 for (int j = 0; j < 4; j++) {
                     uint32_t bits;
                     memcpy(&bits, &c->box[j], sizeof bits);
                     p = put_be(p, bits, 4);
                 }
-                sqlite3_stmt *st = d == 0 ? rowid : parent;
-                sqlite3_bind_int64(st, 1, id);
-                sqlite3_bind_int64(st, 2, no);
-                int rc = sqlite3_step(st);
-                sqlite3_reset(st);
+                if (d == 0) {
+                    leaf_of[c->id] = no;
+                    continue;
+                }
+                sqlite3_bind_int64(parent, 1, id);
+                sqlite3_bind_int64(parent, 2, no);
+                int rc = sqlite3_step(parent);
+                sqlite3_reset(parent);
                 if (rc != SQLITE_DONE) {
                     err = db_fail(g, rc, l->table);
                     goto out;
@@ -925,11 +937,25 @@ static int rt_build(sv__gpkg *g, sv__gpkg_layer *l)
             }
         }
     }
+    /* %_rowid in id order: appending to a B-tree is several times cheaper than inserting at
+     * the random places the spatial order would visit, and this is one row per feature. */
+    for (size_t i = 0; i < l->n_rt; i++) {
+        sqlite3_bind_int64(rowid, 1, fid[i]);
+        sqlite3_bind_int64(rowid, 2, leaf_of[i]);
+        int rc = sqlite3_step(rowid);
+        sqlite3_reset(rowid);
+        if (rc != SQLITE_DONE) {
+            err = db_fail(g, rc, l->table);
+            goto out;
+        }
+    }
     goto out;
 nomem:
     set_msg(g, "%s: out of memory building the spatial index", l->table);
     err = SV_ENOMEM;
 out:
+    free(fid);
+    free(leaf_of);
     sqlite3_finalize(node);
     sqlite3_finalize(rowid);
     sqlite3_finalize(parent);

@@ -162,8 +162,17 @@ for f in "$SHARED"/fixtures/gnss/*.log "$SRC"/tests/fixtures/gnss/*.log; do
     [ -f "$f" ] && LOGS+=("$f")
 done
 [ "${#LOGS[@]}" -ge 7 ] || fail "expected at least 7 logs, found ${#LOGS[@]}"
-for log in "${LOGS[@]}"; do
+# The same two logs again through an event loop (wait on sv_gnss_fd, poll with timeout 0),
+# the way the app drives it: reports buffered behind a SKY or GST must not wait a frame each.
+LOGS+=("$SHARED/fixtures/gnss/quectel-L70.log@0" "$SHARED/fixtures/gnss/nmea-rtk.log@0")
+for entry in "${LOGS[@]}"; do
+    log=${entry%@0}
     name=$(basename "$log")
+    pollms=200
+    if [ "$entry" != "$log" ]; then
+        pollms=0
+        name="$name (event loop)"
+    fi
     if [ ! -f "$log.chk" ]; then
         fail "$name: no $name.chk"
         continue
@@ -175,7 +184,7 @@ for log in "${LOGS[@]}"; do
         continue
     fi
     "$TOOL" --addr "127.0.0.1:$p" --lines --accept gps --idle 3 --timeout 60 \
-        >"$T/$name.out" 2>"$T/$name.err"
+        --poll-ms "$pollms" >"$T/$name.out" 2>"$T/$name.err"
     rc=$?
     stop_fake "$FAKE_PGID"
     if [ "$rc" -ne 0 ]; then
@@ -187,6 +196,8 @@ for log in "${LOGS[@]}"; do
         ok "$name: $desc"
     else
         fail "$name: $desc: $(cat "$T/$name.cmp")"
+        echo "      client: $(grep -v '^epoch\|^vertex\|^{' "$T/$name.out" | head -3)"
+        echo "      gpsfake: $(grep -v DBUS "$T/gpsfake.$p.log" | tail -3)"
     fi
 done
 
@@ -291,6 +302,74 @@ if start_fake "$LOG" "$p" 0.05 10; then
 else
     fail "reconnect: gpsd did not come up"
     stop_fake "$FAKE_PGID"
+fi
+
+# ---- 5. garbage on the socket itself: a server that is not (quite) gpsd ------------------
+# Broken JSON, random bytes, HTTP, absurd numbers, negative sigmas, an oversized SKY, and on
+# the first connection 20 kB without a newline (libgps' buffer fills: the connection is
+# dropped and made again). Ten good TPVs per connection; the client must take exactly those.
+cat >"$T/junk.py" <<'EOF'
+import random, socket, sys, time
+random.seed(7)
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(4)
+print("listening", flush=True)
+for conn in range(2):
+    c, _ = s.accept()
+    def send(b):
+        c.sendall(b)
+        time.sleep(0.01)
+    send(b'{"class":"VERSION","release":"3.22","rev":"3.22","proto_major":3,"proto_minor":14}\n')
+    for i in range(10):
+        t = ("2026-05-12T02:%02d:%02d.000Z" % (30 + conn, i)).encode()
+        send(b"HTTP/1.1 400 Bad Request\r\n")
+        send(bytes(random.randrange(1, 256) for _ in range(200)).replace(b"\n", b"") + b"\n")
+        send(b'{"class":"TPV","mode":3,"lat":"abc","lon":[1,2}\n')
+        send(b'{"class":"TPV","device":"/dev/x","mode":3,"status":3,"time":"%s",'
+             b'"lat":35.56%d,"lon":103.22,"altHAE":1950.0}\n' % (t, i))
+        send(b'{"class":"SKY","satellites":[' +
+             b'{"PRN":1,"gnssid":3,"svid":1,"used":true},' * 200 + b']}\n')
+        send(b'{"class":"TPV","mode":99999999999999999999,"status":-5,"lat":1e999}\n')
+        send(b'{"class":"GST","time":"garbage","lat":-1,"lon":null,"alt":-3}\n')
+        send(b"{" * 3000 + b"\n")
+    if conn == 0:
+        send(b"x" * 20000)
+        time.sleep(1)
+    c.close()
+EOF
+p=$(free_port)
+python3 "$T/junk.py" "$p" >"$T/junk.log" 2>&1 &
+JUNK_PID=$!
+for _ in $(seq 50); do grep -q listening "$T/junk.log" && break; sleep 0.1; done
+"$TOOL" --addr "127.0.0.1:$p" --lines --accept rtk-fixed --losses 2 --timeout 30 \
+    >"$T/junk.out" 2>"$T/junk.err"
+rc=$?
+kill "$JUNK_PID" 2>/dev/null
+wait "$JUNK_PID" 2>/dev/null
+desc=""
+if desc=$(tail -1 "$T/junk.out" | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+v, g = d["verdicts"], d["by_grade"]
+bad = []
+if not d["ok"] or d["losses"] != 2:
+    bad.append("%d losses: no reconnection after the overlong line?" % d["losses"])
+if v["accepted"] != 20 or g["rtk-fixed"] != 20:
+    bad.append("accepted %d, rtk-fixed %d (want the 20 good TPVs)" % (v["accepted"], g["rtk-fixed"]))
+if d["format"] < 20:
+    bad.append("only %d unreadable reports counted" % d["format"])
+if d["with_sigma"]:
+    bad.append("negative sigmas merged into %d epochs" % d["with_sigma"])
+print("%d good epochs, %d gated (%s), %d unreadable reports skipped, %d losses%s" % (
+    v["accepted"], d["epochs"] - v["accepted"],
+    ", ".join("%s %d" % (k, n) for k, n in v.items() if n and k != "accepted"),
+    d["format"], d["losses"], "; WRONG: " + "; ".join(bad) if bad else ""))
+sys.exit(1 if bad else 0)') && [ "$rc" -eq 0 ]; then
+    ok "garbage on the socket: $desc"
+else
+    fail "garbage on the socket (rc $rc): ${desc:-} $(tail -2 "$T/junk.err")"
 fi
 
 finish

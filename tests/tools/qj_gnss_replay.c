@@ -7,16 +7,23 @@
  * `quejie record` command would get).
  *
  * Usage: qj_gnss_replay [--addr HOST:PORT] [--timeout S] [--idle S] [--lines]
- *                       [--after-loss N] [--accept GRADE] [--every M] [--max-speed V]
+ *                       [--after-loss N] [--losses K] [--poll-ms N]
+ *                       [--accept GRADE] [--every M] [--max-speed V]
  *   --timeout S     give up after S seconds in all (default 60)
- *   --idle S        stop when no epoch came for S seconds after the first one (default 3)
+ *   --idle S        stop when no epoch came for S seconds after the first one (default 3),
+ *                   or for 5 * S seconds from the start (a replay that never starts)
  *   --after-loss N  reconnection test: keep going through SV_ENORECEIVER and stop (exit 0)
  *                   once N epochs arrived after the first loss; exit 1 if that never happens.
- *                   Without it, a loss after the first epoch ends the run (gpsfake is done).
+ *   --losses K      keep going through SV_ENORECEIVER and stop (exit 0) at the K-th loss of
+ *                   a connection that had delivered epochs; exit 1 on timeout before that.
+ *                   Without either, a loss after the first epoch ends the run (gpsfake done).
+ *   --poll-ms N     timeout for each sv_gnss_poll (default 200). 0 drives it the way an SDL
+ *                   event loop would: wait on sv_gnss_fd() (50 ms at most), then poll with 0.
  *   --accept G      grade the walk and the verdict counts accept (default rtk-fixed)
  *   --every M, --max-speed V   walk options (defaults 2 m, 4 m/s)
  */
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +37,8 @@ static const char *const const_names[SV_GNSS_NCONST] = {"gps",  "sbas",    "gali
 static void usage(void)
 {
     fprintf(stderr, "usage: qj_gnss_replay [--addr HOST:PORT] [--timeout S] [--idle S] "
-                    "[--lines] [--after-loss N] [--accept GRADE] [--every M] "
-                    "[--max-speed V]\n");
+                    "[--lines] [--after-loss N] [--losses K] [--poll-ms N]\n"
+                    "                      [--accept GRADE] [--every M] [--max-speed V]\n");
     exit(2);
 }
 
@@ -47,7 +54,7 @@ int main(int argc, char **argv)
 {
     const char *addr = SV_GNSS_DEFAULT;
     double timeout_s = 60, idle_s = 3;
-    int lines = 0, after_loss = -1;
+    int lines = 0, after_loss = -1, until_losses = -1, poll_ms = 200;
     sv_walk_opts wopts = sv_walk_defaults();
 
     for (int i = 1; i < argc; i++) {
@@ -68,6 +75,10 @@ int main(int argc, char **argv)
             idle_s = atof(val);
         else if (strcmp(a, "--after-loss") == 0)
             after_loss = atoi(val);
+        else if (strcmp(a, "--losses") == 0)
+            until_losses = atoi(val);
+        else if (strcmp(a, "--poll-ms") == 0)
+            poll_ms = atoi(val);
         else if (strcmp(a, "--accept") == 0) {
             if (sv_grade_parse(val, &wopts.accept) != SV_OK)
                 usage();
@@ -97,20 +108,27 @@ int main(int argc, char **argv)
     sv_walker walker;
     sv_walk_start(&walker, &wopts);
 
+    const int through_losses = after_loss >= 0 || until_losses > 0;
     const int64_t start = sv_mono_ms();
     int64_t last_epoch_ms = 0;
     int ok = 1;
     for (;;) {
         int64_t now = sv_mono_ms();
         if (now - start > (int64_t)(timeout_s * 1000)) {
-            if (after_loss >= 0)
+            if (through_losses)
                 ok = 0;
             break;
         }
-        if (after_loss < 0 && epochs > 0 && now - last_epoch_ms > (int64_t)(idle_s * 1000))
+        if (!through_losses && epochs > 0 && now - last_epoch_ms > (int64_t)(idle_s * 1000))
+            break;
+        if (!through_losses && epochs == 0 && now - start > (int64_t)(5 * idle_s * 1000))
             break;
         sv_fix f;
-        rc = sv_gnss_poll(g, 200, &f);
+        if (poll_ms <= 0) {
+            struct pollfd pfd = {.fd = sv_gnss_fd(g), .events = POLLIN};
+            poll(pfd.fd >= 0 ? &pfd : NULL, pfd.fd >= 0 ? 1 : 0, 50);
+        }
+        rc = sv_gnss_poll(g, poll_ms > 0 ? poll_ms : 0, &f);
         now = sv_mono_ms();
         if (rc == SV_ENORECEIVER) {
             noreceiver++;
@@ -121,7 +139,9 @@ int main(int argc, char **argv)
                 if (lines)
                     printf("noreceiver %s\n", sv_gnss_errmsg(g));
             }
-            if (after_loss < 0 && epochs > 0)
+            if (!through_losses && epochs > 0)
+                break;
+            if (until_losses > 0 && losses >= until_losses)
                 break;
             continue;
         }
@@ -192,6 +212,8 @@ int main(int argc, char **argv)
             break;
     }
     if (after_loss >= 0 && !(losses > 0 && after >= after_loss))
+        ok = 0;
+    if (until_losses > 0 && losses < until_losses)
         ok = 0;
 
     printf("{\"epochs\":%d,\"fix_epochs\":%d,\"no_time\":%d,\"by_grade\":{", epochs, fix_epochs,
