@@ -19,10 +19,10 @@ test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 demo: build
-	@sh scripts/demo.sh $(BUILD)
+	@bash scripts/demo.sh $(BUILD)
 
 bench: build
-	@sh bench/run.sh $(BUILD)
+	@bash bench/run.sh $(BUILD)
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan-test: deps

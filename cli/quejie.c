@@ -909,8 +909,11 @@ static int cmd_export(int argc, char **argv)
     sv_journal_close(j);
     if (rc != SV_OK)
         return die(EXIT_FAIL, "%s", d.msg[0] ? d.msg : sv_strerror(rc));
-    printf("wrote %s: %zu units, %zu boundary points, %zu lines, %zu walk vertices\n",
-           get(&a, "--output"), st.units, st.points, st.lines, st.vertices);
+    if (fmt == SV_EXPORT_CSV)
+        printf("wrote %s: %zu boundary points\n", get(&a, "--output"), st.points);
+    else
+        printf("wrote %s: %zu units, %zu boundary points, %zu lines, %zu walk vertices\n",
+               get(&a, "--output"), st.units, st.points, st.lines, st.vertices);
     return 0;
 }
 

@@ -31,7 +31,7 @@ say "2. the county's task package"
 
 say "3. gpsd replays the recorded walk (gpsfake)"
 port=$(/usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-setsid gpsfake -1 -q -n -W 3 -P "$port" -c 0.004 assets/demo/demo-walk.nmea >"$OUT/gpsfake.log" 2>&1 &
+setsid gpsfake -1 -q -n -W 3 -P "$port" -c 0.01 assets/demo/demo-walk.nmea >"$OUT/gpsfake.log" 2>&1 &
 GP=$!
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 echo "gpsd on 127.0.0.1:$port"
@@ -42,11 +42,12 @@ say "4. walking the boundary (a vertex every 2 m, RTK fixed only) while occupyin
 WALK=$!
 "$Q" record "$J" --unit $UNIT --gnss "127.0.0.1:$port" --count 6 --average 10 --min-seconds 10 \
     --accept rtk-fixed --min-spacing 20 --marker concrete-post --timeout 120
-# The crew stops the walk when the last corner is taken.
-sleep 1
+# The crew walks back to J1 and stops the walk: here, when the replayed log has ended.
+wait "$GP" 2>/dev/null || true
+GP=0
 kill -INT "$WALK" 2>/dev/null; wait "$WALK" 2>/dev/null || true
 WALK=0
-echo "walk: $(grep -c vertex "$OUT/walk.txt") vertices, $(grep -c JUMP "$OUT/walk.txt") marked as jumps (left out of the boundary)"
+echo "walk: $(grep -c vertex "$OUT/walk.txt") vertices; jumps marked and left out of the boundary: $(grep -c JUMP "$OUT/walk.txt")"
 
 say "5. verification and pointing out the boundary"
 "$Q" verify "$J" --unit $UNIT --field owner --status confirmed --note 村委会现场确认

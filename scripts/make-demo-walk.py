@@ -36,6 +36,7 @@ DATE = "120526"
 HEADER_DATE = "2026-05-12"
 
 STAND_S = 15
+STARTUP_S = 5              # autonomous epochs before RTK fixes, at the first corner
 WALK_MPS = 1.2
 
 # Satellites: (prn, elevation, azimuth, snr). BeiDou PRNs in NMEA 4.10 numbering (GB talker).
@@ -126,7 +127,9 @@ def main():
     track = []  # (e, n, leg, standing)
     for leg in range(len(corners) - 1):
         (e0, n0), (e1, n1) = corners[leg], corners[leg + 1]
-        for _ in range(STAND_S):
+        # The first stand also covers the receiver's autonomous start-up epochs, so J1 still
+        # gets a full STAND_S of RTK fixed.
+        for _ in range(STAND_S + (STARTUP_S if leg == 0 else 0)):
             track.append((e0, n0, leg, True))
         dist = math.hypot(e1 - e0, n1 - n0)
         steps = max(1, int(round(dist / WALK_MPS)))
@@ -148,7 +151,7 @@ def main():
         return [i for i in range(nep) if legs[i] == leg and not track[i][3]]
 
     quality = [4] * nep
-    for i in range(5):                       # receiver start-up: autonomous fix first
+    for i in range(STARTUP_S):               # receiver start-up: autonomous fix first
         quality[i] = 1
     w2 = leg_walk_epochs(2)                  # third leg: RTK float for ~20 s
     for i in w2[len(w2) // 3: len(w2) // 3 + 20]:
@@ -247,8 +250,9 @@ def main():
                 pages = (len(sats) + 3) // 4
                 for p in range(pages):
                     chunk = sats[p * 4:(p + 1) * 4]
-                    fields = ",".join("%02d,%02d,%03d,%02d" % (prn, el, az, max(0, snr + rnd.randint(-2, 2)))
-                                      for prn, el, az, snr in chunk)
+                    fields = ",".join(
+                        "%02d,%02d,%03d,%02d" % (prn, el, az, max(0, snr + rnd.randint(-2, 2)))
+                        for prn, el, az, snr in chunk)
                     out.append(sentence("%sGSV,%d,%d,%02d,%s" % (talker, pages, p + 1, len(sats),
                                                                  fields)))
 

@@ -8,8 +8,11 @@
  *
  * Choices (each also explained where it is made):
  *  - Gate order: duplicate, no fix, bad, stale, low grade. A duplicate is tested first so that
- *    gpsd's two or three reports of one epoch (GGA, RMC, GSA) count once whatever else is
- *    wrong with them.
+ *    gpsd's two or three reports of one epoch (RMC, GGA, GSA) count once whatever else is
+ *    wrong with them. The averager and the walker look twice at a duplicate, though: when the
+ *    epoch's first report was refused and this one passes (RMC said "gps", GGA says
+ *    "rtk-fixed"), the epoch is accepted; when the first was accepted and this one says more
+ *    (a height), it replaces the first in the average.
  *  - The averaging duration is first-to-last accepted epoch: at 1 Hz, 10 epochs span 9 s, so
  *    "10 epochs and 10 s" completes with the 11th.
  *  - The spread is the sample standard deviation (n - 1) in a local east/north/up frame at the
@@ -232,8 +235,19 @@ sv_epoch_verdict sv_avg_feed(sv_averager *a, const sv_fix *f, int64_t now_ms)
     if (isfinite(f->time))
         a->last_time = f->time;
     if (v == SV_EPOCH_DUPLICATE) {
-        refine(a, f, now_ms);
-        return v;
+        if (a->last_verdict == SV_EPOCH_ACCEPTED || a->dropped < 1) {
+            refine(a, f, now_ms);
+            return v;
+        }
+        /* The first report of this epoch was refused. Judge this one on its own: an RMC
+         * without a mode field makes gpsd report "gps" before the GGA of the same epoch says
+         * "rtk-fixed". If it passes, the epoch is accepted after all and no longer dropped. */
+        if (sv_gate(f, a->opts.accept, now_ms, NAN) != SV_EPOCH_ACCEPTED)
+            return v;
+        a->dropped--;
+        if (a->last_verdict == SV_EPOCH_STALE && a->stale_seen > 0)
+            a->stale_seen--;
+        v = SV_EPOCH_ACCEPTED;
     }
     a->last_verdict = v;
     a->last_grade = f->grade;
@@ -405,8 +419,17 @@ int sv_walk_feed(sv_walker *w, const sv_fix *f, int64_t now_ms, sv_vertex *v)
         return 0;
     if (isfinite(f->time))
         w->last_time = f->time;
-    if (verdict == SV_EPOCH_DUPLICATE)
-        return 0;
+    if (verdict == SV_EPOCH_DUPLICATE) {
+        /* As in sv_avg_feed: a later report of an epoch whose first report was refused is
+         * judged on its own, and if it passes the epoch counts as accepted, not dropped. */
+        if (w->last_verdict == SV_EPOCH_ACCEPTED || w->dropped < 1 ||
+            sv_gate(f, w->opts.accept, now_ms, NAN) != SV_EPOCH_ACCEPTED)
+            return 0;
+        w->dropped--;
+        if (w->dropped_since > 0)
+            w->dropped_since--;
+        verdict = SV_EPOCH_ACCEPTED;
+    }
     w->last_verdict = verdict;
     if (verdict != SV_EPOCH_ACCEPTED) {
         w->dropped++;

@@ -18,9 +18,15 @@
  *  - two-digit NMEA years are "corrected" for GPS week roll-over: logs from 2011/2015 come out
  *    as 2030/2034. Receiver time is therefore never used for staleness (monotonic clock only).
  *
- * Must never: block longer than the caller's timeout (the socket is non-blocking; only the
- * connect() inside gps_open can take longer, and that is immediate for a local gpsd), sleep,
- * assert on anything gpsd or the receiver sent, or raise SIGPIPE in the caller's process.
+ * We wait with poll() on the socket rather than gps_waiting(): gps_waiting() says "data" as
+ * soon as libgps holds part of a line, and gps_read() would then block in recv() for the
+ * rest; the socket is non-blocking and complete lines already buffered are drained first.
+ *
+ * Must never: block longer than the caller's timeout (only the connect() inside gps_open can
+ * take longer, and that is immediate for a local gpsd); sleep out a back-off beyond that
+ * timeout (while disconnected, the wait for the next attempt is spent inside the time the
+ * caller gave, or not at all with timeout 0); assert on anything gpsd or the receiver sent;
+ * raise SIGPIPE in the caller's process.
  */
 #include <errno.h>
 #include <fcntl.h>

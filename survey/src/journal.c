@@ -1221,7 +1221,11 @@ static int next_number(sv_journal *j, const char *unit, char prefix, char *out, 
     if (sqlite3_step(st) == SQLITE_ROW)
         last = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    snprintf(out, len, "%c%lld", prefix, (long long)last + 1);
+    if (last >= 999999999)
+        return sv__journal_fail(j, SV_EINVAL, "unit %s has no free %c number left", unit, prefix);
+    char buf[32];
+    snprintf(buf, sizeof buf, "%c%lld", prefix, (long long)last + 1);
+    sv__strlcpy(out, buf, len);
     return SV_OK;
 }
 

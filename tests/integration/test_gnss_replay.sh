@@ -44,7 +44,9 @@ ok()   { PASSES=$((PASSES + 1)); echo "ok    $*"; }
 fail() { FAILS=$((FAILS + 1)); echo "FAIL  $*"; }
 finish() { echo "$PASSES passed, $FAILS failed"; [ "$FAILS" -eq 0 ]; exit $?; }
 
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 port_up() { (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # start_fake LOG PORT DELAY [LINGER]: gpsfake in its own session; sets FAKE_PGID. Returns 1
@@ -177,25 +179,40 @@ for entry in "${LOGS[@]}"; do
         fail "$name: no $name.chk"
         continue
     fi
-    p=$(free_port)
-    if ! start_fake "$log" "$p" 0.01; then
-        fail "$name: gpsd did not come up on port $p"
+    # gpsfake -n feeds as soon as gpsd has the device, client or not: on a loaded machine a
+    # short log can be over before the client's WATCH is in place. A run that saw no epoch at
+    # all is therefore tried once more, and says so.
+    again=""
+    for try in 1 2; do
+        p=$(free_port)
+        if ! start_fake "$log" "$p" 0.01; then
+            stop_fake "$FAKE_PGID"
+            rc=99
+            continue
+        fi
+        "$TOOL" --addr "127.0.0.1:$p" --lines --accept gps --idle 3 --timeout 60 \
+            --poll-ms "$pollms" >"$T/$name.out" 2>"$T/$name.err"
+        rc=$?
         stop_fake "$FAKE_PGID"
+        if [ "$rc" -eq 0 ] && ! grep -q '^epoch ' "$T/$name.out" && [ "$try" -eq 1 ]; then
+            again=" (second try: the first saw no epoch)"
+            continue
+        fi
+        break
+    done
+    if [ "$rc" -eq 99 ]; then
+        fail "$name: gpsd did not come up on port $p"
         continue
     fi
-    "$TOOL" --addr "127.0.0.1:$p" --lines --accept gps --idle 3 --timeout 60 \
-        --poll-ms "$pollms" >"$T/$name.out" 2>"$T/$name.err"
-    rc=$?
-    stop_fake "$FAKE_PGID"
     if [ "$rc" -ne 0 ]; then
         fail "$name: qj_gnss_replay exited $rc: $(tail -1 "$T/$name.err")"
         continue
     fi
     if desc=$(python3 "$T/compare.py" "$log.chk" "$T/$name.out" "$TOL_ABS" "$TOL_REL" \
               "$POS_TOL" 2>"$T/$name.cmp"); then
-        ok "$name: $desc"
+        ok "$name: $desc$again"
     else
-        fail "$name: $desc: $(cat "$T/$name.cmp")"
+        fail "$name: $desc: $(cat "$T/$name.cmp")$again"
         echo "      client: $(grep -v '^epoch\|^vertex\|^{' "$T/$name.out" | head -3)"
         echo "      gpsfake: $(grep -v DBUS "$T/gpsfake.$p.log" | tail -3)"
     fi
@@ -211,12 +228,12 @@ if [ -f "$DEMO" ]; then
             --timeout 120 >"$T/demo.out" 2>&1
         rc=$?
         stop_fake "$FAKE_PGID"
-        # The generator's plan: 5 autonomous, 15 DGPS, 20 float, 830 fixed epochs, one jump.
+        # The generator's plan: 5 autonomous, 15 DGPS, 20 float, 835 fixed epochs, one jump.
         if [ "$rc" -eq 0 ] && desc=$(tail -1 "$T/demo.out" | python3 -c '
 import json, sys
 d = json.loads(sys.stdin.read())
 u, w, v = d["unique_by_grade"], d["walk"], d["verdicts"]
-want = {"gps": 5, "dgps": 15, "rtk-float": 20, "rtk-fixed": 830}
+want = {"gps": 5, "dgps": 15, "rtk-float": 20, "rtk-fixed": 835}
 bad = ["%s=%d" % (k, u[k]) for k, n in want.items() if abs(u[k] - n) > 1]
 if w["jumps"] != 1:
     bad.append("jumps=%d" % w["jumps"])
@@ -289,8 +306,10 @@ if start_fake "$LOG" "$p" 0.05 10; then
         stop_fake "$FAKE_PGID"
         if [ "$rc" -eq 0 ] && tail -1 "$T/reconnect.out" | grep -q '"ok":true' &&
            grep -q '^connected 1' "$T/reconnect.out"; then
-            ok "reconnected to the new gpsd on port $p: $(tail -1 "$T/reconnect.out" |
-                python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print("%d epochs after the loss, %d losses" % (d["after_loss"], d["losses"]))')"
+            summary=$(tail -1 "$T/reconnect.out" | python3 -c 'import json, sys
+d = json.loads(sys.stdin.read())
+print("%d epochs after the loss, %d losses" % (d["after_loss"], d["losses"]))')
+            ok "reconnected to the new gpsd on port $p: $summary"
         else
             fail "no reconnection (rc $rc): $(grep -v '^epoch' "$T/reconnect.out" | tail -3)"
         fi
@@ -357,7 +376,8 @@ bad = []
 if not d["ok"] or d["losses"] != 2:
     bad.append("%d losses: no reconnection after the overlong line?" % d["losses"])
 if v["accepted"] != 20 or g["rtk-fixed"] != 20:
-    bad.append("accepted %d, rtk-fixed %d (want the 20 good TPVs)" % (v["accepted"], g["rtk-fixed"]))
+    bad.append("accepted %d, rtk-fixed %d (want the 20 good TPVs)"
+               % (v["accepted"], g["rtk-fixed"]))
 if d["format"] < 20:
     bad.append("only %d unreadable reports counted" % d["format"])
 if d["with_sigma"]:

@@ -562,6 +562,29 @@ static void test_duplicate_refines(void)
     CHECK_NEAR(p.q.sigma_e, sqrt(0.00005), 1e-9);
     CHECK_INT(p.q.mode, 3);
 
+    /* An RMC without a mode field: gpsd grades its report "gps", the GGA of the same epoch
+     * says "rtk-fixed". The epoch is accepted, and not also counted as dropped. */
+    sv_avg_start(&a, &o);
+    for (int i = 0; i < 3; i++) {
+        sv_fix rmc = fix_at(0, 0, NAN, T0 + i, NOW, SV_GRADE_GPS);
+        rmc.mode = 2;
+        sv_fix gga = fix_at(0, 0, 1950.0, T0 + i, NOW, SV_GRADE_RTK_FIXED);
+        CHECK_INT(sv_avg_feed(&a, &rmc, NOW), SV_EPOCH_LOW_GRADE);
+        CHECK_INT(a.dropped, 1);
+        CHECK_INT(sv_avg_feed(&a, &gga, NOW), SV_EPOCH_ACCEPTED);
+        CHECK_INT(sv_avg_feed(&a, &gga, NOW), SV_EPOCH_DUPLICATE);
+    }
+    CHECK_INT(a.n, 3);
+    CHECK_INT(a.dropped, 0);
+    CHECK_INT(a.n_h, 3);
+    /* Both reports refused: the epoch is dropped once. */
+    sv_fix rmc = fix_at(0, 0, NAN, T0 + 3, NOW, SV_GRADE_GPS);
+    sv_fix gga = fix_at(0, 0, 1950.0, T0 + 3, NOW, SV_GRADE_DGPS);
+    CHECK_INT(sv_avg_feed(&a, &rmc, NOW), SV_EPOCH_LOW_GRADE);
+    CHECK_INT(sv_avg_feed(&a, &gga, NOW), SV_EPOCH_DUPLICATE);
+    CHECK_INT(a.dropped, 1);
+    CHECK_INT(a.n, 3);
+
     /* A duplicate with a different grade never replaces (the worst grade must stay true). */
     sv_avg_start(&a, &o);
     sv_fix f = fix_at(0, 0, NAN, T0, NOW, SV_GRADE_RTK_FIXED);
@@ -625,10 +648,23 @@ static void test_walk_spacing(void)
     CHECK_INT(v.q.dropped, 2);
     CHECK_INT(v.jump, 0);
 
+    /* The first report of an epoch refused ("gps" from an RMC), its GGA accepted: a vertex,
+     * and nothing dropped. */
+    f = fix_at(16, 0, NAN, T0 + 14, NOW, SV_GRADE_GPS);
+    f.mode = 2;
+    CHECK_INT(sv_walk_feed(&w, &f, NOW, &v), 0);
+    CHECK_INT(w.dropped, 3);
+    f = fixed_at(16, 0, T0 + 14);
+    CHECK_INT(sv_walk_feed(&w, &f, NOW, &v), 1);
+    CHECK_INT(w.dropped, 2);
+    CHECK_INT(v.q.dropped, 0);
+    CHECK_NEAR((v.lon - LON0) / DEG_PER_M_E, 16, 1e-6);
+    CHECK_NEAR(v.h, 1950.0, 0);
+
     /* Standing still with cm noise makes no vertices. */
     int extra = 0;
     for (int i = 0; i < 30; i++) {
-        f = fixed_at(13 + 0.01 * (i % 3), 0.01 * (i % 2), T0 + 14 + i);
+        f = fixed_at(16 + 0.01 * (i % 3), 0.01 * (i % 2), T0 + 15 + i);
         extra += sv_walk_feed(&w, &f, NOW, &v);
     }
     CHECK_INT(extra, 0);
@@ -656,6 +692,7 @@ static void test_walk_jumps(void)
         sv_fix f = fixed_at(0, north, t);
         nv += sv_walk_feed(&w, &f, NOW, &v);
     }
+    CHECK_INT(nv, 5); /* 0, 2.4, 4.8, 7.2, 9.6 m */
     double ref = (w.last_lat - LAT0) / DEG_PER_M_N;
 
     /* One wild epoch 200 m east: a vertex marked as a jump; the reference does not move. */

@@ -9,8 +9,10 @@
  * the field), else by arrival time. Every epoch is gated: stale (older than 2 s on the
  * tablet's clock), without a fix, with bad coordinates or below the accepted grade is dropped
  * and counted, never fails the point. A duplicate (same receiver time as the last one: gpsd
- * reports an epoch once per sentence) is the same epoch again: dropped, not counted; when it
- * carries more (a height the first report lacked) it replaces the first in the average.
+ * reports an epoch once per sentence) is the same epoch again: dropped, not counted. When the
+ * epoch's first report was refused and a later one passes (RMC "gps", then GGA "rtk-fixed"),
+ * the epoch is accepted; when a later one carries more (a height the first report lacked), it
+ * replaces the first in the average.
  *
  * Walking: a vertex every M metres from the last kept one, each gated the same way; a vertex
  * that no walking speed explains (distance / time above max_speed) is marked as a jump.
