@@ -581,6 +581,7 @@ static int cmd_record(int argc, char **argv)
                        sv_grade_name(v.q.grade), v.jump ? "  JUMP (left out of the boundary)" : "");
             }
             fflush(stdout);
+            sv_journal_maintain(j);
             continue;
         }
         /* Between points with --min-spacing: wait until the pole has moved on and stands
@@ -629,6 +630,7 @@ static int cmd_record(int argc, char **argv)
         p.seq = seq;
         recorded++;
         print_point(&p, as_json); /* only now: the point is durable */
+        sv_journal_maintain(j);   /* checkpoint between points, not before reporting */
         prev_lat = p.lat;
         prev_lon = p.lon;
         waiting_spacing = spacing > 0;

@@ -23,6 +23,8 @@
 #include "survey/state.h"
 
 #define APP_ID 0x514A4E4C /* 'QJNL' */
+#define SV__WAL_MAINTAIN_PAGES 1000 /* SQLite's own autocheckpoint threshold */
+#define SV__WAL_FORCE_PAGES 8000    /* 32 MB of WAL: checkpoint even on the hot path */
 #define HASH_DOMAIN "quejie-entry-v1"
 #define HEAD_DOMAIN "quejie-head-v1"
 
@@ -44,6 +46,10 @@ struct sv_journal {
     sqlite3_stmt *st_last;  /* last entry's seq and hash */
     sqlite3_stmt *st_insert;
     sqlite3_stmt *st_head;
+    sqlite3_stmt *st_unit;  /* does a unit exist */
+    sqlite3_stmt *st_number; /* last number of a prefix in a unit */
+    sv__stcache cache;      /* the state derivation's statements for schema "main" */
+    int wal_pages;          /* pages in the WAL after the last commit (from the WAL hook) */
     char errmsg[512];
     char cfgbuf[512];
 };
@@ -335,6 +341,12 @@ static int prepare_statements(sv_journal *j)
         rc = sqlite3_prepare_v3(j->db,
                                 "INSERT OR REPLACE INTO head(id, seq, hash, sig) VALUES (1, ?, ?, ?)",
                                 -1, SQLITE_PREPARE_PERSISTENT, &j->st_head, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v3(j->db, "SELECT 1 FROM st_units WHERE code = ?", -1,
+                                SQLITE_PREPARE_PERSISTENT, &j->st_unit, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v3(j->db, "SELECT last FROM st_numbers WHERE unit = ? AND prefix = ?",
+                                -1, SQLITE_PREPARE_PERSISTENT, &j->st_number, NULL);
     return rc == SQLITE_OK ? SV_OK : fail_db(j, rc, "journal statements");
 }
 
@@ -346,6 +358,14 @@ static int open_raw(sv_journal *j, const char *path, int flags)
     sqlite3_extended_result_codes(j->db, 1);
     sqlite3_busy_timeout(j->db, 5000);
     return SV_OK;
+}
+
+static int wal_hook(void *ctx, sqlite3 *db, const char *name, int pages)
+{
+    (void)db;
+    (void)name;
+    ((sv_journal *)ctx)->wal_pages = pages;
+    return SQLITE_OK;
 }
 
 /* Durability settings; the file is known to be (or to become) a journal by now. */
@@ -368,7 +388,12 @@ static int set_pragmas(sv_journal *j, const char *path)
                                     "%s: cannot switch the journal to WAL mode: %s", path,
                                     sqlite3_errmsg(j->db));
     }
-    return exec(j, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;");
+    /* Checkpoints are taken off the reporting path: the WAL hook only notes the WAL's size,
+     * sv_journal_maintain() (called between points, or when idle) checkpoints, and an append
+     * checkpoints itself only when the WAL has grown far past that (nobody maintained). */
+    if (!j->readonly)
+        sqlite3_wal_hook(j->db, wal_hook, j);
+    return exec(j, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=0;");
 }
 
 /* ---- key file ---------------------------------------------------------------------------- */
@@ -684,6 +709,11 @@ void sv_journal_close(sv_journal *j)
     sqlite3_finalize(j->st_last);
     sqlite3_finalize(j->st_insert);
     sqlite3_finalize(j->st_head);
+    sqlite3_finalize(j->st_unit);
+    sqlite3_finalize(j->st_number);
+    sv__stcache_clear(&j->cache);
+    if (j->db && !j->readonly && j->wal_pages > 0)
+        sqlite3_wal_checkpoint_v2(j->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     sqlite3_close_v2(j->db);
     sodium_memzero(j->sk, sizeof j->sk);
     free(j->path);
@@ -787,7 +817,7 @@ static int append_json(sv_journal *j, const char *kind, json_t *payload, int64_t
         if (src != SQLITE_DONE)
             rc = fail_db(j, src, "cannot append to the journal");
     }
-    if (rc == SV_OK && sv__state_apply(j->db, "main", seq, now, kind, payload) != SV_OK)
+    if (rc == SV_OK && sv__state_apply(j->db, "main", &j->cache, seq, now, kind, payload) != SV_OK)
         rc = fail_db(j, sqlite3_errcode(j->db), "cannot update the journal state");
     if (rc == SV_OK && own_txn)
         rc = sign_head(j);
@@ -807,7 +837,20 @@ static int append_json(sv_journal *j, const char *kind, json_t *payload, int64_t
     free(text);
     if (rc == SV_OK && seq_out)
         *seq_out = seq;
+    if (rc == SV_OK && own_txn && j->wal_pages > SV__WAL_FORCE_PAGES)
+        sv_journal_maintain(j); /* nobody maintained: keep the WAL bounded */
     return rc;
+}
+
+int sv_journal_maintain(sv_journal *j)
+{
+    if (!j || j->readonly || j->in_batch || j->wal_pages < SV__WAL_MAINTAIN_PAGES)
+        return SV_OK;
+    int rc = sqlite3_wal_checkpoint_v2(j->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        return fail_db(j, rc, "journal checkpoint");
+    j->wal_pages = 0;
+    return SV_OK;
 }
 
 int sv_journal_begin(sv_journal *j)
@@ -967,8 +1010,8 @@ static int chain_step(const sv_entry *e, void *ctx)
         json_t *p = json_loadb(e->payload, e->payload_len, 0, &err);
         /* An unreadable payload derives nothing, as in the live path it could not exist. */
         if (p) {
-            if (sv__state_apply(sv__journal_db(w->j), w->schema, e->seq, e->time_ms, e->kind, p) !=
-                SV_OK)
+            if (sv__state_apply(sv__journal_db(w->j), w->schema, NULL, e->seq, e->time_ms, e->kind,
+                                p) != SV_OK)
                 w->apply_failed = 1;
             json_decref(p);
         }
@@ -1073,6 +1116,11 @@ int sv_journal_rebuild_state(sv_journal *j)
     int rc = exec(j, "BEGIN IMMEDIATE");
     if (rc != SV_OK)
         return rc;
+    /* Cached statements name the tables about to be dropped. */
+    sv__stcache_clear(&j->cache);
+    sqlite3_finalize(j->st_unit);
+    sqlite3_finalize(j->st_number);
+    j->st_unit = j->st_number = NULL;
     if (sv__state_drop(j->db, "main") != SV_OK || sv__state_create(j->db, "main") != SV_OK)
         rc = fail_db(j, sqlite3_errcode(j->db), "rebuild state");
     struct chain_walk w = {.j = j, .r = NULL, .expect = 1, .schema = "main"};
@@ -1082,7 +1130,12 @@ int sv_journal_rebuild_state(sv_journal *j)
         rc = exec(j, "COMMIT");
     if (rc != SV_OK)
         sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
-    return rc;
+    sqlite3_finalize(j->st_last);
+    sqlite3_finalize(j->st_insert);
+    sqlite3_finalize(j->st_head);
+    j->st_last = j->st_insert = j->st_head = NULL;
+    int prc = prepare_statements(j);
+    return rc != SV_OK ? rc : prc;
 }
 
 /* ---- typed recording ----------------------------------------------------------------------- */
@@ -1106,16 +1159,16 @@ static int record(sv_journal *j, const char *kind, json_t *p, int64_t *seq)
 /* Does the state know this unit? Recording facts about a unit nobody assigned is refused. */
 static int need_unit(sv_journal *j, const char *code)
 {
-    sqlite3_stmt *st;
-    int found = 0;
     if (!code || !*code)
         return sv__journal_fail(j, SV_EINVAL, "no unit code given");
-    if (sqlite3_prepare_v2(j->db, "SELECT 1 FROM st_units WHERE code = ?", -1, &st, NULL) !=
-        SQLITE_OK)
-        return fail_db(j, sqlite3_errcode(j->db), "journal state");
+    sqlite3_stmt *st = j->st_unit;
+    sqlite3_reset(st);
     sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-    found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    int rc = sqlite3_step(st);
+    int found = rc == SQLITE_ROW;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return fail_db(j, rc, "journal state");
     return found ? SV_OK
                  : sv__journal_fail(j, SV_ENOTFOUND, "unit %s is not in this journal "
                                                      "(import its task package first)",
@@ -1210,17 +1263,18 @@ static json_t *quality_json(const sv_quality *q)
 /* Next free number for a prefix in a unit: numbers are never reused, even after a void. */
 static int next_number(sv_journal *j, const char *unit, char prefix, char *out, size_t len)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = j->st_number;
     int64_t last = 0;
     char pfx[2] = {prefix, 0};
-    if (sqlite3_prepare_v2(j->db, "SELECT last FROM st_numbers WHERE unit = ? AND prefix = ?", -1,
-                           &st, NULL) != SQLITE_OK)
-        return fail_db(j, sqlite3_errcode(j->db), "journal state");
+    sqlite3_reset(st);
     sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, pfx, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
         last = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return fail_db(j, rc, "journal state");
     if (last >= 999999999)
         return sv__journal_fail(j, SV_EINVAL, "unit %s has no free %c number left", unit, prefix);
     char buf[32];

@@ -23,13 +23,23 @@ int sv__journal_fail(sv_journal *j, int err, const char *fmt, ...)
 int sv__state_create(sqlite3 *db, const char *schema);
 /* Drop the state tables of schema. */
 int sv__state_drop(sqlite3 *db, const char *schema);
+/* Prepared statements of the state derivation, kept per journal handle. */
+#define SV__STCACHE_MAX 24
+typedef struct sv__stcache {
+    size_t n;
+    const char *fmt[SV__STCACHE_MAX];
+    sqlite3_stmt *st[SV__STCACHE_MAX];
+} sv__stcache;
+void sv__stcache_clear(sv__stcache *k);
+
 /*
  * Derive state from one entry. Tolerant by design: an entry is a fact that was recorded, so
  * one the state cannot use (unknown kind, a newer payload version, a point of a unit that is
- * not there) is skipped, never an error. Returns SV_OK or SV_EIO (database failure).
+ * not there) is skipped, never an error. cache may be NULL (a rebuild into a scratch schema);
+ * a cache must only ever be used with one db and schema. Returns SV_OK or SV_EIO.
  */
-int sv__state_apply(sqlite3 *db, const char *schema, int64_t seq, int64_t time_ms,
-                    const char *kind, json_t *payload);
+int sv__state_apply(sqlite3 *db, const char *schema, sv__stcache *cache, int64_t seq,
+                    int64_t time_ms, const char *kind, json_t *payload);
 /* Names of the state tables, NULL-terminated (for comparisons in check). */
 extern const char *const sv__state_tables[];
 

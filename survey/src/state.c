@@ -163,23 +163,67 @@ int sv__state_drop(sqlite3 *db, const char *schema)
 
 /* A statement against schema.table built per call: apply runs once per entry and SQLite's
  * prepare is cheap next to the fsync that every entry costs anyway. */
-static sqlite3_stmt *prep(sqlite3 *db, const char *schema, const char *fmt)
+/* Where an entry is applied: the database, the schema holding the st_* tables, and (for the
+ * live journal) a cache of prepared statements. */
+typedef struct actx {
+    sqlite3 *db;
+    const char *schema;
+    sv__stcache *cache;
+} actx;
+
+/*
+ * A statement for fmt against c->schema. With a cache, statements are prepared once per journal
+ * handle and reused (keyed by the address of the static format string): preparing the wide
+ * INSERTs on every append cost more than the rest of the derivation.
+ */
+static sqlite3_stmt *prep(const actx *c, const char *fmt)
 {
-    char *sql = sqlite3_mprintf(fmt, schema);
+    sv__stcache *k = c->cache;
+    size_t i = 0;
+    if (k) {
+        for (; i < k->n; i++) {
+            if (k->fmt[i] == fmt) {
+                sqlite3_reset(k->st[i]);
+                sqlite3_clear_bindings(k->st[i]);
+                return k->st[i];
+            }
+        }
+    }
+    char *sql = sqlite3_mprintf(fmt, c->schema);
     sqlite3_stmt *st = NULL;
     if (sql)
-        sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+        sqlite3_prepare_v3(c->db, sql, -1, k ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL);
     sqlite3_free(sql);
+    /* A full cache (it is sized for every statement here) just means this one is finalized
+     * after use instead of kept. */
+    if (st && k && k->n < SV__STCACHE_MAX) {
+        k->fmt[k->n] = fmt;
+        k->st[k->n++] = st;
+    }
     return st;
 }
 
-static int step_done(sqlite3_stmt *st)
+static int step_done(const actx *c, sqlite3_stmt *st)
 {
     if (!st)
         return SV_EIO;
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    int cached = 0;
+    for (size_t i = 0; c->cache && i < c->cache->n; i++)
+        cached |= c->cache->st[i] == st;
+    if (cached)
+        sqlite3_reset(st);
+    else
+        sqlite3_finalize(st);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? SV_OK : SV_EIO;
+}
+
+void sv__stcache_clear(sv__stcache *k)
+{
+    for (size_t i = 0; k && i < k->n; i++)
+        sqlite3_finalize(k->st[i]);
+    if (k)
+        k->n = 0;
 }
 
 static void bind_str(sqlite3_stmt *st, int i, const char *s)
@@ -207,24 +251,24 @@ static void bind_opt_int(sqlite3_stmt *st, int i, const json_t *o, const char *k
         sqlite3_bind_null(st, i);
 }
 
-static int unit_exists(sqlite3 *db, const char *schema, const char *code)
+static int unit_exists(const actx *c, const char *code)
 {
-    sqlite3_stmt *st = prep(db, schema, "SELECT 1 FROM %s.st_units WHERE code = ?");
+    sqlite3_stmt *st = prep(c, "SELECT 1 FROM %s.st_units WHERE code = ?");
     if (!st)
         return 0;
     sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
     int found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    step_done(c, st);
     return found;
 }
 
-static int apply_unit(sqlite3 *db, const char *schema, int64_t seq, json_t *p)
+static int apply_unit(const actx *c, int64_t seq, json_t *p)
 {
     const char *code = sv__json_get_str(p, "code");
     if (!code)
         return SV_OK;
     sqlite3_stmt *st =
-        prep(db, schema,
+        prep(c,
              "INSERT OR REPLACE INTO %s.st_units(code, seq, type, name, location, owner,"
              " representative, agent, mode, rights, manager, control, epsg, cm, source, geom)"
              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -244,7 +288,7 @@ static int apply_unit(sqlite3 *db, const char *schema, int64_t seq, json_t *p)
     char *geom = json_dumps(json_object_get(p, "geom"), JSON_COMPACT | JSON_ENCODE_ANY);
     bind_str(st, 16, geom);
     free(geom);
-    return step_done(st);
+    return step_done(c, st);
 }
 
 /* "J12" -> prefix "J", 12; anything else sorts after with num 0. */
@@ -257,17 +301,17 @@ static void split_number(const char *number, char *prefix, int64_t *num)
     *num = number[i] ? strtoll(number + i, NULL, 10) : 0;
 }
 
-static int apply_point(sqlite3 *db, const char *schema, int64_t seq, int64_t time_ms, json_t *p)
+static int apply_point(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit"), *number = sv__json_get_str(p, "number");
-    if (!unit || !number || !unit_exists(db, schema, unit))
+    if (!unit || !number || !unit_exists(c, unit))
         return SV_OK;
     int64_t sup = sv__json_get_int(p, "supersedes", 0);
     if (sup) {
-        sqlite3_stmt *d = prep(db, schema, "DELETE FROM %s.st_points WHERE seq = ?");
+        sqlite3_stmt *d = prep(c, "DELETE FROM %s.st_points WHERE seq = ?");
         if (d)
             sqlite3_bind_int64(d, 1, sup);
-        if (step_done(d) != SV_OK)
+        if (step_done(c, d) != SV_OK)
             return SV_EIO;
     }
     char prefix[8];
@@ -275,7 +319,7 @@ static int apply_point(sqlite3 *db, const char *schema, int64_t seq, int64_t tim
     split_number(number, prefix, &num);
     /* A point with a number already in use replaces it: numbers name boundary points. */
     sqlite3_stmt *st = prep(
-        db, schema,
+        c,
         "INSERT OR REPLACE INTO %s.st_points(seq, time_ms, unit, number, prefix, num, ptype,"
         " marker, lat, lon, h, grade, mode, status, used, seen, hdop, vdop, pdop, eph, epv, cage,"
         " n, dur, se, sn, su, dropped, datum, flags, off, override, note) VALUES (?, ?, ?, ?, ?,"
@@ -320,9 +364,9 @@ static int apply_point(sqlite3 *db, const char *schema, int64_t seq, int64_t tim
     free(off);
     bind_str(st, 32, sv__json_get_str(p, "override"));
     bind_str(st, 33, sv__json_get_str(p, "note"));
-    if (step_done(st) != SV_OK)
+    if (step_done(c, st) != SV_OK)
         return SV_EIO;
-    st = prep(db, schema,
+    st = prep(c,
               "INSERT INTO %s.st_numbers(unit, prefix, last) VALUES (?1, ?2, ?3)"
               " ON CONFLICT(unit, prefix) DO UPDATE SET last = max(last, ?3)");
     if (!st)
@@ -330,16 +374,16 @@ static int apply_point(sqlite3 *db, const char *schema, int64_t seq, int64_t tim
     bind_str(st, 1, unit);
     bind_str(st, 2, prefix);
     sqlite3_bind_int64(st, 3, num);
-    return step_done(st);
+    return step_done(c, st);
 }
 
-static int apply_vertex(sqlite3 *db, const char *schema, int64_t seq, json_t *p)
+static int apply_vertex(const actx *c, int64_t seq, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit");
-    if (!unit || !unit_exists(db, schema, unit))
+    if (!unit || !unit_exists(c, unit))
         return SV_OK;
     json_t *q = json_object_get(p, "q");
-    sqlite3_stmt *st = prep(db, schema,
+    sqlite3_stmt *st = prep(c,
                             "INSERT INTO %s.st_vertices(seq, unit, track, lat, lon, h, t, grade,"
                             " used, hdop, eph, se, sn, jump)"
                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -360,15 +404,15 @@ static int apply_vertex(sqlite3 *db, const char *schema, int64_t seq, json_t *p)
     bind_real(st, 12, sv__json_get_fixed(q, "se", SV__MM));
     bind_real(st, 13, sv__json_get_fixed(q, "sn", SV__MM));
     sqlite3_bind_int64(st, 14, sv__json_get_int(p, "jump", 0));
-    return step_done(st);
+    return step_done(c, st);
 }
 
-static int apply_line(sqlite3 *db, const char *schema, int64_t seq, json_t *p)
+static int apply_line(const actx *c, int64_t seq, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit");
-    if (!unit || !unit_exists(db, schema, unit))
+    if (!unit || !unit_exists(c, unit))
         return SV_OK;
-    sqlite3_stmt *st = prep(db, schema,
+    sqlite3_stmt *st = prep(c,
                             "INSERT OR REPLACE INTO %s.st_lines(unit, a, b, seq, category,"
                             " position, nature, neighbour) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
@@ -381,15 +425,15 @@ static int apply_line(sqlite3 *db, const char *schema, int64_t seq, json_t *p)
     bind_str(st, 6, sv__json_get_str(p, "position"));
     bind_str(st, 7, sv__json_get_str(p, "nature"));
     bind_str(st, 8, sv__json_get_str(p, "neighbour"));
-    return step_done(st);
+    return step_done(c, st);
 }
 
-static int apply_verify(sqlite3 *db, const char *schema, int64_t seq, int64_t time_ms, json_t *p)
+static int apply_verify(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit");
-    if (!unit || !unit_exists(db, schema, unit))
+    if (!unit || !unit_exists(c, unit))
         return SV_OK;
-    sqlite3_stmt *st = prep(db, schema,
+    sqlite3_stmt *st = prep(c,
                             "INSERT OR REPLACE INTO %s.st_verifications(unit, field, seq, time_ms,"
                             " status, value, note) VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (!st)
@@ -401,15 +445,15 @@ static int apply_verify(sqlite3 *db, const char *schema, int64_t seq, int64_t ti
     bind_str(st, 5, sv__json_get_str(p, "status"));
     bind_str(st, 6, sv__json_get_str(p, "value"));
     bind_str(st, 7, sv__json_get_str(p, "note"));
-    return step_done(st);
+    return step_done(c, st);
 }
 
-static int apply_dispute(sqlite3 *db, const char *schema, int64_t seq, int64_t time_ms, json_t *p)
+static int apply_dispute(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit");
-    if (!unit || !unit_exists(db, schema, unit))
+    if (!unit || !unit_exists(c, unit))
         return SV_OK;
-    sqlite3_stmt *st = prep(db, schema,
+    sqlite3_stmt *st = prep(c,
                             "INSERT INTO %s.st_disputes(seq, time_ms, unit, parties, statement, a,"
                             " b, geom, settled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
@@ -427,15 +471,15 @@ static int apply_dispute(sqlite3 *db, const char *schema, int64_t seq, int64_t t
     bind_str(st, 8, geom);
     free(geom);
     sqlite3_bind_int64(st, 9, sv__json_get_int(p, "settled", 0));
-    return step_done(st);
+    return step_done(c, st);
 }
 
-static int apply_attend(sqlite3 *db, const char *schema, int64_t seq, int64_t time_ms, json_t *p)
+static int apply_attend(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit");
-    if (!unit || !unit_exists(db, schema, unit))
+    if (!unit || !unit_exists(c, unit))
         return SV_OK;
-    sqlite3_stmt *st = prep(db, schema,
+    sqlite3_stmt *st = prep(c,
                             "INSERT OR REPLACE INTO %s.st_attendance(unit, party, seq, time_ms,"
                             " person, presence, notice) VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (!st)
@@ -447,23 +491,23 @@ static int apply_attend(sqlite3 *db, const char *schema, int64_t seq, int64_t ti
     bind_str(st, 5, sv__json_get_str(p, "person"));
     bind_str(st, 6, sv__json_get_str(p, "presence"));
     bind_str(st, 7, sv__json_get_str(p, "notice"));
-    return step_done(st);
+    return step_done(c, st);
 }
 
-static int apply_kv(sqlite3 *db, const char *schema, const char *fmt, const char *a,
-                    const char *b, const char *c)
+static int apply_kv(const actx *c, const char *fmt, const char *v1, const char *v2,
+                    const char *v3)
 {
-    sqlite3_stmt *st = prep(db, schema, fmt);
+    sqlite3_stmt *st = prep(c, fmt);
     if (!st)
         return SV_EIO;
-    bind_str(st, 1, a);
-    bind_str(st, 2, b);
+    bind_str(st, 1, v1);
+    bind_str(st, 2, v2);
     if (strstr(fmt, "?3"))
-        bind_str(st, 3, c);
-    return step_done(st);
+        bind_str(st, 3, v3);
+    return step_done(c, st);
 }
 
-static int apply_void(sqlite3 *db, const char *schema, int64_t seq, json_t *p)
+static int apply_void(const actx *c, int64_t seq, json_t *p)
 {
     int64_t target = sv__json_get_int(p, "target", 0);
     if (target <= 0)
@@ -471,55 +515,56 @@ static int apply_void(sqlite3 *db, const char *schema, int64_t seq, json_t *p)
     static const char *const tables[] = {"st_points",        "st_vertices",  "st_lines",
                                          "st_verifications", "st_disputes",  "st_attendance"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
-        char *sql = sqlite3_mprintf("DELETE FROM %s.%s WHERE seq = %lld", schema, tables[i],
+        char *sql = sqlite3_mprintf("DELETE FROM %s.%s WHERE seq = %lld", c->schema, tables[i],
                                     (long long)target);
-        int rc = run(db, sql);
+        int rc = run(c->db, sql);
         sqlite3_free(sql);
         if (rc != SV_OK)
             return rc;
     }
     sqlite3_stmt *st =
-        prep(db, schema, "INSERT OR REPLACE INTO %s.st_voided(target, seq, reason) VALUES (?, ?, ?)");
+        prep(c, "INSERT OR REPLACE INTO %s.st_voided(target, seq, reason) VALUES (?, ?, ?)");
     if (!st)
         return SV_EIO;
     sqlite3_bind_int64(st, 1, target);
     sqlite3_bind_int64(st, 2, seq);
     bind_str(st, 3, sv__json_get_str(p, "reason"));
-    return step_done(st);
+    return step_done(c, st);
 }
 
-int sv__state_apply(sqlite3 *db, const char *schema, int64_t seq, int64_t time_ms,
-                    const char *kind, json_t *p)
+int sv__state_apply(sqlite3 *db, const char *schema, sv__stcache *cache, int64_t seq,
+                    int64_t time_ms, const char *kind, json_t *p)
 {
+    actx c = {db, schema, cache};
     /* Payload version 1 is all this build knows; a newer one keeps its entry but derives
      * nothing here rather than guess at fields it does not understand. */
     if (sv__json_get_int(p, "v", 1) != 1)
         return SV_OK;
     if (strcmp(kind, "unit") == 0)
-        return apply_unit(db, schema, seq, p);
+        return apply_unit(&c, seq, p);
     if (strcmp(kind, "point") == 0)
-        return apply_point(db, schema, seq, time_ms, p);
+        return apply_point(&c, seq, time_ms, p);
     if (strcmp(kind, "vertex") == 0)
-        return apply_vertex(db, schema, seq, p);
+        return apply_vertex(&c, seq, p);
     if (strcmp(kind, "line") == 0)
-        return apply_line(db, schema, seq, p);
+        return apply_line(&c, seq, p);
     if (strcmp(kind, "verify") == 0)
-        return apply_verify(db, schema, seq, time_ms, p);
+        return apply_verify(&c, seq, time_ms, p);
     if (strcmp(kind, "dispute") == 0)
-        return apply_dispute(db, schema, seq, time_ms, p);
+        return apply_dispute(&c, seq, time_ms, p);
     if (strcmp(kind, "attend") == 0)
-        return apply_attend(db, schema, seq, time_ms, p);
+        return apply_attend(&c, seq, time_ms, p);
     if (strcmp(kind, "code") == 0)
-        return apply_kv(db, schema,
+        return apply_kv(&c,
                         "INSERT OR REPLACE INTO %s.st_codes(list, code, label) VALUES (?1, ?2, ?3)",
                         sv__json_get_str(p, "list"), sv__json_get_str(p, "code"),
                         sv__json_get_str(p, "label"));
     if (strcmp(kind, "config") == 0)
-        return apply_kv(db, schema,
+        return apply_kv(&c,
                         "INSERT OR REPLACE INTO %s.st_config(key, value) VALUES (?1, ?2)",
                         sv__json_get_str(p, "key"), sv__json_get_str(p, "value"), NULL);
     if (strcmp(kind, "void") == 0)
-        return apply_void(db, schema, seq, p);
+        return apply_void(&c, seq, p);
     return SV_OK; /* "init" and kinds from later versions derive nothing here */
 }
 

@@ -110,6 +110,14 @@ int sv_record_config(sv_journal *j, const char *key, const char *value, int64_t 
  * itself stays in the journal; the derived state no longer shows it. */
 int sv_record_void(sv_journal *j, int64_t target_seq, const char *reason, int64_t *seq);
 
+/*
+ * Housekeeping off the reporting path: checkpoint the WAL into the main file when it has grown
+ * (passive: never waits for readers). Call it after reporting a recorded point, or when idle;
+ * recording calls do it themselves only when the WAL has grown very large. Returns SV_OK or
+ * SV_EIO.
+ */
+int sv_journal_maintain(sv_journal *j);
+
 /* ---- Reading entries ------------------------------------------------------------------- */
 
 /* One entry as stored. All pointers borrowed for the duration of the callback. */
