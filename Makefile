@@ -4,7 +4,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build test demo bench asan-test clean
+.PHONY: all deps build test demo bench asan-test lint clean
 
 all: build
 
@@ -29,6 +29,12 @@ asan-test: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DQUEJIE_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+# Static analysis, advisory (cppcheck ships on the development image; not part of make test):
+# read what it says, fix what is real.
+lint:
+	cppcheck --enable=warning,performance,portability --std=c11 --inline-suppr --quiet \
+	    -I survey/include -I survey/src survey/src cli
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) demo-out

@@ -476,8 +476,10 @@ static int cmd_record(int argc, char **argv)
     /* Defaults come from the journal's configuration, flags override them. */
     sv_avg_opts avg = sv_avg_defaults();
     sv_walk_opts walk = sv_walk_defaults();
-    const char *acc = get(&a, "--accept") ? get(&a, "--accept")
-                                          : sv_state_config(j, "accept", "rtk-fixed");
+    /* The journal's gate (the county's rule) and this run's, which may be lower. */
+    sv_grade gate = SV_GRADE_RTK_FIXED;
+    sv_grade_parse(sv_state_config(j, "accept", "rtk-fixed"), &gate);
+    const char *acc = get(&a, "--accept") ? get(&a, "--accept") : sv_grade_name(gate);
     if (sv_grade_parse(acc, &avg.accept) != SV_OK || avg.accept == SV_GRADE_NONE) {
         sv_journal_close(j);
         return die(EXIT_USAGE, "--accept '%s': use gps, dgps, rtk-float or rtk-fixed", acc);
@@ -618,8 +620,17 @@ static int cmd_record(int argc, char **argv)
         snprintf(p.unit, sizeof p.unit, "%s", unit);
         snprintf(p.point_type, sizeof p.point_type, "measured");
         snprintf(p.marker, sizeof p.marker, "%s", get(&a, "--marker") ? get(&a, "--marker") : "");
-        if (get(&a, "--override")) {
-            p.override_reason = (char *)get(&a, "--override");
+        /* A point below the journal's gate is an override, and says why: the crew's reason,
+         * or at least which lower gate this run used. */
+        char why[160];
+        if (p.q.grade < gate) {
+            if (get(&a, "--override")) {
+                p.override_reason = (char *)get(&a, "--override");
+            } else {
+                snprintf(why, sizeof why, "recorded with --accept %s below the journal's %s",
+                         sv_grade_name(avg.accept), sv_grade_name(gate));
+                p.override_reason = why;
+            }
             p.flags |= SV_PT_OVERRIDE;
         }
         int64_t seq;

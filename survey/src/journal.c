@@ -620,7 +620,8 @@ int sv_journal_create(const char *path, const sv_journal_opts *opts, sv_journal 
 static int migrate(sv_journal *j, int from)
 {
     for (int v = from; v < SV_JOURNAL_SCHEMA; v++) {
-        const char *sql = migrations[v - 1];
+        size_t step = (size_t)v - 1;
+        const char *sql = step < sizeof migrations / sizeof migrations[0] ? migrations[step] : NULL;
         if (sql) {
             int rc = exec(j, sql);
             if (rc != SV_OK)

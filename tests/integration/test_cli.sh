@@ -168,5 +168,15 @@ if replay "$FIX/gnss/nmea-rtk.log" 4 0.05; then
     [ $rc -ne 0 ] && grep -q "interrupted" "$T/err" && ok "SIGTERM: exit $rc with a message" || fail "SIGTERM: rc=$rc $(cat "$T/err")"
     stop_replay
 else fail "gpsfake did not start"; fi
+# Below the journal's gate (rtk-fixed by default) a point is an override and says why.
+J3=$T/gate.db
+"$Q" init "$J3" >/dev/null && "$Q" tasks import "$J3" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null
+if replay "$FIX/gnss/nmea-rtk.log" 4 0.01; then
+    timeout 60 "$Q" record "$J3" --unit $U --gnss 127.0.0.1:$GPSPORT --average 3 --min-seconds 0 --accept dgps --override "CORS outage" --json >"$T/ovr" 2>"$T/err"
+    "$Q" log "$J3" --json >"$T/log3.json"
+    pyexpr "$T/log3.json" '[e for e in d if e["kind"]=="point"][0]["payload"]["override"]=="CORS outage" and [e for e in d if e["kind"]=="point"][0]["payload"]["flags"] & 8' \
+        && ok "a DGPS point under an RTK-fixed journal is an override with its reason" || fail "override not recorded: $(cat "$T/ovr" "$T/err")"
+    stop_replay
+else fail "gpsfake did not start"; fi
 expect "check after recording" "$Q" check "$J"
 finish
