@@ -117,10 +117,43 @@ static double num_opt(const args *a, const char *name, double def, double lo, do
     return v;
 }
 
+/* An integer option: like num_opt, but fractions (3.7) and other spellings are refused. */
+static long long int_opt(const args *a, const char *name, long long def, long long lo,
+                         long long hi, int *ok)
+{
+    const char *s = get(a, name);
+    if (!s)
+        return def;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) {
+        die(EXIT_USAGE, "%s: '%s' is not a whole number between %lld and %lld", name, s, lo, hi);
+        *ok = 0;
+        return def;
+    }
+    return v;
+}
+
+/* Copy an option into a fixed field, refusing (not truncating) what does not fit. */
+static int fixed_opt(const args *a, const char *name, char *dst, size_t size, const char *def)
+{
+    const char *s = get(a, name) ? get(a, name) : def;
+    if (strlen(s) >= size)
+        return die(EXIT_USAGE, "%s: '%s' is too long (at most %zu bytes)", name, s, size - 1);
+    memcpy(dst, s, strlen(s) + 1);
+    return 0;
+}
+
 /* ---- shared helpers -------------------------------------------------------------------------- */
 
 static int open_journal(const char *path, int flags, sv_journal **j)
 {
+    if (!*path) {
+        *j = NULL;
+        die(EXIT_FAIL, "the journal path is empty");
+        return SV_EINVAL;
+    }
     int rc = sv_journal_open(path, flags, j);
     if (rc != SV_OK) {
         die(EXIT_FAIL, "%s", *j ? sv_journal_errmsg(*j) : sv_strerror(rc));
@@ -180,16 +213,18 @@ static int cmd_init(int argc, char **argv)
     sv_journal_opts o = {0};
     o.device_name = get(&a, "--device-name");
     o.crew = get(&a, "--crew");
-    o.epsg = (int)num_opt(&a, "--epsg", 0, 4513, 4554, &ok);
+    o.epsg = (int)int_opt(&a, "--epsg", 0, 4513, 4554, &ok);
     o.central_meridian = num_opt(&a, "--central-meridian", NAN, 72, 138, &ok);
     if (!ok)
         return EXIT_USAGE;
     if (o.epsg && isfinite(o.central_meridian))
         return die(EXIT_USAGE, "give --epsg or --central-meridian, not both");
+    if (!*a.pos[0])
+        return die(EXIT_USAGE, "the journal path is empty");
     sv_journal *j;
     int rc = sv_journal_create(a.pos[0], &o, &j);
     if (rc != SV_OK)
-        return journal_fail(j);
+        return j ? journal_fail(j) : die(EXIT_FAIL, "%s: %s", a.pos[0], sv_strerror(rc));
     printf("created journal %s for device %s (key in %s.key)\n", a.pos[0],
            sv_journal_device_id(j), a.pos[0]);
     sv_journal_close(j);
@@ -384,19 +419,20 @@ static int cmd_point_add(int argc, char **argv)
     const char *unit = get(&a, "--unit");
     if (!unit || !get(&a, "--lat") || !get(&a, "--lon"))
         return die(EXIT_USAGE, "point add needs --unit, --lat and --lon");
-    snprintf(p.unit, sizeof p.unit, "%s", unit);
     p.lat = num_opt(&a, "--lat", NAN, -90, 90, &ok);
     p.lon = num_opt(&a, "--lon", NAN, -180, 180, &ok);
     p.h = num_opt(&a, "--h", NAN, -1000, 10000, &ok);
     double dist = num_opt(&a, "--offset-distance", NAN, 0, 10000, &ok);
     double brg = num_opt(&a, "--offset-bearing", NAN, 0, 360, &ok);
-    p.supersedes = (int64_t)num_opt(&a, "--corrects", 0, 1, 1e15, &ok);
+    p.supersedes = (int64_t)int_opt(&a, "--corrects", 0, 1, INT64_MAX, &ok);
     if (!ok)
         return EXIT_USAGE;
     const char *type = get(&a, "--type") ? get(&a, "--type") : "measured";
-    snprintf(p.point_type, sizeof p.point_type, "%s", type);
-    snprintf(p.marker, sizeof p.marker, "%s", get(&a, "--marker") ? get(&a, "--marker") : "");
-    snprintf(p.number, sizeof p.number, "%s", get(&a, "--number") ? get(&a, "--number") : "");
+    if (fixed_opt(&a, "--unit", p.unit, sizeof p.unit, "") ||
+        fixed_opt(&a, "--type", p.point_type, sizeof p.point_type, "measured") ||
+        fixed_opt(&a, "--marker", p.marker, sizeof p.marker, "") ||
+        fixed_opt(&a, "--number", p.number, sizeof p.number, ""))
+        return EXIT_USAGE;
     p.note = (char *)get(&a, "--note");
     /* Typed-in coordinates are manual; map-read points are what T numbers are for. */
     p.flags = SV_PT_MANUAL;
@@ -433,6 +469,20 @@ static int cmd_point_add(int argc, char **argv)
 
 static volatile sig_atomic_t stop_signal;
 
+/* The averaged point exists only in memory until it is recorded: when another process holds
+ * the journal (a long import), keep trying for a minute rather than throw it away. */
+static int record_point_retrying(sv_journal *j, sv_bpoint *p, int64_t *seq)
+{
+    int rc = SV_EBUSY;
+    for (int tries = 0; tries < 12 && rc == SV_EBUSY; tries++) {
+        rc = sv_record_point(j, p, seq);
+        if (rc == SV_EBUSY)
+            fprintf(stderr, "%s: journal busy (another process is writing); point %s kept, "
+                            "retrying\n", prog, p->unit);
+    }
+    return rc;
+}
+
 static void on_signal(int sig)
 {
     stop_signal = sig;
@@ -451,7 +501,7 @@ static int cmd_record(int argc, char **argv)
     if (!unit)
         return die(EXIT_USAGE, "record needs --unit CODE");
     int ok = 1;
-    int count = (int)num_opt(&a, "--count", 1, 1, 1e6, &ok);
+    int count = (int)int_opt(&a, "--count", 1, 1, 1000000, &ok);
     double timeout = num_opt(&a, "--timeout", 0, 0, 1e7, &ok);
     double walk_every = num_opt(&a, "--walk-every", 0, 0.01, 1e5, &ok);
     double spacing = num_opt(&a, "--min-spacing", 0, 0, 1e5, &ok);
@@ -487,20 +537,22 @@ static int cmd_record(int argc, char **argv)
     walk.accept = avg.accept;
     avg.epochs = atoi(sv_state_config(j, "average.epochs", "10"));
     avg.min_seconds = atof(sv_state_config(j, "average.seconds", "10"));
-    avg.epochs = (int)num_opt(&a, "--average", avg.epochs, 1, 100000, &ok);
+    avg.epochs = (int)int_opt(&a, "--average", avg.epochs, 1, 100000, &ok);
     avg.min_seconds = num_opt(&a, "--min-seconds", avg.min_seconds, 0, 86400, &ok);
     walk.max_speed = num_opt(&a, "--max-speed", walk.max_speed, 0.1, 1000, &ok);
     if (walk_every > 0)
         walk.every_m = walk_every;
     if (!ok || avg.epochs < 1) {
         sv_journal_close(j);
-        return EXIT_USAGE;
+        return ok ? die(EXIT_USAGE, "the journal's average.epochs is not a positive number")
+                  : EXIT_USAGE;
     }
 
     sv_gnss *g;
     if (sv_gnss_open(get(&a, "--gnss"), &g) != SV_OK) {
         sv_journal_close(j);
-        return die(EXIT_USAGE, "--gnss '%s' is not HOST:PORT", get(&a, "--gnss"));
+        return die(EXIT_USAGE, "--gnss '%s' is not HOST:PORT",
+                   get(&a, "--gnss") ? get(&a, "--gnss") : SV_GNSS_DEFAULT);
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -634,7 +686,7 @@ static int cmd_record(int argc, char **argv)
             p.flags |= SV_PT_OVERRIDE;
         }
         int64_t seq;
-        if (sv_record_point(j, &p, &seq) != SV_OK) {
+        if (record_point_retrying(j, &p, &seq) != SV_OK) {
             result = die(EXIT_FAIL, "%s", sv_journal_errmsg(j));
             break;
         }
@@ -671,7 +723,8 @@ static int cmd_verify(int argc, char **argv)
     if (sv_vstatus_parse(get(&a, "--status"), &v.status) != SV_OK)
         return die(EXIT_USAGE, "--status '%s': use confirmed, corrected or disputed",
                    get(&a, "--status"));
-    snprintf(v.unit, sizeof v.unit, "%s", get(&a, "--unit"));
+    if (fixed_opt(&a, "--unit", v.unit, sizeof v.unit, ""))
+        return EXIT_USAGE;
     v.value = (char *)get(&a, "--value");
     v.note = (char *)get(&a, "--note");
     sv_journal *j;
@@ -880,7 +933,7 @@ static int cmd_log(int argc, char **argv)
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
     int ok = 1;
-    int64_t from = (int64_t)num_opt(&a, "--from", 1, 1, 1e15, &ok);
+    int64_t from = (int64_t)int_opt(&a, "--from", 1, 1, INT64_MAX, &ok);
     if (!ok)
         return EXIT_USAGE;
     sv_journal *j;
@@ -943,11 +996,12 @@ static int cmd_dispute(int argc, char **argv)
     memset(&d, 0, sizeof d);
     if (!get(&a, "--unit") || !get(&a, "--statement"))
         return die(EXIT_USAGE, "dispute needs --unit and --statement");
-    snprintf(d.unit, sizeof d.unit, "%s", get(&a, "--unit"));
+    if (fixed_opt(&a, "--unit", d.unit, sizeof d.unit, "") ||
+        fixed_opt(&a, "--from", d.from, sizeof d.from, "") ||
+        fixed_opt(&a, "--to", d.to, sizeof d.to, ""))
+        return EXIT_USAGE;
     d.parties = (char *)get(&a, "--parties");
     d.statement = (char *)get(&a, "--statement");
-    snprintf(d.from, sizeof d.from, "%s", get(&a, "--from") ? get(&a, "--from") : "");
-    snprintf(d.to, sizeof d.to, "%s", get(&a, "--to") ? get(&a, "--to") : "");
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
         return EXIT_FAIL;
@@ -972,11 +1026,11 @@ static int cmd_attend(int argc, char **argv)
         return die(EXIT_USAGE, "attend needs --unit, --party and --presence");
     if (sv_presence_parse(get(&a, "--presence"), &at.presence) != SV_OK)
         return die(EXIT_USAGE, "--presence: use present, proxy or absent");
-    snprintf(at.unit, sizeof at.unit, "%s", get(&a, "--unit"));
+    if (fixed_opt(&a, "--unit", at.unit, sizeof at.unit, "") ||
+        fixed_opt(&a, "--notice-date", at.notice_date, sizeof at.notice_date, ""))
+        return EXIT_USAGE;
     at.party = (char *)get(&a, "--party");
     at.person = (char *)get(&a, "--person");
-    snprintf(at.notice_date, sizeof at.notice_date, "%s",
-             get(&a, "--notice-date") ? get(&a, "--notice-date") : "");
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
         return EXIT_FAIL;
@@ -999,12 +1053,13 @@ static int cmd_line(int argc, char **argv)
     memset(&l, 0, sizeof l);
     if (!get(&a, "--unit") || !get(&a, "--from") || !get(&a, "--to"))
         return die(EXIT_USAGE, "line needs --unit, --from and --to");
-    snprintf(l.unit, sizeof l.unit, "%s", get(&a, "--unit"));
-    snprintf(l.from, sizeof l.from, "%s", get(&a, "--from"));
-    snprintf(l.to, sizeof l.to, "%s", get(&a, "--to"));
-    snprintf(l.category, sizeof l.category, "%s", get(&a, "--category") ? get(&a, "--category") : "");
-    snprintf(l.position, sizeof l.position, "%s", get(&a, "--position") ? get(&a, "--position") : "");
-    snprintf(l.nature, sizeof l.nature, "%s", get(&a, "--nature") ? get(&a, "--nature") : "");
+    if (fixed_opt(&a, "--unit", l.unit, sizeof l.unit, "") ||
+        fixed_opt(&a, "--from", l.from, sizeof l.from, "") ||
+        fixed_opt(&a, "--to", l.to, sizeof l.to, "") ||
+        fixed_opt(&a, "--category", l.category, sizeof l.category, "") ||
+        fixed_opt(&a, "--position", l.position, sizeof l.position, "") ||
+        fixed_opt(&a, "--nature", l.nature, sizeof l.nature, ""))
+        return EXIT_USAGE;
     l.neighbour = (char *)get(&a, "--neighbour");
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
@@ -1112,6 +1167,7 @@ static const char USAGE[] =
     "  quejie record JOURNAL --unit CODE [--gnss HOST:PORT] [--count K] [--average N]\n"
     "                [--min-seconds T] [--accept gps|dgps|rtk-float|rtk-fixed] [--walk-every M]\n"
     "                [--timeout S] [--json] [--marker NAME] [--override REASON] [--min-spacing M]\n"
+    "                [--max-speed V]\n"
     "  quejie point add JOURNAL --unit CODE --lat DEG --lon DEG [--h M] [--type measured|map-read]\n"
     "                [--marker NAME] [--number N] [--offset-distance M --offset-bearing DEG]\n"
     "                [--corrects SEQ] [--note TEXT] [--json]\n"
@@ -1141,7 +1197,10 @@ int main(int argc, char **argv)
         return 0;
     }
     const char *cmd = argv[1];
-    int sub = argc >= 3 && (strcmp(cmd, "tasks") == 0 || strcmp(cmd, "point") == 0);
+    int sub = strcmp(cmd, "tasks") == 0 || strcmp(cmd, "point") == 0;
+    if (sub && argc < 3)
+        return die(EXIT_USAGE, "'%s' needs a subcommand: %s", cmd,
+                   strcmp(cmd, "tasks") == 0 ? "import or list" : "add");
     if (sub) {
         if (strcmp(cmd, "tasks") == 0 && strcmp(argv[2], "import") == 0)
             return tasks_import(argc - 3, argv + 3);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <regex.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -266,7 +267,12 @@ static void device_id_from_pk(const uint8_t pk[SV_PUBKEY_BYTES], char out[33])
 
 /* ---- schema ------------------------------------------------------------------------------ */
 
-static const char SCHEMA_V1[] =
+#define APPEND_ONLY_INSERT_TRIGGER                                                            \
+    "CREATE TRIGGER entries_append_only_i BEFORE INSERT ON entries"                           \
+    "  WHEN NEW.seq <= (SELECT coalesce(max(seq), 0) FROM entries)"                           \
+    "  BEGIN SELECT RAISE(ABORT, 'journal entries are append-only'); END;"
+
+static const char SCHEMA_SQL[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE entries("
     "  seq INTEGER PRIMARY KEY,"
@@ -279,16 +285,19 @@ static const char SCHEMA_V1[] =
     "  BEGIN SELECT RAISE(ABORT, 'journal entries are append-only'); END;"
     "CREATE TRIGGER entries_append_only_d BEFORE DELETE ON entries"
     "  BEGIN SELECT RAISE(ABORT, 'journal entries are append-only'); END;"
+    APPEND_ONLY_INSERT_TRIGGER
     "CREATE TABLE head(id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL,"
     "  hash BLOB NOT NULL, sig BLOB NOT NULL);";
 
 /*
  * Migrations from schema version N to N+1, in order: migrations[N - 1]. Each runs inside the
  * opening transaction. Old journals are kept in tests/fixtures/journal-vN.db to prove they
- * still open.
+ * still open. A migration that changes st_* tables must also rebuild the state.
  */
 static const char *const migrations[] = {
-    NULL /* placeholder: version 1 is the first; migration 1 -> 2 goes here */
+    /* 1 -> 2: INSERT OR REPLACE deleted an entry without firing the DELETE trigger; refuse
+     * any insert that does not extend the chain. */
+    APPEND_ONLY_INSERT_TRIGGER,
 };
 
 static int exec(sv_journal *j, const char *sql)
@@ -393,7 +402,8 @@ static int set_pragmas(sv_journal *j, const char *path)
      * checkpoints itself only when the WAL has grown far past that (nobody maintained). */
     if (!j->readonly)
         sqlite3_wal_hook(j->db, wal_hook, j);
-    return exec(j, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=0;");
+    /* No "PRAGMA wal_autocheckpoint": it would replace the hook just installed. */
+    return exec(j, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;");
 }
 
 /* ---- key file ---------------------------------------------------------------------------- */
@@ -417,6 +427,21 @@ static int write_key(sv_journal *j, const char *kpath)
     int ok = w == (ssize_t)sizeof j->sk && fsync(fd) == 0;
     int err = errno;
     close(fd);
+    if (ok) {
+        /* The key's directory entry must be durable too, or a power cut right after init
+         * could keep the journal and lose the only key that can write to it. */
+        char *dir = sv__strdup(kpath), *slash = dir ? strrchr(dir, '/') : NULL;
+        if (dir) {
+            if (slash)
+                *(slash == dir ? slash + 1 : slash) = '\0';
+            int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (dfd >= 0) {
+                fsync(dfd);
+                close(dfd);
+            }
+            free(dir);
+        }
+    }
     if (!ok) {
         unlink(kpath);
         return sv__journal_fail(j, SV_EIO, "%s: cannot write the device key: %s", kpath,
@@ -554,7 +579,7 @@ int sv_journal_create(const char *path, const sv_journal_opts *opts, sv_journal 
         char pragma[96];
         snprintf(pragma, sizeof pragma, "PRAGMA application_id=%d; PRAGMA user_version=%d;",
                  APP_ID, SV_JOURNAL_SCHEMA);
-        rc = exec(j, SCHEMA_V1);
+        rc = exec(j, SCHEMA_SQL);
         if (rc == SV_OK)
             rc = exec(j, pragma);
         if (rc == SV_OK)
@@ -591,6 +616,7 @@ int sv_journal_create(const char *path, const sv_journal_opts *opts, sv_journal 
             else
                 sv__json_set_fixed(p, "cm", opts->central_meridian, SV__NANODEG);
             json_object_set_new(p, "software", json_string("quejie " SV_VERSION));
+            json_object_set_new(p, "codes", sv__state_seed_json());
             j->in_batch = 1; /* one transaction for schema and first entry */
             rc = append_json(j, "init", p, NULL);
             j->in_batch = 0;
@@ -790,17 +816,15 @@ static int sign_head(sv_journal *j)
  */
 static int append_json(sv_journal *j, const char *kind, json_t *payload, int64_t *seq_out)
 {
-    if (j->readonly || !j->have_sk)
-        return sv__journal_fail(j, SV_EINVAL, "%s: journal is open read-only", j->path);
+    /* Always inside a write transaction: the caller's batch, or write_begin's own. */
+    if (!j->in_batch)
+        return sv__journal_fail(j, SV_EINVAL, "internal: append outside a write transaction");
     char *text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
     if (!text)
         return sv__journal_fail(j, SV_ENOMEM, "cannot encode %s payload", kind);
-    int own_txn = !j->in_batch;
-    int rc = own_txn ? exec(j, "BEGIN IMMEDIATE") : SV_OK;
     int64_t seq = 0, now = sv__now_ms();
     uint8_t prev[SV_HASH_BYTES], hash[SV_HASH_BYTES];
-    if (rc == SV_OK)
-        rc = last_entry(j, &seq, prev);
+    int rc = last_entry(j, &seq, prev);
     if (rc == SV_OK) {
         seq++;
         size_t len = strlen(text);
@@ -818,27 +842,74 @@ static int append_json(sv_journal *j, const char *kind, json_t *payload, int64_t
         if (src != SQLITE_DONE)
             rc = fail_db(j, src, "cannot append to the journal");
     }
-    if (rc == SV_OK && sv__state_apply(j->db, "main", &j->cache, seq, now, kind, payload) != SV_OK)
-        rc = fail_db(j, sqlite3_errcode(j->db), "cannot update the journal state");
-    if (rc == SV_OK && own_txn)
-        rc = sign_head(j);
-    if (own_txn) {
-        if (rc == SV_OK) {
-            int crc = sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
-            if (crc != SQLITE_OK) {
-                rc = fail_db(j, crc, "cannot commit to the journal");
-                sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
-            }
-        } else if (sqlite3_get_autocommit(j->db) == 0) {
-            sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc == SV_OK) {
+        int arc = sv__state_apply(j->db, "main", &j->cache, seq, now, kind, payload);
+        if (arc != SV_OK) {
+            /* Not every failure there comes from SQLite (allocation): never let it pass. */
+            int err = sv__sqlite_err(sqlite3_errcode(j->db));
+            rc = sv__journal_fail(j, err != SV_OK ? err : arc,
+                                  "cannot update the journal state: %s", sqlite3_errmsg(j->db));
         }
-    } else if (rc == SV_OK) {
-        j->batch_dirty = 1;
     }
+    if (rc == SV_OK)
+        j->batch_dirty = 1;
     free(text);
     if (rc == SV_OK && seq_out)
         *seq_out = seq;
-    if (rc == SV_OK && own_txn && j->wal_pages > SV__WAL_FORCE_PAGES)
+    return rc;
+}
+
+/*
+ * The write transaction of one recording call: its own BEGIN IMMEDIATE, or a savepoint inside
+ * the caller's batch. Every lookup the call makes (is the unit there, which number is next)
+ * runs under the same write lock as the append, so two processes recording at once cannot
+ * both take J7; and a failed call inside a batch undoes exactly its own writes.
+ */
+static int write_begin(sv_journal *j, int *own)
+{
+    if (j->readonly || !j->have_sk)
+        return sv__journal_fail(j, SV_EINVAL, "%s: journal is open read-only", j->path);
+    if (j->in_batch) {
+        if (sqlite3_get_autocommit(j->db))
+            return sv__journal_fail(j, SV_EIO, "the open batch was rolled back by the database "
+                                               "after an error; roll it back and start again");
+        *own = 0;
+        return exec(j, "SAVEPOINT record");
+    }
+    int rc = exec(j, "BEGIN IMMEDIATE");
+    if (rc == SV_OK) {
+        *own = 1;
+        j->in_batch = 1;
+        j->batch_dirty = 0;
+    }
+    return rc;
+}
+
+static int write_end(sv_journal *j, int own, int rc)
+{
+    if (!own) {
+        if (rc == SV_OK) {
+            int src = sqlite3_exec(j->db, "RELEASE record", NULL, NULL, NULL);
+            if (src != SQLITE_OK)
+                rc = fail_db(j, src, "journal");
+        } else if (!sqlite3_get_autocommit(j->db)) {
+            sqlite3_exec(j->db, "ROLLBACK TO record", NULL, NULL, NULL);
+            sqlite3_exec(j->db, "RELEASE record", NULL, NULL, NULL);
+        }
+        return rc;
+    }
+    j->in_batch = 0;
+    if (rc == SV_OK && j->batch_dirty)
+        rc = sign_head(j);
+    if (rc == SV_OK) {
+        int crc = sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
+        if (crc != SQLITE_OK)
+            rc = fail_db(j, crc, "cannot commit to the journal");
+    }
+    if (rc != SV_OK && !sqlite3_get_autocommit(j->db))
+        sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+    j->batch_dirty = 0;
+    if (rc == SV_OK && j->wal_pages > SV__WAL_FORCE_PAGES)
         sv_journal_maintain(j); /* nobody maintained: keep the WAL bounded */
     return rc;
 }
@@ -872,6 +943,12 @@ int sv_journal_commit(sv_journal *j)
 {
     if (!j->in_batch)
         return sv__journal_fail(j, SV_EINVAL, "no batch is open");
+    if (sqlite3_get_autocommit(j->db)) {
+        j->in_batch = 0;
+        j->batch_dirty = 0;
+        return sv__journal_fail(j, SV_EIO, "the batch was rolled back by the database after "
+                                           "an error; nothing of it was recorded");
+    }
     int rc = j->batch_dirty ? sign_head(j) : SV_OK;
     if (rc == SV_OK) {
         int crc = sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
@@ -979,6 +1056,8 @@ struct chain_walk {
 static int chain_step(const sv_entry *e, void *ctx)
 {
     struct chain_walk *w = ctx;
+    if (w->r)
+        w->r->entries++;
     if (w->r && w->r->chain_ok) {
         uint8_t h[SV_HASH_BYTES];
         if (e->seq != w->expect) {
@@ -1002,9 +1081,10 @@ static int chain_step(const sv_entry *e, void *ctx)
                          (long long)e->seq, e->kind);
             }
         }
+    }
+    if (w->r) {
         memcpy(w->prev, e->hash, SV_HASH_BYTES);
         w->expect = e->seq + 1;
-        w->r->entries++;
     }
     if (w->schema) {
         json_error_t err;
@@ -1050,49 +1130,57 @@ int sv_journal_check(sv_journal *j, sv_check_report *r)
 {
     memset(r, 0, sizeof *r);
     r->chain_ok = 1;
+    /* One read transaction for everything below: another process may be recording while we
+     * check, and every step must see the same snapshot. The scratch schema for the rebuild is
+     * attached first (ATTACH is not allowed inside a transaction). */
+    int rc = exec(j, "ATTACH DATABASE ':memory:' AS rebuild");
+    if (rc != SV_OK)
+        return rc;
+    rc = exec(j, "BEGIN");
+
     /* SQLite's own view of the file first: everything else reads through it. */
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(j->db, "PRAGMA integrity_check", -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return fail_db(j, rc, "integrity check");
-    r->sqlite_ok = 1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *msg = (const char *)sqlite3_column_text(st, 0);
-        if (msg && strcmp(msg, "ok") != 0) {
-            if (r->sqlite_ok)
-                snprintf(r->detail, sizeof r->detail, "SQLite integrity: %s", msg);
+    sqlite3_stmt *st = NULL;
+    if (rc == SV_OK && sqlite3_prepare_v2(j->db, "PRAGMA integrity_check", -1, &st, NULL) !=
+                           SQLITE_OK)
+        rc = fail_db(j, sqlite3_errcode(j->db), "integrity check");
+    if (rc == SV_OK) {
+        int src;
+        r->sqlite_ok = 1;
+        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *msg = (const char *)sqlite3_column_text(st, 0);
+            if (msg && strcmp(msg, "ok") != 0) {
+                if (r->sqlite_ok)
+                    snprintf(r->detail, sizeof r->detail, "SQLite integrity: %s", msg);
+                r->sqlite_ok = 0;
+            }
+        }
+        if (src != SQLITE_DONE) {
             r->sqlite_ok = 0;
+            snprintf(r->detail, sizeof r->detail, "SQLite integrity: %s", sqlite3_errmsg(j->db));
         }
     }
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        r->sqlite_ok = 0;
-        snprintf(r->detail, sizeof r->detail, "SQLite integrity: %s", sqlite3_errmsg(j->db));
-    }
 
-    /* Chain, and a rebuild of the state into a scratch schema in the same pass. */
-    rc = exec(j, "ATTACH DATABASE ':memory:' AS rebuild");
-    if (rc != SV_OK)
-        return rc;
-    rc = sv__state_create(j->db, "rebuild") == SV_OK ? SV_OK
-                                                      : fail_db(j, SQLITE_ERROR, "rebuild state");
+    /* Chain, and a rebuild of the state into the scratch schema in the same pass. */
+    if (rc == SV_OK && sv__state_create(j->db, "rebuild") != SV_OK)
+        rc = fail_db(j, sqlite3_errcode(j->db), "rebuild state");
     struct chain_walk w = {.j = j, .r = r, .expect = 1, .schema = "rebuild"};
     if (rc == SV_OK)
         rc = sv_journal_foreach(j, 1, chain_step, &w);
     if (rc == SV_OK) {
         char detail[256] = "";
-        r->state_ok = compare_state(j, "main", "rebuild", detail, sizeof detail) == 0;
-        if (!r->state_ok && !r->detail[0])
+        int diff = compare_state(j, "main", "rebuild", detail, sizeof detail);
+        if (diff < 0)
+            rc = diff;
+        r->state_ok = diff == 0;
+        if (diff > 0 && !r->detail[0])
             snprintf(r->detail, sizeof r->detail, "%s", detail);
     }
-    sqlite3_exec(j->db, "DETACH DATABASE rebuild", NULL, NULL, NULL);
-    if (rc != SV_OK)
-        return rc;
 
     /* The signed head must name the last entry and verify with the device's key. */
     int64_t hseq;
     uint8_t hhash[SV_HASH_BYTES], sig[SV_SIG_BYTES], msg[128];
-    if (sv_journal_head(j, &hseq, hhash, sig) == SV_OK) {
+    if (rc == SV_OK && sv_journal_head(j, &hseq, hhash, sig) == SV_OK) {
         size_t mlen = head_message(j->device_id, hseq, hhash, msg);
         int sig_valid = crypto_sign_verify_detached(sig, msg, mlen, j->pk) == 0;
         int names_last = hseq == r->entries && memcmp(hhash, w.prev, SV_HASH_BYTES) == 0;
@@ -1103,9 +1191,13 @@ int sv_journal_check(sv_journal *j, sv_check_report *r)
                                : "the head signature (entry %lld) does not verify with the "
                                  "device key",
                      (long long)hseq);
-    } else if (!r->detail[0]) {
+    } else if (rc == SV_OK && !r->detail[0]) {
         snprintf(r->detail, sizeof r->detail, "%s", j->errmsg);
     }
+    sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
+    sqlite3_exec(j->db, "DETACH DATABASE rebuild", NULL, NULL, NULL);
+    if (rc != SV_OK)
+        return rc;
     int all = r->chain_ok && r->signature_ok && r->sqlite_ok && r->state_ok;
     return all ? SV_OK : SV_ECORRUPT;
 }
@@ -1141,6 +1233,9 @@ int sv_journal_rebuild_state(sv_journal *j)
 
 /* ---- typed recording ----------------------------------------------------------------------- */
 
+/* Marks a payload whose text could not be encoded; record() refuses it naming the field. */
+#define BAD_TEXT_KEY "\x01invalid"
+
 static json_t *payload_new(void)
 {
     json_t *p = json_object();
@@ -1148,11 +1243,27 @@ static json_t *payload_new(void)
     return p;
 }
 
+/* Set a text field; skip NULL and "". Text that is not UTF-8 (jansson refuses it) would
+ * otherwise vanish silently from the entry, so it marks the payload instead. */
+static void put_str(json_t *o, const char *key, const char *s)
+{
+    if (!s || !*s)
+        return;
+    json_t *v = json_string(s);
+    if (v)
+        json_object_set_new(o, key, v);
+    else
+        json_object_set_new(o, BAD_TEXT_KEY, json_string(key));
+}
+
 static int record(sv_journal *j, const char *kind, json_t *p, int64_t *seq)
 {
     if (!p)
         return sv__journal_fail(j, SV_ENOMEM, "out of memory");
-    int rc = append_json(j, kind, p, seq);
+    json_t *bad = json_object_get(p, BAD_TEXT_KEY);
+    int rc = bad ? sv__journal_fail(j, SV_EINVAL, "%s: %s is not UTF-8 text (GBK?)", kind,
+                                    json_string_value(bad))
+                 : append_json(j, kind, p, seq);
     json_decref(p);
     return rc;
 }
@@ -1184,42 +1295,84 @@ static int check_latlon(sv_journal *j, double lat, double lon)
     return SV_OK;
 }
 
-int sv_record_unit(sv_journal *j, const sv_unit *u, int64_t *seq)
+/* A boundary-point number: 1-3 capital letters and 1-9 digits without a leading zero. */
+static int number_valid(const char *n)
+{
+    size_t i = 0, d = 0;
+    while (n[i] >= 'A' && n[i] <= 'Z')
+        i++;
+    if (i < 1 || i > 3 || n[i] == '0')
+        return 0;
+    while (n[i + d] >= '0' && n[i + d] <= '9')
+        d++;
+    return d >= 1 && d <= 9 && n[i + d] == '\0';
+}
+
+/* YYYY-MM-DD naming a real calendar day. */
+static int date_valid(const char *s)
+{
+    int y, m, d;
+    char tail;
+    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || s[4] != '-' ||
+        s[7] != '-')
+        return 0;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+        return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return !(m == 2 && d == 29 && !leap);
+}
+
+/* The part of a unit payload that says what the unit is: everything but where this copy came
+ * from and what it replaced. Caller decrefs. */
+static json_t *unit_content(json_t *payload)
+{
+    json_t *c = json_deep_copy(payload);
+    json_object_del(c, "supersedes");
+    json_object_del(c, "source");
+    return c;
+}
+
+static int do_unit(sv_journal *j, const sv_unit *u, int64_t *seq)
 {
     if (!u->code[0])
         return sv__journal_fail(j, SV_EINVAL, "a unit without a code cannot be recorded");
     json_t *p = payload_new();
-    json_object_set_new(p, "code", json_string(u->code));
-    sv__json_set_str(p, "type", u->type);
-    sv__json_set_str(p, "name", u->name);
-    sv__json_set_str(p, "location", u->location);
+    put_str(p, "code", u->code);
+    put_str(p, "type", u->type);
+    put_str(p, "name", u->name);
+    put_str(p, "location", u->location);
     for (int f = 0; f < SV_FIELD_COUNT; f++)
-        sv__json_set_str(p, sv_field_name((sv_field)f), u->fields[f]);
-    sv__json_set_str(p, "control", u->control);
-    sv__json_set_str(p, "source", u->source);
+        put_str(p, sv_field_name((sv_field)f), u->fields[f]);
+    put_str(p, "control", u->control);
+    put_str(p, "source", u->source);
     if (u->epsg)
         json_object_set_new(p, "epsg", json_integer(u->epsg));
     sv__json_set_fixed(p, "cm", u->central_meridian, SV__NANODEG);
     json_object_set_new(p, "geom", sv__geom_to_json(&u->draft));
 
-    /* An identical re-import is a no-op: the county re-sends whole packages. */
+    /* A re-import of the same unit is a no-op: counties re-send whole packages, under any
+     * file name. Compared on content, not on the source or on what an entry superseded. */
     sqlite3_stmt *st;
-    char *text = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
-    int same = 0;
     int64_t old = 0;
-    if (text && sqlite3_prepare_v2(j->db,
-                                   "SELECT e.seq, e.payload = ? FROM st_units u JOIN entries e"
-                                   " ON e.seq = u.seq WHERE u.code = ?",
-                                   -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, u->code, -1, SQLITE_STATIC);
+    int same = 0;
+    if (sqlite3_prepare_v2(j->db,
+                           "SELECT e.seq, e.payload FROM st_units u JOIN entries e"
+                           " ON e.seq = u.seq WHERE u.code = ?",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, u->code, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW) {
             old = sqlite3_column_int64(st, 0);
-            same = sqlite3_column_int(st, 1);
+            json_error_t err;
+            json_t *prev = json_loads((const char *)sqlite3_column_text(st, 1), 0, &err);
+            json_t *a = prev ? unit_content(prev) : NULL, *b = unit_content(p);
+            same = a && b && json_equal(a, b);
+            json_decref(a);
+            json_decref(b);
+            json_decref(prev);
         }
         sqlite3_finalize(st);
     }
-    free(text);
     if (same) {
         json_decref(p);
         if (seq)
@@ -1257,7 +1410,7 @@ static json_t *quality_json(const sv_quality *q)
     sv__json_set_fixed(o, "su", q->sigma_u, SV__MM);
     if (q->dropped > 0)
         json_object_set_new(o, "dropped", json_integer(q->dropped));
-    sv__json_set_str(o, "datum", q->datum);
+    put_str(o, "datum", q->datum);
     return o;
 }
 
@@ -1284,7 +1437,7 @@ static int next_number(sv_journal *j, const char *unit, char prefix, char *out, 
     return SV_OK;
 }
 
-int sv_record_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
+static int do_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
 {
     int rc = need_unit(j, p->unit);
     if (rc == SV_OK)
@@ -1294,34 +1447,39 @@ int sv_record_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
     if (isfinite(p->h) && (p->h < -1000 || p->h > 10000))
         return sv__journal_fail(j, SV_EINVAL, "height %g m is not plausible", p->h);
     const char *ptype = p->point_type[0] ? p->point_type : "measured";
-    if (!p->number[0]) {
-        if (p->supersedes) {
-            /* A correction keeps the number of what it corrects. */
-            sqlite3_stmt *st;
-            if (sqlite3_prepare_v2(j->db, "SELECT number FROM st_points WHERE seq = ?", -1, &st,
-                                   NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, p->supersedes);
-                if (sqlite3_step(st) == SQLITE_ROW)
-                    sv__strlcpy(p->number, (const char *)sqlite3_column_text(st, 0),
-                                sizeof p->number);
-                sqlite3_finalize(st);
-            }
-            if (!p->number[0])
-                return sv__journal_fail(j, SV_ENOTFOUND,
-                                        "entry %lld is not a current boundary point",
-                                        (long long)p->supersedes);
-        } else {
-            char prefix = strcmp(ptype, "measured") == 0 ? 'J' : 'T';
-            rc = next_number(j, p->unit, prefix, p->number, sizeof p->number);
-            if (rc != SV_OK)
-                return rc;
+    if (p->number[0] && !number_valid(p->number))
+        return sv__journal_fail(j, SV_EINVAL,
+                                "point number '%s' is not a prefix and a number (J12, T3)",
+                                p->number);
+    if (p->supersedes) {
+        /* A correction names a current point of the same unit and keeps its number. */
+        sqlite3_stmt *st;
+        char was[SV_NUMBER_MAX] = "";
+        if (sqlite3_prepare_v2(j->db, "SELECT number FROM st_points WHERE seq = ? AND unit = ?",
+                               -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, p->supersedes);
+            sqlite3_bind_text(st, 2, p->unit, -1, SQLITE_STATIC);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                sv__strlcpy(was, (const char *)sqlite3_column_text(st, 0), sizeof was);
+            sqlite3_finalize(st);
         }
+        if (!was[0])
+            return sv__journal_fail(j, SV_ENOTFOUND,
+                                    "entry %lld is not a current boundary point of unit %s",
+                                    (long long)p->supersedes, p->unit);
+        if (!p->number[0])
+            memcpy(p->number, was, sizeof was);
+    } else if (!p->number[0]) {
+        char prefix = strcmp(ptype, "measured") == 0 ? 'J' : 'T';
+        rc = next_number(j, p->unit, prefix, p->number, sizeof p->number);
+        if (rc != SV_OK)
+            return rc;
     }
     json_t *o = payload_new();
-    json_object_set_new(o, "unit", json_string(p->unit));
-    json_object_set_new(o, "number", json_string(p->number));
-    json_object_set_new(o, "ptype", json_string(ptype));
-    sv__json_set_str(o, "marker", p->marker);
+    put_str(o, "unit", p->unit);
+    put_str(o, "number", p->number);
+    put_str(o, "ptype", ptype);
+    put_str(o, "marker", p->marker);
     sv__json_set_fixed(o, "lat", p->lat, SV__NANODEG);
     sv__json_set_fixed(o, "lon", p->lon, SV__NANODEG);
     sv__json_set_fixed(o, "h", p->h, SV__MM);
@@ -1338,14 +1496,14 @@ int sv_record_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
         sv__json_set_fixed(off, "dh", p->off.dh, SV__MM);
         json_object_set_new(o, "off", off);
     }
-    sv__json_set_str(o, "override", p->override_reason);
-    sv__json_set_str(o, "note", p->note);
+    put_str(o, "override", p->override_reason);
+    put_str(o, "note", p->note);
     if (p->supersedes)
         json_object_set_new(o, "supersedes", json_integer(p->supersedes));
     return record(j, "point", o, seq);
 }
 
-int sv_record_vertex(sv_journal *j, const sv_vertex *v, int64_t *seq)
+static int do_vertex(sv_journal *j, const sv_vertex *v, int64_t *seq)
 {
     int rc = need_unit(j, v->unit);
     if (rc == SV_OK)
@@ -1353,7 +1511,7 @@ int sv_record_vertex(sv_journal *j, const sv_vertex *v, int64_t *seq)
     if (rc != SV_OK)
         return rc;
     json_t *o = payload_new();
-    json_object_set_new(o, "unit", json_string(v->unit));
+    put_str(o, "unit", v->unit);
     if (v->track)
         json_object_set_new(o, "track", json_integer(v->track));
     sv__json_set_fixed(o, "lat", v->lat, SV__NANODEG);
@@ -1366,7 +1524,7 @@ int sv_record_vertex(sv_journal *j, const sv_vertex *v, int64_t *seq)
     return record(j, "vertex", o, seq);
 }
 
-int sv_record_line(sv_journal *j, const sv_bline *l, int64_t *seq)
+static int do_line(sv_journal *j, const sv_bline *l, int64_t *seq)
 {
     int rc = need_unit(j, l->unit);
     if (rc != SV_OK)
@@ -1374,17 +1532,17 @@ int sv_record_line(sv_journal *j, const sv_bline *l, int64_t *seq)
     if (!l->from[0] || !l->to[0])
         return sv__journal_fail(j, SV_EINVAL, "a boundary line needs both end points");
     json_t *o = payload_new();
-    json_object_set_new(o, "unit", json_string(l->unit));
-    json_object_set_new(o, "from", json_string(l->from));
-    json_object_set_new(o, "to", json_string(l->to));
-    sv__json_set_str(o, "category", l->category);
-    sv__json_set_str(o, "position", l->position);
-    sv__json_set_str(o, "nature", l->nature);
-    sv__json_set_str(o, "neighbour", l->neighbour);
+    put_str(o, "unit", l->unit);
+    put_str(o, "from", l->from);
+    put_str(o, "to", l->to);
+    put_str(o, "category", l->category);
+    put_str(o, "position", l->position);
+    put_str(o, "nature", l->nature);
+    put_str(o, "neighbour", l->neighbour);
     return record(j, "line", o, seq);
 }
 
-int sv_record_verification(sv_journal *j, const sv_verification *v, int64_t *seq)
+static int do_verification(sv_journal *j, const sv_verification *v, int64_t *seq)
 {
     int rc = need_unit(j, v->unit);
     if (rc != SV_OK)
@@ -1396,15 +1554,15 @@ int sv_record_verification(sv_journal *j, const sv_verification *v, int64_t *seq
     if (v->status == SV_VERIFY_DISPUTED && (!v->note || !*v->note))
         return sv__journal_fail(j, SV_EINVAL, "a disputed field needs a statement (note)");
     json_t *o = payload_new();
-    json_object_set_new(o, "unit", json_string(v->unit));
-    json_object_set_new(o, "field", json_string(sv_field_name(v->field)));
-    json_object_set_new(o, "status", json_string(sv_vstatus_name(v->status)));
-    sv__json_set_str(o, "value", v->value);
-    sv__json_set_str(o, "note", v->note);
+    put_str(o, "unit", v->unit);
+    put_str(o, "field", sv_field_name(v->field));
+    put_str(o, "status", sv_vstatus_name(v->status));
+    put_str(o, "value", v->value);
+    put_str(o, "note", v->note);
     return record(j, "verify", o, seq);
 }
 
-int sv_record_dispute(sv_journal *j, const sv_dispute *d, int64_t *seq)
+static int do_dispute(sv_journal *j, const sv_dispute *d, int64_t *seq)
 {
     int rc = need_unit(j, d->unit);
     if (rc != SV_OK)
@@ -1412,11 +1570,11 @@ int sv_record_dispute(sv_journal *j, const sv_dispute *d, int64_t *seq)
     if (!d->statement || !*d->statement)
         return sv__journal_fail(j, SV_EINVAL, "a dispute needs a statement");
     json_t *o = payload_new();
-    json_object_set_new(o, "unit", json_string(d->unit));
-    sv__json_set_str(o, "parties", d->parties);
-    sv__json_set_str(o, "statement", d->statement);
-    sv__json_set_str(o, "from", d->from);
-    sv__json_set_str(o, "to", d->to);
+    put_str(o, "unit", d->unit);
+    put_str(o, "parties", d->parties);
+    put_str(o, "statement", d->statement);
+    put_str(o, "from", d->from);
+    put_str(o, "to", d->to);
     if (d->area.n_parts)
         json_object_set_new(o, "geom", sv__geom_to_json(&d->area));
     if (d->settled)
@@ -1424,49 +1582,91 @@ int sv_record_dispute(sv_journal *j, const sv_dispute *d, int64_t *seq)
     return record(j, "dispute", o, seq);
 }
 
-int sv_record_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
+static int do_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
 {
     int rc = need_unit(j, a->unit);
     if (rc != SV_OK)
         return rc;
     if (!a->party || !*a->party)
         return sv__journal_fail(j, SV_EINVAL, "attendance needs the party's name");
-    if (a->presence == SV_ABSENT && strlen(a->notice_date) != 10)
+    if (a->presence == SV_ABSENT && !date_valid(a->notice_date))
         return sv__journal_fail(j, SV_EINVAL,
                                 "an absent party needs the date the notice was served "
-                                "(YYYY-MM-DD)");
+                                "(YYYY-MM-DD, a real date)");
+    if (a->notice_date[0] && !date_valid(a->notice_date))
+        return sv__journal_fail(j, SV_EINVAL, "notice date '%s' is not YYYY-MM-DD",
+                                a->notice_date);
     json_t *o = payload_new();
-    json_object_set_new(o, "unit", json_string(a->unit));
-    json_object_set_new(o, "party", json_string(a->party));
-    sv__json_set_str(o, "person", a->person);
-    json_object_set_new(o, "presence", json_string(sv_presence_name(a->presence)));
-    sv__json_set_str(o, "notice", a->notice_date);
+    put_str(o, "unit", a->unit);
+    put_str(o, "party", a->party);
+    put_str(o, "person", a->person);
+    put_str(o, "presence", sv_presence_name(a->presence));
+    put_str(o, "notice", a->notice_date);
     return record(j, "attend", o, seq);
 }
 
-int sv_record_code(sv_journal *j, const char *list, const char *code, const char *label,
+static int do_code(sv_journal *j, const char *list, const char *code, const char *label,
                    int64_t *seq)
 {
     if (!list || !*list || !code || !*code)
         return sv__journal_fail(j, SV_EINVAL, "a code-list value needs a list and a code");
     json_t *o = payload_new();
-    json_object_set_new(o, "list", json_string(list));
-    json_object_set_new(o, "code", json_string(code));
-    sv__json_set_str(o, "label", label);
+    put_str(o, "list", list);
+    put_str(o, "code", code);
+    put_str(o, "label", label);
     return record(j, "code", o, seq);
 }
 
-int sv_record_config(sv_journal *j, const char *key, const char *value, int64_t *seq)
+/* Settings the library itself reads are checked here, so a bad value cannot be recorded and
+ * break every later command. Other keys are the caller's business. */
+static int config_valid(sv_journal *j, const char *key, const char *value)
+{
+    char *end;
+    if (strcmp(key, "accept") == 0) {
+        sv_grade g;
+        if (sv_grade_parse(value, &g) != SV_OK || g == SV_GRADE_NONE)
+            return sv__journal_fail(j, SV_EINVAL, "accept: use gps, dgps, rtk-float or rtk-fixed");
+    } else if (strcmp(key, "average.epochs") == 0) {
+        long n = strtol(value, &end, 10);
+        if (end == value || *end || n < 1 || n > 100000)
+            return sv__journal_fail(j, SV_EINVAL, "average.epochs: a whole number from 1");
+    } else if (strcmp(key, "average.seconds") == 0) {
+        double t = strtod(value, &end);
+        if (end == value || *end || !isfinite(t) || t < 0 || t > 86400)
+            return sv__journal_fail(j, SV_EINVAL, "average.seconds: a number of seconds >= 0");
+    } else if (strcmp(key, "unit.code-pattern") == 0) {
+        regex_t re;
+        if (*value && regcomp(&re, value, REG_EXTENDED | REG_NOSUB) != 0)
+            return sv__journal_fail(j, SV_EINVAL, "unit.code-pattern: '%s' is not a valid "
+                                                  "extended regular expression", value);
+        if (*value)
+            regfree(&re);
+        if (strlen(value) >= sizeof j->cfgbuf)
+            return sv__journal_fail(j, SV_EINVAL, "unit.code-pattern: too long");
+    }
+    return SV_OK;
+}
+
+static int do_config(sv_journal *j, const char *key, const char *value, int64_t *seq)
 {
     if (!key || !*key)
         return sv__journal_fail(j, SV_EINVAL, "a configuration key is needed");
+    if (!value)
+        value = "";
+    int rc = config_valid(j, key, value);
+    if (rc != SV_OK)
+        return rc;
     json_t *o = payload_new();
-    json_object_set_new(o, "key", json_string(key));
-    json_object_set_new(o, "value", json_string(value ? value : ""));
+    put_str(o, "key", key);
+    json_t *v = json_string(value);
+    if (v)
+        json_object_set_new(o, "value", v);
+    else
+        json_object_set_new(o, BAD_TEXT_KEY, json_string("value"));
     return record(j, "config", o, seq);
 }
 
-int sv_record_void(sv_journal *j, int64_t target_seq, const char *reason, int64_t *seq)
+static int do_void(sv_journal *j, int64_t target_seq, const char *reason, int64_t *seq)
 {
     if (!reason || !*reason)
         return sv__journal_fail(j, SV_EINVAL, "withdrawing an entry needs a reason");
@@ -1475,8 +1675,69 @@ int sv_record_void(sv_journal *j, int64_t target_seq, const char *reason, int64_
                                 (long long)target_seq);
     json_t *o = payload_new();
     json_object_set_new(o, "target", json_integer(target_seq));
-    json_object_set_new(o, "reason", json_string(reason));
+    put_str(o, "reason", reason);
     return record(j, "void", o, seq);
+}
+
+/* Public recording calls: each runs in its own write transaction (or batch savepoint). */
+#define RECORD_IN_TXN(call)                                                                   \
+    do {                                                                                      \
+        int own_, rc_ = write_begin(j, &own_);                                                \
+        if (rc_ != SV_OK)                                                                     \
+            return rc_;                                                                       \
+        rc_ = (call);                                                                         \
+        return write_end(j, own_, rc_);                                                       \
+    } while (0)
+
+int sv_record_unit(sv_journal *j, const sv_unit *u, int64_t *seq)
+{
+    RECORD_IN_TXN(do_unit(j, u, seq));
+}
+
+int sv_record_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
+{
+    RECORD_IN_TXN(do_point(j, p, seq));
+}
+
+int sv_record_vertex(sv_journal *j, const sv_vertex *v, int64_t *seq)
+{
+    RECORD_IN_TXN(do_vertex(j, v, seq));
+}
+
+int sv_record_line(sv_journal *j, const sv_bline *l, int64_t *seq)
+{
+    RECORD_IN_TXN(do_line(j, l, seq));
+}
+
+int sv_record_verification(sv_journal *j, const sv_verification *v, int64_t *seq)
+{
+    RECORD_IN_TXN(do_verification(j, v, seq));
+}
+
+int sv_record_dispute(sv_journal *j, const sv_dispute *d, int64_t *seq)
+{
+    RECORD_IN_TXN(do_dispute(j, d, seq));
+}
+
+int sv_record_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
+{
+    RECORD_IN_TXN(do_attendance(j, a, seq));
+}
+
+int sv_record_code(sv_journal *j, const char *list, const char *code, const char *label,
+                   int64_t *seq)
+{
+    RECORD_IN_TXN(do_code(j, list, code, label, seq));
+}
+
+int sv_record_config(sv_journal *j, const char *key, const char *value, int64_t *seq)
+{
+    RECORD_IN_TXN(do_config(j, key, value, seq));
+}
+
+int sv_record_void(sv_journal *j, int64_t target_seq, const char *reason, int64_t *seq)
+{
+    RECORD_IN_TXN(do_void(j, target_seq, reason, seq));
 }
 
 /* Config lookups need a buffer that lives with the handle. */

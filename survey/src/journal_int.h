@@ -40,6 +40,8 @@ void sv__stcache_clear(sv__stcache *k);
  */
 int sv__state_apply(sqlite3 *db, const char *schema, sv__stcache *cache, int64_t seq,
                     int64_t time_ms, const char *kind, json_t *payload);
+/* The seed code lists a new journal records in its init entry ([[list, code, label], ...]). */
+json_t *sv__state_seed_json(void);
 /* Names of the state tables, NULL-terminated (for comparisons in check). */
 extern const char *const sv__state_tables[];
 

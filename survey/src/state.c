@@ -52,8 +52,13 @@ static const char STATE_SQL[] =
  * Seed values of the configurable code lists (DOMAIN.md): the common values a county starts
  * from. Codes are what files and the CLI use; labels are what the crew reads. Unit types use
  * the Chinese names as codes because that is how county data carries them (DJDYLX).
+ *
+ * A new journal records its seed lists in its "init" entry, so the state stays a function of
+ * the entries alone even when a later build seeds differently. Journals whose init entry has
+ * no "codes" (the first builds) were seeded with exactly this list: never change it; add new
+ * seeds to sv__state_seed_json() instead.
  */
-static const char *const SEED[][3] = {
+static const char *const SEED_V1[][3] = {
     {"unit-type", "自然保护地", "natural protected area"},
     {"unit-type", "国家公园", "national park"},
     {"unit-type", "自然保护区", "nature reserve"},
@@ -131,20 +136,7 @@ int sv__state_create(sqlite3 *db, const char *schema)
     free(sql);
     if (rc != SV_OK)
         return rc;
-    char *ins = sqlite3_mprintf("INSERT INTO %s.st_codes(list, code, label) VALUES (?, ?, ?)",
-                                schema);
-    sqlite3_stmt *st;
-    rc = sqlite3_prepare_v2(db, ins, -1, &st, NULL) == SQLITE_OK ? SV_OK : SV_EIO;
-    sqlite3_free(ins);
-    for (size_t i = 0; rc == SV_OK && i < sizeof SEED / sizeof SEED[0]; i++) {
-        for (int c = 0; c < 3; c++)
-            sqlite3_bind_text(st, c + 1, SEED[i][c], -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = SV_EIO;
-        sqlite3_reset(st);
-    }
-    sqlite3_finalize(st);
-    return rc;
+    return SV_OK;
 }
 
 int sv__state_drop(sqlite3 *db, const char *schema)
@@ -251,16 +243,27 @@ static void bind_opt_int(sqlite3_stmt *st, int i, const json_t *o, const char *k
         sqlite3_bind_null(st, i);
 }
 
+/* 1 when the unit is in the state, 0 when not, -1 on a database failure (which must fail the
+ * append rather than silently derive nothing from it). */
 static int unit_exists(const actx *c, const char *code)
 {
     sqlite3_stmt *st = prep(c, "SELECT 1 FROM %s.st_units WHERE code = ?");
     if (!st)
-        return 0;
+        return -1;
     sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    step_done(c, st);
-    return found;
+    int rc = sqlite3_step(st);
+    int cached = 0;
+    for (size_t i = 0; c->cache && i < c->cache->n; i++)
+        cached |= c->cache->st[i] == st;
+    if (cached)
+        sqlite3_reset(st);
+    else
+        sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
+
+/* Facts about a unit that is not in the state derive nothing (see the file comment). */
+#define NEED_UNIT(c, unit)                                                                        do {                                                                                              int ue_ = (unit) ? unit_exists((c), (unit)) : 0;                                              if (ue_ < 0)                                                                                      return SV_EIO;                                                                            if (ue_ == 0)                                                                                     return SV_OK;                                                                         } while (0)
 
 static int apply_unit(const actx *c, int64_t seq, json_t *p)
 {
@@ -304,13 +307,16 @@ static void split_number(const char *number, char *prefix, int64_t *num)
 static int apply_point(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit"), *number = sv__json_get_str(p, "number");
-    if (!unit || !number || !unit_exists(c, unit))
+    if (!number)
         return SV_OK;
+    NEED_UNIT(c, unit);
     int64_t sup = sv__json_get_int(p, "supersedes", 0);
     if (sup) {
-        sqlite3_stmt *d = prep(c, "DELETE FROM %s.st_points WHERE seq = ?");
-        if (d)
+        sqlite3_stmt *d = prep(c, "DELETE FROM %s.st_points WHERE seq = ? AND unit = ?");
+        if (d) {
             sqlite3_bind_int64(d, 1, sup);
+            bind_str(d, 2, unit);
+        }
         if (step_done(c, d) != SV_OK)
             return SV_EIO;
     }
@@ -380,8 +386,7 @@ static int apply_point(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 static int apply_vertex(const actx *c, int64_t seq, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit");
-    if (!unit || !unit_exists(c, unit))
-        return SV_OK;
+    NEED_UNIT(c, unit);
     json_t *q = json_object_get(p, "q");
     sqlite3_stmt *st = prep(c,
                             "INSERT INTO %s.st_vertices(seq, unit, track, lat, lon, h, t, grade,"
@@ -410,8 +415,7 @@ static int apply_vertex(const actx *c, int64_t seq, json_t *p)
 static int apply_line(const actx *c, int64_t seq, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit");
-    if (!unit || !unit_exists(c, unit))
-        return SV_OK;
+    NEED_UNIT(c, unit);
     sqlite3_stmt *st = prep(c,
                             "INSERT OR REPLACE INTO %s.st_lines(unit, a, b, seq, category,"
                             " position, nature, neighbour) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
@@ -431,8 +435,7 @@ static int apply_line(const actx *c, int64_t seq, json_t *p)
 static int apply_verify(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit");
-    if (!unit || !unit_exists(c, unit))
-        return SV_OK;
+    NEED_UNIT(c, unit);
     sqlite3_stmt *st = prep(c,
                             "INSERT OR REPLACE INTO %s.st_verifications(unit, field, seq, time_ms,"
                             " status, value, note) VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -451,8 +454,7 @@ static int apply_verify(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 static int apply_dispute(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit");
-    if (!unit || !unit_exists(c, unit))
-        return SV_OK;
+    NEED_UNIT(c, unit);
     sqlite3_stmt *st = prep(c,
                             "INSERT INTO %s.st_disputes(seq, time_ms, unit, parties, statement, a,"
                             " b, geom, settled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -477,8 +479,7 @@ static int apply_dispute(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 static int apply_attend(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit");
-    if (!unit || !unit_exists(c, unit))
-        return SV_OK;
+    NEED_UNIT(c, unit);
     sqlite3_stmt *st = prep(c,
                             "INSERT OR REPLACE INTO %s.st_attendance(unit, party, seq, time_ms,"
                             " person, presence, notice) VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -532,6 +533,33 @@ static int apply_void(const actx *c, int64_t seq, json_t *p)
     return step_done(c, st);
 }
 
+json_t *sv__state_seed_json(void)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < sizeof SEED_V1 / sizeof SEED_V1[0]; i++)
+        json_array_append_new(a, json_pack("[sss]", SEED_V1[i][0], SEED_V1[i][1], SEED_V1[i][2]));
+    return a;
+}
+
+static int apply_init(const actx *c, json_t *p)
+{
+    json_t *codes = json_object_get(p, "codes");
+    json_t *seed = codes ? json_incref(codes) : sv__state_seed_json();
+    size_t i;
+    json_t *row;
+    int rc = SV_OK;
+    json_array_foreach(seed, i, row)
+    {
+        if (rc == SV_OK && json_array_size(row) == 3)
+            rc = apply_kv(c, "INSERT OR REPLACE INTO %s.st_codes(list, code, label) VALUES (?1, ?2, ?3)",
+                          json_string_value(json_array_get(row, 0)),
+                          json_string_value(json_array_get(row, 1)),
+                          json_string_value(json_array_get(row, 2)));
+    }
+    json_decref(seed);
+    return rc;
+}
+
 int sv__state_apply(sqlite3 *db, const char *schema, sv__stcache *cache, int64_t seq,
                     int64_t time_ms, const char *kind, json_t *p)
 {
@@ -540,6 +568,8 @@ int sv__state_apply(sqlite3 *db, const char *schema, sv__stcache *cache, int64_t
      * nothing here rather than guess at fields it does not understand. */
     if (sv__json_get_int(p, "v", 1) != 1)
         return SV_OK;
+    if (strcmp(kind, "init") == 0)
+        return apply_init(&c, p);
     if (strcmp(kind, "unit") == 0)
         return apply_unit(&c, seq, p);
     if (strcmp(kind, "point") == 0)
@@ -565,7 +595,7 @@ int sv__state_apply(sqlite3 *db, const char *schema, sv__stcache *cache, int64_t
                         sv__json_get_str(p, "key"), sv__json_get_str(p, "value"), NULL);
     if (strcmp(kind, "void") == 0)
         return apply_void(&c, seq, p);
-    return SV_OK; /* "init" and kinds from later versions derive nothing here */
+    return SV_OK; /* kinds from later versions derive nothing here */
 }
 
 /* ---- reading ------------------------------------------------------------------------------ */

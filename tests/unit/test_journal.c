@@ -342,6 +342,113 @@ static void test_open_errors(void)
     CHECK(access(path, F_OK) != 0);
 }
 
+
+/* Findings of the first review, each pinned by a test. */
+static void test_review_findings(void)
+{
+    char path[300], wal[320];
+    path_in(path, sizeof path, "r.db");
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    sv_journal *j;
+    CHECK_INT(sv_journal_create(path, NULL, &j), SV_OK);
+    sv_unit u1 = make_unit("U1", "one"), u2 = make_unit("U2", "two");
+    CHECK_INT(sv_record_unit(j, &u1, NULL), SV_OK);
+    CHECK_INT(sv_record_unit(j, &u2, NULL), SV_OK);
+
+    /* The same content from another file name is still a re-import, not a new unit. */
+    int64_t before = sv_journal_last_seq(j), s2;
+    free(u1.source);
+    u1.source = strdup("renamed.geojson (EPSG:4490)");
+    CHECK_INT(sv_record_unit(j, &u1, &s2), SV_OK);
+    CHECK_INT(sv_journal_last_seq(j), before);
+    /* A changed unit replaces it once; importing the changed one again adds nothing. */
+    free(u1.name);
+    u1.name = strdup("one, renamed");
+    CHECK_INT(sv_record_unit(j, &u1, NULL), SV_OK);
+    CHECK_INT(sv_journal_last_seq(j), before + 1);
+    CHECK_INT(sv_record_unit(j, &u1, NULL), SV_OK);
+    CHECK_INT(sv_journal_last_seq(j), before + 1);
+
+    /* A correction must name a point of the same unit. */
+    sv_bpoint p2 = make_point("U2", 35.551, 103.201);
+    int64_t p2seq;
+    CHECK_INT(sv_record_point(j, &p2, &p2seq), SV_OK);
+    sv_bpoint wrong = make_point("U1", 35.552, 103.202);
+    wrong.supersedes = p2seq;
+    CHECK_INT(sv_record_point(j, &wrong, NULL), SV_ENOTFOUND);
+    sv_progress pr;
+    CHECK_INT(sv_state_progress(j, "U2", &pr), SV_OK);
+    CHECK_INT(pr.points, 1);
+
+    /* Point numbers are checked, not truncated or invented. */
+    sv_bpoint odd = make_point("U1", 35.553, 103.203);
+    snprintf(odd.number, sizeof odd.number, "J99999999999999");
+    CHECK_INT(sv_record_point(j, &odd, NULL), SV_EINVAL);
+    snprintf(odd.number, sizeof odd.number, "j1");
+    CHECK_INT(sv_record_point(j, &odd, NULL), SV_EINVAL);
+    snprintf(odd.number, sizeof odd.number, "J12");
+    CHECK_INT(sv_record_point(j, &odd, NULL), SV_OK);
+
+    /* Text that is not UTF-8 is refused, not silently dropped. */
+    CHECK_INT(sv_record_void(j, p2seq, "\xd6\xd0\xce\xc4", NULL), SV_EINVAL);
+    CHECK(strstr(sv_journal_errmsg(j), "reason") != NULL);
+    sv_dispute d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.unit, sizeof d.unit, "U1");
+    d.statement = "\xb6\xab\xb2\xe0";
+    CHECK_INT(sv_record_dispute(j, &d, NULL), SV_EINVAL);
+
+    /* Settings the library reads are validated. */
+    CHECK_INT(sv_record_config(j, "average.epochs", "ten", NULL), SV_EINVAL);
+    CHECK_INT(sv_record_config(j, "average.seconds", "-50", NULL), SV_EINVAL);
+    CHECK_INT(sv_record_config(j, "accept", "none", NULL), SV_EINVAL);
+    CHECK_INT(sv_record_config(j, "unit.code-pattern", "([", NULL), SV_EINVAL);
+    CHECK_INT(sv_record_config(j, "average.epochs", "20", NULL), SV_OK);
+    CHECK_STR(sv_state_config(j, "average.epochs", "10"), "20");
+
+    /* Notice dates are real dates. */
+    sv_attendance a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.unit, sizeof a.unit, "U1");
+    a.party = "乙村";
+    a.presence = SV_ABSENT;
+    snprintf(a.notice_date, sizeof a.notice_date, "2026-02-30");
+    CHECK_INT(sv_record_attendance(j, &a, NULL), SV_EINVAL);
+    snprintf(a.notice_date, sizeof a.notice_date, "2028-02-29");
+    CHECK_INT(sv_record_attendance(j, &a, NULL), SV_OK);
+
+    /* Inside a batch a failed call undoes only itself. */
+    before = sv_journal_last_seq(j);
+    CHECK_INT(sv_journal_begin(j), SV_OK);
+    sv_bpoint ok1 = make_point("U1", 35.554, 103.204), bad = make_point("NOPE", 35.5, 103.2);
+    CHECK_INT(sv_record_point(j, &ok1, NULL), SV_OK);
+    CHECK_INT(sv_record_point(j, &bad, NULL), SV_ENOTFOUND);
+    CHECK_INT(sv_journal_commit(j), SV_OK);
+    CHECK_INT(sv_journal_last_seq(j), before + 1);
+
+    sv_check_report r;
+    CHECK_INT(sv_journal_check(j, &r), SV_OK);
+
+    /* The WAL stays bounded when the caller maintains between appends. */
+    struct stat st;
+    for (int i = 0; i < 1500; i++) {
+        sv_bpoint p = make_point("U2", 35.55 + i * 1e-6, 103.2);
+        if (sv_record_point(j, &p, NULL) != SV_OK)
+            break;
+        sv_journal_maintain(j);
+    }
+    CHECK(stat(wal, &st) == 0 && st.st_size < 8 * 1024 * 1024);
+    CHECK_INT(sv_journal_check(j, &r), SV_OK);
+    sv_unit_clear(&u1);
+    sv_unit_clear(&u2);
+    sv_journal_close(j);
+
+    /* INSERT OR REPLACE cannot swap an entry (it would bypass the DELETE trigger). */
+    CHECK(exec_raw(path, "INSERT OR REPLACE INTO entries SELECT seq, time_ms, kind, "
+                         "replace(payload, 'U1', 'U9'), prev_hash, hash FROM entries WHERE seq = 3") !=
+          SQLITE_OK);
+}
+
 /* Journals written by earlier schema versions must still open and check (STYLE.md). */
 static void test_old_fixtures(void)
 {
@@ -386,6 +493,7 @@ int main(void)
     test_batch_rollback();
     test_tamper();
     test_open_errors();
+    test_review_findings();
     test_old_fixtures();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -22,7 +22,7 @@ extern "C" {
 
 typedef struct sv_journal sv_journal;
 
-#define SV_JOURNAL_SCHEMA 1 /* schema version this build writes */
+#define SV_JOURNAL_SCHEMA 2 /* schema version this build writes */
 #define SV_HASH_BYTES 32
 #define SV_SIG_BYTES 64
 #define SV_PUBKEY_BYTES 32
@@ -41,7 +41,7 @@ enum {
 
 /*
  * Create a new journal at path (must not exist) and its key file path + ".key".
- * Records the first entry ("journal.init"). *out receives the open handle.
+ * Records the first entry ("init"). *out receives the open handle.
  * Returns SV_OK, SV_EEXIST, SV_EIO, SV_EINVAL. On failure *out may hold a handle whose
  * sv_journal_errmsg() says why (close it), or NULL.
  */
