@@ -8,10 +8,27 @@
  * a partial file under the target name: every format is written to a temporary file beside
  * the target and renamed into place when complete. An unusable plane CRS (say a unit's EPSG
  * code that is no Gauss-Krueger zone) fails the export with a message. A single position
- * that PROJ refuses in the unit's otherwise valid CRS does not: the feature is still written,
+ * that geo.c refuses in the unit's otherwise valid CRS does not: the feature is still written,
  * with its geographic geometry, and with empty plane coordinates and no plane geometry, where
- * the office sees it. (Whether a position is too far from the zone to be meaningful is
- * geo.c's call; this file takes what sv_geo_to_plane returns.)
+ * the office sees it. Whether a position is too far from the zone to be meaningful is geo.c's
+ * call (its "zone reach": more than 1000 km from the central meridian is refused); this file
+ * takes what sv_geo_to_plane_n returns, NaN for exactly the refused positions of a batch. A
+ * unit's or walk's ellipsoidal area and perimeter do not depend on the plane CRS and are
+ * given even then; only its plane area stays empty.
+ *
+ * GeoPackage layers. Every attribute is in the EPSG:4490 layers (units, boundary_points,
+ * boundary_lines, walked_polygons, tracks). The copy of each layer in each Gauss-Krueger zone
+ * in use (units_4522, boundary_points_4522, ...; "_cm103_5" for a custom meridian) carries the
+ * plane geometry and a slim column set: what identifies the feature and joins it to its
+ * EPSG:4490 row (unit / code, number or from_point / to_point, track, seq / line_seq /
+ * first_seq, last_seq), its plane coordinates and CRS (x_north, y_east, epsg,
+ * central_meridian), the plane and ground measures (area_m2, plane_area_m2, perimeter_m,
+ * length_m, plane_length_m, ...), and what a plane coordinate's quality is judged by: h,
+ * grade, n, sigma_e / sigma_n / sigma_u, point_type, marker. Registration fields and their
+ * verification, the full GNSS record (DOPs, satellites, correction age, duration, dropped
+ * epochs, datum), offsets, flags, notes, times, device, crew and line descriptions are written
+ * once, in EPSG:4490 (see unit_zone, point_zone, ... below). Nothing is lost, and a zone
+ * copy of a boundary point is less than half the size of its full row.
  *
  * Coordinates: geographic output is CGCS2000 longitude/latitude (x = lon, y = lat, in GeoJSON
  * and in GeoPackage geometry alike); plane output is the unit's Gauss-Krueger CRS with
@@ -204,6 +221,32 @@ static const sv__gpkg_column track_cols[] = {
 };
 _Static_assert(sizeof track_cols / sizeof track_cols[0] == TC_COUNT, "track columns");
 
+/*
+ * The columns of the per-zone copies (units_4522, boundary_points_4522, ...), a subset of the
+ * EPSG:4490 layer's in the same order: what identifies the feature (unit, code, number, seq:
+ * the keys to join it to the EPSG:4490 layer), its plane coordinates and CRS, and the plane
+ * measures and quality figures the office judges them by. Everything else (registration
+ * fields and their verification, the full GNSS record, offsets, notes, times, device, crew,
+ * line descriptions) is in the EPSG:4490 layer only, written once: see the file comment.
+ */
+static const unsigned char unit_zone[] = {UC_CODE, UC_NAME, UC_EPSG, UC_CM, UC_AREA,
+                                          UC_PLANE_AREA, UC_PERIMETER, UC_POINTS, UC_SEQ};
+static const unsigned char point_zone[] = {PC_UNIT, PC_NUMBER, PC_TYPE, PC_MARKER, PC_H,
+                                           PC_XN,   PC_YE,     PC_EPSG, PC_CM,     PC_GRADE,
+                                           PC_N,    PC_SE,     PC_SN,   PC_SU,     PC_SEQ};
+static const unsigned char line_zone[] = {LC_UNIT, LC_FROM, LC_TO, LC_LENGTH, LC_PLANE_LENGTH,
+                                          LC_SEQ};
+static const unsigned char walked_zone[] = {WC_UNIT,   WC_VERTICES, WC_AREA, WC_PLANE_AREA,
+                                            WC_PERIMETER, WC_CLOSING, WC_EPSG, WC_CM,
+                                            WC_FIRST,  WC_LAST};
+static const unsigned char track_zone[] = {TC_UNIT, TC_TRACK, TC_VERTICES, TC_LENGTH, TC_FIRST,
+                                           TC_LAST};
+
+#define MAX_COLS 64 /* of any layer */
+_Static_assert(UC_COUNT <= MAX_COLS && PC_COUNT <= MAX_COLS && LC_COUNT <= MAX_COLS &&
+                   WC_COUNT <= MAX_COLS && TC_COUNT <= MAX_COLS,
+               "MAX_COLS");
+
 enum { LY_UNITS, LY_POINTS, LY_LINES, LY_WALKED, LY_TRACKS, LY_COUNT };
 
 static const struct {
@@ -213,15 +256,19 @@ static const struct {
     sv__gpkg_geomtype type;
     const sv__gpkg_column *cols;
     size_t n_cols;
+    const unsigned char *zone; /* columns of the plane copies */
+    size_t n_zone;
 } layers[LY_COUNT] = {
-    {"units", "登记单元 registration units", "unit", SV__GPKG_MULTIPOLYGON, unit_cols, UC_COUNT},
+    {"units", "登记单元 registration units", "unit", SV__GPKG_MULTIPOLYGON, unit_cols, UC_COUNT,
+     unit_zone, sizeof unit_zone},
     {"boundary_points", "界址点 boundary points", "boundary_point", SV__GPKG_POINT, point_cols,
-     PC_COUNT},
+     PC_COUNT, point_zone, sizeof point_zone},
     {"boundary_lines", "界址线 boundary lines", "boundary_line", SV__GPKG_LINESTRING, line_cols,
-     LC_COUNT},
+     LC_COUNT, line_zone, sizeof line_zone},
     {"walked_polygons", "实测范围 walked boundaries", "walked_polygon", SV__GPKG_POLYGON,
-     walked_cols, WC_COUNT},
-    {"tracks", "行走轨迹 walk tracks", "track", SV__GPKG_LINESTRING, track_cols, TC_COUNT},
+     walked_cols, WC_COUNT, walked_zone, sizeof walked_zone},
+    {"tracks", "行走轨迹 walk tracks", "track", SV__GPKG_LINESTRING, track_cols, TC_COUNT,
+     track_zone, sizeof track_zone},
 };
 
 /* ---- The export context --------------------------------------------------------------------- */
@@ -289,6 +336,10 @@ typedef struct ex {
 
     outset sets[MAX_SETS];
     size_t n_sets;
+    /* Per layer: the plane copies' columns, and each full column's index among them (-1 for
+     * a column the plane copies do not carry). */
+    sv__gpkg_column zcols[LY_COUNT][MAX_COLS];
+    signed char zmap[LY_COUNT][MAX_COLS];
 
     double *scratch; /* coordinates of the feature being written */
     size_t scratch_cap;
@@ -461,8 +512,9 @@ static int check_sets(ex *x)
     return SV_OK;
 }
 
-/* Project n lon/lat pairs run by run of equal set; ne receives north,east, NaN where the set
- * is not a plane set or the position cannot be projected (see the file comment). */
+/* Project n lon/lat pairs run by run of equal set, one PROJ batch per run; ne receives
+ * north,east, NaN where the set is not a plane set or geo.c refuses the position (the batch
+ * gives NaN for exactly those; see the file comment). */
 static void project_runs(ex *x, size_t n, const double *lonlat, const int *set, double *ne)
 {
     size_t i = 0;
@@ -470,15 +522,12 @@ static void project_runs(ex *x, size_t n, const double *lonlat, const int *set, 
         size_t k = i;
         while (k < n && set[k] == set[i])
             k++;
-        if (set[i] <= 0 ||
-            sv_geo_to_plane_n(x->g, x->sets[set[i]].crs, k - i, lonlat + 2 * i, ne + 2 * i) !=
-                SV_OK) {
-            /* The batch stops at its first bad position: redo this run one by one. */
+        if (set[i] > 0) {
+            (void)sv_geo_to_plane_n(x->g, x->sets[set[i]].crs, k - i, lonlat + 2 * i,
+                                    ne + 2 * i);
+        } else {
             for (size_t m = i; m < k; m++)
-                if (set[i] <= 0 || sv_geo_to_plane(x->g, x->sets[set[i]].crs, lonlat[2 * m + 1],
-                                                   lonlat[2 * m], &ne[2 * m],
-                                                   &ne[2 * m + 1]) != SV_OK)
-                    ne[2 * m] = ne[2 * m + 1] = NAN;
+                ne[2 * m] = ne[2 * m + 1] = NAN;
         }
         i = k;
     }
@@ -720,11 +769,20 @@ static int load(ex *x, const char *unit)
 /* ---- Attribute sinks: one set of calls fills GeoPackage rows and GeoJSON properties -------- */
 
 typedef struct sink {
-    sv__gpkg_layer *l[2]; /* geographic and plane layer (either may be NULL) */
+    sv__gpkg_layer *l[2]; /* geographic layer and its plane copy (either may be NULL) */
     json_t *props;        /* GeoJSON properties, or NULL */
     const sv__gpkg_column *cols;
     int failed;           /* a JSON allocation failed */
+    const signed char *zmap; /* column index in l[1], -1 where it has no such column */
 } sink;
+
+/* The sink of a GeoPackage feature of layer ly in plane set set (none when set <= 0). */
+static sink gsink(const ex *x, int ly, int set)
+{
+    sink s = {{x->sets[0].lay[ly], set > 0 ? x->sets[set].lay[ly] : NULL}, NULL,
+              layers[ly].cols, 0, x->zmap[ly]};
+    return s;
+}
 
 /* Callers build the value only when s->props is set: a GeoPackage row needs no JSON. */
 static void put_json(sink *s, size_t col, json_t *v)
@@ -733,12 +791,20 @@ static void put_json(sink *s, size_t col, json_t *v)
         s->failed = 1;
 }
 
+/* The plane copy's index of col, or -1 when there is no plane copy or it lacks col. */
+static int zcol(const sink *s, size_t col)
+{
+    return s->l[1] ? s->zmap[col] : -1;
+}
+
 /* Text is borrowed by the GeoPackage writer until the insert: callers keep it alive. */
 static void s_text(sink *s, size_t col, const char *v)
 {
-    for (int i = 0; i < 2; i++)
-        if (s->l[i])
-            sv__gpkg_set_text(s->l[i], col, v);
+    int z = zcol(s, col);
+    if (s->l[0])
+        sv__gpkg_set_text(s->l[0], col, v);
+    if (z >= 0)
+        sv__gpkg_set_text(s->l[1], (size_t)z, v);
     if (s->props) {
         json_t *j = v ? json_string(v) : json_null();
         /* Text the journal accepted is UTF-8; should it not be, say so rather than fail. */
@@ -754,9 +820,11 @@ static void s_code(sink *s, size_t col, const char *v)
 
 static void s_int(sink *s, size_t col, int64_t v)
 {
-    for (int i = 0; i < 2; i++)
-        if (s->l[i])
-            sv__gpkg_set_int(s->l[i], col, v);
+    int z = zcol(s, col);
+    if (s->l[0])
+        sv__gpkg_set_int(s->l[0], col, v);
+    if (z >= 0)
+        sv__gpkg_set_int(s->l[1], (size_t)z, v);
     if (s->props)
         put_json(s, col, json_integer(v));
 }
@@ -772,20 +840,33 @@ static void s_int_opt(sink *s, size_t col, int64_t v, int64_t unknown)
 
 static void s_bool(sink *s, size_t col, int v)
 {
-    for (int i = 0; i < 2; i++)
-        if (s->l[i])
-            sv__gpkg_set_int(s->l[i], col, v ? 1 : 0);
+    int z = zcol(s, col);
+    if (s->l[0])
+        sv__gpkg_set_int(s->l[0], col, v ? 1 : 0);
+    if (z >= 0)
+        sv__gpkg_set_int(s->l[1], (size_t)z, v ? 1 : 0);
     if (s->props)
         put_json(s, col, json_boolean(v));
 }
 
 static void s_real(sink *s, size_t col, double v)
 {
-    for (int i = 0; i < 2; i++)
-        if (s->l[i])
-            sv__gpkg_set_real(s->l[i], col, v);
+    int z = zcol(s, col);
+    if (s->l[0])
+        sv__gpkg_set_real(s->l[0], col, v);
+    if (z >= 0)
+        sv__gpkg_set_real(s->l[1], (size_t)z, v);
     if (s->props)
         put_json(s, col, isfinite(v) ? json_real(v) : json_null());
+}
+
+static char *put_digits(char *p, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
 }
 
 /* Milliseconds since the epoch as GeoPackage's DATETIME form, YYYY-MM-DDTHH:MM:SS.SSSZ. */
@@ -793,12 +874,44 @@ static const char *iso_ms(int64_t ms, char buf[64])
 {
     if (ms <= 0)
         return NULL;
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    if (!gmtime_r(&t, &tm))
-        return NULL;
-    snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    if (ms >= INT64_C(253402300800000)) { /* 10000-01-01: not a time the office can read */
+        time_t t = (time_t)(ms / 1000);
+        struct tm tm;
+        if (!gmtime_r(&t, &tm))
+            return NULL;
+        snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+        return buf;
+    }
+    /* Formatted here rather than with gmtime_r and snprintf, which take glibc's time zone lock
+     * and parse a format for each of 100,000 points: the proleptic Gregorian date of a day
+     * count (H. Hinnant's days_from_civil inverse; UTC has no leap seconds in time_t). */
+    int64_t secs = ms / 1000, days = secs / 86400;
+    unsigned sod = (unsigned)(secs % 86400);
+    int64_t z = days + 719468; /* days since 0000-03-01 */
+    int64_t era = z / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    unsigned day = doy - (153 * mp + 2) / 5 + 1;
+    unsigned month = mp < 10 ? mp + 3 : mp - 9;
+    unsigned year = (unsigned)(era * 400 + yoe) + (month <= 2);
+    char *p = put_digits(buf, year, 4);
+    *p++ = '-';
+    p = put_digits(p, month, 2);
+    *p++ = '-';
+    p = put_digits(p, day, 2);
+    *p++ = 'T';
+    p = put_digits(p, sod / 3600, 2);
+    *p++ = ':';
+    p = put_digits(p, sod / 60 % 60, 2);
+    *p++ = ':';
+    p = put_digits(p, sod % 60, 2);
+    *p++ = '.';
+    p = put_digits(p, (unsigned)(ms % 1000), 3);
+    *p++ = 'Z';
+    *p = '\0';
     return buf;
 }
 
@@ -833,10 +946,16 @@ static int unit_attrs(ex *x, sink *s, size_t i)
     int set = x->unit_set[i];
     crs_attrs(x, s, UC_EPSG, UC_CM, set);
     sv_area a = {.ellipsoidal_m2 = NAN, .plane_m2 = NAN, .perimeter_m = NAN};
-    /* An area PROJ cannot compute (the draft is out of its zone's reach) stays unknown. */
+    /* A plane area the unit's CRS cannot give (the draft is out of its zone's reach) stays
+     * unknown; the ellipsoidal area and perimeter do not depend on the plane CRS, so they are
+     * taken in the draft's own zone then. */
     if (set > 0 && u->draft.n_pts &&
-        sv_geo_geom_area(x->g, x->sets[set].crs, &u->draft, &a) != SV_OK)
-        a.ellipsoidal_m2 = a.plane_m2 = a.perimeter_m = NAN;
+        sv_geo_geom_area(x->g, x->sets[set].crs, &u->draft, &a) != SV_OK) {
+        sv_crs own = sv_geo_choose(0, NAN, 0, NAN, u->draft.lonlat[0]);
+        if (sv_geo_geom_area(x->g, own, &u->draft, &a) != SV_OK)
+            a.ellipsoidal_m2 = a.perimeter_m = NAN;
+        a.plane_m2 = NAN;
+    }
     s_real(s, UC_AREA, a.ellipsoidal_m2);
     s_real(s, UC_PLANE_AREA, a.plane_m2);
     s_real(s, UC_PERIMETER, a.perimeter_m);
@@ -1028,26 +1147,36 @@ static int for_each_walk(ex *x, const vkey *keys, int by_track,
     return SV_OK;
 }
 
-/* The walk's usable vertices as lon,lat pairs into x->scratch2; returns how many. For a ring,
- * a final vertex equal to the first is dropped (the caller closes the ring itself). */
-static int walk_lonlat(ex *x, const walk *w, int ring, size_t *n)
+/* The walk's usable vertices as lon,lat pairs into x->scratch2, and their plane x,y (east,
+ * north, projected once in load) into x->scratch; returns how many in *n, and in *plane_ok
+ * whether every one of them has plane coordinates. For a ring, a final vertex equal to the
+ * first is dropped (the caller closes the ring itself); both buffers leave room for that. */
+static int walk_lonlat(ex *x, const walk *w, int ring, size_t *n, int *plane_ok)
 {
     int rc = reserve(x, &x->scratch2, &x->scratch2_cap, 2 * (w->used + 1));
+    if (rc == SV_OK)
+        rc = reserve(x, &x->scratch, &x->scratch_cap, 2 * (w->used + 1));
     if (rc != SV_OK)
         return rc;
     size_t m = 0;
+    int ok = 1;
     for (size_t k = 0; k < w->n; k++) {
-        const sv_vertex *v = &x->vx[w->keys[k].idx];
+        size_t vi = w->keys[k].idx;
+        const sv_vertex *v = &x->vx[vi];
         if (!vertex_usable(v))
             continue;
         x->scratch2[2 * m] = v->lon;
         x->scratch2[2 * m + 1] = v->lat;
+        x->scratch[2 * m] = x->vx_ne[2 * vi + 1];
+        x->scratch[2 * m + 1] = x->vx_ne[2 * vi];
+        ok = ok && isfinite(x->scratch[2 * m]) && isfinite(x->scratch[2 * m + 1]);
         m++;
     }
     if (ring && m > 1 && x->scratch2[0] == x->scratch2[2 * (m - 1)] &&
         x->scratch2[1] == x->scratch2[2 * (m - 1) + 1])
         m--;
     *n = m;
+    *plane_ok = ok;
     return SV_OK;
 }
 
@@ -1073,8 +1202,13 @@ static int walked_attrs(ex *x, sink *s, const walk *w, size_t n, int set)
     s_text(s, WC_UNIT, first->unit);
     s_int(s, WC_VERTICES, (int64_t)n);
     sv_area a = {.ellipsoidal_m2 = NAN, .plane_m2 = NAN, .perimeter_m = NAN, .closing_m = NAN};
-    if (set > 0 && sv_geo_ring_area(x->g, x->sets[set].crs, n, x->scratch2, &a) != SV_OK)
-        a.ellipsoidal_m2 = a.plane_m2 = a.perimeter_m = a.closing_m = NAN;
+    /* As for a unit's draft (unit_attrs): only the plane area depends on the CRS. */
+    if (set > 0 && sv_geo_ring_area(x->g, x->sets[set].crs, n, x->scratch2, &a) != SV_OK) {
+        sv_crs own = sv_geo_choose(0, NAN, 0, NAN, x->scratch2[0]);
+        if (sv_geo_ring_area(x->g, own, n, x->scratch2, &a) != SV_OK)
+            a.ellipsoidal_m2 = a.perimeter_m = a.closing_m = NAN;
+        a.plane_m2 = NAN;
+    }
     s_real(s, WC_AREA, a.ellipsoidal_m2);
     s_real(s, WC_PLANE_AREA, a.plane_m2);
     s_real(s, WC_PERIMETER, a.perimeter_m);
@@ -1162,8 +1296,7 @@ static int gp_units(ex *x, sv__gpkg *gp)
     for (size_t i = 0; i < x->n_units; i++) {
         const sv_unit *u = &x->units[i];
         int set = x->unit_set[i];
-        sink s = {{x->sets[0].lay[LY_UNITS], set > 0 ? x->sets[set].lay[LY_UNITS] : NULL},
-                  NULL, unit_cols, 0};
+        sink s = gsink(x, LY_UNITS, set);
         int rc = unit_attrs(x, &s, i);
         if (rc != SV_OK)
             return rc;
@@ -1195,8 +1328,7 @@ static int gp_points(ex *x, sv__gpkg *gp)
     for (size_t i = 0; i < x->n_pts; i++) {
         const sv_bpoint *p = &x->pts[i];
         int set = x->pt_set[i];
-        sink s = {{x->sets[0].lay[LY_POINTS], set > 0 ? x->sets[set].lay[LY_POINTS] : NULL},
-                  NULL, point_cols, 0};
+        sink s = gsink(x, LY_POINTS, set);
         point_attrs(x, &s, i, timebuf);
         double ll[2] = {p->lon, p->lat};
         double en[2] = {x->pt_ne[2 * i + 1], x->pt_ne[2 * i]};
@@ -1219,8 +1351,7 @@ static int gp_line(ex *x, const seg *g, void *ctx)
     gctx *c = ctx;
     const sv_bpoint *a = &x->pts[g->a], *b = &x->pts[g->b];
     int set = x->pt_set[g->a] == x->pt_set[g->b] ? x->pt_set[g->a] : -1;
-    sink s = {{x->sets[0].lay[LY_LINES], set > 0 ? x->sets[set].lay[LY_LINES] : NULL}, NULL,
-              line_cols, 0};
+    sink s = gsink(x, LY_LINES, set);
     line_attrs(x, &s, g);
     double ll[4] = {a->lon, a->lat, b->lon, b->lat};
     const double *na = &x->pt_ne[2 * g->a], *nb = &x->pt_ne[2 * g->b];
@@ -1242,15 +1373,17 @@ static int gp_walked(ex *x, const walk *w, void *ctx)
 {
     gctx *c = ctx;
     size_t n;
-    int rc = walk_lonlat(x, w, 1, &n);
+    int plane_ok;
+    int rc = walk_lonlat(x, w, 1, &n, &plane_ok);
     if (rc != SV_OK || n < 3)
         return rc;
-    /* Close the ring. */
+    /* Close the rings. */
     x->scratch2[2 * n] = x->scratch2[0];
     x->scratch2[2 * n + 1] = x->scratch2[1];
+    x->scratch[2 * n] = x->scratch[0];
+    x->scratch[2 * n + 1] = x->scratch[1];
     int set = walk_set(x, w);
-    sink s = {{x->sets[0].lay[LY_WALKED], set > 0 ? x->sets[set].lay[LY_WALKED] : NULL}, NULL,
-              walked_cols, 0};
+    sink s = gsink(x, LY_WALKED, set);
     if ((rc = walked_attrs(x, &s, w, n, set)) != SV_OK)
         return rc;
     size_t rp = n + 1;
@@ -1259,12 +1392,9 @@ static int gp_walked(ex *x, const walk *w, void *ctx)
     const char *unit = w->keys[0].unit;
     rc = gp_insert(x, c->gp, s.l[0], &geom, unit, "walked polygon", NULL, NULL);
     if (rc == SV_OK && s.l[1]) {
-        int ok;
-        rc = plane_xy(x, set, n + 1, x->scratch2, &ok);
         geom.xy = x->scratch;
-        if (rc == SV_OK)
-            rc = gp_insert(x, c->gp, s.l[1], ok ? &geom : NULL, unit, "walked polygon", NULL,
-                           NULL);
+        rc = gp_insert(x, c->gp, s.l[1], plane_ok ? &geom : NULL, unit, "walked polygon", NULL,
+                       NULL);
     }
     return rc;
 }
@@ -1273,12 +1403,12 @@ static int gp_track(ex *x, const walk *w, void *ctx)
 {
     gctx *c = ctx;
     size_t n;
-    int rc = walk_lonlat(x, w, 0, &n);
+    int plane_ok;
+    int rc = walk_lonlat(x, w, 0, &n, &plane_ok);
     if (rc != SV_OK || n < 2)
         return rc; /* one vertex is not a line; it stays in the journal */
     int set = walk_set(x, w);
-    sink s = {{x->sets[0].lay[LY_TRACKS], set > 0 ? x->sets[set].lay[LY_TRACKS] : NULL}, NULL,
-              track_cols, 0};
+    sink s = gsink(x, LY_TRACKS, set);
     char t0[64], t1[64];
     track_attrs(x, &s, w, n, t0, t1);
     sv__gpkg_geom geom = {.type = SV__GPKG_LINESTRING, .n_pts = n, .xy = x->scratch2};
@@ -1287,11 +1417,8 @@ static int gp_track(ex *x, const walk *w, void *ctx)
     const char *unit = w->keys[0].unit;
     rc = gp_insert(x, c->gp, s.l[0], &geom, unit, "track", id, NULL);
     if (rc == SV_OK && s.l[1]) {
-        int ok;
-        rc = plane_xy(x, set, n, x->scratch2, &ok);
         geom.xy = x->scratch;
-        if (rc == SV_OK)
-            rc = gp_insert(x, c->gp, s.l[1], ok ? &geom : NULL, unit, "track", id, NULL);
+        rc = gp_insert(x, c->gp, s.l[1], plane_ok ? &geom : NULL, unit, "track", id, NULL);
     }
     if (rc == SV_OK)
         c->st->walks++;
@@ -1300,6 +1427,15 @@ static int gp_track(ex *x, const walk *w, void *ctx)
 
 static int write_gpkg(ex *x, sv_export_stats *st)
 {
+    /* The plane copies' columns (see unit_zone etc.). */
+    for (int ly = 0; ly < LY_COUNT; ly++) {
+        memset(x->zmap[ly], -1, sizeof x->zmap[ly]);
+        for (size_t k = 0; k < layers[ly].n_zone; k++) {
+            size_t col = layers[ly].zone[k];
+            x->zcols[ly][k] = layers[ly].cols[col];
+            x->zmap[ly][col] = (signed char)k;
+        }
+    }
     sv__gpkg *gp = NULL;
     int rc = sv__gpkg_create(x->path, &gp, x->diag);
     if (rc != SV_OK)
@@ -1321,11 +1457,19 @@ static int write_gpkg(ex *x, sv_export_stats *st)
             goto fail;
         }
         for (int ly = 0; ly < LY_COUNT; ly++) {
-            char table[96], title[256];
+            char table[96], title[320];
             snprintf(table, sizeof table, "%s%s", layers[ly].name, s->suffix);
-            snprintf(title, sizeof title, "%s, %s", layers[ly].title, namebuf);
+            if (si == 0)
+                snprintf(title, sizeof title, "%s, %s", layers[ly].title, namebuf);
+            else
+                snprintf(title, sizeof title,
+                         "%s, %s: plane coordinates, identity and quality; every attribute is "
+                         "in %s",
+                         layers[ly].title, namebuf, layers[ly].name);
             rc = sv__gpkg_add_layer(gp, table, title, layers[ly].type, s->srs_id,
-                                    layers[ly].cols, layers[ly].n_cols, &s->lay[ly]);
+                                    si == 0 ? layers[ly].cols : x->zcols[ly],
+                                    si == 0 ? layers[ly].n_cols : layers[ly].n_zone,
+                                    &s->lay[ly]);
             if (rc != SV_OK) {
                 rc = gpkg_fail(x, gp, rc, table);
                 goto fail;
@@ -1407,7 +1551,7 @@ typedef struct jctx {
 /* A sink filling GeoJSON properties, "layer" first so a reader sees at once what it is. */
 static sink jsink(const char *layer, const sv__gpkg_column *cols)
 {
-    sink s = {{NULL, NULL}, json_object(), cols, 0};
+    sink s = {{NULL, NULL}, json_object(), cols, 0, NULL};
     if (s.props && json_object_set_new(s.props, "layer", json_string(layer)) != 0)
         s.failed = 1;
     return s;
@@ -1456,7 +1600,8 @@ static int j_walked(ex *x, const walk *w, void *ctx)
 {
     jctx *c = ctx;
     size_t n;
-    int rc = walk_lonlat(x, w, 1, &n);
+    int plane_ok;
+    int rc = walk_lonlat(x, w, 1, &n, &plane_ok);
     if (rc != SV_OK || n < 3)
         return rc;
     x->scratch2[2 * n] = x->scratch2[0];
@@ -1475,7 +1620,8 @@ static int j_track(ex *x, const walk *w, void *ctx)
 {
     jctx *c = ctx;
     size_t n;
-    int rc = walk_lonlat(x, w, 0, &n);
+    int plane_ok;
+    int rc = walk_lonlat(x, w, 0, &n, &plane_ok);
     if (rc != SV_OK || n < 2)
         return rc;
     sink s = jsink(layers[LY_TRACKS].geojson, track_cols);

@@ -366,18 +366,99 @@ static int bad_lonlat(double lat, double lon)
     return !isfinite(lat) || !isfinite(lon) || fabs(lat) > 90.0 || fabs(lon) > 180.0;
 }
 
-/* One point through a cached transformation; 0 on success. */
+/*
+ * Zone reach. The transverse Mercator is defined far beyond a 3-degree zone (PROJ's default
+ * Poder/Engsager algorithm keeps full accuracy to 3900 km from the meridian), but a position
+ * that far from the zone's central meridian is in the wrong zone or is a wrong position, and
+ * past 90 degrees of longitude the projection folds over: PROJ puts a point in Iowa into
+ * EPSG:4522 at a "northing" of 15,000 km, and one on the opposite meridian right on the
+ * central meridian. So a position is refused (SV_ECRS) when it is 90 degrees of longitude or
+ * more from the central meridian, or when its plane easting would be more than EAST_SANE_M
+ * (1000 km) from the meridian's.
+ *
+ * Why 1000 km: it is the bound sv_geo_from_plane already puts on eastings, so every plane
+ * coordinate this file hands out is one it takes back. It is about 9.4 degrees of longitude
+ * at 18 N (Sanya), 11 at 35.5 N (Linxia) and 15 at 53.5 N (Mohe): far more than a unit
+ * straddling a zone edge needs (1.5 degrees), a unit in the neighbouring zone (4.5) or a
+ * journal-wide zone used two or three zones away (the tests keep 10.2 degrees at 35.5 N
+ * working), while 20 degrees is refused at every Chinese latitude. At the limit the point
+ * scale factor is 1.012, a 1.2 % distortion no survey would accept, so nothing usable is
+ * lost; beyond it nothing is a Gauss-Kruger position at all.
+ */
+
+/* Longitude difference lon - cm in (-180, 180]. */
+static double lon_off(double lon, double cm)
+{
+    double d = fmod(lon - cm, 360.0);
+    if (d > 180.0)
+        d -= 360.0;
+    else if (d <= -180.0)
+        d += 360.0;
+    return d;
+}
+
+/* "EPSG:4522" (or "the custom Gauss-Kruger CRS") and "102E": for messages. */
+static void xf_names(const struct xf *x, char *crs, size_t crs_size, char *cm, size_t cm_size)
+{
+    if (x->epsg > 0)
+        snprintf(crs, crs_size, "EPSG:%d", x->epsg);
+    else
+        snprintf(crs, crs_size, "the custom Gauss-Kruger CRS");
+    snprintf(cm, cm_size, "%.10g%s", fabs(x->cm), x->cm < 0 ? "W" : "E");
+}
+
+/* The message for a position out of the zone's reach; prefix names the point (or ""). */
+static int reach_fail(sv_geo *g, const struct xf *x, const char *prefix, double lat, double lon)
+{
+    char crs[64], cm[32];
+    xf_names(x, crs, sizeof crs, cm, sizeof cm);
+    return fail(g, SV_ECRS,
+                "%slatitude %.10g, longitude %.10g is %.1f degrees of longitude from the "
+                "central meridian %s of %s, beyond the zone's reach (%.0f km either side of the "
+                "meridian): wrong zone, or a wrong position?",
+                prefix, lat, lon, fabs(lon_off(lon, x->cm)), cm, crs, EAST_SANE_M / 1000.0);
+}
+
+/* Whether an input position is too far round the globe to project at all. */
+static int beyond_hemisphere(const struct xf *x, double lon)
+{
+    return fabs(lon_off(lon, x->cm)) >= 90.0;
+}
+
+/* Whether a projected easting is out of the zone's reach. */
+static int beyond_reach(const struct xf *x, double east)
+{
+    return !(fabs(east - x->false_e) <= EAST_SANE_M);
+}
+
+/* One point through a cached transformation: 0 on success, -1 when PROJ fails, -2 when the
+ * position is out of the zone's reach (see above). */
 static int xf_fwd(const struct xf *x, double lat, double lon, double *north, double *east)
 {
+    if (beyond_hemisphere(x, lon))
+        return -2;
     PJ_COORD c = proj_coord(x->in_lat_first ? lat : lon, x->in_lat_first ? lon : lat, 0, 0);
     proj_errno_reset(x->op);
     PJ_COORD r = proj_trans(x->op, PJ_FWD, c);
     double a = r.v[0], b = r.v[1];
     if (!isfinite(a) || !isfinite(b) || a == HUGE_VAL || b == HUGE_VAL)
         return -1;
-    *north = x->out_north_first ? a : b;
-    *east = x->out_north_first ? b : a;
+    double nn = x->out_north_first ? a : b, ee = x->out_north_first ? b : a;
+    if (beyond_reach(x, ee))
+        return -2;
+    *north = nn;
+    *east = ee;
     return 0;
+}
+
+/* The message for a failed xf_fwd (rc -1 or -2); prefix names the point (or ""). */
+static int fwd_fail(sv_geo *g, const struct xf *x, int rc, const char *prefix, double lat,
+                    double lon)
+{
+    if (rc == -2)
+        return reach_fail(g, x, prefix, lat, lon);
+    return fail(g, SV_ECRS, "%scannot project %.9f, %.9f: %s", prefix, lat, lon,
+                proj_detail(g, x->op));
 }
 
 /*
@@ -406,8 +487,9 @@ int sv_geo_to_plane(sv_geo *g, sv_crs crs, double lat, double lon, double *x_nor
     int rc = get_xf(g, crs, &x);
     if (rc)
         return rc;
-    if (xf_fwd(x, lat, lon, x_north, y_east))
-        return fail(g, SV_ECRS, "cannot project %.9f, %.9f: %s", lat, lon, proj_detail(g, x->op));
+    int r = xf_fwd(x, lat, lon, x_north, y_east);
+    if (r)
+        return fwd_fail(g, x, r, "", lat, lon);
     return SV_OK;
 }
 
@@ -445,6 +527,11 @@ int sv_geo_from_plane(sv_geo *g, sv_crs crs, double x_north, double y_east, doub
     return SV_OK;
 }
 
+/*
+ * Every pair of xy is written: the projection, or NaN where the point was refused, so one bad
+ * position costs that position only (the export relies on it). The return code and message
+ * are those of the first refused point, with the number refused.
+ */
 int sv_geo_to_plane_n(sv_geo *g, sv_crs crs, size_t n, const double *lonlat, double *xy)
 {
     if (!g)
@@ -455,33 +542,68 @@ int sv_geo_to_plane_n(sv_geo *g, sv_crs crs, size_t n, const double *lonlat, dou
         return fail(g, SV_EINVAL, "sv_geo_to_plane_n: NULL array");
     if (n > ((size_t)-1) / (2 * sizeof(double)))
         return fail(g, SV_EINVAL, "sv_geo_to_plane_n: %zu points is too many", n);
-    for (size_t i = 0; i < n; i++)
-        if (bad_lonlat(lonlat[2 * i + 1], lonlat[2 * i]))
-            return fail(g, SV_EINVAL, "point %zu: invalid longitude/latitude %g, %g", i,
-                        lonlat[2 * i], lonlat[2 * i + 1]);
     struct xf *x;
     int rc = get_xf(g, crs, &x);
-    if (rc)
+    if (rc) {
+        for (size_t i = 0; i < 2 * n; i++)
+            xy[i] = NAN;
         return rc;
-    /* Into the input CRS's order; each pair is read before it is written, so lonlat may be xy. */
-    for (size_t i = 0; i < n; i++) {
-        double lon = lonlat[2 * i], lat = lonlat[2 * i + 1];
-        xy[2 * i] = x->in_lat_first ? lat : lon;
-        xy[2 * i + 1] = x->in_lat_first ? lon : lat;
     }
-    proj_errno_reset(x->op);
-    proj_trans_generic(x->op, PJ_FWD, xy, 2 * sizeof(double), n, xy + 1, 2 * sizeof(double), n,
-                       NULL, 0, 0, NULL, 0, 0);
-    for (size_t i = 0; i < n; i++) {
-        double a = xy[2 * i], b = xy[2 * i + 1];
-        if (!isfinite(a) || !isfinite(b) || a == HUGE_VAL || b == HUGE_VAL)
-            return fail(g, SV_ECRS, "point %zu: cannot project: %s", i, proj_detail(g, x->op));
-        if (!x->out_north_first) {
-            xy[2 * i] = b;
-            xy[2 * i + 1] = a;
+    /*
+     * Chunks through a buffer on the stack: PROJ transforms a whole chunk in one call, and
+     * each input pair is still there when its result is checked and written, so lonlat may
+     * be xy and the message can name the position.
+     */
+    enum { CHUNK = 256, OK = 0, BAD_INPUT, BEYOND, PROJ_FAIL };
+    double buf[2 * CHUNK];
+    unsigned char st[CHUNK];
+    size_t refused = 0;
+    char msg[sizeof g->msg];
+    msg[0] = '\0';
+    for (size_t i0 = 0; i0 < n; i0 += CHUNK) {
+        size_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
+        for (size_t k = 0; k < m; k++) {
+            double lon = lonlat[2 * (i0 + k)], lat = lonlat[2 * (i0 + k) + 1];
+            st[k] = bad_lonlat(lat, lon) ? BAD_INPUT : beyond_hemisphere(x, lon) ? BEYOND : OK;
+            if (st[k] != OK) {
+                lat = 0.0; /* a harmless stand-in; its result is not used */
+                lon = x->cm;
+            }
+            buf[2 * k] = x->in_lat_first ? lat : lon;
+            buf[2 * k + 1] = x->in_lat_first ? lon : lat;
+        }
+        proj_errno_reset(x->op);
+        proj_trans_generic(x->op, PJ_FWD, buf, 2 * sizeof(double), m, buf + 1,
+                           2 * sizeof(double), m, NULL, 0, 0, NULL, 0, 0);
+        for (size_t k = 0; k < m; k++) {
+            size_t i = i0 + k;
+            double a = buf[2 * k], b = buf[2 * k + 1];
+            double north = x->out_north_first ? a : b, east = x->out_north_first ? b : a;
+            if (st[k] == OK && (!isfinite(a) || !isfinite(b) || a == HUGE_VAL || b == HUGE_VAL))
+                st[k] = PROJ_FAIL;
+            else if (st[k] == OK && beyond_reach(x, east))
+                st[k] = BEYOND;
+            if (st[k] != OK) {
+                if (refused++ == 0) {
+                    double lon = lonlat[2 * i], lat = lonlat[2 * i + 1];
+                    char prefix[48];
+                    snprintf(prefix, sizeof prefix, "point %zu: ", i);
+                    if (st[k] == BAD_INPUT)
+                        rc = fail(g, SV_EINVAL, "point %zu: invalid longitude/latitude %g, %g",
+                                  i, lon, lat);
+                    else
+                        rc = fwd_fail(g, x, st[k] == BEYOND ? -2 : -1, prefix, lat, lon);
+                    sv__strlcpy(msg, g->msg, sizeof msg);
+                }
+                north = east = NAN;
+            }
+            xy[2 * i] = north;
+            xy[2 * i + 1] = east;
         }
     }
-    return SV_OK;
+    if (refused > 1)
+        fail(g, rc, "%s (and %zu more of the %zu points)", msg, refused - 1, n);
+    return rc;
 }
 
 /* ---- CRS of outside files -------------------------------------------------------------------- */
@@ -782,9 +904,12 @@ static int ring_measure(sv_geo *g, const struct xf *x, const double *ll, size_t 
         if (prev && same_pt(p, prev))
             continue;
         double north, east;
-        if (xf_fwd(x, p[1], p[0], &north, &east))
-            return fail(g, SV_ECRS, "point %zu: cannot project %.9f, %.9f: %s", i, p[1], p[0],
-                        proj_detail(g, x->op));
+        int r = xf_fwd(x, p[1], p[0], &north, &east);
+        if (r) {
+            char prefix[48];
+            snprintf(prefix, sizeof prefix, "point %zu: ", i);
+            return fwd_fail(g, x, r, prefix, p[1], p[0]);
+        }
         geod_polygon_addpoint(&g->gd, &poly, p[1], p[0]);
         if (!first) {
             first = p;
@@ -955,9 +1080,11 @@ int sv_geo_deviation(sv_geo *g, sv_crs crs, size_t n, const double *lonlat,
             rc = fail(g, SV_EINVAL, "draft point %zu: invalid longitude/latitude", i);
             goto done;
         }
-        if (xf_fwd(x, p[1], p[0], &ne[2 * i], &ne[2 * i + 1])) {
-            rc = fail(g, SV_ECRS, "draft point %zu: cannot project: %s", i,
-                      proj_detail(g, x->op));
+        int r = xf_fwd(x, p[1], p[0], &ne[2 * i], &ne[2 * i + 1]);
+        if (r) {
+            char prefix[48];
+            snprintf(prefix, sizeof prefix, "draft point %zu: ", i);
+            rc = fwd_fail(g, x, r, prefix, p[1], p[0]);
             goto done;
         }
     }
@@ -968,8 +1095,11 @@ int sv_geo_deviation(sv_geo *g, sv_crs crs, size_t n, const double *lonlat,
             rc = fail(g, SV_EINVAL, "vertex %zu: invalid longitude/latitude %g, %g", i, lon, lat);
             goto done;
         }
-        if (xf_fwd(x, lat, lon, &pn, &pe)) {
-            rc = fail(g, SV_ECRS, "vertex %zu: cannot project: %s", i, proj_detail(g, x->op));
+        int fr = xf_fwd(x, lat, lon, &pn, &pe);
+        if (fr) {
+            char prefix[48];
+            snprintf(prefix, sizeof prefix, "vertex %zu: ", i);
+            rc = fwd_fail(g, x, fr, prefix, lat, lon);
             goto done;
         }
         double best = INFINITY;

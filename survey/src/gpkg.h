@@ -117,8 +117,8 @@ int sv__gpkg_add_layer(sv__gpkg *g, const char *table, const char *description,
 
 /*
  * Attribute values of the next feature of l, by column index. Columns not set are NULL.
- * Text is borrowed (not copied) until sv__gpkg_insert returns. NULL text and a non-finite
- * real are stored as NULL.
+ * Text is copied (the caller's string may go at once). NULL text and a non-finite real are
+ * stored as NULL. A column index out of range is ignored.
  */
 void sv__gpkg_set_text(sv__gpkg_layer *l, size_t col, const char *s);
 void sv__gpkg_set_int(sv__gpkg_layer *l, size_t col, int64_t v);
@@ -129,10 +129,14 @@ void sv__gpkg_set_real(sv__gpkg_layer *l, size_t col, double v);
  * no geometry). Returns SV_OK, SV_EGEOM (malformed or non-finite coordinates; nothing
  * inserted), SV_ENOMEM, SV_EIO. The message is in sv__gpkg_errmsg. Either way the values are
  * cleared for the next feature. An empty geometry is stored as NULL (see gpkg.c for why).
+ * Features go to SQLite in batches (one multi-row INSERT per 32): an SV_EIO or SV_ENOMEM from
+ * SQLite may come from the insert that completes a batch, or from sv__gpkg_finish, rather
+ * than from the feature that caused it; either way the GeoPackage cannot be finished, and the
+ * caller aborts it. Feature ids are 1, 2, 3, ... in the order of successful inserts.
  */
 int sv__gpkg_insert(sv__gpkg_layer *l, const sv__gpkg_geom *geom);
 
-/* Features inserted into l so far. */
+/* Features inserted into l so far (including those still waiting in its batch). */
 int64_t sv__gpkg_count(const sv__gpkg_layer *l);
 
 /* Detail of the last failure on g, without the file name (the caller adds the target path);
@@ -140,9 +144,10 @@ int64_t sv__gpkg_count(const sv__gpkg_layer *l);
 const char *sv__gpkg_errmsg(const sv__gpkg *g);
 
 /*
- * Write the extents, the R-tree triggers, commit, close, make the file durable and rename it
- * onto the target. Frees g in every case; on failure the temporary file is removed and diag
- * names the path. Returns SV_OK or SV_EIO.
+ * Write the last batch of each layer, the extents, the R-tree and its triggers, commit,
+ * close, make the file durable and rename it onto the target. Frees g in every case; on
+ * failure the temporary file is removed and diag names the path. Returns SV_OK, SV_EIO or
+ * SV_ENOMEM.
  */
 int sv__gpkg_finish(sv__gpkg *g, sv_diag *diag);
 

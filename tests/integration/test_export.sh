@@ -239,4 +239,119 @@ refuse "export of an unknown unit" "$Q" export "$J" --format csv --output "$O/no
 [ ! -e "$O/none.csv" ] && ok "no file for an unknown unit" || fail "none.csv exists"
 ls "$O" | grep -q 'tmp-' && fail "temporary files left: $(ls "$O")" || ok "still no temporary files"
 
+# ---- zone layers: a slim column set, every attribute in EPSG:4490 ----------------------------
+"$PY" - "$O/x.gpkg" <<'PY' && ok "zone layers carry identity, plane coordinates and quality; EPSG:4490 layers every attribute" \
+    || fail "layer columns"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+def cols(t):
+    return [r[1] for r in db.execute('PRAGMA table_info("%s")' % t)][2:]   # after fid, geom
+full = {"units": 37, "boundary_points": 44, "boundary_lines": 10, "walked_polygons": 10,
+        "tracks": 9}
+zone = {
+    "units": ["code", "name", "epsg", "central_meridian", "area_m2", "plane_area_m2",
+              "perimeter_m", "points", "seq"],
+    "boundary_points": ["unit", "number", "point_type", "marker", "h", "x_north", "y_east",
+                        "epsg", "central_meridian", "grade", "n", "sigma_e", "sigma_n",
+                        "sigma_u", "seq"],
+    "boundary_lines": ["unit", "from_point", "to_point", "length_m", "plane_length_m",
+                       "line_seq"],
+    "walked_polygons": ["unit", "vertices", "area_m2", "plane_area_m2", "perimeter_m",
+                        "closing_m", "epsg", "central_meridian", "first_seq", "last_seq"],
+    "tracks": ["unit", "track", "vertices", "length_m", "first_seq", "last_seq"]}
+for layer, n in full.items():
+    c = cols(layer)
+    assert len(c) == n, (layer, c)
+    for z in ("4522", "4523"):
+        assert cols(layer + "_" + z) == zone[layer], (layer, z, cols(layer + "_" + z))
+        assert set(zone[layer]) <= set(c)
+for name in ("hdop", "sats", "corr_age", "offset", "note", "recorded", "device", "crew", "datum"):
+    assert name in cols("boundary_points"), name
+for name in ("owner", "owner_status", "control", "source"):
+    assert name in cols("units"), name
+# Every zone row joins to its EPSG:4490 row on the identity columns and agrees with it.
+q = ("SELECT count(*) FROM boundary_points_%s z JOIN boundary_points p USING (unit, number)"
+     " WHERE z.seq = p.seq AND z.x_north = p.x_north AND z.y_east = p.y_east AND z.epsg = p.epsg"
+     " AND z.grade = p.grade AND z.n IS p.n AND z.h IS p.h AND z.sigma_e IS p.sigma_e"
+     " AND z.point_type = p.point_type AND z.marker IS p.marker")
+assert db.execute(q % "4522").fetchone()[0] == 7 and db.execute(q % "4523").fetchone()[0] == 3
+q = ("SELECT count(*) FROM boundary_lines_%s z JOIN boundary_lines l USING (unit, from_point,"
+     " to_point) WHERE z.length_m = l.length_m AND z.plane_length_m = l.plane_length_m"
+     " AND z.line_seq IS l.line_seq")
+assert db.execute(q % "4522").fetchone()[0] == 7 and db.execute(q % "4523").fetchone()[0] == 3
+desc = db.execute("SELECT description FROM gpkg_contents WHERE table_name ="
+                  " 'boundary_points_4522'").fetchone()[0]
+assert "every attribute is in boundary_points" in desc, desc
+PY
+# A zone line's plane geometry runs between its points' plane coordinates (cs2cs).
+P1=$(echo "35.55 103.23" | cs2cs -f %.4f EPSG:4490 EPSG:4522 | awk '{print $2, $1}')
+P2=$(echo "35.548 103.255" | cs2cs -f %.4f EPSG:4490 EPSG:4522 | awk '{print $2, $1}')
+ogrinfo -ro -q "$O/x.gpkg" boundary_lines_4522 -where "unit='$ZR' AND from_point='J1'" >"$T/l" 2>&1
+"$PY" - "$T/l" "$P1" "$P2" <<'PY' && ok "boundary_lines_4522 J1-J2: LINESTRING (E N,E N) of both points = cs2cs" \
+    || fail "zone line J1-J2 vs cs2cs $P1 / $P2: $(grep LINESTRING "$T/l")"
+import re, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+got = list(map(float, re.search(r"LINESTRING \((\S+) (\S+),(\S+) (\S+)\)", t).groups()))
+want = list(map(float, sys.argv[2].split() + sys.argv[3].split()))
+assert all(abs(a - b) < 0.001 for a, b in zip(got, want)), (got, want)
+PY
+
+# ---- a position out of its zone's reach ---------------------------------------------------------
+# A journal whose plane CRS is EPSG:4522 (zone 34, CM 102E) with a unit typed in from Iowa: PROJ
+# would give it garbage plane coordinates; geo.c refuses them. The export still succeeds, with
+# the Iowa points' plane coordinates empty and every other point's intact; `quejie area` says why.
+JF=$T/far.db
+IOWA=622901CY000099
+LXU=622901CY000098
+expect "init a journal in EPSG:4522" "$Q" init "$JF" --epsg 4522 --device-name export-test
+cat >"$T/far.geojson" <<'GEOJSON'
+{"type": "FeatureCollection", "features": [
+{"type": "Feature", "properties": {"ZRZYDJDYH": "622901CY000099", "DJDYMC": "Iowa", "DJDYLX": "草原",
+  "ZL": "Ames", "SYQZT": "全民", "DBXSZT": "自然资源部", "DLXSZT": "甘肃省人民政府", "QLXSFS": "代理", "XSNR": "占有"},
+ "geometry": {"type": "Polygon", "coordinates": [[[-93.62, 42.02], [-93.60, 42.02], [-93.60, 42.04],
+   [-93.62, 42.04], [-93.62, 42.02]]]}},
+{"type": "Feature", "properties": {"ZRZYDJDYH": "622901CY000098", "DJDYMC": "临夏", "DJDYLX": "草原",
+  "ZL": "临夏", "SYQZT": "全民", "DBXSZT": "自然资源部", "DLXSZT": "甘肃省人民政府", "QLXSFS": "代理", "XSNR": "占有"},
+ "geometry": {"type": "Polygon", "coordinates": [[[103.20, 35.55], [103.22, 35.55], [103.22, 35.57],
+   [103.20, 35.57], [103.20, 35.55]]]}}]}
+GEOJSON
+expect "import a unit in Iowa and one in Linxia" "$Q" tasks import "$JF" "$T/far.geojson"
+add_far() { "$Q" point add "$JF" --unit "$1" --lat "$2" --lon "$3" >/dev/null 2>"$T/err" || fail "point add $*: $(cat "$T/err")"; }
+add_far $IOWA 42.02 -93.62
+add_far $IOWA 42.02 -93.60
+add_far $IOWA 42.04 -93.60
+add_far $LXU 35.55 103.20
+add_far $LXU 35.55 103.22
+add_far $LXU 35.57 103.22
+refuse "quejie area refuses the Iowa unit in EPSG:4522" "$Q" area "$JF" --unit $IOWA
+grep -q "longitude -93.62 is 164.4 degrees of longitude from the central meridian 102E of EPSG:4522" "$T/err" \
+    && ok "  the message names the longitude and the central meridian" || fail "  message: $(cat "$T/err")"
+expect "quejie area still measures the Linxia unit" "$Q" area "$JF" --unit $LXU
+expect "export gpkg with the Iowa unit" "$Q" export "$JF" --format gpkg --output "$O/far.gpkg"
+expect "export csv with the Iowa unit" "$Q" export "$JF" --format csv --output "$O/far.csv"
+if [ -n "$VALIDATE" ]; then
+    expect "validate_gpkg.py accepts it" "$PY" "$VALIDATE" --extra --warning-as-error -k "$O/far.gpkg"
+fi
+LX=$(echo "35.55 103.20" | cs2cs -f %.3f EPSG:4490 EPSG:4522)
+"$PY" - "$O/far.gpkg" "$O/far.csv" "$LX" <<'PY' && ok "Iowa points: geographic geometry kept, plane coordinates empty; Linxia points intact" \
+    || fail "out-of-reach export content"
+import csv, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+q = lambda sql: db.execute(sql).fetchall()
+iowa, lx = "622901CY000099", "622901CY000098"
+assert q("SELECT count(*), count(geom), count(x_north) FROM boundary_points WHERE unit = '%s'" % iowa) == [(3, 3, 0)]
+assert q("SELECT count(*), count(geom), count(x_north) FROM boundary_points_4522 WHERE unit = '%s'" % iowa) == [(3, 0, 0)]
+assert q("SELECT count(*), count(geom), count(x_north) FROM boundary_points_4522 WHERE unit = '%s'" % lx) == [(3, 3, 3)]
+assert q("SELECT count(*), count(geom) FROM boundary_lines_4522 WHERE unit = '%s'" % iowa) == [(3, 0)]
+# The ellipsoidal area does not depend on the zone and is kept; the plane area is unknown.
+(area, plane, perim), = q("SELECT area_m2, plane_area_m2, perimeter_m FROM units WHERE code = '%s'" % iowa)
+assert 3.6e6 < area < 3.8e6 and plane is None and perim > 7000, (area, plane, perim)
+assert q("SELECT count(geom) FROM units_4522 WHERE code = '%s'" % iowa) == [(0,)]
+rows = list(csv.reader(open(sys.argv[2], encoding="utf-8", newline="")))
+by = {(r[0], r[1]): r for r in rows[1:]}
+assert all(by[(iowa, n)][2:4] == ["", ""] for n in ("J1", "J2", "J3")), rows
+n, e = sys.argv[3].split()[:2]
+assert by[(lx, "J1")][2:4] == [n, e], (by[(lx, "J1")], n, e)
+PY
+
 finish

@@ -267,6 +267,148 @@ static void test_batch(sv_geo *g)
     free(xy);
 }
 
+/*
+ * Zone reach: a position 90 degrees of longitude or more from the central meridian, or whose
+ * easting would lie more than 1000 km from it, is refused (SV_ECRS) with a message naming the
+ * longitude and the meridian; closer ones project as before. Independent figures:
+ *   echo "41.6 -93.6"  | cs2cs -f %.4f EPSG:4490 EPSG:4522 -> 15277442.0788 35802305.2507
+ *   echo "41.6 -78.0"  | cs2cs -f %.4f EPSG:4490 EPSG:4522 -> 15396722.3398 34500000.0000
+ *     (Iowa, and the meridian opposite 102 E: "northings" past the pole, and the second one
+ *     right on the central meridian's easting - PROJ's answers, and garbage)
+ *   echo "35.55 106.5" | cs2cs -f %.4f EPSG:4490 EPSG:4522 -> 3944943.5039 34908165.9848
+ *   echo "35.55 113.0" | cs2cs -f %.4f EPSG:4490 EPSG:4522 -> 3991795.4172 35499387.0369
+ *   echo "35.55 114.0" | cs2cs -f %.4f EPSG:4490 EPSG:4522 -> 4002592.1559 35590646.4099
+ *   echo "53.0 116.0"  | cs2cs -f %.4f EPSG:4490 EPSG:4522 -> 5966864.2865 35437263.7565
+ *   echo "53.0 122.0"  | cs2cs -f %.4f EPSG:4490 EPSG:4522 -> 6063986.3621 35834728.4664
+ *   echo "18.3 111.4"  | cs2cs -f %.4f EPSG:4490 EPSG:4522 -> 2050042.3969 35497428.5383
+ *   echo "18.3 111.5"  | cs2cs -f %.4f EPSG:4490 EPSG:4522 -> 2050601.1440 35508118.0396
+ * (the false easting of EPSG:4522 is 34500000: 113.0 E at 35.55 N is 999.4 km east of the
+ * meridian, 114.0 E is 1090.6 km; at 18.3 N the kilometre is reached 9.4 degrees out, at 53 N
+ * 14 degrees is still 937 km.)
+ */
+static void test_reach(sv_geo *g)
+{
+    double n, e, lat, lon;
+
+    /* Iowa in zone 34: refused, naming the longitude, the meridian and the CRS. */
+    CHECK_INT(sv_geo_to_plane(g, epsg(4522), 41.6, -93.6, &n, &e), SV_ECRS);
+    CHECK(strstr(sv_geo_errmsg(g), "longitude -93.6 ") != NULL);
+    CHECK(strstr(sv_geo_errmsg(g), "central meridian 102E") != NULL);
+    CHECK(strstr(sv_geo_errmsg(g), "EPSG:4522") != NULL);
+    CHECK(strstr(sv_geo_errmsg(g), "164.4 degrees") != NULL);
+    /* The opposite meridian, whose easting PROJ puts right on the central meridian. */
+    CHECK_INT(sv_geo_to_plane(g, epsg(4522), 41.6, -78.0, &n, &e), SV_ECRS);
+    CHECK(strstr(sv_geo_errmsg(g), "180.0 degrees") != NULL);
+    /* A custom meridian names itself. */
+    CHECK_INT(sv_geo_to_plane(g, cm(103.5), 41.6, -93.6, &n, &e), SV_ECRS);
+    CHECK(strstr(sv_geo_errmsg(g), "central meridian 103.5E") != NULL);
+    CHECK_INT(sv_geo_to_plane(g, cm(-93.0), 35.55, 103.2, &n, &e), SV_ECRS);
+    CHECK(strstr(sv_geo_errmsg(g), "central meridian 93W") != NULL);
+
+    /* A unit in the neighbouring zone, 4.5 degrees out: fine. */
+    CHECK_INT(sv_geo_to_plane(g, epsg(4522), 35.55, 106.5, &n, &e), SV_OK);
+    CHECK_NEAR(n, 3944943.5039, 1e-3);
+    CHECK_NEAR(e, 34908165.9848, 1e-3);
+
+    /* Both sides of the 1000 km, at three latitudes. What is projected inverts back. */
+    CHECK_INT(sv_geo_to_plane(g, epsg(4522), 35.55, 113.0, &n, &e), SV_OK);
+    CHECK_NEAR(n, 3991795.4172, 1e-3);
+    CHECK_NEAR(e, 35499387.0369, 1e-3);
+    CHECK_INT(sv_geo_from_plane(g, epsg(4522), n, e, &lat, &lon), SV_OK);
+    CHECK_NEAR(lat, 35.55, 1e-9);
+    CHECK_NEAR(lon, 113.0, 1e-9);
+    CHECK_INT(sv_geo_to_plane(g, epsg(4522), 35.55, 114.0, &n, &e), SV_ECRS);
+    CHECK(strstr(sv_geo_errmsg(g), "longitude 114 is 12.0 degrees") != NULL);
+    CHECK(strstr(sv_geo_errmsg(g), "1000 km") != NULL);
+    CHECK_INT(sv_geo_to_plane(g, epsg(4522), 53.0, 116.0, &n, &e), SV_OK);
+    CHECK_NEAR(n, 5966864.2865, 1e-3);
+    CHECK_NEAR(e, 35437263.7565, 1e-3);
+    CHECK_INT(sv_geo_to_plane(g, epsg(4522), 53.0, 122.0, &n, &e), SV_ECRS);
+    CHECK(strstr(sv_geo_errmsg(g), "20.0 degrees") != NULL);
+    CHECK_INT(sv_geo_to_plane(g, epsg(4522), 18.3, 111.4, &n, &e), SV_OK);
+    CHECK_NEAR(n, 2050042.3969, 1e-3);
+    CHECK_NEAR(e, 35497428.5383, 1e-3);
+    CHECK_INT(sv_geo_from_plane(g, epsg(4522), n, e, &lat, &lon), SV_OK);
+    CHECK_INT(sv_geo_to_plane(g, epsg(4522), 18.3, 111.5, &n, &e), SV_ECRS);
+    /* West of the meridian too, and in a zone without the prefix (EPSG:4543, CM 102E). */
+    CHECK_INT(sv_geo_to_plane(g, epsg(4543), 35.55, 91.0, &n, &e), SV_OK);
+    CHECK_INT(sv_geo_to_plane(g, epsg(4543), 35.55, 90.0, &n, &e), SV_ECRS);
+    CHECK(strstr(sv_geo_errmsg(g), "longitude 90 is 12.0 degrees") != NULL);
+
+    /* Batch: one bad position costs that position only. The return code and message are
+     * those of the first refused point; the others are exactly what one-by-one gives. */
+    double ll[] = {103.2, 35.55, -93.6, 41.6, 103.5, 35.55, 103.3, NAN, 114.0, 35.55, 102.6, 35.2};
+    double xy[12];
+    CHECK_INT(sv_geo_to_plane_n(g, epsg(4522), 6, ll, xy), SV_ECRS);
+    CHECK(strstr(sv_geo_errmsg(g), "point 1: ") != NULL);
+    CHECK(strstr(sv_geo_errmsg(g), "longitude -93.6 ") != NULL);
+    CHECK(strstr(sv_geo_errmsg(g), "(and 2 more of the 6 points)") != NULL);
+    for (int i = 0; i < 6; i++) {
+        int bad = i == 1 || i == 3 || i == 4;
+        if (bad) {
+            CHECK(isnan(xy[2 * i]) && isnan(xy[2 * i + 1]));
+        } else {
+            CHECK_INT(sv_geo_to_plane(g, epsg(4522), ll[2 * i + 1], ll[2 * i], &n, &e), SV_OK);
+            CHECK(xy[2 * i] == n && xy[2 * i + 1] == e);
+        }
+    }
+    /* echo "35.2 102.6" | cs2cs -f %.4f EPSG:4490 EPSG:4522 -> 3896946.2995 34554639.6332 */
+    CHECK_NEAR(xy[10], 3896946.2995, 1e-3);
+    CHECK_NEAR(xy[11], 34554639.6332, 1e-3);
+    /* The first refusal an invalid input: SV_EINVAL. In place, as the API allows. */
+    double ll2[] = {103.3, NAN, -93.6, 41.6, 103.2, 35.55};
+    CHECK_INT(sv_geo_to_plane_n(g, epsg(4522), 3, ll2, ll2), SV_EINVAL);
+    CHECK(strstr(sv_geo_errmsg(g), "point 0: invalid") != NULL);
+    CHECK(isnan(ll2[0]) && isnan(ll2[1]) && isnan(ll2[2]) && isnan(ll2[3]));
+    CHECK_NEAR(ll2[4], 3936275.5471, 1e-3);
+    CHECK_NEAR(ll2[5], 34608810.3583, 1e-3);
+    /* An unusable CRS: every pair NaN. */
+    double ll3[] = {103.2, 35.55}, xy3[2] = {0, 0};
+    CHECK_INT(sv_geo_to_plane_n(g, epsg(9999), 1, ll3, xy3), SV_ECRS);
+    CHECK(isnan(xy3[0]) && isnan(xy3[1]));
+    /* Many points, one bad one in the middle of a later chunk: the rest are all there. */
+    enum { M = 1000 };
+    double *mll = malloc(2 * M * sizeof *mll), *mxy = malloc(2 * M * sizeof *mxy);
+    if (mll && mxy) {
+        for (int i = 0; i < M; i++) {
+            mll[2 * i] = 102.6 + 0.0008 * i;
+            mll[2 * i + 1] = 35.2;
+        }
+        mll[2 * 700] = -93.6;
+        CHECK_INT(sv_geo_to_plane_n(g, epsg(4522), M, mll, mxy), SV_ECRS);
+        CHECK(strstr(sv_geo_errmsg(g), "point 700: ") != NULL);
+        CHECK(strstr(sv_geo_errmsg(g), "more of") == NULL);
+        int good = 0;
+        for (int i = 0; i < M; i++)
+            good += isfinite(mxy[2 * i]) && isfinite(mxy[2 * i + 1]);
+        CHECK_INT(good, M - 1);
+        CHECK(isnan(mxy[1400]));
+        CHECK_NEAR(mxy[0], 3896946.2995, 1e-3);
+    } else {
+        CHECK(!"out of memory");
+    }
+    free(mll);
+    free(mxy);
+
+    /* Areas and deviations refuse such positions too, naming the point. */
+    const double iowa[] = {-93.6, 41.6, -93.59, 41.6, -93.59, 41.61};
+    sv_area a;
+    CHECK_INT(sv_geo_ring_area(g, epsg(4522), 3, iowa, &a), SV_ECRS);
+    CHECK(strstr(sv_geo_errmsg(g), "point 0: ") != NULL);
+    CHECK(strstr(sv_geo_errmsg(g), "longitude -93.6 ") != NULL);
+    /* ... but the same ring in its own (custom) zone is measured. */
+    CHECK_INT(sv_geo_ring_area(g, cm(-93.0), 3, iowa, &a), SV_OK);
+    CHECK(a.ellipsoidal_m2 > 0);
+    double sq[] = {103.19, 35.54, 103.21, 35.54, 103.21, 35.56, 103.19, 35.56, 103.19, 35.54};
+    size_t part_rings[] = {1}, ring_pts[] = {5};
+    sv_geom draft = {1, part_rings, 1, ring_pts, 5, sq};
+    CHECK_INT(sv_geo_geom_area(g, epsg(4522), &draft, &a), SV_OK);
+    sv_deviation d;
+    CHECK_INT(sv_geo_deviation(g, epsg(4522), 1, iowa, &draft, &d), SV_ECRS);
+    CHECK(strstr(sv_geo_errmsg(g), "vertex 0: ") != NULL);
+    CHECK_INT(sv_geo_deviation(g, epsg(4540), 1, sq, &draft, &d), SV_OK); /* 10.2 deg */
+}
+
 static void test_geodesics(void)
 {
     /* echo "35.55 103.2 47.5 1234.5" | geod $E -f %.12f -F %.6f
@@ -557,6 +699,7 @@ int main(void)
     test_transforms(g);
     test_cache(g);
     test_batch(g);
+    test_reach(g);
     test_areas(g);
     test_deviation(g);
     test_sources(g);

@@ -551,6 +551,184 @@ static void check_many(void)
     check_rtree(path, "many", 20000);
 }
 
+/*
+ * Features are written in batches (multi-row INSERTs, see gpkg.c): two layers filled in turn,
+ * neither a multiple of the batch; rows without attributes among rows with them; texts of
+ * every length up to 300 bytes (the arena grows inside a batch); a number that stays the same
+ * across batches and then changes (the writer does not bind it again while it is the same);
+ * a refused feature in the middle of a batch; features without geometry, so the fids in the
+ * R-tree have gaps. Everything must read back exactly, fids 1..n in insert order, and the
+ * R-tree must hold each feature with geometry under its own fid.
+ */
+static const char *long_name(int i, char *buf)
+{
+    int len = i % 300;
+    for (int k = 0; k < len; k++)
+        buf[k] = (char)('a' + (i + k) % 26);
+    buf[len] = '\0';
+    return buf;
+}
+
+static int has_geom(int i)
+{
+    return i % 3 != 1 && i % 7 != 3;
+}
+
+static void check_batches(void)
+{
+    enum { NA = 1000, NB = 333 };
+    char path[128], name[320];
+    snprintf(path, sizeof path, "%s/batches.gpkg", dir);
+    sv__gpkg *g = NULL;
+    sv_diag diag = {{0}};
+    CHECK_INT(sv__gpkg_create(path, &g, &diag), SV_OK);
+    if (!g)
+        return;
+    sv__gpkg_layer *a = NULL, *b = NULL;
+    CHECK_INT(sv__gpkg_add_srs(g, 4490, "CGCS2000", "EPSG", 4490, WKT_4490, NULL), SV_OK);
+    CHECK_INT(sv__gpkg_add_layer(g, "a", NULL, SV__GPKG_POINT, 4490, cols, NCOLS, &a), SV_OK);
+    CHECK_INT(sv__gpkg_add_layer(g, "b", NULL, SV__GPKG_LINESTRING, 4490, cols, 2, &b), SV_OK);
+    if (!a || !b) {
+        sv__gpkg_abort(g);
+        return;
+    }
+    int ok = 1;
+    for (int i = 0; i < NA; i++) {
+        double xy[2] = {103.0 + i * 1e-4, 35.0 + (i % 50) * 1e-3};
+        sv__gpkg_geom gp = {.type = SV__GPKG_POINT, .n_pts = i % 7 == 3 ? 0 : 1, .xy = xy};
+        if (i == 100) {
+            /* Refused mid-batch: nothing inserted, its values gone, no fid used. */
+            sv__gpkg_set_text(a, 0, "refused");
+            sv__gpkg_set_int(a, 1, -1);
+            double bad[2] = {NAN, 35.0};
+            sv__gpkg_geom gbad = {.type = SV__GPKG_POINT, .n_pts = 1, .xy = bad};
+            ok &= sv__gpkg_insert(a, &gbad) == SV_EGEOM;
+        }
+        if (i % 5 != 0) {
+            sv__gpkg_set_text(a, 0, long_name(i, name));
+            sv__gpkg_set_int(a, 1, i / 40); /* the same for 40 rows, across batches */
+            sv__gpkg_set_real(a, 2, i % 4 == 0 ? NAN : i * 0.5);
+            sv__gpkg_set_int(a, 3, i % 2);
+            sv__gpkg_set_text(a, 4, "2024-05-01T08:30:00.000Z");
+            sv__gpkg_set_text(a, 5, i % 2 ? "单元" : NULL);
+        }
+        ok &= sv__gpkg_insert(a, i % 3 == 1 ? NULL : &gp) == SV_OK;
+        if (i % 3 == 0 && i / 3 < NB) {
+            double l2[4] = {103.0, 35.0, 103.0 + i * 1e-4, 35.001};
+            sv__gpkg_geom gl = {.type = SV__GPKG_LINESTRING, .n_pts = 2, .xy = l2};
+            sv__gpkg_set_text(b, 0, i % 2 ? "odd" : "even");
+            sv__gpkg_set_int(b, 1, i);
+            sv__gpkg_set_int(b, 7, 99); /* out of range: ignored */
+            ok &= sv__gpkg_insert(b, &gl) == SV_OK;
+        }
+    }
+    CHECK(ok);
+    CHECK_INT(sv__gpkg_count(a), NA);
+    CHECK_INT(sv__gpkg_count(b), NB);
+    int rc = sv__gpkg_finish(g, &diag);
+    if (rc != SV_OK)
+        fprintf(stderr, "finish: %s\n", diag.msg);
+    CHECK_INT(rc, SV_OK);
+
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    CHECK_INT(sqlite3_prepare_v2(db, "SELECT fid, geom, name, n, v, ok, at, \"名称\" FROM a"
+                                     " ORDER BY fid",
+                                 -1, &st, NULL),
+              SQLITE_OK);
+    int rows = 0, right = 0, with_geom = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int i = rows++;
+        int good = sqlite3_column_int(st, 0) == i + 1;
+        const unsigned char *blob = sqlite3_column_blob(st, 1);
+        if (has_geom(i)) {
+            with_geom++;
+            good = good && blob && sqlite3_column_bytes(st, 1) == 29 &&
+                   led(blob + 13) == 103.0 + i * 1e-4 && led(blob + 21) == 35.0 + (i % 50) * 1e-3;
+        } else {
+            good = good && sqlite3_column_type(st, 1) == SQLITE_NULL;
+        }
+        if (i % 5 == 0) {
+            for (int c = 2; c < 8; c++)
+                good = good && sqlite3_column_type(st, c) == SQLITE_NULL;
+        } else {
+            const char *nm = (const char *)sqlite3_column_text(st, 2);
+            good = good && nm && strcmp(nm, long_name(i, name)) == 0 &&
+                   sqlite3_column_int(st, 3) == i / 40 && sqlite3_column_int(st, 5) == i % 2;
+            if (i % 4 == 0)
+                good = good && sqlite3_column_type(st, 4) == SQLITE_NULL;
+            else
+                good = good && sqlite3_column_double(st, 4) == i * 0.5;
+            const char *cn = (const char *)sqlite3_column_text(st, 7);
+            good = good && (i % 2 ? cn && strcmp(cn, "单元") == 0 : cn == NULL);
+        }
+        if (good)
+            right++;
+        else if (rows - right <= 3)
+            fprintf(stderr, "batches: row %d read back wrong\n", i);
+    }
+    sqlite3_finalize(st);
+    CHECK_INT(rows, NA);
+    CHECK_INT(right, NA);
+    CHECK(with_geom > 0 && with_geom < NA);
+
+    /* Layer b (two columns; the one out of range was ignored): its own fids and values. */
+    CHECK_INT(sqlite3_prepare_v2(db, "SELECT count(*), min(fid), max(fid), sum(n = (fid - 1) * 3),"
+                                     " sum(name = CASE WHEN n % 2 THEN 'odd' ELSE 'even' END)"
+                                     " FROM b",
+                                 -1, &st, NULL),
+              SQLITE_OK);
+    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+    for (int c = 0; c < 5; c++)
+        CHECK_INT(sqlite3_column_int(st, c), c == 1 ? 1 : NB);
+    sqlite3_finalize(st);
+
+    /* The R-tree: each feature with a geometry, under its own fid, with its own box. */
+    CHECK_INT(sqlite3_prepare_v2(db, "SELECT rtreecheck('rtree_a_geom'), rtreecheck('rtree_b_geom'),"
+                                     " (SELECT count(*) FROM rtree_a_geom),"
+                                     " (SELECT count(*) FROM rtree_a_geom r JOIN a ON a.fid = r.id"
+                                     "  WHERE a.geom IS NOT NULL"
+                                     "  AND abs(r.minx - (103.0 + (r.id - 1) * 1e-4)) < 2e-5"
+                                     "  AND abs(r.maxx - (103.0 + (r.id - 1) * 1e-4)) < 2e-5),"
+                                     " (SELECT count(*) FROM rtree_a_geom_rowid r JOIN a ON"
+                                     "  a.fid = r.rowid WHERE a.geom IS NOT NULL),"
+                                     " (SELECT count(*) FROM rtree_b_geom)",
+                                 -1, &st, NULL),
+              SQLITE_OK);
+    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+    CHECK_STR((const char *)sqlite3_column_text(st, 0), "ok");
+    CHECK_STR((const char *)sqlite3_column_text(st, 1), "ok");
+    CHECK_INT(sqlite3_column_int(st, 2), with_geom);
+    CHECK_INT(sqlite3_column_int(st, 3), with_geom);
+    CHECK_INT(sqlite3_column_int(st, 4), with_geom);
+    CHECK_INT(sqlite3_column_int(st, 5), NB);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+
+    /* GDAL's validator and reader on rows written by the multi-row statements. */
+    char validator[512] = "", cmd[1024], out[65536];
+    FILE *p = popen("dpkg -L python3-gdal 2>/dev/null | grep 'samples/validate_gpkg.py$'", "r");
+    if (p) {
+        if (fgets(validator, sizeof validator, p))
+            validator[strcspn(validator, "\n")] = '\0';
+        pclose(p);
+    }
+    CHECK(validator[0] != '\0');
+    if (validator[0]) {
+        snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s --extra --warning-as-error -k %s 2>&1",
+                 validator, path);
+        rc = run(cmd, out, sizeof out);
+        if (rc != 0)
+            fprintf(stderr, "validate_gpkg.py --extra: %s\n", out);
+        CHECK_INT(rc, 0);
+    }
+    snprintf(cmd, sizeof cmd, "ogrinfo -ro -q %s a -fid 1000 2>&1", path);
+    CHECK_INT(run(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "POINT (103.0999 35.049)") != NULL);
+    CHECK(strstr(out, "单元") != NULL && strstr(out, "n (Integer64) = 24") != NULL);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/qj-test-gpkg-XXXXXX");
@@ -566,6 +744,7 @@ int main(void)
     check_with_gdal(path);
     check_atomic();
     check_many();
+    check_batches();
 
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

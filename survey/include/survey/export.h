@@ -32,7 +32,11 @@ typedef struct sv_export_stats {
 
 /*
  * Export the state of j to path. unit NULL exports every unit. stats may be NULL.
- * Returns SV_OK, SV_EIO (cannot write; diag names the path), SV_ECRS, SV_ENOMEM.
+ * Returns SV_OK, SV_EIO (cannot write; diag names the path), SV_ECRS (a unit's plane CRS is
+ * unusable), SV_ENOMEM, SV_EINVAL (bad argument, the journal itself as path, too many plane
+ * CRSs), SV_ENOTFOUND (unit not in the journal), or the journal's code when its state cannot
+ * be read. A single position that geo.c refuses in a usable CRS (out of the zone's reach,
+ * see geo.h) does not fail the export: the feature is written with empty plane coordinates.
  */
 int sv_export(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit,
               const char *path, sv_export_stats *stats, sv_diag *diag);

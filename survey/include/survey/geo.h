@@ -52,12 +52,22 @@ void sv_geo_free(sv_geo *g);
 const char *sv_geo_errmsg(const sv_geo *g);
 
 /* CGCS2000 lat/lon (degrees) to plane north X / east Y (metres) in crs, and back.
- * Returns SV_OK, SV_ECRS (unknown CRS or transform failure), SV_EINVAL (NaN input). */
+ * Returns SV_OK, SV_ECRS (unknown CRS or transform failure), SV_EINVAL (NaN input).
+ * to_plane also returns SV_ECRS for a position out of the zone's reach: 90 degrees of
+ * longitude or more from the central meridian, or with an easting more than 1000 km from it
+ * (the bound from_plane puts on eastings, so whatever to_plane gives, from_plane takes back);
+ * the message names the position's longitude and the central meridian. The areas and the
+ * deviation below refuse such positions the same way. */
 int sv_geo_to_plane(sv_geo *g, sv_crs crs, double lat, double lon, double *x_north,
                     double *y_east);
 int sv_geo_from_plane(sv_geo *g, sv_crs crs, double x_north, double y_east, double *lat,
                       double *lon);
-/* Batch form: n points, lonlat interleaved lon,lat; xy receives north,east pairs. */
+/* Batch form: n points, lonlat interleaved lon,lat; xy receives north,east pairs (lonlat may
+ * be xy). Every pair of xy is written, NaN for a point that is refused (invalid input, out of
+ * the zone's reach, not projected), so one bad position costs that position only. Returns
+ * SV_OK when none was refused, else the code of the first refused point (SV_EINVAL or
+ * SV_ECRS) with a message naming it and how many more were; SV_ECRS and every pair NaN for an
+ * unusable crs. */
 int sv_geo_to_plane_n(sv_geo *g, sv_crs crs, size_t n, const double *lonlat, double *xy);
 
 /*
