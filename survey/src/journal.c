@@ -361,7 +361,8 @@ static int prepare_statements(sv_journal *j)
 
 static int open_raw(sv_journal *j, const char *path, int flags)
 {
-    int rc = sqlite3_open_v2(path, &j->db, flags, NULL);
+    /* A handle is used by one thread at a time (journal.h): no per-call mutex. */
+    int rc = sqlite3_open_v2(path, &j->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK)
         return fail_db(j, rc, path);
     sqlite3_extended_result_codes(j->db, 1);
@@ -564,7 +565,7 @@ int sv_journal_create(const char *path, const sv_journal_opts *opts, sv_journal 
         free(kpath);
         return rc;
     }
-    rc = open_raw(j, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE);
+    rc = open_raw(j, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     if (rc == SV_OK)
         rc = set_pragmas(j, path);
     if (rc != SV_OK) {
