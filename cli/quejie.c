@@ -44,7 +44,7 @@ static int die(int code, const char *fmt, ...)
 
 /* A command's flags: each either takes a value or is a switch. Values are borrowed from argv. */
 typedef struct opt {
-    const char *name;  /* "--unit" */
+    const char *name; /* "--unit" */
     int has_value;
     const char *value; /* set when given (switches get "1") */
 } opt;
@@ -118,8 +118,8 @@ static double num_opt(const args *a, const char *name, double def, double lo, do
 }
 
 /* An integer option: like num_opt, but fractions (3.7) and other spellings are refused. */
-static long long int_opt(const args *a, const char *name, long long def, long long lo,
-                         long long hi, int *ok)
+static long long int_opt(const args *a, const char *name, long long def, long long lo, long long hi,
+                         int *ok)
 {
     const char *s = get(a, name);
     if (!s)
@@ -204,8 +204,8 @@ static json_t *jstr(const char *s)
 
 static int cmd_init(int argc, char **argv)
 {
-    opt opts[] = {{"--device-name", 1}, {"--crew", 1}, {"--epsg", 1}, {"--central-meridian", 1},
-                  {NULL}};
+    opt opts[] = {
+        {"--device-name", 1}, {"--crew", 1}, {"--epsg", 1}, {"--central-meridian", 1}, {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
@@ -225,8 +225,8 @@ static int cmd_init(int argc, char **argv)
     int rc = sv_journal_create(a.pos[0], &o, &j);
     if (rc != SV_OK)
         return j ? journal_fail(j) : die(EXIT_FAIL, "%s: %s", a.pos[0], sv_strerror(rc));
-    printf("created journal %s for device %s (key in %s.key)\n", a.pos[0],
-           sv_journal_device_id(j), a.pos[0]);
+    printf("created journal %s for device %s (key in %s.key)\n", a.pos[0], sv_journal_device_id(j),
+           a.pos[0]);
     sv_journal_close(j);
     return 0;
 }
@@ -267,7 +267,8 @@ static int tasks_import(int argc, char **argv)
             same++;
         else if (rc == SV_OK)
             added++;
-        if (rc == SV_OK && set.units[i].type[0] && !sv_state_code_known(j, "unit-type", set.units[i].type))
+        if (rc == SV_OK && set.units[i].type[0] &&
+            !sv_state_code_known(j, "unit-type", set.units[i].type))
             fprintf(stderr, "%s: note: unit %s has type '%s', not in the unit-type code list\n",
                     prog, set.units[i].code, set.units[i].type);
     }
@@ -282,8 +283,8 @@ static int tasks_import(int argc, char **argv)
         sv_journal_close(j);
         return code;
     }
-    printf("imported %zu unit%s from %s (%s)%s\n", added, added == 1 ? "" : "s", a.pos[1],
-           set.crs, same ? "; unchanged units skipped" : "");
+    printf("imported %zu unit%s from %s (%s)%s\n", added, added == 1 ? "" : "s", a.pos[1], set.crs,
+           same ? "; unchanged units skipped" : "");
     sv_task_set_clear(&set);
     sv_geo_free(g);
     sv_journal_close(j);
@@ -405,10 +406,19 @@ static int check_code(sv_journal *j, const char *list, const char *value, const 
 
 static int cmd_point_add(int argc, char **argv)
 {
-    opt opts[] = {{"--unit", 1},   {"--lat", 1},    {"--lon", 1},    {"--h", 1},
-                  {"--type", 1},   {"--marker", 1}, {"--number", 1}, {"--note", 1},
-                  {"--offset-distance", 1}, {"--offset-bearing", 1},  {"--corrects", 1},
-                  {"--json", 0},   {NULL}};
+    opt opts[] = {{"--unit", 1},
+                  {"--lat", 1},
+                  {"--lon", 1},
+                  {"--h", 1},
+                  {"--type", 1},
+                  {"--marker", 1},
+                  {"--number", 1},
+                  {"--note", 1},
+                  {"--offset-distance", 1},
+                  {"--offset-bearing", 1},
+                  {"--corrects", 1},
+                  {"--json", 0},
+                  {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
@@ -442,7 +452,8 @@ static int cmd_point_add(int argc, char **argv)
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
         return EXIT_FAIL;
-    if (check_code(j, "point-type", type, "--type") || check_code(j, "marker", p.marker, "--marker")) {
+    if (check_code(j, "point-type", type, "--type") ||
+        check_code(j, "marker", p.marker, "--marker")) {
         sv_journal_close(j);
         return EXIT_USAGE;
     }
@@ -477,8 +488,10 @@ static int record_point_retrying(sv_journal *j, sv_bpoint *p, int64_t *seq)
     for (int tries = 0; tries < 12 && rc == SV_EBUSY; tries++) {
         rc = sv_record_point(j, p, seq);
         if (rc == SV_EBUSY)
-            fprintf(stderr, "%s: journal busy (another process is writing); point %s kept, "
-                            "retrying\n", prog, p->unit);
+            fprintf(stderr,
+                    "%s: journal busy (another process is writing); point %s kept, "
+                    "retrying\n",
+                    prog, p->unit);
     }
     return rc;
 }
@@ -490,9 +503,9 @@ static void on_signal(int sig)
 
 static int cmd_record(int argc, char **argv)
 {
-    opt opts[] = {{"--unit", 1},        {"--gnss", 1},   {"--count", 1},   {"--average", 1},
+    opt opts[] = {{"--unit", 1},        {"--gnss", 1},   {"--count", 1},      {"--average", 1},
                   {"--min-seconds", 1}, {"--accept", 1}, {"--walk-every", 1}, {"--timeout", 1},
-                  {"--json", 0},        {"--marker", 1}, {"--override", 1}, {"--min-spacing", 1},
+                  {"--json", 0},        {"--marker", 1}, {"--override", 1},   {"--min-spacing", 1},
                   {"--max-speed", 1},   {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
@@ -574,7 +587,8 @@ static int cmd_record(int argc, char **argv)
 
     while (recorded < count) {
         if (stop_signal) {
-            result = die(EXIT_INTERRUPTED, "interrupted by signal %d after %d of %d recorded; "
+            result = die(EXIT_INTERRUPTED,
+                         "interrupted by signal %d after %d of %d recorded; "
                          "every reported %s is in the journal",
                          (int)stop_signal, recorded, count, walk_every > 0 ? "vertex" : "point");
             break;
@@ -708,8 +722,8 @@ static int cmd_record(int argc, char **argv)
 
 static int cmd_verify(int argc, char **argv)
 {
-    opt opts[] = {{"--unit", 1}, {"--field", 1}, {"--status", 1}, {"--value", 1}, {"--note", 1},
-                  {NULL}};
+    opt opts[] = {{"--unit", 1},  {"--field", 1}, {"--status", 1},
+                  {"--value", 1}, {"--note", 1},  {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
@@ -718,8 +732,10 @@ static int cmd_verify(int argc, char **argv)
     if (!get(&a, "--unit") || !get(&a, "--field") || !get(&a, "--status"))
         return die(EXIT_USAGE, "verify needs --unit, --field and --status");
     if (sv_field_parse(get(&a, "--field"), &v.field) != SV_OK)
-        return die(EXIT_USAGE, "--field '%s': use owner, representative, agent, mode, rights or "
-                               "manager", get(&a, "--field"));
+        return die(EXIT_USAGE,
+                   "--field '%s': use owner, representative, agent, mode, rights or "
+                   "manager",
+                   get(&a, "--field"));
     if (sv_vstatus_parse(get(&a, "--status"), &v.status) != SV_OK)
         return die(EXIT_USAGE, "--status '%s': use confirmed, corrected or disputed",
                    get(&a, "--status"));
@@ -802,16 +818,17 @@ static int cmd_area(int argc, char **argv)
         rc = sv_geo_ring_area(g, crs, nw, ll, &walked);
     if (rc == SV_OK && nw >= 1 && u.draft.n_pts)
         rc = sv_geo_deviation(g, crs, nw, ll, &u.draft, &dev);
-    double walk_gap = nw >= 2 ? sv_geo_distance(ll[1], ll[0], ll[2 * nw - 1], ll[2 * nw - 2], NULL)
-                              : NAN;
+    double walk_gap =
+        nw >= 2 ? sv_geo_distance(ll[1], ll[0], ll[2 * nw - 1], ll[2 * nw - 2], NULL) : NAN;
     free(ll);
     if (rc != SV_OK) {
         result = die(EXIT_FAIL, "%s", sv_geo_errmsg(g));
         goto out;
     }
-    double diff_pct = draft.ellipsoidal_m2 > 0 && np >= 3
-                          ? 100.0 * (ar.ellipsoidal_m2 - draft.ellipsoidal_m2) / draft.ellipsoidal_m2
-                          : NAN;
+    double diff_pct =
+        draft.ellipsoidal_m2 > 0 && np >= 3
+            ? 100.0 * (ar.ellipsoidal_m2 - draft.ellipsoidal_m2) / draft.ellipsoidal_m2
+            : NAN;
     if (get(&a, "--json")) {
         json_t *o = json_object();
         json_object_set_new(o, "unit", json_string(code));
@@ -827,7 +844,8 @@ static int cmd_area(int argc, char **argv)
         json_object_set_new(o, "draft_plane_m2", json_real(draft.plane_m2));
         json_object_set_new(o, "difference_pct", jnum(diff_pct));
         json_object_set_new(o, "walk_vertices", json_integer((json_int_t)nw));
-        json_object_set_new(o, "walk_ellipsoidal_m2", nw >= 3 ? json_real(walked.ellipsoidal_m2) : json_null());
+        json_object_set_new(o, "walk_ellipsoidal_m2",
+                            nw >= 3 ? json_real(walked.ellipsoidal_m2) : json_null());
         json_object_set_new(o, "walk_closure_m", jnum(walk_gap));
         json_object_set_new(o, "walk_deviation_max_m", nw ? jnum(dev.max_m) : json_null());
         json_object_set_new(o, "walk_deviation_rms_m", nw ? jnum(dev.rms_m) : json_null());
@@ -858,7 +876,8 @@ out:
     return result;
 }
 
-/* ---- check, log, export ------------------------------------------------------------------------ */
+/* ---- check, log, export ------------------------------------------------------------------------
+ */
 
 static int cmd_check(int argc, char **argv)
 {
@@ -983,12 +1002,13 @@ static int cmd_export(int argc, char **argv)
     return 0;
 }
 
-/* ---- further decisions: line, dispute, attend, void, codes, config ---------------------------- */
+/* ---- further decisions: line, dispute, attend, void, codes, config ----------------------------
+ */
 
 static int cmd_dispute(int argc, char **argv)
 {
-    opt opts[] = {{"--unit", 1}, {"--parties", 1}, {"--statement", 1}, {"--from", 1},
-                  {"--to", 1},   {NULL}};
+    opt opts[] = {{"--unit", 1}, {"--parties", 1}, {"--statement", 1},
+                  {"--from", 1}, {"--to", 1},      {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
@@ -1015,8 +1035,8 @@ static int cmd_dispute(int argc, char **argv)
 
 static int cmd_attend(int argc, char **argv)
 {
-    opt opts[] = {{"--unit", 1}, {"--party", 1}, {"--person", 1}, {"--presence", 1},
-                  {"--notice-date", 1}, {NULL}};
+    opt opts[] = {{"--unit", 1},     {"--party", 1},       {"--person", 1},
+                  {"--presence", 1}, {"--notice-date", 1}, {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
@@ -1142,8 +1162,10 @@ static int cmd_config(int argc, char **argv)
     for (int i = 0; keys[i]; i++)
         known |= strcmp(keys[i], a.pos[1]) == 0;
     if (!known)
-        return die(EXIT_USAGE, "unknown setting '%s' (accept, average.epochs, average.seconds, "
-                               "unit.code-pattern)", a.pos[1]);
+        return die(EXIT_USAGE,
+                   "unknown setting '%s' (accept, average.epochs, average.seconds, "
+                   "unit.code-pattern)",
+                   a.pos[1]);
     sv_grade gr;
     if (strcmp(a.pos[1], "accept") == 0 && sv_grade_parse(a.pos[2], &gr) != SV_OK)
         return die(EXIT_USAGE, "accept: use gps, dgps, rtk-float or rtk-fixed");
@@ -1161,19 +1183,22 @@ static int cmd_config(int argc, char **argv)
 
 static const char USAGE[] =
     "usage:\n"
-    "  quejie init JOURNAL [--device-name NAME] [--crew NAME] [--epsg CODE | --central-meridian DEG]\n"
+    "  quejie init JOURNAL [--device-name NAME] [--crew NAME] [--epsg CODE | --central-meridian "
+    "DEG]\n"
     "  quejie tasks import JOURNAL FILE.geojson\n"
     "  quejie tasks list JOURNAL [--json]\n"
     "  quejie record JOURNAL --unit CODE [--gnss HOST:PORT] [--count K] [--average N]\n"
     "                [--min-seconds T] [--accept gps|dgps|rtk-float|rtk-fixed] [--walk-every M]\n"
     "                [--timeout S] [--json] [--marker NAME] [--override REASON] [--min-spacing M]\n"
     "                [--max-speed V]\n"
-    "  quejie point add JOURNAL --unit CODE --lat DEG --lon DEG [--h M] [--type measured|map-read]\n"
+    "  quejie point add JOURNAL --unit CODE --lat DEG --lon DEG [--h M] [--type "
+    "measured|map-read]\n"
     "                [--marker NAME] [--number N] [--offset-distance M --offset-bearing DEG]\n"
     "                [--corrects SEQ] [--note TEXT] [--json]\n"
     "  quejie verify JOURNAL --unit CODE --field NAME --status confirmed|corrected|disputed\n"
     "                [--value TEXT] [--note TEXT]\n"
-    "  quejie line JOURNAL --unit CODE --from J1 --to J2 [--category C] [--position P] [--nature N]\n"
+    "  quejie line JOURNAL --unit CODE --from J1 --to J2 [--category C] [--position P] [--nature "
+    "N]\n"
     "                [--neighbour NAME]\n"
     "  quejie dispute JOURNAL --unit CODE --statement TEXT [--parties TEXT] [--from J --to J]\n"
     "  quejie attend JOURNAL --unit CODE --party NAME --presence present|proxy|absent\n"
@@ -1213,10 +1238,10 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"init", cmd_init},       {"record", cmd_record}, {"verify", cmd_verify},
-                {"area", cmd_area},       {"check", cmd_check},   {"export", cmd_export},
-                {"log", cmd_log},         {"dispute", cmd_dispute}, {"attend", cmd_attend},
-                {"line", cmd_line},       {"void", cmd_void},     {"codes", cmd_codes},
+    } cmds[] = {{"init", cmd_init},    {"record", cmd_record},   {"verify", cmd_verify},
+                {"area", cmd_area},    {"check", cmd_check},     {"export", cmd_export},
+                {"log", cmd_log},      {"dispute", cmd_dispute}, {"attend", cmd_attend},
+                {"line", cmd_line},    {"void", cmd_void},       {"codes", cmd_codes},
                 {"config", cmd_config}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(cmd, cmds[i].name) == 0)

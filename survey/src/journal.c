@@ -9,12 +9,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <regex.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -23,7 +23,7 @@
 #include "journal_int.h"
 #include "survey/state.h"
 
-#define APP_ID 0x514A4E4C /* 'QJNL' */
+#define APP_ID 0x514A4E4C           /* 'QJNL' */
 #define SV__WAL_MAINTAIN_PAGES 1000 /* SQLite's own autocheckpoint threshold */
 #define SV__WAL_FORCE_PAGES 8000    /* 32 MB of WAL: checkpoint even on the hot path */
 #define HASH_DOMAIN "quejie-entry-v1"
@@ -34,7 +34,7 @@ struct sv_journal {
     char *path;
     int readonly;
     int in_batch;
-    int batch_dirty;        /* entries appended in the open batch: sign the head at commit */
+    int batch_dirty; /* entries appended in the open batch: sign the head at commit */
     int schema_found;
     char device_id[33];
     char *device_name;
@@ -44,13 +44,13 @@ struct sv_journal {
     int have_sk;
     int epsg;
     double cm;
-    sqlite3_stmt *st_last;  /* last entry's seq and hash */
+    sqlite3_stmt *st_last; /* last entry's seq and hash */
     sqlite3_stmt *st_insert;
     sqlite3_stmt *st_head;
-    sqlite3_stmt *st_unit;  /* does a unit exist */
+    sqlite3_stmt *st_unit;   /* does a unit exist */
     sqlite3_stmt *st_number; /* last number of a prefix in a unit */
-    sv__stcache cache;      /* the state derivation's statements for schema "main" */
-    int wal_pages;          /* pages in the WAL after the last commit (from the WAL hook) */
+    sv__stcache cache;       /* the state derivation's statements for schema "main" */
+    int wal_pages;           /* pages in the WAL after the last commit (from the WAL hook) */
     char errmsg[512];
     char cfgbuf[512];
 };
@@ -62,15 +62,22 @@ int sv__sqlite_err(int rc)
     switch (rc & 0xff) {
     case SQLITE_OK:
     case SQLITE_DONE:
-    case SQLITE_ROW: return SV_OK;
-    case SQLITE_NOMEM: return SV_ENOMEM;
+    case SQLITE_ROW:
+        return SV_OK;
+    case SQLITE_NOMEM:
+        return SV_ENOMEM;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return SV_EBUSY;
+    case SQLITE_LOCKED:
+        return SV_EBUSY;
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return SV_ECORRUPT;
-    case SQLITE_CANTOPEN: return SV_ENOTFOUND;
-    case SQLITE_CONSTRAINT: return SV_EINVAL;
-    default: return SV_EIO;
+    case SQLITE_NOTADB:
+        return SV_ECORRUPT;
+    case SQLITE_CANTOPEN:
+        return SV_ENOTFOUND;
+    case SQLITE_CONSTRAINT:
+        return SV_EINVAL;
+    default:
+        return SV_EIO;
     }
 }
 
@@ -145,9 +152,10 @@ json_t *sv__geom_to_json(const sv_geom *g)
         for (size_t r = 0; r < g->part_rings[p]; r++, ring++) {
             json_t *flat = json_array();
             for (size_t i = 0; i < g->ring_pts[ring]; i++, pt++) {
-                json_array_append_new(flat, json_integer(sv__to_fixed(g->lonlat[2 * pt], SV__NANODEG)));
                 json_array_append_new(flat,
-                                      json_integer(sv__to_fixed(g->lonlat[2 * pt + 1], SV__NANODEG)));
+                                      json_integer(sv__to_fixed(g->lonlat[2 * pt], SV__NANODEG)));
+                json_array_append_new(
+                    flat, json_integer(sv__to_fixed(g->lonlat[2 * pt + 1], SV__NANODEG)));
             }
             json_array_append_new(rings, flat);
         }
@@ -195,8 +203,8 @@ int sv__geom_from_json(const json_t *a, sv_geom *g)
             size_t m = json_array_size(flat);
             g->ring_pts[ring] = m / 2;
             for (size_t i = 0; i < m; i++)
-                g->lonlat[2 * pt + i] = sv__from_fixed(json_integer_value(json_array_get(flat, i)),
-                                                      SV__NANODEG);
+                g->lonlat[2 * pt + i] =
+                    sv__from_fixed(json_integer_value(json_array_get(flat, i)), SV__NANODEG);
             pt += m / 2;
         }
     }
@@ -267,9 +275,9 @@ static void device_id_from_pk(const uint8_t pk[SV_PUBKEY_BYTES], char out[33])
 
 /* ---- schema ------------------------------------------------------------------------------ */
 
-#define APPEND_ONLY_INSERT_TRIGGER                                                            \
-    "CREATE TRIGGER entries_append_only_i BEFORE INSERT ON entries"                           \
-    "  WHEN NEW.seq <= (SELECT coalesce(max(seq), 0) FROM entries)"                           \
+#define APPEND_ONLY_INSERT_TRIGGER                                                                 \
+    "CREATE TRIGGER entries_append_only_i BEFORE INSERT ON entries"                                \
+    "  WHEN NEW.seq <= (SELECT coalesce(max(seq), 0) FROM entries)"                                \
     "  BEGIN SELECT RAISE(ABORT, 'journal entries are append-only'); END;"
 
 static const char SCHEMA_SQL[] =
@@ -284,8 +292,8 @@ static const char SCHEMA_SQL[] =
     "CREATE TRIGGER entries_append_only_u BEFORE UPDATE ON entries"
     "  BEGIN SELECT RAISE(ABORT, 'journal entries are append-only'); END;"
     "CREATE TRIGGER entries_append_only_d BEFORE DELETE ON entries"
-    "  BEGIN SELECT RAISE(ABORT, 'journal entries are append-only'); END;"
-    APPEND_ONLY_INSERT_TRIGGER
+    "  BEGIN SELECT RAISE(ABORT, 'journal entries are append-only'); "
+    "END;" APPEND_ONLY_INSERT_TRIGGER
     "CREATE TABLE head(id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL,"
     "  hash BLOB NOT NULL, sig BLOB NOT NULL);";
 
@@ -311,8 +319,8 @@ static int exec(sv_journal *j, const char *sql)
 static int meta_set(sv_journal *j, const char *key, const char *value)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-                                -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", -1,
+                                &st, NULL);
     if (rc != SQLITE_OK)
         return fail_db(j, rc, "journal meta");
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -347,9 +355,9 @@ static int prepare_statements(sv_journal *j)
                                 " VALUES (?, ?, ?, ?, ?, ?)",
                                 -1, SQLITE_PREPARE_PERSISTENT, &j->st_insert, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v3(j->db,
-                                "INSERT OR REPLACE INTO head(id, seq, hash, sig) VALUES (1, ?, ?, ?)",
-                                -1, SQLITE_PREPARE_PERSISTENT, &j->st_head, NULL);
+        rc = sqlite3_prepare_v3(
+            j->db, "INSERT OR REPLACE INTO head(id, seq, hash, sig) VALUES (1, ?, ?, ?)", -1,
+            SQLITE_PREPARE_PERSISTENT, &j->st_head, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v3(j->db, "SELECT 1 FROM st_units WHERE code = ?", -1,
                                 SQLITE_PREPARE_PERSISTENT, &j->st_unit, NULL);
@@ -471,8 +479,8 @@ static int read_key(sv_journal *j)
     if (r != (ssize_t)sizeof j->sk || crypto_sign_ed25519_sk_to_pk(pk, j->sk) != 0 ||
         sodium_memcmp(pk, j->pk, sizeof pk) != 0) {
         sodium_memzero(j->sk, sizeof j->sk);
-        int rc = sv__journal_fail(j, SV_ECORRUPT,
-                                  "%s: device key does not belong to this journal", kpath);
+        int rc = sv__journal_fail(j, SV_ECORRUPT, "%s: device key does not belong to this journal",
+                                  kpath);
         free(kpath);
         return rc;
     }
@@ -578,8 +586,8 @@ int sv_journal_create(const char *path, const sv_journal_opts *opts, sv_journal 
     rc = exec(j, "BEGIN IMMEDIATE");
     if (rc == SV_OK) {
         char pragma[96];
-        snprintf(pragma, sizeof pragma, "PRAGMA application_id=%d; PRAGMA user_version=%d;",
-                 APP_ID, SV_JOURNAL_SCHEMA);
+        snprintf(pragma, sizeof pragma, "PRAGMA application_id=%d; PRAGMA user_version=%d;", APP_ID,
+                 SV_JOURNAL_SCHEMA);
         rc = exec(j, SCHEMA_SQL);
         if (rc == SV_OK)
             rc = exec(j, pragma);
@@ -687,8 +695,10 @@ int sv_journal_open(const char *path, int flags, sv_journal **out)
         app = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT)
-        return sv__journal_fail(j, SV_ECORRUPT, "%s: not a Quejie journal (not an SQLite "
-                                "database, or a damaged one)", path);
+        return sv__journal_fail(j, SV_ECORRUPT,
+                                "%s: not a Quejie journal (not an SQLite "
+                                "database, or a damaged one)",
+                                path);
     if (rc != SQLITE_ROW)
         return fail_db(j, rc, path);
     if (app != APP_ID)
@@ -707,8 +717,8 @@ int sv_journal_open(const char *path, int flags, sv_journal **out)
                                 "update Quejie",
                                 path, ver, SV_JOURNAL_SCHEMA);
     if (ver < 1)
-        return sv__journal_fail(j, SV_ECORRUPT, "%s: journal schema version %d is invalid",
-                                path, ver);
+        return sv__journal_fail(j, SV_ECORRUPT, "%s: journal schema version %d is invalid", path,
+                                ver);
     if (ver < SV_JOURNAL_SCHEMA) {
         rc = exec(j, "BEGIN IMMEDIATE");
         if (rc == SV_OK)
@@ -750,11 +760,26 @@ void sv_journal_close(sv_journal *j)
     free(j);
 }
 
-const char *sv_journal_device_id(const sv_journal *j) { return j->device_id; }
-const char *sv_journal_device_name(const sv_journal *j) { return j->device_name ? j->device_name : ""; }
-const char *sv_journal_crew(const sv_journal *j) { return j->crew ? j->crew : ""; }
-const char *sv_journal_path(const sv_journal *j) { return j->path; }
-int sv_journal_schema_found(const sv_journal *j) { return j->schema_found; }
+const char *sv_journal_device_id(const sv_journal *j)
+{
+    return j->device_id;
+}
+const char *sv_journal_device_name(const sv_journal *j)
+{
+    return j->device_name ? j->device_name : "";
+}
+const char *sv_journal_crew(const sv_journal *j)
+{
+    return j->crew ? j->crew : "";
+}
+const char *sv_journal_path(const sv_journal *j)
+{
+    return j->path;
+}
+int sv_journal_schema_found(const sv_journal *j)
+{
+    return j->schema_found;
+}
 
 void sv_journal_public_key(const sv_journal *j, uint8_t pk[SV_PUBKEY_BYTES])
 {
@@ -872,8 +897,9 @@ static int write_begin(sv_journal *j, int *own)
         return sv__journal_fail(j, SV_EINVAL, "%s: journal is open read-only", j->path);
     if (j->in_batch) {
         if (sqlite3_get_autocommit(j->db))
-            return sv__journal_fail(j, SV_EIO, "the open batch was rolled back by the database "
-                                               "after an error; roll it back and start again");
+            return sv__journal_fail(j, SV_EIO,
+                                    "the open batch was rolled back by the database "
+                                    "after an error; roll it back and start again");
         *own = 0;
         return exec(j, "SAVEPOINT record");
     }
@@ -947,8 +973,9 @@ int sv_journal_commit(sv_journal *j)
     if (sqlite3_get_autocommit(j->db)) {
         j->in_batch = 0;
         j->batch_dirty = 0;
-        return sv__journal_fail(j, SV_EIO, "the batch was rolled back by the database after "
-                                           "an error; nothing of it was recorded");
+        return sv__journal_fail(j, SV_EIO,
+                                "the batch was rolled back by the database after "
+                                "an error; nothing of it was recorded");
     }
     int rc = j->batch_dirty ? sign_head(j) : SV_OK;
     if (rc == SV_OK) {
@@ -1002,8 +1029,8 @@ int sv_journal_foreach(sv_journal *j, int64_t from_seq, int (*fn)(const sv_entry
         e.payload = (const char *)sqlite3_column_text(st, 3);
         e.payload_len = (size_t)sqlite3_column_bytes(st, 3);
         /* A malformed hash column is reported through check; hand out zeros meanwhile. */
-        e.prev_hash = sqlite3_column_bytes(st, 4) == SV_HASH_BYTES ? sqlite3_column_blob(st, 4)
-                                                                   : zero;
+        e.prev_hash =
+            sqlite3_column_bytes(st, 4) == SV_HASH_BYTES ? sqlite3_column_blob(st, 4) : zero;
         e.hash = sqlite3_column_bytes(st, 5) == SV_HASH_BYTES ? sqlite3_column_blob(st, 5) : zero;
         if (!e.kind)
             e.kind = "";
@@ -1023,8 +1050,8 @@ int sv_journal_head(sv_journal *j, int64_t *seq, uint8_t hash[SV_HASH_BYTES],
                     uint8_t sig[SV_SIG_BYTES])
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(j->db, "SELECT seq, hash, sig FROM head WHERE id = 1", -1, &st,
-                                NULL);
+    int rc =
+        sqlite3_prepare_v2(j->db, "SELECT seq, hash, sig FROM head WHERE id = 1", -1, &st, NULL);
     if (rc != SQLITE_OK)
         return fail_db(j, rc, "journal head");
     rc = sqlite3_step(st);
@@ -1072,8 +1099,8 @@ static int chain_step(const sv_entry *e, void *ctx)
             snprintf(w->r->detail, sizeof w->r->detail,
                      "entry %lld does not link to the entry before it", (long long)e->seq);
         } else {
-            sv_entry_hash(w->j->device_id, e->seq, e->time_ms, e->kind, e->payload,
-                          e->payload_len, w->prev, h);
+            sv_entry_hash(w->j->device_id, e->seq, e->time_ms, e->kind, e->payload, e->payload_len,
+                          w->prev, h);
             if (memcmp(h, e->hash, SV_HASH_BYTES) != 0) {
                 w->r->chain_ok = 0;
                 w->r->first_bad_seq = e->seq;
@@ -1141,8 +1168,8 @@ int sv_journal_check(sv_journal *j, sv_check_report *r)
 
     /* SQLite's own view of the file first: everything else reads through it. */
     sqlite3_stmt *st = NULL;
-    if (rc == SV_OK && sqlite3_prepare_v2(j->db, "PRAGMA integrity_check", -1, &st, NULL) !=
-                           SQLITE_OK)
+    if (rc == SV_OK &&
+        sqlite3_prepare_v2(j->db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
         rc = fail_db(j, sqlite3_errcode(j->db), "integrity check");
     if (rc == SV_OK) {
         int src;
@@ -1283,8 +1310,9 @@ static int need_unit(sv_journal *j, const char *code)
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return fail_db(j, rc, "journal state");
     return found ? SV_OK
-                 : sv__journal_fail(j, SV_ENOTFOUND, "unit %s is not in this journal "
-                                                     "(import its task package first)",
+                 : sv__journal_fail(j, SV_ENOTFOUND,
+                                    "unit %s is not in this journal "
+                                    "(import its task package first)",
                                     code);
 }
 
@@ -1449,15 +1477,14 @@ static int do_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
         return sv__journal_fail(j, SV_EINVAL, "height %g m is not plausible", p->h);
     const char *ptype = p->point_type[0] ? p->point_type : "measured";
     if (p->number[0] && !number_valid(p->number))
-        return sv__journal_fail(j, SV_EINVAL,
-                                "point number '%s' is not a prefix and a number (J12, T3)",
-                                p->number);
+        return sv__journal_fail(
+            j, SV_EINVAL, "point number '%s' is not a prefix and a number (J12, T3)", p->number);
     if (p->supersedes) {
         /* A correction names a current point of the same unit and keeps its number. */
         sqlite3_stmt *st;
         char was[SV_NUMBER_MAX] = "";
-        if (sqlite3_prepare_v2(j->db, "SELECT number FROM st_points WHERE seq = ? AND unit = ?",
-                               -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_prepare_v2(j->db, "SELECT number FROM st_points WHERE seq = ? AND unit = ?", -1,
+                               &st, NULL) == SQLITE_OK) {
             sqlite3_bind_int64(st, 1, p->supersedes);
             sqlite3_bind_text(st, 2, p->unit, -1, SQLITE_STATIC);
             if (sqlite3_step(st) == SQLITE_ROW)
@@ -1595,8 +1622,7 @@ static int do_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
                                 "an absent party needs the date the notice was served "
                                 "(YYYY-MM-DD, a real date)");
     if (a->notice_date[0] && !date_valid(a->notice_date))
-        return sv__journal_fail(j, SV_EINVAL, "notice date '%s' is not YYYY-MM-DD",
-                                a->notice_date);
+        return sv__journal_fail(j, SV_EINVAL, "notice date '%s' is not YYYY-MM-DD", a->notice_date);
     json_t *o = payload_new();
     put_str(o, "unit", a->unit);
     put_str(o, "party", a->party);
@@ -1638,8 +1664,10 @@ static int config_valid(sv_journal *j, const char *key, const char *value)
     } else if (strcmp(key, "unit.code-pattern") == 0) {
         regex_t re;
         if (*value && regcomp(&re, value, REG_EXTENDED | REG_NOSUB) != 0)
-            return sv__journal_fail(j, SV_EINVAL, "unit.code-pattern: '%s' is not a valid "
-                                                  "extended regular expression", value);
+            return sv__journal_fail(j, SV_EINVAL,
+                                    "unit.code-pattern: '%s' is not a valid "
+                                    "extended regular expression",
+                                    value);
         if (*value)
             regfree(&re);
         if (strlen(value) >= sizeof j->cfgbuf)
@@ -1672,8 +1700,7 @@ static int do_void(sv_journal *j, int64_t target_seq, const char *reason, int64_
     if (!reason || !*reason)
         return sv__journal_fail(j, SV_EINVAL, "withdrawing an entry needs a reason");
     if (target_seq < 1 || target_seq > sv_journal_last_seq(j))
-        return sv__journal_fail(j, SV_ENOTFOUND, "there is no entry %lld",
-                                (long long)target_seq);
+        return sv__journal_fail(j, SV_ENOTFOUND, "there is no entry %lld", (long long)target_seq);
     json_t *o = payload_new();
     json_object_set_new(o, "target", json_integer(target_seq));
     put_str(o, "reason", reason);
@@ -1681,13 +1708,13 @@ static int do_void(sv_journal *j, int64_t target_seq, const char *reason, int64_
 }
 
 /* Public recording calls: each runs in its own write transaction (or batch savepoint). */
-#define RECORD_IN_TXN(call)                                                                   \
-    do {                                                                                      \
-        int own_, rc_ = write_begin(j, &own_);                                                \
-        if (rc_ != SV_OK)                                                                     \
-            return rc_;                                                                       \
-        rc_ = (call);                                                                         \
-        return write_end(j, own_, rc_);                                                       \
+#define RECORD_IN_TXN(call)                                                                        \
+    do {                                                                                           \
+        int own_, rc_ = write_begin(j, &own_);                                                     \
+        if (rc_ != SV_OK)                                                                          \
+            return rc_;                                                                            \
+        rc_ = (call);                                                                              \
+        return write_end(j, own_, rc_);                                                            \
     } while (0)
 
 int sv_record_unit(sv_journal *j, const sv_unit *u, int64_t *seq)

@@ -15,10 +15,9 @@
 #include "journal_int.h"
 #include "survey/state.h"
 
-const char *const sv__state_tables[] = {"st_units",   "st_points",     "st_numbers",
-                                        "st_vertices", "st_lines",      "st_verifications",
-                                        "st_disputes", "st_attendance", "st_codes",
-                                        "st_config",   "st_voided",     NULL};
+const char *const sv__state_tables[] = {
+    "st_units",    "st_points",     "st_numbers", "st_vertices", "st_lines",  "st_verifications",
+    "st_disputes", "st_attendance", "st_codes",   "st_config",   "st_voided", NULL};
 
 static const char STATE_SQL[] =
     "CREATE TABLE @S.st_units(code TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT,"
@@ -263,7 +262,14 @@ static int unit_exists(const actx *c, const char *code)
 }
 
 /* Facts about a unit that is not in the state derive nothing (see the file comment). */
-#define NEED_UNIT(c, unit)                                                                        do {                                                                                              int ue_ = (unit) ? unit_exists((c), (unit)) : 0;                                              if (ue_ < 0)                                                                                      return SV_EIO;                                                                            if (ue_ == 0)                                                                                     return SV_OK;                                                                         } while (0)
+#define NEED_UNIT(c, unit)                                                                         \
+    do {                                                                                           \
+        int ue_ = (unit) ? unit_exists((c), (unit)) : 0;                                           \
+        if (ue_ < 0)                                                                               \
+            return SV_EIO;                                                                         \
+        if (ue_ == 0)                                                                              \
+            return SV_OK;                                                                          \
+    } while (0)
 
 static int apply_unit(const actx *c, int64_t seq, json_t *p)
 {
@@ -271,10 +277,9 @@ static int apply_unit(const actx *c, int64_t seq, json_t *p)
     if (!code)
         return SV_OK;
     sqlite3_stmt *st =
-        prep(c,
-             "INSERT OR REPLACE INTO %s.st_units(code, seq, type, name, location, owner,"
-             " representative, agent, mode, rights, manager, control, epsg, cm, source, geom)"
-             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        prep(c, "INSERT OR REPLACE INTO %s.st_units(code, seq, type, name, location, owner,"
+                " representative, agent, mode, rights, manager, control, epsg, cm, source, geom)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return SV_EIO;
     bind_str(st, 1, code);
@@ -363,18 +368,17 @@ static int apply_point(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     bind_opt_int(st, 28, q, "dropped");
     bind_str(st, 29, sv__json_get_str(q, "datum"));
     sqlite3_bind_int64(st, 30, sv__json_get_int(p, "flags", 0));
-    char *off = json_object_get(p, "off") ? json_dumps(json_object_get(p, "off"),
-                                                       JSON_COMPACT | JSON_SORT_KEYS)
-                                          : NULL;
+    char *off = json_object_get(p, "off")
+                    ? json_dumps(json_object_get(p, "off"), JSON_COMPACT | JSON_SORT_KEYS)
+                    : NULL;
     bind_str(st, 31, off);
     free(off);
     bind_str(st, 32, sv__json_get_str(p, "override"));
     bind_str(st, 33, sv__json_get_str(p, "note"));
     if (step_done(c, st) != SV_OK)
         return SV_EIO;
-    st = prep(c,
-              "INSERT INTO %s.st_numbers(unit, prefix, last) VALUES (?1, ?2, ?3)"
-              " ON CONFLICT(unit, prefix) DO UPDATE SET last = max(last, ?3)");
+    st = prep(c, "INSERT INTO %s.st_numbers(unit, prefix, last) VALUES (?1, ?2, ?3)"
+                 " ON CONFLICT(unit, prefix) DO UPDATE SET last = max(last, ?3)");
     if (!st)
         return SV_EIO;
     bind_str(st, 1, unit);
@@ -388,10 +392,9 @@ static int apply_vertex(const actx *c, int64_t seq, json_t *p)
     const char *unit = sv__json_get_str(p, "unit");
     NEED_UNIT(c, unit);
     json_t *q = json_object_get(p, "q");
-    sqlite3_stmt *st = prep(c,
-                            "INSERT INTO %s.st_vertices(seq, unit, track, lat, lon, h, t, grade,"
-                            " used, hdop, eph, se, sn, jump)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    sqlite3_stmt *st = prep(c, "INSERT INTO %s.st_vertices(seq, unit, track, lat, lon, h, t, grade,"
+                               " used, hdop, eph, se, sn, jump)"
+                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return SV_EIO;
     int64_t track = sv__json_get_int(p, "track", 0);
@@ -416,9 +419,8 @@ static int apply_line(const actx *c, int64_t seq, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit");
     NEED_UNIT(c, unit);
-    sqlite3_stmt *st = prep(c,
-                            "INSERT OR REPLACE INTO %s.st_lines(unit, a, b, seq, category,"
-                            " position, nature, neighbour) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO %s.st_lines(unit, a, b, seq, category,"
+                               " position, nature, neighbour) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return SV_EIO;
     bind_str(st, 1, unit);
@@ -436,9 +438,9 @@ static int apply_verify(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit");
     NEED_UNIT(c, unit);
-    sqlite3_stmt *st = prep(c,
-                            "INSERT OR REPLACE INTO %s.st_verifications(unit, field, seq, time_ms,"
-                            " status, value, note) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    sqlite3_stmt *st =
+        prep(c, "INSERT OR REPLACE INTO %s.st_verifications(unit, field, seq, time_ms,"
+                " status, value, note) VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return SV_EIO;
     bind_str(st, 1, unit);
@@ -455,9 +457,9 @@ static int apply_dispute(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit");
     NEED_UNIT(c, unit);
-    sqlite3_stmt *st = prep(c,
-                            "INSERT INTO %s.st_disputes(seq, time_ms, unit, parties, statement, a,"
-                            " b, geom, settled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    sqlite3_stmt *st =
+        prep(c, "INSERT INTO %s.st_disputes(seq, time_ms, unit, parties, statement, a,"
+                " b, geom, settled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return SV_EIO;
     sqlite3_bind_int64(st, 1, seq);
@@ -480,9 +482,8 @@ static int apply_attend(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit");
     NEED_UNIT(c, unit);
-    sqlite3_stmt *st = prep(c,
-                            "INSERT OR REPLACE INTO %s.st_attendance(unit, party, seq, time_ms,"
-                            " person, presence, notice) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO %s.st_attendance(unit, party, seq, time_ms,"
+                               " person, presence, notice) VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return SV_EIO;
     bind_str(st, 1, unit);
@@ -495,8 +496,7 @@ static int apply_attend(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     return step_done(c, st);
 }
 
-static int apply_kv(const actx *c, const char *fmt, const char *v1, const char *v2,
-                    const char *v3)
+static int apply_kv(const actx *c, const char *fmt, const char *v1, const char *v2, const char *v3)
 {
     sqlite3_stmt *st = prep(c, fmt);
     if (!st)
@@ -513,8 +513,8 @@ static int apply_void(const actx *c, int64_t seq, json_t *p)
     int64_t target = sv__json_get_int(p, "target", 0);
     if (target <= 0)
         return SV_OK;
-    static const char *const tables[] = {"st_points",        "st_vertices",  "st_lines",
-                                         "st_verifications", "st_disputes",  "st_attendance"};
+    static const char *const tables[] = {"st_points",        "st_vertices", "st_lines",
+                                         "st_verifications", "st_disputes", "st_attendance"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         char *sql = sqlite3_mprintf("DELETE FROM %s.%s WHERE seq = %lld", c->schema, tables[i],
                                     (long long)target);
@@ -551,10 +551,11 @@ static int apply_init(const actx *c, json_t *p)
     json_array_foreach(seed, i, row)
     {
         if (rc == SV_OK && json_array_size(row) == 3)
-            rc = apply_kv(c, "INSERT OR REPLACE INTO %s.st_codes(list, code, label) VALUES (?1, ?2, ?3)",
-                          json_string_value(json_array_get(row, 0)),
-                          json_string_value(json_array_get(row, 1)),
-                          json_string_value(json_array_get(row, 2)));
+            rc = apply_kv(
+                c, "INSERT OR REPLACE INTO %s.st_codes(list, code, label) VALUES (?1, ?2, ?3)",
+                json_string_value(json_array_get(row, 0)),
+                json_string_value(json_array_get(row, 1)),
+                json_string_value(json_array_get(row, 2)));
     }
     json_decref(seed);
     return rc;
@@ -585,13 +586,11 @@ int sv__state_apply(sqlite3 *db, const char *schema, sv__stcache *cache, int64_t
     if (strcmp(kind, "attend") == 0)
         return apply_attend(&c, seq, time_ms, p);
     if (strcmp(kind, "code") == 0)
-        return apply_kv(&c,
-                        "INSERT OR REPLACE INTO %s.st_codes(list, code, label) VALUES (?1, ?2, ?3)",
-                        sv__json_get_str(p, "list"), sv__json_get_str(p, "code"),
-                        sv__json_get_str(p, "label"));
+        return apply_kv(
+            &c, "INSERT OR REPLACE INTO %s.st_codes(list, code, label) VALUES (?1, ?2, ?3)",
+            sv__json_get_str(p, "list"), sv__json_get_str(p, "code"), sv__json_get_str(p, "label"));
     if (strcmp(kind, "config") == 0)
-        return apply_kv(&c,
-                        "INSERT OR REPLACE INTO %s.st_config(key, value) VALUES (?1, ?2)",
+        return apply_kv(&c, "INSERT OR REPLACE INTO %s.st_config(key, value) VALUES (?1, ?2)",
                         sv__json_get_str(p, "key"), sv__json_get_str(p, "value"), NULL);
     if (strcmp(kind, "void") == 0)
         return apply_void(&c, seq, p);
@@ -659,8 +658,17 @@ static int query_list(sv_journal *j, const char *sql, const char *arg, size_t el
     return ret;
 }
 
-#define UNIT_COLS                                                                             \
-    "code, seq, type, name, location, owner, representative, agent, mode, rights, manager,"   \
+/* query_list over "SELECT ... FROM table" for one unit (unit NULL = all), then order. */
+static int query_unit_list(sv_journal *j, const char *select, const char *order, const char *unit,
+                           size_t elem_size, row_fn fill, void **out, size_t *n)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, "%s%s %s", select, unit ? " WHERE unit = ?" : "", order);
+    return query_list(j, sql, unit, elem_size, fill, out, n);
+}
+
+#define UNIT_COLS                                                                                  \
+    "code, seq, type, name, location, owner, representative, agent, mode, rights, manager,"        \
     " control, epsg, cm, source, geom"
 
 static int fill_unit(sqlite3_stmt *st, void *elem)
@@ -728,9 +736,9 @@ int sv_state_unit(sv_journal *j, const char *code, sv_unit *out)
     return SV_OK;
 }
 
-#define POINT_COLS                                                                            \
-    "seq, time_ms, unit, number, ptype, marker, lat, lon, h, grade, mode, status, used, seen,"  \
-    " hdop, vdop, pdop, eph, epv, cage, n, dur, se, sn, su, dropped, datum, flags, off,"        \
+#define POINT_COLS                                                                                 \
+    "seq, time_ms, unit, number, ptype, marker, lat, lon, h, grade, mode, status, used, seen,"     \
+    " hdop, vdop, pdop, eph, epv, cage, n, dur, se, sn, su, dropped, datum, flags, off,"           \
     " override, note"
 
 static int fill_point(sqlite3_stmt *st, void *elem)
@@ -788,7 +796,7 @@ static int fill_point(sqlite3_stmt *st, void *elem)
 }
 
 /* J before T before anything else, then numerically. */
-#define POINT_ORDER                                                                           \
+#define POINT_ORDER                                                                                \
     " ORDER BY unit, CASE prefix WHEN 'J' THEN 0 WHEN 'T' THEN 1 ELSE 2 END, prefix, num, number"
 
 int sv_state_points(sv_journal *j, const char *unit, sv_bpoint **out, size_t *n)
@@ -830,12 +838,10 @@ static int fill_vertex(sqlite3_stmt *st, void *elem)
 
 int sv_state_vertices(sv_journal *j, const char *unit, sv_vertex **out, size_t *n)
 {
-    static const char cols[] =
-        "SELECT seq, unit, track, lat, lon, h, t, grade, used, hdop, eph, se, sn, jump"
-        " FROM st_vertices";
-    char sql[256];
-    snprintf(sql, sizeof sql, "%s%s ORDER BY seq", cols, unit ? " WHERE unit = ?" : "");
-    return query_list(j, sql, unit, sizeof(sv_vertex), fill_vertex, (void **)out, n);
+    return query_unit_list(j,
+                           "SELECT seq, unit, track, lat, lon, h, t, grade, used, hdop, eph, se,"
+                           " sn, jump FROM st_vertices",
+                           "ORDER BY seq", unit, sizeof(sv_vertex), fill_vertex, (void **)out, n);
 }
 
 void sv_vertices_free(sv_vertex *v, size_t n)
@@ -860,12 +866,11 @@ static int fill_line(sqlite3_stmt *st, void *elem)
 
 int sv_state_lines(sv_journal *j, const char *unit, sv_bline **out, size_t *n)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "SELECT unit, a, b, seq, category, position, nature, neighbour FROM st_lines%s"
-             " ORDER BY unit, seq",
-             unit ? " WHERE unit = ?" : "");
-    return query_list(j, sql, unit, sizeof(sv_bline), fill_line, (void **)out, n);
+    return query_unit_list(j,
+                           "SELECT unit, a, b, seq, category, position, nature, neighbour"
+                           " FROM st_lines",
+                           "ORDER BY unit, seq", unit, sizeof(sv_bline), fill_line, (void **)out,
+                           n);
 }
 
 void sv_blines_free(sv_bline *l, size_t n)
@@ -892,12 +897,11 @@ static int fill_verification(sqlite3_stmt *st, void *elem)
 
 int sv_state_verifications(sv_journal *j, const char *unit, sv_verification **out, size_t *n)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "SELECT unit, field, seq, time_ms, status, value, note FROM st_verifications%s"
-             " ORDER BY unit, seq",
-             unit ? " WHERE unit = ?" : "");
-    return query_list(j, sql, unit, sizeof(sv_verification), fill_verification, (void **)out, n);
+    return query_unit_list(j,
+                           "SELECT unit, field, seq, time_ms, status, value, note"
+                           " FROM st_verifications",
+                           "ORDER BY unit, seq", unit, sizeof(sv_verification), fill_verification,
+                           (void **)out, n);
 }
 
 void sv_verifications_free(sv_verification *v, size_t n)
@@ -931,12 +935,10 @@ static int fill_dispute(sqlite3_stmt *st, void *elem)
 
 int sv_state_disputes(sv_journal *j, const char *unit, sv_dispute **out, size_t *n)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "SELECT seq, time_ms, unit, parties, statement, a, b, geom, settled FROM st_disputes%s"
-             " ORDER BY seq",
-             unit ? " WHERE unit = ?" : "");
-    return query_list(j, sql, unit, sizeof(sv_dispute), fill_dispute, (void **)out, n);
+    return query_unit_list(j,
+                           "SELECT seq, time_ms, unit, parties, statement, a, b, geom, settled"
+                           " FROM st_disputes",
+                           "ORDER BY seq", unit, sizeof(sv_dispute), fill_dispute, (void **)out, n);
 }
 
 void sv_disputes_free(sv_dispute *d, size_t n)
@@ -962,12 +964,11 @@ static int fill_attendance(sqlite3_stmt *st, void *elem)
 
 int sv_state_attendance(sv_journal *j, const char *unit, sv_attendance **out, size_t *n)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "SELECT unit, party, seq, time_ms, person, presence, notice FROM st_attendance%s"
-             " ORDER BY unit, seq",
-             unit ? " WHERE unit = ?" : "");
-    return query_list(j, sql, unit, sizeof(sv_attendance), fill_attendance, (void **)out, n);
+    return query_unit_list(j,
+                           "SELECT unit, party, seq, time_ms, person, presence, notice"
+                           " FROM st_attendance",
+                           "ORDER BY unit, seq", unit, sizeof(sv_attendance), fill_attendance,
+                           (void **)out, n);
 }
 
 void sv_attendances_free(sv_attendance *a, size_t n)
