@@ -684,7 +684,8 @@ int sv_journal_open(const char *path, int flags, sv_journal **out)
     if (access(path, F_OK) != 0)
         return sv__journal_fail(j, SV_ENOTFOUND, "%s: no such journal", path);
     /* Even a read-only open uses a read-write connection so that SQLite can recover a WAL
-     * left by a crash; nothing is written unless a recording call is made. */
+     * left by a crash. Besides that recovery, a read-only open writes only to migrate an older
+     * schema in place (which never touches entries); it records nothing. */
     int rc = open_raw(j, path, SQLITE_OPEN_READWRITE);
     if (rc != SV_OK)
         return rc;
