@@ -170,6 +170,23 @@ static int journal_fail(sv_journal *j)
     return code;
 }
 
+/* The tail of every decision command: on success print what was recorded with its entry
+ * number, on failure the journal's message; the journal is closed either way. */
+static int reported(sv_journal *j, int rc, int64_t seq, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int reported(sv_journal *j, int rc, int64_t seq, const char *fmt, ...)
+{
+    if (rc != SV_OK)
+        return journal_fail(j);
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf(" (entry %lld)\n", (long long)seq);
+    sv_journal_close(j);
+    return 0;
+}
+
 static void iso_time(int64_t ms, char *buf, size_t len)
 {
     time_t t = (time_t)(ms / 1000);
@@ -746,13 +763,10 @@ static int cmd_verify(int argc, char **argv)
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
         return EXIT_FAIL;
-    int64_t seq;
-    if (sv_record_verification(j, &v, &seq) != SV_OK)
-        return journal_fail(j);
-    printf("%s %s %s (entry %lld)\n", v.unit, sv_field_name(v.field), sv_vstatus_name(v.status),
-           (long long)seq);
-    sv_journal_close(j);
-    return 0;
+    int64_t seq = 0;
+    int rc = sv_record_verification(j, &v, &seq);
+    return reported(j, rc, seq, "%s %s %s", v.unit, sv_field_name(v.field),
+                    sv_vstatus_name(v.status));
 }
 
 /* ---- area ------------------------------------------------------------------------------------ */
@@ -1025,12 +1039,9 @@ static int cmd_dispute(int argc, char **argv)
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
         return EXIT_FAIL;
-    int64_t seq;
-    if (sv_record_dispute(j, &d, &seq) != SV_OK)
-        return journal_fail(j);
-    printf("dispute recorded for %s (entry %lld)\n", d.unit, (long long)seq);
-    sv_journal_close(j);
-    return 0;
+    int64_t seq = 0;
+    int rc = sv_record_dispute(j, &d, &seq);
+    return reported(j, rc, seq, "dispute recorded for %s", d.unit);
 }
 
 static int cmd_attend(int argc, char **argv)
@@ -1054,12 +1065,9 @@ static int cmd_attend(int argc, char **argv)
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
         return EXIT_FAIL;
-    int64_t seq;
-    if (sv_record_attendance(j, &at, &seq) != SV_OK)
-        return journal_fail(j);
-    printf("attendance of %s recorded for %s (entry %lld)\n", at.party, at.unit, (long long)seq);
-    sv_journal_close(j);
-    return 0;
+    int64_t seq = 0;
+    int rc = sv_record_attendance(j, &at, &seq);
+    return reported(j, rc, seq, "attendance of %s recorded for %s", at.party, at.unit);
 }
 
 static int cmd_line(int argc, char **argv)
@@ -1090,12 +1098,9 @@ static int cmd_line(int argc, char **argv)
         sv_journal_close(j);
         return EXIT_USAGE;
     }
-    int64_t seq;
-    if (sv_record_line(j, &l, &seq) != SV_OK)
-        return journal_fail(j);
-    printf("line %s-%s recorded for %s (entry %lld)\n", l.from, l.to, l.unit, (long long)seq);
-    sv_journal_close(j);
-    return 0;
+    int64_t seq = 0;
+    int rc = sv_record_line(j, &l, &seq);
+    return reported(j, rc, seq, "line %s-%s recorded for %s", l.from, l.to, l.unit);
 }
 
 static int cmd_void(int argc, char **argv)
@@ -1113,12 +1118,9 @@ static int cmd_void(int argc, char **argv)
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
         return EXIT_FAIL;
-    int64_t seq;
-    if (sv_record_void(j, target, get(&a, "--reason"), &seq) != SV_OK)
-        return journal_fail(j);
-    printf("entry %lld withdrawn (entry %lld)\n", target, (long long)seq);
-    sv_journal_close(j);
-    return 0;
+    int64_t seq = 0;
+    int rc = sv_record_void(j, target, get(&a, "--reason"), &seq);
+    return reported(j, rc, seq, "entry %lld withdrawn", target);
 }
 
 static int cmd_codes(int argc, char **argv)
