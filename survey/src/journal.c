@@ -42,6 +42,7 @@ struct sv_journal {
     uint8_t pk[crypto_sign_PUBLICKEYBYTES];
     uint8_t sk[crypto_sign_SECRETKEYBYTES];
     int have_sk;
+    int replica; /* a county office's copy of another device's journal: verbatim appends only */
     int epsg;
     double cm;
     sqlite3_stmt *st_last; /* last entry's seq and hash */
@@ -681,6 +682,7 @@ int sv_journal_open(const char *path, int flags, sv_journal **out)
         return SV_ENOMEM;
     *out = j;
     j->readonly = (flags & SV_OPEN_READONLY) != 0;
+    j->replica = !j->readonly && (flags & SV_OPEN_REPLICA) != 0;
     if (access(path, F_OK) != 0)
         return sv__journal_fail(j, SV_ENOTFOUND, "%s: no such journal", path);
     /* Even a read-only open uses a read-write connection so that SQLite can recover a WAL
@@ -734,7 +736,7 @@ int sv_journal_open(const char *path, int flags, sv_journal **out)
     rc = load_identity(j);
     if (rc == SV_OK)
         rc = prepare_statements(j);
-    if (rc == SV_OK && !j->readonly)
+    if (rc == SV_OK && !j->readonly && !j->replica)
         rc = read_key(j);
     return rc;
 }
@@ -1069,6 +1071,242 @@ int sv_journal_head(sv_journal *j, int64_t *seq, uint8_t hash[SV_HASH_BYTES],
     }
     sqlite3_finalize(st);
     return ret;
+}
+
+/* ---- signing, replicas ------------------------------------------------------------------- */
+
+void sv_device_id_from_key(const uint8_t pk[SV_PUBKEY_BYTES], char out[33])
+{
+    device_id_from_pk(pk, out);
+}
+
+int sv_journal_sign(sv_journal *j, const void *msg, size_t len, uint8_t sig[SV_SIG_BYTES])
+{
+    if (!j->have_sk)
+        return sv__journal_fail(j, SV_EINVAL, "%s: the device key is not loaded", j->path);
+    crypto_sign_detached(sig, NULL, msg, len, j->sk);
+    return SV_OK;
+}
+
+int sv_journal_sign_head(sv_journal *j, int64_t seq, const uint8_t hash[SV_HASH_BYTES],
+                         uint8_t sig[SV_SIG_BYTES])
+{
+    uint8_t msg[128];
+    size_t mlen = head_message(j->device_id, seq, hash, msg);
+    return sv_journal_sign(j, msg, mlen, sig);
+}
+
+int sv_head_verify(const uint8_t pk[SV_PUBKEY_BYTES], int64_t seq,
+                   const uint8_t hash[SV_HASH_BYTES], const uint8_t sig[SV_SIG_BYTES])
+{
+    char id[33];
+    uint8_t msg[128];
+    if (sodium_init() < 0)
+        return 0;
+    device_id_from_pk(pk, id);
+    size_t mlen = head_message(id, seq, hash, msg);
+    return crypto_sign_verify_detached(sig, msg, mlen, pk) == 0;
+}
+
+int sv_journal_hash_at(sv_journal *j, int64_t seq, uint8_t hash[SV_HASH_BYTES])
+{
+    if (seq == 0) {
+        memset(hash, 0, SV_HASH_BYTES);
+        return SV_OK;
+    }
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(j->db, "SELECT hash FROM entries WHERE seq = ?", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return fail_db(j, rc, "journal");
+    sqlite3_bind_int64(st, 1, seq);
+    rc = sqlite3_step(st);
+    int ret = SV_OK;
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == SV_HASH_BYTES)
+        memcpy(hash, sqlite3_column_blob(st, 0), SV_HASH_BYTES);
+    else if (rc == SQLITE_ROW)
+        ret = sv__journal_fail(j, SV_ECORRUPT, "%s: entry %lld has a malformed hash", j->path,
+                               (long long)seq);
+    else if (rc == SQLITE_DONE)
+        ret = sv__journal_fail(j, SV_ENOTFOUND, "%s: no entry %lld", j->path, (long long)seq);
+    else
+        ret = fail_db(j, rc, "journal");
+    sqlite3_finalize(st);
+    return ret;
+}
+
+int sv_journal_create_replica(const char *path, const uint8_t pk[SV_PUBKEY_BYTES],
+                              sv_journal **out)
+{
+    *out = NULL;
+    if (!path || !*path)
+        return SV_EINVAL;
+    sv_journal *j = journal_alloc(path);
+    if (!j)
+        return SV_ENOMEM;
+    *out = j;
+    j->replica = 1;
+    if (access(path, F_OK) == 0)
+        return sv__journal_fail(j, SV_EEXIST, "%s already exists", path);
+    memcpy(j->pk, pk, SV_PUBKEY_BYTES);
+    device_id_from_pk(j->pk, j->device_id);
+    int rc = open_raw(j, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (rc == SV_OK)
+        rc = set_pragmas(j, path);
+    char pkhex[2 * SV_PUBKEY_BYTES + 1], pragma[96];
+    sodium_bin2hex(pkhex, sizeof pkhex, j->pk, sizeof j->pk);
+    snprintf(pragma, sizeof pragma, "PRAGMA application_id=%d; PRAGMA user_version=%d;", APP_ID,
+             SV_JOURNAL_SCHEMA);
+    if (rc == SV_OK)
+        rc = exec(j, "BEGIN IMMEDIATE");
+    if (rc == SV_OK) {
+        rc = exec(j, SCHEMA_SQL);
+        if (rc == SV_OK)
+            rc = exec(j, pragma);
+        if (rc == SV_OK && sv__state_create(j->db, "main") != SV_OK)
+            rc = fail_db(j, SQLITE_ERROR, "journal state tables");
+        if (rc == SV_OK)
+            rc = meta_set(j, "device_id", j->device_id);
+        if (rc == SV_OK)
+            rc = meta_set(j, "public_key", pkhex);
+        if (rc == SV_OK)
+            rc = meta_set(j, "replica", "1");
+        if (rc == SV_OK)
+            rc = exec(j, "COMMIT");
+        else
+            sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    if (rc == SV_OK)
+        rc = prepare_statements(j);
+    if (rc == SV_OK)
+        rc = load_identity(j);
+    if (rc != SV_OK && j->db) {
+        char keep[sizeof j->errmsg];
+        memcpy(keep, j->errmsg, sizeof keep);
+        sqlite3_close_v2(j->db);
+        j->db = NULL;
+        unlink(path);
+        memcpy(j->errmsg, keep, sizeof keep);
+    }
+    return rc;
+}
+
+/* The init entry names the device, its crew and default CRS: keep them in meta as on the
+ * tablet, so that a replica reads (and exports) like the original. */
+static int replica_identity(sv_journal *j, json_t *p)
+{
+    const char *name = sv__json_get_str(p, "name"), *crew = sv__json_get_str(p, "crew");
+    int rc = SV_OK;
+    char buf[64];
+    if (name)
+        rc = meta_set(j, "device_name", name);
+    if (rc == SV_OK && crew)
+        rc = meta_set(j, "crew", crew);
+    int64_t epsg = sv__json_get_int(p, "epsg", 0);
+    snprintf(buf, sizeof buf, "%lld", (long long)epsg);
+    if (rc == SV_OK)
+        rc = meta_set(j, "epsg", buf);
+    double cm = sv__json_get_fixed(p, "cm", SV__NANODEG);
+    snprintf(buf, sizeof buf, "%.9g", cm);
+    if (rc == SV_OK && !epsg && isfinite(cm))
+        rc = meta_set(j, "central_meridian", buf);
+    return rc;
+}
+
+int sv_journal_append_verbatim(sv_journal *j, const sv_entry *e, size_t n,
+                               const uint8_t head_sig[SV_SIG_BYTES])
+{
+    if (!j->replica)
+        return sv__journal_fail(j, SV_EINVAL, "%s: not a replica", j->path);
+    if (n == 0)
+        return SV_OK;
+    int64_t seq;
+    uint8_t prev[SV_HASH_BYTES], h[SV_HASH_BYTES];
+    int rc = exec(j, "BEGIN IMMEDIATE");
+    if (rc != SV_OK)
+        return rc;
+    rc = last_entry(j, &seq, prev);
+    int saw_init = 0;
+    for (size_t i = 0; rc == SV_OK && i < n; i++) {
+        const sv_entry *x = &e[i];
+        if (x->seq != seq + 1) {
+            rc = sv__journal_fail(j, SV_ECORRUPT, "entry %lld does not follow entry %lld",
+                                  (long long)x->seq, (long long)seq);
+            break;
+        }
+        if (memcmp(x->prev_hash, prev, SV_HASH_BYTES) != 0) {
+            rc = sv__journal_fail(j, SV_ECORRUPT, "entry %lld does not link to entry %lld",
+                                  (long long)x->seq, (long long)seq);
+            break;
+        }
+        sv_entry_hash(j->device_id, x->seq, x->time_ms, x->kind, x->payload, x->payload_len, prev,
+                      h);
+        if (memcmp(h, x->hash, SV_HASH_BYTES) != 0) {
+            rc = sv__journal_fail(j, SV_ECORRUPT, "entry %lld (%s) does not match its hash",
+                                  (long long)x->seq, x->kind);
+            break;
+        }
+        sqlite3_stmt *st = j->st_insert;
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, x->seq);
+        sqlite3_bind_int64(st, 2, x->time_ms);
+        sqlite3_bind_text(st, 3, x->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, x->payload, (int)x->payload_len, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 5, prev, SV_HASH_BYTES, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 6, h, SV_HASH_BYTES, SQLITE_STATIC);
+        int src = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (src != SQLITE_DONE) {
+            rc = fail_db(j, src, "cannot append to the replica");
+            break;
+        }
+        /* Deriving never fails on content: an unreadable payload derives nothing (as check's
+         * rebuild does), so the replica's state equals a rebuild from its entries. */
+        json_t *p = json_loadb(x->payload, x->payload_len, 0, NULL);
+        if (p) {
+            if (strcmp(x->kind, "init") == 0 && x->seq == 1) {
+                rc = replica_identity(j, p);
+                saw_init = 1;
+            }
+            if (rc == SV_OK &&
+                sv__state_apply(j->db, "main", &j->cache, x->seq, x->time_ms, x->kind, p) != SV_OK)
+                rc = fail_db(j, sqlite3_errcode(j->db), "cannot update the replica state");
+            json_decref(p);
+        }
+        seq = x->seq;
+        memcpy(prev, h, SV_HASH_BYTES);
+    }
+    if (rc == SV_OK && !sv_head_verify(j->pk, seq, prev, head_sig))
+        rc = sv__journal_fail(j, SV_ECORRUPT,
+                              "the head signature over entry %lld does not verify with the "
+                              "device key",
+                              (long long)seq);
+    if (rc == SV_OK) {
+        sqlite3_reset(j->st_head);
+        sqlite3_bind_int64(j->st_head, 1, seq);
+        sqlite3_bind_blob(j->st_head, 2, prev, SV_HASH_BYTES, SQLITE_STATIC);
+        sqlite3_bind_blob(j->st_head, 3, head_sig, SV_SIG_BYTES, SQLITE_STATIC);
+        int src = sqlite3_step(j->st_head);
+        sqlite3_reset(j->st_head);
+        if (src != SQLITE_DONE)
+            rc = fail_db(j, src, "replica head");
+    }
+    if (rc == SV_OK) {
+        int crc = sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
+        if (crc != SQLITE_OK)
+            rc = fail_db(j, crc, "cannot commit to the replica");
+    }
+    if (rc != SV_OK) {
+        char keep[sizeof j->errmsg];
+        memcpy(keep, j->errmsg, sizeof keep);
+        sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+        memcpy(j->errmsg, keep, sizeof keep);
+        return rc;
+    }
+    if (saw_init)
+        rc = load_identity(j);
+    if (rc == SV_OK && j->wal_pages > SV__WAL_MAINTAIN_PAGES)
+        sv_journal_maintain(j);
+    return rc;
 }
 
 /* ---- checking ------------------------------------------------------------------------------ */

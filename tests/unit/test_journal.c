@@ -484,6 +484,111 @@ static void test_old_fixtures(void)
     }
 }
 
+/* A replica grows only by verbatim appends that extend the chain and carry the head signature;
+ * it then checks, derives and reads like the original. */
+typedef struct copied {
+    sv_entry *v;
+    char **texts;
+    uint8_t (*hashes)[2][SV_HASH_BYTES];
+    size_t n;
+} copied;
+
+static int copy_entry(const sv_entry *e, void *ctx)
+{
+    copied *c = ctx;
+    c->v = realloc(c->v, (c->n + 1) * sizeof *c->v);
+    c->texts = realloc(c->texts, (c->n + 1) * 2 * sizeof *c->texts);
+    c->hashes = realloc(c->hashes, (c->n + 1) * sizeof *c->hashes);
+    if (!c->v || !c->texts || !c->hashes)
+        return 1;
+    c->texts[2 * c->n] = strdup(e->kind);
+    c->texts[2 * c->n + 1] = strndup(e->payload, e->payload_len);
+    memcpy(c->hashes[c->n][0], e->prev_hash, SV_HASH_BYTES);
+    memcpy(c->hashes[c->n][1], e->hash, SV_HASH_BYTES);
+    c->v[c->n] = *e;
+    c->n++;
+    for (size_t i = 0; i < c->n; i++) { /* realloc moved them: re-point every view */
+        c->v[i].kind = c->texts[2 * i];
+        c->v[i].payload = c->texts[2 * i + 1];
+        c->v[i].prev_hash = c->hashes[i][0];
+        c->v[i].hash = c->hashes[i][1];
+    }
+    return 0;
+}
+
+static void test_replica(void)
+{
+    char path[300], rpath[300];
+    path_in(path, sizeof path, "orig.db");
+    path_in(rpath, sizeof rpath, "replica.db");
+    sv_journal_opts o = {.device_name = "tablet-r", .crew = "一组", .epsg = 4522};
+    sv_journal *j = NULL, *r = NULL;
+    CHECK_INT(sv_journal_create(path, &o, &j), SV_OK);
+    sv_unit u = make_unit("R1", "replica unit");
+    CHECK_INT(sv_record_unit(j, &u, NULL), SV_OK);
+    for (int i = 0; i < 3; i++) {
+        sv_bpoint p = make_point("R1", 35.551 + 0.001 * i, 103.201);
+        CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
+    }
+    copied c = {0};
+    CHECK_INT(sv_journal_foreach(j, 1, copy_entry, &c), SV_OK);
+    CHECK_INT((int)c.n, 5);
+    uint8_t pk[SV_PUBKEY_BYTES], sig2[SV_SIG_BYTES], sig5[SV_SIG_BYTES];
+    sv_journal_public_key(j, pk);
+    CHECK_INT(sv_journal_sign_head(j, 2, c.v[1].hash, sig2), SV_OK);
+    CHECK_INT(sv_journal_sign_head(j, 5, c.v[4].hash, sig5), SV_OK);
+    CHECK(sv_head_verify(pk, 5, c.v[4].hash, sig5));
+    CHECK(!sv_head_verify(pk, 4, c.v[4].hash, sig5));
+
+    CHECK_INT(sv_journal_create_replica(rpath, pk, &r), SV_OK);
+    CHECK_STR(sv_journal_device_id(r), sv_journal_device_id(j));
+    /* A wrong head signature, a gap and an altered payload are refused and change nothing. */
+    CHECK_INT(sv_journal_append_verbatim(r, c.v, 2, sig5), SV_ECORRUPT);
+    CHECK_INT(sv_journal_append_verbatim(r, c.v + 1, 1, sig2), SV_ECORRUPT);
+    CHECK(strstr(sv_journal_errmsg(r), "does not follow") != NULL);
+    CHECK_INT((int)sv_journal_last_seq(r), 0);
+    CHECK_INT(sv_journal_append_verbatim(r, c.v, 2, sig2), SV_OK);
+    CHECK_STR(sv_journal_device_name(r), "tablet-r");
+    sv_entry bad = c.v[2];
+    char *altered = strdup(bad.payload);
+    altered[strlen(altered) / 2] ^= 1;
+    bad.payload = altered;
+    CHECK_INT(sv_journal_append_verbatim(r, &bad, 1, sig5), SV_ECORRUPT);
+    free(altered);
+    CHECK_INT((int)sv_journal_last_seq(r), 2);
+    CHECK_INT(sv_journal_append_verbatim(r, c.v + 2, 3, sig5), SV_OK);
+    /* Recording into a replica is refused: it only holds what the device signed. */
+    sv_bpoint p = make_point("R1", 35.56, 103.205);
+    CHECK(sv_record_point(r, &p, NULL) != SV_OK);
+    sv_check_report rep;
+    CHECK_INT(sv_journal_check(r, &rep), SV_OK);
+    sv_bpoint *pts = NULL;
+    size_t n = 0;
+    CHECK_INT(sv_state_points(r, "R1", &pts, &n), SV_OK);
+    CHECK_INT((int)n, 3);
+    sv_bpoints_free(pts, n);
+    uint8_t h[SV_HASH_BYTES];
+    CHECK_INT(sv_journal_hash_at(r, 4, h), SV_OK);
+    CHECK(memcmp(h, c.v[3].hash, SV_HASH_BYTES) == 0);
+    CHECK_INT(sv_journal_hash_at(r, 6, h), SV_ENOTFOUND);
+    int epsg = 0;
+    sv_journal_default_crs(r, &epsg, NULL);
+    CHECK_INT(epsg, 4522);
+    sv_journal_close(r);
+    /* Reopened as a replica it still takes appends; opened for recording it needs a key. */
+    CHECK_INT(sv_journal_open(rpath, SV_OPEN_REPLICA, &r), SV_OK);
+    sv_journal_close(r);
+    CHECK_INT(sv_journal_open(rpath, 0, &r), SV_ENOTFOUND);
+    sv_journal_close(r);
+    for (size_t i = 0; i < 2 * c.n; i++)
+        free(c.texts[i]);
+    free(c.texts);
+    free(c.hashes);
+    free(c.v);
+    sv_unit_clear(&u);
+    sv_journal_close(j);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/qj-journal-XXXXXX");
@@ -495,6 +600,7 @@ int main(void)
     test_open_errors();
     test_review_findings();
     test_old_fixtures();
+    test_replica();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

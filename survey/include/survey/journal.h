@@ -36,7 +36,8 @@ typedef struct sv_journal_opts {
 } sv_journal_opts;
 
 enum {
-    SV_OPEN_READONLY = 1 << 0 /* no key needed; recording calls fail with SV_EINVAL */
+    SV_OPEN_READONLY = 1 << 0, /* no key needed; recording calls fail with SV_EINVAL */
+    SV_OPEN_REPLICA = 1 << 1   /* a replica (see below): no key; only verbatim appends */
 };
 
 /*
@@ -147,6 +148,48 @@ int sv_journal_head(sv_journal *j, int64_t *seq, uint8_t hash[SV_HASH_BYTES],
 void sv_entry_hash(const char *device_id, int64_t seq, int64_t time_ms, const char *kind,
                    const char *payload, size_t payload_len,
                    const uint8_t prev[SV_HASH_BYTES], uint8_t out[SV_HASH_BYTES]);
+
+/* ---- Signing with the device key (sync bundles, requests) --------------------------------- */
+
+/* Ed25519 detached signature over msg with the device key. SV_EINVAL without the key
+ * (read-only or replica handle). The caller puts its own domain separation into msg. */
+int sv_journal_sign(sv_journal *j, const void *msg, size_t len, uint8_t sig[SV_SIG_BYTES]);
+
+/* The journal head signature (docs/journal.md) over (seq, hash), for any seq already recorded:
+ * a bundle carries it so the office's replica is as verifiable as the tablet's journal. */
+int sv_journal_sign_head(sv_journal *j, int64_t seq, const uint8_t hash[SV_HASH_BYTES],
+                         uint8_t sig[SV_SIG_BYTES]);
+
+/* 1 when sig is device pk's head signature over (seq, hash), 0 otherwise. */
+int sv_head_verify(const uint8_t pk[SV_PUBKEY_BYTES], int64_t seq,
+                   const uint8_t hash[SV_HASH_BYTES], const uint8_t sig[SV_SIG_BYTES]);
+
+/* The device id (32 hex chars + NUL) belonging to a public key. */
+void sv_device_id_from_key(const uint8_t pk[SV_PUBKEY_BYTES], char out[33]);
+
+/* The stored hash of entry seq (zeros for seq 0). SV_ENOTFOUND past the end. */
+int sv_journal_hash_at(sv_journal *j, int64_t seq, uint8_t hash[SV_HASH_BYTES]);
+
+/* ---- Replicas (the county office's verbatim copy of a device's journal) ------------------- */
+
+/*
+ * Create an empty replica of the device whose public key is pk at path (must not exist). A
+ * replica has the journal's schema, identity and derived state but no key: it only grows by
+ * sv_journal_append_verbatim, and `quejie check` verifies it like the original. Open an
+ * existing one with sv_journal_open(path, SV_OPEN_REPLICA, ...).
+ */
+int sv_journal_create_replica(const char *path, const uint8_t pk[SV_PUBKEY_BYTES],
+                              sv_journal **out);
+
+/*
+ * Append n entries recorded by the device, verbatim, in one transaction: each must extend
+ * the chain (seq = last + 1, prev_hash = last hash, hash recomputes), and head_sig must be
+ * the device's head signature over the last one. The derived state is updated as on the
+ * tablet. All or nothing: returns SV_OK, SV_ECORRUPT (message says which entry and why; the
+ * replica is unchanged), SV_EINVAL (not a replica handle), SV_EIO, SV_EBUSY.
+ */
+int sv_journal_append_verbatim(sv_journal *j, const sv_entry *e, size_t n,
+                               const uint8_t head_sig[SV_SIG_BYTES]);
 
 /* ---- Checking -------------------------------------------------------------------------- */
 
