@@ -23,6 +23,7 @@
 #include "survey/journal.h"
 #include "survey/state.h"
 #include "survey/tasks.h"
+#include "sync/client.h"
 
 enum { EXIT_USAGE = 2, EXIT_FAIL = 1, EXIT_TIMEOUT = 3, EXIT_INTERRUPTED = 130 };
 
@@ -1183,6 +1184,208 @@ static int cmd_config(int argc, char **argv)
 
 /* ---- main ------------------------------------------------------------------------------------ */
 
+/* ---- sync ------------------------------------------------------------------------------------ */
+
+/* Open the journal for writing and its sync state; on failure print why. */
+static int open_sync(const char *path, sv_journal **j, sy_client **c)
+{
+    *c = NULL;
+    if (open_journal(path, 0, j) != SV_OK)
+        return EXIT_FAIL;
+    int rc = sy_client_open(*j, c);
+    if (rc != SY_OK) {
+        die(EXIT_FAIL, "%s", sy_client_errmsg(*c));
+        sy_client_close(*c);
+        sv_journal_close(*j);
+        return EXIT_FAIL;
+    }
+    return 0;
+}
+
+static int sync_fail(sv_journal *j, sy_client *c, int rc)
+{
+    int code = die(EXIT_FAIL, "%s", rc == SY_OK ? "failed" : sy_client_errmsg(c));
+    sy_client_close(c);
+    sv_journal_close(j);
+    return code;
+}
+
+static int cmd_enroll(int argc, char **argv)
+{
+    opt opts[] = {{"--office", 1}, {"--token", 1}, {"--ca", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *url = get(&a, "--office"), *token = get(&a, "--token");
+    if (!url || !token)
+        return die(EXIT_USAGE, "enroll needs --office URL and --token TOKEN");
+    sv_journal *j;
+    sy_client *c;
+    if (open_sync(a.pos[0], &j, &c))
+        return EXIT_FAIL;
+    int rc = sy_client_enroll(c, url, token, get(&a, "--ca"));
+    if (rc != SY_OK)
+        return sync_fail(j, c, rc);
+    sy_client_status st;
+    if (sy_client_status_get(c, &st) == SY_OK)
+        printf("enrolled %s (%s) with office %s (%s) at %s%s\n", sv_journal_device_name(j),
+               sv_journal_device_id(j), st.office_name, st.office_id, st.office_url,
+               get(&a, "--ca") ? "; its certificate is pinned" : "");
+    sy_client_status_clear(&st);
+    sy_client_close(c);
+    sv_journal_close(j);
+    return 0;
+}
+
+static volatile int sync_stop;
+static void on_sync_signal(int sig)
+{
+    (void)sig;
+    sync_stop = 1;
+}
+
+static void sync_progress(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "%s: %s\n", prog, line);
+}
+
+static int cmd_sync(int argc, char **argv)
+{
+    opt opts[] = {{"--attempts", 1}, {"--backoff", 1}, {"--no-tasks", 0}, {"--json", 0},
+                  {"--quiet", 0},    {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sy_sync_opts o = {.stop = &sync_stop, .progress = sync_progress};
+    if (get(&a, "--quiet"))
+        o.progress = NULL;
+    int ok = 1;
+    o.attempts = (int)int_opt(&a, "--attempts", 6, 1, 1000, &ok);
+    o.backoff_s = num_opt(&a, "--backoff", 1, 0.01, 600, &ok);
+    if (!ok)
+        return EXIT_USAGE;
+    o.skip_tasks = get(&a, "--no-tasks") != NULL;
+    sv_journal *j;
+    sy_client *c;
+    if (open_sync(a.pos[0], &j, &c))
+        return EXIT_FAIL;
+    struct sigaction sa = {.sa_handler = on_sync_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sy_sync_report r;
+    int rc = sy_client_sync(c, &o, &r);
+    if (get(&a, "--json")) {
+        json_t *o2 = json_pack("{s:b, s:I, s:I, s:i, s:i, s:i, s:I, s:I, s:I, s:s?}", "ok",
+                               rc == SY_OK, "last_seq", (json_int_t)r.last_seq, "acked_seq",
+                               (json_int_t)r.acked_seq, "tasks", r.tasks_fetched, "tasks_added",
+                               r.tasks_added, "bundles", r.bundles_sent, "entries",
+                               (json_int_t)r.entries_sent, "bytes", (json_int_t)r.bytes_sent,
+                               "wire_bytes", (json_int_t)r.bytes_wire, "error",
+                               rc == SY_OK ? NULL : sy_client_errmsg(c));
+        json_dumpf(o2, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+        putchar('\n');
+        json_decref(o2);
+    } else if (rc == SY_OK) {
+        printf("synced: office holds all %lld entries; %d bundle%s sent (%lld new entries, "
+               "%lld bytes); %d task unit%s (%d new or changed)\n",
+               (long long)r.acked_seq, r.bundles_sent, r.bundles_sent == 1 ? "" : "s",
+               (long long)r.entries_sent, (long long)r.bytes_sent, r.tasks_fetched,
+               r.tasks_fetched == 1 ? "" : "s", r.tasks_added);
+    }
+    if (rc != SY_OK) {
+        fprintf(stderr, "%s: not synced (%lld of %lld entries acknowledged): %s\n", prog,
+                (long long)r.acked_seq, (long long)r.last_seq, sy_client_errmsg(c));
+        sy_client_close(c);
+        sv_journal_close(j);
+        return sync_stop ? EXIT_INTERRUPTED : EXIT_FAIL;
+    }
+    sy_client_close(c);
+    sv_journal_close(j);
+    return 0;
+}
+
+static int cmd_sync_status(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sv_journal *j;
+    sy_client *c;
+    if (open_sync(a.pos[0], &j, &c))
+        return EXIT_FAIL;
+    sy_client_status st;
+    int rc = sy_client_status_get(c, &st);
+    if (rc != SY_OK)
+        return sync_fail(j, c, rc);
+    if (get(&a, "--json")) {
+        json_t *o = json_pack("{s:b, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "enrolled",
+                              st.enrolled, "office", st.office_url, "office_id", st.office_id,
+                              "office_name", st.office_name, "last_seq", (json_int_t)st.last_seq,
+                              "acked_seq", (json_int_t)st.acked_seq, "pending",
+                              (json_int_t)(st.last_seq - st.acked_seq), "last_sync_ms",
+                              (json_int_t)st.last_sync_ms, "last_error", st.last_error);
+        json_t *arr = json_array();
+        for (size_t i = 0; i < st.n_bundles; i++) {
+            const sy_bundle_row *b = &st.bundles[i];
+            json_array_append_new(
+                arr, json_pack("{s:I, s:I, s:I, s:s, s:s, s:i, s:I}", "first_seq",
+                               (json_int_t)b->first_seq, "last_seq", (json_int_t)b->last_seq,
+                               "bytes", (json_int_t)b->bytes, "state", b->state, "reason",
+                               b->reason, "attempts", b->attempts, "updated_ms",
+                               (json_int_t)b->updated_ms));
+        }
+        json_object_set_new(o, "bundles", arr);
+        json_dumpf(o, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+        putchar('\n');
+        json_decref(o);
+    } else {
+        if (st.enrolled)
+            printf("office %s (%s)\n", st.office_name, st.office_url);
+        else
+            printf("not enrolled with an office\n");
+        printf("entries %lld, acknowledged by the office %lld, waiting %lld\n",
+               (long long)st.last_seq, (long long)st.acked_seq,
+               (long long)(st.last_seq - st.acked_seq));
+        if (st.last_error[0])
+            printf("last problem: %s\n", st.last_error);
+        for (size_t i = 0; i < st.n_bundles; i++) {
+            const sy_bundle_row *b = &st.bundles[i];
+            printf("  bundle %lld-%lld  %-12s %7lld B  %s\n", (long long)b->first_seq,
+                   (long long)b->last_seq, b->state, (long long)b->bytes, b->reason);
+        }
+    }
+    sy_client_status_clear(&st);
+    sy_client_close(c);
+    sv_journal_close(j);
+    return 0;
+}
+
+static int cmd_bundle(int argc, char **argv)
+{
+    opt opts[] = {{"--output", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    if (!get(&a, "--output"))
+        return die(EXIT_USAGE, "bundle needs --output FILE");
+    sv_journal *j;
+    sy_client *c;
+    if (open_sync(a.pos[0], &j, &c))
+        return EXIT_FAIL;
+    int64_t entries = 0;
+    int n = 0;
+    int rc = sy_client_write_bundles(c, get(&a, "--output"), &entries, &n);
+    if (rc != SY_OK)
+        return sync_fail(j, c, rc);
+    printf("wrote %lld entr%s in %d bundle%s to %s\n", (long long)entries,
+           entries == 1 ? "y" : "ies", n, n == 1 ? "" : "s", get(&a, "--output"));
+    sy_client_close(c);
+    sv_journal_close(j);
+    return 0;
+}
+
 static const char USAGE[] =
     "usage:\n"
     "  quejie init JOURNAL [--device-name NAME] [--crew NAME] [--epsg CODE | --central-meridian "
@@ -1211,7 +1414,11 @@ static const char USAGE[] =
     "  quejie export JOURNAL --format gpkg|geojson|csv --output FILE [--unit CODE]\n"
     "  quejie log JOURNAL [--json] [--from SEQ]\n"
     "  quejie codes JOURNAL [--list NAME] [--add CODE --label TEXT]\n"
-    "  quejie config JOURNAL KEY VALUE\n";
+    "  quejie config JOURNAL KEY VALUE\n"
+    "  quejie enroll JOURNAL --office URL --token TOKEN [--ca CERT_FILE]\n"
+    "  quejie sync JOURNAL [--attempts N] [--backoff S] [--no-tasks] [--json]\n"
+    "  quejie sync-status JOURNAL [--json]\n"
+    "  quejie bundle JOURNAL --output FILE\n";
 
 int main(int argc, char **argv)
 {
@@ -1244,7 +1451,8 @@ int main(int argc, char **argv)
                 {"area", cmd_area},    {"check", cmd_check},     {"export", cmd_export},
                 {"log", cmd_log},      {"dispute", cmd_dispute}, {"attend", cmd_attend},
                 {"line", cmd_line},    {"void", cmd_void},       {"codes", cmd_codes},
-                {"config", cmd_config}};
+                {"config", cmd_config},  {"enroll", cmd_enroll},  {"sync", cmd_sync},
+                {"sync-status", cmd_sync_status}, {"bundle", cmd_bundle}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(cmd, cmds[i].name) == 0)
             return cmds[i].fn(argc - 2, argv + 2);

@@ -299,16 +299,23 @@ typedef struct vkey {
     const char *unit;
     int64_t track, seq;
     size_t idx;
+    size_t src; /* journal the vertex came from (walked polygons are per unit and journal) */
 } vkey;
 
+/* Per source journal: its default plane CRS and whom its features are attributed to. */
+typedef struct jsrc {
+    int epsg;
+    double cm;
+    const char *device, *crew;
+} jsrc;
+
 typedef struct ex {
-    sv_journal *j;
+    sv_journal *const *js; /* the journals exported together; the first has precedence */
+    size_t n_js;
+    jsrc *src;             /* [n_js] */
     sv_geo *g;
     sv_diag *diag;
     const char *path;
-    int jepsg;
-    double jcm;
-    const char *device, *crew;
 
     sv_unit *units;
     size_t n_units;
@@ -320,6 +327,8 @@ typedef struct ex {
     size_t n_lines;
     sv_verification *ver;
     size_t n_ver;
+    /* The journal each unit, point, vertex and verification came from (all 0 for one). */
+    size_t *unit_src, *pt_src, *vx_src, *ver_src;
 
     ukey *ukeys;                    /* units sorted by code */
     int *unit_set;                  /* [n_units] plane set, or -1 */
@@ -447,6 +456,8 @@ static int cmp_vkey_seq(const void *a, const void *b)
     int c = strcmp(x->unit, y->unit);
     if (c)
         return c;
+    if (x->src != y->src)
+        return (x->src > y->src) - (x->src < y->src);
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
@@ -540,6 +551,11 @@ static void ex_free(ex *x)
     sv_vertices_free(x->vx, x->n_vx);
     sv_blines_free(x->lines, x->n_lines);
     sv_verifications_free(x->ver, x->n_ver);
+    free(x->src);
+    free(x->unit_src);
+    free(x->pt_src);
+    free(x->vx_src);
+    free(x->ver_src);
     free(x->ukeys);
     free(x->unit_set);
     free(x->ver_of);
@@ -556,66 +572,307 @@ static void ex_free(ex *x)
     free(x->scratch2);
 }
 
-/* 1 when path names the journal itself or one of its companion files: an export must never
- * overwrite the only copy of the field record. */
+/* 1 when path names one of the journals or one of their companion files: an export must
+ * never overwrite the only copy of the field record. */
 static int is_journal_file(const ex *x, const char *path)
 {
     struct stat out;
     if (stat(path, &out) != 0)
         return 0;
-    const char *jp = sv_journal_path(x->j);
-    if (!jp)
-        return 0;
-    static const char *const suffix[] = {"", ".key", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-        char buf[4096];
-        struct stat st;
-        if ((size_t)snprintf(buf, sizeof buf, "%s%s", jp, suffix[i]) >= sizeof buf)
+    for (size_t k = 0; k < x->n_js; k++) {
+        const char *jp = sv_journal_path(x->js[k]);
+        if (!jp)
             continue;
-        if (stat(buf, &st) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino)
-            return 1;
+        static const char *const suffix[] = {"", ".key", "-wal", "-shm", "-journal"};
+        for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+            char buf[4096];
+            struct stat st;
+            if ((size_t)snprintf(buf, sizeof buf, "%s%s", jp, suffix[i]) >= sizeof buf)
+                continue;
+            if (stat(buf, &st) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino)
+                return 1;
+        }
     }
     return 0;
+}
+
+/* The state of one journal, as the state module hands it out. */
+typedef struct jstate {
+    sv_unit *units;
+    size_t n_units;
+    sv_bpoint *pts;
+    size_t n_pts;
+    sv_vertex *vx;
+    size_t n_vx;
+    sv_bline *lines;
+    size_t n_lines;
+    sv_verification *ver;
+    size_t n_ver;
+} jstate;
+
+/* Read the state of j (one unit or, unit NULL, all) into s; s is filled even on failure (the
+ * caller frees what is there). */
+static int read_state(ex *x, sv_journal *j, const char *unit, jstate *s)
+{
+    int rc;
+    if (unit) {
+        sv_unit one;
+        rc = sv_state_unit(j, unit, &one);
+        if (rc == SV_OK) {
+            s->units = malloc(sizeof *s->units);
+            if (!s->units) {
+                sv_unit_clear(&one);
+                return fail_nomem(x);
+            }
+            s->units[0] = one;
+            s->n_units = 1;
+        }
+    } else {
+        rc = sv_state_units(j, &s->units, &s->n_units);
+    }
+    if (rc == SV_OK)
+        rc = sv_state_points(j, unit, &s->pts, &s->n_pts);
+    if (rc == SV_OK)
+        rc = sv_state_vertices(j, unit, &s->vx, &s->n_vx);
+    if (rc == SV_OK)
+        rc = sv_state_lines(j, unit, &s->lines, &s->n_lines);
+    if (rc == SV_OK)
+        rc = sv_state_verifications(j, unit, &s->ver, &s->n_ver);
+    if (rc != SV_OK) {
+        if (rc == SV_ENOTFOUND)
+            sv__diag(x->diag, "%s: unit %s is not in this journal", x->path, unit);
+        else
+            sv__diag(x->diag, "%s: cannot read the journal state: %s", x->path,
+                     sv_journal_errmsg(j));
+    }
+    return rc;
+}
+
+static void jstate_free(jstate *s)
+{
+    sv_units_free(s->units, s->n_units);
+    sv_bpoints_free(s->pts, s->n_pts);
+    sv_vertices_free(s->vx, s->n_vx);
+    sv_blines_free(s->lines, s->n_lines);
+    sv_verifications_free(s->ver, s->n_ver);
+}
+
+/* Move m items of size bytes from *from onto the end of *to (n items), and record their
+ * journal k in *src; the moved structs keep owning their strings, *from is freed. */
+static int take(ex *x, void **to, size_t *n, size_t **src, void **from, size_t m, size_t size,
+                size_t k)
+{
+    if (m) {
+        void *nt = realloc(*to, (*n + m) * size);
+        if (!nt)
+            return fail_nomem(x);
+        *to = nt;
+        if (src) {
+            size_t *ns = realloc(*src, (*n + m) * sizeof *ns);
+            if (!ns)
+                return fail_nomem(x);
+            *src = ns;
+            for (size_t i = 0; i < m; i++)
+                ns[*n + i] = k;
+        }
+        memcpy((char *)nt + *n * size, *from, m * size);
+        *n += m;
+    }
+    free(*from);
+    *from = NULL;
+    return SV_OK;
+}
+
+/* An item's index with the journal it came from, for the merge's sorts. */
+typedef struct mkey {
+    const void *item;
+    size_t src, idx;
+} mkey;
+
+static int cmp_mkey_unit(const void *a, const void *b)
+{
+    const mkey *x = a, *y = b;
+    int c = strcmp(((const sv_unit *)x->item)->code, ((const sv_unit *)y->item)->code);
+    if (!c)
+        c = (x->src > y->src) - (x->src < y->src);
+    return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* The state's order of point numbers: J before T before others, then numerically. */
+static void number_key(const char *number, char prefix[8], long long *num)
+{
+    size_t i = 0;
+    while (number[i] && (number[i] < '0' || number[i] > '9') && i < 7)
+        prefix[i] = number[i], i++;
+    prefix[i] = '\0';
+    *num = number[i] ? strtoll(number + i, NULL, 10) : 0;
+}
+
+static int cmp_mkey_point(const void *a, const void *b)
+{
+    const mkey *x = a, *y = b;
+    const sv_bpoint *p = x->item, *q = y->item;
+    int c = strcmp(p->unit, q->unit);
+    if (!c && strcmp(p->number, q->number) != 0) {
+        char pa[8], pb[8];
+        long long na, nb;
+        number_key(p->number, pa, &na);
+        number_key(q->number, pb, &nb);
+        int ra = strcmp(pa, "J") == 0 ? 0 : strcmp(pa, "T") == 0 ? 1 : 2;
+        int rb = strcmp(pb, "J") == 0 ? 0 : strcmp(pb, "T") == 0 ? 1 : 2;
+        c = (ra > rb) - (ra < rb);
+        if (!c)
+            c = strcmp(pa, pb);
+        if (!c)
+            c = (na > nb) - (na < nb);
+        if (!c)
+            c = strcmp(p->number, q->number);
+    }
+    if (!c)
+        c = (x->src > y->src) - (x->src < y->src);
+    return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/*
+ * Several journals into one state: units by code, the first journal that has a code wins;
+ * points in the state's order, a (unit, number) already taken by an earlier journal left
+ * out (such conflicts are the office's review queue, not the export's to settle); walks
+ * kept apart by giving each journal's track ids their own range; lines and verifications
+ * concatenated (the latest verification of a field is chosen by time in load()).
+ */
+static int merge_states(ex *x)
+{
+    int rc = SV_OK;
+    for (size_t k = 0; rc == SV_OK && k < x->n_js; k++) {
+        jstate s = {0};
+        rc = read_state(x, x->js[k], NULL, &s);
+        for (size_t i = 0; rc == SV_OK && i < s.n_vx; i++)
+            s.vx[i].track += (int64_t)k << 40;
+        if (rc == SV_OK)
+            rc = take(x, (void **)&x->units, &x->n_units, &x->unit_src, (void **)&s.units,
+                      s.n_units, sizeof *s.units, k);
+        if (rc == SV_OK)
+            s.n_units = 0;
+        if (rc == SV_OK)
+            rc = take(x, (void **)&x->pts, &x->n_pts, &x->pt_src, (void **)&s.pts, s.n_pts,
+                      sizeof *s.pts, k);
+        if (rc == SV_OK)
+            s.n_pts = 0;
+        if (rc == SV_OK)
+            rc = take(x, (void **)&x->vx, &x->n_vx, &x->vx_src, (void **)&s.vx, s.n_vx,
+                      sizeof *s.vx, k);
+        if (rc == SV_OK)
+            s.n_vx = 0;
+        if (rc == SV_OK)
+            rc = take(x, (void **)&x->lines, &x->n_lines, NULL, (void **)&s.lines, s.n_lines,
+                      sizeof *s.lines, k);
+        if (rc == SV_OK)
+            s.n_lines = 0;
+        if (rc == SV_OK)
+            rc = take(x, (void **)&x->ver, &x->n_ver, &x->ver_src, (void **)&s.ver, s.n_ver,
+                      sizeof *s.ver, k);
+        if (rc == SV_OK)
+            s.n_ver = 0;
+        jstate_free(&s);
+    }
+    if (rc != SV_OK)
+        return rc;
+
+    size_t most = x->n_units > x->n_pts ? x->n_units : x->n_pts;
+    mkey *keys = malloc((most ? most : 1) * sizeof *keys);
+    if (!keys)
+        return fail_nomem(x);
+
+    /* Units: sorted by code, each code once. */
+    sv_unit *units = malloc((x->n_units ? x->n_units : 1) * sizeof *units);
+    size_t *usrc = malloc((x->n_units ? x->n_units : 1) * sizeof *usrc);
+    if (!units || !usrc) {
+        free(units);
+        free(usrc);
+        free(keys);
+        return fail_nomem(x);
+    }
+    for (size_t i = 0; i < x->n_units; i++)
+        keys[i] = (mkey){&x->units[i], x->unit_src[i], i};
+    qsort(keys, x->n_units, sizeof *keys, cmp_mkey_unit);
+    size_t nu = 0;
+    for (size_t i = 0; i < x->n_units; i++) {
+        sv_unit *u = &x->units[keys[i].idx];
+        if (nu && strcmp(units[nu - 1].code, u->code) == 0) {
+            sv_unit_clear(u);
+            continue;
+        }
+        units[nu] = *u;
+        usrc[nu++] = keys[i].src;
+    }
+    free(x->units);
+    free(x->unit_src);
+    x->units = units;
+    x->unit_src = usrc;
+    x->n_units = nu;
+
+    /* Points: the state's order, each (unit, number) once. */
+    sv_bpoint *pts = malloc((x->n_pts ? x->n_pts : 1) * sizeof *pts);
+    size_t *psrc = malloc((x->n_pts ? x->n_pts : 1) * sizeof *psrc);
+    if (!pts || !psrc) {
+        free(pts);
+        free(psrc);
+        free(keys);
+        return fail_nomem(x);
+    }
+    for (size_t i = 0; i < x->n_pts; i++)
+        keys[i] = (mkey){&x->pts[i], x->pt_src[i], i};
+    qsort(keys, x->n_pts, sizeof *keys, cmp_mkey_point);
+    size_t np = 0;
+    for (size_t i = 0; i < x->n_pts; i++) {
+        sv_bpoint *p = &x->pts[keys[i].idx];
+        if (np && strcmp(pts[np - 1].unit, p->unit) == 0 &&
+            strcmp(pts[np - 1].number, p->number) == 0) {
+            sv_bpoint_clear(p);
+            continue;
+        }
+        pts[np] = *p;
+        psrc[np++] = keys[i].src;
+    }
+    free(x->pts);
+    free(x->pt_src);
+    x->pts = pts;
+    x->pt_src = psrc;
+    x->n_pts = np;
+    free(keys);
+    return SV_OK;
 }
 
 /* Read the state and derive everything the writers share. */
 static int load(ex *x, const char *unit)
 {
     int rc;
-    sv_journal_default_crs(x->j, &x->jepsg, &x->jcm);
-    x->device = sv_journal_device_id(x->j);
-    x->crew = sv_journal_crew(x->j);
-    if (unit) {
-        sv_unit one;
-        rc = sv_state_unit(x->j, unit, &one);
-        if (rc == SV_OK) {
-            x->units = malloc(sizeof *x->units);
-            if (!x->units) {
-                sv_unit_clear(&one);
-                return fail_nomem(x);
-            }
-            x->units[0] = one;
-            x->n_units = 1;
-        }
-    } else {
-        rc = sv_state_units(x->j, &x->units, &x->n_units);
+    x->src = calloc(x->n_js ? x->n_js : 1, sizeof *x->src);
+    if (!x->src)
+        return fail_nomem(x);
+    for (size_t k = 0; k < x->n_js; k++) {
+        sv_journal_default_crs(x->js[k], &x->src[k].epsg, &x->src[k].cm);
+        x->src[k].device = sv_journal_device_id(x->js[k]);
+        x->src[k].crew = sv_journal_crew(x->js[k]);
     }
-    if (rc == SV_OK)
-        rc = sv_state_points(x->j, unit, &x->pts, &x->n_pts);
-    if (rc == SV_OK)
-        rc = sv_state_vertices(x->j, unit, &x->vx, &x->n_vx);
-    if (rc == SV_OK)
-        rc = sv_state_lines(x->j, unit, &x->lines, &x->n_lines);
-    if (rc == SV_OK)
-        rc = sv_state_verifications(x->j, unit, &x->ver, &x->n_ver);
-    if (rc != SV_OK) {
-        if (rc == SV_ENOTFOUND)
-            sv__diag(x->diag, "%s: unit %s is not in this journal", x->path, unit);
-        else
-            sv__diag(x->diag, "%s: cannot read the journal state: %s", x->path,
-                     sv_journal_errmsg(x->j));
+    if (x->n_js == 1) {
+        jstate s = {0};
+        rc = read_state(x, x->js[0], unit, &s);
+        x->units = s.units, x->n_units = s.n_units;
+        x->pts = s.pts, x->n_pts = s.n_pts;
+        x->vx = s.vx, x->n_vx = s.n_vx;
+        x->lines = s.lines, x->n_lines = s.n_lines;
+        x->ver = s.ver, x->n_ver = s.n_ver;
+        if (rc != SV_OK)
+            return rc;
+    } else if ((rc = merge_states(x)) != SV_OK) {
         return rc;
     }
+    size_t **srcs[] = {&x->unit_src, &x->pt_src, &x->vx_src, &x->ver_src};
+    size_t counts[] = {x->n_units, x->n_pts, x->n_vx, x->n_ver};
+    for (size_t i = 0; i < 4; i++)
+        if (!*srcs[i] && !(*srcs[i] = calloc(counts[i] ? counts[i] : 1, sizeof(size_t))))
+            return fail_nomem(x);
 
     size_t nu = x->n_units ? x->n_units : 1, np = x->n_pts ? x->n_pts : 1;
     size_t nv = x->n_vx ? x->n_vx : 1, nl = x->n_lines ? x->n_lines : 1;
@@ -646,8 +903,14 @@ static int load(ex *x, const char *unit)
         if (u < 0 || f < 0 || f >= SV_FIELD_COUNT)
             continue;
         const sv_verification **slot = &x->ver_of[(size_t)u * SV_FIELD_COUNT + (size_t)f];
-        if (!*slot || (*slot)->seq < x->ver[i].seq)
-            *slot = &x->ver[i];
+        /* Seqs order one journal's verifications; across journals only time can. */
+        const sv_verification *v = &x->ver[i];
+        if (!*slot)
+            *slot = v;
+        else if (x->ver_src[*slot - x->ver] == x->ver_src[i] ? (*slot)->seq < v->seq
+                 : (*slot)->time_ms != v->time_ms ? (*slot)->time_ms < v->time_ms
+                                                  : x->ver_src[i] < x->ver_src[*slot - x->ver])
+            *slot = v;
     }
 
     /* Each unit's plane CRS: its own, else the journal's, else the zone of its middle
@@ -692,8 +955,9 @@ static int load(ex *x, const char *unit)
         }
         if (isnan(lon))
             lon = walk_lon[i];
-        sv_crs crs = sv_geo_choose(x->units[i].epsg, x->units[i].central_meridian, x->jepsg,
-                                   x->jcm, lon);
+        const jsrc *js = &x->src[x->unit_src[i]];
+        sv_crs crs = sv_geo_choose(x->units[i].epsg, x->units[i].central_meridian, js->epsg,
+                                   js->cm, lon);
         x->unit_set[i] = set_for(x, crs);
         if (x->unit_set[i] == -2) {
             free(lon_sum);
@@ -718,7 +982,8 @@ static int load(ex *x, const char *unit)
         else if (u >= 0)
             s = x->unit_set[u];
         else
-            s = set_for(x, sv_geo_choose(0, NAN, x->jepsg, x->jcm, p->lon));
+            s = set_for(x, sv_geo_choose(0, NAN, x->src[x->pt_src[i]].epsg,
+                                         x->src[x->pt_src[i]].cm, p->lon));
         x->pt_set[i] = s < 0 ? -1 : s;
     }
     for (size_t i = 0; i < x->n_vx; i++) {
@@ -730,7 +995,8 @@ static int load(ex *x, const char *unit)
         else if (u >= 0)
             s = x->unit_set[u];
         else
-            s = set_for(x, sv_geo_choose(0, NAN, x->jepsg, x->jcm, v->lon));
+            s = set_for(x, sv_geo_choose(0, NAN, x->src[x->vx_src[i]].epsg,
+                                         x->src[x->vx_src[i]].cm, v->lon));
         x->vx_set[i] = s < 0 ? -1 : s;
     }
     if ((rc = check_sets(x)) != SV_OK)
@@ -751,7 +1017,7 @@ static int load(ex *x, const char *unit)
     free(ll);
 
     for (size_t i = 0; i < x->n_vx; i++) {
-        vkey k = {x->vx[i].unit, x->vx[i].track, x->vx[i].seq, i};
+        vkey k = {x->vx[i].unit, x->vx[i].track, x->vx[i].seq, i, x->vx_src[i]};
         x->vx_by_unit[i] = x->vx_by_track[i] = k;
     }
     qsort(x->vx_by_unit, x->n_vx, sizeof(vkey), cmp_vkey_seq);
@@ -1011,8 +1277,8 @@ static void point_attrs(const ex *x, sink *s, size_t i, char timebuf[64])
     s_text(s, PC_NOTE, p->note);
     s_text(s, PC_RECORDED, iso_ms(p->time_ms, timebuf));
     s_int(s, PC_SEQ, p->seq);
-    s_code(s, PC_DEVICE, x->device);
-    s_code(s, PC_CREW, x->crew);
+    s_code(s, PC_DEVICE, x->src[x->pt_src[i]].device);
+    s_code(s, PC_CREW, x->src[x->pt_src[i]].crew);
 }
 
 /* ---- Walking the state: the features every format writes ------------------------------------ */
@@ -1121,7 +1387,8 @@ static int vertex_usable(const sv_vertex *v)
     return !v->jump && isfinite(v->lat) && isfinite(v->lon);
 }
 
-/* Group the sorted keys into runs of equal unit (by_track 0) or unit and track (1). */
+/* Group the sorted keys into runs of equal unit (by_track 0; per journal when several are
+ * exported) or unit and track (1; track ids are unique across journals). */
 static int for_each_walk(ex *x, const vkey *keys, int by_track,
                          int (*fn)(ex *, const walk *, void *), void *ctx)
 {
@@ -1129,7 +1396,7 @@ static int for_each_walk(ex *x, const vkey *keys, int by_track,
     while (i < x->n_vx) {
         size_t k = i;
         while (k < x->n_vx && strcmp(keys[k].unit, keys[i].unit) == 0 &&
-               (!by_track || keys[k].track == keys[i].track))
+               (by_track ? keys[k].track == keys[i].track : keys[k].src == keys[i].src))
             k++;
         walk w = {keys + i, k - i, 0, 0};
         for (size_t m = i; m < k; m++) {
@@ -1790,8 +2057,9 @@ static int write_text(ex *x, sv_export_format fmt, sv_export_stats *st)
 
 /* ---- Entry point ---------------------------------------------------------------------------------- */
 
-int sv_export(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit,
-              const char *path, sv_export_stats *stats, sv_diag *diag)
+/* The one export path: journals js[0..n) (n == 1 with an optional unit). */
+static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_format fmt,
+                      const char *unit, const char *path, sv_export_stats *stats, sv_diag *diag)
 {
     sv_diag local = {{0}};
     sv_export_stats st_local;
@@ -1800,14 +2068,18 @@ int sv_export(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit,
     diag->msg[0] = '\0';
     sv_export_stats *st = stats ? stats : &st_local;
     memset(st, 0, sizeof *st);
-    if (!j || !g || !path || !*path ||
-        (fmt != SV_EXPORT_GPKG && fmt != SV_EXPORT_GEOJSON && fmt != SV_EXPORT_CSV)) {
+    int bad = !g || !path || !*path || (n && !js) || (unit && n != 1) ||
+              (fmt != SV_EXPORT_GPKG && fmt != SV_EXPORT_GEOJSON && fmt != SV_EXPORT_CSV);
+    for (size_t k = 0; !bad && k < n; k++)
+        bad = !js[k];
+    if (bad) {
         sv__diag(diag, "export: invalid argument");
         return SV_EINVAL;
     }
     ex x;
     memset(&x, 0, sizeof x);
-    x.j = j;
+    x.js = js;
+    x.n_js = n;
     x.g = g;
     x.diag = diag;
     x.path = path;
@@ -1828,4 +2100,16 @@ int sv_export(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit,
             sv__diag(diag, "%s: %s", path, sv_strerror(rc));
     }
     return rc;
+}
+
+int sv_export(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit,
+              const char *path, sv_export_stats *stats, sv_diag *diag)
+{
+    return export_run(&j, 1, g, fmt, unit, path, stats, diag);
+}
+
+int sv_export_journals(sv_journal **js, size_t n, sv_geo *g, sv_export_format fmt,
+                       const char *path, sv_export_stats *stats, sv_diag *diag)
+{
+    return export_run(js, n, g, fmt, NULL, path, stats, diag);
 }

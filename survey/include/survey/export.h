@@ -41,6 +41,19 @@ typedef struct sv_export_stats {
 int sv_export(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit,
               const char *path, sv_export_stats *stats, sv_diag *diag);
 
+/*
+ * The county-wide export: the union of several journals' states (the office's replicas, one
+ * per device) in one file. Units are taken once per code, from the first journal in js that
+ * has it; boundary points are merged in the state's order, leaving out a point whose unit and
+ * number an earlier journal already has (the office's review queue holds such conflicts);
+ * walks keep apart (track ids are made unique per journal, walked polygons are per unit and
+ * journal); lines are concatenated; a unit field's verification is the latest by time. Every
+ * point names the device and crew of its journal. n may be 0 (an empty export). Returns as
+ * sv_export (SV_EINVAL when a path is one of the journals).
+ */
+int sv_export_journals(sv_journal **js, size_t n, sv_geo *g, sv_export_format fmt,
+                       const char *path, sv_export_stats *stats, sv_diag *diag);
+
 #ifdef __cplusplus
 }
 #endif

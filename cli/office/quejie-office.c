@@ -1,0 +1,689 @@
+/*
+ * quejie-office.c - the county office's command: create the office, register and revoke
+ * devices, serve the sync protocol, import task packages and USB bundles, show status and the
+ * review queue, export the county-wide state. A thin client of sync/office.h.
+ *
+ * The command forms, flags and JSON keys documented in docs/office.md are a contract county
+ * scripts depend on: add, never rename. Every failure exits non-zero (1 failed, 2 usage) with
+ * one line on stderr naming the problem; nothing here touches the office's files except
+ * through the library.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "survey/export.h"
+#include "sync/bundle.h"
+#include "sync/office.h"
+
+enum { EXIT_USAGE = 2, EXIT_FAIL = 1 };
+
+static const char *prog = "quejie-office";
+
+static int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int die(int code, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return code;
+}
+
+/* ---- argument parsing (as in quejie.c) -------------------------------------------------------- */
+
+typedef struct opt {
+    const char *name; /* "--name" */
+    int has_value;
+    const char *value; /* set when given (switches get "1") */
+} opt;
+
+typedef struct args {
+    const char *pos[4];
+    int npos;
+    opt *opts;
+} args;
+
+static int parse_args(int argc, char **argv, opt *opts, int want_pos, args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->opts = opts;
+    for (int i = 0; i < argc; i++) {
+        const char *s = argv[i];
+        if (s[0] == '-' && s[1] == '-') {
+            const char *eq = strchr(s, '=');
+            size_t len = eq ? (size_t)(eq - s) : strlen(s);
+            opt *o = NULL;
+            for (opt *p = opts; p && p->name; p++)
+                if (strlen(p->name) == len && strncmp(p->name, s, len) == 0)
+                    o = p;
+            if (!o)
+                return die(EXIT_USAGE, "unknown option %.*s (see quejie-office help)", (int)len,
+                           s);
+            if (o->has_value) {
+                if (eq)
+                    o->value = eq + 1;
+                else if (i + 1 < argc)
+                    o->value = argv[++i];
+                else
+                    return die(EXIT_USAGE, "%s needs a value", o->name);
+            } else {
+                o->value = "1";
+            }
+        } else if (a->npos < 4) {
+            a->pos[a->npos++] = s;
+        } else {
+            return die(EXIT_USAGE, "unexpected argument '%s'", s);
+        }
+    }
+    if (a->npos != want_pos)
+        return die(EXIT_USAGE, "expected %d argument%s, got %d (see quejie-office help)",
+                   want_pos, want_pos == 1 ? "" : "s", a->npos);
+    return 0;
+}
+
+static const char *get(const args *a, const char *name)
+{
+    for (opt *p = a->opts; p && p->name; p++)
+        if (strcmp(p->name, name) == 0)
+            return p->value;
+    return NULL;
+}
+
+/* ---- shared helpers ---------------------------------------------------------------------------- */
+
+static int open_office(const char *path, sy_office **o)
+{
+    if (!*path) {
+        *o = NULL;
+        return die(EXIT_FAIL, "the office database path is empty");
+    }
+    int rc = sy_office_open(path, o);
+    if (rc != SY_OK) {
+        die(EXIT_FAIL, "%s", *o ? sy_office_errmsg(*o) : sy_strerror(rc));
+        sy_office_close(*o);
+        *o = NULL;
+        return EXIT_FAIL;
+    }
+    return 0;
+}
+
+static int office_fail(sy_office *o)
+{
+    int code = die(EXIT_FAIL, "%s", sy_office_errmsg(o));
+    sy_office_close(o);
+    return code;
+}
+
+static void print_json(json_t *v)
+{
+    char *s = v ? json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) : NULL;
+    if (s) {
+        puts(s);
+        free(s);
+    }
+    json_decref(v);
+}
+
+static const char *jstr(const json_t *o, const char *key, const char *def)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : def;
+}
+
+static long long jint(const json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* ---- init, serve ---------------------------------------------------------------------------------- */
+
+static int cmd_init(int argc, char **argv)
+{
+    opt opts[] = {{"--name", 1}, {"--tolerance", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    double tol = SY_OFFICE_TOLERANCE_M;
+    const char *t = get(&a, "--tolerance");
+    if (t) {
+        char *end;
+        errno = 0;
+        tol = strtod(t, &end);
+        if (errno || end == t || *end || !isfinite(tol) || tol <= 0 || tol > 1000)
+            return die(EXIT_USAGE, "--tolerance: '%s' is not a distance in metres (0-1000)", t);
+    }
+    char err[512];
+    int rc = sy_office_create(a.pos[0], get(&a, "--name"), tol, err, sizeof err);
+    if (rc != SY_OK)
+        return die(EXIT_FAIL, "%s", err);
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    printf("created office %s '%s' in %s (keys in %s.key, tolerance %.2f m)\n", sy_office_id(o),
+           sy_office_name(o), a.pos[0], a.pos[0], sy_office_tolerance(o));
+    sy_office_close(o);
+    return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    opt opts[] = {{"--listen", 1}, {"--tls-cert", 1}, {"--tls-key", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sy_server_opts so = {get(&a, "--listen"), get(&a, "--tls-cert"), get(&a, "--tls-key")};
+    if (!so.listen)
+        return die(EXIT_USAGE, "serve needs --listen ADDR:PORT");
+    if (!so.cert_file != !so.key_file)
+        return die(EXIT_USAGE, "give both --tls-cert and --tls-key, or neither");
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    sy_office_set_log(o, stderr);
+
+    /* The server's threads inherit this mask, so SIGTERM and SIGINT reach only sigwait here;
+     * a client that hangs up mid-reply must not kill the office with SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+    char err[512];
+    sy_server *s;
+    int rc = sy_server_start(o, &so, &s, err, sizeof err);
+    if (rc != SY_OK) {
+        sy_office_close(o);
+        return die(rc == SY_EINVAL ? EXIT_USAGE : EXIT_FAIL, "%s", err);
+    }
+    int sig = 0;
+    while (sigwait(&set, &sig) != 0)
+        ;
+    fprintf(stderr, "%s: %s received, stopping\n", prog,
+            sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "SIGHUP");
+    sy_server_stop(s);
+    sy_office_close(o);
+    return 0;
+}
+
+/* ---- devices -------------------------------------------------------------------------------------- */
+
+static int device_add(int argc, char **argv)
+{
+    opt opts[] = {{"--name", 1}, {"--crew", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *name = get(&a, "--name"), *crew = get(&a, "--crew");
+    if (!name)
+        return die(EXIT_USAGE, "device add needs --name NAME");
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    char token[SY_TOKEN_CHARS + 1];
+    if (sy_office_device_add(o, name, crew, token) != SY_OK)
+        return office_fail(o);
+    printf("registered device %s", name);
+    if (crew)
+        printf(" (crew %s)", crew);
+    printf(" with office %s\n", sy_office_id(o));
+    printf("enrollment token (shown once; give it to the tablet's `quejie enroll --token`):\n");
+    printf("%s\n", token);
+    sy_office_close(o);
+    return 0;
+}
+
+static int device_revoke(int argc, char **argv)
+{
+    opt opts[] = {{"--name", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *name = get(&a, "--name");
+    if (!name)
+        return die(EXIT_USAGE, "device revoke needs --name NAME");
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    if (sy_office_device_revoke(o, name) != SY_OK)
+        return office_fail(o);
+    printf("revoked device %s: its requests and bundles are refused from now on; its entries "
+           "stay\n",
+           name);
+    sy_office_close(o);
+    return 0;
+}
+
+static void print_devices(const json_t *devs)
+{
+    printf("%-20s %-12s %-9s %9s %9s  %-20s %s\n", "NAME", "CREW", "STATUS", "ACKED", "ENTRIES",
+           "LAST INGEST", "OPEN CASES");
+    size_t i;
+    const json_t *d;
+    json_array_foreach(devs, i, d)
+    {
+        printf("%-20s %-12s %-9s %9lld %9lld  %-20s %lld\n", jstr(d, "name", ""),
+               jstr(d, "crew", "-"), jstr(d, "status", ""), jint(d, "acked_seq"),
+               jint(d, "entries"), jstr(d, "last_ingest", "-"), jint(d, "review_open"));
+    }
+}
+
+static int device_list(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    json_t *devs;
+    if (sy_office_devices(o, &devs) != SY_OK)
+        return office_fail(o);
+    if (get(&a, "--json"))
+        print_json(devs);
+    else {
+        print_devices(devs);
+        json_decref(devs);
+    }
+    sy_office_close(o);
+    return 0;
+}
+
+/* ---- status ------------------------------------------------------------------------------------------ */
+
+static int cmd_status(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    json_t *devs = NULL, *review = NULL, *tasks = NULL;
+    if (sy_office_devices(o, &devs) != SY_OK || sy_office_review(o, 0, &review) != SY_OK ||
+        sy_office_tasks(o, &tasks) != SY_OK) {
+        json_decref(devs);
+        json_decref(review);
+        return office_fail(o);
+    }
+    size_t open_cases = json_array_size(json_object_get(review, "cases"));
+    size_t n_tasks = json_array_size(tasks);
+    json_decref(review);
+    json_decref(tasks);
+    if (get(&a, "--json")) {
+        print_json(json_pack("{s:s, s:s, s:f, s:o, s:I, s:I}", "office_id", sy_office_id(o),
+                             "name", sy_office_name(o), "tolerance_m", sy_office_tolerance(o),
+                             "devices", devs, "review_open", (json_int_t)open_cases,
+                             "task_units", (json_int_t)n_tasks));
+    } else {
+        printf("office %s '%s': %zu device%s, %zu task unit%s, %zu open review case%s\n",
+               sy_office_id(o), sy_office_name(o), json_array_size(devs),
+               json_array_size(devs) == 1 ? "" : "s", n_tasks, n_tasks == 1 ? "" : "s",
+               open_cases, open_cases == 1 ? "" : "s");
+        if (json_array_size(devs))
+            print_devices(devs);
+        json_decref(devs);
+    }
+    sy_office_close(o);
+    return 0;
+}
+
+/* ---- tasks --------------------------------------------------------------------------------------------- */
+
+static int tasks_import(int argc, char **argv)
+{
+    opt opts[] = {{"--assign", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 2, &a))
+        return EXIT_USAGE;
+    const char *assign = get(&a, "--assign");
+    if (!assign)
+        return die(EXIT_USAGE, "tasks import needs --assign NAME (a device or a crew)");
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    size_t n;
+    if (sy_office_tasks_import(o, a.pos[1], assign, &n) != SY_OK) {
+        int code = die(EXIT_FAIL, "nothing imported: %s", sy_office_errmsg(o));
+        sy_office_close(o);
+        return code;
+    }
+    /* A name no device or crew has yet is allowed (the device may be registered later), but
+     * worth a word: a typo would leave the units with nobody. */
+    json_t *devs = NULL;
+    int known = 0;
+    if (sy_office_devices(o, &devs) == SY_OK) {
+        size_t i;
+        const json_t *d;
+        json_array_foreach(devs, i, d)
+        {
+            if (strcmp(jstr(d, "name", ""), assign) == 0 || strcmp(jstr(d, "crew", ""), assign) == 0)
+                known = 1;
+        }
+    }
+    json_decref(devs);
+    printf("imported %zu unit%s from %s, assigned to %s\n", n, n == 1 ? "" : "s", a.pos[1],
+           assign);
+    if (!known)
+        fprintf(stderr, "%s: note: no registered device or crew is called '%s' (yet)\n", prog,
+                assign);
+    sy_office_close(o);
+    return 0;
+}
+
+static int tasks_list(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    json_t *t;
+    if (sy_office_tasks(o, &t) != SY_OK)
+        return office_fail(o);
+    if (get(&a, "--json")) {
+        print_json(t);
+    } else {
+        size_t i;
+        const json_t *u;
+        json_array_foreach(t, i, u)
+        {
+            printf("%-20s %-20s %s\n", jstr(u, "code", ""), jstr(u, "assign", ""),
+                   jstr(u, "imported", ""));
+        }
+        json_decref(t);
+    }
+    sy_office_close(o);
+    return 0;
+}
+
+/* ---- import (USB) ---------------------------------------------------------------------------------------- */
+
+static int read_bundle(const char *path, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return die(EXIT_FAIL, "%s: %s", path, strerror(errno));
+    /* One byte more than a bundle may have, to tell "too large" from "exactly the limit". */
+    uint8_t *b = malloc(SY_BUNDLE_MAX_BYTES + 1);
+    size_t n = b ? fread(b, 1, SY_BUNDLE_MAX_BYTES + 1, f) : 0;
+    int bad = ferror(f);
+    fclose(f);
+    if (!b)
+        return die(EXIT_FAIL, "out of memory");
+    if (bad) {
+        free(b);
+        return die(EXIT_FAIL, "%s: %s", path, strerror(errno));
+    }
+    if (n > SY_BUNDLE_MAX_BYTES) {
+        free(b);
+        return die(EXIT_FAIL, "refused: %s is larger than a bundle can be (%u bytes)", path,
+                   SY_BUNDLE_MAX_BYTES);
+    }
+    *out = b;
+    *len = n;
+    return 0;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 2, &a))
+        return EXIT_USAGE;
+    uint8_t *b;
+    size_t len;
+    if (read_bundle(a.pos[1], &b, &len))
+        return EXIT_FAIL;
+    sy_office *o;
+    if (open_office(a.pos[0], &o)) {
+        free(b);
+        return EXIT_FAIL;
+    }
+    sy_ingest_result r;
+    int rc = sy_office_ingest(o, b, len, NULL, "file", &r);
+    free(b);
+    sy_office_close(o);
+    const char *who = r.device[0] ? r.device : r.device_id;
+    if (get(&a, "--json"))
+        print_json(json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s?}", "status",
+                             sy_ingest_status_name(r.status), "device", r.device, "device_id",
+                             r.device_id, "first_seq", (json_int_t)r.first_seq, "last_seq",
+                             (json_int_t)r.last_seq, "applied", (json_int_t)r.applied,
+                             "acked_seq", (json_int_t)r.acked_seq, "review_cases",
+                             (json_int_t)r.new_cases, "error",
+                             r.message[0] ? r.message : NULL));
+    if (rc != SY_OK)
+        return die(EXIT_FAIL, "refused: %s", r.message[0] ? r.message : sy_strerror(rc));
+    if (r.status == SY_INGEST_GAP)
+        return die(EXIT_FAIL, "gap: %s (device %s)", r.message, who);
+    if (!get(&a, "--json")) {
+        if (r.status == SY_INGEST_APPLIED)
+            printf("applied: %s entries %lld-%lld, %zu new, acknowledged up to %lld\n", who,
+                   (long long)r.first_seq, (long long)r.last_seq, r.applied,
+                   (long long)r.acked_seq);
+        else
+            printf("duplicate: %s entries %lld-%lld already held, acknowledged up to %lld\n",
+                   who, (long long)r.first_seq, (long long)r.last_seq, (long long)r.acked_seq);
+        if (r.new_cases)
+            printf("%zu new review case%s (see review list)\n", r.new_cases,
+                   r.new_cases == 1 ? "" : "s");
+    }
+    return 0;
+}
+
+/* ---- review, log ------------------------------------------------------------------------------------------ */
+
+static void print_side(const char *label, const json_t *s)
+{
+    printf("    %s %s entry %lld at %s:", label, jstr(s, "device", "?"), jint(s, "seq"),
+           jstr(s, "time", "?"));
+    if (json_object_get(s, "lat")) {
+        printf(" lat %.9f lon %.9f", json_number_value(json_object_get(s, "lat")),
+               json_number_value(json_object_get(s, "lon")));
+        printf(" (%s)", jstr(s, "grade", "?"));
+    } else {
+        printf(" %s", jstr(s, "status", "?"));
+        if (json_string_value(json_object_get(s, "value")))
+            printf(" '%s'", jstr(s, "value", ""));
+    }
+    putchar('\n');
+}
+
+static int review_list(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {"--all", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    json_t *r;
+    if (sy_office_review(o, get(&a, "--all") != NULL, &r) != SY_OK)
+        return office_fail(o);
+    if (get(&a, "--json")) {
+        print_json(r);
+    } else {
+        const json_t *cases = json_object_get(r, "cases"), *c;
+        size_t i;
+        if (json_array_size(cases) == 0)
+            printf("no %sreview cases\n", get(&a, "--all") ? "" : "open ");
+        json_array_foreach(cases, i, c)
+        {
+            printf("#%lld %s unit %s %s %s: %s\n", jint(c, "id"), jstr(c, "status", ""),
+                   jstr(c, "unit", ""), jstr(c, "kind", ""), jstr(c, "subject", ""),
+                   jstr(c, "detail", ""));
+            print_side("a:", json_object_get(c, "a"));
+            print_side("b:", json_object_get(c, "b"));
+        }
+        json_decref(r);
+    }
+    sy_office_close(o);
+    return 0;
+}
+
+static int review_resolve(int argc, char **argv)
+{
+    opt opts[] = {{"--note", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 2, &a))
+        return EXIT_USAGE;
+    char *end;
+    errno = 0;
+    long long id = strtoll(a.pos[1], &end, 10);
+    if (errno || end == a.pos[1] || *end || id <= 0)
+        return die(EXIT_USAGE, "'%s' is not a review case number", a.pos[1]);
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    if (sy_office_review_resolve(o, id, get(&a, "--note")) != SY_OK)
+        return office_fail(o);
+    printf("review case %lld resolved\n", id);
+    sy_office_close(o);
+    return 0;
+}
+
+static int cmd_log(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {"--limit", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    long long limit = 50;
+    const char *l = get(&a, "--limit");
+    if (l) {
+        char *end;
+        errno = 0;
+        limit = strtoll(l, &end, 10);
+        if (errno || end == l || *end || limit <= 0)
+            return die(EXIT_USAGE, "--limit: '%s' is not a positive whole number", l);
+    }
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    json_t *rows;
+    if (sy_office_log(o, (size_t)limit, &rows) != SY_OK)
+        return office_fail(o);
+    if (get(&a, "--json")) {
+        print_json(rows);
+    } else {
+        size_t i;
+        const json_t *r;
+        json_array_foreach(rows, i, r)
+        {
+            printf("%s %-5s %-16s %lld-%lld %-9s applied %lld acked %lld%s%s\n",
+                   jstr(r, "time", ""), jstr(r, "via", ""),
+                   jstr(r, "device", jstr(r, "device_id", "?")), jint(r, "first_seq"),
+                   jint(r, "last_seq"), jstr(r, "result", ""), jint(r, "applied"),
+                   jint(r, "acked_seq"), json_string_value(json_object_get(r, "reason")) ? ": " : "",
+                   jstr(r, "reason", ""));
+        }
+        json_decref(rows);
+    }
+    sy_office_close(o);
+    return 0;
+}
+
+/* ---- export ------------------------------------------------------------------------------------------------- */
+
+static int cmd_export(int argc, char **argv)
+{
+    opt opts[] = {{"--format", 1}, {"--output", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *f = get(&a, "--format"), *out = get(&a, "--output");
+    sv_export_format fmt;
+    if (!f || !out)
+        return die(EXIT_USAGE, "export needs --format gpkg|geojson|csv and --output FILE");
+    if (sv_export_format_parse(f, &fmt) != SV_OK)
+        return die(EXIT_USAGE, "--format: '%s' is not gpkg, geojson or csv", f);
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    sv_export_stats st;
+    if (sy_office_export(o, fmt, out, &st) != SY_OK)
+        return office_fail(o);
+    printf("exported %zu unit%s, %zu boundary point%s, %zu walk%s to %s\n", st.units,
+           st.units == 1 ? "" : "s", st.points, st.points == 1 ? "" : "s", st.walks,
+           st.walks == 1 ? "" : "s", out);
+    sy_office_close(o);
+    return 0;
+}
+
+/* ---- main ----------------------------------------------------------------------------------------------------- */
+
+static const char USAGE[] =
+    "usage:\n"
+    "  quejie-office init OFFICE_DB [--name NAME] [--tolerance METRES]\n"
+    "  quejie-office serve OFFICE_DB --listen ADDR:PORT [--tls-cert FILE --tls-key FILE]\n"
+    "  quejie-office device add OFFICE_DB --name NAME [--crew NAME]\n"
+    "  quejie-office device revoke OFFICE_DB --name NAME\n"
+    "  quejie-office device list OFFICE_DB [--json]\n"
+    "  quejie-office tasks import OFFICE_DB FILE.geojson --assign NAME\n"
+    "  quejie-office tasks list OFFICE_DB [--json]\n"
+    "  quejie-office import OFFICE_DB BUNDLE_FILE [--json]\n"
+    "  quejie-office review list OFFICE_DB [--json] [--all]\n"
+    "  quejie-office review resolve OFFICE_DB ID [--note TEXT]\n"
+    "  quejie-office status OFFICE_DB [--json]\n"
+    "  quejie-office log OFFICE_DB [--json] [--limit N]\n"
+    "  quejie-office export OFFICE_DB --format gpkg|geojson|csv --output FILE\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+        fputs(USAGE, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("quejie-office %s\n", SV_VERSION);
+        return 0;
+    }
+    static const struct {
+        const char *group, *name;
+        int (*fn)(int, char **);
+    } subs[] = {{"device", "add", device_add},     {"device", "revoke", device_revoke},
+                {"device", "list", device_list},   {"tasks", "import", tasks_import},
+                {"tasks", "list", tasks_list},     {"review", "list", review_list},
+                {"review", "resolve", review_resolve}};
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {{"init", cmd_init},     {"serve", cmd_serve}, {"import", cmd_import},
+                {"status", cmd_status}, {"log", cmd_log},     {"export", cmd_export}};
+    const char *cmd = argv[1];
+    int group = 0;
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+        if (strcmp(cmd, subs[i].group) != 0)
+            continue;
+        group = 1;
+        if (argc >= 3 && strcmp(argv[2], subs[i].name) == 0)
+            return subs[i].fn(argc - 3, argv + 3);
+    }
+    if (group)
+        return die(EXIT_USAGE, "unknown or missing subcommand of '%s' (see quejie-office help)",
+                   cmd);
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (strcmp(cmd, cmds[i].name) == 0)
+            return cmds[i].fn(argc - 2, argv + 2);
+    return die(EXIT_USAGE, "unknown command '%s' (see quejie-office help)", cmd);
+}

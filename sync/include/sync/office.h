@@ -1,0 +1,216 @@
+/*
+ * office.h - the county office: its store, device enrollment, ingest of bundles, the review
+ * queue of conflicting observations, task packages and the county-wide export.
+ *
+ * The office keeps three kinds of files (docs/office.md):
+ *   OFFICE_DB                  SQLite (WAL, synchronous=FULL): identity, settings, devices,
+ *                              task units, the ingest log and the review queue;
+ *   OFFICE_DB.key              the office's secret keys (Ed25519 signing, X25519 box), 0600;
+ *   OFFICE_DB.replicas/ID.db   one replica journal per device (survey/journal.h), holding that
+ *                              device's entries verbatim. A device's acknowledged seq is always
+ *                              its replica's last seq: there is no second counter to drift.
+ *
+ * The same ingest code serves HTTP (office_http.c) and USB files (`quejie-office import`): a
+ * bundle is verified in full, then its new tail is appended to the replica in one transaction,
+ * then the device's state is compared with every other device's to fill the review queue.
+ * Nothing a device sent ever overwrites what another device sent.
+ *
+ * Errors: sy_err codes (bundle.h); the handle keeps a one-line message (sy_office_errmsg).
+ * Threading: a handle is used by one thread at a time (the server serialises its calls).
+ * Several processes may use one office: SQLite's locks and a per-device lock file serialise
+ * them.
+ */
+#ifndef SYNC_OFFICE_H
+#define SYNC_OFFICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "survey/export.h"
+#include "sync/bundle.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sy_office sy_office;
+
+#define SY_OFFICE_TOLERANCE_M 0.20            /* default point tolerance (horizontal metres) */
+#define SY_OFFICE_MAX_BODY (9u * 1024u * 1024u) /* largest request body the server reads */
+#define SY_OFFICE_CLOCK_WINDOW_MS (24LL * 3600 * 1000) /* request time vs the office clock */
+#define SY_TOKEN_CHARS 64                      /* enrollment token: 32 random bytes, hex */
+#define SY_NAME_MAX 128                        /* device and crew names (bytes incl. NUL) */
+
+/*
+ * Create a new office at path (must not exist): the database, the key file path + ".key" and
+ * the replica directory path + ".replicas". name may be NULL ("county office"); tolerance_m
+ * is the distance beyond which two measurements of one point become a review case.
+ * Returns SY_OK, SY_EINVAL, SY_EIO (err names the file; nothing is left behind).
+ */
+int sy_office_create(const char *path, const char *name, double tolerance_m, char *err,
+                     size_t errlen);
+
+/*
+ * Open an existing office (database and key file). Returns SY_OK, SY_EIO, SY_EFORMAT (not an
+ * office database, a damaged key file). On failure *out may hold a handle whose errmsg says
+ * why (close it), or NULL.
+ */
+int sy_office_open(const char *path, sy_office **out);
+void sy_office_close(sy_office *o); /* NULL-safe */
+const char *sy_office_errmsg(const sy_office *o); /* never NULL; borrowed until the next call */
+
+/* Where event lines go (enroll, ingest, refusal, review case): one line each. NULL = none. */
+void sy_office_set_log(sy_office *o, FILE *log);
+
+const char *sy_office_id(const sy_office *o);   /* 32 hex characters */
+const char *sy_office_name(const sy_office *o);
+double sy_office_tolerance(const sy_office *o);
+
+/* ---- Devices ----------------------------------------------------------------------------- */
+
+/*
+ * Register a device by name (unique) with an optional crew; token receives the one-time
+ * enrollment token (only its SHA-256 is stored). Returns SY_OK, SY_EINVAL (bad or taken
+ * name), SY_EIO.
+ */
+int sy_office_device_add(sy_office *o, const char *name, const char *crew,
+                         char token[SY_TOKEN_CHARS + 1]);
+
+/* Revoke a device: its requests and bundles are refused from now on; its entries stay.
+ * Returns SY_OK, SY_EINVAL (no such device), SY_EIO. Revoking twice is harmless. */
+int sy_office_device_revoke(sy_office *o, const char *name);
+
+/*
+ * Every device as a JSON array (caller decrefs) in registration order: name, crew, device_id,
+ * status (pending, enrolled, revoked), acked_seq, entries, registered, enrolled, revoked,
+ * last_ingest, review_open. Returns SY_OK, SY_ENOMEM, SY_EIO.
+ */
+int sy_office_devices(sy_office *o, json_t **out);
+
+/* An enrolled device as the request authentication found it. */
+typedef struct sy_device {
+    char name[SY_NAME_MAX];
+    char crew[SY_NAME_MAX];
+    char device_id[33];
+    uint8_t pk[32];
+} sy_device;
+
+/* ---- Requests (the HTTP server's calls; docs/sync-protocol.md) ---------------------------- */
+
+/*
+ * Enrollment: the token's registration gets the device's key. *reply receives the 200 body
+ * (caller decrefs). Returns SY_OK, SY_EAUTH (unknown, used or revoked token: 403),
+ * SY_EREFUSED (the key is enrolled under another name: 409), SY_EFORMAT (bad request: 400),
+ * SY_EIO.
+ */
+int sy_office_enroll(sy_office *o, const char *token, const char *device_id, const char *pk_hex,
+                     json_t **reply);
+
+/*
+ * Authenticate a request by its three headers (any may be NULL: refused). now_ms is the
+ * office clock. dev receives the device. Returns SY_OK or SY_EAUTH (the message says why).
+ */
+int sy_office_authenticate(sy_office *o, const char *device_id, const char *time_ms,
+                           const char *sig_hex, const char *method, const char *path,
+                           const uint8_t *body, size_t len, int64_t now_ms, sy_device *dev);
+
+/* The highest seq the office holds for a device (0 for none). */
+int sy_office_cursor(sy_office *o, const char *device_id, int64_t *acked_seq);
+
+/*
+ * The task package of a device: a FeatureCollection (caller frees *body) of the units assigned
+ * to its name or crew, and the office's signature (hex) over it for the device.
+ */
+int sy_office_tasks_for(sy_office *o, const sy_device *dev, char **body, size_t *len,
+                        char sig_hex[2 * 64 + 1]);
+
+/* ---- Ingest -------------------------------------------------------------------------------- */
+
+typedef enum sy_ingest_status {
+    SY_INGEST_APPLIED = 0,
+    SY_INGEST_DUPLICATE,
+    SY_INGEST_GAP,
+    SY_INGEST_REFUSED
+} sy_ingest_status;
+
+const char *sy_ingest_status_name(sy_ingest_status s); /* "applied", ... */
+
+typedef struct sy_ingest_result {
+    sy_ingest_status status;
+    int64_t first_seq, last_seq; /* the bundle's range (0 when unreadable) */
+    int64_t acked_seq;           /* the office's cursor for the device afterwards */
+    size_t applied;              /* new entries stored */
+    size_t new_cases;            /* review cases opened by this ingest */
+    char device[SY_NAME_MAX];    /* registered name, empty when unknown */
+    char device_id[33];
+    char message[512];           /* why, when refused or a gap */
+} sy_ingest_result;
+
+/*
+ * Verify and apply one bundle (bytes b..b+len). expect_device, when not NULL, is the device
+ * the request was authenticated as (the bundle must be that device's). via ("http", "file")
+ * goes into the ingest log. Returns SY_OK for applied, duplicate and gap (r->status says
+ * which); SY_EAUTH (unknown, unenrolled or revoked device), SY_EFORMAT, SY_EVERSION, SY_ESIG,
+ * SY_ECHAIN, SY_EOFFICE, SY_EFORK (refused; r->message names the problem), SY_EIO, SY_ENOMEM.
+ * Every outcome is written to the ingest log and the event log.
+ */
+int sy_office_ingest(sy_office *o, const uint8_t *b, size_t len, const char *expect_device,
+                     const char *via, sy_ingest_result *r);
+
+/* ---- Tasks, review, export ------------------------------------------------------------------ */
+
+/*
+ * Import a task package (validated by sv_tasks_read: all or nothing) and assign every unit in
+ * it to assign (a device name or a crew). A code imported before is replaced. *count receives
+ * the number of units. Returns SY_OK, SY_EFORMAT (the file is refused; message names it and
+ * the feature), SY_EINVAL, SY_EIO, SY_ENOMEM.
+ */
+int sy_office_tasks_import(sy_office *o, const char *file, const char *assign, size_t *count);
+
+/* The task units as a JSON array of {code, assign, imported} (caller decrefs). */
+int sy_office_tasks(sy_office *o, json_t **out);
+
+/*
+ * The review queue as {"cases": [{id, unit, subject, kind, detail, a, b, status, created}]},
+ * open cases only unless all (caller decrefs).
+ */
+int sy_office_review(sy_office *o, int all, json_t **out);
+
+/* Close a review case with a note (status "resolved"). SY_EINVAL when there is no such case. */
+int sy_office_review_resolve(sy_office *o, int64_t id, const char *note);
+
+/* The ingest log, newest first, at most limit rows (caller decrefs). */
+int sy_office_log(sy_office *o, size_t limit, json_t **out);
+
+/* Export the county-wide state (every device's replica; see sv_export_journals) to path. */
+int sy_office_export(sy_office *o, sv_export_format fmt, const char *path, sv_export_stats *stats);
+
+/* ---- The HTTP server (office_http.c) --------------------------------------------------------- */
+
+typedef struct sy_server sy_server;
+
+typedef struct sy_server_opts {
+    const char *listen;    /* "ADDR:PORT" or "[V6ADDR]:PORT" */
+    const char *cert_file; /* PEM; NULL with key_file NULL = plain HTTP, loopback only */
+    const char *key_file;
+} sy_server_opts;
+
+/*
+ * Start serving o on its own threads; o is used under the server's lock until
+ * sy_server_stop returns (the caller must not use it meanwhile). Returns SY_OK, SY_EINVAL
+ * (bad address, plain HTTP off loopback), SY_EIO (cannot read the certificate or key, cannot
+ * listen); err receives one line.
+ */
+int sy_server_start(sy_office *o, const sy_server_opts *opts, sy_server **out, char *err,
+                    size_t errlen);
+
+/* Stop: no new connections, wait for the running requests, free. NULL-safe. */
+void sy_server_stop(sy_server *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

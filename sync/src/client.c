@@ -1,0 +1,863 @@
+/*
+ * client.c - the tablet side of sync (client.h): enrollment, tasks down, bundles up, USB.
+ *
+ * The only file that includes curl. The sync tables live in the journal's SQLite file,
+ * written through a second connection of our own (the journal's entries and state tables are
+ * never touched here). Every state change is committed before the network call it describes,
+ * so an interruption at any byte leaves a row saying what was in flight, and the office's
+ * cursor (GET /v1/cursor) is the truth the next run resumes from. Protocol:
+ * docs/sync-protocol.md.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "survey/journal.h"
+#include "survey/state.h"
+#include "survey/tasks.h"
+#include "sync/client.h"
+
+#define REQ_DOMAIN "quejie-request-v1"
+#define TASKS_DOMAIN "quejie-tasks-v1"
+#define MAX_RESPONSE (64u * 1024u * 1024u) /* task packages of a whole county fit */
+
+struct sy_client {
+    sv_journal *j;
+    sqlite3 *db;
+    char errmsg[512];
+    /* office, loaded from sync_office */
+    int enrolled;
+    char url[512];
+    sy_office_keys office;
+    char office_name[128];
+    char *ca_pem;
+    int64_t wire; /* bytes of the current sync on the wire (headers included) */
+};
+
+static int cfail(sy_client *c, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int cfail(sy_client *c, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->errmsg, sizeof c->errmsg, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *sy_client_errmsg(const sy_client *c)
+{
+    return c ? c->errmsg : "out of memory";
+}
+
+/* ---- the sync tables ------------------------------------------------------------------------ */
+
+static const char SYNC_SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS sync_office(id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  url TEXT NOT NULL, office_id TEXT NOT NULL, office_name TEXT, sign_pk TEXT NOT NULL,"
+    "  box_pk TEXT NOT NULL, ca_pem TEXT, device_name TEXT, enrolled_ms INTEGER);"
+    "CREATE TABLE IF NOT EXISTS sync_state(id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  acked_seq INTEGER NOT NULL DEFAULT 0, last_sync_ms INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT NOT NULL DEFAULT '');"
+    "INSERT OR IGNORE INTO sync_state(id) VALUES (1);"
+    "CREATE TABLE IF NOT EXISTS sync_bundles(id INTEGER PRIMARY KEY,"
+    "  first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, bytes INTEGER NOT NULL,"
+    "  state TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', attempts INTEGER NOT NULL DEFAULT 0,"
+    "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+    "  UNIQUE(first_seq, last_seq));";
+
+static int db_exec(sy_client *c, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        cfail(c, SY_EIO, "sync state in %s: %s", sv_journal_path(c->j),
+              msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return SY_EIO;
+    }
+    return SY_OK;
+}
+
+static int64_t state_int(sy_client *c, const char *col)
+{
+    char sql[96];
+    sqlite3_stmt *st;
+    int64_t v = 0;
+    snprintf(sql, sizeof sql, "SELECT %s FROM sync_state WHERE id = 1", col);
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    return v;
+}
+
+static int state_set(sy_client *c, int64_t acked, int everything, const char *error)
+{
+    sqlite3_stmt *st;
+    const char *sql = everything
+                          ? "UPDATE sync_state SET acked_seq = ?, last_error = ?, last_sync_ms = ?"
+                          : "UPDATE sync_state SET acked_seq = ?, last_error = ?";
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return cfail(c, SY_EIO, "sync state: %s", sqlite3_errmsg(c->db));
+    sqlite3_bind_int64(st, 1, acked);
+    sqlite3_bind_text(st, 2, error ? error : "", -1, SQLITE_TRANSIENT);
+    if (everything)
+        sqlite3_bind_int64(st, 3, now_ms());
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SY_OK : cfail(c, SY_EIO, "sync state: %s", sqlite3_errmsg(c->db));
+}
+
+/* Insert or update the row of bundle first..last; returns its id (0 on failure). */
+static int64_t bundle_row(sy_client *c, int64_t first, int64_t last, int64_t bytes,
+                          const char *state, const char *reason, int attempt)
+{
+    sqlite3_stmt *st;
+    int64_t t = now_ms(), id = 0;
+    if (sqlite3_prepare_v2(c->db,
+                           "INSERT INTO sync_bundles(first_seq, last_seq, bytes, state, reason,"
+                           " attempts, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
+                           " ON CONFLICT(first_seq, last_seq) DO UPDATE SET bytes = ?3, state = ?4,"
+                           " reason = ?5, attempts = attempts + ?6, updated_ms = ?7"
+                           " RETURNING id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(st, 1, first);
+    sqlite3_bind_int64(st, 2, last);
+    sqlite3_bind_int64(st, 3, bytes);
+    sqlite3_bind_text(st, 4, state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, reason ? reason : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 6, attempt);
+    sqlite3_bind_int64(st, 7, t);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return id;
+}
+
+static void bundle_mark(sy_client *c, int64_t id, const char *state, const char *reason)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db,
+                           "UPDATE sync_bundles SET state = ?, reason = ?, updated_ms = ?"
+                           " WHERE id = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, reason ? reason : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, now_ms());
+    sqlite3_bind_int64(st, 4, id);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+}
+
+/* Everything up to acked is held by the office: every bundle within it is acknowledged. */
+static void bundles_acked_upto(sy_client *c, int64_t acked)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db,
+                           "UPDATE sync_bundles SET state = 'acknowledged', reason = '',"
+                           " updated_ms = ? WHERE last_seq <= ? AND state <> 'acknowledged'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(st, 1, now_ms());
+    sqlite3_bind_int64(st, 2, acked);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+}
+
+static int load_office(sy_client *c)
+{
+    sqlite3_stmt *st;
+    c->enrolled = 0;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT url, office_id, office_name, sign_pk, box_pk, ca_pem"
+                           " FROM sync_office WHERE id = 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return cfail(c, SY_EIO, "sync state: %s", sqlite3_errmsg(c->db));
+    int rc = SY_OK;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *url = (const char *)sqlite3_column_text(st, 0);
+        const char *id = (const char *)sqlite3_column_text(st, 1);
+        const char *name = (const char *)sqlite3_column_text(st, 2);
+        const char *spk = (const char *)sqlite3_column_text(st, 3);
+        const char *bpk = (const char *)sqlite3_column_text(st, 4);
+        const char *ca = (const char *)sqlite3_column_text(st, 5);
+        snprintf(c->url, sizeof c->url, "%s", url ? url : "");
+        snprintf(c->office.office_id, sizeof c->office.office_id, "%s", id ? id : "");
+        snprintf(c->office_name, sizeof c->office_name, "%s", name ? name : "");
+        free(c->ca_pem);
+        c->ca_pem = ca ? strdup(ca) : NULL;
+        if (!spk || !bpk || sy_hex2bin(c->office.sign_pk, 32, spk) != SY_OK ||
+            sy_hex2bin(c->office.box_pk, 32, bpk) != SY_OK || strlen(c->office.office_id) != 32)
+            rc = cfail(c, SY_EIO, "%s: the stored office keys are malformed; enroll again",
+                       sv_journal_path(c->j));
+        else
+            c->enrolled = 1;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sy_client_open(sv_journal *j, sy_client **out)
+{
+    *out = NULL;
+    if (sodium_init() < 0)
+        return SY_ERR;
+    sy_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return SY_ENOMEM;
+    *out = c;
+    c->j = j;
+    int rc = sqlite3_open_v2(sv_journal_path(j), &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK)
+        return cfail(c, SY_EIO, "%s: %s", sv_journal_path(j), sqlite3_errstr(rc));
+    sqlite3_busy_timeout(c->db, 5000);
+    rc = db_exec(c, "PRAGMA synchronous=FULL");
+    if (rc == SY_OK)
+        rc = db_exec(c, "BEGIN IMMEDIATE");
+    if (rc == SY_OK) {
+        rc = db_exec(c, SYNC_SCHEMA);
+        sqlite3_exec(c->db, rc == SY_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+    }
+    if (rc == SY_OK)
+        rc = load_office(c);
+    return rc;
+}
+
+void sy_client_close(sy_client *c)
+{
+    if (!c)
+        return;
+    sqlite3_close_v2(c->db);
+    free(c->ca_pem);
+    free(c);
+}
+
+/* ---- HTTP ----------------------------------------------------------------------------------- */
+
+typedef struct http {
+    long status;
+    sy_buf body;
+    char tasks_sig[2 * 64 + 1];
+    int64_t header_bytes;
+} http;
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+    http *h = ctx;
+    return sy_buf_append(&h->body, p, size * n) == SY_OK ? size * n : 0;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ctx)
+{
+    http *h = ctx;
+    size_t len = size * n;
+    h->header_bytes += (int64_t)len;
+    static const char name[] = "x-quejie-tasks-signature:";
+    if (len > sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0) {
+        const char *v = p + sizeof name - 1;
+        while (*v == ' ' && v < p + len)
+            v++;
+        size_t vl = (size_t)(p + len - v);
+        while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+            vl--;
+        if (vl < sizeof h->tasks_sig) {
+            memcpy(h->tasks_sig, v, vl);
+            h->tasks_sig[vl] = '\0';
+        }
+    }
+    return len;
+}
+
+/*
+ * One request. path like "/v1/bundles"; body may be NULL (GET). sign: add the device's
+ * request signature. Returns SY_OK with h filled (any HTTP status), SY_ETLS, SY_ENET.
+ */
+static int request(sy_client *c, const char *url_base, const char *method, const char *path,
+                   const uint8_t *body, size_t blen, const char *ctype, int sign, http *h)
+{
+    memset(h, 0, sizeof *h);
+    h->body.max = MAX_RESPONSE;
+    CURL *cu = curl_easy_init();
+    if (!cu)
+        return cfail(c, SY_ENOMEM, "cannot initialise libcurl");
+    char url[1024], hv[256];
+    snprintf(url, sizeof url, "%s%s", url_base, path);
+    struct curl_slist *hd = NULL;
+    if (ctype) {
+        snprintf(hv, sizeof hv, "Content-Type: %s", ctype);
+        hd = curl_slist_append(hd, hv);
+    }
+    hd = curl_slist_append(hd, "Expect:"); /* no 100-continue round trip */
+    if (sign) {
+        char t[32];
+        snprintf(t, sizeof t, "%lld", (long long)now_ms());
+        uint8_t bh[32], sig[64];
+        crypto_hash_sha256(bh, body ? body : (const uint8_t *)"", body ? blen : 0);
+        size_t ml = sizeof REQ_DOMAIN + strlen(method) + 1 + strlen(path) + 1 + strlen(t) + 1 + 32;
+        uint8_t *m = malloc(ml), *q = m;
+        if (!m) {
+            curl_easy_cleanup(cu);
+            curl_slist_free_all(hd);
+            return cfail(c, SY_ENOMEM, "out of memory");
+        }
+        memcpy(q, REQ_DOMAIN, sizeof REQ_DOMAIN), q += sizeof REQ_DOMAIN;
+        memcpy(q, method, strlen(method) + 1), q += strlen(method) + 1;
+        memcpy(q, path, strlen(path) + 1), q += strlen(path) + 1;
+        memcpy(q, t, strlen(t) + 1), q += strlen(t) + 1;
+        memcpy(q, bh, 32);
+        int src = sv_journal_sign(c->j, m, ml, sig);
+        free(m);
+        if (src != SV_OK) {
+            curl_easy_cleanup(cu);
+            curl_slist_free_all(hd);
+            return cfail(c, SY_EINVAL, "cannot sign the request: %s", sv_journal_errmsg(c->j));
+        }
+        char sighex[129];
+        sodium_bin2hex(sighex, sizeof sighex, sig, sizeof sig);
+        snprintf(hv, sizeof hv, "X-Quejie-Device: %s", sv_journal_device_id(c->j));
+        hd = curl_slist_append(hd, hv);
+        snprintf(hv, sizeof hv, "X-Quejie-Time: %s", t);
+        hd = curl_slist_append(hd, hv);
+        snprintf(hv, sizeof hv, "X-Quejie-Signature: %s", sighex);
+        hd = curl_slist_append(hd, hv);
+    }
+    curl_easy_setopt(cu, CURLOPT_URL, url);
+    curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hd);
+    curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(cu, CURLOPT_WRITEDATA, h);
+    curl_easy_setopt(cu, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(cu, CURLOPT_HEADERDATA, h);
+    curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT, 15L);
+    /* A link that stalls (a tablet walking out of coverage) is cut after 30 s of < 1 B/s. */
+    curl_easy_setopt(cu, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(cu, CURLOPT_LOW_SPEED_TIME, 30L);
+    curl_easy_setopt(cu, CURLOPT_TIMEOUT, 300L);
+    curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "https,http");
+    curl_easy_setopt(cu, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(cu, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(cu, CURLOPT_USERAGENT, "quejie/" SV_VERSION);
+    if (c->ca_pem) {
+        /* The pinned certificate is the only trust anchor for this office. */
+        struct curl_blob blob = {.data = c->ca_pem, .len = strlen(c->ca_pem),
+                                 .flags = CURL_BLOB_COPY};
+        curl_easy_setopt(cu, CURLOPT_CAINFO_BLOB, &blob);
+        curl_easy_setopt(cu, CURLOPT_CAPATH, NULL);
+    }
+    if (body) {
+        curl_easy_setopt(cu, CURLOPT_POST, 1L);
+        curl_easy_setopt(cu, CURLOPT_POSTFIELDS, (const char *)body);
+        curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
+    }
+    CURLcode cc = curl_easy_perform(cu);
+    curl_off_t up = 0, req = 0;
+    curl_easy_getinfo(cu, CURLINFO_SIZE_UPLOAD_T, &up);
+    curl_easy_getinfo(cu, CURLINFO_REQUEST_SIZE, &req);
+    c->wire += (int64_t)up + (int64_t)req + h->header_bytes + (int64_t)h->body.len;
+    curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &h->status);
+    curl_easy_cleanup(cu);
+    curl_slist_free_all(hd);
+    if (cc == CURLE_OK)
+        return SY_OK;
+    sy_buf_free(&h->body);
+    int tls = cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
+              cc == CURLE_SSL_CONNECT_ERROR || cc == CURLE_SSL_CERTPROBLEM;
+    return cfail(c, tls ? SY_ETLS : SY_ENET, "%s %s: %s", method, url, curl_easy_strerror(cc));
+}
+
+/* The office's JSON answer, or NULL. */
+static json_t *answer(const http *h)
+{
+    return h->body.len ? json_loadb((const char *)h->body.data, h->body.len, 0, NULL) : NULL;
+}
+
+static const char *answer_error(json_t *a)
+{
+    const char *e = json_string_value(json_object_get(a, "error"));
+    return e ? e : "no reason given";
+}
+
+/* ---- enrollment ----------------------------------------------------------------------------- */
+
+static char *read_file(const char *path, size_t max, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = malloc(max + 1);
+    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+    int bad = ferror(f) || n > max;
+    fclose(f);
+    if (!buf || bad) {
+        free(buf);
+        errno = bad ? EFBIG : ENOMEM;
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+int sy_client_enroll(sy_client *c, const char *url, const char *token, const char *ca_file)
+{
+    char base[512];
+    snprintf(base, sizeof base, "%s", url);
+    size_t bl = strlen(base);
+    while (bl && base[bl - 1] == '/')
+        base[--bl] = '\0';
+    if (strncmp(base, "https://", 8) != 0 && strncmp(base, "http://", 7) != 0)
+        return cfail(c, SY_EINVAL, "office URL '%s' must start with https:// or http://", url);
+    free(c->ca_pem);
+    c->ca_pem = NULL;
+    if (ca_file) {
+        c->ca_pem = read_file(ca_file, 1u << 20, NULL);
+        if (!c->ca_pem)
+            return cfail(c, SY_EIO, "%s: %s", ca_file, strerror(errno));
+        if (!strstr(c->ca_pem, "-----BEGIN CERTIFICATE-----"))
+            return cfail(c, SY_EINVAL, "%s: not a PEM certificate", ca_file);
+    }
+    uint8_t pk[SV_PUBKEY_BYTES];
+    char pkhex[65];
+    sv_journal_public_key(c->j, pk);
+    sodium_bin2hex(pkhex, sizeof pkhex, pk, sizeof pk);
+    json_t *req = json_pack("{s:s, s:s, s:s, s:s, s:s}", "token", token, "device_id",
+                            sv_journal_device_id(c->j), "public_key", pkhex, "name",
+                            sv_journal_device_name(c->j), "crew", sv_journal_crew(c->j));
+    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    json_decref(req);
+    if (!body)
+        return cfail(c, SY_ENOMEM, "out of memory");
+    http h;
+    int rc = request(c, base, "POST", "/v1/enroll", (const uint8_t *)body, strlen(body),
+                     "application/json", 0, &h);
+    free(body);
+    if (rc != SY_OK)
+        return rc;
+    json_t *a = answer(&h);
+    if (h.status != 200) {
+        rc = cfail(c, h.status == 403 || h.status == 409 ? SY_EAUTH : SY_EREFUSED,
+                   "the office refused the enrollment (HTTP %ld): %s", h.status, answer_error(a));
+        json_decref(a);
+        sy_buf_free(&h.body);
+        return rc;
+    }
+    const char *oid = json_string_value(json_object_get(a, "office_id"));
+    const char *oname = json_string_value(json_object_get(a, "office_name"));
+    const char *spk = json_string_value(json_object_get(a, "sign_pk"));
+    const char *bpk = json_string_value(json_object_get(a, "box_pk"));
+    const char *dname = json_string_value(json_object_get(a, "device"));
+    uint8_t tmp[32], spk_raw[32];
+    char derived[33] = "";
+    if (spk && sy_hex2bin(spk_raw, 32, spk) == SY_OK)
+        sv_device_id_from_key(spk_raw, derived);
+    if (!oid || !spk || !bpk || sy_hex2bin(tmp, 32, bpk) != SY_OK || strcmp(derived, oid) != 0) {
+        json_decref(a);
+        sy_buf_free(&h.body);
+        return cfail(c, SY_EREFUSED, "the office's enrollment answer is malformed");
+    }
+    sqlite3_stmt *st;
+    rc = sqlite3_prepare_v2(c->db,
+                            "INSERT OR REPLACE INTO sync_office(id, url, office_id, office_name,"
+                            " sign_pk, box_pk, ca_pem, device_name, enrolled_ms)"
+                            " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            -1, &st, NULL) == SQLITE_OK
+             ? SY_OK
+             : SY_EIO;
+    if (rc == SY_OK) {
+        sqlite3_bind_text(st, 1, base, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, oid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, oname ? oname : "", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, spk, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 5, bpk, -1, SQLITE_TRANSIENT);
+        if (c->ca_pem)
+            sqlite3_bind_text(st, 6, c->ca_pem, -1, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(st, 6);
+        sqlite3_bind_text(st, 7, dname ? dname : "", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 8, now_ms());
+        rc = sqlite3_step(st) == SQLITE_DONE ? SY_OK : SY_EIO;
+        sqlite3_finalize(st);
+    }
+    json_decref(a);
+    sy_buf_free(&h.body);
+    if (rc != SY_OK)
+        return cfail(c, SY_EIO, "cannot store the office keys: %s", sqlite3_errmsg(c->db));
+    return load_office(c);
+}
+
+/* ---- tasks --------------------------------------------------------------------------------- */
+
+static int import_tasks(sy_client *c, const http *h, sy_sync_report *r)
+{
+    uint8_t sig[64], bh[32];
+    if (sy_hex2bin(sig, sizeof sig, h->tasks_sig) != SY_OK)
+        return cfail(c, SY_EREFUSED, "the office's task package is not signed");
+    crypto_hash_sha256(bh, h->body.data, h->body.len);
+    size_t ml = sizeof TASKS_DOMAIN + 32 + 32;
+    uint8_t m[sizeof TASKS_DOMAIN + 64];
+    memcpy(m, TASKS_DOMAIN, sizeof TASKS_DOMAIN);
+    memcpy(m + sizeof TASKS_DOMAIN, sv_journal_device_id(c->j), 32);
+    memcpy(m + sizeof TASKS_DOMAIN + 32, bh, 32);
+    if (crypto_sign_verify_detached(sig, m, ml, c->office.sign_pk) != 0)
+        return cfail(c, SY_EREFUSED,
+                     "the task package's signature does not verify with the office's key: "
+                     "nothing imported");
+    sv_geo *g = NULL;
+    if (sv_geo_new(&g) != SV_OK)
+        return cfail(c, SY_ERR, "cannot initialise PROJ (is proj-data installed?)");
+    sv_task_set set;
+    sv_diag d = {{0}};
+    int rc = sv_tasks_parse("office task package", (const char *)h->body.data, h->body.len, g,
+                            sv_state_config(c->j, "unit.code-pattern", NULL), &set, &d);
+    sv_geo_free(g);
+    if (rc != SV_OK)
+        return cfail(c, SY_EREFUSED, "%s", d.msg[0] ? d.msg : sv_strerror(rc));
+    int64_t before = sv_journal_last_seq(c->j);
+    rc = sv_journal_begin(c->j);
+    int added = 0;
+    for (size_t i = 0; rc == SV_OK && i < set.n; i++) {
+        int64_t seq = 0;
+        rc = sv_record_unit(c->j, &set.units[i], &seq);
+        added += rc == SV_OK && seq > before;
+    }
+    if (rc == SV_OK)
+        rc = sv_journal_commit(c->j);
+    else
+        sv_journal_rollback(c->j);
+    r->tasks_fetched = (int)set.n;
+    r->tasks_added = added;
+    sv_task_set_clear(&set);
+    if (rc != SV_OK)
+        return cfail(c, SY_EIO, "tasks not imported: %s", sv_journal_errmsg(c->j));
+    return SY_OK;
+}
+
+/* ---- sync ---------------------------------------------------------------------------------- */
+
+static void say(const sy_sync_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const sy_sync_opts *o, const char *fmt, ...)
+{
+    if (!o->progress)
+        return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    o->progress(o->ctx, line);
+}
+
+static void pause_s(double s)
+{
+    struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* GET the cursor: the office's acknowledged seq for this device. */
+static int get_cursor(sy_client *c, int64_t *acked)
+{
+    http h;
+    int rc = request(c, c->url, "GET", "/v1/cursor", NULL, 0, NULL, 1, &h);
+    if (rc != SY_OK)
+        return rc;
+    json_t *a = answer(&h);
+    json_t *v = json_object_get(a, "acked_seq");
+    if (h.status == 200 && json_is_integer(v))
+        *acked = json_integer_value(v);
+    else if (h.status == 403)
+        rc = cfail(c, SY_EAUTH, "the office does not accept this device: %s", answer_error(a));
+    else
+        rc = cfail(c, h.status >= 500 || h.status == 0 ? SY_ENET : SY_EREFUSED,
+                   "GET /v1/cursor: HTTP %ld: %s", h.status, answer_error(a));
+    json_decref(a);
+    sy_buf_free(&h.body);
+    return rc;
+}
+
+/* Send one bundle from seq from. *acked is updated from the office's answer. */
+static int send_one(sy_client *c, int64_t from, int64_t *acked, sy_sync_report *r)
+{
+    sy_buf b;
+    sy_bundle_info info;
+    char err[256];
+    int rc = sy_bundle_build(c->j, &c->office, from, 0, &b, &info, err, sizeof err);
+    if (rc != SY_OK)
+        return cfail(c, rc, "cannot build a bundle from entry %lld: %s", (long long)from, err);
+    int64_t id = bundle_row(c, info.first_seq, info.last_seq, (int64_t)b.len, "sending", "", 1);
+    http h;
+    rc = request(c, c->url, "POST", "/v1/bundles", b.data, b.len, "application/octet-stream", 1,
+                 &h);
+    sy_buf_free(&b);
+    if (rc != SY_OK) {
+        bundle_mark(c, id, "queued", c->errmsg);
+        return rc;
+    }
+    r->bytes_sent += (int64_t)info.bytes;
+    json_t *a = answer(&h);
+    json_t *v = json_object_get(a, "acked_seq");
+    const char *status = json_string_value(json_object_get(a, "status"));
+    if ((h.status == 200 || h.status == 409) && json_is_integer(v)) {
+        *acked = json_integer_value(v);
+        if (h.status == 200) {
+            bundle_mark(c, id, "acknowledged", status ? status : "");
+            r->bundles_sent++;
+            r->entries_sent += json_integer_value(json_object_get(a, "applied"));
+        } else {
+            bundle_mark(c, id, "queued", "the office holds less: resending from its cursor");
+        }
+    } else if (h.status == 403) {
+        rc = cfail(c, SY_EAUTH, "the office does not accept this device: %s", answer_error(a));
+        bundle_mark(c, id, "queued", c->errmsg);
+    } else if (h.status == 422 || h.status == 413 || h.status == 400) {
+        rc = cfail(c, SY_EREFUSED, "the office refused entries %lld-%lld: %s",
+                   (long long)info.first_seq, (long long)info.last_seq, answer_error(a));
+        bundle_mark(c, id, "refused", answer_error(a));
+    } else {
+        rc = cfail(c, SY_ENET, "POST /v1/bundles: HTTP %ld: %s", h.status, answer_error(a));
+        bundle_mark(c, id, "queued", c->errmsg);
+    }
+    json_decref(a);
+    sy_buf_free(&h.body);
+    return rc;
+}
+
+int sy_client_sync(sy_client *c, const sy_sync_opts *opts, sy_sync_report *r)
+{
+    sy_sync_opts none = {0};
+    const sy_sync_opts *o = opts ? opts : &none;
+    sy_sync_report rep_local;
+    if (!r)
+        r = &rep_local;
+    memset(r, 0, sizeof *r);
+    c->wire = 0;
+    if (!c->enrolled)
+        return cfail(c, SY_ENOTENROLLED, "%s is not enrolled with an office (quejie enroll)",
+                     sv_journal_path(c->j));
+    int attempts = o->attempts > 0 ? o->attempts : 6;
+    double backoff = o->backoff_s > 0 ? o->backoff_s : 1.0, wait = backoff;
+    int failures = 0, tasks_done = o->skip_tasks, have_cursor = 0, rc = SY_OK;
+    int64_t acked = state_int(c, "acked_seq"), last = sv_journal_last_seq(c->j);
+    for (;;) {
+        if (o->stop && *o->stop) {
+            rc = cfail(c, SY_ENET, "stopped on request");
+            break;
+        }
+        if (!tasks_done) {
+            http h;
+            rc = request(c, c->url, "GET", "/v1/tasks", NULL, 0, NULL, 1, &h);
+            if (rc == SY_OK) {
+                if (h.status == 200) {
+                    rc = import_tasks(c, &h, r);
+                    if (rc == SY_OK)
+                        say(o, "tasks: %d units from the office, %d new or changed",
+                            r->tasks_fetched, r->tasks_added);
+                } else {
+                    json_t *a = answer(&h);
+                    rc = cfail(c, h.status == 403 ? SY_EAUTH : h.status >= 500 ? SY_ENET
+                                                                                : SY_EREFUSED,
+                               "GET /v1/tasks: HTTP %ld: %s", h.status, answer_error(a));
+                    json_decref(a);
+                }
+                sy_buf_free(&h.body);
+            }
+            if (rc == SY_OK)
+                tasks_done = 1;
+            last = sv_journal_last_seq(c->j); /* the import appended entries */
+        } else if (!have_cursor) {
+            rc = get_cursor(c, &acked);
+            if (rc == SY_OK) {
+                have_cursor = 1;
+                state_set(c, acked, 0, NULL);
+                bundles_acked_upto(c, acked);
+            }
+        } else if (acked < last) {
+            int64_t before = acked;
+            rc = send_one(c, acked + 1, &acked, r);
+            if (rc == SY_OK) {
+                state_set(c, acked, 0, NULL);
+                bundles_acked_upto(c, acked);
+                say(o, "sent entries %lld-, office holds up to %lld of %lld", (long long)before + 1,
+                    (long long)acked, (long long)last);
+                if (acked > last)
+                    rc = cfail(c, SY_EFORK,
+                               "the office holds %lld entries but this journal has %lld: is this "
+                               "a restored copy of the journal?",
+                               (long long)acked, (long long)last);
+            }
+        } else {
+            break;
+        }
+        if (rc == SY_OK) {
+            failures = 0;
+            wait = backoff;
+            continue;
+        }
+        /* Only transient failures are retried; a refusal or a bad key will not heal. */
+        if (rc != SY_ENET || ++failures >= attempts)
+            break;
+        say(o, "%s; retrying in %.0f s", c->errmsg, wait);
+        pause_s(wait);
+        wait = wait * 2 > 30 ? 30 : wait * 2;
+        have_cursor = 0; /* after a cut, the office's cursor says what arrived */
+        rc = SY_OK;
+    }
+    r->last_seq = last;
+    r->acked_seq = acked;
+    r->bytes_wire = c->wire;
+    if (rc == SY_OK)
+        state_set(c, acked, 1, NULL);
+    else
+        state_set(c, acked, 0, c->errmsg);
+    return rc;
+}
+
+/* ---- status -------------------------------------------------------------------------------- */
+
+int sy_client_status_get(sy_client *c, sy_client_status *st)
+{
+    memset(st, 0, sizeof *st);
+    st->enrolled = c->enrolled;
+    snprintf(st->office_url, sizeof st->office_url, "%s", c->url);
+    snprintf(st->office_id, sizeof st->office_id, "%s", c->office.office_id);
+    snprintf(st->office_name, sizeof st->office_name, "%s", c->office_name);
+    st->last_seq = sv_journal_last_seq(c->j);
+    st->acked_seq = state_int(c, "acked_seq");
+    st->last_sync_ms = state_int(c, "last_sync_ms");
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(c->db, "SELECT last_error FROM sync_state WHERE id = 1", -1, &q,
+                           NULL) == SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+            snprintf(st->last_error, sizeof st->last_error, "%s", sqlite3_column_text(q, 0));
+        sqlite3_finalize(q);
+    }
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT id, first_seq, last_seq, bytes, updated_ms, attempts, state,"
+                           " reason FROM sync_bundles ORDER BY id DESC LIMIT 100",
+                           -1, &q, NULL) != SQLITE_OK)
+        return cfail(c, SY_EIO, "sync state: %s", sqlite3_errmsg(c->db));
+    st->bundles = calloc(100, sizeof *st->bundles);
+    if (!st->bundles) {
+        sqlite3_finalize(q);
+        return cfail(c, SY_ENOMEM, "out of memory");
+    }
+    while (sqlite3_step(q) == SQLITE_ROW && st->n_bundles < 100) {
+        sy_bundle_row *b = &st->bundles[st->n_bundles++];
+        b->id = sqlite3_column_int64(q, 0);
+        b->first_seq = sqlite3_column_int64(q, 1);
+        b->last_seq = sqlite3_column_int64(q, 2);
+        b->bytes = sqlite3_column_int64(q, 3);
+        b->updated_ms = sqlite3_column_int64(q, 4);
+        b->attempts = sqlite3_column_int(q, 5);
+        snprintf(b->state, sizeof b->state, "%s", (const char *)sqlite3_column_text(q, 6));
+        snprintf(b->reason, sizeof b->reason, "%s", (const char *)sqlite3_column_text(q, 7));
+    }
+    sqlite3_finalize(q);
+    return SY_OK;
+}
+
+void sy_client_status_clear(sy_client_status *st)
+{
+    if (!st)
+        return;
+    free(st->bundles);
+    st->bundles = NULL;
+    st->n_bundles = 0;
+}
+
+/* ---- USB ----------------------------------------------------------------------------------- */
+
+int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, int *bundles)
+{
+    if (entries)
+        *entries = 0;
+    if (bundles)
+        *bundles = 0;
+    if (!c->enrolled)
+        return cfail(c, SY_ENOTENROLLED,
+                     "%s is not enrolled with an office: a bundle is sealed to the office's key "
+                     "(quejie enroll)",
+                     sv_journal_path(c->j));
+    int64_t acked = state_int(c, "acked_seq"), last = sv_journal_last_seq(c->j);
+    if (acked >= last)
+        return cfail(c, SY_EINVAL, "nothing to write: the office holds every entry (%lld)",
+                     (long long)last);
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    if (!tmp)
+        return cfail(c, SY_ENOMEM, "out of memory");
+    snprintf(tmp, plen + 16, "%s.tmp%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int rc = cfail(c, SY_EIO, "%s: %s", tmp, strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    int rc = SY_OK, n = 0;
+    int64_t from = acked + 1;
+    while (rc == SY_OK && from <= last) {
+        sy_buf b;
+        sy_bundle_info info;
+        char err[256];
+        rc = sy_bundle_build(c->j, &c->office, from, 0, &b, &info, err, sizeof err);
+        if (rc != SY_OK) {
+            cfail(c, rc, "cannot build a bundle from entry %lld: %s", (long long)from, err);
+            break;
+        }
+        size_t off = 0;
+        while (off < b.len) {
+            ssize_t w = write(fd, b.data + off, b.len - off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                rc = cfail(c, SY_EIO, "%s: %s", tmp, strerror(w < 0 ? errno : ENOSPC));
+                break;
+            }
+            off += (size_t)w;
+        }
+        if (rc == SY_OK)
+            bundle_row(c, info.first_seq, info.last_seq, (int64_t)b.len, "written", path, 0);
+        sy_buf_free(&b);
+        from = info.last_seq + 1;
+        n++;
+    }
+    if (rc == SY_OK && fsync(fd) != 0)
+        rc = cfail(c, SY_EIO, "%s: %s", tmp, strerror(errno));
+    if (close(fd) != 0 && rc == SY_OK)
+        rc = cfail(c, SY_EIO, "%s: %s", tmp, strerror(errno));
+    if (rc == SY_OK && rename(tmp, path) != 0)
+        rc = cfail(c, SY_EIO, "%s: %s", path, strerror(errno));
+    if (rc != SY_OK)
+        unlink(tmp);
+    free(tmp);
+    if (rc == SY_OK) {
+        if (entries)
+            *entries = last - acked;
+        if (bundles)
+            *bundles = n;
+    }
+    return rc;
+}

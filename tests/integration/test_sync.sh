@@ -1,0 +1,196 @@
+#!/bin/bash
+# Sync end to end against a real quejie-office over TLS on 127.0.0.1 (self-signed certificate
+# made here): enrollment and pinning, tasks down, a recorded day up and exported from the office
+# with the same content as the tablet's own export, connections cut at random byte offsets in
+# both directions (sync repeated until it succeeds, then exactly-once checked), the office
+# killed with SIGKILL mid-ingest, duplicates and replays, every tampering class on USB files,
+# unenrolled and revoked devices, two devices disagreeing landing in the review queue.
+source "$(dirname "$0")/lib.sh"
+: "${QUEJIE_OFFICE:=$QJ_BUILD/quejie-office}"
+OFFICE=$QUEJIE_OFFICE
+FILL=$QJ_BUILD/qj_fill
+U=622901ZR000002
+O=$T/office.db
+TASKS=$FIX/tasks/linxia-units-4490.geojson
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$T/key.pem" \
+    -out "$T/cert.pem" -days 30 -subj "/CN=localhost" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$T/key2.pem" \
+    -out "$T/cert2.pem" -days 30 -subj "/CN=localhost" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1
+
+OPORT=$(free_port)
+OFFICE_PID=
+start_office() {
+    "$OFFICE" serve "$O" --listen 127.0.0.1:$OPORT --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" \
+        >>"$T/office.log" 2>&1 &
+    OFFICE_PID=$!
+    PIDS+=($OFFICE_PID)
+    for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$OPORT) 2>/dev/null && return 0; sleep 0.05; done
+    return 1
+}
+URL=https://127.0.0.1:$OPORT
+ojson() { "$OFFICE" status "$O" --json >"$T/os.json" 2>/dev/null; pyexpr "$T/os.json" "$1"; }
+dev_entries() { "$OFFICE" status "$O" --json | "$PY" -c "import json,sys; d=json.load(sys.stdin); print(sum(x['entries'] for x in d['devices'] if x['name']=='$1'))"; }
+
+expect "office init" "$OFFICE" init "$O" --name 临夏州自然资源局
+start_office || fail "office did not start"
+tok() { "$OFFICE" device add "$O" --name "$1" ${2:+--crew "$2"} 2>/dev/null | tail -1; }
+TOK1=$(tok crew1 一组)
+expect "tasks import assigned to crew1" "$OFFICE" tasks import "$O" "$TASKS" --assign crew1
+
+# ---- enrollment and pinning -------------------------------------------------------------------
+J=$T/crew1.db
+"$QUEJIE" init "$J" --device-name crew1 --crew 一组 >/dev/null
+refuse "sync before enrolling" "$QUEJIE" sync "$J"
+refuse "bundle before enrolling" "$QUEJIE" bundle "$J" --output "$T/x.qjb"
+refuse "enroll with the wrong certificate pinned" "$QUEJIE" enroll "$J" --office "$URL" --token "$TOK1" --ca "$T/cert2.pem"
+refuse "enroll with a made-up token" "$QUEJIE" enroll "$J" --office "$URL" --token AAAABBBBCCCC --ca "$T/cert.pem"
+expect "enroll with the pinned certificate" "$QUEJIE" enroll "$J" --office "$URL" --token "$TOK1" --ca "$T/cert.pem"
+J2=$T/thief.db
+"$QUEJIE" init "$J2" --device-name thief >/dev/null
+refuse "a used token cannot enroll another device" "$QUEJIE" enroll "$J2" --office "$URL" --token "$TOK1" --ca "$T/cert.pem"
+
+# ---- tasks down, a day up ---------------------------------------------------------------------
+expect "sync (tasks down)" "$QUEJIE" sync "$J" --quiet
+"$QUEJIE" tasks list "$J" --json >"$T/l.json"
+pyexpr "$T/l.json" 'len(d)==3' && ok "the three assigned units arrived" || fail "tasks on the tablet: $(head -c 300 "$T/l.json")"
+for p in "103.2300 35.5500" "103.2550 35.5480" "103.2610 35.5650" "103.2420 35.5760"; do set -- $p
+    "$QUEJIE" point add "$J" --unit $U --lon $1 --lat $2 >/dev/null; done
+"$QUEJIE" verify "$J" --unit $U --field owner --status confirmed >/dev/null
+"$FILL" "$J" $U 600 20 >/dev/null || fail "qj_fill"
+expect "sync (a day up)" "$QUEJIE" sync "$J" --quiet
+"$QUEJIE" sync-status "$J" --json >"$T/ss.json"
+pyexpr "$T/ss.json" 'd["acked_seq"]==d["last_seq"]>600 and d["bundles"][0]["state"]=="acknowledged"' \
+    && ok "sync-status: everything acknowledged" || fail "sync-status: $(head -c 400 "$T/ss.json")"
+LAST=$("$PY" -c "import json;print(json.load(open('$T/ss.json'))['last_seq'])")
+[ "$(dev_entries crew1)" = "$LAST" ] && ok "office holds exactly the $LAST entries" || fail "office holds $(dev_entries crew1) of $LAST"
+"$QUEJIE" export "$J" --format csv --output "$T/tablet.csv" >/dev/null
+expect "office export csv" "$OFFICE" export "$O" --format csv --output "$T/office.csv"
+cmp -s "$T/tablet.csv" "$T/office.csv" && ok "office CSV equals the tablet's CSV byte for byte" \
+    || fail "office and tablet CSV differ: $(diff "$T/tablet.csv" "$T/office.csv" | head -5)"
+"$QUEJIE" export "$J" --format geojson --output "$T/tablet.geojson" >/dev/null
+expect "office export geojson" "$OFFICE" export "$O" --format geojson --output "$T/office.geojson"
+"$PY" - "$T/tablet.geojson" "$T/office.geojson" <<'PYEOF' && ok "office GeoJSON has the tablet's features" || fail "GeoJSON content differs"
+import json, sys
+def feats(p):
+    d = json.load(open(p))
+    out = []
+    for f in d["features"]:
+        pr = {k: v for k, v in f["properties"].items() if k not in ("device", "crew")}
+        out.append(json.dumps([pr, f["geometry"]], sort_keys=True))
+    return sorted(out)
+sys.exit(0 if feats(sys.argv[1]) == feats(sys.argv[2]) else 1)
+PYEOF
+expect "office export gpkg" "$OFFICE" export "$O" --format gpkg --output "$T/office.gpkg"
+R=$(ls "$O".replicas/*.db 2>/dev/null | head -1)
+[ -n "$R" ] && expect "the office's replica passes quejie check" "$QUEJIE" check "$R" || fail "no replica"
+expect "sync with nothing new is a no-op" "$QUEJIE" sync "$J" --quiet
+
+# ---- cuts at random byte offsets, both directions ---------------------------------------------
+"$FILL" "$J" $U 6000 0 >/dev/null
+PPORT=$(free_port)
+"$PY" "$QJ_SOURCE/tests/tools/cutproxy.py" $PPORT $OPORT 7 0.7 6000 >"$T/proxy.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/$PPORT) 2>/dev/null && break; sleep 0.05; done
+# The tablet talks to the proxy: re-point its office URL there (same certificate).
+sqlite3_py() { "$PY" -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()" "$@"; }
+sqlite3_py "$J" "UPDATE sync_office SET url='https://127.0.0.1:$PPORT'"
+tries=0
+until "$QUEJIE" sync "$J" --quiet --attempts 2 --backoff 0.05 >/dev/null 2>"$T/cut.err"; do
+    tries=$((tries + 1)); [ $tries -ge 60 ] && break
+done
+CUTS=$(grep -c '^cut' "$T/proxy.log")
+[ $tries -lt 60 ] && ok "sync through a cutting link succeeded after $tries failed runs ($CUTS cuts)" \
+    || fail "sync never succeeded through the cutting proxy: $(tail -1 "$T/cut.err")"
+[ "$CUTS" -ge 3 ] && ok "the proxy really cut ($CUTS cuts, both directions: $(grep -c down "$T/proxy.log") down)" || fail "only $CUTS cuts"
+LAST=$("$QUEJIE" sync-status "$J" --json | "$PY" -c "import json,sys;print(json.load(sys.stdin)['last_seq'])")
+[ "$(dev_entries crew1)" = "$LAST" ] && ok "exactly once after the cuts: office holds $LAST entries" || fail "office holds $(dev_entries crew1), tablet $LAST"
+expect "replica still checks after the cuts" "$QUEJIE" check "$R"
+sqlite3_py "$J" "UPDATE sync_office SET url='$URL'"
+
+# ---- office killed with SIGKILL mid-ingest --------------------------------------------------------
+"$FILL" "$J" $U 20000 0 >/dev/null
+"$QUEJIE" sync "$J" --quiet --no-tasks --attempts 1 >/dev/null 2>&1 &
+SYNC_PID=$!
+sleep 0.4
+kill -9 $OFFICE_PID; wait $OFFICE_PID 2>/dev/null
+wait $SYNC_PID && fail "sync claimed success although the office was killed" || ok "sync reports failure when the office dies"
+expect "the replica is consistent after SIGKILL" "$QUEJIE" check "$R"
+start_office || fail "office did not restart"
+expect "sync after the office restarted" "$QUEJIE" sync "$J" --quiet
+LAST=$("$QUEJIE" sync-status "$J" --json | "$PY" -c "import json,sys;print(json.load(sys.stdin)['last_seq'])")
+[ "$(dev_entries crew1)" = "$LAST" ] && ok "exactly once after SIGKILL: $LAST entries" || fail "office holds $(dev_entries crew1) of $LAST"
+
+# ---- USB: duplicates, replays, tampering ------------------------------------------------------
+"$QUEJIE" point add "$J" --unit $U --lon 103.2433 --lat 35.5611 >/dev/null
+expect "bundle for USB" "$QUEJIE" bundle "$J" --output "$T/u.qjb"
+tamper() { # NAME PYTHON-EXPR-ON-b
+    "$PY" -c "import sys; b=bytearray(open(sys.argv[1],'rb').read()); $2; open(sys.argv[2],'wb').write(b)" "$T/u.qjb" "$T/$1.qjb"
+    refuse "USB bundle refused: $1" "$OFFICE" import "$O" "$T/$1.qjb"
+}
+tamper flipped-header 'b[60]^=1'
+tamper flipped-body 'b[len(b)//2]^=0x10'
+tamper flipped-signature 'b[-1]^=1'
+tamper truncated 'del b[len(b)-100:]'
+tamper padded 'b.extend(b"junk")'
+tamper version-2 'b[5]=2'
+tamper not-a-bundle 'b[0:4]=b"PK\x03\x04"'
+tamper empty 'del b[:]'
+tamper other-device 'b[8]^=0xff'
+grep -q "signature" "$T/err" 2>/dev/null || true
+"$OFFICE" import "$O" "$T/flipped-body.qjb" 2>&1 | grep -qi "signature" && ok "a flipped bit is reported as a signature failure" || fail "flipped bit message"
+"$OFFICE" import "$O" "$T/version-2.qjb" 2>&1 | grep -qi "version" && ok "an unknown version is named as such" || fail "version message"
+[ "$(dev_entries crew1)" = "$LAST" ] && ok "refused bundles stored nothing" || fail "refused bundles changed the office"
+expect "USB bundle imports" "$OFFICE" import "$O" "$T/u.qjb"
+expect "re-import is a harmless no-op" "$OFFICE" import "$O" "$T/u.qjb"
+[ "$(dev_entries crew1)" = "$((LAST + 1))" ] && ok "the USB entry counted once" || fail "office holds $(dev_entries crew1), want $((LAST + 1))"
+expect "a replayed sync after USB is a no-op" "$QUEJIE" sync "$J" --quiet
+
+# A bundle sealed for another office.
+O2=$T/office2.db
+"$OFFICE" init "$O2" --name 其他县 >/dev/null
+P2=$(free_port)
+"$OFFICE" serve "$O2" --listen 127.0.0.1:$P2 --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" >>"$T/office2.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$P2) 2>/dev/null && break; sleep 0.05; done
+J3=$T/other.db
+"$QUEJIE" init "$J3" --device-name crew1 >/dev/null
+"$QUEJIE" enroll "$J3" --office https://127.0.0.1:$P2 --token "$("$OFFICE" device add "$O2" --name crew1 | tail -1)" --ca "$T/cert.pem" >/dev/null
+"$QUEJIE" bundle "$J3" --output "$T/other-office.qjb" >/dev/null
+refuse "a bundle for another office" "$OFFICE" import "$O" "$T/other-office.qjb"
+
+# ---- unenrolled and revoked devices ---------------------------------------------------------------
+TOK4=$(tok crew4)
+J4=$T/crew4.db
+"$QUEJIE" init "$J4" --device-name crew4 >/dev/null
+expect "crew4 enrolls" "$QUEJIE" enroll "$J4" --office "$URL" --token "$TOK4" --ca "$T/cert.pem"
+expect "crew4 syncs" "$QUEJIE" sync "$J4" --quiet
+expect "revoke crew4" "$OFFICE" device revoke "$O" --name crew4
+"$QUEJIE" config "$J4" accept rtk-float >/dev/null
+refuse "a revoked device cannot sync" "$QUEJIE" sync "$J4" --attempts 1
+"$QUEJIE" bundle "$J4" --output "$T/revoked.qjb" >/dev/null
+refuse "a revoked device's USB bundle is refused" "$OFFICE" import "$O" "$T/revoked.qjb"
+cp "$J3" "$T/unenrolled.db"; cp "$J3.key" "$T/unenrolled.db.key"
+"$PY" -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE sync_office SET url='$URL'\"); c.commit()" "$T/unenrolled.db"
+refuse "an unenrolled device cannot sync" "$QUEJIE" sync "$T/unenrolled.db" --attempts 1
+
+# ---- two devices disagreeing ----------------------------------------------------------------------
+expect "tasks assigned to the crew as well" "$OFFICE" tasks import "$O" "$TASKS" --assign 一组
+TOK5=$(tok crew5 一组)
+J5=$T/crew5.db
+"$QUEJIE" init "$J5" --device-name crew5 --crew 一组 >/dev/null
+"$QUEJIE" enroll "$J5" --office "$URL" --token "$TOK5" --ca "$T/cert.pem" >/dev/null
+expect "crew5 gets the crew's tasks" "$QUEJIE" sync "$J5" --quiet
+"$QUEJIE" point add "$J5" --unit $U --lon 103.2310 --lat 35.5500 >/dev/null   # J1 ~90 m from crew1's J1
+"$QUEJIE" verify "$J5" --unit $U --field owner --status disputed --note "村委会说属于集体" >/dev/null
+expect "crew5 syncs its disagreement" "$QUEJIE" sync "$J5" --quiet
+"$OFFICE" review list "$O" --json >"$T/rv.json"
+pyexpr "$T/rv.json" 'len(d["cases"])>=2' && ok "both disagreements are in the review queue" || fail "review queue: $(head -c 600 "$T/rv.json")"
+expect "crew5 resync does not duplicate cases" "$QUEJIE" sync "$J5" --quiet
+"$OFFICE" review list "$O" --json >"$T/rv2.json"
+cmp -s "$T/rv.json" "$T/rv2.json" && ok "review queue unchanged by a resend" || fail "review queue changed by a resend"
+
+kill -TERM $OFFICE_PID; wait $OFFICE_PID && ok "office stops cleanly on SIGTERM" || fail "office exit status on SIGTERM"
+finish
