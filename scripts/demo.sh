@@ -2,20 +2,26 @@
 # make demo: a crew's day on bundled data. Imports the demo unit, replays the bundled recorded
 # walk around it through a real gpsd (gpsfake), records the walked track and the averaged
 # boundary points at the same time (two processes, one journal), prints areas and closure, checks
-# the journal and writes GeoPackage, GeoJSON and CSV into demo-out/.
+# the journal and writes GeoPackage, GeoJSON and CSV into demo-out/. A local county office
+# (quejie-office over TLS on 127.0.0.1) assigns the task package, the tablet enrolls with it,
+# fetches its tasks, and at day end syncs the day to it; the office exports the county's view.
 set -eu
 B=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 Q=$B/quejie
+QO=$B/quejie-office
 OUT=demo-out
 J=$OUT/demo.db
+OFF=$OUT/office.db
 UNIT=622901SL900001
 rm -rf "$OUT"
 mkdir -p "$OUT"
 GP=0
 WALK=0
+OP=0
 cleanup() {
+    [ "$OP" -ne 0 ] && kill "$OP" 2>/dev/null
     [ "$WALK" -ne 0 ] && kill "$WALK" 2>/dev/null
     [ "$GP" -ne 0 ] && kill -9 -- "-$GP" 2>/dev/null   # gpsfake ignores SIGTERM
     return 0
@@ -25,8 +31,21 @@ trap cleanup EXIT
 say() { printf '\n== %s\n' "$*"; }
 say "1. a new tablet journal (CGCS2000, Gauss-Kruger zone 34 = EPSG:4522)"
 "$Q" init "$J" --device-name demo-tablet --crew 演示组 --epsg 4522
-say "2. the county's task package"
-"$Q" tasks import "$J" assets/demo/demo-unit.geojson
+say "2. the county office (local, TLS on 127.0.0.1) assigns the task package to the tablet"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$OUT/office-key.pem" \
+    -out "$OUT/office-cert.pem" -days 30 -subj "/CN=localhost" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1
+"$QO" init "$OFF" --name 临夏州自然资源局
+oport=$(/usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+"$QO" serve "$OFF" --listen 127.0.0.1:$oport --tls-cert "$OUT/office-cert.pem" \
+    --tls-key "$OUT/office-key.pem" 2>"$OUT/office.log" &
+OP=$!
+for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$oport) 2>/dev/null && break; sleep 0.05; done
+"$QO" tasks import "$OFF" assets/demo/demo-unit.geojson --assign demo-tablet
+token=$("$QO" device add "$OFF" --name demo-tablet --crew 演示组 | tail -1)
+echo "one-time enrollment token: $token"
+"$Q" enroll "$J" --office https://127.0.0.1:$oport --token "$token" --ca "$OUT/office-cert.pem"
+"$Q" sync "$J"
 "$Q" tasks list "$J"
 
 say "3. gpsd replays the recorded walk (gpsfake)"
@@ -67,5 +86,15 @@ say "8. exports for the county office"
 "$Q" export "$J" --format csv --output "$OUT/boundary-points.csv"
 echo
 cat "$OUT/boundary-points.csv"
+
+say "9. day end: sync to the county office (signed, sealed, compressed bundles)"
+"$Q" sync "$J"
+"$Q" sync-status "$J"
+"$QO" status "$OFF"
+"$QO" export "$OFF" --format gpkg --output "$OUT/office-county.gpkg"
+"$Q" check "$(ls "$OFF".replicas/*.db | head -1)"
+echo "the office's replica of the tablet's journal verifies: chain, device signature, state"
+kill "$OP" 2>/dev/null; wait "$OP" 2>/dev/null || true
+OP=0
 echo
 echo "demo-out/: $(ls "$OUT" | tr '\n' ' ')"

@@ -673,8 +673,8 @@ int sy_client_sync(sy_client *c, const sy_sync_opts *opts, sy_sync_report *r)
                 if (h.status == 200) {
                     rc = import_tasks(c, &h, r);
                     if (rc == SY_OK)
-                        say(o, "tasks: %d units from the office, %d new or changed",
-                            r->tasks_fetched, r->tasks_added);
+                        say(o, "tasks: %d unit%s from the office, %d new or changed",
+                            r->tasks_fetched, r->tasks_fetched == 1 ? "" : "s", r->tasks_added);
                 } else {
                     json_t *a = answer(&h);
                     rc = cfail(c, h.status == 403 ? SY_EAUTH : h.status >= 500 ? SY_ENET
@@ -700,8 +700,8 @@ int sy_client_sync(sy_client *c, const sy_sync_opts *opts, sy_sync_report *r)
             if (rc == SY_OK) {
                 state_set(c, acked, 0, NULL);
                 bundles_acked_upto(c, acked);
-                say(o, "sent entries %lld-, office holds up to %lld of %lld", (long long)before + 1,
-                    (long long)acked, (long long)last);
+                say(o, "sent from entry %lld: the office now holds %lld of %lld entries",
+                    (long long)before + 1, (long long)acked, (long long)last);
                 if (acked > last)
                     rc = cfail(c, SY_EFORK,
                                "the office holds %lld entries but this journal has %lld: is this "
