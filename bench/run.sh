@@ -24,3 +24,19 @@ for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sl
 "$B/bench_rss" "baseline: gpspipe -w -n 40 (a bare libgps client)" gpspipe -w -n 40 "127.0.0.1:$port" >/dev/null
 "$B/bench_rss" "quejie record --count 3 --average 5" "$B/quejie" record "$T/j.db" --unit 622901ZR000002 \
     --gnss "127.0.0.1:$port" --count 3 --average 5 --min-seconds 0 --accept dgps --timeout 30 >/dev/null
+
+echo
+echo "== sync"
+if [ -x "$B/bench_ingest" ]; then
+    echo "-- office ingest (target: >= 0.5x bare batched SQLite inserts of the same rows)"
+    "$B/bench_ingest"
+else
+    echo "-- office ingest: skipped ($B/bench_ingest is not built; it links qjoffice)"
+fi
+echo
+if [ -x "$B/quejie" ] && [ -x "$B/quejie-office" ] && [ -x "$B/qj_fill" ]; then
+    echo "-- bytes on the wire per row, standard day (target: <= 12 B/row)"
+    QJ_SHARED=$SHARED bash "$ROOT/bench/bench_wire.sh" "$B"
+else
+    echo "-- bytes on the wire: skipped (needs $B/quejie, $B/quejie-office and $B/qj_fill)"
+fi

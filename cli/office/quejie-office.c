@@ -39,7 +39,8 @@ static int die(int code, const char *fmt, ...)
     return code;
 }
 
-/* ---- argument parsing (as in quejie.c) -------------------------------------------------------- */
+/* ---- argument parsing (as in quejie.c) --------------------------------------------------------
+ */
 
 typedef struct opt {
     const char *name; /* "--name" */
@@ -67,8 +68,7 @@ static int parse_args(int argc, char **argv, opt *opts, int want_pos, args *a)
                 if (strlen(p->name) == len && strncmp(p->name, s, len) == 0)
                     o = p;
             if (!o)
-                return die(EXIT_USAGE, "unknown option %.*s (see quejie-office help)", (int)len,
-                           s);
+                return die(EXIT_USAGE, "unknown option %.*s (see quejie-office help)", (int)len, s);
             if (o->has_value) {
                 if (eq)
                     o->value = eq + 1;
@@ -86,8 +86,8 @@ static int parse_args(int argc, char **argv, opt *opts, int want_pos, args *a)
         }
     }
     if (a->npos != want_pos)
-        return die(EXIT_USAGE, "expected %d argument%s, got %d (see quejie-office help)",
-                   want_pos, want_pos == 1 ? "" : "s", a->npos);
+        return die(EXIT_USAGE, "expected %d argument%s, got %d (see quejie-office help)", want_pos,
+                   want_pos == 1 ? "" : "s", a->npos);
     return 0;
 }
 
@@ -99,7 +99,8 @@ static const char *get(const args *a, const char *name)
     return NULL;
 }
 
-/* ---- shared helpers ---------------------------------------------------------------------------- */
+/* ---- shared helpers ----------------------------------------------------------------------------
+ */
 
 static int open_office(const char *path, sy_office **o)
 {
@@ -126,7 +127,8 @@ static int office_fail(sy_office *o)
 
 static void print_json(json_t *v)
 {
-    char *s = v ? json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) : NULL;
+    char *s =
+        v ? json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) : NULL;
     if (s) {
         puts(s);
         free(s);
@@ -145,7 +147,8 @@ static long long jint(const json_t *o, const char *key)
     return (long long)json_integer_value(json_object_get(o, key));
 }
 
-/* ---- init, serve ---------------------------------------------------------------------------------- */
+/* ---- init, serve
+ * ---------------------------------------------------------------------------------- */
 
 static int cmd_init(int argc, char **argv)
 {
@@ -212,13 +215,16 @@ static int cmd_serve(int argc, char **argv)
     while (sigwait(&set, &sig) != 0)
         ;
     fprintf(stderr, "%s: %s received, stopping\n", prog,
-            sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "SIGHUP");
+            sig == SIGTERM  ? "SIGTERM"
+            : sig == SIGINT ? "SIGINT"
+                            : "SIGHUP");
     sy_server_stop(s);
     sy_office_close(o);
     return 0;
 }
 
-/* ---- devices -------------------------------------------------------------------------------------- */
+/* ---- devices
+ * -------------------------------------------------------------------------------------- */
 
 static int device_add(int argc, char **argv)
 {
@@ -302,7 +308,8 @@ static int device_list(int argc, char **argv)
     return 0;
 }
 
-/* ---- status ------------------------------------------------------------------------------------------ */
+/* ---- status
+ * ------------------------------------------------------------------------------------------ */
 
 static int cmd_status(int argc, char **argv)
 {
@@ -325,15 +332,15 @@ static int cmd_status(int argc, char **argv)
     json_decref(review);
     json_decref(tasks);
     if (get(&a, "--json")) {
-        print_json(json_pack("{s:s, s:s, s:f, s:o, s:I, s:I}", "office_id", sy_office_id(o),
-                             "name", sy_office_name(o), "tolerance_m", sy_office_tolerance(o),
-                             "devices", devs, "review_open", (json_int_t)open_cases,
-                             "task_units", (json_int_t)n_tasks));
+        print_json(json_pack("{s:s, s:s, s:f, s:o, s:I, s:I}", "office_id", sy_office_id(o), "name",
+                             sy_office_name(o), "tolerance_m", sy_office_tolerance(o), "devices",
+                             devs, "review_open", (json_int_t)open_cases, "task_units",
+                             (json_int_t)n_tasks));
     } else {
         printf("office %s '%s': %zu device%s, %zu task unit%s, %zu open review case%s\n",
                sy_office_id(o), sy_office_name(o), json_array_size(devs),
-               json_array_size(devs) == 1 ? "" : "s", n_tasks, n_tasks == 1 ? "" : "s",
-               open_cases, open_cases == 1 ? "" : "s");
+               json_array_size(devs) == 1 ? "" : "s", n_tasks, n_tasks == 1 ? "" : "s", open_cases,
+               open_cases == 1 ? "" : "s");
         if (json_array_size(devs))
             print_devices(devs);
         json_decref(devs);
@@ -342,7 +349,8 @@ static int cmd_status(int argc, char **argv)
     return 0;
 }
 
-/* ---- tasks --------------------------------------------------------------------------------------------- */
+/* ---- tasks
+ * --------------------------------------------------------------------------------------------- */
 
 static int tasks_import(int argc, char **argv)
 {
@@ -371,13 +379,13 @@ static int tasks_import(int argc, char **argv)
         const json_t *d;
         json_array_foreach(devs, i, d)
         {
-            if (strcmp(jstr(d, "name", ""), assign) == 0 || strcmp(jstr(d, "crew", ""), assign) == 0)
+            if (strcmp(jstr(d, "name", ""), assign) == 0 ||
+                strcmp(jstr(d, "crew", ""), assign) == 0)
                 known = 1;
         }
     }
     json_decref(devs);
-    printf("imported %zu unit%s from %s, assigned to %s\n", n, n == 1 ? "" : "s", a.pos[1],
-           assign);
+    printf("imported %zu unit%s from %s, assigned to %s\n", n, n == 1 ? "" : "s", a.pos[1], assign);
     if (!known)
         fprintf(stderr, "%s: note: no registered device or crew is called '%s' (yet)\n", prog,
                 assign);
@@ -413,7 +421,8 @@ static int tasks_list(int argc, char **argv)
     return 0;
 }
 
-/* ---- import (USB) ---------------------------------------------------------------------------------------- */
+/* ---- import (USB)
+ * ---------------------------------------------------------------------------------------- */
 
 static int read_bundle(const char *path, uint8_t **out, size_t *len)
 {
@@ -467,10 +476,9 @@ static int cmd_import(int argc, char **argv)
         print_json(json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s?}", "status",
                              sy_ingest_status_name(r.status), "device", r.device, "device_id",
                              r.device_id, "first_seq", (json_int_t)r.first_seq, "last_seq",
-                             (json_int_t)r.last_seq, "applied", (json_int_t)r.applied,
-                             "acked_seq", (json_int_t)r.acked_seq, "review_cases",
-                             (json_int_t)r.new_cases, "error",
-                             r.message[0] ? r.message : NULL));
+                             (json_int_t)r.last_seq, "applied", (json_int_t)r.applied, "acked_seq",
+                             (json_int_t)r.acked_seq, "review_cases", (json_int_t)r.new_cases,
+                             "error", r.message[0] ? r.message : NULL));
     if (rc != SY_OK)
         return die(EXIT_FAIL, "refused: %s", r.message[0] ? r.message : sy_strerror(rc));
     if (r.status == SY_INGEST_GAP)
@@ -481,8 +489,8 @@ static int cmd_import(int argc, char **argv)
                    (long long)r.first_seq, (long long)r.last_seq, r.applied,
                    (long long)r.acked_seq);
         else
-            printf("duplicate: %s entries %lld-%lld already held, acknowledged up to %lld\n",
-                   who, (long long)r.first_seq, (long long)r.last_seq, (long long)r.acked_seq);
+            printf("duplicate: %s entries %lld-%lld already held, acknowledged up to %lld\n", who,
+                   (long long)r.first_seq, (long long)r.last_seq, (long long)r.acked_seq);
         if (r.new_cases)
             printf("%zu new review case%s (see review list)\n", r.new_cases,
                    r.new_cases == 1 ? "" : "s");
@@ -490,7 +498,8 @@ static int cmd_import(int argc, char **argv)
     return 0;
 }
 
-/* ---- review, log ------------------------------------------------------------------------------------------ */
+/* ---- review, log
+ * ------------------------------------------------------------------------------------------ */
 
 static void print_side(const char *label, const json_t *s)
 {
@@ -590,12 +599,12 @@ static int cmd_log(int argc, char **argv)
         const json_t *r;
         json_array_foreach(rows, i, r)
         {
-            printf("%s %-5s %-16s %lld-%lld %-9s applied %lld acked %lld%s%s\n",
-                   jstr(r, "time", ""), jstr(r, "via", ""),
-                   jstr(r, "device", jstr(r, "device_id", "?")), jint(r, "first_seq"),
-                   jint(r, "last_seq"), jstr(r, "result", ""), jint(r, "applied"),
-                   jint(r, "acked_seq"), json_string_value(json_object_get(r, "reason")) ? ": " : "",
-                   jstr(r, "reason", ""));
+            printf(
+                "%s %-5s %-16s %lld-%lld %-9s applied %lld acked %lld%s%s\n", jstr(r, "time", ""),
+                jstr(r, "via", ""), jstr(r, "device", jstr(r, "device_id", "?")),
+                jint(r, "first_seq"), jint(r, "last_seq"), jstr(r, "result", ""),
+                jint(r, "applied"), jint(r, "acked_seq"),
+                json_string_value(json_object_get(r, "reason")) ? ": " : "", jstr(r, "reason", ""));
         }
         json_decref(rows);
     }
@@ -603,7 +612,9 @@ static int cmd_log(int argc, char **argv)
     return 0;
 }
 
-/* ---- export ------------------------------------------------------------------------------------------------- */
+/* ---- export
+ * -------------------------------------------------------------------------------------------------
+ */
 
 static int cmd_export(int argc, char **argv)
 {
@@ -630,7 +641,9 @@ static int cmd_export(int argc, char **argv)
     return 0;
 }
 
-/* ---- main ----------------------------------------------------------------------------------------------------- */
+/* ---- main
+ * -----------------------------------------------------------------------------------------------------
+ */
 
 static const char USAGE[] =
     "usage:\n"
@@ -661,9 +674,9 @@ int main(int argc, char **argv)
     static const struct {
         const char *group, *name;
         int (*fn)(int, char **);
-    } subs[] = {{"device", "add", device_add},     {"device", "revoke", device_revoke},
-                {"device", "list", device_list},   {"tasks", "import", tasks_import},
-                {"tasks", "list", tasks_list},     {"review", "list", review_list},
+    } subs[] = {{"device", "add", device_add},        {"device", "revoke", device_revoke},
+                {"device", "list", device_list},      {"tasks", "import", tasks_import},
+                {"tasks", "list", tasks_list},        {"review", "list", review_list},
                 {"review", "resolve", review_resolve}};
     static const struct {
         const char *name;

@@ -269,6 +269,18 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
     return sy_buf_append(&h->body, p, size * n) == SY_OK ? size * n : 0;
 }
 
+/* Bytes of plaintext HTTP in both directions (headers and bodies, TLS excluded): counted as
+ * curl hands them over, since its size getters count a small POST body twice. */
+static int on_debug(CURL *cu, curl_infotype type, char *data, size_t size, void *ctx)
+{
+    (void)cu;
+    (void)data;
+    if (type == CURLINFO_HEADER_OUT || type == CURLINFO_DATA_OUT || type == CURLINFO_HEADER_IN ||
+        type == CURLINFO_DATA_IN)
+        *(int64_t *)ctx += (int64_t)size;
+    return 0;
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 {
     http *h = ctx;
@@ -350,6 +362,9 @@ static int request(sy_client *c, const char *url_base, const char *method, const
     curl_easy_setopt(cu, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(cu, CURLOPT_HEADERDATA, h);
     curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(cu, CURLOPT_DEBUGFUNCTION, on_debug);
+    curl_easy_setopt(cu, CURLOPT_DEBUGDATA, &c->wire);
+    curl_easy_setopt(cu, CURLOPT_VERBOSE, 1L); /* feeds on_debug; prints nothing */
     curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT, 15L);
     /* A link that stalls (a tablet walking out of coverage) is cut after 30 s of < 1 B/s. */
     curl_easy_setopt(cu, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -372,10 +387,6 @@ static int request(sy_client *c, const char *url_base, const char *method, const
         curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
     }
     CURLcode cc = curl_easy_perform(cu);
-    curl_off_t up = 0, req = 0;
-    curl_easy_getinfo(cu, CURLINFO_SIZE_UPLOAD_T, &up);
-    curl_easy_getinfo(cu, CURLINFO_REQUEST_SIZE, &req);
-    c->wire += (int64_t)up + (int64_t)req + h->header_bytes + (int64_t)h->body.len;
     curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &h->status);
     curl_easy_cleanup(cu);
     curl_slist_free_all(hd);

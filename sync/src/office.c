@@ -545,8 +545,8 @@ static int replica_read(sy_office *o, const char *device_id, sv_journal **j)
     if (access(p, F_OK) == 0) {
         int src = sv_journal_open(p, SV_OPEN_READONLY, j);
         if (src != SV_OK) {
-            rc = fail(o, SY_EIO, "replica %s: %s", p,
-                      *j ? sv_journal_errmsg(*j) : sv_strerror(src));
+            rc =
+                fail(o, SY_EIO, "replica %s: %s", p, *j ? sv_journal_errmsg(*j) : sv_strerror(src));
             sv_journal_close(*j);
             *j = NULL;
         }
@@ -567,8 +567,7 @@ static int replica_last_seq(sy_office *o, const char *device_id, int64_t *seq)
 }
 
 /* Open (creating when missing) the replica of a device for appending. */
-static int replica_write(sy_office *o, const char *device_id, const uint8_t pk[32],
-                         sv_journal **j)
+static int replica_write(sy_office *o, const char *device_id, const uint8_t pk[32], sv_journal **j)
 {
     *j = NULL;
     char *p = replica_path(o, device_id, ".db");
@@ -630,7 +629,8 @@ static void device_unlock(int fd)
         close(fd); /* releases the flock */
 }
 
-/* ---- devices ---------------------------------------------------------------------------------- */
+/* ---- devices ----------------------------------------------------------------------------------
+ */
 
 int sy_office_device_add(sy_office *o, const char *name, const char *crew,
                          char token[SY_TOKEN_CHARS + 1])
@@ -750,8 +750,8 @@ static json_t *enroll_reply(sy_office *o, const char *name, int64_t acked)
     sodium_bin2hex(sign_hex, sizeof sign_hex, o->sign_pk, 32);
     sodium_bin2hex(box_hex, sizeof box_hex, o->box_pk, 32);
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "office_id", o->office_id, "office_name",
-                     o->name, "sign_pk", sign_hex, "box_pk", box_hex, "device", name,
-                     "acked_seq", (json_int_t)acked);
+                     o->name, "sign_pk", sign_hex, "box_pk", box_hex, "device", name, "acked_seq",
+                     (json_int_t)acked);
 }
 
 int sy_office_enroll(sy_office *o, const char *token, const char *device_id, const char *pk_hex,
@@ -901,8 +901,7 @@ int sy_office_authenticate(sy_office *o, const char *device_id, const char *time
         return fail(o, SY_EAUTH, "malformed X-Quejie-Signature");
     crypto_hash_sha256(h, body ? body : (const uint8_t *)"", body ? len : 0);
     static const char dom[] = "quejie-request-v1";
-    size_t ml = sizeof dom + strlen(method) + 1 + strlen(path) + 1 + strlen(time_ms) + 1 +
-                sizeof h;
+    size_t ml = sizeof dom + strlen(method) + 1 + strlen(path) + 1 + strlen(time_ms) + 1 + sizeof h;
     uint8_t *msg = malloc(ml), *p = msg;
     if (!msg)
         return fail(o, SY_ENOMEM, "out of memory");
@@ -915,8 +914,7 @@ int sy_office_authenticate(sy_office *o, const char *device_id, const char *time
     int bad = crypto_sign_verify_detached(sig, msg, ml, dev->pk) != 0;
     free(msg);
     if (bad)
-        return fail(o, SY_EAUTH, "the request signature of device '%s' does not verify",
-                    dev->name);
+        return fail(o, SY_EAUTH, "the request signature of device '%s' does not verify", dev->name);
     return SY_OK;
 }
 
@@ -925,7 +923,8 @@ int sy_office_cursor(sy_office *o, const char *device_id, int64_t *acked_seq)
     return replica_last_seq(o, device_id, acked_seq);
 }
 
-/* ---- tasks -------------------------------------------------------------------------------------- */
+/* ---- tasks --------------------------------------------------------------------------------------
+ */
 
 static int read_file(sy_office *o, const char *file, char **buf, size_t *len)
 {
@@ -980,8 +979,8 @@ static json_t *geom_json(const sv_geom *g)
         for (size_t r = 0; rings && r < g->part_rings[p] && ring < g->n_rings; r++, ring++) {
             json_t *pos = json_array();
             for (size_t k = 0; pos && k < g->ring_pts[ring] && pt < g->n_pts; k++, pt++)
-                json_array_append_new(pos, json_pack("[f, f]", g->lonlat[2 * pt],
-                                                     g->lonlat[2 * pt + 1]));
+                json_array_append_new(
+                    pos, json_pack("[f, f]", g->lonlat[2 * pt], g->lonlat[2 * pt + 1]));
             json_array_append_new(rings, pos);
         }
         json_array_append_new(parts, rings);
@@ -1060,8 +1059,8 @@ int sy_office_tasks_import(sy_office *o, const char *file, const char *assign, s
     json_decref(root);
     if (rc == SY_OK) {
         *count = set.n;
-        logf_(o, "tasks imported: %zu unit%s from %s assigned to %s", set.n,
-              set.n == 1 ? "" : "s", file, assign);
+        logf_(o, "tasks imported: %zu unit%s from %s assigned to %s", set.n, set.n == 1 ? "" : "s",
+              file, assign);
     }
     sv_task_set_clear(&set);
     sv_geo_free(g);
@@ -1077,9 +1076,9 @@ int sy_office_tasks(sy_office *o, json_t **out)
     json_t *arr = json_array();
     int src;
     while (arr && (src = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(arr, json_pack("{s:o, s:o, s:o}", "code", col_json_str(st, 0),
-                                             "assign", col_json_str(st, 1), "imported",
-                                             col_json_time(st, 2)));
+        json_array_append_new(arr,
+                              json_pack("{s:o, s:o, s:o}", "code", col_json_str(st, 0), "assign",
+                                        col_json_str(st, 1), "imported", col_json_time(st, 2)));
     sqlite3_finalize(st);
     if (!arr)
         return fail(o, SY_ENOMEM, "out of memory");
@@ -1282,7 +1281,7 @@ static int compare_states(sy_office *o, sqlite3_stmt *ins, const dev_ref *me, sv
         qsort(tvi, tvn, sizeof *tvi, cmp_ver);
     }
     for (size_t i = 0; rc == SY_OK && i < mpn; i++) {
-        const sv_bpoint *a = &mp[i], *const *f;
+        const sv_bpoint *a = &mp[i], *const * f;
         if (!isfinite(a->lat) || !isfinite(a->lon))
             continue;
         f = bsearch(&a, tpi, tpn, sizeof *tpi, cmp_point);
@@ -1294,19 +1293,19 @@ static int compare_states(sy_office *o, sqlite3_stmt *ins, const dev_ref *me, sv
         char detail[160];
         snprintf(detail, sizeof detail, "measured %.2f m apart (tolerance %.2f m)", dist,
                  o->tolerance);
-        rc = add_case(o, ins, a->unit, a->number, "point", detail, me, a->seq,
-                      point_side(me, a), other, (*f)->seq, point_side(other, *f), added);
+        rc = add_case(o, ins, a->unit, a->number, "point", detail, me, a->seq, point_side(me, a),
+                      other, (*f)->seq, point_side(other, *f), added);
     }
     for (size_t i = 0; rc == SY_OK && i < mvn; i++) {
-        const sv_verification *a = &mv[i], *const *f;
+        const sv_verification *a = &mv[i], *const * f;
         f = bsearch(&a, tvi, tvn, sizeof *tvi, cmp_ver);
         if (!f || (a->status == (*f)->status && same_text(a->value, (*f)->value)))
             continue;
         char detail[160];
         snprintf(detail, sizeof detail, "%s: %s vs %s", sv_field_name(a->field),
                  sv_vstatus_name(a->status), sv_vstatus_name((*f)->status));
-        rc = add_case(o, ins, a->unit, sv_field_name(a->field), "verification", detail, me,
-                      a->seq, ver_side(me, a), other, (*f)->seq, ver_side(other, *f), added);
+        rc = add_case(o, ins, a->unit, sv_field_name(a->field), "verification", detail, me, a->seq,
+                      ver_side(me, a), other, (*f)->seq, ver_side(other, *f), added);
     }
     free(tpi);
     free(tvi);
@@ -1423,14 +1422,13 @@ static int ingest_locked(sy_office *o, const uint8_t *b, size_t len, const sy_de
     sy_bundle_info info;
     sy_entries ents = {0};
     char err[256] = "";
-    int rc = sy_bundle_open(b, len, dev->pk, o->office_id, o->box_pk, o->box_sk, &info, &ents,
-                            err, sizeof err);
+    int rc = sy_bundle_open(b, len, dev->pk, o->office_id, o->box_pk, o->box_sk, &info, &ents, err,
+                            sizeof err);
     if (rc != SY_OK)
         return refuse(o, r, rc, "%s", err[0] ? err : sy_strerror(rc));
     r->first_seq = info.first_seq;
     r->last_seq = info.last_seq;
-    if (ents.n == 0 || ents.v[0].seq != info.first_seq ||
-        ents.v[ents.n - 1].seq != info.last_seq) {
+    if (ents.n == 0 || ents.v[0].seq != info.first_seq || ents.v[ents.n - 1].seq != info.last_seq) {
         sy_entries_free(&ents);
         return refuse(o, r, SY_EFORMAT, "the entries do not match the bundle header");
     }
@@ -1452,9 +1450,20 @@ static int ingest_locked(sy_office *o, const uint8_t *b, size_t len, const sy_de
         sv_journal_close(j);
         return SY_OK;
     }
-    /* What the office already holds must be exactly what the bundle says for those seqs: a
-     * difference is a forked or tampered journal, never silently merged. */
-    for (size_t i = 0; i < ents.n && ents.v[i].seq <= held; i++) {
+    /* What the office already holds must be exactly what the bundle says for those seqs, and
+     * the entry the bundle builds on: a difference is a forked or tampered journal (say a
+     * copied tablet that recorded on), never silently merged. */
+    if (info.first_seq >= 1) {
+        uint8_t h[SV_HASH_BYTES];
+        if (sv_journal_hash_at(j, info.first_seq - 1, h) != SV_OK)
+            rc = refuse(o, r, SY_EIO, "replica: %s", sv_journal_errmsg(j));
+        else if (memcmp(h, info.prev_hash, SV_HASH_BYTES) != 0)
+            rc = refuse(o, r, SY_EFORK,
+                        "FORK: the bundle builds on an entry %lld of device %s that differs from "
+                        "the one the office holds (a forked or tampered journal); nothing applied",
+                        (long long)info.first_seq - 1, dev->name);
+    }
+    for (size_t i = 0; rc == SY_OK && i < ents.n && ents.v[i].seq <= held; i++) {
         uint8_t h[SV_HASH_BYTES];
         int hrc = sv_journal_hash_at(j, ents.v[i].seq, h);
         if (hrc != SV_OK) {
@@ -1543,15 +1552,15 @@ int sy_office_ingest(sy_office *o, const uint8_t *b, size_t len, const char *exp
         logf_(o, "REFUSED bundle via %s from %s, entries %lld-%lld: %s", via ? via : "?", who,
               (long long)r->first_seq, (long long)r->last_seq, r->message);
     else
-        logf_(o, "ingest via %s from %s, entries %lld-%lld: %s %zu, acked %lld%s%s", via ? via : "?",
-              who, (long long)r->first_seq, (long long)r->last_seq,
+        logf_(o, "ingest via %s from %s, entries %lld-%lld: %s %zu, acked %lld%s%s",
+              via ? via : "?", who, (long long)r->first_seq, (long long)r->last_seq,
               sy_ingest_status_name(r->status), r->applied, (long long)r->acked_seq,
-              r->status == SY_INGEST_GAP ? ": " : "",
-              r->status == SY_INGEST_GAP ? r->message : "");
+              r->status == SY_INGEST_GAP ? ": " : "", r->status == SY_INGEST_GAP ? r->message : "");
     return rc;
 }
 
-/* ---- review queue, log ------------------------------------------------------------------------- */
+/* ---- review queue, log -------------------------------------------------------------------------
+ */
 
 int sy_office_review(sy_office *o, int all, json_t **out)
 {
@@ -1660,7 +1669,8 @@ int sy_office_log(sy_office *o, size_t limit, json_t **out)
     return SY_OK;
 }
 
-/* ---- export ----------------------------------------------------------------------------------- */
+/* ---- export -----------------------------------------------------------------------------------
+ */
 
 /* 1 when path is the office database or one of its companion files. */
 static int is_office_file(const sy_office *o, const char *path)
@@ -1718,7 +1728,10 @@ int sy_office_export(sy_office *o, sv_export_format fmt, const char *path, sv_ex
         sv_diag d = {{0}};
         int src = sv_export_journals(js, n, g, fmt, path, stats, &d);
         if (src != SV_OK)
-            rc = fail(o, src == SV_ENOMEM ? SY_ENOMEM : src == SV_EINVAL ? SY_EINVAL : SY_EIO,
+            rc = fail(o,
+                      src == SV_ENOMEM   ? SY_ENOMEM
+                      : src == SV_EINVAL ? SY_EINVAL
+                                         : SY_EIO,
                       "%s", d.msg[0] ? d.msg : sv_strerror(src));
     }
     sv_geo_free(g);

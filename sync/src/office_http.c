@@ -107,7 +107,8 @@ static void peer(struct MHD_Connection *c, char *buf, size_t len)
                   (socklen_t)len);
 }
 
-/* ---- responses --------------------------------------------------------------------------------- */
+/* ---- responses ---------------------------------------------------------------------------------
+ */
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *ctype,
                              const void *body, size_t len, const char *hname, const char *hval)
@@ -158,7 +159,8 @@ static unsigned status_of(int rc)
     }
 }
 
-/* ---- endpoints ------------------------------------------------------------------------------------ */
+/* ---- endpoints
+ * ------------------------------------------------------------------------------------ */
 
 static const char *jstr(const json_t *o, const char *key)
 {
@@ -231,8 +233,8 @@ static enum MHD_Result do_tasks(sy_server *s, struct MHD_Connection *c, const sy
     pthread_mutex_unlock(&s->lock);
     if (rc != SY_OK)
         return reply_error(c, status_of(rc), msg);
-    enum MHD_Result res = reply(c, MHD_HTTP_OK, "application/geo+json", body, len,
-                                "X-Quejie-Tasks-Signature", sig);
+    enum MHD_Result res =
+        reply(c, MHD_HTTP_OK, "application/geo+json", body, len, "X-Quejie-Tasks-Signature", sig);
     free(body);
     logline(s, "tasks sent to %s (%zu bytes)", dev->name, len);
     return res;
@@ -259,8 +261,8 @@ static enum MHD_Result route(sy_server *s, struct MHD_Connection *c, const char 
     const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Quejie-Time");
     const char *sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Quejie-Signature");
     pthread_mutex_lock(&s->lock);
-    int rc = sy_office_authenticate(s->o, id, t, sig, method, url, r->body, r->len, wall_ms(),
-                                    &dev);
+    int rc =
+        sy_office_authenticate(s->o, id, t, sig, method, url, r->body, r->len, wall_ms(), &dev);
     char msg[512];
     snprintf(msg, sizeof msg, "%s", sy_office_errmsg(s->o));
     int64_t acked = 0;
@@ -283,8 +285,8 @@ static enum MHD_Result route(sy_server *s, struct MHD_Connection *c, const char 
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
     (void)version;
     sy_server *s = cls;
@@ -305,8 +307,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             if (errno || end == cl || *end || n > SY_OFFICE_MAX_BODY) {
                 char ip[64];
                 peer(c, ip, sizeof ip);
-                logline(s, "refused %s %s from %s: body of %s bytes is over the limit", method,
-                        url, ip, cl);
+                logline(s, "refused %s %s from %s: body of %s bytes is over the limit", method, url,
+                        ip, cl);
                 return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
                                    "request body over 9 MiB (a bundle is at most 8 MiB)");
             }
@@ -363,7 +365,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     }
 }
 
-/* ---- start and stop -------------------------------------------------------------------------------- */
+/* ---- start and stop
+ * -------------------------------------------------------------------------------- */
 
 static char *read_pem(const char *path, char *err, size_t errlen)
 {
@@ -378,7 +381,9 @@ static char *read_pem(const char *path, char *err, size_t errlen)
     fclose(f);
     if (!buf || bad || n == 0 || n > PEM_MAX) {
         snprintf(err, errlen, "%s: %s", path,
-                 !buf ? "out of memory" : bad ? strerror(errno) : "empty or too large");
+                 !buf  ? "out of memory"
+                 : bad ? strerror(errno)
+                       : "empty or too large");
         free(buf);
         return NULL;
     }
@@ -515,9 +520,8 @@ int sy_server_start(sy_office *o, const sy_server_opts *opts, sy_server **out, c
         on_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U, MHD_OPTION_ARRAY,
         tls ? tls_opts : tls_opts + 2, MHD_OPTION_END);
     if (!s->d) {
-        snprintf(err, errlen,
-                 "cannot serve on %s (address in use or not available%s)", opts->listen,
-                 tls ? ", or the certificate and key do not load" : "");
+        snprintf(err, errlen, "cannot serve on %s (address in use or not available%s)",
+                 opts->listen, tls ? ", or the certificate and key do not load" : "");
         sy_server_stop(s);
         return SY_EIO;
     }

@@ -38,11 +38,11 @@ extern "C" {
 
 typedef struct sy_office sy_office;
 
-#define SY_OFFICE_TOLERANCE_M 0.20            /* default point tolerance (horizontal metres) */
+#define SY_OFFICE_TOLERANCE_M 0.20              /* default point tolerance (horizontal metres) */
 #define SY_OFFICE_MAX_BODY (9u * 1024u * 1024u) /* largest request body the server reads */
 #define SY_OFFICE_CLOCK_WINDOW_MS (24LL * 3600 * 1000) /* request time vs the office clock */
-#define SY_TOKEN_CHARS 64                      /* enrollment token: 32 random bytes, hex */
-#define SY_NAME_MAX 128                        /* device and crew names (bytes incl. NUL) */
+#define SY_TOKEN_CHARS 64                              /* enrollment token: 32 random bytes, hex */
+#define SY_NAME_MAX 128                                /* device and crew names (bytes incl. NUL) */
 
 /*
  * Create a new office at path (must not exist): the database, the key file path + ".key" and
@@ -59,13 +59,13 @@ int sy_office_create(const char *path, const char *name, double tolerance_m, cha
  * why (close it), or NULL.
  */
 int sy_office_open(const char *path, sy_office **out);
-void sy_office_close(sy_office *o); /* NULL-safe */
+void sy_office_close(sy_office *o);               /* NULL-safe */
 const char *sy_office_errmsg(const sy_office *o); /* never NULL; borrowed until the next call */
 
 /* Where event lines go (enroll, ingest, refusal, review case): one line each. NULL = none. */
 void sy_office_set_log(sy_office *o, FILE *log);
 
-const char *sy_office_id(const sy_office *o);   /* 32 hex characters */
+const char *sy_office_id(const sy_office *o); /* 32 hex characters */
 const char *sy_office_name(const sy_office *o);
 double sy_office_tolerance(const sy_office *o);
 
@@ -146,7 +146,7 @@ typedef struct sy_ingest_result {
     size_t new_cases;            /* review cases opened by this ingest */
     char device[SY_NAME_MAX];    /* registered name, empty when unknown */
     char device_id[33];
-    char message[512];           /* why, when refused or a gap */
+    char message[512]; /* why, when refused or a gap */
 } sy_ingest_result;
 
 /*

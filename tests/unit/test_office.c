@@ -1,0 +1,392 @@
+/*
+ * test_office.c - the county office's store without HTTP: enrollment, request authentication,
+ * ingest (applied, duplicate, gap, altered bytes, another device's bundle, a fork), the review
+ * queue (cases found, idempotent, repaired after a crash between the replica commit and the
+ * review insert), signed task packages, and the county-wide export of several replicas.
+ *
+ * Reads $QJ_SHARED/fixtures/tasks/linxia-units-4490.geojson; works in a temporary directory.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "check.h"
+#include "survey/state.h"
+#include "survey/tasks.h"
+#include "sync/bundle.h"
+#include "sync/office.h"
+
+static char dir[256];
+static char fixture[512];
+static const char *U = "622901ZR000002";
+
+static char *path_of(const char *name)
+{
+    static char buf[8][512];
+    static int k;
+    char *b = buf[k++ % 8];
+    snprintf(b, 512, "%s/%s", dir, name);
+    return b;
+}
+
+/* A tablet: a journal with the county units imported. */
+static sv_journal *tablet(const char *name, const char *crew)
+{
+    sv_journal_opts o = {name, crew, 0, NAN};
+    sv_journal *j = NULL;
+    CHECK_INT(sv_journal_create(path_of(name), &o, &j), SV_OK);
+    sv_geo *g = NULL;
+    sv_geo_new(&g);
+    sv_task_set set;
+    sv_diag d = {{0}};
+    CHECK_INT(sv_tasks_read(fixture, g, NULL, &set, &d), SV_OK);
+    for (size_t i = 0; i < set.n; i++)
+        CHECK_INT(sv_record_unit(j, &set.units[i], NULL), SV_OK);
+    sv_task_set_clear(&set);
+    sv_geo_free(g);
+    return j;
+}
+
+static void point(sv_journal *j, const char *number, double lat, double lon)
+{
+    sv_bpoint p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.unit, sizeof p.unit, "%s", U);
+    snprintf(p.number, sizeof p.number, "%s", number);
+    snprintf(p.point_type, sizeof p.point_type, "measured");
+    p.lat = lat;
+    p.lon = lon;
+    p.h = NAN;
+    p.q = sv_quality_unknown();
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
+}
+
+static void vertices(sv_journal *j, double lat)
+{
+    int64_t track = 0;
+    for (int k = 0; k < 4; k++) {
+        sv_vertex v;
+        memset(&v, 0, sizeof v);
+        snprintf(v.unit, sizeof v.unit, "%s", U);
+        v.track = track;
+        v.lat = lat + 0.0005 * k;
+        v.lon = 103.23 + 0.0005 * (k % 2);
+        v.h = NAN;
+        v.fix_time = NAN;
+        v.q = sv_quality_unknown();
+        int64_t seq;
+        CHECK_INT(sv_record_vertex(j, &v, &seq), SV_OK);
+        if (!track)
+            track = seq;
+    }
+}
+
+static void verify(sv_journal *j, sv_vstatus s)
+{
+    sv_verification v;
+    memset(&v, 0, sizeof v);
+    snprintf(v.unit, sizeof v.unit, "%s", U);
+    v.field = SV_FIELD_OWNER;
+    v.status = s;
+    v.note = s == SV_VERIFY_DISPUTED ? "the village says it is theirs" : NULL;
+    CHECK_INT(sv_record_verification(j, &v, NULL), SV_OK);
+}
+
+/* Register a device and enroll the tablet; keys receives the office's public identity. */
+static void enroll(sy_office *o, const char *name, sv_journal *j, sy_office_keys *keys)
+{
+    char token[SY_TOKEN_CHARS + 1], pkhex[65];
+    CHECK_INT(sy_office_device_add(o, name, NULL, token), SY_OK);
+    uint8_t pk[32];
+    sv_journal_public_key(j, pk);
+    sodium_bin2hex(pkhex, sizeof pkhex, pk, 32);
+    json_t *r = NULL;
+    CHECK_INT(sy_office_enroll(o, token, sv_journal_device_id(j), pkhex, &r), SY_OK);
+    /* The same call again (a tablet whose connection broke) gets the same answer. */
+    json_t *again = NULL;
+    CHECK_INT(sy_office_enroll(o, token, sv_journal_device_id(j), pkhex, &again), SY_OK);
+    CHECK(json_equal(r, again));
+    json_decref(again);
+    memset(keys, 0, sizeof *keys);
+    snprintf(keys->office_id, sizeof keys->office_id, "%s",
+             json_string_value(json_object_get(r, "office_id")));
+    CHECK_INT(sy_hex2bin(keys->sign_pk, 32, json_string_value(json_object_get(r, "sign_pk"))),
+              SY_OK);
+    CHECK_INT(sy_hex2bin(keys->box_pk, 32, json_string_value(json_object_get(r, "box_pk"))), SY_OK);
+    json_decref(r);
+}
+
+static int ingest(sy_office *o, sv_journal *j, const sy_office_keys *k, int64_t from,
+                  sy_ingest_result *r)
+{
+    sy_buf b = {0};
+    sy_bundle_info info;
+    char err[256];
+    int rc = sy_bundle_build(j, k, from, 0, &b, &info, err, sizeof err);
+    CHECK_INT(rc, SY_OK);
+    rc = sy_office_ingest(o, b.data, b.len, NULL, "test", r);
+    sy_buf_free(&b);
+    return rc;
+}
+
+static size_t open_cases(sy_office *o)
+{
+    json_t *r = NULL;
+    CHECK_INT(sy_office_review(o, 0, &r), SY_OK);
+    size_t n = json_array_size(json_object_get(r, "cases"));
+    json_decref(r);
+    return n;
+}
+
+static void test_auth(sy_office *o, sv_journal *j)
+{
+    const char *path = "/v1/cursor", *method = "GET";
+    char t[32];
+    int64_t now = 1700000000000LL;
+    snprintf(t, sizeof t, "%lld", (long long)now);
+    uint8_t h[32], sig[64];
+    crypto_hash_sha256(h, (const uint8_t *)"", 0);
+    uint8_t msg[256];
+    size_t n = 0;
+    const char *parts[] = {"quejie-request-v1", method, path, t};
+    for (size_t i = 0; i < 4; i++) {
+        memcpy(msg + n, parts[i], strlen(parts[i]) + 1);
+        n += strlen(parts[i]) + 1;
+    }
+    memcpy(msg + n, h, 32);
+    n += 32;
+    CHECK_INT(sv_journal_sign(j, msg, n, sig), SV_OK);
+    char sighex[129];
+    sodium_bin2hex(sighex, sizeof sighex, sig, 64);
+    sy_device dev;
+    CHECK_INT(sy_office_authenticate(o, sv_journal_device_id(j), t, sighex, method, path, NULL, 0,
+                                     now, &dev),
+              SY_OK);
+    CHECK_STR(dev.name, "crew1");
+    CHECK_INT(sy_office_authenticate(o, sv_journal_device_id(j), t, sighex, method, "/v1/tasks",
+                                     NULL, 0, now, &dev),
+              SY_EAUTH);
+    CHECK_INT(sy_office_authenticate(o, sv_journal_device_id(j), t, sighex, method, path,
+                                     (const uint8_t *)"x", 1, now, &dev),
+              SY_EAUTH);
+    CHECK_INT(sy_office_authenticate(o, sv_journal_device_id(j), t, sighex, method, path, NULL, 0,
+                                     now + SY_OFFICE_CLOCK_WINDOW_MS + 1, &dev),
+              SY_EAUTH);
+    CHECK_INT(sy_office_authenticate(o, NULL, t, sighex, method, path, NULL, 0, now, &dev),
+              SY_EAUTH);
+    CHECK_INT(sy_office_authenticate(o, "../../../../etc/passwd0000000000", t, sighex, method, path,
+                                     NULL, 0, now, &dev),
+              SY_EAUTH);
+}
+
+static void test_tasks(sy_office *o, sv_journal *j, const sy_office_keys *k)
+{
+    size_t n = 0;
+    CHECK_INT(sy_office_tasks_import(o, fixture, "crew1", &n), SY_OK);
+    CHECK_INT(n, 3);
+    sy_device dev = {0};
+    snprintf(dev.name, sizeof dev.name, "crew1");
+    snprintf(dev.device_id, sizeof dev.device_id, "%s", sv_journal_device_id(j));
+    char *body = NULL, sighex[129];
+    size_t len = 0;
+    CHECK_INT(sy_office_tasks_for(o, &dev, &body, &len, sighex), SY_OK);
+    uint8_t sig[64], msg[16 + 32 + 32];
+    CHECK_INT(sy_hex2bin(sig, 64, sighex), SY_OK);
+    memcpy(msg, "quejie-tasks-v1", 16);
+    memcpy(msg + 16, dev.device_id, 32);
+    crypto_hash_sha256(msg + 48, (const uint8_t *)body, len);
+    CHECK(crypto_sign_verify_detached(sig, msg, sizeof msg, k->sign_pk) == 0);
+    /* What the office signs is what a tablet can import. */
+    sv_task_set set;
+    sv_diag d = {{0}};
+    CHECK_INT(sv_tasks_parse("tasks", body, len, NULL, NULL, &set, &d), SV_OK);
+    CHECK_INT(set.n, 3);
+    sv_task_set_clear(&set);
+    free(body);
+    snprintf(dev.name, sizeof dev.name, "crew2");
+    CHECK_INT(sy_office_tasks_for(o, &dev, &body, &len, sighex), SY_OK);
+    CHECK(strstr(body, "\"features\":[]") != NULL);
+    free(body);
+}
+
+int main(void)
+{
+    const char *shared = getenv("QJ_SHARED");
+    if (!shared) {
+        fprintf(stderr, "test_office: QJ_SHARED must be set (ctest sets it)\n");
+        return 1;
+    }
+    snprintf(fixture, sizeof fixture, "%s/fixtures/tasks/linxia-units-4490.geojson", shared);
+    snprintf(dir, sizeof dir, "/tmp/qj-office-XXXXXX");
+    if (!mkdtemp(dir))
+        return 1;
+    if (sodium_init() < 0)
+        return 1;
+
+    char err[256];
+    CHECK_INT(sy_office_create(path_of("o.db"), "test office", 0.2, err, sizeof err), SY_OK);
+    CHECK_INT(sy_office_create(path_of("o.db"), "test office", 0.2, err, sizeof err), SY_EINVAL);
+    sy_office *o = NULL;
+    CHECK_INT(sy_office_open(path_of("o.db"), &o), SY_OK);
+
+    sv_journal *a = tablet("a.db", "一组"), *b = tablet("b.db", "二组");
+    sy_office_keys ka, kb;
+    enroll(o, "crew1", a, &ka);
+    enroll(o, "crew2", b, &kb);
+    test_auth(o, a);
+    test_tasks(o, a, &ka);
+
+    /* Applied, then duplicate with the same ack. */
+    point(a, "J1", 35.55, 103.23);
+    point(a, "J2", 35.548, 103.255);
+    verify(a, SV_VERIFY_CONFIRMED);
+    vertices(a, 35.551);
+    sy_ingest_result r;
+    CHECK_INT(ingest(o, a, &ka, 1, &r), SY_OK);
+    CHECK_INT(r.status, SY_INGEST_APPLIED);
+    CHECK_INT(r.acked_seq, sv_journal_last_seq(a));
+    CHECK_INT((int64_t)r.applied, sv_journal_last_seq(a));
+    CHECK_INT(ingest(o, a, &ka, 1, &r), SY_OK);
+    CHECK_INT(r.status, SY_INGEST_DUPLICATE);
+    CHECK_INT(r.acked_seq, sv_journal_last_seq(a));
+    /* A gap gets the cursor back. */
+    int64_t held = sv_journal_last_seq(a);
+    point(a, "J3", 35.565, 103.261);
+    point(a, "J4", 35.566, 103.262);
+    CHECK_INT(ingest(o, a, &ka, held + 2, &r), SY_OK);
+    CHECK_INT(r.status, SY_INGEST_GAP);
+    CHECK_INT(r.acked_seq, held);
+    /* An overlapping bundle applies only its new tail. */
+    CHECK_INT(ingest(o, a, &ka, held, &r), SY_OK);
+    CHECK_INT(r.status, SY_INGEST_APPLIED);
+    CHECK_INT((int64_t)r.applied, 2);
+
+    /* Altered bytes and another device's bundle are refused; nothing changes. */
+    sy_buf buf = {0};
+    sy_bundle_info info;
+    CHECK_INT(sy_bundle_build(a, &ka, 1, 0, &buf, &info, err, sizeof err), SY_OK);
+    buf.data[buf.len / 2] ^= 1;
+    CHECK(sy_office_ingest(o, buf.data, buf.len, NULL, "test", &r) != SY_OK);
+    CHECK_INT(r.status, SY_INGEST_REFUSED);
+    CHECK(r.message[0] != '\0');
+    buf.data[buf.len / 2] ^= 1;
+    CHECK_INT(sy_office_ingest(o, buf.data, buf.len, sv_journal_device_id(b), "test", &r),
+              SY_EAUTH);
+    CHECK_INT(sy_office_ingest(o, buf.data, 10, NULL, "test", &r), SY_EFORMAT);
+    CHECK_INT(sy_office_ingest(o, NULL, 0, NULL, "test", &r), SY_EFORMAT);
+    sy_buf_free(&buf);
+    int64_t acked = 0;
+    CHECK_INT(sy_office_cursor(o, sv_journal_device_id(a), &acked), SY_OK);
+    CHECK_INT(acked, sv_journal_last_seq(a));
+
+    /* Crew 2 disagrees: J1 within tolerance, J2 a metre off, owner disputed. */
+    point(b, "J1", 35.55 + 0.0000009, 103.23);
+    point(b, "J2", 35.548, 103.255 + 0.000011);
+    verify(b, SV_VERIFY_DISPUTED);
+    vertices(b, 35.552);
+    CHECK_INT(ingest(o, b, &kb, 1, &r), SY_OK);
+    CHECK_INT(r.status, SY_INGEST_APPLIED);
+    CHECK_INT((int64_t)r.new_cases, 2);
+    CHECK_INT(open_cases(o), 2);
+    CHECK_INT(ingest(o, b, &kb, 1, &r), SY_OK);
+    CHECK_INT(r.status, SY_INGEST_DUPLICATE);
+    CHECK_INT((int64_t)r.new_cases, 0);
+    CHECK_INT(open_cases(o), 2);
+    /* A crash after the replica commit but before the review insert: the resend repairs it. */
+    sqlite3 *db;
+    CHECK_INT(sqlite3_open(path_of("o.db"), &db), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, "DELETE FROM review", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    CHECK_INT(open_cases(o), 0);
+    CHECK_INT(ingest(o, b, &kb, 1, &r), SY_OK);
+    CHECK_INT(r.status, SY_INGEST_DUPLICATE);
+    CHECK_INT(open_cases(o), 2);
+    /* The other device's ingest finds the same pairs, not new ones. */
+    CHECK_INT(ingest(o, a, &ka, 1, &r), SY_OK);
+    CHECK_INT(open_cases(o), 2);
+    json_t *rv = NULL;
+    CHECK_INT(sy_office_review(o, 0, &rv), SY_OK);
+    int64_t first_id =
+        json_integer_value(json_object_get(json_array_get(json_object_get(rv, "cases"), 0), "id"));
+    json_decref(rv);
+    CHECK_INT(sy_office_review_resolve(o, first_id, "checked on site"), SY_OK);
+    CHECK_INT(sy_office_review_resolve(o, first_id, NULL), SY_EINVAL);
+    CHECK_INT(open_cases(o), 1);
+
+    /* County-wide export: units once, B's J1/J2 left out, tracks of both kept apart. */
+    sv_journal *js[2];
+    char pa[600], pb[600];
+    snprintf(pa, sizeof pa, "%s/o.db.replicas/%s.db", dir, sv_journal_device_id(a));
+    snprintf(pb, sizeof pb, "%s/o.db.replicas/%s.db", dir, sv_journal_device_id(b));
+    CHECK_INT(sv_journal_open(pa, SV_OPEN_READONLY, &js[0]), SV_OK);
+    CHECK_INT(sv_journal_open(pb, SV_OPEN_READONLY, &js[1]), SV_OK);
+    sv_geo *g = NULL;
+    sv_geo_new(&g);
+    sv_export_stats st;
+    sv_diag d = {{0}};
+    CHECK_INT(sv_export_journals(js, 2, g, SV_EXPORT_GEOJSON, path_of("c.geojson"), &st, &d),
+              SV_OK);
+    CHECK_INT(st.units, 3);
+    CHECK_INT(st.points, 4); /* A's J1-J4; B's J1 and J2 are A's numbers */
+    CHECK_INT(st.vertices, 8);
+    json_t *fc = json_load_file(path_of("c.geojson"), 0, NULL);
+    size_t i, tracks = 0, walked = 0;
+    json_t *f;
+    int64_t t0 = -1;
+    int distinct = 1;
+    json_array_foreach(json_object_get(fc, "features"), i, f)
+    {
+        json_t *p = json_object_get(f, "properties");
+        if (json_object_get(p, "track") && json_object_get(p, "jumps")) {
+            int64_t t = json_integer_value(json_object_get(p, "track"));
+            distinct &= t != t0;
+            t0 = t;
+            tracks++;
+        } else if (json_object_get(p, "closing_m")) {
+            walked++;
+        }
+    }
+    json_decref(fc);
+    CHECK_INT(tracks, 2);
+    CHECK(distinct);
+    CHECK_INT(walked, 2);
+    /* Export refuses to overwrite a replica. */
+    CHECK_INT(sv_export_journals(js, 2, g, SV_EXPORT_CSV, pa, &st, &d), SV_EINVAL);
+    CHECK_INT(sv_export_journals(js, 0, g, SV_EXPORT_CSV, path_of("empty.csv"), &st, &d), SV_OK);
+    CHECK_INT(st.points, 0);
+    CHECK_INT(sy_office_export(o, SV_EXPORT_GPKG, path_of("c.gpkg"), &st), SY_OK);
+    CHECK_INT(st.points, 4);
+    sv_geo_free(g);
+    sv_journal_close(js[0]);
+    sv_journal_close(js[1]);
+
+    /* Revocation refuses the device's bundles; its entries stay. */
+    CHECK_INT(sy_office_device_revoke(o, "crew2"), SY_OK);
+    CHECK_INT(ingest(o, b, &kb, 1, &r), SY_EAUTH);
+    json_t *devs = NULL;
+    CHECK_INT(sy_office_devices(o, &devs), SY_OK);
+    json_t *d2 = json_array_get(devs, 1);
+    CHECK_STR(json_string_value(json_object_get(d2, "status")), "revoked");
+    CHECK_INT(json_integer_value(json_object_get(d2, "entries")), sv_journal_last_seq(b));
+    json_decref(devs);
+
+    json_t *log = NULL;
+    CHECK_INT(sy_office_log(o, 100, &log), SY_OK);
+    CHECK(json_array_size(log) >= 10);
+    json_decref(log);
+
+    sv_journal_close(a);
+    sv_journal_close(b);
+    sy_office_close(o);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "test_office: could not remove %s\n", dir);
+    return check_finish();
+}
