@@ -23,81 +23,9 @@
 #include "sync/bundle.h"
 #include "sync/office.h"
 
-enum { EXIT_USAGE = 2, EXIT_FAIL = 1 };
+#include "common/args.h"
 
-static const char *prog = "quejie-office";
-
-static int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int die(int code, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "%s: ", prog);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return code;
-}
-
-/* ---- argument parsing (as in quejie.c) --------------------------------------------------------
- */
-
-typedef struct opt {
-    const char *name; /* "--name" */
-    int has_value;
-    const char *value; /* set when given (switches get "1") */
-} opt;
-
-typedef struct args {
-    const char *pos[4];
-    int npos;
-    opt *opts;
-} args;
-
-static int parse_args(int argc, char **argv, opt *opts, int want_pos, args *a)
-{
-    memset(a, 0, sizeof *a);
-    a->opts = opts;
-    for (int i = 0; i < argc; i++) {
-        const char *s = argv[i];
-        if (s[0] == '-' && s[1] == '-') {
-            const char *eq = strchr(s, '=');
-            size_t len = eq ? (size_t)(eq - s) : strlen(s);
-            opt *o = NULL;
-            for (opt *p = opts; p && p->name; p++)
-                if (strlen(p->name) == len && strncmp(p->name, s, len) == 0)
-                    o = p;
-            if (!o)
-                return die(EXIT_USAGE, "unknown option %.*s (see quejie-office help)", (int)len, s);
-            if (o->has_value) {
-                if (eq)
-                    o->value = eq + 1;
-                else if (i + 1 < argc)
-                    o->value = argv[++i];
-                else
-                    return die(EXIT_USAGE, "%s needs a value", o->name);
-            } else {
-                o->value = "1";
-            }
-        } else if (a->npos < 4) {
-            a->pos[a->npos++] = s;
-        } else {
-            return die(EXIT_USAGE, "unexpected argument '%s'", s);
-        }
-    }
-    if (a->npos != want_pos)
-        return die(EXIT_USAGE, "expected %d argument%s, got %d (see quejie-office help)", want_pos,
-                   want_pos == 1 ? "" : "s", a->npos);
-    return 0;
-}
-
-static const char *get(const args *a, const char *name)
-{
-    for (opt *p = a->opts; p && p->name; p++)
-        if (strcmp(p->name, name) == 0)
-            return p->value;
-    return NULL;
-}
+const char *prog = "quejie-office";
 
 /* ---- shared helpers ----------------------------------------------------------------------------
  */

@@ -1,0 +1,34 @@
+/*
+ * args.h - what the two commands (`quejie`, `quejie-office`) share: the one-line error report
+ * and the argument parser. Each command defines `prog` (its name, used in messages).
+ */
+#ifndef QJ_CLI_ARGS_H
+#define QJ_CLI_ARGS_H
+
+enum { EXIT_USAGE = 2, EXIT_FAIL = 1, EXIT_TIMEOUT = 3, EXIT_INTERRUPTED = 130 };
+
+extern const char *prog;
+
+/* Print "prog: message" on stderr; returns code for tail calls. */
+int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A command's flags: each either takes a value or is a switch. Values are borrowed from argv. */
+typedef struct opt {
+    const char *name; /* "--unit" */
+    int has_value;
+    const char *value; /* set when given (switches get "1") */
+} opt;
+
+typedef struct args {
+    const char *pos[4];
+    int npos;
+    opt *opts;
+} args;
+
+/* Parse argv into opts (values borrowed from argv) and exactly want_pos positional arguments;
+ * prints why and returns EXIT_USAGE when the command line does not fit, 0 otherwise. */
+int parse_args(int argc, char **argv, opt *opts, int want_pos, args *a);
+/* The value of option name, or NULL when it was not given. */
+const char *get(const args *a, const char *name);
+
+#endif
