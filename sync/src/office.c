@@ -68,6 +68,20 @@ static const char SCHEMA_SQL[] =
     "  status TEXT NOT NULL DEFAULT 'open', created INTEGER NOT NULL, resolved INTEGER,"
     "  note TEXT, UNIQUE (kind, a_device, a_seq, b_device, b_seq));";
 
+/* The county index (see refresh()); also created when an older office is opened, and then
+ * filled device by device as each one next syncs or imports. */
+static const char COUNTY_SQL[] =
+    "CREATE TABLE IF NOT EXISTS county_points(device_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+    "  unit TEXT NOT NULL, number TEXT NOT NULL, lat REAL, lon REAL, side TEXT NOT NULL,"
+    "  PRIMARY KEY (device_id, seq));"
+    "CREATE INDEX IF NOT EXISTS county_points_key ON county_points(unit, number);"
+    "CREATE TABLE IF NOT EXISTS county_verifications(device_id TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL, unit TEXT NOT NULL, field TEXT NOT NULL, status TEXT NOT NULL,"
+    "  value TEXT, side TEXT NOT NULL, PRIMARY KEY (device_id, seq));"
+    "CREATE INDEX IF NOT EXISTS county_verifications_key ON county_verifications(unit, field);"
+    "CREATE TABLE IF NOT EXISTS county_indexed(device_id TEXT PRIMARY KEY,"
+    "  seq INTEGER NOT NULL);";
+
 /* ---- small helpers --------------------------------------------------------------------------- */
 
 static int fail(sy_office *o, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -361,6 +375,8 @@ int sy_office_create(const char *path, const char *name, double tolerance_m, cha
         if (src == SQLITE_OK)
             src = sqlite3_exec(db, SCHEMA_SQL, NULL, NULL, NULL);
         if (src == SQLITE_OK)
+            src = sqlite3_exec(db, COUNTY_SQL, NULL, NULL, NULL);
+        if (src == SQLITE_OK)
             src = sqlite3_exec(db, pragma, NULL, NULL, NULL);
         sqlite3_stmt *st = NULL;
         if (src == SQLITE_OK)
@@ -438,6 +454,8 @@ static int load_keys(sy_office *o)
     return rc;
 }
 
+static int reindex_missing(sy_office *o);
+
 int sy_office_open(const char *path, sy_office **out)
 {
     *out = NULL;
@@ -479,8 +497,12 @@ int sy_office_open(const char *path, sy_office **out)
         rc = fail(o, SY_EFORMAT, "%s: the office database has no identity", path);
     }
     sqlite3_finalize(st);
+    if (rc == SY_OK && sqlite3_exec(o->db, COUNTY_SQL, NULL, NULL, NULL) != SQLITE_OK)
+        rc = fail_db(o, "county index");
     if (rc == SY_OK)
         rc = load_keys(o);
+    if (rc == SY_OK)
+        rc = reindex_missing(o);
     return rc;
 }
 
@@ -1137,25 +1159,6 @@ typedef struct dev_ref {
     const char *name, *id;
 } dev_ref;
 
-typedef struct pkey {
-    const sv_bpoint *p;
-} pkey;
-
-static int cmp_point(const void *a, const void *b)
-{
-    const sv_bpoint *x = *(const sv_bpoint *const *)a, *y = *(const sv_bpoint *const *)b;
-    int c = strcmp(x->unit, y->unit);
-    return c ? c : strcmp(x->number, y->number);
-}
-
-static int cmp_ver(const void *a, const void *b)
-{
-    const sv_verification *x = *(const sv_verification *const *)a;
-    const sv_verification *y = *(const sv_verification *const *)b;
-    int c = strcmp(x->unit, y->unit);
-    return c ? c : (x->field > y->field) - (x->field < y->field);
-}
-
 static json_t *jnum(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();
@@ -1245,119 +1248,259 @@ static int add_case(sy_office *o, sqlite3_stmt *ins, const char *unit, const cha
     return SY_OK;
 }
 
-static int same_text(const char *a, const char *b)
+/* The county index (county_points, county_verifications): every device's current points and
+ * verifications, copied from its replica's derived state, with the side of a review case ready
+ * made. county_indexed says up to which seq of the device's replica the index is current.
+ * Detection compares only the refreshed device's rows against the index, by unit and number
+ * (or field), so it costs the same with 5 devices or 500 and opens no other replica. */
+static int index_point(sy_office *o, sqlite3_stmt *ins, const dev_ref *me, const sv_bpoint *p)
 {
-    return strcmp(a ? a : "", b ? b : "") == 0;
+    json_t *side = point_side(me, p);
+    char *text = side ? json_dumps(side, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(side);
+    if (!text)
+        return fail(o, SY_ENOMEM, "out of memory");
+    sqlite3_reset(ins);
+    bind_text(ins, 1, me->id);
+    sqlite3_bind_int64(ins, 2, p->seq);
+    bind_text(ins, 3, p->unit);
+    bind_text(ins, 4, p->number);
+    if (isfinite(p->lat) && isfinite(p->lon)) {
+        sqlite3_bind_double(ins, 5, p->lat);
+        sqlite3_bind_double(ins, 6, p->lon);
+    } else {
+        sqlite3_bind_null(ins, 5);
+        sqlite3_bind_null(ins, 6);
+    }
+    sqlite3_bind_text(ins, 7, text, -1, free);
+    return sqlite3_step(ins) == SQLITE_DONE ? SY_OK : fail_db(o, "county index");
 }
 
-/* Compare one device's state (mine) with another's (theirs) and add the cases found. */
-static int compare_states(sy_office *o, sqlite3_stmt *ins, const dev_ref *me, sv_journal *mine,
-                          const dev_ref *other, sv_journal *theirs, size_t *added)
+static int index_verification(sy_office *o, sqlite3_stmt *ins, const dev_ref *me,
+                              const sv_verification *v)
 {
-    sv_bpoint *mp = NULL, *tp = NULL;
-    sv_verification *mv = NULL, *tv = NULL;
-    size_t mpn = 0, tpn = 0, mvn = 0, tvn = 0;
-    const sv_bpoint **tpi = NULL;
-    const sv_verification **tvi = NULL;
-    int rc = SY_OK;
-    if (sv_state_points(mine, NULL, &mp, &mpn) != SV_OK ||
-        sv_state_verifications(mine, NULL, &mv, &mvn) != SV_OK)
-        rc = fail(o, SY_EIO, "replica of %s: %s", me->name, sv_journal_errmsg(mine));
-    else if (sv_state_points(theirs, NULL, &tp, &tpn) != SV_OK ||
-             sv_state_verifications(theirs, NULL, &tv, &tvn) != SV_OK)
-        rc = fail(o, SY_EIO, "replica of %s: %s", other->name, sv_journal_errmsg(theirs));
-    if (rc == SY_OK) {
-        tpi = malloc((tpn ? tpn : 1) * sizeof *tpi);
-        tvi = malloc((tvn ? tvn : 1) * sizeof *tvi);
-        if (!tpi || !tvi)
-            rc = fail(o, SY_ENOMEM, "out of memory");
-    }
-    if (rc == SY_OK) {
-        for (size_t i = 0; i < tpn; i++)
-            tpi[i] = &tp[i];
-        qsort(tpi, tpn, sizeof *tpi, cmp_point);
-        for (size_t i = 0; i < tvn; i++)
-            tvi[i] = &tv[i];
-        qsort(tvi, tvn, sizeof *tvi, cmp_ver);
-    }
-    for (size_t i = 0; rc == SY_OK && i < mpn; i++) {
-        const sv_bpoint *a = &mp[i], *const * f;
-        if (!isfinite(a->lat) || !isfinite(a->lon))
-            continue;
-        f = bsearch(&a, tpi, tpn, sizeof *tpi, cmp_point);
-        if (!f || !isfinite((*f)->lat) || !isfinite((*f)->lon))
-            continue;
-        double dist = sv_geo_distance(a->lat, a->lon, (*f)->lat, (*f)->lon, NULL);
-        if (!(dist > o->tolerance))
-            continue;
-        char detail[160];
-        snprintf(detail, sizeof detail, "measured %.2f m apart (tolerance %.2f m)", dist,
-                 o->tolerance);
-        rc = add_case(o, ins, a->unit, a->number, "point", detail, me, a->seq, point_side(me, a),
-                      other, (*f)->seq, point_side(other, *f), added);
-    }
-    for (size_t i = 0; rc == SY_OK && i < mvn; i++) {
-        const sv_verification *a = &mv[i], *const * f;
-        f = bsearch(&a, tvi, tvn, sizeof *tvi, cmp_ver);
-        if (!f || (a->status == (*f)->status && same_text(a->value, (*f)->value)))
-            continue;
-        char detail[160];
-        snprintf(detail, sizeof detail, "%s: %s vs %s", sv_field_name(a->field),
-                 sv_vstatus_name(a->status), sv_vstatus_name((*f)->status));
-        rc = add_case(o, ins, a->unit, sv_field_name(a->field), "verification", detail, me, a->seq,
-                      ver_side(me, a), other, (*f)->seq, ver_side(other, *f), added);
-    }
-    free(tpi);
-    free(tvi);
-    sv_bpoints_free(mp, mpn);
-    sv_bpoints_free(tp, tpn);
-    sv_verifications_free(mv, mvn);
-    sv_verifications_free(tv, tvn);
-    return rc;
+    json_t *side = ver_side(me, v);
+    char *text = side ? json_dumps(side, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(side);
+    if (!text)
+        return fail(o, SY_ENOMEM, "out of memory");
+    sqlite3_reset(ins);
+    bind_text(ins, 1, me->id);
+    sqlite3_bind_int64(ins, 2, v->seq);
+    bind_text(ins, 3, v->unit);
+    bind_text(ins, 4, sv_field_name(v->field));
+    bind_text(ins, 5, sv_vstatus_name(v->status));
+    bind_text(ins, 6, v->value);
+    sqlite3_bind_text(ins, 7, text, -1, free);
+    return sqlite3_step(ins) == SQLITE_DONE ? SY_OK : fail_db(o, "county index");
 }
 
-/* Compare a device's state with every other device's; idempotent (cases are keyed by their
- * sides), so it runs after every ingest of the device, duplicates included: a crash between
- * the replica commit and this step is repaired by the tablet's resend. */
-static int detect(sy_office *o, const dev_ref *me, sv_journal *mine, size_t *added)
+/* The stored side of a case, as JSON (NULL when unreadable: the case is still stored). */
+static json_t *stored_side(sqlite3_stmt *st, int i)
 {
-    *added = 0;
-    sqlite3_stmt *devs = NULL, *ins = NULL;
-    if (prep(o,
-             "SELECT name, device_id FROM devices WHERE device_id IS NOT NULL"
-             " AND device_id <> ? ORDER BY id",
-             &devs))
-        return SY_EIO;
-    bind_text(devs, 1, me->id);
+    return json_loads(col_text(st, i), 0, NULL);
+}
+
+/* Cases between my (just indexed) rows and every other device's, from the index alone. */
+static int detect_indexed(sy_office *o, const dev_ref *me, size_t *added)
+{
+    sqlite3_stmt *mine = NULL, *theirs = NULL, *ins = NULL;
     int rc = prep(o,
                   "INSERT OR IGNORE INTO review(unit, subject, kind, detail, a_device, a_seq,"
                   " b_device, b_seq, a, b, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   &ins);
     if (rc == SY_OK)
-        rc = exec(o, "BEGIN IMMEDIATE");
+        rc = prep(o,
+                  "SELECT m.unit, m.number, m.seq, m.lat, m.lon, m.side, t.device_id, d.name,"
+                  " t.seq, t.lat, t.lon, t.side FROM county_points m JOIN county_points t"
+                  " ON t.unit = m.unit AND t.number = m.number AND t.device_id <> m.device_id"
+                  " JOIN devices d ON d.device_id = t.device_id"
+                  " WHERE m.device_id = ? AND m.lat IS NOT NULL AND t.lat IS NOT NULL"
+                  " ORDER BY m.seq, t.device_id",
+                  &mine);
+    if (rc == SY_OK)
+        rc = prep(o,
+                  "SELECT m.unit, m.field, m.seq, m.status, m.value, m.side, t.device_id, d.name,"
+                  " t.seq, t.status, t.value, t.side FROM county_verifications m"
+                  " JOIN county_verifications t ON t.unit = m.unit AND t.field = m.field"
+                  " AND t.device_id <> m.device_id JOIN devices d ON d.device_id = t.device_id"
+                  " WHERE m.device_id = ? AND (t.status <> m.status"
+                  " OR coalesce(t.value, '') <> coalesce(m.value, ''))"
+                  " ORDER BY m.seq, t.device_id",
+                  &theirs);
     int src = SQLITE_DONE;
-    while (rc == SY_OK && (src = sqlite3_step(devs)) == SQLITE_ROW) {
-        char name[SY_NAME_MAX], id[33];
-        snprintf(name, sizeof name, "%s", col_text(devs, 0));
-        snprintf(id, sizeof id, "%s", col_text(devs, 1));
-        sv_journal *theirs;
-        rc = replica_read(o, id, &theirs);
-        if (rc == SY_OK && theirs) {
+    if (rc == SY_OK) {
+        bind_text(mine, 1, me->id);
+        while (rc == SY_OK && (src = sqlite3_step(mine)) == SQLITE_ROW) {
+            double dist = sv_geo_distance(sqlite3_column_double(mine, 3),
+                                          sqlite3_column_double(mine, 4),
+                                          sqlite3_column_double(mine, 9),
+                                          sqlite3_column_double(mine, 10), NULL);
+            if (!(dist > o->tolerance))
+                continue;
+            char detail[160], name[SY_NAME_MAX], id[33];
+            snprintf(detail, sizeof detail, "measured %.2f m apart (tolerance %.2f m)", dist,
+                     o->tolerance);
+            snprintf(id, sizeof id, "%s", col_text(mine, 6));
+            snprintf(name, sizeof name, "%s", col_text(mine, 7));
             dev_ref other = {name, id};
-            rc = compare_states(o, ins, me, mine, &other, theirs, added);
+            rc = add_case(o, ins, col_text(mine, 0), col_text(mine, 1), "point", detail, me,
+                          sqlite3_column_int64(mine, 2), stored_side(mine, 5), &other,
+                          sqlite3_column_int64(mine, 8), stored_side(mine, 11), added);
         }
-        sv_journal_close(theirs);
+        if (rc == SY_OK && src != SQLITE_DONE)
+            rc = fail_db(o, "county index");
     }
-    if (rc == SY_OK && src != SQLITE_DONE)
-        rc = fail_db(o, "devices");
-    sqlite3_finalize(devs);
+    if (rc == SY_OK) {
+        bind_text(theirs, 1, me->id);
+        while (rc == SY_OK && (src = sqlite3_step(theirs)) == SQLITE_ROW) {
+            char detail[160], name[SY_NAME_MAX], id[33];
+            snprintf(detail, sizeof detail, "%s: %s vs %s", col_text(theirs, 1),
+                     col_text(theirs, 3), col_text(theirs, 9));
+            snprintf(id, sizeof id, "%s", col_text(theirs, 6));
+            snprintf(name, sizeof name, "%s", col_text(theirs, 7));
+            dev_ref other = {name, id};
+            rc = add_case(o, ins, col_text(theirs, 0), col_text(theirs, 1), "verification",
+                          detail, me, sqlite3_column_int64(theirs, 2), stored_side(theirs, 5),
+                          &other, sqlite3_column_int64(theirs, 8), stored_side(theirs, 11),
+                          added);
+        }
+        if (rc == SY_OK && src != SQLITE_DONE)
+            rc = fail_db(o, "county index");
+    }
+    sqlite3_finalize(mine);
+    sqlite3_finalize(theirs);
     sqlite3_finalize(ins);
+    return rc;
+}
+
+static int64_t indexed_seq(sy_office *o, const char *device_id)
+{
+    sqlite3_stmt *st;
+    int64_t seq = -1;
+    if (prep(o, "SELECT seq FROM county_indexed WHERE device_id = ?", &st))
+        return -1;
+    bind_text(st, 1, device_id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        seq = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return seq;
+}
+
+/* Bring the device's rows of the county index up to its replica and look for disagreements
+ * with the other devices, in one office transaction. With changed == 0 (the entries since the
+ * index was last current cannot change points or verifications) only the index's seq moves.
+ * Idempotent: cases are keyed by their sides, so a refresh after a crash adds nothing twice. */
+static int refresh(sy_office *o, const dev_ref *me, sv_journal *j, int changed, size_t *added)
+{
+    *added = 0;
+    sv_bpoint *pt = NULL;
+    sv_verification *ver = NULL;
+    size_t npt = 0, nver = 0;
+    int rc = SY_OK;
+    if (changed && (sv_state_points(j, NULL, &pt, &npt) != SV_OK ||
+                    sv_state_verifications(j, NULL, &ver, &nver) != SV_OK))
+        rc = fail(o, SY_EIO, "replica of %s: %s", me->name, sv_journal_errmsg(j));
+    if (rc == SY_OK)
+        rc = exec(o, "BEGIN IMMEDIATE");
+    if (rc != SY_OK) {
+        sv_bpoints_free(pt, npt);
+        sv_verifications_free(ver, nver);
+        return rc;
+    }
+    sqlite3_stmt *st = NULL;
+    if (changed) {
+        static const char *const clear[] = {"DELETE FROM county_points WHERE device_id = ?",
+                                            "DELETE FROM county_verifications WHERE device_id = ?"};
+        for (size_t i = 0; rc == SY_OK && i < 2; i++) {
+            rc = prep(o, clear[i], &st);
+            if (rc == SY_OK) {
+                bind_text(st, 1, me->id);
+                if (sqlite3_step(st) != SQLITE_DONE)
+                    rc = fail_db(o, "county index");
+            }
+            sqlite3_finalize(st);
+            st = NULL;
+        }
+        if (rc == SY_OK)
+            rc = prep(o, "INSERT INTO county_points(device_id, seq, unit, number, lat, lon, side)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?)", &st);
+        for (size_t i = 0; rc == SY_OK && i < npt; i++)
+            rc = index_point(o, st, me, &pt[i]);
+        sqlite3_finalize(st);
+        st = NULL;
+        if (rc == SY_OK)
+            rc = prep(o, "INSERT INTO county_verifications(device_id, seq, unit, field, status,"
+                         " value, side) VALUES (?, ?, ?, ?, ?, ?, ?)", &st);
+        for (size_t i = 0; rc == SY_OK && i < nver; i++)
+            rc = index_verification(o, st, me, &ver[i]);
+        sqlite3_finalize(st);
+        st = NULL;
+        if (rc == SY_OK)
+            rc = detect_indexed(o, me, added);
+    }
+    if (rc == SY_OK)
+        rc = prep(o, "INSERT OR REPLACE INTO county_indexed(device_id, seq) VALUES (?, ?)", &st);
+    if (rc == SY_OK) {
+        bind_text(st, 1, me->id);
+        sqlite3_bind_int64(st, 2, sv_journal_last_seq(j));
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = fail_db(o, "county index");
+    }
+    sqlite3_finalize(st);
     if (rc == SY_OK)
         rc = exec(o, "COMMIT");
     else
         sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
     if (rc != SY_OK)
         *added = 0;
+    sv_bpoints_free(pt, npt);
+    sv_verifications_free(ver, nver);
+    return rc;
+}
+
+/* Whether an entry of this kind can change a device's points or verifications (a kind this
+ * build does not know might: it counts as one). */
+static int kind_changes_index(const char *kind)
+{
+    static const char *const inert[] = {"vertex", "line", "dispute", "attend", "code", "config"};
+    for (size_t i = 0; i < sizeof inert / sizeof inert[0]; i++)
+        if (strcmp(kind, inert[i]) == 0)
+            return 0;
+    return 1;
+}
+
+/* Index the devices that have a replica but no county index rows yet (an office created before
+ * the index existed); called on open, cheap when there are none. */
+static int reindex_missing(sy_office *o)
+{
+    sqlite3_stmt *st;
+    if (prep(o,
+             "SELECT name, device_id FROM devices WHERE device_id IS NOT NULL AND device_id"
+             " NOT IN (SELECT device_id FROM county_indexed) ORDER BY id",
+             &st))
+        return SY_EIO;
+    int rc = SY_OK, src;
+    while (rc == SY_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        char name[SY_NAME_MAX], id[33];
+        snprintf(name, sizeof name, "%s", col_text(st, 0));
+        snprintf(id, sizeof id, "%s", col_text(st, 1));
+        int fd = device_lock(o, id);
+        if (fd < 0) {
+            rc = SY_EIO;
+            break;
+        }
+        sv_journal *j;
+        rc = replica_read(o, id, &j);
+        if (rc == SY_OK && j) {
+            dev_ref me = {name, id};
+            size_t added;
+            rc = refresh(o, &me, j, 1, &added);
+        }
+        sv_journal_close(j);
+        device_unlock(fd);
+    }
+    sqlite3_finalize(st);
     return rc;
 }
 
@@ -1439,6 +1582,7 @@ static int ingest_locked(sy_office *o, const uint8_t *b, size_t len, const sy_de
         return refuse(o, r, rc, "%s", o->errmsg);
     }
     int64_t held = sv_journal_last_seq(j);
+    int touches = 0; /* an applied entry can change the county index */
     r->acked_seq = held;
     if (info.first_seq > held + 1) {
         r->status = SY_INGEST_GAP;
@@ -1490,6 +1634,8 @@ static int ingest_locked(sy_office *o, const uint8_t *b, size_t len, const sy_de
             if (arc == SV_OK) {
                 r->status = SY_INGEST_APPLIED;
                 r->applied = ents.n - skip;
+                for (size_t i = skip; !touches && i < ents.n; i++)
+                    touches = kind_changes_index(ents.v[i].kind);
             } else if (arc == SV_ECORRUPT) {
                 rc = refuse(o, r, SY_ECHAIN, "%s", sv_journal_errmsg(j));
             } else {
@@ -1501,12 +1647,19 @@ static int ingest_locked(sy_office *o, const uint8_t *b, size_t len, const sy_de
     sy_entries_free(&ents);
     r->acked_seq = sv_journal_last_seq(j);
     if (rc == SY_OK) {
+        /* The index is refreshed in full when it lags behind what the replica held before
+         * this bundle (a crash between the replica commit and the refresh, or an office from
+         * before the index): otherwise only when the new entries can change it. */
+        int64_t indexed = indexed_seq(o, dev->device_id);
+        int changed = indexed < held;
+        changed = changed || touches;
         dev_ref me = {dev->name, dev->device_id};
-        if (detect(o, &me, j, &r->new_cases) != SY_OK)
-            /* The entries are stored and acknowledged; detection is repaired by the next
-             * ingest of this device (or of any other). */
+        if (indexed != r->acked_seq && refresh(o, &me, j, changed, &r->new_cases) != SY_OK)
+            /* The entries are stored and acknowledged; the index and detection are repaired
+             * by the next ingest of this device, duplicates included. */
             logf_(o, "review detection for %s failed: %s", dev->name, o->errmsg);
     }
+
     sv_journal_close(j);
     return rc;
 }

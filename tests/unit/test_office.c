@@ -298,10 +298,17 @@ int main(void)
     CHECK_INT(r.status, SY_INGEST_DUPLICATE);
     CHECK_INT((int64_t)r.new_cases, 0);
     CHECK_INT(open_cases(o), 2);
-    /* A crash after the replica commit but before the review insert: the resend repairs it. */
+    /* A crash after the replica commit but before the county index refresh (one transaction
+     * with the review inserts, so all of it is rolled back): the resend repairs it. */
     sqlite3 *db;
     CHECK_INT(sqlite3_open(path_of("o.db"), &db), SQLITE_OK);
-    CHECK_INT(sqlite3_exec(db, "DELETE FROM review", NULL, NULL, NULL), SQLITE_OK);
+    char *sql = sqlite3_mprintf(
+        "DELETE FROM review; DELETE FROM county_points WHERE device_id = %Q;"
+        " DELETE FROM county_verifications WHERE device_id = %Q;"
+        " DELETE FROM county_indexed WHERE device_id = %Q;",
+        sv_journal_device_id(b), sv_journal_device_id(b), sv_journal_device_id(b));
+    CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_free(sql);
     sqlite3_close(db);
     CHECK_INT(open_cases(o), 0);
     CHECK_INT(ingest(o, b, &kb, 1, &r), SY_OK);
@@ -309,6 +316,18 @@ int main(void)
     CHECK_INT(open_cases(o), 2);
     /* The other device's ingest finds the same pairs, not new ones. */
     CHECK_INT(ingest(o, a, &ka, 1, &r), SY_OK);
+    CHECK_INT(open_cases(o), 2);
+    /* An office from before the county index (no index rows, no cases) is indexed when it
+     * is opened, and the cases found again. */
+    CHECK_INT(sqlite3_open(path_of("o.db"), &db), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db,
+                           "DELETE FROM review; DROP TABLE county_points;"
+                           " DROP TABLE county_verifications; DROP TABLE county_indexed;",
+                           NULL, NULL, NULL),
+              SQLITE_OK);
+    sqlite3_close(db);
+    sy_office_close(o);
+    CHECK_INT(sy_office_open(path_of("o.db"), &o), SY_OK);
     CHECK_INT(open_cases(o), 2);
     json_t *rv = NULL;
     CHECK_INT(sy_office_review(o, 0, &rv), SY_OK);
