@@ -1215,6 +1215,12 @@ static int replica_identity(sv_journal *j, json_t *p)
 int sv_journal_append_verbatim(sv_journal *j, const sv_entry *e, size_t n,
                                const uint8_t head_sig[SV_SIG_BYTES])
 {
+    return sv_journal_append_verbatim_parsed(j, e, NULL, n, head_sig);
+}
+
+int sv_journal_append_verbatim_parsed(sv_journal *j, const sv_entry *e, json_t *const *docs,
+                                      size_t n, const uint8_t head_sig[SV_SIG_BYTES])
+{
     if (!j->replica)
         return sv__journal_fail(j, SV_EINVAL, "%s: not a replica", j->path);
     if (n == 0)
@@ -1261,7 +1267,8 @@ int sv_journal_append_verbatim(sv_journal *j, const sv_entry *e, size_t n,
         }
         /* Deriving never fails on content: an unreadable payload derives nothing (as check's
          * rebuild does), so the replica's state equals a rebuild from its entries. */
-        json_t *p = json_loadb(x->payload, x->payload_len, 0, NULL);
+        json_t *p = docs && docs[i] ? json_incref(docs[i])
+                                    : json_loadb(x->payload, x->payload_len, 0, NULL);
         if (p) {
             if (strcmp(x->kind, "init") == 0 && x->seq == 1) {
                 rc = replica_identity(j, p);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "sync/bundle.h"
@@ -55,6 +56,7 @@ void sy_entries_free(sy_entries *e)
     for (size_t i = 0; i < e->n; i++) {
         free(e->v[i].kind);
         free(e->v[i].payload);
+        json_decref(e->v[i].doc);
     }
     free(e->v);
     memset(e, 0, sizeof *e);

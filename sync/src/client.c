@@ -588,7 +588,34 @@ static void pause_s(double s)
         ;
 }
 
-/* GET the cursor: the office's acknowledged seq for this device. */
+/* The office's copy must be a prefix of this journal: its last entry (acked_seq, acked_hash)
+ * must be ours too. Otherwise this journal is a copy that recorded on after the office got
+ * the original's entries (a cloned or restored tablet): nothing may be sent from it. */
+static int check_cursor(sy_client *c, int64_t acked, const char *hash_hex)
+{
+    int64_t last = sv_journal_last_seq(c->j);
+    if (acked > last)
+        return cfail(c, SY_EFORK,
+                     "the office holds %lld entries of this device but this journal has only "
+                     "%lld: is it a restored copy? Nothing sent",
+                     (long long)acked, (long long)last);
+    if (acked == 0 || !hash_hex)
+        return SY_OK; /* nothing held; an older office sends no hash */
+    uint8_t theirs[SV_HASH_BYTES], mine[SV_HASH_BYTES];
+    if (sy_hex2bin(theirs, sizeof theirs, hash_hex) != 0)
+        return cfail(c, SY_EREFUSED, "GET /v1/cursor: a malformed acked_hash");
+    if (sv_journal_hash_at(c->j, acked, mine) != SV_OK)
+        return cfail(c, SY_EIO, "%s", sv_journal_errmsg(c->j));
+    if (sodium_memcmp(theirs, mine, SV_HASH_BYTES) != 0)
+        return cfail(c, SY_EFORK,
+                     "FORK: entry %lld of this journal differs from the one the office holds for "
+                     "this device: this journal is a copy that recorded on (a cloned or restored "
+                     "tablet). Nothing sent; give the county office this journal file",
+                     (long long)acked);
+    return SY_OK;
+}
+
+/* GET the cursor: the office's acknowledged seq for this device, checked against ours. */
 static int get_cursor(sy_client *c, int64_t *acked)
 {
     http h;
@@ -597,9 +624,12 @@ static int get_cursor(sy_client *c, int64_t *acked)
         return rc;
     json_t *a = answer(&h);
     json_t *v = json_object_get(a, "acked_seq");
-    if (h.status == 200 && json_is_integer(v))
-        *acked = json_integer_value(v);
-    else if (h.status == 403)
+    if (h.status == 200 && json_is_integer(v)) {
+        rc = check_cursor(c, json_integer_value(v),
+                          json_string_value(json_object_get(a, "acked_hash")));
+        if (rc == SY_OK)
+            *acked = json_integer_value(v);
+    } else if (h.status == 403)
         rc = cfail(c, SY_EAUTH, "the office does not accept this device: %s", answer_error(a));
     else
         rc = cfail(c, h.status >= 500 || h.status == 0 ? SY_ENET : SY_EREFUSED,

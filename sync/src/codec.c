@@ -275,8 +275,10 @@ static json_t *leaf_value(const cleaf *l)
     return NULL;
 }
 
-/* The payload text of leaves, as the decoder produces it (jansson-allocated), or NULL. */
-static char *rebuild(const cleaf *lv, size_t n, const char **why)
+/* The payload text of leaves, as the decoder produces it (jansson-allocated), or NULL. With
+ * tree, the object it was dumped from is handed over in *tree (the parse of the text: NUL in
+ * keys and strings, which a parse with flags 0 would refuse, is refused here too). */
+static char *rebuild(const cleaf *lv, size_t n, const char **why, json_t **tree)
 {
     json_t *root = json_object();
     if (!root) {
@@ -294,6 +296,10 @@ static char *rebuild(const cleaf *lv, size_t n, const char **why)
                 *why = "bad field path";
                 break;
             }
+            if (memchr(k, 0, kl)) {
+                *why = "bad field key";
+                break;
+            }
             json_t *c = json_object_getn(cur, (const char *)k, kl);
             if (d + 1 < lv[i].depth) {
                 if (!c) {
@@ -307,7 +313,9 @@ static char *rebuild(const cleaf *lv, size_t n, const char **why)
             } else if (c) {
                 *why = "field set twice";
             } else {
-                json_t *v = leaf_value(&lv[i]);
+                json_t *v = lv[i].type == T_STR && memchr(lv[i].v.s, 0, lv[i].v.len)
+                                ? NULL
+                                : leaf_value(&lv[i]);
                 if (!v)
                     *why = "bad field value";
                 else if (json_object_setn_new(cur, (const char *)k, kl, v) != 0)
@@ -323,7 +331,10 @@ static char *rebuild(const cleaf *lv, size_t n, const char **why)
         if (!text)
             *why = "out of memory";
     }
-    json_decref(root);
+    if (text && tree)
+        *tree = root;
+    else
+        json_decref(root);
     return text;
 }
 
@@ -543,7 +554,7 @@ static int enc_try(enc *c, const sv_entry *e, json_t **root)
     if (estimate(c->lv, c->nlv) > SY_BUNDLE_MAX_PLAIN)
         return 1;
     const char *why;
-    char *text = rebuild(c->lv, c->nlv, &why);
+    char *text = rebuild(c->lv, c->nlv, &why, NULL);
     if (!text)
         return strcmp(why, "out of memory") == 0 ? -1 : 1;
     int same = strlen(text) == e->payload_len && memcmp(text, e->payload, e->payload_len) == 0;
@@ -1195,7 +1206,7 @@ int sy__codec_decode(const uint8_t *p, size_t len, int64_t first_seq, size_t n, 
             if (estimate(lv, sh->nleaves) > SY_BUNDLE_MAX_PLAIN)
                 BAD("entry too large");
             const char *bwhy;
-            char *text = rebuild(lv, sh->nleaves, &bwhy);
+            char *text = rebuild(lv, sh->nleaves, &bwhy, &en->doc);
             if (!text) {
                 if (strcmp(bwhy, "out of memory") == 0)
                     NOMEM();
@@ -1237,6 +1248,7 @@ done:
     for (size_t i = 0; i < nnv; i++) {
         free(nv[i].kind);
         free(nv[i].payload);
+        json_decref(nv[i].doc);
     }
     free(nv);
     if (fields)

@@ -940,9 +940,22 @@ int sy_office_authenticate(sy_office *o, const char *device_id, const char *time
     return SY_OK;
 }
 
-int sy_office_cursor(sy_office *o, const char *device_id, int64_t *acked_seq)
+int sy_office_cursor(sy_office *o, const char *device_id, int64_t *acked_seq,
+                     uint8_t acked_hash[SV_HASH_BYTES])
 {
-    return replica_last_seq(o, device_id, acked_seq);
+    if (!acked_hash)
+        return replica_last_seq(o, device_id, acked_seq);
+    sv_journal *j;
+    *acked_seq = 0;
+    memset(acked_hash, 0, SV_HASH_BYTES);
+    int rc = replica_read(o, device_id, &j);
+    if (rc == SY_OK && j) {
+        *acked_seq = sv_journal_last_seq(j);
+        if (sv_journal_hash_at(j, *acked_seq, acked_hash) != SV_OK)
+            rc = fail(o, SY_EIO, "replica of %s: %s", device_id, sv_journal_errmsg(j));
+    }
+    sv_journal_close(j);
+    return rc;
 }
 
 /* ---- tasks --------------------------------------------------------------------------------------
@@ -1627,10 +1640,14 @@ static int ingest_locked(sy_office *o, const uint8_t *b, size_t len, const sy_de
     } else if (rc == SY_OK) {
         size_t skip = (size_t)(held + 1 - info.first_seq);
         sv_entry *view = sy_entries_view(&ents);
-        if (!view) {
+        json_t **docs = malloc(ents.n * sizeof *docs);
+        if (!view || !docs) {
             rc = refuse(o, r, SY_ENOMEM, "out of memory");
         } else {
-            int arc = sv_journal_append_verbatim(j, view + skip, ents.n - skip, info.head_sig);
+            for (size_t i = 0; i < ents.n; i++)
+                docs[i] = ents.v[i].doc; /* the trees the decoder built: not parsed again */
+            int arc = sv_journal_append_verbatim_parsed(j, view + skip, docs + skip, ents.n - skip,
+                                                        info.head_sig);
             if (arc == SV_OK) {
                 r->status = SY_INGEST_APPLIED;
                 r->applied = ents.n - skip;
@@ -1641,8 +1658,9 @@ static int ingest_locked(sy_office *o, const uint8_t *b, size_t len, const sy_de
             } else {
                 rc = refuse(o, r, SY_EIO, "replica: %s", sv_journal_errmsg(j));
             }
-            free(view);
         }
+        free(view);
+        free(docs);
     }
     sy_entries_free(&ents);
     r->acked_seq = sv_journal_last_seq(j);

@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <sodium.h>
 
 #include "sync/office.h"
 
@@ -266,8 +267,9 @@ static enum MHD_Result route(sy_server *s, struct MHD_Connection *c, const char 
     char msg[512];
     snprintf(msg, sizeof msg, "%s", sy_office_errmsg(s->o));
     int64_t acked = 0;
+    uint8_t acked_hash[SV_HASH_BYTES];
     if (rc == SY_OK && is_cursor) {
-        rc = sy_office_cursor(s->o, dev.device_id, &acked);
+        rc = sy_office_cursor(s->o, dev.device_id, &acked, acked_hash);
         snprintf(msg, sizeof msg, "%s", sy_office_errmsg(s->o));
     }
     pthread_mutex_unlock(&s->lock);
@@ -277,8 +279,12 @@ static enum MHD_Result route(sy_server *s, struct MHD_Connection *c, const char 
     }
     if (rc != SY_OK)
         return reply_error(c, status_of(rc), msg);
-    if (is_cursor)
-        return reply_json(c, MHD_HTTP_OK, json_pack("{s:I}", "acked_seq", (json_int_t)acked));
+    if (is_cursor) {
+        char hex[2 * SV_HASH_BYTES + 1];
+        sodium_bin2hex(hex, sizeof hex, acked_hash, sizeof acked_hash);
+        return reply_json(c, MHD_HTTP_OK,
+                          json_pack("{s:I, s:s}", "acked_seq", (json_int_t)acked, "acked_hash", hex));
+    }
     if (is_tasks)
         return do_tasks(s, c, &dev);
     return do_bundle(s, c, r, &dev);

@@ -176,6 +176,25 @@ cp "$J3" "$T/unenrolled.db"; cp "$J3.key" "$T/unenrolled.db.key"
 "$PY" -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE sync_office SET url='$URL'\"); c.commit()" "$T/unenrolled.db"
 refuse "an unenrolled device cannot sync" "$QUEJIE" sync "$T/unenrolled.db" --attempts 1
 
+# ---- a copied tablet that recorded on, at exactly the office's cursor -------------------------------
+# crew5's journal is copied (same key); the original records a point and syncs, the copy records a
+# different point: both journals now end at the same seq, so only the cursor's hash tells them apart.
+TOK6=$(tok crew6)
+J6=$T/crew6.db
+"$QUEJIE" init "$J6" --device-name crew6 >/dev/null
+"$QUEJIE" enroll "$J6" --office "$URL" --token "$TOK6" --ca "$T/cert.pem" >/dev/null
+expect "crew6 syncs" "$QUEJIE" sync "$J6" --quiet
+cp "$J6" "$T/clone.db"; cp "$J6.key" "$T/clone.db.key"
+"$QUEJIE" config "$J6" accept rtk-float >/dev/null
+expect "the original records on and syncs" "$QUEJIE" sync "$J6" --quiet
+"$QUEJIE" config "$T/clone.db" accept dgps >/dev/null
+[ "$("$QUEJIE" sync-status "$T/clone.db" --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["last_seq"])')" = \
+  "$("$QUEJIE" sync-status "$J6" --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["last_seq"])')" ] \
+    && ok "the copy ends at the office's cursor" || fail "the copy's last seq differs from the original's"
+refuse "a copy at the cursor with other content is not 'synced'" "$QUEJIE" sync "$T/clone.db" --attempts 1
+grep -q "FORK" "$T/err" && ok "the refusal says FORK" || fail "clone refusal: $(cat "$T/err")"
+expect "the original still syncs" "$QUEJIE" sync "$J6" --quiet
+
 # ---- two devices disagreeing ----------------------------------------------------------------------
 expect "tasks assigned to the crew as well" "$OFFICE" tasks import "$O" "$TASKS" --assign 一组
 TOK5=$(tok crew5 一组)

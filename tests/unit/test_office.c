@@ -282,8 +282,13 @@ int main(void)
     CHECK_INT(sy_office_ingest(o, NULL, 0, NULL, "test", &r), SY_EFORMAT);
     sy_buf_free(&buf);
     int64_t acked = 0;
-    CHECK_INT(sy_office_cursor(o, sv_journal_device_id(a), &acked), SY_OK);
+    uint8_t ah[SV_HASH_BYTES], mine[SV_HASH_BYTES];
+    CHECK_INT(sy_office_cursor(o, sv_journal_device_id(a), &acked, ah), SY_OK);
     CHECK_INT(acked, sv_journal_last_seq(a));
+    CHECK_INT(sv_journal_hash_at(a, acked, mine), SV_OK);
+    CHECK(memcmp(ah, mine, SV_HASH_BYTES) == 0);
+    CHECK_INT(sy_office_cursor(o, sv_journal_device_id(b), &acked, ah), SY_OK);
+    CHECK_INT(acked, 0);
 
     /* Crew 2 disagrees: J1 within tolerance, J2 a metre off, owner disputed. */
     point(b, "J1", 35.55 + 0.0000009, 103.23);

@@ -80,6 +80,7 @@ typedef struct sy_entry {
     char *kind;
     char *payload; /* canonical JSON, NUL-terminated */
     size_t payload_len;
+    struct json_t *doc; /* the payload parsed (owned), when the decoder built it; else NULL */
     uint8_t prev_hash[SV_HASH_BYTES], hash[SV_HASH_BYTES];
 } sy_entry;
 

@@ -117,8 +117,11 @@ int sy_office_authenticate(sy_office *o, const char *device_id, const char *time
                            const char *sig_hex, const char *method, const char *path,
                            const uint8_t *body, size_t len, int64_t now_ms, sy_device *dev);
 
-/* The highest seq the office holds for a device (0 for none). */
-int sy_office_cursor(sy_office *o, const char *device_id, int64_t *acked_seq);
+/* The highest seq the office holds for a device (0 for none) and, when acked_hash is not NULL,
+ * that entry's hash (zeros for none): a tablet compares it with its own entry to tell a copied
+ * or restored journal from the one the office knows. */
+int sy_office_cursor(sy_office *o, const char *device_id, int64_t *acked_seq,
+                     uint8_t acked_hash[SV_HASH_BYTES]);
 
 /*
  * The task package of a device: a FeatureCollection (caller frees *body) of the units assigned
