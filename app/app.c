@@ -1,0 +1,651 @@
+/*
+ * app.c - state and screens of the touch app (see app.h). Builds display lists and widgets;
+ * never draws or reads input itself, never includes SDL.
+ *
+ * Theme: outdoor, high contrast (black on white, saturated status colours), sizes in mm from
+ * the display's DPI: touch targets at least 12 mm, body text about 3.5 mm.
+ */
+#include "app.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+
+#define C_BG 0xffffffffu
+#define C_INK 0x000000ffu
+#define C_DIM 0x505050ffu
+#define C_BAR 0x10243effu
+#define C_BAR_INK 0xffffffffu
+#define C_LINE 0xc8c8c8ffu
+#define C_BTN 0xe6ecf5ffu
+#define C_DRAFT 0x0050d0ffu
+#define C_POINT 0xd00000ffu
+#define C_TRACK 0x008a2effu
+#define C_POS 0x0060ffffu
+#define C_ACC 0x0060ff40u
+
+/* ---- sizes ---------------------------------------------------------------------------- */
+
+static float mm(const app_ui *ui, float v)
+{
+    return v * ui->px_per_mm;
+}
+
+static int text_px(const app_ui *ui, float mm_h)
+{
+    float px = mm(ui, mm_h);
+    return px < 14 ? 14 : (int)px;
+}
+
+/* Touch targets: at least 12 mm (gloves), never under 48 px. */
+static float target(const app_ui *ui)
+{
+    float t = mm(ui, 12);
+    return t < 48 ? 48 : t;
+}
+
+/* ---- GNSS grade ------------------------------------------------------------------------ */
+
+static app_color grade_color(sv_grade g)
+{
+    switch (g) {
+    case SV_GRADE_RTK_FIXED: return 0x00a040ffu;
+    case SV_GRADE_RTK_FLOAT: return 0xe0a000ffu;
+    case SV_GRADE_DGPS: return 0xe07000ffu;
+    case SV_GRADE_GPS: return 0xd04000ffu;
+    case SV_GRADE_NONE: break;
+    }
+    return 0xb00000ffu;
+}
+
+static const char *grade_label(sv_grade g)
+{
+    switch (g) {
+    case SV_GRADE_RTK_FIXED: return _("RTK fixed");
+    case SV_GRADE_RTK_FLOAT: return _("RTK float");
+    case SV_GRADE_DGPS: return _("DGPS");
+    case SV_GRADE_GPS: return _("GPS");
+    case SV_GRADE_NONE: break;
+    }
+    return _("No fix");
+}
+
+/* The fix, if there is a current one (not stale). */
+static const sv_fix *live_fix(const app *a, int64_t now_ms)
+{
+    if (!a->gnss.have_fix || sv_fix_is_stale(&a->gnss.fix, now_ms) ||
+        a->gnss.fix.grade == SV_GRADE_NONE)
+        return NULL;
+    return &a->gnss.fix;
+}
+
+/* ---- data ------------------------------------------------------------------------------ */
+
+static void free_unit_view(app *a)
+{
+    free(a->draft);
+    sv_bpoints_free(a->pts, a->npts);
+    free(a->pts_xy);
+    free(a->trk_xy);
+    a->draft = a->pts_xy = a->trk_xy = NULL;
+    a->pts = NULL;
+    a->ndraft = a->npts = a->ntrk = 0;
+}
+
+static void free_units(app *a)
+{
+    for (size_t i = 0; i < a->nunits; i++)
+        sv_unit_clear(&a->units[i].u);
+    free(a->units);
+    a->units = NULL;
+    a->nunits = 0;
+}
+
+int app_init(app *a, sv_journal *j)
+{
+    memset(a, 0, sizeof *a);
+    a->j = j;
+    a->cur = -1;
+    a->mpp = 1;
+    a->follow = 1;
+    int rc = sv_geo_new(&a->geo);
+    if (rc != SV_OK)
+        return rc;
+    return app_reload(a);
+}
+
+void app_free(app *a)
+{
+    free_unit_view(a);
+    free_units(a);
+    sv_geo_free(a->geo);
+    memset(a, 0, sizeof *a);
+}
+
+int app_reload(app *a)
+{
+    char keep[SV_CODE_MAX] = "";
+    if (a->cur >= 0)
+        snprintf(keep, sizeof keep, "%s", a->units[a->cur].u.code);
+    free_units(a);
+    sv_unit *u = NULL;
+    size_t n = 0;
+    int rc = sv_state_units(a->j, &u, &n);
+    if (rc != SV_OK) {
+        snprintf(a->status, sizeof a->status, "%s", sv_journal_errmsg(a->j));
+        return rc;
+    }
+    a->units = calloc(n ? n : 1, sizeof *a->units);
+    if (!a->units) {
+        sv_units_free(u, n);
+        return SV_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        a->units[i].u = u[i]; /* moved */
+        sv_state_progress(a->j, u[i].code, &a->units[i].p);
+    }
+    free(u); /* the elements were moved */
+    a->nunits = n;
+    a->cur = -1;
+    for (size_t i = 0; keep[0] && i < n; i++)
+        if (strcmp(a->units[i].u.code, keep) == 0)
+            a->cur = (int)i;
+    if (a->cur < 0 && keep[0])
+        free_unit_view(a);
+    return SV_OK;
+}
+
+/* Project n lon,lat pairs into a fresh x,y array (NaN pairs stay NaN). */
+static double *project(app *a, const double *lonlat, size_t n)
+{
+    double *xy = malloc((n ? n : 1) * 2 * sizeof *xy);
+    if (!xy)
+        return NULL;
+    if (n && sv_geo_to_plane_n(a->geo, a->crs, n, lonlat, xy) != SV_OK) {
+        free(xy);
+        return NULL;
+    }
+    return xy;
+}
+
+static void zoom_to_unit(app *a)
+{
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    for (size_t i = 0; i < a->ndraft; i++) {
+        double x = a->draft[2 * i], y = a->draft[2 * i + 1];
+        if (!isfinite(x) || !isfinite(y))
+            continue;
+        x0 = fmin(x0, x);
+        x1 = fmax(x1, x);
+        y0 = fmin(y0, y);
+        y1 = fmax(y1, y);
+    }
+    if (!isfinite(x0))
+        return;
+    a->view_x = (x0 + x1) / 2;
+    a->view_y = (y0 + y1) / 2;
+    double w = a->map_rect.w > 0 ? a->map_rect.w : 800, h = a->map_rect.h > 0 ? a->map_rect.h : 600;
+    double span_e = (y1 - y0) * 1.15 + 10, span_n = (x1 - x0) * 1.15 + 10;
+    a->mpp = fmax(span_e / w, span_n / h);
+    a->follow = 0;
+}
+
+int app_select_unit(app *a, int idx)
+{
+    if (idx < 0 || (size_t)idx >= a->nunits)
+        return SV_EINVAL;
+    free_unit_view(a);
+    a->cur = idx;
+    const sv_unit *u = &a->units[idx].u;
+    int jepsg;
+    double jcm;
+    sv_journal_default_crs(a->j, &jepsg, &jcm);
+    double lon0 = u->draft.n_pts ? u->draft.lonlat[0] : 105;
+    a->crs = sv_geo_choose(u->epsg, u->central_meridian, jepsg, jcm, lon0);
+    size_t nring = u->draft.n_rings ? u->draft.ring_pts[0] : 0;
+    a->draft = project(a, u->draft.lonlat, nring);
+    a->ndraft = a->draft ? nring : 0;
+
+    size_t n = 0;
+    if (sv_state_points(a->j, u->code, &a->pts, &n) == SV_OK) {
+        a->npts = n;
+        double *ll = malloc((n ? n : 1) * 2 * sizeof *ll);
+        for (size_t i = 0; ll && i < n; i++) {
+            ll[2 * i] = a->pts[i].lon;
+            ll[2 * i + 1] = a->pts[i].lat;
+        }
+        a->pts_xy = ll ? project(a, ll, n) : NULL;
+        free(ll);
+        if (!a->pts_xy)
+            a->npts = 0;
+    }
+    sv_vertex *v = NULL;
+    if (sv_state_vertices(a->j, u->code, &v, &n) == SV_OK) {
+        /* one NaN separator between walks */
+        double *ll = malloc((2 * n + 1) * 2 * sizeof *ll);
+        size_t k = 0;
+        for (size_t i = 0; ll && i < n; i++) {
+            if (i > 0 && v[i].track != v[i - 1].track) {
+                ll[2 * k] = ll[2 * k + 1] = NAN;
+                k++;
+            }
+            ll[2 * k] = v[i].lon;
+            ll[2 * k + 1] = v[i].lat;
+            k++;
+        }
+        a->trk_xy = ll ? project(a, ll, k) : NULL;
+        a->ntrk = a->trk_xy ? k : 0;
+        free(ll);
+        sv_vertices_free(v, n);
+    }
+    zoom_to_unit(a);
+    return SV_OK;
+}
+
+/* ---- navigation ------------------------------------------------------------------------ */
+
+static void go(app *a, app_screen s)
+{
+    if (s == a->screen)
+        return;
+    if (a->depth < (int)(sizeof a->back / sizeof a->back[0]))
+        a->back[a->depth++] = a->screen;
+    a->screen = s;
+}
+
+int app_go_back(app *a)
+{
+    if (a->depth == 0)
+        return 0;
+    a->screen = a->back[--a->depth];
+    return 1;
+}
+
+/* ---- common parts ------------------------------------------------------------------------ */
+
+static void button(app_ui *ui, const char *id, app_rect r, const char *label, int enabled)
+{
+    app_ui_fill(ui, r, enabled ? C_BTN : 0xf0f0f0ffu);
+    app_ui_frame(ui, r, 2, enabled ? C_INK : C_LINE);
+    app_ui_text(ui, app_rect_inset(r, 4), label, text_px(ui, 3.5f), APP_ALIGN_CENTER,
+                enabled ? C_INK : C_DIM);
+    app_ui_widget(ui, id, r, enabled);
+}
+
+/* The top bar: back (except on Today), title, GNSS pill. Returns its height. */
+static float top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
+{
+    float h = target(ui) + mm(ui, 2);
+    app_ui_fill(ui, (app_rect){0, 0, (float)ui->width, h}, C_BAR);
+    float x = mm(ui, 2);
+    if (a->screen != APP_SCR_TODAY) {
+        app_rect b = {x, mm(ui, 1), target(ui) * 1.6f, target(ui)};
+        app_ui_fill(ui, b, 0x2c4a70ffu);
+        app_ui_text(ui, b, _("Back"), text_px(ui, 3.5f), APP_ALIGN_CENTER, C_BAR_INK);
+        app_ui_widget(ui, "back", b, 1);
+        x += b.w + mm(ui, 3);
+    }
+    float pill_w = target(ui) * 3.6f;
+    app_ui_text(ui, (app_rect){x, 0, ui->width - x - pill_w - mm(ui, 4), h}, title,
+                text_px(ui, 4.2f), APP_ALIGN_LEFT, C_BAR_INK);
+
+    /* GNSS pill: grade in its colour, satellites, or "no receiver" */
+    app_rect p = {ui->width - pill_w - mm(ui, 2), mm(ui, 1), pill_w, target(ui)};
+    char txt[128];
+    app_color c;
+    const sv_fix *f = live_fix(a, now_ms);
+    if (!a->gnss_ok || !a->gnss.connected) {
+        snprintf(txt, sizeof txt, "%s", _("No receiver"));
+        c = 0x707070ffu;
+    } else if (!f) {
+        snprintf(txt, sizeof txt, "%s", _("No fix"));
+        c = grade_color(SV_GRADE_NONE);
+    } else {
+        if (f->sats_used >= 0)
+            snprintf(txt, sizeof txt, "%s · %d", grade_label(f->grade), f->sats_used);
+        else
+            snprintf(txt, sizeof txt, "%s", grade_label(f->grade));
+        c = grade_color(f->grade);
+    }
+    app_ui_fill(ui, p, c);
+    app_ui_text(ui, p, txt, text_px(ui, 3.5f), APP_ALIGN_CENTER, C_BAR_INK);
+    app_ui_widget(ui, "gnss", p, 1);
+    return h;
+}
+
+/* ---- Today ----------------------------------------------------------------------------- */
+
+static void build_today(app *a, app_ui *ui, int64_t now_ms)
+{
+    float top = top_bar(a, ui, _("Today"), now_ms);
+    float pad = mm(ui, 2), row_h = target(ui) * 1.6f, y = top + pad;
+    if (a->nunits == 0)
+        app_ui_text(ui, (app_rect){pad, y, ui->width - 2 * pad, row_h},
+                    _("No units assigned. Import a task package or sync with the office."),
+                    text_px(ui, 3.5f), APP_ALIGN_LEFT, C_DIM);
+    for (size_t i = 0; i < a->nunits && y < ui->height; i++) {
+        const app_unit_row *r = &a->units[i];
+        app_rect box = {pad, y, ui->width - 2 * pad, row_h};
+        app_ui_fill(ui, box, i % 2 ? 0xf4f6f9ffu : C_BG);
+        app_ui_frame(ui, box, 1, C_LINE);
+        char line[512];
+        snprintf(line, sizeof line, "%s  %s", r->u.code, r->u.name ? r->u.name : "");
+        app_ui_text(ui, (app_rect){box.x + pad, box.y, box.w - 2 * pad, row_h / 2},
+                    line, text_px(ui, 4), APP_ALIGN_LEFT, C_INK);
+        snprintf(line, sizeof line, _("%s · points %d · verified %d/%d · disputes %d · parties %d"),
+                 r->u.type, r->p.points, r->p.fields_verified, (int)SV_FIELD_COUNT,
+                 r->p.disputes_open, r->p.attendance);
+        app_ui_text(ui, (app_rect){box.x + pad, box.y + row_h / 2, box.w - 2 * pad, row_h / 2},
+                    line, text_px(ui, 3.2f), APP_ALIGN_LEFT, C_DIM);
+        char id[80];
+        snprintf(id, sizeof id, "unit:%s", r->u.code);
+        app_ui_widget(ui, id, box, 1);
+        y += row_h + pad;
+    }
+}
+
+/* ---- Map ------------------------------------------------------------------------------- */
+
+/* plane (north x, east y) to screen */
+static void to_screen(const app *a, double x, double y, float *sx, float *sy)
+{
+    const app_rect *m = &a->map_rect;
+    *sx = (float)(m->x + m->w / 2 + (y - a->view_y) / a->mpp);
+    *sy = (float)(m->y + m->h / 2 - (x - a->view_x) / a->mpp);
+}
+
+/* 1, 2 or 5 times a power of ten, at most max */
+static double nice(double max)
+{
+    double p = pow(10, floor(log10(max)));
+    return max >= 5 * p ? 5 * p : max >= 2 * p ? 2 * p : p;
+}
+
+static void draw_polyline(app *a, app_ui *ui, const double *xy, size_t n, float width,
+                          app_color c)
+{
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && !isfinite(xy[2 * i]))
+            i++;
+        size_t s = i;
+        while (i < n && isfinite(xy[2 * i]))
+            i++;
+        if (i - s < 2)
+            continue;
+        float *p = app_ui_lines(ui, i - s, width, c);
+        for (size_t k = s; p && k < i; k++)
+            to_screen(a, xy[2 * k], xy[2 * k + 1], &p[2 * (k - s)], &p[2 * (k - s) + 1]);
+    }
+}
+
+static void build_map(app *a, app_ui *ui, int64_t now_ms)
+{
+    const app_unit_row *r = a->cur >= 0 ? &a->units[a->cur] : NULL;
+    float top = top_bar(a, ui, r ? r->u.code : _("Map"), now_ms);
+    float info_h = target(ui) * 1.7f;
+    a->map_rect = (app_rect){0, top, (float)ui->width, ui->height - top - info_h};
+    app_rect m = a->map_rect;
+    app_ui_fill(ui, m, 0xf7f5eeffu);
+    app_ui_widget(ui, "map", m, 1);
+
+    const sv_fix *f = live_fix(a, now_ms);
+    double px = NAN, py = NAN;
+    if (f && sv_geo_to_plane(a->geo, a->crs, f->lat, f->lon, &px, &py) == SV_OK && a->follow) {
+        a->view_x = px;
+        a->view_y = py;
+    }
+    if (a->ndraft >= 2)
+        draw_polyline(a, ui, a->draft, a->ndraft, 3, C_DRAFT);
+    if (a->ntrk >= 2)
+        draw_polyline(a, ui, a->trk_xy, a->ntrk, 1, C_TRACK);
+    float dot = fmaxf(mm(ui, 1.6f), 5);
+    for (size_t i = 0; i < a->npts; i++) {
+        float sx, sy;
+        to_screen(a, a->pts_xy[2 * i], a->pts_xy[2 * i + 1], &sx, &sy);
+        if (!app_rect_has(m, sx, sy))
+            continue;
+        app_ui_disc(ui, sx, sy, dot, C_POINT);
+        app_ui_text(ui, (app_rect){sx + dot + 2, sy - mm(ui, 5), mm(ui, 20), mm(ui, 5)},
+                    a->pts[i].number, text_px(ui, 3), APP_ALIGN_LEFT, C_POINT);
+    }
+    if (isfinite(px)) {
+        float sx, sy;
+        to_screen(a, px, py, &sx, &sy);
+        double acc = isfinite(f->eph) ? f->eph : NAN;
+        if (isfinite(acc) && acc / a->mpp > dot)
+            app_ui_disc(ui, sx, sy, (float)(acc / a->mpp), C_ACC);
+        app_ui_disc(ui, sx, sy, dot * 1.3f, C_BG);
+        app_ui_disc(ui, sx, sy, dot, C_POS);
+    }
+
+    /* north arrow (GK grid north is up) and a scale bar */
+    float ax = m.x + m.w - mm(ui, 10), ay = m.y + mm(ui, 12);
+    float *p = app_ui_lines(ui, 4, 3, C_INK);
+    if (p) {
+        float s = mm(ui, 4);
+        float v[8] = {ax - s / 2, ay + s, ax, ay - s, ax + s / 2, ay + s, ax, ay + s / 2};
+        memcpy(p, v, sizeof v);
+    }
+    app_ui_text(ui, (app_rect){ax - mm(ui, 4), ay - mm(ui, 10), mm(ui, 8), mm(ui, 5)}, "N",
+                text_px(ui, 3.5f), APP_ALIGN_CENTER, C_INK);
+    double len_m = nice(a->mpp * m.w / 4);
+    float len_px = (float)(len_m / a->mpp), bx = m.x + mm(ui, 4), by = m.y + m.h - mm(ui, 5);
+    app_ui_fill(ui, (app_rect){bx, by, len_px, 4}, C_INK);
+    char lab[64];
+    if (len_m >= 1000)
+        snprintf(lab, sizeof lab, "%g km", len_m / 1000);
+    else
+        snprintf(lab, sizeof lab, "%g m", len_m);
+    app_ui_text(ui, (app_rect){bx, by - mm(ui, 6), len_px + mm(ui, 20), mm(ui, 5)}, lab,
+                text_px(ui, 3), APP_ALIGN_LEFT, C_INK);
+
+    /* map buttons */
+    float t = target(ui), bxr = m.x + m.w - t * 2.6f - mm(ui, 2);
+    button(ui, "follow", (app_rect){bxr, m.y + m.h - 2 * t - mm(ui, 4), t * 2.6f, t},
+           a->follow ? _("Following") : _("Follow"), f != NULL);
+    button(ui, "zoom-unit", (app_rect){bxr, m.y + m.h - t - mm(ui, 2), t * 2.6f, t}, _("Whole unit"),
+           a->ndraft > 0);
+
+    /* info panel: GK X/Y and the next draft vertex */
+    app_rect info = {0, m.y + m.h, (float)ui->width, info_h};
+    app_ui_fill(ui, info, C_BG);
+    app_ui_fill(ui, (app_rect){0, info.y, info.w, 2}, C_INK);
+    char l1[256], l2[256] = "";
+    if (isfinite(px)) {
+        snprintf(l1, sizeof l1, "X %.3f  Y %.3f  (EPSG:%d)", px, py, a->crs.epsg);
+        /* the first draft vertex without a recorded point within 5 m */
+        for (size_t i = 0; i + 1 < a->ndraft || (a->ndraft == 1 && i == 0); i++) {
+            int done = 0;
+            for (size_t k = 0; k < a->npts && !done; k++)
+                done = hypot(a->pts_xy[2 * k] - a->draft[2 * i],
+                             a->pts_xy[2 * k + 1] - a->draft[2 * i + 1]) < 5;
+            if (done)
+                continue;
+            double dx = a->draft[2 * i] - px, dy = a->draft[2 * i + 1] - py;
+            double brg = fmod(atan2(dy, dx) * 180 / M_PI + 360, 360);
+            snprintf(l2, sizeof l2, _("Next draft vertex %zu: %.1f m, bearing %.0f°"), i + 1,
+                     hypot(dx, dy), brg);
+            break;
+        }
+    } else {
+        snprintf(l1, sizeof l1, "%s", _("No position"));
+    }
+    app_ui_text(ui, (app_rect){mm(ui, 3), info.y + 2, info.w - mm(ui, 6), info_h / 2}, l1,
+                text_px(ui, 3.8f), APP_ALIGN_LEFT, C_INK);
+    app_ui_text(ui, (app_rect){mm(ui, 3), info.y + info_h / 2, info.w - mm(ui, 6), info_h / 2},
+                l2, text_px(ui, 3.5f), APP_ALIGN_LEFT, C_DIM);
+}
+
+/* ---- GNSS ------------------------------------------------------------------------------ */
+
+static void fmt_num(char *buf, size_t n, const char *fmt, double v)
+{
+    if (isfinite(v))
+        snprintf(buf, n, fmt, v);
+    else
+        snprintf(buf, n, "—");
+}
+
+static void build_gnss(app *a, app_ui *ui, int64_t now_ms)
+{
+    float top = top_bar(a, ui, _("GNSS"), now_ms), pad = mm(ui, 4), y = top + pad;
+    float lh = mm(ui, 7.5f);
+    int tp = text_px(ui, 3.8f);
+    app_rect big = {pad, y, ui->width - 2 * pad, target(ui) * 1.4f};
+    if (!a->gnss_ok || !a->gnss.connected) {
+        app_ui_fill(ui, big, 0x707070ffu);
+        app_ui_text(ui, big, _("No receiver: gpsd is not answering"), text_px(ui, 5),
+                    APP_ALIGN_CENTER, C_BAR_INK);
+        y += big.h + pad;
+        if (a->gnss.error[0])
+            app_ui_text(ui, (app_rect){pad, y, big.w, lh}, a->gnss.error, tp, APP_ALIGN_LEFT,
+                        C_DIM);
+        return;
+    }
+    const sv_fix *f = a->gnss.have_fix ? &a->gnss.fix : NULL;
+    int stale = !f || sv_fix_is_stale(f, now_ms);
+    sv_grade g = f && !stale ? f->grade : SV_GRADE_NONE;
+    app_ui_fill(ui, big, grade_color(g));
+    char t[256];
+    snprintf(t, sizeof t, "%s%s", grade_label(g), stale && f ? _(" (stale)") : "");
+    app_ui_text(ui, big, t, text_px(ui, 6), APP_ALIGN_CENTER, C_BAR_INK);
+    y += big.h + pad;
+    if (!f)
+        return;
+    char a1[32], a2[32], a3[32];
+    const char *lines[16];
+    char store[16][200];
+    int n = 0;
+    char su[16] = "—", ss[16] = "—";
+    if (f->sats_used >= 0)
+        snprintf(su, sizeof su, "%d", f->sats_used);
+    if (f->sats_seen >= 0)
+        snprintf(ss, sizeof ss, "%d", f->sats_seen);
+    snprintf(store[n], 200, _("Fix mode %s, satellites used %s of %s seen"),
+             f->mode >= 3 ? "3D" : f->mode == 2 ? "2D" : "—", su, ss);
+    lines[n] = store[n], n++;
+    static const char *names[SV_GNSS_NCONST] = {"GPS", "SBAS", "Galileo", NULL, "QZSS", "GLONASS",
+                                                NULL};
+    char per[200] = "";
+    for (int k = 0; k < SV_GNSS_NCONST; k++) {
+        if (f->seen_by[k] <= 0)
+            continue;
+        const char *nm = k == SV_GNSS_BEIDOU ? _("BeiDou") : k == SV_GNSS_OTHER ? _("Other") : names[k];
+        size_t l = strlen(per);
+        snprintf(per + l, sizeof per - l, "%s%s %d/%d", l ? "   " : "", nm, f->used_by[k],
+                 f->seen_by[k]);
+    }
+    snprintf(store[n], 200, "%s", per);
+    lines[n] = store[n], n++;
+    fmt_num(a1, sizeof a1, "%.1f", f->hdop);
+    fmt_num(a2, sizeof a2, "%.1f", f->vdop);
+    fmt_num(a3, sizeof a3, "%.1f", f->pdop);
+    snprintf(store[n], 200, "HDOP %s   VDOP %s   PDOP %s", a1, a2, a3);
+    lines[n] = store[n], n++;
+    fmt_num(a1, sizeof a1, "%.3f m", f->eph);
+    fmt_num(a2, sizeof a2, "%.3f m", f->epv);
+    snprintf(store[n], 200, _("Error estimate: horizontal %s, vertical %s"), a1, a2);
+    lines[n] = store[n], n++;
+    fmt_num(a1, sizeof a1, "%.1f s", f->corr_age);
+    fmt_num(a2, sizeof a2, "%.1f s", (double)sv_fix_age_ms(f, now_ms) / 1000);
+    snprintf(store[n], 200, _("Correction age %s, fix age %s"), a1, a2);
+    lines[n] = store[n], n++;
+    fmt_num(a1, sizeof a1, "%.8f", f->lat);
+    fmt_num(a2, sizeof a2, "%.8f", f->lon);
+    fmt_num(a3, sizeof a3, "%.3f m", f->alt_hae);
+    snprintf(store[n], 200, _("Latitude %s  Longitude %s  Height %s"), a1, a2, a3);
+    lines[n] = store[n], n++;
+    for (int i = 0; i < n; i++, y += lh)
+        app_ui_text(ui, (app_rect){pad, y, ui->width - 2 * pad, lh}, lines[i], tp, APP_ALIGN_LEFT,
+                    C_INK);
+}
+
+void app_build(app *a, app_ui *ui, int64_t now_ms)
+{
+    app_ui_fill(ui, (app_rect){0, 0, (float)ui->width, (float)ui->height}, C_BG);
+    switch (a->screen) {
+    case APP_SCR_TODAY: build_today(a, ui, now_ms); break;
+    case APP_SCR_MAP: build_map(a, ui, now_ms); break;
+    case APP_SCR_GNSS: build_gnss(a, ui, now_ms); break;
+    }
+    if (a->status[0])
+        app_ui_text(ui, (app_rect){mm(ui, 3), ui->height - mm(ui, 8), ui->width - mm(ui, 6),
+                                   mm(ui, 7)},
+                    a->status, text_px(ui, 3.2f), APP_ALIGN_LEFT, 0xb00000ffu);
+}
+
+/* ---- input ----------------------------------------------------------------------------- */
+
+static int on_tap(app *a, const app_widget *w)
+{
+    if (!w)
+        return 0;
+    if (strcmp(w->id, "back") == 0)
+        return app_go_back(a);
+    if (strcmp(w->id, "gnss") == 0) {
+        go(a, APP_SCR_GNSS);
+        return 1;
+    }
+    if (strncmp(w->id, "unit:", 5) == 0) {
+        for (size_t i = 0; i < a->nunits; i++)
+            if (strcmp(a->units[i].u.code, w->id + 5) == 0 && app_select_unit(a, (int)i) == SV_OK) {
+                go(a, APP_SCR_MAP);
+                return 1;
+            }
+        return 0;
+    }
+    if (strcmp(w->id, "follow") == 0) {
+        a->follow = !a->follow;
+        return 1;
+    }
+    if (strcmp(w->id, "zoom-unit") == 0) {
+        zoom_to_unit(a);
+        return 1;
+    }
+    return 0;
+}
+
+int app_on_gesture(app *a, const app_ui *ui, const app_gesture *g)
+{
+    const app_widget *w = app_ui_hit(ui, g->x, g->y);
+    int on_map = a->screen == APP_SCR_MAP && w && strcmp(w->id, "map") == 0;
+    switch (g->type) {
+    case APP_G_TAP:
+        return on_tap(a, w);
+    case APP_G_LONG_PRESS:
+        return 0;
+    case APP_G_DRAG:
+        if (a->screen != APP_SCR_MAP)
+            return 0;
+        a->follow = 0;
+        a->view_y -= g->dx * a->mpp;
+        a->view_x += g->dy * a->mpp;
+        return 1;
+    case APP_G_DRAG_END:
+        return 0;
+    case APP_G_PINCH:
+        if (!on_map || !(g->factor > 0))
+            return 0;
+        {
+            /* zoom about the fingers: the plane point under them stays put */
+            const app_rect *m = &a->map_rect;
+            double ex = a->view_y + (g->x - (m->x + m->w / 2)) * a->mpp;
+            double nx = a->view_x - (g->y - (m->y + m->h / 2)) * a->mpp;
+            double mpp = a->mpp / g->factor;
+            if (mpp < 0.002)
+                mpp = 0.002;
+            if (mpp > 5000)
+                mpp = 5000;
+            a->mpp = mpp;
+            a->view_y = ex - (g->x - (m->x + m->w / 2)) * mpp;
+            a->view_x = nx + (g->y - (m->y + m->h / 2)) * mpp;
+            a->follow = 0;
+        }
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,361 @@
+/*
+ * main.c - quejie-app: the crew's touch UI.
+ *
+ *   quejie-app --journal FILE [--gnss HOST:PORT] [--lang zh_CN|en] [--window WxH]
+ *              [--script FILE] [--check-glyphs FILE]
+ *
+ * The loop sleeps in plat_wait until something happens (input, a GNSS update from the worker
+ * thread, a long-press deadline, a script step, the once-a-second fix-age refresh while a fix
+ * is shown) and redraws only then. A script (script.h) is run by the same loop: its taps and
+ * gestures are queued as SDL touch events and come back through the same path as a finger.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "common/args.h"
+#include "gesture.h"
+#include "i18n.h"
+#include "platform.h"
+#include "script.h"
+#include "survey/gnss.h"
+
+const char *prog = "quejie-app";
+
+#define WAIT_FOR_MS 20000 /* how long wait-for waits for its widget */
+#define STEP_MS 16        /* between injected touch events of one gesture */
+
+typedef struct pending {
+    int64_t at;
+    int type;
+    int64_t finger;
+    float x, y;
+} pending;
+
+typedef struct runner {
+    app_script s;
+    size_t pc;
+    pending q[64];
+    size_t nq, qhead;
+    int64_t wait_until;  /* wait MS */
+    int64_t deadline;    /* wait-for */
+    int active;
+} runner;
+
+static void queue(runner *r, int64_t at, int type, int64_t finger, float x, float y)
+{
+    if (r->nq < sizeof r->q / sizeof r->q[0])
+        r->q[r->nq++] = (pending){at, type, finger, x, y};
+}
+
+/* Queue a finger's path from (x0, y0) to (x1, y1) in steps, starting at t. Returns the end. */
+static int64_t path(runner *r, int64_t t, int64_t finger, float x0, float y0, float x1, float y1,
+                    int steps)
+{
+    for (int i = 1; i <= steps; i++) {
+        float f = (float)i / (float)steps;
+        queue(r, t + i * STEP_MS, APP_PTR_MOVE, finger, x0 + (x1 - x0) * f, y0 + (y1 - y0) * f);
+    }
+    return t + steps * STEP_MS;
+}
+
+static int script_fail(const app_scmd *c, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "%s: script line %d: ", prog, c->line);
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    return -1;
+}
+
+/* Advance the script as far as it can go now. Returns 0 to go on, 1 to quit, -1 on failure.
+ * Called only when the frame on screen is current (so widgets are those the crew sees). */
+static int script_step(runner *r, plat *p, const app_ui *ui, int64_t now)
+{
+    while (r->pc < r->s.n) {
+        if (r->qhead < r->nq || plat_input_pending(p))
+            return 0; /* a gesture is still being delivered */
+        r->nq = r->qhead = 0;
+        if (r->wait_until) {
+            if (now < r->wait_until)
+                return 0;
+            r->wait_until = 0;
+            r->pc++;
+            continue;
+        }
+        const app_scmd *c = &r->s.cmd[r->pc];
+        const app_widget *w = NULL;
+        if (c->op == APP_S_TAP_ID || c->op == APP_S_LONG_PRESS_ID) {
+            w = app_ui_find(ui, c->arg);
+            if (!w)
+                return script_fail(c, "no widget @%s on this screen", c->arg);
+            if (!w->enabled)
+                return script_fail(c, "widget @%s is disabled", c->arg);
+        }
+        float cx = w ? w->r.x + w->r.w / 2 : 0, cy = w ? w->r.y + w->r.h / 2 : 0;
+        switch (c->op) {
+        case APP_S_TAP_ID:
+        case APP_S_TAP_XY:
+            if (c->op == APP_S_TAP_XY)
+                cx = (float)c->v[0], cy = (float)c->v[1];
+            queue(r, now, APP_PTR_DOWN, 1, cx, cy);
+            queue(r, now + 60, APP_PTR_UP, 1, cx, cy);
+            break;
+        case APP_S_LONG_PRESS_ID:
+            queue(r, now, APP_PTR_DOWN, 1, cx, cy);
+            queue(r, now + APP_LONG_PRESS_MS + 200, APP_PTR_UP, 1, cx, cy);
+            break;
+        case APP_S_DRAG: {
+            float x0 = (float)c->v[0], y0 = (float)c->v[1], x1 = (float)c->v[2], y1 = (float)c->v[3];
+            queue(r, now, APP_PTR_DOWN, 1, x0, y0);
+            int64_t t = path(r, now, 1, x0, y0, x1, y1, 12);
+            queue(r, t + STEP_MS, APP_PTR_UP, 1, x1, y1);
+            break;
+        }
+        case APP_S_PINCH: {
+            float x = (float)c->v[0], y = (float)c->v[1], f = (float)c->v[2], d0 = 60;
+            float d1 = d0 * f;
+            queue(r, now, APP_PTR_DOWN, 1, x - d0, y);
+            queue(r, now + 1, APP_PTR_DOWN, 2, x + d0, y);
+            int64_t t = now + 1;
+            for (int i = 1; i <= 10; i++) {
+                float d = d0 + (d1 - d0) * (float)i / 10;
+                queue(r, t + i * STEP_MS, APP_PTR_MOVE, 1, x - d, y);
+                queue(r, t + i * STEP_MS + 1, APP_PTR_MOVE, 2, x + d, y);
+            }
+            t += 11 * STEP_MS;
+            queue(r, t, APP_PTR_UP, 2, x + d1, y);
+            queue(r, t + 1, APP_PTR_UP, 1, x - d1, y);
+            break;
+        }
+        case APP_S_WAIT:
+            r->wait_until = now + (int64_t)c->v[0];
+            if (r->wait_until == now)
+                r->wait_until = now + 1;
+            return 0;
+        case APP_S_WAIT_FOR:
+            w = app_ui_find(ui, c->arg);
+            if (w && w->enabled) {
+                r->deadline = 0;
+                break;
+            }
+            if (!r->deadline)
+                r->deadline = now + WAIT_FOR_MS;
+            if (now >= r->deadline)
+                return script_fail(c, "timed out waiting for @%s", c->arg);
+            return 0;
+        case APP_S_SCREENSHOT: {
+            char err[512];
+            if (plat_screenshot(p, c->arg, err, sizeof err) != 0)
+                return script_fail(c, "screenshot: %s", err);
+            break;
+        }
+        case APP_S_QUIT:
+            return 1;
+        }
+        r->pc++;
+    }
+    return r->pc >= r->s.n ? 1 : 0; /* a script that ends without quit ends the app too */
+}
+
+/* The next time the runner needs the loop (ms, monotonic), or -1. */
+static int64_t script_next(const runner *r)
+{
+    if (!r->active)
+        return -1;
+    if (r->qhead < r->nq)
+        return r->q[r->qhead].at;
+    if (r->wait_until)
+        return r->wait_until;
+    if (r->deadline)
+        return r->deadline; /* and on every frame before that */
+    return -1;
+}
+
+static int parse_window(const char *s, int *w, int *h)
+{
+    char x;
+    return s && sscanf(s, "%d%c%d", w, &x, h) == 3 && (x == 'x' || x == 'X') && *w >= 320 &&
+                   *h >= 240 && *w <= 16384 && *h <= 16384
+               ? 0
+               : -1;
+}
+
+static int check_glyphs(plat *p, const char *file)
+{
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return die(EXIT_FAIL, "%s: cannot open", file);
+    char line[4096];
+    int bad = 0, n = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (!line[0])
+            continue;
+        n++;
+        int m = plat_missing_glyphs(p, line);
+        if (m != 0) {
+            printf("missing %d glyph%s: %s\n", m, m == 1 ? "" : "s", line);
+            bad++;
+        }
+    }
+    fclose(f);
+    printf("%d strings, %d with missing glyphs (font %s)\n", n, bad, plat_font(p));
+    return bad ? die(EXIT_FAIL, "%d of %d strings have code points the font %s cannot draw", bad,
+                     n, plat_font(p))
+               : 0;
+}
+
+int main(int argc, char **argv)
+{
+    opt opts[] = {{"--journal", 1, NULL}, {"--gnss", 1, NULL},   {"--lang", 1, NULL},
+                  {"--window", 1, NULL},  {"--script", 1, NULL}, {"--check-glyphs", 1, NULL},
+                  {NULL, 0, NULL}};
+    args a;
+    if (parse_args(argc - 1, argv + 1, opts, 0, &a) != 0)
+        return EXIT_USAGE;
+    const char *jpath = get(&a, "--journal"), *lang = get(&a, "--lang");
+    if (!jpath && !get(&a, "--check-glyphs"))
+        return die(EXIT_USAGE, "--journal FILE is required");
+    if (lang && strcmp(lang, "zh_CN") != 0 && strcmp(lang, "en") != 0)
+        return die(EXIT_USAGE, "--lang: '%s' is neither zh_CN nor en", lang);
+    int ww = 0, wh = 0;
+    if (get(&a, "--window") && parse_window(get(&a, "--window"), &ww, &wh) != 0)
+        return die(EXIT_USAGE, "--window: '%s' is not WxH (at least 320x240)", get(&a, "--window"));
+    if (app_i18n_init(lang ? lang : "zh_CN", NULL) != 0)
+        fprintf(stderr, "%s: no zh_CN translations found: the interface is in English\n", prog);
+
+    runner run = {0};
+    char err[512] = "";
+    if (get(&a, "--script")) {
+        if (app_script_load(get(&a, "--script"), &run.s, err, sizeof err) != 0)
+            return die(EXIT_USAGE, "%s", err);
+        run.active = 1;
+    }
+
+    plat *p;
+    if (plat_open("确界 Quejie", ww, wh, &p, err, sizeof err) != 0) {
+        app_script_free(&run.s);
+        return die(EXIT_FAIL, "%s", err);
+    }
+    if (get(&a, "--check-glyphs")) {
+        int rc = check_glyphs(p, get(&a, "--check-glyphs"));
+        plat_close(p);
+        return rc;
+    }
+    sv_journal *j = NULL;
+    int rc = sv_journal_open(jpath, SV_OPEN_READONLY, &j);
+    if (rc != SV_OK) {
+        if (j)
+            die(EXIT_FAIL, "%s", sv_journal_errmsg(j));
+        else
+            die(EXIT_FAIL, "%s: %s", jpath, sv_strerror(rc));
+        sv_journal_close(j);
+        plat_close(p);
+        app_script_free(&run.s);
+        return EXIT_FAIL;
+    }
+    app A;
+    if (app_init(&A, j) != SV_OK) {
+        die(EXIT_FAIL, "%s: %s", jpath, A.status[0] ? A.status : "cannot read the journal");
+        app_free(&A);
+        sv_journal_close(j);
+        plat_close(p);
+        return EXIT_FAIL;
+    }
+    app_gnss *gw = NULL;
+    if (get(&a, "--gnss")) {
+        if (app_gnss_start(get(&a, "--gnss"), plat_wake, p, &gw) != 0) {
+            die(EXIT_USAGE, "--gnss: '%s' is not HOST:PORT", get(&a, "--gnss"));
+            app_free(&A);
+            sv_journal_close(j);
+            plat_close(p);
+            return EXIT_USAGE;
+        }
+        A.gnss_ok = 1;
+    }
+
+    app_gest gest;
+    app_ui ui = {0};
+    int w, h;
+    float ppmm;
+    plat_size(p, &w, &h, &ppmm);
+    app_gest_init(&gest, ppmm * 2.5f);
+    int dirty = 1, quit = 0, exit_code = 0;
+    uint64_t gnss_gen = 0;
+    int64_t next_tick = -1; /* fix-age refresh */
+    while (!quit) {
+        int64_t now = sv_mono_ms();
+        if (dirty) {
+            plat_size(p, &w, &h, &ppmm);
+            app_ui_begin(&ui, w, h, ppmm);
+            app_build(&A, &ui, now);
+            plat_draw(p, &ui);
+            dirty = 0;
+            /* while a fix is shown, its age changes once a second */
+            next_tick = A.gnss.have_fix ? now + 1000 : -1;
+        }
+        if (run.active) {
+            int s = script_step(&run, p, &ui, now);
+            if (s != 0) {
+                exit_code = s < 0 ? EXIT_FAIL : 0;
+                break;
+            }
+            /* deliver the injected events that are due */
+            while (run.qhead < run.nq && run.q[run.qhead].at <= now) {
+                const pending *e = &run.q[run.qhead++];
+                plat_inject_touch(p, e->type, e->finger, e->x, e->y);
+            }
+        }
+        /* sleep until the earliest of: long-press deadline, script, fix-age tick */
+        int64_t until = -1, cand[3] = {app_gest_deadline(&gest), script_next(&run), next_tick};
+        for (int i = 0; i < 3; i++)
+            if (cand[i] >= 0 && (until < 0 || cand[i] < until))
+                until = cand[i];
+        if (run.active && run.deadline)
+            until = until < 0 || now + 50 < until ? now + 50 : until; /* wait-for re-checks */
+        int timeout = until < 0 ? -1 : until <= now ? 0 : (int)(until - now);
+        plat_ev ev;
+        int got = plat_wait(p, timeout, &ev);
+        now = sv_mono_ms();
+        if (got) {
+            switch (ev.type) {
+            case PLAT_EV_QUIT: quit = 1; break;
+            case PLAT_EV_REDRAW: dirty = 1; break;
+            case PLAT_EV_BACK: dirty |= app_go_back(&A); break;
+            case PLAT_EV_PTR: {
+                app_gesture g[2];
+                ev.ptr.t_ms = now;
+                int n = app_gest_feed(&gest, &ev.ptr, g);
+                for (int i = 0; i < n; i++)
+                    dirty |= app_on_gesture(&A, &ui, &g[i]);
+                break;
+            }
+            case PLAT_EV_WAKE:
+            case PLAT_EV_OTHER: break;
+            }
+        }
+        app_gesture lp;
+        if (app_gest_tick(&gest, now, &lp))
+            dirty |= app_on_gesture(&A, &ui, &lp);
+        if (gw) {
+            app_gnss_snap s;
+            app_gnss_get(gw, &s);
+            if (s.gen != gnss_gen) {
+                gnss_gen = s.gen;
+                A.gnss = s;
+                dirty = 1;
+            }
+        }
+        if (next_tick >= 0 && now >= next_tick)
+            dirty = 1;
+    }
+    app_gnss_stop(gw);
+    app_ui_free(&ui);
+    app_free(&A);
+    sv_journal_close(j);
+    plat_close(p);
+    app_script_free(&run.s);
+    return exit_code;
+}

@@ -1,0 +1,54 @@
+/*
+ * platform.h - the thin layer between the app and SDL2 (platform_sdl.c is the only file that
+ * includes SDL): a window, input as app_ptr events, drawing an app_ui, text with SDL2_ttf and a
+ * CJK font found through fontconfig, PNG screenshots with SDL2_image, and a thread-safe wake-up
+ * so the main loop can sleep until something happens.
+ */
+#ifndef APP_PLATFORM_H
+#define APP_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gesture.h"
+#include "ui.h"
+
+typedef struct plat plat;
+
+typedef enum plat_ev_type {
+    PLAT_EV_PTR,     /* ptr holds a pointer event (finger or mouse) */
+    PLAT_EV_QUIT,    /* window closed */
+    PLAT_EV_WAKE,    /* plat_wake() was called */
+    PLAT_EV_REDRAW,  /* resized or exposed */
+    PLAT_EV_BACK,    /* Escape or the tablet's back key */
+    PLAT_EV_OTHER    /* nothing the app acts on */
+} plat_ev_type;
+
+typedef struct plat_ev {
+    plat_ev_type type;
+    app_ptr ptr;
+} plat_ev;
+
+/* Open a window of w x h px (0: the display's size, full screen). Returns 0 or -1 with err. */
+int plat_open(const char *title, int w, int h, plat **out, char *err, size_t errlen);
+void plat_close(plat *p); /* NULL-safe */
+/* Wait at most timeout_ms (-1: forever) for one event. Returns 1 with *ev, 0 on timeout. */
+int plat_wait(plat *p, int timeout_ms, plat_ev *ev);
+void plat_size(plat *p, int *w, int *h, float *px_per_mm);
+/* Draw a frame and show it. Returns 0 or -1 (the frame may be partly drawn). */
+int plat_draw(plat *p, const app_ui *ui);
+/* Save what the window shows now as PNG. Returns 0 or -1 with err. */
+int plat_screenshot(plat *p, const char *path, char *err, size_t errlen);
+/* Wake plat_wait from any thread. ctx is the plat. */
+void plat_wake(void *ctx);
+/* Queue a touch event as the touch screen would deliver it (APP_PTR_DOWN/MOVE/UP at window
+ * px, finger id >= 0): it comes back from plat_wait through the same path as a real finger. */
+int plat_inject_touch(plat *p, int type, int64_t finger, float x, float y);
+/* 1 while touch events are queued and not yet returned by plat_wait. */
+int plat_input_pending(plat *p);
+/* How many code points of utf8 the UI font has no glyph for. */
+int plat_missing_glyphs(plat *p, const char *utf8);
+/* The font file in use (for the log). */
+const char *plat_font(const plat *p);
+
+#endif

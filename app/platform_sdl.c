@@ -1,0 +1,533 @@
+/*
+ * platform_sdl.c - the app's only contact with SDL2, SDL2_ttf, SDL2_image and fontconfig
+ * (see platform.h). It draws what an app_ui says and turns SDL's events into app_ptr events;
+ * it holds no application state and makes no decisions.
+ *
+ * Text: a TTF font per pixel size, opened from the file and face index fontconfig gives for
+ * "Noto Sans CJK SC" (WenQuanYi Micro Hei as fallback); rendered strings are cached as
+ * textures, least recently used dropped past TEXT_CACHE entries.
+ */
+#include "platform.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <SDL.h>
+#include <SDL_image.h>
+#include <SDL_ttf.h>
+#include <fontconfig/fontconfig.h>
+
+#define MAX_SIZES 24
+#define TEXT_CACHE 512
+
+typedef struct tex_entry {
+    uint64_t key;
+    char *text;
+    int px;
+    app_color color;
+    SDL_Texture *t;
+    int w, h;
+    uint64_t used;
+} tex_entry;
+
+struct plat {
+    SDL_Window *win;
+    SDL_Renderer *r;
+    Uint32 wake_type;
+    char font_file[1024];
+    int font_index;
+    struct {
+        int px;
+        TTF_Font *f;
+    } fonts[MAX_SIZES];
+    int nfonts;
+    tex_entry cache[TEXT_CACHE];
+    uint64_t frame;
+};
+
+/* ---- fonts ------------------------------------------------------------------------------ */
+
+static int find_font(plat *p, char *err, size_t errlen)
+{
+    static const char *const families[] = {"Noto Sans CJK SC", "WenQuanYi Micro Hei"};
+    if (!FcInit()) {
+        snprintf(err, errlen, "fontconfig cannot be initialised");
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
+        FcPattern *pat = FcNameParse((const FcChar8 *)families[i]);
+        FcPatternAddString(pat, FC_LANG, (const FcChar8 *)"zh-cn");
+        FcConfigSubstitute(NULL, pat, FcMatchPattern);
+        FcDefaultSubstitute(pat);
+        FcResult res;
+        FcPattern *m = FcFontMatch(NULL, pat, &res);
+        FcChar8 *fam = NULL, *file = NULL;
+        int idx = 0, ok = 0;
+        if (m && FcPatternGetString(m, FC_FAMILY, 0, &fam) == FcResultMatch &&
+            FcPatternGetString(m, FC_FILE, 0, &file) == FcResultMatch) {
+            /* fontconfig always answers with something: only the family asked for will do */
+            for (int k = 0; !ok && FcPatternGetString(m, FC_FAMILY, k, &fam) == FcResultMatch;
+                 k++)
+                ok = strcasecmp((const char *)fam, families[i]) == 0;
+            FcPatternGetInteger(m, FC_INDEX, 0, &idx);
+            if (ok) {
+                snprintf(p->font_file, sizeof p->font_file, "%s", (const char *)file);
+                p->font_index = idx;
+            }
+        }
+        if (m)
+            FcPatternDestroy(m);
+        FcPatternDestroy(pat);
+        if (ok)
+            return 0;
+    }
+    snprintf(err, errlen,
+             "no Chinese font found through fontconfig (Noto Sans CJK SC or WenQuanYi Micro Hei): "
+             "install fonts-noto-cjk or fonts-wqy-microhei");
+    return -1;
+}
+
+static TTF_Font *font(plat *p, int px)
+{
+    for (int i = 0; i < p->nfonts; i++)
+        if (p->fonts[i].px == px)
+            return p->fonts[i].f;
+    TTF_Font *f = TTF_OpenFontIndex(p->font_file, px, p->font_index);
+    if (!f)
+        return NULL;
+    if (p->nfonts == MAX_SIZES) {
+        TTF_CloseFont(p->fonts[0].f);
+        memmove(p->fonts, p->fonts + 1, (MAX_SIZES - 1) * sizeof p->fonts[0]);
+        p->nfonts--;
+    }
+    p->fonts[p->nfonts].px = px;
+    p->fonts[p->nfonts].f = f;
+    p->nfonts++;
+    return f;
+}
+
+/* ---- window ----------------------------------------------------------------------------- */
+
+int plat_open(const char *title, int w, int h, plat **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    plat *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* finger events stay finger events; the mouse stays the mouse */
+    SDL_SetHint(SDL_HINT_MOUSE_TOUCH_EVENTS, "0");
+    SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "0");
+    SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
+        snprintf(err, errlen, "no display: %s", SDL_GetError());
+        free(p);
+        return -1;
+    }
+    if (TTF_Init() != 0 || find_font(p, err, errlen) != 0) {
+        if (!err[0])
+            snprintf(err, errlen, "SDL_ttf: %s", TTF_GetError());
+        plat_close(p);
+        return -1;
+    }
+    Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
+    if (w <= 0 || h <= 0) {
+        SDL_DisplayMode dm;
+        flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+        w = SDL_GetDesktopDisplayMode(0, &dm) == 0 ? dm.w : 1280;
+        h = SDL_GetDesktopDisplayMode(0, &dm) == 0 ? dm.h : 800;
+    }
+    p->win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h, flags);
+    if (p->win)
+        p->r = SDL_CreateRenderer(p->win, -1, 0);
+    if (!p->r) {
+        snprintf(err, errlen, "cannot open a window: %s", SDL_GetError());
+        plat_close(p);
+        return -1;
+    }
+    SDL_SetRenderDrawBlendMode(p->r, SDL_BLENDMODE_BLEND);
+    p->wake_type = SDL_RegisterEvents(1);
+    *out = p;
+    return 0;
+}
+
+void plat_close(plat *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < TEXT_CACHE; i++) {
+        if (p->cache[i].t)
+            SDL_DestroyTexture(p->cache[i].t);
+        free(p->cache[i].text);
+    }
+    for (int i = 0; i < p->nfonts; i++)
+        TTF_CloseFont(p->fonts[i].f);
+    if (p->r)
+        SDL_DestroyRenderer(p->r);
+    if (p->win)
+        SDL_DestroyWindow(p->win);
+    if (TTF_WasInit())
+        TTF_Quit();
+    SDL_Quit();
+    free(p);
+}
+
+const char *plat_font(const plat *p)
+{
+    return p->font_file;
+}
+
+void plat_size(plat *p, int *w, int *h, float *px_per_mm)
+{
+    SDL_GetRendererOutputSize(p->r, w, h);
+    float ddpi = 0;
+    int disp = SDL_GetWindowDisplayIndex(p->win);
+    if (SDL_GetDisplayDPI(disp < 0 ? 0 : disp, &ddpi, NULL, NULL) != 0 || !(ddpi > 20))
+        ddpi = 96; /* unknown: assume a desktop monitor */
+    int ww, wh;
+    SDL_GetWindowSize(p->win, &ww, &wh);
+    /* DPI is per window point; the renderer may have more pixels (high-DPI) */
+    float scale = ww > 0 ? (float)*w / (float)ww : 1;
+    *px_per_mm = ddpi * scale / 25.4f;
+}
+
+/* ---- events ----------------------------------------------------------------------------- */
+
+static int translate(plat *p, const SDL_Event *e, plat_ev *ev)
+{
+    int w, h;
+    SDL_GetRendererOutputSize(p->r, &w, &h);
+    int ww, wh;
+    SDL_GetWindowSize(p->win, &ww, &wh);
+    float sx = ww > 0 ? (float)w / (float)ww : 1, sy = wh > 0 ? (float)h / (float)wh : 1;
+    memset(ev, 0, sizeof *ev);
+    ev->type = PLAT_EV_OTHER;
+    ev->ptr.t_ms = (int64_t)SDL_GetTicks64();
+    switch (e->type) {
+    case SDL_QUIT: ev->type = PLAT_EV_QUIT; break;
+    case SDL_WINDOWEVENT:
+        if (e->window.event == SDL_WINDOWEVENT_EXPOSED ||
+            e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED ||
+            e->window.event == SDL_WINDOWEVENT_SHOWN)
+            ev->type = PLAT_EV_REDRAW;
+        break;
+    case SDL_KEYDOWN:
+        if (e->key.keysym.sym == SDLK_ESCAPE || e->key.keysym.sym == SDLK_AC_BACK)
+            ev->type = PLAT_EV_BACK;
+        break;
+    case SDL_FINGERDOWN:
+    case SDL_FINGERMOTION:
+    case SDL_FINGERUP:
+        ev->type = PLAT_EV_PTR;
+        ev->ptr.type = e->type == SDL_FINGERDOWN ? APP_PTR_DOWN
+                       : e->type == SDL_FINGERUP ? APP_PTR_UP
+                                                 : APP_PTR_MOVE;
+        ev->ptr.finger = (int64_t)(e->tfinger.fingerId & INT64_MAX);
+        ev->ptr.x = e->tfinger.x * (float)w;
+        ev->ptr.y = e->tfinger.y * (float)h;
+        break;
+    case SDL_MOUSEBUTTONDOWN:
+    case SDL_MOUSEBUTTONUP:
+        if (e->button.which == SDL_TOUCH_MOUSEID || e->button.button != SDL_BUTTON_LEFT)
+            break;
+        ev->type = PLAT_EV_PTR;
+        ev->ptr.type = e->type == SDL_MOUSEBUTTONDOWN ? APP_PTR_DOWN : APP_PTR_UP;
+        ev->ptr.finger = -1;
+        ev->ptr.x = (float)e->button.x * sx;
+        ev->ptr.y = (float)e->button.y * sy;
+        break;
+    case SDL_MOUSEMOTION:
+        if (e->motion.which == SDL_TOUCH_MOUSEID || !(e->motion.state & SDL_BUTTON_LMASK))
+            break;
+        ev->type = PLAT_EV_PTR;
+        ev->ptr.type = APP_PTR_MOVE;
+        ev->ptr.finger = -1;
+        ev->ptr.x = (float)e->motion.x * sx;
+        ev->ptr.y = (float)e->motion.y * sy;
+        break;
+    case SDL_MOUSEWHEEL:
+        break;
+    default:
+        if (e->type == p->wake_type)
+            ev->type = PLAT_EV_WAKE;
+        break;
+    }
+    return 1;
+}
+
+int plat_wait(plat *p, int timeout_ms, plat_ev *ev)
+{
+    SDL_Event e;
+    int got = timeout_ms < 0 ? SDL_WaitEvent(&e) : SDL_WaitEventTimeout(&e, timeout_ms);
+    if (!got)
+        return 0;
+    return translate(p, &e, ev);
+}
+
+void plat_wake(void *ctx)
+{
+    plat *p = ctx;
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = p->wake_type;
+    SDL_PushEvent(&e);
+}
+
+int plat_inject_touch(plat *p, int type, int64_t finger, float x, float y)
+{
+    int w, h;
+    SDL_GetRendererOutputSize(p->r, &w, &h);
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = type == APP_PTR_DOWN ? SDL_FINGERDOWN : type == APP_PTR_UP ? SDL_FINGERUP
+                                                                        : SDL_FINGERMOTION;
+    e.tfinger.timestamp = SDL_GetTicks();
+    e.tfinger.touchId = 1;
+    e.tfinger.fingerId = finger;
+    e.tfinger.x = w > 0 ? x / (float)w : 0;
+    e.tfinger.y = h > 0 ? y / (float)h : 0;
+    e.tfinger.pressure = type == APP_PTR_UP ? 0 : 1;
+    e.tfinger.windowID = SDL_GetWindowID(p->win);
+    return SDL_PushEvent(&e) == 1 ? 0 : -1;
+}
+
+int plat_input_pending(plat *p)
+{
+    (void)p;
+    SDL_PumpEvents();
+    return SDL_HasEvents(SDL_FINGERDOWN, SDL_FINGERMOTION) == SDL_TRUE;
+}
+
+/* ---- drawing ---------------------------------------------------------------------------- */
+
+static SDL_Color sdl_color(app_color c)
+{
+    return (SDL_Color){(Uint8)(c >> 24), (Uint8)(c >> 16), (Uint8)(c >> 8), (Uint8)c};
+}
+
+static void set_color(plat *p, app_color c)
+{
+    SDL_SetRenderDrawColor(p->r, (Uint8)(c >> 24), (Uint8)(c >> 16), (Uint8)(c >> 8), (Uint8)c);
+}
+
+static uint64_t fnv(const char *s, int px, app_color c)
+{
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)px ^ ((uint64_t)c << 20);
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+static tex_entry *text_texture(plat *p, const char *s, int px, app_color c)
+{
+    uint64_t key = fnv(s, px, c);
+    tex_entry *slot = &p->cache[key % TEXT_CACHE], *e = slot;
+    /* two-way: the home slot or its neighbour; the older of the two is replaced */
+    tex_entry *alt = &p->cache[(key + 1) % TEXT_CACHE];
+    for (int k = 0; k < 2; k++) {
+        tex_entry *t = k ? alt : slot;
+        if (t->t && t->key == key && t->px == px && t->color == c && strcmp(t->text, s) == 0) {
+            t->used = p->frame;
+            return t;
+        }
+    }
+    e = !slot->t ? slot : !alt->t ? alt : slot->used <= alt->used ? slot : alt;
+    TTF_Font *f = font(p, px);
+    if (!f)
+        return NULL;
+    SDL_Surface *surf = TTF_RenderUTF8_Blended(f, s, sdl_color(c));
+    if (!surf)
+        return NULL;
+    SDL_Texture *t = SDL_CreateTextureFromSurface(p->r, surf);
+    int w = surf->w, h = surf->h;
+    SDL_FreeSurface(surf);
+    char *copy = strdup(s);
+    if (!t || !copy) {
+        if (t)
+            SDL_DestroyTexture(t);
+        free(copy);
+        return NULL;
+    }
+    if (e->t)
+        SDL_DestroyTexture(e->t);
+    free(e->text);
+    *e = (tex_entry){key, copy, px, c, t, w, h, p->frame};
+    return e;
+}
+
+static void draw_text(plat *p, const app_cmd *k, const char *s)
+{
+    tex_entry *e = text_texture(p, s, (int)k->n, k->color);
+    if (!e)
+        return;
+    int align = (int)k->w;
+    float x = align == APP_ALIGN_CENTER ? k->r.x + (k->r.w - (float)e->w) / 2
+              : align == APP_ALIGN_RIGHT ? k->r.x + k->r.w - (float)e->w
+                                         : k->r.x;
+    float y = k->r.y + (k->r.h - (float)e->h) / 2;
+    SDL_Rect clip = {(int)k->r.x, (int)k->r.y, (int)ceilf(k->r.w), (int)ceilf(k->r.h)};
+    SDL_RenderSetClipRect(p->r, &clip);
+    SDL_FRect dst = {floorf(x), floorf(y), (float)e->w, (float)e->h};
+    SDL_RenderCopyF(p->r, e->t, NULL, &dst);
+    SDL_RenderSetClipRect(p->r, NULL);
+}
+
+/* Thick segments as quads through SDL_RenderGeometry (batched). */
+static void thick(plat *p, const float *pts, size_t n, int strip, float w, app_color c)
+{
+    SDL_Color col = sdl_color(c);
+    size_t nseg = strip ? (n ? n - 1 : 0) : n / 2;
+    SDL_Vertex *v = malloc(nseg * 4 * sizeof *v);
+    int *idx = malloc(nseg * 6 * sizeof *idx);
+    if (!v || !idx) {
+        free(v);
+        free(idx);
+        return;
+    }
+    size_t nv = 0, ni = 0;
+    for (size_t s = 0; s < nseg; s++) {
+        const float *a = strip ? &pts[2 * s] : &pts[4 * s], *b = a + 2;
+        float dx = b[0] - a[0], dy = b[1] - a[1], len = hypotf(dx, dy);
+        if (!(len > 0))
+            continue;
+        /* half-width normal, extended along the segment so strips join without gaps */
+        float nx = -dy / len * w / 2, ny = dx / len * w / 2, ex = dx / len * w / 2,
+              ey = dy / len * w / 2;
+        SDL_FPoint q[4] = {{a[0] + nx - ex, a[1] + ny - ey},
+                           {b[0] + nx + ex, b[1] + ny + ey},
+                           {b[0] - nx + ex, b[1] - ny + ey},
+                           {a[0] - nx - ex, a[1] - ny - ey}};
+        for (int i = 0; i < 4; i++)
+            v[nv + i] = (SDL_Vertex){q[i], col, {0, 0}};
+        int base = (int)nv;
+        int tri[6] = {base, base + 1, base + 2, base, base + 2, base + 3};
+        memcpy(idx + ni, tri, sizeof tri);
+        nv += 4;
+        ni += 6;
+    }
+    if (ni)
+        SDL_RenderGeometry(p->r, NULL, v, (int)nv, idx, (int)ni);
+    free(v);
+    free(idx);
+}
+
+static void disc(plat *p, float cx, float cy, float r, app_color c)
+{
+    enum { N = 48 };
+    SDL_Vertex v[N + 1];
+    int idx[3 * N];
+    SDL_Color col = sdl_color(c);
+    v[0] = (SDL_Vertex){{cx, cy}, col, {0, 0}};
+    for (int i = 0; i < N; i++) {
+        double t = 2 * M_PI * i / N;
+        v[i + 1] = (SDL_Vertex){{cx + r * (float)cos(t), cy + r * (float)sin(t)}, col, {0, 0}};
+        idx[3 * i] = 0;
+        idx[3 * i + 1] = i + 1;
+        idx[3 * i + 2] = i + 1 == N ? 1 : i + 2;
+    }
+    SDL_RenderGeometry(p->r, NULL, v, N + 1, idx, 3 * N);
+}
+
+static void ring(plat *p, float cx, float cy, float r, float w, app_color c)
+{
+    enum { N = 64 };
+    float pts[2 * (N + 1)];
+    for (int i = 0; i <= N; i++) {
+        double t = 2 * M_PI * i / N;
+        pts[2 * i] = cx + r * (float)cos(t);
+        pts[2 * i + 1] = cy + r * (float)sin(t);
+    }
+    thick(p, pts, N + 1, 1, w, c);
+}
+
+int plat_draw(plat *p, const app_ui *ui)
+{
+    p->frame++;
+    SDL_SetRenderDrawColor(p->r, 255, 255, 255, 255);
+    SDL_RenderClear(p->r);
+    for (size_t i = 0; i < ui->ncmd; i++) {
+        const app_cmd *k = &ui->cmd[i];
+        const float *pts = ui->pts + 2 * k->off;
+        switch (k->op) {
+        case APP_OP_FILL: {
+            set_color(p, k->color);
+            SDL_FRect r = {k->r.x, k->r.y, k->r.w, k->r.h};
+            SDL_RenderFillRectF(p->r, &r);
+            break;
+        }
+        case APP_OP_FRAME: {
+            set_color(p, k->color);
+            for (int t = 0; t < (int)(k->w < 1 ? 1 : k->w); t++) {
+                SDL_FRect r = {k->r.x + t, k->r.y + t, k->r.w - 2 * t, k->r.h - 2 * t};
+                SDL_RenderDrawRectF(p->r, &r);
+            }
+            break;
+        }
+        case APP_OP_LINES:
+            if (k->w <= 1.5f) {
+                set_color(p, k->color);
+                SDL_RenderDrawLinesF(p->r, (const SDL_FPoint *)pts, (int)k->n);
+            } else {
+                thick(p, pts, k->n, 1, k->w, k->color);
+            }
+            break;
+        case APP_OP_SEGS:
+            set_color(p, k->color);
+            for (size_t s = 0; s + 1 < k->n; s += 2)
+                SDL_RenderDrawLineF(p->r, pts[2 * s], pts[2 * s + 1], pts[2 * s + 2],
+                                    pts[2 * s + 3]);
+            break;
+        case APP_OP_DISC: disc(p, k->r.x, k->r.y, k->r.w, k->color); break;
+        case APP_OP_RING: ring(p, k->r.x, k->r.y, k->r.w, k->w, k->color); break;
+        case APP_OP_TEXT: draw_text(p, k, ui->text + k->off); break;
+        }
+    }
+    SDL_RenderPresent(p->r);
+    return 0;
+}
+
+int plat_screenshot(plat *p, const char *path, char *err, size_t errlen)
+{
+    int w, h;
+    SDL_GetRendererOutputSize(p->r, &w, &h);
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    int rc = -1;
+    if (!s)
+        snprintf(err, errlen, "out of memory");
+    else if (SDL_RenderReadPixels(p->r, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) != 0)
+        snprintf(err, errlen, "cannot read the window: %s", SDL_GetError());
+    else if (IMG_SavePNG(s, path) != 0)
+        snprintf(err, errlen, "%s: %s", path, IMG_GetError());
+    else
+        rc = 0;
+    SDL_FreeSurface(s);
+    return rc;
+}
+
+int plat_missing_glyphs(plat *p, const char *s)
+{
+    TTF_Font *f = font(p, 24);
+    if (!f)
+        return -1;
+    int missing = 0;
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u) {
+        Uint32 cp;
+        int n = *u < 0x80 ? 1 : (*u >> 5) == 6 ? 2 : (*u >> 4) == 14 ? 3 : (*u >> 3) == 30 ? 4 : 0;
+        if (n == 0)
+            return -1; /* not UTF-8 */
+        cp = n == 1 ? *u : (Uint32)(*u & (0x7f >> n));
+        for (int i = 1; i < n; i++) {
+            if ((u[i] & 0xc0) != 0x80)
+                return -1;
+            cp = (cp << 6) | (u[i] & 0x3f);
+        }
+        u += n;
+        if (cp >= 0x20 && !TTF_GlyphIsProvided32(f, cp))
+            missing++;
+    }
+    return missing;
+}

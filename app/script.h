@@ -1,0 +1,47 @@
+/*
+ * script.h - the scripted-use contract of quejie-app (--script FILE): one command per line,
+ *
+ *   tap @ID | tap X Y | long-press @ID | drag X1 Y1 X2 Y2 | pinch X Y FACTOR
+ *   wait MS | wait-for @ID | screenshot FILE.png | quit
+ *
+ * blank lines and lines starting with '#' ignored. Parsing is strict: an unknown command, a
+ * missing or extra argument, a number that is not one, an ID not starting with '@' is an error
+ * naming the line. Running is the app's (main.c): taps and gestures are injected as touch
+ * events into the same input path as a finger. No SDL here.
+ */
+#ifndef APP_SCRIPT_H
+#define APP_SCRIPT_H
+
+#include <stddef.h>
+
+typedef enum app_sop {
+    APP_S_TAP_ID,
+    APP_S_TAP_XY,
+    APP_S_LONG_PRESS_ID,
+    APP_S_DRAG,
+    APP_S_PINCH,
+    APP_S_WAIT,
+    APP_S_WAIT_FOR,
+    APP_S_SCREENSHOT,
+    APP_S_QUIT
+} app_sop;
+
+typedef struct app_scmd {
+    app_sop op;
+    int line;
+    char arg[512]; /* widget ID without '@', or file name */
+    double v[4];   /* numbers: X Y [X2 Y2] | X Y FACTOR | MS */
+} app_scmd;
+
+typedef struct app_script {
+    app_scmd *cmd;
+    size_t n;
+} app_script;
+
+/* Parse text (NUL-terminated). Returns 0, or -1 with a message naming the line in err. */
+int app_script_parse(const char *text, app_script *out, char *err, size_t errlen);
+/* Read and parse a file. */
+int app_script_load(const char *path, app_script *out, char *err, size_t errlen);
+void app_script_free(app_script *s);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * ui.h - what a screen produces each frame: a display list of drawing commands and the
+ * widgets (stable IDs, rectangles, enabled or not) that input and scripts act on.
+ *
+ * Nothing here includes SDL: screens fill an app_ui, the platform layer (platform_sdl.c)
+ * draws it, and tests inspect it. Coordinates are window pixels, y down. A screen is rebuilt
+ * from scratch each time something changed; nothing persists in an app_ui between frames
+ * except its allocations.
+ */
+#ifndef APP_UI_H
+#define APP_UI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct app_rect {
+    float x, y, w, h;
+} app_rect;
+
+/* 0xRRGGBBAA */
+typedef uint32_t app_color;
+
+enum { APP_ALIGN_LEFT = 0, APP_ALIGN_CENTER = 1, APP_ALIGN_RIGHT = 2 };
+
+typedef enum app_op {
+    APP_OP_FILL,    /* filled rectangle r */
+    APP_OP_FRAME,   /* rectangle outline r, width w */
+    APP_OP_LINES,   /* polyline of n points at pts[off..], width w (1 = hairline) */
+    APP_OP_SEGS,    /* n/2 separate segments (point pairs) at pts[off..], hairline */
+    APP_OP_DISC,    /* filled circle at (r.x, r.y), radius r.w */
+    APP_OP_RING,    /* circle outline at (r.x, r.y), radius r.w, width w */
+    APP_OP_TEXT     /* UTF-8 text[off..] in box r, pixel size n, align in w */
+} app_op;
+
+typedef struct app_cmd {
+    app_op op;
+    app_color color;
+    app_rect r;
+    float w;
+    size_t off, n;
+} app_cmd;
+
+typedef struct app_widget {
+    char id[64];
+    app_rect r;
+    int enabled;
+} app_widget;
+
+typedef struct app_ui {
+    int width, height;  /* window size, px */
+    float px_per_mm;    /* from the display's DPI: touch targets are sized in mm */
+    app_cmd *cmd;
+    size_t ncmd, capcmd;
+    float *pts; /* x, y pairs */
+    size_t npts, cappts;
+    char *text;
+    size_t ntext, captext;
+    app_widget *w;
+    size_t nw, capw;
+    int oom; /* an allocation failed this frame: the frame is incomplete */
+} app_ui;
+
+/* Start a frame: keeps allocations, drops the previous frame's content. */
+void app_ui_begin(app_ui *ui, int width, int height, float px_per_mm);
+void app_ui_free(app_ui *ui);
+
+void app_ui_fill(app_ui *ui, app_rect r, app_color c);
+void app_ui_frame(app_ui *ui, app_rect r, float width, app_color c);
+void app_ui_disc(app_ui *ui, float x, float y, float radius, app_color c);
+void app_ui_ring(app_ui *ui, float x, float y, float radius, float width, app_color c);
+void app_ui_text(app_ui *ui, app_rect box, const char *utf8, int px, int align, app_color c);
+/* A polyline or a set of segments: reserve n points, fill them through the returned pointer
+ * (valid until the next call on ui), NULL when out of memory. */
+float *app_ui_lines(app_ui *ui, size_t n, float width, app_color c);
+float *app_ui_segs(app_ui *ui, size_t n, app_color c);
+
+/* Register an actionable widget (drawing is separate). Later widgets lie on top. */
+void app_ui_widget(app_ui *ui, const char *id, app_rect r, int enabled);
+/* The widget with this ID in the current frame, or NULL. */
+const app_widget *app_ui_find(const app_ui *ui, const char *id);
+/* The topmost enabled widget under (x, y), or NULL. */
+const app_widget *app_ui_hit(const app_ui *ui, float x, float y);
+
+int app_rect_has(app_rect r, float x, float y);
+/* A rectangle shrunk by m on each side. */
+app_rect app_rect_inset(app_rect r, float m);
+
+#endif
