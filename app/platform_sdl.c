@@ -38,6 +38,7 @@ struct plat {
     Uint32 wake_type;
     char font_file[1024];
     int font_index;
+    int fc_init;
     struct {
         int px;
         TTF_Font *f;
@@ -56,6 +57,7 @@ static int find_font(plat *p, char *err, size_t errlen)
         snprintf(err, errlen, "fontconfig cannot be initialised");
         return -1;
     }
+    p->fc_init = 1;
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
         FcPattern *pat = FcNameParse((const FcChar8 *)families[i]);
         FcPatternAddString(pat, FC_LANG, (const FcChar8 *)"zh-cn");
@@ -172,6 +174,8 @@ void plat_close(plat *p)
     if (TTF_WasInit())
         TTF_Quit();
     SDL_Quit();
+    if (p->fc_init)
+        FcFini(); /* fontconfig's caches: nothing should outlive the window */
     free(p);
 }
 
