@@ -208,6 +208,10 @@ int app_select_unit(app *a, int idx)
     size_t nring = u->draft.n_rings ? u->draft.ring_pts[0] : 0;
     a->draft = project(a, u->draft.lonlat, nring);
     a->ndraft = a->draft ? nring : 0;
+    a->status[0] = '\0';
+    if (nring && !a->draft)
+        /* the crew must not take an empty map for an empty unit */
+        snprintf(a->status, sizeof a->status, "%s: %s", u->code, sv_geo_errmsg(a->geo));
 
     size_t n = 0;
     if (sv_state_points(a->j, u->code, &a->pts, &n) == SV_OK) {

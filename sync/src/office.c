@@ -1498,6 +1498,13 @@ static int reindex_missing(sy_office *o)
         char name[SY_NAME_MAX], id[33];
         snprintf(name, sizeof name, "%s", col_text(st, 0));
         snprintf(id, sizeof id, "%s", col_text(st, 1));
+        /* enrolled but never synced: nothing to index, and no lock file to leave behind (this
+         * runs on every open, read-only commands included) */
+        char *rp = replica_path(o, id, ".db");
+        int has = rp && access(rp, F_OK) == 0;
+        free(rp);
+        if (!has)
+            continue;
         int fd = device_lock(o, id);
         if (fd < 0) {
             rc = SY_EIO;
