@@ -2,7 +2,11 @@
  * main.c - quejie-app: the crew's touch UI.
  *
  *   quejie-app --journal FILE [--gnss HOST:PORT] [--lang zh_CN|en] [--window WxH]
- *              [--script FILE] [--check-glyphs FILE]
+ *              [--script FILE] [--check-glyphs FILE] [--stats]
+ *
+ * --stats prints one line to stderr at exit (for bench/): the monotonic clock (sv_mono_ms, the
+ * same clock in every process) when the first frame was shown, the frame count and the p50/p95/
+ * max of build+draw time per frame.
  *
  * The loop sleeps in plat_wait until something happens (input, a GNSS update from the worker
  * thread, a long-press deadline, a script step, the once-a-second fix-age refresh while a fix
@@ -13,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "common/args.h"
@@ -207,11 +212,38 @@ static int check_glyphs(plat *p, const char *file)
                : 0;
 }
 
+static double mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
+static void print_stats(int64_t first_frame, double *ft, size_t n)
+{
+    double p50 = 0, p95 = 0, mx = 0;
+    if (n) {
+        qsort(ft, n, sizeof *ft, cmp_double);
+        p50 = ft[n / 2];
+        p95 = ft[(size_t)(0.95 * (double)(n - 1))];
+        mx = ft[n - 1];
+    }
+    fprintf(stderr, "stats: first_frame_mono_ms=%lld frames=%zu frame_ms_p50=%.3f "
+                    "frame_ms_p95=%.3f frame_ms_max=%.3f\n",
+            (long long)first_frame, n, p50, p95, mx);
+}
+
 int main(int argc, char **argv)
 {
     opt opts[] = {{"--journal", 1, NULL}, {"--gnss", 1, NULL},   {"--lang", 1, NULL},
                   {"--window", 1, NULL},  {"--script", 1, NULL}, {"--check-glyphs", 1, NULL},
-                  {NULL, 0, NULL}};
+                  {"--stats", 0, NULL},  {NULL, 0, NULL}};
     args a;
     if (parse_args(argc - 1, argv + 1, opts, 0, &a) != 0)
         return EXIT_USAGE;
@@ -284,15 +316,32 @@ int main(int argc, char **argv)
     app_gest_init(&gest, ppmm * 2.5f);
     int dirty = 1, quit = 0, exit_code = 0;
     uint64_t gnss_gen = 0;
+    int want_stats = get(&a, "--stats") != NULL;
+    int64_t first_frame = -1;
+    double *ft = NULL; /* frame times, ms */
+    size_t nft = 0, capft = 0;
     int64_t next_tick = -1; /* fix-age refresh */
     while (!quit) {
         int64_t now = sv_mono_ms();
         if (dirty) {
             plat_size(p, &w, &h, &ppmm);
             app_ui_begin(&ui, w, h, ppmm);
+            double t0 = want_stats ? mono_us() : 0;
             app_build(&A, &ui, now);
             plat_draw(p, &ui);
             dirty = 0;
+            if (want_stats) {
+                if (first_frame < 0)
+                    first_frame = sv_mono_ms();
+                if (nft == capft) {
+                    size_t nc = capft ? 2 * capft : 256;
+                    double *nf = realloc(ft, nc * sizeof *nf);
+                    if (nf)
+                        ft = nf, capft = nc;
+                }
+                if (nft < capft)
+                    ft[nft++] = (mono_us() - t0) / 1000.0;
+            }
             /* while a fix is shown, its age changes once a second */
             next_tick = A.gnss.have_fix ? now + 1000 : -1;
         }
@@ -351,6 +400,9 @@ int main(int argc, char **argv)
         if (next_tick >= 0 && now >= next_tick)
             dirty = 1;
     }
+    if (want_stats)
+        print_stats(first_frame, ft, nft);
+    free(ft);
     app_gnss_stop(gw);
     app_ui_free(&ui);
     app_free(&A);

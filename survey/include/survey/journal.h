@@ -99,6 +99,11 @@ int sv_record_line(sv_journal *j, const sv_bline *l, int64_t *seq);
 int sv_record_verification(sv_journal *j, const sv_verification *v, int64_t *seq);
 int sv_record_dispute(sv_journal *j, const sv_dispute *d, int64_t *seq);
 int sv_record_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq);
+/* A signature (kind "sign"). s->covers is what the caller showed the signer (normally
+ * sv_state_boundary_digest just before); it is recorded as given, even when the boundary has
+ * changed since: the state then shows the signature as not current. Needs party, signer and
+ * at least one stroke with two points. */
+int sv_record_signature(sv_journal *j, const sv_signature *s, int64_t *seq);
 
 /* Add a value to a configurable code list (unit-type, marker, line-category, ...). */
 int sv_record_code(sv_journal *j, const char *list, const char *code, const char *label,

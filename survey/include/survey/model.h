@@ -232,6 +232,31 @@ typedef struct sv_attendance {
 
 void sv_attendance_clear(sv_attendance *a);
 
+/*
+ * A signature at the pointing-out of the boundary (指界签字): who signed, for which party, the
+ * finger strokes of the signature pad, and the digest of exactly the boundary that was shown
+ * when signing (sv_state_boundary_digest: the unit's points and lines with their attributes).
+ * A point or line changed afterwards changes the digest: the signature stays in the journal
+ * but no longer covers the current boundary (sv_signature.current).
+ */
+#define SV_SIG_PAD 1000 /* stroke coordinates are 0..SV_SIG_PAD on both axes of the pad */
+
+typedef struct sv_signature {
+    int64_t seq;
+    int64_t time_ms;
+    char unit[SV_CODE_MAX];
+    char *party;                    /* the party signing (the unit's side or a neighbour) */
+    char *signer;                   /* the person's name */
+    char *role;                     /* legal representative, proxy, village cadre, ... */
+    /* strokes: n_xy (x, y) pairs in 0..SV_SIG_PAD; a pair (-1, -1) ends a stroke */
+    int32_t *xy;
+    size_t n_xy;
+    uint8_t covers[32];             /* boundary digest when signed (SV_HASH_BYTES) */
+    int current;                    /* state output: covers equals the boundary digest now */
+} sv_signature;
+
+void sv_signature_clear(sv_signature *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -47,6 +47,15 @@ void sv_disputes_free(sv_dispute *d, size_t n);
 int sv_state_attendance(sv_journal *j, const char *unit, sv_attendance **out, size_t *n);
 void sv_attendances_free(sv_attendance *a, size_t n);
 
+/* Signatures of a unit (NULL: all units) in recording order, each with .current set. */
+int sv_state_signatures(sv_journal *j, const char *unit, sv_signature **out, size_t *n);
+void sv_signatures_free(sv_signature *s, size_t n);
+
+/* SHA-256 digest of the unit's current boundary: its points (number, type, marker, position,
+ * height) and lines (ends, category, position, nature, neighbour), in a canonical order
+ * (docs/journal.md). What a signature covers. */
+int sv_state_boundary_digest(sv_journal *j, const char *unit, uint8_t out[32]);
+
 /* A code-list value. */
 typedef struct sv_code {
     char list[SV_CODE_MAX];
@@ -71,6 +80,9 @@ typedef struct sv_progress {
     int fields_verified;    /* fields with any verification */
     int disputes_open;
     int attendance;         /* parties recorded */
+    int signatures;         /* signatures recorded */
+    int signatures_current; /* ... that cover the current boundary */
+    int signatures_missing; /* parties present or by proxy without a current signature */
 } sv_progress;
 
 int sv_state_progress(sv_journal *j, const char *unit, sv_progress *out);
