@@ -5,7 +5,7 @@
  * Theme: outdoor, high contrast (black on white, saturated status colours), sizes in mm from
  * the display's DPI: touch targets at least 12 mm, body text about 3.5 mm.
  */
-#include "app.h"
+#include "app_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -14,42 +14,30 @@
 
 #include "i18n.h"
 
-#define C_BG 0xffffffffu
-#define C_INK 0x000000ffu
-#define C_DIM 0x505050ffu
-#define C_BAR 0x10243effu
-#define C_BAR_INK 0xffffffffu
-#define C_LINE 0xc8c8c8ffu
-#define C_BTN 0xe6ecf5ffu
-#define C_DRAFT 0x0050d0ffu
-#define C_POINT 0xd00000ffu
-#define C_TRACK 0x008a2effu
-#define C_POS 0x0060ffffu
-#define C_ACC 0x0060ff40u
 
 /* ---- sizes ---------------------------------------------------------------------------- */
 
-static float mm(const app_ui *ui, float v)
+float app__mm(const app_ui *ui, float v)
 {
     return v * ui->px_per_mm;
 }
 
-static int text_px(const app_ui *ui, float mm_h)
+int app__text_px(const app_ui *ui, float mm_h)
 {
-    float px = mm(ui, mm_h);
+    float px = app__mm(ui, mm_h);
     return px < 14 ? 14 : (int)px;
 }
 
 /* Touch targets: at least 12 mm (gloves), never under 48 px. */
-static float target(const app_ui *ui)
+float app__target(const app_ui *ui)
 {
-    float t = mm(ui, 12);
+    float t = app__mm(ui, 12);
     return t < 48 ? 48 : t;
 }
 
 /* ---- GNSS grade ------------------------------------------------------------------------ */
 
-static app_color grade_color(sv_grade g)
+app_color app__grade_color(sv_grade g)
 {
     switch (g) {
     case SV_GRADE_RTK_FIXED: return 0x00a040ffu;
@@ -61,7 +49,7 @@ static app_color grade_color(sv_grade g)
     return 0xb00000ffu;
 }
 
-static const char *grade_label(sv_grade g)
+const char *app__grade_label(sv_grade g)
 {
     switch (g) {
     case SV_GRADE_RTK_FIXED: return _("RTK fixed");
@@ -74,7 +62,7 @@ static const char *grade_label(sv_grade g)
 }
 
 /* The fix, if there is a current one (not stale). */
-static const sv_fix *live_fix(const app *a, int64_t now_ms)
+const sv_fix *app__live_fix(const app *a, int64_t now_ms)
 {
     if (!a->gnss.have_fix || sv_fix_is_stale(&a->gnss.fix, now_ms) ||
         a->gnss.fix.grade == SV_GRADE_NONE)
@@ -90,10 +78,18 @@ static void free_unit_view(app *a)
     sv_bpoints_free(a->pts, a->npts);
     free(a->pts_xy);
     free(a->trk_xy);
+    free(a->trk_jump);
+    sv_verifications_free(a->ver, a->nver);
+    sv_disputes_free(a->dsp, a->ndsp);
     a->draft = a->pts_xy = a->trk_xy = NULL;
+    a->trk_jump = NULL;
     a->pts = NULL;
-    a->ndraft = a->npts = a->ntrk = 0;
+    a->ver = NULL;
+    a->dsp = NULL;
+    a->ndraft = a->npts = a->ntrk = a->nver = a->ndsp = 0;
 }
+
+static void load_unit_records(app *a);
 
 static void free_units(app *a)
 {
@@ -111,6 +107,8 @@ int app_init(app *a, sv_journal *j)
     a->cur = -1;
     a->mpp = 1;
     a->follow = 1;
+    a->off_m = a->off_brg = NAN;
+    a->pad_party = -1;
     int rc = sv_geo_new(&a->geo);
     if (rc != SV_OK)
         return rc;
@@ -119,6 +117,8 @@ int app_init(app *a, sv_journal *j)
 
 void app_free(app *a)
 {
+    app__free_screens(a);
+    free(a->day);
     free_unit_view(a);
     free_units(a);
     sv_geo_free(a->geo);
@@ -155,6 +155,8 @@ int app_reload(app *a)
             a->cur = (int)i;
     if (a->cur < 0 && keep[0])
         free_unit_view(a);
+    if (a->cur >= 0)
+        load_unit_records(a);
     return SV_OK;
 }
 
@@ -193,6 +195,68 @@ static void zoom_to_unit(app *a)
     a->follow = 0;
 }
 
+/* (Re-)read the current unit's points, walks, verifications and disputes; the view stays. */
+static void load_unit_records(app *a)
+{
+    const sv_unit *u = &a->units[a->cur].u;
+    sv_bpoints_free(a->pts, a->npts);
+    free(a->pts_xy);
+    free(a->trk_xy);
+    free(a->trk_jump);
+    sv_verifications_free(a->ver, a->nver);
+    sv_disputes_free(a->dsp, a->ndsp);
+    a->pts = NULL;
+    a->pts_xy = a->trk_xy = NULL;
+    a->trk_jump = NULL;
+    a->ver = NULL;
+    a->dsp = NULL;
+    a->npts = a->ntrk = a->nver = a->ndsp = 0;
+    size_t n = 0;
+    if (sv_state_points(a->j, u->code, &a->pts, &n) == SV_OK) {
+        a->npts = n;
+        double *ll = malloc((n ? n : 1) * 2 * sizeof *ll);
+        for (size_t i = 0; ll && i < n; i++) {
+            ll[2 * i] = a->pts[i].lon;
+            ll[2 * i + 1] = a->pts[i].lat;
+        }
+        a->pts_xy = ll ? project(a, ll, n) : NULL;
+        free(ll);
+        if (!a->pts_xy)
+            a->npts = 0;
+    }
+    sv_vertex *v = NULL;
+    if (sv_state_vertices(a->j, u->code, &v, &n) == SV_OK) {
+        /* one NaN separator between walks */
+        double *ll = malloc((2 * n + 1) * 2 * sizeof *ll);
+        unsigned char *jump = calloc(2 * n + 1, 1);
+        size_t k = 0;
+        for (size_t i = 0; ll && jump && i < n; i++) {
+            if (i > 0 && v[i].track != v[i - 1].track) {
+                ll[2 * k] = ll[2 * k + 1] = NAN;
+                k++;
+            }
+            ll[2 * k] = v[i].lon;
+            ll[2 * k + 1] = v[i].lat;
+            jump[k] = v[i].jump != 0;
+            k++;
+        }
+        a->trk_xy = ll && jump ? project(a, ll, k) : NULL;
+        a->ntrk = a->trk_xy ? k : 0;
+        a->trk_jump = a->trk_xy ? jump : NULL;
+        if (!a->trk_xy)
+            free(jump);
+        free(ll);
+        sv_vertices_free(v, n);
+    }
+    if (sv_state_verifications(a->j, u->code, &a->ver, &n) == SV_OK)
+        a->nver = n;
+    if (sv_state_disputes(a->j, u->code, &a->dsp, &n) == SV_OK)
+        a->ndsp = n;
+    sv_state_progress(a->j, u->code, &a->units[a->cur].p);
+    if (a->screen == APP_SCR_SIGN || a->screen == APP_SCR_PAD)
+        app__load_parties(a);
+}
+
 int app_select_unit(app *a, int idx)
 {
     if (idx < 0 || (size_t)idx >= a->nunits)
@@ -213,45 +277,16 @@ int app_select_unit(app *a, int idx)
         /* the crew must not take an empty map for an empty unit */
         snprintf(a->status, sizeof a->status, "%s: %s", u->code, sv_geo_errmsg(a->geo));
 
-    size_t n = 0;
-    if (sv_state_points(a->j, u->code, &a->pts, &n) == SV_OK) {
-        a->npts = n;
-        double *ll = malloc((n ? n : 1) * 2 * sizeof *ll);
-        for (size_t i = 0; ll && i < n; i++) {
-            ll[2 * i] = a->pts[i].lon;
-            ll[2 * i + 1] = a->pts[i].lat;
-        }
-        a->pts_xy = ll ? project(a, ll, n) : NULL;
-        free(ll);
-        if (!a->pts_xy)
-            a->npts = 0;
-    }
-    sv_vertex *v = NULL;
-    if (sv_state_vertices(a->j, u->code, &v, &n) == SV_OK) {
-        /* one NaN separator between walks */
-        double *ll = malloc((2 * n + 1) * 2 * sizeof *ll);
-        size_t k = 0;
-        for (size_t i = 0; ll && i < n; i++) {
-            if (i > 0 && v[i].track != v[i - 1].track) {
-                ll[2 * k] = ll[2 * k + 1] = NAN;
-                k++;
-            }
-            ll[2 * k] = v[i].lon;
-            ll[2 * k + 1] = v[i].lat;
-            k++;
-        }
-        a->trk_xy = ll ? project(a, ll, k) : NULL;
-        a->ntrk = a->trk_xy ? k : 0;
-        free(ll);
-        sv_vertices_free(v, n);
-    }
+    load_unit_records(a);
+    if (a->rec)
+        app_rec_set_unit(a->rec, u->code);
     zoom_to_unit(a);
     return SV_OK;
 }
 
 /* ---- navigation ------------------------------------------------------------------------ */
 
-static void go(app *a, app_screen s)
+void app__go(app *a, app_screen s)
 {
     if (s == a->screen)
         return;
@@ -260,62 +295,54 @@ static void go(app *a, app_screen s)
     a->screen = s;
 }
 
-int app_go_back(app *a)
-{
-    if (a->depth == 0)
-        return 0;
-    a->screen = a->back[--a->depth];
-    return 1;
-}
-
 /* ---- common parts ------------------------------------------------------------------------ */
 
-static void button(app_ui *ui, const char *id, app_rect r, const char *label, int enabled)
+void app__button(app_ui *ui, const char *id, app_rect r, const char *label, int enabled)
 {
     app_ui_fill(ui, r, enabled ? C_BTN : 0xf0f0f0ffu);
     app_ui_frame(ui, r, 2, enabled ? C_INK : C_LINE);
-    app_ui_text(ui, app_rect_inset(r, 4), label, text_px(ui, 3.5f), APP_ALIGN_CENTER,
+    app_ui_text(ui, app_rect_inset(r, 4), label, app__text_px(ui, 3.5f), APP_ALIGN_CENTER,
                 enabled ? C_INK : C_DIM);
     app_ui_widget(ui, id, r, enabled);
 }
 
 /* The top bar: back (except on Today), title, GNSS pill. Returns its height. */
-static float top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
+float app__top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
 {
-    float h = target(ui) + mm(ui, 2);
+    float h = app__target(ui) + app__mm(ui, 2);
     app_ui_fill(ui, (app_rect){0, 0, (float)ui->width, h}, C_BAR);
-    float x = mm(ui, 2);
+    float x = app__mm(ui, 2);
     if (a->screen != APP_SCR_TODAY) {
-        app_rect b = {x, mm(ui, 1), target(ui) * 1.6f, target(ui)};
+        app_rect b = {x, app__mm(ui, 1), app__target(ui) * 1.6f, app__target(ui)};
         app_ui_fill(ui, b, 0x2c4a70ffu);
-        app_ui_text(ui, b, _("Back"), text_px(ui, 3.5f), APP_ALIGN_CENTER, C_BAR_INK);
+        app_ui_text(ui, b, _("Back"), app__text_px(ui, 3.5f), APP_ALIGN_CENTER, C_BAR_INK);
         app_ui_widget(ui, "back", b, 1);
-        x += b.w + mm(ui, 3);
+        x += b.w + app__mm(ui, 3);
     }
-    float pill_w = target(ui) * 3.6f;
-    app_ui_text(ui, (app_rect){x, 0, ui->width - x - pill_w - mm(ui, 4), h}, title,
-                text_px(ui, 4.2f), APP_ALIGN_LEFT, C_BAR_INK);
+    float pill_w = app__target(ui) * 3.6f;
+    app_ui_text(ui, (app_rect){x, 0, ui->width - x - pill_w - app__mm(ui, 4), h}, title,
+                app__text_px(ui, 4.2f), APP_ALIGN_LEFT, C_BAR_INK);
 
     /* GNSS pill: grade in its colour, satellites, or "no receiver" */
-    app_rect p = {ui->width - pill_w - mm(ui, 2), mm(ui, 1), pill_w, target(ui)};
+    app_rect p = {ui->width - pill_w - app__mm(ui, 2), app__mm(ui, 1), pill_w, app__target(ui)};
     char txt[128];
     app_color c;
-    const sv_fix *f = live_fix(a, now_ms);
+    const sv_fix *f = app__live_fix(a, now_ms);
     if (!a->gnss_ok || !a->gnss.connected) {
         snprintf(txt, sizeof txt, "%s", _("No receiver"));
         c = 0x707070ffu;
     } else if (!f) {
         snprintf(txt, sizeof txt, "%s", _("No fix"));
-        c = grade_color(SV_GRADE_NONE);
+        c = app__grade_color(SV_GRADE_NONE);
     } else {
         if (f->sats_used >= 0)
-            snprintf(txt, sizeof txt, "%s · %d", grade_label(f->grade), f->sats_used);
+            snprintf(txt, sizeof txt, "%s · %d", app__grade_label(f->grade), f->sats_used);
         else
-            snprintf(txt, sizeof txt, "%s", grade_label(f->grade));
-        c = grade_color(f->grade);
+            snprintf(txt, sizeof txt, "%s", app__grade_label(f->grade));
+        c = app__grade_color(f->grade);
     }
     app_ui_fill(ui, p, c);
-    app_ui_text(ui, p, txt, text_px(ui, 3.5f), APP_ALIGN_CENTER, C_BAR_INK);
+    app_ui_text(ui, p, txt, app__text_px(ui, 3.5f), APP_ALIGN_CENTER, C_BAR_INK);
     app_ui_widget(ui, "gnss", p, 1);
     return h;
 }
@@ -324,13 +351,15 @@ static float top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
 
 static void build_today(app *a, app_ui *ui, int64_t now_ms)
 {
-    float top = top_bar(a, ui, _("Today"), now_ms);
-    float pad = mm(ui, 2), row_h = target(ui) * 1.6f, y = top + pad;
+    float top = app__top_bar(a, ui, _("Today"), now_ms);
+    float pad = app__mm(ui, 2), row_h = app__target(ui) * 1.6f, y = top + pad;
     if (a->nunits == 0)
         app_ui_text(ui, (app_rect){pad, y, ui->width - 2 * pad, row_h},
                     _("No units assigned. Import a task package or sync with the office."),
-                    text_px(ui, 3.5f), APP_ALIGN_LEFT, C_DIM);
-    for (size_t i = 0; i < a->nunits && y < ui->height; i++) {
+                    app__text_px(ui, 3.5f), APP_ALIGN_LEFT, C_DIM);
+    float bar_h = app__target(ui) * 1.3f + 2 * pad;
+    float bottom = ui->height - bar_h;
+    for (size_t i = 0; i < a->nunits && y + row_h <= bottom; i++) {
         const app_unit_row *r = &a->units[i];
         app_rect box = {pad, y, ui->width - 2 * pad, row_h};
         app_ui_fill(ui, box, i % 2 ? 0xf4f6f9ffu : C_BG);
@@ -338,17 +367,44 @@ static void build_today(app *a, app_ui *ui, int64_t now_ms)
         char line[512];
         snprintf(line, sizeof line, "%s  %s", r->u.code, r->u.name ? r->u.name : "");
         app_ui_text(ui, (app_rect){box.x + pad, box.y, box.w - 2 * pad, row_h / 2},
-                    line, text_px(ui, 4), APP_ALIGN_LEFT, C_INK);
-        snprintf(line, sizeof line, _("%s · points %d · verified %d/%d · disputes %d · parties %d"),
+                    line, app__text_px(ui, 4), APP_ALIGN_LEFT, C_INK);
+        snprintf(line, sizeof line,
+                 _("%s · points %d · verified %d/%d · disputes %d · signatures %d/%d%s"),
                  r->u.type, r->p.points, r->p.fields_verified, (int)SV_FIELD_COUNT,
-                 r->p.disputes_open, r->p.attendance);
+                 r->p.disputes_open, r->p.signatures_current,
+                 r->p.signatures_current + r->p.signatures_missing,
+                 a->sync && a->ss.enrolled && a->ss.acked_seq < a->ss.last_seq
+                     ? _(" · not all synced")
+                     : "");
         app_ui_text(ui, (app_rect){box.x + pad, box.y + row_h / 2, box.w - 2 * pad, row_h / 2},
-                    line, text_px(ui, 3.2f), APP_ALIGN_LEFT, C_DIM);
+                    line, app__text_px(ui, 3.2f), APP_ALIGN_LEFT, C_DIM);
         char id[80];
         snprintf(id, sizeof id, "unit:%s", r->u.code);
         app_ui_widget(ui, id, box, 1);
         y += row_h + pad;
     }
+    /* bottom bar: the sync state and the day's end */
+    app_rect bar = {0, bottom, (float)ui->width, bar_h};
+    app_ui_fill(ui, bar, 0xeef1f5ffu);
+    app_ui_fill(ui, (app_rect){0, bottom, bar.w, 2}, C_INK);
+    char st[400];
+    app_color sc = C_DIM;
+    if (!a->sync)
+        snprintf(st, sizeof st, "%s", _("Sync: not available (read-only journal)"));
+    else if (!a->ss.enrolled)
+        snprintf(st, sizeof st, "%s", _("Sync: this tablet is not enrolled with a county office"));
+    else if (a->ss.busy)
+        snprintf(st, sizeof st, _("Sync: sending to %s…"), a->ss.office);
+    else if (a->ss.acked_seq >= a->ss.last_seq)
+        snprintf(st, sizeof st, _("Sync: everything is at %s"), a->ss.office), sc = C_OK;
+    else
+        snprintf(st, sizeof st, _("Sync: %lld entries not yet at %s"),
+                 (long long)(a->ss.last_seq - a->ss.acked_seq), a->ss.office), sc = C_WARN;
+    float bw = app__target(ui) * 3.2f;
+    app_ui_text(ui, (app_rect){pad, bottom + pad, ui->width - bw - 3 * pad, bar_h - 2 * pad}, st,
+                app__text_px(ui, 3.5f), APP_ALIGN_LEFT, sc);
+    app__button(ui, "day-end", (app_rect){ui->width - bw - pad, bottom + pad, bw, bar_h - 2 * pad},
+                _("Day end"), 1);
 }
 
 /* ---- Map ------------------------------------------------------------------------------- */
@@ -386,35 +442,47 @@ static void draw_polyline(app *a, app_ui *ui, const double *xy, size_t n, float 
     }
 }
 
-static void build_map(app *a, app_ui *ui, int64_t now_ms)
+/* The current position in the unit's plane, when there is a live fix. */
+static int position(app *a, int64_t now_ms, double *px, double *py)
 {
-    const app_unit_row *r = a->cur >= 0 ? &a->units[a->cur] : NULL;
-    float top = top_bar(a, ui, r ? r->u.code : _("Map"), now_ms);
-    float info_h = target(ui) * 1.7f;
-    a->map_rect = (app_rect){0, top, (float)ui->width, ui->height - top - info_h};
-    app_rect m = a->map_rect;
+    const sv_fix *f = app__live_fix(a, now_ms);
+    return f && sv_geo_to_plane(a->geo, a->crs, f->lat, f->lon, px, py) == SV_OK;
+}
+
+void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
+{
+    a->map_rect = m;
     app_ui_fill(ui, m, 0xf7f5eeffu);
     app_ui_widget(ui, "map", m, 1);
 
-    const sv_fix *f = live_fix(a, now_ms);
+    const sv_fix *f = app__live_fix(a, now_ms);
     double px = NAN, py = NAN;
-    if (f && sv_geo_to_plane(a->geo, a->crs, f->lat, f->lon, &px, &py) == SV_OK && a->follow) {
+    if (position(a, now_ms, &px, &py) && a->follow) {
         a->view_x = px;
         a->view_y = py;
     }
     if (a->ndraft >= 2)
         draw_polyline(a, ui, a->draft, a->ndraft, 3, C_DRAFT);
     if (a->ntrk >= 2)
-        draw_polyline(a, ui, a->trk_xy, a->ntrk, 1, C_TRACK);
-    float dot = fmaxf(mm(ui, 1.6f), 5);
+        draw_polyline(a, ui, a->trk_xy, a->ntrk, 2, C_TRACK);
+    float dot = fmaxf(app__mm(ui, 1.6f), 5);
+    /* jumps: kept in the journal, left out of the boundary, shown as refused */
+    for (size_t i = 0; a->trk_jump && i < a->ntrk; i++) {
+        if (!a->trk_jump[i])
+            continue;
+        float sx, sy;
+        to_screen(a, a->trk_xy[2 * i], a->trk_xy[2 * i + 1], &sx, &sy);
+        if (app_rect_has(m, sx, sy))
+            app_ui_ring(ui, sx, sy, dot, 2, C_BAD);
+    }
     for (size_t i = 0; i < a->npts; i++) {
         float sx, sy;
         to_screen(a, a->pts_xy[2 * i], a->pts_xy[2 * i + 1], &sx, &sy);
         if (!app_rect_has(m, sx, sy))
             continue;
         app_ui_disc(ui, sx, sy, dot, C_POINT);
-        app_ui_text(ui, (app_rect){sx + dot + 2, sy - mm(ui, 5), mm(ui, 20), mm(ui, 5)},
-                    a->pts[i].number, text_px(ui, 3), APP_ALIGN_LEFT, C_POINT);
+        app_ui_text(ui, (app_rect){sx + dot + 2, sy - app__mm(ui, 5), app__mm(ui, 20), app__mm(ui, 5)},
+                    a->pts[i].number, app__text_px(ui, 3), APP_ALIGN_LEFT, C_POINT);
     }
     if (isfinite(px)) {
         float sx, sy;
@@ -427,32 +495,62 @@ static void build_map(app *a, app_ui *ui, int64_t now_ms)
     }
 
     /* north arrow (GK grid north is up) and a scale bar */
-    float ax = m.x + m.w - mm(ui, 10), ay = m.y + mm(ui, 12);
+    float ax = m.x + m.w - app__mm(ui, 10), ay = m.y + app__mm(ui, 12);
     float *p = app_ui_lines(ui, 4, 3, C_INK);
     if (p) {
-        float s = mm(ui, 4);
+        float s = app__mm(ui, 4);
         float v[8] = {ax - s / 2, ay + s, ax, ay - s, ax + s / 2, ay + s, ax, ay + s / 2};
         memcpy(p, v, sizeof v);
     }
-    app_ui_text(ui, (app_rect){ax - mm(ui, 4), ay - mm(ui, 10), mm(ui, 8), mm(ui, 5)}, "N",
-                text_px(ui, 3.5f), APP_ALIGN_CENTER, C_INK);
+    app_ui_text(ui, (app_rect){ax - app__mm(ui, 4), ay - app__mm(ui, 10), app__mm(ui, 8), app__mm(ui, 5)}, "N",
+                app__text_px(ui, 3.5f), APP_ALIGN_CENTER, C_INK);
     double len_m = nice(a->mpp * m.w / 4);
-    float len_px = (float)(len_m / a->mpp), bx = m.x + mm(ui, 4), by = m.y + m.h - mm(ui, 5);
+    float len_px = (float)(len_m / a->mpp), bx = m.x + app__mm(ui, 4), by = m.y + m.h - app__mm(ui, 5);
     app_ui_fill(ui, (app_rect){bx, by, len_px, 4}, C_INK);
     char lab[64];
     if (len_m >= 1000)
         snprintf(lab, sizeof lab, "%g km", len_m / 1000);
     else
         snprintf(lab, sizeof lab, "%g m", len_m);
-    app_ui_text(ui, (app_rect){bx, by - mm(ui, 6), len_px + mm(ui, 20), mm(ui, 5)}, lab,
-                text_px(ui, 3), APP_ALIGN_LEFT, C_INK);
+    app_ui_text(ui, (app_rect){bx, by - app__mm(ui, 6), len_px + app__mm(ui, 20), app__mm(ui, 5)}, lab,
+                app__text_px(ui, 3), APP_ALIGN_LEFT, C_INK);
 
     /* map buttons */
-    float t = target(ui), bxr = m.x + m.w - t * 2.6f - mm(ui, 2);
-    button(ui, "follow", (app_rect){bxr, m.y + m.h - 2 * t - mm(ui, 4), t * 2.6f, t},
+    float t = app__target(ui), bxr = m.x + m.w - t * 2.6f - app__mm(ui, 2);
+    app__button(ui, "follow", (app_rect){bxr, m.y + m.h - 2 * t - app__mm(ui, 4), t * 2.6f, t},
            a->follow ? _("Following") : _("Follow"), f != NULL);
-    button(ui, "zoom-unit", (app_rect){bxr, m.y + m.h - t - mm(ui, 2), t * 2.6f, t}, _("Whole unit"),
+    app__button(ui, "zoom-unit", (app_rect){bxr, m.y + m.h - t - app__mm(ui, 2), t * 2.6f, t}, _("Whole unit"),
            a->ndraft > 0);
+}
+
+/* The action bar under the map: the unit's work. */
+static float action_bar(app *a, app_ui *ui, float y)
+{
+    static const struct {
+        const char *id, *label;
+    } acts[] = {{"record", N_("Record point")}, {"walk", N_("Walk")},
+                {"verify", N_("Verify")},       {"sign", N_("Point out & sign")},
+                {"dispute", N_("Dispute")}};
+    size_t n = sizeof acts / sizeof acts[0];
+    float pad = app__mm(ui, 1.5f), h = app__target(ui) * 1.15f;
+    float w = (ui->width - pad * (float)(n + 1)) / (float)n;
+    int can_write = a->rec != NULL && a->cur >= 0;
+    for (size_t i = 0; i < n; i++)
+        app__button(ui, acts[i].id, (app_rect){pad + (float)i * (w + pad), y + pad, w, h},
+                    _(acts[i].label), can_write);
+    return h + 2 * pad;
+}
+
+static void build_map(app *a, app_ui *ui, int64_t now_ms)
+{
+    const app_unit_row *r = a->cur >= 0 ? &a->units[a->cur] : NULL;
+    float top = app__top_bar(a, ui, r ? r->u.code : _("Map"), now_ms);
+    float info_h = app__target(ui) * 1.7f;
+    float bar_h = app__target(ui) * 1.15f + 2 * app__mm(ui, 1.5f);
+    app_rect m = {0, top, (float)ui->width, ui->height - top - info_h - bar_h};
+    app__draw_map(a, ui, m, now_ms);
+    double px = NAN, py = NAN;
+    position(a, now_ms, &px, &py);
 
     /* info panel: GK X/Y and the next draft vertex */
     app_rect info = {0, m.y + m.h, (float)ui->width, info_h};
@@ -478,10 +576,11 @@ static void build_map(app *a, app_ui *ui, int64_t now_ms)
     } else {
         snprintf(l1, sizeof l1, "%s", _("No position"));
     }
-    app_ui_text(ui, (app_rect){mm(ui, 3), info.y + 2, info.w - mm(ui, 6), info_h / 2}, l1,
-                text_px(ui, 3.8f), APP_ALIGN_LEFT, C_INK);
-    app_ui_text(ui, (app_rect){mm(ui, 3), info.y + info_h / 2, info.w - mm(ui, 6), info_h / 2},
-                l2, text_px(ui, 3.5f), APP_ALIGN_LEFT, C_DIM);
+    app_ui_text(ui, (app_rect){app__mm(ui, 3), info.y + 2, info.w - app__mm(ui, 6), info_h / 2}, l1,
+                app__text_px(ui, 3.8f), APP_ALIGN_LEFT, C_INK);
+    app_ui_text(ui, (app_rect){app__mm(ui, 3), info.y + info_h / 2, info.w - app__mm(ui, 6), info_h / 2},
+                l2, app__text_px(ui, 3.5f), APP_ALIGN_LEFT, C_DIM);
+    action_bar(a, ui, info.y + info_h);
 }
 
 /* ---- GNSS ------------------------------------------------------------------------------ */
@@ -496,13 +595,13 @@ static void fmt_num(char *buf, size_t n, const char *fmt, double v)
 
 static void build_gnss(app *a, app_ui *ui, int64_t now_ms)
 {
-    float top = top_bar(a, ui, _("GNSS"), now_ms), pad = mm(ui, 4), y = top + pad;
-    float lh = mm(ui, 7.5f);
-    int tp = text_px(ui, 3.8f);
-    app_rect big = {pad, y, ui->width - 2 * pad, target(ui) * 1.4f};
+    float top = app__top_bar(a, ui, _("GNSS"), now_ms), pad = app__mm(ui, 4), y = top + pad;
+    float lh = app__mm(ui, 7.5f);
+    int tp = app__text_px(ui, 3.8f);
+    app_rect big = {pad, y, ui->width - 2 * pad, app__target(ui) * 1.4f};
     if (!a->gnss_ok || !a->gnss.connected) {
         app_ui_fill(ui, big, 0x707070ffu);
-        app_ui_text(ui, big, _("No receiver: gpsd is not answering"), text_px(ui, 5),
+        app_ui_text(ui, big, _("No receiver: gpsd is not answering"), app__text_px(ui, 5),
                     APP_ALIGN_CENTER, C_BAR_INK);
         y += big.h + pad;
         if (a->gnss.error[0])
@@ -513,10 +612,10 @@ static void build_gnss(app *a, app_ui *ui, int64_t now_ms)
     const sv_fix *f = a->gnss.have_fix ? &a->gnss.fix : NULL;
     int stale = !f || sv_fix_is_stale(f, now_ms);
     sv_grade g = f && !stale ? f->grade : SV_GRADE_NONE;
-    app_ui_fill(ui, big, grade_color(g));
+    app_ui_fill(ui, big, app__grade_color(g));
     char t[256];
-    snprintf(t, sizeof t, "%s%s", grade_label(g), stale && f ? _(" (stale)") : "");
-    app_ui_text(ui, big, t, text_px(ui, 6), APP_ALIGN_CENTER, C_BAR_INK);
+    snprintf(t, sizeof t, "%s%s", app__grade_label(g), stale && f ? _(" (stale)") : "");
+    app_ui_text(ui, big, t, app__text_px(ui, 6), APP_ALIGN_CENTER, C_BAR_INK);
     y += big.h + pad;
     if (!f)
         return;
@@ -575,29 +674,89 @@ void app_build(app *a, app_ui *ui, int64_t now_ms)
     case APP_SCR_TODAY: build_today(a, ui, now_ms); break;
     case APP_SCR_MAP: build_map(a, ui, now_ms); break;
     case APP_SCR_GNSS: build_gnss(a, ui, now_ms); break;
+    case APP_SCR_RECORD: app__build_record(a, ui, now_ms); break;
+    case APP_SCR_WALK: app__build_walk(a, ui, now_ms); break;
+    case APP_SCR_VERIFY: app__build_verify(a, ui, now_ms); break;
+    case APP_SCR_SIGN: app__build_sign(a, ui, now_ms); break;
+    case APP_SCR_PAD: app__build_pad(a, ui, now_ms); break;
+    case APP_SCR_DISPUTE: app__build_dispute(a, ui, now_ms); break;
+    case APP_SCR_DAYEND: app__build_dayend(a, ui, now_ms); break;
     }
-    if (a->status[0])
-        app_ui_text(ui, (app_rect){mm(ui, 3), ui->height - mm(ui, 8), ui->width - mm(ui, 6),
-                                   mm(ui, 7)},
-                    a->status, text_px(ui, 3.2f), APP_ALIGN_LEFT, 0xb00000ffu);
+    /* the outcome of the last write, or an error: where the crew looks last */
+    const char *msg = a->status;
+    app_color mc = C_BAD;
+    if (!msg[0] && a->rec && a->rs.error && a->rs.message[0])
+        msg = a->rs.message;
+    if (msg[0]) {
+        app_rect r = {0, ui->height - app__mm(ui, 9), (float)ui->width, app__mm(ui, 9)};
+        app_ui_fill(ui, r, 0xffe8e8ffu);
+        app_ui_text(ui, app_rect_inset(r, app__mm(ui, 1)), msg, app__text_px(ui, 3.2f),
+                    APP_ALIGN_LEFT, mc);
+    }
+    if (a->modal != APP_MODAL_NONE)
+        app__build_modal(a, ui);
+}
+
+/* ---- shared parts ------------------------------------------------------------------------- */
+
+void app__big_button(app_ui *ui, const char *id, app_rect r, const char *label, app_color bg,
+                     int enabled)
+{
+    app_ui_fill(ui, r, enabled ? bg : 0xb0b0b0ffu);
+    app_ui_frame(ui, r, 3, C_INK);
+    app_ui_text(ui, app_rect_inset(r, 6), label, app__text_px(ui, 5.5f), APP_ALIGN_CENTER,
+                C_BAR_INK);
+    app_ui_widget(ui, id, r, enabled);
+}
+
+const char *app__unit_code(const app *a)
+{
+    return a->cur >= 0 ? a->units[a->cur].u.code : "";
+}
+
+const char *app__code_label(app *a, const char *list, const char *code, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", code);
+    if (!app_lang_zh() || !code[0])
+        return buf;
+    sv_code *c = NULL;
+    size_t nc = 0;
+    if (sv_state_codes(a->j, list, &c, &nc) == SV_OK)
+        for (size_t i = 0; i < nc; i++)
+            if (strcmp(c[i].code, code) == 0 && c[i].label && c[i].label[0])
+                snprintf(buf, n, "%s", c[i].label);
+    sv_codes_free(c, nc);
+    return buf;
 }
 
 /* ---- input ----------------------------------------------------------------------------- */
+
+static int open_screen(app *a, app_screen s)
+{
+    if (a->cur < 0)
+        return 0;
+    app__go(a, s);
+    if (s == APP_SCR_SIGN)
+        app__load_parties(a);
+    return 1;
+}
 
 static int on_tap(app *a, const app_widget *w)
 {
     if (!w)
         return 0;
+    if (a->modal != APP_MODAL_NONE)
+        return app__tap_screens(a, w->id);
     if (strcmp(w->id, "back") == 0)
         return app_go_back(a);
     if (strcmp(w->id, "gnss") == 0) {
-        go(a, APP_SCR_GNSS);
+        app__go(a, APP_SCR_GNSS);
         return 1;
     }
     if (strncmp(w->id, "unit:", 5) == 0) {
         for (size_t i = 0; i < a->nunits; i++)
             if (strcmp(a->units[i].u.code, w->id + 5) == 0 && app_select_unit(a, (int)i) == SV_OK) {
-                go(a, APP_SCR_MAP);
+                app__go(a, APP_SCR_MAP);
                 return 1;
             }
         return 0;
@@ -610,20 +769,46 @@ static int on_tap(app *a, const app_widget *w)
         zoom_to_unit(a);
         return 1;
     }
-    return 0;
+    if (strcmp(w->id, "record") == 0)
+        return open_screen(a, APP_SCR_RECORD);
+    if (strcmp(w->id, "walk") == 0)
+        return open_screen(a, APP_SCR_WALK);
+    if (strcmp(w->id, "verify") == 0)
+        return open_screen(a, APP_SCR_VERIFY);
+    if (strcmp(w->id, "sign") == 0)
+        return open_screen(a, APP_SCR_SIGN);
+    if (strcmp(w->id, "dispute") == 0)
+        return open_screen(a, APP_SCR_DISPUTE);
+    if (strcmp(w->id, "day-end") == 0) {
+        app__go(a, APP_SCR_DAYEND);
+        a->day_gen = (uint64_t)-1; /* recompute */
+        if (a->sync)
+            app_sync_refresh(a->sync);
+        return 1;
+    }
+    return app__tap_screens(a, w->id);
+}
+
+static int has_map(const app *a)
+{
+    return a->screen == APP_SCR_MAP || a->screen == APP_SCR_WALK;
 }
 
 int app_on_gesture(app *a, const app_ui *ui, const app_gesture *g)
 {
     const app_widget *w = app_ui_hit(ui, g->x, g->y);
-    int on_map = a->screen == APP_SCR_MAP && w && strcmp(w->id, "map") == 0;
+    if (a->modal != APP_MODAL_NONE)
+        return g->type == APP_G_TAP ? on_tap(a, w) : 0;
+    if (a->screen == APP_SCR_PAD && (g->type == APP_G_DRAG || g->type == APP_G_DRAG_END))
+        return app__pad_drag(a, g);
+    int on_map = has_map(a) && w && strcmp(w->id, "map") == 0;
     switch (g->type) {
     case APP_G_TAP:
         return on_tap(a, w);
     case APP_G_LONG_PRESS:
         return 0;
     case APP_G_DRAG:
-        if (a->screen != APP_SCR_MAP)
+        if (!has_map(a))
             return 0;
         a->follow = 0;
         a->view_y -= g->dx * a->mpp;
@@ -652,4 +837,67 @@ int app_on_gesture(app *a, const app_ui *ui, const app_gesture *g)
         return 1;
     }
     return 0;
+}
+
+int app_go_back(app *a)
+{
+    if (a->modal != APP_MODAL_NONE) {
+        app__close_modal(a);
+        return 1;
+    }
+    if (a->depth == 0)
+        return 0;
+    a->screen = a->back[--a->depth];
+    return 1;
+}
+
+int app_open_unit(app *a, const char *code)
+{
+    for (size_t i = 0; i < a->nunits; i++)
+        if (strcmp(a->units[i].u.code, code) == 0) {
+            int rc = app_select_unit(a, (int)i);
+            if (rc == SV_OK)
+                app__go(a, APP_SCR_MAP);
+            return rc;
+        }
+    return SV_ENOTFOUND;
+}
+
+int app_poll_workers(app *a)
+{
+    int changed = 0;
+    if (a->rec) {
+        app_rec_snap s;
+        app_rec_get(a->rec, &s);
+        if (s.gen != a->rs.gen) {
+            changed = 1;
+            if (s.journal_gen != a->journal_gen) {
+                a->journal_gen = s.journal_gen;
+                app_reload(a);
+                if (a->sync)
+                    app_sync_refresh(a->sync);
+            }
+            a->rs = s;
+        }
+    }
+    if (a->sync) {
+        app_sync_snap s;
+        app_sync_get(a->sync, &s);
+        if (s.gen != a->ss.gen) {
+            changed = 1;
+            /* the office may have sent new units */
+            if (a->ss.busy && !s.busy)
+                app_reload(a);
+            a->ss = s;
+        }
+    }
+    return changed;
+}
+
+int64_t app_next_tick(const app *a, int64_t now_ms)
+{
+    /* averaging shows seconds; a sync shows its progress: once a second is enough */
+    if ((a->rec && a->rs.mode != APP_REC_IDLE) || (a->sync && a->ss.busy))
+        return now_ms + 1000;
+    return -1;
 }

@@ -3,9 +3,16 @@
  * (ui.h) from the journal (read through the survey library's state API, the same as the CLI)
  * and the latest GNSS snapshot; gestures come back in and move the app between screens.
  *
- * Screens so far: Today (assigned units with progress), Map (draft boundary, recorded points,
- * walked track, position with accuracy circle, north arrow, scale bar, follow/free, zoom to
- * unit, distance and bearing to the next draft vertex, GK X/Y), GNSS status.
+ * Screens: Today (assigned units with progress, sync state), Map (draft boundary, recorded
+ * points, walked track, position with accuracy circle, north arrow, scale bar, follow/free,
+ * zoom to unit, distance and bearing to the next draft vertex, GK X/Y), GNSS status, Record a
+ * boundary point, Walk, Verify ownership, Point out and sign (with the signature pad), Dispute,
+ * Day end (with sync and USB). Pickers, the numeric keypad and text entry are modal layers.
+ *
+ * Writing never happens here: decisions go to the recorder (recorder.h) and sync to the sync
+ * worker (sync_worker.h), both on their own threads; the app re-reads the journal when the
+ * recorder says something became durable. Without a recorder (a read-only journal, or tests of
+ * the screens alone) the recording buttons are disabled.
  */
 #ifndef APP_APP_H
 #define APP_APP_H
@@ -14,12 +21,77 @@
 
 #include "gesture.h"
 #include "gnss_worker.h"
+#include "recorder.h"
+#include "sync_worker.h"
 #include "survey/geo.h"
 #include "survey/journal.h"
 #include "survey/state.h"
 #include "ui.h"
 
-typedef enum app_screen { APP_SCR_TODAY, APP_SCR_MAP, APP_SCR_GNSS } app_screen;
+typedef enum app_screen {
+    APP_SCR_TODAY,
+    APP_SCR_MAP,
+    APP_SCR_GNSS,
+    APP_SCR_RECORD,
+    APP_SCR_WALK,
+    APP_SCR_VERIFY,
+    APP_SCR_SIGN,
+    APP_SCR_PAD,
+    APP_SCR_DISPUTE,
+    APP_SCR_DAYEND
+} app_screen;
+
+/* Modal layers over a screen. */
+typedef enum app_modal {
+    APP_MODAL_NONE,
+    APP_MODAL_PICK,   /* a list of choices: pick:N, pick-cancel */
+    APP_MODAL_KEYPAD, /* numbers: key:0..9, key:dot, key:del, key:ok, key:cancel */
+    APP_MODAL_TEXT    /* text: phrase:N, text-clear, text-ok, text-cancel; typing via SDL text input */
+} app_modal;
+
+/* What a modal's answer is for. */
+typedef enum app_ask {
+    APP_ASK_NONE,
+    APP_ASK_MARKER,
+    APP_ASK_PTYPE,
+    APP_ASK_OVERRIDE,
+    APP_ASK_OFFSET_DIST,
+    APP_ASK_OFFSET_BRG,
+    APP_ASK_CORRECTED,  /* field in ask_field */
+    APP_ASK_DISPUTED,
+    APP_ASK_PARTY_ADD,
+    APP_ASK_PROXY_PERSON,
+    APP_ASK_SIGNER,
+    APP_ASK_ROLE,
+    APP_ASK_DSP_PARTIES,
+    APP_ASK_DSP_STATEMENT,
+    APP_ASK_DSP_FROM,
+    APP_ASK_DSP_TO
+} app_ask;
+
+#define APP_PICK_MAX 32
+#define APP_TEXT_MAX 512
+#define APP_PARTY_MAX 16
+
+/* A neighbouring party on the Sign screen. */
+typedef struct app_party {
+    char name[200];
+    int has_att;             /* attendance recorded */
+    sv_presence presence;
+    char person[128];
+    char notice_date[11];
+    int signatures, current; /* recorded / covering the current boundary */
+    char signer[128];        /* of the newest signature */
+} app_party;
+
+/* Per-unit figures of the Day end screen. */
+typedef struct app_dayend_row {
+    int points, vertices;
+    double area_m2, draft_m2, diff_pct; /* NaN when not computable */
+    double closing_m, walk_gap_m;
+    int disputes_open, signatures_missing, fields_verified;
+    int64_t unacked;         /* of this unit's records: seq above the office's cursor */
+} app_dayend_row;
 
 typedef struct app_unit_row {
     sv_unit u;
@@ -48,7 +120,56 @@ typedef struct app {
     double *pts_xy;
     size_t npts;
     double *trk_xy; /* walk vertices; a NaN pair separates walks */
+    unsigned char *trk_jump; /* per trk_xy pair: a jump, kept but left out of the boundary */
     size_t ntrk;
+    sv_verification *ver; /* current verifications of the unit */
+    size_t nver;
+    sv_dispute *dsp;
+    size_t ndsp;
+
+    /* workers (may be NULL) and their latest snapshots */
+    app_rec *rec;
+    app_rec_snap rs;
+    app_sync *sync;
+    app_sync_snap ss;
+    char usb_dir[1024]; /* where "write to USB" writes; empty: none found */
+
+    /* Record screen */
+    char marker[SV_CODE_MAX], ptype[SV_CODE_MAX];
+    double off_m, off_brg; /* NaN: no offset */
+    char override_reason[200];
+
+    /* Sign screen and pad */
+    app_party party[APP_PARTY_MAX];
+    int nparty;
+    int pad_party;          /* index into party */
+    char signer[128], role[128];
+    uint8_t pad_covers[32]; /* boundary digest when the pad was opened */
+    char pad_points[256];   /* the point numbers shown with it */
+    int32_t *strokes;       /* pad coordinates 0..SV_SIG_PAD, (-1, -1) ends a stroke */
+    size_t nstrokes, capstrokes;
+    int stroke_open;
+    app_rect pad_rect;
+
+    /* Dispute screen */
+    char dsp_parties[256], dsp_statement[APP_TEXT_MAX], dsp_from[SV_NUMBER_MAX],
+        dsp_to[SV_NUMBER_MAX];
+
+    /* Day end */
+    app_dayend_row *day;    /* one per unit, NULL until computed */
+    uint64_t day_gen;       /* journal_gen it was computed at */
+
+    /* modal layer */
+    app_modal modal;
+    app_ask ask;
+    int ask_field;          /* sv_field or party index */
+    char modal_title[256];
+    char *pick_label[APP_PICK_MAX];
+    char *pick_value[APP_PICK_MAX];
+    int npick;
+    char text[APP_TEXT_MAX]; /* keypad or text being entered */
+    int want_text;          /* the platform should run SDL text input */
+    uint64_t journal_gen;   /* of the recorder, last reloaded at */
 
     /* map view: plane point at the map centre, metres per pixel */
     double view_x, view_y, mpp;
@@ -68,7 +189,18 @@ int app_select_unit(app *a, int idx);
 void app_build(app *a, app_ui *ui, int64_t now_ms);
 /* Act on a gesture against the frame it was made on. Returns 1 when the screen changed. */
 int app_on_gesture(app *a, const app_ui *ui, const app_gesture *g);
-/* Back one screen; returns 0 when already on the first one. */
+/* Back one screen (or close the modal layer); returns 0 when already on the first one. */
 int app_go_back(app *a);
+
+/* Take the workers' snapshots (main loop, after a wake-up). Reloads what the recorder made
+ * durable. Returns 1 when the screen should be redrawn. */
+int app_poll_workers(app *a);
+/* Typed text (SDL text input, UTF-8) and keys while a text or keypad modal is open. */
+int app_on_text(app *a, const char *utf8);
+int app_on_key(app *a, int key);
+/* Open the screen of the unit with this code (session restore). SV_ENOTFOUND when it is gone. */
+int app_open_unit(app *a, const char *code);
+/* When the screen needs the next timed redraw (averaging progress, objection clocks), ms. */
+int64_t app_next_tick(const app *a, int64_t now_ms);
 
 #endif

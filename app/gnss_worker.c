@@ -17,6 +17,8 @@ struct app_gnss {
     app_gnss_snap snap;
     void (*wake)(void *);
     void *ctx;
+    void (*sink)(void *, const sv_fix *);
+    void *sink_ctx;
     int stop;
 };
 
@@ -47,7 +49,11 @@ static void *run(void *arg)
         }
         if (changed)
             w->snap.gen++;
+        void (*sink)(void *, const sv_fix *) = w->sink;
+        void *sink_ctx = w->sink_ctx;
         pthread_mutex_unlock(&w->lock);
+        if (rc == SV_OK && sink)
+            sink(sink_ctx, &f);
         if (changed && w->wake)
             w->wake(w->ctx);
         if (rc == SV_ENORECEIVER) {
@@ -100,5 +106,13 @@ void app_gnss_get(app_gnss *w, app_gnss_snap *out)
 {
     pthread_mutex_lock(&w->lock);
     *out = w->snap;
+    pthread_mutex_unlock(&w->lock);
+}
+
+void app_gnss_set_sink(app_gnss *w, void (*sink)(void *, const sv_fix *), void *ctx)
+{
+    pthread_mutex_lock(&w->lock);
+    w->sink = sink;
+    w->sink_ctx = ctx;
     pthread_mutex_unlock(&w->lock);
 }

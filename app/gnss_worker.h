@@ -25,5 +25,8 @@ typedef struct app_gnss_snap {
 int app_gnss_start(const char *hostport, void (*wake)(void *), void *ctx, app_gnss **out);
 void app_gnss_stop(app_gnss *g); /* NULL-safe; joins the thread */
 void app_gnss_get(app_gnss *g, app_gnss_snap *out);
+/* Hand every fix epoch to sink(ctx, fix) on the worker thread as it arrives (the recorder:
+ * averaging needs every epoch, not only the latest). NULL removes it. */
+void app_gnss_set_sink(app_gnss *g, void (*sink)(void *, const sv_fix *), void *ctx);
 
 #endif

@@ -31,6 +31,13 @@ static int has_catalogue(const char *dir)
     return access(p, R_OK) == 0;
 }
 
+static int lang_zh = 1;
+
+int app_lang_zh(void)
+{
+    return lang_zh;
+}
+
 int app_i18n_init(const char *lang, const char *localedir)
 {
     if (!setlocale(LC_CTYPE, "C.UTF-8"))
@@ -45,6 +52,7 @@ int app_i18n_init(const char *lang, const char *localedir)
             dir = dirs[i];
     int en = lang && strncmp(lang, "en", 2) == 0;
     setenv("LANGUAGE", en ? "en" : "zh_CN", 1);
+    lang_zh = !en && dir != NULL;
     bindtextdomain("quejie", dir ? dir : QUEJIE_INSTALL_LOCALEDIR);
     bind_textdomain_codeset("quejie", "UTF-8");
     textdomain("quejie");

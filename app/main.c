@@ -2,7 +2,13 @@
  * main.c - quejie-app: the crew's touch UI.
  *
  *   quejie-app --journal FILE [--gnss HOST:PORT] [--lang zh_CN|en] [--window WxH]
- *              [--script FILE] [--check-glyphs FILE] [--stats]
+ *              [--script FILE] [--usb DIR] [--check-glyphs FILE] [--stats]
+ *
+ * The UI thread reads the journal through a read-only handle; the recorder thread (recorder.h)
+ * writes it through its own, and the sync thread (sync_worker.h) sends it. On start the app
+ * reopens the unit and the walk the crew was on (JOURNAL.session). --usb names the directory
+ * "write to USB" writes to; without it the first writable mount under /media or /run/media is
+ * used.
  *
  * --stats prints one line to stderr at exit (for bench/): the monotonic clock (sv_mono_ms, the
  * same clock in every process) when the first frame was shown, the frame count and the p50/p95/
@@ -18,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "common/args.h"
@@ -134,6 +141,21 @@ static int script_step(runner *r, plat *p, const app_ui *ui, int64_t now)
             queue(r, t + 1, APP_PTR_UP, 1, x - d1, y);
             break;
         }
+        case APP_S_TYPE:
+            if (plat_inject_text(p, c->arg) != 0)
+                return script_fail(c, "type: cannot queue the text%s", "");
+            break;
+        case APP_S_DRAG_IN: {
+            w = app_ui_find(ui, c->arg);
+            if (!w)
+                return script_fail(c, "no widget @%s on this screen", c->arg);
+            float x0 = w->r.x + w->r.w * (float)c->v[0], y0 = w->r.y + w->r.h * (float)c->v[1];
+            float x1 = w->r.x + w->r.w * (float)c->v[2], y1 = w->r.y + w->r.h * (float)c->v[3];
+            queue(r, now, APP_PTR_DOWN, 1, x0, y0);
+            int64_t t = path(r, now, 1, x0, y0, x1, y1, 12);
+            queue(r, t + STEP_MS, APP_PTR_UP, 1, x1, y1);
+            break;
+        }
         case APP_S_WAIT:
             r->wait_until = now + (int64_t)c->v[0];
             if (r->wait_until == now)
@@ -185,6 +207,24 @@ static int parse_window(const char *s, int *w, int *h)
                    *h >= 240 && *w <= 16384 && *h <= 16384
                ? 0
                : -1;
+}
+
+/* The first writable directory mounted under /media/USER or /run/media/USER: a USB stick. */
+static void find_usb(char *out, size_t n)
+{
+    out[0] = '\0';
+    FILE *f = fopen("/proc/self/mounts", "r");
+    if (!f)
+        return;
+    char dev[512], dir[1024], rest[1024];
+    while (fscanf(f, "%511s %1023s %1023[^\n]", dev, dir, rest) == 3) {
+        if ((strncmp(dir, "/media/", 7) == 0 || strncmp(dir, "/run/media/", 11) == 0) &&
+            access(dir, W_OK) == 0) {
+            snprintf(out, n, "%s", dir);
+            break;
+        }
+    }
+    fclose(f);
 }
 
 static int check_glyphs(plat *p, const char *file)
@@ -243,7 +283,7 @@ int main(int argc, char **argv)
 {
     opt opts[] = {{"--journal", 1, NULL}, {"--gnss", 1, NULL},   {"--lang", 1, NULL},
                   {"--window", 1, NULL},  {"--script", 1, NULL}, {"--check-glyphs", 1, NULL},
-                  {"--stats", 0, NULL},  {NULL, 0, NULL}};
+                  {"--stats", 0, NULL},   {"--usb", 1, NULL},    {NULL, 0, NULL}};
     args a;
     if (parse_args(argc - 1, argv + 1, opts, 0, &a) != 0)
         return EXIT_USAGE;
@@ -307,6 +347,30 @@ int main(int argc, char **argv)
         }
         A.gnss_ok = 1;
     }
+    /* The writers: a journal without its key (a copy for viewing) is shown read-only. */
+    char werr[512] = "";
+    if (app_rec_start(jpath, plat_wake, p, &A.rec, werr, sizeof werr) != 0) {
+        fprintf(stderr, "%s: recording is off: %s\n", prog, werr);
+        snprintf(A.status, sizeof A.status, "%s: %s", _("Read-only: nothing can be recorded"), werr);
+    } else if (app_sync_start(jpath, plat_wake, p, &A.sync, werr, sizeof werr) != 0) {
+        fprintf(stderr, "%s: sync is off: %s\n", prog, werr);
+    }
+    if (gw && A.rec)
+        app_gnss_set_sink(gw, app_rec_fix_sink, A.rec);
+    if (get(&a, "--usb"))
+        snprintf(A.usb_dir, sizeof A.usb_dir, "%s", get(&a, "--usb"));
+    else
+        find_usb(A.usb_dir, sizeof A.usb_dir);
+    /* Back where the crew was: the unit, and the walk if one was going on. */
+    app_session ses;
+    if (app_session_load(jpath, &ses) == 0 && ses.unit[0]) {
+        if (app_open_unit(&A, ses.unit) == SV_OK && ses.walking && A.rec) {
+            app_rec_walk_start(A.rec, ses.unit, ses.track);
+            A.back[A.depth++] = A.screen; /* the Walk screen, over the unit's map */
+            A.screen = APP_SCR_WALK;
+            fprintf(stderr, "%s: resuming the walk of %s\n", prog, ses.unit);
+        }
+    }
 
     app_gest gest;
     app_ui ui = {0};
@@ -343,7 +407,9 @@ int main(int argc, char **argv)
                     ft[nft++] = (mono_us() - t0) / 1000.0;
             }
             /* while a fix is shown, its age changes once a second */
-            next_tick = A.gnss.have_fix ? now + 1000 : -1;
+            next_tick = A.gnss.have_fix ? now + 1000 : app_next_tick(&A, now);
+            const app_widget *tw = app_ui_find(&ui, "text");
+            plat_text_input(p, A.want_text, tw ? tw->r : (app_rect){0, 0, 0, 0});
         }
         if (run.active) {
             int s = script_step(&run, p, &ui, now);
@@ -381,10 +447,13 @@ int main(int argc, char **argv)
                     dirty |= app_on_gesture(&A, &ui, &g[i]);
                 break;
             }
+            case PLAT_EV_TEXT: dirty |= app_on_text(&A, ev.text); break;
+            case PLAT_EV_KEY: dirty |= app_on_key(&A, ev.key); break;
             case PLAT_EV_WAKE:
             case PLAT_EV_OTHER: break;
             }
         }
+        dirty |= app_poll_workers(&A);
         app_gesture lp;
         if (app_gest_tick(&gest, now, &lp))
             dirty |= app_on_gesture(&A, &ui, &lp);
@@ -403,7 +472,11 @@ int main(int argc, char **argv)
     if (want_stats)
         print_stats(first_frame, ft, nft);
     free(ft);
-    app_gnss_stop(gw);
+    app_gnss_stop(gw); /* first: it feeds the recorder */
+    app_rec_stop(A.rec);
+    app_sync_stop(A.sync);
+    A.rec = NULL;
+    A.sync = NULL;
     app_ui_free(&ui);
     app_free(&A);
     sv_journal_close(j);

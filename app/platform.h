@@ -21,12 +21,16 @@ typedef enum plat_ev_type {
     PLAT_EV_WAKE,    /* plat_wake() was called */
     PLAT_EV_REDRAW,  /* resized or exposed */
     PLAT_EV_BACK,    /* Escape or the tablet's back key */
+    PLAT_EV_TEXT,    /* text holds committed UTF-8 text (keyboard or input method) */
+    PLAT_EV_KEY,     /* key holds APP_KEY_BACKSPACE or APP_KEY_ENTER */
     PLAT_EV_OTHER    /* nothing the app acts on */
 } plat_ev_type;
 
 typedef struct plat_ev {
     plat_ev_type type;
     app_ptr ptr;
+    char text[32];
+    int key;
 } plat_ev;
 
 /* Open a window of w x h px (0: the display's size, full screen). Returns 0 or -1 with err. */
@@ -44,11 +48,18 @@ void plat_wake(void *ctx);
 /* Queue a touch event as the touch screen would deliver it (APP_PTR_DOWN/MOVE/UP at window
  * px, finger id >= 0): it comes back from plat_wait through the same path as a real finger. */
 int plat_inject_touch(plat *p, int type, int64_t finger, float x, float y);
-/* 1 while touch events are queued and not yet returned by plat_wait. */
+/* Run SDL text input (the on-screen keyboard or input method) while on is set; r is where the
+ * text is being entered (the input method places its candidate window near it). */
+void plat_text_input(plat *p, int on, app_rect r);
+/* Queue UTF-8 text as the input method would commit it (in pieces of whole code points). */
+int plat_inject_text(plat *p, const char *utf8);
+/* 1 while touch or text events are queued and not yet returned by plat_wait. */
 int plat_input_pending(plat *p);
 /* How many code points of utf8 the UI font has no glyph for. */
 int plat_missing_glyphs(plat *p, const char *utf8);
 /* The font file in use (for the log). */
 const char *plat_font(const plat *p);
+/* The SDL render driver in use ("software", "opengl", "opengles2", ...). */
+const char *plat_renderer(const plat *p);
 
 #endif

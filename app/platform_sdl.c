@@ -46,6 +46,9 @@ struct plat {
     int nfonts;
     tex_entry cache[TEXT_CACHE];
     uint64_t frame;
+    SDL_FPoint *hl; /* hairline points kept for drawing, reused between frames */
+    size_t caphl;
+    int text_on;    /* SDL text input runs */
 };
 
 /* ---- fonts ------------------------------------------------------------------------------ */
@@ -129,6 +132,13 @@ int plat_open(const char *title, int w, int h, plat **out, char *err, size_t err
         free(p);
         return -1;
     }
+    /* The software renderer draws into the window's surface. On X11, SDL would show that
+     * surface by uploading it as an OpenGL texture each frame; without a GPU that is Mesa's
+     * software GL, which costs more than all the drawing (1920x1200: about 14 ms a frame,
+     * against under 1 ms for X11's shared-memory image). Only the window surface is affected:
+     * a GPU renderer does not use it. SDL_FRAMEBUFFER_ACCELERATION in the environment wins. */
+    if (strcmp(SDL_GetCurrentVideoDriver() ? SDL_GetCurrentVideoDriver() : "", "x11") == 0)
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     if (TTF_Init() != 0 || find_font(p, err, errlen) != 0) {
         if (!err[0])
             snprintf(err, errlen, "SDL_ttf: %s", TTF_GetError());
@@ -151,6 +161,7 @@ int plat_open(const char *title, int w, int h, plat **out, char *err, size_t err
         return -1;
     }
     SDL_SetRenderDrawBlendMode(p->r, SDL_BLENDMODE_BLEND);
+    SDL_StopTextInput(); /* only while a text field is open (plat_text_input) */
     p->wake_type = SDL_RegisterEvents(1);
     *out = p;
     return 0;
@@ -167,6 +178,7 @@ void plat_close(plat *p)
     }
     for (int i = 0; i < p->nfonts; i++)
         TTF_CloseFont(p->fonts[i].f);
+    free(p->hl);
     if (p->r)
         SDL_DestroyRenderer(p->r);
     if (p->win)
@@ -182,6 +194,12 @@ void plat_close(plat *p)
 const char *plat_font(const plat *p)
 {
     return p->font_file;
+}
+
+const char *plat_renderer(const plat *p)
+{
+    SDL_RendererInfo info;
+    return SDL_GetRendererInfo(p->r, &info) == 0 && info.name ? info.name : "?";
 }
 
 void plat_size(plat *p, int *w, int *h, float *px_per_mm)
@@ -221,6 +239,14 @@ static int translate(plat *p, const SDL_Event *e, plat_ev *ev)
     case SDL_KEYDOWN:
         if (e->key.keysym.sym == SDLK_ESCAPE || e->key.keysym.sym == SDLK_AC_BACK)
             ev->type = PLAT_EV_BACK;
+        else if (e->key.keysym.sym == SDLK_BACKSPACE)
+            ev->type = PLAT_EV_KEY, ev->key = APP_KEY_BACKSPACE;
+        else if (e->key.keysym.sym == SDLK_RETURN || e->key.keysym.sym == SDLK_KP_ENTER)
+            ev->type = PLAT_EV_KEY, ev->key = APP_KEY_ENTER;
+        break;
+    case SDL_TEXTINPUT:
+        ev->type = PLAT_EV_TEXT;
+        snprintf(ev->text, sizeof ev->text, "%s", e->text.text);
         break;
     case SDL_FINGERDOWN:
     case SDL_FINGERMOTION:
@@ -302,7 +328,47 @@ int plat_input_pending(plat *p)
 {
     (void)p;
     SDL_PumpEvents();
-    return SDL_HasEvents(SDL_FINGERDOWN, SDL_FINGERMOTION) == SDL_TRUE;
+    return SDL_HasEvents(SDL_FINGERDOWN, SDL_FINGERMOTION) == SDL_TRUE ||
+           SDL_HasEvent(SDL_TEXTINPUT) == SDL_TRUE;
+}
+
+void plat_text_input(plat *p, int on, app_rect r)
+{
+    if (on) {
+        SDL_Rect sr = {(int)r.x, (int)r.y, (int)r.w, (int)r.h};
+        SDL_SetTextInputRect(&sr);
+    }
+    if (on == p->text_on)
+        return;
+    p->text_on = on;
+    if (on)
+        SDL_StartTextInput();
+    else
+        SDL_StopTextInput();
+}
+
+int plat_inject_text(plat *p, const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0) {
+        /* at most 31 bytes a piece, cut between code points */
+        size_t k = n < 31 ? n : 31;
+        while (k < n && k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80)
+            k--;
+        if (k == 0)
+            return -1;
+        SDL_Event e;
+        memset(&e, 0, sizeof e);
+        e.type = SDL_TEXTINPUT;
+        e.text.timestamp = SDL_GetTicks();
+        e.text.windowID = SDL_GetWindowID(p->win);
+        memcpy(e.text.text, s, k);
+        if (SDL_PushEvent(&e) != 1)
+            return -1;
+        s += k;
+        n -= k;
+    }
+    return 0;
 }
 
 /* ---- drawing ---------------------------------------------------------------------------- */
@@ -312,8 +378,16 @@ static SDL_Color sdl_color(app_color c)
     return (SDL_Color){(Uint8)(c >> 24), (Uint8)(c >> 16), (Uint8)(c >> 8), (Uint8)c};
 }
 
+/* Opaque colours are drawn without blending (the same pixels): the software renderer blends
+ * pixel by pixel, and full-window fills are most of a frame. */
+static void set_blend(plat *p, app_color c)
+{
+    SDL_SetRenderDrawBlendMode(p->r, (c & 0xff) == 0xff ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+}
+
 static void set_color(plat *p, app_color c)
 {
+    set_blend(p, c);
     SDL_SetRenderDrawColor(p->r, (Uint8)(c >> 24), (Uint8)(c >> 16), (Uint8)(c >> 8), (Uint8)c);
 }
 
@@ -412,10 +486,37 @@ static void thick(plat *p, const float *pts, size_t n, int strip, float w, app_c
         nv += 4;
         ni += 6;
     }
+    set_blend(p, c);
     if (ni)
         SDL_RenderGeometry(p->r, NULL, v, (int)nv, idx, (int)ni);
     free(v);
     free(idx);
+}
+
+/* A hairline polyline. A point in the same pixel as the last point kept is dropped (a walk
+ * with a vertex every 2 m, seen at 6 m a pixel, has three a pixel): the software renderer's
+ * cost is per segment, and what is drawn stays within a pixel of the full line. */
+static void hairline(plat *p, const float *pts, size_t n, app_color c)
+{
+    set_color(p, c);
+    if (n > p->caphl) {
+        SDL_FPoint *g = realloc(p->hl, n * sizeof *g);
+        if (!g) {
+            SDL_RenderDrawLinesF(p->r, (const SDL_FPoint *)pts, (int)n);
+            return;
+        }
+        p->hl = g;
+        p->caphl = n;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        float x = pts[2 * i], y = pts[2 * i + 1];
+        if (m && i + 1 < n && floorf(x) == floorf(p->hl[m - 1].x) &&
+            floorf(y) == floorf(p->hl[m - 1].y))
+            continue;
+        p->hl[m++] = (SDL_FPoint){x, y};
+    }
+    SDL_RenderDrawLinesF(p->r, p->hl, (int)m);
 }
 
 static void disc(plat *p, float cx, float cy, float r, app_color c)
@@ -432,6 +533,7 @@ static void disc(plat *p, float cx, float cy, float r, app_color c)
         idx[3 * i + 1] = i + 1;
         idx[3 * i + 2] = i + 1 == N ? 1 : i + 2;
     }
+    set_blend(p, c);
     SDL_RenderGeometry(p->r, NULL, v, N + 1, idx, 3 * N);
 }
 
@@ -450,9 +552,17 @@ static void ring(plat *p, float cx, float cy, float r, float w, app_color c)
 int plat_draw(plat *p, const app_ui *ui)
 {
     p->frame++;
-    SDL_SetRenderDrawColor(p->r, 255, 255, 255, 255);
+    /* a first opaque fill of the whole window (the screen's background) is the clear */
+    size_t first = 0;
+    app_color bg = 0xffffffffu;
+    if (ui->ncmd && ui->cmd[0].op == APP_OP_FILL && (ui->cmd[0].color & 0xff) == 0xff &&
+        ui->cmd[0].r.x <= 0 && ui->cmd[0].r.y <= 0 &&
+        ui->cmd[0].r.x + ui->cmd[0].r.w >= (float)ui->width &&
+        ui->cmd[0].r.y + ui->cmd[0].r.h >= (float)ui->height)
+        bg = ui->cmd[first++].color;
+    set_color(p, bg);
     SDL_RenderClear(p->r);
-    for (size_t i = 0; i < ui->ncmd; i++) {
+    for (size_t i = first; i < ui->ncmd; i++) {
         const app_cmd *k = &ui->cmd[i];
         const float *pts = ui->pts + 2 * k->off;
         switch (k->op) {
@@ -472,8 +582,7 @@ int plat_draw(plat *p, const app_ui *ui)
         }
         case APP_OP_LINES:
             if (k->w <= 1.5f) {
-                set_color(p, k->color);
-                SDL_RenderDrawLinesF(p->r, (const SDL_FPoint *)pts, (int)k->n);
+                hairline(p, pts, k->n, k->color);
             } else {
                 thick(p, pts, k->n, 1, k->w, k->color);
             }

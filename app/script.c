@@ -21,7 +21,8 @@ static const struct {
     [APP_S_LONG_PRESS_ID] = {"long-press", 1}, [APP_S_DRAG] = {"drag", 4},
     [APP_S_PINCH] = {"pinch", 3},        [APP_S_WAIT] = {"wait", 1},
     [APP_S_WAIT_FOR] = {"wait-for", 1},  [APP_S_SCREENSHOT] = {"screenshot", 1},
-    [APP_S_QUIT] = {"quit", 0},
+    [APP_S_QUIT] = {"quit", 0},          [APP_S_TYPE] = {"type", 1},
+    [APP_S_DRAG_IN] = {"drag-in", 5},
 };
 
 static int number(const char *s, double *out)
@@ -71,6 +72,21 @@ static int bad(char *err, size_t errlen, int lineno, const char *fmt, ...)
 
 static int parse_line(char *line, int lineno, app_scmd *c, char *err, size_t errlen)
 {
+    /* type: the rest of the line verbatim (spaces included), before splitting into words */
+    if (strncmp(line, "type", 4) == 0 && (line[4] == ' ' || line[4] == '\t')) {
+        memset(c, 0, sizeof *c);
+        c->line = lineno;
+        c->op = APP_S_TYPE;
+        const char *t = line + 5;
+        size_t n = strcspn(t, "\r");
+        if (n == 0)
+            return bad(err, errlen, lineno, "type takes the text to type");
+        if (n >= sizeof c->arg)
+            return bad(err, errlen, lineno, "type: text longer than %zu bytes", sizeof c->arg - 1);
+        memcpy(c->arg, t, n);
+        c->arg[n] = '\0';
+        return 0;
+    }
     char *w[MAX_WORDS];
     int n = split(line, w);
     memset(c, 0, sizeof *c);
@@ -103,6 +119,18 @@ static int parse_line(char *line, int lineno, app_scmd *c, char *err, size_t err
         if (nargs != 1)
             return BAD("screenshot takes one file name");
         snprintf(c->arg, sizeof c->arg, "%s", w[1]);
+        return 0;
+    } else if (strcmp(cmd, "type") == 0) {
+        return BAD("type takes the text to type");
+    } else if (strcmp(cmd, "drag-in") == 0) {
+        c->op = APP_S_DRAG_IN;
+        if (nargs != 5)
+            return BAD("drag-in takes a widget ID and 4 fractions, not %d arguments", nargs);
+        if (widget_arg(w[1], c))
+            return BAD("drag-in: '%s' is no widget ID (@ID)", w[1]);
+        for (int i = 0; i < 4; i++)
+            if (number(w[i + 2], &c->v[i]) != 0 || c->v[i] < 0 || c->v[i] > 1)
+                return BAD("drag-in: '%s' is not a fraction from 0 to 1", w[i + 2]);
         return 0;
     } else if (strcmp(cmd, "drag") == 0) {
         c->op = APP_S_DRAG;

@@ -4,6 +4,10 @@
  *   tap @ID | tap X Y | long-press @ID | drag X1 Y1 X2 Y2 | pinch X Y FACTOR
  *   wait MS | wait-for @ID | screenshot FILE.png | quit
  *
+ * and, beyond the contract: `type TEXT` (the rest of the line, delivered as SDL text input like
+ * an input method's commit), `drag-in @ID FX1 FY1 FX2 FY2` (a drag inside a widget, positions
+ * as fractions 0..1 of its width and height: a signature on the pad whatever the layout).
+ *
  * blank lines and lines starting with '#' ignored. Parsing is strict: an unknown command, a
  * missing or extra argument, a number that is not one, an ID not starting with '@' is an error
  * naming the line. Running is the app's (main.c): taps and gestures are injected as touch
@@ -23,13 +27,15 @@ typedef enum app_sop {
     APP_S_WAIT,
     APP_S_WAIT_FOR,
     APP_S_SCREENSHOT,
-    APP_S_QUIT
+    APP_S_QUIT,
+    APP_S_TYPE,
+    APP_S_DRAG_IN
 } app_sop;
 
 typedef struct app_scmd {
     app_sop op;
     int line;
-    char arg[512]; /* widget ID without '@', or file name */
+    char arg[512]; /* widget ID without '@', file name, or text to type */
     double v[4];   /* numbers: X Y [X2 Y2] | X Y FACTOR | MS */
 } app_scmd;
 

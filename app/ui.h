@@ -22,6 +22,9 @@ typedef uint32_t app_color;
 
 enum { APP_ALIGN_LEFT = 0, APP_ALIGN_CENTER = 1, APP_ALIGN_RIGHT = 2 };
 
+/* Keys the text and keypad layers act on (the platform maps its keys to these). */
+enum { APP_KEY_BACKSPACE = 1, APP_KEY_ENTER = 2 };
+
 typedef enum app_op {
     APP_OP_FILL,    /* filled rectangle r */
     APP_OP_FRAME,   /* rectangle outline r, width w */

@@ -1,0 +1,621 @@
+/*
+ * recorder.c - see recorder.h. One thread, one writable journal handle, a queue of fixes and a
+ * queue of jobs, both fed from other threads under one mutex; the thread sleeps on a condition
+ * variable while there is nothing to do.
+ */
+#include "recorder.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "survey/geo.h"
+#include "survey/state.h"
+
+#define FIXQ 256 /* epochs queued for the recorder; beyond this the oldest go (counted) */
+
+typedef struct job {
+    struct job *next;
+    char label[160];
+    app_rec_fn fn;
+    void *arg;
+    void (*free_arg)(void *);
+} job;
+
+struct app_rec {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    void (*wake)(void *);
+    void *ctx;
+    sv_journal *j;
+    char session_path[4200];
+
+    /* shared, under lock */
+    int stop;
+    sv_fix q[FIXQ];
+    size_t qhead, qlen;
+    int q_overflow;
+    job *jobs, **jobs_tail;
+    int njobs;
+    /* requests from the UI, under lock; the thread takes them */
+    int req_pending;
+    app_rec_mode req_mode;
+    app_rec_point_req req_point;
+    char req_unit[SV_CODE_MAX];
+    int64_t req_track;
+    int unit_pending;
+    char unit_req[SV_CODE_MAX];
+    app_rec_snap snap;
+
+    /* the thread's own */
+    app_rec_mode mode;
+    app_rec_point_req pt;
+    sv_averager av;
+    sv_walker wk;
+    sv_grade gate;
+    char unit[SV_CODE_MAX];
+    char session_unit[SV_CODE_MAX];
+    int64_t track;
+};
+
+/* ---- session file ---------------------------------------------------------------------- */
+
+static void session_path(const char *journal_path, char *out, size_t n)
+{
+    snprintf(out, n, "%s.session", journal_path);
+}
+
+int app_session_load(const char *journal_path, app_session *s)
+{
+    memset(s, 0, sizeof *s);
+    char path[4200];
+    session_path(journal_path, path, sizeof path);
+    json_error_t e;
+    json_t *o = json_load_file(path, 0, &e);
+    if (!o)
+        return -1;
+    const char *unit = json_string_value(json_object_get(o, "unit"));
+    json_t *w = json_object_get(o, "walk_track");
+    int rc = -1;
+    if (unit && strlen(unit) < sizeof s->unit) {
+        snprintf(s->unit, sizeof s->unit, "%s", unit);
+        if (json_is_integer(w) && json_integer_value(w) >= 0) {
+            s->walking = 1;
+            s->track = (int64_t)json_integer_value(w);
+        }
+        rc = 0;
+    }
+    json_decref(o);
+    if (rc != 0)
+        memset(s, 0, sizeof *s);
+    return rc;
+}
+
+/* Write the session atomically: a temporary file, fsync, rename, fsync the directory. A
+ * failure is reported to the crew but never stops recording (the journal has the data). */
+static int session_save(app_rec *r, char *err, size_t errlen)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "unit", json_string(r->session_unit));
+    json_object_set_new(o, "walk_track",
+                        r->mode == APP_REC_WALKING ? json_integer(r->track) : json_null());
+    char *text = json_dumps(o, JSON_SORT_KEYS);
+    json_decref(o);
+    if (!text) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", r->session_path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    size_t len = strlen(text);
+    int ok = fd >= 0 && write(fd, text, len) == (ssize_t)len && write(fd, "\n", 1) == 1 &&
+             fsync(fd) == 0;
+    int saved = errno;
+    if (fd >= 0)
+        close(fd);
+    free(text);
+    if (ok && rename(tmp, r->session_path) != 0) {
+        ok = 0;
+        saved = errno;
+    }
+    if (!ok) {
+        unlink(tmp);
+        snprintf(err, errlen, "session file: %s", strerror(saved));
+        return -1;
+    }
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s", r->session_path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+}
+
+/* ---- snapshot ------------------------------------------------------------------------------ */
+
+static void publish(app_rec *r)
+{
+    /* caller holds the lock */
+    r->snap.gen++;
+    r->snap.mode = r->mode;
+    r->snap.jobs_pending = r->njobs;
+    snprintf(r->snap.unit, sizeof r->snap.unit, "%s", r->unit);
+}
+
+static void notify(app_rec *r)
+{
+    if (r->wake)
+        r->wake(r->ctx);
+}
+
+static void outcome(app_rec *r, int error, const char *fmt, const char *a, const char *b)
+{
+    pthread_mutex_lock(&r->lock);
+    r->snap.error = error;
+    snprintf(r->snap.message, sizeof r->snap.message, fmt, a, b);
+    publish(r);
+    pthread_mutex_unlock(&r->lock);
+    notify(r);
+}
+
+/* ---- capture ------------------------------------------------------------------------------- */
+
+static void load_gate(app_rec *r, sv_avg_opts *avg)
+{
+    *avg = sv_avg_defaults();
+    sv_grade g = SV_GRADE_RTK_FIXED;
+    sv_grade_parse(sv_state_config(r->j, "accept", "rtk-fixed"), &g);
+    if (g == SV_GRADE_NONE)
+        g = SV_GRADE_RTK_FIXED;
+    r->gate = g;
+    avg->accept = g;
+    int n = atoi(sv_state_config(r->j, "average.epochs", "10"));
+    double t = atof(sv_state_config(r->j, "average.seconds", "10"));
+    if (n >= 1 && n <= 100000)
+        avg->epochs = n;
+    if (t >= 0 && t <= 3600)
+        avg->min_seconds = t;
+}
+
+static void avg_snapshot(app_rec *r)
+{
+    /* caller holds the lock */
+    app_rec_snap *s = &r->snap;
+    s->n = r->av.n;
+    s->need_n = r->av.opts.epochs;
+    s->secs = sv_avg_seconds(&r->av);
+    s->need_secs = r->av.opts.min_seconds;
+    s->dropped = r->av.dropped;
+    s->verdict = r->av.last_verdict;
+    s->last_grade = r->av.last_grade;
+    s->gate = r->gate;
+    s->overriding = r->pt.override_reason[0] != '\0';
+    s->spread_m = NAN;
+    if (r->av.n >= 2) {
+        double n = r->av.n;
+        double ve = r->av.sq_e / n - (r->av.sum_e / n) * (r->av.sum_e / n);
+        double vn = r->av.sq_n / n - (r->av.sum_n / n) * (r->av.sum_n / n);
+        s->spread_m = sqrt(fmax(ve, 0) + fmax(vn, 0));
+    }
+    sv_avg_describe(&r->av, s->missing, sizeof s->missing);
+}
+
+static void finish_point(app_rec *r)
+{
+    sv_bpoint p;
+    memset(&p, 0, sizeof p);
+    sv_avg_result(&r->av, &p);
+    snprintf(p.unit, sizeof p.unit, "%s", r->pt.unit);
+    snprintf(p.point_type, sizeof p.point_type, "%s",
+             r->pt.point_type[0] ? r->pt.point_type : "measured");
+    snprintf(p.marker, sizeof p.marker, "%s", r->pt.marker);
+    if (isfinite(r->pt.offset_m) && isfinite(r->pt.offset_bearing) && r->pt.offset_m > 0) {
+        p.off.from_lat = p.lat;
+        p.off.from_lon = p.lon;
+        p.off.from_h = p.h;
+        p.off.distance_m = r->pt.offset_m;
+        p.off.bearing_deg = r->pt.offset_bearing;
+        p.off.dh = NAN;
+        sv_geo_offset(p.lat, p.lon, r->pt.offset_m, r->pt.offset_bearing, &p.lat, &p.lon);
+        p.h = NAN; /* the offset point's height is not measured */
+        p.flags |= SV_PT_OFFSET;
+    }
+    if (p.q.grade < r->gate) {
+        p.override_reason = r->pt.override_reason;
+        p.flags |= SV_PT_OVERRIDE;
+    }
+    /* The averaged point lives only in memory until it is durable: when another process
+     * holds the journal, keep trying for a while rather than throw it away. */
+    int64_t seq = 0;
+    int rc = SV_EBUSY;
+    for (int tries = 0; tries < 12 && rc == SV_EBUSY; tries++)
+        rc = sv_record_point(r->j, &p, &seq);
+    pthread_mutex_lock(&r->lock);
+    if (rc == SV_OK) {
+        r->snap.journal_gen++;
+        r->snap.last_seq = seq;
+        snprintf(r->snap.last_number, sizeof r->snap.last_number, "%s", p.number);
+        r->snap.error = 0;
+        snprintf(r->snap.message, sizeof r->snap.message, "%s", p.number);
+    } else {
+        r->snap.error = 1;
+        snprintf(r->snap.message, sizeof r->snap.message, "%s", sv_journal_errmsg(r->j));
+    }
+    r->mode = APP_REC_IDLE;
+    publish(r);
+    pthread_mutex_unlock(&r->lock);
+    notify(r);
+    if (rc == SV_OK)
+        sv_journal_maintain(r->j);
+}
+
+static void feed(app_rec *r, const sv_fix *f)
+{
+    int64_t now = sv_mono_ms();
+    if (r->mode == APP_REC_AVERAGING) {
+        sv_avg_feed(&r->av, f, now);
+        pthread_mutex_lock(&r->lock);
+        avg_snapshot(r);
+        publish(r);
+        pthread_mutex_unlock(&r->lock);
+        notify(r);
+        if (sv_avg_done(&r->av))
+            finish_point(r);
+        return;
+    }
+    if (r->mode != APP_REC_WALKING)
+        return;
+    sv_vertex v;
+    int due = sv_walk_feed(&r->wk, f, now, &v);
+    int rc = SV_OK, first = 0;
+    int64_t seq = 0;
+    if (due) {
+        snprintf(v.unit, sizeof v.unit, "%s", r->unit);
+        v.track = r->track;
+        rc = SV_EBUSY;
+        for (int tries = 0; tries < 12 && rc == SV_EBUSY; tries++)
+            rc = sv_record_vertex(r->j, &v, &seq);
+        if (rc == SV_OK && !r->track) {
+            r->track = seq;
+            first = 1;
+        }
+    }
+    pthread_mutex_lock(&r->lock);
+    r->snap.refused = r->wk.dropped;
+    r->snap.walk_verdict = r->wk.last_verdict;
+    if (due && rc == SV_OK) {
+        r->snap.vertices++;
+        r->snap.jumps += v.jump != 0;
+        r->snap.track = r->track;
+        r->snap.journal_gen++;
+        r->snap.last_seq = seq;
+    } else if (due) {
+        r->snap.error = 1;
+        snprintf(r->snap.message, sizeof r->snap.message, "%s", sv_journal_errmsg(r->j));
+    }
+    publish(r);
+    pthread_mutex_unlock(&r->lock);
+    notify(r);
+    if (first) {
+        char err[300];
+        if (session_save(r, err, sizeof err) != 0)
+            outcome(r, 1, "%s%s", "session: ", err);
+    }
+}
+
+/* ---- the thread ------------------------------------------------------------------------------ */
+
+static void take_request(app_rec *r)
+{
+    /* caller holds the lock; the request is applied on this thread */
+    app_rec_mode m = r->req_mode;
+    r->req_pending = 0;
+    int walk_changed = (m == APP_REC_WALKING) != (r->mode == APP_REC_WALKING);
+    if (m == APP_REC_AVERAGING) {
+        r->pt = r->req_point;
+        snprintf(r->unit, sizeof r->unit, "%s", r->pt.unit);
+        sv_avg_opts avg;
+        pthread_mutex_unlock(&r->lock);
+        load_gate(r, &avg);
+        pthread_mutex_lock(&r->lock);
+        if (r->pt.override_reason[0])
+            avg.accept = SV_GRADE_GPS; /* any fix; the point records why */
+        sv_avg_start(&r->av, &avg);
+        r->mode = APP_REC_AVERAGING;
+        memset(r->snap.missing, 0, sizeof r->snap.missing);
+        avg_snapshot(r);
+    } else if (m == APP_REC_WALKING) {
+        snprintf(r->unit, sizeof r->unit, "%s", r->req_unit);
+        snprintf(r->session_unit, sizeof r->session_unit, "%s", r->req_unit);
+        r->track = r->req_track;
+        sv_avg_opts avg;
+        pthread_mutex_unlock(&r->lock);
+        load_gate(r, &avg);
+        pthread_mutex_lock(&r->lock);
+        sv_walk_opts wo = sv_walk_defaults();
+        wo.accept = r->gate;
+        sv_walk_start(&r->wk, &wo);
+        r->mode = APP_REC_WALKING;
+        r->snap.track = r->track;
+        r->snap.vertices = r->snap.jumps = r->snap.refused = 0;
+        r->snap.gate = r->gate;
+    } else {
+        r->mode = APP_REC_IDLE;
+    }
+    publish(r);
+    if (walk_changed) {
+        pthread_mutex_unlock(&r->lock);
+        char err[300];
+        if (session_save(r, err, sizeof err) != 0)
+            outcome(r, 1, "%s%s", "session: ", err);
+        pthread_mutex_lock(&r->lock);
+    }
+}
+
+static void run_job(app_rec *r, job *jb)
+{
+    int64_t seq = 0;
+    int rc = SV_EBUSY;
+    for (int tries = 0; tries < 12 && rc == SV_EBUSY; tries++)
+        rc = jb->fn(r->j, jb->arg, &seq);
+    pthread_mutex_lock(&r->lock);
+    r->njobs--;
+    if (rc == SV_OK) {
+        r->snap.journal_gen++;
+        r->snap.last_seq = seq;
+        r->snap.error = 0;
+        snprintf(r->snap.message, sizeof r->snap.message, "%s", jb->label);
+    } else {
+        r->snap.error = 1;
+        snprintf(r->snap.message, sizeof r->snap.message, "%s: %s", jb->label,
+                 sv_journal_errmsg(r->j));
+    }
+    publish(r);
+    pthread_mutex_unlock(&r->lock);
+    notify(r);
+    if (jb->free_arg)
+        jb->free_arg(jb->arg);
+    free(jb);
+}
+
+static void *run(void *arg)
+{
+    app_rec *r = arg;
+    pthread_mutex_lock(&r->lock);
+    for (;;) {
+        while (!r->stop && !r->qlen && !r->jobs && !r->req_pending && !r->unit_pending)
+            pthread_cond_wait(&r->cond, &r->lock);
+        if (r->req_pending) {
+            take_request(r);
+            pthread_mutex_unlock(&r->lock);
+            notify(r);
+            pthread_mutex_lock(&r->lock);
+            continue;
+        }
+        if (r->unit_pending) {
+            r->unit_pending = 0;
+            if (strcmp(r->session_unit, r->unit_req) != 0 && r->mode != APP_REC_WALKING) {
+                snprintf(r->session_unit, sizeof r->session_unit, "%s", r->unit_req);
+                pthread_mutex_unlock(&r->lock);
+                char err[300];
+                if (session_save(r, err, sizeof err) != 0)
+                    outcome(r, 1, "%s%s", "session: ", err);
+                pthread_mutex_lock(&r->lock);
+            }
+            continue;
+        }
+        if (r->jobs) {
+            job *jb = r->jobs;
+            r->jobs = jb->next;
+            if (!r->jobs)
+                r->jobs_tail = &r->jobs;
+            pthread_mutex_unlock(&r->lock);
+            run_job(r, jb);
+            pthread_mutex_lock(&r->lock);
+            continue;
+        }
+        if (r->qlen) {
+            sv_fix f = r->q[r->qhead];
+            r->qhead = (r->qhead + 1) % FIXQ;
+            r->qlen--;
+            pthread_mutex_unlock(&r->lock);
+            feed(r, &f);
+            pthread_mutex_lock(&r->lock);
+            continue;
+        }
+        if (r->stop)
+            break; /* only once the jobs are done: a tapped decision is not lost on exit */
+    }
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+/* ---- API ----------------------------------------------------------------------------------- */
+
+int app_rec_start(const char *journal_path, void (*wake)(void *), void *ctx, app_rec **out,
+                  char *err, size_t errlen)
+{
+    *out = NULL;
+    app_rec *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = sv_journal_open(journal_path, 0, &r->j);
+    if (rc != SV_OK) {
+        snprintf(err, errlen, "%s", r->j ? sv_journal_errmsg(r->j) : sv_strerror(rc));
+        sv_journal_close(r->j);
+        free(r);
+        return -1;
+    }
+    session_path(journal_path, r->session_path, sizeof r->session_path);
+    app_session s;
+    if (app_session_load(journal_path, &s) == 0)
+        snprintf(r->session_unit, sizeof r->session_unit, "%s", s.unit);
+    r->wake = wake;
+    r->ctx = ctx;
+    r->jobs_tail = &r->jobs;
+    r->snap.gate = SV_GRADE_RTK_FIXED;
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->cond, NULL);
+    if (pthread_create(&r->thread, NULL, run, r) != 0) {
+        snprintf(err, errlen, "cannot start the recorder thread");
+        pthread_cond_destroy(&r->cond);
+        pthread_mutex_destroy(&r->lock);
+        sv_journal_close(r->j);
+        free(r);
+        return -1;
+    }
+    *out = r;
+    return 0;
+}
+
+void app_rec_stop(app_rec *r)
+{
+    if (!r)
+        return;
+    pthread_mutex_lock(&r->lock);
+    r->stop = 1;
+    r->qlen = 0; /* epochs still queued do not matter once the crew quits */
+    pthread_cond_signal(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+    pthread_join(r->thread, NULL);
+    pthread_cond_destroy(&r->cond);
+    pthread_mutex_destroy(&r->lock);
+    sv_journal_close(r->j);
+    free(r);
+}
+
+void app_rec_get(app_rec *r, app_rec_snap *out)
+{
+    pthread_mutex_lock(&r->lock);
+    *out = r->snap;
+    pthread_mutex_unlock(&r->lock);
+}
+
+void app_rec_fix(app_rec *r, const sv_fix *f)
+{
+    pthread_mutex_lock(&r->lock);
+    if (r->qlen == FIXQ) {
+        r->qhead = (r->qhead + 1) % FIXQ;
+        r->qlen--;
+        r->q_overflow++;
+    }
+    r->q[(r->qhead + r->qlen) % FIXQ] = *f;
+    r->qlen++;
+    pthread_cond_signal(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+}
+
+void app_rec_fix_sink(void *ctx, const sv_fix *f)
+{
+    app_rec_fix(ctx, f);
+}
+
+static int request(app_rec *r, app_rec_mode m, const app_rec_point_req *pt, const char *unit,
+                   int64_t track)
+{
+    pthread_mutex_lock(&r->lock);
+    /* the mode the thread will be in once earlier requests are taken */
+    app_rec_mode cur = r->req_pending ? r->req_mode : r->mode;
+    int refused = (m == APP_REC_AVERAGING && cur == APP_REC_WALKING) ||
+                  (m == APP_REC_WALKING && cur == APP_REC_AVERAGING);
+    if (!refused) {
+        r->req_pending = 1;
+        r->req_mode = m;
+        if (pt)
+            r->req_point = *pt;
+        if (unit)
+            snprintf(r->req_unit, sizeof r->req_unit, "%s", unit);
+        r->req_track = track;
+        /* the UI sees the new mode at once (the thread confirms it) */
+        r->snap.mode = m;
+        if (m == APP_REC_AVERAGING) {
+            r->snap.n = 0;
+            r->snap.secs = 0;
+            r->snap.spread_m = NAN;
+            r->snap.missing[0] = '\0';
+            r->snap.overriding = pt && pt->override_reason[0];
+        }
+        r->snap.gen++;
+        pthread_cond_signal(&r->cond);
+    }
+    pthread_mutex_unlock(&r->lock);
+    return refused ? -1 : 0;
+}
+
+int app_rec_point(app_rec *r, const app_rec_point_req *req)
+{
+    return request(r, APP_REC_AVERAGING, req, NULL, 0);
+}
+
+void app_rec_cancel(app_rec *r)
+{
+    pthread_mutex_lock(&r->lock);
+    int averaging = (r->req_pending ? r->req_mode : r->mode) == APP_REC_AVERAGING;
+    pthread_mutex_unlock(&r->lock);
+    if (averaging)
+        request(r, APP_REC_IDLE, NULL, NULL, 0);
+}
+
+int app_rec_walk_start(app_rec *r, const char *unit, int64_t track)
+{
+    return request(r, APP_REC_WALKING, NULL, unit, track);
+}
+
+void app_rec_walk_stop(app_rec *r)
+{
+    pthread_mutex_lock(&r->lock);
+    int walking = (r->req_pending ? r->req_mode : r->mode) == APP_REC_WALKING;
+    pthread_mutex_unlock(&r->lock);
+    if (walking)
+        request(r, APP_REC_IDLE, NULL, NULL, 0);
+}
+
+void app_rec_set_unit(app_rec *r, const char *unit)
+{
+    pthread_mutex_lock(&r->lock);
+    snprintf(r->unit_req, sizeof r->unit_req, "%s", unit);
+    r->unit_pending = 1;
+    pthread_cond_signal(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+}
+
+int app_rec_submit(app_rec *r, const char *label, app_rec_fn fn, void *arg,
+                   void (*free_arg)(void *))
+{
+    job *jb = calloc(1, sizeof *jb);
+    if (!jb) {
+        if (free_arg)
+            free_arg(arg);
+        return -1;
+    }
+    snprintf(jb->label, sizeof jb->label, "%s", label);
+    jb->fn = fn;
+    jb->arg = arg;
+    jb->free_arg = free_arg;
+    pthread_mutex_lock(&r->lock);
+    *r->jobs_tail = jb;
+    r->jobs_tail = &jb->next;
+    r->njobs++;
+    r->snap.jobs_pending = r->njobs;
+    r->snap.gen++;
+    pthread_cond_signal(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+    return 0;
+}

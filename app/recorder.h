@@ -1,0 +1,114 @@
+/*
+ * recorder.h - everything the app writes goes through one recorder thread with its own
+ * writable journal handle: averaged boundary points, walk vertices and the crew's decisions
+ * (verifications, disputes, attendance, signatures). The UI thread never waits for a write:
+ * it asks, carries on drawing, and reads the outcome from a snapshot; each durable write bumps
+ * journal_gen and wakes the UI, which then re-reads the state through its own read handle.
+ *
+ * Fixes come straight from the GNSS thread (app_rec_fix), not from the screen: a walk goes on
+ * with the display off or another window on top. Points and vertices are captured with the
+ * same survey/capture code as `quejie record`, and gated the same way.
+ *
+ * Where the crew is (unit, walk in progress with its track) is kept in a small session file
+ * beside the journal (JOURNAL.session, written atomically), so the app reopens there after a
+ * crash or power loss. It holds no survey data: the journal stays the only record.
+ *
+ * No SDL here.
+ */
+#ifndef APP_RECORDER_H
+#define APP_RECORDER_H
+
+#include <stdint.h>
+
+#include "survey/capture.h"
+#include "survey/journal.h"
+
+typedef struct app_rec app_rec;
+
+typedef enum app_rec_mode { APP_REC_IDLE, APP_REC_AVERAGING, APP_REC_WALKING } app_rec_mode;
+
+/* A boundary point to average and record. */
+typedef struct app_rec_point_req {
+    char unit[SV_CODE_MAX];
+    char point_type[SV_CODE_MAX]; /* "measured" when empty */
+    char marker[SV_CODE_MAX];     /* may be empty */
+    /* an override: accept any fix below the journal's gate, and record why (empty: none) */
+    char override_reason[200];
+    double offset_m, offset_bearing; /* NaN: the point is where the pole stands */
+} app_rec_point_req;
+
+typedef struct app_rec_snap {
+    uint64_t gen;           /* bumped on every change */
+    app_rec_mode mode;
+    char unit[SV_CODE_MAX];
+    /* averaging */
+    int n, need_n;          /* accepted epochs / required */
+    double secs, need_secs; /* seconds covered / required */
+    double spread_m;        /* horizontal standard deviation of the accepted epochs */
+    int dropped;            /* epochs refused by the gate */
+    sv_epoch_verdict verdict; /* of the last epoch */
+    sv_grade last_grade;    /* its grade */
+    sv_grade gate;          /* the grade this point needs (the journal's "accept") */
+    int overriding;         /* the point runs under an override */
+    char missing[200];      /* what is still missing, for the crew */
+    /* walking */
+    int64_t track;          /* the walk's id (0 until its first vertex) */
+    int vertices, jumps;    /* recorded in this walk; jumps are kept but left out */
+    int refused;            /* epochs refused by the gate during this walk */
+    sv_epoch_verdict walk_verdict;
+    /* outcomes */
+    uint64_t journal_gen;   /* bumped after each durable write */
+    int64_t last_seq;
+    char last_number[SV_NUMBER_MAX]; /* the last point recorded, "J5" */
+    int error;              /* the last write failed: message says why */
+    char message[300];
+    int jobs_pending;
+} app_rec_snap;
+
+/* Open the journal at path for writing on a new thread. wake(ctx) is called from that thread
+ * after every change. Returns 0, or -1 with a message in err. */
+int app_rec_start(const char *journal_path, void (*wake)(void *), void *ctx, app_rec **out,
+                  char *err, size_t errlen);
+/* Stop: a point being averaged is dropped (nothing was recorded of it), a walk is left as it
+ * is in the session file so the next start resumes it; queued jobs are finished first. */
+void app_rec_stop(app_rec *r); /* NULL-safe */
+void app_rec_get(app_rec *r, app_rec_snap *out);
+
+/* One fix epoch, from any thread (the GNSS worker). Cheap: queued for the recorder. */
+void app_rec_fix(app_rec *r, const sv_fix *f);
+/* Adapter for app_gnss's sink (ctx is the recorder). */
+void app_rec_fix_sink(void *ctx, const sv_fix *f);
+
+/* Start averaging a point (replaces one in progress). Returns 0, -1 while walking. */
+int app_rec_point(app_rec *r, const app_rec_point_req *req);
+/* Drop the point being averaged. */
+void app_rec_cancel(app_rec *r);
+/* Start (track 0) or resume (the track of an earlier walk) a walk of unit. -1 while averaging. */
+int app_rec_walk_start(app_rec *r, const char *unit, int64_t track);
+void app_rec_walk_stop(app_rec *r);
+
+/* Remember the unit the crew works on (session file). */
+void app_rec_set_unit(app_rec *r, const char *unit);
+
+/*
+ * A decision to record: fn runs on the recorder thread with its journal handle and returns an
+ * SV_ code (the journal's errmsg is reported on failure); arg is released with free_arg
+ * afterwards (may be NULL). label names it in the outcome message ("owner confirmed").
+ * Returns 0, -1 when out of memory (nothing queued).
+ */
+typedef int (*app_rec_fn)(sv_journal *j, void *arg, int64_t *seq);
+int app_rec_submit(app_rec *r, const char *label, app_rec_fn fn, void *arg,
+                   void (*free_arg)(void *));
+
+/* The session file: where the crew was. */
+typedef struct app_session {
+    char unit[SV_CODE_MAX];
+    int walking;
+    int64_t track;
+} app_session;
+
+/* Read JOURNAL.session; returns 0 with *s, or -1 when there is none or it is unreadable
+ * (then *s is empty: a session file is a convenience, never a reason not to start). */
+int app_session_load(const char *journal_path, app_session *s);
+
+#endif

@@ -1,0 +1,266 @@
+/*
+ * sync_worker.c - see sync_worker.h.
+ */
+#include "sync_worker.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "survey/journal.h"
+
+enum { OP_NONE = 0, OP_STATUS = 1, OP_SYNC = 2, OP_USB = 4 };
+
+struct app_sync {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    void (*wake)(void *);
+    void *ctx;
+    sv_journal *j;
+    sy_client *c;
+    volatile int stop_flag; /* handed to sy_client_sync: stop between requests */
+    int stop;
+    int ops;
+    char usb_dir[4096];
+    app_sync_snap snap;
+};
+
+static void notify(app_sync *s)
+{
+    if (s->wake)
+        s->wake(s->ctx);
+}
+
+static void progress(void *ctx, const char *line)
+{
+    app_sync *s = ctx;
+    pthread_mutex_lock(&s->lock);
+    snprintf(s->snap.line, sizeof s->snap.line, "%s", line);
+    s->snap.gen++;
+    pthread_mutex_unlock(&s->lock);
+    notify(s);
+}
+
+/* Re-read cursor and bundles into the snapshot (on the worker thread). */
+static void read_status(app_sync *s)
+{
+    sy_client_status st;
+    memset(&st, 0, sizeof st);
+    int rc = sy_client_status_get(s->c, &st);
+    pthread_mutex_lock(&s->lock);
+    if (rc == SY_OK) {
+        s->snap.enrolled = st.enrolled;
+        snprintf(s->snap.office, sizeof s->snap.office, "%.127s",
+                 st.office_name[0] ? st.office_name : st.office_url);
+        s->snap.last_seq = st.last_seq;
+        s->snap.acked_seq = st.acked_seq;
+        s->snap.last_sync_ms = st.last_sync_ms;
+        s->snap.nrows = 0;
+        for (size_t i = 0; i < st.n_bundles && i < APP_SYNC_ROWS; i++)
+            s->snap.rows[s->snap.nrows++] = st.bundles[i];
+    }
+    s->snap.gen++;
+    pthread_mutex_unlock(&s->lock);
+    sy_client_status_clear(&st);
+}
+
+static void set_outcome(app_sync *s, app_sync_outcome o, const char *msg)
+{
+    pthread_mutex_lock(&s->lock);
+    s->snap.outcome = o;
+    snprintf(s->snap.message, sizeof s->snap.message, "%s", msg);
+    s->snap.gen++;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void do_sync(app_sync *s)
+{
+    sy_sync_opts o;
+    memset(&o, 0, sizeof o);
+    o.attempts = 2; /* the crew can tap again; a long back-off helps nobody in the field */
+    o.backoff_s = 1;
+    o.stop = &s->stop_flag;
+    o.progress = progress;
+    o.ctx = s;
+    sy_sync_report rep;
+    memset(&rep, 0, sizeof rep);
+    int rc = sy_client_sync(s->c, &o, &rep);
+    char msg[400];
+    app_sync_outcome out;
+    switch (rc) {
+    case SY_OK:
+        out = APP_SYNC_DONE;
+        snprintf(msg, sizeof msg, "%lld entries sent in %d bundles, %d units received",
+                 (long long)rep.entries_sent, rep.bundles_sent, rep.tasks_added);
+        break;
+    case SY_ENET:
+        out = APP_SYNC_OFFLINE;
+        snprintf(msg, sizeof msg, "%s", sy_client_errmsg(s->c));
+        break;
+    case SY_ENOTENROLLED:
+        out = APP_SYNC_NOT_ENROLLED;
+        snprintf(msg, sizeof msg, "%s", sy_client_errmsg(s->c));
+        break;
+    case SY_EREFUSED:
+        out = APP_SYNC_REFUSED;
+        snprintf(msg, sizeof msg, "%s", sy_client_errmsg(s->c));
+        break;
+    default:
+        out = APP_SYNC_FAILED;
+        snprintf(msg, sizeof msg, "%s: %s", sy_strerror(rc), sy_client_errmsg(s->c));
+        break;
+    }
+    set_outcome(s, out, msg);
+}
+
+static void do_usb(app_sync *s, const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/quejie-%s-%lld.qjb", dir, sv_journal_device_id(s->j),
+             (long long)sv_journal_last_seq(s->j));
+    int64_t entries = 0;
+    int n = 0;
+    int rc = sy_client_write_bundles(s->c, path, &entries, &n);
+    char msg[400];
+    if (rc == SY_OK) {
+        snprintf(msg, sizeof msg, "%.300s (%lld entries, %d bundles)", path, (long long)entries, n);
+        set_outcome(s, APP_SYNC_WRITTEN, msg);
+    } else {
+        snprintf(msg, sizeof msg, "%s", sy_client_errmsg(s->c));
+        set_outcome(s, rc == SY_ENOTENROLLED ? APP_SYNC_NOT_ENROLLED : APP_SYNC_FAILED, msg);
+    }
+}
+
+static void *run(void *arg)
+{
+    app_sync *s = arg;
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (!s->stop && !s->ops)
+            pthread_cond_wait(&s->cond, &s->lock);
+        if (s->stop)
+            break;
+        int ops = s->ops;
+        s->ops = 0;
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", s->usb_dir);
+        s->snap.busy = (ops & (OP_SYNC | OP_USB)) != 0;
+        if (s->snap.busy)
+            s->snap.line[0] = '\0';
+        s->snap.gen++;
+        pthread_mutex_unlock(&s->lock);
+        notify(s);
+        if (ops & OP_SYNC)
+            do_sync(s);
+        if (ops & OP_USB)
+            do_usb(s, dir);
+        read_status(s);
+        pthread_mutex_lock(&s->lock);
+        s->snap.busy = 0;
+        s->snap.gen++;
+        pthread_mutex_unlock(&s->lock);
+        notify(s);
+        pthread_mutex_lock(&s->lock);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+int app_sync_start(const char *journal_path, void (*wake)(void *), void *ctx, app_sync **out,
+                   char *err, size_t errlen)
+{
+    *out = NULL;
+    app_sync *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = sv_journal_open(journal_path, 0, &s->j);
+    if (rc != SV_OK) {
+        snprintf(err, errlen, "%s", s->j ? sv_journal_errmsg(s->j) : sv_strerror(rc));
+        sv_journal_close(s->j);
+        free(s);
+        return -1;
+    }
+    rc = sy_client_open(s->j, &s->c);
+    if (rc != SY_OK) {
+        snprintf(err, errlen, "%s", s->c ? sy_client_errmsg(s->c) : sy_strerror(rc));
+        sy_client_close(s->c);
+        sv_journal_close(s->j);
+        free(s);
+        return -1;
+    }
+    s->wake = wake;
+    s->ctx = ctx;
+    s->ops = OP_STATUS;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->cond, NULL);
+    if (pthread_create(&s->thread, NULL, run, s) != 0) {
+        snprintf(err, errlen, "cannot start the sync thread");
+        pthread_cond_destroy(&s->cond);
+        pthread_mutex_destroy(&s->lock);
+        sy_client_close(s->c);
+        sv_journal_close(s->j);
+        free(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+void app_sync_stop(app_sync *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->lock);
+    s->stop = 1;
+    s->stop_flag = 1;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->thread, NULL);
+    pthread_cond_destroy(&s->cond);
+    pthread_mutex_destroy(&s->lock);
+    sy_client_close(s->c);
+    sv_journal_close(s->j);
+    free(s);
+}
+
+void app_sync_get(app_sync *s, app_sync_snap *out)
+{
+    pthread_mutex_lock(&s->lock);
+    *out = s->snap;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void ask(app_sync *s, int op, const char *dir)
+{
+    pthread_mutex_lock(&s->lock);
+    if (!(s->snap.busy && (op & (OP_SYNC | OP_USB)))) {
+        s->ops |= op;
+        if (dir)
+            snprintf(s->usb_dir, sizeof s->usb_dir, "%s", dir);
+        if (op & (OP_SYNC | OP_USB)) {
+            s->snap.busy = 1; /* shown at once; the thread confirms */
+            s->snap.gen++;
+        }
+        pthread_cond_signal(&s->cond);
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+void app_sync_refresh(app_sync *s)
+{
+    ask(s, OP_STATUS, NULL);
+}
+
+void app_sync_now(app_sync *s)
+{
+    ask(s, OP_SYNC, NULL);
+}
+
+void app_sync_usb(app_sync *s, const char *dir)
+{
+    ask(s, OP_USB, dir);
+}
