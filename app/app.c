@@ -160,16 +160,17 @@ int app_reload(app *a)
     return SV_OK;
 }
 
-/* Project n lon,lat pairs into a fresh x,y array (NaN pairs stay NaN). */
-static double *project(app *a, const double *lonlat, size_t n)
+/* Project n lon,lat pairs into a fresh x,y array. A position the unit's plane cannot take
+ * (NaN, or far outside the zone) becomes a NaN pair and *refused is set: the record is still
+ * listed, it is only not drawn. NULL when out of memory. */
+static double *project(app *a, const double *lonlat, size_t n, int *refused)
 {
     double *xy = malloc((n ? n : 1) * 2 * sizeof *xy);
     if (!xy)
         return NULL;
-    if (n && sv_geo_to_plane_n(a->geo, a->crs, n, lonlat, xy) != SV_OK) {
-        free(xy);
-        return NULL;
-    }
+    int rc = n ? sv_geo_to_plane_n(a->geo, a->crs, n, lonlat, xy) : SV_OK;
+    if (refused)
+        *refused = rc != SV_OK;
     return xy;
 }
 
@@ -219,7 +220,7 @@ static void load_unit_records(app *a)
             ll[2 * i] = a->pts[i].lon;
             ll[2 * i + 1] = a->pts[i].lat;
         }
-        a->pts_xy = ll ? project(a, ll, n) : NULL;
+        a->pts_xy = ll ? project(a, ll, n, NULL) : NULL;
         free(ll);
         if (!a->pts_xy)
             a->npts = 0;
@@ -240,7 +241,7 @@ static void load_unit_records(app *a)
             jump[k] = v[i].jump != 0;
             k++;
         }
-        a->trk_xy = ll && jump ? project(a, ll, k) : NULL;
+        a->trk_xy = ll && jump ? project(a, ll, k, NULL) : NULL;
         a->ntrk = a->trk_xy ? k : 0;
         a->trk_jump = a->trk_xy ? jump : NULL;
         if (!a->trk_xy)
@@ -270,10 +271,11 @@ int app_select_unit(app *a, int idx)
     double lon0 = u->draft.n_pts ? u->draft.lonlat[0] : 105;
     a->crs = sv_geo_choose(u->epsg, u->central_meridian, jepsg, jcm, lon0);
     size_t nring = u->draft.n_rings ? u->draft.ring_pts[0] : 0;
-    a->draft = project(a, u->draft.lonlat, nring);
+    int refused = 0;
+    a->draft = project(a, u->draft.lonlat, nring, &refused);
     a->ndraft = a->draft ? nring : 0;
     a->status[0] = '\0';
-    if (nring && !a->draft)
+    if (nring && refused)
         /* the crew must not take an empty map for an empty unit */
         snprintf(a->status, sizeof a->status, "%s: %s", u->code, sv_geo_errmsg(a->geo));
 

@@ -10,6 +10,9 @@
  * "write to USB" writes to; without it the first writable mount under /media or /run/media is
  * used.
  *
+ * --audit-glyphs checks every string the run draws against the font and fails the run (exit 1)
+ * when one has a code point the font cannot draw (a box on the screen).
+ *
  * --stats prints one line to stderr at exit (for bench/): the monotonic clock (sv_mono_ms, the
  * same clock in every process) when the first frame was shown, the frame count and the p50/p95/
  * max of build+draw time per frame.
@@ -283,7 +286,8 @@ int main(int argc, char **argv)
 {
     opt opts[] = {{"--journal", 1, NULL}, {"--gnss", 1, NULL},   {"--lang", 1, NULL},
                   {"--window", 1, NULL},  {"--script", 1, NULL}, {"--check-glyphs", 1, NULL},
-                  {"--stats", 0, NULL},   {"--usb", 1, NULL},    {NULL, 0, NULL}};
+                  {"--stats", 0, NULL},   {"--usb", 1, NULL},    {"--audit-glyphs", 0, NULL},
+                  {NULL, 0, NULL}};
     args a;
     if (parse_args(argc - 1, argv + 1, opts, 0, &a) != 0)
         return EXIT_USAGE;
@@ -372,6 +376,8 @@ int main(int argc, char **argv)
         }
     }
 
+    if (get(&a, "--audit-glyphs"))
+        plat_glyph_audit_start(p);
     app_gest gest;
     app_ui ui = {0};
     int w, h;
@@ -471,6 +477,14 @@ int main(int argc, char **argv)
     }
     if (want_stats)
         print_stats(first_frame, ft, nft);
+    if (get(&a, "--audit-glyphs")) {
+        char which[1024];
+        long drawn = 0, bad = plat_glyph_audit(p, &drawn, which, sizeof which);
+        fprintf(stderr, "%s: glyph audit: %ld strings drawn, %ld with missing glyphs%s%s\n", prog,
+                drawn, bad, bad ? ": " : "", which);
+        if (bad && exit_code == 0)
+            exit_code = EXIT_FAIL;
+    }
     free(ft);
     app_gnss_stop(gw); /* first: it feeds the recorder */
     app_rec_stop(A.rec);

@@ -57,6 +57,10 @@ int plat_inject_text(plat *p, const char *utf8);
 int plat_input_pending(plat *p);
 /* How many code points of utf8 the UI font has no glyph for. */
 int plat_missing_glyphs(plat *p, const char *utf8);
+/* Audit every string drawn from now on: plat_glyph_audit returns how many had code points the
+ * font cannot draw (*drawn: how many distinct strings were drawn; which: the first of them). */
+void plat_glyph_audit_start(plat *p);
+long plat_glyph_audit(plat *p, long *drawn, char *which, size_t n);
 /* The font file in use (for the log). */
 const char *plat_font(const plat *p);
 /* The SDL render driver in use ("software", "opengl", "opengles2", ...). */

@@ -49,6 +49,9 @@ struct plat {
     SDL_FPoint *hl; /* hairline points kept for drawing, reused between frames */
     size_t caphl;
     int text_on;    /* SDL text input runs */
+    int audit;      /* count strings drawn with code points the font lacks */
+    long audit_drawn, audit_bad;
+    char audit_first[1024];
 };
 
 /* ---- fonts ------------------------------------------------------------------------------ */
@@ -413,6 +416,16 @@ static tex_entry *text_texture(plat *p, const char *s, int px, app_color c)
         }
     }
     e = !slot->t ? slot : !alt->t ? alt : slot->used <= alt->used ? slot : alt;
+    if (p->audit) {
+        /* every string the first time it is drawn (a cache miss) */
+        p->audit_drawn++;
+        if (plat_missing_glyphs(p, s) != 0) {
+            p->audit_bad++;
+            size_t l = strlen(p->audit_first);
+            if (l + strlen(s) + 4 < sizeof p->audit_first)
+                snprintf(p->audit_first + l, sizeof p->audit_first - l, "%s\"%s\"", l ? ", " : "", s);
+        }
+    }
     TTF_Font *f = font(p, px);
     if (!f)
         return NULL;
@@ -643,4 +656,17 @@ int plat_missing_glyphs(plat *p, const char *s)
             missing++;
     }
     return missing;
+}
+
+void plat_glyph_audit_start(plat *p)
+{
+    p->audit = 1;
+}
+
+long plat_glyph_audit(plat *p, long *drawn, char *which, size_t n)
+{
+    if (drawn)
+        *drawn = p->audit_drawn;
+    snprintf(which, n, "%s", p->audit_first);
+    return p->audit_bad;
 }

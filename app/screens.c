@@ -186,7 +186,7 @@ void app__build_modal(app *a, app_ui *ui)
     float bw = (iw - 2 * pad) / 3;
     if (a->modal == APP_MODAL_KEYPAD) {
         static const char *const keys[12] = {"7", "8", "9", "4", "5", "6",
-                                             "1", "2", "3", ".", "0", "⌫"};
+                                             "1", "2", "3", ".", "0", "←"};
         static const char *const ids[12] = {"key:7", "key:8", "key:9",   "key:4", "key:5", "key:6",
                                             "key:1", "key:2", "key:3", "key:dot", "key:0", "key:del"};
         float kh = fminf(t * 1.3f, (bottom - pad - y) / 4 - pad / 2);
@@ -876,7 +876,7 @@ void app__build_pad(app *a, app_ui *ui, int64_t now_ms)
     app_ui_frame(ui, a->pad_rect, 3, C_INK);
     app_ui_fill(ui, (app_rect){pad + app__mm(ui, 10), y + ph * 0.75f, w - app__mm(ui, 20), 2}, C_LINE);
     app_ui_text(ui, (app_rect){pad + app__mm(ui, 3), y + ph * 0.75f - app__mm(ui, 10), app__mm(ui, 10), app__mm(ui, 10)},
-                "✕", app__text_px(ui, 6), APP_ALIGN_LEFT, C_DIM);
+                "×", app__text_px(ui, 6), APP_ALIGN_LEFT, C_DIM);
     app_ui_widget(ui, "pad", a->pad_rect, 1);
     /* the strokes so far */
     size_t s = 0;
@@ -1255,12 +1255,16 @@ void app__build_dayend(app *a, app_ui *ui, int64_t now_ms)
     case APP_SYNC_NOT_ENROLLED: out = _("Not enrolled with a county office"), oc = C_BAD; break;
     case APP_SYNC_FAILED: out = _("Sync failed:"), oc = C_BAD; break;
     case APP_SYNC_WRITTEN: out = _("Written to the USB stick:"), oc = C_OK; break;
+    case APP_SYNC_NOTHING: out = _("Nothing to write: the office has every entry"), oc = C_OK; break;
     }
     if (a->ss.busy)
         snprintf(buf, sizeof buf, "%s", a->ss.line);
     else if (out)
         snprintf(buf, sizeof buf, "%s %s", out,
-                 a->ss.outcome == APP_SYNC_DONE || a->ss.outcome == APP_SYNC_OFFLINE ? "" : a->ss.message);
+                 a->ss.outcome == APP_SYNC_DONE || a->ss.outcome == APP_SYNC_OFFLINE ||
+                         a->ss.outcome == APP_SYNC_NOTHING
+                     ? ""
+                     : a->ss.message);
     else
         buf[0] = '\0';
     text_line(ui, pad, y, w, lh, buf, 3.5f, a->ss.busy ? C_DIM : oc);

@@ -129,7 +129,10 @@ static void do_usb(app_sync *s, const char *dir)
         set_outcome(s, APP_SYNC_WRITTEN, msg);
     } else {
         snprintf(msg, sizeof msg, "%s", sy_client_errmsg(s->c));
-        set_outcome(s, rc == SY_ENOTENROLLED ? APP_SYNC_NOT_ENROLLED : APP_SYNC_FAILED, msg);
+        set_outcome(s, rc == SY_ENOTENROLLED ? APP_SYNC_NOT_ENROLLED
+                       : rc == SY_EINVAL     ? APP_SYNC_NOTHING
+                                             : APP_SYNC_FAILED,
+                    msg);
     }
 }
 
