@@ -899,7 +899,7 @@ int app_poll_workers(app *a)
 int64_t app_next_tick(const app *a, int64_t now_ms)
 {
     /* averaging shows seconds; a sync shows its progress: once a second is enough */
-    if ((a->rec && a->rs.mode != APP_REC_IDLE) || (a->sync && a->ss.busy))
+    if ((a->rec && (a->rs.averaging || a->rs.walking)) || (a->sync && a->ss.busy))
         return now_ms + 1000;
     return -1;
 }

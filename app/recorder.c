@@ -45,9 +45,9 @@ struct app_rec {
     job *jobs, **jobs_tail;
     int njobs;
     /* requests from the UI, under lock; the thread takes them */
-    int req_pending;
-    app_rec_mode req_mode;
-    app_rec_point_req req_point;
+    int req_point;          /* 1 start, 2 cancel */
+    app_rec_point_req req_pt;
+    int req_walk;           /* 1 start, 2 stop */
     char req_unit[SV_CODE_MAX];
     int64_t req_track;
     int unit_pending;
@@ -55,12 +55,12 @@ struct app_rec {
     app_rec_snap snap;
 
     /* the thread's own */
-    app_rec_mode mode;
+    int averaging, walking;
     app_rec_point_req pt;
     sv_averager av;
     sv_walker wk;
     sv_grade gate;
-    char unit[SV_CODE_MAX];
+    char walk_unit[SV_CODE_MAX];
     char session_unit[SV_CODE_MAX];
     int64_t track;
 };
@@ -105,7 +105,7 @@ static int session_save(app_rec *r, char *err, size_t errlen)
     json_t *o = json_object();
     json_object_set_new(o, "unit", json_string(r->session_unit));
     json_object_set_new(o, "walk_track",
-                        r->mode == APP_REC_WALKING ? json_integer(r->track) : json_null());
+                        r->walking ? json_integer(r->track) : json_null());
     char *text = json_dumps(o, JSON_SORT_KEYS);
     json_decref(o);
     if (!text) {
@@ -152,9 +152,11 @@ static void publish(app_rec *r)
 {
     /* caller holds the lock */
     r->snap.gen++;
-    r->snap.mode = r->mode;
+    r->snap.averaging = r->averaging;
+    r->snap.walking = r->walking;
     r->snap.jobs_pending = r->njobs;
-    snprintf(r->snap.unit, sizeof r->snap.unit, "%s", r->unit);
+    snprintf(r->snap.point_unit, sizeof r->snap.point_unit, "%s", r->pt.unit);
+    snprintf(r->snap.walk_unit, sizeof r->snap.walk_unit, "%s", r->walk_unit);
 }
 
 static void notify(app_rec *r)
@@ -256,7 +258,7 @@ static void finish_point(app_rec *r)
         r->snap.error = 1;
         snprintf(r->snap.message, sizeof r->snap.message, "%s", sv_journal_errmsg(r->j));
     }
-    r->mode = APP_REC_IDLE;
+    r->averaging = 0;
     publish(r);
     pthread_mutex_unlock(&r->lock);
     notify(r);
@@ -264,28 +266,14 @@ static void finish_point(app_rec *r)
         sv_journal_maintain(r->j);
 }
 
-static void feed(app_rec *r, const sv_fix *f)
+static void feed_walk(app_rec *r, const sv_fix *f, int64_t now)
 {
-    int64_t now = sv_mono_ms();
-    if (r->mode == APP_REC_AVERAGING) {
-        sv_avg_feed(&r->av, f, now);
-        pthread_mutex_lock(&r->lock);
-        avg_snapshot(r);
-        publish(r);
-        pthread_mutex_unlock(&r->lock);
-        notify(r);
-        if (sv_avg_done(&r->av))
-            finish_point(r);
-        return;
-    }
-    if (r->mode != APP_REC_WALKING)
-        return;
     sv_vertex v;
     int due = sv_walk_feed(&r->wk, f, now, &v);
     int rc = SV_OK, first = 0;
     int64_t seq = 0;
     if (due) {
-        snprintf(v.unit, sizeof v.unit, "%s", r->unit);
+        snprintf(v.unit, sizeof v.unit, "%s", r->walk_unit);
         v.track = r->track;
         rc = SV_EBUSY;
         for (int tries = 0; tries < 12 && rc == SV_EBUSY; tries++)
@@ -312,59 +300,86 @@ static void feed(app_rec *r, const sv_fix *f)
     pthread_mutex_unlock(&r->lock);
     notify(r);
     if (first) {
-        char err[300];
+        /* the walk has its id now: a restart resumes this track */
+        char err[256];
         if (session_save(r, err, sizeof err) != 0)
             outcome(r, 1, "%s%s", "session: ", err);
     }
 }
 
+static void feed(app_rec *r, const sv_fix *f)
+{
+    int64_t now = sv_mono_ms();
+    if (r->walking)
+        feed_walk(r, f, now);
+    if (r->averaging) {
+        sv_avg_feed(&r->av, f, now);
+        pthread_mutex_lock(&r->lock);
+        avg_snapshot(r);
+        publish(r);
+        pthread_mutex_unlock(&r->lock);
+        notify(r);
+        if (sv_avg_done(&r->av))
+            finish_point(r);
+    }
+}
+
 /* ---- the thread ------------------------------------------------------------------------------ */
 
-static void take_request(app_rec *r)
+/* Apply the UI's requests (caller holds the lock; it is released around journal reads). */
+static void take_requests(app_rec *r)
 {
-    /* caller holds the lock; the request is applied on this thread */
-    app_rec_mode m = r->req_mode;
-    r->req_pending = 0;
-    int walk_changed = (m == APP_REC_WALKING) != (r->mode == APP_REC_WALKING);
-    if (m == APP_REC_AVERAGING) {
-        r->pt = r->req_point;
-        snprintf(r->unit, sizeof r->unit, "%s", r->pt.unit);
-        sv_avg_opts avg;
-        pthread_mutex_unlock(&r->lock);
-        load_gate(r, &avg);
-        pthread_mutex_lock(&r->lock);
-        if (r->pt.override_reason[0])
-            avg.accept = SV_GRADE_GPS; /* any fix; the point records why */
-        sv_avg_start(&r->av, &avg);
-        r->mode = APP_REC_AVERAGING;
-        memset(r->snap.missing, 0, sizeof r->snap.missing);
-        avg_snapshot(r);
-    } else if (m == APP_REC_WALKING) {
-        snprintf(r->unit, sizeof r->unit, "%s", r->req_unit);
-        snprintf(r->session_unit, sizeof r->session_unit, "%s", r->req_unit);
-        r->track = r->req_track;
-        sv_avg_opts avg;
-        pthread_mutex_unlock(&r->lock);
-        load_gate(r, &avg);
-        pthread_mutex_lock(&r->lock);
+    int point = r->req_point, walk = r->req_walk;
+    r->req_point = r->req_walk = 0;
+    app_rec_point_req pt = r->req_pt;
+    char unit[SV_CODE_MAX];
+    snprintf(unit, sizeof unit, "%s", r->req_unit);
+    int64_t track = r->req_track;
+    pthread_mutex_unlock(&r->lock);
+
+    sv_avg_opts avg;
+    load_gate(r, &avg);
+    int walk_changed = 0;
+    if (walk == 1) {
         sv_walk_opts wo = sv_walk_defaults();
         wo.accept = r->gate;
         sv_walk_start(&r->wk, &wo);
-        r->mode = APP_REC_WALKING;
+        snprintf(r->walk_unit, sizeof r->walk_unit, "%s", unit);
+        snprintf(r->session_unit, sizeof r->session_unit, "%s", unit);
+        r->track = track;
+        r->walking = 1;
+        walk_changed = 1;
+    } else if (walk == 2 && r->walking) {
+        r->walking = 0;
+        walk_changed = 1;
+    }
+    if (point == 1) {
+        r->pt = pt;
+        if (r->pt.override_reason[0])
+            avg.accept = SV_GRADE_GPS; /* any fix; the point records why */
+        sv_avg_start(&r->av, &avg);
+        r->averaging = 1;
+    } else if (point == 2) {
+        r->averaging = 0;
+    }
+
+    pthread_mutex_lock(&r->lock);
+    if (walk == 1) {
         r->snap.track = r->track;
         r->snap.vertices = r->snap.jumps = r->snap.refused = 0;
-        r->snap.gate = r->gate;
-    } else {
-        r->mode = APP_REC_IDLE;
     }
+    r->snap.gate = r->gate;
+    if (point == 1)
+        avg_snapshot(r);
     publish(r);
+    pthread_mutex_unlock(&r->lock);
     if (walk_changed) {
-        pthread_mutex_unlock(&r->lock);
-        char err[300];
+        char err[256];
         if (session_save(r, err, sizeof err) != 0)
             outcome(r, 1, "%s%s", "session: ", err);
-        pthread_mutex_lock(&r->lock);
     }
+    notify(r);
+    pthread_mutex_lock(&r->lock);
 }
 
 static void run_job(app_rec *r, job *jb)
@@ -398,21 +413,19 @@ static void *run(void *arg)
     app_rec *r = arg;
     pthread_mutex_lock(&r->lock);
     for (;;) {
-        while (!r->stop && !r->qlen && !r->jobs && !r->req_pending && !r->unit_pending)
+        while (!r->stop && !r->qlen && !r->jobs && !r->req_point && !r->req_walk &&
+               !r->unit_pending)
             pthread_cond_wait(&r->cond, &r->lock);
-        if (r->req_pending) {
-            take_request(r);
-            pthread_mutex_unlock(&r->lock);
-            notify(r);
-            pthread_mutex_lock(&r->lock);
+        if (r->req_point || r->req_walk) {
+            take_requests(r);
             continue;
         }
         if (r->unit_pending) {
             r->unit_pending = 0;
-            if (strcmp(r->session_unit, r->unit_req) != 0 && r->mode != APP_REC_WALKING) {
+            if (strcmp(r->session_unit, r->unit_req) != 0 && !r->walking) {
                 snprintf(r->session_unit, sizeof r->session_unit, "%s", r->unit_req);
                 pthread_mutex_unlock(&r->lock);
-                char err[300];
+                char err[256];
                 if (session_save(r, err, sizeof err) != 0)
                     outcome(r, 1, "%s%s", "session: ", err);
                 pthread_mutex_lock(&r->lock);
@@ -527,64 +540,56 @@ void app_rec_fix_sink(void *ctx, const sv_fix *f)
     app_rec_fix(ctx, f);
 }
 
-static int request(app_rec *r, app_rec_mode m, const app_rec_point_req *pt, const char *unit,
-                   int64_t track)
+void app_rec_point(app_rec *r, const app_rec_point_req *req)
 {
     pthread_mutex_lock(&r->lock);
-    /* the mode the thread will be in once earlier requests are taken */
-    app_rec_mode cur = r->req_pending ? r->req_mode : r->mode;
-    int refused = (m == APP_REC_AVERAGING && cur == APP_REC_WALKING) ||
-                  (m == APP_REC_WALKING && cur == APP_REC_AVERAGING);
-    if (!refused) {
-        r->req_pending = 1;
-        r->req_mode = m;
-        if (pt)
-            r->req_point = *pt;
-        if (unit)
-            snprintf(r->req_unit, sizeof r->req_unit, "%s", unit);
-        r->req_track = track;
-        /* the UI sees the new mode at once (the thread confirms it) */
-        r->snap.mode = m;
-        if (m == APP_REC_AVERAGING) {
-            r->snap.n = 0;
-            r->snap.secs = 0;
-            r->snap.spread_m = NAN;
-            r->snap.missing[0] = '\0';
-            r->snap.overriding = pt && pt->override_reason[0];
-        }
-        r->snap.gen++;
-        pthread_cond_signal(&r->cond);
-    }
+    r->req_point = 1;
+    r->req_pt = *req;
+    /* the UI sees the new state at once (the thread confirms it) */
+    r->snap.averaging = 1;
+    r->snap.n = 0;
+    r->snap.secs = 0;
+    r->snap.spread_m = NAN;
+    r->snap.missing[0] = '\0';
+    r->snap.overriding = req->override_reason[0] != '\0';
+    snprintf(r->snap.point_unit, sizeof r->snap.point_unit, "%s", req->unit);
+    r->snap.gen++;
+    pthread_cond_signal(&r->cond);
     pthread_mutex_unlock(&r->lock);
-    return refused ? -1 : 0;
-}
-
-int app_rec_point(app_rec *r, const app_rec_point_req *req)
-{
-    return request(r, APP_REC_AVERAGING, req, NULL, 0);
 }
 
 void app_rec_cancel(app_rec *r)
 {
     pthread_mutex_lock(&r->lock);
-    int averaging = (r->req_pending ? r->req_mode : r->mode) == APP_REC_AVERAGING;
+    r->req_point = 2;
+    r->snap.averaging = 0;
+    r->snap.gen++;
+    pthread_cond_signal(&r->cond);
     pthread_mutex_unlock(&r->lock);
-    if (averaging)
-        request(r, APP_REC_IDLE, NULL, NULL, 0);
 }
 
-int app_rec_walk_start(app_rec *r, const char *unit, int64_t track)
+void app_rec_walk_start(app_rec *r, const char *unit, int64_t track)
 {
-    return request(r, APP_REC_WALKING, NULL, unit, track);
+    pthread_mutex_lock(&r->lock);
+    r->req_walk = 1;
+    snprintf(r->req_unit, sizeof r->req_unit, "%s", unit);
+    r->req_track = track;
+    r->snap.walking = 1;
+    snprintf(r->snap.walk_unit, sizeof r->snap.walk_unit, "%s", unit);
+    r->snap.vertices = r->snap.jumps = r->snap.refused = 0;
+    r->snap.gen++;
+    pthread_cond_signal(&r->cond);
+    pthread_mutex_unlock(&r->lock);
 }
 
 void app_rec_walk_stop(app_rec *r)
 {
     pthread_mutex_lock(&r->lock);
-    int walking = (r->req_pending ? r->req_mode : r->mode) == APP_REC_WALKING;
+    r->req_walk = 2;
+    r->snap.walking = 0;
+    r->snap.gen++;
+    pthread_cond_signal(&r->cond);
     pthread_mutex_unlock(&r->lock);
-    if (walking)
-        request(r, APP_REC_IDLE, NULL, NULL, 0);
 }
 
 void app_rec_set_unit(app_rec *r, const char *unit)

@@ -25,7 +25,6 @@
 
 typedef struct app_rec app_rec;
 
-typedef enum app_rec_mode { APP_REC_IDLE, APP_REC_AVERAGING, APP_REC_WALKING } app_rec_mode;
 
 /* A boundary point to average and record. */
 typedef struct app_rec_point_req {
@@ -39,8 +38,10 @@ typedef struct app_rec_point_req {
 
 typedef struct app_rec_snap {
     uint64_t gen;           /* bumped on every change */
-    app_rec_mode mode;
-    char unit[SV_CODE_MAX];
+    /* A point can be averaged while a walk goes on: the crew stops at a boundary point on the
+     * walk (standing still adds no walk vertices). */
+    int averaging, walking;
+    char point_unit[SV_CODE_MAX], walk_unit[SV_CODE_MAX];
     /* averaging */
     int n, need_n;          /* accepted epochs / required */
     double secs, need_secs; /* seconds covered / required */
@@ -79,12 +80,13 @@ void app_rec_fix(app_rec *r, const sv_fix *f);
 /* Adapter for app_gnss's sink (ctx is the recorder). */
 void app_rec_fix_sink(void *ctx, const sv_fix *f);
 
-/* Start averaging a point (replaces one in progress). Returns 0, -1 while walking. */
-int app_rec_point(app_rec *r, const app_rec_point_req *req);
+/* Start averaging a point (replaces one in progress). */
+void app_rec_point(app_rec *r, const app_rec_point_req *req);
 /* Drop the point being averaged. */
 void app_rec_cancel(app_rec *r);
-/* Start (track 0) or resume (the track of an earlier walk) a walk of unit. -1 while averaging. */
-int app_rec_walk_start(app_rec *r, const char *unit, int64_t track);
+/* Start (track 0) or resume (the track of an earlier walk) a walk of unit; a walk already
+ * going on ends first. */
+void app_rec_walk_start(app_rec *r, const char *unit, int64_t track);
 void app_rec_walk_stop(app_rec *r);
 
 /* Remember the unit the crew works on (session file). */

@@ -320,7 +320,7 @@ static const char *missing_text(const app *a, int64_t now_ms, char *buf, size_t 
         return snprintf(buf, n, "%s", _("No receiver: gpsd is not answering")), buf;
     const sv_fix *f = app__live_fix(a, now_ms);
     sv_grade gate = s->gate ? s->gate : SV_GRADE_RTK_FIXED;
-    if (s->mode == APP_REC_AVERAGING) {
+    if (s->averaging) {
         switch (s->verdict) {
         case SV_EPOCH_ACCEPTED: return NULL;
         case SV_EPOCH_NO_FIX: return snprintf(buf, n, "%s", _("Waiting for a fix")), buf;
@@ -365,7 +365,7 @@ void app__build_record(app *a, app_ui *ui, int64_t now_ms)
     float top = app__top_bar(a, ui, title, now_ms), pad = app__mm(ui, 3), t = app__target(ui);
     float x = pad, w = ui->width - 2 * pad, y = top + pad;
     const app_rec_snap *s = &a->rs;
-    int averaging = a->rec && s->mode == APP_REC_AVERAGING;
+    int averaging = a->rec && s->averaging && strcmp(s->point_unit, app__unit_code(a)) == 0;
     char buf[400];
 
     /* progress: epochs, seconds, spread */
@@ -452,8 +452,7 @@ static int tap_record(app *a, const char *id)
 {
     app_rec_point_req q;
     if (strcmp(id, "record-go") == 0 && a->rec) {
-        if (app_rec_point(a->rec, point_req(a, &q)) != 0)
-            snprintf(a->status, sizeof a->status, "%s", _("Stop the walk before recording a point"));
+        app_rec_point(a->rec, point_req(a, &q));
         return 1;
     }
     if (strcmp(id, "record-cancel") == 0 && a->rec) {
@@ -499,14 +498,13 @@ void app__build_walk(app *a, app_ui *ui, int64_t now_ms)
     app_ui_fill(ui, p, C_BG);
     app_ui_fill(ui, (app_rect){0, p.y, p.w, 2}, C_INK);
     const app_rec_snap *s = &a->rs;
-    int walking = a->rec && s->mode == APP_REC_WALKING && strcmp(s->unit, app__unit_code(a)) == 0;
+    int walking = a->rec && s->walking && strcmp(s->walk_unit, app__unit_code(a)) == 0;
     float bw = fminf(ui->width * 0.35f, app__mm(ui, 70));
     app_rect big = {ui->width - bw - pad, p.y + pad, bw, panel_h - 2 * pad};
     if (walking)
         app__big_button(ui, "walk-stop", big, _("Stop walk"), C_BAD, 1);
     else
-        app__big_button(ui, "walk-start", big, _("Start walk"), C_GO,
-                        a->rec && a->cur >= 0 && s->mode != APP_REC_AVERAGING);
+        app__big_button(ui, "walk-start", big, _("Start walk"), C_GO, a->rec && a->cur >= 0);
     float tw = ui->width - bw - 3 * pad;
     char l1[300], l2[300], miss[300];
     if (walking) {
@@ -543,10 +541,8 @@ static int tap_walk(app *a, const char *id)
     if (!a->rec)
         return 0;
     if (strcmp(id, "walk-start") == 0) {
-        if (app_rec_walk_start(a->rec, app__unit_code(a), 0) != 0)
-            snprintf(a->status, sizeof a->status, "%s", _("Finish or cancel the point first"));
-        else
-            a->follow = 1;
+        app_rec_walk_start(a->rec, app__unit_code(a), 0);
+        a->follow = 1;
         return 1;
     }
     if (strcmp(id, "walk-stop") == 0) {
@@ -1324,8 +1320,8 @@ static int answer(app *a, const char *value)
     case APP_ASK_PTYPE: copy(a->ptype, sizeof a->ptype, v); break;
     case APP_ASK_OVERRIDE:
         copy(a->override_reason, sizeof a->override_reason, v);
-        if (a->rec && app_rec_point(a->rec, point_req(a, &q)) != 0)
-            snprintf(a->status, sizeof a->status, "%s", _("Stop the walk before recording a point"));
+        if (a->rec)
+            app_rec_point(a->rec, point_req(a, &q));
         break;
     case APP_ASK_OFFSET_DIST:
         if (parse_number(v, 0, 1000, &d) != 0) {
