@@ -873,6 +873,11 @@ int app_poll_workers(app *a)
         app_rec_get(a->rec, &s);
         if (s.gen != a->rs.gen) {
             changed = 1;
+            if (s.last_number[0] && strcmp(s.last_number, a->rs.last_number) != 0) {
+                /* a point was recorded: its offset and override were for it alone */
+                a->off_m = a->off_brg = NAN;
+                a->override_reason[0] = '\0';
+            }
             if (s.journal_gen != a->journal_gen) {
                 a->journal_gen = s.journal_gen;
                 app_reload(a);

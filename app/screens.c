@@ -453,10 +453,12 @@ static int tap_record(app *a, const char *id)
     app_rec_point_req q;
     if (strcmp(id, "record-go") == 0 && a->rec) {
         app_rec_point(a->rec, point_req(a, &q));
+        app_rec_get(a->rec, &a->rs);
         return 1;
     }
     if (strcmp(id, "record-cancel") == 0 && a->rec) {
         app_rec_cancel(a->rec);
+        app_rec_get(a->rec, &a->rs);
         a->override_reason[0] = '\0';
         return 1;
     }
@@ -542,11 +544,13 @@ static int tap_walk(app *a, const char *id)
         return 0;
     if (strcmp(id, "walk-start") == 0) {
         app_rec_walk_start(a->rec, app__unit_code(a), 0);
+        app_rec_get(a->rec, &a->rs);
         a->follow = 1;
         return 1;
     }
     if (strcmp(id, "walk-stop") == 0) {
         app_rec_walk_stop(a->rec);
+        app_rec_get(a->rec, &a->rs);
         return 1;
     }
     return 0;
@@ -1320,8 +1324,10 @@ static int answer(app *a, const char *value)
     case APP_ASK_PTYPE: copy(a->ptype, sizeof a->ptype, v); break;
     case APP_ASK_OVERRIDE:
         copy(a->override_reason, sizeof a->override_reason, v);
-        if (a->rec)
+        if (a->rec) {
             app_rec_point(a->rec, point_req(a, &q));
+            app_rec_get(a->rec, &a->rs);
+        }
         break;
     case APP_ASK_OFFSET_DIST:
         if (parse_number(v, 0, 1000, &d) != 0) {

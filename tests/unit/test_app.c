@@ -2,9 +2,15 @@
  * test_app.c - the touch app's logic without SDL: gesture recognition, script parsing, the
  * widget table, and the screens built from a real journal (Today lists the units with stable
  * IDs, a tap on a unit opens its map, the GNSS pill opens the GNSS screen, back returns,
- * touch targets are at least 10 mm, pinch zooms about the fingers, drag pans).
+ * touch targets are at least 10 mm, pinch zooms about the fingers, drag pans); and recording
+ * through the real recorder thread on a real journal: averaged points with an offset and with an
+ * override reason, a walk that survives a restart on the same track, verification through the
+ * text layer, attendance, a signature that stops covering the boundary when a point changes, a
+ * dispute, and the Day end figures.
  */
+#include <math.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -12,6 +18,9 @@
 #include "gesture.h"
 #include "i18n.h"
 #include "script.h"
+#include "recorder.h"
+#include "survey/geo.h"
+#include "survey/state.h"
 #include "survey/tasks.h"
 #include "ui.h"
 
@@ -259,11 +268,358 @@ static void test_screens(void)
     CHECK_INT(system(cmd), 0);
 }
 
+/* ---- recording through the recorder thread ------------------------------------------------- */
+
+#define LAT0 35.5500
+#define LON0 103.2300
+#define M_N (1 / 110950.0)
+#define DEG_PER_E (1 / 90630.0)
+
+static sv_fix fix_at(double e, double n, double t, sv_grade g)
+{
+    sv_fix f;
+    memset(&f, 0, sizeof f);
+    f.mode = 3;
+    f.status = g == SV_GRADE_RTK_FIXED ? 3 : g == SV_GRADE_DGPS ? 2 : 1;
+    f.grade = g;
+    f.lat = LAT0 + n * M_N;
+    f.lon = LON0 + e * DEG_PER_E;
+    f.alt_hae = 1950;
+    f.alt_msl = f.speed = f.sigma_lat = f.sigma_lon = f.sigma_alt = NAN;
+    f.time = t;
+    f.mono_ms = sv_mono_ms();
+    f.eph = 0.02;
+    f.epv = 0.04;
+    f.hdop = 0.7;
+    f.vdop = 1.1;
+    f.pdop = 1.3;
+    f.corr_age = 1;
+    f.sats_used = 19;
+    f.sats_seen = 21;
+    return f;
+}
+
+static void rebuild(app *a, app_ui *ui)
+{
+    app_ui_begin(ui, 1280, 800, 3.78f);
+    app_build(a, ui, sv_mono_ms());
+}
+
+/* Let the worker threads run until cond holds (up to 10 s); the screen follows. */
+#define PUMP_UNTIL(a, ui, cond)                                                                 \
+    do {                                                                                        \
+        for (int i_ = 0; i_ < 1000 && !(cond); i_++) {                                          \
+            struct timespec ts_ = {0, 10 * 1000000L};                                           \
+            nanosleep(&ts_, NULL);                                                              \
+            if (app_poll_workers(a))                                                            \
+                rebuild(a, ui);                                                                 \
+        }                                                                                       \
+        CHECK(cond);                                                                            \
+    } while (0)
+
+static int tap_id(app *a, app_ui *ui, const char *id)
+{
+    rebuild(a, ui);
+    const app_widget *w = app_ui_find(ui, id);
+    if (!w || !w->enabled) {
+        fprintf(stderr, "  no enabled widget @%s on screen %d\n", id, (int)a->screen);
+        return 0;
+    }
+    app_gesture g = {.type = APP_G_TAP, .x = w->r.x + w->r.w / 2, .y = w->r.y + w->r.h / 2};
+    app_on_gesture(a, ui, &g);
+    rebuild(a, ui);
+    return 1;
+}
+
+/* Every actionable widget on this frame is at least 10 mm in both directions. */
+static void check_targets(const app_ui *ui)
+{
+    for (size_t i = 0; i < ui->nw; i++)
+        if (ui->w[i].r.h < 10 * ui->px_per_mm || ui->w[i].r.w < 10 * ui->px_per_mm) {
+            fprintf(stderr, "  widget @%s is %.0fx%.0f px\n", ui->w[i].id, ui->w[i].r.w,
+                    ui->w[i].r.h);
+            CHECK(!"touch target under 10 mm");
+        }
+}
+
+static void test_recording(void)
+{
+    char dir[] = "/tmp/qj-apprec-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(!"mkdtemp");
+        return;
+    }
+    char path[256], tasks[512];
+    snprintf(path, sizeof path, "%s/j.db", dir);
+    const char *shared = getenv("QJ_SHARED");
+    snprintf(tasks, sizeof tasks, "%s/fixtures/tasks/linxia-units-4490.geojson",
+             shared ? shared : "../shared");
+    sv_journal_opts jo = {"app-rec", NULL, 0, NAN};
+    sv_journal *j = NULL;
+    CHECK_INT(sv_journal_create(path, &jo, &j), SV_OK);
+    sv_geo *g = NULL;
+    sv_task_set ts = {0};
+    sv_diag diag;
+    CHECK_INT(sv_geo_new(&g), SV_OK);
+    CHECK_INT(sv_tasks_read(tasks, g, NULL, &ts, &diag), SV_OK);
+    for (size_t i = 0; i < ts.n; i++)
+        CHECK_INT(sv_record_unit(j, &ts.units[i], NULL), SV_OK);
+    CHECK_INT(sv_record_config(j, "average.epochs", "3", NULL), SV_OK);
+    CHECK_INT(sv_record_config(j, "average.seconds", "0", NULL), SV_OK);
+    const char *U = "622901ZR000002";
+
+    app_i18n_init("en", NULL);
+    app a;
+    CHECK_INT(app_init(&a, j), SV_OK);
+    char err[256];
+    CHECK_INT(app_rec_start(path, NULL, NULL, &a.rec, err, sizeof err), 0);
+    a.gnss_ok = 1;
+    a.gnss.connected = 1;
+    app_ui ui = {0};
+    CHECK_INT(app_open_unit(&a, U), SV_OK);
+    rebuild(&a, &ui);
+    check_targets(&ui);
+
+    /* an averaged point 3.5 m east of the pole, entered on the keypad */
+    CHECK(tap_id(&a, &ui, "record"));
+    CHECK_INT(a.screen, APP_SCR_RECORD);
+    check_targets(&ui);
+    CHECK(tap_id(&a, &ui, "offset"));
+    CHECK_INT(a.modal, APP_MODAL_KEYPAD);
+    check_targets(&ui);
+    CHECK(tap_id(&a, &ui, "key:3"));
+    CHECK(tap_id(&a, &ui, "key:dot"));
+    CHECK_INT(app_on_text(&a, "5"), 1);
+    CHECK_INT(app_on_text(&a, "x"), 0); /* the keypad takes numbers only */
+    CHECK(tap_id(&a, &ui, "key:ok"));
+    CHECK_INT(a.modal, APP_MODAL_KEYPAD); /* now the bearing */
+    app_on_text(&a, "90");
+    CHECK_INT(app_on_key(&a, APP_KEY_ENTER), 1);
+    CHECK_INT(a.modal, APP_MODAL_NONE);
+    CHECK_NEAR(a.off_m, 3.5, 1e-9);
+    CHECK_NEAR(a.off_brg, 90, 1e-9);
+    CHECK(tap_id(&a, &ui, "record-go"));
+    CHECK(app_ui_find(&ui, "record-cancel") != NULL);
+    double t = 1.7e9;
+    for (int i = 0; i < 3; i++) {
+        sv_fix f = fix_at(0.002 * i, 0, t += 1, SV_GRADE_RTK_FIXED);
+        app_rec_fix(a.rec, &f);
+    }
+    PUMP_UNTIL(&a, &ui, a.npts == 1 && !a.rs.averaging);
+    if (a.npts == 1) {
+        CHECK_STR(a.pts[0].number, "J1");
+        CHECK(a.pts[0].flags & SV_PT_OFFSET);
+        CHECK_NEAR(sv_geo_distance(LAT0, LON0, a.pts[0].lat, a.pts[0].lon, NULL), 3.5, 0.01);
+        CHECK_INT(a.pts[0].q.n, 3);
+        CHECK(!isfinite(a.off_m)); /* the offset was for that point only */
+    }
+
+    /* below the gate: averaging waits and says why; an override needs a reason */
+    CHECK(tap_id(&a, &ui, "record-go"));
+    sv_fix d = fix_at(5, 5, t += 1, SV_GRADE_DGPS);
+    a.gnss.have_fix = 1;
+    a.gnss.fix = d;
+    app_rec_fix(a.rec, &d);
+    PUMP_UNTIL(&a, &ui, a.rs.verdict == SV_EPOCH_LOW_GRADE);
+    a.gnss.fix.mono_ms = sv_mono_ms();
+    rebuild(&a, &ui);
+    CHECK(app_ui_find(&ui, "override") && app_ui_find(&ui, "override")->enabled);
+    CHECK(tap_id(&a, &ui, "override"));
+    CHECK_INT(a.modal, APP_MODAL_PICK);
+    CHECK(tap_id(&a, &ui, "pick:0"));
+    for (int i = 0; i < 3; i++) {
+        sv_fix f = fix_at(5, 5, t += 1, SV_GRADE_DGPS);
+        app_rec_fix(a.rec, &f);
+    }
+    PUMP_UNTIL(&a, &ui, a.npts == 2 && !a.rs.averaging);
+    if (a.npts == 2) {
+        CHECK(a.pts[1].flags & SV_PT_OVERRIDE);
+        CHECK_STR(a.pts[1].override_reason ? a.pts[1].override_reason : "",
+                  "Tree canopy blocks the sky");
+    }
+
+    /* a walk: vertices every 2 m on the same track, kept across a restart of the recorder */
+    CHECK(tap_id(&a, &ui, "back"));
+    CHECK(tap_id(&a, &ui, "walk"));
+    CHECK(tap_id(&a, &ui, "walk-start"));
+    CHECK(app_ui_find(&ui, "walk-stop") != NULL);
+    for (int i = 0; i < 6; i++) {
+        sv_fix f = fix_at(10 + 3.0 * i, 0, t += 1, SV_GRADE_RTK_FIXED);
+        app_rec_fix(a.rec, &f);
+    }
+    PUMP_UNTIL(&a, &ui, a.rs.vertices == 6);
+    int64_t track = a.rs.track;
+    CHECK(track > 0);
+    app_rec_stop(a.rec); /* as if the app died mid-walk */
+    app_session ses;
+    CHECK_INT(app_session_load(path, &ses), 0);
+    CHECK_STR(ses.unit, U);
+    CHECK_INT(ses.walking, 1);
+    CHECK_INT(ses.track, track);
+    CHECK_INT(app_rec_start(path, NULL, NULL, &a.rec, err, sizeof err), 0);
+    app_rec_walk_start(a.rec, ses.unit, ses.track);
+    for (int i = 6; i < 9; i++) {
+        sv_fix f = fix_at(10 + 3.0 * i, 0, t += 1, SV_GRADE_RTK_FIXED);
+        app_rec_fix(a.rec, &f);
+    }
+    PUMP_UNTIL(&a, &ui, a.rs.vertices == 3);
+    sv_vertex *vx = NULL;
+    size_t nv = 0;
+    CHECK_INT(sv_state_vertices(j, U, &vx, &nv), SV_OK);
+    CHECK_INT(nv, 9);
+    for (size_t i = 0; i < nv; i++)
+        CHECK_INT(vx[i].track, track);
+    sv_vertices_free(vx, nv);
+    CHECK(tap_id(&a, &ui, "walk-stop"));
+    PUMP_UNTIL(&a, &ui, !a.rs.walking);
+    CHECK_INT(app_session_load(path, &ses), 0);
+    PUMP_UNTIL(&a, &ui, app_session_load(path, &ses) == 0 && !ses.walking);
+
+    /* verification: confirm one field, correct another through the text layer */
+    CHECK(tap_id(&a, &ui, "back"));
+    CHECK(tap_id(&a, &ui, "verify"));
+    check_targets(&ui);
+    CHECK(tap_id(&a, &ui, "verify:owner:confirmed"));
+    CHECK(tap_id(&a, &ui, "verify:rights:corrected"));
+    CHECK_INT(a.modal, APP_MODAL_TEXT);
+    CHECK_INT(a.want_text, 1);
+    CHECK(tap_id(&a, &ui, "phrase:0"));
+    app_on_text(&a, "（村民会议）");
+    app_on_key(&a, APP_KEY_BACKSPACE);
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    CHECK_INT(a.want_text, 0);
+    PUMP_UNTIL(&a, &ui, a.nver == 2);
+    for (size_t i = 0; i < a.nver; i++)
+        if (a.ver[i].field == SV_FIELD_RIGHTS) {
+            CHECK_INT(a.ver[i].status, SV_VERIFY_CORRECTED);
+            CHECK_STR(a.ver[i].value ? a.ver[i].value : "",
+                      "Owned by the whole people (the State)（村民会议");
+        }
+
+    /* pointing out: a party, present, signs on the pad */
+    CHECK(tap_id(&a, &ui, "back"));
+    CHECK(tap_id(&a, &ui, "sign"));
+    CHECK(tap_id(&a, &ui, "party-add"));
+    app_on_text(&a, "东坪村民委员会");
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    int k = -1;
+    for (int i = 0; i < a.nparty; i++)
+        if (strcmp(a.party[i].name, "东坪村民委员会") == 0)
+            k = i;
+    CHECK(k >= 0);
+    char id[64];
+    snprintf(id, sizeof id, "party:%d:sign", k);
+    rebuild(&a, &ui);
+    CHECK(app_ui_find(&ui, id) && !app_ui_find(&ui, id)->enabled); /* no attendance yet */
+    snprintf(id, sizeof id, "party:%d:present", k);
+    CHECK(tap_id(&a, &ui, id));
+    PUMP_UNTIL(&a, &ui, k >= 0 && a.party[k].has_att);
+    snprintf(id, sizeof id, "party:%d:sign", k);
+    CHECK(tap_id(&a, &ui, id));
+    CHECK_INT(a.screen, APP_SCR_PAD);
+    CHECK(app_ui_find(&ui, "pad-save") && !app_ui_find(&ui, "pad-save")->enabled);
+    const app_widget *pw = app_ui_find(&ui, "pad");
+    if (pw) {
+        app_rect r = pw->r;
+        for (int i = 0; i <= 10; i++) {
+            app_gesture dg = {.type = APP_G_DRAG, .x = r.x + r.w * (0.2f + 0.05f * i),
+                              .y = r.y + r.h * 0.5f, .dx = i ? r.w * 0.05f : 4, .dy = 0};
+            app_on_gesture(&a, &ui, &dg);
+        }
+        app_gesture de = {.type = APP_G_DRAG_END};
+        app_on_gesture(&a, &ui, &de);
+    }
+    CHECK(a.nstrokes >= 3);
+    CHECK(tap_id(&a, &ui, "signer"));
+    app_on_text(&a, "马某");
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    CHECK(tap_id(&a, &ui, "pad-save"));
+    CHECK_INT(a.screen, APP_SCR_SIGN);
+    PUMP_UNTIL(&a, &ui, k >= 0 && a.party[k].current == 1);
+    sv_signature *sg = NULL;
+    size_t ns = 0;
+    uint8_t dig[32];
+    CHECK_INT(sv_state_signatures(j, U, &sg, &ns), SV_OK);
+    CHECK_INT(ns, 1);
+    CHECK_INT(sv_state_boundary_digest(j, U, dig), SV_OK);
+    if (ns == 1) {
+        CHECK(memcmp(sg[0].covers, dig, 32) == 0);
+        CHECK_STR(sg[0].signer, "马某");
+        CHECK(sg[0].n_xy >= 3);
+    }
+    sv_signatures_free(sg, ns);
+    /* a point recorded afterwards: the signature no longer covers the boundary */
+    CHECK(tap_id(&a, &ui, "back"));
+    CHECK(tap_id(&a, &ui, "record"));
+    CHECK(tap_id(&a, &ui, "record-go"));
+    for (int i = 0; i < 3; i++) {
+        sv_fix f = fix_at(40, 40, t += 1, SV_GRADE_RTK_FIXED);
+        app_rec_fix(a.rec, &f);
+    }
+    PUMP_UNTIL(&a, &ui, a.npts == 3);
+    CHECK(tap_id(&a, &ui, "back"));
+    CHECK(tap_id(&a, &ui, "sign"));
+    CHECK(k >= 0 && a.party[k].signatures == 1 && a.party[k].current == 0);
+    CHECK(a.units[a.cur].p.signatures_missing >= 1);
+
+    /* a dispute over the stretch J1-J2 */
+    CHECK(tap_id(&a, &ui, "back"));
+    CHECK(tap_id(&a, &ui, "dispute"));
+    CHECK(app_ui_find(&ui, "dsp-save") && !app_ui_find(&ui, "dsp-save")->enabled);
+    CHECK(tap_id(&a, &ui, "dsp-parties"));
+    app_on_text(&a, "东坪村");
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    CHECK(tap_id(&a, &ui, "dsp-statement"));
+    CHECK(tap_id(&a, &ui, "phrase:0"));
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    CHECK(tap_id(&a, &ui, "dsp-from"));
+    CHECK(tap_id(&a, &ui, "pick:0"));
+    CHECK(tap_id(&a, &ui, "dsp-to"));
+    CHECK(tap_id(&a, &ui, "pick:1"));
+    CHECK(tap_id(&a, &ui, "dsp-save"));
+    PUMP_UNTIL(&a, &ui, a.ndsp == 1);
+    if (a.ndsp == 1) {
+        CHECK_STR(a.dsp[0].from, "J1");
+        CHECK_STR(a.dsp[0].to, "J2");
+        CHECK_STR(a.dsp[0].parties, "东坪村");
+    }
+
+    /* Day end: the unit's figures */
+    while (app_go_back(&a))
+        ;
+    CHECK(tap_id(&a, &ui, "day-end"));
+    CHECK_INT(a.screen, APP_SCR_DAYEND);
+    CHECK(a.day != NULL);
+    if (a.day) {
+        const app_dayend_row *r = &a.day[a.cur];
+        CHECK_INT(r->points, 3);
+        CHECK_INT(r->vertices, 9);
+        CHECK(r->area_m2 > 0);
+        CHECK_INT(r->disputes_open, 1);
+        CHECK(r->signatures_missing >= 1);
+        CHECK(r->unacked > 0); /* no office: nothing acknowledged */
+        CHECK_NEAR(r->walk_gap_m, 24, 0.5);
+    }
+    check_targets(&ui);
+
+    app_rec_stop(a.rec);
+    a.rec = NULL;
+    app_ui_free(&ui);
+    app_free(&a);
+    sv_task_set_clear(&ts);
+    sv_geo_free(g);
+    sv_journal_close(j);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 int main(void)
 {
     test_gestures();
     test_script();
     test_widgets();
     test_screens();
+    test_recording();
     return check_finish();
 }
