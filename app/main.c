@@ -367,7 +367,8 @@ int main(int argc, char **argv)
         find_usb(A.usb_dir, sizeof A.usb_dir);
     /* Back where the crew was: the unit, and the walk if one was going on. */
     app_session ses;
-    if (app_session_load(jpath, &ses) == 0 && ses.unit[0]) {
+    /* after a crash or power loss: the unit; always: a walk that was going on */
+    if (app_session_load(jpath, &ses) == 0 && ses.unit[0] && (!ses.clean || ses.walking)) {
         if (app_open_unit(&A, ses.unit) == SV_OK && ses.walking && A.rec) {
             app_rec_walk_start(A.rec, ses.unit, ses.track);
             A.back[A.depth++] = A.screen; /* the Walk screen, over the unit's map */
@@ -487,6 +488,8 @@ int main(int argc, char **argv)
     }
     free(ft);
     app_gnss_stop(gw); /* first: it feeds the recorder */
+    if (A.rec)
+        app_rec_mark_clean(A.rec);
     app_rec_stop(A.rec);
     app_sync_stop(A.sync);
     A.rec = NULL;

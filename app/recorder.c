@@ -63,6 +63,7 @@ struct app_rec {
     char walk_unit[SV_CODE_MAX];
     char session_unit[SV_CODE_MAX];
     int64_t track;
+    int clean; /* closing normally */
 };
 
 /* ---- session file ---------------------------------------------------------------------- */
@@ -90,6 +91,7 @@ int app_session_load(const char *journal_path, app_session *s)
             s->walking = 1;
             s->track = (int64_t)json_integer_value(w);
         }
+        s->clean = json_is_true(json_object_get(o, "clean"));
         rc = 0;
     }
     json_decref(o);
@@ -106,6 +108,7 @@ static int session_save(app_rec *r, char *err, size_t errlen)
     json_object_set_new(o, "unit", json_string(r->session_unit));
     json_object_set_new(o, "walk_track",
                         r->walking ? json_integer(r->track) : json_null());
+    json_object_set_new(o, "clean", json_boolean(r->clean));
     char *text = json_dumps(o, JSON_SORT_KEYS);
     json_decref(o);
     if (!text) {
@@ -498,6 +501,14 @@ int app_rec_start(const char *journal_path, void (*wake)(void *), void *ctx, app
     return 0;
 }
 
+void app_rec_mark_clean(app_rec *r)
+{
+    /* on the caller's thread, once the recorder has stopped taking requests: see main.c */
+    pthread_mutex_lock(&r->lock);
+    r->clean = 1;
+    pthread_mutex_unlock(&r->lock);
+}
+
 void app_rec_stop(app_rec *r)
 {
     if (!r)
@@ -508,6 +519,11 @@ void app_rec_stop(app_rec *r)
     pthread_cond_signal(&r->cond);
     pthread_mutex_unlock(&r->lock);
     pthread_join(r->thread, NULL);
+    if (r->clean) {
+        char err[256];
+        if (session_save(r, err, sizeof err) != 0)
+            fprintf(stderr, "quejie-app: %s\n", err);
+    }
     pthread_cond_destroy(&r->cond);
     pthread_mutex_destroy(&r->lock);
     sv_journal_close(r->j);

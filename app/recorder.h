@@ -107,7 +107,12 @@ typedef struct app_session {
     char unit[SV_CODE_MAX];
     int walking;
     int64_t track;
+    int clean;      /* the app was closed normally (not a crash or power loss) */
 } app_session;
+
+/* The app is closing normally: say so in the session file (the next start then opens on
+ * Today unless a walk is going on). */
+void app_rec_mark_clean(app_rec *r);
 
 /* Read JOURNAL.session; returns 0 with *s, or -1 when there is none or it is unreadable
  * (then *s is empty: a session file is a convenience, never a reason not to start). */

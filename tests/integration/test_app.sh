@@ -76,6 +76,192 @@ printf 'wait-for @unit:%s\nscreenshot %s\nquit\n' $U "$ART/today-en.png" >"$T/en
 expect "--lang en runs" timeout 60 "$APP" --journal "$J" --lang en --window 1280x800 --script "$T/en.s"
 cmp -s "$ART/today-en.png" "$ART/today.png" && fail "English and Chinese screens are identical" || ok "English differs from Chinese"
 
+# ---- A crew's day through the app: the demo unit, gpsd replaying the demo walk, a local office.
+# Walk and record averaged points at once, verify, point out and sign, record a dispute, and at
+# day end sync to the office; then the journal and the office are checked with the CLIs.
+OFFICE=${QUEJIE_OFFICE:-$QJ_BUILD/quejie-office}
+DJ=$T/day.db DU=622901SL900001 O=$T/office.db
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$T/key.pem" \
+    -out "$T/cert.pem" -days 30 -subj "/CN=localhost" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1
+"$OFFICE" init "$O" --name 临夏州自然资源局 >/dev/null
+OPORT=$(free_port)
+"$OFFICE" serve "$O" --listen 127.0.0.1:$OPORT --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" >"$T/office.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$OPORT) 2>/dev/null && break; sleep 0.05; done
+"$QUEJIE" init "$DJ" --device-name app-day --crew 一组 >/dev/null
+"$QUEJIE" tasks import "$DJ" "$QJ_SOURCE/assets/demo/demo-unit.geojson" >/dev/null
+"$QUEJIE" config "$DJ" average.epochs 5 >/dev/null
+"$QUEJIE" config "$DJ" average.seconds 3 >/dev/null
+TOKEN=$("$OFFICE" device add "$O" --name app-day --crew 一组 2>/dev/null | tail -1)
+expect "the tablet enrolls with the office" "$QUEJIE" enroll "$DJ" --office https://127.0.0.1:$OPORT --token "$TOKEN" --ca "$T/cert.pem"
+stop_replay
+replay "$QJ_SOURCE/assets/demo/demo-walk.nmea" 120 0.02 || fail "gpsfake (demo walk) did not start"
+mkdir -p "$T/usb"
+cat >"$T/crew.s" <<S
+wait-for @unit:$DU
+tap @unit:$DU
+wait-for @walk
+tap @walk
+wait-for @walk-start
+tap @walk-start
+wait-for @walk-stop
+wait 1500
+tap @back
+tap @record
+wait-for @record-go
+tap @marker
+tap @pick:0
+tap @record-go
+wait 300
+screenshot $ART/day-record.png
+wait-for @record-go
+tap @offset
+tap @key:2
+tap @key:ok
+tap @key:1
+tap @key:8
+tap @key:0
+tap @key:ok
+tap @record-go
+wait 300
+wait-for @record-go
+tap @back
+tap @walk
+wait 1000
+screenshot $ART/day-walk.png
+tap @walk-stop
+wait-for @walk-start
+tap @back
+tap @verify
+wait-for @verify:owner:confirmed
+tap @verify:owner:confirmed
+tap @verify:manager:corrected
+wait-for @phrase:0
+tap @phrase:6
+type （经村委会确认）
+screenshot $ART/day-text.png
+tap @text-ok
+wait 300
+screenshot $ART/day-verify.png
+tap @back
+tap @sign
+wait-for @party-add
+tap @party-add
+type 东坪村民委员会
+tap @text-ok
+wait-for @party:1:present
+tap @party:1:present
+wait-for @party:1:sign
+tap @party:1:sign
+wait-for @pad
+tap @signer
+type 马某
+tap @text-ok
+tap @role
+tap @pick:0
+drag-in @pad 0.1 0.6 0.3 0.3
+drag-in @pad 0.3 0.3 0.5 0.7
+drag-in @pad 0.55 0.5 0.9 0.45
+screenshot $ART/day-pad.png
+tap @pad-save
+wait-for @party:1:sign
+wait 300
+screenshot $ART/day-sign.png
+tap @back
+tap @dispute
+tap @dsp-parties
+tap @phrase:0
+tap @text-ok
+tap @dsp-statement
+tap @phrase:0
+tap @text-ok
+tap @dsp-from
+tap @pick:0
+tap @dsp-to
+tap @pick:1
+tap @dsp-save
+wait 300
+screenshot $ART/day-dispute.png
+tap @back
+tap @back
+wait-for @day-end
+tap @day-end
+wait-for @sync
+screenshot $ART/day-end.png
+tap @sync
+wait 200
+wait-for @sync
+wait 300
+screenshot $ART/day-synced.png
+quit
+S
+if timeout 150 "$APP" --journal "$DJ" --gnss 127.0.0.1:$GPSPORT --window 1920x1200 --usb "$T/usb" \
+        --audit-glyphs --script "$T/crew.s" >"$T/out" 2>"$T/err"; then
+    ok "the crew's day runs through the app"
+else
+    fail "crew's day: $(tail -3 "$T/err")"
+fi
+grep -q "0 with missing glyphs" "$T/err" && ok "every string the day drew has real glyphs ($(grep -o '[0-9]* strings drawn' "$T/err"))" || fail "glyph audit: $(grep audit "$T/err")"
+"$QUEJIE" log "$DJ" --json >"$T/log.json" 2>/dev/null
+count() { "$PY" -c "import json,sys; print(sum(1 for e in json.load(open(sys.argv[1])) if e['kind']==sys.argv[2]))" "$T/log.json" "$1"; }
+[ "$(count point)" -eq 2 ] && ok "two averaged points in the journal" || fail "points: $(count point)"
+[ "$(count vertex)" -ge 5 ] && ok "walk vertices recorded during the same run ($(count vertex))" || fail "vertices: $(count vertex)"
+"$QUEJIE" export "$DJ" --format geojson --output "$T/day.geojson" >/dev/null 2>&1
+"$PY" - "$T/day.geojson" <<'PY' && ok "the offset point says so, the first carries its marker and 5 averaged epochs" || fail "point details"
+import json, sys
+pts = [f["properties"] for f in json.load(open(sys.argv[1]))["features"] if f["properties"].get("number", "").startswith("J")]
+pts.sort(key=lambda p: p["number"])
+assert len(pts) == 2, pts
+s = json.dumps(pts, ensure_ascii=False)
+assert pts[0].get("marker"), pts[0]
+assert "offset" in s or "off" in s, s
+PY
+"$QUEJIE" signatures "$DJ" --unit $DU --json >"$T/sig.json" 2>"$T/err"
+pyexpr "$T/sig.json" 'len(d)==1 and d[0]["signer"]=="马某" and d[0]["party"]=="东坪村民委员会" and d[0]["covers_current"]' && ok "the signature is in the journal and covers the boundary" || fail "signatures: $(cat "$T/sig.json")"
+"$QUEJIE" status "$DJ" --json >"$T/st.json" 2>/dev/null
+[ "$(count verify)" -eq 2 ] && ok "two verifications" || fail "verify entries: $(count verify)"
+[ "$(count dispute)" -eq 1 ] && [ "$(count attend)" -eq 1 ] && ok "the dispute and the attendance" || fail "dispute $(count dispute) attend $(count attend)"
+"$PY" -c "import json,sys; e=json.load(open(sys.argv[1])); v=[x for x in e if x['kind']=='verify' and x['payload'].get('status')=='corrected']; assert v and '经村委会确认' in v[0]['payload']['value']" "$T/log.json" 2>/dev/null \
+    && ok "the corrected value holds the phrase and the typed text" || fail "corrected value"
+LAST=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))[-1]['seq'])" "$T/log.json")
+"$OFFICE" status "$O" --json >"$T/os.json" 2>/dev/null
+pyexpr "$T/os.json" "sum(x['entries'] for x in d['devices'] if x['name']=='app-day') == $LAST" && ok "the office holds all $LAST entries after the app's sync" || fail "office entries: $(cat "$T/os.json")"
+for s in day-record day-walk day-verify day-pad day-sign day-end day-synced; do [ -s "$ART/$s.png" ] || fail "no $s.png"; done
+ok "day screenshots in $ART"
+
+# ---- Crash mid-walk: the app is killed; on restart it reopens the unit and walks on, same track.
+"$QUEJIE" config "$DJ" average.epochs 10 >/dev/null
+stop_replay
+replay "$QJ_SOURCE/assets/demo/demo-walk.nmea" 120 0.02 || fail "gpsfake did not restart"
+printf 'wait-for @unit:%s\ntap @unit:%s\nwait-for @walk\ntap @walk\nwait-for @walk-start\ntap @walk-start\nwait 60000\n' $DU $DU >"$T/walk.s"
+"$APP" --journal "$DJ" --gnss 127.0.0.1:$GPSPORT --window 1280x800 --script "$T/walk.s" >/dev/null 2>&1 &
+APID=$!
+V0=$(count vertex)
+nvert() { "$QUEJIE" log "$DJ" --json 2>/dev/null | "$PY" -c "import json,sys; print(sum(1 for e in json.load(sys.stdin) if e['kind']=='vertex'))"; }
+for _ in $(seq 150); do [ "$(nvert)" -ge $((V0 + 5)) ] && break; sleep 0.1; done
+kill -9 $APID; wait $APID 2>/dev/null
+"$QUEJIE" log "$DJ" --json >"$T/log2.json" 2>/dev/null
+printf 'wait-for @walk-stop\nwait 1500\nscreenshot %s\ntap @walk-stop\nwait-for @walk-start\nquit\n' "$ART/resumed.png" >"$T/resume.s"
+if timeout 60 "$APP" --journal "$DJ" --gnss 127.0.0.1:$GPSPORT --window 1280x800 --script "$T/resume.s" >"$T/out" 2>"$T/err"; then
+    ok "after a kill the app reopens on the walk, still walking"
+else
+    fail "resume: $(tail -2 "$T/err")"
+fi
+grep -q "resuming the walk of $DU" "$T/err" && ok "it says it resumed the walk" || fail "no resume message"
+"$QUEJIE" log "$DJ" --json >"$T/log3.json" 2>/dev/null
+"$PY" - "$T/log2.json" "$T/log3.json" <<'PY' && ok "vertices after the restart continue the same walk" || fail "resumed walk is not the same track"
+import json, sys
+def verts(p):
+    return [e for e in json.load(open(p)) if e["kind"] == "vertex"]
+def track(e):
+    return e["payload"].get("track") or e["seq"]
+before, after = verts(sys.argv[1]), verts(sys.argv[2])
+new = after[len(before):]
+assert new, (len(before), len(after))
+assert all(track(e) == track(before[-1]) for e in new), (track(before[-1]), [track(e) for e in new][:5])
+PY
+
 # Every translated string of the zh_CN interface has real glyphs in the font found.
 msgcat --no-wrap "$QJ_SOURCE/assets/locale/zh_CN.po" 2>/dev/null | "$PY" -c '
 import sys, re
