@@ -2,7 +2,7 @@
  * main.c - quejie-app: the crew's touch UI.
  *
  *   quejie-app --journal FILE [--gnss HOST:PORT] [--lang zh_CN|en] [--window WxH]
- *              [--script FILE] [--usb DIR] [--check-glyphs FILE] [--stats]
+ *              [--script FILE] [--unit CODE] [--usb DIR] [--check-glyphs FILE] [--stats]
  *
  * The UI thread reads the journal through a read-only handle; the recorder thread (recorder.h)
  * writes it through its own, and the sync thread (sync_worker.h) sends it. On start the app
@@ -287,7 +287,7 @@ int main(int argc, char **argv)
     opt opts[] = {{"--journal", 1, NULL}, {"--gnss", 1, NULL},   {"--lang", 1, NULL},
                   {"--window", 1, NULL},  {"--script", 1, NULL}, {"--check-glyphs", 1, NULL},
                   {"--stats", 0, NULL},   {"--usb", 1, NULL},    {"--audit-glyphs", 0, NULL},
-                  {NULL, 0, NULL}};
+                  {"--unit", 1, NULL},    {NULL, 0, NULL}};
     args a;
     if (parse_args(argc - 1, argv + 1, opts, 0, &a) != 0)
         return EXIT_USAGE;
@@ -379,6 +379,9 @@ int main(int argc, char **argv)
 
     if (get(&a, "--audit-glyphs"))
         plat_glyph_audit_start(p);
+    if (get(&a, "--unit") && A.screen == APP_SCR_TODAY &&
+        app_open_unit(&A, get(&a, "--unit")) != SV_OK)
+        fprintf(stderr, "%s: --unit %s: no such unit in this journal\n", prog, get(&a, "--unit"));
     app_gest gest;
     app_ui ui = {0};
     int w, h;

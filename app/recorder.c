@@ -210,6 +210,7 @@ static void avg_snapshot(app_rec *r)
     s->last_grade = r->av.last_grade;
     s->gate = r->gate;
     s->overriding = r->pt.override_reason[0] != '\0';
+    s->moving = 0;
     s->spread_m = NAN;
     if (r->av.n >= 2) {
         double n = r->av.n;
@@ -316,6 +317,20 @@ static void feed(app_rec *r, const sv_fix *f)
     if (r->walking)
         feed_walk(r, f, now);
     if (r->averaging) {
+        int moving = f->grade > SV_GRADE_NONE && isfinite(f->speed) && f->speed > APP_REC_STILL_MS;
+        if (moving && r->av.n > 0) {
+            sv_avg_opts o = r->av.opts; /* sv_avg_start clears the averager first */
+            sv_avg_start(&r->av, &o);   /* the pole moved: what was averaged is void */
+        }
+        if (moving) {
+            pthread_mutex_lock(&r->lock);
+            avg_snapshot(r);
+            r->snap.moving = 1;
+            publish(r);
+            pthread_mutex_unlock(&r->lock);
+            notify(r);
+            return;
+        }
         sv_avg_feed(&r->av, f, now);
         pthread_mutex_lock(&r->lock);
         avg_snapshot(r);

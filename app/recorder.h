@@ -25,6 +25,10 @@
 
 typedef struct app_rec app_rec;
 
+/* Faster than this (m/s, the receiver's speed) the pole is being carried, not held: an average
+ * in progress starts again, as `quejie record --min-spacing` does. */
+#define APP_REC_STILL_MS 0.3
+
 
 /* A boundary point to average and record. */
 typedef struct app_rec_point_req {
@@ -51,6 +55,8 @@ typedef struct app_rec_snap {
     sv_grade last_grade;    /* its grade */
     sv_grade gate;          /* the grade this point needs (the journal's "accept") */
     int overriding;         /* the point runs under an override */
+    int moving;             /* the last epoch moved (speed over APP_REC_STILL_MS): averaging
+                             * starts again once the pole stands still */
     char missing[200];      /* what is still missing, for the crew */
     /* walking */
     int64_t track;          /* the walk's id (0 until its first vertex) */

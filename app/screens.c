@@ -321,6 +321,8 @@ static const char *missing_text(const app *a, int64_t now_ms, char *buf, size_t 
     const sv_fix *f = app__live_fix(a, now_ms);
     sv_grade gate = s->gate ? s->gate : SV_GRADE_RTK_FIXED;
     if (s->averaging) {
+        if (s->moving)
+            return snprintf(buf, n, "%s", _("The pole is moving: averaging starts when it stands still")), buf;
         switch (s->verdict) {
         case SV_EPOCH_ACCEPTED: return NULL;
         case SV_EPOCH_NO_FIX: return snprintf(buf, n, "%s", _("Waiting for a fix")), buf;
@@ -1273,7 +1275,8 @@ void app__build_dayend(app *a, app_ui *ui, int64_t now_ms)
         const sy_bundle_row *b = &a->ss.rows[i];
         snprintf(buf, sizeof buf, _("Bundle %lld · entries %lld–%lld · %s%s%s"), (long long)b->id,
                  (long long)b->first_seq, (long long)b->last_seq, bundle_state_label(b->state),
-                 b->reason[0] ? ": " : "", b->reason);
+                 b->reason[0] && strcmp(b->state, "acknowledged") != 0 ? ": " : "",
+                 strcmp(b->state, "acknowledged") != 0 ? b->reason : "");
         text_line(ui, pad, y, w, lh, buf, 3.2f,
                   strcmp(b->state, "refused") == 0 ? C_BAD : C_DIM);
         y += lh;

@@ -1,10 +1,13 @@
 #!/bin/bash
-# make demo: a crew's day on bundled data. Imports the demo unit, replays the bundled recorded
-# walk around it through a real gpsd (gpsfake), records the walked track and the averaged
-# boundary points at the same time (two processes, one journal), prints areas and closure, checks
-# the journal and writes GeoPackage, GeoJSON and CSV into demo-out/. A local county office
-# (quejie-office over TLS on 127.0.0.1) assigns the task package, the tablet enrolls with it,
-# fetches its tasks, and at day end syncs the day to it; the office exports the county's view.
+# make demo: a crew's day on bundled data, in the touch app. A local county office
+# (quejie-office over TLS on 127.0.0.1) assigns the demo unit, the tablet enrolls with it and
+# fetches its tasks; gpsd (gpsfake) replays the bundled walk around the unit, and quejie-app opens
+# on the unit. With a display (and a terminal) the window is the crew's: walk, record, verify,
+# sign, and sync from Day end; close it to finish. Without one (or QUEJIE_DEMO_HEADLESS=1) a
+# scripted day runs under Xvfb: the walk with averaged boundary points on it, verification,
+# pointing out and signing, a dispute, and the day-end sync, with screenshots in demo-out/app-*.png.
+# Then areas and closure, the journal check, GeoPackage/GeoJSON/CSV exports, and the office's
+# view of the synced day.
 set -eu
 B=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,10 +23,12 @@ mkdir -p "$OUT"
 GP=0
 WALK=0
 OP=0
+XV=0
 cleanup() {
     [ "$OP" -ne 0 ] && kill "$OP" 2>/dev/null
     [ "$WALK" -ne 0 ] && kill "$WALK" 2>/dev/null
     [ "$GP" -ne 0 ] && kill -9 -- "-$GP" 2>/dev/null   # gpsfake ignores SIGTERM
+    [ "$XV" -ne 0 ] && kill "$XV" 2>/dev/null
     return 0
 }
 trap cleanup EXIT
@@ -50,29 +55,129 @@ echo "one-time enrollment token: $token"
 
 say "3. gpsd replays the recorded walk (gpsfake)"
 port=$(/usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-setsid gpsfake -1 -q -n -W 3 -P "$port" -c 0.01 assets/demo/demo-walk.nmea >"$OUT/gpsfake.log" 2>&1 &
+setsid gpsfake -1 -q -n -W 30 -P "$port" -c 0.02 assets/demo/demo-walk.nmea >"$OUT/gpsfake.log" 2>&1 &
 GP=$!
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 echo "gpsd on 127.0.0.1:$port"
 
-say "4. walking the boundary (a vertex every 2 m, RTK fixed only) while occupying the corners"
-"$Q" record "$J" --unit $UNIT --gnss "127.0.0.1:$port" --walk-every 2 --count 100000 \
-    --accept rtk-fixed >"$OUT/walk.txt" 2>"$OUT/walk.err" &
-WALK=$!
-"$Q" record "$J" --unit $UNIT --gnss "127.0.0.1:$port" --count 6 --average 10 --min-seconds 10 \
-    --accept rtk-fixed --min-spacing 20 --marker concrete-post --timeout 120
-# The crew walks back to J1 and stops the walk: here, when the replayed log has ended.
-wait "$GP" 2>/dev/null || true
+say "4. the touch app on the demo unit"
+APP=$B/quejie-app
+XV=0
+headless=${QUEJIE_DEMO_HEADLESS:-}
+if [ -z "$headless" ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -t 0 ]; then
+    echo "the window is yours: walk, record points, verify, sign; Day end sends to the office. Close it to go on."
+    "$APP" --journal "$J" --gnss "127.0.0.1:$port" --unit $UNIT --usb "$OUT" || true
+else
+    for d in $(seq 70 99); do [ -e /tmp/.X11-unix/X$d ] || [ -e /tmp/.X$d-lock ] || break; done
+    Xvfb :$d -screen 0 1920x1200x24 -nolisten tcp >/dev/null 2>&1 &
+    XV=$!
+    for _ in $(seq 50); do [ -e /tmp/.X11-unix/X$d ] && break; sleep 0.1; done
+    echo "no display: a scripted demo day runs headless (Xvfb :$d); screenshots go to $OUT/app-*.png"
+    S=$OUT/demo-day.script
+    {
+        echo "wait-for @walk"
+        echo "screenshot $OUT/app-map.png"
+        echo "tap @walk"
+        echo "wait-for @walk-start"
+        echo "tap @walk-start"
+        echo "tap @back"
+        echo "tap @record"
+        echo "wait-for @record-go"
+        echo "tap @marker"
+        echo "tap @pick:0"
+        # one point per corner: averaging needs the pole still for 10 epochs and 10 s, and
+        # starts again whenever it moves, so the next point waits for the next corner
+        for i in 1 2 3 4 5 6; do
+            echo "tap @record-go"
+            [ $i -eq 2 ] && echo "wait 200" && echo "screenshot $OUT/app-record.png"
+            echo "wait-for @record-go"
+        done
+        echo "tap @back"
+        echo "tap @walk"
+        echo "wait 1000"
+        echo "screenshot $OUT/app-walk.png"
+        echo "tap @walk-stop"
+        echo "wait-for @walk-start"
+        echo "tap @back"
+        echo "tap @verify"
+        echo "wait-for @verify:owner:confirmed"
+        for f in owner representative agent mode rights; do echo "tap @verify:$f:confirmed"; done
+        echo "tap @verify:manager:corrected"
+        echo "wait-for @phrase:0"
+        echo "tap @phrase:6"
+        echo "tap @text-ok"
+        echo "wait 500"
+        echo "screenshot $OUT/app-verify.png"
+        echo "tap @back"
+        echo "tap @sign"
+        echo "wait-for @party-add"
+        echo "tap @party-add"
+        echo "type 南山村民委员会"
+        echo "tap @text-ok"
+        echo "wait-for @party:1:present"
+        echo "tap @party:1:present"
+        echo "wait-for @party:1:sign"
+        echo "tap @party:1:sign"
+        echo "wait-for @pad"
+        echo "tap @signer"
+        echo "type 马某"
+        echo "tap @text-ok"
+        echo "tap @role"
+        echo "tap @pick:0"
+        echo "drag-in @pad 0.1 0.6 0.3 0.3"
+        echo "drag-in @pad 0.3 0.3 0.45 0.7"
+        echo "drag-in @pad 0.5 0.5 0.9 0.45"
+        echo "screenshot $OUT/app-signature.png"
+        echo "tap @pad-save"
+        echo "wait-for @party:1:sign"
+        echo "tap @party-add"
+        echo "type 东坪村民委员会"
+        echo "tap @text-ok"
+        echo "wait-for @party:2:absent"
+        echo "tap @party:2:absent"
+        echo "wait 500"
+        echo "screenshot $OUT/app-sign.png"
+        echo "tap @back"
+        echo "tap @dispute"
+        echo "tap @dsp-parties"
+        echo "tap @phrase:2"
+        echo "tap @text-ok"
+        echo "tap @dsp-statement"
+        echo "tap @phrase:0"
+        echo "tap @text-ok"
+        echo "tap @dsp-from"
+        echo "tap @pick:1"
+        echo "tap @dsp-to"
+        echo "tap @pick:2"
+        echo "tap @dsp-save"
+        echo "wait 500"
+        echo "screenshot $OUT/app-dispute.png"
+        echo "tap @back"
+        echo "tap @back"
+        echo "wait-for @day-end"
+        echo "screenshot $OUT/app-today.png"
+        echo "tap @day-end"
+        echo "wait-for @sync"
+        echo "tap @sync"
+        echo "wait 300"
+        echo "wait-for @sync"
+        echo "wait 500"
+        echo "screenshot $OUT/app-day-end.png"
+        echo "quit"
+    } >"$S"
+    DISPLAY=:$d "$APP" --journal "$J" --gnss "127.0.0.1:$port" --unit $UNIT --usb "$OUT" \
+        --window 1920x1200 --script "$S"
+    kill "$XV" 2>/dev/null; wait "$XV" 2>/dev/null || true
+    XV=0
+    echo "app screenshots: $(ls "$OUT"/app-*.png | xargs -n1 basename | tr '\n' ' ')"
+fi
+kill -9 -- "-$GP" 2>/dev/null; wait "$GP" 2>/dev/null || true
 GP=0
-kill -INT "$WALK" 2>/dev/null; wait "$WALK" 2>/dev/null || true
-WALK=0
-echo "walk: $(grep -c vertex "$OUT/walk.txt") vertices; jumps marked and left out of the boundary: $(grep -c JUMP "$OUT/walk.txt")"
+"$Q" sync-status "$J"
 
-say "5. verification and pointing out the boundary"
-"$Q" verify "$J" --unit $UNIT --field owner --status confirmed --note 村委会现场确认
-"$Q" verify "$J" --unit $UNIT --field manager --status corrected --value 临夏市林业和草原局
-"$Q" attend "$J" --unit $UNIT --party 南山村民委员会 --person 马某 --presence present
-"$Q" attend "$J" --unit $UNIT --party 东坪村民委员会 --presence absent --notice-date 2026-05-12
+say "5. what the day recorded"
+"$Q" tasks list "$J"
+"$Q" signatures "$J" --unit $UNIT
 
 say "6. day end: areas, closure, deviation from the draft"
 "$Q" area "$J" --unit $UNIT
@@ -87,9 +192,8 @@ say "8. exports for the county office"
 echo
 cat "$OUT/boundary-points.csv"
 
-say "9. day end: sync to the county office (signed, sealed, compressed bundles)"
-"$Q" sync "$J"
-"$Q" sync-status "$J"
+say "9. the county office: what the app's day-end sync delivered"
+"$Q" sync "$J"   # anything recorded since (nothing, normally)
 "$QO" status "$OFF"
 "$QO" export "$OFF" --format gpkg --output "$OUT/office-county.gpkg"
 "$Q" check "$(ls "$OFF".replicas/*.db | head -1)"

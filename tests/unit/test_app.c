@@ -438,6 +438,26 @@ static void test_recording(void)
                   "Tree canopy blocks the sky");
     }
 
+    /* a pole carried while averaging: the average starts again, nothing is recorded */
+    CHECK(tap_id(&a, &ui, "record-go"));
+    sv_fix m1 = fix_at(7, 7, t += 1, SV_GRADE_RTK_FIXED);
+    app_rec_fix(a.rec, &m1);
+    PUMP_UNTIL(&a, &ui, a.rs.n == 1);
+    sv_fix m2 = fix_at(8, 7, t += 1, SV_GRADE_RTK_FIXED);
+    m2.speed = 1.2;
+    app_rec_fix(a.rec, &m2);
+    PUMP_UNTIL(&a, &ui, a.rs.moving);
+    CHECK_INT(a.rs.n, 0);
+    CHECK_INT(a.rs.need_n, 3); /* the restarted average keeps its targets */
+    sv_fix m3 = fix_at(9, 7, t += 1, SV_GRADE_RTK_FIXED);
+    app_rec_fix(a.rec, &m3);
+    PUMP_UNTIL(&a, &ui, a.rs.n == 1);
+    CHECK(a.rs.averaging);
+    CHECK_INT(a.npts, 2); /* one epoch is not a point */
+    CHECK(tap_id(&a, &ui, "record-cancel"));
+    PUMP_UNTIL(&a, &ui, !a.rs.averaging);
+    CHECK_INT(a.npts, 2);
+
     /* a walk: vertices every 2 m on the same track, kept across a restart of the recorder */
     CHECK(tap_id(&a, &ui, "back"));
     CHECK(tap_id(&a, &ui, "walk"));
