@@ -268,7 +268,7 @@ static int cmp_double(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
-static void print_stats(int64_t first_frame, double *ft, size_t n)
+static void print_stats(const char *renderer, int64_t first_frame, double *ft, size_t n)
 {
     double p50 = 0, p95 = 0, mx = 0;
     if (n) {
@@ -278,8 +278,8 @@ static void print_stats(int64_t first_frame, double *ft, size_t n)
         mx = ft[n - 1];
     }
     fprintf(stderr, "stats: first_frame_mono_ms=%lld frames=%zu frame_ms_p50=%.3f "
-                    "frame_ms_p95=%.3f frame_ms_max=%.3f\n",
-            (long long)first_frame, n, p50, p95, mx);
+                    "frame_ms_p95=%.3f frame_ms_max=%.3f renderer=%s\n",
+            (long long)first_frame, n, p50, p95, mx, renderer);
 }
 
 int main(int argc, char **argv)
@@ -480,7 +480,7 @@ int main(int argc, char **argv)
             dirty = 1;
     }
     if (want_stats)
-        print_stats(first_frame, ft, nft);
+        print_stats(plat_renderer(p), first_frame, ft, nft);
     if (get(&a, "--audit-glyphs")) {
         char which[1024];
         long drawn = 0, bad = plat_glyph_audit(p, &drawn, which, sizeof which);
