@@ -252,6 +252,11 @@ void sv_entry_hash(const char *device_id, int64_t seq, int64_t time_ms, const ch
     crypto_hash_sha256_final(&st, out);
 }
 
+void sv__sha256(const void *data, size_t len, uint8_t out[32])
+{
+    crypto_hash_sha256(out, (const uint8_t *)data, len);
+}
+
 /* The signed message for a chain head: domain, device id, seq, hash. */
 static size_t head_message(const char *device_id, int64_t seq, const uint8_t hash[SV_HASH_BYTES],
                            uint8_t *msg)
@@ -303,10 +308,19 @@ static const char SCHEMA_SQL[] =
  * opening transaction. Old journals are kept in tests/fixtures/journal-vN.db to prove they
  * still open. A migration that changes st_* tables must also rebuild the state.
  */
-static const char *const migrations[] = {
+static const struct migration {
+    const char *sql; /* run first; NULL for none */
+    int rebuild;     /* then drop the st_* tables, create this build's and derive them anew */
+} migrations[] = {
     /* 1 -> 2: INSERT OR REPLACE deleted an entry without firing the DELETE trigger; refuse
      * any insert that does not extend the chain. */
-    APPEND_ONLY_INSERT_TRIGGER,
+    {APPEND_ONLY_INSERT_TRIGGER, 0},
+    /* 2 -> 3: signatures (kind "sign") get their state table, st_signatures. The rebuild
+     * creates it and derives the sign entries a journal may already hold: a county replica
+     * written by an older build keeps a newer tablet's sign entries without deriving them.
+     * The version bump also stops an older build from writing a journal whose signatures it
+     * would not keep in step (a void of a sign entry, a rebuild). */
+    {NULL, 1},
 };
 
 static int exec(sv_journal *j, const char *sql)
@@ -653,13 +667,21 @@ int sv_journal_create(const char *path, const sv_journal_opts *opts, sv_journal 
     return rc;
 }
 
+static int rebuild_in_txn(sv_journal *j);
+
 static int migrate(sv_journal *j, int from)
 {
     for (int v = from; v < SV_JOURNAL_SCHEMA; v++) {
         size_t step = (size_t)v - 1;
-        const char *sql = step < sizeof migrations / sizeof migrations[0] ? migrations[step] : NULL;
-        if (sql) {
-            int rc = exec(j, sql);
+        const struct migration *m =
+            step < sizeof migrations / sizeof migrations[0] ? &migrations[step] : NULL;
+        if (m && m->sql) {
+            int rc = exec(j, m->sql);
+            if (rc != SV_OK)
+                return rc;
+        }
+        if (m && m->rebuild) {
+            int rc = rebuild_in_txn(j);
             if (rc != SV_OK)
                 return rc;
         }
@@ -670,6 +692,17 @@ static int migrate(sv_journal *j, int from)
             return rc;
     }
     return SV_OK;
+}
+
+static int user_version(sv_journal *j)
+{
+    sqlite3_stmt *st;
+    int ver = 0;
+    if (sqlite3_prepare_v2(j->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        ver = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return ver;
 }
 
 int sv_journal_open(const char *path, int flags, sv_journal **out)
@@ -709,10 +742,7 @@ int sv_journal_open(const char *path, int flags, sv_journal **out)
     rc = set_pragmas(j, path);
     if (rc != SV_OK)
         return rc;
-    if (sqlite3_prepare_v2(j->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        ver = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    ver = user_version(j);
     j->schema_found = ver;
     if (ver > SV_JOURNAL_SCHEMA)
         return sv__journal_fail(j, SV_EVERSION,
@@ -724,8 +754,15 @@ int sv_journal_open(const char *path, int flags, sv_journal **out)
                                 ver);
     if (ver < SV_JOURNAL_SCHEMA) {
         rc = exec(j, "BEGIN IMMEDIATE");
-        if (rc == SV_OK)
-            rc = migrate(j, ver);
+        /* Another process may have migrated the file while this one waited for the lock. */
+        int now = rc == SV_OK ? user_version(j) : ver;
+        if (rc == SV_OK && now > SV_JOURNAL_SCHEMA)
+            rc = sv__journal_fail(j, SV_EVERSION,
+                                  "%s: journal schema %d is newer than this build reads (%d); "
+                                  "update Quejie",
+                                  path, now, SV_JOURNAL_SCHEMA);
+        else if (rc == SV_OK && now >= 1 && now < SV_JOURNAL_SCHEMA)
+            rc = migrate(j, now);
         if (rc == SV_OK)
             rc = exec(j, "COMMIT");
         else
@@ -1476,6 +1513,26 @@ int sv_journal_check(sv_journal *j, sv_check_report *r)
     return all ? SV_OK : SV_ECORRUPT;
 }
 
+/* Drop the state tables, create this build's and derive them from the entries, inside the
+ * caller's write transaction (a rebuild, or a migration while opening). */
+static int rebuild_in_txn(sv_journal *j)
+{
+    /* Cached statements name the tables about to be dropped. */
+    sv__stcache_clear(&j->cache);
+    sqlite3_finalize(j->st_unit);
+    sqlite3_finalize(j->st_number);
+    j->st_unit = j->st_number = NULL;
+    int rc = SV_OK;
+    if (sv__state_drop(j->db, "main") != SV_OK || sv__state_create(j->db, "main") != SV_OK)
+        rc = fail_db(j, sqlite3_errcode(j->db), "rebuild state");
+    struct chain_walk w = {.j = j, .r = NULL, .expect = 1, .schema = "main"};
+    if (rc == SV_OK)
+        rc = sv_journal_foreach(j, 1, chain_step, &w);
+    if (rc != SV_OK && w.apply_failed)
+        rc = fail_db(j, sqlite3_errcode(j->db), "rebuild state");
+    return rc;
+}
+
 int sv_journal_rebuild_state(sv_journal *j)
 {
     if (j->readonly)
@@ -1483,16 +1540,7 @@ int sv_journal_rebuild_state(sv_journal *j)
     int rc = exec(j, "BEGIN IMMEDIATE");
     if (rc != SV_OK)
         return rc;
-    /* Cached statements name the tables about to be dropped. */
-    sv__stcache_clear(&j->cache);
-    sqlite3_finalize(j->st_unit);
-    sqlite3_finalize(j->st_number);
-    j->st_unit = j->st_number = NULL;
-    if (sv__state_drop(j->db, "main") != SV_OK || sv__state_create(j->db, "main") != SV_OK)
-        rc = fail_db(j, sqlite3_errcode(j->db), "rebuild state");
-    struct chain_walk w = {.j = j, .r = NULL, .expect = 1, .schema = "main"};
-    if (rc == SV_OK)
-        rc = sv_journal_foreach(j, 1, chain_step, &w);
+    rc = rebuild_in_txn(j);
     if (rc == SV_OK)
         rc = exec(j, "COMMIT");
     if (rc != SV_OK)
@@ -1878,6 +1926,100 @@ static int do_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
     return record(j, "attend", o, seq);
 }
 
+/* The strokes of s as the payload's [[x, y, x, y, ...], ...], checked on the way. *out is
+ * NULL on failure (the message is set). */
+static int strokes_json(sv_journal *j, const sv_signature *s, json_t **out)
+{
+    *out = NULL;
+    if (s->n_xy && !s->xy)
+        return sv__journal_fail(j, SV_EINVAL, "signature strokes: no coordinates given");
+    json_t *all = json_array(), *cur = NULL;
+    if (!all)
+        return sv__journal_fail(j, SV_ENOMEM, "out of memory");
+    size_t strokes = 0, points = 0, in_stroke = 0;
+    int rc = SV_OK;
+    for (size_t i = 0; rc == SV_OK && i <= s->n_xy; i++) {
+        int at_end = i == s->n_xy;
+        int32_t x = at_end ? -1 : s->xy[2 * i], y = at_end ? -1 : s->xy[2 * i + 1];
+        if (x == -1 && y == -1) {
+            /* (-1, -1) ends a stroke; the end of xy ends the last one unless a pair did. */
+            if (at_end && in_stroke == 0 && strokes > 0)
+                break;
+            if (at_end && strokes == 0 && in_stroke == 0) {
+                rc = sv__journal_fail(j, SV_EINVAL, "a signature needs at least one stroke");
+                break;
+            }
+            if (in_stroke < 2) {
+                rc = sv__journal_fail(j, SV_EINVAL,
+                                      "signature stroke %zu has %zu point%s; a stroke needs at "
+                                      "least 2",
+                                      strokes + 1, in_stroke, in_stroke == 1 ? "" : "s");
+                break;
+            }
+            if (json_array_append_new(all, cur) != 0)
+                rc = sv__journal_fail(j, SV_ENOMEM, "out of memory");
+            cur = NULL;
+            strokes++;
+            in_stroke = 0;
+            continue;
+        }
+        if (x < 0 || x > SV_SIG_PAD || y < 0 || y > SV_SIG_PAD) {
+            rc = sv__journal_fail(j, SV_EINVAL,
+                                  "signature stroke %zu, point %zu: (%ld, %ld) is off the pad "
+                                  "(coordinates 0..%d)",
+                                  strokes + 1, in_stroke + 1, (long)x, (long)y, SV_SIG_PAD);
+            break;
+        }
+        if (++points > SV_SIG_MAX_POINTS) {
+            rc = sv__journal_fail(j, SV_EINVAL, "a signature has at most %d stroke points",
+                                  SV_SIG_MAX_POINTS);
+            break;
+        }
+        if (!cur && !(cur = json_array()))
+            rc = sv__journal_fail(j, SV_ENOMEM, "out of memory");
+        if (rc == SV_OK && (json_array_append_new(cur, json_integer(x)) != 0 ||
+                            json_array_append_new(cur, json_integer(y)) != 0))
+            rc = sv__journal_fail(j, SV_ENOMEM, "out of memory");
+        in_stroke++;
+    }
+    json_decref(cur);
+    if (rc != SV_OK) {
+        json_decref(all);
+        return rc;
+    }
+    *out = all;
+    return SV_OK;
+}
+
+static int do_signature(sv_journal *j, const sv_signature *s, int64_t *seq)
+{
+    int rc = need_unit(j, s->unit);
+    if (rc != SV_OK)
+        return rc;
+    if (!s->party || !*s->party)
+        return sv__journal_fail(j, SV_EINVAL, "a signature needs the party that signs");
+    if (!s->signer || !*s->signer)
+        return sv__journal_fail(j, SV_EINVAL, "a signature needs the signer's name");
+    static const uint8_t zero[SV_HASH_BYTES];
+    if (sodium_memcmp(s->covers, zero, SV_HASH_BYTES) == 0)
+        return sv__journal_fail(j, SV_EINVAL,
+                                "a signature must say which boundary it covers (covers is all "
+                                "zeros: take it from sv_state_boundary_digest)");
+    json_t *strokes;
+    if ((rc = strokes_json(j, s, &strokes)) != SV_OK)
+        return rc;
+    char hex[2 * SV_HASH_BYTES + 1];
+    sodium_bin2hex(hex, sizeof hex, s->covers, SV_HASH_BYTES);
+    json_t *o = payload_new();
+    put_str(o, "unit", s->unit);
+    put_str(o, "party", s->party);
+    put_str(o, "signer", s->signer);
+    put_str(o, "role", s->role);
+    json_object_set_new(o, "strokes", strokes);
+    put_str(o, "covers", hex);
+    return record(j, "sign", o, seq);
+}
+
 static int do_code(sv_journal *j, const char *list, const char *code, const char *label,
                    int64_t *seq)
 {
@@ -1996,6 +2138,11 @@ int sv_record_dispute(sv_journal *j, const sv_dispute *d, int64_t *seq)
 int sv_record_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
 {
     RECORD_IN_TXN(do_attendance(j, a, seq));
+}
+
+int sv_record_signature(sv_journal *j, const sv_signature *s, int64_t *seq)
+{
+    RECORD_IN_TXN(do_signature(j, s, seq));
 }
 
 int sv_record_code(sv_journal *j, const char *list, const char *code, const char *label,

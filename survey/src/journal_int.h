@@ -45,6 +45,9 @@ json_t *sv__state_seed_json(void);
 /* Names of the state tables, NULL-terminated (for comparisons in check). */
 extern const char *const sv__state_tables[];
 
+/* SHA-256 of len bytes (libsodium, which only the journal code includes). */
+void sv__sha256(const void *data, size_t len, uint8_t out[32]);
+
 /* Map an SQLite result code to sv_err. */
 int sv__sqlite_err(int rc);
 

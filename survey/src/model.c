@@ -211,6 +211,17 @@ void sv_attendance_clear(sv_attendance *a)
     memset(a, 0, sizeof *a);
 }
 
+void sv_signature_clear(sv_signature *s)
+{
+    if (!s)
+        return;
+    free(s->party);
+    free(s->signer);
+    free(s->role);
+    free(s->xy);
+    memset(s, 0, sizeof *s);
+}
+
 /* ---- internal utilities ---------------------------------------------------------------- */
 
 int sv__strlcpy(char *dst, const char *src, size_t size)

@@ -16,8 +16,9 @@
 #include "survey/state.h"
 
 const char *const sv__state_tables[] = {
-    "st_units",    "st_points",     "st_numbers", "st_vertices", "st_lines",  "st_verifications",
-    "st_disputes", "st_attendance", "st_codes",   "st_config",   "st_voided", NULL};
+    "st_units",    "st_points",     "st_numbers",    "st_vertices", "st_lines",  "st_verifications",
+    "st_disputes", "st_attendance", "st_signatures", "st_codes",    "st_config", "st_voided",
+    NULL};
 
 static const char STATE_SQL[] =
     "CREATE TABLE @S.st_units(code TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT,"
@@ -43,6 +44,10 @@ static const char STATE_SQL[] =
     "  parties TEXT, statement TEXT, a TEXT, b TEXT, geom TEXT, settled INTEGER);"
     "CREATE TABLE @S.st_attendance(unit TEXT, party TEXT, seq INTEGER, time_ms INTEGER,"
     "  person TEXT, presence TEXT, notice TEXT, PRIMARY KEY(unit, party));"
+    /* strokes: the payload's [[x,y,...],...] as compact JSON; covers: 64 lowercase hex */
+    "CREATE TABLE @S.st_signatures(seq INTEGER PRIMARY KEY, time_ms INTEGER, unit TEXT NOT NULL,"
+    "  party TEXT NOT NULL, signer TEXT, role TEXT, strokes TEXT NOT NULL, covers TEXT NOT NULL);"
+    "CREATE INDEX @S.st_signatures_unit ON st_signatures(unit, party);"
     "CREATE TABLE @S.st_codes(list TEXT, code TEXT, label TEXT, PRIMARY KEY(list, code));"
     "CREATE TABLE @S.st_config(key TEXT PRIMARY KEY, value TEXT);"
     "CREATE TABLE @S.st_voided(target INTEGER PRIMARY KEY, seq INTEGER, reason TEXT);";
@@ -496,6 +501,70 @@ static int apply_attend(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     return step_done(c, st);
 }
 
+/* 64 lowercase hex digits: a SHA-256 digest as the payloads write it. */
+static int hex64_valid(const char *h)
+{
+    if (!h || strlen(h) != 64)
+        return 0;
+    for (size_t i = 0; i < 64; i++)
+        if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* Strokes as version 1 writes them: a non-empty array of arrays, each of an even number (at
+ * least 4) of integers 0..SV_SIG_PAD. */
+static int strokes_valid(const json_t *a)
+{
+    if (!json_is_array(a) || json_array_size(a) == 0)
+        return 0;
+    size_t i, k;
+    json_t *stroke, *v;
+    json_array_foreach(a, i, stroke)
+    {
+        size_t n = json_array_size(stroke);
+        if (!json_is_array(stroke) || n < 4 || n % 2)
+            return 0;
+        json_array_foreach(stroke, k, v)
+        {
+            if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+                json_integer_value(v) > SV_SIG_PAD)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* A signature: never replaces another, so every one stays until a void names it. */
+static int apply_sign(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
+{
+    const char *unit = sv__json_get_str(p, "unit"), *party = sv__json_get_str(p, "party");
+    const char *covers = sv__json_get_str(p, "covers");
+    json_t *strokes = json_object_get(p, "strokes");
+    if (!party || !hex64_valid(covers) || !strokes_valid(strokes))
+        return SV_OK;
+    NEED_UNIT(c, unit);
+    char *text = json_dumps(strokes, JSON_COMPACT);
+    if (!text)
+        return SV_ENOMEM;
+    sqlite3_stmt *st = prep(c, "INSERT INTO %s.st_signatures(seq, time_ms, unit, party, signer,"
+                               " role, strokes, covers) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st) {
+        free(text);
+        return SV_EIO;
+    }
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_int64(st, 2, time_ms);
+    bind_str(st, 3, unit);
+    bind_str(st, 4, party);
+    bind_str(st, 5, sv__json_get_str(p, "signer"));
+    bind_str(st, 6, sv__json_get_str(p, "role"));
+    bind_str(st, 7, text);
+    bind_str(st, 8, covers);
+    free(text);
+    return step_done(c, st);
+}
+
 static int apply_kv(const actx *c, const char *fmt, const char *v1, const char *v2, const char *v3)
 {
     sqlite3_stmt *st = prep(c, fmt);
@@ -514,7 +583,8 @@ static int apply_void(const actx *c, int64_t seq, json_t *p)
     if (target <= 0)
         return SV_OK;
     static const char *const tables[] = {"st_points",        "st_vertices", "st_lines",
-                                         "st_verifications", "st_disputes", "st_attendance"};
+                                         "st_verifications", "st_disputes", "st_attendance",
+                                         "st_signatures"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         char *sql = sqlite3_mprintf("DELETE FROM %s.%s WHERE seq = %lld", c->schema, tables[i],
                                     (long long)target);
@@ -585,6 +655,8 @@ int sv__state_apply(sqlite3 *db, const char *schema, sv__stcache *cache, int64_t
         return apply_dispute(&c, seq, time_ms, p);
     if (strcmp(kind, "attend") == 0)
         return apply_attend(&c, seq, time_ms, p);
+    if (strcmp(kind, "sign") == 0)
+        return apply_sign(&c, seq, time_ms, p);
     if (strcmp(kind, "code") == 0)
         return apply_kv(
             &c, "INSERT OR REPLACE INTO %s.st_codes(list, code, label) VALUES (?1, ?2, ?3)",
@@ -978,6 +1050,217 @@ void sv_attendances_free(sv_attendance *a, size_t n)
     free(a);
 }
 
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static void hex_encode(const uint8_t *b, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+/* The stored strokes [[x,y,...],...] as xy pairs, each stroke ended by (-1, -1). */
+static int strokes_to_xy(const char *text, sv_signature *s)
+{
+    json_error_t err;
+    json_t *a = text ? json_loads(text, 0, &err) : NULL;
+    size_t n = 0, i, k;
+    json_t *stroke, *v;
+    json_array_foreach(a, i, stroke)
+    {
+        n += json_array_size(stroke) / 2 + 1;
+    }
+    s->xy = malloc((n ? n : 1) * 2 * sizeof *s->xy);
+    if (!s->xy) {
+        json_decref(a);
+        return SV_ENOMEM;
+    }
+    size_t m = 0;
+    json_array_foreach(a, i, stroke)
+    {
+        json_array_foreach(stroke, k, v)
+        {
+            s->xy[m++] = (int32_t)json_integer_value(v);
+        }
+        if (m % 2) /* never stored so (apply checks), but keep the pairs aligned */
+            s->xy[m++] = -1;
+        s->xy[m++] = -1;
+        s->xy[m++] = -1;
+    }
+    s->n_xy = m / 2;
+    json_decref(a);
+    return SV_OK;
+}
+
+static int fill_signature(sqlite3_stmt *st, void *elem)
+{
+    sv_signature *s = elem;
+    s->seq = sqlite3_column_int64(st, 0);
+    s->time_ms = sqlite3_column_int64(st, 1);
+    sv__strlcpy(s->unit, col_text(st, 2), sizeof s->unit);
+    s->party = sv__strdup(col_text(st, 3));
+    s->signer = sv__strdup(col_text(st, 4));
+    s->role = sv__strdup(col_text(st, 5));
+    if ((col_text(st, 3) && !s->party) || (col_text(st, 4) && !s->signer) ||
+        (col_text(st, 5) && !s->role))
+        return SV_ENOMEM;
+    const char *hex = col_text(st, 7);
+    for (size_t i = 0; hex && hex64_valid(hex) && i < sizeof s->covers; i++)
+        s->covers[i] = (uint8_t)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
+    return strokes_to_xy(col_text(st, 6), s);
+}
+
+int sv_state_signatures(sv_journal *j, const char *unit, sv_signature **out, size_t *n)
+{
+    int rc = query_unit_list(j,
+                             "SELECT seq, time_ms, unit, party, signer, role, strokes, covers"
+                             " FROM st_signatures",
+                             "ORDER BY seq", unit, sizeof(sv_signature), fill_signature,
+                             (void **)out, n);
+    /* current: each unit's boundary digest, taken once per unit. */
+    uint8_t *digests = rc == SV_OK && *n ? malloc(*n * SV_HASH_BYTES) : NULL;
+    if (rc == SV_OK && *n && !digests)
+        rc = sv__journal_fail(j, SV_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == SV_OK && i < *n; i++) {
+        sv_signature *s = &(*out)[i];
+        size_t k = 0;
+        while (k < i && strcmp((*out)[k].unit, s->unit) != 0)
+            k++;
+        if (k < i)
+            memcpy(digests + i * SV_HASH_BYTES, digests + k * SV_HASH_BYTES, SV_HASH_BYTES);
+        else
+            rc = sv_state_boundary_digest(j, s->unit, digests + i * SV_HASH_BYTES);
+        s->current = memcmp(digests + i * SV_HASH_BYTES, s->covers, SV_HASH_BYTES) == 0;
+    }
+    free(digests);
+    if (rc != SV_OK) {
+        sv_signatures_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+void sv_signatures_free(sv_signature *s, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        sv_signature_clear(&s[i]);
+    free(s);
+}
+
+/* A text field of the boundary text: tab, line feed, carriage return and backslash escaped
+ * as \t \n \r \\, so that fields and lines cannot run into each other. */
+static void append_field(sqlite3_str *b, const char *v)
+{
+    sqlite3_str_appendchar(b, 1, '\t');
+    for (const char *c = v ? v : ""; *c; c++) {
+        switch (*c) {
+        case '\t':
+            sqlite3_str_appendall(b, "\\t");
+            break;
+        case '\n':
+            sqlite3_str_appendall(b, "\\n");
+            break;
+        case '\r':
+            sqlite3_str_appendall(b, "\\r");
+            break;
+        case '\\':
+            sqlite3_str_appendall(b, "\\\\");
+            break;
+        default:
+            sqlite3_str_appendchar(b, 1, *c);
+        }
+    }
+}
+
+/* A fixed-point field as the point payload has it (see docs/journal.md); empty when unknown. */
+static void append_fixed(sqlite3_str *b, sqlite3_stmt *st, int col, double scale)
+{
+    sqlite3_str_appendchar(b, 1, '\t');
+    if (sqlite3_column_type(st, col) != SQLITE_NULL)
+        sqlite3_str_appendf(b, "%lld", (long long)sv__to_fixed(col_real(st, col), scale));
+}
+
+/*
+ * The boundary text (docs/journal.md, "Boundary digest"), UTF-8, every line ended by LF:
+ *   quejie-boundary-v1
+ *   unit TAB code
+ *   point TAB number TAB ptype TAB marker TAB lat TAB lon TAB h      (points by number, bytewise)
+ *   line TAB from TAB to TAB category TAB position TAB nature TAB neighbour  (by from, then to)
+ * lat and lon in 1e-9 degree, h in millimetres (the payload integers), empty when unknown.
+ */
+int sv_state_boundary_digest(sv_journal *j, const char *unit, uint8_t out[32])
+{
+    sqlite3 *db = sv__journal_db(j);
+    if (!unit || !*unit)
+        return sv__journal_fail(j, SV_EINVAL, "no unit code given");
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM st_units WHERE code = ?", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        return sv__journal_fail(j, SV_ENOTFOUND, "unit %s is not in this journal", unit);
+    if (rc != SQLITE_ROW)
+        return sv__journal_fail(j, sv__sqlite_err(rc), "journal state: %s", sqlite3_errmsg(db));
+
+    sqlite3_str *b = sqlite3_str_new(db);
+    sqlite3_str_appendall(b, "quejie-boundary-v1\nunit");
+    append_field(b, unit);
+    sqlite3_str_appendchar(b, 1, '\n');
+    static const char *const sql[2] = {
+        "SELECT number, ptype, marker, lat, lon, h FROM st_points WHERE unit = ?"
+        " ORDER BY CAST(number AS BLOB)",
+        "SELECT a, b, category, position, nature, neighbour FROM st_lines WHERE unit = ?"
+        " ORDER BY CAST(a AS BLOB), CAST(b AS BLOB)"};
+    for (int q = 0; q < 2; q++) {
+        rc = sqlite3_prepare_v2(db, sql[q], -1, &st, NULL);
+        if (rc != SQLITE_OK)
+            break;
+        sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            sqlite3_str_appendall(b, q == 0 ? "point" : "line");
+            for (int c = 0; c < 3; c++)
+                append_field(b, col_text(st, c));
+            if (q == 0) {
+                append_fixed(b, st, 3, SV__NANODEG);
+                append_fixed(b, st, 4, SV__NANODEG);
+                append_fixed(b, st, 5, SV__MM);
+            } else {
+                for (int c = 3; c < 6; c++)
+                    append_field(b, col_text(st, c));
+            }
+            sqlite3_str_appendchar(b, 1, '\n');
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            break;
+        rc = SQLITE_OK;
+    }
+    int serr = sqlite3_str_errcode(b);
+    int len = sqlite3_str_length(b);
+    char *text = sqlite3_str_finish(b);
+    if (rc != SQLITE_OK) {
+        sqlite3_free(text);
+        return sv__journal_fail(j, sv__sqlite_err(rc), "journal state: %s", sqlite3_errmsg(db));
+    }
+    if (serr != SQLITE_OK || !text) {
+        sqlite3_free(text);
+        return sv__journal_fail(j, SV_ENOMEM, "out of memory");
+    }
+    sv__sha256(text, (size_t)len, out);
+    sqlite3_free(text);
+    return SV_OK;
+}
+
 static int fill_code(sqlite3_stmt *st, void *elem)
 {
     sv_code *c = elem;
@@ -1029,6 +1312,24 @@ static int count(sv_journal *j, const char *sql, const char *unit)
     return n;
 }
 
+/* count() with the unit as ?1 and the boundary digest (hex) as ?2. */
+static int count2(sv_journal *j, const char *sql, const char *unit, const char *hex)
+{
+    sqlite3_stmt *st;
+    int n = 0;
+    if (sqlite3_prepare_v2(sv__journal_db(j), sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    else
+        n = -1;
+    sqlite3_finalize(st);
+    return n;
+}
+
 int sv_state_progress(sv_journal *j, const char *unit, sv_progress *out)
 {
     memset(out, 0, sizeof *out);
@@ -1038,8 +1339,29 @@ int sv_state_progress(sv_journal *j, const char *unit, sv_progress *out)
     out->disputes_open =
         count(j, "SELECT count(*) FROM st_disputes WHERE unit = ? AND settled = 0", unit);
     out->attendance = count(j, "SELECT count(*) FROM st_attendance WHERE unit = ?", unit);
+    out->signatures = count(j, "SELECT count(*) FROM st_signatures WHERE unit = ?", unit);
     if (out->points < 0 || out->vertices < 0 || out->fields_verified < 0 ||
-        out->disputes_open < 0 || out->attendance < 0)
+        out->disputes_open < 0 || out->attendance < 0 || out->signatures < 0)
+        return SV_EIO;
+    /* A unit the journal does not have has nothing signed and nobody to sign. */
+    uint8_t d[SV_HASH_BYTES];
+    char hex[2 * SV_HASH_BYTES + 1];
+    int rc = unit && *unit ? sv_state_boundary_digest(j, unit, d) : SV_ENOTFOUND;
+    if (rc == SV_ENOTFOUND)
+        return SV_OK;
+    if (rc != SV_OK)
+        return rc;
+    hex_encode(d, sizeof d, hex);
+    out->signatures_current =
+        count2(j, "SELECT count(*) FROM st_signatures WHERE unit = ?1 AND covers = ?2", unit, hex);
+    /* Absent parties do not sign: they are served a notice instead (DOMAIN.md 4). */
+    out->signatures_missing =
+        count2(j,
+               "SELECT count(*) FROM st_attendance a WHERE a.unit = ?1"
+               " AND a.presence IN ('present', 'proxy') AND NOT EXISTS (SELECT 1 FROM"
+               " st_signatures s WHERE s.unit = a.unit AND s.party = a.party AND s.covers = ?2)",
+               unit, hex);
+    if (out->signatures_current < 0 || out->signatures_missing < 0)
         return SV_EIO;
     return SV_OK;
 }

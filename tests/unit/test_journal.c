@@ -461,6 +461,12 @@ static void test_old_fixtures(void)
     for (int v = 1; v <= SV_JOURNAL_SCHEMA; v++) {
         char from[512], to[300], cmd[2400];
         snprintf(from, sizeof from, "%s/tests/fixtures/journal-v%d.db", src, v);
+        /* Each version's fixture is made once, with make-journal.sh and the build that first
+         * writes it; the current version's may not be made yet. Every older one must be. */
+        if (v == SV_JOURNAL_SCHEMA && access(from, F_OK) != 0) {
+            fprintf(stderr, "note: %s not made yet (tests/fixtures/make-journal.sh)\n", from);
+            continue;
+        }
         path_in(to, sizeof to, "old.db");
         snprintf(cmd, sizeof cmd, "cp '%s' '%s' && cp '%s.key' '%s.key'", from, to, from, to);
         CHECK_INT(system(cmd), 0);

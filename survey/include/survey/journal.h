@@ -22,7 +22,7 @@ extern "C" {
 
 typedef struct sv_journal sv_journal;
 
-#define SV_JOURNAL_SCHEMA 2 /* schema version this build writes */
+#define SV_JOURNAL_SCHEMA 3 /* schema version this build writes (3: st_signatures) */
 #define SV_HASH_BYTES 32
 #define SV_SIG_BYTES 64
 #define SV_PUBKEY_BYTES 32
@@ -102,7 +102,12 @@ int sv_record_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq);
 /* A signature (kind "sign"). s->covers is what the caller showed the signer (normally
  * sv_state_boundary_digest just before); it is recorded as given, even when the boundary has
  * changed since: the state then shows the signature as not current. Needs party, signer and
- * at least one stroke with two points. */
+ * at least one stroke with two points. Every stroke needs at least two points, every
+ * coordinate must be 0..SV_SIG_PAD, at most SV_SIG_MAX_POINTS points in all, and covers must
+ * not be all zeros (never computed); otherwise SV_EINVAL with the reason in errmsg. A
+ * signature never supersedes another: each one recorded stays in the state until voided.
+ * To show and sign one boundary without a point slipping in between, take the digest and
+ * record inside one batch (sv_journal_begin ... commit). */
 int sv_record_signature(sv_journal *j, const sv_signature *s, int64_t *seq);
 
 /* Add a value to a configurable code list (unit-type, marker, line-category, ...). */

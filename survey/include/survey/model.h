@@ -240,6 +240,7 @@ void sv_attendance_clear(sv_attendance *a);
  * but no longer covers the current boundary (sv_signature.current).
  */
 #define SV_SIG_PAD 1000 /* stroke coordinates are 0..SV_SIG_PAD on both axes of the pad */
+#define SV_SIG_MAX_POINTS 10000 /* stroke points in one signature (separators not counted) */
 
 typedef struct sv_signature {
     int64_t seq;

@@ -2,9 +2,9 @@
  * state.h - the current state derived from a journal's entries.
  *
  * Read-only views: units, boundary points, walk vertices, lines, verifications, disputes,
- * attendance and code lists, as the entries say they are now (superseded and voided entries
- * are left out). The state is maintained in the journal file in the same transaction as each
- * entry, and can always be rebuilt from the entries alone (sv_journal_rebuild_state).
+ * attendance, signatures and code lists, as the entries say they are now (superseded and voided
+ * entries are left out). The state is maintained in the journal file in the same transaction as
+ * each entry, and can always be rebuilt from the entries alone (sv_journal_rebuild_state).
  *
  * Every list getter allocates an array the caller releases with the matching *_free
  * function (NULL-safe). Returns SV_OK (possibly with *n == 0), SV_ENOMEM or SV_EIO.
@@ -47,13 +47,16 @@ void sv_disputes_free(sv_dispute *d, size_t n);
 int sv_state_attendance(sv_journal *j, const char *unit, sv_attendance **out, size_t *n);
 void sv_attendances_free(sv_attendance *a, size_t n);
 
-/* Signatures of a unit (NULL: all units) in recording order, each with .current set. */
+/* Signatures of a unit (NULL: all units) in recording order, each with .current set (computed
+ * now, from each unit's boundary digest) and its strokes in .xy, every stroke ended by
+ * (-1, -1). Release with sv_signatures_free. */
 int sv_state_signatures(sv_journal *j, const char *unit, sv_signature **out, size_t *n);
 void sv_signatures_free(sv_signature *s, size_t n);
 
 /* SHA-256 digest of the unit's current boundary: its points (number, type, marker, position,
  * height) and lines (ends, category, position, nature, neighbour), in a canonical order
- * (docs/journal.md). What a signature covers. */
+ * (docs/journal.md, "Boundary digest"). What a signature covers. Returns SV_OK, SV_EINVAL
+ * (unit NULL or empty), SV_ENOTFOUND (no such unit), SV_ENOMEM, SV_EIO. */
 int sv_state_boundary_digest(sv_journal *j, const char *unit, uint8_t out[32]);
 
 /* A code-list value. */
