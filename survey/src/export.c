@@ -17,18 +17,19 @@
  * given even then; only its plane area stays empty.
  *
  * GeoPackage layers. Every attribute is in the EPSG:4490 layers (units, boundary_points,
- * boundary_lines, walked_polygons, tracks). The copy of each layer in each Gauss-Krueger zone
- * in use (units_4522, boundary_points_4522, ...; "_cm103_5" for a custom meridian) carries the
- * plane geometry and a slim column set: what identifies the feature and joins it to its
- * EPSG:4490 row (unit / code, number or from_point / to_point, track, seq / line_seq /
- * first_seq, last_seq), its plane coordinates and CRS (x_north, y_east, epsg,
- * central_meridian), the plane and ground measures (area_m2, plane_area_m2, perimeter_m,
- * length_m, plane_length_m, ...), and what a plane coordinate's quality is judged by: h,
- * grade, n, sigma_e / sigma_n / sigma_u, point_type, marker. Registration fields and their
+ * boundary_lines, walked_polygons, tracks); signatures, which have no geometry, are the
+ * attributes table "signatures" (in GeoJSON, features with a null geometry). The copy of each
+ * layer in each Gauss-Krueger zone in use (units_4522, boundary_points_4522, ...; "_cm103_5"
+ * for a custom meridian) carries the plane geometry and a slim column set: what identifies the
+ * feature and joins it to its EPSG:4490 row (unit / code, number or from_point / to_point,
+ * track, seq / line_seq / first_seq, last_seq), its plane coordinates and CRS (x_north, y_east,
+ * epsg, central_meridian), the plane and ground measures (area_m2, plane_area_m2, perimeter_m,
+ * length_m, plane_length_m, ...), and what a plane coordinate's quality is judged by: h, grade,
+ * n, sigma_e / sigma_n / sigma_u, point_type, marker. Registration fields and their
  * verification, the full GNSS record (DOPs, satellites, correction age, duration, dropped
  * epochs, datum), offsets, flags, notes, times, device, crew and line descriptions are written
- * once, in EPSG:4490 (see unit_zone, point_zone, ... below). Nothing is lost, and a zone
- * copy of a boundary point is less than half the size of its full row.
+ * once, in EPSG:4490 (see unit_zone, point_zone, ... below). Nothing is lost, and a zone copy
+ * of a boundary point is less than half the size of its full row.
  *
  * Coordinates: geographic output is CGCS2000 longitude/latitude (x = lon, y = lat, in GeoJSON
  * and in GeoPackage geometry alike); plane output is the unit's Gauss-Krueger CRS with
@@ -242,6 +243,24 @@ static const unsigned char walked_zone[] = {WC_UNIT,   WC_VERTICES, WC_AREA, WC_
 static const unsigned char track_zone[] = {TC_UNIT, TC_TRACK, TC_VERTICES, TC_LENGTH, TC_FIRST,
                                            TC_LAST};
 
+/* Signatures (指界签字): an attributes table, no geometry (GeoPackage); GeoJSON features with
+ * a null geometry. The strokes are the journal's [[x, y, x, y, ...], ...] in pad units
+ * (0..SV_SIG_PAD); covers is the boundary digest the signer was shown and covers_current
+ * whether it is still the unit's boundary in the journal the signature came from. */
+enum {
+    SC_UNIT, SC_PARTY, SC_SIGNER, SC_ROLE, SC_SIGNED, SC_STROKE_COUNT, SC_STROKES, SC_COVERS,
+    SC_CURRENT, SC_SEQ, SC_DEVICE, SC_CREW,
+    SC_COUNT
+};
+
+static const sv__gpkg_column sig_cols[] = {
+    {"unit", SV__GPKG_TEXT},    {"party", SV__GPKG_TEXT},      {"signer", SV__GPKG_TEXT},
+    {"role", SV__GPKG_TEXT},    {"signed", SV__GPKG_DATETIME}, {"stroke_count", SV__GPKG_INTEGER},
+    {"strokes", SV__GPKG_TEXT}, {"covers", SV__GPKG_TEXT},     {"covers_current", SV__GPKG_BOOLEAN},
+    {"seq", SV__GPKG_INTEGER},  {"device", SV__GPKG_TEXT},     {"crew", SV__GPKG_TEXT},
+};
+_Static_assert(sizeof sig_cols / sizeof sig_cols[0] == SC_COUNT, "signature columns");
+
 #define MAX_COLS 64 /* of any layer */
 _Static_assert(UC_COUNT <= MAX_COLS && PC_COUNT <= MAX_COLS && LC_COUNT <= MAX_COLS &&
                    WC_COUNT <= MAX_COLS && TC_COUNT <= MAX_COLS,
@@ -327,8 +346,11 @@ typedef struct ex {
     size_t n_lines;
     sv_verification *ver;
     size_t n_ver;
-    /* The journal each unit, point, vertex and verification came from (all 0 for one). */
-    size_t *unit_src, *pt_src, *vx_src, *ver_src;
+    sv_signature *sigs;
+    size_t n_sigs;
+    /* The journal each unit, point, vertex, verification and signature came from (all 0 for
+     * one). */
+    size_t *unit_src, *pt_src, *vx_src, *ver_src, *sig_src;
 
     ukey *ukeys;                    /* units sorted by code */
     int *unit_set;                  /* [n_units] plane set, or -1 */
@@ -551,11 +573,13 @@ static void ex_free(ex *x)
     sv_vertices_free(x->vx, x->n_vx);
     sv_blines_free(x->lines, x->n_lines);
     sv_verifications_free(x->ver, x->n_ver);
+    sv_signatures_free(x->sigs, x->n_sigs);
     free(x->src);
     free(x->unit_src);
     free(x->pt_src);
     free(x->vx_src);
     free(x->ver_src);
+    free(x->sig_src);
     free(x->ukeys);
     free(x->unit_set);
     free(x->ver_of);
@@ -608,6 +632,8 @@ typedef struct jstate {
     size_t n_lines;
     sv_verification *ver;
     size_t n_ver;
+    sv_signature *sigs;
+    size_t n_sigs;
 } jstate;
 
 /* Read the state of j (one unit or, unit NULL, all) into s; s is filled even on failure (the
@@ -638,6 +664,8 @@ static int read_state(ex *x, sv_journal *j, const char *unit, jstate *s)
         rc = sv_state_lines(j, unit, &s->lines, &s->n_lines);
     if (rc == SV_OK)
         rc = sv_state_verifications(j, unit, &s->ver, &s->n_ver);
+    if (rc == SV_OK)
+        rc = sv_state_signatures(j, unit, &s->sigs, &s->n_sigs);
     if (rc != SV_OK) {
         if (rc == SV_ENOTFOUND)
             sv__diag(x->diag, "%s: unit %s is not in this journal", x->path, unit);
@@ -655,6 +683,7 @@ static void jstate_free(jstate *s)
     sv_vertices_free(s->vx, s->n_vx);
     sv_blines_free(s->lines, s->n_lines);
     sv_verifications_free(s->ver, s->n_ver);
+    sv_signatures_free(s->sigs, s->n_sigs);
 }
 
 /* Move m items of size bytes from *from onto the end of *to (n items), and record their
@@ -737,8 +766,9 @@ static int cmp_mkey_point(const void *a, const void *b)
  * Several journals into one state: units by code, the first journal that has a code wins;
  * points in the state's order, a (unit, number) already taken by an earlier journal left
  * out (such conflicts are the office's review queue, not the export's to settle); walks
- * kept apart by giving each journal's track ids their own range; lines and verifications
- * concatenated (the latest verification of a field is chosen by time in load()).
+ * kept apart by giving each journal's track ids their own range; lines, verifications and
+ * signatures concatenated (the latest verification of a field is chosen by time in load();
+ * each signature is current or not against its own journal's boundary).
  */
 static int merge_states(ex *x)
 {
@@ -773,6 +803,11 @@ static int merge_states(ex *x)
                       sizeof *s.ver, k);
         if (rc == SV_OK)
             s.n_ver = 0;
+        if (rc == SV_OK)
+            rc = take(x, (void **)&x->sigs, &x->n_sigs, &x->sig_src, (void **)&s.sigs, s.n_sigs,
+                      sizeof *s.sigs, k);
+        if (rc == SV_OK)
+            s.n_sigs = 0;
         jstate_free(&s);
     }
     if (rc != SV_OK)
@@ -863,14 +898,15 @@ static int load(ex *x, const char *unit)
         x->vx = s.vx, x->n_vx = s.n_vx;
         x->lines = s.lines, x->n_lines = s.n_lines;
         x->ver = s.ver, x->n_ver = s.n_ver;
+        x->sigs = s.sigs, x->n_sigs = s.n_sigs;
         if (rc != SV_OK)
             return rc;
     } else if ((rc = merge_states(x)) != SV_OK) {
         return rc;
     }
-    size_t **srcs[] = {&x->unit_src, &x->pt_src, &x->vx_src, &x->ver_src};
-    size_t counts[] = {x->n_units, x->n_pts, x->n_vx, x->n_ver};
-    for (size_t i = 0; i < 4; i++)
+    size_t **srcs[] = {&x->unit_src, &x->pt_src, &x->vx_src, &x->ver_src, &x->sig_src};
+    size_t counts[] = {x->n_units, x->n_pts, x->n_vx, x->n_ver, x->n_sigs};
+    for (size_t i = 0; i < sizeof srcs / sizeof srcs[0]; i++)
         if (!*srcs[i] && !(*srcs[i] = calloc(counts[i] ? counts[i] : 1, sizeof(size_t))))
             return fail_nomem(x);
 
@@ -1279,6 +1315,85 @@ static void point_attrs(const ex *x, sink *s, size_t i, char timebuf[64])
     s_int(s, PC_SEQ, p->seq);
     s_code(s, PC_DEVICE, x->src[x->pt_src[i]].device);
     s_code(s, PC_CREW, x->src[x->pt_src[i]].crew);
+}
+
+/* The strokes of a signature as the journal keeps them: [[x, y, x, y, ...], ...]. NULL when
+ * out of memory. *strokes receives their number. */
+static json_t *sig_strokes(const sv_signature *g, size_t *strokes)
+{
+    json_t *all = json_array(), *cur = NULL;
+    int bad = !all;
+    *strokes = 0;
+    for (size_t k = 0; !bad && k < g->n_xy; k++) {
+        int32_t px = g->xy[2 * k], py = g->xy[2 * k + 1];
+        if (px == -1 && py == -1) {
+            if (cur) {
+                bad = json_array_append_new(all, cur) != 0;
+                cur = NULL;
+                (*strokes)++;
+            }
+            continue;
+        }
+        if (!cur && !(cur = json_array()))
+            bad = 1;
+        if (!bad)
+            bad = json_array_append_new(cur, json_integer(px)) != 0 ||
+                  json_array_append_new(cur, json_integer(py)) != 0;
+    }
+    if (!bad && cur) { /* the state always ends a stroke; be kind to a caller that did not */
+        bad = json_array_append_new(all, cur) != 0;
+        cur = NULL;
+        (*strokes)++;
+    }
+    json_decref(cur);
+    if (bad) {
+        json_decref(all);
+        return NULL;
+    }
+    return all;
+}
+
+/* The attributes of signature i. In GeoJSON the strokes are an array, in GeoPackage its JSON
+ * text. */
+static int sig_attrs(ex *x, sink *s, size_t i, char timebuf[64])
+{
+    const sv_signature *g = &x->sigs[i];
+    size_t strokes;
+    json_t *arr = sig_strokes(g, &strokes);
+    if (!arr)
+        return fail_nomem(x);
+    char hex[2 * SV_HASH_BYTES + 1];
+    static const char digits[] = "0123456789abcdef";
+    for (size_t b = 0; b < SV_HASH_BYTES; b++) {
+        hex[2 * b] = digits[g->covers[b] >> 4];
+        hex[2 * b + 1] = digits[g->covers[b] & 15];
+    }
+    hex[2 * SV_HASH_BYTES] = '\0';
+    s_text(s, SC_UNIT, g->unit);
+    s_text(s, SC_PARTY, g->party);
+    s_text(s, SC_SIGNER, g->signer);
+    s_text(s, SC_ROLE, g->role);
+    s_text(s, SC_SIGNED, iso_ms(g->time_ms, timebuf));
+    s_int(s, SC_STROKE_COUNT, (int64_t)strokes);
+    if (s->props) {
+        put_json(s, SC_STROKES, arr);
+        arr = NULL;
+    } else {
+        char *text = json_dumps(arr, JSON_COMPACT);
+        if (!text) {
+            json_decref(arr);
+            return fail_nomem(x);
+        }
+        s_text(s, SC_STROKES, text);
+        free(text);
+    }
+    json_decref(arr);
+    s_text(s, SC_COVERS, hex);
+    s_bool(s, SC_CURRENT, g->current);
+    s_int(s, SC_SEQ, g->seq);
+    s_code(s, SC_DEVICE, x->src[x->sig_src[i]].device);
+    s_code(s, SC_CREW, x->src[x->sig_src[i]].crew);
+    return SV_OK;
 }
 
 /* ---- Walking the state: the features every format writes ------------------------------------ */
@@ -1692,6 +1807,22 @@ static int gp_track(ex *x, const walk *w, void *ctx)
     return rc;
 }
 
+static int gp_signatures(ex *x, sv__gpkg *gp, sv__gpkg_layer *l)
+{
+    char timebuf[64];
+    for (size_t i = 0; i < x->n_sigs; i++) {
+        sink s = {{l, NULL}, NULL, sig_cols, 0, NULL};
+        int rc = sig_attrs(x, &s, i, timebuf);
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)x->sigs[i].seq);
+        if (rc == SV_OK)
+            rc = gp_insert(x, gp, l, NULL, x->sigs[i].unit, "signature", id, NULL);
+        if (rc != SV_OK)
+            return rc;
+    }
+    return SV_OK;
+}
+
 static int write_gpkg(ex *x, sv_export_stats *st)
 {
     /* The plane copies' columns (see unit_zone etc.). */
@@ -1743,15 +1874,25 @@ static int write_gpkg(ex *x, sv_export_stats *st)
             }
         }
     }
+    sv__gpkg_layer *sigs = NULL;
+    rc = sv__gpkg_add_attributes(gp, "signatures",
+                                 "指界签字 signatures at the pointing-out of the boundary",
+                                 sig_cols, SC_COUNT, &sigs);
+    if (rc != SV_OK) {
+        rc = gpkg_fail(x, gp, rc, "signatures");
+        goto fail;
+    }
     gctx c = {gp, st};
     if ((rc = gp_units(x, gp)) != SV_OK || (rc = gp_points(x, gp)) != SV_OK ||
         (rc = for_each_line(x, gp_line, &c)) != SV_OK ||
         (rc = for_each_walk(x, x->vx_by_unit, 0, gp_walked, &c)) != SV_OK ||
-        (rc = for_each_walk(x, x->vx_by_track, 1, gp_track, &c)) != SV_OK)
+        (rc = for_each_walk(x, x->vx_by_track, 1, gp_track, &c)) != SV_OK ||
+        (rc = gp_signatures(x, gp, sigs)) != SV_OK)
         goto fail;
     st->units = x->n_units;
     st->points = x->n_pts;
     st->vertices = x->n_vx;
+    st->signatures = x->n_sigs;
     return sv__gpkg_finish(gp, x->diag);
 fail:
     sv__gpkg_abort(gp);
@@ -1927,6 +2068,16 @@ static int j_body(ex *x, jctx *c)
         (rc = for_each_walk(x, x->vx_by_unit, 0, j_walked, c)) != SV_OK ||
         (rc = for_each_walk(x, x->vx_by_track, 1, j_track, c)) != SV_OK)
         return rc;
+    /* Signatures have no place on the map: features with a null geometry (RFC 7946, 3.2). */
+    for (size_t i = 0; i < x->n_sigs; i++) {
+        sink s = jsink("signature", sig_cols);
+        if ((rc = sig_attrs(x, &s, i, timebuf)) != SV_OK) {
+            json_decref(s.props);
+            return rc;
+        }
+        if ((rc = j_feature(x, c, &s, NULL, 0)) != SV_OK)
+            return rc;
+    }
     return SV_OK;
 }
 
@@ -2037,6 +2188,7 @@ static int write_text(ex *x, sv_export_format fmt, sv_export_stats *st)
             st->units = x->n_units;
             st->points = x->n_pts;
             st->vertices = x->n_vx;
+            st->signatures = x->n_sigs;
         }
     }
     if (rc == SV_OK && (fflush(f) != 0 || ferror(f)))

@@ -72,6 +72,7 @@ struct sv__gpkg_layer {
     sv__gpkg *g;
     char *table;
     sv__gpkg_geomtype type;
+    int attributes; /* an attributes table: no geometry column, no R-tree */
     int srs_id;
     size_t n_cols;
     size_t batch;      /* rows per execution of ins */
@@ -428,12 +429,13 @@ static int prepare_str(sv__gpkg *g, sqlite3_str *s, sqlite3_stmt **st, const cha
     return rc == SQLITE_OK ? SV_OK : db_fail(g, rc, what);
 }
 
-int sv__gpkg_add_layer(sv__gpkg *g, const char *table, const char *description,
-                       sv__gpkg_geomtype type, int srs_id, const sv__gpkg_column *cols,
-                       size_t n_cols, sv__gpkg_layer **out)
+/* A feature table of type in srs_id, or (attributes set) an attributes table. */
+static int add_table(sv__gpkg *g, const char *table, const char *description, int attributes,
+                     sv__gpkg_geomtype type, int srs_id, const sv__gpkg_column *cols, size_t n_cols,
+                     sv__gpkg_layer **out)
 {
     *out = NULL;
-    const char *gname = geomtype_name(type);
+    const char *gname = attributes ? "" : geomtype_name(type);
     if (!table || !*table || !gname || (n_cols && !cols)) {
         set_msg(g, "invalid layer definition");
         return SV_EINVAL;
@@ -453,6 +455,7 @@ int sv__gpkg_add_layer(sv__gpkg *g, const char *table, const char *description,
     }
     l->g = g;
     l->type = type;
+    l->attributes = attributes;
     l->srs_id = srs_id;
     l->n_cols = n_cols;
     /* Linked in at once so finish/abort free it whatever fails below. */
@@ -466,8 +469,9 @@ int sv__gpkg_add_layer(sv__gpkg *g, const char *table, const char *description,
     sqlite3_str *s = sqlite3_str_new(g->db);
     /* No AUTOINCREMENT: it costs a sqlite_sequence update per row, and an export file has
      * no deleted fids to avoid reusing. */
-    sqlite3_str_appendf(s, "CREATE TABLE \"%w\" (fid INTEGER PRIMARY KEY NOT NULL, geom %s",
-                        table, gname);
+    sqlite3_str_appendf(s, "CREATE TABLE \"%w\" (fid INTEGER PRIMARY KEY NOT NULL", table);
+    if (!attributes)
+        sqlite3_str_appendf(s, ", geom %s", gname);
     for (size_t i = 0; i < n_cols; i++)
         sqlite3_str_appendf(s, ", \"%w\" %s", cols[i].name, coltype_name(cols[i].type));
     sqlite3_str_appendall(s, ")");
@@ -475,22 +479,31 @@ int sv__gpkg_add_layer(sv__gpkg *g, const char *table, const char *description,
         return err;
 
     s = sqlite3_str_new(g->db);
-    sqlite3_str_appendf(s,
-                        "INSERT INTO gpkg_contents (table_name, data_type, identifier,"
-                        " description, srs_id) VALUES (%Q, 'features', %Q, %Q, %d);"
-                        "INSERT INTO gpkg_geometry_columns (table_name, column_name,"
-                        " geometry_type_name, srs_id, z, m) VALUES (%Q, 'geom', %Q, %d, 0, 0);",
-                        table, table, description ? description : "", srs_id, table, gname,
-                        srs_id);
-    /* The R-tree is bulk-loaded at finish from the envelopes computed while encoding; the
-     * triggers that keep it current under later edits are added after that. */
-    sqlite3_str_appendf(s,
-                        "CREATE VIRTUAL TABLE \"rtree_%w_geom\" USING rtree(id, minx, maxx, miny,"
-                        " maxy);"
-                        "INSERT INTO gpkg_extensions (table_name, column_name, extension_name,"
-                        " definition, scope) VALUES (%Q, 'geom', 'gpkg_rtree_index',"
-                        " 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');",
-                        table, table);
+    if (attributes) {
+        /* No SRS, no extent, no geometry column, no spatial index. */
+        sqlite3_str_appendf(s,
+                            "INSERT INTO gpkg_contents (table_name, data_type, identifier,"
+                            " description) VALUES (%Q, 'attributes', %Q, %Q)",
+                            table, table, description ? description : "");
+    } else {
+        sqlite3_str_appendf(s,
+                            "INSERT INTO gpkg_contents (table_name, data_type, identifier,"
+                            " description, srs_id) VALUES (%Q, 'features', %Q, %Q, %d);"
+                            "INSERT INTO gpkg_geometry_columns (table_name, column_name,"
+                            " geometry_type_name, srs_id, z, m) VALUES (%Q, 'geom', %Q, %d, 0, 0);",
+                            table, table, description ? description : "", srs_id, table, gname,
+                            srs_id);
+        /* The R-tree is bulk-loaded at finish from the envelopes computed while encoding; the
+         * triggers that keep it current under later edits are added after that. */
+        sqlite3_str_appendf(
+            s,
+            "CREATE VIRTUAL TABLE \"rtree_%w_geom\" USING rtree(id, minx, maxx, miny,"
+            " maxy);"
+            "INSERT INTO gpkg_extensions (table_name, column_name, extension_name,"
+            " definition, scope) VALUES (%Q, 'geom', 'gpkg_rtree_index',"
+            " 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');",
+            table, table);
+    }
     if ((err = exec_str(g, s, table)) != SV_OK)
         return err;
 
@@ -518,8 +531,10 @@ int sv__gpkg_add_layer(sv__gpkg *g, const char *table, const char *description,
         size_t rows = k == 0 ? l->batch : 1;
         if (k == 1 && l->batch == 1)
             break;
+        /* The first value of each row is the geometry, or in an attributes table the fid,
+         * always NULL there: SQLite numbers the row as it would a feature's. */
         s = sqlite3_str_new(g->db);
-        sqlite3_str_appendf(s, "INSERT INTO \"%w\" (geom", table);
+        sqlite3_str_appendf(s, "INSERT INTO \"%w\" (%s", table, attributes ? "fid" : "geom");
         for (size_t i = 0; i < n_cols; i++)
             sqlite3_str_appendf(s, ", \"%w\"", cols[i].name);
         sqlite3_str_appendall(s, ") VALUES ");
@@ -534,6 +549,19 @@ int sv__gpkg_add_layer(sv__gpkg *g, const char *table, const char *description,
     }
     *out = l;
     return SV_OK;
+}
+
+int sv__gpkg_add_layer(sv__gpkg *g, const char *table, const char *description,
+                       sv__gpkg_geomtype type, int srs_id, const sv__gpkg_column *cols,
+                       size_t n_cols, sv__gpkg_layer **out)
+{
+    return add_table(g, table, description, 0, type, srs_id, cols, n_cols, out);
+}
+
+int sv__gpkg_add_attributes(sv__gpkg *g, const char *table, const char *description,
+                            const sv__gpkg_column *cols, size_t n_cols, sv__gpkg_layer **out)
+{
+    return add_table(g, table, description, 1, SV__GPKG_POINT, 0, cols, n_cols, out);
 }
 
 /* ---- Feature values -------------------------------------------------------------------------- */
@@ -1236,6 +1264,11 @@ int sv__gpkg_insert(sv__gpkg_layer *l, const sv__gpkg_geom *geom)
         err = SV_ENOMEM;
         goto drop;
     }
+    if (geom && l->attributes) {
+        set_msg(g, "%s: an attributes table has no geometry", l->table);
+        err = SV_EGEOM;
+        goto drop;
+    }
     if (geom) {
         if (geom->type != l->type) {
             set_msg(g, "%s: a %s geometry in a %s layer", l->table,
@@ -1391,7 +1424,8 @@ int sv__gpkg_finish(sv__gpkg *g, sv_diag *diag)
                 goto fail;
             }
         }
-        if ((err = rt_build(g, l)) != SV_OK || (err = add_rtree_triggers(g, l->table)) != SV_OK)
+        if (!l->attributes &&
+            ((err = rt_build(g, l)) != SV_OK || (err = add_rtree_triggers(g, l->table)) != SV_OK))
             goto fail;
         /* Statements are done with; finalizing now lets the close below succeed. */
         sqlite3_finalize(l->ins);

@@ -4,11 +4,11 @@
  *
  * Writes a new GeoPackage from scratch: the required tables with the mandatory SRS rows,
  * feature tables with typed attribute columns and one 2D geometry column each (POINT,
- * LINESTRING, POLYGON, MULTIPOLYGON), GeoPackage binary geometry (little-endian header with
- * an envelope, ISO WKB), gpkg_contents extents and an R-tree spatial index per table.
- * Everything happens in one transaction on a temporary file beside the target, which is
- * renamed into place only by sv__gpkg_finish: a failed or abandoned export never leaves a
- * half-written or truncated GeoPackage under the target name.
+ * LINESTRING, POLYGON, MULTIPOLYGON), attributes tables (rows without geometry), GeoPackage
+ * binary geometry (little-endian header with an envelope, ISO WKB), gpkg_contents extents and
+ * an R-tree spatial index per table. Everything happens in one transaction on a temporary file
+ * beside the target, which is renamed into place only by sv__gpkg_finish: a failed or abandoned
+ * export never leaves a half-written or truncated GeoPackage under the target name.
  *
  * It must never read or modify an existing GeoPackage, and never know about the survey
  * model: callers hand it plain columns, values and coordinates. Coordinates are always
@@ -116,6 +116,15 @@ int sv__gpkg_add_layer(sv__gpkg *g, const char *table, const char *description,
                        size_t n_cols, sv__gpkg_layer **out);
 
 /*
+ * Create an attributes table (GeoPackage 1.2, clause 2.4: data without geometry): "fid"
+ * INTEGER PRIMARY KEY, then the columns in order, registered in gpkg_contents with data_type
+ * 'attributes' and no SRS. Rows are set and inserted like features, with geometry NULL.
+ * Returns as sv__gpkg_add_layer.
+ */
+int sv__gpkg_add_attributes(sv__gpkg *g, const char *table, const char *description,
+                            const sv__gpkg_column *cols, size_t n_cols, sv__gpkg_layer **out);
+
+/*
  * Attribute values of the next feature of l, by column index. Columns not set are NULL.
  * Text is copied (the caller's string may go at once). NULL text and a non-finite real are
  * stored as NULL. A column index out of range is ignored.
@@ -125,14 +134,15 @@ void sv__gpkg_set_int(sv__gpkg_layer *l, size_t col, int64_t v);
 void sv__gpkg_set_real(sv__gpkg_layer *l, size_t col, double v);
 
 /*
- * Insert the feature with the values set since the last insert and geometry geom (NULL for
- * no geometry). Returns SV_OK, SV_EGEOM (malformed or non-finite coordinates; nothing
- * inserted), SV_ENOMEM, SV_EIO. The message is in sv__gpkg_errmsg. Either way the values are
- * cleared for the next feature. An empty geometry is stored as NULL (see gpkg.c for why).
- * Features go to SQLite in batches (one multi-row INSERT per 32): an SV_EIO or SV_ENOMEM from
- * SQLite may come from the insert that completes a batch, or from sv__gpkg_finish, rather
- * than from the feature that caused it; either way the GeoPackage cannot be finished, and the
- * caller aborts it. Feature ids are 1, 2, 3, ... in the order of successful inserts.
+ * Insert the feature with the values set since the last insert and geometry geom (NULL for no
+ * geometry; always NULL in an attributes table). Returns SV_OK, SV_EGEOM (malformed or
+ * non-finite coordinates; nothing inserted), SV_ENOMEM, SV_EIO. The message is in
+ * sv__gpkg_errmsg. Either way the values are cleared for the next feature. An empty geometry is
+ * stored as NULL (see gpkg.c for why). Features go to SQLite in batches (one multi-row INSERT
+ * per 32): an SV_EIO or SV_ENOMEM from SQLite may come from the insert that completes a batch,
+ * or from sv__gpkg_finish, rather than from the feature that caused it; either way the
+ * GeoPackage cannot be finished, and the caller aborts it. Feature ids are 1, 2, 3, ... in the
+ * order of successful inserts.
  */
 int sv__gpkg_insert(sv__gpkg_layer *l, const sv__gpkg_geom *geom);
 

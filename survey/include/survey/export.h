@@ -2,7 +2,8 @@
  * export.h - the journal's current state out to the formats the county office opens.
  *
  * GeoPackage 1.2 (units, boundary points, boundary lines, walked polygons, tracks; in CGCS2000
- * and in each Gauss-Krueger zone in use; UTF-8 attributes), GeoJSON (RFC 7946 lon/lat), and
+ * and in each Gauss-Krueger zone in use; UTF-8 attributes; signatures in an attributes table
+ * without geometry), GeoJSON (RFC 7946 lon/lat; signatures as features with a null geometry), and
  * the CSV boundary-point table (number, X northing, Y easting with 3 decimals, h, point type,
  * marker, fix status, n, sigmas). Output goes to a temporary file beside the target that is
  * renamed into place only when complete: a failed export never leaves a half file.
@@ -28,6 +29,7 @@ int sv_export_format_parse(const char *name, sv_export_format *out);
 
 typedef struct sv_export_stats {
     size_t units, points, lines, vertices, walks;
+    size_t signatures; /* GeoPackage and GeoJSON only */
 } sv_export_stats;
 
 /*
@@ -47,8 +49,9 @@ int sv_export(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit,
  * has it; boundary points are merged in the state's order, leaving out a point whose unit and
  * number an earlier journal already has (the office's review queue holds such conflicts);
  * walks keep apart (track ids are made unique per journal, walked polygons are per unit and
- * journal); lines are concatenated; a unit field's verification is the latest by time. Every
- * point names the device and crew of its journal. n may be 0 (an empty export). Returns as
+ * journal); lines and signatures are concatenated (a signature is current or not against its
+ * own journal's boundary); a unit field's verification is the latest by time. Every point and
+ * signature names the device and crew of its journal. n may be 0 (an empty export). Returns as
  * sv_export (SV_EINVAL when a path is one of the journals).
  */
 int sv_export_journals(sv_journal **js, size_t n, sv_geo *g, sv_export_format fmt,
