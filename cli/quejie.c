@@ -269,11 +269,17 @@ static int tasks_list(int argc, char **argv)
             json_object_set_new(o, "vertices", json_integer(pr.vertices));
             json_object_set_new(o, "fields_verified", json_integer(pr.fields_verified));
             json_object_set_new(o, "disputes_open", json_integer(pr.disputes_open));
+            json_object_set_new(o, "attendance", json_integer(pr.attendance));
+            json_object_set_new(o, "signatures", json_integer(pr.signatures));
+            json_object_set_new(o, "signatures_current", json_integer(pr.signatures_current));
+            json_object_set_new(o, "signatures_missing", json_integer(pr.signatures_missing));
             json_array_append_new(arr, o);
         } else {
-            printf("%-16s %-10s %s  (points %d, verified %d/%d, disputes %d)\n", u[i].code,
-                   u[i].type, u[i].name ? u[i].name : "", pr.points, pr.fields_verified,
-                   SV_FIELD_COUNT, pr.disputes_open);
+            printf("%-16s %-10s %s  (points %d, verified %d/%d, disputes %d, signatures %d/%d "
+                   "current, %d missing)\n",
+                   u[i].code, u[i].type, u[i].name ? u[i].name : "", pr.points, pr.fields_verified,
+                   SV_FIELD_COUNT, pr.disputes_open, pr.signatures_current, pr.signatures,
+                   pr.signatures_missing);
         }
     }
     if (arr)
@@ -939,6 +945,10 @@ static int cmd_export(int argc, char **argv)
         return die(EXIT_FAIL, "%s", d.msg[0] ? d.msg : sv_strerror(rc));
     if (fmt == SV_EXPORT_CSV)
         printf("wrote %s: %zu boundary points\n", get(&a, "--output"), st.points);
+    else if (st.signatures)
+        printf("wrote %s: %zu units, %zu boundary points, %zu lines, %zu walk vertices, %zu "
+               "signatures\n",
+               get(&a, "--output"), st.units, st.points, st.lines, st.vertices, st.signatures);
     else
         printf("wrote %s: %zu units, %zu boundary points, %zu lines, %zu walk vertices\n",
                get(&a, "--output"), st.units, st.points, st.lines, st.vertices);
@@ -997,6 +1007,193 @@ static int cmd_attend(int argc, char **argv)
     int64_t seq = 0;
     int rc = sv_record_attendance(j, &at, &seq);
     return reported(j, rc, seq, "attendance of %s recorded for %s", at.party, at.unit);
+}
+
+/* ---- signatures (指界签字) ------------------------------------------------------------------ */
+
+/* Read a strokes file, JSON [[x, y, x, y, ...], ...] with whole-number pad coordinates
+ * 0..SV_SIG_PAD ("-" reads stdin), into xy pairs with each stroke ended by (-1, -1). Returns 0,
+ * or the exit code after saying what is wrong. *xy is the caller's to free. */
+static int read_strokes(const char *path, int32_t **xy, size_t *n)
+{
+    *xy = NULL;
+    *n = 0;
+    json_error_t err;
+    json_t *a = strcmp(path, "-") == 0 ? json_loadf(stdin, 0, &err) : json_load_file(path, 0, &err);
+    if (!a && err.line < 1) /* not opened or not read at all */
+        return die(EXIT_USAGE, "--strokes %s: %s", path, err.text);
+    if (!a)
+        return die(EXIT_USAGE, "--strokes %s: not readable JSON: %s (line %d)", path, err.text,
+                   err.line);
+    int code = 0;
+    size_t pairs = 0, i, k;
+    json_t *stroke, *v;
+    if (!json_is_array(a) || json_array_size(a) == 0)
+        code = die(EXIT_USAGE,
+                   "--strokes %s: expected [[x, y, x, y, ...], ...], one array of "
+                   "pad coordinates per stroke",
+                   path);
+    json_array_foreach(a, i, stroke)
+    {
+        if (code)
+            break;
+        if (!json_is_array(stroke) || json_array_size(stroke) % 2) {
+            code = die(EXIT_USAGE, "--strokes %s: stroke %zu is not an array of x, y pairs", path,
+                       i + 1);
+            break;
+        }
+        json_array_foreach(stroke, k, v)
+        {
+            /* Whole numbers only: a pad reports pixels, and the journal stores integers. */
+            if (!json_is_integer(v)) {
+                code = die(EXIT_USAGE, "--strokes %s: stroke %zu, value %zu is not a whole number",
+                           path, i + 1, k + 1);
+                break;
+            }
+            json_int_t c = json_integer_value(v);
+            if (c < 0 || c > SV_SIG_PAD) {
+                code = die(EXIT_USAGE,
+                           "--strokes %s: stroke %zu, point %zu: %s %lld is off the pad (0..%d)",
+                           path, i + 1, k / 2 + 1, k % 2 ? "y" : "x", (long long)c, SV_SIG_PAD);
+                break;
+            }
+        }
+        pairs += json_array_size(stroke) / 2 + 1;
+    }
+    if (!code && !(*xy = malloc(2 * pairs * sizeof **xy)))
+        code = die(EXIT_FAIL, "out of memory");
+    if (!code) {
+        json_array_foreach(a, i, stroke)
+        {
+            json_array_foreach(stroke, k, v)
+            {
+                (*xy)[2 * *n + k] = (int32_t)json_integer_value(v);
+            }
+            *n += json_array_size(stroke) / 2;
+            (*xy)[2 * *n] = (*xy)[2 * *n + 1] = -1;
+            (*n)++;
+        }
+    }
+    json_decref(a);
+    if (code) {
+        free(*xy);
+        *xy = NULL;
+        *n = 0;
+    }
+    return code;
+}
+
+static int cmd_sign(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1}, {"--party", 1},   {"--signer", 1},
+                  {"--role", 1}, {"--strokes", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    if (!get(&a, "--unit") || !get(&a, "--party") || !get(&a, "--signer") || !get(&a, "--strokes"))
+        return die(EXIT_USAGE, "sign needs --unit, --party, --signer and --strokes FILE");
+    sv_signature s;
+    memset(&s, 0, sizeof s);
+    if (fixed_opt(&a, "--unit", s.unit, sizeof s.unit, ""))
+        return EXIT_USAGE;
+    s.party = (char *)get(&a, "--party");
+    s.signer = (char *)get(&a, "--signer");
+    s.role = (char *)get(&a, "--role");
+    int code = read_strokes(get(&a, "--strokes"), &s.xy, &s.n_xy);
+    if (code)
+        return code;
+    sv_journal *j;
+    if (open_journal(a.pos[0], 0, &j) != SV_OK) {
+        free(s.xy);
+        return EXIT_FAIL;
+    }
+    /* The digest and the entry in one write transaction: no point recorded by another process
+     * can slip in between, so the signature covers exactly the boundary it was shown. */
+    int64_t seq = 0;
+    sv_progress pr = {0};
+    int rc = sv_journal_begin(j);
+    if (rc == SV_OK)
+        rc = sv_state_boundary_digest(j, s.unit, s.covers);
+    if (rc == SV_OK)
+        rc = sv_record_signature(j, &s, &seq);
+    if (rc == SV_OK)
+        rc = sv_state_progress(j, s.unit, &pr);
+    if (rc == SV_OK)
+        rc = sv_journal_commit(j);
+    else
+        sv_journal_rollback(j);
+    free(s.xy);
+    if (rc == SV_OK && pr.points == 0)
+        fprintf(stderr,
+                "%s: note: unit %s has no boundary points yet; the signature covers an "
+                "empty boundary\n",
+                prog, s.unit);
+    char hex[2 * SV_HASH_BYTES + 1];
+    for (int i = 0; i < SV_HASH_BYTES; i++)
+        snprintf(hex + 2 * i, 3, "%02x", s.covers[i]);
+    return reported(j, rc, seq,
+                    "signature of %s by %s recorded for %s, covering its %d boundary "
+                    "point%s as they are now (boundary digest %.16s...)",
+                    s.party, s.signer, s.unit, pr.points, pr.points == 1 ? "" : "s", hex);
+}
+
+static int cmd_signatures(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1}, {"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *unit = get(&a, "--unit");
+    sv_journal *j;
+    if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
+        return EXIT_FAIL;
+    sv_unit u;
+    if (unit && sv_state_unit(j, unit, &u) != SV_OK)
+        return journal_fail(j);
+    if (unit)
+        sv_unit_clear(&u);
+    sv_signature *s;
+    size_t n;
+    if (sv_state_signatures(j, unit, &s, &n) != SV_OK)
+        return journal_fail(j);
+    json_t *arr = get(&a, "--json") ? json_array() : NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t strokes = 0;
+        for (size_t k = 0; k < s[i].n_xy; k++)
+            strokes += s[i].xy[2 * k] == -1 && s[i].xy[2 * k + 1] == -1;
+        char when[40], hex[2 * SV_HASH_BYTES + 1];
+        iso_time(s[i].time_ms, when, sizeof when);
+        for (int b = 0; b < SV_HASH_BYTES; b++)
+            snprintf(hex + 2 * b, 3, "%02x", s[i].covers[b]);
+        if (arr) {
+            json_t *o = json_object();
+            json_object_set_new(o, "seq", json_integer(s[i].seq));
+            json_object_set_new(o, "time", json_string(when));
+            json_object_set_new(o, "unit", json_string(s[i].unit));
+            json_object_set_new(o, "party", jstr(s[i].party));
+            json_object_set_new(o, "signer", jstr(s[i].signer));
+            json_object_set_new(o, "role", jstr(s[i].role));
+            json_object_set_new(o, "strokes", json_integer((json_int_t)strokes));
+            json_object_set_new(o, "points", json_integer((json_int_t)(s[i].n_xy - strokes)));
+            json_object_set_new(o, "covers", json_string(hex));
+            json_object_set_new(o, "covers_current", json_boolean(s[i].current));
+            json_array_append_new(arr, o);
+        } else {
+            printf("%6lld  %s  %s  %s signed by %s%s%s%s, %zu stroke%s; %s the current boundary "
+                   "(digest %.16s...)\n",
+                   (long long)s[i].seq, when, s[i].unit, s[i].party ? s[i].party : "",
+                   s[i].signer ? s[i].signer : "", s[i].role ? " (" : "",
+                   s[i].role ? s[i].role : "", s[i].role ? ")" : "", strokes,
+                   strokes == 1 ? "" : "s", s[i].current ? "covers" : "NO LONGER covers", hex);
+        }
+    }
+    if (arr)
+        print_json(arr);
+    else if (n == 0)
+        printf("no signatures%s%s\n", unit ? " for " : "", unit ? unit : "");
+    sv_signatures_free(s, n);
+    sv_journal_close(j);
+    return 0;
 }
 
 static int cmd_line(int argc, char **argv)
@@ -1336,6 +1533,8 @@ static const char USAGE[] =
     "  quejie dispute JOURNAL --unit CODE --statement TEXT [--parties TEXT] [--from J --to J]\n"
     "  quejie attend JOURNAL --unit CODE --party NAME --presence present|proxy|absent\n"
     "                [--person NAME] [--notice-date YYYY-MM-DD]\n"
+    "  quejie sign JOURNAL --unit CODE --party NAME --signer NAME [--role ROLE] --strokes FILE\n"
+    "  quejie signatures JOURNAL [--unit CODE] [--json]\n"
     "  quejie void JOURNAL SEQ --reason TEXT\n"
     "  quejie area JOURNAL --unit CODE [--json]\n"
     "  quejie check JOURNAL [--json]\n"
@@ -1380,7 +1579,8 @@ int main(int argc, char **argv)
                 {"log", cmd_log},      {"dispute", cmd_dispute}, {"attend", cmd_attend},
                 {"line", cmd_line},    {"void", cmd_void},       {"codes", cmd_codes},
                 {"config", cmd_config},  {"enroll", cmd_enroll},  {"sync", cmd_sync},
-                {"sync-status", cmd_sync_status}, {"bundle", cmd_bundle}};
+                {"sync-status", cmd_sync_status}, {"bundle", cmd_bundle},
+                {"sign", cmd_sign},    {"signatures", cmd_signatures}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(cmd, cmds[i].name) == 0)
             return cmds[i].fn(argc - 2, argv + 2);

@@ -107,6 +107,119 @@ pyexpr "$T/area.json" 'd["epsg"]==4522 and d["points"]==5 and d["ellipsoidal_m2"
     && ok "area --json: $(cut -c1-200 "$T/area.json" | tr -d '\n ')" || fail "area: $(cat "$T/area.json")"
 refuse "area of an unknown unit" "$Q" area "$J" --unit NOPE
 
+# Signatures (指界签字): `sign` binds the strokes to the boundary digest taken when recording.
+# The digest is recomputed here from `log --json` as docs/journal.md defines it, the way the
+# county office would, independently of libsurvey.
+cat >"$T/digest.py" <<'PY'
+import hashlib, json, sys
+log, unit = json.load(open(sys.argv[1])), sys.argv[2]
+points, lines = {}, {}
+for e in log:
+    p = e["payload"]
+    if e["kind"] == "point" and p.get("unit") == unit:
+        if "supersedes" in p:
+            points = {k: v for k, v in points.items() if v[0] != p["supersedes"]}
+        points[p["number"]] = (e["seq"], p)
+    elif e["kind"] == "line" and p.get("unit") == unit:
+        lines[(p["from"], p["to"])] = (e["seq"], p)
+    elif e["kind"] == "void":
+        points = {k: v for k, v in points.items() if v[0] != p["target"]}
+        lines = {k: v for k, v in lines.items() if v[0] != p["target"]}
+def esc(s):
+    return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+t = "quejie-boundary-v1\nunit\t" + esc(unit) + "\n"
+for n in sorted(points, key=lambda s: s.encode()):
+    p = points[n][1]
+    t += "\t".join(["point", esc(n), esc(p.get("ptype", "")), esc(p.get("marker", "")), str(p["lat"]),
+                    str(p["lon"]), str(p["h"]) if "h" in p else ""]) + "\n"
+for a, b in sorted(lines, key=lambda k: (k[0].encode(), k[1].encode())):
+    l = lines[(a, b)][1]
+    t += "\t".join(["line", esc(a), esc(b)] + [esc(l.get(k, "")) for k in
+                    ("category", "position", "nature", "neighbour")]) + "\n"
+print(hashlib.sha256(t.encode()).hexdigest())
+PY
+printf '[[10, 20, 30, 40], [100, 100, 120, 130, 140, 160]]\n' >"$T/strokes.json"
+expect "attendance: 甲村 present" "$Q" attend "$J" --unit $U --party 甲村 --presence present --person 王五
+expect "attendance: 丙村 by proxy" "$Q" attend "$J" --unit $U --party 丙村 --presence proxy --person 赵六
+expect "sign" "$Q" sign "$J" --unit $U --party 甲村 --signer 王五 --role 村委会主任 --strokes "$T/strokes.json"
+grep -q "signature of 甲村 by 王五 recorded for $U" "$T/out" && ok "sign reports what it recorded" || fail "sign output: $(cat "$T/out")"
+"$Q" signatures "$J" --json >"$T/sig.json"
+pyexpr "$T/sig.json" 'len(d)==1 and d[0]["unit"]=="'$U'" and d[0]["party"]=="甲村" and d[0]["signer"]=="王五" and d[0]["role"]=="村委会主任" and d[0]["strokes"]==2 and d[0]["points"]==5 and d[0]["covers_current"] is True and len(d[0]["covers"])==64 and d[0]["seq"]>0 and d[0]["time"].endswith("Z")' \
+    && ok "signatures --json: one signature, covers the current boundary" || fail "signatures --json: $(cat "$T/sig.json")"
+"$Q" log "$J" --json >"$T/log.json"
+COVERS=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["covers"])' "$T/sig.json")
+[ "$("$PY" "$T/digest.py" "$T/log.json" $U)" = "$COVERS" ] && ok "boundary digest recomputed from the log as docs/journal.md defines it" \
+    || fail "digest: docs give $("$PY" "$T/digest.py" "$T/log.json" $U), signature covers $COVERS"
+pyexpr "$T/log.json" '[e for e in d if e["kind"]=="sign"][0]["payload"]=={"unit":"'$U'","party":"甲村","signer":"王五","role":"村委会主任","strokes":[[10,20,30,40],[100,100,120,130,140,160]],"covers":"'$COVERS'","v":1}' \
+    && ok "sign payload as documented" || fail "sign payload: $(grep -o '"kind": "sign"' "$T/log.json")"
+"$Q" signatures "$J" --unit $U >"$T/sig.txt"
+grep -q "甲村 signed by 王五 (村委会主任), 2 strokes; covers the current boundary" "$T/sig.txt" \
+    && ok "signatures (text): covers the current boundary" || fail "signatures text: $(cat "$T/sig.txt")"
+"$Q" tasks list "$J" --json >"$T/list.json"
+pyexpr "$T/list.json" '[(u["signatures"],u["signatures_current"],u["signatures_missing"],u["attendance"]) for u in d if u["code"]=="'$U'"]==[(1,1,1,3)] and "disputes_open" in d[0]' \
+    && ok "progress: 1 signature, current, 1 party (by proxy) still to sign" || fail "progress: $(cat "$T/list.json")"
+"$Q" tasks list "$J" | grep -q "$U.*signatures 1/1 current, 1 missing" && ok "tasks list shows signatures" || fail "tasks list text: $("$Q" tasks list "$J")"
+
+# Refused: nothing recorded.
+before=$(snapshot "$J")
+for bad in '[[10, 20, 30.5, 40]]' '[[10, 20, 1001, 40]]' '[[10, 20, -1, -1, 30, 40]]' '[[10, 20, 30]]' '[[10, 20]]' '[]' '[[1, 2, 3, NaN]]' 'no json'; do
+    printf '%s\n' "$bad" >"$T/bad.json"
+    refuse "sign refuses strokes $bad" "$Q" sign "$J" --unit $U --party 甲村 --signer 王五 --strokes "$T/bad.json"
+done
+refuse "sign: unknown unit" "$Q" sign "$J" --unit NOPE --party 甲村 --signer 王五 --strokes "$T/strokes.json"
+refuse "sign: no signer" "$Q" sign "$J" --unit $U --party 甲村 --strokes "$T/strokes.json"
+refuse "sign: missing strokes file" "$Q" sign "$J" --unit $U --party 甲村 --signer 王五 --strokes "$T/nope.json"
+refuse "signatures: unknown unit" "$Q" signatures "$J" --unit NOPE
+[ "$(snapshot "$J")" = "$before" ] && ok "journal unchanged after every refused sign" || fail "a refused sign changed the journal"
+
+# A point corrected after signing: the signature stays, but no longer covers the boundary.
+"$Q" point add "$J" --unit $U --lon 103.2420 --lat 35.5760 --h 1900 --json >"$T/p4.json"
+seq4=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["seq"])' "$T/p4.json")
+expect "correct a signed point" "$Q" point add "$J" --unit $U --lon 103.2421 --lat 35.5761 --h 1900 --corrects "$seq4"
+"$Q" signatures "$J" --json >"$T/sig.json"
+pyexpr "$T/sig.json" 'len(d)==1 and d[0]["covers_current"] is False and d[0]["covers"]=="'$COVERS'"' \
+    && ok "after the correction: covers_current false" || fail "after correction: $(cat "$T/sig.json")"
+"$Q" signatures "$J" | grep -q "NO LONGER covers the current boundary" && ok "text: NO LONGER covers the current boundary" || fail "signatures text after correction"
+"$Q" tasks list "$J" --json >"$T/list.json"
+pyexpr "$T/list.json" '[(u["signatures"],u["signatures_current"],u["signatures_missing"]) for u in d if u["code"]=="'$U'"]==[(1,0,2)]' \
+    && ok "progress: the signature is not current, both parties missing" || fail "progress after correction: $(cat "$T/list.json")"
+expect "sign the corrected boundary" "$Q" sign "$J" --unit $U --party 甲村 --signer 王五 --strokes "$T/strokes.json"
+expect "丙村 signs by proxy" "$Q" sign "$J" --unit $U --party 丙村 --signer 赵六 --role 代理人 --strokes "$T/strokes.json"
+"$Q" signatures "$J" --unit $U --json >"$T/sig.json"
+"$Q" log "$J" --json >"$T/log.json"
+NOW=$("$PY" "$T/digest.py" "$T/log.json" $U)
+pyexpr "$T/sig.json" '[s["covers_current"] for s in d]==[False,True,True] and d[1]["covers"]==d[2]["covers"]=="'$NOW'"' \
+    && ok "three signatures kept, the two new ones current" || fail "signatures: $(cat "$T/sig.json")"
+"$Q" tasks list "$J" --json >"$T/list.json"
+pyexpr "$T/list.json" '[(u["signatures"],u["signatures_current"],u["signatures_missing"]) for u in d if u["code"]=="'$U'"]==[(3,2,0)]' \
+    && ok "progress: nobody missing" || fail "progress: $(cat "$T/list.json")"
+sseq=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[2]["seq"])' "$T/sig.json")
+expect "void a signature" "$Q" void "$J" "$sseq" --reason "signed on the wrong sheet"
+"$Q" signatures "$J" --json >"$T/sig.json"
+pyexpr "$T/sig.json" 'len(d)==2 and all(s["seq"]!='$sseq' for s in d)' && ok "voided signature gone from the state" || fail "void sign: $(cat "$T/sig.json")"
+
+# Export: an attributes table in the GeoPackage, features without geometry in GeoJSON.
+"$Q" export "$J" --format gpkg --output "$T/sig.gpkg" >"$T/out" && grep -q "2 signatures" "$T/out" \
+    && ok "export gpkg reports 2 signatures" || fail "export gpkg: $(cat "$T/out")"
+"$PY" - "$T/sig.gpkg" "$COVERS" "$NOW" <<'PY' && ok "gpkg: signatures attributes table with covers_current" || fail "gpkg signatures table"
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+assert db.execute("SELECT data_type, srs_id FROM gpkg_contents WHERE table_name = 'signatures'").fetchone() == ("attributes", None)
+assert db.execute("SELECT count(*) FROM gpkg_geometry_columns WHERE table_name = 'signatures'").fetchone()[0] == 0
+rows = db.execute("SELECT party, signer, covers, covers_current, stroke_count, strokes, signed FROM signatures ORDER BY seq").fetchall()
+assert [(r[0], r[2], r[3]) for r in rows] == [("甲村", sys.argv[2], 0), ("甲村", sys.argv[3], 1)], rows
+assert all(r[4] == 2 and json.loads(r[5]) == [[10, 20, 30, 40], [100, 100, 120, 130, 140, 160]] and r[6].endswith("Z") for r in rows), rows
+PY
+VALIDATE=$(dpkg -L python3-gdal 2>/dev/null | grep 'samples/validate_gpkg.py$' | head -1)
+if [ -n "$VALIDATE" ]; then
+    expect "validate_gpkg.py --extra accepts the GeoPackage with signatures" "$PY" "$VALIDATE" --extra --warning-as-error -k "$T/sig.gpkg"
+else
+    fail "python3-gdal is not installed: validate_gpkg.py missing"
+fi
+expect "export geojson" "$Q" export "$J" --format geojson --output "$T/sig.geojson"
+pyexpr "$T/sig.geojson" '[(f["properties"]["party"], f["properties"]["covers_current"], f["properties"]["strokes"], f["geometry"]) for f in d["features"] if f["properties"]["layer"]=="signature"]==[("甲村", False, [[10,20,30,40],[100,100,120,130,140,160]], None), ("甲村", True, [[10,20,30,40],[100,100,120,130,140,160]], None)]' \
+    && ok "geojson: signature features without geometry" || fail "geojson signatures"
+
 expect "check" "$Q" check "$J"
 # Tampering behind the library's back is caught by check.
 cp "$J" "$T/tampered.db"; cp "$J.key" "$T/tampered.db.key"
