@@ -1476,7 +1476,8 @@ static int refresh(sy_office *o, const dev_ref *me, sv_journal *j, int changed, 
  * build does not know might: it counts as one). */
 static int kind_changes_index(const char *kind)
 {
-    static const char *const inert[] = {"vertex", "line", "dispute", "attend", "code", "config"};
+    static const char *const inert[] = {"vertex", "line", "dispute", "attend",
+                                        "sign",   "code", "config"};
     for (size_t i = 0; i < sizeof inert / sizeof inert[0]; i++)
         if (strcmp(kind, inert[i]) == 0)
             return 0;

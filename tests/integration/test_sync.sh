@@ -60,6 +60,10 @@ for p in "103.2300 35.5500" "103.2550 35.5480" "103.2610 35.5650" "103.2420 35.5
     "$QUEJIE" point add "$J" --unit $U --lon $1 --lat $2 >/dev/null; done
 "$QUEJIE" verify "$J" --unit $U --field owner --status confirmed >/dev/null
 "$FILL" "$J" $U 600 20 >/dev/null || fail "qj_fill"
+# A signature (kind "sign") travels like every other entry; the codec knows no kinds.
+"$QUEJIE" attend "$J" --unit $U --party 乙村 --presence present >/dev/null
+printf '[[1, 2, 3, 4], [500, 600, 700, 800, 900, 1000]]\n' >"$T/strokes.json"
+expect "sign on the tablet" "$QUEJIE" sign "$J" --unit $U --party 乙村 --signer 张三 --strokes "$T/strokes.json"
 expect "sync (a day up)" "$QUEJIE" sync "$J" --quiet
 "$QUEJIE" sync-status "$J" --json >"$T/ss.json"
 pyexpr "$T/ss.json" 'd["acked_seq"]==d["last_seq"]>600 and d["bundles"][0]["state"]=="acknowledged"' \
@@ -86,6 +90,18 @@ PYEOF
 expect "office export gpkg" "$OFFICE" export "$O" --format gpkg --output "$T/office.gpkg"
 R=$(ls "$O".replicas/*.db 2>/dev/null | head -1)
 [ -n "$R" ] && expect "the office's replica passes quejie check" "$QUEJIE" check "$R" || fail "no replica"
+"$QUEJIE" signatures "$J" --json >"$T/sig-tablet.json"
+"$QUEJIE" signatures "$R" --json >"$T/sig-office.json" 2>"$T/err"
+pyexpr "$T/sig-office.json" 'len(d)==1 and d[0]["party"]=="乙村" and d[0]["covers_current"] is True' \
+    && cmp -s "$T/sig-tablet.json" "$T/sig-office.json" \
+    && ok "the signature reached the office's replica, current there as on the tablet" \
+    || fail "signatures on the replica: $(cat "$T/sig-office.json" "$T/err")"
+"$PY" - "$T/office.gpkg" <<'PYEOF' && ok "office GeoPackage: the signature in its attributes table" || fail "office gpkg signatures"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("SELECT party, signer, covers_current, stroke_count, device FROM signatures").fetchall()
+assert len(rows) == 1 and rows[0][:4] == ("乙村", "张三", 1, 2) and len(rows[0][4]) == 32, rows
+PYEOF
 expect "sync with nothing new is a no-op" "$QUEJIE" sync "$J" --quiet
 
 # ---- cuts at random byte offsets, both directions ---------------------------------------------
