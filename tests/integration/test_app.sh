@@ -86,8 +86,14 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyou
     -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1
 "$OFFICE" init "$O" --name 临夏州自然资源局 >/dev/null
 OPORT=$(free_port)
-"$OFFICE" serve "$O" --listen 127.0.0.1:$OPORT --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" >"$T/office.log" 2>&1 &
-PIDS+=($!)
+start_office() {
+    "$OFFICE" serve "$O" --listen 127.0.0.1:$OPORT --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" >>"$T/office.log" 2>&1 &
+    OPID=$!
+    PIDS+=($OPID)
+    for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$OPORT) 2>/dev/null && return 0; sleep 0.05; done
+    return 1
+}
+start_office
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$OPORT) 2>/dev/null && break; sleep 0.05; done
 "$QUEJIE" init "$DJ" --device-name app-day --crew 一组 >/dev/null
 "$QUEJIE" tasks import "$DJ" "$QJ_SOURCE/assets/demo/demo-unit.geojson" >/dev/null
@@ -261,6 +267,37 @@ new = after[len(before):]
 assert new, (len(before), len(after))
 assert all(track(e) == track(before[-1]) for e in new), (track(before[-1]), [track(e) for e in new][:5])
 PY
+
+# ---- Offline at day end: the sync waits, nothing is lost; back online, it all arrives.
+kill -9 $OPID; wait $OPID 2>/dev/null
+cat >"$T/offline.s" <<S
+wait-for @unit:$DU
+tap @unit:$DU
+wait-for @verify
+tap @verify
+wait-for @verify:agent:confirmed
+tap @verify:agent:confirmed
+wait 500
+tap @back
+tap @back
+tap @day-end
+wait-for @sync
+tap @sync
+wait 300
+wait-for @sync
+wait 300
+screenshot $ART/day-offline.png
+quit
+S
+expect "an offline sync from Day end ends normally" timeout 90 "$APP" --journal "$DJ" --window 1280x800 --script "$T/offline.s"
+"$QUEJIE" sync-status "$DJ" --json >"$T/ss.json" 2>/dev/null
+cp "$T/ss.json" "$ART/offline-sync-status.json"; pyexpr "$T/ss.json" 'd["pending"] >= 1 and d["last_error"] != ""' \
+    && ok "offline: the new entries wait, with the network error kept" || fail "offline state: $(cat "$T/ss.json")"
+start_office || fail "office did not restart"
+sed -i 's/tap @verify:agent:confirmed/tap @verify:mode:confirmed/; s/day-offline.png/day-online.png/' "$T/offline.s"
+expect "back online, the app's sync delivers" timeout 90 "$APP" --journal "$DJ" --window 1280x800 --script "$T/offline.s"
+"$QUEJIE" sync-status "$DJ" --json >"$T/ss.json" 2>/dev/null
+pyexpr "$T/ss.json" 'd["pending"] == 0 and d["acked_seq"] == d["last_seq"]' && ok "everything acknowledged after the office came back" || fail "online state: $(cat "$T/ss.json")"
 
 # Every translated string of the zh_CN interface has real glyphs in the font found.
 msgcat --no-wrap "$QJ_SOURCE/assets/locale/zh_CN.po" 2>/dev/null | "$PY" -c '
