@@ -375,9 +375,9 @@ static void build_today(app *a, app_ui *ui, int64_t now_ms)
                  r->u.type, r->p.points, r->p.fields_verified, (int)SV_FIELD_COUNT,
                  r->p.disputes_open, r->p.signatures_current,
                  r->p.signatures_current + r->p.signatures_missing,
-                 a->sync && a->ss.enrolled && a->ss.acked_seq < a->ss.last_seq
-                     ? _(" · not all synced")
-                     : "");
+                 !a->sync || !a->ss.enrolled ? ""
+                 : r->p.last_seq > a->ss.acked_seq ? _(" · not synced")
+                                                   : _(" · synced"));
         app_ui_text(ui, (app_rect){box.x + pad, box.y + row_h / 2, box.w - 2 * pad, row_h / 2},
                     line, app__text_px(ui, 3.2f), APP_ALIGN_LEFT, C_DIM);
         char id[80];

@@ -1330,9 +1330,35 @@ static int count2(sv_journal *j, const char *sql, const char *unit, const char *
     return n;
 }
 
+static int64_t newest(sv_journal *j, const char *unit)
+{
+    static const char sql[] =
+        "SELECT max(s) FROM (SELECT max(seq) s FROM st_units WHERE code = ?1"
+        " UNION ALL SELECT max(seq) FROM st_points WHERE unit = ?1"
+        " UNION ALL SELECT max(seq) FROM st_vertices WHERE unit = ?1"
+        " UNION ALL SELECT max(seq) FROM st_lines WHERE unit = ?1"
+        " UNION ALL SELECT max(seq) FROM st_verifications WHERE unit = ?1"
+        " UNION ALL SELECT max(seq) FROM st_disputes WHERE unit = ?1"
+        " UNION ALL SELECT max(seq) FROM st_attendance WHERE unit = ?1"
+        " UNION ALL SELECT max(seq) FROM st_signatures WHERE unit = ?1)";
+    sqlite3_stmt *st;
+    int64_t n = 0;
+    if (sqlite3_prepare_v2(sv__journal_db(j), sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? n : -1;
+}
+
 int sv_state_progress(sv_journal *j, const char *unit, sv_progress *out)
 {
     memset(out, 0, sizeof *out);
+    out->last_seq = unit ? newest(j, unit) : 0;
+    if (out->last_seq < 0)
+        return SV_EIO;
     out->points = count(j, "SELECT count(*) FROM st_points WHERE unit = ?", unit);
     out->vertices = count(j, "SELECT count(*) FROM st_vertices WHERE unit = ?", unit);
     out->fields_verified = count(j, "SELECT count(*) FROM st_verifications WHERE unit = ?", unit);

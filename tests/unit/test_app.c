@@ -604,6 +604,11 @@ static void test_recording(void)
         CHECK_STR(a.dsp[0].parties, "东坪村");
     }
 
+    /* the unit's newest record is the journal's newest entry (the dispute); another unit's is
+     * its import */
+    CHECK_INT(a.units[a.cur].p.last_seq, sv_journal_last_seq(j));
+    CHECK_INT(a.units[a.cur == 0 ? 1 : 0].p.last_seq, a.units[a.cur == 0 ? 1 : 0].u.seq);
+
     /* Day end: the unit's figures */
     while (app_go_back(&a))
         ;

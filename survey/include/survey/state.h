@@ -86,6 +86,9 @@ typedef struct sv_progress {
     int signatures;         /* signatures recorded */
     int signatures_current; /* ... that cover the current boundary */
     int signatures_missing; /* parties present or by proxy without a current signature */
+    int64_t last_seq;       /* newest entry among the unit and its current records (points,
+                             * vertices, lines, verifications, disputes, attendance,
+                             * signatures): above the office's cursor, the unit is not synced */
 } sv_progress;
 
 int sv_state_progress(sv_journal *j, const char *unit, sv_progress *out);
