@@ -225,29 +225,35 @@ static void load_unit_records(app *a)
         if (!a->pts_xy)
             a->npts = 0;
     }
-    sv_vertex *v = NULL;
-    if (sv_state_vertices(a->j, u->code, &v, &n) == SV_OK) {
-        /* one NaN separator between walks */
-        double *ll = malloc((2 * n + 1) * 2 * sizeof *ll);
-        unsigned char *jump = calloc(2 * n + 1, 1);
-        size_t k = 0;
-        for (size_t i = 0; ll && jump && i < n; i++) {
-            if (i > 0 && v[i].track != v[i - 1].track) {
-                ll[2 * k] = ll[2 * k + 1] = NAN;
+    sv_track tk;
+    if (sv_state_track(a->j, u->code, &tk) == SV_OK && tk.n) {
+        /* one NaN pair between walks, projected in place */
+        size_t walks = 1;
+        for (size_t i = 1; i < tk.n; i++)
+            walks += tk.walk[i] != tk.walk[i - 1];
+        size_t m = tk.n + walks - 1, k = 0;
+        double *xy = malloc(m * 2 * sizeof *xy);
+        unsigned char *jump = calloc(m, 1);
+        for (size_t i = 0; xy && jump && i < tk.n; i++) {
+            if (i > 0 && tk.walk[i] != tk.walk[i - 1]) {
+                xy[2 * k] = xy[2 * k + 1] = NAN;
                 k++;
             }
-            ll[2 * k] = v[i].lon;
-            ll[2 * k + 1] = v[i].lat;
-            jump[k] = v[i].jump != 0;
+            xy[2 * k] = tk.lonlat[2 * i];
+            xy[2 * k + 1] = tk.lonlat[2 * i + 1];
+            jump[k] = tk.jump[i];
             k++;
         }
-        a->trk_xy = ll && jump ? project(a, ll, k, NULL) : NULL;
-        a->ntrk = a->trk_xy ? k : 0;
-        a->trk_jump = a->trk_xy ? jump : NULL;
-        if (!a->trk_xy)
+        sv_track_clear(&tk); /* before projecting: the peak holds one copy, not two */
+        if (xy && jump) {
+            sv_geo_to_plane_n(a->geo, a->crs, m, xy, xy); /* refused: NaN, not drawn */
+            a->trk_xy = xy;
+            a->trk_jump = jump;
+            a->ntrk = m;
+        } else {
+            free(xy);
             free(jump);
-        free(ll);
-        sv_vertices_free(v, n);
+        }
     }
     if (sv_state_verifications(a->j, u->code, &a->ver, &n) == SV_OK)
         a->nver = n;

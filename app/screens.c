@@ -1114,10 +1114,12 @@ static void compute_day(app *a)
         r->signatures_missing = pr.signatures_missing;
         r->fields_verified = pr.fields_verified;
         sv_bpoint *pts = NULL;
-        sv_vertex *vx = NULL;
-        size_t np = 0, nv = 0;
+        sv_track tk;
+        size_t np = 0;
         sv_state_points(a->j, un->code, &pts, &np);
-        sv_state_vertices(a->j, un->code, &vx, &nv);
+        if (sv_state_track(a->j, un->code, &tk) != SV_OK)
+            memset(&tk, 0, sizeof tk);
+        size_t nv = tk.n;
         r->points = (int)np;
         r->vertices = (int)nv;
         double lon0 = np ? pts[0].lon : un->draft.n_pts ? un->draft.lonlat[0] : 105;
@@ -1138,18 +1140,19 @@ static void compute_day(app *a)
         /* the newest walk's closure: how far its end is from its start */
         if (nv >= 2) {
             size_t s = nv - 1;
-            while (s > 0 && vx[s - 1].track == vx[nv - 1].track)
+            while (s > 0 && tk.walk[s - 1] == tk.walk[nv - 1])
                 s--;
             if (nv - s >= 2)
-                r->walk_gap_m = sv_geo_distance(vx[s].lat, vx[s].lon, vx[nv - 1].lat, vx[nv - 1].lon, NULL);
+                r->walk_gap_m = sv_geo_distance(tk.lonlat[2 * s + 1], tk.lonlat[2 * s],
+                                                tk.lonlat[2 * nv - 1], tk.lonlat[2 * nv - 2], NULL);
         }
         /* this unit's records the office has not acknowledged yet */
         for (size_t i = 0; i < np; i++)
             r->unacked += pts[i].seq > acked;
         for (size_t i = 0; i < nv; i++)
-            r->unacked += vx[i].seq > acked;
+            r->unacked += tk.seq[i] > acked;
         sv_bpoints_free(pts, np);
-        sv_vertices_free(vx, nv);
+        sv_track_clear(&tk);
         sv_verification *v = NULL;
         size_t n = 0;
         if (sv_state_verifications(a->j, un->code, &v, &n) == SV_OK)

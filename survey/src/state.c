@@ -922,6 +922,68 @@ void sv_vertices_free(sv_vertex *v, size_t n)
     free(v);
 }
 
+void sv_track_clear(sv_track *t)
+{
+    if (!t)
+        return;
+    free(t->lonlat);
+    free(t->walk);
+    free(t->seq);
+    free(t->jump);
+    memset(t, 0, sizeof *t);
+}
+
+int sv_state_track(sv_journal *j, const char *unit, sv_track *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(sv__journal_db(j),
+                           "SELECT lon, lat, track, seq, jump FROM st_vertices WHERE unit = ?"
+                           " ORDER BY seq",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sv__journal_fail(j, SV_EIO, "reading the walk of %s: %s", unit,
+                                sqlite3_errmsg(sv__journal_db(j)));
+    sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->n == cap) {
+            size_t nc = cap ? 2 * cap : 1024;
+            double *ll = realloc(out->lonlat, nc * 2 * sizeof *ll);
+            if (ll)
+                out->lonlat = ll;
+            int64_t *w = realloc(out->walk, nc * sizeof *w);
+            if (w)
+                out->walk = w;
+            int64_t *q = realloc(out->seq, nc * sizeof *q);
+            if (q)
+                out->seq = q;
+            unsigned char *jp = realloc(out->jump, nc);
+            if (jp)
+                out->jump = jp;
+            if (!ll || !w || !q || !jp) {
+                sqlite3_finalize(st);
+                sv_track_clear(out);
+                return SV_ENOMEM;
+            }
+            cap = nc;
+        }
+        size_t i = out->n++;
+        out->lonlat[2 * i] = col_real(st, 0);
+        out->lonlat[2 * i + 1] = col_real(st, 1);
+        out->walk[i] = sqlite3_column_int64(st, 2);
+        out->seq[i] = sqlite3_column_int64(st, 3);
+        out->jump[i] = (unsigned char)(col_int(st, 4, 0) != 0);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        sv_track_clear(out);
+        return sv__journal_fail(j, SV_EIO, "reading the walk of %s: %s", unit,
+                                sqlite3_errmsg(sv__journal_db(j)));
+    }
+    return SV_OK;
+}
+
 static int fill_line(sqlite3_stmt *st, void *elem)
 {
     sv_bline *l = elem;

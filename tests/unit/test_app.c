@@ -489,6 +489,20 @@ static void test_recording(void)
     CHECK_INT(nv, 9);
     for (size_t i = 0; i < nv; i++)
         CHECK_INT(vx[i].track, track);
+    sv_track tk;
+    CHECK_INT(sv_state_track(j, U, &tk), SV_OK); /* the compact form says the same */
+    CHECK_INT(tk.n, nv);
+    for (size_t i = 0; i < tk.n && i < nv; i++) {
+        CHECK_INT(tk.walk[i], vx[i].track);
+        CHECK_INT(tk.seq[i], vx[i].seq);
+        CHECK_NEAR(tk.lonlat[2 * i], vx[i].lon, 0);
+        CHECK_NEAR(tk.lonlat[2 * i + 1], vx[i].lat, 0);
+        CHECK_INT(tk.jump[i], vx[i].jump);
+    }
+    sv_track_clear(&tk);
+    CHECK_INT(sv_state_track(j, "no-such-unit", &tk), SV_OK);
+    CHECK_INT(tk.n, 0);
+    sv_track_clear(&tk);
     sv_vertices_free(vx, nv);
     CHECK(tap_id(&a, &ui, "walk-stop"));
     PUMP_UNTIL(&a, &ui, !a.rs.walking);

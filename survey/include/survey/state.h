@@ -34,6 +34,19 @@ void sv_bpoints_free(sv_bpoint *p, size_t n);
 int sv_state_vertices(sv_journal *j, const char *unit, sv_vertex **out, size_t *n);
 void sv_vertices_free(sv_vertex *v, size_t n);
 
+/* A unit's walk vertices in compact columns (33 bytes a vertex instead of an sv_vertex's 256):
+ * what a map needs to draw 100,000 of them. In recording order. */
+typedef struct sv_track {
+    size_t n;
+    double *lonlat;      /* 2n: lon, lat */
+    int64_t *walk;       /* n: the walk's id (sv_vertex.track) */
+    int64_t *seq;        /* n: the entry */
+    unsigned char *jump; /* n: left out of the boundary */
+} sv_track;
+
+int sv_state_track(sv_journal *j, const char *unit, sv_track *out);
+void sv_track_clear(sv_track *t); /* zeroed or NULL: no-op */
+
 int sv_state_lines(sv_journal *j, const char *unit, sv_bline **out, size_t *n);
 void sv_blines_free(sv_bline *l, size_t n);
 
