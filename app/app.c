@@ -134,14 +134,18 @@ int app_reload(app *a)
     sv_unit *u = NULL;
     size_t n = 0;
     int rc = sv_state_units(a->j, &u, &n);
-    if (rc != SV_OK) {
-        snprintf(a->status, sizeof a->status, "%s", sv_journal_errmsg(a->j));
-        return rc;
-    }
-    a->units = calloc(n ? n : 1, sizeof *a->units);
-    if (!a->units) {
+    if (rc == SV_OK && !(a->units = calloc(n ? n : 1, sizeof *a->units))) {
         sv_units_free(u, n);
-        return SV_ENOMEM;
+        rc = SV_ENOMEM;
+    }
+    if (rc != SV_OK) {
+        /* nothing to show: back to an empty Today rather than a unit that is gone */
+        snprintf(a->status, sizeof a->status, "%s", rc == SV_ENOMEM ? "out of memory" : sv_journal_errmsg(a->j));
+        a->cur = -1;
+        free_unit_view(a);
+        a->screen = APP_SCR_TODAY;
+        a->depth = 0;
+        return rc;
     }
     for (size_t i = 0; i < n; i++) {
         a->units[i].u = u[i]; /* moved */
@@ -271,6 +275,17 @@ int app_select_unit(app *a, int idx)
     free_unit_view(a);
     a->cur = idx;
     const sv_unit *u = &a->units[idx].u;
+    if (strcmp(a->party_unit, u->code) != 0) {
+        /* another unit: its own parties; nothing drafted for the last one carries over */
+        snprintf(a->party_unit, sizeof a->party_unit, "%s", u->code);
+        a->nparty = 0;
+        a->pad_party = -1;
+        a->nstrokes = 0;
+        a->dsp_parties[0] = a->dsp_statement[0] = a->dsp_from[0] = a->dsp_to[0] = '\0';
+        a->off_m = a->off_brg = NAN;
+        a->override_reason[0] = '\0';
+        a->scroll = 0;
+    }
     int jepsg;
     double jcm;
     sv_journal_default_crs(a->j, &jepsg, &jcm);
@@ -298,6 +313,7 @@ void app__go(app *a, app_screen s)
 {
     if (s == a->screen)
         return;
+    a->scroll = 0;
     if (a->depth < (int)(sizeof a->back / sizeof a->back[0]))
         a->back[a->depth++] = a->screen;
     a->screen = s;
@@ -397,7 +413,9 @@ static void build_today(app *a, app_ui *ui, int64_t now_ms)
     app_ui_fill(ui, (app_rect){0, bottom, bar.w, 2}, C_INK);
     char st[400];
     app_color sc = C_DIM;
-    if (!a->sync)
+    if (!a->sync && a->sync_err[0])
+        snprintf(st, sizeof st, _("Sync: not started (%s); open Day end to try again"), a->sync_err);
+    else if (!a->sync)
         snprintf(st, sizeof st, "%s", _("Sync: not available (read-only journal)"));
     else if (!a->ss.enrolled)
         snprintf(st, sizeof st, "%s", _("Sync: this tablet is not enrolled with a county office"));
@@ -690,16 +708,37 @@ void app_build(app *a, app_ui *ui, int64_t now_ms)
     case APP_SCR_DISPUTE: app__build_dispute(a, ui, now_ms); break;
     case APP_SCR_DAYEND: app__build_dayend(a, ui, now_ms); break;
     }
-    /* the outcome of the last write, or an error: where the crew looks last */
+    /* The banner, where the crew looks last: decisions that could not be recorded (with a
+     * retry) before anything else, then this screen's message, why nothing can be recorded,
+     * the recorder's last error, or what is still being saved. */
+    char fb[800];
     const char *msg = a->status;
-    app_color mc = C_BAD;
-    if (!msg[0] && a->rec && a->rs.error && a->rs.message[0])
+    app_color mc = C_BAD, bg = 0xffe8e8ffu;
+    int retry = 0;
+    if (a->rec && a->rs.jobs_failed > 0) {
+        snprintf(fb, sizeof fb, _("%d decisions NOT recorded (last: %s): %s"), a->rs.jobs_failed,
+                 a->rs.failed_label, a->rs.message);
+        msg = fb;
+        retry = 1;
+    } else if (!msg[0] && a->readonly[0]) {
+        msg = a->readonly;
+    } else if (!msg[0] && a->rec && a->rs.error && a->rs.message[0]) {
         msg = a->rs.message;
+    } else if (!msg[0] && a->rec && a->rs.jobs_pending > 0) {
+        snprintf(fb, sizeof fb, _("Saving %d…"), a->rs.jobs_pending);
+        msg = fb;
+        mc = C_DIM;
+        bg = 0xf0f0f0ffu;
+    }
     if (msg[0]) {
-        app_rect r = {0, ui->height - app__mm(ui, 9), (float)ui->width, app__mm(ui, 9)};
-        app_ui_fill(ui, r, 0xffe8e8ffu);
-        app_ui_text(ui, app_rect_inset(r, app__mm(ui, 1)), msg, app__text_px(ui, 3.2f),
-                    APP_ALIGN_LEFT, mc);
+        float h = retry ? app__target(ui) : app__mm(ui, 9);
+        app_rect r = {0, ui->height - h, (float)ui->width, h};
+        app_ui_fill(ui, r, bg);
+        float bw = retry ? app__target(ui) * 3 : 0;
+        app_ui_text(ui, app_rect_inset((app_rect){r.x, r.y, r.w - bw, r.h}, app__mm(ui, 1)), msg,
+                    app__text_px(ui, 3.2f), APP_ALIGN_LEFT, mc);
+        if (retry)
+            app__button(ui, "retry-failed", (app_rect){r.w - bw, r.y, bw, r.h}, _("Try again"), 1);
     }
     if (a->modal != APP_MODAL_NONE)
         app__build_modal(a, ui);
@@ -790,8 +829,18 @@ static int on_tap(app *a, const app_widget *w)
     if (strcmp(w->id, "day-end") == 0) {
         app__go(a, APP_SCR_DAYEND);
         a->day_gen = (uint64_t)-1; /* recompute */
+        /* the sync thread could not start (the journal was busy at start-up): try again */
+        if (!a->sync && a->rec && a->journal_path[0] &&
+            app_sync_start(a->journal_path, a->wake, a->wake_ctx, &a->sync, a->sync_err,
+                           sizeof a->sync_err) == 0)
+            a->sync_err[0] = '\0';
         if (a->sync)
             app_sync_refresh(a->sync);
+        return 1;
+    }
+    if (strcmp(w->id, "retry-failed") == 0 && a->rec) {
+        app_rec_retry_failed(a->rec);
+        app_rec_get(a->rec, &a->rs);
         return 1;
     }
     return app__tap_screens(a, w->id);
@@ -805,6 +854,12 @@ static int has_map(const app *a)
 int app_on_gesture(app *a, const app_ui *ui, const app_gesture *g)
 {
     const app_widget *w = app_ui_hit(ui, g->x, g->y);
+    int lists = a->modal == APP_MODAL_PICK ||
+                (a->modal == APP_MODAL_NONE && (a->screen == APP_SCR_SIGN || a->screen == APP_SCR_DAYEND));
+    if (lists && g->type == APP_G_DRAG) {
+        a->scroll -= g->dy; /* the content follows the finger */
+        return 1;
+    }
     if (a->modal != APP_MODAL_NONE)
         return g->type == APP_G_TAP ? on_tap(a, w) : 0;
     if (a->screen == APP_SCR_PAD && (g->type == APP_G_DRAG || g->type == APP_G_DRAG_END))
@@ -871,27 +926,41 @@ int app_open_unit(app *a, const char *code)
     return SV_ENOTFOUND;
 }
 
+#define WALK_RELOAD_MS 2000 /* while only walk vertices arrive, re-read the unit this often */
+
 int app_poll_workers(app *a)
 {
     int changed = 0;
+    int64_t now = sv_mono_ms();
     if (a->rec) {
         app_rec_snap s;
         app_rec_get(a->rec, &s);
-        if (s.gen != a->rs.gen) {
-            changed = 1;
-            if (s.last_number[0] && strcmp(s.last_number, a->rs.last_number) != 0) {
-                /* a point was recorded: its offset and override were for it alone */
-                a->off_m = a->off_brg = NAN;
-                a->override_reason[0] = '\0';
-            }
-            if (s.journal_gen != a->journal_gen) {
-                a->journal_gen = s.journal_gen;
-                app_reload(a);
-                if (a->sync)
-                    app_sync_refresh(a->sync);
-            }
-            a->rs = s;
+        changed = s.gen != a->rs.gen;
+        if (s.last_seq != a->seen_seq && s.last_number[0] &&
+            strcmp(s.last_number, a->seen_number) != 0) {
+            /* a point was recorded: its offset and override were for it alone */
+            a->off_m = a->off_brg = NAN;
+            a->override_reason[0] = '\0';
+            snprintf(a->seen_number, sizeof a->seen_number, "%s", s.last_number);
         }
+        a->seen_seq = s.last_seq;
+        /* Decisions and points: re-read at once. Walk vertices alone: at most every 2 s, so
+         * a long walk does not re-read the whole unit for every vertex. */
+        int other = s.other_gen != a->other_gen;
+        int verts = s.journal_gen != a->journal_gen && !other;
+        if (other || (verts && now - a->reloaded_ms >= WALK_RELOAD_MS)) {
+            a->journal_gen = s.journal_gen;
+            a->other_gen = s.other_gen;
+            a->reloaded_ms = now;
+            a->reload_due = 0;
+            app_reload(a);
+            if (a->sync)
+                app_sync_refresh(a->sync);
+            changed = 1;
+        } else if (verts) {
+            a->reload_due = a->reloaded_ms + WALK_RELOAD_MS;
+        }
+        a->rs = s;
     }
     if (a->sync) {
         app_sync_snap s;
@@ -899,8 +968,10 @@ int app_poll_workers(app *a)
         if (s.gen != a->ss.gen) {
             changed = 1;
             /* the office may have sent new units */
-            if (a->ss.busy && !s.busy)
+            if (a->ss.busy && !s.busy) {
                 app_reload(a);
+                a->day_gen = (uint64_t)-1;
+            }
             a->ss = s;
         }
     }
@@ -910,7 +981,10 @@ int app_poll_workers(app *a)
 int64_t app_next_tick(const app *a, int64_t now_ms)
 {
     /* averaging shows seconds; a sync shows its progress: once a second is enough */
+    int64_t t = -1;
     if ((a->rec && (a->rs.averaging || a->rs.walking)) || (a->sync && a->ss.busy))
-        return now_ms + 1000;
-    return -1;
+        t = now_ms + 1000;
+    if (a->reload_due > 0 && (t < 0 || a->reload_due < t))
+        t = a->reload_due;
+    return t;
 }

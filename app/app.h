@@ -69,7 +69,7 @@ typedef enum app_ask {
     APP_ASK_DSP_TO
 } app_ask;
 
-#define APP_PICK_MAX 32
+#define APP_PICK_MAX 256
 #define APP_TEXT_MAX 512
 #define APP_PARTY_MAX 16
 
@@ -142,7 +142,8 @@ typedef struct app {
     /* Sign screen and pad */
     app_party party[APP_PARTY_MAX];
     int nparty;
-    int pad_party;          /* index into party */
+    int pad_party;          /* index into party when the pad opened (-1 none) */
+    char pad_name[200];     /* the party signing: by name, the list may change meanwhile */
     char signer[128], role[128];
     uint8_t pad_covers[32]; /* boundary digest when the pad was opened */
     char pad_points[256];   /* the point numbers shown with it */
@@ -170,6 +171,18 @@ typedef struct app {
     char text[APP_TEXT_MAX]; /* keypad or text being entered */
     int want_text;          /* the platform should run SDL text input */
     uint64_t journal_gen;   /* of the recorder, last reloaded at */
+    uint64_t other_gen;
+    int64_t reloaded_ms, reload_due; /* walk vertices re-read at most every 2 s */
+    int64_t seen_seq;
+    char seen_number[SV_NUMBER_MAX];
+    char party_unit[SV_CODE_MAX]; /* the unit the party list and the drafts belong to */
+    char readonly[300];     /* why nothing can be recorded (persistent), empty when writable */
+    float scroll;           /* of the current list (Sign, Day end, pickers), px */
+    int usb_fixed;          /* usb_dir came from --usb: no scanning */
+    void (*wake)(void *);   /* for workers started later (sync after a busy start) */
+    void *wake_ctx;
+    char journal_path[1024];
+    char sync_err[300];     /* why the sync thread is not running */
 
     /* map view: plane point at the map centre, metres per pixel */
     double view_x, view_y, mpp;

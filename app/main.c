@@ -57,6 +57,7 @@ typedef struct runner {
     int64_t wait_until;  /* wait MS */
     int64_t deadline;    /* wait-for */
     int active;
+    int want_text;       /* a text field is open (type needs one) */
 } runner;
 
 static void queue(runner *r, int64_t at, int type, int64_t finger, float x, float y)
@@ -145,6 +146,8 @@ static int script_step(runner *r, plat *p, const app_ui *ui, int64_t now)
             break;
         }
         case APP_S_TYPE:
+            if (!r->want_text)
+                return script_fail(c, "type: no text field is open%s", "");
             if (plat_inject_text(p, c->arg) != 0)
                 return script_fail(c, "type: cannot queue the text%s", "");
             break;
@@ -210,24 +213,6 @@ static int parse_window(const char *s, int *w, int *h)
                    *h >= 240 && *w <= 16384 && *h <= 16384
                ? 0
                : -1;
-}
-
-/* The first writable directory mounted under /media/USER or /run/media/USER: a USB stick. */
-static void find_usb(char *out, size_t n)
-{
-    out[0] = '\0';
-    FILE *f = fopen("/proc/self/mounts", "r");
-    if (!f)
-        return;
-    char dev[512], dir[1024], rest[1024];
-    while (fscanf(f, "%511s %1023s %1023[^\n]", dev, dir, rest) == 3) {
-        if ((strncmp(dir, "/media/", 7) == 0 || strncmp(dir, "/run/media/", 11) == 0) &&
-            access(dir, W_OK) == 0) {
-            snprintf(out, n, "%s", dir);
-            break;
-        }
-    }
-    fclose(f);
 }
 
 static int check_glyphs(plat *p, const char *file)
@@ -352,19 +337,22 @@ int main(int argc, char **argv)
         A.gnss_ok = 1;
     }
     /* The writers: a journal without its key (a copy for viewing) is shown read-only. */
-    char werr[512] = "";
+    char werr[256] = "";
+    A.wake = plat_wake;
+    A.wake_ctx = p;
+    snprintf(A.journal_path, sizeof A.journal_path, "%s", jpath);
     if (app_rec_start(jpath, plat_wake, p, &A.rec, werr, sizeof werr) != 0) {
         fprintf(stderr, "%s: recording is off: %s\n", prog, werr);
-        snprintf(A.status, sizeof A.status, "%s: %s", _("Read-only: nothing can be recorded"), werr);
-    } else if (app_sync_start(jpath, plat_wake, p, &A.sync, werr, sizeof werr) != 0) {
-        fprintf(stderr, "%s: sync is off: %s\n", prog, werr);
+        snprintf(A.readonly, sizeof A.readonly, "%s: %s", _("Read-only: nothing can be recorded"), werr);
+    } else if (app_sync_start(jpath, plat_wake, p, &A.sync, A.sync_err, sizeof A.sync_err) != 0) {
+        fprintf(stderr, "%s: sync is off for now: %s\n", prog, A.sync_err);
     }
     if (gw && A.rec)
         app_gnss_set_sink(gw, app_rec_fix_sink, A.rec);
-    if (get(&a, "--usb"))
+    if (get(&a, "--usb")) {
         snprintf(A.usb_dir, sizeof A.usb_dir, "%s", get(&a, "--usb"));
-    else
-        find_usb(A.usb_dir, sizeof A.usb_dir);
+        A.usb_fixed = 1;
+    }
     /* Back where the crew was: the unit, and the walk if one was going on. */
     app_session ses;
     /* after a crash or power loss: the unit; always: a walk that was going on */
@@ -422,6 +410,7 @@ int main(int argc, char **argv)
             plat_text_input(p, A.want_text, tw ? tw->r : (app_rect){0, 0, 0, 0});
         }
         if (run.active) {
+            run.want_text = A.want_text;
             int s = script_step(&run, p, &ui, now);
             if (s != 0) {
                 exit_code = s < 0 ? EXIT_FAIL : 0;
@@ -493,7 +482,8 @@ int main(int argc, char **argv)
     app_gnss_stop(gw); /* first: it feeds the recorder */
     if (A.rec)
         app_rec_mark_clean(A.rec);
-    app_rec_stop(A.rec);
+    if (app_rec_stop(A.rec) > 0 && exit_code == 0)
+        exit_code = EXIT_FAIL; /* each decision not recorded is named on stderr */
     app_sync_stop(A.sync);
     A.rec = NULL;
     A.sync = NULL;

@@ -22,7 +22,7 @@
 
 typedef struct job {
     struct job *next;
-    char label[160];
+    char label[APP_REC_LABEL];
     app_rec_fn fn;
     void *arg;
     void (*free_arg)(void *);
@@ -44,6 +44,8 @@ struct app_rec {
     int q_overflow;
     job *jobs, **jobs_tail;
     int njobs;
+    job *failed; /* decisions that could not be recorded: kept, retried on request */
+    int nfailed;
     /* requests from the UI, under lock; the thread takes them */
     int req_point;          /* 1 start, 2 cancel */
     app_rec_point_req req_pt;
@@ -108,7 +110,10 @@ static int session_save(app_rec *r, char *err, size_t errlen)
     json_object_set_new(o, "unit", json_string(r->session_unit));
     json_object_set_new(o, "walk_track",
                         r->walking ? json_integer(r->track) : json_null());
-    json_object_set_new(o, "clean", json_boolean(r->clean));
+    pthread_mutex_lock(&r->lock);
+    int clean = r->clean;
+    pthread_mutex_unlock(&r->lock);
+    json_object_set_new(o, "clean", json_boolean(clean));
     char *text = json_dumps(o, JSON_SORT_KEYS);
     json_decref(o);
     if (!text) {
@@ -155,11 +160,21 @@ static void publish(app_rec *r)
 {
     /* caller holds the lock */
     r->snap.gen++;
-    r->snap.averaging = r->averaging;
-    r->snap.walking = r->walking;
+    /* a request not yet taken keeps the state the UI was shown when it asked */
+    if (!r->req_point) {
+        r->snap.averaging = r->averaging;
+        snprintf(r->snap.point_unit, sizeof r->snap.point_unit, "%s", r->pt.unit);
+    }
+    if (!r->req_walk) {
+        r->snap.walking = r->walking;
+        snprintf(r->snap.walk_unit, sizeof r->snap.walk_unit, "%s", r->walk_unit);
+    }
     r->snap.jobs_pending = r->njobs;
-    snprintf(r->snap.point_unit, sizeof r->snap.point_unit, "%s", r->pt.unit);
-    snprintf(r->snap.walk_unit, sizeof r->snap.walk_unit, "%s", r->walk_unit);
+    r->snap.jobs_failed = r->nfailed;
+    if (r->failed)
+        snprintf(r->snap.failed_label, sizeof r->snap.failed_label, "%s", r->failed->label);
+    else
+        r->snap.failed_label[0] = '\0';
 }
 
 static void notify(app_rec *r)
@@ -254,6 +269,7 @@ static void finish_point(app_rec *r)
     pthread_mutex_lock(&r->lock);
     if (rc == SV_OK) {
         r->snap.journal_gen++;
+        r->snap.other_gen++;
         r->snap.last_seq = seq;
         snprintf(r->snap.last_number, sizeof r->snap.last_number, "%s", p.number);
         r->snap.error = 0;
@@ -330,6 +346,13 @@ static void feed(app_rec *r, const sv_fix *f)
             pthread_mutex_unlock(&r->lock);
             notify(r);
             return;
+        }
+        if (r->av.n > 0 && f->mono_ms - r->av.last.mono_ms > APP_REC_GAP_MS) {
+            sv_avg_opts o = r->av.opts;
+            sv_avg_start(&r->av, &o);
+            pthread_mutex_lock(&r->lock);
+            r->snap.gaps++;
+            pthread_mutex_unlock(&r->lock);
         }
         sv_avg_feed(&r->av, f, now);
         pthread_mutex_lock(&r->lock);
@@ -410,20 +433,27 @@ static void run_job(app_rec *r, job *jb)
     r->njobs--;
     if (rc == SV_OK) {
         r->snap.journal_gen++;
+        r->snap.other_gen++;
         r->snap.last_seq = seq;
         r->snap.error = 0;
         snprintf(r->snap.message, sizeof r->snap.message, "%s", jb->label);
     } else {
+        /* Not recorded: the decision is kept (the crew may have only this chance to get a
+         * signature) and shown until it is retried or the app reports it at exit. */
         r->snap.error = 1;
-        snprintf(r->snap.message, sizeof r->snap.message, "%s: %s", jb->label,
-                 sv_journal_errmsg(r->j));
+        snprintf(r->snap.message, sizeof r->snap.message, "%s", sv_journal_errmsg(r->j));
+        jb->next = r->failed;
+        r->failed = jb;
+        r->nfailed++;
     }
     publish(r);
     pthread_mutex_unlock(&r->lock);
     notify(r);
-    if (jb->free_arg)
-        jb->free_arg(jb->arg);
-    free(jb);
+    if (rc == SV_OK) {
+        if (jb->free_arg)
+            jb->free_arg(jb->arg);
+        free(jb);
+    }
 }
 
 static void *run(void *arg)
@@ -501,7 +531,11 @@ int app_rec_start(const char *journal_path, void (*wake)(void *), void *ctx, app
     r->wake = wake;
     r->ctx = ctx;
     r->jobs_tail = &r->jobs;
-    r->snap.gate = SV_GRADE_RTK_FIXED;
+    sv_avg_opts avg;
+    load_gate(r, &avg); /* the screens show the journal's gate before the first point */
+    r->snap.gate = r->gate;
+    r->snap.need_n = avg.epochs;
+    r->snap.need_secs = avg.min_seconds;
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->cond, NULL);
     if (pthread_create(&r->thread, NULL, run, r) != 0) {
@@ -516,6 +550,24 @@ int app_rec_start(const char *journal_path, void (*wake)(void *), void *ctx, app
     return 0;
 }
 
+void app_rec_retry_failed(app_rec *r)
+{
+    pthread_mutex_lock(&r->lock);
+    while (r->failed) {
+        job *jb = r->failed;
+        r->failed = jb->next;
+        r->nfailed--;
+        jb->next = NULL;
+        *r->jobs_tail = jb;
+        r->jobs_tail = &jb->next;
+        r->njobs++;
+    }
+    r->snap.error = 0;
+    publish(r);
+    pthread_cond_signal(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+}
+
 void app_rec_mark_clean(app_rec *r)
 {
     /* on the caller's thread, once the recorder has stopped taking requests: see main.c */
@@ -524,16 +576,24 @@ void app_rec_mark_clean(app_rec *r)
     pthread_mutex_unlock(&r->lock);
 }
 
-void app_rec_stop(app_rec *r)
+int app_rec_stop(app_rec *r)
 {
     if (!r)
-        return;
+        return 0;
     pthread_mutex_lock(&r->lock);
     r->stop = 1;
     r->qlen = 0; /* epochs still queued do not matter once the crew quits */
     pthread_cond_signal(&r->cond);
     pthread_mutex_unlock(&r->lock);
     pthread_join(r->thread, NULL);
+    int lost = r->nfailed;
+    for (job *jb = r->failed, *next; jb; jb = next) {
+        next = jb->next;
+        fprintf(stderr, "quejie-app: NOT RECORDED: %s\n", jb->label);
+        if (jb->free_arg)
+            jb->free_arg(jb->arg);
+        free(jb);
+    }
     if (r->clean) {
         char err[256];
         if (session_save(r, err, sizeof err) != 0)
@@ -543,6 +603,7 @@ void app_rec_stop(app_rec *r)
     pthread_mutex_destroy(&r->lock);
     sv_journal_close(r->j);
     free(r);
+    return lost;
 }
 
 void app_rec_get(app_rec *r, app_rec_snap *out)
@@ -583,6 +644,7 @@ void app_rec_point(app_rec *r, const app_rec_point_req *req)
     r->snap.spread_m = NAN;
     r->snap.missing[0] = '\0';
     r->snap.overriding = req->override_reason[0] != '\0';
+    r->snap.gaps = 0;
     snprintf(r->snap.point_unit, sizeof r->snap.point_unit, "%s", req->unit);
     r->snap.gen++;
     pthread_cond_signal(&r->cond);
@@ -654,4 +716,12 @@ int app_rec_submit(app_rec *r, const char *label, app_rec_fn fn, void *arg,
     pthread_cond_signal(&r->cond);
     pthread_mutex_unlock(&r->lock);
     return 0;
+}
+
+int app_rec_failed(app_rec *r)
+{
+    pthread_mutex_lock(&r->lock);
+    int n = r->nfailed;
+    pthread_mutex_unlock(&r->lock);
+    return n;
 }

@@ -25,9 +25,14 @@
 
 typedef struct app_rec app_rec;
 
+#define APP_REC_LABEL 320 /* bytes of a decision's label */
+
 /* Faster than this (m/s, the receiver's speed) the pole is being carried, not held: an average
  * in progress starts again, as `quejie record --min-spacing` does. */
 #define APP_REC_STILL_MS 0.3
+/* No epoch for this long (gpsd restarted, a cable pulled): the pole may have moved unseen, so an
+ * average in progress starts again rather than mix two places. */
+#define APP_REC_GAP_MS 3000
 
 
 /* A boundary point to average and record. */
@@ -55,6 +60,7 @@ typedef struct app_rec_snap {
     sv_grade last_grade;    /* its grade */
     sv_grade gate;          /* the grade this point needs (the journal's "accept") */
     int overriding;         /* the point runs under an override */
+    int gaps;               /* times the average started again after a gap in the epochs */
     int moving;             /* the last epoch moved (speed over APP_REC_STILL_MS): averaging
                              * starts again once the pole stands still */
     char missing[200];      /* what is still missing, for the crew */
@@ -68,8 +74,11 @@ typedef struct app_rec_snap {
     int64_t last_seq;
     char last_number[SV_NUMBER_MAX]; /* the last point recorded, "J5" */
     int error;              /* the last write failed: message says why */
-    char message[300];
-    int jobs_pending;
+    char message[APP_REC_LABEL + 80];
+    int jobs_pending;       /* decisions queued, not yet durable */
+    int jobs_failed;        /* decisions that could not be recorded (kept; app_rec_retry_failed) */
+    char failed_label[APP_REC_LABEL]; /* the newest of them */
+    uint64_t other_gen;     /* like journal_gen, for writes other than walk vertices */
 } app_rec_snap;
 
 /* Open the journal at path for writing on a new thread. wake(ctx) is called from that thread
@@ -78,7 +87,14 @@ int app_rec_start(const char *journal_path, void (*wake)(void *), void *ctx, app
                   char *err, size_t errlen);
 /* Stop: a point being averaged is dropped (nothing was recorded of it), a walk is left as it
  * is in the session file so the next start resumes it; queued jobs are finished first. */
-void app_rec_stop(app_rec *r); /* NULL-safe */
+/* Returns how many decisions could not be recorded (each named on stderr as NOT RECORDED).
+ * NULL-safe. */
+int app_rec_stop(app_rec *r);
+/* How many decisions were never recorded (kept as failed until the end); app_rec_stop prints
+ * each on stderr as NOT RECORDED. Call before app_rec_stop. */
+int app_rec_failed(app_rec *r);
+/* Queue the failed decisions again (the journal was busy, the disk full, ...). */
+void app_rec_retry_failed(app_rec *r);
 void app_rec_get(app_rec *r, app_rec_snap *out);
 
 /* One fix epoch, from any thread (the GNSS worker). Cheap: queued for the recorder. */
@@ -100,8 +116,9 @@ void app_rec_set_unit(app_rec *r, const char *unit);
 
 /*
  * A decision to record: fn runs on the recorder thread with its journal handle and returns an
- * SV_ code (the journal's errmsg is reported on failure); arg is released with free_arg
- * afterwards (may be NULL). label names it in the outcome message ("owner confirmed").
+ * SV_ code (the journal's errmsg is reported on failure); arg is released with free_arg once it
+ * is recorded (may be NULL). A decision that cannot be recorded is kept, not dropped: it counts
+ * in jobs_failed until app_rec_retry_failed. label names it ("owner confirmed").
  * Returns 0, -1 when out of memory (nothing queued).
  */
 typedef int (*app_rec_fn)(sv_journal *j, void *arg, int64_t *seq);

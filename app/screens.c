@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app_int.h"
 #include "i18n.h"
@@ -33,7 +34,7 @@ static void copy(char *dst, size_t n, const char *src)
     dst[l] = '\0';
 }
 
-static char *dup(const char *s)
+static char *dupstr(const char *s)
 {
     return s ? strdup(s) : NULL;
 }
@@ -42,6 +43,49 @@ static void text_line(app_ui *ui, float x, float y, float w, float h, const char
                       app_color c)
 {
     app_ui_text(ui, (app_rect){x, y, w, h}, t, app__text_px(ui, size_mm), APP_ALIGN_LEFT, c);
+}
+
+/* Metres with mm, or a dash when unknown (a point typed in has no spread). */
+static void fmt_m(char *buf, size_t n, double v)
+{
+    if (isfinite(v))
+        snprintf(buf, n, "%.3f", v);
+    else
+        snprintf(buf, n, "—");
+}
+
+/* A list of n rows of height rh between y0 and y1, scrolled by dragging (a->scroll, px, kept
+ * in range here). Returns the first row to draw at y0; rows are drawn while they fit. */
+static int list_first(app *a, float y0, float y1, float rh, int n)
+{
+    int fit = rh > 0 ? (int)((y1 - y0) / rh) : n;
+    if (fit < 1)
+        fit = 1;
+    float max = n > fit ? (float)(n - fit) * rh : 0;
+    if (a->scroll > max)
+        a->scroll = max;
+    if (a->scroll < 0)
+        a->scroll = 0;
+    return rh > 0 ? (int)(a->scroll / rh + 0.5f) : 0;
+}
+
+/* Say that rows are hidden above or below (a list never silently drops rows). */
+static void list_hints(app_ui *ui, float x, float y0, float y1, float w, int first, int shown, int n)
+{
+    char buf[128];
+    float h = app__mm(ui, 5);
+    if (first > 0) {
+        snprintf(buf, sizeof buf, _("↑ %d more above (drag down)"), first);
+        app_ui_fill(ui, (app_rect){x + w - app__mm(ui, 60), y0, app__mm(ui, 60), h}, 0xfff3c4ffu);
+        app_ui_text(ui, (app_rect){x + w - app__mm(ui, 60), y0, app__mm(ui, 60), h}, buf,
+                    app__text_px(ui, 3), APP_ALIGN_CENTER, C_INK);
+    }
+    if (first + shown < n) {
+        snprintf(buf, sizeof buf, _("↓ %d more below (drag up)"), n - first - shown);
+        app_ui_fill(ui, (app_rect){x + w - app__mm(ui, 60), y1 - h, app__mm(ui, 60), h}, 0xfff3c4ffu);
+        app_ui_text(ui, (app_rect){x + w - app__mm(ui, 60), y1 - h, app__mm(ui, 60), h}, buf,
+                    app__text_px(ui, 3), APP_ALIGN_CENTER, C_INK);
+    }
 }
 
 /* Today's date (tablet clock, local time) as YYYY-MM-DD. */
@@ -111,6 +155,7 @@ static void open_modal(app *a, app_modal m, app_ask ask, const char *title)
     app__close_modal(a);
     a->modal = m;
     a->ask = ask;
+    a->scroll = 0;
     snprintf(a->modal_title, sizeof a->modal_title, "%s", title);
     a->text[0] = '\0';
     a->want_text = m == APP_MODAL_TEXT;
@@ -163,13 +208,18 @@ void app__build_modal(app *a, app_ui *ui)
     if (a->modal == APP_MODAL_PICK) {
         int cols = iw > app__mm(ui, 120) ? 2 : 1;
         float cw = (iw - pad * (float)(cols - 1)) / (float)cols, rh = t * 1.1f;
-        for (int i = 0; i < a->npick; i++) {
-            float cx = x + (float)(i % cols) * (cw + pad), cy = y + (float)(i / cols) * (rh + pad / 2);
-            if (cy + rh > bottom - pad)
-                break;
-            snprintf(id, sizeof id, "pick:%d", i);
-            app__button(ui, id, (app_rect){cx, cy, cw, rh}, a->pick_label[i], 1);
+        int rows = (a->npick + cols - 1) / cols;
+        int first = list_first(a, y, bottom - pad, rh + pad / 2, rows), shown = 0;
+        for (int r = first; r < rows && y + (float)(r - first + 1) * (rh + pad / 2) <= bottom - pad; r++) {
+            shown++;
+            for (int c = 0; c < cols && r * cols + c < a->npick; c++) {
+                int i = r * cols + c;
+                float cx = x + (float)c * (cw + pad), cy = y + (float)(r - first) * (rh + pad / 2);
+                snprintf(id, sizeof id, "pick:%d", i);
+                app__button(ui, id, (app_rect){cx, cy, cw, rh}, a->pick_label[i], 1);
+            }
         }
+        list_hints(ui, x, y, bottom - pad, iw, first * cols, shown * cols, a->npick);
         app__button(ui, "pick-cancel", (app_rect){x, bottom, iw / 3, t}, _("Cancel"), 1);
         return;
     }
@@ -177,8 +227,21 @@ void app__build_modal(app *a, app_ui *ui)
     app_rect field = {x, y, iw, t * 1.2f};
     app_ui_fill(ui, field, 0xfffbe6ffu);
     app_ui_frame(ui, field, 2, C_INK);
-    char shown[APP_TEXT_MAX + 8];
-    snprintf(shown, sizeof shown, "%s▏", a->text);
+    /* the end of what is typed, where the cursor is, always in view: as many code points as
+     * full-width glyphs fit (Latin text takes less) */
+    char shown[APP_TEXT_MAX + 16];
+    int fit = (int)((field.w - app__mm(ui, 6)) / (float)app__text_px(ui, 5));
+    const char *tail = a->text;
+    int cps = 0;
+    for (const char *q = a->text; *q; q++)
+        cps += ((unsigned char)*q & 0xc0) != 0x80;
+    while (cps > fit && *tail) {
+        tail++;
+        while (*tail && ((unsigned char)*tail & 0xc0) == 0x80)
+            tail++;
+        cps--;
+    }
+    snprintf(shown, sizeof shown, "%s%s▏", tail != a->text ? "…" : "", tail);
     app_ui_text(ui, app_rect_inset(field, app__mm(ui, 1.5f)), shown, app__text_px(ui, 5),
                 APP_ALIGN_LEFT, C_INK);
     app_ui_widget(ui, "text", field, 1);
@@ -273,8 +336,8 @@ static void submit_verification(app *a, sv_field f, sv_vstatus st, const char *v
     snprintf(v->unit, sizeof v->unit, "%s", app__unit_code(a));
     v->field = f;
     v->status = st;
-    v->value = dup(value);
-    v->note = dup(note);
+    v->value = dupstr(value);
+    v->note = dupstr(note);
     char label[160];
     snprintf(label, sizeof label, "%s: %s", field_label(f),
              st == SV_VERIFY_CONFIRMED   ? _("confirmed")
@@ -289,8 +352,8 @@ static void submit_attendance(app *a, int k, sv_presence pr, const char *person)
     if (!at)
         return;
     snprintf(at->unit, sizeof at->unit, "%s", app__unit_code(a));
-    at->party = dup(a->party[k].name);
-    at->person = dup(person && person[0] ? person : NULL);
+    at->party = dupstr(a->party[k].name);
+    at->person = dupstr(person && person[0] ? person : NULL);
     at->presence = pr;
     if (pr == SV_ABSENT)
         today(at->notice_date);
@@ -422,12 +485,15 @@ void app__build_record(app *a, app_ui *ui, int64_t now_ms)
     if (averaging)
         app__big_button(ui, "record-cancel", big, _("Cancel this point"), C_BAD, 1);
     else
-        app__big_button(ui, "record-go", big, _("Record point"), C_GO, a->rec && a->cur >= 0);
+        app__big_button(ui, "record-go", big, _("Record point"), C_GO,
+                        a->rec && a->cur >= 0 && a->gnss_ok);
     y += big_h + pad;
 
     /* override: only when the fix is not good enough, only with a reason */
-    int below = m != NULL && !(averaging && s->overriding) && a->gnss_ok && a->gnss.connected &&
-                app__live_fix(a, now_ms) != NULL;
+    /* an override helps only against a low grade: not a moving pole, late or bad epochs */
+    const sv_fix *lf = app__live_fix(a, now_ms);
+    int below = !(averaging && s->overriding) && a->gnss_ok && a->gnss.connected && lf &&
+                (averaging ? s->verdict == SV_EPOCH_LOW_GRADE && !s->moving : lf->grade < s->gate);
     app__button(ui, "override", (app_rect){x, y, w, t}, _("Fix not good enough: record anyway, with a reason…"),
                 a->rec && below);
     y += t + pad;
@@ -438,8 +504,11 @@ void app__build_record(app *a, app_ui *ui, int64_t now_ms)
         if (!last || a->pts[i].seq > last->seq)
             last = &a->pts[i];
     if (last) {
-        snprintf(buf, sizeof buf, _("Last: %s · %s · %d epochs · σ %.3f / %.3f m%s"), last->number,
-                 app__grade_label(last->q.grade), last->q.n, last->q.sigma_e, last->q.sigma_n,
+        char se[32], sn[32];
+        fmt_m(se, sizeof se, last->q.sigma_e);
+        fmt_m(sn, sizeof sn, last->q.sigma_n);
+        snprintf(buf, sizeof buf, _("Last: %s · %s · %d epochs · σ %s / %s m%s"), last->number,
+                 app__grade_label(last->q.grade), last->q.n, se, sn,
                  (last->flags & SV_PT_OVERRIDE) ? _(" · override") : "");
         text_line(ui, x, y, w, t * 0.7f, buf, 3.8f, C_INK);
     }
@@ -508,7 +577,9 @@ void app__build_walk(app *a, app_ui *ui, int64_t now_ms)
     if (walking)
         app__big_button(ui, "walk-stop", big, _("Stop walk"), C_BAD, 1);
     else
-        app__big_button(ui, "walk-start", big, _("Start walk"), C_GO, a->rec && a->cur >= 0);
+        app__big_button(ui, "walk-start", big,
+                        a->rs.walking ? _("Start walk (ends the other walk)") : _("Start walk"),
+                        C_GO, a->rec && a->cur >= 0 && a->gnss_ok);
     float tw = ui->width - bw - 3 * pad;
     char l1[300], l2[300], miss[300];
     if (walking) {
@@ -526,6 +597,10 @@ void app__build_walk(app *a, app_ui *ui, int64_t now_ms)
         default: break;
         }
         snprintf(l2, sizeof l2, _("Refused epochs: %d%s%s"), s->refused, why ? " · " : "", why ? why : "");
+    } else if (a->rec && a->rs.walking) {
+        snprintf(l1, sizeof l1, _("Unit %s is being walked (%d vertices)"), a->rs.walk_unit,
+                 a->rs.vertices);
+        snprintf(l2, sizeof l2, "%s", _("Stop that walk there, or start this one to end it"));
     } else {
         size_t walks = 0;
         for (size_t i = 0; i < a->ntrk; i++)
@@ -751,8 +826,12 @@ void app__build_sign(app *a, app_ui *ui, int64_t now_ms)
     today(date);
     int portrait = ui->height > ui->width;
     float bw = t * 2.2f;
+    if (portrait && 4 * bw + 6 * pad > ui->width)
+        bw = (ui->width - 6 * pad) / 4;
     float rh = portrait ? t * 2.7f : t * 1.6f;
-    for (int i = 0; i < a->nparty && y + rh <= ui->height - app__mm(ui, 9); i++) {
+    float y0 = y, y1 = ui->height - app__mm(ui, 10);
+    int first = list_first(a, y0, y1, rh, a->nparty), shown = 0;
+    for (int i = first; i < a->nparty && y + rh <= y1; i++, shown++) {
         const app_party *p = &a->party[i];
         app_rect row = {pad, y, ui->width - 2 * pad, rh - pad / 2};
         app_ui_fill(ui, row, i % 2 ? 0xf4f6f9ffu : C_BG);
@@ -768,6 +847,9 @@ void app__build_sign(app *a, app_ui *ui, int64_t now_ms)
             if (left > 0)
                 snprintf(l2, sizeof l2, _("Absent · notice %s · objections until %s (%d days left)"),
                          p->notice_date, end, left), c2 = C_WARN;
+            else if (left == 0)
+                snprintf(l2, sizeof l2, _("Absent · notice %s · objections until %s (last day)"),
+                         p->notice_date, end), c2 = C_WARN;
             else
                 snprintf(l2, sizeof l2, _("Absent · notice %s · objection period ended %s"),
                          p->notice_date, end);
@@ -798,19 +880,23 @@ void app__build_sign(app *a, app_ui *ui, int64_t now_ms)
         }
         y += rh;
     }
+    list_hints(ui, pad, y0, y1, ui->width - 2 * pad, first, shown, a->nparty);
 }
 
 static void open_pad(app *a, int k)
 {
     a->pad_party = k;
+    copy(a->pad_name, sizeof a->pad_name, a->party[k].name);
     a->nstrokes = 0;
     a->stroke_open = 0;
     a->signer[0] = '\0';
     snprintf(a->signer, sizeof a->signer, "%s", a->party[k].person);
     a->role[0] = '\0';
     /* what is shown is what is signed: the digest of the boundary now, and its points */
-    if (sv_state_boundary_digest(a->j, app__unit_code(a), a->pad_covers) != SV_OK)
-        memset(a->pad_covers, 0, sizeof a->pad_covers);
+    if (sv_state_boundary_digest(a->j, app__unit_code(a), a->pad_covers) != SV_OK) {
+        snprintf(a->status, sizeof a->status, "%s: %s", _("Cannot sign"), sv_journal_errmsg(a->j));
+        return;
+    }
     a->pad_points[0] = '\0';
     for (size_t i = 0; i < a->npts; i++) {
         size_t l = strlen(a->pad_points);
@@ -854,9 +940,8 @@ static int tap_sign(app *a, const char *id)
 
 void app__build_pad(app *a, app_ui *ui, int64_t now_ms)
 {
-    const app_party *p = a->pad_party >= 0 && a->pad_party < a->nparty ? &a->party[a->pad_party] : NULL;
     char title[300], buf[600];
-    snprintf(title, sizeof title, _("Signature · %s"), p ? p->name : "");
+    snprintf(title, sizeof title, _("Signature · %s"), a->pad_name);
     float top = app__top_bar(a, ui, title, now_ms), pad = app__mm(ui, 2), t = app__target(ui);
     float y = top + pad, w = ui->width - 2 * pad;
     char hex[17];
@@ -901,7 +986,7 @@ void app__build_pad(app *a, app_ui *ui, int64_t now_ms)
         strokes += a->strokes[2 * i] < 0;
     app__button(ui, "pad-clear", (app_rect){pad, y, bw, t}, _("Clear"), a->nstrokes > 0);
     app__button(ui, "pad-save", (app_rect){pad * 2 + bw, y, bw, t}, _("Save signature"),
-                a->rec && a->signer[0] && strokes > 0 && !a->stroke_open);
+                a->rec && a->signer[0] && a->role[0] && strokes > 0 && !a->stroke_open);
 }
 
 static int stroke_push(app *a, float x, float y)
@@ -963,8 +1048,9 @@ static int tap_pad(app *a, const char *id)
 {
     if (strcmp(id, "signer") == 0) {
         open_modal(a, APP_MODAL_TEXT, APP_ASK_SIGNER, _("Name of the person signing"));
-        if (a->pad_party >= 0 && a->party[a->pad_party].person[0])
-            pick_add(a, a->party[a->pad_party].person, NULL);
+        for (int i = 0; i < a->nparty; i++)
+            if (strcmp(a->party[i].name, a->pad_name) == 0 && a->party[i].person[0])
+                pick_add(a, a->party[i].person, NULL);
         snprintf(a->text, sizeof a->text, "%s", a->signer);
         return 1;
     }
@@ -979,14 +1065,23 @@ static int tap_pad(app *a, const char *id)
         a->stroke_open = 0;
         return 1;
     }
-    if (strcmp(id, "pad-save") == 0 && a->rec && a->pad_party >= 0) {
+    if (strcmp(id, "pad-save") == 0 && a->rec && a->pad_name[0]) {
+        /* what is signed must be what was shown: a point recorded meanwhile (an average
+         * finishing in the background) changes the boundary under the signer's hand */
+        uint8_t now[32];
+        if (sv_state_boundary_digest(a->j, app__unit_code(a), now) != SV_OK ||
+            memcmp(now, a->pad_covers, sizeof now) != 0) {
+            snprintf(a->status, sizeof a->status, "%s",
+                     _("The boundary changed while the pad was open: go back and open the pad again"));
+            return 1;
+        }
         sv_signature *s = calloc(1, sizeof *s);
         if (!s)
             return 0;
         snprintf(s->unit, sizeof s->unit, "%s", app__unit_code(a));
-        s->party = dup(a->party[a->pad_party].name);
-        s->signer = dup(a->signer);
-        s->role = dup(a->role);
+        s->party = dupstr(a->pad_name);
+        s->signer = dupstr(a->signer);
+        s->role = dupstr(a->role);
         s->xy = malloc((a->nstrokes ? a->nstrokes : 1) * 2 * sizeof *s->xy);
         if (!s->party || !s->signer || !s->role || !s->xy) {
             free_signature(s);
@@ -997,7 +1092,7 @@ static int tap_pad(app *a, const char *id)
         memcpy(s->covers, a->pad_covers, sizeof s->covers);
         char label[300];
         snprintf(label, sizeof label, _("Signature of %s for %s"), a->signer,
-                 a->party[a->pad_party].name);
+                 a->pad_name);
         app_rec_submit(a->rec, label, job_signature, s, free_signature);
         a->nstrokes = 0;
         app_go_back(a);
@@ -1080,8 +1175,8 @@ static int tap_dispute(app *a, const char *id)
         if (!d)
             return 0;
         snprintf(d->unit, sizeof d->unit, "%s", app__unit_code(a));
-        d->parties = dup(a->dsp_parties);
-        d->statement = dup(a->dsp_statement);
+        d->parties = dupstr(a->dsp_parties);
+        d->statement = dupstr(a->dsp_statement);
         snprintf(d->from, sizeof d->from, "%s", a->dsp_from);
         snprintf(d->to, sizeof d->to, "%s", a->dsp_to);
         char label[300];
@@ -1177,6 +1272,46 @@ static void compute_day(app *a)
     }
 }
 
+/* The first writable directory mounted under /media or /run/media (a USB stick), read each
+ * time Day end is drawn, so a stick plugged in late is found. The kernel writes a space in a
+ * mount point as \040. */
+static void find_usb(char *out, size_t n)
+{
+    out[0] = '\0';
+    FILE *f = fopen("/proc/self/mounts", "r");
+    if (!f)
+        return;
+    char line[2048];
+    while (fgets(line, sizeof line, f)) {
+        char *dir = strchr(line, ' ');
+        if (!dir)
+            continue;
+        dir++;
+        char *end = strchr(dir, ' ');
+        if (!end)
+            continue;
+        *end = '\0';
+        char path[1024];
+        size_t k = 0;
+        for (const char *q = dir; *q && k + 1 < sizeof path; q++) {
+            if (q[0] == '\\' && q[1] >= '0' && q[1] <= '3' && q[2] >= '0' && q[2] <= '7' &&
+                q[3] >= '0' && q[3] <= '7') {
+                path[k++] = (char)((q[1] - '0') * 64 + (q[2] - '0') * 8 + (q[3] - '0'));
+                q += 3;
+            } else {
+                path[k++] = *q;
+            }
+        }
+        path[k] = '\0';
+        if ((strncmp(path, "/media/", 7) == 0 || strncmp(path, "/run/media/", 11) == 0) &&
+            access(path, W_OK) == 0) {
+            snprintf(out, n, "%s", path);
+            break;
+        }
+    }
+    fclose(f);
+}
+
 static const char *bundle_state_label(const char *st)
 {
     if (strcmp(st, "queued") == 0)
@@ -1195,7 +1330,9 @@ static const char *bundle_state_label(const char *st)
 void app__build_dayend(app *a, app_ui *ui, int64_t now_ms)
 {
     float top = app__top_bar(a, ui, _("Day end"), now_ms), pad = app__mm(ui, 2), t = app__target(ui);
-    uint64_t key = a->journal_gen * 1000003u + (uint64_t)a->ss.acked_seq;
+    if (!a->usb_fixed)
+        find_usb(a->usb_dir, sizeof a->usb_dir);
+    uint64_t key = (a->journal_gen * 1000003u + (uint64_t)a->ss.acked_seq) * 1009u + a->nunits;
     if (!a->day || a->day_gen != key) {
         compute_day(a);
         a->day_gen = key;
@@ -1205,7 +1342,9 @@ void app__build_dayend(app *a, app_ui *ui, int64_t now_ms)
     /* units */
     float rh = t * 1.5f;
     float actions_h = t * 1.3f + pad + t * 0.7f * 5;
-    for (size_t u = 0; a->day && u < a->nunits && y + rh < ui->height - actions_h; u++) {
+    float dy0 = y, dy1 = ui->height - actions_h - pad;
+    int dfirst = list_first(a, dy0, dy1, rh, (int)a->nunits), dshown = 0;
+    for (size_t u = (size_t)dfirst; a->day && u < a->nunits && y + rh <= dy1; u++, dshown++) {
         const app_dayend_row *r = &a->day[u];
         app_rect row = {pad, y, w, rh - pad / 2};
         app_ui_fill(ui, row, u % 2 ? 0xf4f6f9ffu : C_BG);
@@ -1229,6 +1368,7 @@ void app__build_dayend(app *a, app_ui *ui, int64_t now_ms)
                   bad ? C_WARN : C_OK);
         y += rh;
     }
+    list_hints(ui, pad, dy0, dy1, w, dfirst, dshown, (int)a->nunits);
     /* sync */
     y = ui->height - actions_h;
     app_ui_fill(ui, (app_rect){0, y - pad / 2, (float)ui->width, 2}, C_INK);
@@ -1255,7 +1395,7 @@ void app__build_dayend(app *a, app_ui *ui, int64_t now_ms)
     switch (a->ss.outcome) {
     case APP_SYNC_NONE: break;
     case APP_SYNC_DONE: out = _("Everything is at the office"), oc = C_OK; break;
-    case APP_SYNC_OFFLINE: out = _("No connection: will send when connected"), oc = C_WARN; break;
+    case APP_SYNC_OFFLINE: out = _("No connection: will send when connected (trying again on its own)"), oc = C_WARN; break;
     case APP_SYNC_REFUSED: out = _("The office refused a bundle:"), oc = C_BAD; break;
     case APP_SYNC_NOT_ENROLLED: out = _("Not enrolled with a county office"), oc = C_BAD; break;
     case APP_SYNC_FAILED: out = _("Sync failed:"), oc = C_BAD; break;

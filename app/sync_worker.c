@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +26,17 @@ struct app_sync {
     int ops;
     char usb_dir[4096];
     app_sync_snap snap;
+    /* after "no connection", try again on its own: 30 s, doubling to 5 min */
+    int64_t retry_at_ms; /* CLOCK_MONOTONIC; 0 none */
+    int retry_s;
 };
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void notify(app_sync *s)
 {
@@ -113,6 +124,16 @@ static void do_sync(app_sync *s)
         break;
     }
     set_outcome(s, out, msg);
+    pthread_mutex_lock(&s->lock);
+    if (out == APP_SYNC_OFFLINE) {
+        s->retry_s = s->retry_s ? (s->retry_s * 2 > 300 ? 300 : s->retry_s * 2) : 30;
+        s->retry_at_ms = mono_ms() + (int64_t)s->retry_s * 1000;
+    } else {
+        s->retry_s = 0;
+        s->retry_at_ms = 0;
+    }
+    s->snap.retry_in_s = out == APP_SYNC_OFFLINE ? s->retry_s : 0;
+    pthread_mutex_unlock(&s->lock);
 }
 
 static void do_usb(app_sync *s, const char *dir)
@@ -141,8 +162,29 @@ static void *run(void *arg)
     app_sync *s = arg;
     pthread_mutex_lock(&s->lock);
     for (;;) {
-        while (!s->stop && !s->ops)
-            pthread_cond_wait(&s->cond, &s->lock);
+        while (!s->stop && !s->ops) {
+            if (!s->retry_at_ms) {
+                pthread_cond_wait(&s->cond, &s->lock);
+                continue;
+            }
+            int64_t now = mono_ms();
+            if (now >= s->retry_at_ms) {
+                s->retry_at_ms = 0;
+                s->ops |= OP_SYNC; /* the promised "will send when connected" */
+                break;
+            }
+            /* the condition variable runs on CLOCK_MONOTONIC (set in app_sync_start) */
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            int64_t wait = s->retry_at_ms - now;
+            ts.tv_sec += (time_t)(wait / 1000);
+            ts.tv_nsec += (long)(wait % 1000) * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+        }
         if (s->stop)
             break;
         int ops = s->ops;
@@ -199,7 +241,11 @@ int app_sync_start(const char *journal_path, void (*wake)(void *), void *ctx, ap
     s->ctx = ctx;
     s->ops = OP_STATUS;
     pthread_mutex_init(&s->lock, NULL);
-    pthread_cond_init(&s->cond, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->cond, &ca);
+    pthread_condattr_destroy(&ca);
     if (pthread_create(&s->thread, NULL, run, s) != 0) {
         snprintf(err, errlen, "cannot start the sync thread");
         pthread_cond_destroy(&s->cond);

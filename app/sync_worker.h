@@ -37,6 +37,7 @@ typedef struct app_sync_snap {
     char line[256];           /* the latest progress line */
     app_sync_outcome outcome;
     char message[400];
+    int retry_in_s;           /* offline: the next try on its own, seconds after the last */
     sy_bundle_row rows[APP_SYNC_ROWS]; /* newest first */
     int nrows;
 } app_sync_snap;
@@ -49,7 +50,8 @@ void app_sync_stop(app_sync *s); /* NULL-safe */
 void app_sync_get(app_sync *s, app_sync_snap *out);
 /* Re-read the status (cursor, bundles) soon. */
 void app_sync_refresh(app_sync *s);
-/* Send everything unacknowledged now. Ignored while busy. */
+/* Send everything unacknowledged now. Ignored while busy. When there is no connection the
+ * thread tries again on its own (30 s, doubling to 5 min) until it gets through. */
 void app_sync_now(app_sync *s);
 /* Write every unacknowledged entry as bundles to dir/quejie-DEVICE-SEQ.qjb. Ignored while busy. */
 void app_sync_usb(app_sync *s, const char *dir);

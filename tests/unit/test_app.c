@@ -342,6 +342,16 @@ static void check_targets(const app_ui *ui)
         }
 }
 
+/* A decision the journal refuses (no such unit); counts its attempts. */
+static int refused_job(sv_journal *j, void *arg, int64_t *seq)
+{
+    ++*(int *)arg;
+    sv_verification v;
+    memset(&v, 0, sizeof v);
+    snprintf(v.unit, sizeof v.unit, "NO-SUCH-UNIT");
+    return sv_record_verification(j, &v, seq);
+}
+
 static void test_recording(void)
 {
     char dir[] = "/tmp/qj-apprec-XXXXXX";
@@ -458,6 +468,21 @@ static void test_recording(void)
     PUMP_UNTIL(&a, &ui, !a.rs.averaging);
     CHECK_INT(a.npts, 2);
 
+    /* a gap in the epochs (gpsd restarted, a cable pulled): the average starts again */
+    CHECK(tap_id(&a, &ui, "record-go"));
+    sv_fix g1 = fix_at(7, 7, t += 1, SV_GRADE_RTK_FIXED);
+    g1.mono_ms = sv_mono_ms() - 1500;
+    app_rec_fix(a.rec, &g1);
+    PUMP_UNTIL(&a, &ui, a.rs.n == 1);
+    sv_fix g2 = fix_at(7, 7, t += 5, SV_GRADE_RTK_FIXED);
+    g2.mono_ms = sv_mono_ms() + 2000;
+    app_rec_fix(a.rec, &g2);
+    PUMP_UNTIL(&a, &ui, a.rs.gaps == 1);
+    CHECK_INT(a.rs.n, 1); /* only the epoch after the gap */
+    CHECK(tap_id(&a, &ui, "record-cancel"));
+    PUMP_UNTIL(&a, &ui, !a.rs.averaging);
+    CHECK_INT(a.npts, 2);
+
     /* a walk: vertices every 2 m on the same track, kept across a restart of the recorder */
     CHECK(tap_id(&a, &ui, "back"));
     CHECK(tap_id(&a, &ui, "walk"));
@@ -567,6 +592,10 @@ static void test_recording(void)
     CHECK(tap_id(&a, &ui, "signer"));
     app_on_text(&a, "马某");
     CHECK(tap_id(&a, &ui, "text-ok"));
+    rebuild(&a, &ui);
+    CHECK(app_ui_find(&ui, "pad-save") && !app_ui_find(&ui, "pad-save")->enabled); /* no role */
+    CHECK(tap_id(&a, &ui, "role"));
+    CHECK(tap_id(&a, &ui, "pick:0"));
     CHECK(tap_id(&a, &ui, "pad-save"));
     CHECK_INT(a.screen, APP_SCR_SIGN);
     PUMP_UNTIL(&a, &ui, k >= 0 && a.party[k].current == 1);
@@ -595,6 +624,22 @@ static void test_recording(void)
     CHECK(tap_id(&a, &ui, "sign"));
     CHECK(k >= 0 && a.party[k].signatures == 1 && a.party[k].current == 0);
     CHECK(a.units[a.cur].p.signatures_missing >= 1);
+
+    /* another unit has its own parties: none of this one's carry over */
+    {
+        int other = a.cur == 0 ? 1 : 0, here = a.cur;
+        char code[SV_CODE_MAX];
+        snprintf(code, sizeof code, "%s", a.units[other].u.code);
+        CHECK_INT(app_open_unit(&a, code), SV_OK);
+        CHECK(tap_id(&a, &ui, "sign"));
+        for (int i = 0; i < a.nparty; i++)
+            CHECK(strcmp(a.party[i].name, "东坪村民委员会") != 0);
+        while (app_go_back(&a))
+            ;
+        snprintf(code, sizeof code, "%s", a.units[here].u.code);
+        CHECK_INT(app_open_unit(&a, code), SV_OK);
+        CHECK(tap_id(&a, &ui, "sign")); /* where the next step goes back from */
+    }
 
     /* a dispute over the stretch J1-J2 */
     CHECK(tap_id(&a, &ui, "back"));
@@ -641,7 +686,15 @@ static void test_recording(void)
     }
     check_targets(&ui);
 
-    app_rec_stop(a.rec);
+    /* a decision the journal refuses is kept, shown, retried on request and reported at stop */
+    int *calls = calloc(1, sizeof *calls);
+    CHECK_INT(app_rec_submit(a.rec, "bad decision", refused_job, calls, free), 0);
+    PUMP_UNTIL(&a, &ui, a.rs.jobs_failed == 1);
+    CHECK(app_ui_find(&ui, "retry-failed") != NULL);
+    CHECK(tap_id(&a, &ui, "retry-failed"));
+    PUMP_UNTIL(&a, &ui, a.rs.jobs_failed == 1 && a.rs.jobs_pending == 0);
+    CHECK(*calls >= 2); /* tried again, refused again */
+    CHECK_INT(app_rec_stop(a.rec), 1);
     a.rec = NULL;
     app_ui_free(&ui);
     app_free(&a);
