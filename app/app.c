@@ -731,8 +731,9 @@ void app_build(app *a, app_ui *ui, int64_t now_ms)
         bg = 0xf0f0f0ffu;
     }
     if (msg[0]) {
+        /* under the top bar: the bottom of every screen holds its actions */
         float h = retry ? app__target(ui) : app__mm(ui, 9);
-        app_rect r = {0, ui->height - h, (float)ui->width, h};
+        app_rect r = {0, app__target(ui) + app__mm(ui, 2), (float)ui->width, h};
         app_ui_fill(ui, r, bg);
         float bw = retry ? app__target(ui) * 3 : 0;
         app_ui_text(ui, app_rect_inset((app_rect){r.x, r.y, r.w - bw, r.h}, app__mm(ui, 1)), msg,

@@ -479,6 +479,14 @@ int main(int argc, char **argv)
             exit_code = EXIT_FAIL;
     }
     free(ft);
+    if (A.rec && A.rs.jobs_pending > 0) {
+        /* decisions still being written: say so while the recorder finishes them */
+        snprintf(A.status, sizeof A.status, _("Saving %d…"), A.rs.jobs_pending);
+        plat_size(p, &w, &h, &ppmm);
+        app_ui_begin(&ui, w, h, ppmm);
+        app_build(&A, &ui, sv_mono_ms());
+        plat_draw(p, &ui);
+    }
     app_gnss_stop(gw); /* first: it feeds the recorder */
     if (A.rec)
         app_rec_mark_clean(A.rec);

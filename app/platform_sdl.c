@@ -178,6 +178,8 @@ int plat_open(const char *title, int w, int h, plat **out, char *err, size_t err
          * about a third of the speed of SDL's own software renderer (docs/app.md). */
         SDL_DestroyRenderer(p->r);
         p->r = SDL_CreateRenderer(p->win, -1, SDL_RENDERER_SOFTWARE);
+        if (!p->r) /* slower, but it draws */
+            p->r = SDL_CreateRenderer(p->win, -1, 0);
     }
     if (!p->r) {
         snprintf(err, errlen, "cannot open a window: %s", SDL_GetError());
@@ -359,7 +361,12 @@ int plat_input_pending(plat *p)
 void plat_text_input(plat *p, int on, app_rect r)
 {
     if (on) {
-        SDL_Rect sr = {(int)r.x, (int)r.y, (int)r.w, (int)r.h};
+        /* r is in renderer pixels; the input method wants window coordinates */
+        int w, h, ww, wh;
+        SDL_GetRendererOutputSize(p->r, &w, &h);
+        SDL_GetWindowSize(p->win, &ww, &wh);
+        float sx = w > 0 ? (float)ww / (float)w : 1, sy = h > 0 ? (float)wh / (float)h : 1;
+        SDL_Rect sr = {(int)(r.x * sx), (int)(r.y * sy), (int)(r.w * sx), (int)(r.h * sy)};
         SDL_SetTextInputRect(&sr);
     }
     if (on == p->text_on)

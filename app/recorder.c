@@ -470,7 +470,9 @@ static void *run(void *arg)
         }
         if (r->unit_pending) {
             r->unit_pending = 0;
-            if (strcmp(r->session_unit, r->unit_req) != 0 && !r->walking) {
+            /* always written, even for the same unit: after a clean exit the file says so, and
+             * a crash from here on must reopen this unit */
+            if (!r->walking) {
                 snprintf(r->session_unit, sizeof r->session_unit, "%s", r->unit_req);
                 pthread_mutex_unlock(&r->lock);
                 char err[256];
