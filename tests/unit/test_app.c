@@ -342,6 +342,45 @@ static void check_targets(const app_ui *ui)
         }
 }
 
+/* Every screen, in portrait and landscape on real tablet displays: each widget lies inside the
+ * window and is at least 10 mm each way. */
+static void check_layouts(app *a)
+{
+    static const struct {
+        int w, h;
+        float ppmm;
+    } disp[] = {{800, 1280, 7.44f},   /* 8" 800x1280, 189 DPI, portrait */
+                {1280, 800, 5.87f},   /* 10" 1280x800, 149 DPI */
+                {1200, 1920, 8.82f},  /* 10" 1920x1200 turned, 224 DPI */
+                {1920, 1200, 8.82f}};
+    static const app_screen scr[] = {APP_SCR_TODAY, APP_SCR_MAP,  APP_SCR_GNSS,
+                                     APP_SCR_RECORD, APP_SCR_WALK, APP_SCR_VERIFY,
+                                     APP_SCR_SIGN,  APP_SCR_DISPUTE, APP_SCR_DAYEND};
+    app_screen keep = a->screen;
+    app_ui ui = {0};
+    size_t checked = 0;
+    for (size_t d = 0; d < sizeof disp / sizeof disp[0]; d++)
+        for (size_t k = 0; k < sizeof scr / sizeof scr[0]; k++) {
+            a->screen = scr[k];
+            app_ui_begin(&ui, disp[d].w, disp[d].h, disp[d].ppmm);
+            app_build(a, &ui, sv_mono_ms());
+            for (size_t i = 0; i < ui.nw; i++, checked++) {
+                app_rect r = ui.w[i].r;
+                int inside = r.x >= -0.5f && r.y >= -0.5f && r.x + r.w <= disp[d].w + 0.5f &&
+                             r.y + r.h <= disp[d].h + 0.5f;
+                int big = r.w >= 10 * disp[d].ppmm - 0.5f && r.h >= 10 * disp[d].ppmm - 0.5f;
+                if (!inside || !big) {
+                    fprintf(stderr, "  %dx%d screen %d: @%s at %.0f,%.0f %.0fx%.0f\n", disp[d].w,
+                            disp[d].h, (int)scr[k], ui.w[i].id, r.x, r.y, r.w, r.h);
+                    CHECK(!"widget outside the window or under 10 mm");
+                }
+            }
+        }
+    CHECK(checked > 150); /* every screen had its widgets */
+    a->screen = keep;
+    app_ui_free(&ui);
+}
+
 /* A decision the journal refuses (no such unit); counts its attempts. */
 static int refused_job(sv_journal *j, void *arg, int64_t *seq)
 {
@@ -685,6 +724,8 @@ static void test_recording(void)
         CHECK_NEAR(r->walk_gap_m, 24, 0.5);
     }
     check_targets(&ui);
+
+    check_layouts(&a);
 
     /* a decision the journal refuses is kept, shown, retried on request and reported at stop */
     int *calls = calloc(1, sizeof *calls);
