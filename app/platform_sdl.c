@@ -118,6 +118,30 @@ static TTF_Font *font(plat *p, int px)
 
 /* ---- window ----------------------------------------------------------------------------- */
 
+#ifndef QUEJIE_BUILD_ICON
+#define QUEJIE_BUILD_ICON ""
+#endif
+#ifndef QUEJIE_INSTALL_ICON
+#define QUEJIE_INSTALL_ICON "/usr/share/icons/hicolor/128x128/apps/quejie.png"
+#endif
+
+/* The window's icon (assets/icons/quejie.png, PNG through SDL2_image): installed, else the
+ * source tree's. Without one the window simply has none. */
+static void set_icon(SDL_Window *w)
+{
+    const char *paths[] = {getenv("QUEJIE_ICON"), QUEJIE_INSTALL_ICON, QUEJIE_BUILD_ICON};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        if (!paths[i] || !paths[i][0])
+            continue;
+        SDL_Surface *icon = IMG_Load(paths[i]);
+        if (icon) {
+            SDL_SetWindowIcon(w, icon);
+            SDL_FreeSurface(icon);
+            return;
+        }
+    }
+}
+
 /* 1 when r is an OpenGL renderer that runs on the CPU (llvmpipe, softpipe, swrast) and the
  * environment did not ask for a driver. */
 static int gl_in_software(SDL_Renderer *r)
@@ -186,6 +210,7 @@ int plat_open(const char *title, int w, int h, plat **out, char *err, size_t err
         plat_close(p);
         return -1;
     }
+    set_icon(p->win);
     SDL_SetRenderDrawBlendMode(p->r, SDL_BLENDMODE_BLEND);
     SDL_StopTextInput(); /* only while a text field is open (plat_text_input) */
     p->wake_type = SDL_RegisterEvents(1);
