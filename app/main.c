@@ -404,8 +404,13 @@ int main(int argc, char **argv)
                 if (nft < capft)
                     ft[nft++] = (mono_us() - t0) / 1000.0;
             }
-            /* while a fix is shown, its age changes once a second */
-            next_tick = A.gnss.have_fix ? now + 1000 : app_next_tick(&A, now);
+            /* A fix's age is shown once a second on the GNSS screen; elsewhere a tick matters
+             * only while the fix is live (it turns stale, the pill and the map change once).
+             * With gpsd quiet the app then sleeps instead of redrawing every second. */
+            int fix_ticks = A.gnss.have_fix && (A.screen == APP_SCR_GNSS ||
+                                                !sv_fix_is_stale(&A.gnss.fix, now));
+            int64_t other = app_next_tick(&A, now);
+            next_tick = fix_ticks && (other < 0 || now + 1000 < other) ? now + 1000 : other;
             const app_widget *tw = app_ui_find(&ui, "text");
             plat_text_input(p, A.want_text, tw ? tw->r : (app_rect){0, 0, 0, 0});
         }
