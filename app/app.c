@@ -78,11 +78,11 @@ static void free_unit_view(app *a)
     sv_bpoints_free(a->pts, a->npts);
     free(a->pts_xy);
     free(a->trk_xy);
-    free(a->trk_jump);
+    free(a->jump_xy);
     sv_verifications_free(a->ver, a->nver);
     sv_disputes_free(a->dsp, a->ndsp);
-    a->draft = a->pts_xy = a->trk_xy = NULL;
-    a->trk_jump = NULL;
+    a->draft = a->pts_xy = a->trk_xy = a->jump_xy = NULL;
+    a->njump = 0;
     a->pts = NULL;
     a->ver = NULL;
     a->dsp = NULL;
@@ -207,12 +207,12 @@ static void load_unit_records(app *a)
     sv_bpoints_free(a->pts, a->npts);
     free(a->pts_xy);
     free(a->trk_xy);
-    free(a->trk_jump);
+    free(a->jump_xy);
     sv_verifications_free(a->ver, a->nver);
     sv_disputes_free(a->dsp, a->ndsp);
     a->pts = NULL;
-    a->pts_xy = a->trk_xy = NULL;
-    a->trk_jump = NULL;
+    a->pts_xy = a->trk_xy = a->jump_xy = NULL;
+    a->njump = 0;
     a->ver = NULL;
     a->dsp = NULL;
     a->npts = a->ntrk = a->nver = a->ndsp = 0;
@@ -231,32 +231,42 @@ static void load_unit_records(app *a)
     }
     sv_track tk;
     if (sv_state_track(a->j, u->code, &tk) == SV_OK && tk.n) {
-        /* one NaN pair between walks, projected in place */
-        size_t walks = 1;
-        for (size_t i = 1; i < tk.n; i++)
-            walks += tk.walk[i] != tk.walk[i - 1];
-        size_t m = tk.n + walks - 1, k = 0;
-        double *xy = malloc(m * 2 * sizeof *xy);
-        unsigned char *jump = calloc(m, 1);
-        for (size_t i = 0; xy && jump && i < tk.n; i++) {
-            if (i > 0 && tk.walk[i] != tk.walk[i - 1]) {
+        /* The line: each walk's vertices without its jumps (the boundary as walked), one NaN
+         * pair between walks. The jumps apart, drawn as refused. Projected in place. */
+        size_t walks = 1, jumps = 0;
+        for (size_t i = 0; i < tk.n; i++) {
+            walks += i > 0 && tk.walk[i] != tk.walk[i - 1];
+            jumps += tk.jump[i] != 0;
+        }
+        size_t m = tk.n - jumps + walks - 1, k = 0, q = 0;
+        double *xy = malloc((m ? m : 1) * 2 * sizeof *xy);
+        double *jx = malloc((jumps ? jumps : 1) * 2 * sizeof *jx);
+        for (size_t i = 0; xy && jx && i < tk.n; i++) {
+            if (tk.jump[i]) {
+                jx[2 * q] = tk.lonlat[2 * i];
+                jx[2 * q + 1] = tk.lonlat[2 * i + 1];
+                q++;
+                continue;
+            }
+            if (i > 0 && tk.walk[i] != tk.walk[i - 1] && k > 0) {
                 xy[2 * k] = xy[2 * k + 1] = NAN;
                 k++;
             }
             xy[2 * k] = tk.lonlat[2 * i];
             xy[2 * k + 1] = tk.lonlat[2 * i + 1];
-            jump[k] = tk.jump[i];
             k++;
         }
         sv_track_clear(&tk); /* before projecting: the peak holds one copy, not two */
-        if (xy && jump) {
-            sv_geo_to_plane_n(a->geo, a->crs, m, xy, xy); /* refused: NaN, not drawn */
+        if (xy && jx) {
+            sv_geo_to_plane_n(a->geo, a->crs, k, xy, xy); /* refused: NaN, not drawn */
+            sv_geo_to_plane_n(a->geo, a->crs, q, jx, jx);
             a->trk_xy = xy;
-            a->trk_jump = jump;
-            a->ntrk = m;
+            a->ntrk = k;
+            a->jump_xy = jx;
+            a->njump = q;
         } else {
             free(xy);
-            free(jump);
+            free(jx);
         }
     }
     if (sv_state_verifications(a->j, u->code, &a->ver, &n) == SV_OK)
@@ -493,11 +503,9 @@ void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
         draw_polyline(a, ui, a->trk_xy, a->ntrk, 2, C_TRACK);
     float dot = fmaxf(app__mm(ui, 1.6f), 5);
     /* jumps: kept in the journal, left out of the boundary, shown as refused */
-    for (size_t i = 0; a->trk_jump && i < a->ntrk; i++) {
-        if (!a->trk_jump[i])
-            continue;
+    for (size_t i = 0; i < a->njump; i++) {
         float sx, sy;
-        to_screen(a, a->trk_xy[2 * i], a->trk_xy[2 * i + 1], &sx, &sy);
+        to_screen(a, a->jump_xy[2 * i], a->jump_xy[2 * i + 1], &sx, &sy);
         if (app_rect_has(m, sx, sy))
             app_ui_ring(ui, sx, sy, dot, 2, C_BAD);
     }

@@ -120,7 +120,8 @@ typedef struct app {
     double *pts_xy;
     size_t npts;
     double *trk_xy; /* walk vertices; a NaN pair separates walks */
-    unsigned char *trk_jump; /* per trk_xy pair: a jump, kept but left out of the boundary */
+    double *jump_xy;        /* jump vertices: kept in the journal, left out of the line */
+    size_t njump;
     size_t ntrk;
     sv_verification *ver; /* current verifications of the unit */
     size_t nver;

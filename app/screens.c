@@ -606,7 +606,7 @@ void app__build_walk(app *a, app_ui *ui, int64_t now_ms)
         for (size_t i = 0; i < a->ntrk; i++)
             walks += i == 0 || !isfinite(a->trk_xy[2 * i - 2]);
         snprintf(l1, sizeof l1, _("Not walking · %zu vertices in %zu walks so far"),
-                 a->ntrk ? a->ntrk - (walks - 1) : 0, walks);
+                 (a->ntrk ? a->ntrk - (walks - 1) : 0) + a->njump, walks);
         snprintf(l2, sizeof l2, "%s",
                  _("A walk goes on with the screen off; the app resumes it after a restart"));
     }
@@ -1233,13 +1233,20 @@ static void compute_day(app *a)
         }
         free(ll);
         /* the newest walk's closure: how far its end is from its start */
-        if (nv >= 2) {
-            size_t s = nv - 1;
-            while (s > 0 && tk.walk[s - 1] == tk.walk[nv - 1])
+        /* (jumps are left out, as from the boundary) */
+        size_t e = nv;
+        while (e > 0 && tk.jump[e - 1])
+            e--;
+        if (e >= 2) {
+            size_t s = e - 1, first = e - 1;
+            while (s > 0 && tk.walk[s - 1] == tk.walk[e - 1]) {
                 s--;
-            if (nv - s >= 2)
-                r->walk_gap_m = sv_geo_distance(tk.lonlat[2 * s + 1], tk.lonlat[2 * s],
-                                                tk.lonlat[2 * nv - 1], tk.lonlat[2 * nv - 2], NULL);
+                if (!tk.jump[s])
+                    first = s;
+            }
+            if (first < e - 1)
+                r->walk_gap_m = sv_geo_distance(tk.lonlat[2 * first + 1], tk.lonlat[2 * first],
+                                                tk.lonlat[2 * e - 1], tk.lonlat[2 * e - 2], NULL);
         }
         /* this unit's records the office has not acknowledged yet */
         for (size_t i = 0; i < np; i++)

@@ -94,7 +94,8 @@ else
         done
         echo "tap @back"
         echo "tap @walk"
-        echo "wait 1000"
+        # the crew walks the last leg back to J1 before stopping the walk
+        echo "wait 9000"
         echo "screenshot $OUT/app-walk.png"
         echo "tap @walk-stop"
         echo "wait-for @walk-start"

@@ -547,12 +547,19 @@ static void test_recording(void)
         app_rec_fix(a.rec, &f);
     }
     PUMP_UNTIL(&a, &ui, a.rs.vertices == 3);
+    /* a receiver jump: 200 m in a second is no walk; kept, left out of the line, shown apart */
+    sv_fix jf = fix_at(10 + 3.0 * 8, 200, t += 1, SV_GRADE_RTK_FIXED);
+    app_rec_fix(a.rec, &jf);
+    PUMP_UNTIL(&a, &ui, a.rs.jumps == 1);
+    PUMP_UNTIL(&a, &ui, a.njump == 1); /* re-read within 2 s */
+    CHECK_INT(a.ntrk, 9);              /* one walk, its 9 vertices, no jump in the line */
     sv_vertex *vx = NULL;
     size_t nv = 0;
     CHECK_INT(sv_state_vertices(j, U, &vx, &nv), SV_OK);
-    CHECK_INT(nv, 9);
+    CHECK_INT(nv, 10);
     for (size_t i = 0; i < nv; i++)
         CHECK_INT(vx[i].track, track);
+    CHECK_INT(vx[nv - 1].jump, 1);
     sv_track tk;
     CHECK_INT(sv_state_track(j, U, &tk), SV_OK); /* the compact form says the same */
     CHECK_INT(tk.n, nv);
@@ -716,7 +723,7 @@ static void test_recording(void)
     if (a.day) {
         const app_dayend_row *r = &a.day[a.cur];
         CHECK_INT(r->points, 3);
-        CHECK_INT(r->vertices, 9);
+        CHECK_INT(r->vertices, 10);
         CHECK(r->area_m2 > 0);
         CHECK_INT(r->disputes_open, 1);
         CHECK(r->signatures_missing >= 1);
