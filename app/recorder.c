@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "i18n.h"
 #include "survey/geo.h"
 #include "survey/state.h"
 
@@ -276,7 +277,8 @@ static void finish_point(app_rec *r)
         snprintf(r->snap.message, sizeof r->snap.message, "%s", p.number);
     } else {
         r->snap.error = 1;
-        snprintf(r->snap.message, sizeof r->snap.message, "%s", sv_journal_errmsg(r->j));
+        snprintf(r->snap.message, sizeof r->snap.message, "%s: %s", _("Point NOT recorded"),
+                 sv_journal_errmsg(r->j));
     }
     r->averaging = 0;
     publish(r);
@@ -314,7 +316,8 @@ static void feed_walk(app_rec *r, const sv_fix *f, int64_t now)
         r->snap.last_seq = seq;
     } else if (due) {
         r->snap.error = 1;
-        snprintf(r->snap.message, sizeof r->snap.message, "%s", sv_journal_errmsg(r->j));
+        snprintf(r->snap.message, sizeof r->snap.message, "%s: %s", _("Walk vertex NOT recorded"),
+                 sv_journal_errmsg(r->j));
     }
     publish(r);
     pthread_mutex_unlock(&r->lock);
@@ -323,7 +326,7 @@ static void feed_walk(app_rec *r, const sv_fix *f, int64_t now)
         /* the walk has its id now: a restart resumes this track */
         char err[256];
         if (session_save(r, err, sizeof err) != 0)
-            outcome(r, 1, "%s%s", "session: ", err);
+            outcome(r, 1, "%s: %s", _("Session file not written"), err);
     }
 }
 
@@ -417,7 +420,7 @@ static void take_requests(app_rec *r)
     if (walk_changed) {
         char err[256];
         if (session_save(r, err, sizeof err) != 0)
-            outcome(r, 1, "%s%s", "session: ", err);
+            outcome(r, 1, "%s: %s", _("Session file not written"), err);
     }
     notify(r);
     pthread_mutex_lock(&r->lock);
@@ -477,7 +480,7 @@ static void *run(void *arg)
                 pthread_mutex_unlock(&r->lock);
                 char err[256];
                 if (session_save(r, err, sizeof err) != 0)
-                    outcome(r, 1, "%s%s", "session: ", err);
+                    outcome(r, 1, "%s: %s", _("Session file not written"), err);
                 pthread_mutex_lock(&r->lock);
             }
             continue;
