@@ -43,7 +43,16 @@ struct sy_client {
     char office_name[128];
     char *ca_pem;
     int64_t wire; /* bytes of the current sync on the wire (headers included) */
+    volatile int *stop; /* the current sync's stop flag: a transfer in flight is abandoned */
 };
+
+/* libcurl's progress callback: non-zero abandons the transfer (the app is closing). */
+static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt, (void)dn, (void)ut, (void)un;
+    volatile int *stop = ctx;
+    return stop && *stop;
+}
 
 static int cfail(sy_client *c, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int cfail(sy_client *c, int rc, const char *fmt, ...)
@@ -386,6 +395,11 @@ static int request(sy_client *c, const char *url_base, const char *method, const
         curl_easy_setopt(cu, CURLOPT_POSTFIELDS, (const char *)body);
         curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
     }
+    if (c->stop) {
+        curl_easy_setopt(cu, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(cu, CURLOPT_XFERINFODATA, (void *)c->stop);
+        curl_easy_setopt(cu, CURLOPT_NOPROGRESS, 0L);
+    }
     CURLcode cc = curl_easy_perform(cu);
     curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &h->status);
     curl_easy_cleanup(cu);
@@ -686,6 +700,8 @@ static int send_one(sy_client *c, int64_t from, int64_t *acked, sy_sync_report *
     return rc;
 }
 
+static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r);
+
 int sy_client_sync(sy_client *c, const sy_sync_opts *opts, sy_sync_report *r)
 {
     sy_sync_opts none = {0};
@@ -695,6 +711,14 @@ int sy_client_sync(sy_client *c, const sy_sync_opts *opts, sy_sync_report *r)
         r = &rep_local;
     memset(r, 0, sizeof *r);
     c->wire = 0;
+    c->stop = o->stop;
+    int rc = sync_run(c, o, r);
+    c->stop = NULL;
+    return rc;
+}
+
+static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
+{
     if (!c->enrolled)
         return cfail(c, SY_ENOTENROLLED, "%s is not enrolled with an office (quejie enroll)",
                      sv_journal_path(c->j));

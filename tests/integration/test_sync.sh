@@ -228,4 +228,29 @@ expect "crew5 resync does not duplicate cases" "$QUEJIE" sync "$J5" --quiet
 cmp -s "$T/rv.json" "$T/rv2.json" && ok "review queue unchanged by a resend" || fail "review queue changed by a resend"
 
 kill -TERM $OFFICE_PID; wait $OFFICE_PID && ok "office stops cleanly on SIGTERM" || fail "office exit status on SIGTERM"
+# An office that accepts the connection and never answers (a stalled link): SIGINT ends the sync
+# at once, mid-transfer, instead of after libcurl's timeouts; nothing is lost (exit 130).
+SPORT=$(free_port)
+"$PY" -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+' $SPORT &
+PIDS+=($!)
+for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/$SPORT) 2>/dev/null && break; sleep 0.05; done
+cp "$J" "$T/silent.db"; cp "$J.key" "$T/silent.db.key"
+sqlite3_py "$T/silent.db" "UPDATE sync_office SET url='https://127.0.0.1:$SPORT'"
+"$QUEJIE" sync "$T/silent.db" --attempts 1 >/dev/null 2>"$T/silent.err" &
+SY=$!
+sleep 1
+t0=$(date +%s%N)
+kill -INT $SY
+wait $SY
+rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $rc -eq 130 ] && [ $ms -lt 3000 ] && ok "SIGINT ends a sync stalled mid-transfer in $ms ms (exit 130)"     || fail "stalled sync: rc=$rc after $ms ms: $(tail -1 "$T/silent.err")"
+
 finish
