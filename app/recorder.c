@@ -40,7 +40,13 @@ struct app_rec {
 
     /* shared, under lock */
     int stop;
-    sv_fix q[FIXQ];
+    /* epochs with the time they reached the recorder: staleness is judged at arrival, so a
+     * write held up by another process (a long import) does not turn the epochs queued
+     * meanwhile stale; they are recorded, late, in order */
+    struct {
+        sv_fix f;
+        int64_t at;
+    } q[FIXQ];
     size_t qhead, qlen;
     int q_overflow;
     job *jobs, **jobs_tail;
@@ -330,9 +336,8 @@ static void feed_walk(app_rec *r, const sv_fix *f, int64_t now)
     }
 }
 
-static void feed(app_rec *r, const sv_fix *f)
+static void feed(app_rec *r, const sv_fix *f, int64_t now)
 {
-    int64_t now = sv_mono_ms();
     if (r->walking)
         feed_walk(r, f, now);
     if (r->averaging) {
@@ -496,11 +501,12 @@ static void *run(void *arg)
             continue;
         }
         if (r->qlen) {
-            sv_fix f = r->q[r->qhead];
+            sv_fix f = r->q[r->qhead].f;
+            int64_t at = r->q[r->qhead].at;
             r->qhead = (r->qhead + 1) % FIXQ;
             r->qlen--;
             pthread_mutex_unlock(&r->lock);
-            feed(r, &f);
+            feed(r, &f, at);
             pthread_mutex_lock(&r->lock);
             continue;
         }
@@ -625,8 +631,11 @@ void app_rec_fix(app_rec *r, const sv_fix *f)
         r->qhead = (r->qhead + 1) % FIXQ;
         r->qlen--;
         r->q_overflow++;
+        r->snap.epochs_lost = r->q_overflow;
+        r->snap.gen++;
     }
-    r->q[(r->qhead + r->qlen) % FIXQ] = *f;
+    r->q[(r->qhead + r->qlen) % FIXQ].f = *f;
+    r->q[(r->qhead + r->qlen) % FIXQ].at = sv_mono_ms();
     r->qlen++;
     pthread_cond_signal(&r->cond);
     pthread_mutex_unlock(&r->lock);

@@ -69,6 +69,8 @@ typedef struct app_rec_snap {
     int vertices, jumps;    /* recorded in this walk; jumps are kept but left out */
     int refused;            /* epochs refused by the gate during this walk */
     sv_epoch_verdict walk_verdict;
+    int epochs_lost;        /* epochs dropped because the recorder fell 256 behind (a journal
+                             * held by another process for minutes) */
     /* outcomes */
     uint64_t journal_gen;   /* bumped after each durable write */
     int64_t last_seq;

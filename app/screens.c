@@ -596,7 +596,12 @@ void app__build_walk(app *a, app_ui *ui, int64_t now_ms)
         case SV_EPOCH_STALE: why = _("Fixes arrive late (older than 2 s): check the receiver link"); break;
         default: break;
         }
-        snprintf(l2, sizeof l2, _("Refused epochs: %d%s%s"), s->refused, why ? " · " : "", why ? why : "");
+        if (s->epochs_lost > 0)
+            snprintf(l2, sizeof l2, _("Refused epochs: %d · %d epochs lost while the journal was busy"),
+                     s->refused, s->epochs_lost);
+        else
+            snprintf(l2, sizeof l2, _("Refused epochs: %d%s%s"), s->refused, why ? " · " : "",
+                     why ? why : "");
     } else if (a->rec && a->rs.walking) {
         snprintf(l1, sizeof l1, _("Unit %s is being walked (%d vertices)"), a->rs.walk_unit,
                  a->rs.vertices);

@@ -547,16 +547,34 @@ static void test_recording(void)
         app_rec_fix(a.rec, &f);
     }
     PUMP_UNTIL(&a, &ui, a.rs.vertices == 3);
+    /* another process holds the journal for 3 s: the epochs of that stretch wait in the
+     * queue and are recorded when it lets go, not refused as stale */
+    {
+        sv_journal *other = NULL;
+        CHECK_INT(sv_journal_open(path, 0, &other), SV_OK);
+        CHECK_INT(sv_journal_begin(other), SV_OK);
+        CHECK_INT(sv_record_config(other, "note", "held", NULL), SV_OK); /* takes the lock */
+        for (int i = 9; i < 12; i++) {
+            sv_fix f = fix_at(10 + 3.0 * i, 0, t += 1, SV_GRADE_RTK_FIXED);
+            app_rec_fix(a.rec, &f);
+        }
+        struct timespec pause = {3, 0}; /* longer than SV_STALE_MS */
+        nanosleep(&pause, NULL);
+        CHECK_INT(sv_journal_commit(other), SV_OK);
+        sv_journal_close(other);
+    }
+    PUMP_UNTIL(&a, &ui, a.rs.vertices == 6);
+    CHECK_INT(a.rs.refused, 0);
     /* a receiver jump: 200 m in a second is no walk; kept, left out of the line, shown apart */
-    sv_fix jf = fix_at(10 + 3.0 * 8, 200, t += 1, SV_GRADE_RTK_FIXED);
+    sv_fix jf = fix_at(10 + 3.0 * 11, 200, t += 1, SV_GRADE_RTK_FIXED);
     app_rec_fix(a.rec, &jf);
     PUMP_UNTIL(&a, &ui, a.rs.jumps == 1);
     PUMP_UNTIL(&a, &ui, a.njump == 1); /* re-read within 2 s */
-    CHECK_INT(a.ntrk, 9);              /* one walk, its 9 vertices, no jump in the line */
+    CHECK_INT(a.ntrk, 12);             /* one walk, its 12 vertices, no jump in the line */
     sv_vertex *vx = NULL;
     size_t nv = 0;
     CHECK_INT(sv_state_vertices(j, U, &vx, &nv), SV_OK);
-    CHECK_INT(nv, 10);
+    CHECK_INT(nv, 13);
     for (size_t i = 0; i < nv; i++)
         CHECK_INT(vx[i].track, track);
     CHECK_INT(vx[nv - 1].jump, 1);
@@ -723,12 +741,12 @@ static void test_recording(void)
     if (a.day) {
         const app_dayend_row *r = &a.day[a.cur];
         CHECK_INT(r->points, 3);
-        CHECK_INT(r->vertices, 10);
+        CHECK_INT(r->vertices, 13);
         CHECK(r->area_m2 > 0);
         CHECK_INT(r->disputes_open, 1);
         CHECK(r->signatures_missing >= 1);
         CHECK(r->unacked > 0); /* no office: nothing acknowledged */
-        CHECK_NEAR(r->walk_gap_m, 24, 0.5);
+        CHECK_NEAR(r->walk_gap_m, 33, 0.5);
     }
     check_targets(&ui);
 
