@@ -236,7 +236,7 @@ refuse "check of a file that is not a journal" "$Q" check "$QJ_SOURCE/README.md"
 "$Q" log "$J" --json >"$T/log.json" && "$PY" -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/log.json" && ok "log --json" || fail "log --json"
 
 # Recording from a real gpsd: the Trimble log is DGPS first, then RTK fixed.
-if replay "$FIX/gnss/nmea-rtk.log" 4 0.01; then
+if replay "$FIX/gnss/nmea-rtk.log" 4 0.03; then
     timeout 60 "$Q" record "$J" --unit $U --gnss 127.0.0.1:$GPSPORT --count 2 --average 5 --min-seconds 0.3 --accept dgps --json >"$T/rec" 2>"$T/err"
     rc=$?
     [ $rc -eq 0 ] && [ "$(grep -c '"number"' "$T/rec")" -eq 2 ] && ok "record 2 averaged points" || fail "record rc=$rc: $(tail -2 "$T/err")"
@@ -266,7 +266,7 @@ rc=$?
 [ $rc -eq 3 ] && grep -q "no receiver" "$T/err" && ok "no gpsd: reports no receiver, exits 3" || fail "no gpsd: rc=$rc $(cat "$T/err")"
 
 # Walk mode: K gated vertices one every M metres.
-if replay "$FIX/gnss/nmea-rtk.log" 4 0.01; then
+if replay "$FIX/gnss/nmea-rtk.log" 4 0.03; then
     timeout 60 "$Q" record "$J" --unit $U --gnss 127.0.0.1:$GPSPORT --walk-every 0.5 --count 5 --accept dgps --json >"$T/walk" 2>"$T/err"
     rc=$?
     [ $rc -eq 0 ] && [ "$(grep -c '"vertex"' "$T/walk")" -eq 5 ] && ok "walk: 5 vertices" || fail "walk rc=$rc: $(tail -2 "$T/err")"
@@ -284,7 +284,7 @@ else fail "gpsfake did not start"; fi
 # Below the journal's gate (rtk-fixed by default) a point is an override and says why.
 J3=$T/gate.db
 "$Q" init "$J3" >/dev/null && "$Q" tasks import "$J3" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null
-if replay "$FIX/gnss/nmea-rtk.log" 4 0.01; then
+if replay "$FIX/gnss/nmea-rtk.log" 4 0.03; then
     timeout 60 "$Q" record "$J3" --unit $U --gnss 127.0.0.1:$GPSPORT --average 3 --min-seconds 0 --accept dgps --override "CORS outage" --json >"$T/ovr" 2>"$T/err"
     "$Q" log "$J3" --json >"$T/log3.json"
     pyexpr "$T/log3.json" '[e for e in d if e["kind"]=="point"][0]["payload"]["override"]=="CORS outage" and [e for e in d if e["kind"]=="point"][0]["payload"]["flags"] & 8' \

@@ -49,7 +49,7 @@ expect "a verification" "$Q" verify "$J" --unit $ZR --field owner --status confi
 expect "a correction" "$Q" verify "$J" --unit $ZR --field agent --status corrected --value 临夏州人民政府
 
 WALK=0
-if command -v gpsfake >/dev/null && replay "$FIX/gnss/nmea-rtk.log" 30 0.02; then
+if command -v gpsfake >/dev/null && replay "$FIX/gnss/nmea-rtk.log" 30 0.05; then
     if timeout 60 "$Q" record "$J" --unit $CY --gnss 127.0.0.1:$GPSPORT --walk-every 0.5 --count 5 \
             --accept dgps --json >"$T/walk" 2>"$T/err"; then
         WALK=$(grep -c '"vertex"' "$T/walk")
