@@ -72,21 +72,28 @@ const sv_fix *app__live_fix(const app *a, int64_t now_ms)
 
 /* ---- data ------------------------------------------------------------------------------ */
 
-static void free_unit_view(app *a)
+/* The current unit's records (everything load_unit_records reads). */
+static void free_unit_records(app *a)
 {
-    free(a->draft);
     sv_bpoints_free(a->pts, a->npts);
     free(a->pts_xy);
     free(a->trk_xy);
     free(a->jump_xy);
     sv_verifications_free(a->ver, a->nver);
     sv_disputes_free(a->dsp, a->ndsp);
-    a->draft = a->pts_xy = a->trk_xy = a->jump_xy = NULL;
-    a->njump = 0;
     a->pts = NULL;
+    a->pts_xy = a->trk_xy = a->jump_xy = NULL;
     a->ver = NULL;
     a->dsp = NULL;
-    a->ndraft = a->npts = a->ntrk = a->nver = a->ndsp = 0;
+    a->npts = a->ntrk = a->njump = a->nver = a->ndsp = 0;
+}
+
+static void free_unit_view(app *a)
+{
+    free_unit_records(a);
+    free(a->draft);
+    a->draft = NULL;
+    a->ndraft = 0;
 }
 
 static void load_unit_records(app *a);
@@ -108,7 +115,6 @@ int app_init(app *a, sv_journal *j)
     a->mpp = 1;
     a->follow = 1;
     a->off_m = a->off_brg = NAN;
-    a->pad_party = -1;
     int rc = sv_geo_new(&a->geo);
     if (rc != SV_OK)
         return rc;
@@ -204,18 +210,7 @@ static void zoom_to_unit(app *a)
 static void load_unit_records(app *a)
 {
     const sv_unit *u = &a->units[a->cur].u;
-    sv_bpoints_free(a->pts, a->npts);
-    free(a->pts_xy);
-    free(a->trk_xy);
-    free(a->jump_xy);
-    sv_verifications_free(a->ver, a->nver);
-    sv_disputes_free(a->dsp, a->ndsp);
-    a->pts = NULL;
-    a->pts_xy = a->trk_xy = a->jump_xy = NULL;
-    a->njump = 0;
-    a->ver = NULL;
-    a->dsp = NULL;
-    a->npts = a->ntrk = a->nver = a->ndsp = 0;
+    free_unit_records(a);
     size_t n = 0;
     if (sv_state_points(a->j, u->code, &a->pts, &n) == SV_OK) {
         a->npts = n;
@@ -289,7 +284,7 @@ int app_select_unit(app *a, int idx)
         /* another unit: its own parties; nothing drafted for the last one carries over */
         snprintf(a->party_unit, sizeof a->party_unit, "%s", u->code);
         a->nparty = 0;
-        a->pad_party = -1;
+        a->pad_name[0] = '\0';
         a->nstrokes = 0;
         a->dsp_parties[0] = a->dsp_statement[0] = a->dsp_from[0] = a->dsp_to[0] = '\0';
         a->off_m = a->off_brg = NAN;
@@ -935,6 +930,20 @@ int app_open_unit(app *a, const char *code)
     return SV_ENOTFOUND;
 }
 
+/* New walk vertices of unit code: its row's progress, and its records when it is open. */
+static void reload_walked_unit(app *a, const char *code)
+{
+    for (size_t i = 0; i < a->nunits; i++) {
+        if (strcmp(a->units[i].u.code, code) != 0)
+            continue;
+        if ((int)i == a->cur)
+            load_unit_records(a); /* refreshes the row's progress too */
+        else
+            sv_state_progress(a->j, code, &a->units[i].p);
+        return;
+    }
+}
+
 #define WALK_RELOAD_MS 2000 /* while only walk vertices arrive, re-read the unit this often */
 
 int app_poll_workers(app *a)
@@ -945,16 +954,15 @@ int app_poll_workers(app *a)
         app_rec_snap s;
         app_rec_get(a->rec, &s);
         changed = s.gen != a->rs.gen;
-        if (s.last_seq != a->seen_seq && s.last_number[0] &&
-            strcmp(s.last_number, a->seen_number) != 0) {
+        if (s.points != a->points_seen) {
             /* a point was recorded: its offset and override were for it alone */
             a->off_m = a->off_brg = NAN;
             a->override_reason[0] = '\0';
-            snprintf(a->seen_number, sizeof a->seen_number, "%s", s.last_number);
+            a->points_seen = s.points;
         }
-        a->seen_seq = s.last_seq;
-        /* Decisions and points: re-read at once. Walk vertices alone: at most every 2 s, so
-         * a long walk does not re-read the whole unit for every vertex. */
+        /* Decisions and points: re-read everything at once. Walk vertices alone: only the
+         * walked unit, at most every 2 s, so a long walk does not re-read every unit's
+         * progress (and the whole track) for each vertex. */
         int other = s.other_gen != a->other_gen;
         int verts = s.journal_gen != a->journal_gen && !other;
         if (other || (verts && now - a->reloaded_ms >= WALK_RELOAD_MS)) {
@@ -962,7 +970,10 @@ int app_poll_workers(app *a)
             a->other_gen = s.other_gen;
             a->reloaded_ms = now;
             a->reload_due = 0;
-            app_reload(a);
+            if (other)
+                app_reload(a);
+            else
+                reload_walked_unit(a, s.walk_unit);
             if (a->sync)
                 app_sync_refresh(a->sync);
             changed = 1;

@@ -143,7 +143,6 @@ typedef struct app {
     /* Sign screen and pad */
     app_party party[APP_PARTY_MAX];
     int nparty;
-    int pad_party;          /* index into party when the pad opened (-1 none) */
     char pad_name[200];     /* the party signing: by name, the list may change meanwhile */
     char signer[128], role[128];
     uint8_t pad_covers[32]; /* boundary digest when the pad was opened */
@@ -174,8 +173,7 @@ typedef struct app {
     uint64_t journal_gen;   /* of the recorder, last reloaded at */
     uint64_t other_gen;
     int64_t reloaded_ms, reload_due; /* walk vertices re-read at most every 2 s */
-    int64_t seen_seq;
-    char seen_number[SV_NUMBER_MAX];
+    uint64_t points_seen;   /* the recorder's point count when last looked at */
     char party_unit[SV_CODE_MAX]; /* the unit the party list and the drafts belong to */
     char readonly[300];     /* why nothing can be recorded (persistent), empty when writable */
     float scroll;           /* of the current list (Sign, Day end, pickers), px */

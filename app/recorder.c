@@ -279,6 +279,7 @@ static void finish_point(app_rec *r)
         r->snap.other_gen++;
         r->snap.last_seq = seq;
         snprintf(r->snap.last_number, sizeof r->snap.last_number, "%s", p.number);
+        r->snap.points++;
         r->snap.error = 0;
         snprintf(r->snap.message, sizeof r->snap.message, "%s", p.number);
     } else {

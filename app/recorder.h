@@ -75,6 +75,7 @@ typedef struct app_rec_snap {
     uint64_t journal_gen;   /* bumped after each durable write */
     int64_t last_seq;
     char last_number[SV_NUMBER_MAX]; /* the last point recorded, "J5" */
+    uint64_t points;        /* points recorded since the start */
     int error;              /* the last write failed: message says why */
     char message[APP_REC_LABEL + 80];
     int jobs_pending;       /* decisions queued, not yet durable */

@@ -890,7 +890,6 @@ void app__build_sign(app *a, app_ui *ui, int64_t now_ms)
 
 static void open_pad(app *a, int k)
 {
-    a->pad_party = k;
     copy(a->pad_name, sizeof a->pad_name, a->party[k].name);
     a->nstrokes = 0;
     a->stroke_open = 0;
@@ -989,6 +988,9 @@ void app__build_pad(app *a, app_ui *ui, int64_t now_ms)
     int strokes = 0;
     for (size_t i = 0; i < a->nstrokes; i++)
         strokes += a->strokes[2 * i] < 0;
+    if (a->nstrokes >= SV_SIG_MAX_POINTS)
+        text_line(ui, pad + app__mm(ui, 2), y - pad - app__mm(ui, 7), w, app__mm(ui, 6),
+                  _("The pad is full: save the signature or clear it"), 3.5f, C_WARN);
     app__button(ui, "pad-clear", (app_rect){pad, y, bw, t}, _("Clear"), a->nstrokes > 0);
     app__button(ui, "pad-save", (app_rect){pad * 2 + bw, y, bw, t}, _("Save signature"),
                 a->rec && a->signer[0] && a->role[0] && strokes > 0 && !a->stroke_open);
@@ -1005,6 +1007,10 @@ static int stroke_push(app *a, float x, float y)
         a->capstrokes = nc;
     }
     int32_t px = -1, py = -1;
+    /* the journal takes at most SV_SIG_MAX_POINTS points a signature: the pad stops there
+     * (and says so) rather than let a long signature be refused after the signer has gone */
+    if (x >= 0 && a->nstrokes >= SV_SIG_MAX_POINTS)
+        return 0;
     if (x >= 0) {
         const app_rect *r = &a->pad_rect;
         double fx = (x - r->x) / r->w, fy = (y - r->y) / r->h;

@@ -164,6 +164,29 @@ static const app_widget *tap(app *a, app_ui *ui, const char *id)
     return w;
 }
 
+/* A new journal at DIR/j.db holding the units of the Linxia task package, which are left in
+ * *ts for the caller to compare with (and clear). NULL when it could not be made. */
+static sv_journal *unit_journal(const char *dir, const char *device, char *path, size_t len,
+                                sv_task_set *ts)
+{
+    char tasks[512];
+    snprintf(path, len, "%s/j.db", dir);
+    const char *shared = getenv("QJ_SHARED");
+    snprintf(tasks, sizeof tasks, "%s/fixtures/tasks/linxia-units-4490.geojson",
+             shared ? shared : "../shared");
+    sv_journal_opts jo = {device, NULL, 0, NAN};
+    sv_journal *j = NULL;
+    CHECK_INT(sv_journal_create(path, &jo, &j), SV_OK);
+    sv_geo *g = NULL;
+    sv_diag diag;
+    CHECK_INT(sv_geo_new(&g), SV_OK);
+    CHECK_INT(sv_tasks_read(tasks, g, NULL, ts, &diag), SV_OK);
+    for (size_t i = 0; j && i < ts->n; i++)
+        CHECK_INT(sv_record_unit(j, &ts->units[i], NULL), SV_OK);
+    sv_geo_free(g);
+    return j;
+}
+
 static void test_screens(void)
 {
     char dir[] = "/tmp/qj-app-XXXXXX";
@@ -171,21 +194,11 @@ static void test_screens(void)
         CHECK(!"mkdtemp");
         return;
     }
-    char path[256], tasks[512];
-    snprintf(path, sizeof path, "%s/j.db", dir);
-    const char *shared = getenv("QJ_SHARED");
-    snprintf(tasks, sizeof tasks, "%s/fixtures/tasks/linxia-units-4490.geojson",
-             shared ? shared : "../shared");
-    sv_journal_opts jo = {"app-test", NULL, 0, NAN};
-    sv_journal *j = NULL;
-    CHECK_INT(sv_journal_create(path, &jo, &j), SV_OK);
-    sv_geo *g = NULL;
+    char path[256];
     sv_task_set ts = {0};
-    sv_diag diag;
-    CHECK_INT(sv_geo_new(&g), SV_OK);
-    CHECK_INT(sv_tasks_read(tasks, g, NULL, &ts, &diag), SV_OK);
-    for (size_t i = 0; i < ts.n; i++)
-        CHECK_INT(sv_record_unit(j, &ts.units[i], NULL), SV_OK);
+    sv_journal *j = unit_journal(dir, "app-test", path, sizeof path, &ts);
+    if (!j)
+        return;
     sv_bpoint p;
     memset(&p, 0, sizeof p);
     sv_bpoint_clear(&p);
@@ -261,7 +274,6 @@ static void test_screens(void)
     app_ui_free(&ui);
     app_free(&a);
     sv_task_set_clear(&ts);
-    sv_geo_free(g);
     sv_journal_close(j);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -398,21 +410,11 @@ static void test_recording(void)
         CHECK(!"mkdtemp");
         return;
     }
-    char path[256], tasks[512];
-    snprintf(path, sizeof path, "%s/j.db", dir);
-    const char *shared = getenv("QJ_SHARED");
-    snprintf(tasks, sizeof tasks, "%s/fixtures/tasks/linxia-units-4490.geojson",
-             shared ? shared : "../shared");
-    sv_journal_opts jo = {"app-rec", NULL, 0, NAN};
-    sv_journal *j = NULL;
-    CHECK_INT(sv_journal_create(path, &jo, &j), SV_OK);
-    sv_geo *g = NULL;
+    char path[256];
     sv_task_set ts = {0};
-    sv_diag diag;
-    CHECK_INT(sv_geo_new(&g), SV_OK);
-    CHECK_INT(sv_tasks_read(tasks, g, NULL, &ts, &diag), SV_OK);
-    for (size_t i = 0; i < ts.n; i++)
-        CHECK_INT(sv_record_unit(j, &ts.units[i], NULL), SV_OK);
+    sv_journal *j = unit_journal(dir, "app-rec", path, sizeof path, &ts);
+    if (!j)
+        return;
     CHECK_INT(sv_record_config(j, "average.epochs", "3", NULL), SV_OK);
     CHECK_INT(sv_record_config(j, "average.seconds", "0", NULL), SV_OK);
     const char *U = "622901ZR000002";
@@ -675,6 +677,30 @@ static void test_recording(void)
         CHECK(sg[0].n_xy >= 3);
     }
     sv_signatures_free(sg, ns);
+    /* a signature that goes on and on: the pad stops at what the journal takes, and says so */
+    snprintf(id, sizeof id, "party:%d:sign", k);
+    CHECK(tap_id(&a, &ui, id));
+    pw = app_ui_find(&ui, "pad");
+    for (int i = 0; pw && i < SV_SIG_MAX_POINTS + 2000; i++) {
+        app_gesture dg = {.type = APP_G_DRAG, .x = pw->r.x + pw->r.w * (i % 2 ? 0.3f : 0.6f),
+                          .y = pw->r.y + pw->r.h * 0.5f, .dx = i % 2 ? -30.0f : 30.0f, .dy = 0};
+        app_on_gesture(&a, &ui, &dg);
+    }
+    app_gesture end = {.type = APP_G_DRAG_END};
+    app_on_gesture(&a, &ui, &end);
+    size_t pts = 0;
+    for (size_t i = 0; i < a.nstrokes; i++)
+        pts += a.strokes[2 * i] >= 0;
+    CHECK_INT(pts, SV_SIG_MAX_POINTS);
+    rebuild(&a, &ui);
+    int full = 0;
+    for (size_t i = 0; i < ui.ncmd; i++)
+        full |= ui.cmd[i].op == APP_OP_TEXT &&
+                strstr(ui.text + ui.cmd[i].off, "The pad is full") != NULL;
+    CHECK(full);
+    CHECK(tap_id(&a, &ui, "pad-clear"));
+    CHECK_INT(a.nstrokes, 0);
+    CHECK(tap_id(&a, &ui, "back"));
     /* a point recorded afterwards: the signature no longer covers the boundary */
     CHECK(tap_id(&a, &ui, "back"));
     CHECK(tap_id(&a, &ui, "record"));
@@ -765,7 +791,6 @@ static void test_recording(void)
     app_ui_free(&ui);
     app_free(&a);
     sv_task_set_clear(&ts);
-    sv_geo_free(g);
     sv_journal_close(j);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
