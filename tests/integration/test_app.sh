@@ -21,7 +21,10 @@ J=$T/j.db U=622901ZR000002
 "$QUEJIE" init "$J" --device-name app-test >/dev/null
 "$QUEJIE" tasks import "$J" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null
 "$QUEJIE" point add "$J" --unit $U --lon 103.2300 --lat 35.5500 >/dev/null
-replay "$FIX/gnss/nmea-rtk.log" 60 0.05 || fail "gpsfake did not start"
+# Paced so the log outlasts a slow start on a loaded CI machine (253 sentences, about 76 s): the
+# map's Follow button needs a live fix, and a replay that had ended before the app reached the
+# map left it disabled (seen once in CI).
+replay "$FIX/gnss/nmea-rtk.log" 90 0.3 || fail "gpsfake did not start"
 
 cat >"$T/day.s" <<S
 # Today -> unit map -> GNSS -> back, pan and zoom on the map
