@@ -86,6 +86,8 @@ static void free_unit_records(app *a)
     a->ver = NULL;
     a->dsp = NULL;
     a->npts = a->ntrk = a->njump = a->nver = a->ndsp = 0;
+    a->trk_cap = a->jump_cap = 0;
+    a->trk_seq = a->trk_walk = 0;
 }
 
 static void free_unit_view(app *a)
@@ -206,6 +208,73 @@ static void zoom_to_unit(app *a)
     a->follow = 0;
 }
 
+/* Grow *buf (pairs of doubles) to hold need pairs. */
+static int reserve_pairs(double **buf, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 1024;
+    while (nc < need)
+        nc *= 2;
+    double *b = realloc(*buf, nc * 2 * sizeof *b);
+    if (!b)
+        return -1;
+    *buf = b;
+    *cap = nc;
+    return 0;
+}
+
+/* Bring the current unit's walk up to date: read only the vertices after the last one held and
+ * append them, projected. The line is each walk's vertices without its jumps (the boundary as
+ * walked), one NaN pair between walks; the jumps are kept apart, drawn as refused. A walk of
+ * 100,000 vertices is read once, not every time a vertex arrives. */
+static void load_track(app *a)
+{
+    sv_track tk;
+    if (sv_state_track_after(a->j, a->units[a->cur].u.code, a->trk_seq, &tk) != SV_OK || !tk.n) {
+        sv_track_clear(&tk);
+        return;
+    }
+    size_t walks = 0, jumps = 0;
+    int64_t w = a->trk_walk;
+    for (size_t i = 0; i < tk.n; i++) {
+        walks += (a->trk_seq || i > 0) && tk.walk[i] != w;
+        w = tk.walk[i];
+        jumps += tk.jump[i] != 0;
+    }
+    if (reserve_pairs(&a->trk_xy, &a->trk_cap, a->ntrk + tk.n - jumps + walks) != 0 ||
+        reserve_pairs(&a->jump_xy, &a->jump_cap, a->njump + jumps) != 0) {
+        sv_track_clear(&tk); /* nothing taken: the next reload tries again */
+        return;
+    }
+    size_t k0 = a->ntrk, q0 = a->njump, k = k0, q = q0;
+    double *xy = a->trk_xy, *jx = a->jump_xy;
+    for (size_t i = 0; i < tk.n; i++) {
+        int new_walk = (a->trk_seq || i > 0) && tk.walk[i] != a->trk_walk;
+        a->trk_walk = tk.walk[i];
+        a->trk_seq = tk.seq[i];
+        if (tk.jump[i]) {
+            jx[2 * q] = tk.lonlat[2 * i];
+            jx[2 * q + 1] = tk.lonlat[2 * i + 1];
+            q++;
+            continue;
+        }
+        if (new_walk && k > 0 && isfinite(xy[2 * k - 2])) {
+            xy[2 * k] = xy[2 * k + 1] = NAN;
+            k++;
+        }
+        xy[2 * k] = tk.lonlat[2 * i];
+        xy[2 * k + 1] = tk.lonlat[2 * i + 1];
+        k++;
+    }
+    sv_track_clear(&tk);
+    /* projected in place; a refused position becomes NaN and is not drawn */
+    sv_geo_to_plane_n(a->geo, a->crs, k - k0, xy + 2 * k0, xy + 2 * k0);
+    sv_geo_to_plane_n(a->geo, a->crs, q - q0, jx + 2 * q0, jx + 2 * q0);
+    a->ntrk = k;
+    a->njump = q;
+}
+
 /* (Re-)read the current unit's points, walks, verifications and disputes; the view stays. */
 static void load_unit_records(app *a)
 {
@@ -224,46 +293,7 @@ static void load_unit_records(app *a)
         if (!a->pts_xy)
             a->npts = 0;
     }
-    sv_track tk;
-    if (sv_state_track(a->j, u->code, &tk) == SV_OK && tk.n) {
-        /* The line: each walk's vertices without its jumps (the boundary as walked), one NaN
-         * pair between walks. The jumps apart, drawn as refused. Projected in place. */
-        size_t walks = 1, jumps = 0;
-        for (size_t i = 0; i < tk.n; i++) {
-            walks += i > 0 && tk.walk[i] != tk.walk[i - 1];
-            jumps += tk.jump[i] != 0;
-        }
-        size_t m = tk.n - jumps + walks - 1, k = 0, q = 0;
-        double *xy = malloc((m ? m : 1) * 2 * sizeof *xy);
-        double *jx = malloc((jumps ? jumps : 1) * 2 * sizeof *jx);
-        for (size_t i = 0; xy && jx && i < tk.n; i++) {
-            if (tk.jump[i]) {
-                jx[2 * q] = tk.lonlat[2 * i];
-                jx[2 * q + 1] = tk.lonlat[2 * i + 1];
-                q++;
-                continue;
-            }
-            if (i > 0 && tk.walk[i] != tk.walk[i - 1] && k > 0) {
-                xy[2 * k] = xy[2 * k + 1] = NAN;
-                k++;
-            }
-            xy[2 * k] = tk.lonlat[2 * i];
-            xy[2 * k + 1] = tk.lonlat[2 * i + 1];
-            k++;
-        }
-        sv_track_clear(&tk); /* before projecting: the peak holds one copy, not two */
-        if (xy && jx) {
-            sv_geo_to_plane_n(a->geo, a->crs, k, xy, xy); /* refused: NaN, not drawn */
-            sv_geo_to_plane_n(a->geo, a->crs, q, jx, jx);
-            a->trk_xy = xy;
-            a->ntrk = k;
-            a->jump_xy = jx;
-            a->njump = q;
-        } else {
-            free(xy);
-            free(jx);
-        }
-    }
+    load_track(a);
     if (sv_state_verifications(a->j, u->code, &a->ver, &n) == SV_OK)
         a->nver = n;
     if (sv_state_disputes(a->j, u->code, &a->dsp, &n) == SV_OK)
@@ -930,16 +960,14 @@ int app_open_unit(app *a, const char *code)
     return SV_ENOTFOUND;
 }
 
-/* New walk vertices of unit code: its row's progress, and its records when it is open. */
-static void reload_walked_unit(app *a, const char *code)
+void app_walk_refresh(app *a, const char *code)
 {
     for (size_t i = 0; i < a->nunits; i++) {
         if (strcmp(a->units[i].u.code, code) != 0)
             continue;
         if ((int)i == a->cur)
-            load_unit_records(a); /* refreshes the row's progress too */
-        else
-            sv_state_progress(a->j, code, &a->units[i].p);
+            load_track(a); /* only the new vertices */
+        sv_state_progress(a->j, code, &a->units[i].p);
         return;
     }
 }
@@ -973,7 +1001,7 @@ int app_poll_workers(app *a)
             if (other)
                 app_reload(a);
             else
-                reload_walked_unit(a, s.walk_unit);
+                app_walk_refresh(a, s.walk_unit);
             if (a->sync)
                 app_sync_refresh(a->sync);
             changed = 1;

@@ -123,6 +123,9 @@ typedef struct app {
     double *jump_xy;        /* jump vertices: kept in the journal, left out of the line */
     size_t njump;
     size_t ntrk;
+    size_t trk_cap, jump_cap; /* allocated pairs: new vertices are appended, not re-read */
+    int64_t trk_seq;          /* the last vertex entry held (0: none) */
+    int64_t trk_walk;         /* its walk */
     sv_verification *ver; /* current verifications of the unit */
     size_t nver;
     sv_dispute *dsp;
@@ -195,6 +198,9 @@ int app_init(app *a, sv_journal *j);
 void app_free(app *a);
 /* Re-read units and progress (after anything recorded). Returns SV_OK or an SV_ error. */
 int app_reload(app *a);
+/* New walk vertices of unit code: its row's progress, and when it is the open unit, the
+ * vertices recorded since the map last read its walk, appended (not the whole walk re-read). */
+void app_walk_refresh(app *a, const char *code);
 /* Open a unit on the map (index into units). */
 int app_select_unit(app *a, int idx);
 /* Build the current screen into ui. now_ms is the monotonic clock (fix ages). */

@@ -342,6 +342,55 @@ static void print3(const char *what, stat3 s)
     printf("  %-44s p50 %7.2f ms   p95 %7.2f ms   max %7.2f ms\n", what, s.p50, s.p95, s.max);
 }
 
+/* While a crew walks, the map takes in new vertices every 2 s. Timed: app_walk_refresh after
+ * 20 vertices (2 s at 10 Hz) were appended by a second, writable handle (as the recorder
+ * does), against app_reload (the full re-read a decision causes, and what a walk refresh did
+ * before it appended), over ROUNDS rounds of the same walk. */
+#define ROUNDS 15
+static int walk_refresh(app *A, const char *path)
+{
+    sv_journal *w = NULL;
+    if (sv_journal_open(path, 0, &w) != SV_OK)
+        return fail_j(w, path);
+    double inc[ROUNDS], full[ROUNDS], t = 1900000000.0;
+    int rc = SV_OK;
+    size_t before = A->ntrk;
+    for (int r = 0; r < ROUNDS && rc == SV_OK; r++) {
+        rc = sv_journal_begin(w);
+        for (int k = 0; rc == SV_OK && k < 20; k++) {
+            sv_vertex v;
+            memset(&v, 0, sizeof v);
+            snprintf(v.unit, sizeof v.unit, UNIT);
+            to_lonlat(2800 + 0.2 * (r * 20 + k), noise(0.3), &v.lon, &v.lat);
+            v.h = 1900;
+            v.fix_time = t += 0.1;
+            v.q = quality(1);
+            rc = sv_record_vertex(w, &v, NULL); /* each its own walk: a NaN pair each */
+        }
+        if (rc == SV_OK)
+            rc = sv_journal_commit(w);
+        double t0 = now_ms();
+        app_walk_refresh(A, UNIT);
+        double t1 = now_ms();
+        app_reload(A);
+        full[r] = now_ms() - t1;
+        inc[r] = t1 - t0;
+    }
+    if (rc != SV_OK) {
+        fail_j(w, "appending walk vertices");
+        sv_journal_close(w);
+        return -1;
+    }
+    sv_journal_close(w);
+    stat3 si = stats(inc, ROUNDS), sf = stats(full, ROUNDS);
+    printf("  while walking, %d rounds of 20 new vertices on %zu track positions (now %zu):\n",
+           ROUNDS, before, A->ntrk);
+    print3("app_walk_refresh (appends new vertices)", si);
+    print3("baseline: app_reload (whole unit re-read)", sf);
+    printf("  ratio refresh p50 / full re-read p50: %.3f\n", si.p50 / sf.p50);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     long nv = 100000;
@@ -524,6 +573,8 @@ int main(int argc, char **argv)
     printf("  ratio frame p95 / baseline p95: %.2f   (target: frame p95 <= 16 ms; "
            "measured %.2f ms)\n",
            st.p95 / sbase.p95, st.p95);
+    if (dir[0] && walk_refresh(&A, path) != 0)
+        goto out;
     rc = 0;
 out:
     free(tb);

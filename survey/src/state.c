@@ -935,15 +935,21 @@ void sv_track_clear(sv_track *t)
 
 int sv_state_track(sv_journal *j, const char *unit, sv_track *out)
 {
+    return sv_state_track_after(j, unit, 0, out);
+}
+
+int sv_state_track_after(sv_journal *j, const char *unit, int64_t after_seq, sv_track *out)
+{
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(sv__journal_db(j),
                            "SELECT lon, lat, track, seq, jump FROM st_vertices WHERE unit = ?"
-                           " ORDER BY seq",
+                           " AND seq > ? ORDER BY seq",
                            -1, &st, NULL) != SQLITE_OK)
         return sv__journal_fail(j, SV_EIO, "reading the walk of %s: %s", unit,
                                 sqlite3_errmsg(sv__journal_db(j)));
     sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, after_seq);
     size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -591,6 +591,13 @@ static void test_recording(void)
         CHECK_INT(tk.jump[i], vx[i].jump);
     }
     sv_track_clear(&tk);
+    CHECK_INT(sv_state_track_after(j, U, vx[5].seq, &tk), SV_OK); /* only what came after */
+    CHECK_INT(tk.n, nv - 6);
+    CHECK_INT(tk.n ? tk.seq[0] : 0, vx[6].seq);
+    sv_track_clear(&tk);
+    CHECK_INT(sv_state_track_after(j, U, vx[nv - 1].seq, &tk), SV_OK);
+    CHECK_INT(tk.n, 0);
+    sv_track_clear(&tk);
     CHECK_INT(sv_state_track(j, "no-such-unit", &tk), SV_OK);
     CHECK_INT(tk.n, 0);
     sv_track_clear(&tk);
@@ -599,6 +606,38 @@ static void test_recording(void)
     PUMP_UNTIL(&a, &ui, !a.rs.walking);
     CHECK_INT(app_session_load(path, &ses), 0);
     PUMP_UNTIL(&a, &ui, app_session_load(path, &ses) == 0 && !ses.walking);
+
+    /* a second walk: the map appends the new vertices to what it holds (it does not re-read the
+     * walk), and what it builds so equals a full re-read: a NaN pair between the walks, the jump
+     * still apart */
+    CHECK(tap_id(&a, &ui, "walk-start"));
+    for (int i = 0; i < 4; i++) {
+        sv_fix f = fix_at(60 + 3.0 * i, 30, t += 1, SV_GRADE_RTK_FIXED);
+        app_rec_fix(a.rec, &f);
+    }
+    PUMP_UNTIL(&a, &ui, a.rs.vertices == 4);
+    PUMP_UNTIL(&a, &ui, a.ntrk == 12 + 1 + 4);
+    {
+        size_t n1 = a.ntrk, q1 = a.njump;
+        double *inc = malloc(2 * n1 * sizeof *inc), *incj = malloc(2 * (q1 ? q1 : 1) * sizeof *incj);
+        CHECK(inc && incj);
+        memcpy(inc, a.trk_xy, 2 * n1 * sizeof *inc);
+        memcpy(incj, a.jump_xy, 2 * q1 * sizeof *incj);
+        CHECK(isnan(inc[2 * 12]) && isnan(inc[2 * 12 + 1])); /* between the walks */
+        CHECK_INT(app_reload(&a), SV_OK);                    /* a full re-read */
+        CHECK_INT(a.ntrk, n1);
+        CHECK_INT(a.njump, q1);
+        int same = a.ntrk == n1 && a.njump == q1;
+        for (size_t i = 0; same && i < 2 * n1; i++)
+            same = isnan(inc[i]) ? isnan(a.trk_xy[i]) : inc[i] == a.trk_xy[i];
+        for (size_t i = 0; same && i < 2 * q1; i++)
+            same = incj[i] == a.jump_xy[i];
+        CHECK(same);
+        free(inc);
+        free(incj);
+    }
+    CHECK(tap_id(&a, &ui, "walk-stop"));
+    PUMP_UNTIL(&a, &ui, !a.rs.walking);
 
     /* verification: confirm one field, correct another through the text layer */
     CHECK(tap_id(&a, &ui, "back"));
@@ -767,12 +806,12 @@ static void test_recording(void)
     if (a.day) {
         const app_dayend_row *r = &a.day[a.cur];
         CHECK_INT(r->points, 3);
-        CHECK_INT(r->vertices, 13);
+        CHECK_INT(r->vertices, 17); /* both walks */
         CHECK(r->area_m2 > 0);
         CHECK_INT(r->disputes_open, 1);
         CHECK(r->signatures_missing >= 1);
         CHECK(r->unacked > 0); /* no office: nothing acknowledged */
-        CHECK_NEAR(r->walk_gap_m, 33, 0.5);
+        CHECK_NEAR(r->walk_gap_m, 9, 0.5); /* the newest walk: 4 vertices 3 m apart, not closed */
     }
     check_targets(&ui);
 

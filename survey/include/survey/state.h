@@ -45,6 +45,9 @@ typedef struct sv_track {
 } sv_track;
 
 int sv_state_track(sv_journal *j, const char *unit, sv_track *out);
+/* Only the vertices recorded after entry after_seq (by the (unit, seq) index): what a map that
+ * already holds a walk needs to stay current without re-reading it. */
+int sv_state_track_after(sv_journal *j, const char *unit, int64_t after_seq, sv_track *out);
 void sv_track_clear(sv_track *t); /* zeroed or NULL: no-op */
 
 int sv_state_lines(sv_journal *j, const char *unit, sv_bline **out, size_t *n);
