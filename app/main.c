@@ -1,8 +1,13 @@
 /*
  * main.c - quejie-app: the crew's touch UI.
  *
- *   quejie-app --journal FILE [--gnss HOST:PORT] [--lang zh_CN|en] [--window WxH]
+ *   quejie-app [--journal FILE] [--gnss HOST:PORT] [--lang zh_CN|en] [--window WxH]
  *              [--script FILE] [--unit CODE] [--usb DIR] [--check-glyphs FILE] [--stats]
+ *
+ * Without --journal the tablet's journal is $QUEJIE_JOURNAL, else
+ * ${XDG_DATA_HOME:-~/.local/share}/quejie/journal.db: the desktop launcher's form. Started so and
+ * with no terminal on stderr (from the desktop, nobody reads it), a failed start also says why in
+ * a message box.
  *
  * The UI thread reads the journal through a read-only handle; the recorder thread (recorder.h)
  * writes it through its own, and the sync thread (sync_worker.h) sends it. On start the app
@@ -23,10 +28,12 @@
  * gestures are queued as SDL touch events and come back through the same path as a finger.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "common/args.h"
@@ -266,6 +273,34 @@ static void print_stats(const char *renderer, int64_t first_frame, double *ft, s
             (long long)first_frame, n, p50, p95, mx, renderer);
 }
 
+/* The journal when --journal is not given (see the top of this file). */
+static const char *default_journal(char *buf, size_t len)
+{
+    const char *e = getenv("QUEJIE_JOURNAL"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    if (e && *e)
+        return e;
+    int n = xdg && *xdg ? snprintf(buf, len, "%s/quejie/journal.db", xdg)
+            : home && *home ? snprintf(buf, len, "%s/.local/share/quejie/journal.db", home)
+                            : -1;
+    return n > 0 && (size_t)n < len ? buf : NULL;
+}
+
+/* A failed start: on stderr; and in a message box for a desktop launch (no --journal, no
+ * script, stderr no terminal). */
+static int fail_start(int desktop, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail_start(int desktop, const char *fmt, ...)
+{
+    char msg[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    die(EXIT_FAIL, "%s", msg);
+    if (desktop && !isatty(STDERR_FILENO))
+        plat_alert(_("Quejie cannot start"), msg);
+    return EXIT_FAIL;
+}
+
 int main(int argc, char **argv)
 {
     opt opts[] = {{"--journal", 1, NULL}, {"--gnss", 1, NULL},   {"--lang", 1, NULL},
@@ -276,8 +311,10 @@ int main(int argc, char **argv)
     if (parse_args(argc - 1, argv + 1, opts, 0, &a) != 0)
         return EXIT_USAGE;
     const char *jpath = get(&a, "--journal"), *lang = get(&a, "--lang");
-    if (!jpath && !get(&a, "--check-glyphs"))
-        return die(EXIT_USAGE, "--journal FILE is required");
+    char jbuf[1024];
+    int jdefault = !jpath;
+    if (!jpath && !(jpath = default_journal(jbuf, sizeof jbuf)) && !get(&a, "--check-glyphs"))
+        return die(EXIT_USAGE, "--journal FILE is required (no $QUEJIE_JOURNAL, $XDG_DATA_HOME or $HOME)");
     if (lang && strcmp(lang, "zh_CN") != 0 && strcmp(lang, "en") != 0)
         return die(EXIT_USAGE, "--lang: '%s' is neither zh_CN nor en", lang);
     int ww = 0, wh = 0;
@@ -304,13 +341,21 @@ int main(int argc, char **argv)
         plat_close(p);
         return rc;
     }
+    int desktop = jdefault && !run.active;
     sv_journal *j = NULL;
     int rc = sv_journal_open(jpath, SV_OPEN_READONLY, &j);
     if (rc != SV_OK) {
-        if (j)
-            die(EXIT_FAIL, "%s", sv_journal_errmsg(j));
+        if (jdefault && rc == SV_ENOTFOUND)
+            fail_start(desktop,
+                       "%s: no journal on this tablet yet; create it with\n"
+                       "  quejie init %s --device-name NAME --crew CREW\n"
+                       "  quejie enroll %s --office URL --token TOKEN\n"
+                       "(or give another with --journal FILE)",
+                       jpath, jpath, jpath);
+        else if (j)
+            fail_start(desktop, "%s", sv_journal_errmsg(j));
         else
-            die(EXIT_FAIL, "%s: %s", jpath, sv_strerror(rc));
+            fail_start(desktop, "%s: %s", jpath, sv_strerror(rc));
         sv_journal_close(j);
         plat_close(p);
         app_script_free(&run.s);
@@ -318,7 +363,7 @@ int main(int argc, char **argv)
     }
     app A;
     if (app_init(&A, j) != SV_OK) {
-        die(EXIT_FAIL, "%s: %s", jpath, A.status[0] ? A.status : "cannot read the journal");
+        fail_start(desktop, "%s: %s", jpath, A.status[0] ? A.status : "cannot read the journal");
         app_free(&A);
         sv_journal_close(j);
         plat_close(p);
