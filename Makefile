@@ -4,12 +4,12 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build test demo bench asan-test lint clean
+.PHONY: all deps build test demo bench asan-test package lint clean
 
 all: build
 
 deps:
-	@sh scripts/deps.sh build runtime test
+	@sh scripts/deps.sh build runtime package test
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -30,6 +30,10 @@ asan-test: deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
 
+# The Debian packages quejie and quejie-office (with -dbgsym) in dist/.
+package: deps
+	@bash scripts/package.sh dist
+
 # Static analysis, advisory (cppcheck ships on the development image; not part of make test):
 # read what it says, fix what is real.
 lint:
@@ -37,4 +41,4 @@ lint:
 	    -I survey/include -I survey/src survey/src cli
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) demo-out
+	rm -rf $(BUILD) $(ASAN_BUILD) demo-out dist

@@ -7,7 +7,7 @@
  * Without --journal the tablet's journal is $QUEJIE_JOURNAL, else
  * ${XDG_DATA_HOME:-~/.local/share}/quejie/journal.db: the desktop launcher's form. Started so and
  * with no terminal on stderr (from the desktop, nobody reads it), a failed start also says why in
- * a message box.
+ * its window.
  *
  * The UI thread reads the journal through a read-only handle; the recorder thread (recorder.h)
  * writes it through its own, and the sync thread (sync_worker.h) sends it. On start the app
@@ -42,6 +42,7 @@
 #include "platform.h"
 #include "script.h"
 #include "survey/gnss.h"
+#include "survey/survey.h"
 
 const char *prog = "quejie-app";
 
@@ -285,10 +286,51 @@ static const char *default_journal(char *buf, size_t len)
     return n > 0 && (size_t)n < len ? buf : NULL;
 }
 
-/* A failed start: on stderr; and in a message box for a desktop launch (no --journal, no
- * script, stderr no terminal). */
-static int fail_start(int desktop, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail_start(int desktop, const char *fmt, ...)
+/* A failed start: on stderr; and, for a desktop launch (no --journal, no script, stderr no
+ * terminal: nobody reads it), also in the app's own window, drawn with its own font (SDL's
+ * message boxes need X core fonts, which have no Chinese), until the crew closes it or taps. */
+static void show_start_error(plat *p, const char *title, const char *msg)
+{
+    app_ui ui = {0};
+    plat_ev ev;
+    for (int draw = 1;;) {
+        if (draw) {
+            draw = 0;
+            int w, h;
+            float mm;
+            plat_size(p, &w, &h, &mm);
+            app_ui_begin(&ui, w, h, mm);
+            app_ui_fill(&ui, (app_rect){0, 0, (float)w, (float)h}, 0xfffdf5ffu);
+            float x = 6 * mm, y = 8 * mm, lh = 7 * mm;
+            app_ui_text(&ui, (app_rect){x, y, (float)w - 2 * x, 10 * mm}, title, (int)(6 * mm),
+                        APP_ALIGN_LEFT, 0xb00020ffu);
+            y += 14 * mm;
+            for (const char *l = msg; *l && y < (float)h - 2 * lh;) {
+                const char *e = strchr(l, '\n');
+                size_t n = e ? (size_t)(e - l) : strlen(l);
+                char line[512];
+                snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), l);
+                app_ui_text(&ui, (app_rect){x, y, (float)w - 2 * x, lh}, line, (int)(4 * mm),
+                            APP_ALIGN_LEFT, 0x202020ffu);
+                y += lh;
+                l += n + (e != NULL);
+            }
+            app_ui_text(&ui, (app_rect){x, y + lh, (float)w - 2 * x, lh}, _("Tap to close"),
+                        (int)(4 * mm), APP_ALIGN_LEFT, 0x505050ffu);
+            plat_draw(p, &ui);
+        }
+        if (!plat_wait(p, -1, &ev))
+            continue;
+        if (ev.type == PLAT_EV_QUIT || ev.type == PLAT_EV_BACK ||
+            (ev.type == PLAT_EV_PTR && ev.ptr.type == APP_PTR_UP))
+            break;
+        draw = ev.type == PLAT_EV_REDRAW;
+    }
+    app_ui_free(&ui);
+}
+
+static int fail_start(plat *p, int desktop, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail_start(plat *p, int desktop, const char *fmt, ...)
 {
     char msg[4096];
     va_list ap;
@@ -297,12 +339,45 @@ static int fail_start(int desktop, const char *fmt, ...)
     va_end(ap);
     die(EXIT_FAIL, "%s", msg);
     if (desktop && !isatty(STDERR_FILENO))
-        plat_alert(_("Quejie cannot start"), msg);
+        show_start_error(p, _("Quejie cannot start"), msg);
     return EXIT_FAIL;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: quejie-app [--journal FILE] [--gnss HOST:PORT] [--lang zh_CN|en] [--window WxH]\n"
+            "                  [--unit CODE] [--usb DIR] [--script FILE] [--audit-glyphs] [--stats]\n"
+            "       quejie-app --check-glyphs FILE\n"
+            "\n"
+            "The crew's touch interface: today's units, the map, GNSS status, boundary points,\n"
+            "walks, ownership verification, pointing out and signing, disputes, day end and sync.\n"
+            "\n"
+            "  --journal FILE     the tablet's journal (default: $QUEJIE_JOURNAL, else\n"
+            "                     ${XDG_DATA_HOME:-~/.local/share}/quejie/journal.db)\n"
+            "  --gnss HOST:PORT   gpsd to read positions from (gpsd listens on localhost:2947)\n"
+            "  --lang zh_CN|en    interface language (default zh_CN, Simplified Chinese)\n"
+            "  --window WxH       a window of that size instead of full screen\n"
+            "  --unit CODE        open that registration unit's map\n"
+            "  --usb DIR          where \"write to USB\" writes (default: the first writable mount\n"
+            "                     under /media or /run/media)\n"
+            "  --script FILE      run a script of taps and gestures (tests, demos, support)\n"
+            "  --audit-glyphs     fail the run when a drawn string has a character the font lacks\n"
+            "  --stats            print first-frame and frame-time figures at exit\n"
+            "  --check-glyphs FILE  check that every line of FILE renders with real glyphs\n"
+            "  --help, --version\n");
 }
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        printf("quejie-app %s\n", SV_VERSION);
+        return 0;
+    }
     opt opts[] = {{"--journal", 1, NULL}, {"--gnss", 1, NULL},   {"--lang", 1, NULL},
                   {"--window", 1, NULL},  {"--script", 1, NULL}, {"--check-glyphs", 1, NULL},
                   {"--stats", 0, NULL},   {"--usb", 1, NULL},    {"--audit-glyphs", 0, NULL},
@@ -346,16 +421,16 @@ int main(int argc, char **argv)
     int rc = sv_journal_open(jpath, SV_OPEN_READONLY, &j);
     if (rc != SV_OK) {
         if (jdefault && rc == SV_ENOTFOUND)
-            fail_start(desktop,
+            fail_start(p, desktop,
                        "%s: no journal on this tablet yet; create it with\n"
                        "  quejie init %s --device-name NAME --crew CREW\n"
                        "  quejie enroll %s --office URL --token TOKEN\n"
                        "(or give another with --journal FILE)",
                        jpath, jpath, jpath);
         else if (j)
-            fail_start(desktop, "%s", sv_journal_errmsg(j));
+            fail_start(p, desktop, "%s", sv_journal_errmsg(j));
         else
-            fail_start(desktop, "%s: %s", jpath, sv_strerror(rc));
+            fail_start(p, desktop, "%s: %s", jpath, sv_strerror(rc));
         sv_journal_close(j);
         plat_close(p);
         app_script_free(&run.s);
@@ -363,7 +438,7 @@ int main(int argc, char **argv)
     }
     app A;
     if (app_init(&A, j) != SV_OK) {
-        fail_start(desktop, "%s: %s", jpath, A.status[0] ? A.status : "cannot read the journal");
+        fail_start(p, desktop, "%s: %s", jpath, A.status[0] ? A.status : "cannot read the journal");
         app_free(&A);
         sv_journal_close(j);
         plat_close(p);

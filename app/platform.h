@@ -36,9 +36,6 @@ typedef struct plat_ev {
 /* Open a window of w x h px (0: the display's size, full screen). Returns 0 or -1 with err. */
 int plat_open(const char *title, int w, int h, plat **out, char *err, size_t errlen);
 void plat_close(plat *p); /* NULL-safe */
-/* A message box with an OK button, with or without a window open; for a start that fails
- * where nobody reads stderr. Returns when dismissed (at once when no display can show it). */
-void plat_alert(const char *title, const char *msg);
 /* Wait at most timeout_ms (-1: forever) for one event. Returns 1 with *ev, 0 on timeout. */
 int plat_wait(plat *p, int timeout_ms, plat_ev *ev);
 void plat_size(plat *p, int *w, int *h, float *px_per_mm);

@@ -218,11 +218,6 @@ int plat_open(const char *title, int w, int h, plat **out, char *err, size_t err
     return 0;
 }
 
-void plat_alert(const char *title, const char *msg)
-{
-    SDL_ShowSimpleMessageBox(SDL_MESSAGEBOX_ERROR, title, msg, NULL);
-}
-
 void plat_close(plat *p)
 {
     if (!p)
