@@ -20,8 +20,11 @@ mkdir -p "$SRC"
 # The source: what git tracks plus new files not ignored (so uncommitted work is what is built);
 # without git, the tree less build outputs.
 if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
-    git -C "$ROOT" ls-files -z --cached --others --exclude-standard |
-        (cd "$ROOT" && xargs -0 -r cp --parents -t "$SRC" 2>/dev/null || true)
+    # (a tracked file deleted in the work tree is left out; any other copy error, a full disk
+    # say, stops the build with cp's message)
+    (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard |
+        while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+        xargs -0 -r cp --parents -t "$SRC")
     DESC=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)
     WHEN=$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || date +%s)
 else
