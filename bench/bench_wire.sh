@@ -35,8 +35,7 @@ set -u
 B=${1:-build}
 B=$(cd "$B" && pwd) || { echo "bench_wire: no build directory $1"; exit 1; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SHARED=${QJ_SHARED:-$ROOT/../shared}
-TASKS=$SHARED/fixtures/tasks/linxia-units-4490.geojson
+TASKS=${QJ_FIXTURES:-$ROOT/tests/fixtures}/tasks/linxia-units-4490.geojson
 UNIT=622901ZR000002
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3

@@ -4,7 +4,7 @@
 set -u
 B=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SHARED=${QJ_SHARED:-$ROOT/../shared}
+FIX=${QJ_FIXTURES:-$ROOT/tests/fixtures}
 export BENCH_DIR=${BENCH_DIR:-$ROOT/$B}   # the project's own disk, like the journal's
 T=$(mktemp -d /tmp/qj-bench-XXXXXX)
 trap 'kill -9 -- -$GP 2>/dev/null; for p in $XPIDS; do kill -9 $p 2>/dev/null; done; rm -rf "$T"' EXIT
@@ -17,10 +17,10 @@ if [ -x "$B/bench_export" ]; then echo "== GeoPackage export (target: 100,000 po
 
 echo "== quejie record peak RSS (target <= 16 MB)"
 port=$(/usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-setsid gpsfake -1 -q -n -W 5 -P "$port" -c 0.01 "$SHARED/fixtures/gnss/nmea-rtk.log" >/dev/null 2>&1 &
+setsid gpsfake -1 -q -n -W 5 -P "$port" -c 0.01 "$FIX/gnss/nmea-rtk.log" >/dev/null 2>&1 &
 GP=$!
 for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
-"$B/quejie" init "$T/j.db" >/dev/null && "$B/quejie" tasks import "$T/j.db" "$SHARED/fixtures/tasks/linxia-units-4490.geojson" >/dev/null
+"$B/quejie" init "$T/j.db" >/dev/null && "$B/quejie" tasks import "$T/j.db" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null
 "$B/bench_rss" "baseline: gpspipe -w -n 40 (a bare libgps client)" gpspipe -w -n 40 "127.0.0.1:$port" >/dev/null
 "$B/bench_rss" "quejie record --count 3 --average 5" "$B/quejie" record "$T/j.db" --unit 622901ZR000002 \
     --gnss "127.0.0.1:$port" --count 3 --average 5 --min-seconds 0 --accept dgps --timeout 30 >/dev/null
@@ -36,7 +36,7 @@ fi
 echo
 if [ -x "$B/quejie" ] && [ -x "$B/quejie-office" ] && [ -x "$B/qj_fill" ]; then
     echo "-- bytes on the wire per row, standard day (target: <= 12 B/row)"
-    QJ_SHARED=$SHARED bash "$ROOT/bench/bench_wire.sh" "$B"
+    QJ_FIXTURES=$FIX bash "$ROOT/bench/bench_wire.sh" "$B"
 else
     echo "-- bytes on the wire: skipped (needs $B/quejie, $B/quejie-office and $B/qj_fill)"
 fi
@@ -113,7 +113,7 @@ else
         printf '   %-52s %s of a core (Xvfb meanwhile: %s)\n' "$label:" "$(pct "$a0" "$a1" $((t1 - t0)))" "$(pct "$x0" "$x1" $((t1 - t0)))"
     }
     port=$(/usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-    setsid gpsfake -1 -q -n -W 60 -P "$port" -c 0.01 "$SHARED/fixtures/gnss/nmea-rtk.log" >/dev/null 2>&1 &
+    setsid gpsfake -1 -q -n -W 60 -P "$port" -c 0.01 "$FIX/gnss/nmea-rtk.log" >/dev/null 2>&1 &
     GP=$!
     for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
     # the log (253 sentences at 10 ms) is over before the window: gpsd stays up, quiet

@@ -48,9 +48,8 @@ quejie ($VERSION) unstable; urgency=medium
  -- Quejie developers <dev@quejie.invalid>  $(date -R -u -d "@$WHEN")
 CL
 
-SHARED=$(cd "$ROOT/../shared" 2>/dev/null && pwd || true)
 echo "package: building quejie $VERSION ($DESC) in $W" >&2
-(cd "$SRC" && QJ_SHARED_DIR=$SHARED DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-} parallel=$(nproc)" \
+(cd "$SRC" && DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-} parallel=$(nproc)" \
     dpkg-buildpackage -b -us -uc >"$W/build.log" 2>&1) || {
     tail -40 "$W/build.log" >&2
     echo "package: dpkg-buildpackage failed (log above)" >&2

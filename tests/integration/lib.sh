@@ -1,13 +1,12 @@
 # Shared helpers for the integration tests (sourced). ctest sets QUEJIE, QJ_SOURCE, QJ_BUILD and
-# QJ_SHARED; run by hand with those set. Every test prints ok/FAIL lines and closes with
+# QJ_FIXTURES; run by hand with those set. Every test prints ok/FAIL lines and closes with
 # "N passed, N failed"; the exit status is non-zero when anything failed.
 set -u
 : "${QJ_SOURCE:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${QJ_BUILD:=$QJ_SOURCE/build}"
-: "${QJ_SHARED:=$QJ_SOURCE/../shared}"
 : "${QUEJIE:=$QJ_BUILD/quejie}"
 PY=/usr/bin/python3          # Debian's python: it has GDAL's bindings (osgeo)
-FIX=$QJ_SHARED/fixtures
+FIX=${QJ_FIXTURES:-$QJ_SOURCE/tests/fixtures}
 T=$(mktemp -d /tmp/qj-it-XXXXXX)
 PIDS=()
 PASSES=0

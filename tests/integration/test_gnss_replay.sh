@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_gnss_replay.sh - sv_gnss against a REAL gpsd fed by gpsfake (no mocks).
 #
-# Replays every recorded receiver log in $QJ_SHARED/fixtures/gnss/*.log and our own fixtures
+# Replays every recorded receiver log in tests/fixtures/gnss/*.log (recorded logs and our own)
 # in $QJ_SOURCE/tests/fixtures/gnss/*.log (a receiver spewing garbage) through gpsd, reads
 # them with tests/tools/qj_gnss_replay (libsurvey's sv_gnss), and compares with the matching
 # .log.chk. Then: the demo walk (grades, BeiDou, one jump), gpsd without a receiver, and gpsd
@@ -18,13 +18,13 @@
 # detection differs between gpsd versions. Positions must match closely: every fix we got
 # lies within POS_TOL degrees of a fix in the .chk, and so does the last one.
 #
-# Environment (set by ctest): QJ_BUILD build dir, QJ_SHARED /work/shared, QJ_SOURCE source.
+# Environment (set by ctest): QJ_BUILD build dir, QJ_FIXTURES tests/fixtures, QJ_SOURCE source.
 # Prints "N passed, N failed"; exit status non-zero on any failure. gpsfake ignores SIGTERM:
 # each one runs in its own session (setsid) and its process group is killed with -9.
 set -u
 
 SRC=${QJ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-SHARED=${QJ_SHARED:-$SRC/../shared}
+FIXG=${QJ_FIXTURES:-$SRC/tests/fixtures}/gnss
 BUILD=${QJ_BUILD:-$SRC/build}
 TOOL=${QJ_GNSS_REPLAY:-$BUILD/qj_gnss_replay}
 TOL_ABS=1
@@ -160,13 +160,13 @@ EOF
 
 # ---- 1. every recorded log, and our garbage-spewing receiver ------------------------------
 LOGS=()
-for f in "$SHARED"/fixtures/gnss/*.log "$SRC"/tests/fixtures/gnss/*.log; do
+for f in "$FIXG"/*.log; do
     [ -f "$f" ] && LOGS+=("$f")
 done
 [ "${#LOGS[@]}" -ge 7 ] || fail "expected at least 7 logs, found ${#LOGS[@]}"
 # The same two logs again through an event loop (wait on sv_gnss_fd, poll with timeout 0),
 # the way the app drives it: reports buffered behind a SKY or GST must not wait a frame each.
-LOGS+=("$SHARED/fixtures/gnss/quectel-L70.log@0" "$SHARED/fixtures/gnss/nmea-rtk.log@0")
+LOGS+=("$FIXG/quectel-L70.log@0" "$FIXG/nmea-rtk.log@0")
 for entry in "${LOGS[@]}"; do
     log=${entry%@0}
     name=$(basename "$log")
@@ -277,7 +277,7 @@ else
 fi
 
 # ---- 4. gpsd killed mid-stream, then a new one on the same port ---------------------------
-LOG=$SHARED/fixtures/gnss/nmea-rtk.log
+LOG=$FIXG/nmea-rtk.log
 p=$(free_port)
 if start_fake "$LOG" "$p" 0.05 10; then
     "$TOOL" --addr "127.0.0.1:$p" --lines --after-loss 5 --timeout 45 >"$T/reconnect.out" 2>&1 &

@@ -171,9 +171,9 @@ static sv_journal *unit_journal(const char *dir, const char *device, char *path,
 {
     char tasks[512];
     snprintf(path, len, "%s/j.db", dir);
-    const char *shared = getenv("QJ_SHARED");
-    snprintf(tasks, sizeof tasks, "%s/fixtures/tasks/linxia-units-4490.geojson",
-             shared ? shared : "../shared");
+    const char *fix = getenv("QJ_FIXTURES");
+    snprintf(tasks, sizeof tasks, "%s/tasks/linxia-units-4490.geojson",
+             fix ? fix : "tests/fixtures");
     sv_journal_opts jo = {device, NULL, 0, NAN};
     sv_journal *j = NULL;
     CHECK_INT(sv_journal_create(path, &jo, &j), SV_OK);

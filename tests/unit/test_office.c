@@ -4,7 +4,7 @@
  * queue (cases found, idempotent, repaired after a crash between the replica commit and the
  * review insert), signed task packages, and the county-wide export of several replicas.
  *
- * Reads $QJ_SHARED/fixtures/tasks/linxia-units-4490.geojson; works in a temporary directory.
+ * Reads $QJ_FIXTURES/tasks/linxia-units-4490.geojson; works in a temporary directory.
  */
 #include <math.h>
 #include <stdio.h>
@@ -217,12 +217,12 @@ static void test_tasks(sy_office *o, sv_journal *j, const sy_office_keys *k)
 
 int main(void)
 {
-    const char *shared = getenv("QJ_SHARED");
-    if (!shared) {
-        fprintf(stderr, "test_office: QJ_SHARED must be set (ctest sets it)\n");
+    const char *fix = getenv("QJ_FIXTURES");
+    if (!fix) {
+        fprintf(stderr, "test_office: QJ_FIXTURES must be set (ctest sets it)\n");
         return 1;
     }
-    snprintf(fixture, sizeof fixture, "%s/fixtures/tasks/linxia-units-4490.geojson", shared);
+    snprintf(fixture, sizeof fixture, "%s/tasks/linxia-units-4490.geojson", fix);
     snprintf(dir, sizeof dir, "/tmp/qj-office-XXXXXX");
     if (!mkdtemp(dir))
         return 1;

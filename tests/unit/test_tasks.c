@@ -1,7 +1,7 @@
 /*
  * test_tasks.c - unit tests of the task-package import (survey/src/tasks.c).
  *
- * Reads the shared county fixtures ($QJ_SHARED/fixtures/tasks) and the bad-input fixtures of
+ * Reads the shared county fixtures ($QJ_FIXTURES/tasks) and the bad-input fixtures of
  * tests/fixtures/tasks ($QJ_SOURCE), builds a few inputs in memory (pathological nesting,
  * rings for the self-intersection check), and checks every refusal for its result code and a
  * message naming the file and the feature. It must never depend on the network or a device.
@@ -20,7 +20,7 @@ static char shared_dir[1024], source_dir[1024];
 static const char *shared_path(const char *file)
 {
     static char p[1200];
-    snprintf(p, sizeof p, "%s/fixtures/tasks/%s", shared_dir, file);
+    snprintf(p, sizeof p, "%s/tasks/%s", shared_dir, file);
     return p;
 }
 
@@ -572,9 +572,9 @@ static void test_self_intersects(void)
 
 int main(void)
 {
-    const char *s = getenv("QJ_SHARED"), *src = getenv("QJ_SOURCE");
+    const char *s = getenv("QJ_FIXTURES"), *src = getenv("QJ_SOURCE");
     if (!s || !src) {
-        fprintf(stderr, "test_tasks: QJ_SHARED and QJ_SOURCE must be set (ctest sets them)\n");
+        fprintf(stderr, "test_tasks: QJ_FIXTURES and QJ_SOURCE must be set (ctest sets them)\n");
         return 1;
     }
     snprintf(shared_dir, sizeof shared_dir, "%s", s);
