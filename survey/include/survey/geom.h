@@ -1,0 +1,40 @@
+/*
+ * geom.h - polygon validity by the OGC Simple Features rules, as the GIS world checks it (GEOS).
+ *
+ * One place decides whether a polygon is valid: task import refuses an invalid draft, the
+ * exports flag an invalid walked or surveyed polygon instead of writing it silently. Coordinates
+ * are longitude/latitude; validity (rings closed and simple, holes inside their shell and not
+ * crossing it, parts not overlapping, no zero-area ring) does not change under the small,
+ * smooth projections used here, so it is decided on lon/lat as given.
+ */
+#ifndef SURVEY_GEOM_H
+#define SURVEY_GEOM_H
+
+#include "survey/model.h"
+#include "survey/survey.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Is geom (a MultiPolygon: every part a shell followed by its holes) valid?
+ * Returns SV_OK when it is, SV_EGEOM when it is not, with GEOS's reason (for example
+ * "Self-intersection[103.2 35.5]", "Hole lies outside shell[...]", "Too few points in geometry
+ * component[...]") written to reason; SV_ENOMEM or SV_ERR when GEOS cannot be used. An empty
+ * geometry is SV_EGEOM. reason may be NULL; it is always NUL-terminated when len > 0.
+ * Thread-safe: each call uses its own GEOS context.
+ */
+int sv_geom_validate(const sv_geom *geom, char *reason, size_t len);
+
+/*
+ * The same for one closed ring of n lon/lat pairs (the last equal to the first, or it is
+ * closed here) taken as a polygon without holes: the boundary points of a unit in number
+ * order, a walked boundary. Fewer than 3 distinct positions is SV_EGEOM.
+ */
+int sv_ring_validate(size_t n, const double *lonlat, char *reason, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

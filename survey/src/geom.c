@@ -1,0 +1,177 @@
+/*
+ * geom.c - polygon validity through GEOS (libgeos_c, the reentrant API).
+ *
+ * The only file that includes GEOS. It builds GEOS geometries from the library's lon/lat arrays
+ * and asks GEOS whether they are valid; it computes no geometry itself. It must never abort on
+ * bad coordinates: GEOS reports errors through the context's handler, kept here as the reason.
+ */
+#include "survey/geom.h"
+
+#include <geos_c.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct geos_err {
+    char msg[256];
+} geos_err;
+
+static void on_geos_error_r(const char *msg, void *data)
+{
+    geos_err *e = data;
+    if (e && !e->msg[0])
+        snprintf(e->msg, sizeof e->msg, "%s", msg);
+}
+
+static void put(char *reason, size_t len, const char *msg)
+{
+    if (reason && len)
+        snprintf(reason, len, "%s", msg);
+}
+
+/* A closed GEOS ring from n lon/lat pairs; closes it when the last pair differs from the first.
+ * NULL with e->msg set when GEOS refuses it (fewer than 4 positions, say). */
+static GEOSGeometry *make_ring(GEOSContextHandle_t ctx, size_t n, const double *ll)
+{
+    if (n == 0)
+        return NULL;
+    int close = ll[0] != ll[2 * (n - 1)] || ll[1] != ll[2 * (n - 1) + 1];
+    size_t m = n + (size_t)close;
+    GEOSCoordSequence *seq = GEOSCoordSeq_create_r(ctx, (unsigned)m, 2);
+    if (!seq)
+        return NULL;
+    for (size_t i = 0; i < m; i++) {
+        size_t k = i < n ? i : 0;
+        if (!GEOSCoordSeq_setXY_r(ctx, seq, (unsigned)i, ll[2 * k], ll[2 * k + 1])) {
+            GEOSCoordSeq_destroy_r(ctx, seq);
+            return NULL;
+        }
+    }
+    return GEOSGeom_createLinearRing_r(ctx, seq); /* takes seq, even on failure */
+}
+
+/* One polygon: rings[0] the shell, the rest holes. Takes nothing; NULL on failure. */
+static GEOSGeometry *make_polygon(GEOSContextHandle_t ctx, size_t nrings, const size_t *ring_pts,
+                                  const double *ll)
+{
+    GEOSGeometry *shell = make_ring(ctx, ring_pts[0], ll);
+    if (!shell)
+        return NULL;
+    GEOSGeometry **holes = NULL;
+    if (nrings > 1) {
+        holes = calloc(nrings - 1, sizeof *holes);
+        if (!holes) {
+            GEOSGeom_destroy_r(ctx, shell);
+            return NULL;
+        }
+    }
+    size_t off = ring_pts[0];
+    for (size_t r = 1; r < nrings; r++) {
+        holes[r - 1] = make_ring(ctx, ring_pts[r], ll + 2 * off);
+        off += ring_pts[r];
+        if (!holes[r - 1]) {
+            for (size_t k = 0; k + 1 < r; k++)
+                GEOSGeom_destroy_r(ctx, holes[k]);
+            free(holes);
+            GEOSGeom_destroy_r(ctx, shell);
+            return NULL;
+        }
+    }
+    GEOSGeometry *poly = GEOSGeom_createPolygon_r(ctx, shell, holes, (unsigned)(nrings - 1));
+    free(holes); /* the polygon owns the rings now */
+    return poly;
+}
+
+/* GEOS's verdict on g, which it takes. */
+static int judge(GEOSContextHandle_t ctx, GEOSGeometry *g, geos_err *e, char *reason, size_t len)
+{
+    if (!g) {
+        put(reason, len, e->msg[0] ? e->msg : "GEOS could not build the geometry");
+        return SV_EGEOM;
+    }
+    int rc;
+    char v = GEOSisValid_r(ctx, g);
+    if (v == 1) {
+        put(reason, len, "");
+        rc = SV_OK;
+    } else if (v == 0) {
+        char *why = GEOSisValidReason_r(ctx, g);
+        put(reason, len, why ? why : "invalid geometry");
+        if (why)
+            GEOSFree_r(ctx, why);
+        rc = SV_EGEOM;
+    } else {
+        put(reason, len, e->msg[0] ? e->msg : "GEOS failed to check the geometry");
+        rc = SV_ERR;
+    }
+    GEOSGeom_destroy_r(ctx, g);
+    return rc;
+}
+
+int sv_geom_validate(const sv_geom *geom, char *reason, size_t len)
+{
+    put(reason, len, "");
+    if (!geom || !geom->n_parts || !geom->n_rings || !geom->lonlat) {
+        put(reason, len, "empty geometry");
+        return SV_EGEOM;
+    }
+    GEOSContextHandle_t ctx = GEOS_init_r();
+    if (!ctx) {
+        put(reason, len, "cannot initialise GEOS");
+        return SV_ENOMEM;
+    }
+    geos_err e = {{0}};
+    GEOSContext_setErrorMessageHandler_r(ctx, on_geos_error_r, &e);
+    GEOSGeometry **polys = calloc(geom->n_parts, sizeof *polys);
+    GEOSGeometry *multi = NULL;
+    int ok = polys != NULL;
+    size_t ring = 0, off = 0;
+    for (size_t p = 0; ok && p < geom->n_parts; p++) {
+        size_t nr = geom->part_rings[p];
+        if (nr == 0 || ring + nr > geom->n_rings) {
+            snprintf(e.msg, sizeof e.msg, "part %zu has no shell", p + 1);
+            ok = 0;
+            break;
+        }
+        polys[p] = make_polygon(ctx, nr, geom->ring_pts + ring, geom->lonlat + 2 * off);
+        for (size_t r = 0; r < nr; r++)
+            off += geom->ring_pts[ring + r];
+        ring += nr;
+        if (!polys[p])
+            ok = 0;
+    }
+    if (ok) {
+        multi = GEOSGeom_createCollection_r(ctx, GEOS_MULTIPOLYGON, polys, (unsigned)geom->n_parts);
+        free(polys); /* the collection owns the parts */
+        polys = NULL;
+    } else if (polys) {
+        for (size_t p = 0; p < geom->n_parts; p++)
+            if (polys[p])
+                GEOSGeom_destroy_r(ctx, polys[p]);
+        free(polys);
+    }
+    int rc = judge(ctx, multi, &e, reason, len);
+    GEOS_finish_r(ctx);
+    return rc;
+}
+
+int sv_ring_validate(size_t n, const double *lonlat, char *reason, size_t len)
+{
+    put(reason, len, "");
+    if (!lonlat || n < 3) {
+        put(reason, len, "fewer than 3 positions");
+        return SV_EGEOM;
+    }
+    GEOSContextHandle_t ctx = GEOS_init_r();
+    if (!ctx) {
+        put(reason, len, "cannot initialise GEOS");
+        return SV_ENOMEM;
+    }
+    geos_err e = {{0}};
+    GEOSContext_setErrorMessageHandler_r(ctx, on_geos_error_r, &e);
+    GEOSGeometry *shell = make_ring(ctx, n, lonlat);
+    GEOSGeometry *poly = shell ? GEOSGeom_createPolygon_r(ctx, shell, NULL, 0) : NULL;
+    int rc = judge(ctx, poly, &e, reason, len);
+    GEOS_finish_r(ctx);
+    return rc;
+}
