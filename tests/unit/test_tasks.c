@@ -668,8 +668,10 @@ static void test_limits(void)
 {
     sv_task_set set;
     sv_diag d = {{0}};
-    char *name_ok = repeat("名", SV_LIMIT_NAME_CHARS), *name_long = repeat("名", SV_LIMIT_NAME_CHARS + 1);
-    char *text_ok = repeat("权", SV_LIMIT_TEXT_CHARS), *text_long = repeat("权", SV_LIMIT_TEXT_CHARS + 1);
+    char *name_ok = repeat("名", SV_LIMIT_NAME_CHARS);
+    char *name_long = repeat("名", SV_LIMIT_NAME_CHARS + 1);
+    char *text_ok = repeat("权", SV_LIMIT_TEXT_CHARS);
+    char *text_long = repeat("权", SV_LIMIT_TEXT_CHARS + 1);
 
     /* One vertex over the limit: refused before the coordinates are read, naming the limit. */
     char *pkg = package(SV_LIMIT_UNIT_VERTICES + 1, "甲", "乙", "丙");

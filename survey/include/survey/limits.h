@@ -4,12 +4,12 @@
  * Nothing a journal accepts may block sync: every entry must fit the bundle codec (8 MiB of
  * encoded entries, sync/bundle.h) with room to spare. The limits below keep the largest
  * possible entry (a unit at every limit: 200,000 vertices of 12-digit nanodegrees and every
- * text at its maximum) near 5.5 MB, and are far above anything a county draws or types (a
+ * text at its maximum) near 5 MB, and are far above anything a county draws or types (a
  * unit boundary digitised at 1:2,000 has thousands to tens of thousands of vertices, a name a
- * few dozen characters). Task import (sv_tasks_read, sv_tasks_parse, sv_tasks_import_*, which the CLI, the
- * sync client and the office all use) refuses a package that goes past one, naming the file, the
- * feature and the limit; the journal's recording calls refuse such a value too (SV_EINVAL), so
- * no other path can record one. docs/tasks.md lists them for counties.
+ * few dozen characters). Task import (sv_tasks_read, sv_tasks_parse, sv_tasks_import_*, which
+ * the CLI, the sync client and the office all use) refuses a package that goes past one, naming
+ * the file, the feature and the limit; the journal's recording calls refuse such a value too
+ * (SV_EINVAL), so no other path can record one. docs/tasks.md lists them for counties.
  *
  * Text limits count Unicode characters (UTF-8 code points), not bytes: 1,000 characters of
  * Chinese is 3,000 bytes.
