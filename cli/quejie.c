@@ -179,6 +179,13 @@ static int cmd_init(int argc, char **argv)
 
 /* ---- tasks ----------------------------------------------------------------------------------- */
 
+static void note_type(void *ctx, const sv_unit *u)
+{
+    (void)ctx;
+    fprintf(stderr, "%s: note: unit %s has type '%s', not in the unit-type code list\n", prog,
+            u->code, u->type);
+}
+
 static int tasks_import(int argc, char **argv)
 {
     opt opts[] = {{NULL}};
@@ -193,47 +200,21 @@ static int tasks_import(int argc, char **argv)
         sv_journal_close(j);
         return die(EXIT_FAIL, "cannot initialise PROJ (is proj-data installed?)");
     }
-    const char *pattern = sv_state_config(j, "unit.code-pattern", NULL);
-    sv_task_set set;
+    /* Read, validate and record in one batch: the library's sequence, shared with the app's
+     * sync. A failure part-way leaves the journal exactly as it was. */
+    sv_tasks_report r;
     sv_diag d = {{0}};
-    int rc = sv_tasks_read(a.pos[1], g, pattern, &set, &d);
-    if (rc != SV_OK) {
-        sv_geo_free(g);
-        sv_journal_close(j);
-        return die(EXIT_FAIL, "%s", d.msg[0] ? d.msg : sv_strerror(rc));
-    }
-    /* All units in one batch: a failure part-way leaves the journal exactly as it was. */
-    size_t added = 0, same = 0;
-    rc = sv_journal_begin(j);
-    int64_t before = sv_journal_last_seq(j);
-    for (size_t i = 0; rc == SV_OK && i < set.n; i++) {
-        int64_t seq = 0;
-        rc = sv_record_unit(j, &set.units[i], &seq);
-        if (rc == SV_OK && seq <= before)
-            same++;
-        else if (rc == SV_OK)
-            added++;
-        if (rc == SV_OK && set.units[i].type[0] &&
-            !sv_state_code_known(j, "unit-type", set.units[i].type))
-            fprintf(stderr, "%s: note: unit %s has type '%s', not in the unit-type code list\n",
-                    prog, set.units[i].code, set.units[i].type);
-    }
-    if (rc == SV_OK)
-        rc = sv_journal_commit(j);
-    else
-        sv_journal_rollback(j);
-    if (rc != SV_OK) {
-        int code = die(EXIT_FAIL, "%s: nothing imported: %s", a.pos[1], sv_journal_errmsg(j));
-        sv_task_set_clear(&set);
-        sv_geo_free(g);
-        sv_journal_close(j);
-        return code;
-    }
-    printf("imported %zu unit%s from %s (%s)%s\n", added, added == 1 ? "" : "s", a.pos[1], set.crs,
-           same ? "; unchanged units skipped" : "");
-    sv_task_set_clear(&set);
+    int rc = sv_tasks_import_file(j, a.pos[1], g, note_type, NULL, &r, &d);
     sv_geo_free(g);
     sv_journal_close(j);
+    if (rc != SV_OK)
+        return die(EXIT_FAIL, "%s", d.msg[0] ? d.msg : sv_strerror(rc));
+    printf("imported %zu unit%s from %s (%s)%s", r.added, r.added == 1 ? "" : "s", a.pos[1],
+           r.crs, r.unchanged ? "; unchanged units skipped" : "");
+    if (r.skipped)
+        printf("; %zu feature%s of other layers (points, lines, walks, signatures) ignored",
+               r.skipped, r.skipped == 1 ? "" : "s");
+    printf("\n");
     return 0;
 }
 

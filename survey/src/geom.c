@@ -82,6 +82,58 @@ static GEOSGeometry *make_polygon(GEOSContextHandle_t ctx, size_t nrings, const 
     return poly;
 }
 
+/*
+ * Rings that enclose (next to) nothing. GEOS judges the doubles as given: a ring whose points
+ * are collinear in the decimal text of a file (103.32 35.40, 103.33 35.41, 103.34 35.42) is,
+ * in binary, a sliver triangle GEOS calls valid. Anything under MIN_RING_AREA square degrees
+ * (about 0.01 m^2 at these latitudes; digitising noise, never a real boundary) is such a ring.
+ * Returns 1 with the ring's first position in reason, 0 when none, -1 when GEOS fails.
+ */
+#define MIN_RING_AREA 1e-12
+
+static int ring_area_zero(GEOSContextHandle_t ctx, const GEOSGeometry *ring, char *reason,
+                          size_t len)
+{
+    GEOSGeometry *shell = GEOSGeom_clone_r(ctx, ring);
+    GEOSGeometry *poly = shell ? GEOSGeom_createPolygon_r(ctx, shell, NULL, 0) : NULL;
+    double area = 0, x = 0, y = 0;
+    if (!poly || !GEOSArea_r(ctx, poly, &area)) {
+        if (poly)
+            GEOSGeom_destroy_r(ctx, poly);
+        return -1;
+    }
+    GEOSGeom_destroy_r(ctx, poly);
+    if (area >= MIN_RING_AREA)
+        return 0;
+    const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(ctx, ring);
+    if (seq)
+        GEOSCoordSeq_getXY_r(ctx, seq, 0, &x, &y);
+    if (reason && len)
+        snprintf(reason, len, "Zero-area ring[%.9g %.9g]", x, y);
+    return 1;
+}
+
+/* The first ring of a valid (multi)polygon that encloses no area, as ring_area_zero. */
+static int any_ring_area_zero(GEOSContextHandle_t ctx, const GEOSGeometry *g, char *reason,
+                              size_t len)
+{
+    int parts = GEOSGetNumGeometries_r(ctx, g);
+    for (int p = 0; p < parts; p++) {
+        const GEOSGeometry *poly = GEOSGetGeometryN_r(ctx, g, p);
+        int holes = poly ? GEOSGetNumInteriorRings_r(ctx, poly) : -1;
+        if (holes < 0)
+            return -1;
+        for (int r = -1; r < holes; r++) {
+            const GEOSGeometry *ring = r < 0 ? GEOSGetExteriorRing_r(ctx, poly)
+                                             : GEOSGetInteriorRingN_r(ctx, poly, r);
+            int z = ring ? ring_area_zero(ctx, ring, reason, len) : -1;
+            if (z)
+                return z;
+        }
+    }
+    return 0;
+}
+
 /* GEOS's verdict on g, which it takes. */
 static int judge(GEOSContextHandle_t ctx, GEOSGeometry *g, geos_err *e, char *reason, size_t len)
 {
@@ -93,7 +145,10 @@ static int judge(GEOSContextHandle_t ctx, GEOSGeometry *g, geos_err *e, char *re
     char v = GEOSisValid_r(ctx, g);
     if (v == 1) {
         put(reason, len, "");
-        rc = SV_OK;
+        int z = any_ring_area_zero(ctx, g, reason, len);
+        if (z < 0)
+            put(reason, len, e->msg[0] ? e->msg : "GEOS failed to measure the rings");
+        rc = z == 0 ? SV_OK : z > 0 ? SV_EGEOM : SV_ERR;
     } else if (v == 0) {
         char *why = GEOSisValidReason_r(ctx, g);
         put(reason, len, why ? why : "invalid geometry");

@@ -21,6 +21,7 @@
 
 #include "internal.h"
 #include "journal_int.h"
+#include "survey/limits.h"
 #include "survey/state.h"
 
 #define APP_ID 0x514A4E4C           /* 'QJNL' */
@@ -1646,6 +1647,24 @@ static int date_valid(const char *s)
     return !(m == 2 && d == 29 && !leap);
 }
 
+/* Text past its limit (survey/limits.h) is refused: nothing the journal accepts may block sync.
+ * Each argument pair is a name for the message and the text (NULL is fine); the list ends at a
+ * NULL name. */
+static int texts_fit(sv_journal *j, size_t max, ...)
+{
+    va_list ap;
+    va_start(ap, max);
+    int rc = SV_OK;
+    for (const char *what; rc == SV_OK && (what = va_arg(ap, const char *));) {
+        size_t n = sv_text_chars(va_arg(ap, const char *));
+        if (n > max)
+            rc = sv__journal_fail(j, SV_EINVAL, "%s has %zu characters; the limit is %zu", what, n,
+                                  max);
+    }
+    va_end(ap);
+    return rc;
+}
+
 /* The part of a unit payload that says what the unit is: everything but where this copy came
  * from and what it replaced. Caller decrefs. */
 static json_t *unit_content(json_t *payload)
@@ -1660,6 +1679,9 @@ static int do_unit(sv_journal *j, const sv_unit *u, int64_t *seq)
 {
     if (!u->code[0])
         return sv__journal_fail(j, SV_EINVAL, "a unit without a code cannot be recorded");
+    char why[160];
+    if (sv_unit_check_limits(u, why, sizeof why) != SV_OK)
+        return sv__journal_fail(j, SV_EINVAL, "unit %.64s: %s", u->code, why);
     json_t *p = payload_new();
     put_str(p, "code", u->code);
     put_str(p, "type", u->type);
@@ -1769,6 +1791,9 @@ static int do_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
         return rc;
     if (isfinite(p->h) && (p->h < -1000 || p->h > 10000))
         return sv__journal_fail(j, SV_EINVAL, "height %g m is not plausible", p->h);
+    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the note", p->note, "the override reason",
+                        p->override_reason, (const char *)NULL)) != SV_OK)
+        return rc;
     const char *ptype = p->point_type[0] ? p->point_type : "measured";
     if (p->number[0] && !number_valid(p->number))
         return sv__journal_fail(
@@ -1853,6 +1878,9 @@ static int do_line(sv_journal *j, const sv_bline *l, int64_t *seq)
         return rc;
     if (!l->from[0] || !l->to[0])
         return sv__journal_fail(j, SV_EINVAL, "a boundary line needs both end points");
+    if ((rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the neighbour", l->neighbour,
+                        (const char *)NULL)) != SV_OK)
+        return rc;
     json_t *o = payload_new();
     put_str(o, "unit", l->unit);
     put_str(o, "from", l->from);
@@ -1875,6 +1903,9 @@ static int do_verification(sv_journal *j, const sv_verification *v, int64_t *seq
         return sv__journal_fail(j, SV_EINVAL, "a corrected field needs its new value");
     if (v->status == SV_VERIFY_DISPUTED && (!v->note || !*v->note))
         return sv__journal_fail(j, SV_EINVAL, "a disputed field needs a statement (note)");
+    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the value", v->value, "the note", v->note,
+                        (const char *)NULL)) != SV_OK)
+        return rc;
     json_t *o = payload_new();
     put_str(o, "unit", v->unit);
     put_str(o, "field", sv_field_name(v->field));
@@ -1891,6 +1922,12 @@ static int do_dispute(sv_journal *j, const sv_dispute *d, int64_t *seq)
         return rc;
     if (!d->statement || !*d->statement)
         return sv__journal_fail(j, SV_EINVAL, "a dispute needs a statement");
+    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the parties", d->parties, "the statement",
+                        d->statement, (const char *)NULL)) != SV_OK)
+        return rc;
+    char why[160];
+    if (sv_geom_check_limits(&d->area, why, sizeof why) != SV_OK)
+        return sv__journal_fail(j, SV_EINVAL, "the disputed area: %s", why);
     json_t *o = payload_new();
     put_str(o, "unit", d->unit);
     put_str(o, "parties", d->parties);
@@ -1911,6 +1948,9 @@ static int do_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
         return rc;
     if (!a->party || !*a->party)
         return sv__journal_fail(j, SV_EINVAL, "attendance needs the party's name");
+    if ((rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the party", a->party, "the person", a->person,
+                        (const char *)NULL)) != SV_OK)
+        return rc;
     if (a->presence == SV_ABSENT && !date_valid(a->notice_date))
         return sv__journal_fail(j, SV_EINVAL,
                                 "an absent party needs the date the notice was served "
@@ -2000,6 +2040,9 @@ static int do_signature(sv_journal *j, const sv_signature *s, int64_t *seq)
         return sv__journal_fail(j, SV_EINVAL, "a signature needs the party that signs");
     if (!s->signer || !*s->signer)
         return sv__journal_fail(j, SV_EINVAL, "a signature needs the signer's name");
+    if ((rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the party", s->party, "the signer", s->signer,
+                        "the role", s->role, (const char *)NULL)) != SV_OK)
+        return rc;
     static const uint8_t zero[SV_HASH_BYTES];
     if (sodium_memcmp(s->covers, zero, SV_HASH_BYTES) == 0)
         return sv__journal_fail(j, SV_EINVAL,
@@ -2025,6 +2068,12 @@ static int do_code(sv_journal *j, const char *list, const char *code, const char
 {
     if (!list || !*list || !code || !*code)
         return sv__journal_fail(j, SV_EINVAL, "a code-list value needs a list and a code");
+    if (strlen(list) > SV_LIMIT_CODE_BYTES || strlen(code) > SV_LIMIT_CODE_BYTES)
+        return sv__journal_fail(j, SV_EINVAL, "a code-list name or code is longer than %d bytes",
+                                SV_LIMIT_CODE_BYTES);
+    int rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the label", label, (const char *)NULL);
+    if (rc != SV_OK)
+        return rc;
     json_t *o = payload_new();
     put_str(o, "list", list);
     put_str(o, "code", code);
@@ -2070,7 +2119,10 @@ static int do_config(sv_journal *j, const char *key, const char *value, int64_t 
         return sv__journal_fail(j, SV_EINVAL, "a configuration key is needed");
     if (!value)
         value = "";
-    int rc = config_valid(j, key, value);
+    int rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the key", key, "the value", value,
+                       (const char *)NULL);
+    if (rc == SV_OK)
+        rc = config_valid(j, key, value);
     if (rc != SV_OK)
         return rc;
     json_t *o = payload_new();
@@ -2087,6 +2139,9 @@ static int do_void(sv_journal *j, int64_t target_seq, const char *reason, int64_
 {
     if (!reason || !*reason)
         return sv__journal_fail(j, SV_EINVAL, "withdrawing an entry needs a reason");
+    int rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the reason", reason, (const char *)NULL);
+    if (rc != SV_OK)
+        return rc;
     if (target_seq < 1 || target_seq > sv_journal_last_seq(j))
         return sv__journal_fail(j, SV_ENOTFOUND, "there is no entry %lld", (long long)target_seq);
     json_t *o = payload_new();

@@ -24,6 +24,9 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "survey/geom.h"
+#include "survey/limits.h"
+#include "survey/state.h"
 #include "survey/tasks.h"
 
 /* ---- the task set ------------------------------------------------------------------------ */
@@ -35,170 +38,8 @@ void sv_task_set_clear(sv_task_set *t)
     for (size_t i = 0; t->units && i < t->n; i++)
         sv_unit_clear(&t->units[i]);
     free(t->units);
+    free(t->feature);
     memset(t, 0, sizeof *t);
-}
-
-/* ---- ring self-intersection ------------------------------------------------------------------ */
-
-/*
- * Orientation of c relative to the line a->b: 1 left, -1 right, 0 collinear. Results inside
- * the rounding bound of the determinant count as collinear, so a nearly degenerate contact
- * is reported as a touch rather than missed.
- */
-static int orient(const double *a, const double *b, const double *c)
-{
-    double l = (b[0] - a[0]) * (c[1] - a[1]);
-    double r = (b[1] - a[1]) * (c[0] - a[0]);
-    double det = l - r;
-    double bound = 1e-15 * (fabs(l) + fabs(r));
-    if (det > bound)
-        return 1;
-    if (det < -bound)
-        return -1;
-    return 0;
-}
-
-/* p (collinear with a-b) lies within the segment's bounding box. */
-static int on_segment(const double *a, const double *b, const double *p)
-{
-    return fmin(a[0], b[0]) <= p[0] && p[0] <= fmax(a[0], b[0]) && fmin(a[1], b[1]) <= p[1] &&
-           p[1] <= fmax(a[1], b[1]);
-}
-
-/* Segments p1-p2 and p3-p4 cross or touch (including collinear overlap). */
-static int segments_meet(const double *p1, const double *p2, const double *p3, const double *p4)
-{
-    int d1 = orient(p3, p4, p1), d2 = orient(p3, p4, p2);
-    int d3 = orient(p1, p2, p3), d4 = orient(p1, p2, p4);
-    if (d1 * d2 < 0 && d3 * d4 < 0)
-        return 1;
-    return (d1 == 0 && on_segment(p3, p4, p1)) || (d2 == 0 && on_segment(p3, p4, p2)) ||
-           (d3 == 0 && on_segment(p1, p2, p3)) || (d4 == 0 && on_segment(p1, p2, p4));
-}
-
-typedef struct sweep_edge {
-    double xmin, xmax, ymin, ymax;
-    size_t k; /* edge k runs from ring vertex k to vertex k+1 (mod m) */
-} sweep_edge;
-
-static int cmp_edge_xmin(const void *a, const void *b)
-{
-    const sweep_edge *x = a, *y = b;
-    return (x->xmin > y->xmin) - (x->xmin < y->xmin);
-}
-
-enum { RING_OK = 0, RING_CROSSES = 1, RING_DEGENERATE = 2, RING_NOMEM = -1 };
-
-/*
- * The work behind sv_ring_self_intersects. Consecutive repeated points and the closing
- * repeat are dropped first (they make zero-length edges, not crossings); vertex indices in
- * the result refer to the caller's points. Adjacent edges share an endpoint and only count
- * when they fold back over each other (a spike). Non-adjacent edges are tested by sorting
- * them by their smallest x and sweeping: each edge is compared only with the edges whose
- * x-range is still open, which keeps real boundaries (a vertical line crosses a handful of
- * edges) at O(n log n).
- * Returns RING_OK, RING_CROSSES (*e1, *e2: first point index of the two edges),
- * RING_DEGENERATE (fewer than 3 distinct points) or RING_NOMEM.
- */
-static int ring_check(size_t n, const double *ll, size_t *e1, size_t *e2)
-{
-    *e1 = *e2 = 0;
-    if (n == 0)
-        return RING_DEGENERATE;
-    size_t *v = malloc(n * sizeof *v);
-    if (!v)
-        return RING_NOMEM;
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (m > 0 && ll[2 * i] == ll[2 * v[m - 1]] && ll[2 * i + 1] == ll[2 * v[m - 1] + 1])
-            continue;
-        v[m++] = i;
-    }
-    while (m > 1 && ll[2 * v[m - 1]] == ll[2 * v[0]] && ll[2 * v[m - 1] + 1] == ll[2 * v[0] + 1])
-        m--;
-    if (m < 3) {
-        free(v);
-        return RING_DEGENERATE;
-    }
-#define P(j) (ll + 2 * v[(j)])
-    /* Spikes: a vertex where the boundary turns straight back on itself. */
-    for (size_t k = 0; k < m; k++) {
-        const double *a = P((k + m - 1) % m), *b = P(k), *c = P((k + 1) % m);
-        if (orient(a, b, c) == 0 &&
-            (a[0] - b[0]) * (c[0] - b[0]) + (a[1] - b[1]) * (c[1] - b[1]) > 0) {
-            *e1 = v[(k + m - 1) % m];
-            *e2 = v[k];
-            free(v);
-            return RING_CROSSES;
-        }
-    }
-    sweep_edge *ed = malloc(m * sizeof *ed);
-    size_t *active = malloc(m * sizeof *active);
-    if (!ed || !active) {
-        free(ed);
-        free(active);
-        free(v);
-        return RING_NOMEM;
-    }
-    for (size_t k = 0; k < m; k++) {
-        const double *a = P(k), *b = P((k + 1) % m);
-        ed[k].xmin = fmin(a[0], b[0]);
-        ed[k].xmax = fmax(a[0], b[0]);
-        ed[k].ymin = fmin(a[1], b[1]);
-        ed[k].ymax = fmax(a[1], b[1]);
-        ed[k].k = k;
-    }
-    qsort(ed, m, sizeof *ed, cmp_edge_xmin);
-    int rc = RING_OK;
-    size_t na = 0;
-    for (size_t i = 0; i < m && rc == RING_OK; i++) {
-        const sweep_edge *e = &ed[i];
-        size_t keep = 0;
-        for (size_t j = 0; j < na; j++) {
-            const sweep_edge *o = &ed[active[j]];
-            if (o->xmax < e->xmin)
-                continue; /* closed behind the sweep line: drop it */
-            active[keep++] = active[j];
-            if (o->ymax < e->ymin || o->ymin > e->ymax)
-                continue;
-            size_t a = o->k, b = e->k;
-            if ((a + 1) % m == b || (b + 1) % m == a)
-                continue; /* adjacent: handled by the spike test */
-            if (segments_meet(P(a), P((a + 1) % m), P(b), P((b + 1) % m))) {
-                *e1 = v[a < b ? a : b];
-                *e2 = v[a < b ? b : a];
-                rc = RING_CROSSES;
-                break;
-            }
-        }
-        if (rc == RING_OK) {
-            na = keep;
-            active[na++] = i;
-        }
-    }
-#undef P
-    free(ed);
-    free(active);
-    free(v);
-    return rc;
-}
-
-int sv_ring_self_intersects(size_t n, const double *lonlat)
-{
-    size_t e1, e2;
-    if (!lonlat)
-        return 0;
-    int rc = ring_check(n, lonlat, &e1, &e2);
-    /* A ring of two distinct points runs out and back over itself; one point has no edges.
-     * Out of memory is reported as "intersects" so that a caller never accepts unchecked. */
-    if (rc == RING_DEGENERATE) {
-        size_t distinct = 0;
-        for (size_t i = 0; i < n && distinct < 2; i++)
-            if (lonlat[2 * i] != lonlat[0] || lonlat[2 * i + 1] != lonlat[1])
-                distinct = 2;
-        return distinct >= 2;
-    }
-    return rc != RING_OK;
 }
 
 /* ---- raw pre-scan ------------------------------------------------------------------------ */
@@ -437,6 +278,14 @@ static int read_ring(ctx *c, geom_buf *b, const json_t *ring)
     if (n < 4)
         return ferr(c, SV_EGEOM, "%sring %zu has %zu positions (at least 4 needed)", c->part,
                     c->ring, n);
+    /* Counted before anything is allocated: a pathological ring costs nothing. */
+    if (n > SV_LIMIT_UNIT_VERTICES - gm->n_pts)
+        return ferr(c, SV_EFORMAT,
+                    "%sring %zu: more than %u vertices in the unit (the limit per unit)",
+                    c->part, c->ring, SV_LIMIT_UNIT_VERTICES);
+    if (gm->n_rings >= SV_LIMIT_UNIT_RINGS)
+        return ferr(c, SV_EFORMAT, "more than %u rings in the unit (the limit per unit)",
+                    SV_LIMIT_UNIT_RINGS);
     if (grow((void **)&gm->ring_pts, &b->cap_rings, gm->n_rings + 1, sizeof *gm->ring_pts) ||
         grow((void **)&gm->lonlat, &b->cap_pts, 2 * (gm->n_pts + n), sizeof *gm->lonlat))
         return ferr(c, SV_ENOMEM, "out of memory");
@@ -481,17 +330,6 @@ static int read_ring(ctx *c, geom_buf *b, const json_t *ring)
                         c->part, c->ring, i + 1, lon, lat,
                         c->src ? " after transformation" : "; lon first");
     }
-    size_t e1, e2;
-    int rc = ring_check(n, xy, &e1, &e2);
-    if (rc == RING_NOMEM)
-        return ferr(c, SV_ENOMEM, "out of memory");
-    if (rc == RING_DEGENERATE)
-        return ferr(c, SV_EGEOM, "%sring %zu has fewer than 3 distinct points", c->part, c->ring);
-    if (rc == RING_CROSSES)
-        return ferr(c, SV_EGEOM,
-                    "%sring %zu crosses or touches itself: edge from point %zu meets edge from "
-                    "point %zu (near lon %.7f, lat %.7f)",
-                    c->part, c->ring, e1 + 1, e2 + 1, xy[2 * e2], xy[2 * e2 + 1]);
     gm->ring_pts[gm->n_rings++] = n;
     gm->n_pts += n;
     return SV_OK;
@@ -506,6 +344,9 @@ static int read_polygon(ctx *c, geom_buf *b, const json_t *rings)
     size_t nr = json_array_size(rings);
     if (nr == 0)
         return ferr(c, SV_EGEOM, "%spolygon has no rings", c->part);
+    if (gm->n_parts >= SV_LIMIT_UNIT_PARTS)
+        return ferr(c, SV_EFORMAT, "more than %u polygons in the unit (the limit per unit)",
+                    SV_LIMIT_UNIT_PARTS);
     if (grow((void **)&gm->part_rings, &b->cap_parts, gm->n_parts + 1, sizeof *gm->part_rings))
         return ferr(c, SV_ENOMEM, "out of memory");
     for (size_t r = 0; r < nr; r++) {
@@ -516,6 +357,39 @@ static int read_polygon(ctx *c, geom_buf *b, const json_t *rings)
     }
     gm->part_rings[gm->n_parts++] = nr;
     return SV_OK;
+}
+
+/*
+ * The draft must be a valid polygon as GEOS judges it (the one place that decides validity).
+ * GEOS's reason carries a position but not a ring; on failure only, each ring is judged alone
+ * so that the message can also name the first ring that is invalid by itself.
+ */
+static int validate_draft(ctx *c, const sv_geom *gm, int multi)
+{
+    char why[256];
+    int rc = sv_geom_validate(gm, why, sizeof why);
+    if (rc == SV_ENOMEM)
+        return ferr(c, SV_ENOMEM, "out of memory validating the geometry");
+    if (rc == SV_OK)
+        return SV_OK;
+    if (rc != SV_EGEOM)
+        return ferr(c, SV_EGEOM, "the geometry could not be validated: %s", why);
+    size_t ring = 0, off = 0;
+    for (size_t p = 0; p < gm->n_parts; p++) {
+        for (size_t r = 0; r < gm->part_rings[p]; r++, ring++) {
+            char rwhy[256];
+            size_t n = gm->ring_pts[ring];
+            if (sv_ring_validate(n, gm->lonlat + 2 * off, rwhy, sizeof rwhy) == SV_EGEOM) {
+                char part[32] = "";
+                if (multi)
+                    snprintf(part, sizeof part, "polygon %zu ", p + 1);
+                return ferr(c, SV_EGEOM, "%sring %zu is not a valid ring: %s", part, r + 1,
+                            rwhy);
+            }
+            off += n;
+        }
+    }
+    return ferr(c, SV_EGEOM, "not a valid polygon: %s", why);
 }
 
 static int read_geometry(ctx *c, const json_t *geo, sv_geom *gm)
@@ -572,7 +446,10 @@ static int read_geometry(ctx *c, const json_t *geo, sv_geom *gm)
     double *shrunk = realloc(gm->lonlat, 2 * gm->n_pts * sizeof *gm->lonlat);
     if (shrunk)
         gm->lonlat = shrunk;
-    return SV_OK;
+    rc = validate_draft(c, gm, multi);
+    if (rc)
+        sv_geom_clear(gm);
+    return rc;
 }
 
 /* ---- properties -------------------------------------------------------------------------- */
@@ -605,6 +482,15 @@ static const struct {
     [P_RIGHTS] = {"rights", "XSNR"},     [P_MANAGER] = {"manager", NULL},
     [P_CONTROL] = {"control", "GGGZ"},   [P_EPSG] = {"epsg", NULL},
     [P_CM] = {"central_meridian", NULL},
+};
+
+/* The longest text each property may hold, in characters (limits.h); 0: checked elsewhere. */
+static const size_t prop_limit[P_COUNT] = {
+    [P_NAME] = SV_LIMIT_NAME_CHARS,    [P_LOCATION] = SV_LIMIT_NAME_CHARS,
+    [P_OWNER] = SV_LIMIT_NAME_CHARS,   [P_REP] = SV_LIMIT_NAME_CHARS,
+    [P_AGENT] = SV_LIMIT_NAME_CHARS,   [P_MODE] = SV_LIMIT_NAME_CHARS,
+    [P_RIGHTS] = SV_LIMIT_TEXT_CHARS,  [P_MANAGER] = SV_LIMIT_NAME_CHARS,
+    [P_CONTROL] = SV_LIMIT_TEXT_CHARS,
 };
 
 static int prop_of(const char *key)
@@ -669,11 +555,11 @@ static int set_short(ctx *c, char *dst, const char *val, const char *what)
     for (const char *p = val; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             return ferr(c, SV_EFORMAT, "%s contains a control character", what);
-    if (strlen(val) > SV_CODE_MAX - 1) {
+    if (strlen(val) > SV_LIMIT_CODE_BYTES) {
         char head[40];
         sv__strlcpy(head, val, sizeof head);
-        return ferr(c, SV_EFORMAT, "%s \"%s...\" is longer than %d bytes", what, head,
-                    SV_CODE_MAX - 1);
+        return ferr(c, SV_EFORMAT, "%s \"%s...\" is longer than %d bytes (the limit)", what,
+                    head, SV_LIMIT_CODE_BYTES);
     }
     sv__strlcpy(dst, val, SV_CODE_MAX);
     return SV_OK;
@@ -750,6 +636,13 @@ static int read_properties(ctx *c, const json_t *props, sv_unit *u)
             rc = ferr(c, SV_EFORMAT, "property %.40s is %s, not text", key, json_kind(v));
             break;
         }
+        size_t limit = prop_limit[p], chars = sv_text_chars(t);
+        if (limit && chars > limit) {
+            free(t);
+            rc = ferr(c, SV_EFORMAT, "property %.40s has %zu characters; the limit is %zu", key,
+                      chars, limit);
+            break;
+        }
         if (from[p]) {
             int same = (!t && !val[p]) || (t && val[p] && strcmp(t, val[p]) == 0);
             /* An empty duplicate gives way to a filled one; two different values are refused. */
@@ -788,9 +681,14 @@ static int read_properties(ctx *c, const json_t *props, sv_unit *u)
         double cm = json_number_value(num[P_CM]);
         if (!json_is_number(num[P_CM]) || !isfinite(cm) || cm < -180 || cm > 180)
             rc = ferr(c, SV_EFORMAT, "property %s is not a longitude in degrees", from[P_CM]);
-        else if (u->epsg)
-            rc = ferr(c, SV_EFORMAT, "give epsg or central_meridian, not both");
-        else
+        else if (u->epsg && fabs(sv_geo_central_meridian((sv_crs){u->epsg, NAN}) - cm) > 1e-9)
+            /* The tool's own export writes both; they must then name the same plane. */
+            rc = ferr(c, SV_EFORMAT,
+                      "properties %s %d (central meridian %g) and %s %g disagree; give one, "
+                      "or both for the same zone",
+                      from[P_EPSG], u->epsg, sv_geo_central_meridian((sv_crs){u->epsg, NAN}),
+                      from[P_CM], cm);
+        else if (!u->epsg)
             u->central_meridian = cm;
     }
     if (rc == SV_OK) {
@@ -921,9 +819,27 @@ static int check_unique(ctx *c, sv_task_set *set)
     free(refs);
     if (dup == (size_t)-1)
         return SV_OK;
-    c->feature = dup + 1;
+    c->feature = set->feature[dup] + 1;
     sv__strlcpy(c->code, set->units[dup].code, sizeof c->code);
-    return ferr(c, SV_EFORMAT, "duplicate code (also feature %zu)", first + 1);
+    return ferr(c, SV_EFORMAT, "duplicate code (also feature %zu)", set->feature[first] + 1);
+}
+
+/*
+ * A feature of one of the other layers of the tool's own GeoJSON export (the "layer" property
+ * export.c writes first in every feature): not a unit. Only these exact names count, so that a
+ * county file with a "layer" attribute of its own (CAD layer names) is still read as units; a
+ * layer the export gains later is refused here until it is listed (test_roundtrip catches it).
+ */
+static int is_other_layer(const json_t *f)
+{
+    static const char *const other[] = {"boundary_point", "boundary_line", "walked_polygon",
+                                        "track", "signature"};
+    const char *layer = json_string_value(json_object_get(json_object_get(f, "properties"),
+                                                          "layer"));
+    for (size_t k = 0; layer && k < sizeof other / sizeof other[0]; k++)
+        if (strcmp(layer, other[k]) == 0)
+            return 1;
+    return 0;
 }
 
 static int parse_root(ctx *c, const json_t *root, sv_task_set *set)
@@ -948,21 +864,32 @@ static int parse_root(ctx *c, const json_t *root, sv_task_set *set)
     size_t n = json_array_size(features);
     if (n == 0)
         return SV_OK;
-    set->units = calloc(n, sizeof *set->units);
-    if (!set->units)
+    /* The tool's own export holds more than units; it may grow to at most the unit limit. */
+    size_t cap = n < SV_LIMIT_PACKAGE_UNITS ? n : SV_LIMIT_PACKAGE_UNITS;
+    set->units = calloc(cap, sizeof *set->units);
+    set->feature = calloc(cap, sizeof *set->feature);
+    if (!set->units || !set->feature)
         return file_err(c, SV_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         const json_t *f = json_array_get(features, i);
-        sv_unit *u = &set->units[i];
         c->feature = i + 1;
         c->code[0] = '\0';
-        set->n = i + 1; /* so that clearing the set frees this unit too */
         if (!json_is_object(f))
             return ferr(c, SV_EFORMAT, "is %s, not a Feature object", json_kind(f));
         const char *ft = json_string_value(json_object_get(f, "type"));
         if (!ft || strcmp(ft, "Feature") != 0)
             return ferr(c, SV_EFORMAT, "type is %s%.40s%s, not \"Feature\"", ft ? "\"" : "",
                         ft ? ft : "missing", ft ? "\"" : "");
+        if (is_other_layer(f)) {
+            set->skipped++;
+            continue;
+        }
+        if (set->n == SV_LIMIT_PACKAGE_UNITS)
+            return ferr(c, SV_EFORMAT, "more than %u units in the package (the limit)",
+                        SV_LIMIT_PACKAGE_UNITS);
+        sv_unit *u = &set->units[set->n];
+        set->feature[set->n] = i;
+        set->n++; /* so that clearing the set frees this unit too */
         const json_t *fcrs = json_object_get(f, "crs");
         if (fcrs && !json_is_null(fcrs))
             return ferr(c, SV_ECRS,
@@ -1185,4 +1112,94 @@ int sv_tasks_read(const char *path, sv_geo *g, const char *code_pattern, sv_task
         rc = sv_tasks_parse(path, buf, len, g, code_pattern, out, diag);
     free(buf);
     return rc;
+}
+
+/* ---- recording ------------------------------------------------------------------------------- */
+
+/* Record a validated set in one batch: all or nothing. */
+static int record_set(sv_journal *j, const char *name, sv_task_set *set, sv_tasks_note_fn note,
+                      void *note_ctx, sv_tasks_report *rep, sv_diag *diag)
+{
+    rep->units = set->n;
+    rep->skipped = set->skipped;
+    sv__strlcpy(rep->crs, set->crs, sizeof rep->crs);
+    int rc = sv_journal_begin(j);
+    int64_t before = sv_journal_last_seq(j);
+    size_t added = 0, unchanged = 0, odd = 0;
+    for (size_t i = 0; rc == SV_OK && i < set->n; i++) {
+        const sv_unit *u = &set->units[i];
+        int64_t seq = 0;
+        rc = sv_record_unit(j, u, &seq);
+        if (rc != SV_OK)
+            break;
+        if (seq <= before)
+            unchanged++;
+        else
+            added++;
+        if (u->type[0] && !sv_state_code_known(j, "unit-type", u->type)) {
+            odd++;
+            if (note)
+                note(note_ctx, u);
+        }
+    }
+    if (rc == SV_OK)
+        rc = sv_journal_commit(j);
+    else
+        sv_journal_rollback(j);
+    if (rc != SV_OK) {
+        sv__diag(diag, "%s: nothing imported: %s", name, sv_journal_errmsg(j));
+        return rc;
+    }
+    rep->added = added;
+    rep->unchanged = unchanged;
+    rep->odd_types = odd;
+    return SV_OK;
+}
+
+/* The shared sequence: a geodesy handle when the caller has none, the journal's code pattern,
+ * read (from buf, or from the file name when buf is NULL), record. */
+static int import(sv_journal *j, const char *name, const char *buf, size_t len, sv_geo *g,
+                  sv_tasks_note_fn note, void *note_ctx, sv_tasks_report *rep, sv_diag *diag)
+{
+    sv_tasks_report dummy;
+    if (!rep)
+        rep = &dummy;
+    memset(rep, 0, sizeof *rep);
+    if (!j || !name) {
+        sv__diag(diag, "sv_tasks_import: invalid arguments");
+        return SV_EINVAL;
+    }
+    sv_geo *own = NULL;
+    if (!g && sv_geo_new(&own) == SV_OK)
+        g = own; /* without one only lon/lat packages can be read, which says so itself */
+    const char *pattern = sv_state_config(j, "unit.code-pattern", NULL);
+    if (pattern && !*pattern)
+        pattern = NULL;
+    sv_task_set set;
+    int rc = buf ? sv_tasks_parse(name, buf, len, g, pattern, &set, diag)
+                 : sv_tasks_read(name, g, pattern, &set, diag);
+    if (rc == SV_OK)
+        rc = record_set(j, name, &set, note, note_ctx, rep, diag);
+    sv_task_set_clear(&set);
+    sv_geo_free(own);
+    return rc;
+}
+
+int sv_tasks_import_file(sv_journal *j, const char *path, sv_geo *g, sv_tasks_note_fn note,
+                         void *note_ctx, sv_tasks_report *rep, sv_diag *diag)
+{
+    return import(j, path, NULL, 0, g, note, note_ctx, rep, diag);
+}
+
+int sv_tasks_import_buf(sv_journal *j, const char *name, const char *buf, size_t len, sv_geo *g,
+                        sv_tasks_note_fn note, void *note_ctx, sv_tasks_report *rep,
+                        sv_diag *diag)
+{
+    if (!buf && len) {
+        sv__diag(diag, "%s: sv_tasks_import_buf: invalid arguments", name ? name : "(buffer)");
+        if (rep)
+            memset(rep, 0, sizeof *rep);
+        return SV_EINVAL;
+    }
+    return import(j, name ? name : "(buffer)", buf ? buf : "", len, g, note, note_ctx, rep, diag);
 }

@@ -553,30 +553,18 @@ static int import_tasks(sy_client *c, const http *h, sy_sync_report *r)
     sv_geo *g = NULL;
     if (sv_geo_new(&g) != SV_OK)
         return cfail(c, SY_ERR, "cannot initialise PROJ (is proj-data installed?)");
-    sv_task_set set;
+    /* The same read-validate-record sequence as quejie tasks import (one batch). */
+    sv_tasks_report rep;
     sv_diag d = {{0}};
-    int rc = sv_tasks_parse("office task package", (const char *)h->body.data, h->body.len, g,
-                            sv_state_config(c->j, "unit.code-pattern", NULL), &set, &d);
+    int rc = sv_tasks_import_buf(c->j, "office task package", (const char *)h->body.data,
+                                 h->body.len, g, NULL, NULL, &rep, &d);
     sv_geo_free(g);
-    if (rc != SV_OK)
+    r->tasks_fetched = (int)rep.units;
+    r->tasks_added = (int)rep.added;
+    if (rc == SV_EFORMAT || rc == SV_EGEOM || rc == SV_ECRS || rc == SV_EINVAL)
         return cfail(c, SY_EREFUSED, "%s", d.msg[0] ? d.msg : sv_strerror(rc));
-    int64_t before = sv_journal_last_seq(c->j);
-    rc = sv_journal_begin(c->j);
-    int added = 0;
-    for (size_t i = 0; rc == SV_OK && i < set.n; i++) {
-        int64_t seq = 0;
-        rc = sv_record_unit(c->j, &set.units[i], &seq);
-        added += rc == SV_OK && seq > before;
-    }
-    if (rc == SV_OK)
-        rc = sv_journal_commit(c->j);
-    else
-        sv_journal_rollback(c->j);
-    r->tasks_fetched = (int)set.n;
-    r->tasks_added = added;
-    sv_task_set_clear(&set);
     if (rc != SV_OK)
-        return cfail(c, SY_EIO, "tasks not imported: %s", sv_journal_errmsg(c->j));
+        return cfail(c, SY_EIO, "tasks not imported: %s", d.msg[0] ? d.msg : sv_strerror(rc));
     return SY_OK;
 }
 

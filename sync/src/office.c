@@ -1056,7 +1056,7 @@ int sy_office_tasks_import(sy_office *o, const char *file, const char *assign, s
     json_t *root = json_loadb(buf, len, JSON_DECODE_ANY, &jerr);
     free(buf);
     json_t *features = json_object_get(root, "features");
-    if (!json_is_array(features) || json_array_size(features) != set.n)
+    if (!json_is_array(features) || json_array_size(features) != set.n + set.skipped)
         rc = fail(o, SY_EFORMAT, "%s: the features do not match the validated units", file);
     int64_t t = now_ms();
     if (rc == SY_OK)
@@ -1068,7 +1068,7 @@ int sy_office_tasks_import(sy_office *o, const char *file, const char *assign, s
                   " VALUES (?, ?, ?, ?, ?)",
                   &st);
     for (size_t i = 0; rc == SY_OK && i < set.n; i++) {
-        json_t *f = json_deep_copy(json_array_get(features, i));
+        json_t *f = json_deep_copy(json_array_get(features, set.feature[i]));
         if (f && !geographic)
             json_object_set_new(f, "geometry", geom_json(&set.units[i].draft));
         char *text = f ? json_dumps(f, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;

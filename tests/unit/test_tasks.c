@@ -7,12 +7,14 @@
  * message naming the file and the feature. It must never depend on the network or a device.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "check.h"
+#include "survey/geom.h"
 #include "survey/tasks.h"
 
 static char shared_dir[1024], source_dir[1024];
@@ -313,7 +315,15 @@ static void test_bad_fixtures(sv_geo *g)
                    "not closed");
     expect_refused("bad-few-positions.geojson", NULL, SV_EGEOM, "feature 2", "622901CY000002",
                    "3 positions");
-    expect_refused("bad-bowtie.geojson", NULL, SV_EGEOM, "feature 2", "622901CY000002", "crosses");
+    expect_refused("bad-bowtie.geojson", NULL, SV_EGEOM, "feature 2", "622901CY000002",
+                   "ring 1 is not a valid ring: Self-intersection");
+    /* Polygon validity as GEOS judges it (issue 9, defect 5): the reason is GEOS's. */
+    expect_refused("bad-hole-outside.geojson", NULL, SV_EGEOM, "feature 2", "622901CY000002",
+                   "not a valid polygon: Hole lies outside shell");
+    expect_refused("bad-hole-crossing.geojson", NULL, SV_EGEOM, "feature 2", "622901CY000002",
+                   "not a valid polygon: Self-intersection");
+    expect_refused("bad-zero-area.geojson", NULL, SV_EGEOM, "feature 2", "622901CY000002",
+                   "ring 1 is not a valid ring: Zero-area ring");
     expect_refused("bad-nan.geojson", NULL, SV_EFORMAT, "feature 2", NULL, "line 3");
     expect_refused("bad-infinity.geojson", NULL, SV_EFORMAT, "feature 2", NULL, "line 3");
     expect_refused("bad-1e999.geojson", NULL, SV_EFORMAT, "feature 2", NULL, "overflow");
@@ -396,7 +406,7 @@ static void test_in_memory_refusals(void)
              "[[2,2],[4,4],[4,2],[2,4],[2,2]]]}}]}",
              head);
     CHECK_INT(parse_str(buf, NULL, NULL, &set, &d), SV_EGEOM);
-    CHECK(contains(d.msg, "feature 1 (H): ring 2 crosses"));
+    CHECK(contains(d.msg, "feature 1 (H): ring 2 is not a valid ring: Self-intersection"));
     /* Duplicate keys are ambiguous: refused by the parser. */
     snprintf(buf, sizeof buf,
              "%s{\"type\":\"Feature\",\"properties\":{\"code\":\"A1\",\"code\":\"A2\"},"
@@ -504,44 +514,56 @@ static void test_nesting(void)
     sv_task_set_clear(&set);
 }
 
-/* ---- sv_ring_self_intersects ---------------------------------------------------------------- */
+/* ---- ring validity (GEOS, through sv_ring_validate) ---------------------------------------- */
 
-static void test_self_intersects(void)
+/* The ring cases the hand-written check of the import used to handle, now judged by GEOS. */
+static int ring_ok(size_t n, const double *ll)
+{
+    char why[256];
+    int rc = sv_ring_validate(n, ll, why, sizeof why);
+    if (rc != SV_OK && rc != SV_EGEOM)
+        fprintf(stderr, "  sv_ring_validate: %d %s\n", rc, why);
+    return rc == SV_OK;
+}
+
+static void test_ring_validity(void)
 {
     const double square[] = {0, 0, 1, 0, 1, 1, 0, 1, 0, 0};
-    CHECK_INT(sv_ring_self_intersects(5, square), 0);
-    CHECK_INT(sv_ring_self_intersects(4, square), 0); /* open form */
+    CHECK_INT(ring_ok(5, square), 1);
+    CHECK_INT(ring_ok(4, square), 1); /* open form */
     const double bowtie[] = {0, 0, 1, 1, 1, 0, 0, 1, 0, 0};
-    CHECK_INT(sv_ring_self_intersects(5, bowtie), 1);
+    CHECK_INT(ring_ok(5, bowtie), 0);
     /* Two loops touching at one vertex (2,1) visited twice: a figure eight. */
     const double eight[] = {0, 0, 2, 1, 4, 0, 4, 2, 2, 1, 0, 2, 0, 0};
-    CHECK_INT(sv_ring_self_intersects(7, eight), 1);
+    CHECK_INT(ring_ok(7, eight), 0);
     /* A vertex touching another edge in its middle. */
     const double touch[] = {0, 0, 4, 0, 4, 4, 2, 0.0, 0, 4, 0, 0};
-    CHECK_INT(sv_ring_self_intersects(6, touch), 1);
+    CHECK_INT(ring_ok(6, touch), 0);
     /* Collinear overlapping edges: 0,0 -> 3,0 ... and later 2,0 -> 1,0 along the same line. */
     const double overlap[] = {0, 0, 3, 0, 3, 1, 2, 1, 2, 0, 1, 0, 1, 2, 0, 2, 0, 0};
-    CHECK_INT(sv_ring_self_intersects(9, overlap), 1);
+    CHECK_INT(ring_ok(9, overlap), 0);
     /* A spike: out and straight back along the same line. */
     const double spike[] = {0, 0, 2, 0, 3, 0, 2, 0, 2, 2, 0, 2, 0, 0};
-    CHECK_INT(sv_ring_self_intersects(7, spike), 1);
+    CHECK_INT(ring_ok(7, spike), 0);
     /* Repeated consecutive points are zero-length edges, not crossings. */
     const double dup[] = {0, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 0, 0, 0};
-    CHECK_INT(sv_ring_self_intersects(8, dup), 0);
+    CHECK_INT(ring_ok(8, dup), 1);
     /* Collinear consecutive points (a straight run with a vertex in it) are fine. */
     const double straight[] = {0, 0, 1, 0, 2, 0, 2, 2, 0, 2, 0, 0};
-    CHECK_INT(sv_ring_self_intersects(6, straight), 0);
-    /* The closing edge is adjacent to the first: a triangle never self-intersects. */
+    CHECK_INT(ring_ok(6, straight), 1);
     const double tri[] = {0, 0, 1, 0, 0, 1, 0, 0};
-    CHECK_INT(sv_ring_self_intersects(4, tri), 0);
+    CHECK_INT(ring_ok(4, tri), 1);
     /* Concave but simple (a U shape), with vertical and horizontal edges. */
     const double u[] = {0, 0, 3, 0, 3, 3, 2, 3, 2, 1, 1, 1, 1, 3, 0, 3, 0, 0};
-    CHECK_INT(sv_ring_self_intersects(9, u), 0);
+    CHECK_INT(ring_ok(9, u), 1);
+    /* Collinear in decimal, a sliver in binary: GEOS alone calls it valid; zero area. */
+    const double sliver[] = {103.32, 35.40, 103.33, 35.41, 103.34, 35.42, 103.32, 35.40};
+    CHECK_INT(ring_ok(4, sliver), 0);
     /* Degenerate input. */
     const double line[] = {0, 0, 1, 1, 0, 0, 0, 0};
-    CHECK_INT(sv_ring_self_intersects(4, line), 1);
-    CHECK_INT(sv_ring_self_intersects(0, square), 0);
-    CHECK_INT(sv_ring_self_intersects(5, NULL), 0);
+    CHECK_INT(ring_ok(4, line), 0);
+    CHECK_INT(ring_ok(0, square), 0);
+    CHECK_INT(ring_ok(5, NULL), 0);
 
     /* A large circle (real coordinates near Linxia): no crossing; then two points swapped. */
     const size_t n = 20001;
@@ -558,7 +580,7 @@ static void test_self_intersects(void)
     c[2 * (n - 1)] = c[0];
     c[2 * (n - 1) + 1] = c[1];
     clock_t t0 = clock();
-    CHECK_INT(sv_ring_self_intersects(n, c), 0);
+    CHECK_INT(ring_ok(n, c), 1);
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
     printf("  20,000-vertex ring checked in %.4f s\n", secs);
     double tx = c[2 * 5000], ty = c[2 * 5000 + 1];
@@ -566,8 +588,200 @@ static void test_self_intersects(void)
     c[2 * 5000 + 1] = c[2 * 5001 + 1];
     c[2 * 5001] = tx;
     c[2 * 5001 + 1] = ty;
-    CHECK_INT(sv_ring_self_intersects(n, c), 1);
+    CHECK_INT(ring_ok(n, c), 0);
     free(c);
+}
+
+/* ---- limits (limits.h; issue 9, defect 2) --------------------------------------------------- */
+
+/* A growing string for building packages in memory. */
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            abort();
+        if (b->p && (size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t nc = b->cap ? b->cap * 2 : 4096;
+        while (nc < b->len + (size_t)n + 1)
+            nc *= 2;
+        char *q = realloc(b->p, nc);
+        if (!q)
+            abort();
+        b->p = q;
+        b->cap = nc;
+    }
+}
+
+/* n copies of the UTF-8 character ch. Caller frees. */
+static char *repeat(const char *ch, size_t n)
+{
+    size_t l = strlen(ch);
+    char *t = malloc(l * n + 1);
+    if (!t)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        memcpy(t + i * l, ch, l);
+    t[l * n] = '\0';
+    return t;
+}
+
+/* One unit: a circle of `vertices` positions (closing one included) near Linxia, with the given
+ * name, rights and control texts. */
+static char *package(size_t vertices, const char *name, const char *rights, const char *control)
+{
+    sbuf b = {0};
+    sb_add(&b,
+           "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
+           "{\"ZRZYDJDYH\":\"622901ZR999999\",\"DJDYMC\":\"%s\",\"XSNR\":\"%s\",\"GGGZ\":\"%s\"},"
+           "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[",
+           name, rights, control);
+    for (size_t i = 0; i + 1 < vertices; i++) {
+        double a = 2 * M_PI * (double)i / (double)(vertices - 1);
+        sb_add(&b, "[%.9f,%.9f],", 103.2 + 0.05 * cos(a), 35.5 + 0.04 * sin(a));
+    }
+    sb_add(&b, "[%.9f,%.9f]]]}}]}", 103.25, 35.5);
+    return b.p;
+}
+
+static int max_payload(const sv_entry *e, void *ctx)
+{
+    size_t *m = ctx;
+    if (e->payload_len > *m)
+        *m = e->payload_len;
+    return 0;
+}
+
+static void test_limits(void)
+{
+    sv_task_set set;
+    sv_diag d = {{0}};
+    char *name_ok = repeat("名", SV_LIMIT_NAME_CHARS);
+    char *name_long = repeat("名", SV_LIMIT_NAME_CHARS + 1);
+    char *text_ok = repeat("权", SV_LIMIT_TEXT_CHARS);
+    char *text_long = repeat("权", SV_LIMIT_TEXT_CHARS + 1);
+
+    /* One vertex over the limit: refused before the coordinates are read, naming the limit. */
+    char *pkg = package(SV_LIMIT_UNIT_VERTICES + 1, "甲", "乙", "丙");
+    CHECK_INT(parse_str(pkg, NULL, NULL, &set, &d), SV_EFORMAT);
+    printf("  %s\n", d.msg);
+    CHECK(contains(d.msg, "mem.geojson: feature 1 (622901ZR999999)") &&
+          contains(d.msg, "200000 vertices"));
+    free(pkg);
+    /* Texts one character over: each names its property and the limit. */
+    pkg = package(5, name_long, "乙", "丙");
+    CHECK_INT(parse_str(pkg, NULL, NULL, &set, &d), SV_EFORMAT);
+    printf("  %s\n", d.msg);
+    CHECK(contains(d.msg, "feature 1: property DJDYMC has 1001 characters; the limit is 1000"));
+    free(pkg);
+    pkg = package(5, "甲", "乙", text_long);
+    CHECK_INT(parse_str(pkg, NULL, NULL, &set, &d), SV_EFORMAT);
+    CHECK(contains(d.msg, "property GGGZ has 10001 characters; the limit is 10000"));
+    free(pkg);
+
+    /* Too many rings: a shell and 10,000 holes. */
+    sbuf b = {0};
+    sb_add(&b, "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
+               "{\"code\":\"R1\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
+               "[[[100,30],[110,30],[110,40],[100,40],[100,30]]");
+    for (size_t r = 0; r < SV_LIMIT_UNIT_RINGS; r++) {
+        double x = 100.1 + 0.09 * (double)(r % 100), y = 30.1 + 0.09 * (double)(r / 100);
+        sb_add(&b, ",[[%.2f,%.2f],[%.2f,%.2f],[%.2f,%.2f],[%.2f,%.2f]]", x, y, x, y + 0.01,
+               x + 0.01, y + 0.01, x, y);
+    }
+    sb_add(&b, "]}}]}");
+    CHECK_INT(parse_str(b.p, NULL, NULL, &set, &d), SV_EFORMAT);
+    CHECK(contains(d.msg, "feature 1 (R1): more than 10000 rings"));
+    free(b.p);
+
+    /* Too many units: 100,001 small squares. */
+    b = (sbuf){0};
+    sb_add(&b, "{\"type\":\"FeatureCollection\",\"features\":[");
+    for (size_t i = 0; i <= SV_LIMIT_PACKAGE_UNITS; i++)
+        sb_add(&b,
+               "%s{\"type\":\"Feature\",\"properties\":{\"code\":\"U%zu\"},\"geometry\":{\"type\":"
+               "\"Polygon\",\"coordinates\":[[[103,35],[103.01,35],[103.01,35.01],[103,35]]]}}",
+               i ? "," : "", i);
+    sb_add(&b, "]}");
+    CHECK_INT(parse_str(b.p, NULL, NULL, &set, &d), SV_EFORMAT);
+    CHECK(contains(d.msg, "feature 100001: more than 100000 units"));
+    free(b.p);
+
+    /* A unit at every limit is accepted, recorded through the shared import call, and its entry
+     * stays well under the sync codec's 8 MiB (sync/bundle.h SY_BUNDLE_MAX_PLAIN). */
+    char dir[] = "/tmp/qj-test-tasks-XXXXXX", path[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/j.db", dir);
+    sv_journal_opts o = {.device_name = "t", .central_meridian = NAN};
+    sv_journal *j = NULL;
+    CHECK_INT(sv_journal_create(path, &o, &j), SV_OK);
+    pkg = package(SV_LIMIT_UNIT_VERTICES, name_ok, text_ok, text_ok);
+    sv_tasks_report rep;
+    int rc = sv_tasks_import_buf(j, "worst.geojson", pkg, strlen(pkg), NULL, NULL, NULL, &rep, &d);
+    CHECK_INT(rc, SV_OK);
+    if (rc != SV_OK)
+        fprintf(stderr, "  %s\n", d.msg);
+    CHECK(rep.units == 1 && rep.added == 1 && rep.unchanged == 0 && rep.skipped == 0);
+    size_t biggest = 0;
+    CHECK_INT(sv_journal_foreach(j, 1, max_payload, &biggest), SV_OK);
+    printf("  worst-case unit entry: %zu bytes\n", biggest);
+    CHECK(biggest > 4000000 && biggest < 6u * 1024 * 1024);
+    /* The same package again: nothing recorded. */
+    CHECK_INT(sv_tasks_import_buf(j, "worst.geojson", pkg, strlen(pkg), NULL, NULL, NULL, &rep, &d),
+              SV_OK);
+    CHECK(rep.units == 1 && rep.added == 0 && rep.unchanged == 1);
+    free(pkg);
+
+    /* The journal refuses what import would, whatever path a value takes. */
+    sv_unit u;
+    memset(&u, 0, sizeof u);
+    snprintf(u.code, sizeof u.code, "622901ZR999999");
+    u.central_meridian = NAN;
+    u.name = name_long;
+    int64_t before = sv_journal_last_seq(j);
+    CHECK_INT(sv_record_unit(j, &u, NULL), SV_EINVAL);
+    CHECK(contains(sv_journal_errmsg(j), "name has 1001 characters; the limit is 1000"));
+    sv_verification v;
+    memset(&v, 0, sizeof v);
+    snprintf(v.unit, sizeof v.unit, "622901ZR999999");
+    v.field = SV_FIELD_OWNER;
+    v.status = SV_VERIFY_CONFIRMED;
+    v.note = text_long;
+    CHECK_INT(sv_record_verification(j, &v, NULL), SV_EINVAL);
+    CHECK(contains(sv_journal_errmsg(j), "the note has 10001 characters; the limit is 10000"));
+    v.note = text_ok;
+    CHECK_INT(sv_record_verification(j, &v, NULL), SV_OK);
+    sv_attendance at;
+    memset(&at, 0, sizeof at);
+    snprintf(at.unit, sizeof at.unit, "622901ZR999999");
+    at.party = name_long;
+    at.presence = SV_PRESENT;
+    CHECK_INT(sv_record_attendance(j, &at, NULL), SV_EINVAL);
+    CHECK(contains(sv_journal_errmsg(j), "the party has 1001 characters"));
+    CHECK_INT(sv_record_void(j, 1, text_long, NULL), SV_EINVAL);
+    CHECK_INT(sv_journal_last_seq(j), before + 1); /* only the verification that fits */
+    sv_journal_close(j);
+    char key[80];
+    snprintf(key, sizeof key, "%s.key", path);
+    remove(key);
+    remove(path);
+    remove(dir);
+    free(name_ok);
+    free(name_long);
+    free(text_ok);
+    free(text_long);
 }
 
 int main(void)
@@ -594,7 +808,8 @@ int main(void)
     test_bad_fixtures(g);
     test_in_memory_refusals();
     test_nesting();
-    test_self_intersects();
+    test_ring_validity();
+    test_limits();
     sv_geo_free(g);
     return check_finish();
 }

@@ -20,7 +20,8 @@ extern "C" {
 /*
  * Is geom (a MultiPolygon: every part a shell followed by its holes) valid?
  * Returns SV_OK when it is, SV_EGEOM when it is not, with GEOS's reason (for example
- * "Self-intersection[103.2 35.5]", "Hole lies outside shell[...]", "Too few points in geometry
+ * "Self-intersection[103.2 35.5]", "Hole lies outside shell[...]", "Zero-area ring[...]" (a ring
+ * enclosing under 1e-12 square degrees, which GEOS alone calls valid), "Too few points in geometry
  * component[...]") written to reason; SV_ENOMEM or SV_ERR when GEOS cannot be used. An empty
  * geometry is SV_EGEOM. reason may be NULL; it is always NUL-terminated when len > 0.
  * Thread-safe: each call uses its own GEOS context.

@@ -1,0 +1,80 @@
+#!/bin/bash
+# Round trip (issue 9, defect 7): the tool's own GeoJSON export re-imports as a task package into
+# a fresh journal with the same unit codes and the same draft vertices to the nanodegree. Units
+# carry both epsg and central_meridian there; the boundary points, lines and signatures in the
+# same file are other layers, counted and ignored by the import.
+source "$(dirname "$0")/lib.sh"
+Q=$QUEJIE
+J=$T/j.db
+U=622901ZR000002
+
+expect "init" "$Q" init "$J" --epsg 4522
+expect "import the county package" "$Q" tasks import "$J" "$FIX/tasks/linxia-units-4490.geojson"
+# A hole, a multipolygon, a unit with its own EPSG code and one with a custom central meridian.
+expect "import English names" "$Q" tasks import "$J" "$QJ_SOURCE/tests/fixtures/tasks/good-english-names.geojson"
+for p in "103.2300 35.5500" "103.2550 35.5480" "103.2400 35.5600"; do
+    set -- $p
+    "$Q" point add "$J" --unit $U --lon "$1" --lat "$2" --h 1900 >/dev/null || fail "point add $p"
+done
+expect "line" "$Q" line "$J" --unit $U --from J1 --to J2 --neighbour 甲村
+printf '[[10, 20, 30, 40]]\n' >"$T/strokes.json"
+expect "sign" "$Q" sign "$J" --unit $U --party 甲村 --signer 王五 --strokes "$T/strokes.json"
+
+expect "export GeoJSON" "$Q" export "$J" --format geojson --output "$T/a.geojson"
+expect "init a fresh journal" "$Q" init "$T/fresh.db"
+if "$Q" tasks import "$T/fresh.db" "$T/a.geojson" >"$T/out" 2>"$T/err"; then
+    ok "the export re-imports: $(cat "$T/out")"
+else
+    fail "the export does not re-import: $(cat "$T/err")"
+fi
+grep -q "imported 5 units" "$T/out" && ok "5 units imported" || fail "import output: $(cat "$T/out")"
+others=$("$PY" -c 'import json,sys; print(sum(f["properties"]["layer"] != "unit" for f in json.load(open(sys.argv[1]))["features"]))' "$T/a.geojson")
+layers=$("$PY" -c 'import json,sys; print(" ".join(sorted({f["properties"]["layer"] for f in json.load(open(sys.argv[1]))["features"]})))' "$T/a.geojson")
+[ "$others" -ge 5 ] && grep -q "; $others features of other layers" "$T/out" \
+    && ok "$others features of other layers ($layers) counted and ignored" \
+    || fail "other layers ($others: $layers) not reported: $(cat "$T/out")"
+
+# Same codes and the same vertices, to the nanodegree, as recorded in both journals.
+"$Q" log "$J" --json >"$T/la.json"
+"$Q" log "$T/fresh.db" --json >"$T/lb.json"
+"$PY" - "$T/la.json" "$T/lb.json" <<'PY' && ok "same codes and draft vertices (nanodegrees) in both journals" || fail "the round trip changed units"
+import json, sys
+def units(f):
+    out = {}
+    for e in json.load(open(f)):
+        if e["kind"] == "unit":
+            out[e["payload"]["code"]] = e["payload"]["geom"]
+    return out
+a, b = units(sys.argv[1]), units(sys.argv[2])
+assert sorted(a) == sorted(b), (sorted(a), sorted(b))
+for k in a:
+    # The export writes RFC 7946 orientation: compare each ring as a cycle in either direction.
+    assert len(a[k]) == len(b[k]), k
+    for pa, pb in zip(a[k], b[k]):
+        assert len(pa) == len(pb), k
+        for ra, rb in zip(pa, pb):
+            va = [tuple(ra[i:i + 2]) for i in range(0, len(ra) - 2, 2)]
+            vb = [tuple(rb[i:i + 2]) for i in range(0, len(rb) - 2, 2)]
+            assert len(va) == len(vb), (k, len(va), len(vb))
+            ok = False
+            for cand in (vb, vb[::-1]):
+                if va[0] in cand:
+                    s = cand.index(va[0])
+                    ok = ok or cand[s:] + cand[:s] == va
+            assert ok, (k, va[:3], vb[:3])
+PY
+
+# Both epsg and central_meridian, disagreeing: refused with a message naming both.
+"$PY" - "$T/a.geojson" "$T/bad.geojson" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for f in d["features"]:
+    if f["properties"].get("layer") == "unit" and f["properties"].get("epsg"):
+        f["properties"]["central_meridian"] = 99
+        break
+json.dump(d, open(sys.argv[2], "w"), ensure_ascii=False)
+PY
+refuse "epsg and central_meridian that disagree" "$Q" tasks import "$T/fresh.db" "$T/bad.geojson"
+grep -q "disagree" "$T/err" && grep -q "bad.geojson: feature" "$T/err" && ok "the message names the file, feature and the disagreement" \
+    || fail "message: $(cat "$T/err")"
+finish
