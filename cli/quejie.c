@@ -932,7 +932,7 @@ static int cmd_log(int argc, char **argv)
 
 static int cmd_export(int argc, char **argv)
 {
-    opt opts[] = {{"--format", 1}, {"--output", 1}, {"--unit", 1}, {NULL}};
+    opt opts[] = {{"--format", 1}, {"--output", 1}, {"--unit", 1}, {"--bom", 0}, {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
@@ -941,6 +941,10 @@ static int cmd_export(int argc, char **argv)
         return die(EXIT_USAGE, "export needs --format gpkg|geojson|csv and --output FILE");
     if (sv_export_format_parse(get(&a, "--format"), &fmt) != SV_OK)
         return die(EXIT_USAGE, "--format '%s': use gpkg, geojson or csv", get(&a, "--format"));
+    if (get(&a, "--bom") && fmt != SV_EXPORT_CSV)
+        return die(EXIT_USAGE, "--bom is for --format csv only (JSON text must not start with a "
+                               "byte-order mark; a GeoPackage is an SQLite file)");
+    sv_export_options eo = {.bom = get(&a, "--bom") != NULL};
     sv_journal *j;
     if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
         return EXIT_FAIL;
@@ -951,7 +955,7 @@ static int cmd_export(int argc, char **argv)
     }
     sv_export_stats st;
     sv_diag d = {{0}};
-    int rc = sv_export(j, g, fmt, get(&a, "--unit"), get(&a, "--output"), &st, &d);
+    int rc = sv_export_opts(j, g, fmt, get(&a, "--unit"), get(&a, "--output"), &eo, &st, &d);
     sv_geo_free(g);
     sv_journal_close(j);
     if (rc != SV_OK)
