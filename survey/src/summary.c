@@ -208,6 +208,20 @@ static int objections(sv_journal *j, sv_unit_summary *s)
     return SV_OK;
 }
 
+int sv_unit_summarize_records(sv_journal *j, const char *code, sv_unit_summary *out)
+{
+    if (!j || !code || !out)
+        return SV_EINVAL;
+    sv__summary_init(out, NULL, (sv_crs){0, NAN});
+    sv__strlcpy(out->code, code, sizeof out->code);
+    int rc = sv_state_progress(j, code, &out->progress);
+    if (rc == SV_OK)
+        rc = objections(j, out);
+    if (rc != SV_OK)
+        note(out, "state", sv_journal_errmsg(j));
+    return rc;
+}
+
 int sv_unit_summarize(sv_journal *j, sv_geo *g, const char *code, sv_unit_summary *out)
 {
     if (!j || !g || !code || !out)

@@ -88,6 +88,14 @@ typedef struct sv_unit_summary {
 int sv_unit_summarize(sv_journal *j, sv_geo *g, const char *code, sv_unit_summary *out);
 
 /*
+ * Only the records part of the summary (progress, absent, objections_open, objections_until):
+ * what a list of every unit needs at once, without reading the walks or measuring anything.
+ * The geometric figures are left empty (counts 0, measures NaN, validity unknown). Returns
+ * SV_OK, SV_ENOMEM, SV_EIO, SV_EINVAL.
+ */
+int sv_unit_summarize_records(sv_journal *j, const char *code, sv_unit_summary *out);
+
+/*
  * The plane CRS rule above, for a unit whose boundary points have mean longitude points_lon
  * and whose first walk vertex has longitude walk_lon (NaN: none).
  */
