@@ -133,6 +133,13 @@ void app_free(app *a)
     memset(a, 0, sizeof *a);
 }
 
+/* Unit i's records from the unit summary (survey/summary.h): what Today lists. */
+static void unit_records(app *a, size_t i)
+{
+    sv_unit_summarize_records(a->j, a->units[i].u.code, &a->units[i].s);
+    a->units[i].p = a->units[i].s.progress;
+}
+
 int app_reload(app *a)
 {
     char keep[SV_CODE_MAX] = "";
@@ -157,7 +164,7 @@ int app_reload(app *a)
     }
     for (size_t i = 0; i < n; i++) {
         a->units[i].u = u[i]; /* moved */
-        sv_state_progress(a->j, u[i].code, &a->units[i].p);
+        unit_records(a, i);
     }
     free(u); /* the elements were moved */
     a->nunits = n;
@@ -298,7 +305,7 @@ static void load_unit_records(app *a)
         a->nver = n;
     if (sv_state_disputes(a->j, u->code, &a->dsp, &n) == SV_OK)
         a->ndsp = n;
-    sv_state_progress(a->j, u->code, &a->units[a->cur].p);
+    unit_records(a, (size_t)a->cur);
     if (a->screen == APP_SCR_SIGN || a->screen == APP_SCR_PAD)
         app__load_parties(a);
 }
@@ -324,8 +331,9 @@ int app_select_unit(app *a, int idx)
     int jepsg;
     double jcm;
     sv_journal_default_crs(a->j, &jepsg, &jcm);
-    double lon0 = u->draft.n_pts ? u->draft.lonlat[0] : 105;
-    a->crs = sv_geo_choose(u->epsg, u->central_meridian, jepsg, jcm, lon0);
+    /* The unit summary's zone (survey/summary.h), so the map and the figures agree; 105E for a
+     * unit with nothing drawn yet (the points are loaded below, in that plane). */
+    a->crs = sv_unit_crs(u, jepsg, jcm, 105, NAN);
     size_t nring = u->draft.n_rings ? u->draft.ring_pts[0] : 0;
     int refused = 0;
     a->draft = project(a, u->draft.lonlat, nring, &refused);
@@ -967,7 +975,7 @@ void app_walk_refresh(app *a, const char *code)
             continue;
         if ((int)i == a->cur)
             load_track(a); /* only the new vertices */
-        sv_state_progress(a->j, code, &a->units[i].p);
+        unit_records(a, i);
         return;
     }
 }

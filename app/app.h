@@ -26,6 +26,7 @@
 #include "survey/geo.h"
 #include "survey/journal.h"
 #include "survey/state.h"
+#include "survey/summary.h"
 #include "ui.h"
 
 typedef enum app_screen {
@@ -95,7 +96,8 @@ typedef struct app_dayend_row {
 
 typedef struct app_unit_row {
     sv_unit u;
-    sv_progress p;
+    sv_unit_summary s; /* its records part (sv_unit_summarize_records): the Today list */
+    sv_progress p;     /* s.progress */
 } app_unit_row;
 
 typedef struct app {

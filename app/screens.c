@@ -1208,17 +1208,24 @@ static void compute_day(app *a)
     if (!a->day)
         return;
     int64_t acked = a->sync ? a->ss.acked_seq : 0;
-    int jepsg;
-    double jcm;
-    sv_journal_default_crs(a->j, &jepsg, &jcm);
     for (size_t u = 0; u < a->nunits; u++) {
         const sv_unit *un = &a->units[u].u;
         app_dayend_row *r = &a->day[u];
-        r->area_m2 = r->draft_m2 = r->diff_pct = r->closing_m = r->walk_gap_m = NAN;
-        sv_progress pr = a->units[u].p;
-        r->disputes_open = pr.disputes_open;
-        r->signatures_missing = pr.signatures_missing;
-        r->fields_verified = pr.fields_verified;
+        /* Every figure from the one unit summary (survey/summary.h), as `quejie area` and the
+         * exports have them: the walk closure is over all the unit's walks. A figure it
+         * cannot compute stays NaN and is not shown. */
+        sv_unit_summary sm;
+        sv_unit_summarize(a->j, a->geo, un->code, &sm);
+        r->points = (int)sm.points;
+        r->vertices = (int)sm.vertices;
+        r->disputes_open = sm.progress.disputes_open;
+        r->signatures_missing = sm.progress.signatures_missing;
+        r->fields_verified = sm.progress.fields_verified;
+        r->area_m2 = sm.points >= 3 ? sm.surveyed.ellipsoidal_m2 : NAN;
+        r->closing_m = sm.points >= 3 ? sm.surveyed.closing_m : NAN;
+        r->draft_m2 = sm.has_draft ? sm.draft.ellipsoidal_m2 : NAN;
+        r->diff_pct = sm.difference_pct;
+        r->walk_gap_m = sm.walk_closure_m;
         sv_bpoint *pts = NULL;
         sv_track tk;
         size_t np = 0;
@@ -1226,39 +1233,6 @@ static void compute_day(app *a)
         if (sv_state_track(a->j, un->code, &tk) != SV_OK)
             memset(&tk, 0, sizeof tk);
         size_t nv = tk.n;
-        r->points = (int)np;
-        r->vertices = (int)nv;
-        double lon0 = np ? pts[0].lon : un->draft.n_pts ? un->draft.lonlat[0] : 105;
-        sv_crs crs = sv_geo_choose(un->epsg, un->central_meridian, jepsg, jcm, lon0);
-        sv_area ar, dr;
-        if (un->draft.n_pts && sv_geo_geom_area(a->geo, crs, &un->draft, &dr) == SV_OK)
-            r->draft_m2 = dr.ellipsoidal_m2;
-        double *ll = malloc((np ? np : 1) * 2 * sizeof *ll);
-        for (size_t i = 0; ll && i < np; i++)
-            ll[2 * i] = pts[i].lon, ll[2 * i + 1] = pts[i].lat;
-        if (ll && np >= 3 && sv_geo_ring_area(a->geo, crs, np, ll, &ar) == SV_OK) {
-            r->area_m2 = ar.ellipsoidal_m2;
-            r->closing_m = ar.closing_m;
-            if (r->draft_m2 > 0)
-                r->diff_pct = 100 * (r->area_m2 - r->draft_m2) / r->draft_m2;
-        }
-        free(ll);
-        /* the newest walk's closure: how far its end is from its start */
-        /* (jumps are left out, as from the boundary) */
-        size_t e = nv;
-        while (e > 0 && tk.jump[e - 1])
-            e--;
-        if (e >= 2) {
-            size_t s = e - 1, first = e - 1;
-            while (s > 0 && tk.walk[s - 1] == tk.walk[e - 1]) {
-                s--;
-                if (!tk.jump[s])
-                    first = s;
-            }
-            if (first < e - 1)
-                r->walk_gap_m = sv_geo_distance(tk.lonlat[2 * first + 1], tk.lonlat[2 * first],
-                                                tk.lonlat[2 * e - 1], tk.lonlat[2 * e - 2], NULL);
-        }
         /* this unit's records the office has not acknowledged yet */
         for (size_t i = 0; i < np; i++)
             r->unacked += pts[i].seq > acked;

@@ -22,6 +22,7 @@
 #include "survey/gnss.h"
 #include "survey/journal.h"
 #include "survey/state.h"
+#include "survey/summary.h"
 #include "survey/tasks.h"
 #include "sync/client.h"
 
@@ -232,9 +233,25 @@ static int tasks_list(int argc, char **argv)
     if (sv_state_units(j, &u, &n) != SV_OK)
         return journal_fail(j);
     json_t *arr = get(&a, "--json") ? json_array() : NULL;
+    sv_geo *g = NULL;
+    if (sv_geo_new(&g) != SV_OK) {
+        sv_units_free(u, n);
+        sv_journal_close(j);
+        return die(EXIT_FAIL, "cannot initialise PROJ (is proj-data installed?)");
+    }
     for (size_t i = 0; i < n; i++) {
-        sv_progress pr;
-        sv_state_progress(j, u[i].code, &pr);
+        /* The unit summary (survey/summary.h); a figure it cannot compute (a position out of
+         * the unit's zone) is null here, the rest is still listed. */
+        sv_unit_summary sm;
+        int src = sv_unit_summarize(j, g, u[i].code, &sm);
+        if (src != SV_OK && src != SV_ECRS && src != SV_EINVAL) {
+            json_decref(arr);
+            sv_geo_free(g);
+            sv_units_free(u, n);
+            sv_journal_close(j);
+            return die(EXIT_FAIL, "%s", sm.problem[0] ? sm.problem : sv_strerror(src));
+        }
+        const sv_progress pr = sm.progress;
         if (arr) {
             json_t *o = json_object();
             json_object_set_new(o, "code", json_string(u[i].code));
@@ -254,15 +271,26 @@ static int tasks_list(int argc, char **argv)
             json_object_set_new(o, "signatures", json_integer(pr.signatures));
             json_object_set_new(o, "signatures_current", json_integer(pr.signatures_current));
             json_object_set_new(o, "signatures_missing", json_integer(pr.signatures_missing));
+            json_object_set_new(o, "surveyed_area_m2",
+                                sm.points >= 3 ? jnum(sm.surveyed.ellipsoidal_m2) : json_null());
+            json_object_set_new(o, "draft_area_m2",
+                                sm.has_draft ? jnum(sm.draft.ellipsoidal_m2) : json_null());
+            json_object_set_new(o, "difference_pct", jnum(sm.difference_pct));
+            json_object_set_new(o, "walk_closure_m", jnum(sm.walk_closure_m));
+            json_object_set_new(o, "objections_open", json_integer(sm.objections_open));
             json_array_append_new(arr, o);
         } else {
+            char area[64] = "";
+            if (sm.points >= 3 && isfinite(sm.surveyed.ellipsoidal_m2))
+                snprintf(area, sizeof area, ", area %.4f ha", sm.surveyed.ellipsoidal_m2 / 1e4);
             printf("%-16s %-10s %s  (points %d, verified %d/%d, disputes %d, signatures %d/%d "
-                   "current, %d missing)\n",
+                   "current, %d missing%s)\n",
                    u[i].code, u[i].type, u[i].name ? u[i].name : "", pr.points, pr.fields_verified,
                    SV_FIELD_COUNT, pr.disputes_open, pr.signatures_current, pr.signatures,
-                   pr.signatures_missing);
+                   pr.signatures_missing, area);
         }
     }
+    sv_geo_free(g);
     if (arr)
         print_json(arr);
     else if (n == 0)
@@ -687,6 +715,12 @@ static int cmd_verify(int argc, char **argv)
 
 /* ---- area ------------------------------------------------------------------------------------ */
 
+/* A polygon's validity for --json: true, false, or null when not decided. */
+static json_t *jvalid(sv_validity v)
+{
+    return v == SV_VALID_UNKNOWN ? json_null() : json_boolean(v == SV_VALID_YES);
+}
+
 static int cmd_area(int argc, char **argv)
 {
     opt opts[] = {{"--unit", 1}, {"--json", 0}, {NULL}};
@@ -699,111 +733,90 @@ static int cmd_area(int argc, char **argv)
     sv_journal *j;
     if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
         return EXIT_FAIL;
-    sv_unit u;
-    if (sv_state_unit(j, code, &u) != SV_OK)
-        return journal_fail(j);
-    sv_bpoint *pts = NULL;
-    sv_vertex *vx = NULL;
-    size_t np = 0, nv = 0;
     sv_geo *g = NULL;
-    int result = 0;
-    if (sv_state_points(j, code, &pts, &np) != SV_OK ||
-        sv_state_vertices(j, code, &vx, &nv) != SV_OK) {
-        result = die(EXIT_FAIL, "%s", sv_journal_errmsg(j));
-        goto out;
-    }
     if (sv_geo_new(&g) != SV_OK) {
-        result = die(EXIT_FAIL, "cannot initialise PROJ (is proj-data installed?)");
-        goto out;
+        sv_journal_close(j);
+        return die(EXIT_FAIL, "cannot initialise PROJ (is proj-data installed?)");
     }
-    int jepsg;
-    double jcm;
-    sv_journal_default_crs(j, &jepsg, &jcm);
-    double lon0 = np ? pts[0].lon : (u.draft.n_pts ? u.draft.lonlat[0] : NAN);
-    sv_crs crs = sv_geo_choose(u.epsg, u.central_meridian, jepsg, jcm, lon0);
-
-    sv_area ar, draft;
-    memset(&ar, 0, sizeof ar);
-    memset(&draft, 0, sizeof draft);
-    double *ll = malloc((np + nv + 1) * 2 * sizeof *ll);
-    if (!ll) {
-        result = die(EXIT_FAIL, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < np; i++)
-        ll[2 * i] = pts[i].lon, ll[2 * i + 1] = pts[i].lat;
-    int rc = sv_geo_ring_area(g, crs, np, ll, &ar);
-    if (rc == SV_OK && u.draft.n_pts)
-        rc = sv_geo_geom_area(g, crs, &u.draft, &draft);
-    /* The walked boundary: non-jump vertices, and how far it strays from the draft. */
-    size_t nw = 0;
-    for (size_t i = 0; i < nv; i++)
-        if (!vx[i].jump)
-            ll[2 * nw] = vx[i].lon, ll[2 * nw + 1] = vx[i].lat, nw++;
-    sv_area walked;
-    sv_deviation dev;
-    memset(&walked, 0, sizeof walked);
-    memset(&dev, 0, sizeof dev);
-    if (rc == SV_OK && nw >= 3)
-        rc = sv_geo_ring_area(g, crs, nw, ll, &walked);
-    if (rc == SV_OK && nw >= 1 && u.draft.n_pts)
-        rc = sv_geo_deviation(g, crs, nw, ll, &u.draft, &dev);
-    double walk_gap =
-        nw >= 2 ? sv_geo_distance(ll[1], ll[0], ll[2 * nw - 1], ll[2 * nw - 2], NULL) : NAN;
-    free(ll);
+    /* Every figure comes from the one unit summary (survey/summary.h), as in the app and the
+     * exports; a figure it cannot compute fails the command with its reason. */
+    sv_unit_summary s;
+    int rc = sv_unit_summarize(j, g, code, &s);
     if (rc != SV_OK) {
-        result = die(EXIT_FAIL, "%s", sv_geo_errmsg(g));
-        goto out;
+        int result = die(EXIT_FAIL, "%s", s.problem[0] ? s.problem : sv_strerror(rc));
+        sv_geo_free(g);
+        sv_journal_close(j);
+        return result;
     }
-    double diff_pct =
-        draft.ellipsoidal_m2 > 0 && np >= 3
-            ? 100.0 * (ar.ellipsoidal_m2 - draft.ellipsoidal_m2) / draft.ellipsoidal_m2
-            : NAN;
+    const sv_area *ar = &s.surveyed;
+    size_t nw = s.walk_vertices;
     if (get(&a, "--json")) {
         json_t *o = json_object();
         json_object_set_new(o, "unit", json_string(code));
-        json_object_set_new(o, "points", json_integer((json_int_t)ar.points));
-        json_object_set_new(o, "ellipsoidal_m2", json_real(ar.ellipsoidal_m2));
-        json_object_set_new(o, "plane_m2", json_real(ar.plane_m2));
-        json_object_set_new(o, "perimeter_m", json_real(ar.perimeter_m));
-        json_object_set_new(o, "plane_perimeter_m", json_real(ar.plane_perimeter_m));
-        json_object_set_new(o, "closing_m", json_real(ar.closing_m));
-        json_object_set_new(o, "epsg", crs.epsg ? json_integer(crs.epsg) : json_null());
-        json_object_set_new(o, "central_meridian", jnum(sv_geo_central_meridian(crs)));
-        json_object_set_new(o, "draft_ellipsoidal_m2", json_real(draft.ellipsoidal_m2));
-        json_object_set_new(o, "draft_plane_m2", json_real(draft.plane_m2));
-        json_object_set_new(o, "difference_pct", jnum(diff_pct));
+        json_object_set_new(o, "points", json_integer((json_int_t)ar->points));
+        json_object_set_new(o, "ellipsoidal_m2", json_real(ar->ellipsoidal_m2));
+        json_object_set_new(o, "plane_m2", json_real(ar->plane_m2));
+        json_object_set_new(o, "perimeter_m", json_real(ar->perimeter_m));
+        json_object_set_new(o, "plane_perimeter_m", json_real(ar->plane_perimeter_m));
+        json_object_set_new(o, "closing_m", json_real(ar->closing_m));
+        json_object_set_new(o, "epsg", s.crs.epsg ? json_integer(s.crs.epsg) : json_null());
+        json_object_set_new(o, "central_meridian", jnum(sv_geo_central_meridian(s.crs)));
+        json_object_set_new(o, "draft_ellipsoidal_m2", json_real(s.draft.ellipsoidal_m2));
+        json_object_set_new(o, "draft_plane_m2", json_real(s.draft.plane_m2));
+        json_object_set_new(o, "difference_pct", jnum(s.difference_pct));
         json_object_set_new(o, "walk_vertices", json_integer((json_int_t)nw));
         json_object_set_new(o, "walk_ellipsoidal_m2",
-                            nw >= 3 ? json_real(walked.ellipsoidal_m2) : json_null());
-        json_object_set_new(o, "walk_closure_m", jnum(walk_gap));
-        json_object_set_new(o, "walk_deviation_max_m", nw ? jnum(dev.max_m) : json_null());
-        json_object_set_new(o, "walk_deviation_rms_m", nw ? jnum(dev.rms_m) : json_null());
+                            nw >= 3 ? json_real(s.walked.ellipsoidal_m2) : json_null());
+        json_object_set_new(o, "walk_closure_m", jnum(s.walk_closure_m));
+        json_object_set_new(o, "walk_deviation_max_m", nw ? jnum(s.deviation.max_m) : json_null());
+        json_object_set_new(o, "walk_deviation_rms_m", nw ? jnum(s.deviation.rms_m) : json_null());
+        /* added with the unit summary */
+        json_object_set_new(o, "walks", json_integer((json_int_t)s.walks));
+        json_object_set_new(o, "walk_plane_m2",
+                            nw >= 3 ? jnum(s.walked.plane_m2) : json_null());
+        json_object_set_new(o, "valid", jvalid(s.surveyed_valid));
+        json_object_set_new(o, "invalid_reason", s.surveyed_valid == SV_VALID_NO
+                                                     ? json_string(s.surveyed_reason)
+                                                     : json_null());
+        json_object_set_new(o, "walk_valid", jvalid(s.walked_valid));
+        json_object_set_new(o, "walk_invalid_reason", s.walked_valid == SV_VALID_NO
+                                                          ? json_string(s.walked_reason)
+                                                          : json_null());
+        json_object_set_new(o, "fields_verified", json_integer(s.progress.fields_verified));
+        json_object_set_new(o, "disputes_open", json_integer(s.progress.disputes_open));
+        json_object_set_new(o, "signatures_missing", json_integer(s.progress.signatures_missing));
+        json_object_set_new(o, "absent", json_integer(s.absent));
+        json_object_set_new(o, "objections_open", json_integer(s.objections_open));
+        json_object_set_new(o, "objections_until",
+                            s.objections_until[0] ? json_string(s.objections_until) : json_null());
         print_json(o);
     } else {
-        printf("unit %s  (%s)\n", code, sv_geo_crs_name(g, crs));
-        printf("  boundary points     %zu\n", ar.points);
-        printf("  ellipsoidal area    %.2f m2  (%.4f ha)\n", ar.ellipsoidal_m2,
-               ar.ellipsoidal_m2 / 1e4);
-        printf("  GK plane area       %.2f m2  (plane - ellipsoidal: %+.3f %%)\n", ar.plane_m2,
-               ar.ellipsoidal_m2 > 0 ? 100 * (ar.plane_m2 - ar.ellipsoidal_m2) / ar.ellipsoidal_m2
-                                     : 0.0);
-        printf("  geodesic perimeter  %.2f m  (closing edge %.2f m)\n", ar.perimeter_m,
-               ar.closing_m);
-        printf("  draft area          %.2f m2  (difference %+.2f %%)\n", draft.ellipsoidal_m2,
-               isfinite(diff_pct) ? diff_pct : 0.0);
+        printf("unit %s  (%s)\n", code, sv_geo_crs_name(g, s.crs));
+        printf("  boundary points     %zu\n", ar->points);
+        printf("  ellipsoidal area    %.2f m2  (%.4f ha)\n", ar->ellipsoidal_m2,
+               ar->ellipsoidal_m2 / 1e4);
+        printf("  GK plane area       %.2f m2  (plane - ellipsoidal: %+.3f %%)\n", ar->plane_m2,
+               ar->ellipsoidal_m2 > 0
+                   ? 100 * (ar->plane_m2 - ar->ellipsoidal_m2) / ar->ellipsoidal_m2
+                   : 0.0);
+        printf("  geodesic perimeter  %.2f m  (closing edge %.2f m)\n", ar->perimeter_m,
+               ar->closing_m);
+        printf("  draft area          %.2f m2  (difference %+.2f %%)\n", s.draft.ellipsoidal_m2,
+               isfinite(s.difference_pct) ? s.difference_pct : 0.0);
+        if (s.surveyed_valid == SV_VALID_NO)
+            printf("  NOT A VALID POLYGON %s\n", s.surveyed_reason);
         if (nw)
             printf("  walk                %zu vertices, closure gap %.2f m, deviation from draft "
                    "max %.2f m rms %.2f m\n",
-                   nw, isfinite(walk_gap) ? walk_gap : 0.0, dev.max_m, dev.rms_m);
+                   nw, isfinite(s.walk_closure_m) ? s.walk_closure_m : 0.0,
+                   isfinite(s.deviation.max_m) ? s.deviation.max_m : 0.0,
+                   isfinite(s.deviation.rms_m) ? s.deviation.rms_m : 0.0);
+        if (s.walked_valid == SV_VALID_NO)
+            printf("  walk NOT A VALID POLYGON %s\n", s.walked_reason);
     }
-out:
     sv_geo_free(g);
-    sv_bpoints_free(pts, np);
-    sv_vertices_free(vx, nv);
-    sv_unit_clear(&u);
     sv_journal_close(j);
-    return result;
+    return 0;
 }
 
 /* ---- check, log, export ------------------------------------------------------------------------
@@ -900,7 +913,7 @@ static int cmd_log(int argc, char **argv)
 
 static int cmd_export(int argc, char **argv)
 {
-    opt opts[] = {{"--format", 1}, {"--output", 1}, {"--unit", 1}, {NULL}};
+    opt opts[] = {{"--format", 1}, {"--output", 1}, {"--unit", 1}, {"--bom", 0}, {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
@@ -909,6 +922,10 @@ static int cmd_export(int argc, char **argv)
         return die(EXIT_USAGE, "export needs --format gpkg|geojson|csv and --output FILE");
     if (sv_export_format_parse(get(&a, "--format"), &fmt) != SV_OK)
         return die(EXIT_USAGE, "--format '%s': use gpkg, geojson or csv", get(&a, "--format"));
+    if (get(&a, "--bom") && fmt != SV_EXPORT_CSV)
+        return die(EXIT_USAGE, "--bom is for --format csv only (JSON text must not start with a "
+                               "byte-order mark; a GeoPackage is an SQLite file)");
+    sv_export_options eo = {.bom = get(&a, "--bom") != NULL};
     sv_journal *j;
     if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
         return EXIT_FAIL;
@@ -919,7 +936,7 @@ static int cmd_export(int argc, char **argv)
     }
     sv_export_stats st;
     sv_diag d = {{0}};
-    int rc = sv_export(j, g, fmt, get(&a, "--unit"), get(&a, "--output"), &st, &d);
+    int rc = sv_export_opts(j, g, fmt, get(&a, "--unit"), get(&a, "--output"), &eo, &st, &d);
     sv_geo_free(g);
     sv_journal_close(j);
     if (rc != SV_OK)

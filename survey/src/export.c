@@ -50,7 +50,9 @@
 
 #include "gpkg.h"
 #include "internal.h"
+#include "summary_int.h"
 #include "survey/export.h"
+#include "survey/geom.h"
 
 int sv_export_format_parse(const char *name, sv_export_format *out)
 {
@@ -79,6 +81,7 @@ enum {
     UC_VERIFY0, /* per field: <field>_status, <field>_value, <field>_note */
     UC_EPSG = UC_VERIFY0 + 3 * SV_FIELD_COUNT,
     UC_CM, UC_AREA, UC_PLANE_AREA, UC_PERIMETER, UC_POINTS, UC_SOURCE, UC_SEQ,
+    UC_SURVEYED, UC_SURVEYED_PLANE, UC_SURVEYED_VALID, UC_SURVEYED_REASON,
     UC_COUNT
 };
 
@@ -120,6 +123,11 @@ static const sv__gpkg_column unit_cols[] = {
     {"points", SV__GPKG_INTEGER},
     {"source", SV__GPKG_TEXT},
     {"seq", SV__GPKG_INTEGER},
+    /* the unit summary's surveyed polygon (boundary points in number order, summary.h) */
+    {"surveyed_area_m2", SV__GPKG_REAL},
+    {"surveyed_plane_area_m2", SV__GPKG_REAL},
+    {"surveyed_valid", SV__GPKG_BOOLEAN},
+    {"surveyed_invalid_reason", SV__GPKG_TEXT},
 };
 _Static_assert(sizeof unit_cols / sizeof unit_cols[0] == UC_COUNT, "unit columns");
 
@@ -197,7 +205,7 @@ _Static_assert(sizeof line_cols / sizeof line_cols[0] == LC_COUNT, "line columns
 
 enum {
     WC_UNIT, WC_VERTICES, WC_AREA, WC_PLANE_AREA, WC_PERIMETER, WC_CLOSING, WC_EPSG, WC_CM,
-    WC_FIRST, WC_LAST,
+    WC_FIRST, WC_LAST, WC_VALID, WC_REASON,
     WC_COUNT
 };
 
@@ -207,6 +215,7 @@ static const sv__gpkg_column walked_cols[] = {
     {"perimeter_m", SV__GPKG_REAL},   {"closing_m", SV__GPKG_REAL},
     {"epsg", SV__GPKG_INTEGER},       {"central_meridian", SV__GPKG_REAL},
     {"first_seq", SV__GPKG_INTEGER},  {"last_seq", SV__GPKG_INTEGER},
+    {"valid", SV__GPKG_BOOLEAN},      {"invalid_reason", SV__GPKG_TEXT},
 };
 _Static_assert(sizeof walked_cols / sizeof walked_cols[0] == WC_COUNT, "walked columns");
 
@@ -230,8 +239,10 @@ _Static_assert(sizeof track_cols / sizeof track_cols[0] == TC_COUNT, "track colu
  * fields and their verification, the full GNSS record, offsets, notes, times, device, crew,
  * line descriptions) is in the EPSG:4490 layer only, written once: see the file comment.
  */
-static const unsigned char unit_zone[] = {UC_CODE, UC_NAME, UC_EPSG, UC_CM, UC_AREA,
-                                          UC_PLANE_AREA, UC_PERIMETER, UC_POINTS, UC_SEQ};
+static const unsigned char unit_zone[] = {UC_CODE,       UC_NAME,      UC_EPSG,   UC_CM,
+                                          UC_AREA,       UC_PLANE_AREA, UC_PERIMETER,
+                                          UC_POINTS,     UC_SEQ,       UC_SURVEYED,
+                                          UC_SURVEYED_PLANE, UC_SURVEYED_VALID};
 static const unsigned char point_zone[] = {PC_UNIT, PC_NUMBER, PC_TYPE, PC_MARKER, PC_H,
                                            PC_XN,   PC_YE,     PC_EPSG, PC_CM,     PC_GRADE,
                                            PC_N,    PC_SE,     PC_SN,   PC_SU,     PC_SEQ};
@@ -239,7 +250,7 @@ static const unsigned char line_zone[] = {LC_UNIT, LC_FROM, LC_TO, LC_LENGTH, LC
                                           LC_SEQ};
 static const unsigned char walked_zone[] = {WC_UNIT,   WC_VERTICES, WC_AREA, WC_PLANE_AREA,
                                             WC_PERIMETER, WC_CLOSING, WC_EPSG, WC_CM,
-                                            WC_FIRST,  WC_LAST};
+                                            WC_FIRST,  WC_LAST,    WC_VALID};
 static const unsigned char track_zone[] = {TC_UNIT, TC_TRACK, TC_VERTICES, TC_LENGTH, TC_FIRST,
                                            TC_LAST};
 
@@ -356,6 +367,9 @@ typedef struct ex {
     int *unit_set;                  /* [n_units] plane set, or -1 */
     const sv_verification **ver_of; /* [n_units * SV_FIELD_COUNT] latest per field */
     int *unit_points;               /* [n_units] boundary points per unit */
+    size_t *unit_pt0;               /* [n_units] index of its first point in pts (pts are
+                                     * grouped by unit), SIZE_MAX without points */
+    sv_unit_summary *usum;          /* [n_units] the unit summary's draft and surveyed parts */
     int *pt_set;                    /* [n_pts] */
     double *pt_ne;                  /* [2 n_pts] north, east (NaN without a plane set) */
     int *vx_set;
@@ -371,6 +385,8 @@ typedef struct ex {
      * a column the plane copies do not carry). */
     sv__gpkg_column zcols[LY_COUNT][MAX_COLS];
     signed char zmap[LY_COUNT][MAX_COLS];
+
+    int bom; /* CSV: a UTF-8 byte-order mark first */
 
     double *scratch; /* coordinates of the feature being written */
     size_t scratch_cap;
@@ -584,6 +600,8 @@ static void ex_free(ex *x)
     free(x->unit_set);
     free(x->ver_of);
     free(x->unit_points);
+    free(x->unit_pt0);
+    free(x->usum);
     free(x->pt_set);
     free(x->pt_ne);
     free(x->vx_set);
@@ -916,6 +934,8 @@ static int load(ex *x, const char *unit)
     x->unit_set = malloc(nu * sizeof *x->unit_set);
     x->ver_of = calloc(nu * SV_FIELD_COUNT, sizeof *x->ver_of);
     x->unit_points = calloc(nu, sizeof *x->unit_points);
+    x->unit_pt0 = malloc(nu * sizeof *x->unit_pt0);
+    x->usum = calloc(nu, sizeof *x->usum);
     x->pt_set = malloc(np * sizeof *x->pt_set);
     x->pt_ne = malloc(2 * np * sizeof *x->pt_ne);
     x->vx_set = malloc(nv * sizeof *x->vx_set);
@@ -924,7 +944,8 @@ static int load(ex *x, const char *unit)
     x->vx_by_track = malloc(nv * sizeof *x->vx_by_track);
     x->lkeys = malloc(nl * sizeof *x->lkeys);
     x->line_used = calloc(nl, 1);
-    if (!x->ukeys || !x->unit_set || !x->ver_of || !x->unit_points || !x->pt_set ||
+    if (!x->ukeys || !x->unit_set || !x->ver_of || !x->unit_points || !x->unit_pt0 ||
+        !x->usum || !x->pt_set ||
         !x->pt_ne || !x->vx_set || !x->vx_ne || !x->vx_by_unit || !x->vx_by_track ||
         !x->lkeys || !x->line_used)
         return fail_nomem(x);
@@ -961,8 +982,10 @@ static int load(ex *x, const char *unit)
         free(walk_lon);
         return fail_nomem(x);
     }
-    for (size_t i = 0; i < nu; i++)
+    for (size_t i = 0; i < nu; i++) {
         walk_lon[i] = NAN;
+        x->unit_pt0[i] = SIZE_MAX;
+    }
     for (size_t i = 0; i < x->n_vx; i++) {
         long u = unit_find(x, x->vx[i].unit);
         if (u >= 0 && isnan(walk_lon[u]) && isfinite(x->vx[i].lon))
@@ -971,6 +994,8 @@ static int load(ex *x, const char *unit)
     for (size_t i = 0; i < x->n_pts; i++) {
         long u = unit_find(x, x->pts[i].unit);
         if (u >= 0) {
+            if (x->unit_pt0[u] == SIZE_MAX)
+                x->unit_pt0[u] = i;
             x->unit_points[u]++;
             if (isfinite(x->pts[i].lon)) {
                 lon_sum[u] += x->pts[i].lon;
@@ -979,21 +1004,9 @@ static int load(ex *x, const char *unit)
         }
     }
     for (size_t i = 0; i < x->n_units; i++) {
-        const sv_geom *d = &x->units[i].draft;
-        double lon = NAN;
-        if (d->n_pts) {
-            double s = 0;
-            for (size_t k = 0; k < d->n_pts; k++)
-                s += d->lonlat[2 * k];
-            lon = s / (double)d->n_pts;
-        } else if (lon_n[i]) {
-            lon = lon_sum[i] / (double)lon_n[i];
-        }
-        if (isnan(lon))
-            lon = walk_lon[i];
         const jsrc *js = &x->src[x->unit_src[i]];
-        sv_crs crs = sv_geo_choose(x->units[i].epsg, x->units[i].central_meridian, js->epsg,
-                                   js->cm, lon);
+        sv_crs crs = sv_unit_crs(&x->units[i], js->epsg, js->cm,
+                                 lon_n[i] ? lon_sum[i] / (double)lon_n[i] : NAN, walk_lon[i]);
         x->unit_set[i] = set_for(x, crs);
         if (x->unit_set[i] == -2) {
             free(lon_sum);
@@ -1040,6 +1053,25 @@ static int load(ex *x, const char *unit)
     double *ll = malloc(2 * (np > nv ? np : nv) * sizeof *ll);
     if (!ll)
         return fail_nomem(x);
+    /* Each unit's draft and surveyed polygon as the unit summary has them (summary.h), in the
+     * unit's plane CRS; a figure it cannot compute is NaN, which does not fail the export. */
+    for (size_t i = 0; i < x->n_units; i++) {
+        int set = x->unit_set[i];
+        sv_unit_summary *sm = &x->usum[i];
+        sv__summary_init(sm, &x->units[i], set > 0 ? x->sets[set].crs : (sv_crs){0, NAN});
+        sv__summary_draft(x->g, &x->units[i].draft, sm);
+        size_t n = 0;
+        for (size_t k = x->unit_pt0[i]; k != SIZE_MAX && k < x->n_pts &&
+                                        strcmp(x->pts[k].unit, x->units[i].code) == 0;
+             k++) {
+            if (!isfinite(x->pts[k].lat) || !isfinite(x->pts[k].lon))
+                continue;
+            ll[2 * n] = x->pts[k].lon;
+            ll[2 * n + 1] = x->pts[k].lat;
+            n++;
+        }
+        sv__summary_surveyed(x->g, n, ll, sm);
+    }
     for (size_t i = 0; i < x->n_pts; i++) {
         ll[2 * i] = x->pts[i].lon;
         ll[2 * i + 1] = x->pts[i].lat;
@@ -1247,23 +1279,29 @@ static int unit_attrs(ex *x, sink *s, size_t i)
     s_text(s, UC_CONTROL, u->control);
     int set = x->unit_set[i];
     crs_attrs(x, s, UC_EPSG, UC_CM, set);
-    sv_area a = {.ellipsoidal_m2 = NAN, .plane_m2 = NAN, .perimeter_m = NAN};
-    /* A plane area the unit's CRS cannot give (the draft is out of its zone's reach) stays
-     * unknown; the ellipsoidal area and perimeter do not depend on the plane CRS, so they are
-     * taken in the draft's own zone then. */
-    if (set > 0 && u->draft.n_pts &&
-        sv_geo_geom_area(x->g, x->sets[set].crs, &u->draft, &a) != SV_OK) {
-        sv_crs own = sv_geo_choose(0, NAN, 0, NAN, u->draft.lonlat[0]);
-        if (sv_geo_geom_area(x->g, own, &u->draft, &a) != SV_OK)
-            a.ellipsoidal_m2 = a.perimeter_m = NAN;
-        a.plane_m2 = NAN;
-    }
+    /* The draft's area and the surveyed one from the unit summary (load): a plane area the
+     * unit's CRS cannot give (a position out of its zone's reach) stays unknown; the
+     * ellipsoidal area and perimeter do not depend on the plane CRS and are kept. */
+    const sv_unit_summary *sm = &x->usum[i];
+    sv_area a = sm->has_draft ? sm->draft
+                              : (sv_area){.ellipsoidal_m2 = NAN, .plane_m2 = NAN,
+                                          .perimeter_m = NAN};
     s_real(s, UC_AREA, a.ellipsoidal_m2);
     s_real(s, UC_PLANE_AREA, a.plane_m2);
     s_real(s, UC_PERIMETER, a.perimeter_m);
     s_int(s, UC_POINTS, x->unit_points[i]);
     s_text(s, UC_SOURCE, u->source);
     s_int(s, UC_SEQ, u->seq);
+    /* null with fewer than 3 points: no polygon to measure or judge */
+    int poly = sm->points >= 3;
+    s_real(s, UC_SURVEYED, poly ? sm->surveyed.ellipsoidal_m2 : NAN);
+    s_real(s, UC_SURVEYED_PLANE, poly ? sm->surveyed.plane_m2 : NAN);
+    if (sm->surveyed_valid == SV_VALID_UNKNOWN)
+        s_text(s, UC_SURVEYED_VALID, NULL);
+    else
+        s_bool(s, UC_SURVEYED_VALID, sm->surveyed_valid == SV_VALID_YES);
+    s_text(s, UC_SURVEYED_REASON,
+           sm->surveyed_valid == SV_VALID_NO ? sm->surveyed_reason : NULL);
     return SV_OK;
 }
 
@@ -1583,14 +1621,12 @@ static int walked_attrs(ex *x, sink *s, const walk *w, size_t n, int set)
     const sv_vertex *first = &x->vx[w->keys[0].idx], *last = &x->vx[w->keys[w->n - 1].idx];
     s_text(s, WC_UNIT, first->unit);
     s_int(s, WC_VERTICES, (int64_t)n);
-    sv_area a = {.ellipsoidal_m2 = NAN, .plane_m2 = NAN, .perimeter_m = NAN, .closing_m = NAN};
-    /* As for a unit's draft (unit_attrs): only the plane area depends on the CRS. */
-    if (set > 0 && sv_geo_ring_area(x->g, x->sets[set].crs, n, x->scratch2, &a) != SV_OK) {
-        sv_crs own = sv_geo_choose(0, NAN, 0, NAN, x->scratch2[0]);
-        if (sv_geo_ring_area(x->g, own, n, x->scratch2, &a) != SV_OK)
-            a.ellipsoidal_m2 = a.perimeter_m = a.closing_m = NAN;
-        a.plane_m2 = NAN;
-    }
+    /* The walked polygon as the unit summary measures and judges it (summary.h): only the
+     * plane area depends on the CRS; an invalid polygon is written, and flagged. */
+    sv_unit_summary sm;
+    sv__summary_init(&sm, NULL, set > 0 ? x->sets[set].crs : (sv_crs){0, NAN});
+    sv__summary_walked(x->g, n, x->scratch2, NULL, &sm);
+    sv_area a = sm.walked;
     s_real(s, WC_AREA, a.ellipsoidal_m2);
     s_real(s, WC_PLANE_AREA, a.plane_m2);
     s_real(s, WC_PERIMETER, a.perimeter_m);
@@ -1598,6 +1634,11 @@ static int walked_attrs(ex *x, sink *s, const walk *w, size_t n, int set)
     crs_attrs(x, s, WC_EPSG, WC_CM, set);
     s_int(s, WC_FIRST, first->seq);
     s_int(s, WC_LAST, last->seq);
+    if (sm.walked_valid == SV_VALID_UNKNOWN)
+        s_text(s, WC_VALID, NULL);
+    else
+        s_bool(s, WC_VALID, sm.walked_valid == SV_VALID_YES);
+    s_text(s, WC_REASON, sm.walked_valid == SV_VALID_NO ? sm.walked_reason : NULL);
     return SV_OK;
 }
 
@@ -1923,6 +1964,23 @@ static json_t *jring(size_t n, const double *lonlat)
     return a;
 }
 
+/* A polygon ring by RFC 7946's right-hand rule (3.1.6): an exterior ring counter-clockwise
+ * (ccw 1), a hole clockwise (ccw 0), whichever way it was drawn or walked; GEOS says which way
+ * it runs. A ring without an orientation (collapsed) is written as it is. */
+static json_t *jring_rhr(size_t n, const double *lonlat, int ccw)
+{
+    int is = sv_ring_is_ccw(n, lonlat);
+    if (is < 0 || is == ccw)
+        return jring(n, lonlat);
+    json_t *a = json_array();
+    for (size_t k = n; a && k-- > 0;)
+        if (json_array_append_new(a, jpos(lonlat[2 * k], lonlat[2 * k + 1])) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
 static json_t *jgeom(const char *type, json_t *coords)
 {
     return coords ? json_pack("{s:s, s:o}", "type", type, "coordinates", coords) : NULL;
@@ -1936,7 +1994,7 @@ static json_t *jmultipolygon(const sv_geom *d)
     for (size_t p = 0; parts && p < d->n_parts; p++) {
         json_t *poly = json_array();
         for (size_t k = 0; poly && k < d->part_rings[p]; k++, r++) {
-            if (json_array_append_new(poly, jring(d->ring_pts[r], ll)) != 0) {
+            if (json_array_append_new(poly, jring_rhr(d->ring_pts[r], ll, k == 0)) != 0) {
                 json_decref(poly);
                 poly = NULL;
             }
@@ -2019,7 +2077,7 @@ static int j_walked(ex *x, const walk *w, void *ctx)
         json_decref(s.props);
         return rc;
     }
-    json_t *ring = jring(n + 1, x->scratch2);
+    json_t *ring = jring_rhr(n + 1, x->scratch2, 1);
     json_t *rings = ring ? json_pack("[o]", ring) : NULL;
     return j_feature(x, c, &s, jgeom("Polygon", rings), 1);
 }
@@ -2085,11 +2143,12 @@ static int j_body(ex *x, jctx *c)
 
 /*
  * The boundary-point table (界址点成果表): RFC 4180, CRLF line ends, header first, exactly one
- * line per point, no trailing blank line. UTF-8 without a byte-order mark: a BOM would make
- * Excel guess the encoding right, but it becomes part of the first header name for every
- * program that reads CSV properly (Python, QGIS, awk, the office's import scripts), and every
- * value here is ASCII anyway (codes, numbers) unless a county uses Chinese code-list values;
- * Excel users import with Data > From Text and choose UTF-8.
+ * line per point, no trailing blank line. UTF-8 without a byte-order mark by default: a BOM
+ * makes Excel on Windows guess the encoding right, but it becomes part of the first header name
+ * for programs that do not expect it (Python's csv without utf-8-sig, awk, some import
+ * scripts), so it is written only on request (sv_export_options.bom, `--bom`).
+ * edge_m is the plane distance to the next point of the unit in number order, the last back to
+ * the first (the 边长 of a 界址点成果表), in metres with 3 decimals.
  * X is the northing and Y the easting, as Chinese survey tables have them, in metres with
  * 3 decimals (millimetres). epsg is the plane CRS's code, or "CM<meridian>" for a custom
  * central meridian; X and Y are empty when a point has no plane CRS.
@@ -2118,9 +2177,50 @@ static void csv_num(FILE *f, double v, int decimals)
         fprintf(f, "%.*f", decimals, v == 0 ? 0.0 : v); /* never "-0.000" */
 }
 
+/*
+ * edge[i]: the Gauss-Krueger plane distance from point i to the next point of its unit in number
+ * order, the last back to the first (the 边长 of a 界址点成果表), for units of two or more
+ * points with coordinates; NaN when either end has no plane coordinates in the unit's zone.
+ */
+static int csv_edges(ex *x, double **out)
+{
+    double *edge = malloc((x->n_pts ? x->n_pts : 1) * sizeof *edge);
+    size_t *run = malloc((x->n_pts ? x->n_pts : 1) * sizeof *run);
+    if (!edge || !run) {
+        free(edge);
+        free(run);
+        return fail_nomem(x);
+    }
+    size_t i = 0;
+    while (i < x->n_pts) {
+        size_t k = i, m = 0;
+        for (; k < x->n_pts && strcmp(x->pts[k].unit, x->pts[i].unit) == 0; k++) {
+            edge[k] = NAN;
+            if (isfinite(x->pts[k].lat) && isfinite(x->pts[k].lon))
+                run[m++] = k;
+        }
+        for (size_t r = 0; m >= 2 && r < m; r++) {
+            size_t a = run[r], b = run[(r + 1) % m];
+            const double *pa = &x->pt_ne[2 * a], *pb = &x->pt_ne[2 * b];
+            if (x->pt_set[a] > 0 && x->pt_set[a] == x->pt_set[b])
+                edge[a] = hypot(pb[0] - pa[0], pb[1] - pa[1]); /* NaN if either is */
+        }
+        i = k;
+    }
+    free(run);
+    *out = edge;
+    return SV_OK;
+}
+
 static int write_csv_body(ex *x, FILE *f, sv_export_stats *st)
 {
-    fputs("unit,number,X,Y,h,point_type,marker,fix,n,sigma_e,sigma_n,sigma_u,epsg\r\n", f);
+    double *edge;
+    int rc = csv_edges(x, &edge);
+    if (rc != SV_OK)
+        return rc;
+    if (x->bom)
+        fputs("\xef\xbb\xbf", f);
+    fputs("unit,number,X,Y,h,point_type,marker,fix,n,sigma_e,sigma_n,sigma_u,epsg,edge_m\r\n", f);
     for (size_t i = 0; i < x->n_pts; i++) {
         const sv_bpoint *p = &x->pts[i];
         csv_field(f, p->unit);
@@ -2147,8 +2247,10 @@ static int write_csv_body(ex *x, FILE *f, sv_export_stats *st)
             fprintf(f, "%d", x->sets[set].crs.epsg);
         else if (set > 0)
             fprintf(f, "CM%g", x->sets[set].crs.central_meridian);
+        csv_num(f, edge[i], 3);
         fputs("\r\n", f);
     }
+    free(edge);
     st->points = x->n_pts;
     return ferror(f) ? SV_EIO : SV_OK;
 }
@@ -2211,7 +2313,8 @@ static int write_text(ex *x, sv_export_format fmt, sv_export_stats *st)
 
 /* The one export path: journals js[0..n) (n == 1 with an optional unit). */
 static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_format fmt,
-                      const char *unit, const char *path, sv_export_stats *stats, sv_diag *diag)
+                      const char *unit, const char *path, const sv_export_options *opt,
+                      sv_export_stats *stats, sv_diag *diag)
 {
     sv_diag local = {{0}};
     sv_export_stats st_local;
@@ -2228,6 +2331,11 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
         sv__diag(diag, "export: invalid argument");
         return SV_EINVAL;
     }
+    if (opt && opt->bom && fmt != SV_EXPORT_CSV) {
+        sv__diag(diag, "%s: a byte-order mark is for CSV only (JSON text must not start with "
+                       "one, RFC 8259 8.1; a GeoPackage is an SQLite file)", path);
+        return SV_EINVAL;
+    }
     ex x;
     memset(&x, 0, sizeof x);
     x.js = js;
@@ -2235,6 +2343,7 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
     x.g = g;
     x.diag = diag;
     x.path = path;
+    x.bom = opt && opt->bom;
     x.sets[0].crs = (sv_crs){SV_EPSG_CGCS2000, NAN};
     x.sets[0].srs_id = SV_EPSG_CGCS2000;
     x.n_sets = 1;
@@ -2257,11 +2366,18 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
 int sv_export(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit,
               const char *path, sv_export_stats *stats, sv_diag *diag)
 {
-    return export_run(&j, 1, g, fmt, unit, path, stats, diag);
+    return export_run(&j, 1, g, fmt, unit, path, NULL, stats, diag);
+}
+
+int sv_export_opts(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit,
+                   const char *path, const sv_export_options *opt, sv_export_stats *stats,
+                   sv_diag *diag)
+{
+    return export_run(&j, 1, g, fmt, unit, path, opt, stats, diag);
 }
 
 int sv_export_journals(sv_journal **js, size_t n, sv_geo *g, sv_export_format fmt,
                        const char *path, sv_export_stats *stats, sv_diag *diag)
 {
-    return export_run(js, n, g, fmt, NULL, path, stats, diag);
+    return export_run(js, n, g, fmt, NULL, path, NULL, stats, diag);
 }

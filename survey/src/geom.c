@@ -230,3 +230,29 @@ int sv_ring_validate(size_t n, const double *lonlat, char *reason, size_t len)
     GEOS_finish_r(ctx);
     return rc;
 }
+
+int sv_ring_is_ccw(size_t n, const double *lonlat)
+{
+    if (!lonlat || n < 3)
+        return -1;
+    GEOSContextHandle_t ctx = GEOS_init_r();
+    if (!ctx)
+        return -1;
+    int close = lonlat[0] != lonlat[2 * (n - 1)] || lonlat[1] != lonlat[2 * (n - 1) + 1];
+    size_t m = n + (size_t)close;
+    GEOSCoordSequence *seq = GEOSCoordSeq_create_r(ctx, (unsigned)m, 2);
+    int rc = -1;
+    char ccw = 0;
+    if (seq) {
+        int ok = 1;
+        for (size_t i = 0; ok && i < m; i++) {
+            size_t k = i < n ? i : 0;
+            ok = GEOSCoordSeq_setXY_r(ctx, seq, (unsigned)i, lonlat[2 * k], lonlat[2 * k + 1]);
+        }
+        if (ok && GEOSCoordSeq_isCCW_r(ctx, seq, &ccw))
+            rc = ccw ? 1 : 0;
+        GEOSCoordSeq_destroy_r(ctx, seq);
+    }
+    GEOS_finish_r(ctx);
+    return rc;
+}

@@ -30,6 +30,18 @@ cat >"$T/east.geojson" <<'EOF'
    [104.60, 35.60], [104.60, 35.58]]]}}]}
 EOF
 expect "import a unit in zone 35" "$Q" tasks import "$J" "$T/east.geojson"
+# A unit drawn the other way round: its shell clockwise, its hole counter-clockwise (GeoJSON
+# readers must not care, RFC 7946 3.1.6; our export must still write the right-hand rule).
+cat >"$T/cw.geojson" <<'EOF'
+{"type": "FeatureCollection", "features": [
+{"type": "Feature", "properties": {"ZRZYDJDYH": "621100ZR000010", "DJDYMC": "顺时针", "DJDYLX": "湿地",
+  "ZL": "定西市安定区", "SYQZT": "全民", "DBXSZT": "自然资源部", "DLXSZT": "甘肃省人民政府", "QLXSFS": "代理",
+  "XSNR": "占有"},
+ "geometry": {"type": "Polygon", "coordinates": [
+   [[104.70, 35.58], [104.70, 35.60], [104.73, 35.60], [104.73, 35.58], [104.70, 35.58]],
+   [[104.71, 35.585], [104.72, 35.585], [104.72, 35.595], [104.71, 35.595], [104.71, 35.585]]]}}]}
+EOF
+expect "import a unit drawn clockwise with a counter-clockwise hole" "$Q" tasks import "$J" "$T/cw.geojson"
 expect "add a marker code that needs CSV quoting" "$Q" codes "$J" --list marker --add 'stake,"A"' --label 木桩
 
 add() { "$Q" point add "$J" --unit "$@" >/dev/null 2>"$T/err" || fail "point add $*: $(cat "$T/err")"; }
@@ -88,9 +100,9 @@ expect_count() {
     local got; got=$(count "$1")
     [ "$got" = "$2" ] && ok "layer $1: $2 features" || fail "layer $1: '$got' features, expected $2"
 }
-expect_count units 4
+expect_count units 5
 expect_count units_4522 3
-expect_count units_4523 1
+expect_count units_4523 2
 expect_count boundary_points $NPTS
 expect_count boundary_points_4522 7
 expect_count boundary_points_4523 3
@@ -154,9 +166,9 @@ assert raw.endswith(b"\r\n") and not raw.endswith(b"\r\n\r\n"), "line ends"
 assert raw.count(b"\n") == npts + 1, raw.count(b"\n")
 rows = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
 assert rows[0] == ["unit", "number", "X", "Y", "h", "point_type", "marker", "fix", "n",
-                   "sigma_e", "sigma_n", "sigma_u", "epsg"], rows[0]
+                   "sigma_e", "sigma_n", "sigma_u", "epsg", "edge_m"], rows[0]
 body = rows[1:]
-assert len(body) == npts and all(len(r) == 13 for r in body)
+assert len(body) == npts and all(len(r) == 14 for r in body)
 by = {(r[0], r[1]): r for r in body}
 for key, ref, epsg in ((("622901ZR000002", "J1"), sys.argv[3], "4522"),
                        (("621100ZR000009", "J2"), sys.argv[4], "4523")):
@@ -172,6 +184,35 @@ t1 = by[("622901SL000007", "T1")]
 assert t1[5] == "map-read" and t1[6] == 'stake,"A"', t1
 assert '"stake,""A"""' in raw.decode("utf-8")
 PY
+# edge_m (边长): the plane distance to the next point of the unit in number order, the last back
+# to the first, from the points' plane coordinates as cs2cs gives them (not from libsurvey).
+printf '35.5500 103.2300\n35.5480 103.2550\n35.5650 103.2610\n35.5760 103.2420\n' \
+    | cs2cs -f %.6f EPSG:4490 EPSG:4522 >"$T/zr.ne"
+"$PY" - "$O/x.csv" "$T/zr.ne" <<'PY' && ok "CSV edge_m: plane distance to the next point, the last to the first (cs2cs), 3 decimals" \
+    || fail "CSV edge_m: $(cut -d, -f1,2,14 "$O/x.csv" | head -12)"
+import csv, math, re, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
+assert rows[0][13] == "edge_m"
+ne = [tuple(map(float, l.split()[:2])) for l in open(sys.argv[2])]
+zr = [r for r in rows[1:] if r[0] == "622901ZR000002"]
+assert [r[1] for r in zr] == ["J1", "J2", "J3", "J4"], zr
+for k, r in enumerate(zr):
+    (n1, e1), (n2, e2) = ne[k], ne[(k + 1) % 4]
+    assert re.fullmatch(r"\d+\.\d{3}", r[13]), r
+    assert abs(float(r[13]) - math.hypot(n2 - n1, e2 - e1)) < 0.0015, (r, math.hypot(n2 - n1, e2 - e1))
+# every unit of two or more points has an edge on every point
+assert all(r[13] for r in rows[1:]), [r for r in rows[1:] if not r[13]]
+PY
+expect "export csv --bom" "$Q" export "$J" --format csv --bom --output "$O/bom.csv"
+"$PY" - "$O/bom.csv" "$O/x.csv" <<'PY' && ok "--bom: EF BB BF, then the same table" || fail "--bom: $(head -c 40 "$O/bom.csv" | od -c | head -2)"
+import sys
+b, x = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+assert b[:3] == b"\xef\xbb\xbf" and b[3:] == x
+PY
+for fmt in geojson gpkg; do
+    refuse "--bom with $fmt" "$Q" export "$J" --format $fmt --bom --output "$O/bom.$fmt"
+    grep -q "csv only" "$T/err" && [ ! -e "$O/bom.$fmt" ] && ok "  says it is for CSV only, writes nothing" || fail "  message: $(cat "$T/err")"
+done
 expect "export csv of one unit" "$Q" export "$J" --format csv --output "$O/zr.csv" --unit $ZR
 [ "$(grep -c . "$O/zr.csv")" -eq 5 ] && ! grep -q $SL "$O/zr.csv" && ok "--unit: header + 4 points of that unit" \
     || fail "--unit csv: $(cat "$O/zr.csv")"
@@ -186,7 +227,7 @@ assert d["type"] == "FeatureCollection" and "crs" not in d
 fs = d["features"]
 assert all(f["type"] == "Feature" and "layer" in f["properties"] for f in fs)
 units = {f["properties"]["code"]: f for f in fs if f["properties"]["layer"] == "unit"}
-assert len(units) == 4, units.keys()
+assert len(units) == 5, units.keys()
 zr = units["622901ZR000002"]
 assert zr["properties"]["name"] == "南龙山森林公园" and zr["properties"]["type"] == "自然保护地"
 assert zr["properties"]["owner_status"] == "confirmed"
@@ -209,6 +250,50 @@ if walk:
     assert tracks[0]["geometry"]["type"] == "LineString"
     t = tracks[0]["properties"]
     assert t["vertices"] + t["jumps"] == walk, t
+PY
+# RFC 7946 3.1.6: every polygon ring by the right-hand rule (the sign of the shoelace sum on
+# lon/lat, computed here), whichever way the task package drew it; no "crs" member.
+"$PY" - "$O/x.geojson" <<'PY' && ok "GeoJSON: exterior rings counter-clockwise, holes clockwise (units drawn either way, walked polygons)" \
+    || fail "GeoJSON ring orientation"
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+assert "crs" not in d
+def twice_area(r):
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(r, r[1:]))
+polys, bad = 0, []
+for f in d["features"]:
+    g = f["geometry"]
+    if not g or "Polygon" not in g["type"]:
+        continue
+    for p in ([g["coordinates"]] if g["type"] == "Polygon" else g["coordinates"]):
+        polys += 1
+        for i, r in enumerate(p):
+            if (twice_area(r) > 0) != (i == 0):
+                bad.append((f["properties"].get("code") or f["properties"].get("unit"), i))
+cw = [f for f in d["features"] if f["properties"].get("code") == "621100ZR000010"][0]
+assert len(cw["geometry"]["coordinates"][0]) == 2   # shell and hole, both rewound
+assert polys >= 5 and not bad, (polys, bad)
+PY
+# surveyed_area_m2: the unit summary's ellipsoidal area from the boundary points, exactly what
+# `quejie area --json` reports, in GeoJSON and GeoPackage; null below 3 points.
+for u in $ZR $SL $EU; do "$Q" area "$J" --unit $u --json >"$T/area_$u.json" || fail "area $u"; done
+"$PY" - "$O/x.geojson" "$O/x.gpkg" "$T" $ZR $SL $EU <<'PY' && ok "units carry surveyed_area_m2 = quejie area's ellipsoidal_m2 (GeoJSON, GeoPackage), beside the draft's area_m2" \
+    || fail "surveyed_area_m2"
+import json, sqlite3, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+db = sqlite3.connect(sys.argv[2])
+units = {f["properties"]["code"]: f["properties"] for f in d["features"] if f["properties"]["layer"] == "unit"}
+for code in sys.argv[4:]:
+    a = json.load(open("%s/area_%s.json" % (sys.argv[3], code)))
+    p = units[code]
+    assert abs(p["surveyed_area_m2"] - a["ellipsoidal_m2"]) < 1e-6 * a["ellipsoidal_m2"], (p, a)
+    assert abs(p["surveyed_plane_area_m2"] - a["plane_m2"]) < 1e-6 * a["plane_m2"], (p, a)
+    assert p["surveyed_valid"] is True and p["surveyed_invalid_reason"] is None, p
+    assert p["area_m2"] != p["surveyed_area_m2"]      # the draft's is its own
+    (g,), = db.execute("SELECT surveyed_area_m2 FROM units WHERE code = ?", (code,)).fetchall()
+    assert abs(g - a["ellipsoidal_m2"]) < 1e-6 * a["ellipsoidal_m2"], (g, a)
+cy = units["622925CY000031"]
+assert cy["surveyed_area_m2"] is None and cy["surveyed_valid"] is None, cy
 PY
 
 # ---- atomic output and refusals -----------------------------------------------------------------
@@ -246,18 +331,20 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 def cols(t):
     return [r[1] for r in db.execute('PRAGMA table_info("%s")' % t)][2:]   # after fid, geom
-full = {"units": 37, "boundary_points": 44, "boundary_lines": 10, "walked_polygons": 10,
+full = {"units": 41, "boundary_points": 44, "boundary_lines": 10, "walked_polygons": 12,
         "tracks": 9}
 zone = {
     "units": ["code", "name", "epsg", "central_meridian", "area_m2", "plane_area_m2",
-              "perimeter_m", "points", "seq"],
+              "perimeter_m", "points", "seq", "surveyed_area_m2", "surveyed_plane_area_m2",
+              "surveyed_valid"],
     "boundary_points": ["unit", "number", "point_type", "marker", "h", "x_north", "y_east",
                         "epsg", "central_meridian", "grade", "n", "sigma_e", "sigma_n",
                         "sigma_u", "seq"],
     "boundary_lines": ["unit", "from_point", "to_point", "length_m", "plane_length_m",
                        "line_seq"],
     "walked_polygons": ["unit", "vertices", "area_m2", "plane_area_m2", "perimeter_m",
-                        "closing_m", "epsg", "central_meridian", "first_seq", "last_seq"],
+                        "closing_m", "epsg", "central_meridian", "first_seq", "last_seq",
+                        "valid"],
     "tracks": ["unit", "track", "vertices", "length_m", "first_seq", "last_seq"]}
 for layer, n in full.items():
     c = cols(layer)

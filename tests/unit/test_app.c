@@ -811,7 +811,9 @@ static void test_recording(void)
         CHECK_INT(r->disputes_open, 1);
         CHECK(r->signatures_missing >= 1);
         CHECK(r->unacked > 0); /* no office: nothing acknowledged */
-        CHECK_NEAR(r->walk_gap_m, 9, 0.5); /* the newest walk: 4 vertices 3 m apart, not closed */
+        /* the walk closure spans all walks (the unit summary's rule, as `quejie area` has
+         * it): from the first walk's first vertex (10, 0) to the second walk's last (69, 30) */
+        CHECK_NEAR(r->walk_gap_m, hypot(69 - 10, 30 - 0), 0.5);
     }
     check_targets(&ui);
 

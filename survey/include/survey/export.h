@@ -5,7 +5,11 @@
  * and in each Gauss-Krueger zone in use; UTF-8 attributes; signatures in an attributes table
  * without geometry), GeoJSON (RFC 7946 lon/lat; signatures as features with a null geometry), and
  * the CSV boundary-point table (number, X northing, Y easting with 3 decimals, h, point type,
- * marker, fix status, n, sigmas). Output goes to a temporary file beside the target that is
+ * marker, fix status, n, sigmas, epsg, edge_m). GeoJSON polygons follow RFC 7946's right-hand
+ * rule (exterior rings counter-clockwise, holes clockwise). Units carry the unit summary's
+ * surveyed polygon (summary.h): surveyed_area_m2, surveyed_plane_area_m2, surveyed_valid and
+ * surveyed_invalid_reason; walked polygons valid and invalid_reason (GEOS's verdict): an
+ * invalid polygon is written, and flagged. Output goes to a temporary file beside the target that is
  * renamed into place only when complete: a failed export never leaves a half file.
  */
 #ifndef SURVEY_EXPORT_H
@@ -42,6 +46,18 @@ typedef struct sv_export_stats {
  */
 int sv_export(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit,
               const char *path, sv_export_stats *stats, sv_diag *diag);
+
+/* Options of an export; a zeroed struct (or NULL) is the default. */
+typedef struct sv_export_options {
+    int bom; /* CSV only: start the file with a UTF-8 byte-order mark (EF BB BF), for
+              * spreadsheets on Windows; SV_EINVAL with another format (JSON text must not
+              * start with one, RFC 8259 8.1; a GeoPackage is an SQLite file) */
+} sv_export_options;
+
+/* sv_export with options (opt may be NULL). */
+int sv_export_opts(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit,
+                   const char *path, const sv_export_options *opt, sv_export_stats *stats,
+                   sv_diag *diag);
 
 /*
  * The county-wide export: the union of several journals' states (the office's replicas, one

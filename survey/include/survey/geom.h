@@ -35,6 +35,14 @@ int sv_geom_validate(const sv_geom *geom, char *reason, size_t len);
  */
 int sv_ring_validate(size_t n, const double *lonlat, char *reason, size_t len);
 
+/*
+ * The orientation of one ring of n lon/lat pairs (closed or not), by GEOS: 1 counter-clockwise
+ * (seen with east to the right and north up), 0 clockwise, -1 when it has none (fewer than 3
+ * positions, collapsed) or GEOS cannot be used. What the GeoJSON export needs for RFC 7946's
+ * right-hand rule.
+ */
+int sv_ring_is_ccw(size_t n, const double *lonlat);
+
 #ifdef __cplusplus
 }
 #endif

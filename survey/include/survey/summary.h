@@ -1,0 +1,112 @@
+/*
+ * summary.h - one unit's figures, computed in one place: what `quejie area`, `quejie tasks
+ * list`, the app's Today and Day end screens and the exports show about a unit.
+ *
+ * The rules (docs/journal.md, "Unit summary"):
+ * - The plane CRS is the unit's own, else the journal's default, else the 3-degree zone of the
+ *   unit's middle longitude: the mean of its draft's positions, failing that of its boundary
+ *   points, failing that its first walk vertex (sv_unit_crs). A unit is never split across
+ *   zones, even where it straddles a zone edge.
+ * - The surveyed polygon is the boundary points in number order (J before T, J2 before J10),
+ *   closed back to the first; its ellipsoidal area is what the exports call surveyed_area_m2.
+ * - The walked polygon is every walk vertex of the unit that is not a jump, over all its walks
+ *   taken in recording order; the walk closure is the geodesic distance from the first such
+ *   vertex to the last; the deviation from the draft is over the same vertices.
+ * - Validity (surveyed and walked polygon) is GEOS's verdict (geom.h), with its reason.
+ * - An absent party's objection period ends SV_OBJECTION_DAYS days after the notice date.
+ */
+#ifndef SURVEY_SUMMARY_H
+#define SURVEY_SUMMARY_H
+
+#include "geo.h"
+#include "state.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SV_OBJECTION_DAYS 15 /* an absent party's time to object (DOMAIN.md 4) */
+#define SV_REASON_MAX 256
+
+/* Validity of a polygon: valid, invalid (with GEOS's reason), or not decided (too few
+ * positions to be a polygon, or GEOS could not be used). */
+typedef enum sv_validity {
+    SV_VALID_UNKNOWN = -1,
+    SV_VALID_NO = 0,
+    SV_VALID_YES = 1
+} sv_validity;
+
+typedef struct sv_unit_summary {
+    char code[SV_CODE_MAX];
+    sv_crs crs; /* the unit's plane CRS (see above) */
+
+    /* The surveyed polygon: boundary points with coordinates, in number order. surveyed is
+     * all zeros with fewer than 3 points; its plane figures are NaN when crs refuses a
+     * position (the ellipsoidal ones are then taken in the points' own zone). */
+    size_t points;
+    sv_area surveyed;
+    sv_validity surveyed_valid;
+    char surveyed_reason[SV_REASON_MAX]; /* GEOS's reason when SV_VALID_NO, else "" */
+
+    /* The draft the county drew: its area (all zeros without a draft) and how far the
+     * surveyed area is from it, in % of the draft's (NaN without a draft or 3 points). */
+    int has_draft;
+    sv_area draft;
+    double difference_pct;
+
+    /* The walks. */
+    size_t vertices;      /* every walk vertex, jumps included */
+    size_t walk_vertices; /* not jumps, with coordinates: the walked polygon */
+    size_t walks;         /* distinct walks */
+    sv_area walked;       /* all zeros with fewer than 3 walk_vertices */
+    double walk_closure_m; /* first to last walk vertex; NaN with fewer than 2 */
+    sv_deviation deviation; /* max_m and rms_m NaN without a draft or a walk vertex */
+    sv_validity walked_valid;
+    char walked_reason[SV_REASON_MAX];
+
+    /* The records: fields verified, disputes open, signatures current and missing, ... */
+    sv_progress progress;
+
+    /* Objection clocks of parties recorded absent (a notice served on notice_date). */
+    int absent;                /* absent parties with a notice date */
+    int objections_open;       /* ... whose period has not ended by today (local date) */
+    char objections_until[11]; /* the latest end of those periods, YYYY-MM-DD; "" none */
+
+    /* When a figure could not be computed (SV_ECRS, SV_EINVAL returned): what, else "". */
+    char problem[SV_REASON_MAX];
+} sv_unit_summary;
+
+/*
+ * Summarize unit code of j (g: a geodesy handle of the calling thread).
+ * Returns SV_OK when every figure was computed. SV_ECRS or SV_EINVAL when a geometric figure
+ * could not be (the unit's plane CRS refuses a position, say): every other figure is still
+ * filled, those not computed are NaN, and out->problem names the position and the reason.
+ * SV_ENOTFOUND (no such unit), SV_ENOMEM, SV_EIO (the state cannot be read; out->problem and
+ * sv_journal_errmsg say why), SV_EINVAL (NULL argument).
+ * Not thread-safe on one journal or one g.
+ */
+int sv_unit_summarize(sv_journal *j, sv_geo *g, const char *code, sv_unit_summary *out);
+
+/*
+ * Only the records part of the summary (progress, absent, objections_open, objections_until):
+ * what a list of every unit needs at once, without reading the walks or measuring anything.
+ * The geometric figures are left empty (counts 0, measures NaN, validity unknown). Returns
+ * SV_OK, SV_ENOMEM, SV_EIO, SV_EINVAL.
+ */
+int sv_unit_summarize_records(sv_journal *j, const char *code, sv_unit_summary *out);
+
+/*
+ * The plane CRS rule above, for a unit whose boundary points have mean longitude points_lon
+ * and whose first walk vertex has longitude walk_lon (NaN: none).
+ */
+sv_crs sv_unit_crs(const sv_unit *u, int journal_epsg, double journal_cm, double points_lon,
+                   double walk_lon);
+
+/* The last day an absent party served a notice on notice_date (YYYY-MM-DD) may object:
+ * notice_date + SV_OBJECTION_DAYS. Returns SV_OK, or SV_EINVAL for a malformed date (out ""). */
+int sv_objection_end(const char *notice_date, char out[11]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

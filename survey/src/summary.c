@@ -1,0 +1,295 @@
+/*
+ * summary.c - one unit's figures in one place (summary.h): the surveyed, draft and walked
+ * polygons, the walk closure and deviation, validity, the records and the objection clocks.
+ *
+ * It only reads the state and measures through geo.h and geom.h; it computes no geometry of
+ * its own. It must never fail a whole summary for one figure: what cannot be computed is NaN
+ * (or unknown) and named in problem, the rest is still filled.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "summary_int.h"
+#include "survey/geom.h"
+
+static void note(sv_unit_summary *s, const char *what, const char *msg)
+{
+    if (!s->problem[0])
+        snprintf(s->problem, sizeof s->problem, "unit %s: %s: %s", s->code, what, msg);
+}
+
+static sv_area no_area(void)
+{
+    return (sv_area){NAN, NAN, NAN, NAN, NAN, 0, 0, NAN};
+}
+
+void sv__summary_init(sv_unit_summary *s, const sv_unit *u, sv_crs crs)
+{
+    memset(s, 0, sizeof *s);
+    if (u)
+        sv__strlcpy(s->code, u->code, sizeof s->code);
+    s->crs = crs;
+    s->difference_pct = s->walk_closure_m = NAN;
+    s->deviation = (sv_deviation){NAN, NAN, 0};
+    s->surveyed_valid = s->walked_valid = SV_VALID_UNKNOWN;
+}
+
+/* Area of a ring in s->crs. When the CRS refuses a position, the ellipsoidal figures (which do
+ * not depend on it) are taken in the ring's own zone and the plane ones are NaN. */
+static int ring_area(sv_geo *g, size_t n, const double *ll, sv_area *a, sv_unit_summary *s,
+                     const char *what)
+{
+    int rc = sv_geo_ring_area(g, s->crs, n, ll, a);
+    if (rc == SV_OK)
+        return SV_OK;
+    note(s, what, sv_geo_errmsg(g));
+    sv_crs own = sv_geo_choose(0, NAN, 0, NAN, ll[0]);
+    if (sv_geo_ring_area(g, own, n, ll, a) != SV_OK)
+        *a = no_area();
+    a->plane_m2 = a->plane_perimeter_m = NAN;
+    a->epsg = s->crs.epsg;
+    a->central_meridian = sv_geo_central_meridian(s->crs);
+    return rc;
+}
+
+static void validity(size_t n, const double *ll, sv_validity *v, char *reason, size_t len)
+{
+    reason[0] = '\0';
+    if (n < 3) {
+        *v = SV_VALID_UNKNOWN;
+        return;
+    }
+    int rc = sv_ring_validate(n, ll, reason, len);
+    *v = rc == SV_OK ? SV_VALID_YES : rc == SV_EGEOM ? SV_VALID_NO : SV_VALID_UNKNOWN;
+    if (*v != SV_VALID_NO)
+        reason[0] = '\0';
+}
+
+static void difference(sv_unit_summary *s)
+{
+    s->difference_pct = s->has_draft && s->draft.ellipsoidal_m2 > 0 && s->points >= 3 &&
+                                isfinite(s->surveyed.ellipsoidal_m2)
+                            ? 100.0 * (s->surveyed.ellipsoidal_m2 - s->draft.ellipsoidal_m2) /
+                                  s->draft.ellipsoidal_m2
+                            : NAN;
+}
+
+int sv__summary_surveyed(sv_geo *g, size_t n, const double *lonlat, sv_unit_summary *s)
+{
+    int rc = SV_OK;
+    s->points = n;
+    s->surveyed = (sv_area){0};
+    s->surveyed.epsg = s->crs.epsg;
+    s->surveyed.central_meridian = sv_geo_central_meridian(s->crs);
+    if (n)
+        rc = ring_area(g, n, lonlat, &s->surveyed, s, "boundary points");
+    validity(n, lonlat, &s->surveyed_valid, s->surveyed_reason, sizeof s->surveyed_reason);
+    difference(s);
+    return rc;
+}
+
+int sv__summary_draft(sv_geo *g, const sv_geom *draft, sv_unit_summary *s)
+{
+    s->has_draft = draft && draft->n_pts > 0;
+    s->draft = (sv_area){0};
+    if (!s->has_draft)
+        return SV_OK;
+    int rc = sv_geo_geom_area(g, s->crs, draft, &s->draft);
+    if (rc != SV_OK) {
+        note(s, "draft", sv_geo_errmsg(g));
+        sv_crs own = sv_geo_choose(0, NAN, 0, NAN, draft->lonlat[0]);
+        if (sv_geo_geom_area(g, own, draft, &s->draft) != SV_OK)
+            s->draft = no_area();
+        s->draft.plane_m2 = s->draft.plane_perimeter_m = NAN;
+    }
+    difference(s);
+    return rc;
+}
+
+int sv__summary_walked(sv_geo *g, size_t n, const double *lonlat, const sv_geom *draft,
+                       sv_unit_summary *s)
+{
+    int rc = SV_OK;
+    s->walk_vertices = n;
+    s->walked = (sv_area){0};
+    s->walked.epsg = s->crs.epsg;
+    s->walked.central_meridian = sv_geo_central_meridian(s->crs);
+    s->walk_closure_m = NAN;
+    s->deviation = (sv_deviation){NAN, NAN, 0};
+    if (n >= 3)
+        rc = ring_area(g, n, lonlat, &s->walked, s, "walk");
+    if (n >= 2)
+        s->walk_closure_m = sv_geo_distance(lonlat[1], lonlat[0], lonlat[2 * n - 1],
+                                            lonlat[2 * n - 2], NULL);
+    if (n >= 1 && draft && draft->n_pts >= 2) {
+        int r = sv_geo_deviation(g, s->crs, n, lonlat, draft, &s->deviation);
+        if (r != SV_OK) {
+            note(s, "deviation from the draft", sv_geo_errmsg(g));
+            s->deviation = (sv_deviation){NAN, NAN, 0};
+            if (rc == SV_OK)
+                rc = r;
+        }
+    }
+    validity(n, lonlat, &s->walked_valid, s->walked_reason, sizeof s->walked_reason);
+    return rc;
+}
+
+sv_crs sv_unit_crs(const sv_unit *u, int journal_epsg, double journal_cm, double points_lon,
+                   double walk_lon)
+{
+    double lon = NAN;
+    if (u && u->draft.n_pts) {
+        double sum = 0;
+        for (size_t k = 0; k < u->draft.n_pts; k++)
+            sum += u->draft.lonlat[2 * k];
+        lon = sum / (double)u->draft.n_pts;
+    }
+    if (isnan(lon))
+        lon = points_lon;
+    if (isnan(lon))
+        lon = walk_lon;
+    return sv_geo_choose(u ? u->epsg : 0, u ? u->central_meridian : NAN, journal_epsg,
+                         journal_cm, lon);
+}
+
+int sv_objection_end(const char *notice_date, char out[11])
+{
+    out[0] = '\0';
+    int y, m, d;
+    char tail;
+    if (!notice_date || sscanf(notice_date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
+        m < 1 || m > 12 || d < 1 || d > 31)
+        return SV_EINVAL;
+    struct tm t = {0};
+    t.tm_year = y - 1900;
+    t.tm_mon = m - 1;
+    t.tm_mday = d + SV_OBJECTION_DAYS;
+    t.tm_hour = 12;
+    time_t secs = timegm(&t);
+    struct tm r;
+    if (!gmtime_r(&secs, &r))
+        return SV_EINVAL;
+    if (r.tm_year + 1900 < 0 || r.tm_year + 1900 > 9999 ||
+        strftime(out, 11, "%Y-%m-%d", &r) != 10) {
+        out[0] = '\0';
+        return SV_EINVAL;
+    }
+    return SV_OK;
+}
+
+/* The absent parties' objection clocks against today's local date. */
+static int objections(sv_journal *j, sv_unit_summary *s)
+{
+    sv_attendance *at = NULL;
+    size_t n = 0;
+    int rc = sv_state_attendance(j, s->code, &at, &n);
+    if (rc != SV_OK)
+        return rc;
+    char today[11];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    for (size_t i = 0; i < n; i++) {
+        char end[11];
+        if (at[i].presence != SV_ABSENT || sv_objection_end(at[i].notice_date, end) != SV_OK)
+            continue;
+        s->absent++;
+        if (strcmp(end, today) >= 0)
+            s->objections_open++;
+        if (strcmp(end, s->objections_until) > 0)
+            memcpy(s->objections_until, end, sizeof end);
+    }
+    sv_attendances_free(at, n);
+    return SV_OK;
+}
+
+int sv_unit_summarize_records(sv_journal *j, const char *code, sv_unit_summary *out)
+{
+    if (!j || !code || !out)
+        return SV_EINVAL;
+    sv__summary_init(out, NULL, (sv_crs){0, NAN});
+    sv__strlcpy(out->code, code, sizeof out->code);
+    int rc = sv_state_progress(j, code, &out->progress);
+    if (rc == SV_OK)
+        rc = objections(j, out);
+    if (rc != SV_OK)
+        note(out, "state", sv_journal_errmsg(j));
+    return rc;
+}
+
+int sv_unit_summarize(sv_journal *j, sv_geo *g, const char *code, sv_unit_summary *out)
+{
+    if (!j || !g || !code || !out)
+        return SV_EINVAL;
+    sv__summary_init(out, NULL, (sv_crs){0, NAN});
+    sv__strlcpy(out->code, code, sizeof out->code);
+    sv_unit u;
+    int rc = sv_state_unit(j, code, &u);
+    if (rc != SV_OK) {
+        note(out, "state", rc == SV_ENOTFOUND ? "no such unit" : sv_journal_errmsg(j));
+        return rc;
+    }
+    sv_bpoint *pts = NULL;
+    size_t np = 0;
+    sv_track tk = {0};
+    double *ll = NULL;
+    if ((rc = sv_state_points(j, code, &pts, &np)) != SV_OK ||
+        (rc = sv_state_track(j, code, &tk)) != SV_OK ||
+        (rc = sv_state_progress(j, code, &out->progress)) != SV_OK ||
+        (rc = objections(j, out)) != SV_OK) {
+        note(out, "state", sv_journal_errmsg(j));
+        goto done;
+    }
+    ll = malloc(2 * (np > tk.n ? np : tk.n) * sizeof *ll + 1);
+    if (!ll) {
+        rc = SV_ENOMEM;
+        note(out, "summary", "out of memory");
+        goto done;
+    }
+    /* The points with coordinates, in the state's number order. */
+    size_t n = 0;
+    double lon_sum = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (!isfinite(pts[i].lat) || !isfinite(pts[i].lon))
+            continue;
+        ll[2 * n] = pts[i].lon;
+        ll[2 * n + 1] = pts[i].lat;
+        lon_sum += pts[i].lon;
+        n++;
+    }
+    /* The walk vertices that are not jumps, over all walks in recording order. */
+    size_t nw = 0;
+    double walk_lon = NAN;
+    for (size_t i = 0; i < tk.n; i++) {
+        out->walks += i == 0 || tk.walk[i] != tk.walk[i - 1];
+        if (isnan(walk_lon) && isfinite(tk.lonlat[2 * i]))
+            walk_lon = tk.lonlat[2 * i];
+    }
+    out->vertices = tk.n;
+    int jepsg;
+    double jcm;
+    sv_journal_default_crs(j, &jepsg, &jcm);
+    out->crs = sv_unit_crs(&u, jepsg, jcm, n ? lon_sum / (double)n : NAN, walk_lon);
+    int r1 = sv__summary_draft(g, &u.draft, out);
+    int r2 = sv__summary_surveyed(g, n, ll, out);
+    for (size_t i = 0; i < tk.n; i++) {
+        if (tk.jump[i] || !isfinite(tk.lonlat[2 * i]) || !isfinite(tk.lonlat[2 * i + 1]))
+            continue;
+        ll[2 * nw] = tk.lonlat[2 * i];
+        ll[2 * nw + 1] = tk.lonlat[2 * i + 1];
+        nw++;
+    }
+    int r3 = sv__summary_walked(g, nw, ll, u.draft.n_pts ? &u.draft : NULL, out);
+    rc = r2 != SV_OK ? r2 : r1 != SV_OK ? r1 : r3;
+done:
+    free(ll);
+    sv_bpoints_free(pts, np);
+    sv_track_clear(&tk);
+    sv_unit_clear(&u);
+    return rc;
+}
