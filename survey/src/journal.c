@@ -281,10 +281,23 @@ static void device_id_from_pk(const uint8_t pk[SV_PUBKEY_BYTES], char out[33])
 
 /* ---- schema ------------------------------------------------------------------------------ */
 
-#define APPEND_ONLY_INSERT_TRIGGER                                                                 \
+/* Schema 2's insert trigger: it refused only a seq that was already taken. Kept as it was
+ * for the 1 -> 2 migration step; the 3 -> 4 step replaces it. */
+#define APPEND_ONLY_INSERT_TRIGGER_V2                                                              \
     "CREATE TRIGGER entries_append_only_i BEFORE INSERT ON entries"                                \
     "  WHEN NEW.seq <= (SELECT coalesce(max(seq), 0) FROM entries)"                                \
     "  BEGIN SELECT RAISE(ABORT, 'journal entries are append-only'); END;"
+
+/* An INSERT must extend the chain: its seq is the last one + 1 and its prev_hash is the hash
+ * of the entry before it (32 zero bytes for entry 1). SQLite has no SHA-256, so the trigger
+ * cannot recompute the entry's own hash: `check` (and a replica's append) does that. */
+#define APPEND_ONLY_INSERT_TRIGGER                                                                 \
+    "CREATE TRIGGER entries_append_only_i BEFORE INSERT ON entries"                                \
+    "  WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM entries)"                        \
+    "    OR NEW.prev_hash IS NOT coalesce((SELECT hash FROM entries WHERE seq = NEW.seq - 1),"     \
+    "                                     zeroblob(32))"                                           \
+    "  BEGIN SELECT RAISE(ABORT, 'journal entries are append-only: an insert must extend the "    \
+    "chain (seq = last + 1, prev_hash = hash of the last entry)'); END;"
 
 static const char SCHEMA_SQL[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -314,13 +327,17 @@ static const struct migration {
 } migrations[] = {
     /* 1 -> 2: INSERT OR REPLACE deleted an entry without firing the DELETE trigger; refuse
      * any insert that does not extend the chain. */
-    {APPEND_ONLY_INSERT_TRIGGER, 0},
+    {APPEND_ONLY_INSERT_TRIGGER_V2, 0},
     /* 2 -> 3: signatures (kind "sign") get their state table, st_signatures. The rebuild
      * creates it and derives the sign entries a journal may already hold: a county replica
      * written by an older build keeps a newer tablet's sign entries without deriving them.
      * The version bump also stops an older build from writing a journal whose signatures it
      * would not keep in step (a void of a sign entry, a rebuild). */
     {NULL, 1},
+    /* 3 -> 4: the insert trigger also checks the link: prev_hash must be the hash of the
+     * entry before (schema 2's trigger checked only the seq, so a raw INSERT with any
+     * prev_hash extended the table). No state change. */
+    {"DROP TRIGGER IF EXISTS entries_append_only_i;" APPEND_ONLY_INSERT_TRIGGER, 0},
 };
 
 static int exec(sv_journal *j, const char *sql)

@@ -242,6 +242,20 @@ static void test_tamper(void)
     /* The triggers refuse an in-place edit even through raw SQL. */
     CHECK(exec_raw(path, "UPDATE entries SET payload = '{}' WHERE seq = 3") != SQLITE_OK);
     CHECK(exec_raw(path, "DELETE FROM entries WHERE seq = 3") != SQLITE_OK);
+    /* The insert trigger refuses any INSERT that does not extend the chain (docs/journal.md):
+     * the next seq with a prev_hash that is not the last entry's hash, */
+    CHECK(exec_raw(path, "INSERT INTO entries SELECT seq + 1, time_ms, kind, payload,"
+                         " zeroblob(32), hash FROM entries ORDER BY seq DESC LIMIT 1") !=
+          SQLITE_OK);
+    CHECK(exec_raw(path, "INSERT INTO entries SELECT seq + 1, time_ms, kind, payload,"
+                         " prev_hash, hash FROM entries ORDER BY seq DESC LIMIT 1") != SQLITE_OK);
+    /* a gap in the seqs, */
+    CHECK(exec_raw(path, "INSERT INTO entries SELECT seq + 2, time_ms, kind, payload,"
+                         " hash, hash FROM entries ORDER BY seq DESC LIMIT 1") != SQLITE_OK);
+    /* while one that links to the last entry passes the trigger (rolled back here). */
+    CHECK_INT(exec_raw(path, "BEGIN; INSERT INTO entries SELECT seq + 1, time_ms, kind, payload,"
+                             " hash, hash FROM entries ORDER BY seq DESC LIMIT 1; ROLLBACK"),
+              SQLITE_OK);
 
     /* Someone who drops the triggers and edits a payload is caught by the chain. */
     CHECK_INT(exec_raw(path, "DROP TRIGGER entries_append_only_u;"
@@ -485,6 +499,11 @@ static void test_old_fixtures(void)
         CHECK_INT(sv_record_config(j, "accept", "dgps", NULL), SV_OK);
         CHECK_INT(sv_journal_check(j, &r), SV_OK);
         sv_journal_close(j);
+        /* The migration left this build's insert trigger: a raw INSERT with the next seq but
+         * a prev_hash that is not the last entry's hash is refused. */
+        CHECK(exec_raw(to, "INSERT INTO entries SELECT seq + 1, time_ms, kind, payload,"
+                           " zeroblob(32), hash FROM entries ORDER BY seq DESC LIMIT 1") !=
+              SQLITE_OK);
         snprintf(cmd, sizeof cmd, "rm -f '%s' '%s.key' '%s-wal' '%s-shm'", to, to, to, to);
         CHECK_INT(system(cmd), 0);
     }

@@ -22,7 +22,7 @@ extern "C" {
 
 typedef struct sv_journal sv_journal;
 
-#define SV_JOURNAL_SCHEMA 3 /* schema version this build writes (3: st_signatures) */
+#define SV_JOURNAL_SCHEMA 4 /* schema version this build writes (4: insert trigger checks the link) */
 #define SV_HASH_BYTES 32
 #define SV_SIG_BYTES 64
 #define SV_PUBKEY_BYTES 32
