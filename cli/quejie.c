@@ -313,6 +313,8 @@ static json_t *point_json(const sv_bpoint *p)
     json_object_set_new(o, "seq", json_integer(p->seq));
     if (p->override_reason)
         json_object_set_new(o, "override", json_string(p->override_reason));
+    if (p->flags & SV_PT_FAR)
+        json_object_set_new(o, "far", json_true());
     return o;
 }
 
@@ -332,9 +334,10 @@ static void print_point(const sv_bpoint *p, int as_json)
         char h[32] = "";
         if (isfinite(p->h))
             snprintf(h, sizeof h, " h %.3f", p->h);
-        printf("%s %s  lat %.9f lon %.9f%s  %s%s\n", p->unit, p->number, p->lat, p->lon, h,
+        printf("%s %s  lat %.9f lon %.9f%s  %s%s%s\n", p->unit, p->number, p->lat, p->lon, h,
                (p->flags & SV_PT_OFFSET) ? "offset, " : "",
-               strcmp(p->point_type, "map-read") == 0 ? "map-read" : "typed in");
+               strcmp(p->point_type, "map-read") == 0 ? "map-read" : "typed in",
+               (p->flags & SV_PT_FAR) ? ", far from the unit's draft (--far)" : "");
     }
     fflush(stdout);
 }
@@ -370,6 +373,8 @@ static int cmd_point_add(int argc, char **argv)
                   {"--offset-bearing", 1},
                   {"--corrects", 1},
                   {"--json", 0},
+                  {"--far", 0},
+                  {"--max-distance", 1},
                   {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
@@ -387,6 +392,7 @@ static int cmd_point_add(int argc, char **argv)
     double dist = num_opt(&a, "--offset-distance", NAN, 0, 10000, &ok);
     double brg = num_opt(&a, "--offset-bearing", NAN, 0, 360, &ok);
     p.supersedes = (int64_t)int_opt(&a, "--corrects", 0, 1, INT64_MAX, &ok);
+    double max_dist = num_opt(&a, "--max-distance", NAN, 0.001, 20100000, &ok);
     if (!ok)
         return EXIT_USAGE;
     const char *type = get(&a, "--type") ? get(&a, "--type") : "measured";
@@ -398,6 +404,8 @@ static int cmd_point_add(int argc, char **argv)
     p.note = (char *)get(&a, "--note");
     /* Typed-in coordinates are manual; map-read points are what T numbers are for. */
     p.flags = SV_PT_MANUAL;
+    if (get(&a, "--far"))
+        p.flags |= SV_PT_FAR; /* meant: the library records it far only if it is */
     p.q.n = 0;
     if (isfinite(dist) != isfinite(brg))
         return die(EXIT_USAGE, "an offset needs both --offset-distance and --offset-bearing");
@@ -419,6 +427,7 @@ static int cmd_point_add(int argc, char **argv)
         sv_geo_offset(p.lat, p.lon, dist, brg, &p.lat, &p.lon);
         p.flags |= SV_PT_OFFSET;
     }
+    sv_journal_set_point_limit(j, max_dist); /* NaN: the journal's point.max-distance-m */
     int64_t seq;
     if (sv_record_point(j, &p, &seq) != SV_OK)
         return journal_fail(j);
@@ -1285,14 +1294,14 @@ static int cmd_config(int argc, char **argv)
     if (parse_args(argc, argv, opts, 3, &a))
         return EXIT_USAGE;
     static const char *const keys[] = {"accept", "average.epochs", "average.seconds",
-                                       "unit.code-pattern", NULL};
+                                       "unit.code-pattern", SV_CFG_POINT_LIMIT, NULL};
     int known = 0;
     for (int i = 0; keys[i]; i++)
         known |= strcmp(keys[i], a.pos[1]) == 0;
     if (!known)
         return die(EXIT_USAGE,
                    "unknown setting '%s' (accept, average.epochs, average.seconds, "
-                   "unit.code-pattern)",
+                   "unit.code-pattern, " SV_CFG_POINT_LIMIT ")",
                    a.pos[1]);
     sv_grade gr;
     if (strcmp(a.pos[1], "accept") == 0 && sv_grade_parse(a.pos[2], &gr) != SV_OK)
@@ -1524,7 +1533,7 @@ static const char USAGE[] =
     "  quejie point add JOURNAL --unit CODE --lat DEG --lon DEG [--h M] [--type "
     "measured|map-read]\n"
     "                [--marker NAME] [--number N] [--offset-distance M --offset-bearing DEG]\n"
-    "                [--corrects SEQ] [--note TEXT] [--json]\n"
+    "                [--corrects SEQ] [--note TEXT] [--json] [--far] [--max-distance M]\n"
     "  quejie verify JOURNAL --unit CODE --field NAME --status confirmed|corrected|disputed\n"
     "                [--value TEXT] [--note TEXT]\n"
     "  quejie line JOURNAL --unit CODE --from J1 --to J2 [--category C] [--position P] [--nature "
