@@ -873,7 +873,14 @@ static int cmd_check(int argc, char **argv)
 
 struct log_ctx {
     json_t *arr;
+    const char *device; /* the journal's device id: part of every entry's hash */
 };
+
+static void hex32(const uint8_t h[SV_HASH_BYTES], char out[2 * SV_HASH_BYTES + 1])
+{
+    for (int i = 0; i < SV_HASH_BYTES; i++)
+        snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
 
 static int log_entry(const sv_entry *e, void *ctx)
 {
@@ -889,11 +896,17 @@ static int log_entry(const sv_entry *e, void *ctx)
         json_object_set_new(o, "time", json_string(when));
         json_object_set_new(o, "kind", json_string(e->kind));
         json_t *p = json_loadb(e->payload, e->payload_len, 0, &err);
-        json_object_set_new(o, "payload", p ? p : json_string(e->payload));
-        char full[65];
-        for (int i = 0; i < 32; i++)
-            snprintf(full + 2 * i, 3, "%02x", e->hash[i]);
+        json_t *raw = json_stringn(e->payload, e->payload_len); /* NULL unless valid UTF-8 */
+        json_object_set_new(o, "payload", p ? p : raw ? json_incref(raw) : json_null());
+        char full[2 * SV_HASH_BYTES + 1];
+        hex32(e->hash, full);
         json_object_set_new(o, "hash", json_string(full));
+        /* What an outside reader needs to re-hash the entry (docs/journal.md, "Hash"). */
+        json_object_set_new(o, "time_ms", json_integer(e->time_ms));
+        hex32(e->prev_hash, full);
+        json_object_set_new(o, "prev_hash", json_string(full));
+        json_object_set_new(o, "payload_raw", raw ? raw : json_null());
+        json_object_set_new(o, "device", json_string(c->device));
         json_array_append_new(c->arr, o);
     } else {
         printf("%6lld  %s  %-8s %s  %.*s%s\n", (long long)e->seq, when, e->kind, hex,
@@ -916,7 +929,7 @@ static int cmd_log(int argc, char **argv)
     sv_journal *j;
     if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
         return EXIT_FAIL;
-    struct log_ctx c = {get(&a, "--json") ? json_array() : NULL};
+    struct log_ctx c = {get(&a, "--json") ? json_array() : NULL, sv_journal_device_id(j)};
     int rc = sv_journal_foreach(j, from, log_entry, &c);
     if (c.arr)
         print_json(c.arr);

@@ -259,6 +259,24 @@ refuse "check detects an edited entry" "$Q" check "$T/tampered.db"
 grep -q "altered" "$T/err" && ok "check names the altered entry" || fail "check message: $(cat "$T/err")"
 refuse "check of a file that is not a journal" "$Q" check "$QJ_SOURCE/README.md"
 "$Q" log "$J" --json >"$T/log.json" && "$PY" -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/log.json" && ok "log --json" || fail "log --json"
+# An outside reader re-hashes every entry from `log --json` alone, exactly as docs/journal.md
+# ("Hash") specifies, and follows the chain from 32 zero bytes to the signed head.
+"$PY" - "$T/log.json" <<'PY' && ok "log --json: every entry re-hashed from time_ms, prev_hash, payload_raw as documented" || fail "log --json does not re-hash"
+import hashlib, json, sys
+log = json.load(open(sys.argv[1]))
+prev = bytes(32)
+assert len(log) > 10
+for e in log:
+    dev, kind, payload = e["device"].encode("ascii"), e["kind"].encode("ascii"), e["payload_raw"].encode("utf-8")
+    assert bytes.fromhex(e["prev_hash"]) == prev, e["seq"]
+    assert json.loads(e["payload_raw"]) == e["payload"], e["seq"]
+    h = hashlib.sha256(b"quejie-entry-v1\x00" + prev + e["seq"].to_bytes(8, "big")
+                       + e["time_ms"].to_bytes(8, "big", signed=True)
+                       + len(dev).to_bytes(4, "big") + dev + len(kind).to_bytes(4, "big") + kind
+                       + len(payload).to_bytes(4, "big") + payload).digest()
+    assert h.hex() == e["hash"], (e["seq"], h.hex(), e["hash"])
+    prev = h
+PY
 
 # Recording from a real gpsd: the Trimble log is DGPS first, then RTK fixed.
 if replay "$FIX/gnss/nmea-rtk.log" 4 0.03; then
