@@ -616,7 +616,7 @@ static int cmd_record(int argc, char **argv)
         /* Between points with --min-spacing: wait until the pole has moved on and stands
          * still again, so one stop does not yield two points. */
         if (spacing > 0 && f.grade > SV_GRADE_NONE) {
-            int moving = isfinite(f.speed) && f.speed > 0.3;
+            int moving = sv_fix_moving(&f);
             if (debug)
                 fprintf(stderr, "%s: spacing: t=%.2f speed %.2f moving %d waiting %d dist %.1f\n",
                         prog, f.time, f.speed, moving, waiting_spacing,
@@ -627,11 +627,16 @@ static int cmd_record(int argc, char **argv)
                     continue;
                 waiting_spacing = 0;
                 sv_avg_start(&av, &avg);
-            } else if (moving && av.n > 0) {
-                sv_avg_start(&av, &avg); /* the pole moved: start the average again */
-                continue;
             }
         }
+        /* An average restarts when the pole moves or after a gap in the epochs: capture's rule,
+         * the same as the app's (sv_avg_restart_rule). A moving epoch is not averaged. */
+        sv_avg_restart restart = sv_avg_restart_rule(&av, &f);
+        if (debug && restart != SV_AVG_KEEP)
+            fprintf(stderr, "%s: epoch t=%.2f speed %.2f: average starts again (%s)\n", prog,
+                    f.time, f.speed, restart == SV_AVG_MOVING ? "moving" : "gap");
+        if (restart == SV_AVG_MOVING)
+            continue;
         sv_epoch_verdict verdict = sv_avg_feed(&av, &f, now);
         if (debug) {
             char what[200];
