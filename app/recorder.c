@@ -342,12 +342,9 @@ static void feed(app_rec *r, const sv_fix *f, int64_t now)
     if (r->walking)
         feed_walk(r, f, now);
     if (r->averaging) {
-        int moving = f->grade > SV_GRADE_NONE && isfinite(f->speed) && f->speed > APP_REC_STILL_MS;
-        if (moving && r->av.n > 0) {
-            sv_avg_opts o = r->av.opts; /* sv_avg_start clears the averager first */
-            sv_avg_start(&r->av, &o);   /* the pole moved: what was averaged is void */
-        }
-        if (moving) {
+        /* The restart rule lives in capture (sv_avg_restart_rule), the same as the CLI's. */
+        sv_avg_restart why = sv_avg_restart_rule(&r->av, f);
+        if (why == SV_AVG_MOVING) {
             pthread_mutex_lock(&r->lock);
             avg_snapshot(r);
             r->snap.moving = 1;
@@ -356,9 +353,7 @@ static void feed(app_rec *r, const sv_fix *f, int64_t now)
             notify(r);
             return;
         }
-        if (r->av.n > 0 && f->mono_ms - r->av.last.mono_ms > APP_REC_GAP_MS) {
-            sv_avg_opts o = r->av.opts;
-            sv_avg_start(&r->av, &o);
+        if (why == SV_AVG_GAP) {
             pthread_mutex_lock(&r->lock);
             r->snap.gaps++;
             pthread_mutex_unlock(&r->lock);

@@ -27,12 +27,10 @@ typedef struct app_rec app_rec;
 
 #define APP_REC_LABEL 320 /* bytes of a decision's label */
 
-/* Faster than this (m/s, the receiver's speed) the pole is being carried, not held: an average
- * in progress starts again, as `quejie record --min-spacing` does. */
-#define APP_REC_STILL_MS 0.3
-/* No epoch for this long (gpsd restarted, a cable pulled): the pole may have moved unseen, so an
- * average in progress starts again rather than mix two places. */
-#define APP_REC_GAP_MS 3000
+/* The restart rule of an average is capture's (sv_avg_restart_rule in survey/capture.h), shared
+ * with `quejie record`; these names stay for the app's screens. */
+#define APP_REC_STILL_MS SV_AVG_STILL_SPEED
+#define APP_REC_GAP_MS SV_AVG_GAP_MS
 
 
 /* A boundary point to average and record. */

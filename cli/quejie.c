@@ -322,6 +322,8 @@ static json_t *point_json(const sv_bpoint *p)
     json_object_set_new(o, "seq", json_integer(p->seq));
     if (p->override_reason)
         json_object_set_new(o, "override", json_string(p->override_reason));
+    if (p->flags & SV_PT_FAR)
+        json_object_set_new(o, "far", json_true());
     return o;
 }
 
@@ -341,9 +343,10 @@ static void print_point(const sv_bpoint *p, int as_json)
         char h[32] = "";
         if (isfinite(p->h))
             snprintf(h, sizeof h, " h %.3f", p->h);
-        printf("%s %s  lat %.9f lon %.9f%s  %s%s\n", p->unit, p->number, p->lat, p->lon, h,
+        printf("%s %s  lat %.9f lon %.9f%s  %s%s%s\n", p->unit, p->number, p->lat, p->lon, h,
                (p->flags & SV_PT_OFFSET) ? "offset, " : "",
-               strcmp(p->point_type, "map-read") == 0 ? "map-read" : "typed in");
+               strcmp(p->point_type, "map-read") == 0 ? "map-read" : "typed in",
+               (p->flags & SV_PT_FAR) ? ", far from the unit's draft (--far)" : "");
     }
     fflush(stdout);
 }
@@ -379,6 +382,8 @@ static int cmd_point_add(int argc, char **argv)
                   {"--offset-bearing", 1},
                   {"--corrects", 1},
                   {"--json", 0},
+                  {"--far", 0},
+                  {"--max-distance", 1},
                   {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
@@ -396,6 +401,7 @@ static int cmd_point_add(int argc, char **argv)
     double dist = num_opt(&a, "--offset-distance", NAN, 0, 10000, &ok);
     double brg = num_opt(&a, "--offset-bearing", NAN, 0, 360, &ok);
     p.supersedes = (int64_t)int_opt(&a, "--corrects", 0, 1, INT64_MAX, &ok);
+    double max_dist = num_opt(&a, "--max-distance", NAN, 0.001, 20100000, &ok);
     if (!ok)
         return EXIT_USAGE;
     const char *type = get(&a, "--type") ? get(&a, "--type") : "measured";
@@ -407,6 +413,8 @@ static int cmd_point_add(int argc, char **argv)
     p.note = (char *)get(&a, "--note");
     /* Typed-in coordinates are manual; map-read points are what T numbers are for. */
     p.flags = SV_PT_MANUAL;
+    if (get(&a, "--far"))
+        p.flags |= SV_PT_FAR; /* meant: the library records it far only if it is */
     p.q.n = 0;
     if (isfinite(dist) != isfinite(brg))
         return die(EXIT_USAGE, "an offset needs both --offset-distance and --offset-bearing");
@@ -428,6 +436,7 @@ static int cmd_point_add(int argc, char **argv)
         sv_geo_offset(p.lat, p.lon, dist, brg, &p.lat, &p.lon);
         p.flags |= SV_PT_OFFSET;
     }
+    sv_journal_set_point_limit(j, max_dist); /* NaN: the journal's point.max-distance-m */
     int64_t seq;
     if (sv_record_point(j, &p, &seq) != SV_OK)
         return journal_fail(j);
@@ -616,7 +625,7 @@ static int cmd_record(int argc, char **argv)
         /* Between points with --min-spacing: wait until the pole has moved on and stands
          * still again, so one stop does not yield two points. */
         if (spacing > 0 && f.grade > SV_GRADE_NONE) {
-            int moving = isfinite(f.speed) && f.speed > 0.3;
+            int moving = sv_fix_moving(&f);
             if (debug)
                 fprintf(stderr, "%s: spacing: t=%.2f speed %.2f moving %d waiting %d dist %.1f\n",
                         prog, f.time, f.speed, moving, waiting_spacing,
@@ -627,11 +636,16 @@ static int cmd_record(int argc, char **argv)
                     continue;
                 waiting_spacing = 0;
                 sv_avg_start(&av, &avg);
-            } else if (moving && av.n > 0) {
-                sv_avg_start(&av, &avg); /* the pole moved: start the average again */
-                continue;
             }
         }
+        /* An average restarts when the pole moves or after a gap in the epochs: capture's rule,
+         * the same as the app's (sv_avg_restart_rule). A moving epoch is not averaged. */
+        sv_avg_restart restart = sv_avg_restart_rule(&av, &f);
+        if (debug && restart != SV_AVG_KEEP)
+            fprintf(stderr, "%s: epoch t=%.2f speed %.2f: average starts again (%s)\n", prog,
+                    f.time, f.speed, restart == SV_AVG_MOVING ? "moving" : "gap");
+        if (restart == SV_AVG_MOVING)
+            continue;
         sv_epoch_verdict verdict = sv_avg_feed(&av, &f, now);
         if (debug) {
             char what[200];
@@ -858,7 +872,14 @@ static int cmd_check(int argc, char **argv)
 
 struct log_ctx {
     json_t *arr;
+    const char *device; /* the journal's device id: part of every entry's hash */
 };
+
+static void hex32(const uint8_t h[SV_HASH_BYTES], char out[2 * SV_HASH_BYTES + 1])
+{
+    for (int i = 0; i < SV_HASH_BYTES; i++)
+        snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
 
 static int log_entry(const sv_entry *e, void *ctx)
 {
@@ -874,11 +895,17 @@ static int log_entry(const sv_entry *e, void *ctx)
         json_object_set_new(o, "time", json_string(when));
         json_object_set_new(o, "kind", json_string(e->kind));
         json_t *p = json_loadb(e->payload, e->payload_len, 0, &err);
-        json_object_set_new(o, "payload", p ? p : json_string(e->payload));
-        char full[65];
-        for (int i = 0; i < 32; i++)
-            snprintf(full + 2 * i, 3, "%02x", e->hash[i]);
+        json_t *raw = json_stringn(e->payload, e->payload_len); /* NULL unless valid UTF-8 */
+        json_object_set_new(o, "payload", p ? p : raw ? json_incref(raw) : json_null());
+        char full[2 * SV_HASH_BYTES + 1];
+        hex32(e->hash, full);
         json_object_set_new(o, "hash", json_string(full));
+        /* What an outside reader needs to re-hash the entry (docs/journal.md, "Hash"). */
+        json_object_set_new(o, "time_ms", json_integer(e->time_ms));
+        hex32(e->prev_hash, full);
+        json_object_set_new(o, "prev_hash", json_string(full));
+        json_object_set_new(o, "payload_raw", raw ? raw : json_null());
+        json_object_set_new(o, "device", json_string(c->device));
         json_array_append_new(c->arr, o);
     } else {
         printf("%6lld  %s  %-8s %s  %.*s%s\n", (long long)e->seq, when, e->kind, hex,
@@ -901,7 +928,7 @@ static int cmd_log(int argc, char **argv)
     sv_journal *j;
     if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
         return EXIT_FAIL;
-    struct log_ctx c = {get(&a, "--json") ? json_array() : NULL};
+    struct log_ctx c = {get(&a, "--json") ? json_array() : NULL, sv_journal_device_id(j)};
     int rc = sv_journal_foreach(j, from, log_entry, &c);
     if (c.arr)
         print_json(c.arr);
@@ -1283,14 +1310,14 @@ static int cmd_config(int argc, char **argv)
     if (parse_args(argc, argv, opts, 3, &a))
         return EXIT_USAGE;
     static const char *const keys[] = {"accept", "average.epochs", "average.seconds",
-                                       "unit.code-pattern", NULL};
+                                       "unit.code-pattern", SV_CFG_POINT_LIMIT, NULL};
     int known = 0;
     for (int i = 0; keys[i]; i++)
         known |= strcmp(keys[i], a.pos[1]) == 0;
     if (!known)
         return die(EXIT_USAGE,
                    "unknown setting '%s' (accept, average.epochs, average.seconds, "
-                   "unit.code-pattern)",
+                   "unit.code-pattern, " SV_CFG_POINT_LIMIT ")",
                    a.pos[1]);
     sv_grade gr;
     if (strcmp(a.pos[1], "accept") == 0 && sv_grade_parse(a.pos[2], &gr) != SV_OK)
@@ -1522,7 +1549,7 @@ static const char USAGE[] =
     "  quejie point add JOURNAL --unit CODE --lat DEG --lon DEG [--h M] [--type "
     "measured|map-read]\n"
     "                [--marker NAME] [--number N] [--offset-distance M --offset-bearing DEG]\n"
-    "                [--corrects SEQ] [--note TEXT] [--json]\n"
+    "                [--corrects SEQ] [--note TEXT] [--json] [--far] [--max-distance M]\n"
     "  quejie verify JOURNAL --unit CODE --field NAME --status confirmed|corrected|disputed\n"
     "                [--value TEXT] [--note TEXT]\n"
     "  quejie line JOURNAL --unit CODE --from J1 --to J2 [--category C] [--position P] [--nature "

@@ -180,6 +180,33 @@ void sv_avg_start(sv_averager *a, const sv_avg_opts *opts)
     a->last_grade = SV_GRADE_NONE;
 }
 
+int sv_fix_moving(const sv_fix *f)
+{
+    return f && f->grade > SV_GRADE_NONE && isfinite(f->speed) && f->speed > SV_AVG_STILL_SPEED;
+}
+
+/* The restart rule (capture.h). Movement is judged on every report of an epoch, a duplicate
+ * too: RMC carries the speed that GGA lacks. The gap is judged from the last accepted epoch,
+ * whose arrival time the averager keeps. */
+sv_avg_restart sv_avg_restart_rule(sv_averager *a, const sv_fix *f)
+{
+    if (!a || !f)
+        return SV_AVG_KEEP;
+    if (sv_fix_moving(f)) {
+        if (a->n > 0) {
+            sv_avg_opts o = a->opts; /* sv_avg_start clears the averager first */
+            sv_avg_start(a, &o);
+        }
+        return SV_AVG_MOVING;
+    }
+    if (a->n > 0 && f->mono_ms - a->last.mono_ms > SV_AVG_GAP_MS) {
+        sv_avg_opts o = a->opts;
+        sv_avg_start(a, &o);
+        return SV_AVG_GAP;
+    }
+    return SV_AVG_KEEP;
+}
+
 /* Add (sign 1) or take away (sign -1) one accepted epoch's position in the sums. */
 static void sums(sv_averager *a, const sv_fix *f, double sign)
 {

@@ -8,6 +8,7 @@
 #include "survey/geom.h"
 
 #include <geos_c.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,20 +164,11 @@ static int judge(GEOSContextHandle_t ctx, GEOSGeometry *g, geos_err *e, char *re
     return rc;
 }
 
-int sv_geom_validate(const sv_geom *geom, char *reason, size_t len)
+/* The MultiPolygon of geom with coordinates ll (geom->lonlat, or a scaled copy of it); NULL with
+ * e->msg set when a part cannot be built. */
+static GEOSGeometry *make_multi(GEOSContextHandle_t ctx, const sv_geom *geom, const double *ll,
+                                geos_err *e)
 {
-    put(reason, len, "");
-    if (!geom || !geom->n_parts || !geom->n_rings || !geom->lonlat) {
-        put(reason, len, "empty geometry");
-        return SV_EGEOM;
-    }
-    GEOSContextHandle_t ctx = GEOS_init_r();
-    if (!ctx) {
-        put(reason, len, "cannot initialise GEOS");
-        return SV_ENOMEM;
-    }
-    geos_err e = {{0}};
-    GEOSContext_setErrorMessageHandler_r(ctx, on_geos_error_r, &e);
     GEOSGeometry **polys = calloc(geom->n_parts, sizeof *polys);
     GEOSGeometry *multi = NULL;
     int ok = polys != NULL;
@@ -184,11 +176,11 @@ int sv_geom_validate(const sv_geom *geom, char *reason, size_t len)
     for (size_t p = 0; ok && p < geom->n_parts; p++) {
         size_t nr = geom->part_rings[p];
         if (nr == 0 || ring + nr > geom->n_rings) {
-            snprintf(e.msg, sizeof e.msg, "part %zu has no shell", p + 1);
+            snprintf(e->msg, sizeof e->msg, "part %zu has no shell", p + 1);
             ok = 0;
             break;
         }
-        polys[p] = make_polygon(ctx, nr, geom->ring_pts + ring, geom->lonlat + 2 * off);
+        polys[p] = make_polygon(ctx, nr, geom->ring_pts + ring, ll + 2 * off);
         for (size_t r = 0; r < nr; r++)
             off += geom->ring_pts[ring + r];
         ring += nr;
@@ -205,8 +197,79 @@ int sv_geom_validate(const sv_geom *geom, char *reason, size_t len)
                 GEOSGeom_destroy_r(ctx, polys[p]);
         free(polys);
     }
+    return multi;
+}
+
+int sv_geom_validate(const sv_geom *geom, char *reason, size_t len)
+{
+    put(reason, len, "");
+    if (!geom || !geom->n_parts || !geom->n_rings || !geom->lonlat) {
+        put(reason, len, "empty geometry");
+        return SV_EGEOM;
+    }
+    GEOSContextHandle_t ctx = GEOS_init_r();
+    if (!ctx) {
+        put(reason, len, "cannot initialise GEOS");
+        return SV_ENOMEM;
+    }
+    geos_err e = {{0}};
+    GEOSContext_setErrorMessageHandler_r(ctx, on_geos_error_r, &e);
+    GEOSGeometry *multi = make_multi(ctx, geom, geom->lonlat, &e);
     int rc = judge(ctx, multi, &e, reason, len);
     GEOS_finish_r(ctx);
+    return rc;
+}
+
+/*
+ * GEOS works in the plane, so the search runs in a local equirectangular frame at the point's
+ * latitude (longitudes times cos(lat)), where a few kilometres keep their proportions to well
+ * under 1 %; the caller measures the geodesic distance to the point found.
+ */
+int sv_geom_nearest(const sv_geom *geom, double lon, double lat, double *near_lon,
+                    double *near_lat)
+{
+    if (!geom || !geom->n_parts || !geom->n_rings || !geom->lonlat || !geom->n_pts)
+        return SV_EGEOM;
+    if (!isfinite(lon) || !isfinite(lat) || fabs(lat) > 90 || fabs(lon) > 180)
+        return SV_EINVAL;
+    double k = cos(lat * M_PI / 180.0);
+    if (k < 1e-6)
+        k = 1e-6;
+    double *ll = malloc(2 * geom->n_pts * sizeof *ll);
+    if (!ll)
+        return SV_ENOMEM;
+    for (size_t i = 0; i < geom->n_pts; i++) {
+        ll[2 * i] = geom->lonlat[2 * i] * k;
+        ll[2 * i + 1] = geom->lonlat[2 * i + 1];
+    }
+    GEOSContextHandle_t ctx = GEOS_init_r();
+    if (!ctx) {
+        free(ll);
+        return SV_ENOMEM;
+    }
+    geos_err e = {{0}};
+    GEOSContext_setErrorMessageHandler_r(ctx, on_geos_error_r, &e);
+    GEOSGeometry *multi = make_multi(ctx, geom, ll, &e);
+    GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(ctx, lon * k, lat);
+    int rc = multi && pt ? SV_OK : SV_EGEOM;
+    if (rc == SV_OK) {
+        GEOSCoordSequence *nearest = GEOSNearestPoints_r(ctx, multi, pt);
+        double x, y;
+        if (nearest && GEOSCoordSeq_getXY_r(ctx, nearest, 0, &x, &y)) {
+            *near_lon = x / k;
+            *near_lat = y;
+        } else {
+            rc = SV_EGEOM;
+        }
+        if (nearest)
+            GEOSCoordSeq_destroy_r(ctx, nearest);
+    }
+    if (multi)
+        GEOSGeom_destroy_r(ctx, multi);
+    if (pt)
+        GEOSGeom_destroy_r(ctx, pt);
+    GEOS_finish_r(ctx);
+    free(ll);
     return rc;
 }
 

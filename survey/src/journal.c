@@ -53,6 +53,7 @@ struct sv_journal {
     sqlite3_stmt *st_number; /* last number of a prefix in a unit */
     sv__stcache cache;       /* the state derivation's statements for schema "main" */
     int wal_pages;           /* pages in the WAL after the last commit (from the WAL hook) */
+    double point_limit_m;    /* this handle's far-point limit; NaN: the journal's setting */
     char errmsg[512];
     char cfgbuf[512];
 };
@@ -282,10 +283,23 @@ static void device_id_from_pk(const uint8_t pk[SV_PUBKEY_BYTES], char out[33])
 
 /* ---- schema ------------------------------------------------------------------------------ */
 
-#define APPEND_ONLY_INSERT_TRIGGER                                                                 \
+/* Schema 2's insert trigger: it refused only a seq that was already taken. Kept as it was
+ * for the 1 -> 2 migration step; the 3 -> 4 step replaces it. */
+#define APPEND_ONLY_INSERT_TRIGGER_V2                                                              \
     "CREATE TRIGGER entries_append_only_i BEFORE INSERT ON entries"                                \
     "  WHEN NEW.seq <= (SELECT coalesce(max(seq), 0) FROM entries)"                                \
     "  BEGIN SELECT RAISE(ABORT, 'journal entries are append-only'); END;"
+
+/* An INSERT must extend the chain: its seq is the last one + 1 and its prev_hash is the hash
+ * of the entry before it (32 zero bytes for entry 1). SQLite has no SHA-256, so the trigger
+ * cannot recompute the entry's own hash: `check` (and a replica's append) does that. */
+#define APPEND_ONLY_INSERT_TRIGGER                                                                 \
+    "CREATE TRIGGER entries_append_only_i BEFORE INSERT ON entries"                                \
+    "  WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM entries)"                        \
+    "    OR NEW.prev_hash IS NOT coalesce((SELECT hash FROM entries WHERE seq = NEW.seq - 1),"     \
+    "                                     zeroblob(32))"                                           \
+    "  BEGIN SELECT RAISE(ABORT, 'journal entries are append-only: an insert must extend the "    \
+    "chain (seq = last + 1, prev_hash = hash of the last entry)'); END;"
 
 static const char SCHEMA_SQL[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -315,13 +329,17 @@ static const struct migration {
 } migrations[] = {
     /* 1 -> 2: INSERT OR REPLACE deleted an entry without firing the DELETE trigger; refuse
      * any insert that does not extend the chain. */
-    {APPEND_ONLY_INSERT_TRIGGER, 0},
+    {APPEND_ONLY_INSERT_TRIGGER_V2, 0},
     /* 2 -> 3: signatures (kind "sign") get their state table, st_signatures. The rebuild
      * creates it and derives the sign entries a journal may already hold: a county replica
      * written by an older build keeps a newer tablet's sign entries without deriving them.
      * The version bump also stops an older build from writing a journal whose signatures it
      * would not keep in step (a void of a sign entry, a rebuild). */
     {NULL, 1},
+    /* 3 -> 4: the insert trigger also checks the link: prev_hash must be the hash of the
+     * entry before (schema 2's trigger checked only the seq, so a raw INSERT with any
+     * prev_hash extended the table). No state change. */
+    {"DROP TRIGGER IF EXISTS entries_append_only_i;" APPEND_ONLY_INSERT_TRIGGER, 0},
 };
 
 static int exec(sv_journal *j, const char *sql)
@@ -516,6 +534,7 @@ static sv_journal *journal_alloc(const char *path)
         return NULL;
     j->path = sv__strdup(path);
     j->cm = NAN;
+    j->point_limit_m = NAN;
     if (!j->path) {
         free(j);
         return NULL;
@@ -1782,11 +1801,74 @@ static int next_number(sv_journal *j, const char *unit, char prefix, char *out, 
     return SV_OK;
 }
 
+void sv_journal_set_point_limit(sv_journal *j, double metres)
+{
+    if (j)
+        j->point_limit_m = isfinite(metres) && metres > 0 ? metres : NAN;
+}
+
+double sv_journal_point_limit(sv_journal *j)
+{
+    if (isfinite(j->point_limit_m))
+        return j->point_limit_m;
+    const char *v = sv_state_config(j, SV_CFG_POINT_LIMIT, NULL);
+    double m = v ? strtod(v, NULL) : NAN;
+    return isfinite(m) && m > 0 ? m : SV_POINT_LIMIT_M;
+}
+
+static void distance_text(double m, char *buf, size_t len)
+{
+    if (m >= 1000)
+        snprintf(buf, len, "%.1f km", m / 1000);
+    else
+        snprintf(buf, len, "%.0f m", m);
+}
+
+/*
+ * Sanity of manual input (docs/journal.md, "Far points"): a typed-in, map-read or offset point
+ * farther from its unit's draft than the limit is refused unless the caller says it is meant
+ * (SV_PT_FAR on input); then it is recorded with SV_PT_FAR. The flag is recorded only on a
+ * point that really is beyond the limit. A point measured where the pole stands is not judged:
+ * the receiver is the evidence of where it is.
+ */
+static int check_far(sv_journal *j, sv_bpoint *p)
+{
+    int meant = (p->flags & SV_PT_FAR) != 0;
+    p->flags &= ~(unsigned)SV_PT_FAR;
+    if (!(p->flags & (SV_PT_MANUAL | SV_PT_OFFSET)))
+        return SV_OK;
+    double m;
+    int rc = sv_state_draft_distance(j, p->unit, p->lat, p->lon, &m);
+    if (rc == SV_ENOTFOUND || rc == SV_EGEOM)
+        return SV_OK; /* no draft to judge by */
+    if (rc != SV_OK)
+        return rc;
+    double limit = sv_journal_point_limit(j);
+    if (m <= limit)
+        return SV_OK;
+    if (meant) {
+        p->flags |= SV_PT_FAR;
+        return SV_OK;
+    }
+    char d[32], l[32];
+    distance_text(m, d, sizeof d);
+    distance_text(limit, l, sizeof l);
+    return sv__journal_fail(j, SV_EINVAL,
+                            "the point (lat %.9f, lon %.9f) is %s from unit %s's draft, farther "
+                            "than the limit of %s (setting %s); if it is meant, record it as "
+                            "far (quejie point add --far)",
+                            p->lat, p->lon, d, p->unit, l, SV_CFG_POINT_LIMIT);
+}
+
+static int refuse_if_line_end(sv_journal *j, int64_t target, const char *what);
+
 static int do_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
 {
     int rc = need_unit(j, p->unit);
     if (rc == SV_OK)
         rc = check_latlon(j, p->lat, p->lon);
+    if (rc == SV_OK)
+        rc = check_far(j, p);
     if (rc != SV_OK)
         return rc;
     if (isfinite(p->h) && (p->h < -1000 || p->h > 10000))
@@ -1816,6 +1898,12 @@ static int do_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
                                     (long long)p->supersedes, p->unit);
         if (!p->number[0])
             memcpy(p->number, was, sizeof was);
+        else if (strcmp(p->number, was) != 0) {
+            /* Renumbering takes the old number out of the boundary, like a void. */
+            rc = refuse_if_line_end(j, p->supersedes, "cannot renumber");
+            if (rc != SV_OK)
+                return rc;
+        }
     } else if (!p->number[0]) {
         char prefix = strcmp(ptype, "measured") == 0 ? 'J' : 'T';
         rc = next_number(j, p->unit, prefix, p->number, sizeof p->number);
@@ -1871,6 +1959,55 @@ static int do_vertex(sv_journal *j, const sv_vertex *v, int64_t *seq)
     return record(j, "vertex", o, seq);
 }
 
+/* 1 when number is a current boundary point of unit, 0 when not, an sv_err on failure. */
+static int point_current(sv_journal *j, const char *unit, const char *number)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(j->db, "SELECT 1 FROM st_points WHERE unit = ? AND number = ?", -1,
+                                &st, NULL);
+    if (rc != SQLITE_OK)
+        return fail_db(j, rc, "journal state");
+    sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return fail_db(j, rc, "journal state");
+    return rc == SQLITE_ROW;
+}
+
+/* The current lines of unit that end at number, as "J1-J2 (entry 7), ..." in buf (empty when
+ * none). Returns SV_OK or an error. */
+static int lines_at(sv_journal *j, const char *unit, const char *number, char *buf, size_t len)
+{
+    buf[0] = 0;
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(j->db,
+                                "SELECT a, b, seq FROM st_lines WHERE unit = ?1 AND (a = ?2 OR"
+                                " b = ?2) ORDER BY seq",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return fail_db(j, rc, "journal state");
+    sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t n = strlen(buf);
+        if (n + 1 < len)
+            snprintf(buf + n, len - n, "%s%s-%s (entry %lld)", n ? ", " : "",
+                     (const char *)sqlite3_column_text(st, 0),
+                     (const char *)sqlite3_column_text(st, 1),
+                     (long long)sqlite3_column_int64(st, 2));
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SV_OK : fail_db(j, rc, "journal state");
+}
+
+/*
+ * A boundary line joins two current boundary points of its unit: a line whose end is not a
+ * point could never be drawn, and would vanish from every export. The other half of the rule
+ * is in do_void (and in do_point for a correction that renumbers): a point that a current
+ * line uses cannot be withdrawn until the line is.
+ */
 static int do_line(sv_journal *j, const sv_bline *l, int64_t *seq)
 {
     int rc = need_unit(j, l->unit);
@@ -1881,6 +2018,20 @@ static int do_line(sv_journal *j, const sv_bline *l, int64_t *seq)
     if ((rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the neighbour", l->neighbour,
                         (const char *)NULL)) != SV_OK)
         return rc;
+    if (strcmp(l->from, l->to) == 0)
+        return sv__journal_fail(j, SV_EINVAL, "line %s-%s of unit %s: the end points are the same",
+                                l->from, l->to, l->unit);
+    for (int end = 0; end < 2; end++) {
+        const char *num = end ? l->to : l->from;
+        rc = point_current(j, l->unit, num);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            return sv__journal_fail(j, SV_ENOTFOUND,
+                                    "line %s-%s of unit %s: %s is not a current boundary point of "
+                                    "the unit (record the point first)",
+                                    l->from, l->to, l->unit, num);
+    }
     json_t *o = payload_new();
     put_str(o, "unit", l->unit);
     put_str(o, "from", l->from);
@@ -2098,6 +2249,12 @@ static int config_valid(sv_journal *j, const char *key, const char *value)
         double t = strtod(value, &end);
         if (end == value || *end || !isfinite(t) || t < 0 || t > 86400)
             return sv__journal_fail(j, SV_EINVAL, "average.seconds: a number of seconds >= 0");
+    } else if (strcmp(key, SV_CFG_POINT_LIMIT) == 0) {
+        double m = strtod(value, &end);
+        if (end == value || *end || !isfinite(m) || m <= 0 || m > 20100000)
+            return sv__journal_fail(j, SV_EINVAL,
+                                    "%s: a distance in metres greater than 0 (default %g)",
+                                    SV_CFG_POINT_LIMIT, SV_POINT_LIMIT_M);
     } else if (strcmp(key, "unit.code-pattern") == 0) {
         regex_t re;
         if (*value && regcomp(&re, value, REG_EXTENDED | REG_NOSUB) != 0)
@@ -2135,6 +2292,33 @@ static int do_config(sv_journal *j, const char *key, const char *value, int64_t 
     return record(j, "config", o, seq);
 }
 
+/* When entry seq is a current boundary point used by a current line: fail naming the lines. */
+static int refuse_if_line_end(sv_journal *j, int64_t target, const char *what)
+{
+    sqlite3_stmt *st;
+    char unit[SV_CODE_MAX] = "", number[SV_NUMBER_MAX] = "";
+    int rc = sqlite3_prepare_v2(j->db, "SELECT unit, number FROM st_points WHERE seq = ?", -1, &st,
+                                NULL);
+    if (rc != SQLITE_OK)
+        return fail_db(j, rc, "journal state");
+    sqlite3_bind_int64(st, 1, target);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        sv__strlcpy(unit, (const char *)sqlite3_column_text(st, 0), sizeof unit);
+        sv__strlcpy(number, (const char *)sqlite3_column_text(st, 1), sizeof number);
+    }
+    sqlite3_finalize(st);
+    if (!number[0])
+        return SV_OK;
+    char lines[300];
+    rc = lines_at(j, unit, number, lines, sizeof lines);
+    if (rc != SV_OK || !lines[0])
+        return rc;
+    return sv__journal_fail(j, SV_EINVAL,
+                            "%s point %s of unit %s (entry %lld): the boundary line %s ends "
+                            "there; withdraw the line first (quejie void)",
+                            what, number, unit, (long long)target, lines);
+}
+
 static int do_void(sv_journal *j, int64_t target_seq, const char *reason, int64_t *seq)
 {
     if (!reason || !*reason)
@@ -2144,6 +2328,9 @@ static int do_void(sv_journal *j, int64_t target_seq, const char *reason, int64_
         return rc;
     if (target_seq < 1 || target_seq > sv_journal_last_seq(j))
         return sv__journal_fail(j, SV_ENOTFOUND, "there is no entry %lld", (long long)target_seq);
+    rc = refuse_if_line_end(j, target_seq, "cannot withdraw");
+    if (rc != SV_OK)
+        return rc;
     json_t *o = payload_new();
     json_object_set_new(o, "target", json_integer(target_seq));
     put_str(o, "reason", reason);

@@ -13,6 +13,8 @@
 
 #include "internal.h"
 #include "journal_int.h"
+#include "survey/geo.h"
+#include "survey/geom.h"
 #include "survey/state.h"
 
 const char *const sv__state_tables[] = {
@@ -806,6 +808,21 @@ int sv_state_unit(sv_journal *j, const char *code, sv_unit *out)
     *out = arr[0];
     free(arr);
     return SV_OK;
+}
+
+int sv_state_draft_distance(sv_journal *j, const char *unit, double lat, double lon,
+                            double *metres)
+{
+    sv_unit u;
+    int rc = sv_state_unit(j, unit, &u);
+    if (rc != SV_OK)
+        return rc;
+    double nlat, nlon;
+    rc = u.draft.n_pts ? sv_geom_nearest(&u.draft, lon, lat, &nlon, &nlat) : SV_EGEOM;
+    sv_unit_clear(&u);
+    if (rc == SV_OK)
+        *metres = nlat == lat && nlon == lon ? 0.0 : sv_geo_distance(lat, lon, nlat, nlon, NULL);
+    return rc;
 }
 
 #define POINT_COLS                                                                                 \

@@ -74,6 +74,22 @@ pyexpr "$T/off.json" 'abs(d["lon"]-103.2411031)<2e-6 and abs(d["lat"]-35.56)<1e-
 "$Q" log "$J" --json >"$T/log.json"
 pyexpr "$T/log.json" 'd[-1]["payload"]["off"]["dist"]==100000 and d[-1]["payload"]["off"]["brg"]==90000000' && ok "offset observation kept in the entry" || fail "offset observation not kept"
 
+# Sanity of manual input: a point far from its unit's draft needs --far (and then says so).
+before=$(snapshot "$J")
+refuse "point add: 14,000 km from the unit" "$Q" point add "$J" --unit $U --lat -35.0 --lon -60.0
+grep -q "is 1[0-9]*\.[0-9] km from unit $U's draft, farther than the limit of 5.0 km" "$T/err" \
+    && ok "far point: the message names the unit, the distance and the limit" || fail "far point message: $(cat "$T/err")"
+refuse "point add: an offset 6 km out" "$Q" point add "$J" --unit $U --lat 35.5760 --lon 103.2420 --offset-distance 6000 --offset-bearing 0
+refuse "point add: 1 km out with --max-distance 500" "$Q" point add "$J" --unit $U --lat 35.5850 --lon 103.2420 --max-distance 500
+[ "$(snapshot "$J")" = "$before" ] && ok "refused far points recorded nothing" || fail "a refused far point changed the journal"
+expect "config point.max-distance-m" "$Q" config "$T/cm.db" point.max-distance-m 20000
+refuse "config point.max-distance-m refuses a non-distance" "$Q" config "$T/cm.db" point.max-distance-m far
+"$Q" point add "$J" --unit $U --lat -35.0 --lon -60.0 --far --type map-read --json >"$T/far.json" 2>"$T/err"
+pyexpr "$T/far.json" 'd["far"] is True' && ok "point add --far records it, flagged" || fail "--far: $(cat "$T/far.json" "$T/err")"
+"$Q" log "$J" --json >"$T/log.json"
+pyexpr "$T/log.json" 'd[-1]["payload"]["flags"]==2|16' && ok "the far flag (16) is in the payload" || fail "far flag not in the payload"
+expect "void the far point" "$Q" void "$J" "$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["seq"])' "$T/far.json")" --reason "typed in the wrong unit"
+
 # Decisions.
 expect "verify confirmed" "$Q" verify "$J" --unit $U --field owner --status confirmed --note 村委会确认
 expect "verify corrected" "$Q" verify "$J" --unit $U --field agent --status corrected --value 临夏州人民政府
@@ -84,6 +100,9 @@ expect "dispute" "$Q" dispute "$J" --unit $U --statement "东侧界线有争议"
 expect "attendance: absent with notice" "$Q" attend "$J" --unit $U --party 乙村 --presence absent --notice-date 2026-11-20
 refuse "attendance: absent without notice date" "$Q" attend "$J" --unit $U --party 丙村 --presence absent
 expect "line" "$Q" line "$J" --unit $U --from J1 --to T1 --category ditch --position centre --nature disputed --neighbour 乙村
+lseq=$(sed -n 's/.*(entry \([0-9]*\)).*/\1/p' "$T/out")
+refuse "line: an end that is not a boundary point" "$Q" line "$J" --unit $U --from J1 --to J99
+grep -q "J99 is not a current boundary point" "$T/err" && ok "line: the message names the missing end" || fail "line message: $(cat "$T/err")"
 refuse "line: unknown category" "$Q" line "$J" --unit $U --from J1 --to T1 --category moat
 expect "config accept" "$Q" config "$J" accept dgps
 refuse "config unknown key" "$Q" config "$J" colour red
@@ -93,6 +112,12 @@ pyexpr "$T/list.json" '[u for u in d if u["code"]=="622901ZR000002"][0]["fields_
 
 # Void and correction.
 seq=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["seq"])' "$T/t1.json")
+# A point that a current line uses is not withdrawn until the line is (the line would vanish).
+before=$(snapshot "$J")
+refuse "void a point that a line ends at" "$Q" void "$J" "$seq" --reason "read from the wrong sheet"
+grep -q "J1-T1 (entry $lseq)" "$T/err" && ok "void: the message names the line" || fail "void message: $(cat "$T/err")"
+[ "$(snapshot "$J")" = "$before" ] && ok "refused void recorded nothing" || fail "refused void changed the journal"
+expect "void the line" "$Q" void "$J" "$lseq" --reason "drawn to the wrong point"
 expect "void the map-read point" "$Q" void "$J" "$seq" --reason "read from the wrong sheet"
 "$Q" export "$J" --format csv --output "$T/v.csv" >/dev/null
 ! grep -q "T1" "$T/v.csv" && ok "voided point gone from the export" || fail "voided point still exported"
@@ -234,6 +259,24 @@ refuse "check detects an edited entry" "$Q" check "$T/tampered.db"
 grep -q "altered" "$T/err" && ok "check names the altered entry" || fail "check message: $(cat "$T/err")"
 refuse "check of a file that is not a journal" "$Q" check "$QJ_SOURCE/README.md"
 "$Q" log "$J" --json >"$T/log.json" && "$PY" -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/log.json" && ok "log --json" || fail "log --json"
+# An outside reader re-hashes every entry from `log --json` alone, exactly as docs/journal.md
+# ("Hash") specifies, and follows the chain from 32 zero bytes to the signed head.
+"$PY" - "$T/log.json" <<'PY' && ok "log --json: every entry re-hashed from time_ms, prev_hash, payload_raw as documented" || fail "log --json does not re-hash"
+import hashlib, json, sys
+log = json.load(open(sys.argv[1]))
+prev = bytes(32)
+assert len(log) > 10
+for e in log:
+    dev, kind, payload = e["device"].encode("ascii"), e["kind"].encode("ascii"), e["payload_raw"].encode("utf-8")
+    assert bytes.fromhex(e["prev_hash"]) == prev, e["seq"]
+    assert json.loads(e["payload_raw"]) == e["payload"], e["seq"]
+    h = hashlib.sha256(b"quejie-entry-v1\x00" + prev + e["seq"].to_bytes(8, "big")
+                       + e["time_ms"].to_bytes(8, "big", signed=True)
+                       + len(dev).to_bytes(4, "big") + dev + len(kind).to_bytes(4, "big") + kind
+                       + len(payload).to_bytes(4, "big") + payload).digest()
+    assert h.hex() == e["hash"], (e["seq"], h.hex(), e["hash"])
+    prev = h
+PY
 
 # Recording from a real gpsd: the Trimble log is DGPS first, then RTK fixed.
 if replay "$FIX/gnss/nmea-rtk.log" 4 0.03; then

@@ -764,6 +764,72 @@ static void test_walk_jumps(void)
     CHECK_INT(sv_walk_feed(&w, &f, NOW + 3000, NULL), 0); /* 1 m from the reference */
 }
 
+/* The one restart rule of an average (issue 9, 12b): moving drops what was averaged and the
+ * moving epochs; a gap starts again with the epoch after it; a still epoch without a speed
+ * keeps going. The CLI and the app both call it. */
+static void test_restart_rule(void)
+{
+    sv_avg_opts o = {3, 0.0, SV_GRADE_RTK_FIXED};
+    sv_averager a;
+    sv_avg_start(&a, &o);
+    int64_t t = NOW;
+    sv_fix f = fix_at(0, 0, 1900, T0, t, SV_GRADE_RTK_FIXED);
+    CHECK_INT(sv_avg_restart_rule(&a, &f), SV_AVG_KEEP); /* no speed: still */
+    CHECK_INT(sv_avg_feed(&a, &f, t), SV_EPOCH_ACCEPTED);
+    f = fix_at(0.01, 0, 1900, T0 + 1, t += 1000, SV_GRADE_RTK_FIXED);
+    f.speed = 0.2; /* slower than SV_AVG_STILL_SPEED: held */
+    CHECK_INT(sv_avg_restart_rule(&a, &f), SV_AVG_KEEP);
+    CHECK_INT(sv_avg_feed(&a, &f, t), SV_EPOCH_ACCEPTED);
+    CHECK_INT(a.n, 2);
+
+    /* The pole is carried: the average is dropped, but the options stay. */
+    f = fix_at(1.5, 0, 1900, T0 + 2, t += 1000, SV_GRADE_RTK_FIXED);
+    f.speed = 1.4;
+    CHECK(sv_fix_moving(&f));
+    CHECK_INT(sv_avg_restart_rule(&a, &f), SV_AVG_MOVING);
+    CHECK_INT(a.n, 0);
+    CHECK_INT(a.opts.epochs, 3);
+    f = fix_at(3, 0, 1900, T0 + 3, t += 1000, SV_GRADE_RTK_FIXED);
+    f.speed = 1.4;
+    CHECK_INT(sv_avg_restart_rule(&a, &f), SV_AVG_MOVING); /* still moving, nothing to drop */
+    /* A speed on a fix without a grade says nothing about the pole. */
+    f = fix_at(3, 0, 1900, T0 + 3, t, SV_GRADE_NONE);
+    f.speed = 5;
+    CHECK(!sv_fix_moving(&f));
+    /* Standing again: three still epochs make the point, all at the new place. */
+    for (int i = 0; i < 3; i++) {
+        f = fix_at(5, 0, 1900, T0 + 4 + i, t += 1000, SV_GRADE_RTK_FIXED);
+        f.speed = 0.05;
+        CHECK_INT(sv_avg_restart_rule(&a, &f), SV_AVG_KEEP);
+        CHECK_INT(sv_avg_feed(&a, &f, t), SV_EPOCH_ACCEPTED);
+    }
+    CHECK(sv_avg_done(&a));
+    sv_bpoint p;
+    memset(&p, 0, sizeof p);
+    CHECK_INT(sv_avg_result(&a, &p), SV_OK);
+    CHECK(fabs(p.lon - (LON0 + 5 * DEG_PER_M_E)) < 1e-9);
+
+    /* A gap of more than SV_AVG_GAP_MS: start again, with this epoch as the first. */
+    sv_avg_start(&a, &o);
+    f = fix_at(0, 0, 1900, T0 + 10, t += 1000, SV_GRADE_RTK_FIXED);
+    CHECK_INT(sv_avg_restart_rule(&a, &f), SV_AVG_KEEP);
+    CHECK_INT(sv_avg_feed(&a, &f, t), SV_EPOCH_ACCEPTED);
+    f = fix_at(0, 0, 1900, T0 + 11, t += SV_AVG_GAP_MS, SV_GRADE_RTK_FIXED); /* exactly: kept */
+    CHECK_INT(sv_avg_restart_rule(&a, &f), SV_AVG_KEEP);
+    CHECK_INT(sv_avg_feed(&a, &f, t), SV_EPOCH_ACCEPTED);
+    CHECK_INT(a.n, 2);
+    f = fix_at(2, 0, 1900, T0 + 20, t += SV_AVG_GAP_MS + 1, SV_GRADE_RTK_FIXED);
+    CHECK_INT(sv_avg_restart_rule(&a, &f), SV_AVG_GAP);
+    CHECK_INT(a.n, 0);
+    CHECK_INT(sv_avg_feed(&a, &f, t), SV_EPOCH_ACCEPTED);
+    CHECK_INT(a.n, 1);
+    /* Nothing averaged yet: a long wait for the first fix is no gap. */
+    sv_avg_start(&a, &o);
+    CHECK_INT(sv_avg_restart_rule(&a, &f), SV_AVG_KEEP);
+    CHECK_INT(sv_avg_restart_rule(NULL, &f), SV_AVG_KEEP);
+    CHECK_INT(sv_avg_restart_rule(&a, NULL), SV_AVG_KEEP);
+}
+
 int main(void)
 {
     test_grade_table();
@@ -776,5 +842,6 @@ int main(void)
     test_duplicate_refines();
     test_walk_spacing();
     test_walk_jumps();
+    test_restart_rule();
     return check_finish();
 }

@@ -2,6 +2,7 @@
  * test_journal.c - the journal: creation, durable appends, the hash chain, the signed head,
  * batches, tamper detection, state derivation and rebuild, corrections, old-schema fixtures.
  */
+#include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -242,6 +243,20 @@ static void test_tamper(void)
     /* The triggers refuse an in-place edit even through raw SQL. */
     CHECK(exec_raw(path, "UPDATE entries SET payload = '{}' WHERE seq = 3") != SQLITE_OK);
     CHECK(exec_raw(path, "DELETE FROM entries WHERE seq = 3") != SQLITE_OK);
+    /* The insert trigger refuses any INSERT that does not extend the chain (docs/journal.md):
+     * the next seq with a prev_hash that is not the last entry's hash, */
+    CHECK(exec_raw(path, "INSERT INTO entries SELECT seq + 1, time_ms, kind, payload,"
+                         " zeroblob(32), hash FROM entries ORDER BY seq DESC LIMIT 1") !=
+          SQLITE_OK);
+    CHECK(exec_raw(path, "INSERT INTO entries SELECT seq + 1, time_ms, kind, payload,"
+                         " prev_hash, hash FROM entries ORDER BY seq DESC LIMIT 1") != SQLITE_OK);
+    /* a gap in the seqs, */
+    CHECK(exec_raw(path, "INSERT INTO entries SELECT seq + 2, time_ms, kind, payload,"
+                         " hash, hash FROM entries ORDER BY seq DESC LIMIT 1") != SQLITE_OK);
+    /* while one that links to the last entry passes the trigger (rolled back here). */
+    CHECK_INT(exec_raw(path, "BEGIN; INSERT INTO entries SELECT seq + 1, time_ms, kind, payload,"
+                             " hash, hash FROM entries ORDER BY seq DESC LIMIT 1; ROLLBACK"),
+              SQLITE_OK);
 
     /* Someone who drops the triggers and edits a payload is caught by the chain. */
     CHECK_INT(exec_raw(path, "DROP TRIGGER entries_append_only_u;"
@@ -485,6 +500,11 @@ static void test_old_fixtures(void)
         CHECK_INT(sv_record_config(j, "accept", "dgps", NULL), SV_OK);
         CHECK_INT(sv_journal_check(j, &r), SV_OK);
         sv_journal_close(j);
+        /* The migration left this build's insert trigger: a raw INSERT with the next seq but
+         * a prev_hash that is not the last entry's hash is refused. */
+        CHECK(exec_raw(to, "INSERT INTO entries SELECT seq + 1, time_ms, kind, payload,"
+                           " zeroblob(32), hash FROM entries ORDER BY seq DESC LIMIT 1") !=
+              SQLITE_OK);
         snprintf(cmd, sizeof cmd, "rm -f '%s' '%s.key' '%s-wal' '%s-shm'", to, to, to, to);
         CHECK_INT(system(cmd), 0);
     }
@@ -595,6 +615,125 @@ static void test_replica(void)
     sv_journal_close(j);
 }
 
+/* Sanity of manual input (issue 9, 8a): a typed-in or offset point farther from its unit's
+ * draft than the limit needs SV_PT_FAR, and then carries it. */
+static void test_far_points(void)
+{
+    char path[300];
+    path_in(path, sizeof path, "far.db");
+    sv_journal *j;
+    CHECK_INT(sv_journal_create(path, NULL, &j), SV_OK);
+    sv_unit u = make_unit("U1", "one"); /* 103.20..103.21 E, 35.55..35.56 N */
+    CHECK_INT(sv_record_unit(j, &u, NULL), SV_OK);
+    sv_unit_clear(&u);
+    CHECK(sv_journal_point_limit(j) == SV_POINT_LIMIT_M);
+    double m = -1;
+    CHECK_INT(sv_state_draft_distance(j, "U1", 35.555, 103.205, &m), SV_OK);
+    CHECK(m == 0.0);
+    CHECK_INT(sv_state_draft_distance(j, "U1", 35.56 + 0.1, 103.205, &m), SV_OK);
+    CHECK(fabs(m - 11094) < 30); /* 0.1 degree of latitude north of the draft */
+
+    /* 14,000 km away, typed in: refused, naming the unit, the distance and the limit. */
+    sv_bpoint p = make_point("U1", -35.0, -60.0);
+    p.flags = SV_PT_MANUAL;
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_EINVAL);
+    CHECK(strstr(sv_journal_errmsg(j), "U1") && strstr(sv_journal_errmsg(j), "km") &&
+          strstr(sv_journal_errmsg(j), "5.0 km"));
+    /* An offset point 6 km north too; at 3 km it passes. */
+    p = make_point("U1", 35.56 + 0.054, 103.205);
+    p.flags = SV_PT_OFFSET;
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_EINVAL);
+    p = make_point("U1", 35.56 + 0.027, 103.205);
+    p.flags = SV_PT_OFFSET | SV_PT_FAR; /* meant far, but it is not: no flag recorded */
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
+    CHECK(!(p.flags & SV_PT_FAR));
+    /* Meant: recorded, and the state carries the flag. */
+    p = make_point("U1", -35.0, -60.0);
+    p.flags = SV_PT_MANUAL | SV_PT_FAR;
+    int64_t far_seq;
+    CHECK_INT(sv_record_point(j, &p, &far_seq), SV_OK);
+    /* A point measured where the pole stands is not judged. */
+    p = make_point("U1", 36.0, 104.0);
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
+    /* The journal's setting and a handle's own limit. */
+    CHECK_INT(sv_record_config(j, SV_CFG_POINT_LIMIT, "nonsense", NULL), SV_EINVAL);
+    CHECK_INT(sv_record_config(j, SV_CFG_POINT_LIMIT, "100", NULL), SV_OK);
+    CHECK(sv_journal_point_limit(j) == 100.0);
+    p = make_point("U1", 35.56 + 0.0018, 103.205); /* about 200 m north */
+    p.flags = SV_PT_MANUAL;
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_EINVAL);
+    CHECK(strstr(sv_journal_errmsg(j), "100 m") != NULL);
+    sv_journal_set_point_limit(j, 300);
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
+    sv_journal_set_point_limit(j, NAN);
+    CHECK(sv_journal_point_limit(j) == 100.0);
+
+    sv_bpoint *pts;
+    size_t n;
+    CHECK_INT(sv_state_points(j, "U1", &pts, &n), SV_OK);
+    int far = 0;
+    for (size_t i = 0; i < n; i++)
+        far += (pts[i].flags & SV_PT_FAR) ? (pts[i].seq == far_seq ? 1 : 100) : 0;
+    CHECK_INT(far, 1);
+    sv_bpoints_free(pts, n);
+    sv_check_report r;
+    CHECK_INT(sv_journal_check(j, &r), SV_OK);
+    sv_journal_close(j);
+}
+
+/* A line's end points (issue 9, 8b): a line joins two current points of its unit, and a point
+ * a current line uses is not withdrawn (or renumbered) until the line is: nothing vanishes. */
+static void test_line_ends(void)
+{
+    char path[300];
+    path_in(path, sizeof path, "lines.db");
+    sv_journal *j;
+    CHECK_INT(sv_journal_create(path, NULL, &j), SV_OK);
+    sv_unit u = make_unit("U1", "one");
+    CHECK_INT(sv_record_unit(j, &u, NULL), SV_OK);
+    sv_unit_clear(&u);
+    sv_bpoint p = make_point("U1", 35.551, 103.201);
+    int64_t s1, s2, sl;
+    CHECK_INT(sv_record_point(j, &p, &s1), SV_OK); /* J1 */
+    p = make_point("U1", 35.552, 103.202);
+    CHECK_INT(sv_record_point(j, &p, &s2), SV_OK); /* J2 */
+    sv_bline l;
+    memset(&l, 0, sizeof l);
+    snprintf(l.unit, sizeof l.unit, "U1");
+    snprintf(l.from, sizeof l.from, "J1");
+    snprintf(l.to, sizeof l.to, "J9");
+    CHECK_INT(sv_record_line(j, &l, NULL), SV_ENOTFOUND);
+    CHECK(strstr(sv_journal_errmsg(j), "J9 is not a current boundary point") != NULL);
+    snprintf(l.to, sizeof l.to, "J1");
+    CHECK_INT(sv_record_line(j, &l, NULL), SV_EINVAL);
+    snprintf(l.to, sizeof l.to, "J2");
+    CHECK_INT(sv_record_line(j, &l, &sl), SV_OK);
+
+    int64_t before = sv_journal_last_seq(j);
+    CHECK_INT(sv_record_void(j, s2, "wrong spot", NULL), SV_EINVAL);
+    CHECK(strstr(sv_journal_errmsg(j), "J1-J2") && strstr(sv_journal_errmsg(j), "withdraw the line"));
+    /* A correction keeping the number is fine; one that renumbers is refused like a void. */
+    p = make_point("U1", 35.5521, 103.2021);
+    p.supersedes = s2;
+    snprintf(p.number, sizeof p.number, "J7");
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_EINVAL);
+    CHECK_INT(sv_journal_last_seq(j), before);
+    p.number[0] = 0;
+    CHECK_INT(sv_record_point(j, &p, &s2), SV_OK);
+    sv_bline *ls;
+    size_t n;
+    CHECK_INT(sv_state_lines(j, "U1", &ls, &n), SV_OK);
+    CHECK_INT(n, 1);
+    sv_blines_free(ls, n);
+    /* The line first, then the point. */
+    CHECK_INT(sv_record_void(j, sl, "not a boundary", NULL), SV_OK);
+    CHECK_INT(sv_record_void(j, s2, "wrong spot", NULL), SV_OK);
+    CHECK_INT(sv_record_void(j, s1, "wrong spot", NULL), SV_OK);
+    sv_check_report r;
+    CHECK_INT(sv_journal_check(j, &r), SV_OK);
+    sv_journal_close(j);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/qj-journal-XXXXXX");
@@ -607,6 +746,8 @@ int main(void)
     test_review_findings();
     test_old_fixtures();
     test_replica();
+    test_far_points();
+    test_line_ends();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

@@ -86,6 +86,31 @@ int sv_avg_result(const sv_averager *a, sv_bpoint *p);
  * rtk-fixed (dgps)". Writes into buf and returns it. */
 const char *sv_avg_describe(const sv_averager *a, char *buf, size_t len);
 
+/*
+ * When an average in progress starts again: the one rule for every caller (`quejie record`, the
+ * app's recorder). Call sv_avg_restart_rule for each epoch before sv_avg_feed:
+ *  - the pole is moving (a fix with a grade, reporting a speed over SV_AVG_STILL_SPEED m/s): what
+ *    was averaged is dropped (sv_avg_start with the same options) and the epoch must NOT be fed;
+ *    averaging resumes with the first still epoch. Returns SV_AVG_MOVING.
+ *  - no epoch reached the averager for more than SV_AVG_GAP_MS (arrival times: gpsd restarted, a
+ *    cable pulled): the pole may have moved unseen, so the average starts again and the epoch
+ *    is fed as the first of the new one. Returns SV_AVG_GAP.
+ *  - otherwise SV_AVG_KEEP: feed the epoch.
+ * A fix without a speed (NaN: many sentences carry none) is not moving.
+ */
+#define SV_AVG_STILL_SPEED 0.3 /* m/s: faster, the pole is being carried, not held */
+#define SV_AVG_GAP_MS 3000     /* ms without an epoch after which an average starts again */
+
+typedef enum sv_avg_restart {
+    SV_AVG_KEEP = 0, /* feed the epoch */
+    SV_AVG_MOVING,   /* moving: the average (if any) was dropped; do not feed this epoch */
+    SV_AVG_GAP       /* after a gap: the average was started again; feed this epoch */
+} sv_avg_restart;
+
+/* 1 when f says the pole is being carried (graded fix, speed over SV_AVG_STILL_SPEED). */
+int sv_fix_moving(const sv_fix *f);
+sv_avg_restart sv_avg_restart_rule(sv_averager *a, const sv_fix *f);
+
 typedef struct sv_walk_opts {
     double every_m;         /* distance between vertices, > 0 */
     sv_grade accept;

@@ -43,6 +43,14 @@ int sv_ring_validate(size_t n, const double *lonlat, char *reason, size_t len);
  */
 int sv_ring_is_ccw(size_t n, const double *lonlat);
 
+/*
+ * The point of geom (its area: inside a shell and outside its holes) nearest to lon/lat: the
+ * position itself when it lies inside. The caller measures the distance to it (sv_geo_distance).
+ * Returns SV_OK, SV_EGEOM (empty or unbuildable geometry), SV_EINVAL (bad position), SV_ENOMEM.
+ */
+int sv_geom_nearest(const sv_geom *geom, double lon, double lat, double *near_lon,
+                    double *near_lat);
+
 #ifdef __cplusplus
 }
 #endif

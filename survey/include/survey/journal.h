@@ -22,7 +22,7 @@ extern "C" {
 
 typedef struct sv_journal sv_journal;
 
-#define SV_JOURNAL_SCHEMA 3 /* schema version this build writes (3: st_signatures) */
+#define SV_JOURNAL_SCHEMA 4 /* schema version this build writes (4: insert trigger checks the link) */
 #define SV_HASH_BYTES 32
 #define SV_SIG_BYTES 64
 #define SV_PUBKEY_BYTES 32
@@ -91,6 +91,21 @@ int sv_record_unit(sv_journal *j, const sv_unit *u, int64_t *seq);
  * measured, T for map-read) and written back into p. With p->supersedes set, the new point
  * corrects that earlier point entry (same number unless another is given). */
 int sv_record_point(sv_journal *j, sv_bpoint *p, int64_t *seq);
+
+/*
+ * Far points (docs/journal.md): sv_record_point refuses a typed-in, map-read or offset point
+ * (flags SV_PT_MANUAL or SV_PT_OFFSET) farther from its unit's draft than the limit, with
+ * SV_EINVAL and a message naming the unit, the distance and the limit, unless the caller sets
+ * SV_PT_FAR to say it is meant: then it is recorded with SV_PT_FAR (kept only on a point that
+ * really is beyond the limit). The limit is this handle's (sv_journal_set_point_limit, for one
+ * command), else the journal's setting SV_CFG_POINT_LIMIT, else SV_POINT_LIMIT_M.
+ */
+#define SV_CFG_POINT_LIMIT "point.max-distance-m"
+#define SV_POINT_LIMIT_M 5000.0
+/* metres > 0 for this handle; NaN or <= 0 returns to the journal's setting. */
+void sv_journal_set_point_limit(sv_journal *j, double metres);
+/* The limit in force for this handle, in metres. */
+double sv_journal_point_limit(sv_journal *j);
 
 /* A walk vertex. track 0 starts a new walk; the seq of its first vertex becomes its id. */
 int sv_record_vertex(sv_journal *j, const sv_vertex *v, int64_t *seq);

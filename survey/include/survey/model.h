@@ -118,7 +118,9 @@ enum {
     SV_PT_OFFSET = 1u << 0,   /* position derived by distance and bearing from an occupied one */
     SV_PT_MANUAL = 1u << 1,   /* typed in or read from a map, not measured by GNSS here */
     SV_PT_STALE = 1u << 2,    /* stale epochs were seen (and dropped) while averaging */
-    SV_PT_OVERRIDE = 1u << 3  /* accepted below the quality gate; see override_reason */
+    SV_PT_OVERRIDE = 1u << 3, /* accepted below the quality gate; see override_reason */
+    SV_PT_FAR = 1u << 4       /* accepted farther from its unit's draft than the limit (on
+                               * input: the caller means it; see sv_record_point) */
 };
 
 /* An offset observation: the point lies distance_m along bearing_deg from the occupied spot. */

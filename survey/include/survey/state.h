@@ -25,6 +25,12 @@ void sv_units_free(sv_unit *u, size_t n);
 /* One unit by code; SV_ENOTFOUND if none. Release with sv_unit_clear. */
 int sv_state_unit(sv_journal *j, const char *code, sv_unit *out);
 
+/* Geodesic distance in metres from lat/lon to the unit's draft (0 inside it): the far-point
+ * rule's measure (docs/journal.md, "Far points"). SV_ENOTFOUND: no such unit; SV_EGEOM: the
+ * unit has no usable draft. */
+int sv_state_draft_distance(sv_journal *j, const char *unit, double lat, double lon,
+                            double *metres);
+
 /* Boundary points of a unit (unit NULL = every unit), ordered by unit, then number
  * (J before T, numerically: J2 before J10). */
 int sv_state_points(sv_journal *j, const char *unit, sv_bpoint **out, size_t *n);
