@@ -864,7 +864,7 @@ static int parse_root(ctx *c, const json_t *root, sv_task_set *set)
     size_t n = json_array_size(features);
     if (n == 0)
         return SV_OK;
-    /* The tool's own export holds more than units; it may grow to at most the unit limit. */
+    /* A slot per feature (the export holds more than units), never more than the unit limit. */
     size_t cap = n < SV_LIMIT_PACKAGE_UNITS ? n : SV_LIMIT_PACKAGE_UNITS;
     set->units = calloc(cap, sizeof *set->units);
     set->feature = calloc(cap, sizeof *set->feature);
