@@ -21,6 +21,10 @@ else
 fi
 CC=${CC:-clang} cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQUEJIE_FUZZ=ON >/dev/null
 cmake --build "$BUILD" -j "${JOBS:-2}" --target $(printf 'fuzz_%s ' "${TARGETS[@]}") >/dev/null
+# The targets' scratch files (fixture.h) in one directory removed afterwards, crash or not.
+SCRATCH=$(mktemp -d "$( [ -w /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")/qj-run-XXXXXX")
+trap 'rm -rf "$SCRATCH"' EXIT
+export QJ_FUZZ_DIR=$SCRATCH
 status=0
 for t in "${TARGETS[@]}"; do
     dirs=()
