@@ -3,8 +3,8 @@
  * (sy_bundle_peek, sy_bundle_open with fixed keys) and, behind them, the entry decoder
  * (sy__codec_decode), which a fuzzer could never reach through a valid signature. The first
  * input byte picks the path: even = a whole bundle, odd = codec bytes with the entry count
- * taken from the next two bytes. Without -DQUEJIE_FUZZ the saved inputs in
- * tests/fixtures/bundle/ are replayed as a ctest (replay_main.c).
+ * taken from the next two bytes. Seeds: tests/fuzz/corpus/bundle/; finds:
+ * tests/fuzz/regress/bundle/; both replayed as the ctest fuzz/fuzz_bundle (replay_main.c).
  */
 #include <stddef.h>
 #include <stdint.h>

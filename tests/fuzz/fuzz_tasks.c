@@ -1,8 +1,9 @@
 /*
  * fuzz_tasks.c - libFuzzer target for the task-package parser (sv_tasks_parse), the first
- * parser of outside data. Built with -DQUEJIE_FUZZ=ON (clang); without it, replay_main.c
- * turns it into a ctest that replays the saved inputs in tests/fixtures/tasks/ (bad inputs and
- * fuzzer finds alike) under the normal and the sanitizer builds.
+ * parser of outside data (a county's GeoJSON, `quejie tasks import`, `quejie-office tasks
+ * import` and the package the client fetches). Built with -DQUEJIE_FUZZ=ON (clang); in every
+ * build replay_main.c turns it into the ctest fuzz/fuzz_tasks over tests/fuzz/corpus/tasks/,
+ * tests/fuzz/regress/tasks/ and the hand-made bad packages of tests/fixtures/tasks/.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,0 +1,2 @@
+drag 1 2 3
+quit

@@ -1,0 +1,2 @@
+type	tabbed text
+type   
