@@ -110,23 +110,6 @@ static int days_between(const char *a, const char *b)
     return (int)lround(difftime(timegm(&tb), timegm(&ta)) / 86400.0);
 }
 
-static void add_days(const char *date, int days, char out[11])
-{
-    struct tm t = {0};
-    out[0] = '\0';
-    if (sscanf(date, "%d-%d-%d", &t.tm_year, &t.tm_mon, &t.tm_mday) != 3)
-        return;
-    t.tm_year -= 1900;
-    t.tm_mon -= 1;
-    t.tm_mday += days;
-    t.tm_hour = 12;
-    time_t s = timegm(&t);
-    struct tm r;
-    gmtime_r(&s, &r);
-    strftime(out, 11, "%Y-%m-%d", &r);
-}
-
-#define OBJECTION_DAYS 15 /* an absent party's time to object (DOMAIN.md 4) */
 
 static const char *field_label(sv_field f)
 {
@@ -847,7 +830,7 @@ void app__build_sign(app *a, app_ui *ui, int64_t now_ms)
             snprintf(l2, sizeof l2, "%s", _("Attendance not recorded"));
         } else if (p->presence == SV_ABSENT) {
             char end[11];
-            add_days(p->notice_date, OBJECTION_DAYS, end);
+            sv_objection_end(p->notice_date, end); /* the library's rule: the summary's too */
             int left = days_between(date, end);
             if (left > 0)
                 snprintf(l2, sizeof l2, _("Absent · notice %s · objections until %s (%d days left)"),
