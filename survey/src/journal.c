@@ -21,6 +21,7 @@
 
 #include "internal.h"
 #include "journal_int.h"
+#include "survey/kinds.h"
 #include "survey/limits.h"
 #include "survey/state.h"
 
@@ -1602,6 +1603,10 @@ static int record(sv_journal *j, const char *kind, json_t *p, int64_t *seq)
 {
     if (!p)
         return sv__journal_fail(j, SV_ENOMEM, "out of memory");
+    if (!sv_kind_find(kind)) { /* a recording call without its registry row (kinds.c) */
+        json_decref(p);
+        return sv__journal_fail(j, SV_EINVAL, "entry kind '%s' is not in the registry", kind);
+    }
     json_t *bad = json_object_get(p, BAD_TEXT_KEY);
     int rc = bad ? sv__journal_fail(j, SV_EINVAL, "%s: %s is not UTF-8 text (GBK?)", kind,
                                     json_string_value(bad))

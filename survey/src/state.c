@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "journal_int.h"
+#include "kinds_int.h"
 #include "survey/geo.h"
 #include "survey/geom.h"
 #include "survey/state.h"
@@ -163,11 +164,12 @@ int sv__state_drop(sqlite3 *db, const char *schema)
  * prepare is cheap next to the fsync that every entry costs anyway. */
 /* Where an entry is applied: the database, the schema holding the st_* tables, and (for the
  * live journal) a cache of prepared statements. */
-typedef struct actx {
+struct sv__actx {
     sqlite3 *db;
     const char *schema;
     sv__stcache *cache;
-} actx;
+};
+typedef sv__actx actx;
 
 /*
  * A statement for fmt against c->schema. With a cache, statements are prepared once per journal
@@ -278,8 +280,9 @@ static int unit_exists(const actx *c, const char *code)
             return SV_OK;                                                                          \
     } while (0)
 
-static int apply_unit(const actx *c, int64_t seq, json_t *p)
+int sv__apply_unit(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
+    (void)time_ms;
     const char *code = sv__json_get_str(p, "code");
     if (!code)
         return SV_OK;
@@ -316,7 +319,7 @@ static void split_number(const char *number, char *prefix, int64_t *num)
     *num = number[i] ? strtoll(number + i, NULL, 10) : 0;
 }
 
-static int apply_point(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
+int sv__apply_point(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit"), *number = sv__json_get_str(p, "number");
     if (!number)
@@ -394,8 +397,9 @@ static int apply_point(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     return step_done(c, st);
 }
 
-static int apply_vertex(const actx *c, int64_t seq, json_t *p)
+int sv__apply_vertex(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
+    (void)time_ms;
     const char *unit = sv__json_get_str(p, "unit");
     NEED_UNIT(c, unit);
     json_t *q = json_object_get(p, "q");
@@ -422,8 +426,9 @@ static int apply_vertex(const actx *c, int64_t seq, json_t *p)
     return step_done(c, st);
 }
 
-static int apply_line(const actx *c, int64_t seq, json_t *p)
+int sv__apply_line(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
+    (void)time_ms;
     const char *unit = sv__json_get_str(p, "unit");
     NEED_UNIT(c, unit);
     sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO %s.st_lines(unit, a, b, seq, category,"
@@ -441,7 +446,7 @@ static int apply_line(const actx *c, int64_t seq, json_t *p)
     return step_done(c, st);
 }
 
-static int apply_verify(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
+int sv__apply_verify(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit");
     NEED_UNIT(c, unit);
@@ -460,7 +465,7 @@ static int apply_verify(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     return step_done(c, st);
 }
 
-static int apply_dispute(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
+int sv__apply_dispute(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit");
     NEED_UNIT(c, unit);
@@ -485,7 +490,7 @@ static int apply_dispute(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     return step_done(c, st);
 }
 
-static int apply_attend(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
+int sv__apply_attend(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit");
     NEED_UNIT(c, unit);
@@ -538,7 +543,7 @@ static int strokes_valid(const json_t *a)
 }
 
 /* A signature: never replaces another, so every one stays until a void names it. */
-static int apply_sign(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
+int sv__apply_sign(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit"), *party = sv__json_get_str(p, "party");
     const char *covers = sv__json_get_str(p, "covers");
@@ -579,17 +584,19 @@ static int apply_kv(const actx *c, const char *fmt, const char *v1, const char *
     return step_done(c, st);
 }
 
-static int apply_void(const actx *c, int64_t seq, json_t *p)
+int sv__apply_void(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
+    (void)time_ms;
     int64_t target = sv__json_get_int(p, "target", 0);
     if (target <= 0)
         return SV_OK;
-    static const char *const tables[] = {"st_points",        "st_vertices", "st_lines",
-                                         "st_verifications", "st_disputes", "st_attendance",
-                                         "st_signatures"};
-    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
-        char *sql = sqlite3_mprintf("DELETE FROM %s.%s WHERE seq = %lld", c->schema, tables[i],
-                                    (long long)target);
+    /* the rows any voidable kind derived from the target (the registry names their tables) */
+    const sv_kind_info *k;
+    for (size_t i = 0; (k = sv_kind_at(i)) != NULL; i++) {
+        if (!(k->flags & SV_KIND_VOIDABLE) || !k->state_table)
+            continue;
+        char *sql = sqlite3_mprintf("DELETE FROM %s.%s WHERE seq = %lld", c->schema,
+                                    k->state_table, (long long)target);
         int rc = run(c->db, sql);
         sqlite3_free(sql);
         if (rc != SV_OK)
@@ -605,6 +612,21 @@ static int apply_void(const actx *c, int64_t seq, json_t *p)
     return step_done(c, st);
 }
 
+int sv__apply_code(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
+{
+    (void)seq, (void)time_ms;
+    return apply_kv(c, "INSERT OR REPLACE INTO %s.st_codes(list, code, label) VALUES (?1, ?2, ?3)",
+                    sv__json_get_str(p, "list"), sv__json_get_str(p, "code"),
+                    sv__json_get_str(p, "label"));
+}
+
+int sv__apply_config(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
+{
+    (void)seq, (void)time_ms;
+    return apply_kv(c, "INSERT OR REPLACE INTO %s.st_config(key, value) VALUES (?1, ?2)",
+                    sv__json_get_str(p, "key"), sv__json_get_str(p, "value"), NULL);
+}
+
 json_t *sv__state_seed_json(void)
 {
     json_t *a = json_array();
@@ -613,8 +635,9 @@ json_t *sv__state_seed_json(void)
     return a;
 }
 
-static int apply_init(const actx *c, json_t *p)
+int sv__apply_init(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
+    (void)seq, (void)time_ms;
     json_t *codes = json_object_get(p, "codes");
     json_t *seed = codes ? json_incref(codes) : sv__state_seed_json();
     size_t i;
@@ -637,38 +660,13 @@ int sv__state_apply(sqlite3 *db, const char *schema, sv__stcache *cache, int64_t
                     int64_t time_ms, const char *kind, json_t *p)
 {
     actx c = {db, schema, cache};
-    /* Payload version 1 is all this build knows; a newer one keeps its entry but derives
-     * nothing here rather than guess at fields it does not understand. */
-    if (sv__json_get_int(p, "v", 1) != 1)
+    /* A kind or payload version from a later build keeps its entry but derives nothing here
+     * rather than guess at fields this build does not understand. */
+    const sv__kind *k = sv__kind_find(kind);
+    json_int_t v = sv__json_get_int(p, "v", 1);
+    if (!k || !k->apply || v < 1 || v > k->info.version)
         return SV_OK;
-    if (strcmp(kind, "init") == 0)
-        return apply_init(&c, p);
-    if (strcmp(kind, "unit") == 0)
-        return apply_unit(&c, seq, p);
-    if (strcmp(kind, "point") == 0)
-        return apply_point(&c, seq, time_ms, p);
-    if (strcmp(kind, "vertex") == 0)
-        return apply_vertex(&c, seq, p);
-    if (strcmp(kind, "line") == 0)
-        return apply_line(&c, seq, p);
-    if (strcmp(kind, "verify") == 0)
-        return apply_verify(&c, seq, time_ms, p);
-    if (strcmp(kind, "dispute") == 0)
-        return apply_dispute(&c, seq, time_ms, p);
-    if (strcmp(kind, "attend") == 0)
-        return apply_attend(&c, seq, time_ms, p);
-    if (strcmp(kind, "sign") == 0)
-        return apply_sign(&c, seq, time_ms, p);
-    if (strcmp(kind, "code") == 0)
-        return apply_kv(
-            &c, "INSERT OR REPLACE INTO %s.st_codes(list, code, label) VALUES (?1, ?2, ?3)",
-            sv__json_get_str(p, "list"), sv__json_get_str(p, "code"), sv__json_get_str(p, "label"));
-    if (strcmp(kind, "config") == 0)
-        return apply_kv(&c, "INSERT OR REPLACE INTO %s.st_config(key, value) VALUES (?1, ?2)",
-                        sv__json_get_str(p, "key"), sv__json_get_str(p, "value"), NULL);
-    if (strcmp(kind, "void") == 0)
-        return apply_void(&c, seq, p);
-    return SV_OK; /* kinds from later versions derive nothing here */
+    return k->apply(&c, seq, time_ms, p);
 }
 
 /* ---- reading ------------------------------------------------------------------------------ */

@@ -27,6 +27,7 @@
 #include <sqlite3.h>
 
 #include "survey/geo.h"
+#include "survey/kinds.h"
 #include "survey/state.h"
 #include "survey/tasks.h"
 #include "sync/office.h"
@@ -1476,12 +1477,8 @@ static int refresh(sy_office *o, const dev_ref *me, sv_journal *j, int changed, 
  * build does not know might: it counts as one). */
 static int kind_changes_index(const char *kind)
 {
-    static const char *const inert[] = {"vertex", "line", "dispute", "attend",
-                                        "sign",   "code", "config"};
-    for (size_t i = 0; i < sizeof inert / sizeof inert[0]; i++)
-        if (strcmp(kind, inert[i]) == 0)
-            return 0;
-    return 1;
+    const sv_kind_info *k = sv_kind_find(kind); /* the registry, survey/kinds.h */
+    return !k || (k->flags & SV_KIND_COUNTY_INDEX);
 }
 
 /* Index the devices that have a replica but no county index rows yet (an office created before
