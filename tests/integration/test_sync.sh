@@ -164,6 +164,59 @@ expect "re-import is a harmless no-op" "$OFFICE" import "$O" "$T/u.qjb"
 [ "$(dev_entries crew1)" = "$((LAST + 1))" ] && ok "the USB entry counted once" || fail "office holds $(dev_entries crew1), want $((LAST + 1))"
 expect "a replayed sync after USB is a no-op" "$QUEJIE" sync "$J" --quiet
 
+# ---- a USB file of several bundles (a day over 2,048 entries) ---------------------------------------
+# crew7 imports 2,100 units: `quejie bundle` writes them as bundles back to back; the office imports
+# them in order, each exactly once; a damaged second bundle leaves the first applied and is named.
+TOK7=$(tok crew7)
+J7=$T/crew7.db
+"$QUEJIE" init "$J7" --device-name crew7 >/dev/null
+"$QUEJIE" enroll "$J7" --office "$URL" --token "$TOK7" --ca "$T/cert.pem" >/dev/null
+"$PY" - >"$T/many.geojson" <<'PYEOF'
+import json
+def sq(i):
+    x, y = 103.1 + i % 50 * 0.004, 35.4 + i // 50 * 0.004
+    return [[[x, y], [x + 0.003, y], [x + 0.003, y + 0.003], [x, y + 0.003], [x, y]]]
+f = [{"type": "Feature", "properties": {"code": f"622901ZR9{i:05d}", "name": f"单元{i}", "type": "草原"},
+      "geometry": {"type": "Polygon", "coordinates": sq(i)}} for i in range(2100)]
+print(json.dumps({"type": "FeatureCollection", "features": f}, ensure_ascii=False))
+PYEOF
+expect "crew7 imports 2,100 units" "$QUEJIE" tasks import "$J7" "$T/many.geojson"
+expect "bundle of more than 2,048 entries" "$QUEJIE" bundle "$J7" --output "$T/day.qjb"
+LAST7=$("$QUEJIE" sync-status "$J7" --json | "$PY" -c "import json,sys;print(json.load(sys.stdin)['last_seq'])")
+# The bundles of the file, from their headers (docs/bundle.md): offset, first seq, n.
+"$PY" - "$T/day.qjb" >"$T/frames" <<'PYEOF'
+import struct, sys
+b = open(sys.argv[1], "rb").read(); off = 0
+while off < len(b):
+    assert b[off:off + 4] == b"QJB1"
+    first, n = struct.unpack(">QI", b[off + 40:off + 52]); sealed, = struct.unpack(">I", b[off + 184:off + 188])
+    print(off, first, n, 188 + sealed + 64); off += 188 + sealed + 64
+assert off == len(b)
+PYEOF
+NB=$(grep -c . "$T/frames")
+[ "$NB" -ge 2 ] && ok "the file holds $NB bundles back to back ($LAST7 entries)" || fail "the file holds $NB bundles"
+read -r OFF2 FIRST2 _ LEN2 < <(sed -n 2p "$T/frames")
+"$PY" -c "import sys; b=bytearray(open(sys.argv[1],'rb').read()); b[$OFF2 + 300]^=1; open(sys.argv[2],'wb').write(b)" \
+    "$T/day.qjb" "$T/day-bad.qjb"
+refuse "a file whose second bundle is damaged" "$OFFICE" import "$O" "$T/day-bad.qjb"
+grep -q "bundle 2 at byte $OFF2" "$T/err" && grep -q "signature" "$T/err" \
+    && ok "the refusal names bundle 2, its offset and why" || fail "damaged-bundle message: $(cat "$T/err")"
+grep -q "^applied: crew7 entries 1-$((FIRST2 - 1))," "$T/out" && ok "the bundle before it is applied and reported" \
+    || fail "output before the damaged bundle: $(cat "$T/out")"
+[ "$(dev_entries crew7)" = "$((FIRST2 - 1))" ] && ok "the office holds the first bundle's $((FIRST2 - 1)) entries, nothing of the damaged one" \
+    || fail "office holds $(dev_entries crew7) entries of crew7, want $((FIRST2 - 1))"
+expect "the intact file then imports" "$OFFICE" import "$O" "$T/day.qjb"
+[ "$(grep -c '^duplicate: crew7 entries 1-' "$T/out")" = 1 ] && [ "$(grep -c '^applied: crew7 entries' "$T/out")" = $((NB - 1)) ] \
+    && ok "one line per bundle: the held one says so, the others applied" || fail "import lines: $(cat "$T/out")"
+[ "$(dev_entries crew7)" = "$LAST7" ] && ok "the office holds all $LAST7 entries" || fail "office holds $(dev_entries crew7) of $LAST7"
+"$OFFICE" import "$O" "$T/day.qjb" --json >"$T/imp.json" 2>"$T/err"
+pyexpr "$T/imp.json" "d['status']=='duplicate' and d['applied']==0 and d['acked_seq']==$LAST7 and len(d['bundles'])==$NB and all(x['status']=='duplicate' for x in d['bundles'])" \
+    && ok "a second import of the same file: every bundle already held (--json)" || fail "re-import: $(head -c 400 "$T/imp.json") $(cat "$T/err")"
+[ "$(dev_entries crew7)" = "$LAST7" ] && ok "still $LAST7 entries: each bundle applied exactly once" || fail "office holds $(dev_entries crew7) after re-import"
+head -c $((OFF2 + 1000)) "$T/day.qjb" >"$T/day-cut.qjb"
+refuse "a truncated multi-bundle file" "$OFFICE" import "$O" "$T/day-cut.qjb"
+grep -q "bundle 2 at byte $OFF2: truncated" "$T/err" && ok "the truncation is named" || fail "truncation message: $(cat "$T/err")"
+
 # A bundle sealed for another office.
 O2=$T/office2.db
 "$OFFICE" init "$O2" --name 其他县 >/dev/null
