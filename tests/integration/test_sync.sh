@@ -280,6 +280,60 @@ expect "crew5 resync does not duplicate cases" "$QUEJIE" sync "$J5" --quiet
 "$OFFICE" review list "$O" --json >"$T/rv2.json"
 cmp -s "$T/rv.json" "$T/rv2.json" && ok "review queue unchanged by a resend" || fail "review queue changed by a resend"
 
+# ---- an office that answers without advancing, or impossibly: every sync ends, bounded ------------
+# A small HTTPS server with the test's certificate plays the broken office; what it answers comes
+# from $T/fake.mode on each request. `timeout` bounds the test if the client loops.
+FPORT=$(free_port)
+echo ok >"$T/fake.mode"
+"$PY" - "$FPORT" "$T/cert.pem" "$T/key.pem" "$T/fake.mode" "$T/fake.count" <<'PYEOF' >"$T/fake.log" 2>&1 &
+import http.server, json, ssl, sys
+port, cert, key, modef, countf = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+class H(http.server.BaseHTTPRequestHandler):
+    def answer(self, code, body):
+        b = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(code); self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(b))); self.end_headers(); self.wfile.write(b)
+    def do_GET(self):
+        mode = open(modef).read().split()
+        self.answer(200, {"acked_seq": int(mode[1]) if mode[0] == "cursor" else 0})
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        with open(countf, "a") as f: f.write("post\n")
+        mode = open(modef).read().split()
+        if mode[0] == "stuck": self.answer(200, {"status": "duplicate", "applied": 0, "acked_seq": 0})
+        elif mode[0] == "gap": self.answer(409, {"acked_seq": 0})
+        elif mode[0] == "beyond": self.answer(200, {"status": "applied", "applied": 1, "acked_seq": 10**9})
+        elif mode[0] == "garbage": self.answer(200, b"<html>proxy login</html>")
+        else: self.answer(503, {"error": "busy"})
+    def log_message(self, *a): pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(cert, key)
+s.socket = ctx.wrap_socket(s.socket, server_side=True)
+s.serve_forever()
+PYEOF
+PIDS+=($!)
+for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$FPORT) 2>/dev/null && break; sleep 0.05; done
+cp "$J" "$T/broken.db"; cp "$J.key" "$T/broken.db.key"
+sqlite3_py "$T/broken.db" "UPDATE sync_office SET url='https://127.0.0.1:$FPORT'"
+acked_of() { "$QUEJIE" sync-status "$T/broken.db" --json | "$PY" -c "import json,sys; d=json.load(sys.stdin); print(d['acked_seq'], d['last_seq'])"; }
+read -r _ BLAST < <(acked_of)
+for mode in stuck gap beyond garbage busy; do
+    echo "$mode" >"$T/fake.mode"; : >"$T/fake.count"
+    timeout 60 "$QUEJIE" sync "$T/broken.db" --no-tasks --attempts 3 --backoff 0.05 >"$T/out" 2>"$T/err"
+    rc=$?
+    posts=$(grep -c post "$T/fake.count")
+    read -r a l < <(acked_of)
+    if [ $rc -eq 124 ]; then fail "office answering '$mode': sync looped until timeout killed it ($posts sends)"
+    elif [ $rc -eq 0 ]; then fail "office answering '$mode': sync claimed success"
+    elif [ "$posts" -gt 3 ]; then fail "office answering '$mode': $posts sends for --attempts 3"
+    elif [ "$a" -lt 0 ] || [ "$a" -gt "$l" ]; then fail "office answering '$mode': acknowledgement $a stored (journal holds $l)"
+    else ok "office answering '$mode': sync ends after $posts send(s) ($(head -c 150 "$T/err"))"; fi
+done
+echo "cursor -5" >"$T/fake.mode"
+refuse "a negative cursor is refused" timeout 60 "$QUEJIE" sync "$T/broken.db" --no-tasks --attempts 2 --backoff 0.05
+read -r a l < <(acked_of)
+[ "$a" -ge 0 ] && ok "the negative cursor was not stored ($a)" || fail "acknowledgement $a stored"
+
 kill -TERM $OFFICE_PID; wait $OFFICE_PID && ok "office stops cleanly on SIGTERM" || fail "office exit status on SIGTERM"
 # An office that accepts the connection and never answers (a stalled link): SIGINT ends the sync
 # at once, mid-transfer, instead of after libcurl's timeouts; nothing is lost (exit 130).
