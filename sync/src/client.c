@@ -378,7 +378,8 @@ static int request(sy_client *c, const char *url_base, const char *method, const
     /* A link that stalls (a tablet walking out of coverage) is cut after 30 s of < 1 B/s. */
     curl_easy_setopt(cu, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(cu, CURLOPT_LOW_SPEED_TIME, 30L);
-    curl_easy_setopt(cu, CURLOPT_TIMEOUT, 300L);
+    /* 5 minutes, and one second more per 16 KiB of body: a one-entry bundle may be large. */
+    curl_easy_setopt(cu, CURLOPT_TIMEOUT, 300L + (long)(blen / 16384));
     curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "https,http");
     curl_easy_setopt(cu, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(cu, CURLOPT_SSL_VERIFYHOST, 2L);

@@ -898,6 +898,14 @@ static int device_by_id(sy_office *o, const char *device_id, sy_device *dev, cha
     return rc;
 }
 
+int sy_office_device_enrolled(sy_office *o, const char *device_id)
+{
+    sy_device dev;
+    char status[16];
+    return device_id ? device_by_id(o, device_id, &dev, status, sizeof status)
+                     : fail(o, SY_EAUTH, "no device named");
+}
+
 int sy_office_authenticate(sy_office *o, const char *device_id, const char *time_ms,
                            const char *sig_hex, const char *method, const char *path,
                            const uint8_t *body, size_t len, int64_t now, sy_device *dev)
