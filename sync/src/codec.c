@@ -34,15 +34,18 @@
  *   uv   nruns, then nruns x (uv code, uv length >= 1)
  *        the entries' shapes in order, run-length coded: code 0 = verbatim, s + 1 = shape s;
  *        the lengths add up to n exactly
- *   per verbatim entry, in entry order: uv kind index, str payload (the exact bytes)
+ * per verbatim entry, in entry order: uv kind index, str payload (the exact bytes)
  *   per kind, in kind order: an int column of the time_ms of that kind's entries, in entry
- *        order (absent when no entry has the kind)
+ *        order, verbatim entries included (a verbatim record carries no time: every entry's
+ *        time_ms is in its kind's column); absent when no entry has the kind
  *   per field, in field order: its column (absent when no entry uses the field)
  *
  * An int column of c values is: u8 mode, [sv step, for mode 1 only], then c x sv. Mode 0: the
  * value itself; mode 1: the difference from the previous value of the column, minus step
- * (the encoder takes the lower median of the differences, i.e. element (c - 1) / 2 of them
- * sorted as signed values: a 1 Hz clock with jitter becomes small residuals); mode 2: the difference between this difference and the previous one (delta of
+ * (the encoder takes the lower median of the c differences, the first value's included: the
+ * differences v[0] - 0, v[1] - v[0], ..., v[c-1] - v[c-2], sorted as signed 64-bit values, and
+ * element (c - 1) / 2 of them, counting from 0: a 1 Hz clock with jitter becomes small
+ * residuals); mode 2: the difference between this difference and the previous one (delta of
  * delta: a steady walk gives small residuals). The "previous" value and difference start at
  * 0 and all arithmetic wraps modulo 2^64. The encoder picks, per column, the mode whose bytes
  * (step included) are fewest, the lowest mode on a tie.
