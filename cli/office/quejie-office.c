@@ -511,7 +511,10 @@ static int cmd_import(int argc, char **argv)
                      (long long)r.first_seq, (long long)r.last_seq,
                      r.message[0] ? r.message : sy_strerror(rc));
             sum.status = r.status;
-            snprintf(sum.message, sizeof sum.message, "%s", stop);
+            size_t k = strlen(stop); /* the summary's error: as much as fits */
+            k = k < sizeof sum.message ? k : sizeof sum.message - 1;
+            memcpy(sum.message, stop, k);
+            sum.message[k] = '\0';
             code = EXIT_FAIL;
             break;
         }
