@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -352,76 +353,206 @@ static int tasks_list(int argc, char **argv)
 /* ---- import (USB)
  * ---------------------------------------------------------------------------------------- */
 
-static int read_bundle(const char *path, uint8_t **out, size_t *len)
+/* Read exactly n bytes at offset off. Returns 0, or -1 with errno (EIO-like: ENODATA when the
+ * file ends first). */
+static int read_at(FILE *f, uint64_t off, uint8_t *b, size_t n)
 {
-    *out = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return die(EXIT_FAIL, "%s: %s", path, strerror(errno));
-    /* One byte more than a bundle may have, to tell "too large" from "exactly the limit". */
-    uint8_t *b = malloc(SY_BUNDLE_MAX_BYTES + 1);
-    size_t n = b ? fread(b, 1, SY_BUNDLE_MAX_BYTES + 1, f) : 0;
-    int bad = ferror(f);
-    fclose(f);
-    if (!b)
-        return die(EXIT_FAIL, "out of memory");
-    if (bad) {
-        free(b);
-        return die(EXIT_FAIL, "%s: %s", path, strerror(errno));
+    if (fseeko(f, (off_t)off, SEEK_SET) != 0)
+        return -1;
+    if (fread(b, 1, n, f) != n) {
+        if (!ferror(f))
+            errno = ENODATA;
+        return -1;
     }
-    if (n > SY_BUNDLE_MAX_BYTES) {
-        free(b);
-        return die(EXIT_FAIL, "refused: %s is larger than a bundle can be (%u bytes)", path,
-                   SY_BUNDLE_MAX_BYTES);
-    }
-    *out = b;
-    *len = n;
     return 0;
 }
 
+/* One bundle of a bundle file, as the framing pass found it. */
+typedef struct frame {
+    uint64_t off;
+    size_t len;
+} frame;
+
+/*
+ * The framing of a bundle file (docs/bundle.md: bundles back to back, nothing between or after):
+ * every header is read and the announced lengths must add up to the file's size exactly. A
+ * truncated or padded file is refused here, before any of it is applied. Returns 0 or exits
+ * with a message naming the bundle (1-based) and its byte offset.
+ */
+static int frame_file(FILE *f, const char *path, frame **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0)
+        return die(EXIT_FAIL, "%s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return die(EXIT_FAIL, "refused: %s is not a regular file", path);
+    uint64_t size = (uint64_t)st.st_size, off = 0;
+    if (size == 0)
+        return die(EXIT_FAIL, "refused: %s is empty: it holds no bundle", path);
+    frame *v = NULL;
+    size_t nv = 0, cap = 0;
+    while (off < size) {
+        uint8_t hdr[SY_BUNDLE_HEADER_BYTES];
+        size_t want = size - off < sizeof hdr ? (size_t)(size - off) : sizeof hdr;
+        char err[256] = "";
+        size_t len = 0;
+        if (read_at(f, off, hdr, want) != 0) {
+            free(v);
+            return die(EXIT_FAIL, "%s: bundle %zu at byte %llu: %s", path, nv + 1,
+                       (unsigned long long)off, strerror(errno));
+        }
+        if (sy_bundle_frame(hdr, want, &len, err, sizeof err) != SY_OK || len > size - off) {
+            if (!err[0])
+                snprintf(err, sizeof err,
+                         "truncated: its header announces %zu bytes but %llu are left", len,
+                         (unsigned long long)(size - off));
+            free(v);
+            return die(EXIT_FAIL,
+                       "refused: %s: bundle %zu at byte %llu: %s; nothing imported (the file "
+                       "is damaged: a truncated or padded file is refused whole)",
+                       path, nv + 1, (unsigned long long)off, err);
+        }
+        if (nv == cap) {
+            cap = cap ? 2 * cap : 16;
+            frame *nf = realloc(v, cap * sizeof *nf);
+            if (!nf) {
+                free(v);
+                return die(EXIT_FAIL, "out of memory");
+            }
+            v = nf;
+        }
+        v[nv++] = (frame){off, len};
+        off += len;
+    }
+    *out = v;
+    *n = nv;
+    return 0;
+}
+
+static json_t *result_json(const sy_ingest_result *r)
+{
+    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s?}", "status",
+                     sy_ingest_status_name(r->status), "device", r->device, "device_id",
+                     r->device_id, "first_seq", (json_int_t)r->first_seq, "last_seq",
+                     (json_int_t)r->last_seq, "applied", (json_int_t)r->applied, "acked_seq",
+                     (json_int_t)r->acked_seq, "review_cases", (json_int_t)r->new_cases,
+                     "error", r->message[0] ? r->message : NULL);
+}
+
+/*
+ * A bundle file holds one or more bundles back to back (`quejie bundle` writes as many as the
+ * unacknowledged entries need). They are applied in order, each in its own transaction exactly
+ * as over HTTP: a bundle already held is a harmless duplicate, and one refused (altered, for
+ * another office, a fork) or a gap stops the import with its index and offset, leaving the
+ * bundles before it applied.
+ */
 static int cmd_import(int argc, char **argv)
 {
     opt opts[] = {{"--json", 0}, {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 2, &a))
         return EXIT_USAGE;
-    uint8_t *b;
-    size_t len;
-    if (read_bundle(a.pos[1], &b, &len))
-        return EXIT_FAIL;
-    sy_office *o;
-    if (open_office(a.pos[0], &o)) {
-        free(b);
+    const char *path = a.pos[1];
+    int json = get(&a, "--json") != NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return die(EXIT_FAIL, "%s: %s", path, strerror(errno));
+    frame *fr;
+    size_t nfr;
+    if (frame_file(f, path, &fr, &nfr)) {
+        fclose(f);
         return EXIT_FAIL;
     }
-    sy_ingest_result r;
-    int rc = sy_office_ingest(o, b, len, NULL, "file", &r);
-    free(b);
-    sy_office_close(o);
-    const char *who = r.device[0] ? r.device : r.device_id;
-    if (get(&a, "--json"))
-        print_json(json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s?}", "status",
-                             sy_ingest_status_name(r.status), "device", r.device, "device_id",
-                             r.device_id, "first_seq", (json_int_t)r.first_seq, "last_seq",
-                             (json_int_t)r.last_seq, "applied", (json_int_t)r.applied, "acked_seq",
-                             (json_int_t)r.acked_seq, "review_cases", (json_int_t)r.new_cases,
-                             "error", r.message[0] ? r.message : NULL));
-    if (rc != SY_OK)
-        return die(EXIT_FAIL, "refused: %s", r.message[0] ? r.message : sy_strerror(rc));
-    if (r.status == SY_INGEST_GAP)
-        return die(EXIT_FAIL, "gap: %s (device %s)", r.message, who);
-    if (!get(&a, "--json")) {
-        if (r.status == SY_INGEST_APPLIED)
-            printf("applied: %s entries %lld-%lld, %zu new, acknowledged up to %lld\n", who,
-                   (long long)r.first_seq, (long long)r.last_seq, r.applied,
-                   (long long)r.acked_seq);
-        else
-            printf("duplicate: %s entries %lld-%lld already held, acknowledged up to %lld\n", who,
-                   (long long)r.first_seq, (long long)r.last_seq, (long long)r.acked_seq);
-        if (r.new_cases)
+    sy_office *o;
+    if (open_office(a.pos[0], &o)) {
+        free(fr);
+        fclose(f);
+        return EXIT_FAIL;
+    }
+    json_t *list = json_array();
+    sy_ingest_result sum, r;
+    memset(&sum, 0, sizeof sum);
+    memset(&r, 0, sizeof r);
+    size_t napplied = 0, nheld = 0, i = 0;
+    int rc = SY_OK, code = 0;
+    char stop[1024] = "";
+    for (i = 0; i < nfr; i++) {
+        uint8_t *b = malloc(fr[i].len);
+        if (!b || read_at(f, fr[i].off, b, fr[i].len) != 0) {
+            snprintf(stop, sizeof stop, "%s: bundle %zu at byte %llu: %s", path, i + 1,
+                     (unsigned long long)fr[i].off, b ? strerror(errno) : "out of memory");
+            free(b);
+            code = EXIT_FAIL;
+            break;
+        }
+        rc = sy_office_ingest(o, b, fr[i].len, NULL, "file", &r);
+        free(b);
+        json_t *one = result_json(&r);
+        json_object_set_new(one, "index", json_integer((json_int_t)i + 1));
+        json_object_set_new(one, "offset", json_integer((json_int_t)fr[i].off));
+        json_array_append_new(list, one);
+        if (i == 0) {
+            sum = r;
+            sum.applied = sum.new_cases = 0;
+        }
+        sum.status = r.status == SY_INGEST_APPLIED || sum.status == SY_INGEST_APPLIED
+                         ? SY_INGEST_APPLIED
+                         : r.status;
+        sum.last_seq = r.last_seq;
+        sum.acked_seq = r.acked_seq;
+        sum.applied += r.applied;
+        sum.new_cases += r.new_cases;
+        const char *who = r.device[0] ? r.device : r.device_id;
+        if (rc != SY_OK || r.status == SY_INGEST_GAP) {
+            snprintf(stop, sizeof stop, "%s: %s: bundle %zu at byte %llu (entries %lld-%lld): %s",
+                     rc != SY_OK ? "refused" : "gap", path, i + 1, (unsigned long long)fr[i].off,
+                     (long long)r.first_seq, (long long)r.last_seq,
+                     r.message[0] ? r.message : sy_strerror(rc));
+            sum.status = r.status;
+            size_t k = strlen(stop); /* the summary's error: as much as fits */
+            k = k < sizeof sum.message ? k : sizeof sum.message - 1;
+            memcpy(sum.message, stop, k);
+            sum.message[k] = '\0';
+            code = EXIT_FAIL;
+            break;
+        }
+        if (r.status == SY_INGEST_APPLIED) {
+            napplied++;
+            if (!json)
+                printf("applied: %s entries %lld-%lld, %zu new, acknowledged up to %lld\n", who,
+                       (long long)r.first_seq, (long long)r.last_seq, r.applied,
+                       (long long)r.acked_seq);
+        } else {
+            nheld++;
+            if (!json)
+                printf("duplicate: %s entries %lld-%lld already held, acknowledged up to %lld\n",
+                       who, (long long)r.first_seq, (long long)r.last_seq,
+                       (long long)r.acked_seq);
+        }
+        if (!json && r.new_cases)
             printf("%zu new review case%s (see review list)\n", r.new_cases,
                    r.new_cases == 1 ? "" : "s");
+    }
+    sy_office_close(o);
+    fclose(f);
+    free(fr);
+    if (json) {
+        json_t *top = result_json(&sum);
+        json_object_set_new(top, "bundles", list);
+        print_json(top);
+    } else {
+        json_decref(list);
+        if (nfr > 1)
+            printf("%zu of %zu bundles in %s: %zu applied (%zu new entries), %zu already held\n",
+                   napplied + nheld, nfr, path, napplied, sum.applied, nheld);
+    }
+    if (code) {
+        if (i > 0)
+            return die(code, "%s; the %zu bundle%s before it stay%s applied", stop, i,
+                       i == 1 ? "" : "s", i == 1 ? "s" : "");
+        return die(code, "%s", stop);
     }
     return 0;
 }

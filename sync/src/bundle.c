@@ -22,7 +22,7 @@
 
 #define MAGIC "QJB1"
 #define SIGN_DOMAIN "quejie-bundle-v1"
-#define HDR_BYTES 188
+#define HDR_BYTES SY_BUNDLE_HEADER_BYTES
 #define SIG_BYTES 64
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
@@ -52,6 +52,16 @@ static uint64_t get_be(const uint8_t *p, int n)
     return v;
 }
 
+/* The bounds of a bundle of n entries: a one-entry bundle may be as large as its entry needs. */
+static uint64_t max_plain(uint64_t n)
+{
+    return n == 1 ? SY_BUNDLE_MAX_ONE_PLAIN : SY_BUNDLE_MAX_PLAIN;
+}
+
+static uint64_t max_bytes(uint64_t n)
+{
+    return n == 1 ? SY_BUNDLE_MAX_ONE_BYTES : SY_BUNDLE_MAX_BYTES;
+}
 
 sv_entry *sy_entries_view(const sy_entries *e)
 {
@@ -121,7 +131,7 @@ static int encode_deflate(const sy_entries *ents, size_t n, sy_buf *z, size_t *p
     sv_entry *view = sy_entries_view(ents);
     if (!view)
         return fail(err, errlen, SY_ENOMEM, "out of memory");
-    sy_buf plain = {.max = SY_BUNDLE_MAX_PLAIN};
+    sy_buf plain = {.max = (size_t)max_plain(n)};
     int rc = sy__codec_encode(view, n, &plain, err, errlen);
     free(view);
     if (rc != SY_OK) {
@@ -199,11 +209,11 @@ int sy_bundle_build(sv_journal *j, const sy_office_keys *office, int64_t from_se
 
     size_t sealed_len = z.len + crypto_box_SEALBYTES;
     size_t total = HDR_BYTES + sealed_len + SIG_BYTES;
-    if (total > SY_BUNDLE_MAX_BYTES) {
+    if (total > max_bytes(n)) {
         sy_buf_free(&z);
         sy_entries_free(&ents);
-        return fail(err, errlen, SY_EFORMAT, "bundle would exceed %u bytes",
-                    SY_BUNDLE_MAX_BYTES);
+        return fail(err, errlen, SY_EFORMAT, "bundle would exceed %llu bytes",
+                    (unsigned long long)max_bytes(n));
     }
     uint8_t *b = malloc(total);
     if (!b) {
@@ -257,12 +267,15 @@ int sy_bundle_build(sv_journal *j, const sy_office_keys *office, int64_t from_se
 
 /* ---- opening ------------------------------------------------------------------------------- */
 
-int sy_bundle_peek(const uint8_t *b, size_t len, sy_bundle_info *info, char *err, size_t errlen)
+/* Read and check the cleartext header (len >= HDR_BYTES); *total receives the announced
+ * length of the whole bundle. */
+static int header(const uint8_t *b, size_t len, sy_bundle_info *info, uint64_t *total,
+                  char *err, size_t errlen)
 {
     memset(info, 0, sizeof *info);
-    if (len < 4 || memcmp(b, MAGIC, 4) != 0)
+    if (!b || len < 4 || memcmp(b, MAGIC, 4) != 0)
         return fail(err, errlen, SY_EFORMAT, "not a Quejie bundle (bad magic)");
-    if (len < HDR_BYTES + SIG_BYTES)
+    if (len < HDR_BYTES)
         return fail(err, errlen, SY_EFORMAT, "bundle truncated: %zu bytes, the header alone is %d",
                     len, HDR_BYTES);
     info->version = (int)get_be(b + 4, 2);
@@ -287,13 +300,50 @@ int sy_bundle_peek(const uint8_t *b, size_t len, sy_bundle_info *info, char *err
     memcpy(info->last_hash, b + 84, SV_HASH_BYTES);
     memcpy(info->head_sig, b + 116, SV_SIG_BYTES);
     uint64_t plain = get_be(b + 180, 4), sealed = get_be(b + 184, 4);
-    if (plain > SY_BUNDLE_MAX_PLAIN)
-        return fail(err, errlen, SY_EFORMAT, "bundle announces %llu bytes of entries (limit %u)",
-                    (unsigned long long)plain, SY_BUNDLE_MAX_PLAIN);
-    if (sealed < crypto_box_SEALBYTES || HDR_BYTES + sealed + SIG_BYTES != len)
+    if (plain > max_plain(n))
         return fail(err, errlen, SY_EFORMAT,
-                    "bundle is %zu bytes but its header announces %llu: truncated or padded",
-                    len, (unsigned long long)(HDR_BYTES + sealed + SIG_BYTES));
+                    "bundle announces %llu bytes of %llu entries (limit %llu)",
+                    (unsigned long long)plain, (unsigned long long)n,
+                    (unsigned long long)max_plain(n));
+    if (sealed < crypto_box_SEALBYTES)
+        return fail(err, errlen, SY_EFORMAT, "bundle announces a sealed box of %llu bytes",
+                    (unsigned long long)sealed);
+    *total = HDR_BYTES + sealed + SIG_BYTES;
+    if (*total > max_bytes(n))
+        return fail(err, errlen, SY_EFORMAT,
+                    "bundle announces %llu bytes for %llu entries (limit %llu)",
+                    (unsigned long long)*total, (unsigned long long)n,
+                    (unsigned long long)max_bytes(n));
+    return SY_OK;
+}
+
+int sy_bundle_frame(const uint8_t *b, size_t len, size_t *bundle_len, char *err, size_t errlen)
+{
+    sy_bundle_info info;
+    uint64_t total = 0;
+    *bundle_len = 0;
+    int rc = header(b, len, &info, &total, err, errlen);
+    if (rc == SY_OK)
+        *bundle_len = (size_t)total;
+    return rc;
+}
+
+int sy_bundle_peek(const uint8_t *b, size_t len, sy_bundle_info *info, char *err, size_t errlen)
+{
+    uint64_t total = 0;
+    int rc = header(b, len, info, &total, err, errlen);
+    if (rc == SY_OK && len < HDR_BYTES + SIG_BYTES)
+        rc = fail(err, errlen, SY_EFORMAT, "bundle truncated: %zu bytes, the header alone is %d",
+                  len, HDR_BYTES);
+    if (rc == SY_OK && total != len)
+        rc = fail(err, errlen, SY_EFORMAT,
+                  "bundle is %zu bytes but its header announces %llu: truncated or padded (a "
+                  "file of several bundles is read with sy_bundle_frame)",
+                  len, (unsigned long long)total);
+    if (rc != SY_OK) {
+        memset(info, 0, sizeof *info);
+        return rc;
+    }
     info->bytes = len;
     return SY_OK;
 }

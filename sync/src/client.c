@@ -378,7 +378,8 @@ static int request(sy_client *c, const char *url_base, const char *method, const
     /* A link that stalls (a tablet walking out of coverage) is cut after 30 s of < 1 B/s. */
     curl_easy_setopt(cu, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(cu, CURLOPT_LOW_SPEED_TIME, 30L);
-    curl_easy_setopt(cu, CURLOPT_TIMEOUT, 300L);
+    /* 5 minutes, and one second more per 16 KiB of body: a one-entry bundle may be large. */
+    curl_easy_setopt(cu, CURLOPT_TIMEOUT, 300L + (long)(blen / 16384));
     curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "https,http");
     curl_easy_setopt(cu, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(cu, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -596,6 +597,11 @@ static void pause_s(double s)
 static int check_cursor(sy_client *c, int64_t acked, const char *hash_hex)
 {
     int64_t last = sv_journal_last_seq(c->j);
+    if (acked < 0)
+        return cfail(c, SY_EREFUSED,
+                     "GET /v1/cursor: the office answered an impossible acknowledgement (%lld); "
+                     "nothing stored",
+                     (long long)acked);
     if (acked > last)
         return cfail(c, SY_EFORK,
                      "the office holds %lld entries of this device but this journal has only "
@@ -641,7 +647,10 @@ static int get_cursor(sy_client *c, int64_t *acked)
     return rc;
 }
 
-/* Send one bundle from seq from. *acked is updated from the office's answer. */
+/* Send one bundle from seq from. *acked is updated from the office's answer, which must be
+ * possible: a 200 says the office holds the whole bundle (acked in last_seq..our last), a 409
+ * that it holds less than the bundle builds on (acked below from - 1); anything else is refused
+ * without storing it (an office that answers so is broken, and resending would loop). */
 static int send_one(sy_client *c, int64_t from, int64_t *acked, sy_sync_report *r)
 {
     sy_buf b;
@@ -663,13 +672,26 @@ static int send_one(sy_client *c, int64_t from, int64_t *acked, sy_sync_report *
     json_t *a = answer(&h);
     json_t *v = json_object_get(a, "acked_seq");
     const char *status = json_string_value(json_object_get(a, "status"));
+    int64_t last = sv_journal_last_seq(c->j);
     if ((h.status == 200 || h.status == 409) && json_is_integer(v)) {
-        *acked = json_integer_value(v);
-        if (h.status == 200) {
+        int64_t got = json_integer_value(v);
+        int possible = h.status == 200 ? got >= info.last_seq && got <= last
+                                       : got >= 0 && got < info.first_seq - 1;
+        if (!possible) {
+            rc = cfail(c, SY_EREFUSED,
+                       "the office answered HTTP %ld with an impossible acknowledgement %lld for "
+                       "entries %lld-%lld (this journal holds %lld): not stored; the office is "
+                       "misbehaving, tell the county office",
+                       h.status, (long long)got, (long long)info.first_seq,
+                       (long long)info.last_seq, (long long)last);
+            bundle_mark(c, id, "queued", c->errmsg);
+        } else if (h.status == 200) {
+            *acked = got;
             bundle_mark(c, id, "acknowledged", status ? status : "");
             r->bundles_sent++;
             r->entries_sent += json_integer_value(json_object_get(a, "applied"));
         } else {
+            *acked = got;
             bundle_mark(c, id, "queued", "the office holds less: resending from its cursor");
         }
     } else if (h.status == 403) {
@@ -679,6 +701,12 @@ static int send_one(sy_client *c, int64_t from, int64_t *acked, sy_sync_report *
         rc = cfail(c, SY_EREFUSED, "the office refused entries %lld-%lld: %s",
                    (long long)info.first_seq, (long long)info.last_seq, answer_error(a));
         bundle_mark(c, id, "refused", answer_error(a));
+    } else if (h.status == 200 || h.status == 409) {
+        rc = cfail(c, SY_EREFUSED,
+                   "POST /v1/bundles: HTTP %ld without an acknowledgement (a malformed answer): "
+                   "not stored; tell the county office",
+                   h.status);
+        bundle_mark(c, id, "queued", c->errmsg);
     } else {
         rc = cfail(c, SY_ENET, "POST /v1/bundles: HTTP %ld: %s", h.status, answer_error(a));
         bundle_mark(c, id, "queued", c->errmsg);
@@ -712,13 +740,20 @@ static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
                      sv_journal_path(c->j));
     int attempts = o->attempts > 0 ? o->attempts : 6;
     double backoff = o->backoff_s > 0 ? o->backoff_s : 1.0, wait = backoff;
+    /* Every round that does not move the office's acknowledgement forward - a network failure
+     * or a send the office answered without advancing - counts against attempts; only progress
+     * resets the count. So the loop ends whatever the office answers. */
     int failures = 0, tasks_done = o->skip_tasks, have_cursor = 0, rc = SY_OK;
     int64_t acked = state_int(c, "acked_seq"), last = sv_journal_last_seq(c->j);
+    int64_t best = -1; /* the highest acknowledgement the office gave in this run */
+    if (acked < 0 || acked > last)
+        acked = 0; /* a stored value out of range (an older build stored it as is) */
     for (;;) {
         if (o->stop && *o->stop) {
             rc = cfail(c, SY_ENET, "stopped on request");
             break;
         }
+        int progress = 0;
         if (!tasks_done) {
             http h;
             rc = request(c, c->url, "GET", "/v1/tasks", NULL, 0, NULL, 1, &h);
@@ -738,35 +773,60 @@ static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
                 sy_buf_free(&h.body);
             }
             if (rc == SY_OK)
-                tasks_done = 1;
+                tasks_done = progress = 1;
             last = sv_journal_last_seq(c->j); /* the import appended entries */
         } else if (!have_cursor) {
-            rc = get_cursor(c, &acked);
+            int64_t cur = 0;
+            rc = get_cursor(c, &cur);
+            if (rc == SY_OK && cur < best)
+                rc = cfail(c, SY_EREFUSED,
+                           "the office's acknowledgement went back from %lld to %lld during this "
+                           "sync (was the office restored from a backup?): not stored; the next "
+                           "sync sends from the office's cursor again",
+                           (long long)best, (long long)cur);
             if (rc == SY_OK) {
+                acked = cur;
                 have_cursor = 1;
+                progress = cur > best;
+                best = cur > best ? cur : best;
                 state_set(c, acked, 0, NULL);
                 bundles_acked_upto(c, acked);
             }
         } else if (acked < last) {
-            int64_t before = acked;
-            rc = send_one(c, acked + 1, &acked, r);
+            int64_t before = acked, got = acked;
+            rc = send_one(c, acked + 1, &got, r);
+            if (rc == SY_OK && got < before)
+                rc = cfail(c, SY_EREFUSED,
+                           "the office's acknowledgement went back from %lld to %lld during this "
+                           "sync (was the office restored from a backup?): not stored; the next "
+                           "sync sends from the office's cursor again",
+                           (long long)before, (long long)got);
             if (rc == SY_OK) {
+                acked = got;
+                progress = acked > before;
+                best = acked > best ? acked : best;
                 state_set(c, acked, 0, NULL);
                 bundles_acked_upto(c, acked);
                 say(o, "sent from entry %lld: the office now holds %lld of %lld entries",
                     (long long)before + 1, (long long)acked, (long long)last);
-                if (acked > last)
-                    rc = cfail(c, SY_EFORK,
-                               "the office holds %lld entries but this journal has %lld: is this "
-                               "a restored copy of the journal?",
-                               (long long)acked, (long long)last);
+                if (!progress && ++failures >= attempts) {
+                    rc = cfail(c, SY_EREFUSED,
+                               "the office does not advance its acknowledgement: still %lld of "
+                               "%lld after %d sends of entries from %lld; stopped (tell the "
+                               "county office)",
+                               (long long)acked, (long long)last, failures,
+                               (long long)before + 1);
+                    break;
+                }
             }
         } else {
             break;
         }
         if (rc == SY_OK) {
-            failures = 0;
-            wait = backoff;
+            if (progress) {
+                failures = 0;
+                wait = backoff;
+            }
             continue;
         }
         /* Only transient failures are retried; a refusal or a bad key will not heal. */
@@ -855,6 +915,8 @@ int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, in
                      "(quejie enroll)",
                      sv_journal_path(c->j));
     int64_t acked = state_int(c, "acked_seq"), last = sv_journal_last_seq(c->j);
+    if (acked < 0 || acked > last)
+        acked = 0; /* out of range (an older build stored the office's answer as is): all */
     if (acked >= last)
         return cfail(c, SY_EINVAL, "nothing to write: the office holds every entry (%lld)",
                      (long long)last);

@@ -34,15 +34,18 @@
  *   uv   nruns, then nruns x (uv code, uv length >= 1)
  *        the entries' shapes in order, run-length coded: code 0 = verbatim, s + 1 = shape s;
  *        the lengths add up to n exactly
- *   per verbatim entry, in entry order: uv kind index, str payload (the exact bytes)
+ * per verbatim entry, in entry order: uv kind index, str payload (the exact bytes)
  *   per kind, in kind order: an int column of the time_ms of that kind's entries, in entry
- *        order (absent when no entry has the kind)
+ *        order, verbatim entries included (a verbatim record carries no time: every entry's
+ *        time_ms is in its kind's column); absent when no entry has the kind
  *   per field, in field order: its column (absent when no entry uses the field)
  *
  * An int column of c values is: u8 mode, [sv step, for mode 1 only], then c x sv. Mode 0: the
  * value itself; mode 1: the difference from the previous value of the column, minus step
- * (the encoder takes the lower median of the differences, i.e. element (c - 1) / 2 of them
- * sorted as signed values: a 1 Hz clock with jitter becomes small residuals); mode 2: the difference between this difference and the previous one (delta of
+ * (the encoder takes the lower median of the c differences, the first value's included: the
+ * differences v[0] - 0, v[1] - v[0], ..., v[c-1] - v[c-2], sorted as signed 64-bit values, and
+ * element (c - 1) / 2 of them, counting from 0: a 1 Hz clock with jitter becomes small
+ * residuals); mode 2: the difference between this difference and the previous one (delta of
  * delta: a steady walk gives small residuals). The "previous" value and difference start at
  * 0 and all arithmetic wraps modulo 2^64. The encoder picks, per column, the mode whose bytes
  * (step included) are fewest, the lowest mode on a tie.
@@ -61,15 +64,25 @@
  * own routine and compares the bytes; when they differ (a real not written as jansson writes
  * it, keys out of order, whitespace, integers beyond 64 bits, invalid JSON, not an object,
  * more than 512 leaves, a size estimate over SY_BUNDLE_MAX_PLAIN) the entry goes verbatim.
- * The encoder parses with json_loadb(flags 0); a missing payload travels as "" verbatim. The result is a function
- * of the entries alone: the same entries always give the same bytes.
+ * A payload longer than SY_BUNDLE_MAX_PLAIN goes verbatim without being parsed (its estimate
+ * is over the bound anyway: the estimate bounds the text from above). The encoder parses
+ * with json_loadb(flags 0); a missing payload travels as "" verbatim. The result is a
+ * function of the entries alone: the same entries always give the same bytes.
  *
- * Limits checked when decoding: the input is at most SY_BUNDLE_MAX_PLAIN bytes, n at most
- * SY_BUNDLE_MAX_ENTRIES, nkinds, nshapes and nruns at most n; a kind must not contain a NUL
- * byte; per entry the size estimate 2 + sum over leaves of (6 x serialized path bytes +
- * 6 x string bytes or 8 x JSON-text bytes + 32) at most SY_BUNDLE_MAX_PLAIN; all payloads
- * together at most CODEC_MAX_TOTAL (64 MiB; the encoder refuses larger runs with SY_EFORMAT
- * so that the caller sends fewer entries). No trailing bytes are allowed.
+ * Size. The encoding of n >= 2 entries is at most SY_BUNDLE_MAX_PLAIN (8 MiB); over it the
+ * encoder returns SY_EFORMAT so that the caller sends fewer entries. The encoding of one entry
+ * may be as large as SY_BUNDLE_MAX_ONE_PLAIN (the largest entry a journal can hold, 10^9
+ * bytes, plus 64 KiB), so that any entry a journal accepted can travel, alone.
+ *
+ * Limits checked when decoding: the input is at most SY_BUNDLE_MAX_PLAIN bytes (for n = 1:
+ * SY_BUNDLE_MAX_ONE_PLAIN), n at most SY_BUNDLE_MAX_ENTRIES, nkinds, nshapes and nruns at
+ * most n; every length within the bytes left; a kind must not contain a NUL byte; per
+ * column-coded entry the size estimate 2 + sum over leaves of (6 x serialized path bytes +
+ * 6 x string bytes or 8 x JSON-text bytes + 32) at most SY_BUNDLE_MAX_PLAIN; the payloads of
+ * column-coded entries together at most CODEC_MAX_TOTAL (64 MiB: what a small input may
+ * expand to through the dictionaries; the encoder refuses larger runs with SY_EFORMAT so that
+ * the caller sends fewer entries). A verbatim payload is bytes of the input and cannot
+ * expand. No trailing bytes are allowed.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -87,7 +100,7 @@
 #define T_JSON 2
 #define MAX_DEPTH 16
 #define MAX_LEAVES 512
-/* Decoded payloads of one bundle, all together: bounds what a small input can expand to. */
+/* Column-coded payloads of one bundle, together: bounds what a small input can expand to. */
 #define CODEC_MAX_TOTAL (8u * SY_BUNDLE_MAX_PLAIN)
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -133,6 +146,7 @@ static size_t uv_len(uint64_t v)
 typedef struct wbuf {
     uint8_t *d;
     size_t len, cap;
+    size_t max;    /* 0 = SY_BUNDLE_MAX_PLAIN */
     int oom, over; /* sticky: checked once at the end */
 } wbuf;
 
@@ -140,14 +154,15 @@ static void wb_put(wbuf *w, const void *p, size_t n)
 {
     if (w->oom || w->over || n == 0)
         return;
-    if (n > SY_BUNDLE_MAX_PLAIN - w->len || w->len > SY_BUNDLE_MAX_PLAIN) {
+    size_t max = w->max ? w->max : SY_BUNDLE_MAX_PLAIN;
+    if (n > max - w->len || w->len > max) {
         w->over = 1;
         return;
     }
     if (w->len + n > w->cap) {
         size_t cap = w->cap ? w->cap : 256;
         while (cap < w->len + n)
-            cap *= 2;
+            cap = cap > max / 2 ? max : cap * 2;
         uint8_t *d = realloc(w->d, cap);
         if (!d) {
             w->oom = 1;
@@ -233,7 +248,7 @@ static int rd_count(rd *r, uint64_t max, size_t *out)
 
 static int rd_str(rd *r, const uint8_t **s, size_t *n)
 {
-    if (rd_count(r, SY_BUNDLE_MAX_PLAIN, n) != 0)
+    if (rd_count(r, r->len, n) != 0)
         return -1;
     *s = r->p + r->pos;
     r->pos += *n;
@@ -540,6 +555,10 @@ static int enc_try(enc *c, const sv_entry *e, json_t **root)
     *root = NULL;
     if (!e->payload)
         return 1;
+    /* Such a payload's size estimate (an upper bound of its text) is over the bound anyway:
+     * it goes verbatim without being parsed. */
+    if (e->payload_len > SY_BUNDLE_MAX_PLAIN)
+        return 1;
     json_t *j = json_loadb(e->payload, e->payload_len, 0, NULL);
     if (!j)
         return 1; /* not JSON (or beyond jansson: huge integers, NUL bytes) */
@@ -712,7 +731,8 @@ int sy__codec_encode(const sv_entry *e, size_t n, sy_buf *out, char *err, size_t
                     (long long)e[i].seq);
             return SY_EINVAL;
         }
-        total += e[i].payload_len;
+        if (e[i].payload_len <= SY_BUNDLE_MAX_PLAIN) /* larger ones go verbatim */
+            total += e[i].payload_len;
     }
     if (total > CODEC_MAX_TOTAL) {
         set_err(err, errlen, "codec: payloads of %zu entries exceed %u bytes: send fewer", n,
@@ -722,8 +742,11 @@ int sy__codec_encode(const sv_entry *e, size_t n, sy_buf *out, char *err, size_t
 
     enc c;
     memset(&c, 0, sizeof c);
+    c.kinds.arena.max = SY_BUNDLE_MAX_ONE_PLAIN; /* a kind is as long as the journal allows */
     wbuf w;
     memset(&w, 0, sizeof w);
+    /* One entry may be as large as the journal holds: its bundle follows it. */
+    w.max = n == 1 ? SY_BUNDLE_MAX_ONE_PLAIN : SY_BUNDLE_MAX_PLAIN;
     long *code = calloc(n, sizeof *code); /* 0 verbatim, s + 1 shape s */
     long *kind = calloc(n, sizeof *kind);
     json_t **roots = calloc(n, sizeof *roots);
@@ -822,8 +845,8 @@ int sy__codec_encode(const sv_entry *e, size_t n, sy_buf *out, char *err, size_t
         if (rc == SY_OK && w.oom)
             rc = SY_ENOMEM;
         if (rc == SY_OK && w.over) {
-            set_err(err, errlen, "codec: the encoding of %zu entries exceeds %u bytes", n,
-                    SY_BUNDLE_MAX_PLAIN);
+            set_err(err, errlen, "codec: the encoding of %zu entries exceeds %zu bytes", n,
+                    w.max);
             rc = SY_EFORMAT;
         }
         if (rc == SY_OK) {
@@ -992,7 +1015,8 @@ int sy__codec_decode(const uint8_t *p, size_t len, int64_t first_seq, size_t n, 
         set_err(err, errlen, "codec: no output");
         return SY_EINVAL;
     }
-    if ((!p && len) || n == 0 || n > SY_BUNDLE_MAX_ENTRIES || len > SY_BUNDLE_MAX_PLAIN) {
+    if ((!p && len) || n == 0 || n > SY_BUNDLE_MAX_ENTRIES ||
+        len > (n == 1 ? SY_BUNDLE_MAX_ONE_PLAIN : SY_BUNDLE_MAX_PLAIN)) {
         set_err(err, errlen, "codec: %zu entries in %zu bytes is out of bounds", n, len);
         return SY_EFORMAT;
     }
@@ -1220,7 +1244,8 @@ int sy__codec_decode(const uint8_t *p, size_t len, int64_t first_seq, size_t n, 
         nnv = i + 1; /* so that the cleanup frees it */
         if (!en->kind || !en->payload)
             NOMEM();
-        total += en->payload_len;
+        if (code[i] != 0) /* a verbatim payload is bytes of the input: it cannot expand */
+            total += en->payload_len;
         if (total > CODEC_MAX_TOTAL)
             BAD("entries too large");
     }

@@ -899,6 +899,14 @@ static int device_by_id(sy_office *o, const char *device_id, sy_device *dev, cha
     return rc;
 }
 
+int sy_office_device_enrolled(sy_office *o, const char *device_id)
+{
+    sy_device dev;
+    char status[16];
+    return device_id ? device_by_id(o, device_id, &dev, status, sizeof status)
+                     : fail(o, SY_EAUTH, "no device named");
+}
+
 int sy_office_authenticate(sy_office *o, const char *device_id, const char *time_ms,
                            const char *sig_hex, const char *method, const char *path,
                            const uint8_t *body, size_t len, int64_t now, sy_device *dev)
@@ -1539,12 +1547,72 @@ const char *sy_ingest_status_name(sy_ingest_status s)
     return "refused";
 }
 
-static void ingest_log(sy_office *o, const char *via, const sy_ingest_result *r)
+/*
+ * The ingest log and the replica are two SQLite files in WAL mode, which SQLite cannot commit
+ * atomically together, so the log is written ahead: before a bundle's entries are appended, its
+ * row is committed with result 'applying' (log_intent); once the append has committed or failed
+ * the row gets its outcome (ingest_log with the row's id). If the office dies in between, the
+ * row stays 'applying' and the next ingest of that device settles it against the replica
+ * (log_settle): the append is all or nothing, so the replica either holds the bundle's last
+ * entry ('applied') or none of it ('interrupted'). Every applied bundle therefore has its row:
+ * when the row cannot be written, nothing is applied.
+ */
+static int64_t log_intent(sy_office *o, const char *via, const sy_ingest_result *r,
+                          size_t applying)
 {
     sqlite3_stmt *st;
     if (prep(o,
              "INSERT INTO ingest_log(time, via, device_id, device, first_seq, last_seq, result,"
-             " applied, acked_seq, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             " applied, acked_seq, reason) VALUES (?, ?, ?, ?, ?, ?, 'applying', ?, ?, NULL)",
+             &st))
+        return 0;
+    sqlite3_bind_int64(st, 1, now_ms());
+    bind_text(st, 2, via);
+    bind_text(st, 3, r->device_id[0] ? r->device_id : NULL);
+    bind_text(st, 4, r->device[0] ? r->device : NULL);
+    sqlite3_bind_int64(st, 5, r->first_seq);
+    sqlite3_bind_int64(st, 6, r->last_seq);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)applying);
+    sqlite3_bind_int64(st, 8, r->acked_seq);
+    int64_t id = sqlite3_step(st) == SQLITE_DONE ? sqlite3_last_insert_rowid(o->db) : 0;
+    if (!id)
+        fail_db(o, "ingest log");
+    sqlite3_finalize(st);
+    return id;
+}
+
+/* Give the 'applying' rows of a device that an office which died left behind their outcome;
+ * held is what its replica holds. Called under the device's lock, so no ingest is running. */
+static void log_settle(sy_office *o, const char *device_id, int64_t held)
+{
+    sqlite3_stmt *st;
+    if (prep(o,
+             "UPDATE ingest_log SET result = CASE WHEN last_seq <= ?1 THEN 'applied'"
+             " ELSE 'interrupted' END, applied = CASE WHEN last_seq <= ?1 THEN applied ELSE 0 END,"
+             " acked_seq = ?1, reason = CASE WHEN last_seq <= ?1"
+             " THEN 'the office stopped before it logged the outcome: the replica holds the bundle'"
+             " ELSE 'the office stopped during the ingest: nothing of the bundle was applied' END"
+             " WHERE device_id = ?2 AND result = 'applying'",
+             &st))
+        return;
+    sqlite3_bind_int64(st, 1, held);
+    bind_text(st, 2, device_id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        logf_(o, "ingest log of %s not settled: %s", device_id, sqlite3_errmsg(o->db));
+    sqlite3_finalize(st);
+}
+
+/* The outcome of an ingest: a new row, or the written-ahead row id (log_intent) completed. */
+static void ingest_log(sy_office *o, const char *via, const sy_ingest_result *r, int64_t id)
+{
+    sqlite3_stmt *st;
+    if (prep(o,
+             /* ?2 .. ?6 unused by the update (bound all the same: ?11 numbers 11 slots) */
+             id ? "UPDATE ingest_log SET time = ?1, result = ?7, applied = ?8, acked_seq = ?9,"
+                  " reason = ?10 WHERE id = ?11"
+                : "INSERT INTO ingest_log(time, via, device_id, device, first_seq, last_seq,"
+                  " result, applied, acked_seq, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                  " ?9, ?10)",
              &st))
         return;
     sqlite3_bind_int64(st, 1, now_ms());
@@ -1557,9 +1625,12 @@ static void ingest_log(sy_office *o, const char *via, const sy_ingest_result *r)
     sqlite3_bind_int64(st, 8, (sqlite3_int64)r->applied);
     sqlite3_bind_int64(st, 9, r->acked_seq);
     bind_text(st, 10, r->message[0] ? r->message : NULL);
-    /* The log is a record, not a gate: a failure to write it must not undo an ingest whose
-     * entries are already durable. */
-    (void)sqlite3_step(st);
+    if (id)
+        sqlite3_bind_int64(st, 11, id);
+    /* The outcome is a record, not a gate: an applied bundle's row was written ahead, and a row
+     * left 'applying' is settled by the device's next ingest. */
+    if (sqlite3_step(st) != SQLITE_DONE)
+        logf_(o, "ingest log not written: %s", sqlite3_errmsg(o->db));
     sqlite3_finalize(st);
 }
 
@@ -1578,7 +1649,7 @@ static int refuse(sy_office *o, sy_ingest_result *r, int rc, const char *fmt, ..
 
 /* The work of an ingest once the device is known; called under the device's lock. */
 static int ingest_locked(sy_office *o, const uint8_t *b, size_t len, const sy_device *dev,
-                         sy_ingest_result *r)
+                         const char *via, sy_ingest_result *r, int64_t *log_id)
 {
     sy_bundle_info info;
     sy_entries ents = {0};
@@ -1601,6 +1672,7 @@ static int ingest_locked(sy_office *o, const uint8_t *b, size_t len, const sy_de
     }
     int64_t held = sv_journal_last_seq(j);
     int touches = 0; /* an applied entry can change the county index */
+    log_settle(o, dev->device_id, held);
     r->acked_seq = held;
     if (info.first_seq > held + 1) {
         r->status = SY_INGEST_GAP;
@@ -1648,6 +1720,9 @@ static int ingest_locked(sy_office *o, const uint8_t *b, size_t len, const sy_de
         json_t **docs = malloc(ents.n * sizeof *docs);
         if (!view || !docs) {
             rc = refuse(o, r, SY_ENOMEM, "out of memory");
+        } else if (!(*log_id = log_intent(o, via, r, ents.n - skip))) {
+            rc = refuse(o, r, SY_EIO, "cannot write the ingest log, nothing applied: %s",
+                        o->errmsg);
         } else {
             for (size_t i = 0; i < ents.n; i++)
                 docs[i] = ents.v[i].doc; /* the trees the decoder built: not parsed again */
@@ -1707,6 +1782,7 @@ int sy_office_ingest(sy_office *o, const uint8_t *b, size_t len, const char *exp
     }
     sy_device dev;
     char status[16] = "";
+    int64_t log_id = 0; /* the ingest log row written ahead of an apply */
     if (rc == SY_OK) {
         rc = device_by_id(o, info.device_id, &dev, status, sizeof status);
         if (dev.name[0])
@@ -1719,10 +1795,13 @@ int sy_office_ingest(sy_office *o, const uint8_t *b, size_t len, const char *exp
         if (fd < 0)
             rc = refuse(o, r, SY_EIO, "%s", o->errmsg);
         else
-            rc = ingest_locked(o, b, len, &dev, r);
+            rc = ingest_locked(o, b, len, &dev, via, r, &log_id);
+        /* under the lock: a row left 'applying' is settled only by the next ingest's lock */
+        ingest_log(o, via, r, log_id);
         device_unlock(fd);
+    } else {
+        ingest_log(o, via, r, 0);
     }
-    ingest_log(o, via, r);
     const char *who = r->device[0] ? r->device : r->device_id[0] ? r->device_id : "?";
     if (r->status == SY_INGEST_REFUSED)
         logf_(o, "REFUSED bundle via %s from %s, entries %lld-%lld: %s", via ? via : "?", who,

@@ -4,7 +4,9 @@
  *
  * This is the only file that includes microhttpd.h. It must never act on a request before it
  * has been authenticated (enrollment aside, whose token is the authentication), never read a
- * body past SY_OFFICE_MAX_BODY, never let one request hold a connection past its deadline,
+ * body past SY_OFFICE_MAX_BODY (a one-entry bundle of an enrolled device excepted, up to
+ * SY_BUNDLE_MAX_ONE_BYTES and announced by Content-Length), never let one request hold a
+ * connection past its deadline (30 s, and 1 s more per 64 KiB announced),
  * and never let a malformed request take the server down: every failure becomes a status
  * code with {"error": ...} and a log line. All office calls run under one lock (ingest of a
  * device must be serialised anyway, and the office handle is single-threaded); requests are
@@ -45,7 +47,9 @@ struct sy_server {
 typedef struct req {
     uint8_t *body;
     size_t len, cap;
-    int64_t started; /* monotonic ms */
+    size_t max;       /* the body bound of this request */
+    int64_t started;  /* monotonic ms */
+    int64_t deadline; /* ms after started */
 } req;
 
 static int64_t mono_ms(void)
@@ -302,6 +306,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!r)
             return MHD_NO;
         r->started = mono_ms();
+        r->max = SY_OFFICE_MAX_BODY;
+        r->deadline = REQUEST_DEADLINE_MS;
         *con_cls = r;
         /* Refuse an announced oversized body before reading any of it. */
         const char *cl =
@@ -310,13 +316,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             char *end;
             errno = 0;
             unsigned long long n = strtoull(cl, &end, 10);
-            if (errno || end == cl || *end || n > SY_OFFICE_MAX_BODY) {
+            /* A bundle of one large entry (docs/bundle.md) may be larger: read only for a device
+             * enrolled here, and authenticated like any request once read. */
+            if (!errno && end != cl && !*end && n > SY_OFFICE_MAX_BODY &&
+                n <= SY_BUNDLE_MAX_ONE_BYTES && strcmp(url, "/v1/bundles") == 0 &&
+                strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
+                const char *id =
+                    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Quejie-Device");
+                pthread_mutex_lock(&s->lock);
+                int known = sy_office_device_enrolled(s->o, id) == SY_OK;
+                pthread_mutex_unlock(&s->lock);
+                if (known) {
+                    r->max = (size_t)n;
+                    r->deadline = REQUEST_DEADLINE_MS + (int64_t)(n / 65536) * 1000;
+                }
+            }
+            if (errno || end == cl || *end || n > r->max) {
                 char ip[64];
                 peer(c, ip, sizeof ip);
                 logline(s, "refused %s %s from %s: body of %s bytes is over the limit", method, url,
                         ip, cl);
                 return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
-                                   "request body over 9 MiB (a bundle is at most 8 MiB)");
+                                   "request body over 9 MiB (a bundle is at most 8 MiB unless "
+                                   "it holds one entry, sent by an enrolled device)");
             }
             if (n) {
                 r->body = malloc((size_t)n);
@@ -330,8 +352,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_size) {
         /* A response cannot be queued while upload data is being handed over: a body that
          * grows past the bound or the deadline costs the client its connection. */
-        if (mono_ms() - r->started > REQUEST_DEADLINE_MS ||
-            *upload_size > SY_OFFICE_MAX_BODY - r->len) {
+        if (mono_ms() - r->started > r->deadline || *upload_size > r->max - r->len) {
             char ip[64];
             peer(c, ip, sizeof ip);
             logline(s, "cut %s %s from %s: body too large or too slow", method, url, ip);
@@ -341,8 +362,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             size_t nc = r->cap ? r->cap : 65536;
             while (nc < r->len + *upload_size)
                 nc *= 2;
-            if (nc > SY_OFFICE_MAX_BODY)
-                nc = SY_OFFICE_MAX_BODY;
+            if (nc > r->max)
+                nc = r->max;
             uint8_t *nb = realloc(r->body, nc);
             if (!nb)
                 return MHD_NO;

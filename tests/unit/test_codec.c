@@ -7,10 +7,12 @@
  * Must never: depend on the clock or unseeded randomness (a failure must reproduce), or pass
  * without having compared real bytes.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include <jansson.h>
+#include <sodium.h>
 #include <zlib.h>
 
 #include <unistd.h>
@@ -196,6 +198,17 @@ static int same_entries(const sv_entry *e, const sy_entries *out, size_t from, s
                 return 0;
     }
     return 1;
+}
+
+/* The decoded entries (hashes filled) carry exactly the payloads of e[0..out->n). */
+static int same_payloads(const sv_entry *e, const sy_entries *out)
+{
+    for (size_t i = 0; i < out->n; i++)
+        if (out->v[i].payload_len != e[i].payload_len || strcmp(out->v[i].kind, e[i].kind) != 0 ||
+            memcmp(out->v[i].payload, e[i].payload, e[i].payload_len) != 0 ||
+            out->v[i].time_ms != e[i].time_ms)
+            return 0;
+    return out->n > 0;
 }
 
 static int roundtrip(const sv_entry *e, size_t n)
@@ -739,6 +752,127 @@ static void test_sign_entries(void)
     CHECK_INT(system(cmd), 0);
 }
 
+/* Entries of every size the journal accepts travel: an entry whose encoding exceeds the
+ * 8 MiB of a bundle goes alone in a one-entry bundle whose bounds follow it (docs/bundle.md).
+ * Made through the journal API: a unit with a 9.4 MB name and one with a 500,000-vertex ring,
+ * recorded between ordinary entries; every bundle from seq 1 on builds, opens with the office's
+ * keys and gives back the journal's exact bytes. */
+static int64_t last_seen;
+static int collect_all(const sv_entry *e, void *ctx)
+{
+    last_seen = e->seq;
+    return collect(e, ctx); /* kinds interned there: e->kind is borrowed */
+}
+
+static void test_large_entries(void)
+{
+    char dir[] = "/tmp/qj-codec-XXXXXX", path[64], cmd[128];
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    snprintf(path, sizeof path, "%s/j.db", dir);
+    sv_journal *j;
+    CHECK_INT(sv_journal_create(path, NULL, &j), SV_OK);
+    sv_unit u;
+    memset(&u, 0, sizeof u);
+    u.central_meridian = NAN;
+    size_t nl = 9400000;
+    char *name = malloc(nl + 1);
+    for (size_t i = 0; i < nl; i++) /* seeded noise: zlib cannot shrink it below 8 MiB */
+        name[i] = (char)('a' + rnd32() % 26);
+    name[nl] = 0;
+    static const double sq[] = {103.2, 35.5, 103.21, 35.5, 103.21, 35.51, 103.2, 35.51, 103.2, 35.5};
+    size_t one = 1, five = 5;
+    for (int k = 0; k < 4; k++) {
+        snprintf(u.code, sizeof u.code, "62010200100%d", k);
+        u.name = k == 1 ? name : "单元";
+        u.draft = (sv_geom){1, &one, 1, &five, 5, (double *)sq};
+        double *ring = NULL;
+        size_t nv = 500000, npts = nv + 1;
+        if (k == 2) { /* a circle of nv vertices, closed */
+            ring = malloc(2 * (nv + 1) * sizeof *ring);
+            for (size_t i = 0; i <= nv; i++) {
+                double a = 2 * 3.14159265358979 * (double)(i % nv) / (double)nv;
+                ring[2 * i] = 103.3 + 0.01 * cos(a);
+                ring[2 * i + 1] = 35.6 + 0.01 * sin(a);
+            }
+            u.draft = (sv_geom){1, &one, 1, &npts, npts, ring};
+        }
+        CHECK_INT(sv_record_unit(j, &u, NULL), SV_OK);
+        free(ring);
+        sv_bpoint p;
+        memset(&p, 0, sizeof p);
+        snprintf(p.unit, sizeof p.unit, "%s", u.code);
+        p.lat = 35.505, p.lon = 103.205, p.h = NAN;
+        p.q = sv_quality_unknown();
+        CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
+    }
+    free(name);
+    list l = {0};
+    CHECK_INT(sv_journal_foreach(j, 1, collect_all, &l), SV_OK);
+    size_t big = 0;
+    for (size_t i = 0; i < l.n; i++)
+        big += l.e[i].payload_len > SY_BUNDLE_MAX_PLAIN;
+    CHECK_INT(big, 2);
+
+    /* The codec: a run holding a large entry is refused (send fewer); the entry alone codes. */
+    sy_buf b = {.max = SY_BUNDLE_MAX_ONE_PLAIN};
+    sy_entries out = {0};
+    char err[256] = "";
+    for (size_t i = 0; i < l.n; i++) {
+        if (l.e[i].payload_len <= SY_BUNDLE_MAX_PLAIN)
+            continue;
+        CHECK_INT(sy__codec_encode(l.e + i - 1, 2, &b, err, sizeof err), SY_EFORMAT);
+        b.len = 0;
+        CHECK_INT(sy__codec_encode(l.e + i, 1, &b, err, sizeof err), SY_OK);
+        CHECK_INT(sy__codec_decode(b.data, b.len, 7, 1, &out, err, sizeof err), SY_OK);
+        CHECK(same_entries(l.e + i, &out, 0, 1, 7));
+        sy_entries_free(&out);
+        /* the same bytes announced as two entries exceed the multi-entry bound */
+        CHECK_INT(sy__codec_decode(b.data, b.len, 7, 2, &out, err, sizeof err), SY_EFORMAT);
+        b.len = 0;
+    }
+    sy_buf_free(&b);
+
+    /* Bundles from seq 1 to the end, opened as the office would. */
+    sy_office_keys office;
+    memset(&office, 0, sizeof office);
+    uint8_t box_sk[32], dev_pk[SV_PUBKEY_BYTES];
+    crypto_box_keypair(office.box_pk, box_sk);
+    snprintf(office.office_id, sizeof office.office_id, "0123456789abcdef0123456789abcdef");
+    sv_journal_public_key(j, dev_pk);
+    int64_t from = 1, last = last_seen, ones = 0;
+    while (from <= last) {
+        sy_buf bb;
+        sy_bundle_info info;
+        int rc = sy_bundle_build(j, &office, from, 0, &bb, &info, err, sizeof err);
+        CHECK_INT(rc, SY_OK);
+        if (rc != SY_OK) {
+            fprintf(stderr, "bundle from %lld: %s\n", (long long)from, err);
+            break;
+        }
+        size_t flen = 0;
+        CHECK_INT(sy_bundle_frame(bb.data, bb.len, &flen, err, sizeof err), SY_OK);
+        CHECK_INT(flen, bb.len);
+        CHECK_INT(sy_bundle_open(bb.data, bb.len, dev_pk, office.office_id, office.box_pk,
+                                 box_sk, &info, &out, err, sizeof err),
+                  SY_OK);
+        CHECK_INT(info.first_seq, from);
+        CHECK(same_payloads(l.e + from - 1, &out));
+        ones += info.first_seq == info.last_seq;
+        sy_entries_free(&out);
+        sy_buf_free(&bb);
+        from = info.last_seq + 1;
+    }
+    CHECK_INT(from, last + 1);
+    CHECK(ones >= 2);
+    sv_journal_close(j);
+    list_free(&l);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 int main(void)
 {
     test_realistic_roundtrip();
@@ -750,5 +884,6 @@ int main(void)
     test_bit_flips_and_noise();
     test_handmade();
     test_buf_helpers();
+    test_large_entries();
     return check_finish();
 }

@@ -215,6 +215,83 @@ static void test_tasks(sy_office *o, sv_journal *j, const sy_office_keys *k)
     free(body);
 }
 
+/* Whether the ingest log's applied rows of a device cover its entries 1..held, seq by seq. */
+static int log_covers(const char *device_id, int64_t held)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    CHECK_INT(sqlite3_open(path_of("o.db"), &db), SQLITE_OK);
+    CHECK_INT(sqlite3_prepare_v2(db,
+                                 "SELECT first_seq, last_seq FROM ingest_log WHERE device_id = ?"
+                                 " AND result = 'applied' ORDER BY first_seq",
+                                 -1, &st, NULL),
+              SQLITE_OK);
+    sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
+    int64_t covered = 0; /* every seq up to here has an applied row */
+    while (sqlite3_step(st) == SQLITE_ROW)
+        if (sqlite3_column_int64(st, 0) <= covered + 1 && sqlite3_column_int64(st, 1) > covered)
+            covered = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return covered >= held;
+}
+
+static void office_sql(const char *sql)
+{
+    sqlite3 *db;
+    CHECK_INT(sqlite3_open(path_of("o.db"), &db), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/*
+ * Every applied bundle has its ingest log row (the log is written ahead of the apply, in the
+ * office database, which cannot share a transaction with the replica). Two failures are
+ * injected into the real office database with triggers: the log row cannot be written (the
+ * bundle must then not be applied), and the office "dies" between the apply and the outcome
+ * (the row written ahead is settled by the device's next ingest).
+ */
+static void test_log_atomic(sy_office *o, sv_journal *j, const sy_office_keys *k)
+{
+    const char *id = sv_journal_device_id(j);
+    sy_ingest_result r;
+    int64_t acked = 0;
+    CHECK_INT(sy_office_cursor(o, id, &acked, NULL), SY_OK);
+    CHECK(log_covers(id, acked));
+
+    /* The log cannot be written (a full disk, say): nothing may be applied unlogged. */
+    office_sql("CREATE TRIGGER test_nolog BEFORE INSERT ON ingest_log"
+               " BEGIN SELECT RAISE(ABORT, 'no space left (test)'); END");
+    point(j, "L1", 35.5601, 103.2401);
+    CHECK(ingest(o, j, k, acked + 1, &r) != SY_OK);
+    CHECK_INT(r.status, SY_INGEST_REFUSED);
+    CHECK(strstr(r.message, "ingest log") != NULL);
+    int64_t now = 0;
+    CHECK_INT(sy_office_cursor(o, id, &now, NULL), SY_OK);
+    CHECK(log_covers(id, now)); /* before the fix: applied, and no row says so */
+    CHECK_INT(now, acked);
+    office_sql("DROP TRIGGER test_nolog");
+
+    /* The office dies after the apply, before the outcome is logged: the row written ahead
+     * stays 'applying' and the next ingest of the device settles it as applied. */
+    office_sql("CREATE TRIGGER test_crash BEFORE UPDATE ON ingest_log"
+               " BEGIN SELECT RAISE(ABORT, 'killed (test)'); END");
+    CHECK_INT(ingest(o, j, k, acked + 1, &r), SY_OK);
+    CHECK_INT(r.status, SY_INGEST_APPLIED);
+    office_sql("DROP TRIGGER test_crash");
+    CHECK_INT(sy_office_cursor(o, id, &now, NULL), SY_OK);
+    CHECK_INT(now, sv_journal_last_seq(j));
+    CHECK_INT(ingest(o, j, k, acked + 1, &r), SY_OK);
+    CHECK_INT(r.status, SY_INGEST_DUPLICATE);
+    CHECK(log_covers(id, now));
+    json_t *log = NULL;
+    CHECK_INT(sy_office_log(o, 2, &log), SY_OK);
+    json_t *settled = json_array_get(log, 1);
+    CHECK_STR(json_string_value(json_object_get(settled, "result")), "applied");
+    CHECK(strstr(json_string_value(json_object_get(settled, "reason")), "stopped") != NULL);
+    json_decref(log);
+}
+
 int main(void)
 {
     const char *fix = getenv("QJ_FIXTURES");
@@ -389,6 +466,8 @@ int main(void)
     sv_geo_free(g);
     sv_journal_close(js[0]);
     sv_journal_close(js[1]);
+
+    test_log_atomic(o, a, &ka);
 
     /* Revocation refuses the device's bundles; its entries stay. */
     CHECK_INT(sy_office_device_revoke(o, "crew2"), SY_OK);

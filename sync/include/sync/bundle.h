@@ -52,7 +52,17 @@ const char *sy_strerror(int err);
 #define SY_ID_BYTES 16              /* device and office ids: 16 raw bytes, 32 hex characters */
 #define SY_BUNDLE_MAX_ENTRIES 2048  /* entries per bundle: a day becomes several bundles */
 #define SY_BUNDLE_MAX_PLAIN (8u * 1024u * 1024u)   /* encoded entries before compression */
-#define SY_BUNDLE_MAX_BYTES (8u * 1024u * 1024u)   /* a whole bundle file */
+#define SY_BUNDLE_MAX_BYTES (8u * 1024u * 1024u)   /* a whole bundle */
+/*
+ * The largest entry a journal can hold: SQLite's SQLITE_MAX_LENGTH (10^9 bytes, which no
+ * runtime setting can raise) bounds the kind and payload of a row. An entry too large for a
+ * bundle of the sizes above travels alone, in a one-entry bundle whose bounds follow it, so
+ * that nothing a journal accepted can block sync (docs/bundle.md, "Limits and sizes").
+ */
+#define SY_ENTRY_MAX_BYTES 1000000000u
+#define SY_BUNDLE_MAX_ONE_PLAIN (SY_ENTRY_MAX_BYTES + 65536u) /* encoding of one entry */
+/* A one-entry bundle: zlib's worst case (compressBound: + 0.031 %) plus the framing. */
+#define SY_BUNDLE_MAX_ONE_BYTES (SY_BUNDLE_MAX_ONE_PLAIN + SY_BUNDLE_MAX_ONE_PLAIN / 1024u + 65536u)
 
 /* A growable byte buffer with a hard cap (like curl's dynbuf). */
 typedef struct sy_buf {
@@ -112,6 +122,16 @@ int sy_bundle_build(sv_journal *j, const sy_office_keys *office, int64_t from_se
 
 /* Parse and sanity-check the cleartext header only (to find the device's key). */
 int sy_bundle_peek(const uint8_t *b, size_t len, sy_bundle_info *info, char *err, size_t errlen);
+
+#define SY_BUNDLE_HEADER_BYTES 188 /* the cleartext header; a bundle is this, L, then 64 */
+
+/*
+ * The length of the bundle whose first len bytes (at least SY_BUNDLE_HEADER_BYTES) are at b,
+ * read from its header alone: for walking a bundle file, which is bundles back to back
+ * (docs/bundle.md). Checks magic, version, flags, counts and the announced lengths against
+ * the limits; nothing is verified. Returns SY_OK (*bundle_len set), SY_EFORMAT, SY_EVERSION.
+ */
+int sy_bundle_frame(const uint8_t *b, size_t len, size_t *bundle_len, char *err, size_t errlen);
 
 /*
  * Verify and open a bundle: device signature with device_pk, office id, the sealed box with

@@ -39,7 +39,9 @@ extern "C" {
 typedef struct sy_office sy_office;
 
 #define SY_OFFICE_TOLERANCE_M 0.20              /* default point tolerance (horizontal metres) */
-#define SY_OFFICE_MAX_BODY (9u * 1024u * 1024u) /* largest request body the server reads */
+#define SY_OFFICE_MAX_BODY (9u * 1024u * 1024u) /* largest request body the server reads,
+                                                   except a one-entry bundle of an enrolled
+                                                   device (up to SY_BUNDLE_MAX_ONE_BYTES) */
 #define SY_OFFICE_CLOCK_WINDOW_MS (24LL * 3600 * 1000) /* request time vs the office clock */
 #define SY_TOKEN_CHARS 64                              /* enrollment token: 32 random bytes, hex */
 #define SY_NAME_MAX 128                                /* device and crew names (bytes incl. NUL) */
@@ -116,6 +118,12 @@ int sy_office_enroll(sy_office *o, const char *token, const char *device_id, con
 int sy_office_authenticate(sy_office *o, const char *device_id, const char *time_ms,
                            const char *sig_hex, const char *method, const char *path,
                            const uint8_t *body, size_t len, int64_t now_ms, sy_device *dev);
+
+/* SY_OK when device_id names an enrolled device (not pending, revoked or unknown), else
+ * SY_EAUTH (or SY_EIO). Says nothing about who sends: the server uses it only to decide whether
+ * to read a request body larger than SY_OFFICE_MAX_BODY (a one-entry bundle), which is then
+ * authenticated as every request is. */
+int sy_office_device_enrolled(sy_office *o, const char *device_id);
 
 /* The highest seq the office holds for a device (0 for none) and, when acked_hash is not NULL,
  * that entry's hash (zeros for none): a tablet compares it with its own entry to tell a copied
