@@ -37,6 +37,7 @@ struct sv_journal {
     int readonly;
     int in_batch;
     int batch_dirty; /* entries appended in the open batch: sign the head at commit */
+    int no_limits;   /* record as builds before survey/limits.h did (tests only) */
     int schema_found;
     char device_id[33];
     char *device_name;
@@ -1674,8 +1675,15 @@ static int date_valid(const char *s)
 /* Text past its limit (survey/limits.h) is refused: nothing the journal accepts may block sync.
  * Each argument pair is a name for the message and the text (NULL is fine); the list ends at a
  * NULL name. */
+void sv__journal_without_limits(sv_journal *j, int on)
+{
+    j->no_limits = on != 0;
+}
+
 static int texts_fit(sv_journal *j, size_t max, ...)
 {
+    if (j->no_limits)
+        return SV_OK;
     va_list ap;
     va_start(ap, max);
     int rc = SV_OK;
@@ -1704,7 +1712,7 @@ static int do_unit(sv_journal *j, const sv_unit *u, int64_t *seq)
     if (!u->code[0])
         return sv__journal_fail(j, SV_EINVAL, "a unit without a code cannot be recorded");
     char why[160];
-    if (sv_unit_check_limits(u, why, sizeof why) != SV_OK)
+    if (!j->no_limits && sv_unit_check_limits(u, why, sizeof why) != SV_OK)
         return sv__journal_fail(j, SV_EINVAL, "unit %.64s: %s", u->code, why);
     json_t *p = payload_new();
     put_str(p, "code", u->code);
