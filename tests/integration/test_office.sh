@@ -250,8 +250,8 @@ PY
 
     # kill -9 in the middle of a USB import: the replica holds the whole bundle or none of it,
     # still checks, and the same file then imports.
-    for i in $(seq 150); do
-        "$Q" point add "$J1" --unit 622925CY000031 --lon 103.$((3000 + i)) --lat 35.41 >/dev/null 2>&1
+    for i in $(seq 150); do # typed in 4-6 km off the draft: meant (--far)
+        "$Q" point add "$J1" --unit 622925CY000031 --lon 103.$((3000 + i)) --lat 35.41 --far >/dev/null 2>&1
     done
     expect "a bundle of 150 points" "$Q" bundle "$J1" --output "$T/big.qjb"
     before=$("$PY" -c 'import json,sys;print([x["acked_seq"] for x in json.load(open(sys.argv[1]))["devices"] if x["name"]=="crew1"][0])' <("$OFF" status "$O" --json))
