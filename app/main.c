@@ -43,6 +43,7 @@
 #include "script.h"
 #include "survey/gnss.h"
 #include "survey/survey.h"
+#include "survey/clock.h"
 
 const char *prog = "quejie-app";
 
@@ -245,13 +246,6 @@ static int check_glyphs(plat *p, const char *file)
     return bad ? die(EXIT_FAIL, "%d of %d strings have code points the font %s cannot draw", bad,
                      n, plat_font(p))
                : 0;
-}
-
-static double mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
 static int cmp_double(const void *x, const void *y)
@@ -507,7 +501,7 @@ int main(int argc, char **argv)
         if (dirty) {
             plat_size(p, &w, &h, &ppmm);
             app_ui_begin(&ui, w, h, ppmm);
-            double t0 = want_stats ? mono_us() : 0;
+            double t0 = want_stats ? sv_mono_us() : 0;
             app_build(&A, &ui, now);
             plat_draw(p, &ui);
             dirty = 0;
@@ -521,7 +515,7 @@ int main(int argc, char **argv)
                         ft = nf, capft = nc;
                 }
                 if (nft < capft)
-                    ft[nft++] = (mono_us() - t0) / 1000.0;
+                    ft[nft++] = (sv_mono_us() - t0) / 1000.0;
             }
             /* A fix's age is shown once a second on the GNSS screen; elsewhere a tick matters
              * only while the fix is live (it turns stale, the pill and the map change once).

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "survey/journal.h"
+#include "survey/clock.h"
 
 enum { OP_NONE = 0, OP_STATUS = 1, OP_SYNC = 2, OP_USB = 4 };
 
@@ -30,13 +31,6 @@ struct app_sync {
     int64_t retry_at_ms; /* CLOCK_MONOTONIC; 0 none */
     int retry_s;
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void notify(app_sync *s)
 {
@@ -127,7 +121,7 @@ static void do_sync(app_sync *s)
     pthread_mutex_lock(&s->lock);
     if (out == APP_SYNC_OFFLINE) {
         s->retry_s = s->retry_s ? (s->retry_s * 2 > 300 ? 300 : s->retry_s * 2) : 30;
-        s->retry_at_ms = mono_ms() + (int64_t)s->retry_s * 1000;
+        s->retry_at_ms = sv_mono_ms() + (int64_t)s->retry_s * 1000;
     } else {
         s->retry_s = 0;
         s->retry_at_ms = 0;
@@ -167,7 +161,7 @@ static void *run(void *arg)
                 pthread_cond_wait(&s->cond, &s->lock);
                 continue;
             }
-            int64_t now = mono_ms();
+            int64_t now = sv_mono_ms();
             if (now >= s->retry_at_ms) {
                 s->retry_at_ms = 0;
                 s->ops |= OP_SYNC; /* the promised "will send when connected" */

@@ -101,13 +101,6 @@ sv_grade sv_grade_from_gpsd(int mode, int status)
     }
 }
 
-int64_t sv_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t sv_fix_age_ms(const sv_fix *f, int64_t now_ms)
 {
     return now_ms - f->mono_ms;

@@ -27,6 +27,5 @@ int64_t sv__to_fixed(double v, double scale); /* rounds; NaN -> INT64_MIN (field
 double sv__from_fixed(int64_t v, double scale);
 
 /* Wall-clock UTC milliseconds. */
-int64_t sv__now_ms(void);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include "internal.h"
 #include "journal_int.h"
+#include "survey/clock.h"
 #include "survey/kinds.h"
 #include "survey/limits.h"
 #include "survey/state.h"
@@ -910,7 +911,7 @@ static int append_json(sv_journal *j, const char *kind, json_t *payload, int64_t
     char *text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
     if (!text)
         return sv__journal_fail(j, SV_ENOMEM, "cannot encode %s payload", kind);
-    int64_t seq = 0, now = sv__now_ms();
+    int64_t seq = 0, now = sv_wall_ms();
     uint8_t prev[SV_HASH_BYTES], hash[SV_HASH_BYTES];
     int rc = last_entry(j, &seq, prev);
     if (rc == SV_OK) {

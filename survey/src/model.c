@@ -308,9 +308,3 @@ double sv__from_fixed(int64_t v, double scale)
     return (double)v / scale;
 }
 
-int64_t sv__now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}

@@ -27,6 +27,7 @@
 #include "survey/state.h"
 #include "survey/tasks.h"
 #include "sync/client.h"
+#include "survey/clock.h"
 
 #define REQ_DOMAIN "quejie-request-v1"
 #define TASKS_DOMAIN "quejie-tasks-v1"
@@ -62,13 +63,6 @@ static int cfail(sy_client *c, int rc, const char *fmt, ...)
     vsnprintf(c->errmsg, sizeof c->errmsg, fmt, ap);
     va_end(ap);
     return rc;
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 const char *sy_client_errmsg(const sy_client *c)
@@ -130,7 +124,7 @@ static int state_set(sy_client *c, int64_t acked, int everything, const char *er
     sqlite3_bind_int64(st, 1, acked);
     sqlite3_bind_text(st, 2, error ? error : "", -1, SQLITE_TRANSIENT);
     if (everything)
-        sqlite3_bind_int64(st, 3, now_ms());
+        sqlite3_bind_int64(st, 3, sv_wall_ms());
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? SY_OK : cfail(c, SY_EIO, "sync state: %s", sqlite3_errmsg(c->db));
@@ -141,7 +135,7 @@ static int64_t bundle_row(sy_client *c, int64_t first, int64_t last, int64_t byt
                           const char *state, const char *reason, int attempt)
 {
     sqlite3_stmt *st;
-    int64_t t = now_ms(), id = 0;
+    int64_t t = sv_wall_ms(), id = 0;
     if (sqlite3_prepare_v2(c->db,
                            "INSERT INTO sync_bundles(first_seq, last_seq, bytes, state, reason,"
                            " attempts, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
@@ -173,7 +167,7 @@ static void bundle_mark(sy_client *c, int64_t id, const char *state, const char 
         return;
     sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, reason ? reason : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, now_ms());
+    sqlite3_bind_int64(st, 3, sv_wall_ms());
     sqlite3_bind_int64(st, 4, id);
     sqlite3_step(st);
     sqlite3_finalize(st);
@@ -188,7 +182,7 @@ static void bundles_acked_upto(sy_client *c, int64_t acked)
                            " updated_ms = ? WHERE last_seq <= ? AND state <> 'acknowledged'",
                            -1, &st, NULL) != SQLITE_OK)
         return;
-    sqlite3_bind_int64(st, 1, now_ms());
+    sqlite3_bind_int64(st, 1, sv_wall_ms());
     sqlite3_bind_int64(st, 2, acked);
     sqlite3_step(st);
     sqlite3_finalize(st);
@@ -333,7 +327,7 @@ static int request(sy_client *c, const char *url_base, const char *method, const
     hd = curl_slist_append(hd, "Expect:"); /* no 100-continue round trip */
     if (sign) {
         char t[32];
-        snprintf(t, sizeof t, "%lld", (long long)now_ms());
+        snprintf(t, sizeof t, "%lld", (long long)sv_wall_ms());
         uint8_t bh[32], sig[64];
         crypto_hash_sha256(bh, body ? body : (const uint8_t *)"", body ? blen : 0);
         size_t ml = sizeof REQ_DOMAIN + strlen(method) + 1 + strlen(path) + 1 + strlen(t) + 1 + 32;
@@ -523,7 +517,7 @@ int sy_client_enroll(sy_client *c, const char *url, const char *token, const cha
         else
             sqlite3_bind_null(st, 6);
         sqlite3_bind_text(st, 7, dname ? dname : "", -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 8, now_ms());
+        sqlite3_bind_int64(st, 8, sv_wall_ms());
         rc = sqlite3_step(st) == SQLITE_DONE ? SY_OK : SY_EIO;
         sqlite3_finalize(st);
     }

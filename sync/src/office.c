@@ -31,6 +31,7 @@
 #include "survey/state.h"
 #include "survey/tasks.h"
 #include "sync/office.h"
+#include "survey/clock.h"
 
 #define OFFICE_APP_ID 0x514A4F46 /* "QJOF" */
 #define OFFICE_SCHEMA 1
@@ -100,13 +101,6 @@ static int fail_db(sy_office *o, const char *what)
     return fail(o, SY_EIO, "%s: %s: %s", o->path, what, sqlite3_errmsg(o->db));
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void iso_ms(int64_t ms, char buf[32])
 {
     time_t t = (time_t)(ms / 1000);
@@ -125,7 +119,7 @@ static void logf_(sy_office *o, const char *fmt, ...)
     if (!o->log)
         return;
     char t[32], line[1024];
-    iso_ms(now_ms(), t);
+    iso_ms(sv_wall_ms(), t);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
@@ -391,7 +385,7 @@ int sy_office_create(const char *path, const char *name, double tolerance_m, cha
             bind_text(st, 3, sign_hex);
             bind_text(st, 4, box_hex);
             sqlite3_bind_double(st, 5, tolerance_m);
-            sqlite3_bind_int64(st, 6, now_ms());
+            sqlite3_bind_int64(st, 6, sv_wall_ms());
             src = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
         }
         sqlite3_finalize(st);
@@ -678,7 +672,7 @@ int sy_office_device_add(sy_office *o, const char *name, const char *crew,
     bind_text(st, 1, name);
     bind_text(st, 2, crew && *crew ? crew : NULL);
     bind_text(st, 3, hash);
-    sqlite3_bind_int64(st, 4, now_ms());
+    sqlite3_bind_int64(st, 4, sv_wall_ms());
     int src = sqlite3_step(st);
     sqlite3_finalize(st);
     if (src == SQLITE_CONSTRAINT)
@@ -702,7 +696,7 @@ int sy_office_device_revoke(sy_office *o, const char *name)
              " WHERE name = ?",
              &st))
         return SY_EIO;
-    sqlite3_bind_int64(st, 1, now_ms());
+    sqlite3_bind_int64(st, 1, sv_wall_ms());
     bind_text(st, 2, name);
     int src = sqlite3_step(st);
     sqlite3_finalize(st);
@@ -839,7 +833,7 @@ int sy_office_enroll(sy_office *o, const char *token, const char *device_id, con
         if (rc == SY_OK) {
             bind_text(st, 1, id);
             bind_text(st, 2, pk_lower);
-            sqlite3_bind_int64(st, 3, now_ms());
+            sqlite3_bind_int64(st, 3, sv_wall_ms());
             sqlite3_bind_int64(st, 4, row);
             if (sqlite3_step(st) != SQLITE_DONE)
                 rc = fail_db(o, "enroll");
@@ -1067,7 +1061,7 @@ int sy_office_tasks_import(sy_office *o, const char *file, const char *assign, s
     json_t *features = json_object_get(root, "features");
     if (!json_is_array(features) || json_array_size(features) != set.n + set.skipped)
         rc = fail(o, SY_EFORMAT, "%s: the features do not match the validated units", file);
-    int64_t t = now_ms();
+    int64_t t = sv_wall_ms();
     if (rc == SY_OK)
         rc = exec(o, "BEGIN IMMEDIATE");
     sqlite3_stmt *st = NULL;
@@ -1258,7 +1252,7 @@ static int add_case(sy_office *o, sqlite3_stmt *ins, const char *unit, const cha
     sqlite3_bind_int64(ins, 8, seqb);
     sqlite3_bind_text(ins, 9, ta, -1, free);
     sqlite3_bind_text(ins, 10, tb, -1, free);
-    sqlite3_bind_int64(ins, 11, now_ms());
+    sqlite3_bind_int64(ins, 11, sv_wall_ms());
     if (sqlite3_step(ins) != SQLITE_DONE)
         return fail_db(o, "cannot store a review case");
     if (sqlite3_changes(o->db) > 0) {
@@ -1566,7 +1560,7 @@ static int64_t log_intent(sy_office *o, const char *via, const sy_ingest_result 
              " applied, acked_seq, reason) VALUES (?, ?, ?, ?, ?, ?, 'applying', ?, ?, NULL)",
              &st))
         return 0;
-    sqlite3_bind_int64(st, 1, now_ms());
+    sqlite3_bind_int64(st, 1, sv_wall_ms());
     bind_text(st, 2, via);
     bind_text(st, 3, r->device_id[0] ? r->device_id : NULL);
     bind_text(st, 4, r->device[0] ? r->device : NULL);
@@ -1615,7 +1609,7 @@ static void ingest_log(sy_office *o, const char *via, const sy_ingest_result *r,
                   " ?9, ?10)",
              &st))
         return;
-    sqlite3_bind_int64(st, 1, now_ms());
+    sqlite3_bind_int64(st, 1, sv_wall_ms());
     bind_text(st, 2, via);
     bind_text(st, 3, r->device_id[0] ? r->device_id : NULL);
     bind_text(st, 4, r->device[0] ? r->device : NULL);
@@ -1877,7 +1871,7 @@ int sy_office_review_resolve(sy_office *o, int64_t id, const char *note)
              " WHERE id = ? AND status = 'open'",
              &st))
         return SY_EIO;
-    sqlite3_bind_int64(st, 1, now_ms());
+    sqlite3_bind_int64(st, 1, sv_wall_ms());
     bind_text(st, 2, note);
     sqlite3_bind_int64(st, 3, id);
     int src = sqlite3_step(st);

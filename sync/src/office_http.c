@@ -29,6 +29,7 @@
 #include <sodium.h>
 
 #include "sync/office.h"
+#include "survey/clock.h"
 
 #define CONNECTION_LIMIT 64
 #define CONNECTION_TIMEOUT_S 30
@@ -51,20 +52,6 @@ typedef struct req {
     int64_t started;  /* monotonic ms */
     int64_t deadline; /* ms after started */
 } req;
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void logline(sy_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void logline(sy_server *s, const char *fmt, ...)
@@ -267,7 +254,7 @@ static enum MHD_Result route(sy_server *s, struct MHD_Connection *c, const char 
     const char *sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Quejie-Signature");
     pthread_mutex_lock(&s->lock);
     int rc =
-        sy_office_authenticate(s->o, id, t, sig, method, url, r->body, r->len, wall_ms(), &dev);
+        sy_office_authenticate(s->o, id, t, sig, method, url, r->body, r->len, sv_wall_ms(), &dev);
     char msg[512];
     snprintf(msg, sizeof msg, "%s", sy_office_errmsg(s->o));
     int64_t acked = 0;
@@ -305,7 +292,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r = calloc(1, sizeof *r);
         if (!r)
             return MHD_NO;
-        r->started = mono_ms();
+        r->started = sv_mono_ms();
         r->max = SY_OFFICE_MAX_BODY;
         r->deadline = REQUEST_DEADLINE_MS;
         *con_cls = r;
@@ -352,7 +339,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_size) {
         /* A response cannot be queued while upload data is being handed over: a body that
          * grows past the bound or the deadline costs the client its connection. */
-        if (mono_ms() - r->started > r->deadline || *upload_size > r->max - r->len) {
+        if (sv_mono_ms() - r->started > r->deadline || *upload_size > r->max - r->len) {
             char ip[64];
             peer(c, ip, sizeof ip);
             logline(s, "cut %s %s from %s: body too large or too slow", method, url, ip);

@@ -10,6 +10,7 @@
 #ifndef SURVEY_GNSS_H
 #define SURVEY_GNSS_H
 
+#include "clock.h"
 #include "model.h"
 
 #ifdef __cplusplus
@@ -57,8 +58,7 @@ typedef struct sv_fix {
  * "has a fix" means mode >= 2. */
 sv_grade sv_grade_from_gpsd(int mode, int status);
 
-/* Milliseconds of CLOCK_MONOTONIC. */
-int64_t sv_mono_ms(void);
+/* sv_mono_ms, the clock of every fix age: survey/clock.h */
 
 /* Age of a fix at monotonic time now_ms, and whether it is stale (older than SV_STALE_MS). */
 int64_t sv_fix_age_ms(const sv_fix *f, int64_t now_ms);
