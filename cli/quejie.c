@@ -968,6 +968,11 @@ static int cmd_export(int argc, char **argv)
     sv_journal_close(j);
     if (rc != SV_OK)
         return die(EXIT_FAIL, "%s", d.msg[0] ? d.msg : sv_strerror(rc));
+    if (st.lines_unjoined)
+        fprintf(stderr,
+                "quejie: warning: %zu recorded boundary line(s) not drawn: an end point is no "
+                "longer a current point (first: %s); withdraw the line or record its end again\n",
+                st.lines_unjoined, st.unjoined_first);
     if (fmt == SV_EXPORT_CSV)
         printf("wrote %s: %zu boundary points\n", get(&a, "--output"), st.points);
     else if (st.signatures)

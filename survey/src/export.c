@@ -1527,6 +1527,28 @@ static int for_each_line(ex *x, int (*fn)(ex *, const seg *, void *), void *ctx)
     return SV_OK;
 }
 
+/* The recorded lines for_each_line cannot draw: an end that is not a current point of the
+ * unit with coordinates. They are counted for the caller to report. */
+static void count_unjoined(const ex *x, sv_export_stats *st)
+{
+    for (size_t li = 0; li < x->n_lines; li++) {
+        const sv_bline *l = &x->lines[li];
+        int a = 0, b = 0;
+        for (size_t m = 0; m < x->n_pts && !(a && b); m++) {
+            const sv_bpoint *p = &x->pts[m];
+            if (strcmp(p->unit, l->unit) != 0 || !isfinite(p->lat) || !isfinite(p->lon))
+                continue;
+            a = a || strcmp(p->number, l->from) == 0;
+            b = b || strcmp(p->number, l->to) == 0;
+        }
+        if (a && b && strcmp(l->from, l->to) != 0)
+            continue;
+        if (st->lines_unjoined++ == 0)
+            snprintf(st->unjoined_first, sizeof st->unjoined_first, "%.40s %.20s-%.20s", l->unit,
+                     l->from, l->to);
+    }
+}
+
 /* A walked polygon or a track: vertices keys[0..n) of one unit (jumps included). */
 typedef struct walk {
     const vkey *keys;
@@ -2354,6 +2376,8 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
     int rc = load(&x, unit);
     if (rc == SV_OK)
         rc = fmt == SV_EXPORT_GPKG ? write_gpkg(&x, st) : write_text(&x, fmt, st);
+    if (rc == SV_OK)
+        count_unjoined(&x, st);
     ex_free(&x);
     if (rc != SV_OK) {
         memset(st, 0, sizeof *st);

@@ -441,4 +441,16 @@ n, e = sys.argv[3].split()[:2]
 assert by[(lx, "J1")][2:4] == [n, e], (by[(lx, "J1")], n, e)
 PY
 
+
+# A journal written before lines held their ends (tests/fixtures/README.md): its line J1-J2 lost
+# J2 to a void. The export cannot draw it and says so, naming the line; the rest is written.
+cp "$FIX/journal-v3-unjoined-line.db" "$T/unjoined.db"; cp "$FIX/journal-v3-unjoined-line.db.key" "$T/unjoined.db.key"
+if "$Q" export "$T/unjoined.db" --format geojson --output "$T/unjoined.geojson" >"$T/out" 2>"$T/err"; then
+    grep -q "1 recorded boundary line(s) not drawn" "$T/err" && grep -q "622901ZR000002 J1-J2" "$T/err" \
+        && ok "a line whose end was withdrawn is reported, not dropped in silence" \
+        || fail "no warning for the unjoined line: $(cat "$T/err")"
+else
+    fail "export of the journal with an unjoined line: $(cat "$T/err")"
+fi
+
 finish

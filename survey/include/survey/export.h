@@ -34,6 +34,12 @@ int sv_export_format_parse(const char *name, sv_export_format *out);
 typedef struct sv_export_stats {
     size_t units, points, lines, vertices, walks;
     size_t signatures; /* GeoPackage and GeoJSON only */
+    /* Recorded boundary lines that could not be drawn because an end point is no longer a
+     * current point with coordinates (withdrawn by a journal written before lines held their
+     * ends, see docs/journal.md): reported, never dropped in silence. unjoined_first names the
+     * first one ("UNIT FROM-TO") when there is any. */
+    size_t lines_unjoined;
+    char unjoined_first[96];
 } sv_export_stats;
 
 /*
