@@ -14,7 +14,6 @@
 
 #include "i18n.h"
 
-
 /* ---- sizes ---------------------------------------------------------------------------- */
 
 float app__mm(const app_ui *ui, float v)
@@ -40,11 +39,16 @@ float app__target(const app_ui *ui)
 app_color app__grade_color(sv_grade g)
 {
     switch (g) {
-    case SV_GRADE_RTK_FIXED: return 0x00a040ffu;
-    case SV_GRADE_RTK_FLOAT: return 0xe0a000ffu;
-    case SV_GRADE_DGPS: return 0xe07000ffu;
-    case SV_GRADE_GPS: return 0xd04000ffu;
-    case SV_GRADE_NONE: break;
+    case SV_GRADE_RTK_FIXED:
+        return 0x00a040ffu;
+    case SV_GRADE_RTK_FLOAT:
+        return 0xe0a000ffu;
+    case SV_GRADE_DGPS:
+        return 0xe07000ffu;
+    case SV_GRADE_GPS:
+        return 0xd04000ffu;
+    case SV_GRADE_NONE:
+        break;
     }
     return 0xb00000ffu;
 }
@@ -52,11 +56,16 @@ app_color app__grade_color(sv_grade g)
 const char *app__grade_label(sv_grade g)
 {
     switch (g) {
-    case SV_GRADE_RTK_FIXED: return _("RTK fixed");
-    case SV_GRADE_RTK_FLOAT: return _("RTK float");
-    case SV_GRADE_DGPS: return _("DGPS");
-    case SV_GRADE_GPS: return _("GPS");
-    case SV_GRADE_NONE: break;
+    case SV_GRADE_RTK_FIXED:
+        return _("RTK fixed");
+    case SV_GRADE_RTK_FLOAT:
+        return _("RTK float");
+    case SV_GRADE_DGPS:
+        return _("DGPS");
+    case SV_GRADE_GPS:
+        return _("GPS");
+    case SV_GRADE_NONE:
+        break;
     }
     return _("No fix");
 }
@@ -155,7 +164,8 @@ int app_reload(app *a)
     }
     if (rc != SV_OK) {
         /* nothing to show: back to an empty Today rather than a unit that is gone */
-        snprintf(a->status, sizeof a->status, "%s", rc == SV_ENOMEM ? "out of memory" : sv_journal_errmsg(a->j));
+        snprintf(a->status, sizeof a->status, "%s",
+                 rc == SV_ENOMEM ? "out of memory" : sv_journal_errmsg(a->j));
         a->cur = -1;
         free_unit_view(a);
         a->screen = APP_SCR_TODAY;
@@ -433,14 +443,13 @@ static void build_today(app *a, app_ui *ui, int64_t now_ms)
         app_ui_frame(ui, box, 1, C_LINE);
         char line[512];
         snprintf(line, sizeof line, "%s  %s", r->u.code, r->u.name ? r->u.name : "");
-        app_ui_text(ui, (app_rect){box.x + pad, box.y, box.w - 2 * pad, row_h / 2},
-                    line, app__text_px(ui, 4), APP_ALIGN_LEFT, C_INK);
+        app_ui_text(ui, (app_rect){box.x + pad, box.y, box.w - 2 * pad, row_h / 2}, line,
+                    app__text_px(ui, 4), APP_ALIGN_LEFT, C_INK);
         snprintf(line, sizeof line,
-                 _("%s · points %d · verified %d/%d · disputes %d · signatures %d/%d%s"),
-                 r->u.type, r->p.points, r->p.fields_verified, (int)SV_FIELD_COUNT,
-                 r->p.disputes_open, r->p.signatures_current,
-                 r->p.signatures_current + r->p.signatures_missing,
-                 !a->sync || !a->ss.enrolled ? ""
+                 _("%s · points %d · verified %d/%d · disputes %d · signatures %d/%d%s"), r->u.type,
+                 r->p.points, r->p.fields_verified, (int)SV_FIELD_COUNT, r->p.disputes_open,
+                 r->p.signatures_current, r->p.signatures_current + r->p.signatures_missing,
+                 !a->sync || !a->ss.enrolled       ? ""
                  : r->p.last_seq > a->ss.acked_seq ? _(" · not synced")
                                                    : _(" · synced"));
         app_ui_text(ui, (app_rect){box.x + pad, box.y + row_h / 2, box.w - 2 * pad, row_h / 2},
@@ -457,7 +466,8 @@ static void build_today(app *a, app_ui *ui, int64_t now_ms)
     char st[400];
     app_color sc = C_DIM;
     if (!a->sync && a->sync_err[0])
-        snprintf(st, sizeof st, _("Sync: not started (%s); open Day end to try again"), a->sync_err);
+        snprintf(st, sizeof st, _("Sync: not started (%s); open Day end to try again"),
+                 a->sync_err);
     else if (!a->sync)
         snprintf(st, sizeof st, "%s", _("Sync: not available (read-only journal)"));
     else if (!a->ss.enrolled)
@@ -468,7 +478,8 @@ static void build_today(app *a, app_ui *ui, int64_t now_ms)
         snprintf(st, sizeof st, _("Sync: everything is at %s"), a->ss.office), sc = C_OK;
     else
         snprintf(st, sizeof st, _("Sync: %lld entries not yet at %s"),
-                 (long long)(a->ss.last_seq - a->ss.acked_seq), a->ss.office), sc = C_WARN;
+                 (long long)(a->ss.last_seq - a->ss.acked_seq), a->ss.office),
+            sc = C_WARN;
     float bw = app__target(ui) * 3.2f;
     app_ui_text(ui, (app_rect){pad, bottom + pad, ui->width - bw - 3 * pad, bar_h - 2 * pad}, st,
                 app__text_px(ui, 3.5f), APP_ALIGN_LEFT, sc);
@@ -493,8 +504,7 @@ static double nice(double max)
     return max >= 5 * p ? 5 * p : max >= 2 * p ? 2 * p : p;
 }
 
-static void draw_polyline(app *a, app_ui *ui, const double *xy, size_t n, float width,
-                          app_color c)
+static void draw_polyline(app *a, app_ui *ui, const double *xy, size_t n, float width, app_color c)
 {
     size_t i = 0;
     while (i < n) {
@@ -548,7 +558,8 @@ void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
         if (!app_rect_has(m, sx, sy))
             continue;
         app_ui_disc(ui, sx, sy, dot, C_POINT);
-        app_ui_text(ui, (app_rect){sx + dot + 2, sy - app__mm(ui, 5), app__mm(ui, 20), app__mm(ui, 5)},
+        app_ui_text(ui,
+                    (app_rect){sx + dot + 2, sy - app__mm(ui, 5), app__mm(ui, 20), app__mm(ui, 5)},
                     a->pts[i].number, app__text_px(ui, 3), APP_ALIGN_LEFT, C_POINT);
     }
     if (isfinite(px)) {
@@ -569,25 +580,27 @@ void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
         float v[8] = {ax - s / 2, ay + s, ax, ay - s, ax + s / 2, ay + s, ax, ay + s / 2};
         memcpy(p, v, sizeof v);
     }
-    app_ui_text(ui, (app_rect){ax - app__mm(ui, 4), ay - app__mm(ui, 10), app__mm(ui, 8), app__mm(ui, 5)}, "N",
-                app__text_px(ui, 3.5f), APP_ALIGN_CENTER, C_INK);
+    app_ui_text(
+        ui, (app_rect){ax - app__mm(ui, 4), ay - app__mm(ui, 10), app__mm(ui, 8), app__mm(ui, 5)},
+        "N", app__text_px(ui, 3.5f), APP_ALIGN_CENTER, C_INK);
     double len_m = nice(a->mpp * m.w / 4);
-    float len_px = (float)(len_m / a->mpp), bx = m.x + app__mm(ui, 4), by = m.y + m.h - app__mm(ui, 5);
+    float len_px = (float)(len_m / a->mpp), bx = m.x + app__mm(ui, 4),
+          by = m.y + m.h - app__mm(ui, 5);
     app_ui_fill(ui, (app_rect){bx, by, len_px, 4}, C_INK);
     char lab[64];
     if (len_m >= 1000)
         snprintf(lab, sizeof lab, "%g km", len_m / 1000);
     else
         snprintf(lab, sizeof lab, "%g m", len_m);
-    app_ui_text(ui, (app_rect){bx, by - app__mm(ui, 6), len_px + app__mm(ui, 20), app__mm(ui, 5)}, lab,
-                app__text_px(ui, 3), APP_ALIGN_LEFT, C_INK);
+    app_ui_text(ui, (app_rect){bx, by - app__mm(ui, 6), len_px + app__mm(ui, 20), app__mm(ui, 5)},
+                lab, app__text_px(ui, 3), APP_ALIGN_LEFT, C_INK);
 
     /* map buttons */
     float t = app__target(ui), bxr = m.x + m.w - t * 2.6f - app__mm(ui, 2);
     app__button(ui, "follow", (app_rect){bxr, m.y + m.h - 2 * t - app__mm(ui, 4), t * 2.6f, t},
-           a->follow ? _("Following") : _("Follow"), f != NULL);
-    app__button(ui, "zoom-unit", (app_rect){bxr, m.y + m.h - t - app__mm(ui, 2), t * 2.6f, t}, _("Whole unit"),
-           a->ndraft > 0);
+                a->follow ? _("Following") : _("Follow"), f != NULL);
+    app__button(ui, "zoom-unit", (app_rect){bxr, m.y + m.h - t - app__mm(ui, 2), t * 2.6f, t},
+                _("Whole unit"), a->ndraft > 0);
 }
 
 /* The action bar under the map: the unit's work. */
@@ -595,8 +608,10 @@ static float action_bar(app *a, app_ui *ui, float y)
 {
     static const struct {
         const char *id, *label;
-    } acts[] = {{"record", N_("Record point")}, {"walk", N_("Walk")},
-                {"verify", N_("Verify")},       {"sign", N_("Point out & sign")},
+    } acts[] = {{"record", N_("Record point")},
+                {"walk", N_("Walk")},
+                {"verify", N_("Verify")},
+                {"sign", N_("Point out & sign")},
                 {"dispute", N_("Dispute")}};
     size_t n = sizeof acts / sizeof acts[0];
     float pad = app__mm(ui, 1.5f), h = app__target(ui) * 1.15f;
@@ -645,8 +660,9 @@ static void build_map(app *a, app_ui *ui, int64_t now_ms)
     }
     app_ui_text(ui, (app_rect){app__mm(ui, 3), info.y + 2, info.w - app__mm(ui, 6), info_h / 2}, l1,
                 app__text_px(ui, 3.8f), APP_ALIGN_LEFT, C_INK);
-    app_ui_text(ui, (app_rect){app__mm(ui, 3), info.y + info_h / 2, info.w - app__mm(ui, 6), info_h / 2},
-                l2, app__text_px(ui, 3.5f), APP_ALIGN_LEFT, C_DIM);
+    app_ui_text(
+        ui, (app_rect){app__mm(ui, 3), info.y + info_h / 2, info.w - app__mm(ui, 6), info_h / 2},
+        l2, app__text_px(ui, 3.5f), APP_ALIGN_LEFT, C_DIM);
     action_bar(a, ui, info.y + info_h);
 }
 
@@ -696,15 +712,20 @@ static void build_gnss(app *a, app_ui *ui, int64_t now_ms)
     if (f->sats_seen >= 0)
         snprintf(ss, sizeof ss, "%d", f->sats_seen);
     snprintf(store[n], 200, _("Fix mode %s, satellites used %s of %s seen"),
-             f->mode >= 3 ? "3D" : f->mode == 2 ? "2D" : "—", su, ss);
+             f->mode >= 3   ? "3D"
+             : f->mode == 2 ? "2D"
+                            : "—",
+             su, ss);
     lines[n] = store[n], n++;
-    static const char *names[SV_GNSS_NCONST] = {"GPS", "SBAS", "Galileo", NULL, "QZSS", "GLONASS",
-                                                NULL};
+    static const char *names[SV_GNSS_NCONST] = {"GPS",  "SBAS",    "Galileo", NULL,
+                                                "QZSS", "GLONASS", NULL};
     char per[200] = "";
     for (int k = 0; k < SV_GNSS_NCONST; k++) {
         if (f->seen_by[k] <= 0)
             continue;
-        const char *nm = k == SV_GNSS_BEIDOU ? _("BeiDou") : k == SV_GNSS_OTHER ? _("Other") : names[k];
+        const char *nm = k == SV_GNSS_BEIDOU  ? _("BeiDou")
+                         : k == SV_GNSS_OTHER ? _("Other")
+                                              : names[k];
         size_t l = strlen(per);
         snprintf(per + l, sizeof per - l, "%s%s %d/%d", l ? "   " : "", nm, f->used_by[k],
                  f->seen_by[k]);
@@ -738,16 +759,36 @@ void app_build(app *a, app_ui *ui, int64_t now_ms)
 {
     app_ui_fill(ui, (app_rect){0, 0, (float)ui->width, (float)ui->height}, C_BG);
     switch (a->screen) {
-    case APP_SCR_TODAY: build_today(a, ui, now_ms); break;
-    case APP_SCR_MAP: build_map(a, ui, now_ms); break;
-    case APP_SCR_GNSS: build_gnss(a, ui, now_ms); break;
-    case APP_SCR_RECORD: app__build_record(a, ui, now_ms); break;
-    case APP_SCR_WALK: app__build_walk(a, ui, now_ms); break;
-    case APP_SCR_VERIFY: app__build_verify(a, ui, now_ms); break;
-    case APP_SCR_SIGN: app__build_sign(a, ui, now_ms); break;
-    case APP_SCR_PAD: app__build_pad(a, ui, now_ms); break;
-    case APP_SCR_DISPUTE: app__build_dispute(a, ui, now_ms); break;
-    case APP_SCR_DAYEND: app__build_dayend(a, ui, now_ms); break;
+    case APP_SCR_TODAY:
+        build_today(a, ui, now_ms);
+        break;
+    case APP_SCR_MAP:
+        build_map(a, ui, now_ms);
+        break;
+    case APP_SCR_GNSS:
+        build_gnss(a, ui, now_ms);
+        break;
+    case APP_SCR_RECORD:
+        app__build_record(a, ui, now_ms);
+        break;
+    case APP_SCR_WALK:
+        app__build_walk(a, ui, now_ms);
+        break;
+    case APP_SCR_VERIFY:
+        app__build_verify(a, ui, now_ms);
+        break;
+    case APP_SCR_SIGN:
+        app__build_sign(a, ui, now_ms);
+        break;
+    case APP_SCR_PAD:
+        app__build_pad(a, ui, now_ms);
+        break;
+    case APP_SCR_DISPUTE:
+        app__build_dispute(a, ui, now_ms);
+        break;
+    case APP_SCR_DAYEND:
+        app__build_dayend(a, ui, now_ms);
+        break;
     }
     /* The banner, where the crew looks last: decisions that could not be recorded (with a
      * retry) before anything else, then this screen's message, why nothing can be recorded,
@@ -896,8 +937,9 @@ static int has_map(const app *a)
 int app_on_gesture(app *a, const app_ui *ui, const app_gesture *g)
 {
     const app_widget *w = app_ui_hit(ui, g->x, g->y);
-    int lists = a->modal == APP_MODAL_PICK ||
-                (a->modal == APP_MODAL_NONE && (a->screen == APP_SCR_SIGN || a->screen == APP_SCR_DAYEND));
+    int lists =
+        a->modal == APP_MODAL_PICK ||
+        (a->modal == APP_MODAL_NONE && (a->screen == APP_SCR_SIGN || a->screen == APP_SCR_DAYEND));
     if (lists && g->type == APP_G_DRAG) {
         a->scroll -= g->dy; /* the content follows the finger */
         return 1;

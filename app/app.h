@@ -22,11 +22,11 @@
 #include "gesture.h"
 #include "gnss_worker.h"
 #include "recorder.h"
-#include "sync_worker.h"
 #include "survey/geo.h"
 #include "survey/journal.h"
 #include "survey/state.h"
 #include "survey/summary.h"
+#include "sync_worker.h"
 #include "ui.h"
 
 typedef enum app_screen {
@@ -47,7 +47,7 @@ typedef enum app_modal {
     APP_MODAL_NONE,
     APP_MODAL_PICK,   /* a list of choices: pick:N, pick-cancel */
     APP_MODAL_KEYPAD, /* numbers: key:0..9, key:dot, key:del, key:ok, key:cancel */
-    APP_MODAL_TEXT    /* text: phrase:N, text-clear, text-ok, text-cancel; typing via SDL text input */
+    APP_MODAL_TEXT /* text: phrase:N, text-clear, text-ok, text-cancel; typing via SDL text input */
 } app_modal;
 
 /* What a modal's answer is for. */
@@ -58,7 +58,7 @@ typedef enum app_ask {
     APP_ASK_OVERRIDE,
     APP_ASK_OFFSET_DIST,
     APP_ASK_OFFSET_BRG,
-    APP_ASK_CORRECTED,  /* field in ask_field */
+    APP_ASK_CORRECTED, /* field in ask_field */
     APP_ASK_DISPUTED,
     APP_ASK_PARTY_ADD,
     APP_ASK_PROXY_PERSON,
@@ -77,7 +77,7 @@ typedef enum app_ask {
 /* A neighbouring party on the Sign screen. */
 typedef struct app_party {
     char name[200];
-    int has_att;             /* attendance recorded */
+    int has_att; /* attendance recorded */
     sv_presence presence;
     char person[128];
     char notice_date[11];
@@ -91,7 +91,7 @@ typedef struct app_dayend_row {
     double area_m2, draft_m2, diff_pct; /* NaN when not computable */
     double closing_m, walk_gap_m;
     int disputes_open, signatures_missing, fields_verified;
-    int64_t unacked;         /* of this unit's records: seq above the office's cursor */
+    int64_t unacked; /* of this unit's records: seq above the office's cursor */
 } app_dayend_row;
 
 typedef struct app_unit_row {
@@ -121,14 +121,14 @@ typedef struct app {
     sv_bpoint *pts;
     double *pts_xy;
     size_t npts;
-    double *trk_xy; /* walk vertices; a NaN pair separates walks */
-    double *jump_xy;        /* jump vertices: kept in the journal, left out of the line */
+    double *trk_xy;  /* walk vertices; a NaN pair separates walks */
+    double *jump_xy; /* jump vertices: kept in the journal, left out of the line */
     size_t njump;
     size_t ntrk;
     size_t trk_cap, jump_cap; /* allocated pairs: new vertices are appended, not re-read */
     int64_t trk_seq;          /* the last vertex entry held (0: none) */
     int64_t trk_walk;         /* its walk */
-    sv_verification *ver; /* current verifications of the unit */
+    sv_verification *ver;     /* current verifications of the unit */
     size_t nver;
     sv_dispute *dsp;
     size_t ndsp;
@@ -148,7 +148,7 @@ typedef struct app {
     /* Sign screen and pad */
     app_party party[APP_PARTY_MAX];
     int nparty;
-    char pad_name[200];     /* the party signing: by name, the list may change meanwhile */
+    char pad_name[200]; /* the party signing: by name, the list may change meanwhile */
     char signer[128], role[128];
     uint8_t pad_covers[32]; /* boundary digest when the pad was opened */
     char pad_points[256];   /* the point numbers shown with it */
@@ -162,31 +162,31 @@ typedef struct app {
         dsp_to[SV_NUMBER_MAX];
 
     /* Day end */
-    app_dayend_row *day;    /* one per unit, NULL until computed */
-    uint64_t day_gen;       /* journal_gen it was computed at */
+    app_dayend_row *day; /* one per unit, NULL until computed */
+    uint64_t day_gen;    /* journal_gen it was computed at */
 
     /* modal layer */
     app_modal modal;
     app_ask ask;
-    int ask_field;          /* sv_field or party index */
+    int ask_field; /* sv_field or party index */
     char modal_title[256];
     char *pick_label[APP_PICK_MAX];
     char *pick_value[APP_PICK_MAX];
     int npick;
     char text[APP_TEXT_MAX]; /* keypad or text being entered */
-    int want_text;          /* the platform should run SDL text input */
-    uint64_t journal_gen;   /* of the recorder, last reloaded at */
+    int want_text;           /* the platform should run SDL text input */
+    uint64_t journal_gen;    /* of the recorder, last reloaded at */
     uint64_t other_gen;
     int64_t reloaded_ms, reload_due; /* walk vertices re-read at most every 2 s */
-    uint64_t points_seen;   /* the recorder's point count when last looked at */
-    char party_unit[SV_CODE_MAX]; /* the unit the party list and the drafts belong to */
-    char readonly[300];     /* why nothing can be recorded (persistent), empty when writable */
-    float scroll;           /* of the current list (Sign, Day end, pickers), px */
-    int usb_fixed;          /* usb_dir came from --usb: no scanning */
-    void (*wake)(void *);   /* for workers started later (sync after a busy start) */
+    uint64_t points_seen;            /* the recorder's point count when last looked at */
+    char party_unit[SV_CODE_MAX];    /* the unit the party list and the drafts belong to */
+    char readonly[300];   /* why nothing can be recorded (persistent), empty when writable */
+    float scroll;         /* of the current list (Sign, Day end, pickers), px */
+    int usb_fixed;        /* usb_dir came from --usb: no scanning */
+    void (*wake)(void *); /* for workers started later (sync after a busy start) */
     void *wake_ctx;
     char journal_path[1024];
-    char sync_err[300];     /* why the sync thread is not running */
+    char sync_err[300]; /* why the sync thread is not running */
 
     /* map view: plane point at the map centre, metres per pixel */
     double view_x, view_y, mpp;

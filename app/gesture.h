@@ -24,9 +24,9 @@ typedef struct app_ptr {
 typedef enum app_gesture_type {
     APP_G_TAP,
     APP_G_LONG_PRESS,
-    APP_G_DRAG,     /* (x, y) now, (dx, dy) since the last drag report */
+    APP_G_DRAG, /* (x, y) now, (dx, dy) since the last drag report */
     APP_G_DRAG_END,
-    APP_G_PINCH     /* around (x, y), scale factor since the last pinch report */
+    APP_G_PINCH /* around (x, y), scale factor since the last pinch report */
 } app_gesture_type;
 
 typedef struct app_gesture {
@@ -39,16 +39,16 @@ typedef struct app_gesture {
 #define APP_LONG_PRESS_MS 600
 
 typedef struct app_gest {
-    float slop;     /* px a finger may wander and still tap */
-    int n;          /* fingers down (0-2 tracked) */
+    float slop; /* px a finger may wander and still tap */
+    int n;      /* fingers down (0-2 tracked) */
     struct {
         int64_t id;
         float x0, y0, x, y;
     } f[2];
     int64_t t_down;
     int moved, long_fired, pinched;
-    float last_x, last_y;   /* drag reference */
-    float pinch_d;          /* pinch reference distance */
+    float last_x, last_y; /* drag reference */
+    float pinch_d;        /* pinch reference distance */
 } app_gest;
 
 void app_gest_init(app_gest *g, float slop_px);

@@ -14,10 +14,10 @@
 typedef struct app_gnss app_gnss;
 
 typedef struct app_gnss_snap {
-    int connected;  /* gpsd answers */
-    int have_fix;   /* fix holds a report (it may be stale: check its age) */
+    int connected; /* gpsd answers */
+    int have_fix;  /* fix holds a report (it may be stale: check its age) */
     sv_fix fix;
-    uint64_t gen;   /* bumped on every change */
+    uint64_t gen; /* bumped on every change */
     char error[160];
 } app_gnss_snap;
 

@@ -41,9 +41,9 @@
 #include "i18n.h"
 #include "platform.h"
 #include "script.h"
+#include "survey/clock.h"
 #include "survey/gnss.h"
 #include "survey/survey.h"
-#include "survey/clock.h"
 
 const char *prog = "quejie-app";
 
@@ -62,10 +62,10 @@ typedef struct runner {
     size_t pc;
     pending q[64];
     size_t nq, qhead;
-    int64_t wait_until;  /* wait MS */
-    int64_t deadline;    /* wait-for */
+    int64_t wait_until; /* wait MS */
+    int64_t deadline;   /* wait-for */
     int active;
-    int want_text;       /* a text field is open (type needs one) */
+    int want_text; /* a text field is open (type needs one) */
 } runner;
 
 static void queue(runner *r, int64_t at, int type, int64_t finger, float x, float y)
@@ -131,7 +131,8 @@ static int script_step(runner *r, plat *p, const app_ui *ui, int64_t now)
             queue(r, now + APP_LONG_PRESS_MS + 200, APP_PTR_UP, 1, cx, cy);
             break;
         case APP_S_DRAG: {
-            float x0 = (float)c->v[0], y0 = (float)c->v[1], x1 = (float)c->v[2], y1 = (float)c->v[3];
+            float x0 = (float)c->v[0], y0 = (float)c->v[1], x1 = (float)c->v[2],
+                  y1 = (float)c->v[3];
             queue(r, now, APP_PTR_DOWN, 1, x0, y0);
             int64_t t = path(r, now, 1, x0, y0, x1, y1, 12);
             queue(r, t + STEP_MS, APP_PTR_UP, 1, x1, y1);
@@ -243,8 +244,8 @@ static int check_glyphs(plat *p, const char *file)
     }
     fclose(f);
     printf("%d strings, %d with missing glyphs (font %s)\n", n, bad, plat_font(p));
-    return bad ? die(EXIT_FAIL, "%d of %d strings have code points the font %s cannot draw", bad,
-                     n, plat_font(p))
+    return bad ? die(EXIT_FAIL, "%d of %d strings have code points the font %s cannot draw", bad, n,
+                     plat_font(p))
                : 0;
 }
 
@@ -263,18 +264,20 @@ static void print_stats(const char *renderer, int64_t first_frame, double *ft, s
         p95 = ft[(size_t)(0.95 * (double)(n - 1))];
         mx = ft[n - 1];
     }
-    fprintf(stderr, "stats: first_frame_mono_ms=%lld frames=%zu frame_ms_p50=%.3f "
-                    "frame_ms_p95=%.3f frame_ms_max=%.3f renderer=%s\n",
+    fprintf(stderr,
+            "stats: first_frame_mono_ms=%lld frames=%zu frame_ms_p50=%.3f "
+            "frame_ms_p95=%.3f frame_ms_max=%.3f renderer=%s\n",
             (long long)first_frame, n, p50, p95, mx, renderer);
 }
 
 /* The journal when --journal is not given (see the top of this file). */
 static const char *default_journal(char *buf, size_t len)
 {
-    const char *e = getenv("QUEJIE_JOURNAL"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    const char *e = getenv("QUEJIE_JOURNAL"), *xdg = getenv("XDG_DATA_HOME"),
+               *home = getenv("HOME");
     if (e && *e)
         return e;
-    int n = xdg && *xdg ? snprintf(buf, len, "%s/quejie/journal.db", xdg)
+    int n = xdg && *xdg     ? snprintf(buf, len, "%s/quejie/journal.db", xdg)
             : home && *home ? snprintf(buf, len, "%s/.local/share/quejie/journal.db", home)
                             : -1;
     return n > 0 && (size_t)n < len ? buf : NULL;
@@ -303,7 +306,8 @@ static void show_start_error(plat *p, const char *title, const char *msg)
                 const char *e = strchr(l, '\n');
                 size_t n = e ? (size_t)(e - l) : strlen(l);
                 char line[512];
-                snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), l);
+                snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1),
+                         l);
                 app_ui_text(&ui, (app_rect){x, y, (float)w - 2 * x, lh}, line, (int)(4 * mm),
                             APP_ALIGN_LEFT, 0x202020ffu);
                 y += lh;
@@ -323,7 +327,8 @@ static void show_start_error(plat *p, const char *title, const char *msg)
     app_ui_free(&ui);
 }
 
-static int fail_start(plat *p, int desktop, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail_start(plat *p, int desktop, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int fail_start(plat *p, int desktop, const char *fmt, ...)
 {
     char msg[4096];
@@ -339,27 +344,28 @@ static int fail_start(plat *p, int desktop, const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: quejie-app [--journal FILE] [--gnss HOST:PORT] [--lang zh_CN|en] [--window WxH]\n"
-            "                  [--unit CODE] [--usb DIR] [--script FILE] [--audit-glyphs] [--stats]\n"
-            "       quejie-app --check-glyphs FILE\n"
-            "\n"
-            "The crew's touch interface: today's units, the map, GNSS status, boundary points,\n"
-            "walks, ownership verification, pointing out and signing, disputes, day end and sync.\n"
-            "\n"
-            "  --journal FILE     the tablet's journal (default: $QUEJIE_JOURNAL, else\n"
-            "                     ${XDG_DATA_HOME:-~/.local/share}/quejie/journal.db)\n"
-            "  --gnss HOST:PORT   gpsd to read positions from (gpsd listens on localhost:2947)\n"
-            "  --lang zh_CN|en    interface language (default zh_CN, Simplified Chinese)\n"
-            "  --window WxH       a window of that size instead of full screen\n"
-            "  --unit CODE        open that registration unit's map\n"
-            "  --usb DIR          where \"write to USB\" writes (default: the first writable mount\n"
-            "                     under /media or /run/media)\n"
-            "  --script FILE      run a script of taps and gestures (tests, demos, support)\n"
-            "  --audit-glyphs     fail the run when a drawn string has a character the font lacks\n"
-            "  --stats            print first-frame and frame-time figures at exit\n"
-            "  --check-glyphs FILE  check that every line of FILE renders with real glyphs\n"
-            "  --help, --version\n");
+    fprintf(
+        f,
+        "usage: quejie-app [--journal FILE] [--gnss HOST:PORT] [--lang zh_CN|en] [--window WxH]\n"
+        "                  [--unit CODE] [--usb DIR] [--script FILE] [--audit-glyphs] [--stats]\n"
+        "       quejie-app --check-glyphs FILE\n"
+        "\n"
+        "The crew's touch interface: today's units, the map, GNSS status, boundary points,\n"
+        "walks, ownership verification, pointing out and signing, disputes, day end and sync.\n"
+        "\n"
+        "  --journal FILE     the tablet's journal (default: $QUEJIE_JOURNAL, else\n"
+        "                     ${XDG_DATA_HOME:-~/.local/share}/quejie/journal.db)\n"
+        "  --gnss HOST:PORT   gpsd to read positions from (gpsd listens on localhost:2947)\n"
+        "  --lang zh_CN|en    interface language (default zh_CN, Simplified Chinese)\n"
+        "  --window WxH       a window of that size instead of full screen\n"
+        "  --unit CODE        open that registration unit's map\n"
+        "  --usb DIR          where \"write to USB\" writes (default: the first writable mount\n"
+        "                     under /media or /run/media)\n"
+        "  --script FILE      run a script of taps and gestures (tests, demos, support)\n"
+        "  --audit-glyphs     fail the run when a drawn string has a character the font lacks\n"
+        "  --stats            print first-frame and frame-time figures at exit\n"
+        "  --check-glyphs FILE  check that every line of FILE renders with real glyphs\n"
+        "  --help, --version\n");
 }
 
 int main(int argc, char **argv)
@@ -383,7 +389,8 @@ int main(int argc, char **argv)
     char jbuf[1024];
     int jdefault = !jpath;
     if (!jpath && !(jpath = default_journal(jbuf, sizeof jbuf)) && !get(&a, "--check-glyphs"))
-        return die(EXIT_USAGE, "--journal FILE is required (no $QUEJIE_JOURNAL, $XDG_DATA_HOME or $HOME)");
+        return die(EXIT_USAGE,
+                   "--journal FILE is required (no $QUEJIE_JOURNAL, $XDG_DATA_HOME or $HOME)");
     if (lang && strcmp(lang, "zh_CN") != 0 && strcmp(lang, "en") != 0)
         return die(EXIT_USAGE, "--lang: '%s' is neither zh_CN nor en", lang);
     int ww = 0, wh = 0;
@@ -456,7 +463,8 @@ int main(int argc, char **argv)
     snprintf(A.journal_path, sizeof A.journal_path, "%s", jpath);
     if (app_rec_start(jpath, plat_wake, p, &A.rec, werr, sizeof werr) != 0) {
         fprintf(stderr, "%s: recording is off: %s\n", prog, werr);
-        snprintf(A.readonly, sizeof A.readonly, "%s: %s", _("Read-only: nothing can be recorded"), werr);
+        snprintf(A.readonly, sizeof A.readonly, "%s: %s", _("Read-only: nothing can be recorded"),
+                 werr);
     } else if (app_sync_start(jpath, plat_wake, p, &A.sync, A.sync_err, sizeof A.sync_err) != 0) {
         fprintf(stderr, "%s: sync is off for now: %s\n", prog, A.sync_err);
     }
@@ -520,8 +528,8 @@ int main(int argc, char **argv)
             /* A fix's age is shown once a second on the GNSS screen; elsewhere a tick matters
              * only while the fix is live (it turns stale, the pill and the map change once).
              * With gpsd quiet the app then sleeps instead of redrawing every second. */
-            int fix_ticks = A.gnss.have_fix && (A.screen == APP_SCR_GNSS ||
-                                                !sv_fix_is_stale(&A.gnss.fix, now));
+            int fix_ticks =
+                A.gnss.have_fix && (A.screen == APP_SCR_GNSS || !sv_fix_is_stale(&A.gnss.fix, now));
             int64_t other = app_next_tick(&A, now);
             next_tick = fix_ticks && (other < 0 || now + 1000 < other) ? now + 1000 : other;
             const app_widget *tw = app_ui_find(&ui, "text");
@@ -553,9 +561,15 @@ int main(int argc, char **argv)
         now = sv_mono_ms();
         if (got) {
             switch (ev.type) {
-            case PLAT_EV_QUIT: quit = 1; break;
-            case PLAT_EV_REDRAW: dirty = 1; break;
-            case PLAT_EV_BACK: dirty |= app_go_back(&A); break;
+            case PLAT_EV_QUIT:
+                quit = 1;
+                break;
+            case PLAT_EV_REDRAW:
+                dirty = 1;
+                break;
+            case PLAT_EV_BACK:
+                dirty |= app_go_back(&A);
+                break;
             case PLAT_EV_PTR: {
                 app_gesture g[2];
                 ev.ptr.t_ms = now;
@@ -564,10 +578,15 @@ int main(int argc, char **argv)
                     dirty |= app_on_gesture(&A, &ui, &g[i]);
                 break;
             }
-            case PLAT_EV_TEXT: dirty |= app_on_text(&A, ev.text); break;
-            case PLAT_EV_KEY: dirty |= app_on_key(&A, ev.key); break;
+            case PLAT_EV_TEXT:
+                dirty |= app_on_text(&A, ev.text);
+                break;
+            case PLAT_EV_KEY:
+                dirty |= app_on_key(&A, ev.key);
+                break;
             case PLAT_EV_WAKE:
-            case PLAT_EV_OTHER: break;
+            case PLAT_EV_OTHER:
+                break;
             }
         }
         dirty |= app_poll_workers(&A);

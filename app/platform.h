@@ -16,14 +16,14 @@
 typedef struct plat plat;
 
 typedef enum plat_ev_type {
-    PLAT_EV_PTR,     /* ptr holds a pointer event (finger or mouse) */
-    PLAT_EV_QUIT,    /* window closed */
-    PLAT_EV_WAKE,    /* plat_wake() was called */
-    PLAT_EV_REDRAW,  /* resized or exposed */
-    PLAT_EV_BACK,    /* Escape or the tablet's back key */
-    PLAT_EV_TEXT,    /* text holds committed UTF-8 text (keyboard or input method) */
-    PLAT_EV_KEY,     /* key holds APP_KEY_BACKSPACE or APP_KEY_ENTER */
-    PLAT_EV_OTHER    /* nothing the app acts on */
+    PLAT_EV_PTR,    /* ptr holds a pointer event (finger or mouse) */
+    PLAT_EV_QUIT,   /* window closed */
+    PLAT_EV_WAKE,   /* plat_wake() was called */
+    PLAT_EV_REDRAW, /* resized or exposed */
+    PLAT_EV_BACK,   /* Escape or the tablet's back key */
+    PLAT_EV_TEXT,   /* text holds committed UTF-8 text (keyboard or input method) */
+    PLAT_EV_KEY,    /* key holds APP_KEY_BACKSPACE or APP_KEY_ENTER */
+    PLAT_EV_OTHER   /* nothing the app acts on */
 } plat_ev_type;
 
 typedef struct plat_ev {

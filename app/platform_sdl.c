@@ -48,8 +48,8 @@ struct plat {
     uint64_t frame;
     SDL_FPoint *hl; /* hairline points kept for drawing, reused between frames */
     size_t caphl;
-    int text_on;    /* SDL text input runs */
-    int audit;      /* count strings drawn with code points the font lacks */
+    int text_on; /* SDL text input runs */
+    int audit;   /* count strings drawn with code points the font lacks */
     long audit_drawn, audit_bad;
     char audit_first[1024];
 };
@@ -76,8 +76,7 @@ static int find_font(plat *p, char *err, size_t errlen)
         if (m && FcPatternGetString(m, FC_FAMILY, 0, &fam) == FcResultMatch &&
             FcPatternGetString(m, FC_FILE, 0, &file) == FcResultMatch) {
             /* fontconfig always answers with something: only the family asked for will do */
-            for (int k = 0; !ok && FcPatternGetString(m, FC_FAMILY, k, &fam) == FcResultMatch;
-                 k++)
+            for (int k = 0; !ok && FcPatternGetString(m, FC_FAMILY, k, &fam) == FcResultMatch; k++)
                 ok = strcasecmp((const char *)fam, families[i]) == 0;
             FcPatternGetInteger(m, FC_INDEX, 0, &idx);
             if (ok) {
@@ -280,7 +279,9 @@ static int translate(plat *p, const SDL_Event *e, plat_ev *ev)
     ev->type = PLAT_EV_OTHER;
     ev->ptr.t_ms = (int64_t)SDL_GetTicks64();
     switch (e->type) {
-    case SDL_QUIT: ev->type = PLAT_EV_QUIT; break;
+    case SDL_QUIT:
+        ev->type = PLAT_EV_QUIT;
+        break;
     case SDL_WINDOWEVENT:
         if (e->window.event == SDL_WINDOWEVENT_EXPOSED ||
             e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED ||
@@ -363,8 +364,9 @@ int plat_inject_touch(plat *p, int type, int64_t finger, float x, float y)
     SDL_GetRendererOutputSize(p->r, &w, &h);
     SDL_Event e;
     memset(&e, 0, sizeof e);
-    e.type = type == APP_PTR_DOWN ? SDL_FINGERDOWN : type == APP_PTR_UP ? SDL_FINGERUP
-                                                                        : SDL_FINGERMOTION;
+    e.type = type == APP_PTR_DOWN ? SDL_FINGERDOWN
+             : type == APP_PTR_UP ? SDL_FINGERUP
+                                  : SDL_FINGERMOTION;
     e.tfinger.timestamp = SDL_GetTicks();
     e.tfinger.touchId = 1;
     e.tfinger.fingerId = finger;
@@ -476,7 +478,8 @@ static tex_entry *text_texture(plat *p, const char *s, int px, app_color c)
             p->audit_bad++;
             size_t l = strlen(p->audit_first);
             if (l + strlen(s) + 4 < sizeof p->audit_first)
-                snprintf(p->audit_first + l, sizeof p->audit_first - l, "%s\"%s\"", l ? ", " : "", s);
+                snprintf(p->audit_first + l, sizeof p->audit_first - l, "%s\"%s\"", l ? ", " : "",
+                         s);
         }
     }
     TTF_Font *f = font(p, px);
@@ -508,7 +511,7 @@ static void draw_text(plat *p, const app_cmd *k, const char *s)
     if (!e)
         return;
     int align = (int)k->w;
-    float x = align == APP_ALIGN_CENTER ? k->r.x + (k->r.w - (float)e->w) / 2
+    float x = align == APP_ALIGN_CENTER  ? k->r.x + (k->r.w - (float)e->w) / 2
               : align == APP_ALIGN_RIGHT ? k->r.x + k->r.w - (float)e->w
                                          : k->r.x;
     float y = k->r.y + (k->r.h - (float)e->h) / 2;
@@ -671,9 +674,15 @@ int plat_draw(plat *p, const app_ui *ui)
                 SDL_RenderDrawLineF(p->r, pts[2 * s], pts[2 * s + 1], pts[2 * s + 2],
                                     pts[2 * s + 3]);
             break;
-        case APP_OP_DISC: disc(p, k->r.x, k->r.y, k->r.w, k->color); break;
-        case APP_OP_RING: ring(p, k->r.x, k->r.y, k->r.w, k->w, k->color); break;
-        case APP_OP_TEXT: draw_text(p, k, ui->text + k->off); break;
+        case APP_OP_DISC:
+            disc(p, k->r.x, k->r.y, k->r.w, k->color);
+            break;
+        case APP_OP_RING:
+            ring(p, k->r.x, k->r.y, k->r.w, k->w, k->color);
+            break;
+        case APP_OP_TEXT:
+            draw_text(p, k, ui->text + k->off);
+            break;
         }
     }
     SDL_RenderPresent(p->r);

@@ -54,9 +54,9 @@ struct app_rec {
     job *failed; /* decisions that could not be recorded: kept, retried on request */
     int nfailed;
     /* requests from the UI, under lock; the thread takes them */
-    int req_point;          /* 1 start, 2 cancel */
+    int req_point; /* 1 start, 2 cancel */
     app_rec_point_req req_pt;
-    int req_walk;           /* 1 start, 2 stop */
+    int req_walk; /* 1 start, 2 stop */
     char req_unit[SV_CODE_MAX];
     int64_t req_track;
     int unit_pending;
@@ -115,8 +115,7 @@ static int session_save(app_rec *r, char *err, size_t errlen)
 {
     json_t *o = json_object();
     json_object_set_new(o, "unit", json_string(r->session_unit));
-    json_object_set_new(o, "walk_track",
-                        r->walking ? json_integer(r->track) : json_null());
+    json_object_set_new(o, "walk_track", r->walking ? json_integer(r->track) : json_null());
     pthread_mutex_lock(&r->lock);
     int clean = r->clean;
     pthread_mutex_unlock(&r->lock);

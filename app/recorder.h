@@ -32,7 +32,6 @@ typedef struct app_rec app_rec;
 #define APP_REC_STILL_MS SV_AVG_STILL_SPEED
 #define APP_REC_GAP_MS SV_AVG_GAP_MS
 
-
 /* A boundary point to average and record. */
 typedef struct app_rec_point_req {
     char unit[SV_CODE_MAX];
@@ -44,42 +43,42 @@ typedef struct app_rec_point_req {
 } app_rec_point_req;
 
 typedef struct app_rec_snap {
-    uint64_t gen;           /* bumped on every change */
+    uint64_t gen; /* bumped on every change */
     /* A point can be averaged while a walk goes on: the crew stops at a boundary point on the
      * walk (standing still adds no walk vertices). */
     int averaging, walking;
     char point_unit[SV_CODE_MAX], walk_unit[SV_CODE_MAX];
     /* averaging */
-    int n, need_n;          /* accepted epochs / required */
-    double secs, need_secs; /* seconds covered / required */
-    double spread_m;        /* horizontal standard deviation of the accepted epochs */
-    int dropped;            /* epochs refused by the gate */
+    int n, need_n;            /* accepted epochs / required */
+    double secs, need_secs;   /* seconds covered / required */
+    double spread_m;          /* horizontal standard deviation of the accepted epochs */
+    int dropped;              /* epochs refused by the gate */
     sv_epoch_verdict verdict; /* of the last epoch */
-    sv_grade last_grade;    /* its grade */
-    sv_grade gate;          /* the grade this point needs (the journal's "accept") */
-    int overriding;         /* the point runs under an override */
-    int gaps;               /* times the average started again after a gap in the epochs */
-    int moving;             /* the last epoch moved (speed over APP_REC_STILL_MS): averaging
-                             * starts again once the pole stands still */
-    char missing[200];      /* what is still missing, for the crew */
+    sv_grade last_grade;      /* its grade */
+    sv_grade gate;            /* the grade this point needs (the journal's "accept") */
+    int overriding;           /* the point runs under an override */
+    int gaps;                 /* times the average started again after a gap in the epochs */
+    int moving;               /* the last epoch moved (speed over APP_REC_STILL_MS): averaging
+                               * starts again once the pole stands still */
+    char missing[200];        /* what is still missing, for the crew */
     /* walking */
-    int64_t track;          /* the walk's id (0 until its first vertex) */
-    int vertices, jumps;    /* recorded in this walk; jumps are kept but left out */
-    int refused;            /* epochs refused by the gate during this walk */
+    int64_t track;       /* the walk's id (0 until its first vertex) */
+    int vertices, jumps; /* recorded in this walk; jumps are kept but left out */
+    int refused;         /* epochs refused by the gate during this walk */
     sv_epoch_verdict walk_verdict;
-    int epochs_lost;        /* epochs dropped because the recorder fell 256 behind (a journal
-                             * held by another process for minutes) */
+    int epochs_lost; /* epochs dropped because the recorder fell 256 behind (a journal
+                      * held by another process for minutes) */
     /* outcomes */
-    uint64_t journal_gen;   /* bumped after each durable write */
+    uint64_t journal_gen; /* bumped after each durable write */
     int64_t last_seq;
     char last_number[SV_NUMBER_MAX]; /* the last point recorded, "J5" */
-    uint64_t points;        /* points recorded since the start */
-    int error;              /* the last write failed: message says why */
+    uint64_t points;                 /* points recorded since the start */
+    int error;                       /* the last write failed: message says why */
     char message[APP_REC_LABEL + 80];
-    int jobs_pending;       /* decisions queued, not yet durable */
-    int jobs_failed;        /* decisions that could not be recorded (kept; app_rec_retry_failed) */
+    int jobs_pending; /* decisions queued, not yet durable */
+    int jobs_failed;  /* decisions that could not be recorded (kept; app_rec_retry_failed) */
     char failed_label[APP_REC_LABEL]; /* the newest of them */
-    uint64_t other_gen;     /* like journal_gen, for writes other than walk vertices */
+    uint64_t other_gen;               /* like journal_gen, for writes other than walk vertices */
 } app_rec_snap;
 
 /* Open the journal at path for writing on a new thread. wake(ctx) is called from that thread
@@ -131,7 +130,7 @@ typedef struct app_session {
     char unit[SV_CODE_MAX];
     int walking;
     int64_t track;
-    int clean;      /* the app was closed normally (not a crash or power loss) */
+    int clean; /* the app was closed normally (not a crash or power loss) */
 } app_session;
 
 /* The app is closing normally: say so in the session file (the next start then opens on

@@ -70,7 +70,8 @@ static int list_first(app *a, float y0, float y1, float rh, int n)
 }
 
 /* Say that rows are hidden above or below (a list never silently drops rows). */
-static void list_hints(app_ui *ui, float x, float y0, float y1, float w, int first, int shown, int n)
+static void list_hints(app_ui *ui, float x, float y0, float y1, float w, int first, int shown,
+                       int n)
 {
     char buf[128];
     float h = app__mm(ui, 5);
@@ -82,7 +83,8 @@ static void list_hints(app_ui *ui, float x, float y0, float y1, float w, int fir
     }
     if (first + shown < n) {
         snprintf(buf, sizeof buf, _("↓ %d more below (drag up)"), n - first - shown);
-        app_ui_fill(ui, (app_rect){x + w - app__mm(ui, 60), y1 - h, app__mm(ui, 60), h}, 0xfff3c4ffu);
+        app_ui_fill(ui, (app_rect){x + w - app__mm(ui, 60), y1 - h, app__mm(ui, 60), h},
+                    0xfff3c4ffu);
         app_ui_text(ui, (app_rect){x + w - app__mm(ui, 60), y1 - h, app__mm(ui, 60), h}, buf,
                     app__text_px(ui, 3), APP_ALIGN_CENTER, C_INK);
     }
@@ -109,7 +111,6 @@ static int days_between(const char *a, const char *b)
     ta.tm_hour = tb.tm_hour = 12;
     return (int)lround(difftime(timegm(&tb), timegm(&ta)) / 86400.0);
 }
-
 
 static const char *field_label(sv_field f)
 {
@@ -193,7 +194,8 @@ void app__build_modal(app *a, app_ui *ui)
         float cw = (iw - pad * (float)(cols - 1)) / (float)cols, rh = t * 1.1f;
         int rows = (a->npick + cols - 1) / cols;
         int first = list_first(a, y, bottom - pad, rh + pad / 2, rows), shown = 0;
-        for (int r = first; r < rows && y + (float)(r - first + 1) * (rh + pad / 2) <= bottom - pad; r++) {
+        for (int r = first; r < rows && y + (float)(r - first + 1) * (rh + pad / 2) <= bottom - pad;
+             r++) {
             shown++;
             for (int c = 0; c < cols && r * cols + c < a->npick; c++) {
                 int i = r * cols + c;
@@ -233,13 +235,14 @@ void app__build_modal(app *a, app_ui *ui)
     if (a->modal == APP_MODAL_KEYPAD) {
         static const char *const keys[12] = {"7", "8", "9", "4", "5", "6",
                                              "1", "2", "3", ".", "0", "←"};
-        static const char *const ids[12] = {"key:7", "key:8", "key:9",   "key:4", "key:5", "key:6",
-                                            "key:1", "key:2", "key:3", "key:dot", "key:0", "key:del"};
+        static const char *const ids[12] = {"key:7", "key:8",   "key:9", "key:4",
+                                            "key:5", "key:6",   "key:1", "key:2",
+                                            "key:3", "key:dot", "key:0", "key:del"};
         float kh = fminf(t * 1.3f, (bottom - pad - y) / 4 - pad / 2);
         for (int i = 0; i < 12; i++)
             app__button(ui, ids[i],
-                        (app_rect){x + (float)(i % 3) * (bw + pad), y + (float)(i / 3) * (kh + pad / 2),
-                                   bw, kh},
+                        (app_rect){x + (float)(i % 3) * (bw + pad),
+                                   y + (float)(i / 3) * (kh + pad / 2), bw, kh},
                         keys[i], 1);
         app__button(ui, "key:cancel", (app_rect){x, bottom, bw, t}, _("Cancel"), 1);
         app__button(ui, "key:ok", (app_rect){x + 2 * (bw + pad), bottom, bw, t}, _("OK"),
@@ -249,7 +252,8 @@ void app__build_modal(app *a, app_ui *ui)
     /* text: common phrases so gloved hands rarely type */
     if (a->npick)
         text_line(ui, x, y, iw, t * 0.7f, _("Common phrases (tap to insert), or type:"), 3.2f,
-                  C_DIM), y += t * 0.7f;
+                  C_DIM),
+            y += t * 0.7f;
     int cols = iw > app__mm(ui, 120) ? 2 : 1;
     float cw = (iw - pad * (float)(cols - 1)) / (float)cols, rh = t;
     for (int i = 0; i < a->npick; i++) {
@@ -260,11 +264,14 @@ void app__build_modal(app *a, app_ui *ui)
         app__button(ui, id, (app_rect){cx, cy, cw, rh}, a->pick_label[i], 1);
     }
     app__button(ui, "text-cancel", (app_rect){x, bottom, bw, t}, _("Cancel"), 1);
-    app__button(ui, "text-clear", (app_rect){x + bw + pad, bottom, bw, t}, _("Clear"), a->text[0] != '\0');
-    app__button(ui, "text-ok", (app_rect){x + 2 * (bw + pad), bottom, bw, t}, _("OK"), a->text[0] != '\0');
+    app__button(ui, "text-clear", (app_rect){x + bw + pad, bottom, bw, t}, _("Clear"),
+                a->text[0] != '\0');
+    app__button(ui, "text-ok", (app_rect){x + 2 * (bw + pad), bottom, bw, t}, _("OK"),
+                a->text[0] != '\0');
 }
 
-/* ---- jobs: what the recorder thread records ---------------------------------------------------- */
+/* ---- jobs: what the recorder thread records ----------------------------------------------------
+ */
 
 static void free_verification(void *p)
 {
@@ -342,7 +349,9 @@ static void submit_attendance(app *a, int k, sv_presence pr, const char *person)
         today(at->notice_date);
     char label[300];
     snprintf(label, sizeof label, "%s: %s", a->party[k].name,
-             pr == SV_PRESENT ? _("present") : pr == SV_PROXY ? _("by proxy") : _("absent, notice served"));
+             pr == SV_PRESENT ? _("present")
+             : pr == SV_PROXY ? _("by proxy")
+                              : _("absent, notice served"));
     app_rec_submit(a->rec, label, job_attendance, at, free_attendance);
 }
 
@@ -368,19 +377,26 @@ static const char *missing_text(const app *a, int64_t now_ms, char *buf, size_t 
     sv_grade gate = s->gate ? s->gate : SV_GRADE_RTK_FIXED;
     if (s->averaging) {
         if (s->moving)
-            return snprintf(buf, n, "%s", _("The pole is moving: averaging starts when it stands still")), buf;
+            return snprintf(buf, n, "%s",
+                            _("The pole is moving: averaging starts when it stands still")),
+                   buf;
         switch (s->verdict) {
-        case SV_EPOCH_ACCEPTED: return NULL;
-        case SV_EPOCH_NO_FIX: return snprintf(buf, n, "%s", _("Waiting for a fix")), buf;
+        case SV_EPOCH_ACCEPTED:
+            return NULL;
+        case SV_EPOCH_NO_FIX:
+            return snprintf(buf, n, "%s", _("Waiting for a fix")), buf;
         case SV_EPOCH_LOW_GRADE:
             snprintf(buf, n, _("Needs %s; the receiver has %s"), app__grade_label(gate),
                      app__grade_label(s->last_grade));
             return buf;
         case SV_EPOCH_STALE:
-            return snprintf(buf, n, "%s", _("Fixes arrive late (older than 2 s): check the receiver link")), buf;
+            return snprintf(buf, n, "%s",
+                            _("Fixes arrive late (older than 2 s): check the receiver link")),
+                   buf;
         case SV_EPOCH_BAD:
             return snprintf(buf, n, "%s", _("The receiver sends unusable coordinates")), buf;
-        case SV_EPOCH_DUPLICATE: return NULL;
+        case SV_EPOCH_DUPLICATE:
+            return NULL;
         }
         return NULL;
     }
@@ -418,14 +434,16 @@ void app__build_record(app *a, app_ui *ui, int64_t now_ms)
 
     /* progress: epochs, seconds, spread */
     float bh = t * 0.9f;
-    snprintf(buf, sizeof buf, _("Epochs %d / %d"), averaging ? s->n : 0, s->need_n ? s->need_n : 10);
+    snprintf(buf, sizeof buf, _("Epochs %d / %d"), averaging ? s->n : 0,
+             s->need_n ? s->need_n : 10);
     progress_bar(ui, (app_rect){x, y, w, bh}, averaging && s->need_n ? (double)s->n / s->need_n : 0,
                  0x9fd8b0ffu, buf);
     y += bh + pad / 2;
     snprintf(buf, sizeof buf, _("Seconds %.1f / %.0f"), averaging ? s->secs : 0.0,
              s->need_secs > 0 ? s->need_secs : 10.0);
     progress_bar(ui, (app_rect){x, y, w, bh},
-                 averaging && s->need_secs > 0 ? s->secs / s->need_secs : averaging, 0x9fc8e8ffu, buf);
+                 averaging && s->need_secs > 0 ? s->secs / s->need_secs : averaging, 0x9fc8e8ffu,
+                 buf);
     y += bh + pad / 2;
     if (averaging && isfinite(s->spread_m))
         snprintf(buf, sizeof buf, _("Spread %.3f m · refused epochs %d"), s->spread_m, s->dropped);
@@ -436,21 +454,23 @@ void app__build_record(app *a, app_ui *ui, int64_t now_ms)
 
     /* what is missing, in words */
     char miss[300];
-    const char *m = a->rec ? missing_text(a, now_ms, miss, sizeof miss) : _("The journal is open read-only");
+    const char *m =
+        a->rec ? missing_text(a, now_ms, miss, sizeof miss) : _("The journal is open read-only");
     if (averaging && s->overriding)
         snprintf(miss, sizeof miss, _("Override: %s"), a->override_reason), m = miss;
     app_rect mr = {x, y, w, t * 0.9f};
     app_ui_fill(ui, mr, m ? (averaging && s->overriding ? 0xfff0d0ffu : 0xffe0e0ffu) : 0xe0f5e6ffu);
     app_ui_text(ui, app_rect_inset(mr, app__mm(ui, 1)),
-                m ? m : (averaging ? _("Averaging: hold the pole still") : _("Ready")), app__text_px(ui, 4),
-                APP_ALIGN_LEFT, m ? C_BAD : C_GO);
+                m ? m : (averaging ? _("Averaging: hold the pole still") : _("Ready")),
+                app__text_px(ui, 4), APP_ALIGN_LEFT, m ? C_BAD : C_GO);
     y += mr.h + pad;
 
     /* pickers: point type, marker, offset */
     float pw = (w - 2 * pad) / 3;
     char lab[SV_CODE_MAX * 2];
-    snprintf(buf, sizeof buf, _("Type: %s"),
-             app__code_label(a, "point-type", a->ptype[0] ? a->ptype : "measured", lab, sizeof lab));
+    snprintf(
+        buf, sizeof buf, _("Type: %s"),
+        app__code_label(a, "point-type", a->ptype[0] ? a->ptype : "measured", lab, sizeof lab));
     app__button(ui, "ptype", (app_rect){x, y, pw, t}, buf, !averaging);
     snprintf(buf, sizeof buf, _("Marker: %s"),
              a->marker[0] ? app__code_label(a, "marker", a->marker, lab, sizeof lab) : _("none"));
@@ -477,8 +497,8 @@ void app__build_record(app *a, app_ui *ui, int64_t now_ms)
     const sv_fix *lf = app__live_fix(a, now_ms);
     int below = !(averaging && s->overriding) && a->gnss_ok && a->gnss.connected && lf &&
                 (averaging ? s->verdict == SV_EPOCH_LOW_GRADE && !s->moving : lf->grade < s->gate);
-    app__button(ui, "override", (app_rect){x, y, w, t}, _("Fix not good enough: record anyway, with a reason…"),
-                a->rec && below);
+    app__button(ui, "override", (app_rect){x, y, w, t},
+                _("Fix not good enough: record anyway, with a reason…"), a->rec && below);
     y += t + pad;
 
     /* the last point recorded */
@@ -497,10 +517,12 @@ void app__build_record(app *a, app_ui *ui, int64_t now_ms)
     }
 }
 
-static const char *const override_reasons[] = {
-    N_("Tree canopy blocks the sky"), N_("Cliff or steep valley blocks the sky"),
-    N_("No RTK corrections here (no mobile signal)"), N_("Multipath near buildings or water"),
-    N_("Marker under water or unsafe to reach for long"), N_("Parties agreed the point; time is short")};
+static const char *const override_reasons[] = {N_("Tree canopy blocks the sky"),
+                                               N_("Cliff or steep valley blocks the sky"),
+                                               N_("No RTK corrections here (no mobile signal)"),
+                                               N_("Multipath near buildings or water"),
+                                               N_("Marker under water or unsafe to reach for long"),
+                                               N_("Parties agreed the point; time is short")};
 
 static int tap_record(app *a, const char *id)
 {
@@ -541,7 +563,8 @@ static int tap_record(app *a, const char *id)
     return 0;
 }
 
-/* ---- Walk -------------------------------------------------------------------------------------- */
+/* ---- Walk --------------------------------------------------------------------------------------
+ */
 
 void app__build_walk(app *a, app_ui *ui, int64_t now_ms)
 {
@@ -575,12 +598,18 @@ void app__build_walk(app *a, app_ui *ui, int64_t now_ms)
                      app__grade_label(s->gate), app__grade_label(a->gnss.fix.grade));
             why = miss;
             break;
-        case SV_EPOCH_NO_FIX: why = _("Waiting for a fix"); break;
-        case SV_EPOCH_STALE: why = _("Fixes arrive late (older than 2 s): check the receiver link"); break;
-        default: break;
+        case SV_EPOCH_NO_FIX:
+            why = _("Waiting for a fix");
+            break;
+        case SV_EPOCH_STALE:
+            why = _("Fixes arrive late (older than 2 s): check the receiver link");
+            break;
+        default:
+            break;
         }
         if (s->epochs_lost > 0)
-            snprintf(l2, sizeof l2, _("Refused epochs: %d · %d epochs lost while the journal was busy"),
+            snprintf(l2, sizeof l2,
+                     _("Refused epochs: %d · %d epochs lost while the journal was busy"),
                      s->refused, s->epochs_lost);
         else
             snprintf(l2, sizeof l2, _("Refused epochs: %d%s%s"), s->refused, why ? " · " : "",
@@ -671,20 +700,26 @@ void app__build_verify(app *a, app_ui *ui, int64_t now_ms)
         for (int k = 0; k < 3; k++) {
             char id[64];
             snprintf(id, sizeof id, "verify:%s:%s", sv_field_name((sv_field)f), st[k]);
-            app_rect b = portrait ? (app_rect){row.x + pad + (float)k * (bw + pad), row.y + row.h - t - pad / 2, bw, t}
-                                  : (app_rect){row.x + row.w - (float)(3 - k) * (bw + pad), row.y + (row.h - t) / 2, bw, t};
+            app_rect b = portrait ? (app_rect){row.x + pad + (float)k * (bw + pad),
+                                               row.y + row.h - t - pad / 2, bw, t}
+                                  : (app_rect){row.x + row.w - (float)(3 - k) * (bw + pad),
+                                               row.y + (row.h - t) / 2, bw, t};
             app__button(ui, id, b, lab[k], a->rec != NULL);
         }
         y += rh;
     }
 }
 
-static const char *const correct_phrases[] = {
-    N_("Owned by the whole people (the State)"), N_("Collectively owned by the village"),
-    N_("Collectively owned by the villager group"), N_("County people's government"),
-    N_("Township people's government"), N_("Natural resources bureau"),
-    N_("Forestry and grassland bureau"), N_("Water resources bureau"),
-    N_("Managed directly"), N_("Managed by contract")};
+static const char *const correct_phrases[] = {N_("Owned by the whole people (the State)"),
+                                              N_("Collectively owned by the village"),
+                                              N_("Collectively owned by the villager group"),
+                                              N_("County people's government"),
+                                              N_("Township people's government"),
+                                              N_("Natural resources bureau"),
+                                              N_("Forestry and grassland bureau"),
+                                              N_("Water resources bureau"),
+                                              N_("Managed directly"),
+                                              N_("Managed by contract")};
 
 static const char *const dispute_phrases[] = {
     N_("The neighbour does not accept this boundary line"),
@@ -729,7 +764,8 @@ static int tap_verify(app *a, const char *id)
     return 1;
 }
 
-/* ---- Point out and sign ----------------------------------------------------------------------- */
+/* ---- Point out and sign -----------------------------------------------------------------------
+ */
 
 static int party_index(app *a, const char *name)
 {
@@ -833,18 +869,22 @@ void app__build_sign(app *a, app_ui *ui, int64_t now_ms)
             sv_objection_end(p->notice_date, end); /* the library's rule: the summary's too */
             int left = days_between(date, end);
             if (left > 0)
-                snprintf(l2, sizeof l2, _("Absent · notice %s · objections until %s (%d days left)"),
-                         p->notice_date, end, left), c2 = C_WARN;
+                snprintf(l2, sizeof l2,
+                         _("Absent · notice %s · objections until %s (%d days left)"),
+                         p->notice_date, end, left),
+                    c2 = C_WARN;
             else if (left == 0)
                 snprintf(l2, sizeof l2, _("Absent · notice %s · objections until %s (last day)"),
-                         p->notice_date, end), c2 = C_WARN;
+                         p->notice_date, end),
+                    c2 = C_WARN;
             else
                 snprintf(l2, sizeof l2, _("Absent · notice %s · objection period ended %s"),
                          p->notice_date, end);
         } else {
             const char *sig = p->current ? _("signed, covers the current boundary")
-                              : p->signatures ? _("signature NO LONGER covers the current boundary: sign again")
-                                              : _("not signed yet");
+                              : p->signatures
+                                  ? _("signature NO LONGER covers the current boundary: sign again")
+                                  : _("not signed yet");
             snprintf(l2, sizeof l2, "%s%s%s · %s",
                      p->presence == SV_PRESENT ? _("Present") : _("By proxy"),
                      p->person[0] ? " · " : "", p->person, sig);
@@ -862,8 +902,10 @@ void app__build_sign(app *a, app_ui *ui, int64_t now_ms)
             int en = a->rec != NULL;
             if (k == 3)
                 en = en && p->has_att && p->presence != SV_ABSENT && a->npts > 0;
-            app_rect b = portrait ? (app_rect){row.x + pad + (float)k * (bw + pad), row.y + row.h - t - pad / 2, bw, t}
-                                  : (app_rect){row.x + row.w - (float)(4 - k) * (bw + pad), row.y + (row.h - t) / 2, bw, t};
+            app_rect b = portrait ? (app_rect){row.x + pad + (float)k * (bw + pad),
+                                               row.y + row.h - t - pad / 2, bw, t}
+                                  : (app_rect){row.x + row.w - (float)(4 - k) * (bw + pad),
+                                               row.y + (row.h - t) / 2, bw, t};
             app__button(ui, id, b, lab[k], en);
         }
         y += rh;
@@ -891,7 +933,8 @@ static void open_pad(app *a, int k)
             snprintf(a->pad_points + l, sizeof a->pad_points - l, "%s", " …");
             break;
         }
-        snprintf(a->pad_points + l, sizeof a->pad_points - l, "%s%s", l ? " " : "", a->pts[i].number);
+        snprintf(a->pad_points + l, sizeof a->pad_points - l, "%s%s", l ? " " : "",
+                 a->pts[i].number);
     }
     app__go(a, APP_SCR_PAD);
 }
@@ -899,7 +942,8 @@ static void open_pad(app *a, int k)
 static int tap_sign(app *a, const char *id)
 {
     if (strcmp(id, "party-add") == 0) {
-        open_modal(a, APP_MODAL_TEXT, APP_ASK_PARTY_ADD, _("Neighbouring party (owner or unit name)"));
+        open_modal(a, APP_MODAL_TEXT, APP_ASK_PARTY_ADD,
+                   _("Neighbouring party (owner or unit name)"));
         for (int i = 0; i < a->nparty; i++)
             pick_add(a, a->party[i].name, NULL);
         return 1;
@@ -934,7 +978,8 @@ void app__build_pad(app *a, app_ui *ui, int64_t now_ms)
     char hex[17];
     for (int i = 0; i < 8; i++)
         snprintf(hex + 2 * i, 3, "%02x", a->pad_covers[i]);
-    snprintf(buf, sizeof buf, _("Signing the boundary points %s and their lines as shown (digest %s…)"),
+    snprintf(buf, sizeof buf,
+             _("Signing the boundary points %s and their lines as shown (digest %s…)"),
              a->pad_points, hex);
     text_line(ui, pad, y, w, t * 0.8f, buf, 3.4f, C_INK);
     y += t * 0.8f + pad / 2;
@@ -948,8 +993,11 @@ void app__build_pad(app *a, app_ui *ui, int64_t now_ms)
     a->pad_rect = (app_rect){pad, y, w, ph};
     app_ui_fill(ui, a->pad_rect, 0xfffdf5ffu);
     app_ui_frame(ui, a->pad_rect, 3, C_INK);
-    app_ui_fill(ui, (app_rect){pad + app__mm(ui, 10), y + ph * 0.75f, w - app__mm(ui, 20), 2}, C_LINE);
-    app_ui_text(ui, (app_rect){pad + app__mm(ui, 3), y + ph * 0.75f - app__mm(ui, 10), app__mm(ui, 10), app__mm(ui, 10)},
+    app_ui_fill(ui, (app_rect){pad + app__mm(ui, 10), y + ph * 0.75f, w - app__mm(ui, 20), 2},
+                C_LINE);
+    app_ui_text(ui,
+                (app_rect){pad + app__mm(ui, 3), y + ph * 0.75f - app__mm(ui, 10), app__mm(ui, 10),
+                           app__mm(ui, 10)},
                 "×", app__text_px(ui, 6), APP_ALIGN_LEFT, C_DIM);
     app_ui_widget(ui, "pad", a->pad_rect, 1);
     /* the strokes so far */
@@ -961,8 +1009,10 @@ void app__build_pad(app *a, app_ui *ui, int64_t now_ms)
         if (e - s >= 2) {
             float *pt = app_ui_lines(ui, e - s, 3, C_INK);
             for (size_t i = s; pt && i < e; i++) {
-                pt[2 * (i - s)] = a->pad_rect.x + a->pad_rect.w * (float)a->strokes[2 * i] / SV_SIG_PAD;
-                pt[2 * (i - s) + 1] = a->pad_rect.y + a->pad_rect.h * (float)a->strokes[2 * i + 1] / SV_SIG_PAD;
+                pt[2 * (i - s)] =
+                    a->pad_rect.x + a->pad_rect.w * (float)a->strokes[2 * i] / SV_SIG_PAD;
+                pt[2 * (i - s) + 1] =
+                    a->pad_rect.y + a->pad_rect.h * (float)a->strokes[2 * i + 1] / SV_SIG_PAD;
             }
         }
         s = e + 1;
@@ -1034,9 +1084,9 @@ int app__pad_drag(app *a, const app_gesture *g)
     return 1;
 }
 
-static const char *const roles[] = {N_("Legal representative"), N_("Owner in person"),
-                                    N_("Proxy with written authorisation"), N_("Village cadre"),
-                                    N_("Villager group leader"), N_("Witness")};
+static const char *const roles[] = {
+    N_("Legal representative"), N_("Owner in person"),       N_("Proxy with written authorisation"),
+    N_("Village cadre"),        N_("Villager group leader"), N_("Witness")};
 
 static int tap_pad(app *a, const char *id)
 {
@@ -1065,8 +1115,9 @@ static int tap_pad(app *a, const char *id)
         uint8_t now[32];
         if (sv_state_boundary_digest(a->j, app__unit_code(a), now) != SV_OK ||
             memcmp(now, a->pad_covers, sizeof now) != 0) {
-            snprintf(a->status, sizeof a->status, "%s",
-                     _("The boundary changed while the pad was open: go back and open the pad again"));
+            snprintf(
+                a->status, sizeof a->status, "%s",
+                _("The boundary changed while the pad was open: go back and open the pad again"));
             return 1;
         }
         sv_signature *s = calloc(1, sizeof *s);
@@ -1085,8 +1136,7 @@ static int tap_pad(app *a, const char *id)
         s->n_xy = a->nstrokes;
         memcpy(s->covers, a->pad_covers, sizeof s->covers);
         char label[300];
-        snprintf(label, sizeof label, _("Signature of %s for %s"), a->signer,
-                 a->pad_name);
+        snprintf(label, sizeof label, _("Signature of %s for %s"), a->signer, a->pad_name);
         app_rec_submit(a->rec, label, job_signature, s, free_signature);
         a->nstrokes = 0;
         app_go_back(a);
@@ -1095,7 +1145,8 @@ static int tap_pad(app *a, const char *id)
     return 0;
 }
 
-/* ---- Dispute ---------------------------------------------------------------------------------- */
+/* ---- Dispute ----------------------------------------------------------------------------------
+ */
 
 void app__build_dispute(app *a, app_ui *ui, int64_t now_ms)
 {
@@ -1103,10 +1154,12 @@ void app__build_dispute(app *a, app_ui *ui, int64_t now_ms)
     snprintf(title, sizeof title, _("Dispute · %s"), app__unit_code(a));
     float top = app__top_bar(a, ui, title, now_ms), pad = app__mm(ui, 2), t = app__target(ui);
     float y = top + pad, w = ui->width - 2 * pad;
-    snprintf(buf, sizeof buf, _("Parties: %s"), a->dsp_parties[0] ? a->dsp_parties : _("(tap to enter)"));
+    snprintf(buf, sizeof buf, _("Parties: %s"),
+             a->dsp_parties[0] ? a->dsp_parties : _("(tap to enter)"));
     app__button(ui, "dsp-parties", (app_rect){pad, y, w, t}, buf, 1);
     y += t + pad / 2;
-    snprintf(buf, sizeof buf, _("Statement: %s"), a->dsp_statement[0] ? a->dsp_statement : _("(tap to enter)"));
+    snprintf(buf, sizeof buf, _("Statement: %s"),
+             a->dsp_statement[0] ? a->dsp_statement : _("(tap to enter)"));
     app__button(ui, "dsp-statement", (app_rect){pad, y, w, t * 1.3f}, buf, 1);
     y += t * 1.3f + pad / 2;
     float hw = (w - pad) / 2;
@@ -1151,7 +1204,8 @@ static int tap_dispute(app *a, const char *id)
         return 1;
     }
     if (strcmp(id, "dsp-statement") == 0) {
-        open_modal(a, APP_MODAL_TEXT, APP_ASK_DSP_STATEMENT, _("What is disputed, in the parties' words"));
+        open_modal(a, APP_MODAL_TEXT, APP_ASK_DSP_STATEMENT,
+                   _("What is disputed, in the parties' words"));
         for (size_t i = 0; i < sizeof dispute_phrases / sizeof dispute_phrases[0]; i++)
             pick_add(a, _(dispute_phrases[i]), NULL);
         snprintf(a->text, sizeof a->text, "%s", a->dsp_statement);
@@ -1160,7 +1214,8 @@ static int tap_dispute(app *a, const char *id)
     if (strcmp(id, "dsp-from") == 0 || strcmp(id, "dsp-to") == 0) {
         int from = strcmp(id, "dsp-from") == 0;
         open_modal(a, APP_MODAL_PICK, from ? APP_ASK_DSP_FROM : APP_ASK_DSP_TO,
-                   from ? _("Disputed stretch starts at point") : _("Disputed stretch ends at point"));
+                   from ? _("Disputed stretch starts at point")
+                        : _("Disputed stretch ends at point"));
         pick_points(a);
         return 1;
     }
@@ -1182,7 +1237,8 @@ static int tap_dispute(app *a, const char *id)
     return 0;
 }
 
-/* ---- Day end ---------------------------------------------------------------------------------- */
+/* ---- Day end ----------------------------------------------------------------------------------
+ */
 
 static void compute_day(app *a)
 {
@@ -1304,7 +1360,8 @@ static const char *bundle_state_label(const char *st)
 
 void app__build_dayend(app *a, app_ui *ui, int64_t now_ms)
 {
-    float top = app__top_bar(a, ui, _("Day end"), now_ms), pad = app__mm(ui, 2), t = app__target(ui);
+    float top = app__top_bar(a, ui, _("Day end"), now_ms), pad = app__mm(ui, 2),
+          t = app__target(ui);
     if (!a->usb_fixed)
         find_usb(a->usb_dir, sizeof a->usb_dir);
     uint64_t key = (a->journal_gen * 1000003u + (uint64_t)a->ss.acked_seq) * 1009u + a->nunits;
@@ -1328,15 +1385,17 @@ void app__build_dayend(app *a, app_ui *ui, int64_t now_ms)
         if (isfinite(r->area_m2))
             snprintf(area, sizeof area, _(" · area %.2f ha"), r->area_m2 / 1e4);
         if (isfinite(r->diff_pct))
-            snprintf(area + strlen(area), sizeof area - strlen(area), _(" (draft %.2f ha, %+.1f %%)"),
-                     r->draft_m2 / 1e4, r->diff_pct);
+            snprintf(area + strlen(area), sizeof area - strlen(area),
+                     _(" (draft %.2f ha, %+.1f %%)"), r->draft_m2 / 1e4, r->diff_pct);
         if (isfinite(r->walk_gap_m))
             snprintf(gap, sizeof gap, _(" · walk closure %.1f m"), r->walk_gap_m);
-        snprintf(buf, sizeof buf, _("%s · %d points%s%s"), a->units[u].u.code, r->points, area, gap);
+        snprintf(buf, sizeof buf, _("%s · %d points%s%s"), a->units[u].u.code, r->points, area,
+                 gap);
         text_line(ui, row.x + pad, row.y, row.w - 2 * pad, row.h / 2, buf, 3.8f, C_INK);
         int bad = r->signatures_missing > 0 || r->disputes_open > 0 || r->unacked > 0;
         snprintf(buf, sizeof buf,
-                 _("verified %d/%d · signatures missing %d · disputes open %d · not yet at the office %lld"),
+                 _("verified %d/%d · signatures missing %d · disputes open %d · not yet at the "
+                   "office %lld"),
                  r->fields_verified, (int)SV_FIELD_COUNT, r->signatures_missing, r->disputes_open,
                  (long long)r->unacked);
         text_line(ui, row.x + pad, row.y + row.h / 2, row.w - 2 * pad, row.h / 2, buf, 3.4f,
@@ -1350,7 +1409,8 @@ void app__build_dayend(app *a, app_ui *ui, int64_t now_ms)
     float bw = (w - pad) / 2;
     int can = a->sync && !a->ss.busy;
     app__big_button(ui, "sync", (app_rect){pad, y, bw, t * 1.3f},
-                    a->ss.busy ? _("Sending…") : _("Send to the office"), C_GO, can && a->ss.enrolled);
+                    a->ss.busy ? _("Sending…") : _("Send to the office"), C_GO,
+                    can && a->ss.enrolled);
     app__button(ui, "usb", (app_rect){2 * pad + bw, y, bw, t * 1.3f},
                 a->usb_dir[0] ? _("Write to USB stick") : _("Write to USB stick (none found)"),
                 can && a->ss.enrolled && a->usb_dir[0]);
@@ -1359,7 +1419,8 @@ void app__build_dayend(app *a, app_ui *ui, int64_t now_ms)
     if (!a->sync)
         snprintf(buf, sizeof buf, "%s", _("Sync is not available (read-only journal)"));
     else if (!a->ss.enrolled)
-        snprintf(buf, sizeof buf, "%s", _("Not enrolled with a county office: enroll with `quejie enroll` first"));
+        snprintf(buf, sizeof buf, "%s",
+                 _("Not enrolled with a county office: enroll with `quejie enroll` first"));
     else
         snprintf(buf, sizeof buf, _("Office %s · %lld of %lld entries acknowledged"), a->ss.office,
                  (long long)a->ss.acked_seq, (long long)a->ss.last_seq);
@@ -1368,14 +1429,29 @@ void app__build_dayend(app *a, app_ui *ui, int64_t now_ms)
     const char *out = NULL;
     app_color oc = C_DIM;
     switch (a->ss.outcome) {
-    case APP_SYNC_NONE: break;
-    case APP_SYNC_DONE: out = _("Everything is at the office"), oc = C_OK; break;
-    case APP_SYNC_OFFLINE: out = _("No connection: will send when connected (trying again on its own)"), oc = C_WARN; break;
-    case APP_SYNC_REFUSED: out = _("The office refused a bundle:"), oc = C_BAD; break;
-    case APP_SYNC_NOT_ENROLLED: out = _("Not enrolled with a county office"), oc = C_BAD; break;
-    case APP_SYNC_FAILED: out = _("Sync failed:"), oc = C_BAD; break;
-    case APP_SYNC_WRITTEN: out = _("Written to the USB stick:"), oc = C_OK; break;
-    case APP_SYNC_NOTHING: out = _("Nothing to write: the office has every entry"), oc = C_OK; break;
+    case APP_SYNC_NONE:
+        break;
+    case APP_SYNC_DONE:
+        out = _("Everything is at the office"), oc = C_OK;
+        break;
+    case APP_SYNC_OFFLINE:
+        out = _("No connection: will send when connected (trying again on its own)"), oc = C_WARN;
+        break;
+    case APP_SYNC_REFUSED:
+        out = _("The office refused a bundle:"), oc = C_BAD;
+        break;
+    case APP_SYNC_NOT_ENROLLED:
+        out = _("Not enrolled with a county office"), oc = C_BAD;
+        break;
+    case APP_SYNC_FAILED:
+        out = _("Sync failed:"), oc = C_BAD;
+        break;
+    case APP_SYNC_WRITTEN:
+        out = _("Written to the USB stick:"), oc = C_OK;
+        break;
+    case APP_SYNC_NOTHING:
+        out = _("Nothing to write: the office has every entry"), oc = C_OK;
+        break;
     }
     if (a->ss.busy)
         snprintf(buf, sizeof buf, "%s", a->ss.line);
@@ -1395,8 +1471,7 @@ void app__build_dayend(app *a, app_ui *ui, int64_t now_ms)
                  (long long)b->first_seq, (long long)b->last_seq, bundle_state_label(b->state),
                  b->reason[0] && strcmp(b->state, "acknowledged") != 0 ? ": " : "",
                  strcmp(b->state, "acknowledged") != 0 ? b->reason : "");
-        text_line(ui, pad, y, w, lh, buf, 3.2f,
-                  strcmp(b->state, "refused") == 0 ? C_BAD : C_DIM);
+        text_line(ui, pad, y, w, lh, buf, 3.2f, strcmp(b->state, "refused") == 0 ? C_BAD : C_DIM);
         y += lh;
     }
 }
@@ -1440,9 +1515,14 @@ static int answer(app *a, const char *value)
     double d;
     app_rec_point_req q;
     switch (ask) {
-    case APP_ASK_NONE: break;
-    case APP_ASK_MARKER: copy(a->marker, sizeof a->marker, v); break;
-    case APP_ASK_PTYPE: copy(a->ptype, sizeof a->ptype, v); break;
+    case APP_ASK_NONE:
+        break;
+    case APP_ASK_MARKER:
+        copy(a->marker, sizeof a->marker, v);
+        break;
+    case APP_ASK_PTYPE:
+        copy(a->ptype, sizeof a->ptype, v);
+        break;
     case APP_ASK_OVERRIDE:
         copy(a->override_reason, sizeof a->override_reason, v);
         if (a->rec) {
@@ -1452,7 +1532,8 @@ static int answer(app *a, const char *value)
         break;
     case APP_ASK_OFFSET_DIST:
         if (parse_number(v, 0, 1000, &d) != 0) {
-            snprintf(a->status, sizeof a->status, "%s", _("Offset distance: a number of metres from 0 to 1000"));
+            snprintf(a->status, sizeof a->status, "%s",
+                     _("Offset distance: a number of metres from 0 to 1000"));
         } else if (d == 0) {
             a->off_m = a->off_brg = NAN;
         } else {
@@ -1464,7 +1545,8 @@ static int answer(app *a, const char *value)
     case APP_ASK_OFFSET_BRG:
         if (parse_number(v, 0, 360, &d) != 0) {
             a->off_m = a->off_brg = NAN;
-            snprintf(a->status, sizeof a->status, "%s", _("Offset bearing: degrees from 0 to 360; no offset set"));
+            snprintf(a->status, sizeof a->status, "%s",
+                     _("Offset bearing: degrees from 0 to 360; no offset set"));
         } else {
             a->off_brg = d;
         }
@@ -1475,19 +1557,33 @@ static int answer(app *a, const char *value)
     case APP_ASK_DISPUTED:
         submit_verification(a, (sv_field)k, SV_VERIFY_DISPUTED, NULL, v);
         break;
-    case APP_ASK_PARTY_ADD: party_index(a, v); break;
+    case APP_ASK_PARTY_ADD:
+        party_index(a, v);
+        break;
     case APP_ASK_PROXY_PERSON:
         if (k >= 0 && k < a->nparty) {
             copy(a->party[k].person, sizeof a->party[k].person, v);
             submit_attendance(a, k, SV_PROXY, v);
         }
         break;
-    case APP_ASK_SIGNER: copy(a->signer, sizeof a->signer, v); break;
-    case APP_ASK_ROLE: copy(a->role, sizeof a->role, v); break;
-    case APP_ASK_DSP_PARTIES: copy(a->dsp_parties, sizeof a->dsp_parties, v); break;
-    case APP_ASK_DSP_STATEMENT: copy(a->dsp_statement, sizeof a->dsp_statement, v); break;
-    case APP_ASK_DSP_FROM: copy(a->dsp_from, sizeof a->dsp_from, v); break;
-    case APP_ASK_DSP_TO: copy(a->dsp_to, sizeof a->dsp_to, v); break;
+    case APP_ASK_SIGNER:
+        copy(a->signer, sizeof a->signer, v);
+        break;
+    case APP_ASK_ROLE:
+        copy(a->role, sizeof a->role, v);
+        break;
+    case APP_ASK_DSP_PARTIES:
+        copy(a->dsp_parties, sizeof a->dsp_parties, v);
+        break;
+    case APP_ASK_DSP_STATEMENT:
+        copy(a->dsp_statement, sizeof a->dsp_statement, v);
+        break;
+    case APP_ASK_DSP_FROM:
+        copy(a->dsp_from, sizeof a->dsp_from, v);
+        break;
+    case APP_ASK_DSP_TO:
+        copy(a->dsp_to, sizeof a->dsp_to, v);
+        break;
     }
     return 1;
 }
@@ -1583,14 +1679,22 @@ int app__tap_screens(app *a, const char *id)
     if (a->modal != APP_MODAL_NONE)
         return tap_modal(a, id);
     switch (a->screen) {
-    case APP_SCR_RECORD: return tap_record(a, id);
-    case APP_SCR_WALK: return tap_walk(a, id);
-    case APP_SCR_VERIFY: return tap_verify(a, id);
-    case APP_SCR_SIGN: return tap_sign(a, id);
-    case APP_SCR_PAD: return tap_pad(a, id);
-    case APP_SCR_DISPUTE: return tap_dispute(a, id);
-    case APP_SCR_DAYEND: return tap_dayend(a, id);
-    default: return 0;
+    case APP_SCR_RECORD:
+        return tap_record(a, id);
+    case APP_SCR_WALK:
+        return tap_walk(a, id);
+    case APP_SCR_VERIFY:
+        return tap_verify(a, id);
+    case APP_SCR_SIGN:
+        return tap_sign(a, id);
+    case APP_SCR_PAD:
+        return tap_pad(a, id);
+    case APP_SCR_DISPUTE:
+        return tap_dispute(a, id);
+    case APP_SCR_DAYEND:
+        return tap_dayend(a, id);
+    default:
+        return 0;
     }
 }
 

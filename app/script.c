@@ -4,8 +4,8 @@
 #include "script.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +17,16 @@ static const struct {
     const char *name;
     int nargs;
 } OPS[] = {
-    [APP_S_TAP_ID] = {"tap", 1},         [APP_S_TAP_XY] = {"tap", 2},
-    [APP_S_LONG_PRESS_ID] = {"long-press", 1}, [APP_S_DRAG] = {"drag", 4},
-    [APP_S_PINCH] = {"pinch", 3},        [APP_S_WAIT] = {"wait", 1},
-    [APP_S_WAIT_FOR] = {"wait-for", 1},  [APP_S_SCREENSHOT] = {"screenshot", 1},
-    [APP_S_QUIT] = {"quit", 0},          [APP_S_TYPE] = {"type", 1},
+    [APP_S_TAP_ID] = {"tap", 1},
+    [APP_S_TAP_XY] = {"tap", 2},
+    [APP_S_LONG_PRESS_ID] = {"long-press", 1},
+    [APP_S_DRAG] = {"drag", 4},
+    [APP_S_PINCH] = {"pinch", 3},
+    [APP_S_WAIT] = {"wait", 1},
+    [APP_S_WAIT_FOR] = {"wait-for", 1},
+    [APP_S_SCREENSHOT] = {"screenshot", 1},
+    [APP_S_QUIT] = {"quit", 0},
+    [APP_S_TYPE] = {"type", 1},
     [APP_S_DRAG_IN] = {"drag-in", 5},
 };
 
@@ -209,10 +214,10 @@ int app_script_load(const char *path, app_script *out, char *err, size_t errlen)
     fclose(f);
     if (bad || n > MAX_SCRIPT_BYTES || (buf && memchr(buf, 0, n))) {
         snprintf(err, errlen, "%s: %s", path,
-                 !buf ? "out of memory"
+                 !buf                   ? "out of memory"
                  : n > MAX_SCRIPT_BYTES ? "larger than 1 MiB"
-                 : bad ? "cannot read"
-                       : "not a text file (NUL byte)");
+                 : bad                  ? "cannot read"
+                                        : "not a text file (NUL byte)");
         free(buf);
         return -1;
     }

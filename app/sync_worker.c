@@ -5,12 +5,12 @@
 
 #include <pthread.h>
 #include <stdio.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "survey/journal.h"
 #include "survey/clock.h"
+#include "survey/journal.h"
 
 enum { OP_NONE = 0, OP_STATUS = 1, OP_SYNC = 2, OP_USB = 4 };
 
@@ -144,9 +144,10 @@ static void do_usb(app_sync *s, const char *dir)
         set_outcome(s, APP_SYNC_WRITTEN, msg);
     } else {
         snprintf(msg, sizeof msg, "%s", sy_client_errmsg(s->c));
-        set_outcome(s, rc == SY_ENOTENROLLED ? APP_SYNC_NOT_ENROLLED
-                       : rc == SY_EINVAL     ? APP_SYNC_NOTHING
-                                             : APP_SYNC_FAILED,
+        set_outcome(s,
+                    rc == SY_ENOTENROLLED ? APP_SYNC_NOT_ENROLLED
+                    : rc == SY_EINVAL     ? APP_SYNC_NOTHING
+                                          : APP_SYNC_FAILED,
                     msg);
     }
 }

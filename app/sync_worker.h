@@ -17,27 +17,27 @@ typedef struct app_sync app_sync;
 #define APP_SYNC_ROWS 8
 
 typedef enum app_sync_outcome {
-    APP_SYNC_NONE,      /* nothing run yet */
-    APP_SYNC_DONE,      /* everything acknowledged */
-    APP_SYNC_OFFLINE,   /* no connection: will send when connected */
-    APP_SYNC_REFUSED,   /* the office refused a bundle (reason in message) */
+    APP_SYNC_NONE,    /* nothing run yet */
+    APP_SYNC_DONE,    /* everything acknowledged */
+    APP_SYNC_OFFLINE, /* no connection: will send when connected */
+    APP_SYNC_REFUSED, /* the office refused a bundle (reason in message) */
     APP_SYNC_NOT_ENROLLED,
-    APP_SYNC_FAILED,    /* anything else (message) */
-    APP_SYNC_WRITTEN,   /* bundles written to the USB stick */
-    APP_SYNC_NOTHING    /* nothing to write: the office holds every entry */
+    APP_SYNC_FAILED,  /* anything else (message) */
+    APP_SYNC_WRITTEN, /* bundles written to the USB stick */
+    APP_SYNC_NOTHING  /* nothing to write: the office holds every entry */
 } app_sync_outcome;
 
 typedef struct app_sync_snap {
     uint64_t gen;
-    int busy;                 /* a sync or USB write runs */
+    int busy; /* a sync or USB write runs */
     int enrolled;
-    char office[128];         /* office name or URL */
+    char office[128]; /* office name or URL */
     int64_t last_seq, acked_seq;
-    int64_t last_sync_ms;     /* wall clock, 0 never */
-    char line[256];           /* the latest progress line */
+    int64_t last_sync_ms; /* wall clock, 0 never */
+    char line[256];       /* the latest progress line */
     app_sync_outcome outcome;
     char message[400];
-    int retry_in_s;           /* offline: the next try on its own, seconds after the last */
+    int retry_in_s; /* offline: the next try on its own, seconds after the last */
     sy_bundle_row rows[APP_SYNC_ROWS]; /* newest first */
     int nrows;
 } app_sync_snap;

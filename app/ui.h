@@ -26,13 +26,13 @@ enum { APP_ALIGN_LEFT = 0, APP_ALIGN_CENTER = 1, APP_ALIGN_RIGHT = 2 };
 enum { APP_KEY_BACKSPACE = 1, APP_KEY_ENTER = 2 };
 
 typedef enum app_op {
-    APP_OP_FILL,    /* filled rectangle r */
-    APP_OP_FRAME,   /* rectangle outline r, width w */
-    APP_OP_LINES,   /* polyline of n points at pts[off..], width w (1 = hairline) */
-    APP_OP_SEGS,    /* n/2 separate segments (point pairs) at pts[off..], hairline */
-    APP_OP_DISC,    /* filled circle at (r.x, r.y), radius r.w */
-    APP_OP_RING,    /* circle outline at (r.x, r.y), radius r.w, width w */
-    APP_OP_TEXT     /* UTF-8 text[off..] in box r, pixel size n, align in w */
+    APP_OP_FILL,  /* filled rectangle r */
+    APP_OP_FRAME, /* rectangle outline r, width w */
+    APP_OP_LINES, /* polyline of n points at pts[off..], width w (1 = hairline) */
+    APP_OP_SEGS,  /* n/2 separate segments (point pairs) at pts[off..], hairline */
+    APP_OP_DISC,  /* filled circle at (r.x, r.y), radius r.w */
+    APP_OP_RING,  /* circle outline at (r.x, r.y), radius r.w, width w */
+    APP_OP_TEXT   /* UTF-8 text[off..] in box r, pixel size n, align in w */
 } app_op;
 
 typedef struct app_cmd {
@@ -50,8 +50,8 @@ typedef struct app_widget {
 } app_widget;
 
 typedef struct app_ui {
-    int width, height;  /* window size, px */
-    float px_per_mm;    /* from the display's DPI: touch targets are sized in mm */
+    int width, height; /* window size, px */
+    float px_per_mm;   /* from the display's DPI: touch targets are sized in mm */
     app_cmd *cmd;
     size_t ncmd, capcmd;
     float *pts; /* x, y pairs */

@@ -327,8 +327,9 @@ static int first_frame(void)
     double t0 = now_ms();
     plat_draw(p, &ui);
     double t1 = now_ms();
-    fprintf(stderr, "stats: first_frame_mono_ms=%lld frames=1 frame_ms_p50=%.3f "
-                    "frame_ms_p95=%.3f frame_ms_max=%.3f\n",
+    fprintf(stderr,
+            "stats: first_frame_mono_ms=%lld frames=1 frame_ms_p50=%.3f "
+            "frame_ms_p95=%.3f frame_ms_max=%.3f\n",
             (long long)t1, t1 - t0, t1 - t0, t1 - t0);
     app_ui_free(&ui);
     plat_close(p);
@@ -426,8 +427,8 @@ int main(int argc, char **argv)
         double t0 = now_ms();
         if (make_journal(make, nv, walks) != 0)
             return 1;
-        printf("%s: unit %s, %ld walk vertices in %d walk%s, %d points (%.1f s)\n", make, UNIT,
-               nv, walks, walks == 1 ? "" : "s", DRAFT_N, (now_ms() - t0) / 1000);
+        printf("%s: unit %s, %ld walk vertices in %d walk%s, %d points (%.1f s)\n", make, UNIT, nv,
+               walks, walks == 1 ? "" : "s", DRAFT_N, (now_ms() - t0) / 1000);
         return 0;
     }
 
@@ -537,8 +538,12 @@ int main(int argc, char **argv)
         goto out;
     for (int i = -5; i < frames; i++) {
         /* a finger's drag of 4 px, 50 frames one way, 50 back */
-        app_gesture g = {APP_G_DRAG, (float)w / 2, (float)h / 2, (i / 50) % 2 ? -4.0f : 4.0f,
-                         (i / 50) % 2 ? -1.0f : 1.0f, 1};
+        app_gesture g = {APP_G_DRAG,
+                         (float)w / 2,
+                         (float)h / 2,
+                         (i / 50) % 2 ? -4.0f : 4.0f,
+                         (i / 50) % 2 ? -1.0f : 1.0f,
+                         1};
         app_on_gesture(&A, &ui, &g);
         SDL_PumpEvents();
         double t0 = now_ms();

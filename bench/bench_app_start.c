@@ -184,10 +184,11 @@ int main(int argc, char **argv)
 
     double base_first = NAN, base_exit = NAN, base_rss = NAN;
     int bad = 0;
-    printf("  %-40s %21s %21s %21s\n", "", "start to first frame", "start to exit",
-           "peak RSS");
-    printf("  %-40s %10s %10s %10s %10s %10s %10s\n", "(" "median, max of runs)", "median",
-           "max", "median", "max", "median", "max");
+    printf("  %-40s %21s %21s %21s\n", "", "start to first frame", "start to exit", "peak RSS");
+    printf("  %-40s %10s %10s %10s %10s %10s %10s\n",
+           "("
+           "median, max of runs)",
+           "median", "max", "median", "max", "median", "max");
     for (int k = 0; k < ncmd; k++) {
         cmd *c = &cmds[k];
         double fmed, fmax, emed, emax, rmed, rmax;
@@ -215,7 +216,6 @@ int main(int argc, char **argv)
         printf(" %10.2f %10s %10.2f\n", emed / base_exit, "", rmed / base_rss);
     }
     if (bad)
-        printf("  %d run(s) exited non-zero (see above): their figures are not comparable\n",
-               bad);
+        printf("  %d run(s) exited non-zero (see above): their figures are not comparable\n", bad);
     return bad ? 1 : 0;
 }

@@ -75,8 +75,9 @@ int main(int argc, char **argv)
 
     sqlite3 *db;
     sqlite3_open(bpath, &db);
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                     "CREATE TABLE t(id INTEGER PRIMARY KEY, a REAL, b REAL, c REAL, d TEXT)",
+    sqlite3_exec(db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                 "CREATE TABLE t(id INTEGER PRIMARY KEY, a REAL, b REAL, c REAL, d TEXT)",
                  NULL, NULL, NULL);
     sqlite3_stmt *ins;
     sqlite3_prepare_v2(db, "INSERT INTO t(a, b, c, d) VALUES (?, ?, ?, ?)", -1, &ins, NULL);

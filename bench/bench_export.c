@@ -69,13 +69,21 @@ static double unit_lat(int u)
 /* Point k of unit u: around the square clockwise from its top-left corner. */
 static void ring_point(int u, int k, double *lat, double *lon)
 {
-    double x0 = unit_lon(u), y0 = unit_lat(u) + SIDE, t = (double)(k % (PER_UNIT / 4)) /
-                                                          (PER_UNIT / 4) * SIDE;
+    double x0 = unit_lon(u), y0 = unit_lat(u) + SIDE,
+           t = (double)(k % (PER_UNIT / 4)) / (PER_UNIT / 4) * SIDE;
     switch (k / (PER_UNIT / 4)) {
-    case 0: *lon = x0 + t, *lat = y0; break;
-    case 1: *lon = x0 + SIDE, *lat = y0 - t; break;
-    case 2: *lon = x0 + SIDE - t, *lat = y0 - SIDE; break;
-    default: *lon = x0, *lat = y0 - SIDE + t; break;
+    case 0:
+        *lon = x0 + t, *lat = y0;
+        break;
+    case 1:
+        *lon = x0 + SIDE, *lat = y0 - t;
+        break;
+    case 2:
+        *lon = x0 + SIDE - t, *lat = y0 - SIDE;
+        break;
+    default:
+        *lon = x0, *lat = y0 - SIDE + t;
+        break;
     }
 }
 
@@ -309,8 +317,8 @@ int main(void)
     double tj = time_export(jpath, SV_EXPORT_GEOJSON, geojson, &st);
     double tc = time_export(jpath, SV_EXPORT_CSV, csv, &st);
     if (tj >= 0 && tc >= 0)
-        printf("for scale: GeoJSON %.3f s (%.1f MB), CSV %.3f s (%.1f MB)\n", tj,
-               file_mb(geojson), tc, file_mb(csv));
+        printf("for scale: GeoJSON %.3f s (%.1f MB), CSV %.3f s (%.1f MB)\n", tj, file_mb(geojson),
+               tc, file_mb(csv));
     status = 0;
 out:;
     char cmd[4200];

@@ -77,7 +77,8 @@ static int die(const char *what, const char *msg)
     return 1;
 }
 
-/* ---- a standard day, recorded like tests/tools/qj_fill.c -------------------------------------- */
+/* ---- a standard day, recorded like tests/tools/qj_fill.c --------------------------------------
+ */
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static double noise(double scale)
@@ -121,8 +122,8 @@ static int record_unit(sv_journal *j, const char *code, double dx)
     u.name = strdup("南龙山森林公园");
     u.fields[SV_FIELD_OWNER] = strdup("全民");
     u.central_meridian = NAN;
-    const double ring[] = {103.20 + dx, 35.55, 103.21 + dx, 35.55, 103.21 + dx, 35.56,
-                           103.20 + dx, 35.56, 103.20 + dx, 35.55};
+    const double ring[] = {103.20 + dx, 35.55,       103.21 + dx, 35.55,       103.21 + dx,
+                           35.56,       103.20 + dx, 35.56,       103.20 + dx, 35.55};
     u.draft.n_parts = 1;
     u.draft.part_rings = malloc(sizeof(size_t));
     u.draft.ring_pts = malloc(sizeof(size_t));
@@ -186,7 +187,8 @@ static int record_day(sv_journal *j, const char *unit, long nv, long np, double 
     return rc;
 }
 
-/* ---- the rows, copied out for the baseline ---------------------------------------------------- */
+/* ---- the rows, copied out for the baseline ----------------------------------------------------
+ */
 
 typedef struct row {
     int64_t seq, time_ms;
@@ -232,7 +234,8 @@ typedef struct result {
     size_t rows, batches;
 } result;
 
-/* ---- one round ---------------------------------------------------------------------------------- */
+/* ---- one round ----------------------------------------------------------------------------------
+ */
 
 /* A fresh office with every device enrolled, and every journal cut into bundles for it. */
 static int prepare(const char *dir, int round, device *dv, int nd, item **out, size_t *nout,
@@ -298,8 +301,7 @@ static int prepare(const char *dir, int round, device *dv, int nd, item **out, s
             sy_bundle_info info;
             item *it = &per[n];
             memset(it, 0, sizeof *it);
-            if (sy_bundle_build(dv[d].j, &keys, from, 0, &it->b, &info, err, sizeof err) !=
-                SY_OK) {
+            if (sy_bundle_build(dv[d].j, &keys, from, 0, &it->b, &info, err, sizeof err) != SY_OK) {
                 free(per), free(count);
                 sy_office_close(o);
                 return die("sy_bundle_build", err);
@@ -344,8 +346,8 @@ static int run_ingest(sy_office *o, device *dv, item *it, size_t n, double *ms, 
         if (rc != SY_OK || r.status != SY_INGEST_APPLIED || (int64_t)r.applied != want) {
             fprintf(stderr, "bench_ingest: %s bundle %lld-%lld: %s (%s; applied %zu of %lld): %s\n",
                     dv[it[k].dev].name, (long long)it[k].first_seq, (long long)it[k].last_seq,
-                    sy_strerror(rc), sy_ingest_status_name(r.status), r.applied,
-                    (long long)want, r.message[0] ? r.message : sy_office_errmsg(o));
+                    sy_strerror(rc), sy_ingest_status_name(r.status), r.applied, (long long)want,
+                    r.message[0] ? r.message : sy_office_errmsg(o));
             return 1;
         }
         res->rows += r.applied;
@@ -443,8 +445,8 @@ int main(int argc, char **argv)
         snprintf(path, sizeof path, "%s/tablet-%d.db", dir, d);
         snprintf(dv[d].name, sizeof dv[d].name, "crew%d", d + 1);
         snprintf(dv[d].unit, sizeof dv[d].unit, "622901ZR9%05d", d + 1);
-        sv_journal_opts jo = {.device_name = dv[d].name, .crew = "bench", .epsg = 0,
-                              .central_meridian = NAN};
+        sv_journal_opts jo = {
+            .device_name = dv[d].name, .crew = "bench", .epsg = 0, .central_meridian = NAN};
         if (sv_journal_create(path, &jo, &dv[d].j) != SV_OK) {
             fail = die("sv_journal_create", dv[d].j ? sv_journal_errmsg(dv[d].j) : path);
             break;
@@ -490,14 +492,17 @@ int main(int argc, char **argv)
             fail = die("timing", "out of memory");
         /* Alternate which goes first so slow disk phases do not always hit one side. */
         if (!fail && round % 2 == 0)
-            fail = run_ingest(o, dv, it, n, ms_o, &ro) || run_bare(dir, round, dv, it, n, ms_b, &rb);
+            fail =
+                run_ingest(o, dv, it, n, ms_o, &ro) || run_bare(dir, round, dv, it, n, ms_b, &rb);
         else if (!fail)
-            fail = run_bare(dir, round, dv, it, n, ms_b, &rb) || run_ingest(o, dv, it, n, ms_o, &ro);
+            fail =
+                run_bare(dir, round, dv, it, n, ms_b, &rb) || run_ingest(o, dv, it, n, ms_o, &ro);
         if (!fail) {
             summarise(&ro, ms_o);
             summarise(&rb, ms_b);
-            printf("  round %d: ingest %9.0f rows/s (%.0f ms)   bare inserts %9.0f rows/s (%.0f ms)\n",
-                   round + 1, ro.rows_per_s, ro.total_ms, rb.rows_per_s, rb.total_ms);
+            printf(
+                "  round %d: ingest %9.0f rows/s (%.0f ms)   bare inserts %9.0f rows/s (%.0f ms)\n",
+                round + 1, ro.rows_per_s, ro.total_ms, rb.rows_per_s, rb.total_ms);
             if (ro.rows != total_rows)
                 fail = die("ingest", "the office did not apply every row");
             if (ro.rows_per_s > best_o.rows_per_s)

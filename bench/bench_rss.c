@@ -26,6 +26,6 @@ int main(int argc, char **argv)
         return 1;
     }
     fprintf(stderr, "%s peak RSS %.1f MB exit %d\n", argv[1], ru.ru_maxrss / 1024.0,
-           WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+            WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
     return 0;
 }

@@ -162,11 +162,11 @@ static void rx_step(rx *r)
         }
         r->pdop = (int)rnd(nsqrt((double)r->hdop * r->hdop + (double)r->vdop * r->vdop));
         if (uni() < 0.3)
-            r->eph = clampi(r->eph + (uni() < 0.5 ? -1 : 1), r->fixed ? 8 : 40,
-                            r->fixed ? 25 : 200);
+            r->eph =
+                clampi(r->eph + (uni() < 0.5 ? -1 : 1), r->fixed ? 8 : 40, r->fixed ? 25 : 200);
         if (uni() < 0.3)
-            r->epv = clampi(r->epv + (uni() < 0.5 ? -1 : 1), r->fixed ? 12 : 60,
-                            r->fixed ? 40 : 300);
+            r->epv =
+                clampi(r->epv + (uni() < 0.5 ? -1 : 1), r->fixed ? 12 : 60, r->fixed ? 40 : 300);
         double a = uni();
         r->cage = a < 0.7 ? 1000 : a < 0.8 ? 900 : a < 0.9 ? 1100 : 2000;
     }
@@ -207,8 +207,7 @@ static void make_day(day *d)
     const int64_t lat0 = 35550000000, lon0 = 103200000000;
     int64_t now = 1718000000000; /* tablet clock, ms */
     int64_t seq_next = 1;
-    static const char *units[] = {"620102001001", "620102001002", "620102001003",
-                                  "620102001004"};
+    static const char *units[] = {"620102001001", "620102001002", "620102001003", "620102001004"};
     static const char *markers[] = {"木桩", "水泥桩", "石桩", "喷漆"};
 
     for (int u = 0; u < 4; u++) {
@@ -388,8 +387,7 @@ static int run(const char *label)
     double rows = (double)d.n;
     printf("sync_size: %s: %zu rows (%d vertex, %d point), %zu bundles, payload %.1f B/row\n",
            label, d.n, N_VERTEX, N_POINT, bundles, payload / rows);
-    printf("sync_size: %s: codec %.1f B/row (ratio %.3f)\n", label, enc / rows,
-           (double)enc / rawz);
+    printf("sync_size: %s: codec %.1f B/row (ratio %.3f)\n", label, enc / rows, (double)enc / rawz);
     printf("sync_size: %s: codec+zlib %.2f B/row (raw json %.0f B/row, json+zlib %.1f B/row; "
            "ratio %.3f)\n",
            label, encz / rows, raw / rows, rawz / rows, (double)encz / rawz);

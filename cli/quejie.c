@@ -210,8 +210,8 @@ static int tasks_import(int argc, char **argv)
     sv_journal_close(j);
     if (rc != SV_OK)
         return die(EXIT_FAIL, "%s", d.msg[0] ? d.msg : sv_strerror(rc));
-    printf("imported %zu unit%s from %s (%s)%s", r.added, r.added == 1 ? "" : "s", a.pos[1],
-           r.crs, r.unchanged ? "; unchanged units skipped" : "");
+    printf("imported %zu unit%s from %s (%s)%s", r.added, r.added == 1 ? "" : "s", a.pos[1], r.crs,
+           r.unchanged ? "; unchanged units skipped" : "");
     if (r.skipped)
         printf("; %zu feature%s of other layers (points, lines, walks, signatures) ignored",
                r.skipped, r.skipped == 1 ? "" : "s");
@@ -786,15 +786,14 @@ static int cmd_area(int argc, char **argv)
         json_object_set_new(o, "walk_deviation_rms_m", nw ? jnum(s.deviation.rms_m) : json_null());
         /* added with the unit summary */
         json_object_set_new(o, "walks", json_integer((json_int_t)s.walks));
-        json_object_set_new(o, "walk_plane_m2",
-                            nw >= 3 ? jnum(s.walked.plane_m2) : json_null());
+        json_object_set_new(o, "walk_plane_m2", nw >= 3 ? jnum(s.walked.plane_m2) : json_null());
         json_object_set_new(o, "valid", jvalid(s.surveyed_valid));
-        json_object_set_new(o, "invalid_reason", s.surveyed_valid == SV_VALID_NO
-                                                     ? json_string(s.surveyed_reason)
-                                                     : json_null());
+        json_object_set_new(o, "invalid_reason",
+                            s.surveyed_valid == SV_VALID_NO ? json_string(s.surveyed_reason)
+                                                            : json_null());
         json_object_set_new(o, "walk_valid", jvalid(s.walked_valid));
-        json_object_set_new(o, "walk_invalid_reason", s.walked_valid == SV_VALID_NO
-                                                          ? json_string(s.walked_reason)
+        json_object_set_new(o, "walk_invalid_reason",
+                            s.walked_valid == SV_VALID_NO ? json_string(s.walked_reason)
                                                           : json_null());
         json_object_set_new(o, "fields_verified", json_integer(s.progress.fields_verified));
         json_object_set_new(o, "disputes_open", json_integer(s.progress.disputes_open));
@@ -1314,8 +1313,9 @@ static int cmd_config(int argc, char **argv)
     args a;
     if (parse_args(argc, argv, opts, 3, &a))
         return EXIT_USAGE;
-    static const char *const keys[] = {"accept", "average.epochs", "average.seconds",
-                                       "unit.code-pattern", SV_CFG_POINT_LIMIT, NULL};
+    static const char *const keys[] = {"accept",           "average.epochs",
+                                       "average.seconds",  "unit.code-pattern",
+                                       SV_CFG_POINT_LIMIT, NULL};
     int known = 0;
     for (int i = 0; keys[i]; i++)
         known |= strcmp(keys[i], a.pos[1]) == 0;
@@ -1407,8 +1407,8 @@ static void sync_progress(void *ctx, const char *line)
 
 static int cmd_sync(int argc, char **argv)
 {
-    opt opts[] = {{"--attempts", 1}, {"--backoff", 1}, {"--no-tasks", 0}, {"--json", 0},
-                  {"--quiet", 0},    {NULL}};
+    opt opts[] = {{"--attempts", 1}, {"--backoff", 1}, {"--no-tasks", 0},
+                  {"--json", 0},     {"--quiet", 0},   {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
@@ -1431,13 +1431,12 @@ static int cmd_sync(int argc, char **argv)
     sy_sync_report r;
     int rc = sy_client_sync(c, &o, &r);
     if (get(&a, "--json")) {
-        json_t *o2 = json_pack("{s:b, s:I, s:I, s:i, s:i, s:i, s:I, s:I, s:I, s:s?}", "ok",
-                               rc == SY_OK, "last_seq", (json_int_t)r.last_seq, "acked_seq",
-                               (json_int_t)r.acked_seq, "tasks", r.tasks_fetched, "tasks_added",
-                               r.tasks_added, "bundles", r.bundles_sent, "entries",
-                               (json_int_t)r.entries_sent, "bytes", (json_int_t)r.bytes_sent,
-                               "wire_bytes", (json_int_t)r.bytes_wire, "error",
-                               rc == SY_OK ? NULL : sy_client_errmsg(c));
+        json_t *o2 = json_pack(
+            "{s:b, s:I, s:I, s:i, s:i, s:i, s:I, s:I, s:I, s:s?}", "ok", rc == SY_OK, "last_seq",
+            (json_int_t)r.last_seq, "acked_seq", (json_int_t)r.acked_seq, "tasks", r.tasks_fetched,
+            "tasks_added", r.tasks_added, "bundles", r.bundles_sent, "entries",
+            (json_int_t)r.entries_sent, "bytes", (json_int_t)r.bytes_sent, "wire_bytes",
+            (json_int_t)r.bytes_wire, "error", rc == SY_OK ? NULL : sy_client_errmsg(c));
         json_dumpf(o2, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
         putchar('\n');
         json_decref(o2);
@@ -1475,21 +1474,21 @@ static int cmd_sync_status(int argc, char **argv)
     if (rc != SY_OK)
         return sync_fail(j, c, rc);
     if (get(&a, "--json")) {
-        json_t *o = json_pack("{s:b, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "enrolled",
-                              st.enrolled, "office", st.office_url, "office_id", st.office_id,
-                              "office_name", st.office_name, "last_seq", (json_int_t)st.last_seq,
-                              "acked_seq", (json_int_t)st.acked_seq, "pending",
-                              (json_int_t)(st.last_seq - st.acked_seq), "last_sync_ms",
-                              (json_int_t)st.last_sync_ms, "last_error", st.last_error);
+        json_t *o =
+            json_pack("{s:b, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "enrolled", st.enrolled,
+                      "office", st.office_url, "office_id", st.office_id, "office_name",
+                      st.office_name, "last_seq", (json_int_t)st.last_seq, "acked_seq",
+                      (json_int_t)st.acked_seq, "pending", (json_int_t)(st.last_seq - st.acked_seq),
+                      "last_sync_ms", (json_int_t)st.last_sync_ms, "last_error", st.last_error);
         json_t *arr = json_array();
         for (size_t i = 0; i < st.n_bundles; i++) {
             const sy_bundle_row *b = &st.bundles[i];
-            json_array_append_new(
-                arr, json_pack("{s:I, s:I, s:I, s:s, s:s, s:i, s:I}", "first_seq",
-                               (json_int_t)b->first_seq, "last_seq", (json_int_t)b->last_seq,
-                               "bytes", (json_int_t)b->bytes, "state", b->state, "reason",
-                               b->reason, "attempts", b->attempts, "updated_ms",
-                               (json_int_t)b->updated_ms));
+            json_array_append_new(arr,
+                                  json_pack("{s:I, s:I, s:I, s:s, s:s, s:i, s:I}", "first_seq",
+                                            (json_int_t)b->first_seq, "last_seq",
+                                            (json_int_t)b->last_seq, "bytes", (json_int_t)b->bytes,
+                                            "state", b->state, "reason", b->reason, "attempts",
+                                            b->attempts, "updated_ms", (json_int_t)b->updated_ms));
         }
         json_object_set_new(o, "bundles", arr);
         json_dumpf(o, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -1604,13 +1603,25 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"init", cmd_init},    {"record", cmd_record},   {"verify", cmd_verify},
-                {"area", cmd_area},    {"check", cmd_check},     {"export", cmd_export},
-                {"log", cmd_log},      {"dispute", cmd_dispute}, {"attend", cmd_attend},
-                {"line", cmd_line},    {"void", cmd_void},       {"codes", cmd_codes},
-                {"config", cmd_config},  {"enroll", cmd_enroll},  {"sync", cmd_sync},
-                {"sync-status", cmd_sync_status}, {"bundle", cmd_bundle},
-                {"sign", cmd_sign},    {"signatures", cmd_signatures}};
+    } cmds[] = {{"init", cmd_init},
+                {"record", cmd_record},
+                {"verify", cmd_verify},
+                {"area", cmd_area},
+                {"check", cmd_check},
+                {"export", cmd_export},
+                {"log", cmd_log},
+                {"dispute", cmd_dispute},
+                {"attend", cmd_attend},
+                {"line", cmd_line},
+                {"void", cmd_void},
+                {"codes", cmd_codes},
+                {"config", cmd_config},
+                {"enroll", cmd_enroll},
+                {"sync", cmd_sync},
+                {"sync-status", cmd_sync_status},
+                {"bundle", cmd_bundle},
+                {"sign", cmd_sign},
+                {"signatures", cmd_signatures}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(cmd, cmds[i].name) == 0)
             return cmds[i].fn(argc - 2, argv + 2);

@@ -437,8 +437,8 @@ static json_t *result_json(const sy_ingest_result *r)
                      sy_ingest_status_name(r->status), "device", r->device, "device_id",
                      r->device_id, "first_seq", (json_int_t)r->first_seq, "last_seq",
                      (json_int_t)r->last_seq, "applied", (json_int_t)r->applied, "acked_seq",
-                     (json_int_t)r->acked_seq, "review_cases", (json_int_t)r->new_cases,
-                     "error", r->message[0] ? r->message : NULL);
+                     (json_int_t)r->acked_seq, "review_cases", (json_int_t)r->new_cases, "error",
+                     r->message[0] ? r->message : NULL);
 }
 
 /*
@@ -528,8 +528,7 @@ static int cmd_import(int argc, char **argv)
             nheld++;
             if (!json)
                 printf("duplicate: %s entries %lld-%lld already held, acknowledged up to %lld\n",
-                       who, (long long)r.first_seq, (long long)r.last_seq,
-                       (long long)r.acked_seq);
+                       who, (long long)r.first_seq, (long long)r.last_seq, (long long)r.acked_seq);
         }
         if (!json && r.new_cases)
             printf("%zu new review case%s (see review list)\n", r.new_cases,

@@ -36,8 +36,8 @@
 #define CG_E2 (CG_F * (2.0 - CG_F))
 #define DEG (M_PI / 180.0)
 
-#define SAME_TIME_S 1e-3   /* receiver times closer than this are the same epoch */
-#define H_MIN (-1000.0)    /* plausible ellipsoidal heights on land, m */
+#define SAME_TIME_S 1e-3 /* receiver times closer than this are the same epoch */
+#define H_MIN (-1000.0)  /* plausible ellipsoidal heights on land, m */
 #define H_MAX 10000.0
 
 /* Meridian (M) and prime-vertical (N) radii of curvature at latitude lat (degrees). */
@@ -98,12 +98,18 @@ static const char *datum_for(sv_grade worst)
 const char *sv_epoch_verdict_name(sv_epoch_verdict v)
 {
     switch (v) {
-    case SV_EPOCH_ACCEPTED: return "accepted";
-    case SV_EPOCH_NO_FIX: return "no-fix";
-    case SV_EPOCH_LOW_GRADE: return "low-grade";
-    case SV_EPOCH_STALE: return "stale";
-    case SV_EPOCH_DUPLICATE: return "duplicate";
-    case SV_EPOCH_BAD: return "bad";
+    case SV_EPOCH_ACCEPTED:
+        return "accepted";
+    case SV_EPOCH_NO_FIX:
+        return "no-fix";
+    case SV_EPOCH_LOW_GRADE:
+        return "low-grade";
+    case SV_EPOCH_STALE:
+        return "stale";
+    case SV_EPOCH_DUPLICATE:
+        return "duplicate";
+    case SV_EPOCH_BAD:
+        return "bad";
     }
     return "?";
 }
@@ -119,8 +125,8 @@ sv_epoch_verdict sv_gate(const sv_fix *f, sv_grade accept, int64_t now_ms, doubl
     if (f->mode < 2)
         return SV_EPOCH_NO_FIX;
     /* 0,0 is what some receivers print when they have nothing; nobody surveys there. */
-    if (!isfinite(f->lat) || !isfinite(f->lon) || fabs(f->lat) > 90.0 ||
-        fabs(f->lon) > 180.0 || (f->lat == 0.0 && f->lon == 0.0))
+    if (!isfinite(f->lat) || !isfinite(f->lon) || fabs(f->lat) > 90.0 || fabs(f->lon) > 180.0 ||
+        (f->lat == 0.0 && f->lon == 0.0))
         return SV_EPOCH_BAD;
     if (isfinite(f->alt_hae) && (f->alt_hae < H_MIN || f->alt_hae > H_MAX))
         return SV_EPOCH_BAD;
@@ -365,8 +371,8 @@ const char *sv_avg_describe(const sv_averager *a, char *buf, size_t len)
 {
     if (!buf || len == 0)
         return buf;
-    int w = snprintf(buf, len, "%s%d/%d epochs, %.1f/%g s", sv_avg_done(a) ? "done: " : "",
-                     a->n, a->opts.epochs, sv_avg_seconds(a), a->opts.min_seconds);
+    int w = snprintf(buf, len, "%s%d/%d epochs, %.1f/%g s", sv_avg_done(a) ? "done: " : "", a->n,
+                     a->opts.epochs, sv_avg_seconds(a), a->opts.min_seconds);
     size_t off = w < 0 ? 0 : ((size_t)w >= len ? len - 1 : (size_t)w);
     if (a->n + a->dropped > 0) {
         char what[64];
@@ -378,10 +384,17 @@ const char *sv_avg_describe(const sv_averager *a, char *buf, size_t len)
             snprintf(what, sizeof what, "below %s (%s)", sv_grade_name(a->opts.accept),
                      sv_grade_name(a->last_grade));
             break;
-        case SV_EPOCH_NO_FIX: snprintf(what, sizeof what, "no fix"); break;
-        case SV_EPOCH_STALE: snprintf(what, sizeof what, "stale (older than 2 s)"); break;
-        case SV_EPOCH_BAD: snprintf(what, sizeof what, "bad coordinates"); break;
-        default: snprintf(what, sizeof what, "%s", sv_epoch_verdict_name(a->last_verdict));
+        case SV_EPOCH_NO_FIX:
+            snprintf(what, sizeof what, "no fix");
+            break;
+        case SV_EPOCH_STALE:
+            snprintf(what, sizeof what, "stale (older than 2 s)");
+            break;
+        case SV_EPOCH_BAD:
+            snprintf(what, sizeof what, "bad coordinates");
+            break;
+        default:
+            snprintf(what, sizeof what, "%s", sv_epoch_verdict_name(a->last_verdict));
         }
         w = snprintf(buf + off, len - off, "; last epoch: %s", what);
         off = w < 0 ? off : (off + (size_t)w >= len ? len - 1 : off + (size_t)w);

@@ -75,13 +75,25 @@ int sv_export_format_parse(const char *name, sv_export_format *out)
  * same in every file the office receives. */
 
 enum {
-    UC_CODE, UC_NAME, UC_TYPE, UC_LOCATION,
+    UC_CODE,
+    UC_NAME,
+    UC_TYPE,
+    UC_LOCATION,
     UC_FIELD0, /* owner .. manager: the registered values, in sv_field order */
     UC_CONTROL = UC_FIELD0 + SV_FIELD_COUNT,
     UC_VERIFY0, /* per field: <field>_status, <field>_value, <field>_note */
     UC_EPSG = UC_VERIFY0 + 3 * SV_FIELD_COUNT,
-    UC_CM, UC_AREA, UC_PLANE_AREA, UC_PERIMETER, UC_POINTS, UC_SOURCE, UC_SEQ,
-    UC_SURVEYED, UC_SURVEYED_PLANE, UC_SURVEYED_VALID, UC_SURVEYED_REASON,
+    UC_CM,
+    UC_AREA,
+    UC_PLANE_AREA,
+    UC_PERIMETER,
+    UC_POINTS,
+    UC_SOURCE,
+    UC_SEQ,
+    UC_SURVEYED,
+    UC_SURVEYED_PLANE,
+    UC_SURVEYED_VALID,
+    UC_SURVEYED_REASON,
     UC_COUNT
 };
 
@@ -132,11 +144,50 @@ static const sv__gpkg_column unit_cols[] = {
 _Static_assert(sizeof unit_cols / sizeof unit_cols[0] == UC_COUNT, "unit columns");
 
 enum {
-    PC_UNIT, PC_NUMBER, PC_TYPE, PC_MARKER, PC_LAT, PC_LON, PC_H, PC_XN, PC_YE, PC_EPSG, PC_CM,
-    PC_GRADE, PC_MODE, PC_STATUS, PC_SATS, PC_SEEN, PC_HDOP, PC_VDOP, PC_PDOP, PC_EPH, PC_EPV,
-    PC_CAGE, PC_N, PC_DURATION, PC_SE, PC_SN, PC_SU, PC_DROPPED, PC_OFFSET, PC_MANUAL,
-    PC_STALE, PC_OVERRIDE, PC_REASON, PC_OFF_LAT, PC_OFF_LON, PC_OFF_DIST, PC_OFF_BRG,
-    PC_OFF_DH, PC_DATUM, PC_NOTE, PC_RECORDED, PC_SEQ, PC_DEVICE, PC_CREW,
+    PC_UNIT,
+    PC_NUMBER,
+    PC_TYPE,
+    PC_MARKER,
+    PC_LAT,
+    PC_LON,
+    PC_H,
+    PC_XN,
+    PC_YE,
+    PC_EPSG,
+    PC_CM,
+    PC_GRADE,
+    PC_MODE,
+    PC_STATUS,
+    PC_SATS,
+    PC_SEEN,
+    PC_HDOP,
+    PC_VDOP,
+    PC_PDOP,
+    PC_EPH,
+    PC_EPV,
+    PC_CAGE,
+    PC_N,
+    PC_DURATION,
+    PC_SE,
+    PC_SN,
+    PC_SU,
+    PC_DROPPED,
+    PC_OFFSET,
+    PC_MANUAL,
+    PC_STALE,
+    PC_OVERRIDE,
+    PC_REASON,
+    PC_OFF_LAT,
+    PC_OFF_LON,
+    PC_OFF_DIST,
+    PC_OFF_BRG,
+    PC_OFF_DH,
+    PC_DATUM,
+    PC_NOTE,
+    PC_RECORDED,
+    PC_SEQ,
+    PC_DEVICE,
+    PC_CREW,
     PC_COUNT
 };
 
@@ -189,44 +240,72 @@ static const sv__gpkg_column point_cols[] = {
 _Static_assert(sizeof point_cols / sizeof point_cols[0] == PC_COUNT, "point columns");
 
 enum {
-    LC_UNIT, LC_FROM, LC_TO, LC_CATEGORY, LC_POSITION, LC_NATURE, LC_NEIGHBOUR, LC_LENGTH,
-    LC_PLANE_LENGTH, LC_SEQ,
+    LC_UNIT,
+    LC_FROM,
+    LC_TO,
+    LC_CATEGORY,
+    LC_POSITION,
+    LC_NATURE,
+    LC_NEIGHBOUR,
+    LC_LENGTH,
+    LC_PLANE_LENGTH,
+    LC_SEQ,
     LC_COUNT
 };
 
 static const sv__gpkg_column line_cols[] = {
-    {"unit", SV__GPKG_TEXT},       {"from_point", SV__GPKG_TEXT},
-    {"to_point", SV__GPKG_TEXT},   {"category", SV__GPKG_TEXT},
-    {"position", SV__GPKG_TEXT},   {"nature", SV__GPKG_TEXT},
-    {"neighbour", SV__GPKG_TEXT},  {"length_m", SV__GPKG_REAL},
+    {"unit", SV__GPKG_TEXT},           {"from_point", SV__GPKG_TEXT},
+    {"to_point", SV__GPKG_TEXT},       {"category", SV__GPKG_TEXT},
+    {"position", SV__GPKG_TEXT},       {"nature", SV__GPKG_TEXT},
+    {"neighbour", SV__GPKG_TEXT},      {"length_m", SV__GPKG_REAL},
     {"plane_length_m", SV__GPKG_REAL}, {"line_seq", SV__GPKG_INTEGER},
 };
 _Static_assert(sizeof line_cols / sizeof line_cols[0] == LC_COUNT, "line columns");
 
 enum {
-    WC_UNIT, WC_VERTICES, WC_AREA, WC_PLANE_AREA, WC_PERIMETER, WC_CLOSING, WC_EPSG, WC_CM,
-    WC_FIRST, WC_LAST, WC_VALID, WC_REASON,
+    WC_UNIT,
+    WC_VERTICES,
+    WC_AREA,
+    WC_PLANE_AREA,
+    WC_PERIMETER,
+    WC_CLOSING,
+    WC_EPSG,
+    WC_CM,
+    WC_FIRST,
+    WC_LAST,
+    WC_VALID,
+    WC_REASON,
     WC_COUNT
 };
 
 static const sv__gpkg_column walked_cols[] = {
-    {"unit", SV__GPKG_TEXT},          {"vertices", SV__GPKG_INTEGER},
-    {"area_m2", SV__GPKG_REAL},       {"plane_area_m2", SV__GPKG_REAL},
-    {"perimeter_m", SV__GPKG_REAL},   {"closing_m", SV__GPKG_REAL},
-    {"epsg", SV__GPKG_INTEGER},       {"central_meridian", SV__GPKG_REAL},
-    {"first_seq", SV__GPKG_INTEGER},  {"last_seq", SV__GPKG_INTEGER},
-    {"valid", SV__GPKG_BOOLEAN},      {"invalid_reason", SV__GPKG_TEXT},
+    {"unit", SV__GPKG_TEXT},         {"vertices", SV__GPKG_INTEGER},
+    {"area_m2", SV__GPKG_REAL},      {"plane_area_m2", SV__GPKG_REAL},
+    {"perimeter_m", SV__GPKG_REAL},  {"closing_m", SV__GPKG_REAL},
+    {"epsg", SV__GPKG_INTEGER},      {"central_meridian", SV__GPKG_REAL},
+    {"first_seq", SV__GPKG_INTEGER}, {"last_seq", SV__GPKG_INTEGER},
+    {"valid", SV__GPKG_BOOLEAN},     {"invalid_reason", SV__GPKG_TEXT},
 };
 _Static_assert(sizeof walked_cols / sizeof walked_cols[0] == WC_COUNT, "walked columns");
 
-enum { TC_UNIT, TC_TRACK, TC_VERTICES, TC_JUMPS, TC_LENGTH, TC_START, TC_END, TC_FIRST, TC_LAST,
-       TC_COUNT };
+enum {
+    TC_UNIT,
+    TC_TRACK,
+    TC_VERTICES,
+    TC_JUMPS,
+    TC_LENGTH,
+    TC_START,
+    TC_END,
+    TC_FIRST,
+    TC_LAST,
+    TC_COUNT
+};
 
 static const sv__gpkg_column track_cols[] = {
-    {"unit", SV__GPKG_TEXT},           {"track", SV__GPKG_INTEGER},
-    {"vertices", SV__GPKG_INTEGER},    {"jumps", SV__GPKG_INTEGER},
-    {"length_m", SV__GPKG_REAL},       {"start_time", SV__GPKG_DATETIME},
-    {"end_time", SV__GPKG_DATETIME},   {"first_seq", SV__GPKG_INTEGER},
+    {"unit", SV__GPKG_TEXT},         {"track", SV__GPKG_INTEGER},
+    {"vertices", SV__GPKG_INTEGER},  {"jumps", SV__GPKG_INTEGER},
+    {"length_m", SV__GPKG_REAL},     {"start_time", SV__GPKG_DATETIME},
+    {"end_time", SV__GPKG_DATETIME}, {"first_seq", SV__GPKG_INTEGER},
     {"last_seq", SV__GPKG_INTEGER},
 };
 _Static_assert(sizeof track_cols / sizeof track_cols[0] == TC_COUNT, "track columns");
@@ -239,28 +318,37 @@ _Static_assert(sizeof track_cols / sizeof track_cols[0] == TC_COUNT, "track colu
  * fields and their verification, the full GNSS record, offsets, notes, times, device, crew,
  * line descriptions) is in the EPSG:4490 layer only, written once: see the file comment.
  */
-static const unsigned char unit_zone[] = {UC_CODE,       UC_NAME,      UC_EPSG,   UC_CM,
-                                          UC_AREA,       UC_PLANE_AREA, UC_PERIMETER,
-                                          UC_POINTS,     UC_SEQ,       UC_SURVEYED,
-                                          UC_SURVEYED_PLANE, UC_SURVEYED_VALID};
+static const unsigned char unit_zone[] = {
+    UC_CODE,      UC_NAME,   UC_EPSG, UC_CM,       UC_AREA,           UC_PLANE_AREA,
+    UC_PERIMETER, UC_POINTS, UC_SEQ,  UC_SURVEYED, UC_SURVEYED_PLANE, UC_SURVEYED_VALID};
 static const unsigned char point_zone[] = {PC_UNIT, PC_NUMBER, PC_TYPE, PC_MARKER, PC_H,
                                            PC_XN,   PC_YE,     PC_EPSG, PC_CM,     PC_GRADE,
                                            PC_N,    PC_SE,     PC_SN,   PC_SU,     PC_SEQ};
-static const unsigned char line_zone[] = {LC_UNIT, LC_FROM, LC_TO, LC_LENGTH, LC_PLANE_LENGTH,
-                                          LC_SEQ};
-static const unsigned char walked_zone[] = {WC_UNIT,   WC_VERTICES, WC_AREA, WC_PLANE_AREA,
-                                            WC_PERIMETER, WC_CLOSING, WC_EPSG, WC_CM,
-                                            WC_FIRST,  WC_LAST,    WC_VALID};
-static const unsigned char track_zone[] = {TC_UNIT, TC_TRACK, TC_VERTICES, TC_LENGTH, TC_FIRST,
-                                           TC_LAST};
+static const unsigned char line_zone[] = {LC_UNIT,   LC_FROM,         LC_TO,
+                                          LC_LENGTH, LC_PLANE_LENGTH, LC_SEQ};
+static const unsigned char walked_zone[] = {WC_UNIT,      WC_VERTICES, WC_AREA, WC_PLANE_AREA,
+                                            WC_PERIMETER, WC_CLOSING,  WC_EPSG, WC_CM,
+                                            WC_FIRST,     WC_LAST,     WC_VALID};
+static const unsigned char track_zone[] = {TC_UNIT,   TC_TRACK, TC_VERTICES,
+                                           TC_LENGTH, TC_FIRST, TC_LAST};
 
 /* Signatures (指界签字): an attributes table, no geometry (GeoPackage); GeoJSON features with
  * a null geometry. The strokes are the journal's [[x, y, x, y, ...], ...] in pad units
  * (0..SV_SIG_PAD); covers is the boundary digest the signer was shown and covers_current
  * whether it is still the unit's boundary in the journal the signature came from. */
 enum {
-    SC_UNIT, SC_PARTY, SC_SIGNER, SC_ROLE, SC_SIGNED, SC_STROKE_COUNT, SC_STROKES, SC_COVERS,
-    SC_CURRENT, SC_SEQ, SC_DEVICE, SC_CREW,
+    SC_UNIT,
+    SC_PARTY,
+    SC_SIGNER,
+    SC_ROLE,
+    SC_SIGNED,
+    SC_STROKE_COUNT,
+    SC_STROKES,
+    SC_COVERS,
+    SC_CURRENT,
+    SC_SEQ,
+    SC_DEVICE,
+    SC_CREW,
     SC_COUNT
 };
 
@@ -280,9 +368,9 @@ _Static_assert(UC_COUNT <= MAX_COLS && PC_COUNT <= MAX_COLS && LC_COUNT <= MAX_C
 enum { LY_UNITS, LY_POINTS, LY_LINES, LY_WALKED, LY_TRACKS, LY_COUNT };
 
 static const struct {
-    const char *name;     /* table name in EPSG:4490; plane tables get a suffix */
-    const char *title;    /* gpkg_contents description */
-    const char *geojson;  /* "layer" property in GeoJSON */
+    const char *name;    /* table name in EPSG:4490; plane tables get a suffix */
+    const char *title;   /* gpkg_contents description */
+    const char *geojson; /* "layer" property in GeoJSON */
     sv__gpkg_geomtype type;
     const sv__gpkg_column *cols;
     size_t n_cols;
@@ -342,7 +430,7 @@ typedef struct jsrc {
 typedef struct ex {
     sv_journal *const *js; /* the journals exported together; the first has precedence */
     size_t n_js;
-    jsrc *src;             /* [n_js] */
+    jsrc *src; /* [n_js] */
     sv_geo *g;
     sv_diag *diag;
     const char *path;
@@ -374,9 +462,9 @@ typedef struct ex {
     double *pt_ne;                  /* [2 n_pts] north, east (NaN without a plane set) */
     int *vx_set;
     double *vx_ne;
-    vkey *vx_by_unit;               /* by unit, seq */
-    vkey *vx_by_track;              /* by unit, track, seq */
-    lkey *lkeys;                    /* line records by unit and point pair */
+    vkey *vx_by_unit;  /* by unit, seq */
+    vkey *vx_by_track; /* by unit, track, seq */
+    lkey *lkeys;       /* line records by unit and point pair */
     unsigned char *line_used;
 
     outset sets[MAX_SETS];
@@ -572,8 +660,7 @@ static void project_runs(ex *x, size_t n, const double *lonlat, const int *set, 
         while (k < n && set[k] == set[i])
             k++;
         if (set[i] > 0) {
-            (void)sv_geo_to_plane_n(x->g, x->sets[set[i]].crs, k - i, lonlat + 2 * i,
-                                    ne + 2 * i);
+            (void)sv_geo_to_plane_n(x->g, x->sets[set[i]].crs, k - i, lonlat + 2 * i, ne + 2 * i);
         } else {
             for (size_t m = i; m < k; m++)
                 ne[2 * m] = ne[2 * m + 1] = NAN;
@@ -944,9 +1031,8 @@ static int load(ex *x, const char *unit)
     x->vx_by_track = malloc(nv * sizeof *x->vx_by_track);
     x->lkeys = malloc(nl * sizeof *x->lkeys);
     x->line_used = calloc(nl, 1);
-    if (!x->ukeys || !x->unit_set || !x->ver_of || !x->unit_points || !x->unit_pt0 ||
-        !x->usum || !x->pt_set ||
-        !x->pt_ne || !x->vx_set || !x->vx_ne || !x->vx_by_unit || !x->vx_by_track ||
+    if (!x->ukeys || !x->unit_set || !x->ver_of || !x->unit_points || !x->unit_pt0 || !x->usum ||
+        !x->pt_set || !x->pt_ne || !x->vx_set || !x->vx_ne || !x->vx_by_unit || !x->vx_by_track ||
         !x->lkeys || !x->line_used)
         return fail_nomem(x);
 
@@ -965,7 +1051,7 @@ static int load(ex *x, const char *unit)
         if (!*slot)
             *slot = v;
         else if (x->ver_src[*slot - x->ver] == x->ver_src[i] ? (*slot)->seq < v->seq
-                 : (*slot)->time_ms != v->time_ms ? (*slot)->time_ms < v->time_ms
+                 : (*slot)->time_ms != v->time_ms            ? (*slot)->time_ms < v->time_ms
                                                   : x->ver_src[i] < x->ver_src[*slot - x->ver])
             *slot = v;
     }
@@ -1031,8 +1117,8 @@ static int load(ex *x, const char *unit)
         else if (u >= 0)
             s = x->unit_set[u];
         else
-            s = set_for(x, sv_geo_choose(0, NAN, x->src[x->pt_src[i]].epsg,
-                                         x->src[x->pt_src[i]].cm, p->lon));
+            s = set_for(x, sv_geo_choose(0, NAN, x->src[x->pt_src[i]].epsg, x->src[x->pt_src[i]].cm,
+                                         p->lon));
         x->pt_set[i] = s < 0 ? -1 : s;
     }
     for (size_t i = 0; i < x->n_vx; i++) {
@@ -1044,8 +1130,8 @@ static int load(ex *x, const char *unit)
         else if (u >= 0)
             s = x->unit_set[u];
         else
-            s = set_for(x, sv_geo_choose(0, NAN, x->src[x->vx_src[i]].epsg,
-                                         x->src[x->vx_src[i]].cm, v->lon));
+            s = set_for(x, sv_geo_choose(0, NAN, x->src[x->vx_src[i]].epsg, x->src[x->vx_src[i]].cm,
+                                         v->lon));
         x->vx_set[i] = s < 0 ? -1 : s;
     }
     if ((rc = check_sets(x)) != SV_OK)
@@ -1061,9 +1147,8 @@ static int load(ex *x, const char *unit)
         sv__summary_init(sm, &x->units[i], set > 0 ? x->sets[set].crs : (sv_crs){0, NAN});
         sv__summary_draft(x->g, &x->units[i].draft, sm);
         size_t n = 0;
-        for (size_t k = x->unit_pt0[i]; k != SIZE_MAX && k < x->n_pts &&
-                                        strcmp(x->pts[k].unit, x->units[i].code) == 0;
-             k++) {
+        for (size_t k = x->unit_pt0[i];
+             k != SIZE_MAX && k < x->n_pts && strcmp(x->pts[k].unit, x->units[i].code) == 0; k++) {
             if (!isfinite(x->pts[k].lat) || !isfinite(x->pts[k].lon))
                 continue;
             ll[2 * n] = x->pts[k].lon;
@@ -1106,15 +1191,18 @@ typedef struct sink {
     sv__gpkg_layer *l[2]; /* geographic layer and its plane copy (either may be NULL) */
     json_t *props;        /* GeoJSON properties, or NULL */
     const sv__gpkg_column *cols;
-    int failed;           /* a JSON allocation failed */
+    int failed;              /* a JSON allocation failed */
     const signed char *zmap; /* column index in l[1], -1 where it has no such column */
 } sink;
 
 /* The sink of a GeoPackage feature of layer ly in plane set set (none when set <= 0). */
 static sink gsink(const ex *x, int ly, int set)
 {
-    sink s = {{x->sets[0].lay[ly], set > 0 ? x->sets[set].lay[ly] : NULL}, NULL,
-              layers[ly].cols, 0, x->zmap[ly]};
+    sink s = {{x->sets[0].lay[ly], set > 0 ? x->sets[set].lay[ly] : NULL},
+              NULL,
+              layers[ly].cols,
+              0,
+              x->zmap[ly]};
     return s;
 }
 
@@ -1213,8 +1301,8 @@ static const char *iso_ms(int64_t ms, char buf[64])
         struct tm tm;
         if (!gmtime_r(&t, &tm))
             return NULL;
-        snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+        snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
         return buf;
     }
     /* Formatted here rather than with gmtime_r and snprintf, which take glibc's time zone lock
@@ -1283,9 +1371,9 @@ static int unit_attrs(ex *x, sink *s, size_t i)
      * unit's CRS cannot give (a position out of its zone's reach) stays unknown; the
      * ellipsoidal area and perimeter do not depend on the plane CRS and are kept. */
     const sv_unit_summary *sm = &x->usum[i];
-    sv_area a = sm->has_draft ? sm->draft
-                              : (sv_area){.ellipsoidal_m2 = NAN, .plane_m2 = NAN,
-                                          .perimeter_m = NAN};
+    sv_area a = sm->has_draft
+                    ? sm->draft
+                    : (sv_area){.ellipsoidal_m2 = NAN, .plane_m2 = NAN, .perimeter_m = NAN};
     s_real(s, UC_AREA, a.ellipsoidal_m2);
     s_real(s, UC_PLANE_AREA, a.plane_m2);
     s_real(s, UC_PERIMETER, a.perimeter_m);
@@ -1300,8 +1388,7 @@ static int unit_attrs(ex *x, sink *s, size_t i)
         s_text(s, UC_SURVEYED_VALID, NULL);
     else
         s_bool(s, UC_SURVEYED_VALID, sm->surveyed_valid == SV_VALID_YES);
-    s_text(s, UC_SURVEYED_REASON,
-           sm->surveyed_valid == SV_VALID_NO ? sm->surveyed_reason : NULL);
+    s_text(s, UC_SURVEYED_REASON, sm->surveyed_valid == SV_VALID_NO ? sm->surveyed_reason : NULL);
     return SV_OK;
 }
 
@@ -1454,9 +1541,10 @@ static void line_attrs(const ex *x, sink *s, const seg *g)
     s_text(s, LC_NEIGHBOUR, g->rec ? g->rec->neighbour : NULL);
     s_real(s, LC_LENGTH, sv_geo_distance(a->lat, a->lon, b->lat, b->lon, NULL));
     const double *pa = &x->pt_ne[2 * g->a], *pb = &x->pt_ne[2 * g->b];
-    s_real(s, LC_PLANE_LENGTH, x->pt_set[g->a] > 0 && x->pt_set[g->a] == x->pt_set[g->b]
-                                   ? hypot(pa[0] - pb[0], pa[1] - pb[1])
-                                   : NAN);
+    s_real(s, LC_PLANE_LENGTH,
+           x->pt_set[g->a] > 0 && x->pt_set[g->a] == x->pt_set[g->b]
+               ? hypot(pa[0] - pb[0], pa[1] - pb[1])
+               : NAN);
     if (g->rec)
         s_int(s, LC_SEQ, g->rec->seq);
     else
@@ -1683,12 +1771,13 @@ static void track_attrs(ex *x, sink *s, const walk *w, size_t n, char t0[64], ch
     s_int(s, TC_VERTICES, (int64_t)n);
     s_int(s, TC_JUMPS, (int64_t)w->jumps);
     s_real(s, TC_LENGTH, len);
-    s_text(s, TC_START, first && isfinite(first->fix_time)
-                            ? iso_ms((int64_t)llround(first->fix_time * 1000.0), t0)
-                            : NULL);
-    s_text(s, TC_END, last && isfinite(last->fix_time)
-                          ? iso_ms((int64_t)llround(last->fix_time * 1000.0), t1)
-                          : NULL);
+    s_text(s, TC_START,
+           first && isfinite(first->fix_time)
+               ? iso_ms((int64_t)llround(first->fix_time * 1000.0), t0)
+               : NULL);
+    s_text(s, TC_END,
+           last && isfinite(last->fix_time) ? iso_ms((int64_t)llround(last->fix_time * 1000.0), t1)
+                                            : NULL);
     s_int(s, TC_FIRST, x->vx[w->keys[0].idx].seq);
     s_int(s, TC_LAST, x->vx[w->keys[w->n - 1].idx].seq);
 }
@@ -1731,8 +1820,8 @@ static int gp_insert(ex *x, sv__gpkg *gp, sv__gpkg_layer *l, const sv__gpkg_geom
     if (rc == SV_OK)
         return SV_OK;
     char what[192];
-    snprintf(what, sizeof what, "unit %s%s%s%s%s%s%s", unit, *kind ? " " : "", kind,
-             a ? " " : "", a ? a : "", b ? "-" : "", b ? b : "");
+    snprintf(what, sizeof what, "unit %s%s%s%s%s%s%s", unit, *kind ? " " : "", kind, a ? " " : "",
+             a ? a : "", b ? "-" : "", b ? b : "");
     return gpkg_fail(x, gp, rc, what);
 }
 
@@ -1747,7 +1836,7 @@ static int gp_units(ex *x, sv__gpkg *gp)
             return rc;
         const sv_geom *d = &u->draft;
         sv__gpkg_geom geom = {SV__GPKG_MULTIPOLYGON, d->n_parts, d->part_rings, d->n_rings,
-                              d->ring_pts, d->n_pts, d->lonlat};
+                              d->ring_pts,           d->n_pts,   d->lonlat};
         /* A unit without a drawn boundary is still a unit: exported without geometry. */
         const sv__gpkg_geom *gg = d->n_pts ? &geom : NULL;
         if ((rc = gp_insert(x, gp, s.l[0], gg, u->code, "", NULL, NULL)) != SV_OK)
@@ -1759,8 +1848,7 @@ static int gp_units(ex *x, sv__gpkg *gp)
                     return rc;
                 geom.xy = x->scratch;
             }
-            if ((rc = gp_insert(x, gp, s.l[1], ok ? gg : NULL, u->code, "", NULL, NULL)) !=
-                SV_OK)
+            if ((rc = gp_insert(x, gp, s.l[1], ok ? gg : NULL, u->code, "", NULL, NULL)) != SV_OK)
                 return rc;
         }
     }
@@ -1806,8 +1894,7 @@ static int gp_line(ex *x, const seg *g, void *ctx)
     if (rc == SV_OK && s.l[1]) {
         geom.xy = en;
         int ok = isfinite(en[0]) && isfinite(en[2]);
-        rc = gp_insert(x, c->gp, s.l[1], ok ? &geom : NULL, a->unit, "line", a->number,
-                       b->number);
+        rc = gp_insert(x, c->gp, s.l[1], ok ? &geom : NULL, a->unit, "line", a->number, b->number);
     }
     if (rc == SV_OK)
         c->st->lines++;
@@ -1832,8 +1919,8 @@ static int gp_walked(ex *x, const walk *w, void *ctx)
     if ((rc = walked_attrs(x, &s, w, n, set)) != SV_OK)
         return rc;
     size_t rp = n + 1;
-    sv__gpkg_geom geom = {.type = SV__GPKG_POLYGON, .n_rings = 1, .ring_pts = &rp,
-                          .n_pts = n + 1, .xy = x->scratch2};
+    sv__gpkg_geom geom = {
+        .type = SV__GPKG_POLYGON, .n_rings = 1, .ring_pts = &rp, .n_pts = n + 1, .xy = x->scratch2};
     const char *unit = w->keys[0].unit;
     rc = gp_insert(x, c->gp, s.l[0], &geom, unit, "walked polygon", NULL, NULL);
     if (rc == SV_OK && s.l[1]) {
@@ -1911,8 +1998,8 @@ static int write_gpkg(ex *x, sv_export_stats *st)
             rc = fail_geo(x, SV_ECRS, namebuf);
             goto fail;
         }
-        rc = sv__gpkg_add_srs(gp, s->srs_id, namebuf, s->crs.epsg ? "EPSG" : "QUEJIE",
-                              s->srs_id, wkt, NULL);
+        rc = sv__gpkg_add_srs(gp, s->srs_id, namebuf, s->crs.epsg ? "EPSG" : "QUEJIE", s->srs_id,
+                              wkt, NULL);
         if (rc != SV_OK) {
             rc = gpkg_fail(x, gp, rc, namebuf);
             goto fail;
@@ -1929,8 +2016,7 @@ static int write_gpkg(ex *x, sv_export_stats *st)
                          layers[ly].title, namebuf, layers[ly].name);
             rc = sv__gpkg_add_layer(gp, table, title, layers[ly].type, s->srs_id,
                                     si == 0 ? layers[ly].cols : x->zcols[ly],
-                                    si == 0 ? layers[ly].n_cols : layers[ly].n_zone,
-                                    &s->lay[ly]);
+                                    si == 0 ? layers[ly].n_cols : layers[ly].n_zone, &s->lay[ly]);
             if (rc != SV_OK) {
                 rc = gpkg_fail(x, gp, rc, table);
                 goto fail;
@@ -1962,7 +2048,8 @@ fail:
     return rc;
 }
 
-/* ---- GeoJSON ----------------------------------------------------------------------------------- */
+/* ---- GeoJSON -----------------------------------------------------------------------------------
+ */
 
 /* 1e-9 degree (0.1 mm) is what the journal stores; more digits would be noise. */
 static double r9(double v)
@@ -2161,7 +2248,8 @@ static int j_body(ex *x, jctx *c)
     return SV_OK;
 }
 
-/* ---- CSV ---------------------------------------------------------------------------------------- */
+/* ---- CSV ----------------------------------------------------------------------------------------
+ */
 
 /*
  * The boundary-point table (界址点成果表): RFC 4180, CRLF line ends, header first, exactly one
@@ -2331,7 +2419,8 @@ static int write_text(ex *x, sv_export_format fmt, sv_export_stats *st)
     return rc;
 }
 
-/* ---- Entry point ---------------------------------------------------------------------------------- */
+/* ---- Entry point
+ * ---------------------------------------------------------------------------------- */
 
 /* The one export path: journals js[0..n) (n == 1 with an optional unit). */
 static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_format fmt,
@@ -2354,8 +2443,10 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
         return SV_EINVAL;
     }
     if (opt && opt->bom && fmt != SV_EXPORT_CSV) {
-        sv__diag(diag, "%s: a byte-order mark is for CSV only (JSON text must not start with "
-                       "one, RFC 8259 8.1; a GeoPackage is an SQLite file)", path);
+        sv__diag(diag,
+                 "%s: a byte-order mark is for CSV only (JSON text must not start with "
+                 "one, RFC 8259 8.1; a GeoPackage is an SQLite file)",
+                 path);
         return SV_EINVAL;
     }
     ex x;
@@ -2387,8 +2478,8 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
     return rc;
 }
 
-int sv_export(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit,
-              const char *path, sv_export_stats *stats, sv_diag *diag)
+int sv_export(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit, const char *path,
+              sv_export_stats *stats, sv_diag *diag)
 {
     return export_run(&j, 1, g, fmt, unit, path, NULL, stats, diag);
 }
@@ -2400,8 +2491,8 @@ int sv_export_opts(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *u
     return export_run(&j, 1, g, fmt, unit, path, opt, stats, diag);
 }
 
-int sv_export_journals(sv_journal **js, size_t n, sv_geo *g, sv_export_format fmt,
-                       const char *path, sv_export_stats *stats, sv_diag *diag)
+int sv_export_journals(sv_journal **js, size_t n, sv_geo *g, sv_export_format fmt, const char *path,
+                       sv_export_stats *stats, sv_diag *diag)
 {
     return export_run(js, n, g, fmt, NULL, path, NULL, stats, diag);
 }

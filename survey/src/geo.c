@@ -42,32 +42,32 @@
 #define EARTH_R_M 6371008.8
 
 struct xf {
-    int epsg;          /* GK code; 0 for a custom central meridian; -1 for an empty slot */
-    double cm;         /* central meridian, degrees east */
-    double false_e;    /* easting of the central meridian (zone prefix included) */
-    PJ *crs;           /* the plane CRS */
-    PJ *op;            /* EPSG:4490 -> crs, in the axis orders of the two CRSs */
-    int in_lat_first;  /* EPSG:4490 takes latitude first (it does, but it is read, not assumed) */
+    int epsg;            /* GK code; 0 for a custom central meridian; -1 for an empty slot */
+    double cm;           /* central meridian, degrees east */
+    double false_e;      /* easting of the central meridian (zone prefix included) */
+    PJ *crs;             /* the plane CRS */
+    PJ *op;              /* EPSG:4490 -> crs, in the axis orders of the two CRSs */
+    int in_lat_first;    /* EPSG:4490 takes latitude first (it does, but it is read, not assumed) */
     int out_north_first; /* the plane CRS gives northing first */
     unsigned long used;
 };
 
 struct sv_geo {
     PJ_CONTEXT *ctx;
-    PJ *geog;                  /* EPSG:4490 */
-    struct geod_geodesic gd;   /* the CGCS2000 ellipsoid */
+    PJ *geog;                /* EPSG:4490 */
+    struct geod_geodesic gd; /* the CGCS2000 ellipsoid */
     struct xf cache[XF_CACHE];
     unsigned long tick;
-    char *wkt;                 /* last string returned by sv_geo_wkt (owned) */
-    char name[96];             /* last string returned by sv_geo_crs_name */
+    char *wkt;     /* last string returned by sv_geo_wkt (owned) */
+    char name[96]; /* last string returned by sv_geo_crs_name */
     char msg[512];
-    char proj_msg[256];        /* last message PROJ logged, kept for the detail */
+    char proj_msg[256]; /* last message PROJ logged, kept for the detail */
 };
 
 struct sv_geo_src {
-    sv_geo *g;                 /* borrowed: the source must be freed before its handle */
-    PJ *op;                    /* NULL for a geographic (pass-through) source */
-    double false_e;            /* easting of the CM when the source is a GK EPSG CRS, else 0 */
+    sv_geo *g;      /* borrowed: the source must be freed before its handle */
+    PJ *op;         /* NULL for a geographic (pass-through) source */
+    double false_e; /* easting of the CM when the source is a GK EPSG CRS, else 0 */
     char name[96];
 };
 
@@ -156,8 +156,7 @@ double sv_geo_central_meridian(sv_crs crs)
     return NAN;
 }
 
-sv_crs sv_geo_choose(int unit_epsg, double unit_cm, int journal_epsg, double journal_cm,
-                     double lon)
+sv_crs sv_geo_choose(int unit_epsg, double unit_cm, int journal_epsg, double journal_cm, double lon)
 {
     /* An invalid unit or journal EPSG is passed on, not skipped: falling back to another zone
      * would give plausible but wrong plane coordinates, the conversion refuses it instead. */
@@ -474,8 +473,7 @@ static double tm_scale(double east_off)
     return 1.0 + q / 2.0 + q * q / 24.0;
 }
 
-int sv_geo_to_plane(sv_geo *g, sv_crs crs, double lat, double lon, double *x_north,
-                    double *y_east)
+int sv_geo_to_plane(sv_geo *g, sv_crs crs, double lat, double lon, double *x_north, double *y_east)
 {
     if (!g)
         return SV_EINVAL;
@@ -573,8 +571,8 @@ int sv_geo_to_plane_n(sv_geo *g, sv_crs crs, size_t n, const double *lonlat, dou
             buf[2 * k + 1] = x->in_lat_first ? lon : lat;
         }
         proj_errno_reset(x->op);
-        proj_trans_generic(x->op, PJ_FWD, buf, 2 * sizeof(double), m, buf + 1,
-                           2 * sizeof(double), m, NULL, 0, 0, NULL, 0, 0);
+        proj_trans_generic(x->op, PJ_FWD, buf, 2 * sizeof(double), m, buf + 1, 2 * sizeof(double),
+                           m, NULL, 0, 0, NULL, 0, 0);
         for (size_t k = 0; k < m; k++) {
             size_t i = i0 + k;
             double a = buf[2 * k], b = buf[2 * k + 1];
@@ -589,8 +587,8 @@ int sv_geo_to_plane_n(sv_geo *g, sv_crs crs, size_t n, const double *lonlat, dou
                     char prefix[48];
                     snprintf(prefix, sizeof prefix, "point %zu: ", i);
                     if (st[k] == BAD_INPUT)
-                        rc = fail(g, SV_EINVAL, "point %zu: invalid longitude/latitude %g, %g",
-                                  i, lon, lat);
+                        rc = fail(g, SV_EINVAL, "point %zu: invalid longitude/latitude %g, %g", i,
+                                  lon, lat);
                     else
                         rc = fwd_fail(g, x, st[k] == BEYOND ? -2 : -1, prefix, lat, lon);
                     sv__strlcpy(msg, g->msg, sizeof msg);
@@ -704,8 +702,7 @@ int sv_geo_src_new(sv_geo *g, const char *crs_name, sv_geo_src **out)
     if (!crs_name || parse_crs_name(crs_name, auth, sizeof auth, code, sizeof code) != 0)
         return fail(g, SV_ECRS, "unknown CRS \"%s\": not an authority:code name", shown);
     if (strcmp(auth, "EPSG") != 0 && strcmp(auth, "OGC") != 0)
-        return fail(g, SV_ECRS, "unknown CRS \"%s\": authority %s is not EPSG or OGC", shown,
-                    auth);
+        return fail(g, SV_ECRS, "unknown CRS \"%s\": authority %s is not EPSG or OGC", shown, auth);
 
     g->proj_msg[0] = '\0';
     PJ *crs = proj_create_from_database(g->ctx, auth, code, PJ_CATEGORY_CRS, 0, NULL);
@@ -746,8 +743,8 @@ int sv_geo_src_new(sv_geo *g, const char *crs_name, sv_geo_src **out)
     raw = base ? proj_create_crs_to_crs_from_pj(g->ctx, crs, base, NULL, NULL) : NULL;
     op = raw ? proj_normalize_for_visualization(g->ctx, raw) : NULL;
     if (!op)
-        rc = fail(g, SV_ECRS, "no transformation from CRS \"%s\" to longitude/latitude: %s",
-                  shown, proj_detail(g, NULL));
+        rc = fail(g, SV_ECRS, "no transformation from CRS \"%s\" to longitude/latitude: %s", shown,
+                  proj_detail(g, NULL));
 
 done:
     if (rc == SV_OK) {
@@ -882,14 +879,13 @@ static int same_pt(const double *a, const double *b)
  * Measure one ring of n lon,lat points. Repeats of the previous point (a double tap, or the
  * closing point) are skipped, so the ring may come open or closed. Areas are unsigned.
  */
-static int ring_measure(sv_geo *g, const struct xf *x, const double *ll, size_t n,
-                        struct ring_m *m)
+static int ring_measure(sv_geo *g, const struct xf *x, const double *ll, size_t n, struct ring_m *m)
 {
     memset(m, 0, sizeof *m);
     for (size_t i = 0; i < n; i++)
         if (bad_lonlat(ll[2 * i + 1], ll[2 * i]))
-            return fail(g, SV_EINVAL, "point %zu: invalid longitude/latitude %g, %g", i,
-                        ll[2 * i], ll[2 * i + 1]);
+            return fail(g, SV_EINVAL, "point %zu: invalid longitude/latitude %g, %g", i, ll[2 * i],
+                        ll[2 * i + 1]);
     while (n > 1 && same_pt(&ll[2 * (n - 1)], &ll[0]))
         n--;
 
@@ -954,8 +950,8 @@ int sv_geo_ring_area(sv_geo *g, sv_crs crs, size_t n, const double *lonlat, sv_a
     rc = ring_measure(g, x, lonlat, n, &m);
     if (rc)
         return rc;
-    *out = (sv_area){m.area, m.perim, m.plane_area, m.plane_perim, m.closing, m.points,
-                     crs.epsg, x->cm};
+    *out = (sv_area){m.area,    m.perim,  m.plane_area, m.plane_perim,
+                     m.closing, m.points, crs.epsg,     x->cm};
     return SV_OK;
 }
 
@@ -1052,8 +1048,8 @@ static double seg_dist(double pn, double pe, const double *a, const double *b)
  * vertex against every edge), and divided by the point scale factor to give ground metres.
  * Both points and edges are short compared with the zone, where plane and geodesic agree.
  */
-int sv_geo_deviation(sv_geo *g, sv_crs crs, size_t n, const double *lonlat,
-                     const sv_geom *draft, sv_deviation *out)
+int sv_geo_deviation(sv_geo *g, sv_crs crs, size_t n, const double *lonlat, const sv_geom *draft,
+                     sv_deviation *out)
 {
     if (!g)
         return SV_EINVAL;

@@ -125,8 +125,8 @@ static int any_ring_area_zero(GEOSContextHandle_t ctx, const GEOSGeometry *g, ch
         if (holes < 0)
             return -1;
         for (int r = -1; r < holes; r++) {
-            const GEOSGeometry *ring = r < 0 ? GEOSGetExteriorRing_r(ctx, poly)
-                                             : GEOSGetInteriorRingN_r(ctx, poly, r);
+            const GEOSGeometry *ring =
+                r < 0 ? GEOSGetExteriorRing_r(ctx, poly) : GEOSGetInteriorRingN_r(ctx, poly, r);
             int z = ring ? ring_area_zero(ctx, ring, reason, len) : -1;
             if (z)
                 return z;
@@ -225,8 +225,7 @@ int sv_geom_validate(const sv_geom *geom, char *reason, size_t len)
  * latitude (longitudes times cos(lat)), where a few kilometres keep their proportions to well
  * under 1 %; the caller measures the geodesic distance to the point found.
  */
-int sv_geom_nearest(const sv_geom *geom, double lon, double lat, double *near_lon,
-                    double *near_lat)
+int sv_geom_nearest(const sv_geom *geom, double lon, double lat, double *near_lon, double *near_lat)
 {
     if (!geom || !geom->n_parts || !geom->n_rings || !geom->lonlat || !geom->n_pts)
         return SV_EGEOM;

@@ -44,26 +44,26 @@
 #include "internal.h"
 #include "survey/gnss.h"
 
-#define BACKOFF_FIRST_MS 500    /* first retry after a failure or loss */
-#define BACKOFF_MAX_MS 5000     /* doubling up to this */
-#define SILENT_MS 5000          /* connected, but no device data for this long: no receiver */
-#define SKY_MAX_AGE_MS 15000    /* SKY older than this is not merged (receivers send it 1/5 s) */
-#define GST_MAX_AGE_S 1.5       /* GST this far from the fix time is not merged */
-#define MSG_MAX 8192            /* one JSON report (gpsd's own limit is smaller) */
+#define BACKOFF_FIRST_MS 500 /* first retry after a failure or loss */
+#define BACKOFF_MAX_MS 5000  /* doubling up to this */
+#define SILENT_MS 5000       /* connected, but no device data for this long: no receiver */
+#define SKY_MAX_AGE_MS 15000 /* SKY older than this is not merged (receivers send it 1/5 s) */
+#define GST_MAX_AGE_S 1.5    /* GST this far from the fix time is not merged */
+#define MSG_MAX 8192         /* one JSON report (gpsd's own limit is smaller) */
 
 struct sv_gnss {
     char host[256];
     char port[32];
     struct gps_data_t gd;
-    int connected;              /* gd is open and WATCH was sent */
-    int64_t next_retry_ms;      /* monotonic time of the next connection attempt */
+    int connected;         /* gd is open and WATCH was sent */
+    int64_t next_retry_ms; /* monotonic time of the next connection attempt */
     int backoff_ms;
-    int64_t connected_ms;       /* when the current connection was made */
-    int64_t last_data_ms;       /* last TPV/SKY/GST from a device (0 none) */
-    int silent_reported;        /* ENORECEIVER already returned for this silence */
+    int64_t connected_ms; /* when the current connection was made */
+    int64_t last_data_ms; /* last TPV/SKY/GST from a device (0 none) */
+    int silent_reported;  /* ENORECEIVER already returned for this silence */
 
     /* latest SKY */
-    int64_t sky_ms;             /* arrival (0 none) */
+    int64_t sky_ms; /* arrival (0 none) */
     double hdop, vdop, pdop;
     int have_sats;
     int used_by[SV_GNSS_NCONST], seen_by[SV_GNSS_NCONST];
@@ -73,7 +73,7 @@ struct sv_gnss {
     double gst_time;
     double gst_lat, gst_lon, gst_alt;
 
-    unsigned long garbage;      /* reports skipped as unreadable */
+    unsigned long garbage; /* reports skipped as unreadable */
     char msg[MSG_MAX];
     char errmsg[1024];
 };
@@ -113,8 +113,7 @@ int sv_fix_is_stale(const sv_fix *f, int64_t now_ms)
 
 /* ---- address ----------------------------------------------------------------------------- */
 
-int sv_gnss_parse_addr(const char *hostport, char *host, size_t hostlen, char *port,
-                       size_t portlen)
+int sv_gnss_parse_addr(const char *hostport, char *host, size_t hostlen, char *port, size_t portlen)
 {
     const char *h, *p = NULL;
     size_t hl;
@@ -248,8 +247,8 @@ static int try_connect(sv_gnss *g, int64_t now)
         disconnect(g);
         schedule_retry(g, now);
         snprintf(g->errmsg, sizeof g->errmsg,
-                 "gpsd at %s:%s refused the WATCH request; retrying in %.1f s", g->host,
-                 g->port, (double)(g->next_retry_ms - now) / 1000.0);
+                 "gpsd at %s:%s refused the WATCH request; retrying in %.1f s", g->host, g->port,
+                 (double)(g->next_retry_ms - now) / 1000.0);
         return 0;
     }
     /* Reads must never block: a partial line in libgps' buffer makes gps_waiting() say yes
@@ -291,8 +290,8 @@ int sv_gnss_open(const char *hostport, sv_gnss **out)
     g = calloc(1, sizeof *g);
     if (!g)
         return SV_ENOMEM;
-    if (sv_gnss_parse_addr(hostport ? hostport : SV_GNSS_DEFAULT, g->host, sizeof g->host,
-                           g->port, sizeof g->port) != SV_OK) {
+    if (sv_gnss_parse_addr(hostport ? hostport : SV_GNSS_DEFAULT, g->host, sizeof g->host, g->port,
+                           sizeof g->port) != SV_OK) {
         free(g);
         return SV_EINVAL;
     }
@@ -320,13 +319,20 @@ void sv_gnss_close(sv_gnss *g)
 static int const_of_gnssid(int gnssid)
 {
     switch (gnssid) {
-    case GNSSID_GPS: return SV_GNSS_GPS;
-    case GNSSID_SBAS: return SV_GNSS_SBAS;
-    case GNSSID_GAL: return SV_GNSS_GALILEO;
-    case GNSSID_BD: return SV_GNSS_BEIDOU;
-    case GNSSID_QZSS: return SV_GNSS_QZSS;
-    case GNSSID_GLO: return SV_GNSS_GLONASS;
-    default: return SV_GNSS_OTHER; /* IMES, NavIC, unknown */
+    case GNSSID_GPS:
+        return SV_GNSS_GPS;
+    case GNSSID_SBAS:
+        return SV_GNSS_SBAS;
+    case GNSSID_GAL:
+        return SV_GNSS_GALILEO;
+    case GNSSID_BD:
+        return SV_GNSS_BEIDOU;
+    case GNSSID_QZSS:
+        return SV_GNSS_QZSS;
+    case GNSSID_GLO:
+        return SV_GNSS_GLONASS;
+    default:
+        return SV_GNSS_OTHER; /* IMES, NavIC, unknown */
     }
 }
 
@@ -378,8 +384,7 @@ static void take_sky(sv_gnss *g, int64_t now)
                 continue;
             for (int j = i + 1; j < nvis && !used; j++) {
                 const struct satellite_t *o = &d->skyview[j];
-                used = o->gnssid == s->gnssid && o->svid == s->svid && o->PRN == s->PRN &&
-                       o->used;
+                used = o->gnssid == s->gnssid && o->svid == s->svid && o->PRN == s->PRN && o->used;
             }
             int c = const_of_gnssid(s->gnssid);
             g->seen_by[c]++;
@@ -414,8 +419,7 @@ static void take_tpv(sv_gnss *g, int64_t now, sv_fix *f)
         f->lat = fin(x->latitude);
         f->lon = fin(x->longitude);
         /* gnss.h promises a position whenever the grade says there is a fix. */
-        if (!isfinite(f->lat) || !isfinite(f->lon) || fabs(f->lat) > 90.0 ||
-            fabs(f->lon) > 180.0)
+        if (!isfinite(f->lat) || !isfinite(f->lon) || fabs(f->lat) > 90.0 || fabs(f->lon) > 180.0)
             f->grade = SV_GRADE_NONE;
     }
     if (x->mode >= MODE_3D) {
@@ -514,8 +518,8 @@ static int read_one(sv_gnss *g, int64_t now, sv_fix *out)
     if (!report_class(g->msg, cls, sizeof cls)) {
         g->garbage++;
         snprintf(g->errmsg, sizeof g->errmsg,
-                 "skipped an unreadable report from gpsd at %s:%s (%lu so far)", g->host,
-                 g->port, g->garbage);
+                 "skipped an unreadable report from gpsd at %s:%s (%lu so far)", g->host, g->port,
+                 g->garbage);
         return SV_EFORMAT;
     }
     if (strcmp(cls, "TPV") == 0) {
@@ -533,8 +537,8 @@ static int read_one(sv_gnss *g, int64_t now, sv_fix *out)
         g->last_data_ms = now;
         g->silent_reported = 0;
     } else if (strcmp(cls, "ERROR") == 0) {
-        snprintf(g->errmsg, sizeof g->errmsg, "gpsd at %s:%s reported an error: %.200s",
-                 g->host, g->port, g->gd.error);
+        snprintf(g->errmsg, sizeof g->errmsg, "gpsd at %s:%s reported an error: %.200s", g->host,
+                 g->port, g->gd.error);
     }
     /* VERSION, DEVICES, DEVICE, WATCH, ...: nothing for us. */
     return 2;
@@ -584,8 +588,8 @@ int sv_gnss_poll(sv_gnss *g, int timeout_ms, sv_fix *out)
         if (now - since > SILENT_MS && !g->silent_reported && now >= deadline) {
             g->silent_reported = 1;
             snprintf(g->errmsg, sizeof g->errmsg,
-                     "gpsd at %s:%s is up but no receiver reported for %.0f s", g->host,
-                     g->port, (double)(now - since) / 1000.0);
+                     "gpsd at %s:%s is up but no receiver reported for %.0f s", g->host, g->port,
+                     (double)(now - since) / 1000.0);
             return SV_ENORECEIVER;
         }
         if (now >= deadline)

@@ -75,18 +75,18 @@ struct sv__gpkg_layer {
     int attributes; /* an attributes table: no geometry column, no R-tree */
     int srs_id;
     size_t n_cols;
-    size_t batch;      /* rows per execution of ins */
-    sqlite3_stmt *ins; /* INSERT INTO table (fid, geom, cols...) VALUES (...) x batch */
-    sqlite3_stmt *ins1; /* the same for one row: the last, partial batch (NULL if batch 1) */
-    pend_val *vals;    /* [batch][n_cols + 1]: geom, the columns */
-    pend_val *row;     /* vals of the feature being set: vals + pending * (n_cols + 1) */
+    size_t batch;             /* rows per execution of ins */
+    sqlite3_stmt *ins;        /* INSERT INTO table (fid, geom, cols...) VALUES (...) x batch */
+    sqlite3_stmt *ins1;       /* the same for one row: the last, partial batch (NULL if batch 1) */
+    pend_val *vals;           /* [batch][n_cols + 1]: geom, the columns */
+    pend_val *row;            /* vals of the feature being set: vals + pending * (n_cols + 1) */
     pend_val *bound, *bound1; /* the values ins and ins1 hold bound (type -1: must rebind) */
-    size_t pending;    /* complete features in vals; the next one is being set */
-    unsigned char *arena; /* text and blob bytes of the features in vals */
+    size_t pending;           /* complete features in vals; the next one is being set */
+    unsigned char *arena;     /* text and blob bytes of the features in vals */
     size_t arena_len, arena_cap, row_start; /* row_start: where the next feature's bytes begin */
-    int oom;           /* a value could not be stored: the next insert fails */
+    int oom;                                /* a value could not be stored: the next insert fails */
     int64_t count;
-    rt_entry *rt;      /* envelopes of the non-empty geometries, for the R-tree */
+    rt_entry *rt; /* envelopes of the non-empty geometries, for the R-tree */
     size_t n_rt, cap_rt;
     int have_extent;
     double minx, maxx, miny, maxy;
@@ -200,8 +200,7 @@ static void set_msg(sv__gpkg *g, const char *fmt, ...)
  * is what the user asked for (the temporary name means nothing to them). */
 static int db_fail(sv__gpkg *g, int rc, const char *what)
 {
-    set_msg(g, "%s: %s", what,
-            g->db ? sqlite3_errmsg(g->db) : sqlite3_errstr(rc));
+    set_msg(g, "%s: %s", what, g->db ? sqlite3_errmsg(g->db) : sqlite3_errstr(rc));
     return rc == SQLITE_NOMEM ? SV_ENOMEM : SV_EIO;
 }
 
@@ -306,8 +305,7 @@ int sv__gpkg_create(const char *path, sv__gpkg **out, sv_diag *diag)
     }
     int fd = sv__tmp_beside(path, g->tmp, tsize);
     if (fd < 0) {
-        sv__diag(diag, "%s: cannot create a temporary file beside it: %s", path,
-                 strerror(errno));
+        sv__diag(diag, "%s: cannot create a temporary file beside it: %s", path, strerror(errno));
         free(g->tmp);
         g->tmp = NULL;
         gpkg_free(g);
@@ -315,8 +313,7 @@ int sv__gpkg_create(const char *path, sv__gpkg **out, sv_diag *diag)
     }
     close(fd); /* SQLite takes an empty file as a new database */
 
-    int rc = sqlite3_open_v2(g->tmp, &g->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(g->tmp, &g->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
     int err = SV_OK;
     if (rc != SQLITE_OK) {
         err = db_fail(g, rc, "open");
@@ -384,10 +381,14 @@ int sv__gpkg_add_srs(sv__gpkg *g, int srs_id, const char *name, const char *orga
 static const char *geomtype_name(sv__gpkg_geomtype t)
 {
     switch (t) {
-    case SV__GPKG_POINT: return "POINT";
-    case SV__GPKG_LINESTRING: return "LINESTRING";
-    case SV__GPKG_POLYGON: return "POLYGON";
-    case SV__GPKG_MULTIPOLYGON: return "MULTIPOLYGON";
+    case SV__GPKG_POINT:
+        return "POINT";
+    case SV__GPKG_LINESTRING:
+        return "LINESTRING";
+    case SV__GPKG_POLYGON:
+        return "POLYGON";
+    case SV__GPKG_MULTIPOLYGON:
+        return "MULTIPOLYGON";
     }
     return NULL;
 }
@@ -395,11 +396,16 @@ static const char *geomtype_name(sv__gpkg_geomtype t)
 static const char *coltype_name(sv__gpkg_type t)
 {
     switch (t) {
-    case SV__GPKG_TEXT: return "TEXT";
-    case SV__GPKG_INTEGER: return "INTEGER";
-    case SV__GPKG_REAL: return "REAL";
-    case SV__GPKG_BOOLEAN: return "BOOLEAN";
-    case SV__GPKG_DATETIME: return "DATETIME";
+    case SV__GPKG_TEXT:
+        return "TEXT";
+    case SV__GPKG_INTEGER:
+        return "INTEGER";
+    case SV__GPKG_REAL:
+        return "REAL";
+    case SV__GPKG_BOOLEAN:
+        return "BOOLEAN";
+    case SV__GPKG_DATETIME:
+        return "DATETIME";
     }
     return NULL;
 }
@@ -513,8 +519,8 @@ static int add_table(sv__gpkg *g, const char *table, const char *description, in
      * (finish checks it). Binding it would cost a B-tree search per row to prove it new. */
     int max_vars = sqlite3_limit(g->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
     size_t per = n_cols + 1;
-    l->batch = max_vars > 0 && (size_t)max_vars / per < BATCH_ROWS ? (size_t)max_vars / per
-                                                                    : BATCH_ROWS;
+    l->batch =
+        max_vars > 0 && (size_t)max_vars / per < BATCH_ROWS ? (size_t)max_vars / per : BATCH_ROWS;
     if (l->batch == 0)
         l->batch = 1;
     l->vals = calloc(l->batch * per, sizeof *l->vals);
@@ -1066,9 +1072,9 @@ static unsigned char *put_be(unsigned char *p, uint64_t v, int bytes)
 
 /* One level of the tree under construction. */
 typedef struct rt_level {
-    rt_entry *e;     /* cells of this level's nodes, in node order */
+    rt_entry *e; /* cells of this level's nodes, in node order */
     size_t n;
-    size_t *starts;  /* node k holds e[starts[k] .. starts[k + 1]) */
+    size_t *starts; /* node k holds e[starts[k] .. starts[k + 1]) */
     size_t nodes;
     int64_t *nodeno; /* SQLite node number of each node */
 } rt_level;
@@ -1083,7 +1089,7 @@ typedef struct rt_level {
 static int rt_build(sv__gpkg *g, sv__gpkg_layer *l)
 {
     if (l->n_rt == 0)
-        return SV_OK; /* the empty root SQLite created is already right */
+        return SV_OK;         /* the empty root SQLite created is already right */
     enum { MAX_LEVELS = 16 }; /* 51^16 entries: more than any file can hold */
     rt_level lv[MAX_LEVELS];
     memset(lv, 0, sizeof lv);
@@ -1144,8 +1150,7 @@ static int rt_build(sv__gpkg *g, sv__gpkg_layer *l)
             lv[d].nodeno[k] = next++;
 
     sqlite3_str *s = sqlite3_str_new(g->db);
-    sqlite3_str_appendf(s, "INSERT OR REPLACE INTO \"rtree_%w_geom_node\" VALUES (?, ?)",
-                        l->table);
+    sqlite3_str_appendf(s, "INSERT OR REPLACE INTO \"rtree_%w_geom_node\" VALUES (?, ?)", l->table);
     if ((err = prepare_str(g, s, &node, l->table)) != SV_OK)
         goto out;
     s = sqlite3_str_new(g->db);
@@ -1155,8 +1160,7 @@ static int rt_build(sv__gpkg *g, sv__gpkg_layer *l)
         goto out;
     if (l->n_rt >= RT_BATCH) {
         s = sqlite3_str_new(g->db);
-        sqlite3_str_appendf(s,
-                            "INSERT INTO \"rtree_%w_geom_rowid\" (rowid, nodeno) VALUES (?, ?)",
+        sqlite3_str_appendf(s, "INSERT INTO \"rtree_%w_geom_rowid\" (rowid, nodeno) VALUES (?, ?)",
                             l->table);
         for (int i = 1; i < RT_BATCH; i++)
             sqlite3_str_appendall(s, ", (?, ?)");
@@ -1343,23 +1347,25 @@ static int add_rtree_triggers(sv__gpkg *g, const char *t)
                         " BEGIN INSERT OR REPLACE INTO \"rtree_%w_geom\" VALUES (NEW.fid, %s);"
                         " END;",
                         t, t, t, bbox);
-    sqlite3_str_appendf(s,
-                        "CREATE TRIGGER \"rtree_%w_geom_update1\" AFTER UPDATE OF geom ON \"%w\""
-                        " WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))"
-                        " BEGIN INSERT OR REPLACE INTO \"rtree_%w_geom\" VALUES (NEW.fid, %s);"
-                        " END;",
-                        t, t, t, bbox);
+    sqlite3_str_appendf(
+        s,
+        "CREATE TRIGGER \"rtree_%w_geom_update1\" AFTER UPDATE OF geom ON \"%w\""
+        " WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))"
+        " BEGIN INSERT OR REPLACE INTO \"rtree_%w_geom\" VALUES (NEW.fid, %s);"
+        " END;",
+        t, t, t, bbox);
     sqlite3_str_appendf(s,
                         "CREATE TRIGGER \"rtree_%w_geom_update2\" AFTER UPDATE OF geom ON \"%w\""
                         " WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))"
                         " BEGIN DELETE FROM \"rtree_%w_geom\" WHERE id = OLD.fid; END;",
                         t, t, t);
-    sqlite3_str_appendf(s,
-                        "CREATE TRIGGER \"rtree_%w_geom_update3\" AFTER UPDATE ON \"%w\""
-                        " WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))"
-                        " BEGIN DELETE FROM \"rtree_%w_geom\" WHERE id = OLD.fid;"
-                        " INSERT OR REPLACE INTO \"rtree_%w_geom\" VALUES (NEW.fid, %s); END;",
-                        t, t, t, t, bbox);
+    sqlite3_str_appendf(
+        s,
+        "CREATE TRIGGER \"rtree_%w_geom_update3\" AFTER UPDATE ON \"%w\""
+        " WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))"
+        " BEGIN DELETE FROM \"rtree_%w_geom\" WHERE id = OLD.fid;"
+        " INSERT OR REPLACE INTO \"rtree_%w_geom\" VALUES (NEW.fid, %s); END;",
+        t, t, t, t, bbox);
     sqlite3_str_appendf(s,
                         "CREATE TRIGGER \"rtree_%w_geom_update4\" AFTER UPDATE ON \"%w\""
                         " WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))"

@@ -5,8 +5,8 @@
 #define SURVEY_INTERNAL_H
 
 #include <stdarg.h>
-#include <stdint.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "survey/model.h"
 
@@ -21,8 +21,8 @@ void sv__diag(sv_diag *d, const char *fmt, ...) __attribute__((format(printf, 2,
 int sv__utf8_valid(const char *buf, size_t len);
 
 /* Fixed-point units used in entry payloads (integers keep payloads canonical). */
-#define SV__NANODEG 1e9 /* degrees -> 1e-9 degree (0.1 mm) */
-#define SV__MM 1e3      /* metres -> millimetres */
+#define SV__NANODEG 1e9                       /* degrees -> 1e-9 degree (0.1 mm) */
+#define SV__MM 1e3                            /* metres -> millimetres */
 int64_t sv__to_fixed(double v, double scale); /* rounds; NaN -> INT64_MIN (field omitted) */
 double sv__from_fixed(int64_t v, double scale);
 

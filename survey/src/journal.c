@@ -301,7 +301,7 @@ static void device_id_from_pk(const uint8_t pk[SV_PUBKEY_BYTES], char out[33])
     "  WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM entries)"                        \
     "    OR NEW.prev_hash IS NOT coalesce((SELECT hash FROM entries WHERE seq = NEW.seq - 1),"     \
     "                                     zeroblob(32))"                                           \
-    "  BEGIN SELECT RAISE(ABORT, 'journal entries are append-only: an insert must extend the "    \
+    "  BEGIN SELECT RAISE(ABORT, 'journal entries are append-only: an insert must extend the "     \
     "chain (seq = last + 1, prev_hash = hash of the last entry)'); END;"
 
 static const char SCHEMA_SQL[] =
@@ -1194,8 +1194,7 @@ int sv_journal_hash_at(sv_journal *j, int64_t seq, uint8_t hash[SV_HASH_BYTES])
     return ret;
 }
 
-int sv_journal_create_replica(const char *path, const uint8_t pk[SV_PUBKEY_BYTES],
-                              sv_journal **out)
+int sv_journal_create_replica(const char *path, const uint8_t pk[SV_PUBKEY_BYTES], sv_journal **out)
 {
     *out = NULL;
     if (!path || !*path)
@@ -2290,8 +2289,8 @@ static int do_config(sv_journal *j, const char *key, const char *value, int64_t 
         return sv__journal_fail(j, SV_EINVAL, "a configuration key is needed");
     if (!value)
         value = "";
-    int rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the key", key, "the value", value,
-                       (const char *)NULL);
+    int rc =
+        texts_fit(j, SV_LIMIT_TEXT_CHARS, "the key", key, "the value", value, (const char *)NULL);
     if (rc == SV_OK)
         rc = config_valid(j, key, value);
     if (rc != SV_OK)

@@ -59,7 +59,7 @@ int sv__sqlite_err(int rc);
 void sv__json_set_fixed(json_t *o, const char *key, double v, double scale);
 double sv__json_get_fixed(const json_t *o, const char *key, double scale);
 void sv__json_set_str(json_t *o, const char *key, const char *s); /* skips NULL and "" */
-const char *sv__json_get_str(const json_t *o, const char *key);    /* NULL when absent */
+const char *sv__json_get_str(const json_t *o, const char *key);   /* NULL when absent */
 int64_t sv__json_get_int(const json_t *o, const char *key, int64_t def);
 /* Geometry as nested arrays of flat [lon_e9, lat_e9, ...] rings. */
 json_t *sv__geom_to_json(const sv_geom *g);

@@ -16,8 +16,7 @@ size_t sv_text_chars(const char *s)
     return n;
 }
 
-static void put(char *why, size_t len, const char *fmt, const char *what, size_t have,
-                size_t limit)
+static void put(char *why, size_t len, const char *fmt, const char *what, size_t have, size_t limit)
 {
     if (why && len)
         snprintf(why, len, fmt, what, have, limit);
@@ -84,8 +83,7 @@ int sv_unit_check_limits(const sv_unit *u, char *why, size_t len)
         rc = text_fits(u->location, "location", SV_LIMIT_NAME_CHARS, why, len);
     for (int f = 0; rc == SV_OK && f < SV_FIELD_COUNT; f++)
         rc = text_fits(u->fields[f], sv_field_name((sv_field)f),
-                       f == SV_FIELD_RIGHTS ? SV_LIMIT_TEXT_CHARS : SV_LIMIT_NAME_CHARS, why,
-                       len);
+                       f == SV_FIELD_RIGHTS ? SV_LIMIT_TEXT_CHARS : SV_LIMIT_NAME_CHARS, why, len);
     if (rc == SV_OK)
         rc = text_fits(u->control, "control", SV_LIMIT_TEXT_CHARS, why, len);
     if (rc == SV_OK)

@@ -13,23 +13,40 @@
 const char *sv_strerror(int err)
 {
     switch (err) {
-    case SV_OK: return "success";
-    case SV_ERR: return "failure";
-    case SV_ENOMEM: return "out of memory";
-    case SV_EIO: return "input/output error";
-    case SV_EINVAL: return "invalid argument";
-    case SV_EFORMAT: return "malformed data";
-    case SV_ENOTFOUND: return "not found";
-    case SV_EEXIST: return "already exists";
-    case SV_ECORRUPT: return "journal integrity check failed";
-    case SV_ECRS: return "unknown CRS or failed transformation";
-    case SV_EAGAIN: return "nothing available yet";
-    case SV_ENORECEIVER: return "no receiver";
-    case SV_ETIMEOUT: return "timed out";
-    case SV_EVERSION: return "written by a newer version";
-    case SV_EGEOM: return "invalid geometry";
-    case SV_EBUSY: return "journal is locked by another process";
-    case SV_EINTR: return "interrupted";
+    case SV_OK:
+        return "success";
+    case SV_ERR:
+        return "failure";
+    case SV_ENOMEM:
+        return "out of memory";
+    case SV_EIO:
+        return "input/output error";
+    case SV_EINVAL:
+        return "invalid argument";
+    case SV_EFORMAT:
+        return "malformed data";
+    case SV_ENOTFOUND:
+        return "not found";
+    case SV_EEXIST:
+        return "already exists";
+    case SV_ECORRUPT:
+        return "journal integrity check failed";
+    case SV_ECRS:
+        return "unknown CRS or failed transformation";
+    case SV_EAGAIN:
+        return "nothing available yet";
+    case SV_ENORECEIVER:
+        return "no receiver";
+    case SV_ETIMEOUT:
+        return "timed out";
+    case SV_EVERSION:
+        return "written by a newer version";
+    case SV_EGEOM:
+        return "invalid geometry";
+    case SV_EBUSY:
+        return "journal is locked by another process";
+    case SV_EINTR:
+        return "interrupted";
     }
     return "unknown error";
 }
@@ -307,4 +324,3 @@ double sv__from_fixed(int64_t v, double scale)
         return NAN;
     return (double)v / scale;
 }
-

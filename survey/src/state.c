@@ -595,8 +595,8 @@ int sv__apply_void(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     for (size_t i = 0; (k = sv_kind_at(i)) != NULL; i++) {
         if (!(k->flags & SV_KIND_VOIDABLE) || !k->state_table)
             continue;
-        char *sql = sqlite3_mprintf("DELETE FROM %s.%s WHERE seq = %lld", c->schema,
-                                    k->state_table, (long long)target);
+        char *sql = sqlite3_mprintf("DELETE FROM %s.%s WHERE seq = %lld", c->schema, k->state_table,
+                                    (long long)target);
         int rc = run(c->db, sql);
         sqlite3_free(sql);
         if (rc != SV_OK)
@@ -808,8 +808,7 @@ int sv_state_unit(sv_journal *j, const char *code, sv_unit *out)
     return SV_OK;
 }
 
-int sv_state_draft_distance(sv_journal *j, const char *unit, double lat, double lon,
-                            double *metres)
+int sv_state_draft_distance(sv_journal *j, const char *unit, double lat, double lon, double *metres)
 {
     sv_unit u;
     int rc = sv_state_unit(j, unit, &u);
@@ -1415,15 +1414,14 @@ static int count2(sv_journal *j, const char *sql, const char *unit, const char *
 
 static int64_t newest(sv_journal *j, const char *unit)
 {
-    static const char sql[] =
-        "SELECT max(s) FROM (SELECT max(seq) s FROM st_units WHERE code = ?1"
-        " UNION ALL SELECT max(seq) FROM st_points WHERE unit = ?1"
-        " UNION ALL SELECT max(seq) FROM st_vertices WHERE unit = ?1"
-        " UNION ALL SELECT max(seq) FROM st_lines WHERE unit = ?1"
-        " UNION ALL SELECT max(seq) FROM st_verifications WHERE unit = ?1"
-        " UNION ALL SELECT max(seq) FROM st_disputes WHERE unit = ?1"
-        " UNION ALL SELECT max(seq) FROM st_attendance WHERE unit = ?1"
-        " UNION ALL SELECT max(seq) FROM st_signatures WHERE unit = ?1)";
+    static const char sql[] = "SELECT max(s) FROM (SELECT max(seq) s FROM st_units WHERE code = ?1"
+                              " UNION ALL SELECT max(seq) FROM st_points WHERE unit = ?1"
+                              " UNION ALL SELECT max(seq) FROM st_vertices WHERE unit = ?1"
+                              " UNION ALL SELECT max(seq) FROM st_lines WHERE unit = ?1"
+                              " UNION ALL SELECT max(seq) FROM st_verifications WHERE unit = ?1"
+                              " UNION ALL SELECT max(seq) FROM st_disputes WHERE unit = ?1"
+                              " UNION ALL SELECT max(seq) FROM st_attendance WHERE unit = ?1"
+                              " UNION ALL SELECT max(seq) FROM st_signatures WHERE unit = ?1)";
     sqlite3_stmt *st;
     int64_t n = 0;
     if (sqlite3_prepare_v2(sv__journal_db(j), sql, -1, &st, NULL) != SQLITE_OK)

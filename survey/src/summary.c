@@ -123,8 +123,8 @@ int sv__summary_walked(sv_geo *g, size_t n, const double *lonlat, const sv_geom 
     if (n >= 3)
         rc = ring_area(g, n, lonlat, &s->walked, s, "walk");
     if (n >= 2)
-        s->walk_closure_m = sv_geo_distance(lonlat[1], lonlat[0], lonlat[2 * n - 1],
-                                            lonlat[2 * n - 2], NULL);
+        s->walk_closure_m =
+            sv_geo_distance(lonlat[1], lonlat[0], lonlat[2 * n - 1], lonlat[2 * n - 2], NULL);
     if (n >= 1 && draft && draft->n_pts >= 2) {
         int r = sv_geo_deviation(g, s->crs, n, lonlat, draft, &s->deviation);
         if (r != SV_OK) {
@@ -152,8 +152,8 @@ sv_crs sv_unit_crs(const sv_unit *u, int journal_epsg, double journal_cm, double
         lon = points_lon;
     if (isnan(lon))
         lon = walk_lon;
-    return sv_geo_choose(u ? u->epsg : 0, u ? u->central_meridian : NAN, journal_epsg,
-                         journal_cm, lon);
+    return sv_geo_choose(u ? u->epsg : 0, u ? u->central_meridian : NAN, journal_epsg, journal_cm,
+                         lon);
 }
 
 int sv_objection_end(const char *notice_date, char out[11])
@@ -161,8 +161,8 @@ int sv_objection_end(const char *notice_date, char out[11])
     out[0] = '\0';
     int y, m, d;
     char tail;
-    if (!notice_date || sscanf(notice_date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
-        m < 1 || m > 12 || d < 1 || d > 31)
+    if (!notice_date || sscanf(notice_date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 ||
+        m > 12 || d < 1 || d > 31)
         return SV_EINVAL;
     struct tm t = {0};
     t.tm_year = y - 1900;

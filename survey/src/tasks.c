@@ -103,7 +103,8 @@ static void scan_json(const char *buf, size_t len, size_t stop, scan_res *r)
             if (depth <= 1)
                 feats_open = 0;
             break;
-        default: break;
+        default:
+            break;
         }
     }
     r->in_feature = feats_open && depth >= 3;
@@ -239,14 +240,20 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 static const char *json_kind(const json_t *j)
 {
     switch (json_typeof(j)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
     case JSON_INTEGER:
-    case JSON_REAL: return "a number";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
     }
     return "something else";
 }
@@ -281,8 +288,8 @@ static int read_ring(ctx *c, geom_buf *b, const json_t *ring)
     /* Counted before anything is allocated: a pathological ring costs nothing. */
     if (n > SV_LIMIT_UNIT_VERTICES - gm->n_pts)
         return ferr(c, SV_EFORMAT,
-                    "%sring %zu: more than %u vertices in the unit (the limit per unit)",
-                    c->part, c->ring, SV_LIMIT_UNIT_VERTICES);
+                    "%sring %zu: more than %u vertices in the unit (the limit per unit)", c->part,
+                    c->ring, SV_LIMIT_UNIT_VERTICES);
     if (gm->n_rings >= SV_LIMIT_UNIT_RINGS)
         return ferr(c, SV_EFORMAT, "more than %u rings in the unit (the limit per unit)",
                     SV_LIMIT_UNIT_RINGS);
@@ -383,8 +390,7 @@ static int validate_draft(ctx *c, const sv_geom *gm, int multi)
                 char part[32] = "";
                 if (multi)
                     snprintf(part, sizeof part, "polygon %zu ", p + 1);
-                return ferr(c, SV_EGEOM, "%sring %zu is not a valid ring: %s", part, r + 1,
-                            rwhy);
+                return ferr(c, SV_EGEOM, "%sring %zu is not a valid ring: %s", part, r + 1, rwhy);
             }
             off += n;
         }
@@ -558,8 +564,8 @@ static int set_short(ctx *c, char *dst, const char *val, const char *what)
     if (strlen(val) > SV_LIMIT_CODE_BYTES) {
         char head[40];
         sv__strlcpy(head, val, sizeof head);
-        return ferr(c, SV_EFORMAT, "%s \"%s...\" is longer than %d bytes (the limit)", what,
-                    head, SV_LIMIT_CODE_BYTES);
+        return ferr(c, SV_EFORMAT, "%s \"%s...\" is longer than %d bytes (the limit)", what, head,
+                    SV_LIMIT_CODE_BYTES);
     }
     sv__strlcpy(dst, val, SV_CODE_MAX);
     return SV_OK;
@@ -612,7 +618,8 @@ static int read_properties(ctx *c, const json_t *props, sv_unit *u)
 
     if (props && !json_is_null(props) && !json_is_object(props))
         return ferr(c, SV_EFORMAT, "properties are %s, not an object", json_kind(props));
-    json_object_foreach ((json_t *)props, key, v) {
+    json_object_foreach((json_t *)props, key, v)
+    {
         int found = prop_of(key);
         if (found < 0)
             continue; /* county files carry many other attributes */
@@ -834,8 +841,8 @@ static int is_other_layer(const json_t *f)
 {
     static const char *const other[] = {"boundary_point", "boundary_line", "walked_polygon",
                                         "track", "signature"};
-    const char *layer = json_string_value(json_object_get(json_object_get(f, "properties"),
-                                                          "layer"));
+    const char *layer =
+        json_string_value(json_object_get(json_object_get(f, "properties"), "layer"));
     for (size_t k = 0; layer && k < sizeof other / sizeof other[0]; k++)
         if (strcmp(layer, other[k]) == 0)
             return 1;
@@ -1192,8 +1199,7 @@ int sv_tasks_import_file(sv_journal *j, const char *path, sv_geo *g, sv_tasks_no
 }
 
 int sv_tasks_import_buf(sv_journal *j, const char *name, const char *buf, size_t len, sv_geo *g,
-                        sv_tasks_note_fn note, void *note_ctx, sv_tasks_report *rep,
-                        sv_diag *diag)
+                        sv_tasks_note_fn note, void *note_ctx, sv_tasks_report *rep, sv_diag *diag)
 {
     if (!buf && len) {
         sv__diag(diag, "%s: sv_tasks_import_buf: invalid arguments", name ? name : "(buffer)");

@@ -65,23 +65,40 @@ void sy_entries_free(sy_entries *e)
 const char *sy_strerror(int err)
 {
     switch (err) {
-    case SY_OK: return "success";
-    case SY_ERR: return "error";
-    case SY_ENOMEM: return "out of memory";
-    case SY_EIO: return "file or database I/O error";
-    case SY_EINVAL: return "invalid argument";
-    case SY_EFORMAT: return "malformed, truncated or oversized bundle or message";
-    case SY_EVERSION: return "unsupported bundle format version";
-    case SY_ESIG: return "signature does not verify";
-    case SY_ECHAIN: return "entries do not form the claimed hash chain";
-    case SY_EOFFICE: return "bundle is sealed for another office";
-    case SY_EFORK: return "entries differ from those the office already holds";
-    case SY_EGAP: return "bundle starts after the office's cursor";
-    case SY_EAUTH: return "unknown, unenrolled or revoked device, or bad token";
-    case SY_ENET: return "connection failed or was cut";
-    case SY_EREFUSED: return "the office refused the request";
-    case SY_ENOTENROLLED: return "journal is not enrolled with an office";
-    case SY_ETLS: return "office certificate does not match the pinned one";
+    case SY_OK:
+        return "success";
+    case SY_ERR:
+        return "error";
+    case SY_ENOMEM:
+        return "out of memory";
+    case SY_EIO:
+        return "file or database I/O error";
+    case SY_EINVAL:
+        return "invalid argument";
+    case SY_EFORMAT:
+        return "malformed, truncated or oversized bundle or message";
+    case SY_EVERSION:
+        return "unsupported bundle format version";
+    case SY_ESIG:
+        return "signature does not verify";
+    case SY_ECHAIN:
+        return "entries do not form the claimed hash chain";
+    case SY_EOFFICE:
+        return "bundle is sealed for another office";
+    case SY_EFORK:
+        return "entries differ from those the office already holds";
+    case SY_EGAP:
+        return "bundle starts after the office's cursor";
+    case SY_EAUTH:
+        return "unknown, unenrolled or revoked device, or bad token";
+    case SY_ENET:
+        return "connection failed or was cut";
+    case SY_EREFUSED:
+        return "the office refused the request";
+    case SY_ENOTENROLLED:
+        return "journal is not enrolled with an office";
+    case SY_ETLS:
+        return "office certificate does not match the pinned one";
     }
     return "unknown error";
 }

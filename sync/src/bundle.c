@@ -155,8 +155,7 @@ static int encode_deflate(const sy_entries *ents, size_t n, sy_buf *z, size_t *p
 }
 
 int sy_bundle_build(sv_journal *j, const sy_office_keys *office, int64_t from_seq,
-                    size_t max_entries, sy_buf *out, sy_bundle_info *info, char *err,
-                    size_t errlen)
+                    size_t max_entries, sy_buf *out, sy_bundle_info *info, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (sodium_init() < 0)
@@ -269,8 +268,8 @@ int sy_bundle_build(sv_journal *j, const sy_office_keys *office, int64_t from_se
 
 /* Read and check the cleartext header (len >= HDR_BYTES); *total receives the announced
  * length of the whole bundle. */
-static int header(const uint8_t *b, size_t len, sy_bundle_info *info, uint64_t *total,
-                  char *err, size_t errlen)
+static int header(const uint8_t *b, size_t len, sy_bundle_info *info, uint64_t *total, char *err,
+                  size_t errlen)
 {
     memset(info, 0, sizeof *info);
     if (!b || len < 4 || memcmp(b, MAGIC, 4) != 0)
@@ -301,19 +300,17 @@ static int header(const uint8_t *b, size_t len, sy_bundle_info *info, uint64_t *
     memcpy(info->head_sig, b + 116, SV_SIG_BYTES);
     uint64_t plain = get_be(b + 180, 4), sealed = get_be(b + 184, 4);
     if (plain > max_plain(n))
-        return fail(err, errlen, SY_EFORMAT,
-                    "bundle announces %llu bytes of %llu entries (limit %llu)",
-                    (unsigned long long)plain, (unsigned long long)n,
-                    (unsigned long long)max_plain(n));
+        return fail(
+            err, errlen, SY_EFORMAT, "bundle announces %llu bytes of %llu entries (limit %llu)",
+            (unsigned long long)plain, (unsigned long long)n, (unsigned long long)max_plain(n));
     if (sealed < crypto_box_SEALBYTES)
         return fail(err, errlen, SY_EFORMAT, "bundle announces a sealed box of %llu bytes",
                     (unsigned long long)sealed);
     *total = HDR_BYTES + sealed + SIG_BYTES;
     if (*total > max_bytes(n))
-        return fail(err, errlen, SY_EFORMAT,
-                    "bundle announces %llu bytes for %llu entries (limit %llu)",
-                    (unsigned long long)*total, (unsigned long long)n,
-                    (unsigned long long)max_bytes(n));
+        return fail(
+            err, errlen, SY_EFORMAT, "bundle announces %llu bytes for %llu entries (limit %llu)",
+            (unsigned long long)*total, (unsigned long long)n, (unsigned long long)max_bytes(n));
     return SY_OK;
 }
 
@@ -348,9 +345,9 @@ int sy_bundle_peek(const uint8_t *b, size_t len, sy_bundle_info *info, char *err
     return SY_OK;
 }
 
-int sy_bundle_open(const uint8_t *b, size_t len, const uint8_t device_pk[32],
-                   const char *office_id, const uint8_t box_pk[32], const uint8_t box_sk[32],
-                   sy_bundle_info *info, sy_entries *out, char *err, size_t errlen)
+int sy_bundle_open(const uint8_t *b, size_t len, const uint8_t device_pk[32], const char *office_id,
+                   const uint8_t box_pk[32], const uint8_t box_sk[32], sy_bundle_info *info,
+                   sy_entries *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (sodium_init() < 0)

@@ -23,11 +23,11 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "survey/clock.h"
 #include "survey/journal.h"
 #include "survey/state.h"
 #include "survey/tasks.h"
 #include "sync/client.h"
-#include "survey/clock.h"
 
 #define REQ_DOMAIN "quejie-request-v1"
 #define TASKS_DOMAIN "quejie-tasks-v1"
@@ -43,7 +43,7 @@ struct sy_client {
     sy_office_keys office;
     char office_name[128];
     char *ca_pem;
-    int64_t wire; /* bytes of the current sync on the wire (headers included) */
+    int64_t wire;       /* bytes of the current sync on the wire (headers included) */
     volatile int *stop; /* the current sync's stop flag: a transfer in flight is abandoned */
 };
 
@@ -136,13 +136,14 @@ static int64_t bundle_row(sy_client *c, int64_t first, int64_t last, int64_t byt
 {
     sqlite3_stmt *st;
     int64_t t = sv_wall_ms(), id = 0;
-    if (sqlite3_prepare_v2(c->db,
-                           "INSERT INTO sync_bundles(first_seq, last_seq, bytes, state, reason,"
-                           " attempts, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
-                           " ON CONFLICT(first_seq, last_seq) DO UPDATE SET bytes = ?3, state = ?4,"
-                           " reason = ?5, attempts = attempts + ?6, updated_ms = ?7"
-                           " RETURNING id",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            c->db,
+            "INSERT INTO sync_bundles(first_seq, last_seq, bytes, state, reason,"
+            " attempts, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
+            " ON CONFLICT(first_seq, last_seq) DO UPDATE SET bytes = ?3, state = ?4,"
+            " reason = ?5, attempts = attempts + ?6, updated_ms = ?7"
+            " RETURNING id",
+            -1, &st, NULL) != SQLITE_OK)
         return 0;
     sqlite3_bind_int64(st, 1, first);
     sqlite3_bind_int64(st, 2, last);
@@ -231,8 +232,8 @@ int sy_client_open(sv_journal *j, sy_client **out)
         return SY_ENOMEM;
     *out = c;
     c->j = j;
-    int rc = sqlite3_open_v2(sv_journal_path(j), &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(sv_journal_path(j), &c->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK)
         return cfail(c, SY_EIO, "%s: %s", sv_journal_path(j), sqlite3_errstr(rc));
     sqlite3_busy_timeout(c->db, 5000);
@@ -380,8 +381,8 @@ static int request(sy_client *c, const char *url_base, const char *method, const
     curl_easy_setopt(cu, CURLOPT_USERAGENT, "quejie/" SV_VERSION);
     if (c->ca_pem) {
         /* The pinned certificate is the only trust anchor for this office. */
-        struct curl_blob blob = {.data = c->ca_pem, .len = strlen(c->ca_pem),
-                                 .flags = CURL_BLOB_COPY};
+        struct curl_blob blob = {
+            .data = c->ca_pem, .len = strlen(c->ca_pem), .flags = CURL_BLOB_COPY};
         curl_easy_setopt(cu, CURLOPT_CAINFO_BLOB, &blob);
         curl_easy_setopt(cu, CURLOPT_CAPATH, NULL);
     }
@@ -655,8 +656,8 @@ static int send_one(sy_client *c, int64_t from, int64_t *acked, sy_sync_report *
         return cfail(c, rc, "cannot build a bundle from entry %lld: %s", (long long)from, err);
     int64_t id = bundle_row(c, info.first_seq, info.last_seq, (int64_t)b.len, "sending", "", 1);
     http h;
-    rc = request(c, c->url, "POST", "/v1/bundles", b.data, b.len, "application/octet-stream", 1,
-                 &h);
+    rc =
+        request(c, c->url, "POST", "/v1/bundles", b.data, b.len, "application/octet-stream", 1, &h);
     sy_buf_free(&b);
     if (rc != SY_OK) {
         bundle_mark(c, id, "queued", c->errmsg);
@@ -759,8 +760,10 @@ static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
                             r->tasks_fetched, r->tasks_fetched == 1 ? "" : "s", r->tasks_added);
                 } else {
                     json_t *a = answer(&h);
-                    rc = cfail(c, h.status == 403 ? SY_EAUTH : h.status >= 500 ? SY_ENET
-                                                                                : SY_EREFUSED,
+                    rc = cfail(c,
+                               h.status == 403   ? SY_EAUTH
+                               : h.status >= 500 ? SY_ENET
+                                                 : SY_EREFUSED,
                                "GET /v1/tasks: HTTP %ld: %s", h.status, answer_error(a));
                     json_decref(a);
                 }
@@ -808,8 +811,7 @@ static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
                                "the office does not advance its acknowledgement: still %lld of "
                                "%lld after %d sends of entries from %lld; stopped (tell the "
                                "county office)",
-                               (long long)acked, (long long)last, failures,
-                               (long long)before + 1);
+                               (long long)acked, (long long)last, failures, (long long)before + 1);
                     break;
                 }
             }
@@ -855,8 +857,8 @@ int sy_client_status_get(sy_client *c, sy_client_status *st)
     st->acked_seq = state_int(c, "acked_seq");
     st->last_sync_ms = state_int(c, "last_sync_ms");
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(c->db, "SELECT last_error FROM sync_state WHERE id = 1", -1, &q,
-                           NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(c->db, "SELECT last_error FROM sync_state WHERE id = 1", -1, &q, NULL) ==
+        SQLITE_OK) {
         if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
             snprintf(st->last_error, sizeof st->last_error, "%s", sqlite3_column_text(q, 0));
         sqlite3_finalize(q);

@@ -258,7 +258,7 @@ static int rd_str(rd *r, const uint8_t **s, size_t *n)
 /* ---- rebuilding a payload from its leaves (shared by encoder and decoder) ----------------- */
 
 typedef struct cval {
-    uint64_t i; /* T_INT, as two's complement bits */
+    uint64_t i;       /* T_INT, as two's complement bits */
     const uint8_t *s; /* T_STR, T_JSON */
     size_t len;
 } cval;
@@ -283,9 +283,12 @@ static uint64_t estimate(const cleaf *lv, size_t n)
 static json_t *leaf_value(const cleaf *l)
 {
     switch (l->type) {
-    case T_INT: return json_integer((json_int_t)u2i(l->v.i));
-    case T_STR: return json_stringn((const char *)l->v.s, l->v.len); /* NULL if not UTF-8 */
-    case T_JSON: return json_loadb((const char *)l->v.s, l->v.len, JSON_DECODE_ANY, NULL);
+    case T_INT:
+        return json_integer((json_int_t)u2i(l->v.i));
+    case T_STR:
+        return json_stringn((const char *)l->v.s, l->v.len); /* NULL if not UTF-8 */
+    case T_JSON:
+        return json_loadb((const char *)l->v.s, l->v.len, JSON_DECODE_ANY, NULL);
     }
     return NULL;
 }
@@ -453,15 +456,15 @@ typedef struct column {
 
 typedef struct enc {
     intern kinds, fields, shapes;
-    column *cols;     /* per field */
+    column *cols; /* per field */
     size_t ncols, capcols;
     size_t *fkindlen; /* per field: bytes of the kind prefix of its intern key */
     /* the entry being flattened */
     cleaf *lv;
     size_t nlv, caplv;
-    size_t *lvoff;    /* offset of each leaf's path in pathbuf */
+    size_t *lvoff; /* offset of each leaf's path in pathbuf */
     wbuf stack, pathbuf, key;
-    char **owned;     /* JSON texts of type-2 leaves */
+    char **owned; /* JSON texts of type-2 leaves */
     size_t nowned, capowned;
     int oom;
 } enc;
@@ -703,8 +706,8 @@ static int put_str_column(wbuf *w, const cval *v, size_t n)
         return -1;
     for (size_t i = 0; i < n; i++) {
         size_t k = 0;
-        while (k < nd && !(v[dict[k]].len == v[i].len &&
-                           memcmp(v[dict[k]].s, v[i].s, v[i].len) == 0))
+        while (k < nd &&
+               !(v[dict[k]].len == v[i].len && memcmp(v[dict[k]].s, v[i].s, v[i].len) == 0))
             k++;
         if (k < nd) {
             wb_uv(w, k + 1);
@@ -727,8 +730,7 @@ int sy__codec_encode(const sv_entry *e, size_t n, sy_buf *out, char *err, size_t
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++) {
         if (!e[i].kind || (!e[i].payload && e[i].payload_len)) {
-            set_err(err, errlen, "codec: entry %lld has no kind or payload",
-                    (long long)e[i].seq);
+            set_err(err, errlen, "codec: entry %lld has no kind or payload", (long long)e[i].seq);
             return SY_EINVAL;
         }
         if (e[i].payload_len <= SY_BUNDLE_MAX_PLAIN) /* larger ones go verbatim */
@@ -845,8 +847,7 @@ int sy__codec_encode(const sv_entry *e, size_t n, sy_buf *out, char *err, size_t
         if (rc == SY_OK && w.oom)
             rc = SY_ENOMEM;
         if (rc == SY_OK && w.over) {
-            set_err(err, errlen, "codec: the encoding of %zu entries exceeds %zu bytes", n,
-                    w.max);
+            set_err(err, errlen, "codec: the encoding of %zu entries exceeds %zu bytes", n, w.max);
             rc = SY_EFORMAT;
         }
         if (rc == SY_OK) {
@@ -1041,16 +1042,16 @@ int sy__codec_decode(const uint8_t *p, size_t len, int64_t first_seq, size_t n, 
     size_t nnv = 0;
     size_t n0 = out->n, nkinds = 0, nfields = 0, nshapes = 0, nverb = 0;
 
-#define BAD(msg)                                                                             \
-    do {                                                                                     \
-        why = (msg);                                                                         \
-        goto done;                                                                           \
+#define BAD(msg)                                                                                   \
+    do {                                                                                           \
+        why = (msg);                                                                               \
+        goto done;                                                                                 \
     } while (0)
-#define NOMEM()                                                                              \
-    do {                                                                                     \
-        rc = SY_ENOMEM;                                                                      \
-        why = "out of memory";                                                               \
-        goto done;                                                                           \
+#define NOMEM()                                                                                    \
+    do {                                                                                           \
+        rc = SY_ENOMEM;                                                                            \
+        why = "out of memory";                                                                     \
+        goto done;                                                                                 \
     } while (0)
 
     uint8_t fmt;

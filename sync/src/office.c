@@ -26,12 +26,12 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "survey/clock.h"
 #include "survey/geo.h"
 #include "survey/kinds.h"
 #include "survey/state.h"
 #include "survey/tasks.h"
 #include "sync/office.h"
-#include "survey/clock.h"
 
 #define OFFICE_APP_ID 0x514A4F46 /* "QJOF" */
 #define OFFICE_SCHEMA 1
@@ -1348,10 +1348,9 @@ static int detect_indexed(sy_office *o, const dev_ref *me, size_t *added)
     if (rc == SY_OK) {
         bind_text(mine, 1, me->id);
         while (rc == SY_OK && (src = sqlite3_step(mine)) == SQLITE_ROW) {
-            double dist = sv_geo_distance(sqlite3_column_double(mine, 3),
-                                          sqlite3_column_double(mine, 4),
-                                          sqlite3_column_double(mine, 9),
-                                          sqlite3_column_double(mine, 10), NULL);
+            double dist = sv_geo_distance(
+                sqlite3_column_double(mine, 3), sqlite3_column_double(mine, 4),
+                sqlite3_column_double(mine, 9), sqlite3_column_double(mine, 10), NULL);
             if (!(dist > o->tolerance))
                 continue;
             char detail[160], name[SY_NAME_MAX], id[33];
@@ -1376,10 +1375,9 @@ static int detect_indexed(sy_office *o, const dev_ref *me, size_t *added)
             snprintf(id, sizeof id, "%s", col_text(theirs, 6));
             snprintf(name, sizeof name, "%s", col_text(theirs, 7));
             dev_ref other = {name, id};
-            rc = add_case(o, ins, col_text(theirs, 0), col_text(theirs, 1), "verification",
-                          detail, me, sqlite3_column_int64(theirs, 2), stored_side(theirs, 5),
-                          &other, sqlite3_column_int64(theirs, 8), stored_side(theirs, 11),
-                          added);
+            rc = add_case(o, ins, col_text(theirs, 0), col_text(theirs, 1), "verification", detail,
+                          me, sqlite3_column_int64(theirs, 2), stored_side(theirs, 5), &other,
+                          sqlite3_column_int64(theirs, 8), stored_side(theirs, 11), added);
         }
         if (rc == SY_OK && src != SQLITE_DONE)
             rc = fail_db(o, "county index");
@@ -1439,15 +1437,19 @@ static int refresh(sy_office *o, const dev_ref *me, sv_journal *j, int changed, 
             st = NULL;
         }
         if (rc == SY_OK)
-            rc = prep(o, "INSERT INTO county_points(device_id, seq, unit, number, lat, lon, side)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?)", &st);
+            rc = prep(o,
+                      "INSERT INTO county_points(device_id, seq, unit, number, lat, lon, side)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      &st);
         for (size_t i = 0; rc == SY_OK && i < npt; i++)
             rc = index_point(o, st, me, &pt[i]);
         sqlite3_finalize(st);
         st = NULL;
         if (rc == SY_OK)
-            rc = prep(o, "INSERT INTO county_verifications(device_id, seq, unit, field, status,"
-                         " value, side) VALUES (?, ?, ?, ?, ?, ?, ?)", &st);
+            rc = prep(o,
+                      "INSERT INTO county_verifications(device_id, seq, unit, field, status,"
+                      " value, side) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      &st);
         for (size_t i = 0; rc == SY_OK && i < nver; i++)
             rc = index_verification(o, st, me, &ver[i]);
         sqlite3_finalize(st);
@@ -1551,8 +1553,7 @@ const char *sy_ingest_status_name(sy_ingest_status s)
  * entry ('applied') or none of it ('interrupted'). Every applied bundle therefore has its row:
  * when the row cannot be written, nothing is applied.
  */
-static int64_t log_intent(sy_office *o, const char *via, const sy_ingest_result *r,
-                          size_t applying)
+static int64_t log_intent(sy_office *o, const char *via, const sy_ingest_result *r, size_t applying)
 {
     sqlite3_stmt *st;
     if (prep(o,
@@ -1715,8 +1716,8 @@ static int ingest_locked(sy_office *o, const uint8_t *b, size_t len, const sy_de
         if (!view || !docs) {
             rc = refuse(o, r, SY_ENOMEM, "out of memory");
         } else if (!(*log_id = log_intent(o, via, r, ents.n - skip))) {
-            rc = refuse(o, r, SY_EIO, "cannot write the ingest log, nothing applied: %s",
-                        o->errmsg);
+            rc =
+                refuse(o, r, SY_EIO, "cannot write the ingest log, nothing applied: %s", o->errmsg);
         } else {
             for (size_t i = 0; i < ents.n; i++)
                 docs[i] = ents.v[i].doc; /* the trees the decoder built: not parsed again */

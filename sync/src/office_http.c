@@ -28,8 +28,8 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
-#include "sync/office.h"
 #include "survey/clock.h"
+#include "sync/office.h"
 
 #define CONNECTION_LIMIT 64
 #define CONNECTION_TIMEOUT_S 30
@@ -273,8 +273,9 @@ static enum MHD_Result route(sy_server *s, struct MHD_Connection *c, const char 
     if (is_cursor) {
         char hex[2 * SV_HASH_BYTES + 1];
         sodium_bin2hex(hex, sizeof hex, acked_hash, sizeof acked_hash);
-        return reply_json(c, MHD_HTTP_OK,
-                          json_pack("{s:I, s:s}", "acked_seq", (json_int_t)acked, "acked_hash", hex));
+        return reply_json(
+            c, MHD_HTTP_OK,
+            json_pack("{s:I, s:s}", "acked_seq", (json_int_t)acked, "acked_hash", hex));
     }
     if (is_tasks)
         return do_tasks(s, c, &dev);
@@ -308,8 +309,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             if (!errno && end != cl && !*end && n > SY_OFFICE_MAX_BODY &&
                 n <= SY_BUNDLE_MAX_ONE_BYTES && strcmp(url, "/v1/bundles") == 0 &&
                 strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
-                const char *id =
-                    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Quejie-Device");
+                const char *id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Quejie-Device");
                 pthread_mutex_lock(&s->lock);
                 int known = sy_office_device_enrolled(s->o, id) == SY_OK;
                 pthread_mutex_unlock(&s->lock);

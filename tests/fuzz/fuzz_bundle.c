@@ -55,7 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (out.n != n)
             __builtin_trap();
         for (size_t i = 0; i < out.n; i++)
-            if (!out.v[i].kind || !out.v[i].payload || strlen(out.v[i].payload) != out.v[i].payload_len)
+            if (!out.v[i].kind || !out.v[i].payload ||
+                strlen(out.v[i].payload) != out.v[i].payload_len)
                 __builtin_trap();
     }
     sy_entries_free(&out);

@@ -116,7 +116,8 @@ static void load_replies(const uint8_t *p, size_t size)
         const uint8_t *nl = memchr(p, '\n', (size_t)(stop - p));
         const uint8_t *line_end = nl ? nl : stop;
         char line[200];
-        size_t ll = (size_t)(line_end - p) < sizeof line - 1 ? (size_t)(line_end - p) : sizeof line - 1;
+        size_t ll =
+            (size_t)(line_end - p) < sizeof line - 1 ? (size_t)(line_end - p) : sizeof line - 1;
         memcpy(line, p, ll);
         line[ll] = '\0';
         char word[160] = "";
@@ -189,8 +190,8 @@ static int setup(void)
     const char *dir = fuzz_scratch();
     if (!dir || sodium_init() < 0)
         return -1;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0,
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in sa = {
+        .sin_family = AF_INET, .sin_port = 0, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     office = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, NULL,
                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_END);
     const union MHD_DaemonInfo *di =
@@ -201,8 +202,8 @@ static int setup(void)
     snprintf(template_path, sizeof template_path, "%s/template.db", dir);
     snprintf(work_path, sizeof work_path, "%s/work.db", dir);
 
-    sv_journal_opts o = {.device_name = "tablet-1", .crew = "crew-a", .epsg = 0,
-                         .central_meridian = NAN};
+    sv_journal_opts o = {
+        .device_name = "tablet-1", .crew = "crew-a", .epsg = 0, .central_meridian = NAN};
     sv_journal *j = NULL;
     sv_task_set set;
     sv_diag d;
@@ -230,8 +231,8 @@ static int setup(void)
     load_replies((const uint8_t *)answer, (size_t)an);
     sy_client *c = NULL;
     if (rc == SV_OK && sy_client_open(j, &c) == SY_OK)
-        rc = sy_client_enroll(c, url, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-                              NULL);
+        rc = sy_client_enroll(
+            c, url, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", NULL);
     else
         rc = -1;
     if (rc != SY_OK)
@@ -258,8 +259,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     load_replies(data + 1, size - 1);
     int rc;
     if (data[0] & 1) {
-        rc = sy_client_enroll(c, url, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-                              NULL);
+        rc = sy_client_enroll(
+            c, url, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", NULL);
         if (rc != SY_OK && rc != SY_EAUTH && rc != SY_ENET && rc != SY_EREFUSED && rc != SY_EIO &&
             rc != SY_EINVAL && rc != SY_ENOMEM)
             __builtin_trap();

@@ -38,8 +38,8 @@ static int setup(void)
     snprintf(path, sizeof path, "%s/device.db", dir);
     snprintf(template_path, sizeof template_path, "%s/replica-template.db", dir);
     snprintf(work_path, sizeof work_path, "%s/replica.db", dir);
-    sv_journal_opts o = {.device_name = "tablet-1", .crew = "crew-a", .epsg = 0,
-                         .central_meridian = NAN};
+    sv_journal_opts o = {
+        .device_name = "tablet-1", .crew = "crew-a", .epsg = 0, .central_meridian = NAN};
     if (sv_journal_create(path, &o, &device) != SV_OK)
         return -1;
     /* The replica starts as the office's copy of the device's init entry. */
@@ -49,8 +49,8 @@ static int setup(void)
     if (sv_journal_create_replica(template_path, pk, &r) != SV_OK)
         return -1;
     static const char init[] = "{\"crew\":\"crew-a\",\"device_name\":\"tablet-1\"}";
-    sv_entry_hash(sv_journal_device_id(device), 1, FUZZ_NOW_MS, "init", init, sizeof init - 1,
-                  prev, hash);
+    sv_entry_hash(sv_journal_device_id(device), 1, FUZZ_NOW_MS, "init", init, sizeof init - 1, prev,
+                  hash);
     sv_entry e = {1, FUZZ_NOW_MS, "init", init, sizeof init - 1, prev, hash};
     int rc = sv_journal_sign_head(device, 1, hash, sig);
     if (rc == SV_OK)
@@ -110,9 +110,10 @@ static void read_state(sv_journal *r)
                     __builtin_trap();
             }
         if (getenv("QJ_FUZZ_DEBUG") && i < nu)
-            fprintf(stderr, "  unit %s: %zu points, %zu vertices, %zu lines, %zu verifications, "
-                    "%zu disputes, %zu attendances, %zu signatures\n", code, np, nv, nl, nve, nd,
-                    na, ns);
+            fprintf(stderr,
+                    "  unit %s: %zu points, %zu vertices, %zu lines, %zu verifications, "
+                    "%zu disputes, %zu attendances, %zu signatures\n",
+                    code, np, nv, nl, nve, nd, na, ns);
         if (i < nu) {
             sv_state_boundary_digest(r, code, digest);
             sv_state_progress(r, code, &pr);

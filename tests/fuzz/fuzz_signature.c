@@ -47,8 +47,8 @@ static sv_journal *journal(void)
         return NULL;
     char path[128];
     snprintf(path, sizeof path, "%s/signature.db", dir);
-    sv_journal_opts o = {.device_name = "fuzz", .crew = "crew-a", .epsg = 0,
-                         .central_meridian = NAN};
+    sv_journal_opts o = {
+        .device_name = "fuzz", .crew = "crew-a", .epsg = 0, .central_meridian = NAN};
     sv_task_set set;
     sv_diag d;
     if (sv_journal_create(path, &o, &j) != SV_OK ||
@@ -129,8 +129,8 @@ static void from_pad(sv_journal *j, const uint8_t *data, size_t size)
     size_t points = 0;
     for (size_t i = 0; i < a.nstrokes; i++) {
         int32_t x = a.strokes[2 * i], y = a.strokes[2 * i + 1];
-        if ((x == -1) != (y == -1) || (x != -1 && (x < 0 || x > SV_SIG_PAD || y < 0 ||
-                                                     y > SV_SIG_PAD)))
+        if ((x == -1) != (y == -1) ||
+            (x != -1 && (x < 0 || x > SV_SIG_PAD || y < 0 || y > SV_SIG_PAD)))
             __builtin_trap();
         points += x != -1;
     }

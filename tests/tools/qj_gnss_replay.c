@@ -205,8 +205,8 @@ int main(int argc, char **argv)
             printf("epoch mode=%d status=%d grade=%s time=%.3f lat=%.9f lon=%.9f h=%.3f "
                    "used=%d seen=%d bds=%d/%d hdop=%.2f sig=%.3f verdict=%s\n",
                    f.mode, f.status, sv_grade_name(f.grade), f.time, f.lat, f.lon, f.alt_hae,
-                   f.sats_used, f.sats_seen, f.used_by[SV_GNSS_BEIDOU],
-                   f.seen_by[SV_GNSS_BEIDOU], f.hdop, f.sigma_lat, sv_epoch_verdict_name(v));
+                   f.sats_used, f.sats_seen, f.used_by[SV_GNSS_BEIDOU], f.seen_by[SV_GNSS_BEIDOU],
+                   f.hdop, f.sigma_lat, sv_epoch_verdict_name(v));
         }
         if (after_loss >= 0 && losses > 0 && after >= after_loss)
             break;

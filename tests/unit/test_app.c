@@ -17,8 +17,8 @@
 #include "check.h"
 #include "gesture.h"
 #include "i18n.h"
-#include "script.h"
 #include "recorder.h"
+#include "script.h"
 #include "survey/geo.h"
 #include "survey/state.h"
 #include "survey/tasks.h"
@@ -113,9 +113,10 @@ static void test_script(void)
     }
     app_script_free(&s);
     static const char *const bad[] = {
-        "tap\n", "tap map\n", "tap 1\n", "tap 1 2 3\n", "tap @\n", "wait\n", "wait -5\n",
-        "wait abc\n", "pinch 1 2 0\n", "drag 1 2 3\n", "jump @map\n", "wait-for map\n",
-        "screenshot\n", "quit now\n", "tap 1e999 2\n", "wait 1 2 3 4 5 6 7\n"};
+        "tap\n",         "tap map\n",    "tap 1\n",       "tap 1 2 3\n",
+        "tap @\n",       "wait\n",       "wait -5\n",     "wait abc\n",
+        "pinch 1 2 0\n", "drag 1 2 3\n", "jump @map\n",   "wait-for map\n",
+        "screenshot\n",  "quit now\n",   "tap 1e999 2\n", "wait 1 2 3 4 5 6 7\n"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
         int rc = app_script_parse(bad[i], &s, err, sizeof err);
@@ -318,15 +319,15 @@ static void rebuild(app *a, app_ui *ui)
 }
 
 /* Let the worker threads run until cond holds (up to 10 s); the screen follows. */
-#define PUMP_UNTIL(a, ui, cond)                                                                 \
-    do {                                                                                        \
-        for (int i_ = 0; i_ < 1000 && !(cond); i_++) {                                          \
-            struct timespec ts_ = {0, 10 * 1000000L};                                           \
-            nanosleep(&ts_, NULL);                                                              \
-            if (app_poll_workers(a))                                                            \
-                rebuild(a, ui);                                                                 \
-        }                                                                                       \
-        CHECK(cond);                                                                            \
+#define PUMP_UNTIL(a, ui, cond)                                                                    \
+    do {                                                                                           \
+        for (int i_ = 0; i_ < 1000 && !(cond); i_++) {                                             \
+            struct timespec ts_ = {0, 10 * 1000000L};                                              \
+            nanosleep(&ts_, NULL);                                                                 \
+            if (app_poll_workers(a))                                                               \
+                rebuild(a, ui);                                                                    \
+        }                                                                                          \
+        CHECK(cond);                                                                               \
     } while (0)
 
 static int tap_id(app *a, app_ui *ui, const char *id)
@@ -361,13 +362,13 @@ static void check_layouts(app *a)
     static const struct {
         int w, h;
         float ppmm;
-    } disp[] = {{800, 1280, 7.44f},   /* 8" 800x1280, 189 DPI, portrait */
-                {1280, 800, 5.87f},   /* 10" 1280x800, 149 DPI */
-                {1200, 1920, 8.82f},  /* 10" 1920x1200 turned, 224 DPI */
+    } disp[] = {{800, 1280, 7.44f},  /* 8" 800x1280, 189 DPI, portrait */
+                {1280, 800, 5.87f},  /* 10" 1280x800, 149 DPI */
+                {1200, 1920, 8.82f}, /* 10" 1920x1200 turned, 224 DPI */
                 {1920, 1200, 8.82f}};
-    static const app_screen scr[] = {APP_SCR_TODAY, APP_SCR_MAP,  APP_SCR_GNSS,
-                                     APP_SCR_RECORD, APP_SCR_WALK, APP_SCR_VERIFY,
-                                     APP_SCR_SIGN,  APP_SCR_DISPUTE, APP_SCR_DAYEND};
+    static const app_screen scr[] = {APP_SCR_TODAY,  APP_SCR_MAP,     APP_SCR_GNSS,
+                                     APP_SCR_RECORD, APP_SCR_WALK,    APP_SCR_VERIFY,
+                                     APP_SCR_SIGN,   APP_SCR_DISPUTE, APP_SCR_DAYEND};
     app_screen keep = a->screen;
     app_ui ui = {0};
     size_t checked = 0;
@@ -619,7 +620,8 @@ static void test_recording(void)
     PUMP_UNTIL(&a, &ui, a.ntrk == 12 + 1 + 4);
     {
         size_t n1 = a.ntrk, q1 = a.njump;
-        double *inc = malloc(2 * n1 * sizeof *inc), *incj = malloc(2 * (q1 ? q1 : 1) * sizeof *incj);
+        double *inc = malloc(2 * n1 * sizeof *inc),
+               *incj = malloc(2 * (q1 ? q1 : 1) * sizeof *incj);
         CHECK(inc && incj);
         memcpy(inc, a.trk_xy, 2 * n1 * sizeof *inc);
         memcpy(incj, a.jump_xy, 2 * q1 * sizeof *incj);
@@ -686,8 +688,11 @@ static void test_recording(void)
     if (pw) {
         app_rect r = pw->r;
         for (int i = 0; i <= 10; i++) {
-            app_gesture dg = {.type = APP_G_DRAG, .x = r.x + r.w * (0.2f + 0.05f * i),
-                              .y = r.y + r.h * 0.5f, .dx = i ? r.w * 0.05f : 4, .dy = 0};
+            app_gesture dg = {.type = APP_G_DRAG,
+                              .x = r.x + r.w * (0.2f + 0.05f * i),
+                              .y = r.y + r.h * 0.5f,
+                              .dx = i ? r.w * 0.05f : 4,
+                              .dy = 0};
             app_on_gesture(&a, &ui, &dg);
         }
         app_gesture de = {.type = APP_G_DRAG_END};
@@ -721,8 +726,11 @@ static void test_recording(void)
     CHECK(tap_id(&a, &ui, id));
     pw = app_ui_find(&ui, "pad");
     for (int i = 0; pw && i < SV_SIG_MAX_POINTS + 2000; i++) {
-        app_gesture dg = {.type = APP_G_DRAG, .x = pw->r.x + pw->r.w * (i % 2 ? 0.3f : 0.6f),
-                          .y = pw->r.y + pw->r.h * 0.5f, .dx = i % 2 ? -30.0f : 30.0f, .dy = 0};
+        app_gesture dg = {.type = APP_G_DRAG,
+                          .x = pw->r.x + pw->r.w * (i % 2 ? 0.3f : 0.6f),
+                          .y = pw->r.y + pw->r.h * 0.5f,
+                          .dx = i % 2 ? -30.0f : 30.0f,
+                          .dy = 0};
         app_on_gesture(&a, &ui, &dg);
     }
     app_gesture end = {.type = APP_G_DRAG_END};

@@ -25,17 +25,22 @@
 #define DEG_PER_M_N 9.012998657588861e-06
 #define DEG_PER_M_E 1.1029995078076186e-05
 
-#define NOW 1000000 /* a monotonic "now", ms */
+#define NOW 1000000     /* a monotonic "now", ms */
 #define T0 1778551800.0 /* 2026-05-12T02:10:00Z */
 
 static int status_of(sv_grade g)
 {
     switch (g) {
-    case SV_GRADE_GPS: return 0; /* gpsd 3.22: no status member for a plain fix */
-    case SV_GRADE_DGPS: return 2;
-    case SV_GRADE_RTK_FIXED: return 3;
-    case SV_GRADE_RTK_FLOAT: return 4;
-    default: return 0;
+    case SV_GRADE_GPS:
+        return 0; /* gpsd 3.22: no status member for a plain fix */
+    case SV_GRADE_DGPS:
+        return 2;
+    case SV_GRADE_RTK_FIXED:
+        return 3;
+    case SV_GRADE_RTK_FLOAT:
+        return 4;
+    default:
+        return 0;
     }
 }
 
@@ -80,7 +85,7 @@ static void test_grade_table(void)
     CHECK_INT(sv_grade_from_gpsd(1, 0), SV_GRADE_NONE);
     CHECK_INT(sv_grade_from_gpsd(1, 3), SV_GRADE_NONE); /* status without a fix mode */
     CHECK_INT(sv_grade_from_gpsd(2, 0), SV_GRADE_GPS);
-    CHECK_INT(sv_grade_from_gpsd(3, 0), SV_GRADE_GPS);  /* gpsd 3.22's plain 3D fix */
+    CHECK_INT(sv_grade_from_gpsd(3, 0), SV_GRADE_GPS); /* gpsd 3.22's plain 3D fix */
     CHECK_INT(sv_grade_from_gpsd(3, 1), SV_GRADE_GPS);
     CHECK_INT(sv_grade_from_gpsd(3, 2), SV_GRADE_DGPS);
     CHECK_INT(sv_grade_from_gpsd(3, 3), SV_GRADE_RTK_FIXED);
@@ -117,8 +122,8 @@ static void test_parse_addr(void)
     CHECK_INT(sv_gnss_parse_addr(SV_GNSS_DEFAULT, h, sizeof h, p, sizeof p), SV_OK);
     CHECK_STR(p, "2947");
 
-    const char *bad[] = {"",        ":2947",      "host:",     "host:0",   "host:65536",
-                         "host:2a", "host:-1",    "[::1",      "[::1]x",   "[]:2947",
+    const char *bad[] = {"",        ":2947",      "host:",       "host:0", "host:65536",
+                         "host:2a", "host:-1",    "[::1",        "[::1]x", "[]:2947",
                          "[::1]:",  "ho st:2947", "host:123456", "a/b:1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int rc = sv_gnss_parse_addr(bad[i], h, sizeof h, p, sizeof p);

@@ -90,11 +90,10 @@ static int jit(int range) /* uniform in [-range, range] */
 static json_t *quality(int n, int averaged, int k)
 {
     json_t *q = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s}",
-                          "grade", k % 97 == 50 ? "rtk-float" : "rtk-fixed", "mode", 3, "status",
-                          3, "used", 21 + (k / 40) % 3, "seen", 30, "hdop", 82 + (k / 25) % 4,
-                          "vdop", 141, "pdop", 163, "eph", 11 + jit(1), "epv", 19 + jit(1),
-                          "cage", 1000, "n", n, "dur", averaged ? 9000 + jit(20) : 0, "datum",
-                          "CGCS2000");
+                          "grade", k % 97 == 50 ? "rtk-float" : "rtk-fixed", "mode", 3, "status", 3,
+                          "used", 21 + (k / 40) % 3, "seen", 30, "hdop", 82 + (k / 25) % 4, "vdop",
+                          141, "pdop", 163, "eph", 11 + jit(1), "epv", 19 + jit(1), "cage", 1000,
+                          "n", n, "dur", averaged ? 9000 + jit(20) : 0, "datum", "CGCS2000");
     if (averaged) {
         json_object_set_new(q, "se", json_integer(4 + jit(2)));
         json_object_set_new(q, "sn", json_integer(5 + jit(2)));
@@ -113,9 +112,8 @@ static void make_journal(list *l, int vertices)
              json_pack("{s:s, s:s, s:s, s:s, s:i, s:[[[I,I,I,I,I,I,I,I]]], s:i}", "code",
                        "620102001001", "type", "森林", "name", "临夏县\"集体\"林地", "owner",
                        "全民", "epsg", 4522, "geom", (json_int_t)103200000000,
-                       (json_int_t)35550000000, (json_int_t)103210000000,
-                       (json_int_t)35550000000, (json_int_t)103210000000,
-                       (json_int_t)35560000000, (json_int_t)103200000000,
+                       (json_int_t)35550000000, (json_int_t)103210000000, (json_int_t)35550000000,
+                       (json_int_t)103210000000, (json_int_t)35560000000, (json_int_t)103200000000,
                        (json_int_t)35550000000, "v", 1));
     add_json(l, now + 10, "config",
              json_pack("{s:s, s:s, s:i}", "key", "average.epochs", "value", "10", "v", 1));
@@ -133,9 +131,9 @@ static void make_journal(list *l, int vertices)
         h += jit(25);
         t += 1000;
         now = t + 300 + jit(30);
-        json_t *v = json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:i}", "unit", "620102001001",
-                              "lat", (json_int_t)lat, "lon", (json_int_t)lon, "h", (json_int_t)h,
-                              "t", (json_int_t)t, "q", quality(1, 0, k), "v", 1);
+        json_t *v = json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:i}", "unit", "620102001001", "lat",
+                              (json_int_t)lat, "lon", (json_int_t)lon, "h", (json_int_t)h, "t",
+                              (json_int_t)t, "q", quality(1, 0, k), "v", 1);
         if (track)
             json_object_set_new(v, "track", json_integer(track));
         if (k % 211 == 7)
@@ -147,26 +145,26 @@ static void make_journal(list *l, int vertices)
             now = t + 500 + jit(100);
             char num[16];
             snprintf(num, sizeof num, "J%d", ++jn);
-            json_t *p = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:i}", "unit",
-                                  "620102001001", "number", num, "ptype", "measured", "marker",
-                                  jn % 2 ? "木桩" : "水泥桩", "lat", (json_int_t)(lat + 9000),
-                                  "lon", (json_int_t)(lon - 4000), "h", (json_int_t)(h + 12),
-                                  "q", quality(10, 1, k), "v", 1);
+            json_t *p =
+                json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:i}", "unit", "620102001001",
+                          "number", num, "ptype", "measured", "marker", jn % 2 ? "木桩" : "水泥桩",
+                          "lat", (json_int_t)(lat + 9000), "lon", (json_int_t)(lon - 4000), "h",
+                          (json_int_t)(h + 12), "q", quality(10, 1, k), "v", 1);
             if (jn % 4 == 0) {
                 json_object_set_new(p, "flags", json_integer(1));
-                json_object_set_new(
-                    p, "off",
-                    json_pack("{s:I, s:I, s:I, s:i, s:i, s:i}", "lat", (json_int_t)(lat + 1),
-                              "lon", (json_int_t)(lon + 2), "h", (json_int_t)h, "dist", 2350,
-                              "brg", 271500000, "dh", -120));
+                json_object_set_new(p, "off",
+                                    json_pack("{s:I, s:I, s:I, s:i, s:i, s:i}", "lat",
+                                              (json_int_t)(lat + 1), "lon", (json_int_t)(lon + 2),
+                                              "h", (json_int_t)h, "dist", 2350, "brg", 271500000,
+                                              "dh", -120));
                 json_object_set_new(p, "note", json_string("偏移观测: 界桩在树后"));
             }
             add_json(l, now, "point", p);
         }
     }
     add_json(l, now + 30000, "verify",
-             json_pack("{s:s, s:s, s:s, s:i}", "unit", "620102001001", "field", "owner",
-                       "status", "confirmed", "v", 1));
+             json_pack("{s:s, s:s, s:s, s:i}", "unit", "620102001001", "field", "owner", "status",
+                       "confirmed", "v", 1));
     add_json(l, now + 40000, "verify",
              json_pack("{s:s, s:s, s:s, s:s, s:i}", "unit", "620102001001", "field",
                        "representative", "status", "corrected", "value", "马建国", "v", 1));
@@ -254,8 +252,7 @@ static void test_realistic_roundtrip(void)
     char err[256];
     CHECK_INT(sy__codec_encode(l.e, l.n, &b, err, sizeof err), SY_OK);
     CHECK_INT(sy__codec_decode(b.data, b.len, 7, l.n, &out, err, sizeof err), SY_OK);
-    CHECK_INT(sy__codec_decode(b.data, b.len, 7 + (int64_t)l.n, l.n, &out, err, sizeof err),
-              SY_OK);
+    CHECK_INT(sy__codec_decode(b.data, b.len, 7 + (int64_t)l.n, l.n, &out, err, sizeof err), SY_OK);
     CHECK_INT(out.n, 2 * l.n);
     CHECK(same_entries(l.e, &out, 0, l.n, 7));
     CHECK(same_entries(l.e, &out, l.n, l.n, 7 + (int64_t)l.n));
@@ -281,7 +278,7 @@ static void test_realistic_roundtrip(void)
     CHECK_INT(compress2(z, &zj, all, (uLong)json, 9), Z_OK);
     CHECK_INT(compress2(z, &zc, b.data, (uLong)b.len, 9), Z_OK);
     CHECK(zc * 10 < zj * 7); /* this walk is noisier than a real one (bench: about 0.35) */
-    CHECK(zc < 14 * l.n); /* well under the 12 B/row product target plus framing slack */
+    CHECK(zc < 14 * l.n);    /* well under the 12 B/row product target plus framing slack */
     free(z);
     free(all);
     sy_buf_free(&b2);
@@ -293,11 +290,11 @@ static void test_realistic_roundtrip(void)
 static void test_verbatim_fallback(void)
 {
     static const char *const odd[] = {
-        "{\"a\":1.50,\"v\":1}",                               /* a real, not as jansson writes */
-        "{\"a\":1.5,\"v\":1}",                                /* a real as jansson writes it */
-        "{\"v\":1,\"a\":2}",                                  /* keys out of order */
-        "{\"a\": 2}",                                         /* not compact */
-        "{\"a\":123456789012345678901234567890}",             /* beyond int64 */
+        "{\"a\":1.50,\"v\":1}",                   /* a real, not as jansson writes */
+        "{\"a\":1.5,\"v\":1}",                    /* a real as jansson writes it */
+        "{\"v\":1,\"a\":2}",                      /* keys out of order */
+        "{\"a\": 2}",                             /* not compact */
+        "{\"a\":123456789012345678901234567890}", /* beyond int64 */
         "{\"a\":-9223372036854775808,\"b\":9223372036854775807}",
         "not json at all",
         "[1,2,3]",
@@ -306,8 +303,8 @@ static void test_verbatim_fallback(void)
         "{\"a\":{},\"b\":[],\"c\":null,\"d\":true,\"e\":false,\"f\":[{\"x\":1}]}",
         "{\"\":1,\"a.b\":{\"c\":\"x\"},\"a\":{\"b\":{\"c\":\"y\"}}}",
         "{\"s\":\"quote\\\" back\\\\ nl\\n tab\\t ctl\\u0001 / 中文 \xf0\x9f\x8c\xb2\"}",
-        "{\"a\":\"\\u00e9\"}",                                /* escaped non-ASCII */
-        "{\"a\":1,\"a\":2}",                                  /* duplicate key */
+        "{\"a\":\"\\u00e9\"}", /* escaped non-ASCII */
+        "{\"a\":1,\"a\":2}",   /* duplicate key */
         "{\"d\":{\"e\":{\"f\":{\"g\":{\"h\":{\"i\":{\"j\":{\"k\":{\"l\":{\"m\":{\"n\":{\"o\":{"
         "\"p\":{\"q\":{\"r\":{\"s\":{\"t\":{\"u\":1}}}}}}}}}}}}}}}}}}",
     };
@@ -519,8 +516,8 @@ static uint64_t zz(int64_t v)
 static size_t handmade(hb *h, int variant)
 {
     memset(h, 0, sizeof *h);
-    hb_u8(h, 1);     /* format */
-    hb_uv(h, 1);     /* kinds */
+    hb_u8(h, 1);        /* format */
+    hb_uv(h, 1);        /* kinds */
     if (variant == 1) { /* a kind with a NUL inside cannot be handed out as a C string */
         hb_uv(h, 2);
         hb_u8(h, 'k');
@@ -528,16 +525,16 @@ static size_t handmade(hb *h, int variant)
     } else {
         hb_str(h, "k");
     }
-    hb_uv(h, 2);     /* fields */
-    hb_u8(h, 0);     /* field 0: int, path ["a"] */
+    hb_uv(h, 2); /* fields */
+    hb_u8(h, 0); /* field 0: int, path ["a"] */
     hb_uv(h, 1);
     hb_str(h, "a");
-    hb_u8(h, 1);     /* field 1: string, path ["q","b"] (or ["a","b"]: crosses field 0) */
+    hb_u8(h, 1); /* field 1: string, path ["q","b"] (or ["a","b"]: crosses field 0) */
     hb_uv(h, 2);
     hb_str(h, variant == 2 ? "a" : "q");
     hb_str(h, "b");
-    hb_uv(h, 1);     /* shapes */
-    hb_uv(h, 0);     /* kind 0 */
+    hb_uv(h, 1); /* shapes */
+    hb_uv(h, 0); /* kind 0 */
     hb_uv(h, variant == 3 ? 3 : 2);
     hb_uv(h, 0);
     hb_uv(h, 1);
@@ -606,9 +603,9 @@ static void test_handmade(void)
     size_t col = len - 8; /* field 0's column (mode, step, 2 values), then field 1's (4 bytes) */
     memcpy(w.d, h.d, col);
     w.n = col;
-    hb_u8(&w, 0);                   /* mode 0 */
-    hb_uv(&w, zz(INT64_MAX));       /* raw INT64_MAX */
-    hb_uv(&w, zz(INT64_MIN));       /* raw INT64_MIN */
+    hb_u8(&w, 0);                        /* mode 0 */
+    hb_uv(&w, zz(INT64_MAX));            /* raw INT64_MAX */
+    hb_uv(&w, zz(INT64_MIN));            /* raw INT64_MIN */
     memcpy(w.d + w.n, h.d + len - 4, 4); /* field 1's column */
     w.n += 4;
     CHECK_INT(sy__codec_decode(w.d, w.n, 1, 2, &out, err, sizeof err), SY_OK);
@@ -786,7 +783,8 @@ static void test_large_entries(void)
     for (size_t i = 0; i < nl; i++) /* seeded noise: zlib cannot shrink it below 8 MiB */
         name[i] = (char)('a' + rnd32() % 26);
     name[nl] = 0;
-    static const double sq[] = {103.2, 35.5, 103.21, 35.5, 103.21, 35.51, 103.2, 35.51, 103.2, 35.5};
+    static const double sq[] = {103.2, 35.5,  103.21, 35.5,  103.21,
+                                35.51, 103.2, 35.51,  103.2, 35.5};
     size_t one = 1, five = 5;
     for (int k = 0; k < 4; k++) {
         snprintf(u.code, sizeof u.code, "62010200100%d", k);
@@ -859,8 +857,8 @@ static void test_large_entries(void)
         size_t flen = 0;
         CHECK_INT(sy_bundle_frame(bb.data, bb.len, &flen, err, sizeof err), SY_OK);
         CHECK_INT(flen, bb.len);
-        CHECK_INT(sy_bundle_open(bb.data, bb.len, dev_pk, office.office_id, office.box_pk,
-                                 box_sk, &info, &out, err, sizeof err),
+        CHECK_INT(sy_bundle_open(bb.data, bb.len, dev_pk, office.office_id, office.box_pk, box_sk,
+                                 &info, &out, err, sizeof err),
                   SY_OK);
         CHECK_INT(info.first_seq, from);
         CHECK(same_payloads(l.e + from - 1, &out));

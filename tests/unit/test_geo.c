@@ -52,7 +52,7 @@ static void test_zones(void)
     CHECK_INT(sv_geo_default_epsg(103.2), 4522);
     CHECK_INT(sv_geo_default_epsg(103.5), 4523);
     CHECK_INT(sv_geo_default_epsg(87.0), 4517); /* Changji */
-    CHECK_INT(sv_geo_default_epsg(73.5), 4513);  /* zone 25, west edge */
+    CHECK_INT(sv_geo_default_epsg(73.5), 4513); /* zone 25, west edge */
     CHECK_INT(sv_geo_default_epsg(73.49), 0);
     CHECK_INT(sv_geo_default_epsg(136.49), 4533); /* zone 45 */
     CHECK_INT(sv_geo_default_epsg(136.5), 0);
@@ -429,8 +429,7 @@ static void test_geodesics(void)
 
 /* A 0.02 x 0.02 degree square (about 1.8 x 2.2 km) round Linxia, and a hole in it. */
 static const double SQ[] = {103.19, 35.54, 103.21, 35.54, 103.21, 35.56, 103.19, 35.56};
-static const double HOLE[] = {103.195, 35.545, 103.205, 35.545, 103.205, 35.555,
-                              103.195, 35.555};
+static const double HOLE[] = {103.195, 35.545, 103.205, 35.545, 103.205, 35.555, 103.195, 35.555};
 /* test_geo_area.py (the script at the end of this file):
  *   square: ellipsoidal 4024098.2733 m2, perimeter 8064.952455 m (sum of geod -I edges),
  *           plane EPSG:4522 4025272.1101 m2, plane perimeter 8066.128721 m
@@ -461,8 +460,8 @@ static void test_areas(sv_geo *g)
     CHECK_NEAR(a.central_meridian, 102.0, 0);
 
     /* Closed, clockwise, with a double tap: the same figures, same point count. */
-    const double closed_cw[] = {103.19, 35.54, 103.19, 35.56, 103.21, 35.56, 103.21, 35.56,
-                                103.21, 35.54, 103.19, 35.54};
+    const double closed_cw[] = {103.19, 35.54, 103.19, 35.56, 103.21, 35.56,
+                                103.21, 35.56, 103.21, 35.54, 103.19, 35.54};
     CHECK_INT(sv_geo_ring_area(g, epsg(4522), 6, closed_cw, &a), SV_OK);
     CHECK_NEAR(a.ellipsoidal_m2, SQ_AREA, 0.01);
     CHECK_NEAR(a.perimeter_m, SQ_PERIM, 1e-5);
@@ -491,9 +490,9 @@ static void test_areas(sv_geo *g)
     CHECK_INT(sv_geo_ring_area(g, epsg(4522), 3, bad, &a), SV_EINVAL);
 
     /* Polygon with a hole, as a one-part sv_geom with closed rings (hole wound clockwise). */
-    double pts[] = {103.19, 35.54, 103.21, 35.54, 103.21, 35.56, 103.19, 35.56, 103.19, 35.54,
-                    103.195, 35.545, 103.195, 35.555, 103.205, 35.555, 103.205, 35.545,
-                    103.195, 35.545};
+    double pts[] = {103.19,  35.54,  103.21,  35.54,   103.21,  35.56,   103.19,
+                    35.56,   103.19, 35.54,   103.195, 35.545,  103.195, 35.555,
+                    103.205, 35.555, 103.205, 35.545,  103.195, 35.545};
     size_t part_rings[] = {2}, ring_pts[] = {5, 5};
     sv_geom geom = {1, part_rings, 2, ring_pts, 10, pts};
     CHECK_INT(sv_geo_geom_area(g, epsg(4522), &geom, &a), SV_OK);
@@ -621,9 +620,13 @@ static void test_sources(sv_geo *g)
 
     /* Geographic sources pass lon/lat through unchanged. */
     static const char *const geographic[] = {"urn:ogc:def:crs:OGC:1.3:CRS84",
-                                             "urn:ogc:def:crs:EPSG::4490", "EPSG:4326",
-                                             "EPSG:4490", "urn:ogc:def:crs:OGC::CRS84", "CRS84",
-                                             "urn:ogc:def:crs:EPSG:6.6:4326", " epsg:4490"};
+                                             "urn:ogc:def:crs:EPSG::4490",
+                                             "EPSG:4326",
+                                             "EPSG:4490",
+                                             "urn:ogc:def:crs:OGC::CRS84",
+                                             "CRS84",
+                                             "urn:ogc:def:crs:EPSG:6.6:4326",
+                                             " epsg:4490"};
     for (size_t i = 0; i < sizeof geographic / sizeof geographic[0]; i++) {
         s = NULL;
         CHECK_INT(sv_geo_src_new(g, geographic[i], &s), SV_OK);
@@ -639,11 +642,16 @@ static void test_sources(sv_geo *g)
 
     /* Unknown or unusable names are refused, naming the CRS. */
     static const char *const refused[] = {
-        "EPSG:999999", "urn:ogc:def:crs:EPSG::0", "foo", "", "+proj=longlat +datum=WGS84",
-        "EPSG:4214",        /* Beijing 1954: Krassowsky ellipsoid, no reliable shift */
-        "EPSG:2379",        /* Xian 1980 / 3-degree GK CM 102E */
-        "EPSG:4978",        /* WGS 84 geocentric */
-        "ESRI:102100", "urn:ogc:def:crs:EPSG::4522:extra",
+        "EPSG:999999",
+        "urn:ogc:def:crs:EPSG::0",
+        "foo",
+        "",
+        "+proj=longlat +datum=WGS84",
+        "EPSG:4214", /* Beijing 1954: Krassowsky ellipsoid, no reliable shift */
+        "EPSG:2379", /* Xian 1980 / 3-degree GK CM 102E */
+        "EPSG:4978", /* WGS 84 geocentric */
+        "ESRI:102100",
+        "urn:ogc:def:crs:EPSG::4522:extra",
         "PROJCS[\"x\",GEOGCS[\"y\"]]"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         s = (sv_geo_src *)1;

@@ -81,8 +81,8 @@ static int run(const char *cmd, char *out, size_t cap)
 }
 
 static const sv__gpkg_column cols[] = {
-    {"name", SV__GPKG_TEXT},     {"n", SV__GPKG_INTEGER},      {"v", SV__GPKG_REAL},
-    {"ok", SV__GPKG_BOOLEAN},    {"at", SV__GPKG_DATETIME},    {"名称", SV__GPKG_TEXT},
+    {"name", SV__GPKG_TEXT},  {"n", SV__GPKG_INTEGER},   {"v", SV__GPKG_REAL},
+    {"ok", SV__GPKG_BOOLEAN}, {"at", SV__GPKG_DATETIME}, {"名称", SV__GPKG_TEXT},
 };
 #define NCOLS (sizeof cols / sizeof cols[0])
 
@@ -105,24 +105,22 @@ static void write_sample(const char *path)
         return;
     CHECK_INT(sv__gpkg_add_srs(g, 4490, "CGCS2000", "EPSG", 4490, WKT_4490, "中国2000"), SV_OK);
     CHECK_INT(sv__gpkg_add_srs(g, 4490, "CGCS2000", "EPSG", 4490, WKT_4490, NULL), SV_OK);
-    CHECK_INT(sv__gpkg_add_srs(g, 4522, "CGCS2000 / 3-degree Gauss-Kruger zone 34", "EPSG",
-                               4522, WKT_4522, NULL),
+    CHECK_INT(sv__gpkg_add_srs(g, 4522, "CGCS2000 / 3-degree Gauss-Kruger zone 34", "EPSG", 4522,
+                               WKT_4522, NULL),
               SV_OK);
     CHECK_INT(sv__gpkg_add_srs(g, 9999, "x", "EPSG", 9999, NULL, NULL), SV_EINVAL);
 
     sv__gpkg_layer *pts = NULL, *lines = NULL, *polys = NULL, *mpolys = NULL, *zone = NULL;
     CHECK_INT(sv__gpkg_add_layer(g, "points", "界址点", SV__GPKG_POINT, 4490, cols, NCOLS, &pts),
               SV_OK);
-    CHECK_INT(sv__gpkg_add_layer(g, "lines", NULL, SV__GPKG_LINESTRING, 4490, cols, NCOLS,
-                                 &lines),
+    CHECK_INT(sv__gpkg_add_layer(g, "lines", NULL, SV__GPKG_LINESTRING, 4490, cols, NCOLS, &lines),
               SV_OK);
     CHECK_INT(sv__gpkg_add_layer(g, "polygons", "", SV__GPKG_POLYGON, 4490, cols, NCOLS, &polys),
               SV_OK);
     CHECK_INT(sv__gpkg_add_layer(g, "单元", "登记单元", SV__GPKG_MULTIPOLYGON, 4490, cols, NCOLS,
                                  &mpolys),
               SV_OK);
-    CHECK_INT(sv__gpkg_add_layer(g, "points_4522", NULL, SV__GPKG_POINT, 4522, cols, NCOLS,
-                                 &zone),
+    CHECK_INT(sv__gpkg_add_layer(g, "points_4522", NULL, SV__GPKG_POINT, 4522, cols, NCOLS, &zone),
               SV_OK);
     sv__gpkg_layer *bad = NULL;
     static const sv__gpkg_column badcols[] = {{"geom", SV__GPKG_TEXT}};
@@ -166,11 +164,11 @@ static void write_sample(const char *path)
     CHECK_INT(sv__gpkg_insert(lines, &one), SV_EGEOM);
 
     /* Polygon with a hole. */
-    double shell_hole[] = {103.23, 35.55, 103.255, 35.548, 103.261, 35.565, 103.23, 35.55,
+    double shell_hole[] = {103.23, 35.55,  103.255, 35.548, 103.261, 35.565, 103.23, 35.55,
                            103.24, 35.555, 103.245, 35.556, 103.242, 35.558, 103.24, 35.555};
     size_t rp[2] = {4, 4};
-    sv__gpkg_geom gpoly = {.type = SV__GPKG_POLYGON, .n_rings = 2, .ring_pts = rp,
-                           .n_pts = 8, .xy = shell_hole};
+    sv__gpkg_geom gpoly = {
+        .type = SV__GPKG_POLYGON, .n_rings = 2, .ring_pts = rp, .n_pts = 8, .xy = shell_hole};
     set_attrs(polys, "走测范围", 1, 1234.5);
     CHECK_INT(sv__gpkg_insert(polys, &gpoly), SV_OK);
     sv__gpkg_geom empty_poly = {.type = SV__GPKG_POLYGON};
@@ -179,19 +177,24 @@ static void write_sample(const char *path)
     /* An unclosed ring is refused. */
     double open_ring[] = {0, 0, 1, 0, 1, 1, 0, 1};
     size_t rp4[1] = {4};
-    sv__gpkg_geom gopen = {.type = SV__GPKG_POLYGON, .n_rings = 1, .ring_pts = rp4, .n_pts = 4,
-                           .xy = open_ring};
+    sv__gpkg_geom gopen = {
+        .type = SV__GPKG_POLYGON, .n_rings = 1, .ring_pts = rp4, .n_pts = 4, .xy = open_ring};
     CHECK_INT(sv__gpkg_insert(polys, &gopen), SV_EGEOM);
     CHECK(strstr(sv__gpkg_errmsg(g), "not closed") != NULL);
 
     /* MultiPolygon: two parts, the first with a hole. */
-    double mp[] = {103.35, 35.38,  103.362, 35.381, 103.36,  35.39,   103.35, 35.38,
+    double mp[] = {103.35,  35.38,  103.362, 35.381,  103.36,  35.39,  103.35,  35.38,
                    103.352, 35.382, 103.356, 35.3825, 103.355, 35.385, 103.352, 35.382,
-                   103.37, 35.38,  103.376, 35.3805, 103.375, 35.385,  103.37, 35.38};
+                   103.37,  35.38,  103.376, 35.3805, 103.375, 35.385, 103.37,  35.38};
     size_t parts[2] = {2, 1};
     size_t mrp[3] = {4, 4, 4};
-    sv__gpkg_geom gmp = {.type = SV__GPKG_MULTIPOLYGON, .n_parts = 2, .part_rings = parts,
-                         .n_rings = 3, .ring_pts = mrp, .n_pts = 12, .xy = mp};
+    sv__gpkg_geom gmp = {.type = SV__GPKG_MULTIPOLYGON,
+                         .n_parts = 2,
+                         .part_rings = parts,
+                         .n_rings = 3,
+                         .ring_pts = mrp,
+                         .n_pts = 12,
+                         .xy = mp};
     set_attrs(mpolys, "和政县松鸣镇草原", 31, 5.3e6);
     CHECK_INT(sv__gpkg_insert(mpolys, &gmp), SV_OK);
     size_t badparts[2] = {2, 2};
@@ -237,8 +240,7 @@ static void check_file(const char *path)
     fclose(f);
     CHECK(memcmp(h, "SQLite format 3", 16) == 0);
     CHECK(memcmp(h + 68, "GPKG", 4) == 0);
-    CHECK_INT((uint32_t)h[60] << 24 | (uint32_t)h[61] << 16 | (uint32_t)h[62] << 8 | h[63],
-              10200);
+    CHECK_INT((uint32_t)h[60] << 24 | (uint32_t)h[61] << 16 | (uint32_t)h[62] << 8 | h[63], 10200);
 
     sqlite3 *db = NULL;
     CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -246,8 +248,9 @@ static void check_file(const char *path)
 
     /* Point blob: GP, version 0, flags little-endian without envelope, srs 4490, WKB point
      * with x = longitude. */
-    CHECK_INT(sqlite3_prepare_v2(db, "SELECT geom, name, \"名称\", v, ok, at FROM points"
-                                     " ORDER BY fid",
+    CHECK_INT(sqlite3_prepare_v2(db,
+                                 "SELECT geom, name, \"名称\", v, ok, at FROM points"
+                                 " ORDER BY fid",
                                  -1, &st, NULL),
               SQLITE_OK);
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);
@@ -270,7 +273,7 @@ static void check_file(const char *path)
     CHECK_STR((const char *)sqlite3_column_text(st, 5), "2024-05-01T08:30:00.000Z");
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);
     CHECK_INT(sqlite3_column_type(st, 3), SQLITE_NULL); /* NaN stored as NULL */
-    CHECK_INT(sqlite3_step(st), SQLITE_ROW); /* an empty point is stored as NULL */
+    CHECK_INT(sqlite3_step(st), SQLITE_ROW);            /* an empty point is stored as NULL */
     CHECK_INT(sqlite3_column_type(st, 0), SQLITE_NULL);
     CHECK_INT(sqlite3_step(st), SQLITE_ROW); /* no geometry at all */
     CHECK_INT(sqlite3_column_type(st, 0), SQLITE_NULL);
@@ -297,8 +300,9 @@ static void check_file(const char *path)
     sqlite3_finalize(st);
 
     /* Extents and registration. */
-    CHECK_INT(sqlite3_prepare_v2(db, "SELECT min_x, max_x, min_y, max_y, srs_id FROM"
-                                     " gpkg_contents WHERE table_name = 'points_4522'",
+    CHECK_INT(sqlite3_prepare_v2(db,
+                                 "SELECT min_x, max_x, min_y, max_y, srs_id FROM"
+                                 " gpkg_contents WHERE table_name = 'points_4522'",
                                  -1, &st, NULL),
               SQLITE_OK);
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);
@@ -306,32 +310,34 @@ static void check_file(const char *path)
     CHECK_NEAR(sqlite3_column_double(st, 2), 3935678.456, 0);
     CHECK_INT(sqlite3_column_int(st, 4), 4522);
     sqlite3_finalize(st);
-    CHECK_INT(sqlite3_prepare_v2(db, "SELECT count(*) FROM gpkg_contents c JOIN"
-                                     " gpkg_geometry_columns g USING (table_name)",
+    CHECK_INT(sqlite3_prepare_v2(db,
+                                 "SELECT count(*) FROM gpkg_contents c JOIN"
+                                 " gpkg_geometry_columns g USING (table_name)",
                                  -1, &st, NULL),
               SQLITE_OK);
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);
     CHECK_INT(sqlite3_column_int(st, 0), 5);
     sqlite3_finalize(st);
-    CHECK_INT(sqlite3_prepare_v2(db, "SELECT count(*) FROM \"rtree_points_geom\"", -1, &st,
-                                 NULL),
+    CHECK_INT(sqlite3_prepare_v2(db, "SELECT count(*) FROM \"rtree_points_geom\"", -1, &st, NULL),
               SQLITE_OK);
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);
     CHECK_INT(sqlite3_column_int(st, 0), 2); /* empty and NULL geometries are not indexed */
     sqlite3_finalize(st);
-    CHECK_INT(sqlite3_prepare_v2(db, "SELECT rtreecheck('rtree_points_geom'),"
-                                     " rtreecheck('rtree_lines_geom'),"
-                                     " rtreecheck('rtree_polygons_geom'),"
-                                     " rtreecheck('rtree_单元_geom'),"
-                                     " rtreecheck('rtree_points_4522_geom')",
+    CHECK_INT(sqlite3_prepare_v2(db,
+                                 "SELECT rtreecheck('rtree_points_geom'),"
+                                 " rtreecheck('rtree_lines_geom'),"
+                                 " rtreecheck('rtree_polygons_geom'),"
+                                 " rtreecheck('rtree_单元_geom'),"
+                                 " rtreecheck('rtree_points_4522_geom')",
                                  -1, &st, NULL),
               SQLITE_OK);
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);
     for (int i = 0; i < 5; i++)
         CHECK_STR((const char *)sqlite3_column_text(st, i), "ok");
     sqlite3_finalize(st);
-    CHECK_INT(sqlite3_prepare_v2(db, "SELECT count(*) FROM gpkg_spatial_ref_sys WHERE srs_id IN"
-                                     " (-1, 0, 4326, 4490, 4522)",
+    CHECK_INT(sqlite3_prepare_v2(db,
+                                 "SELECT count(*) FROM gpkg_spatial_ref_sys WHERE srs_id IN"
+                                 " (-1, 0, 4326, 4490, 4522)",
                                  -1, &st, NULL),
               SQLITE_OK);
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);
@@ -359,8 +365,8 @@ static void check_with_gdal(const char *path)
             fprintf(stderr, "validate_gpkg.py: %s\n", out);
         CHECK_INT(rc, 0);
         /* The stricter content checks too (column types against values, DATETIME form). */
-        snprintf(cmd, sizeof cmd,
-                 "/usr/bin/python3 %s --extra --warning-as-error -k %s 2>&1", validator, path);
+        snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s --extra --warning-as-error -k %s 2>&1",
+                 validator, path);
         rc = run(cmd, out, sizeof out);
         if (rc != 0)
             fprintf(stderr, "validate_gpkg.py --extra: %s\n", out);
@@ -468,8 +474,10 @@ static void check_rtree(const char *path, const char *table, int expect)
     sqlite3_stmt *st = NULL;
     char sql[512];
     CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    snprintf(sql, sizeof sql, "SELECT rtreecheck('rtree_%s_geom'), (SELECT count(*) FROM"
-             " rtree_%s_geom)", table, table);
+    snprintf(sql, sizeof sql,
+             "SELECT rtreecheck('rtree_%s_geom'), (SELECT count(*) FROM"
+             " rtree_%s_geom)",
+             table, table);
     CHECK_INT(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);
     CHECK_STR((const char *)sqlite3_column_text(st, 0), "ok");
@@ -497,7 +505,8 @@ static void check_rtree(const char *path, const char *table, int expect)
              " INSERT INTO rtree_%s_geom VALUES (1000002, 100, 200, 30, 40); COMMIT;",
              table, table, table);
     CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    snprintf(sql, sizeof sql, "SELECT rtreecheck('rtree_%s_geom'), (SELECT count(*) FROM"
+    snprintf(sql, sizeof sql,
+             "SELECT rtreecheck('rtree_%s_geom'), (SELECT count(*) FROM"
              " rtree_%s_geom), (SELECT id FROM rtree_%s_geom WHERE minx < 1.5 AND maxx > 1.5)",
              table, table, table);
     CHECK_INT(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
@@ -537,9 +546,10 @@ static void check_many(void)
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    CHECK_INT(sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM many),"
-                                     " (SELECT count(*) FROM rtree_many_geom), max_x FROM"
-                                     " gpkg_contents WHERE table_name = 'many'",
+    CHECK_INT(sqlite3_prepare_v2(db,
+                                 "SELECT (SELECT count(*) FROM many),"
+                                 " (SELECT count(*) FROM rtree_many_geom), max_x FROM"
+                                 " gpkg_contents WHERE table_name = 'many'",
                                  -1, &st, NULL),
               SQLITE_OK);
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);
@@ -633,8 +643,9 @@ static void check_batches(void)
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    CHECK_INT(sqlite3_prepare_v2(db, "SELECT fid, geom, name, n, v, ok, at, \"名称\" FROM a"
-                                     " ORDER BY fid",
+    CHECK_INT(sqlite3_prepare_v2(db,
+                                 "SELECT fid, geom, name, n, v, ok, at, \"名称\" FROM a"
+                                 " ORDER BY fid",
                                  -1, &st, NULL),
               SQLITE_OK);
     int rows = 0, right = 0, with_geom = 0;
@@ -674,9 +685,10 @@ static void check_batches(void)
     CHECK(with_geom > 0 && with_geom < NA);
 
     /* Layer b (two columns; the one out of range was ignored): its own fids and values. */
-    CHECK_INT(sqlite3_prepare_v2(db, "SELECT count(*), min(fid), max(fid), sum(n = (fid - 1) * 3),"
-                                     " sum(name = CASE WHEN n % 2 THEN 'odd' ELSE 'even' END)"
-                                     " FROM b",
+    CHECK_INT(sqlite3_prepare_v2(db,
+                                 "SELECT count(*), min(fid), max(fid), sum(n = (fid - 1) * 3),"
+                                 " sum(name = CASE WHEN n % 2 THEN 'odd' ELSE 'even' END)"
+                                 " FROM b",
                                  -1, &st, NULL),
               SQLITE_OK);
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);
@@ -685,15 +697,16 @@ static void check_batches(void)
     sqlite3_finalize(st);
 
     /* The R-tree: each feature with a geometry, under its own fid, with its own box. */
-    CHECK_INT(sqlite3_prepare_v2(db, "SELECT rtreecheck('rtree_a_geom'), rtreecheck('rtree_b_geom'),"
-                                     " (SELECT count(*) FROM rtree_a_geom),"
-                                     " (SELECT count(*) FROM rtree_a_geom r JOIN a ON a.fid = r.id"
-                                     "  WHERE a.geom IS NOT NULL"
-                                     "  AND abs(r.minx - (103.0 + (r.id - 1) * 1e-4)) < 2e-5"
-                                     "  AND abs(r.maxx - (103.0 + (r.id - 1) * 1e-4)) < 2e-5),"
-                                     " (SELECT count(*) FROM rtree_a_geom_rowid r JOIN a ON"
-                                     "  a.fid = r.rowid WHERE a.geom IS NOT NULL),"
-                                     " (SELECT count(*) FROM rtree_b_geom)",
+    CHECK_INT(sqlite3_prepare_v2(db,
+                                 "SELECT rtreecheck('rtree_a_geom'), rtreecheck('rtree_b_geom'),"
+                                 " (SELECT count(*) FROM rtree_a_geom),"
+                                 " (SELECT count(*) FROM rtree_a_geom r JOIN a ON a.fid = r.id"
+                                 "  WHERE a.geom IS NOT NULL"
+                                 "  AND abs(r.minx - (103.0 + (r.id - 1) * 1e-4)) < 2e-5"
+                                 "  AND abs(r.maxx - (103.0 + (r.id - 1) * 1e-4)) < 2e-5),"
+                                 " (SELECT count(*) FROM rtree_a_geom_rowid r JOIN a ON"
+                                 "  a.fid = r.rowid WHERE a.geom IS NOT NULL),"
+                                 " (SELECT count(*) FROM rtree_b_geom)",
                                  -1, &st, NULL),
               SQLITE_OK);
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);

@@ -29,8 +29,8 @@ static sv_unit make_unit(const char *code, const char *name)
     u.name = strdup(name);
     u.fields[SV_FIELD_OWNER] = strdup("全民");
     u.central_meridian = NAN;
-    static const double ring[] = {103.20, 35.55, 103.21, 35.55, 103.21, 35.56,
-                                  103.20, 35.56, 103.20, 35.55};
+    static const double ring[] = {103.20, 35.55,  103.21, 35.55,  103.21,
+                                  35.56,  103.20, 35.56,  103.20, 35.55};
     u.draft.n_parts = 1;
     u.draft.part_rings = malloc(sizeof(size_t));
     u.draft.part_rings[0] = 1;
@@ -74,8 +74,8 @@ static void test_create_and_record(void)
 {
     char path[300];
     path_in(path, sizeof path, "a.db");
-    sv_journal_opts o = {.device_name = "tablet-7", .crew = "一组", .epsg = 4522,
-                         .central_meridian = NAN};
+    sv_journal_opts o = {
+        .device_name = "tablet-7", .crew = "一组", .epsg = 4522, .central_meridian = NAN};
     sv_journal *j;
     CHECK_INT(sv_journal_create(path, &o, &j), SV_OK);
     CHECK_INT(strlen(sv_journal_device_id(j)), 32);
@@ -245,9 +245,9 @@ static void test_tamper(void)
     CHECK(exec_raw(path, "DELETE FROM entries WHERE seq = 3") != SQLITE_OK);
     /* The insert trigger refuses any INSERT that does not extend the chain (docs/journal.md):
      * the next seq with a prev_hash that is not the last entry's hash, */
-    CHECK(exec_raw(path, "INSERT INTO entries SELECT seq + 1, time_ms, kind, payload,"
-                         " zeroblob(32), hash FROM entries ORDER BY seq DESC LIMIT 1") !=
-          SQLITE_OK);
+    CHECK(exec_raw(path,
+                   "INSERT INTO entries SELECT seq + 1, time_ms, kind, payload,"
+                   " zeroblob(32), hash FROM entries ORDER BY seq DESC LIMIT 1") != SQLITE_OK);
     CHECK(exec_raw(path, "INSERT INTO entries SELECT seq + 1, time_ms, kind, payload,"
                          " prev_hash, hash FROM entries ORDER BY seq DESC LIMIT 1") != SQLITE_OK);
     /* a gap in the seqs, */
@@ -357,7 +357,6 @@ static void test_open_errors(void)
     CHECK(access(path, F_OK) != 0);
 }
 
-
 /* Findings of the first review, each pinned by a test. */
 static void test_review_findings(void)
 {
@@ -459,8 +458,9 @@ static void test_review_findings(void)
     sv_journal_close(j);
 
     /* INSERT OR REPLACE cannot swap an entry (it would bypass the DELETE trigger). */
-    CHECK(exec_raw(path, "INSERT OR REPLACE INTO entries SELECT seq, time_ms, kind, "
-                         "replace(payload, 'U1', 'U9'), prev_hash, hash FROM entries WHERE seq = 3") !=
+    CHECK(exec_raw(path,
+                   "INSERT OR REPLACE INTO entries SELECT seq, time_ms, kind, "
+                   "replace(payload, 'U1', 'U9'), prev_hash, hash FROM entries WHERE seq = 3") !=
           SQLITE_OK);
 }
 
@@ -502,9 +502,9 @@ static void test_old_fixtures(void)
         sv_journal_close(j);
         /* The migration left this build's insert trigger: a raw INSERT with the next seq but
          * a prev_hash that is not the last entry's hash is refused. */
-        CHECK(exec_raw(to, "INSERT INTO entries SELECT seq + 1, time_ms, kind, payload,"
-                           " zeroblob(32), hash FROM entries ORDER BY seq DESC LIMIT 1") !=
-              SQLITE_OK);
+        CHECK(exec_raw(to,
+                       "INSERT INTO entries SELECT seq + 1, time_ms, kind, payload,"
+                       " zeroblob(32), hash FROM entries ORDER BY seq DESC LIMIT 1") != SQLITE_OK);
         snprintf(cmd, sizeof cmd, "rm -f '%s' '%s.key' '%s-wal' '%s-shm'", to, to, to, to);
         CHECK_INT(system(cmd), 0);
     }
@@ -711,7 +711,8 @@ static void test_line_ends(void)
 
     int64_t before = sv_journal_last_seq(j);
     CHECK_INT(sv_record_void(j, s2, "wrong spot", NULL), SV_EINVAL);
-    CHECK(strstr(sv_journal_errmsg(j), "J1-J2") && strstr(sv_journal_errmsg(j), "withdraw the line"));
+    CHECK(strstr(sv_journal_errmsg(j), "J1-J2") &&
+          strstr(sv_journal_errmsg(j), "withdraw the line"));
     /* A correction keeping the number is fine; one that renumbers is refused like a void. */
     p = make_point("U1", 35.5521, 103.2021);
     p.supersedes = s2;

@@ -72,8 +72,7 @@ static void test_fixtures(const char *dir)
          * the source tree */
         snprintf(path, sizeof path, "file:%s/%s?immutable=1", dir, files[f]);
         sqlite3 *db = NULL;
-        if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) !=
-            SQLITE_OK) {
+        if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
             fprintf(stderr, "cannot open %s\n", path);
             CHECK(0);
             sqlite3_close(db);

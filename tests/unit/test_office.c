@@ -384,11 +384,11 @@ int main(void)
      * with the review inserts, so all of it is rolled back): the resend repairs it. */
     sqlite3 *db;
     CHECK_INT(sqlite3_open(path_of("o.db"), &db), SQLITE_OK);
-    char *sql = sqlite3_mprintf(
-        "DELETE FROM review; DELETE FROM county_points WHERE device_id = %Q;"
-        " DELETE FROM county_verifications WHERE device_id = %Q;"
-        " DELETE FROM county_indexed WHERE device_id = %Q;",
-        sv_journal_device_id(b), sv_journal_device_id(b), sv_journal_device_id(b));
+    char *sql =
+        sqlite3_mprintf("DELETE FROM review; DELETE FROM county_points WHERE device_id = %Q;"
+                        " DELETE FROM county_verifications WHERE device_id = %Q;"
+                        " DELETE FROM county_indexed WHERE device_id = %Q;",
+                        sv_journal_device_id(b), sv_journal_device_id(b), sv_journal_device_id(b));
     CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_free(sql);
     sqlite3_close(db);

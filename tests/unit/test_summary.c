@@ -301,7 +301,8 @@ static void test_summary(void)
     double surveyed = NAN;
     json_t *f;
     size_t i;
-    json_array_foreach(json_object_get(doc, "features"), i, f) {
+    json_array_foreach(json_object_get(doc, "features"), i, f)
+    {
         json_t *pr = json_object_get(f, "properties"), *geom = json_object_get(f, "geometry");
         const char *layer = json_string_value(json_object_get(pr, "layer"));
         const char *type = json_string_value(json_object_get(geom, "type"));
@@ -343,17 +344,18 @@ static void test_summary(void)
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     CHECK_INT(sqlite3_open_v2(out, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    CHECK_INT(sqlite3_prepare_v2(db,
-                                 "SELECT (SELECT valid || ':' || invalid_reason FROM walked_polygons"
-                                 "  WHERE unit = '" U2 "'),"
-                                 " (SELECT valid FROM walked_polygons_4522 WHERE unit = '" U2 "'),"
-                                 " (SELECT surveyed_valid || ':' || surveyed_invalid_reason FROM"
-                                 "  units WHERE code = '" U2 "'),"
-                                 " (SELECT surveyed_area_m2 FROM units WHERE code = '" U1 "'),"
-                                 " (SELECT valid IS 1 AND invalid_reason IS NULL FROM"
-                                 "  walked_polygons WHERE unit = '" U1 "')",
-                                 -1, &st, NULL),
-              SQLITE_OK);
+    CHECK_INT(
+        sqlite3_prepare_v2(db,
+                           "SELECT (SELECT valid || ':' || invalid_reason FROM walked_polygons"
+                           "  WHERE unit = '" U2 "'),"
+                           " (SELECT valid FROM walked_polygons_4522 WHERE unit = '" U2 "'),"
+                           " (SELECT surveyed_valid || ':' || surveyed_invalid_reason FROM"
+                           "  units WHERE code = '" U2 "'),"
+                           " (SELECT surveyed_area_m2 FROM units WHERE code = '" U1 "'),"
+                           " (SELECT valid IS 1 AND invalid_reason IS NULL FROM"
+                           "  walked_polygons WHERE unit = '" U1 "')",
+                           -1, &st, NULL),
+        SQLITE_OK);
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);
     const char *wv = (const char *)sqlite3_column_text(st, 0);
     CHECK(wv && strncmp(wv, "0:Self-intersection", 19) == 0);

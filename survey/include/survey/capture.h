@@ -29,11 +29,11 @@ extern "C" {
 /* What happened to one epoch. */
 typedef enum sv_epoch_verdict {
     SV_EPOCH_ACCEPTED = 0,
-    SV_EPOCH_NO_FIX,        /* mode < 2 */
-    SV_EPOCH_LOW_GRADE,     /* below the accepted grade */
-    SV_EPOCH_STALE,         /* arrived more than SV_STALE_MS before now */
-    SV_EPOCH_DUPLICATE,     /* same receiver time as the previous epoch */
-    SV_EPOCH_BAD            /* NaN or out-of-range coordinates */
+    SV_EPOCH_NO_FIX,    /* mode < 2 */
+    SV_EPOCH_LOW_GRADE, /* below the accepted grade */
+    SV_EPOCH_STALE,     /* arrived more than SV_STALE_MS before now */
+    SV_EPOCH_DUPLICATE, /* same receiver time as the previous epoch */
+    SV_EPOCH_BAD        /* NaN or out-of-range coordinates */
 } sv_epoch_verdict;
 
 const char *sv_epoch_verdict_name(sv_epoch_verdict v);
@@ -43,9 +43,9 @@ const char *sv_epoch_verdict_name(sv_epoch_verdict v);
 sv_epoch_verdict sv_gate(const sv_fix *f, sv_grade accept, int64_t now_ms, double last_time);
 
 typedef struct sv_avg_opts {
-    int epochs;             /* N, >= 1 */
-    double min_seconds;     /* T, >= 0 */
-    sv_grade accept;        /* minimum grade */
+    int epochs;         /* N, >= 1 */
+    double min_seconds; /* T, >= 0 */
+    sv_grade accept;    /* minimum grade */
 } sv_avg_opts;
 
 /* Defaults from the field practice: 10 epochs, 10 s, RTK fixed. */
@@ -64,12 +64,12 @@ typedef struct sv_averager {
     double lat0, lon0;      /* first accepted position: local origin for the spread */
     double h0;              /* first accepted height: origin of u (NaN until one is seen) */
     double sum_e, sum_n, sum_u, sq_e, sq_n, sq_u; /* metres from the origin */
-    int n_h;                /* epochs with a height */
-    sv_fix last;            /* last accepted epoch */
+    int n_h;                                      /* epochs with a height */
+    sv_fix last;                                  /* last accepted epoch */
     sv_grade worst;
     sv_epoch_verdict last_verdict; /* of the last epoch that was not a duplicate */
-    sv_grade last_grade;    /* grade of that epoch (for sv_avg_describe) */
-    int t_rx;               /* 1: t_first/t_last are receiver time, 0: arrival time */
+    sv_grade last_grade;           /* grade of that epoch (for sv_avg_describe) */
+    int t_rx;                      /* 1: t_first/t_last are receiver time, 0: arrival time */
 } sv_averager;
 
 void sv_avg_start(sv_averager *a, const sv_avg_opts *opts);
@@ -112,9 +112,9 @@ int sv_fix_moving(const sv_fix *f);
 sv_avg_restart sv_avg_restart_rule(sv_averager *a, const sv_fix *f);
 
 typedef struct sv_walk_opts {
-    double every_m;         /* distance between vertices, > 0 */
+    double every_m; /* distance between vertices, > 0 */
     sv_grade accept;
-    double max_speed;       /* m/s; faster than this between kept vertices is a jump */
+    double max_speed; /* m/s; faster than this between kept vertices is a jump */
 } sv_walk_opts;
 
 sv_walk_opts sv_walk_defaults(void); /* 2 m, RTK fixed, 4 m/s */
@@ -123,11 +123,11 @@ typedef struct sv_walker {
     sv_walk_opts opts;
     int have_last;
     double last_lat, last_lon; /* last kept vertex: the reference for spacing and speed */
-    double last_t;          /* its receiver time (NaN if none) */
-    int64_t last_mono_ms;   /* its arrival time (used when either side has no receiver time) */
-    double last_time;       /* receiver time of the last epoch seen */
-    int dropped;            /* epochs refused by the gate, in all (duplicates not counted) */
-    int dropped_since;      /* ... since the last vertex (reported in its q.dropped) */
+    double last_t;             /* its receiver time (NaN if none) */
+    int64_t last_mono_ms;      /* its arrival time (used when either side has no receiver time) */
+    double last_time;          /* receiver time of the last epoch seen */
+    int dropped;               /* epochs refused by the gate, in all (duplicates not counted) */
+    int dropped_since;         /* ... since the last vertex (reported in its q.dropped) */
     sv_epoch_verdict last_verdict;
     /* Jumped epochs that agree with each other: after SV_WALK_REANCHOR of them in a row the
      * receiver really is there and the reference moves to it. */

@@ -9,14 +9,14 @@
  * rule (exterior rings counter-clockwise, holes clockwise). Units carry the unit summary's
  * surveyed polygon (summary.h): surveyed_area_m2, surveyed_plane_area_m2, surveyed_valid and
  * surveyed_invalid_reason; walked polygons valid and invalid_reason (GEOS's verdict): an
- * invalid polygon is written, and flagged. Output goes to a temporary file beside the target that is
- * renamed into place only when complete: a failed export never leaves a half file.
+ * invalid polygon is written, and flagged. Output goes to a temporary file beside the target that
+ * is renamed into place only when complete: a failed export never leaves a half file.
  */
 #ifndef SURVEY_EXPORT_H
 #define SURVEY_EXPORT_H
 
-#include "state.h"
 #include "geo.h"
+#include "state.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,8 +50,8 @@ typedef struct sv_export_stats {
  * be read. A single position that geo.c refuses in a usable CRS (out of the zone's reach,
  * see geo.h) does not fail the export: the feature is written with empty plane coordinates.
  */
-int sv_export(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit,
-              const char *path, sv_export_stats *stats, sv_diag *diag);
+int sv_export(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit, const char *path,
+              sv_export_stats *stats, sv_diag *diag);
 
 /* Options of an export; a zeroed struct (or NULL) is the default. */
 typedef struct sv_export_options {
@@ -76,8 +76,8 @@ int sv_export_opts(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *u
  * signature names the device and crew of its journal. n may be 0 (an empty export). Returns as
  * sv_export (SV_EINVAL when a path is one of the journals).
  */
-int sv_export_journals(sv_journal **js, size_t n, sv_geo *g, sv_export_format fmt,
-                       const char *path, sv_export_stats *stats, sv_diag *diag);
+int sv_export_journals(sv_journal **js, size_t n, sv_geo *g, sv_export_format fmt, const char *path,
+                       sv_export_stats *stats, sv_diag *diag);
 
 #ifdef __cplusplus
 }

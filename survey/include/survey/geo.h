@@ -58,8 +58,7 @@ const char *sv_geo_errmsg(const sv_geo *g);
  * (the bound from_plane puts on eastings, so whatever to_plane gives, from_plane takes back);
  * the message names the position's longitude and the central meridian. The areas and the
  * deviation below refuse such positions the same way. */
-int sv_geo_to_plane(sv_geo *g, sv_crs crs, double lat, double lon, double *x_north,
-                    double *y_east);
+int sv_geo_to_plane(sv_geo *g, sv_crs crs, double lat, double lon, double *x_north, double *y_east);
 int sv_geo_from_plane(sv_geo *g, sv_crs crs, double x_north, double y_east, double *lat,
                       double *lon);
 /* Batch form: n points, lonlat interleaved lon,lat; xy receives north,east pairs (lonlat may
@@ -89,18 +88,18 @@ int sv_geo_src_is_geographic(const sv_geo_src *s);
 /* Geodesic distance (m) and forward azimuth (degrees from north; may be NULL) on CGCS2000. */
 double sv_geo_distance(double lat1, double lon1, double lat2, double lon2, double *azi1);
 /* The point distance_m along bearing_deg from (lat, lon): the offset-point computation. */
-void sv_geo_offset(double lat, double lon, double distance_m, double bearing_deg,
-                   double *lat2, double *lon2);
+void sv_geo_offset(double lat, double lon, double distance_m, double bearing_deg, double *lat2,
+                   double *lon2);
 
 /* Measurements of a polygon. */
 typedef struct sv_area {
-    double ellipsoidal_m2;   /* on the CGCS2000 ellipsoid, holes subtracted, always >= 0 */
-    double perimeter_m;      /* geodesic length of all rings */
-    double plane_m2;         /* in the GK plane of crs */
+    double ellipsoidal_m2; /* on the CGCS2000 ellipsoid, holes subtracted, always >= 0 */
+    double perimeter_m;    /* geodesic length of all rings */
+    double plane_m2;       /* in the GK plane of crs */
     double plane_perimeter_m;
-    double closing_m;        /* length of the closing edge, last point back to the first */
-    size_t points;           /* distinct points (closing repeat not counted) */
-    int epsg;                /* the plane CRS used; 0 for a custom central meridian */
+    double closing_m; /* length of the closing edge, last point back to the first */
+    size_t points;    /* distinct points (closing repeat not counted) */
+    int epsg;         /* the plane CRS used; 0 for a custom central meridian */
     double central_meridian;
 } sv_area;
 
@@ -117,8 +116,8 @@ typedef struct sv_deviation {
     double rms_m;
     size_t vertices;
 } sv_deviation;
-int sv_geo_deviation(sv_geo *g, sv_crs crs, size_t n, const double *lonlat,
-                     const sv_geom *draft, sv_deviation *out);
+int sv_geo_deviation(sv_geo *g, sv_crs crs, size_t n, const double *lonlat, const sv_geom *draft,
+                     sv_deviation *out);
 
 /*
  * WKT (WKT1 as GeoPackage 1.2's gpkg_spatial_ref_sys.definition expects) of EPSG:4490 or of

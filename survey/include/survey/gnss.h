@@ -35,19 +35,19 @@ enum {
 /* One fix epoch (a gpsd TPV report with the latest SKY/GST data merged in). Unknown doubles
  * are NaN. */
 typedef struct sv_fix {
-    int mode;               /* gpsd mode: 0 not seen, 1 no fix, 2 2D, 3 3D */
-    int status;             /* gpsd status (STATUS_*) */
+    int mode;   /* gpsd mode: 0 not seen, 1 no fix, 2 2D, 3 3D */
+    int status; /* gpsd status (STATUS_*) */
     sv_grade grade;
-    double lat, lon;        /* degrees, valid when grade > NONE */
-    double alt_hae;         /* height above ellipsoid, m */
+    double lat, lon; /* degrees, valid when grade > NONE */
+    double alt_hae;  /* height above ellipsoid, m */
     double alt_msl;
-    double time;            /* receiver UTC time, seconds since the epoch; NaN if none */
-    int64_t mono_ms;        /* tablet monotonic clock when the fix arrived */
-    double speed;           /* m/s */
-    double eph, epv;        /* m */
+    double time;     /* receiver UTC time, seconds since the epoch; NaN if none */
+    int64_t mono_ms; /* tablet monotonic clock when the fix arrived */
+    double speed;    /* m/s */
+    double eph, epv; /* m */
     double sigma_lat, sigma_lon, sigma_alt; /* GST pseudorange error sigmas, m */
     double hdop, vdop, pdop;
-    double corr_age;        /* s */
+    double corr_age; /* s */
     int sats_used;
     int sats_seen;
     int used_by[SV_GNSS_NCONST];

@@ -22,17 +22,18 @@ extern "C" {
 
 typedef struct sv_journal sv_journal;
 
-#define SV_JOURNAL_SCHEMA 4 /* schema version this build writes (4: insert trigger checks the link) */
+#define SV_JOURNAL_SCHEMA                                                                          \
+    4 /* schema version this build writes (4: insert trigger checks the link) */
 #define SV_HASH_BYTES 32
 #define SV_SIG_BYTES 64
 #define SV_PUBKEY_BYTES 32
 
 /* What a new journal is created with. */
 typedef struct sv_journal_opts {
-    const char *device_name;  /* human name of the tablet, may be NULL */
-    const char *crew;         /* crew name, may be NULL */
-    int epsg;                 /* default Gauss-Krueger EPSG (4513-4554), 0 = from each unit's longitude */
-    double central_meridian;  /* custom central meridian when epsg == 0; NaN = none */
+    const char *device_name; /* human name of the tablet, may be NULL */
+    const char *crew;        /* crew name, may be NULL */
+    int epsg; /* default Gauss-Krueger EPSG (4513-4554), 0 = from each unit's longitude */
+    double central_meridian; /* custom central meridian when epsg == 0; NaN = none */
 } sv_journal_opts;
 
 enum {
@@ -62,7 +63,7 @@ void sv_journal_close(sv_journal *j);
 const char *sv_journal_errmsg(const sv_journal *j);
 
 /* Identity. Borrowed strings valid until close. */
-const char *sv_journal_device_id(const sv_journal *j);   /* 32 hex chars, from the public key */
+const char *sv_journal_device_id(const sv_journal *j); /* 32 hex chars, from the public key */
 const char *sv_journal_device_name(const sv_journal *j);
 const char *sv_journal_crew(const sv_journal *j);
 const char *sv_journal_path(const sv_journal *j);
@@ -149,12 +150,12 @@ int sv_journal_maintain(sv_journal *j);
 /* One entry as stored. All pointers borrowed for the duration of the callback. */
 typedef struct sv_entry {
     int64_t seq;
-    int64_t time_ms;            /* tablet wall clock, UTC milliseconds */
-    const char *kind;           /* "point", "vertex", "unit", ... */
-    const char *payload;        /* canonical JSON (sorted keys, compact, integers only) */
+    int64_t time_ms;     /* tablet wall clock, UTC milliseconds */
+    const char *kind;    /* "point", "vertex", "unit", ... */
+    const char *payload; /* canonical JSON (sorted keys, compact, integers only) */
     size_t payload_len;
-    const uint8_t *prev_hash;   /* SV_HASH_BYTES */
-    const uint8_t *hash;        /* SV_HASH_BYTES */
+    const uint8_t *prev_hash; /* SV_HASH_BYTES */
+    const uint8_t *hash;      /* SV_HASH_BYTES */
 } sv_entry;
 
 /* Number of entries and the highest seq (equal, since seqs have no gaps). */
@@ -162,8 +163,8 @@ int64_t sv_journal_last_seq(sv_journal *j);
 
 /* Call fn for each entry with seq >= from_seq in order; a non-zero return from fn stops the
  * walk and is returned. Returns SV_OK, SV_EIO or fn's value. */
-int sv_journal_foreach(sv_journal *j, int64_t from_seq,
-                       int (*fn)(const sv_entry *e, void *ctx), void *ctx);
+int sv_journal_foreach(sv_journal *j, int64_t from_seq, int (*fn)(const sv_entry *e, void *ctx),
+                       void *ctx);
 
 /* The signed chain head: seq, hash and the device's signature over them. */
 int sv_journal_head(sv_journal *j, int64_t *seq, uint8_t hash[SV_HASH_BYTES],
@@ -171,8 +172,8 @@ int sv_journal_head(sv_journal *j, int64_t *seq, uint8_t hash[SV_HASH_BYTES],
 
 /* Hash of an entry given its fields and its predecessor's hash (see docs/journal.md). */
 void sv_entry_hash(const char *device_id, int64_t seq, int64_t time_ms, const char *kind,
-                   const char *payload, size_t payload_len,
-                   const uint8_t prev[SV_HASH_BYTES], uint8_t out[SV_HASH_BYTES]);
+                   const char *payload, size_t payload_len, const uint8_t prev[SV_HASH_BYTES],
+                   uint8_t out[SV_HASH_BYTES]);
 
 /* ---- Signing with the device key (sync bundles, requests) --------------------------------- */
 
@@ -230,12 +231,12 @@ int sv_journal_append_verbatim_parsed(sv_journal *j, const sv_entry *e, struct j
 
 typedef struct sv_check_report {
     int64_t entries;
-    int chain_ok;       /* every hash recomputes and links, seqs 1..n without gaps */
-    int signature_ok;   /* the head signature verifies with the journal's public key */
-    int sqlite_ok;      /* PRAGMA integrity_check */
-    int state_ok;       /* a rebuild from the entries equals the stored state */
+    int chain_ok;          /* every hash recomputes and links, seqs 1..n without gaps */
+    int signature_ok;      /* the head signature verifies with the journal's public key */
+    int sqlite_ok;         /* PRAGMA integrity_check */
+    int state_ok;          /* a rebuild from the entries equals the stored state */
     int64_t first_bad_seq; /* first entry failing the chain, 0 if none */
-    char detail[512];   /* first problem found, empty when all is well */
+    char detail[512];      /* first problem found, empty when all is well */
 } sv_check_report;
 
 /* Verify the whole journal. Returns SV_OK when every check passed, SV_ECORRUPT when one

@@ -33,9 +33,9 @@ typedef struct sv_geom {
     size_t n_parts;
     size_t *part_rings; /* [n_parts]   rings per part */
     size_t n_rings;
-    size_t *ring_pts;   /* [n_rings]   points per ring (closing point included) */
+    size_t *ring_pts; /* [n_rings]   points per ring (closing point included) */
     size_t n_pts;
-    double *lonlat;     /* [2*n_pts]   lon,lat,lon,lat,... */
+    double *lonlat; /* [2*n_pts]   lon,lat,lon,lat,... */
 } sv_geom;
 
 void sv_geom_clear(sv_geom *g);
@@ -60,19 +60,19 @@ int sv_grade_parse(const char *name, sv_grade *out);
 
 /* Provenance of a recorded position. Unknown doubles are NaN, unknown ints -1. */
 typedef struct sv_quality {
-    sv_grade grade;        /* worst grade among the averaged epochs */
-    int mode;              /* gpsd fix mode of the last epoch: 2 = 2D, 3 = 3D */
-    int status;            /* gpsd status of the last epoch (STATUS_*) */
+    sv_grade grade; /* worst grade among the averaged epochs */
+    int mode;       /* gpsd fix mode of the last epoch: 2 = 2D, 3 = 3D */
+    int status;     /* gpsd status of the last epoch (STATUS_*) */
     int sats_used;
     int sats_seen;
     double hdop, vdop, pdop;
-    double eph, epv;       /* receiver's error estimates, metres */
-    double corr_age;       /* age of differential corrections, seconds */
-    int n;                 /* accepted epochs averaged (1 for a single epoch) */
-    double duration_s;     /* first to last accepted epoch */
+    double eph, epv;                  /* receiver's error estimates, metres */
+    double corr_age;                  /* age of differential corrections, seconds */
+    int n;                            /* accepted epochs averaged (1 for a single epoch) */
+    double duration_s;                /* first to last accepted epoch */
     double sigma_e, sigma_n, sigma_u; /* standard deviation of the averaged epochs, metres */
-    int dropped;           /* epochs seen but refused by the gate (grade, stale) */
-    char datum[16];        /* realisation of the source: "CGCS2000" (RTK via CORS), "WGS84" */
+    int dropped;                      /* epochs seen but refused by the gate (grade, stale) */
+    char datum[16]; /* realisation of the source: "CGCS2000" (RTK via CORS), "WGS84" */
 } sv_quality;
 
 /* A quality with every field unknown. */
@@ -97,17 +97,17 @@ int sv_field_parse(const char *name, sv_field *out);
 
 /* A registration unit (登记单元) as the county drew it. */
 typedef struct sv_unit {
-    int64_t seq;              /* entry that defined it (0 before it is recorded) */
-    char code[SV_CODE_MAX];   /* 登记单元号 */
-    char type[SV_CODE_MAX];   /* unit type, from the unit-type code list */
+    int64_t seq;            /* entry that defined it (0 before it is recorded) */
+    char code[SV_CODE_MAX]; /* 登记单元号 */
+    char type[SV_CODE_MAX]; /* unit type, from the unit-type code list */
     char *name;
-    char *location;           /* 坐落 */
+    char *location;               /* 坐落 */
     char *fields[SV_FIELD_COUNT]; /* registered ownership values, NULL if absent */
-    char *control;            /* public-control notes (公共管制), read-only for crews */
-    int epsg;                 /* Gauss-Krueger output CRS for this unit, 0 = journal default */
-    double central_meridian;  /* custom CM when epsg == 0 and this is not NaN */
-    sv_geom draft;            /* pre-drawn boundary */
-    char *source;             /* where it came from: file name and CRS */
+    char *control;                /* public-control notes (公共管制), read-only for crews */
+    int epsg;                     /* Gauss-Krueger output CRS for this unit, 0 = journal default */
+    double central_meridian;      /* custom CM when epsg == 0 and this is not NaN */
+    sv_geom draft;                /* pre-drawn boundary */
+    char *source;                 /* where it came from: file name and CRS */
 } sv_unit;
 
 void sv_unit_clear(sv_unit *u);
@@ -126,26 +126,26 @@ enum {
 /* An offset observation: the point lies distance_m along bearing_deg from the occupied spot. */
 typedef struct sv_offset {
     double from_lat, from_lon, from_h;
-    double distance_m;        /* horizontal (geodesic) distance */
-    double bearing_deg;       /* from true north, clockwise */
-    double dh;                /* height difference, point minus occupied spot (NaN unknown) */
+    double distance_m;  /* horizontal (geodesic) distance */
+    double bearing_deg; /* from true north, clockwise */
+    double dh;          /* height difference, point minus occupied spot (NaN unknown) */
 } sv_offset;
 
 /* A boundary point (界址点). */
 typedef struct sv_bpoint {
-    int64_t seq;                    /* entry that recorded it (state output) */
-    int64_t time_ms;                /* when it was recorded (state output) */
+    int64_t seq;     /* entry that recorded it (state output) */
+    int64_t time_ms; /* when it was recorded (state output) */
     char unit[SV_CODE_MAX];
-    char number[SV_NUMBER_MAX];     /* "J1", "T3"; empty on input: the next free number */
-    char point_type[SV_CODE_MAX];   /* "measured" | "map-read" | other code-list value */
-    char marker[SV_CODE_MAX];       /* marker type (界标类型), from the code list; may be empty */
-    double lat, lon, h;             /* CGCS2000; h ellipsoidal metres, NaN unknown */
+    char number[SV_NUMBER_MAX];   /* "J1", "T3"; empty on input: the next free number */
+    char point_type[SV_CODE_MAX]; /* "measured" | "map-read" | other code-list value */
+    char marker[SV_CODE_MAX];     /* marker type (界标类型), from the code list; may be empty */
+    double lat, lon, h;           /* CGCS2000; h ellipsoidal metres, NaN unknown */
     sv_quality q;
-    unsigned flags;                 /* SV_PT_* */
-    sv_offset off;                  /* valid when flags & SV_PT_OFFSET */
-    char *override_reason;          /* why it was accepted below the gate */
+    unsigned flags;        /* SV_PT_* */
+    sv_offset off;         /* valid when flags & SV_PT_OFFSET */
+    char *override_reason; /* why it was accepted below the gate */
     char *note;
-    int64_t supersedes;             /* on input: seq of the point entry this corrects, or 0 */
+    int64_t supersedes; /* on input: seq of the point entry this corrects, or 0 */
 } sv_bpoint;
 
 void sv_bpoint_clear(sv_bpoint *p);
@@ -154,11 +154,11 @@ void sv_bpoint_clear(sv_bpoint *p);
 typedef struct sv_vertex {
     int64_t seq;
     char unit[SV_CODE_MAX];
-    int64_t track;                  /* walk id: the seq of the walk's first vertex (state) */
+    int64_t track; /* walk id: the seq of the walk's first vertex (state) */
     double lat, lon, h;
-    double fix_time;                /* receiver time, s since epoch (NaN unknown) */
+    double fix_time; /* receiver time, s since epoch (NaN unknown) */
     sv_quality q;
-    int jump;                       /* implausible jump: kept, but left out of the boundary */
+    int jump; /* implausible jump: kept, but left out of the boundary */
 } sv_vertex;
 
 /* A boundary line (界址线) between two consecutive points. */
@@ -166,10 +166,10 @@ typedef struct sv_bline {
     int64_t seq;
     char unit[SV_CODE_MAX];
     char from[SV_NUMBER_MAX], to[SV_NUMBER_MAX];
-    char category[SV_CODE_MAX];     /* line category (界线类别) code */
-    char position[SV_CODE_MAX];     /* "inside" | "centre" | "outside" */
-    char nature[SV_CODE_MAX];       /* "settled" | "unsettled" | "disputed" */
-    char *neighbour;                /* neighbouring party */
+    char category[SV_CODE_MAX]; /* line category (界线类别) code */
+    char position[SV_CODE_MAX]; /* "inside" | "centre" | "outside" */
+    char nature[SV_CODE_MAX];   /* "settled" | "unsettled" | "disputed" */
+    char *neighbour;            /* neighbouring party */
 } sv_bline;
 
 void sv_bline_clear(sv_bline *l);
@@ -192,8 +192,8 @@ typedef struct sv_verification {
     char unit[SV_CODE_MAX];
     sv_field field;
     sv_vstatus status;
-    char *value;                    /* new value when corrected */
-    char *note;                     /* statement or remark */
+    char *value; /* new value when corrected */
+    char *note;  /* statement or remark */
 } sv_verification;
 
 void sv_verification_clear(sv_verification *v);
@@ -206,7 +206,7 @@ typedef struct sv_dispute {
     char *parties;
     char *statement;
     char from[SV_NUMBER_MAX], to[SV_NUMBER_MAX]; /* disputed stretch between two points, or empty */
-    sv_geom area;                   /* disputed area, may be empty */
+    sv_geom area;                                /* disputed area, may be empty */
     int settled;
 } sv_dispute;
 
@@ -214,8 +214,8 @@ void sv_dispute_clear(sv_dispute *d);
 
 typedef enum sv_presence {
     SV_PRESENT = 0,
-    SV_PROXY = 1,                   /* by proxy with written authorisation */
-    SV_ABSENT = 2                   /* absent; notice served on notice_date */
+    SV_PROXY = 1, /* by proxy with written authorisation */
+    SV_ABSENT = 2 /* absent; notice served on notice_date */
 } sv_presence;
 
 const char *sv_presence_name(sv_presence p);
@@ -226,10 +226,10 @@ typedef struct sv_attendance {
     int64_t seq;
     int64_t time_ms;
     char unit[SV_CODE_MAX];
-    char *party;                    /* the neighbouring owner */
-    char *person;                   /* who attended for it */
+    char *party;  /* the neighbouring owner */
+    char *person; /* who attended for it */
     sv_presence presence;
-    char notice_date[11];           /* YYYY-MM-DD when absent */
+    char notice_date[11]; /* YYYY-MM-DD when absent */
 } sv_attendance;
 
 void sv_attendance_clear(sv_attendance *a);
@@ -241,21 +241,21 @@ void sv_attendance_clear(sv_attendance *a);
  * A point or line changed afterwards changes the digest: the signature stays in the journal
  * but no longer covers the current boundary (sv_signature.current).
  */
-#define SV_SIG_PAD 1000 /* stroke coordinates are 0..SV_SIG_PAD on both axes of the pad */
+#define SV_SIG_PAD 1000         /* stroke coordinates are 0..SV_SIG_PAD on both axes of the pad */
 #define SV_SIG_MAX_POINTS 10000 /* stroke points in one signature (separators not counted) */
 
 typedef struct sv_signature {
     int64_t seq;
     int64_t time_ms;
     char unit[SV_CODE_MAX];
-    char *party;                    /* the party signing (the unit's side or a neighbour) */
-    char *signer;                   /* the person's name */
-    char *role;                     /* legal representative, proxy, village cadre, ... */
+    char *party;  /* the party signing (the unit's side or a neighbour) */
+    char *signer; /* the person's name */
+    char *role;   /* legal representative, proxy, village cadre, ... */
     /* strokes: n_xy (x, y) pairs in 0..SV_SIG_PAD; a pair (-1, -1) ends a stroke */
     int32_t *xy;
     size_t n_xy;
-    uint8_t covers[32];             /* boundary digest when signed (SV_HASH_BYTES) */
-    int current;                    /* state output: covers equals the boundary digest now */
+    uint8_t covers[32]; /* boundary digest when signed (SV_HASH_BYTES) */
+    int current;        /* state output: covers equals the boundary digest now */
 } sv_signature;
 
 void sv_signature_clear(sv_signature *s);

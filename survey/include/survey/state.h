@@ -102,7 +102,7 @@ const char *sv_state_config(sv_journal *j, const char *key, const char *def);
 typedef struct sv_progress {
     int points;
     int vertices;
-    int fields_verified;    /* fields with any verification */
+    int fields_verified; /* fields with any verification */
     int disputes_open;
     int attendance;         /* parties recorded */
     int signatures;         /* signatures recorded */

@@ -30,11 +30,7 @@ extern "C" {
 
 /* Validity of a polygon: valid, invalid (with GEOS's reason), or not decided (too few
  * positions to be a polygon, or GEOS could not be used). */
-typedef enum sv_validity {
-    SV_VALID_UNKNOWN = -1,
-    SV_VALID_NO = 0,
-    SV_VALID_YES = 1
-} sv_validity;
+typedef enum sv_validity { SV_VALID_UNKNOWN = -1, SV_VALID_NO = 0, SV_VALID_YES = 1 } sv_validity;
 
 typedef struct sv_unit_summary {
     char code[SV_CODE_MAX];
@@ -55,11 +51,11 @@ typedef struct sv_unit_summary {
     double difference_pct;
 
     /* The walks. */
-    size_t vertices;      /* every walk vertex, jumps included */
-    size_t walk_vertices; /* not jumps, with coordinates: the walked polygon */
-    size_t walks;         /* distinct walks */
-    sv_area walked;       /* all zeros with fewer than 3 walk_vertices */
-    double walk_closure_m; /* first to last walk vertex; NaN with fewer than 2 */
+    size_t vertices;        /* every walk vertex, jumps included */
+    size_t walk_vertices;   /* not jumps, with coordinates: the walked polygon */
+    size_t walks;           /* distinct walks */
+    sv_area walked;         /* all zeros with fewer than 3 walk_vertices */
+    double walk_closure_m;  /* first to last walk vertex; NaN with fewer than 2 */
     sv_deviation deviation; /* max_m and rms_m NaN without a draft or a walk vertex */
     sv_validity walked_valid;
     char walked_reason[SV_REASON_MAX];

@@ -26,9 +26,9 @@ extern "C" {
 typedef struct sv_task_set {
     sv_unit *units;
     size_t n;
-    char crs[128];          /* the CRS the file named ("EPSG:4490" when none) */
-    size_t *feature;        /* feature[i]: 0-based index in "features" of units[i] */
-    size_t skipped;         /* features of the tool's own other export layers, not read */
+    char crs[128];   /* the CRS the file named ("EPSG:4490" when none) */
+    size_t *feature; /* feature[i]: 0-based index in "features" of units[i] */
+    size_t skipped;  /* features of the tool's own other export layers, not read */
 } sv_task_set;
 
 void sv_task_set_clear(sv_task_set *t);
@@ -61,12 +61,12 @@ int sv_tasks_parse(const char *name, const char *buf, size_t len, sv_geo *g,
 
 /* What sv_tasks_import_* did. */
 typedef struct sv_tasks_report {
-    size_t units;      /* units in the package */
-    size_t added;      /* recorded: new units, or units whose content changed */
-    size_t unchanged;  /* already in the journal exactly so: nothing recorded */
-    size_t skipped;    /* features of other export layers, not units (see sv_tasks_read) */
-    size_t odd_types;  /* units whose type is not in the journal's unit-type code list */
-    char crs[128];     /* the CRS the package named */
+    size_t units;     /* units in the package */
+    size_t added;     /* recorded: new units, or units whose content changed */
+    size_t unchanged; /* already in the journal exactly so: nothing recorded */
+    size_t skipped;   /* features of other export layers, not units (see sv_tasks_read) */
+    size_t odd_types; /* units whose type is not in the journal's unit-type code list */
+    char crs[128];    /* the CRS the package named */
 } sv_tasks_report;
 
 /* Called once per unit whose type is not in the unit-type code list (a note, not an error). */
@@ -85,8 +85,7 @@ int sv_tasks_import_file(sv_journal *j, const char *path, sv_geo *g, sv_tasks_no
 
 /* The same for a package in memory; name is used in messages. */
 int sv_tasks_import_buf(sv_journal *j, const char *name, const char *buf, size_t len, sv_geo *g,
-                        sv_tasks_note_fn note, void *note_ctx, sv_tasks_report *rep,
-                        sv_diag *diag);
+                        sv_tasks_note_fn note, void *note_ctx, sv_tasks_report *rep, sv_diag *diag);
 
 #ifdef __cplusplus
 }

@@ -27,32 +27,32 @@ extern "C" {
 /* Result codes of the sync library: 0 is success, failures negative. */
 typedef enum sy_err {
     SY_OK = 0,
-    SY_ERR = -1,       /* unspecified */
+    SY_ERR = -1, /* unspecified */
     SY_ENOMEM = -2,
-    SY_EIO = -3,       /* file or database I/O */
-    SY_EINVAL = -4,    /* bad argument from the caller */
-    SY_EFORMAT = -5,   /* malformed, truncated or oversized bundle or message */
-    SY_EVERSION = -6,  /* a bundle format version this build does not read */
-    SY_ESIG = -7,      /* a signature does not verify (altered bytes or the wrong key) */
-    SY_ECHAIN = -8,    /* the entries do not form the hash chain the header claims */
-    SY_EOFFICE = -9,   /* sealed for another office */
-    SY_EFORK = -10,    /* entries differ from what the office already holds for those seqs */
-    SY_EGAP = -11,     /* the bundle starts after the office's cursor: resend from there */
-    SY_EAUTH = -12,    /* unknown, unenrolled or revoked device; bad token */
-    SY_ENET = -13,     /* connection failed or was cut; retry */
-    SY_EREFUSED = -14, /* the office refused the request (reason in the message) */
+    SY_EIO = -3,           /* file or database I/O */
+    SY_EINVAL = -4,        /* bad argument from the caller */
+    SY_EFORMAT = -5,       /* malformed, truncated or oversized bundle or message */
+    SY_EVERSION = -6,      /* a bundle format version this build does not read */
+    SY_ESIG = -7,          /* a signature does not verify (altered bytes or the wrong key) */
+    SY_ECHAIN = -8,        /* the entries do not form the hash chain the header claims */
+    SY_EOFFICE = -9,       /* sealed for another office */
+    SY_EFORK = -10,        /* entries differ from what the office already holds for those seqs */
+    SY_EGAP = -11,         /* the bundle starts after the office's cursor: resend from there */
+    SY_EAUTH = -12,        /* unknown, unenrolled or revoked device; bad token */
+    SY_ENET = -13,         /* connection failed or was cut; retry */
+    SY_EREFUSED = -14,     /* the office refused the request (reason in the message) */
     SY_ENOTENROLLED = -15, /* the journal has not been enrolled with an office */
-    SY_ETLS = -16,     /* the office's certificate does not match the pinned one */
+    SY_ETLS = -16,         /* the office's certificate does not match the pinned one */
 } sy_err;
 
 /* Static English text for a result code. Never NULL. */
 const char *sy_strerror(int err);
 
 #define SY_BUNDLE_VERSION 1
-#define SY_ID_BYTES 16              /* device and office ids: 16 raw bytes, 32 hex characters */
-#define SY_BUNDLE_MAX_ENTRIES 2048  /* entries per bundle: a day becomes several bundles */
-#define SY_BUNDLE_MAX_PLAIN (8u * 1024u * 1024u)   /* encoded entries before compression */
-#define SY_BUNDLE_MAX_BYTES (8u * 1024u * 1024u)   /* a whole bundle */
+#define SY_ID_BYTES 16             /* device and office ids: 16 raw bytes, 32 hex characters */
+#define SY_BUNDLE_MAX_ENTRIES 2048 /* entries per bundle: a day becomes several bundles */
+#define SY_BUNDLE_MAX_PLAIN (8u * 1024u * 1024u) /* encoded entries before compression */
+#define SY_BUNDLE_MAX_BYTES (8u * 1024u * 1024u) /* a whole bundle */
 /*
  * The largest entry a journal can hold: SQLite's SQLITE_MAX_LENGTH (10^9 bytes, which no
  * runtime setting can raise) bounds the kind and payload of a row. An entry too large for a
@@ -70,12 +70,12 @@ typedef struct sy_buf {
     size_t len, cap, max; /* max 0 = SY_BUNDLE_MAX_BYTES */
 } sy_buf;
 int sy_buf_append(sy_buf *b, const void *p, size_t n); /* SY_OK, SY_ENOMEM, SY_EFORMAT (cap) */
-void sy_buf_free(sy_buf *b);                            /* NULL-safe; leaves b zeroed */
+void sy_buf_free(sy_buf *b);                           /* NULL-safe; leaves b zeroed */
 
 /* What the cleartext header of a bundle says (readable without any key). */
 typedef struct sy_bundle_info {
     int version;
-    char device_id[33];   /* lowercase hex */
+    char device_id[33]; /* lowercase hex */
     char office_id[33];
     int64_t first_seq, last_seq;
     uint8_t prev_hash[SV_HASH_BYTES]; /* hash of entry first_seq - 1 (zeros when first_seq is 1) */
@@ -140,9 +140,9 @@ int sy_bundle_frame(const uint8_t *b, size_t len, size_t *bundle_len, char *err,
  * (caller frees) with their hashes. Returns SY_OK, SY_EFORMAT, SY_EVERSION, SY_ESIG,
  * SY_EOFFICE, SY_ECHAIN, SY_ENOMEM; nothing is handed out on failure.
  */
-int sy_bundle_open(const uint8_t *b, size_t len, const uint8_t device_pk[32],
-                   const char *office_id, const uint8_t box_pk[32], const uint8_t box_sk[32],
-                   sy_bundle_info *info, sy_entries *out, char *err, size_t errlen);
+int sy_bundle_open(const uint8_t *b, size_t len, const uint8_t device_pk[32], const char *office_id,
+                   const uint8_t box_pk[32], const uint8_t box_sk[32], sy_bundle_info *info,
+                   sy_entries *out, char *err, size_t errlen);
 
 /* Hex helpers shared by the tools (sodium's, NUL-terminated). */
 int sy_hex2bin(uint8_t *out, size_t outlen, const char *hex); /* SY_OK when exactly outlen */

@@ -41,22 +41,22 @@ const char *sy_client_errmsg(const sy_client *c);
 int sy_client_enroll(sy_client *c, const char *url, const char *token, const char *ca_file);
 
 typedef struct sy_sync_opts {
-    int attempts;        /* tries per request before giving up (0 = 6) */
-    double backoff_s;    /* first wait between tries, doubled each time (0 = 1 s, capped 30 s) */
-    int skip_tasks;      /* do not fetch tasks */
-    volatile int *stop;  /* when non-NULL and set, stop between requests (SY_ENET) */
+    int attempts;       /* tries per request before giving up (0 = 6) */
+    double backoff_s;   /* first wait between tries, doubled each time (0 = 1 s, capped 30 s) */
+    int skip_tasks;     /* do not fetch tasks */
+    volatile int *stop; /* when non-NULL and set, stop between requests (SY_ENET) */
     /* progress callback: a line of text for the user (may be NULL) */
     void (*progress)(void *ctx, const char *line);
     void *ctx;
 } sy_sync_opts;
 
 typedef struct sy_sync_report {
-    int tasks_fetched;     /* units in the signed task package */
-    int tasks_added;       /* units new or changed in the journal */
+    int tasks_fetched; /* units in the signed task package */
+    int tasks_added;   /* units new or changed in the journal */
     int bundles_sent;
-    int64_t entries_sent;  /* entries the office newly applied */
-    int64_t bytes_sent;    /* request bodies (bundles) */
-    int64_t bytes_wire;    /* request and response bytes including HTTP headers (no TLS) */
+    int64_t entries_sent; /* entries the office newly applied */
+    int64_t bytes_sent;   /* request bodies (bundles) */
+    int64_t bytes_wire;   /* request and response bytes including HTTP headers (no TLS) */
     int64_t last_seq, acked_seq;
 } sy_sync_report;
 
@@ -73,17 +73,17 @@ int sy_client_sync(sy_client *c, const sy_sync_opts *o, sy_sync_report *r);
 typedef struct sy_bundle_row {
     int64_t id, first_seq, last_seq, bytes, updated_ms;
     int attempts;
-    char state[16];      /* queued, sending, acknowledged, refused, written */
-    char reason[256];    /* the office's reason for a refusal, or the last network error */
+    char state[16];   /* queued, sending, acknowledged, refused, written */
+    char reason[256]; /* the office's reason for a refusal, or the last network error */
 } sy_bundle_row;
 
 typedef struct sy_client_status {
     int enrolled;
     char office_url[512], office_id[33], office_name[128];
     int64_t last_seq, acked_seq;
-    int64_t last_sync_ms;    /* last time everything was acknowledged, 0 never */
+    int64_t last_sync_ms; /* last time everything was acknowledged, 0 never */
     char last_error[256];
-    sy_bundle_row *bundles;  /* newest first, at most 100; free with sy_client_status_clear */
+    sy_bundle_row *bundles; /* newest first, at most 100; free with sy_client_status_clear */
     size_t n_bundles;
 } sy_client_status;
 

@@ -38,10 +38,11 @@ extern "C" {
 
 typedef struct sy_office sy_office;
 
-#define SY_OFFICE_TOLERANCE_M 0.20              /* default point tolerance (horizontal metres) */
-#define SY_OFFICE_MAX_BODY (9u * 1024u * 1024u) /* largest request body the server reads,
-                                                   except a one-entry bundle of an enrolled
-                                                   device (up to SY_BUNDLE_MAX_ONE_BYTES) */
+#define SY_OFFICE_TOLERANCE_M 0.20 /* default point tolerance (horizontal metres) */
+#define SY_OFFICE_MAX_BODY                                                                         \
+    (9u * 1024u * 1024u)                               /* largest request body the server reads,   \
+                                                          except a one-entry bundle of an enrolled \
+                                                          device (up to SY_BUNDLE_MAX_ONE_BYTES) */
 #define SY_OFFICE_CLOCK_WINDOW_MS (24LL * 3600 * 1000) /* request time vs the office clock */
 #define SY_TOKEN_CHARS 64                              /* enrollment token: 32 random bytes, hex */
 #define SY_NAME_MAX 128                                /* device and crew names (bytes incl. NUL) */
