@@ -541,8 +541,8 @@ static void thick(plat *p, const float *pts, size_t n, int strip, float w, app_c
         if (!(len > 0))
             continue;
         /* half-width normal, extended along the segment so strips join without gaps */
-        float nx = -dy / len * w / 2, ny = dx / len * w / 2, ex = dx / len * w / 2,
-              ey = dy / len * w / 2;
+        float ex = dx / len * w / 2, ey = dy / len * w / 2; /* along the segment */
+        float nx = -ey, ny = ex;                            /* across it */
         SDL_FPoint q[4] = {{a[0] + nx - ex, a[1] + ny - ey},
                            {b[0] + nx + ex, b[1] + ny + ey},
                            {b[0] - nx + ex, b[1] - ny + ey},

@@ -1195,14 +1195,19 @@ typedef struct sink {
     const signed char *zmap; /* column index in l[1], -1 where it has no such column */
 } sink;
 
+/* Plane set `set` of the export, NULL for none (set 0 is the geographic one, <= 0 means none). */
+static const outset *plane_set(const ex *x, int set)
+{
+    if (set <= 0 || set >= MAX_SETS || (size_t)set >= x->n_sets)
+        return NULL;
+    return &x->sets[set];
+}
+
 /* The sink of a GeoPackage feature of layer ly in plane set set (none when set <= 0). */
 static sink gsink(const ex *x, int ly, int set)
 {
-    sink s = {{x->sets[0].lay[ly], set > 0 ? x->sets[set].lay[ly] : NULL},
-              NULL,
-              layers[ly].cols,
-              0,
-              x->zmap[ly]};
+    const outset *ps = plane_set(x, set);
+    sink s = {{x->sets[0].lay[ly], ps ? ps->lay[ly] : NULL}, NULL, layers[ly].cols, 0, x->zmap[ly]};
     return s;
 }
 
@@ -1339,8 +1344,9 @@ static const char *iso_ms(int64_t ms, char buf[64])
 
 static void crs_attrs(const ex *x, sink *s, size_t c_epsg, size_t c_cm, int set)
 {
-    if (set > 0) {
-        sv_crs crs = x->sets[set].crs;
+    const outset *ps = plane_set(x, set);
+    if (ps) {
+        sv_crs crs = ps->crs;
         s_int(s, c_epsg, crs.epsg); /* 0 with a custom central meridian */
         s_real(s, c_cm, sv_geo_central_meridian(crs));
     } else {
@@ -1734,7 +1740,8 @@ static int walked_attrs(ex *x, sink *s, const walk *w, size_t n, int set)
     /* The walked polygon as the unit summary measures and judges it (summary.h): only the
      * plane area depends on the CRS; an invalid polygon is written, and flagged. */
     sv_unit_summary sm;
-    sv__summary_init(&sm, NULL, set > 0 ? x->sets[set].crs : (sv_crs){0, NAN});
+    const outset *ps = plane_set(x, set);
+    sv__summary_init(&sm, NULL, ps ? ps->crs : (sv_crs){0, NAN});
     sv__summary_walked(x->g, n, x->scratch2, NULL, &sm);
     sv_area a = sm.walked;
     s_real(s, WC_AREA, a.ellipsoidal_m2);
@@ -2428,7 +2435,7 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
                       sv_export_stats *stats, sv_diag *diag)
 {
     sv_diag local = {{0}};
-    sv_export_stats st_local;
+    sv_export_stats st_local = {0};
     if (!diag)
         diag = &local;
     diag->msg[0] = '\0';

@@ -1081,8 +1081,8 @@ int sv_tasks_read(const char *path, sv_geo *g, const char *code_pattern, sv_task
     size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
     size_t len = 0;
     char *buf = malloc(cap);
-    int rc = SV_OK;
-    while (buf) {
+    int rc = buf ? SV_OK : SV_ENOMEM;
+    while (rc == SV_OK) {
         if (len == cap) {
             if (cap > SV_TASKS_MAX_BYTES) { /* one byte over the limit was read */
                 sv__diag(diag, "%s: larger than the %u MiB limit for a task package", path,
@@ -1093,8 +1093,7 @@ int sv_tasks_read(const char *path, sv_geo *g, const char *code_pattern, sv_task
             size_t ncap = cap * 2 > SV_TASKS_MAX_BYTES ? SV_TASKS_MAX_BYTES + 1 : cap * 2;
             char *nb = realloc(buf, ncap);
             if (!nb) {
-                free(buf);
-                buf = NULL;
+                rc = SV_ENOMEM;
                 break;
             }
             buf = nb;
@@ -1111,7 +1110,8 @@ int sv_tasks_read(const char *path, sv_geo *g, const char *code_pattern, sv_task
         }
     }
     fclose(fp);
-    if (!buf) {
+    if (rc == SV_ENOMEM) {
+        free(buf);
         sv__diag(diag, "%s: out of memory", path);
         return SV_ENOMEM;
     }

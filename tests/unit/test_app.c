@@ -623,6 +623,8 @@ static void test_recording(void)
         double *inc = malloc(2 * n1 * sizeof *inc),
                *incj = malloc(2 * (q1 ? q1 : 1) * sizeof *incj);
         CHECK(inc && incj);
+        if (!inc || !incj)
+            abort(); /* out of memory in a test: nothing below can run */
         memcpy(inc, a.trk_xy, 2 * n1 * sizeof *inc);
         memcpy(incj, a.jump_xy, 2 * q1 * sizeof *incj);
         CHECK(isnan(inc[2 * 12]) && isnan(inc[2 * 12 + 1])); /* between the walks */
