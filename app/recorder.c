@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "survey/fileio.h"
 #include "survey/geo.h"
 #include "survey/state.h"
 
@@ -109,8 +110,8 @@ int app_session_load(const char *journal_path, app_session *s)
     return rc;
 }
 
-/* Write the session atomically: a temporary file, fsync, rename, fsync the directory. A
- * failure is reported to the crew but never stops recording (the journal has the data). */
+/* Write the session atomically (survey/fileio.h). A failure is reported to the crew but never stops
+ * recording (the journal has the data). */
 static int session_save(app_rec *r, char *err, size_t errlen)
 {
     json_t *o = json_object();
@@ -126,36 +127,22 @@ static int session_save(app_rec *r, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    char tmp[4300];
-    snprintf(tmp, sizeof tmp, "%s.tmp", r->session_path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* survey/fileio.h: a crash mid-write leaves the previous session, never half of one */
     size_t len = strlen(text);
-    int ok = fd >= 0 && write(fd, text, len) == (ssize_t)len && write(fd, "\n", 1) == 1 &&
-             fsync(fd) == 0;
-    int saved = errno;
-    if (fd >= 0)
-        close(fd);
-    free(text);
-    if (ok && rename(tmp, r->session_path) != 0) {
-        ok = 0;
-        saved = errno;
-    }
-    if (!ok) {
-        unlink(tmp);
-        snprintf(err, errlen, "session file: %s", strerror(saved));
+    char *line = realloc(text, len + 2);
+    if (!line) {
+        free(text);
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s", r->session_path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *(slash == dir ? slash + 1 : slash) = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
+    text = line;
+    memcpy(text + len, "\n", 2);
+    int ok = sv_file_write_atomic(r->session_path, text, len + 1, 0644, 0) == 0;
+    int saved = errno;
+    free(text);
+    if (!ok) {
+        snprintf(err, errlen, "session file: %s", strerror(saved));
+        return -1;
     }
     return 0;
 }

@@ -26,6 +26,7 @@
 
 #include "gpkg.h"
 #include "internal.h"
+#include "survey/fileio.h"
 
 /* A geometry blob larger than this is refused: no boundary we draw comes near it, and an
  * unbounded buffer is how a bad input turns into an out-of-memory kill on a tablet. */
@@ -102,86 +103,6 @@ struct sv__gpkg {
     size_t cap;
     char msg[512];
 };
-
-/* ---- Atomic output ------------------------------------------------------------------------- */
-
-/* splitmix64: enough to make a temporary name unlikely to collide; O_EXCL makes it safe. */
-static uint64_t mix64(uint64_t x)
-{
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
-
-int sv__tmp_beside(const char *path, char *tmp, size_t tmp_size)
-{
-    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-    size_t len = strlen(path);
-    if (tmp_size < len + 12) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    /* No global counter (the library keeps no mutable globals): the stack address and the
-     * attempt number tell concurrent callers apart. */
-    uint64_t seed = ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_nsec ^
-                    ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)(uintptr_t)&ts;
-    for (int attempt = 0; attempt < 100; attempt++) {
-        uint64_t r = mix64(seed + (uint64_t)attempt);
-        memcpy(tmp, path, len);
-        memcpy(tmp + len, ".tmp-", 5);
-        for (int i = 0; i < 6; i++) {
-            tmp[len + 5 + i] = alphabet[r % 36];
-            r /= 36;
-        }
-        tmp[len + 11] = '\0';
-        int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0 || errno != EEXIST)
-            return fd;
-    }
-    errno = EEXIST;
-    return -1;
-}
-
-int sv__tmp_commit(const char *tmp, const char *path)
-{
-    int fd = open(tmp, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    if (fsync(fd) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    close(fd);
-    if (rename(tmp, path) != 0)
-        return -1;
-    /* The rename itself lives in the directory: sync it too, or a power cut can bring back
-     * the old file (or none). File systems that cannot sync a directory say EINVAL; the data
-     * is as safe there as they allow, so that is not a failure. */
-    char *dir = sv__strdup(path);
-    if (!dir)
-        return 0;
-    char *slash = strrchr(dir, '/');
-    const char *d = ".";
-    if (slash) {
-        if (slash == dir)
-            slash[1] = '\0';
-        else
-            *slash = '\0';
-        d = dir;
-    }
-    int dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        (void)fsync(dfd);
-        close(dfd);
-    }
-    free(dir);
-    return 0;
-}
 
 /* ---- Errors -------------------------------------------------------------------------------- */
 
@@ -303,7 +224,7 @@ int sv__gpkg_create(const char *path, sv__gpkg **out, sv_diag *diag)
         sv__diag(diag, "%s: out of memory", path);
         return SV_ENOMEM;
     }
-    int fd = sv__tmp_beside(path, g->tmp, tsize);
+    int fd = sv_file_tmp_beside(path, g->tmp, tsize);
     if (fd < 0) {
         sv__diag(diag, "%s: cannot create a temporary file beside it: %s", path, strerror(errno));
         free(g->tmp);
@@ -321,7 +242,7 @@ int sv__gpkg_create(const char *path, sv__gpkg **out, sv_diag *diag)
     }
     /* The file is private until the rename, and a failure throws it away, so there is
      * nothing for a rollback journal or per-commit syncs to protect: the one fsync happens
-     * in sv__tmp_commit. foreign_keys catches a layer naming an SRS nobody added. */
+     * in sv_file_commit. foreign_keys catches a layer naming an SRS nobody added. */
     char pragmas[256];
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA application_id = %d; PRAGMA user_version = %d;"
@@ -1448,7 +1369,7 @@ int sv__gpkg_finish(sv__gpkg *g, sv_diag *diag)
         goto fail;
     }
     g->db = NULL;
-    if (sv__tmp_commit(g->tmp, g->path) != 0) {
+    if (sv_file_commit(g->tmp, g->path) != 0) {
         set_msg(g, "cannot put the GeoPackage in place: %s", strerror(errno));
         err = SV_EIO;
         goto fail;

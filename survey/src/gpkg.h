@@ -23,23 +23,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "survey/fileio.h"
 #include "survey/survey.h"
 
-/* ---- Atomic output (shared with export.c) ------------------------------------------------ */
+/* ---- Atomic output: survey/fileio.h (the export keeps the old internal names until its split
+ * lands) ---------------------------------------------------------------------------------- */
 
-/*
- * Create a new, empty temporary file beside path, named path + ".tmp-XXXXXX" (O_EXCL, mode
- * 0666 less the umask, like any file the user creates). The name goes into tmp, which must
- * hold strlen(path) + 12 bytes. Returns an open fd, or -1 with errno set.
- */
-int sv__tmp_beside(const char *path, char *tmp, size_t tmp_size);
-
-/*
- * Make tmp durable (fsync), rename it onto path, and fsync the directory so the rename
- * survives a power cut. Returns 0, or -1 with errno set (tmp is then still there; the
- * caller unlinks it).
- */
-int sv__tmp_commit(const char *tmp, const char *path);
+#define sv__tmp_beside sv_file_tmp_beside
+#define sv__tmp_commit sv_file_commit
 
 /* ---- GeoPackage writer ---------------------------------------------------------------------- */
 

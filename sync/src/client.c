@@ -24,6 +24,7 @@
 #include <sqlite3.h>
 
 #include "survey/clock.h"
+#include "survey/fileio.h"
 #include "survey/journal.h"
 #include "survey/state.h"
 #include "survey/tasks.h"
@@ -920,10 +921,9 @@ int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, in
     char *tmp = malloc(plen + 16);
     if (!tmp)
         return cfail(c, SY_ENOMEM, "out of memory");
-    snprintf(tmp, plen + 16, "%s.tmp%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = sv_file_tmp_beside(path, tmp, plen + 16); /* survey/fileio.h */
     if (fd < 0) {
-        int rc = cfail(c, SY_EIO, "%s: %s", tmp, strerror(errno));
+        int rc = cfail(c, SY_EIO, "%s: cannot create a file beside it: %s", path, strerror(errno));
         free(tmp);
         return rc;
     }
@@ -955,11 +955,11 @@ int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, in
         from = info.last_seq + 1;
         n++;
     }
-    if (rc == SY_OK && fsync(fd) != 0)
-        rc = cfail(c, SY_EIO, "%s: %s", tmp, strerror(errno));
     if (close(fd) != 0 && rc == SY_OK)
         rc = cfail(c, SY_EIO, "%s: %s", tmp, strerror(errno));
-    if (rc == SY_OK && rename(tmp, path) != 0)
+    /* synced, renamed into place, the stick's directory synced: pulled out early, the stick
+     * holds the old file or the whole new one */
+    if (rc == SY_OK && sv_file_commit(tmp, path) != 0)
         rc = cfail(c, SY_EIO, "%s: %s", path, strerror(errno));
     if (rc != SY_OK)
         unlink(tmp);

@@ -1,0 +1,39 @@
+/*
+ * fileio.h - replacing a file so that a crash or a full disk leaves either the old file or the
+ * new one, never a torn one: the one implementation every writer of whole files uses (the
+ * GeoPackage and text exports, bundle files for USB, the app's session file, key files).
+ *
+ * The new content goes to a temporary file beside the target (same directory, so the rename is
+ * atomic), is synced, renamed over the target (or linked, when the target must not exist yet),
+ * and the directory is synced so the rename itself survives a power cut. Thread-safe; no globals.
+ */
+#ifndef SURVEY_FILEIO_H
+#define SURVEY_FILEIO_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Create and open (read-write, O_EXCL) a new file "PATH.tmp-XXXXXX" beside path, its name in
+ * tmp (tmp_size >= strlen(path) + 12). Returns the descriptor, or -1 with errno set. */
+int sv_file_tmp_beside(const char *path, char *tmp, size_t tmp_size);
+
+/* Sync tmp, rename it onto path and sync the directory. 0, or -1 with errno set (tmp is then
+ * left for the caller to remove). */
+int sv_file_commit(const char *tmp, const char *path);
+
+/*
+ * Write len bytes of data as the whole content of path, with permission bits mode, atomically:
+ * on failure path is as it was and no temporary file is left. exclusive: fail with EEXIST when
+ * path already exists (a key file is never replaced), instead of replacing it. 0, or -1 with
+ * errno set.
+ */
+int sv_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+                         int exclusive);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
