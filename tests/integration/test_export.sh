@@ -89,6 +89,44 @@ if [ -n "$VALIDATE" ]; then
 else
     fail "python3-gdal is not installed: validate_gpkg.py missing"
 fi
+# The writer fills each R-tree's shadow tables directly (bulk load, docs/architecture.md
+# "Choices"); SQLite's own rtreecheck() must find every one of them a well-formed tree, and the
+# tree must hold exactly the features with a geometry, each by its envelope (rounded outwards to
+# 32-bit floats, as the rtree module stores it). validate_gpkg.py runs PRAGMA integrity_check,
+# which looks inside R-trees only from SQLite 3.44 on.
+"$PY" - "$O/x.gpkg" <<'PY' && ok "rtreecheck(): every R-tree of the export is ok and indexes exactly its features, by their envelopes" \
+    || fail "R-trees of the export"
+import sqlite3, struct, sys
+def envelope(b):
+    """minx, maxx, miny, maxy of a GeoPackage geometry blob: its header's, else its point's."""
+    flags = b[3]
+    end = "<" if flags & 1 else ">"
+    if (flags >> 1) & 7:
+        return struct.unpack(end + "4d", b[8:40])
+    w = b[8:]
+    x, y = struct.unpack(("<" if w[0] == 1 else ">") + "2d", w[5:21])
+    return (x, x, y, y)
+db = sqlite3.connect(sys.argv[1])
+trees = db.execute("SELECT table_name, column_name FROM gpkg_extensions"
+                   " WHERE extension_name = 'gpkg_rtree_index'").fetchall()
+tables = db.execute("SELECT count(*) FROM gpkg_geometry_columns").fetchone()[0]
+assert len(trees) == tables and tables >= 15, (trees, tables)   # 5 layers x 3 CRSs
+for table, col in trees:
+    rt = "rtree_%s_%s" % (table, col)
+    assert db.execute("SELECT rtreecheck(?)", (rt,)).fetchone()[0] == "ok", rt
+    boxes = {r[0]: r[1:] for r in db.execute('SELECT * FROM "%s"' % rt)}
+    feats = db.execute('SELECT fid, "%s" FROM "%s" WHERE "%s" IS NOT NULL' % (col, table, col))
+    n = 0
+    for fid, blob in feats:
+        n += 1
+        assert fid in boxes, (rt, fid)
+        env = envelope(blob)
+        box = boxes[fid]   # minx, maxx, miny, maxy as 32-bit floats rounded outwards
+        for k in range(4):
+            lo, hi = (box[k], env[k]) if k % 2 == 0 else (env[k], box[k])
+            assert lo <= hi and hi - lo <= 1e-6 * max(1.0, abs(env[k])), (rt, fid, box, env)
+    assert n == len(boxes), (rt, n, len(boxes))
+PY
 if ogrinfo -ro -al -so "$O/x.gpkg" >"$T/so" 2>"$T/soerr" && ! grep -q ERROR "$T/soerr"; then
     ok "ogrinfo opens every layer"
 else

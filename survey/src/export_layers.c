@@ -1,0 +1,916 @@
+/*
+ * export_layers.c - the layers every export format writes, and what each feature carries:
+ * the column schemas (one set of names for GeoPackage columns and GeoJSON properties), the
+ * attribute sinks that fill a GeoPackage row and its plane copy or a GeoJSON properties object
+ * from one set of calls, each feature's attributes, and the walk over the loaded state
+ * (export.c) that yields the boundary lines, walked polygons and tracks.
+ *
+ * It never writes a file and never opens a journal: the writers (export_gpkg.c,
+ * export_text.c) call it with a sink, and it reads only the loaded context. A column added
+ * here appears in every format at once; the order of the enums is the order of the columns.
+ *
+ * GeoPackage layers. Every attribute is in the EPSG:4490 layers (units, boundary_points,
+ * boundary_lines, walked_polygons, tracks); signatures, which have no geometry, are the
+ * attributes table "signatures" (in GeoJSON, features with a null geometry). The copy of each
+ * layer in each Gauss-Krueger zone in use (units_4522, boundary_points_4522, ...; "_cm103_5"
+ * for a custom meridian) carries the plane geometry and a slim column set: what identifies the
+ * feature and joins it to its EPSG:4490 row (unit / code, number or from_point / to_point,
+ * track, seq / line_seq / first_seq, last_seq), its plane coordinates and CRS (x_north, y_east,
+ * epsg, central_meridian), the plane and ground measures (area_m2, plane_area_m2, perimeter_m,
+ * length_m, plane_length_m, ...), and what a plane coordinate's quality is judged by: h, grade,
+ * n, sigma_e / sigma_n / sigma_u, point_type, marker. Registration fields and their
+ * verification, the full GNSS record (DOPs, satellites, correction age, duration, dropped
+ * epochs, datum), offsets, flags, notes, times, device, crew and line descriptions are written
+ * once, in EPSG:4490 (see unit_zone, point_zone, ... below). Nothing is lost, and a zone copy
+ * of a boundary point is less than half the size of its full row.
+ *
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "export_int.h"
+#include "summary_int.h"
+#include "survey/geom.h"
+
+/* ---- Layer schemas ------------------------------------------------------------------------ */
+
+/* The same names serve as GeoPackage columns and GeoJSON properties, so a value is called the
+ * same in every file the office receives. */
+
+enum {
+    UC_CODE,
+    UC_NAME,
+    UC_TYPE,
+    UC_LOCATION,
+    UC_FIELD0, /* owner .. manager: the registered values, in sv_field order */
+    UC_CONTROL = UC_FIELD0 + SV_FIELD_COUNT,
+    UC_VERIFY0, /* per field: <field>_status, <field>_value, <field>_note */
+    UC_EPSG = UC_VERIFY0 + 3 * SV_FIELD_COUNT,
+    UC_CM,
+    UC_AREA,
+    UC_PLANE_AREA,
+    UC_PERIMETER,
+    UC_POINTS,
+    UC_SOURCE,
+    UC_SEQ,
+    UC_SURVEYED,
+    UC_SURVEYED_PLANE,
+    UC_SURVEYED_VALID,
+    UC_SURVEYED_REASON,
+    UC_COUNT
+};
+
+static const sv__gpkg_column unit_cols[] = {
+    {"code", SV__GPKG_TEXT},
+    {"name", SV__GPKG_TEXT},
+    {"type", SV__GPKG_TEXT},
+    {"location", SV__GPKG_TEXT},
+    {"owner", SV__GPKG_TEXT},
+    {"representative", SV__GPKG_TEXT},
+    {"agent", SV__GPKG_TEXT},
+    {"mode", SV__GPKG_TEXT},
+    {"rights", SV__GPKG_TEXT},
+    {"manager", SV__GPKG_TEXT},
+    {"control", SV__GPKG_TEXT},
+    {"owner_status", SV__GPKG_TEXT},
+    {"owner_value", SV__GPKG_TEXT},
+    {"owner_note", SV__GPKG_TEXT},
+    {"representative_status", SV__GPKG_TEXT},
+    {"representative_value", SV__GPKG_TEXT},
+    {"representative_note", SV__GPKG_TEXT},
+    {"agent_status", SV__GPKG_TEXT},
+    {"agent_value", SV__GPKG_TEXT},
+    {"agent_note", SV__GPKG_TEXT},
+    {"mode_status", SV__GPKG_TEXT},
+    {"mode_value", SV__GPKG_TEXT},
+    {"mode_note", SV__GPKG_TEXT},
+    {"rights_status", SV__GPKG_TEXT},
+    {"rights_value", SV__GPKG_TEXT},
+    {"rights_note", SV__GPKG_TEXT},
+    {"manager_status", SV__GPKG_TEXT},
+    {"manager_value", SV__GPKG_TEXT},
+    {"manager_note", SV__GPKG_TEXT},
+    {"epsg", SV__GPKG_INTEGER},
+    {"central_meridian", SV__GPKG_REAL},
+    {"area_m2", SV__GPKG_REAL},
+    {"plane_area_m2", SV__GPKG_REAL},
+    {"perimeter_m", SV__GPKG_REAL},
+    {"points", SV__GPKG_INTEGER},
+    {"source", SV__GPKG_TEXT},
+    {"seq", SV__GPKG_INTEGER},
+    /* the unit summary's surveyed polygon (boundary points in number order, summary.h) */
+    {"surveyed_area_m2", SV__GPKG_REAL},
+    {"surveyed_plane_area_m2", SV__GPKG_REAL},
+    {"surveyed_valid", SV__GPKG_BOOLEAN},
+    {"surveyed_invalid_reason", SV__GPKG_TEXT},
+};
+_Static_assert(sizeof unit_cols / sizeof unit_cols[0] == UC_COUNT, "unit columns");
+
+enum {
+    PC_UNIT,
+    PC_NUMBER,
+    PC_TYPE,
+    PC_MARKER,
+    PC_LAT,
+    PC_LON,
+    PC_H,
+    PC_XN,
+    PC_YE,
+    PC_EPSG,
+    PC_CM,
+    PC_GRADE,
+    PC_MODE,
+    PC_STATUS,
+    PC_SATS,
+    PC_SEEN,
+    PC_HDOP,
+    PC_VDOP,
+    PC_PDOP,
+    PC_EPH,
+    PC_EPV,
+    PC_CAGE,
+    PC_N,
+    PC_DURATION,
+    PC_SE,
+    PC_SN,
+    PC_SU,
+    PC_DROPPED,
+    PC_OFFSET,
+    PC_MANUAL,
+    PC_STALE,
+    PC_OVERRIDE,
+    PC_REASON,
+    PC_OFF_LAT,
+    PC_OFF_LON,
+    PC_OFF_DIST,
+    PC_OFF_BRG,
+    PC_OFF_DH,
+    PC_DATUM,
+    PC_NOTE,
+    PC_RECORDED,
+    PC_SEQ,
+    PC_DEVICE,
+    PC_CREW,
+    PC_COUNT
+};
+
+static const sv__gpkg_column point_cols[] = {
+    {"unit", SV__GPKG_TEXT},
+    {"number", SV__GPKG_TEXT},
+    {"point_type", SV__GPKG_TEXT},
+    {"marker", SV__GPKG_TEXT},
+    {"lat", SV__GPKG_REAL},
+    {"lon", SV__GPKG_REAL},
+    {"h", SV__GPKG_REAL},
+    {"x_north", SV__GPKG_REAL},
+    {"y_east", SV__GPKG_REAL},
+    {"epsg", SV__GPKG_INTEGER},
+    {"central_meridian", SV__GPKG_REAL},
+    {"grade", SV__GPKG_TEXT},
+    {"mode", SV__GPKG_INTEGER},
+    {"status", SV__GPKG_INTEGER},
+    {"sats", SV__GPKG_INTEGER},
+    {"sats_seen", SV__GPKG_INTEGER},
+    {"hdop", SV__GPKG_REAL},
+    {"vdop", SV__GPKG_REAL},
+    {"pdop", SV__GPKG_REAL},
+    {"eph", SV__GPKG_REAL},
+    {"epv", SV__GPKG_REAL},
+    {"corr_age", SV__GPKG_REAL},
+    {"n", SV__GPKG_INTEGER},
+    {"duration_s", SV__GPKG_REAL},
+    {"sigma_e", SV__GPKG_REAL},
+    {"sigma_n", SV__GPKG_REAL},
+    {"sigma_u", SV__GPKG_REAL},
+    {"dropped", SV__GPKG_INTEGER},
+    {"offset", SV__GPKG_BOOLEAN},
+    {"manual", SV__GPKG_BOOLEAN},
+    {"stale", SV__GPKG_BOOLEAN},
+    {"override", SV__GPKG_BOOLEAN},
+    {"override_reason", SV__GPKG_TEXT},
+    {"offset_from_lat", SV__GPKG_REAL},
+    {"offset_from_lon", SV__GPKG_REAL},
+    {"offset_distance_m", SV__GPKG_REAL},
+    {"offset_bearing_deg", SV__GPKG_REAL},
+    {"offset_dh", SV__GPKG_REAL},
+    {"datum", SV__GPKG_TEXT},
+    {"note", SV__GPKG_TEXT},
+    {"recorded", SV__GPKG_DATETIME},
+    {"seq", SV__GPKG_INTEGER},
+    {"device", SV__GPKG_TEXT},
+    {"crew", SV__GPKG_TEXT},
+};
+_Static_assert(sizeof point_cols / sizeof point_cols[0] == PC_COUNT, "point columns");
+
+enum {
+    LC_UNIT,
+    LC_FROM,
+    LC_TO,
+    LC_CATEGORY,
+    LC_POSITION,
+    LC_NATURE,
+    LC_NEIGHBOUR,
+    LC_LENGTH,
+    LC_PLANE_LENGTH,
+    LC_SEQ,
+    LC_COUNT
+};
+
+static const sv__gpkg_column line_cols[] = {
+    {"unit", SV__GPKG_TEXT},           {"from_point", SV__GPKG_TEXT},
+    {"to_point", SV__GPKG_TEXT},       {"category", SV__GPKG_TEXT},
+    {"position", SV__GPKG_TEXT},       {"nature", SV__GPKG_TEXT},
+    {"neighbour", SV__GPKG_TEXT},      {"length_m", SV__GPKG_REAL},
+    {"plane_length_m", SV__GPKG_REAL}, {"line_seq", SV__GPKG_INTEGER},
+};
+_Static_assert(sizeof line_cols / sizeof line_cols[0] == LC_COUNT, "line columns");
+
+enum {
+    WC_UNIT,
+    WC_VERTICES,
+    WC_AREA,
+    WC_PLANE_AREA,
+    WC_PERIMETER,
+    WC_CLOSING,
+    WC_EPSG,
+    WC_CM,
+    WC_FIRST,
+    WC_LAST,
+    WC_VALID,
+    WC_REASON,
+    WC_COUNT
+};
+
+static const sv__gpkg_column walked_cols[] = {
+    {"unit", SV__GPKG_TEXT},         {"vertices", SV__GPKG_INTEGER},
+    {"area_m2", SV__GPKG_REAL},      {"plane_area_m2", SV__GPKG_REAL},
+    {"perimeter_m", SV__GPKG_REAL},  {"closing_m", SV__GPKG_REAL},
+    {"epsg", SV__GPKG_INTEGER},      {"central_meridian", SV__GPKG_REAL},
+    {"first_seq", SV__GPKG_INTEGER}, {"last_seq", SV__GPKG_INTEGER},
+    {"valid", SV__GPKG_BOOLEAN},     {"invalid_reason", SV__GPKG_TEXT},
+};
+_Static_assert(sizeof walked_cols / sizeof walked_cols[0] == WC_COUNT, "walked columns");
+
+enum {
+    TC_UNIT,
+    TC_TRACK,
+    TC_VERTICES,
+    TC_JUMPS,
+    TC_LENGTH,
+    TC_START,
+    TC_END,
+    TC_FIRST,
+    TC_LAST,
+    TC_COUNT
+};
+
+static const sv__gpkg_column track_cols[] = {
+    {"unit", SV__GPKG_TEXT},         {"track", SV__GPKG_INTEGER},
+    {"vertices", SV__GPKG_INTEGER},  {"jumps", SV__GPKG_INTEGER},
+    {"length_m", SV__GPKG_REAL},     {"start_time", SV__GPKG_DATETIME},
+    {"end_time", SV__GPKG_DATETIME}, {"first_seq", SV__GPKG_INTEGER},
+    {"last_seq", SV__GPKG_INTEGER},
+};
+_Static_assert(sizeof track_cols / sizeof track_cols[0] == TC_COUNT, "track columns");
+
+/*
+ * The columns of the per-zone copies (units_4522, boundary_points_4522, ...), a subset of the
+ * EPSG:4490 layer's in the same order: what identifies the feature (unit, code, number, seq:
+ * the keys to join it to the EPSG:4490 layer), its plane coordinates and CRS, and the plane
+ * measures and quality figures the office judges them by. Everything else (registration
+ * fields and their verification, the full GNSS record, offsets, notes, times, device, crew,
+ * line descriptions) is in the EPSG:4490 layer only, written once: see the file comment.
+ */
+static const unsigned char unit_zone[] = {
+    UC_CODE,      UC_NAME,   UC_EPSG, UC_CM,       UC_AREA,           UC_PLANE_AREA,
+    UC_PERIMETER, UC_POINTS, UC_SEQ,  UC_SURVEYED, UC_SURVEYED_PLANE, UC_SURVEYED_VALID};
+static const unsigned char point_zone[] = {PC_UNIT, PC_NUMBER, PC_TYPE, PC_MARKER, PC_H,
+                                           PC_XN,   PC_YE,     PC_EPSG, PC_CM,     PC_GRADE,
+                                           PC_N,    PC_SE,     PC_SN,   PC_SU,     PC_SEQ};
+static const unsigned char line_zone[] = {LC_UNIT,   LC_FROM,         LC_TO,
+                                          LC_LENGTH, LC_PLANE_LENGTH, LC_SEQ};
+static const unsigned char walked_zone[] = {WC_UNIT,      WC_VERTICES, WC_AREA, WC_PLANE_AREA,
+                                            WC_PERIMETER, WC_CLOSING,  WC_EPSG, WC_CM,
+                                            WC_FIRST,     WC_LAST,     WC_VALID};
+static const unsigned char track_zone[] = {TC_UNIT,   TC_TRACK, TC_VERTICES,
+                                           TC_LENGTH, TC_FIRST, TC_LAST};
+
+/* Signatures (指界签字): an attributes table, no geometry (GeoPackage); GeoJSON features with
+ * a null geometry. The strokes are the journal's [[x, y, x, y, ...], ...] in pad units
+ * (0..SV_SIG_PAD); covers is the boundary digest the signer was shown and covers_current
+ * whether it is still the unit's boundary in the journal the signature came from. */
+enum {
+    SC_UNIT,
+    SC_PARTY,
+    SC_SIGNER,
+    SC_ROLE,
+    SC_SIGNED,
+    SC_STROKE_COUNT,
+    SC_STROKES,
+    SC_COVERS,
+    SC_CURRENT,
+    SC_SEQ,
+    SC_DEVICE,
+    SC_CREW,
+    SC_COUNT
+};
+
+const sv__gpkg_column sv__ex_sig_cols[] = {
+    {"unit", SV__GPKG_TEXT},    {"party", SV__GPKG_TEXT},      {"signer", SV__GPKG_TEXT},
+    {"role", SV__GPKG_TEXT},    {"signed", SV__GPKG_DATETIME}, {"stroke_count", SV__GPKG_INTEGER},
+    {"strokes", SV__GPKG_TEXT}, {"covers", SV__GPKG_TEXT},     {"covers_current", SV__GPKG_BOOLEAN},
+    {"seq", SV__GPKG_INTEGER},  {"device", SV__GPKG_TEXT},     {"crew", SV__GPKG_TEXT},
+};
+_Static_assert(sizeof sv__ex_sig_cols / sizeof sv__ex_sig_cols[0] == SC_COUNT, "signature columns");
+const size_t sv__ex_n_sig_cols = SC_COUNT;
+
+_Static_assert(UC_COUNT <= SV__EX_MAX_COLS && PC_COUNT <= SV__EX_MAX_COLS &&
+                   LC_COUNT <= SV__EX_MAX_COLS && WC_COUNT <= SV__EX_MAX_COLS &&
+                   TC_COUNT <= SV__EX_MAX_COLS,
+               "SV__EX_MAX_COLS");
+
+const sv__ex_layer sv__ex_layers[SV__LY_COUNT] = {
+    {"units", "登记单元 registration units", "unit", SV__GPKG_MULTIPOLYGON, unit_cols, UC_COUNT,
+     unit_zone, sizeof unit_zone},
+    {"boundary_points", "界址点 boundary points", "boundary_point", SV__GPKG_POINT, point_cols,
+     PC_COUNT, point_zone, sizeof point_zone},
+    {"boundary_lines", "界址线 boundary lines", "boundary_line", SV__GPKG_LINESTRING, line_cols,
+     LC_COUNT, line_zone, sizeof line_zone},
+    {"walked_polygons", "实测范围 walked boundaries", "walked_polygon", SV__GPKG_POLYGON,
+     walked_cols, WC_COUNT, walked_zone, sizeof walked_zone},
+    {"tracks", "行走轨迹 walk tracks", "track", SV__GPKG_LINESTRING, track_cols, TC_COUNT,
+     track_zone, sizeof track_zone},
+};
+
+/* ---- Attribute sinks: one set of calls fills GeoPackage rows and GeoJSON properties -------- */
+
+/* Callers build the value only when s->props is set: a GeoPackage row needs no JSON. */
+static void put_json(sv__ex_sink *s, size_t col, json_t *v)
+{
+    if (!v || json_object_set_new(s->props, s->cols[col].name, v) != 0)
+        s->failed = 1;
+}
+
+/* The plane copy's index of col, or -1 when there is no plane copy or it lacks col. */
+static int zcol(const sv__ex_sink *s, size_t col)
+{
+    return s->l[1] ? s->zmap[col] : -1;
+}
+
+/* Text is borrowed by the GeoPackage writer until the insert: callers keep it alive. */
+static void s_text(sv__ex_sink *s, size_t col, const char *v)
+{
+    int z = zcol(s, col);
+    if (s->l[0])
+        sv__gpkg_set_text(s->l[0], col, v);
+    if (z >= 0)
+        sv__gpkg_set_text(s->l[1], (size_t)z, v);
+    if (s->props) {
+        json_t *j = v ? json_string(v) : json_null();
+        /* Text the journal accepted is UTF-8; should it not be, say so rather than fail. */
+        put_json(s, col, j ? j : json_null());
+    }
+}
+
+/* An empty short identifier (marker "", datum "") is absent, not an empty string. */
+static void s_code(sv__ex_sink *s, size_t col, const char *v)
+{
+    s_text(s, col, v && *v ? v : NULL);
+}
+
+static void s_int(sv__ex_sink *s, size_t col, int64_t v)
+{
+    int z = zcol(s, col);
+    if (s->l[0])
+        sv__gpkg_set_int(s->l[0], col, v);
+    if (z >= 0)
+        sv__gpkg_set_int(s->l[1], (size_t)z, v);
+    if (s->props)
+        put_json(s, col, json_integer(v));
+}
+
+/* An integer whose value `unknown` means "not known". */
+static void s_int_opt(sv__ex_sink *s, size_t col, int64_t v, int64_t unknown)
+{
+    if (v == unknown)
+        s_text(s, col, NULL);
+    else
+        s_int(s, col, v);
+}
+
+static void s_bool(sv__ex_sink *s, size_t col, int v)
+{
+    int z = zcol(s, col);
+    if (s->l[0])
+        sv__gpkg_set_int(s->l[0], col, v ? 1 : 0);
+    if (z >= 0)
+        sv__gpkg_set_int(s->l[1], (size_t)z, v ? 1 : 0);
+    if (s->props)
+        put_json(s, col, json_boolean(v));
+}
+
+static void s_real(sv__ex_sink *s, size_t col, double v)
+{
+    int z = zcol(s, col);
+    if (s->l[0])
+        sv__gpkg_set_real(s->l[0], col, v);
+    if (z >= 0)
+        sv__gpkg_set_real(s->l[1], (size_t)z, v);
+    if (s->props)
+        put_json(s, col, isfinite(v) ? json_real(v) : json_null());
+}
+
+static char *put_digits(char *p, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
+/* Milliseconds since the epoch as GeoPackage's DATETIME form, YYYY-MM-DDTHH:MM:SS.SSSZ. */
+static const char *iso_ms(int64_t ms, char buf[64])
+{
+    if (ms <= 0)
+        return NULL;
+    if (ms >= INT64_C(253402300800000)) { /* 10000-01-01: not a time the office can read */
+        time_t t = (time_t)(ms / 1000);
+        struct tm tm;
+        if (!gmtime_r(&t, &tm))
+            return NULL;
+        snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+        return buf;
+    }
+    /* Formatted here rather than with gmtime_r and snprintf, which take glibc's time zone lock
+     * and parse a format for each of 100,000 points: the proleptic Gregorian date of a day
+     * count (H. Hinnant's days_from_civil inverse; UTC has no leap seconds in time_t). */
+    int64_t secs = ms / 1000, days = secs / 86400;
+    unsigned sod = (unsigned)(secs % 86400);
+    int64_t z = days + 719468; /* days since 0000-03-01 */
+    int64_t era = z / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    unsigned day = doy - (153 * mp + 2) / 5 + 1;
+    unsigned month = mp < 10 ? mp + 3 : mp - 9;
+    unsigned year = (unsigned)(era * 400 + yoe) + (month <= 2);
+    char *p = put_digits(buf, year, 4);
+    *p++ = '-';
+    p = put_digits(p, month, 2);
+    *p++ = '-';
+    p = put_digits(p, day, 2);
+    *p++ = 'T';
+    p = put_digits(p, sod / 3600, 2);
+    *p++ = ':';
+    p = put_digits(p, sod / 60 % 60, 2);
+    *p++ = ':';
+    p = put_digits(p, sod % 60, 2);
+    *p++ = '.';
+    p = put_digits(p, (unsigned)(ms % 1000), 3);
+    *p++ = 'Z';
+    *p = '\0';
+    return buf;
+}
+
+static void crs_attrs(const sv__ex *x, sv__ex_sink *s, size_t c_epsg, size_t c_cm, int set)
+{
+    const sv__ex_set *ps = sv__ex_plane_set(x, set);
+    if (ps) {
+        sv_crs crs = ps->crs;
+        s_int(s, c_epsg, crs.epsg); /* 0 with a custom central meridian */
+        s_real(s, c_cm, sv_geo_central_meridian(crs));
+    } else {
+        s_text(s, c_epsg, NULL);
+        s_text(s, c_cm, NULL);
+    }
+}
+
+int sv__ex_unit_attrs(sv__ex *x, sv__ex_sink *s, size_t i)
+{
+    const sv_unit *u = &x->units[i];
+    s_text(s, UC_CODE, u->code);
+    s_text(s, UC_NAME, u->name);
+    s_code(s, UC_TYPE, u->type);
+    s_text(s, UC_LOCATION, u->location);
+    for (int f = 0; f < SV_FIELD_COUNT; f++) {
+        s_text(s, UC_FIELD0 + (size_t)f, u->fields[f]);
+        const sv_verification *v = x->ver_of[i * SV_FIELD_COUNT + (size_t)f];
+        size_t c = UC_VERIFY0 + 3 * (size_t)f;
+        s_text(s, c, v ? sv_vstatus_name(v->status) : NULL);
+        s_text(s, c + 1, v ? v->value : NULL);
+        s_text(s, c + 2, v ? v->note : NULL);
+    }
+    s_text(s, UC_CONTROL, u->control);
+    int set = x->unit_set[i];
+    crs_attrs(x, s, UC_EPSG, UC_CM, set);
+    /* The draft's area and the surveyed one from the unit summary (load): a plane area the
+     * unit's CRS cannot give (a position out of its zone's reach) stays unknown; the
+     * ellipsoidal area and perimeter do not depend on the plane CRS and are kept. */
+    const sv_unit_summary *sm = &x->usum[i];
+    sv_area a = sm->has_draft
+                    ? sm->draft
+                    : (sv_area){.ellipsoidal_m2 = NAN, .plane_m2 = NAN, .perimeter_m = NAN};
+    s_real(s, UC_AREA, a.ellipsoidal_m2);
+    s_real(s, UC_PLANE_AREA, a.plane_m2);
+    s_real(s, UC_PERIMETER, a.perimeter_m);
+    s_int(s, UC_POINTS, x->unit_points[i]);
+    s_text(s, UC_SOURCE, u->source);
+    s_int(s, UC_SEQ, u->seq);
+    /* null with fewer than 3 points: no polygon to measure or judge */
+    int poly = sm->points >= 3;
+    s_real(s, UC_SURVEYED, poly ? sm->surveyed.ellipsoidal_m2 : NAN);
+    s_real(s, UC_SURVEYED_PLANE, poly ? sm->surveyed.plane_m2 : NAN);
+    if (sm->surveyed_valid == SV_VALID_UNKNOWN)
+        s_text(s, UC_SURVEYED_VALID, NULL);
+    else
+        s_bool(s, UC_SURVEYED_VALID, sm->surveyed_valid == SV_VALID_YES);
+    s_text(s, UC_SURVEYED_REASON, sm->surveyed_valid == SV_VALID_NO ? sm->surveyed_reason : NULL);
+    return SV_OK;
+}
+
+void sv__ex_point_attrs(const sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[64])
+{
+    const sv_bpoint *p = &x->pts[i];
+    const sv_quality *q = &p->q;
+    s_text(s, PC_UNIT, p->unit);
+    s_text(s, PC_NUMBER, p->number);
+    s_code(s, PC_TYPE, p->point_type);
+    s_code(s, PC_MARKER, p->marker);
+    s_real(s, PC_LAT, p->lat);
+    s_real(s, PC_LON, p->lon);
+    s_real(s, PC_H, p->h);
+    s_real(s, PC_XN, x->pt_ne[2 * i]);
+    s_real(s, PC_YE, x->pt_ne[2 * i + 1]);
+    crs_attrs(x, s, PC_EPSG, PC_CM, x->pt_set[i]);
+    s_text(s, PC_GRADE, sv_grade_name(q->grade));
+    s_int_opt(s, PC_MODE, q->mode, -1);
+    s_int_opt(s, PC_STATUS, q->status, -1);
+    s_int_opt(s, PC_SATS, q->sats_used, -1);
+    s_int_opt(s, PC_SEEN, q->sats_seen, -1);
+    s_real(s, PC_HDOP, q->hdop);
+    s_real(s, PC_VDOP, q->vdop);
+    s_real(s, PC_PDOP, q->pdop);
+    s_real(s, PC_EPH, q->eph);
+    s_real(s, PC_EPV, q->epv);
+    s_real(s, PC_CAGE, q->corr_age);
+    s_int_opt(s, PC_N, q->n, -1);
+    s_real(s, PC_DURATION, q->duration_s);
+    s_real(s, PC_SE, q->sigma_e);
+    s_real(s, PC_SN, q->sigma_n);
+    s_real(s, PC_SU, q->sigma_u);
+    s_int_opt(s, PC_DROPPED, q->dropped, -1);
+    s_bool(s, PC_OFFSET, p->flags & SV_PT_OFFSET);
+    s_bool(s, PC_MANUAL, p->flags & SV_PT_MANUAL);
+    s_bool(s, PC_STALE, p->flags & SV_PT_STALE);
+    s_bool(s, PC_OVERRIDE, p->flags & SV_PT_OVERRIDE);
+    s_text(s, PC_REASON, p->override_reason);
+    int off = (p->flags & SV_PT_OFFSET) != 0;
+    s_real(s, PC_OFF_LAT, off ? p->off.from_lat : NAN);
+    s_real(s, PC_OFF_LON, off ? p->off.from_lon : NAN);
+    s_real(s, PC_OFF_DIST, off ? p->off.distance_m : NAN);
+    s_real(s, PC_OFF_BRG, off ? p->off.bearing_deg : NAN);
+    s_real(s, PC_OFF_DH, off ? p->off.dh : NAN);
+    s_code(s, PC_DATUM, q->datum);
+    s_text(s, PC_NOTE, p->note);
+    s_text(s, PC_RECORDED, iso_ms(p->time_ms, timebuf));
+    s_int(s, PC_SEQ, p->seq);
+    s_code(s, PC_DEVICE, x->src[x->pt_src[i]].device);
+    s_code(s, PC_CREW, x->src[x->pt_src[i]].crew);
+}
+
+/* The strokes of a signature as the journal keeps them: [[x, y, x, y, ...], ...]. NULL when
+ * out of memory. *strokes receives their number. */
+static json_t *sig_strokes(const sv_signature *g, size_t *strokes)
+{
+    json_t *all = json_array(), *cur = NULL;
+    int bad = !all;
+    *strokes = 0;
+    for (size_t k = 0; !bad && k < g->n_xy; k++) {
+        int32_t px = g->xy[2 * k], py = g->xy[2 * k + 1];
+        if (px == -1 && py == -1) {
+            if (cur) {
+                bad = json_array_append_new(all, cur) != 0;
+                cur = NULL;
+                (*strokes)++;
+            }
+            continue;
+        }
+        if (!cur && !(cur = json_array()))
+            bad = 1;
+        if (!bad)
+            bad = json_array_append_new(cur, json_integer(px)) != 0 ||
+                  json_array_append_new(cur, json_integer(py)) != 0;
+    }
+    if (!bad && cur) { /* the state always ends a stroke; be kind to a caller that did not */
+        bad = json_array_append_new(all, cur) != 0;
+        cur = NULL;
+        (*strokes)++;
+    }
+    json_decref(cur);
+    if (bad) {
+        json_decref(all);
+        return NULL;
+    }
+    return all;
+}
+
+/* The attributes of signature i. In GeoJSON the strokes are an array, in GeoPackage its JSON
+ * text. */
+int sv__ex_sig_attrs(sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[64])
+{
+    const sv_signature *g = &x->sigs[i];
+    size_t strokes;
+    json_t *arr = sig_strokes(g, &strokes);
+    if (!arr)
+        return sv__ex_nomem(x);
+    char hex[2 * SV_HASH_BYTES + 1];
+    static const char digits[] = "0123456789abcdef";
+    for (size_t b = 0; b < SV_HASH_BYTES; b++) {
+        hex[2 * b] = digits[g->covers[b] >> 4];
+        hex[2 * b + 1] = digits[g->covers[b] & 15];
+    }
+    hex[2 * SV_HASH_BYTES] = '\0';
+    s_text(s, SC_UNIT, g->unit);
+    s_text(s, SC_PARTY, g->party);
+    s_text(s, SC_SIGNER, g->signer);
+    s_text(s, SC_ROLE, g->role);
+    s_text(s, SC_SIGNED, iso_ms(g->time_ms, timebuf));
+    s_int(s, SC_STROKE_COUNT, (int64_t)strokes);
+    if (s->props) {
+        put_json(s, SC_STROKES, arr);
+        arr = NULL;
+    } else {
+        char *text = json_dumps(arr, JSON_COMPACT);
+        if (!text) {
+            json_decref(arr);
+            return sv__ex_nomem(x);
+        }
+        s_text(s, SC_STROKES, text);
+        free(text);
+    }
+    json_decref(arr);
+    s_text(s, SC_COVERS, hex);
+    s_bool(s, SC_CURRENT, g->current);
+    s_int(s, SC_SEQ, g->seq);
+    s_code(s, SC_DEVICE, x->src[x->sig_src[i]].device);
+    s_code(s, SC_CREW, x->src[x->sig_src[i]].crew);
+    return SV_OK;
+}
+
+/* ---- Walking the state: the features every format writes ------------------------------------ */
+
+void sv__ex_line_attrs(const sv__ex *x, sv__ex_sink *s, const sv__ex_seg *g)
+{
+    const sv_bpoint *a = &x->pts[g->a], *b = &x->pts[g->b];
+    s_text(s, LC_UNIT, a->unit);
+    s_text(s, LC_FROM, a->number);
+    s_text(s, LC_TO, b->number);
+    s_code(s, LC_CATEGORY, g->rec ? g->rec->category : NULL);
+    s_code(s, LC_POSITION, g->rec ? g->rec->position : NULL);
+    s_code(s, LC_NATURE, g->rec ? g->rec->nature : NULL);
+    s_text(s, LC_NEIGHBOUR, g->rec ? g->rec->neighbour : NULL);
+    s_real(s, LC_LENGTH, sv_geo_distance(a->lat, a->lon, b->lat, b->lon, NULL));
+    const double *pa = &x->pt_ne[2 * g->a], *pb = &x->pt_ne[2 * g->b];
+    s_real(s, LC_PLANE_LENGTH,
+           x->pt_set[g->a] > 0 && x->pt_set[g->a] == x->pt_set[g->b]
+               ? hypot(pa[0] - pb[0], pa[1] - pb[1])
+               : NAN);
+    if (g->rec)
+        s_int(s, LC_SEQ, g->rec->seq);
+    else
+        s_text(s, LC_SEQ, NULL);
+}
+
+/*
+ * Call fn for each boundary line: consecutive points of a unit in number order, closing back
+ * to the first when there are three or more; then any recorded line between two existing
+ * points of the unit that is not such a pair (numbering changed after it was recorded), so a
+ * recorded line is never lost.
+ */
+int sv__ex_for_each_line(sv__ex *x, int (*fn)(sv__ex *, const sv__ex_seg *, void *), void *ctx)
+{
+    memset(x->line_used, 0, x->n_lines ? x->n_lines : 1);
+    size_t i = 0;
+    while (i < x->n_pts) {
+        size_t k = i;
+        while (k < x->n_pts && strcmp(x->pts[k].unit, x->pts[i].unit) == 0)
+            k++;
+        /* Points without coordinates cannot be joined; the line skips to the next one. */
+        size_t first = SIZE_MAX, prev = SIZE_MAX, count = 0;
+        for (size_t m = i; m < k; m++) {
+            if (!isfinite(x->pts[m].lat) || !isfinite(x->pts[m].lon))
+                continue;
+            count++;
+            if (prev == SIZE_MAX) {
+                first = prev = m;
+                continue;
+            }
+            sv__ex_seg g = {prev, m, NULL};
+            g.rec = sv__ex_line_take(x, x->pts[i].unit, x->pts[prev].number, x->pts[m].number);
+            int rc = fn(x, &g, ctx);
+            if (rc != SV_OK)
+                return rc;
+            prev = m;
+        }
+        if (count >= 3) {
+            sv__ex_seg g = {prev, first, NULL};
+            g.rec = sv__ex_line_take(x, x->pts[i].unit, x->pts[prev].number, x->pts[first].number);
+            int rc = fn(x, &g, ctx);
+            if (rc != SV_OK)
+                return rc;
+        }
+        /* Recorded lines of this unit not drawn above. */
+        for (size_t li = 0; li < x->n_lines; li++) {
+            const sv_bline *l = &x->lines[li];
+            if (x->line_used[li] || strcmp(l->unit, x->pts[i].unit) != 0)
+                continue;
+            size_t a = SIZE_MAX, b = SIZE_MAX;
+            for (size_t m = i; m < k; m++) {
+                if (!isfinite(x->pts[m].lat) || !isfinite(x->pts[m].lon))
+                    continue;
+                if (strcmp(x->pts[m].number, l->from) == 0)
+                    a = m;
+                if (strcmp(x->pts[m].number, l->to) == 0)
+                    b = m;
+            }
+            if (a == SIZE_MAX || b == SIZE_MAX || a == b)
+                continue;
+            sv__ex_seg g = {a, b, sv__ex_line_take(x, l->unit, l->from, l->to)};
+            int rc = fn(x, &g, ctx);
+            if (rc != SV_OK)
+                return rc;
+        }
+        i = k;
+    }
+    return SV_OK;
+}
+
+/* The recorded lines sv__ex_for_each_line cannot draw: an end that is not a current point of the
+ * unit with coordinates. They are counted for the caller to report. */
+void sv__ex_count_unjoined(const sv__ex *x, sv_export_stats *st)
+{
+    for (size_t li = 0; li < x->n_lines; li++) {
+        const sv_bline *l = &x->lines[li];
+        int a = 0, b = 0;
+        for (size_t m = 0; m < x->n_pts && !(a && b); m++) {
+            const sv_bpoint *p = &x->pts[m];
+            if (strcmp(p->unit, l->unit) != 0 || !isfinite(p->lat) || !isfinite(p->lon))
+                continue;
+            a = a || strcmp(p->number, l->from) == 0;
+            b = b || strcmp(p->number, l->to) == 0;
+        }
+        if (a && b && strcmp(l->from, l->to) != 0)
+            continue;
+        if (st->lines_unjoined++ == 0)
+            snprintf(st->unjoined_first, sizeof st->unjoined_first, "%.40s %.20s-%.20s", l->unit,
+                     l->from, l->to);
+    }
+}
+
+static int vertex_usable(const sv_vertex *v)
+{
+    return !v->jump && isfinite(v->lat) && isfinite(v->lon);
+}
+
+/* Group the sorted keys into runs of equal unit (by_track 0; per journal when several are
+ * exported) or unit and track (1; track ids are unique across journals). */
+int sv__ex_for_each_walk(sv__ex *x, const sv__ex_vkey *keys, int by_track,
+                         int (*fn)(sv__ex *, const sv__ex_walk *, void *), void *ctx)
+{
+    size_t i = 0;
+    while (i < x->n_vx) {
+        size_t k = i;
+        while (k < x->n_vx && strcmp(keys[k].unit, keys[i].unit) == 0 &&
+               (by_track ? keys[k].track == keys[i].track : keys[k].src == keys[i].src))
+            k++;
+        sv__ex_walk w = {keys + i, k - i, 0, 0};
+        for (size_t m = i; m < k; m++) {
+            const sv_vertex *v = &x->vx[keys[m].idx];
+            if (v->jump)
+                w.jumps++;
+            else if (vertex_usable(v))
+                w.used++;
+        }
+        int rc = fn(x, &w, ctx);
+        if (rc != SV_OK)
+            return rc;
+        i = k;
+    }
+    return SV_OK;
+}
+
+/* The walk's usable vertices as lon,lat pairs into x->scratch2, and their plane x,y (east,
+ * north, projected once in load) into x->scratch; returns how many in *n, and in *plane_ok
+ * whether every one of them has plane coordinates. For a ring, a final vertex equal to the
+ * first is dropped (the caller closes the ring itself); both buffers leave room for that. */
+int sv__ex_walk_lonlat(sv__ex *x, const sv__ex_walk *w, int ring, size_t *n, int *plane_ok)
+{
+    int rc = sv__ex_reserve(x, &x->scratch2, &x->scratch2_cap, 2 * (w->used + 1));
+    if (rc == SV_OK)
+        rc = sv__ex_reserve(x, &x->scratch, &x->scratch_cap, 2 * (w->used + 1));
+    if (rc != SV_OK)
+        return rc;
+    size_t m = 0;
+    int ok = 1;
+    for (size_t k = 0; k < w->n; k++) {
+        size_t vi = w->keys[k].idx;
+        const sv_vertex *v = &x->vx[vi];
+        if (!vertex_usable(v))
+            continue;
+        x->scratch2[2 * m] = v->lon;
+        x->scratch2[2 * m + 1] = v->lat;
+        x->scratch[2 * m] = x->vx_ne[2 * vi + 1];
+        x->scratch[2 * m + 1] = x->vx_ne[2 * vi];
+        ok = ok && isfinite(x->scratch[2 * m]) && isfinite(x->scratch[2 * m + 1]);
+        m++;
+    }
+    if (ring && m > 1 && x->scratch2[0] == x->scratch2[2 * (m - 1)] &&
+        x->scratch2[1] == x->scratch2[2 * (m - 1) + 1])
+        m--;
+    *n = m;
+    *plane_ok = ok;
+    return SV_OK;
+}
+
+/* Plane set of a walk (its first usable vertex's); -1 if none or mixed. */
+int sv__ex_walk_set(const sv__ex *x, const sv__ex_walk *w)
+{
+    int set = -1;
+    for (size_t k = 0; k < w->n; k++) {
+        size_t vi = w->keys[k].idx;
+        if (!vertex_usable(&x->vx[vi]))
+            continue;
+        if (set == -1)
+            set = x->vx_set[vi];
+        else if (x->vx_set[vi] != set)
+            return -1;
+    }
+    return set;
+}
+
+int sv__ex_walked_attrs(sv__ex *x, sv__ex_sink *s, const sv__ex_walk *w, size_t n, int set)
+{
+    const sv_vertex *first = &x->vx[w->keys[0].idx], *last = &x->vx[w->keys[w->n - 1].idx];
+    s_text(s, WC_UNIT, first->unit);
+    s_int(s, WC_VERTICES, (int64_t)n);
+    /* The walked polygon as the unit summary measures and judges it (summary.h): only the
+     * plane area depends on the CRS; an invalid polygon is written, and flagged. */
+    sv_unit_summary sm;
+    const sv__ex_set *ps = sv__ex_plane_set(x, set);
+    sv__summary_init(&sm, NULL, ps ? ps->crs : (sv_crs){0, NAN});
+    sv__summary_walked(x->g, n, x->scratch2, NULL, &sm);
+    sv_area a = sm.walked;
+    s_real(s, WC_AREA, a.ellipsoidal_m2);
+    s_real(s, WC_PLANE_AREA, a.plane_m2);
+    s_real(s, WC_PERIMETER, a.perimeter_m);
+    s_real(s, WC_CLOSING, a.closing_m);
+    crs_attrs(x, s, WC_EPSG, WC_CM, set);
+    s_int(s, WC_FIRST, first->seq);
+    s_int(s, WC_LAST, last->seq);
+    if (sm.walked_valid == SV_VALID_UNKNOWN)
+        s_text(s, WC_VALID, NULL);
+    else
+        s_bool(s, WC_VALID, sm.walked_valid == SV_VALID_YES);
+    s_text(s, WC_REASON, sm.walked_valid == SV_VALID_NO ? sm.walked_reason : NULL);
+    return SV_OK;
+}
+
+void sv__ex_track_attrs(sv__ex *x, sv__ex_sink *s, const sv__ex_walk *w, size_t n, char t0[64],
+                        char t1[64])
+{
+    const sv_vertex *first = NULL, *last = NULL;
+    double len = 0;
+    for (size_t k = 0; k < w->n; k++) {
+        const sv_vertex *v = &x->vx[w->keys[k].idx];
+        if (!vertex_usable(v))
+            continue;
+        if (last)
+            len += sv_geo_distance(last->lat, last->lon, v->lat, v->lon, NULL);
+        if (!first)
+            first = v;
+        last = v;
+    }
+    s_text(s, TC_UNIT, w->keys[0].unit);
+    s_int(s, TC_TRACK, w->keys[0].track);
+    s_int(s, TC_VERTICES, (int64_t)n);
+    s_int(s, TC_JUMPS, (int64_t)w->jumps);
+    s_real(s, TC_LENGTH, len);
+    s_text(s, TC_START,
+           first && isfinite(first->fix_time)
+               ? iso_ms((int64_t)llround(first->fix_time * 1000.0), t0)
+               : NULL);
+    s_text(s, TC_END,
+           last && isfinite(last->fix_time) ? iso_ms((int64_t)llround(last->fix_time * 1000.0), t1)
+                                            : NULL);
+    s_int(s, TC_FIRST, x->vx[w->keys[0].idx].seq);
+    s_int(s, TC_LAST, x->vx[w->keys[w->n - 1].idx].seq);
+}
