@@ -17,6 +17,7 @@
 
 #include "export_int.h"
 #include "gpkg.h"
+#include "survey/fileio.h"
 #include "survey/geom.h"
 
 /* ---- GeoJSON -----------------------------------------------------------------------------------
@@ -345,7 +346,7 @@ int sv__ex_write_text(sv__ex *x, sv_export_format fmt, sv_export_stats *st)
     char *tmp = malloc(tsize);
     if (!tmp)
         return sv__ex_nomem(x);
-    int fd = sv__tmp_beside(x->path, tmp, tsize);
+    int fd = sv_file_tmp_beside(x->path, tmp, tsize);
     if (fd < 0) {
         sv__diag(x->diag, "%s: cannot create a temporary file beside it: %s", x->path,
                  strerror(errno));
@@ -382,7 +383,7 @@ int sv__ex_write_text(sv__ex *x, sv_export_format fmt, sv_export_stats *st)
         rc = SV_EIO;
     if (rc == SV_EIO && !x->diag->msg[0])
         sv__diag(x->diag, "%s: cannot write: %s", x->path, strerror(errno));
-    if (rc == SV_OK && sv__tmp_commit(tmp, x->path) != 0) {
+    if (rc == SV_OK && sv_file_commit(tmp, x->path) != 0) {
         sv__diag(x->diag, "%s: cannot put the file in place: %s", x->path, strerror(errno));
         rc = SV_EIO;
     }

@@ -23,14 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "survey/fileio.h"
 #include "survey/survey.h"
-
-/* ---- Atomic output: survey/fileio.h (the export keeps the old internal names until its split
- * lands) ---------------------------------------------------------------------------------- */
-
-#define sv__tmp_beside sv_file_tmp_beside
-#define sv__tmp_commit sv_file_commit
 
 /* ---- GeoPackage writer ---------------------------------------------------------------------- */
 
