@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "journal_int.h"
+#include "survey/journal_replica.h"
 
 int sv_journal_create_replica(const char *path, const uint8_t pk[SV_PUBKEY_BYTES], sv_journal **out)
 {
