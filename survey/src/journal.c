@@ -891,7 +891,7 @@ void sv_journal_rollback(sv_journal *j)
     j->batch_dirty = 0;
 }
 
-/* ---- signing, replicas ------------------------------------------------------------------- */
+/* ---- signing, stored hashes ------------------------------------------------------------- */
 
 void sv_device_id_from_key(const uint8_t pk[SV_PUBKEY_BYTES], char out[33])
 {

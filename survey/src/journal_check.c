@@ -3,8 +3,9 @@
  * it: the chain, the head signature, SQLite's integrity and the derived state against a
  * rebuild from the entries; and that rebuild.
  *
- * Must never: write an entry, or change anything while checking (check reads one snapshot
- * and rebuilds into a scratch schema).
+ * Must never: write or alter an entry; change anything while checking (check reads one
+ * snapshot and rebuilds into a scratch schema); or rewrite the st_* tables outside one write
+ * transaction (a rebuild, or a migration while opening).
  */
 #include <stdio.h>
 #include <string.h>
