@@ -1,5 +1,6 @@
 /*
- * journal_int.h - what the journal shares with the state derivation inside libsurvey.
+ * journal_int.h - what the journal shares with the state derivation inside libsurvey, and the
+ * journal's own files with each other (the handle's fields, below).
  *
  * The derived state lives in the journal's SQLite file (tables st_*), written only by
  * sv__state_apply inside the transaction that appends the entry it derives from. Nothing else
@@ -64,5 +65,79 @@ int64_t sv__json_get_int(const json_t *o, const char *key, int64_t def);
 /* Geometry as nested arrays of flat [lon_e9, lat_e9, ...] rings. */
 json_t *sv__geom_to_json(const sv_geom *g);
 int sv__geom_from_json(const json_t *a, sv_geom *g);
+
+/* ---- the journal's own files only ----------------------------------------------------------
+ * journal.c (file, key, append, chain, batches), journal_migrate.c (schema and migrations),
+ * journal_check.c (reading, check, rebuild), journal_replica.c (verbatim appends) and record.c
+ * (the typed recording calls) share the handle below. Nothing else reads its fields. */
+
+#define SV__SECKEY_BYTES 64         /* Ed25519 secret key (libsodium's layout) */
+#define SV__WAL_MAINTAIN_PAGES 1000 /* SQLite's own autocheckpoint threshold */
+#define SV__WAL_FORCE_PAGES 8000    /* 32 MB of WAL: checkpoint even on the hot path */
+
+struct sv_journal {
+    sqlite3 *db;
+    char *path;
+    int readonly;
+    int in_batch;
+    int batch_dirty; /* entries appended in the open batch: sign the head at commit */
+    int no_limits;   /* record as builds before survey/limits.h did (tests only) */
+    int schema_found;
+    char device_id[33];
+    char *device_name;
+    char *crew;
+    uint8_t pk[SV_PUBKEY_BYTES];
+    uint8_t sk[SV__SECKEY_BYTES];
+    int have_sk;
+    int replica; /* a county office's copy of another device's journal: verbatim appends only */
+    int epsg;
+    double cm;
+    sqlite3_stmt *st_last; /* last entry's seq and hash */
+    sqlite3_stmt *st_insert;
+    sqlite3_stmt *st_head;
+    sqlite3_stmt *st_unit;   /* does a unit exist */
+    sqlite3_stmt *st_number; /* last number of a prefix in a unit */
+    sv__stcache cache;       /* the state derivation's statements for schema "main" */
+    int wal_pages;           /* pages in the WAL after the last commit (from the WAL hook) */
+    double point_limit_m;    /* this handle's far-point limit; NaN: the journal's setting */
+    char errmsg[512];
+    char cfgbuf[512];
+};
+
+/* journal.c */
+sv_journal *sv__journal_alloc(const char *path); /* NULL when out of memory */
+/* Fail with SQLite's own message appended to what. */
+int sv__journal_fail_db(sv_journal *j, int rc, const char *what);
+int sv__journal_exec(sv_journal *j, const char *sql);
+int sv__journal_meta_set(sv_journal *j, const char *key, const char *value);
+/* Write the device's identity (device_id, public_key in hex) to meta. */
+int sv__journal_meta_identity(sv_journal *j);
+/* Read identity, name, crew and default CRS from meta (checks id against key). */
+int sv__journal_load_identity(sv_journal *j);
+int sv__journal_open_raw(sv_journal *j, const char *path, int flags);
+/* WAL, synchronous=FULL and the WAL hook; the file is known to be a journal by now. */
+int sv__journal_set_pragmas(sv_journal *j, const char *path);
+/* Prepare the handle's persistent statements (again after a rebuild dropped tables). */
+int sv__journal_prepare(sv_journal *j);
+/* The last entry's seq and hash (0 and zeros for an empty journal). */
+int sv__journal_last_entry(sv_journal *j, int64_t *seq, uint8_t hash[SV_HASH_BYTES]);
+/* Append one entry and derive its state, inside the open write transaction. */
+int sv__journal_append(sv_journal *j, const char *kind, json_t *payload, int64_t *seq_out);
+/* One recording call's write transaction: its own, or a savepoint in the caller's batch. */
+int sv__journal_write_begin(sv_journal *j, int *own);
+int sv__journal_write_end(sv_journal *j, int own, int rc);
+
+/* journal_migrate.c */
+/* Is the file a Quejie journal (application id)? SV_ECORRUPT naming path when not. */
+int sv__journal_schema_identify(sv_journal *j, const char *path);
+/* Refuse a newer schema, migrate an older one in place; sets schema_found. */
+int sv__journal_schema_upgrade(sv_journal *j, const char *path);
+/* This build's schema and state tables, inside the caller's write transaction. */
+int sv__journal_schema_create(sv_journal *j);
+
+/* journal_check.c */
+/* Drop the state tables, create this build's and derive them from the entries, inside the
+ * caller's write transaction. */
+int sv__journal_rebuild_in_txn(sv_journal *j);
 
 #endif

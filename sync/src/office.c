@@ -28,6 +28,7 @@
 
 #include "survey/clock.h"
 #include "survey/geo.h"
+#include "survey/journal_replica.h"
 #include "survey/kinds.h"
 #include "survey/state.h"
 #include "survey/tasks.h"

@@ -216,16 +216,8 @@ int sv_journal_create_replica(const char *path, const uint8_t pk[SV_PUBKEY_BYTES
  */
 int sv_journal_append_verbatim(sv_journal *j, const sv_entry *e, size_t n,
                                const uint8_t head_sig[SV_SIG_BYTES]);
-/*
- * The same, with the payloads already parsed by the caller: docs[i] is the jansson object of
- * e[i].payload (what json_loadb with flags 0 gives for it) or NULL to have it parsed here. For
- * a caller that decoded the payloads from trees (the office's bundle reader), which spares a
- * second parse of every entry; the caller vouches that each tree is its payload's parse (the
- * hash chain is still checked on the payload text). docs may be NULL.
- */
-struct json_t;
-int sv_journal_append_verbatim_parsed(sv_journal *j, const sv_entry *e, struct json_t *const *docs,
-                                      size_t n, const uint8_t head_sig[SV_SIG_BYTES]);
+/* The office hands payloads it has already parsed through sv_journal_append_verbatim_parsed
+ * (survey/journal_replica.h, which exposes jansson and is not for tablet clients). */
 
 /* ---- Checking -------------------------------------------------------------------------- */
 

@@ -1,0 +1,880 @@
+/*
+ * record.c - the typed recording calls (sv_record_*): each validates its domain struct,
+ * turns it into a canonical payload and appends it through the journal in one write
+ * transaction (or a savepoint of the caller's batch).
+ *
+ * Must never: append a kind without its registry row (kinds.c), accept what survey/limits.h
+ * refuses, or record a fact about a unit the journal does not hold.
+ */
+#include <math.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "internal.h"
+#include "journal_int.h"
+#include "survey/kinds.h"
+#include "survey/limits.h"
+#include "survey/state.h"
+
+/* ---- typed recording ----------------------------------------------------------------------- */
+
+/* Marks a payload whose text could not be encoded; record() refuses it naming the field. */
+#define BAD_TEXT_KEY "\x01invalid"
+
+static json_t *payload_new(void)
+{
+    json_t *p = json_object();
+    json_object_set_new(p, "v", json_integer(1));
+    return p;
+}
+
+/* Set a text field; skip NULL and "". Text that is not UTF-8 (jansson refuses it) would
+ * otherwise vanish silently from the entry, so it marks the payload instead. */
+static void put_str(json_t *o, const char *key, const char *s)
+{
+    if (!s || !*s)
+        return;
+    json_t *v = json_string(s);
+    if (v)
+        json_object_set_new(o, key, v);
+    else
+        json_object_set_new(o, BAD_TEXT_KEY, json_string(key));
+}
+
+static int record(sv_journal *j, const char *kind, json_t *p, int64_t *seq)
+{
+    if (!p)
+        return sv__journal_fail(j, SV_ENOMEM, "out of memory");
+    if (!sv_kind_find(kind)) { /* a recording call without its registry row (kinds.c) */
+        json_decref(p);
+        return sv__journal_fail(j, SV_EINVAL, "entry kind '%s' is not in the registry", kind);
+    }
+    json_t *bad = json_object_get(p, BAD_TEXT_KEY);
+    int rc = bad ? sv__journal_fail(j, SV_EINVAL, "%s: %s is not UTF-8 text (GBK?)", kind,
+                                    json_string_value(bad))
+                 : sv__journal_append(j, kind, p, seq);
+    json_decref(p);
+    return rc;
+}
+
+/* Does the state know this unit? Recording facts about a unit nobody assigned is refused. */
+static int need_unit(sv_journal *j, const char *code)
+{
+    if (!code || !*code)
+        return sv__journal_fail(j, SV_EINVAL, "no unit code given");
+    sqlite3_stmt *st = j->st_unit;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int found = rc == SQLITE_ROW;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sv__journal_fail_db(j, rc, "journal state");
+    return found ? SV_OK
+                 : sv__journal_fail(j, SV_ENOTFOUND,
+                                    "unit %s is not in this journal "
+                                    "(import its task package first)",
+                                    code);
+}
+
+static int check_latlon(sv_journal *j, double lat, double lon)
+{
+    if (!isfinite(lat) || !isfinite(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180)
+        return sv__journal_fail(j, SV_EINVAL, "coordinates out of range (lat %g, lon %g)", lat,
+                                lon);
+    return SV_OK;
+}
+
+/* A boundary-point number: 1-3 capital letters and 1-9 digits without a leading zero. */
+static int number_valid(const char *n)
+{
+    size_t i = 0, d = 0;
+    while (n[i] >= 'A' && n[i] <= 'Z')
+        i++;
+    if (i < 1 || i > 3 || n[i] == '0')
+        return 0;
+    while (n[i + d] >= '0' && n[i + d] <= '9')
+        d++;
+    return d >= 1 && d <= 9 && n[i + d] == '\0';
+}
+
+/* YYYY-MM-DD naming a real calendar day. */
+static int date_valid(const char *s)
+{
+    int y, m, d;
+    char tail;
+    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || s[4] != '-' ||
+        s[7] != '-')
+        return 0;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+        return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return !(m == 2 && d == 29 && !leap);
+}
+
+/* Text past its limit (survey/limits.h) is refused: nothing the journal accepts may block sync.
+ * Each argument pair is a name for the message and the text (NULL is fine); the list ends at a
+ * NULL name. */
+void sv__journal_without_limits(sv_journal *j, int on)
+{
+    j->no_limits = on != 0;
+}
+
+static int texts_fit(sv_journal *j, size_t max, ...)
+{
+    if (j->no_limits)
+        return SV_OK;
+    va_list ap;
+    va_start(ap, max);
+    int rc = SV_OK;
+    for (const char *what; rc == SV_OK && (what = va_arg(ap, const char *));) {
+        size_t n = sv_text_chars(va_arg(ap, const char *));
+        if (n > max)
+            rc = sv__journal_fail(j, SV_EINVAL, "%s has %zu characters; the limit is %zu", what, n,
+                                  max);
+    }
+    va_end(ap);
+    return rc;
+}
+
+/* The part of a unit payload that says what the unit is: everything but where this copy came
+ * from and what it replaced. Caller decrefs. */
+static json_t *unit_content(json_t *payload)
+{
+    json_t *c = json_deep_copy(payload);
+    json_object_del(c, "supersedes");
+    json_object_del(c, "source");
+    return c;
+}
+
+static int do_unit(sv_journal *j, const sv_unit *u, int64_t *seq)
+{
+    if (!u->code[0])
+        return sv__journal_fail(j, SV_EINVAL, "a unit without a code cannot be recorded");
+    char why[160];
+    if (!j->no_limits && sv_unit_check_limits(u, why, sizeof why) != SV_OK)
+        return sv__journal_fail(j, SV_EINVAL, "unit %.64s: %s", u->code, why);
+    json_t *p = payload_new();
+    put_str(p, "code", u->code);
+    put_str(p, "type", u->type);
+    put_str(p, "name", u->name);
+    put_str(p, "location", u->location);
+    for (int f = 0; f < SV_FIELD_COUNT; f++)
+        put_str(p, sv_field_name((sv_field)f), u->fields[f]);
+    put_str(p, "control", u->control);
+    put_str(p, "source", u->source);
+    if (u->epsg)
+        json_object_set_new(p, "epsg", json_integer(u->epsg));
+    sv__json_set_fixed(p, "cm", u->central_meridian, SV__NANODEG);
+    json_object_set_new(p, "geom", sv__geom_to_json(&u->draft));
+
+    /* A re-import of the same unit is a no-op: counties re-send whole packages, under any
+     * file name. Compared on content, not on the source or on what an entry superseded. */
+    sqlite3_stmt *st;
+    int64_t old = 0;
+    int same = 0;
+    if (sqlite3_prepare_v2(j->db,
+                           "SELECT e.seq, e.payload FROM st_units u JOIN entries e"
+                           " ON e.seq = u.seq WHERE u.code = ?",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, u->code, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            old = sqlite3_column_int64(st, 0);
+            json_error_t err;
+            json_t *prev = json_loads((const char *)sqlite3_column_text(st, 1), 0, &err);
+            json_t *a = prev ? unit_content(prev) : NULL, *b = unit_content(p);
+            same = a && b && json_equal(a, b);
+            json_decref(a);
+            json_decref(b);
+            json_decref(prev);
+        }
+        sqlite3_finalize(st);
+    }
+    if (same) {
+        json_decref(p);
+        if (seq)
+            *seq = old;
+        return SV_OK;
+    }
+    if (old)
+        json_object_set_new(p, "supersedes", json_integer(old));
+    return record(j, "unit", p, seq);
+}
+
+static json_t *quality_json(const sv_quality *q)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "grade", json_string(sv_grade_name(q->grade)));
+    if (q->mode >= 0)
+        json_object_set_new(o, "mode", json_integer(q->mode));
+    if (q->status >= 0)
+        json_object_set_new(o, "status", json_integer(q->status));
+    if (q->sats_used >= 0)
+        json_object_set_new(o, "used", json_integer(q->sats_used));
+    if (q->sats_seen >= 0)
+        json_object_set_new(o, "seen", json_integer(q->sats_seen));
+    sv__json_set_fixed(o, "hdop", q->hdop, 100);
+    sv__json_set_fixed(o, "vdop", q->vdop, 100);
+    sv__json_set_fixed(o, "pdop", q->pdop, 100);
+    sv__json_set_fixed(o, "eph", q->eph, SV__MM);
+    sv__json_set_fixed(o, "epv", q->epv, SV__MM);
+    sv__json_set_fixed(o, "cage", q->corr_age, SV__MM);
+    if (q->n > 0)
+        json_object_set_new(o, "n", json_integer(q->n));
+    sv__json_set_fixed(o, "dur", q->duration_s, SV__MM);
+    sv__json_set_fixed(o, "se", q->sigma_e, SV__MM);
+    sv__json_set_fixed(o, "sn", q->sigma_n, SV__MM);
+    sv__json_set_fixed(o, "su", q->sigma_u, SV__MM);
+    if (q->dropped > 0)
+        json_object_set_new(o, "dropped", json_integer(q->dropped));
+    put_str(o, "datum", q->datum);
+    return o;
+}
+
+/* Next free number for a prefix in a unit: numbers are never reused, even after a void. */
+static int next_number(sv_journal *j, const char *unit, char prefix, char *out, size_t len)
+{
+    sqlite3_stmt *st = j->st_number;
+    int64_t last = 0;
+    char pfx[2] = {prefix, 0};
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, pfx, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        last = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sv__journal_fail_db(j, rc, "journal state");
+    if (last >= 999999999)
+        return sv__journal_fail(j, SV_EINVAL, "unit %s has no free %c number left", unit, prefix);
+    char buf[32];
+    snprintf(buf, sizeof buf, "%c%lld", prefix, (long long)last + 1);
+    sv__strlcpy(out, buf, len);
+    return SV_OK;
+}
+
+void sv_journal_set_point_limit(sv_journal *j, double metres)
+{
+    if (j)
+        j->point_limit_m = isfinite(metres) && metres > 0 ? metres : NAN;
+}
+
+double sv_journal_point_limit(sv_journal *j)
+{
+    if (isfinite(j->point_limit_m))
+        return j->point_limit_m;
+    const char *v = sv_state_config(j, SV_CFG_POINT_LIMIT, NULL);
+    double m = v ? strtod(v, NULL) : NAN;
+    return isfinite(m) && m > 0 ? m : SV_POINT_LIMIT_M;
+}
+
+static void distance_text(double m, char *buf, size_t len)
+{
+    if (m >= 1000)
+        snprintf(buf, len, "%.1f km", m / 1000);
+    else
+        snprintf(buf, len, "%.0f m", m);
+}
+
+/*
+ * Sanity of manual input (docs/journal.md, "Far points"): a typed-in, map-read or offset point
+ * farther from its unit's draft than the limit is refused unless the caller says it is meant
+ * (SV_PT_FAR on input); then it is recorded with SV_PT_FAR. The flag is recorded only on a
+ * point that really is beyond the limit. A point measured where the pole stands is not judged:
+ * the receiver is the evidence of where it is.
+ */
+static int check_far(sv_journal *j, sv_bpoint *p)
+{
+    int meant = (p->flags & SV_PT_FAR) != 0;
+    p->flags &= ~(unsigned)SV_PT_FAR;
+    if (!(p->flags & (SV_PT_MANUAL | SV_PT_OFFSET)))
+        return SV_OK;
+    double m;
+    int rc = sv_state_draft_distance(j, p->unit, p->lat, p->lon, &m);
+    if (rc == SV_ENOTFOUND || rc == SV_EGEOM)
+        return SV_OK; /* no draft to judge by */
+    if (rc != SV_OK)
+        return rc;
+    double limit = sv_journal_point_limit(j);
+    if (m <= limit)
+        return SV_OK;
+    if (meant) {
+        p->flags |= SV_PT_FAR;
+        return SV_OK;
+    }
+    char d[32], l[32];
+    distance_text(m, d, sizeof d);
+    distance_text(limit, l, sizeof l);
+    return sv__journal_fail(j, SV_EINVAL,
+                            "the point (lat %.9f, lon %.9f) is %s from unit %s's draft, farther "
+                            "than the limit of %s (setting %s); if it is meant, record it as "
+                            "far (quejie point add --far)",
+                            p->lat, p->lon, d, p->unit, l, SV_CFG_POINT_LIMIT);
+}
+
+static int refuse_if_line_end(sv_journal *j, int64_t target, const char *what);
+
+static int do_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
+{
+    int rc = need_unit(j, p->unit);
+    if (rc == SV_OK)
+        rc = check_latlon(j, p->lat, p->lon);
+    if (rc == SV_OK)
+        rc = check_far(j, p);
+    if (rc != SV_OK)
+        return rc;
+    if (isfinite(p->h) && (p->h < -1000 || p->h > 10000))
+        return sv__journal_fail(j, SV_EINVAL, "height %g m is not plausible", p->h);
+    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the note", p->note, "the override reason",
+                        p->override_reason, (const char *)NULL)) != SV_OK)
+        return rc;
+    const char *ptype = p->point_type[0] ? p->point_type : "measured";
+    if (p->number[0] && !number_valid(p->number))
+        return sv__journal_fail(
+            j, SV_EINVAL, "point number '%s' is not a prefix and a number (J12, T3)", p->number);
+    if (p->supersedes) {
+        /* A correction names a current point of the same unit and keeps its number. */
+        sqlite3_stmt *st;
+        char was[SV_NUMBER_MAX] = "";
+        if (sqlite3_prepare_v2(j->db, "SELECT number FROM st_points WHERE seq = ? AND unit = ?", -1,
+                               &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, p->supersedes);
+            sqlite3_bind_text(st, 2, p->unit, -1, SQLITE_STATIC);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                sv__strlcpy(was, (const char *)sqlite3_column_text(st, 0), sizeof was);
+            sqlite3_finalize(st);
+        }
+        if (!was[0])
+            return sv__journal_fail(j, SV_ENOTFOUND,
+                                    "entry %lld is not a current boundary point of unit %s",
+                                    (long long)p->supersedes, p->unit);
+        if (!p->number[0])
+            memcpy(p->number, was, sizeof was);
+        else if (strcmp(p->number, was) != 0) {
+            /* Renumbering takes the old number out of the boundary, like a void. */
+            rc = refuse_if_line_end(j, p->supersedes, "cannot renumber");
+            if (rc != SV_OK)
+                return rc;
+        }
+    } else if (!p->number[0]) {
+        char prefix = strcmp(ptype, "measured") == 0 ? 'J' : 'T';
+        rc = next_number(j, p->unit, prefix, p->number, sizeof p->number);
+        if (rc != SV_OK)
+            return rc;
+    }
+    json_t *o = payload_new();
+    put_str(o, "unit", p->unit);
+    put_str(o, "number", p->number);
+    put_str(o, "ptype", ptype);
+    put_str(o, "marker", p->marker);
+    sv__json_set_fixed(o, "lat", p->lat, SV__NANODEG);
+    sv__json_set_fixed(o, "lon", p->lon, SV__NANODEG);
+    sv__json_set_fixed(o, "h", p->h, SV__MM);
+    json_object_set_new(o, "q", quality_json(&p->q));
+    if (p->flags)
+        json_object_set_new(o, "flags", json_integer(p->flags));
+    if (p->flags & SV_PT_OFFSET) {
+        json_t *off = json_object();
+        sv__json_set_fixed(off, "lat", p->off.from_lat, SV__NANODEG);
+        sv__json_set_fixed(off, "lon", p->off.from_lon, SV__NANODEG);
+        sv__json_set_fixed(off, "h", p->off.from_h, SV__MM);
+        sv__json_set_fixed(off, "dist", p->off.distance_m, SV__MM);
+        sv__json_set_fixed(off, "brg", p->off.bearing_deg, 1e6);
+        sv__json_set_fixed(off, "dh", p->off.dh, SV__MM);
+        json_object_set_new(o, "off", off);
+    }
+    put_str(o, "override", p->override_reason);
+    put_str(o, "note", p->note);
+    if (p->supersedes)
+        json_object_set_new(o, "supersedes", json_integer(p->supersedes));
+    return record(j, "point", o, seq);
+}
+
+static int do_vertex(sv_journal *j, const sv_vertex *v, int64_t *seq)
+{
+    int rc = need_unit(j, v->unit);
+    if (rc == SV_OK)
+        rc = check_latlon(j, v->lat, v->lon);
+    if (rc != SV_OK)
+        return rc;
+    json_t *o = payload_new();
+    put_str(o, "unit", v->unit);
+    if (v->track)
+        json_object_set_new(o, "track", json_integer(v->track));
+    sv__json_set_fixed(o, "lat", v->lat, SV__NANODEG);
+    sv__json_set_fixed(o, "lon", v->lon, SV__NANODEG);
+    sv__json_set_fixed(o, "h", v->h, SV__MM);
+    sv__json_set_fixed(o, "t", v->fix_time, SV__MM);
+    json_object_set_new(o, "q", quality_json(&v->q));
+    if (v->jump)
+        json_object_set_new(o, "jump", json_integer(1));
+    return record(j, "vertex", o, seq);
+}
+
+/* 1 when number is a current boundary point of unit, 0 when not, an sv_err on failure. */
+static int point_current(sv_journal *j, const char *unit, const char *number)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(j->db, "SELECT 1 FROM st_points WHERE unit = ? AND number = ?", -1,
+                                &st, NULL);
+    if (rc != SQLITE_OK)
+        return sv__journal_fail_db(j, rc, "journal state");
+    sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sv__journal_fail_db(j, rc, "journal state");
+    return rc == SQLITE_ROW;
+}
+
+/* The current lines of unit that end at number, as "J1-J2 (entry 7), ..." in buf (empty when
+ * none). Returns SV_OK or an error. */
+static int lines_at(sv_journal *j, const char *unit, const char *number, char *buf, size_t len)
+{
+    buf[0] = 0;
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(j->db,
+                                "SELECT a, b, seq FROM st_lines WHERE unit = ?1 AND (a = ?2 OR"
+                                " b = ?2) ORDER BY seq",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return sv__journal_fail_db(j, rc, "journal state");
+    sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t n = strlen(buf);
+        if (n + 1 < len)
+            snprintf(buf + n, len - n, "%s%s-%s (entry %lld)", n ? ", " : "",
+                     (const char *)sqlite3_column_text(st, 0),
+                     (const char *)sqlite3_column_text(st, 1),
+                     (long long)sqlite3_column_int64(st, 2));
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SV_OK : sv__journal_fail_db(j, rc, "journal state");
+}
+
+/*
+ * A boundary line joins two current boundary points of its unit: a line whose end is not a
+ * point could never be drawn, and would vanish from every export. The other half of the rule
+ * is in do_void (and in do_point for a correction that renumbers): a point that a current
+ * line uses cannot be withdrawn until the line is.
+ */
+static int do_line(sv_journal *j, const sv_bline *l, int64_t *seq)
+{
+    int rc = need_unit(j, l->unit);
+    if (rc != SV_OK)
+        return rc;
+    if (!l->from[0] || !l->to[0])
+        return sv__journal_fail(j, SV_EINVAL, "a boundary line needs both end points");
+    if ((rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the neighbour", l->neighbour,
+                        (const char *)NULL)) != SV_OK)
+        return rc;
+    if (strcmp(l->from, l->to) == 0)
+        return sv__journal_fail(j, SV_EINVAL, "line %s-%s of unit %s: the end points are the same",
+                                l->from, l->to, l->unit);
+    for (int end = 0; end < 2; end++) {
+        const char *num = end ? l->to : l->from;
+        rc = point_current(j, l->unit, num);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            return sv__journal_fail(j, SV_ENOTFOUND,
+                                    "line %s-%s of unit %s: %s is not a current boundary point of "
+                                    "the unit (record the point first)",
+                                    l->from, l->to, l->unit, num);
+    }
+    json_t *o = payload_new();
+    put_str(o, "unit", l->unit);
+    put_str(o, "from", l->from);
+    put_str(o, "to", l->to);
+    put_str(o, "category", l->category);
+    put_str(o, "position", l->position);
+    put_str(o, "nature", l->nature);
+    put_str(o, "neighbour", l->neighbour);
+    return record(j, "line", o, seq);
+}
+
+static int do_verification(sv_journal *j, const sv_verification *v, int64_t *seq)
+{
+    int rc = need_unit(j, v->unit);
+    if (rc != SV_OK)
+        return rc;
+    if ((int)v->field < 0 || v->field >= SV_FIELD_COUNT)
+        return sv__journal_fail(j, SV_EINVAL, "unknown ownership field");
+    if (v->status == SV_VERIFY_CORRECTED && (!v->value || !*v->value))
+        return sv__journal_fail(j, SV_EINVAL, "a corrected field needs its new value");
+    if (v->status == SV_VERIFY_DISPUTED && (!v->note || !*v->note))
+        return sv__journal_fail(j, SV_EINVAL, "a disputed field needs a statement (note)");
+    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the value", v->value, "the note", v->note,
+                        (const char *)NULL)) != SV_OK)
+        return rc;
+    json_t *o = payload_new();
+    put_str(o, "unit", v->unit);
+    put_str(o, "field", sv_field_name(v->field));
+    put_str(o, "status", sv_vstatus_name(v->status));
+    put_str(o, "value", v->value);
+    put_str(o, "note", v->note);
+    return record(j, "verify", o, seq);
+}
+
+static int do_dispute(sv_journal *j, const sv_dispute *d, int64_t *seq)
+{
+    int rc = need_unit(j, d->unit);
+    if (rc != SV_OK)
+        return rc;
+    if (!d->statement || !*d->statement)
+        return sv__journal_fail(j, SV_EINVAL, "a dispute needs a statement");
+    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the parties", d->parties, "the statement",
+                        d->statement, (const char *)NULL)) != SV_OK)
+        return rc;
+    char why[160];
+    if (sv_geom_check_limits(&d->area, why, sizeof why) != SV_OK)
+        return sv__journal_fail(j, SV_EINVAL, "the disputed area: %s", why);
+    json_t *o = payload_new();
+    put_str(o, "unit", d->unit);
+    put_str(o, "parties", d->parties);
+    put_str(o, "statement", d->statement);
+    put_str(o, "from", d->from);
+    put_str(o, "to", d->to);
+    if (d->area.n_parts)
+        json_object_set_new(o, "geom", sv__geom_to_json(&d->area));
+    if (d->settled)
+        json_object_set_new(o, "settled", json_integer(1));
+    return record(j, "dispute", o, seq);
+}
+
+static int do_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
+{
+    int rc = need_unit(j, a->unit);
+    if (rc != SV_OK)
+        return rc;
+    if (!a->party || !*a->party)
+        return sv__journal_fail(j, SV_EINVAL, "attendance needs the party's name");
+    if ((rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the party", a->party, "the person", a->person,
+                        (const char *)NULL)) != SV_OK)
+        return rc;
+    if (a->presence == SV_ABSENT && !date_valid(a->notice_date))
+        return sv__journal_fail(j, SV_EINVAL,
+                                "an absent party needs the date the notice was served "
+                                "(YYYY-MM-DD, a real date)");
+    if (a->notice_date[0] && !date_valid(a->notice_date))
+        return sv__journal_fail(j, SV_EINVAL, "notice date '%s' is not YYYY-MM-DD", a->notice_date);
+    json_t *o = payload_new();
+    put_str(o, "unit", a->unit);
+    put_str(o, "party", a->party);
+    put_str(o, "person", a->person);
+    put_str(o, "presence", sv_presence_name(a->presence));
+    put_str(o, "notice", a->notice_date);
+    return record(j, "attend", o, seq);
+}
+
+/* The strokes of s as the payload's [[x, y, x, y, ...], ...], checked on the way. *out is
+ * NULL on failure (the message is set). */
+static int strokes_json(sv_journal *j, const sv_signature *s, json_t **out)
+{
+    *out = NULL;
+    if (s->n_xy && !s->xy)
+        return sv__journal_fail(j, SV_EINVAL, "signature strokes: no coordinates given");
+    json_t *all = json_array(), *cur = NULL;
+    if (!all)
+        return sv__journal_fail(j, SV_ENOMEM, "out of memory");
+    size_t strokes = 0, points = 0, in_stroke = 0;
+    int rc = SV_OK;
+    for (size_t i = 0; rc == SV_OK && i <= s->n_xy; i++) {
+        int at_end = i == s->n_xy;
+        int32_t x = at_end ? -1 : s->xy[2 * i], y = at_end ? -1 : s->xy[2 * i + 1];
+        if (x == -1 && y == -1) {
+            /* (-1, -1) ends a stroke; the end of xy ends the last one unless a pair did. */
+            if (at_end && in_stroke == 0 && strokes > 0)
+                break;
+            if (at_end && strokes == 0 && in_stroke == 0) {
+                rc = sv__journal_fail(j, SV_EINVAL, "a signature needs at least one stroke");
+                break;
+            }
+            if (in_stroke < 2) {
+                rc = sv__journal_fail(j, SV_EINVAL,
+                                      "signature stroke %zu has %zu point%s; a stroke needs at "
+                                      "least 2",
+                                      strokes + 1, in_stroke, in_stroke == 1 ? "" : "s");
+                break;
+            }
+            if (json_array_append_new(all, cur) != 0)
+                rc = sv__journal_fail(j, SV_ENOMEM, "out of memory");
+            cur = NULL;
+            strokes++;
+            in_stroke = 0;
+            continue;
+        }
+        if (x < 0 || x > SV_SIG_PAD || y < 0 || y > SV_SIG_PAD) {
+            rc = sv__journal_fail(j, SV_EINVAL,
+                                  "signature stroke %zu, point %zu: (%ld, %ld) is off the pad "
+                                  "(coordinates 0..%d)",
+                                  strokes + 1, in_stroke + 1, (long)x, (long)y, SV_SIG_PAD);
+            break;
+        }
+        if (++points > SV_SIG_MAX_POINTS) {
+            rc = sv__journal_fail(j, SV_EINVAL, "a signature has at most %d stroke points",
+                                  SV_SIG_MAX_POINTS);
+            break;
+        }
+        if (!cur && !(cur = json_array()))
+            rc = sv__journal_fail(j, SV_ENOMEM, "out of memory");
+        if (rc == SV_OK && (json_array_append_new(cur, json_integer(x)) != 0 ||
+                            json_array_append_new(cur, json_integer(y)) != 0))
+            rc = sv__journal_fail(j, SV_ENOMEM, "out of memory");
+        in_stroke++;
+    }
+    json_decref(cur);
+    if (rc != SV_OK) {
+        json_decref(all);
+        return rc;
+    }
+    *out = all;
+    return SV_OK;
+}
+
+static int do_signature(sv_journal *j, const sv_signature *s, int64_t *seq)
+{
+    int rc = need_unit(j, s->unit);
+    if (rc != SV_OK)
+        return rc;
+    if (!s->party || !*s->party)
+        return sv__journal_fail(j, SV_EINVAL, "a signature needs the party that signs");
+    if (!s->signer || !*s->signer)
+        return sv__journal_fail(j, SV_EINVAL, "a signature needs the signer's name");
+    if ((rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the party", s->party, "the signer", s->signer,
+                        "the role", s->role, (const char *)NULL)) != SV_OK)
+        return rc;
+    static const uint8_t zero[SV_HASH_BYTES];
+    if (sodium_memcmp(s->covers, zero, SV_HASH_BYTES) == 0)
+        return sv__journal_fail(j, SV_EINVAL,
+                                "a signature must say which boundary it covers (covers is all "
+                                "zeros: take it from sv_state_boundary_digest)");
+    json_t *strokes;
+    if ((rc = strokes_json(j, s, &strokes)) != SV_OK)
+        return rc;
+    char hex[2 * SV_HASH_BYTES + 1];
+    sodium_bin2hex(hex, sizeof hex, s->covers, SV_HASH_BYTES);
+    json_t *o = payload_new();
+    put_str(o, "unit", s->unit);
+    put_str(o, "party", s->party);
+    put_str(o, "signer", s->signer);
+    put_str(o, "role", s->role);
+    json_object_set_new(o, "strokes", strokes);
+    put_str(o, "covers", hex);
+    return record(j, "sign", o, seq);
+}
+
+static int do_code(sv_journal *j, const char *list, const char *code, const char *label,
+                   int64_t *seq)
+{
+    if (!list || !*list || !code || !*code)
+        return sv__journal_fail(j, SV_EINVAL, "a code-list value needs a list and a code");
+    if (strlen(list) > SV_LIMIT_CODE_BYTES || strlen(code) > SV_LIMIT_CODE_BYTES)
+        return sv__journal_fail(j, SV_EINVAL, "a code-list name or code is longer than %d bytes",
+                                SV_LIMIT_CODE_BYTES);
+    int rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the label", label, (const char *)NULL);
+    if (rc != SV_OK)
+        return rc;
+    json_t *o = payload_new();
+    put_str(o, "list", list);
+    put_str(o, "code", code);
+    put_str(o, "label", label);
+    return record(j, "code", o, seq);
+}
+
+/* Settings the library itself reads are checked here, so a bad value cannot be recorded and
+ * break every later command. Other keys are the caller's business. */
+static int config_valid(sv_journal *j, const char *key, const char *value)
+{
+    char *end;
+    if (strcmp(key, "accept") == 0) {
+        sv_grade g;
+        if (sv_grade_parse(value, &g) != SV_OK || g == SV_GRADE_NONE)
+            return sv__journal_fail(j, SV_EINVAL, "accept: use gps, dgps, rtk-float or rtk-fixed");
+    } else if (strcmp(key, "average.epochs") == 0) {
+        long n = strtol(value, &end, 10);
+        if (end == value || *end || n < 1 || n > 100000)
+            return sv__journal_fail(j, SV_EINVAL, "average.epochs: a whole number from 1");
+    } else if (strcmp(key, "average.seconds") == 0) {
+        double t = strtod(value, &end);
+        if (end == value || *end || !isfinite(t) || t < 0 || t > 86400)
+            return sv__journal_fail(j, SV_EINVAL, "average.seconds: a number of seconds >= 0");
+    } else if (strcmp(key, SV_CFG_POINT_LIMIT) == 0) {
+        double m = strtod(value, &end);
+        if (end == value || *end || !isfinite(m) || m <= 0 || m > 20100000)
+            return sv__journal_fail(j, SV_EINVAL,
+                                    "%s: a distance in metres greater than 0 (default %g)",
+                                    SV_CFG_POINT_LIMIT, SV_POINT_LIMIT_M);
+    } else if (strcmp(key, "unit.code-pattern") == 0) {
+        regex_t re;
+        if (*value && regcomp(&re, value, REG_EXTENDED | REG_NOSUB) != 0)
+            return sv__journal_fail(j, SV_EINVAL,
+                                    "unit.code-pattern: '%s' is not a valid "
+                                    "extended regular expression",
+                                    value);
+        if (*value)
+            regfree(&re);
+        if (strlen(value) >= sizeof j->cfgbuf)
+            return sv__journal_fail(j, SV_EINVAL, "unit.code-pattern: too long");
+    }
+    return SV_OK;
+}
+
+static int do_config(sv_journal *j, const char *key, const char *value, int64_t *seq)
+{
+    if (!key || !*key)
+        return sv__journal_fail(j, SV_EINVAL, "a configuration key is needed");
+    if (!value)
+        value = "";
+    int rc =
+        texts_fit(j, SV_LIMIT_TEXT_CHARS, "the key", key, "the value", value, (const char *)NULL);
+    if (rc == SV_OK)
+        rc = config_valid(j, key, value);
+    if (rc != SV_OK)
+        return rc;
+    json_t *o = payload_new();
+    put_str(o, "key", key);
+    json_t *v = json_string(value);
+    if (v)
+        json_object_set_new(o, "value", v);
+    else
+        json_object_set_new(o, BAD_TEXT_KEY, json_string("value"));
+    return record(j, "config", o, seq);
+}
+
+/* When entry seq is a current boundary point used by a current line: fail naming the lines. */
+static int refuse_if_line_end(sv_journal *j, int64_t target, const char *what)
+{
+    sqlite3_stmt *st;
+    char unit[SV_CODE_MAX] = "", number[SV_NUMBER_MAX] = "";
+    int rc = sqlite3_prepare_v2(j->db, "SELECT unit, number FROM st_points WHERE seq = ?", -1, &st,
+                                NULL);
+    if (rc != SQLITE_OK)
+        return sv__journal_fail_db(j, rc, "journal state");
+    sqlite3_bind_int64(st, 1, target);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        sv__strlcpy(unit, (const char *)sqlite3_column_text(st, 0), sizeof unit);
+        sv__strlcpy(number, (const char *)sqlite3_column_text(st, 1), sizeof number);
+    }
+    sqlite3_finalize(st);
+    if (!number[0])
+        return SV_OK;
+    char lines[300];
+    rc = lines_at(j, unit, number, lines, sizeof lines);
+    if (rc != SV_OK || !lines[0])
+        return rc;
+    return sv__journal_fail(j, SV_EINVAL,
+                            "%s point %s of unit %s (entry %lld): the boundary line %s ends "
+                            "there; withdraw the line first (quejie void)",
+                            what, number, unit, (long long)target, lines);
+}
+
+static int do_void(sv_journal *j, int64_t target_seq, const char *reason, int64_t *seq)
+{
+    if (!reason || !*reason)
+        return sv__journal_fail(j, SV_EINVAL, "withdrawing an entry needs a reason");
+    int rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the reason", reason, (const char *)NULL);
+    if (rc != SV_OK)
+        return rc;
+    if (target_seq < 1 || target_seq > sv_journal_last_seq(j))
+        return sv__journal_fail(j, SV_ENOTFOUND, "there is no entry %lld", (long long)target_seq);
+    rc = refuse_if_line_end(j, target_seq, "cannot withdraw");
+    if (rc != SV_OK)
+        return rc;
+    json_t *o = payload_new();
+    json_object_set_new(o, "target", json_integer(target_seq));
+    put_str(o, "reason", reason);
+    return record(j, "void", o, seq);
+}
+
+/* Public recording calls: each runs in its own write transaction (or batch savepoint). */
+#define RECORD_IN_TXN(call)                                                                        \
+    do {                                                                                           \
+        int own_, rc_ = sv__journal_write_begin(j, &own_);                                         \
+        if (rc_ != SV_OK)                                                                          \
+            return rc_;                                                                            \
+        rc_ = (call);                                                                              \
+        return sv__journal_write_end(j, own_, rc_);                                                \
+    } while (0)
+
+int sv_record_unit(sv_journal *j, const sv_unit *u, int64_t *seq)
+{
+    RECORD_IN_TXN(do_unit(j, u, seq));
+}
+
+int sv_record_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
+{
+    RECORD_IN_TXN(do_point(j, p, seq));
+}
+
+int sv_record_vertex(sv_journal *j, const sv_vertex *v, int64_t *seq)
+{
+    RECORD_IN_TXN(do_vertex(j, v, seq));
+}
+
+int sv_record_line(sv_journal *j, const sv_bline *l, int64_t *seq)
+{
+    RECORD_IN_TXN(do_line(j, l, seq));
+}
+
+int sv_record_verification(sv_journal *j, const sv_verification *v, int64_t *seq)
+{
+    RECORD_IN_TXN(do_verification(j, v, seq));
+}
+
+int sv_record_dispute(sv_journal *j, const sv_dispute *d, int64_t *seq)
+{
+    RECORD_IN_TXN(do_dispute(j, d, seq));
+}
+
+int sv_record_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
+{
+    RECORD_IN_TXN(do_attendance(j, a, seq));
+}
+
+int sv_record_signature(sv_journal *j, const sv_signature *s, int64_t *seq)
+{
+    RECORD_IN_TXN(do_signature(j, s, seq));
+}
+
+int sv_record_code(sv_journal *j, const char *list, const char *code, const char *label,
+                   int64_t *seq)
+{
+    RECORD_IN_TXN(do_code(j, list, code, label, seq));
+}
+
+int sv_record_config(sv_journal *j, const char *key, const char *value, int64_t *seq)
+{
+    RECORD_IN_TXN(do_config(j, key, value, seq));
+}
+
+int sv_record_void(sv_journal *j, int64_t target_seq, const char *reason, int64_t *seq)
+{
+    RECORD_IN_TXN(do_void(j, target_seq, reason, seq));
+}
+
+/* Config lookups need a buffer that lives with the handle. */
+const char *sv_state_config(sv_journal *j, const char *key, const char *def)
+{
+    sqlite3_stmt *st;
+    const char *out = def;
+    if (sqlite3_prepare_v2(j->db, "SELECT value FROM st_config WHERE key = ?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return def;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        sv__strlcpy(j->cfgbuf, (const char *)sqlite3_column_text(st, 0), sizeof j->cfgbuf);
+        out = j->cfgbuf;
+    }
+    sqlite3_finalize(st);
+    return out;
+}
