@@ -23,6 +23,7 @@
 #include "internal.h"
 #include "journal_int.h"
 #include "survey/clock.h"
+#include "survey/fileio.h"
 
 #define HASH_DOMAIN "quejie-entry-v1"
 #define HEAD_DOMAIN "quejie-head-v1"
@@ -382,34 +383,12 @@ static char *key_path(const char *path)
 
 static int write_key(sv_journal *j, const char *kpath)
 {
-    int fd = open(kpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return sv__journal_fail(j, errno == EEXIST ? SV_EEXIST : SV_EIO, "%s: %s", kpath,
-                                strerror(errno));
-    ssize_t w = write(fd, j->sk, sizeof j->sk);
-    int ok = w == (ssize_t)sizeof j->sk && fsync(fd) == 0;
-    int err = errno;
-    close(fd);
-    if (ok) {
-        /* The key's directory entry must be durable too, or a power cut right after init
-         * could keep the journal and lose the only key that can write to it. */
-        char *dir = sv__strdup(kpath), *slash = dir ? strrchr(dir, '/') : NULL;
-        if (dir) {
-            if (slash)
-                *(slash == dir ? slash + 1 : slash) = '\0';
-            int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            if (dfd >= 0) {
-                fsync(dfd);
-                close(dfd);
-            }
-            free(dir);
-        }
-    }
-    if (!ok) {
-        unlink(kpath);
-        return sv__journal_fail(j, SV_EIO, "%s: cannot write the device key: %s", kpath,
-                                strerror(err));
-    }
+    /* Exclusive and atomic (survey/fileio.h): an existing key is never replaced, and a crash or
+     * a full disk never leaves half a key; the directory is synced, or a power cut right after
+     * init could keep the journal and lose the only key that can write to it. */
+    if (sv_file_write_atomic(kpath, j->sk, sizeof j->sk, 0600, 1) != 0)
+        return sv__journal_fail(j, errno == EEXIST ? SV_EEXIST : SV_EIO,
+                                "%s: cannot write the device key: %s", kpath, strerror(errno));
     return SV_OK;
 }
 
