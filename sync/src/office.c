@@ -146,19 +146,6 @@ static int device_id_ok(const char *s)
     return 1;
 }
 
-/* Exactly outlen bytes of hex (either case), nothing else. */
-static int hex_exact(uint8_t *out, size_t outlen, const char *hex)
-{
-    size_t got = 0;
-    const char *end = NULL;
-    if (!hex || strlen(hex) != 2 * outlen)
-        return -1;
-    if (sodium_hex2bin(out, outlen, hex, 2 * outlen, NULL, &got, &end) != 0 || got != outlen ||
-        *end)
-        return -1;
-    return 0;
-}
-
 static void sha256_hex(const void *p, size_t n, char out[65])
 {
     uint8_t h[crypto_hash_sha256_BYTES];
@@ -467,8 +454,8 @@ int sy_office_open(const char *path, sy_office **out)
         snprintf(o->office_id, sizeof o->office_id, "%s", sy__col_text(st, 0));
         snprintf(o->name, sizeof o->name, "%s", sy__col_text(st, 1));
         o->tolerance = sqlite3_column_double(st, 4);
-        if (hex_exact(o->sign_pk, 32, sy__col_text(st, 2)) ||
-            hex_exact(o->box_pk, 32, sy__col_text(st, 3)))
+        if (sy_hex2bin(o->sign_pk, 32, sy__col_text(st, 2)) ||
+            sy_hex2bin(o->box_pk, 32, sy__col_text(st, 3)))
             rc = sy__fail(o, SY_EFORMAT, "%s: the office keys in the database are malformed", path);
     } else {
         rc = sy__fail(o, SY_EFORMAT, "%s: the office database has no identity", path);
@@ -765,7 +752,7 @@ int sy_office_enroll(sy_office *o, const char *token, const char *device_id, con
         return sy__fail(o, SY_EAUTH, "unknown enrollment token");
     for (size_t i = 0; i <= SY_TOKEN_CHARS; i++)
         tok[i] = (char)((token[i] >= 'A' && token[i] <= 'F') ? token[i] + 32 : token[i]);
-    if (!pk_hex || hex_exact(pk, 32, pk_hex))
+    if (!pk_hex || sy_hex2bin(pk, 32, pk_hex))
         return sy__fail(o, SY_EFORMAT, "public_key must be 64 hex characters");
     sv_device_id_from_key(pk, id);
     if (!device_id || strcmp(device_id, id) != 0)
@@ -863,7 +850,7 @@ int sy__device_by_id(sy_office *o, const char *device_id, sy_device *dev, char *
         snprintf(dev->crew, sizeof dev->crew, "%s", sy__col_text(st, 1));
         snprintf(dev->device_id, sizeof dev->device_id, "%s", device_id);
         snprintf(status, slen, "%s", sy__col_text(st, 3));
-        if (hex_exact(dev->pk, 32, sy__col_text(st, 2)))
+        if (sy_hex2bin(dev->pk, 32, sy__col_text(st, 2)))
             rc = sy__fail(o, SY_EIO, "device %s: malformed public key in the office database",
                           dev->name);
         else if (strcmp(status, "enrolled") != 0)
@@ -906,7 +893,7 @@ int sy_office_authenticate(sy_office *o, const char *device_id, const char *time
     if (llabs(t - now) > SY_OFFICE_CLOCK_WINDOW_MS)
         return sy__fail(o, SY_EAUTH, "request time is more than 24 h from the office clock");
     uint8_t sig[64], h[crypto_hash_sha256_BYTES];
-    if (hex_exact(sig, sizeof sig, sig_hex))
+    if (sy_hex2bin(sig, sizeof sig, sig_hex))
         return sy__fail(o, SY_EAUTH, "malformed X-Quejie-Signature");
     crypto_hash_sha256(h, body ? body : (const uint8_t *)"", body ? len : 0);
     static const char dom[] = "quejie-request-v1";
