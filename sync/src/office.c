@@ -237,6 +237,13 @@ json_t *sy__col_json_str(sqlite3_stmt *st, int i)
     return s ? json_string((const char *)s) : json_null();
 }
 
+int sy__json_text(sy_office *o, json_t *v, char **out)
+{
+    *out = v ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(v);
+    return *out ? SY_OK : sy__fail(o, SY_ENOMEM, "out of memory");
+}
+
 json_t *sy__col_json_time(sqlite3_stmt *st, int i)
 {
     if (sqlite3_column_type(st, i) == SQLITE_NULL)
@@ -679,7 +686,7 @@ int sy_office_device_revoke(sy_office *o, const char *name)
     return SY_OK;
 }
 
-int sy_office_devices(sy_office *o, json_t **out)
+int sy_office_devices(sy_office *o, char **out)
 {
     *out = NULL;
     sqlite3_stmt *st;
@@ -726,8 +733,7 @@ int sy_office_devices(sy_office *o, json_t **out)
         json_decref(arr);
         return rc == SY_ENOMEM ? sy__fail(o, rc, "out of memory") : rc;
     }
-    *out = arr;
-    return SY_OK;
+    return sy__json_text(o, arr, out);
 }
 
 /* ---- enrollment and authentication -------------------------------------------------------- */
@@ -743,7 +749,7 @@ static json_t *enroll_reply(sy_office *o, const char *name, int64_t acked)
 }
 
 int sy_office_enroll(sy_office *o, const char *token, const char *device_id, const char *pk_hex,
-                     json_t **reply)
+                     char **reply)
 {
     *reply = NULL;
     uint8_t pk[32];
@@ -826,9 +832,11 @@ int sy_office_enroll(sy_office *o, const char *token, const char *device_id, con
         sy__logf(o, "enroll refused: %s", o->errmsg);
         return rc;
     }
-    *reply = enroll_reply(o, name, acked);
-    if (!*reply)
-        return sy__fail(o, SY_ENOMEM, "out of memory");
+    /* The device is enrolled (committed) even when the reply cannot be made: enrolling again
+     * with the same token and key gives the same reply. */
+    rc = sy__json_text(o, enroll_reply(o, name, acked), reply);
+    if (rc != SY_OK)
+        return rc;
     sy__logf(o, "%s: device %s (%s)%s", fresh ? "enrolled" : "enroll repeated", name, id,
              fresh ? "" : ", same key");
     return SY_OK;

@@ -309,7 +309,7 @@ int sy_office_ingest(sy_office *o, const uint8_t *b, size_t len, const char *exp
 
 /* ---- the ingest log -------------------------------------------------------------------------- */
 
-int sy_office_log(sy_office *o, size_t limit, json_t **out)
+int sy_office_log(sy_office *o, size_t limit, char **out)
 {
     *out = NULL;
     sqlite3_stmt *st;
@@ -337,8 +337,5 @@ int sy_office_log(sy_office *o, size_t limit, json_t **out)
         json_array_append_new(arr, r);
     }
     sqlite3_finalize(st);
-    if (!arr)
-        return sy__fail(o, SY_ENOMEM, "out of memory");
-    *out = arr;
-    return SY_OK;
+    return sy__json_text(o, arr, out);
 }

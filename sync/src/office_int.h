@@ -59,6 +59,10 @@ const char *sy__col_text(sqlite3_stmt *st, int i);              /* "" for NULL *
 json_t *sy__col_json_str(sqlite3_stmt *st, int i);              /* string or null (new ref) */
 json_t *sy__col_json_time(sqlite3_stmt *st, int i);             /* ISO time or null (new ref) */
 
+/* Hand v (consumed; NULL = out of memory) out as compact JSON text, keys in order: *out is the
+ * caller's to free(). Returns SY_OK or SY_ENOMEM (message set, *out NULL). */
+int sy__json_text(sy_office *o, json_t *v, char **out);
+
 /* ---- replicas, devices (office.c) -------------------------------------------------------------
  */
 

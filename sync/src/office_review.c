@@ -381,7 +381,7 @@ int sy__reindex_missing(sy_office *o)
 
 /* ---- review queue ---------------------------------------------------------------------------- */
 
-int sy_office_review(sy_office *o, int all, json_t **out)
+int sy_office_review(sy_office *o, int all, char **out)
 {
     *out = NULL;
     sqlite3_stmt *st;
@@ -431,8 +431,7 @@ int sy_office_review(sy_office *o, int all, json_t **out)
             json_decref(cases);
         return rc == SY_OK || rc == SY_ENOMEM ? sy__fail(o, SY_ENOMEM, "out of memory") : rc;
     }
-    *out = obj;
-    return SY_OK;
+    return sy__json_text(o, obj, out);
 }
 
 int sy_office_review_resolve(sy_office *o, int64_t id, const char *note)

@@ -164,7 +164,7 @@ int sy_office_tasks_import(sy_office *o, const char *file, const char *assign, s
     return rc;
 }
 
-int sy_office_tasks(sy_office *o, json_t **out)
+int sy_office_tasks(sy_office *o, char **out)
 {
     *out = NULL;
     sqlite3_stmt *st;
@@ -177,10 +177,7 @@ int sy_office_tasks(sy_office *o, json_t **out)
                                              "assign", sy__col_json_str(st, 1), "imported",
                                              sy__col_json_time(st, 2)));
     sqlite3_finalize(st);
-    if (!arr)
-        return sy__fail(o, SY_ENOMEM, "out of memory");
-    *out = arr;
-    return SY_OK;
+    return sy__json_text(o, arr, out);
 }
 
 int sy_office_tasks_for(sy_office *o, const sy_device *dev, char **body, size_t *len,
