@@ -256,13 +256,15 @@ static int prepare(const char *dir, int round, device *dv, int nd, item **out, s
     memset(&keys, 0, sizeof keys);
     for (int d = 0; d < nd; d++) {
         char token[SY_TOKEN_CHARS + 1];
-        json_t *reply = NULL;
+        char *text = NULL;
         if (sy_office_device_add(o, dv[d].name, "bench", token) != SY_OK ||
-            sy_office_enroll(o, token, dv[d].id, dv[d].pk_hex, &reply) != SY_OK) {
+            sy_office_enroll(o, token, dv[d].id, dv[d].pk_hex, &text) != SY_OK) {
             die("enrolling a device", sy_office_errmsg(o));
             sy_office_close(o);
             return 1;
         }
+        json_t *reply = json_loads(text, 0, NULL); /* the reply is JSON text (office.h) */
+        free(text);
         const char *oid = json_string_value(json_object_get(reply, "office_id"));
         const char *spk = json_string_value(json_object_get(reply, "sign_pk"));
         const char *bpk = json_string_value(json_object_get(reply, "box_pk"));

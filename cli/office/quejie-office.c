@@ -54,6 +54,22 @@ static int office_fail(sy_office *o)
     return code;
 }
 
+/* A listing's JSON text (office.h; freed here, *text set NULL) as a tree in *v. rc is the
+ * listing call's result. Returns 0, or the exit code after the message (the office closed). */
+static int listing(sy_office *o, int rc, char **text, json_t **v)
+{
+    *v = rc == SY_OK && *text ? json_loads(*text, 0, NULL) : NULL;
+    free(*text);
+    *text = NULL;
+    if (*v)
+        return 0;
+    if (rc != SY_OK)
+        return office_fail(o);
+    int code = die(EXIT_FAIL, "out of memory");
+    sy_office_close(o);
+    return code;
+}
+
 static void print_json(json_t *v)
 {
     char *s =
@@ -224,9 +240,11 @@ static int device_list(int argc, char **argv)
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;
+    char *text = NULL;
     json_t *devs;
-    if (sy_office_devices(o, &devs) != SY_OK)
-        return office_fail(o);
+    int code = listing(o, sy_office_devices(o, &text), &text, &devs);
+    if (code)
+        return code;
     if (get(&a, "--json"))
         print_json(devs);
     else {
@@ -249,12 +267,17 @@ static int cmd_status(int argc, char **argv)
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;
+    char *text = NULL;
     json_t *devs = NULL, *review = NULL, *tasks = NULL;
-    if (sy_office_devices(o, &devs) != SY_OK || sy_office_review(o, 0, &review) != SY_OK ||
-        sy_office_tasks(o, &tasks) != SY_OK) {
+    int code = listing(o, sy_office_devices(o, &text), &text, &devs);
+    if (!code)
+        code = listing(o, sy_office_review(o, 0, &text), &text, &review);
+    if (!code)
+        code = listing(o, sy_office_tasks(o, &text), &text, &tasks);
+    if (code) {
         json_decref(devs);
         json_decref(review);
-        return office_fail(o);
+        return code;
     }
     size_t open_cases = json_array_size(json_object_get(review, "cases"));
     size_t n_tasks = json_array_size(tasks);
@@ -301,9 +324,13 @@ static int tasks_import(int argc, char **argv)
     }
     /* A name no device or crew has yet is allowed (the device may be registered later), but
      * worth a word: a typo would leave the units with nobody. */
+    char *text = NULL;
     json_t *devs = NULL;
     int known = 0;
-    if (sy_office_devices(o, &devs) == SY_OK) {
+    if (sy_office_devices(o, &text) == SY_OK)
+        devs = json_loads(text, 0, NULL);
+    free(text);
+    if (devs) {
         size_t i;
         const json_t *d;
         json_array_foreach(devs, i, d)
@@ -331,9 +358,11 @@ static int tasks_list(int argc, char **argv)
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;
+    char *text = NULL;
     json_t *t;
-    if (sy_office_tasks(o, &t) != SY_OK)
-        return office_fail(o);
+    int code = listing(o, sy_office_tasks(o, &text), &text, &t);
+    if (code)
+        return code;
     if (get(&a, "--json")) {
         print_json(t);
     } else {
@@ -584,9 +613,11 @@ static int review_list(int argc, char **argv)
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;
+    char *text = NULL;
     json_t *r;
-    if (sy_office_review(o, get(&a, "--all") != NULL, &r) != SY_OK)
-        return office_fail(o);
+    int code = listing(o, sy_office_review(o, get(&a, "--all") != NULL, &text), &text, &r);
+    if (code)
+        return code;
     if (get(&a, "--json")) {
         print_json(r);
     } else {
@@ -647,9 +678,11 @@ static int cmd_log(int argc, char **argv)
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;
+    char *text = NULL;
     json_t *rows;
-    if (sy_office_log(o, (size_t)limit, &rows) != SY_OK)
-        return office_fail(o);
+    int code = listing(o, sy_office_log(o, (size_t)limit, &text), &text, &rows);
+    if (code)
+        return code;
     if (get(&a, "--json")) {
         print_json(rows);
     } else {

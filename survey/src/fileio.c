@@ -17,9 +17,9 @@
 
 #include "internal.h"
 
-/* Sync the directory holding path, where a rename or link lives. File systems that cannot sync
- * a directory say EINVAL; the data is as safe there as they allow. */
-static void sync_dir(const char *path)
+/* File systems that cannot sync a directory say EINVAL; the data is as safe there as they
+ * allow. */
+void sv_file_sync_dir(const char *path)
 {
     char *dir = sv__strdup(path);
     if (!dir)
@@ -97,7 +97,7 @@ int sv_file_commit(const char *tmp, const char *path)
         return -1;
     /* The rename itself lives in the directory: sync it too, or a power cut can bring back
      * the old file (or none). */
-    sync_dir(path);
+    sv_file_sync_dir(path);
     return 0;
 }
 
@@ -141,12 +141,12 @@ int sv_file_write_atomic(const char *path, const void *data, size_t len, unsigne
         e = errno;
         unlink(tmp);
         if (ok)
-            sync_dir(path);
+            sv_file_sync_dir(path);
     } else if (ok) {
         ok = rename(tmp, path) == 0;
         e = errno;
         if (ok)
-            sync_dir(path);
+            sv_file_sync_dir(path);
     }
     if (!ok)
         unlink(tmp);

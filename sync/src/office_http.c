@@ -169,7 +169,7 @@ static enum MHD_Result do_enroll(sy_server *s, struct MHD_Connection *c, const r
         logline(s, "enroll refused from %s: the body is not a JSON object", ip);
         return reply_error(c, MHD_HTTP_BAD_REQUEST, "the body must be a JSON object");
     }
-    json_t *out = NULL;
+    char *out = NULL;
     pthread_mutex_lock(&s->lock);
     int rc = sy_office_enroll(s->o, jstr(in, "token"), jstr(in, "device_id"),
                               jstr(in, "public_key"), &out);
@@ -177,8 +177,12 @@ static enum MHD_Result do_enroll(sy_server *s, struct MHD_Connection *c, const r
     snprintf(msg, sizeof msg, "%s", sy_office_errmsg(s->o));
     pthread_mutex_unlock(&s->lock);
     json_decref(in);
-    if (rc == SY_OK)
-        return reply_json(c, MHD_HTTP_OK, out);
+    if (rc == SY_OK) {
+        enum MHD_Result res =
+            reply(c, MHD_HTTP_OK, "application/json", out, strlen(out), NULL, NULL);
+        free(out);
+        return res;
+    }
     logline(s, "enroll refused from %s: %s", ip, msg);
     return reply_error(c, rc == SY_EREFUSED ? MHD_HTTP_CONFLICT : status_of(rc), msg);
 }

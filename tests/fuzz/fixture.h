@@ -107,10 +107,10 @@ static inline sy_office *fuzz_office_get(void)
         fuzz_sign_keys((uint8_t)(7 + i), pk, sk);
         sv_device_id_from_key(pk, id);
         fuzz_hex(pk, 32, pkhex);
-        json_t *reply = NULL;
+        char *reply = NULL;
         if (sy_office_enroll(o, fuzz_tokens[i], id, pkhex, &reply) != SY_OK)
             goto fail;
-        json_decref(reply);
+        free(reply);
     }
     if (sy_office_device_revoke(o, "tablet-2") != SY_OK)
         goto fail;

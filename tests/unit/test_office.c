@@ -98,6 +98,16 @@ static void verify(sv_journal *j, sv_vstatus s)
     CHECK_INT(sv_record_verification(j, &v, NULL), SV_OK);
 }
 
+/* The tree of a listing's JSON text (office.h), which is freed. */
+static json_t *parsed(char *text)
+{
+    json_error_t e;
+    json_t *v = text ? json_loads(text, 0, &e) : NULL;
+    CHECK(v != NULL);
+    free(text);
+    return v;
+}
+
 /* Register a device and enroll the tablet; keys receives the office's public identity. */
 static void enroll(sy_office *o, const char *name, sv_journal *j, sy_office_keys *keys)
 {
@@ -106,13 +116,14 @@ static void enroll(sy_office *o, const char *name, sv_journal *j, sy_office_keys
     uint8_t pk[32];
     sv_journal_public_key(j, pk);
     sodium_bin2hex(pkhex, sizeof pkhex, pk, 32);
-    json_t *r = NULL;
-    CHECK_INT(sy_office_enroll(o, token, sv_journal_device_id(j), pkhex, &r), SY_OK);
+    char *text = NULL;
+    CHECK_INT(sy_office_enroll(o, token, sv_journal_device_id(j), pkhex, &text), SY_OK);
     /* The same call again (a tablet whose connection broke) gets the same answer. */
-    json_t *again = NULL;
+    char *again = NULL;
     CHECK_INT(sy_office_enroll(o, token, sv_journal_device_id(j), pkhex, &again), SY_OK);
-    CHECK(json_equal(r, again));
-    json_decref(again);
+    CHECK(text && again && strcmp(text, again) == 0);
+    free(again);
+    json_t *r = parsed(text);
     memset(keys, 0, sizeof *keys);
     snprintf(keys->office_id, sizeof keys->office_id, "%s",
              json_string_value(json_object_get(r, "office_id")));
@@ -137,8 +148,9 @@ static int ingest(sy_office *o, sv_journal *j, const sy_office_keys *k, int64_t 
 
 static size_t open_cases(sy_office *o)
 {
-    json_t *r = NULL;
-    CHECK_INT(sy_office_review(o, 0, &r), SY_OK);
+    char *text = NULL;
+    CHECK_INT(sy_office_review(o, 0, &text), SY_OK);
+    json_t *r = parsed(text);
     size_t n = json_array_size(json_object_get(r, "cases"));
     json_decref(r);
     return n;
@@ -284,8 +296,9 @@ static void test_log_atomic(sy_office *o, sv_journal *j, const sy_office_keys *k
     CHECK_INT(ingest(o, j, k, acked + 1, &r), SY_OK);
     CHECK_INT(r.status, SY_INGEST_DUPLICATE);
     CHECK(log_covers(id, now));
-    json_t *log = NULL;
-    CHECK_INT(sy_office_log(o, 2, &log), SY_OK);
+    char *text = NULL;
+    CHECK_INT(sy_office_log(o, 2, &text), SY_OK);
+    json_t *log = parsed(text);
     json_t *settled = json_array_get(log, 1);
     CHECK_STR(json_string_value(json_object_get(settled, "result")), "applied");
     CHECK(strstr(json_string_value(json_object_get(settled, "reason")), "stopped") != NULL);
@@ -411,8 +424,9 @@ int main(void)
     sy_office_close(o);
     CHECK_INT(sy_office_open(path_of("o.db"), &o), SY_OK);
     CHECK_INT(open_cases(o), 2);
-    json_t *rv = NULL;
-    CHECK_INT(sy_office_review(o, 0, &rv), SY_OK);
+    char *text = NULL;
+    CHECK_INT(sy_office_review(o, 0, &text), SY_OK);
+    json_t *rv = parsed(text);
     int64_t first_id =
         json_integer_value(json_object_get(json_array_get(json_object_get(rv, "cases"), 0), "id"));
     json_decref(rv);
@@ -472,15 +486,15 @@ int main(void)
     /* Revocation refuses the device's bundles; its entries stay. */
     CHECK_INT(sy_office_device_revoke(o, "crew2"), SY_OK);
     CHECK_INT(ingest(o, b, &kb, 1, &r), SY_EAUTH);
-    json_t *devs = NULL;
-    CHECK_INT(sy_office_devices(o, &devs), SY_OK);
+    CHECK_INT(sy_office_devices(o, &text), SY_OK);
+    json_t *devs = parsed(text);
     json_t *d2 = json_array_get(devs, 1);
     CHECK_STR(json_string_value(json_object_get(d2, "status")), "revoked");
     CHECK_INT(json_integer_value(json_object_get(d2, "entries")), sv_journal_last_seq(b));
     json_decref(devs);
 
-    json_t *log = NULL;
-    CHECK_INT(sy_office_log(o, 100, &log), SY_OK);
+    CHECK_INT(sy_office_log(o, 100, &text), SY_OK);
+    json_t *log = parsed(text);
     CHECK(json_array_size(log) >= 10);
     json_decref(log);
 

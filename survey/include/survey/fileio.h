@@ -24,6 +24,10 @@ int sv_file_tmp_beside(const char *path, char *tmp, size_t tmp_size);
  * left for the caller to remove). */
 int sv_file_commit(const char *tmp, const char *path);
 
+/* Sync the directory holding path, so that a file just created, renamed or linked there
+ * survives a power cut. File systems that cannot sync a directory are taken as they are. */
+void sv_file_sync_dir(const char *path);
+
 /*
  * Write len bytes of data as the whole content of path, with permission bits mode, atomically:
  * on failure path is as it was and no temporary file is left. exclusive: fail with EEXIST when

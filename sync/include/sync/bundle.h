@@ -144,8 +144,11 @@ int sy_bundle_open(const uint8_t *b, size_t len, const uint8_t device_pk[32], co
                    const uint8_t box_pk[32], const uint8_t box_sk[32], sy_bundle_info *info,
                    sy_entries *out, char *err, size_t errlen);
 
-/* Hex helpers shared by the tools (sodium's, NUL-terminated). */
-int sy_hex2bin(uint8_t *out, size_t outlen, const char *hex); /* SY_OK when exactly outlen */
+/* The sync library's one hex decoder (libsodium's sodium_hex2bin underneath), used by the
+ * bundle code, the client, the office and the tools: hex (NUL-terminated) must be exactly
+ * 2 * outlen hex digits, either case, nothing else. Returns SY_OK, SY_EINVAL (NULL), SY_EFORMAT.
+ * Encoding is sodium_bin2hex's (lowercase). */
+int sy_hex2bin(uint8_t *out, size_t outlen, const char *hex);
 
 #ifdef __cplusplus
 }

@@ -16,6 +16,9 @@
  * Nothing a device sent ever overwrites what another device sent.
  *
  * Errors: sy_err codes (bundle.h); the handle keeps a one-line message (sy_office_errmsg).
+ * Listings (devices, tasks, review, log) and the enrollment reply come out as JSON text: UTF-8,
+ * compact, NUL-terminated, keys in the documented order, the caller's to free() (nothing is
+ * handed out on failure). The keys are those of the `--json` output in docs/office.md.
  * Threading: a handle is used by one thread at a time (the server serialises its calls).
  * Several processes may use one office: SQLite's locks and a per-device lock file serialise
  * them.
@@ -26,8 +29,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-
-#include <jansson.h>
 
 #include "survey/export.h"
 #include "sync/bundle.h"
@@ -87,11 +88,11 @@ int sy_office_device_add(sy_office *o, const char *name, const char *crew,
 int sy_office_device_revoke(sy_office *o, const char *name);
 
 /*
- * Every device as a JSON array (caller decrefs) in registration order: name, crew, device_id,
- * status (pending, enrolled, revoked), acked_seq, entries, registered, enrolled, revoked,
- * last_ingest, review_open. Returns SY_OK, SY_ENOMEM, SY_EIO.
+ * Every device as the text of a JSON array (caller frees) in registration order: name, crew,
+ * device_id, status (pending, enrolled, revoked), acked_seq, entries, registered, enrolled,
+ * revoked, last_ingest, review_open. Returns SY_OK, SY_ENOMEM, SY_EIO.
  */
-int sy_office_devices(sy_office *o, json_t **out);
+int sy_office_devices(sy_office *o, char **out);
 
 /* An enrolled device as the request authentication found it. */
 typedef struct sy_device {
@@ -104,13 +105,14 @@ typedef struct sy_device {
 /* ---- Requests (the HTTP server's calls; docs/sync-protocol.md) ---------------------------- */
 
 /*
- * Enrollment: the token's registration gets the device's key. *reply receives the 200 body
- * (caller decrefs). Returns SY_OK, SY_EAUTH (unknown, used or revoked token: 403),
+ * Enrollment: the token's registration gets the device's key. *reply receives the 200 body, a
+ * JSON object's text (caller frees): office_id, office_name, sign_pk, box_pk, device,
+ * acked_seq. Returns SY_OK, SY_EAUTH (unknown, used or revoked token: 403),
  * SY_EREFUSED (the key is enrolled under another name: 409), SY_EFORMAT (bad request: 400),
  * SY_EIO.
  */
 int sy_office_enroll(sy_office *o, const char *token, const char *device_id, const char *pk_hex,
-                     json_t **reply);
+                     char **reply);
 
 /*
  * Authenticate a request by its three headers (any may be NULL: refused). now_ms is the
@@ -182,20 +184,21 @@ int sy_office_ingest(sy_office *o, const uint8_t *b, size_t len, const char *exp
  */
 int sy_office_tasks_import(sy_office *o, const char *file, const char *assign, size_t *count);
 
-/* The task units as a JSON array of {code, assign, imported} (caller decrefs). */
-int sy_office_tasks(sy_office *o, json_t **out);
+/* The task units as the text of a JSON array of {code, assign, imported} (caller frees). */
+int sy_office_tasks(sy_office *o, char **out);
 
 /*
  * The review queue as {"cases": [{id, unit, subject, kind, detail, a, b, status, created}]},
- * open cases only unless all (caller decrefs).
+ * as JSON text (caller frees), open cases only unless all (then with resolved and note too).
  */
-int sy_office_review(sy_office *o, int all, json_t **out);
+int sy_office_review(sy_office *o, int all, char **out);
 
 /* Close a review case with a note (status "resolved"). SY_EINVAL when there is no such case. */
 int sy_office_review_resolve(sy_office *o, int64_t id, const char *note);
 
-/* The ingest log, newest first, at most limit rows (caller decrefs). */
-int sy_office_log(sy_office *o, size_t limit, json_t **out);
+/* The ingest log as the text of a JSON array, newest first, at most limit rows (caller frees):
+ * time, via, device, device_id, first_seq, last_seq, result, applied, acked_seq, reason. */
+int sy_office_log(sy_office *o, size_t limit, char **out);
 
 /* Export the county-wide state (every device's replica; see sv_export_journals) to path. */
 int sy_office_export(sy_office *o, sv_export_format fmt, const char *path, sv_export_stats *stats);

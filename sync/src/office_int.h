@@ -1,0 +1,100 @@
+/*
+ * office_int.h - what the office's source files (office.c, office_ingest.c, office_review.c,
+ * office_tasks.c, office_export.c) share: the handle's layout and the small helpers for errors,
+ * the event log, SQLite statements, replicas and per-device locks. Private: never installed,
+ * never included outside sync/src/office*.c, and never a place for a domain rule.
+ *
+ * Must never: hold state of its own (everything lives in sy_office and the office files), or
+ * grow a second copy of a helper the survey or sync libraries already have.
+ */
+#ifndef SYNC_OFFICE_INT_H
+#define SYNC_OFFICE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "survey/journal.h"
+#include "sync/office.h"
+
+struct sy_office {
+    sqlite3 *db;
+    char *path;     /* the office database */
+    char *replicas; /* path + ".replicas" */
+    char office_id[33];
+    char name[SY_NAME_MAX];
+    double tolerance;
+    uint8_t sign_pk[32], sign_sk[64];
+    uint8_t box_pk[32], box_sk[32];
+    FILE *log;
+    char errmsg[512];
+};
+
+/* ---- errors and the event log (office.c) ------------------------------------------------------
+ */
+
+/* Set the handle's message (printf-style) and return rc. */
+int sy__fail(sy_office *o, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* SY_EIO with the office path, what failed and SQLite's message. */
+int sy__fail_db(sy_office *o, const char *what);
+/* One event line on the log (sy_office_set_log): time, then what happened. */
+void sy__logf(sy_office *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ms since the epoch as ISO 8601 UTC (seconds). */
+void sy__iso_ms(int64_t ms, char buf[32]);
+/* a + b, newly allocated (caller frees); NULL when out of memory. */
+char *sy__str_cat(const char *a, const char *b);
+/* 1 when s is a device, crew or office name: 1..SY_NAME_MAX-1 bytes without control chars. */
+int sy__name_ok(const char *s);
+
+/* ---- SQLite (office.c) ------------------------------------------------------------------------
+ */
+
+int sy__exec(sy_office *o, const char *sql);                    /* SY_OK or SY_EIO */
+int sy__prep(sy_office *o, const char *sql, sqlite3_stmt **st); /* SY_OK or SY_EIO, *st NULL */
+void sy__bind_text(sqlite3_stmt *st, int i, const char *s);     /* NULL binds NULL */
+const char *sy__col_text(sqlite3_stmt *st, int i);              /* "" for NULL */
+json_t *sy__col_json_str(sqlite3_stmt *st, int i);              /* string or null (new ref) */
+json_t *sy__col_json_time(sqlite3_stmt *st, int i);             /* ISO time or null (new ref) */
+
+/* Hand v (consumed; NULL = out of memory) out as compact JSON text, keys in order: *out is the
+ * caller's to free(). Returns SY_OK or SY_ENOMEM (message set, *out NULL). */
+int sy__json_text(sy_office *o, json_t *v, char **out);
+
+/* ---- replicas, devices (office.c) -------------------------------------------------------------
+ */
+
+/* OFFICE_DB.replicas/DEVICE_ID + ext, newly allocated (caller frees); NULL when out of memory. */
+char *sy__replica_path(const sy_office *o, const char *device_id, const char *ext);
+/* Open the replica of a device for reading; *j NULL (and SY_OK) when it has none yet. */
+int sy__replica_read(sy_office *o, const char *device_id, sv_journal **j);
+/* Open (creating when missing) the replica of a device for appending. */
+int sy__replica_write(sy_office *o, const char *device_id, const uint8_t pk[32], sv_journal **j);
+/* Serialise the ingests of one device across threads and processes: the lock's fd, or -1. */
+int sy__device_lock(sy_office *o, const char *device_id);
+void sy__device_unlock(int fd); /* -1 is harmless */
+/* The enrolled device with this id into dev; SY_EAUTH with the reason otherwise. */
+int sy__device_by_id(sy_office *o, const char *device_id, sy_device *dev, char *status,
+                     size_t slen);
+
+/* ---- the county index and conflict detection (office_review.c) --------------------------------
+ */
+
+typedef struct sy__dev_ref {
+    const char *name, *id;
+} sy__dev_ref;
+
+/* The seq up to which the device's rows of the county index are current; -1 for none. */
+int64_t sy__county_indexed_seq(sy_office *o, const char *device_id);
+/* Bring the device's rows of the county index up to its replica j and open review cases for
+ * disagreements with the other devices (*added new ones), in one office transaction. */
+int sy__county_refresh(sy_office *o, const sy__dev_ref *me, sv_journal *j, int changed,
+                       size_t *added);
+/* Whether an entry of this kind can change a device's points or verifications. */
+int sy__kind_changes_index(const char *kind);
+/* Index the devices that have a replica but no county index rows yet (called on open). */
+int sy__reindex_missing(sy_office *o);
+
+#endif
