@@ -128,6 +128,10 @@ int app__party_index(app *a, const char *name);
 void app__open_pad(app *a, int k);
 /* screen_pad.c: a drag on the signature pad; 1 when a stroke grew. */
 int app__pad_drag(app *a, const app_gesture *g);
+/* screen_dayend.c: the first writable mount point in the mount table mtab (setmntent(3) format,
+ * e.g. /proc/self/mounts) under one of roots (NULL-terminated prefixes, "/media/"), into out;
+ * 0 when one was found, else -1 and out is "". */
+int app__usb_dir(const char *mtab, const char *const roots[], char *out, size_t n);
 /* screen_dispute.c: the usual dispute statements (Verify's "disputed" offers them too). */
 extern const char *const app__dispute_phrases[];
 extern const size_t app__ndispute_phrases;

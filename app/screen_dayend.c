@@ -5,6 +5,7 @@
  * (the sync thread has its own journal handle); never includes SDL.
  */
 #include <math.h>
+#include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,44 +77,29 @@ static void compute_day(app *a)
     }
 }
 
-/* The first writable directory mounted under /media or /run/media (a USB stick), read each
- * time Day end is drawn, so a stick plugged in late is found. The kernel writes a space in a
- * mount point as \040. */
-static void find_usb(char *out, size_t n)
+int app__usb_dir(const char *mtab, const char *const roots[], char *out, size_t n)
 {
     out[0] = '\0';
-    FILE *f = fopen("/proc/self/mounts", "r");
+    FILE *f = setmntent(mtab, "r");
     if (!f)
-        return;
-    char line[2048];
-    while (fgets(line, sizeof line, f)) {
-        char *dir = strchr(line, ' ');
-        if (!dir)
-            continue;
-        dir++;
-        char *end = strchr(dir, ' ');
-        if (!end)
-            continue;
-        *end = '\0';
-        char path[1024];
-        size_t k = 0;
-        for (const char *q = dir; *q && k + 1 < sizeof path; q++) {
-            if (q[0] == '\\' && q[1] >= '0' && q[1] <= '3' && q[2] >= '0' && q[2] <= '7' &&
-                q[3] >= '0' && q[3] <= '7') {
-                path[k++] = (char)((q[1] - '0') * 64 + (q[2] - '0') * 8 + (q[3] - '0'));
-                q += 3;
-            } else {
-                path[k++] = *q;
-            }
-        }
-        path[k] = '\0';
-        if ((strncmp(path, "/media/", 7) == 0 || strncmp(path, "/run/media/", 11) == 0) &&
-            access(path, W_OK) == 0) {
-            snprintf(out, n, "%s", path);
-            break;
-        }
-    }
-    fclose(f);
+        return -1;
+    /* getmntent decodes the kernel's octal escapes (a space in a mount point is \040) */
+    const struct mntent *m;
+    while (!out[0] && (m = getmntent(f)) != NULL)
+        for (size_t i = 0; roots[i] && !out[0]; i++)
+            if (strncmp(m->mnt_dir, roots[i], strlen(roots[i])) == 0 &&
+                access(m->mnt_dir, W_OK) == 0)
+                snprintf(out, n, "%s", m->mnt_dir);
+    endmntent(f);
+    return out[0] ? 0 : -1;
+}
+
+/* The first writable directory mounted under /media or /run/media (a USB stick), read each
+ * time Day end is drawn, so a stick plugged in late is found. */
+static void find_usb(char *out, size_t n)
+{
+    static const char *const roots[] = {"/media/", "/run/media/", NULL};
+    app__usb_dir("/proc/self/mounts", roots, out, n);
 }
 
 static const char *bundle_state_label(const char *st)
