@@ -81,7 +81,7 @@ const sv_fix *app__live_fix(const app *a, int64_t now_ms)
     return &a->gnss.fix;
 }
 
-/* ---- common parts ------------------------------------------------------------------------ */
+/* ---- buttons, the top bar, labels ---------------------------------------------------------- */
 
 void app__button(app_ui *ui, const char *id, app_rect r, const char *label, int enabled)
 {
@@ -132,8 +132,6 @@ float app__top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
     app_ui_widget(ui, "gnss", p, 1);
     return h;
 }
-
-/* ---- shared parts ------------------------------------------------------------------------- */
 
 void app__big_button(app_ui *ui, const char *id, app_rect r, const char *label, app_color bg,
                      int enabled)
