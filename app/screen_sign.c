@@ -16,7 +16,6 @@
 #include "i18n.h"
 
 /* Days from date a to date b (YYYY-MM-DD each); INT_MIN-ish on a bad date. */
-
 static int days_between(const char *a, const char *b)
 {
     struct tm ta = {0}, tb = {0};
