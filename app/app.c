@@ -1,9 +1,9 @@
 /*
- * app.c - state and screens of the touch app (see app.h). Builds display lists and widgets;
- * never draws or reads input itself, never includes SDL.
- *
- * Theme: outdoor, high contrast (black on white, saturated status colours), sizes in mm from
- * the display's DPI: touch targets at least 12 mm, body text about 3.5 mm.
+ * app.c - the touch app's state (see app.h): the units and the current unit's records, read
+ * through the read-only journal handle; navigation; the table of screens (app__screen_ops, one
+ * file screen_*.c each) that building and input are dispatched through; the banner; the
+ * workers' snapshots. Never draws or reads input itself, never includes SDL, never writes the
+ * journal (the recorder thread does), and holds no screen's layout or widgets.
  */
 #include "app_int.h"
 
@@ -13,71 +13,6 @@
 #include <string.h>
 
 #include "i18n.h"
-
-/* ---- sizes ---------------------------------------------------------------------------- */
-
-float app__mm(const app_ui *ui, float v)
-{
-    return v * ui->px_per_mm;
-}
-
-int app__text_px(const app_ui *ui, float mm_h)
-{
-    float px = app__mm(ui, mm_h);
-    return px < 14 ? 14 : (int)px;
-}
-
-/* Touch targets: at least 12 mm (gloves), never under 48 px. */
-float app__target(const app_ui *ui)
-{
-    float t = app__mm(ui, 12);
-    return t < 48 ? 48 : t;
-}
-
-/* ---- GNSS grade ------------------------------------------------------------------------ */
-
-app_color app__grade_color(sv_grade g)
-{
-    switch (g) {
-    case SV_GRADE_RTK_FIXED:
-        return 0x00a040ffu;
-    case SV_GRADE_RTK_FLOAT:
-        return 0xe0a000ffu;
-    case SV_GRADE_DGPS:
-        return 0xe07000ffu;
-    case SV_GRADE_GPS:
-        return 0xd04000ffu;
-    case SV_GRADE_NONE:
-        break;
-    }
-    return 0xb00000ffu;
-}
-
-const char *app__grade_label(sv_grade g)
-{
-    switch (g) {
-    case SV_GRADE_RTK_FIXED:
-        return _("RTK fixed");
-    case SV_GRADE_RTK_FLOAT:
-        return _("RTK float");
-    case SV_GRADE_DGPS:
-        return _("DGPS");
-    case SV_GRADE_GPS:
-        return _("GPS");
-    case SV_GRADE_NONE:
-        break;
-    }
-    return _("No fix");
-}
-
-/* The fix, if there is a current one (not stale). */
-const sv_fix *app__live_fix(const app *a, int64_t now_ms)
-{
-    if (!a->gnss.have_fix || sv_fix_is_stale(&a->gnss.fix, now_ms) ||
-        a->gnss.fix.grade == SV_GRADE_NONE)
-        return NULL;
-    return &a->gnss.fix;
-}
 
 /* ---- data ------------------------------------------------------------------------------ */
 
@@ -134,7 +69,8 @@ int app_init(app *a, sv_journal *j)
 
 void app_free(app *a)
 {
-    app__free_screens(a);
+    app__close_modal(a);
+    free(a->strokes);
     free(a->day);
     free_unit_view(a);
     free_units(a);
@@ -201,28 +137,6 @@ static double *project(app *a, const double *lonlat, size_t n, int *refused)
     if (refused)
         *refused = rc != SV_OK;
     return xy;
-}
-
-static void zoom_to_unit(app *a)
-{
-    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
-    for (size_t i = 0; i < a->ndraft; i++) {
-        double x = a->draft[2 * i], y = a->draft[2 * i + 1];
-        if (!isfinite(x) || !isfinite(y))
-            continue;
-        x0 = fmin(x0, x);
-        x1 = fmax(x1, x);
-        y0 = fmin(y0, y);
-        y1 = fmax(y1, y);
-    }
-    if (!isfinite(x0))
-        return;
-    a->view_x = (x0 + x1) / 2;
-    a->view_y = (y0 + y1) / 2;
-    double w = a->map_rect.w > 0 ? a->map_rect.w : 800, h = a->map_rect.h > 0 ? a->map_rect.h : 600;
-    double span_e = (y1 - y0) * 1.15 + 10, span_n = (x1 - x0) * 1.15 + 10;
-    a->mpp = fmax(span_e / w, span_n / h);
-    a->follow = 0;
 }
 
 /* Grow *buf (pairs of doubles) to hold need pairs. */
@@ -316,8 +230,8 @@ static void load_unit_records(app *a)
     if (sv_state_disputes(a->j, u->code, &a->dsp, &n) == SV_OK)
         a->ndsp = n;
     unit_records(a, (size_t)a->cur);
-    if (a->screen == APP_SCR_SIGN || a->screen == APP_SCR_PAD)
-        app__load_parties(a);
+    if (app__screen(a->screen)->reload)
+        app__screen(a->screen)->reload(a);
 }
 
 int app_select_unit(app *a, int idx)
@@ -356,11 +270,24 @@ int app_select_unit(app *a, int idx)
     load_unit_records(a);
     if (a->rec)
         app_rec_set_unit(a->rec, u->code);
-    zoom_to_unit(a);
+    app__zoom_to_unit(a);
     return SV_OK;
 }
 
 /* ---- navigation ------------------------------------------------------------------------ */
+
+/* The screens, indexed by app_screen: every build and input is dispatched through this. */
+static const app__screen_ops *const screens[APP__NSCREENS] = {
+    [APP_SCR_TODAY] = &app__screen_today,     [APP_SCR_MAP] = &app__screen_map,
+    [APP_SCR_GNSS] = &app__screen_gnss,       [APP_SCR_RECORD] = &app__screen_record,
+    [APP_SCR_WALK] = &app__screen_walk,       [APP_SCR_VERIFY] = &app__screen_verify,
+    [APP_SCR_SIGN] = &app__screen_sign,       [APP_SCR_PAD] = &app__screen_pad,
+    [APP_SCR_DISPUTE] = &app__screen_dispute, [APP_SCR_DAYEND] = &app__screen_dayend};
+
+const app__screen_ops *app__screen(app_screen s)
+{
+    return screens[s];
+}
 
 void app__go(app *a, app_screen s)
 {
@@ -372,424 +299,17 @@ void app__go(app *a, app_screen s)
     a->screen = s;
 }
 
-/* ---- common parts ------------------------------------------------------------------------ */
-
-void app__button(app_ui *ui, const char *id, app_rect r, const char *label, int enabled)
+void app__open(app *a, app_screen s)
 {
-    app_ui_fill(ui, r, enabled ? C_BTN : 0xf0f0f0ffu);
-    app_ui_frame(ui, r, 2, enabled ? C_INK : C_LINE);
-    app_ui_text(ui, app_rect_inset(r, 4), label, app__text_px(ui, 3.5f), APP_ALIGN_CENTER,
-                enabled ? C_INK : C_DIM);
-    app_ui_widget(ui, id, r, enabled);
-}
-
-/* The top bar: back (except on Today), title, GNSS pill. Returns its height. */
-float app__top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
-{
-    float h = app__target(ui) + app__mm(ui, 2);
-    app_ui_fill(ui, (app_rect){0, 0, (float)ui->width, h}, C_BAR);
-    float x = app__mm(ui, 2);
-    if (a->screen != APP_SCR_TODAY) {
-        app_rect b = {x, app__mm(ui, 1), app__target(ui) * 1.6f, app__target(ui)};
-        app_ui_fill(ui, b, 0x2c4a70ffu);
-        app_ui_text(ui, b, _("Back"), app__text_px(ui, 3.5f), APP_ALIGN_CENTER, C_BAR_INK);
-        app_ui_widget(ui, "back", b, 1);
-        x += b.w + app__mm(ui, 3);
-    }
-    float pill_w = app__target(ui) * 3.6f;
-    app_ui_text(ui, (app_rect){x, 0, ui->width - x - pill_w - app__mm(ui, 4), h}, title,
-                app__text_px(ui, 4.2f), APP_ALIGN_LEFT, C_BAR_INK);
-
-    /* GNSS pill: grade in its colour, satellites, or "no receiver" */
-    app_rect p = {ui->width - pill_w - app__mm(ui, 2), app__mm(ui, 1), pill_w, app__target(ui)};
-    char txt[128];
-    app_color c;
-    const sv_fix *f = app__live_fix(a, now_ms);
-    if (!a->gnss_ok || !a->gnss.connected) {
-        snprintf(txt, sizeof txt, "%s", _("No receiver"));
-        c = 0x707070ffu;
-    } else if (!f) {
-        snprintf(txt, sizeof txt, "%s", _("No fix"));
-        c = app__grade_color(SV_GRADE_NONE);
-    } else {
-        if (f->sats_used >= 0)
-            snprintf(txt, sizeof txt, "%s · %d", app__grade_label(f->grade), f->sats_used);
-        else
-            snprintf(txt, sizeof txt, "%s", app__grade_label(f->grade));
-        c = app__grade_color(f->grade);
-    }
-    app_ui_fill(ui, p, c);
-    app_ui_text(ui, p, txt, app__text_px(ui, 3.5f), APP_ALIGN_CENTER, C_BAR_INK);
-    app_ui_widget(ui, "gnss", p, 1);
-    return h;
-}
-
-/* ---- Today ----------------------------------------------------------------------------- */
-
-static void build_today(app *a, app_ui *ui, int64_t now_ms)
-{
-    float top = app__top_bar(a, ui, _("Today"), now_ms);
-    float pad = app__mm(ui, 2), row_h = app__target(ui) * 1.6f, y = top + pad;
-    if (a->nunits == 0)
-        app_ui_text(ui, (app_rect){pad, y, ui->width - 2 * pad, row_h},
-                    _("No units assigned. Import a task package or sync with the office."),
-                    app__text_px(ui, 3.5f), APP_ALIGN_LEFT, C_DIM);
-    float bar_h = app__target(ui) * 1.3f + 2 * pad;
-    float bottom = ui->height - bar_h;
-    for (size_t i = 0; i < a->nunits && y + row_h <= bottom; i++) {
-        const app_unit_row *r = &a->units[i];
-        app_rect box = {pad, y, ui->width - 2 * pad, row_h};
-        app_ui_fill(ui, box, i % 2 ? 0xf4f6f9ffu : C_BG);
-        app_ui_frame(ui, box, 1, C_LINE);
-        char line[512];
-        snprintf(line, sizeof line, "%s  %s", r->u.code, r->u.name ? r->u.name : "");
-        app_ui_text(ui, (app_rect){box.x + pad, box.y, box.w - 2 * pad, row_h / 2}, line,
-                    app__text_px(ui, 4), APP_ALIGN_LEFT, C_INK);
-        snprintf(line, sizeof line,
-                 _("%s · points %d · verified %d/%d · disputes %d · signatures %d/%d%s"), r->u.type,
-                 r->p.points, r->p.fields_verified, (int)SV_FIELD_COUNT, r->p.disputes_open,
-                 r->p.signatures_current, r->p.signatures_current + r->p.signatures_missing,
-                 !a->sync || !a->ss.enrolled       ? ""
-                 : r->p.last_seq > a->ss.acked_seq ? _(" · not synced")
-                                                   : _(" · synced"));
-        app_ui_text(ui, (app_rect){box.x + pad, box.y + row_h / 2, box.w - 2 * pad, row_h / 2},
-                    line, app__text_px(ui, 3.2f), APP_ALIGN_LEFT, C_DIM);
-        char id[80];
-        snprintf(id, sizeof id, "unit:%s", r->u.code);
-        app_ui_widget(ui, id, box, 1);
-        y += row_h + pad;
-    }
-    /* bottom bar: the sync state and the day's end */
-    app_rect bar = {0, bottom, (float)ui->width, bar_h};
-    app_ui_fill(ui, bar, 0xeef1f5ffu);
-    app_ui_fill(ui, (app_rect){0, bottom, bar.w, 2}, C_INK);
-    char st[400];
-    app_color sc = C_DIM;
-    if (!a->sync && a->sync_err[0])
-        snprintf(st, sizeof st, _("Sync: not started (%s); open Day end to try again"),
-                 a->sync_err);
-    else if (!a->sync)
-        snprintf(st, sizeof st, "%s", _("Sync: not available (read-only journal)"));
-    else if (!a->ss.enrolled)
-        snprintf(st, sizeof st, "%s", _("Sync: this tablet is not enrolled with a county office"));
-    else if (a->ss.busy)
-        snprintf(st, sizeof st, _("Sync: sending to %s…"), a->ss.office);
-    else if (a->ss.acked_seq >= a->ss.last_seq)
-        snprintf(st, sizeof st, _("Sync: everything is at %s"), a->ss.office), sc = C_OK;
-    else
-        snprintf(st, sizeof st, _("Sync: %lld entries not yet at %s"),
-                 (long long)(a->ss.last_seq - a->ss.acked_seq), a->ss.office),
-            sc = C_WARN;
-    float bw = app__target(ui) * 3.2f;
-    app_ui_text(ui, (app_rect){pad, bottom + pad, ui->width - bw - 3 * pad, bar_h - 2 * pad}, st,
-                app__text_px(ui, 3.5f), APP_ALIGN_LEFT, sc);
-    app__button(ui, "day-end", (app_rect){ui->width - bw - pad, bottom + pad, bw, bar_h - 2 * pad},
-                _("Day end"), 1);
-}
-
-/* ---- Map ------------------------------------------------------------------------------- */
-
-/* plane (north x, east y) to screen */
-static void to_screen(const app *a, double x, double y, float *sx, float *sy)
-{
-    const app_rect *m = &a->map_rect;
-    *sx = (float)(m->x + m->w / 2 + (y - a->view_y) / a->mpp);
-    *sy = (float)(m->y + m->h / 2 - (x - a->view_x) / a->mpp);
-}
-
-/* 1, 2 or 5 times a power of ten, at most max */
-static double nice(double max)
-{
-    double p = pow(10, floor(log10(max)));
-    return max >= 5 * p ? 5 * p : max >= 2 * p ? 2 * p : p;
-}
-
-static void draw_polyline(app *a, app_ui *ui, const double *xy, size_t n, float width, app_color c)
-{
-    size_t i = 0;
-    while (i < n) {
-        while (i < n && !isfinite(xy[2 * i]))
-            i++;
-        size_t s = i;
-        while (i < n && isfinite(xy[2 * i]))
-            i++;
-        if (i - s < 2)
-            continue;
-        float *p = app_ui_lines(ui, i - s, width, c);
-        for (size_t k = s; p && k < i; k++)
-            to_screen(a, xy[2 * k], xy[2 * k + 1], &p[2 * (k - s)], &p[2 * (k - s) + 1]);
-    }
-}
-
-/* The current position in the unit's plane, when there is a live fix. */
-static int position(app *a, int64_t now_ms, double *px, double *py)
-{
-    const sv_fix *f = app__live_fix(a, now_ms);
-    return f && sv_geo_to_plane(a->geo, a->crs, f->lat, f->lon, px, py) == SV_OK;
-}
-
-void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
-{
-    a->map_rect = m;
-    app_ui_fill(ui, m, 0xf7f5eeffu);
-    app_ui_widget(ui, "map", m, 1);
-
-    const sv_fix *f = app__live_fix(a, now_ms);
-    double px = NAN, py = NAN;
-    if (position(a, now_ms, &px, &py) && a->follow) {
-        a->view_x = px;
-        a->view_y = py;
-    }
-    if (a->ndraft >= 2)
-        draw_polyline(a, ui, a->draft, a->ndraft, 3, C_DRAFT);
-    if (a->ntrk >= 2)
-        draw_polyline(a, ui, a->trk_xy, a->ntrk, 2, C_TRACK);
-    float dot = fmaxf(app__mm(ui, 1.6f), 5);
-    /* jumps: kept in the journal, left out of the boundary, shown as refused */
-    for (size_t i = 0; i < a->njump; i++) {
-        float sx, sy;
-        to_screen(a, a->jump_xy[2 * i], a->jump_xy[2 * i + 1], &sx, &sy);
-        if (app_rect_has(m, sx, sy))
-            app_ui_ring(ui, sx, sy, dot, 2, C_BAD);
-    }
-    for (size_t i = 0; i < a->npts; i++) {
-        float sx, sy;
-        to_screen(a, a->pts_xy[2 * i], a->pts_xy[2 * i + 1], &sx, &sy);
-        if (!app_rect_has(m, sx, sy))
-            continue;
-        app_ui_disc(ui, sx, sy, dot, C_POINT);
-        app_ui_text(ui,
-                    (app_rect){sx + dot + 2, sy - app__mm(ui, 5), app__mm(ui, 20), app__mm(ui, 5)},
-                    a->pts[i].number, app__text_px(ui, 3), APP_ALIGN_LEFT, C_POINT);
-    }
-    if (isfinite(px)) {
-        float sx, sy;
-        to_screen(a, px, py, &sx, &sy);
-        double acc = isfinite(f->eph) ? f->eph : NAN;
-        if (isfinite(acc) && acc / a->mpp > dot)
-            app_ui_disc(ui, sx, sy, (float)(acc / a->mpp), C_ACC);
-        app_ui_disc(ui, sx, sy, dot * 1.3f, C_BG);
-        app_ui_disc(ui, sx, sy, dot, C_POS);
-    }
-
-    /* north arrow (GK grid north is up) and a scale bar */
-    float ax = m.x + m.w - app__mm(ui, 10), ay = m.y + app__mm(ui, 12);
-    float *p = app_ui_lines(ui, 4, 3, C_INK);
-    if (p) {
-        float s = app__mm(ui, 4);
-        float v[8] = {ax - s / 2, ay + s, ax, ay - s, ax + s / 2, ay + s, ax, ay + s / 2};
-        memcpy(p, v, sizeof v);
-    }
-    app_ui_text(
-        ui, (app_rect){ax - app__mm(ui, 4), ay - app__mm(ui, 10), app__mm(ui, 8), app__mm(ui, 5)},
-        "N", app__text_px(ui, 3.5f), APP_ALIGN_CENTER, C_INK);
-    double len_m = nice(a->mpp * m.w / 4);
-    float len_px = (float)(len_m / a->mpp), bx = m.x + app__mm(ui, 4),
-          by = m.y + m.h - app__mm(ui, 5);
-    app_ui_fill(ui, (app_rect){bx, by, len_px, 4}, C_INK);
-    char lab[64];
-    if (len_m >= 1000)
-        snprintf(lab, sizeof lab, "%g km", len_m / 1000);
-    else
-        snprintf(lab, sizeof lab, "%g m", len_m);
-    app_ui_text(ui, (app_rect){bx, by - app__mm(ui, 6), len_px + app__mm(ui, 20), app__mm(ui, 5)},
-                lab, app__text_px(ui, 3), APP_ALIGN_LEFT, C_INK);
-
-    /* map buttons */
-    float t = app__target(ui), bxr = m.x + m.w - t * 2.6f - app__mm(ui, 2);
-    app__button(ui, "follow", (app_rect){bxr, m.y + m.h - 2 * t - app__mm(ui, 4), t * 2.6f, t},
-                a->follow ? _("Following") : _("Follow"), f != NULL);
-    app__button(ui, "zoom-unit", (app_rect){bxr, m.y + m.h - t - app__mm(ui, 2), t * 2.6f, t},
-                _("Whole unit"), a->ndraft > 0);
-}
-
-/* The action bar under the map: the unit's work. */
-static float action_bar(app *a, app_ui *ui, float y)
-{
-    static const struct {
-        const char *id, *label;
-    } acts[] = {{"record", N_("Record point")},
-                {"walk", N_("Walk")},
-                {"verify", N_("Verify")},
-                {"sign", N_("Point out & sign")},
-                {"dispute", N_("Dispute")}};
-    size_t n = sizeof acts / sizeof acts[0];
-    float pad = app__mm(ui, 1.5f), h = app__target(ui) * 1.15f;
-    float w = (ui->width - pad * (float)(n + 1)) / (float)n;
-    int can_write = a->rec != NULL && a->cur >= 0;
-    for (size_t i = 0; i < n; i++)
-        app__button(ui, acts[i].id, (app_rect){pad + (float)i * (w + pad), y + pad, w, h},
-                    _(acts[i].label), can_write);
-    return h + 2 * pad;
-}
-
-static void build_map(app *a, app_ui *ui, int64_t now_ms)
-{
-    const app_unit_row *r = a->cur >= 0 ? &a->units[a->cur] : NULL;
-    float top = app__top_bar(a, ui, r ? r->u.code : _("Map"), now_ms);
-    float info_h = app__target(ui) * 1.7f;
-    float bar_h = app__target(ui) * 1.15f + 2 * app__mm(ui, 1.5f);
-    app_rect m = {0, top, (float)ui->width, ui->height - top - info_h - bar_h};
-    app__draw_map(a, ui, m, now_ms);
-    double px = NAN, py = NAN;
-    position(a, now_ms, &px, &py);
-
-    /* info panel: GK X/Y and the next draft vertex */
-    app_rect info = {0, m.y + m.h, (float)ui->width, info_h};
-    app_ui_fill(ui, info, C_BG);
-    app_ui_fill(ui, (app_rect){0, info.y, info.w, 2}, C_INK);
-    char l1[256], l2[256] = "";
-    if (isfinite(px)) {
-        snprintf(l1, sizeof l1, "X %.3f  Y %.3f  (EPSG:%d)", px, py, a->crs.epsg);
-        /* the first draft vertex without a recorded point within 5 m */
-        for (size_t i = 0; i + 1 < a->ndraft || (a->ndraft == 1 && i == 0); i++) {
-            int done = 0;
-            for (size_t k = 0; k < a->npts && !done; k++)
-                done = hypot(a->pts_xy[2 * k] - a->draft[2 * i],
-                             a->pts_xy[2 * k + 1] - a->draft[2 * i + 1]) < 5;
-            if (done)
-                continue;
-            double dx = a->draft[2 * i] - px, dy = a->draft[2 * i + 1] - py;
-            double brg = fmod(atan2(dy, dx) * 180 / M_PI + 360, 360);
-            snprintf(l2, sizeof l2, _("Next draft vertex %zu: %.1f m, bearing %.0f°"), i + 1,
-                     hypot(dx, dy), brg);
-            break;
-        }
-    } else {
-        snprintf(l1, sizeof l1, "%s", _("No position"));
-    }
-    app_ui_text(ui, (app_rect){app__mm(ui, 3), info.y + 2, info.w - app__mm(ui, 6), info_h / 2}, l1,
-                app__text_px(ui, 3.8f), APP_ALIGN_LEFT, C_INK);
-    app_ui_text(
-        ui, (app_rect){app__mm(ui, 3), info.y + info_h / 2, info.w - app__mm(ui, 6), info_h / 2},
-        l2, app__text_px(ui, 3.5f), APP_ALIGN_LEFT, C_DIM);
-    action_bar(a, ui, info.y + info_h);
-}
-
-/* ---- GNSS ------------------------------------------------------------------------------ */
-
-static void fmt_num(char *buf, size_t n, const char *fmt, double v)
-{
-    if (isfinite(v))
-        snprintf(buf, n, fmt, v);
-    else
-        snprintf(buf, n, "—");
-}
-
-static void build_gnss(app *a, app_ui *ui, int64_t now_ms)
-{
-    float top = app__top_bar(a, ui, _("GNSS"), now_ms), pad = app__mm(ui, 4), y = top + pad;
-    float lh = app__mm(ui, 7.5f);
-    int tp = app__text_px(ui, 3.8f);
-    app_rect big = {pad, y, ui->width - 2 * pad, app__target(ui) * 1.4f};
-    if (!a->gnss_ok || !a->gnss.connected) {
-        app_ui_fill(ui, big, 0x707070ffu);
-        app_ui_text(ui, big, _("No receiver: gpsd is not answering"), app__text_px(ui, 5),
-                    APP_ALIGN_CENTER, C_BAR_INK);
-        y += big.h + pad;
-        if (a->gnss.error[0])
-            app_ui_text(ui, (app_rect){pad, y, big.w, lh}, a->gnss.error, tp, APP_ALIGN_LEFT,
-                        C_DIM);
-        return;
-    }
-    const sv_fix *f = a->gnss.have_fix ? &a->gnss.fix : NULL;
-    int stale = !f || sv_fix_is_stale(f, now_ms);
-    sv_grade g = f && !stale ? f->grade : SV_GRADE_NONE;
-    app_ui_fill(ui, big, app__grade_color(g));
-    char t[256];
-    snprintf(t, sizeof t, "%s%s", app__grade_label(g), stale && f ? _(" (stale)") : "");
-    app_ui_text(ui, big, t, app__text_px(ui, 6), APP_ALIGN_CENTER, C_BAR_INK);
-    y += big.h + pad;
-    if (!f)
-        return;
-    char a1[32], a2[32], a3[32];
-    const char *lines[16];
-    char store[16][200];
-    int n = 0;
-    char su[16] = "—", ss[16] = "—";
-    if (f->sats_used >= 0)
-        snprintf(su, sizeof su, "%d", f->sats_used);
-    if (f->sats_seen >= 0)
-        snprintf(ss, sizeof ss, "%d", f->sats_seen);
-    snprintf(store[n], 200, _("Fix mode %s, satellites used %s of %s seen"),
-             f->mode >= 3   ? "3D"
-             : f->mode == 2 ? "2D"
-                            : "—",
-             su, ss);
-    lines[n] = store[n], n++;
-    static const char *names[SV_GNSS_NCONST] = {"GPS",  "SBAS",    "Galileo", NULL,
-                                                "QZSS", "GLONASS", NULL};
-    char per[200] = "";
-    for (int k = 0; k < SV_GNSS_NCONST; k++) {
-        if (f->seen_by[k] <= 0)
-            continue;
-        const char *nm = k == SV_GNSS_BEIDOU  ? _("BeiDou")
-                         : k == SV_GNSS_OTHER ? _("Other")
-                                              : names[k];
-        size_t l = strlen(per);
-        snprintf(per + l, sizeof per - l, "%s%s %d/%d", l ? "   " : "", nm, f->used_by[k],
-                 f->seen_by[k]);
-    }
-    snprintf(store[n], 200, "%s", per);
-    lines[n] = store[n], n++;
-    fmt_num(a1, sizeof a1, "%.1f", f->hdop);
-    fmt_num(a2, sizeof a2, "%.1f", f->vdop);
-    fmt_num(a3, sizeof a3, "%.1f", f->pdop);
-    snprintf(store[n], 200, "HDOP %s   VDOP %s   PDOP %s", a1, a2, a3);
-    lines[n] = store[n], n++;
-    fmt_num(a1, sizeof a1, "%.3f m", f->eph);
-    fmt_num(a2, sizeof a2, "%.3f m", f->epv);
-    snprintf(store[n], 200, _("Error estimate: horizontal %s, vertical %s"), a1, a2);
-    lines[n] = store[n], n++;
-    fmt_num(a1, sizeof a1, "%.1f s", f->corr_age);
-    fmt_num(a2, sizeof a2, "%.1f s", (double)sv_fix_age_ms(f, now_ms) / 1000);
-    snprintf(store[n], 200, _("Correction age %s, fix age %s"), a1, a2);
-    lines[n] = store[n], n++;
-    fmt_num(a1, sizeof a1, "%.8f", f->lat);
-    fmt_num(a2, sizeof a2, "%.8f", f->lon);
-    fmt_num(a3, sizeof a3, "%.3f m", f->alt_hae);
-    snprintf(store[n], 200, _("Latitude %s  Longitude %s  Height %s"), a1, a2, a3);
-    lines[n] = store[n], n++;
-    for (int i = 0; i < n; i++, y += lh)
-        app_ui_text(ui, (app_rect){pad, y, ui->width - 2 * pad, lh}, lines[i], tp, APP_ALIGN_LEFT,
-                    C_INK);
+    app__go(a, s);
+    if (screens[s]->enter)
+        screens[s]->enter(a);
 }
 
 void app_build(app *a, app_ui *ui, int64_t now_ms)
 {
     app_ui_fill(ui, (app_rect){0, 0, (float)ui->width, (float)ui->height}, C_BG);
-    switch (a->screen) {
-    case APP_SCR_TODAY:
-        build_today(a, ui, now_ms);
-        break;
-    case APP_SCR_MAP:
-        build_map(a, ui, now_ms);
-        break;
-    case APP_SCR_GNSS:
-        build_gnss(a, ui, now_ms);
-        break;
-    case APP_SCR_RECORD:
-        app__build_record(a, ui, now_ms);
-        break;
-    case APP_SCR_WALK:
-        app__build_walk(a, ui, now_ms);
-        break;
-    case APP_SCR_VERIFY:
-        app__build_verify(a, ui, now_ms);
-        break;
-    case APP_SCR_SIGN:
-        app__build_sign(a, ui, now_ms);
-        break;
-    case APP_SCR_PAD:
-        app__build_pad(a, ui, now_ms);
-        break;
-    case APP_SCR_DISPUTE:
-        app__build_dispute(a, ui, now_ms);
-        break;
-    case APP_SCR_DAYEND:
-        app__build_dayend(a, ui, now_ms);
-        break;
-    }
+    screens[a->screen]->build(a, ui, now_ms);
     /* The banner, where the crew looks last: decisions that could not be recorded (with a
      * retry) before anything else, then this screen's message, why nothing can be recorded,
      * the recorder's last error, or what is still being saved. */
@@ -827,98 +347,19 @@ void app_build(app *a, app_ui *ui, int64_t now_ms)
         app__build_modal(a, ui);
 }
 
-/* ---- shared parts ------------------------------------------------------------------------- */
-
-void app__big_button(app_ui *ui, const char *id, app_rect r, const char *label, app_color bg,
-                     int enabled)
-{
-    app_ui_fill(ui, r, enabled ? bg : 0xb0b0b0ffu);
-    app_ui_frame(ui, r, 3, C_INK);
-    app_ui_text(ui, app_rect_inset(r, 6), label, app__text_px(ui, 5.5f), APP_ALIGN_CENTER,
-                C_BAR_INK);
-    app_ui_widget(ui, id, r, enabled);
-}
-
-const char *app__unit_code(const app *a)
-{
-    return a->cur >= 0 ? a->units[a->cur].u.code : "";
-}
-
-const char *app__code_label(app *a, const char *list, const char *code, char *buf, size_t n)
-{
-    snprintf(buf, n, "%s", code);
-    if (!app_lang_zh() || !code[0])
-        return buf;
-    sv_code *c = NULL;
-    size_t nc = 0;
-    if (sv_state_codes(a->j, list, &c, &nc) == SV_OK)
-        for (size_t i = 0; i < nc; i++)
-            if (strcmp(c[i].code, code) == 0 && c[i].label && c[i].label[0])
-                snprintf(buf, n, "%s", c[i].label);
-    sv_codes_free(c, nc);
-    return buf;
-}
-
 /* ---- input ----------------------------------------------------------------------------- */
-
-static int open_screen(app *a, app_screen s)
-{
-    if (a->cur < 0)
-        return 0;
-    app__go(a, s);
-    if (s == APP_SCR_SIGN)
-        app__load_parties(a);
-    return 1;
-}
 
 static int on_tap(app *a, const app_widget *w)
 {
     if (!w)
         return 0;
     if (a->modal != APP_MODAL_NONE)
-        return app__tap_screens(a, w->id);
+        return app__tap_modal(a, w->id);
+    /* the top bar and the banner are on every screen, the map's buttons on Map and Walk */
     if (strcmp(w->id, "back") == 0)
         return app_go_back(a);
     if (strcmp(w->id, "gnss") == 0) {
         app__go(a, APP_SCR_GNSS);
-        return 1;
-    }
-    if (strncmp(w->id, "unit:", 5) == 0) {
-        for (size_t i = 0; i < a->nunits; i++)
-            if (strcmp(a->units[i].u.code, w->id + 5) == 0 && app_select_unit(a, (int)i) == SV_OK) {
-                app__go(a, APP_SCR_MAP);
-                return 1;
-            }
-        return 0;
-    }
-    if (strcmp(w->id, "follow") == 0) {
-        a->follow = !a->follow;
-        return 1;
-    }
-    if (strcmp(w->id, "zoom-unit") == 0) {
-        zoom_to_unit(a);
-        return 1;
-    }
-    if (strcmp(w->id, "record") == 0)
-        return open_screen(a, APP_SCR_RECORD);
-    if (strcmp(w->id, "walk") == 0)
-        return open_screen(a, APP_SCR_WALK);
-    if (strcmp(w->id, "verify") == 0)
-        return open_screen(a, APP_SCR_VERIFY);
-    if (strcmp(w->id, "sign") == 0)
-        return open_screen(a, APP_SCR_SIGN);
-    if (strcmp(w->id, "dispute") == 0)
-        return open_screen(a, APP_SCR_DISPUTE);
-    if (strcmp(w->id, "day-end") == 0) {
-        app__go(a, APP_SCR_DAYEND);
-        a->day_gen = (uint64_t)-1; /* recompute */
-        /* the sync thread could not start (the journal was busy at start-up): try again */
-        if (!a->sync && a->rec && a->journal_path[0] &&
-            app_sync_start(a->journal_path, a->wake, a->wake_ctx, &a->sync, a->sync_err,
-                           sizeof a->sync_err) == 0)
-            a->sync_err[0] = '\0';
-        if (a->sync)
-            app_sync_refresh(a->sync);
         return 1;
     }
     if (strcmp(w->id, "retry-failed") == 0 && a->rec) {
@@ -926,64 +367,25 @@ static int on_tap(app *a, const app_widget *w)
         app_rec_get(a->rec, &a->rs);
         return 1;
     }
-    return app__tap_screens(a, w->id);
-}
-
-static int has_map(const app *a)
-{
-    return a->screen == APP_SCR_MAP || a->screen == APP_SCR_WALK;
+    int r = app__map_tap(a, w->id);
+    if (r >= 0)
+        return r;
+    const app__screen_ops *s = screens[a->screen];
+    return s->tap ? s->tap(a, w->id) : 0;
 }
 
 int app_on_gesture(app *a, const app_ui *ui, const app_gesture *g)
 {
     const app_widget *w = app_ui_hit(ui, g->x, g->y);
-    int lists =
-        a->modal == APP_MODAL_PICK ||
-        (a->modal == APP_MODAL_NONE && (a->screen == APP_SCR_SIGN || a->screen == APP_SCR_DAYEND));
-    if (lists && g->type == APP_G_DRAG) {
-        a->scroll -= g->dy; /* the content follows the finger */
-        return 1;
-    }
-    if (a->modal != APP_MODAL_NONE)
+    if (a->modal != APP_MODAL_NONE) {
+        if (a->modal == APP_MODAL_PICK && g->type == APP_G_DRAG)
+            return app__list_gesture(a, w, g);
         return g->type == APP_G_TAP ? on_tap(a, w) : 0;
-    if (a->screen == APP_SCR_PAD && (g->type == APP_G_DRAG || g->type == APP_G_DRAG_END))
-        return app__pad_drag(a, g);
-    int on_map = has_map(a) && w && strcmp(w->id, "map") == 0;
-    switch (g->type) {
-    case APP_G_TAP:
-        return on_tap(a, w);
-    case APP_G_LONG_PRESS:
-        return 0;
-    case APP_G_DRAG:
-        if (!has_map(a))
-            return 0;
-        a->follow = 0;
-        a->view_y -= g->dx * a->mpp;
-        a->view_x += g->dy * a->mpp;
-        return 1;
-    case APP_G_DRAG_END:
-        return 0;
-    case APP_G_PINCH:
-        if (!on_map || !(g->factor > 0))
-            return 0;
-        {
-            /* zoom about the fingers: the plane point under them stays put */
-            const app_rect *m = &a->map_rect;
-            double ex = a->view_y + (g->x - (m->x + m->w / 2)) * a->mpp;
-            double nx = a->view_x - (g->y - (m->y + m->h / 2)) * a->mpp;
-            double mpp = a->mpp / g->factor;
-            if (mpp < 0.002)
-                mpp = 0.002;
-            if (mpp > 5000)
-                mpp = 5000;
-            a->mpp = mpp;
-            a->view_y = ex - (g->x - (m->x + m->w / 2)) * mpp;
-            a->view_x = nx + (g->y - (m->y + m->h / 2)) * mpp;
-            a->follow = 0;
-        }
-        return 1;
     }
-    return 0;
+    if (g->type == APP_G_TAP)
+        return on_tap(a, w);
+    const app__screen_ops *s = screens[a->screen];
+    return s->gesture ? s->gesture(a, w, g) : 0;
 }
 
 int app_go_back(app *a)

@@ -1,6 +1,8 @@
 /*
- * app_int.h - what app.c (core, Today, Map, GNSS, input) and screens.c (Record, Walk, Verify,
- * Sign, Dispute, Day end, modal layers) share. Not a public interface.
+ * app_int.h - what the parts of the app's SDL-free core share: app.c (state, navigation, input
+ * dispatch), widgets.c (sizes, colours, buttons, the top bar, lists), map_view.c (the unit's
+ * map), modal.c (pickers, keypad, text entry) and one file per screen (screen_*.c), each behind
+ * an app__screen_ops row of the table in app.c. Not a public interface.
  */
 #ifndef APP_APP_INT_H
 #define APP_APP_INT_H
@@ -24,6 +26,45 @@
 #define C_BAD 0xb00000ffu
 #define C_GO 0x006a30ffu
 
+/* ---- a screen: what app.c dispatches on ------------------------------------------------- */
+
+/* One screen's operations. app.c keeps a table of them indexed by app_screen and calls the
+ * current screen's; a NULL operation means the screen has none. */
+typedef struct app__screen_ops {
+    /* Build the frame (display list and widgets) under the top bar's banner and any modal. */
+    void (*build)(app *a, app_ui *ui, int64_t now_ms);
+    /* A tap on one of its widgets (the top bar and the map's buttons are app.c's); 1 when
+     * something changed. */
+    int (*tap)(app *a, const char *id);
+    /* A drag, drag end, pinch or long press on the screen (w: the widget under it, or NULL);
+     * 1 when something changed. */
+    int (*gesture)(app *a, const app_widget *w, const app_gesture *g);
+    /* Opened from another screen's button (app__open). */
+    void (*enter)(app *a);
+    /* The current unit's records were re-read while the screen is shown. */
+    void (*reload)(app *a);
+    /* The crew's answer to a modal this screen opened (ask, a->ask_field as k, the value);
+     * 0 when the ask is not this screen's. */
+    int (*answer)(app *a, app_ask ask, int k, const char *v);
+} app__screen_ops;
+
+#define APP__NSCREENS (APP_SCR_DAYEND + 1)
+
+extern const app__screen_ops app__screen_today, app__screen_map, app__screen_gnss,
+    app__screen_record, app__screen_walk, app__screen_verify, app__screen_sign, app__screen_pad,
+    app__screen_dispute, app__screen_dayend;
+
+/* The operations of screen s (app.c's table). */
+const app__screen_ops *app__screen(app_screen s);
+
+/* ---- app.c: navigation -------------------------------------------------------------------- */
+
+void app__go(app *a, app_screen s);
+/* Go to screen s and run its enter operation. */
+void app__open(app *a, app_screen s);
+
+/* ---- widgets.c ------------------------------------------------------------------------------ */
+
 float app__mm(const app_ui *ui, float v);
 int app__text_px(const app_ui *ui, float mm_h);
 float app__target(const app_ui *ui);
@@ -35,30 +76,64 @@ void app__button(app_ui *ui, const char *id, app_rect r, const char *label, int 
 void app__big_button(app_ui *ui, const char *id, app_rect r, const char *label, app_color bg,
                      int enabled);
 float app__top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms);
-void app__go(app *a, app_screen s);
-/* Draw the unit's map (draft, track, points, position) into rect r. */
-void app__draw_map(app *a, app_ui *ui, app_rect r, int64_t now_ms);
 /* The label of a code-list value in the interface's language. */
 const char *app__code_label(app *a, const char *list, const char *code, char *buf, size_t n);
 /* The current unit's code, or "". */
 const char *app__unit_code(const app *a);
+/* Copy src into dst of size n, cut at a UTF-8 code point boundary when it does not fit. */
+void app__copy(char *dst, size_t n, const char *src);
+char *app__dupstr(const char *s);
+void app__text_line(app_ui *ui, float x, float y, float w, float h, const char *t, float size_mm,
+                    app_color c);
+/* A scrolled list: the first row to draw, and the hints that rows are hidden. */
+int app__list_first(app *a, float y0, float y1, float rh, int n);
+void app__list_hints(app_ui *ui, float x, float y0, float y1, float w, int first, int shown, int n);
+/* A drag scrolls the screen's list (Sign, Day end): a screen's gesture operation. */
+int app__list_gesture(app *a, const app_widget *w, const app_gesture *g);
+/* Today's date (tablet clock, local time) as YYYY-MM-DD. */
+void app__today(char out[11]);
 
-/* screens.c */
-void app__build_record(app *a, app_ui *ui, int64_t now_ms);
-void app__build_walk(app *a, app_ui *ui, int64_t now_ms);
-void app__build_verify(app *a, app_ui *ui, int64_t now_ms);
-void app__build_sign(app *a, app_ui *ui, int64_t now_ms);
-void app__build_pad(app *a, app_ui *ui, int64_t now_ms);
-void app__build_dispute(app *a, app_ui *ui, int64_t now_ms);
-void app__build_dayend(app *a, app_ui *ui, int64_t now_ms);
+/* ---- map_view.c: the unit's map (Map and Walk) ------------------------------------------------
+ */
+
+/* Draw the unit's map (draft, track, points, position) into rect r. */
+void app__draw_map(app *a, app_ui *ui, app_rect r, int64_t now_ms);
+/* The current position in the unit's plane, when there is a live fix. */
+int app__map_position(app *a, int64_t now_ms, double *px, double *py);
+void app__zoom_to_unit(app *a);
+/* A tap on the map's buttons (follow, zoom-unit); -1 when id is not one of them. */
+int app__map_tap(app *a, const char *id);
+/* Drag pans, pinch on the map zooms about the fingers: a screen's gesture operation. */
+int app__map_gesture(app *a, const app_widget *w, const app_gesture *g);
+
+/* ---- modal.c ------------------------------------------------------------------------------- */
+
 void app__build_modal(app *a, app_ui *ui);
-/* A tap on a widget of these screens or of the modal layer; 1 when something changed. */
-int app__tap_screens(app *a, const char *id);
-/* A drag on the signature pad; 1 when a stroke grew. */
-int app__pad_drag(app *a, const app_gesture *g);
+/* A tap on the modal layer; 1 when something changed. */
+int app__tap_modal(app *a, const char *id);
+void app__open_modal(app *a, app_modal m, app_ask ask, const char *title);
 void app__close_modal(app *a);
-void app__free_screens(app *a);
-/* Re-read what the Sign screen shows (attendance, signatures, parties). */
+void app__pick_add(app *a, const char *label, const char *value);
+/* A code list as choices: labels in the interface's language, codes as values. */
+void app__pick_codes(app *a, const char *list);
+
+/* ---- what one screen offers another ------------------------------------------------------------
+ */
+
+/* screen_sign.c: re-read what the Sign screen shows (attendance, signatures, parties). */
 void app__load_parties(app *a);
+/* screen_sign.c: the index of the party of that name, added when new; -1 when full. */
+int app__party_index(app *a, const char *name);
+/* screen_pad.c: open the signature pad for party k. */
+void app__open_pad(app *a, int k);
+/* screen_pad.c: a drag on the signature pad; 1 when a stroke grew. */
+int app__pad_drag(app *a, const app_gesture *g);
+/* screen_dayend.c: the first writable mount point in the mount table mtab (setmntent(3) format,
+ * e.g. /proc/self/mounts) under one of roots (NULL-terminated prefixes, "/media/"), into out;
+ * 0 when one was found, else -1 and out is "". */
+int app__usb_dir(const char *mtab, const char *const roots[], char *out, size_t n);
+/* screen_dispute.c: the usual dispute statements (Verify's "disputed" offers them too). */
+extern const char *const app__dispute_phrases[];
+extern const size_t app__ndispute_phrases;
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * fuzz_signature.c - libFuzzer target for signature stroke input, from the finger to the
  * stored state: the app's gesture recogniser (app_gest_feed, app/gesture.c) and signature pad
- * (app__pad_drag, app/screens.c) turn pointer events into pad strokes; the journal's check of
+ * (app__pad_drag, app/screen_pad.c) turn pointer events into pad strokes; the journal's check of
  * strokes (sv_record_signature, survey/src/journal.c) turns them into a "sign" payload; the
  * state's apply (survey/src/state.c) stores it and sv_state_signatures reads it back. Every
  * signature is recorded inside a batch that is rolled back, so the journal (fixture.h's scratch

@@ -1,0 +1,198 @@
+/*
+ * map_view.c - the unit's map that Map and Walk show: the draft, the walked tracks with their
+ * jumps, the recorded points, the position with its accuracy, north arrow and scale bar, the
+ * follow and zoom-to-unit buttons; panning and pinch zoom. Draws from the state app.c loaded
+ * (plane coordinates in the unit's zone); never reads or writes the journal, never includes SDL.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app_int.h"
+#include "i18n.h"
+
+/* Fit the unit's draft in the map (and stop following the position). */
+void app__zoom_to_unit(app *a)
+{
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    for (size_t i = 0; i < a->ndraft; i++) {
+        double x = a->draft[2 * i], y = a->draft[2 * i + 1];
+        if (!isfinite(x) || !isfinite(y))
+            continue;
+        x0 = fmin(x0, x);
+        x1 = fmax(x1, x);
+        y0 = fmin(y0, y);
+        y1 = fmax(y1, y);
+    }
+    if (!isfinite(x0))
+        return;
+    a->view_x = (x0 + x1) / 2;
+    a->view_y = (y0 + y1) / 2;
+    double w = a->map_rect.w > 0 ? a->map_rect.w : 800, h = a->map_rect.h > 0 ? a->map_rect.h : 600;
+    double span_e = (y1 - y0) * 1.15 + 10, span_n = (x1 - x0) * 1.15 + 10;
+    a->mpp = fmax(span_e / w, span_n / h);
+    a->follow = 0;
+}
+
+/* plane (north x, east y) to screen */
+static void to_screen(const app *a, double x, double y, float *sx, float *sy)
+{
+    const app_rect *m = &a->map_rect;
+    *sx = (float)(m->x + m->w / 2 + (y - a->view_y) / a->mpp);
+    *sy = (float)(m->y + m->h / 2 - (x - a->view_x) / a->mpp);
+}
+
+/* 1, 2 or 5 times a power of ten, at most max */
+static double nice(double max)
+{
+    double p = pow(10, floor(log10(max)));
+    return max >= 5 * p ? 5 * p : max >= 2 * p ? 2 * p : p;
+}
+
+static void draw_polyline(app *a, app_ui *ui, const double *xy, size_t n, float width, app_color c)
+{
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && !isfinite(xy[2 * i]))
+            i++;
+        size_t s = i;
+        while (i < n && isfinite(xy[2 * i]))
+            i++;
+        if (i - s < 2)
+            continue;
+        float *p = app_ui_lines(ui, i - s, width, c);
+        for (size_t k = s; p && k < i; k++)
+            to_screen(a, xy[2 * k], xy[2 * k + 1], &p[2 * (k - s)], &p[2 * (k - s) + 1]);
+    }
+}
+
+/* The current position in the unit's plane, when there is a live fix. */
+int app__map_position(app *a, int64_t now_ms, double *px, double *py)
+{
+    const sv_fix *f = app__live_fix(a, now_ms);
+    return f && sv_geo_to_plane(a->geo, a->crs, f->lat, f->lon, px, py) == SV_OK;
+}
+
+void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
+{
+    a->map_rect = m;
+    app_ui_fill(ui, m, 0xf7f5eeffu);
+    app_ui_widget(ui, "map", m, 1);
+
+    const sv_fix *f = app__live_fix(a, now_ms);
+    double px = NAN, py = NAN;
+    if (app__map_position(a, now_ms, &px, &py) && a->follow) {
+        a->view_x = px;
+        a->view_y = py;
+    }
+    if (a->ndraft >= 2)
+        draw_polyline(a, ui, a->draft, a->ndraft, 3, C_DRAFT);
+    if (a->ntrk >= 2)
+        draw_polyline(a, ui, a->trk_xy, a->ntrk, 2, C_TRACK);
+    float dot = fmaxf(app__mm(ui, 1.6f), 5);
+    /* jumps: kept in the journal, left out of the boundary, shown as refused */
+    for (size_t i = 0; i < a->njump; i++) {
+        float sx, sy;
+        to_screen(a, a->jump_xy[2 * i], a->jump_xy[2 * i + 1], &sx, &sy);
+        if (app_rect_has(m, sx, sy))
+            app_ui_ring(ui, sx, sy, dot, 2, C_BAD);
+    }
+    for (size_t i = 0; i < a->npts; i++) {
+        float sx, sy;
+        to_screen(a, a->pts_xy[2 * i], a->pts_xy[2 * i + 1], &sx, &sy);
+        if (!app_rect_has(m, sx, sy))
+            continue;
+        app_ui_disc(ui, sx, sy, dot, C_POINT);
+        app_ui_text(ui,
+                    (app_rect){sx + dot + 2, sy - app__mm(ui, 5), app__mm(ui, 20), app__mm(ui, 5)},
+                    a->pts[i].number, app__text_px(ui, 3), APP_ALIGN_LEFT, C_POINT);
+    }
+    if (isfinite(px)) {
+        float sx, sy;
+        to_screen(a, px, py, &sx, &sy);
+        double acc = isfinite(f->eph) ? f->eph : NAN;
+        if (isfinite(acc) && acc / a->mpp > dot)
+            app_ui_disc(ui, sx, sy, (float)(acc / a->mpp), C_ACC);
+        app_ui_disc(ui, sx, sy, dot * 1.3f, C_BG);
+        app_ui_disc(ui, sx, sy, dot, C_POS);
+    }
+
+    /* north arrow (GK grid north is up) and a scale bar */
+    float ax = m.x + m.w - app__mm(ui, 10), ay = m.y + app__mm(ui, 12);
+    float *p = app_ui_lines(ui, 4, 3, C_INK);
+    if (p) {
+        float s = app__mm(ui, 4);
+        float v[8] = {ax - s / 2, ay + s, ax, ay - s, ax + s / 2, ay + s, ax, ay + s / 2};
+        memcpy(p, v, sizeof v);
+    }
+    app_ui_text(
+        ui, (app_rect){ax - app__mm(ui, 4), ay - app__mm(ui, 10), app__mm(ui, 8), app__mm(ui, 5)},
+        "N", app__text_px(ui, 3.5f), APP_ALIGN_CENTER, C_INK);
+    double len_m = nice(a->mpp * m.w / 4);
+    float len_px = (float)(len_m / a->mpp), bx = m.x + app__mm(ui, 4),
+          by = m.y + m.h - app__mm(ui, 5);
+    app_ui_fill(ui, (app_rect){bx, by, len_px, 4}, C_INK);
+    char lab[64];
+    if (len_m >= 1000)
+        snprintf(lab, sizeof lab, "%g km", len_m / 1000);
+    else
+        snprintf(lab, sizeof lab, "%g m", len_m);
+    app_ui_text(ui, (app_rect){bx, by - app__mm(ui, 6), len_px + app__mm(ui, 20), app__mm(ui, 5)},
+                lab, app__text_px(ui, 3), APP_ALIGN_LEFT, C_INK);
+
+    /* map buttons */
+    float t = app__target(ui), bxr = m.x + m.w - t * 2.6f - app__mm(ui, 2);
+    app__button(ui, "follow", (app_rect){bxr, m.y + m.h - 2 * t - app__mm(ui, 4), t * 2.6f, t},
+                a->follow ? _("Following") : _("Follow"), f != NULL);
+    app__button(ui, "zoom-unit", (app_rect){bxr, m.y + m.h - t - app__mm(ui, 2), t * 2.6f, t},
+                _("Whole unit"), a->ndraft > 0);
+}
+
+int app__map_tap(app *a, const char *id)
+{
+    if (strcmp(id, "follow") == 0) {
+        a->follow = !a->follow;
+        return 1;
+    }
+    if (strcmp(id, "zoom-unit") == 0) {
+        app__zoom_to_unit(a);
+        return 1;
+    }
+    return -1;
+}
+
+int app__map_gesture(app *a, const app_widget *w, const app_gesture *g)
+{
+    int on_map = w && strcmp(w->id, "map") == 0;
+    switch (g->type) {
+    case APP_G_TAP:
+    case APP_G_LONG_PRESS:
+    case APP_G_DRAG_END:
+        return 0;
+    case APP_G_DRAG:
+        a->follow = 0;
+        a->view_y -= g->dx * a->mpp;
+        a->view_x += g->dy * a->mpp;
+        return 1;
+    case APP_G_PINCH:
+        if (!on_map || !(g->factor > 0))
+            return 0;
+        {
+            /* zoom about the fingers: the plane point under them stays put */
+            const app_rect *m = &a->map_rect;
+            double ex = a->view_y + (g->x - (m->x + m->w / 2)) * a->mpp;
+            double nx = a->view_x - (g->y - (m->y + m->h / 2)) * a->mpp;
+            double mpp = a->mpp / g->factor;
+            if (mpp < 0.002)
+                mpp = 0.002;
+            if (mpp > 5000)
+                mpp = 5000;
+            a->mpp = mpp;
+            a->view_y = ex - (g->x - (m->x + m->w / 2)) * mpp;
+            a->view_x = nx + (g->y - (m->y + m->h / 2)) * mpp;
+            a->follow = 0;
+        }
+        return 1;
+    }
+    return 0;
+}

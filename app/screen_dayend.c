@@ -1,0 +1,269 @@
+/*
+ * screen_dayend.c - Day end: one row per unit from the unit summary (survey/summary.h), the
+ * office's acknowledgement, sending (@sync) and writing bundles to a USB stick (@usb) on the
+ * sync thread (sync_worker.h), the sync's outcome and the last bundles. Nothing is written here
+ * (the sync thread has its own journal handle); never includes SDL.
+ */
+#include <math.h>
+#include <mntent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app_int.h"
+#include "i18n.h"
+
+static void compute_day(app *a)
+{
+    free(a->day);
+    a->day = calloc(a->nunits ? a->nunits : 1, sizeof *a->day);
+    if (!a->day)
+        return;
+    int64_t acked = a->sync ? a->ss.acked_seq : 0;
+    for (size_t u = 0; u < a->nunits; u++) {
+        const sv_unit *un = &a->units[u].u;
+        app_dayend_row *r = &a->day[u];
+        /* Every figure from the one unit summary (survey/summary.h), as `quejie area` and the
+         * exports have them: the walk closure is over all the unit's walks. A figure it
+         * cannot compute stays NaN and is not shown. */
+        sv_unit_summary sm;
+        sv_unit_summarize(a->j, a->geo, un->code, &sm);
+        r->points = (int)sm.points;
+        r->vertices = (int)sm.vertices;
+        r->disputes_open = sm.progress.disputes_open;
+        r->signatures_missing = sm.progress.signatures_missing;
+        r->fields_verified = sm.progress.fields_verified;
+        r->area_m2 = sm.points >= 3 ? sm.surveyed.ellipsoidal_m2 : NAN;
+        r->closing_m = sm.points >= 3 ? sm.surveyed.closing_m : NAN;
+        r->draft_m2 = sm.has_draft ? sm.draft.ellipsoidal_m2 : NAN;
+        r->diff_pct = sm.difference_pct;
+        r->walk_gap_m = sm.walk_closure_m;
+        sv_bpoint *pts = NULL;
+        sv_track tk;
+        size_t np = 0;
+        sv_state_points(a->j, un->code, &pts, &np);
+        if (sv_state_track(a->j, un->code, &tk) != SV_OK)
+            memset(&tk, 0, sizeof tk);
+        size_t nv = tk.n;
+        /* this unit's records the office has not acknowledged yet */
+        for (size_t i = 0; i < np; i++)
+            r->unacked += pts[i].seq > acked;
+        for (size_t i = 0; i < nv; i++)
+            r->unacked += tk.seq[i] > acked;
+        sv_bpoints_free(pts, np);
+        sv_track_clear(&tk);
+        sv_verification *v = NULL;
+        size_t n = 0;
+        if (sv_state_verifications(a->j, un->code, &v, &n) == SV_OK)
+            for (size_t i = 0; i < n; i++)
+                r->unacked += v[i].seq > acked;
+        sv_verifications_free(v, n);
+        sv_dispute *d = NULL;
+        if (sv_state_disputes(a->j, un->code, &d, &n) == SV_OK)
+            for (size_t i = 0; i < n; i++)
+                r->unacked += d[i].seq > acked;
+        sv_disputes_free(d, n);
+        sv_attendance *at = NULL;
+        if (sv_state_attendance(a->j, un->code, &at, &n) == SV_OK)
+            for (size_t i = 0; i < n; i++)
+                r->unacked += at[i].seq > acked;
+        sv_attendances_free(at, n);
+        sv_signature *sg = NULL;
+        if (sv_state_signatures(a->j, un->code, &sg, &n) == SV_OK)
+            for (size_t i = 0; i < n; i++)
+                r->unacked += sg[i].seq > acked;
+        sv_signatures_free(sg, n);
+    }
+}
+
+int app__usb_dir(const char *mtab, const char *const roots[], char *out, size_t n)
+{
+    out[0] = '\0';
+    FILE *f = setmntent(mtab, "r");
+    if (!f)
+        return -1;
+    /* getmntent decodes the kernel's octal escapes (a space in a mount point is \040) */
+    const struct mntent *m;
+    while (!out[0] && (m = getmntent(f)) != NULL)
+        for (size_t i = 0; roots[i] && !out[0]; i++)
+            if (strncmp(m->mnt_dir, roots[i], strlen(roots[i])) == 0 &&
+                access(m->mnt_dir, W_OK) == 0)
+                snprintf(out, n, "%s", m->mnt_dir);
+    endmntent(f);
+    return out[0] ? 0 : -1;
+}
+
+/* The first writable directory mounted under /media or /run/media (a USB stick), read each
+ * time Day end is drawn, so a stick plugged in late is found. */
+static void find_usb(char *out, size_t n)
+{
+    static const char *const roots[] = {"/media/", "/run/media/", NULL};
+    app__usb_dir("/proc/self/mounts", roots, out, n);
+}
+
+static const char *bundle_state_label(const char *st)
+{
+    if (strcmp(st, "queued") == 0)
+        return _("will send when connected");
+    if (strcmp(st, "sending") == 0)
+        return _("sending");
+    if (strcmp(st, "acknowledged") == 0)
+        return _("acknowledged by the office");
+    if (strcmp(st, "refused") == 0)
+        return _("REFUSED by the office");
+    if (strcmp(st, "written") == 0)
+        return _("written to USB");
+    return st;
+}
+
+static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
+{
+    float top = app__top_bar(a, ui, _("Day end"), now_ms), pad = app__mm(ui, 2),
+          t = app__target(ui);
+    if (!a->usb_fixed)
+        find_usb(a->usb_dir, sizeof a->usb_dir);
+    uint64_t key = (a->journal_gen * 1000003u + (uint64_t)a->ss.acked_seq) * 1009u + a->nunits;
+    if (!a->day || a->day_gen != key) {
+        compute_day(a);
+        a->day_gen = key;
+    }
+    float y = top + pad, w = ui->width - 2 * pad;
+    char buf[700];
+    /* units */
+    float rh = t * 1.5f;
+    float actions_h = t * 1.3f + pad + t * 0.7f * 5;
+    float dy0 = y, dy1 = ui->height - actions_h - pad;
+    int dfirst = app__list_first(a, dy0, dy1, rh, (int)a->nunits), dshown = 0;
+    for (size_t u = (size_t)dfirst; a->day && u < a->nunits && y + rh <= dy1; u++, dshown++) {
+        const app_dayend_row *r = &a->day[u];
+        app_rect row = {pad, y, w, rh - pad / 2};
+        app_ui_fill(ui, row, u % 2 ? 0xf4f6f9ffu : C_BG);
+        app_ui_frame(ui, row, 1, C_LINE);
+        char area[200] = "", gap[100] = "";
+        if (isfinite(r->area_m2))
+            snprintf(area, sizeof area, _(" · area %.2f ha"), r->area_m2 / 1e4);
+        if (isfinite(r->diff_pct))
+            snprintf(area + strlen(area), sizeof area - strlen(area),
+                     _(" (draft %.2f ha, %+.1f %%)"), r->draft_m2 / 1e4, r->diff_pct);
+        if (isfinite(r->walk_gap_m))
+            snprintf(gap, sizeof gap, _(" · walk closure %.1f m"), r->walk_gap_m);
+        snprintf(buf, sizeof buf, _("%s · %d points%s%s"), a->units[u].u.code, r->points, area,
+                 gap);
+        app__text_line(ui, row.x + pad, row.y, row.w - 2 * pad, row.h / 2, buf, 3.8f, C_INK);
+        int bad = r->signatures_missing > 0 || r->disputes_open > 0 || r->unacked > 0;
+        snprintf(buf, sizeof buf,
+                 _("verified %d/%d · signatures missing %d · disputes open %d · not yet at the "
+                   "office %lld"),
+                 r->fields_verified, (int)SV_FIELD_COUNT, r->signatures_missing, r->disputes_open,
+                 (long long)r->unacked);
+        app__text_line(ui, row.x + pad, row.y + row.h / 2, row.w - 2 * pad, row.h / 2, buf, 3.4f,
+                       bad ? C_WARN : C_OK);
+        y += rh;
+    }
+    app__list_hints(ui, pad, dy0, dy1, w, dfirst, dshown, (int)a->nunits);
+    /* sync */
+    y = ui->height - actions_h;
+    app_ui_fill(ui, (app_rect){0, y - pad / 2, (float)ui->width, 2}, C_INK);
+    float bw = (w - pad) / 2;
+    int can = a->sync && !a->ss.busy;
+    app__big_button(ui, "sync", (app_rect){pad, y, bw, t * 1.3f},
+                    a->ss.busy ? _("Sending…") : _("Send to the office"), C_GO,
+                    can && a->ss.enrolled);
+    app__button(ui, "usb", (app_rect){2 * pad + bw, y, bw, t * 1.3f},
+                a->usb_dir[0] ? _("Write to USB stick") : _("Write to USB stick (none found)"),
+                can && a->ss.enrolled && a->usb_dir[0]);
+    y += t * 1.3f + pad / 2;
+    float lh = t * 0.7f;
+    if (!a->sync)
+        snprintf(buf, sizeof buf, "%s", _("Sync is not available (read-only journal)"));
+    else if (!a->ss.enrolled)
+        snprintf(buf, sizeof buf, "%s",
+                 _("Not enrolled with a county office: enroll with `quejie enroll` first"));
+    else
+        snprintf(buf, sizeof buf, _("Office %s · %lld of %lld entries acknowledged"), a->ss.office,
+                 (long long)a->ss.acked_seq, (long long)a->ss.last_seq);
+    app__text_line(ui, pad, y, w, lh, buf, 3.5f, C_INK);
+    y += lh;
+    const char *out = NULL;
+    app_color oc = C_DIM;
+    switch (a->ss.outcome) {
+    case APP_SYNC_NONE:
+        break;
+    case APP_SYNC_DONE:
+        out = _("Everything is at the office"), oc = C_OK;
+        break;
+    case APP_SYNC_OFFLINE:
+        out = _("No connection: will send when connected (trying again on its own)"), oc = C_WARN;
+        break;
+    case APP_SYNC_REFUSED:
+        out = _("The office refused a bundle:"), oc = C_BAD;
+        break;
+    case APP_SYNC_NOT_ENROLLED:
+        out = _("Not enrolled with a county office"), oc = C_BAD;
+        break;
+    case APP_SYNC_FAILED:
+        out = _("Sync failed:"), oc = C_BAD;
+        break;
+    case APP_SYNC_WRITTEN:
+        out = _("Written to the USB stick:"), oc = C_OK;
+        break;
+    case APP_SYNC_NOTHING:
+        out = _("Nothing to write: the office has every entry"), oc = C_OK;
+        break;
+    }
+    if (a->ss.busy)
+        snprintf(buf, sizeof buf, "%s", a->ss.line);
+    else if (out)
+        snprintf(buf, sizeof buf, "%s %s", out,
+                 a->ss.outcome == APP_SYNC_DONE || a->ss.outcome == APP_SYNC_OFFLINE ||
+                         a->ss.outcome == APP_SYNC_NOTHING
+                     ? ""
+                     : a->ss.message);
+    else
+        buf[0] = '\0';
+    app__text_line(ui, pad, y, w, lh, buf, 3.5f, a->ss.busy ? C_DIM : oc);
+    y += lh;
+    for (int i = 0; i < a->ss.nrows && i < 3; i++) {
+        const sy_bundle_row *b = &a->ss.rows[i];
+        snprintf(buf, sizeof buf, _("Bundle %lld · entries %lld–%lld · %s%s%s"), (long long)b->id,
+                 (long long)b->first_seq, (long long)b->last_seq, bundle_state_label(b->state),
+                 b->reason[0] && strcmp(b->state, "acknowledged") != 0 ? ": " : "",
+                 strcmp(b->state, "acknowledged") != 0 ? b->reason : "");
+        app__text_line(ui, pad, y, w, lh, buf, 3.2f,
+                       strcmp(b->state, "refused") == 0 ? C_BAD : C_DIM);
+        y += lh;
+    }
+}
+
+static int tap_dayend(app *a, const char *id)
+{
+    if (strcmp(id, "sync") == 0 && a->sync) {
+        app_sync_now(a->sync);
+        app_sync_get(a->sync, &a->ss);
+        return 1;
+    }
+    if (strcmp(id, "usb") == 0 && a->sync && a->usb_dir[0]) {
+        app_sync_usb(a->sync, a->usb_dir);
+        app_sync_get(a->sync, &a->ss);
+        return 1;
+    }
+    return 0;
+}
+
+/* Opened from Today: the figures are recomputed, and the sync thread, if it could not start
+ * (the journal was busy at start-up), is tried again. */
+static void enter_dayend(app *a)
+{
+    a->day_gen = (uint64_t)-1; /* recompute */
+    /* the sync thread could not start (the journal was busy at start-up): try again */
+    if (!a->sync && a->rec && a->journal_path[0] &&
+        app_sync_start(a->journal_path, a->wake, a->wake_ctx, &a->sync, a->sync_err,
+                       sizeof a->sync_err) == 0)
+        a->sync_err[0] = '\0';
+    if (a->sync)
+        app_sync_refresh(a->sync);
+}
+
+const app__screen_ops app__screen_dayend = {
+    .build = build_dayend, .tap = tap_dayend, .gesture = app__list_gesture, .enter = enter_dayend};

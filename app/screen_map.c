@@ -1,0 +1,98 @@
+/*
+ * screen_map.c - Map: the unit's map (map_view.c), the GK X/Y of the position with the distance
+ * and bearing to the next draft vertex without a point, and the action bar that opens the
+ * unit's work (@record, @walk, @verify, @sign, @dispute). Never writes the journal, never
+ * includes SDL.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app_int.h"
+#include "i18n.h"
+
+/* The action bar under the map: the unit's work. */
+static float action_bar(app *a, app_ui *ui, float y)
+{
+    static const struct {
+        const char *id, *label;
+    } acts[] = {{"record", N_("Record point")},
+                {"walk", N_("Walk")},
+                {"verify", N_("Verify")},
+                {"sign", N_("Point out & sign")},
+                {"dispute", N_("Dispute")}};
+    size_t n = sizeof acts / sizeof acts[0];
+    float pad = app__mm(ui, 1.5f), h = app__target(ui) * 1.15f;
+    float w = (ui->width - pad * (float)(n + 1)) / (float)n;
+    int can_write = a->rec != NULL && a->cur >= 0;
+    for (size_t i = 0; i < n; i++)
+        app__button(ui, acts[i].id, (app_rect){pad + (float)i * (w + pad), y + pad, w, h},
+                    _(acts[i].label), can_write);
+    return h + 2 * pad;
+}
+
+static void build_map(app *a, app_ui *ui, int64_t now_ms)
+{
+    const app_unit_row *r = a->cur >= 0 ? &a->units[a->cur] : NULL;
+    float top = app__top_bar(a, ui, r ? r->u.code : _("Map"), now_ms);
+    float info_h = app__target(ui) * 1.7f;
+    float bar_h = app__target(ui) * 1.15f + 2 * app__mm(ui, 1.5f);
+    app_rect m = {0, top, (float)ui->width, ui->height - top - info_h - bar_h};
+    app__draw_map(a, ui, m, now_ms);
+    double px = NAN, py = NAN;
+    app__map_position(a, now_ms, &px, &py);
+
+    /* info panel: GK X/Y and the next draft vertex */
+    app_rect info = {0, m.y + m.h, (float)ui->width, info_h};
+    app_ui_fill(ui, info, C_BG);
+    app_ui_fill(ui, (app_rect){0, info.y, info.w, 2}, C_INK);
+    char l1[256], l2[256] = "";
+    if (isfinite(px)) {
+        snprintf(l1, sizeof l1, "X %.3f  Y %.3f  (EPSG:%d)", px, py, a->crs.epsg);
+        /* the first draft vertex without a recorded point within 5 m */
+        for (size_t i = 0; i + 1 < a->ndraft || (a->ndraft == 1 && i == 0); i++) {
+            int done = 0;
+            for (size_t k = 0; k < a->npts && !done; k++)
+                done = hypot(a->pts_xy[2 * k] - a->draft[2 * i],
+                             a->pts_xy[2 * k + 1] - a->draft[2 * i + 1]) < 5;
+            if (done)
+                continue;
+            double dx = a->draft[2 * i] - px, dy = a->draft[2 * i + 1] - py;
+            double brg = fmod(atan2(dy, dx) * 180 / M_PI + 360, 360);
+            snprintf(l2, sizeof l2, _("Next draft vertex %zu: %.1f m, bearing %.0f°"), i + 1,
+                     hypot(dx, dy), brg);
+            break;
+        }
+    } else {
+        snprintf(l1, sizeof l1, "%s", _("No position"));
+    }
+    app_ui_text(ui, (app_rect){app__mm(ui, 3), info.y + 2, info.w - app__mm(ui, 6), info_h / 2}, l1,
+                app__text_px(ui, 3.8f), APP_ALIGN_LEFT, C_INK);
+    app_ui_text(
+        ui, (app_rect){app__mm(ui, 3), info.y + info_h / 2, info.w - app__mm(ui, 6), info_h / 2},
+        l2, app__text_px(ui, 3.5f), APP_ALIGN_LEFT, C_DIM);
+    action_bar(a, ui, info.y + info_h);
+}
+
+static int tap_map(app *a, const char *id)
+{
+    static const struct {
+        const char *id;
+        app_screen s;
+    } opens[] = {{"record", APP_SCR_RECORD},
+                 {"walk", APP_SCR_WALK},
+                 {"verify", APP_SCR_VERIFY},
+                 {"sign", APP_SCR_SIGN},
+                 {"dispute", APP_SCR_DISPUTE}};
+    for (size_t i = 0; i < sizeof opens / sizeof opens[0]; i++)
+        if (strcmp(id, opens[i].id) == 0) {
+            if (a->cur < 0)
+                return 0;
+            app__open(a, opens[i].s);
+            return 1;
+        }
+    return 0;
+}
+
+const app__screen_ops app__screen_map = {
+    .build = build_map, .tap = tap_map, .gesture = app__map_gesture};

@@ -1,0 +1,259 @@
+/*
+ * screen_sign.c - Point out and sign: the unit's parties (its representing side, the lines'
+ * neighbours, those in the attendance records, those added on the tablet), attendance
+ * (present, by proxy, absent with the 15-day objection clock) and whether each party's newest
+ * signature covers the current boundary; "Sign" opens the pad (screen_pad.c). Attendance
+ * becomes a job for the recorder thread (recorder.h); nothing is written here, never includes
+ * SDL.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app_int.h"
+#include "i18n.h"
+
+/* Days from date a to date b (YYYY-MM-DD each); INT_MIN-ish on a bad date. */
+static int days_between(const char *a, const char *b)
+{
+    struct tm ta = {0}, tb = {0};
+    if (sscanf(a, "%d-%d-%d", &ta.tm_year, &ta.tm_mon, &ta.tm_mday) != 3 ||
+        sscanf(b, "%d-%d-%d", &tb.tm_year, &tb.tm_mon, &tb.tm_mday) != 3)
+        return -100000;
+    ta.tm_year -= 1900, tb.tm_year -= 1900;
+    ta.tm_mon -= 1, tb.tm_mon -= 1;
+    ta.tm_hour = tb.tm_hour = 12;
+    return (int)lround(difftime(timegm(&tb), timegm(&ta)) / 86400.0);
+}
+
+static void free_attendance(void *p)
+{
+    sv_attendance_clear(p);
+    free(p);
+}
+
+static int job_attendance(sv_journal *j, void *arg, int64_t *seq)
+{
+    return sv_record_attendance(j, arg, seq);
+}
+
+static void submit_attendance(app *a, int k, sv_presence pr, const char *person)
+{
+    sv_attendance *at = calloc(1, sizeof *at);
+    if (!at)
+        return;
+    snprintf(at->unit, sizeof at->unit, "%s", app__unit_code(a));
+    at->party = app__dupstr(a->party[k].name);
+    at->person = app__dupstr(person && person[0] ? person : NULL);
+    at->presence = pr;
+    if (pr == SV_ABSENT)
+        app__today(at->notice_date);
+    char label[300];
+    snprintf(label, sizeof label, "%s: %s", a->party[k].name,
+             pr == SV_PRESENT ? _("present")
+             : pr == SV_PROXY ? _("by proxy")
+                              : _("absent, notice served"));
+    app_rec_submit(a->rec, label, job_attendance, at, free_attendance);
+}
+
+int app__party_index(app *a, const char *name)
+{
+    for (int i = 0; i < a->nparty; i++)
+        if (strcmp(a->party[i].name, name) == 0)
+            return i;
+    if (a->nparty >= APP_PARTY_MAX || !name || !name[0])
+        return -1;
+    app_party *p = &a->party[a->nparty];
+    memset(p, 0, sizeof *p);
+    app__copy(p->name, sizeof p->name, name);
+    return a->nparty++;
+}
+
+void app__load_parties(app *a)
+{
+    /* keep the names added on the tablet that have nothing recorded yet */
+    app_party keep[APP_PARTY_MAX];
+    int nkeep = a->nparty;
+    memcpy(keep, a->party, sizeof keep);
+    a->nparty = 0;
+    if (a->cur < 0)
+        return;
+    const sv_unit *u = &a->units[a->cur].u;
+    const char *own = u->fields[SV_FIELD_REPRESENTATIVE] && u->fields[SV_FIELD_REPRESENTATIVE][0]
+                          ? u->fields[SV_FIELD_REPRESENTATIVE]
+                          : u->fields[SV_FIELD_OWNER];
+    if (own && own[0])
+        app__party_index(a, own);
+    sv_bline *l = NULL;
+    size_t n = 0;
+    if (sv_state_lines(a->j, u->code, &l, &n) == SV_OK)
+        for (size_t i = 0; i < n; i++)
+            if (l[i].neighbour && l[i].neighbour[0])
+                app__party_index(a, l[i].neighbour);
+    sv_blines_free(l, n);
+    sv_attendance *at = NULL;
+    if (sv_state_attendance(a->j, u->code, &at, &n) == SV_OK)
+        for (size_t i = 0; i < n; i++) {
+            int k = app__party_index(a, at[i].party);
+            if (k < 0)
+                continue;
+            a->party[k].has_att = 1;
+            a->party[k].presence = at[i].presence;
+            snprintf(a->party[k].person, sizeof a->party[k].person, "%s",
+                     at[i].person ? at[i].person : "");
+            snprintf(a->party[k].notice_date, sizeof a->party[k].notice_date, "%s",
+                     at[i].notice_date);
+        }
+    sv_attendances_free(at, n);
+    sv_signature *sg = NULL;
+    if (sv_state_signatures(a->j, u->code, &sg, &n) == SV_OK)
+        for (size_t i = 0; i < n; i++) {
+            int k = app__party_index(a, sg[i].party);
+            if (k < 0)
+                continue;
+            a->party[k].signatures++;
+            a->party[k].current += sg[i].current != 0;
+            snprintf(a->party[k].signer, sizeof a->party[k].signer, "%s",
+                     sg[i].signer ? sg[i].signer : "");
+        }
+    sv_signatures_free(sg, n);
+    for (int i = 0; i < nkeep; i++)
+        app__party_index(a, keep[i].name);
+}
+
+static void build_sign(app *a, app_ui *ui, int64_t now_ms)
+{
+    char title[256], buf[600];
+    snprintf(title, sizeof title, _("Point out & sign · %s"), app__unit_code(a));
+    float top = app__top_bar(a, ui, title, now_ms), pad = app__mm(ui, 2), t = app__target(ui);
+    float y = top + pad;
+    app__button(ui, "party-add", (app_rect){pad, y, t * 4, t}, _("Add party…"), a->rec != NULL);
+    snprintf(buf, sizeof buf, _("%zu boundary points recorded"), a->npts);
+    app__text_line(ui, pad * 2 + t * 4, y, ui->width - t * 4 - 3 * pad, t, buf, 3.6f, C_DIM);
+    y += t + pad;
+    if (a->nparty == 0)
+        app__text_line(ui, pad, y, ui->width - 2 * pad, t,
+                       _("No parties yet: add the neighbouring owners who point out the boundary"),
+                       3.8f, C_DIM);
+    char date[11];
+    app__today(date);
+    int portrait = ui->height > ui->width;
+    float bw = t * 2.2f;
+    if (portrait && 4 * bw + 6 * pad > ui->width)
+        bw = (ui->width - 6 * pad) / 4;
+    float rh = portrait ? t * 2.7f : t * 1.6f;
+    float y0 = y, y1 = ui->height - app__mm(ui, 10);
+    int first = app__list_first(a, y0, y1, rh, a->nparty), shown = 0;
+    for (int i = first; i < a->nparty && y + rh <= y1; i++, shown++) {
+        const app_party *p = &a->party[i];
+        app_rect row = {pad, y, ui->width - 2 * pad, rh - pad / 2};
+        app_ui_fill(ui, row, i % 2 ? 0xf4f6f9ffu : C_BG);
+        app_ui_frame(ui, row, 1, C_LINE);
+        char l2[400];
+        app_color c2 = C_DIM;
+        if (!p->has_att) {
+            snprintf(l2, sizeof l2, "%s", _("Attendance not recorded"));
+        } else if (p->presence == SV_ABSENT) {
+            char end[11];
+            sv_objection_end(p->notice_date, end); /* the library's rule: the summary's too */
+            int left = days_between(date, end);
+            if (left > 0)
+                snprintf(l2, sizeof l2,
+                         _("Absent · notice %s · objections until %s (%d days left)"),
+                         p->notice_date, end, left),
+                    c2 = C_WARN;
+            else if (left == 0)
+                snprintf(l2, sizeof l2, _("Absent · notice %s · objections until %s (last day)"),
+                         p->notice_date, end),
+                    c2 = C_WARN;
+            else
+                snprintf(l2, sizeof l2, _("Absent · notice %s · objection period ended %s"),
+                         p->notice_date, end);
+        } else {
+            const char *sig = p->current ? _("signed, covers the current boundary")
+                              : p->signatures
+                                  ? _("signature NO LONGER covers the current boundary: sign again")
+                                  : _("not signed yet");
+            snprintf(l2, sizeof l2, "%s%s%s · %s",
+                     p->presence == SV_PRESENT ? _("Present") : _("By proxy"),
+                     p->person[0] ? " · " : "", p->person, sig);
+            c2 = p->current ? C_OK : C_BAD;
+        }
+        float tw = portrait ? row.w - 2 * pad : row.w - 4 * (bw + pad) - 2 * pad;
+        float th = portrait ? (rh - t) / 2 - pad / 2 : row.h / 2;
+        app__text_line(ui, row.x + pad, row.y, tw, th, p->name, 4, C_INK);
+        app__text_line(ui, row.x + pad, row.y + th, tw, th, l2, 3.3f, c2);
+        static const char *const ids[4] = {"present", "proxy", "absent", "sign"};
+        const char *lab[4] = {_("Present"), _("Proxy…"), _("Absent"), _("Sign…")};
+        for (int k = 0; k < 4; k++) {
+            char id[64];
+            snprintf(id, sizeof id, "party:%d:%s", i, ids[k]);
+            int en = a->rec != NULL;
+            if (k == 3)
+                en = en && p->has_att && p->presence != SV_ABSENT && a->npts > 0;
+            app_rect b = portrait ? (app_rect){row.x + pad + (float)k * (bw + pad),
+                                               row.y + row.h - t - pad / 2, bw, t}
+                                  : (app_rect){row.x + row.w - (float)(4 - k) * (bw + pad),
+                                               row.y + (row.h - t) / 2, bw, t};
+            app__button(ui, id, b, lab[k], en);
+        }
+        y += rh;
+    }
+    app__list_hints(ui, pad, y0, y1, ui->width - 2 * pad, first, shown, a->nparty);
+}
+
+static int tap_sign(app *a, const char *id)
+{
+    if (strcmp(id, "party-add") == 0) {
+        app__open_modal(a, APP_MODAL_TEXT, APP_ASK_PARTY_ADD,
+                        _("Neighbouring party (owner or unit name)"));
+        for (int i = 0; i < a->nparty; i++)
+            app__pick_add(a, a->party[i].name, NULL);
+        return 1;
+    }
+    int k;
+    char what[16];
+    if (sscanf(id, "party:%d:%15s", &k, what) != 2 || k < 0 || k >= a->nparty || !a->rec)
+        return 0;
+    if (strcmp(what, "present") == 0)
+        submit_attendance(a, k, SV_PRESENT, a->party[k].person);
+    else if (strcmp(what, "absent") == 0)
+        submit_attendance(a, k, SV_ABSENT, NULL);
+    else if (strcmp(what, "proxy") == 0) {
+        char title[300];
+        snprintf(title, sizeof title, _("%s: name of the proxy (with written authorisation)"),
+                 a->party[k].name);
+        app__open_modal(a, APP_MODAL_TEXT, APP_ASK_PROXY_PERSON, title);
+        a->ask_field = k;
+    } else if (strcmp(what, "sign") == 0)
+        app__open_pad(a, k);
+    else
+        return 0;
+    return 1;
+}
+
+static int answer_sign(app *a, app_ask ask, int k, const char *v)
+{
+    switch (ask) {
+    case APP_ASK_PARTY_ADD:
+        app__party_index(a, v);
+        return 1;
+    case APP_ASK_PROXY_PERSON:
+        if (k >= 0 && k < a->nparty) {
+            app__copy(a->party[k].person, sizeof a->party[k].person, v);
+            submit_attendance(a, k, SV_PROXY, v);
+        }
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+const app__screen_ops app__screen_sign = {.build = build_sign,
+                                          .tap = tap_sign,
+                                          .gesture = app__list_gesture,
+                                          .enter = app__load_parties,
+                                          .reload = app__load_parties,
+                                          .answer = answer_sign};

@@ -1,0 +1,171 @@
+/*
+ * screen_verify.c - Verify ownership: each of the six fields with its registered value and the
+ * latest answer; confirmed, corrected (the new value) or disputed (the statement), with common
+ * phrases. Each answer becomes a job for the recorder thread (recorder.h), with its own copy of
+ * what to record; nothing is written here, never includes SDL.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_int.h"
+#include "i18n.h"
+
+static const char *field_label(sv_field f)
+{
+    static const char *const l[SV_FIELD_COUNT] = {N_("Owner"),          N_("Representative"),
+                                                  N_("Agent"),          N_("Mode of exercise"),
+                                                  N_("Rights content"), N_("Manager")};
+    return _(l[f]);
+}
+
+static void free_verification(void *p)
+{
+    sv_verification_clear(p);
+    free(p);
+}
+
+static int job_verification(sv_journal *j, void *arg, int64_t *seq)
+{
+    return sv_record_verification(j, arg, seq);
+}
+
+static void submit_verification(app *a, sv_field f, sv_vstatus st, const char *value,
+                                const char *note)
+{
+    sv_verification *v = calloc(1, sizeof *v);
+    if (!v)
+        return;
+    snprintf(v->unit, sizeof v->unit, "%s", app__unit_code(a));
+    v->field = f;
+    v->status = st;
+    v->value = app__dupstr(value);
+    v->note = app__dupstr(note);
+    char label[160];
+    snprintf(label, sizeof label, "%s: %s", field_label(f),
+             st == SV_VERIFY_CONFIRMED   ? _("confirmed")
+             : st == SV_VERIFY_CORRECTED ? _("corrected")
+                                         : _("disputed"));
+    app_rec_submit(a->rec, label, job_verification, v, free_verification);
+}
+
+static const sv_verification *current_ver(const app *a, sv_field f)
+{
+    const sv_verification *v = NULL;
+    for (size_t i = 0; i < a->nver; i++)
+        if (a->ver[i].field == f && (!v || a->ver[i].seq > v->seq))
+            v = &a->ver[i];
+    return v;
+}
+
+static void build_verify(app *a, app_ui *ui, int64_t now_ms)
+{
+    char title[256];
+    snprintf(title, sizeof title, _("Verify ownership · %s"), app__unit_code(a));
+    float top = app__top_bar(a, ui, title, now_ms), pad = app__mm(ui, 2), t = app__target(ui);
+    const sv_unit *u = a->cur >= 0 ? &a->units[a->cur].u : NULL;
+    int portrait = ui->height > ui->width;
+    float rh = portrait ? t * 2.6f : t * 1.55f;
+    float avail = ui->height - top - pad - app__mm(ui, 9);
+    if (rh * SV_FIELD_COUNT > avail)
+        rh = avail / SV_FIELD_COUNT;
+    float y = top + pad;
+    float bw = t * 2.4f;
+    for (int f = 0; f < SV_FIELD_COUNT && u; f++) {
+        app_rect row = {pad, y, ui->width - 2 * pad, rh - pad / 2};
+        app_ui_fill(ui, row, f % 2 ? 0xf4f6f9ffu : C_BG);
+        app_ui_frame(ui, row, 1, C_LINE);
+        const sv_verification *v = current_ver(a, (sv_field)f);
+        char l1[600], l2[600];
+        snprintf(l1, sizeof l1, "%s: %s", field_label((sv_field)f),
+                 u->fields[f] && u->fields[f][0] ? u->fields[f] : _("(not registered)"));
+        app_color c2 = C_DIM;
+        if (!v)
+            snprintf(l2, sizeof l2, "%s", _("Not verified yet"));
+        else if (v->status == SV_VERIFY_CONFIRMED)
+            snprintf(l2, sizeof l2, "%s", _("✓ Confirmed")), c2 = C_OK;
+        else if (v->status == SV_VERIFY_CORRECTED)
+            snprintf(l2, sizeof l2, _("Corrected to: %s"), v->value ? v->value : ""), c2 = C_WARN;
+        else
+            snprintf(l2, sizeof l2, _("Disputed: %s"), v->note ? v->note : ""), c2 = C_BAD;
+        float tw = portrait ? row.w - 2 * pad : row.w - 3 * (bw + pad) - 2 * pad;
+        float th = portrait ? (rh - t) / 2 - pad / 2 : row.h / 2;
+        app__text_line(ui, row.x + pad, row.y, tw, th, l1, 3.8f, C_INK);
+        app__text_line(ui, row.x + pad, row.y + th, tw, th, l2, 3.5f, c2);
+        static const char *const st[3] = {"confirmed", "corrected", "disputed"};
+        const char *lab[3] = {_("Confirm"), _("Correct…"), _("Dispute…")};
+        for (int k = 0; k < 3; k++) {
+            char id[64];
+            snprintf(id, sizeof id, "verify:%s:%s", sv_field_name((sv_field)f), st[k]);
+            app_rect b = portrait ? (app_rect){row.x + pad + (float)k * (bw + pad),
+                                               row.y + row.h - t - pad / 2, bw, t}
+                                  : (app_rect){row.x + row.w - (float)(3 - k) * (bw + pad),
+                                               row.y + (row.h - t) / 2, bw, t};
+            app__button(ui, id, b, lab[k], a->rec != NULL);
+        }
+        y += rh;
+    }
+}
+
+static const char *const correct_phrases[] = {N_("Owned by the whole people (the State)"),
+                                              N_("Collectively owned by the village"),
+                                              N_("Collectively owned by the villager group"),
+                                              N_("County people's government"),
+                                              N_("Township people's government"),
+                                              N_("Natural resources bureau"),
+                                              N_("Forestry and grassland bureau"),
+                                              N_("Water resources bureau"),
+                                              N_("Managed directly"),
+                                              N_("Managed by contract")};
+
+static int tap_verify(app *a, const char *id)
+{
+    char fname[32], st[32];
+    if (sscanf(id, "verify:%31[^:]:%31s", fname, st) != 2)
+        return 0;
+    sv_field f;
+    sv_vstatus vs;
+    if (sv_field_parse(fname, &f) != SV_OK || sv_vstatus_parse(st, &vs) != SV_OK || !a->rec ||
+        a->cur < 0)
+        return 0;
+    if (vs == SV_VERIFY_CONFIRMED) {
+        submit_verification(a, f, vs, NULL, NULL);
+        return 1;
+    }
+    char title[300];
+    const sv_unit *u = &a->units[a->cur].u;
+    if (vs == SV_VERIFY_CORRECTED) {
+        snprintf(title, sizeof title, _("%s: the correct value"), field_label(f));
+        app__open_modal(a, APP_MODAL_TEXT, APP_ASK_CORRECTED, title);
+        for (size_t i = 0; i < sizeof correct_phrases / sizeof correct_phrases[0]; i++)
+            app__pick_add(a, _(correct_phrases[i]), NULL);
+        /* values registered in other fields are often the right one for this field */
+        for (int k = 0; k < SV_FIELD_COUNT; k++)
+            if (u->fields[k] && u->fields[k][0])
+                app__pick_add(a, u->fields[k], NULL);
+    } else {
+        snprintf(title, sizeof title, _("%s: the dispute, in the parties' words"), field_label(f));
+        app__open_modal(a, APP_MODAL_TEXT, APP_ASK_DISPUTED, title);
+        for (size_t i = 0; i < app__ndispute_phrases; i++)
+            app__pick_add(a, _(app__dispute_phrases[i]), NULL);
+    }
+    a->ask_field = (int)f;
+    return 1;
+}
+
+static int answer_verify(app *a, app_ask ask, int k, const char *v)
+{
+    switch (ask) {
+    case APP_ASK_CORRECTED:
+        submit_verification(a, (sv_field)k, SV_VERIFY_CORRECTED, v, NULL);
+        return 1;
+    case APP_ASK_DISPUTED:
+        submit_verification(a, (sv_field)k, SV_VERIFY_DISPUTED, NULL, v);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+const app__screen_ops app__screen_verify = {
+    .build = build_verify, .tap = tap_verify, .answer = answer_verify};
