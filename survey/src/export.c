@@ -817,7 +817,7 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
     if (rc == SV_OK)
         rc = fmt == SV_EXPORT_GPKG ? sv__ex_write_gpkg(&x, st) : sv__ex_write_text(&x, fmt, st);
     if (rc == SV_OK)
-        sv__ex_count_unjoined(&x, st);
+        rc = sv__ex_count_unjoined(&x, st);
     ex_free(&x);
     if (rc != SV_OK) {
         memset(st, 0, sizeof *st);

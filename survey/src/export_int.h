@@ -196,7 +196,7 @@ void sv__ex_track_attrs(sv__ex *x, sv__ex_sink *s, const sv__ex_walk *w, size_t 
 int sv__ex_for_each_line(sv__ex *x, int (*fn)(sv__ex *, const sv__ex_seg *, void *), void *ctx);
 
 /* Count (into st) the recorded lines sv__ex_for_each_line cannot draw. */
-void sv__ex_count_unjoined(const sv__ex *x, sv_export_stats *st);
+int sv__ex_count_unjoined(sv__ex *x, sv_export_stats *st);
 
 /* Call fn for each walk of keys (x->vx_by_unit, by_track 0: walked polygons; x->vx_by_track,
  * by_track 1: tracks); stops at fn's first error. */
