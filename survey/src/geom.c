@@ -30,25 +30,39 @@ static void put(char *reason, size_t len, const char *msg)
         snprintf(reason, len, "%s", msg);
 }
 
-/* A closed GEOS ring from n lon/lat pairs; closes it when the last pair differs from the first.
- * NULL with e->msg set when GEOS refuses it (fewer than 4 positions, say). */
-static GEOSGeometry *make_ring(GEOSContextHandle_t ctx, size_t n, const double *ll)
+/* A GEOS context whose errors land in e (the reason callers report); NULL when GEOS cannot be
+ * initialised. Each call has its own, so every function here is thread-safe. */
+static GEOSContextHandle_t geos_open(geos_err *e)
 {
-    if (n == 0)
-        return NULL;
+    GEOSContextHandle_t ctx = GEOS_init_r();
+    if (ctx)
+        GEOSContext_setErrorMessageHandler_r(ctx, on_geos_error_r, e);
+    return ctx;
+}
+
+/* The coordinates of a closed ring from n lon/lat pairs (n >= 1), closed here when the last pair
+ * differs from the first; NULL when GEOS cannot hold them. The caller owns the sequence. */
+static GEOSCoordSequence *make_closed_seq(GEOSContextHandle_t ctx, size_t n, const double *ll)
+{
     int close = ll[0] != ll[2 * (n - 1)] || ll[1] != ll[2 * (n - 1) + 1];
     size_t m = n + (size_t)close;
     GEOSCoordSequence *seq = GEOSCoordSeq_create_r(ctx, (unsigned)m, 2);
-    if (!seq)
-        return NULL;
-    for (size_t i = 0; i < m; i++) {
+    for (size_t i = 0; seq && i < m; i++) {
         size_t k = i < n ? i : 0;
         if (!GEOSCoordSeq_setXY_r(ctx, seq, (unsigned)i, ll[2 * k], ll[2 * k + 1])) {
             GEOSCoordSeq_destroy_r(ctx, seq);
-            return NULL;
+            seq = NULL;
         }
     }
-    return GEOSGeom_createLinearRing_r(ctx, seq); /* takes seq, even on failure */
+    return seq;
+}
+
+/* A closed GEOS ring from n lon/lat pairs. NULL with the context's message set when GEOS
+ * refuses it (fewer than 4 positions, say). */
+static GEOSGeometry *make_ring(GEOSContextHandle_t ctx, size_t n, const double *ll)
+{
+    GEOSCoordSequence *seq = n ? make_closed_seq(ctx, n, ll) : NULL;
+    return seq ? GEOSGeom_createLinearRing_r(ctx, seq) : NULL; /* takes seq, even on failure */
 }
 
 /* One polygon: rings[0] the shell, the rest holes. Takes nothing; NULL on failure. */
@@ -207,13 +221,12 @@ int sv_geom_validate(const sv_geom *geom, char *reason, size_t len)
         put(reason, len, "empty geometry");
         return SV_EGEOM;
     }
-    GEOSContextHandle_t ctx = GEOS_init_r();
+    geos_err e = {{0}};
+    GEOSContextHandle_t ctx = geos_open(&e);
     if (!ctx) {
         put(reason, len, "cannot initialise GEOS");
         return SV_ENOMEM;
     }
-    geos_err e = {{0}};
-    GEOSContext_setErrorMessageHandler_r(ctx, on_geos_error_r, &e);
     GEOSGeometry *multi = make_multi(ctx, geom, geom->lonlat, &e);
     int rc = judge(ctx, multi, &e, reason, len);
     GEOS_finish_r(ctx);
@@ -241,13 +254,12 @@ int sv_geom_nearest(const sv_geom *geom, double lon, double lat, double *near_lo
         ll[2 * i] = geom->lonlat[2 * i] * k;
         ll[2 * i + 1] = geom->lonlat[2 * i + 1];
     }
-    GEOSContextHandle_t ctx = GEOS_init_r();
+    geos_err e = {{0}};
+    GEOSContextHandle_t ctx = geos_open(&e);
     if (!ctx) {
         free(ll);
         return SV_ENOMEM;
     }
-    geos_err e = {{0}};
-    GEOSContext_setErrorMessageHandler_r(ctx, on_geos_error_r, &e);
     GEOSGeometry *multi = make_multi(ctx, geom, ll, &e);
     GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(ctx, lon * k, lat);
     int rc = multi && pt ? SV_OK : SV_EGEOM;
@@ -279,13 +291,12 @@ int sv_ring_validate(size_t n, const double *lonlat, char *reason, size_t len)
         put(reason, len, "fewer than 3 positions");
         return SV_EGEOM;
     }
-    GEOSContextHandle_t ctx = GEOS_init_r();
+    geos_err e = {{0}};
+    GEOSContextHandle_t ctx = geos_open(&e);
     if (!ctx) {
         put(reason, len, "cannot initialise GEOS");
         return SV_ENOMEM;
     }
-    geos_err e = {{0}};
-    GEOSContext_setErrorMessageHandler_r(ctx, on_geos_error_r, &e);
     GEOSGeometry *shell = make_ring(ctx, n, lonlat);
     GEOSGeometry *poly = shell ? GEOSGeom_createPolygon_r(ctx, shell, NULL, 0) : NULL;
     int rc = judge(ctx, poly, &e, reason, len);
@@ -297,24 +308,15 @@ int sv_ring_is_ccw(size_t n, const double *lonlat)
 {
     if (!lonlat || n < 3)
         return -1;
-    GEOSContextHandle_t ctx = GEOS_init_r();
+    geos_err e = {{0}};
+    GEOSContextHandle_t ctx = geos_open(&e);
     if (!ctx)
         return -1;
-    int close = lonlat[0] != lonlat[2 * (n - 1)] || lonlat[1] != lonlat[2 * (n - 1) + 1];
-    size_t m = n + (size_t)close;
-    GEOSCoordSequence *seq = GEOSCoordSeq_create_r(ctx, (unsigned)m, 2);
-    int rc = -1;
+    GEOSCoordSequence *seq = make_closed_seq(ctx, n, lonlat);
     char ccw = 0;
-    if (seq) {
-        int ok = 1;
-        for (size_t i = 0; ok && i < m; i++) {
-            size_t k = i < n ? i : 0;
-            ok = GEOSCoordSeq_setXY_r(ctx, seq, (unsigned)i, lonlat[2 * k], lonlat[2 * k + 1]);
-        }
-        if (ok && GEOSCoordSeq_isCCW_r(ctx, seq, &ccw))
-            rc = ccw ? 1 : 0;
+    int rc = seq && GEOSCoordSeq_isCCW_r(ctx, seq, &ccw) ? (ccw ? 1 : 0) : -1;
+    if (seq)
         GEOSCoordSeq_destroy_r(ctx, seq);
-    }
     GEOS_finish_r(ctx);
     return rc;
 }
