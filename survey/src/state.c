@@ -7,6 +7,7 @@
  * error, because entries are facts already recorded (possibly by a newer version).
  */
 #include <math.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1132,21 +1133,6 @@ void sv_attendances_free(sv_attendance *a, size_t n)
     free(a);
 }
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-static void hex_encode(const uint8_t *b, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 /* The stored strokes [[x,y,...],...] as xy pairs, each stroke ended by (-1, -1). */
 static int strokes_to_xy(const char *text, sv_signature *s)
 {
@@ -1193,8 +1179,8 @@ static int fill_signature(sqlite3_stmt *st, void *elem)
         (col_text(st, 5) && !s->role))
         return SV_ENOMEM;
     const char *hex = col_text(st, 7);
-    for (size_t i = 0; hex && hex64_valid(hex) && i < sizeof s->covers; i++)
-        s->covers[i] = (uint8_t)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
+    if (hex && hex64_valid(hex))
+        sodium_hex2bin(s->covers, sizeof s->covers, hex, strlen(hex), NULL, NULL, NULL);
     return strokes_to_xy(col_text(st, 6), s);
 }
 
@@ -1458,7 +1444,7 @@ int sv_state_progress(sv_journal *j, const char *unit, sv_progress *out)
         return SV_OK;
     if (rc != SV_OK)
         return rc;
-    hex_encode(d, sizeof d, hex);
+    sodium_bin2hex(hex, sizeof hex, d, sizeof d);
     out->signatures_current =
         count2(j, "SELECT count(*) FROM st_signatures WHERE unit = ?1 AND covers = ?2", unit, hex);
     /* Absent parties do not sign: they are served a notice instead (DOMAIN.md 4). */

@@ -15,6 +15,12 @@
 
 #include "sync/bundle.h"
 
+/* The meanings both libraries share keep the same values (docs/architecture.md, errors). */
+_Static_assert((int)SY_OK == (int)SV_OK && (int)SY_ERR == (int)SV_ERR &&
+                   (int)SY_ENOMEM == (int)SV_ENOMEM && (int)SY_EIO == (int)SV_EIO &&
+                   (int)SY_EINVAL == (int)SV_EINVAL && (int)SY_EFORMAT == (int)SV_EFORMAT,
+               "sy_err and sv_err share their first six values");
+
 int sy_buf_append(sy_buf *b, const void *p, size_t n)
 {
     if (!b || (n && !p))
@@ -56,7 +62,7 @@ void sy_entries_free(sy_entries *e)
     for (size_t i = 0; i < e->n; i++) {
         free(e->v[i].kind);
         free(e->v[i].payload);
-        json_decref(e->v[i].doc);
+        json_decref((json_t *)e->v[i].parsed);
     }
     free(e->v);
     memset(e, 0, sizeof *e);

@@ -1231,7 +1231,9 @@ int sy__codec_decode(const uint8_t *p, size_t len, int64_t first_seq, size_t n, 
             if (estimate(lv, sh->nleaves) > SY_BUNDLE_MAX_PLAIN)
                 BAD("entry too large");
             const char *bwhy;
-            char *text = rebuild(lv, sh->nleaves, &bwhy, &en->doc);
+            json_t *doc = NULL;
+            char *text = rebuild(lv, sh->nleaves, &bwhy, &doc);
+            en->parsed = doc;
             if (!text) {
                 if (strcmp(bwhy, "out of memory") == 0)
                     NOMEM();
@@ -1274,7 +1276,7 @@ done:
     for (size_t i = 0; i < nnv; i++) {
         free(nv[i].kind);
         free(nv[i].payload);
-        json_decref(nv[i].doc);
+        json_decref((json_t *)nv[i].parsed);
     }
     free(nv);
     if (fields)

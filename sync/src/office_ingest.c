@@ -217,7 +217,7 @@ static int ingest_locked(sy_office *o, const uint8_t *b, size_t len, const sy_de
                 refuse(o, r, SY_EIO, "cannot write the ingest log, nothing applied: %s", o->errmsg);
         } else {
             for (size_t i = 0; i < ents.n; i++)
-                docs[i] = ents.v[i].doc; /* the trees the decoder built: not parsed again */
+                docs[i] = ents.v[i].parsed; /* the trees the decoder built: not parsed again */
             int arc = sv_journal_append_verbatim_parsed(j, view + skip, docs + skip, ents.n - skip,
                                                         info.head_sig);
             if (arc == SV_OK) {

@@ -390,14 +390,18 @@ s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
 held = []
 while True:
     c, _ = s.accept(); held.append(c)
-' $SPORT &
+    open(sys.argv[2], "a").write("accepted\n")
+' $SPORT "$T/silent.accepted" &
 PIDS+=($!)
 for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/$SPORT) 2>/dev/null && break; sleep 0.05; done
 cp "$J" "$T/silent.db"; cp "$J.key" "$T/silent.db.key"
 sqlite3_py "$T/silent.db" "UPDATE sync_office SET url='https://127.0.0.1:$SPORT'"
 "$QUEJIE" sync "$T/silent.db" --attempts 1 >/dev/null 2>"$T/silent.err" &
 SY=$!
-sleep 1
+# Interrupt once the sync's request has reached the silent office (its signal handler is in
+# place by then: a background job of a script starts with SIGINT ignored until it installs one).
+# The first connection accepted was the readiness probe above; the second is the sync's.
+for _ in $(seq 300); do [ "$(grep -c accepted "$T/silent.accepted" 2>/dev/null)" -ge 2 ] && break; sleep 0.05; done
 t0=$(date +%s%N)
 kill -INT $SY
 wait $SY

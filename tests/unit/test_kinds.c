@@ -5,6 +5,7 @@
  */
 #include "check.h"
 #include "journal_int.h"
+#include "kinds_int.h"
 #include "survey/journal.h"
 #include "survey/kinds.h"
 
@@ -34,6 +35,8 @@ static void test_rows(void)
         }
         if (k->flags & SV_KIND_VOIDABLE)
             CHECK(k->state_table != NULL);
+        /* every row derives its state: a kind without a function would be kept and ignored */
+        CHECK(sv__kind_find(k->name) && sv__kind_find(k->name)->apply != NULL);
     }
     CHECK(n >= 12);
     CHECK(sv_kind_find("no-such-kind") == NULL);

@@ -90,7 +90,9 @@ typedef struct sy_entry {
     char *kind;
     char *payload; /* canonical JSON, NUL-terminated */
     size_t payload_len;
-    struct json_t *doc; /* the payload parsed (owned), when the decoder built it; else NULL */
+    /* libsync's own use: the decoder's parse of the payload (owned, freed by sy_entries_free),
+     * or NULL. Opaque to callers, so this header names no JSON library. */
+    void *parsed;
     uint8_t prev_hash[SV_HASH_BYTES], hash[SV_HASH_BYTES];
 } sy_entry;
 
