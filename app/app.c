@@ -480,9 +480,11 @@ int app_poll_workers(app *a)
 
 int64_t app_next_tick(const app *a, int64_t now_ms)
 {
-    /* averaging shows seconds; a sync shows its progress: once a second is enough */
+    /* averaging shows seconds; a sync shows its progress; the recording screens notice a
+     * receiver that went silent (the receiver banner): once a second is enough */
     int64_t t = -1;
-    if ((a->rec && (a->rs.averaging || a->rs.walking)) || (a->sync && a->ss.busy))
+    if ((a->rec && (a->rs.averaging || a->rs.walking)) || (a->sync && a->ss.busy) ||
+        (a->gnss_ok && (a->screen == APP_SCR_RECORD || a->screen == APP_SCR_WALK)))
         t = now_ms + 1000;
     if (a->reload_due > 0 && (t < 0 || a->reload_due < t))
         t = a->reload_due;

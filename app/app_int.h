@@ -83,6 +83,10 @@ const char *app__unit_code(const app *a);
 /* Copy src into dst of size n, cut at a UTF-8 code point boundary when it does not fit. */
 void app__copy(char *dst, size_t n, const char *src);
 char *app__dupstr(const char *s);
+/* Below the top bar on the recording screens (and on every screen while a walk runs) when the
+ * receiver is lost, silent or without a fix: what is not being recorded, until it is back.
+ * Returns its height (0 when the receiver is fine). app__top_bar adds it. */
+float app__receiver_banner(app *a, app_ui *ui, float y, int64_t now_ms);
 void app__text_line(app_ui *ui, float x, float y, float w, float h, const char *t, float size_mm,
                     app_color c);
 /* A scrolled list: the first row to draw, and the hints that rows are hidden. */

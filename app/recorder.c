@@ -370,7 +370,19 @@ static void take_requests(app_rec *r)
 
     sv_avg_opts avg;
     load_gate(r, &avg);
-    int walk_changed = 0;
+    int walk_changed = 0, had_vertices = 0, had_jumps = 0;
+    if (walk == 1 && track > 0) {
+        /* A resumed walk (after a restart) counts what it already holds: the counter on the
+         * Walk screen is the walk's, not this process's. */
+        sv_track t = {0};
+        if (sv_state_track(r->j, unit, &t) == SV_OK)
+            for (size_t i = 0; i < t.n; i++)
+                if (t.walk[i] == track) {
+                    had_vertices++; /* as counted while recording: jumps included */
+                    had_jumps += t.jump[i] != 0;
+                }
+        sv_track_clear(&t);
+    }
     if (walk == 1) {
         sv_walk_opts wo = sv_walk_defaults();
         wo.accept = r->gate;
@@ -397,7 +409,9 @@ static void take_requests(app_rec *r)
     pthread_mutex_lock(&r->lock);
     if (walk == 1) {
         r->snap.track = r->track;
-        r->snap.vertices = r->snap.jumps = r->snap.refused = 0;
+        r->snap.vertices = had_vertices;
+        r->snap.jumps = had_jumps;
+        r->snap.refused = 0;
     }
     r->snap.gate = r->gate;
     if (point == 1)

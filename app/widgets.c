@@ -130,7 +130,42 @@ float app__top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
     app_ui_fill(ui, p, c);
     app_ui_text(ui, p, txt, app__text_px(ui, 3.5f), APP_ALIGN_CENTER, C_BAR_INK);
     app_ui_widget(ui, "gnss", p, 1);
-    return h;
+    return h + app__receiver_banner(a, ui, h, now_ms);
+}
+
+float app__receiver_banner(app *a, app_ui *ui, float y, int64_t now_ms)
+{
+    /* Where the receiver matters: the recording screens, and every screen while a walk runs
+     * (it goes on whatever is shown). Without --gnss there is no receiver to lose: the
+     * screens say so themselves. */
+    int walking = a->rec && a->rs.walking;
+    if (!a->gnss_ok || (!walking && a->screen != APP_SCR_RECORD && a->screen != APP_SCR_WALK))
+        return 0;
+    if (a->gnss.connected && app__live_fix(a, now_ms))
+        return 0;
+    char why[160], what[300], line[480];
+    int64_t age = a->gnss.have_fix ? sv_fix_age_ms(&a->gnss.fix, now_ms) / 1000 : -1;
+    if (!a->gnss.connected)
+        snprintf(why, sizeof why, "%s", _("Receiver lost (gpsd does not answer)"));
+    else if (a->gnss.have_fix && a->gnss.fix.grade != SV_GRADE_NONE && age >= 0)
+        snprintf(why, sizeof why, _("No new position from the receiver for %lld s"),
+                 (long long)age);
+    else
+        snprintf(why, sizeof why, "%s", _("The receiver has no fix"));
+    if (walking)
+        snprintf(what, sizeof what,
+                 _("the walk of %s records no vertices (%d so far); it goes on by itself when "
+                   "the receiver is back"),
+                 a->rs.walk_unit, a->rs.vertices);
+    else
+        snprintf(what, sizeof what, "%s", _("no point can be measured until it is back"));
+    snprintf(line, sizeof line, _("%s: %s"), why, what);
+    float bh = app__mm(ui, 10);
+    app_rect b = {0, y, (float)ui->width, bh};
+    app_ui_fill(ui, b, C_BAD);
+    app__text_line(ui, app__mm(ui, 2), y, ui->width - app__mm(ui, 4), bh, line, 3.5f, C_BAR_INK);
+    app_ui_widget(ui, "receiver-banner", b, 0);
+    return bh;
 }
 
 void app__big_button(app_ui *ui, const char *id, app_rect r, const char *label, app_color bg,

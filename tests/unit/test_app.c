@@ -312,6 +312,15 @@ static sv_fix fix_at(double e, double n, double t, sv_grade g)
     return f;
 }
 
+/* Whether some text drawn in the frame contains needle. */
+static int ui_says(const app_ui *ui, const char *needle)
+{
+    for (size_t i = 0; i < ui->ncmd; i++)
+        if (ui->cmd[i].op == APP_OP_TEXT && strstr(ui->text + ui->cmd[i].off, needle))
+            return 1;
+    return 0;
+}
+
 static void rebuild(app *a, app_ui *ui)
 {
     app_ui_begin(ui, 1280, 800, 3.78f);
@@ -535,6 +544,25 @@ static void test_recording(void)
         app_rec_fix(a.rec, &f);
     }
     PUMP_UNTIL(&a, &ui, a.rs.vertices == 6);
+    /* the receiver is lost mid-walk: a banner says what is not being recorded, on the Walk
+     * screen and on any other while the walk runs, until a fresh fix is back (issue 10, 6) */
+    a.gnss.connected = 0;
+    rebuild(&a, &ui);
+    CHECK(app_ui_find(&ui, "receiver-banner") != NULL);
+    CHECK(ui_says(&ui, "Receiver lost") && ui_says(&ui, "records no vertices (6 so far)"));
+    a.screen = APP_SCR_TODAY;
+    rebuild(&a, &ui);
+    CHECK(app_ui_find(&ui, "receiver-banner") != NULL);
+    a.screen = APP_SCR_WALK;
+    a.gnss.connected = 1;
+    a.gnss.have_fix = 1;
+    a.gnss.fix = fix_at(10 + 3.0 * 5, 0, t, SV_GRADE_RTK_FIXED);
+    rebuild(&a, &ui);
+    CHECK(app_ui_find(&ui, "receiver-banner") == NULL);
+    a.gnss.fix.mono_ms -= 10000; /* the same fix 10 s later: stale */
+    rebuild(&a, &ui);
+    CHECK(ui_says(&ui, "No new position from the receiver for 10 s"));
+    a.gnss.have_fix = 0;
     int64_t track = a.rs.track;
     CHECK(track > 0);
     app_rec_stop(a.rec); /* as if the app died mid-walk */
@@ -545,11 +573,13 @@ static void test_recording(void)
     CHECK_INT(ses.track, track);
     CHECK_INT(app_rec_start(path, NULL, NULL, &a.rec, err, sizeof err), 0);
     app_rec_walk_start(a.rec, ses.unit, ses.track);
+    /* the resumed walk's counter starts from what the walk holds, not from 0 (issue 10, 8) */
+    PUMP_UNTIL(&a, &ui, a.rs.vertices == 6 && a.rs.track == track);
     for (int i = 6; i < 9; i++) {
         sv_fix f = fix_at(10 + 3.0 * i, 0, t += 1, SV_GRADE_RTK_FIXED);
         app_rec_fix(a.rec, &f);
     }
-    PUMP_UNTIL(&a, &ui, a.rs.vertices == 3);
+    PUMP_UNTIL(&a, &ui, a.rs.vertices == 9);
     /* another process holds the journal for 3 s: the epochs of that stretch wait in the
      * queue and are recorded when it lets go, not refused as stale */
     {
@@ -566,7 +596,7 @@ static void test_recording(void)
         CHECK_INT(sv_journal_commit(other), SV_OK);
         sv_journal_close(other);
     }
-    PUMP_UNTIL(&a, &ui, a.rs.vertices == 6);
+    PUMP_UNTIL(&a, &ui, a.rs.vertices == 12);
     CHECK_INT(a.rs.refused, 0);
     /* a receiver jump: 200 m in a second is no walk; kept, left out of the line, shown apart */
     sv_fix jf = fix_at(10 + 3.0 * 11, 200, t += 1, SV_GRADE_RTK_FIXED);
