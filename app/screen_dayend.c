@@ -39,41 +39,10 @@ static void compute_day(app *a)
         r->draft_m2 = sm.has_draft ? sm.draft.ellipsoidal_m2 : NAN;
         r->diff_pct = sm.difference_pct;
         r->walk_gap_m = sm.walk_closure_m;
-        sv_bpoint *pts = NULL;
-        sv_track tk;
-        size_t np = 0;
-        sv_state_points(a->j, un->code, &pts, &np);
-        if (sv_state_track(a->j, un->code, &tk) != SV_OK)
-            memset(&tk, 0, sizeof tk);
-        size_t nv = tk.n;
-        /* this unit's records the office has not acknowledged yet */
-        for (size_t i = 0; i < np; i++)
-            r->unacked += pts[i].seq > acked;
-        for (size_t i = 0; i < nv; i++)
-            r->unacked += tk.seq[i] > acked;
-        sv_bpoints_free(pts, np);
-        sv_track_clear(&tk);
-        sv_verification *v = NULL;
-        size_t n = 0;
-        if (sv_state_verifications(a->j, un->code, &v, &n) == SV_OK)
-            for (size_t i = 0; i < n; i++)
-                r->unacked += v[i].seq > acked;
-        sv_verifications_free(v, n);
-        sv_dispute *d = NULL;
-        if (sv_state_disputes(a->j, un->code, &d, &n) == SV_OK)
-            for (size_t i = 0; i < n; i++)
-                r->unacked += d[i].seq > acked;
-        sv_disputes_free(d, n);
-        sv_attendance *at = NULL;
-        if (sv_state_attendance(a->j, un->code, &at, &n) == SV_OK)
-            for (size_t i = 0; i < n; i++)
-                r->unacked += at[i].seq > acked;
-        sv_attendances_free(at, n);
-        sv_signature *sg = NULL;
-        if (sv_state_signatures(a->j, un->code, &sg, &n) == SV_OK)
-            for (size_t i = 0; i < n; i++)
-                r->unacked += sg[i].seq > acked;
-        sv_signatures_free(sg, n);
+        /* this unit's records the office has not acknowledged yet: the library's count over
+         * the same rows as Today's "not synced" (sv_progress.last_seq) */
+        int64_t unsent = sv_state_unit_unsent(a->j, un->code, acked);
+        r->unacked = unsent > 0 ? unsent : 0;
     }
 }
 

@@ -1398,21 +1398,27 @@ static int count2(sv_journal *j, const char *sql, const char *unit, const char *
     return n;
 }
 
-static int64_t newest(sv_journal *j, const char *unit)
+/* The unit's current records: the unit itself and every row derived for it. "Newest entry"
+ * and "entries not at the office" are both taken over exactly these rows, so a list that
+ * says "not synced" and a count of what is not at the office cannot disagree. */
+#define UNIT_ROWS(EACH, ALL)                                                                       \
+    "SELECT " ALL "(s) FROM (SELECT " EACH " s FROM st_units WHERE code = ?1 AND seq > ?2"         \
+    " UNION ALL SELECT " EACH " FROM st_points WHERE unit = ?1 AND seq > ?2"                       \
+    " UNION ALL SELECT " EACH " FROM st_vertices WHERE unit = ?1 AND seq > ?2"                     \
+    " UNION ALL SELECT " EACH " FROM st_lines WHERE unit = ?1 AND seq > ?2"                        \
+    " UNION ALL SELECT " EACH " FROM st_verifications WHERE unit = ?1 AND seq > ?2"                \
+    " UNION ALL SELECT " EACH " FROM st_disputes WHERE unit = ?1 AND seq > ?2"                     \
+    " UNION ALL SELECT " EACH " FROM st_attendance WHERE unit = ?1 AND seq > ?2"                   \
+    " UNION ALL SELECT " EACH " FROM st_signatures WHERE unit = ?1 AND seq > ?2)"
+
+static int64_t unit_rows(sv_journal *j, const char *sql, const char *unit, int64_t after)
 {
-    static const char sql[] = "SELECT max(s) FROM (SELECT max(seq) s FROM st_units WHERE code = ?1"
-                              " UNION ALL SELECT max(seq) FROM st_points WHERE unit = ?1"
-                              " UNION ALL SELECT max(seq) FROM st_vertices WHERE unit = ?1"
-                              " UNION ALL SELECT max(seq) FROM st_lines WHERE unit = ?1"
-                              " UNION ALL SELECT max(seq) FROM st_verifications WHERE unit = ?1"
-                              " UNION ALL SELECT max(seq) FROM st_disputes WHERE unit = ?1"
-                              " UNION ALL SELECT max(seq) FROM st_attendance WHERE unit = ?1"
-                              " UNION ALL SELECT max(seq) FROM st_signatures WHERE unit = ?1)";
     sqlite3_stmt *st;
     int64_t n = 0;
     if (sqlite3_prepare_v2(sv__journal_db(j), sql, -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, after);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         n = sqlite3_column_int64(st, 0);
@@ -1420,10 +1426,16 @@ static int64_t newest(sv_journal *j, const char *unit)
     return rc == SQLITE_ROW ? n : -1;
 }
 
+int64_t sv_state_unit_unsent(sv_journal *j, const char *unit, int64_t acked_seq)
+{
+    return unit ? unit_rows(j, UNIT_ROWS("count(*)", "sum"), unit, acked_seq > 0 ? acked_seq : 0)
+                : 0;
+}
+
 int sv_state_progress(sv_journal *j, const char *unit, sv_progress *out)
 {
     memset(out, 0, sizeof *out);
-    out->last_seq = unit ? newest(j, unit) : 0;
+    out->last_seq = unit ? unit_rows(j, UNIT_ROWS("max(seq)", "max"), unit, 0) : 0;
     if (out->last_seq < 0)
         return SV_EIO;
     out->points = count(j, "SELECT count(*) FROM st_points WHERE unit = ?", unit);

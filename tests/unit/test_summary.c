@@ -150,6 +150,19 @@ static void test_summary(void)
     sv_unit u2 = make_unit(U2, d2, 4);
     CHECK_INT(sv_record_unit(j, &u2, NULL), SV_OK);
 
+    /* "Not at the office" is one rule: a unit with only its task entry is not synced (Today
+     * and Day end say the same, issue 10 defect 8), and it is exactly when last_seq > acked. */
+    {
+        sv_progress pg;
+        int64_t u2_seq = sv_journal_last_seq(j);
+        CHECK_INT(sv_state_progress(j, U2, &pg), SV_OK);
+        CHECK_INT(pg.last_seq, u2_seq);
+        CHECK_INT(sv_state_unit_unsent(j, U2, 0), 1);
+        CHECK_INT(sv_state_unit_unsent(j, U2, u2_seq - 1), 1);
+        CHECK_INT(sv_state_unit_unsent(j, U2, u2_seq), 0);
+        CHECK_INT(sv_state_unit_unsent(j, U1, u2_seq - 1), 0);
+    }
+
     /* U1's boundary points J1..J4: a smaller quadrilateral inside the draft. */
     const double p1[] = {103.201, 35.551, 103.209, 35.5512, 103.2088, 35.559, 103.2012, 35.5588};
     for (int i = 0; i < 4; i++)

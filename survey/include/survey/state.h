@@ -114,6 +114,10 @@ typedef struct sv_progress {
 } sv_progress;
 
 int sv_state_progress(sv_journal *j, const char *unit, sv_progress *out);
+/* How many of the unit's current records (the same rows as sv_progress.last_seq) are above
+ * the office's acknowledgement acked_seq: "not yet at the office". It is 0 exactly when
+ * last_seq <= acked_seq. -1 on an I/O error. */
+int64_t sv_state_unit_unsent(sv_journal *j, const char *unit, int64_t acked_seq);
 
 #ifdef __cplusplus
 }
