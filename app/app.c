@@ -435,9 +435,11 @@ int app_poll_workers(app *a)
         app_rec_get(a->rec, &s);
         changed = s.gen != a->rs.gen;
         if (s.points != a->points_seen) {
-            /* a point was recorded: its offset and override were for it alone */
+            /* a point was recorded: its offset, override and type were for it alone (a
+             * map-read type never carries over to the next point, issue 10 defect 2) */
             a->off_m = a->off_brg = NAN;
             a->override_reason[0] = '\0';
+            a->ptype[0] = '\0';
             a->points_seen = s.points;
         }
         /* Decisions and points: re-read everything at once. Walk vertices alone: only the

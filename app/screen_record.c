@@ -136,6 +136,8 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
         buf, sizeof buf, _("Type: %s"),
         app__code_label(a, "point-type", a->ptype[0] ? a->ptype : "measured", lab, sizeof lab));
     app__button(ui, "ptype", (app_rect){x, y, pw, t}, buf, !averaging);
+    if (a->ptype[0] && strcmp(a->ptype, "measured") != 0)
+        app_ui_frame(ui, (app_rect){x, y, pw, t}, 4, C_WARN); /* not measured: for this point */
     snprintf(buf, sizeof buf, _("Marker: %s"),
              a->marker[0] ? app__code_label(a, "marker", a->marker, lab, sizeof lab) : _("none"));
     app__button(ui, "marker", (app_rect){x + pw + pad, y, pw, t}, buf, !averaging);
@@ -284,5 +286,12 @@ static int answer_record(app *a, app_ask ask, int k, const char *v)
     }
 }
 
+/* Entering Record (from a unit's map): every point starts measured; another type is chosen for
+ * that point alone (issue 10 defect 2: a map-read choice stuck across points and units). */
+static void enter_record(app *a)
+{
+    a->ptype[0] = '\0';
+}
+
 const app__screen_ops app__screen_record = {
-    .build = build_record, .tap = tap_record, .answer = answer_record};
+    .build = build_record, .tap = tap_record, .answer = answer_record, .enter = enter_record};

@@ -616,7 +616,9 @@ int sv__apply_void(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 int sv__apply_code(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     (void)seq, (void)time_ms;
-    return apply_kv(c, "INSERT OR REPLACE INTO %s.st_codes(list, code, label) VALUES (?1, ?2, ?3)",
+    return apply_kv(c,
+                    "INSERT INTO %s.st_codes(list, code, label) VALUES (?1, ?2, ?3)"
+                    " ON CONFLICT(list, code) DO UPDATE SET label = excluded.label",
                     sv__json_get_str(p, "list"), sv__json_get_str(p, "code"),
                     sv__json_get_str(p, "label"));
 }
@@ -647,11 +649,12 @@ int sv__apply_init(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     json_array_foreach(seed, i, row)
     {
         if (rc == SV_OK && json_array_size(row) == 3)
-            rc = apply_kv(
-                c, "INSERT OR REPLACE INTO %s.st_codes(list, code, label) VALUES (?1, ?2, ?3)",
-                json_string_value(json_array_get(row, 0)),
-                json_string_value(json_array_get(row, 1)),
-                json_string_value(json_array_get(row, 2)));
+            rc = apply_kv(c,
+                          "INSERT INTO %s.st_codes(list, code, label) VALUES (?1, ?2, ?3)"
+                          " ON CONFLICT(list, code) DO UPDATE SET label = excluded.label",
+                          json_string_value(json_array_get(row, 0)),
+                          json_string_value(json_array_get(row, 1)),
+                          json_string_value(json_array_get(row, 2)));
     }
     json_decref(seed);
     return rc;
@@ -1341,7 +1344,7 @@ static int fill_code(sqlite3_stmt *st, void *elem)
 int sv_state_codes(sv_journal *j, const char *list, sv_code **out, size_t *n)
 {
     char sql[256];
-    snprintf(sql, sizeof sql, "SELECT list, code, label FROM st_codes%s ORDER BY list, code",
+    snprintf(sql, sizeof sql, "SELECT list, code, label FROM st_codes%s ORDER BY list, rowid",
              list ? " WHERE list = ?" : "");
     return query_list(j, sql, list, sizeof(sv_code), fill_code, (void **)out, n);
 }

@@ -445,6 +445,13 @@ static void test_recording(void)
     CHECK(tap_id(&a, &ui, "record"));
     CHECK_INT(a.screen, APP_SCR_RECORD);
     check_targets(&ui);
+    /* the type picker starts on measured (the seeds' order, not the codes' alphabet); a
+     * map-read choice is for this point alone (issue 10 defect 2) */
+    CHECK(tap_id(&a, &ui, "ptype"));
+    CHECK(a.npick >= 2 && strcmp(a.pick_value[0], "measured") == 0);
+    CHECK(a.npick >= 2 && strcmp(a.pick_value[1], "map-read") == 0);
+    CHECK(tap_id(&a, &ui, "pick:1"));
+    CHECK_STR(a.ptype, "map-read");
     CHECK(tap_id(&a, &ui, "offset"));
     CHECK_INT(a.modal, APP_MODAL_KEYPAD);
     check_targets(&ui);
@@ -468,11 +475,13 @@ static void test_recording(void)
     }
     PUMP_UNTIL(&a, &ui, a.npts == 1 && !a.rs.averaging);
     if (a.npts == 1) {
-        CHECK_STR(a.pts[0].number, "J1");
+        CHECK_STR(a.pts[0].number, "T1"); /* map-read points are numbered T */
         CHECK(a.pts[0].flags & SV_PT_OFFSET);
         CHECK_NEAR(sv_geo_distance(LAT0, LON0, a.pts[0].lat, a.pts[0].lon, NULL), 3.5, 0.01);
         CHECK_INT(a.pts[0].q.n, 3);
         CHECK(!isfinite(a.off_m)); /* the offset was for that point only */
+        CHECK_STR(a.pts[0].point_type, "map-read");
+        CHECK_STR(a.ptype, ""); /* ... and so was the type: the next point is measured */
     }
 
     /* below the gate: averaging waits and says why; an override needs a reason */
@@ -494,8 +503,11 @@ static void test_recording(void)
     }
     PUMP_UNTIL(&a, &ui, a.npts == 2 && !a.rs.averaging);
     if (a.npts == 2) {
-        CHECK(a.pts[1].flags & SV_PT_OVERRIDE);
-        CHECK_STR(a.pts[1].override_reason ? a.pts[1].override_reason : "",
+        /* measured again by default: J1, listed before T1 */
+        CHECK_STR(a.pts[0].number, "J1");
+        CHECK_STR(a.pts[0].point_type, "measured");
+        CHECK(a.pts[0].flags & SV_PT_OVERRIDE);
+        CHECK_STR(a.pts[0].override_reason ? a.pts[0].override_reason : "",
                   "Tree canopy blocks the sky");
     }
 

@@ -88,7 +88,9 @@ typedef struct sv_code {
     char *label;
 } sv_code;
 
-/* Values of one code list (list NULL = all lists), ordered by list then code. */
+/* Values of one code list (list NULL = all lists), ordered by list, then in the order the codes
+ * were first added (the seeds in their table's order: "measured" before "map-read"), so a
+ * picker starts on the list's first, usual value. A new label keeps the code's place. */
 int sv_state_codes(sv_journal *j, const char *list, sv_code **out, size_t *n);
 void sv_codes_free(sv_code *c, size_t n);
 /* 1 when code is a value of list, 0 when not. */
