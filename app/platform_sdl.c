@@ -180,6 +180,7 @@ int plat_open(const char *title, int w, int h, plat **out, char *err, size_t err
      * a GPU renderer does not use it. SDL_FRAMEBUFFER_ACCELERATION in the environment wins. */
     if (strcmp(SDL_GetCurrentVideoDriver() ? SDL_GetCurrentVideoDriver() : "", "x11") == 0)
         SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    IMG_Init(IMG_INIT_PNG | IMG_INIT_JPG); /* before any worker decodes (plat_decode_image) */
     if (TTF_Init() != 0 || find_font(p, err, errlen) != 0) {
         if (!err[0])
             snprintf(err, errlen, "SDL_ttf: %s", TTF_GetError());
@@ -630,6 +631,89 @@ static void ring(plat *p, float cx, float cy, float r, float w, app_color c)
     thick(p, pts, N + 1, 1, w, c);
 }
 
+/* ---- images (imagery tiles) --------------------------------------------------------------- */
+
+unsigned char *plat_decode_image(const void *data, size_t n, int *w, int *h, char *err,
+                                 size_t errlen)
+{
+    *w = *h = 0;
+    if (!data || n == 0 || n > INT32_MAX) {
+        snprintf(err, errlen, "empty image");
+        return NULL;
+    }
+    SDL_RWops *rw = SDL_RWFromConstMem(data, (int)n);
+    SDL_Surface *s = rw ? IMG_Load_RW(rw, 1) : NULL;
+    if (!s) {
+        snprintf(err, errlen, "not a PNG or JPEG image (%s)", IMG_GetError());
+        return NULL;
+    }
+    SDL_Surface *c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_RGBA32, 0);
+    SDL_FreeSurface(s);
+    unsigned char *out = NULL;
+    if (c && c->w > 0 && c->h > 0 && c->w <= 4096 && c->h <= 4096 &&
+        (out = malloc((size_t)c->w * (size_t)c->h * 4))) {
+        for (int y = 0; y < c->h; y++)
+            memcpy(out + (size_t)y * (size_t)c->w * 4, (const Uint8 *)c->pixels + y * c->pitch,
+                   (size_t)c->w * 4);
+        *w = c->w;
+        *h = c->h;
+    } else {
+        snprintf(err, errlen, c ? "image too large or out of memory" : "cannot convert: %s",
+                 SDL_GetError());
+    }
+    SDL_FreeSurface(c);
+    return out;
+}
+
+void *plat_texture_new(void *ctx, const unsigned char *rgba, int w, int h)
+{
+    plat *p = ctx;
+    SDL_Texture *t =
+        SDL_CreateTexture(p->r, SDL_PIXELFORMAT_RGBA32, SDL_TEXTUREACCESS_STATIC, w, h);
+    if (!t)
+        return NULL;
+    if (SDL_UpdateTexture(t, NULL, rgba, w * 4) != 0) {
+        SDL_DestroyTexture(t);
+        return NULL;
+    }
+    SDL_SetTextureBlendMode(t, SDL_BLENDMODE_BLEND);
+    return t;
+}
+
+void plat_texture_free(void *ctx, void *tex)
+{
+    (void)ctx;
+    if (tex)
+        SDL_DestroyTexture(tex);
+}
+
+/* A textured grid (APP_OP_IMAGE): (g+1)^2 vertices x, y, u, v; cells with a NaN vertex left out.
+ * The texture blends (PNG tiles carry transparent no-data); c's alpha is the opacity. */
+static void image(plat *p, SDL_Texture *t, const float *v4, int g, app_color c)
+{
+    enum { GMAX = 16 };
+    if (g < 1 || g > GMAX)
+        return;
+    SDL_Vertex v[(GMAX + 1) * (GMAX + 1)];
+    int idx[6 * GMAX * GMAX], ni = 0, nv = (g + 1) * (g + 1);
+    SDL_Color col = sdl_color(c);
+    for (int i = 0; i < nv; i++)
+        v[i] = (SDL_Vertex){{v4[4 * i], v4[4 * i + 1]}, col, {v4[4 * i + 2], v4[4 * i + 3]}};
+    for (int r = 0; r < g; r++)
+        for (int q = 0; q < g; q++) {
+            int a = r * (g + 1) + q, b = a + 1, d = a + g + 1, e = d + 1;
+            if (isnan(v[a].position.x) || isnan(v[b].position.x) || isnan(v[d].position.x) ||
+                isnan(v[e].position.x))
+                continue;
+            int tri[6] = {a, b, e, a, e, d};
+            memcpy(idx + ni, tri, sizeof tri);
+            ni += 6;
+        }
+    if (!ni)
+        return;
+    SDL_RenderGeometry(p->r, t, v, nv, idx, ni);
+}
+
 int plat_draw(plat *p, const app_ui *ui)
 {
     p->frame++;
@@ -682,6 +766,9 @@ int plat_draw(plat *p, const app_ui *ui)
             break;
         case APP_OP_TEXT:
             draw_text(p, k, ui->text + k->off);
+            break;
+        case APP_OP_IMAGE:
+            image(p, k->tex, pts, (int)k->n, k->color);
             break;
         }
     }
