@@ -69,9 +69,9 @@ int app_bm_read_tile(app_bm *b, int li, int64_t col, int64_t row, void **data, s
 
 typedef struct app_tiles app_tiles;
 
-typedef unsigned char *(*app_decode_fn)(const void *data, size_t n, int *w, int *h, char *err,
-                                        size_t errlen);
-typedef void *(*app_tex_new_fn)(void *ctx, const unsigned char *rgba, int w, int h);
+typedef unsigned char *(*app_decode_fn)(const void *data, size_t n, int *w, int *h, int *alpha,
+                                        char *err, size_t errlen);
+typedef void *(*app_tex_new_fn)(void *ctx, const unsigned char *px, int w, int h, int alpha);
 typedef void (*app_tex_free_fn)(void *ctx, void *tex);
 
 /* A set of basemaps (none yet), its worker and cache of cache_bytes. decode runs on the worker;
@@ -90,6 +90,10 @@ size_t app_tiles_count(const app_tiles *t);
 const char *app_tiles_path(const app_tiles *t, size_t i);
 /* Take what the worker decoded (UI thread). Returns 1 when the map should be redrawn. */
 int app_tiles_poll(app_tiles *t);
+/* Make the transformations from the basemaps' CRSs with geo (the UI thread's handle) now,
+ * before the first frame (app_tiles_draw does it when not done); a CRS PROJ cannot use is
+ * named on stderr and its basemap left out. */
+void app_tiles_prepare(app_tiles *t, sv_geo *geo);
 /* Draw the basemaps into rect m of a map whose centre is the plane point (view_x north,
  * view_y east) of crs at mpp metres a pixel, with opacity 0..1; ask the worker for the tiles
  * missing. geo is the UI thread's handle. */
@@ -98,6 +102,7 @@ void app_tiles_draw(app_tiles *t, sv_geo *geo, sv_crs crs, double view_x, double
 /* Counters for the log and the benchmark. */
 typedef struct app_tiles_stats {
     size_t cached, cache_bytes, pending; /* textures held, their bytes, tiles asked for */
+    int busy;                            /* the worker is reading or decoding one */
     long decoded, failed;
 } app_tiles_stats;
 void app_tiles_get_stats(const app_tiles *t, app_tiles_stats *s);

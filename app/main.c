@@ -383,6 +383,7 @@ static void add_basemaps(app *A, plat *p, int argc, char **argv, const char *jpa
     else
         snprintf(dir, sizeof dir, "basemaps");
     app_tiles_add_dir(A->tiles, dir, prog);
+    app_tiles_prepare(A->tiles, A->geo);
     for (size_t i = 0; i < app_tiles_count(A->tiles); i++)
         fprintf(stderr, "%s: basemap %s\n", prog, app_tiles_path(A->tiles, i));
 }

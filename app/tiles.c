@@ -29,6 +29,7 @@
 #define MAX_BM 8
 #define MAX_ENTRIES 768
 #define QMAX 128
+#define POLL_TEXTURES 4 /* textures made per frame at most */
 #define MAX_VISIBLE 160 /* tiles of one level in view; past it a coarser level, or none */
 
 typedef struct tkey {
@@ -51,8 +52,8 @@ typedef struct tentry {
 
 typedef struct tdone {
     tkey k;
-    unsigned char *rgba;
-    int w, h;
+    unsigned char *rgba; /* the decoder's pixels */
+    int w, h, alpha;
     char err[400];
 } tdone;
 
@@ -78,7 +79,8 @@ struct app_tiles {
     int started;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int stop;
+    int stop, busy;
+    tkey cur;     /* the tile the worker is on, while busy */
     tkey q[QMAX]; /* requests, first served first */
     int nq;
     tdone *d; /* results */
@@ -104,6 +106,8 @@ static void *worker(void *arg)
         tkey k = t->q[0];
         memmove(t->q, t->q + 1, (size_t)(t->nq - 1) * sizeof *t->q);
         t->nq--;
+        t->busy = 1;
+        t->cur = k;
         pthread_mutex_unlock(&t->mu);
 
         tdone r = {.k = k};
@@ -113,7 +117,7 @@ static void *worker(void *arg)
             app_bm_read_tile(&t->bm[k.bm], k.li, k.col, k.row, &data, &n, r.err, sizeof r.err);
         if (got == 1) {
             char e[256] = "";
-            r.rgba = t->decode(data, n, &r.w, &r.h, e, sizeof e);
+            r.rgba = t->decode(data, n, &r.w, &r.h, &r.alpha, e, sizeof e);
             if (!r.rgba)
                 snprintf(r.err, sizeof r.err, "%s: tile %d/%lld/%lld: %s", t->bm[k.bm].path,
                          t->bm[k.bm].lv[k.li].zoom, (long long)k.col, (long long)k.row, e);
@@ -131,6 +135,7 @@ static void *worker(void *arg)
             t->d[t->nd++] = r;
         else
             free(r.rgba);
+        t->busy = 0;
         if (t->wake)
             t->wake(t->wake_ctx);
     }
@@ -258,7 +263,8 @@ void app_tiles_get_stats(const app_tiles *t, app_tiles_stats *s)
         s->cached += t->e[i].state == T_READY;
     s->cache_bytes = t->bytes;
     pthread_mutex_lock((pthread_mutex_t *)&t->mu);
-    s->pending = (size_t)t->nq;
+    s->pending = (size_t)t->nq + t->nd;
+    s->busy = t->busy;
     pthread_mutex_unlock((pthread_mutex_t *)&t->mu);
     s->decoded = t->decoded;
     s->failed = t->failed;
@@ -302,12 +308,18 @@ int app_tiles_poll(app_tiles *t)
 {
     if (!t || !t->started)
         return 0;
+    /* at most POLL_TEXTURES textures a frame (a few ms together on the software renderer): the
+     * rest wait for the next, which the wake-up below asks for */
     pthread_mutex_lock(&t->mu);
-    tdone *d = t->d;
-    size_t nd = t->nd;
-    t->d = NULL;
-    t->nd = t->capd = 0;
+    size_t nd = t->nd < POLL_TEXTURES ? t->nd : POLL_TEXTURES;
+    tdone d[POLL_TEXTURES];
+    memcpy(d, t->d, nd * sizeof *d);
+    memmove(t->d, t->d + nd, (t->nd - nd) * sizeof *d);
+    t->nd -= nd;
+    int more = t->nd > 0;
     pthread_mutex_unlock(&t->mu);
+    if (more && t->wake)
+        t->wake(t->wake_ctx);
     int changed = 0;
     for (size_t i = 0; i < nd; i++) {
         tentry *e = find(t, &d[i].k);
@@ -318,7 +330,7 @@ int app_tiles_poll(app_tiles *t)
         if (e && e->state == T_QUEUED) {
             e->state = T_FAIL; /* also: no such tile in the file */
             if (d[i].rgba && t->tex_new &&
-                (e->tex = t->tex_new(t->tex_ctx, d[i].rgba, d[i].w, d[i].h))) {
+                (e->tex = t->tex_new(t->tex_ctx, d[i].rgba, d[i].w, d[i].h, d[i].alpha))) {
                 e->state = T_READY;
                 e->bytes = (size_t)d[i].w * (size_t)d[i].h * 4;
                 t->bytes += e->bytes;
@@ -328,7 +340,6 @@ int app_tiles_poll(app_tiles *t)
         t->decoded += d[i].rgba != NULL;
         free(d[i].rgba);
     }
-    free(d);
     evict(t);
     return changed;
 }
@@ -414,6 +425,26 @@ static int view_box(app_tiles *t, sv_geo *geo, const view *v, int b, double box[
     return isfinite(box[0]) && box[2] > box[0] && box[3] > box[1];
 }
 
+/* The transformations from each basemap's CRS, made with geo (the UI thread's handle). */
+void app_tiles_prepare(app_tiles *t, sv_geo *geo)
+{
+    if (!t || !geo)
+        return;
+    if (t->src_geo != geo) { /* sources belong to one sv_geo handle */
+        for (int b = 0; b < t->nbm; b++) {
+            sv_geo_src_free(t->src[b]);
+            t->src[b] = NULL;
+        }
+        t->src_geo = geo;
+    }
+    for (int b = 0; b < t->nbm; b++)
+        if (!t->src[b] && !t->bad_crs[b] &&
+            sv_geo_src_new(geo, t->bm[b].crs, &t->src[b]) != SV_OK) {
+            fprintf(stderr, "quejie-app: imagery: %s: %s\n", t->bm[b].path, sv_geo_errmsg(geo));
+            t->bad_crs[b] = 1;
+        }
+}
+
 void app_tiles_draw(app_tiles *t, sv_geo *geo, sv_crs crs, double view_x, double view_y, double mpp,
                     app_rect m, float opacity, app_ui *ui)
 {
@@ -424,13 +455,7 @@ void app_tiles_draw(app_tiles *t, sv_geo *geo, sv_crs crs, double view_x, double
         if (!t->started)
             return;
     }
-    if (t->src_geo != geo) { /* sources belong to one sv_geo handle */
-        for (int b = 0; b < t->nbm; b++) {
-            sv_geo_src_free(t->src[b]);
-            t->src[b] = NULL;
-        }
-        t->src_geo = geo;
-    }
+    app_tiles_prepare(t, geo);
     evict(t); /* before any entry is pointed at: dropping one moves another */
     t->frame++;
     view v = {crs, view_x, view_y, mpp, m};
@@ -438,11 +463,6 @@ void app_tiles_draw(app_tiles *t, sv_geo *geo, sv_crs crs, double view_x, double
     tkey want[QMAX] = {{0}};
     int nwant = 0;
     for (int b = 0; b < t->nbm; b++) {
-        if (!t->src[b] && !t->bad_crs[b] &&
-            sv_geo_src_new(geo, t->bm[b].crs, &t->src[b]) != SV_OK) {
-            fprintf(stderr, "quejie-app: imagery: %s: %s\n", t->bm[b].path, sv_geo_errmsg(geo));
-            t->bad_crs[b] = 1;
-        }
         double box[4];
         if (!t->src[b] || !view_box(t, geo, &v, b, box))
             continue;
@@ -507,8 +527,15 @@ void app_tiles_draw(app_tiles *t, sv_geo *geo, sv_crs crs, double view_x, double
     }
     /* the worker gets this frame's misses, nearest the list's start first */
     pthread_mutex_lock(&t->mu);
-    memcpy(t->q, want, (size_t)nwant * sizeof *want);
-    t->nq = nwant;
+    t->nq = 0;
+    for (int i = 0; i < nwant; i++) { /* not those decoded or being decoded already */
+        int held = t->busy && same(&t->cur, &want[i]);
+        for (size_t k = 0; k < t->nd && !held; k++)
+            held = same(&t->d[k].k, &want[i]);
+        if (!held)
+            t->q[t->nq++] = want[i];
+    }
+    nwant = t->nq;
     if (nwant)
         pthread_cond_signal(&t->cv);
     pthread_mutex_unlock(&t->mu);
