@@ -53,9 +53,11 @@
 
 const char *prog = "quejie-app";
 
-#define WAIT_FOR_MS 20000               /* how long wait-for waits for its widget */
-#define STEP_MS 16                      /* between injected touch events of one gesture */
-#define BASEMAP_CACHE_BYTES (32u << 20) /* decoded imagery tiles held (textures) */
+#define WAIT_FOR_MS 20000 /* how long wait-for waits for its widget */
+#define STEP_MS 16        /* between injected touch events of one gesture */
+
+/* imagery tiles held as textures at most (docs/imagery.md) */
+#define BASEMAP_CACHE_BYTES (32u << 20)
 
 typedef struct pending {
     int64_t at;
