@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basemap.h"
 #include "i18n.h"
 
 /* ---- data ------------------------------------------------------------------------------ */
@@ -61,6 +62,8 @@ int app_init(app *a, sv_journal *j)
     a->mpp = 1;
     a->follow = 1;
     a->off_m = a->off_brg = NAN;
+    a->basemap_on = 1;
+    a->basemap_opacity = 1.0f;
     int rc = sv_geo_new(&a->geo);
     if (rc != SV_OK)
         return rc;
@@ -429,6 +432,8 @@ void app_walk_refresh(app *a, const char *code)
 int app_poll_workers(app *a)
 {
     int changed = 0;
+    /* imagery tiles decoded: the map shows them */
+    int tiles = app_tiles_poll(a->tiles) && (a->screen == APP_SCR_MAP || a->screen == APP_SCR_WALK);
     int64_t now = sv_mono_ms();
     if (a->rec) {
         app_rec_snap s;
@@ -477,7 +482,7 @@ int app_poll_workers(app *a)
             a->ss = s;
         }
     }
-    return changed;
+    return changed || tiles;
 }
 
 int64_t app_next_tick(const app *a, int64_t now_ms)

@@ -193,6 +193,12 @@ typedef struct app {
     int follow;
     app_rect map_rect;
     char status[256]; /* a one-line message for the crew (errors) */
+
+    /* imagery under the map (basemap.h, docs/imagery.md): the basemaps (NULL: none; the list
+     * for Settings is app_tiles_count/app_tiles_path), shown or not (@basemap), opacity 0..1 */
+    struct app_tiles *tiles;
+    int basemap_on;
+    float basemap_opacity;
 } app;
 
 /* Open the app's view of a journal (borrowed; the caller closes it after app_free). */
@@ -220,6 +226,9 @@ int app_on_text(app *a, const char *utf8);
 int app_on_key(app *a, int key);
 /* Open the screen of the unit with this code (session restore). SV_ENOTFOUND when it is gone. */
 int app_open_unit(app *a, const char *code);
+/* The window pixel of CGCS2000 (lat, lon) on the map shown (Map or Walk, as last built).
+ * Returns 0, or -1 when no map is shown or the position has no place in the unit's plane. */
+int app_locate(app *a, double lat, double lon, float *x, float *y);
 /* When the screen needs the next timed redraw (averaging progress, objection clocks), ms. */
 int64_t app_next_tick(const app *a, int64_t now_ms);
 

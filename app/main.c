@@ -3,6 +3,7 @@
  *
  *   quejie-app [--journal FILE] [--gnss HOST:PORT] [--lang zh_CN|en] [--window WxH]
  *              [--script FILE] [--unit CODE] [--usb DIR] [--check-glyphs FILE] [--stats]
+ *              [--basemap FILE]...
  *
  * Without --journal the tablet's journal is $QUEJIE_JOURNAL, else
  * ${XDG_DATA_HOME:-~/.local/share}/quejie/journal.db: the desktop launcher's form. Started so and
@@ -14,6 +15,10 @@
  * reopens the unit and the walk the crew was on (JOURNAL.session). --usb names the directory
  * "write to USB" writes to; without it the first writable mount under /media or /run/media is
  * used.
+ *
+ * Imagery (docs/imagery.md): each --basemap FILE (GeoPackage tiles or MBTiles), then every
+ * *.gpkg and *.mbtiles in the directory `basemaps` beside the journal, drawn under the map. A
+ * file that cannot be read is named on stderr and left out; the app goes on without it.
  *
  * --audit-glyphs checks every string the run draws against the font and fails the run (exit 1)
  * when one has a code point the font cannot draw (a box on the screen).
@@ -36,6 +41,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "basemap.h"
 #include "common/args.h"
 #include "gesture.h"
 #include "i18n.h"
@@ -49,6 +55,9 @@ const char *prog = "quejie-app";
 
 #define WAIT_FOR_MS 20000 /* how long wait-for waits for its widget */
 #define STEP_MS 16        /* between injected touch events of one gesture */
+
+/* imagery tiles held as textures at most (docs/imagery.md) */
+#define BASEMAP_CACHE_BYTES (32u << 20)
 
 typedef struct pending {
     int64_t at;
@@ -66,6 +75,7 @@ typedef struct runner {
     int64_t deadline;   /* wait-for */
     int active;
     int want_text; /* a text field is open (type needs one) */
+    app *a;        /* for locate */
 } runner;
 
 static void queue(runner *r, int64_t at, int type, int64_t finger, float x, float y)
@@ -191,6 +201,14 @@ static int script_step(runner *r, plat *p, const app_ui *ui, int64_t now)
             char err[512];
             if (plat_screenshot(p, c->arg, err, sizeof err) != 0)
                 return script_fail(c, "screenshot: %s", err);
+            break;
+        }
+        case APP_S_LOCATE: {
+            float x, y;
+            if (!r->a || app_locate(r->a, c->v[0], c->v[1], &x, &y) != 0)
+                return script_fail(c, "locate %s: no map shown, or no place on it", c->arg);
+            printf("locate %s -> %.1f %.1f\n", c->arg, x, y);
+            fflush(stdout);
             break;
         }
         case APP_S_QUIT:
@@ -342,12 +360,43 @@ static int fail_start(plat *p, int desktop, const char *fmt, ...)
     return EXIT_FAIL;
 }
 
+/* The basemaps: every --basemap FILE (the option may be repeated), then basemaps/ beside the
+ * journal. A file that cannot be read is named and left out. */
+static void add_basemaps(app *A, plat *p, int argc, char **argv, const char *jpath)
+{
+    A->tiles = app_tiles_new(BASEMAP_CACHE_BYTES, plat_decode_image, plat_texture_new,
+                             plat_texture_free, p, plat_wake, p);
+    if (!A->tiles)
+        return;
+    for (int i = 1; i < argc; i++) {
+        const char *f = NULL;
+        if (strcmp(argv[i], "--basemap") == 0 && i + 1 < argc)
+            f = argv[++i];
+        else if (strncmp(argv[i], "--basemap=", 10) == 0)
+            f = argv[i] + 10;
+        char err[1400];
+        if (f && app_tiles_add(A->tiles, f, err, sizeof err) != 0)
+            fprintf(stderr, "%s: basemap left out: %s\n", prog, err);
+    }
+    char dir[1100];
+    const char *slash = strrchr(jpath, '/');
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s/basemaps", (int)(slash - jpath), jpath);
+    else
+        snprintf(dir, sizeof dir, "basemaps");
+    app_tiles_add_dir(A->tiles, dir, prog);
+    app_tiles_prepare(A->tiles, A->geo);
+    for (size_t i = 0; i < app_tiles_count(A->tiles); i++)
+        fprintf(stderr, "%s: basemap %s\n", prog, app_tiles_path(A->tiles, i));
+}
+
 static void usage(FILE *f)
 {
     fprintf(
         f,
         "usage: quejie-app [--journal FILE] [--gnss HOST:PORT] [--lang zh_CN|en] [--window WxH]\n"
         "                  [--unit CODE] [--usb DIR] [--script FILE] [--audit-glyphs] [--stats]\n"
+        "                  [--basemap FILE]...\n"
         "       quejie-app --check-glyphs FILE\n"
         "\n"
         "The crew's touch interface: today's units, the map, GNSS status, boundary points,\n"
@@ -362,6 +411,8 @@ static void usage(FILE *f)
         "  --usb DIR          where \"write to USB\" writes (default: the first writable mount\n"
         "                     under /media or /run/media)\n"
         "  --script FILE      run a script of taps and gestures (tests, demos, support)\n"
+        "  --basemap FILE     imagery under the map: GeoPackage tiles or MBTiles (repeatable;\n"
+        "                     also every *.gpkg and *.mbtiles in basemaps/ beside the journal)\n"
         "  --audit-glyphs     fail the run when a drawn string has a character the font lacks\n"
         "  --stats            print first-frame and frame-time figures at exit\n"
         "  --check-glyphs FILE  check that every line of FILE renders with real glyphs\n"
@@ -378,10 +429,10 @@ int main(int argc, char **argv)
         printf("quejie-app %s\n", SV_VERSION);
         return 0;
     }
-    opt opts[] = {{"--journal", 1, NULL}, {"--gnss", 1, NULL},   {"--lang", 1, NULL},
-                  {"--window", 1, NULL},  {"--script", 1, NULL}, {"--check-glyphs", 1, NULL},
-                  {"--stats", 0, NULL},   {"--usb", 1, NULL},    {"--audit-glyphs", 0, NULL},
-                  {"--unit", 1, NULL},    {NULL, 0, NULL}};
+    opt opts[] = {{"--journal", 1, NULL}, {"--gnss", 1, NULL},    {"--lang", 1, NULL},
+                  {"--window", 1, NULL},  {"--script", 1, NULL},  {"--check-glyphs", 1, NULL},
+                  {"--stats", 0, NULL},   {"--usb", 1, NULL},     {"--audit-glyphs", 0, NULL},
+                  {"--unit", 1, NULL},    {"--basemap", 1, NULL}, {NULL, 0, NULL}};
     args a;
     if (parse_args(argc - 1, argv + 1, opts, 0, &a) != 0)
         return EXIT_USAGE;
@@ -486,6 +537,8 @@ int main(int argc, char **argv)
         }
     }
 
+    add_basemaps(&A, p, argc, argv, jpath);
+    run.a = &A;
     if (get(&a, "--audit-glyphs"))
         plat_glyph_audit_start(p);
     if (get(&a, "--unit") && A.screen == APP_SCR_TODAY &&
@@ -633,6 +686,8 @@ int main(int argc, char **argv)
     A.rec = NULL;
     A.sync = NULL;
     app_ui_free(&ui);
+    app_tiles_free(A.tiles); /* its textures, before the window goes */
+    A.tiles = NULL;
     app_free(&A);
     sv_journal_close(j);
     plat_close(p);

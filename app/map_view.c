@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app_int.h"
+#include "basemap.h"
 #include "i18n.h"
 
 /* Fit the unit's draft in the map (and stop following the position). */
@@ -78,6 +79,9 @@ void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
     a->map_rect = m;
     app_ui_fill(ui, m, 0xf7f5eeffu);
     app_ui_widget(ui, "map", m, 1);
+    if (a->basemap_on && a->cur >= 0)
+        app_tiles_draw(a->tiles, a->geo, a->crs, a->view_x, a->view_y, a->mpp, m,
+                       a->basemap_opacity, ui);
 
     const sv_fix *f = app__live_fix(a, now_ms);
     double px = NAN, py = NAN;
@@ -146,6 +150,19 @@ void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
                 a->follow ? _("Following") : _("Follow"), f != NULL);
     app__button(ui, "zoom-unit", (app_rect){bxr, m.y + m.h - t - app__mm(ui, 2), t * 2.6f, t},
                 _("Whole unit"), a->ndraft > 0);
+    /* imagery on/off, above the two */
+    app__button(ui, "basemap", (app_rect){bxr, m.y + m.h - 3 * t - app__mm(ui, 6), t * 2.6f, t},
+                a->basemap_on ? _("Imagery on") : _("Imagery off"), app_tiles_count(a->tiles) > 0);
+}
+
+int app_locate(app *a, double lat, double lon, float *x, float *y)
+{
+    double n, e;
+    if ((a->screen != APP_SCR_MAP && a->screen != APP_SCR_WALK) || a->cur < 0 ||
+        !(a->map_rect.w > 0) || sv_geo_to_plane(a->geo, a->crs, lat, lon, &n, &e) != SV_OK)
+        return -1;
+    to_screen(a, n, e, x, y);
+    return 0;
 }
 
 int app__map_tap(app *a, const char *id)
@@ -156,6 +173,10 @@ int app__map_tap(app *a, const char *id)
     }
     if (strcmp(id, "zoom-unit") == 0) {
         app__zoom_to_unit(a);
+        return 1;
+    }
+    if (strcmp(id, "basemap") == 0) {
+        a->basemap_on = !a->basemap_on;
         return 1;
     }
     return -1;

@@ -61,6 +61,15 @@ int plat_missing_glyphs(plat *p, const char *utf8);
  * font cannot draw (*drawn: how many distinct strings were drawn; which: the first of them). */
 void plat_glyph_audit_start(plat *p);
 long plat_glyph_audit(plat *p, long *drawn, char *which, size_t n);
+/* Decode a PNG or JPEG image held in memory into 32-bit pixels (ARGB8888: w * h * 4 bytes,
+ * malloc'd, the caller frees; *alpha set when a pixel is not opaque). Any thread (imagery tiles
+ * are decoded on a worker). NULL with err when the bytes are not an image it can read. */
+unsigned char *plat_decode_image(const void *data, size_t n, int *w, int *h, int *alpha, char *err,
+                                 size_t errlen);
+/* A texture of those pixels for APP_OP_IMAGE (ctx: the plat), UI thread only; NULL on failure.
+ * Freed with plat_texture_free (UI thread). */
+void *plat_texture_new(void *ctx, const unsigned char *px, int w, int h, int alpha);
+void plat_texture_free(void *ctx, void *tex);
 /* The font file in use (for the log). */
 const char *plat_font(const plat *p);
 /* The SDL render driver in use ("software", "opengl", "opengles2", ...). */

@@ -180,6 +180,7 @@ int plat_open(const char *title, int w, int h, plat **out, char *err, size_t err
      * a GPU renderer does not use it. SDL_FRAMEBUFFER_ACCELERATION in the environment wins. */
     if (strcmp(SDL_GetCurrentVideoDriver() ? SDL_GetCurrentVideoDriver() : "", "x11") == 0)
         SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    IMG_Init(IMG_INIT_PNG | IMG_INIT_JPG); /* before any worker decodes (plat_decode_image) */
     if (TTF_Init() != 0 || find_font(p, err, errlen) != 0) {
         if (!err[0])
             snprintf(err, errlen, "SDL_ttf: %s", TTF_GetError());
@@ -630,6 +631,123 @@ static void ring(plat *p, float cx, float cy, float r, float w, app_color c)
     thick(p, pts, N + 1, 1, w, c);
 }
 
+/* ---- images (imagery tiles) --------------------------------------------------------------- */
+
+unsigned char *plat_decode_image(const void *data, size_t n, int *w, int *h, int *alpha, char *err,
+                                 size_t errlen)
+{
+    *w = *h = *alpha = 0;
+    if (!data || n == 0 || n > INT32_MAX) {
+        snprintf(err, errlen, "empty image");
+        return NULL;
+    }
+    SDL_RWops *rw = SDL_RWFromConstMem(data, (int)n);
+    SDL_Surface *s = rw ? IMG_Load_RW(rw, 1) : NULL;
+    if (!s) {
+        snprintf(err, errlen, "not a PNG or JPEG image (%s)", IMG_GetError());
+        return NULL;
+    }
+    SDL_Surface *c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0);
+    SDL_FreeSurface(s);
+    unsigned char *out = NULL;
+    if (c && c->w > 0 && c->h > 0 && c->w <= 4096 && c->h <= 4096 &&
+        (out = malloc((size_t)c->w * (size_t)c->h * 4))) {
+        for (int y = 0; y < c->h; y++)
+            memcpy(out + (size_t)y * (size_t)c->w * 4, (const Uint8 *)c->pixels + y * c->pitch,
+                   (size_t)c->w * 4);
+        *w = c->w;
+        *h = c->h;
+        const Uint32 *px = (const Uint32 *)(void *)out;
+        for (size_t i = 0, np = (size_t)c->w * (size_t)c->h; i < np && !*alpha; i++)
+            *alpha = (px[i] >> 24) != 0xff;
+    } else {
+        snprintf(err, errlen, c ? "image too large or out of memory" : "cannot convert: %s",
+                 SDL_GetError());
+    }
+    SDL_FreeSurface(c);
+    return out;
+}
+
+void *plat_texture_new(void *ctx, const unsigned char *px, int w, int h, int alpha)
+{
+    plat *p = ctx;
+    /* An opaque image (JPEG tiles, most PNG) is an RGB888 texture (the same bytes as ARGB8888,
+     * the alpha byte unused), the X11 window's own format, copied without blending: the
+     * software renderer then stretches it row by row instead of converting each pixel. One
+     * with transparent no-data blends; image() knows which by the texture's user data. */
+    Uint32 fmt = alpha ? SDL_PIXELFORMAT_ARGB8888 : SDL_PIXELFORMAT_RGB888;
+    /* streaming: the software renderer would RLE-encode a static texture without alpha */
+    SDL_Texture *t = SDL_CreateTexture(p->r, fmt, SDL_TEXTUREACCESS_STREAMING, w, h);
+    if (!t)
+        return NULL;
+    if (SDL_UpdateTexture(t, NULL, px, w * 4) != 0) {
+        SDL_DestroyTexture(t);
+        return NULL;
+    }
+    SDL_SetTextureUserData(t, alpha ? t : NULL);
+    SDL_SetTextureBlendMode(t, alpha ? SDL_BLENDMODE_BLEND : SDL_BLENDMODE_NONE);
+    return t;
+}
+
+void plat_texture_free(void *ctx, void *tex)
+{
+    (void)ctx;
+    if (tex)
+        SDL_DestroyTexture(tex);
+}
+
+/* A textured grid (APP_OP_IMAGE): (g+1)^2 vertices x, y, u, v; cells with a NaN vertex left out.
+ * A cell whose quad is within half a pixel of an upright rectangle (imagery in or near the
+ * map's own plane: a grid cell turns by the meridian convergence, well under a degree) is
+ * copied as a rectangle, which the software renderer does many times faster than textured
+ * triangles; any other cell is drawn as two triangles. c's alpha is the opacity. */
+static void image(plat *p, SDL_Texture *t, const float *v4, int g, app_color c)
+{
+    enum { GMAX = 16 };
+    if (g < 1 || g > GMAX)
+        return;
+    SDL_Vertex v[(GMAX + 1) * (GMAX + 1)] = {{{0, 0}, {0, 0, 0, 0}, {0, 0}}};
+    int idx[6 * GMAX * GMAX], ni = 0, nv = (g + 1) * (g + 1), tw = 0, th = 0;
+    SDL_QueryTexture(t, NULL, NULL, &tw, &th);
+    Uint8 alpha = (Uint8)(c & 0xff);
+    SDL_SetTextureAlphaMod(t, alpha);
+    SDL_SetTextureBlendMode(t, alpha < 255 || SDL_GetTextureUserData(t) ? SDL_BLENDMODE_BLEND
+                                                                        : SDL_BLENDMODE_NONE);
+    SDL_Color col = sdl_color(c);
+    for (int i = 0; i < nv; i++)
+        v[i] = (SDL_Vertex){{v4[4 * i], v4[4 * i + 1]}, col, {v4[4 * i + 2], v4[4 * i + 3]}};
+    for (int r = 0; r < g; r++)
+        for (int q = 0; q < g; q++) {
+            int a = r * (g + 1) + q, b = a + 1, d = a + g + 1, e = d + 1;
+            const SDL_FPoint *pa = &v[a].position, *pb = &v[b].position, *pd = &v[d].position,
+                             *pe = &v[e].position;
+            if (isnan(pa->x) || isnan(pb->x) || isnan(pd->x) || isnan(pe->x))
+                continue;
+            float x0 = (pa->x + pd->x) / 2, x1 = (pb->x + pe->x) / 2, y0 = (pa->y + pb->y) / 2,
+                  y1 = (pd->y + pe->y) / 2;
+            float dev = fmaxf(fmaxf(fabsf(pa->x - pd->x), fabsf(pb->x - pe->x)),
+                              fmaxf(fabsf(pa->y - pb->y), fabsf(pd->y - pe->y))) /
+                        2;
+            if (dev <= 0.5f && x1 > x0 && y1 > y0) {
+                SDL_Rect src = {(int)lroundf(v[a].tex_coord.x * (float)tw),
+                                (int)lroundf(v[a].tex_coord.y * (float)th), 0, 0};
+                src.w = (int)lroundf(v[e].tex_coord.x * (float)tw) - src.x;
+                src.h = (int)lroundf(v[e].tex_coord.y * (float)th) - src.y;
+                /* whole pixels, rounded the same way for the neighbours: no seams */
+                int ix0 = (int)lroundf(x0), iy0 = (int)lroundf(y0);
+                SDL_Rect dst = {ix0, iy0, (int)lroundf(x1) - ix0, (int)lroundf(y1) - iy0};
+                if (src.w > 0 && src.h > 0 && dst.w > 0 && dst.h > 0)
+                    SDL_RenderCopy(p->r, t, &src, &dst);
+                continue;
+            }
+            int tri[6] = {a, b, e, a, e, d};
+            memcpy(idx + ni, tri, sizeof tri);
+            ni += 6;
+        }
+    if (ni)
+        SDL_RenderGeometry(p->r, t, v, nv, idx, ni);
+}
+
 int plat_draw(plat *p, const app_ui *ui)
 {
     p->frame++;
@@ -682,6 +800,9 @@ int plat_draw(plat *p, const app_ui *ui)
             break;
         case APP_OP_TEXT:
             draw_text(p, k, ui->text + k->off);
+            break;
+        case APP_OP_IMAGE:
+            image(p, k->tex, pts, (int)k->n, k->color);
             break;
         }
     }

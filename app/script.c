@@ -28,6 +28,7 @@ static const struct {
     [APP_S_QUIT] = {"quit", 0},
     [APP_S_TYPE] = {"type", 1},
     [APP_S_DRAG_IN] = {"drag-in", 5},
+    [APP_S_LOCATE] = {"locate", 2},
 };
 
 static int number(const char *s, double *out)
@@ -136,6 +137,16 @@ static int parse_line(char *line, int lineno, app_scmd *c, char *err, size_t err
         for (int i = 0; i < 4; i++)
             if (number(w[i + 2], &c->v[i]) != 0 || c->v[i] < 0 || c->v[i] > 1)
                 return BAD("drag-in: '%s' is not a fraction from 0 to 1", w[i + 2]);
+        return 0;
+    } else if (strcmp(cmd, "locate") == 0) {
+        c->op = APP_S_LOCATE;
+        if (nargs != 2)
+            return BAD("locate takes LAT LON, not %d argument%s", nargs, nargs == 1 ? "" : "s");
+        if (number(w[1], &c->v[0]) != 0 || fabs(c->v[0]) > 90)
+            return BAD("locate: '%s' is not a latitude (-90 to 90)", w[1]);
+        if (number(w[2], &c->v[1]) != 0 || fabs(c->v[1]) > 180)
+            return BAD("locate: '%s' is not a longitude (-180 to 180)", w[2]);
+        snprintf(c->arg, sizeof c->arg, "%s %s", w[1], w[2]);
         return 0;
     } else if (strcmp(cmd, "drag") == 0) {
         c->op = APP_S_DRAG;

@@ -6,7 +6,9 @@
  *
  * and, beyond the contract: `type TEXT` (the rest of the line, delivered as SDL text input like
  * an input method's commit), `drag-in @ID FX1 FY1 FX2 FY2` (a drag inside a widget, positions
- * as fractions 0..1 of its width and height: a signature on the pad whatever the layout).
+ * as fractions 0..1 of its width and height: a signature on the pad whatever the layout),
+ * `locate LAT LON` (prints `locate LAT LON -> X Y`, the window pixel of that CGCS2000 position
+ * on the map shown, LAT and LON as written; arg holds them, v[0] v[1] their values).
  *
  * blank lines and lines starting with '#' ignored. Parsing is strict: an unknown command, a
  * missing or extra argument, a number that is not one, an ID not starting with '@' is an error
@@ -29,13 +31,14 @@ typedef enum app_sop {
     APP_S_SCREENSHOT,
     APP_S_QUIT,
     APP_S_TYPE,
-    APP_S_DRAG_IN
+    APP_S_DRAG_IN,
+    APP_S_LOCATE
 } app_sop;
 
 typedef struct app_scmd {
     app_sop op;
     int line;
-    char arg[512]; /* widget ID without '@', file name, or text to type */
+    char arg[512]; /* widget ID without '@', file name, text to type, or "LAT LON" (locate) */
     double v[4];   /* numbers: X Y [X2 Y2] | X Y FACTOR | MS */
 } app_scmd;
 

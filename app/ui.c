@@ -132,6 +132,20 @@ float *app_ui_segs(app_ui *ui, size_t n, app_color c)
     return points(ui, APP_OP_SEGS, n, 1, c);
 }
 
+float *app_ui_image(app_ui *ui, void *tex, int g, app_color c)
+{
+    if (!tex || g < 1 || g > 64)
+        return NULL;
+    size_t nv = (size_t)(g + 1) * (size_t)(g + 1);
+    float *p = points(ui, APP_OP_IMAGE, 2 * nv, 1, c);
+    if (!p)
+        return NULL;
+    app_cmd *k = &ui->cmd[ui->ncmd - 1];
+    k->n = (size_t)g;
+    k->tex = tex;
+    return p;
+}
+
 void app_ui_widget(app_ui *ui, const char *id, app_rect r, int enabled)
 {
     if (grow((void **)&ui->w, &ui->capw, ui->nw + 1, sizeof *ui->w) != 0) {

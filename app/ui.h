@@ -32,7 +32,10 @@ typedef enum app_op {
     APP_OP_SEGS,  /* n/2 separate segments (point pairs) at pts[off..], hairline */
     APP_OP_DISC,  /* filled circle at (r.x, r.y), radius r.w */
     APP_OP_RING,  /* circle outline at (r.x, r.y), radius r.w, width w */
-    APP_OP_TEXT   /* UTF-8 text[off..] in box r, pixel size n, align in w */
+    APP_OP_TEXT,  /* UTF-8 text[off..] in box r, pixel size n, align in w */
+    APP_OP_IMAGE  /* texture tex on a grid of n x n cells: (n+1)^2 vertices in rows at pts[off..],
+                     each two pairs (x, y window px; u, v texture 0..1); a cell with a NaN
+                     vertex is left out; color modulates (its alpha: the opacity) */
 } app_op;
 
 typedef struct app_cmd {
@@ -41,6 +44,7 @@ typedef struct app_cmd {
     app_rect r;
     float w;
     size_t off, n;
+    void *tex; /* APP_OP_IMAGE: the platform's texture (platform.h plat_texture_new) */
 } app_cmd;
 
 typedef struct app_widget {
@@ -76,6 +80,9 @@ void app_ui_text(app_ui *ui, app_rect box, const char *utf8, int px, int align, 
  * (valid until the next call on ui), NULL when out of memory. */
 float *app_ui_lines(app_ui *ui, size_t n, float width, app_color c);
 float *app_ui_segs(app_ui *ui, size_t n, app_color c);
+/* A textured mesh of g x g cells (APP_OP_IMAGE): fill (g+1)^2 vertices x, y, u, v through the
+ * returned pointer (valid until the next call on ui), NULL when out of memory. */
+float *app_ui_image(app_ui *ui, void *tex, int g, app_color c);
 
 /* Register an actionable widget (drawing is separate). Later widgets lie on top. */
 void app_ui_widget(app_ui *ui, const char *id, app_rect r, int enabled);

@@ -5,6 +5,7 @@
  *   bench_app_frame [--frames N] [--vertices N] [--journal FILE]
  *   bench_app_frame --make-journal FILE [--vertices N] [--walks N]  (write it and stop)
  *   bench_app_frame --first-frame     (bench_app_start's baseline: see first_frame())
+ *   bench_app_frame --basemap FILE [--frames N] [--journal FILE]  (imagery: see imagery())
  *
  * Target (issue): p95 of a map frame (app_build + plat_draw) <= 16 ms at 1920x1200 with
  * 100,000 boundary/track vertices on the software renderer (a tablet without a GPU).
@@ -40,6 +41,7 @@
 #include <SDL.h>
 
 #include "app.h"
+#include "basemap.h"
 #include "i18n.h"
 #include "platform.h"
 #include "survey/journal.h"
@@ -336,6 +338,92 @@ static int first_frame(void)
     return 0;
 }
 
+/* ---- imagery under the map ---------------------------------------------------------------- */
+
+/*
+ * The same map over imagery (--basemap FILE, e.g. a 4-level pyramid made by bench/run.sh):
+ * per frame, after a drag of 16 px (25 frames one way, 25 back, so tiles keep coming in at
+ * the edges), the frame with the imagery shown and, as the baseline in the same run, the
+ * same frame with it hidden (a->basemap_on), each build + draw. Tiles are decoded by the
+ * app's worker thread while frames go on; app_poll_workers takes them in before each frame,
+ * as the app's loop does. A frame counts as "while tiles load" when tiles were asked for and
+ * not yet drawn (queued, being decoded, or decoded and waiting).
+ */
+static void print3(const char *what, stat3 s);
+
+static int imagery(app *A, plat *p, app_ui *ui, int w, int h, float ppmm, int frames,
+                   const char *file)
+{
+    char err[1200];
+    A->tiles = app_tiles_new(32u << 20, plat_decode_image, plat_texture_new, plat_texture_free, p,
+                             NULL, NULL);
+    if (!A->tiles || app_tiles_add(A->tiles, file, err, sizeof err) != 0) {
+        fprintf(stderr, "bench_app_frame: %s\n", A->tiles ? err : "out of memory");
+        return -1;
+    }
+    app_tiles_prepare(A->tiles, A->geo); /* as quejie-app does before its first frame */
+    double *ton = malloc((size_t)frames * sizeof *ton),
+           *toff = malloc((size_t)frames * sizeof *toff);
+    if (!ton || !toff) {
+        free(ton);
+        free(toff);
+        return -1;
+    }
+    double max_loading = 0, t_start = 0, t_settled = -1;
+    int loading_frames = 0;
+    for (int i = -5; i < frames; i++) {
+        int back = i >= 0 && (i / 25) % 2;
+        app_gesture g = {
+            APP_G_DRAG, (float)w / 2, (float)h / 2, back ? -16.0f : 16.0f, back ? -6.0f : 6.0f, 1};
+        if (i >= 0)
+            app_on_gesture(A, ui, &g);
+        if (i == 0)
+            t_start = now_ms();
+        SDL_PumpEvents();
+        double t0 = now_ms();
+        app_poll_workers(A);
+        A->basemap_on = i >= 0; /* warm-up frames (fonts, text) without: the load is timed */
+        app_ui_begin(ui, w, h, ppmm);
+        app_build(A, ui, 0);
+        plat_draw(p, ui);
+        double t1 = now_ms();
+        A->basemap_on = 0;
+        app_ui_begin(ui, w, h, ppmm);
+        app_build(A, ui, 0);
+        plat_draw(p, ui);
+        double t2 = now_ms();
+        app_tiles_stats st;
+        app_tiles_get_stats(A->tiles, &st);
+        int loading = i >= 0 && (st.pending > 0 || st.busy);
+        if (loading) {
+            loading_frames++;
+            max_loading = fmax(max_loading, t1 - t0);
+        } else if (i >= 0 && t_settled < 0) {
+            t_settled = now_ms() - t_start;
+        }
+        if (i >= 0) {
+            ton[i] = t1 - t0;
+            toff[i] = t2 - t1;
+        }
+    }
+    app_tiles_stats st;
+    app_tiles_get_stats(A->tiles, &st);
+    stat3 son = stats(ton, (size_t)frames), soff = stats(toff, (size_t)frames);
+    printf("  %d frames, each after a 16 px drag, imagery %s:\n", frames, file);
+    print3("app: frame over imagery (poll + build + draw)", son);
+    print3("baseline: the same frame, imagery hidden", soff);
+    printf("  ratio imagery p95 / baseline p95: %.2f   (target: p95 <= 16 ms; measured %.2f ms)\n",
+           son.p95 / soff.p95, son.p95);
+    printf("  while tiles loaded: %d frames, max %.2f ms (target: none over 50 ms); first view "
+           "settled after %.0f ms\n",
+           loading_frames, max_loading, t_settled);
+    printf("  tiles decoded %ld (failed %ld), cache %zu textures, %.1f MB\n", st.decoded, st.failed,
+           st.cached, (double)st.cache_bytes / 1048576.0);
+    free(ton);
+    free(toff);
+    return 0;
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
 static void print3(const char *what, stat3 s)
@@ -396,7 +484,7 @@ int main(int argc, char **argv)
 {
     long nv = 100000;
     int frames = 200, walks = 1;
-    const char *jpath = NULL, *make = NULL;
+    const char *jpath = NULL, *make = NULL, *basemap = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--vertices") == 0 && i + 1 < argc)
             nv = atol(argv[++i]);
@@ -410,12 +498,16 @@ int main(int argc, char **argv)
             make = argv[++i];
         else if (strcmp(argv[i], "--first-frame") == 0)
             return first_frame();
+        else if (strcmp(argv[i], "--basemap") == 0 && i + 1 < argc)
+            basemap = argv[++i];
         else {
-            fprintf(stderr, "usage: bench_app_frame [--frames N] [--vertices N] [--walks N] "
-                            "[--journal FILE]\n"
-                            "       bench_app_frame --make-journal FILE [--vertices N] "
-                            "[--walks N]\n"
-                            "       bench_app_frame --first-frame\n");
+            fprintf(stderr,
+                    "usage: bench_app_frame [--frames N] [--vertices N] [--walks N] "
+                    "[--journal FILE]\n"
+                    "       bench_app_frame --make-journal FILE [--vertices N] "
+                    "[--walks N]\n"
+                    "       bench_app_frame --first-frame\n"
+                    "       bench_app_frame --basemap FILE [--frames N] [--journal FILE]\n");
             return 2;
         }
     }
@@ -529,6 +621,10 @@ int main(int argc, char **argv)
            "commands, %zu texts; %.2f m/px\n",
            A.ntrk, b.nwalks, b.npts, trk_w, ui.ncmd, ntext, A.mpp);
 
+    if (basemap) {
+        rc = imagery(&A, p, &ui, w, h, ppmm, frames, basemap) == 0 ? 0 : 1;
+        goto out;
+    }
     tb = malloc((size_t)frames * sizeof *tb);
     td = malloc((size_t)frames * sizeof *td);
     tt = malloc((size_t)frames * sizeof *tt);
@@ -594,8 +690,10 @@ out:
     if (b.win)
         SDL_DestroyWindow(b.win);
     app_ui_free(&ui);
-    if (app_ok)
+    if (app_ok) {
+        app_tiles_free(A.tiles);
         app_free(&A);
+    }
     sv_journal_close(j);
     plat_close(p);
     if (dir[0]) {

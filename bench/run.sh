@@ -122,6 +122,9 @@ else
     wait $GP 2>/dev/null
     idle "quejie-app, gpsd away (nothing listening)" 500 --gnss "127.0.0.1:$port"
     idle "quejie-app, no --gnss" 500
+    echo
+    echo "== imagery under the map (bench/bench_imagery.sh; baseline: the same map without imagery)"
+    bash "$ROOT/bench/bench_imagery.sh" "$B"
     kill $XVFB 2>/dev/null
     wait $XVFB 2>/dev/null
 fi

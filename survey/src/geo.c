@@ -829,6 +829,30 @@ int sv_geo_src_apply(sv_geo_src *s, size_t n, double *xy)
     return SV_OK;
 }
 
+int sv_geo_src_invert(sv_geo_src *s, size_t n, double *xy)
+{
+    if (!s)
+        return SV_EINVAL;
+    if (n == 0 || !s->op)
+        return SV_OK;
+    if (!xy)
+        return fail(s->g, SV_EINVAL, "sv_geo_src_invert: NULL array");
+    proj_errno_reset(s->op);
+    proj_trans_generic(s->op, PJ_INV, xy, 2 * sizeof(double), n, xy + 1, 2 * sizeof(double), n,
+                       NULL, 0, 0, NULL, 0, 0);
+    size_t good = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(xy[2 * i]) || !isfinite(xy[2 * i + 1]) || xy[2 * i] == HUGE_VAL ||
+            xy[2 * i + 1] == HUGE_VAL)
+            xy[2 * i] = xy[2 * i + 1] = NAN;
+        else
+            good++;
+    }
+    return good ? SV_OK
+                : fail(s->g, SV_ECRS, "cannot transform into %s: %s", s->name,
+                       proj_detail(s->g, s->op));
+}
+
 /* ---- geodesics ------------------------------------------------------------------------------- */
 
 double sv_geo_distance(double lat1, double lon1, double lat2, double lon2, double *azi1)

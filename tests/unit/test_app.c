@@ -125,6 +125,22 @@ static void test_script(void)
         if (rc == 0)
             app_script_free(&s);
     }
+    /* locate LAT LON: the numbers as written kept for the echo */
+    CHECK_INT(app_script_parse("locate 35.5600 103.2450\n", &s, err, sizeof err), 0);
+    if (s.n == 1) {
+        CHECK_INT(s.cmd[0].op, APP_S_LOCATE);
+        CHECK_STR(s.cmd[0].arg, "35.5600 103.2450");
+        CHECK_NEAR(s.cmd[0].v[0], 35.56, 1e-12);
+        CHECK_NEAR(s.cmd[0].v[1], 103.245, 1e-12);
+    }
+    app_script_free(&s);
+    static const char *const bad_locate[] = {"locate\n",          "locate 35.5\n",
+                                             "locate 91 103\n",   "locate 35 181\n",
+                                             "locate 35 103 1\n", "locate @map 103\n"};
+    for (size_t i = 0; i < sizeof bad_locate / sizeof bad_locate[0]; i++) {
+        CHECK_INT(app_script_parse(bad_locate[i], &s, err, sizeof err), -1);
+        CHECK(strstr(err, "line 1: locate") != NULL);
+    }
     CHECK_INT(app_script_parse("quit\nbogus\n", &s, err, sizeof err), -1);
     CHECK(strstr(err, "line 2: unknown command 'bogus'") != NULL);
     CHECK_INT(app_script_load("/nonexistent/script", &s, err, sizeof err), -1);

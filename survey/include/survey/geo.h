@@ -82,6 +82,10 @@ int sv_geo_src_new(sv_geo *g, const char *crs_name, sv_geo_src **out);
 void sv_geo_src_free(sv_geo_src *s);
 /* Transform n points in place: in east,north (or lon,lat) pairs, out lon,lat pairs. */
 int sv_geo_src_apply(sv_geo_src *s, size_t n, double *xy);
+/* The inverse, for reading imagery in that CRS: n CGCS2000 lon,lat pairs in place to the
+ * source CRS's easting,northing (or lon,lat) pairs. A point that does not transform becomes a
+ * NaN pair; returns SV_OK, or SV_ECRS when none transformed. */
+int sv_geo_src_invert(sv_geo_src *s, size_t n, double *xy);
 /* 1 when the source CRS is geographic (no transform applied). */
 int sv_geo_src_is_geographic(const sv_geo_src *s);
 
