@@ -32,7 +32,8 @@ static const char STATE_SQL[] =
     "  lat REAL, lon REAL, h REAL, grade TEXT, mode INTEGER, status INTEGER, used INTEGER,"
     "  seen INTEGER, hdop REAL, vdop REAL, pdop REAL, eph REAL, epv REAL, cage REAL, n INTEGER,"
     "  dur REAL, se REAL, sn REAL, su REAL, dropped INTEGER, datum TEXT, flags INTEGER,"
-    "  off TEXT, override TEXT, note TEXT, UNIQUE(unit, number));"
+    "  off TEXT, override TEXT, note TEXT, ha REAL, pole REAL, ground REAL, method TEXT,"
+    "  ovc TEXT, reason TEXT, supersedes INTEGER, UNIQUE(unit, number));"
     "CREATE TABLE @S.st_numbers(unit TEXT, prefix TEXT, last INTEGER,"
     "  PRIMARY KEY(unit, prefix));"
     "CREATE TABLE @S.st_vertices(seq INTEGER PRIMARY KEY, unit TEXT NOT NULL, track INTEGER,"
@@ -343,11 +344,33 @@ int sv__apply_point(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
         c,
         "INSERT OR REPLACE INTO %s.st_points(seq, time_ms, unit, number, prefix, num, ptype,"
         " marker, lat, lon, h, grade, mode, status, used, seen, hdop, vdop, pdop, eph, epv, cage,"
-        " n, dur, se, sn, su, dropped, datum, flags, off, override, note) VALUES (?, ?, ?, ?, ?,"
-        " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        " n, dur, se, sn, su, dropped, datum, flags, off, override, note, ha, pole, ground,"
+        " method, ovc, reason, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return SV_EIO;
     json_t *q = json_object_get(p, "q");
+    /* Version 1: h is the antenna's height, the pole unknown, the method implied by the flags,
+     * type and fix (sv_method_derive). Version 2: h is the ground's when pole is given (the
+     * antenna's is h + pole), else the antenna's. */
+    int v1 = sv__json_get_int(p, "v", 1) < 2;
+    sv_bpoint m;
+    memset(&m, 0, sizeof m);
+    m.flags = (unsigned)sv__json_get_int(p, "flags", 0);
+    sv__strlcpy(m.point_type, sv__json_get_str(p, "ptype"), sizeof m.point_type);
+    if (sv_grade_parse(sv__json_get_str(q, "grade"), &m.q.grade) != SV_OK)
+        m.q.grade = SV_GRADE_NONE;
+    const char *method = v1 ? sv_method_derive(&m) : sv__json_get_str(p, "method");
+    double h = sv__json_get_fixed(p, "h", SV__MM);
+    double pole = v1 ? NAN : sv__json_get_fixed(p, "pole", SV__MM);
+    bind_real(st, 34, isfinite(pole) ? h + pole : h);
+    bind_real(st, 35, pole);
+    bind_real(st, 36, isfinite(pole) ? h : NAN);
+    bind_str(st, 37, method);
+    bind_str(st, 38, sv__json_get_str(p, "ovc"));
+    bind_str(st, 39, sv__json_get_str(p, "reason"));
+    if (sup)
+        sqlite3_bind_int64(st, 40, sup);
     sqlite3_bind_int64(st, 1, seq);
     sqlite3_bind_int64(st, 2, time_ms);
     bind_str(st, 3, unit);
@@ -823,9 +846,9 @@ int sv_state_draft_distance(sv_journal *j, const char *unit, double lat, double 
 }
 
 #define POINT_COLS                                                                                 \
-    "seq, time_ms, unit, number, ptype, marker, lat, lon, h, grade, mode, status, used, seen,"     \
+    "seq, time_ms, unit, number, ptype, marker, lat, lon, ha, grade, mode, status, used, seen,"    \
     " hdop, vdop, pdop, eph, epv, cage, n, dur, se, sn, su, dropped, datum, flags, off,"           \
-    " override, note"
+    " override, note, pole, ground, method, ovc, reason, supersedes"
 
 static int fill_point(sqlite3_stmt *st, void *elem)
 {
@@ -873,11 +896,25 @@ static int fill_point(sqlite3_stmt *st, void *elem)
             p->off.distance_m = sv__json_get_fixed(o, "dist", SV__MM);
             p->off.bearing_deg = sv__json_get_fixed(o, "brg", 1e6);
             p->off.dh = sv__json_get_fixed(o, "dh", SV__MM);
+            if (sv_north_parse(sv__json_get_str(o, "north"), &p->off.north) != SV_OK)
+                p->off.north = SV_NORTH_TRUE;
+            p->off.bearing_entered = p->off.north == SV_NORTH_TRUE
+                                         ? p->off.bearing_deg
+                                         : sv__json_get_fixed(o, "brg_in", 1e6);
+            double corr = sv__json_get_fixed(o, "corr", 1e6);
+            p->off.correction_deg = isfinite(corr) ? corr : 0;
             json_decref(o);
         }
     }
     p->override_reason = sv__strdup(col_text(st, 29));
     p->note = sv__strdup(col_text(st, 30));
+    p->pole_h = col_real(st, 31);
+    p->pole_set = isfinite(p->pole_h) ? 1 : -1;
+    p->ground_h = col_real(st, 32);
+    sv__strlcpy(p->method, col_text(st, 33), sizeof p->method);
+    sv__strlcpy(p->override_code, col_text(st, 34), sizeof p->override_code);
+    p->reason = sv__strdup(col_text(st, 35));
+    p->supersedes = sqlite3_column_int64(st, 36);
     return SV_OK;
 }
 
