@@ -607,12 +607,106 @@ static int apply_kv(const actx *c, const char *fmt, const char *v1, const char *
     return step_done(c, st);
 }
 
+/* The kinds whose latest entry per key wins: withdrawing the current one makes the latest
+ * earlier one that is not withdrawn current again (a mistaken correction voided leaves the
+ * confirmation it replaced, not nothing). */
+static const struct {
+    const char *kind, *table, *key; /* key: the payload field beside "unit" */
+} LATEST_WINS[] = {{"verify", "st_verifications", "field"}, {"attend", "st_attendance", "party"}};
+
+/* The text of one entry (kind and payload) from the journal's entries; 0 when none. */
+static int entry_text(const actx *c, int64_t seq, char *kind, size_t klen, char **payload)
+{
+    sqlite3_stmt *st = NULL;
+    *payload = NULL;
+    if (sqlite3_prepare_v2(c->db, "SELECT kind, payload FROM main.entries WHERE seq = ?", -1, &st,
+                           NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(st, 1, seq);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found) {
+        sv__strlcpy(kind, (const char *)sqlite3_column_text(st, 0), klen);
+        *payload = sv__strdup((const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    return found && *payload;
+}
+
+/* After the void at seq withdrew target: when target was the current row of a latest-wins
+ * kind, derive the latest earlier entry of the same unit and key that is not withdrawn. */
+static int reinstate_earlier(const actx *c, int64_t seq, int64_t target, int was_current,
+                             const char *kind, json_t *tp)
+{
+    size_t k = 0;
+    while (k < sizeof LATEST_WINS / sizeof LATEST_WINS[0] && strcmp(LATEST_WINS[k].kind, kind))
+        k++;
+    if (!was_current || k == sizeof LATEST_WINS / sizeof LATEST_WINS[0])
+        return SV_OK;
+    const char *unit = sv__json_get_str(tp, "unit"),
+               *key = sv__json_get_str(tp, LATEST_WINS[k].key);
+    if (!unit || !key)
+        return SV_OK;
+    char *sql = sqlite3_mprintf("SELECT seq, time_ms, payload FROM main.entries WHERE kind = ?1"
+                                " AND seq < ?2 AND seq <> ?3 AND seq NOT IN (SELECT target FROM"
+                                " %s.st_voided) ORDER BY seq DESC",
+                                c->schema);
+    sqlite3_stmt *st = NULL;
+    int rc = sql && sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) == SQLITE_OK ? SV_OK : SV_EIO;
+    sqlite3_free(sql);
+    if (rc != SV_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, seq);
+    sqlite3_bind_int64(st, 3, target);
+    int64_t found = 0, found_ms = 0;
+    json_t *fp = NULL;
+    while (!found && sqlite3_step(st) == SQLITE_ROW) {
+        json_error_t err;
+        json_t *e = json_loads((const char *)sqlite3_column_text(st, 2), 0, &err);
+        const char *u = sv__json_get_str(e, "unit"), *kv = sv__json_get_str(e, LATEST_WINS[k].key);
+        if (u && kv && strcmp(u, unit) == 0 && strcmp(kv, key) == 0) {
+            found = sqlite3_column_int64(st, 0);
+            found_ms = sqlite3_column_int64(st, 1);
+            fp = e;
+        } else {
+            json_decref(e);
+        }
+    }
+    sqlite3_finalize(st);
+    if (found)
+        rc = sv__state_apply(c->db, c->schema, c->cache, found, found_ms, kind, fp);
+    json_decref(fp);
+    return rc;
+}
+
 int sv__apply_void(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     (void)time_ms;
     int64_t target = sv__json_get_int(p, "target", 0);
     if (target <= 0)
         return SV_OK;
+    /* the target's own text, and whether it is the current row of a latest-wins kind */
+    char tkind[32] = "";
+    char *ttext = NULL;
+    json_t *tp = NULL;
+    int was_current = 0;
+    if (entry_text(c, target, tkind, sizeof tkind, &ttext)) {
+        json_error_t err;
+        tp = json_loads(ttext, 0, &err);
+        for (size_t k = 0; tp && k < sizeof LATEST_WINS / sizeof LATEST_WINS[0]; k++) {
+            if (strcmp(LATEST_WINS[k].kind, tkind) != 0)
+                continue;
+            char *q = sqlite3_mprintf("SELECT 1 FROM %s.%s WHERE seq = %lld", c->schema,
+                                      LATEST_WINS[k].table, (long long)target);
+            sqlite3_stmt *st = NULL;
+            if (q && sqlite3_prepare_v2(c->db, q, -1, &st, NULL) == SQLITE_OK)
+                was_current = sqlite3_step(st) == SQLITE_ROW;
+            sqlite3_finalize(st);
+            sqlite3_free(q);
+        }
+    }
+    free(ttext);
+    int rc = SV_OK;
     /* the rows any voidable kind derived from the target (the registry names their tables) */
     const sv_kind_info *k;
     for (size_t i = 0; (k = sv_kind_at(i)) != NULL; i++) {
@@ -620,19 +714,27 @@ int sv__apply_void(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
             continue;
         char *sql = sqlite3_mprintf("DELETE FROM %s.%s WHERE seq = %lld", c->schema, k->state_table,
                                     (long long)target);
-        int rc = run(c->db, sql);
+        rc = run(c->db, sql);
         sqlite3_free(sql);
-        if (rc != SV_OK)
+        if (rc != SV_OK) {
+            json_decref(tp);
             return rc;
+        }
     }
     sqlite3_stmt *st =
         prep(c, "INSERT OR REPLACE INTO %s.st_voided(target, seq, reason) VALUES (?, ?, ?)");
-    if (!st)
+    if (!st) {
+        json_decref(tp);
         return SV_EIO;
+    }
     sqlite3_bind_int64(st, 1, target);
     sqlite3_bind_int64(st, 2, seq);
     bind_str(st, 3, sv__json_get_str(p, "reason"));
-    return step_done(c, st);
+    rc = step_done(c, st);
+    if (rc == SV_OK && tp)
+        rc = reinstate_earlier(c, seq, target, was_current, tkind, tp);
+    json_decref(tp);
+    return rc;
 }
 
 int sv__apply_code(const actx *c, int64_t seq, int64_t time_ms, json_t *p)

@@ -931,6 +931,30 @@ static void test_field_day_points(void)
     CHECK_INT(pr.fields_verified, 0);
     CHECK_INT(pr.attendance, 0);
     CHECK_INT(sv_record_void(j, 2, "a unit", NULL), SV_EINVAL);
+    /* The latest entry of a field or party wins; withdrawing it makes the one before current
+     * again, and withdrawing an earlier one changes nothing current. */
+    int64_t v1, v2;
+    v.status = SV_VERIFY_CONFIRMED;
+    CHECK_INT(sv_record_verification(j, &v, &v1), SV_OK);
+    v.status = SV_VERIFY_CORRECTED;
+    v.value = "临夏州人民政府";
+    CHECK_INT(sv_record_verification(j, &v, &v2), SV_OK);
+    a.presence = SV_PROXY;
+    int64_t a2;
+    CHECK_INT(sv_record_attendance(j, &a, &a2), SV_OK);
+    CHECK_INT(sv_record_void(j, v2, "corrected by mistake", NULL), SV_OK);
+    sv_verification *vs_now;
+    size_t nv;
+    CHECK_INT(sv_state_verifications(j, "U1", &vs_now, &nv), SV_OK);
+    CHECK_INT((int)nv, 1);
+    if (nv == 1) {
+        CHECK(vs_now[0].seq == v1);
+        CHECK_INT(vs_now[0].status, SV_VERIFY_CONFIRMED);
+    }
+    sv_verifications_free(vs_now, nv);
+    CHECK_INT(sv_state_progress(j, "U1", &pr), SV_OK);
+    CHECK_INT(pr.fields_verified, 1);
+    CHECK_INT(pr.attendance, 1); /* the proxy record; the voided one stays withdrawn */
 
     sv_check_report r;
     CHECK_INT(sv_journal_check(j, &r), SV_OK);
