@@ -253,6 +253,7 @@ int app_select_unit(app *a, int idx)
         a->dsp_parties[0] = a->dsp_statement[0] = a->dsp_from[0] = a->dsp_to[0] = '\0';
         a->off_m = a->off_brg = NAN;
         a->override_reason[0] = '\0';
+        a->override_code[0] = '\0';
         a->scroll = 0;
     }
     int jepsg;
@@ -445,6 +446,7 @@ int app_poll_workers(app *a)
             a->off_m = a->off_brg = NAN;
             a->override_reason[0] = '\0';
             a->ptype[0] = '\0';
+            a->override_code[0] = '\0';
             a->points_seen = s.points;
         }
         /* Decisions and points: re-read everything at once. Walk vertices alone: only the

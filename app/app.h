@@ -144,6 +144,7 @@ typedef struct app {
     char marker[SV_CODE_MAX], ptype[SV_CODE_MAX];
     double off_m, off_brg; /* NaN: no offset */
     char override_reason[200];
+    char override_code[SV_CODE_MAX]; /* the reason's code (survey's list), with its label */
 
     /* Sign screen and pad */
     app_party party[APP_PARTY_MAX];

@@ -114,7 +114,7 @@ void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
     if (isfinite(px)) {
         float sx, sy;
         to_screen(a, px, py, &sx, &sy);
-        double acc = isfinite(f->eph) ? f->eph : NAN;
+        double acc = f->err_h; /* the receiver's GST estimate where it sends one (gnss.h) */
         if (isfinite(acc) && acc / a->mpp > dot)
             app_ui_disc(ui, sx, sy, (float)(acc / a->mpp), C_ACC);
         app_ui_disc(ui, sx, sy, dot * 1.3f, C_BG);

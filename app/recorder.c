@@ -251,6 +251,7 @@ static void finish_point(app_rec *r)
     }
     if (p.q.grade < r->gate) {
         p.override_reason = r->pt.override_reason;
+        snprintf(p.override_code, sizeof p.override_code, "%s", r->pt.override_code);
         p.flags |= SV_PT_OVERRIDE;
     }
     /* The averaged point lives only in memory until it is durable: when another process

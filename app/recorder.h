@@ -39,6 +39,7 @@ typedef struct app_rec_point_req {
     char marker[SV_CODE_MAX];     /* may be empty */
     /* an override: accept any fix below the journal's gate, and record why (empty: none) */
     char override_reason[200];
+    char override_code[SV_CODE_MAX]; /* the reason's code (sv_override_reason_find) */
     double offset_m, offset_bearing; /* NaN: the point is where the pole stands */
 } app_rec_point_req;
 

@@ -80,9 +80,15 @@ static void build_gnss(app *a, app_ui *ui, int64_t now_ms)
     fmt_num(a3, sizeof a3, "%.1f", f->pdop);
     snprintf(store[n], 200, "HDOP %s   VDOP %s   PDOP %s", a1, a2, a3);
     lines[n] = store[n], n++;
-    fmt_num(a1, sizeof a1, "%.3f m", f->eph);
+    /* the receiver's own estimate (GST) where it sends one, and which estimate it is */
+    fmt_num(a1, sizeof a1, "%.3f m", f->err_h);
     fmt_num(a2, sizeof a2, "%.3f m", f->epv);
     snprintf(store[n], 200, _("Error estimate: horizontal %s, vertical %s"), a1, a2);
+    lines[n] = store[n], n++;
+    snprintf(store[n], 200, "%s",
+             f->err_source == SV_HERR_GST    ? _("Horizontal estimate: the receiver's own (GST)")
+             : f->err_source == SV_HERR_GPSD ? _("Horizontal estimate: gpsd's eph (from DOP)")
+                                             : _("Horizontal estimate: none"));
     lines[n] = store[n], n++;
     fmt_num(a1, sizeof a1, "%.1f s", f->corr_age);
     fmt_num(a2, sizeof a2, "%.1f s", (double)sv_fix_age_ms(f, now_ms) / 1000);

@@ -81,6 +81,7 @@ static const app_rec_point_req *point_req(app *a, app_rec_point_req *q)
     snprintf(q->point_type, sizeof q->point_type, "%s", a->ptype[0] ? a->ptype : "measured");
     snprintf(q->marker, sizeof q->marker, "%s", a->marker);
     snprintf(q->override_reason, sizeof q->override_reason, "%s", a->override_reason);
+    snprintf(q->override_code, sizeof q->override_code, "%s", a->override_code);
     q->offset_m = a->off_m;
     q->offset_bearing = a->off_brg;
     return q;
@@ -183,12 +184,16 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
     }
 }
 
-static const char *const override_reasons[] = {N_("Tree canopy blocks the sky"),
-                                               N_("Cliff or steep valley blocks the sky"),
-                                               N_("No RTK corrections here (no mobile signal)"),
-                                               N_("Multipath near buildings or water"),
-                                               N_("Marker under water or unsafe to reach for long"),
-                                               N_("Parties agreed the point; time is short")};
+/* The journal keeps the code (survey's fixed list, sv_override_reason_find) and the label in
+ * the crew's language beside it: the same reason reads the same on every tablet. */
+static const struct {
+    const char *code, *label;
+} override_reasons[] = {{"canopy", N_("Tree canopy blocks the sky")},
+                        {"terrain", N_("Cliff or steep valley blocks the sky")},
+                        {"no-corrections", N_("No RTK corrections here (no mobile signal)")},
+                        {"multipath", N_("Multipath near buildings or water")},
+                        {"unreachable", N_("Marker under water or unsafe to reach for long")},
+                        {"agreed", N_("Parties agreed the point; time is short")}};
 
 static int tap_record(app *a, const char *id)
 {
@@ -202,6 +207,7 @@ static int tap_record(app *a, const char *id)
         app_rec_cancel(a->rec);
         app_rec_get(a->rec, &a->rs);
         a->override_reason[0] = '\0';
+        a->override_code[0] = '\0';
         return 1;
     }
     if (strcmp(id, "ptype") == 0) {
@@ -224,7 +230,7 @@ static int tap_record(app *a, const char *id)
         app__open_modal(a, APP_MODAL_PICK, APP_ASK_OVERRIDE,
                         _("Why record below the quality gate? (kept with the point)"));
         for (size_t i = 0; i < sizeof override_reasons / sizeof override_reasons[0]; i++)
-            app__pick_add(a, _(override_reasons[i]), NULL);
+            app__pick_add(a, _(override_reasons[i].label), override_reasons[i].code);
         return 1;
     }
     return 0;
@@ -253,6 +259,11 @@ static int answer_record(app *a, app_ask ask, int k, const char *v)
         app__copy(a->ptype, sizeof a->ptype, v);
         return 1;
     case APP_ASK_OVERRIDE:
+        for (size_t i = 0; i < sizeof override_reasons / sizeof override_reasons[0]; i++)
+            if (v && strcmp(v, override_reasons[i].code) == 0) {
+                app__copy(a->override_code, sizeof a->override_code, v);
+                v = _(override_reasons[i].label);
+            }
         app__copy(a->override_reason, sizeof a->override_reason, v);
         if (a->rec) {
             app_rec_point(a->rec, point_req(a, &q));

@@ -322,8 +322,19 @@ static json_t *point_json(const sv_bpoint *p)
     json_object_set_new(o, "seq", json_integer(p->seq));
     if (p->override_reason)
         json_object_set_new(o, "override", json_string(p->override_reason));
+    if (p->override_code[0])
+        json_object_set_new(o, "override_code", json_string(p->override_code));
     if (p->flags & SV_PT_FAR)
         json_object_set_new(o, "far", json_true());
+    json_object_set_new(o, "ground_h", jnum(p->ground_h));
+    json_object_set_new(o, "pole_h", p->pole_set > 0 ? jnum(p->pole_h) : json_null());
+    json_object_set_new(o, "method", p->method[0] ? json_string(p->method) : json_null());
+    if (p->supersedes)
+        json_object_set_new(o, "supersedes", json_integer(p->supersedes));
+    if (p->flags & SV_PT_OFFSET) {
+        json_object_set_new(o, "offset_north", json_string(sv_north_name(p->off.north)));
+        json_object_set_new(o, "offset_bearing_deg", jnum(p->off.bearing_deg));
+    }
     return o;
 }
 
@@ -336,8 +347,11 @@ static void print_point(const sv_bpoint *p, int as_json)
         free(s);
         json_decref(o);
     } else if (p->q.n > 0) {
-        printf("%s %s  lat %.9f lon %.9f h %.3f  %s n=%d %.1fs  sigma E %.3f N %.3f U %.3f m\n",
-               p->unit, p->number, p->lat, p->lon, p->h, sv_grade_name(p->q.grade), p->q.n,
+        char ground[48] = "";
+        if (isfinite(p->ground_h))
+            snprintf(ground, sizeof ground, " ground %.3f (pole %.3f)", p->ground_h, p->pole_h);
+        printf("%s %s  lat %.9f lon %.9f h %.3f%s  %s n=%d %.1fs  sigma E %.3f N %.3f U %.3f m\n",
+               p->unit, p->number, p->lat, p->lon, p->h, ground, sv_grade_name(p->q.grade), p->q.n,
                p->q.duration_s, p->q.sigma_e, p->q.sigma_n, p->q.sigma_u);
     } else {
         char h[32] = "";
@@ -384,6 +398,11 @@ static int cmd_point_add(int argc, char **argv)
                   {"--json", 0},
                   {"--far", 0},
                   {"--max-distance", 1},
+                  {"--antenna-height", 1},
+                  {"--method", 1},
+                  {"--north", 1},
+                  {"--declination", 1},
+                  {"--reason", 1},
                   {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
@@ -402,8 +421,22 @@ static int cmd_point_add(int argc, char **argv)
     double brg = num_opt(&a, "--offset-bearing", NAN, 0, 360, &ok);
     p.supersedes = (int64_t)int_opt(&a, "--corrects", 0, 1, INT64_MAX, &ok);
     double max_dist = num_opt(&a, "--max-distance", NAN, 0.001, 20100000, &ok);
+    /* A typed-in height is the ground's unless a pole height says it is the antenna's. */
+    p.pole_h = num_opt(&a, "--antenna-height", 0, 0, SV_POLE_MAX_M, &ok);
+    p.pole_set = 1;
+    double decl = num_opt(&a, "--declination", NAN, -90, 90, &ok);
     if (!ok)
         return EXIT_USAGE;
+    if (get(&a, "--north") && sv_north_parse(get(&a, "--north"), &p.off.north) != SV_OK)
+        return die(EXIT_USAGE, "--north '%s': use true, grid or magnetic", get(&a, "--north"));
+    if (fixed_opt(&a, "--method", p.method, sizeof p.method, ""))
+        return EXIT_USAGE;
+    if (p.method[0] && !sv_method_valid(p.method))
+        return die(EXIT_USAGE, "--method '%s': use rtk, static, taped, map-read or offset",
+                   p.method);
+    p.reason = (char *)get(&a, "--reason");
+    if (p.reason && !p.supersedes)
+        return die(EXIT_USAGE, "--reason goes with --corrects SEQ (why the point is corrected)");
     const char *type = get(&a, "--type") ? get(&a, "--type") : "measured";
     if (fixed_opt(&a, "--unit", p.unit, sizeof p.unit, "") ||
         fixed_opt(&a, "--type", p.point_type, sizeof p.point_type, "measured") ||
@@ -432,9 +465,16 @@ static int cmd_point_add(int argc, char **argv)
         p.off.from_h = p.h;
         p.off.distance_m = dist;
         p.off.bearing_deg = brg;
+        p.off.bearing_entered = brg;
+        p.off.declination_deg = decl;
+        p.off.declination_set = isfinite(decl);
         p.off.dh = NAN;
+        /* true north here; grid and magnetic bearings are turned and placed by the library */
         sv_geo_offset(p.lat, p.lon, dist, brg, &p.lat, &p.lon);
         p.flags |= SV_PT_OFFSET;
+    } else if (get(&a, "--north") || isfinite(decl)) {
+        sv_journal_close(j);
+        return die(EXIT_USAGE, "--north and --declination describe an offset bearing");
     }
     sv_journal_set_point_limit(j, max_dist); /* NaN: the journal's point.max-distance-m */
     int64_t seq;
@@ -444,6 +484,35 @@ static int cmd_point_add(int argc, char **argv)
     print_point(&p, get(&a, "--json") != NULL);
     sv_journal_close(j);
     return 0;
+}
+
+/* A correction of a point's marker or type, with a reason: a superseding entry. */
+static int cmd_point_change(int argc, char **argv)
+{
+    opt opts[] = {{"--marker", 1}, {"--type", 1}, {"--reason", 1}, {"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 2, &a))
+        return EXIT_USAGE;
+    char *end;
+    long long target = strtoll(a.pos[1], &end, 10);
+    if (*end || target < 1)
+        return die(EXIT_USAGE, "'%s' is not an entry number", a.pos[1]);
+    if (!get(&a, "--reason"))
+        return die(EXIT_USAGE, "point change needs --reason TEXT");
+    if (!get(&a, "--marker") && !get(&a, "--type"))
+        return die(EXIT_USAGE, "point change needs --marker NAME and/or --type TYPE");
+    sv_journal *j;
+    if (open_journal(a.pos[0], 0, &j) != SV_OK)
+        return EXIT_FAIL;
+    if (check_code(j, "point-type", get(&a, "--type"), "--type") ||
+        check_code(j, "marker", get(&a, "--marker"), "--marker")) {
+        sv_journal_close(j);
+        return EXIT_USAGE;
+    }
+    int64_t seq = 0;
+    int rc = sv_record_point_change(j, target, get(&a, "--marker"), get(&a, "--type"),
+                                    get(&a, "--reason"), &seq);
+    return reported(j, rc, seq, "point entry %lld corrected", target);
 }
 
 /* ---- record ---------------------------------------------------------------------------------- */
@@ -473,10 +542,12 @@ static void on_signal(int sig)
 
 static int cmd_record(int argc, char **argv)
 {
-    opt opts[] = {{"--unit", 1},        {"--gnss", 1},   {"--count", 1},      {"--average", 1},
-                  {"--min-seconds", 1}, {"--accept", 1}, {"--walk-every", 1}, {"--timeout", 1},
-                  {"--json", 0},        {"--marker", 1}, {"--override", 1},   {"--min-spacing", 1},
-                  {"--max-speed", 1},   {NULL}};
+    opt opts[] = {{"--unit", 1},       {"--gnss", 1},           {"--count", 1},
+                  {"--average", 1},    {"--min-seconds", 1},    {"--accept", 1},
+                  {"--walk-every", 1}, {"--timeout", 1},        {"--json", 0},
+                  {"--marker", 1},     {"--override", 1},       {"--min-spacing", 1},
+                  {"--max-speed", 1},  {"--antenna-height", 1}, {"--remeasure", 1},
+                  {"--reason", 1},     {"--override-code", 1},  {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
@@ -488,8 +559,25 @@ static int cmd_record(int argc, char **argv)
     double timeout = num_opt(&a, "--timeout", 0, 0, 1e7, &ok);
     double walk_every = num_opt(&a, "--walk-every", 0, 0.01, 1e5, &ok);
     double spacing = num_opt(&a, "--min-spacing", 0, 0, 1e5, &ok);
+    /* NaN: the journal's antenna.height-m, else unknown */
+    double pole = num_opt(&a, "--antenna-height", NAN, 0, SV_POLE_MAX_M, &ok);
+    int64_t remeasure = (int64_t)int_opt(&a, "--remeasure", 0, 1, INT64_MAX, &ok);
     if (!ok)
         return EXIT_USAGE;
+    if (remeasure && (count != 1 || get(&a, "--walk-every")))
+        return die(EXIT_USAGE, "--remeasure SEQ records one point (no --count, no --walk-every)");
+    if (get(&a, "--reason") && !remeasure)
+        return die(EXIT_USAGE, "--reason goes with --remeasure SEQ (why it is measured again)");
+    const char *ocode = get(&a, "--override-code");
+    if (ocode && !sv_override_reason_find(ocode)) {
+        char known[300] = "";
+        const sv_reason *r;
+        for (size_t i = 0; (r = sv_override_reason_at(i)) != NULL; i++) {
+            size_t len = strlen(known);
+            snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "", r->code);
+        }
+        return die(EXIT_USAGE, "--override-code '%s' is not one of %s", ocode, known);
+    }
     int as_json = get(&a, "--json") != NULL;
     /* QUEJIE_DEBUG=1 traces every epoch's verdict on stderr, for support calls. */
     int debug = getenv("QUEJIE_DEBUG") && *getenv("QUEJIE_DEBUG") == '1';
@@ -665,15 +753,24 @@ static int cmd_record(int argc, char **argv)
          * or at least which lower gate this run used. */
         char why[160];
         if (p.q.grade < gate) {
-            if (get(&a, "--override")) {
+            if (get(&a, "--override") || ocode) {
                 p.override_reason = (char *)get(&a, "--override");
+                snprintf(p.override_code, sizeof p.override_code, "%s",
+                         ocode ? ocode : SV_OVERRIDE_OTHER);
             } else {
                 snprintf(why, sizeof why, "recorded with --accept %s below the journal's %s",
                          sv_grade_name(avg.accept), sv_grade_name(gate));
                 p.override_reason = why;
+                snprintf(p.override_code, sizeof p.override_code, "lower-gate");
             }
             p.flags |= SV_PT_OVERRIDE;
         }
+        if (isfinite(pole)) {
+            p.pole_h = pole;
+            p.pole_set = 1;
+        }
+        p.supersedes = remeasure;
+        p.reason = (char *)get(&a, "--reason");
         int64_t seq;
         if (record_point_retrying(j, &p, &seq) != SV_OK) {
             result = die(EXIT_FAIL, "%s", sv_journal_errmsg(j));
@@ -1313,16 +1410,17 @@ static int cmd_config(int argc, char **argv)
     args a;
     if (parse_args(argc, argv, opts, 3, &a))
         return EXIT_USAGE;
-    static const char *const keys[] = {"accept",           "average.epochs",
-                                       "average.seconds",  "unit.code-pattern",
-                                       SV_CFG_POINT_LIMIT, NULL};
+    static const char *const keys[] = {
+        "accept",           "average.epochs",      "average.seconds",  "unit.code-pattern",
+        SV_CFG_POINT_LIMIT, SV_CFG_ANTENNA_HEIGHT, SV_CFG_DECLINATION, NULL};
     int known = 0;
     for (int i = 0; keys[i]; i++)
         known |= strcmp(keys[i], a.pos[1]) == 0;
     if (!known)
         return die(EXIT_USAGE,
                    "unknown setting '%s' (accept, average.epochs, average.seconds, "
-                   "unit.code-pattern, " SV_CFG_POINT_LIMIT ")",
+                   "unit.code-pattern, " SV_CFG_POINT_LIMIT ", " SV_CFG_ANTENNA_HEIGHT
+                   ", " SV_CFG_DECLINATION ")",
                    a.pos[1]);
     sv_grade gr;
     if (strcmp(a.pos[1], "accept") == 0 && sv_grade_parse(a.pos[2], &gr) != SV_OK)
@@ -1549,11 +1647,15 @@ static const char USAGE[] =
     "  quejie record JOURNAL --unit CODE [--gnss HOST:PORT] [--count K] [--average N]\n"
     "                [--min-seconds T] [--accept gps|dgps|rtk-float|rtk-fixed] [--walk-every M]\n"
     "                [--timeout S] [--json] [--marker NAME] [--override REASON] [--min-spacing M]\n"
-    "                [--max-speed V]\n"
+    "                [--max-speed V] [--antenna-height M] [--remeasure SEQ [--reason TEXT]]\n"
+    "                [--override-code CODE]\n"
     "  quejie point add JOURNAL --unit CODE --lat DEG --lon DEG [--h M] [--type "
     "measured|map-read]\n"
     "                [--marker NAME] [--number N] [--offset-distance M --offset-bearing DEG]\n"
-    "                [--corrects SEQ] [--note TEXT] [--json] [--far] [--max-distance M]\n"
+    "                [--corrects SEQ [--reason TEXT]] [--note TEXT] [--json] [--far]\n"
+    "                [--max-distance M] [--antenna-height M] [--method METHOD]\n"
+    "                [--north true|grid|magnetic] [--declination DEG]\n"
+    "  quejie point change JOURNAL SEQ [--marker NAME] [--type TYPE] --reason TEXT\n"
     "  quejie verify JOURNAL --unit CODE --field NAME --status confirmed|corrected|disputed\n"
     "                [--value TEXT] [--note TEXT]\n"
     "  quejie line JOURNAL --unit CODE --from J1 --to J2 [--category C] [--position P] [--nature "
@@ -1590,7 +1692,7 @@ int main(int argc, char **argv)
     int sub = strcmp(cmd, "tasks") == 0 || strcmp(cmd, "point") == 0;
     if (sub && argc < 3)
         return die(EXIT_USAGE, "'%s' needs a subcommand: %s", cmd,
-                   strcmp(cmd, "tasks") == 0 ? "import or list" : "add");
+                   strcmp(cmd, "tasks") == 0 ? "import or list" : "add or change");
     if (sub) {
         if (strcmp(cmd, "tasks") == 0 && strcmp(argv[2], "import") == 0)
             return tasks_import(argc - 3, argv + 3);
@@ -1598,6 +1700,8 @@ int main(int argc, char **argv)
             return tasks_list(argc - 3, argv + 3);
         if (strcmp(cmd, "point") == 0 && strcmp(argv[2], "add") == 0)
             return cmd_point_add(argc - 3, argv + 3);
+        if (strcmp(cmd, "point") == 0 && strcmp(argv[2], "change") == 0)
+            return cmd_point_change(argc - 3, argv + 3);
         return die(EXIT_USAGE, "unknown command '%s %s' (see quejie help)", cmd, argv[2]);
     }
     static const struct {

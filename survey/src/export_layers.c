@@ -157,6 +157,15 @@ enum {
     PC_SEQ,
     PC_DEVICE,
     PC_CREW,
+    PC_GROUND_H,
+    PC_POLE_H,
+    PC_METHOD,
+    PC_OVERRIDE_CODE,
+    PC_SUPERSEDES,
+    PC_CORRECTION,
+    PC_OFF_NORTH,
+    PC_OFF_BRG_IN,
+    PC_OFF_CORR,
     PC_COUNT
 };
 
@@ -205,6 +214,15 @@ static const sv__gpkg_column point_cols[] = {
     {"seq", SV__GPKG_INTEGER},
     {"device", SV__GPKG_TEXT},
     {"crew", SV__GPKG_TEXT},
+    {"ground_h", SV__GPKG_REAL},
+    {"pole_h", SV__GPKG_REAL},
+    {"method", SV__GPKG_TEXT},
+    {"override_code", SV__GPKG_TEXT},
+    {"supersedes", SV__GPKG_INTEGER},
+    {"correction_reason", SV__GPKG_TEXT},
+    {"offset_north", SV__GPKG_TEXT},
+    {"offset_bearing_entered_deg", SV__GPKG_REAL},
+    {"offset_correction_deg", SV__GPKG_REAL},
 };
 _Static_assert(sizeof point_cols / sizeof point_cols[0] == PC_COUNT, "point columns");
 
@@ -290,9 +308,9 @@ _Static_assert(sizeof track_cols / sizeof track_cols[0] == TC_COUNT, "track colu
 static const unsigned char unit_zone[] = {
     UC_CODE,      UC_NAME,   UC_EPSG, UC_CM,       UC_AREA,           UC_PLANE_AREA,
     UC_PERIMETER, UC_POINTS, UC_SEQ,  UC_SURVEYED, UC_SURVEYED_PLANE, UC_SURVEYED_VALID};
-static const unsigned char point_zone[] = {PC_UNIT, PC_NUMBER, PC_TYPE, PC_MARKER, PC_H,
-                                           PC_XN,   PC_YE,     PC_EPSG, PC_CM,     PC_GRADE,
-                                           PC_N,    PC_SE,     PC_SN,   PC_SU,     PC_SEQ};
+static const unsigned char point_zone[] = {
+    PC_UNIT,  PC_NUMBER, PC_TYPE, PC_MARKER, PC_H,  PC_XN,  PC_YE,       PC_EPSG,   PC_CM,
+    PC_GRADE, PC_N,      PC_SE,   PC_SN,     PC_SU, PC_SEQ, PC_GROUND_H, PC_POLE_H, PC_METHOD};
 static const unsigned char line_zone[] = {LC_UNIT,   LC_FROM,         LC_TO,
                                           LC_LENGTH, LC_PLANE_LENGTH, LC_SEQ};
 static const unsigned char walked_zone[] = {WC_UNIT,      WC_VERTICES, WC_AREA, WC_PLANE_AREA,
@@ -585,6 +603,18 @@ void sv__ex_point_attrs(const sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[
     s_int(s, PC_SEQ, p->seq);
     s_code(s, PC_DEVICE, x->src[x->pt_src[i]].device);
     s_code(s, PC_CREW, x->src[x->pt_src[i]].crew);
+    s_real(s, PC_GROUND_H, p->ground_h);
+    s_real(s, PC_POLE_H, p->pole_set > 0 ? p->pole_h : NAN);
+    s_code(s, PC_METHOD, p->method);
+    s_code(s, PC_OVERRIDE_CODE, p->override_code);
+    if (p->supersedes)
+        s_int(s, PC_SUPERSEDES, p->supersedes);
+    else
+        s_text(s, PC_SUPERSEDES, NULL);
+    s_text(s, PC_CORRECTION, p->reason);
+    s_text(s, PC_OFF_NORTH, off ? sv_north_name(p->off.north) : NULL);
+    s_real(s, PC_OFF_BRG_IN, off ? p->off.bearing_entered : NAN);
+    s_real(s, PC_OFF_CORR, off ? p->off.correction_deg : NAN);
 }
 
 /* The strokes of a signature as the journal keeps them: [[x, y, x, y, ...], ...]. NULL when

@@ -304,7 +304,9 @@ static int write_csv_body(sv__ex *x, FILE *f, sv_export_stats *st)
         return rc;
     if (x->bom)
         fputs("\xef\xbb\xbf", f);
-    fputs("unit,number,X,Y,h,point_type,marker,fix,n,sigma_e,sigma_n,sigma_u,epsg,edge_m\r\n", f);
+    fputs("unit,number,X,Y,h,point_type,marker,fix,n,sigma_e,sigma_n,sigma_u,epsg,edge_m,"
+          "ground_h,pole_h,method\r\n",
+          f);
     for (size_t i = 0; i < x->n_pts; i++) {
         const sv_bpoint *p = &x->pts[i];
         csv_field(f, p->unit);
@@ -332,6 +334,10 @@ static int write_csv_body(sv__ex *x, FILE *f, sv_export_stats *st)
         else if (set > 0)
             fprintf(f, "CM%g", x->sets[set].crs.central_meridian);
         csv_num(f, edge[i], 3);
+        csv_num(f, p->ground_h, 3);
+        csv_num(f, p->pole_set > 0 ? p->pole_h : NAN, 3);
+        fputc(',', f);
+        csv_field(f, p->method);
         fputs("\r\n", f);
     }
     free(edge);

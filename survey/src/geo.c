@@ -491,6 +491,24 @@ int sv_geo_to_plane(sv_geo *g, sv_crs crs, double lat, double lon, double *x_nor
     return SV_OK;
 }
 
+int sv_geo_convergence(sv_geo *g, sv_crs crs, double lat, double lon, double *gamma_deg)
+{
+    if (!g)
+        return SV_EINVAL;
+    if (!gamma_deg)
+        return fail(g, SV_EINVAL, "sv_geo_convergence: NULL output");
+    double n0, e0, n1, e1, lat1, lon1;
+    int rc = sv_geo_to_plane(g, crs, lat, lon, &n0, &e0);
+    if (rc != SV_OK)
+        return rc;
+    /* 10 m due north on the ellipsoid, then its direction on the grid */
+    sv_geo_offset(lat, lon, 10.0, 0.0, &lat1, &lon1);
+    if ((rc = sv_geo_to_plane(g, crs, lat1, lon1, &n1, &e1)) != SV_OK)
+        return rc;
+    *gamma_deg = -atan2(e1 - e0, n1 - n0) * (180.0 / 3.14159265358979323846);
+    return SV_OK;
+}
+
 int sv_geo_from_plane(sv_geo *g, sv_crs crs, double x_north, double y_east, double *lat,
                       double *lon)
 {

@@ -463,6 +463,28 @@ static void take_tpv(sv_gnss *g, int64_t now, sv_fix *f)
             f->sigma_alt = g->gst_alt;
         }
     }
+    /* The receiver's own estimate first: gpsd's eph is DOP-based for most NMEA receivers. */
+    f->err_h = NAN;
+    f->err_source = SV_HERR_NONE;
+    if (isfinite(f->sigma_lat) && isfinite(f->sigma_lon)) {
+        f->err_h = sqrt(f->sigma_lat * f->sigma_lat + f->sigma_lon * f->sigma_lon);
+        f->err_source = SV_HERR_GST;
+    } else if (isfinite(f->eph)) {
+        f->err_h = f->eph;
+        f->err_source = SV_HERR_GPSD;
+    }
+}
+
+const char *sv_herr_source_name(sv_herr_source s)
+{
+    switch (s) {
+    case SV_HERR_GST:
+        return "receiver-gst";
+    case SV_HERR_GPSD:
+        return "gpsd-eph";
+    default:
+        return "none";
+    }
 }
 
 /* The class of one report line, or NULL when the line is not a JSON object we can read. */

@@ -72,6 +72,11 @@ static const struct migration {
      * entry before (schema 2's trigger checked only the seq, so a raw INSERT with any
      * prev_hash extended the table). No state change. */
     {"DROP TRIGGER IF EXISTS entries_append_only_i;" APPEND_ONLY_INSERT_TRIGGER, 0},
+    /* 4 -> 5: st_points gains the antenna and ground heights, the pole height, the method,
+     * the override reason's code, the correction's reason and the entry it supersedes (point
+     * payload version 2). The rebuild derives them, for version 1 points too (the method from
+     * their flags, type and fix; pole and ground height unknown). */
+    {NULL, 1},
 };
 
 static int migrate(sv_journal *j, int from)

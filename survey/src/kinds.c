@@ -17,7 +17,7 @@ static const sv__kind KINDS[] = {
     {{"unit", 1, SV_KIND_COUNTY_INDEX, "st_units", "unit",
       "a registration unit assigned to the device: code, ownership fields, draft geometry"},
      sv__apply_unit},
-    {{"point", 1, SV_KIND_COUNTY_INDEX | SV_KIND_VOIDABLE, "st_points", "boundary_point",
+    {{"point", 2, SV_KIND_COUNTY_INDEX | SV_KIND_VOIDABLE, "st_points", "boundary_point",
       "a boundary point (J/T number) with its GNSS provenance"},
      sv__apply_point},
     {{"vertex", 1, SV_KIND_VOIDABLE, "st_vertices", "track,walked_polygon",

@@ -189,7 +189,79 @@ void sv_bpoint_clear(sv_bpoint *p)
         return;
     free(p->override_reason);
     free(p->note);
+    free(p->reason);
     memset(p, 0, sizeof *p);
+}
+
+static const char *const NORTH_NAMES[] = {"true", "grid", "magnetic"};
+
+const char *sv_north_name(sv_north n)
+{
+    return (unsigned)n < 3 ? NORTH_NAMES[n] : "true";
+}
+
+int sv_north_parse(const char *name, sv_north *out)
+{
+    for (int i = 0; name && i < 3; i++)
+        if (strcmp(name, NORTH_NAMES[i]) == 0) {
+            *out = (sv_north)i;
+            return SV_OK;
+        }
+    return SV_EINVAL;
+}
+
+int sv_method_valid(const char *name)
+{
+    static const char *const m[] = {SV_METHOD_RTK, SV_METHOD_STATIC, SV_METHOD_TAPED,
+                                    SV_METHOD_MAP_READ, SV_METHOD_OFFSET};
+    for (size_t i = 0; name && i < sizeof m / sizeof m[0]; i++)
+        if (strcmp(name, m[i]) == 0)
+            return 1;
+    return 0;
+}
+
+const char *sv_method_derive(const sv_bpoint *p)
+{
+    if (p->flags & SV_PT_OFFSET)
+        return SV_METHOD_OFFSET;
+    if (p->flags & SV_PT_MANUAL)
+        return strcmp(p->point_type, "map-read") == 0 ? SV_METHOD_MAP_READ : NULL;
+    switch (p->q.grade) {
+    case SV_GRADE_RTK_FIXED:
+    case SV_GRADE_RTK_FLOAT:
+        return SV_METHOD_RTK;
+    case SV_GRADE_GPS:
+    case SV_GRADE_DGPS:
+        return SV_METHOD_STATIC;
+    default:
+        return NULL;
+    }
+}
+
+/* Codes are in journals already signed and sent: add, never rename or reuse. */
+static const sv_reason OVERRIDE_REASONS[] = {
+    {"canopy", "Tree canopy blocks the sky"},
+    {"terrain", "Cliff or steep valley blocks the sky"},
+    {"no-corrections", "No RTK corrections here (no mobile signal)"},
+    {"multipath", "Multipath near buildings or water"},
+    {"unreachable", "Marker under water or unsafe to reach for long"},
+    {"agreed", "Parties agreed the point; time is short"},
+    {"lower-gate", "Recorded with a lower gate than the journal's"},
+    {SV_OVERRIDE_OTHER, "Other (see the text)"},
+};
+
+const sv_reason *sv_override_reason_at(size_t i)
+{
+    return i < sizeof OVERRIDE_REASONS / sizeof OVERRIDE_REASONS[0] ? &OVERRIDE_REASONS[i] : NULL;
+}
+
+const sv_reason *sv_override_reason_find(const char *code)
+{
+    const sv_reason *r;
+    for (size_t i = 0; code && (r = sv_override_reason_at(i)) != NULL; i++)
+        if (strcmp(r->code, code) == 0)
+            return r;
+    return NULL;
 }
 
 void sv_bline_clear(sv_bline *l)

@@ -17,9 +17,11 @@
 
 #include "internal.h"
 #include "journal_int.h"
+#include "survey/geo.h"
 #include "survey/kinds.h"
 #include "survey/limits.h"
 #include "survey/state.h"
+#include "survey/summary.h"
 
 /* ---- typed recording ----------------------------------------------------------------------- */
 
@@ -321,9 +323,125 @@ static int check_far(sv_journal *j, sv_bpoint *p)
 
 static int refuse_if_line_end(sv_journal *j, int64_t target, const char *what);
 
+/* A number from the journal's settings, NaN when unset or not a number. */
+static double config_number(sv_journal *j, const char *key)
+{
+    const char *v = sv_state_config(j, key, NULL);
+    char *end;
+    double d = v ? strtod(v, &end) : NAN;
+    return v && end != v && !*end ? d : NAN;
+}
+
+static double wrap360(double deg)
+{
+    deg = fmod(deg, 360.0);
+    return deg < 0 ? deg + 360.0 : deg;
+}
+
+int sv_offset_resolve(sv_journal *j, const char *unit, sv_offset *off)
+{
+    off->correction_deg = 0;
+    if (off->north == SV_NORTH_TRUE) {
+        if (isfinite(off->bearing_entered))
+            off->bearing_deg = off->bearing_entered;
+        return SV_OK;
+    }
+    if (!isfinite(off->bearing_entered) || off->bearing_entered < 0 || off->bearing_entered > 360)
+        return sv__journal_fail(j, SV_EINVAL, "offset bearing %g (%s north) is not 0..360 degrees",
+                                off->bearing_entered, sv_north_name(off->north));
+    double corr = NAN;
+    if (off->north == SV_NORTH_MAGNETIC) {
+        corr = off->declination_set ? off->declination_deg : config_number(j, SV_CFG_DECLINATION);
+        if (!isfinite(corr) || corr < -90 || corr > 90)
+            return sv__journal_fail(
+                j, SV_EINVAL,
+                "a magnetic bearing needs the magnetic declination (degrees east, from the "
+                "county's chart or a declination calculator): give it with the point or set "
+                "it once (quejie config JOURNAL %s DEG)",
+                SV_CFG_DECLINATION);
+    } else if (off->north == SV_NORTH_GRID) {
+        sv_unit u;
+        memset(&u, 0, sizeof u);
+        int rc = sv_state_unit(j, unit, &u);
+        if (rc != SV_OK) {
+            sv_unit_clear(&u);
+            return sv__journal_fail(j, SV_ENOTFOUND, "unit %s is not in this journal", unit);
+        }
+        int epsg;
+        double cm;
+        sv_journal_default_crs(j, &epsg, &cm);
+        sv_crs crs = sv_unit_crs(&u, epsg, cm, off->from_lon, NAN);
+        sv_unit_clear(&u);
+        sv_geo *g = NULL;
+        rc = sv_geo_new(&g);
+        if (rc == SV_OK)
+            rc = sv_geo_convergence(g, crs, off->from_lat, off->from_lon, &corr);
+        if (rc != SV_OK)
+            rc = sv__journal_fail(j, rc == SV_ENOMEM ? SV_ENOMEM : SV_EGEOM,
+                                  "grid convergence of unit %s at the occupied spot: %s", unit,
+                                  g ? sv_geo_errmsg(g) : "out of memory");
+        sv_geo_free(g);
+        if (rc != SV_OK)
+            return rc;
+    } else {
+        return sv__journal_fail(j, SV_EINVAL, "unknown north %d", (int)off->north);
+    }
+    off->correction_deg = corr;
+    off->bearing_deg = wrap360(off->bearing_entered + corr);
+    return SV_OK;
+}
+
+/* Pole height, ground height, method, override code and correction reason of a point about
+ * to be recorded (docs/journal.md, "point"). */
+static int point_extras(sv_journal *j, sv_bpoint *p)
+{
+    if (!p->pole_set) {
+        double d = config_number(j, SV_CFG_ANTENNA_HEIGHT);
+        if (isfinite(d)) {
+            p->pole_h = d;
+            p->pole_set = 1;
+        }
+    }
+    if (p->pole_set > 0 && (!isfinite(p->pole_h) || p->pole_h < 0 || p->pole_h > SV_POLE_MAX_M))
+        return sv__journal_fail(j, SV_EINVAL, "antenna (pole) height %g m is not 0..%g m",
+                                p->pole_h, SV_POLE_MAX_M);
+    p->ground_h = p->pole_set > 0 && isfinite(p->h) ? p->h - p->pole_h : NAN;
+    if (p->method[0]) {
+        if (!sv_method_valid(p->method))
+            return sv__journal_fail(
+                j, SV_EINVAL, "method '%s': use rtk, static, taped, map-read or offset", p->method);
+        int is_offset = strcmp(p->method, SV_METHOD_OFFSET) == 0;
+        if (is_offset != ((p->flags & SV_PT_OFFSET) != 0))
+            return sv__journal_fail(j, SV_EINVAL,
+                                    is_offset ? "method offset needs an offset observation"
+                                              : "an offset point's method is offset, not %s",
+                                    p->method);
+    } else {
+        sv__strlcpy(p->method, sv_method_derive(p), sizeof p->method);
+    }
+    if (p->override_code[0] && !sv_override_reason_find(p->override_code))
+        return sv__journal_fail(j, SV_EINVAL, "override reason code '%s' is not in the list",
+                                p->override_code);
+    if (!p->override_code[0] && p->override_reason && *p->override_reason)
+        sv__strlcpy(p->override_code, SV_OVERRIDE_OTHER, sizeof p->override_code);
+    if (p->reason && *p->reason && !p->supersedes)
+        return sv__journal_fail(j, SV_EINVAL,
+                                "a correction reason belongs to a point that corrects another");
+    if (p->flags & SV_PT_OFFSET && p->off.north != SV_NORTH_TRUE) {
+        int rc = sv_offset_resolve(j, p->unit, &p->off);
+        if (rc != SV_OK)
+            return rc;
+        sv_geo_offset(p->off.from_lat, p->off.from_lon, p->off.distance_m, p->off.bearing_deg,
+                      &p->lat, &p->lon);
+    }
+    return SV_OK;
+}
+
 static int do_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
 {
     int rc = need_unit(j, p->unit);
+    if (rc == SV_OK)
+        rc = point_extras(j, p);
     if (rc == SV_OK)
         rc = check_latlon(j, p->lat, p->lon);
     if (rc == SV_OK)
@@ -333,7 +451,8 @@ static int do_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
     if (isfinite(p->h) && (p->h < -1000 || p->h > 10000))
         return sv__journal_fail(j, SV_EINVAL, "height %g m is not plausible", p->h);
     if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the note", p->note, "the override reason",
-                        p->override_reason, (const char *)NULL)) != SV_OK)
+                        p->override_reason, "the correction reason", p->reason,
+                        (const char *)NULL)) != SV_OK)
         return rc;
     const char *ptype = p->point_type[0] ? p->point_type : "measured";
     if (p->number[0] && !number_valid(p->number))
@@ -370,13 +489,18 @@ static int do_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
             return rc;
     }
     json_t *o = payload_new();
+    /* version 2: h is the ground mark's height when pole is given, else the antenna's */
+    json_object_set_new(o, "v", json_integer(2));
     put_str(o, "unit", p->unit);
     put_str(o, "number", p->number);
     put_str(o, "ptype", ptype);
     put_str(o, "marker", p->marker);
     sv__json_set_fixed(o, "lat", p->lat, SV__NANODEG);
     sv__json_set_fixed(o, "lon", p->lon, SV__NANODEG);
-    sv__json_set_fixed(o, "h", p->h, SV__MM);
+    sv__json_set_fixed(o, "h", p->pole_set > 0 ? p->ground_h : p->h, SV__MM);
+    if (p->pole_set > 0)
+        sv__json_set_fixed(o, "pole", p->pole_h, SV__MM);
+    put_str(o, "method", p->method);
     json_object_set_new(o, "q", quality_json(&p->q));
     if (p->flags)
         json_object_set_new(o, "flags", json_integer(p->flags));
@@ -388,13 +512,78 @@ static int do_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
         sv__json_set_fixed(off, "dist", p->off.distance_m, SV__MM);
         sv__json_set_fixed(off, "brg", p->off.bearing_deg, 1e6);
         sv__json_set_fixed(off, "dh", p->off.dh, SV__MM);
+        if (p->off.north != SV_NORTH_TRUE) {
+            put_str(off, "north", sv_north_name(p->off.north));
+            sv__json_set_fixed(off, "brg_in", p->off.bearing_entered, 1e6);
+            sv__json_set_fixed(off, "corr", p->off.correction_deg, 1e6);
+        }
         json_object_set_new(o, "off", off);
     }
-    put_str(o, "override", p->override_reason);
+    const sv_reason *why = sv_override_reason_find(p->override_code);
+    put_str(o, "override",
+            p->override_reason && *p->override_reason ? p->override_reason
+            : why                                     ? why->label
+                                                      : NULL);
+    put_str(o, "ovc", p->override_code);
     put_str(o, "note", p->note);
     if (p->supersedes)
         json_object_set_new(o, "supersedes", json_integer(p->supersedes));
+    put_str(o, "reason", p->reason);
     return record(j, "point", o, seq);
+}
+
+static int do_point_change(sv_journal *j, int64_t point_seq, const char *marker,
+                           const char *point_type, const char *reason, int64_t *seq)
+{
+    if (!reason || !*reason)
+        return sv__journal_fail(j, SV_EINVAL, "changing a point needs a reason");
+    sqlite3_stmt *st;
+    char unit[SV_CODE_MAX] = "";
+    if (sqlite3_prepare_v2(j->db, "SELECT unit FROM st_points WHERE seq = ?", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, point_seq);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            sv__strlcpy(unit, (const char *)sqlite3_column_text(st, 0), sizeof unit);
+        sqlite3_finalize(st);
+    }
+    if (!unit[0])
+        return sv__journal_fail(j, SV_ENOTFOUND, "entry %lld is not a current boundary point",
+                                (long long)point_seq);
+    sv_bpoint *pts = NULL;
+    size_t n = 0;
+    int rc = sv_state_points(j, unit, &pts, &n);
+    if (rc != SV_OK)
+        return sv__journal_fail(j, rc, "journal state");
+    sv_bpoint *p = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (pts[i].seq == point_seq)
+            p = &pts[i];
+    int same = p && (!marker || !*marker || strcmp(marker, p->marker) == 0) &&
+               (!point_type || !*point_type || strcmp(point_type, p->point_type) == 0);
+    if (!p)
+        rc = sv__journal_fail(j, SV_ENOTFOUND, "entry %lld is not a current boundary point",
+                              (long long)point_seq);
+    else if (same)
+        rc = sv__journal_fail(j, SV_EINVAL, "point %s: the marker and type are already so",
+                              p->number);
+    if (rc == SV_OK) {
+        if (marker && *marker)
+            sv__strlcpy(p->marker, marker, sizeof p->marker);
+        if (point_type && *point_type)
+            sv__strlcpy(p->point_type, point_type, sizeof p->point_type);
+        p->supersedes = point_seq;
+        free(p->reason);
+        p->reason = sv__strdup(reason);
+        if (p->pole_set <= 0)
+            p->pole_set = -1; /* unknown stays unknown: not the journal's default of today */
+        if (p->flags & SV_PT_OFFSET && p->off.north == SV_NORTH_MAGNETIC) {
+            p->off.declination_deg = p->off.correction_deg; /* the declination it was given */
+            p->off.declination_set = 1;
+        }
+        rc = do_point(j, p, seq);
+    }
+    sv_bpoints_free(pts, n);
+    return rc;
 }
 
 static int do_vertex(sv_journal *j, const sv_vertex *v, int64_t *seq)
@@ -714,6 +903,18 @@ static int config_valid(sv_journal *j, const char *key, const char *value)
             return sv__journal_fail(j, SV_EINVAL,
                                     "%s: a distance in metres greater than 0 (default %g)",
                                     SV_CFG_POINT_LIMIT, SV_POINT_LIMIT_M);
+    } else if (strcmp(key, SV_CFG_ANTENNA_HEIGHT) == 0) {
+        double m = strtod(value, &end);
+        if (end == value || *end || !isfinite(m) || m < 0 || m > SV_POLE_MAX_M)
+            return sv__journal_fail(j, SV_EINVAL, "%s: the pole height in metres, 0 to %g",
+                                    SV_CFG_ANTENNA_HEIGHT, SV_POLE_MAX_M);
+    } else if (strcmp(key, SV_CFG_DECLINATION) == 0) {
+        double d = strtod(value, &end);
+        if (end == value || *end || !isfinite(d) || d < -90 || d > 90)
+            return sv__journal_fail(j, SV_EINVAL,
+                                    "%s: the magnetic declination in degrees, east positive "
+                                    "(-90 to 90)",
+                                    SV_CFG_DECLINATION);
     } else if (strcmp(key, "unit.code-pattern") == 0) {
         regex_t re;
         if (*value && regcomp(&re, value, REG_EXTENDED | REG_NOSUB) != 0)
@@ -787,6 +988,21 @@ static int do_void(sv_journal *j, int64_t target_seq, const char *reason, int64_
         return rc;
     if (target_seq < 1 || target_seq > sv_journal_last_seq(j))
         return sv__journal_fail(j, SV_ENOTFOUND, "there is no entry %lld", (long long)target_seq);
+    char kind[32] = "";
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(j->db, "SELECT kind FROM entries WHERE seq = ?", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, target_seq);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            sv__strlcpy(kind, (const char *)sqlite3_column_text(st, 0), sizeof kind);
+        sqlite3_finalize(st);
+    }
+    const sv_kind_info *k = sv_kind_find(kind);
+    if (k && !(k->flags & SV_KIND_VOIDABLE))
+        return sv__journal_fail(j, SV_EINVAL,
+                                "entry %lld is a %s entry, which a void cannot withdraw "
+                                "(units, code lists and settings are changed by new entries)",
+                                (long long)target_seq, kind);
     rc = refuse_if_line_end(j, target_seq, "cannot withdraw");
     if (rc != SV_OK)
         return rc;
@@ -814,6 +1030,12 @@ int sv_record_unit(sv_journal *j, const sv_unit *u, int64_t *seq)
 int sv_record_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
 {
     RECORD_IN_TXN(do_point(j, p, seq));
+}
+
+int sv_record_point_change(sv_journal *j, int64_t point_seq, const char *marker,
+                           const char *point_type, const char *reason, int64_t *seq)
+{
+    RECORD_IN_TXN(do_point_change(j, point_seq, marker, point_type, reason, seq));
 }
 
 int sv_record_vertex(sv_journal *j, const sv_vertex *v, int64_t *seq)

@@ -33,7 +33,8 @@ static const char STATE_SQL[] =
     "  lat REAL, lon REAL, h REAL, grade TEXT, mode INTEGER, status INTEGER, used INTEGER,"
     "  seen INTEGER, hdop REAL, vdop REAL, pdop REAL, eph REAL, epv REAL, cage REAL, n INTEGER,"
     "  dur REAL, se REAL, sn REAL, su REAL, dropped INTEGER, datum TEXT, flags INTEGER,"
-    "  off TEXT, override TEXT, note TEXT, UNIQUE(unit, number));"
+    "  off TEXT, override TEXT, note TEXT, ha REAL, pole REAL, ground REAL, method TEXT,"
+    "  ovc TEXT, reason TEXT, supersedes INTEGER, UNIQUE(unit, number));"
     "CREATE TABLE @S.st_numbers(unit TEXT, prefix TEXT, last INTEGER,"
     "  PRIMARY KEY(unit, prefix));"
     "CREATE TABLE @S.st_vertices(seq INTEGER PRIMARY KEY, unit TEXT NOT NULL, track INTEGER,"
@@ -344,11 +345,33 @@ int sv__apply_point(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
         c,
         "INSERT OR REPLACE INTO %s.st_points(seq, time_ms, unit, number, prefix, num, ptype,"
         " marker, lat, lon, h, grade, mode, status, used, seen, hdop, vdop, pdop, eph, epv, cage,"
-        " n, dur, se, sn, su, dropped, datum, flags, off, override, note) VALUES (?, ?, ?, ?, ?,"
-        " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        " n, dur, se, sn, su, dropped, datum, flags, off, override, note, ha, pole, ground,"
+        " method, ovc, reason, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return SV_EIO;
     json_t *q = json_object_get(p, "q");
+    /* Version 1: h is the antenna's height, the pole unknown, the method implied by the flags,
+     * type and fix (sv_method_derive). Version 2: h is the ground's when pole is given (the
+     * antenna's is h + pole), else the antenna's. */
+    int v1 = sv__json_get_int(p, "v", 1) < 2;
+    sv_bpoint m;
+    memset(&m, 0, sizeof m);
+    m.flags = (unsigned)sv__json_get_int(p, "flags", 0);
+    sv__strlcpy(m.point_type, sv__json_get_str(p, "ptype"), sizeof m.point_type);
+    if (sv_grade_parse(sv__json_get_str(q, "grade"), &m.q.grade) != SV_OK)
+        m.q.grade = SV_GRADE_NONE;
+    const char *method = v1 ? sv_method_derive(&m) : sv__json_get_str(p, "method");
+    double h = sv__json_get_fixed(p, "h", SV__MM);
+    double pole = v1 ? NAN : sv__json_get_fixed(p, "pole", SV__MM);
+    bind_real(st, 34, isfinite(pole) ? h + pole : h);
+    bind_real(st, 35, pole);
+    bind_real(st, 36, isfinite(pole) ? h : NAN);
+    bind_str(st, 37, method);
+    bind_str(st, 38, sv__json_get_str(p, "ovc"));
+    bind_str(st, 39, sv__json_get_str(p, "reason"));
+    if (sup)
+        sqlite3_bind_int64(st, 40, sup);
     sqlite3_bind_int64(st, 1, seq);
     sqlite3_bind_int64(st, 2, time_ms);
     bind_str(st, 3, unit);
@@ -585,12 +608,106 @@ static int apply_kv(const actx *c, const char *fmt, const char *v1, const char *
     return step_done(c, st);
 }
 
+/* The kinds whose latest entry per key wins: withdrawing the current one makes the latest
+ * earlier one that is not withdrawn current again (a mistaken correction voided leaves the
+ * confirmation it replaced, not nothing). */
+static const struct {
+    const char *kind, *table, *key; /* key: the payload field beside "unit" */
+} LATEST_WINS[] = {{"verify", "st_verifications", "field"}, {"attend", "st_attendance", "party"}};
+
+/* The text of one entry (kind and payload) from the journal's entries; 0 when none. */
+static int entry_text(const actx *c, int64_t seq, char *kind, size_t klen, char **payload)
+{
+    sqlite3_stmt *st = NULL;
+    *payload = NULL;
+    if (sqlite3_prepare_v2(c->db, "SELECT kind, payload FROM main.entries WHERE seq = ?", -1, &st,
+                           NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(st, 1, seq);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found) {
+        sv__strlcpy(kind, (const char *)sqlite3_column_text(st, 0), klen);
+        *payload = sv__strdup((const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    return found && *payload;
+}
+
+/* After the void at seq withdrew target: when target was the current row of a latest-wins
+ * kind, derive the latest earlier entry of the same unit and key that is not withdrawn. */
+static int reinstate_earlier(const actx *c, int64_t seq, int64_t target, int was_current,
+                             const char *kind, json_t *tp)
+{
+    size_t k = 0;
+    while (k < sizeof LATEST_WINS / sizeof LATEST_WINS[0] && strcmp(LATEST_WINS[k].kind, kind))
+        k++;
+    if (!was_current || k == sizeof LATEST_WINS / sizeof LATEST_WINS[0])
+        return SV_OK;
+    const char *unit = sv__json_get_str(tp, "unit"),
+               *key = sv__json_get_str(tp, LATEST_WINS[k].key);
+    if (!unit || !key)
+        return SV_OK;
+    char *sql = sqlite3_mprintf("SELECT seq, time_ms, payload FROM main.entries WHERE kind = ?1"
+                                " AND seq < ?2 AND seq <> ?3 AND seq NOT IN (SELECT target FROM"
+                                " %s.st_voided) ORDER BY seq DESC",
+                                c->schema);
+    sqlite3_stmt *st = NULL;
+    int rc = sql && sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) == SQLITE_OK ? SV_OK : SV_EIO;
+    sqlite3_free(sql);
+    if (rc != SV_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, seq);
+    sqlite3_bind_int64(st, 3, target);
+    int64_t found = 0, found_ms = 0;
+    json_t *fp = NULL;
+    while (!found && sqlite3_step(st) == SQLITE_ROW) {
+        json_error_t err;
+        json_t *e = json_loads((const char *)sqlite3_column_text(st, 2), 0, &err);
+        const char *u = sv__json_get_str(e, "unit"), *kv = sv__json_get_str(e, LATEST_WINS[k].key);
+        if (u && kv && strcmp(u, unit) == 0 && strcmp(kv, key) == 0) {
+            found = sqlite3_column_int64(st, 0);
+            found_ms = sqlite3_column_int64(st, 1);
+            fp = e;
+        } else {
+            json_decref(e);
+        }
+    }
+    sqlite3_finalize(st);
+    if (found)
+        rc = sv__state_apply(c->db, c->schema, c->cache, found, found_ms, kind, fp);
+    json_decref(fp);
+    return rc;
+}
+
 int sv__apply_void(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     (void)time_ms;
     int64_t target = sv__json_get_int(p, "target", 0);
     if (target <= 0)
         return SV_OK;
+    /* the target's own text, and whether it is the current row of a latest-wins kind */
+    char tkind[32] = "";
+    char *ttext = NULL;
+    json_t *tp = NULL;
+    int was_current = 0;
+    if (entry_text(c, target, tkind, sizeof tkind, &ttext)) {
+        json_error_t err;
+        tp = json_loads(ttext, 0, &err);
+        for (size_t k = 0; tp && k < sizeof LATEST_WINS / sizeof LATEST_WINS[0]; k++) {
+            if (strcmp(LATEST_WINS[k].kind, tkind) != 0)
+                continue;
+            char *q = sqlite3_mprintf("SELECT 1 FROM %s.%s WHERE seq = %lld", c->schema,
+                                      LATEST_WINS[k].table, (long long)target);
+            sqlite3_stmt *st = NULL;
+            if (q && sqlite3_prepare_v2(c->db, q, -1, &st, NULL) == SQLITE_OK)
+                was_current = sqlite3_step(st) == SQLITE_ROW;
+            sqlite3_finalize(st);
+            sqlite3_free(q);
+        }
+    }
+    free(ttext);
+    int rc = SV_OK;
     /* the rows any voidable kind derived from the target (the registry names their tables) */
     const sv_kind_info *k;
     for (size_t i = 0; (k = sv_kind_at(i)) != NULL; i++) {
@@ -598,19 +715,27 @@ int sv__apply_void(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
             continue;
         char *sql = sqlite3_mprintf("DELETE FROM %s.%s WHERE seq = %lld", c->schema, k->state_table,
                                     (long long)target);
-        int rc = run(c->db, sql);
+        rc = run(c->db, sql);
         sqlite3_free(sql);
-        if (rc != SV_OK)
+        if (rc != SV_OK) {
+            json_decref(tp);
             return rc;
+        }
     }
     sqlite3_stmt *st =
         prep(c, "INSERT OR REPLACE INTO %s.st_voided(target, seq, reason) VALUES (?, ?, ?)");
-    if (!st)
+    if (!st) {
+        json_decref(tp);
         return SV_EIO;
+    }
     sqlite3_bind_int64(st, 1, target);
     sqlite3_bind_int64(st, 2, seq);
     bind_str(st, 3, sv__json_get_str(p, "reason"));
-    return step_done(c, st);
+    rc = step_done(c, st);
+    if (rc == SV_OK && tp)
+        rc = reinstate_earlier(c, seq, target, was_current, tkind, tp);
+    json_decref(tp);
+    return rc;
 }
 
 int sv__apply_code(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
@@ -827,9 +952,9 @@ int sv_state_draft_distance(sv_journal *j, const char *unit, double lat, double 
 }
 
 #define POINT_COLS                                                                                 \
-    "seq, time_ms, unit, number, ptype, marker, lat, lon, h, grade, mode, status, used, seen,"     \
+    "seq, time_ms, unit, number, ptype, marker, lat, lon, ha, grade, mode, status, used, seen,"    \
     " hdop, vdop, pdop, eph, epv, cage, n, dur, se, sn, su, dropped, datum, flags, off,"           \
-    " override, note"
+    " override, note, pole, ground, method, ovc, reason, supersedes"
 
 static int fill_point(sqlite3_stmt *st, void *elem)
 {
@@ -877,11 +1002,25 @@ static int fill_point(sqlite3_stmt *st, void *elem)
             p->off.distance_m = sv__json_get_fixed(o, "dist", SV__MM);
             p->off.bearing_deg = sv__json_get_fixed(o, "brg", 1e6);
             p->off.dh = sv__json_get_fixed(o, "dh", SV__MM);
+            if (sv_north_parse(sv__json_get_str(o, "north"), &p->off.north) != SV_OK)
+                p->off.north = SV_NORTH_TRUE;
+            p->off.bearing_entered = p->off.north == SV_NORTH_TRUE
+                                         ? p->off.bearing_deg
+                                         : sv__json_get_fixed(o, "brg_in", 1e6);
+            double corr = sv__json_get_fixed(o, "corr", 1e6);
+            p->off.correction_deg = isfinite(corr) ? corr : 0;
             json_decref(o);
         }
     }
     p->override_reason = sv__strdup(col_text(st, 29));
     p->note = sv__strdup(col_text(st, 30));
+    p->pole_h = col_real(st, 31);
+    p->pole_set = isfinite(p->pole_h) ? 1 : -1;
+    p->ground_h = col_real(st, 32);
+    sv__strlcpy(p->method, col_text(st, 33), sizeof p->method);
+    sv__strlcpy(p->override_code, col_text(st, 34), sizeof p->override_code);
+    p->reason = sv__strdup(col_text(st, 35));
+    p->supersedes = sqlite3_column_int64(st, 36);
     return SV_OK;
 }
 

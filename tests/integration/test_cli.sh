@@ -328,11 +328,34 @@ else fail "gpsfake did not start"; fi
 J3=$T/gate.db
 "$Q" init "$J3" >/dev/null && "$Q" tasks import "$J3" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null
 if replay "$FIX/gnss/nmea-rtk.log" 4 0.03; then
-    timeout 60 "$Q" record "$J3" --unit $U --gnss 127.0.0.1:$GPSPORT --average 3 --min-seconds 0 --accept dgps --override "CORS outage" --json >"$T/ovr" 2>"$T/err"
+    timeout 60 "$Q" record "$J3" --unit $U --gnss 127.0.0.1:$GPSPORT --average 3 --min-seconds 0 --accept dgps --override "CORS outage" --override-code no-corrections --antenna-height 2.0 --json >"$T/ovr" 2>"$T/err"
     "$Q" log "$J3" --json >"$T/log3.json"
     pyexpr "$T/log3.json" '[e for e in d if e["kind"]=="point"][0]["payload"]["override"]=="CORS outage" and [e for e in d if e["kind"]=="point"][0]["payload"]["flags"] & 8' \
         && ok "a DGPS point under an RTK-fixed journal is an override with its reason" || fail "override not recorded: $(cat "$T/ovr" "$T/err")"
+    # issue 10: the reason's code beside the label, the pole height, the method from the fix,
+    # and the ground height = antenna height - pole in the payload (v 2) and the output
+    pyexpr "$T/log3.json" '[(p["v"], p["ovc"], p["pole"], p["method"]) for p in [e["payload"] for e in d if e["kind"]=="point"]][0] == (2, "no-corrections", 2000, "static")' \
+        && pyexpr "$T/ovr" 'abs(d["h"] - 2.0 - d["ground_h"]) < 0.0015 and d["pole_h"] == 2.0 and d["override_code"] == "no-corrections"' \
+        && ok "record --antenna-height/--override-code: pole, ground height, code and method" || fail "antenna height: $(cat "$T/ovr")"
     stop_replay
 else fail "gpsfake did not start"; fi
 expect "check after recording" "$Q" check "$J"
+
+# Issue 10: corrections as superseding entries, the method, and the journal's pole default.
+J4=$T/fix.db
+"$Q" init "$J4" --epsg 4522 >/dev/null && "$Q" tasks import "$J4" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null
+expect "config antenna.height-m" "$Q" config "$J4" antenna.height-m 1.8
+refuse "config antenna.height-m refuses a negative pole" "$Q" config "$J4" antenna.height-m -1
+expect "point add --method taped --antenna-height" "$Q" point add "$J4" --unit $U --lat 35.5500 --lon 103.2300 --h 1900 --antenna-height 1.5 --method taped --marker concrete-post
+refuse "point add --method refuses an unknown method" "$Q" point add "$J4" --unit $U --lat 35.5500 --lon 103.2300 --method guessed
+refuse "a magnetic bearing without a declination is refused" "$Q" point add "$J4" --unit $U --lat 35.5650 --lon 103.2610 --offset-distance 10 --offset-bearing 90 --north magnetic
+expect "a grid bearing" "$Q" point add "$J4" --unit $U --lat 35.5650 --lon 103.2610 --offset-distance 10 --offset-bearing 90 --north grid
+expect "point change: the marker, with a reason" "$Q" point change "$J4" 6 --marker paint --reason "marker misread"
+refuse "point change without a reason" "$Q" point change "$J4" 7 --marker none
+refuse "void of a unit entry" "$Q" void "$J4" 2 --reason "not voidable"
+expect "point add --corrects --reason (re-measure by hand)" "$Q" point add "$J4" --unit $U --lat 35.5501 --lon 103.2301 --corrects 7 --reason "pole was leaning"
+"$Q" log "$J4" --json >"$T/log4.json"
+pyexpr "$T/log4.json" '(lambda p: (p[6]["h"], p[6]["pole"], p[6]["method"]) == (1898500, 1500, "taped") and p[7]["off"]["north"] == "grid" and p[7]["off"]["brg_in"] == 90000000 and 90.7 < p[7]["off"]["brg"] / 1e6 < 90.8 and p[8]["supersedes"] == 6 and p[8]["marker"] == "paint" and p[8]["reason"] == "marker misread" and p[9]["supersedes"] == 7 and p[9]["reason"] == "pole was leaning")({e["seq"]: e["payload"] for e in d})' \
+    && ok "point payloads: ground height and pole, method, grid north turned by the convergence, corrections linked with reasons" || fail "payloads: $(cut -c1-600 "$T/log4.json")"
+expect "check after corrections" "$Q" check "$J4"
 finish

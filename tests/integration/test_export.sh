@@ -47,7 +47,7 @@ expect "add a marker code that needs CSV quoting" "$Q" codes "$J" --list marker 
 add() { "$Q" point add "$J" --unit "$@" >/dev/null 2>"$T/err" || fail "point add $*: $(cat "$T/err")"; }
 add $ZR --lat 35.5500 --lon 103.2300 --h 1901.234 --marker concrete-post
 add $ZR --lat 35.5480 --lon 103.2550
-add $ZR --lat 35.5650 --lon 103.2610 --h 1905
+add $ZR --lat 35.5650 --lon 103.2610 --h 1905 --antenna-height 1.5 --method taped
 add $ZR --lat 35.5760 --lon 103.2420
 add $SL --lat 35.5910 --lon 103.1650
 add $SL --lat 35.5935 --lon 103.1890
@@ -204,9 +204,10 @@ assert raw.endswith(b"\r\n") and not raw.endswith(b"\r\n\r\n"), "line ends"
 assert raw.count(b"\n") == npts + 1, raw.count(b"\n")
 rows = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
 assert rows[0] == ["unit", "number", "X", "Y", "h", "point_type", "marker", "fix", "n",
-                   "sigma_e", "sigma_n", "sigma_u", "epsg", "edge_m"], rows[0]
+                   "sigma_e", "sigma_n", "sigma_u", "epsg", "edge_m", "ground_h", "pole_h",
+                   "method"], rows[0]
 body = rows[1:]
-assert len(body) == npts and all(len(r) == 14 for r in body)
+assert len(body) == npts and all(len(r) == 17 for r in body)
 by = {(r[0], r[1]): r for r in body}
 for key, ref, epsg in ((("622901ZR000002", "J1"), sys.argv[3], "4522"),
                        (("621100ZR000009", "J2"), sys.argv[4], "4523")):
@@ -221,6 +222,11 @@ assert by[("622901ZR000002", "J1")][6] == "concrete-post"
 t1 = by[("622901SL000007", "T1")]
 assert t1[5] == "map-read" and t1[6] == 'stake,"A"', t1
 assert '"stake,""A"""' in raw.decode("utf-8")
+# issue 10: the antenna's h, the ground's h (h - pole) and the pole, how it was obtained
+assert by[("622901ZR000002", "J3")][4:5] + by[("622901ZR000002", "J3")][14:] == \
+    ["1905.000", "1903.500", "1.500", "taped"], by[("622901ZR000002", "J3")]
+assert by[("622901ZR000002", "J1")][14:] == ["1901.234", "0.000", ""]   # typed in: no pole
+assert t1[16] == "map-read", t1
 PY
 # edge_m (边长): the plane distance to the next point of the unit in number order, the last back
 # to the first, from the points' plane coordinates as cs2cs gives them (not from libsurvey).
@@ -369,7 +375,7 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 def cols(t):
     return [r[1] for r in db.execute('PRAGMA table_info("%s")' % t)][2:]   # after fid, geom
-full = {"units": 41, "boundary_points": 44, "boundary_lines": 10, "walked_polygons": 12,
+full = {"units": 41, "boundary_points": 53, "boundary_lines": 10, "walked_polygons": 12,
         "tracks": 9}
 zone = {
     "units": ["code", "name", "epsg", "central_meridian", "area_m2", "plane_area_m2",
@@ -377,7 +383,7 @@ zone = {
               "surveyed_valid"],
     "boundary_points": ["unit", "number", "point_type", "marker", "h", "x_north", "y_east",
                         "epsg", "central_meridian", "grade", "n", "sigma_e", "sigma_n",
-                        "sigma_u", "seq"],
+                        "sigma_u", "seq", "ground_h", "pole_h", "method"],
     "boundary_lines": ["unit", "from_point", "to_point", "length_m", "plane_length_m",
                        "line_seq"],
     "walked_polygons": ["unit", "vertices", "area_m2", "plane_area_m2", "perimeter_m",

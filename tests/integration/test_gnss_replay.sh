@@ -218,6 +218,38 @@ for entry in "${LOGS[@]}"; do
     fi
 done
 
+# Issue 10, defect 5, on a recorded log with $GPGST (the Quectel L70): where the receiver sent
+# GST, the horizontal error estimate is its own (hypot of the latitude and longitude sigmas)
+# and says so; elsewhere it is gpsd's eph, and says so.
+if desc=$(python3 - "$T/quectel-L70.log.out" <<'PY'
+import math, sys
+gst = eph = 0
+bad = []
+for line in open(sys.argv[1], errors="replace"):
+    if not line.startswith("epoch "):
+        continue
+    kv = dict(f.split("=", 1) for f in line.split()[1:])
+    if kv["src"] == "receiver-gst":
+        gst += 1
+        want = math.hypot(float(kv["sig"]), float(kv["sigl"]))
+        if abs(float(kv["herr"]) - want) > 0.002:
+            bad.append("herr %s, GST sigmas give %.3f" % (kv["herr"], want))
+    elif kv["src"] == "gpsd-eph":
+        eph += 1
+        if kv["herr"] != kv["eph"] or kv["sig"] != "nan":
+            bad.append("gpsd-eph epoch: herr %s eph %s sig %s" % (kv["herr"], kv["eph"], kv["sig"]))
+    elif kv["eph"] != "nan":
+        bad.append("an eph of %s but no estimate" % kv["eph"])
+print("%d epochs with the receiver's GST estimate, %d with gpsd's eph%s"
+      % (gst, eph, "; WRONG: " + "; ".join(bad[:3]) if bad else ""))
+sys.exit(1 if bad or gst < 5 else 0)
+PY
+); then
+    ok "quectel-L70.log: $desc"
+else
+    fail "quectel-L70.log error estimates: $desc"
+fi
+
 # ---- 2. the demo walk: every grade, BeiDou, exactly one jump ------------------------------
 DEMO=$SRC/assets/demo/demo-walk.nmea
 desc=""
@@ -243,6 +275,13 @@ if d["seen_max"]["beidou"] < 10 or d["used_max"]["beidou"] < 10:
     bad.append("beidou seen/used %d/%d" % (d["seen_max"]["beidou"], d["used_max"]["beidou"]))
 if d["with_sigma"] < 800:
     bad.append("GST sigmas on %d epochs" % d["with_sigma"])
+# Issue 10, defect 5: on RTK fixed the receiver says 0.009/0.008 m (GST); that is the estimate
+# given (err_h, source receiver-gst), not the DOP-based eph of gpsd. GST follows its TPV, so
+# the first epoch of each stretch of RTK fixed carries the epoch before (gnss.c): no more over
+# 5 cm than such first epochs.
+if d["herr_gst"] < 800 or d["herr_fixed_over_5cm"] > d["fixed_entries"]:
+    bad.append("receiver error estimate: %d GST epochs, %d RTK fixed over 5 cm"
+               % (d["herr_gst"], d["herr_fixed_over_5cm"]))
 if v["low-grade"] != 40:
     bad.append("low-grade=%d" % v["low-grade"])
 print("grades %s; %d vertices, %d jump; BeiDou %d seen, %d used%s" % (

@@ -103,6 +103,10 @@ int main(int argc, char **argv)
     int verdicts[SV_EPOCH_BAD + 1] = {0};
     int seen_max[SV_GNSS_NCONST] = {0}, used_max[SV_GNSS_NCONST] = {0};
     int vertices = 0, jumps = 0, with_sigma = 0, with_dop = 0;
+    /* the horizontal error estimate: epochs by source, worst receiver (GST) one on RTK fixed */
+    int herr_gst = 0, herr_gpsd = 0, herr_fixed_over = 0; /* over 5 cm on RTK fixed */
+    int fixed_entries = 0, was_fixed = 0; /* epochs that are RTK fixed after one that was not */
+    double herr_fixed_max = NAN;
     double first_lat = NAN, first_lon = NAN, last_lat = NAN, last_lon = NAN;
     double last_time = NAN;
     sv_walker walker;
@@ -195,6 +199,16 @@ int main(int argc, char **argv)
             with_sigma++;
         if (isfinite(f.hdop))
             with_dop++;
+        fixed_entries += f.grade == SV_GRADE_RTK_FIXED && !was_fixed;
+        was_fixed = f.grade == SV_GRADE_RTK_FIXED;
+        if (f.err_source == SV_HERR_GST) {
+            herr_gst++;
+            if (f.grade == SV_GRADE_RTK_FIXED && !(f.err_h <= herr_fixed_max))
+                herr_fixed_max = f.err_h;
+            herr_fixed_over += f.grade == SV_GRADE_RTK_FIXED && f.err_h > 0.05;
+        } else if (f.err_source == SV_HERR_GPSD) {
+            herr_gpsd++;
+        }
         for (int c = 0; c < SV_GNSS_NCONST; c++) {
             if (f.seen_by[c] > seen_max[c])
                 seen_max[c] = f.seen_by[c];
@@ -203,10 +217,12 @@ int main(int argc, char **argv)
         }
         if (lines) {
             printf("epoch mode=%d status=%d grade=%s time=%.3f lat=%.9f lon=%.9f h=%.3f "
-                   "used=%d seen=%d bds=%d/%d hdop=%.2f sig=%.3f verdict=%s\n",
+                   "used=%d seen=%d bds=%d/%d hdop=%.2f sig=%.3f verdict=%s sigl=%.3f eph=%.3f "
+                   "herr=%.3f src=%s\n",
                    f.mode, f.status, sv_grade_name(f.grade), f.time, f.lat, f.lon, f.alt_hae,
                    f.sats_used, f.sats_seen, f.used_by[SV_GNSS_BEIDOU], f.seen_by[SV_GNSS_BEIDOU],
-                   f.hdop, f.sigma_lat, sv_epoch_verdict_name(v));
+                   f.hdop, f.sigma_lat, sv_epoch_verdict_name(v), f.sigma_lon, f.eph, f.err_h,
+                   sv_herr_source_name(f.err_source));
         }
         if (after_loss >= 0 && losses > 0 && after >= after_loss)
             break;
@@ -235,7 +251,10 @@ int main(int argc, char **argv)
         printf("\"%s\":%d%s", const_names[c], used_max[c], c + 1 < SV_GNSS_NCONST ? "," : "");
     printf("},\"with_sigma\":%d,\"with_dop\":%d,\"walk\":{\"vertices\":%d,\"jumps\":%d},",
            with_sigma, with_dop, vertices, jumps);
-    printf("\"first\":{");
+    printf("\"herr_gst\":%d,\"herr_gpsd\":%d,\"herr_fixed_over_5cm\":%d,\"fixed_entries\":%d,",
+           herr_gst, herr_gpsd, herr_fixed_over, fixed_entries);
+    json_num("herr_fixed_max", herr_fixed_max, 0);
+    printf(",\"first\":{");
     json_num("lat", first_lat, 1);
     json_num("lon", first_lon, 0);
     printf("},\"last\":{");

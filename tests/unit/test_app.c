@@ -525,6 +525,8 @@ static void test_recording(void)
         CHECK(a.pts[0].flags & SV_PT_OVERRIDE);
         CHECK_STR(a.pts[0].override_reason ? a.pts[0].override_reason : "",
                   "Tree canopy blocks the sky");
+        /* defect 10: the journal keeps the reason's code; the label is for humans */
+        CHECK_STR(a.pts[1].override_code, "canopy");
     }
 
     /* a pole carried while averaging: the average starts again, nothing is recorded */

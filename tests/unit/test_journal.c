@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "survey/geo.h"
 #include "survey/journal.h"
 #include "survey/state.h"
 
@@ -495,6 +496,17 @@ static void test_old_fixtures(void)
         size_t n;
         CHECK_INT(sv_state_points(j, NULL, &pts, &n), SV_OK);
         CHECK(n >= 1);
+        /* Version 1 points: the pole and so the ground height unknown, h the antenna's, the
+         * method derived (the fixtures' third point is an offset). */
+        int offsets = 0;
+        for (size_t i = 0; v < 5 && i < n; i++) {
+            CHECK_INT(pts[i].pole_set, -1);
+            CHECK(isnan(pts[i].ground_h));
+            offsets += strcmp(pts[i].method, SV_METHOD_OFFSET) == 0;
+            if (!(pts[i].flags & SV_PT_OFFSET))
+                CHECK(isfinite(pts[i].h) && pts[i].method[0] == 0);
+        }
+        CHECK(v >= 5 || offsets == 1);
         sv_bpoints_free(pts, n);
         /* It takes new entries after migration. */
         CHECK_INT(sv_record_config(j, "accept", "dgps", NULL), SV_OK);
@@ -735,6 +747,220 @@ static void test_line_ends(void)
     sv_journal_close(j);
 }
 
+/* The point of entry seq in unit's current points (copied into *out), 1 when found. */
+static int point_at(sv_journal *j, const char *unit, int64_t seq, sv_bpoint *out)
+{
+    sv_bpoint *pts;
+    size_t n;
+    int found = 0;
+    if (sv_state_points(j, unit, &pts, &n) != SV_OK)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (pts[i].seq == seq) {
+            *out = pts[i];
+            memset(&pts[i], 0, sizeof pts[i]); /* moved out */
+            found = 1;
+        }
+    sv_bpoints_free(pts, n);
+    return found;
+}
+
+/* Issue 10: pole height and ground height, how a point was obtained, override reason codes,
+ * which north an offset bearing was from, corrections of a point's marker or type, and voids
+ * of verifications and attendance, all as entries the state and the summary follow. */
+static void test_field_day_points(void)
+{
+    char path[300];
+    path_in(path, sizeof path, "fieldday.db");
+    sv_journal *j;
+    CHECK_INT(sv_journal_create(path, NULL, &j), SV_OK);
+    sv_unit u = make_unit("U1", "one"); /* 103.20..103.21 E: zone 34, CM 102 */
+    CHECK_INT(sv_record_unit(j, &u, NULL), SV_OK);
+    sv_unit_clear(&u);
+    sv_bpoint got;
+
+    /* Pole height: given, or the journal's default, or unknown. Ground = antenna - pole. */
+    sv_bpoint p = make_point("U1", 35.551, 103.201); /* antenna h 1900.123, RTK fixed, n 10 */
+    p.pole_h = 2.0;
+    p.pole_set = 1;
+    int64_t s1, s2, s3;
+    CHECK_INT(sv_record_point(j, &p, &s1), SV_OK);
+    CHECK(point_at(j, "U1", s1, &got));
+    CHECK_NEAR(got.h, 1900.123, 1e-6);
+    CHECK_NEAR(got.pole_h, 2.0, 1e-9);
+    CHECK_INT(got.pole_set, 1);
+    CHECK_NEAR(got.ground_h, 1898.123, 1e-6);
+    CHECK_STR(got.method, SV_METHOD_RTK); /* derived from the fix */
+    sv_bpoint_clear(&got);
+    p = make_point("U1", 35.552, 103.202); /* no pole, no default: unknown */
+    CHECK_INT(sv_record_point(j, &p, &s2), SV_OK);
+    CHECK(point_at(j, "U1", s2, &got));
+    CHECK_INT(got.pole_set, -1);
+    CHECK(isnan(got.ground_h));
+    CHECK_NEAR(got.h, 1900.123, 1e-6);
+    sv_bpoint_clear(&got);
+    CHECK_INT(sv_record_config(j, SV_CFG_ANTENNA_HEIGHT, "-1", NULL), SV_EINVAL);
+    CHECK_INT(sv_record_config(j, SV_CFG_ANTENNA_HEIGHT, "1.8", NULL), SV_OK);
+    p = make_point("U1", 35.553, 103.203);
+    p.q.grade = SV_GRADE_DGPS;
+    CHECK_INT(sv_record_point(j, &p, &s3), SV_OK);
+    CHECK(point_at(j, "U1", s3, &got));
+    CHECK_NEAR(got.ground_h, 1898.323, 1e-6);
+    CHECK_STR(got.method, SV_METHOD_STATIC); /* averaged without RTK */
+    sv_bpoint_clear(&got);
+    p = make_point("U1", 35.553, 103.203);
+    p.pole_h = 25, p.pole_set = 1;
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_EINVAL);
+
+    /* Method: explicit (taped), refused when unknown or contradicting the offset flag. */
+    p = make_point("U1", 35.554, 103.204);
+    p.flags = SV_PT_MANUAL;
+    snprintf(p.method, sizeof p.method, "tape");
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_EINVAL);
+    snprintf(p.method, sizeof p.method, SV_METHOD_OFFSET);
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_EINVAL);
+    snprintf(p.method, sizeof p.method, SV_METHOD_TAPED);
+    int64_t taped;
+    CHECK_INT(sv_record_point(j, &p, &taped), SV_OK);
+    CHECK(point_at(j, "U1", taped, &got));
+    CHECK_STR(got.method, SV_METHOD_TAPED);
+    sv_bpoint_clear(&got);
+
+    /* Override reasons: a code from the fixed list with the crew's label; a label alone is
+     * "other"; an unknown code is refused. */
+    p = make_point("U1", 35.555, 103.205);
+    p.q.grade = SV_GRADE_RTK_FLOAT;
+    p.flags = SV_PT_OVERRIDE;
+    snprintf(p.override_code, sizeof p.override_code, "nonsense");
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_EINVAL);
+    snprintf(p.override_code, sizeof p.override_code, "canopy");
+    p.override_reason = "树冠遮挡天空";
+    int64_t ov;
+    CHECK_INT(sv_record_point(j, &p, &ov), SV_OK);
+    CHECK(point_at(j, "U1", ov, &got));
+    CHECK_STR(got.override_code, "canopy");
+    CHECK_STR(got.override_reason, "树冠遮挡天空");
+    sv_bpoint_clear(&got);
+    CHECK(sv_override_reason_find("canopy") && sv_override_reason_find(SV_OVERRIDE_OTHER));
+
+    /* Offsets: grid bearings turned by the convergence (about dlon * sin(lat) east of the
+     * CM), magnetic ones by the crew's or the journal's declination, never guessed. */
+    p = make_point("U1", 35.555, 103.205);
+    p.flags = SV_PT_OFFSET;
+    p.off.from_lat = 35.555, p.off.from_lon = 103.205, p.off.from_h = NAN, p.off.dh = NAN;
+    p.off.distance_m = 10;
+    p.off.north = SV_NORTH_GRID;
+    p.off.bearing_entered = 90;
+    int64_t og;
+    CHECK_INT(sv_record_point(j, &p, &og), SV_OK);
+    double gamma = 1.205 * sin(35.555 * 3.14159265358979 / 180);
+    CHECK_NEAR(p.off.correction_deg, gamma, 0.01);
+    CHECK(point_at(j, "U1", og, &got));
+    CHECK_INT(got.off.north, SV_NORTH_GRID);
+    CHECK_NEAR(got.off.bearing_entered, 90, 1e-6);
+    CHECK_NEAR(got.off.bearing_deg, 90 + gamma, 0.01);
+    CHECK_STR(got.method, SV_METHOD_OFFSET);
+    double az;
+    double d = sv_geo_distance(35.555, 103.205, got.lat, got.lon, &az);
+    CHECK_NEAR(d, 10, 0.001);
+    CHECK_NEAR(az, got.off.bearing_deg, 0.001); /* placed along the true bearing */
+    sv_bpoint_clear(&got);
+    p.off.north = SV_NORTH_MAGNETIC;
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_EINVAL); /* no declination anywhere */
+    CHECK(strstr(sv_journal_errmsg(j), SV_CFG_DECLINATION) != NULL);
+    p.off.declination_deg = -2.5, p.off.declination_set = 1;
+    CHECK_INT(sv_record_point(j, &p, &og), SV_OK);
+    CHECK(point_at(j, "U1", og, &got));
+    CHECK_NEAR(got.off.bearing_deg, 87.5, 1e-6);
+    CHECK_NEAR(got.off.correction_deg, -2.5, 1e-6);
+    sv_bpoint_clear(&got);
+
+    /* Corrections: change the marker or type with a reason (same number, new entry linked to
+     * the old); re-measure with a reason. The old entries stay in the journal. */
+    CHECK_INT(sv_record_point_change(j, s1, "paint", NULL, NULL, NULL), SV_EINVAL);
+    CHECK_INT(sv_record_point_change(j, s1, "", "", "nothing", NULL), SV_EINVAL);
+    int64_t c1;
+    CHECK_INT(sv_record_point_change(j, s1, "paint", "map-read", "wrong marker and type", &c1),
+              SV_OK);
+    CHECK(!point_at(j, "U1", s1, &got));
+    CHECK(point_at(j, "U1", c1, &got));
+    CHECK_STR(got.number, "J1");
+    CHECK_STR(got.marker, "paint");
+    CHECK_STR(got.point_type, "map-read");
+    CHECK_STR(got.method, SV_METHOD_RTK); /* how it was obtained did not change */
+    CHECK_NEAR(got.ground_h, 1898.123, 1e-6);
+    CHECK(got.supersedes == s1);
+    CHECK_STR(got.reason, "wrong marker and type");
+    sv_bpoint_clear(&got);
+    CHECK_INT(sv_record_point_change(j, s1, "paint", NULL, "again", NULL), SV_ENOTFOUND);
+    p = make_point("U1", 35.5521, 103.2021);
+    p.supersedes = s2;
+    p.reason = "pole was leaning";
+    int64_t rm;
+    CHECK_INT(sv_record_point(j, &p, &rm), SV_OK);
+    CHECK(point_at(j, "U1", rm, &got));
+    CHECK(got.supersedes == s2);
+    CHECK_STR(got.number, "J2");
+    CHECK_STR(got.reason, "pole was leaning");
+    sv_bpoint_clear(&got);
+    p = make_point("U1", 35.5521, 103.2021);
+    p.reason = "a reason without a correction";
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_EINVAL);
+
+    /* Voids of a verification and an attendance, with a reason: the state and the progress
+     * follow; units and settings cannot be voided. */
+    sv_verification v;
+    memset(&v, 0, sizeof v);
+    snprintf(v.unit, sizeof v.unit, "U1");
+    v.field = SV_FIELD_OWNER;
+    int64_t vs, as;
+    CHECK_INT(sv_record_verification(j, &v, &vs), SV_OK);
+    sv_attendance a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.unit, sizeof a.unit, "U1");
+    a.party = "乙村";
+    a.presence = SV_PRESENT;
+    CHECK_INT(sv_record_attendance(j, &a, &as), SV_OK);
+    sv_progress pr;
+    CHECK_INT(sv_state_progress(j, "U1", &pr), SV_OK);
+    CHECK_INT(pr.fields_verified, 1);
+    CHECK_INT(pr.attendance, 1);
+    CHECK_INT(sv_record_void(j, vs, "wrong field", NULL), SV_OK);
+    CHECK_INT(sv_record_void(j, as, "recorded for the wrong unit", NULL), SV_OK);
+    CHECK_INT(sv_state_progress(j, "U1", &pr), SV_OK);
+    CHECK_INT(pr.fields_verified, 0);
+    CHECK_INT(pr.attendance, 0);
+    CHECK_INT(sv_record_void(j, 2, "a unit", NULL), SV_EINVAL);
+    /* The latest entry of a field or party wins; withdrawing it makes the one before current
+     * again, and withdrawing an earlier one changes nothing current. */
+    int64_t v1, v2;
+    v.status = SV_VERIFY_CONFIRMED;
+    CHECK_INT(sv_record_verification(j, &v, &v1), SV_OK);
+    v.status = SV_VERIFY_CORRECTED;
+    v.value = "临夏州人民政府";
+    CHECK_INT(sv_record_verification(j, &v, &v2), SV_OK);
+    a.presence = SV_PROXY;
+    int64_t a2;
+    CHECK_INT(sv_record_attendance(j, &a, &a2), SV_OK);
+    CHECK_INT(sv_record_void(j, v2, "corrected by mistake", NULL), SV_OK);
+    sv_verification *vs_now;
+    size_t nv;
+    CHECK_INT(sv_state_verifications(j, "U1", &vs_now, &nv), SV_OK);
+    CHECK_INT((int)nv, 1);
+    if (nv == 1) {
+        CHECK(vs_now[0].seq == v1);
+        CHECK_INT(vs_now[0].status, SV_VERIFY_CONFIRMED);
+    }
+    sv_verifications_free(vs_now, nv);
+    CHECK_INT(sv_state_progress(j, "U1", &pr), SV_OK);
+    CHECK_INT(pr.fields_verified, 1);
+    CHECK_INT(pr.attendance, 1); /* the proxy record; the voided one stays withdrawn */
+
+    sv_check_report r;
+    CHECK_INT(sv_journal_check(j, &r), SV_OK);
+    sv_journal_close(j);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/qj-journal-XXXXXX");
@@ -749,6 +975,7 @@ int main(void)
     test_replica();
     test_far_points();
     test_line_ends();
+    test_field_day_points();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

@@ -61,6 +61,11 @@ const char *sv_geo_errmsg(const sv_geo *g);
 int sv_geo_to_plane(sv_geo *g, sv_crs crs, double lat, double lon, double *x_north, double *y_east);
 int sv_geo_from_plane(sv_geo *g, sv_crs crs, double x_north, double y_east, double *lat,
                       double *lon);
+/* Meridian convergence of crs at (lat, lon), degrees: the angle from grid north to true north,
+ * positive east of the central meridian in the northern hemisphere, so that a true azimuth is
+ * the grid bearing plus gamma. Measured in the plane PROJ projects to (the grid direction of
+ * a short geodesic due north). Errors as sv_geo_to_plane. */
+int sv_geo_convergence(sv_geo *g, sv_crs crs, double lat, double lon, double *gamma_deg);
 /* Batch form: n points, lonlat interleaved lon,lat; xy receives north,east pairs (lonlat may
  * be xy). Every pair of xy is written, NaN for a point that is refused (invalid input, out of
  * the zone's reach, not projected), so one bad position costs that position only. Returns

@@ -32,6 +32,19 @@ enum {
     SV_GNSS_NCONST
 };
 
+/* Which horizontal error estimate sv_fix.err_h is (defect 5 of issue 10: an RTK fix with a
+ * 0.009 m GST sigma was shown as gpsd's 11 m DOP-based eph). */
+typedef enum sv_herr_source {
+    SV_HERR_NONE = 0, /* no estimate at all */
+    SV_HERR_GST = 1,  /* the receiver's own: GST latitude and longitude sigmas (1 sigma,
+                       * sqrt(sigma_lat^2 + sigma_lon^2)) */
+    SV_HERR_GPSD = 2  /* gpsd's eph: the receiver's where its protocol carries one, else
+                       * computed by gpsd from HDOP and an assumed range error */
+} sv_herr_source;
+
+/* "none", "receiver-gst", "gpsd-eph". */
+const char *sv_herr_source_name(sv_herr_source s);
+
 /* One fix epoch (a gpsd TPV report with the latest SKY/GST data merged in). Unknown doubles
  * are NaN. */
 typedef struct sv_fix {
@@ -46,6 +59,8 @@ typedef struct sv_fix {
     double speed;    /* m/s */
     double eph, epv; /* m */
     double sigma_lat, sigma_lon, sigma_alt; /* GST pseudorange error sigmas, m */
+    double err_h;              /* the best horizontal error estimate there is, m (NaN none): */
+    sv_herr_source err_source; /* the receiver's GST sigmas when fresh, else gpsd's eph */
     double hdop, vdop, pdop;
     double corr_age; /* s */
     int sats_used;

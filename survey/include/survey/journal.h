@@ -23,7 +23,7 @@ extern "C" {
 typedef struct sv_journal sv_journal;
 
 #define SV_JOURNAL_SCHEMA                                                                          \
-    4 /* schema version this build writes (4: insert trigger checks the link) */
+    5 /* schema version this build writes (5: points' pole, ground height, method, codes) */
 #define SV_HASH_BYTES 32
 #define SV_SIG_BYTES 64
 #define SV_PUBKEY_BYTES 32
@@ -107,6 +107,41 @@ int sv_record_point(sv_journal *j, sv_bpoint *p, int64_t *seq);
 void sv_journal_set_point_limit(sv_journal *j, double metres);
 /* The limit in force for this handle, in metres. */
 double sv_journal_point_limit(sv_journal *j);
+
+/*
+ * Antenna (pole) height, method, override codes, corrections (docs/journal.md, "point"):
+ * sv_record_point takes p->h as the antenna's height and records the ground mark's height
+ * h - pole, with the pole height used: p->pole_h when p->pole_set, else the journal's setting
+ * SV_CFG_ANTENNA_HEIGHT, else unknown (then no ground height is recorded). p->method empty is
+ * derived (sv_method_derive); an explicit one must be an SV_METHOD_* value agreeing with the
+ * offset flag. p->override_code must be one of sv_override_reasons (SV_OVERRIDE_OTHER when
+ * only a text is given); p->override_reason empty takes the code's English label. p->reason
+ * says why a correction (p->supersedes) was made. An offset from grid or magnetic north is
+ * turned into a true bearing (sv_offset_resolve) and its position computed from the occupied
+ * spot by the library; the entered bearing and north are kept.
+ */
+#define SV_CFG_ANTENNA_HEIGHT "antenna.height-m"
+#define SV_CFG_DECLINATION "offset.declination-deg"
+#define SV_POLE_MAX_M 20.0
+
+/*
+ * Fill off->bearing_deg (true) and off->correction_deg from off->bearing_entered and off->north:
+ * grid north by the meridian convergence of unit's plane CRS at the occupied spot (PROJ),
+ * magnetic north by off->declination_deg when declination_set, else by the journal's
+ * SV_CFG_DECLINATION; no geomagnetic model is guessed at: without a declination, SV_EINVAL.
+ * True north copies bearing_entered (when finite) to bearing_deg. Returns SV_OK, SV_EINVAL,
+ * SV_ENOTFOUND (no such unit), SV_EGEOM (the spot is outside the unit's zone's reach).
+ */
+int sv_offset_resolve(sv_journal *j, const char *unit, sv_offset *off);
+
+/*
+ * Change a current point's marker and/or type, with a reason: a new point entry superseding
+ * it (same number, position and quality; the journal stays append-only). marker or point_type
+ * NULL or "" keeps the old one. A change of type keeps the number (J stays J). Returns SV_OK,
+ * SV_ENOTFOUND (point_seq is not a current point), SV_EINVAL (no reason, nothing changes).
+ */
+int sv_record_point_change(sv_journal *j, int64_t point_seq, const char *marker,
+                           const char *point_type, const char *reason, int64_t *seq);
 
 /* A walk vertex. track 0 starts a new walk; the seq of its first vertex becomes its id. */
 int sv_record_vertex(sv_journal *j, const sv_vertex *v, int64_t *seq);

@@ -123,12 +123,32 @@ enum {
                                * input: the caller means it; see sv_record_point) */
 };
 
+/* Which north an offset bearing was entered from. */
+typedef enum sv_north {
+    SV_NORTH_TRUE = 0,    /* geodetic (true) north: the bearing is used as entered */
+    SV_NORTH_GRID = 1,    /* the unit's Gauss-Krueger grid north: corrected by the convergence */
+    SV_NORTH_MAGNETIC = 2 /* a compass: corrected by the magnetic declination (never modelled:
+                           * the crew's value or the journal's SV_CFG_DECLINATION) */
+} sv_north;
+
+/* "true", "grid", "magnetic". */
+const char *sv_north_name(sv_north n);
+int sv_north_parse(const char *name, sv_north *out);
+
 /* An offset observation: the point lies distance_m along bearing_deg from the occupied spot. */
 typedef struct sv_offset {
     double from_lat, from_lon, from_h;
-    double distance_m;  /* horizontal (geodesic) distance */
-    double bearing_deg; /* from true north, clockwise */
-    double dh;          /* height difference, point minus occupied spot (NaN unknown) */
+    double distance_m;      /* horizontal (geodesic) distance */
+    double bearing_deg;     /* from true north, clockwise (for grid or magnetic input: computed by
+                             * the library from bearing_entered, see sv_offset_resolve) */
+    double dh;              /* height difference, point minus occupied spot (NaN unknown) */
+    sv_north north;         /* which north the crew entered the bearing from (0: true) */
+    double bearing_entered; /* the bearing as entered, degrees from `north` (grid, magnetic) */
+    double declination_deg; /* magnetic declination, degrees east of true north; used when
+                             * declination_set, else the journal's SV_CFG_DECLINATION */
+    int declination_set;
+    double correction_deg; /* output: bearing_deg - bearing_entered (the grid convergence or the
+                            * declination applied); 0 for true north */
 } sv_offset;
 
 /* A boundary point (界址点). */
@@ -143,10 +163,44 @@ typedef struct sv_bpoint {
     sv_quality q;
     unsigned flags;        /* SV_PT_* */
     sv_offset off;         /* valid when flags & SV_PT_OFFSET */
-    char *override_reason; /* why it was accepted below the gate */
+    char *override_reason; /* why it was accepted below the gate: the label, for humans */
     char *note;
-    int64_t supersedes; /* on input: seq of the point entry this corrects, or 0 */
+    int64_t supersedes; /* seq of the point entry this corrects (re-measures, changes), or 0 */
+    /* Antenna (pole) height. h is the antenna's height as measured (or typed); the ground
+     * mark's height is h - pole_h, computed by the library when the point is recorded. */
+    double pole_h;   /* pole height in metres, valid when pole_set */
+    int pole_set;    /* input: 1 pole_h is given; 0: the journal's SV_CFG_ANTENNA_HEIGHT, else
+                      * unknown; -1 unknown. State output: 1 when known, -1 when not */
+    double ground_h; /* state output: the ground mark's height, NaN when unknown */
+    char method[SV_CODE_MAX];        /* how it was obtained (SV_METHOD_*); "" on input: derived */
+    char override_code[SV_CODE_MAX]; /* the override reason's code (sv_override_reasons) */
+    char *reason;                    /* why this entry corrects the one it supersedes */
 } sv_bpoint;
+
+/* How a point was obtained (DOMAIN.md 9): the values of sv_bpoint.method. */
+#define SV_METHOD_RTK "rtk"           /* GNSS with RTK corrections (float or fixed) */
+#define SV_METHOD_STATIC "static"     /* GNSS averaged without RTK (autonomous, SBAS, DGPS) */
+#define SV_METHOD_TAPED "taped"       /* taped from known points (勘丈) */
+#define SV_METHOD_MAP_READ "map-read" /* read from a map (图解) */
+#define SV_METHOD_OFFSET "offset"     /* distance and bearing from an occupied spot */
+
+/* 1 when name is one of the SV_METHOD_* values. */
+int sv_method_valid(const char *name);
+/* The method a point's flags, type and quality imply: offset, map-read, rtk or static;
+ * NULL when they say nothing (a typed-in measured point). */
+const char *sv_method_derive(const sv_bpoint *p);
+
+/* The fixed list of reasons for accepting a point below the quality gate (defect 10): a code
+ * goes into the journal, its label (in the crew's language) beside it for humans. */
+typedef struct sv_reason {
+    const char *code;  /* "canopy" */
+    const char *label; /* English label, the msgid the app translates */
+} sv_reason;
+/* The i-th reason, NULL past the last. */
+const sv_reason *sv_override_reason_at(size_t i);
+/* The reason with this code, or NULL. */
+const sv_reason *sv_override_reason_find(const char *code);
+#define SV_OVERRIDE_OTHER "other" /* a reason in the crew's own words (the label says it) */
 
 void sv_bpoint_clear(sv_bpoint *p);
 
