@@ -6,7 +6,8 @@
  *
  * and, beyond the contract: `type TEXT` (the rest of the line, delivered as SDL text input like
  * an input method's commit), `drag-in @ID FX1 FY1 FX2 FY2` (a drag inside a widget, positions
- * as fractions 0..1 of its width and height: a signature on the pad whatever the layout).
+ * as fractions 0..1 of its width and height: a signature on the pad whatever the layout),
+ * `dump-widgets FILE.json` (the current screen's widgets as JSON: app.h, app_dump_widgets).
  *
  * blank lines and lines starting with '#' ignored. Parsing is strict: an unknown command, a
  * missing or extra argument, a number that is not one, an ID not starting with '@' is an error
@@ -29,7 +30,8 @@ typedef enum app_sop {
     APP_S_SCREENSHOT,
     APP_S_QUIT,
     APP_S_TYPE,
-    APP_S_DRAG_IN
+    APP_S_DRAG_IN,
+    APP_S_DUMP_WIDGETS
 } app_sop;
 
 typedef struct app_scmd {

@@ -25,7 +25,7 @@ float app__mm(const app_ui *ui, float v)
 
 int app__text_px(const app_ui *ui, float mm_h)
 {
-    float px = app__mm(ui, mm_h);
+    float px = app__mm(ui, mm_h) * (ui->text_scale > 0 ? ui->text_scale : 1);
     return px < 14 ? 14 : (int)px;
 }
 
@@ -40,19 +40,8 @@ float app__target(const app_ui *ui)
 
 app_color app__grade_color(sv_grade g)
 {
-    switch (g) {
-    case SV_GRADE_RTK_FIXED:
-        return 0x00a040ffu;
-    case SV_GRADE_RTK_FLOAT:
-        return 0xe0a000ffu;
-    case SV_GRADE_DGPS:
-        return 0xe07000ffu;
-    case SV_GRADE_GPS:
-        return 0xd04000ffu;
-    case SV_GRADE_NONE:
-        break;
-    }
-    return 0xb00000ffu;
+    return g >= SV_GRADE_NONE && g <= SV_GRADE_RTK_FIXED ? app__th->grade[g]
+                                                         : app__th->grade[SV_GRADE_NONE];
 }
 
 const char *app__grade_label(sv_grade g)
@@ -83,13 +72,18 @@ const sv_fix *app__live_fix(const app *a, int64_t now_ms)
 
 /* ---- buttons, the top bar, labels ---------------------------------------------------------- */
 
+/* Enabled: filled, a strong edge. Disabled: flat (the page's colour), a thin grey edge and
+ * grey text, so it cannot be taken for one that works. */
 void app__button(app_ui *ui, const char *id, app_rect r, const char *label, int enabled)
 {
-    app_ui_fill(ui, r, enabled ? C_BTN : 0xf0f0f0ffu);
-    app_ui_frame(ui, r, 2, enabled ? C_INK : C_LINE);
-    app_ui_text(ui, app_rect_inset(r, 4), label, app__text_px(ui, 3.5f), APP_ALIGN_CENTER,
-                enabled ? C_INK : C_DIM);
+    const app__theme *t = app__th;
+    app_ui_fill(ui, r, enabled ? t->btn : t->off);
+    app_ui_frame(ui, r, enabled ? 2 : 1, enabled ? t->btn_edge : t->off_edge);
+    int px = app__text_px(ui, 3.5f);
+    app_rect tr = app_rect_inset(r, 4);
+    app_ui_text(ui, tr, label, px, APP_ALIGN_CENTER, enabled ? t->btn_ink : t->off_ink);
     app_ui_widget(ui, id, r, enabled);
+    app_ui_widget_text(ui, label, px, tr.w);
 }
 
 /* The top bar: back (except on Today), title, GNSS pill. Returns its height. */
@@ -100,9 +94,10 @@ float app__top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
     float x = app__mm(ui, 2);
     if (a->screen != APP_SCR_TODAY) {
         app_rect b = {x, app__mm(ui, 1), app__target(ui) * 1.6f, app__target(ui)};
-        app_ui_fill(ui, b, 0x2c4a70ffu);
+        app_ui_fill(ui, b, app__th->bar_btn);
         app_ui_text(ui, b, _("Back"), app__text_px(ui, 3.5f), APP_ALIGN_CENTER, C_BAR_INK);
         app_ui_widget(ui, "back", b, 1);
+        app_ui_widget_text(ui, _("Back"), app__text_px(ui, 3.5f), b.w);
         x += b.w + app__mm(ui, 3);
     }
     float pill_w = app__target(ui) * 3.6f;
@@ -116,7 +111,7 @@ float app__top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
     const sv_fix *f = app__live_fix(a, now_ms);
     if (!a->gnss_ok || !a->gnss.connected) {
         snprintf(txt, sizeof txt, "%s", _("No receiver"));
-        c = 0x707070ffu;
+        c = app__th->no_receiver;
     } else if (!f) {
         snprintf(txt, sizeof txt, "%s", _("No fix"));
         c = app__grade_color(SV_GRADE_NONE);
@@ -130,17 +125,21 @@ float app__top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
     app_ui_fill(ui, p, c);
     app_ui_text(ui, p, txt, app__text_px(ui, 3.5f), APP_ALIGN_CENTER, C_BAR_INK);
     app_ui_widget(ui, "gnss", p, 1);
+    app_ui_widget_text(ui, txt, app__text_px(ui, 3.5f), p.w);
     return h;
 }
 
 void app__big_button(app_ui *ui, const char *id, app_rect r, const char *label, app_color bg,
                      int enabled)
 {
-    app_ui_fill(ui, r, enabled ? bg : 0xb0b0b0ffu);
-    app_ui_frame(ui, r, 3, C_INK);
-    app_ui_text(ui, app_rect_inset(r, 6), label, app__text_px(ui, 5.5f), APP_ALIGN_CENTER,
-                C_BAR_INK);
+    const app__theme *t = app__th;
+    app_ui_fill(ui, r, enabled ? bg : t->off);
+    app_ui_frame(ui, r, enabled ? 3 : 1, enabled ? t->ink : t->off_edge);
+    int px = app__text_px(ui, 5.5f);
+    app_rect tr = app_rect_inset(r, 6);
+    app_ui_text(ui, tr, label, px, APP_ALIGN_CENTER, enabled ? t->bar_ink : t->off_ink);
     app_ui_widget(ui, id, r, enabled);
+    app_ui_widget_text(ui, label, px, tr.w);
 }
 
 const char *app__unit_code(const app *a)
@@ -219,14 +218,14 @@ void app__list_hints(app_ui *ui, float x, float y0, float y1, float w, int first
     float h = app__mm(ui, 5);
     if (first > 0) {
         snprintf(buf, sizeof buf, _("↑ %d more above (drag down)"), first);
-        app_ui_fill(ui, (app_rect){x + w - app__mm(ui, 60), y0, app__mm(ui, 60), h}, 0xfff3c4ffu);
+        app_ui_fill(ui, (app_rect){x + w - app__mm(ui, 60), y0, app__mm(ui, 60), h}, app__th->hint);
         app_ui_text(ui, (app_rect){x + w - app__mm(ui, 60), y0, app__mm(ui, 60), h}, buf,
                     app__text_px(ui, 3), APP_ALIGN_CENTER, C_INK);
     }
     if (first + shown < n) {
         snprintf(buf, sizeof buf, _("↓ %d more below (drag up)"), n - first - shown);
         app_ui_fill(ui, (app_rect){x + w - app__mm(ui, 60), y1 - h, app__mm(ui, 60), h},
-                    0xfff3c4ffu);
+                    app__th->hint);
         app_ui_text(ui, (app_rect){x + w - app__mm(ui, 60), y1 - h, app__mm(ui, 60), h}, buf,
                     app__text_px(ui, 3), APP_ALIGN_CENTER, C_INK);
     }
