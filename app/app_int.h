@@ -113,6 +113,12 @@ float app__target(const app_ui *ui);
 app_color app__grade_color(sv_grade g);
 const char *app__grade_label(sv_grade g);
 const sv_fix *app__live_fix(const app *a, int64_t now_ms);
+/* Text that fits its box: the width of utf8 at px (estimated on the safe side); label fitted
+ * into box at px or smaller (not under 2.5 mm), wrapped onto lines ('\n' in out) when one
+ * line is too wide, returning the pixel size; and such a label drawn, lines centred. */
+float app__text_width(const char *utf8, int px);
+int app__fit_label(const app_ui *ui, app_rect box, const char *label, int px, char *out, size_t n);
+void app__draw_label(app_ui *ui, app_rect box, const char *wrapped, int px, int align, app_color c);
 void app__button(app_ui *ui, const char *id, app_rect r, const char *label, int enabled);
 /* A button in a strong colour (the one big action of a screen). */
 void app__big_button(app_ui *ui, const char *id, app_rect r, const char *label, app_color bg,

@@ -35,8 +35,20 @@ static json_t *widget_json(const app_ui *ui, const app_widget *w, app_measure_fn
                           "y", (double)w->r.y, "w", (double)w->r.w, "h", (double)w->r.h, "enabled",
                           w->enabled, "text", text, "short_mm", (double)fminf(w->r.w, w->r.h) / mm);
     if (o && text[0] && measure) {
-        int tw = 0, th = 0;
-        if (measure(ctx, text, w->text_px, &tw, &th) == 0) {
+        /* a wrapped label: its widest line, its lines' height */
+        int tw = 0, th = 0, ok = 1;
+        for (const char *q = text; *q && ok;) {
+            const char *e = strchr(q, '\n');
+            size_t k = e ? (size_t)(e - q) : strlen(q);
+            char line[512];
+            snprintf(line, sizeof line, "%.*s", (int)(k < sizeof line ? k : sizeof line - 1), q);
+            int lw = 0, lh = 0;
+            ok = measure(ctx, line, w->text_px, &lw, &lh) == 0;
+            tw = lw > tw ? lw : tw;
+            th += lh;
+            q += k + (e != NULL);
+        }
+        if (ok) {
             int fits = (float)tw <= w->text_w + 0.5f && (float)th <= w->r.h + 0.5f;
             json_object_set_new(o, "text_px", json_integer(w->text_px));
             json_object_set_new(o, "text_width", json_integer(tw));

@@ -96,11 +96,12 @@ static void draw_row(app *a, app_ui *ui, const app_unit_row *r, app_rect box, in
         return;
     app_ui_fill(ui, vis, alt ? app__th->row_alt : C_BG);
     app_ui_frame(ui, vis, 1, C_LINE);
-    char line[512];
+    char line[512], shown[512];
     snprintf(line, sizeof line, "%s  %s", r->u.code, r->u.name ? r->u.name : "");
-    int px1 = app__text_px(ui, 4);
     app_rect l1 = {box.x + pad, box.y, box.w - 2 * pad, box.h / 2};
-    band_text(ui, l1, line, px1, C_INK, y0, y1);
+    int px1 = app__fit_label(ui, l1, line, app__text_px(ui, 4), shown, sizeof shown);
+    if (l1.y >= y0 - 0.5f && l1.y + l1.h <= y1 + 0.5f)
+        app__draw_label(ui, l1, shown, px1, APP_ALIGN_LEFT, C_INK);
     char line2[512];
     snprintf(line2, sizeof line2,
              _("%s · points %d · verified %d/%d · disputes %d · signatures %d/%d%s"), r->u.type,
@@ -109,12 +110,19 @@ static void draw_row(app *a, app_ui *ui, const app_unit_row *r, app_rect box, in
              !a->sync || !a->ss.enrolled       ? ""
              : r->p.last_seq > a->ss.acked_seq ? _(" · not synced")
                                                : _(" · synced"));
-    band_text(ui, (app_rect){box.x + pad, box.y + box.h / 2, box.w - 2 * pad, box.h / 2}, line2,
-              app__text_px(ui, 3.2f), C_DIM, y0, y1);
+    app_rect l2 = {box.x + pad, box.y + box.h / 2, box.w - 2 * pad, box.h / 2};
+    int px2 = app__fit_label(ui, l2, line2, app__text_px(ui, 3.2f), shown, sizeof shown);
+    if (l2.y >= y0 - 0.5f && l2.y + l2.h <= y1 + 0.5f)
+        app__draw_label(ui, l2, shown, px2, APP_ALIGN_LEFT, C_DIM);
+    /* a row cut by the list's edges is a target only while at least 10 mm of it shows */
+    if (vis.h + 0.5f < (box.h < app__mm(ui, 10) ? box.h : app__mm(ui, 10)))
+        return;
     char id[80];
     snprintf(id, sizeof id, "unit:%s", r->u.code);
     app_ui_widget(ui, id, vis, 1);
-    app_ui_widget_text(ui, line, px1, l1.w);
+    char l1s[512];
+    px1 = app__fit_label(ui, l1, line, app__text_px(ui, 4), l1s, sizeof l1s);
+    app_ui_widget_text(ui, l1s, px1, l1.w);
 }
 
 static void build_today(app *a, app_ui *ui, int64_t now_ms)
@@ -130,14 +138,13 @@ static void build_today(app *a, app_ui *ui, int64_t now_ms)
     app_rect field = {pad, sy, ui->width - 3 * pad - sw - (cw > 0 ? cw + pad : 0), tgt};
     app_ui_fill(ui, field, app__th->field);
     app_ui_frame(ui, field, a->search_on ? 3 : 2, app__th->field_edge);
-    int spx = app__text_px(ui, 4);
     app_rect st = app_rect_inset(field, pad);
-    if (a->search[0])
-        app_ui_text(ui, st, a->search, spx, APP_ALIGN_LEFT, C_INK);
-    else
-        app_ui_text(ui, st, _("Search code or name"), spx, APP_ALIGN_LEFT, C_DIM);
+    char shown[300];
+    const char *stext = a->search[0] ? a->search : _("Search code or name");
+    int spx = app__fit_label(ui, st, stext, app__text_px(ui, 4), shown, sizeof shown);
+    app__draw_label(ui, st, shown, spx, APP_ALIGN_LEFT, a->search[0] ? C_INK : C_DIM);
     app_ui_widget(ui, "search", field, 1);
-    app_ui_widget_text(ui, a->search[0] ? a->search : _("Search code or name"), spx, st.w);
+    app_ui_widget_text(ui, shown, spx, st.w);
     if (cw > 0)
         app__button(ui, "search-clear", (app_rect){field.x + field.w + pad, sy, cw, tgt},
                     _("Clear"), 1);

@@ -70,6 +70,108 @@ const sv_fix *app__live_fix(const app *a, int64_t now_ms)
     return &a->gnss.fix;
 }
 
+/* ---- labels that fit ---------------------------------------------------------------------- */
+
+/* The width of utf8 at pixel size px, estimated on the safe side for the UI font (Noto Sans
+ * CJK: a CJK character is one em, Latin letters, digits and punctuation well under 0.62 em). */
+float app__text_width(const char *utf8, int px)
+{
+    float w = 0;
+    for (const unsigned char *u = (const unsigned char *)utf8; *u; u++)
+        if (*u < 0x80)
+            w += 0.62f * (float)px;
+        else if ((*u & 0xc0) != 0x80)
+            w += (float)px;
+    return w;
+}
+
+/* Greedy wrap of s into lines no wider than w at px: breaks at spaces, or between two
+ * characters of which one is not ASCII (Chinese breaks anywhere). Writes the lines into out,
+ * separated by '\n'; returns how many lines. */
+static int wrap(const char *s, int px, float w, char *out, size_t n)
+{
+    size_t o = 0;
+    int lines = 1;
+    float lw = 0;
+    while (*s && o + 8 < n) {
+        /* the next piece: a word of ASCII, or one non-ASCII character, with its spaces */
+        const char *e = s;
+        if ((unsigned char)*e >= 0x80) {
+            e++;
+            while ((*(const unsigned char *)e & 0xc0) == 0x80)
+                e++;
+        } else {
+            while (*e && *e != ' ' && (unsigned char)*e < 0x80)
+                e++;
+        }
+        while (*e == ' ')
+            e++;
+        char piece[256];
+        size_t k = (size_t)(e - s) < sizeof piece ? (size_t)(e - s) : sizeof piece - 1;
+        memcpy(piece, s, k);
+        piece[k] = '\0';
+        float pw = app__text_width(piece, px);
+        if (lw > 0 && lw + pw - (piece[k - 1] == ' ' ? 0.62f * (float)px : 0) > w) {
+            while (o > 0 && out[o - 1] == ' ')
+                o--;
+            out[o++] = '\n';
+            lines++;
+            lw = 0;
+        }
+        if (o + k + 1 >= n)
+            break;
+        memcpy(out + o, piece, k);
+        o += k;
+        lw += pw;
+        s = e;
+    }
+    while (o > 0 && out[o - 1] == ' ')
+        o--;
+    out[o] = '\0';
+    return lines;
+}
+
+int app__fit_label(const app_ui *ui, app_rect box, const char *label, int px, char *out, size_t n)
+{
+    int min_px = (int)ceilf(app__mm(ui, 2.5f)); /* text at least 2.5 mm high (its em) */
+    if (min_px < 14)
+        min_px = 14;
+    if (min_px > px)
+        min_px = px;
+    for (int p = px;; p = p * 9 / 10 > min_px ? p * 9 / 10 : min_px) {
+        int max_lines = (int)(box.h / (1.3f * (float)p));
+        if (max_lines < 1)
+            max_lines = 1;
+        if (app__text_width(label, p) <= box.w) {
+            snprintf(out, n, "%s", label);
+            return p;
+        }
+        if (wrap(label, p, box.w, out, n) <= max_lines || p == min_px)
+            return p;
+    }
+}
+
+void app__draw_label(app_ui *ui, app_rect box, const char *wrapped, int px, int align, app_color c)
+{
+    int lines = 1;
+    for (const char *q = wrapped; *q; q++)
+        lines += *q == '\n';
+    float lh = 1.3f * (float)px, y = box.y + (box.h - lh * (float)lines) / 2;
+    if (lines == 1) {
+        app_ui_text(ui, box, wrapped, px, align, c);
+        return;
+    }
+    for (const char *q = wrapped; *q;) {
+        const char *e = strchr(q, '\n');
+        size_t k = e ? (size_t)(e - q) : strlen(q);
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)(k < sizeof line ? k : sizeof line - 1), q);
+        app_ui_text(ui, (app_rect){box.x, y, box.w, lh}, line, px, align, c);
+        y += lh;
+        q += k + (e != NULL);
+    }
+}
+
 /* ---- buttons, the top bar, labels ---------------------------------------------------------- */
 
 /* Enabled: filled, a strong edge. Disabled: flat (the page's colour), a thin grey edge and
@@ -79,11 +181,12 @@ void app__button(app_ui *ui, const char *id, app_rect r, const char *label, int 
     const app__theme *t = app__th;
     app_ui_fill(ui, r, enabled ? t->btn : t->off);
     app_ui_frame(ui, r, enabled ? 2 : 1, enabled ? t->btn_edge : t->off_edge);
-    int px = app__text_px(ui, 3.5f);
     app_rect tr = app_rect_inset(r, 4);
-    app_ui_text(ui, tr, label, px, APP_ALIGN_CENTER, enabled ? t->btn_ink : t->off_ink);
+    char shown[512];
+    int px = app__fit_label(ui, tr, label, app__text_px(ui, 3.5f), shown, sizeof shown);
+    app__draw_label(ui, tr, shown, px, APP_ALIGN_CENTER, enabled ? t->btn_ink : t->off_ink);
     app_ui_widget(ui, id, r, enabled);
-    app_ui_widget_text(ui, label, px, tr.w);
+    app_ui_widget_text(ui, shown, px, tr.w);
 }
 
 /* The top bar: back (except on Today), title, GNSS pill. Returns its height. */
@@ -135,11 +238,12 @@ void app__big_button(app_ui *ui, const char *id, app_rect r, const char *label, 
     const app__theme *t = app__th;
     app_ui_fill(ui, r, enabled ? bg : t->off);
     app_ui_frame(ui, r, enabled ? 3 : 1, enabled ? t->ink : t->off_edge);
-    int px = app__text_px(ui, 5.5f);
     app_rect tr = app_rect_inset(r, 6);
-    app_ui_text(ui, tr, label, px, APP_ALIGN_CENTER, enabled ? t->bar_ink : t->off_ink);
+    char shown[512];
+    int px = app__fit_label(ui, tr, label, app__text_px(ui, 5.5f), shown, sizeof shown);
+    app__draw_label(ui, tr, shown, px, APP_ALIGN_CENTER, enabled ? t->bar_ink : t->off_ink);
     app_ui_widget(ui, id, r, enabled);
-    app_ui_widget_text(ui, label, px, tr.w);
+    app_ui_widget_text(ui, shown, px, tr.w);
 }
 
 const char *app__unit_code(const app *a)
