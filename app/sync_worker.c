@@ -134,6 +134,16 @@ static void do_sync(app_sync *s)
     pthread_mutex_unlock(&s->lock);
 }
 
+void app_sync_usb_message(char *out, size_t n, const char *path, int64_t entries, int bundles)
+{
+    char counts[64];
+    snprintf(
+        counts, sizeof counts,
+        ngettext("%lld entries, %d bundle", "%lld entries, %d bundles", (unsigned long)bundles),
+        (long long)entries, bundles);
+    snprintf(out, n, "%.300s (%s)", path, counts);
+}
+
 static void do_usb(app_sync *s, const char *dir)
 {
     char path[4200];
@@ -144,11 +154,7 @@ static void do_usb(app_sync *s, const char *dir)
     int rc = sy_client_write_bundles(s->c, path, &entries, &n);
     char msg[400];
     if (rc == SY_OK) {
-        char counts[64];
-        snprintf(counts, sizeof counts,
-                 ngettext("%lld entries, %d bundle", "%lld entries, %d bundles", (unsigned long)n),
-                 (long long)entries, n);
-        snprintf(msg, sizeof msg, "%.300s (%s)", path, counts);
+        app_sync_usb_message(msg, sizeof msg, path, entries, n);
         set_outcome(s, APP_SYNC_WRITTEN, msg);
     } else {
         snprintf(msg, sizeof msg, "%s", sy_client_errmsg(s->c));

@@ -19,6 +19,7 @@
 #include "survey/geo.h"
 #include "survey/state.h"
 #include "survey/tasks.h"
+#include "sync_worker.h"
 #include "ui.h"
 
 #define NUNITS 68
@@ -321,8 +322,24 @@ static void test_dump_parse(void)
     CHECK_INT(app_script_parse("dump-widgets a b\n", &s, err, sizeof err), -1);
 }
 
+/* The USB message is the interface's language: "(347 entries, 1 bundles)" was English. */
+static void test_usb_message(void)
+{
+    char m[400];
+    CHECK_INT(app_i18n_init("zh_CN", NULL), 0);
+    app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 347, 1);
+    CHECK(strstr(m, "/media/u/q.qjb") && strstr(m, "347") && strstr(m, "数据包"));
+    CHECK(!strstr(m, "entries") && !strstr(m, "bundle"));
+    app_i18n_init("en", NULL);
+    app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 347, 1);
+    CHECK(strstr(m, "(347 entries, 1 bundle)") != NULL);
+    app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 347, 2);
+    CHECK(strstr(m, "(347 entries, 2 bundles)") != NULL);
+}
+
 int main(void)
 {
+    test_usb_message();
     char dir[] = "/tmp/qj-today-XXXXXX";
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
