@@ -295,6 +295,8 @@ void app__go(app *a, app_screen s)
     if (s == a->screen)
         return;
     a->scroll = 0;
+    if (a->search_on) /* Today's search field loses the keyboard with the screen */
+        a->search_on = a->want_text = 0;
     if (a->depth < (int)(sizeof a->back / sizeof a->back[0]))
         a->back[a->depth++] = a->screen;
     a->screen = s;
