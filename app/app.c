@@ -282,11 +282,12 @@ int app_select_unit(app *a, int idx)
 
 /* The screens, indexed by app_screen: every build and input is dispatched through this. */
 static const app__screen_ops *const screens[APP__NSCREENS] = {
-    [APP_SCR_TODAY] = &app__screen_today,     [APP_SCR_MAP] = &app__screen_map,
-    [APP_SCR_GNSS] = &app__screen_gnss,       [APP_SCR_RECORD] = &app__screen_record,
-    [APP_SCR_WALK] = &app__screen_walk,       [APP_SCR_VERIFY] = &app__screen_verify,
-    [APP_SCR_SIGN] = &app__screen_sign,       [APP_SCR_PAD] = &app__screen_pad,
-    [APP_SCR_DISPUTE] = &app__screen_dispute, [APP_SCR_DAYEND] = &app__screen_dayend};
+    [APP_SCR_TODAY] = &app__screen_today,      [APP_SCR_MAP] = &app__screen_map,
+    [APP_SCR_GNSS] = &app__screen_gnss,        [APP_SCR_RECORD] = &app__screen_record,
+    [APP_SCR_WALK] = &app__screen_walk,        [APP_SCR_VERIFY] = &app__screen_verify,
+    [APP_SCR_SIGN] = &app__screen_sign,        [APP_SCR_PAD] = &app__screen_pad,
+    [APP_SCR_DISPUTE] = &app__screen_dispute,  [APP_SCR_DAYEND] = &app__screen_dayend,
+    [APP_SCR_SETTINGS] = &app__screen_settings};
 
 const app__screen_ops *app__screen(app_screen s)
 {
@@ -298,6 +299,8 @@ void app__go(app *a, app_screen s)
     if (s == a->screen)
         return;
     a->scroll = 0;
+    if (a->search_on) /* Today's search field loses the keyboard with the screen */
+        a->search_on = a->want_text = 0;
     if (a->depth < (int)(sizeof a->back / sizeof a->back[0]))
         a->back[a->depth++] = a->screen;
     a->screen = s;
@@ -312,6 +315,7 @@ void app__open(app *a, app_screen s)
 
 void app_build(app *a, app_ui *ui, int64_t now_ms)
 {
+    app__set_theme(a->set.theme);
     app_ui_fill(ui, (app_rect){0, 0, (float)ui->width, (float)ui->height}, C_BG);
     screens[a->screen]->build(a, ui, now_ms);
     /* The banner, where the crew looks last: decisions that could not be recorded (with a
@@ -319,7 +323,7 @@ void app_build(app *a, app_ui *ui, int64_t now_ms)
      * the recorder's last error, or what is still being saved. */
     char fb[800];
     const char *msg = a->status;
-    app_color mc = C_BAD, bg = 0xffe8e8ffu;
+    app_color mc = C_BAD, bg = app__th->banner_bad;
     int retry = 0;
     if (a->rec && a->rs.jobs_failed > 0) {
         snprintf(fb, sizeof fb, _("%d decisions NOT recorded (last: %s): %s"), a->rs.jobs_failed,
@@ -334,7 +338,7 @@ void app_build(app *a, app_ui *ui, int64_t now_ms)
         snprintf(fb, sizeof fb, _("Saving %d…"), a->rs.jobs_pending);
         msg = fb;
         mc = C_DIM;
-        bg = 0xf0f0f0ffu;
+        bg = app__th->banner_info;
     }
     if (msg[0]) {
         /* under the top bar: the bottom of every screen holds its actions */
@@ -497,5 +501,7 @@ int64_t app_next_tick(const app *a, int64_t now_ms)
         t = now_ms + 1000;
     if (a->reload_due > 0 && (t < 0 || a->reload_due < t))
         t = a->reload_due;
+    if (a->screen == APP_SCR_TODAY && a->today_vel != 0 && !a->today_dragging)
+        t = now_ms + 16; /* a fling moves the list every frame */
     return t;
 }

@@ -39,7 +39,8 @@ typedef enum app_screen {
     APP_SCR_SIGN,
     APP_SCR_PAD,
     APP_SCR_DISPUTE,
-    APP_SCR_DAYEND
+    APP_SCR_DAYEND,
+    APP_SCR_SETTINGS
 } app_screen;
 
 /* Modal layers over a screen. */
@@ -99,6 +100,15 @@ typedef struct app_unit_row {
     sv_unit_summary s; /* its records part (sv_unit_summarize_records): the Today list */
     sv_progress p;     /* s.progress */
 } app_unit_row;
+
+/* The app's own settings (settings.c): the display, not survey data, so they are the tablet's
+ * and live in a small file beside the journal, JOURNAL.settings.json, replaced atomically. */
+typedef enum app_text_size { APP_TEXT_SMALL, APP_TEXT_NORMAL, APP_TEXT_LARGE } app_text_size;
+typedef struct app_settings {
+    int dpi;                 /* 0: auto (the display's, else the 10.1-inch tablet's) */
+    app_text_size text_size; /* small 0.85x, normal, large 1.25x */
+    int theme;               /* 0 high-contrast daylight, 1 night */
+} app_settings;
 
 typedef struct app {
     sv_journal *j;
@@ -200,6 +210,18 @@ typedef struct app {
     struct app_tiles *tiles;
     int basemap_on;
     float basemap_opacity;
+    /* Today: search and scrolling (screen_today.c) */
+    char search[128];   /* typed into @search: code or name, case-insensitive substring */
+    int search_on;      /* @search has the keyboard */
+    float today_scroll; /* px; a fling keeps it moving at today_vel px/s */
+    float today_vel;
+    int64_t today_fling_ms; /* the last drag event, then when the fling was last advanced */
+    int today_dragging;
+
+    /* Settings (settings.c, screen_settings.c) */
+    app_settings set;
+    int dpi_cli;  /* --dpi N (overrides the setting for this run), 0 none */
+    int auto_dpi; /* what the platform says (or assumes) now: where Settings' +/- start */
 } app;
 
 /* Open the app's view of a journal (borrowed; the caller closes it after app_free). */
@@ -232,5 +254,23 @@ int app_open_unit(app *a, const char *code);
 int app_locate(app *a, double lat, double lon, float *x, float *y);
 /* When the screen needs the next timed redraw (averaging progress, objection clocks), ms. */
 int64_t app_next_tick(const app *a, int64_t now_ms);
+
+/* Settings file beside journal_path (JOURNAL.settings.json). Load: defaults when there is
+ * none; -1 with err when it exists but cannot be used (the defaults are then in *s). */
+int app_settings_load(const char *journal_path, app_settings *s, char *err, size_t errlen);
+int app_settings_save(const char *journal_path, const app_settings *s, char *err, size_t errlen);
+/* The px per mm to lay out with: --dpi, else the setting, else the platform's (platform_ppmm).
+ * And the text size factor of the setting. Applies the theme of the setting too. */
+float app_px_per_mm(app *a, float platform_ppmm);
+float app_text_scale(const app *a);
+/* The screen's name (dump-widgets): "today", "map", ... */
+const char *app_screen_name(app_screen s);
+/* Something that measures text as it will be drawn (the platform): 0 with *w, *h or -1. */
+typedef int (*app_measure_fn)(void *ctx, const char *utf8, int px, int *w, int *h);
+/* Write the frame's widgets as JSON to path (atomically): {"dpi", "screen", "widgets": [{"id",
+ * "x", "y", "w", "h", "enabled", "text"}]}, and beyond that per widget "short_mm" and, where
+ * it shows text and measure is given, "text_px", "text_width" and "fits". 0, or -1 with err. */
+int app_dump_widgets(const app *a, const app_ui *ui, const char *path, app_measure_fn measure,
+                     void *ctx, char *err, size_t errlen);
 
 #endif

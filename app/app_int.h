@@ -9,22 +9,64 @@
 
 #include "app.h"
 
-#define C_BG 0xffffffffu
-#define C_INK 0x000000ffu
-#define C_DIM 0x505050ffu
-#define C_BAR 0x10243effu
-#define C_BAR_INK 0xffffffffu
-#define C_LINE 0xc8c8c8ffu
-#define C_BTN 0xe6ecf5ffu
-#define C_DRAFT 0x0050d0ffu
-#define C_POINT 0xd00000ffu
-#define C_TRACK 0x008a2effu
-#define C_POS 0x0060ffffu
-#define C_ACC 0x0060ff40u
-#define C_OK 0x00a040ffu
-#define C_WARN 0xe07000ffu
-#define C_BAD 0xb00000ffu
-#define C_GO 0x006a30ffu
+/* ---- theme.c: the colours of every screen, one table per theme ---------------------------- */
+
+/* A theme: every colour the screens draw with. Text colours are read against the background
+ * named beside them; test_theme checks each pair (app__theme_pairs) for WCAG AA contrast. */
+typedef struct app__theme {
+    const char *name;                  /* "day" (high-contrast daylight), "night" */
+    app_color bg, ink, dim;            /* page, text, secondary text */
+    app_color bar, bar_ink;            /* top bar and the text on it, back button */
+    app_color bar_btn;                 /* the top bar's back button */
+    app_color line;                    /* separators (decoration) */
+    app_color btn, btn_ink, btn_edge;  /* an enabled button */
+    app_color off, off_ink, off_edge;  /* a disabled button: flat, no fill, grey */
+    app_color row_alt, panel;          /* alternate list rows, bottom bars */
+    app_color ok, warn, bad, go;       /* status text on bg / panel; go: the big action */
+    app_color banner_bad, banner_info; /* the banner's backgrounds (text bad / dim) */
+    app_color field, field_edge;       /* a text field and its outline */
+    app_color hint;                    /* "n more above/below" background (ink text) */
+    app_color map_bg, draft, point, track, pos, acc; /* the map */
+    app_color grade[5];    /* GNSS pill by sv_grade (bar_ink text on it) */
+    app_color no_receiver; /* the pill without a receiver */
+    app_color scrim;       /* under a modal layer */
+    app_color group;       /* group headers' background (ink text) */
+} app__theme;
+
+/* The themes (APP__THEME_DAY, APP__THEME_NIGHT) and the one in use. */
+enum { APP__THEME_DAY, APP__THEME_NIGHT, APP__NTHEMES };
+extern const app__theme app__themes[APP__NTHEMES];
+extern const app__theme *app__th;
+void app__set_theme(int which);
+
+/* A colour pair to be read: fg against bg, needing at least min_ratio (WCAG 2.x). */
+typedef struct app__cpair {
+    const char *what;
+    app_color fg, bg;
+    double min_ratio; /* 4.5 text, 3 controls and graphics */
+} app__cpair;
+/* Every text/background and control/background pair of theme t into out (at most max);
+ * returns how many there are. */
+size_t app__theme_pairs(const app__theme *t, app__cpair *out, size_t max);
+/* WCAG 2.x contrast ratio of two opaque colours (1 to 21). */
+double app__contrast(app_color a, app_color b);
+
+#define C_BG (app__th->bg)
+#define C_INK (app__th->ink)
+#define C_DIM (app__th->dim)
+#define C_BAR (app__th->bar)
+#define C_BAR_INK (app__th->bar_ink)
+#define C_LINE (app__th->line)
+#define C_BTN (app__th->btn)
+#define C_DRAFT (app__th->draft)
+#define C_POINT (app__th->point)
+#define C_TRACK (app__th->track)
+#define C_POS (app__th->pos)
+#define C_ACC (app__th->acc)
+#define C_OK (app__th->ok)
+#define C_WARN (app__th->warn)
+#define C_BAD (app__th->bad)
+#define C_GO (app__th->go)
 
 /* ---- a screen: what app.c dispatches on ------------------------------------------------- */
 
@@ -48,11 +90,11 @@ typedef struct app__screen_ops {
     int (*answer)(app *a, app_ask ask, int k, const char *v);
 } app__screen_ops;
 
-#define APP__NSCREENS (APP_SCR_DAYEND + 1)
+#define APP__NSCREENS (APP_SCR_SETTINGS + 1)
 
 extern const app__screen_ops app__screen_today, app__screen_map, app__screen_gnss,
     app__screen_record, app__screen_walk, app__screen_verify, app__screen_sign, app__screen_pad,
-    app__screen_dispute, app__screen_dayend;
+    app__screen_dispute, app__screen_dayend, app__screen_settings;
 
 /* The operations of screen s (app.c's table). */
 const app__screen_ops *app__screen(app_screen s);
@@ -71,6 +113,12 @@ float app__target(const app_ui *ui);
 app_color app__grade_color(sv_grade g);
 const char *app__grade_label(sv_grade g);
 const sv_fix *app__live_fix(const app *a, int64_t now_ms);
+/* Text that fits its box: the width of utf8 at px (estimated on the safe side); label fitted
+ * into box at px or smaller (not under 2.5 mm), wrapped onto lines ('\n' in out) when one
+ * line is too wide, returning the pixel size; and such a label drawn, lines centred. */
+float app__text_width(const char *utf8, int px);
+int app__fit_label(const app_ui *ui, app_rect box, const char *label, int px, char *out, size_t n);
+void app__draw_label(app_ui *ui, app_rect box, const char *wrapped, int px, int align, app_color c);
 void app__button(app_ui *ui, const char *id, app_rect r, const char *label, int enabled);
 /* A button in a strong colour (the one big action of a screen). */
 void app__big_button(app_ui *ui, const char *id, app_rect r, const char *label, app_color bg,
@@ -124,6 +172,9 @@ void app__pick_codes(app *a, const char *list);
 /* ---- what one screen offers another ------------------------------------------------------------
  */
 
+/* screen_today.c: text typed and keys pressed while @search has the keyboard. */
+int app__today_text(app *a, const char *utf8);
+int app__today_key(app *a, int key);
 /* screen_sign.c: re-read what the Sign screen shows (attendance, signatures, parties). */
 void app__load_parties(app *a);
 /* screen_sign.c: the index of the party of that name, added when new; -1 when full. */

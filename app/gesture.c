@@ -78,7 +78,8 @@ int app_gest_feed(app_gest *g, const app_ptr *e, app_gesture out[2])
                                      .x = e->x,
                                      .y = e->y,
                                      .dx = e->x - g->last_x,
-                                     .dy = e->y - g->last_y};
+                                     .dy = e->y - g->last_y,
+                                     .t_ms = e->t_ms};
             g->last_x = e->x;
             g->last_y = e->y;
         }
@@ -90,7 +91,8 @@ int app_gest_feed(app_gest *g, const app_ptr *e, app_gesture out[2])
             if (g->pinched || g->long_fired)
                 ; /* the touch was something else */
             else if (g->moved)
-                out[k++] = (app_gesture){.type = APP_G_DRAG_END, .x = e->x, .y = e->y};
+                out[k++] =
+                    (app_gesture){.type = APP_G_DRAG_END, .x = e->x, .y = e->y, .t_ms = e->t_ms};
             else
                 out[k++] = (app_gesture){.type = APP_G_TAP, .x = g->f[0].x0, .y = g->f[0].y0};
         }

@@ -34,6 +34,7 @@ typedef struct app_gesture {
     float x, y;
     float dx, dy;
     float factor;
+    int64_t t_ms; /* of the pointer event it came from (drags: for a fling's speed) */
 } app_gesture;
 
 #define APP_LONG_PRESS_MS 600

@@ -2,7 +2,7 @@
  * main.c - quejie-app: the crew's touch UI.
  *
  *   quejie-app [--journal FILE] [--gnss HOST:PORT] [--lang zh_CN|en] [--window WxH]
- *              [--script FILE] [--unit CODE] [--usb DIR] [--check-glyphs FILE] [--stats]
+ *              [--script FILE] [--unit CODE] [--usb DIR] [--dpi N] [--check-glyphs FILE] [--stats]
  *              [--basemap FILE]...
  *
  * Without --journal the tablet's journal is $QUEJIE_JOURNAL, else
@@ -75,8 +75,13 @@ typedef struct runner {
     int64_t deadline;   /* wait-for */
     int active;
     int want_text; /* a text field is open (type needs one) */
-    app *a;        /* for locate */
+    app *a;        /* for locate and dump-widgets */
 } runner;
+
+static int measure_text(void *ctx, const char *utf8, int px, int *w, int *h)
+{
+    return plat_text_size(ctx, utf8, px, w, h);
+}
 
 static void queue(runner *r, int64_t at, int type, int64_t finger, float x, float y)
 {
@@ -209,6 +214,12 @@ static int script_step(runner *r, plat *p, const app_ui *ui, int64_t now)
                 return script_fail(c, "locate %s: no map shown, or no place on it", c->arg);
             printf("locate %s -> %.1f %.1f\n", c->arg, x, y);
             fflush(stdout);
+            break;
+        }
+        case APP_S_DUMP_WIDGETS: {
+            char err[600];
+            if (app_dump_widgets(r->a, ui, c->arg, measure_text, p, err, sizeof err) != 0)
+                return script_fail(c, "dump-widgets: %s", err);
             break;
         }
         case APP_S_QUIT:
@@ -395,8 +406,8 @@ static void usage(FILE *f)
     fprintf(
         f,
         "usage: quejie-app [--journal FILE] [--gnss HOST:PORT] [--lang zh_CN|en] [--window WxH]\n"
-        "                  [--unit CODE] [--usb DIR] [--script FILE] [--audit-glyphs] [--stats]\n"
-        "                  [--basemap FILE]...\n"
+        "                  [--unit CODE] [--usb DIR] [--dpi N] [--script FILE] [--audit-glyphs]\n"
+        "                  [--stats] [--basemap FILE]...\n"
         "       quejie-app --check-glyphs FILE\n"
         "\n"
         "The crew's touch interface: today's units, the map, GNSS status, boundary points,\n"
@@ -410,6 +421,9 @@ static void usage(FILE *f)
         "  --unit CODE        open that registration unit's map\n"
         "  --usb DIR          where \"write to USB\" writes (default: the first writable mount\n"
         "                     under /media or /run/media)\n"
+        "  --dpi N            lay out for N dots per inch (default: the display's; when it\n"
+        "                     reports none, a 10.1-inch tablet at the window's size;\n"
+        "                     overrides the Settings screen's DPI for this run)\n"
         "  --script FILE      run a script of taps and gestures (tests, demos, support)\n"
         "  --basemap FILE     imagery under the map: GeoPackage tiles or MBTiles (repeatable;\n"
         "                     also every *.gpkg and *.mbtiles in basemaps/ beside the journal)\n"
@@ -432,7 +446,8 @@ int main(int argc, char **argv)
     opt opts[] = {{"--journal", 1, NULL}, {"--gnss", 1, NULL},    {"--lang", 1, NULL},
                   {"--window", 1, NULL},  {"--script", 1, NULL},  {"--check-glyphs", 1, NULL},
                   {"--stats", 0, NULL},   {"--usb", 1, NULL},     {"--audit-glyphs", 0, NULL},
-                  {"--unit", 1, NULL},    {"--basemap", 1, NULL}, {NULL, 0, NULL}};
+                  {"--unit", 1, NULL},    {"--basemap", 1, NULL}, {"--dpi", 1, NULL},
+                  {NULL, 0, NULL}};
     args a;
     if (parse_args(argc - 1, argv + 1, opts, 0, &a) != 0)
         return EXIT_USAGE;
@@ -447,6 +462,15 @@ int main(int argc, char **argv)
     int ww = 0, wh = 0;
     if (get(&a, "--window") && parse_window(get(&a, "--window"), &ww, &wh) != 0)
         return die(EXIT_USAGE, "--window: '%s' is not WxH (at least 320x240)", get(&a, "--window"));
+    int dpi_cli = 0;
+    if (get(&a, "--dpi")) {
+        char *end;
+        long v = strtol(get(&a, "--dpi"), &end, 10);
+        if (end == get(&a, "--dpi") || *end || v < 50 || v > 1000)
+            return die(EXIT_USAGE, "--dpi: '%s' is not a whole number from 50 to 1000",
+                       get(&a, "--dpi"));
+        dpi_cli = (int)v;
+    }
     if (app_i18n_init(lang ? lang : "zh_CN", NULL) != 0)
         fprintf(stderr, "%s: no zh_CN translations found: the interface is in English\n", prog);
 
@@ -512,6 +536,10 @@ int main(int argc, char **argv)
     A.wake = plat_wake;
     A.wake_ctx = p;
     snprintf(A.journal_path, sizeof A.journal_path, "%s", jpath);
+    A.dpi_cli = dpi_cli;
+    if (app_settings_load(jpath, &A.set, err, sizeof err) != 0)
+        fprintf(stderr, "%s: %s\n", prog, err);
+    run.a = &A;
     if (app_rec_start(jpath, plat_wake, p, &A.rec, werr, sizeof werr) != 0) {
         fprintf(stderr, "%s: recording is off: %s\n", prog, werr);
         snprintf(A.readonly, sizeof A.readonly, "%s: %s", _("Read-only: nothing can be recorded"),
@@ -549,7 +577,7 @@ int main(int argc, char **argv)
     int w, h;
     float ppmm;
     plat_size(p, &w, &h, &ppmm);
-    app_gest_init(&gest, ppmm * 2.5f);
+    app_gest_init(&gest, app_px_per_mm(&A, ppmm) * 2.5f);
     int dirty = 1, quit = 0, exit_code = 0;
     uint64_t gnss_gen = 0;
     int want_stats = get(&a, "--stats") != NULL;
@@ -561,7 +589,8 @@ int main(int argc, char **argv)
         int64_t now = sv_mono_ms();
         if (dirty) {
             plat_size(p, &w, &h, &ppmm);
-            app_ui_begin(&ui, w, h, ppmm);
+            app_ui_begin(&ui, w, h, app_px_per_mm(&A, ppmm));
+            ui.text_scale = app_text_scale(&A);
             double t0 = want_stats ? sv_mono_us() : 0;
             app_build(&A, &ui, now);
             plat_draw(p, &ui);
@@ -586,6 +615,8 @@ int main(int argc, char **argv)
             int64_t other = app_next_tick(&A, now);
             next_tick = fix_ticks && (other < 0 || now + 1000 < other) ? now + 1000 : other;
             const app_widget *tw = app_ui_find(&ui, "text");
+            if (!tw)
+                tw = app_ui_find(&ui, "search");
             plat_text_input(p, A.want_text, tw ? tw->r : (app_rect){0, 0, 0, 0});
         }
         if (run.active) {
@@ -673,7 +704,8 @@ int main(int argc, char **argv)
         /* decisions still being written: say so while the recorder finishes them */
         snprintf(A.status, sizeof A.status, _("Saving %d…"), A.rs.jobs_pending);
         plat_size(p, &w, &h, &ppmm);
-        app_ui_begin(&ui, w, h, ppmm);
+        app_ui_begin(&ui, w, h, app_px_per_mm(&A, ppmm));
+        ui.text_scale = app_text_scale(&A);
         app_build(&A, &ui, sv_mono_ms());
         plat_draw(p, &ui);
     }

@@ -77,7 +77,7 @@ int app__map_position(app *a, int64_t now_ms, double *px, double *py)
 void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
 {
     a->map_rect = m;
-    app_ui_fill(ui, m, 0xf7f5eeffu);
+    app_ui_fill(ui, m, app__th->map_bg);
     app_ui_widget(ui, "map", m, 1);
     if (a->basemap_on && a->cur >= 0)
         app_tiles_draw(a->tiles, a->geo, a->crs, a->view_x, a->view_y, a->mpp, m,

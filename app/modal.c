@@ -67,7 +67,7 @@ void app__pick_codes(app *a, const char *list)
 void app__build_modal(app *a, app_ui *ui)
 {
     ui->nw = 0; /* only the modal layer takes input */
-    app_ui_fill(ui, (app_rect){0, 0, (float)ui->width, (float)ui->height}, 0x000000a0u);
+    app_ui_fill(ui, (app_rect){0, 0, (float)ui->width, (float)ui->height}, app__th->scrim);
     float pad = app__mm(ui, 3), t = app__target(ui);
     float w = fminf((float)ui->width - 2 * pad, app__mm(ui, 190));
     app_rect box = {((float)ui->width - w) / 2, pad, w, (float)ui->height - 2 * pad};
@@ -100,7 +100,7 @@ void app__build_modal(app *a, app_ui *ui)
     }
     /* keypad and text: the value being entered */
     app_rect field = {x, y, iw, t * 1.2f};
-    app_ui_fill(ui, field, 0xfffbe6ffu);
+    app_ui_fill(ui, field, app__th->field);
     app_ui_frame(ui, field, 2, C_INK);
     /* the end of what is typed, where the cursor is, always in view: as many code points as
      * full-width glyphs fit (Latin text takes less) */
@@ -215,6 +215,8 @@ static void backspace(app *a)
 
 int app_on_text(app *a, const char *utf8)
 {
+    if (a->modal == APP_MODAL_NONE && a->screen == APP_SCR_TODAY && a->search_on)
+        return app__today_text(a, utf8);
     if (a->modal != APP_MODAL_TEXT && a->modal != APP_MODAL_KEYPAD)
         return 0;
     return append_text(a, utf8);
@@ -222,6 +224,8 @@ int app_on_text(app *a, const char *utf8)
 
 int app_on_key(app *a, int key)
 {
+    if (a->modal == APP_MODAL_NONE && a->screen == APP_SCR_TODAY && a->search_on)
+        return app__today_key(a, key);
     if (a->modal != APP_MODAL_TEXT && a->modal != APP_MODAL_KEYPAD)
         return 0;
     if (key == APP_KEY_BACKSPACE) {

@@ -38,7 +38,15 @@ int plat_open(const char *title, int w, int h, plat **out, char *err, size_t err
 void plat_close(plat *p); /* NULL-safe */
 /* Wait at most timeout_ms (-1: forever) for one event. Returns 1 with *ev, 0 on timeout. */
 int plat_wait(plat *p, int timeout_ms, plat_ev *ev);
+/* The window's size in renderer pixels and its pixels per mm: from the display's DPI, or when
+ * the display reports none, plat_assumed_px_per_mm (the target tablet). */
 void plat_size(plat *p, int *w, int *h, float *px_per_mm);
+/* The tablet the app is made for: a 10.1-inch panel, here at w x h pixels (1920x1200: 224 DPI,
+ * 1280x800: 149 DPI). */
+#define PLAT_ASSUMED_DIAGONAL_IN 10.1
+float plat_assumed_px_per_mm(int w, int h);
+/* The size utf8 takes drawn at pixel size px (for the fit checks of dump-widgets). 0 or -1. */
+int plat_text_size(plat *p, const char *utf8, int px, int *w, int *h);
 /* Draw a frame and show it. Returns 0 or -1 (the frame may be partly drawn). */
 int plat_draw(plat *p, const app_ui *ui);
 /* Save what the window shows now as PNG. Returns 0 or -1 with err. */

@@ -253,15 +253,30 @@ const char *plat_renderer(const plat *p)
     return SDL_GetRendererInfo(p->r, &info) == 0 && info.name ? info.name : "?";
 }
 
+float plat_assumed_px_per_mm(int w, int h)
+{
+    double diag = sqrt((double)w * w + (double)h * h);
+    return diag > 0 ? (float)(diag / (PLAT_ASSUMED_DIAGONAL_IN * 25.4)) : 96 / 25.4f;
+}
+
+int plat_text_size(plat *p, const char *utf8, int px, int *w, int *h)
+{
+    TTF_Font *f = font(p, px);
+    return f && TTF_SizeUTF8(f, utf8, w, h) == 0 ? 0 : -1;
+}
+
 void plat_size(plat *p, int *w, int *h, float *px_per_mm)
 {
     SDL_GetRendererOutputSize(p->r, w, h);
     float ddpi = 0;
     int disp = SDL_GetWindowDisplayIndex(p->win);
-    if (SDL_GetDisplayDPI(disp < 0 ? 0 : disp, &ddpi, NULL, NULL) != 0 || !(ddpi > 20))
-        ddpi = 96; /* unknown: assume a desktop monitor */
     int ww, wh;
     SDL_GetWindowSize(p->win, &ww, &wh);
+    if (SDL_GetDisplayDPI(disp < 0 ? 0 : disp, &ddpi, NULL, NULL) != 0 || !(ddpi > 20)) {
+        /* unknown: the target tablet, a 10.1-inch panel at the window's pixel size */
+        *px_per_mm = plat_assumed_px_per_mm(*w, *h);
+        return;
+    }
     /* DPI is per window point; the renderer may have more pixels (high-DPI) */
     float scale = ww > 0 ? (float)*w / (float)ww : 1;
     *px_per_mm = ddpi * scale / 25.4f;

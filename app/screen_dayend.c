@@ -107,7 +107,7 @@ static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
     for (size_t u = (size_t)dfirst; a->day && u < a->nunits && y + rh <= dy1; u++, dshown++) {
         const app_dayend_row *r = &a->day[u];
         app_rect row = {pad, y, w, rh - pad / 2};
-        app_ui_fill(ui, row, u % 2 ? 0xf4f6f9ffu : C_BG);
+        app_ui_fill(ui, row, u % 2 ? app__th->row_alt : C_BG);
         app_ui_frame(ui, row, 1, C_LINE);
         char area[200] = "", gap[100] = "";
         if (isfinite(r->area_m2))

@@ -26,7 +26,7 @@ static void build_gnss(app *a, app_ui *ui, int64_t now_ms)
     int tp = app__text_px(ui, 3.8f);
     app_rect big = {pad, y, ui->width - 2 * pad, app__target(ui) * 1.4f};
     if (!a->gnss_ok || !a->gnss.connected) {
-        app_ui_fill(ui, big, 0x707070ffu);
+        app_ui_fill(ui, big, app__th->no_receiver);
         app_ui_text(ui, big, _("No receiver: gpsd is not answering"), app__text_px(ui, 5),
                     APP_ALIGN_CENTER, C_BAR_INK);
         y += big.h + pad;

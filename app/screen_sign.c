@@ -149,7 +149,7 @@ static void build_sign(app *a, app_ui *ui, int64_t now_ms)
     for (int i = first; i < a->nparty && y + rh <= y1; i++, shown++) {
         const app_party *p = &a->party[i];
         app_rect row = {pad, y, ui->width - 2 * pad, rh - pad / 2};
-        app_ui_fill(ui, row, i % 2 ? 0xf4f6f9ffu : C_BG);
+        app_ui_fill(ui, row, i % 2 ? app__th->row_alt : C_BG);
         app_ui_frame(ui, row, 1, C_LINE);
         char l2[400];
         app_color c2 = C_DIM;

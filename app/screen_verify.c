@@ -73,7 +73,7 @@ static void build_verify(app *a, app_ui *ui, int64_t now_ms)
     float bw = t * 2.4f;
     for (int f = 0; f < SV_FIELD_COUNT && u; f++) {
         app_rect row = {pad, y, ui->width - 2 * pad, rh - pad / 2};
-        app_ui_fill(ui, row, f % 2 ? 0xf4f6f9ffu : C_BG);
+        app_ui_fill(ui, row, f % 2 ? app__th->row_alt : C_BG);
         app_ui_frame(ui, row, 1, C_LINE);
         const sv_verification *v = current_ver(a, (sv_field)f);
         char l1[600], l2[600];

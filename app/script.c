@@ -29,6 +29,7 @@ static const struct {
     [APP_S_TYPE] = {"type", 1},
     [APP_S_DRAG_IN] = {"drag-in", 5},
     [APP_S_LOCATE] = {"locate", 2},
+    [APP_S_DUMP_WIDGETS] = {"dump-widgets", 1},
 };
 
 static int number(const char *s, double *out)
@@ -124,6 +125,14 @@ static int parse_line(char *line, int lineno, app_scmd *c, char *err, size_t err
         c->op = APP_S_SCREENSHOT;
         if (nargs != 1)
             return BAD("screenshot takes one file name");
+        snprintf(c->arg, sizeof c->arg, "%s", w[1]);
+        return 0;
+    } else if (strcmp(cmd, "dump-widgets") == 0) {
+        c->op = APP_S_DUMP_WIDGETS;
+        if (nargs != 1)
+            return BAD("dump-widgets takes one file name");
+        if (strlen(w[1]) >= sizeof c->arg)
+            return BAD("dump-widgets: file name longer than %zu bytes", sizeof c->arg - 1);
         snprintf(c->arg, sizeof c->arg, "%s", w[1]);
         return 0;
     } else if (strcmp(cmd, "type") == 0) {

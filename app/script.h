@@ -9,6 +9,7 @@
  * as fractions 0..1 of its width and height: a signature on the pad whatever the layout),
  * `locate LAT LON` (prints `locate LAT LON -> X Y`, the window pixel of that CGCS2000 position
  * on the map shown, LAT and LON as written; arg holds them, v[0] v[1] their values).
+ * `dump-widgets FILE.json` (the current screen's widgets as JSON: app.h, app_dump_widgets).
  *
  * blank lines and lines starting with '#' ignored. Parsing is strict: an unknown command, a
  * missing or extra argument, a number that is not one, an ID not starting with '@' is an error
@@ -32,7 +33,8 @@ typedef enum app_sop {
     APP_S_QUIT,
     APP_S_TYPE,
     APP_S_DRAG_IN,
-    APP_S_LOCATE
+    APP_S_LOCATE,
+    APP_S_DUMP_WIDGETS
 } app_sop;
 
 typedef struct app_scmd {

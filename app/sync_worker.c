@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "i18n.h"
 #include "survey/clock.h"
 #include "survey/journal.h"
 
@@ -97,7 +98,10 @@ static void do_sync(app_sync *s)
     switch (rc) {
     case SY_OK:
         out = APP_SYNC_DONE;
-        snprintf(msg, sizeof msg, "%lld entries sent in %d bundles, %d units received",
+        snprintf(msg, sizeof msg,
+                 ngettext("%lld entries sent in %d bundle, %d units received",
+                          "%lld entries sent in %d bundles, %d units received",
+                          (unsigned long)rep.bundles_sent),
                  (long long)rep.entries_sent, rep.bundles_sent, rep.tasks_added);
         break;
     case SY_ENET:
@@ -130,6 +134,16 @@ static void do_sync(app_sync *s)
     pthread_mutex_unlock(&s->lock);
 }
 
+void app_sync_usb_message(char *out, size_t n, const char *path, int64_t entries, int bundles)
+{
+    char counts[64];
+    snprintf(
+        counts, sizeof counts,
+        ngettext("%lld entries, %d bundle", "%lld entries, %d bundles", (unsigned long)bundles),
+        (long long)entries, bundles);
+    snprintf(out, n, "%.300s (%s)", path, counts);
+}
+
 static void do_usb(app_sync *s, const char *dir)
 {
     char path[4200];
@@ -140,7 +154,7 @@ static void do_usb(app_sync *s, const char *dir)
     int rc = sy_client_write_bundles(s->c, path, &entries, &n);
     char msg[400];
     if (rc == SY_OK) {
-        snprintf(msg, sizeof msg, "%.300s (%lld entries, %d bundles)", path, (long long)entries, n);
+        app_sync_usb_message(msg, sizeof msg, path, entries, n);
         set_outcome(s, APP_SYNC_WRITTEN, msg);
     } else {
         snprintf(msg, sizeof msg, "%s", sy_client_errmsg(s->c));

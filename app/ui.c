@@ -156,6 +156,31 @@ void app_ui_widget(app_ui *ui, const char *id, app_rect r, int enabled)
     snprintf(w->id, sizeof w->id, "%s", id);
     w->r = r;
     w->enabled = enabled;
+    w->text_off = 0;
+    w->text_px = 0;
+    w->text_w = 0;
+}
+
+void app_ui_widget_text(app_ui *ui, const char *utf8, int px, float box_w)
+{
+    if (!ui->nw || !utf8 || !*utf8)
+        return;
+    size_t len = strlen(utf8);
+    if (grow((void **)&ui->text, &ui->captext, ui->ntext + len + 1, 1) != 0) {
+        ui->oom = 1;
+        return;
+    }
+    app_widget *w = &ui->w[ui->nw - 1];
+    w->text_off = ui->ntext;
+    w->text_px = px;
+    w->text_w = box_w;
+    memcpy(ui->text + ui->ntext, utf8, len + 1);
+    ui->ntext += len + 1;
+}
+
+const char *app_ui_widget_label(const app_ui *ui, const app_widget *w)
+{
+    return w->text_px > 0 && ui->text ? ui->text + w->text_off : "";
 }
 
 const app_widget *app_ui_find(const app_ui *ui, const char *id)

@@ -51,6 +51,11 @@ typedef struct app_widget {
     char id[64];
     app_rect r;
     int enabled;
+    /* The text the widget shows (app_ui_widget_text): text[text_off..] drawn at text_px in a
+     * box text_w wide; text_px 0 when it shows none. For dump-widgets and the fit checks. */
+    size_t text_off;
+    int text_px;
+    float text_w;
 } app_widget;
 
 typedef struct app_ui {
@@ -64,7 +69,8 @@ typedef struct app_ui {
     size_t ntext, captext;
     app_widget *w;
     size_t nw, capw;
-    int oom; /* an allocation failed this frame: the frame is incomplete */
+    int oom;          /* an allocation failed this frame: the frame is incomplete */
+    float text_scale; /* text size factor from the settings (small/normal/large); 0 means 1 */
 } app_ui;
 
 /* Start a frame: keeps allocations, drops the previous frame's content. */
@@ -86,6 +92,10 @@ float *app_ui_image(app_ui *ui, void *tex, int g, app_color c);
 
 /* Register an actionable widget (drawing is separate). Later widgets lie on top. */
 void app_ui_widget(app_ui *ui, const char *id, app_rect r, int enabled);
+/* The text the widget registered last shows, drawn at px in a box box_w wide (copied). */
+void app_ui_widget_text(app_ui *ui, const char *utf8, int px, float box_w);
+/* The text of widget w in ui ("" when it shows none). */
+const char *app_ui_widget_label(const app_ui *ui, const app_widget *w);
 /* The widget with this ID in the current frame, or NULL. */
 const app_widget *app_ui_find(const app_ui *ui, const char *id);
 /* The topmost enabled widget under (x, y), or NULL. */

@@ -25,7 +25,7 @@ float app__mm(const app_ui *ui, float v)
 
 int app__text_px(const app_ui *ui, float mm_h)
 {
-    float px = app__mm(ui, mm_h);
+    float px = app__mm(ui, mm_h) * (ui->text_scale > 0 ? ui->text_scale : 1);
     return px < 14 ? 14 : (int)px;
 }
 
@@ -40,19 +40,8 @@ float app__target(const app_ui *ui)
 
 app_color app__grade_color(sv_grade g)
 {
-    switch (g) {
-    case SV_GRADE_RTK_FIXED:
-        return 0x00a040ffu;
-    case SV_GRADE_RTK_FLOAT:
-        return 0xe0a000ffu;
-    case SV_GRADE_DGPS:
-        return 0xe07000ffu;
-    case SV_GRADE_GPS:
-        return 0xd04000ffu;
-    case SV_GRADE_NONE:
-        break;
-    }
-    return 0xb00000ffu;
+    return g >= SV_GRADE_NONE && g <= SV_GRADE_RTK_FIXED ? app__th->grade[g]
+                                                         : app__th->grade[SV_GRADE_NONE];
 }
 
 const char *app__grade_label(sv_grade g)
@@ -81,15 +70,123 @@ const sv_fix *app__live_fix(const app *a, int64_t now_ms)
     return &a->gnss.fix;
 }
 
+/* ---- labels that fit ---------------------------------------------------------------------- */
+
+/* The width of utf8 at pixel size px, estimated on the safe side for the UI font (Noto Sans
+ * CJK: a CJK character is one em, Latin letters, digits and punctuation well under 0.62 em). */
+float app__text_width(const char *utf8, int px)
+{
+    float w = 0;
+    for (const unsigned char *u = (const unsigned char *)utf8; *u; u++)
+        if (*u < 0x80)
+            w += 0.62f * (float)px;
+        else if ((*u & 0xc0) != 0x80)
+            w += (float)px;
+    return w;
+}
+
+/* Greedy wrap of s into lines no wider than w at px: breaks at spaces, or between two
+ * characters of which one is not ASCII (Chinese breaks anywhere). Writes the lines into out,
+ * separated by '\n'; returns how many lines. */
+static int wrap(const char *s, int px, float w, char *out, size_t n)
+{
+    size_t o = 0;
+    int lines = 1;
+    float lw = 0;
+    while (*s && o + 8 < n) {
+        /* the next piece: a word of ASCII, or one non-ASCII character, with its spaces */
+        const char *e = s;
+        if ((unsigned char)*e >= 0x80) {
+            e++;
+            while ((*(const unsigned char *)e & 0xc0) == 0x80)
+                e++;
+        } else {
+            while (*e && *e != ' ' && (unsigned char)*e < 0x80)
+                e++;
+        }
+        while (*e == ' ')
+            e++;
+        char piece[256];
+        size_t k = (size_t)(e - s) < sizeof piece ? (size_t)(e - s) : sizeof piece - 1;
+        memcpy(piece, s, k);
+        piece[k] = '\0';
+        float pw = app__text_width(piece, px);
+        if (lw > 0 && lw + pw - (piece[k - 1] == ' ' ? 0.62f * (float)px : 0) > w) {
+            while (o > 0 && out[o - 1] == ' ')
+                o--;
+            out[o++] = '\n';
+            lines++;
+            lw = 0;
+        }
+        if (o + k + 1 >= n)
+            break;
+        memcpy(out + o, piece, k);
+        o += k;
+        lw += pw;
+        s = e;
+    }
+    while (o > 0 && out[o - 1] == ' ')
+        o--;
+    out[o] = '\0';
+    return lines;
+}
+
+int app__fit_label(const app_ui *ui, app_rect box, const char *label, int px, char *out, size_t n)
+{
+    int min_px = (int)ceilf(app__mm(ui, 2.5f)); /* text at least 2.5 mm high (its em) */
+    if (min_px < 14)
+        min_px = 14;
+    if (min_px > px)
+        min_px = px;
+    for (int p = px;; p = p * 9 / 10 > min_px ? p * 9 / 10 : min_px) {
+        int max_lines = (int)(box.h / (1.3f * (float)p));
+        if (max_lines < 1)
+            max_lines = 1;
+        if (app__text_width(label, p) <= box.w) {
+            snprintf(out, n, "%s", label);
+            return p;
+        }
+        if (wrap(label, p, box.w, out, n) <= max_lines || p == min_px)
+            return p;
+    }
+}
+
+void app__draw_label(app_ui *ui, app_rect box, const char *wrapped, int px, int align, app_color c)
+{
+    int lines = 1;
+    for (const char *q = wrapped; *q; q++)
+        lines += *q == '\n';
+    float lh = 1.3f * (float)px, y = box.y + (box.h - lh * (float)lines) / 2;
+    if (lines == 1) {
+        app_ui_text(ui, box, wrapped, px, align, c);
+        return;
+    }
+    for (const char *q = wrapped; *q;) {
+        const char *e = strchr(q, '\n');
+        size_t k = e ? (size_t)(e - q) : strlen(q);
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)(k < sizeof line ? k : sizeof line - 1), q);
+        app_ui_text(ui, (app_rect){box.x, y, box.w, lh}, line, px, align, c);
+        y += lh;
+        q += k + (e != NULL);
+    }
+}
+
 /* ---- buttons, the top bar, labels ---------------------------------------------------------- */
 
+/* Enabled: filled, a strong edge. Disabled: flat (the page's colour), a thin grey edge and
+ * grey text, so it cannot be taken for one that works. */
 void app__button(app_ui *ui, const char *id, app_rect r, const char *label, int enabled)
 {
-    app_ui_fill(ui, r, enabled ? C_BTN : 0xf0f0f0ffu);
-    app_ui_frame(ui, r, 2, enabled ? C_INK : C_LINE);
-    app_ui_text(ui, app_rect_inset(r, 4), label, app__text_px(ui, 3.5f), APP_ALIGN_CENTER,
-                enabled ? C_INK : C_DIM);
+    const app__theme *t = app__th;
+    app_ui_fill(ui, r, enabled ? t->btn : t->off);
+    app_ui_frame(ui, r, enabled ? 2 : 1, enabled ? t->btn_edge : t->off_edge);
+    app_rect tr = app_rect_inset(r, 4);
+    char shown[512];
+    int px = app__fit_label(ui, tr, label, app__text_px(ui, 3.5f), shown, sizeof shown);
+    app__draw_label(ui, tr, shown, px, APP_ALIGN_CENTER, enabled ? t->btn_ink : t->off_ink);
     app_ui_widget(ui, id, r, enabled);
+    app_ui_widget_text(ui, shown, px, tr.w);
 }
 
 /* The top bar: back (except on Today), title, GNSS pill. Returns its height. */
@@ -100,9 +197,10 @@ float app__top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
     float x = app__mm(ui, 2);
     if (a->screen != APP_SCR_TODAY) {
         app_rect b = {x, app__mm(ui, 1), app__target(ui) * 1.6f, app__target(ui)};
-        app_ui_fill(ui, b, 0x2c4a70ffu);
+        app_ui_fill(ui, b, app__th->bar_btn);
         app_ui_text(ui, b, _("Back"), app__text_px(ui, 3.5f), APP_ALIGN_CENTER, C_BAR_INK);
         app_ui_widget(ui, "back", b, 1);
+        app_ui_widget_text(ui, _("Back"), app__text_px(ui, 3.5f), b.w);
         x += b.w + app__mm(ui, 3);
     }
     float pill_w = app__target(ui) * 3.6f;
@@ -116,7 +214,7 @@ float app__top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
     const sv_fix *f = app__live_fix(a, now_ms);
     if (!a->gnss_ok || !a->gnss.connected) {
         snprintf(txt, sizeof txt, "%s", _("No receiver"));
-        c = 0x707070ffu;
+        c = app__th->no_receiver;
     } else if (!f) {
         snprintf(txt, sizeof txt, "%s", _("No fix"));
         c = app__grade_color(SV_GRADE_NONE);
@@ -130,6 +228,7 @@ float app__top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
     app_ui_fill(ui, p, c);
     app_ui_text(ui, p, txt, app__text_px(ui, 3.5f), APP_ALIGN_CENTER, C_BAR_INK);
     app_ui_widget(ui, "gnss", p, 1);
+    app_ui_widget_text(ui, txt, app__text_px(ui, 3.5f), p.w);
     return h + app__receiver_banner(a, ui, h, now_ms);
 }
 
@@ -165,17 +264,22 @@ float app__receiver_banner(app *a, app_ui *ui, float y, int64_t now_ms)
     app_ui_fill(ui, b, C_BAD);
     app__text_line(ui, app__mm(ui, 2), y, ui->width - app__mm(ui, 4), bh, line, 3.5f, C_BAR_INK);
     app_ui_widget(ui, "receiver-banner", b, 0);
+    app_ui_widget_text(ui, line, app__text_px(ui, 3.5f), b.w - app__mm(ui, 4));
     return bh;
 }
 
 void app__big_button(app_ui *ui, const char *id, app_rect r, const char *label, app_color bg,
                      int enabled)
 {
-    app_ui_fill(ui, r, enabled ? bg : 0xb0b0b0ffu);
-    app_ui_frame(ui, r, 3, C_INK);
-    app_ui_text(ui, app_rect_inset(r, 6), label, app__text_px(ui, 5.5f), APP_ALIGN_CENTER,
-                C_BAR_INK);
+    const app__theme *t = app__th;
+    app_ui_fill(ui, r, enabled ? bg : t->off);
+    app_ui_frame(ui, r, enabled ? 3 : 1, enabled ? t->ink : t->off_edge);
+    app_rect tr = app_rect_inset(r, 6);
+    char shown[512];
+    int px = app__fit_label(ui, tr, label, app__text_px(ui, 5.5f), shown, sizeof shown);
+    app__draw_label(ui, tr, shown, px, APP_ALIGN_CENTER, enabled ? t->bar_ink : t->off_ink);
     app_ui_widget(ui, id, r, enabled);
+    app_ui_widget_text(ui, shown, px, tr.w);
 }
 
 const char *app__unit_code(const app *a)
@@ -254,14 +358,14 @@ void app__list_hints(app_ui *ui, float x, float y0, float y1, float w, int first
     float h = app__mm(ui, 5);
     if (first > 0) {
         snprintf(buf, sizeof buf, _("↑ %d more above (drag down)"), first);
-        app_ui_fill(ui, (app_rect){x + w - app__mm(ui, 60), y0, app__mm(ui, 60), h}, 0xfff3c4ffu);
+        app_ui_fill(ui, (app_rect){x + w - app__mm(ui, 60), y0, app__mm(ui, 60), h}, app__th->hint);
         app_ui_text(ui, (app_rect){x + w - app__mm(ui, 60), y0, app__mm(ui, 60), h}, buf,
                     app__text_px(ui, 3), APP_ALIGN_CENTER, C_INK);
     }
     if (first + shown < n) {
         snprintf(buf, sizeof buf, _("↓ %d more below (drag up)"), n - first - shown);
         app_ui_fill(ui, (app_rect){x + w - app__mm(ui, 60), y1 - h, app__mm(ui, 60), h},
-                    0xfff3c4ffu);
+                    app__th->hint);
         app_ui_text(ui, (app_rect){x + w - app__mm(ui, 60), y1 - h, app__mm(ui, 60), h}, buf,
                     app__text_px(ui, 3), APP_ALIGN_CENTER, C_INK);
     }

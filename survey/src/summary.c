@@ -293,3 +293,30 @@ done:
     sv_unit_clear(&u);
     return rc;
 }
+
+sv_stage sv_unit_stage(const sv_unit_summary *s)
+{
+    const sv_progress *p = &s->progress;
+    if (p->points == 0 && p->vertices == 0 && p->fields_verified == 0 && p->disputes_open == 0 &&
+        p->attendance == 0 && p->signatures == 0)
+        return SV_STAGE_TODO;
+    if (p->points >= 3 && p->fields_verified >= (int)SV_FIELD_COUNT && p->disputes_open == 0 &&
+        p->attendance > 0 && p->signatures_missing == 0 && s->objections_open == 0)
+        return SV_STAGE_DONE;
+    return SV_STAGE_IN_PROGRESS;
+}
+
+const char *sv_stage_name(sv_stage st)
+{
+    switch (st) {
+    case SV_STAGE_TODO:
+        return "todo";
+    case SV_STAGE_IN_PROGRESS:
+        return "in_progress";
+    case SV_STAGE_RETURNED:
+        return "returned";
+    case SV_STAGE_DONE:
+        return "done";
+    }
+    return "?";
+}

@@ -417,8 +417,40 @@ out:
     sv_journal_close(j);
 }
 
+/* Where a unit stands (sv_unit_stage): from the records part of its summary. */
+static void test_stage(void)
+{
+    sv_unit_summary s;
+    memset(&s, 0, sizeof s);
+    CHECK_INT(sv_unit_stage(&s), SV_STAGE_TODO);
+    s.progress.vertices = 1;
+    CHECK_INT(sv_unit_stage(&s), SV_STAGE_IN_PROGRESS);
+    s.progress.points = 4;
+    s.progress.fields_verified = SV_FIELD_COUNT;
+    s.progress.attendance = 2;
+    s.progress.signatures = s.progress.signatures_current = 2;
+    CHECK_INT(sv_unit_stage(&s), SV_STAGE_DONE);
+    s.progress.signatures_missing = 1; /* a party present who has not signed this boundary */
+    CHECK_INT(sv_unit_stage(&s), SV_STAGE_IN_PROGRESS);
+    s.progress.signatures_missing = 0;
+    s.objections_open = 1; /* an absent party may still object */
+    CHECK_INT(sv_unit_stage(&s), SV_STAGE_IN_PROGRESS);
+    s.objections_open = 0;
+    s.progress.disputes_open = 1;
+    CHECK_INT(sv_unit_stage(&s), SV_STAGE_IN_PROGRESS);
+    s.progress.disputes_open = 0;
+    s.progress.fields_verified = SV_FIELD_COUNT - 1;
+    CHECK_INT(sv_unit_stage(&s), SV_STAGE_IN_PROGRESS);
+    s.progress.fields_verified = SV_FIELD_COUNT;
+    s.progress.points = 2;
+    CHECK_INT(sv_unit_stage(&s), SV_STAGE_IN_PROGRESS);
+    CHECK(strcmp(sv_stage_name(SV_STAGE_RETURNED), "returned") == 0);
+    CHECK(strcmp(sv_stage_name(SV_STAGE_TODO), "todo") == 0);
+}
+
 int main(void)
 {
+    test_stage();
     geod_init(&gd, 6378137.0, 1 / 298.257222101);
     snprintf(dir, sizeof dir, "/tmp/qj-test-summary-XXXXXX");
     if (!mkdtemp(dir)) {

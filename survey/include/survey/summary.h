@@ -98,6 +98,29 @@ int sv_unit_summarize_records(sv_journal *j, const char *code, sv_unit_summary *
 sv_crs sv_unit_crs(const sv_unit *u, int journal_epsg, double journal_cm, double points_lon,
                    double walk_lon);
 
+/*
+ * Where a unit stands, for lists grouped by state (the app's Today), from its summary's records
+ * part (sv_unit_summarize_records is enough):
+ * - SV_STAGE_TODO: nothing recorded about it yet (no point, walk vertex, verification, dispute,
+ *   attendance or signature);
+ * - SV_STAGE_DONE: complete on site: at least 3 boundary points, every ownership field
+ *   verified, no dispute open, attendance recorded with no signature missing, and no absent
+ *   party's objection period still running;
+ * - SV_STAGE_RETURNED: the county office sent it back. The journal does not carry the office's
+ *   decisions yet (a later issue adds them): no unit is in this stage today;
+ * - SV_STAGE_IN_PROGRESS: everything else.
+ */
+typedef enum sv_stage {
+    SV_STAGE_TODO,
+    SV_STAGE_IN_PROGRESS,
+    SV_STAGE_RETURNED,
+    SV_STAGE_DONE
+} sv_stage;
+#define SV_STAGE_COUNT 4
+sv_stage sv_unit_stage(const sv_unit_summary *s);
+/* "todo", "in_progress", "returned", "done" */
+const char *sv_stage_name(sv_stage st);
+
 /* The last day an absent party served a notice on notice_date (YYYY-MM-DD) may object:
  * notice_date + SV_OBJECTION_DAYS. Returns SV_OK, or SV_EINVAL for a malformed date (out ""). */
 int sv_objection_end(const char *notice_date, char out[11]);

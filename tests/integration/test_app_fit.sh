@@ -1,0 +1,108 @@
+#!/bin/bash
+# The app on the reference displays (issue 10, defects 1, 4 and 9): quejie-app under Xvfb at
+# 1920x1200 and 1280x800, landscape and portrait, at 149 and 224 DPI (--dpi) and with no DPI
+# reported (Xvfb reports none: the app then assumes the 10.1-inch tablet). With 68 units on
+# Today it finds one by @search, scrolls, opens Settings; on each screen dump-widgets (with
+# the text measured by SDL_ttf) must show every actionable widget at least 10 mm on its short
+# side and every widget's text inside it (at least 2.5 mm high: its pixel size, the em), and
+# the glyph audit no missing glyph.
+source "$(dirname "$0")/lib.sh"
+APP=${QUEJIE_APP:-$QJ_BUILD/quejie-app}
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 # see test_app.sh
+ART=$QJ_BUILD/test-artifacts/app-fit
+mkdir -p "$ART"
+command -v Xvfb >/dev/null || { fail "Xvfb is not installed"; finish; exit 1; }
+for d in $(seq 141 190); do [ -e /tmp/.X11-unix/X$d ] || [ -e /tmp/.X$d-lock ] || break; done
+Xvfb :$d -screen 0 2000x2000x24 -nolisten tcp >/dev/null 2>&1 &
+PIDS+=($!)
+export DISPLAY=:$d
+for _ in $(seq 50); do [ -e /tmp/.X11-unix/X$d ] && break; sleep 0.1; done
+
+# 68 units: the Linxia package's units again and again under new codes and names
+"$PY" - "$FIX/tasks/linxia-units-4490.geojson" "$T/68.geojson" <<'PY'
+import copy, json, sys
+src = json.load(open(sys.argv[1]))
+out = dict(src); out["features"] = []
+for i in range(68):
+    f = copy.deepcopy(src["features"][i % len(src["features"])])
+    f["properties"]["ZRZYDJDYH"] = "622901ZR9%05d" % i
+    f["properties"]["DJDYMC"] = "大夏河临夏市段第%02d号登记单元" % i
+    out["features"].append(f)
+json.dump(out, open(sys.argv[2], "w"), ensure_ascii=False)
+PY
+J=$T/j.db U=622901ZR900042
+"$QUEJIE" init "$J" --device-name fit-test >/dev/null
+"$QUEJIE" tasks import "$J" "$T/68.geojson" >/dev/null && ok "68 units imported" || fail "import of 68 units"
+
+# check FILE.json: every actionable widget >= 10 mm, every text fits; prints what does not.
+check_dump() {
+    "$PY" - "$1" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); want_dpi = int(sys.argv[2])
+bad = []
+if want_dpi and abs(d["dpi"] - want_dpi) > 1:
+    bad.append("dpi %s, expected %d" % (d["dpi"], want_dpi))
+for w in d["widgets"]:
+    if w["enabled"] and w["short_mm"] < 10 - 1e-3:
+        bad.append("%s is %.1f mm" % (w["id"], w["short_mm"]))
+    if w.get("text_px") and w["text_px"] * 25.4 / d["dpi"] < 2.5 - 1e-3:
+        bad.append("%s: text %d px is under 2.5 mm" % (w["id"], w["text_px"]))
+    if w["text"] and not w.get("fits", False):
+        bad.append("%s: '%s' is %s px wide in %.0f" % (w["id"], w["text"], w.get("text_width"), w.get("text_box_w", 0)))
+if not d["widgets"]:
+    bad.append("no widgets")
+print("; ".join(bad[:6]))
+sys.exit(1 if bad else 0)
+PY
+}
+
+for size in 1920x1200 1200x1920 1280x800 800x1280; do
+    W=${size%x*} H=${size#*x}
+    for dpi in 149 224 none; do
+        tag=$size-$dpi
+        if [ $dpi = none ]; then opt=(); want=$("$PY" -c "import math; print(round(math.hypot($W, $H) / 10.1))")
+        else opt=(--dpi $dpi); want=$dpi; fi
+        cat >"$T/fit.s" <<S
+wait-for @search
+dump-widgets $T/$tag-today.json
+drag $((W / 2)) $((H * 3 / 4)) $((W / 2)) $((H / 3))
+wait 300
+dump-widgets $T/$tag-scrolled.json
+tap @search
+type zr9000
+type 42
+wait-for @unit:$U
+dump-widgets $T/$tag-search.json
+screenshot $ART/$tag-search.png
+tap @settings
+wait-for @theme:night
+dump-widgets $T/$tag-settings.json
+tap @back
+wait-for @unit:$U
+tap @unit:$U
+wait-for @map
+dump-widgets $T/$tag-map.json
+quit
+S
+        if timeout 120 "$APP" --journal "$J" --window $size "${opt[@]}" --audit-glyphs --script "$T/fit.s" >"$T/out" 2>"$T/err"; then
+            ok "$tag: Today, search, Settings and a unit's map"
+        else
+            fail "$tag: $(tail -2 "$T/err")"
+            continue
+        fi
+        grep -q " 0 with missing glyphs" "$T/err" && ok "$tag: every string drawn has glyphs" || fail "$tag: $(grep audit "$T/err")"
+        for s in today scrolled search settings map; do
+            if msg=$(check_dump "$T/$tag-$s.json" "$want"); then ok "$tag $s: targets >= 10 mm, texts fit and >= 2.5 mm, $want DPI"
+            else fail "$tag $s: $msg"; fi
+        done
+        "$PY" - "$T/$tag-today.json" "$T/$tag-scrolled.json" "$T/$tag-search.json" <<'PY' && ok "$tag: the list scrolls and the search finds the unit" || fail "$tag: scrolling or search"
+import json, sys
+ids = lambda f: [w["id"] for w in json.load(open(f))["widgets"] if w["id"].startswith("@unit:")]
+a, b, c = (ids(f) for f in sys.argv[1:4])
+assert a and b and a != b, (a, b)
+assert c == ["@unit:622901ZR900042"], c
+PY
+    done
+done
+cp "$T"/*-today.json "$ART/" 2>/dev/null
+finish

@@ -1,0 +1,360 @@
+/*
+ * test_today.c - Today with a day's worth of units (68, as assigned to a crew), built without
+ * SDL from a real journal: every unit is reachable by dragging the list, a fling keeps it
+ * moving after the finger lifts and then stops, rows outside the list register no widget,
+ * @search finds a unit by part of its code or name in any case, the groups (to do, in
+ * progress, returned by the office, done) carry their counts; the Settings screen is reached
+ * from Today, its choices are saved beside the journal and read back, --dpi wins over them;
+ * and dump-widgets writes the contract's JSON.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "check.h"
+#include "i18n.h"
+#include "script.h"
+#include "survey/geo.h"
+#include "survey/state.h"
+#include "survey/tasks.h"
+#include "sync_worker.h"
+#include "ui.h"
+
+#define NUNITS 68
+#define W 1920
+#define H 1200
+#define PPMM (224 / 25.4f)
+
+static app_ui ui;
+
+static void build(app *a, int64_t now)
+{
+    app_ui_begin(&ui, W, H, PPMM);
+    app_build(a, &ui, now);
+}
+
+static int tap(app *a, const char *id, int64_t now)
+{
+    const app_widget *w = app_ui_find(&ui, id);
+    if (!w)
+        return 0;
+    app_gesture g = {.type = APP_G_TAP, .x = w->r.x + w->r.w / 2, .y = w->r.y + w->r.h / 2};
+    int r = app_on_gesture(a, &ui, &g);
+    build(a, now);
+    return r;
+}
+
+/* A slow drag by dy px (the finger stops before it lifts: no fling). */
+static void drag(app *a, float dy, int64_t *now)
+{
+    for (int i = 1; i <= 10; i++) {
+        app_gesture g = {.type = APP_G_DRAG, .x = 500, .y = 600, .dy = dy / 10, .t_ms = *now};
+        app_on_gesture(a, &ui, &g);
+        *now += 16;
+    }
+    *now += 300;
+    app_gesture e = {.type = APP_G_DRAG_END, .x = 500, .y = 600, .t_ms = *now};
+    app_on_gesture(a, &ui, &e);
+    build(a, *now);
+}
+
+static int units_shown(char seen[NUNITS], const app_rect *view)
+{
+    int n = 0;
+    for (size_t i = 0; i < ui.nw; i++) {
+        int k;
+        if (sscanf(ui.w[i].id, "unit:622901ZR9%05d", &k) != 1 || k < 0 || k >= NUNITS)
+            continue;
+        n++;
+        seen[k] = 1;
+        const app_rect r = ui.w[i].r;
+        /* inside the list's viewport, never under the search row or the bottom bar */
+        CHECK(r.y >= view->y - 0.5f && r.y + r.h <= view->y + view->h + 0.5f);
+    }
+    return n;
+}
+
+static int drawn(const char *text)
+{
+    for (size_t i = 0; i < ui.ncmd; i++)
+        if (ui.cmd[i].op == APP_OP_TEXT && strstr(ui.text + ui.cmd[i].off, text))
+            return 1;
+    return 0;
+}
+
+static void test_today(const char *dir)
+{
+    char path[300], tasks[512];
+    snprintf(path, sizeof path, "%s/j.db", dir);
+    const char *fix = getenv("QJ_FIXTURES");
+    snprintf(tasks, sizeof tasks, "%s/tasks/linxia-units-4490.geojson",
+             fix ? fix : "tests/fixtures");
+    sv_journal_opts jo = {"today-test", NULL, 0, NAN};
+    sv_journal *j = NULL;
+    CHECK_INT(sv_journal_create(path, &jo, &j), SV_OK);
+    sv_geo *g = NULL;
+    sv_diag diag;
+    sv_task_set ts = {0};
+    CHECK_INT(sv_geo_new(&g), SV_OK);
+    CHECK_INT(sv_tasks_read(tasks, g, NULL, &ts, &diag), SV_OK);
+    if (!j || ts.n == 0)
+        return;
+    /* 68 units: the package's first, under new codes and names */
+    sv_unit *u = &ts.units[0];
+    char *name0 = u->name;
+    for (int i = 0; i < NUNITS; i++) {
+        char name[64];
+        snprintf(u->code, sizeof u->code, "622901ZR9%05d", i);
+        snprintf(name, sizeof name, "河段%02d", i);
+        u->name = name;
+        CHECK_INT(sv_record_unit(j, u, NULL), SV_OK);
+    }
+    u->name = name0;
+    /* five of them started: a point each */
+    for (int i = 10; i < 15; i++) {
+        sv_bpoint p;
+        memset(&p, 0, sizeof p);
+        sv_bpoint_clear(&p);
+        snprintf(p.unit, sizeof p.unit, "622901ZR9%05d", i);
+        snprintf(p.point_type, sizeof p.point_type, "measured");
+        p.lon = u->draft.lonlat[0];
+        p.lat = u->draft.lonlat[1];
+        p.h = NAN;
+        p.flags = SV_PT_MANUAL;
+        CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
+    }
+
+    app_i18n_init("en", NULL);
+    app a;
+    CHECK_INT(app_init(&a, j), SV_OK);
+    snprintf(a.journal_path, sizeof a.journal_path, "%s", path);
+    CHECK_INT(a.nunits, NUNITS);
+    int64_t now = 1000000;
+    build(&a, now);
+
+    /* the list lies between the search row and the bottom bar */
+    const app_widget *s = app_ui_find(&ui, "search"), *de = app_ui_find(&ui, "day-end");
+    CHECK(s != NULL && de != NULL);
+    if (!s || !de)
+        return;
+    CHECK(s->r.h >= 10 * PPMM);
+    app_rect view = {0, s->r.y + s->r.h, W, de->r.y - (s->r.y + s->r.h)};
+    char seen[NUNITS] = {0};
+    int first = units_shown(seen, &view);
+    CHECK(first > 0 && first < NUNITS);
+    /* groups with counts; "returned by the office" is there, empty, until the office says */
+    CHECK(drawn("To do · 63"));
+    /* every unit is reachable by dragging up (content follows the finger) */
+    int saw_progress = 0;
+    for (int k = 0; k < 200; k++) {
+        float before = a.today_scroll;
+        drag(&a, -300, &now);
+        units_shown(seen, &view);
+        saw_progress |= drawn("In progress · 5");
+        if (a.today_scroll == before)
+            break;
+    }
+    int all = 1;
+    for (int i = 0; i < NUNITS; i++)
+        all &= seen[i];
+    CHECK(all);
+    CHECK(saw_progress);
+    CHECK(drawn("Returned by the office · 0"));
+    CHECK(drawn("Done · 0"));
+    CHECK(a.today_scroll > 0);
+    /* and back down to the top */
+    for (int k = 0; k < 200 && a.today_scroll > 0; k++)
+        drag(&a, 400, &now);
+    CHECK_NEAR(a.today_scroll, 0, 1e-3);
+    CHECK(drawn("To do · 63"));
+
+    /* a fling: a quick drag that lifts while moving goes on, slows down and stops */
+    for (int i = 1; i <= 6; i++) {
+        app_gesture d = {.type = APP_G_DRAG, .x = 500, .y = 600, .dy = -40, .t_ms = now};
+        app_on_gesture(&a, &ui, &d);
+        now += 16;
+    }
+    app_gesture up = {.type = APP_G_DRAG_END, .x = 500, .y = 360, .t_ms = now};
+    app_on_gesture(&a, &ui, &up);
+    float at_release = a.today_scroll;
+    CHECK(a.today_vel > 1000); /* 40 px / 16 ms = 2500 px/s */
+    CHECK(app_next_tick(&a, now) == now + 16);
+    now += 100;
+    build(&a, now);
+    CHECK(a.today_scroll > at_release);
+    for (int k = 0; k < 1000 && a.today_vel != 0; k++) {
+        now += 16;
+        build(&a, now);
+    }
+    CHECK(a.today_vel == 0);
+    float rest = a.today_scroll;
+    CHECK(rest > at_release + 240); /* it travelled on its own */
+    now += 1000;
+    build(&a, now);
+    CHECK_NEAR(a.today_scroll, rest, 1e-3);
+    CHECK(app_next_tick(&a, now) != now + 16);
+
+    /* search: part of a code, in any case; then part of a name */
+    CHECK(tap(&a, "search", now));
+    CHECK_INT(a.want_text, 1);
+    CHECK_INT(app_on_text(&a, "zr9000"), 1);
+    CHECK_INT(app_on_text(&a, "42"), 1);
+    build(&a, now);
+    CHECK_NEAR(a.today_scroll, 0, 1e-3);
+    memset(seen, 0, sizeof seen);
+    CHECK_INT(units_shown(seen, &view), 1);
+    CHECK(seen[42]);
+    CHECK(app_ui_find(&ui, "unit:622901ZR900042") != NULL);
+    CHECK(drawn("To do · 1"));
+    CHECK_INT(app_on_key(&a, APP_KEY_BACKSPACE), 1);
+    build(&a, now);
+    memset(seen, 0, sizeof seen);
+    int n40 = units_shown(seen, &view), only40 = 1;
+    for (int i = 0; i < NUNITS; i++)
+        only40 &= !seen[i] || i / 10 == 4;
+    CHECK(n40 >= 3 && only40); /* ...40 to ...49, as many as fit */
+    CHECK(tap(&a, "search-clear", now));
+    CHECK_INT(app_on_text(&a, "河段1"), 1);
+    build(&a, now);
+    memset(seen, 0, sizeof seen);
+    int n10 = units_shown(seen, &view), only10 = 1;
+    for (int i = 0; i < NUNITS; i++)
+        only10 &= !seen[i] || i / 10 == 1;
+    CHECK(n10 >= 3 && only10);
+    CHECK(drawn("To do · 5"));
+    CHECK_INT(app_on_text(&a, "x"), 1);
+    build(&a, now);
+    CHECK(drawn("No unit matches"));
+    CHECK(tap(&a, "search-clear", now));
+    CHECK_INT(app_on_key(&a, APP_KEY_ENTER), 1);
+    CHECK_INT(a.want_text, 0);
+    CHECK_INT(app_on_text(&a, "z"), 0); /* the keyboard is closed */
+
+    /* the widgets carry their text; dump-widgets writes the contract's keys */
+    const app_widget *b = app_ui_find(&ui, "day-end");
+    CHECK(b && strcmp(app_ui_widget_label(&ui, b), "Day end") == 0);
+    char dump[400], err[300];
+    snprintf(dump, sizeof dump, "%s/today.json", dir);
+    CHECK_INT(app_dump_widgets(&a, &ui, dump, NULL, NULL, err, sizeof err), 0);
+    json_error_t je;
+    json_t *d = json_load_file(dump, 0, &je);
+    CHECK(d != NULL);
+    CHECK_INT(json_integer_value(json_object_get(d, "dpi")), 224);
+    CHECK(strcmp(json_string_value(json_object_get(d, "screen")), "today") == 0);
+    json_t *ws = json_object_get(d, "widgets");
+    CHECK(json_array_size(ws) == ui.nw);
+    int found = 0;
+    size_t i;
+    json_t *w;
+    json_array_foreach(ws, i, w)
+    {
+        CHECK(json_is_string(json_object_get(w, "id")) && json_is_number(json_object_get(w, "x")) &&
+              json_is_number(json_object_get(w, "y")) && json_is_number(json_object_get(w, "w")) &&
+              json_is_number(json_object_get(w, "h")) &&
+              json_is_boolean(json_object_get(w, "enabled")) &&
+              json_is_string(json_object_get(w, "text")));
+        if (strcmp(json_string_value(json_object_get(w, "id")), "@day-end") == 0)
+            found = strcmp(json_string_value(json_object_get(w, "text")), "Day end") == 0;
+    }
+    CHECK(found);
+    json_decref(d);
+    CHECK_INT(app_dump_widgets(&a, &ui, "/nonexistent/dir/x.json", NULL, NULL, err, sizeof err),
+              -1);
+    CHECK(strstr(err, "/nonexistent/dir/x.json") != NULL);
+
+    /* Settings from Today: each choice applies and is saved beside the journal */
+    app_px_per_mm(&a, PPMM); /* the platform's density, as the main loop passes it each frame */
+    CHECK(tap(&a, "settings", now));
+    CHECK_INT(a.screen, APP_SCR_SETTINGS);
+    CHECK(tap(&a, "theme:night", now));
+    CHECK(tap(&a, "text:large", now));
+    CHECK(tap(&a, "dpi:up", now));
+    CHECK_INT(a.set.dpi, 224 + 10);
+    app_settings back;
+    CHECK_INT(app_settings_load(path, &back, err, sizeof err), 0);
+    CHECK_INT(back.theme, 1);
+    CHECK_INT(back.text_size, APP_TEXT_LARGE);
+    CHECK_INT(back.dpi, 234);
+    CHECK_NEAR(app_px_per_mm(&a, PPMM), 234 / 25.4f, 1e-4);
+    CHECK_NEAR(app_text_scale(&a), 1.25f, 1e-6);
+    a.dpi_cli = 149; /* --dpi wins for its run */
+    CHECK_NEAR(app_px_per_mm(&a, PPMM), 149 / 25.4f, 1e-4);
+    a.dpi_cli = 0;
+    CHECK(tap(&a, "dpi:auto", now));
+    CHECK_NEAR(app_px_per_mm(&a, PPMM), PPMM, 1e-4);
+    CHECK(tap(&a, "theme:day", now));
+    CHECK(tap(&a, "text:normal", now));
+    /* a damaged settings file: said, and the defaults used */
+    char sp[400];
+    snprintf(sp, sizeof sp, "%s.settings.json", path);
+    FILE *f = fopen(sp, "w");
+    if (f) {
+        fputs("{\"dpi\": \"huge\"}", f);
+        fclose(f);
+    }
+    err[0] = '\0';
+    CHECK_INT(app_settings_load(path, &back, err, sizeof err), -1);
+    CHECK(strstr(err, "dpi") != NULL && strstr(err, sp) != NULL);
+    CHECK_INT(back.dpi, 0);
+    CHECK_INT(back.text_size, APP_TEXT_NORMAL);
+    snprintf(sp, sizeof sp, "%s/none.db", dir);
+    CHECK_INT(app_settings_load(sp, &back, err, sizeof err), 0); /* no file: defaults */
+
+    app_ui_free(&ui);
+    app_free(&a);
+    sv_journal_close(j);
+    sv_task_set_clear(&ts);
+    sv_geo_free(g);
+}
+
+static void test_dump_parse(void)
+{
+    app_script s;
+    char err[256];
+    CHECK_INT(app_script_parse("dump-widgets /tmp/w.json\nquit\n", &s, err, sizeof err), 0);
+    CHECK(s.n == 2 && s.cmd[0].op == APP_S_DUMP_WIDGETS &&
+          strcmp(s.cmd[0].arg, "/tmp/w.json") == 0);
+    app_script_free(&s);
+    CHECK_INT(app_script_parse("dump-widgets\n", &s, err, sizeof err), -1);
+    CHECK(strstr(err, "line 1: dump-widgets takes one file name") != NULL);
+    CHECK_INT(app_script_parse("dump-widgets a b\n", &s, err, sizeof err), -1);
+}
+
+/* The USB message is the interface's language: "(347 entries, 1 bundles)" was English. */
+static void test_usb_message(void)
+{
+    char m[400], dir[600];
+    /* the catalogue built beside the tests (a packaged build looks only where it installs) */
+    const char *b = getenv("QJ_BUILD");
+    snprintf(dir, sizeof dir, "%s/locale", b ? b : "build");
+    CHECK_INT(app_i18n_init("zh_CN", dir), 0);
+    app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 347, 1);
+    CHECK(strstr(m, "/media/u/q.qjb") && strstr(m, "347") && strstr(m, "数据包"));
+    CHECK(!strstr(m, "entries") && !strstr(m, "bundle"));
+    app_i18n_init("en", NULL);
+    app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 347, 1);
+    CHECK(strstr(m, "(347 entries, 1 bundle)") != NULL);
+    app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 347, 2);
+    CHECK(strstr(m, "(347 entries, 2 bundles)") != NULL);
+}
+
+int main(void)
+{
+    test_usb_message();
+    char dir[] = "/tmp/qj-today-XXXXXX";
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_dump_parse();
+    test_today(dir);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (check_failed == 0)
+        (void)!system(cmd);
+    else
+        fprintf(stderr, "files kept in %s\n", dir);
+    return check_finish();
+}
