@@ -64,6 +64,7 @@ int app_init(app *a, sv_journal *j)
     a->off_m = a->off_brg = NAN;
     a->basemap_on = 1;
     a->basemap_opacity = 1.0f;
+    snprintf(a->power_root, sizeof a->power_root, "%s", "/sys/class/power_supply");
     int rc = sv_geo_new(&a->geo);
     if (rc != SV_OK)
         return rc;

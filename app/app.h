@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 
+#include "device.h"
 #include "gesture.h"
 #include "gnss_worker.h"
 #include "recorder.h"
@@ -92,7 +93,10 @@ typedef struct app_dayend_row {
     double area_m2, draft_m2, diff_pct; /* NaN when not computable */
     double closing_m, walk_gap_m;
     int disputes_open, signatures_missing, fields_verified;
-    int64_t unacked; /* of this unit's records: seq above the office's cursor */
+    int64_t unacked;  /* of this unit's records: seq above the office's cursor */
+    int stage;        /* sv_stage: grey untouched, amber incomplete, green complete */
+    unsigned missing; /* SV_MISSING_*: why it is not complete */
+    int objections_open;
 } app_dayend_row;
 
 typedef struct app_unit_row {
@@ -210,6 +214,13 @@ typedef struct app {
     struct app_tiles *tiles;
     int basemap_on;
     float basemap_opacity;
+    /* the tablet's battery and free space on the journal's file system (device.h), read for
+     * the top bar at most every APP_DEVICE_READ_MS; power_root is the sysfs power-supply class */
+    app_power power;
+    app_storage storage;
+    int64_t device_read_ms; /* monotonic, 0 never */
+    char power_root[256];
+
     /* Today: search and scrolling (screen_today.c) */
     char search[128];   /* typed into @search: code or name, case-insensitive substring */
     int search_on;      /* @search has the keyboard */

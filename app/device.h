@@ -9,6 +9,9 @@
 
 #include <stdint.h>
 
+/* How often the top bar reads them again (ms): a battery changes slowly, a statvfs is cheap. */
+#define APP_DEVICE_READ_MS 15000
+
 typedef struct app_power {
     int batteries; /* how many batteries were found (0: mains only, or a desktop) */
     int percent;   /* charge 0..100 over all of them (energy-weighted when known), -1 unknown */

@@ -39,6 +39,9 @@ static void compute_day(app *a)
         r->draft_m2 = sm.has_draft ? sm.draft.ellipsoidal_m2 : NAN;
         r->diff_pct = sm.difference_pct;
         r->walk_gap_m = sm.walk_closure_m;
+        r->stage = (int)sv_unit_stage(&sm);
+        r->missing = sv_unit_missing(&sm);
+        r->objections_open = sm.objections_open;
         /* this unit's records the office has not acknowledged yet: the library's count over
          * the same rows as Today's "not synced" (sv_progress.last_seq) */
         int64_t unsent = sv_state_unit_unsent(a->j, un->code, acked);
@@ -69,6 +72,49 @@ static void find_usb(char *out, size_t n)
 {
     static const char *const roots[] = {"/media/", "/run/media/", NULL};
     app__usb_dir("/proc/self/mounts", roots, out, n);
+}
+
+/* Day end's second line of a unit: untouched, complete, or incomplete and why; then what is
+ * not yet at the office. */
+static void day_status(const app_dayend_row *r, char *buf, size_t n)
+{
+    size_t k = 0;
+#define PUT(...)                                                                                   \
+    do {                                                                                           \
+        if (k < n)                                                                                 \
+            k += (size_t)snprintf(buf + k, n - k, __VA_ARGS__);                                    \
+    } while (0)
+    buf[0] = '\0';
+    if (r->stage == SV_STAGE_TODO) {
+        PUT("%s", _("Untouched"));
+    } else if (r->stage == SV_STAGE_DONE) {
+        PUT("%s", _("Complete on site"));
+    } else {
+        PUT("%s", _("Incomplete:"));
+        const char *sep = " ";
+        /* each reason the library gives, in its order */
+        for (unsigned bit = 1; bit < (1u << SV_MISSING_COUNT); bit <<= 1) {
+            if (!(r->missing & bit))
+                continue;
+            if (bit == SV_MISSING_POINTS)
+                PUT(_("%sfewer than 3 points"), sep);
+            else if (bit == SV_MISSING_FIELDS)
+                PUT(_("%sfields verified %d/%d"), sep, r->fields_verified, (int)SV_FIELD_COUNT);
+            else if (bit == SV_MISSING_DISPUTES)
+                PUT(_("%s%d disputes open"), sep, r->disputes_open);
+            else if (bit == SV_MISSING_ATTENDANCE)
+                PUT(_("%sno attendance recorded"), sep);
+            else if (bit == SV_MISSING_SIGNATURES)
+                PUT(_("%s%d signatures missing"), sep, r->signatures_missing);
+            else
+                PUT(_("%s%d objection periods running"), sep, r->objections_open);
+            sep = _(", ");
+        }
+    }
+    PUT(_(" · not yet at the office %lld"), (long long)r->unacked);
+#undef PUT
+    if (k >= n && n > 0)
+        buf[n - 1] = '\0';
 }
 
 static const char *bundle_state_label(const char *st)
@@ -120,14 +166,15 @@ static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
         snprintf(buf, sizeof buf, _("%s · %d points%s%s"), a->units[u].u.code, r->points, area,
                  gap);
         app__text_line(ui, row.x + pad, row.y, row.w - 2 * pad, row.h / 2, buf, 3.8f, C_INK);
-        int bad = r->signatures_missing > 0 || r->disputes_open > 0 || r->unacked > 0;
-        snprintf(buf, sizeof buf,
-                 _("verified %d/%d · signatures missing %d · disputes open %d · not yet at the "
-                   "office %lld"),
-                 r->fields_verified, (int)SV_FIELD_COUNT, r->signatures_missing, r->disputes_open,
-                 (long long)r->unacked);
+        /* the unit's stage and what keeps it from done: the library's rule (sv_unit_stage,
+         * sv_unit_missing), the same as Today's groups and `quejie tasks list` */
+        app_color sc = r->stage == SV_STAGE_DONE   ? C_OK
+                       : r->stage == SV_STAGE_TODO ? C_DIM
+                                                   : C_WARN;
+        app_ui_fill(ui, (app_rect){row.x, row.y, app__mm(ui, 1.5f), row.h}, sc);
+        day_status(r, buf, sizeof buf);
         app__text_line(ui, row.x + pad, row.y + row.h / 2, row.w - 2 * pad, row.h / 2, buf, 3.4f,
-                       bad ? C_WARN : C_OK);
+                       sc);
         y += rh;
     }
     app__list_hints(ui, pad, dy0, dy1, w, dfirst, dshown, (int)a->nunits);

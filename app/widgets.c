@@ -190,6 +190,53 @@ void app__button(app_ui *ui, const char *id, app_rect r, const char *label, int 
 }
 
 /* The top bar: back (except on Today), title, GNSS pill. Returns its height. */
+/* The battery and the journal's free space, right-aligned at right in the top bar (two short
+ * lines); a low reading on a light chip in the warning colour, a critical one in the error
+ * banner's colours (the theme's tested pairs). Returns the width used, 0 when there is
+ * nothing to say (no battery and the file system unreadable). */
+static float device_status(app *a, app_ui *ui, float right, float h, int64_t now_ms)
+{
+    if (!a->device_read_ms || now_ms - a->device_read_ms >= APP_DEVICE_READ_MS) {
+        app_power_read(a->power_root, &a->power);
+        if (!a->journal_path[0] || app_storage_read(a->journal_path, &a->storage) != 0)
+            a->storage.free_bytes = -1;
+        a->device_read_ms = now_ms ? now_ms : 1;
+    }
+    char l1[64] = "", l2[64] = "";
+    int lv1 = 0, lv2 = 0;
+    if (a->power.batteries > 0 && a->power.percent >= 0) {
+        snprintf(l1, sizeof l1, a->power.charging == 1 ? _("Charging %d%%") : _("Battery %d%%"),
+                 a->power.percent);
+        lv1 = a->power.charging == 1 ? 0 : a->power.percent < 10 ? 2 : a->power.percent < 20;
+    }
+    if (a->storage.free_bytes >= 0) {
+        double gb = (double)a->storage.free_bytes / (1024.0 * 1024 * 1024);
+        if (gb >= 1)
+            snprintf(l2, sizeof l2, _("Free %.1f GB"), gb);
+        else
+            snprintf(l2, sizeof l2, _("Free %.0f MB"), gb * 1024);
+        lv2 = a->storage.level;
+    }
+    if (!l1[0] && !l2[0])
+        return 0;
+    float w = app__mm(ui, 24), lh = (h - app__mm(ui, 2)) / 2, x = right - w;
+    int px = app__text_px(ui, 2.8f);
+    const char *lines[2] = {l1, l2};
+    int lv[2] = {lv1, lv2};
+    for (int i = 0; i < 2; i++) {
+        if (!lines[i][0])
+            continue;
+        app_rect r = {x, app__mm(ui, 1) + i * lh, w, lh};
+        app_color fg = C_BAR_INK;
+        if (lv[i]) {
+            app_ui_fill(ui, r, lv[i] == 2 ? app__th->banner_bad : C_BG);
+            fg = lv[i] == 2 ? C_BAD : C_WARN;
+        }
+        app_ui_text(ui, app_rect_inset(r, 2), lines[i], px, APP_ALIGN_CENTER, fg);
+    }
+    return w + app__mm(ui, 2);
+}
+
 float app__top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
 {
     float h = app__target(ui) + app__mm(ui, 2);
@@ -204,7 +251,8 @@ float app__top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
         x += b.w + app__mm(ui, 3);
     }
     float pill_w = app__target(ui) * 3.6f;
-    app_ui_text(ui, (app_rect){x, 0, ui->width - x - pill_w - app__mm(ui, 4), h}, title,
+    float dev_w = device_status(a, ui, ui->width - pill_w - app__mm(ui, 4), h, now_ms);
+    app_ui_text(ui, (app_rect){x, 0, ui->width - x - pill_w - dev_w - app__mm(ui, 4), h}, title,
                 app__text_px(ui, 4.2f), APP_ALIGN_LEFT, C_BAR_INK);
 
     /* GNSS pill: grade in its colour, satellites, or "no receiver" */
@@ -261,8 +309,9 @@ float app__receiver_banner(app *a, app_ui *ui, float y, int64_t now_ms)
     snprintf(line, sizeof line, _("%s: %s"), why, what);
     float bh = app__mm(ui, 10);
     app_rect b = {0, y, (float)ui->width, bh};
-    app_ui_fill(ui, b, C_BAD);
-    app__text_line(ui, app__mm(ui, 2), y, ui->width - app__mm(ui, 4), bh, line, 3.5f, C_BAR_INK);
+    app_ui_fill(ui, b, app__th->banner_bad); /* the theme's tested pair: bad text on it */
+    app_ui_frame(ui, b, 3, C_BAD);
+    app__text_line(ui, app__mm(ui, 2), y, ui->width - app__mm(ui, 4), bh, line, 3.5f, C_BAD);
     app_ui_widget(ui, "receiver-banner", b, 0);
     app_ui_widget_text(ui, line, app__text_px(ui, 3.5f), b.w - app__mm(ui, 4));
     return bh;

@@ -278,6 +278,15 @@ static int tasks_list(int argc, char **argv)
             json_object_set_new(o, "difference_pct", jnum(sm.difference_pct));
             json_object_set_new(o, "walk_closure_m", jnum(sm.walk_closure_m));
             json_object_set_new(o, "objections_open", json_integer(sm.objections_open));
+            /* the unit's stage and what keeps it from done: the library's one rule, as the
+             * app's Today and Day end show it */
+            json_object_set_new(o, "stage", json_string(sv_stage_name(sv_unit_stage(&sm))));
+            json_t *miss = json_array();
+            unsigned m = sv_unit_missing(&sm);
+            for (unsigned b = 0; b < SV_MISSING_COUNT; b++)
+                if (m & (1u << b))
+                    json_array_append_new(miss, json_string(sv_missing_name(1u << b)));
+            json_object_set_new(o, "missing", miss);
             json_array_append_new(arr, o);
         } else {
             char area[64] = "";

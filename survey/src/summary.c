@@ -294,16 +294,51 @@ done:
     return rc;
 }
 
+unsigned sv_unit_missing(const sv_unit_summary *s)
+{
+    const sv_progress *p = &s->progress;
+    unsigned m = 0;
+    if (p->points < 3)
+        m |= SV_MISSING_POINTS;
+    if (p->fields_verified < (int)SV_FIELD_COUNT)
+        m |= SV_MISSING_FIELDS;
+    if (p->disputes_open > 0)
+        m |= SV_MISSING_DISPUTES;
+    if (p->attendance == 0)
+        m |= SV_MISSING_ATTENDANCE;
+    if (p->signatures_missing > 0)
+        m |= SV_MISSING_SIGNATURES;
+    if (s->objections_open > 0)
+        m |= SV_MISSING_OBJECTIONS;
+    return m;
+}
+
+const char *sv_missing_name(unsigned bit)
+{
+    switch (bit) {
+    case SV_MISSING_POINTS:
+        return "points";
+    case SV_MISSING_FIELDS:
+        return "fields";
+    case SV_MISSING_DISPUTES:
+        return "disputes";
+    case SV_MISSING_ATTENDANCE:
+        return "attendance";
+    case SV_MISSING_SIGNATURES:
+        return "signatures";
+    case SV_MISSING_OBJECTIONS:
+        return "objections";
+    }
+    return "?";
+}
+
 sv_stage sv_unit_stage(const sv_unit_summary *s)
 {
     const sv_progress *p = &s->progress;
     if (p->points == 0 && p->vertices == 0 && p->fields_verified == 0 && p->disputes_open == 0 &&
         p->attendance == 0 && p->signatures == 0)
         return SV_STAGE_TODO;
-    if (p->points >= 3 && p->fields_verified >= (int)SV_FIELD_COUNT && p->disputes_open == 0 &&
-        p->attendance > 0 && p->signatures_missing == 0 && s->objections_open == 0)
-        return SV_STAGE_DONE;
-    return SV_STAGE_IN_PROGRESS;
+    return sv_unit_missing(s) == 0 ? SV_STAGE_DONE : SV_STAGE_IN_PROGRESS;
 }
 
 const char *sv_stage_name(sv_stage st)

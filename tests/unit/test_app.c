@@ -10,10 +10,12 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "app.h"
+#include "app_int.h"
 #include "check.h"
 #include "gesture.h"
 #include "i18n.h"
@@ -204,6 +206,8 @@ static sv_journal *unit_journal(const char *dir, const char *device, char *path,
     return j;
 }
 
+static int ui_says(const app_ui *ui, const char *needle);
+
 static void test_screens(void)
 {
     char dir[] = "/tmp/qj-app-XXXXXX";
@@ -244,6 +248,37 @@ static void test_screens(void)
     }
     CHECK(app_ui_find(&ui, "back") == NULL);
     CHECK(app_ui_find(&ui, "gnss") != NULL);
+    /* the top bar: the battery (a power-supply tree in sysfs's format) and the journal's free
+     * space; a battery under 20 % and discharging is a warning */
+    {
+        char bat[200], f[400];
+        snprintf(bat, sizeof bat, "%s/power", dir);
+        mkdir(bat, 0700);
+        snprintf(f, sizeof f, "%s/BAT0", bat);
+        mkdir(f, 0700);
+        const char *files[][2] = {
+            {"type", "Battery"}, {"capacity", "15"}, {"status", "Discharging"}};
+        for (size_t i = 0; i < 3; i++) {
+            snprintf(f, sizeof f, "%s/BAT0/%s", bat, files[i][0]);
+            FILE *fp = fopen(f, "w");
+            if (fp) {
+                fprintf(fp, "%s\n", files[i][1]);
+                fclose(fp);
+            }
+        }
+        snprintf(a.power_root, sizeof a.power_root, "%s", bat);
+        snprintf(a.journal_path, sizeof a.journal_path, "%s", path);
+        a.device_read_ms = 0;
+        app_ui_begin(&ui, 1280, 800, 3.78f);
+        app_build(&a, &ui, 1000);
+        CHECK(ui_says(&ui, "Battery 15%"));
+        CHECK(ui_says(&ui, "Free "));
+        int warned = 0;
+        for (size_t i = 0; i < ui.ncmd; i++)
+            warned |= ui.cmd[i].op == APP_OP_TEXT && ui.cmd[i].color == C_WARN &&
+                      strcmp(ui.text + ui.cmd[i].off, "Battery 15%") == 0;
+        CHECK(warned);
+    }
     /* no receiver given: the pill says so */
     int says = 0;
     for (size_t i = 0; i < ui.ncmd; i++)
@@ -526,7 +561,7 @@ static void test_recording(void)
         CHECK_STR(a.pts[0].override_reason ? a.pts[0].override_reason : "",
                   "Tree canopy blocks the sky");
         /* defect 10: the journal keeps the reason's code; the label is for humans */
-        CHECK_STR(a.pts[1].override_code, "canopy");
+        CHECK_STR(a.pts[0].override_code, "canopy");
     }
 
     /* a pole carried while averaging: the average starts again, nothing is recorded */
@@ -884,6 +919,15 @@ static void test_recording(void)
         /* the walk closure spans all walks (the unit summary's rule, as `quejie area` has
          * it): from the first walk's first vertex (10, 0) to the second walk's last (69, 30) */
         CHECK_NEAR(r->walk_gap_m, hypot(69 - 10, 30 - 0), 0.5);
+        /* the truth about the unit: worked on but incomplete (amber), and why, by the
+         * library's rule; another unit nobody touched is grey, never green (defect 8) */
+        CHECK_INT(r->stage, SV_STAGE_IN_PROGRESS);
+        CHECK(r->missing & SV_MISSING_DISPUTES);
+        CHECK(ui_says(&ui, "Incomplete:") && ui_says(&ui, "1 disputes open"));
+        const app_dayend_row *o = &a.day[a.cur == 0 ? 1 : 0];
+        CHECK_INT(o->stage, SV_STAGE_TODO);
+        CHECK(ui_says(&ui, "Untouched"));
+        CHECK(!ui_says(&ui, "Complete on site"));
     }
     check_targets(&ui);
 

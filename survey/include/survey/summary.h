@@ -118,6 +118,22 @@ typedef enum sv_stage {
 } sv_stage;
 #define SV_STAGE_COUNT 4
 sv_stage sv_unit_stage(const sv_unit_summary *s);
+
+/* What keeps a unit from SV_STAGE_DONE, as bits (0: nothing, the unit is complete on site): the
+ * one list behind Day end's "incomplete, because" and `quejie tasks list`. */
+enum {
+    SV_MISSING_POINTS = 1u << 0,     /* fewer than 3 boundary points */
+    SV_MISSING_FIELDS = 1u << 1,     /* an ownership field not verified */
+    SV_MISSING_DISPUTES = 1u << 2,   /* a dispute still open */
+    SV_MISSING_ATTENDANCE = 1u << 3, /* nobody's attendance at pointing out recorded */
+    SV_MISSING_SIGNATURES = 1u << 4, /* a party present or by proxy has not signed */
+    SV_MISSING_OBJECTIONS = 1u << 5  /* an absent party's objection period still runs */
+};
+#define SV_MISSING_COUNT 6
+unsigned sv_unit_missing(const sv_unit_summary *s);
+/* The bit's name in English for tools ("points", "fields", "disputes", "attendance",
+ * "signatures", "objections"); "?" for anything else. */
+const char *sv_missing_name(unsigned bit);
 /* "todo", "in_progress", "returned", "done" */
 const char *sv_stage_name(sv_stage st);
 
