@@ -187,8 +187,12 @@ static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
                     a->ss.busy ? _("Sending…") : _("Send to the office"), C_GO,
                     can && a->ss.enrolled);
     app__button(ui, "usb", (app_rect){2 * pad + bw, y, bw, t * 1.3f},
-                a->usb_dir[0] ? _("Write to USB stick") : _("Write to USB stick (none found)"),
-                can && a->ss.enrolled && a->usb_dir[0]);
+                /* bundles for the office and the day as a GeoPackage; not enrolled: the
+                 * GeoPackage alone */
+                !a->usb_dir[0]   ? _("Write to USB stick (none found)")
+                : a->ss.enrolled ? _("Write to USB stick")
+                                 : _("Write to USB stick (GeoPackage)"),
+                can && a->usb_dir[0]);
     y += t * 1.3f + pad / 2;
     float lh = t * 0.7f;
     if (!a->sync)

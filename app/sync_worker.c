@@ -11,6 +11,8 @@
 
 #include "i18n.h"
 #include "survey/clock.h"
+#include "survey/export.h"
+#include "survey/geo.h"
 #include "survey/journal.h"
 
 enum { OP_NONE = 0, OP_STATUS = 1, OP_SYNC = 2, OP_USB = 4 };
@@ -144,25 +146,57 @@ void app_sync_usb_message(char *out, size_t n, const char *path, int64_t entries
     snprintf(out, n, "%.300s (%s)", path, counts);
 }
 
+/* The day as a GeoPackage on the stick, beside the bundles: the journal's whole state (every
+ * unit), what a county GIS opens directly and all a crew whose tablet is not enrolled can hand
+ * over. dir/quejie-DEVICE-YYYYMMDD-SEQ.gpkg, written atomically by the export. Returns 0 with
+ * the file's name in name, or -1 with the reason in err. */
+static int write_gpkg(app_sync *s, const char *dir, char *name, size_t n, char *err, size_t errlen)
+{
+    time_t now = (time_t)(sv_wall_ms() / 1000);
+    struct tm tm;
+    char day[16] = "00000000";
+    if (localtime_r(&now, &tm))
+        strftime(day, sizeof day, "%Y%m%d", &tm);
+    snprintf(name, n, "%s/quejie-%s-%s-%lld.gpkg", dir, sv_journal_device_id(s->j), day,
+             (long long)sv_journal_last_seq(s->j));
+    sv_geo *g = NULL;
+    sv_diag d = {{0}};
+    int rc = sv_geo_new(&g);
+    if (rc == SV_OK)
+        rc = sv_export(s->j, g, SV_EXPORT_GPKG, NULL, name, NULL, &d);
+    sv_geo_free(g);
+    if (rc != SV_OK)
+        snprintf(err, errlen, "%s", d.msg[0] ? d.msg : sv_strerror(rc));
+    return rc == SV_OK ? 0 : -1;
+}
+
 static void do_usb(app_sync *s, const char *dir)
 {
-    char path[4200];
+    char path[4200], gpkg[4200], gerr[600], msg[400];
+    int gok = write_gpkg(s, dir, gpkg, sizeof gpkg, gerr, sizeof gerr) == 0;
     snprintf(path, sizeof path, "%s/quejie-%s-%lld.qjb", dir, sv_journal_device_id(s->j),
              (long long)sv_journal_last_seq(s->j));
     int64_t entries = 0;
     int n = 0;
-    int rc = sy_client_write_bundles(s->c, path, &entries, &n);
-    char msg[400];
-    if (rc == SY_OK) {
+    int rc = s->c ? sy_client_write_bundles(s->c, path, &entries, &n) : SY_ENOTENROLLED;
+    if (!gok) {
+        /* the GeoPackage failed (a full stick, say): say so, whatever the bundles did */
+        snprintf(msg, sizeof msg, _("GeoPackage not written: %.300s"), gerr);
+        set_outcome(s, APP_SYNC_FAILED, msg);
+    } else if (rc == SY_OK) {
         app_sync_usb_message(msg, sizeof msg, path, entries, n);
+        size_t k = strlen(msg);
+        snprintf(msg + k, sizeof msg - k, _(" and %.200s"), strrchr(gpkg, '/') + 1);
+        set_outcome(s, APP_SYNC_WRITTEN, msg);
+    } else if (rc == SY_ENOTENROLLED || rc == SY_EINVAL) {
+        /* no bundles to write (not enrolled, or the office holds everything): the GeoPackage
+         * alone is the day on the stick */
+        snprintf(msg, sizeof msg, _("%.300s (GeoPackage; no bundles: %s)"), gpkg,
+                 rc == SY_EINVAL ? _("the office holds every entry") : _("not enrolled"));
         set_outcome(s, APP_SYNC_WRITTEN, msg);
     } else {
         snprintf(msg, sizeof msg, "%s", sy_client_errmsg(s->c));
-        set_outcome(s,
-                    rc == SY_ENOTENROLLED ? APP_SYNC_NOT_ENROLLED
-                    : rc == SY_EINVAL     ? APP_SYNC_NOTHING
-                                          : APP_SYNC_FAILED,
-                    msg);
+        set_outcome(s, APP_SYNC_FAILED, msg);
     }
 }
 

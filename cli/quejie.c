@@ -1419,21 +1419,16 @@ static int cmd_config(int argc, char **argv)
     args a;
     if (parse_args(argc, argv, opts, 3, &a))
         return EXIT_USAGE;
-    static const char *const keys[] = {
-        "accept",           "average.epochs",      "average.seconds",  "unit.code-pattern",
-        SV_CFG_POINT_LIMIT, SV_CFG_ANTENNA_HEIGHT, SV_CFG_DECLINATION, NULL};
+    /* the library's settings, and its rules for their values (sv_record_config) */
+    const char *const *keys = sv_config_keys();
+    char list[512] = "";
     int known = 0;
-    for (int i = 0; keys[i]; i++)
+    for (int i = 0; keys[i]; i++) {
         known |= strcmp(keys[i], a.pos[1]) == 0;
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", keys[i]);
+    }
     if (!known)
-        return die(EXIT_USAGE,
-                   "unknown setting '%s' (accept, average.epochs, average.seconds, "
-                   "unit.code-pattern, " SV_CFG_POINT_LIMIT ", " SV_CFG_ANTENNA_HEIGHT
-                   ", " SV_CFG_DECLINATION ")",
-                   a.pos[1]);
-    sv_grade gr;
-    if (strcmp(a.pos[1], "accept") == 0 && sv_grade_parse(a.pos[2], &gr) != SV_OK)
-        return die(EXIT_USAGE, "accept: use gps, dgps, rtk-float or rtk-fixed");
+        return die(EXIT_USAGE, "unknown setting '%s' (%s)", a.pos[1], list);
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
         return EXIT_FAIL;

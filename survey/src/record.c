@@ -882,6 +882,15 @@ static int do_code(sv_journal *j, const char *list, const char *code, const char
 
 /* Settings the library itself reads are checked here, so a bad value cannot be recorded and
  * break every later command. Other keys are the caller's business. */
+const char *const *sv_config_keys(void)
+{
+    /* one list: config_valid below has a rule for each */
+    static const char *const keys[] = {
+        "accept",           "average.epochs",      "average.seconds",  "unit.code-pattern",
+        SV_CFG_POINT_LIMIT, SV_CFG_ANTENNA_HEIGHT, SV_CFG_DECLINATION, NULL};
+    return keys;
+}
+
 static int config_valid(sv_journal *j, const char *key, const char *value)
 {
     char *end;

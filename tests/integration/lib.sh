@@ -11,7 +11,10 @@ T=$(mktemp -d /tmp/qj-it-XXXXXX)
 PIDS=()
 PASSES=0
 FAILS=0
+XVFB_PIDS=()
 cleanup() {
+    # X servers first and gently: Xvfb removes its lock and socket on SIGTERM
+    for p in "${XVFB_PIDS[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 -- "$p" 2>/dev/null; done
     rm -rf "$T"
 }
@@ -40,4 +43,15 @@ replay() {
     return 1
 }
 stop_replay() { kill -9 -- -"$GPSFAKE_PID" 2>/dev/null; wait "$GPSFAKE_PID" 2>/dev/null; return 0; }
+# start_xvfb WxH: a private X server on a display Xvfb picks itself (-displayfd: the first one
+# with no live server, stale locks of killed servers taken over), never one another test holds;
+# exports DISPLAY. Returns non-zero when none started within 10 s.
+start_xvfb() {
+    local fd=$T/xvfb.$RANDOM d=
+    Xvfb -displayfd 3 -screen 0 "${1}x24" -nolisten tcp 3>"$fd" >/dev/null 2>&1 &
+    XVFB_PIDS+=($!)
+    for _ in $(seq 100); do d=$(head -1 "$fd" 2>/dev/null); [ -n "$d" ] && break; sleep 0.1; done
+    [ -n "$d" ] || return 1
+    export DISPLAY=:$d
+}
 finish() { echo "$PASSES passed, $FAILS failed"; [ "$FAILS" -eq 0 ]; }

@@ -11,11 +11,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 ART=$QJ_BUILD/test-artifacts/app
 mkdir -p "$ART"
 command -v Xvfb >/dev/null || { fail "Xvfb is not installed"; finish; exit 1; }
-for d in $(seq 90 140); do [ -e /tmp/.X11-unix/X$d ] || [ -e /tmp/.X$d-lock ] || break; done
-Xvfb :$d -screen 0 1920x1200x24 -nolisten tcp >/dev/null 2>&1 &
-PIDS+=($!)
-export DISPLAY=:$d
-for _ in $(seq 50); do [ -e /tmp/.X11-unix/X$d ] && break; sleep 0.1; done
+start_xvfb 1920x1200 || { fail "Xvfb did not start"; finish; exit 1; }
 
 J=$T/j.db U=622901ZR000002
 "$QUEJIE" init "$J" --device-name app-test >/dev/null
@@ -219,6 +215,10 @@ wait 200
 wait-for @sync
 wait 300
 screenshot $ART/day-synced.png
+tap @usb
+wait 200
+wait-for @usb
+wait 300
 quit
 S
 if timeout 150 "$APP" --journal "$DJ" --gnss 127.0.0.1:$GPSPORT --window 1920x1200 --usb "$T/usb" \
@@ -252,6 +252,11 @@ pyexpr "$T/sig.json" 'len(d)==1 and d[0]["signer"]=="马某" and d[0]["party"]==
 LAST=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))[-1]['seq'])" "$T/log.json")
 "$OFFICE" status "$O" --json >"$T/os.json" 2>/dev/null
 pyexpr "$T/os.json" "sum(x['entries'] for x in d['devices'] if x['name']=='app-day') == $LAST" && ok "the office holds all $LAST entries after the app's sync" || fail "office entries: $(cat "$T/os.json")"
+# Day end's USB button wrote the day as a GeoPackage (the office already held every entry: no
+# bundles), one GDAL opens with the day's points in it.
+GP=$(ls "$T/usb"/quejie-*.gpkg 2>/dev/null | head -1)
+[ -n "$GP" ] && ogrinfo -ro -so "$GP" boundary_points 2>/dev/null | grep -q "Feature Count: 2" \
+    && ok "USB: the day as a GeoPackage GDAL reads ($(basename "$GP"), 2 boundary points)" || fail "USB GeoPackage: $(ls "$T/usb") $(ogrinfo -ro -so "$GP" 2>&1 | head -3)"
 for s in day-record day-walk day-verify day-pad day-sign day-end day-synced; do [ -s "$ART/$s.png" ] || fail "no $s.png"; done
 ok "day screenshots in $ART"
 

@@ -12,11 +12,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 # see test_app
 ART=$QJ_BUILD/test-artifacts/app-fit
 mkdir -p "$ART"
 command -v Xvfb >/dev/null || { fail "Xvfb is not installed"; finish; exit 1; }
-for d in $(seq 141 190); do [ -e /tmp/.X11-unix/X$d ] || [ -e /tmp/.X$d-lock ] || break; done
-Xvfb :$d -screen 0 2000x2000x24 -nolisten tcp >/dev/null 2>&1 &
-PIDS+=($!)
-export DISPLAY=:$d
-for _ in $(seq 50); do [ -e /tmp/.X11-unix/X$d ] && break; sleep 0.1; done
+start_xvfb 2000x2000 || { fail "Xvfb did not start"; finish; exit 1; }
 
 # 68 units: the Linxia package's units again and again under new codes and names
 "$PY" - "$FIX/tasks/linxia-units-4490.geojson" "$T/68.geojson" <<'PY'

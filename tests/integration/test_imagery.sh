@@ -13,11 +13,7 @@ ART=$QJ_BUILD/test-artifacts/imagery
 mkdir -p "$ART"
 command -v Xvfb >/dev/null || { fail "Xvfb is not installed"; finish; exit 1; }
 command -v gdal_translate >/dev/null || { fail "gdal-bin is not installed"; finish; exit 1; }
-for d in $(seq 90 140); do [ -e /tmp/.X11-unix/X$d ] || [ -e /tmp/.X$d-lock ] || break; done
-Xvfb :$d -screen 0 1920x1200x24 -nolisten tcp >/dev/null 2>&1 &
-PIDS+=($!)
-export DISPLAY=:$d
-for _ in $(seq 50); do [ -e /tmp/.X11-unix/X$d ] && break; sleep 0.1; done
+start_xvfb 1920x1200 || { fail "Xvfb did not start"; finish; exit 1; }
 
 J=$T/j.db U=622901ZR000002
 "$QUEJIE" init "$J" --device-name imagery-test >/dev/null

@@ -83,12 +83,9 @@ done
 desktop-file-validate "$X/usr/share/applications/quejie.desktop" >"$T/dfv" 2>&1 && [ ! -s "$T/dfv" ] \
     && ok "the desktop entry validates" || fail "desktop-file-validate: $(head -2 "$T/dfv")"
 EXEC=$(sed -n 's/^Exec=//p' "$X/usr/share/applications/quejie.desktop")
-for d in $(seq 150 199); do [ -e /tmp/.X11-unix/X$d ] || [ -e /tmp/.X$d-lock ] || break; done
-Xvfb :$d -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-PIDS+=($!)
-for _ in $(seq 50); do [ -e /tmp/.X11-unix/X$d ] && break; sleep 0.1; done
+start_xvfb 1280x800 || fail "Xvfb did not start"
 mkdir -p "$T/home"
-( cd "$T" && HOME=$T/home XDG_DATA_HOME= QUEJIE_JOURNAL= DISPLAY=:$d \
+( cd "$T" && HOME=$T/home XDG_DATA_HOME= QUEJIE_JOURNAL= DISPLAY=$DISPLAY \
     QUEJIE_LOCALEDIR=$X/usr/share/locale ASAN_OPTIONS=detect_leaks=0 \
     exec $X/usr/bin/$EXEC </dev/null >"$T/launch.out" 2>"$T/launch.err" ) &
 LPID=$!
@@ -96,7 +93,7 @@ PIDS+=($LPID)
 # the error is on stderr at once; the window stays, showing it, until the crew taps or closes
 for _ in $(seq 100); do grep -q "no journal" "$T/launch.err" && break; sleep 0.1; done
 sleep 2
-WIN=$(DISPLAY=:$d xwininfo -root -tree 2>/dev/null | grep -c '"确界 Quejie"')
+WIN=$(xwininfo -root -tree 2>/dev/null | grep -c '"确界 Quejie"')
 kill -0 "$LPID" 2>/dev/null && [ "${WIN:-0}" -gt 0 ] && ok "a desktop launch with no journal keeps its window up to say why" \
     || fail "the launch window did not stay (stderr: $(head -c 200 "$T/launch.err"))"
 grep -q "no journal on this tablet yet" "$T/launch.err" && grep -q "quejie init $T/home/.local/share/quejie/journal.db" "$T/launch.err" \

@@ -165,8 +165,13 @@ int sv_record_signature(sv_journal *j, const sv_signature *s, int64_t *seq);
 int sv_record_code(sv_journal *j, const char *list, const char *code, const char *label,
                    int64_t *seq);
 
-/* Set a configuration value (e.g. "accept" = "rtk-fixed", "average.epochs" = "10"). */
+/* Set a configuration value (e.g. "accept" = "rtk-fixed", "average.epochs" = "10"). A setting
+ * this library knows (sv_config_keys) is checked against its rule; other keys are kept as
+ * given (notes of later versions). */
 int sv_record_config(sv_journal *j, const char *key, const char *value, int64_t *seq);
+/* The settings this library reads and checks, NULL-terminated, in the order docs list them:
+ * what `quejie config` accepts and names when a key is unknown. */
+const char *const *sv_config_keys(void);
 
 /* Withdraw an earlier entry (a point measured by mistake, say) with a reason. The entry
  * itself stays in the journal; the derived state no longer shows it. */
