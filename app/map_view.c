@@ -43,6 +43,11 @@ static void to_screen(const app *a, double x, double y, float *sx, float *sy)
     *sy = (float)(m->y + m->h / 2 - (x - a->view_x) / a->mpp);
 }
 
+void app__map_to_screen(const app *a, double x, double y, float *sx, float *sy)
+{
+    to_screen(a, x, y, sx, sy);
+}
+
 /* 1, 2 or 5 times a power of ten, at most max */
 static double nice(double max)
 {
