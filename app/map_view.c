@@ -82,11 +82,12 @@ int app__map_position(app *a, int64_t now_ms, double *px, double *py)
 void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
 {
     a->map_rect = m;
-    app_ui_fill(ui, m, 0xf7f5eeffu);
+    const app_color bg = 0xf7f5eeffu;
+    app_ui_fill(ui, m, bg);
     app_ui_widget(ui, "map", m, 1);
     if (a->basemap_on && a->cur >= 0)
         app_tiles_draw(a->tiles, a->geo, a->crs, a->view_x, a->view_y, a->mpp, m,
-                       a->basemap_opacity, ui);
+                       a->basemap_opacity, bg, ui);
 
     const sv_fix *f = app__live_fix(a, now_ms);
     double px = NAN, py = NAN;
