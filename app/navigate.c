@@ -191,7 +191,9 @@ float app__nav_panel(app *a, app_ui *ui, app_rect r, int64_t now_ms)
                  in.dist_m, in.brg_true);
     }
     float s = r.h / 2 - app__mm(ui, 1);
-    if (in.ok) {
+    /* the arrow, when both ends lie on the map (a position far outside the unit's zone has no
+     * place on it: the figures alone are shown) */
+    if (in.ok && (in.within || in.ax != 0 || in.ay != 0)) {
         float cx = right - s - pad, cy = r.y + r.h / 2;
         app_ui_disc(ui, cx, cy, s, in.within ? C_GO : 0xf0e6f4ffu);
         if (in.within)
