@@ -786,7 +786,6 @@ static int layer_ok(plat *p)
     return SDL_RenderTargetSupported(p->r) == SDL_TRUE;
 }
 
-/* Is id among the images drawn into the layer? (a few hundred at most: a linear search) */
 /* Textures of at least w x h for the layer. 0, or -1 when they cannot be made. */
 static int layer_textures(plat *p, int w, int h)
 {
@@ -817,6 +816,7 @@ void plat_layer_prepare(plat *p)
         layer_textures(p, w, h);
 }
 
+/* Is id among the images drawn into the layer? (a few hundred at most: a linear search) */
 static int layer_has(const struct layer *L, uint64_t id)
 {
     for (size_t i = 0; i < L->nids; i++)
