@@ -256,6 +256,7 @@ int app_select_unit(app *a, int idx)
         a->override_reason[0] = '\0';
         a->override_code[0] = '\0';
         a->scroll = 0;
+        memset(&a->nav, 0, sizeof a->nav); /* navigation was to the other unit's places */
     }
     int jepsg;
     double jcm;
@@ -391,9 +392,12 @@ int app_on_gesture(app *a, const app_ui *ui, const app_gesture *g)
             return app__list_gesture(a, w, g);
         return g->type == APP_G_TAP ? on_tap(a, w) : 0;
     }
+    const app__screen_ops *s = screens[a->screen];
+    /* a tap on the map itself is the screen's (Map: choosing a draft vertex to navigate to) */
+    if (g->type == APP_G_TAP && w && strcmp(w->id, "map") == 0 && s->gesture && s->gesture(a, w, g))
+        return 1;
     if (g->type == APP_G_TAP)
         return on_tap(a, w);
-    const app__screen_ops *s = screens[a->screen];
     return s->gesture ? s->gesture(a, w, g) : 0;
 }
 

@@ -69,7 +69,8 @@ typedef enum app_ask {
     APP_ASK_DSP_PARTIES,
     APP_ASK_DSP_STATEMENT,
     APP_ASK_DSP_FROM,
-    APP_ASK_DSP_TO
+    APP_ASK_DSP_TO,
+    APP_ASK_NAV_TARGET /* navigate.c: what @navigate leads to */
 } app_ask;
 
 #define APP_PICK_MAX 256
@@ -113,6 +114,35 @@ typedef struct app_settings {
     app_text_size text_size; /* small 0.85x, normal, large 1.25x */
     int theme;               /* 0 high-contrast daylight, 1 night */
 } app_settings;
+
+/* Navigation on the Map screen (navigate.c, @navigate): what the arrow points at. */
+typedef enum app_nav_kind {
+    APP_NAV_OFF,
+    APP_NAV_DRAFT, /* draft vertex nav.vertex of the unit's draft (first ring) */
+    APP_NAV_POINT  /* the recorded boundary point numbered nav.point */
+} app_nav_kind;
+
+typedef struct app_nav {
+    app_nav_kind kind;
+    int vertex; /* APP_NAV_DRAFT: index into the ring; -1: the one after the nearest, chosen at
+                   the first live position */
+    char point[SV_NUMBER_MAX];
+    int picking;   /* the next tap on the map chooses a draft vertex */
+    float pick_px; /* within this of a vertex drawn (8 mm in the last frame's px) */
+} app_nav;
+
+/* Where navigation leads from the live position (app_nav_get). */
+typedef struct app_nav_info {
+    int target;      /* there is a target (lat, lon, name) */
+    int ok;          /* and a live position: the figures below are set */
+    char name[96];   /* "J3", "draft vertex 4" (in the interface's language) */
+    double lat, lon; /* the target, CGCS2000 */
+    double dist_m;   /* geodesic distance on CGCS2000 (sv_geo_distance) */
+    double brg_true; /* forward azimuth at the position, degrees clockwise from true north */
+    double tol_m;    /* "within": the receiver's horizontal error (eph), at least 1 m */
+    int within;      /* dist_m <= tol_m */
+    float ax, ay;    /* the arrow on the north-up map: unit vector, window px (y down) */
+} app_nav_info;
 
 typedef struct app {
     sv_journal *j;
@@ -233,6 +263,8 @@ typedef struct app {
     app_settings set;
     int dpi_cli;  /* --dpi N (overrides the setting for this run), 0 none */
     int auto_dpi; /* what the platform says (or assumes) now: where Settings' +/- start */
+
+    app_nav nav; /* navigation on the Map screen (navigate.c) */
 } app;
 
 /* Open the app's view of a journal (borrowed; the caller closes it after app_free). */
@@ -263,6 +295,9 @@ int app_open_unit(app *a, const char *code);
 /* The window pixel of CGCS2000 (lat, lon) on the map shown (Map or Walk, as last built).
  * Returns 0, or -1 when no map is shown or the position has no place in the unit's plane. */
 int app_locate(app *a, double lat, double lon, float *x, float *y);
+/* Navigation's target and, with a live fix, distance, true bearing and arrow (navigate.c).
+ * Returns info->ok. */
+int app_nav_get(app *a, int64_t now_ms, app_nav_info *info);
 /* When the screen needs the next timed redraw (averaging progress, objection clocks), ms. */
 int64_t app_next_tick(const app *a, int64_t now_ms);
 

@@ -158,6 +158,24 @@ int app__map_tap(app *a, const char *id);
 /* Drag pans, pinch on the map zooms about the fingers: a screen's gesture operation. */
 int app__map_gesture(app *a, const app_widget *w, const app_gesture *g);
 
+/* ---- navigate.c: navigation on the Map screen (@navigate) ------------------------------------
+ */
+
+/* The @navigate button in r, and (while navigating) the line to the target and its ring on
+ * the map drawn by app__draw_map. */
+void app__nav_map(app *a, app_ui *ui, app_rect r, int64_t now_ms);
+/* Navigation in the info panel r: its line in the lower half, the arrow (and @nav-next) at the
+ * right over the whole height. Returns the width left at the left for other text, or -1 when
+ * not navigating (nothing drawn). */
+float app__nav_panel(app *a, app_ui *ui, app_rect r, int64_t now_ms);
+/* @navigate and @nav-next; -1 when id is neither. */
+int app__nav_tap(app *a, const char *id);
+/* A tap on the map while choosing a draft vertex; 1 when it was taken. */
+int app__nav_map_tap(app *a, float x, float y);
+int app__nav_answer(app *a, app_ask ask, int k, const char *v);
+/* map_view.c: a plane point (north x, east y) to window px on the map last drawn. */
+void app__map_to_screen(const app *a, double x, double y, float *sx, float *sy);
+
 /* ---- modal.c ------------------------------------------------------------------------------- */
 
 void app__build_modal(app *a, app_ui *ui);

@@ -94,11 +94,12 @@ int app_tiles_poll(app_tiles *t);
  * before the first frame (app_tiles_draw does it when not done); a CRS PROJ cannot use is
  * named on stderr and its basemap left out. */
 void app_tiles_prepare(app_tiles *t, sv_geo *geo);
-/* Draw the basemaps into rect m of a map whose centre is the plane point (view_x north,
- * view_y east) of crs at mpp metres a pixel, with opacity 0..1; ask the worker for the tiles
- * missing. geo is the UI thread's handle. */
+/* Draw the basemaps into rect m (the map's background bg) of a map whose centre is the plane
+ * point (view_x north, view_y east) of crs at mpp metres a pixel, with opacity 0..1, as one
+ * layer (APP_OP_LAYER: the platform redraws only what a pan uncovers and tiles new to it); ask
+ * the worker for the tiles missing. geo is the UI thread's handle. */
 void app_tiles_draw(app_tiles *t, sv_geo *geo, sv_crs crs, double view_x, double view_y, double mpp,
-                    app_rect m, float opacity, app_ui *ui);
+                    app_rect m, float opacity, app_color bg, app_ui *ui);
 /* Counters for the log and the benchmark. */
 typedef struct app_tiles_stats {
     size_t cached, cache_bytes, pending; /* textures held, their bytes, tiles asked for */

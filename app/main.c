@@ -399,6 +399,8 @@ static void add_basemaps(app *A, plat *p, int argc, char **argv, const char *jpa
     app_tiles_prepare(A->tiles, A->geo);
     for (size_t i = 0; i < app_tiles_count(A->tiles); i++)
         fprintf(stderr, "%s: basemap %s\n", prog, app_tiles_path(A->tiles, i));
+    if (app_tiles_count(A->tiles) > 0)
+        plat_layer_prepare(p); /* the imagery's layer, before the first frame */
 }
 
 static void usage(FILE *f)

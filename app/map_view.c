@@ -43,6 +43,11 @@ static void to_screen(const app *a, double x, double y, float *sx, float *sy)
     *sy = (float)(m->y + m->h / 2 - (x - a->view_x) / a->mpp);
 }
 
+void app__map_to_screen(const app *a, double x, double y, float *sx, float *sy)
+{
+    to_screen(a, x, y, sx, sy);
+}
+
 /* 1, 2 or 5 times a power of ten, at most max */
 static double nice(double max)
 {
@@ -77,11 +82,12 @@ int app__map_position(app *a, int64_t now_ms, double *px, double *py)
 void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
 {
     a->map_rect = m;
-    app_ui_fill(ui, m, app__th->map_bg);
+    const app_color bg = app__th->map_bg;
+    app_ui_fill(ui, m, bg);
     app_ui_widget(ui, "map", m, 1);
     if (a->basemap_on && a->cur >= 0)
         app_tiles_draw(a->tiles, a->geo, a->crs, a->view_x, a->view_y, a->mpp, m,
-                       a->basemap_opacity, ui);
+                       a->basemap_opacity, bg, ui);
 
     const sv_fix *f = app__live_fix(a, now_ms);
     double px = NAN, py = NAN;

@@ -78,6 +78,9 @@ unsigned char *plat_decode_image(const void *data, size_t n, int *w, int *h, int
  * Freed with plat_texture_free (UI thread). */
 void *plat_texture_new(void *ctx, const unsigned char *px, int w, int h, int alpha);
 void plat_texture_free(void *ctx, void *tex);
+/* Make now, at the window's size, the textures an APP_OP_LAYER is kept in (the imagery under
+ * the map): making them touches several MB, which would otherwise fall on a frame. */
+void plat_layer_prepare(plat *p);
 /* The font file in use (for the log). */
 const char *plat_font(const plat *p);
 /* The SDL render driver in use ("software", "opengl", "opengles2", ...). */

@@ -48,6 +48,16 @@ struct plat {
     uint64_t frame;
     SDL_FPoint *hl; /* hairline points kept for drawing, reused between frames */
     size_t caphl;
+    struct layer {         /* an APP_OP_LAYER kept as a texture (docs/imagery.md) */
+        void *key;         /* NULL: none */
+        uint64_t gen;      /* its generation */
+        SDL_Texture *t[2]; /* the layer and the one a pan scrolls it into */
+        int tw, th;        /* their size (the layer uses the top left w x h) */
+        int cur, w, h;
+        int gx, gy;    /* the texture's top left in the generation's window px */
+        uint64_t *ids; /* the images drawn into it */
+        size_t nids, capids;
+    } layer;
     int text_on; /* SDL text input runs */
     int audit;   /* count strings drawn with code points the font lacks */
     long audit_drawn, audit_bad;
@@ -168,6 +178,12 @@ int plat_open(const char *title, int w, int h, plat **out, char *err, size_t err
     SDL_SetHint(SDL_HINT_MOUSE_TOUCH_EVENTS, "0");
     SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "0");
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+    /* Lines through the renderer's own line call (the software renderer's SDL_DrawLines):
+     * SDL's default (2.0.20 on) rasterises each segment into points itself and queues them, which
+     * costs more than all the rest of a map frame for a 100,000-vertex walk (bench_app_frame at
+     * 1920x1200: p50 14 -> 6 ms without imagery, 26 -> 15 ms with it). The environment's
+     * SDL_RENDER_LINE_METHOD still wins. */
+    SDL_SetHint(SDL_HINT_RENDER_LINE_METHOD, "2");
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
         snprintf(err, errlen, "no display: %s", SDL_GetError());
         free(p);
@@ -230,6 +246,10 @@ void plat_close(plat *p)
     for (int i = 0; i < p->nfonts; i++)
         TTF_CloseFont(p->fonts[i].f);
     free(p->hl);
+    for (int i = 0; i < 2; i++)
+        if (p->layer.t[i])
+            SDL_DestroyTexture(p->layer.t[i]);
+    free(p->layer.ids);
     if (p->r)
         SDL_DestroyRenderer(p->r);
     if (p->win)
@@ -716,7 +736,8 @@ void plat_texture_free(void *ctx, void *tex)
  * map's own plane: a grid cell turns by the meridian convergence, well under a degree) is
  * copied as a rectangle, which the software renderer does many times faster than textured
  * triangles; any other cell is drawn as two triangles. c's alpha is the opacity. */
-static void image(plat *p, SDL_Texture *t, const float *v4, int g, app_color c)
+static void image(plat *p, SDL_Texture *t, const float *v4, int g, app_color c, float ox, float oy,
+                  const SDL_Rect *clip)
 {
     enum { GMAX = 16 };
     if (g < 1 || g > GMAX)
@@ -730,7 +751,8 @@ static void image(plat *p, SDL_Texture *t, const float *v4, int g, app_color c)
                                                                         : SDL_BLENDMODE_NONE);
     SDL_Color col = sdl_color(c);
     for (int i = 0; i < nv; i++)
-        v[i] = (SDL_Vertex){{v4[4 * i], v4[4 * i + 1]}, col, {v4[4 * i + 2], v4[4 * i + 3]}};
+        v[i] =
+            (SDL_Vertex){{v4[4 * i] + ox, v4[4 * i + 1] + oy}, col, {v4[4 * i + 2], v4[4 * i + 3]}};
     for (int r = 0; r < g; r++)
         for (int q = 0; q < g; q++) {
             int a = r * (g + 1) + q, b = a + 1, d = a + g + 1, e = d + 1;
@@ -738,6 +760,15 @@ static void image(plat *p, SDL_Texture *t, const float *v4, int g, app_color c)
                              *pe = &v[e].position;
             if (isnan(pa->x) || isnan(pb->x) || isnan(pd->x) || isnan(pe->x))
                 continue;
+            if (clip) { /* a cell wholly outside the clip costs nothing */
+                float cx0 = fminf(fminf(pa->x, pb->x), fminf(pd->x, pe->x)),
+                      cx1 = fmaxf(fmaxf(pa->x, pb->x), fmaxf(pd->x, pe->x)),
+                      cy0 = fminf(fminf(pa->y, pb->y), fminf(pd->y, pe->y)),
+                      cy1 = fmaxf(fmaxf(pa->y, pb->y), fmaxf(pd->y, pe->y));
+                if (cx1 < (float)clip->x - 1 || cy1 < (float)clip->y - 1 ||
+                    cx0 > (float)(clip->x + clip->w) + 1 || cy0 > (float)(clip->y + clip->h) + 1)
+                    continue;
+            }
             float x0 = (pa->x + pd->x) / 2, x1 = (pb->x + pe->x) / 2, y0 = (pa->y + pb->y) / 2,
                   y1 = (pd->y + pe->y) / 2;
             float dev = fmaxf(fmaxf(fabsf(pa->x - pd->x), fabsf(pb->x - pe->x)),
@@ -763,6 +794,174 @@ static void image(plat *p, SDL_Texture *t, const float *v4, int g, app_color c)
         SDL_RenderGeometry(p->r, t, v, nv, idx, ni);
 }
 
+/* ---- layers (APP_OP_LAYER: the imagery) ------------------------------------------------------ */
+
+static int layer_ok(plat *p)
+{
+    return SDL_RenderTargetSupported(p->r) == SDL_TRUE;
+}
+
+/* Textures of at least w x h for the layer. 0, or -1 when they cannot be made. */
+static int layer_textures(plat *p, int w, int h)
+{
+    struct layer *L = &p->layer;
+    if (L->t[0] && L->t[1] && w <= L->tw && h <= L->th)
+        return 0;
+    for (int i = 0; i < 2; i++)
+        if (L->t[i]) {
+            SDL_DestroyTexture(L->t[i]);
+            L->t[i] = NULL;
+        }
+    L->key = NULL;
+    L->tw = L->th = 0;
+    for (int i = 0; i < 2; i++)
+        if (!(L->t[i] =
+                  SDL_CreateTexture(p->r, SDL_PIXELFORMAT_RGB888, SDL_TEXTUREACCESS_TARGET, w, h)))
+            return -1;
+    L->tw = w;
+    L->th = h;
+    return 0;
+}
+
+void plat_layer_prepare(plat *p)
+{
+    int w, h;
+    SDL_GetRendererOutputSize(p->r, &w, &h);
+    if (layer_ok(p))
+        layer_textures(p, w, h);
+}
+
+/* Is id among the images drawn into the layer? (a few hundred at most: a linear search) */
+static int layer_has(const struct layer *L, uint64_t id)
+{
+    for (size_t i = 0; i < L->nids; i++)
+        if (L->ids[i] == id)
+            return 1;
+    return 0;
+}
+
+/* Redraw the layer's images inside clip (texture px) onto its background. */
+static void layer_redraw(plat *p, const app_ui *ui, size_t li, SDL_Rect clip, float ox, float oy)
+{
+    const app_cmd *lk = &ui->cmd[li];
+    SDL_RenderSetClipRect(p->r, &clip);
+    set_color(p, lk->color);
+    SDL_RenderFillRect(p->r, &clip);
+    for (size_t j = li + 1; j <= li + lk->n && j < ui->ncmd; j++)
+        if (ui->cmd[j].op == APP_OP_IMAGE)
+            image(p, ui->cmd[j].tex, ui->pts + 2 * ui->cmd[j].off, (int)ui->cmd[j].n,
+                  ui->cmd[j].color, ox, oy, &clip);
+    SDL_RenderSetClipRect(p->r, NULL);
+}
+
+/*
+ * The layer at ui->cmd[li] from its kept texture: only the strips a pan uncovered and the images
+ * new to it are drawn (clipped to their extent, with whatever lies under them in the list), then
+ * the texture is copied to the window. A pan shifts it by whole pixels: the content is drawn at
+ * the generation's exact positions and shown within half a pixel of them. Returns 0 when drawn
+ * so, -1 when the commands should be drawn as they are (no render targets, out of memory).
+ */
+static int draw_layer(plat *p, const app_ui *ui, size_t li)
+{
+    const app_cmd *k = &ui->cmd[li];
+    struct layer *L = &p->layer;
+    if (!layer_ok(p) || !(k->r.w >= 1) || !(k->r.h >= 1))
+        return -1;
+    const float *shift = ui->pts + 2 * k->off;
+    int rx = (int)lroundf(k->r.x), ry = (int)lroundf(k->r.y), w = (int)lroundf(k->r.w),
+        h = (int)lroundf(k->r.h);
+    int di = (int)lroundf(shift[0]), dj = (int)lroundf(shift[1]);
+    int all = 0;
+    if (L->key != k->tex || L->gen != k->id || L->w != w || L->h != h || !L->t[0]) {
+        if (layer_textures(p, w, h) != 0)
+            return -1;
+        L->key = k->tex;
+        L->gen = k->id;
+        L->w = w;
+        L->h = h;
+        L->gx = rx - di;
+        L->gy = ry - dj;
+        L->nids = 0;
+        all = 1;
+    }
+    /* the images of this frame; the new ones are redrawn */
+    size_t n = k->n, nimg = 0;
+    if (L->capids < n) {
+        uint64_t *ids = realloc(L->ids, n * sizeof *ids);
+        if (!ids)
+            return -1;
+        L->ids = ids;
+        L->capids = n;
+    }
+    enum { MAXD = 16 };
+    SDL_Rect dirty[MAXD];
+    int nd = 0;
+    int gx = rx - di, gy = ry - dj; /* where the texture must start now */
+    float ox = -shift[0] - (float)gx, oy = -shift[1] - (float)gy; /* window px to texture px */
+    if (!all && (gx != L->gx || gy != L->gy)) {
+        /* a pan: scroll what is kept into the other texture; the strips uncovered are redrawn */
+        int sx = L->gx - gx, sy = L->gy - gy;
+        SDL_Texture *to = L->t[1 - L->cur];
+        SDL_SetRenderTarget(p->r, to);
+        SDL_SetTextureBlendMode(L->t[L->cur], SDL_BLENDMODE_NONE);
+        SDL_Rect src = {0, 0, w, h}, dst = {sx, sy, w, h};
+        SDL_RenderCopy(p->r, L->t[L->cur], &src, &dst);
+        L->cur = 1 - L->cur;
+        if (sx > 0)
+            dirty[nd++] = (SDL_Rect){0, 0, sx < w ? sx : w, h};
+        if (sx < 0)
+            dirty[nd++] = (SDL_Rect){w + sx > 0 ? w + sx : 0, 0, -sx < w ? -sx : w, h};
+        if (sy > 0)
+            dirty[nd++] = (SDL_Rect){0, 0, w, sy < h ? sy : h};
+        if (sy < 0)
+            dirty[nd++] = (SDL_Rect){0, h + sy > 0 ? h + sy : 0, w, -sy < h ? -sy : h};
+        L->gx = gx;
+        L->gy = gy;
+    }
+    for (size_t j = li + 1; j <= li + n && j < ui->ncmd; j++) {
+        const app_cmd *c = &ui->cmd[j];
+        if (c->op != APP_OP_IMAGE)
+            continue;
+        if (!all && !layer_has(L, c->id)) {
+            /* its extent, in texture px */
+            const float *v = ui->pts + 2 * c->off;
+            int nv = ((int)c->n + 1) * ((int)c->n + 1);
+            float x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+            for (int q = 0; q < nv; q++)
+                if (!isnan(v[4 * q])) {
+                    x0 = fminf(x0, v[4 * q]), x1 = fmaxf(x1, v[4 * q]);
+                    y0 = fminf(y0, v[4 * q + 1]), y1 = fmaxf(y1, v[4 * q + 1]);
+                }
+            if (x1 >= x0) {
+                SDL_Rect r = {(int)floorf(x0 + ox) - 1, (int)floorf(y0 + oy) - 1, 0, 0};
+                r.w = (int)ceilf(x1 + ox) + 1 - r.x;
+                r.h = (int)ceilf(y1 + oy) + 1 - r.y;
+                SDL_Rect whole = {0, 0, w, h}, in;
+                if (SDL_IntersectRect(&r, &whole, &in)) {
+                    if (nd < MAXD)
+                        dirty[nd++] = in;
+                    else
+                        all = 1;
+                }
+            }
+        }
+        L->ids[nimg++] = c->id;
+    }
+    L->nids = nimg;
+    SDL_SetRenderTarget(p->r, L->t[L->cur]);
+    if (all)
+        layer_redraw(p, ui, li, (SDL_Rect){0, 0, w, h}, ox, oy);
+    else
+        for (int d = 0; d < nd; d++)
+            if (dirty[d].w > 0 && dirty[d].h > 0)
+                layer_redraw(p, ui, li, dirty[d], ox, oy);
+    SDL_SetRenderTarget(p->r, NULL);
+    SDL_SetTextureBlendMode(L->t[L->cur], SDL_BLENDMODE_NONE);
+    SDL_Rect src = {0, 0, w, h}, dst = {rx, ry, w, h};
+    SDL_RenderCopy(p->r, L->t[L->cur], &src, &dst);
+    return 0;
+}
+
 int plat_draw(plat *p, const app_ui *ui)
 {
     p->frame++;
@@ -781,6 +980,10 @@ int plat_draw(plat *p, const app_ui *ui)
         const float *pts = ui->pts + 2 * k->off;
         switch (k->op) {
         case APP_OP_FILL: {
+            if (i + 1 < ui->ncmd && ui->cmd[i + 1].op == APP_OP_LAYER &&
+                (k->color & 0xff) == 0xff && memcmp(&ui->cmd[i + 1].r, &k->r, sizeof k->r) == 0 &&
+                layer_ok(p))
+                break; /* the layer is opaque over the same rectangle */
             set_color(p, k->color);
             SDL_FRect r = {k->r.x, k->r.y, k->r.w, k->r.h};
             SDL_RenderFillRectF(p->r, &r);
@@ -817,7 +1020,16 @@ int plat_draw(plat *p, const app_ui *ui)
             draw_text(p, k, ui->text + k->off);
             break;
         case APP_OP_IMAGE:
-            image(p, k->tex, pts, (int)k->n, k->color);
+            image(p, k->tex, pts, (int)k->n, k->color, 0, 0, NULL);
+            break;
+        case APP_OP_LAYER:
+            if (draw_layer(p, ui, i) == 0) {
+                i += k->n; /* drawn from the kept texture */
+            } else { /* the images follow as they are, on the background (a fill may be skipped) */
+                set_color(p, k->color);
+                SDL_FRect r = {k->r.x, k->r.y, k->r.w, k->r.h};
+                SDL_RenderFillRectF(p->r, &r);
+            }
             break;
         }
     }

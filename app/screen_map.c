@@ -1,8 +1,8 @@
 /*
  * screen_map.c - Map: the unit's map (map_view.c), the GK X/Y of the position with the distance
- * and bearing to the next draft vertex without a point, and the action bar that opens the
- * unit's work (@record, @walk, @verify, @sign, @dispute). Never writes the journal, never
- * includes SDL.
+ * and bearing to the next draft vertex without a point, navigation to a chosen target
+ * (@navigate, navigate.c), and the action bar that opens the unit's work (@record, @walk, @verify,
+ * @sign, @dispute). Never writes the journal, never includes SDL.
  */
 #include <math.h>
 #include <stdio.h>
@@ -39,43 +39,57 @@ static void build_map(app *a, app_ui *ui, int64_t now_ms)
     float bar_h = app__target(ui) * 1.15f + 2 * app__mm(ui, 1.5f);
     app_rect m = {0, top, (float)ui->width, ui->height - top - info_h - bar_h};
     app__draw_map(a, ui, m, now_ms);
+    /* @navigate above the map's buttons (map_view.c), and the line to the target */
+    float t = app__target(ui);
+    app__nav_map(a, ui,
+                 (app_rect){m.x + m.w - t * 2.6f - app__mm(ui, 2),
+                            m.y + m.h - 4 * t - app__mm(ui, 8), t * 2.6f, t},
+                 now_ms);
     double px = NAN, py = NAN;
     app__map_position(a, now_ms, &px, &py);
+    const sv_fix *f = app__live_fix(a, now_ms);
 
-    /* info panel: GK X/Y and the next draft vertex */
+    /* info panel: GK X/Y, and navigation or the next draft vertex */
     app_rect info = {0, m.y + m.h, (float)ui->width, info_h};
     app_ui_fill(ui, info, C_BG);
     app_ui_fill(ui, (app_rect){0, info.y, info.w, 2}, C_INK);
+    float tw = info.w - app__mm(ui, 6);
+    float nav_w =
+        app__nav_panel(a, ui, (app_rect){app__mm(ui, 3), info.y + 2, tw, info_h - 2}, now_ms);
     char l1[256], l2[256] = "";
-    if (isfinite(px)) {
+    if (isfinite(px) && f) {
         snprintf(l1, sizeof l1, "X %.3f  Y %.3f  (EPSG:%d)", px, py, a->crs.epsg);
-        /* the first draft vertex without a recorded point within 5 m */
-        for (size_t i = 0; i + 1 < a->ndraft || (a->ndraft == 1 && i == 0); i++) {
+        /* the first draft vertex without a recorded point within 5 m; distance and bearing by
+         * the library's geodesy (true north) */
+        const double *ll = r ? r->u.draft.lonlat : NULL;
+        for (size_t i = 0; ll && (i + 1 < a->ndraft || (a->ndraft == 1 && i == 0)); i++) {
             int done = 0;
             for (size_t k = 0; k < a->npts && !done; k++)
-                done = hypot(a->pts_xy[2 * k] - a->draft[2 * i],
-                             a->pts_xy[2 * k + 1] - a->draft[2 * i + 1]) < 5;
+                done = sv_geo_distance(a->pts[k].lat, a->pts[k].lon, ll[2 * i + 1], ll[2 * i],
+                                       NULL) < 5;
             if (done)
                 continue;
-            double dx = a->draft[2 * i] - px, dy = a->draft[2 * i + 1] - py;
-            double brg = fmod(atan2(dy, dx) * 180 / M_PI + 360, 360);
-            snprintf(l2, sizeof l2, _("Next draft vertex %zu: %.1f m, bearing %.0f°"), i + 1,
-                     hypot(dx, dy), brg);
+            double azi = NAN, d = sv_geo_distance(f->lat, f->lon, ll[2 * i + 1], ll[2 * i], &azi);
+            snprintf(l2, sizeof l2, _("Next draft vertex %zu: %.1f m, bearing %.0f° (true north)"),
+                     i + 1, d, fmod(azi + 360, 360));
             break;
         }
     } else {
         snprintf(l1, sizeof l1, "%s", _("No position"));
     }
-    app_ui_text(ui, (app_rect){app__mm(ui, 3), info.y + 2, info.w - app__mm(ui, 6), info_h / 2}, l1,
+    app_ui_text(ui, (app_rect){app__mm(ui, 3), info.y + 2, nav_w >= 0 ? nav_w : tw, info_h / 2}, l1,
                 app__text_px(ui, 3.8f), APP_ALIGN_LEFT, C_INK);
-    app_ui_text(
-        ui, (app_rect){app__mm(ui, 3), info.y + info_h / 2, info.w - app__mm(ui, 6), info_h / 2},
-        l2, app__text_px(ui, 3.5f), APP_ALIGN_LEFT, C_DIM);
+    if (nav_w < 0)
+        app_ui_text(ui, (app_rect){app__mm(ui, 3), info.y + info_h / 2, tw, info_h / 2}, l2,
+                    app__text_px(ui, 3.5f), APP_ALIGN_LEFT, C_DIM);
     action_bar(a, ui, info.y + info_h);
 }
 
 static int tap_map(app *a, const char *id)
 {
+    int nav = app__nav_tap(a, id);
+    if (nav >= 0)
+        return nav;
     static const struct {
         const char *id;
         app_screen s;
@@ -94,5 +108,14 @@ static int tap_map(app *a, const char *id)
     return 0;
 }
 
+/* A tap on the map chooses a draft vertex to navigate to (while choosing); the rest pans and
+ * zooms. */
+static int gesture_map(app *a, const app_widget *w, const app_gesture *g)
+{
+    if (g->type == APP_G_TAP)
+        return app__nav_map_tap(a, g->x, g->y);
+    return app__map_gesture(a, w, g);
+}
+
 const app__screen_ops app__screen_map = {
-    .build = build_map, .tap = tap_map, .gesture = app__map_gesture};
+    .build = build_map, .tap = tap_map, .gesture = gesture_map, .answer = app__nav_answer};

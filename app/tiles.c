@@ -46,6 +46,7 @@ typedef struct tentry {
     size_t bytes;
     uint64_t used;
     int plane_ok;
+    uint64_t serial; /* the texture's identity in the display list (app_cmd.id) */
     sv_crs crs;
     double plane[2 * NGRID]; /* north, east pairs; NaN where not projected */
 } tentry;
@@ -74,6 +75,15 @@ struct app_tiles {
     void (*wake)(void *);
     void *wake_ctx;
     long decoded, failed;
+    uint64_t serial; /* the last texture's */
+
+    /* the imagery as one layer (APP_OP_LAYER): its generation, and the view it began with; the
+     * platform keeps the layer while only the view's centre moves */
+    uint64_t layer_gen;
+    double l_vx, l_vy, l_mpp;
+    sv_crs l_crs;
+    app_rect l_m;
+    app_color l_c;
 
     pthread_t th;
     int started;
@@ -332,6 +342,7 @@ int app_tiles_poll(app_tiles *t)
             if (d[i].rgba && t->tex_new &&
                 (e->tex = t->tex_new(t->tex_ctx, d[i].rgba, d[i].w, d[i].h, d[i].alpha))) {
                 e->state = T_READY;
+                e->serial = ++t->serial;
                 e->bytes = (size_t)d[i].w * (size_t)d[i].h * 4;
                 t->bytes += e->bytes;
                 changed = 1;
@@ -384,6 +395,7 @@ static void draw_entry(app_tiles *t, sv_geo *geo, const view *v, tentry *e, app_
     float *p = app_ui_image(ui, e->tex, GRID, c);
     if (!p)
         return;
+    ui->cmd[ui->ncmd - 1].id = e->serial;
     float cx = v->m.x + v->m.w / 2, cy = v->m.y + v->m.h / 2;
     for (int j = 0; j <= GRID; j++)
         for (int i = 0; i <= GRID; i++) {
@@ -446,7 +458,7 @@ void app_tiles_prepare(app_tiles *t, sv_geo *geo)
 }
 
 void app_tiles_draw(app_tiles *t, sv_geo *geo, sv_crs crs, double view_x, double view_y, double mpp,
-                    app_rect m, float opacity, app_ui *ui)
+                    app_rect m, float opacity, app_color bg, app_ui *ui)
 {
     if (!t || t->nbm == 0 || !geo || !(mpp > 0) || !(opacity > 0))
         return;
@@ -460,6 +472,23 @@ void app_tiles_draw(app_tiles *t, sv_geo *geo, sv_crs crs, double view_x, double
     t->frame++;
     view v = {crs, view_x, view_y, mpp, m};
     app_color c = 0xffffff00u | (app_color)lroundf(fminf(opacity, 1.0f) * 255);
+    /* One layer: a new generation when the scale, the plane, the rectangle or the opacity
+     * changed (or after a long pan); a pan only shifts it, and the platform redraws only the
+     * strips uncovered and the tiles new to it (docs/imagery.md). */
+    if (!t->layer_gen || mpp != t->l_mpp || crs.epsg != t->l_crs.epsg ||
+        (crs.epsg == 0 && crs.central_meridian != t->l_crs.central_meridian) ||
+        memcmp(&m, &t->l_m, sizeof m) != 0 || c != t->l_c || fabs(view_x - t->l_vx) / mpp > 1e6 ||
+        fabs(view_y - t->l_vy) / mpp > 1e6) {
+        t->layer_gen++;
+        t->l_vx = view_x;
+        t->l_vy = view_y;
+        t->l_mpp = mpp;
+        t->l_crs = crs;
+        t->l_m = m;
+        t->l_c = c;
+    }
+    size_t layer = app_ui_layer(ui, t, t->layer_gen, m, bg, (float)((t->l_vy - view_y) / mpp),
+                                (float)((view_x - t->l_vx) / mpp));
     tkey want[QMAX] = {{0}};
     int nwant = 0;
     for (int b = 0; b < t->nbm; b++) {
@@ -525,6 +554,7 @@ void app_tiles_draw(app_tiles *t, sv_geo *geo, sv_crs crs, double view_x, double
         for (int i = 0; i < nown; i++)
             draw_entry(t, geo, &v, own[i], c, ui);
     }
+    app_ui_layer_end(ui, layer);
     /* the worker gets this frame's misses, nearest the list's start first */
     pthread_mutex_lock(&t->mu);
     t->nq = 0;

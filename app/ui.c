@@ -146,6 +146,28 @@ float *app_ui_image(app_ui *ui, void *tex, int g, app_color c)
     return p;
 }
 
+size_t app_ui_layer(app_ui *ui, void *key, uint64_t gen, app_rect r, app_color bg, float dx,
+                    float dy)
+{
+    float *p = points(ui, APP_OP_LAYER, 1, 1, bg);
+    if (!p)
+        return (size_t)-1;
+    p[0] = dx;
+    p[1] = dy;
+    app_cmd *k = &ui->cmd[ui->ncmd - 1];
+    k->n = 0;
+    k->r = r;
+    k->tex = key;
+    k->id = gen;
+    return ui->ncmd - 1;
+}
+
+void app_ui_layer_end(app_ui *ui, size_t layer)
+{
+    if (layer < ui->ncmd && ui->cmd[layer].op == APP_OP_LAYER)
+        ui->cmd[layer].n = ui->ncmd - layer - 1;
+}
+
 void app_ui_widget(app_ui *ui, const char *id, app_rect r, int enabled)
 {
     if (grow((void **)&ui->w, &ui->capw, ui->nw + 1, sizeof *ui->w) != 0) {

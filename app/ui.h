@@ -33,9 +33,15 @@ typedef enum app_op {
     APP_OP_DISC,  /* filled circle at (r.x, r.y), radius r.w */
     APP_OP_RING,  /* circle outline at (r.x, r.y), radius r.w, width w */
     APP_OP_TEXT,  /* UTF-8 text[off..] in box r, pixel size n, align in w */
-    APP_OP_IMAGE  /* texture tex on a grid of n x n cells: (n+1)^2 vertices in rows at pts[off..],
+    APP_OP_IMAGE, /* texture tex on a grid of n x n cells: (n+1)^2 vertices in rows at pts[off..],
                      each two pairs (x, y window px; u, v texture 0..1); a cell with a NaN
-                     vertex is left out; color modulates (its alpha: the opacity) */
+                     vertex is left out; color modulates (its alpha: the opacity); id: the
+                     image's identity (an id not seen before is new content) */
+    APP_OP_LAYER  /* the next n commands (images) are a layer over rect r, on color: the platform
+                     may keep it as one texture and redraw only what changed (new image ids,
+                     the strips a pan uncovers). id: its generation (a new one: redraw all);
+                     pts[off..] one point, the content's shift in window px since the
+                     generation began. Drawn as is, the commands give the same picture. */
 } app_op;
 
 typedef struct app_cmd {
@@ -44,7 +50,9 @@ typedef struct app_cmd {
     app_rect r;
     float w;
     size_t off, n;
-    void *tex; /* APP_OP_IMAGE: the platform's texture (platform.h plat_texture_new) */
+    void *tex; /* APP_OP_IMAGE: the platform's texture (platform.h plat_texture_new); APP_OP_LAYER:
+                  the layer's key */
+    uint64_t id; /* APP_OP_IMAGE, APP_OP_LAYER: see there */
 } app_cmd;
 
 typedef struct app_widget {
@@ -89,6 +97,13 @@ float *app_ui_segs(app_ui *ui, size_t n, app_color c);
 /* A textured mesh of g x g cells (APP_OP_IMAGE): fill (g+1)^2 vertices x, y, u, v through the
  * returned pointer (valid until the next call on ui), NULL when out of memory. */
 float *app_ui_image(app_ui *ui, void *tex, int g, app_color c);
+
+/* Start a layer (APP_OP_LAYER) of key over r on colour bg, generation gen, its content shifted
+ * by (dx, dy) window px since that generation began; the images added until app_ui_layer_end
+ * belong to it. Returns the command's index, or (size_t)-1 when out of memory. */
+size_t app_ui_layer(app_ui *ui, void *key, uint64_t gen, app_rect r, app_color bg, float dx,
+                    float dy);
+void app_ui_layer_end(app_ui *ui, size_t layer);
 
 /* Register an actionable widget (drawing is separate). Later widgets lie on top. */
 void app_ui_widget(app_ui *ui, const char *id, app_rect r, int enabled);

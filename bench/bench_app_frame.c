@@ -362,6 +362,7 @@ static int imagery(app *A, plat *p, app_ui *ui, int w, int h, float ppmm, int fr
         return -1;
     }
     app_tiles_prepare(A->tiles, A->geo); /* as quejie-app does before its first frame */
+    plat_layer_prepare(p);
     double *ton = malloc((size_t)frames * sizeof *ton),
            *toff = malloc((size_t)frames * sizeof *toff);
     if (!ton || !toff) {

@@ -30,6 +30,11 @@ tap @unit:$U
 wait-for @map
 wait-for @follow
 screenshot $ART/map.png
+# navigation to the next draft vertex: @nav-next appears once a live fix chose the vertex
+tap @navigate
+tap @pick:0
+wait-for @nav-next
+screenshot $ART/map-navigate.png
 tap @gnss
 wait 500
 screenshot $ART/gnss.png
@@ -48,7 +53,7 @@ if timeout 90 "$APP" --journal "$J" --gnss 127.0.0.1:$GPSPORT --window 1920x1200
 else
     fail "scripted day: $(tail -3 "$T/err")"
 fi
-for s in today map gnss map-zoomed; do
+for s in today map map-navigate gnss map-zoomed; do
     "$PY" - "$ART/$s.png" <<'PY' && ok "$s.png is a 1920x1200 PNG with content" || fail "$s.png"
 import struct, sys, zlib
 b = open(sys.argv[1], "rb").read()

@@ -76,6 +76,7 @@ run_case() {
         cat >"$T/s" <<S
 wait-for @map
 wait $wait
+${PANS:-}
 locate $S $W
 locate $S $E
 locate $N $W
@@ -107,6 +108,14 @@ for c in "4490 dom4490.gpkg" "4522 dom4522.gpkg" "4523 dom4523.gpkg" "3857 dom.m
 done
 
 # locate: the line's form, and a script asking for it with no map shown fails naming the line
+# Panned: the imagery is kept as one layer that a pan only shifts (by whole pixels) and whose
+# uncovered strips are drawn anew (platform_sdl.c draw_layer); the square stays under its
+# coordinates after pans of whole and fractional pixels.
+PANS=$(printf 'drag 900 600 840 570\nwait 300\ndrag 900 600 953 627\nwait 300\ndrag 900 600 887 611\nwait 800')
+if run_case pan4490 "$T/dom4490.gpkg"; then ok "panned, EPSG:4490: the square under its coordinates ($(sed 's/.*off by/off by/' "$T/chk"))"
+else fail "panned, EPSG:4490: $(cat "$T/chk" 2>/dev/null)"; fi
+PANS=
+
 printf 'locate 35.5600 103.2450\nquit\n' >"$T/nomap.s"
 refuse "locate with no map shown" timeout 60 "$APP" --journal "$J" --window 1280x800 --script "$T/nomap.s"
 grep -q "line 1" "$T/err" && ok "the refusal names the script line" || fail "locate refusal: $(cat "$T/err")"

@@ -952,6 +952,173 @@ static void test_recording(void)
     CHECK_INT(system(cmd), 0);
 }
 
+/* ---- navigation (@navigate, app/navigate.c) ---------------------------------------------- */
+
+/* The pick whose value is v in the open picker, tapped. */
+static int pick_value(app *a, app_ui *ui, const char *v)
+{
+    for (int i = 0; i < a->npick; i++)
+        if (strcmp(a->pick_value[i], v) == 0) {
+            char id[32];
+            snprintf(id, sizeof id, "pick:%d", i);
+            return tap_id(a, ui, id);
+        }
+    fprintf(stderr, "  no pick '%s'\n", v);
+    return 0;
+}
+
+static void set_fix(app *a, double lat, double lon, double eph)
+{
+    a->gnss.have_fix = 1;
+    a->gnss.connected = 1;
+    a->gnss.fix = fix_at(0, 0, 0, SV_GRADE_RTK_FIXED);
+    a->gnss.fix.lat = lat;
+    a->gnss.fix.lon = lon;
+    a->gnss.fix.eph = eph;
+    a->gnss.fix.mono_ms = sv_mono_ms();
+}
+
+/* Distance and bearing to each kind of target come from the survey library's geodesy (true
+ * north: a plane bearing differs by the meridian convergence, about 0.7 degrees here), the
+ * arrow points where the target is drawn on the north-up map, "within" uses the receiver's
+ * error with 1 m at least, and the targets are chosen through @navigate. */
+static void test_navigate(void)
+{
+    char dir[] = "/tmp/qj-app-nav-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(!"mkdtemp");
+        return;
+    }
+    char path[256];
+    sv_task_set ts = {0};
+    sv_journal *j = unit_journal(dir, "app-nav", path, sizeof path, &ts);
+    if (!j)
+        return;
+    const char *U = "622901ZR000002";
+    sv_bpoint p;
+    memset(&p, 0, sizeof p);
+    sv_bpoint_clear(&p);
+    snprintf(p.unit, sizeof p.unit, "%s", U);
+    snprintf(p.point_type, sizeof p.point_type, "measured");
+    p.lat = 35.5512;
+    p.lon = 103.2323;
+    p.h = NAN;
+    p.flags = SV_PT_MANUAL;
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
+
+    app_i18n_init("en", NULL);
+    app a;
+    CHECK_INT(app_init(&a, j), SV_OK);
+    a.gnss_ok = 1;
+    app_ui ui = {0};
+    CHECK_INT(app_open_unit(&a, U), SV_OK);
+    rebuild(&a, &ui);
+    const app_widget *nw = app_ui_find(&ui, "navigate");
+    CHECK(nw && nw->enabled);
+    CHECK(nw && nw->r.w >= 10 * ui.px_per_mm && nw->r.h >= 10 * ui.px_per_mm);
+    const double *ll = a.units[a.cur].u.draft.lonlat;
+    size_t nv = a.ndraft;
+    if (nv >= 2 && ll[0] == ll[2 * (nv - 1)] && ll[1] == ll[2 * (nv - 1) + 1])
+        nv--;
+    CHECK(nv >= 4);
+
+    /* the next draft vertex: 3 m north-east of vertex 2, so the target is vertex 3 */
+    double lat, lon;
+    sv_geo_offset(ll[2 * 1 + 1], ll[2 * 1], 3, 45, &lat, &lon);
+    set_fix(&a, lat, lon, 0.02);
+    CHECK(tap_id(&a, &ui, "navigate"));
+    CHECK_INT(a.modal, APP_MODAL_PICK);
+    CHECK(pick_value(&a, &ui, "next"));
+    CHECK_INT(a.modal, APP_MODAL_NONE);
+    CHECK_INT(a.nav.kind, APP_NAV_DRAFT);
+    CHECK_INT(a.nav.vertex, 2);
+    app_nav_info in;
+    CHECK(app_nav_get(&a, sv_mono_ms(), &in));
+    double azi, d = sv_geo_distance(lat, lon, ll[2 * 2 + 1], ll[2 * 2], &azi);
+    CHECK_NEAR(in.dist_m, d, 1e-9);
+    CHECK_NEAR(in.brg_true, fmod(azi + 360, 360), 1e-9);
+    CHECK(d > 5 && !in.within);
+    char want[200];
+    snprintf(want, sizeof want, "To draft vertex 3: %.1f m, bearing %.1f° from true north", d,
+             fmod(azi + 360, 360));
+    CHECK(ui_says(&ui, want));
+    if (!ui_says(&ui, want))
+        fprintf(stderr, "  expected \"%s\"\n", want);
+    /* the arrow: along the line from the position to the target as drawn on the map */
+    float x0, y0, x1, y1;
+    CHECK_INT(app_locate(&a, lat, lon, &x0, &y0), 0);
+    CHECK_INT(app_locate(&a, ll[2 * 2 + 1], ll[2 * 2], &x1, &y1), 0);
+    float len = hypotf(x1 - x0, y1 - y0);
+    CHECK_NEAR(in.ax, (x1 - x0) / len, 1e-3);
+    CHECK_NEAR(in.ay, (y1 - y0) / len, 1e-3);
+    CHECK(app_ui_find(&ui, "nav-next") != NULL);
+    check_targets(&ui);
+
+    /* within: 0.6 m from the target with an RTK error of 2 cm: within 1 m (the least) */
+    sv_geo_offset(ll[2 * 2 + 1], ll[2 * 2], 0.6, 200, &lat, &lon);
+    set_fix(&a, lat, lon, 0.02);
+    rebuild(&a, &ui);
+    CHECK(app_nav_get(&a, sv_mono_ms(), &in) && in.within);
+    CHECK_NEAR(in.tol_m, 1.0, 1e-12);
+    CHECK(ui_says(&ui, "Within 1.0 m of draft vertex 3"));
+    /* 2.5 m off with a receiver error of 3.2 m: within 3.2 m; with 0.5 m: not within */
+    sv_geo_offset(ll[2 * 2 + 1], ll[2 * 2], 2.5, 10, &lat, &lon);
+    set_fix(&a, lat, lon, 3.2);
+    rebuild(&a, &ui);
+    CHECK(ui_says(&ui, "Within 3.2 m of draft vertex 3"));
+    set_fix(&a, lat, lon, 0.5);
+    rebuild(&a, &ui);
+    CHECK(app_nav_get(&a, sv_mono_ms(), &in) && !in.within);
+    /* next vertex: on to vertex 4 */
+    CHECK(tap_id(&a, &ui, "nav-next"));
+    CHECK_INT(a.nav.vertex, 3);
+    /* no position: says so, no figures */
+    a.gnss.have_fix = 0;
+    rebuild(&a, &ui);
+    CHECK(!app_nav_get(&a, sv_mono_ms(), &in) && in.target);
+    CHECK(ui_says(&ui, "Navigating to draft vertex 4: no position"));
+
+    /* a recorded point */
+    set_fix(&a, lat, lon, 0.02);
+    CHECK(tap_id(&a, &ui, "navigate"));
+    CHECK(pick_value(&a, &ui, "pt:J1"));
+    CHECK_INT(a.nav.kind, APP_NAV_POINT);
+    CHECK(app_nav_get(&a, sv_mono_ms(), &in));
+    CHECK(strcmp(in.name, "J1") == 0);
+    CHECK_NEAR(in.dist_m, sv_geo_distance(lat, lon, p.lat, p.lon, NULL), 1e-9);
+
+    /* a draft vertex tapped on the map: a tap 3 px from vertex 5 as drawn */
+    CHECK(tap_id(&a, &ui, "navigate"));
+    CHECK(pick_value(&a, &ui, "tap"));
+    CHECK(a.nav.picking);
+    CHECK(ui_says(&ui, "Tap a draft vertex on the map"));
+    float vx, vy;
+    CHECK_INT(app_locate(&a, ll[2 * 4 + 1], ll[2 * 4], &vx, &vy), 0);
+    app_gesture g = {.type = APP_G_TAP, .x = vx + 3, .y = vy - 2};
+    CHECK_INT(app_on_gesture(&a, &ui, &g), 1);
+    rebuild(&a, &ui);
+    CHECK(!a.nav.picking);
+    CHECK_INT(a.nav.kind, APP_NAV_DRAFT);
+    CHECK_INT(a.nav.vertex, 4);
+    CHECK(app_nav_get(&a, sv_mono_ms(), &in));
+    CHECK_NEAR(in.dist_m, sv_geo_distance(lat, lon, ll[2 * 4 + 1], ll[2 * 4], NULL), 1e-9);
+
+    /* stop */
+    CHECK(tap_id(&a, &ui, "navigate"));
+    CHECK(pick_value(&a, &ui, "stop"));
+    CHECK_INT(a.nav.kind, APP_NAV_OFF);
+    CHECK(!app_nav_get(&a, sv_mono_ms(), &in));
+    CHECK(app_ui_find(&ui, "nav-next") == NULL);
+
+    app_ui_free(&ui);
+    app_free(&a);
+    sv_task_set_clear(&ts);
+    sv_journal_close(j);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 int main(void)
 {
     test_gestures();
@@ -959,5 +1126,6 @@ int main(void)
     test_widgets();
     test_screens();
     test_recording();
+    test_navigate();
     return check_finish();
 }
