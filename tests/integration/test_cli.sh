@@ -282,7 +282,7 @@ PY
 if replay "$FIX/gnss/nmea-rtk.log" 4 0.03; then
     timeout 60 "$Q" record "$J" --unit $U --gnss 127.0.0.1:$GPSPORT --count 2 --average 5 --min-seconds 0.3 --accept dgps --json >"$T/rec" 2>"$T/err"
     rc=$?
-    [ $rc -eq 0 ] && [ "$(grep -c '"number"' "$T/rec")" -eq 2 ] && ok "record 2 averaged points" || fail "record rc=$rc: $(tail -2 "$T/err")"
+    [ $rc -eq 0 ] && [ "$(grep -c '"number"' "$T/rec")" -eq 2 ] && ok "record 2 averaged points" || fail "record rc=$rc: $(tail -2 "$T/err") [gpsfake: $(tail -3 "$T/gpsfake.log" | tr '\n' ' ')]"
     "$PY" - "$T/rec" <<'PY' && ok "recorded points: contract keys, n >= 5 and >= 0.3 s, position in Iowa" || fail "record output: $(cat "$T/rec")"
 import json, sys
 for line in open(sys.argv[1]):
@@ -312,7 +312,7 @@ rc=$?
 if replay "$FIX/gnss/nmea-rtk.log" 4 0.03; then
     timeout 60 "$Q" record "$J" --unit $U --gnss 127.0.0.1:$GPSPORT --walk-every 0.5 --count 5 --accept dgps --json >"$T/walk" 2>"$T/err"
     rc=$?
-    [ $rc -eq 0 ] && [ "$(grep -c '"vertex"' "$T/walk")" -eq 5 ] && ok "walk: 5 vertices" || fail "walk rc=$rc: $(tail -2 "$T/err")"
+    [ $rc -eq 0 ] && [ "$(grep -c '"vertex"' "$T/walk")" -eq 5 ] && ok "walk: 5 vertices" || fail "walk rc=$rc: $(tail -2 "$T/err") [gpsfake: $(tail -3 "$T/gpsfake.log" | tr '\n' ' ')]"
     stop_replay
 else fail "gpsfake did not start"; fi
 
