@@ -40,7 +40,9 @@ typedef enum app_screen {
     APP_SCR_PAD,
     APP_SCR_DISPUTE,
     APP_SCR_DAYEND,
-    APP_SCR_SETTINGS
+    APP_SCR_SETTINGS,
+    APP_SCR_POINTS, /* a unit's point list (screen_points.c) */
+    APP_SCR_POINT   /* one point: details, void, re-measure, change (screen_point.c) */
 } app_screen;
 
 /* Modal layers over a screen. */
@@ -68,7 +70,20 @@ typedef enum app_ask {
     APP_ASK_DSP_PARTIES,
     APP_ASK_DSP_STATEMENT,
     APP_ASK_DSP_FROM,
-    APP_ASK_DSP_TO
+    APP_ASK_DSP_TO,
+    /* corrections (screen_point.c, screen_verify.c, screen_sign.c): reasons, a new type or
+     * marker; the Record screen's pole height, which north, declination, own override reason */
+    APP_ASK_VOID_REASON, /* what to void in void_seq */
+    APP_ASK_REMEASURE_REASON,
+    APP_ASK_CHANGE_TYPE,
+    APP_ASK_CHANGE_MARKER,
+    APP_ASK_CHANGE_REASON,
+    APP_ASK_POLE,
+    APP_ASK_POLE_SCOPE,
+    APP_ASK_OFFSET_NORTH,
+    APP_ASK_DECLINATION,
+    APP_ASK_DECLINATION_SIDE,
+    APP_ASK_OVERRIDE_OTHER
 } app_ask;
 
 #define APP_PICK_MAX 256
@@ -84,6 +99,7 @@ typedef struct app_party {
     char notice_date[11];
     int signatures, current; /* recorded / covering the current boundary */
     char signer[128];        /* of the newest signature */
+    int64_t att_seq;         /* the current attendance entry (voidable), 0 none */
 } app_party;
 
 /* Per-unit figures of the Day end screen. */
@@ -222,6 +238,23 @@ typedef struct app {
     app_settings set;
     int dpi_cli;  /* --dpi N (overrides the setting for this run), 0 none */
     int auto_dpi; /* what the platform says (or assumes) now: where Settings' +/- start */
+
+    /* Corrections (screen_points.c, screen_point.c): the point list's scroll and fling, the
+     * point shown (by number: a correction gives it a new entry), what a reason is asked for */
+    float pts_scroll, pts_vel;
+    int64_t pts_fling_ms;
+    int pts_dragging;
+    char pt_number[SV_NUMBER_MAX];                        /* the point open on the Point screen */
+    int64_t void_seq;                                     /* the entry a void reason is asked for */
+    char void_what[200];                                  /* what it is, for the decision's label */
+    char chg_marker[SV_CODE_MAX], chg_ptype[SV_CODE_MAX]; /* a change waiting for its reason */
+    /* Record screen: a re-measurement superseding point entry remeasure (0: a new point) */
+    int64_t remeasure;
+    char remeasure_number[SV_NUMBER_MAX];
+    char remeasure_reason[200];
+    double pole_h;   /* this point's pole height, m; NaN: the journal's antenna.height-m */
+    int off_north;   /* sv_north of the offset bearing being entered */
+    double off_decl; /* the declination given for a magnetic bearing; NaN: the journal's */
 } app;
 
 /* Open the app's view of a journal (borrowed; the caller closes it after app_free). */
