@@ -163,8 +163,8 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
         y += t * 0.7f + pad / 2;
     }
 
-    /* pickers: point type, marker, offset, pole height */
-    float pw = (w - 3 * pad) / 4;
+    /* pickers: point type, marker, offset, which north its bearing is from, pole height */
+    float pw = (w - 4 * pad) / 5;
     char lab[SV_CODE_MAX * 2];
     snprintf(
         buf, sizeof buf, _("Type: %s"),
@@ -181,15 +181,19 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
     else
         snprintf(buf, sizeof buf, "%s", _("Offset: none"));
     app__button(ui, "offset", (app_rect){x + 2 * (pw + pad), y, pw, t}, buf, !averaging);
+    snprintf(buf, sizeof buf, _("Bearing from: %s"), north_label(a->off_north));
+    app__button(ui, "north", (app_rect){x + 3 * (pw + pad), y, pw, t}, buf, !averaging);
+    if (a->off_north != SV_NORTH_TRUE)
+        app_ui_frame(ui, (app_rect){x + 3 * (pw + pad), y, pw, t}, 4, C_WARN);
     int own = 0;
     double pole = pole_used(a, &own);
     if (isfinite(pole))
         snprintf(buf, sizeof buf, own ? _("Pole %.2f m (this point)") : _("Pole %.2f m"), pole);
     else
         snprintf(buf, sizeof buf, "%s", _("Pole: not set"));
-    app__button(ui, "pole", (app_rect){x + 3 * (pw + pad), y, pw, t}, buf, !averaging);
+    app__button(ui, "pole", (app_rect){x + 4 * (pw + pad), y, pw, t}, buf, !averaging);
     if (own)
-        app_ui_frame(ui, (app_rect){x + 3 * (pw + pad), y, pw, t}, 4, C_WARN);
+        app_ui_frame(ui, (app_rect){x + 4 * (pw + pad), y, pw, t}, 4, C_WARN);
     y += t + pad;
 
     /* the one big button */
@@ -291,6 +295,17 @@ static int tap_record(app *a, const char *id)
             _("Offset: horizontal distance from the pole to the point, metres (0: none)"));
         return 1;
     }
+    if (strcmp(id, "north") == 0) {
+        /* which north the offset bearing is read from: the library converts grid and magnetic */
+        app__open_modal(a, APP_MODAL_PICK, APP_ASK_OFFSET_NORTH,
+                        _("The offset bearing is read from"));
+        char val[8];
+        for (int n = SV_NORTH_TRUE; n <= SV_NORTH_MAGNETIC; n++) {
+            snprintf(val, sizeof val, "%d", n);
+            app__pick_add(a, north_label(n), val);
+        }
+        return 1;
+    }
     if (strcmp(id, "pole") == 0) {
         app__open_modal(a, APP_MODAL_KEYPAD, APP_ASK_POLE,
                         _("Pole height: ground mark to antenna, metres"));
@@ -386,24 +401,17 @@ static int answer_record(app *a, app_ask ask, int k, const char *v)
         return 1;
     case APP_ASK_OFFSET_NORTH:
         a->off_north = atoi(v);
-        if (a->off_north == SV_NORTH_GRID)
-            app__open_modal(a, APP_MODAL_KEYPAD, APP_ASK_OFFSET_BRG,
-                            _("Offset: bearing from the pole to the point, degrees from grid "
-                              "north (0–360)"));
-        else if (a->off_north == SV_NORTH_MAGNETIC)
-            app__open_modal(a, APP_MODAL_KEYPAD, APP_ASK_OFFSET_BRG,
-                            _("Offset: bearing from the pole to the point, degrees from magnetic "
-                              "north, as the compass reads (0–360)"));
-        else
-            app__open_modal(
-                a, APP_MODAL_KEYPAD, APP_ASK_OFFSET_BRG,
-                _("Offset: bearing from the pole to the point, degrees from north (0–360)"));
+        a->off_decl = NAN;
+        /* a compass bearing needs the declination: the journal's, else the crew's */
+        if (a->off_north == SV_NORTH_MAGNETIC && !sv_state_config(a->j, SV_CFG_DECLINATION, "")[0])
+            app__open_modal(a, APP_MODAL_KEYPAD, APP_ASK_DECLINATION,
+                            _("Magnetic declination here, degrees (from the county's map)"));
         return 1;
     case APP_ASK_DECLINATION:
         if (parse_number(v, 0, 90, &d) != 0) {
-            a->off_m = a->off_brg = NAN;
+            a->off_north = SV_NORTH_TRUE;
             snprintf(a->status, sizeof a->status, "%s",
-                     _("Declination: degrees from 0 to 90; no offset set"));
+                     _("Declination: degrees from 0 to 90; bearings stay from true north"));
             return 1;
         }
         a->off_decl = d;
@@ -422,16 +430,17 @@ static int answer_record(app *a, app_ask ask, int k, const char *v)
                      _("Offset distance: a number of metres from 0 to 1000"));
         } else if (d == 0) {
             a->off_m = a->off_brg = NAN;
-            a->off_north = SV_NORTH_TRUE;
         } else {
             a->off_m = d;
-            /* which north the bearing is read from: the library converts grid and magnetic */
-            app__open_modal(a, APP_MODAL_PICK, APP_ASK_OFFSET_NORTH, _("The bearing is read from"));
-            char val[8];
-            for (int n = SV_NORTH_TRUE; n <= SV_NORTH_MAGNETIC; n++) {
-                snprintf(val, sizeof val, "%d", n);
-                app__pick_add(a, north_label(n), val);
-            }
+            app__open_modal(
+                a, APP_MODAL_KEYPAD, APP_ASK_OFFSET_BRG,
+                a->off_north == SV_NORTH_GRID
+                    ? _("Offset: bearing from the pole to the point, degrees from grid north "
+                        "(0–360)")
+                : a->off_north == SV_NORTH_MAGNETIC
+                    ? _("Offset: bearing from the pole to the point, degrees from magnetic "
+                        "north, as the compass reads (0–360)")
+                    : _("Offset: bearing from the pole to the point, degrees from north (0–360)"));
         }
         return 1;
     case APP_ASK_OFFSET_BRG:
@@ -441,12 +450,6 @@ static int answer_record(app *a, app_ask ask, int k, const char *v)
                      _("Offset bearing: degrees from 0 to 360; no offset set"));
         } else {
             a->off_brg = d;
-            a->off_decl = NAN;
-            /* a compass bearing needs the declination: the journal's, else the crew's */
-            if (a->off_north == SV_NORTH_MAGNETIC &&
-                !sv_state_config(a->j, SV_CFG_DECLINATION, "")[0])
-                app__open_modal(a, APP_MODAL_KEYPAD, APP_ASK_DECLINATION,
-                                _("Magnetic declination here, degrees (from the county's map)"));
         }
         return 1;
     default:
