@@ -7,7 +7,9 @@
  * points, walked track, position with accuracy circle, north arrow, scale bar, follow/free,
  * zoom to unit, distance and bearing to the next draft vertex, GK X/Y), GNSS status, Record a
  * boundary point, Walk, Verify ownership, Point out and sign (with the signature pad), Dispute,
- * Day end (with sync and USB). Pickers, the numeric keypad and text entry are modal layers.
+ * Day end (with sync and USB), a unit's point list and one point with its corrections (void,
+ * re-measure, change of type or marker, each with a reason). Pickers, the numeric keypad and
+ * text entry are modal layers.
  *
  * Writing never happens here: decisions go to the recorder (recorder.h) and sync to the sync
  * worker (sync_worker.h), both on their own threads; the app re-reads the journal when the
