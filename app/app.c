@@ -62,6 +62,7 @@ int app_init(app *a, sv_journal *j)
     a->mpp = 1;
     a->follow = 1;
     a->off_m = a->off_brg = NAN;
+    a->pole_h = a->off_decl = NAN;
     a->basemap_on = 1;
     a->basemap_opacity = 1.0f;
     snprintf(a->power_root, sizeof a->power_root, "%s", "/sys/class/power_supply");
@@ -257,6 +258,10 @@ int app_select_unit(app *a, int idx)
         a->override_code[0] = '\0';
         a->scroll = 0;
         memset(&a->nav, 0, sizeof a->nav); /* navigation was to the other unit's places */
+        a->remeasure = 0;
+        a->pole_h = a->off_decl = NAN;
+        a->off_north = 0;
+        a->pts_scroll = a->pts_vel = 0;
     }
     int jepsg;
     double jcm;
@@ -284,12 +289,13 @@ int app_select_unit(app *a, int idx)
 
 /* The screens, indexed by app_screen: every build and input is dispatched through this. */
 static const app__screen_ops *const screens[APP__NSCREENS] = {
-    [APP_SCR_TODAY] = &app__screen_today,      [APP_SCR_MAP] = &app__screen_map,
-    [APP_SCR_GNSS] = &app__screen_gnss,        [APP_SCR_RECORD] = &app__screen_record,
-    [APP_SCR_WALK] = &app__screen_walk,        [APP_SCR_VERIFY] = &app__screen_verify,
-    [APP_SCR_SIGN] = &app__screen_sign,        [APP_SCR_PAD] = &app__screen_pad,
-    [APP_SCR_DISPUTE] = &app__screen_dispute,  [APP_SCR_DAYEND] = &app__screen_dayend,
-    [APP_SCR_SETTINGS] = &app__screen_settings};
+    [APP_SCR_TODAY] = &app__screen_today,       [APP_SCR_MAP] = &app__screen_map,
+    [APP_SCR_GNSS] = &app__screen_gnss,         [APP_SCR_RECORD] = &app__screen_record,
+    [APP_SCR_WALK] = &app__screen_walk,         [APP_SCR_VERIFY] = &app__screen_verify,
+    [APP_SCR_SIGN] = &app__screen_sign,         [APP_SCR_PAD] = &app__screen_pad,
+    [APP_SCR_DISPUTE] = &app__screen_dispute,   [APP_SCR_DAYEND] = &app__screen_dayend,
+    [APP_SCR_SETTINGS] = &app__screen_settings, [APP_SCR_POINTS] = &app__screen_points,
+    [APP_SCR_POINT] = &app__screen_point};
 
 const app__screen_ops *app__screen(app_screen s)
 {
@@ -456,6 +462,10 @@ int app_poll_workers(app *a)
             a->override_reason[0] = '\0';
             a->ptype[0] = '\0';
             a->override_code[0] = '\0';
+            a->pole_h = a->off_decl = NAN; /* so were its pole height and north */
+            a->off_north = 0;
+            a->remeasure = 0; /* the re-measurement is recorded */
+            a->remeasure_reason[0] = '\0';
             a->points_seen = s.points;
         }
         /* Decisions and points: re-read everything at once. Walk vertices alone: only the
@@ -508,5 +518,7 @@ int64_t app_next_tick(const app *a, int64_t now_ms)
         t = a->reload_due;
     if (a->screen == APP_SCR_TODAY && a->today_vel != 0 && !a->today_dragging)
         t = now_ms + 16; /* a fling moves the list every frame */
+    if (a->screen == APP_SCR_POINTS && a->pts_vel != 0 && !a->pts_dragging)
+        t = now_ms + 16;
     return t;
 }

@@ -7,7 +7,9 @@
  * points, walked track, position with accuracy circle, north arrow, scale bar, follow/free,
  * zoom to unit, distance and bearing to the next draft vertex, GK X/Y), GNSS status, Record a
  * boundary point, Walk, Verify ownership, Point out and sign (with the signature pad), Dispute,
- * Day end (with sync and USB). Pickers, the numeric keypad and text entry are modal layers.
+ * Day end (with sync and USB), a unit's point list and one point with its corrections (void,
+ * re-measure, change of type or marker, each with a reason). Pickers, the numeric keypad and
+ * text entry are modal layers.
  *
  * Writing never happens here: decisions go to the recorder (recorder.h) and sync to the sync
  * worker (sync_worker.h), both on their own threads; the app re-reads the journal when the
@@ -41,7 +43,9 @@ typedef enum app_screen {
     APP_SCR_PAD,
     APP_SCR_DISPUTE,
     APP_SCR_DAYEND,
-    APP_SCR_SETTINGS
+    APP_SCR_SETTINGS,
+    APP_SCR_POINTS, /* a unit's point list (screen_points.c) */
+    APP_SCR_POINT   /* one point: details, void, re-measure, change (screen_point.c) */
 } app_screen;
 
 /* Modal layers over a screen. */
@@ -70,7 +74,20 @@ typedef enum app_ask {
     APP_ASK_DSP_STATEMENT,
     APP_ASK_DSP_FROM,
     APP_ASK_DSP_TO,
-    APP_ASK_NAV_TARGET /* navigate.c: what @navigate leads to */
+    APP_ASK_NAV_TARGET, /* navigate.c: what @navigate leads to */
+    /* corrections (screen_point.c, screen_verify.c, screen_sign.c): reasons, a new type or
+     * marker; the Record screen's pole height, which north, declination, own override reason */
+    APP_ASK_VOID_REASON, /* what to void in void_seq */
+    APP_ASK_REMEASURE_REASON,
+    APP_ASK_CHANGE_TYPE,
+    APP_ASK_CHANGE_MARKER,
+    APP_ASK_CHANGE_REASON,
+    APP_ASK_POLE,
+    APP_ASK_POLE_SCOPE,
+    APP_ASK_OFFSET_NORTH,
+    APP_ASK_DECLINATION,
+    APP_ASK_DECLINATION_SIDE,
+    APP_ASK_OVERRIDE_OTHER
 } app_ask;
 
 #define APP_PICK_MAX 256
@@ -86,6 +103,7 @@ typedef struct app_party {
     char notice_date[11];
     int signatures, current; /* recorded / covering the current boundary */
     char signer[128];        /* of the newest signature */
+    int64_t att_seq;         /* the current attendance entry (voidable), 0 none */
 } app_party;
 
 /* Per-unit figures of the Day end screen. */
@@ -265,6 +283,23 @@ typedef struct app {
     int auto_dpi; /* what the platform says (or assumes) now: where Settings' +/- start */
 
     app_nav nav; /* navigation on the Map screen (navigate.c) */
+
+    /* Corrections (screen_points.c, screen_point.c): the point list's scroll and fling, the
+     * point shown (by number: a correction gives it a new entry), what a reason is asked for */
+    float pts_scroll, pts_vel;
+    int64_t pts_fling_ms;
+    int pts_dragging;
+    char pt_number[SV_NUMBER_MAX];                        /* the point open on the Point screen */
+    int64_t void_seq;                                     /* the entry a void reason is asked for */
+    char void_what[200];                                  /* what it is, for the decision's label */
+    char chg_marker[SV_CODE_MAX], chg_ptype[SV_CODE_MAX]; /* a change waiting for its reason */
+    /* Record screen: a re-measurement superseding point entry remeasure (0: a new point) */
+    int64_t remeasure;
+    char remeasure_number[SV_NUMBER_MAX];
+    char remeasure_reason[200];
+    double pole_h;   /* this point's pole height, m; NaN: the journal's antenna.height-m */
+    int off_north;   /* sv_north of the offset bearing being entered */
+    double off_decl; /* the declination given for a magnetic bearing; NaN: the journal's */
 } app;
 
 /* Open the app's view of a journal (borrowed; the caller closes it after app_free). */

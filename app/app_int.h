@@ -90,11 +90,12 @@ typedef struct app__screen_ops {
     int (*answer)(app *a, app_ask ask, int k, const char *v);
 } app__screen_ops;
 
-#define APP__NSCREENS (APP_SCR_SETTINGS + 1)
+#define APP__NSCREENS (APP_SCR_POINT + 1)
 
 extern const app__screen_ops app__screen_today, app__screen_map, app__screen_gnss,
     app__screen_record, app__screen_walk, app__screen_verify, app__screen_sign, app__screen_pad,
     app__screen_dispute, app__screen_dayend, app__screen_settings;
+extern const app__screen_ops app__screen_points, app__screen_point;
 
 /* The operations of screen s (app.c's table). */
 const app__screen_ops *app__screen(app_screen s);
@@ -144,6 +145,14 @@ void app__list_hints(app_ui *ui, float x, float y0, float y1, float w, int first
 int app__list_gesture(app *a, const app_widget *w, const app_gesture *g);
 /* Today's date (tablet clock, local time) as YYYY-MM-DD. */
 void app__today(char out[11]);
+/* A list scrolled by drag and fling (Today, a unit's points): *scroll px, *vel px/s, *t_ms the
+ * last drag event (then when the fling was last advanced), *dragging. The gesture (drag, drag
+ * end; 1 when taken), and the fling advanced to now_ms (a build); a tap stops it (*vel = 0). */
+int app__fling_gesture(float *scroll, float *vel, int64_t *t_ms, int *dragging,
+                       const app_gesture *g);
+void app__fling_advance(float *scroll, float *vel, int64_t *t_ms, int dragging, int64_t now_ms);
+/* The part of r inside the band y0..y1 (h <= 0 when none). */
+app_rect app__clip(app_rect r, float y0, float y1);
 
 /* ---- map_view.c: the unit's map (Map and Walk) ------------------------------------------------
  */
@@ -205,6 +214,12 @@ int app__pad_drag(app *a, const app_gesture *g);
  * e.g. /proc/self/mounts) under one of roots (NULL-terminated prefixes, "/media/"), into out;
  * 0 when one was found, else -1 and out is "". */
 int app__usb_dir(const char *mtab, const char *const roots[], char *out, size_t n);
+/* screen_points.c: how a point was obtained (SV_METHOD_*), for the crew. */
+const char *app__method_label(const char *m);
+/* screen_point.c: submit a void of entry seq with a reason (label names it); the phrases a void
+ * reason is picked from; open the reason's text modal for seq. */
+void app__submit_void(app *a, int64_t seq, const char *what, const char *reason);
+void app__ask_void(app *a, int64_t seq, const char *what);
 /* screen_dispute.c: the usual dispute statements (Verify's "disputed" offers them too). */
 extern const char *const app__dispute_phrases[];
 extern const size_t app__ndispute_phrases;

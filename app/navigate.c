@@ -7,9 +7,10 @@
  * geodesic on the CGCS2000 ellipsoid), so the bearing is from TRUE north; the map is drawn
  * north-up in the unit's Gauss-Krueger plane (grid north up), and the arrow is drawn on it from
  * the position to the target as they lie on the map, so it points where the target is drawn.
- * X, the "within" tolerance, is the receiver's own horizontal error estimate (eph), at least
- * 1 m: nearer than the receiver can tell is "there". Computed when the frame is built, so the
- * figures follow each fix and cost no wake-ups of their own. Never includes SDL, never writes.
+ * X, the "within" tolerance, is the receiver's own horizontal error estimate (err_h: GST, else
+ * eph), at least 1 m: nearer than the receiver can tell is "there". Computed when the frame is
+ * built, so the figures follow each fix and cost no wake-ups of their own. Never includes SDL,
+ * never writes.
  */
 #include <math.h>
 #include <stdio.h>
@@ -98,7 +99,7 @@ int app_nav_get(app *a, int64_t now_ms, app_nav_info *info)
     double azi = NAN;
     info->dist_m = sv_geo_distance(f->lat, f->lon, info->lat, info->lon, &azi);
     info->brg_true = fmod(azi + 360, 360);
-    info->tol_m = isfinite(f->eph) && f->eph > NAV_MIN_TOL_M ? f->eph : NAV_MIN_TOL_M;
+    info->tol_m = isfinite(f->err_h) && f->err_h > NAV_MIN_TOL_M ? f->err_h : NAV_MIN_TOL_M;
     info->within = info->dist_m <= info->tol_m;
     /* the arrow: from the position to the target as the map draws them (north-up) */
     if (app__map_position(a, now_ms, &px, &py)) {

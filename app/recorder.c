@@ -245,9 +245,25 @@ static void finish_point(app_rec *r)
         p.off.distance_m = r->pt.offset_m;
         p.off.bearing_deg = r->pt.offset_bearing;
         p.off.dh = NAN;
-        sv_geo_offset(p.lat, p.lon, r->pt.offset_m, r->pt.offset_bearing, &p.lat, &p.lon);
+        if (r->pt.offset_north == SV_NORTH_GRID || r->pt.offset_north == SV_NORTH_MAGNETIC) {
+            /* the library turns it into a true bearing and places the point (docs/journal.md) */
+            p.off.north = (sv_north)r->pt.offset_north;
+            p.off.bearing_entered = r->pt.offset_bearing;
+            p.off.declination_deg = r->pt.declination;
+            p.off.declination_set = isfinite(r->pt.declination);
+        } else {
+            sv_geo_offset(p.lat, p.lon, r->pt.offset_m, r->pt.offset_bearing, &p.lat, &p.lon);
+        }
         p.h = NAN; /* the offset point's height is not measured */
         p.flags |= SV_PT_OFFSET;
+    }
+    if (isfinite(r->pt.pole_h)) {
+        p.pole_h = r->pt.pole_h;
+        p.pole_set = 1;
+    }
+    if (r->pt.supersedes > 0) {
+        p.supersedes = r->pt.supersedes; /* a re-measurement: same number, linked */
+        p.reason = r->pt.reason[0] ? r->pt.reason : NULL;
     }
     if (p.q.grade < r->gate) {
         p.override_reason = r->pt.override_reason;

@@ -41,6 +41,15 @@ typedef struct app_rec_point_req {
     char override_reason[200];
     char override_code[SV_CODE_MAX]; /* the reason's code (sv_override_reason_find) */
     double offset_m, offset_bearing; /* NaN: the point is where the pole stands */
+    /* which north offset_bearing is from (sv_north: 0 true, the library converts grid and
+     * magnetic), and the declination for magnetic (NaN: the journal's offset.declination-deg) */
+    int offset_north;
+    double declination;
+    /* the pole height for this point, m; NaN: the journal's antenna.height-m (else unknown) */
+    double pole_h;
+    /* a re-measurement: the point entry it supersedes (0: a new point) and why */
+    int64_t supersedes;
+    char reason[200];
 } app_rec_point_req;
 
 typedef struct app_rec_snap {

@@ -16,18 +16,17 @@ static float action_bar(app *a, app_ui *ui, float y)
 {
     static const struct {
         const char *id, *label;
-    } acts[] = {{"record", N_("Record point")},
-                {"walk", N_("Walk")},
-                {"verify", N_("Verify")},
-                {"sign", N_("Point out & sign")},
-                {"dispute", N_("Dispute")}};
+    } acts[] = {{"record", N_("Record point")}, {"walk", N_("Walk")},
+                {"verify", N_("Verify")},       {"sign", N_("Point out & sign")},
+                {"dispute", N_("Dispute")},     {"points", N_("Points")}};
     size_t n = sizeof acts / sizeof acts[0];
     float pad = app__mm(ui, 1.5f), h = app__target(ui) * 1.15f;
     float w = (ui->width - pad * (float)(n + 1)) / (float)n;
     int can_write = a->rec != NULL && a->cur >= 0;
     for (size_t i = 0; i < n; i++)
         app__button(ui, acts[i].id, (app_rect){pad + (float)i * (w + pad), y + pad, w, h},
-                    _(acts[i].label), can_write);
+                    _(acts[i].label),
+                    can_write || (a->cur >= 0 && strcmp(acts[i].id, "points") == 0));
     return h + 2 * pad;
 }
 
@@ -93,11 +92,9 @@ static int tap_map(app *a, const char *id)
     static const struct {
         const char *id;
         app_screen s;
-    } opens[] = {{"record", APP_SCR_RECORD},
-                 {"walk", APP_SCR_WALK},
-                 {"verify", APP_SCR_VERIFY},
-                 {"sign", APP_SCR_SIGN},
-                 {"dispute", APP_SCR_DISPUTE}};
+    } opens[] = {{"record", APP_SCR_RECORD},   {"walk", APP_SCR_WALK},
+                 {"verify", APP_SCR_VERIFY},   {"sign", APP_SCR_SIGN},
+                 {"dispute", APP_SCR_DISPUTE}, {"points", APP_SCR_POINTS}};
     for (size_t i = 0; i < sizeof opens / sizeof opens[0]; i++)
         if (strcmp(id, opens[i].id) == 0) {
             if (a->cur < 0)

@@ -74,6 +74,26 @@ static const char *missing_text(const app *a, int64_t now_ms, char *buf, size_t 
     return NULL;
 }
 
+/* The pole height this point will be recorded with: this point's, else the journal's default
+ * (antenna.height-m), else unknown (NaN). *own says which. */
+static double pole_used(app *a, int *own)
+{
+    *own = isfinite(a->pole_h);
+    if (*own)
+        return a->pole_h;
+    const char *v = sv_state_config(a->j, SV_CFG_ANTENNA_HEIGHT, "");
+    char *end;
+    double d = strtod(v, &end);
+    return v[0] && !*end && isfinite(d) ? d : NAN;
+}
+
+static const char *north_label(int north)
+{
+    return north == SV_NORTH_GRID       ? _("grid north")
+           : north == SV_NORTH_MAGNETIC ? _("magnetic north")
+                                        : _("true north");
+}
+
 static const app_rec_point_req *point_req(app *a, app_rec_point_req *q)
 {
     memset(q, 0, sizeof *q);
@@ -84,6 +104,11 @@ static const app_rec_point_req *point_req(app *a, app_rec_point_req *q)
     snprintf(q->override_code, sizeof q->override_code, "%s", a->override_code);
     q->offset_m = a->off_m;
     q->offset_bearing = a->off_brg;
+    q->offset_north = a->off_north;
+    q->declination = a->off_decl;
+    q->pole_h = a->pole_h;
+    q->supersedes = a->remeasure;
+    snprintf(q->reason, sizeof q->reason, "%s", a->remeasure_reason);
     return q;
 }
 
@@ -130,8 +155,16 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
                 app__text_px(ui, 4), APP_ALIGN_LEFT, m ? C_BAD : C_GO);
     y += mr.h + pad;
 
-    /* pickers: point type, marker, offset */
-    float pw = (w - 2 * pad) / 3;
+    /* a re-measurement supersedes the point it names (screen_point.c) */
+    if (a->remeasure > 0) {
+        snprintf(buf, sizeof buf, _("Re-measuring %s (supersedes it): %s"), a->remeasure_number,
+                 a->remeasure_reason);
+        app__text_line(ui, x, y, w, t * 0.7f, buf, 3.8f, C_WARN);
+        y += t * 0.7f + pad / 2;
+    }
+
+    /* pickers: point type, marker, offset, which north its bearing is from, pole height */
+    float pw = (w - 4 * pad) / 5;
     char lab[SV_CODE_MAX * 2];
     snprintf(
         buf, sizeof buf, _("Type: %s"),
@@ -143,10 +176,24 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
              a->marker[0] ? app__code_label(a, "marker", a->marker, lab, sizeof lab) : _("none"));
     app__button(ui, "marker", (app_rect){x + pw + pad, y, pw, t}, buf, !averaging);
     if (isfinite(a->off_m))
-        snprintf(buf, sizeof buf, _("Offset %.2f m at %.1f°"), a->off_m, a->off_brg);
+        snprintf(buf, sizeof buf, _("Offset %.2f m at %.1f° (%s)"), a->off_m, a->off_brg,
+                 north_label(a->off_north));
     else
         snprintf(buf, sizeof buf, "%s", _("Offset: none"));
     app__button(ui, "offset", (app_rect){x + 2 * (pw + pad), y, pw, t}, buf, !averaging);
+    snprintf(buf, sizeof buf, _("Bearing from: %s"), north_label(a->off_north));
+    app__button(ui, "north", (app_rect){x + 3 * (pw + pad), y, pw, t}, buf, !averaging);
+    if (a->off_north != SV_NORTH_TRUE)
+        app_ui_frame(ui, (app_rect){x + 3 * (pw + pad), y, pw, t}, 4, C_WARN);
+    int own = 0;
+    double pole = pole_used(a, &own);
+    if (isfinite(pole))
+        snprintf(buf, sizeof buf, own ? _("Pole %.2f m (this point)") : _("Pole %.2f m"), pole);
+    else
+        snprintf(buf, sizeof buf, "%s", _("Pole: not set"));
+    app__button(ui, "pole", (app_rect){x + 4 * (pw + pad), y, pw, t}, buf, !averaging);
+    if (own)
+        app_ui_frame(ui, (app_rect){x + 4 * (pw + pad), y, pw, t}, 4, C_WARN);
     y += t + pad;
 
     /* the one big button */
@@ -154,9 +201,19 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
     app_rect big = {x, y, w, big_h};
     if (averaging)
         app__big_button(ui, "record-cancel", big, _("Cancel this point"), C_BAD, 1);
-    else
-        app__big_button(ui, "record-go", big, _("Record point"), C_GO,
-                        a->rec && a->cur >= 0 && a->gnss_ok);
+    else {
+        /* the pole height the point takes, on the button the crew presses */
+        char go[200], ph[64];
+        if (isfinite(pole))
+            snprintf(ph, sizeof ph, _("pole %.2f m"), pole);
+        else
+            snprintf(ph, sizeof ph, "%s", _("pole height unknown"));
+        if (a->remeasure > 0)
+            snprintf(go, sizeof go, _("Re-measure %s · %s"), a->remeasure_number, ph);
+        else
+            snprintf(go, sizeof go, _("Record point · %s"), ph);
+        app__big_button(ui, "record-go", big, go, C_GO, a->rec && a->cur >= 0 && a->gnss_ok);
+    }
     y += big_h + pad;
 
     /* override: only when the fix is not good enough, only with a reason */
@@ -193,7 +250,19 @@ static const struct {
                         {"no-corrections", N_("No RTK corrections here (no mobile signal)")},
                         {"multipath", N_("Multipath near buildings or water")},
                         {"unreachable", N_("Marker under water or unsafe to reach for long")},
-                        {"agreed", N_("Parties agreed the point; time is short")}};
+                        {"agreed", N_("Parties agreed the point; time is short")},
+                        {SV_OVERRIDE_OTHER, N_("Another reason (in your words)…")}};
+
+static void free_config(void *p)
+{
+    free(p);
+}
+
+/* The journal's default pole height: a config entry (survey data, kept with the points). */
+static int job_pole_default(sv_journal *j, void *arg, int64_t *seq)
+{
+    return sv_record_config(j, SV_CFG_ANTENNA_HEIGHT, arg, seq);
+}
 
 static int tap_record(app *a, const char *id)
 {
@@ -224,6 +293,22 @@ static int tap_record(app *a, const char *id)
         app__open_modal(
             a, APP_MODAL_KEYPAD, APP_ASK_OFFSET_DIST,
             _("Offset: horizontal distance from the pole to the point, metres (0: none)"));
+        return 1;
+    }
+    if (strcmp(id, "north") == 0) {
+        /* which north the offset bearing is read from: the library converts grid and magnetic */
+        app__open_modal(a, APP_MODAL_PICK, APP_ASK_OFFSET_NORTH,
+                        _("The offset bearing is read from"));
+        char val[8];
+        for (int n = SV_NORTH_TRUE; n <= SV_NORTH_MAGNETIC; n++) {
+            snprintf(val, sizeof val, "%d", n);
+            app__pick_add(a, north_label(n), val);
+        }
+        return 1;
+    }
+    if (strcmp(id, "pole") == 0) {
+        app__open_modal(a, APP_MODAL_KEYPAD, APP_ASK_POLE,
+                        _("Pole height: ground mark to antenna, metres"));
         return 1;
     }
     if (strcmp(id, "override") == 0) {
@@ -259,6 +344,11 @@ static int answer_record(app *a, app_ask ask, int k, const char *v)
         app__copy(a->ptype, sizeof a->ptype, v);
         return 1;
     case APP_ASK_OVERRIDE:
+        if (v && strcmp(v, SV_OVERRIDE_OTHER) == 0) {
+            app__open_modal(a, APP_MODAL_TEXT, APP_ASK_OVERRIDE_OTHER,
+                            _("Why record below the quality gate? In your words"));
+            return 1;
+        }
         for (size_t i = 0; i < sizeof override_reasons / sizeof override_reasons[0]; i++)
             if (v && strcmp(v, override_reasons[i].code) == 0) {
                 app__copy(a->override_code, sizeof a->override_code, v);
@@ -270,6 +360,70 @@ static int answer_record(app *a, app_ask ask, int k, const char *v)
             app_rec_get(a->rec, &a->rs);
         }
         return 1;
+    case APP_ASK_OVERRIDE_OTHER:
+        app__copy(a->override_code, sizeof a->override_code, SV_OVERRIDE_OTHER);
+        app__copy(a->override_reason, sizeof a->override_reason, v);
+        if (a->rec) {
+            app_rec_point(a->rec, point_req(a, &q));
+            app_rec_get(a->rec, &a->rs);
+        }
+        return 1;
+    case APP_ASK_POLE:
+        if (parse_number(v, 0, SV_POLE_MAX_M, &d) != 0) {
+            snprintf(a->status, sizeof a->status, _("Pole height: a number of metres from 0 to %g"),
+                     SV_POLE_MAX_M);
+            return 1;
+        }
+        app__open_modal(a, APP_MODAL_PICK, APP_ASK_POLE_SCOPE, _("Use this pole height for"));
+        {
+            char lab[200];
+            snprintf(lab, sizeof lab, _("This point only (%.2f m)"), d);
+            char val[64];
+            snprintf(val, sizeof val, "point:%.3f", d);
+            app__pick_add(a, lab, val);
+            snprintf(lab, sizeof lab, _("Every point from now on (%.2f m, kept in the journal)"),
+                     d);
+            snprintf(val, sizeof val, "journal:%.3f", d);
+            app__pick_add(a, lab, val);
+        }
+        return 1;
+    case APP_ASK_POLE_SCOPE:
+        if (strncmp(v, "point:", 6) == 0) {
+            a->pole_h = atof(v + 6);
+        } else if (strncmp(v, "journal:", 8) == 0 && a->rec) {
+            char *val = app__dupstr(v + 8);
+            char label[160];
+            snprintf(label, sizeof label, _("Pole height %s m for every point"), v + 8);
+            if (val)
+                app_rec_submit(a->rec, label, job_pole_default, val, free_config);
+            a->pole_h = NAN;
+        }
+        return 1;
+    case APP_ASK_OFFSET_NORTH:
+        a->off_north = atoi(v);
+        a->off_decl = NAN;
+        /* a compass bearing needs the declination: the journal's, else the crew's */
+        if (a->off_north == SV_NORTH_MAGNETIC && !sv_state_config(a->j, SV_CFG_DECLINATION, "")[0])
+            app__open_modal(a, APP_MODAL_KEYPAD, APP_ASK_DECLINATION,
+                            _("Magnetic declination here, degrees (from the county's map)"));
+        return 1;
+    case APP_ASK_DECLINATION:
+        if (parse_number(v, 0, 90, &d) != 0) {
+            a->off_north = SV_NORTH_TRUE;
+            snprintf(a->status, sizeof a->status, "%s",
+                     _("Declination: degrees from 0 to 90; bearings stay from true north"));
+            return 1;
+        }
+        a->off_decl = d;
+        app__open_modal(a, APP_MODAL_PICK, APP_ASK_DECLINATION_SIDE,
+                        _("The compass needle points"));
+        app__pick_add(a, _("East of true north"), "east");
+        app__pick_add(a, _("West of true north"), "west");
+        return 1;
+    case APP_ASK_DECLINATION_SIDE:
+        if (strcmp(v, "west") == 0)
+            a->off_decl = -a->off_decl;
+        return 1;
     case APP_ASK_OFFSET_DIST:
         if (parse_number(v, 0, 1000, &d) != 0) {
             snprintf(a->status, sizeof a->status, "%s",
@@ -280,7 +434,13 @@ static int answer_record(app *a, app_ask ask, int k, const char *v)
             a->off_m = d;
             app__open_modal(
                 a, APP_MODAL_KEYPAD, APP_ASK_OFFSET_BRG,
-                _("Offset: bearing from the pole to the point, degrees from north (0–360)"));
+                a->off_north == SV_NORTH_GRID
+                    ? _("Offset: bearing from the pole to the point, degrees from grid north "
+                        "(0–360)")
+                : a->off_north == SV_NORTH_MAGNETIC
+                    ? _("Offset: bearing from the pole to the point, degrees from magnetic "
+                        "north, as the compass reads (0–360)")
+                    : _("Offset: bearing from the pole to the point, degrees from north (0–360)"));
         }
         return 1;
     case APP_ASK_OFFSET_BRG:
@@ -302,6 +462,8 @@ static int answer_record(app *a, app_ask ask, int k, const char *v)
 static void enter_record(app *a)
 {
     a->ptype[0] = '\0';
+    a->remeasure = 0; /* a re-measurement is asked for on the point (screen_point.c) */
+    a->remeasure_reason[0] = '\0';
 }
 
 const app__screen_ops app__screen_record = {

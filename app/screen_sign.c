@@ -100,6 +100,7 @@ void app__load_parties(app *a)
             if (k < 0)
                 continue;
             a->party[k].has_att = 1;
+            a->party[k].att_seq = at[i].seq;
             a->party[k].presence = at[i].presence;
             snprintf(a->party[k].person, sizeof a->party[k].person, "%s",
                      at[i].person ? at[i].person : "");
@@ -141,8 +142,8 @@ static void build_sign(app *a, app_ui *ui, int64_t now_ms)
     app__today(date);
     int portrait = ui->height > ui->width;
     float bw = t * 2.2f;
-    if (portrait && 4 * bw + 6 * pad > ui->width)
-        bw = (ui->width - 6 * pad) / 4;
+    if (portrait && 5 * bw + 7 * pad > ui->width)
+        bw = (ui->width - 7 * pad) / 5;
     float rh = portrait ? t * 2.7f : t * 1.6f;
     float y0 = y, y1 = ui->height - app__mm(ui, 10);
     int first = app__list_first(a, y0, y1, rh, a->nparty), shown = 0;
@@ -181,21 +182,24 @@ static void build_sign(app *a, app_ui *ui, int64_t now_ms)
                      p->person[0] ? " · " : "", p->person, sig);
             c2 = p->current ? C_OK : C_BAD;
         }
-        float tw = portrait ? row.w - 2 * pad : row.w - 4 * (bw + pad) - 2 * pad;
+        float tw = portrait ? row.w - 2 * pad : row.w - 5 * (bw + pad) - 2 * pad;
         float th = portrait ? (rh - t) / 2 - pad / 2 : row.h / 2;
         app__text_line(ui, row.x + pad, row.y, tw, th, p->name, 4, C_INK);
         app__text_line(ui, row.x + pad, row.y + th, tw, th, l2, 3.3f, c2);
-        static const char *const ids[4] = {"present", "proxy", "absent", "sign"};
-        const char *lab[4] = {_("Present"), _("Proxy…"), _("Absent"), _("Sign…")};
-        for (int k = 0; k < 4; k++) {
+        /* the fifth voids the attendance record (the latest earlier one is current again) */
+        static const char *const ids[5] = {"present", "proxy", "absent", "sign", "void"};
+        const char *lab[5] = {_("Present"), _("Proxy…"), _("Absent"), _("Sign…"), _("Void…")};
+        for (int k = 0; k < 5; k++) {
             char id[64];
             snprintf(id, sizeof id, "party:%d:%s", i, ids[k]);
             int en = a->rec != NULL;
             if (k == 3)
                 en = en && p->has_att && p->presence != SV_ABSENT && a->npts > 0;
+            if (k == 4)
+                en = en && p->att_seq > 0;
             app_rect b = portrait ? (app_rect){row.x + pad + (float)k * (bw + pad),
                                                row.y + row.h - t - pad / 2, bw, t}
-                                  : (app_rect){row.x + row.w - (float)(4 - k) * (bw + pad),
+                                  : (app_rect){row.x + row.w - (float)(5 - k) * (bw + pad),
                                                row.y + (row.h - t) / 2, bw, t};
             app__button(ui, id, b, lab[k], en);
         }
@@ -229,7 +233,11 @@ static int tap_sign(app *a, const char *id)
         a->ask_field = k;
     } else if (strcmp(what, "sign") == 0)
         app__open_pad(a, k);
-    else
+    else if (strcmp(what, "void") == 0 && a->party[k].att_seq > 0) {
+        char w[300];
+        snprintf(w, sizeof w, _("%s: attendance"), a->party[k].name);
+        app__ask_void(a, a->party[k].att_seq, w);
+    } else
         return 0;
     return 1;
 }

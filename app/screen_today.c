@@ -15,10 +15,6 @@
 #include "app_int.h"
 #include "i18n.h"
 
-#define FLING_TAU_MS 325.0f /* a fling's speed falls to 1/e in this time */
-#define FLING_MIN 20.0f     /* px/s: slower than this, a fling stops */
-#define FLING_STILL_MS 100  /* a finger still this long before lifting throws nothing */
-
 static const char *group_label(sv_stage st)
 {
     switch (st) {
@@ -57,13 +53,6 @@ static int matches(const app *a, const app_unit_row *r)
     return has_part(r->u.code, a->search) || has_part(r->u.name, a->search);
 }
 
-/* The part of r inside the band y0..y1 (h <= 0 when none). */
-static app_rect clip(app_rect r, float y0, float y1)
-{
-    float top = r.y > y0 ? r.y : y0, bot = r.y + r.h < y1 ? r.y + r.h : y1;
-    return (app_rect){r.x, top, r.w, bot - top};
-}
-
 /* Text inside the band only when its whole line is (a half-cut line is not drawn). */
 static void band_text(app_ui *ui, app_rect box, const char *t, int px, app_color c, float y0,
                       float y1)
@@ -72,26 +61,10 @@ static void band_text(app_ui *ui, app_rect box, const char *t, int px, app_color
         app_ui_text(ui, box, t, px, APP_ALIGN_LEFT, c);
 }
 
-static void advance_fling(app *a, int64_t now_ms)
-{
-    if (a->today_dragging || a->today_vel == 0)
-        return;
-    float dt = (float)(now_ms - a->today_fling_ms);
-    if (dt < 0)
-        dt = 0;
-    if (dt > 100)
-        dt = 100; /* a late frame does not jump */
-    a->today_scroll += a->today_vel * dt / 1000;
-    a->today_vel *= expf(-dt / FLING_TAU_MS);
-    a->today_fling_ms = now_ms;
-    if (fabsf(a->today_vel) < FLING_MIN)
-        a->today_vel = 0;
-}
-
 static void draw_row(app *a, app_ui *ui, const app_unit_row *r, app_rect box, int alt, float y0,
                      float y1, float pad)
 {
-    app_rect vis = clip(box, y0, y1);
+    app_rect vis = app__clip(box, y0, y1);
     if (vis.h <= 0)
         return;
     app_ui_fill(ui, vis, alt ? app__th->row_alt : C_BG);
@@ -127,7 +100,8 @@ static void draw_row(app *a, app_ui *ui, const app_unit_row *r, app_rect box, in
 
 static void build_today(app *a, app_ui *ui, int64_t now_ms)
 {
-    advance_fling(a, now_ms);
+    app__fling_advance(&a->today_scroll, &a->today_vel, &a->today_fling_ms, a->today_dragging,
+                       now_ms);
     float top = app__top_bar(a, ui, _("Today"), now_ms);
     float pad = app__mm(ui, 2), tgt = app__target(ui), row_h = tgt * 1.6f;
     float bar_h = tgt * 1.3f + 2 * pad;
@@ -179,7 +153,7 @@ static void build_today(app *a, app_ui *ui, int64_t now_ms)
     }
     for (int g = 0; a->nunits && nmatch && g < SV_STAGE_COUNT; g++) {
         app_rect hb = {pad, y, ui->width - 2 * pad, head_h};
-        app_rect hv = clip(hb, y0, y1);
+        app_rect hv = app__clip(hb, y0, y1);
         if (hv.h > 0) {
             app_ui_fill(ui, hv, app__th->group);
             char head[200];
@@ -283,27 +257,8 @@ static int tap_today(app *a, const char *id)
 static int gesture_today(app *a, const app_widget *w, const app_gesture *g)
 {
     (void)w;
-    if (g->type == APP_G_DRAG) {
-        a->today_scroll -= g->dy; /* the content follows the finger */
-        int64_t dt = g->t_ms - a->today_fling_ms;
-        if (!a->today_dragging || dt > FLING_STILL_MS) {
-            a->today_vel = 0;
-        } else if (dt > 0) {
-            float v = -g->dy * 1000.0f / (float)dt;
-            a->today_vel = 0.6f * v + 0.4f * a->today_vel;
-        }
-        a->today_dragging = 1;
-        a->today_fling_ms = g->t_ms;
-        return 1;
-    }
-    if (g->type == APP_G_DRAG_END) {
-        a->today_dragging = 0;
-        if (g->t_ms - a->today_fling_ms > FLING_STILL_MS || fabsf(a->today_vel) < FLING_MIN)
-            a->today_vel = 0;
-        a->today_fling_ms = g->t_ms;
-        return 1;
-    }
-    return 0;
+    return app__fling_gesture(&a->today_scroll, &a->today_vel, &a->today_fling_ms,
+                              &a->today_dragging, g);
 }
 
 int app__today_text(app *a, const char *utf8)

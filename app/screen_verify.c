@@ -71,6 +71,8 @@ static void build_verify(app *a, app_ui *ui, int64_t now_ms)
         rh = avail / SV_FIELD_COUNT;
     float y = top + pad;
     float bw = t * 2.4f;
+    if (portrait && 4 * bw + 6 * pad > ui->width)
+        bw = (ui->width - 6 * pad) / 4;
     for (int f = 0; f < SV_FIELD_COUNT && u; f++) {
         app_rect row = {pad, y, ui->width - 2 * pad, rh - pad / 2};
         app_ui_fill(ui, row, f % 2 ? app__th->row_alt : C_BG);
@@ -88,20 +90,21 @@ static void build_verify(app *a, app_ui *ui, int64_t now_ms)
             snprintf(l2, sizeof l2, _("Corrected to: %s"), v->value ? v->value : ""), c2 = C_WARN;
         else
             snprintf(l2, sizeof l2, _("Disputed: %s"), v->note ? v->note : ""), c2 = C_BAD;
-        float tw = portrait ? row.w - 2 * pad : row.w - 3 * (bw + pad) - 2 * pad;
+        float tw = portrait ? row.w - 2 * pad : row.w - 4 * (bw + pad) - 2 * pad;
         float th = portrait ? (rh - t) / 2 - pad / 2 : row.h / 2;
         app__text_line(ui, row.x + pad, row.y, tw, th, l1, 3.8f, C_INK);
         app__text_line(ui, row.x + pad, row.y + th, tw, th, l2, 3.5f, c2);
-        static const char *const st[3] = {"confirmed", "corrected", "disputed"};
-        const char *lab[3] = {_("Confirm"), _("Correct…"), _("Dispute…")};
-        for (int k = 0; k < 3; k++) {
+        /* the fourth voids the current answer (the latest earlier one is current again) */
+        static const char *const st[4] = {"confirmed", "corrected", "disputed", "void"};
+        const char *lab[4] = {_("Confirm"), _("Correct…"), _("Dispute…"), _("Void…")};
+        for (int k = 0; k < 4; k++) {
             char id[64];
             snprintf(id, sizeof id, "verify:%s:%s", sv_field_name((sv_field)f), st[k]);
             app_rect b = portrait ? (app_rect){row.x + pad + (float)k * (bw + pad),
                                                row.y + row.h - t - pad / 2, bw, t}
-                                  : (app_rect){row.x + row.w - (float)(3 - k) * (bw + pad),
+                                  : (app_rect){row.x + row.w - (float)(4 - k) * (bw + pad),
                                                row.y + (row.h - t) / 2, bw, t};
-            app__button(ui, id, b, lab[k], a->rec != NULL);
+            app__button(ui, id, b, lab[k], a->rec != NULL && (k < 3 || v != NULL));
         }
         y += rh;
     }
@@ -125,6 +128,15 @@ static int tap_verify(app *a, const char *id)
         return 0;
     sv_field f;
     sv_vstatus vs;
+    if (strcmp(st, "void") == 0 && sv_field_parse(fname, &f) == SV_OK && a->rec) {
+        const sv_verification *v = current_ver(a, f);
+        if (!v)
+            return 0;
+        char what[200];
+        snprintf(what, sizeof what, _("%s: the latest answer"), field_label(f));
+        app__ask_void(a, v->seq, what);
+        return 1;
+    }
     if (sv_field_parse(fname, &f) != SV_OK || sv_vstatus_parse(st, &vs) != SV_OK || !a->rec ||
         a->cur < 0)
         return 0;

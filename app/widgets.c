@@ -428,3 +428,58 @@ void app__today(char out[11])
     localtime_r(&t, &tm);
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
+
+/* ---- a list scrolled by drag and fling (Today, a unit's points) ---------------------------- */
+
+#define FLING_TAU_MS 325.0f /* a fling's speed falls to 1/e in this time */
+#define FLING_MIN 20.0f     /* px/s: slower than this, a fling stops */
+#define FLING_STILL_MS 100  /* a finger still this long before lifting throws nothing */
+
+app_rect app__clip(app_rect r, float y0, float y1)
+{
+    float top = r.y > y0 ? r.y : y0, bot = r.y + r.h < y1 ? r.y + r.h : y1;
+    return (app_rect){r.x, top, r.w, bot - top};
+}
+
+void app__fling_advance(float *scroll, float *vel, int64_t *t_ms, int dragging, int64_t now_ms)
+{
+    if (dragging || *vel == 0)
+        return;
+    float dt = (float)(now_ms - *t_ms);
+    if (dt < 0)
+        dt = 0;
+    if (dt > 100)
+        dt = 100; /* a late frame does not jump */
+    *scroll += *vel * dt / 1000;
+    *vel *= expf(-dt / FLING_TAU_MS);
+    *t_ms = now_ms;
+    if (fabsf(*vel) < FLING_MIN)
+        *vel = 0;
+}
+
+/* Drag scrolls with the finger; lifting a moving finger throws the list (a fling). */
+int app__fling_gesture(float *scroll, float *vel, int64_t *t_ms, int *dragging,
+                       const app_gesture *g)
+{
+    if (g->type == APP_G_DRAG) {
+        *scroll -= g->dy; /* the content follows the finger */
+        int64_t dt = g->t_ms - *t_ms;
+        if (!*dragging || dt > FLING_STILL_MS) {
+            *vel = 0;
+        } else if (dt > 0) {
+            float v = -g->dy * 1000.0f / (float)dt;
+            *vel = 0.6f * v + 0.4f * *vel;
+        }
+        *dragging = 1;
+        *t_ms = g->t_ms;
+        return 1;
+    }
+    if (g->type == APP_G_DRAG_END) {
+        *dragging = 0;
+        if (g->t_ms - *t_ms > FLING_STILL_MS || fabsf(*vel) < FLING_MIN)
+            *vel = 0;
+        *t_ms = g->t_ms;
+        return 1;
+    }
+    return 0;
+}

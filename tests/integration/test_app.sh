@@ -266,6 +266,59 @@ GP=$(ls "$T/usb"/quejie-*.gpkg 2>/dev/null | head -1)
 for s in day-record day-walk day-verify day-pad day-sign day-end day-synced; do [ -s "$ART/$s.png" ] || fail "no $s.png"; done
 ok "day screenshots in $ART"
 
+# ---- Corrections on the tablet (issue 10, defect 3): a point's type changed with a reason from
+# its point list, and a verification voided with a reason: new entries, nothing rewritten.
+cat >"$T/correct.s" <<S
+wait-for @unit:$DU
+tap @unit:$DU
+wait-for @points
+tap @points
+wait-for @point:J1
+screenshot $ART/day-points.png
+tap @point:J1
+wait-for @change-type
+tap @change-type
+tap @pick:1
+wait-for @phrase:0
+tap @phrase:0
+tap @text-ok
+wait 500
+screenshot $ART/day-point.png
+tap @back
+tap @back
+tap @verify
+wait-for @verify:owner:void
+tap @verify:owner:void
+wait-for @phrase:0
+tap @phrase:3
+tap @text-ok
+wait 500
+quit
+S
+if timeout 90 "$APP" --journal "$DJ" --window 1280x800 --audit-glyphs --script "$T/correct.s" >"$T/out" 2>"$T/err"; then
+    ok "corrections run through the app (point list, a point's type, a verification voided)"
+else
+    fail "corrections: $(tail -3 "$T/err")"
+fi
+grep -q "0 with missing glyphs" "$T/err" && ok "every string of the corrections has real glyphs" || fail "glyph audit: $(grep audit "$T/err")"
+"$QUEJIE" log "$DJ" --json >"$T/logc.json" 2>/dev/null
+"$PY" - "$T/logc.json" <<'PY' && ok "J1 superseded by a map-read J1 with the reason; the owner's verification voided with its reason" || fail "corrections in the journal: $(tail -c 600 "$T/logc.json")"
+import json, sys
+e = json.load(open(sys.argv[1]))
+by = {x["seq"]: x for x in e}
+chg = [x for x in e if x["kind"] == "point" and x["payload"].get("supersedes")]
+assert len(chg) == 1, chg
+p = chg[0]["payload"]
+old = by[p["supersedes"]]["payload"]
+assert p["number"] == old["number"] == "J1" and p["ptype"] == "map-read", p
+assert p["reason"] == "点类型选错", p
+v = [x for x in e if x["kind"] == "void"]
+assert len(v) == 1, v
+t = by[v[0]["payload"]["target"]]
+assert t["kind"] == "verify" and t["payload"]["field"] == "owner", t
+assert v[0]["payload"]["reason"] == "权利人或字段错误", v
+PY
+
 # ---- Crash mid-walk: the app is killed; on restart it reopens the unit and walks on, same track.
 "$QUEJIE" config "$DJ" average.epochs 10 >/dev/null
 stop_replay

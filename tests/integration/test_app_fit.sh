@@ -2,7 +2,8 @@
 # The app on the reference displays (issue 10, defects 1, 4 and 9): quejie-app under Xvfb at
 # 1920x1200 and 1280x800, landscape and portrait, at 149 and 224 DPI (--dpi) and with no DPI
 # reported (Xvfb reports none: the app then assumes the 10.1-inch tablet). With 68 units on
-# Today it finds one by @search, scrolls, opens Settings; on each screen dump-widgets (with
+# Today it finds one by @search, scrolls, opens Settings, the unit's map, its point list
+# (@points) and a point (@point:J1); on each screen dump-widgets (with
 # the text measured by SDL_ttf) must show every actionable widget at least 10 mm on its short
 # side and every widget's text inside it (at least 2.5 mm high: its pixel size, the em), and
 # the glyph audit no missing glyph.
@@ -29,6 +30,18 @@ PY
 J=$T/j.db U=622901ZR900042
 "$QUEJIE" init "$J" --device-name fit-test >/dev/null
 "$QUEJIE" tasks import "$J" "$T/68.geojson" >/dev/null && ok "68 units imported" || fail "import of 68 units"
+# a point on the unit, for its point list and the point's screen (issue 10, defect 3)
+read -r LON LAT < <("$PY" - "$T/68.geojson" "$U" <<'PY'
+import json, sys
+for f in json.load(open(sys.argv[1]))["features"]:
+    if f["properties"]["ZRZYDJDYH"] == sys.argv[2]:
+        c = f["geometry"]["coordinates"]
+        while isinstance(c[0], list):
+            c = c[0]
+        print(c[0], c[1])
+PY
+)
+"$QUEJIE" point add "$J" --unit $U --lon "$LON" --lat "$LAT" >/dev/null && ok "a point on $U" || fail "point add on $U"
 
 # check FILE.json: every actionable widget >= 10 mm, every text fits; prints what does not.
 check_dump() {
@@ -78,16 +91,22 @@ wait-for @unit:$U
 tap @unit:$U
 wait-for @map
 dump-widgets $T/$tag-map.json
+tap @points
+wait-for @point:J1
+dump-widgets $T/$tag-points.json
+tap @point:J1
+wait-for @void
+dump-widgets $T/$tag-point.json
 quit
 S
         if timeout 120 "$APP" --journal "$J" --window $size "${opt[@]}" --audit-glyphs --script "$T/fit.s" >"$T/out" 2>"$T/err"; then
-            ok "$tag: Today, search, Settings and a unit's map"
+            ok "$tag: Today, search, Settings, a unit's map, its points and a point"
         else
             fail "$tag: $(tail -2 "$T/err")"
             continue
         fi
         grep -q " 0 with missing glyphs" "$T/err" && ok "$tag: every string drawn has glyphs" || fail "$tag: $(grep audit "$T/err")"
-        for s in today scrolled search settings map; do
+        for s in today scrolled search settings map points point; do
             if msg=$(check_dump "$T/$tag-$s.json" "$want"); then ok "$tag $s: targets >= 10 mm, texts fit and >= 2.5 mm, $want DPI"
             else fail "$tag $s: $msg"; fi
         done

@@ -8,6 +8,7 @@
  * text layer, attendance, a signature that stops covering the boundary when a point changes, a
  * dispute, and the Day end figures.
  */
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -426,9 +427,9 @@ static void check_layouts(app *a)
                 {1280, 800, 5.87f},  /* 10" 1280x800, 149 DPI */
                 {1200, 1920, 8.82f}, /* 10" 1920x1200 turned, 224 DPI */
                 {1920, 1200, 8.82f}};
-    static const app_screen scr[] = {APP_SCR_TODAY,  APP_SCR_MAP,     APP_SCR_GNSS,
-                                     APP_SCR_RECORD, APP_SCR_WALK,    APP_SCR_VERIFY,
-                                     APP_SCR_SIGN,   APP_SCR_DISPUTE, APP_SCR_DAYEND};
+    static const app_screen scr[] = {APP_SCR_TODAY,  APP_SCR_MAP,    APP_SCR_GNSS, APP_SCR_RECORD,
+                                     APP_SCR_WALK,   APP_SCR_VERIFY, APP_SCR_SIGN, APP_SCR_DISPUTE,
+                                     APP_SCR_DAYEND, APP_SCR_POINTS, APP_SCR_POINT};
     app_screen keep = a->screen;
     app_ui ui = {0};
     size_t checked = 0;
@@ -975,6 +976,7 @@ static void set_fix(app *a, double lat, double lon, double eph)
     a->gnss.fix.lat = lat;
     a->gnss.fix.lon = lon;
     a->gnss.fix.eph = eph;
+    a->gnss.fix.err_h = eph; /* the estimate navigation reads (gpsd's eph here) */
     a->gnss.fix.mono_ms = sv_mono_ms();
 }
 
@@ -1119,6 +1121,326 @@ static void test_navigate(void)
     CHECK_INT(system(cmd), 0);
 }
 
+/* The entry at seq (its kind and payload parsed with jansson), for checks of what the journal
+ * holds. */
+typedef struct entry_find {
+    int64_t seq;
+    char kind[16];
+    json_t *payload;
+} entry_find;
+
+static int find_entry(const sv_entry *e, void *ctx)
+{
+    entry_find *f = ctx;
+    if (e->seq != f->seq)
+        return 0;
+    snprintf(f->kind, sizeof f->kind, "%s", e->kind);
+    f->payload = json_loadb(e->payload, e->payload_len, 0, NULL);
+    return 1;
+}
+
+static json_t *entry_at(sv_journal *j, int64_t seq, char kind[16])
+{
+    entry_find f = {seq, "", NULL};
+    sv_journal_foreach(j, seq, find_entry, &f);
+    snprintf(kind, 16, "%s", f.kind);
+    return f.payload;
+}
+
+/* The current point of unit with number num in *out (a copy of its scalar fields), 1 found. */
+static int point_now(sv_journal *j, const char *unit, const char *num, sv_bpoint *out)
+{
+    sv_bpoint *p = NULL;
+    size_t n = 0;
+    int found = 0;
+    if (sv_state_points(j, unit, &p, &n) == SV_OK)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(p[i].number, num) == 0) {
+                *out = p[i];
+                out->override_reason = out->note = out->reason = NULL; /* freed below */
+                found = 1;
+            }
+    sv_bpoints_free(p, n);
+    return found;
+}
+
+/* The entry voiding target: its reason (an empty string when there is none). */
+static void void_reason(sv_journal *j, int64_t target, char *out, size_t n)
+{
+    out[0] = '\0';
+    for (int64_t s = sv_journal_last_seq(j); s > target; s--) {
+        char kind[16];
+        json_t *o = entry_at(j, s, kind);
+        if (o && strcmp(kind, "void") == 0 &&
+            json_integer_value(json_object_get(o, "target")) == target)
+            snprintf(out, n, "%s", json_string_value(json_object_get(o, "reason")));
+        json_decref(o);
+        if (out[0])
+            return;
+    }
+}
+
+static void record_at(app *a, app_ui *ui, double e, double nn, double *t, sv_grade g, size_t want)
+{
+    for (int i = 0; i < 3; i++) {
+        sv_fix f = fix_at(e, nn, *t += 1, g);
+        app_rec_fix(a->rec, &f);
+    }
+    PUMP_UNTIL(a, ui, a->rs.points == want && !a->rs.averaging);
+}
+
+/* Issue 10 defect 3 and section 2: a unit's point list, and corrections on the tablet as
+ * superseding entries through the recorder: void, re-measure, change of type; voids of a
+ * verification and of an attendance record; the pole height, an offset from grid north and an
+ * override in the crew's own words. */
+static void test_corrections(void)
+{
+    char dir[] = "/tmp/qj-appcor-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(!"mkdtemp");
+        return;
+    }
+    char path[256];
+    sv_task_set ts = {0};
+    sv_journal *j = unit_journal(dir, "app-cor", path, sizeof path, &ts);
+    if (!j)
+        return;
+    CHECK_INT(sv_record_config(j, "average.epochs", "3", NULL), SV_OK);
+    CHECK_INT(sv_record_config(j, "average.seconds", "0", NULL), SV_OK);
+    const char *U = "622901ZR000002";
+    app_i18n_init("en", NULL);
+    app a;
+    CHECK_INT(app_init(&a, j), SV_OK);
+    char err[256];
+    CHECK_INT(app_rec_start(path, NULL, NULL, &a.rec, err, sizeof err), 0);
+    a.gnss_ok = 1;
+    a.gnss.connected = 1;
+    app_ui ui = {0};
+    CHECK_INT(app_open_unit(&a, U), SV_OK);
+    double t = 1.8e9;
+
+    /* the journal's pole height, set once on the Record screen: a config entry */
+    CHECK(tap_id(&a, &ui, "record"));
+    CHECK(ui_says(&ui, "Pole: not set"));
+    CHECK(tap_id(&a, &ui, "pole"));
+    CHECK_INT(a.modal, APP_MODAL_KEYPAD);
+    app_on_text(&a, "1.8");
+    CHECK(tap_id(&a, &ui, "key:ok"));
+    CHECK_INT(a.modal, APP_MODAL_PICK);
+    CHECK(pick_value(&a, &ui, "journal:1.800"));
+    PUMP_UNTIL(&a, &ui, strcmp(sv_state_config(j, SV_CFG_ANTENNA_HEIGHT, ""), "1.800") == 0);
+    rebuild(&a, &ui);
+    CHECK(ui_says(&ui, "Record point · pole 1.80 m")); /* on the button pressed */
+    check_targets(&ui);
+    CHECK(tap_id(&a, &ui, "record-go"));
+    record_at(&a, &ui, 0, 0, &t, SV_GRADE_RTK_FIXED, 1);
+    /* J2 with its own pole, for that point alone */
+    CHECK(tap_id(&a, &ui, "pole"));
+    app_on_text(&a, "2.05");
+    CHECK(tap_id(&a, &ui, "key:ok"));
+    CHECK(pick_value(&a, &ui, "point:2.050"));
+    CHECK_NEAR(a.pole_h, 2.05, 1e-9);
+    CHECK(ui_says(&ui, "Record point · pole 2.05 m"));
+    CHECK(tap_id(&a, &ui, "record-go"));
+    record_at(&a, &ui, 10, 0, &t, SV_GRADE_RTK_FIXED, 2);
+    CHECK(!isfinite(a.pole_h));
+    /* J3: an offset read from grid north, below the gate with a reason in the crew's words */
+    CHECK(tap_id(&a, &ui, "north"));
+    CHECK_INT(a.modal, APP_MODAL_PICK);
+    CHECK(pick_value(&a, &ui, "1")); /* grid north */
+    CHECK(tap_id(&a, &ui, "offset"));
+    app_on_text(&a, "5");
+    CHECK(tap_id(&a, &ui, "key:ok"));
+    CHECK_INT(a.modal, APP_MODAL_KEYPAD);
+    app_on_text(&a, "90");
+    CHECK(tap_id(&a, &ui, "key:ok"));
+    CHECK_INT(a.off_north, SV_NORTH_GRID);
+    CHECK(ui_says(&ui, "(grid"));
+    CHECK(tap_id(&a, &ui, "record-go"));
+    sv_fix d = fix_at(20, 0, t += 1, SV_GRADE_DGPS);
+    a.gnss.have_fix = 1;
+    a.gnss.fix = d;
+    app_rec_fix(a.rec, &d);
+    PUMP_UNTIL(&a, &ui, a.rs.verdict == SV_EPOCH_LOW_GRADE);
+    a.gnss.fix.mono_ms = sv_mono_ms();
+    CHECK(tap_id(&a, &ui, "override"));
+    CHECK(pick_value(&a, &ui, "other"));
+    CHECK_INT(a.modal, APP_MODAL_TEXT);
+    app_on_text(&a, "积水淹没界桩");
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    record_at(&a, &ui, 20, 0, &t, SV_GRADE_DGPS, 3);
+    a.gnss.have_fix = 0;
+    CHECK_INT(a.off_north, SV_NORTH_TRUE); /* the north was for that point alone */
+    /* a compass bearing: the declination is asked for (the journal has none), east or west */
+    CHECK(tap_id(&a, &ui, "north"));
+    CHECK(pick_value(&a, &ui, "2"));
+    CHECK_INT(a.modal, APP_MODAL_KEYPAD);
+    app_on_text(&a, "3.5");
+    CHECK(tap_id(&a, &ui, "key:ok"));
+    CHECK(pick_value(&a, &ui, "west"));
+    CHECK_INT(a.off_north, SV_NORTH_MAGNETIC);
+    CHECK_NEAR(a.off_decl, -3.5, 1e-9);
+    CHECK(tap_id(&a, &ui, "north"));
+    CHECK(pick_value(&a, &ui, "0"));
+    sv_bpoint p1, p2, p3;
+    CHECK(point_now(j, U, "J1", &p1) && point_now(j, U, "J2", &p2) && point_now(j, U, "J3", &p3));
+    CHECK_NEAR(p1.pole_h, 1.8, 1e-6);
+    CHECK_NEAR(p1.ground_h, p1.h - 1.8, 1e-3);
+    CHECK_NEAR(p2.pole_h, 2.05, 1e-6);
+    {
+        char kind[16];
+        json_t *o = entry_at(j, p2.seq, kind); /* the pole height is in the point's payload */
+        CHECK_STR(kind, "point");
+        CHECK_INT(json_integer_value(json_object_get(o, "pole")), 2050);
+        json_decref(o);
+    }
+    CHECK(p3.flags & SV_PT_OFFSET);
+    CHECK_INT(p3.off.north, SV_NORTH_GRID);
+    CHECK_NEAR(p3.off.bearing_entered, 90, 1e-6);
+    CHECK(fabs(p3.off.bearing_deg - 90) > 0.3); /* converted by the convergence (about 0.7°) */
+    CHECK_STR(p3.override_code, "other");
+    {
+        sv_bpoint *pp = NULL;
+        size_t n = 0;
+        CHECK_INT(sv_state_points(j, U, &pp, &n), SV_OK);
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(pp[i].number, "J3") == 0)
+                CHECK_STR(pp[i].override_reason ? pp[i].override_reason : "", "积水淹没界桩");
+        sv_bpoints_free(pp, n);
+    }
+
+    /* the point list: every point with its fields */
+    CHECK(tap_id(&a, &ui, "back"));
+    CHECK(tap_id(&a, &ui, "points"));
+    CHECK_INT(a.screen, APP_SCR_POINTS);
+    check_targets(&ui);
+    CHECK(app_ui_find(&ui, "point:J1") && app_ui_find(&ui, "point:J2") &&
+          app_ui_find(&ui, "point:J3"));
+    CHECK(ui_says(&ui, "J1 · measured · RTK fixed") && ui_says(&ui, "J3 · measured · DGPS"));
+    CHECK(ui_says(&ui, "n 3 · σ 0.000 m"));
+    CHECK(ui_says(&ui, " · RTK · pole 1.80 m") && ui_says(&ui, " · RTK · pole 2.05 m") &&
+          ui_says(&ui, " · offset · pole 1.80 m"));
+
+    /* void J2 with a reason: gone from the list, a void entry in the journal */
+    CHECK(tap_id(&a, &ui, "point:J2"));
+    CHECK_INT(a.screen, APP_SCR_POINT);
+    CHECK(ui_says(&ui, "Method: RTK · pole 2.05 m"));
+    check_targets(&ui);
+    CHECK(tap_id(&a, &ui, "void"));
+    CHECK_INT(a.modal, APP_MODAL_TEXT);
+    CHECK(tap_id(&a, &ui, "phrase:0"));
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    CHECK_INT(a.screen, APP_SCR_POINTS);
+    PUMP_UNTIL(&a, &ui, a.npts == 2);
+    rebuild(&a, &ui);
+    CHECK(app_ui_find(&ui, "point:J2") == NULL && app_ui_find(&ui, "point:J1") != NULL);
+    char why[300];
+    void_reason(j, p2.seq, why, sizeof why);
+    CHECK_STR(why, "Recorded by mistake");
+
+    /* re-measure J1: the new measurement supersedes the old one, linked, with the reason */
+    CHECK(tap_id(&a, &ui, "point:J1"));
+    CHECK(tap_id(&a, &ui, "remeasure"));
+    CHECK(tap_id(&a, &ui, "phrase:0"));
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    CHECK_INT(a.screen, APP_SCR_RECORD);
+    CHECK_INT(a.remeasure, p1.seq);
+    CHECK(ui_says(&ui, "Re-measure J1 · pole 1.80 m"));
+    CHECK(tap_id(&a, &ui, "record-go"));
+    record_at(&a, &ui, 1, 1, &t, SV_GRADE_RTK_FIXED, 4);
+    PUMP_UNTIL(&a, &ui, a.npts == 2 && a.pts[0].seq != p1.seq);
+    sv_bpoint r1;
+    CHECK(point_now(j, U, "J1", &r1));
+    CHECK_INT(r1.supersedes, p1.seq);
+    {
+        char kind[16];
+        json_t *o = entry_at(j, r1.seq, kind);
+        CHECK_STR(json_string_value(json_object_get(o, "reason")), "The fix was poor");
+        CHECK_INT(json_integer_value(json_object_get(o, "supersedes")), p1.seq);
+        json_decref(o);
+    }
+    CHECK_INT(a.remeasure, 0); /* for that point alone */
+    CHECK(tap_id(&a, &ui, "back"));
+    CHECK_INT(a.screen, APP_SCR_POINT); /* the current version of J1 */
+    CHECK(ui_says(&ui, "Corrects entry"));
+
+    /* change J3's type with a reason */
+    CHECK(tap_id(&a, &ui, "back"));
+    CHECK(tap_id(&a, &ui, "point:J3"));
+    CHECK(tap_id(&a, &ui, "change-type"));
+    CHECK(pick_value(&a, &ui, "map-read"));
+    CHECK_INT(a.modal, APP_MODAL_TEXT);
+    CHECK(tap_id(&a, &ui, "phrase:0"));
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    sv_bpoint c3;
+    PUMP_UNTIL(&a, &ui, point_now(j, U, "J3", &c3) && c3.seq != p3.seq);
+    CHECK_STR(c3.point_type, "map-read");
+    CHECK_INT(c3.supersedes, p3.seq);
+    /* the screen shows the current version once the app has re-read the unit */
+    PUMP_UNTIL(&a, &ui, (rebuild(&a, &ui), ui_says(&ui, "J3 · type map-read")));
+    CHECK(ui_says(&ui, "Wrong type chosen"));
+
+    /* void a verification: the field is unverified again */
+    while (app_go_back(&a))
+        ;
+    CHECK_INT(app_open_unit(&a, U), SV_OK);
+    CHECK(tap_id(&a, &ui, "verify"));
+    rebuild(&a, &ui);
+    CHECK(app_ui_find(&ui, "verify:owner:void") && !app_ui_find(&ui, "verify:owner:void")->enabled);
+    CHECK(tap_id(&a, &ui, "verify:owner:confirmed"));
+    PUMP_UNTIL(&a, &ui, a.nver == 1);
+    int64_t vseq = a.nver ? a.ver[0].seq : 0;
+    check_targets(&ui);
+    CHECK(tap_id(&a, &ui, "verify:owner:void"));
+    CHECK(tap_id(&a, &ui, "phrase:3"));
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    PUMP_UNTIL(&a, &ui, a.nver == 0);
+    void_reason(j, vseq, why, sizeof why);
+    CHECK_STR(why, "Wrong party or field");
+
+    /* void an attendance record */
+    CHECK(tap_id(&a, &ui, "back"));
+    CHECK(tap_id(&a, &ui, "sign"));
+    CHECK(tap_id(&a, &ui, "party-add"));
+    app_on_text(&a, "东坪村民委员会");
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    int k = 0;
+    for (int i = 0; i < a.nparty; i++)
+        if (strcmp(a.party[i].name, "东坪村民委员会") == 0)
+            k = i;
+    char id[64];
+    snprintf(id, sizeof id, "party:%d:void", k);
+    rebuild(&a, &ui);
+    CHECK(app_ui_find(&ui, id) && !app_ui_find(&ui, id)->enabled); /* nothing to void yet */
+    snprintf(id, sizeof id, "party:%d:present", k);
+    CHECK(tap_id(&a, &ui, id));
+    PUMP_UNTIL(&a, &ui, a.party[k].has_att);
+    int64_t aseq = a.party[k].att_seq;
+    check_targets(&ui);
+    snprintf(id, sizeof id, "party:%d:void", k);
+    CHECK(tap_id(&a, &ui, id));
+    CHECK(tap_id(&a, &ui, "phrase:0"));
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    PUMP_UNTIL(&a, &ui, !a.party[k].has_att);
+    sv_attendance *at = NULL;
+    size_t nat = 0;
+    CHECK_INT(sv_state_attendance(j, U, &at, &nat), SV_OK);
+    CHECK_INT(nat, 0);
+    sv_attendances_free(at, nat);
+    void_reason(j, aseq, why, sizeof why);
+    CHECK_STR(why, "Recorded by mistake");
+
+    CHECK_INT(app_rec_stop(a.rec), 0); /* every decision recorded */
+    a.rec = NULL;
+    app_ui_free(&ui);
+    app_free(&a);
+    sv_task_set_clear(&ts);
+    sv_journal_close(j);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 int main(void)
 {
     test_gestures();
@@ -1126,6 +1448,7 @@ int main(void)
     test_widgets();
     test_screens();
     test_recording();
+    test_corrections();
     test_navigate();
     return check_finish();
 }

@@ -1,0 +1,303 @@
+/*
+ * screen_point.c - one boundary point (from the point list, @point:NUMBER): its details and
+ * the corrections a crew makes on the tablet, each a new entry through the recorder thread
+ * (the journal stays append-only): @void (withdraw it, with a reason), @remeasure (the Record
+ * screen records a new measurement superseding it, with a reason), @change-type and
+ * @change-marker (sv_record_point_change, with a reason). The point is followed by its number,
+ * so after a correction the screen shows the current version. Also the void of any entry with
+ * a reason (verifications and attendance use it). Never writes the journal itself, never
+ * includes SDL.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app_int.h"
+#include "i18n.h"
+
+/* Reasons offered as phrases (the crew may type their own). */
+static const char *const void_phrases[] = {
+    N_("Recorded by mistake"), N_("Recorded twice"), N_("Wrong point: not on this boundary"),
+    N_("Wrong party or field"), N_("The parties withdrew it")};
+static const char *const remeasure_phrases[] = {
+    N_("The fix was poor"), N_("Measured at the wrong spot"), N_("The marker was reset"),
+    N_("Check measurement requested by the office")};
+static const char *const change_phrases[] = {N_("Wrong type chosen"), N_("Wrong marker chosen"),
+                                             N_("The marker was replaced"),
+                                             N_("Agreed with the parties on site")};
+
+#define NPHR(a) (sizeof a / sizeof a[0])
+
+static void add_phrases(app *a, const char *const *ph, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        app__pick_add(a, _(ph[i]), NULL);
+}
+
+/* ---- jobs for the recorder ----------------------------------------------------------------- */
+
+typedef struct void_job {
+    int64_t seq;
+    char *reason;
+} void_job;
+
+static void free_void(void *p)
+{
+    free(((void_job *)p)->reason);
+    free(p);
+}
+
+static int job_void(sv_journal *j, void *arg, int64_t *seq)
+{
+    const void_job *v = arg;
+    return sv_record_void(j, v->seq, v->reason, seq);
+}
+
+void app__submit_void(app *a, int64_t seq, const char *what, const char *reason)
+{
+    if (!a->rec || seq <= 0 || !reason || !reason[0])
+        return;
+    void_job *v = calloc(1, sizeof *v);
+    if (!v)
+        return;
+    v->seq = seq;
+    v->reason = app__dupstr(reason);
+    char label[APP_REC_LABEL];
+    snprintf(label, sizeof label, _("%s voided: %s"), what, reason);
+    app_rec_submit(a->rec, label, job_void, v, free_void);
+}
+
+void app__ask_void(app *a, int64_t seq, const char *what)
+{
+    char title[300];
+    snprintf(title, sizeof title, _("Void %s: why? (the entry stays in the journal, marked void)"),
+             what);
+    app__open_modal(a, APP_MODAL_TEXT, APP_ASK_VOID_REASON, title);
+    add_phrases(a, void_phrases, NPHR(void_phrases));
+    a->void_seq = seq;
+    app__copy(a->void_what, sizeof a->void_what, what);
+}
+
+typedef struct change_job {
+    int64_t seq;
+    char marker[SV_CODE_MAX], ptype[SV_CODE_MAX];
+    char *reason;
+} change_job;
+
+static void free_change(void *p)
+{
+    free(((change_job *)p)->reason);
+    free(p);
+}
+
+static int job_change(sv_journal *j, void *arg, int64_t *seq)
+{
+    const change_job *c = arg;
+    return sv_record_point_change(j, c->seq, c->marker, c->ptype, c->reason, seq);
+}
+
+/* ---- the screen -------------------------------------------------------------------------------
+ */
+
+/* The current version of the point shown, or NULL (voided, or renumbered away). */
+static const sv_bpoint *shown_point(const app *a, size_t *idx)
+{
+    for (size_t i = 0; i < a->npts; i++)
+        if (strcmp(a->pts[i].number, a->pt_number) == 0) {
+            if (idx)
+                *idx = i;
+            return &a->pts[i];
+        }
+    return NULL;
+}
+
+static void build_point(app *a, app_ui *ui, int64_t now_ms)
+{
+    char title[256], buf[600], lab[SV_CODE_MAX * 2], lab2[SV_CODE_MAX * 2];
+    snprintf(title, sizeof title, _("Point %s · %s"), a->pt_number, app__unit_code(a));
+    float top = app__top_bar(a, ui, title, now_ms), pad = app__mm(ui, 3), t = app__target(ui);
+    float x = pad, w = ui->width - 2 * pad, y = top + pad, lh = t * 0.75f;
+    size_t idx = 0;
+    const sv_bpoint *p = shown_point(a, &idx);
+    if (!p) {
+        snprintf(buf, sizeof buf, _("%s is no longer a current point of this unit (voided)"),
+                 a->pt_number);
+        app__text_line(ui, x, y, w, lh, buf, 3.8f, C_DIM);
+        return;
+    }
+    snprintf(buf, sizeof buf, _("%s · type %s · marker %s"), p->number,
+             app__code_label(a, "point-type", p->point_type, lab, sizeof lab),
+             p->marker[0] ? app__code_label(a, "marker", p->marker, lab2, sizeof lab2) : _("none"));
+    app__text_line(ui, x, y, w, lh, buf, 4.2f, C_INK);
+    y += lh;
+    char se[24] = "—", sn[24] = "—", su[24] = "—", when[32];
+    if (isfinite(p->q.sigma_e))
+        snprintf(se, sizeof se, "%.3f", p->q.sigma_e);
+    if (isfinite(p->q.sigma_n))
+        snprintf(sn, sizeof sn, "%.3f", p->q.sigma_n);
+    if (isfinite(p->q.sigma_u))
+        snprintf(su, sizeof su, "%.3f", p->q.sigma_u);
+    time_t tt = (time_t)(p->time_ms / 1000);
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+    snprintf(buf, sizeof buf, _("%s · %d epochs · σ E/N/U %s / %s / %s m · %s"),
+             app__grade_label(p->q.grade), p->q.n, se, sn, su, when);
+    app__text_line(ui, x, y, w, lh, buf, 3.6f, C_INK);
+    y += lh;
+    char pole[64], ground[64];
+    if (p->pole_set > 0 && isfinite(p->pole_h))
+        snprintf(pole, sizeof pole, _("pole %.2f m"), p->pole_h);
+    else
+        snprintf(pole, sizeof pole, "%s", _("pole unknown"));
+    if (isfinite(p->ground_h))
+        snprintf(ground, sizeof ground, _("ground height %.3f m"), p->ground_h);
+    else if (isfinite(p->h))
+        snprintf(ground, sizeof ground, _("antenna height %.3f m"), p->h);
+    else
+        snprintf(ground, sizeof ground, "%s", _("height unknown"));
+    snprintf(buf, sizeof buf, _("Method: %s · %s · %s"), app__method_label(p->method), pole,
+             ground);
+    app__text_line(ui, x, y, w, lh, buf, 3.6f, C_INK);
+    y += lh;
+    if (a->pts_xy && isfinite(a->pts_xy[2 * idx]))
+        snprintf(buf, sizeof buf, "X %.3f  Y %.3f  (EPSG:%d) · %.8f, %.8f", a->pts_xy[2 * idx],
+                 a->pts_xy[2 * idx + 1], a->crs.epsg, p->lat, p->lon);
+    else
+        snprintf(buf, sizeof buf, "%.8f, %.8f", p->lat, p->lon);
+    app__text_line(ui, x, y, w, lh, buf, 3.6f, C_INK);
+    y += lh;
+    if (p->flags & SV_PT_OFFSET) {
+        const char *nl = p->off.north == SV_NORTH_GRID       ? _("grid north")
+                         : p->off.north == SV_NORTH_MAGNETIC ? _("magnetic north")
+                                                             : _("true north");
+        snprintf(buf, sizeof buf, _("Offset %.2f m at %.1f° from %s (true %.1f°)"),
+                 p->off.distance_m,
+                 p->off.north == SV_NORTH_TRUE ? p->off.bearing_deg : p->off.bearing_entered, nl,
+                 p->off.bearing_deg);
+        app__text_line(ui, x, y, w, lh, buf, 3.6f, C_INK);
+        y += lh;
+    }
+    if (p->flags & SV_PT_OVERRIDE) {
+        snprintf(buf, sizeof buf, _("Recorded below the quality gate: %s"),
+                 p->override_reason ? p->override_reason : p->override_code);
+        app__text_line(ui, x, y, w, lh, buf, 3.6f, C_WARN);
+        y += lh;
+    }
+    if (p->supersedes) {
+        snprintf(buf, sizeof buf, _("Corrects entry %lld: %s"), (long long)p->supersedes,
+                 p->reason ? p->reason : "");
+        app__text_line(ui, x, y, w, lh, buf, 3.6f, C_WARN);
+        y += lh;
+    }
+
+    /* the corrections, each asks for a reason */
+    float bh = t * 1.2f, bw = (w - 3 * pad) / 4, by = fmaxf(y + pad, ui->height - pad - bh);
+    int en = a->rec != NULL;
+    app__button(ui, "void", (app_rect){x, by, bw, bh}, _("Void…"), en);
+    app__button(ui, "remeasure", (app_rect){x + bw + pad, by, bw, bh}, _("Re-measure…"),
+                en && a->gnss_ok);
+    app__button(ui, "change-type", (app_rect){x + 2 * (bw + pad), by, bw, bh}, _("Change type…"),
+                en);
+    app__button(ui, "change-marker", (app_rect){x + 3 * (bw + pad), by, bw, bh},
+                _("Change marker…"), en);
+}
+
+static int tap_point(app *a, const char *id)
+{
+    const sv_bpoint *p = shown_point(a, NULL);
+    if (!p || !a->rec)
+        return 0;
+    char title[300];
+    if (strcmp(id, "void") == 0) {
+        app__ask_void(a, p->seq, p->number);
+        return 1;
+    }
+    if (strcmp(id, "remeasure") == 0) {
+        snprintf(title, sizeof title, _("Re-measure %s: why? (the new measurement supersedes it)"),
+                 p->number);
+        app__open_modal(a, APP_MODAL_TEXT, APP_ASK_REMEASURE_REASON, title);
+        add_phrases(a, remeasure_phrases, NPHR(remeasure_phrases));
+        return 1;
+    }
+    if (strcmp(id, "change-type") == 0) {
+        snprintf(title, sizeof title, _("%s: the right point type"), p->number);
+        app__open_modal(a, APP_MODAL_PICK, APP_ASK_CHANGE_TYPE, title);
+        app__pick_codes(a, "point-type");
+        return 1;
+    }
+    if (strcmp(id, "change-marker") == 0) {
+        snprintf(title, sizeof title, _("%s: the right marker type"), p->number);
+        app__open_modal(a, APP_MODAL_PICK, APP_ASK_CHANGE_MARKER, title);
+        app__pick_codes(a, "marker");
+        return 1;
+    }
+    return 0;
+}
+
+static void ask_change_reason(app *a, const char *number)
+{
+    char title[300];
+    snprintf(title, sizeof title, _("Change %s: why?"), number);
+    app__open_modal(a, APP_MODAL_TEXT, APP_ASK_CHANGE_REASON, title);
+    add_phrases(a, change_phrases, NPHR(change_phrases));
+}
+
+static int answer_point(app *a, app_ask ask, int k, const char *v)
+{
+    (void)k;
+    if (ask == APP_ASK_VOID_REASON) {
+        /* any screen's void (a point, a verification, an attendance record) */
+        app__submit_void(a, a->void_seq, a->void_what, v);
+        a->void_seq = 0;
+        if (a->screen == APP_SCR_POINT)
+            app_go_back(a); /* to the list, which no longer has it */
+        return 1;
+    }
+    if (ask != APP_ASK_REMEASURE_REASON && ask != APP_ASK_CHANGE_TYPE &&
+        ask != APP_ASK_CHANGE_MARKER && ask != APP_ASK_CHANGE_REASON)
+        return 0;
+    const sv_bpoint *p = shown_point(a, NULL);
+    if (!p)
+        return 1; /* gone meanwhile: the screen says so */
+    switch (ask) {
+    case APP_ASK_REMEASURE_REASON:
+        /* the Record screen in re-measure mode: its point supersedes this one */
+        app__open(a, APP_SCR_RECORD);
+        a->remeasure = p->seq;
+        app__copy(a->remeasure_number, sizeof a->remeasure_number, p->number);
+        app__copy(a->remeasure_reason, sizeof a->remeasure_reason, v);
+        app__copy(a->ptype, sizeof a->ptype, p->point_type);
+        app__copy(a->marker, sizeof a->marker, p->marker);
+        return 1;
+    case APP_ASK_CHANGE_TYPE:
+    case APP_ASK_CHANGE_MARKER:
+        if (strcmp(v, ask == APP_ASK_CHANGE_TYPE ? p->point_type : p->marker) == 0) {
+            snprintf(a->status, sizeof a->status, _("%s already has that; nothing changed"),
+                     p->number);
+            return 1;
+        }
+        app__copy(a->chg_ptype, sizeof a->chg_ptype, ask == APP_ASK_CHANGE_TYPE ? v : "");
+        app__copy(a->chg_marker, sizeof a->chg_marker, ask == APP_ASK_CHANGE_MARKER ? v : "");
+        ask_change_reason(a, p->number);
+        return 1;
+    default: {
+        change_job *c = calloc(1, sizeof *c);
+        if (!c)
+            return 1;
+        c->seq = p->seq;
+        app__copy(c->ptype, sizeof c->ptype, a->chg_ptype);
+        app__copy(c->marker, sizeof c->marker, a->chg_marker);
+        c->reason = app__dupstr(v);
+        char label[APP_REC_LABEL];
+        snprintf(label, sizeof label, _("%s changed: %s"), p->number, v);
+        app_rec_submit(a->rec, label, job_change, c, free_change);
+        return 1;
+    }
+    }
+}
+
+const app__screen_ops app__screen_point = {
+    .build = build_point, .tap = tap_point, .answer = answer_point};

@@ -1,0 +1,140 @@
+/*
+ * screen_points.c - a unit's point list (@points on the map): one row per current point
+ * (@point:NUMBER, e.g. @point:J3) with its number, type, fix grade, epochs, σ, time, method
+ * and pole height, and whether it corrects an earlier entry. Scrolled by drag and fling like
+ * Today (widgets.c); rows outside the list register no widget. A tap opens the point
+ * (screen_point.c), where it can be voided, re-measured or changed. Shows the state app.c
+ * loaded (superseded and voided entries left out by the library); never writes the journal,
+ * never includes SDL.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "app_int.h"
+#include "i18n.h"
+
+const char *app__method_label(const char *m)
+{
+    if (!m || !m[0])
+        return _("method unknown");
+    if (strcmp(m, SV_METHOD_RTK) == 0)
+        return _("RTK");
+    if (strcmp(m, SV_METHOD_STATIC) == 0)
+        return _("static (averaged)");
+    if (strcmp(m, SV_METHOD_TAPED) == 0)
+        return _("taped from known points");
+    if (strcmp(m, SV_METHOD_MAP_READ) == 0)
+        return _("map-read");
+    if (strcmp(m, SV_METHOD_OFFSET) == 0)
+        return _("offset");
+    return m;
+}
+
+/* The second line of a point's row: epochs, σ, time, method, pole height. */
+static void point_facts(const sv_bpoint *p, char *out, size_t n)
+{
+    char sig[48], tm_s[16], pole[48];
+    double s = hypot(p->q.sigma_e, p->q.sigma_n);
+    if (isfinite(s))
+        snprintf(sig, sizeof sig, "σ %.3f m", s);
+    else
+        snprintf(sig, sizeof sig, "σ —");
+    time_t t = (time_t)(p->time_ms / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(tm_s, sizeof tm_s, "%H:%M", &tm);
+    if (p->pole_set > 0 && isfinite(p->pole_h))
+        snprintf(pole, sizeof pole, _("pole %.2f m"), p->pole_h);
+    else
+        snprintf(pole, sizeof pole, "%s", _("pole unknown"));
+    snprintf(out, n, _("n %d · %s · %s · %s · %s%s"), p->q.n, sig, tm_s,
+             app__method_label(p->method), pole, p->supersedes ? _(" · corrected") : "");
+}
+
+static void draw_row(app *a, app_ui *ui, const sv_bpoint *p, app_rect box, int alt, float y0,
+                     float y1, float pad)
+{
+    app_rect vis = app__clip(box, y0, y1);
+    if (vis.h <= 0)
+        return;
+    app_ui_fill(ui, vis, alt ? app__th->row_alt : C_BG);
+    app_ui_frame(ui, vis, 1, C_LINE);
+    char lab[SV_CODE_MAX * 2], line[512], shown[512], l2[400];
+    snprintf(line, sizeof line, "%s · %s · %s", p->number,
+             app__code_label(a, "point-type", p->point_type, lab, sizeof lab),
+             app__grade_label(p->q.grade));
+    app_rect b1 = {box.x + pad, box.y, box.w - 2 * pad, box.h / 2};
+    int px1 = app__fit_label(ui, b1, line, app__text_px(ui, 4), shown, sizeof shown);
+    if (b1.y >= y0 - 0.5f && b1.y + b1.h <= y1 + 0.5f)
+        app__draw_label(ui, b1, shown, px1, APP_ALIGN_LEFT, C_INK);
+    point_facts(p, l2, sizeof l2);
+    app_rect b2 = {box.x + pad, box.y + box.h / 2, box.w - 2 * pad, box.h / 2};
+    char s2[512];
+    int px2 = app__fit_label(ui, b2, l2, app__text_px(ui, 3.2f), s2, sizeof s2);
+    if (b2.y >= y0 - 0.5f && b2.y + b2.h <= y1 + 0.5f)
+        app__draw_label(ui, b2, s2, px2, APP_ALIGN_LEFT, C_DIM);
+    /* a row cut by the list's edges is a target only while at least 10 mm of it shows */
+    if (vis.h + 0.5f < (box.h < app__mm(ui, 10) ? box.h : app__mm(ui, 10)))
+        return;
+    char id[80];
+    snprintf(id, sizeof id, "point:%s", p->number);
+    app_ui_widget(ui, id, vis, 1);
+    app_ui_widget_text(ui, shown, px1, b1.w);
+}
+
+static void build_points(app *a, app_ui *ui, int64_t now_ms)
+{
+    app__fling_advance(&a->pts_scroll, &a->pts_vel, &a->pts_fling_ms, a->pts_dragging, now_ms);
+    char title[256];
+    snprintf(title, sizeof title, _("Points · %s (%zu)"), app__unit_code(a), a->npts);
+    float top = app__top_bar(a, ui, title, now_ms);
+    float pad = app__mm(ui, 2), tgt = app__target(ui), row_h = tgt * 1.6f;
+    float y0 = top + pad, y1 = ui->height - pad;
+    if (a->npts == 0) {
+        app__text_line(ui, pad, y0, ui->width - 2 * pad, row_h,
+                       _("No points recorded yet for this unit"), 3.8f, C_DIM);
+        return;
+    }
+    float content = (float)a->npts * (row_h + pad);
+    float max = content > y1 - y0 ? content - (y1 - y0) : 0;
+    if (a->pts_scroll > max || a->pts_scroll < 0) {
+        a->pts_scroll = a->pts_scroll > max ? max : 0;
+        a->pts_vel = 0; /* a fling stops at the ends */
+    }
+    float y = y0 - a->pts_scroll;
+    for (size_t i = 0; i < a->npts; i++, y += row_h + pad)
+        if (y + row_h > y0 && y < y1)
+            draw_row(a, ui, &a->pts[i], (app_rect){pad, y, ui->width - 2 * pad, row_h}, (int)i % 2,
+                     y0, y1, pad);
+    if (max > 0) {
+        float track = y1 - y0, th = track * (y1 - y0) / content;
+        float ty = y0 + (track - th) * (a->pts_scroll / max);
+        app_ui_fill(ui, (app_rect){ui->width - app__mm(ui, 1.5f), ty, app__mm(ui, 1.2f), th},
+                    C_DIM);
+    }
+}
+
+static int tap_points(app *a, const char *id)
+{
+    a->pts_vel = 0; /* a tap stops a fling */
+    if (strncmp(id, "point:", 6) != 0)
+        return 1;
+    for (size_t i = 0; i < a->npts; i++)
+        if (strcmp(a->pts[i].number, id + 6) == 0) {
+            app__copy(a->pt_number, sizeof a->pt_number, a->pts[i].number);
+            app__open(a, APP_SCR_POINT);
+            return 1;
+        }
+    return 0;
+}
+
+static int gesture_points(app *a, const app_widget *w, const app_gesture *g)
+{
+    (void)w;
+    return app__fling_gesture(&a->pts_scroll, &a->pts_vel, &a->pts_fling_ms, &a->pts_dragging, g);
+}
+
+const app__screen_ops app__screen_points = {
+    .build = build_points, .tap = tap_points, .gesture = gesture_points};
