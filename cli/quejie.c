@@ -495,6 +495,21 @@ static int cmd_point_add(int argc, char **argv)
     return 0;
 }
 
+/* An entry's sequence number given on the command line (void, point change): a whole number
+ * from 1, else a usage message naming it. */
+static int entry_number(const char *arg, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(arg, &end, 10);
+    if (end == arg || *end || errno || v < 1) {
+        die(EXIT_USAGE, "'%s' is not an entry number", arg);
+        return -1;
+    }
+    *out = (int64_t)v;
+    return 0;
+}
+
 /* A correction of a point's marker or type, with a reason: a superseding entry. */
 static int cmd_point_change(int argc, char **argv)
 {
@@ -502,10 +517,9 @@ static int cmd_point_change(int argc, char **argv)
     args a;
     if (parse_args(argc, argv, opts, 2, &a))
         return EXIT_USAGE;
-    char *end;
-    long long target = strtoll(a.pos[1], &end, 10);
-    if (*end || target < 1)
-        return die(EXIT_USAGE, "'%s' is not an entry number", a.pos[1]);
+    int64_t target;
+    if (entry_number(a.pos[1], &target) != 0)
+        return EXIT_USAGE;
     if (!get(&a, "--reason"))
         return die(EXIT_USAGE, "point change needs --reason TEXT");
     if (!get(&a, "--marker") && !get(&a, "--type"))
@@ -521,7 +535,7 @@ static int cmd_point_change(int argc, char **argv)
     int64_t seq = 0;
     int rc = sv_record_point_change(j, target, get(&a, "--marker"), get(&a, "--type"),
                                     get(&a, "--reason"), &seq);
-    return reported(j, rc, seq, "point entry %lld corrected", target);
+    return reported(j, rc, seq, "point entry %lld corrected", (long long)target);
 }
 
 /* ---- record ---------------------------------------------------------------------------------- */
@@ -1370,10 +1384,9 @@ static int cmd_void(int argc, char **argv)
     args a;
     if (parse_args(argc, argv, opts, 2, &a))
         return EXIT_USAGE;
-    char *end;
-    long long target = strtoll(a.pos[1], &end, 10);
-    if (*end || target < 1)
-        return die(EXIT_USAGE, "'%s' is not an entry number", a.pos[1]);
+    int64_t target;
+    if (entry_number(a.pos[1], &target) != 0)
+        return EXIT_USAGE;
     if (!get(&a, "--reason"))
         return die(EXIT_USAGE, "void needs --reason TEXT");
     sv_journal *j;
@@ -1381,7 +1394,7 @@ static int cmd_void(int argc, char **argv)
         return EXIT_FAIL;
     int64_t seq = 0;
     int rc = sv_record_void(j, target, get(&a, "--reason"), &seq);
-    return reported(j, rc, seq, "entry %lld withdrawn", target);
+    return reported(j, rc, seq, "entry %lld withdrawn", (long long)target);
 }
 
 static int cmd_codes(int argc, char **argv)
