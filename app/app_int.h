@@ -153,6 +153,9 @@ int app__fling_gesture(float *scroll, float *vel, int64_t *t_ms, int *dragging,
 void app__fling_advance(float *scroll, float *vel, int64_t *t_ms, int dragging, int64_t now_ms);
 /* The part of r inside the band y0..y1 (h <= 0 when none). */
 app_rect app__clip(app_rect r, float y0, float y1);
+/* Whether a list row BOX, cut to VIS by the list's edges, is still a touch target: while at
+ * least 10 mm of it (or all of a shorter row) shows. */
+int app__cut_target(const app_ui *ui, app_rect box, app_rect vis);
 
 /* ---- map_view.c: the unit's map (Map and Walk) ------------------------------------------------
  */

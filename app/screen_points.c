@@ -75,8 +75,7 @@ static void draw_row(app *a, app_ui *ui, const sv_bpoint *p, app_rect box, int a
     int px2 = app__fit_label(ui, b2, l2, app__text_px(ui, 3.2f), s2, sizeof s2);
     if (b2.y >= y0 - 0.5f && b2.y + b2.h <= y1 + 0.5f)
         app__draw_label(ui, b2, s2, px2, APP_ALIGN_LEFT, C_DIM);
-    /* a row cut by the list's edges is a target only while at least 10 mm of it shows */
-    if (vis.h + 0.5f < (box.h < app__mm(ui, 10) ? box.h : app__mm(ui, 10)))
+    if (!app__cut_target(ui, box, vis))
         return;
     char id[80];
     snprintf(id, sizeof id, "point:%s", p->number);

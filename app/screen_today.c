@@ -87,8 +87,7 @@ static void draw_row(app *a, app_ui *ui, const app_unit_row *r, app_rect box, in
     int px2 = app__fit_label(ui, l2, line2, app__text_px(ui, 3.2f), shown, sizeof shown);
     if (l2.y >= y0 - 0.5f && l2.y + l2.h <= y1 + 0.5f)
         app__draw_label(ui, l2, shown, px2, APP_ALIGN_LEFT, C_DIM);
-    /* a row cut by the list's edges is a target only while at least 10 mm of it shows */
-    if (vis.h + 0.5f < (box.h < app__mm(ui, 10) ? box.h : app__mm(ui, 10)))
+    if (!app__cut_target(ui, box, vis))
         return;
     char id[80];
     snprintf(id, sizeof id, "unit:%s", r->u.code);

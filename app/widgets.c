@@ -441,6 +441,14 @@ app_rect app__clip(app_rect r, float y0, float y1)
     return (app_rect){r.x, top, r.w, bot - top};
 }
 
+int app__cut_target(const app_ui *ui, app_rect box, app_rect vis)
+{
+    float need = box.h < app__mm(ui, 10) ? box.h : app__mm(ui, 10);
+    /* a thousandth of a pixel absorbs float rounding in the clip, no more: a row 0.4 px short
+     * of 10 mm is not a 10 mm target (the fit test caught one so) */
+    return vis.h >= need - 1e-3f;
+}
+
 void app__fling_advance(float *scroll, float *vel, int64_t *t_ms, int dragging, int64_t now_ms)
 {
     if (dragging || *vel == 0)
