@@ -16,12 +16,20 @@ if [ -x "$B/bench_import" ]; then echo "== task import (target: >= 500,000 verti
 if [ -x "$B/bench_export" ]; then echo "== GeoPackage export (target: 100,000 points <= 1 s)"; "$B/bench_export"; echo; fi
 
 echo "== quejie record peak RSS (target <= 16 MB)"
-port=$(/usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-setsid gpsfake -1 -q -n -W 5 -P "$port" -c 0.01 "$FIX/gnss/nmea-rtk.log" >/dev/null 2>&1 &
-GP=$!
-for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 "$B/quejie" init "$T/j.db" >/dev/null && "$B/quejie" tasks import "$T/j.db" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null
-"$B/bench_rss" "baseline: gpspipe -w -n 40 (a bare libgps client)" gpspipe -w -n 40 "127.0.0.1:$port" >/dev/null
+# A fresh replay of the receiver log for each measurement, started once the journal is ready: a
+# loaded machine must not let the log run out before the client connects (gpsfake -1 plays it
+# once; a client that connects afterwards waited for ever). Each measurement is bounded too.
+feed() {
+    [ "$GP" != 0 ] && kill -9 -- -"$GP" 2>/dev/null
+    port=$(/usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+    setsid gpsfake -1 -q -n -W 30 -P "$port" -c 0.01 "$FIX/gnss/nmea-rtk.log" >/dev/null 2>&1 &
+    GP=$!
+    for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+}
+feed
+"$B/bench_rss" "baseline: gpspipe -w -n 40 (a bare libgps client)" timeout 60 gpspipe -w -n 40 "127.0.0.1:$port" >/dev/null
+feed
 "$B/bench_rss" "quejie record --count 3 --average 5" "$B/quejie" record "$T/j.db" --unit 622901ZR000002 \
     --gnss "127.0.0.1:$port" --count 3 --average 5 --min-seconds 0 --accept dgps --timeout 30 >/dev/null
 
