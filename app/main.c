@@ -50,6 +50,7 @@
 #include "survey/clock.h"
 #include "survey/gnss.h"
 #include "survey/survey.h"
+#include "sync/client.h"
 
 const char *prog = "quejie-app";
 
@@ -390,12 +391,8 @@ static void add_basemaps(app *A, plat *p, int argc, char **argv, const char *jpa
             fprintf(stderr, "%s: basemap left out: %s\n", prog, err);
     }
     char dir[1100];
-    const char *slash = strrchr(jpath, '/');
-    if (slash)
-        snprintf(dir, sizeof dir, "%.*s/basemaps", (int)(slash - jpath), jpath);
-    else
-        snprintf(dir, sizeof dir, "basemaps");
-    app_tiles_add_dir(A->tiles, dir, prog);
+    if (sy_basemaps_dir(jpath, dir, sizeof dir) == 0) /* where sync installs the office's */
+        app_tiles_add_dir(A->tiles, dir, prog);
     app_tiles_prepare(A->tiles, A->geo);
     for (size_t i = 0; i < app_tiles_count(A->tiles); i++)
         fprintf(stderr, "%s: basemap %s\n", prog, app_tiles_path(A->tiles, i));

@@ -1522,8 +1522,13 @@ static void sync_progress(void *ctx, const char *line)
 
 static int cmd_sync(int argc, char **argv)
 {
-    opt opts[] = {{"--attempts", 1}, {"--backoff", 1}, {"--no-tasks", 0},
-                  {"--json", 0},     {"--quiet", 0},   {NULL}};
+    opt opts[] = {{"--attempts", 1},
+                  {"--backoff", 1},
+                  {"--no-tasks", 0},
+                  {"--json", 0},
+                  {"--quiet", 0},
+                  {"--no-imagery", 0},
+                  {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
@@ -1536,6 +1541,7 @@ static int cmd_sync(int argc, char **argv)
     if (!ok)
         return EXIT_USAGE;
     o.skip_tasks = get(&a, "--no-tasks") != NULL;
+    o.skip_imagery = get(&a, "--no-imagery") != NULL;
     sv_journal *j;
     sy_client *c;
     if (open_sync(a.pos[0], &j, &c))
@@ -1552,6 +1558,11 @@ static int cmd_sync(int argc, char **argv)
             "tasks_added", r.tasks_added, "bundles", r.bundles_sent, "entries",
             (json_int_t)r.entries_sent, "bytes", (json_int_t)r.bytes_sent, "wire_bytes",
             (json_int_t)r.bytes_wire, "error", rc == SY_OK ? NULL : sy_client_errmsg(c));
+        json_object_set_new(o2, "imagery",
+                            json_pack("{s:i, s:I, s:I, s:s?}", "files", r.imagery_files,
+                                      "fetched_bytes", (json_int_t)r.imagery_fetched,
+                                      "reused_bytes", (json_int_t)r.imagery_reused, "error",
+                                      r.imagery_error[0] ? r.imagery_error : NULL));
         json_dumpf(o2, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
         putchar('\n');
         json_decref(o2);
@@ -1561,7 +1572,15 @@ static int cmd_sync(int argc, char **argv)
                (long long)r.acked_seq, r.bundles_sent, r.bundles_sent == 1 ? "" : "s",
                (long long)r.entries_sent, (long long)r.bytes_sent, r.tasks_fetched,
                r.tasks_fetched == 1 ? "" : "s", r.tasks_added);
+        if (r.imagery_files)
+            printf("imagery: %d basemap%s updated (%.1f MB fetched, %.1f MB already on the "
+                   "tablet)\n",
+                   r.imagery_files, r.imagery_files == 1 ? "" : "s",
+                   (double)r.imagery_fetched / 1e6, (double)r.imagery_reused / 1e6);
     }
+    if (rc == SY_OK && r.imagery_error[0])
+        fprintf(stderr, "%s: warning: imagery not updated (the survey data is synced): %s\n", prog,
+                r.imagery_error);
     if (rc != SY_OK) {
         fprintf(stderr, "%s: not synced (%lld of %lld entries acknowledged): %s\n", prog,
                 (long long)r.acked_seq, (long long)r.last_seq, sy_client_errmsg(c));

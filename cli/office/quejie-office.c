@@ -22,6 +22,7 @@
 
 #include "survey/export.h"
 #include "sync/bundle.h"
+#include "sync/imagery.h"
 #include "sync/office.h"
 
 #include "common/args.h"
@@ -347,6 +348,97 @@ static int tasks_import(int argc, char **argv)
                 assign);
     sy_office_close(o);
     return 0;
+}
+
+/* ---- imagery
+ * --------------------------------------------------------------------------------------------- */
+
+static int imagery_add(int argc, char **argv)
+{
+    opt opts[] = {{"--name", 1}, {"--assign", 1}, {"--epsg", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 2, &a))
+        return EXIT_USAGE;
+    const char *name = get(&a, "--name"), *assign = get(&a, "--assign");
+    if (!name || !assign)
+        return die(EXIT_USAGE, "imagery add needs --name NAME and --assign NAME (a device, a "
+                               "crew, or '*' for every device)");
+    long epsg = 0;
+    if (get(&a, "--epsg")) {
+        char *end;
+        errno = 0;
+        epsg = strtol(get(&a, "--epsg"), &end, 10);
+        if (errno || *end || epsg < 4490 || epsg > 4554)
+            return die(EXIT_USAGE, "--epsg: a CGCS2000 EPSG code (4490, or 4513-4554)");
+    }
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    sy_imagery_info info;
+    int code = 0;
+    if (sy_office_imagery_add(o, a.pos[1], name, assign, (int)epsg, &info) != SY_OK)
+        code = die(EXIT_FAIL, "imagery not added: %s", sy_office_errmsg(o));
+    else
+        printf("imagery %s: %s tiled in EPSG:%d%s, %d level%s, %lld tiles, %.1f MB in %d "
+               "pack%s, for %s\n",
+               info.name, a.pos[1], info.epsg, info.warped ? " (reprojected)" : "", info.levels,
+               info.levels == 1 ? "" : "s", (long long)info.tiles, (double)info.bytes / 1e6,
+               info.packs, info.packs == 1 ? "" : "s", assign);
+    sy_office_close(o);
+    return code;
+}
+
+static int imagery_list(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    char *text = NULL;
+    json_t *t;
+    int code = listing(o, sy_office_imagery_list(o, &text), &text, &t);
+    if (code)
+        return code;
+    if (get(&a, "--json")) {
+        print_json(t);
+    } else {
+        size_t i;
+        const json_t *m;
+        json_array_foreach(t, i, m)
+        {
+            printf("%-24s EPSG:%-5lld %2lld levels %9.1f MB  for %-12s %s\n", jstr(m, "name", ""),
+                   (long long)json_integer_value(json_object_get(m, "epsg")),
+                   (long long)json_integer_value(json_object_get(m, "levels")),
+                   (double)json_integer_value(json_object_get(m, "bytes")) / 1e6,
+                   jstr(m, "assign", ""), jstr(m, "added", ""));
+        }
+        json_decref(t);
+    }
+    sy_office_close(o);
+    return 0;
+}
+
+static int imagery_remove(int argc, char **argv)
+{
+    opt opts[] = {{"--name", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    if (!get(&a, "--name"))
+        return die(EXIT_USAGE, "imagery remove needs --name NAME");
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    int code = 0;
+    if (sy_office_imagery_remove(o, get(&a, "--name")) != SY_OK)
+        code = die(EXIT_FAIL, "%s", sy_office_errmsg(o));
+    else
+        printf("imagery %s removed\n", get(&a, "--name"));
+    sy_office_close(o);
+    return code;
 }
 
 static int tasks_list(int argc, char **argv)
@@ -745,6 +837,9 @@ static const char USAGE[] =
     "  quejie-office device list OFFICE_DB [--json]\n"
     "  quejie-office tasks import OFFICE_DB FILE.geojson --assign NAME\n"
     "  quejie-office tasks list OFFICE_DB [--json]\n"
+    "  quejie-office imagery add OFFICE_DB RASTER --name NAME --assign NAME|'*' [--epsg N]\n"
+    "  quejie-office imagery list OFFICE_DB [--json]\n"
+    "  quejie-office imagery remove OFFICE_DB --name NAME\n"
     "  quejie-office import OFFICE_DB BUNDLE_FILE [--json]\n"
     "  quejie-office review list OFFICE_DB [--json] [--all]\n"
     "  quejie-office review resolve OFFICE_DB ID [--note TEXT]\n"
@@ -765,10 +860,11 @@ int main(int argc, char **argv)
     static const struct {
         const char *group, *name;
         int (*fn)(int, char **);
-    } subs[] = {{"device", "add", device_add},        {"device", "revoke", device_revoke},
-                {"device", "list", device_list},      {"tasks", "import", tasks_import},
-                {"tasks", "list", tasks_list},        {"review", "list", review_list},
-                {"review", "resolve", review_resolve}};
+    } subs[] = {{"device", "add", device_add},         {"device", "revoke", device_revoke},
+                {"device", "list", device_list},       {"tasks", "import", tasks_import},
+                {"tasks", "list", tasks_list},         {"review", "list", review_list},
+                {"review", "resolve", review_resolve}, {"imagery", "add", imagery_add},
+                {"imagery", "list", imagery_list},     {"imagery", "remove", imagery_remove}};
     static const struct {
         const char *name;
         int (*fn)(int, char **);

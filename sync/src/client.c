@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,8 @@
 #include "survey/state.h"
 #include "survey/tasks.h"
 #include "sync/client.h"
+#include "sync/imagery.h"
+#include "tilepack.h"
 
 #define REQ_DOMAIN "quejie-request-v1"
 #define TASKS_DOMAIN "quejie-tasks-v1"
@@ -85,7 +88,9 @@ static const char SYNC_SCHEMA[] =
     "  first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, bytes INTEGER NOT NULL,"
     "  state TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', attempts INTEGER NOT NULL DEFAULT 0,"
     "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
-    "  UNIQUE(first_seq, last_seq));";
+    "  UNIQUE(first_seq, last_seq));"
+    "CREATE TABLE IF NOT EXISTS sync_imagery(name TEXT PRIMARY KEY, file TEXT NOT NULL,"
+    "  version TEXT NOT NULL, packs TEXT NOT NULL, updated_ms INTEGER NOT NULL);";
 
 static int db_exec(sy_client *c, const char *sql)
 {
@@ -291,9 +296,14 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
     http *h = ctx;
     size_t len = size * n;
     h->header_bytes += (int64_t)len;
-    static const char name[] = "x-quejie-tasks-signature:";
-    if (len > sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0) {
-        const char *v = p + sizeof name - 1;
+    /* the office's signature over a task package or an imagery manifest list */
+    static const char name[] = "x-quejie-tasks-signature:", iname[] = "x-quejie-imagery-signature:";
+    size_t nl =
+        len > sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0      ? sizeof name - 1
+        : len > sizeof iname - 1 && strncasecmp(p, iname, sizeof iname - 1) == 0 ? sizeof iname - 1
+                                                                                 : 0;
+    if (nl) {
+        const char *v = p + nl;
         while (*v == ' ' && v < p + len)
             v++;
         size_t vl = (size_t)(p + len - v);
@@ -729,6 +739,8 @@ int sy_client_sync(sy_client *c, const sy_sync_opts *opts, sy_sync_report *r)
     return rc;
 }
 
+static int sync_imagery(sy_client *c, const sy_sync_opts *o, sy_sync_report *r);
+
 static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
 {
     if (!c->enrolled)
@@ -837,11 +849,438 @@ static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
     }
     r->last_seq = last;
     r->acked_seq = acked;
-    r->bytes_wire = c->wire;
     if (rc == SY_OK)
         state_set(c, acked, 1, NULL);
     else
         state_set(c, acked, 0, c->errmsg);
+    /* Imagery comes last, once the survey data is safe at the office, and its failure is
+     * reported apart: a basemap never holds back the day's work. */
+    if (rc == SY_OK && !o->skip_imagery && sync_imagery(c, o, r) != SY_OK) {
+        snprintf(r->imagery_error, sizeof r->imagery_error, "%s", c->errmsg);
+        say(o, "imagery not updated: %s", c->errmsg);
+    }
+    r->bytes_wire = c->wire;
+    return rc;
+}
+
+/* ---- imagery (sync/imagery.h) ---------------------------------------------------------------- */
+
+/* Room the journal keeps on its file system whatever imagery arrives: a basemap never takes the
+ * space the next day's points need. */
+#define IMAGERY_RESERVE_BYTES (256LL * 1024 * 1024)
+
+int sy_basemaps_dir(const char *journal_path, char *out, size_t n)
+{
+    const char *slash = strrchr(journal_path, '/');
+    int k = slash ? snprintf(out, n, "%.*s/basemaps", (int)(slash - journal_path), journal_path)
+                  : snprintf(out, n, "basemaps");
+    return k > 0 && (size_t)k < n ? 0 : -1;
+}
+
+/* Fetch one skeleton or pack by its name (hash) from the office, checked against it: the caller
+ * frees *out. */
+static int fetch_piece(sy_client *c, const char *what, const char *hex, size_t want_len,
+                       uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    char url[128];
+    snprintf(url, sizeof url, "/v1/imagery/chunks/%s", hex);
+    http h;
+    int rc = request(c, c->url, "GET", url, NULL, 0, NULL, 1, &h);
+    char got[65] = "";
+    if (rc == SY_OK && h.status == 200)
+        sy__blake_hex(h.body.data, h.body.len, got);
+    if (rc == SY_OK && h.status != 200) {
+        json_t *a = answer(&h);
+        rc = cfail(c, h.status >= 500 ? SY_ENET : SY_EREFUSED, "GET %s: HTTP %ld: %s", url,
+                   h.status, answer_error(a));
+        json_decref(a);
+    } else if (rc == SY_OK && (h.body.len != want_len || strcmp(got, hex) != 0)) {
+        rc = cfail(c, SY_EREFUSED, "%s from the office does not match the signed manifest: refused",
+                   what);
+    }
+    if (rc == SY_OK) {
+        *out = h.body.data; /* handed over */
+        *len = h.body.len;
+        h.body.data = NULL;
+    }
+    sy_buf_free(&h.body);
+    return rc;
+}
+
+/* A pack the tablet holds: its block in a basemap an earlier sync installed. */
+typedef struct held_pack {
+    char hash[65];
+    char *file;
+    int zoom;
+    int64_t bcol, brow;
+} held_pack;
+
+typedef struct held {
+    held_pack *p;
+    size_t n, cap;
+} held;
+
+static void held_free(held *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        free(h->p[i].file);
+    free(h->p);
+}
+
+/* Every pack of every basemap an earlier sync installed (and still on disk). */
+static void held_load(sy_client *c, const char *dir, held *h)
+{
+    memset(h, 0, sizeof *h);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "SELECT file, packs FROM sync_imagery", -1, &st, NULL) !=
+        SQLITE_OK)
+        return;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        char path[1400];
+        snprintf(path, sizeof path, "%s/%s", dir, (const char *)sqlite3_column_text(st, 0));
+        json_t *packs = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
+        for (size_t i = 0;
+             json_is_array(packs) && access(path, R_OK) == 0 && i < json_array_size(packs); i++) {
+            json_t *e = json_array_get(packs, i);
+            const char *hex = json_string_value(json_array_get(e, 0));
+            if (!hex || strlen(hex) != 64)
+                continue;
+            if (h->n == h->cap) {
+                size_t cap = h->cap ? 2 * h->cap : 256;
+                held_pack *np = realloc(h->p, cap * sizeof *np);
+                if (!np)
+                    break;
+                h->p = np;
+                h->cap = cap;
+            }
+            held_pack *hp = &h->p[h->n];
+            snprintf(hp->hash, sizeof hp->hash, "%s", hex);
+            hp->zoom = (int)json_integer_value(json_array_get(e, 1));
+            hp->bcol = json_integer_value(json_array_get(e, 2));
+            hp->brow = json_integer_value(json_array_get(e, 3));
+            if ((hp->file = strdup(path)))
+                h->n++;
+        }
+        json_decref(packs);
+    }
+    sqlite3_finalize(st);
+}
+
+/* The pack named hex rebuilt from a basemap the tablet holds, checked against its name: 1 and
+ * *out (caller frees) when found. */
+static int from_held(const held *h, const char *hex, uint8_t **out, size_t *len)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        if (strcmp(h->p[i].hash, hex) != 0)
+            continue;
+        sqlite3 *g = NULL;
+        char table[64], err[256], got[65] = "";
+        uint8_t *b = NULL;
+        size_t n = 0;
+        if (sqlite3_open_v2(h->p[i].file, &g, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+            sy__gpkg_tile_table(g, table, sizeof table, err, sizeof err) == 0 &&
+            sy__pack_build(g, table, h->p[i].zoom, h->p[i].bcol, h->p[i].brow, &b, &n, err,
+                           sizeof err) == 0)
+            sy__blake_hex(b, n, got);
+        sqlite3_close(g);
+        if (strcmp(got, hex) == 0) {
+            *out = b;
+            *len = n;
+            return 1;
+        }
+        free(b);
+    }
+    return 0;
+}
+
+/* SQL on the partial basemap; 0 or -1 with the client's message set. */
+static int part_exec(sy_client *c, sqlite3 *g, const char *part, const char *sql)
+{
+    if (sqlite3_exec(g, sql, NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    cfail(c, SY_EIO, "%s: %s", part, sqlite3_errmsg(g));
+    return -1;
+}
+
+/* The version a partial basemap is being built for ("" when it is not one of ours). */
+static void part_version(sqlite3 *g, char out[65])
+{
+    out[0] = '\0';
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(g, "SELECT version FROM quejie_part", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+            snprintf(out, 65, "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+    }
+}
+
+/* Start basemaps/.FILE.part from the skeleton: the skeleton's bytes, then the two bookkeeping
+ * tables (which version is being built, which packs are in), dropped when it is complete. */
+static int part_start(sy_client *c, const char *part, const json_t *m, sqlite3 **g)
+{
+    const char *skh = json_string_value(json_object_get(m, "skeleton"));
+    json_int_t skn = json_integer_value(json_object_get(m, "skeleton_bytes"));
+    if (!skh || strlen(skh) != 64 || skn <= 0 || skn > (json_int_t)SY_PACK_MAX_BYTES)
+        return cfail(c, SY_EFORMAT, "imagery manifest: bad skeleton");
+    uint8_t *sk = NULL;
+    size_t skl = 0;
+    int rc = fetch_piece(c, "the imagery's skeleton", skh, (size_t)skn, &sk, &skl);
+    if (rc != SY_OK)
+        return rc;
+    unlink(part);
+    rc = sv_file_write_atomic(part, sk, skl, 0644, 0) == 0
+             ? SY_OK
+             : cfail(c, SY_EIO, "%s: %s", part, strerror(errno));
+    free(sk);
+    if (rc != SY_OK)
+        return rc;
+    if (sqlite3_open_v2(part, g, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+        return cfail(c, SY_EIO, "%s: %s", part, sqlite3_errmsg(*g));
+    char *q = sqlite3_mprintf("CREATE TABLE quejie_part(version TEXT NOT NULL);"
+                              "CREATE TABLE quejie_packs(hash TEXT PRIMARY KEY);"
+                              "INSERT INTO quejie_part VALUES (%Q);",
+                              json_string_value(json_object_get(m, "version")));
+    rc = q && part_exec(c, *g, part, q) == 0 ? SY_OK : SY_EIO;
+    sqlite3_free(q);
+    return rc;
+}
+
+/*
+ * One basemap of the manifest list into dir: resumes a partial build, copies every pack the
+ * tablet holds, fetches the rest, and only then replaces the old version.
+ */
+static int fetch_basemap(sy_client *c, const sy_sync_opts *o, sy_sync_report *r, const char *dir,
+                         const held *hd, const json_t *m)
+{
+    const char *name = json_string_value(json_object_get(m, "name"));
+    const char *file = json_string_value(json_object_get(m, "file"));
+    const char *version = json_string_value(json_object_get(m, "version"));
+    json_t *packs = json_object_get(m, "packs");
+    json_int_t bytes = json_integer_value(json_object_get(m, "bytes"));
+    if (!name || !file || !version || strlen(version) != 64 || strchr(file, '/') ||
+        file[0] == '.' || !json_is_array(packs) || bytes < 0)
+        return cfail(c, SY_EFORMAT, "imagery manifest %s is malformed", name ? name : "?");
+    char path[1400], part[1500];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    snprintf(part, sizeof part, "%s/.%s.part", dir, file);
+
+    sqlite3_stmt *st;
+    int have = 0;
+    if (sqlite3_prepare_v2(c->db, "SELECT version FROM sync_imagery WHERE name = ?1", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+        have = sqlite3_step(st) == SQLITE_ROW &&
+               strcmp((const char *)sqlite3_column_text(st, 0), version) == 0 &&
+               access(path, R_OK) == 0;
+        sqlite3_finalize(st);
+    }
+    if (have)
+        return SY_OK;
+    struct statvfs vs;
+    if (statvfs(dir, &vs) == 0 &&
+        (long long)vs.f_bavail * (long long)vs.f_frsize < (long long)bytes + IMAGERY_RESERVE_BYTES)
+        return cfail(c, SY_EIO,
+                     "imagery %s (%.0f MB) not fetched: %.0f MB free beside the journal, and %lld "
+                     "MB stay reserved for the survey",
+                     name, (double)bytes / 1e6, (double)vs.f_bavail * (double)vs.f_frsize / 1e6,
+                     IMAGERY_RESERVE_BYTES / (1024 * 1024));
+
+    /* a partial build of this same version resumes; anything else there starts over */
+    sqlite3 *g = NULL;
+    char pv[65] = "";
+    if (access(part, F_OK) == 0 &&
+        sqlite3_open_v2(part, &g, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK)
+        part_version(g, pv);
+    int rc = SY_OK;
+    if (strcmp(pv, version) != 0) {
+        sqlite3_close(g);
+        g = NULL;
+        rc = part_start(c, part, m, &g);
+    }
+    char table[64], err[256];
+    if (rc == SY_OK && sy__gpkg_tile_table(g, table, sizeof table, err, sizeof err) != 0)
+        rc = cfail(c, SY_EFORMAT, "imagery %s: %s", name, err);
+    int64_t fetched = 0, reused = 0;
+    sqlite3_stmt *done = NULL, *mark = NULL;
+    if (rc == SY_OK && (sqlite3_prepare_v2(g, "SELECT 1 FROM quejie_packs WHERE hash = ?1", -1,
+                                           &done, NULL) != SQLITE_OK ||
+                        sqlite3_prepare_v2(g, "INSERT INTO quejie_packs VALUES (?1)", -1, &mark,
+                                           NULL) != SQLITE_OK))
+        rc = cfail(c, SY_EIO, "%s: %s", part, sqlite3_errmsg(g));
+    for (size_t i = 0; rc == SY_OK && i < json_array_size(packs); i++) {
+        if (o->stop && *o->stop) {
+            rc = cfail(c, SY_ENET, "stopped on request");
+            break;
+        }
+        json_t *e = json_array_get(packs, i);
+        const char *hex = json_string_value(json_array_get(e, 0));
+        json_int_t zoom = json_integer_value(json_array_get(e, 1));
+        json_int_t bc = json_integer_value(json_array_get(e, 2)),
+                   br = json_integer_value(json_array_get(e, 3)),
+                   n = json_integer_value(json_array_get(e, 4));
+        if (!hex || strlen(hex) != 64 || zoom < 0 || zoom > 40 || bc < 0 || br < 0 || n <= 0 ||
+            n > (json_int_t)SY_PACK_MAX_BYTES) {
+            rc = cfail(c, SY_EFORMAT, "imagery manifest %s: pack %zu is malformed", name, i);
+            break;
+        }
+        sqlite3_reset(done);
+        sqlite3_bind_text(done, 1, hex, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(done) == SQLITE_ROW)
+            continue; /* a cut build resumed */
+        uint8_t *p = NULL;
+        size_t pl = 0;
+        if (from_held(hd, hex, &p, &pl))
+            reused += (int64_t)pl;
+        else if ((rc = fetch_piece(c, "an imagery pack", hex, (size_t)n, &p, &pl)) == SY_OK)
+            fetched += (int64_t)pl;
+        if (rc != SY_OK)
+            break;
+        /* the tiles and the mark that they are in, together */
+        if (part_exec(c, g, part, "BEGIN") != 0)
+            rc = SY_EIO;
+        else if (sy__pack_insert(g, table, (int)zoom, bc, br, p, pl, err, sizeof err) != 0) {
+            sqlite3_exec(g, "ROLLBACK", NULL, NULL, NULL);
+            rc = cfail(c, SY_EREFUSED, "imagery %s: %s", name, err);
+        } else {
+            sqlite3_reset(mark);
+            sqlite3_bind_text(mark, 1, hex, -1, SQLITE_TRANSIENT);
+            if (sqlite3_step(mark) != SQLITE_DONE || part_exec(c, g, part, "COMMIT") != 0) {
+                sqlite3_exec(g, "ROLLBACK", NULL, NULL, NULL);
+                rc = cfail(c, SY_EIO, "%s: %s", part, sqlite3_errmsg(g));
+            }
+        }
+        free(p);
+    }
+    sqlite3_finalize(done);
+    sqlite3_finalize(mark);
+    r->imagery_fetched += fetched;
+    r->imagery_reused += reused;
+    if (rc == SY_OK &&
+        part_exec(c, g, part, "DROP TABLE quejie_packs; DROP TABLE quejie_part;") != 0)
+        rc = SY_EIO;
+    sqlite3_close(g);
+    if (rc == SY_OK && sv_file_commit(part, path) != 0)
+        rc = cfail(c, SY_EIO, "%s: %s", path, strerror(errno));
+    if (rc == SY_OK) {
+        char *text = json_dumps(packs, JSON_COMPACT);
+        if (sqlite3_prepare_v2(c->db,
+                               "INSERT OR REPLACE INTO sync_imagery(name, file, version, packs,"
+                               " updated_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                               -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 2, file, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 3, version, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 4, text ? text : "[]", -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(st, 5, sv_wall_ms());
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = cfail(c, SY_EIO, "sync state: %s", sqlite3_errmsg(c->db));
+            sqlite3_finalize(st);
+        } else {
+            rc = cfail(c, SY_EIO, "sync state: %s", sqlite3_errmsg(c->db));
+        }
+        free(text);
+        r->imagery_files++;
+        say(o, "imagery %s: %.1f MB fetched, %.1f MB already on the tablet", name,
+            (double)fetched / 1e6, (double)reused / 1e6);
+    }
+    return rc;
+}
+
+/* Basemaps an earlier sync installed that the office no longer assigns to this device: a
+ * tablet carries only its crew's imagery. Files the crew put there by hand are not touched. */
+static void drop_unassigned(sy_client *c, const sy_sync_opts *o, const char *dir,
+                            const json_t *list)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "SELECT name, file FROM sync_imagery", -1, &st, NULL) !=
+        SQLITE_OK)
+        return;
+    json_t *gone = json_array();
+    while (gone && sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        int listed = 0;
+        for (size_t i = 0; i < json_array_size(list); i++)
+            listed |=
+                strcmp(json_string_value(json_object_get(json_array_get(list, i), "name"))
+                           ? json_string_value(json_object_get(json_array_get(list, i), "name"))
+                           : "",
+                       name) == 0;
+        if (!listed)
+            json_array_append_new(
+                gone, json_pack("[s, s]", name, (const char *)sqlite3_column_text(st, 1)));
+    }
+    sqlite3_finalize(st);
+    for (size_t i = 0; i < json_array_size(gone); i++) {
+        const char *name = json_string_value(json_array_get(json_array_get(gone, i), 0));
+        char path[1400];
+        snprintf(path, sizeof path, "%s/%s", dir,
+                 json_string_value(json_array_get(json_array_get(gone, i), 1)));
+        unlink(path);
+        if (sqlite3_prepare_v2(c->db, "DELETE FROM sync_imagery WHERE name = ?1", -1, &st, NULL) ==
+            SQLITE_OK) {
+            sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+            sqlite3_step(st);
+            sqlite3_finalize(st);
+        }
+        say(o, "imagery %s: no longer assigned to this tablet, removed", name);
+    }
+    json_decref(gone);
+}
+
+/* The signed manifest list, then each basemap in it. */
+static int sync_imagery(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
+{
+    http h;
+    int rc = request(c, c->url, "GET", "/v1/imagery", NULL, 0, NULL, 1, &h);
+    if (rc != SY_OK)
+        return rc;
+    if (h.status == 404) { /* an office older than imagery */
+        sy_buf_free(&h.body);
+        return SY_OK;
+    }
+    if (h.status != 200) {
+        json_t *a = answer(&h);
+        rc = cfail(c, h.status >= 500 ? SY_ENET : SY_EREFUSED, "GET /v1/imagery: HTTP %ld: %s",
+                   h.status, answer_error(a));
+        json_decref(a);
+        sy_buf_free(&h.body);
+        return rc;
+    }
+    uint8_t sig[64], bh[32];
+    size_t dl = sizeof SY_IMAGERY_DOMAIN;
+    uint8_t m[sizeof SY_IMAGERY_DOMAIN + 64];
+    crypto_hash_sha256(bh, h.body.data, h.body.len);
+    memcpy(m, SY_IMAGERY_DOMAIN, dl);
+    memcpy(m + dl, sv_journal_device_id(c->j), 32);
+    memcpy(m + dl + 32, bh, 32);
+    if (sy_hex2bin(sig, sizeof sig, h.tasks_sig) != SY_OK ||
+        crypto_sign_verify_detached(sig, m, dl + 64, c->office.sign_pk) != 0) {
+        sy_buf_free(&h.body);
+        return cfail(c, SY_EREFUSED,
+                     "the office's imagery list is not signed with its key: "
+                     "nothing fetched");
+    }
+    json_t *root = json_loadb((const char *)h.body.data, h.body.len, 0, NULL);
+    sy_buf_free(&h.body);
+    json_t *list = json_object_get(root, "imagery");
+    if (!json_is_array(list)) {
+        json_decref(root);
+        return cfail(c, SY_EFORMAT, "the office's imagery list is malformed");
+    }
+    char dir[1100];
+    if (sy_basemaps_dir(sv_journal_path(c->j), dir, sizeof dir) != 0 ||
+        (mkdir(dir, 0755) != 0 && errno != EEXIST)) {
+        json_decref(root);
+        return cfail(c, SY_EIO, "%s: %s", dir, strerror(errno));
+    }
+    drop_unassigned(c, o, dir, list);
+    held hd;
+    held_load(c, dir, &hd);
+    for (size_t i = 0; rc == SY_OK && i < json_array_size(list); i++)
+        rc = fetch_basemap(c, o, r, dir, &hd, json_array_get(list, i));
+    held_free(&hd);
+    json_decref(root);
     return rc;
 }
 

@@ -29,6 +29,7 @@
 #include <sodium.h>
 
 #include "survey/clock.h"
+#include "sync/imagery.h"
 #include "sync/office.h"
 
 #define CONNECTION_LIMIT 64
@@ -236,6 +237,34 @@ static enum MHD_Result do_tasks(sy_server *s, struct MHD_Connection *c, const sy
     return res;
 }
 
+/* The signed manifest list of the device's imagery, and its chunks (sync/imagery.h). */
+static enum MHD_Result do_imagery(sy_server *s, struct MHD_Connection *c, const sy_device *dev,
+                                  const char *chunk)
+{
+    uint8_t *data = NULL;
+    char *body = NULL, sig[129] = "", msg[512];
+    size_t len = 0;
+    pthread_mutex_lock(&s->lock);
+    int rc = chunk ? sy_office_imagery_chunk(s->o, dev, chunk, &data, &len)
+                   : sy_office_imagery_for(s->o, dev, &body, &len, sig);
+    snprintf(msg, sizeof msg, "%s", sy_office_errmsg(s->o));
+    pthread_mutex_unlock(&s->lock);
+    if (rc == SY_EREFUSED)
+        return reply_error(c, MHD_HTTP_NOT_FOUND, msg);
+    if (rc != SY_OK) {
+        if (chunk)
+            logline(s, "imagery chunk for %s not served: %s", dev->name, msg);
+        return reply_error(c, status_of(rc), msg);
+    }
+    enum MHD_Result res =
+        chunk ? reply(c, MHD_HTTP_OK, "application/octet-stream", data, len, NULL, NULL)
+              : reply(c, MHD_HTTP_OK, "application/json", body, len, "X-Quejie-Imagery-Signature",
+                      sig);
+    free(body);
+    free(data);
+    return res;
+}
+
 static enum MHD_Result route(sy_server *s, struct MHD_Connection *c, const char *url,
                              const char *method, const req *r)
 {
@@ -245,9 +274,13 @@ static enum MHD_Result route(sy_server *s, struct MHD_Connection *c, const char 
     int post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
     int is_enroll = strcmp(url, "/v1/enroll") == 0, is_cursor = strcmp(url, "/v1/cursor") == 0;
     int is_tasks = strcmp(url, "/v1/tasks") == 0, is_bundles = strcmp(url, "/v1/bundles") == 0;
-    if (!is_enroll && !is_cursor && !is_tasks && !is_bundles)
+    static const char chunks[] = "/v1/imagery/chunks/";
+    const char *chunk =
+        strncmp(url, chunks, sizeof chunks - 1) == 0 ? url + sizeof chunks - 1 : NULL;
+    int is_imagery = strcmp(url, "/v1/imagery") == 0 || chunk;
+    if (!is_enroll && !is_cursor && !is_tasks && !is_bundles && !is_imagery)
         return reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
-    if (((is_enroll || is_bundles) && !post) || ((is_cursor || is_tasks) && !get))
+    if (((is_enroll || is_bundles) && !post) || ((is_cursor || is_tasks || is_imagery) && !get))
         return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here");
     if (is_enroll)
         return do_enroll(s, c, r, ip);
@@ -283,6 +316,8 @@ static enum MHD_Result route(sy_server *s, struct MHD_Connection *c, const char 
     }
     if (is_tasks)
         return do_tasks(s, c, &dev);
+    if (is_imagery)
+        return do_imagery(s, c, &dev, chunk);
     return do_bundle(s, c, r, &dev);
 }
 

@@ -48,6 +48,11 @@ void sy__iso_ms(int64_t ms, char buf[32]);
 char *sy__str_cat(const char *a, const char *b);
 /* 1 when s is a device, crew or office name: 1..SY_NAME_MAX-1 bytes without control chars. */
 int sy__name_ok(const char *s);
+/* The office's signature (hex) for one device over a body it serves (task package, imagery
+ * manifests): Ed25519 over domain (with its NUL), the device id's 32 characters and the body's
+ * SHA-256 (docs/sync-protocol.md). */
+void sy__sign_for_device(const sy_office *o, const char *domain, const sy_device *dev,
+                         const uint8_t *body, size_t len, char sig_hex[2 * 64 + 1]);
 
 /* ---- SQLite (office.c) ------------------------------------------------------------------------
  */

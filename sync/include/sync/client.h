@@ -44,6 +44,7 @@ typedef struct sy_sync_opts {
     int attempts;       /* tries per request before giving up (0 = 6) */
     double backoff_s;   /* first wait between tries, doubled each time (0 = 1 s, capped 30 s) */
     int skip_tasks;     /* do not fetch tasks */
+    int skip_imagery;   /* do not fetch imagery (sync/imagery.h) */
     volatile int *stop; /* when non-NULL and set, stop between requests (SY_ENET) */
     /* progress callback: a line of text for the user (may be NULL) */
     void (*progress)(void *ctx, const char *line);
@@ -58,6 +59,12 @@ typedef struct sy_sync_report {
     int64_t bytes_sent;   /* request bodies (bundles) */
     int64_t bytes_wire;   /* request and response bytes including HTTP headers (no TLS) */
     int64_t last_seq, acked_seq;
+    /* imagery, fetched once everything is acknowledged: basemaps installed or updated, bytes
+     * fetched from the office and bytes copied from basemaps already on the tablet; a failure
+     * there does not fail the sync, it is described here (empty when none) */
+    int imagery_files;
+    int64_t imagery_fetched, imagery_reused;
+    char imagery_error[512];
 } sy_sync_report;
 
 /*
@@ -68,6 +75,10 @@ typedef struct sy_sync_report {
  * bundle's row says why; resending will not help); SY_ENOTENROLLED; SY_ETLS; SY_EAUTH.
  */
 int sy_client_sync(sy_client *c, const sy_sync_opts *o, sy_sync_report *r);
+
+/* The directory where basemaps live beside the journal at journal_path ("DIR/basemaps"): sync
+ * installs the office's imagery there and the app reads it. 0, or -1 when out does not fit. */
+int sy_basemaps_dir(const char *journal_path, char *out, size_t n);
 
 /* One row of sync_bundles. */
 typedef struct sy_bundle_row {

@@ -1,0 +1,93 @@
+/*
+ * imagery.h - the county's imagery for the tablets: the office tiles an orthophoto with GDAL
+ * into a GeoPackage pyramid in the county's CRS, and tablets fetch it with their tasks in
+ * content-addressed pieces, never downloading again a piece they already hold.
+ *
+ * At the office (docs/imagery.md, "From the office to the tablets"):
+ *   OFFICE_DB.imagery/NAME.gpkg  the tiled pyramid (GeoPackage raster tiles, 256 px, PNG/JPEG),
+ *                                one per imagery name, replaced atomically by a new version;
+ *   table imagery                name, assignment (device or crew name, or "*" for every
+ *                                device), the manifest.
+ * A manifest describes the pyramid as a skeleton (the GeoPackage with its tile table emptied:
+ * CRS, tile matrices, metadata; a few tens of KB) and packs: the tiles of one block of 8 x 8
+ * tiles of one zoom level (sync/src/tilepack.h), each named by the BLAKE2b-256 of its bytes. A
+ * new version of the imagery changes the names of the packs whose tiles changed, and only those.
+ * The tablet verifies the signed manifest list with the office's key and every skeleton and
+ * pack against its name; it builds the new file beside the old one (basemaps/.FILE.part, which
+ * survives a cut and resumes), copying each pack it already holds from its own basemaps and
+ * fetching the others, and only then replaces basemaps/FILE beside the journal, where the app
+ * reads basemaps.
+ *
+ * Errors: sy_err codes (bundle.h); the office handle's message (sy_office_errmsg) says which
+ * file and what.
+ */
+#ifndef SYNC_IMAGERY_H
+#define SYNC_IMAGERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sync/office.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SY_IMAGERY_NAME_MAX 100               /* bytes of an imagery name, without the NUL */
+#define SY_IMAGERY_DOMAIN "quejie-imagery-v1" /* signature domain of the manifest list */
+
+/* What sy_office_imagery_add made. */
+typedef struct sy_imagery_info {
+    char name[SY_IMAGERY_NAME_MAX + 1];
+    int epsg;      /* the pyramid's CRS */
+    int levels;    /* zoom levels (the full resolution and its power-of-two overviews) */
+    int warped;    /* 1 when the source was reprojected into epsg */
+    int64_t bytes; /* the skeleton and every pack */
+    int64_t tiles;
+    int packs;
+    char version[65]; /* the manifest's identity: BLAKE2b-256 over its skeleton and packs */
+} sy_imagery_info;
+
+/*
+ * Tile the raster at src (a GeoTIFF or anything GDAL reads, georeferenced) into the office's
+ * imagery called name, for the devices named or crewed assign ("*": every device). The pyramid
+ * is in EPSG epsg when it is not 0; else in the source's CRS when that is CGCS2000 (4490 or a
+ * 3-degree Gauss-Krueger zone, 4513-4554); else in the Gauss-Krueger zone of the raster's
+ * centre (survey/geo.h, sv_geo_default_epsg). A new version of an existing name replaces it
+ * (and its assignment). Returns SY_OK, SY_EINVAL (bad name, unreadable or ungeoreferenced
+ * source: the message says which), SY_EIO.
+ */
+int sy_office_imagery_add(sy_office *o, const char *src, const char *name, const char *assign,
+                          int epsg, sy_imagery_info *info);
+
+/* Remove the imagery called name (its file too). SY_OK, SY_ENOTFOUND, SY_EIO. */
+int sy_office_imagery_remove(sy_office *o, const char *name);
+
+/* The office's imagery as a JSON array (caller frees *out): name, assign, epsg, levels, bytes,
+ * tiles, packs (a count), version, added, source. */
+int sy_office_imagery_list(sy_office *o, char **out);
+
+/*
+ * The signed manifest list of the imagery assigned to a device (its name, its crew or "*"):
+ * {"imagery": [{"name", "file", "version", "epsg", "levels", "bytes", "skeleton" (hash),
+ * "skeleton_bytes", "packs": [[hash, zoom, block column, block row, bytes], ...], "added"}]}
+ * (caller frees *body), and the office's signature (hex) over it for the device, as for task
+ * packages (docs/sync-protocol.md).
+ */
+int sy_office_imagery_for(sy_office *o, const sy_device *dev, char **body, size_t *len,
+                          char sig_hex[2 * 64 + 1]);
+
+/*
+ * The skeleton or pack whose BLAKE2b-256 is hash_hex, of imagery assigned to the device (caller
+ * frees *data). A pack is rebuilt from the pyramid and re-hashed: a file changed on disk is an
+ * error, never served. Returns SY_OK, SY_EREFUSED (no such piece for this device), SY_EFORMAT
+ * (not a hash), SY_EIO.
+ */
+int sy_office_imagery_chunk(sy_office *o, const sy_device *dev, const char *hash_hex,
+                            uint8_t **data, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

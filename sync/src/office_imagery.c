@@ -1,0 +1,706 @@
+/*
+ * office_imagery.c - the county's imagery at the office (sync/imagery.h): a raster tiled with
+ * GDAL into a GeoPackage pyramid in the county's CRS, its manifest (a skeleton - the GeoPackage
+ * without its tiles - and packs of tiles, tilepack.h), the signed manifest list a device fetches
+ * with its tasks and the skeletons and packs it asks for.
+ *
+ * GDAL does all raster work (reading the source, reprojection, tiling, overviews): the office
+ * only chooses the CRS, names the file and hashes it. The tables are created by the first
+ * `imagery add`, so an office made by an older build gains them then; readers treat a missing
+ * table as no imagery.
+ *
+ * Must never: serve a chunk it has not just re-hashed, leave a half-written pyramid where a
+ * device could fetch it, or hand a device imagery assigned to another crew.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cpl_error.h>
+#include <gdal.h>
+#include <gdal_utils.h>
+#include <ogr_srs_api.h>
+#include <sodium.h>
+
+#include "office_int.h"
+#include "survey/fileio.h"
+#include "survey/geo.h"
+#include "sync/imagery.h"
+#include "tilepack.h"
+
+#define TILE_PX 256
+
+/* imagery: one row per name, the current version; imagery_packs: where each pack of it lies. */
+static const char IMAGERY_SQL[] =
+    "CREATE TABLE IF NOT EXISTS imagery(name TEXT PRIMARY KEY, assign TEXT NOT NULL,"
+    "  file TEXT NOT NULL, version TEXT NOT NULL, epsg INTEGER NOT NULL, levels INTEGER NOT NULL,"
+    "  bytes INTEGER NOT NULL, tiles INTEGER NOT NULL, skeleton BLOB NOT NULL,"
+    "  skeleton_hash TEXT NOT NULL, packs TEXT NOT NULL, source TEXT, added INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS imagery_packs(hash TEXT NOT NULL, name TEXT NOT NULL,"
+    "  zoom INTEGER NOT NULL, bcol INTEGER NOT NULL, brow INTEGER NOT NULL,"
+    "  PRIMARY KEY (name, zoom, bcol, brow));"
+    "CREATE INDEX IF NOT EXISTS imagery_packs_hash ON imagery_packs(hash);";
+
+static pthread_once_t gdal_once = PTHREAD_ONCE_INIT;
+static void gdal_init(void)
+{
+    GDALAllRegister();
+}
+
+/* A name that is also a safe file name on the office and the tablet: 1..SY_IMAGERY_NAME_MAX
+ * bytes of UTF-8 without '/', '\', control characters or a leading dot. */
+static int name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > SY_IMAGERY_NAME_MAX || s[0] == '.')
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
+            return 0;
+    return 1;
+}
+
+static char *imagery_dir(const sy_office *o)
+{
+    return sy__str_cat(o->path, ".imagery");
+}
+
+static int has_table(sy_office *o)
+{
+    sqlite3_stmt *st;
+    if (sy__prep(o, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'imagery'", &st))
+        return -1;
+    int yes = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return yes;
+}
+
+/* ---- the CRS ----------------------------------------------------------------------------- */
+
+static int is_cgcs2000(int epsg)
+{
+    return epsg == 4490 || sv_geo_is_gk_epsg(epsg);
+}
+
+/* The EPSG code of a dataset's CRS (0 when it has none GDAL can name) and, in *lon, the
+ * longitude of its centre in CGCS2000 (NaN when it cannot be transformed). */
+static int source_crs(GDALDatasetH ds, double *lon)
+{
+    *lon = NAN;
+    OGRSpatialReferenceH srs = GDALGetSpatialRef(ds);
+    if (!srs)
+        return 0;
+    OGRSpatialReferenceH s = OSRClone(srs);
+    int epsg = 0;
+    const char *auth = OSRGetAuthorityName(s, NULL), *code = OSRGetAuthorityCode(s, NULL);
+    if (!(auth && code && strcmp(auth, "EPSG") == 0) && OSRAutoIdentifyEPSG(s) == OGRERR_NONE) {
+        auth = OSRGetAuthorityName(s, NULL);
+        code = OSRGetAuthorityCode(s, NULL);
+    }
+    if (auth && code && strcmp(auth, "EPSG") == 0)
+        epsg = atoi(code);
+    double gt[6];
+    if (GDALGetGeoTransform(ds, gt) == CE_None) {
+        double x = gt[0] + gt[1] * GDALGetRasterXSize(ds) / 2 + gt[2] * GDALGetRasterYSize(ds) / 2;
+        double y = gt[3] + gt[4] * GDALGetRasterXSize(ds) / 2 + gt[5] * GDALGetRasterYSize(ds) / 2;
+        OGRSpatialReferenceH geo = OSRNewSpatialReference(NULL);
+        if (OSRImportFromEPSG(geo, 4490) == OGRERR_NONE) {
+            OSRSetAxisMappingStrategy(geo, OAMS_TRADITIONAL_GIS_ORDER);
+            OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
+            OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(s, geo);
+            double z = 0;
+            if (ct && OCTTransform(ct, 1, &x, &y, &z))
+                *lon = x;
+            if (ct)
+                OCTDestroyCoordinateTransformation(ct);
+        }
+        OSRDestroySpatialReference(geo);
+    }
+    OSRDestroySpatialReference(s);
+    return epsg;
+}
+
+/* ---- tiling ------------------------------------------------------------------------------ */
+
+/* GDAL's last error as our message. */
+static int gdal_fail(sy_office *o, int rc, const char *what)
+{
+    const char *m = CPLGetLastErrorMsg();
+    return sy__fail(o, rc, "%s%s%s", what, m && *m ? ": " : "", m && *m ? m : "");
+}
+
+/*
+ * src -> (warp into epsg when asked) -> GeoPackage tiles at tmp -> power-of-two overviews
+ * until the whole raster fits one tile. *levels receives the zoom levels written.
+ */
+static int tile(sy_office *o, GDALDatasetH src, int warp_epsg, const char *tmp, int *levels)
+{
+    GDALDatasetH in = src, warped = NULL;
+    int rc = SY_OK;
+    if (warp_epsg) {
+        char srs[32];
+        snprintf(srs, sizeof srs, "EPSG:%d", warp_epsg);
+        char *argv[] = {"-of", "VRT", "-t_srs", srs, "-r", "bilinear", "-dstalpha", NULL};
+        GDALWarpAppOptions *wo = GDALWarpAppOptionsNew(argv, NULL);
+        int err = 0;
+        warped = wo ? GDALWarp("", NULL, 1, &src, wo, &err) : NULL;
+        GDALWarpAppOptionsFree(wo);
+        if (!warped)
+            return gdal_fail(o, SY_EINVAL, "cannot reproject the source");
+        in = warped;
+    }
+    char *targv[] = {"-of", "GPKG",          "-co", "TILE_FORMAT=PNG_JPEG", "-co", "QUALITY=85",
+                     "-co", "BLOCKSIZE=256", "-co", "RASTER_TABLE=imagery", NULL};
+    GDALTranslateOptions *to = GDALTranslateOptionsNew(targv, NULL);
+    int err = 0;
+    GDALDatasetH out = to ? GDALTranslate(tmp, in, to, &err) : NULL;
+    GDALTranslateOptionsFree(to);
+    if (!out)
+        rc = gdal_fail(o, SY_EIO, "cannot write the GeoPackage tiles");
+    if (rc == SY_OK) {
+        int w = GDALGetRasterXSize(out), h = GDALGetRasterYSize(out), n = 0, f[24];
+        for (int k = 2; n < 24 && (w > TILE_PX * (k / 2) || h > TILE_PX * (k / 2)); k *= 2)
+            f[n++] = k;
+        if (n > 0 && GDALBuildOverviews(out, "AVERAGE", n, f, 0, NULL, NULL, NULL) != CE_None)
+            rc = gdal_fail(o, SY_EIO, "cannot build the overviews");
+        *levels = n + 1;
+        GDALClose(out);
+    }
+    if (warped)
+        GDALClose(warped);
+    return rc;
+}
+
+/* ---- the manifest: skeleton and packs ------------------------------------------------------- */
+
+typedef struct manifest {
+    sy_office *o;
+    sqlite3 *db;
+    char table[64];
+    json_t *packs; /* [[hash, zoom, bcol, brow, bytes], ...] */
+    int64_t bytes, tiles;
+    crypto_generichash_state version;
+    char err[256];
+} manifest;
+
+static int add_pack(void *ctx, int zoom, int64_t bcol, int64_t brow)
+{
+    manifest *m = ctx;
+    uint8_t *p;
+    size_t n;
+    if (sy__pack_build(m->db, m->table, zoom, bcol, brow, &p, &n, m->err, sizeof m->err) != 0)
+        return -1;
+    char hex[65];
+    sy__blake_hex(p, n, hex);
+    free(p);
+    crypto_generichash_update(&m->version, (const uint8_t *)hex, 64);
+    m->bytes += (int64_t)n;
+    json_t *e =
+        json_pack("[s, i, I, I, I]", hex, zoom, (json_int_t)bcol, (json_int_t)brow, (json_int_t)n);
+    if (!e || json_array_append_new(m->packs, e) != 0) {
+        snprintf(m->err, sizeof m->err, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * The pyramid at path as a skeleton (the same GeoPackage with no tiles, *skel, caller frees) and
+ * its packs; the version is the BLAKE2b-256 over the skeleton's hash and every pack's hash in
+ * order.
+ */
+static int make_manifest(sy_office *o, const char *path, uint8_t **skel, size_t *skel_len,
+                         char skel_hash[65], json_t **packs, char version[65], int64_t *bytes,
+                         int64_t *tiles)
+{
+    manifest m = {.o = o};
+    *skel = NULL;
+    *packs = NULL;
+    if (sqlite3_open_v2(path, &m.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        int rc = sy__fail(o, SY_EIO, "%s: %s", path, sqlite3_errmsg(m.db));
+        sqlite3_close(m.db);
+        return rc;
+    }
+    int rc = SY_OK;
+    if (sy__gpkg_tile_table(m.db, m.table, sizeof m.table, m.err, sizeof m.err) != 0)
+        rc = sy__fail(o, SY_EIO, "%s: %s", path, m.err);
+    /* the skeleton: a copy without tiles, vacuumed small */
+    char *sk = rc == SY_OK ? sy__str_cat(path, ".skeleton") : NULL;
+    if (rc == SY_OK && !sk)
+        rc = sy__fail(o, SY_ENOMEM, "out of memory");
+    if (rc == SY_OK) {
+        unlink(sk);
+        char *q = sqlite3_mprintf("VACUUM INTO %Q", sk);
+        if (!q || sqlite3_exec(m.db, q, NULL, NULL, NULL) != SQLITE_OK)
+            rc =
+                sy__fail(o, SY_EIO, "%s: cannot copy the skeleton: %s", path, sqlite3_errmsg(m.db));
+        sqlite3_free(q);
+    }
+    if (rc == SY_OK) {
+        sqlite3 *k = NULL;
+        char *q = sqlite3_mprintf("DELETE FROM \"%w\"; VACUUM;", m.table);
+        if (sqlite3_open(sk, &k) != SQLITE_OK || !q ||
+            sqlite3_exec(k, q, NULL, NULL, NULL) != SQLITE_OK)
+            rc = sy__fail(o, SY_EIO, "%s: cannot empty the skeleton: %s", sk, sqlite3_errmsg(k));
+        sqlite3_free(q);
+        sqlite3_close(k);
+    }
+    if (rc == SY_OK) {
+        FILE *f = fopen(sk, "rb");
+        long n = -1;
+        if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+            (*skel = malloc((size_t)n)) && fread(*skel, 1, (size_t)n, f) == (size_t)n)
+            *skel_len = (size_t)n;
+        else
+            rc = sy__fail(o, SY_EIO, "%s: cannot read the skeleton", sk);
+        if (f)
+            fclose(f);
+    }
+    if (sk)
+        unlink(sk);
+    free(sk);
+    if (rc == SY_OK) {
+        sy__blake_hex(*skel, *skel_len, skel_hash);
+        crypto_generichash_init(&m.version, NULL, 0, 32);
+        crypto_generichash_update(&m.version, (const uint8_t *)skel_hash, 64);
+        m.packs = json_array();
+        if (!m.packs)
+            rc = sy__fail(o, SY_ENOMEM, "out of memory");
+    }
+    if (rc == SY_OK && sy__pack_blocks(m.db, m.table, add_pack, &m, m.err, sizeof m.err) != 0)
+        rc = sy__fail(o, SY_EIO, "%s: %s", path, m.err);
+    if (rc == SY_OK) {
+        sqlite3_stmt *st;
+        char *q = sqlite3_mprintf("SELECT count(*) FROM \"%w\"", m.table);
+        if (q && sqlite3_prepare_v2(m.db, q, -1, &st, NULL) == SQLITE_OK) {
+            if (sqlite3_step(st) == SQLITE_ROW)
+                *tiles = sqlite3_column_int64(st, 0);
+            sqlite3_finalize(st);
+        }
+        sqlite3_free(q);
+        uint8_t v[32];
+        crypto_generichash_final(&m.version, v, 32);
+        sodium_bin2hex(version, 65, v, 32);
+        *bytes = m.bytes + (int64_t)*skel_len;
+        *packs = m.packs;
+        m.packs = NULL;
+    }
+    json_decref(m.packs);
+    sqlite3_close(m.db);
+    if (rc != SY_OK) {
+        free(*skel);
+        *skel = NULL;
+    }
+    return rc;
+}
+
+static int record(sy_office *o, const char *name, const char *assign, const char *file,
+                  const char *version, int epsg, int levels, int64_t bytes, int64_t tiles,
+                  const uint8_t *skel, size_t skel_len, const char *skel_hash, json_t *packs,
+                  const char *source)
+{
+    char *text = json_dumps(packs, JSON_COMPACT);
+    if (!text)
+        return sy__fail(o, SY_ENOMEM, "out of memory");
+    int rc = sy__exec(o, "BEGIN IMMEDIATE");
+    sqlite3_stmt *st = NULL;
+    if (rc == SY_OK &&
+        !(rc = sy__prep(o,
+                        "INSERT OR REPLACE INTO imagery(name, assign, file, version, epsg, levels,"
+                        " bytes, tiles, skeleton, skeleton_hash, packs, source, added)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                        &st))) {
+        sy__bind_text(st, 1, name);
+        sy__bind_text(st, 2, assign);
+        sy__bind_text(st, 3, file);
+        sy__bind_text(st, 4, version);
+        sqlite3_bind_int(st, 5, epsg);
+        sqlite3_bind_int(st, 6, levels);
+        sqlite3_bind_int64(st, 7, bytes);
+        sqlite3_bind_int64(st, 8, tiles);
+        sqlite3_bind_blob(st, 9, skel, (int)skel_len, SQLITE_STATIC);
+        sy__bind_text(st, 10, skel_hash);
+        sy__bind_text(st, 11, text);
+        sy__bind_text(st, 12, source);
+        sqlite3_bind_int64(st, 13, (int64_t)time(NULL) * 1000);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = sy__fail_db(o, "imagery");
+        sqlite3_finalize(st);
+    }
+    if (rc == SY_OK && !(rc = sy__prep(o, "DELETE FROM imagery_packs WHERE name = ?1", &st))) {
+        sy__bind_text(st, 1, name);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = sy__fail_db(o, "imagery packs");
+        sqlite3_finalize(st);
+    }
+    if (rc == SY_OK && !(rc = sy__prep(o,
+                                       "INSERT OR REPLACE INTO imagery_packs(hash, name, zoom,"
+                                       " bcol, brow) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                       &st))) {
+        for (size_t i = 0; rc == SY_OK && i < json_array_size(packs); i++) {
+            json_t *e = json_array_get(packs, i);
+            sqlite3_reset(st);
+            sy__bind_text(st, 1, json_string_value(json_array_get(e, 0)));
+            sy__bind_text(st, 2, name);
+            for (int k = 1; k <= 3; k++)
+                sqlite3_bind_int64(st, 2 + k, json_integer_value(json_array_get(e, (size_t)k)));
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = sy__fail_db(o, "imagery packs");
+        }
+        sqlite3_finalize(st);
+    }
+    if (rc == SY_OK)
+        rc = sy__exec(o, "COMMIT");
+    if (rc != SY_OK)
+        sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+    free(text);
+    return rc;
+}
+
+/* ---- add, remove, list ------------------------------------------------------------------- */
+
+int sy_office_imagery_add(sy_office *o, const char *src, const char *name, const char *assign,
+                          int epsg, sy_imagery_info *info)
+{
+    memset(info, 0, sizeof *info);
+    if (!name_ok(name))
+        return sy__fail(o, SY_EINVAL,
+                        "imagery name '%s': 1 to %d bytes without '/', '\\', control characters "
+                        "or a leading dot",
+                        name ? name : "", SY_IMAGERY_NAME_MAX);
+    if (!assign || !*assign || (strcmp(assign, "*") != 0 && !sy__name_ok(assign)))
+        return sy__fail(o, SY_EINVAL, "imagery %s: assign it to a device or crew name, or '*'",
+                        name);
+    if (epsg && !is_cgcs2000(epsg))
+        return sy__fail(o, SY_EINVAL,
+                        "EPSG:%d is not a CGCS2000 CRS the tablets use (4490, or a 3-degree "
+                        "Gauss-Kruger zone 4513-4554)",
+                        epsg);
+    pthread_once(&gdal_once, gdal_init);
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLErrorReset();
+    GDALDatasetH ds = GDALOpenEx(src, GDAL_OF_RASTER | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
+                                 NULL, NULL, NULL);
+    int rc = SY_OK;
+    double gt[6];
+    if (!ds)
+        rc = gdal_fail(o, SY_EINVAL, src);
+    else if (GDALGetGeoTransform(ds, gt) != CE_None || !GDALGetSpatialRef(ds))
+        rc = sy__fail(o, SY_EINVAL, "%s: the raster is not georeferenced (no CRS or geotransform)",
+                      src);
+    int src_epsg = 0, target = epsg;
+    if (rc == SY_OK) {
+        double lon;
+        src_epsg = source_crs(ds, &lon);
+        if (!target)
+            target = is_cgcs2000(src_epsg) ? src_epsg : (isnan(lon) ? 0 : sv_geo_default_epsg(lon));
+        if (!target)
+            rc = sy__fail(o, SY_EINVAL,
+                          "%s: its centre is not in China's Gauss-Kruger zones (75-135 E) or its "
+                          "CRS cannot be transformed: give the target with --epsg",
+                          src);
+    }
+    char *dir = imagery_dir(o), *file = NULL, *tmp = NULL;
+    if (rc == SY_OK && (!dir || (mkdir(dir, 0750) != 0 && errno != EEXIST)))
+        rc = sy__fail(o, SY_EIO, "%s: %s", dir ? dir : "imagery directory",
+                      dir ? strerror(errno) : "out of memory");
+    if (rc == SY_OK) {
+        size_t n = strlen(dir) + strlen(name) + 32;
+        file = malloc(n);
+        tmp = malloc(n);
+        if (!file || !tmp)
+            rc = sy__fail(o, SY_ENOMEM, "out of memory");
+        else {
+            snprintf(file, n, "%s/%s.gpkg", dir, name);
+            snprintf(tmp, n, "%s/.%s.gpkg.%ld", dir, name, (long)getpid());
+            unlink(tmp);
+        }
+    }
+    int levels = 0;
+    if (rc == SY_OK)
+        rc = tile(o, ds, target != src_epsg ? target : 0, tmp, &levels);
+    if (ds)
+        GDALClose(ds);
+    CPLPopErrorHandler();
+    uint8_t *skel = NULL;
+    size_t skel_len = 0;
+    char skel_hash[65] = "", version[65] = "";
+    json_t *packs = NULL;
+    int64_t bytes = 0, tiles = 0;
+    if (rc == SY_OK)
+        rc = make_manifest(o, tmp, &skel, &skel_len, skel_hash, &packs, version, &bytes, &tiles);
+    if (rc == SY_OK && sy__exec(o, IMAGERY_SQL) != SY_OK)
+        rc = SY_EIO;
+    /* the file first (synced, renamed, directory synced), then the row naming its packs: a
+     * device fetching between the two gets packs that no longer hash as the old manifest says,
+     * refused and fetched again by its next sync */
+    if (rc == SY_OK && sv_file_commit(tmp, file) != 0)
+        rc = sy__fail(o, SY_EIO, "%s: %s", file, strerror(errno));
+    if (rc == SY_OK)
+        rc = record(o, name, assign, strrchr(file, '/') + 1, version, target, levels, bytes, tiles,
+                    skel, skel_len, skel_hash, packs, src);
+    if (rc != SY_OK && tmp)
+        unlink(tmp);
+    if (rc == SY_OK) {
+        snprintf(info->name, sizeof info->name, "%s", name);
+        info->epsg = target;
+        info->levels = levels;
+        info->warped = target != src_epsg;
+        info->bytes = bytes;
+        info->tiles = tiles;
+        info->packs = (int)json_array_size(packs);
+        snprintf(info->version, sizeof info->version, "%s", version);
+        sy__logf(o, "imagery %s: %s tiled in EPSG:%d, %d levels, %lld tiles in %d packs, for %s",
+                 name, src, target, levels, (long long)tiles, info->packs, assign);
+    }
+    free(skel);
+    json_decref(packs);
+    free(dir);
+    free(file);
+    free(tmp);
+    return rc;
+}
+
+int sy_office_imagery_remove(sy_office *o, const char *name)
+{
+    int t = has_table(o);
+    if (t < 0)
+        return SY_EIO;
+    sqlite3_stmt *st;
+    char *file = NULL;
+    if (t && !sy__prep(o, "SELECT file FROM imagery WHERE name = ?1", &st)) {
+        sy__bind_text(st, 1, name);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            file = strdup(sy__col_text(st, 0));
+        sqlite3_finalize(st);
+    }
+    if (!file)
+        return sy__fail(o, SY_EINVAL, "no imagery called '%s'", name);
+    int rc = sy__exec(o, "BEGIN IMMEDIATE");
+    const char *sql[] = {"DELETE FROM imagery WHERE name = ?1",
+                         "DELETE FROM imagery_packs WHERE name = ?1"};
+    for (size_t i = 0; rc == SY_OK && i < 2; i++) {
+        if ((rc = sy__prep(o, sql[i], &st)) != SY_OK)
+            break;
+        sy__bind_text(st, 1, name);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = sy__fail_db(o, "imagery");
+        sqlite3_finalize(st);
+    }
+    if (rc == SY_OK)
+        rc = sy__exec(o, "COMMIT");
+    else
+        sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc == SY_OK) {
+        char *dir = imagery_dir(o);
+        char *path = dir ? sy__str_cat(dir, "/") : NULL,
+             *full = path ? sy__str_cat(path, file) : NULL;
+        if (full)
+            unlink(full);
+        free(dir);
+        free(path);
+        free(full);
+        sy__logf(o, "imagery %s removed", name);
+    }
+    free(file);
+    return rc;
+}
+
+/* Rows of imagery as JSON objects: every row (dev NULL), or those assigned to dev with their
+ * manifests. */
+static int rows(sy_office *o, const sy_device *dev, json_t *out)
+{
+    int t = has_table(o);
+    if (t <= 0)
+        return t < 0 ? SY_EIO : SY_OK;
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "SELECT name, assign, file, version, epsg, levels, bytes, tiles, skeleton_hash,"
+                 " length(skeleton), packs, source, added FROM imagery WHERE ?1 IS NULL"
+                 " OR assign = '*' OR assign = ?1 OR (?2 <> '' AND assign = ?2) ORDER BY name",
+                 &st))
+        return SY_EIO;
+    sy__bind_text(st, 1, dev ? dev->name : NULL);
+    sy__bind_text(st, 2, dev ? dev->crew : "");
+    int rc = SY_OK, src;
+    while (rc == SY_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *packs = json_loads(sy__col_text(st, 10), 0, NULL), *o1;
+        if (!packs) {
+            rc = sy__fail(o, SY_EIO, "imagery %s: its pack list is not JSON", sy__col_text(st, 0));
+            break;
+        }
+        if (dev)
+            o1 = json_pack("{s:s, s:s, s:s, s:i, s:i, s:I, s:s, s:I, s:o, s:o}", "name",
+                           sy__col_text(st, 0), "file", sy__col_text(st, 2), "version",
+                           sy__col_text(st, 3), "epsg", sqlite3_column_int(st, 4), "levels",
+                           sqlite3_column_int(st, 5), "bytes",
+                           (json_int_t)sqlite3_column_int64(st, 6), "skeleton", sy__col_text(st, 8),
+                           "skeleton_bytes", (json_int_t)sqlite3_column_int64(st, 9), "packs",
+                           packs, "added", sy__col_json_time(st, 12));
+        else {
+            o1 = json_pack("{s:s, s:s, s:i, s:i, s:I, s:I, s:i, s:s, s:o, s:o}", "name",
+                           sy__col_text(st, 0), "assign", sy__col_text(st, 1), "epsg",
+                           sqlite3_column_int(st, 4), "levels", sqlite3_column_int(st, 5), "bytes",
+                           (json_int_t)sqlite3_column_int64(st, 6), "tiles",
+                           (json_int_t)sqlite3_column_int64(st, 7), "packs",
+                           (int)json_array_size(packs), "version", sy__col_text(st, 3), "added",
+                           sy__col_json_time(st, 12), "source", sy__col_json_str(st, 11));
+            json_decref(packs);
+        }
+        if (!o1 || json_array_append_new(out, o1) != 0)
+            rc = sy__fail(o, SY_ENOMEM, "out of memory");
+    }
+    if (rc == SY_OK && src != SQLITE_DONE)
+        rc = sy__fail_db(o, "imagery");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sy_office_imagery_list(sy_office *o, char **out)
+{
+    *out = NULL;
+    json_t *a = json_array();
+    int rc = a ? rows(o, NULL, a) : sy__fail(o, SY_ENOMEM, "out of memory");
+    if (rc == SY_OK && !(*out = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+        rc = sy__fail(o, SY_ENOMEM, "out of memory");
+    json_decref(a);
+    return rc;
+}
+
+/* ---- what devices fetch ------------------------------------------------------------------ */
+
+void sy__sign_for_device(const sy_office *o, const char *domain, const sy_device *dev,
+                         const uint8_t *body, size_t len, char sig_hex[2 * 64 + 1])
+{
+    size_t dl = strlen(domain) + 1;
+    uint8_t msg[64 + 32 + crypto_hash_sha256_BYTES], sig[crypto_sign_BYTES];
+    if (dl > 64)
+        dl = 64; /* domains are short literals */
+    memcpy(msg, domain, dl);
+    memcpy(msg + dl, dev->device_id, 32);
+    crypto_hash_sha256(msg + dl + 32, body, len);
+    crypto_sign_detached(sig, NULL, msg, dl + 32 + crypto_hash_sha256_BYTES, o->sign_sk);
+    sodium_bin2hex(sig_hex, 2 * 64 + 1, sig, sizeof sig);
+}
+
+int sy_office_imagery_for(sy_office *o, const sy_device *dev, char **body, size_t *len,
+                          char sig_hex[2 * 64 + 1])
+{
+    *body = NULL;
+    *len = 0;
+    json_t *a = json_array(), *root = json_pack("{s:o*}", "imagery", a);
+    int rc = root ? rows(o, dev, a) : sy__fail(o, SY_ENOMEM, "out of memory");
+    char *text = rc == SY_OK ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(root);
+    if (rc != SY_OK)
+        return rc;
+    if (!text)
+        return sy__fail(o, SY_ENOMEM, "out of memory");
+    *body = text;
+    *len = strlen(text);
+    sy__sign_for_device(o, SY_IMAGERY_DOMAIN, dev, (const uint8_t *)text, *len, sig_hex);
+    return SY_OK;
+}
+
+int sy_office_imagery_chunk(sy_office *o, const sy_device *dev, const char *hash_hex,
+                            uint8_t **data, size_t *len)
+{
+    *data = NULL;
+    *len = 0;
+    uint8_t want[32];
+    if (!hash_hex || strlen(hash_hex) != 64 || sy_hex2bin(want, 32, hash_hex) != SY_OK)
+        return sy__fail(o, SY_EFORMAT, "a chunk is named by 64 hex digits");
+    char lower[65];
+    sodium_bin2hex(lower, sizeof lower, want, 32);
+    int t = has_table(o);
+    if (t <= 0)
+        return t < 0 ? SY_EIO : sy__fail(o, SY_EREFUSED, "no imagery chunk %.16s...", lower);
+    static const char assigned[] =
+        " AND (i.assign = '*' OR i.assign = ?2 OR (?3 <> '' AND i.assign = ?3)) LIMIT 1";
+    /* a skeleton */
+    sqlite3_stmt *st;
+    char sql[400];
+    snprintf(sql, sizeof sql, "SELECT i.skeleton FROM imagery i WHERE i.skeleton_hash = ?1%s",
+             assigned);
+    if (sy__prep(o, sql, &st))
+        return SY_EIO;
+    sy__bind_text(st, 1, lower);
+    sy__bind_text(st, 2, dev->name);
+    sy__bind_text(st, 3, dev->crew);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        uint8_t *b = malloc(n ? n : 1);
+        if (b && n)
+            memcpy(b, sqlite3_column_blob(st, 0), n);
+        sqlite3_finalize(st);
+        if (!b)
+            return sy__fail(o, SY_ENOMEM, "out of memory");
+        *data = b;
+        *len = n;
+        return SY_OK;
+    }
+    sqlite3_finalize(st);
+    /* a pack, rebuilt from the pyramid and checked against its name */
+    snprintf(sql, sizeof sql,
+             "SELECT i.file, p.zoom, p.bcol, p.brow FROM imagery_packs p JOIN imagery i"
+             " ON i.name = p.name WHERE p.hash = ?1%s",
+             assigned);
+    if (sy__prep(o, sql, &st))
+        return SY_EIO;
+    sy__bind_text(st, 1, lower);
+    sy__bind_text(st, 2, dev->name);
+    sy__bind_text(st, 3, dev->crew);
+    char *file = NULL;
+    int zoom = 0;
+    int64_t bcol = 0, brow = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        file = strdup(sy__col_text(st, 0));
+        zoom = sqlite3_column_int(st, 1);
+        bcol = sqlite3_column_int64(st, 2);
+        brow = sqlite3_column_int64(st, 3);
+    }
+    sqlite3_finalize(st);
+    if (!file)
+        return sy__fail(o, SY_EREFUSED, "no imagery chunk %.16s... for device %s", lower,
+                        dev->name);
+    char *dir = imagery_dir(o), *p = dir ? sy__str_cat(dir, "/") : NULL,
+         *path = p ? sy__str_cat(p, file) : NULL;
+    free(dir);
+    free(p);
+    free(file);
+    if (!path)
+        return sy__fail(o, SY_ENOMEM, "out of memory");
+    sqlite3 *g = NULL;
+    char table[64], err[256] = "";
+    uint8_t *b = NULL;
+    size_t n = 0;
+    int rc = SY_OK;
+    if (sqlite3_open_v2(path, &g, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sy__gpkg_tile_table(g, table, sizeof table, err, sizeof err) != 0 ||
+        sy__pack_build(g, table, zoom, bcol, brow, &b, &n, err, sizeof err) != 0)
+        rc = sy__fail(o, SY_EIO, "%s: %s", path, err[0] ? err : sqlite3_errmsg(g));
+    sqlite3_close(g);
+    char got[65];
+    if (rc == SY_OK) {
+        sy__blake_hex(b, n, got);
+        if (strcmp(got, lower) != 0)
+            rc = sy__fail(o, SY_EIO,
+                          "%s: the tiles of level %d block %lld/%lld no longer match the manifest "
+                          "(the file changed on disk): not served; add the imagery again",
+                          path, zoom, (long long)bcol, (long long)brow);
+    }
+    free(path);
+    if (rc != SY_OK) {
+        free(b);
+        return rc;
+    }
+    *data = b;
+    *len = n;
+    return SY_OK;
+}
