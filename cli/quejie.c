@@ -1110,7 +1110,8 @@ static int cmd_export(int argc, char **argv)
 static int cmd_dispute(int argc, char **argv)
 {
     opt opts[] = {{"--unit", 1}, {"--parties", 1}, {"--statement", 1},
-                  {"--from", 1}, {"--to", 1},      {NULL}};
+                  {"--from", 1}, {"--to", 1},      {"--number", 1},
+                  {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
@@ -1120,7 +1121,8 @@ static int cmd_dispute(int argc, char **argv)
         return die(EXIT_USAGE, "dispute needs --unit and --statement");
     if (fixed_opt(&a, "--unit", d.unit, sizeof d.unit, "") ||
         fixed_opt(&a, "--from", d.from, sizeof d.from, "") ||
-        fixed_opt(&a, "--to", d.to, sizeof d.to, ""))
+        fixed_opt(&a, "--to", d.to, sizeof d.to, "") ||
+        fixed_opt(&a, "--number", d.number, sizeof d.number, ""))
         return EXIT_USAGE;
     d.parties = (char *)get(&a, "--parties");
     d.statement = (char *)get(&a, "--statement");
@@ -1129,7 +1131,227 @@ static int cmd_dispute(int argc, char **argv)
         return EXIT_FAIL;
     int64_t seq = 0;
     int rc = sv_record_dispute(j, &d, &seq);
-    return reported(j, rc, seq, "dispute recorded for %s", d.unit);
+    char number[SV_CODE_MAX];
+    if (d.number[0])
+        memcpy(number, d.number, sizeof number);
+    else
+        sv_dispute_number(d.unit, seq, number);
+    return reported(j, rc, seq, "dispute %s recorded for %s", number, d.unit);
+}
+
+/* The on-site settlement of a dispute (kind "settle"); signatures follow with `quejie sign`. */
+static int cmd_dispute_settle(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1}, {"--dispute", 1}, {"--agreement", 1}, {"--number", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    if (!get(&a, "--unit") || !get(&a, "--dispute") || !get(&a, "--agreement"))
+        return die(EXIT_USAGE, "dispute settle needs --unit, --dispute SEQ and --agreement TEXT");
+    sv_settlement t;
+    memset(&t, 0, sizeof t);
+    if (fixed_opt(&a, "--unit", t.unit, sizeof t.unit, "") ||
+        fixed_opt(&a, "--number", t.number, sizeof t.number, "") ||
+        entry_number(get(&a, "--dispute"), &t.dispute) != 0)
+        return EXIT_USAGE;
+    t.agreement = (char *)get(&a, "--agreement");
+    sv_journal *j;
+    if (open_journal(a.pos[0], 0, &j) != SV_OK)
+        return EXIT_FAIL;
+    int64_t seq = 0;
+    int rc = sv_record_settlement(j, &t, &seq);
+    char number[SV_CODE_MAX];
+    if (t.number[0])
+        memcpy(number, t.number, sizeof number);
+    else
+        sv_agreement_number(t.unit, seq, number);
+    return reported(j, rc, seq,
+                    "dispute %lld of %s settled on site, agreement %s (record the parties' "
+                    "signatures with quejie sign)",
+                    (long long)t.dispute, t.unit, number);
+}
+
+/* A unit's disputes with the lines each covers (sv_dispute_covers_line). */
+static int cmd_dispute_list(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1}, {"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *unit = get(&a, "--unit");
+    sv_journal *j;
+    if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
+        return EXIT_FAIL;
+    sv_dispute *d;
+    size_t n;
+    sv_bpoint *pts;
+    size_t np;
+    if (sv_state_disputes(j, unit, &d, &n) != SV_OK)
+        return journal_fail(j);
+    if (sv_state_points(j, unit, &pts, &np) != SV_OK) {
+        sv_disputes_free(d, n);
+        return journal_fail(j);
+    }
+    const char **ring = malloc((np ? np : 1) * sizeof *ring);
+    if (!ring) {
+        sv_disputes_free(d, n);
+        sv_bpoints_free(pts, np);
+        sv_journal_close(j);
+        return die(EXIT_FAIL, "out of memory");
+    }
+    json_t *arr = get(&a, "--json") ? json_array() : NULL;
+    for (size_t i = 0; i < n; i++) {
+        /* the unit's ring: its points in the state's order */
+        size_t nr = 0;
+        for (size_t k = 0; k < np; k++)
+            if (strcmp(pts[k].unit, d[i].unit) == 0)
+                ring[nr++] = pts[k].number;
+        json_t *lines = json_array();
+        char text[512] = "";
+        for (size_t k = 0; nr >= 2 && k < nr; k++) {
+            const char *x = ring[k], *y = ring[(k + 1) % nr];
+            if (nr == 2 && k == 1)
+                break;
+            if (!sv_dispute_covers_line(&d[i], ring, nr, x, y))
+                continue;
+            json_array_append_new(lines, json_pack("[ss]", x, y));
+            size_t len = strlen(text);
+            snprintf(text + len, sizeof text - len, "%s%s-%s", len ? ", " : "", x, y);
+        }
+        char when[40];
+        iso_time(d[i].time_ms, when, sizeof when);
+        if (arr) {
+            json_t *o = json_object();
+            json_object_set_new(o, "seq", json_integer(d[i].seq));
+            json_object_set_new(o, "time", json_string(when));
+            json_object_set_new(o, "unit", json_string(d[i].unit));
+            json_object_set_new(o, "number", json_string(d[i].number));
+            json_object_set_new(o, "parties", jstr(d[i].parties));
+            json_object_set_new(o, "statement", jstr(d[i].statement));
+            json_object_set_new(o, "from", d[i].from[0] ? json_string(d[i].from) : json_null());
+            json_object_set_new(o, "to", d[i].to[0] ? json_string(d[i].to) : json_null());
+            json_object_set_new(o, "lines", lines);
+            json_object_set_new(o, "settled", json_boolean(d[i].settled));
+            json_object_set_new(o, "settled_by",
+                                d[i].settled_by ? json_integer(d[i].settled_by) : json_null());
+            json_object_set_new(o, "agreement", jstr(d[i].agreement));
+            json_object_set_new(o, "agreement_number",
+                                d[i].agreement_no[0] ? json_string(d[i].agreement_no)
+                                                     : json_null());
+            json_array_append_new(arr, o);
+        } else {
+            json_decref(lines);
+            printf("%6lld  %s  %s  %s  %s; lines: %s; %s%s%s\n", (long long)d[i].seq, when,
+                   d[i].unit, d[i].number, d[i].statement ? d[i].statement : "",
+                   text[0] ? text : "none", d[i].settled ? "settled" : "open",
+                   d[i].agreement_no[0] ? ", agreement " : "", d[i].agreement_no);
+        }
+    }
+    if (arr)
+        print_json(arr);
+    else if (n == 0)
+        printf("no disputes%s%s\n", unit ? " for " : "", unit ? unit : "");
+    free(ring);
+    sv_disputes_free(d, n);
+    sv_bpoints_free(pts, np);
+    sv_journal_close(j);
+    return 0;
+}
+
+/* ---- notes ---------------------------------------------------------------------------------- */
+
+/* "J1-J2" into from and to; 0, or the usage exit code after saying why. */
+static int line_ends(const char *arg, char *from, char *to, size_t size)
+{
+    const char *dash = strchr(arg, '-');
+    if (!dash || dash == arg || !dash[1] || (size_t)(dash - arg) >= size ||
+        strlen(dash + 1) >= size)
+        return die(EXIT_USAGE, "--line '%s': use FROM-TO, e.g. J1-J2", arg);
+    memcpy(from, arg, (size_t)(dash - arg));
+    from[dash - arg] = '\0';
+    memcpy(to, dash + 1, strlen(dash + 1) + 1);
+    return 0;
+}
+
+static int cmd_note_add(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1}, {"--point", 1},  {"--line", 1},
+                  {"--text", 1}, {"--phrase", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    if (!get(&a, "--unit") || (!get(&a, "--text") && !get(&a, "--phrase")))
+        return die(EXIT_USAGE, "note add needs --unit and --text TEXT or --phrase CODE");
+    if (get(&a, "--point") && get(&a, "--line"))
+        return die(EXIT_USAGE, "note add: give --point or --line, not both");
+    sv_note n;
+    memset(&n, 0, sizeof n);
+    if (fixed_opt(&a, "--unit", n.unit, sizeof n.unit, "") ||
+        fixed_opt(&a, "--point", n.point, sizeof n.point, "") ||
+        fixed_opt(&a, "--phrase", n.phrase, sizeof n.phrase, ""))
+        return EXIT_USAGE;
+    if (get(&a, "--line") && line_ends(get(&a, "--line"), n.from, n.to, sizeof n.from))
+        return EXIT_USAGE;
+    n.text = (char *)get(&a, "--text");
+    sv_journal *j;
+    if (open_journal(a.pos[0], 0, &j) != SV_OK)
+        return EXIT_FAIL;
+    int64_t seq = 0;
+    int rc = sv_record_note(j, &n, &seq);
+    return reported(j, rc, seq, "note on %s %s%s%s%s%s recorded", sv_note_target(&n), n.unit,
+                    n.point[0] ? " " : "", n.point, n.from[0] ? " " : "",
+                    n.from[0] ? get(&a, "--line") : "");
+}
+
+static int cmd_note_list(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1}, {"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *unit = get(&a, "--unit");
+    sv_journal *j;
+    if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
+        return EXIT_FAIL;
+    sv_note *o;
+    size_t n;
+    if (sv_state_notes(j, unit, &o, &n) != SV_OK)
+        return journal_fail(j);
+    json_t *arr = get(&a, "--json") ? json_array() : NULL;
+    for (size_t i = 0; i < n; i++) {
+        char when[40], target[2 * SV_NUMBER_MAX + 8];
+        iso_time(o[i].time_ms, when, sizeof when);
+        const char *kind = sv_note_target(&o[i]);
+        snprintf(target, sizeof target, "%s", o[i].point[0] ? o[i].point : "");
+        if (strcmp(kind, "line") == 0)
+            snprintf(target, sizeof target, "%s-%s", o[i].from, o[i].to);
+        if (arr) {
+            json_t *v = json_object();
+            json_object_set_new(v, "seq", json_integer(o[i].seq));
+            json_object_set_new(v, "time", json_string(when));
+            json_object_set_new(v, "unit", json_string(o[i].unit));
+            json_object_set_new(v, "target", json_string(kind));
+            json_object_set_new(v, "point", o[i].point[0] ? json_string(o[i].point) : json_null());
+            json_object_set_new(v, "from", o[i].from[0] ? json_string(o[i].from) : json_null());
+            json_object_set_new(v, "to", o[i].to[0] ? json_string(o[i].to) : json_null());
+            json_object_set_new(v, "phrase",
+                                o[i].phrase[0] ? json_string(o[i].phrase) : json_null());
+            json_object_set_new(v, "text", jstr(o[i].text));
+            json_array_append_new(arr, v);
+        } else {
+            printf("%6lld  %s  %s %s%s%s  %s%s%s\n", (long long)o[i].seq, when, o[i].unit, kind,
+                   target[0] ? " " : "", target, o[i].phrase[0] ? "[" : "",
+                   o[i].phrase[0] ? o[i].phrase : "", o[i].phrase[0] ? "] " : "");
+            printf("        %s\n", o[i].text ? o[i].text : "");
+        }
+    }
+    if (arr)
+        print_json(arr);
+    else if (n == 0)
+        printf("no notes%s%s\n", unit ? " for " : "", unit ? unit : "");
+    sv_notes_free(o, n);
+    sv_journal_close(j);
+    return 0;
 }
 
 static int cmd_attend(int argc, char **argv)
@@ -1698,6 +1920,12 @@ static const char USAGE[] =
     "N]\n"
     "                [--neighbour NAME]\n"
     "  quejie dispute JOURNAL --unit CODE --statement TEXT [--parties TEXT] [--from J --to J]\n"
+    "                [--number DOCNO]\n"
+    "  quejie dispute list JOURNAL [--unit CODE] [--json]\n"
+    "  quejie dispute settle JOURNAL --unit CODE --dispute SEQ --agreement TEXT [--number DOCNO]\n"
+    "  quejie note add JOURNAL --unit CODE [--point NUMBER | --line FROM-TO]\n"
+    "                (--text TEXT | --phrase CODE)\n"
+    "  quejie note list JOURNAL [--unit CODE] [--json]\n"
     "  quejie attend JOURNAL --unit CODE --party NAME --presence present|proxy|absent\n"
     "                [--person NAME] [--notice-date YYYY-MM-DD]\n"
     "  quejie sign JOURNAL --unit CODE --party NAME --signer NAME [--role ROLE] --strokes FILE\n"
@@ -1729,6 +1957,18 @@ int main(int argc, char **argv)
     if (sub && argc < 3)
         return die(EXIT_USAGE, "'%s' needs a subcommand: %s", cmd,
                    strcmp(cmd, "tasks") == 0 ? "import or list" : "add or change");
+    if (strcmp(cmd, "note") == 0) {
+        if (argc >= 3 && strcmp(argv[2], "add") == 0)
+            return cmd_note_add(argc - 3, argv + 3);
+        if (argc >= 3 && strcmp(argv[2], "list") == 0)
+            return cmd_note_list(argc - 3, argv + 3);
+        return die(EXIT_USAGE, "'note' needs a subcommand: add or list");
+    }
+    /* `dispute JOURNAL ...` records a dispute; `dispute settle|list JOURNAL ...` */
+    if (strcmp(cmd, "dispute") == 0 && argc >= 3 && strcmp(argv[2], "settle") == 0)
+        return cmd_dispute_settle(argc - 3, argv + 3);
+    if (strcmp(cmd, "dispute") == 0 && argc >= 3 && strcmp(argv[2], "list") == 0)
+        return cmd_dispute_list(argc - 3, argv + 3);
     if (sub) {
         if (strcmp(cmd, "tasks") == 0 && strcmp(argv[2], "import") == 0)
             return tasks_import(argc - 3, argv + 3);

@@ -251,6 +251,10 @@ static void ex_free(sv__ex *x)
     sv_blines_free(x->lines, x->n_lines);
     sv_verifications_free(x->ver, x->n_ver);
     sv_signatures_free(x->sigs, x->n_sigs);
+    sv_disputes_free(x->disp, x->n_disp);
+    sv_notes_free(x->notes, x->n_notes);
+    free(x->note_src);
+    free(x->ring);
     free(x->src);
     free(x->unit_src);
     free(x->pt_src);
@@ -313,6 +317,10 @@ typedef struct jstate {
     size_t n_ver;
     sv_signature *sigs;
     size_t n_sigs;
+    sv_dispute *disp;
+    size_t n_disp;
+    sv_note *notes;
+    size_t n_notes;
 } jstate;
 
 /* Read the state of j (one unit or, unit NULL, all) into s; s is filled even on failure (the
@@ -345,6 +353,10 @@ static int read_state(sv__ex *x, sv_journal *j, const char *unit, jstate *s)
         rc = sv_state_verifications(j, unit, &s->ver, &s->n_ver);
     if (rc == SV_OK)
         rc = sv_state_signatures(j, unit, &s->sigs, &s->n_sigs);
+    if (rc == SV_OK)
+        rc = sv_state_disputes(j, unit, &s->disp, &s->n_disp);
+    if (rc == SV_OK)
+        rc = sv_state_notes(j, unit, &s->notes, &s->n_notes);
     if (rc != SV_OK) {
         if (rc == SV_ENOTFOUND)
             sv__diag(x->diag, "%s: unit %s is not in this journal", x->path, unit);
@@ -363,6 +375,8 @@ static void jstate_free(jstate *s)
     sv_blines_free(s->lines, s->n_lines);
     sv_verifications_free(s->ver, s->n_ver);
     sv_signatures_free(s->sigs, s->n_sigs);
+    sv_disputes_free(s->disp, s->n_disp);
+    sv_notes_free(s->notes, s->n_notes);
 }
 
 /* Move m items of size bytes from *from onto the end of *to (n items), and record their
@@ -487,6 +501,16 @@ static int merge_states(sv__ex *x)
                       sizeof *s.sigs, k);
         if (rc == SV_OK)
             s.n_sigs = 0;
+        if (rc == SV_OK)
+            rc = take(x, (void **)&x->disp, &x->n_disp, NULL, (void **)&s.disp, s.n_disp,
+                      sizeof *s.disp, k);
+        if (rc == SV_OK)
+            s.n_disp = 0;
+        if (rc == SV_OK)
+            rc = take(x, (void **)&x->notes, &x->n_notes, &x->note_src, (void **)&s.notes,
+                      s.n_notes, sizeof *s.notes, k);
+        if (rc == SV_OK)
+            s.n_notes = 0;
         jstate_free(&s);
     }
     if (rc != SV_OK)
@@ -578,13 +602,16 @@ static int load(sv__ex *x, const char *unit)
         x->lines = s.lines, x->n_lines = s.n_lines;
         x->ver = s.ver, x->n_ver = s.n_ver;
         x->sigs = s.sigs, x->n_sigs = s.n_sigs;
+        x->disp = s.disp, x->n_disp = s.n_disp;
+        x->notes = s.notes, x->n_notes = s.n_notes;
         if (rc != SV_OK)
             return rc;
     } else if ((rc = merge_states(x)) != SV_OK) {
         return rc;
     }
-    size_t **srcs[] = {&x->unit_src, &x->pt_src, &x->vx_src, &x->ver_src, &x->sig_src};
-    size_t counts[] = {x->n_units, x->n_pts, x->n_vx, x->n_ver, x->n_sigs};
+    size_t **srcs[] = {&x->unit_src, &x->pt_src,  &x->vx_src,
+                       &x->ver_src,  &x->sig_src, &x->note_src};
+    size_t counts[] = {x->n_units, x->n_pts, x->n_vx, x->n_ver, x->n_sigs, x->n_notes};
     for (size_t i = 0; i < sizeof srcs / sizeof srcs[0]; i++)
         if (!*srcs[i] && !(*srcs[i] = calloc(counts[i] ? counts[i] : 1, sizeof(size_t))))
             return sv__ex_nomem(x);
@@ -605,9 +632,10 @@ static int load(sv__ex *x, const char *unit)
     x->vx_by_track = malloc(nv * sizeof *x->vx_by_track);
     x->lkeys = malloc(nl * sizeof *x->lkeys);
     x->line_used = calloc(nl, 1);
+    x->ring = malloc(np * sizeof *x->ring);
     if (!x->ukeys || !x->unit_set || !x->ver_of || !x->unit_points || !x->unit_pt0 || !x->usum ||
         !x->pt_set || !x->pt_ne || !x->vx_set || !x->vx_ne || !x->vx_by_unit || !x->vx_by_track ||
-        !x->lkeys || !x->line_used)
+        !x->lkeys || !x->line_used || !x->ring)
         return sv__ex_nomem(x);
 
     for (size_t i = 0; i < x->n_units; i++)

@@ -217,6 +217,21 @@ static int gp_signatures(sv__ex *x, sv__gpkg *gp, sv__gpkg_layer *l)
     return SV_OK;
 }
 
+static int gp_notes(sv__ex *x, sv__gpkg *gp, sv__gpkg_layer *l)
+{
+    char timebuf[64];
+    for (size_t i = 0; i < x->n_notes; i++) {
+        sv__ex_sink s = {{l, NULL}, NULL, sv__ex_note_cols, 0, NULL};
+        sv__ex_note_attrs(x, &s, i, timebuf);
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)x->notes[i].seq);
+        int rc = gp_insert(x, gp, l, NULL, x->notes[i].unit, "note", id, NULL);
+        if (rc != SV_OK)
+            return rc;
+    }
+    return SV_OK;
+}
+
 int sv__ex_write_gpkg(sv__ex *x, sv_export_stats *st)
 {
     /* The plane copies' columns (see unit_zone etc.). */
@@ -276,12 +291,19 @@ int sv__ex_write_gpkg(sv__ex *x, sv_export_stats *st)
         rc = gpkg_fail(x, gp, rc, "signatures");
         goto fail;
     }
+    sv__gpkg_layer *notes = NULL;
+    rc = sv__gpkg_add_attributes(gp, "notes", "备注 notes on units, boundary points and lines",
+                                 sv__ex_note_cols, sv__ex_n_note_cols, &notes);
+    if (rc != SV_OK) {
+        rc = gpkg_fail(x, gp, rc, "notes");
+        goto fail;
+    }
     gctx c = {gp, st};
     if ((rc = gp_units(x, gp)) != SV_OK || (rc = gp_points(x, gp)) != SV_OK ||
         (rc = sv__ex_for_each_line(x, gp_line, &c)) != SV_OK ||
         (rc = sv__ex_for_each_walk(x, x->vx_by_unit, 0, gp_walked, &c)) != SV_OK ||
         (rc = sv__ex_for_each_walk(x, x->vx_by_track, 1, gp_track, &c)) != SV_OK ||
-        (rc = gp_signatures(x, gp, sigs)) != SV_OK)
+        (rc = gp_signatures(x, gp, sigs)) != SV_OK || (rc = gp_notes(x, gp, notes)) != SV_OK)
         goto fail;
     st->units = x->n_units;
     st->points = x->n_pts;

@@ -44,6 +44,10 @@ extern const sv__ex_layer sv__ex_layers[SV__LY_COUNT];
  * GeoJSON; sv__ex_n_sig_cols columns. */
 extern const sv__gpkg_column sv__ex_sig_cols[];
 extern const size_t sv__ex_n_sig_cols;
+/* Notes: an attributes table "notes" in GeoPackage, features with a null geometry in GeoJSON;
+ * sv__ex_n_note_cols columns. */
+extern const sv__gpkg_column sv__ex_note_cols[];
+extern const size_t sv__ex_n_note_cols;
 
 /* ---- The export context (export.c) ------------------------------------------------- */
 
@@ -103,9 +107,14 @@ typedef struct sv__ex {
     size_t n_ver;
     sv_signature *sigs;
     size_t n_sigs;
-    /* The journal each unit, point, vertex, verification and signature came from (all 0 for
-     * one). */
-    size_t *unit_src, *pt_src, *vx_src, *ver_src, *sig_src;
+    sv_dispute *disp; /* every unit's disputes, for the line table's documents */
+    size_t n_disp;
+    sv_note *notes;
+    size_t n_notes;
+    /* The journal each unit, point, vertex, verification, signature and note came from (all 0
+     * for one). */
+    size_t *unit_src, *pt_src, *vx_src, *ver_src, *sig_src, *note_src;
+    const char **ring; /* scratch: a unit's drawn point numbers (sv_dispute_covers_line) */
 
     sv__ex_ukey *ukeys;             /* units sorted by code */
     int *unit_set;                  /* [n_units] plane set, or -1 */
@@ -148,10 +157,12 @@ typedef struct sv__ex_sink {
     const signed char *zmap; /* column index in l[1], -1 where it has no such column */
 } sv__ex_sink;
 
-/* A boundary line: points a and b (indices into pts), with its record if one exists. */
+/* A boundary line: points a and b (indices into pts), with its record if one exists, and the
+ * dispute and agreement numbers and nature the disputes give it (sv_line_docs_of). */
 typedef struct sv__ex_seg {
     size_t a, b;
     const sv_bline *rec;
+    sv_line_docs docs;
 } sv__ex_seg;
 
 /* A walked polygon or a track: vertices keys[0..n) of one unit (jumps included). */
@@ -187,6 +198,7 @@ const sv_bline *sv__ex_line_take(sv__ex *x, const char *unit, const char *a, con
 int sv__ex_unit_attrs(sv__ex *x, sv__ex_sink *s, size_t i);
 void sv__ex_point_attrs(const sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[64]);
 int sv__ex_sig_attrs(sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[64]);
+void sv__ex_note_attrs(const sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[64]);
 void sv__ex_line_attrs(const sv__ex *x, sv__ex_sink *s, const sv__ex_seg *g);
 int sv__ex_walked_attrs(sv__ex *x, sv__ex_sink *s, const sv__ex_walk *w, size_t n, int set);
 void sv__ex_track_attrs(sv__ex *x, sv__ex_sink *s, const sv__ex_walk *w, size_t n, char t0[64],

@@ -237,15 +237,26 @@ enum {
     LC_LENGTH,
     LC_PLANE_LENGTH,
     LC_SEQ,
+    LC_DISPUTE_NO,
+    LC_AGREEMENT_NO,
+    LC_NATURE_RECORDED,
     LC_COUNT
 };
 
 static const sv__gpkg_column line_cols[] = {
-    {"unit", SV__GPKG_TEXT},           {"from_point", SV__GPKG_TEXT},
-    {"to_point", SV__GPKG_TEXT},       {"category", SV__GPKG_TEXT},
-    {"position", SV__GPKG_TEXT},       {"nature", SV__GPKG_TEXT},
-    {"neighbour", SV__GPKG_TEXT},      {"length_m", SV__GPKG_REAL},
-    {"plane_length_m", SV__GPKG_REAL}, {"line_seq", SV__GPKG_INTEGER},
+    {"unit", SV__GPKG_TEXT},
+    {"from_point", SV__GPKG_TEXT},
+    {"to_point", SV__GPKG_TEXT},
+    {"category", SV__GPKG_TEXT},
+    {"position", SV__GPKG_TEXT},
+    {"nature", SV__GPKG_TEXT},
+    {"neighbour", SV__GPKG_TEXT},
+    {"length_m", SV__GPKG_REAL},
+    {"plane_length_m", SV__GPKG_REAL},
+    {"line_seq", SV__GPKG_INTEGER},
+    {"dispute_no", SV__GPKG_TEXT},
+    {"agreement_no", SV__GPKG_TEXT},
+    {"nature_recorded", SV__GPKG_TEXT},
 };
 _Static_assert(sizeof line_cols / sizeof line_cols[0] == LC_COUNT, "line columns");
 
@@ -347,6 +358,31 @@ const sv__gpkg_column sv__ex_sig_cols[] = {
 };
 _Static_assert(sizeof sv__ex_sig_cols / sizeof sv__ex_sig_cols[0] == SC_COUNT, "signature columns");
 const size_t sv__ex_n_sig_cols = SC_COUNT;
+
+/* Notes (kind "note"): an attributes table, no geometry; target is unit, point or line. */
+enum {
+    NC_UNIT,
+    NC_TARGET,
+    NC_POINT,
+    NC_FROM,
+    NC_TO,
+    NC_PHRASE,
+    NC_TEXT,
+    NC_RECORDED,
+    NC_SEQ,
+    NC_DEVICE,
+    NC_CREW,
+    NC_COUNT
+};
+
+const sv__gpkg_column sv__ex_note_cols[] = {
+    {"unit", SV__GPKG_TEXT},       {"target", SV__GPKG_TEXT},       {"point", SV__GPKG_TEXT},
+    {"from_point", SV__GPKG_TEXT}, {"to_point", SV__GPKG_TEXT},     {"phrase", SV__GPKG_TEXT},
+    {"text", SV__GPKG_TEXT},       {"recorded", SV__GPKG_DATETIME}, {"seq", SV__GPKG_INTEGER},
+    {"device", SV__GPKG_TEXT},     {"crew", SV__GPKG_TEXT},
+};
+_Static_assert(sizeof sv__ex_note_cols / sizeof sv__ex_note_cols[0] == NC_COUNT, "note columns");
+const size_t sv__ex_n_note_cols = NC_COUNT;
 
 _Static_assert(UC_COUNT <= SV__EX_MAX_COLS && PC_COUNT <= SV__EX_MAX_COLS &&
                    LC_COUNT <= SV__EX_MAX_COLS && WC_COUNT <= SV__EX_MAX_COLS &&
@@ -696,6 +732,23 @@ int sv__ex_sig_attrs(sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[64])
     return SV_OK;
 }
 
+/* The attributes of note i. */
+void sv__ex_note_attrs(const sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[64])
+{
+    const sv_note *o = &x->notes[i];
+    s_text(s, NC_UNIT, o->unit);
+    s_text(s, NC_TARGET, sv_note_target(o));
+    s_code(s, NC_POINT, o->point);
+    s_code(s, NC_FROM, o->from);
+    s_code(s, NC_TO, o->to);
+    s_code(s, NC_PHRASE, o->phrase);
+    s_text(s, NC_TEXT, o->text);
+    s_text(s, NC_RECORDED, iso_ms(o->time_ms, timebuf));
+    s_int(s, NC_SEQ, o->seq);
+    s_code(s, NC_DEVICE, x->src[x->note_src[i]].device);
+    s_code(s, NC_CREW, x->src[x->note_src[i]].crew);
+}
+
 /* ---- Walking the state: the features every format writes ------------------------------------ */
 
 void sv__ex_line_attrs(const sv__ex *x, sv__ex_sink *s, const sv__ex_seg *g)
@@ -706,7 +759,9 @@ void sv__ex_line_attrs(const sv__ex *x, sv__ex_sink *s, const sv__ex_seg *g)
     s_text(s, LC_TO, b->number);
     s_code(s, LC_CATEGORY, g->rec ? g->rec->category : NULL);
     s_code(s, LC_POSITION, g->rec ? g->rec->position : NULL);
-    s_code(s, LC_NATURE, g->rec ? g->rec->nature : NULL);
+    /* the nature now: disputed while a dispute covering the line is open, settled once it is
+     * settled, else as recorded (sv_line_docs_of) */
+    s_code(s, LC_NATURE, g->docs.nature);
     s_text(s, LC_NEIGHBOUR, g->rec ? g->rec->neighbour : NULL);
     s_real(s, LC_LENGTH, sv_geo_distance(a->lat, a->lon, b->lat, b->lon, NULL));
     const double *pa = &x->pt_ne[2 * g->a], *pb = &x->pt_ne[2 * g->b];
@@ -718,6 +773,25 @@ void sv__ex_line_attrs(const sv__ex *x, sv__ex_sink *s, const sv__ex_seg *g)
         s_int(s, LC_SEQ, g->rec->seq);
     else
         s_text(s, LC_SEQ, NULL);
+    s_code(s, LC_DISPUTE_NO, g->docs.dispute_no);
+    s_code(s, LC_AGREEMENT_NO, g->docs.agreement_no);
+    s_code(s, LC_NATURE_RECORDED, g->rec ? g->rec->nature : NULL);
+}
+
+/* How many of x->disp are the unit's: counted once per unit (disputes are few). */
+static void unit_disputes(const sv__ex *x, const char *unit, size_t *count)
+{
+    *count = 0;
+    for (size_t i = 0; i < x->n_disp; i++)
+        *count += strcmp(x->disp[i].unit, unit) == 0;
+}
+
+/* g's documents: the rule of the survey library over the unit's drawn ring. */
+static void seg_docs(const sv__ex *x, sv__ex_seg *g, size_t nd, size_t n_ring)
+{
+    const sv_bpoint *a = &x->pts[g->a], *b = &x->pts[g->b];
+    sv_line_docs_of(nd ? x->disp : NULL, nd ? x->n_disp : 0, a->unit, x->ring, n_ring, a->number,
+                    b->number, g->rec ? g->rec->nature : NULL, &g->docs);
 }
 
 /*
@@ -735,7 +809,13 @@ int sv__ex_for_each_line(sv__ex *x, int (*fn)(sv__ex *, const sv__ex_seg *, void
         while (k < x->n_pts && strcmp(x->pts[k].unit, x->pts[i].unit) == 0)
             k++;
         /* Points without coordinates cannot be joined; the line skips to the next one. */
-        size_t first = SIZE_MAX, prev = SIZE_MAX, count = 0;
+        size_t first = SIZE_MAX, prev = SIZE_MAX, count = 0, nd = 0;
+        /* the ring the lines are drawn along, for the disputes' rule */
+        unit_disputes(x, x->pts[i].unit, &nd);
+        size_t n_ring = 0;
+        for (size_t m = i; nd && m < k; m++)
+            if (isfinite(x->pts[m].lat) && isfinite(x->pts[m].lon))
+                x->ring[n_ring++] = x->pts[m].number;
         for (size_t m = i; m < k; m++) {
             if (!isfinite(x->pts[m].lat) || !isfinite(x->pts[m].lon))
                 continue;
@@ -744,16 +824,18 @@ int sv__ex_for_each_line(sv__ex *x, int (*fn)(sv__ex *, const sv__ex_seg *, void
                 first = prev = m;
                 continue;
             }
-            sv__ex_seg g = {prev, m, NULL};
+            sv__ex_seg g = {prev, m, NULL, {{0}}};
             g.rec = sv__ex_line_take(x, x->pts[i].unit, x->pts[prev].number, x->pts[m].number);
+            seg_docs(x, &g, nd, n_ring);
             int rc = fn(x, &g, ctx);
             if (rc != SV_OK)
                 return rc;
             prev = m;
         }
         if (count >= 3) {
-            sv__ex_seg g = {prev, first, NULL};
+            sv__ex_seg g = {prev, first, NULL, {{0}}};
             g.rec = sv__ex_line_take(x, x->pts[i].unit, x->pts[prev].number, x->pts[first].number);
+            seg_docs(x, &g, nd, n_ring);
             int rc = fn(x, &g, ctx);
             if (rc != SV_OK)
                 return rc;
@@ -774,7 +856,8 @@ int sv__ex_for_each_line(sv__ex *x, int (*fn)(sv__ex *, const sv__ex_seg *, void
             }
             if (a == SIZE_MAX || b == SIZE_MAX || a == b)
                 continue;
-            sv__ex_seg g = {a, b, sv__ex_line_take(x, l->unit, l->from, l->to)};
+            sv__ex_seg g = {a, b, sv__ex_line_take(x, l->unit, l->from, l->to), {{0}}};
+            seg_docs(x, &g, nd, n_ring);
             int rc = fn(x, &g, ctx);
             if (rc != SV_OK)
                 return rc;

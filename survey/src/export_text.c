@@ -219,6 +219,13 @@ static int j_body(sv__ex *x, jctx *c)
         if ((rc = j_feature(x, c, &s, NULL, 0)) != SV_OK)
             return rc;
     }
+    /* Notes, likewise: features with a null geometry, kind "note". */
+    for (size_t i = 0; i < x->n_notes; i++) {
+        sv__ex_sink s = jsink("note", sv__ex_note_cols);
+        sv__ex_note_attrs(x, &s, i, timebuf);
+        if ((rc = j_feature(x, c, &s, NULL, 0)) != SV_OK)
+            return rc;
+    }
     return SV_OK;
 }
 

@@ -77,6 +77,11 @@ static const struct migration {
      * payload version 2). The rebuild derives them, for version 1 points too (the method from
      * their flags, type and fix; pole and ground height unknown). */
     {NULL, 1},
+    /* 5 -> 6: notes (kind "note", st_notes), on-site settlements (kind "settle",
+     * st_settlements) and the dispute document's number (st_disputes.number, derived as
+     * "<unit>-ZY<seq>" for the disputes already recorded). The rebuild creates and derives
+     * them, also for entries of these kinds a replica already holds from a newer tablet. */
+    {NULL, 1},
 };
 
 static int migrate(sv_journal *j, int from)

@@ -287,8 +287,68 @@ void sv_dispute_clear(sv_dispute *d)
         return;
     free(d->parties);
     free(d->statement);
+    free(d->agreement);
     sv_geom_clear(&d->area);
     memset(d, 0, sizeof *d);
+}
+
+void sv_dispute_number(const char *unit, int64_t seq, char out[SV_CODE_MAX])
+{
+    snprintf(out, SV_CODE_MAX, "%.40s-ZY%lld", unit ? unit : "", (long long)seq);
+}
+
+void sv_agreement_number(const char *unit, int64_t seq, char out[SV_CODE_MAX])
+{
+    snprintf(out, SV_CODE_MAX, "%.40s-XY%lld", unit ? unit : "", (long long)seq);
+}
+
+void sv_settlement_clear(sv_settlement *s)
+{
+    if (!s)
+        return;
+    free(s->agreement);
+    memset(s, 0, sizeof *s);
+}
+
+void sv_note_clear(sv_note *n)
+{
+    if (!n)
+        return;
+    free(n->text);
+    memset(n, 0, sizeof *n);
+}
+
+const char *sv_note_target(const sv_note *n)
+{
+    if (n->point[0])
+        return "point";
+    return n->from[0] && n->to[0] ? "line" : "unit";
+}
+
+/* Common notes in the field (code, English label: the msgid the app translates). */
+static const sv_reason NOTE_PHRASES[] = {
+    {"marker-missing", "Marker missing or destroyed"},
+    {"marker-moved", "Marker moved"},
+    {"marker-new", "New marker set"},
+    {"access-blocked", "No access (fenced, flooded, unsafe)"},
+    {"line-unclear", "Line not visible on the ground"},
+    {"line-changed", "Line changed on the ground since the map"},
+    {"land-use-changed", "Land use differs from the register"},
+    {"revisit", "Revisit needed"},
+};
+
+const sv_reason *sv_note_phrase_at(size_t i)
+{
+    return i < sizeof NOTE_PHRASES / sizeof NOTE_PHRASES[0] ? &NOTE_PHRASES[i] : NULL;
+}
+
+const sv_reason *sv_note_phrase_find(const char *code)
+{
+    const sv_reason *r;
+    for (size_t i = 0; code && (r = sv_note_phrase_at(i)) != NULL; i++)
+        if (strcmp(r->code, code) == 0)
+            return r;
+    return NULL;
 }
 
 void sv_attendance_clear(sv_attendance *a)

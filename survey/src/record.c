@@ -737,7 +737,113 @@ static int do_dispute(sv_journal *j, const sv_dispute *d, int64_t *seq)
         json_object_set_new(o, "geom", sv__geom_to_json(&d->area));
     if (d->settled)
         json_object_set_new(o, "settled", json_integer(1));
+    put_str(o, "number", d->number);
     return record(j, "dispute", o, seq);
+}
+
+/* The settlement of a current dispute of the unit that is still open. */
+static int do_settlement(sv_journal *j, const sv_settlement *s, int64_t *seq)
+{
+    int rc = need_unit(j, s->unit);
+    if (rc != SV_OK)
+        return rc;
+    if (!s->agreement || !*s->agreement)
+        return sv__journal_fail(j, SV_EINVAL, "a settlement needs the agreement text");
+    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the agreement", s->agreement,
+                        (const char *)NULL)) != SV_OK)
+        return rc;
+    sqlite3_stmt *st;
+    rc = sqlite3_prepare_v2(j->db,
+                            "SELECT settled, EXISTS (SELECT 1 FROM st_settlements s WHERE"
+                            " s.dispute = d.seq AND s.unit = d.unit) FROM st_disputes d"
+                            " WHERE d.seq = ? AND d.unit = ?",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return sv__journal_fail_db(j, rc, "journal state");
+    sqlite3_bind_int64(st, 1, s->dispute);
+    sqlite3_bind_text(st, 2, s->unit, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    int found = rc == SQLITE_ROW;
+    int settled = found && (sqlite3_column_int(st, 0) || sqlite3_column_int(st, 1));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sv__journal_fail_db(j, rc, "journal state");
+    if (!found)
+        return sv__journal_fail(j, SV_ENOTFOUND,
+                                "entry %lld is not a current dispute of unit %s (see quejie "
+                                "dispute list)",
+                                (long long)s->dispute, s->unit);
+    if (settled)
+        return sv__journal_fail(j, SV_EINVAL, "dispute %lld of unit %s is already settled",
+                                (long long)s->dispute, s->unit);
+    json_t *o = payload_new();
+    put_str(o, "unit", s->unit);
+    json_object_set_new(o, "dispute", json_integer(s->dispute));
+    put_str(o, "agreement", s->agreement);
+    put_str(o, "number", s->number);
+    return record(j, "settle", o, seq);
+}
+
+static int note_point(sv_journal *j, const sv_note *n, const char *num)
+{
+    if (!num[0])
+        return sv__journal_fail(j, SV_EINVAL, "a note on a line needs both its end points");
+    int rc = point_current(j, n->unit, num);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return sv__journal_fail(j, SV_ENOTFOUND,
+                                "note on unit %s: %s is not a current boundary point of the unit",
+                                n->unit, num);
+    return SV_OK;
+}
+
+static int do_note(sv_journal *j, const sv_note *n, int64_t *seq)
+{
+    int rc = need_unit(j, n->unit);
+    if (rc != SV_OK)
+        return rc;
+    int on_line = n->from[0] || n->to[0];
+    if (n->point[0] && on_line)
+        return sv__journal_fail(j, SV_EINVAL, "a note is on a point or on a line, not both");
+    if (n->point[0] && (rc = note_point(j, n, n->point)) != SV_OK)
+        return rc;
+    if (on_line) {
+        if ((rc = note_point(j, n, n->from)) != SV_OK || (rc = note_point(j, n, n->to)) != SV_OK)
+            return rc;
+        if (strcmp(n->from, n->to) == 0)
+            return sv__journal_fail(j, SV_EINVAL,
+                                    "note on line %s-%s of unit %s: the end points are the same",
+                                    n->from, n->to, n->unit);
+    }
+    const char *label = NULL;
+    if (n->phrase[0]) {
+        const sv_reason *r = sv_note_phrase_find(n->phrase);
+        if (r)
+            label = r->label;
+        else if (sv_state_code_known(j, SV_NOTE_PHRASE_LIST, n->phrase) != 1)
+            return sv__journal_fail(j, SV_EINVAL,
+                                    "note phrase '%s' is not a known phrase (the library's or the "
+                                    "journal's '%s' code list)",
+                                    n->phrase, SV_NOTE_PHRASE_LIST);
+    }
+    const char *text = n->text && *n->text ? n->text : label;
+    if (!text && n->phrase[0])
+        text = n->phrase; /* a county's phrase: its code is its text */
+    if (!text)
+        return sv__journal_fail(j, SV_EINVAL, "a note needs a text or a phrase");
+    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the note", text, (const char *)NULL)) != SV_OK)
+        return rc;
+    json_t *o = payload_new();
+    put_str(o, "unit", n->unit);
+    put_str(o, "point", n->point);
+    if (on_line) {
+        put_str(o, "from", n->from);
+        put_str(o, "to", n->to);
+    }
+    put_str(o, "phrase", n->phrase);
+    put_str(o, "text", text);
+    return record(j, "note", o, seq);
 }
 
 static int do_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
@@ -1065,6 +1171,16 @@ int sv_record_verification(sv_journal *j, const sv_verification *v, int64_t *seq
 int sv_record_dispute(sv_journal *j, const sv_dispute *d, int64_t *seq)
 {
     RECORD_IN_TXN(do_dispute(j, d, seq));
+}
+
+int sv_record_settlement(sv_journal *j, const sv_settlement *s, int64_t *seq)
+{
+    RECORD_IN_TXN(do_settlement(j, s, seq));
+}
+
+int sv_record_note(sv_journal *j, const sv_note *n, int64_t *seq)
+{
+    RECORD_IN_TXN(do_note(j, n, seq));
 }
 
 int sv_record_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)

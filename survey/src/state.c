@@ -20,9 +20,9 @@
 #include "survey/state.h"
 
 const char *const sv__state_tables[] = {
-    "st_units",    "st_points",     "st_numbers",    "st_vertices", "st_lines",  "st_verifications",
-    "st_disputes", "st_attendance", "st_signatures", "st_codes",    "st_config", "st_voided",
-    NULL};
+    "st_units",         "st_points",   "st_numbers",    "st_vertices",    "st_lines",
+    "st_verifications", "st_disputes", "st_attendance", "st_signatures",  "st_codes",
+    "st_config",        "st_voided",   "st_notes",      "st_settlements", NULL};
 
 static const char STATE_SQL[] =
     "CREATE TABLE @S.st_units(code TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT,"
@@ -46,7 +46,7 @@ static const char STATE_SQL[] =
     "CREATE TABLE @S.st_verifications(unit TEXT, field TEXT, seq INTEGER, time_ms INTEGER,"
     "  status TEXT, value TEXT, note TEXT, PRIMARY KEY(unit, field));"
     "CREATE TABLE @S.st_disputes(seq INTEGER PRIMARY KEY, time_ms INTEGER, unit TEXT,"
-    "  parties TEXT, statement TEXT, a TEXT, b TEXT, geom TEXT, settled INTEGER);"
+    "  parties TEXT, statement TEXT, a TEXT, b TEXT, geom TEXT, settled INTEGER, number TEXT);"
     "CREATE TABLE @S.st_attendance(unit TEXT, party TEXT, seq INTEGER, time_ms INTEGER,"
     "  person TEXT, presence TEXT, notice TEXT, PRIMARY KEY(unit, party));"
     /* strokes: the payload's [[x,y,...],...] as compact JSON; covers: 64 lowercase hex */
@@ -55,7 +55,15 @@ static const char STATE_SQL[] =
     "CREATE INDEX @S.st_signatures_unit ON st_signatures(unit, party);"
     "CREATE TABLE @S.st_codes(list TEXT, code TEXT, label TEXT, PRIMARY KEY(list, code));"
     "CREATE TABLE @S.st_config(key TEXT PRIMARY KEY, value TEXT);"
-    "CREATE TABLE @S.st_voided(target INTEGER PRIMARY KEY, seq INTEGER, reason TEXT);";
+    "CREATE TABLE @S.st_voided(target INTEGER PRIMARY KEY, seq INTEGER, reason TEXT);"
+    /* notes (schema 6): point, or a and b for a line, or neither for the unit */
+    "CREATE TABLE @S.st_notes(seq INTEGER PRIMARY KEY, time_ms INTEGER, unit TEXT NOT NULL,"
+    "  point TEXT, a TEXT, b TEXT, phrase TEXT, text TEXT);"
+    "CREATE INDEX @S.st_notes_unit ON st_notes(unit, seq);"
+    /* on-site settlements of disputes (schema 6): dispute is the dispute entry's seq */
+    "CREATE TABLE @S.st_settlements(seq INTEGER PRIMARY KEY, time_ms INTEGER, unit TEXT NOT NULL,"
+    "  dispute INTEGER NOT NULL, agreement TEXT, number TEXT);"
+    "CREATE INDEX @S.st_settlements_dispute ON st_settlements(dispute);";
 
 /*
  * Seed values of the configurable code lists (DOMAIN.md): the common values a county starts
@@ -495,7 +503,7 @@ int sv__apply_dispute(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     NEED_UNIT(c, unit);
     sqlite3_stmt *st =
         prep(c, "INSERT INTO %s.st_disputes(seq, time_ms, unit, parties, statement, a,"
-                " b, geom, settled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                " b, geom, settled, number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return SV_EIO;
     sqlite3_bind_int64(st, 1, seq);
@@ -511,6 +519,61 @@ int sv__apply_dispute(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     bind_str(st, 8, geom);
     free(geom);
     sqlite3_bind_int64(st, 9, sv__json_get_int(p, "settled", 0));
+    char number[SV_CODE_MAX];
+    const char *given = sv__json_get_str(p, "number");
+    if (given && *given)
+        sv__strlcpy(number, given, sizeof number);
+    else
+        sv_dispute_number(unit, seq, number);
+    bind_str(st, 10, number);
+    return step_done(c, st);
+}
+
+/* A settlement names a dispute entry of its unit; one that names anything else derives nothing
+ * (recording refuses it; a replica keeps whatever its tablet wrote). */
+int sv__apply_settle(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
+{
+    const char *unit = sv__json_get_str(p, "unit");
+    int64_t dispute = sv__json_get_int(p, "dispute", 0);
+    if (dispute <= 0)
+        return SV_OK;
+    NEED_UNIT(c, unit);
+    sqlite3_stmt *st =
+        prep(c, "INSERT INTO %s.st_settlements(seq, time_ms, unit, dispute, agreement, number)"
+                " VALUES (?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return SV_EIO;
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_int64(st, 2, time_ms);
+    bind_str(st, 3, unit);
+    sqlite3_bind_int64(st, 4, dispute);
+    bind_str(st, 5, sv__json_get_str(p, "agreement"));
+    char number[SV_CODE_MAX];
+    const char *given = sv__json_get_str(p, "number");
+    if (given && *given)
+        sv__strlcpy(number, given, sizeof number);
+    else
+        sv_agreement_number(unit, seq, number);
+    bind_str(st, 6, number);
+    return step_done(c, st);
+}
+
+int sv__apply_note(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
+{
+    const char *unit = sv__json_get_str(p, "unit");
+    NEED_UNIT(c, unit);
+    sqlite3_stmt *st = prep(c, "INSERT INTO %s.st_notes(seq, time_ms, unit, point, a, b, phrase,"
+                               " text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return SV_EIO;
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_int64(st, 2, time_ms);
+    bind_str(st, 3, unit);
+    bind_str(st, 4, sv__json_get_str(p, "point"));
+    bind_str(st, 5, sv__json_get_str(p, "from"));
+    bind_str(st, 6, sv__json_get_str(p, "to"));
+    bind_str(st, 7, sv__json_get_str(p, "phrase"));
+    bind_str(st, 8, sv__json_get_str(p, "text"));
     return step_done(c, st);
 }
 
@@ -1226,16 +1289,53 @@ static int fill_dispute(sqlite3_stmt *st, void *elem)
             sv__geom_from_json(a, &d->area);
         json_decref(a);
     }
-    d->settled = col_int(st, 8, 0);
+    d->settled_by = sqlite3_column_int64(st, 10);
+    d->settled = col_int(st, 8, 0) || d->settled_by > 0;
+    sv__strlcpy(d->number, col_text(st, 9), sizeof d->number);
+    d->agreement = sv__strdup(col_text(st, 11));
+    sv__strlcpy(d->agreement_no, col_text(st, 12), sizeof d->agreement_no);
+    if (!d->number[0])
+        sv_dispute_number(d->unit, d->seq, d->number);
     return SV_OK;
 }
 
+/* A dispute is settled by its flag or by the latest current settlement naming it. */
 int sv_state_disputes(sv_journal *j, const char *unit, sv_dispute **out, size_t *n)
 {
     return query_unit_list(j,
-                           "SELECT seq, time_ms, unit, parties, statement, a, b, geom, settled"
-                           " FROM st_disputes",
+                           "SELECT * FROM (SELECT d.seq, d.time_ms, d.unit AS unit, d.parties,"
+                           " d.statement, d.a, d.b, d.geom, d.settled, d.number, s.seq,"
+                           " s.agreement, s.number FROM st_disputes d LEFT JOIN st_settlements s"
+                           " ON s.seq = (SELECT max(seq) FROM st_settlements WHERE dispute = d.seq"
+                           " AND unit = d.unit))",
                            "ORDER BY seq", unit, sizeof(sv_dispute), fill_dispute, (void **)out, n);
+}
+
+static int fill_note(sqlite3_stmt *st, void *elem)
+{
+    sv_note *o = elem;
+    o->seq = sqlite3_column_int64(st, 0);
+    o->time_ms = sqlite3_column_int64(st, 1);
+    sv__strlcpy(o->unit, col_text(st, 2), sizeof o->unit);
+    sv__strlcpy(o->point, col_text(st, 3), sizeof o->point);
+    sv__strlcpy(o->from, col_text(st, 4), sizeof o->from);
+    sv__strlcpy(o->to, col_text(st, 5), sizeof o->to);
+    sv__strlcpy(o->phrase, col_text(st, 6), sizeof o->phrase);
+    o->text = sv__strdup(col_text(st, 7));
+    return SV_OK;
+}
+
+int sv_state_notes(sv_journal *j, const char *unit, sv_note **out, size_t *n)
+{
+    return query_unit_list(j, "SELECT seq, time_ms, unit, point, a, b, phrase, text FROM st_notes",
+                           "ORDER BY unit, seq", unit, sizeof(sv_note), fill_note, (void **)out, n);
+}
+
+void sv_notes_free(sv_note *o, size_t n)
+{
+    for (size_t i = 0; o && i < n; i++)
+        sv_note_clear(&o[i]);
+    free(o);
 }
 
 void sv_disputes_free(sv_dispute *d, size_t n)
@@ -1551,7 +1651,9 @@ static int count2(sv_journal *j, const char *sql, const char *unit, const char *
     " UNION ALL SELECT " EACH " FROM st_verifications WHERE unit = ?1 AND seq > ?2"                \
     " UNION ALL SELECT " EACH " FROM st_disputes WHERE unit = ?1 AND seq > ?2"                     \
     " UNION ALL SELECT " EACH " FROM st_attendance WHERE unit = ?1 AND seq > ?2"                   \
-    " UNION ALL SELECT " EACH " FROM st_signatures WHERE unit = ?1 AND seq > ?2)"
+    " UNION ALL SELECT " EACH " FROM st_signatures WHERE unit = ?1 AND seq > ?2"                   \
+    " UNION ALL SELECT " EACH " FROM st_notes WHERE unit = ?1 AND seq > ?2"                        \
+    " UNION ALL SELECT " EACH " FROM st_settlements WHERE unit = ?1 AND seq > ?2)"
 
 static int64_t unit_rows(sv_journal *j, const char *sql, const char *unit, int64_t after)
 {
@@ -1584,7 +1686,10 @@ int sv_state_progress(sv_journal *j, const char *unit, sv_progress *out)
     out->vertices = count(j, "SELECT count(*) FROM st_vertices WHERE unit = ?", unit);
     out->fields_verified = count(j, "SELECT count(*) FROM st_verifications WHERE unit = ?", unit);
     out->disputes_open =
-        count(j, "SELECT count(*) FROM st_disputes WHERE unit = ? AND settled = 0", unit);
+        count(j,
+              "SELECT count(*) FROM st_disputes d WHERE unit = ? AND settled = 0 AND NOT EXISTS"
+              " (SELECT 1 FROM st_settlements s WHERE s.dispute = d.seq AND s.unit = d.unit)",
+              unit);
     out->attendance = count(j, "SELECT count(*) FROM st_attendance WHERE unit = ?", unit);
     out->signatures = count(j, "SELECT count(*) FROM st_signatures WHERE unit = ?", unit);
     if (out->points < 0 || out->vertices < 0 || out->fields_verified < 0 ||

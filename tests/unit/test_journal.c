@@ -508,6 +508,30 @@ static void test_old_fixtures(void)
         }
         CHECK(v >= 5 || offsets == 1);
         sv_bpoints_free(pts, n);
+        /* Disputes recorded before numbers: each gets "<unit>-ZY<seq>" (schema 6). */
+        sv_dispute *ds;
+        size_t nd;
+        CHECK_INT(sv_state_disputes(j, NULL, &ds, &nd), SV_OK);
+        CHECK(nd >= 1);
+        for (size_t i = 0; v < 6 && i < nd; i++) {
+            char want[SV_CODE_MAX];
+            sv_dispute_number(ds[i].unit, ds[i].seq, want);
+            CHECK_STR(ds[i].number, want);
+        }
+        /* Schema 6: the first dispute settled on site, the second numbered; three notes. */
+        if (v >= 6 && nd == 2) {
+            CHECK(ds[0].settled && ds[0].settled_by > 0);
+            CHECK_STR(ds[0].agreement_no, "XY-2026-001");
+            CHECK(!ds[1].settled);
+            CHECK_STR(ds[1].number, "ZY-2026-001");
+        }
+        CHECK(v < 6 || nd == 2);
+        sv_disputes_free(ds, nd);
+        sv_note *notes;
+        size_t nn;
+        CHECK_INT(sv_state_notes(j, NULL, &notes, &nn), SV_OK);
+        CHECK_INT(nn, v >= 6 ? 3 : 0);
+        sv_notes_free(notes, nn);
         /* It takes new entries after migration. */
         CHECK_INT(sv_record_config(j, "accept", "dgps", NULL), SV_OK);
         CHECK_INT(sv_journal_check(j, &r), SV_OK);
@@ -961,6 +985,173 @@ static void test_field_day_points(void)
     sv_journal_close(j);
 }
 
+/* Issue 10: notes on a unit, point or line; disputes numbered and covering lines by the one
+ * rule; on-site settlement, which a void undoes. */
+static void test_notes_disputes(void)
+{
+    /* The rule alone: a ring J1..J5, stretches forward, wrapping, and a recorded chord. */
+    const char *ring[] = {"J1", "J2", "J3", "J4", "J5"};
+    sv_dispute d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.unit, sizeof d.unit, "U1");
+    snprintf(d.from, sizeof d.from, "J2");
+    snprintf(d.to, sizeof d.to, "J4");
+    CHECK(!sv_dispute_covers_line(&d, ring, 5, "J1", "J2"));
+    CHECK(sv_dispute_covers_line(&d, ring, 5, "J2", "J3"));
+    CHECK(sv_dispute_covers_line(&d, ring, 5, "J4", "J3")); /* either direction */
+    CHECK(!sv_dispute_covers_line(&d, ring, 5, "J4", "J5"));
+    CHECK(sv_dispute_covers_line(&d, ring, 5, "J2", "J4")); /* a line F-T itself */
+    snprintf(d.from, sizeof d.from, "J4");
+    snprintf(d.to, sizeof d.to, "J2"); /* forward from J4: J4-J5, J5-J1, J1-J2 */
+    CHECK(sv_dispute_covers_line(&d, ring, 5, "J5", "J1"));
+    CHECK(sv_dispute_covers_line(&d, ring, 5, "J1", "J2"));
+    CHECK(!sv_dispute_covers_line(&d, ring, 5, "J2", "J3"));
+    snprintf(d.to, sizeof d.to, "J9"); /* not on the ring */
+    CHECK(!sv_dispute_covers_line(&d, ring, 5, "J4", "J5"));
+    d.to[0] = 0; /* an area dispute */
+    CHECK(!sv_dispute_covers_line(&d, ring, 5, "J4", "J5"));
+    snprintf(d.to, sizeof d.to, "J4"); /* from == to */
+    CHECK(!sv_dispute_covers_line(&d, ring, 5, "J4", "J5"));
+    /* Documents: an open dispute wins over a settled one; no dispute keeps the nature. */
+    sv_dispute two[2];
+    memset(two, 0, sizeof two);
+    for (int i = 0; i < 2; i++) {
+        snprintf(two[i].unit, sizeof two[i].unit, "U1");
+        snprintf(two[i].from, sizeof two[i].from, "J1");
+        snprintf(two[i].to, sizeof two[i].to, "J3");
+        two[i].seq = 10 + i;
+        snprintf(two[i].number, sizeof two[i].number, "ZY%d", i);
+    }
+    two[1].settled = 1;
+    snprintf(two[1].agreement_no, sizeof two[1].agreement_no, "XY1");
+    sv_line_docs ld;
+    sv_line_docs_of(two, 2, "U1", ring, 5, "J1", "J2", "unsettled", &ld);
+    CHECK_STR(ld.dispute_no, "ZY0");
+    CHECK_STR(ld.nature, "disputed");
+    CHECK_STR(ld.agreement_no, "");
+    two[0].settled = 1;
+    sv_line_docs_of(two, 2, "U1", ring, 5, "J2", "J1", "unsettled", &ld);
+    CHECK_STR(ld.dispute_no, "ZY1"); /* the latest settled */
+    CHECK_STR(ld.agreement_no, "XY1");
+    CHECK_STR(ld.nature, "settled");
+    sv_line_docs_of(two, 2, "U1", ring, 5, "J4", "J5", "unsettled", &ld);
+    CHECK_STR(ld.nature, "unsettled");
+    CHECK_STR(ld.dispute_no, "");
+    sv_line_docs_of(two, 2, "U2", ring, 5, "J1", "J2", NULL, &ld); /* another unit's */
+    CHECK_STR(ld.nature, "");
+
+    /* Recorded: notes, a dispute, its settlement, a void of the settlement. */
+    char path[300];
+    path_in(path, sizeof path, "notes.db");
+    sv_journal *j;
+    CHECK_INT(sv_journal_create(path, NULL, &j), SV_OK);
+    sv_unit u = make_unit("U1", "one");
+    CHECK_INT(sv_record_unit(j, &u, NULL), SV_OK);
+    sv_unit_clear(&u);
+    static const double ll[][2] = {{35.551, 103.201}, {35.551, 103.205}, {35.555, 103.205}};
+    for (int i = 0; i < 3; i++) {
+        sv_bpoint p = make_point("U1", ll[i][0], ll[i][1]);
+        CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
+    }
+    sv_note n;
+    memset(&n, 0, sizeof n);
+    snprintf(n.unit, sizeof n.unit, "U1");
+    int64_t before = sv_journal_last_seq(j);
+    CHECK_INT(sv_record_note(j, &n, NULL), SV_EINVAL); /* neither text nor phrase */
+    snprintf(n.phrase, sizeof n.phrase, "nonsense");
+    CHECK_INT(sv_record_note(j, &n, NULL), SV_EINVAL);
+    snprintf(n.phrase, sizeof n.phrase, "revisit");
+    snprintf(n.point, sizeof n.point, "J7");
+    CHECK_INT(sv_record_note(j, &n, NULL), SV_ENOTFOUND);
+    snprintf(n.point, sizeof n.point, "J1");
+    snprintf(n.from, sizeof n.from, "J1");
+    snprintf(n.to, sizeof n.to, "J2");
+    CHECK_INT(sv_record_note(j, &n, NULL), SV_EINVAL); /* point and line */
+    CHECK_INT(sv_journal_last_seq(j), before);
+    n.point[0] = 0;
+    int64_t sn_line, sn_point, sn_unit;
+    CHECK_INT(sv_record_note(j, &n, &sn_line), SV_OK);
+    memset(&n, 0, sizeof n);
+    snprintf(n.unit, sizeof n.unit, "U1");
+    snprintf(n.point, sizeof n.point, "J2");
+    n.text = "界桩倾斜";
+    CHECK_INT(sv_record_note(j, &n, &sn_point), SV_OK);
+    n.point[0] = 0;
+    CHECK_INT(sv_record_note(j, &n, &sn_unit), SV_OK);
+    sv_note *notes;
+    size_t nn;
+    CHECK_INT(sv_state_notes(j, "U1", &notes, &nn), SV_OK);
+    CHECK_INT(nn, 3);
+    if (nn == 3) {
+        CHECK_STR(sv_note_target(&notes[0]), "line");
+        CHECK_STR(notes[0].text, "Revisit needed"); /* a phrase alone records its label */
+        CHECK_STR(notes[0].phrase, "revisit");
+        CHECK_STR(sv_note_target(&notes[1]), "point");
+        CHECK_STR(notes[1].point, "J2");
+        CHECK_STR(sv_note_target(&notes[2]), "unit");
+        CHECK_STR(notes[2].text, "界桩倾斜");
+    }
+    sv_notes_free(notes, nn);
+    CHECK_INT(sv_record_void(j, sn_point, "wrong point", NULL), SV_OK);
+    CHECK_INT(sv_state_notes(j, NULL, &notes, &nn), SV_OK);
+    CHECK_INT(nn, 2);
+    sv_notes_free(notes, nn);
+
+    memset(&d, 0, sizeof d);
+    snprintf(d.unit, sizeof d.unit, "U1");
+    snprintf(d.from, sizeof d.from, "J2");
+    snprintf(d.to, sizeof d.to, "J3");
+    d.statement = "邻组不认可";
+    int64_t sd, sd2, ss;
+    CHECK_INT(sv_record_dispute(j, &d, &sd), SV_OK);
+    snprintf(d.number, sizeof d.number, "ZY-7");
+    CHECK_INT(sv_record_dispute(j, &d, &sd2), SV_OK);
+    sv_progress pr;
+    CHECK_INT(sv_state_progress(j, "U1", &pr), SV_OK);
+    CHECK_INT(pr.disputes_open, 2);
+    sv_settlement t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.unit, sizeof t.unit, "U1");
+    t.dispute = sd;
+    before = sv_journal_last_seq(j);
+    CHECK_INT(sv_record_settlement(j, &t, NULL), SV_EINVAL); /* no agreement */
+    t.agreement = "以沟渠中心为界";
+    t.dispute = sn_unit; /* not a dispute */
+    CHECK_INT(sv_record_settlement(j, &t, NULL), SV_ENOTFOUND);
+    CHECK_INT(sv_journal_last_seq(j), before);
+    t.dispute = sd;
+    CHECK_INT(sv_record_settlement(j, &t, &ss), SV_OK);
+    CHECK_INT(sv_record_settlement(j, &t, NULL), SV_EINVAL); /* already settled */
+    CHECK_INT(sv_state_progress(j, "U1", &pr), SV_OK);
+    CHECK_INT(pr.disputes_open, 1);
+    sv_dispute *ds;
+    size_t nd;
+    CHECK_INT(sv_state_disputes(j, "U1", &ds, &nd), SV_OK);
+    CHECK_INT(nd, 2);
+    if (nd == 2) {
+        char want[SV_CODE_MAX];
+        snprintf(want, sizeof want, "U1-ZY%lld", (long long)sd);
+        CHECK_STR(ds[0].number, want);
+        CHECK(ds[0].settled && ds[0].settled_by == ss);
+        CHECK_STR(ds[0].agreement, "以沟渠中心为界");
+        snprintf(want, sizeof want, "U1-XY%lld", (long long)ss);
+        CHECK_STR(ds[0].agreement_no, want);
+        CHECK_STR(ds[1].number, "ZY-7");
+        CHECK(!ds[1].settled && ds[1].settled_by == 0 && !ds[1].agreement);
+    }
+    sv_disputes_free(ds, nd);
+    sv_check_report r;
+    CHECK_INT(sv_journal_check(j, &r), SV_OK); /* the rebuild derives the same rows */
+    CHECK_INT(sv_record_void(j, ss, "wrong dispute", NULL), SV_OK);
+    CHECK_INT(sv_state_progress(j, "U1", &pr), SV_OK);
+    CHECK_INT(pr.disputes_open, 2);
+    CHECK_INT(sv_record_void(j, sd2, "duplicate", NULL), SV_OK);
+    CHECK_INT(sv_state_progress(j, "U1", &pr), SV_OK);
+    CHECK_INT(pr.disputes_open, 1);
+    CHECK_INT(sv_journal_check(j, &r), SV_OK);
+    sv_journal_close(j);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/qj-journal-XXXXXX");
@@ -976,6 +1167,7 @@ int main(void)
     test_far_points();
     test_line_ends();
     test_field_day_points();
+    test_notes_disputes();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

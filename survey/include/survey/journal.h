@@ -23,7 +23,7 @@ extern "C" {
 typedef struct sv_journal sv_journal;
 
 #define SV_JOURNAL_SCHEMA                                                                          \
-    5 /* schema version this build writes (5: points' pole, ground height, method, codes) */
+    6 /* schema version this build writes (6: notes, dispute numbers, settlements) */
 #define SV_HASH_BYTES 32
 #define SV_SIG_BYTES 64
 #define SV_PUBKEY_BYTES 32
@@ -148,7 +148,17 @@ int sv_record_vertex(sv_journal *j, const sv_vertex *v, int64_t *seq);
 
 int sv_record_line(sv_journal *j, const sv_bline *l, int64_t *seq);
 int sv_record_verification(sv_journal *j, const sv_verification *v, int64_t *seq);
+/* A dispute. d->number is the dispute document's number; "" derives "<unit>-ZY<seq>" in the
+ * state (sv_dispute_number). from and to name the disputed stretch (sv_dispute_covers_line). */
 int sv_record_dispute(sv_journal *j, const sv_dispute *d, int64_t *seq);
+/* The on-site settlement of dispute s->dispute (a current, unsettled dispute of s->unit) with
+ * the agreement text (required) and its number (s->number; "" derives "<unit>-XY<seq>"). */
+int sv_record_settlement(sv_journal *j, const sv_settlement *s, int64_t *seq);
+/* A note (sv_note): n->point must be a current point of the unit, n->from and n->to two
+ * different current points; n->phrase one of sv_note_phrase_at or of the journal's
+ * SV_NOTE_PHRASE_LIST code list; a text or a phrase is required (a phrase alone records its
+ * English label as the text). */
+int sv_record_note(sv_journal *j, const sv_note *n, int64_t *seq);
 int sv_record_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq);
 /* A signature (kind "sign"). s->covers is what the caller showed the signer (normally
  * sv_state_boundary_digest just before); it is recorded as given, even when the boundary has

@@ -261,10 +261,71 @@ typedef struct sv_dispute {
     char *statement;
     char from[SV_NUMBER_MAX], to[SV_NUMBER_MAX]; /* disputed stretch between two points, or empty */
     sv_geom area;                                /* disputed area, may be empty */
-    int settled;
+    int settled; /* input: recorded as already settled; state output: settled (by this flag or
+                  * by a current settlement, see settled_by) */
+    /* The dispute document's number (土地权属争议原由书), carried on every boundary line of the
+     * stretch (KTT_GY_JZX). Input: "" derives it (sv_dispute_number); state output: always set. */
+    char number[SV_CODE_MAX];
+    /* State output, from the current settlement (kind "settle") naming this dispute: */
+    int64_t settled_by;             /* its seq, 0 when none */
+    char *agreement;                /* the agreement text, NULL when none */
+    char agreement_no[SV_CODE_MAX]; /* the agreement's number (土地权属界线协议书), "" none */
 } sv_dispute;
 
 void sv_dispute_clear(sv_dispute *d);
+
+/* The number a dispute gets when none is entered: "<unit>-ZY<seq>" (争议, seq of its entry).
+ * Deterministic, so a rebuild, the office and every export give the same number. */
+void sv_dispute_number(const char *unit, int64_t seq, char out[SV_CODE_MAX]);
+/* The number a settlement gets when none is entered: "<unit>-XY<seq>" (协议). */
+void sv_agreement_number(const char *unit, int64_t seq, char out[SV_CODE_MAX]);
+
+/*
+ * An on-site settlement (kind "settle") of a dispute: the parties agreed on site. It names the
+ * dispute it settles (the dispute entry's seq), the agreement text and the agreement's number
+ * (土地权属界线协议书). The parties' signatures are ordinary "sign" entries recorded after it
+ * (`quejie sign`), bound to the boundary they were shown. Voiding a settlement reopens the
+ * dispute.
+ */
+typedef struct sv_settlement {
+    int64_t seq;
+    int64_t time_ms;
+    char unit[SV_CODE_MAX];
+    int64_t dispute;          /* seq of the dispute entry it settles */
+    char *agreement;          /* what the parties agreed */
+    char number[SV_CODE_MAX]; /* agreement number; "" on input derives sv_agreement_number */
+} sv_settlement;
+
+void sv_settlement_clear(sv_settlement *s);
+
+/* ---- Notes ---------------------------------------------------------------------------------- */
+
+/*
+ * A note (kind "note") on a unit, on one of its boundary points, or on the line between two of
+ * its points: what a crew writes down that fits no other record. The target is the point when
+ * point is set, the line when from and to are set, else the unit. text is the crew's words;
+ * phrase an optional code of a common phrase (sv_note_phrase_at, or a code the county added
+ * to the "note-phrase" code list); a phrase without text records the phrase's English label.
+ */
+typedef struct sv_note {
+    int64_t seq;
+    int64_t time_ms;
+    char unit[SV_CODE_MAX];
+    char point[SV_NUMBER_MAX];                   /* a point note: its number */
+    char from[SV_NUMBER_MAX], to[SV_NUMBER_MAX]; /* a line note: its ends */
+    char phrase[SV_CODE_MAX];                    /* "" none */
+    char *text;
+} sv_note;
+
+void sv_note_clear(sv_note *n);
+/* "unit", "point" or "line": what the note is about. */
+const char *sv_note_target(const sv_note *n);
+
+/* The library's common note phrases (code and English label, the msgid the app translates),
+ * the i-th or NULL past the last; find by code or NULL. */
+const sv_reason *sv_note_phrase_at(size_t i);
+const sv_reason *sv_note_phrase_find(const char *code);
+#define SV_NOTE_PHRASE_LIST "note-phrase" /* the code list a county extends them with */
 
 typedef enum sv_presence {
     SV_PRESENT = 0,

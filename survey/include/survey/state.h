@@ -66,6 +66,43 @@ void sv_verifications_free(sv_verification *v, size_t n);
 int sv_state_disputes(sv_journal *j, const char *unit, sv_dispute **out, size_t *n);
 void sv_disputes_free(sv_dispute *d, size_t n);
 
+/* Notes of a unit (NULL: all units), ordered by unit, then recording order. */
+int sv_state_notes(sv_journal *j, const char *unit, sv_note **out, size_t *n);
+void sv_notes_free(sv_note *o, size_t n);
+
+/*
+ * Which boundary lines a dispute covers: the one rule the exports, the CLI and the app use
+ * (DOMAIN.md 9: the 界址线 table carries the dispute and agreement numbers on each line).
+ *
+ * A unit's boundary runs through its current points in the state's order (sv_state_points:
+ * J before T, numerically), closing back to the first: the lines the exports draw. A dispute
+ * from F to T covers the lines met walking that ring forward from F until T (F-T itself when
+ * they are neighbours; wrapping past the last point to the first when T comes before F). Any
+ * line whose two ends are exactly F and T (either way round) is covered too. A dispute without
+ * both ends, with F equal to T, or naming a point not in the ring covers nothing (an area
+ * dispute). ring holds the unit's point numbers in that order.
+ */
+int sv_dispute_covers_line(const sv_dispute *d, const char *const *ring, size_t n_ring,
+                           const char *a, const char *b);
+
+/* What the line table (KTT_GY_JZX) carries for one line given its unit's disputes. */
+typedef struct sv_line_docs {
+    char dispute_no[SV_CODE_MAX];   /* the covering dispute's number, "" when none */
+    char agreement_no[SV_CODE_MAX]; /* its settlement's agreement number, "" when none */
+    char nature[SV_CODE_MAX];       /* "disputed" while a covering dispute is open, "settled"
+                                     * when every covering dispute is settled, else the line's
+                                     * recorded nature (may be "") */
+    int64_t dispute_seq;            /* the covering dispute's entry, 0 when none */
+} sv_line_docs;
+
+/* The documents of line a-b of a unit, whose disputes are d[0..nd) (sv_state_disputes; other
+ * units' disputes are skipped) and ring as for sv_dispute_covers_line; recorded_nature is the
+ * line record's nature (NULL when there is no record). An open covering dispute wins over a
+ * settled one; among equals the latest (highest seq). */
+void sv_line_docs_of(const sv_dispute *d, size_t nd, const char *unit, const char *const *ring,
+                     size_t n_ring, const char *a, const char *b, const char *recorded_nature,
+                     sv_line_docs *out);
+
 int sv_state_attendance(sv_journal *j, const char *unit, sv_attendance **out, size_t *n);
 void sv_attendances_free(sv_attendance *a, size_t n);
 
@@ -105,9 +142,9 @@ typedef struct sv_progress {
     int points;
     int vertices;
     int fields_verified; /* fields with any verification */
-    int disputes_open;
-    int attendance;         /* parties recorded */
-    int signatures;         /* signatures recorded */
+    int disputes_open;   /* disputes neither recorded settled nor settled by a current "settle" */
+    int attendance;      /* parties recorded */
+    int signatures;      /* signatures recorded */
     int signatures_current; /* ... that cover the current boundary */
     int signatures_missing; /* parties present or by proxy without a current signature */
     int64_t last_seq;       /* newest entry among the unit and its current records (points,
