@@ -1430,6 +1430,42 @@ static void test_corrections(void)
     void_reason(j, aseq, why, sizeof why);
     CHECK_STR(why, "Recorded by mistake");
 
+    /* a point a boundary line ends at: the journal refuses its void, so the app says so once,
+     * with the line, and queues nothing to fail and be retried (a tablet defect: the refused
+     * void came back at every "Try again") */
+    {
+        sv_bline l;
+        memset(&l, 0, sizeof l);
+        snprintf(l.unit, sizeof l.unit, "%s", U);
+        snprintf(l.from, sizeof l.from, "J1");
+        snprintf(l.to, sizeof l.to, "J3");
+        CHECK_INT(sv_record_line(j, &l, NULL), SV_OK);
+        char lines[64];
+        sv_bpoint j1;
+        CHECK(point_now(j, U, "J1", &j1));
+        CHECK_INT(sv_void_blocking_lines(j, j1.seq, lines, sizeof lines), 1);
+        CHECK_STR(lines, "J1-J3");
+        CHECK_INT(sv_void_blocking_lines(j, aseq, lines, sizeof lines), 0);
+        int64_t last = sv_journal_last_seq(j);
+        while (app_go_back(&a))
+            ;
+        CHECK_INT(app_open_unit(&a, U), SV_OK);
+        CHECK(tap_id(&a, &ui, "points"));
+        CHECK(tap_id(&a, &ui, "point:J1"));
+        for (int tries = 0; tries < 2; tries++) {
+            CHECK(tap_id(&a, &ui, "void"));
+            CHECK_INT(a.modal, APP_MODAL_NONE); /* no reason asked for */
+            CHECK_INT(a.screen, APP_SCR_POINT);
+            rebuild(&a, &ui);
+            CHECK(ui_says(&ui, "J1 cannot be voided: the boundary line J1-J3 ends there"));
+            CHECK(app_ui_find(&ui, "retry-failed") == NULL);
+            CHECK_INT(a.rs.jobs_pending + a.rs.jobs_failed, 0);
+        }
+        app_poll_workers(&a);
+        CHECK_INT(sv_journal_last_seq(j), last); /* nothing written */
+        CHECK(point_now(j, U, "J1", &j1));
+    }
+
     CHECK_INT(app_rec_stop(a.rec), 0); /* every decision recorded */
     a.rec = NULL;
     app_ui_free(&ui);
