@@ -3,9 +3,11 @@
  * (see platform.h). It draws what an app_ui says and turns SDL's events into app_ptr events;
  * it holds no application state and makes no decisions.
  *
- * Text: a TTF font per pixel size, opened from the file and face index fontconfig gives for
- * "Noto Sans CJK SC" (WenQuanYi Micro Hei as fallback); rendered strings are cached as
- * textures, least recently used dropped past TEXT_CACHE entries.
+ * Text: one TTF font, opened from the file and face index fontconfig gives for "Noto Sans CJK
+ * SC" (WenQuanYi Micro Hei as fallback) and set to each pixel size as it is needed (a CJK face
+ * holds several hundred kB: one per size cost 15 MB with the sizes a 224-DPI screen uses);
+ * rendered strings are cached as textures, least recently used dropped past TEXT_CACHE
+ * entries, so a size is set only when a string is rendered anew.
  */
 #include "platform.h"
 
@@ -19,7 +21,6 @@
 #include <SDL_ttf.h>
 #include <fontconfig/fontconfig.h>
 
-#define MAX_SIZES 24
 #define TEXT_CACHE 512
 
 typedef struct tex_entry {
@@ -39,11 +40,8 @@ struct plat {
     char font_file[1024];
     int font_index;
     int fc_init;
-    struct {
-        int px;
-        TTF_Font *f;
-    } fonts[MAX_SIZES];
-    int nfonts;
+    TTF_Font *font; /* at font_px */
+    int font_px;
     tex_entry cache[TEXT_CACHE];
     uint64_t frame;
     SDL_FPoint *hl; /* hairline points kept for drawing, reused between frames */
@@ -108,21 +106,21 @@ static int find_font(plat *p, char *err, size_t errlen)
 
 static TTF_Font *font(plat *p, int px)
 {
-    for (int i = 0; i < p->nfonts; i++)
-        if (p->fonts[i].px == px)
-            return p->fonts[i].f;
-    TTF_Font *f = TTF_OpenFontIndex(p->font_file, px, p->font_index);
-    if (!f)
+    if (px < 1)
         return NULL;
-    if (p->nfonts == MAX_SIZES) {
-        TTF_CloseFont(p->fonts[0].f);
-        memmove(p->fonts, p->fonts + 1, (MAX_SIZES - 1) * sizeof p->fonts[0]);
-        p->nfonts--;
+    if (!p->font) {
+        if (!(p->font = TTF_OpenFontIndex(p->font_file, px, p->font_index)))
+            return NULL;
+        p->font_px = px;
     }
-    p->fonts[p->nfonts].px = px;
-    p->fonts[p->nfonts].f = f;
-    p->nfonts++;
-    return f;
+    if (p->font_px != px) {
+        if (TTF_SetFontSize(p->font, px) != 0) {
+            p->font_px = 0; /* its size is unknown now: set it again next time */
+            return NULL;
+        }
+        p->font_px = px;
+    }
+    return p->font;
 }
 
 /* ---- window ----------------------------------------------------------------------------- */
@@ -243,8 +241,8 @@ void plat_close(plat *p)
             SDL_DestroyTexture(p->cache[i].t);
         free(p->cache[i].text);
     }
-    for (int i = 0; i < p->nfonts; i++)
-        TTF_CloseFont(p->fonts[i].f);
+    if (p->font)
+        TTF_CloseFont(p->font);
     free(p->hl);
     for (int i = 0; i < 2; i++)
         if (p->layer.t[i])

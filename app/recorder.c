@@ -276,6 +276,18 @@ static void finish_point(app_rec *r)
     int rc = SV_EBUSY;
     for (int tries = 0; tries < 12 && rc == SV_EBUSY; tries++)
         rc = sv_record_point(r->j, &p, &seq);
+    int fresh = 0;
+    if (rc == SV_ENOTFOUND && p.supersedes > 0) {
+        /* the point re-measured was voided while this one was averaged (another device, a
+         * sync): the average is kept as a new point rather than lost */
+        p.supersedes = 0;
+        p.reason = NULL;
+        p.number[0] = '\0';
+        rc = SV_EBUSY;
+        for (int tries = 0; tries < 12 && rc == SV_EBUSY; tries++)
+            rc = sv_record_point(r->j, &p, &seq);
+        fresh = rc == SV_OK;
+    }
     pthread_mutex_lock(&r->lock);
     if (rc == SV_OK) {
         r->snap.journal_gen++;
@@ -283,8 +295,13 @@ static void finish_point(app_rec *r)
         r->snap.last_seq = seq;
         snprintf(r->snap.last_number, sizeof r->snap.last_number, "%s", p.number);
         r->snap.points++;
-        r->snap.error = 0;
-        snprintf(r->snap.message, sizeof r->snap.message, "%s", p.number);
+        r->snap.error = fresh; /* shown in the banner: the crew must know */
+        if (fresh)
+            snprintf(r->snap.message, sizeof r->snap.message,
+                     _("The point re-measured was voided meanwhile: recorded as a new point %s"),
+                     p.number);
+        else
+            snprintf(r->snap.message, sizeof r->snap.message, "%s", p.number);
     } else {
         r->snap.error = 1;
         snprintf(r->snap.message, sizeof r->snap.message, "%s: %s", _("Point NOT recorded"),

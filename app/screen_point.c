@@ -71,6 +71,15 @@ void app__submit_void(app *a, int64_t seq, const char *what, const char *reason)
 
 void app__ask_void(app *a, int64_t seq, const char *what)
 {
+    /* the journal's rule, said before a reason is asked for: a void it refuses is never queued
+     * (kept as failed, it would come back at each "Try again" and at exit) */
+    char lines[160];
+    if (sv_void_blocking_lines(a->j, seq, lines, sizeof lines) == 1) {
+        snprintf(a->status, sizeof a->status,
+                 _("%s cannot be voided: the boundary line %s ends there; void the line first"),
+                 what, lines);
+        return;
+    }
     char title[300];
     snprintf(title, sizeof title, _("Void %s: why? (the entry stays in the journal, marked void)"),
              what);

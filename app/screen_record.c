@@ -264,10 +264,36 @@ static int job_pole_default(sv_journal *j, void *arg, int64_t *seq)
     return sv_record_config(j, SV_CFG_ANTENNA_HEIGHT, arg, seq);
 }
 
+/* Is entry seq still a current point of the unit? Read from the journal now: another device's
+ * void may have come in by sync since the screen was drawn. -1 when it cannot be read. */
+static int point_current(app *a, int64_t seq)
+{
+    sv_bpoint *p = NULL;
+    size_t n = 0;
+    if (sv_state_points(a->j, app__unit_code(a), &p, &n) != SV_OK)
+        return -1;
+    int found = 0;
+    for (size_t i = 0; i < n && !found; i++)
+        found = p[i].seq == seq;
+    sv_bpoints_free(p, n);
+    return found;
+}
+
 static int tap_record(app *a, const char *id)
 {
     app_rec_point_req q;
     if (strcmp(id, "record-go") == 0 && a->rec) {
+        if (a->remeasure > 0 && point_current(a, a->remeasure) == 0) {
+            /* voided meanwhile: nothing to supersede. Said before measuring; the screen is a
+             * plain Record again, so the next tap records a new point if one is needed. */
+            snprintf(a->status, sizeof a->status,
+                     _("%s was voided meanwhile: nothing to re-measure. Record a new point if "
+                       "it is needed."),
+                     a->remeasure_number);
+            a->remeasure = 0;
+            a->remeasure_reason[0] = '\0';
+            return 1;
+        }
         app_rec_point(a->rec, point_req(a, &q));
         app_rec_get(a->rec, &a->rs);
         return 1;

@@ -626,7 +626,8 @@ static int point_current(sv_journal *j, const char *unit, const char *number)
 
 /* The current lines of unit that end at number, as "J1-J2 (entry 7), ..." in buf (empty when
  * none). Returns SV_OK or an error. */
-static int lines_at(sv_journal *j, const char *unit, const char *number, char *buf, size_t len)
+static int lines_at(sv_journal *j, const char *unit, const char *number, char *buf, size_t len,
+                    int with_entry)
 {
     buf[0] = 0;
     sqlite3_stmt *st;
@@ -641,8 +642,8 @@ static int lines_at(sv_journal *j, const char *unit, const char *number, char *b
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         size_t n = strlen(buf);
         if (n + 1 < len)
-            snprintf(buf + n, len - n, "%s%s-%s (entry %lld)", n ? ", " : "",
-                     (const char *)sqlite3_column_text(st, 0),
+            snprintf(buf + n, len - n, with_entry ? "%s%s-%s (entry %lld)" : "%s%s-%s",
+                     n ? ", " : "", (const char *)sqlite3_column_text(st, 0),
                      (const char *)sqlite3_column_text(st, 1),
                      (long long)sqlite3_column_int64(st, 2));
     }
@@ -1067,25 +1068,48 @@ static int do_config(sv_journal *j, const char *key, const char *value, int64_t 
     return record(j, "config", o, seq);
 }
 
-/* When entry seq is a current boundary point used by a current line: fail naming the lines. */
-static int refuse_if_line_end(sv_journal *j, int64_t target, const char *what)
+/* The current boundary point at entry target: its unit and number (number empty when none). */
+static int point_at(sv_journal *j, int64_t target, char unit[SV_CODE_MAX],
+                    char number[SV_NUMBER_MAX])
 {
     sqlite3_stmt *st;
-    char unit[SV_CODE_MAX] = "", number[SV_NUMBER_MAX] = "";
+    unit[0] = number[0] = '\0';
     int rc = sqlite3_prepare_v2(j->db, "SELECT unit, number FROM st_points WHERE seq = ?", -1, &st,
                                 NULL);
     if (rc != SQLITE_OK)
         return sv__journal_fail_db(j, rc, "journal state");
     sqlite3_bind_int64(st, 1, target);
     if (sqlite3_step(st) == SQLITE_ROW) {
-        sv__strlcpy(unit, (const char *)sqlite3_column_text(st, 0), sizeof unit);
-        sv__strlcpy(number, (const char *)sqlite3_column_text(st, 1), sizeof number);
+        sv__strlcpy(unit, (const char *)sqlite3_column_text(st, 0), SV_CODE_MAX);
+        sv__strlcpy(number, (const char *)sqlite3_column_text(st, 1), SV_NUMBER_MAX);
     }
     sqlite3_finalize(st);
+    return SV_OK;
+}
+
+int sv_void_blocking_lines(sv_journal *j, int64_t target_seq, char *lines, size_t len)
+{
+    if (!j || !lines || len == 0)
+        return SV_EINVAL;
+    lines[0] = '\0';
+    char unit[SV_CODE_MAX], number[SV_NUMBER_MAX];
+    int rc = point_at(j, target_seq, unit, number);
+    if (rc == SV_OK && number[0])
+        rc = lines_at(j, unit, number, lines, len, 0);
+    return rc != SV_OK ? rc : lines[0] != '\0';
+}
+
+/* When entry seq is a current boundary point used by a current line: fail naming the lines. */
+static int refuse_if_line_end(sv_journal *j, int64_t target, const char *what)
+{
+    char unit[SV_CODE_MAX], number[SV_NUMBER_MAX];
+    int rc = point_at(j, target, unit, number);
+    if (rc != SV_OK)
+        return rc;
     if (!number[0])
         return SV_OK;
     char lines[300];
-    rc = lines_at(j, unit, number, lines, sizeof lines);
+    rc = lines_at(j, unit, number, lines, sizeof lines, 1);
     if (rc != SV_OK || !lines[0])
         return rc;
     return sv__journal_fail(j, SV_EINVAL,

@@ -1430,6 +1430,106 @@ static void test_corrections(void)
     void_reason(j, aseq, why, sizeof why);
     CHECK_STR(why, "Recorded by mistake");
 
+    /* a re-measure of a point voided meanwhile (another device, a sync) keeps the average:
+     * refused before measuring when the void is already in; a void that lands while the
+     * average runs leaves a new point with the whole average (it was "Point NOT recorded") */
+    char na[SV_NUMBER_MAX] = "", nb[SV_NUMBER_MAX] = "";
+    {
+        while (app_go_back(&a))
+            ;
+        CHECK_INT(app_open_unit(&a, U), SV_OK);
+        CHECK(tap_id(&a, &ui, "points"));
+        CHECK(tap_id(&a, &ui, "point:J3"));
+        CHECK(tap_id(&a, &ui, "remeasure"));
+        CHECK(tap_id(&a, &ui, "phrase:0"));
+        CHECK(tap_id(&a, &ui, "text-ok"));
+        CHECK_INT(a.screen, APP_SCR_RECORD);
+        sv_bpoint v3;
+        CHECK(point_now(j, U, "J3", &v3));
+        CHECK_INT(a.remeasure, v3.seq);
+        CHECK_INT(sv_record_void(j, v3.seq, "voided on the other tablet", NULL), SV_OK);
+        uint64_t before = a.rs.points;
+        CHECK(tap_id(&a, &ui, "record-go"));
+        CHECK(!a.rs.averaging);
+        CHECK_INT(a.remeasure, 0);
+        CHECK(ui_says(&ui, "J3 was voided meanwhile: nothing to re-measure"));
+        CHECK(ui_says(&ui, "Record point · ")); /* a plain Record screen again */
+
+        /* J1 voided while its re-measurement is averaged */
+        while (app_go_back(&a))
+            ;
+        CHECK_INT(app_open_unit(&a, U), SV_OK);
+        CHECK(tap_id(&a, &ui, "points"));
+        CHECK(tap_id(&a, &ui, "point:J1"));
+        CHECK(tap_id(&a, &ui, "remeasure"));
+        CHECK(tap_id(&a, &ui, "phrase:1"));
+        CHECK(tap_id(&a, &ui, "text-ok"));
+        sv_bpoint v1;
+        CHECK(point_now(j, U, "J1", &v1));
+        CHECK_INT(a.remeasure, v1.seq);
+        CHECK(tap_id(&a, &ui, "record-go"));
+        PUMP_UNTIL(&a, &ui, a.rs.averaging);
+        CHECK_INT(sv_record_void(j, v1.seq, "voided on the other tablet", NULL), SV_OK);
+        record_at(&a, &ui, 2, 2, &t, SV_GRADE_RTK_FIXED, (size_t)before + 1);
+        CHECK(!point_now(j, U, "J1", &v1));
+        sv_bpoint nw;
+        memset(&nw, 0, sizeof nw);
+        CHECK(point_now(j, U, a.rs.last_number, &nw));
+        CHECK_INT(nw.supersedes, 0);
+        CHECK_INT(nw.q.n, 3); /* the whole average */
+        CHECK(strcmp(a.rs.last_number, "J1") != 0);
+        rebuild(&a, &ui);
+        CHECK(ui_says(&ui, "recorded as a new point"));
+        CHECK_INT(a.remeasure, 0);
+        snprintf(na, sizeof na, "%s", a.rs.last_number);
+        /* one more, for the line below */
+        CHECK(tap_id(&a, &ui, "record-go"));
+        record_at(&a, &ui, 3, 3, &t, SV_GRADE_RTK_FIXED, (size_t)before + 2);
+        snprintf(nb, sizeof nb, "%s", a.rs.last_number);
+    }
+
+    /* a point a boundary line ends at: the journal refuses its void, so the app says so once,
+     * with the line, and queues nothing to fail and be retried (a tablet defect: the refused
+     * void came back at every "Try again") */
+    {
+        sv_bline l;
+        memset(&l, 0, sizeof l);
+        snprintf(l.unit, sizeof l.unit, "%s", U);
+        snprintf(l.from, sizeof l.from, "%s", na);
+        snprintf(l.to, sizeof l.to, "%s", nb);
+        CHECK_INT(sv_record_line(j, &l, NULL), SV_OK);
+        char lines[64], want[80];
+        sv_bpoint j1;
+        CHECK(point_now(j, U, na, &j1));
+        CHECK_INT(sv_void_blocking_lines(j, j1.seq, lines, sizeof lines), 1);
+        snprintf(want, sizeof want, "%s-%s", na, nb);
+        CHECK_STR(lines, want);
+        CHECK_INT(sv_void_blocking_lines(j, aseq, lines, sizeof lines), 0);
+        int64_t last = sv_journal_last_seq(j);
+        while (app_go_back(&a))
+            ;
+        CHECK_INT(app_open_unit(&a, U), SV_OK);
+        CHECK(tap_id(&a, &ui, "points"));
+        char pid[40];
+        snprintf(pid, sizeof pid, "point:%s", na);
+        CHECK(tap_id(&a, &ui, pid));
+        for (int tries = 0; tries < 2; tries++) {
+            CHECK(tap_id(&a, &ui, "void"));
+            CHECK_INT(a.modal, APP_MODAL_NONE); /* no reason asked for */
+            CHECK_INT(a.screen, APP_SCR_POINT);
+            rebuild(&a, &ui);
+            char said[160];
+            snprintf(said, sizeof said, "%s cannot be voided: the boundary line %s ends there", na,
+                     want);
+            CHECK(ui_says(&ui, said));
+            CHECK(app_ui_find(&ui, "retry-failed") == NULL);
+            CHECK_INT(a.rs.jobs_pending + a.rs.jobs_failed, 0);
+        }
+        app_poll_workers(&a);
+        CHECK_INT(sv_journal_last_seq(j), last); /* nothing written */
+        CHECK(point_now(j, U, na, &j1));
+    }
+
     CHECK_INT(app_rec_stop(a.rec), 0); /* every decision recorded */
     a.rec = NULL;
     app_ui_free(&ui);
