@@ -129,7 +129,7 @@ static void *worker(void *arg)
             char e[256] = "";
             r.rgba = t->decode(data, n, &r.w, &r.h, &r.alpha, e, sizeof e);
             if (!r.rgba)
-                snprintf(r.err, sizeof r.err, "%s: tile %d/%lld/%lld: %s", t->bm[k.bm].path,
+                snprintf(r.err, sizeof r.err, "%.200s: tile %d/%lld/%lld: %.150s", t->bm[k.bm].path,
                          t->bm[k.bm].lv[k.li].zoom, (long long)k.col, (long long)k.row, e);
         }
         free(data);
