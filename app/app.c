@@ -351,11 +351,12 @@ void app_build(app *a, app_ui *ui, int64_t now_ms)
     if (msg[0]) {
         /* under the top bar: the bottom of every screen holds its actions */
         float h = retry ? app__target(ui) : app__mm(ui, 9);
-        app_rect r = {0, app__target(ui) + app__mm(ui, 2), (float)ui->width, h};
+        float top = a->top_h > 0 ? a->top_h : app__target(ui) + app__mm(ui, 2);
+        app_rect r = {0, top, (float)ui->width, h};
         app_ui_fill(ui, r, bg);
         float bw = retry ? app__target(ui) * 3 : 0;
-        app_ui_text(ui, app_rect_inset((app_rect){r.x, r.y, r.w - bw, r.h}, app__mm(ui, 1)), msg,
-                    app__text_px(ui, 3.2f), APP_ALIGN_LEFT, mc);
+        app__text_fit(ui, app_rect_inset((app_rect){r.x, r.y, r.w - bw, r.h}, app__mm(ui, 1)), msg,
+                      3.2f, APP_ALIGN_LEFT, mc);
         if (retry)
             app__button(ui, "retry-failed", (app_rect){r.w - bw, r.y, bw, r.h}, _("Try again"), 1);
     }

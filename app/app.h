@@ -256,6 +256,7 @@ typedef struct app {
     int follow;
     app_rect map_rect;
     char status[256]; /* a one-line message for the crew (errors) */
+    float top_h;      /* the height of the last top bar built (its title row included), px */
 
     /* imagery under the map (basemap.h, docs/imagery.md): the basemaps (NULL: none; the list
      * for Settings is app_tiles_count/app_tiles_path), shown or not (@basemap), opacity 0..1 */

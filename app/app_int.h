@@ -136,6 +136,8 @@ char *app__dupstr(const char *s);
  * receiver is lost, silent or without a fix: what is not being recorded, until it is back.
  * Returns its height (0 when the receiver is fine). app__top_bar adds it. */
 float app__receiver_banner(app *a, app_ui *ui, float y, int64_t now_ms);
+/* Text in box at size_mm, made smaller (down to 2.5 mm) and wrapped until it fits. */
+void app__text_fit(app_ui *ui, app_rect box, const char *t, float size_mm, int align, app_color c);
 void app__text_line(app_ui *ui, float x, float y, float w, float h, const char *t, float size_mm,
                     app_color c);
 /* A scrolled list: the first row to draw, and the hints that rows are hidden. */

@@ -1,8 +1,10 @@
 /*
  * dump.c - the script command dump-widgets (app.h, app_dump_widgets): the current frame's
  * widgets as JSON, written with jansson and replaced atomically (survey/fileio.h), for tests
- * that check sizes and text fitting on each reference display. No SDL: the text is measured
- * through the caller's function (the platform's SDL_ttf).
+ * that check sizes and text fitting on each reference display. Beside the widgets, "texts":
+ * every text the frame draws (the platform clips each to its box, so one wider than its box is
+ * cut: "fits" says it is not). No SDL: the text is measured through the caller's function (the
+ * platform's SDL_ttf).
  */
 #include <errno.h>
 #include <jansson.h>
@@ -61,6 +63,24 @@ static json_t *widget_json(const app_ui *ui, const app_widget *w, app_measure_fn
     return o;
 }
 
+/* A text of the display list: its box, pixel size and measured size; fits when its width is
+ * inside the box and its em (the pixel size) inside the box's height. */
+static json_t *text_json(const app_ui *ui, const app_cmd *k, app_measure_fn measure, void *ctx)
+{
+    const char *s = ui->text + k->off;
+    json_t *o =
+        json_pack("{s:s, s:f, s:f, s:f, s:f, s:i}", "text", s, "x", (double)k->r.x, "y",
+                  (double)k->r.y, "w", (double)k->r.w, "h", (double)k->r.h, "text_px", (int)k->n);
+    int tw = 0, th = 0;
+    if (o && measure && measure(ctx, s, (int)k->n, &tw, &th) == 0) {
+        json_object_set_new(o, "text_width", json_integer(tw));
+        json_object_set_new(o, "text_height", json_integer(th));
+        json_object_set_new(
+            o, "fits", json_boolean((float)tw <= k->r.w + 0.5f && (float)k->n <= k->r.h + 0.5f));
+    }
+    return o;
+}
+
 int app_dump_widgets(const app *a, const app_ui *ui, const char *path, app_measure_fn measure,
                      void *ctx, char *err, size_t errlen)
 {
@@ -73,6 +93,14 @@ int app_dump_widgets(const app *a, const app_ui *ui, const char *path, app_measu
     for (size_t i = 0; !bad && i < ui->nw; i++) {
         json_t *o = widget_json(ui, &ui->w[i], measure, ctx);
         bad = !o || json_array_append_new(list, o) != 0;
+    }
+    json_t *texts = bad ? NULL : json_array();
+    bad = bad || !texts || json_object_set_new(root, "texts", texts) != 0;
+    for (size_t i = 0; !bad && i < ui->ncmd; i++) {
+        if (ui->cmd[i].op != APP_OP_TEXT)
+            continue;
+        json_t *o = text_json(ui, &ui->cmd[i], measure, ctx);
+        bad = !o || json_array_append_new(texts, o) != 0;
     }
     if (!bad && a->modal != APP_MODAL_NONE)
         bad = json_object_set_new(root, "modal", json_true()) != 0;

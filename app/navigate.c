@@ -203,8 +203,8 @@ float app__nav_panel(app *a, app_ui *ui, app_rect r, int64_t now_ms)
             arrow(ui, cx, cy, s * 0.75f, in.ax, in.ay, C_NAV);
         right = cx - s - pad;
     }
-    app_ui_text(ui, (app_rect){r.x, r.y + r.h / 2, right - r.x, r.h / 2}, line,
-                app__text_px(ui, 3.5f), APP_ALIGN_LEFT, c);
+    app__text_fit(ui, (app_rect){r.x, r.y + r.h / 2, right - r.x, r.h / 2}, line, 3.5f,
+                  APP_ALIGN_LEFT, c);
     return right - r.x;
 }
 

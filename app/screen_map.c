@@ -76,11 +76,11 @@ static void build_map(app *a, app_ui *ui, int64_t now_ms)
     } else {
         snprintf(l1, sizeof l1, "%s", _("No position"));
     }
-    app_ui_text(ui, (app_rect){app__mm(ui, 3), info.y + 2, nav_w >= 0 ? nav_w : tw, info_h / 2}, l1,
-                app__text_px(ui, 3.8f), APP_ALIGN_LEFT, C_INK);
+    app__text_fit(ui, (app_rect){app__mm(ui, 3), info.y + 2, nav_w >= 0 ? nav_w : tw, info_h / 2},
+                  l1, 3.8f, APP_ALIGN_LEFT, C_INK);
     if (nav_w < 0)
-        app_ui_text(ui, (app_rect){app__mm(ui, 3), info.y + info_h / 2, tw, info_h / 2}, l2,
-                    app__text_px(ui, 3.5f), APP_ALIGN_LEFT, C_DIM);
+        app__text_fit(ui, (app_rect){app__mm(ui, 3), info.y + info_h / 2, tw, info_h / 2}, l2, 3.5f,
+                      APP_ALIGN_LEFT, C_DIM);
     action_bar(a, ui, info.y + info_h);
 }
 

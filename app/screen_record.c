@@ -27,8 +27,7 @@ static void progress_bar(app_ui *ui, app_rect r, double frac, app_color c, const
     if (frac > 0)
         app_ui_fill(ui, (app_rect){r.x, r.y, r.w * (float)fmin(frac, 1), r.h}, c);
     app_ui_frame(ui, r, 2, C_INK);
-    app_ui_text(ui, app_rect_inset(r, app__mm(ui, 1)), label, app__text_px(ui, 4), APP_ALIGN_LEFT,
-                C_INK);
+    app__text_fit(ui, app_rect_inset(r, app__mm(ui, 1)), label, 4, APP_ALIGN_LEFT, C_INK);
 }
 
 /* What keeps a point from being recorded now, for the crew; NULL when nothing. */
@@ -150,9 +149,9 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
         snprintf(miss, sizeof miss, _("Override: %s"), a->override_reason), m = miss;
     app_rect mr = {x, y, w, t * 0.9f};
     app_ui_fill(ui, mr, m ? (averaging && s->overriding ? 0xfff0d0ffu : 0xffe0e0ffu) : 0xe0f5e6ffu);
-    app_ui_text(ui, app_rect_inset(mr, app__mm(ui, 1)),
-                m ? m : (averaging ? _("Averaging: hold the pole still") : _("Ready")),
-                app__text_px(ui, 4), APP_ALIGN_LEFT, m ? C_BAD : C_GO);
+    app__text_fit(ui, app_rect_inset(mr, app__mm(ui, 1)),
+                  m ? m : (averaging ? _("Averaging: hold the pole still") : _("Ready")), 4,
+                  APP_ALIGN_LEFT, m ? C_BAD : C_GO);
     y += mr.h + pad;
 
     /* a re-measurement supersedes the point it names (screen_point.c) */

@@ -208,8 +208,8 @@ static void build_today(app *a, app_ui *ui, int64_t now_ms)
                  (long long)(a->ss.last_seq - a->ss.acked_seq), a->ss.office),
             sc = C_WARN;
     float bw = tgt * 3.2f;
-    app_ui_text(ui, (app_rect){pad, bottom + pad, ui->width - bw - 3 * pad, bar_h - 2 * pad}, st2,
-                app__text_px(ui, 3.5f), APP_ALIGN_LEFT, sc);
+    app__text_fit(ui, (app_rect){pad, bottom + pad, ui->width - bw - 3 * pad, bar_h - 2 * pad}, st2,
+                  3.5f, APP_ALIGN_LEFT, sc);
     app__button(ui, "day-end", (app_rect){ui->width - bw - pad, bottom + pad, bw, bar_h - 2 * pad},
                 _("Day end"), 1);
 }

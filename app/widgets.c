@@ -172,6 +172,25 @@ void app__draw_label(app_ui *ui, app_rect box, const char *wrapped, int px, int 
     }
 }
 
+/* Whether a label wrapped by app__fit_label lies inside box at px (estimated widths). */
+static int label_fits(const char *wrapped, int px, app_rect box)
+{
+    int lines = 0;
+    for (const char *q = wrapped; *q || lines == 0;) {
+        const char *e = strchr(q, '\n');
+        size_t k = e ? (size_t)(e - q) : strlen(q);
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)(k < sizeof line ? k : sizeof line - 1), q);
+        if (app__text_width(line, px) > box.w)
+            return 0;
+        lines++;
+        q += k + (e != NULL);
+        if (!e)
+            break;
+    }
+    return 1.3f * (float)px * (float)lines <= box.h;
+}
+
 /* ---- buttons, the top bar, labels ---------------------------------------------------------- */
 
 /* Enabled: filled, a strong edge. Disabled: flat (the page's colour), a thin grey edge and
@@ -252,8 +271,21 @@ float app__top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
     }
     float pill_w = app__target(ui) * 3.6f;
     float dev_w = device_status(a, ui, ui->width - pill_w - app__mm(ui, 4), h, now_ms);
-    app_ui_text(ui, (app_rect){x, 0, ui->width - x - pill_w - dev_w - app__mm(ui, 4), h}, title,
-                app__text_px(ui, 4.2f), APP_ALIGN_LEFT, C_BAR_INK);
+    /* the title beside the buttons when it fits there (at least 2.5 mm high, wrapped into the
+     * bar's height); on a narrow window in a row of its own under them */
+    app_rect tb = {x, 0, ui->width - x - pill_w - dev_w - app__mm(ui, 4), h};
+    char shown[512];
+    int tpx = app__text_px(ui, 4.2f);
+    int px = tb.w > 0 ? app__fit_label(ui, tb, title, tpx, shown, sizeof shown) : 0;
+    if (px > 0 && label_fits(shown, px, tb)) {
+        app__draw_label(ui, tb, shown, px, APP_ALIGN_LEFT, C_BAR_INK);
+    } else {
+        app_rect row = {app__mm(ui, 2), h, ui->width - app__mm(ui, 4), app__mm(ui, 8)};
+        app_ui_fill(ui, (app_rect){0, h, (float)ui->width, row.h}, C_BAR);
+        app__text_fit(ui, row, title, 4.2f, APP_ALIGN_LEFT, C_BAR_INK);
+        h += row.h;
+    }
+    a->top_h = h;
 
     /* GNSS pill: grade in its colour, satellites, or "no receiver" */
     app_rect p = {ui->width - pill_w - app__mm(ui, 2), app__mm(ui, 1), pill_w, app__target(ui)};
@@ -370,10 +402,17 @@ char *app__dupstr(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+void app__text_fit(app_ui *ui, app_rect box, const char *t, float size_mm, int align, app_color c)
+{
+    char shown[1024];
+    int px = app__fit_label(ui, box, t, app__text_px(ui, size_mm), shown, sizeof shown);
+    app__draw_label(ui, box, shown, px, align, c);
+}
+
 void app__text_line(app_ui *ui, float x, float y, float w, float h, const char *t, float size_mm,
                     app_color c)
 {
-    app_ui_text(ui, (app_rect){x, y, w, h}, t, app__text_px(ui, size_mm), APP_ALIGN_LEFT, c);
+    app__text_fit(ui, (app_rect){x, y, w, h}, t, size_mm, APP_ALIGN_LEFT, c);
 }
 
 /* A list of n rows of height rh between y0 and y1, scrolled by dragging (a->scroll, px, kept

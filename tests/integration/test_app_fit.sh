@@ -5,8 +5,8 @@
 # Today it finds one by @search, scrolls, opens Settings, the unit's map, its point list
 # (@points) and a point (@point:J1); on each screen dump-widgets (with
 # the text measured by SDL_ttf) must show every actionable widget at least 10 mm on its short
-# side and every widget's text inside it (at least 2.5 mm high: its pixel size, the em), and
-# the glyph audit no missing glyph.
+# side and every widget's text inside it (at least 2.5 mm high: its pixel size, the em), every
+# other text drawn inside its box ("texts"), and the glyph audit no missing glyph.
 source "$(dirname "$0")/lib.sh"
 APP=${QUEJIE_APP:-$QJ_BUILD/quejie-app}
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 # see test_app.sh
@@ -58,6 +58,9 @@ for w in d["widgets"]:
         bad.append("%s: text %d px is under 2.5 mm" % (w["id"], w["text_px"]))
     if w["text"] and not w.get("fits", False):
         bad.append("%s: '%s' is %s px wide in %.0f" % (w["id"], w["text"], w.get("text_width"), w.get("text_box_w", 0)))
+for t in d.get("texts", []):
+    if not t.get("fits", False):
+        bad.append("text '%s' (%s px) is cut by its %.0fx%.0f box" % (t["text"], t.get("text_width"), t["w"], t["h"]))
 if not d["widgets"]:
     bad.append("no widgets")
 print("; ".join(bad[:6]))
