@@ -158,7 +158,10 @@ void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
                 _("Whole unit"), a->ndraft > 0);
     /* imagery on/off, above the two */
     app__button(ui, "basemap", (app_rect){bxr, m.y + m.h - 3 * t - app__mm(ui, 6), t * 2.6f, t},
-                a->basemap_on ? _("Imagery on") : _("Imagery off"), app_tiles_count(a->tiles) > 0);
+                app_tiles_count(a->tiles) == 0 ? _("No imagery")
+                : a->basemap_on                ? _("Imagery on")
+                                               : _("Imagery off"),
+                app_tiles_count(a->tiles) > 0);
 }
 
 int app_locate(app *a, double lat, double lon, float *x, float *y)

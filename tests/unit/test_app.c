@@ -289,6 +289,11 @@ static void test_screens(void)
     CHECK(tap(&a, &ui, "unit:622901ZR000002") != NULL);
     CHECK_INT(a.screen, APP_SCR_MAP);
     CHECK(app_ui_find(&ui, "map") != NULL && app_ui_find(&ui, "back") != NULL);
+    /* no basemap opened: the imagery switch is disabled and says so, not "on" */
+    {
+        const app_widget *bm = app_ui_find(&ui, "basemap");
+        CHECK(bm && !bm->enabled && strcmp(app_ui_widget_label(&ui, bm), "No imagery") == 0);
+    }
     CHECK(a.ndraft >= 4);
     CHECK_INT(a.npts, 1);
     CHECK_INT(a.crs.epsg, 4513 + 34 - 25); /* 103.23 E: 3-degree zone 34 -> EPSG:4522 */
