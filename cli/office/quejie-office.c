@@ -17,12 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "survey/export.h"
 #include "sync/bundle.h"
 #include "sync/office.h"
+#include "sync/office_staff.h"
 
 #include "common/args.h"
 
@@ -732,6 +734,187 @@ static int cmd_export(int argc, char **argv)
     return 0;
 }
 
+/* ---- staff accounts and the audit log
+ * ------------------------------------------------------------------ */
+
+/* The password: one line on standard input (never an argument: it would show in ps and the
+ * shell's history). Returns a malloc'ed string or NULL after a message. */
+static char *read_password(void)
+{
+    if (isatty(STDIN_FILENO))
+        fprintf(stderr, "password (one line, at least %d characters): ", SY_PASSWORD_MIN);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, stdin);
+    if (n < 0) {
+        free(line);
+        die(EXIT_FAIL, "no password on standard input (give it as one line)");
+        return NULL;
+    }
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    if (n == 0) {
+        free(line);
+        die(EXIT_FAIL, "refused: the password is empty");
+        return NULL;
+    }
+    return line;
+}
+
+static void free_password(char *p)
+{
+    if (p) {
+        memset(p, 0, strlen(p));
+        free(p);
+    }
+}
+
+static int user_add(int argc, char **argv)
+{
+    opt opts[] = {{"--name", 1}, {"--role", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *name = get(&a, "--name"), *r = get(&a, "--role");
+    sy_role role;
+    if (!name || !r)
+        return die(EXIT_USAGE, "user add needs --name NAME and --role admin|reviewer|viewer");
+    if (sy_role_parse(r, &role) != SY_OK)
+        return die(EXIT_USAGE, "--role: '%s' is not admin, reviewer or viewer", r);
+    char *pw = read_password();
+    if (!pw)
+        return EXIT_FAIL;
+    sy_office *o;
+    if (open_office(a.pos[0], &o)) {
+        free_password(pw);
+        return EXIT_FAIL;
+    }
+    int rc = sy_office_user_add(o, name, role, pw, NULL, NULL);
+    free_password(pw);
+    if (rc != SY_OK)
+        return office_fail(o);
+    printf("added user %s (%s)\n", name, sy_role_name(role));
+    sy_office_close(o);
+    return 0;
+}
+
+static int user_passwd(int argc, char **argv)
+{
+    opt opts[] = {{"--name", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *name = get(&a, "--name");
+    if (!name)
+        return die(EXIT_USAGE, "user passwd needs --name NAME");
+    char *pw = read_password();
+    if (!pw)
+        return EXIT_FAIL;
+    sy_office *o;
+    if (open_office(a.pos[0], &o)) {
+        free_password(pw);
+        return EXIT_FAIL;
+    }
+    int rc = sy_office_user_passwd(o, name, pw, NULL, NULL);
+    free_password(pw);
+    if (rc != SY_OK)
+        return office_fail(o);
+    printf("new password set for %s (its sessions are ended)\n", name);
+    sy_office_close(o);
+    return 0;
+}
+
+static int user_disable(int argc, char **argv)
+{
+    opt opts[] = {{"--name", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *name = get(&a, "--name");
+    if (!name)
+        return die(EXIT_USAGE, "user disable needs --name NAME");
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    if (sy_office_user_disable(o, name, NULL, NULL) != SY_OK)
+        return office_fail(o);
+    printf("disabled user %s (its sessions are ended)\n", name);
+    sy_office_close(o);
+    return 0;
+}
+
+static int user_list(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    char *text = NULL;
+    json_t *users;
+    int code = listing(o, sy_office_users(o, &text), &text, &users);
+    if (code)
+        return code;
+    if (get(&a, "--json")) {
+        print_json(users);
+    } else {
+        printf("%-20s %-9s %-9s %-20s %s\n", "NAME", "ROLE", "STATUS", "CREATED", "LAST LOGIN");
+        size_t i;
+        const json_t *u;
+        json_array_foreach(users, i, u)
+        {
+            printf("%-20s %-9s %-9s %-20s %s\n", jstr(u, "name", ""), jstr(u, "role", ""),
+                   jstr(u, "status", ""), jstr(u, "created", ""), jstr(u, "last_login", "-"));
+        }
+        json_decref(users);
+    }
+    sy_office_close(o);
+    return 0;
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {"--limit", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    long long limit = 100;
+    const char *l = get(&a, "--limit");
+    if (l) {
+        char *end;
+        errno = 0;
+        limit = strtoll(l, &end, 10);
+        if (errno || end == l || *end || limit <= 0)
+            return die(EXIT_USAGE, "--limit: '%s' is not a positive whole number", l);
+    }
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    char *text = NULL;
+    json_t *rows;
+    int code = listing(o, sy_office_audit_list(o, (size_t)limit, &text), &text, &rows);
+    if (code)
+        return code;
+    if (get(&a, "--json")) {
+        print_json(rows);
+    } else {
+        size_t i;
+        const json_t *r;
+        json_array_foreach(rows, i, r)
+        {
+            printf("%s %-16s %-16s %-15s %s%s%s\n", jstr(r, "time", ""), jstr(r, "user", ""),
+                   jstr(r, "action", ""), jstr(r, "address", ""), jstr(r, "target", ""),
+                   json_string_value(json_object_get(r, "detail")) ? ": " : "",
+                   jstr(r, "detail", ""));
+        }
+        json_decref(rows);
+    }
+    sy_office_close(o);
+    return 0;
+}
+
 /* ---- main
  * -----------------------------------------------------------------------------------------------------
  */
@@ -750,7 +933,13 @@ static const char USAGE[] =
     "  quejie-office review resolve OFFICE_DB ID [--note TEXT]\n"
     "  quejie-office status OFFICE_DB [--json]\n"
     "  quejie-office log OFFICE_DB [--json] [--limit N]\n"
-    "  quejie-office export OFFICE_DB --format gpkg|geojson|csv --output FILE\n";
+    "  quejie-office export OFFICE_DB --format gpkg|geojson|csv --output FILE\n"
+    "  quejie-office user add OFFICE_DB --name NAME --role admin|reviewer|viewer  (password on "
+    "stdin)\n"
+    "  quejie-office user passwd OFFICE_DB --name NAME  (password on stdin)\n"
+    "  quejie-office user disable OFFICE_DB --name NAME\n"
+    "  quejie-office user list OFFICE_DB [--json]\n"
+    "  quejie-office audit OFFICE_DB [--json] [--limit N]\n";
 
 int main(int argc, char **argv)
 {
@@ -765,15 +954,23 @@ int main(int argc, char **argv)
     static const struct {
         const char *group, *name;
         int (*fn)(int, char **);
-    } subs[] = {{"device", "add", device_add},        {"device", "revoke", device_revoke},
-                {"device", "list", device_list},      {"tasks", "import", tasks_import},
-                {"tasks", "list", tasks_list},        {"review", "list", review_list},
-                {"review", "resolve", review_resolve}};
+    } subs[] = {{"device", "add", device_add},
+                {"device", "revoke", device_revoke},
+                {"device", "list", device_list},
+                {"tasks", "import", tasks_import},
+                {"tasks", "list", tasks_list},
+                {"review", "list", review_list},
+                {"review", "resolve", review_resolve},
+                {"user", "add", user_add},
+                {"user", "passwd", user_passwd},
+                {"user", "disable", user_disable},
+                {"user", "list", user_list}};
     static const struct {
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {{"init", cmd_init},     {"serve", cmd_serve}, {"import", cmd_import},
-                {"status", cmd_status}, {"log", cmd_log},     {"export", cmd_export}};
+                {"status", cmd_status}, {"log", cmd_log},     {"export", cmd_export},
+                {"audit", cmd_audit}};
     const char *cmd = argv[1];
     int group = 0;
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {

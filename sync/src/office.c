@@ -431,6 +431,8 @@ int sy_office_open(const char *path, sy_office **out)
     if (rc == SY_OK && sqlite3_exec(o->db, COUNTY_SQL, NULL, NULL, NULL) != SQLITE_OK)
         rc = sy__fail_db(o, "county index");
     if (rc == SY_OK)
+        rc = sy__staff_schema(o);
+    if (rc == SY_OK)
         rc = load_keys(o);
     if (rc == SY_OK)
         rc = sy__reindex_missing(o);

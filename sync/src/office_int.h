@@ -97,4 +97,9 @@ int sy__kind_changes_index(const char *kind);
 /* Index the devices that have a replica but no county index rows yet (called on open). */
 int sy__reindex_missing(sy_office *o);
 
+/* ---- staff (office_users.c) ---------------------------------------------------------------- */
+
+/* Create the staff tables when missing (called on open: older offices gain them). */
+int sy__staff_schema(sy_office *o);
+
 #endif
