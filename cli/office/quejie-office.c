@@ -125,13 +125,51 @@ static int cmd_init(int argc, char **argv)
     return 0;
 }
 
+/* The console's static files: --assets, else where the package installs them, else (a build
+ * tree's binary) the source tree's. */
+static const char *console_assets(const char *given)
+{
+    if (given)
+        return given;
+    static const char *const dirs[] = {
+#ifdef QUEJIE_OFFICE_ASSETS
+        QUEJIE_OFFICE_ASSETS,
+#endif
+#ifdef QUEJIE_BUILD_OFFICE_ASSETS
+        QUEJIE_BUILD_OFFICE_ASSETS,
+#endif
+        NULL};
+    struct stat st;
+    for (size_t i = 0; dirs[i]; i++)
+        if (stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
+            return dirs[i];
+    return NULL;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
-    opt opts[] = {{"--listen", 1}, {"--tls-cert", 1}, {"--tls-key", 1}, {NULL}};
+    opt opts[] = {{"--listen", 1}, {"--tls-cert", 1},     {"--tls-key", 1},
+                  {"--assets", 1}, {"--session-idle", 1}, {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
-    sy_server_opts so = {get(&a, "--listen"), get(&a, "--tls-cert"), get(&a, "--tls-key")};
+    sy_server_opts so = {get(&a, "--listen"), get(&a, "--tls-cert"), get(&a, "--tls-key"),
+                         console_assets(get(&a, "--assets")), 0};
+    const char *idle = get(&a, "--session-idle");
+    if (idle) {
+        char *end;
+        errno = 0;
+        long long m = strtoll(idle, &end, 10);
+        if (errno || end == idle || *end || m <= 0 || m > 24 * 60)
+            return die(EXIT_USAGE, "--session-idle: '%s' is not a number of minutes (1-1440)",
+                       idle);
+        so.session_idle_s = m * 60;
+    }
+    if (!so.assets)
+        fprintf(stderr,
+                "%s: note: no console assets directory (give --assets DIR): pages "
+                "come without their style\n",
+                prog);
     if (!so.listen)
         return die(EXIT_USAGE, "serve needs --listen ADDR:PORT");
     if (!so.cert_file != !so.key_file)
@@ -923,6 +961,7 @@ static const char USAGE[] =
     "usage:\n"
     "  quejie-office init OFFICE_DB [--name NAME] [--tolerance METRES]\n"
     "  quejie-office serve OFFICE_DB --listen ADDR:PORT [--tls-cert FILE --tls-key FILE]\n"
+    "                [--assets DIR] [--session-idle MINUTES]\n"
     "  quejie-office device add OFFICE_DB --name NAME [--crew NAME]\n"
     "  quejie-office device revoke OFFICE_DB --name NAME\n"
     "  quejie-office device list OFFICE_DB [--json]\n"

@@ -211,6 +211,8 @@ typedef struct sy_server_opts {
     const char *listen;    /* "ADDR:PORT" or "[V6ADDR]:PORT" */
     const char *cert_file; /* PEM; NULL with key_file NULL = plain HTTP, loopback only */
     const char *key_file;
+    const char *assets;     /* the console's static files (a directory), NULL = none */
+    int64_t session_idle_s; /* a console session's idle timeout; 0 = 30 min */
 } sy_server_opts;
 
 /*
