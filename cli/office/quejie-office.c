@@ -681,7 +681,7 @@ static int review_list(int argc, char **argv)
 
 static int review_resolve(int argc, char **argv)
 {
-    opt opts[] = {{"--note", 1}, {NULL}};
+    opt opts[] = {{"--note", 1}, {"--accept", 1}, {"--by", 1}, {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 2, &a))
         return EXIT_USAGE;
@@ -693,11 +693,104 @@ static int review_resolve(int argc, char **argv)
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;
-    if (sy_office_review_resolve(o, id, get(&a, "--note")) != SY_OK)
+    const char *accept = get(&a, "--accept"), *by = get(&a, "--by");
+    if (accept && !by) {
+        sy_office_close(o);
+        return die(EXIT_USAGE, "--accept needs --by NAME (who decides)");
+    }
+    if (sy_office_review_decide(o, id, accept, by ? by : "office", get(&a, "--note"), NULL, 0) !=
+        SY_OK)
         return office_fail(o);
-    printf("review case %lld resolved\n", id);
+    if (accept)
+        printf("review case %lld decided: %s\n", id, accept);
+    else
+        printf("review case %lld resolved\n", id);
     sy_office_close(o);
     return 0;
+}
+
+/* ---- units and their lifecycle
+ * ---------------------------------------------------------------------------- */
+
+static int cmd_units(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    char *text = NULL;
+    json_t *rows;
+    int code = listing(o, sy_office_units(o, &text), &text, &rows);
+    if (code)
+        return code;
+    if (get(&a, "--json")) {
+        print_json(rows);
+    } else {
+        size_t i;
+        const json_t *u;
+        if (json_array_size(rows) == 0)
+            printf("no units (import a task package with tasks import)\n");
+        json_array_foreach(rows, i, u)
+        {
+            printf("%-16s %-12s %-12s last entry %s, %lld open case%s%s%s\n", jstr(u, "code", ""),
+                   jstr(u, "status", ""), jstr(u, "assign", ""), jstr(u, "last_entry", "none"),
+                   jint(u, "open_cases"), jint(u, "open_cases") == 1 ? "" : "s",
+                   json_string_value(json_object_get(u, "note")) ? ": " : "", jstr(u, "note", ""));
+        }
+        json_decref(rows);
+    }
+    sy_office_close(o);
+    return 0;
+}
+
+static int unit_decide(int argc, char **argv, const char *action)
+{
+    opt opts[] = {{"--unit", 1}, {"--by", 1}, {"--note", 1}, {"--from", 1}, {"--to", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *unit = get(&a, "--unit"), *by = get(&a, "--by"), *note = get(&a, "--note");
+    const char *from = get(&a, "--from"), *to = get(&a, "--to");
+    int notice = strcmp(action, "notice") == 0;
+    if (!unit || !by)
+        return die(EXIT_USAGE, "unit %s needs --unit CODE and --by NAME", action);
+    if (notice && (!from || !to))
+        return die(EXIT_USAGE, "unit notice needs --from YYYY-MM-DD and --to YYYY-MM-DD");
+    if (!notice && (from || to))
+        return die(EXIT_USAGE, "--from and --to belong to unit notice only");
+    if (strcmp(action, "objection") == 0 && (!note || !*note))
+        return die(EXIT_USAGE, "unit objection needs --note TEXT (the objection's statement)");
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    if (sy_office_unit_decide(o, unit, action, by, note, from, to, NULL, 0) != SY_OK)
+        return office_fail(o);
+    printf("unit %s: %s by %s\n", unit, action, by);
+    sy_office_close(o);
+    return 0;
+}
+
+static int unit_return(int argc, char **argv)
+{
+    return unit_decide(argc, argv, "return");
+}
+
+static int unit_accept(int argc, char **argv)
+{
+    return unit_decide(argc, argv, "accept");
+}
+
+static int unit_notice(int argc, char **argv)
+{
+    return unit_decide(argc, argv, "notice");
+}
+
+static int unit_objection(int argc, char **argv)
+{
+    return unit_decide(argc, argv, "objection");
 }
 
 static int cmd_log(int argc, char **argv)
@@ -969,7 +1062,11 @@ static const char USAGE[] =
     "  quejie-office tasks list OFFICE_DB [--json]\n"
     "  quejie-office import OFFICE_DB BUNDLE_FILE [--json]\n"
     "  quejie-office review list OFFICE_DB [--json] [--all]\n"
-    "  quejie-office review resolve OFFICE_DB ID [--note TEXT]\n"
+    "  quejie-office review resolve OFFICE_DB ID [--accept a|b|neither --by NAME] [--note TEXT]\n"
+    "  quejie-office units OFFICE_DB [--json]\n"
+    "  quejie-office unit return|accept OFFICE_DB --unit CODE --by NAME [--note TEXT]\n"
+    "  quejie-office unit notice OFFICE_DB --unit CODE --by NAME --from DATE --to DATE\n"
+    "  quejie-office unit objection OFFICE_DB --unit CODE --by NAME --note TEXT\n"
     "  quejie-office status OFFICE_DB [--json]\n"
     "  quejie-office log OFFICE_DB [--json] [--limit N]\n"
     "  quejie-office export OFFICE_DB --format gpkg|geojson|csv --output FILE\n"
@@ -1000,6 +1097,10 @@ int main(int argc, char **argv)
                 {"tasks", "list", tasks_list},
                 {"review", "list", review_list},
                 {"review", "resolve", review_resolve},
+                {"unit", "return", unit_return},
+                {"unit", "accept", unit_accept},
+                {"unit", "notice", unit_notice},
+                {"unit", "objection", unit_objection},
                 {"user", "add", user_add},
                 {"user", "passwd", user_passwd},
                 {"user", "disable", user_disable},
@@ -1009,7 +1110,7 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } cmds[] = {{"init", cmd_init},     {"serve", cmd_serve}, {"import", cmd_import},
                 {"status", cmd_status}, {"log", cmd_log},     {"export", cmd_export},
-                {"audit", cmd_audit}};
+                {"units", cmd_units},   {"audit", cmd_audit}};
     const char *cmd = argv[1];
     int group = 0;
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {

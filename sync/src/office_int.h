@@ -102,4 +102,13 @@ int sy__reindex_missing(sy_office *o);
 /* Create the staff tables when missing (called on open: older offices gain them). */
 int sy__staff_schema(sy_office *o);
 
+/* ---- the unit's lifecycle and the office's journal (office_life.c) ---------------------------
+ */
+
+/* Create its tables and the office journal when missing, bring its indexes up to date (called
+ * on open). */
+int sy__life_init(sy_office *o);
+/* Index what a device's replica holds about each unit (called after an ingest). */
+int sy__life_device_refresh(sy_office *o, const char *device_id);
+
 #endif
