@@ -611,11 +611,6 @@ static enum MHD_Result listing(ctx *x, lister fn, char **text)
     return reply_text_json(x->c, *text);
 }
 
-static int list_units(sy_office *o, char **out)
-{
-    return sy_office_units_basic(o, out);
-}
-
 static int list_review(sy_office *o, char **out)
 {
     return sy_office_review(o, 1, out);
@@ -634,7 +629,7 @@ static int list_audit(sy_office *o, char **out)
 static enum MHD_Result h_api_units(ctx *x)
 {
     char *t = NULL;
-    return listing(x, list_units, &t);
+    return listing(x, sy_office_units, &t);
 }
 
 static enum MHD_Result h_api_review(ctx *x)
@@ -671,7 +666,7 @@ static enum MHD_Result h_overview(ctx *x)
 {
     char *units = NULL;
     pthread_mutex_lock(&x->s->lock);
-    int rc = list_units(x->s->o, &units);
+    int rc = sy_office_units(x->s->o, &units);
     char msg[512], name[SY_NAME_MAX];
     snprintf(msg, sizeof msg, "%s", sy_office_errmsg(x->s->o));
     snprintf(name, sizeof name, "%s", sy_office_name(x->s->o));
@@ -687,11 +682,104 @@ static enum MHD_Result h_overview(ctx *x)
 /* ---- staff: decisions --------------------------------------------------------------------------
  */
 
-static enum MHD_Result h_not_yet(ctx *x)
+/* A decision's JSON body: an object, or nothing at all (NULL, *bad 0). */
+static json_t *decision_body(const ctx *x, int *bad)
 {
-    return reply_error(x->c, MHD_HTTP_NOT_IMPLEMENTED,
-                       "unit and review decisions are not available in this build of the office "
-                       "(the unit lifecycle is not in it yet)");
+    json_t *in = body_json(x);
+    *bad = x->r->len && !in;
+    return in;
+}
+
+/* A text member that must be a string when present: *bad set otherwise. */
+static const char *opt_str(const json_t *in, const char *key, int *bad)
+{
+    const json_t *v = json_object_get(in, key);
+    if (v && !json_is_string(v) && !json_is_null(v))
+        *bad = 1;
+    return json_string_value(v);
+}
+
+static enum MHD_Result unit_decide(ctx *x, const char *action)
+{
+    int bad = 0;
+    json_t *in = decision_body(x, &bad);
+    const char *note = opt_str(in, "note", &bad), *from = opt_str(in, "from", &bad),
+               *to = opt_str(in, "to", &bad);
+    if (bad) {
+        json_decref(in);
+        return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
+                           "the body must be a JSON object of strings (note, from, to)");
+    }
+    const char *code = x->param[0];
+    char err[512] = "", what[32];
+    snprintf(what, sizeof what, "unit.%s", action);
+    pthread_mutex_lock(&x->s->lock);
+    int rc =
+        sy_office_unit_decide(x->s->o, code, action, x->sess.user, note, from, to, err, sizeof err);
+    if (rc == SY_OK)
+        sy_office_audit(x->s->o, x->sess.user, what, code, note, x->ip);
+    else if (!err[0])
+        snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
+    pthread_mutex_unlock(&x->s->lock);
+    json_t *out = rc == SY_OK
+                      ? json_pack("{s:b, s:s, s:s}", "ok", 1, "unit", code, "action", action)
+                      : json_pack("{s:s}", "error", err);
+    json_decref(in);
+    if (rc == SY_OK)
+        logline(x->s, "%s: unit %s by %s from %s", what, code, x->sess.user, x->ip);
+    return reply_json(x->c, rc == SY_OK ? MHD_HTTP_OK : status_of(rc), out);
+}
+
+static enum MHD_Result h_unit_return(ctx *x)
+{
+    return unit_decide(x, "return");
+}
+
+static enum MHD_Result h_unit_accept(ctx *x)
+{
+    return unit_decide(x, "accept");
+}
+
+static enum MHD_Result h_unit_notice(ctx *x)
+{
+    return unit_decide(x, "notice");
+}
+
+static enum MHD_Result h_unit_objection(ctx *x)
+{
+    return unit_decide(x, "objection");
+}
+
+static enum MHD_Result h_review_resolve(ctx *x)
+{
+    char *end;
+    errno = 0;
+    long long id = strtoll(x->param[0], &end, 10);
+    if (errno || *end || id <= 0)
+        return reply_error(x->c, MHD_HTTP_NOT_FOUND, "no such review case");
+    int bad = 0;
+    json_t *in = decision_body(x, &bad);
+    const char *accept = opt_str(in, "accept", &bad), *note = opt_str(in, "note", &bad);
+    if (bad || !accept) {
+        json_decref(in);
+        return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
+                           "the body must be a JSON object with \"accept\": \"a\", \"b\" or "
+                           "\"neither\" (and a \"note\")");
+    }
+    char err[512] = "", detail[600];
+    snprintf(detail, sizeof detail, "accept %s%s%s", accept, note ? ": " : "", note ? note : "");
+    pthread_mutex_lock(&x->s->lock);
+    int rc = sy_office_review_decide(x->s->o, id, accept, x->sess.user, note, err, sizeof err);
+    if (rc == SY_OK)
+        sy_office_audit(x->s->o, x->sess.user, "review.resolve", x->param[0], detail, x->ip);
+    else if (!err[0])
+        snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
+    pthread_mutex_unlock(&x->s->lock);
+    json_t *out =
+        rc == SY_OK ? json_pack("{s:b, s:I, s:s}", "ok", 1, "id", (json_int_t)id, "accept", accept)
+                    : json_pack("{s:s}", "error", err);
+    json_decref(in);
+    return reply_json(x->c, rc == SY_OK ? MHD_HTTP_OK : status_of(rc), out);
 }
 
 /* ---- static files ------------------------------------------------------------------------------
@@ -766,11 +854,12 @@ static const route ROUTES[] = {
     {POST, "/api/v1/logout", h_api_logout, AUTH_STAFF, SY_ROLE_VIEWER, 1, 0},
     {GET, "/api/v1/me", h_api_me, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
     {GET, "/api/v1/units", h_api_units, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
-    {POST, "/api/v1/units/*/return", h_not_yet, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
-    {POST, "/api/v1/units/*/accept", h_not_yet, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
-    {POST, "/api/v1/units/*/notice", h_not_yet, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
+    {POST, "/api/v1/units/*/return", h_unit_return, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
+    {POST, "/api/v1/units/*/accept", h_unit_accept, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
+    {POST, "/api/v1/units/*/notice", h_unit_notice, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
+    {POST, "/api/v1/units/*/objection", h_unit_objection, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
     {GET, "/api/v1/review", h_api_review, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
-    {POST, "/api/v1/review/*/resolve", h_not_yet, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
+    {POST, "/api/v1/review/*/resolve", h_review_resolve, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
     {GET, "/api/v1/devices", h_api_devices, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
     {GET, "/api/v1/log", h_api_log, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
     {GET, "/api/v1/users", h_api_users, AUTH_STAFF, SY_ROLE_ADMIN, 0, 0},

@@ -474,25 +474,3 @@ int sy_office_session_end(sy_office *o, const char *token)
     sha256_hex(token, th);
     return run(o, "DELETE FROM sessions WHERE token_hash = ?", NULL, th);
 }
-
-/* ---- units without the lifecycle ------------------------------------------------------------ */
-
-int sy_office_units_basic(sy_office *o, char **out)
-{
-    *out = NULL;
-    sqlite3_stmt *st;
-    if (sy__prep(o,
-                 "SELECT code, COALESCE(json_extract(feature, '$.properties.DJDYMC'),"
-                 " json_extract(feature, '$.properties.name'), ''), assign, imported"
-                 " FROM tasks ORDER BY code",
-                 &st))
-        return SY_EIO;
-    json_t *arr = json_array();
-    while (arr && sqlite3_step(st) == SQLITE_ROW)
-        json_array_append_new(
-            arr, json_pack("{s:o, s:o, s:s, s:o, s:o}", "code", sy__col_json_str(st, 0), "name",
-                           sy__col_json_str(st, 1), "status", "assigned", "assign",
-                           sy__col_json_str(st, 2), "imported", sy__col_json_time(st, 3)));
-    sqlite3_finalize(st);
-    return sy__json_text(o, arr, out);
-}

@@ -110,10 +110,6 @@ int sy_office_audit(sy_office *o, const char *who, const char *action, const cha
  * time, user, action, target, detail, address. */
 int sy_office_audit_list(sy_office *o, size_t limit, char **out);
 
-/* The task units for the console when the unit lifecycle is not available: a JSON array's text
- * of {code, name, status, assign, imported} (caller frees). */
-int sy_office_units_basic(sy_office *o, char **out);
-
 #ifdef __cplusplus
 }
 #endif
