@@ -37,16 +37,20 @@
 #define CONNECTION_TIMEOUT_S 30
 #define REQUEST_DEADLINE_MS (30 * 1000)
 #define PEM_MAX (1024 * 1024)
+#define READERS 2                      /* read-only connections for the console */
 #define CONSOLE_MAX_BODY (64u * 1024u) /* a console or API request body */
 
 struct sy_server {
     struct MHD_Daemon *d;
     sy_office *o;
     pthread_mutex_t lock;
-    pthread_mutex_t pw_lock; /* one Argon2id verification at a time (its memory) */
-    char *cert, *key;        /* PEM text; MHD reads it while the daemon runs */
-    char *assets;            /* the console's static files, or NULL */
-    int64_t idle_s;          /* a session's idle timeout */
+    pthread_mutex_t pw_lock;    /* one Argon2id verification at a time (its memory) */
+    char *cert, *key;           /* PEM text; MHD reads it while the daemon runs */
+    char *assets;               /* the console's static files, or NULL */
+    char name[SY_NAME_MAX];     /* the office's name */
+    sy_office *reader[READERS]; /* read-only handles for pages and API reads (may be NULL) */
+    pthread_mutex_t reader_lock[READERS];
+    int64_t idle_s; /* a session's idle timeout */
     FILE *log;
 };
 
@@ -598,14 +602,47 @@ static enum MHD_Result h_api_me(ctx *x)
 
 typedef int (*lister)(sy_office *o, char **out);
 
-/* A listing under the office's lock, as the reply (200 with its JSON or an error). */
+/* A free reader handle (locked: give it back with reader_put), or NULL when there is none. */
+static int reader_get(sy_server *s)
+{
+    for (int i = 0; i < READERS; i++)
+        if (s->reader[i] && pthread_mutex_trylock(&s->reader_lock[i]) == 0)
+            return i;
+    if (!s->reader[0])
+        return -1;
+    pthread_mutex_lock(&s->reader_lock[0]);
+    return 0;
+}
+
+typedef int (*lister)(sy_office *o, char **out);
+
+/*
+ * Run a read on a reader handle, so that it never waits for an ingest; when that fails (a read
+ * that had to bring an index up to date first, which only the writer may do) or there is no
+ * reader, on the writer under the office's lock. msg receives the error message.
+ */
+static int read_call(sy_server *s, lister fn, char **text, char msg[512])
+{
+    int i = reader_get(s), rc = SY_EIO;
+    if (i >= 0) {
+        rc = fn(s->reader[i], text);
+        snprintf(msg, 512, "%s", sy_office_errmsg(s->reader[i]));
+        pthread_mutex_unlock(&s->reader_lock[i]);
+    }
+    if (rc == SY_EIO) {
+        pthread_mutex_lock(&s->lock);
+        rc = fn(s->o, text);
+        snprintf(msg, 512, "%s", sy_office_errmsg(s->o));
+        pthread_mutex_unlock(&s->lock);
+    }
+    return rc;
+}
+
+/* A listing as the reply (200 with its JSON or an error). */
 static enum MHD_Result listing(ctx *x, lister fn, char **text)
 {
     char msg[512];
-    pthread_mutex_lock(&x->s->lock);
-    int rc = fn(x->s->o, text);
-    snprintf(msg, sizeof msg, "%s", sy_office_errmsg(x->s->o));
-    pthread_mutex_unlock(&x->s->lock);
+    int rc = read_call(x->s, fn, text, msg);
     if (rc != SY_OK)
         return reply_error(x->c, status_of(rc), msg);
     return reply_text_json(x->c, *text);
@@ -664,13 +701,9 @@ static enum MHD_Result h_api_users(ctx *x)
 
 static enum MHD_Result h_overview(ctx *x)
 {
-    char *units = NULL;
-    pthread_mutex_lock(&x->s->lock);
-    int rc = sy_office_units(x->s->o, &units);
-    char msg[512], name[SY_NAME_MAX];
-    snprintf(msg, sizeof msg, "%s", sy_office_errmsg(x->s->o));
-    snprintf(name, sizeof name, "%s", sy_office_name(x->s->o));
-    pthread_mutex_unlock(&x->s->lock);
+    char *units = NULL, msg[512], name[SY_NAME_MAX];
+    int rc = read_call(x->s, sy_office_units, &units, msg);
+    snprintf(name, sizeof name, "%s", x->s->name);
     if (rc != SY_OK)
         return reply_error(x->c, status_of(rc), msg);
     char *html = sy__console_overview(x->lang, name, x->sess.user, sy_role_name(x->sess.role),
@@ -927,10 +960,23 @@ static int staff_gate(ctx *x, const route *rt, enum MHD_Result *res)
 {
     const char *tok = MHD_lookup_connection_value(x->c, MHD_COOKIE_KIND, COOKIE);
     snprintf(x->token, sizeof x->token, "%s", tok ? tok : "");
-    pthread_mutex_lock(&x->s->lock);
-    int rc = sy_office_session(x->s->o, x->token, sv_wall_ms(), x->s->idle_s, SY_SESSION_MAX_S,
-                               &x->sess);
-    pthread_mutex_unlock(&x->s->lock);
+    int64_t now = sv_wall_ms();
+    int i = reader_get(x->s), rc;
+    sy_office *ro = i >= 0 ? x->s->reader[i] : NULL;
+    if (!ro)
+        pthread_mutex_lock(&x->s->lock);
+    rc = sy_office_session(ro ? ro : x->s->o, x->token, now, x->s->idle_s, SY_SESSION_MAX_S,
+                           &x->sess);
+    if (ro)
+        pthread_mutex_unlock(&x->s->reader_lock[i]);
+    else
+        pthread_mutex_unlock(&x->s->lock);
+    /* The idle clock needs the writer: skipped while an ingest holds it (the next request of the
+     * session restarts it), so that a page never waits for an ingest. */
+    if (rc == SY_OK && x->sess.stale && pthread_mutex_trylock(&x->s->lock) == 0) {
+        sy_office_session_touch(x->s->o, x->token, now);
+        pthread_mutex_unlock(&x->s->lock);
+    }
     if (rc != SY_OK) {
         *res = rt->page ? redirect(x, "/login", NULL)
                         : reply_error(x->c, MHD_HTTP_UNAUTHORIZED, "log in first (no session)");
@@ -1241,6 +1287,16 @@ int sy_server_start(sy_office *o, const sy_server_opts *opts, sy_server **out, c
         return SY_ERR;
     }
     pthread_mutex_init(&s->pw_lock, NULL);
+    snprintf(s->name, sizeof s->name, "%s", sy_office_name(o));
+    for (int i = 0; i < READERS; i++) {
+        pthread_mutex_init(&s->reader_lock[i], NULL);
+        if (sy_office_open_reader(o, &s->reader[i]) != SY_OK) {
+            /* without readers every read goes through the writer: slower, still correct */
+            logline(s, "no read-only connection: %s", sy_office_errmsg(s->reader[i]));
+            sy_office_close(s->reader[i]);
+            s->reader[i] = NULL;
+        }
+    }
     if (tls) {
         s->cert = read_pem(opts->cert_file, err, errlen);
         s->key = s->cert ? read_pem(opts->key_file, err, errlen) : NULL;
@@ -1286,6 +1342,10 @@ void sy_server_stop(sy_server *s)
     }
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->pw_lock);
+    for (int i = 0; i < READERS; i++) {
+        sy_office_close(s->reader[i]);
+        pthread_mutex_destroy(&s->reader_lock[i]);
+    }
     free(s->assets);
     free(s->cert);
     free(s->key);

@@ -451,19 +451,23 @@ int sy_office_session(sy_office *o, const char *token, int64_t now_ms, int64_t i
     }
     sqlite3_finalize(st);
     if (!live) {
-        if (found)
-            run(o, "DELETE FROM sessions WHERE token_hash = ?", NULL, th);
         memset(s, 0, sizeof *s);
         return sy__fail(o, SY_EAUTH, found ? "the session has expired" : "no session");
     }
-    /* The idle clock, written at most once a minute: a page of requests is one write. */
-    if (now_ms - last >= 60 * 1000) {
-        char now[32];
-        snprintf(now, sizeof now, "%lld", (long long)now_ms);
-        run(o, "UPDATE sessions SET last_seen = CAST(? AS INTEGER) WHERE token_hash = ?", NULL, now,
-            th);
-    }
+    /* The idle clock is written at most once a minute: a page of requests is one write. */
+    s->stale = now_ms - last >= 60 * 1000;
     return SY_OK;
+}
+
+int sy_office_session_touch(sy_office *o, const char *token, int64_t now_ms)
+{
+    if (!token_ok(token))
+        return SY_OK;
+    char th[65], now[32];
+    sha256_hex(token, th);
+    snprintf(now, sizeof now, "%lld", (long long)now_ms);
+    return run(o, "UPDATE sessions SET last_seen = CAST(? AS INTEGER) WHERE token_hash = ?", NULL,
+               now, th);
 }
 
 int sy_office_session_end(sy_office *o, const char *token)

@@ -63,7 +63,16 @@ int sy_office_create(const char *path, const char *name, double tolerance_m, cha
  * why (close it), or NULL.
  */
 int sy_office_open(const char *path, sy_office **out);
-void sy_office_close(sy_office *o);               /* NULL-safe */
+void sy_office_close(sy_office *o); /* NULL-safe */
+
+/*
+ * A second handle on the open office o for reads only (office_reader.c): its own read-only
+ * SQLite connection (WAL: it neither waits for o's writes nor holds them up), no secret keys.
+ * The listings (devices, units, review, log, users, audit, sessions) work on it; anything
+ * that writes fails with SY_EIO. Close it with sy_office_close, before o. Returns SY_OK,
+ * SY_ENOMEM, SY_EIO (*out as for sy_office_open).
+ */
+int sy_office_open_reader(const sy_office *o, sy_office **out);
 const char *sy_office_errmsg(const sy_office *o); /* never NULL; borrowed until the next call */
 
 /* Where event lines go (enroll, ingest, refusal, review case): one line each. NULL = none. */

@@ -90,13 +90,16 @@ typedef struct sy_session {
     char user[SY_NAME_MAX];
     sy_role role;
     char csrf[SY_SECRET_CHARS + 1];
+    int stale; /* its idle clock is over a minute old: sy_office_session_touch it */
 } sy_session;
 
 /* The live session of a token (idle for at most idle_s seconds, younger than max_s, its user
- * active): s filled and its idle clock restarted. SY_EAUTH otherwise (an expired one is
- * deleted). */
+ * active): s filled. SY_EAUTH otherwise. Reads only (a reader handle will do): an expired
+ * session is swept at the next login, its idle clock restarted by sy_office_session_touch. */
 int sy_office_session(sy_office *o, const char *token, int64_t now_ms, int64_t idle_s,
                       int64_t max_s, sy_session *s);
+/* Restart a session's idle clock at now_ms. */
+int sy_office_session_touch(sy_office *o, const char *token, int64_t now_ms);
 /* End a session (logout). Harmless when there is none. */
 int sy_office_session_end(sy_office *o, const char *token);
 
