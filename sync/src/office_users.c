@@ -335,6 +335,12 @@ int sy_office_login_begin(sy_office *o, const char *user, const char *addr, int6
 {
     memset(l, 0, sizeof *l);
     snprintf(l->user, sizeof l->user, "%s", user ? user : "");
+    /* A name no account can have is kept only as printable text (it goes into the log and the
+     * audit table) and looked up as nobody. */
+    int valid = sy__name_ok(user);
+    for (char *p = l->user; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
     char key[SY_NAME_MAX + 16];
     snprintf(key, sizeof key, "user:%s", l->user);
     int64_t a = locked_for(o, key, ACCOUNT_FAILS, now_ms);
@@ -345,6 +351,8 @@ int sy_office_login_begin(sy_office *o, const char *user, const char *addr, int6
         return sy__fail(o, SY_EREFUSED, "too many failed logins: try again in %lld s",
                         (long long)l->retry_after_s);
     }
+    if (!valid)
+        return SY_OK;
     sqlite3_stmt *st;
     if (sy__prep(o, "SELECT role, hash FROM users WHERE name = ? AND status = 'active'", &st))
         return SY_EIO;

@@ -146,6 +146,8 @@ login rev 'wrong-password' "$T/x.jar"; [ "$c" = 401 ] && ok "a wrong password: 4
 login nobody 'wrong-password' "$T/x.jar"; [ "$c" = 401 ] && ok "an unknown user: 401" || fail "unknown user: $c"
 login gone 'Disabled-pass-1' "$T/x.jar"; [ "$c" = 401 ] && ok "a disabled user: 401" || fail "disabled user: $c"
 c=$(hcode POST /api/v1/login "${J[@]}" --data-binary '{"user":'); [ "$c" = 400 ] && ok "login with bad JSON: 400" || fail "bad JSON login: $c"
+c=$(hcode POST /api/v1/login "${J[@]}" --data-binary '{"user":"x\nFORGED login of adm","password":"whatever-pass"}')
+[ "$c" = 401 ] && ! grep -q '^FORGED' "$T/office.log" && ok "a user name with a newline cannot forge a log line" || fail "log injection: $c"
 for i in 1 2 3 4 5; do login victim "wrong-$i-password" "$T/x.jar"; done
 login victim 'Victim-pass-2026!' "$T/x.jar"
 ra=$(header Retry-After)
