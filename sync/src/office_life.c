@@ -744,3 +744,60 @@ int sy_office_status_for(sy_office *o, const sy_device *dev, char **json)
     rows_free(&r);
     return sy__json_text(o, arr, json);
 }
+
+/* ---- the county record: chosen versions ------------------------------------------------------ */
+
+int sy__export_choices(sy_office *o, sv_export_options *opt, char ***strs)
+{
+    opt->choices = NULL;
+    opt->n_choices = 0;
+    *strs = NULL;
+    sqlite3_stmt *st;
+    /* Newest first: the export takes the first choice about a point. */
+    if (sy__prep(o,
+                 "SELECT r.unit, r.subject, d.chosen_device, d.by, d.time FROM office_decisions d"
+                 " JOIN review r ON r.id = d.case_id WHERE d.action = 'review'"
+                 " AND d.accept IS NOT NULL AND r.kind = 'point' ORDER BY d.seq DESC",
+                 &st))
+        return SY_EIO;
+    sv_export_choice *v = NULL;
+    char **s = NULL;
+    size_t n = 0;
+    int rc = SY_OK;
+    while (rc == SY_OK && sqlite3_step(st) == SQLITE_ROW) {
+        sv_export_choice *nv = realloc(v, (n + 1) * sizeof *nv);
+        char **ns = nv ? realloc(s, (4 * n + 4) * sizeof *ns) : NULL;
+        if (nv)
+            v = nv;
+        if (!ns) {
+            rc = sy__fail(o, SY_ENOMEM, "out of memory");
+            break;
+        }
+        s = ns;
+        for (int k = 0; k < 4; k++)
+            s[4 * n + k] = dup_col(st, k);
+        v[n] = (sv_export_choice){.unit = s[4 * n],
+                                  .number = s[4 * n + 1],
+                                  .device = s[4 * n + 2],
+                                  .decided_by = s[4 * n + 3],
+                                  .decided_ms = sqlite3_column_int64(st, 4)};
+        n++;
+    }
+    sqlite3_finalize(st);
+    opt->choices = v;
+    opt->n_choices = n;
+    *strs = s;
+    if (rc != SY_OK)
+        sy__export_choices_free(opt, s);
+    return rc;
+}
+
+void sy__export_choices_free(sv_export_options *opt, char **strs)
+{
+    for (size_t i = 0; strs && i < 4 * opt->n_choices; i++)
+        free(strs[i]);
+    free(strs);
+    free((void *)opt->choices);
+    opt->choices = NULL;
+    opt->n_choices = 0;
+}
