@@ -20,7 +20,7 @@ static int is_office_file(const sy_office *o, const char *path)
     struct stat out;
     if (stat(path, &out) != 0)
         return 0;
-    static const char *const suffix[] = {"", ".key", "-wal", "-shm", "-journal"};
+    static const char *const suffix[] = {"", ".key", "-wal", "-shm", "-journal", ".decisions"};
     for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
         char *p = sy__str_cat(o->path, suffix[i]);
         struct stat st;

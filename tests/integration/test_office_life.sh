@@ -90,10 +90,22 @@ refuse "review resolve refuses a choice that is not a, b or neither" "$OFF" revi
 [ "$(decisions)" = 0 ] && ok "nothing refused was recorded" || fail "decisions after refusals: $(decisions)"
 
 # ---- a review case decided by choosing a version -----------------------------------------------------
-"$OFF" export "$O" --format geojson --output "$T/before.geojson" >/dev/null 2>&1
-id=$("$OFF" review list "$O" --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["cases"][0]["id"])')
-bid=$("$PY" -c 'import sqlite3,sys; print(dict(sqlite3.connect(sys.argv[1]).execute("SELECT key, value FROM meta"))["device_id"])' "$T/b.db")
-expect "review resolve ID --accept b --by rev" "$OFF" review resolve "$O" "$id" --accept b --by rev --note "b 实测于界桩"
+expect "county export before the decision" "$OFF" export "$O" --format geojson --output "$T/before.geojson"
+# The union took one crew's J1; decide for the other side (a case's sides a and b are ordered by
+# device id, not by crew), so that the export can only hold it because of the decision.
+"$OFF" review list "$O" --json >"$T/r.json"
+read -r id side bid < <("$PY" - "$T/r.json" "$T/before.geojson" "$U" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["cases"][0]
+took = [f["properties"]["device"] for f in json.load(open(sys.argv[2]))["features"]
+        if f["properties"].get("unit") == sys.argv[3] and f["properties"].get("number") == "J1"]
+assert len(took) == 1
+side = "b" if c["a"]["device_id"] == took[0] else "a"
+print(c["id"], side, c[side]["device_id"])
+PY
+)
+[ ${#bid} -eq 32 ] && ok "the side the union left out: $side" || fail "review case sides: $(cat "$T/r.json")"
+expect "review resolve ID --accept $side --by rev" "$OFF" review resolve "$O" "$id" --accept $side --by rev --note "实测于界桩"
 unit_is $U 'u["status"]=="in_field" and u["open_cases"]==0' && ok "the case is closed by the decision" || fail "after decision: $(cat "$T/u.json")"
 refuse "a decided case cannot be decided again" "$OFF" review resolve "$O" "$id" --accept a --by rev
 expect "county export after the decision" "$OFF" export "$O" --format geojson --output "$T/after.geojson"
@@ -104,19 +116,19 @@ def j1(path):
           if f["properties"].get("layer") == "boundary_point" or "number" in f["properties"]]
     return [p for p in fs if p.get("unit") == sys.argv[3] and p.get("number") == "J1"]
 before, after = j1(sys.argv[1]), j1(sys.argv[2])
-assert len(before) == 1 and before[0]["device"] != sys.argv[4], before  # the union took crew a's
+assert len(before) == 1 and before[0]["device"] != sys.argv[4], before  # the union took the other
 assert len(after) == 1, after
 p = after[0]
 assert p["device"] == sys.argv[4] and p["seq"] > 0, p
 assert p["review_decision"] == "chosen" and p["decided_by"] == "rev" and p["decided"], p
 PY
 [ "$(decisions)" = 1 ] && ok "the decision is an entry of the office journal" || fail "decisions: $(decisions)"
-"$PY" - "$O.decisions" "$id" "$bid" <<'PY' && ok "the review entry names by, case, choice, device and seq of the chosen entry" || fail "review entry payload"
+"$PY" - "$O.decisions" "$id" "$bid" "$side" <<'PY' && ok "the review entry names by, case, choice, device and seq of the chosen entry" || fail "review entry payload"
 import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 p = json.loads(db.execute("SELECT payload FROM entries WHERE kind = 'decision'").fetchone()[0])
 assert p["action"] == "review" and p["by"] == "rev" and p["case"] == int(sys.argv[2]), p
-assert p["accept"] == "b" and p["device"] == sys.argv[3] and p["entry"] > 0 and p["subject"] == "J1", p
+assert p["accept"] == sys.argv[4] and p["device"] == sys.argv[3] and p["entry"] > 0 and p["subject"] == "J1", p
 PY
 
 # ---- returned, and back -------------------------------------------------------------------------------
@@ -178,6 +190,7 @@ ps = [f["properties"] for f in json.load(open(sys.argv[1]))["features"]
       if f["properties"].get("unit") == sys.argv[2] and f["properties"].get("number") == sys.argv[3]]
 assert len(ps) == 1 and ps[0]["review_decision"] == "resurvey" and ps[0]["decided_by"] == "rev", ps
 PY
+refuse "export refuses to write over the office journal" "$OFF" export "$O" --format geojson --output "$O.decisions"
 expect "county export as GeoPackage" "$OFF" export "$O" --format gpkg --output "$T/c.gpkg"
 [ "$(decisions)" = 10 ] && ok "every decision is an entry (10)" || fail "decisions: $(decisions)"
 expect "quejie check of the office journal after decisions" "$Q" check "$O.decisions"
