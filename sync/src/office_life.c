@@ -43,7 +43,8 @@ static const char LIFE_SQL[] =
     "CREATE INDEX IF NOT EXISTS office_decisions_case ON office_decisions(case_id);"
     "CREATE TABLE IF NOT EXISTS unit_activity(unit TEXT NOT NULL, device_id TEXT NOT NULL,"
     "  last_seq INTEGER NOT NULL, last_time INTEGER NOT NULL, arrived INTEGER NOT NULL,"
-    "  work_arrived INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (unit, device_id));"
+    "  work_arrived INTEGER NOT NULL DEFAULT 0, complete INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (unit, device_id));"
     "CREATE TABLE IF NOT EXISTS life_indexed(device_id TEXT PRIMARY KEY, seq INTEGER NOT NULL);";
 
 /* ---- the office's journal -------------------------------------------------------------------- */
@@ -171,7 +172,24 @@ typedef struct act_ctx {
     const char *device_id;
     int64_t now;
     int rc;
+    char **units; /* the units the new entries touched */
+    size_t n_units;
 } act_ctx;
+
+static int touched(act_ctx *c, const char *unit)
+{
+    for (size_t i = 0; i < c->n_units; i++)
+        if (strcmp(c->units[i], unit) == 0)
+            return SY_OK;
+    char **nu = realloc(c->units, (c->n_units + 1) * sizeof *nu);
+    char *u = nu ? strdup(unit) : NULL;
+    if (nu)
+        c->units = nu;
+    if (!u)
+        return sy__fail(c->o, SY_ENOMEM, "out of memory");
+    c->units[c->n_units++] = u;
+    return SY_OK;
+}
 
 static int index_activity(const sv_entry *e, void *vctx)
 {
@@ -193,6 +211,11 @@ static int index_activity(const sv_entry *e, void *vctx)
         sqlite3_bind_int64(st, 5, c->now);
         sqlite3_bind_int64(st, 6, task ? 0 : c->now);
         src = sqlite3_step(st);
+        if (src == SQLITE_DONE && !task && touched(c, unit) != SY_OK) {
+            c->rc = SY_ENOMEM;
+            json_decref(p);
+            return 1;
+        }
     }
     json_decref(p);
     if (src != SQLITE_DONE) {
@@ -200,6 +223,33 @@ static int index_activity(const sv_entry *e, void *vctx)
         return 1;
     }
     return 0;
+}
+
+/* Whether the device's summary of each touched unit says complete on site (sv_unit_stage), kept
+ * with its activity: computed when the device's entries arrive, so that listings never open a
+ * replica. */
+static int store_complete(act_ctx *c, sv_journal *j)
+{
+    sqlite3_stmt *st;
+    if (c->n_units == 0)
+        return SY_OK;
+    if (sy__prep(c->o, "UPDATE unit_activity SET complete = ? WHERE unit = ? AND device_id = ?",
+                 &st))
+        return SY_EIO;
+    int rc = SY_OK;
+    for (size_t i = 0; rc == SY_OK && i < c->n_units; i++) {
+        sv_unit_summary sm;
+        int done = sv_unit_summarize_records(j, c->units[i], &sm) == SV_OK &&
+                   sv_unit_stage(&sm) == SV_STAGE_DONE;
+        sqlite3_reset(st);
+        sqlite3_bind_int(st, 1, done);
+        sy__bind_text(st, 2, c->units[i]);
+        sy__bind_text(st, 3, c->device_id);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = sy__fail_db(c->o, "unit activity");
+    }
+    sqlite3_finalize(st);
+    return rc;
 }
 
 /* Bring unit_activity up to one device's replica (own office transaction). */
@@ -224,7 +274,7 @@ static int activity_refresh(sy_office *o, const char *device_id)
         sv_journal_close(j);
         return rc;
     }
-    act_ctx c = {o, NULL, device_id, sv_wall_ms(), SY_OK};
+    act_ctx c = {o, NULL, device_id, sv_wall_ms(), SY_OK, NULL, 0};
     rc = sy__exec(o, "BEGIN IMMEDIATE");
     if (rc == SY_OK)
         rc = sy__prep(o,
@@ -248,6 +298,11 @@ static int activity_refresh(sy_office *o, const char *device_id)
                             : SY_OK;
     }
     sqlite3_finalize(c.up);
+    if (rc == SY_OK)
+        rc = store_complete(&c, j);
+    for (size_t i = 0; i < c.n_units; i++)
+        free(c.units[i]);
+    free(c.units);
     if (rc == SY_OK && sy__prep(o,
                                 "INSERT OR REPLACE INTO life_indexed(device_id, seq)"
                                 " VALUES (?, ?)",
@@ -271,11 +326,18 @@ int sy__life_device_refresh(sy_office *o, const char *device_id)
     return activity_refresh(o, device_id);
 }
 
-/* Every device's activity and the decision index, up to date. */
+/* Every device's activity up to date. The ingest refreshes its device itself; here only a
+ * device whose activity lags behind its county index (a crash after the ingest, an office made
+ * by an older build) has its replica opened, so a listing opens none in the usual case. */
 static int life_refresh(sy_office *o)
 {
     sqlite3_stmt *st;
-    if (sy__prep(o, "SELECT device_id FROM devices WHERE device_id IS NOT NULL ORDER BY id", &st))
+    if (sy__prep(o,
+                 "SELECT d.device_id FROM devices d JOIN county_indexed c"
+                 " ON c.device_id = d.device_id LEFT JOIN life_indexed l"
+                 " ON l.device_id = d.device_id WHERE l.seq IS NULL OR l.seq < c.seq"
+                 " ORDER BY d.id",
+                 &st))
         return SY_EIO;
     int rc = SY_OK;
     char **ids = NULL;
@@ -384,36 +446,17 @@ static const char *feature_name(const char *feature, char *buf, size_t n)
     return buf;
 }
 
-/* Whether some device's summary of the unit says complete (sv_unit_stage). */
-static int mark_complete(sy_office *o, life_rows *r)
+/* The rows load_rows wants: one code (?1) and/or the units assigned to a device (?2 its name,
+ * ?3 its crew). */
+#define UNIT_FILTER(col)                                                                           \
+    "(?1 IS NULL OR " col " = ?1) AND (?2 IS NULL OR " col " IN (SELECT code FROM tasks"           \
+    " WHERE assign = ?2 OR (?3 IS NOT NULL AND assign = ?3)))"
+
+static void bind_filter(sqlite3_stmt *st, const char *only_code, const sy_device *dev)
 {
-    sqlite3_stmt *st;
-    if (sy__prep(o,
-                 "SELECT device_id, unit FROM unit_activity WHERE work_arrived > 0"
-                 " ORDER BY device_id",
-                 &st))
-        return SY_EIO;
-    char dev[33] = "";
-    sv_journal *j = NULL;
-    int rc = SY_OK, src;
-    while (rc == SY_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
-        life_row *x = row_find(r, sy__col_text(st, 1));
-        if (!x || x->complete)
-            continue;
-        if (strcmp(dev, sy__col_text(st, 0)) != 0) {
-            sv_journal_close(j);
-            j = NULL;
-            snprintf(dev, sizeof dev, "%s", sy__col_text(st, 0));
-            rc = sy__replica_read(o, dev, &j);
-        }
-        sv_unit_summary s;
-        if (j && sv_unit_summarize_records(j, x->code, &s) == SV_OK &&
-            sv_unit_stage(&s) == SV_STAGE_DONE)
-            x->complete = 1;
-    }
-    sv_journal_close(j);
-    sqlite3_finalize(st);
-    return rc;
+    sy__bind_text(st, 1, only_code);
+    sy__bind_text(st, 2, dev ? dev->name : NULL);
+    sy__bind_text(st, 3, dev && dev->crew[0] ? dev->crew : NULL);
 }
 
 static void office_today(char out[11])
@@ -424,18 +467,19 @@ static void office_today(char out[11])
         snprintf(out, 11, "1970-01-01");
 }
 
-/* Every task unit (only_code: just that one) with its facts and state, sorted by code. */
-static int load_rows(sy_office *o, const char *only_code, life_rows *r)
+/* Every task unit (only_code: just that one; dev: just those assigned to it) with its facts and
+ * state, sorted by code. */
+static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, life_rows *r)
 {
     memset(r, 0, sizeof *r);
     office_today(r->today);
     sqlite3_stmt *st;
-    if (sy__prep(o,
-                 "SELECT code, assign, feature FROM tasks WHERE ?1 IS NULL OR code = ?1"
-                 " ORDER BY code",
-                 &st))
+    if (sy__prep(
+            o,
+            "SELECT code, assign, feature FROM tasks WHERE " UNIT_FILTER("code") " ORDER BY code",
+            &st))
         return SY_EIO;
-    sy__bind_text(st, 1, only_code);
+    bind_filter(st, only_code, dev);
     int rc = SY_OK, src;
     size_t cap = 0;
     while (rc == SY_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -462,17 +506,18 @@ static int load_rows(sy_office *o, const char *only_code, life_rows *r)
     /* What arrived. */
     if (rc == SY_OK)
         rc = sy__prep(o,
-                      "SELECT unit, max(last_time), max(work_arrived) FROM unit_activity"
-                      " WHERE ?1 IS NULL OR unit = ?1 GROUP BY unit",
+                      "SELECT unit, max(last_time), max(work_arrived), max(complete)"
+                      " FROM unit_activity WHERE " UNIT_FILTER("unit") " GROUP BY unit",
                       &st);
     if (rc == SY_OK) {
-        sy__bind_text(st, 1, only_code);
+        bind_filter(st, only_code, dev);
         while ((src = sqlite3_step(st)) == SQLITE_ROW) {
             life_row *x = row_find(r, sy__col_text(st, 0));
             if (x) {
                 x->field_entries = 1;
                 x->last_time = sqlite3_column_int64(st, 1);
                 x->work_arrived = sqlite3_column_int64(st, 2);
+                x->complete = sqlite3_column_int(st, 3);
             }
         }
         sqlite3_finalize(st);
@@ -481,10 +526,10 @@ static int load_rows(sy_office *o, const char *only_code, life_rows *r)
     if (rc == SY_OK)
         rc = sy__prep(o,
                       "SELECT unit, count(*) FROM review WHERE status = 'open'"
-                      " AND (?1 IS NULL OR unit = ?1) GROUP BY unit",
+                      " AND " UNIT_FILTER("unit") " GROUP BY unit",
                       &st);
     if (rc == SY_OK) {
-        sy__bind_text(st, 1, only_code);
+        bind_filter(st, only_code, dev);
         while (sqlite3_step(st) == SQLITE_ROW) {
             life_row *x = row_find(r, sy__col_text(st, 0));
             if (x)
@@ -498,10 +543,10 @@ static int load_rows(sy_office *o, const char *only_code, life_rows *r)
                       "SELECT unit, action, note, by, time, date_from, date_to FROM"
                       " office_decisions d WHERE seq = (SELECT max(seq) FROM office_decisions"
                       " e WHERE e.unit = d.unit AND e.action <> 'review')"
-                      " AND (?1 IS NULL OR unit = ?1)",
+                      " AND " UNIT_FILTER("unit"),
                       &st);
     if (rc == SY_OK) {
-        sy__bind_text(st, 1, only_code);
+        bind_filter(st, only_code, dev);
         while (sqlite3_step(st) == SQLITE_ROW) {
             life_row *x = row_find(r, sy__col_text(st, 0));
             if (!x)
@@ -515,8 +560,6 @@ static int load_rows(sy_office *o, const char *only_code, life_rows *r)
         }
         sqlite3_finalize(st);
     }
-    if (rc == SY_OK)
-        rc = mark_complete(o, r);
     for (size_t i = 0; rc == SY_OK && i < r->n; i++) {
         life_row *x = &r->v[i];
         x->f = (sv_life_facts){.field_entries = x->field_entries,
@@ -556,7 +599,7 @@ int sy_office_units(sy_office *o, char **json)
     life_rows r;
     int rc = life_refresh(o);
     if (rc == SY_OK)
-        rc = load_rows(o, NULL, &r);
+        rc = load_rows(o, NULL, NULL, &r);
     if (rc != SY_OK)
         return rc;
     json_t *arr = json_array();
@@ -630,7 +673,7 @@ int sy_office_unit_decide(sy_office *o, const char *code, const char *action, co
     life_rows r = {0};
     rc = index_decisions(o, j);
     if (rc == SY_OK)
-        rc = load_rows(o, code, &r);
+        rc = load_rows(o, code, NULL, &r);
     if (rc == SY_OK && r.n == 0)
         rc = sy__fail(o, SY_EINVAL, "no unit %s among the office's tasks", code);
     char why[256];
@@ -730,17 +773,72 @@ int sy_office_status_for(sy_office *o, const sy_device *dev, char **json)
 {
     *json = NULL;
     life_rows r;
-    int rc = load_rows(o, NULL, &r);
+    int rc = load_rows(o, NULL, dev, &r);
     if (rc != SY_OK)
         return rc;
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < r.n; i++) {
         const life_row *x = &r.v[i];
-        if (strcmp(x->assign, dev->name) != 0 && (!dev->crew[0] || strcmp(x->assign, dev->crew)))
-            continue;
         json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "code", x->code, "status",
                                              sv_life_name(x->state), "note", str_or_null(x->note)));
     }
     rows_free(&r);
     return sy__json_text(o, arr, json);
+}
+
+/* ---- the county record: chosen versions ------------------------------------------------------ */
+
+int sy__export_choices(sy_office *o, sv_export_options *opt, char ***strs)
+{
+    opt->choices = NULL;
+    opt->n_choices = 0;
+    *strs = NULL;
+    sqlite3_stmt *st;
+    /* Newest first: the export takes the first choice about a point. */
+    if (sy__prep(o,
+                 "SELECT r.unit, r.subject, d.chosen_device, d.by, d.time FROM office_decisions d"
+                 " JOIN review r ON r.id = d.case_id WHERE d.action = 'review'"
+                 " AND d.accept IS NOT NULL AND r.kind = 'point' ORDER BY d.seq DESC",
+                 &st))
+        return SY_EIO;
+    sv_export_choice *v = NULL;
+    char **s = NULL;
+    size_t n = 0;
+    int rc = SY_OK;
+    while (rc == SY_OK && sqlite3_step(st) == SQLITE_ROW) {
+        sv_export_choice *nv = realloc(v, (n + 1) * sizeof *nv);
+        char **ns = nv ? realloc(s, (4 * n + 4) * sizeof *ns) : NULL;
+        if (nv)
+            v = nv;
+        if (!ns) {
+            rc = sy__fail(o, SY_ENOMEM, "out of memory");
+            break;
+        }
+        s = ns;
+        for (int k = 0; k < 4; k++)
+            s[4 * n + k] = dup_col(st, k);
+        v[n] = (sv_export_choice){.unit = s[4 * n],
+                                  .number = s[4 * n + 1],
+                                  .device = s[4 * n + 2],
+                                  .decided_by = s[4 * n + 3],
+                                  .decided_ms = sqlite3_column_int64(st, 4)};
+        n++;
+    }
+    sqlite3_finalize(st);
+    opt->choices = v;
+    opt->n_choices = n;
+    *strs = s;
+    if (rc != SY_OK)
+        sy__export_choices_free(opt, s);
+    return rc;
+}
+
+void sy__export_choices_free(sv_export_options *opt, char **strs)
+{
+    for (size_t i = 0; strs && i < 4 * opt->n_choices; i++)
+        free(strs[i]);
+    free(strs);
+    free((void *)opt->choices);
+    opt->choices = NULL;
+    opt->n_choices = 0;
 }
