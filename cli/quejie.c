@@ -233,8 +233,13 @@ static int tasks_list(int argc, char **argv)
     if (sv_state_units(j, &u, &n) != SV_OK)
         return journal_fail(j);
     json_t *arr = get(&a, "--json") ? json_array() : NULL;
+    sy_unit_office *office = NULL; /* the office's status of each unit, from the last sync */
+    size_t noffice = 0;
+    if (sy_unit_office_read(j, &office, &noffice) != SY_OK)
+        fprintf(stderr, "%s: warning: the office status of the units cannot be read\n", prog);
     sv_geo *g = NULL;
     if (sv_geo_new(&g) != SV_OK) {
+        free(office);
         sv_units_free(u, n);
         sv_journal_close(j);
         return die(EXIT_FAIL, "cannot initialise PROJ (is proj-data installed?)");
@@ -246,6 +251,7 @@ static int tasks_list(int argc, char **argv)
         int src = sv_unit_summarize(j, g, u[i].code, &sm);
         if (src != SV_OK && src != SV_ECRS && src != SV_EINVAL) {
             json_decref(arr);
+            free(office);
             sv_geo_free(g);
             sv_units_free(u, n);
             sv_journal_close(j);
@@ -287,6 +293,10 @@ static int tasks_list(int argc, char **argv)
                 if (m & (1u << b))
                     json_array_append_new(miss, json_string(sv_missing_name(1u << b)));
             json_object_set_new(o, "missing", miss);
+            const sy_unit_office *of = sy_unit_office_find(office, noffice, u[i].code);
+            json_object_set_new(o, "office_status", of ? json_string(of->status) : json_null());
+            json_object_set_new(o, "office_note",
+                                of && of->has_note ? json_string(of->note) : json_null());
             json_array_append_new(arr, o);
         } else {
             char area[64] = "";
@@ -300,6 +310,7 @@ static int tasks_list(int argc, char **argv)
         }
     }
     sv_geo_free(g);
+    free(office);
     if (arr)
         print_json(arr);
     else if (n == 0)

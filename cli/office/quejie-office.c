@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -24,6 +25,7 @@
 #include "sync/bundle.h"
 #include "sync/imagery.h"
 #include "sync/office.h"
+#include "sync/office_staff.h"
 
 #include "common/args.h"
 
@@ -124,13 +126,51 @@ static int cmd_init(int argc, char **argv)
     return 0;
 }
 
+/* The console's static files: --assets, else where the package installs them, else (a build
+ * tree's binary) the source tree's. */
+static const char *console_assets(const char *given)
+{
+    if (given)
+        return given;
+    static const char *const dirs[] = {
+#ifdef QUEJIE_OFFICE_ASSETS
+        QUEJIE_OFFICE_ASSETS,
+#endif
+#ifdef QUEJIE_BUILD_OFFICE_ASSETS
+        QUEJIE_BUILD_OFFICE_ASSETS,
+#endif
+        NULL};
+    struct stat st;
+    for (size_t i = 0; dirs[i]; i++)
+        if (stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
+            return dirs[i];
+    return NULL;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
-    opt opts[] = {{"--listen", 1}, {"--tls-cert", 1}, {"--tls-key", 1}, {NULL}};
+    opt opts[] = {{"--listen", 1}, {"--tls-cert", 1},     {"--tls-key", 1},
+                  {"--assets", 1}, {"--session-idle", 1}, {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
-    sy_server_opts so = {get(&a, "--listen"), get(&a, "--tls-cert"), get(&a, "--tls-key")};
+    sy_server_opts so = {get(&a, "--listen"), get(&a, "--tls-cert"), get(&a, "--tls-key"),
+                         console_assets(get(&a, "--assets")), 0};
+    const char *idle = get(&a, "--session-idle");
+    if (idle) {
+        char *end;
+        errno = 0;
+        long long m = strtoll(idle, &end, 10);
+        if (errno || end == idle || *end || m <= 0 || m > 24 * 60)
+            return die(EXIT_USAGE, "--session-idle: '%s' is not a number of minutes (1-1440)",
+                       idle);
+        so.session_idle_s = m * 60;
+    }
+    if (!so.assets)
+        fprintf(stderr,
+                "%s: note: no console assets directory (give --assets DIR): pages "
+                "come without their style\n",
+                prog);
     if (!so.listen)
         return die(EXIT_USAGE, "serve needs --listen ADDR:PORT");
     if (!so.cert_file != !so.key_file)
@@ -733,7 +773,7 @@ static int review_list(int argc, char **argv)
 
 static int review_resolve(int argc, char **argv)
 {
-    opt opts[] = {{"--note", 1}, {NULL}};
+    opt opts[] = {{"--note", 1}, {"--accept", 1}, {"--by", 1}, {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 2, &a))
         return EXIT_USAGE;
@@ -745,11 +785,104 @@ static int review_resolve(int argc, char **argv)
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;
-    if (sy_office_review_resolve(o, id, get(&a, "--note")) != SY_OK)
+    const char *accept = get(&a, "--accept"), *by = get(&a, "--by");
+    if (accept && !by) {
+        sy_office_close(o);
+        return die(EXIT_USAGE, "--accept needs --by NAME (who decides)");
+    }
+    if (sy_office_review_decide(o, id, accept, by ? by : "office", get(&a, "--note"), NULL, 0) !=
+        SY_OK)
         return office_fail(o);
-    printf("review case %lld resolved\n", id);
+    if (accept)
+        printf("review case %lld decided: %s\n", id, accept);
+    else
+        printf("review case %lld resolved\n", id);
     sy_office_close(o);
     return 0;
+}
+
+/* ---- units and their lifecycle
+ * ---------------------------------------------------------------------------- */
+
+static int cmd_units(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    char *text = NULL;
+    json_t *rows;
+    int code = listing(o, sy_office_units(o, &text), &text, &rows);
+    if (code)
+        return code;
+    if (get(&a, "--json")) {
+        print_json(rows);
+    } else {
+        size_t i;
+        const json_t *u;
+        if (json_array_size(rows) == 0)
+            printf("no units (import a task package with tasks import)\n");
+        json_array_foreach(rows, i, u)
+        {
+            printf("%-16s %-12s %-12s last entry %s, %lld open case%s%s%s\n", jstr(u, "code", ""),
+                   jstr(u, "status", ""), jstr(u, "assign", ""), jstr(u, "last_entry", "none"),
+                   jint(u, "open_cases"), jint(u, "open_cases") == 1 ? "" : "s",
+                   json_string_value(json_object_get(u, "note")) ? ": " : "", jstr(u, "note", ""));
+        }
+        json_decref(rows);
+    }
+    sy_office_close(o);
+    return 0;
+}
+
+static int unit_decide(int argc, char **argv, const char *action)
+{
+    opt opts[] = {{"--unit", 1}, {"--by", 1}, {"--note", 1}, {"--from", 1}, {"--to", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *unit = get(&a, "--unit"), *by = get(&a, "--by"), *note = get(&a, "--note");
+    const char *from = get(&a, "--from"), *to = get(&a, "--to");
+    int notice = strcmp(action, "notice") == 0;
+    if (!unit || !by)
+        return die(EXIT_USAGE, "unit %s needs --unit CODE and --by NAME", action);
+    if (notice && (!from || !to))
+        return die(EXIT_USAGE, "unit notice needs --from YYYY-MM-DD and --to YYYY-MM-DD");
+    if (!notice && (from || to))
+        return die(EXIT_USAGE, "--from and --to belong to unit notice only");
+    if (strcmp(action, "objection") == 0 && (!note || !*note))
+        return die(EXIT_USAGE, "unit objection needs --note TEXT (the objection's statement)");
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    if (sy_office_unit_decide(o, unit, action, by, note, from, to, NULL, 0) != SY_OK)
+        return office_fail(o);
+    printf("unit %s: %s by %s\n", unit, action, by);
+    sy_office_close(o);
+    return 0;
+}
+
+static int unit_return(int argc, char **argv)
+{
+    return unit_decide(argc, argv, "return");
+}
+
+static int unit_accept(int argc, char **argv)
+{
+    return unit_decide(argc, argv, "accept");
+}
+
+static int unit_notice(int argc, char **argv)
+{
+    return unit_decide(argc, argv, "notice");
+}
+
+static int unit_objection(int argc, char **argv)
+{
+    return unit_decide(argc, argv, "objection");
 }
 
 static int cmd_log(int argc, char **argv)
@@ -824,6 +957,187 @@ static int cmd_export(int argc, char **argv)
     return 0;
 }
 
+/* ---- staff accounts and the audit log
+ * ------------------------------------------------------------------ */
+
+/* The password: one line on standard input (never an argument: it would show in ps and the
+ * shell's history). Returns a malloc'ed string or NULL after a message. */
+static char *read_password(void)
+{
+    if (isatty(STDIN_FILENO))
+        fprintf(stderr, "password (one line, at least %d characters): ", SY_PASSWORD_MIN);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, stdin);
+    if (n < 0) {
+        free(line);
+        die(EXIT_FAIL, "no password on standard input (give it as one line)");
+        return NULL;
+    }
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    if (n == 0) {
+        free(line);
+        die(EXIT_FAIL, "refused: the password is empty");
+        return NULL;
+    }
+    return line;
+}
+
+static void free_password(char *p)
+{
+    if (p) {
+        memset(p, 0, strlen(p));
+        free(p);
+    }
+}
+
+static int user_add(int argc, char **argv)
+{
+    opt opts[] = {{"--name", 1}, {"--role", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *name = get(&a, "--name"), *r = get(&a, "--role");
+    sy_role role;
+    if (!name || !r)
+        return die(EXIT_USAGE, "user add needs --name NAME and --role admin|reviewer|viewer");
+    if (sy_role_parse(r, &role) != SY_OK)
+        return die(EXIT_USAGE, "--role: '%s' is not admin, reviewer or viewer", r);
+    char *pw = read_password();
+    if (!pw)
+        return EXIT_FAIL;
+    sy_office *o;
+    if (open_office(a.pos[0], &o)) {
+        free_password(pw);
+        return EXIT_FAIL;
+    }
+    int rc = sy_office_user_add(o, name, role, pw, NULL, NULL);
+    free_password(pw);
+    if (rc != SY_OK)
+        return office_fail(o);
+    printf("added user %s (%s)\n", name, sy_role_name(role));
+    sy_office_close(o);
+    return 0;
+}
+
+static int user_passwd(int argc, char **argv)
+{
+    opt opts[] = {{"--name", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *name = get(&a, "--name");
+    if (!name)
+        return die(EXIT_USAGE, "user passwd needs --name NAME");
+    char *pw = read_password();
+    if (!pw)
+        return EXIT_FAIL;
+    sy_office *o;
+    if (open_office(a.pos[0], &o)) {
+        free_password(pw);
+        return EXIT_FAIL;
+    }
+    int rc = sy_office_user_passwd(o, name, pw, NULL, NULL);
+    free_password(pw);
+    if (rc != SY_OK)
+        return office_fail(o);
+    printf("new password set for %s (its sessions are ended)\n", name);
+    sy_office_close(o);
+    return 0;
+}
+
+static int user_disable(int argc, char **argv)
+{
+    opt opts[] = {{"--name", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *name = get(&a, "--name");
+    if (!name)
+        return die(EXIT_USAGE, "user disable needs --name NAME");
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    if (sy_office_user_disable(o, name, NULL, NULL) != SY_OK)
+        return office_fail(o);
+    printf("disabled user %s (its sessions are ended)\n", name);
+    sy_office_close(o);
+    return 0;
+}
+
+static int user_list(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    char *text = NULL;
+    json_t *users;
+    int code = listing(o, sy_office_users(o, &text), &text, &users);
+    if (code)
+        return code;
+    if (get(&a, "--json")) {
+        print_json(users);
+    } else {
+        printf("%-20s %-9s %-9s %-20s %s\n", "NAME", "ROLE", "STATUS", "CREATED", "LAST LOGIN");
+        size_t i;
+        const json_t *u;
+        json_array_foreach(users, i, u)
+        {
+            printf("%-20s %-9s %-9s %-20s %s\n", jstr(u, "name", ""), jstr(u, "role", ""),
+                   jstr(u, "status", ""), jstr(u, "created", ""), jstr(u, "last_login", "-"));
+        }
+        json_decref(users);
+    }
+    sy_office_close(o);
+    return 0;
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {"--limit", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    long long limit = 100;
+    const char *l = get(&a, "--limit");
+    if (l) {
+        char *end;
+        errno = 0;
+        limit = strtoll(l, &end, 10);
+        if (errno || end == l || *end || limit <= 0)
+            return die(EXIT_USAGE, "--limit: '%s' is not a positive whole number", l);
+    }
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    char *text = NULL;
+    json_t *rows;
+    int code = listing(o, sy_office_audit_list(o, (size_t)limit, &text), &text, &rows);
+    if (code)
+        return code;
+    if (get(&a, "--json")) {
+        print_json(rows);
+    } else {
+        size_t i;
+        const json_t *r;
+        json_array_foreach(rows, i, r)
+        {
+            printf("%s %-16s %-16s %-15s %s%s%s\n", jstr(r, "time", ""), jstr(r, "user", ""),
+                   jstr(r, "action", ""), jstr(r, "address", ""), jstr(r, "target", ""),
+                   json_string_value(json_object_get(r, "detail")) ? ": " : "",
+                   jstr(r, "detail", ""));
+        }
+        json_decref(rows);
+    }
+    sy_office_close(o);
+    return 0;
+}
+
 /* ---- main
  * -----------------------------------------------------------------------------------------------------
  */
@@ -832,6 +1146,7 @@ static const char USAGE[] =
     "usage:\n"
     "  quejie-office init OFFICE_DB [--name NAME] [--tolerance METRES]\n"
     "  quejie-office serve OFFICE_DB --listen ADDR:PORT [--tls-cert FILE --tls-key FILE]\n"
+    "                [--assets DIR] [--session-idle MINUTES]\n"
     "  quejie-office device add OFFICE_DB --name NAME [--crew NAME]\n"
     "  quejie-office device revoke OFFICE_DB --name NAME\n"
     "  quejie-office device list OFFICE_DB [--json]\n"
@@ -842,10 +1157,20 @@ static const char USAGE[] =
     "  quejie-office imagery remove OFFICE_DB --name NAME\n"
     "  quejie-office import OFFICE_DB BUNDLE_FILE [--json]\n"
     "  quejie-office review list OFFICE_DB [--json] [--all]\n"
-    "  quejie-office review resolve OFFICE_DB ID [--note TEXT]\n"
+    "  quejie-office review resolve OFFICE_DB ID [--accept a|b|neither --by NAME] [--note TEXT]\n"
+    "  quejie-office units OFFICE_DB [--json]\n"
+    "  quejie-office unit return|accept OFFICE_DB --unit CODE --by NAME [--note TEXT]\n"
+    "  quejie-office unit notice OFFICE_DB --unit CODE --by NAME --from DATE --to DATE\n"
+    "  quejie-office unit objection OFFICE_DB --unit CODE --by NAME --note TEXT\n"
     "  quejie-office status OFFICE_DB [--json]\n"
     "  quejie-office log OFFICE_DB [--json] [--limit N]\n"
-    "  quejie-office export OFFICE_DB --format gpkg|geojson|csv --output FILE\n";
+    "  quejie-office export OFFICE_DB --format gpkg|geojson|csv --output FILE\n"
+    "  quejie-office user add OFFICE_DB --name NAME --role admin|reviewer|viewer  (password on "
+    "stdin)\n"
+    "  quejie-office user passwd OFFICE_DB --name NAME  (password on stdin)\n"
+    "  quejie-office user disable OFFICE_DB --name NAME\n"
+    "  quejie-office user list OFFICE_DB [--json]\n"
+    "  quejie-office audit OFFICE_DB [--json] [--limit N]\n";
 
 int main(int argc, char **argv)
 {
@@ -860,16 +1185,30 @@ int main(int argc, char **argv)
     static const struct {
         const char *group, *name;
         int (*fn)(int, char **);
-    } subs[] = {{"device", "add", device_add},         {"device", "revoke", device_revoke},
-                {"device", "list", device_list},       {"tasks", "import", tasks_import},
-                {"tasks", "list", tasks_list},         {"review", "list", review_list},
-                {"review", "resolve", review_resolve}, {"imagery", "add", imagery_add},
-                {"imagery", "list", imagery_list},     {"imagery", "remove", imagery_remove}};
+    } subs[] = {{"device", "add", device_add},
+                {"device", "revoke", device_revoke},
+                {"device", "list", device_list},
+                {"tasks", "import", tasks_import},
+                {"tasks", "list", tasks_list},
+                {"review", "list", review_list},
+                {"review", "resolve", review_resolve},
+                {"unit", "return", unit_return},
+                {"unit", "accept", unit_accept},
+                {"unit", "notice", unit_notice},
+                {"unit", "objection", unit_objection},
+                {"user", "add", user_add},
+                {"user", "passwd", user_passwd},
+                {"user", "disable", user_disable},
+                {"user", "list", user_list},
+                {"imagery", "add", imagery_add},
+                {"imagery", "list", imagery_list},
+                {"imagery", "remove", imagery_remove}};
     static const struct {
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {{"init", cmd_init},     {"serve", cmd_serve}, {"import", cmd_import},
-                {"status", cmd_status}, {"log", cmd_log},     {"export", cmd_export}};
+                {"status", cmd_status}, {"log", cmd_log},     {"export", cmd_export},
+                {"units", cmd_units},   {"audit", cmd_audit}};
     const char *cmd = argv[1];
     int group = 0;
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {

@@ -564,6 +564,12 @@ static int merge_states(sv__ex *x)
     size_t np = 0;
     for (size_t i = 0; i < x->n_pts; i++) {
         sv_bpoint *p = &x->pts[keys[i].idx];
+        /* The office chose one device's version: the others are left out. */
+        const sv_export_choice *ch = sv__ex_choice(x, p->unit, p->number);
+        if (ch && ch->device && strcmp(ch->device, x->src[keys[i].src].device) != 0) {
+            sv_bpoint_clear(p);
+            continue;
+        }
         if (np && strcmp(pts[np - 1].unit, p->unit) == 0 &&
             strcmp(pts[np - 1].number, p->number) == 0) {
             sv_bpoint_clear(p);
@@ -579,6 +585,16 @@ static int merge_states(sv__ex *x)
     x->n_pts = np;
     free(keys);
     return SV_OK;
+}
+
+const sv_export_choice *sv__ex_choice(const sv__ex *x, const char *unit, const char *number)
+{
+    for (size_t i = 0; i < x->n_choices; i++) {
+        const sv_export_choice *c = &x->choices[i];
+        if (c->unit && c->number && strcmp(c->unit, unit) == 0 && strcmp(c->number, number) == 0)
+            return c;
+    }
+    return NULL;
 }
 
 /* Read the state and derive everything the writers share. */
@@ -834,6 +850,8 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
     x.diag = diag;
     x.path = path;
     x.bom = opt && opt->bom;
+    x.choices = opt ? opt->choices : NULL;
+    x.n_choices = opt && opt->choices ? opt->n_choices : 0;
     x.sets[0].crs = (sv_crs){SV_EPSG_CGCS2000, NAN};
     x.sets[0].srs_id = SV_EPSG_CGCS2000;
     x.n_sets = 1;
@@ -872,4 +890,11 @@ int sv_export_journals(sv_journal **js, size_t n, sv_geo *g, sv_export_format fm
                        sv_export_stats *stats, sv_diag *diag)
 {
     return export_run(js, n, g, fmt, NULL, path, NULL, stats, diag);
+}
+
+int sv_export_journals_opts(sv_journal **js, size_t n, sv_geo *g, sv_export_format fmt,
+                            const char *path, const sv_export_options *opt, sv_export_stats *stats,
+                            sv_diag *diag)
+{
+    return export_run(js, n, g, fmt, NULL, path, opt, stats, diag);
 }

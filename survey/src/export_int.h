@@ -139,7 +139,9 @@ typedef struct sv__ex {
     sv__gpkg_column zcols[SV__LY_COUNT][SV__EX_MAX_COLS];
     signed char zmap[SV__LY_COUNT][SV__EX_MAX_COLS];
 
-    int bom; /* CSV: a UTF-8 byte-order mark first */
+    int bom;                         /* CSV: a UTF-8 byte-order mark first */
+    const sv_export_choice *choices; /* the office's choices between versions of a point */
+    size_t n_choices;
 
     double *scratch; /* coordinates of the feature being written */
     size_t scratch_cap;
@@ -225,5 +227,8 @@ int sv__ex_walk_set(const sv__ex *x, const sv__ex_walk *w);
 
 int sv__ex_write_gpkg(sv__ex *x, sv_export_stats *st);                       /* export_gpkg.c */
 int sv__ex_write_text(sv__ex *x, sv_export_format fmt, sv_export_stats *st); /* export_text.c */
+
+/* The office's choice about point (unit, number), or NULL. */
+const sv_export_choice *sv__ex_choice(const sv__ex *x, const char *unit, const char *number);
 
 #endif

@@ -166,6 +166,9 @@ enum {
     PC_OFF_NORTH,
     PC_OFF_BRG_IN,
     PC_OFF_CORR,
+    PC_DECISION,
+    PC_DECIDED_BY,
+    PC_DECIDED,
     PC_COUNT
 };
 
@@ -223,6 +226,9 @@ static const sv__gpkg_column point_cols[] = {
     {"offset_north", SV__GPKG_TEXT},
     {"offset_bearing_entered_deg", SV__GPKG_REAL},
     {"offset_correction_deg", SV__GPKG_REAL},
+    {"review_decision", SV__GPKG_TEXT},
+    {"decided_by", SV__GPKG_TEXT},
+    {"decided", SV__GPKG_DATETIME},
 };
 _Static_assert(sizeof point_cols / sizeof point_cols[0] == PC_COUNT, "point columns");
 
@@ -651,6 +657,11 @@ void sv__ex_point_attrs(const sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[
     s_text(s, PC_OFF_NORTH, off ? sv_north_name(p->off.north) : NULL);
     s_real(s, PC_OFF_BRG_IN, off ? p->off.bearing_entered : NAN);
     s_real(s, PC_OFF_CORR, off ? p->off.correction_deg : NAN);
+    const sv_export_choice *ch = sv__ex_choice(x, p->unit, p->number);
+    s_code(s, PC_DECISION, ch ? (ch->device ? "chosen" : "resurvey") : NULL);
+    s_text(s, PC_DECIDED_BY, ch ? ch->decided_by : NULL);
+    char decided[64];
+    s_text(s, PC_DECIDED, ch ? iso_ms(ch->decided_ms, decided) : NULL);
 }
 
 /* The strokes of a signature as the journal keeps them: [[x, y, x, y, ...], ...]. NULL when

@@ -472,7 +472,9 @@ int sv__journal_load_identity(sv_journal *j)
     return SV_OK;
 }
 
-int sv_journal_create(const char *path, const sv_journal_opts *opts, sv_journal **out)
+/* Create a journal; with sk (an Ed25519 secret key the caller keeps) no key file is written. */
+static int journal_create(const char *path, const sv_journal_opts *opts, const uint8_t *sk,
+                          sv_journal **out)
 {
     *out = NULL;
     if (!path || !*path)
@@ -494,13 +496,18 @@ int sv_journal_create(const char *path, const sv_journal_opts *opts, sv_journal 
                                 opts->central_meridian);
     if (access(path, F_OK) == 0)
         return sv__journal_fail(j, SV_EEXIST, "%s already exists", path);
-    char *kpath = key_path(path);
+    char *kpath = sk ? sv__strdup("") : key_path(path);
     if (!kpath)
         return SV_ENOMEM;
-    crypto_sign_keypair(j->pk, j->sk);
+    if (sk) {
+        memcpy(j->sk, sk, sizeof j->sk);
+        crypto_sign_ed25519_sk_to_pk(j->pk, j->sk);
+    } else {
+        crypto_sign_keypair(j->pk, j->sk);
+    }
     j->have_sk = 1;
     device_id_from_pk(j->pk, j->device_id);
-    int rc = write_key(j, kpath);
+    int rc = sk ? SV_OK : write_key(j, kpath);
     if (rc != SV_OK) {
         free(kpath);
         return rc;
@@ -509,7 +516,8 @@ int sv_journal_create(const char *path, const sv_journal_opts *opts, sv_journal 
     if (rc == SV_OK)
         rc = sv__journal_set_pragmas(j, path);
     if (rc != SV_OK) {
-        unlink(kpath);
+        if (!sk)
+            unlink(kpath);
         free(kpath);
         return rc;
     }
@@ -566,14 +574,28 @@ int sv_journal_create(const char *path, const sv_journal_opts *opts, sv_journal 
         sqlite3_close_v2(j->db);
         j->db = NULL;
         unlink(path);
-        unlink(kpath);
+        if (!sk)
+            unlink(kpath);
         memcpy(j->errmsg, keep, sizeof keep);
     }
     free(kpath);
     return rc;
 }
 
-int sv_journal_open(const char *path, int flags, sv_journal **out)
+int sv_journal_create(const char *path, const sv_journal_opts *opts, sv_journal **out)
+{
+    return journal_create(path, opts, NULL, out);
+}
+
+int sv_journal_create_keyed(const char *path, const sv_journal_opts *opts,
+                            const uint8_t sk[SV__SECKEY_BYTES], sv_journal **out)
+{
+    *out = NULL;
+    return sk ? journal_create(path, opts, sk, out) : SV_EINVAL;
+}
+
+/* Open a journal; with sk the caller's key replaces the key file. */
+static int journal_open(const char *path, int flags, const uint8_t *sk, sv_journal **out)
 {
     *out = NULL;
     if (!path || !*path)
@@ -604,9 +626,29 @@ int sv_journal_open(const char *path, int flags, sv_journal **out)
     rc = sv__journal_load_identity(j);
     if (rc == SV_OK)
         rc = sv__journal_prepare(j);
-    if (rc == SV_OK && !j->readonly && !j->replica)
+    if (rc == SV_OK && !j->readonly && !j->replica && !sk)
         rc = read_key(j);
+    if (rc == SV_OK && sk) {
+        uint8_t pk[SV_PUBKEY_BYTES];
+        crypto_sign_ed25519_sk_to_pk(pk, sk);
+        if (sodium_memcmp(pk, j->pk, sizeof pk) != 0)
+            return sv__journal_fail(j, SV_ECORRUPT, "%s: the key given does not belong to it",
+                                    path);
+        memcpy(j->sk, sk, sizeof j->sk);
+        j->have_sk = 1;
+    }
     return rc;
+}
+
+int sv_journal_open(const char *path, int flags, sv_journal **out)
+{
+    return journal_open(path, flags, NULL, out);
+}
+
+int sv_journal_open_keyed(const char *path, const uint8_t sk[SV__SECKEY_BYTES], sv_journal **out)
+{
+    *out = NULL;
+    return sk ? journal_open(path, 0, sk, out) : SV_EINVAL;
 }
 
 void sv_journal_close(sv_journal *j)

@@ -49,6 +49,10 @@ static const sv__kind KINDS[] = {
     {{"void", 1, SV_KIND_COUNTY_INDEX, "st_voided", "",
       "the withdrawal of an earlier entry, with a reason"},
      sv__apply_void},
+    {{"decision", 1, 0, NULL, "",
+      "a county office decision on a unit (return, accept, notice, objection, review), in the "
+      "office's own journal"},
+     sv__apply_decision},
 };
 
 #define N_KINDS (sizeof KINDS / sizeof KINDS[0])

@@ -90,7 +90,10 @@ static const char SYNC_SCHEMA[] =
     "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
     "  UNIQUE(first_seq, last_seq));"
     "CREATE TABLE IF NOT EXISTS sync_imagery(name TEXT PRIMARY KEY, file TEXT NOT NULL,"
-    "  version TEXT NOT NULL, packs TEXT NOT NULL, updated_ms INTEGER NOT NULL);";
+    "  version TEXT NOT NULL, packs TEXT NOT NULL, updated_ms INTEGER NOT NULL);"
+
+    "CREATE TABLE IF NOT EXISTS sync_unit_office(code TEXT PRIMARY KEY, status TEXT NOT NULL,"
+    "  note TEXT, updated_ms INTEGER NOT NULL);";
 
 static int db_exec(sy_client *c, const char *sql)
 {
@@ -542,6 +545,56 @@ int sy_client_enroll(sy_client *c, const char *url, const char *token, const cha
 
 /* ---- tasks --------------------------------------------------------------------------------- */
 
+/* The office status of this device's units, from the verified task package's "quejie_office"
+ * member (docs/office.md): the table is replaced as a whole; a package without the member (an
+ * older office) leaves it as it was. */
+static int store_unit_office(sy_client *c, const http *h)
+{
+    json_t *root = json_loadb((const char *)h->body.data, h->body.len, 0, NULL);
+    const json_t *list = json_object_get(root, "quejie_office"), *u;
+    if (!json_is_array(list)) {
+        json_decref(root);
+        return SY_OK;
+    }
+    int rc = db_exec(c, "BEGIN IMMEDIATE");
+    if (rc == SY_OK)
+        rc = db_exec(c, "DELETE FROM sync_unit_office");
+    sqlite3_stmt *st = NULL;
+    if (rc == SY_OK &&
+        sqlite3_prepare_v2(c->db,
+                           "INSERT OR REPLACE INTO sync_unit_office(code, status, note, updated_ms)"
+                           " VALUES (?, ?, ?, ?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        rc = cfail(c, SY_EIO, "sync state: %s", sqlite3_errmsg(c->db));
+    size_t i;
+    int64_t now = sv_wall_ms();
+    json_array_foreach(list, i, u)
+    {
+        const char *code = json_string_value(json_object_get(u, "code"));
+        const char *status = json_string_value(json_object_get(u, "status"));
+        if (rc != SY_OK || !code || !status)
+            continue;
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
+        const char *note = json_string_value(json_object_get(u, "note"));
+        if (note)
+            sqlite3_bind_text(st, 3, note, -1, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(st, 3);
+        sqlite3_bind_int64(st, 4, now);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = cfail(c, SY_EIO, "sync state: %s", sqlite3_errmsg(c->db));
+    }
+    sqlite3_finalize(st);
+    if (rc == SY_OK)
+        rc = db_exec(c, "COMMIT");
+    else
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    json_decref(root);
+    return rc;
+}
+
 static int import_tasks(sy_client *c, const http *h, sy_sync_report *r)
 {
     uint8_t sig[64], bh[32];
@@ -572,7 +625,7 @@ static int import_tasks(sy_client *c, const http *h, sy_sync_report *r)
         return cfail(c, SY_EREFUSED, "%s", d.msg[0] ? d.msg : sv_strerror(rc));
     if (rc != SV_OK)
         return cfail(c, SY_EIO, "tasks not imported: %s", d.msg[0] ? d.msg : sv_strerror(rc));
-    return SY_OK;
+    return store_unit_office(c, h);
 }
 
 /* ---- sync ---------------------------------------------------------------------------------- */
@@ -1410,4 +1463,62 @@ int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, in
             *bundles = n;
     }
     return rc;
+}
+
+/* ---- the office status of units ----------------------------------------------------------- */
+
+int sy_unit_office_read(sv_journal *j, sy_unit_office **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3 *db = NULL;
+    int rc = SY_OK;
+    if (sqlite3_open_v2(sv_journal_path(j), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        sqlite3_close_v2(db);
+        return SY_EIO;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt *st = NULL;
+    /* No table: never synced with an office of this build; nothing to say. */
+    if (sqlite3_prepare_v2(db, "SELECT code, status, note FROM sync_unit_office ORDER BY code", -1,
+                           &st, NULL) == SQLITE_OK) {
+        size_t cap = 0;
+        int src;
+        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+            if (*n == cap) {
+                size_t nc = cap ? 2 * cap : 16;
+                sy_unit_office *nv = realloc(*out, nc * sizeof *nv);
+                if (!nv) {
+                    rc = SY_ENOMEM;
+                    break;
+                }
+                *out = nv, cap = nc;
+            }
+            sy_unit_office *u = &(*out)[(*n)++];
+            const unsigned char *note = sqlite3_column_text(st, 2);
+            snprintf(u->code, sizeof u->code, "%s", (const char *)sqlite3_column_text(st, 0));
+            snprintf(u->status, sizeof u->status, "%s", (const char *)sqlite3_column_text(st, 1));
+            snprintf(u->note, sizeof u->note, "%s", note ? (const char *)note : "");
+            u->has_note = note != NULL;
+        }
+        if (rc == SY_OK && src != SQLITE_DONE)
+            rc = SY_EIO;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close_v2(db);
+    if (rc != SY_OK) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+const sy_unit_office *sy_unit_office_find(const sy_unit_office *v, size_t n, const char *code)
+{
+    for (size_t i = 0; code && i < n; i++)
+        if (strcmp(v[i].code, code) == 0)
+            return &v[i];
+    return NULL;
 }

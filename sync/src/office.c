@@ -221,7 +221,8 @@ json_t *sy__col_json_time(sqlite3_stmt *st, int i)
 
 static void remove_office_files(const char *path)
 {
-    static const char *const suffix[] = {"", "-wal", "-shm", "-journal", ".key"};
+    static const char *const suffix[] = {"",     "-wal",       "-shm",           "-journal",
+                                         ".key", ".decisions", ".decisions-wal", ".decisions-shm"};
     for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
         char *p = sy__str_cat(path, suffix[i]);
         if (p)
@@ -335,6 +336,14 @@ int sy_office_create(const char *path, const char *name, double tolerance_m, cha
         }
     }
     sqlite3_close_v2(db);
+    if (rc == SY_OK) { /* the first open makes the office's journal (office_life.c) */
+        sy_office *o = NULL;
+        if (sy_office_open(path, &o) != SY_OK) {
+            snprintf(err, errlen, "%s", sy_office_errmsg(o));
+            rc = SY_EIO;
+        }
+        sy_office_close(o);
+    }
     if (rc == SY_OK)
         sv_file_sync_dir(path);
     else
@@ -431,9 +440,13 @@ int sy_office_open(const char *path, sy_office **out)
     if (rc == SY_OK && sqlite3_exec(o->db, COUNTY_SQL, NULL, NULL, NULL) != SQLITE_OK)
         rc = sy__fail_db(o, "county index");
     if (rc == SY_OK)
+        rc = sy__staff_schema(o);
+    if (rc == SY_OK)
         rc = load_keys(o);
     if (rc == SY_OK)
         rc = sy__reindex_missing(o);
+    if (rc == SY_OK)
+        rc = sy__life_init(o);
     return rc;
 }
 

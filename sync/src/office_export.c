@@ -20,7 +20,7 @@ static int is_office_file(const sy_office *o, const char *path)
     struct stat out;
     if (stat(path, &out) != 0)
         return 0;
-    static const char *const suffix[] = {"", ".key", "-wal", "-shm", "-journal"};
+    static const char *const suffix[] = {"", ".key", "-wal", "-shm", "-journal", ".decisions"};
     for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
         char *p = sy__str_cat(o->path, suffix[i]);
         struct stat st;
@@ -67,9 +67,13 @@ int sy_office_export(sy_office *o, sv_export_format fmt, const char *path, sv_ex
     sv_geo *g = NULL;
     if (rc == SY_OK && sv_geo_new(&g) != SV_OK)
         rc = sy__fail(o, SY_EIO, "cannot initialise PROJ (is proj-data installed?)");
+    sv_export_options opt = {0};
+    char **strs = NULL;
+    if (rc == SY_OK)
+        rc = sy__export_choices(o, &opt, &strs);
     if (rc == SY_OK) {
         sv_diag d = {{0}};
-        int src = sv_export_journals(js, n, g, fmt, path, stats, &d);
+        int src = sv_export_journals_opts(js, n, g, fmt, path, &opt, stats, &d);
         if (src != SV_OK)
             rc = sy__fail(o,
                           src == SV_ENOMEM   ? SY_ENOMEM
@@ -77,6 +81,7 @@ int sy_office_export(sy_office *o, sv_export_format fmt, const char *path, sv_ex
                                              : SY_EIO,
                           "%s", d.msg[0] ? d.msg : sv_strerror(src));
     }
+    sy__export_choices_free(&opt, strs);
     sv_geo_free(g);
     for (size_t i = 0; i < n; i++)
         sv_journal_close(js[i]);

@@ -28,20 +28,30 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "office_console.h"
 #include "survey/clock.h"
 #include "sync/imagery.h"
 #include "sync/office.h"
+#include "sync/office_staff.h"
 
 #define CONNECTION_LIMIT 64
 #define CONNECTION_TIMEOUT_S 30
 #define REQUEST_DEADLINE_MS (30 * 1000)
 #define PEM_MAX (1024 * 1024)
+#define READERS 2                      /* read-only connections for the console */
+#define CONSOLE_MAX_BODY (64u * 1024u) /* a console or API request body */
 
 struct sy_server {
     struct MHD_Daemon *d;
     sy_office *o;
     pthread_mutex_t lock;
-    char *cert, *key; /* PEM text; MHD reads it while the daemon runs */
+    pthread_mutex_t pw_lock;    /* one Argon2id verification at a time (its memory) */
+    char *cert, *key;           /* PEM text; MHD reads it while the daemon runs */
+    char *assets;               /* the console's static files, or NULL */
+    char name[SY_NAME_MAX];     /* the office's name */
+    sy_office *reader[READERS]; /* read-only handles for pages and API reads (may be NULL) */
+    pthread_mutex_t reader_lock[READERS];
+    int64_t idle_s; /* a session's idle timeout */
     FILE *log;
 };
 
@@ -103,37 +113,74 @@ static void peer(struct MHD_Connection *c, char *buf, size_t len)
 /* ---- responses ---------------------------------------------------------------------------------
  */
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *ctype,
-                             const void *body, size_t len, const char *hname, const char *hval)
+/* Every response carries these: the console's pages and API are served from this origin only,
+ * with no inline script, never framed, never sniffed, never cached (static files aside). */
+static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
+                          "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; "
+                          "base-uri 'none'";
+
+/* Queue a response with extra headers (name, value pairs, NULL-terminated; may be NULL). */
+static enum MHD_Result reply_h(struct MHD_Connection *c, unsigned status, const char *ctype,
+                               const void *body, size_t len, const char *const *hdrs)
 {
     struct MHD_Response *rs =
         MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!rs)
         return MHD_NO;
     MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    if (hname)
-        MHD_add_response_header(rs, hname, hval);
+    MHD_add_response_header(rs, "Content-Security-Policy", CSP);
+    MHD_add_response_header(rs, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(rs, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(rs, "X-Frame-Options", "DENY");
+    int cache = 0;
+    for (size_t i = 0; hdrs && hdrs[i]; i += 2) {
+        MHD_add_response_header(rs, hdrs[i], hdrs[i + 1]);
+        cache |= strcmp(hdrs[i], "Cache-Control") == 0;
+    }
+    if (!cache)
+        MHD_add_response_header(rs, "Cache-Control", "no-store");
     enum MHD_Result r = MHD_queue_response(c, status, rs);
     MHD_destroy_response(rs);
     return r;
 }
 
-/* Reply with a JSON value (consumed). */
-static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, json_t *v)
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *ctype,
+                             const void *body, size_t len, const char *hname, const char *hval)
+{
+    const char *h[] = {hname, hval, NULL};
+    return reply_h(c, status, ctype, body, len, hname ? h : NULL);
+}
+
+/* Reply with a JSON value (consumed) and extra headers. */
+static enum MHD_Result reply_json_h(struct MHD_Connection *c, unsigned status, json_t *v,
+                                    const char *const *hdrs)
 {
     char *text = v ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(v);
     if (!text)
         return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "application/json",
                      "{\"error\":\"out of memory\"}", 25, NULL, NULL);
-    enum MHD_Result r = reply(c, status, "application/json", text, strlen(text), NULL, NULL);
+    enum MHD_Result r = reply_h(c, status, "application/json", text, strlen(text), hdrs);
     free(text);
     return r;
+}
+
+static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, json_t *v)
+{
+    return reply_json_h(c, status, v, NULL);
 }
 
 static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, const char *msg)
 {
     return reply_json(c, status, json_pack("{s:s}", "error", msg));
+}
+
+/* A listing's JSON text (office.h: caller frees) as the reply. */
+static enum MHD_Result reply_text_json(struct MHD_Connection *c, char *text)
+{
+    enum MHD_Result r = reply(c, MHD_HTTP_OK, "application/json", text, strlen(text), NULL, NULL);
+    free(text);
+    return r;
 }
 
 /* The status of an office failure that is not the client's doing, or of an auth failure. */
@@ -152,8 +199,44 @@ static unsigned status_of(int rc)
     }
 }
 
-/* ---- endpoints
- * ------------------------------------------------------------------------------------ */
+/* ---- the request's context and the route table ------------------------------------------------
+ */
+
+#define MAX_PARAMS 2
+#define PARAM_MAX 256
+
+typedef struct ctx {
+    sy_server *s;
+    struct MHD_Connection *c;
+    const char *url, *method;
+    const req *r;
+    char ip[64];
+    char param[MAX_PARAMS][PARAM_MAX]; /* the path's '*' segments, in order */
+    sy_session sess;                   /* the staff session (AUTH_STAFF routes) */
+    char token[SY_SECRET_CHARS + 1];   /* its cookie's token */
+    sy__lang lang;
+} ctx;
+
+typedef enum MHD_Result (*handler)(ctx *x);
+
+enum auth {
+    AUTH_NONE,   /* the login page and form, static files, enrollment (its token authenticates) */
+    AUTH_DEVICE, /* a tablet's signed request (docs/sync-protocol.md) */
+    AUTH_STAFF   /* a console session of at least the route's role */
+};
+
+typedef struct route {
+    const char *method;
+    const char *pattern; /* segments; '*' matches one segment (captured into ctx.param) */
+    handler fn;
+    enum auth auth;
+    sy_role role; /* AUTH_STAFF: the least role */
+    int changes;  /* changes state: needs the session's CSRF token */
+    int page;     /* a page: without a session, 303 to /login instead of 401 */
+} route;
+
+/* ---- device endpoints (docs/sync-protocol.md) -------------------------------------------------
+ */
 
 static const char *jstr(const json_t *o, const char *key)
 {
@@ -237,88 +320,778 @@ static enum MHD_Result do_tasks(sy_server *s, struct MHD_Connection *c, const sy
     return res;
 }
 
-/* The signed manifest list of the device's imagery, and its chunks (sync/imagery.h). */
-static enum MHD_Result do_imagery(sy_server *s, struct MHD_Connection *c, const sy_device *dev,
-                                  const char *chunk)
+static enum MHD_Result h_enroll(ctx *x)
+{
+    return do_enroll(x->s, x->c, x->r, x->ip);
+}
+
+/* Authenticate a tablet's request by its headers; on success dev is the device. */
+static enum MHD_Result device_auth(ctx *x, sy_device *dev, int *ok)
+{
+    *ok = 0;
+    const char *id = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, "X-Quejie-Device");
+    const char *t = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, "X-Quejie-Time");
+    const char *sig = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, "X-Quejie-Signature");
+    pthread_mutex_lock(&x->s->lock);
+    int rc = sy_office_authenticate(x->s->o, id, t, sig, x->method, x->url, x->r->body, x->r->len,
+                                    sv_wall_ms(), dev);
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", sy_office_errmsg(x->s->o));
+    pthread_mutex_unlock(&x->s->lock);
+    if (rc == SY_EAUTH) {
+        logline(x->s, "refused %s %s from %s: %s", x->method, x->url, x->ip, msg);
+        return reply_error(x->c, MHD_HTTP_FORBIDDEN, msg);
+    }
+    if (rc != SY_OK)
+        return reply_error(x->c, status_of(rc), msg);
+    *ok = 1;
+    return MHD_YES;
+}
+
+static enum MHD_Result h_cursor(ctx *x)
+{
+    sy_device dev;
+    int ok;
+    enum MHD_Result res = device_auth(x, &dev, &ok);
+    if (!ok)
+        return res;
+    int64_t acked = 0;
+    uint8_t acked_hash[SV_HASH_BYTES];
+    pthread_mutex_lock(&x->s->lock);
+    int rc = sy_office_cursor(x->s->o, dev.device_id, &acked, acked_hash);
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", sy_office_errmsg(x->s->o));
+    pthread_mutex_unlock(&x->s->lock);
+    if (rc != SY_OK)
+        return reply_error(x->c, status_of(rc), msg);
+    char hex[2 * SV_HASH_BYTES + 1];
+    sodium_bin2hex(hex, sizeof hex, acked_hash, sizeof acked_hash);
+    return reply_json(x->c, MHD_HTTP_OK,
+                      json_pack("{s:I, s:s}", "acked_seq", (json_int_t)acked, "acked_hash", hex));
+}
+
+static enum MHD_Result h_tasks(ctx *x)
+{
+    sy_device dev;
+    int ok;
+    enum MHD_Result res = device_auth(x, &dev, &ok);
+    return ok ? do_tasks(x->s, x->c, &dev) : res;
+}
+
+/* The signed manifest list of the device's imagery, or one of its skeletons and packs
+ * (sync/imagery.h). */
+static enum MHD_Result do_imagery(ctx *x, const sy_device *dev, const char *piece)
 {
     uint8_t *data = NULL;
     char *body = NULL, sig[129] = "", msg[512];
     size_t len = 0;
-    pthread_mutex_lock(&s->lock);
-    int rc = chunk ? sy_office_imagery_chunk(s->o, dev, chunk, &data, &len)
-                   : sy_office_imagery_for(s->o, dev, &body, &len, sig);
-    snprintf(msg, sizeof msg, "%s", sy_office_errmsg(s->o));
-    pthread_mutex_unlock(&s->lock);
+    pthread_mutex_lock(&x->s->lock);
+    int rc = piece ? sy_office_imagery_chunk(x->s->o, dev, piece, &data, &len)
+                   : sy_office_imagery_for(x->s->o, dev, &body, &len, sig);
+    snprintf(msg, sizeof msg, "%s", sy_office_errmsg(x->s->o));
+    pthread_mutex_unlock(&x->s->lock);
     if (rc == SY_EREFUSED)
-        return reply_error(c, MHD_HTTP_NOT_FOUND, msg);
+        return reply_error(x->c, MHD_HTTP_NOT_FOUND, msg);
     if (rc != SY_OK) {
-        if (chunk)
-            logline(s, "imagery chunk for %s not served: %s", dev->name, msg);
-        return reply_error(c, status_of(rc), msg);
+        if (piece)
+            logline(x->s, "imagery chunk for %s not served: %s", dev->name, msg);
+        return reply_error(x->c, status_of(rc), msg);
     }
     enum MHD_Result res =
-        chunk ? reply(c, MHD_HTTP_OK, "application/octet-stream", data, len, NULL, NULL)
-              : reply(c, MHD_HTTP_OK, "application/json", body, len, "X-Quejie-Imagery-Signature",
-                      sig);
+        piece ? reply(x->c, MHD_HTTP_OK, "application/octet-stream", data, len, NULL, NULL)
+              : reply(x->c, MHD_HTTP_OK, "application/json", body, len,
+                      "X-Quejie-Imagery-Signature", sig);
     free(body);
     free(data);
     return res;
 }
 
-static enum MHD_Result route(sy_server *s, struct MHD_Connection *c, const char *url,
-                             const char *method, const req *r)
+static enum MHD_Result h_imagery(ctx *x)
 {
-    char ip[64];
-    peer(c, ip, sizeof ip);
-    int get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
-    int post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
-    int is_enroll = strcmp(url, "/v1/enroll") == 0, is_cursor = strcmp(url, "/v1/cursor") == 0;
-    int is_tasks = strcmp(url, "/v1/tasks") == 0, is_bundles = strcmp(url, "/v1/bundles") == 0;
-    static const char chunks[] = "/v1/imagery/chunks/";
-    const char *chunk =
-        strncmp(url, chunks, sizeof chunks - 1) == 0 ? url + sizeof chunks - 1 : NULL;
-    int is_imagery = strcmp(url, "/v1/imagery") == 0 || chunk;
-    if (!is_enroll && !is_cursor && !is_tasks && !is_bundles && !is_imagery)
-        return reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
-    if (((is_enroll || is_bundles) && !post) || ((is_cursor || is_tasks || is_imagery) && !get))
-        return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here");
-    if (is_enroll)
-        return do_enroll(s, c, r, ip);
-
     sy_device dev;
-    const char *id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Quejie-Device");
-    const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Quejie-Time");
-    const char *sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Quejie-Signature");
-    pthread_mutex_lock(&s->lock);
-    int rc =
-        sy_office_authenticate(s->o, id, t, sig, method, url, r->body, r->len, sv_wall_ms(), &dev);
-    char msg[512];
-    snprintf(msg, sizeof msg, "%s", sy_office_errmsg(s->o));
-    int64_t acked = 0;
-    uint8_t acked_hash[SV_HASH_BYTES];
-    if (rc == SY_OK && is_cursor) {
-        rc = sy_office_cursor(s->o, dev.device_id, &acked, acked_hash);
-        snprintf(msg, sizeof msg, "%s", sy_office_errmsg(s->o));
-    }
-    pthread_mutex_unlock(&s->lock);
-    if (rc == SY_EAUTH) {
-        logline(s, "refused %s %s from %s: %s", method, url, ip, msg);
-        return reply_error(c, MHD_HTTP_FORBIDDEN, msg);
+    int ok;
+    enum MHD_Result res = device_auth(x, &dev, &ok);
+    return ok ? do_imagery(x, &dev, NULL) : res;
+}
+
+static enum MHD_Result h_imagery_chunk(ctx *x)
+{
+    sy_device dev;
+    int ok;
+    enum MHD_Result res = device_auth(x, &dev, &ok);
+    return ok ? do_imagery(x, &dev, x->param[0]) : res;
+}
+
+static enum MHD_Result h_bundles(ctx *x)
+{
+    sy_device dev;
+    int ok;
+    enum MHD_Result res = device_auth(x, &dev, &ok);
+    return ok ? do_bundle(x->s, x->c, x->r, &dev) : res;
+}
+
+/* ---- staff: login, sessions ------------------------------------------------------------------
+ */
+
+#define COOKIE "qj_session"
+
+/* Log in user with password from x->ip. On success token and csrf hold the new session's
+ * secrets and *role the user's role; else the HTTP status to answer (401, 429, 5xx) and
+ * *retry_after the seconds of a throttle. */
+static unsigned login(ctx *x, const char *user, const char *password,
+                      char token[SY_SECRET_CHARS + 1], char csrf[SY_SECRET_CHARS + 1],
+                      sy_role *role, int64_t *retry_after)
+{
+    sy_login l;
+    *retry_after = 0;
+    pthread_mutex_lock(&x->s->lock);
+    int rc = sy_office_login_begin(x->s->o, user, x->ip, sv_wall_ms(), &l);
+    pthread_mutex_unlock(&x->s->lock);
+    if (rc == SY_EREFUSED) {
+        *retry_after = l.retry_after_s;
+        logline(x->s, "login of '%s' from %s throttled (%lld s left)", l.user, x->ip,
+                (long long)l.retry_after_s);
+        return MHD_HTTP_TOO_MANY_REQUESTS;
     }
     if (rc != SY_OK)
-        return reply_error(c, status_of(rc), msg);
-    if (is_cursor) {
-        char hex[2 * SV_HASH_BYTES + 1];
-        sodium_bin2hex(hex, sizeof hex, acked_hash, sizeof acked_hash);
-        return reply_json(
-            c, MHD_HTTP_OK,
-            json_pack("{s:I, s:s}", "acked_seq", (json_int_t)acked, "acked_hash", hex));
+        return MHD_HTTP_INTERNAL_SERVER_ERROR;
+    /* Argon2id outside the office's lock (an ingest need not wait), one at a time (its memory). */
+    int rehash = 0;
+    char fresh[SY_PWHASH_MAX];
+    pthread_mutex_lock(&x->s->pw_lock);
+    rc = sy_password_verify(l.hash, password, &rehash);
+    if (rc == SY_OK && rehash && sy_password_hash(password, fresh) != SY_OK)
+        rehash = 0;
+    pthread_mutex_unlock(&x->s->pw_lock);
+    pthread_mutex_lock(&x->s->lock);
+    int64_t now = sv_wall_ms();
+    if (rc == SY_OK && l.role != SY_ROLE_NONE)
+        rc = sy_office_login_ok(x->s->o, &l, x->ip, now, rehash ? fresh : NULL, token, csrf);
+    else {
+        sy_office_login_failed(x->s->o, &l, x->ip, now);
+        rc = SY_EAUTH;
     }
-    if (is_tasks)
-        return do_tasks(s, c, &dev);
-    if (is_imagery)
-        return do_imagery(s, c, &dev, chunk);
-    return do_bundle(s, c, r, &dev);
+    pthread_mutex_unlock(&x->s->lock);
+    sodium_memzero(fresh, sizeof fresh);
+    sodium_memzero(l.hash, sizeof l.hash);
+    if (rc == SY_EAUTH) {
+        logline(x->s, "login of '%s' from %s refused", l.user, x->ip);
+        return MHD_HTTP_UNAUTHORIZED;
+    }
+    if (rc != SY_OK)
+        return MHD_HTTP_INTERNAL_SERVER_ERROR;
+    *role = l.role;
+    logline(x->s, "login of '%s' (%s) from %s", l.user, sy_role_name(l.role), x->ip);
+    return MHD_HTTP_OK;
+}
+
+static void cookie_set(char *buf, size_t len, const char *token)
+{
+    snprintf(buf, len, COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict", token);
+}
+
+static const char COOKIE_CLEAR[] = COOKIE "=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict";
+
+static json_t *body_json(const ctx *x)
+{
+    if (!x->r->len)
+        return NULL;
+    json_t *v = json_loadb((const char *)x->r->body, x->r->len, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return NULL;
+    }
+    return v;
+}
+
+static enum MHD_Result h_api_login(ctx *x)
+{
+    json_t *in = body_json(x);
+    const char *user = jstr(in, "user"), *pw = jstr(in, "password");
+    if (!user || !pw) {
+        json_decref(in);
+        return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
+                           "the body must be a JSON object with \"user\" and \"password\"");
+    }
+    char token[SY_SECRET_CHARS + 1], csrf[SY_SECRET_CHARS + 1], retry[32];
+    sy_role role = SY_ROLE_NONE;
+    int64_t after;
+    unsigned st = login(x, user, pw, token, csrf, &role, &after);
+    json_t *out = NULL;
+    const char *h[5] = {NULL};
+    char cookie[160];
+    if (st == MHD_HTTP_OK) {
+        cookie_set(cookie, sizeof cookie, token);
+        h[0] = "Set-Cookie";
+        h[1] = cookie;
+        out = json_pack("{s:s, s:s, s:s}", "user", user, "role", sy_role_name(role), "csrf", csrf);
+    } else if (st == MHD_HTTP_TOO_MANY_REQUESTS) {
+        snprintf(retry, sizeof retry, "%lld", (long long)after);
+        h[0] = "Retry-After";
+        h[1] = retry;
+        out = json_pack("{s:s, s:I}", "error", "too many failed logins: try again later",
+                        "retry_after", (json_int_t)after);
+    } else {
+        out = json_pack("{s:s}", "error",
+                        st == MHD_HTTP_UNAUTHORIZED ? "wrong user or password" : "login failed");
+    }
+    json_decref(in);
+    sodium_memzero(token, sizeof token);
+    return reply_json_h(x->c, st, out, h);
+}
+
+/* The value of name in an application/x-www-form-urlencoded body, decoded into out. */
+static int form_value(const req *r, const char *name, char *out, size_t len)
+{
+    size_t nl = strlen(name);
+    const char *p = (const char *)r->body, *end = p + r->len;
+    while (p && p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp ? amp : end;
+        if ((size_t)(stop - p) > nl && memcmp(p, name, nl) == 0 && p[nl] == '=') {
+            size_t n = (size_t)(stop - p) - nl - 1;
+            if (n >= len)
+                return 0;
+            memcpy(out, p + nl + 1, n);
+            out[n] = '\0';
+            for (char *q = out; *q; q++)
+                if (*q == '+')
+                    *q = ' ';
+            MHD_http_unescape(out);
+            return 1;
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return 0;
+}
+
+static const char *lang_query(const ctx *x)
+{
+    return x->lang == SY_LANG_EN ? "?lang=en" : "";
+}
+
+static enum MHD_Result redirect(ctx *x, const char *to, const char *cookie)
+{
+    char loc[64];
+    snprintf(loc, sizeof loc, "%s%s", to, lang_query(x));
+    const char *h[] = {"Location", loc, cookie ? "Set-Cookie" : NULL, cookie, NULL};
+    return reply_h(x->c, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", "", 0, h);
+}
+
+static enum MHD_Result reply_page(ctx *x, unsigned status, char *html)
+{
+    if (!html)
+        return reply_error(x->c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+    enum MHD_Result r =
+        reply(x->c, status, "text/html; charset=utf-8", html, strlen(html), NULL, NULL);
+    free(html);
+    return r;
+}
+
+static enum MHD_Result h_login_page(ctx *x)
+{
+    return reply_page(x, MHD_HTTP_OK, sy__console_login(x->lang, NULL));
+}
+
+static enum MHD_Result h_form_login(ctx *x)
+{
+    char user[SY_NAME_MAX], pw[SY_PASSWORD_MAX + 1];
+    if (!form_value(x->r, "user", user, sizeof user) ||
+        !form_value(x->r, "password", pw, sizeof pw))
+        return reply_page(x, MHD_HTTP_BAD_REQUEST, sy__console_login(x->lang, "wrong"));
+    char token[SY_SECRET_CHARS + 1], csrf[SY_SECRET_CHARS + 1];
+    sy_role role;
+    int64_t after;
+    unsigned st = login(x, user, pw, token, csrf, &role, &after);
+    sodium_memzero(pw, sizeof pw);
+    if (st != MHD_HTTP_OK)
+        return reply_page(
+            x, st == MHD_HTTP_TOO_MANY_REQUESTS ? st : MHD_HTTP_UNAUTHORIZED,
+            sy__console_login(x->lang, st == MHD_HTTP_TOO_MANY_REQUESTS ? "throttled" : "wrong"));
+    char cookie[160];
+    cookie_set(cookie, sizeof cookie, token);
+    sodium_memzero(token, sizeof token);
+    return redirect(x, "/", cookie);
+}
+
+static void end_session(ctx *x, const char *action)
+{
+    pthread_mutex_lock(&x->s->lock);
+    sy_office_session_end(x->s->o, x->token);
+    sy_office_audit(x->s->o, x->sess.user, action, NULL, NULL, x->ip);
+    pthread_mutex_unlock(&x->s->lock);
+}
+
+static enum MHD_Result h_form_logout(ctx *x)
+{
+    end_session(x, "logout");
+    return redirect(x, "/login", COOKIE_CLEAR);
+}
+
+static enum MHD_Result h_api_logout(ctx *x)
+{
+    end_session(x, "logout");
+    const char *h[] = {"Set-Cookie", COOKIE_CLEAR, NULL};
+    return reply_json_h(x->c, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1), h);
+}
+
+static enum MHD_Result h_api_me(ctx *x)
+{
+    return reply_json(x->c, MHD_HTTP_OK,
+                      json_pack("{s:s, s:s, s:s}", "user", x->sess.user, "role",
+                                sy_role_name(x->sess.role), "csrf", x->sess.csrf));
+}
+
+/* ---- staff: reads ------------------------------------------------------------------------------
+ */
+
+typedef int (*lister)(sy_office *o, char **out);
+
+/* A free reader handle (locked: give it back with reader_put), or NULL when there is none. */
+static int reader_get(sy_server *s)
+{
+    for (int i = 0; i < READERS; i++)
+        if (s->reader[i] && pthread_mutex_trylock(&s->reader_lock[i]) == 0)
+            return i;
+    if (!s->reader[0])
+        return -1;
+    pthread_mutex_lock(&s->reader_lock[0]);
+    return 0;
+}
+
+typedef int (*lister)(sy_office *o, char **out);
+
+/*
+ * Run a read on a reader handle, so that it never waits for an ingest; when that fails (a read
+ * that had to bring an index up to date first, which only the writer may do) or there is no
+ * reader, on the writer under the office's lock. msg receives the error message.
+ */
+static int read_call(sy_server *s, lister fn, char **text, char msg[512])
+{
+    int i = reader_get(s), rc = SY_EIO;
+    if (i >= 0) {
+        rc = fn(s->reader[i], text);
+        snprintf(msg, 512, "%s", sy_office_errmsg(s->reader[i]));
+        pthread_mutex_unlock(&s->reader_lock[i]);
+    }
+    if (rc == SY_EIO) {
+        pthread_mutex_lock(&s->lock);
+        rc = fn(s->o, text);
+        snprintf(msg, 512, "%s", sy_office_errmsg(s->o));
+        pthread_mutex_unlock(&s->lock);
+    }
+    return rc;
+}
+
+/* A listing as the reply (200 with its JSON or an error). */
+static enum MHD_Result listing(ctx *x, lister fn, char **text)
+{
+    char msg[512];
+    int rc = read_call(x->s, fn, text, msg);
+    if (rc != SY_OK)
+        return reply_error(x->c, status_of(rc), msg);
+    return reply_text_json(x->c, *text);
+}
+
+static int list_review(sy_office *o, char **out)
+{
+    return sy_office_review(o, 1, out);
+}
+
+static int list_log(sy_office *o, char **out)
+{
+    return sy_office_log(o, 200, out);
+}
+
+static int list_audit(sy_office *o, char **out)
+{
+    return sy_office_audit_list(o, 500, out);
+}
+
+static enum MHD_Result h_api_units(ctx *x)
+{
+    char *t = NULL;
+    return listing(x, sy_office_units, &t);
+}
+
+static enum MHD_Result h_api_review(ctx *x)
+{
+    char *t = NULL;
+    return listing(x, list_review, &t);
+}
+
+static enum MHD_Result h_api_devices(ctx *x)
+{
+    char *t = NULL;
+    return listing(x, sy_office_devices, &t);
+}
+
+static enum MHD_Result h_api_log(ctx *x)
+{
+    char *t = NULL;
+    return listing(x, list_log, &t);
+}
+
+static enum MHD_Result h_api_audit(ctx *x)
+{
+    char *t = NULL;
+    return listing(x, list_audit, &t);
+}
+
+static enum MHD_Result h_api_users(ctx *x)
+{
+    char *t = NULL;
+    return listing(x, sy_office_users, &t);
+}
+
+static enum MHD_Result h_overview(ctx *x)
+{
+    char *units = NULL, msg[512], name[SY_NAME_MAX];
+    int rc = read_call(x->s, sy_office_units, &units, msg);
+    snprintf(name, sizeof name, "%s", x->s->name);
+    if (rc != SY_OK)
+        return reply_error(x->c, status_of(rc), msg);
+    char *html = sy__console_overview(x->lang, name, x->sess.user, sy_role_name(x->sess.role),
+                                      x->sess.csrf, units);
+    free(units);
+    return reply_page(x, MHD_HTTP_OK, html);
+}
+
+/* ---- staff: decisions --------------------------------------------------------------------------
+ */
+
+/* A decision's JSON body: an object, or nothing at all (NULL, *bad 0). */
+static json_t *decision_body(const ctx *x, int *bad)
+{
+    json_t *in = body_json(x);
+    *bad = x->r->len && !in;
+    return in;
+}
+
+/* A text member that must be a string when present: *bad set otherwise. */
+static const char *opt_str(const json_t *in, const char *key, int *bad)
+{
+    const json_t *v = json_object_get(in, key);
+    if (v && !json_is_string(v) && !json_is_null(v))
+        *bad = 1;
+    return json_string_value(v);
+}
+
+static enum MHD_Result unit_decide(ctx *x, const char *action)
+{
+    int bad = 0;
+    json_t *in = decision_body(x, &bad);
+    const char *note = opt_str(in, "note", &bad), *from = opt_str(in, "from", &bad),
+               *to = opt_str(in, "to", &bad);
+    if (bad) {
+        json_decref(in);
+        return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
+                           "the body must be a JSON object of strings (note, from, to)");
+    }
+    const char *code = x->param[0];
+    char err[512] = "", what[32];
+    snprintf(what, sizeof what, "unit.%s", action);
+    pthread_mutex_lock(&x->s->lock);
+    int rc =
+        sy_office_unit_decide(x->s->o, code, action, x->sess.user, note, from, to, err, sizeof err);
+    if (rc == SY_OK)
+        sy_office_audit(x->s->o, x->sess.user, what, code, note, x->ip);
+    else if (!err[0])
+        snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
+    pthread_mutex_unlock(&x->s->lock);
+    json_t *out = rc == SY_OK
+                      ? json_pack("{s:b, s:s, s:s}", "ok", 1, "unit", code, "action", action)
+                      : json_pack("{s:s}", "error", err);
+    json_decref(in);
+    if (rc == SY_OK)
+        logline(x->s, "%s: unit %s by %s from %s", what, code, x->sess.user, x->ip);
+    return reply_json(x->c, rc == SY_OK ? MHD_HTTP_OK : status_of(rc), out);
+}
+
+static enum MHD_Result h_unit_return(ctx *x)
+{
+    return unit_decide(x, "return");
+}
+
+static enum MHD_Result h_unit_accept(ctx *x)
+{
+    return unit_decide(x, "accept");
+}
+
+static enum MHD_Result h_unit_notice(ctx *x)
+{
+    return unit_decide(x, "notice");
+}
+
+static enum MHD_Result h_unit_objection(ctx *x)
+{
+    return unit_decide(x, "objection");
+}
+
+static enum MHD_Result h_review_resolve(ctx *x)
+{
+    char *end;
+    errno = 0;
+    long long id = strtoll(x->param[0], &end, 10);
+    if (errno || *end || id <= 0)
+        return reply_error(x->c, MHD_HTTP_NOT_FOUND, "no such review case");
+    int bad = 0;
+    json_t *in = decision_body(x, &bad);
+    const char *accept = opt_str(in, "accept", &bad), *note = opt_str(in, "note", &bad);
+    if (bad || !accept) {
+        json_decref(in);
+        return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
+                           "the body must be a JSON object with \"accept\": \"a\", \"b\" or "
+                           "\"neither\" (and a \"note\")");
+    }
+    char err[512] = "", detail[600];
+    snprintf(detail, sizeof detail, "accept %s%s%s", accept, note ? ": " : "", note ? note : "");
+    pthread_mutex_lock(&x->s->lock);
+    int rc = sy_office_review_decide(x->s->o, id, accept, x->sess.user, note, err, sizeof err);
+    if (rc == SY_OK)
+        sy_office_audit(x->s->o, x->sess.user, "review.resolve", x->param[0], detail, x->ip);
+    else if (!err[0])
+        snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
+    pthread_mutex_unlock(&x->s->lock);
+    json_t *out =
+        rc == SY_OK ? json_pack("{s:b, s:I, s:s}", "ok", 1, "id", (json_int_t)id, "accept", accept)
+                    : json_pack("{s:s}", "error", err);
+    json_decref(in);
+    return reply_json(x->c, rc == SY_OK ? MHD_HTTP_OK : status_of(rc), out);
+}
+
+/* ---- static files ------------------------------------------------------------------------------
+ */
+
+#define STATIC_MAX (4u * 1024u * 1024u)
+
+static const struct {
+    const char *ext, *type;
+} MIME[] = {{".css", "text/css; charset=utf-8"},
+            {".js", "text/javascript; charset=utf-8"},
+            {".png", "image/png"},
+            {".svg", "image/svg+xml"},
+            {".ico", "image/x-icon"}};
+
+static enum MHD_Result h_static(ctx *x)
+{
+    const char *name = x->param[0], *type = NULL;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_' || (*p == '.' && p != name)))
+            return reply_error(x->c, MHD_HTTP_NOT_FOUND, "no such file");
+    size_t nl = strlen(name);
+    for (size_t i = 0; i < sizeof MIME / sizeof MIME[0]; i++) {
+        size_t el = strlen(MIME[i].ext);
+        if (nl > el && strcmp(name + nl - el, MIME[i].ext) == 0)
+            type = MIME[i].type;
+    }
+    if (!type || !x->s->assets)
+        return reply_error(x->c, MHD_HTTP_NOT_FOUND, "no such file");
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", x->s->assets, name) >= sizeof path)
+        return reply_error(x->c, MHD_HTTP_NOT_FOUND, "no such file");
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return reply_error(x->c, MHD_HTTP_NOT_FOUND, "no such file");
+    char *buf = malloc(STATIC_MAX + 1);
+    size_t n = buf ? fread(buf, 1, STATIC_MAX + 1, f) : 0;
+    int bad = !buf || ferror(f) || n > STATIC_MAX;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return reply_error(x->c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the file");
+    }
+    const char *h[] = {"Cache-Control", "no-cache", NULL};
+    enum MHD_Result r = reply_h(x->c, MHD_HTTP_OK, type, buf, n, h);
+    free(buf);
+    return r;
+}
+
+/* ---- the route table
+ * -----------------------------------------------------------------------------
+ */
+
+#define GET MHD_HTTP_METHOD_GET
+#define POST MHD_HTTP_METHOD_POST
+
+static const route ROUTES[] = {
+    /* tablets (docs/sync-protocol.md) */
+    {POST, "/v1/enroll", h_enroll, AUTH_NONE, SY_ROLE_NONE, 0, 0},
+    {GET, "/v1/cursor", h_cursor, AUTH_DEVICE, SY_ROLE_NONE, 0, 0},
+    {GET, "/v1/tasks", h_tasks, AUTH_DEVICE, SY_ROLE_NONE, 0, 0},
+    {POST, "/v1/bundles", h_bundles, AUTH_DEVICE, SY_ROLE_NONE, 0, 0},
+    {GET, "/v1/imagery", h_imagery, AUTH_DEVICE, SY_ROLE_NONE, 0, 0},
+    {GET, "/v1/imagery/chunks/*", h_imagery_chunk, AUTH_DEVICE, SY_ROLE_NONE, 0, 0},
+    /* the console's pages */
+    {GET, "/", h_overview, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},
+    {GET, "/login", h_login_page, AUTH_NONE, SY_ROLE_NONE, 0, 1},
+    {POST, "/login", h_form_login, AUTH_NONE, SY_ROLE_NONE, 0, 1},
+    {POST, "/logout", h_form_logout, AUTH_STAFF, SY_ROLE_VIEWER, 1, 1},
+    {GET, "/static/*", h_static, AUTH_NONE, SY_ROLE_NONE, 0, 0},
+    /* the JSON API (docs/office.md, "Console API") */
+    {POST, "/api/v1/login", h_api_login, AUTH_NONE, SY_ROLE_NONE, 0, 0},
+    {POST, "/api/v1/logout", h_api_logout, AUTH_STAFF, SY_ROLE_VIEWER, 1, 0},
+    {GET, "/api/v1/me", h_api_me, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
+    {GET, "/api/v1/units", h_api_units, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
+    {POST, "/api/v1/units/*/return", h_unit_return, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
+    {POST, "/api/v1/units/*/accept", h_unit_accept, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
+    {POST, "/api/v1/units/*/notice", h_unit_notice, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
+    {POST, "/api/v1/units/*/objection", h_unit_objection, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
+    {GET, "/api/v1/review", h_api_review, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
+    {POST, "/api/v1/review/*/resolve", h_review_resolve, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
+    {GET, "/api/v1/devices", h_api_devices, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
+    {GET, "/api/v1/log", h_api_log, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
+    {GET, "/api/v1/users", h_api_users, AUTH_STAFF, SY_ROLE_ADMIN, 0, 0},
+    {GET, "/api/v1/audit", h_api_audit, AUTH_STAFF, SY_ROLE_ADMIN, 0, 0},
+};
+
+#undef GET
+#undef POST
+
+/* Whether url matches pattern segment by segment; '*' captures one non-empty segment. */
+static int match(const char *pattern, const char *url, ctx *x)
+{
+    int np = 0;
+    while (*pattern && *url) {
+        if (*pattern == '*') {
+            size_t n = strcspn(url, "/");
+            if (n == 0 || n >= PARAM_MAX || np >= MAX_PARAMS)
+                return 0;
+            memcpy(x->param[np], url, n);
+            x->param[np++][n] = '\0';
+            url += n;
+            pattern++;
+        } else if (*pattern++ != *url++) {
+            return 0;
+        }
+    }
+    return !*pattern && !*url;
+}
+
+/* A path we never serve: not absolute, too long, or with "..", "//", a backslash or a control
+ * character anywhere (after MHD's percent-decoding). */
+static int bad_path(const char *url)
+{
+    if (url[0] != '/' || strlen(url) > 1024 || strstr(url, "..") || strstr(url, "//") ||
+        strchr(url, '\\'))
+        return 1;
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return 1;
+    return 0;
+}
+
+/* A state-changing request from a browser must come from the office's own origin. */
+static int foreign_origin(struct MHD_Connection *c)
+{
+    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    if (!origin)
+        return 0;
+    const char *rest = strncmp(origin, "https://", 8) == 0  ? origin + 8
+                       : strncmp(origin, "http://", 7) == 0 ? origin + 7
+                                                            : NULL;
+    return !rest || !host || strcmp(rest, host) != 0;
+}
+
+static int csrf_ok(const ctx *x, const char *given)
+{
+    return given && strlen(given) == SY_SECRET_CHARS && strlen(x->sess.csrf) == SY_SECRET_CHARS &&
+           sodium_memcmp(given, x->sess.csrf, SY_SECRET_CHARS) == 0;
+}
+
+/* The staff checks of a route: session, role, origin and CSRF token. Returns 1 to go on, else 0
+ * with the reply queued in *res. */
+static int staff_gate(ctx *x, const route *rt, enum MHD_Result *res)
+{
+    const char *tok = MHD_lookup_connection_value(x->c, MHD_COOKIE_KIND, COOKIE);
+    snprintf(x->token, sizeof x->token, "%s", tok ? tok : "");
+    int64_t now = sv_wall_ms();
+    int i = reader_get(x->s), rc;
+    sy_office *ro = i >= 0 ? x->s->reader[i] : NULL;
+    if (!ro)
+        pthread_mutex_lock(&x->s->lock);
+    rc = sy_office_session(ro ? ro : x->s->o, x->token, now, x->s->idle_s, SY_SESSION_MAX_S,
+                           &x->sess);
+    if (ro)
+        pthread_mutex_unlock(&x->s->reader_lock[i]);
+    else
+        pthread_mutex_unlock(&x->s->lock);
+    /* The idle clock needs the writer: skipped while an ingest holds it (the next request of the
+     * session restarts it), so that a page never waits for an ingest. */
+    if (rc == SY_OK && x->sess.stale && pthread_mutex_trylock(&x->s->lock) == 0) {
+        sy_office_session_touch(x->s->o, x->token, now);
+        pthread_mutex_unlock(&x->s->lock);
+    }
+    if (rc != SY_OK) {
+        *res = rt->page ? redirect(x, "/login", NULL)
+                        : reply_error(x->c, MHD_HTTP_UNAUTHORIZED, "log in first (no session)");
+        return 0;
+    }
+    if (x->sess.role < rt->role) {
+        logline(x->s, "refused %s %s from %s: %s is a %s, %s needed", x->method, x->url, x->ip,
+                x->sess.user, sy_role_name(x->sess.role), sy_role_name(rt->role));
+        *res = reply_error(x->c, MHD_HTTP_FORBIDDEN, "your role does not allow this");
+        return 0;
+    }
+    if (rt->changes) {
+        char form[SY_SECRET_CHARS + 2];
+        const char *given =
+            rt->page ? (form_value(x->r, "csrf", form, sizeof form) ? form : NULL)
+                     : MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, "X-CSRF-Token");
+        if (foreign_origin(x->c) || !csrf_ok(x, given)) {
+            logline(x->s, "refused %s %s from %s (%s): CSRF token missing or wrong", x->method,
+                    x->url, x->ip, x->sess.user);
+            *res = reply_error(x->c, MHD_HTTP_FORBIDDEN,
+                               "missing or wrong X-CSRF-Token (see /api/v1/me)");
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static enum MHD_Result route_request(sy_server *s, struct MHD_Connection *c, const char *url,
+                                     const char *method, const req *r)
+{
+    ctx *x = calloc(1, sizeof *x);
+    if (!x)
+        return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+    x->s = s;
+    x->c = c;
+    x->url = url;
+    x->method = method;
+    x->r = r;
+    peer(c, x->ip, sizeof x->ip);
+    x->lang = sy__console_lang(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang"),
+                               MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language"));
+    enum MHD_Result res;
+    const route *rt = NULL;
+    int path_known = 0;
+    if (bad_path(url)) {
+        logline(s, "refused %s from %s: bad path", method, x->ip);
+        res = reply_error(c, MHD_HTTP_BAD_REQUEST, "bad path");
+        goto out;
+    }
+    for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0] && !rt; i++) {
+        if (!match(ROUTES[i].pattern, url, x))
+            continue;
+        path_known = 1;
+        if (strcmp(ROUTES[i].method, method) == 0)
+            rt = &ROUTES[i];
+    }
+    if (!rt) {
+        res = path_known ? reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here")
+                         : reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
+        goto out;
+    }
+    if (rt->auth == AUTH_STAFF && !staff_gate(x, rt, &res))
+        goto out;
+    res = rt->fn(x);
+out:
+    sodium_memzero(x, sizeof *x);
+    free(x);
+    return res;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -335,6 +1108,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->started = sv_mono_ms();
         r->max = SY_OFFICE_MAX_BODY;
         r->deadline = REQUEST_DEADLINE_MS;
+        if (strncmp(url, "/v1/", 4) != 0)
+            r->max = CONSOLE_MAX_BODY;
         *con_cls = r;
         /* Refuse an announced oversized body before reading any of it. */
         const char *cl =
@@ -363,8 +1138,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 logline(s, "refused %s %s from %s: body of %s bytes is over the limit", method, url,
                         ip, cl);
                 return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
-                                   "request body over 9 MiB (a bundle is at most 8 MiB unless "
-                                   "it holds one entry, sent by an enrolled device)");
+                                   r->max == CONSOLE_MAX_BODY
+                                       ? "request body over 64 KiB"
+                                       : "request body over 9 MiB (a bundle is at most 8 MiB "
+                                         "unless it holds one entry, sent by an enrolled device)");
             }
             if (n) {
                 r->body = malloc((size_t)n);
@@ -401,7 +1178,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
-    return route(s, c, url, method, r);
+    return route_request(s, c, url, method, r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -544,10 +1321,28 @@ int sy_server_start(sy_office *o, const sy_server_opts *opts, sy_server **out, c
     }
     s->o = o;
     s->log = stderr;
+    s->idle_s = opts->session_idle_s > 0 ? opts->session_idle_s : SY_SESSION_IDLE_S;
+    if (opts->assets && !(s->assets = strdup(opts->assets))) {
+        free(s);
+        snprintf(err, errlen, "out of memory");
+        return SY_ENOMEM;
+    }
     if (pthread_mutex_init(&s->lock, NULL) != 0) {
+        free(s->assets);
         free(s);
         snprintf(err, errlen, "cannot create a mutex");
         return SY_ERR;
+    }
+    pthread_mutex_init(&s->pw_lock, NULL);
+    snprintf(s->name, sizeof s->name, "%s", sy_office_name(o));
+    for (int i = 0; i < READERS; i++) {
+        pthread_mutex_init(&s->reader_lock[i], NULL);
+        if (sy_office_open_reader(o, &s->reader[i]) != SY_OK) {
+            /* without readers every read goes through the writer: slower, still correct */
+            logline(s, "no read-only connection: %s", sy_office_errmsg(s->reader[i]));
+            sy_office_close(s->reader[i]);
+            s->reader[i] = NULL;
+        }
     }
     if (tls) {
         s->cert = read_pem(opts->cert_file, err, errlen);
@@ -593,6 +1388,12 @@ void sy_server_stop(sy_server *s)
         logline(s, "office stopped");
     }
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->pw_lock);
+    for (int i = 0; i < READERS; i++) {
+        sy_office_close(s->reader[i]);
+        pthread_mutex_destroy(&s->reader_lock[i]);
+    }
+    free(s->assets);
     free(s->cert);
     free(s->key);
     free(s);

@@ -249,6 +249,8 @@ static int ingest_locked(sy_office *o, const uint8_t *b, size_t len, const sy_de
             /* The entries are stored and acknowledged; the index and detection are repaired
              * by the next ingest of this device, duplicates included. */
             sy__logf(o, "review detection for %s failed: %s", dev->name, o->errmsg);
+        if (sy__life_device_refresh(o, dev->device_id) != SY_OK) /* repaired on the next open */
+            sy__logf(o, "unit activity of %s not indexed: %s", dev->name, o->errmsg);
     }
 
     sv_journal_close(j);

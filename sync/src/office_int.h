@@ -102,4 +102,22 @@ int sy__kind_changes_index(const char *kind);
 /* Index the devices that have a replica but no county index rows yet (called on open). */
 int sy__reindex_missing(sy_office *o);
 
+/* ---- staff (office_users.c) ---------------------------------------------------------------- */
+
+/* Create the staff tables when missing (called on open: older offices gain them). */
+int sy__staff_schema(sy_office *o);
+
+/* ---- the unit's lifecycle and the office's journal (office_life.c) ---------------------------
+ */
+
+/* Create its tables and the office journal when missing, bring its indexes up to date (called
+ * on open). */
+int sy__life_init(sy_office *o);
+/* Index what a device's replica holds about each unit (called after an ingest). */
+int sy__life_device_refresh(sy_office *o, const char *device_id);
+/* The review decisions that chose between versions of a point, newest first, for the county
+ * export (opt->choices; free with sy__export_choices_free). */
+int sy__export_choices(sy_office *o, sv_export_options *opt, char ***strs);
+void sy__export_choices_free(sv_export_options *opt, char **strs);
+
 #endif

@@ -436,21 +436,6 @@ int sy_office_review(sy_office *o, int all, char **out)
 
 int sy_office_review_resolve(sy_office *o, int64_t id, const char *note)
 {
-    sqlite3_stmt *st;
-    if (sy__prep(o,
-                 "UPDATE review SET status = 'resolved', resolved = ?, note = ?"
-                 " WHERE id = ? AND status = 'open'",
-                 &st))
-        return SY_EIO;
-    sqlite3_bind_int64(st, 1, sv_wall_ms());
-    sy__bind_text(st, 2, note);
-    sqlite3_bind_int64(st, 3, id);
-    int src = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (src != SQLITE_DONE)
-        return sy__fail_db(o, "review");
-    if (sqlite3_changes(o->db) == 0)
-        return sy__fail(o, SY_EINVAL, "no open review case %lld", (long long)id);
-    sy__logf(o, "review case %lld resolved%s%s", (long long)id, note ? ": " : "", note ? note : "");
-    return SY_OK;
+    /* The older form: a decision in the office's journal without a chosen version. */
+    return sy_office_review_decide(o, id, NULL, "office", note, NULL, 0);
 }

@@ -206,6 +206,14 @@ int sy_office_tasks_for(sy_office *o, const sy_device *dev, char **body, size_t 
     if (rc == SY_OK && src != SQLITE_DONE)
         rc = sy__fail_db(o, "tasks");
     sqlite3_finalize(st);
+    /* The office status of the device's units (a foreign member, signed with the package). */
+    char *status = NULL;
+    if (rc == SY_OK && (rc = sy_office_status_for(o, dev, &status)) == SY_OK) {
+        json_t *sv = json_loads(status, 0, NULL);
+        if (!sv || json_object_set_new(fc, "quejie_office", sv))
+            rc = sy__fail(o, SY_ENOMEM, "out of memory");
+    }
+    free(status);
     char *text = rc == SY_OK ? json_dumps(fc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(fc);
     if (rc != SY_OK)
@@ -213,13 +221,7 @@ int sy_office_tasks_for(sy_office *o, const sy_device *dev, char **body, size_t 
     if (!text)
         return sy__fail(o, SY_ENOMEM, "out of memory");
     size_t n = strlen(text);
-    static const char dom[] = "quejie-tasks-v1";
-    uint8_t msg[sizeof dom + 32 + crypto_hash_sha256_BYTES], sig[crypto_sign_BYTES];
-    memcpy(msg, dom, sizeof dom);
-    memcpy(msg + sizeof dom, dev->device_id, 32);
-    crypto_hash_sha256(msg + sizeof dom + 32, (const uint8_t *)text, n);
-    crypto_sign_detached(sig, NULL, msg, sizeof msg, o->sign_sk);
-    sodium_bin2hex(sig_hex, 2 * 64 + 1, sig, sizeof sig);
+    sy__sign_for_device(o, "quejie-tasks-v1", dev, (const uint8_t *)text, n, sig_hex);
     *body = text;
     *len = n;
     return SY_OK;

@@ -375,7 +375,7 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 def cols(t):
     return [r[1] for r in db.execute('PRAGMA table_info("%s")' % t)][2:]   # after fid, geom
-full = {"units": 41, "boundary_points": 53, "boundary_lines": 13, "walked_polygons": 12,
+full = {"units": 41, "boundary_points": 56, "boundary_lines": 13, "walked_polygons": 12,
         "tracks": 9}
 zone = {
     "units": ["code", "name", "epsg", "central_meridian", "area_m2", "plane_area_m2",
@@ -396,7 +396,8 @@ for layer, n in full.items():
     for z in ("4522", "4523"):
         assert cols(layer + "_" + z) == zone[layer], (layer, z, cols(layer + "_" + z))
         assert set(zone[layer]) <= set(c)
-for name in ("hdop", "sats", "corr_age", "offset", "note", "recorded", "device", "crew", "datum"):
+for name in ("hdop", "sats", "corr_age", "offset", "note", "recorded", "device", "crew", "datum",
+             "review_decision", "decided_by", "decided"):  # the office's choice (docs/office.md)
     assert name in cols("boundary_points"), name
 for name in ("owner", "owner_status", "control", "source"):
     assert name in cols("units"), name

@@ -37,7 +37,7 @@ for f in usr/bin/quejie usr/bin/quejie-app usr/share/locale/zh_CN/LC_MESSAGES/qu
 done
 for f in usr/bin/quejie-office lib/systemd/system/quejie-office.service etc/default/quejie-office \
     usr/lib/sysusers.d/quejie-office.conf usr/lib/tmpfiles.d/quejie-office.conf \
-    usr/share/man/man1/quejie-office.1.gz; do
+    usr/share/man/man1/quejie-office.1.gz usr/share/quejie-office/console/console.css; do
     grep -qx "\./$f" "$T/off.list" && ok "quejie-office has /$f" || fail "quejie-office lacks /$f"
 done
 grep -q "quejie-office" "$T/app.list" && fail "the tablet package carries office files" || ok "the tablet package carries no office files"

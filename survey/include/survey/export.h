@@ -53,11 +53,27 @@ typedef struct sv_export_stats {
 int sv_export(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit, const char *path,
               sv_export_stats *stats, sv_diag *diag);
 
+/*
+ * The county office's decision between devices' versions of one boundary point (a review case
+ * decided by choosing a version): of the point (unit, number), the county export holds the
+ * version of device (its current point of that number) only; device NULL ("neither") keeps the
+ * usual merge's version and marks it for re-survey. The point layer's review_decision
+ * ("chosen", "resurvey"), decided_by and decided columns say so (GeoPackage, GeoJSON).
+ */
+typedef struct sv_export_choice {
+    const char *unit, *number;
+    const char *device;     /* device id of the chosen version, NULL for neither */
+    const char *decided_by; /* the staff member */
+    int64_t decided_ms;     /* when (office clock) */
+} sv_export_choice;
+
 /* Options of an export; a zeroed struct (or NULL) is the default. */
 typedef struct sv_export_options {
     int bom; /* CSV only: start the file with a UTF-8 byte-order mark (EF BB BF), for
               * spreadsheets on Windows; SV_EINVAL with another format (JSON text must not
               * start with one, RFC 8259 8.1; a GeoPackage is an SQLite file) */
+    const sv_export_choice *choices; /* county export only (sv_export_journals_opts) */
+    size_t n_choices;
 } sv_export_options;
 
 /* sv_export with options (opt may be NULL). */
@@ -78,6 +94,10 @@ int sv_export_opts(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *u
  */
 int sv_export_journals(sv_journal **js, size_t n, sv_geo *g, sv_export_format fmt, const char *path,
                        sv_export_stats *stats, sv_diag *diag);
+/* sv_export_journals with options (opt may be NULL): the office's choices between versions. */
+int sv_export_journals_opts(sv_journal **js, size_t n, sv_geo *g, sv_export_format fmt,
+                            const char *path, const sv_export_options *opt, sv_export_stats *stats,
+                            sv_diag *diag);
 
 #ifdef __cplusplus
 }

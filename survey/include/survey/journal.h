@@ -274,6 +274,17 @@ int sv_journal_append_verbatim(sv_journal *j, const sv_entry *e, size_t n,
 /* The office hands payloads it has already parsed through sv_journal_append_verbatim_parsed
  * (survey/journal_replica.h, which exposes jansson and is not for tablet clients). */
 
+/*
+ * A journal whose Ed25519 secret key (libsodium's 64-byte layout) the caller keeps elsewhere, as
+ * the county office keeps its key in OFFICE_DB.key: no JOURNAL.key is written or read. Its
+ * device id is derived from the key's public half like any device's. Otherwise as
+ * sv_journal_create and sv_journal_open (read-write); open refuses a key that does not belong to
+ * the journal with SV_ECORRUPT. A read-only open (`quejie check`) needs no key.
+ */
+int sv_journal_create_keyed(const char *path, const sv_journal_opts *opts, const uint8_t sk[64],
+                            sv_journal **out);
+int sv_journal_open_keyed(const char *path, const uint8_t sk[64], sv_journal **out);
+
 /* ---- Checking -------------------------------------------------------------------------- */
 
 typedef struct sv_check_report {

@@ -109,6 +109,27 @@ void sy_client_status_clear(sy_client_status *st);
  */
 int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, int *bundles);
 
+/*
+ * The county office's word on the device's units, as the last sync brought it (the task
+ * package's "quejie_office" member): the unit's lifecycle state at the office (sv_life_name of
+ * survey/lifecycle.h: "returned" when sent back) and the note of the office's latest decision.
+ * It is no journal entry: the office's own journal holds the decision. A unit the office said
+ * nothing about (never synced, an older office) has no row. For the app's Today (grouping the
+ * returned units with their note) and `quejie tasks list`.
+ */
+typedef struct sy_unit_office {
+    char code[SV_CODE_MAX];
+    char status[32];
+    char note[2048]; /* "" when none (has_note 0) */
+    int has_note;
+} sy_unit_office;
+
+/* Every row, by code, into *out (caller frees); reads the journal file on its own read-only
+ * connection (j may be read-only). Returns SY_OK (also with none), SY_EIO, SY_ENOMEM. */
+int sy_unit_office_read(sv_journal *j, sy_unit_office **out, size_t *n);
+/* The row of code in v, or NULL. */
+const sy_unit_office *sy_unit_office_find(const sy_unit_office *v, size_t n, const char *code);
+
 #ifdef __cplusplus
 }
 #endif

@@ -63,7 +63,16 @@ int sy_office_create(const char *path, const char *name, double tolerance_m, cha
  * why (close it), or NULL.
  */
 int sy_office_open(const char *path, sy_office **out);
-void sy_office_close(sy_office *o);               /* NULL-safe */
+void sy_office_close(sy_office *o); /* NULL-safe */
+
+/*
+ * A second handle on the open office o for reads only (office_reader.c): its own read-only
+ * SQLite connection (WAL: it neither waits for o's writes nor holds them up), no secret keys.
+ * The listings (devices, units, review, log, users, audit, sessions) work on it; anything
+ * that writes fails with SY_EIO. Close it with sy_office_close, before o. Returns SY_OK,
+ * SY_ENOMEM, SY_EIO (*out as for sy_office_open).
+ */
+int sy_office_open_reader(const sy_office *o, sy_office **out);
 const char *sy_office_errmsg(const sy_office *o); /* never NULL; borrowed until the next call */
 
 /* Where event lines go (enroll, ingest, refusal, review case): one line each. NULL = none. */
@@ -203,6 +212,52 @@ int sy_office_log(sy_office *o, size_t limit, char **out);
 /* Export the county-wide state (every device's replica; see sv_export_journals) to path. */
 int sy_office_export(sy_office *o, sv_export_format fmt, const char *path, sv_export_stats *stats);
 
+/* ---- The unit's lifecycle and the office's decisions (office_life.c) -------------------------
+ *
+ * Decisions are entries (kind "decision") in the office's own journal OFFICE_DB.decisions,
+ * made by the survey journal library and signed with the office key (its device id is the
+ * office id); `quejie check OFFICE_DB.decisions` verifies it. The office database keeps an index
+ * of it, rebuilt from the journal when behind. A unit's state is sv_unit_life
+ * (survey/lifecycle.h) of the facts the office holds; docs/office.md lists the states and the
+ * legal decisions.
+ */
+
+/*
+ * Every task unit as the text of a JSON array (caller frees), by code: code, name, status
+ * (sv_life_name), assign, last_entry (time of the latest entry a device sent about it, ISO,
+ * null for none), open_cases, note (of the latest unit decision, or null), decided_by,
+ * decided (ISO or null), notice_from, notice_to (null unless noticed). Returns SY_OK,
+ * SY_ENOMEM, SY_EIO.
+ */
+int sy_office_units(sy_office *o, char **json);
+
+/*
+ * Take decision action ("return", "accept", "notice", "objection") on unit code, by staff
+ * member by, with note (required for objection), from and to (YYYY-MM-DD, notice only).
+ * Refused with SY_EINVAL when the lifecycle does not allow it (err and the handle's message
+ * say why, naming the state); SY_EINVAL also for an unknown unit or a bad name or date.
+ * Returns SY_OK, SY_EINVAL, SY_EIO. err may be NULL.
+ */
+int sy_office_unit_decide(sy_office *o, const char *code, const char *action, const char *by,
+                          const char *note, const char *from, const char *to, char *err,
+                          size_t errlen);
+
+/*
+ * Decide review case id by choosing a version: accept "a", "b" or "neither" (re-survey), or NULL
+ * to close it with the note alone (the older form). The decision names by, the case, the
+ * chosen device and entry seq; then the case is resolved. SY_EINVAL for no such open case, a
+ * bad choice or name. err may be NULL.
+ */
+int sy_office_review_decide(sy_office *o, int64_t id, const char *accept, const char *by,
+                            const char *note, char *err, size_t errlen);
+
+/*
+ * The office status of every unit assigned to a device as the text of a JSON array (caller
+ * frees) of {code, status, note}: what the tablet receives with its task package (the
+ * package's "quejie_office" member) so that a returned unit and its note reach the crew.
+ */
+int sy_office_status_for(sy_office *o, const sy_device *dev, char **json);
+
 /* ---- The HTTP server (office_http.c) --------------------------------------------------------- */
 
 typedef struct sy_server sy_server;
@@ -211,6 +266,8 @@ typedef struct sy_server_opts {
     const char *listen;    /* "ADDR:PORT" or "[V6ADDR]:PORT" */
     const char *cert_file; /* PEM; NULL with key_file NULL = plain HTTP, loopback only */
     const char *key_file;
+    const char *assets;     /* the console's static files (a directory), NULL = none */
+    int64_t session_idle_s; /* a console session's idle timeout; 0 = 30 min */
 } sy_server_opts;
 
 /*

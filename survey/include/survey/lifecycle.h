@@ -1,0 +1,100 @@
+/*
+ * lifecycle.h - a registration unit's lifecycle at the county office, and the office's decisions
+ * as journal entries (kind "decision", docs/journal.md).
+ *
+ * The rules live here, in one place (docs/office.md, "The unit's lifecycle"): which state a unit
+ * is in follows from facts the office gathers (the devices' entries about it, their unit
+ * summaries, its open review cases, the office's latest decision on it, the office's date), and
+ * which decision is legal in which state. The office (sync/office.h) gathers the facts and
+ * records the decisions; the console, the CLI and the tablet only show the result.
+ *
+ * States, in order: assigned -> in_field (a device's first entry about the unit arrived) ->
+ * submitted (a device's unit summary says complete: sv_unit_stage SV_STAGE_DONE) ->
+ * under_review (a review case about it is open) -> returned (sent back with a note, until the
+ * crew sends new work for it) -> accepted -> notice (public notice from/to) -> objection (back
+ * to review) or ready (the notice ended, by the office's date, without an objection).
+ */
+#ifndef SURVEY_LIFECYCLE_H
+#define SURVEY_LIFECYCLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "journal.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum sv_life {
+    SV_LIFE_ASSIGNED,
+    SV_LIFE_IN_FIELD,
+    SV_LIFE_SUBMITTED,
+    SV_LIFE_UNDER_REVIEW,
+    SV_LIFE_RETURNED,
+    SV_LIFE_ACCEPTED,
+    SV_LIFE_NOTICE,
+    SV_LIFE_OBJECTION,
+    SV_LIFE_READY
+} sv_life;
+#define SV_LIFE_COUNT 9
+
+/* "assigned", "in_field", "submitted", "under_review", "returned", "accepted", "notice",
+ * "objection", "ready"; "?" for anything else. */
+const char *sv_life_name(sv_life s);
+
+/* The unit decisions (a review decision is SV_DECISION_REVIEW and does not move a unit by
+ * itself: it closes a case). */
+#define SV_DECISION_RETURN "return"
+#define SV_DECISION_ACCEPT "accept"
+#define SV_DECISION_NOTICE "notice"
+#define SV_DECISION_OBJECTION "objection"
+#define SV_DECISION_REVIEW "review"
+
+/* What the office knows about one unit. */
+typedef struct sv_life_facts {
+    int field_entries;     /* a device sent an entry about the unit (its task entry included) */
+    int complete;          /* a device's summary of it is SV_STAGE_DONE */
+    int open_cases;        /* review cases about it still open */
+    const char *decision;  /* the office's latest unit decision (SV_DECISION_*), NULL for none */
+    int work_since;        /* a device sent work on the unit after that decision arrived */
+    const char *notice_to; /* the notice's last day (YYYY-MM-DD) when decision is "notice" */
+    const char *today;     /* the office's date, YYYY-MM-DD (its local clock) */
+} sv_life_facts;
+
+/* The state those facts put the unit in. */
+sv_life sv_unit_life(const sv_life_facts *f);
+
+/*
+ * Whether decision action (SV_DECISION_RETURN, _ACCEPT, _NOTICE, _OBJECTION) may be taken on a
+ * unit with these facts; from and to are the notice's dates (YYYY-MM-DD, for "notice" only).
+ * Returns SV_OK, or SV_EINVAL with why (one line of English naming the state) filled.
+ */
+int sv_life_allows(const sv_life_facts *f, const char *action, const char *from, const char *to,
+                   char *why, size_t whylen);
+
+/* 1 when s is a real calendar date written YYYY-MM-DD. */
+int sv_date_ok(const char *s);
+
+/* An office decision (kind "decision", docs/journal.md). Strings may be NULL when not used. */
+typedef struct sv_decision {
+    const char *action;    /* SV_DECISION_* */
+    const char *by;        /* the staff member who decided (required) */
+    const char *unit;      /* the unit code (required) */
+    const char *note;      /* the reason or note to the crew */
+    const char *from, *to; /* notice dates, YYYY-MM-DD (notice only, both required) */
+    int64_t review_case;   /* review: the case number */
+    const char *accept;    /* review: "a", "b" or "neither" */
+    const char *device_id; /* review a|b: the device whose entry was chosen */
+    int64_t entry_seq;     /* review a|b: that entry's seq in the device's journal */
+    const char *subject;   /* review: the point number or field the case is about */
+} sv_decision;
+
+/* Record a decision in the office's journal (one opened with sv_journal_open_keyed). Returns
+ * SV_OK, SV_EINVAL (a missing or malformed field: the message names it), SV_EIO, SV_EBUSY. */
+int sv_record_decision(sv_journal *j, const sv_decision *d, int64_t *seq);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,210 @@
+/*
+ * lifecycle.c - a unit's lifecycle at the county office (lifecycle.h): the state its facts put
+ * it in, the decisions each state allows, and the office's decisions as journal entries (kind
+ * "decision"). docs/office.md, "The unit's lifecycle", is the same table in prose.
+ *
+ * It must never read a clock (the office passes its date in), nor let a decision through that
+ * the table below refuses.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "internal.h"
+#include "journal_int.h"
+#include "kinds_int.h"
+#include "survey/lifecycle.h"
+
+static const char *const LIFE_NAMES[SV_LIFE_COUNT] = {"assigned",     "in_field",  "submitted",
+                                                      "under_review", "returned",  "accepted",
+                                                      "notice",       "objection", "ready"};
+
+const char *sv_life_name(sv_life s)
+{
+    return (unsigned)s < SV_LIFE_COUNT ? LIFE_NAMES[s] : "?";
+}
+
+static int is(const char *a, const char *b)
+{
+    return a && strcmp(a, b) == 0;
+}
+
+/* Where the crews' work alone puts the unit. */
+static sv_life field_state(const sv_life_facts *f)
+{
+    if (!f->field_entries)
+        return SV_LIFE_ASSIGNED;
+    if (f->open_cases > 0)
+        return SV_LIFE_UNDER_REVIEW;
+    return f->complete ? SV_LIFE_SUBMITTED : SV_LIFE_IN_FIELD;
+}
+
+sv_life sv_unit_life(const sv_life_facts *f)
+{
+    const char *d = f->decision;
+    if (is(d, SV_DECISION_RETURN))
+        /* Returned until the crew sends new work for it; then its work decides again. */
+        return f->work_since ? field_state(f) : SV_LIFE_RETURNED;
+    if (is(d, SV_DECISION_ACCEPT))
+        return SV_LIFE_ACCEPTED;
+    if (is(d, SV_DECISION_NOTICE))
+        /* The notice has passed once the office's date is after its last day. */
+        return f->notice_to && f->today && strcmp(f->today, f->notice_to) > 0 ? SV_LIFE_READY
+                                                                              : SV_LIFE_NOTICE;
+    if (is(d, SV_DECISION_OBJECTION))
+        return SV_LIFE_OBJECTION;
+    return field_state(f);
+}
+
+int sv_date_ok(const char *s)
+{
+    int y, m, d;
+    char tail;
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
+        sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return 0;
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return y >= 1900 && m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1] + (m == 2 && leap ? 1 : 0);
+}
+
+static int refuse(char *why, size_t n, const char *fmt, const char *a, const char *b)
+{
+    if (why && n)
+        snprintf(why, n, fmt, a, b);
+    return SV_EINVAL;
+}
+
+/*
+ * The legal decisions (docs/office.md):
+ *   return     from in_field, submitted, under_review, returned (a new note), accepted,
+ *              objection; never before anything arrived, during the notice or once ready;
+ *   accept     from in_field, submitted (a returned unit once the crew sent new work, which
+ *              puts it back there) and objection, with no review case open;
+ *   notice     from accepted only, with real dates, from <= to;
+ *   objection  during the notice only (up to its last day by the office's date).
+ */
+int sv_life_allows(const sv_life_facts *f, const char *action, const char *from, const char *to,
+                   char *why, size_t whylen)
+{
+    sv_life s = sv_unit_life(f);
+    const char *name = sv_life_name(s);
+    if (is(action, SV_DECISION_RETURN)) {
+        if (s == SV_LIFE_ASSIGNED)
+            return refuse(why, whylen,
+                          "the unit is %s: nothing has arrived from a crew to return%s", name, "");
+        if (s == SV_LIFE_NOTICE || s == SV_LIFE_READY)
+            return refuse(why, whylen,
+                          "the unit is %s: it cannot be returned%s (record an objection first)",
+                          name, s == SV_LIFE_READY ? " after its notice" : " during its notice");
+        return SV_OK;
+    }
+    if (is(action, SV_DECISION_ACCEPT)) {
+        if (s == SV_LIFE_UNDER_REVIEW || (s == SV_LIFE_OBJECTION && f->open_cases > 0))
+            return refuse(why, whylen, "the unit is %s: decide its open review cases first%s", name,
+                          "");
+        if (s == SV_LIFE_RETURNED)
+            return refuse(why, whylen,
+                          "the unit is %s: the crew has not sent new work for it since%s", name,
+                          "");
+        if (s != SV_LIFE_IN_FIELD && s != SV_LIFE_SUBMITTED && s != SV_LIFE_OBJECTION)
+            return refuse(why, whylen,
+                          "the unit is %s: only a unit with the crew's work (in "
+                          "field, submitted) or an objection can be accepted%s",
+                          name, "");
+        return SV_OK;
+    }
+    if (is(action, SV_DECISION_NOTICE)) {
+        if (s != SV_LIFE_ACCEPTED)
+            return refuse(why, whylen, "the unit is %s: only an accepted unit goes to notice%s",
+                          name, "");
+        if (!sv_date_ok(from) || !sv_date_ok(to))
+            return refuse(why, whylen,
+                          "the notice needs real dates YYYY-MM-DD (from '%s', to '%s')",
+                          from ? from : "", to ? to : "");
+        if (strcmp(from, to) > 0)
+            return refuse(why, whylen, "the notice ends (%s) before it starts (%s)", to, from);
+        return SV_OK;
+    }
+    if (is(action, SV_DECISION_OBJECTION)) {
+        if (s == SV_LIFE_READY)
+            return refuse(why, whylen, "the unit is %s: its notice ended on %s", name,
+                          f->notice_to ? f->notice_to : "?");
+        if (s != SV_LIFE_NOTICE)
+            return refuse(why, whylen,
+                          "the unit is %s: an objection is recorded during a notice only%s", name,
+                          "");
+        return SV_OK;
+    }
+    return refuse(why, whylen, "unknown decision '%s'%s (return, accept, notice, objection)",
+                  action ? action : "", "");
+}
+
+/* ---- the decision entry ------------------------------------------------------------------- */
+
+static int do_decision(sv_journal *j, const sv_decision *d, int64_t *seq)
+{
+    if (!d->action || !*d->action)
+        return sv__journal_fail(j, SV_EINVAL, "decision: no action");
+    if (!d->by || !*d->by)
+        return sv__journal_fail(j, SV_EINVAL, "decision: who decided (by) is missing");
+    if (!d->unit || !*d->unit)
+        return sv__journal_fail(j, SV_EINVAL, "decision: no unit");
+    int review = is(d->action, SV_DECISION_REVIEW);
+    if (!review && !is(d->action, SV_DECISION_RETURN) && !is(d->action, SV_DECISION_ACCEPT) &&
+        !is(d->action, SV_DECISION_NOTICE) && !is(d->action, SV_DECISION_OBJECTION))
+        return sv__journal_fail(j, SV_EINVAL, "decision: unknown action '%s'", d->action);
+    if (is(d->action, SV_DECISION_NOTICE) && (!sv_date_ok(d->from) || !sv_date_ok(d->to)))
+        return sv__journal_fail(j, SV_EINVAL, "decision: a notice needs from and to dates");
+    if (review && (d->review_case <= 0 || (d->accept && !is(d->accept, "a") &&
+                                           !is(d->accept, "b") && !is(d->accept, "neither"))))
+        return sv__journal_fail(j, SV_EINVAL, "decision: a review needs its case and a|b|neither");
+    json_t *p = json_object();
+    if (!p)
+        return sv__journal_fail(j, SV_ENOMEM, "out of memory");
+    json_object_set_new(p, "v", json_integer(1));
+    sv__json_set_str(p, "action", d->action);
+    sv__json_set_str(p, "by", d->by);
+    sv__json_set_str(p, "unit", d->unit);
+    if (d->note && *d->note)
+        sv__json_set_str(p, "note", d->note);
+    if (is(d->action, SV_DECISION_NOTICE)) {
+        sv__json_set_str(p, "from", d->from);
+        sv__json_set_str(p, "to", d->to);
+    }
+    if (review) {
+        json_object_set_new(p, "case", json_integer(d->review_case));
+        sv__json_set_str(p, "accept", d->accept);
+        sv__json_set_str(p, "subject", d->subject);
+        if (d->device_id && *d->device_id) {
+            sv__json_set_str(p, "device", d->device_id);
+            json_object_set_new(p, "entry", json_integer(d->entry_seq));
+        }
+    }
+    int rc = sv__journal_append(j, "decision", p, seq);
+    json_decref(p);
+    return rc;
+}
+
+int sv_record_decision(sv_journal *j, const sv_decision *d, int64_t *seq)
+{
+    if (!j || !d)
+        return SV_EINVAL;
+    int own, rc = sv__journal_write_begin(j, &own);
+    if (rc != SV_OK)
+        return rc;
+    rc = do_decision(j, d, seq);
+    return sv__journal_write_end(j, own, rc);
+}
+
+/* A decision derives nothing in the journal's own state: the office indexes its decisions in
+ * its database (sync/src/office_life.c), and a tablet never holds one. */
+int sv__apply_decision(const sv__actx *c, int64_t seq, int64_t time_ms, json_t *p)
+{
+    (void)c, (void)seq, (void)time_ms, (void)p;
+    return SV_OK;
+}

@@ -1,0 +1,119 @@
+/*
+ * office_staff.h - the county office's staff: accounts (Argon2id password hashes), console
+ * sessions (random tokens stored hashed, with a CSRF token each), login throttling and the audit
+ * log of every staff action. Implemented in sync/src/office_users.c on the office handle of
+ * office.h; the tables (users, sessions, login_failures, audit) are created when an office is
+ * opened, so an office made by an older build gains them (docs/office.md, "Staff").
+ *
+ * Never stored: a password, a session token (only its SHA-256). Listings never hold a hash.
+ * Threading: as office.h (one thread at a time per handle), except sy_password_verify and
+ * sy_password_hash, which use no handle: the server runs them outside its lock.
+ */
+#ifndef SYNC_OFFICE_STAFF_H
+#define SYNC_OFFICE_STAFF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sync/office.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum sy_role {
+    SY_ROLE_NONE = 0, /* not logged in */
+    SY_ROLE_VIEWER = 1,
+    SY_ROLE_REVIEWER = 2,
+    SY_ROLE_ADMIN = 3
+} sy_role;
+
+const char *sy_role_name(sy_role r);            /* "viewer", ...; "none" */
+int sy_role_parse(const char *s, sy_role *out); /* SY_OK or SY_EINVAL */
+
+#define SY_PASSWORD_MIN 10           /* bytes */
+#define SY_PASSWORD_MAX 1024         /* bytes */
+#define SY_SECRET_CHARS 64           /* a session or CSRF token: 32 random bytes, hex */
+#define SY_PWHASH_MAX 128            /* an encoded Argon2id hash, NUL included */
+#define SY_SESSION_IDLE_S (30 * 60)  /* default idle timeout */
+#define SY_SESSION_MAX_S (12 * 3600) /* absolute lifetime of a session */
+
+/* ---- accounts (CLI: quejie-office user ...) ------------------------------------------------ */
+
+/* Add a staff account. by/from name who did it for the audit log (NULL: the command line).
+ * Returns SY_OK, SY_EINVAL (bad or taken name, bad role, password too short or long), SY_EIO,
+ * SY_ENOMEM. */
+int sy_office_user_add(sy_office *o, const char *name, sy_role role, const char *password,
+                       const char *by, const char *from);
+/* Set a new password (and enable nothing: a disabled account stays disabled). Ends the user's
+ * sessions. SY_EINVAL when there is no such user or the password is refused. */
+int sy_office_user_passwd(sy_office *o, const char *name, const char *password, const char *by,
+                          const char *from);
+/* Disable an account and end its sessions. SY_EINVAL when there is no such user. */
+int sy_office_user_disable(sy_office *o, const char *name, const char *by, const char *from);
+/* The accounts as a JSON array's text (caller frees): name, role, status (active, disabled),
+ * created, last_login. */
+int sy_office_users(sy_office *o, char **out);
+
+/* ---- passwords (no handle) ----------------------------------------------------------------- */
+
+/* Argon2id with the office's limits (office_users.c). Returns SY_OK, SY_ENOMEM. */
+int sy_password_hash(const char *password, char out[SY_PWHASH_MAX]);
+/* SY_OK when password matches hash, else SY_EAUTH. *rehash (may be NULL) is set when the hash
+ * was made with other limits than today's. */
+int sy_password_verify(const char *hash, const char *password, int *rehash);
+
+/* ---- login, in three steps so that Argon2id runs outside the server's lock ------------------ */
+
+typedef struct sy_login {
+    char user[SY_NAME_MAX];
+    sy_role role;             /* SY_ROLE_NONE for an unknown or disabled account */
+    char hash[SY_PWHASH_MAX]; /* the account's hash, or a dummy one (same cost) */
+    int64_t retry_after_s;    /* when throttled */
+} sy_login;
+
+/* Look up user for a login from address addr at now_ms. Returns SY_OK (l filled),
+ * SY_EREFUSED when the account or the address is throttled (l->retry_after_s seconds left). */
+int sy_office_login_begin(sy_office *o, const char *user, const char *addr, int64_t now_ms,
+                          sy_login *l);
+/* A failed login: counted for the account and the address, audited. */
+int sy_office_login_failed(sy_office *o, const sy_login *l, const char *addr, int64_t now_ms);
+/* A good login: clears the failures, stores new_hash when not NULL (a rehash), starts a session:
+ * token and csrf receive the session's secrets (only the token's SHA-256 is stored). */
+int sy_office_login_ok(sy_office *o, const sy_login *l, const char *addr, int64_t now_ms,
+                       const char *new_hash, char token[SY_SECRET_CHARS + 1],
+                       char csrf[SY_SECRET_CHARS + 1]);
+
+/* ---- sessions -------------------------------------------------------------------------------- */
+
+typedef struct sy_session {
+    char user[SY_NAME_MAX];
+    sy_role role;
+    char csrf[SY_SECRET_CHARS + 1];
+    int stale; /* its idle clock is over a minute old: sy_office_session_touch it */
+} sy_session;
+
+/* The live session of a token (idle for at most idle_s seconds, younger than max_s, its user
+ * active): s filled. SY_EAUTH otherwise. Reads only (a reader handle will do): an expired
+ * session is swept at the next login, its idle clock restarted by sy_office_session_touch. */
+int sy_office_session(sy_office *o, const char *token, int64_t now_ms, int64_t idle_s,
+                      int64_t max_s, sy_session *s);
+/* Restart a session's idle clock at now_ms. */
+int sy_office_session_touch(sy_office *o, const char *token, int64_t now_ms);
+/* End a session (logout). Harmless when there is none. */
+int sy_office_session_end(sy_office *o, const char *token);
+
+/* ---- audit ----------------------------------------------------------------------------------- */
+
+/* One staff action: who (NULL: the command line), what (e.g. "unit.return"), on what (may be
+ * NULL), a detail (may be NULL), from where (client address; NULL: "local"). */
+int sy_office_audit(sy_office *o, const char *who, const char *action, const char *target,
+                    const char *detail, const char *from);
+/* The audit log as a JSON array's text, newest first, at most limit rows (caller frees): id,
+ * time, user, action, target, detail, address. */
+int sy_office_audit_list(sy_office *o, size_t limit, char **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

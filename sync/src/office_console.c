@@ -1,0 +1,266 @@
+/*
+ * office_console.c - the console's server-rendered pages (office_console.h): the login page and
+ * the overview, in Simplified Chinese or English.
+ *
+ * It must never put text it did not write into a page unescaped (unit names, codes, user names
+ * come from task packages and staff: a unit named <script>...</script> shows as text), never
+ * emit inline script or style, and never put a secret in a URL (the CSRF token travels in a
+ * form field of a POST).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "office_console.h"
+
+#define PAGE_MAX (8u * 1024u * 1024u)
+
+/* The console's own strings: one row per text, Chinese first. */
+typedef enum text_id {
+    T_TITLE,
+    T_LOGIN,
+    T_USER,
+    T_PASSWORD,
+    T_SUBMIT,
+    T_WRONG,
+    T_THROTTLED,
+    T_OVERVIEW,
+    T_SIGNED_IN,
+    T_LOGOUT,
+    T_CODE,
+    T_NAME,
+    T_STATUS,
+    T_ASSIGN,
+    T_NO_UNITS,
+    T_UNITS,
+    T_COUNT
+} text_id;
+
+static const char *const TEXT[T_COUNT][2] = {
+    [T_TITLE] = {"确界 县级办公室", "Quejie county office"},
+    [T_LOGIN] = {"登录", "Log in"},
+    [T_USER] = {"用户名", "User"},
+    [T_PASSWORD] = {"密码", "Password"},
+    [T_SUBMIT] = {"登录", "Log in"},
+    [T_WRONG] = {"用户名或密码错误。", "Wrong user or password."},
+    [T_THROTTLED] = {"登录失败次数过多，请稍后再试。", "Too many failed logins: try again later."},
+    [T_OVERVIEW] = {"总览", "Overview"},
+    [T_SIGNED_IN] = {"当前用户", "Signed in as"},
+    [T_LOGOUT] = {"退出", "Log out"},
+    [T_CODE] = {"登记单元代码", "Unit code"},
+    [T_NAME] = {"名称", "Name"},
+    [T_STATUS] = {"状态", "Status"},
+    [T_ASSIGN] = {"分配给", "Assigned to"},
+    [T_NO_UNITS] = {"尚无登记单元。", "No units yet."},
+    [T_UNITS] = {"登记单元", "Units"},
+};
+
+/* Lifecycle states as shown (docs/office.md); an unknown one is shown as it is. */
+static const struct {
+    const char *status, *zh, *en;
+} STATUS[] = {
+    {"assigned", "已分配", "assigned"},
+    {"in_field", "外业中", "in the field"},
+    {"submitted", "已提交", "submitted"},
+    {"under_review", "审核中", "under review"},
+    {"returned", "已退回", "returned"},
+    {"accepted", "已通过", "accepted"},
+    {"notice", "公告中", "public notice"},
+    {"objection", "异议", "objection"},
+    {"ready", "待登记", "ready for registration"},
+};
+
+static const char *t(sy__lang lang, text_id id)
+{
+    return TEXT[id][lang == SY_LANG_EN];
+}
+
+sy__lang sy__console_lang(const char *query_lang, const char *accept_language)
+{
+    if (query_lang && strcmp(query_lang, "en") == 0)
+        return SY_LANG_EN;
+    if (query_lang && strncmp(query_lang, "zh", 2) == 0)
+        return SY_LANG_ZH;
+    if (!accept_language)
+        return SY_LANG_ZH;
+    while (*accept_language == ' ')
+        accept_language++;
+    return (strncmp(accept_language, "en", 2) == 0 &&
+            (accept_language[2] == '\0' || accept_language[2] == '-' || accept_language[2] == ',' ||
+             accept_language[2] == ';'))
+               ? SY_LANG_EN
+               : SY_LANG_ZH;
+}
+
+/* ---- building a page ----------------------------------------------------------------------- */
+
+typedef struct page {
+    sy_buf b;
+    int bad;
+} page;
+
+static void raw(page *p, const char *s)
+{
+    if (!p->bad && sy_buf_append(&p->b, s, strlen(s)) != SY_OK)
+        p->bad = 1;
+}
+
+/* Text into an element or a quoted attribute value. */
+static void esc(page *p, const char *s)
+{
+    for (; s && *s; s++) {
+        const char *e = NULL;
+        switch (*s) {
+        case '&':
+            e = "&amp;";
+            break;
+        case '<':
+            e = "&lt;";
+            break;
+        case '>':
+            e = "&gt;";
+            break;
+        case '"':
+            e = "&quot;";
+            break;
+        case '\'':
+            e = "&#39;";
+            break;
+        default:
+            break;
+        }
+        if (e)
+            raw(p, e);
+        else if (!p->bad && sy_buf_append(&p->b, s, 1) != SY_OK)
+            p->bad = 1;
+    }
+}
+
+static void head(page *p, sy__lang lang, const char *title)
+{
+    raw(p, "<!DOCTYPE html>\n<html lang=\"");
+    raw(p, lang == SY_LANG_EN ? "en" : "zh-CN");
+    raw(p, "\"><head><meta charset=\"utf-8\">"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+           "<link rel=\"stylesheet\" href=\"/static/console.css\"><title>");
+    esc(p, title);
+    raw(p, " - ");
+    esc(p, t(lang, T_TITLE));
+    raw(p, "</title></head>\n<body>\n");
+}
+
+static char *done(page *p)
+{
+    raw(p, "</body></html>\n");
+    if (!p->bad && sy_buf_append(&p->b, "", 1) != SY_OK)
+        p->bad = 1;
+    if (p->bad) {
+        sy_buf_free(&p->b);
+        return NULL;
+    }
+    return (char *)p->b.data;
+}
+
+char *sy__console_login(sy__lang lang, const char *error)
+{
+    page p = {{NULL, 0, 0, PAGE_MAX}, 0};
+    head(&p, lang, t(lang, T_LOGIN));
+    raw(&p, "<main class=\"login\"><h1>");
+    esc(&p, t(lang, T_TITLE));
+    raw(&p, "</h1>\n");
+    if (error) {
+        raw(&p, "<p class=\"error\" role=\"alert\">");
+        esc(&p, t(lang, strcmp(error, "throttled") == 0 ? T_THROTTLED : T_WRONG));
+        raw(&p, "</p>\n");
+    }
+    raw(&p, "<form method=\"post\" action=\"/login");
+    raw(&p, lang == SY_LANG_EN ? "?lang=en" : "");
+    raw(&p, "\">\n<label>");
+    esc(&p, t(lang, T_USER));
+    raw(&p, " <input name=\"user\" autocomplete=\"username\" required></label>\n<label>");
+    esc(&p, t(lang, T_PASSWORD));
+    raw(&p, " <input name=\"password\" type=\"password\" autocomplete=\"current-password\" "
+            "required></label>\n<button type=\"submit\">");
+    esc(&p, t(lang, T_SUBMIT));
+    raw(&p, "</button>\n</form></main>\n");
+    return done(&p);
+}
+
+static const char *status_text(sy__lang lang, const char *s)
+{
+    for (size_t i = 0; i < sizeof STATUS / sizeof STATUS[0]; i++)
+        if (strcmp(STATUS[i].status, s) == 0)
+            return lang == SY_LANG_EN ? STATUS[i].en : STATUS[i].zh;
+    return s;
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "";
+}
+
+char *sy__console_overview(sy__lang lang, const char *office_name, const char *user,
+                           const char *role, const char *csrf, const char *units_json)
+{
+    json_t *units = units_json ? json_loads(units_json, 0, NULL) : NULL;
+    page p = {{NULL, 0, 0, PAGE_MAX}, 0};
+    head(&p, lang, t(lang, T_OVERVIEW));
+    raw(&p, "<header><h1>");
+    esc(&p, office_name);
+    raw(&p, " · ");
+    esc(&p, t(lang, T_OVERVIEW));
+    raw(&p, "</h1><p>");
+    esc(&p, t(lang, T_SIGNED_IN));
+    raw(&p, ": <span class=\"user\">");
+    esc(&p, user);
+    raw(&p, "</span> (");
+    esc(&p, role);
+    raw(&p, ")</p><form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" "
+            "value=\"");
+    esc(&p, csrf);
+    raw(&p, "\"><button type=\"submit\">");
+    esc(&p, t(lang, T_LOGOUT));
+    raw(&p, "</button></form></header>\n<main><h2>");
+    esc(&p, t(lang, T_UNITS));
+    raw(&p, "</h2>\n");
+    if (json_array_size(units) == 0) {
+        raw(&p, "<p>");
+        esc(&p, t(lang, T_NO_UNITS));
+        raw(&p, "</p>\n");
+    } else {
+        raw(&p, "<table class=\"units\"><thead><tr>");
+        static const text_id cols[] = {T_CODE, T_NAME, T_STATUS, T_ASSIGN};
+        for (size_t i = 0; i < 4; i++) {
+            raw(&p, "<th>");
+            esc(&p, t(lang, cols[i]));
+            raw(&p, "</th>");
+        }
+        raw(&p, "</tr></thead>\n<tbody>\n");
+        size_t i;
+        const json_t *u;
+        json_array_foreach(units, i, u)
+        {
+            const char *st = jstr(u, "status");
+            raw(&p, "<tr class=\"status-");
+            /* the class is one of the known states or nothing: never outside text */
+            raw(&p, status_text(SY_LANG_EN, st) == st ? "other" : st);
+            raw(&p, "\"><td class=\"code\">");
+            esc(&p, jstr(u, "code"));
+            raw(&p, "</td><td class=\"name\">");
+            esc(&p, jstr(u, "name"));
+            raw(&p, "</td><td>");
+            esc(&p, status_text(lang, st));
+            raw(&p, "</td><td>");
+            esc(&p, jstr(u, "assign"));
+            raw(&p, "</td></tr>\n");
+        }
+        raw(&p, "</tbody></table>\n");
+    }
+    raw(&p, "</main>\n");
+    json_decref(units);
+    return done(&p);
+}

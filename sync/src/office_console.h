@@ -1,0 +1,32 @@
+/*
+ * office_console.h - the console's server-rendered pages (office_console.c), used by the HTTP
+ * server (office_http.c). Private to sync/src.
+ *
+ * Every page is UTF-8 HTML with no inline script or style (the server's Content-Security-Policy
+ * forbids both): styles and any script come from the static files under the assets directory.
+ * Every piece of text that is not the page's own is escaped.
+ */
+#ifndef SYNC_OFFICE_CONSOLE_H
+#define SYNC_OFFICE_CONSOLE_H
+
+#include <stddef.h>
+
+#include "sync/office.h"
+
+/* The page's language: Simplified Chinese unless English is asked for. */
+typedef enum sy__lang { SY_LANG_ZH = 0, SY_LANG_EN = 1 } sy__lang;
+
+/* The language asked for by ?lang= (wins when "en" or "zh...") or else by Accept-Language (its
+ * first tag); either may be NULL. */
+sy__lang sy__console_lang(const char *query_lang, const char *accept_language);
+
+/* The login page (error: NULL, "wrong" or "throttled"). Caller frees; NULL when out of memory. */
+char *sy__console_login(sy__lang lang, const char *error);
+
+/* The overview: the user, a logout form carrying csrf, and every unit of units_json (the text of
+ * a JSON array of objects with code, name, status, assign). Caller frees; NULL when out of
+ * memory. */
+char *sy__console_overview(sy__lang lang, const char *office_name, const char *user,
+                           const char *role, const char *csrf, const char *units_json);
+
+#endif

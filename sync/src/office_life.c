@@ -1,0 +1,844 @@
+/*
+ * office_life.c - the unit's lifecycle at the office and the office's own journal of decisions
+ * (office.h, "The unit's lifecycle"; docs/office.md).
+ *
+ * The office's decisions are entries of kind "decision" in OFFICE_DB.decisions, a journal of
+ * the survey library signed with the office key (sv_journal_create_keyed: no second copy of
+ * the key is written). The office database keeps two indexes beside it, both rebuilt from the
+ * journals when they lag behind (a crash between a journal commit and the index, an office
+ * made by an older build):
+ *   office_decisions   one row per decision entry (the journal's seq);
+ *   unit_activity      per unit and device: the latest entry about the unit, when it arrived
+ *                      (the office clock) and when the latest work (any entry but the task's
+ *                      own "unit" entry) arrived; life_indexed says up to which seq.
+ * The state of a unit is sv_unit_life of the facts gathered here (survey/lifecycle.h), and the
+ * legal decisions are sv_life_allows: no rule of the lifecycle lives in this file.
+ *
+ * It must never record a decision the lifecycle refuses, write a decision anywhere but the
+ * journal first (the index follows it), or open a device's replica for writing.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "office_int.h"
+#include "survey/clock.h"
+#include "survey/lifecycle.h"
+#include "survey/summary.h"
+
+#define NOTE_MAX 2000 /* bytes of a decision's note */
+
+static const char LIFE_SQL[] =
+    "CREATE TABLE IF NOT EXISTS office_decisions(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
+    "  unit TEXT NOT NULL, action TEXT NOT NULL, by TEXT NOT NULL, note TEXT,"
+    "  case_id INTEGER, accept TEXT, chosen_device TEXT, chosen_seq INTEGER,"
+    "  date_from TEXT, date_to TEXT);"
+    "CREATE INDEX IF NOT EXISTS office_decisions_unit ON office_decisions(unit, seq);"
+    "CREATE INDEX IF NOT EXISTS office_decisions_case ON office_decisions(case_id);"
+    "CREATE TABLE IF NOT EXISTS unit_activity(unit TEXT NOT NULL, device_id TEXT NOT NULL,"
+    "  last_seq INTEGER NOT NULL, last_time INTEGER NOT NULL, arrived INTEGER NOT NULL,"
+    "  work_arrived INTEGER NOT NULL DEFAULT 0, complete INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (unit, device_id));"
+    "CREATE TABLE IF NOT EXISTS life_indexed(device_id TEXT PRIMARY KEY, seq INTEGER NOT NULL);";
+
+/* ---- the office's journal -------------------------------------------------------------------- */
+
+/* Open OFFICE_DB.decisions for recording, creating it (signed with the office key) when an
+ * office has none yet. */
+static int decisions_open(sy_office *o, sv_journal **j)
+{
+    char *p = sy__str_cat(o->path, ".decisions");
+    if (!p)
+        return sy__fail(o, SY_ENOMEM, "out of memory");
+    int rc = SY_OK, src = sv_journal_open_keyed(p, o->sign_sk, j);
+    if (src == SV_ENOTFOUND) {
+        sv_journal_close(*j);
+        sv_journal_opts opts = {.device_name = o->name, .crew = "office", .central_meridian = NAN};
+        src = sv_journal_create_keyed(p, &opts, o->sign_sk, j);
+        if (src == SV_EEXIST) { /* another process made it first */
+            sv_journal_close(*j);
+            src = sv_journal_open_keyed(p, o->sign_sk, j);
+        }
+    }
+    if (src != SV_OK) {
+        rc = sy__fail(o, SY_EIO, "the office journal %s: %s", p,
+                      *j ? sv_journal_errmsg(*j) : sv_strerror(src));
+        sv_journal_close(*j);
+        *j = NULL;
+    }
+    free(p);
+    return rc;
+}
+
+typedef struct index_ctx {
+    sy_office *o;
+    sqlite3_stmt *ins, *resolve;
+    int rc;
+} index_ctx;
+
+static int index_decision(const sv_entry *e, void *vctx)
+{
+    index_ctx *c = vctx;
+    if (strcmp(e->kind, "decision") != 0)
+        return 0;
+    json_t *p = json_loadb(e->payload, e->payload_len, 0, NULL);
+    if (!p)
+        return 0; /* verified by the journal; nothing of ours to index */
+    const char *action = json_string_value(json_object_get(p, "action"));
+    const char *note = json_string_value(json_object_get(p, "note"));
+    json_int_t cid = json_integer_value(json_object_get(p, "case"));
+    sqlite3_stmt *st = c->ins;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, e->seq);
+    sqlite3_bind_int64(st, 2, e->time_ms);
+    sy__bind_text(st, 3, json_string_value(json_object_get(p, "unit")));
+    sy__bind_text(st, 4, action);
+    sy__bind_text(st, 5, json_string_value(json_object_get(p, "by")));
+    sy__bind_text(st, 6, note);
+    if (cid > 0)
+        sqlite3_bind_int64(st, 7, cid);
+    else
+        sqlite3_bind_null(st, 7);
+    sy__bind_text(st, 8, json_string_value(json_object_get(p, "accept")));
+    sy__bind_text(st, 9, json_string_value(json_object_get(p, "device")));
+    if (json_object_get(p, "entry"))
+        sqlite3_bind_int64(st, 10, json_integer_value(json_object_get(p, "entry")));
+    else
+        sqlite3_bind_null(st, 10);
+    sy__bind_text(st, 11, json_string_value(json_object_get(p, "from")));
+    sy__bind_text(st, 12, json_string_value(json_object_get(p, "to")));
+    int src = sqlite3_step(st);
+    if (src == SQLITE_DONE && action && strcmp(action, SV_DECISION_REVIEW) == 0 && cid > 0) {
+        /* The case is closed by its decision (again harmlessly when already closed). */
+        sqlite3_reset(c->resolve);
+        sqlite3_bind_int64(c->resolve, 1, e->time_ms);
+        sy__bind_text(c->resolve, 2, note);
+        sqlite3_bind_int64(c->resolve, 3, cid);
+        src = sqlite3_step(c->resolve);
+    }
+    json_decref(p);
+    if (src != SQLITE_DONE) {
+        c->rc = sy__fail_db(c->o, "decision index");
+        return 1;
+    }
+    return 0;
+}
+
+/* Bring office_decisions up to journal j; inside the caller's office transaction. */
+static int index_decisions(sy_office *o, sv_journal *j)
+{
+    sqlite3_stmt *st;
+    if (sy__prep(o, "SELECT coalesce(max(seq), 0) FROM office_decisions", &st))
+        return SY_EIO;
+    int64_t have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (have >= sv_journal_last_seq(j))
+        return SY_OK;
+    index_ctx c = {o, NULL, NULL, SY_OK};
+    if (sy__prep(o,
+                 "INSERT OR REPLACE INTO office_decisions(seq, time, unit, action, by, note,"
+                 " case_id, accept, chosen_device, chosen_seq, date_from, date_to)"
+                 " VALUES (?, ?, coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), ?, ?, ?, ?,"
+                 " ?, ?, ?)",
+                 &c.ins) ||
+        sy__prep(o,
+                 "UPDATE review SET status = 'resolved', resolved = ?, note = ?"
+                 " WHERE id = ? AND status = 'open'",
+                 &c.resolve)) {
+        sqlite3_finalize(c.ins);
+        return SY_EIO;
+    }
+    int src = sv_journal_foreach(j, have + 1, index_decision, &c);
+    sqlite3_finalize(c.ins);
+    sqlite3_finalize(c.resolve);
+    if (c.rc != SY_OK)
+        return c.rc;
+    if (src != SV_OK)
+        return sy__fail(o, SY_EIO, "the office journal: %s", sv_journal_errmsg(j));
+    return SY_OK;
+}
+
+/* ---- what the devices sent about each unit --------------------------------------------------- */
+
+typedef struct act_ctx {
+    sy_office *o;
+    sqlite3_stmt *up;
+    const char *device_id;
+    int64_t now;
+    int rc;
+    char **units; /* the units the new entries touched */
+    size_t n_units;
+} act_ctx;
+
+static int touched(act_ctx *c, const char *unit)
+{
+    for (size_t i = 0; i < c->n_units; i++)
+        if (strcmp(c->units[i], unit) == 0)
+            return SY_OK;
+    char **nu = realloc(c->units, (c->n_units + 1) * sizeof *nu);
+    char *u = nu ? strdup(unit) : NULL;
+    if (nu)
+        c->units = nu;
+    if (!u)
+        return sy__fail(c->o, SY_ENOMEM, "out of memory");
+    c->units[c->n_units++] = u;
+    return SY_OK;
+}
+
+static int index_activity(const sv_entry *e, void *vctx)
+{
+    act_ctx *c = vctx;
+    int task = strcmp(e->kind, "unit") == 0;
+    if (strcmp(e->kind, "init") == 0 || strcmp(e->kind, "code") == 0 ||
+        strcmp(e->kind, "config") == 0)
+        return 0;
+    json_t *p = json_loadb(e->payload, e->payload_len, 0, NULL);
+    const char *unit = json_string_value(json_object_get(p, task ? "code" : "unit"));
+    int src = SQLITE_DONE;
+    if (unit && *unit) {
+        sqlite3_stmt *st = c->up;
+        sqlite3_reset(st);
+        sy__bind_text(st, 1, unit);
+        sy__bind_text(st, 2, c->device_id);
+        sqlite3_bind_int64(st, 3, e->seq);
+        sqlite3_bind_int64(st, 4, e->time_ms);
+        sqlite3_bind_int64(st, 5, c->now);
+        sqlite3_bind_int64(st, 6, task ? 0 : c->now);
+        src = sqlite3_step(st);
+        if (src == SQLITE_DONE && !task && touched(c, unit) != SY_OK) {
+            c->rc = SY_ENOMEM;
+            json_decref(p);
+            return 1;
+        }
+    }
+    json_decref(p);
+    if (src != SQLITE_DONE) {
+        c->rc = sy__fail_db(c->o, "unit activity");
+        return 1;
+    }
+    return 0;
+}
+
+/* Whether the device's summary of each touched unit says complete on site (sv_unit_stage), kept
+ * with its activity: computed when the device's entries arrive, so that listings never open a
+ * replica. */
+static int store_complete(act_ctx *c, sv_journal *j)
+{
+    sqlite3_stmt *st;
+    if (c->n_units == 0)
+        return SY_OK;
+    if (sy__prep(c->o, "UPDATE unit_activity SET complete = ? WHERE unit = ? AND device_id = ?",
+                 &st))
+        return SY_EIO;
+    int rc = SY_OK;
+    for (size_t i = 0; rc == SY_OK && i < c->n_units; i++) {
+        sv_unit_summary sm;
+        int done = sv_unit_summarize_records(j, c->units[i], &sm) == SV_OK &&
+                   sv_unit_stage(&sm) == SV_STAGE_DONE;
+        sqlite3_reset(st);
+        sqlite3_bind_int(st, 1, done);
+        sy__bind_text(st, 2, c->units[i]);
+        sy__bind_text(st, 3, c->device_id);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = sy__fail_db(c->o, "unit activity");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Bring unit_activity up to one device's replica (own office transaction). */
+static int activity_refresh(sy_office *o, const char *device_id)
+{
+    sv_journal *j = NULL;
+    int rc = sy__replica_read(o, device_id, &j);
+    if (rc != SY_OK || !j)
+        return rc;
+    sqlite3_stmt *st = NULL;
+    int64_t have = 0;
+    if (sy__prep(o, "SELECT seq FROM life_indexed WHERE device_id = ?", &st) == SY_OK) {
+        sy__bind_text(st, 1, device_id);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            have = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    } else {
+        rc = SY_EIO;
+    }
+    int64_t last = sv_journal_last_seq(j);
+    if (rc != SY_OK || have >= last) {
+        sv_journal_close(j);
+        return rc;
+    }
+    act_ctx c = {o, NULL, device_id, sv_wall_ms(), SY_OK, NULL, 0};
+    rc = sy__exec(o, "BEGIN IMMEDIATE");
+    if (rc == SY_OK)
+        rc = sy__prep(o,
+                      "INSERT INTO unit_activity(unit, device_id, last_seq, last_time, arrived,"
+                      " work_arrived) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                      " ON CONFLICT(unit, device_id) DO UPDATE SET last_seq = max(last_seq, ?3),"
+                      " last_time = max(last_time, ?4), arrived = max(arrived, ?5),"
+                      " work_arrived = max(work_arrived, ?6)",
+                      &c.up);
+    if (rc == SY_OK) {
+        /* Re-read under the write lock: another process may have indexed meanwhile. */
+        if (sy__prep(o, "SELECT seq FROM life_indexed WHERE device_id = ?", &st) == SY_OK) {
+            sy__bind_text(st, 1, device_id);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                have = sqlite3_column_int64(st, 0);
+            sqlite3_finalize(st);
+        }
+        int src = have < last ? sv_journal_foreach(j, have + 1, index_activity, &c) : SV_OK;
+        rc = c.rc != SY_OK  ? c.rc
+             : src != SV_OK ? sy__fail(o, SY_EIO, "replica %s: %s", device_id, sv_journal_errmsg(j))
+                            : SY_OK;
+    }
+    sqlite3_finalize(c.up);
+    if (rc == SY_OK)
+        rc = store_complete(&c, j);
+    for (size_t i = 0; i < c.n_units; i++)
+        free(c.units[i]);
+    free(c.units);
+    if (rc == SY_OK && sy__prep(o,
+                                "INSERT OR REPLACE INTO life_indexed(device_id, seq)"
+                                " VALUES (?, ?)",
+                                &st) == SY_OK) {
+        sy__bind_text(st, 1, device_id);
+        sqlite3_bind_int64(st, 2, last);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = sy__fail_db(o, "unit activity");
+        sqlite3_finalize(st);
+    }
+    if (rc == SY_OK)
+        rc = sy__exec(o, "COMMIT");
+    if (rc != SY_OK)
+        sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+    sv_journal_close(j);
+    return rc;
+}
+
+int sy__life_device_refresh(sy_office *o, const char *device_id)
+{
+    return activity_refresh(o, device_id);
+}
+
+/* Every device's activity up to date. The ingest refreshes its device itself; here only a
+ * device whose activity lags behind its county index (a crash after the ingest, an office made
+ * by an older build) has its replica opened, so a listing opens none in the usual case. */
+static int life_refresh(sy_office *o)
+{
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "SELECT d.device_id FROM devices d JOIN county_indexed c"
+                 " ON c.device_id = d.device_id LEFT JOIN life_indexed l"
+                 " ON l.device_id = d.device_id WHERE l.seq IS NULL OR l.seq < c.seq"
+                 " ORDER BY d.id",
+                 &st))
+        return SY_EIO;
+    int rc = SY_OK;
+    char **ids = NULL;
+    size_t n = 0;
+    while (rc == SY_OK && sqlite3_step(st) == SQLITE_ROW) {
+        char **ni = realloc(ids, (n + 1) * sizeof *ni);
+        char *id = ni ? strdup(sy__col_text(st, 0)) : NULL;
+        if (ni)
+            ids = ni;
+        if (!id)
+            rc = sy__fail(o, SY_ENOMEM, "out of memory");
+        else
+            ids[n++] = id;
+    }
+    sqlite3_finalize(st);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == SY_OK)
+            rc = activity_refresh(o, ids[i]);
+        free(ids[i]);
+    }
+    free(ids);
+    return rc;
+}
+
+int sy__life_init(sy_office *o)
+{
+    if (sy__exec(o, LIFE_SQL))
+        return SY_EIO;
+    sv_journal *j;
+    int rc = decisions_open(o, &j);
+    if (rc == SY_OK) {
+        rc = sy__exec(o, "BEGIN IMMEDIATE");
+        if (rc == SY_OK)
+            rc = index_decisions(o, j);
+        if (rc == SY_OK)
+            rc = sy__exec(o, "COMMIT");
+        else
+            sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    sv_journal_close(j);
+    return rc == SY_OK ? life_refresh(o) : rc;
+}
+
+/* ---- the facts, and the state they give --------------------------------------------------- */
+
+typedef struct life_row {
+    char *code, *name, *assign;
+    int64_t last_time;    /* latest entry's tablet time, 0 none */
+    int64_t work_arrived; /* office time of the latest work's arrival */
+    int field_entries, complete, open_cases;
+    char *decision, *note, *by, *from, *to;
+    int64_t decided; /* office time of the decision */
+    sv_life_facts f;
+    sv_life state;
+} life_row;
+
+typedef struct life_rows {
+    life_row *v;
+    size_t n;
+    char today[11];
+} life_rows;
+
+static void rows_free(life_rows *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        life_row *x = &r->v[i];
+        free(x->code), free(x->name), free(x->assign), free(x->decision), free(x->note);
+        free(x->by), free(x->from), free(x->to);
+    }
+    free(r->v);
+    r->v = NULL;
+    r->n = 0;
+}
+
+static char *dup_col(sqlite3_stmt *st, int i)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    return s ? strdup((const char *)s) : NULL;
+}
+
+static life_row *row_find(life_rows *r, const char *code)
+{
+    size_t lo = 0, hi = r->n; /* rows are sorted by code */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(r->v[mid].code, code);
+        if (c == 0)
+            return &r->v[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static const char *feature_name(const char *feature, char *buf, size_t n)
+{
+    json_t *f = json_loads(feature, 0, NULL);
+    json_t *props = json_object_get(f, "properties");
+    const char *s = json_string_value(json_object_get(props, "name"));
+    if (!s)
+        s = json_string_value(json_object_get(props, "DJDYMC"));
+    snprintf(buf, n, "%s", s ? s : "");
+    json_decref(f);
+    return buf;
+}
+
+/* The rows load_rows wants: one code (?1) and/or the units assigned to a device (?2 its name,
+ * ?3 its crew). */
+#define UNIT_FILTER(col)                                                                           \
+    "(?1 IS NULL OR " col " = ?1) AND (?2 IS NULL OR " col " IN (SELECT code FROM tasks"           \
+    " WHERE assign = ?2 OR (?3 IS NOT NULL AND assign = ?3)))"
+
+static void bind_filter(sqlite3_stmt *st, const char *only_code, const sy_device *dev)
+{
+    sy__bind_text(st, 1, only_code);
+    sy__bind_text(st, 2, dev ? dev->name : NULL);
+    sy__bind_text(st, 3, dev && dev->crew[0] ? dev->crew : NULL);
+}
+
+static void office_today(char out[11])
+{
+    time_t t = (time_t)(sv_wall_ms() / 1000);
+    struct tm tm;
+    if (!localtime_r(&t, &tm) || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
+        snprintf(out, 11, "1970-01-01");
+}
+
+/* Every task unit (only_code: just that one; dev: just those assigned to it) with its facts and
+ * state, sorted by code. */
+static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, life_rows *r)
+{
+    memset(r, 0, sizeof *r);
+    office_today(r->today);
+    sqlite3_stmt *st;
+    if (sy__prep(
+            o,
+            "SELECT code, assign, feature FROM tasks WHERE " UNIT_FILTER("code") " ORDER BY code",
+            &st))
+        return SY_EIO;
+    bind_filter(st, only_code, dev);
+    int rc = SY_OK, src;
+    size_t cap = 0;
+    while (rc == SY_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        if (r->n == cap) {
+            size_t nc = cap ? 2 * cap : 64;
+            life_row *nv = realloc(r->v, nc * sizeof *nv);
+            if (!nv) {
+                rc = sy__fail(o, SY_ENOMEM, "out of memory");
+                break;
+            }
+            r->v = nv, cap = nc;
+        }
+        life_row *x = &r->v[r->n];
+        memset(x, 0, sizeof *x);
+        char name[SY_NAME_MAX * 2];
+        x->code = dup_col(st, 0);
+        x->assign = dup_col(st, 1);
+        x->name = strdup(feature_name(sy__col_text(st, 2), name, sizeof name));
+        r->n++;
+        if (!x->code || !x->assign || !x->name)
+            rc = sy__fail(o, SY_ENOMEM, "out of memory");
+    }
+    sqlite3_finalize(st);
+    /* What arrived. */
+    if (rc == SY_OK)
+        rc = sy__prep(o,
+                      "SELECT unit, max(last_time), max(work_arrived), max(complete)"
+                      " FROM unit_activity WHERE " UNIT_FILTER("unit") " GROUP BY unit",
+                      &st);
+    if (rc == SY_OK) {
+        bind_filter(st, only_code, dev);
+        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+            life_row *x = row_find(r, sy__col_text(st, 0));
+            if (x) {
+                x->field_entries = 1;
+                x->last_time = sqlite3_column_int64(st, 1);
+                x->work_arrived = sqlite3_column_int64(st, 2);
+                x->complete = sqlite3_column_int(st, 3);
+            }
+        }
+        sqlite3_finalize(st);
+    }
+    /* Open cases. */
+    if (rc == SY_OK)
+        rc = sy__prep(o,
+                      "SELECT unit, count(*) FROM review WHERE status = 'open'"
+                      " AND " UNIT_FILTER("unit") " GROUP BY unit",
+                      &st);
+    if (rc == SY_OK) {
+        bind_filter(st, only_code, dev);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            life_row *x = row_find(r, sy__col_text(st, 0));
+            if (x)
+                x->open_cases = sqlite3_column_int(st, 1);
+        }
+        sqlite3_finalize(st);
+    }
+    /* The latest unit decision. */
+    if (rc == SY_OK)
+        rc = sy__prep(o,
+                      "SELECT unit, action, note, by, time, date_from, date_to FROM"
+                      " office_decisions d WHERE seq = (SELECT max(seq) FROM office_decisions"
+                      " e WHERE e.unit = d.unit AND e.action <> 'review')"
+                      " AND " UNIT_FILTER("unit"),
+                      &st);
+    if (rc == SY_OK) {
+        bind_filter(st, only_code, dev);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            life_row *x = row_find(r, sy__col_text(st, 0));
+            if (!x)
+                continue;
+            x->decision = dup_col(st, 1);
+            x->note = dup_col(st, 2);
+            x->by = dup_col(st, 3);
+            x->decided = sqlite3_column_int64(st, 4);
+            x->from = dup_col(st, 5);
+            x->to = dup_col(st, 6);
+        }
+        sqlite3_finalize(st);
+    }
+    for (size_t i = 0; rc == SY_OK && i < r->n; i++) {
+        life_row *x = &r->v[i];
+        x->f = (sv_life_facts){.field_entries = x->field_entries,
+                               .complete = x->complete,
+                               .open_cases = x->open_cases,
+                               .decision = x->decision,
+                               .work_since = x->decision && x->work_arrived > x->decided,
+                               .notice_to = x->to,
+                               .today = r->today};
+        x->state = sv_unit_life(&x->f);
+    }
+    if (rc != SY_OK)
+        rows_free(r);
+    return rc;
+}
+
+/* ---- the calls --------------------------------------------------------------------------------
+ */
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *time_or_null(int64_t ms)
+{
+    if (ms <= 0)
+        return json_null();
+    char t[32];
+    sy__iso_ms(ms, t);
+    return json_string(t);
+}
+
+int sy_office_units(sy_office *o, char **json)
+{
+    *json = NULL;
+    life_rows r;
+    int rc = life_refresh(o);
+    if (rc == SY_OK)
+        rc = load_rows(o, NULL, NULL, &r);
+    if (rc != SY_OK)
+        return rc;
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < r.n; i++) {
+        const life_row *x = &r.v[i];
+        int notice = x->decision && strcmp(x->decision, SV_DECISION_NOTICE) == 0;
+        json_t *u = json_object();
+        if (!u || json_array_append_new(arr, u)) {
+            json_decref(arr);
+            arr = NULL;
+            break;
+        }
+        json_object_set_new(u, "code", json_string(x->code));
+        json_object_set_new(u, "name", json_string(x->name));
+        json_object_set_new(u, "status", json_string(sv_life_name(x->state)));
+        json_object_set_new(u, "assign", json_string(x->assign));
+        json_object_set_new(u, "last_entry", time_or_null(x->last_time));
+        json_object_set_new(u, "open_cases", json_integer(x->open_cases));
+        json_object_set_new(u, "note", str_or_null(x->note));
+        json_object_set_new(u, "decided_by", str_or_null(x->by));
+        json_object_set_new(u, "decided", time_or_null(x->decided));
+        json_object_set_new(u, "notice_from", str_or_null(notice ? x->from : NULL));
+        json_object_set_new(u, "notice_to", str_or_null(notice ? x->to : NULL));
+    }
+    rows_free(&r);
+    return sy__json_text(o, arr, json);
+}
+
+static int fail_err(sy_office *o, int rc, char *err, size_t errlen)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s", o->errmsg);
+    return rc;
+}
+
+static int note_ok(sy_office *o, const char *note)
+{
+    if (note && strlen(note) > NOTE_MAX)
+        return sy__fail(o, SY_EINVAL, "the note is longer than %d bytes", NOTE_MAX);
+    return SY_OK;
+}
+
+int sy_office_unit_decide(sy_office *o, const char *code, const char *action, const char *by,
+                          const char *note, const char *from, const char *to, char *err,
+                          size_t errlen)
+{
+    if (err && errlen)
+        err[0] = '\0';
+    int rc = SY_OK;
+    if (!code || !*code)
+        rc = sy__fail(o, SY_EINVAL, "no unit code given");
+    else if (!sy__name_ok(by))
+        rc = sy__fail(o, SY_EINVAL, "who decides (--by) must be 1-%d bytes of text",
+                      SY_NAME_MAX - 1);
+    else if (action && strcmp(action, SV_DECISION_OBJECTION) == 0 && (!note || !*note))
+        rc = sy__fail(o, SY_EINVAL, "an objection needs its statement (--note)");
+    else
+        rc = note_ok(o, note);
+    if (rc == SY_OK)
+        rc = life_refresh(o);
+    sv_journal *j = NULL;
+    if (rc == SY_OK)
+        rc = decisions_open(o, &j);
+    if (rc == SY_OK)
+        rc = sy__exec(o, "BEGIN IMMEDIATE");
+    if (rc != SY_OK) {
+        sv_journal_close(j);
+        return fail_err(o, rc, err, errlen);
+    }
+    /* Under the office's write lock: the facts cannot change between the check and the entry. */
+    life_rows r = {0};
+    rc = index_decisions(o, j);
+    if (rc == SY_OK)
+        rc = load_rows(o, code, NULL, &r);
+    if (rc == SY_OK && r.n == 0)
+        rc = sy__fail(o, SY_EINVAL, "no unit %s among the office's tasks", code);
+    char why[256];
+    if (rc == SY_OK && sv_life_allows(&r.v[0].f, action, from, to, why, sizeof why) != SV_OK)
+        rc = sy__fail(o, SY_EINVAL, "%s %s refused: %s", action ? action : "?", code, why);
+    int64_t seq = 0;
+    if (rc == SY_OK) {
+        sv_decision d = {.action = action, .by = by, .unit = code, .note = note};
+        if (strcmp(action, SV_DECISION_NOTICE) == 0)
+            d.from = from, d.to = to;
+        if (sv_record_decision(j, &d, &seq) != SV_OK)
+            rc = sy__fail(o, SY_EIO, "the office journal: %s", sv_journal_errmsg(j));
+    }
+    if (rc == SY_OK)
+        rc = index_decisions(o, j);
+    if (rc == SY_OK)
+        rc = sy__exec(o, "COMMIT");
+    if (rc != SY_OK)
+        sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+    rows_free(&r);
+    sv_journal_close(j);
+    if (rc != SY_OK)
+        return fail_err(o, rc, err, errlen);
+    sy__logf(o, "unit %s: %s by %s (decision %lld)%s%s", code, action, by, (long long)seq,
+             note ? ": " : "", note ? note : "");
+    return SY_OK;
+}
+
+int sy_office_review_decide(sy_office *o, int64_t id, const char *accept, const char *by,
+                            const char *note, char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = '\0';
+    int rc = SY_OK;
+    if (accept && strcmp(accept, "a") != 0 && strcmp(accept, "b") != 0 &&
+        strcmp(accept, "neither") != 0)
+        rc = sy__fail(o, SY_EINVAL, "the choice must be a, b or neither, not '%s'", accept);
+    else if (!sy__name_ok(by))
+        rc = sy__fail(o, SY_EINVAL, "who decides (--by) must be 1-%d bytes of text",
+                      SY_NAME_MAX - 1);
+    else
+        rc = note_ok(o, note);
+    sv_journal *j = NULL;
+    if (rc == SY_OK)
+        rc = decisions_open(o, &j);
+    if (rc == SY_OK)
+        rc = sy__exec(o, "BEGIN IMMEDIATE");
+    if (rc != SY_OK) {
+        sv_journal_close(j);
+        return fail_err(o, rc, err, errlen);
+    }
+    rc = index_decisions(o, j);
+    sqlite3_stmt *st = NULL;
+    if (rc == SY_OK)
+        rc = sy__prep(o,
+                      "SELECT unit, subject, a_device, a_seq, b_device, b_seq FROM review"
+                      " WHERE id = ? AND status = 'open'",
+                      &st);
+    int64_t seq = 0;
+    if (rc == SY_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        if (sqlite3_step(st) != SQLITE_ROW) {
+            rc = sy__fail(o, SY_EINVAL, "no open review case %lld", (long long)id);
+        } else {
+            int side = accept && strcmp(accept, "a") == 0   ? 2
+                       : accept && strcmp(accept, "b") == 0 ? 4
+                                                            : -1;
+            sv_decision d = {.action = SV_DECISION_REVIEW,
+                             .by = by,
+                             .unit = sy__col_text(st, 0),
+                             .note = note,
+                             .review_case = id,
+                             .accept = accept,
+                             .subject = sy__col_text(st, 1),
+                             .device_id = side > 0 ? sy__col_text(st, side) : NULL,
+                             .entry_seq = side > 0 ? sqlite3_column_int64(st, side + 1) : 0};
+            if (sv_record_decision(j, &d, &seq) != SV_OK)
+                rc = sy__fail(o, SY_EIO, "the office journal: %s", sv_journal_errmsg(j));
+        }
+        sqlite3_finalize(st);
+    }
+    if (rc == SY_OK)
+        rc = index_decisions(o, j); /* resolves the case */
+    if (rc == SY_OK)
+        rc = sy__exec(o, "COMMIT");
+    if (rc != SY_OK)
+        sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+    sv_journal_close(j);
+    if (rc != SY_OK)
+        return fail_err(o, rc, err, errlen);
+    sy__logf(o, "review case %lld decided by %s: %s (decision %lld)%s%s", (long long)id, by,
+             accept ? accept : "closed", (long long)seq, note ? ": " : "", note ? note : "");
+    return SY_OK;
+}
+
+int sy_office_status_for(sy_office *o, const sy_device *dev, char **json)
+{
+    *json = NULL;
+    life_rows r;
+    int rc = load_rows(o, NULL, dev, &r);
+    if (rc != SY_OK)
+        return rc;
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < r.n; i++) {
+        const life_row *x = &r.v[i];
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "code", x->code, "status",
+                                             sv_life_name(x->state), "note", str_or_null(x->note)));
+    }
+    rows_free(&r);
+    return sy__json_text(o, arr, json);
+}
+
+/* ---- the county record: chosen versions ------------------------------------------------------ */
+
+int sy__export_choices(sy_office *o, sv_export_options *opt, char ***strs)
+{
+    opt->choices = NULL;
+    opt->n_choices = 0;
+    *strs = NULL;
+    sqlite3_stmt *st;
+    /* Newest first: the export takes the first choice about a point. */
+    if (sy__prep(o,
+                 "SELECT r.unit, r.subject, d.chosen_device, d.by, d.time FROM office_decisions d"
+                 " JOIN review r ON r.id = d.case_id WHERE d.action = 'review'"
+                 " AND d.accept IS NOT NULL AND r.kind = 'point' ORDER BY d.seq DESC",
+                 &st))
+        return SY_EIO;
+    sv_export_choice *v = NULL;
+    char **s = NULL;
+    size_t n = 0;
+    int rc = SY_OK;
+    while (rc == SY_OK && sqlite3_step(st) == SQLITE_ROW) {
+        sv_export_choice *nv = realloc(v, (n + 1) * sizeof *nv);
+        char **ns = nv ? realloc(s, (4 * n + 4) * sizeof *ns) : NULL;
+        if (nv)
+            v = nv;
+        if (!ns) {
+            rc = sy__fail(o, SY_ENOMEM, "out of memory");
+            break;
+        }
+        s = ns;
+        for (int k = 0; k < 4; k++)
+            s[4 * n + k] = dup_col(st, k);
+        v[n] = (sv_export_choice){.unit = s[4 * n],
+                                  .number = s[4 * n + 1],
+                                  .device = s[4 * n + 2],
+                                  .decided_by = s[4 * n + 3],
+                                  .decided_ms = sqlite3_column_int64(st, 4)};
+        n++;
+    }
+    sqlite3_finalize(st);
+    opt->choices = v;
+    opt->n_choices = n;
+    *strs = s;
+    if (rc != SY_OK)
+        sy__export_choices_free(opt, s);
+    return rc;
+}
+
+void sy__export_choices_free(sv_export_options *opt, char **strs)
+{
+    for (size_t i = 0; strs && i < 4 * opt->n_choices; i++)
+        free(strs[i]);
+    free(strs);
+    free((void *)opt->choices);
+    opt->choices = NULL;
+    opt->n_choices = 0;
+}

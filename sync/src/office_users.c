@@ -1,0 +1,488 @@
+/*
+ * office_users.c - the office's staff (office_staff.h): accounts with Argon2id password hashes,
+ * console sessions, login throttling and the audit log, in the tables users, sessions,
+ * login_failures and audit of OFFICE_DB (created on open by sy__staff_schema, so an office made by
+ * an older build gains them).
+ *
+ * It must never store or log a password or a session token (only the token's SHA-256), never
+ * hand out a hash in a listing, and never tell an unknown account from a wrong password by its
+ * answer or its timing (an unknown account is verified against a dummy hash of the same cost).
+ * It knows nothing of HTTP: office_http.c maps its results onto status codes and cookies.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "office_int.h"
+#include "survey/clock.h"
+#include "sync/office_staff.h"
+
+/*
+ * Argon2id limits for a county server (a few cores shared with ingest, a handful of staff):
+ * 3 passes over 64 MiB, about 0.15-0.3 s per login on such a machine. The server verifies one
+ * password at a time (office_http.c), so 64 connections cannot ask for 4 GiB at once.
+ */
+#define PWHASH_OPSLIMIT 3ULL
+#define PWHASH_MEMLIMIT (64u * 1024u * 1024u)
+
+/* Throttling: an account is locked after ACCOUNT_FAILS failures in a row, an address after
+ * ADDRESS_FAILS, for 30 s doubling with each further failure, at most 15 min; a key's failures
+ * are forgotten 15 min after its last one. */
+#define ACCOUNT_FAILS 5
+#define ADDRESS_FAILS 20
+#define LOCK_BASE_S 30
+#define LOCK_MAX_S (15 * 60)
+#define FORGET_MS (15LL * 60 * 1000)
+
+static const char STAFF_SQL[] =
+    "CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY,"
+    "  role TEXT NOT NULL CHECK (role IN ('viewer', 'reviewer', 'admin')),"
+    "  hash TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),"
+    "  created INTEGER NOT NULL, last_login INTEGER);"
+    "CREATE TABLE IF NOT EXISTS sessions(token_hash TEXT PRIMARY KEY, user TEXT NOT NULL,"
+    "  csrf TEXT NOT NULL, address TEXT, created INTEGER NOT NULL, last_seen INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user);"
+    "CREATE TABLE IF NOT EXISTS login_failures(key TEXT PRIMARY KEY,"
+    "  failures INTEGER NOT NULL, last INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS audit(id INTEGER PRIMARY KEY, time INTEGER NOT NULL, user TEXT,"
+    "  action TEXT NOT NULL, target TEXT, detail TEXT, address TEXT);";
+
+int sy__staff_schema(sy_office *o)
+{
+    return sy__exec(o, STAFF_SQL);
+}
+
+static const char *const ROLE_NAMES[] = {"none", "viewer", "reviewer", "admin"};
+
+const char *sy_role_name(sy_role r)
+{
+    return (unsigned)r < sizeof ROLE_NAMES / sizeof ROLE_NAMES[0] ? ROLE_NAMES[r] : "none";
+}
+
+int sy_role_parse(const char *s, sy_role *out)
+{
+    for (int i = SY_ROLE_VIEWER; i <= SY_ROLE_ADMIN; i++)
+        if (s && strcmp(s, ROLE_NAMES[i]) == 0) {
+            *out = (sy_role)i;
+            return SY_OK;
+        }
+    return SY_EINVAL;
+}
+
+static void sha256_hex(const char *s, char out[65])
+{
+    uint8_t h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const uint8_t *)s, strlen(s));
+    sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+static void random_hex(char out[SY_SECRET_CHARS + 1])
+{
+    uint8_t b[SY_SECRET_CHARS / 2];
+    randombytes_buf(b, sizeof b);
+    sodium_bin2hex(out, SY_SECRET_CHARS + 1, b, sizeof b);
+    sodium_memzero(b, sizeof b);
+}
+
+/* ---- passwords ------------------------------------------------------------------------------ */
+
+int sy_password_hash(const char *password, char out[SY_PWHASH_MAX])
+{
+    char h[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(h, password, strlen(password), PWHASH_OPSLIMIT, PWHASH_MEMLIMIT) != 0)
+        return SY_ENOMEM;
+    snprintf(out, SY_PWHASH_MAX, "%s", h);
+    return SY_OK;
+}
+
+int sy_password_verify(const char *hash, const char *password, int *rehash)
+{
+    if (rehash)
+        *rehash = 0;
+    if (!hash || !*hash) {
+        /* An unknown account costs what a known one does. */
+        char dummy[SY_PWHASH_MAX];
+        sy_password_hash(password ? password : "", dummy);
+        return SY_EAUTH;
+    }
+    if (!password || crypto_pwhash_str_verify(hash, password, strlen(password)) != 0)
+        return SY_EAUTH;
+    if (rehash)
+        *rehash = crypto_pwhash_str_needs_rehash(hash, PWHASH_OPSLIMIT, PWHASH_MEMLIMIT) != 0;
+    return SY_OK;
+}
+
+static int password_ok(sy_office *o, const char *password)
+{
+    size_t n = password ? strlen(password) : 0;
+    if (n < SY_PASSWORD_MIN)
+        return sy__fail(o, SY_EINVAL, "the password must have at least %d characters",
+                        SY_PASSWORD_MIN);
+    if (n > SY_PASSWORD_MAX)
+        return sy__fail(o, SY_EINVAL, "the password is longer than %d bytes", SY_PASSWORD_MAX);
+    return SY_OK;
+}
+
+/* ---- audit ---------------------------------------------------------------------------------- */
+
+int sy_office_audit(sy_office *o, const char *who, const char *action, const char *target,
+                    const char *detail, const char *from)
+{
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "INSERT INTO audit(time, user, action, target, detail, address)"
+                 " VALUES (?, ?, ?, ?, ?, ?)",
+                 &st))
+        return SY_EIO;
+    sqlite3_bind_int64(st, 1, sv_wall_ms());
+    sy__bind_text(st, 2, who ? who : "(command line)");
+    sy__bind_text(st, 3, action);
+    sy__bind_text(st, 4, target);
+    sy__bind_text(st, 5, detail);
+    sy__bind_text(st, 6, from ? from : "local");
+    int rc = sqlite3_step(st) == SQLITE_DONE ? SY_OK : sy__fail_db(o, "audit log");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sy_office_audit_list(sy_office *o, size_t limit, char **out)
+{
+    *out = NULL;
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "SELECT id, time, user, action, target, detail, address FROM audit"
+                 " ORDER BY id DESC LIMIT ?",
+                 &st))
+        return SY_EIO;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)(limit > INT64_MAX ? INT64_MAX : limit));
+    json_t *arr = json_array();
+    int s;
+    while (arr && (s = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(
+            arr, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+                           (json_int_t)sqlite3_column_int64(st, 0), "time",
+                           sy__col_json_time(st, 1), "user", sy__col_json_str(st, 2), "action",
+                           sy__col_json_str(st, 3), "target", sy__col_json_str(st, 4), "detail",
+                           sy__col_json_str(st, 5), "address", sy__col_json_str(st, 6)));
+    sqlite3_finalize(st);
+    return sy__json_text(o, arr, out);
+}
+
+/* ---- accounts -------------------------------------------------------------------------------- */
+
+/* Run one statement binding text parameters (NULL-terminated list); *changes its row count. */
+static int run(sy_office *o, const char *sql, int *changes, ...)
+{
+    sqlite3_stmt *st;
+    if (sy__prep(o, sql, &st))
+        return SY_EIO;
+    va_list ap;
+    va_start(ap, changes);
+    int n = sqlite3_bind_parameter_count(st);
+    for (int i = 1; i <= n; i++)
+        sy__bind_text(st, i, va_arg(ap, const char *));
+    va_end(ap);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? SY_OK : sy__fail_db(o, "staff tables");
+    sqlite3_finalize(st);
+    if (changes)
+        *changes = sqlite3_changes(o->db);
+    return rc;
+}
+
+static int user_exists(sy_office *o, const char *name)
+{
+    sqlite3_stmt *st;
+    if (sy__prep(o, "SELECT 1 FROM users WHERE name = ?", &st))
+        return -1;
+    sy__bind_text(st, 1, name);
+    int r = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return r;
+}
+
+int sy_office_user_add(sy_office *o, const char *name, sy_role role, const char *password,
+                       const char *by, const char *from)
+{
+    if (!sy__name_ok(name))
+        return sy__fail(o, SY_EINVAL, "the user name must be 1-%d bytes of text", SY_NAME_MAX - 1);
+    if (role < SY_ROLE_VIEWER || role > SY_ROLE_ADMIN)
+        return sy__fail(o, SY_EINVAL, "the role must be admin, reviewer or viewer");
+    if (password_ok(o, password))
+        return SY_EINVAL;
+    int ex = user_exists(o, name);
+    if (ex < 0)
+        return SY_EIO;
+    if (ex)
+        return sy__fail(o, SY_EINVAL, "a user called '%s' exists already", name);
+    char hash[SY_PWHASH_MAX];
+    if (sy_password_hash(password, hash) != SY_OK)
+        return sy__fail(o, SY_ENOMEM, "out of memory hashing the password");
+    char now[32];
+    snprintf(now, sizeof now, "%lld", (long long)sv_wall_ms());
+    int rc = run(o,
+                 "INSERT INTO users(name, role, hash, status, created)"
+                 " VALUES (?, ?, ?, 'active', CAST(? AS INTEGER))",
+                 NULL, name, sy_role_name(role), hash, now);
+    sodium_memzero(hash, sizeof hash);
+    if (rc == SY_OK)
+        rc = sy_office_audit(o, by, "user.add", name, sy_role_name(role), from);
+    return rc;
+}
+
+int sy_office_user_passwd(sy_office *o, const char *name, const char *password, const char *by,
+                          const char *from)
+{
+    int ex = user_exists(o, name);
+    if (ex < 0)
+        return SY_EIO;
+    if (!ex)
+        return sy__fail(o, SY_EINVAL, "no user called '%s'", name ? name : "");
+    if (password_ok(o, password))
+        return SY_EINVAL;
+    char hash[SY_PWHASH_MAX];
+    if (sy_password_hash(password, hash) != SY_OK)
+        return sy__fail(o, SY_ENOMEM, "out of memory hashing the password");
+    int rc = run(o, "UPDATE users SET hash = ? WHERE name = ?", NULL, hash, name);
+    sodium_memzero(hash, sizeof hash);
+    if (rc == SY_OK)
+        rc = run(o, "DELETE FROM sessions WHERE user = ?", NULL, name);
+    if (rc == SY_OK)
+        rc = sy_office_audit(o, by, "user.passwd", name, NULL, from);
+    return rc;
+}
+
+int sy_office_user_disable(sy_office *o, const char *name, const char *by, const char *from)
+{
+    int n = 0;
+    int rc = run(o, "UPDATE users SET status = 'disabled' WHERE name = ?", &n, name);
+    if (rc != SY_OK)
+        return rc;
+    if (n == 0)
+        return sy__fail(o, SY_EINVAL, "no user called '%s'", name ? name : "");
+    rc = run(o, "DELETE FROM sessions WHERE user = ?", NULL, name);
+    if (rc == SY_OK)
+        rc = sy_office_audit(o, by, "user.disable", name, NULL, from);
+    return rc;
+}
+
+int sy_office_users(sy_office *o, char **out)
+{
+    *out = NULL;
+    sqlite3_stmt *st;
+    if (sy__prep(o, "SELECT name, role, status, created, last_login FROM users ORDER BY name", &st))
+        return SY_EIO;
+    json_t *arr = json_array();
+    while (arr && sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(
+            arr, json_pack("{s:o, s:o, s:o, s:o, s:o}", "name", sy__col_json_str(st, 0), "role",
+                           sy__col_json_str(st, 1), "status", sy__col_json_str(st, 2), "created",
+                           sy__col_json_time(st, 3), "last_login", sy__col_json_time(st, 4)));
+    sqlite3_finalize(st);
+    return sy__json_text(o, arr, out);
+}
+
+/* ---- throttling and login ----------------------------------------------------------------- */
+
+/* Seconds a key is still locked at now (0 when it is not). */
+static int64_t locked_for(sy_office *o, const char *key, int limit, int64_t now)
+{
+    sqlite3_stmt *st;
+    if (sy__prep(o, "SELECT failures, last FROM login_failures WHERE key = ?", &st))
+        return 0;
+    sy__bind_text(st, 1, key);
+    int64_t left = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t n = sqlite3_column_int64(st, 0), last = sqlite3_column_int64(st, 1);
+        if (n >= limit && now - last < FORGET_MS) {
+            int64_t lock = LOCK_BASE_S;
+            for (int64_t i = limit; i < n && lock < LOCK_MAX_S; i++)
+                lock *= 2;
+            if (lock > LOCK_MAX_S)
+                lock = LOCK_MAX_S;
+            int64_t until = last + lock * 1000;
+            if (until > now)
+                left = (until - now + 999) / 1000;
+        }
+    }
+    sqlite3_finalize(st);
+    return left;
+}
+
+static int count_failure(sy_office *o, const char *key, int64_t now)
+{
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "INSERT INTO login_failures(key, failures, last) VALUES (?1, 1, ?2)"
+                 " ON CONFLICT(key) DO UPDATE SET failures = CASE WHEN ?2 - last > ?3 THEN 1"
+                 " ELSE failures + 1 END, last = ?2",
+                 &st))
+        return SY_EIO;
+    sy__bind_text(st, 1, key);
+    sqlite3_bind_int64(st, 2, now);
+    sqlite3_bind_int64(st, 3, FORGET_MS);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? SY_OK : sy__fail_db(o, "login failures");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sy_office_login_begin(sy_office *o, const char *user, const char *addr, int64_t now_ms,
+                          sy_login *l)
+{
+    memset(l, 0, sizeof *l);
+    snprintf(l->user, sizeof l->user, "%s", user ? user : "");
+    /* A name no account can have is kept only as printable text (it goes into the log and the
+     * audit table) and looked up as nobody. */
+    int valid = sy__name_ok(user);
+    for (char *p = l->user; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    char key[SY_NAME_MAX + 16];
+    snprintf(key, sizeof key, "user:%s", l->user);
+    int64_t a = locked_for(o, key, ACCOUNT_FAILS, now_ms);
+    snprintf(key, sizeof key, "addr:%s", addr ? addr : "?");
+    int64_t b = locked_for(o, key, ADDRESS_FAILS, now_ms);
+    if (a || b) {
+        l->retry_after_s = a > b ? a : b;
+        return sy__fail(o, SY_EREFUSED, "too many failed logins: try again in %lld s",
+                        (long long)l->retry_after_s);
+    }
+    if (!valid)
+        return SY_OK;
+    sqlite3_stmt *st;
+    if (sy__prep(o, "SELECT role, hash FROM users WHERE name = ? AND status = 'active'", &st))
+        return SY_EIO;
+    sy__bind_text(st, 1, l->user);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        if (sy_role_parse(sy__col_text(st, 0), &l->role) != SY_OK)
+            l->role = SY_ROLE_NONE;
+        snprintf(l->hash, sizeof l->hash, "%s", sy__col_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    if (l->role == SY_ROLE_NONE)
+        l->hash[0] = '\0';
+    return SY_OK;
+}
+
+int sy_office_login_failed(sy_office *o, const sy_login *l, const char *addr, int64_t now_ms)
+{
+    char key[SY_NAME_MAX + 16];
+    snprintf(key, sizeof key, "user:%s", l->user);
+    int rc = count_failure(o, key, now_ms);
+    snprintf(key, sizeof key, "addr:%s", addr ? addr : "?");
+    if (rc == SY_OK)
+        rc = count_failure(o, key, now_ms);
+    if (rc == SY_OK)
+        rc = sy_office_audit(o, l->user, "login.failed", NULL, NULL, addr);
+    return rc;
+}
+
+int sy_office_login_ok(sy_office *o, const sy_login *l, const char *addr, int64_t now_ms,
+                       const char *new_hash, char token[SY_SECRET_CHARS + 1],
+                       char csrf[SY_SECRET_CHARS + 1])
+{
+    char key[SY_NAME_MAX + 16], th[65], now[32];
+    snprintf(key, sizeof key, "user:%s", l->user);
+    snprintf(now, sizeof now, "%lld", (long long)now_ms);
+    random_hex(token);
+    random_hex(csrf);
+    sha256_hex(token, th);
+    int rc = run(o, "DELETE FROM login_failures WHERE key = ?", NULL, key);
+    if (rc == SY_OK && new_hash)
+        rc = run(o, "UPDATE users SET hash = ? WHERE name = ?", NULL, new_hash, l->user);
+    if (rc == SY_OK)
+        rc = run(o, "UPDATE users SET last_login = CAST(? AS INTEGER) WHERE name = ?", NULL, now,
+                 l->user);
+    /* Sessions long over their lifetime are swept here, at the rare moment a session starts. */
+    char old[32];
+    snprintf(old, sizeof old, "%lld", (long long)(now_ms - (int64_t)SY_SESSION_MAX_S * 1000 * 2));
+    if (rc == SY_OK)
+        rc = run(o, "DELETE FROM sessions WHERE created < CAST(? AS INTEGER)", NULL, old);
+    if (rc == SY_OK)
+        rc = run(o,
+                 "INSERT INTO sessions(token_hash, user, csrf, address, created, last_seen)"
+                 " VALUES (?, ?, ?, ?, CAST(?5 AS INTEGER), CAST(?5 AS INTEGER))",
+                 NULL, th, l->user, csrf, addr, now);
+    if (rc == SY_OK)
+        rc = sy_office_audit(o, l->user, "login", NULL, sy_role_name(l->role), addr);
+    if (rc != SY_OK) {
+        sodium_memzero(token, SY_SECRET_CHARS + 1);
+        sodium_memzero(csrf, SY_SECRET_CHARS + 1);
+    }
+    return rc;
+}
+
+/* ---- sessions -------------------------------------------------------------------------------- */
+
+static int token_ok(const char *t)
+{
+    if (!t || strlen(t) != SY_SECRET_CHARS)
+        return 0;
+    for (size_t i = 0; i < SY_SECRET_CHARS; i++)
+        if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+int sy_office_session(sy_office *o, const char *token, int64_t now_ms, int64_t idle_s,
+                      int64_t max_s, sy_session *s)
+{
+    memset(s, 0, sizeof *s);
+    if (!token_ok(token))
+        return sy__fail(o, SY_EAUTH, "no session");
+    char th[65];
+    sha256_hex(token, th);
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "SELECT s.user, u.role, s.csrf, s.created, s.last_seen FROM sessions s"
+                 " JOIN users u ON u.name = s.user AND u.status = 'active'"
+                 " WHERE s.token_hash = ?",
+                 &st))
+        return SY_EIO;
+    sy__bind_text(st, 1, th);
+    int found = 0, live = 0;
+    int64_t last = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        found = 1;
+        snprintf(s->user, sizeof s->user, "%s", sy__col_text(st, 0));
+        if (sy_role_parse(sy__col_text(st, 1), &s->role) != SY_OK)
+            s->role = SY_ROLE_NONE;
+        snprintf(s->csrf, sizeof s->csrf, "%s", sy__col_text(st, 2));
+        int64_t created = sqlite3_column_int64(st, 3);
+        last = sqlite3_column_int64(st, 4);
+        live = s->role != SY_ROLE_NONE && now_ms - last <= idle_s * 1000 &&
+               now_ms - created <= max_s * 1000;
+    }
+    sqlite3_finalize(st);
+    if (!live) {
+        memset(s, 0, sizeof *s);
+        return sy__fail(o, SY_EAUTH, found ? "the session has expired" : "no session");
+    }
+    /* The idle clock is written at most once a minute: a page of requests is one write. */
+    s->stale = now_ms - last >= 60 * 1000;
+    return SY_OK;
+}
+
+int sy_office_session_touch(sy_office *o, const char *token, int64_t now_ms)
+{
+    if (!token_ok(token))
+        return SY_OK;
+    char th[65], now[32];
+    sha256_hex(token, th);
+    snprintf(now, sizeof now, "%lld", (long long)now_ms);
+    return run(o, "UPDATE sessions SET last_seen = CAST(? AS INTEGER) WHERE token_hash = ?", NULL,
+               now, th);
+}
+
+int sy_office_session_end(sy_office *o, const char *token)
+{
+    if (!token_ok(token))
+        return SY_OK;
+    char th[65];
+    sha256_hex(token, th);
+    return run(o, "DELETE FROM sessions WHERE token_hash = ?", NULL, th);
+}

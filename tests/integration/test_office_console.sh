@@ -1,0 +1,235 @@
+#!/bin/bash
+# The county office console over a real `quejie-office serve` on TLS at 127.0.0.1, with curl:
+# staff accounts (Argon2id, passwords on stdin, an older office gaining the tables), the login
+# page and form, the JSON API's login (ok, wrong, throttled), sessions and their expiry, CSRF,
+# roles, the audit log, security headers, a unit named <script>...</script> shown as text, and
+# hostile paths and bodies answered with 4xx while the server keeps serving.
+source "$(dirname "$0")/lib.sh"
+: "${QUEJIE_OFFICE:=$QJ_BUILD/quejie-office}"
+OFF=$QUEJIE_OFFICE
+Q=$QUEJIE
+[ -x "$OFF" ] || { echo "no quejie-office at $OFF"; exit 1; }
+O=$T/office.db
+U=622901ZR000002
+XSS='<script>alert(1)</script>'
+
+# ---- staff accounts ----------------------------------------------------------------------------
+"$OFF" init "$T/old.db" >/dev/null 2>&1
+"$PY" - "$T/old.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for t in ("users", "sessions", "login_failures", "audit"):
+    db.execute("DROP TABLE IF EXISTS " + t)
+db.commit()
+PY
+echo 'Older-office-1' | "$OFF" user add "$T/old.db" --name a --role admin >/dev/null 2>&1 \
+    && "$OFF" user list "$T/old.db" --json >"$T/u.json" 2>/dev/null \
+    && pyexpr "$T/u.json" '[u["name"] for u in d]==["a"]' \
+    && ok "an office without the staff tables gains them on open" || fail "older office: $(cat "$T/u.json")"
+
+expect "init" "$OFF" init "$O" --name 临夏州
+expect "user add reviewer (password on stdin)" bash -c "echo 'Rev-pass-2026!' | '$OFF' user add '$O' --name rev --role reviewer"
+expect "user add viewer" bash -c "echo 'View-pass-2026!' | '$OFF' user add '$O' --name view --role viewer"
+expect "user add admin" bash -c "echo 'Admin-pass-2026!' | '$OFF' user add '$O' --name adm --role admin"
+expect "user add a second reviewer" bash -c "echo 'Victim-pass-2026!' | '$OFF' user add '$O' --name victim --role reviewer"
+refuse "user add refuses an empty password" bash -c "echo '' | '$OFF' user add '$O' --name e --role viewer"
+refuse "user add refuses a short password" bash -c "echo 'short' | '$OFF' user add '$O' --name e --role viewer"
+refuse "user add refuses a taken name" bash -c "echo 'Another-pass-1' | '$OFF' user add '$O' --name rev --role viewer"
+"$OFF" user add "$O" --name e --role boss </dev/null >/dev/null 2>&1; [ $? -eq 2 ] && ok "user add refuses an unknown role (usage)" || fail "unknown role"
+"$OFF" user list "$O" --json >"$T/users.json" 2>"$T/err"
+pyexpr "$T/users.json" 'sorted((u["name"], u["role"], u["status"]) for u in d)==[("adm","admin","active"),("rev","reviewer","active"),("victim","reviewer","active"),("view","viewer","active")]' \
+    && ok "user list --json" || fail "user list: $(cat "$T/users.json")"
+"$PY" - "$O" "$T/users.json" <<'PY' && ok "Argon2id hashes stored, never the password, never listed" || fail "password storage"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+hashes = [h for (h,) in db.execute("SELECT hash FROM users")]
+assert len(hashes) == 4 and all(h.startswith("$argon2id$") for h in hashes), hashes
+assert b"Rev-pass-2026!" not in open(sys.argv[1], "rb").read()
+listing = open(sys.argv[2]).read()
+assert "argon2" not in listing and "hash" not in listing, listing
+PY
+echo 'Disabled-pass-1' | "$OFF" user add "$O" --name gone --role admin >/dev/null 2>&1
+expect "user disable" "$OFF" user disable "$O" --name gone
+expect "user passwd (stdin)" bash -c "echo 'View-pass-2027!' | '$OFF' user passwd '$O' --name view"
+refuse "user passwd of nobody" bash -c "echo 'Whatever-pass-1' | '$OFF' user passwd '$O' --name nobody"
+
+# ---- units: the fixture's, one named <script>, and crews' work so that decisions apply -----------
+"$OFF" tasks import "$O" "$FIX/tasks/linxia-units-4490.geojson" --assign 一组 >/dev/null 2>&1
+"$PY" - "$FIX/tasks/linxia-units-4490.geojson" "$T/xss.geojson" "$XSS" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = [x for x in d["features"] if x["properties"]["ZRZYDJDYH"] == "622925CY000031"][0]
+f["properties"]["ZRZYDJDYH"] = "622925CY000099"
+f["properties"]["DJDYMC"] = sys.argv[3]
+d["features"] = [f]
+json.dump(d, open(sys.argv[2], "w"), ensure_ascii=False)
+PY
+expect "a unit named <script> is imported" "$OFF" tasks import "$O" "$T/xss.geojson" --assign 二组
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$T/key.pem" \
+    -out "$T/cert.pem" -days 30 -subj "/CN=localhost" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1
+P=$(free_port)
+"$OFF" serve "$O" --listen 127.0.0.1:$P --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" \
+    --assets "$QJ_SOURCE/assets/office" >"$T/office.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$P) 2>/dev/null && break; sleep 0.1; done
+URL=https://127.0.0.1:$P
+for c in a b; do
+    tok=$("$OFF" device add "$O" --name crew$c --crew 一组 2>/dev/null | tail -1)
+    "$Q" init "$T/$c.db" --device-name crew$c >/dev/null 2>&1
+    "$Q" enroll "$T/$c.db" --office $URL --token "$tok" --ca "$T/cert.pem" >/dev/null 2>&1 \
+        && "$Q" sync "$T/$c.db" >/dev/null 2>&1 || fail "enroll and first sync of crew$c"
+done
+"$Q" point add "$T/a.db" --unit $U --lon 103.23000 --lat 35.55000 >/dev/null 2>&1
+"$Q" point add "$T/b.db" --unit $U --lon 103.23002 --lat 35.55002 >/dev/null 2>&1
+for c in a b; do "$Q" sync "$T/$c.db" >/dev/null 2>&1; done
+
+# hcode METHOD PATH [curl args...]: the HTTP status of one request; body in $T/body, headers in
+# $T/hdr.
+hcode() {
+    local m=$1 p=$2; shift 2
+    curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' --max-time 30 --cacert "$T/cert.pem" \
+        -X "$m" "$@" "$URL$p"
+}
+# login NAME PASSWORD JAR: the API login; its status in $c, the CSRF token in $CSRF.
+login() {
+    c=$(hcode POST /api/v1/login -c "$3" -H 'Content-Type: application/json' \
+        --data-binary "{\"user\":\"$1\",\"password\":\"$2\"}")
+    CSRF=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("csrf",""))' "$T/body" 2>/dev/null)
+}
+header() { grep -i "^$1:" "$T/hdr" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+J=(-H 'Content-Type: application/json')
+
+# ---- no session ---------------------------------------------------------------------------------
+c=$(hcode GET /api/v1/units); [ "$c" = 401 ] && grep -q '"error"' "$T/body" && ok "no session: /api/v1/units is 401" || fail "units without session: $c"
+for p in /api/v1/me /api/v1/review /api/v1/devices /api/v1/log; do
+    c=$(hcode GET $p); [ "$c" = 401 ] || fail "$p without a session: $c"
+done
+ok "no session: every API read is 401"
+c=$(hcode GET /); [ "$c" = 303 ] && [ "$(header Location)" = /login ] && ok "GET / without a session: 303 to /login" || fail "GET /: $c $(header Location)"
+c=$(hcode GET /login); [ "$c" = 200 ] && grep -q 'name="user"' "$T/body" && grep -q 'name="password"' "$T/body" \
+    && grep -q 'action="/login"' "$T/body" && ok "the login page has fields user and password" || fail "login page: $c"
+grep -q '登录' "$T/body" && grep -q 'lang="zh-CN"' "$T/body" && ok "the login page is in Chinese by default" || fail "login page language"
+! grep -qi '<script\|style=\|onclick\|onload' "$T/body" && ok "the login page has no inline script or style" || fail "inline script or style"
+hcode GET '/login?lang=en' >/dev/null; grep -q 'Log in' "$T/body" && grep -q 'lang="en"' "$T/body" && ok "?lang=en gives English" || fail "lang=en"
+hcode GET /login -H 'Accept-Language: en-GB,en;q=0.8' >/dev/null; grep -q 'Log in' "$T/body" && ok "Accept-Language: en gives English" || fail "Accept-Language"
+c=$(hcode GET /static/console.css); [ "$c" = 200 ] && [[ "$(header Content-Type)" == text/css* ]] && ok "static files are served" || fail "static: $c"
+
+# ---- security headers -----------------------------------------------------------------------------
+CSP_WANT="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+for p in / /login /api/v1/units /static/console.css /nope; do
+    hcode GET $p >/dev/null
+    csp=$(header Content-Security-Policy)
+    [[ "$csp" == "$CSP_WANT"* ]] && [ "$(header X-Content-Type-Options)" = nosniff ] \
+        && [ "$(header Referrer-Policy)" = no-referrer ] || fail "headers of $p: $(cat "$T/hdr")"
+done
+ok "CSP, nosniff and Referrer-Policy on every page, API answer and file"
+hcode GET /api/v1/units >/dev/null; [ "$(header Cache-Control)" = no-store ] && ok "API answers are Cache-Control: no-store" || fail "no-store"
+
+# ---- login -------------------------------------------------------------------------------------------
+login rev 'Rev-pass-2026!' "$T/rev.jar"; [ "$c" = 200 ] && pyexpr "$T/body" 'd["user"]=="rev" and d["role"]=="reviewer" and len(d["csrf"])==64' \
+    && ok "POST /api/v1/login: 200 with user, role, csrf" || fail "login: $c $(cat "$T/body")"
+REV_CSRF=$CSRF
+sc=$(header Set-Cookie)
+[[ "$sc" == qj_session=* ]] && [[ "$sc" == *Secure* ]] && [[ "$sc" == *HttpOnly* ]] && [[ "$sc" == *SameSite=Strict* ]] \
+    && ok "the session cookie is Secure, HttpOnly, SameSite=Strict" || fail "cookie: $sc"
+tokv=$(grep qj_session "$T/rev.jar" | awk '{print $7}')
+"$PY" - "$O" "$tokv" <<'PY' && ok "only the session token's SHA-256 is stored" || fail "session token storage"
+import sqlite3, sys, hashlib
+db = sqlite3.connect(sys.argv[1]); tok = sys.argv[2]
+assert len(tok) == 64
+rows = [h for (h,) in db.execute("SELECT token_hash FROM sessions")]
+assert hashlib.sha256(tok.encode()).hexdigest() in rows and tok not in rows
+PY
+login rev 'wrong-password' "$T/x.jar"; [ "$c" = 401 ] && ok "a wrong password: 401" || fail "wrong password: $c"
+login nobody 'wrong-password' "$T/x.jar"; [ "$c" = 401 ] && ok "an unknown user: 401" || fail "unknown user: $c"
+login gone 'Disabled-pass-1' "$T/x.jar"; [ "$c" = 401 ] && ok "a disabled user: 401" || fail "disabled user: $c"
+c=$(hcode POST /api/v1/login "${J[@]}" --data-binary '{"user":'); [ "$c" = 400 ] && ok "login with bad JSON: 400" || fail "bad JSON login: $c"
+c=$(hcode POST /api/v1/login "${J[@]}" --data-binary '{"user":"x\nFORGED login of adm","password":"whatever-pass"}')
+[ "$c" = 401 ] && ! grep -q '^FORGED' "$T/office.log" && ok "a user name with a newline cannot forge a log line" || fail "log injection: $c"
+for i in 1 2 3 4 5; do login victim "wrong-$i-password" "$T/x.jar"; done
+login victim 'Victim-pass-2026!' "$T/x.jar"
+ra=$(header Retry-After)
+[ "$c" = 429 ] && [ "${ra:-0}" -gt 0 ] && ok "after 5 failures the account is throttled: 429, Retry-After $ra (even with the right password)" \
+    || fail "throttle: $c retry-after '$ra'"
+login view 'View-pass-2027!' "$T/view.jar"; [ "$c" = 200 ] && ok "another account from the same address still logs in" || fail "view login: $c"
+VIEW_CSRF=$CSRF
+login adm 'Admin-pass-2026!' "$T/adm.jar"; ADM_CSRF=$CSRF
+
+# ---- the form login and the overview -------------------------------------------------------------------
+c=$(hcode POST /login -c "$T/form.jar" --data-urlencode 'user=rev' --data-urlencode 'password=Rev-pass-2026!')
+[ "$c" = 303 ] && [ "$(header Location)" = / ] && ok "the login form logs in and leads to the overview" || fail "form login: $c $(header Location)"
+c=$(hcode POST /login --data-urlencode 'user=rev' --data-urlencode 'password=nope-nope-nope'); [ "$c" = 401 ] && ok "the login form refuses a wrong password" || fail "form wrong: $c"
+c=$(hcode GET / -b "$T/form.jar"); [ "$c" = 200 ] || fail "overview: $c"
+all=1; for code in 622901SL000007 622901ZR000002 622925CY000031 622925CY000099; do grep -q ">$code<" "$T/body" || all=0; done
+[ $all = 1 ] && ok "the overview shows every unit's code" || fail "overview codes"
+grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;' "$T/body" && ! grep -qF "$XSS" "$T/body" \
+    && ok "a unit named <script>alert(1)</script> is shown as text" || fail "the <script> unit name is not escaped"
+
+# ---- the API with a session ---------------------------------------------------------------------------
+c=$(hcode GET /api/v1/units -b "$T/rev.jar")
+[ "$c" = 200 ] && pyexpr "$T/body" 'any(u["code"]=="'$U'" and "status" in u and "assign" in u and "name" in u for u in d) and any(u["name"]=="'"$XSS"'" for u in d)' \
+    && ok "GET /api/v1/units: code, name, status, assign" || fail "units: $c $(head -c 300 "$T/body")"
+c=$(hcode GET /api/v1/me -b "$T/rev.jar"); [ "$c" = 200 ] && pyexpr "$T/body" 'd["user"]=="rev"' && ok "GET /api/v1/me" || fail "me: $c"
+for p in review devices log; do c=$(hcode GET /api/v1/$p -b "$T/view.jar"); [ "$c" = 200 ] || fail "viewer GET /api/v1/$p: $c"; done
+ok "a viewer reads review, devices and log"
+c=$(hcode GET /api/v1/users -b "$T/view.jar"); [ "$c" = 403 ] && ok "a viewer cannot list users: 403" || fail "viewer users: $c"
+c=$(hcode GET /api/v1/users -b "$T/adm.jar"); [ "$c" = 200 ] && ! grep -q argon2 "$T/body" && ok "an admin lists users (no hashes)" || fail "admin users: $c"
+
+# ---- CSRF and roles on decisions --------------------------------------------------------------------------
+c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" --data-binary '{"note":"x"}')
+[ "$c" = 403 ] && ok "a state change without X-CSRF-Token: 403" || fail "no CSRF: $c"
+c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: ${VIEW_CSRF}" --data-binary '{"note":"x"}')
+[ "$c" = 403 ] && ok "with another session's CSRF token: 403" || fail "wrong CSRF: $c"
+c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" -H "Origin: https://evil.example" --data-binary '{"note":"x"}')
+[ "$c" = 403 ] && ok "from a foreign Origin: 403" || fail "foreign origin: $c"
+c=$(hcode POST /api/v1/units/$U/return -b "$T/view.jar" "${J[@]}" -H "X-CSRF-Token: $VIEW_CSRF" --data-binary '{"note":"x"}')
+[ "$c" = 403 ] && ok "a viewer cannot return a unit: 403" || fail "viewer return: $c"
+id=$("$OFF" review list "$O" --json 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["cases"][0]["id"])' 2>/dev/null)
+c=$(hcode POST /api/v1/review/${id:-0}/resolve -b "$T/view.jar" "${J[@]}" -H "X-CSRF-Token: $VIEW_CSRF" --data-binary '{"accept":"a","note":"x"}')
+[ "$c" = 403 ] && ok "a viewer cannot decide a review case: 403" || fail "viewer resolve: $c"
+c=$(hcode POST /api/v1/review/${id:-0}/resolve -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"accept":"maybe"}')
+[ "$c" = 400 ] && ok "a review decision with a bad choice: 400" || fail "bad accept: $c $(cat "$T/body")"
+c=$(hcode POST /api/v1/review/${id:-0}/resolve -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"accept":"b","note":"b 实测于界桩"}')
+[ "$c" = 200 ] && ok "a reviewer decides a review case with the token: 200" || fail "resolve: $c $(cat "$T/body")"
+c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"note":"请补测 J2"}')
+[ "$c" = 200 ] && ok "a reviewer returns a unit with the token: 200" || fail "return: $c $(cat "$T/body")"
+c=$(hcode GET /api/v1/units -b "$T/rev.jar"); pyexpr "$T/body" 'any(u["code"]=="'$U'" and u["status"]=="returned" for u in d)' \
+    && ok "the unit is returned" || fail "status after return: $(head -c 300 "$T/body")"
+c=$(hcode POST /api/v1/units/622925CY000099/accept -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF")
+[ "$c" = 400 ] && grep -q '"error"' "$T/body" && ok "a decision the lifecycle refuses: 400 with the reason" || fail "refused accept: $c"
+
+# ---- the audit log ---------------------------------------------------------------------------------------
+"$OFF" audit "$O" --json >"$T/audit.json" 2>"$T/err"
+pyexpr "$T/audit.json" 'any(a["user"]=="rev" and a["action"]=="unit.return" and a["target"]=="'$U'" and a["address"]=="127.0.0.1" and a["time"] for a in d) and any(a["action"]=="review.resolve" and a["user"]=="rev" for a in d) and any(a["action"]=="login.failed" and a["user"]=="victim" for a in d) and any(a["action"]=="user.add" for a in d)' \
+    && ok "audit --json: who, what, on what, from where" || fail "audit: $(head -c 600 "$T/audit.json")"
+c=$(hcode GET /api/v1/audit -b "$T/adm.jar"); [ "$c" = 200 ] && ok "an admin reads the audit log" || fail "audit API: $c"
+
+# ---- hostile requests ------------------------------------------------------------------------------------
+c=$(hcode GET /../../etc/passwd --path-as-is); [ "$c" = 400 ] && grep -q '"error"' "$T/body" && ok "/../ in a path: 400 with an error" || fail "dot-dot: $c"
+c=$(hcode GET /static/../../etc/passwd --path-as-is); [ "$c" = 400 ] && ok "/static/../: 400" || fail "static dot-dot: $c"
+c=$(hcode GET /static/%2e%2e%2fetc%2fpasswd --path-as-is); [[ "$c" == 4* ]] && ok "percent-encoded dot-dot: $c" || fail "encoded dot-dot: $c"
+c=$(hcode GET /static/.hidden.css); [ "$c" = 404 ] && ok "a hidden static file: 404" || fail "hidden: $c"
+c=$(hcode GET /api/v1/nothing -b "$T/rev.jar"); [ "$c" = 404 ] && ok "an unknown endpoint: 404" || fail "unknown: $c"
+c=$(hcode GET /api/v1/login); [ "$c" = 405 ] && ok "a wrong method: 405" || fail "method: $c"
+head -c 200000 /dev/zero | tr '\0' 'a' >"$T/big"
+c=$(hcode POST /api/v1/login "${J[@]}" --data-binary @"$T/big"); [ "$c" = 413 ] && ok "an oversized API body: 413" || fail "big body: $c"
+c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"note": [1,2'); [ "$c" = 400 ] && ok "bad JSON in a decision: 400" || fail "bad JSON decision: $c"
+c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"note": 5}'); [ "$c" = 400 ] && ok "a note that is no string: 400" || fail "note type: $c"
+c=$(hcode GET /api/v1/units -H 'Cookie: qj_session=../../etc'); [ "$c" = 401 ] && ok "a malformed session cookie: 401" || fail "bad cookie: $c"
+c=$(hcode GET /login); [ "$c" = 200 ] && ok "the server still serves after hostile requests" || fail "server gone: $c"
+
+# ---- sessions end ---------------------------------------------------------------------------------------
+"$PY" - "$O" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE sessions SET last_seen = last_seen - 31 * 60 * 1000 WHERE user = 'adm'")
+db.commit()
+PY
+c=$(hcode GET /api/v1/me -b "$T/adm.jar"); [ "$c" = 401 ] && ok "a session idle for over 30 minutes has expired: 401" || fail "idle session: $c"
+c=$(hcode POST /api/v1/logout -b "$T/view.jar" -H "X-CSRF-Token: $VIEW_CSRF"); [ "$c" = 200 ] && ok "logout" || fail "logout: $c"
+c=$(hcode GET /api/v1/me -b "$T/view.jar"); [ "$c" = 401 ] && ok "after logout the session is gone: 401" || fail "after logout: $c"
+expect "user disable ends the user's sessions" "$OFF" user disable "$O" --name rev
+c=$(hcode GET /api/v1/me -b "$T/rev.jar"); [ "$c" = 401 ] && ok "a disabled user's session: 401" || fail "disabled session: $c"
+finish

@@ -1,0 +1,214 @@
+#!/bin/bash
+# The unit's lifecycle at the county office and the office's own journal, end to end on real
+# files, a real TLS office and two real tablets: decisions as signed entries `quejie check`
+# verifies, the states and the refused transitions of docs/office.md, a review case decided by
+# choosing a version (the county export then holds that version only, with its provenance), a
+# returned unit and its note reaching the tablet, and an office made before the journal existed.
+source "$(dirname "$0")/lib.sh"
+: "${QUEJIE_OFFICE:=$QJ_BUILD/quejie-office}"
+OFF=$QUEJIE_OFFICE
+Q=$QUEJIE
+O=$T/office.db
+U=622901ZR000002 S=622901SL000007
+usage() {
+    local what=$1; shift
+    "$@" >"$T/out" 2>"$T/err"; local rc=$?
+    [ "$rc" -eq 2 ] && [ -s "$T/err" ] && ok "$what (usage, exit 2)" || fail "$what: exit $rc"
+}
+# unit_is CODE EXPR: EXPR over the unit's item (u) of `units --json`.
+unit_is() {
+    "$OFF" units "$O" --json >"$T/u.json" 2>"$T/u.err" || return 1
+    pyexpr "$T/u.json" "[u for u in d if u['code']=='$1'] and (lambda u: $2)([u for u in d if u['code']=='$1'][0])"
+}
+# tablet_is JOURNAL CODE EXPR: EXPR over the unit's item (u) of the tablet's tasks list --json.
+tablet_is() {
+    "$Q" tasks list "$1" --json >"$T/t.json" 2>/dev/null || return 1
+    pyexpr "$T/t.json" "(lambda u: $3)([u for u in d if u['code']=='$2'][0])"
+}
+decisions() { "$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM entries WHERE kind = '"'decision'"'").fetchone()[0])' "$O.decisions"; }
+
+# ---- the office's journal ------------------------------------------------------------------------
+expect "init" "$OFF" init "$O" --name 临夏州
+[ -f "$O.decisions" ] && [ ! -e "$O.decisions.key" ] && ok "init makes OFFICE_DB.decisions (no second key file)" \
+    || fail "no office journal: $(ls "$T")"
+expect "quejie check of the new office journal" "$Q" check "$O.decisions"
+oid=$("$OFF" status "$O" --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["office_id"])')
+"$PY" - "$O.decisions" "$oid" <<'PY' && ok "the office journal's device id is the office id" || fail "office journal identity"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+assert dict(db.execute("SELECT key, value FROM meta"))["device_id"] == sys.argv[2]
+PY
+
+# An office made by an older build: no journal, none of the lifecycle's tables.
+expect "an older office: init" "$OFF" init "$T/old.db"
+"$PY" - "$T/old.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for t in ("office_decisions", "unit_activity", "life_indexed"):
+    db.execute("DROP TABLE %s" % t)
+db.commit()
+PY
+rm -f "$T/old.db.decisions" "$T/old.db.decisions-wal" "$T/old.db.decisions-shm"
+"$OFF" tasks import "$T/old.db" "$FIX/tasks/linxia-units-4490.geojson" --assign 一组 >/dev/null 2>&1
+"$OFF" units "$T/old.db" --json >"$T/old.json" 2>"$T/err" && pyexpr "$T/old.json" 'len(d)==3 and all(u["status"]=="assigned" for u in d)' \
+    && [ -f "$T/old.db.decisions" ] && ok "an older office keeps working: units listed, its journal made on first open" \
+    || fail "older office: $(cat "$T/old.json" "$T/err")"
+expect "quejie check of the older office's new journal" "$Q" check "$T/old.db.decisions"
+
+# ---- two tablets ------------------------------------------------------------------------------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
+    -days 30 -subj "/CN=localhost" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1
+P=$(free_port)
+URL=https://127.0.0.1:$P
+"$OFF" serve "$O" --listen 127.0.0.1:$P --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" >"$T/office.log" 2>&1 &
+SERVER=$!
+PIDS+=($SERVER)
+for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$P) 2>/dev/null && break; sleep 0.1; done
+expect "tasks import" "$OFF" tasks import "$O" "$FIX/tasks/linxia-units-4490.geojson" --assign 一组
+unit_is $U 'u["status"]=="assigned" and u["assign"]=="一组" and u["last_entry"] is None and u["open_cases"]==0 and u["name"]' \
+    && ok "units --json: assigned, with name, assign, last_entry, open_cases" || fail "units: $(cat "$T/u.json")"
+refuse "accept refused for a unit nothing arrived for" "$OFF" unit accept "$O" --unit $U --by rev
+grep -q "assigned" "$T/err" && ok "the refusal names the state" || fail "refusal: $(cat "$T/err")"
+for c in a b; do
+    tok=$("$OFF" device add "$O" --name crew$c --crew 一组 2>/dev/null | tail -1)
+    "$Q" init "$T/$c.db" --device-name crew$c >/dev/null 2>&1
+    expect "crew$c enrolls and syncs" bash -c "'$Q' enroll '$T/$c.db' --office $URL --token $tok --ca '$T/cert.pem' && '$Q' sync '$T/$c.db'"
+done
+unit_is $U 'u["status"]=="in_field" and u["last_entry"]' && ok "the task reached the crew: in_field" || fail "after sync: $(cat "$T/u.json")"
+# Both crews measure J1 about 3 m apart (a review case); only crew b's J2.
+"$Q" point add "$T/a.db" --unit $U --lon 103.23000 --lat 35.55000 >/dev/null 2>&1
+"$Q" point add "$T/b.db" --unit $U --lon 103.23003 --lat 35.55002 >/dev/null 2>&1
+for c in a b; do "$Q" sync "$T/$c.db" >/dev/null 2>&1; done
+unit_is $U 'u["status"]=="under_review" and u["open_cases"]==1' && ok "an open review case: under_review" || fail "review: $(cat "$T/u.json")"
+refuse "accept refused while a case is open" "$OFF" unit accept "$O" --unit $U --by rev
+refuse "notice refused before acceptance" "$OFF" unit notice "$O" --unit $U --by rev --from 2026-01-01 --to 2026-01-15
+refuse "objection refused outside a notice" "$OFF" unit objection "$O" --unit $U --by rev --note x
+usage "unit return without --by" "$OFF" unit return "$O" --unit $U
+usage "unit objection without --note" "$OFF" unit objection "$O" --unit $U --by rev
+usage "review resolve --accept without --by" "$OFF" review resolve "$O" 1 --accept a
+refuse "review resolve refuses a choice that is not a, b or neither" "$OFF" review resolve "$O" 1 --accept c --by rev
+[ "$(decisions)" = 0 ] && ok "nothing refused was recorded" || fail "decisions after refusals: $(decisions)"
+
+# ---- a review case decided by choosing a version -----------------------------------------------------
+expect "county export before the decision" "$OFF" export "$O" --format geojson --output "$T/before.geojson"
+# The union took one crew's J1; decide for the other side (a case's sides a and b are ordered by
+# device id, not by crew), so that the export can only hold it because of the decision.
+"$OFF" review list "$O" --json >"$T/r.json"
+read -r id side bid < <("$PY" - "$T/r.json" "$T/before.geojson" "$U" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["cases"][0]
+took = [f["properties"]["device"] for f in json.load(open(sys.argv[2]))["features"]
+        if f["properties"].get("unit") == sys.argv[3] and f["properties"].get("number") == "J1"]
+assert len(took) == 1
+side = "b" if c["a"]["device_id"] == took[0] else "a"
+print(c["id"], side, c[side]["device_id"])
+PY
+)
+[ ${#bid} -eq 32 ] && ok "the side the union left out: $side" || fail "review case sides: $(cat "$T/r.json")"
+expect "review resolve ID --accept $side --by rev" "$OFF" review resolve "$O" "$id" --accept $side --by rev --note "实测于界桩"
+unit_is $U 'u["status"]=="in_field" and u["open_cases"]==0' && ok "the case is closed by the decision" || fail "after decision: $(cat "$T/u.json")"
+refuse "a decided case cannot be decided again" "$OFF" review resolve "$O" "$id" --accept a --by rev
+expect "county export after the decision" "$OFF" export "$O" --format geojson --output "$T/after.geojson"
+"$PY" - "$T/before.geojson" "$T/after.geojson" "$U" "$bid" <<'PY' && ok "the export holds the chosen version only, with device, seq, decided_by, decided" || fail "export of the chosen version"
+import json, sys
+def j1(path):
+    fs = [f["properties"] for f in json.load(open(path))["features"]
+          if f["properties"].get("layer") == "boundary_point" or "number" in f["properties"]]
+    return [p for p in fs if p.get("unit") == sys.argv[3] and p.get("number") == "J1"]
+before, after = j1(sys.argv[1]), j1(sys.argv[2])
+assert len(before) == 1 and before[0]["device"] != sys.argv[4], before  # the union took the other
+assert len(after) == 1, after
+p = after[0]
+assert p["device"] == sys.argv[4] and p["seq"] > 0, p
+assert p["review_decision"] == "chosen" and p["decided_by"] == "rev" and p["decided"], p
+PY
+[ "$(decisions)" = 1 ] && ok "the decision is an entry of the office journal" || fail "decisions: $(decisions)"
+"$PY" - "$O.decisions" "$id" "$bid" "$side" <<'PY' && ok "the review entry names by, case, choice, device and seq of the chosen entry" || fail "review entry payload"
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+p = json.loads(db.execute("SELECT payload FROM entries WHERE kind = 'decision'").fetchone()[0])
+assert p["action"] == "review" and p["by"] == "rev" and p["case"] == int(sys.argv[2]), p
+assert p["accept"] == sys.argv[4] and p["device"] == sys.argv[3] and p["entry"] > 0 and p["subject"] == "J1", p
+PY
+
+# ---- returned, and back -------------------------------------------------------------------------------
+expect "unit return --note" "$OFF" unit return "$O" --unit $U --by rev --note "请补测 J2"
+unit_is $U 'u["status"]=="returned" and u["note"]=="请补测 J2" and u["decided_by"]=="rev"' && ok "units: returned with the note" || fail "returned: $(cat "$T/u.json")"
+refuse "accept refused until the crew sends new work" "$OFF" unit accept "$O" --unit $U --by rev
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+tablet_is "$T/a.db" $U 'u["office_status"]=="returned" and u["office_note"]=="请补测 J2" and u["stage"]' \
+    && ok "the returned unit and its note reach the tablet (tasks list --json)" || fail "tablet: $(head -c 300 "$T/t.json")"
+tablet_is "$T/a.db" $S 'u["office_status"]=="in_field" and u["office_note"] is None' \
+    && ok "the other units carry their office status too" || fail "tablet other unit: $(head -c 300 "$T/t.json")"
+"$Q" point add "$T/a.db" --unit $U --lon 103.23100 --lat 35.55100 >/dev/null 2>&1
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+unit_is $U 'u["status"]=="in_field"' && ok "new work from the crew ends returned" || fail "after new work: $(cat "$T/u.json")"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+tablet_is "$T/a.db" $U 'u["office_status"]=="in_field"' && ok "and the tablet hears so on its next sync" || fail "tablet after new work: $(head -c 300 "$T/t.json")"
+
+# ---- accepted, notice, objection, ready ---------------------------------------------------------------
+expect "unit accept" "$OFF" unit accept "$O" --unit $U --by rev
+refuse "accept refused twice" "$OFF" unit accept "$O" --unit $U --by rev
+refuse "notice refused with a date that is none" "$OFF" unit notice "$O" --unit $U --by rev --from 2026-02-30 --to 2026-03-15
+refuse "notice refused ending before it starts" "$OFF" unit notice "$O" --unit $U --by rev --from 2026-03-15 --to 2026-03-01
+expect "unit notice in the past" "$OFF" unit notice "$O" --unit $U --by rev --from 2020-01-01 --to 2020-01-15
+unit_is $U 'u["status"]=="ready" and u["notice_from"]=="2020-01-01" and u["notice_to"]=="2020-01-15"' \
+    && ok "a notice ended by the office's date: ready for registration" || fail "ready: $(cat "$T/u.json")"
+refuse "objection refused after the notice ended" "$OFF" unit objection "$O" --unit $U --by rev --note 迟到
+refuse "return refused once ready" "$OFF" unit return "$O" --unit $U --by rev
+expect "unit accept (the other unit)" "$OFF" unit accept "$O" --unit $S --by rev
+expect "unit notice (running to 2099)" "$OFF" unit notice "$O" --unit $S --by rev --from 2026-12-10 --to 2099-12-25
+unit_is $S 'u["status"]=="notice"' && ok "units: notice" || fail "notice: $(cat "$T/u.json")"
+refuse "return refused during the notice" "$OFF" unit return "$O" --unit $S --by rev --note x
+grep -q "notice" "$T/err" && ok "the refusal says why (notice)" || fail "refusal: $(cat "$T/err")"
+expect "unit objection --note" "$OFF" unit objection "$O" --unit $S --by rev --note "邻村称界线东移"
+unit_is $S 'u["status"]=="objection" and u["note"]=="邻村称界线东移"' && ok "an objection: back to review" || fail "objection: $(cat "$T/u.json")"
+expect "accept after the objection" "$OFF" unit accept "$O" --unit $S --by rev
+refuse "a decision on an unknown unit" "$OFF" unit return "$O" --unit 000000XX000000 --by rev
+expect "text units" "$OFF" units "$O"
+grep -q "$S" "$T/out" && ok "text units lists the codes" || fail "text units: $(cat "$T/out")"
+
+# ---- the older form of review resolve, and neither ------------------------------------------------------
+"$Q" point add "$T/b.db" --unit $U --lon 103.23105 --lat 35.55103 >/dev/null 2>&1
+"$Q" point add "$T/b.db" --unit $U --lon 103.23300 --lat 35.55300 >/dev/null 2>&1
+"$Q" point add "$T/a.db" --unit $U --lon 103.23305 --lat 35.55303 >/dev/null 2>&1
+for c in a b; do "$Q" sync "$T/$c.db" >/dev/null 2>&1; done
+"$OFF" review list "$O" --json >"$T/r.json"
+ids=$("$PY" -c 'import json,sys; print(" ".join(str(c["id"]) for c in json.load(open(sys.argv[1]))["cases"]))' "$T/r.json")
+set -- $ids
+[ $# -eq 2 ] && ok "two new cases (J2, J3)" || fail "cases: $(cat "$T/r.json")"
+expect "review resolve ID --note (the older form)" "$OFF" review resolve "$O" "$1" --note "现场复核一致"
+expect "review resolve ID --accept neither" "$OFF" review resolve "$O" "$2" --accept neither --by rev --note 重测
+"$OFF" review list "$O" --json --all >"$T/r.json"
+pyexpr "$T/r.json" 'all(c["status"]=="resolved" for c in d["cases"]) and any(c.get("note")=="现场复核一致" for c in d["cases"])' \
+    && ok "both closed, notes kept" || fail "review all: $(cat "$T/r.json")"
+expect "county export with neither" "$OFF" export "$O" --format geojson --output "$T/n.geojson"
+subj=$("$PY" -c 'import json,sys; print([c["subject"] for c in json.load(open(sys.argv[1]))["cases"] if c["id"]==int(sys.argv[2])][0])' "$T/r.json" "$2")
+"$PY" - "$T/n.geojson" "$U" "$subj" <<'PY' && ok "neither marks the point for re-survey" || fail "neither in the export"
+import json, sys
+ps = [f["properties"] for f in json.load(open(sys.argv[1]))["features"]
+      if f["properties"].get("unit") == sys.argv[2] and f["properties"].get("number") == sys.argv[3]]
+assert len(ps) == 1 and ps[0]["review_decision"] == "resurvey" and ps[0]["decided_by"] == "rev", ps
+PY
+refuse "export refuses to write over the office journal" "$OFF" export "$O" --format geojson --output "$O.decisions"
+expect "county export as GeoPackage" "$OFF" export "$O" --format gpkg --output "$T/c.gpkg"
+[ "$(decisions)" = 10 ] && ok "every decision is an entry (10)" || fail "decisions: $(decisions)"
+expect "quejie check of the office journal after decisions" "$Q" check "$O.decisions"
+# A changed entry is found.
+"$PY" - "$O.decisions" "$T/bad.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[2])
+sqlite3.connect(sys.argv[1]).backup(db)  # with what the WAL holds
+sqlite3.connect(sys.argv[1]).backup(sqlite3.connect(sys.argv[2].replace("bad", "good")))
+for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'entries'").fetchall():
+    db.execute("DROP TRIGGER %s" % t)  # the journal refuses updates: a hostile copy would not
+db.execute("UPDATE entries SET payload = replace(payload, 'rev', 'eve') WHERE seq = 3")
+db.commit()
+PY
+expect "the copy checks before it is changed" "$Q" check "$T/good.db"
+refuse "quejie check finds a changed decision" "$Q" check "$T/bad.db"
+grep -qi "hash\|chain\|entry 3" "$T/err" "$T/out" && ok "check names the broken chain" || fail "check output: $(cat "$T/out" "$T/err")"
+
+kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null
+grep -q "AddressSanitizer\|runtime error\|LeakSanitizer" "$T/office.log" && fail "sanitizer report: $(grep -m3 -A5 Sanitizer "$T/office.log")" || ok "no sanitizer reports from the server"
+finish

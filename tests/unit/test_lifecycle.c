@@ -1,0 +1,149 @@
+/*
+ * test_lifecycle.c - the unit's lifecycle at the office (survey/lifecycle.h): the state each set
+ * of facts gives, the legal and refused decisions of docs/office.md, the decision entry in a
+ * keyed journal (the office's key kept elsewhere) and what `check` makes of it.
+ */
+#include "check.h"
+#include "survey/journal.h"
+#include "survey/lifecycle.h"
+
+#include <sodium.h>
+#include <stdint.h>
+#include <unistd.h>
+
+static sv_life_facts facts(int field, int complete, int cases, const char *decision, int since)
+{
+    return (sv_life_facts){.field_entries = field,
+                           .complete = complete,
+                           .open_cases = cases,
+                           .decision = decision,
+                           .work_since = since,
+                           .notice_to = NULL,
+                           .today = "2026-12-02"};
+}
+
+static int allows(sv_life_facts f, const char *action)
+{
+    char why[256];
+    return sv_life_allows(&f, action, "2026-12-10", "2026-12-25", why, sizeof why) == SV_OK;
+}
+
+static void test_states(void)
+{
+    sv_life_facts f = facts(0, 0, 0, NULL, 0);
+    CHECK_INT(sv_unit_life(&f), SV_LIFE_ASSIGNED);
+    f = facts(1, 0, 0, NULL, 0);
+    CHECK_INT(sv_unit_life(&f), SV_LIFE_IN_FIELD);
+    f = facts(1, 1, 0, NULL, 0);
+    CHECK_INT(sv_unit_life(&f), SV_LIFE_SUBMITTED);
+    f = facts(1, 1, 2, NULL, 0);
+    CHECK_INT(sv_unit_life(&f), SV_LIFE_UNDER_REVIEW);
+    f = facts(1, 1, 0, SV_DECISION_RETURN, 0);
+    CHECK_INT(sv_unit_life(&f), SV_LIFE_RETURNED);
+    f = facts(1, 1, 0, SV_DECISION_RETURN, 1); /* the crew sent new work */
+    CHECK_INT(sv_unit_life(&f), SV_LIFE_SUBMITTED);
+    f = facts(1, 0, 0, SV_DECISION_ACCEPT, 1);
+    CHECK_INT(sv_unit_life(&f), SV_LIFE_ACCEPTED);
+    f = facts(1, 0, 0, SV_DECISION_NOTICE, 0);
+    f.notice_to = "2026-12-02"; /* its last day is today: still running */
+    CHECK_INT(sv_unit_life(&f), SV_LIFE_NOTICE);
+    f.notice_to = "2026-12-01";
+    CHECK_INT(sv_unit_life(&f), SV_LIFE_READY);
+    f = facts(1, 0, 0, SV_DECISION_OBJECTION, 0);
+    CHECK_INT(sv_unit_life(&f), SV_LIFE_OBJECTION);
+    CHECK(strcmp(sv_life_name(SV_LIFE_UNDER_REVIEW), "under_review") == 0);
+    CHECK(strcmp(sv_life_name((sv_life)99), "?") == 0);
+}
+
+static void test_transitions(void)
+{
+    CHECK(!allows(facts(0, 0, 0, NULL, 0), SV_DECISION_RETURN));
+    CHECK(allows(facts(1, 0, 0, NULL, 0), SV_DECISION_RETURN));
+    CHECK(allows(facts(1, 0, 0, SV_DECISION_RETURN, 0), SV_DECISION_RETURN)); /* a new note */
+    CHECK(!allows(facts(0, 0, 0, NULL, 0), SV_DECISION_ACCEPT));
+    CHECK(allows(facts(1, 1, 0, NULL, 0), SV_DECISION_ACCEPT));
+    CHECK(!allows(facts(1, 1, 1, NULL, 0), SV_DECISION_ACCEPT)); /* a case is open */
+    CHECK(!allows(facts(1, 1, 0, SV_DECISION_RETURN, 0), SV_DECISION_ACCEPT));
+    CHECK(allows(facts(1, 1, 0, SV_DECISION_RETURN, 1), SV_DECISION_ACCEPT));
+    CHECK(!allows(facts(1, 1, 0, SV_DECISION_ACCEPT, 0), SV_DECISION_ACCEPT));
+    CHECK(!allows(facts(1, 1, 0, NULL, 0), SV_DECISION_NOTICE));
+    CHECK(allows(facts(1, 1, 0, SV_DECISION_ACCEPT, 0), SV_DECISION_NOTICE));
+    sv_life_facts f = facts(1, 1, 0, SV_DECISION_ACCEPT, 0);
+    char why[256];
+    CHECK(sv_life_allows(&f, SV_DECISION_NOTICE, "2026-12-25", "2026-12-10", why, sizeof why) ==
+          SV_EINVAL);
+    CHECK(sv_life_allows(&f, SV_DECISION_NOTICE, "2026-02-29", "2026-03-10", why, sizeof why) ==
+          SV_EINVAL); /* no such day */
+    CHECK(!allows(facts(1, 1, 0, NULL, 0), SV_DECISION_OBJECTION));
+    f = facts(1, 1, 0, SV_DECISION_NOTICE, 0);
+    f.notice_to = "2026-12-25";
+    CHECK(sv_life_allows(&f, SV_DECISION_OBJECTION, NULL, NULL, why, sizeof why) == SV_OK);
+    CHECK(sv_life_allows(&f, SV_DECISION_RETURN, NULL, NULL, why, sizeof why) == SV_EINVAL);
+    CHECK(strstr(why, "notice") != NULL);
+    f.notice_to = "2026-11-30";
+    CHECK(sv_life_allows(&f, SV_DECISION_OBJECTION, NULL, NULL, why, sizeof why) == SV_EINVAL);
+    CHECK(strstr(why, "ready") != NULL && strstr(why, "2026-11-30") != NULL);
+    CHECK(allows(facts(1, 1, 0, SV_DECISION_OBJECTION, 0), SV_DECISION_ACCEPT));
+    CHECK(!allows(facts(1, 1, 1, SV_DECISION_OBJECTION, 0), SV_DECISION_ACCEPT));
+    CHECK(!allows(facts(1, 1, 0, NULL, 0), "frobnicate"));
+    CHECK(sv_date_ok("2024-02-29") && !sv_date_ok("2023-02-29") && !sv_date_ok("2026-1-01"));
+    CHECK(!sv_date_ok("2026-01-01x") && !sv_date_ok(NULL) && !sv_date_ok("2026-13-01"));
+}
+
+static void test_journal(void)
+{
+    char dir[] = "/tmp/qj-life-XXXXXX", path[64], kpath[80];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/o.decisions", dir);
+    snprintf(kpath, sizeof kpath, "%s.key", path);
+    uint8_t pk[32], sk[64], other_pk[32], other_sk[64];
+    CHECK(sodium_init() >= 0);
+    crypto_sign_keypair(pk, sk);
+    crypto_sign_keypair(other_pk, other_sk);
+    sv_journal *j;
+    CHECK(sv_journal_create_keyed(path, NULL, sk, &j) == SV_OK);
+    CHECK(access(kpath, F_OK) != 0); /* the key stays where the caller keeps it */
+    char id[33];
+    sv_device_id_from_key(pk, id);
+    CHECK(strcmp(sv_journal_device_id(j), id) == 0);
+    sv_decision d = {.action = SV_DECISION_RETURN, .by = "rev", .unit = "U1", .note = "补测 J2"};
+    int64_t seq = 0;
+    CHECK(sv_record_decision(j, &d, &seq) == SV_OK && seq == 2);
+    sv_decision bad = d;
+    bad.by = NULL;
+    CHECK(sv_record_decision(j, &bad, NULL) == SV_EINVAL);
+    bad = (sv_decision){.action = SV_DECISION_NOTICE, .by = "rev", .unit = "U1", .from = "x"};
+    CHECK(sv_record_decision(j, &bad, NULL) == SV_EINVAL);
+    bad = (sv_decision){.action = "sing", .by = "rev", .unit = "U1"};
+    CHECK(sv_record_decision(j, &bad, NULL) == SV_EINVAL);
+    sv_journal_close(j);
+    CHECK(sv_journal_open_keyed(path, other_sk, &j) == SV_ECORRUPT);
+    sv_journal_close(j);
+    CHECK(sv_journal_open_keyed(path, sk, &j) == SV_OK);
+    d = (sv_decision){.action = SV_DECISION_REVIEW,
+                      .by = "rev",
+                      .unit = "U1",
+                      .review_case = 3,
+                      .accept = "b",
+                      .device_id = "0123456789abcdef0123456789abcdef",
+                      .entry_seq = 7,
+                      .subject = "J1"};
+    CHECK(sv_record_decision(j, &d, &seq) == SV_OK && seq == 3);
+    sv_check_report r;
+    CHECK(sv_journal_check(j, &r) == SV_OK && r.entries == 3 && r.signature_ok);
+    sv_journal_close(j);
+    CHECK(sv_journal_open(path, SV_OPEN_READONLY, &j) == SV_OK); /* reading needs no key */
+    CHECK(sv_journal_check(j, &r) == SV_OK);
+    sv_journal_close(j);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+int main(void)
+{
+    test_states();
+    test_transitions();
+    test_journal();
+    return check_finish();
+}
