@@ -26,6 +26,11 @@ static void free_unit_records(app *a)
     free(a->jump_xy);
     sv_verifications_free(a->ver, a->nver);
     sv_disputes_free(a->dsp, a->ndsp);
+    sv_notes_free(a->notes, a->nnotes);
+    sv_blines_free(a->lines, a->nlines);
+    a->notes = NULL;
+    a->lines = NULL;
+    a->nnotes = a->nlines = 0;
     a->pts = NULL;
     a->pts_xy = a->trk_xy = a->jump_xy = NULL;
     a->ver = NULL;
@@ -234,6 +239,10 @@ static void load_unit_records(app *a)
         a->nver = n;
     if (sv_state_disputes(a->j, u->code, &a->dsp, &n) == SV_OK)
         a->ndsp = n;
+    if (sv_state_notes(a->j, u->code, &a->notes, &n) == SV_OK)
+        a->nnotes = n;
+    if (sv_state_lines(a->j, u->code, &a->lines, &n) == SV_OK)
+        a->nlines = n;
     unit_records(a, (size_t)a->cur);
     if (app__screen(a->screen)->reload)
         app__screen(a->screen)->reload(a);
@@ -262,6 +271,9 @@ int app_select_unit(app *a, int idx)
         a->pole_h = a->off_decl = NAN;
         a->off_north = 0;
         a->pts_scroll = a->pts_vel = 0;
+        a->note_point[0] = a->note_from[0] = a->note_to[0] = a->note_phrase[0] = '\0';
+        a->note_text[0] = a->stl_agreement[0] = a->stl_number[0] = '\0';
+        a->dsp_sel = 0;
     }
     int jepsg;
     double jcm;
@@ -295,7 +307,8 @@ static const app__screen_ops *const screens[APP__NSCREENS] = {
     [APP_SCR_SIGN] = &app__screen_sign,         [APP_SCR_PAD] = &app__screen_pad,
     [APP_SCR_DISPUTE] = &app__screen_dispute,   [APP_SCR_DAYEND] = &app__screen_dayend,
     [APP_SCR_SETTINGS] = &app__screen_settings, [APP_SCR_POINTS] = &app__screen_points,
-    [APP_SCR_POINT] = &app__screen_point};
+    [APP_SCR_POINT] = &app__screen_point,       [APP_SCR_NOTE] = &app__screen_note,
+    [APP_SCR_SETTLE] = &app__screen_settle};
 
 const app__screen_ops *app__screen(app_screen s)
 {

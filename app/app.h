@@ -45,7 +45,9 @@ typedef enum app_screen {
     APP_SCR_DAYEND,
     APP_SCR_SETTINGS,
     APP_SCR_POINTS, /* a unit's point list (screen_points.c) */
-    APP_SCR_POINT   /* one point: details, void, re-measure, change (screen_point.c) */
+    APP_SCR_POINT,  /* one point: details, void, re-measure, change (screen_point.c) */
+    APP_SCR_NOTE,   /* a note on the unit, a point or a line (screen_note.c) */
+    APP_SCR_SETTLE  /* the on-site settlement of a dispute (screen_settle.c) */
 } app_screen;
 
 /* Modal layers over a screen. */
@@ -87,7 +89,12 @@ typedef enum app_ask {
     APP_ASK_OFFSET_NORTH,
     APP_ASK_DECLINATION,
     APP_ASK_DECLINATION_SIDE,
-    APP_ASK_OVERRIDE_OTHER
+    APP_ASK_OVERRIDE_OTHER,
+    APP_ASK_NOTE_TEXT, /* screen_note.c: the note's text, its point, its line */
+    APP_ASK_NOTE_POINT,
+    APP_ASK_NOTE_LINE,
+    APP_ASK_STL_AGREEMENT, /* screen_settle.c: the agreement text and its number */
+    APP_ASK_STL_NUMBER
 } app_ask;
 
 #define APP_PICK_MAX 256
@@ -301,6 +308,21 @@ typedef struct app {
     double pole_h;   /* this point's pole height, m; NaN: the journal's antenna.height-m */
     int off_north;   /* sv_north of the offset bearing being entered */
     double off_decl; /* the declination given for a magnetic bearing; NaN: the journal's */
+
+    /* Notes (screen_note.c): the current unit's notes and recorded lines (read with its
+     * records), the target of the note being written (point, or line from-to; all "" the
+     * unit), its phrase code and text */
+    sv_note *notes;
+    size_t nnotes;
+    sv_bline *lines;
+    size_t nlines;
+    char note_point[SV_NUMBER_MAX], note_from[SV_NUMBER_MAX], note_to[SV_NUMBER_MAX];
+    char note_phrase[SV_CODE_MAX];
+    char note_text[APP_TEXT_MAX];
+    /* Disputes (screen_dispute.c, screen_settle.c): the dispute selected (its entry; 0: the
+     * newest open one), the settlement's agreement text and number being entered */
+    int64_t dsp_sel;
+    char stl_agreement[APP_TEXT_MAX], stl_number[SV_CODE_MAX];
 } app;
 
 /* Open the app's view of a journal (borrowed; the caller closes it after app_free). */

@@ -31,6 +31,8 @@ typedef struct app__theme {
     app_color no_receiver; /* the pill without a receiver */
     app_color scrim;       /* under a modal layer */
     app_color group;       /* group headers' background (ink text) */
+    /* map: lines under an open dispute (dashed), and settled ones */
+    app_color dispute, settled;
 } app__theme;
 
 /* The themes (APP__THEME_DAY, APP__THEME_NIGHT) and the one in use. */
@@ -90,12 +92,13 @@ typedef struct app__screen_ops {
     int (*answer)(app *a, app_ask ask, int k, const char *v);
 } app__screen_ops;
 
-#define APP__NSCREENS (APP_SCR_POINT + 1)
+#define APP__NSCREENS (APP_SCR_SETTLE + 1)
 
 extern const app__screen_ops app__screen_today, app__screen_map, app__screen_gnss,
     app__screen_record, app__screen_walk, app__screen_verify, app__screen_sign, app__screen_pad,
     app__screen_dispute, app__screen_dayend, app__screen_settings;
 extern const app__screen_ops app__screen_points, app__screen_point;
+extern const app__screen_ops app__screen_note, app__screen_settle;
 
 /* The operations of screen s (app.c's table). */
 const app__screen_ops *app__screen(app_screen s);
@@ -228,5 +231,18 @@ void app__ask_void(app *a, int64_t seq, const char *what);
 /* screen_dispute.c: the usual dispute statements (Verify's "disputed" offers them too). */
 extern const char *const app__dispute_phrases[];
 extern const size_t app__ndispute_phrases;
+/* screen_dispute.c: the current unit's boundary lines (the ring of its current points in the
+ * state's order, closing, and recorded lines off it), each with its documents by the library's
+ * rule (sv_line_docs_of). Returns how many, *out allocated (free it); 0 with NULL when none. */
+typedef struct app__line {
+    char from[SV_NUMBER_MAX], to[SV_NUMBER_MAX];
+    sv_line_docs docs;
+} app__line;
+size_t app__unit_lines(const app *a, app__line **out);
+/* screen_dispute.c: the dispute selected on the Dispute screen (a->dsp_sel, else the newest
+ * open one, else the newest), or NULL. */
+const sv_dispute *app__dispute_selected(const app *a);
+/* screen_note.c: open the Note screen on the unit (point NULL) or on point number. */
+void app__open_note(app *a, const char *point);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app_int.h"
@@ -72,6 +73,58 @@ static void draw_polyline(app *a, app_ui *ui, const double *xy, size_t n, float 
     }
 }
 
+/* The plane position of the current point numbered num; 0 when there is none (or no place). */
+static int point_xy(const app *a, const char *num, double *x, double *y)
+{
+    for (size_t i = 0; a->pts_xy && i < a->npts; i++)
+        if (strcmp(a->pts[i].number, num) == 0) {
+            *x = a->pts_xy[2 * i];
+            *y = a->pts_xy[2 * i + 1];
+            return isfinite(*x) && isfinite(*y);
+        }
+    return 0;
+}
+
+/* Lines a dispute covers (the library's rule, app__unit_lines): dashed in the dispute colour
+ * while it is open, solid in the settled colour once settled. */
+static void draw_dispute_lines(app *a, app_ui *ui, app_rect m)
+{
+    app__line *l = NULL;
+    size_t n = app__unit_lines(a, &l);
+    float w = fmaxf(app__mm(ui, 1.2f), 4), dash = app__mm(ui, 3);
+    for (size_t i = 0; i < n; i++) {
+        if (!l[i].docs.dispute_seq)
+            continue;
+        double x0, y0, x1, y1;
+        if (!point_xy(a, l[i].from, &x0, &y0) || !point_xy(a, l[i].to, &x1, &y1))
+            continue;
+        float sx0, sy0, sx1, sy1;
+        to_screen(a, x0, y0, &sx0, &sy0);
+        to_screen(a, x1, y1, &sx1, &sy1);
+        if (strcmp(l[i].docs.nature, "disputed") != 0) {
+            float *p = app_ui_lines(ui, 2, w, app__th->settled);
+            if (p) {
+                p[0] = sx0, p[1] = sy0, p[2] = sx1, p[3] = sy1;
+            }
+            continue;
+        }
+        float len = hypotf(sx1 - sx0, sy1 - sy0);
+        int steps = len > 0 ? (int)fminf(ceilf(len / dash), 2000) : 0;
+        for (int k = 0; k < steps; k += 2) {
+            float f0 = (float)k / (float)steps, f1 = fminf((float)(k + 1) / (float)steps, 1);
+            float ax = sx0 + (sx1 - sx0) * f0, ay = sy0 + (sy1 - sy0) * f0;
+            if (!app_rect_has(m, ax, ay))
+                continue;
+            float *p = app_ui_lines(ui, 2, w, app__th->dispute);
+            if (p) {
+                p[0] = ax, p[1] = ay;
+                p[2] = sx0 + (sx1 - sx0) * f1, p[3] = sy0 + (sy1 - sy0) * f1;
+            }
+        }
+    }
+    free(l);
+}
+
 /* The current position in the unit's plane, when there is a live fix. */
 int app__map_position(app *a, int64_t now_ms, double *px, double *py)
 {
@@ -99,6 +152,7 @@ void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
         draw_polyline(a, ui, a->draft, a->ndraft, 3, C_DRAFT);
     if (a->ntrk >= 2)
         draw_polyline(a, ui, a->trk_xy, a->ntrk, 2, C_TRACK);
+    draw_dispute_lines(a, ui, m);
     float dot = fmaxf(app__mm(ui, 1.6f), 5);
     /* jumps: kept in the journal, left out of the boundary, shown as refused */
     for (size_t i = 0; i < a->njump; i++) {

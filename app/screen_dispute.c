@@ -1,8 +1,10 @@
 /*
  * screen_dispute.c - Dispute: the parties, the statement (common phrases offered), the disputed
- * stretch picked from the recorded point numbers, and the unit's disputes listed. The dispute
- * becomes a job for the recorder thread (recorder.h); nothing is written here, never includes
- * SDL.
+ * stretch picked from the recorded point numbers, and the unit's disputes listed with their
+ * numbers, the lines each covers (the survey library's rule, sv_dispute_covers_line) and whether
+ * it is open or settled; one is selected (@dispute:SEQ) and @settle opens its on-site settlement
+ * (screen_settle.c), @settle-void withdraws a settlement. The dispute becomes a job for the
+ * recorder thread (recorder.h); nothing is written here, never includes SDL.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,88 @@ const char *const app__dispute_phrases[] = {N_("The neighbour does not accept th
                                             N_("Use rights are contested, ownership is not")};
 const size_t app__ndispute_phrases = sizeof app__dispute_phrases / sizeof app__dispute_phrases[0];
 
+size_t app__unit_lines(const app *a, app__line **out)
+{
+    *out = NULL;
+    size_t nr = a->npts, max = (nr >= 2 ? nr : 0) + a->nlines;
+    if (max == 0)
+        return 0;
+    const char **ring = malloc((nr ? nr : 1) * sizeof *ring);
+    app__line *l = calloc(max, sizeof *l);
+    if (!ring || !l) {
+        free(ring);
+        free(l);
+        return 0;
+    }
+    for (size_t i = 0; i < nr; i++)
+        ring[i] = a->pts[i].number;
+    size_t n = 0;
+    /* the ring: each point to the next, the last back to the first (two points: one line) */
+    for (size_t i = 0; nr >= 2 && i < (nr == 2 ? 1 : nr); i++, n++) {
+        app__copy(l[n].from, sizeof l[n].from, ring[i]);
+        app__copy(l[n].to, sizeof l[n].to, ring[(i + 1) % nr]);
+    }
+    /* recorded lines off the ring */
+    for (size_t k = 0; k < a->nlines; k++) {
+        const sv_bline *b = &a->lines[k];
+        int dup = 0;
+        for (size_t i = 0; i < n && !dup; i++)
+            dup = (strcmp(l[i].from, b->from) == 0 && strcmp(l[i].to, b->to) == 0) ||
+                  (strcmp(l[i].from, b->to) == 0 && strcmp(l[i].to, b->from) == 0);
+        if (dup)
+            continue;
+        app__copy(l[n].from, sizeof l[n].from, b->from);
+        app__copy(l[n].to, sizeof l[n].to, b->to);
+        n++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *nature = NULL;
+        for (size_t k = 0; k < a->nlines && !nature; k++)
+            if ((strcmp(a->lines[k].from, l[i].from) == 0 &&
+                 strcmp(a->lines[k].to, l[i].to) == 0) ||
+                (strcmp(a->lines[k].from, l[i].to) == 0 && strcmp(a->lines[k].to, l[i].from) == 0))
+                nature = a->lines[k].nature;
+        sv_line_docs_of(a->dsp, a->ndsp, app__unit_code(a), ring, nr, l[i].from, l[i].to, nature,
+                        &l[i].docs);
+    }
+    free(ring);
+    *out = l;
+    return n;
+}
+
+const sv_dispute *app__dispute_selected(const app *a)
+{
+    const sv_dispute *open = NULL;
+    for (size_t i = 0; i < a->ndsp; i++) {
+        if (a->dsp_sel && a->dsp[i].seq == a->dsp_sel)
+            return &a->dsp[i];
+        if (!a->dsp[i].settled && (!open || a->dsp[i].seq > open->seq))
+            open = &a->dsp[i];
+    }
+    return open ? open : a->ndsp ? &a->dsp[a->ndsp - 1] : NULL;
+}
+
+/* The lines dispute d covers, "J1–J2, J2–J3" (by the library's rule), or "" (an area). */
+static void covered_lines(const app *a, const sv_dispute *d, char *out, size_t n)
+{
+    out[0] = '\0';
+    const char **ring = malloc((a->npts ? a->npts : 1) * sizeof *ring);
+    if (!ring)
+        return;
+    for (size_t i = 0; i < a->npts; i++)
+        ring[i] = a->pts[i].number;
+    app__line *l = NULL;
+    size_t nl = app__unit_lines(a, &l);
+    for (size_t i = 0; i < nl; i++) {
+        if (!sv_dispute_covers_line(d, ring, a->npts, l[i].from, l[i].to))
+            continue;
+        size_t len = strlen(out);
+        snprintf(out + len, n - len, "%s%s–%s", len ? ", " : "", l[i].from, l[i].to);
+    }
+    free(l);
+    free(ring);
+}
+
 static void build_dispute(app *a, app_ui *ui, int64_t now_ms)
 {
     char title[256], buf[800];
@@ -55,17 +139,39 @@ static void build_dispute(app *a, app_ui *ui, int64_t now_ms)
                         !a->dsp_from[0] == !a->dsp_to[0]);
     y += t * 1.4f + pad;
     snprintf(buf, sizeof buf, _("Disputes of this unit: %zu"), a->ndsp);
-    app__text_line(ui, pad, y, w, t * 0.7f, buf, 3.8f, C_INK);
-    y += t * 0.7f;
-    for (size_t i = a->ndsp; i-- > 0 && y + t * 0.7f < ui->height - app__mm(ui, 9);) {
+    const sv_dispute *sel = app__dispute_selected(a);
+    float sbw = t * 3.2f;
+    app__text_line(ui, pad, y, w - sbw - pad, t, buf, 3.8f, C_INK);
+    if (sel && sel->settled && sel->settled_by > 0)
+        app__button(ui, "settle-void", (app_rect){pad + w - sbw, y, sbw, t}, _("Void settlement…"),
+                    a->rec != NULL);
+    else
+        app__button(ui, "settle", (app_rect){pad + w - sbw, y, sbw, t}, _("Settle on site…"),
+                    a->rec && sel && !sel->settled);
+    y += t + pad / 2;
+    float rh = t * 1.3f;
+    for (size_t i = a->ndsp; i-- > 0 && y + rh < ui->height - app__mm(ui, 2);) {
         const sv_dispute *d = &a->dsp[i];
-        char stretch[64] = "";
-        if (d->from[0])
-            snprintf(stretch, sizeof stretch, " · %s–%s", d->from, d->to);
-        snprintf(buf, sizeof buf, "%s · %s%s · %s", d->settled ? _("settled") : _("open"),
-                 d->parties ? d->parties : "", stretch, d->statement ? d->statement : "");
-        app__text_line(ui, pad, y, w, t * 0.7f, buf, 3.4f, d->settled ? C_DIM : C_BAD);
-        y += t * 0.7f;
+        char lines[300], l1[600], l2[600];
+        covered_lines(a, d, lines, sizeof lines);
+        snprintf(l1, sizeof l1, "%s · %s · %s", d->number, d->settled ? _("settled") : _("open"),
+                 d->parties ? d->parties : "");
+        if (d->settled && d->agreement_no[0])
+            snprintf(l2, sizeof l2, _("Lines: %s · agreement %s: %s"), lines[0] ? lines : "—",
+                     d->agreement_no, d->agreement ? d->agreement : "");
+        else
+            snprintf(l2, sizeof l2, _("Lines: %s · %s"), lines[0] ? lines : _("none (an area)"),
+                     d->statement ? d->statement : "");
+        app_rect r = {pad, y, w, rh};
+        int is_sel = d == sel;
+        app_ui_fill(ui, r, is_sel ? app__th->group : (i % 2 ? app__th->row_alt : C_BG));
+        app_ui_frame(ui, r, is_sel ? 3 : 1, is_sel ? C_INK : C_LINE);
+        app__text_line(ui, pad * 2, y, w - 2 * pad, rh / 2, l1, 3.6f, d->settled ? C_OK : C_BAD);
+        app__text_line(ui, pad * 2, y + rh / 2, w - 2 * pad, rh / 2, l2, 3.3f, C_INK);
+        char id[48];
+        snprintf(id, sizeof id, "dispute:%lld", (long long)d->seq);
+        app_ui_widget(ui, id, r, 1);
+        y += rh + pad / 2;
     }
 }
 
@@ -99,6 +205,24 @@ static int tap_dispute(app *a, const char *id)
                         from ? _("Disputed stretch starts at point")
                              : _("Disputed stretch ends at point"));
         pick_points(a);
+        return 1;
+    }
+    long long seq;
+    if (sscanf(id, "dispute:%lld", &seq) == 1) {
+        a->dsp_sel = (int64_t)seq;
+        return 1;
+    }
+    const sv_dispute *sel = app__dispute_selected(a);
+    if (strcmp(id, "settle") == 0 && a->rec && sel && !sel->settled) {
+        a->dsp_sel = sel->seq;
+        a->stl_agreement[0] = a->stl_number[0] = '\0';
+        app__go(a, APP_SCR_SETTLE);
+        return 1;
+    }
+    if (strcmp(id, "settle-void") == 0 && a->rec && sel && sel->settled_by > 0) {
+        char what[200];
+        snprintf(what, sizeof what, _("The settlement of dispute %s"), sel->number);
+        app__ask_void(a, sel->settled_by, what);
         return 1;
     }
     if (strcmp(id, "dsp-save") == 0 && a->rec) {

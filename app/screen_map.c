@@ -2,7 +2,7 @@
  * screen_map.c - Map: the unit's map (map_view.c), the GK X/Y of the position with the distance
  * and bearing to the next draft vertex without a point, navigation to a chosen target
  * (@navigate, navigate.c), and the action bar that opens the unit's work (@record, @walk, @verify,
- * @sign, @dispute). Never writes the journal, never includes SDL.
+ * @sign, @dispute, @points, @note). Never writes the journal, never includes SDL.
  */
 #include <math.h>
 #include <stdio.h>
@@ -16,9 +16,13 @@ static float action_bar(app *a, app_ui *ui, float y)
 {
     static const struct {
         const char *id, *label;
-    } acts[] = {{"record", N_("Record point")}, {"walk", N_("Walk")},
-                {"verify", N_("Verify")},       {"sign", N_("Point out & sign")},
-                {"dispute", N_("Dispute")},     {"points", N_("Points")}};
+    } acts[] = {{"record", N_("Record point")},
+                {"walk", N_("Walk")},
+                {"verify", N_("Verify")},
+                {"sign", N_("Point out & sign")},
+                {"dispute", N_("Dispute")},
+                {"points", N_("Points")},
+                {"note", N_("Note")}};
     size_t n = sizeof acts / sizeof acts[0];
     float pad = app__mm(ui, 1.5f), h = app__target(ui) * 1.15f;
     float w = (ui->width - pad * (float)(n + 1)) / (float)n;
@@ -89,6 +93,10 @@ static int tap_map(app *a, const char *id)
     int nav = app__nav_tap(a, id);
     if (nav >= 0)
         return nav;
+    if (strcmp(id, "note") == 0 && a->cur >= 0) {
+        app__open_note(a, NULL); /* on the unit */
+        return 1;
+    }
     static const struct {
         const char *id;
         app_screen s;

@@ -3,10 +3,10 @@
  * the corrections a crew makes on the tablet, each a new entry through the recorder thread
  * (the journal stays append-only): @void (withdraw it, with a reason), @remeasure (the Record
  * screen records a new measurement superseding it, with a reason), @change-type and
- * @change-marker (sv_record_point_change, with a reason). The point is followed by its number,
- * so after a correction the screen shows the current version. Also the void of any entry with
- * a reason (verifications and attendance use it). Never writes the journal itself, never
- * includes SDL.
+ * @change-marker (sv_record_point_change, with a reason), @note (a note on it, screen_note.c). The
+ * point is followed by its number, so after a correction the screen shows the current version. Also
+ * the void of any entry with a reason (verifications and attendance use it). Never writes the
+ * journal itself, never includes SDL.
  */
 #include <math.h>
 #include <stdio.h>
@@ -203,7 +203,7 @@ static void build_point(app *a, app_ui *ui, int64_t now_ms)
     }
 
     /* the corrections, each asks for a reason */
-    float bh = t * 1.2f, bw = (w - 3 * pad) / 4, by = fmaxf(y + pad, ui->height - pad - bh);
+    float bh = t * 1.2f, bw = (w - 4 * pad) / 5, by = fmaxf(y + pad, ui->height - pad - bh);
     int en = a->rec != NULL;
     app__button(ui, "void", (app_rect){x, by, bw, bh}, _("Void…"), en);
     app__button(ui, "remeasure", (app_rect){x + bw + pad, by, bw, bh}, _("Re-measure…"),
@@ -212,11 +212,16 @@ static void build_point(app *a, app_ui *ui, int64_t now_ms)
                 en);
     app__button(ui, "change-marker", (app_rect){x + 3 * (bw + pad), by, bw, bh},
                 _("Change marker…"), en);
+    app__button(ui, "note", (app_rect){x + 4 * (bw + pad), by, bw, bh}, _("Note…"), 1);
 }
 
 static int tap_point(app *a, const char *id)
 {
     const sv_bpoint *p = shown_point(a, NULL);
+    if (p && strcmp(id, "note") == 0) {
+        app__open_note(a, p->number);
+        return 1;
+    }
     if (!p || !a->rec)
         return 0;
     char title[300];

@@ -51,6 +51,8 @@ const app__theme app__themes[APP__NTHEMES] = {
             .no_receiver = 0x595959ffu,
             .scrim = 0x000000a0u,
             .group = 0xe4e8eeffu,
+            .dispute = 0xb0008cffu,
+            .settled = 0x00606effu,
         },
     [APP__THEME_NIGHT] =
         {
@@ -93,6 +95,8 @@ const app__theme app__themes[APP__NTHEMES] = {
             .no_receiver = 0x4a4a4affu,
             .scrim = 0x000000c0u,
             .group = 0x26303cffu,
+            .dispute = 0xff66d9ffu,
+            .settled = 0x4fd1e0ffu,
         },
 };
 
@@ -168,6 +172,8 @@ size_t app__theme_pairs(const app__theme *t, app__cpair *out, size_t max)
         {"map: points", t->point, t->map_bg, CONTROL},
         {"map: walked track", t->track, t->map_bg, CONTROL},
         {"map: position", t->pos, t->map_bg, CONTROL},
+        {"map: disputed line", t->dispute, t->map_bg, CONTROL},
+        {"map: settled line", t->settled, t->map_bg, CONTROL},
     };
     size_t n = sizeof all / sizeof all[0];
     for (size_t i = 0; i < n && i < max; i++)

@@ -319,6 +319,64 @@ assert t["kind"] == "verify" and t["payload"]["field"] == "owner", t
 assert v[0]["payload"]["reason"] == "权利人或字段错误", v
 PY
 
+# ---- Notes and an on-site settlement through the app (issue 10 section 2): a note on point J1
+# with a phrase and the crew's words; a dispute recorded by the CLI settled on the tablet.
+"$QUEJIE" dispute "$DJ" --unit $DU --statement "东坪村不认可该段界线" --parties 东坪村 >/dev/null || fail "dispute for the settlement"
+cat >"$T/notes.s" <<S
+wait-for @unit:$DU
+tap @unit:$DU
+wait-for @points
+tap @points
+wait-for @point:J1
+tap @point:J1
+wait-for @note
+tap @note
+wait-for @note-phrase:marker-moved
+tap @note-phrase:marker-moved
+tap @note-text
+type 界桩被推倒
+tap @text-ok
+wait-for @note-save
+tap @note-save
+wait 300
+screenshot $ART/day-note.png
+tap @back
+tap @back
+tap @back
+wait-for @dispute
+tap @dispute
+wait-for @settle
+tap @settle
+wait-for @settle-agreement
+tap @settle-agreement
+wait-for @phrase:0
+tap @phrase:0
+tap @text-ok
+wait-for @settle-save
+screenshot $ART/day-settle.png
+tap @settle-save
+wait-for @party-add
+wait 500
+quit
+S
+if timeout 90 "$APP" --journal "$DJ" --window 1280x800 --audit-glyphs --script "$T/notes.s" >"$T/out" 2>"$T/err"; then
+    ok "a note and an on-site settlement run through the app"
+else
+    fail "notes and settlement: $(tail -3 "$T/err")"
+fi
+grep -q "0 with missing glyphs" "$T/err" && ok "every string of the notes and settlement has real glyphs" || fail "glyph audit: $(grep audit "$T/err")"
+"$QUEJIE" note list "$DJ" --json >"$T/notes.json" 2>/dev/null
+"$QUEJIE" dispute list "$DJ" --json >"$T/dsp.json" 2>/dev/null
+"$PY" - "$T/notes.json" "$T/dsp.json" <<'PY' && ok "the note on J1 (phrase and text) and the settlement are in the journal" || fail "notes or settlement in the journal: $(cat "$T/notes.json" "$T/dsp.json" | tail -c 600)"
+import json, sys
+n = json.load(open(sys.argv[1]))
+assert any(x["target"] == "point" and x["point"] == "J1" and x["phrase"] == "marker-moved"
+           and x["text"] == "界桩被推倒" for x in n), n
+d = [x for x in json.load(open(sys.argv[2])) if x["parties"] == "东坪村"]
+assert len(d) == 1 and d[0]["settled"] and d[0]["settled_by"], d
+assert d[0]["agreement"] == "双方同意界线按实测位置确定", d
+PY
+
 # ---- Crash mid-walk: the app is killed; on restart it reopens the unit and walks on, same track.
 "$QUEJIE" config "$DJ" average.epochs 10 >/dev/null
 stop_replay

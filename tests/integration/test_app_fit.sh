@@ -42,6 +42,9 @@ for f in json.load(open(sys.argv[1]))["features"]:
 PY
 )
 "$QUEJIE" point add "$J" --unit $U --lon "$LON" --lat "$LAT" >/dev/null && ok "a point on $U" || fail "point add on $U"
+# an open dispute, for the Dispute screen and its on-site settlement (issue 10 section 2)
+"$QUEJIE" dispute "$J" --unit $U --statement "东坪村不认可该段界线" --parties 东坪村 >/dev/null &&
+    ok "a dispute on $U" || fail "dispute on $U"
 
 # check FILE.json: every actionable widget >= 10 mm, every text fits; prints what does not.
 check_dump() {
@@ -100,16 +103,29 @@ dump-widgets $T/$tag-points.json
 tap @point:J1
 wait-for @void
 dump-widgets $T/$tag-point.json
+tap @note
+wait-for @note-text
+dump-widgets $T/$tag-note.json
+tap @back
+tap @back
+tap @back
+wait-for @dispute
+tap @dispute
+wait-for @settle
+dump-widgets $T/$tag-dispute.json
+tap @settle
+wait-for @settle-agreement
+dump-widgets $T/$tag-settle.json
 quit
 S
         if timeout 120 "$APP" --journal "$J" --window $size "${opt[@]}" --audit-glyphs --script "$T/fit.s" >"$T/out" 2>"$T/err"; then
-            ok "$tag: Today, search, Settings, a unit's map, its points and a point"
+            ok "$tag: Today, search, Settings, a unit's map, its points, a point, a note, a dispute and its settlement"
         else
             fail "$tag: $(tail -2 "$T/err")"
             continue
         fi
         grep -q " 0 with missing glyphs" "$T/err" && ok "$tag: every string drawn has glyphs" || fail "$tag: $(grep audit "$T/err")"
-        for s in today scrolled search settings map points point; do
+        for s in today scrolled search settings map points point note dispute settle; do
             if msg=$(check_dump "$T/$tag-$s.json" "$want"); then ok "$tag $s: targets >= 10 mm, texts fit and >= 2.5 mm, $want DPI"
             else fail "$tag $s: $msg"; fi
         done

@@ -1546,6 +1546,283 @@ static void test_corrections(void)
     CHECK_INT(system(cmd), 0);
 }
 
+/* How many line commands of colour c the frame draws (the map's disputed and settled lines). */
+static int lines_of_colour(const app_ui *ui, app_color c)
+{
+    int n = 0;
+    for (size_t i = 0; i < ui->ncmd; i++)
+        n += ui->cmd[i].op == APP_OP_LINES && ui->cmd[i].color == c;
+    return n;
+}
+
+/* The newest current note of unit U, copied into *out (its text into text); 0 when none. */
+static int newest_note(sv_journal *j, const char *U, sv_note *out, char *text, size_t n)
+{
+    sv_note *o = NULL;
+    size_t no = 0;
+    int found = 0;
+    if (sv_state_notes(j, U, &o, &no) == SV_OK && no > 0) {
+        *out = o[no - 1];
+        snprintf(text, n, "%s", o[no - 1].text ? o[no - 1].text : "");
+        out->text = NULL;
+        found = 1;
+    }
+    sv_notes_free(o, no);
+    return found;
+}
+
+/* Issue 10 section 2: notes on a unit, a point and a line with phrase pickers (@note,
+ * @note-phrase:CODE, @note-save), voidable; a dispute's number and covered lines (the library's
+ * rule) on the Dispute screen, disputed and settled lines on the map; the on-site settlement
+ * (@settle) followed by the parties' signatures, and its void reopening the dispute. Each
+ * checked in the journal. */
+static void test_notes_disputes(void)
+{
+    char dir[] = "/tmp/qj-appnote-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(!"mkdtemp");
+        return;
+    }
+    char path[256];
+    sv_task_set ts = {0};
+    sv_journal *j = unit_journal(dir, "app-note", path, sizeof path, &ts);
+    if (!j)
+        return;
+    CHECK_INT(sv_record_config(j, "average.epochs", "3", NULL), SV_OK);
+    CHECK_INT(sv_record_config(j, "average.seconds", "0", NULL), SV_OK);
+    CHECK_INT(sv_record_code(j, SV_NOTE_PHRASE_LIST, "grave", "坟地", NULL), SV_OK);
+    const char *U = "622901ZR000002";
+    app_i18n_init("en", NULL);
+    app a;
+    CHECK_INT(app_init(&a, j), SV_OK);
+    char err[256];
+    CHECK_INT(app_rec_start(path, NULL, NULL, &a.rec, err, sizeof err), 0);
+    a.gnss_ok = 1;
+    a.gnss.connected = 1;
+    app_ui ui = {0};
+    CHECK_INT(app_open_unit(&a, U), SV_OK);
+    double t = 1.8e9;
+    CHECK(tap_id(&a, &ui, "record"));
+    for (int i = 0; i < 3; i++) {
+        CHECK(tap_id(&a, &ui, "record-go"));
+        record_at(&a, &ui, i == 0 ? 0 : 20, i == 2 ? 20 : 0, &t, SV_GRADE_RTK_FIXED, (size_t)i + 1);
+    }
+    a.gnss.have_fix = 0;
+    CHECK(tap_id(&a, &ui, "back"));
+    PUMP_UNTIL(&a, &ui, a.npts == 3);
+    sv_note nt;
+    char text[300];
+
+    /* a note on the unit: a library phrase alone (its code, and its English label as text) */
+    CHECK(tap_id(&a, &ui, "note"));
+    CHECK_INT(a.screen, APP_SCR_NOTE);
+    check_targets(&ui);
+    CHECK(app_ui_find(&ui, "note-phrase:grave") != NULL); /* the county's phrase too */
+    CHECK(app_ui_find(&ui, "note-save") && !app_ui_find(&ui, "note-save")->enabled);
+    CHECK(tap_id(&a, &ui, "note-phrase:revisit"));
+    CHECK(tap_id(&a, &ui, "note-save"));
+    PUMP_UNTIL(&a, &ui, a.nnotes == 1);
+    CHECK(newest_note(j, U, &nt, text, sizeof text));
+    CHECK_STR(nt.phrase, "revisit");
+    CHECK_STR(sv_note_target(&nt), "unit");
+    CHECK_STR(text, "Revisit needed");
+    rebuild(&a, &ui);
+    CHECK(ui_says(&ui, "Notes on unit 622901ZR000002: 1"));
+
+    /* a note on point J2 (@point:J2 then @note), a phrase and the crew's words */
+    CHECK(tap_id(&a, &ui, "back"));
+    CHECK(tap_id(&a, &ui, "points"));
+    CHECK(tap_id(&a, &ui, "point:J2"));
+    CHECK(tap_id(&a, &ui, "note"));
+    CHECK_INT(a.screen, APP_SCR_NOTE);
+    CHECK_STR(a.note_point, "J2");
+    CHECK(tap_id(&a, &ui, "note-phrase:marker-moved"));
+    CHECK(tap_id(&a, &ui, "note-text"));
+    CHECK_INT(a.modal, APP_MODAL_TEXT);
+    app_on_text(&a, "界桩被推土机推倒");
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    CHECK(tap_id(&a, &ui, "note-save"));
+    PUMP_UNTIL(&a, &ui, a.nnotes == 2);
+    CHECK(newest_note(j, U, &nt, text, sizeof text));
+    CHECK_STR(sv_note_target(&nt), "point");
+    CHECK_STR(nt.point, "J2");
+    CHECK_STR(nt.phrase, "marker-moved");
+    CHECK_STR(text, "界桩被推土机推倒");
+    rebuild(&a, &ui);
+    CHECK(ui_says(&ui, "Notes on point J2: 1"));
+    CHECK(ui_says(&ui, "界桩被推土机推倒"));
+
+    /* a note on the line J1-J2, the county's phrase */
+    CHECK(tap_id(&a, &ui, "note-line"));
+    CHECK(pick_value(&a, &ui, "J1\tJ2"));
+    CHECK_STR(a.note_from, "J1");
+    CHECK(tap_id(&a, &ui, "note-phrase:grave"));
+    CHECK(tap_id(&a, &ui, "note-save"));
+    PUMP_UNTIL(&a, &ui, a.nnotes == 3);
+    CHECK(newest_note(j, U, &nt, text, sizeof text));
+    CHECK_STR(sv_note_target(&nt), "line");
+    CHECK(strcmp(nt.from, "J1") == 0 && strcmp(nt.to, "J2") == 0);
+    CHECK_STR(nt.phrase, "grave");
+    int64_t line_note = nt.seq;
+    check_targets(&ui);
+
+    /* void the line's note with a reason */
+    char id[64], why[300];
+    snprintf(id, sizeof id, "note-void:%lld", (long long)line_note);
+    CHECK(tap_id(&a, &ui, id));
+    CHECK_INT(a.modal, APP_MODAL_TEXT);
+    CHECK(tap_id(&a, &ui, "phrase:0"));
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    PUMP_UNTIL(&a, &ui, a.nnotes == 2);
+    void_reason(j, line_note, why, sizeof why);
+    CHECK_STR(why, "Recorded by mistake");
+    CHECK_INT(a.screen, APP_SCR_NOTE);
+
+    /* a dispute on J1-J2: its number and the line it covers, as the library says */
+    while (app_go_back(&a))
+        ;
+    CHECK_INT(app_open_unit(&a, U), SV_OK);
+    CHECK(tap_id(&a, &ui, "dispute"));
+    CHECK(tap_id(&a, &ui, "dsp-parties"));
+    app_on_text(&a, "东坪村");
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    CHECK(tap_id(&a, &ui, "dsp-statement"));
+    CHECK(tap_id(&a, &ui, "phrase:0"));
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    CHECK(tap_id(&a, &ui, "dsp-from"));
+    CHECK(pick_value(&a, &ui, "J1"));
+    CHECK(tap_id(&a, &ui, "dsp-to"));
+    CHECK(pick_value(&a, &ui, "J2"));
+    CHECK(app_ui_find(&ui, "settle") && !app_ui_find(&ui, "settle")->enabled); /* none yet */
+    CHECK(tap_id(&a, &ui, "dsp-save"));
+    PUMP_UNTIL(&a, &ui, a.ndsp == 1);
+    int64_t dseq = a.ndsp ? a.dsp[0].seq : 0;
+    char num[64], said[200];
+    sv_dispute_number(U, dseq, num);
+    rebuild(&a, &ui);
+    snprintf(said, sizeof said, "%s · open · 东坪村", num);
+    CHECK(ui_says(&ui, said));
+    CHECK(ui_says(&ui, "Lines: J1–J2 · "));
+    check_targets(&ui);
+    /* the map draws it dashed in the dispute colour */
+    CHECK(tap_id(&a, &ui, "back"));
+    CHECK_INT(a.screen, APP_SCR_MAP);
+    rebuild(&a, &ui);
+    CHECK(lines_of_colour(&ui, app__th->dispute) >= 1);
+    CHECK_INT(lines_of_colour(&ui, app__th->settled), 0);
+
+    /* settle it on site: agreement text and number, then the parties sign */
+    CHECK(tap_id(&a, &ui, "dispute"));
+    CHECK(tap_id(&a, &ui, "settle"));
+    CHECK_INT(a.screen, APP_SCR_SETTLE);
+    check_targets(&ui);
+    CHECK(app_ui_find(&ui, "settle-save") && !app_ui_find(&ui, "settle-save")->enabled);
+    CHECK(tap_id(&a, &ui, "settle-agreement"));
+    CHECK(tap_id(&a, &ui, "phrase:0"));
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    CHECK(tap_id(&a, &ui, "settle-number"));
+    app_on_text(&a, "LX-XY-2026-07");
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    CHECK(tap_id(&a, &ui, "settle-save"));
+    CHECK_INT(a.screen, APP_SCR_SIGN); /* the parties sign next */
+    PUMP_UNTIL(&a, &ui, a.ndsp == 1 && a.dsp[0].settled);
+    {
+        sv_dispute *d = NULL;
+        size_t nd = 0;
+        CHECK_INT(sv_state_disputes(j, U, &d, &nd), SV_OK);
+        CHECK_INT(nd, 1);
+        if (nd == 1) {
+            CHECK(d[0].settled && d[0].settled_by > dseq);
+            CHECK_STR(d[0].agreement_no, "LX-XY-2026-07");
+            CHECK_STR(d[0].agreement ? d[0].agreement : "",
+                      "The parties agree the boundary runs as measured");
+            const char *ring[3] = {"J1", "J2", "J3"};
+            sv_line_docs docs;
+            sv_line_docs_of(d, nd, U, ring, 3, "J1", "J2", NULL, &docs);
+            CHECK_STR(docs.nature, "settled");
+            CHECK_STR(docs.agreement_no, "LX-XY-2026-07");
+        }
+        sv_disputes_free(d, nd);
+    }
+    int64_t stl_seq = a.dsp[0].settled_by;
+    CHECK(tap_id(&a, &ui, "party-add"));
+    app_on_text(&a, "东坪村");
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    int k = -1;
+    for (int i = 0; i < a.nparty; i++)
+        if (strcmp(a.party[i].name, "东坪村") == 0)
+            k = i;
+    CHECK(k >= 0);
+    snprintf(id, sizeof id, "party:%d:present", k);
+    CHECK(tap_id(&a, &ui, id));
+    PUMP_UNTIL(&a, &ui, k >= 0 && a.party[k].has_att);
+    snprintf(id, sizeof id, "party:%d:sign", k);
+    CHECK(tap_id(&a, &ui, id));
+    CHECK_INT(a.screen, APP_SCR_PAD);
+    const app_widget *pw = app_ui_find(&ui, "pad");
+    if (pw) {
+        app_rect r = pw->r;
+        for (int i = 0; i <= 10; i++) {
+            app_gesture dg = {.type = APP_G_DRAG,
+                              .x = r.x + r.w * (0.2f + 0.05f * (float)i),
+                              .y = r.y + r.h * 0.5f,
+                              .dx = i ? r.w * 0.05f : 4,
+                              .dy = 0};
+            app_on_gesture(&a, &ui, &dg);
+        }
+        app_gesture de = {.type = APP_G_DRAG_END};
+        app_on_gesture(&a, &ui, &de);
+    }
+    CHECK(tap_id(&a, &ui, "signer"));
+    app_on_text(&a, "马某");
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    CHECK(tap_id(&a, &ui, "role"));
+    CHECK(tap_id(&a, &ui, "pick:0"));
+    CHECK(tap_id(&a, &ui, "pad-save"));
+    PUMP_UNTIL(&a, &ui, k >= 0 && a.party[k].current == 1);
+    {
+        sv_signature *sg = NULL;
+        size_t ns = 0;
+        CHECK_INT(sv_state_signatures(j, U, &sg, &ns), SV_OK);
+        CHECK_INT(ns, 1);
+        if (ns == 1)
+            CHECK(sg[0].seq > stl_seq); /* signed after the settlement, as docs/cli.md says */
+        sv_signatures_free(sg, ns);
+    }
+    /* the Dispute screen and the map show it settled */
+    while (app_go_back(&a))
+        ;
+    CHECK_INT(app_open_unit(&a, U), SV_OK);
+    rebuild(&a, &ui);
+    CHECK_INT(lines_of_colour(&ui, app__th->dispute), 0);
+    CHECK(lines_of_colour(&ui, app__th->settled) >= 1);
+    CHECK(tap_id(&a, &ui, "dispute"));
+    snprintf(said, sizeof said, "%s · settled · 东坪村", num);
+    CHECK(ui_says(&ui, said));
+    CHECK(ui_says(&ui, "Lines: J1–J2 · agreement LX-XY-2026-07"));
+    CHECK(app_ui_find(&ui, "settle") == NULL);
+
+    /* voiding the settlement reopens the dispute */
+    CHECK(tap_id(&a, &ui, "settle-void"));
+    CHECK(tap_id(&a, &ui, "phrase:4"));
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    PUMP_UNTIL(&a, &ui, a.ndsp == 1 && !a.dsp[0].settled);
+    void_reason(j, stl_seq, why, sizeof why);
+    CHECK_STR(why, "The parties withdrew it");
+    rebuild(&a, &ui);
+    CHECK(app_ui_find(&ui, "settle") && app_ui_find(&ui, "settle")->enabled);
+
+    CHECK_INT(app_rec_stop(a.rec), 0);
+    a.rec = NULL;
+    app_ui_free(&ui);
+    app_free(&a);
+    sv_task_set_clear(&ts);
+    sv_journal_close(j);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 int main(void)
 {
     test_gestures();
@@ -1555,5 +1832,6 @@ int main(void)
     test_recording();
     test_corrections();
     test_navigate();
+    test_notes_disputes();
     return check_finish();
 }
