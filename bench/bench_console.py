@@ -9,18 +9,19 @@ and ingest throughput >= 0.8x that of the same ingest with no page load.
 
 Set-up (not timed): a real quejie-office over TLS on 127.0.0.1 (self-signed certificate); 100
 devices registered, 5,000 task units (bench/make_units.py: 24-40 vertex polygons with the
-properties of a registration unit), 50 assigned to each device; the first TABLETS (60) tablets
-initialised, enrolled and synced (tasks down), each with a standard day (qj_fill: 2,000 walk
-vertices, 200 averaged points) on its first unit synced, so their units are in the field; a
-reviewer logs in through POST /api/v1/login and accepts, returns and puts on notice a few units
-through the API. The other 40 devices' units stay assigned.
+properties of a registration unit), 50 assigned to each device (bench_console_setup, one
+process); the first 50 tablets initialised, enrolled and synced (tasks down, their task entries
+up), so their units are in the field; a reviewer logs in through POST /api/v1/login and accepts,
+returns and puts on notice a few units through the API. The other 50 devices' units stay
+assigned.
 
 Timed:
   (a) GET /api/v1/units, N times one after another on one keep-alive TLS connection: p50, p95,
       max and the body size. Baselines in the same run: GET /api/v1/me (a session's fixed cost)
       and the same bytes as a static file (GET /static/, the transfer cost). The overview page
       (GET /, the same data as HTML) is timed too.
-  (b) ingest: 50 tablets each record a new standard day (not timed), then run `quejie sync` all
+  (b) ingest: 50 tablets each record a fifth of a standard day (qj_fill: 400 walk vertices, 40
+      averaged points; not timed: an hour's work between two syncs), then run `quejie sync` all
       at once; throughput = entries applied / wall time from the first start to the last exit.
       Three rounds, alternating: alone, with page load, alone (a fresh day on another unit each
       time; the two alone rounds bracket the loaded one, so the replicas' growth does not favour
@@ -45,10 +46,11 @@ import time
 B, T = sys.argv[1], sys.argv[2]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNITS, DEVICES, PER = 5000, 100, 50
-TABLETS = int(os.environ.get("QJ_BENCH_TABLETS", "60"))
+TABLETS = int(os.environ.get("QJ_BENCH_TABLETS", "50"))
 SYNCERS = 50
 RATE = 20.0
-N_UNITS = 30
+N_UNITS = 15
+DAY = ("400", "40")  # vertices, points a tablet records between two syncs (a fifth of a standard day)
 PASSWORD = "bench-password-1"
 PAGES = ["/", "/api/v1/units", "/api/v1/devices", "/api/v1/review", "/api/v1/log"]
 
@@ -110,11 +112,7 @@ URL = "https://127.0.0.1:%d" % PORT
 
 run(sys.executable, os.path.join(ROOT, "bench", "make_units.py"), T, str(UNITS), str(DEVICES))
 names = ["dev%03d" % d for d in range(DEVICES)]
-tokens = {}
-for n in names:
-    tokens[n] = run(B + "/quejie-office", "device", "add", O, "--name", n).strip().splitlines()[-1]
-for d, n in enumerate(names):
-    run(B + "/quejie-office", "tasks", "import", O, os.path.join(T, "tasks-%03d.geojson" % d), "--assign", n)
+tokens = dict(line.split() for line in run(B + "/bench_console_setup", O, T, str(DEVICES)).splitlines())
 
 
 def unit(d, k):
@@ -132,7 +130,7 @@ def enroll(d):
 
 
 def fill(d, k):
-    run(B + "/qj_fill", tablet(d), unit(d, k), "2000", "200")
+    run(B + "/qj_fill", tablet(d), unit(d, k), *DAY)
 
 
 def sync(d):
@@ -148,11 +146,7 @@ def sync(d):
     return (t0, t1, j.get("entries", 0), None)
 
 
-pool(enroll, range(TABLETS))
-pool(lambda d: fill(d, 0), range(TABLETS))
-errs = [e for *_, e in pool(sync, range(TABLETS), 4) if e]
-if errs:
-    sys.exit("bench_console: " + errs[0])
+pool(enroll, range(TABLETS), 4)
 
 ctx = ssl.create_default_context(cafile=CERT)
 
@@ -207,7 +201,7 @@ for u in units:
     states[u["status"]] = states.get(u["status"], 0) + 1
 with open(os.path.join(ASSETS, "units-copy.js"), "wb") as f:
     f.write(body)
-print("  set-up: %d units, %d devices (%d enrolled, synced, a standard day each), %d decisions through"
+print("  set-up: %d units, %d devices (%d enrolled and synced), %d decisions through"
       " the API; %.0f s" % (len(units), DEVICES, TABLETS, decided, time.monotonic() - t_setup))
 print("  units by state: " + ", ".join("%s %d" % kv for kv in sorted(states.items())))
 
@@ -237,6 +231,11 @@ base_static = pct(rows[2][1][0], 50)
 for name, (v, size) in rows:
     print("   %-44s p50 %7.1f ms  p95 %7.1f ms  max %7.1f ms  body %8d B  (p50 / static %5.1fx)"
           % (name + ":", pct(v, 50), pct(v, 95), max(v), size, pct(v, 50) / base_static))
+
+
+if os.environ.get("QJ_BENCH_ONLY_A"):
+    server.terminate()
+    sys.exit(server.wait())
 
 
 # ---- (b) pages while tablets sync ---------------------------------------------------------------
@@ -310,8 +309,8 @@ def ingest_round(k, load):
     return n, t1 - t0, res, barrier
 
 
-print("-- %d page/API requests a second (%s in turn) while %d tablets sync a standard day each"
-      % (RATE, ", ".join(PAGES), SYNCERS))
+print("-- %d page/API requests a second (%s in turn) while %d tablets sync %s vertices and %s points each"
+      % (RATE, ", ".join(PAGES), SYNCERS, DAY[0], DAY[1]))
 print("   (targets: page p95 <= 300 ms; ingest >= 0.8x the same ingest with no page load)")
 lg = Load()
 lg.start()

@@ -11,7 +11,7 @@ B=$(cd "$B" && pwd) || { echo "bench_console: no build directory $1"; exit 1; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
-for x in quejie quejie-office qj_fill; do
+for x in quejie quejie-office qj_fill bench_console_setup; do
     [ -x "$B/$x" ] || { echo "bench_console: skipped ($B/$x is not built)"; exit 0; }
 done
 command -v openssl >/dev/null || { echo "bench_console: skipped (no openssl)"; exit 0; }
