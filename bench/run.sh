@@ -50,6 +50,14 @@ else
 fi
 
 echo
+echo "== county office console"
+if [ -x "$B/quejie" ] && [ -x "$B/quejie-office" ] && [ -x "$B/qj_fill" ] && [ -x "$B/bench_console_setup" ]; then
+    bash "$ROOT/bench/bench_console.sh" "$B"
+else
+    echo "-- skipped (needs $B/quejie, $B/quejie-office, $B/qj_fill and $B/bench_console_setup)"
+fi
+
+echo
 echo "== touch app (software renderer, SDL_RENDER_DRIVER=software: a tablet without a GPU; Xvfb 1920x1200)"
 if ! command -v Xvfb >/dev/null; then
     echo "-- skipped: Xvfb is not installed"
