@@ -136,13 +136,18 @@ expect "unit return --note" "$OFF" unit return "$O" --unit $U --by rev --note "�
 unit_is $U 'u["status"]=="returned" and u["note"]=="请补测 J2" and u["decided_by"]=="rev"' && ok "units: returned with the note" || fail "returned: $(cat "$T/u.json")"
 refuse "accept refused until the crew sends new work" "$OFF" unit accept "$O" --unit $U --by rev
 "$Q" sync "$T/a.db" >/dev/null 2>&1
-tablet_is "$T/a.db" $U 'u["office_status"]=="returned" and u["office_note"]=="请补测 J2" and u["stage"]' \
+tablet_is "$T/a.db" $U 'u["office_status"]=="returned" and u["office_note"]=="请补测 J2" and u["stage"]=="returned"' \
     && ok "the returned unit and its note reach the tablet (tasks list --json)" || fail "tablet: $(head -c 300 "$T/t.json")"
 tablet_is "$T/a.db" $S 'u["office_status"]=="in_field" and u["office_note"] is None' \
     && ok "the other units carry their office status too" || fail "tablet other unit: $(head -c 300 "$T/t.json")"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+tablet_is "$T/a.db" $U 'u["stage"]=="returned"' && ok "a sync without new work keeps it returned on the tablet" || fail "tablet resync: $(head -c 300 "$T/t.json")"
 "$Q" point add "$T/a.db" --unit $U --lon 103.23100 --lat 35.55100 >/dev/null 2>&1
+tablet_is "$T/a.db" $U 'u["stage"]!="returned" and u["office_status"]=="returned"' \
+    && ok "the crew's new work ends returned on the tablet at once (stage, sv_unit_stage_office)" || fail "tablet after new work: $(head -c 300 "$T/t.json")"
 "$Q" sync "$T/a.db" >/dev/null 2>&1
 unit_is $U 'u["status"]=="in_field"' && ok "new work from the crew ends returned" || fail "after new work: $(cat "$T/u.json")"
+tablet_is "$T/a.db" $U 'u["stage"]!="returned"' && ok "the sync that sends it (the office still said returned) keeps it out" || fail "tablet after sending: $(head -c 300 "$T/t.json")"
 "$Q" sync "$T/a.db" >/dev/null 2>&1
 tablet_is "$T/a.db" $U 'u["office_status"]=="in_field"' && ok "and the tablet hears so on its next sync" || fail "tablet after new work: $(head -c 300 "$T/t.json")"
 
