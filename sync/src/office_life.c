@@ -542,7 +542,7 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
         rc = sy__prep(o,
                       "SELECT unit, action, note, by, time, date_from, date_to FROM"
                       " office_decisions d WHERE seq = (SELECT max(seq) FROM office_decisions"
-                      " e WHERE e.unit = d.unit AND e.action <> 'review')"
+                      " e WHERE e.unit = d.unit AND e.action NOT IN ('review', 'settle-dispute'))"
                       " AND " UNIT_FILTER("unit"),
                       &st);
     if (rc == SY_OK) {
