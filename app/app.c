@@ -14,6 +14,7 @@
 
 #include "basemap.h"
 #include "i18n.h"
+#include "sync/client.h"
 
 /* ---- data ------------------------------------------------------------------------------ */
 
@@ -88,11 +89,27 @@ void app_free(app *a)
     memset(a, 0, sizeof *a);
 }
 
-/* Unit i's records from the unit summary (survey/summary.h): what Today lists. */
-static void unit_records(app *a, size_t i)
+/* Unit i's records from the unit summary (survey/summary.h) and its stage with the office's
+ * word from the last sync (of, may be NULL): what Today lists. */
+static void unit_records(app *a, size_t i, const sy_unit_office *of)
 {
-    sv_unit_summarize_records(a->j, a->units[i].u.code, &a->units[i].s);
-    a->units[i].p = a->units[i].s.progress;
+    app_unit_row *r = &a->units[i];
+    sv_unit_summarize_records(a->j, r->u.code, &r->s);
+    r->p = r->s.progress;
+    r->stage = (int)sv_unit_stage_office(&r->s, of ? of->status : NULL, of ? of->returned_seq : 0);
+    snprintf(r->office_note, sizeof r->office_note, "%s",
+             r->stage == SV_STAGE_RETURNED && of->has_note ? of->note : "");
+}
+
+/* The same for one unit whose records changed (the office's word re-read). */
+static void unit_records_one(app *a, size_t i)
+{
+    sy_unit_office *office = NULL;
+    size_t noffice = 0;
+    if (sy_unit_office_read(a->j, &office, &noffice) != SY_OK)
+        noffice = 0;
+    unit_records(a, i, sy_unit_office_find(office, noffice, a->units[i].u.code));
+    free(office);
 }
 
 int app_reload(app *a)
@@ -118,10 +135,17 @@ int app_reload(app *a)
         a->depth = 0;
         return rc;
     }
+    /* the office's word on the units (none when never synced, or unreadable: Today then groups
+     * by the journal alone) */
+    sy_unit_office *office = NULL;
+    size_t noffice = 0;
+    if (sy_unit_office_read(a->j, &office, &noffice) != SY_OK)
+        noffice = 0;
     for (size_t i = 0; i < n; i++) {
         a->units[i].u = u[i]; /* moved */
-        unit_records(a, i);
+        unit_records(a, i, sy_unit_office_find(office, noffice, u[i].code));
     }
+    free(office);
     free(u); /* the elements were moved */
     a->nunits = n;
     a->cur = -1;
@@ -243,7 +267,7 @@ static void load_unit_records(app *a)
         a->nnotes = n;
     if (sv_state_lines(a->j, u->code, &a->lines, &n) == SV_OK)
         a->nlines = n;
-    unit_records(a, (size_t)a->cur);
+    unit_records_one(a, (size_t)a->cur);
     if (app__screen(a->screen)->reload)
         app__screen(a->screen)->reload(a);
 }
@@ -452,7 +476,7 @@ void app_walk_refresh(app *a, const char *code)
             continue;
         if ((int)i == a->cur)
             load_track(a); /* only the new vertices */
-        unit_records(a, i);
+        unit_records_one(a, i);
         return;
     }
 }

@@ -127,8 +127,10 @@ typedef struct app_dayend_row {
 
 typedef struct app_unit_row {
     sv_unit u;
-    sv_unit_summary s; /* its records part (sv_unit_summarize_records): the Today list */
-    sv_progress p;     /* s.progress */
+    sv_unit_summary s;      /* its records part (sv_unit_summarize_records): the Today list */
+    sv_progress p;          /* s.progress */
+    int stage;              /* sv_unit_stage_office: with the office's word from the last sync */
+    char office_note[2048]; /* the office's note when returned ("" for none) */
 } app_unit_row;
 
 /* The app's own settings (settings.c): the display, not survey data, so they are the tablet's

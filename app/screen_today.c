@@ -1,6 +1,8 @@
 /*
- * screen_today.c - Today: the units assigned to this tablet, grouped by stage (to do, in
- * progress, returned by the office, done: sv_unit_stage of each unit's summary) with counts,
+ * screen_today.c - Today: the units assigned to this tablet, grouped by stage (returned by the
+ * office, at the top and only when there is one, each row with the reviewer's note; to do, in
+ * progress, done: sv_unit_stage_office of each unit's summary and the office's word from the
+ * last sync, app_unit_row.stage) with counts,
  * a search field (@search: code or name, case-insensitive, part of either), a list scrolled by
  * drag and fling (@unit:CODE opens a unit's map), the sync state, Settings (@settings) and Day
  * end (@day-end). Rows outside the list's viewport register no widget, rows cut by its edges
@@ -61,6 +63,44 @@ static void band_text(app_ui *ui, app_rect box, const char *t, int px, app_color
         app_ui_text(ui, box, t, px, APP_ALIGN_LEFT, c);
 }
 
+/* Whether wrapped text (app__fit_label's out) lies inside box at px. */
+static int wrapped_fits(const char *w, int px, app_rect box)
+{
+    int lines = 0;
+    for (const char *q = w; *q || lines == 0;) {
+        const char *e = strchr(q, '\n');
+        size_t k = e ? (size_t)(e - q) : strlen(q);
+        char one[512];
+        snprintf(one, sizeof one, "%.*s", (int)(k < sizeof one ? k : sizeof one - 1), q);
+        if (app__text_width(one, px) > box.w + 0.5f)
+            return 0;
+        lines++;
+        q += k + (e != NULL);
+        if (!e)
+            break;
+    }
+    return 1.3f * (float)px * (float)lines <= box.h + 0.5f;
+}
+
+/* A long office note is cut (at a character) with "…" until it fits its line; returns the px. */
+static int fit_note(const app_ui *ui, app_rect box, char *text, size_t cap, char *out, size_t n)
+{
+    int px = app__fit_label(ui, box, text, app__text_px(ui, 3.2f), out, n);
+    while (!wrapped_fits(out, px, box)) {
+        size_t len = strlen(text);
+        if (len > 3 && strcmp(text + len - 3, "…") == 0)
+            len -= 3;
+        size_t cut = len - len / 10 - 1;
+        while (cut > 0 && ((unsigned char)text[cut] & 0xc0) == 0x80)
+            cut--;
+        if (cut == 0 || cut + 4 > cap)
+            break;
+        memcpy(text + cut, "…", 4);
+        px = app__fit_label(ui, box, text, app__text_px(ui, 3.2f), out, n);
+    }
+    return px;
+}
+
 static void draw_row(app *a, app_ui *ui, const app_unit_row *r, app_rect box, int alt, float y0,
                      float y1, float pad)
 {
@@ -69,24 +109,32 @@ static void draw_row(app *a, app_ui *ui, const app_unit_row *r, app_rect box, in
         return;
     app_ui_fill(ui, vis, alt ? app__th->row_alt : C_BG);
     app_ui_frame(ui, vis, 1, C_LINE);
-    char line[512], shown[512];
+    char line[512], shown[2300];
     snprintf(line, sizeof line, "%s  %s", r->u.code, r->u.name ? r->u.name : "");
     app_rect l1 = {box.x + pad, box.y, box.w - 2 * pad, box.h / 2};
     int px1 = app__fit_label(ui, l1, line, app__text_px(ui, 4), shown, sizeof shown);
     if (l1.y >= y0 - 0.5f && l1.y + l1.h <= y1 + 0.5f)
         app__draw_label(ui, l1, shown, px1, APP_ALIGN_LEFT, C_INK);
-    char line2[512];
-    snprintf(line2, sizeof line2,
-             _("%s · points %d · verified %d/%d · disputes %d · signatures %d/%d%s"), r->u.type,
-             r->p.points, r->p.fields_verified, (int)SV_FIELD_COUNT, r->p.disputes_open,
-             r->p.signatures_current, r->p.signatures_current + r->p.signatures_missing,
-             !a->sync || !a->ss.enrolled       ? ""
-             : r->p.last_seq > a->ss.acked_seq ? _(" · not synced")
-                                               : _(" · synced"));
+    char line2[2200];
+    if (r->stage == SV_STAGE_RETURNED)
+        /* the reviewer's note: what the crew is to redo */
+        snprintf(line2, sizeof line2, _("Office note: %s"),
+                 r->office_note[0] ? r->office_note : _("(no note)"));
+    else
+        snprintf(line2, sizeof line2,
+                 _("%s · points %d · verified %d/%d · disputes %d · signatures %d/%d%s"), r->u.type,
+                 r->p.points, r->p.fields_verified, (int)SV_FIELD_COUNT, r->p.disputes_open,
+                 r->p.signatures_current, r->p.signatures_current + r->p.signatures_missing,
+                 !a->sync || !a->ss.enrolled       ? ""
+                 : r->p.last_seq > a->ss.acked_seq ? _(" · not synced")
+                                                   : _(" · synced"));
     app_rect l2 = {box.x + pad, box.y + box.h / 2, box.w - 2 * pad, box.h / 2};
-    int px2 = app__fit_label(ui, l2, line2, app__text_px(ui, 3.2f), shown, sizeof shown);
+    int px2 = r->stage == SV_STAGE_RETURNED
+                  ? fit_note(ui, l2, line2, sizeof line2, shown, sizeof shown)
+                  : app__fit_label(ui, l2, line2, app__text_px(ui, 3.2f), shown, sizeof shown);
     if (l2.y >= y0 - 0.5f && l2.y + l2.h <= y1 + 0.5f)
-        app__draw_label(ui, l2, shown, px2, APP_ALIGN_LEFT, C_DIM);
+        app__draw_label(ui, l2, shown, px2, APP_ALIGN_LEFT,
+                        r->stage == SV_STAGE_RETURNED ? C_WARN : C_DIM);
     if (!app__cut_target(ui, box, vis))
         return;
     char id[80];
@@ -129,11 +177,15 @@ static void build_today(app *a, app_ui *ui, int64_t now_ms)
     for (size_t i = 0; i < a->nunits; i++)
         if (matches(a, &a->units[i])) {
             nmatch++;
-            count[sv_unit_stage(&a->units[i].s)]++;
+            count[a->units[i].stage]++;
         }
+    /* returned first (the crew's work to redo), shown only when there is one */
+    static const sv_stage order[SV_STAGE_COUNT] = {SV_STAGE_RETURNED, SV_STAGE_TODO,
+                                                   SV_STAGE_IN_PROGRESS, SV_STAGE_DONE};
     float content = 0;
     for (int g = 0; g < SV_STAGE_COUNT; g++)
-        content += head_h + pad + (float)count[g] * (row_h + pad);
+        if (g != SV_STAGE_RETURNED || count[g] > 0)
+            content += head_h + pad + (float)count[g] * (row_h + pad);
     float max = content > y1 - y0 ? content - (y1 - y0) : 0;
     if (a->today_scroll > max || a->today_scroll < 0) {
         a->today_scroll = a->today_scroll > max ? max : 0;
@@ -150,17 +202,16 @@ static void build_today(app *a, app_ui *ui, int64_t now_ms)
         app_ui_text(ui, (app_rect){pad, y0, ui->width - 2 * pad, row_h}, msg,
                     app__text_px(ui, 3.5f), APP_ALIGN_LEFT, C_DIM);
     }
-    for (int g = 0; a->nunits && nmatch && g < SV_STAGE_COUNT; g++) {
+    for (int gi = 0; a->nunits && nmatch && gi < SV_STAGE_COUNT; gi++) {
+        int g = (int)order[gi];
+        if (g == SV_STAGE_RETURNED && count[g] == 0)
+            continue;
         app_rect hb = {pad, y, ui->width - 2 * pad, head_h};
         app_rect hv = app__clip(hb, y0, y1);
         if (hv.h > 0) {
             app_ui_fill(ui, hv, app__th->group);
             char head[200];
-            if (g == SV_STAGE_RETURNED && count[g] == 0)
-                snprintf(head, sizeof head, _("%s · %zu (the office's decisions come later)"),
-                         group_label((sv_stage)g), count[g]);
-            else
-                snprintf(head, sizeof head, "%s · %zu", group_label((sv_stage)g), count[g]);
+            snprintf(head, sizeof head, "%s · %zu", group_label((sv_stage)g), count[g]);
             band_text(ui, app_rect_inset(hb, app__mm(ui, 1)), head, app__text_px(ui, 3.5f), C_INK,
                       y0, y1);
         }
@@ -168,7 +219,7 @@ static void build_today(app *a, app_ui *ui, int64_t now_ms)
         int k = 0;
         for (size_t i = 0; i < a->nunits; i++) {
             const app_unit_row *r = &a->units[i];
-            if (!matches(a, r) || (int)sv_unit_stage(&r->s) != g)
+            if (!matches(a, r) || r->stage != g)
                 continue;
             if (y + row_h > y0 && y < y1)
                 draw_row(a, ui, r, (app_rect){pad, y, ui->width - 2 * pad, row_h}, k % 2, y0, y1,

@@ -286,14 +286,16 @@ static int tasks_list(int argc, char **argv)
             json_object_set_new(o, "objections_open", json_integer(sm.objections_open));
             /* the unit's stage and what keeps it from done: the library's one rule, as the
              * app's Today and Day end show it */
-            json_object_set_new(o, "stage", json_string(sv_stage_name(sv_unit_stage(&sm))));
+            const sy_unit_office *of = sy_unit_office_find(office, noffice, u[i].code);
+            json_object_set_new(o, "stage",
+                                json_string(sv_stage_name(sv_unit_stage_office(
+                                    &sm, of ? of->status : NULL, of ? of->returned_seq : 0))));
             json_t *miss = json_array();
             unsigned m = sv_unit_missing(&sm);
             for (unsigned b = 0; b < SV_MISSING_COUNT; b++)
                 if (m & (1u << b))
                     json_array_append_new(miss, json_string(sv_missing_name(1u << b)));
             json_object_set_new(o, "missing", miss);
-            const sy_unit_office *of = sy_unit_office_find(office, noffice, u[i].code);
             json_object_set_new(o, "office_status", of ? json_string(of->status) : json_null());
             json_object_set_new(o, "office_note",
                                 of && of->has_note ? json_string(of->note) : json_null());

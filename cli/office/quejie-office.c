@@ -865,6 +865,62 @@ static int unit_decide(int argc, char **argv, const char *action)
     return 0;
 }
 
+static int dispute_settle(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1},     {"--dispute", 1}, {"--by", 1}, {"--outcome", 1},
+                  {"--document", 1}, {"--number", 1},  {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *unit = get(&a, "--unit"), *dispute = get(&a, "--dispute"), *by = get(&a, "--by");
+    const char *outcome = get(&a, "--outcome"), *doc = get(&a, "--document");
+    const char *number = get(&a, "--number");
+    if (!unit || !dispute || !by || !outcome || !doc || !number)
+        return die(EXIT_USAGE, "dispute settle needs --unit CODE --dispute NUMBER --by NAME"
+                               " --outcome TEXT --document agreement|statement --number DOCNO");
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    if (sy_office_dispute_settle(o, unit, dispute, by, outcome, doc, number, NULL, 0) != SY_OK)
+        return office_fail(o);
+    printf("unit %s: dispute %s settled by %s (%s %s)\n", unit, dispute, by, doc, number);
+    sy_office_close(o);
+    return 0;
+}
+
+static int cmd_disputes(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    char *text = NULL;
+    json_t *rows;
+    int code = listing(o, sy_office_disputes(o, &text), &text, &rows);
+    if (code)
+        return code;
+    if (get(&a, "--json")) {
+        print_json(rows);
+    } else {
+        size_t i;
+        const json_t *d;
+        if (json_array_size(rows) == 0)
+            printf("no disputes\n");
+        json_array_foreach(rows, i, d)
+        {
+            printf("%-16s %-22s %-18s %s%s%s\n", jstr(d, "unit", ""), jstr(d, "number", ""),
+                   jstr(d, "state", ""), jstr(d, "document_no", ""),
+                   json_object_get(d, "outcome") ? ": " : "", jstr(d, "outcome", ""));
+        }
+        json_decref(rows);
+    }
+    sy_office_close(o);
+    return 0;
+}
+
 static int unit_return(int argc, char **argv)
 {
     return unit_decide(argc, argv, "return");
@@ -1162,6 +1218,10 @@ static const char USAGE[] =
     "  quejie-office unit return|accept OFFICE_DB --unit CODE --by NAME [--note TEXT]\n"
     "  quejie-office unit notice OFFICE_DB --unit CODE --by NAME --from DATE --to DATE\n"
     "  quejie-office unit objection OFFICE_DB --unit CODE --by NAME --note TEXT\n"
+    "  quejie-office dispute settle OFFICE_DB --unit CODE --dispute NUMBER --by NAME --outcome "
+    "TEXT\n"
+    "      --document agreement|statement --number DOCNO\n"
+    "  quejie-office disputes OFFICE_DB [--json]\n"
     "  quejie-office status OFFICE_DB [--json]\n"
     "  quejie-office log OFFICE_DB [--json] [--limit N]\n"
     "  quejie-office export OFFICE_DB --format gpkg|geojson|csv --output FILE\n"
@@ -1196,6 +1256,7 @@ int main(int argc, char **argv)
                 {"unit", "accept", unit_accept},
                 {"unit", "notice", unit_notice},
                 {"unit", "objection", unit_objection},
+                {"dispute", "settle", dispute_settle},
                 {"user", "add", user_add},
                 {"user", "passwd", user_passwd},
                 {"user", "disable", user_disable},
@@ -1208,7 +1269,7 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } cmds[] = {{"init", cmd_init},     {"serve", cmd_serve}, {"import", cmd_import},
                 {"status", cmd_status}, {"log", cmd_log},     {"export", cmd_export},
-                {"units", cmd_units},   {"audit", cmd_audit}};
+                {"units", cmd_units},   {"audit", cmd_audit}, {"disputes", cmd_disputes}};
     const char *cmd = argv[1];
     int group = 0;
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {

@@ -38,6 +38,7 @@
 #include "export_int.h"
 #include "summary_int.h"
 #include "survey/export.h"
+#include "survey/lifecycle.h"
 
 int sv_export_format_parse(const char *name, sv_export_format *out)
 {
@@ -323,6 +324,24 @@ typedef struct jstate {
     size_t n_notes;
 } jstate;
 
+/* Disputes of the journal of device the office settled (sv_export_settlement): settled, with
+ * the settling document's number where the line table carries it. */
+static void settle_at_office(const sv__ex *x, const char *device, sv_dispute *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < x->n_settlements; k++) {
+            const sv_export_settlement *t = &x->settlements[k];
+            if (!t->device || strcmp(t->device, device) != 0 || t->dispute_seq != d[i].seq)
+                continue;
+            d[i].settled = 1;
+            if (t->document && strcmp(t->document, SV_SETTLE_DOC_STATEMENT) == 0)
+                sv__strlcpy(d[i].number, t->number, sizeof d[i].number);
+            else
+                sv__strlcpy(d[i].agreement_no, t->number, sizeof d[i].agreement_no);
+            break; /* the newest decision about it */
+        }
+}
+
 /* Read the state of j (one unit or, unit NULL, all) into s; s is filled even on failure (the
  * caller frees what is there). */
 static int read_state(sv__ex *x, sv_journal *j, const char *unit, jstate *s)
@@ -355,6 +374,8 @@ static int read_state(sv__ex *x, sv_journal *j, const char *unit, jstate *s)
         rc = sv_state_signatures(j, unit, &s->sigs, &s->n_sigs);
     if (rc == SV_OK)
         rc = sv_state_disputes(j, unit, &s->disp, &s->n_disp);
+    if (rc == SV_OK)
+        settle_at_office(x, sv_journal_device_id(j), s->disp, s->n_disp);
     if (rc == SV_OK)
         rc = sv_state_notes(j, unit, &s->notes, &s->n_notes);
     if (rc != SV_OK) {
@@ -852,6 +873,8 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
     x.bom = opt && opt->bom;
     x.choices = opt ? opt->choices : NULL;
     x.n_choices = opt && opt->choices ? opt->n_choices : 0;
+    x.settlements = opt ? opt->settlements : NULL;
+    x.n_settlements = opt && opt->settlements ? opt->n_settlements : 0;
     x.sets[0].crs = (sv_crs){SV_EPSG_CGCS2000, NAN};
     x.sets[0].srs_id = SV_EPSG_CGCS2000;
     x.n_sets = 1;

@@ -142,6 +142,8 @@ typedef struct sv__ex {
     int bom;                         /* CSV: a UTF-8 byte-order mark first */
     const sv_export_choice *choices; /* the office's choices between versions of a point */
     size_t n_choices;
+    const sv_export_settlement *settlements; /* disputes settled at the office */
+    size_t n_settlements;
 
     double *scratch; /* coordinates of the feature being written */
     size_t scratch_cap;

@@ -155,9 +155,24 @@ static int do_decision(sv_journal *j, const sv_decision *d, int64_t *seq)
     if (!d->unit || !*d->unit)
         return sv__journal_fail(j, SV_EINVAL, "decision: no unit");
     int review = is(d->action, SV_DECISION_REVIEW);
-    if (!review && !is(d->action, SV_DECISION_RETURN) && !is(d->action, SV_DECISION_ACCEPT) &&
-        !is(d->action, SV_DECISION_NOTICE) && !is(d->action, SV_DECISION_OBJECTION))
+    int settle = is(d->action, SV_DECISION_SETTLE_DISPUTE);
+    if (!review && !settle && !is(d->action, SV_DECISION_RETURN) &&
+        !is(d->action, SV_DECISION_ACCEPT) && !is(d->action, SV_DECISION_NOTICE) &&
+        !is(d->action, SV_DECISION_OBJECTION))
         return sv__journal_fail(j, SV_EINVAL, "decision: unknown action '%s'", d->action);
+    if (settle && (!d->device_id || !*d->device_id || d->entry_seq <= 0))
+        return sv__journal_fail(j, SV_EINVAL,
+                                "decision: a settlement names its dispute (device and entry)");
+    if (settle && (!d->outcome || !*d->outcome))
+        return sv__journal_fail(j, SV_EINVAL, "decision: a settlement needs its outcome");
+    if (settle && !is(d->document, SV_SETTLE_DOC_AGREEMENT) &&
+        !is(d->document, SV_SETTLE_DOC_STATEMENT))
+        return sv__journal_fail(
+            j, SV_EINVAL, "decision: the settling document is %s or %s, not '%s'",
+            SV_SETTLE_DOC_AGREEMENT, SV_SETTLE_DOC_STATEMENT, d->document ? d->document : "");
+    if (settle && (!d->number || !*d->number))
+        return sv__journal_fail(j, SV_EINVAL,
+                                "decision: the settling document's number is missing");
     if (is(d->action, SV_DECISION_NOTICE) && (!sv_date_ok(d->from) || !sv_date_ok(d->to)))
         return sv__journal_fail(j, SV_EINVAL, "decision: a notice needs from and to dates");
     if (review && (d->review_case <= 0 || (d->accept && !is(d->accept, "a") &&
@@ -184,6 +199,13 @@ static int do_decision(sv_journal *j, const sv_decision *d, int64_t *seq)
             sv__json_set_str(p, "device", d->device_id);
             json_object_set_new(p, "entry", json_integer(d->entry_seq));
         }
+    }
+    if (settle) {
+        sv__json_set_str(p, "device", d->device_id);
+        json_object_set_new(p, "entry", json_integer(d->entry_seq));
+        sv__json_set_str(p, "outcome", d->outcome);
+        sv__json_set_str(p, "document", d->document);
+        sv__json_set_str(p, "number", d->number);
     }
     int rc = sv__journal_append(j, "decision", p, seq);
     json_decref(p);

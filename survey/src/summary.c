@@ -15,6 +15,7 @@
 #include "internal.h"
 #include "summary_int.h"
 #include "survey/geom.h"
+#include "survey/lifecycle.h"
 
 static void note(sv_unit_summary *s, const char *what, const char *msg)
 {
@@ -339,6 +340,15 @@ sv_stage sv_unit_stage(const sv_unit_summary *s)
         p->attendance == 0 && p->signatures == 0)
         return SV_STAGE_TODO;
     return sv_unit_missing(s) == 0 ? SV_STAGE_DONE : SV_STAGE_IN_PROGRESS;
+}
+
+sv_stage sv_unit_stage_office(const sv_unit_summary *s, const char *office_status,
+                              int64_t returned_seq)
+{
+    if (office_status && strcmp(office_status, sv_life_name(SV_LIFE_RETURNED)) == 0 &&
+        s->progress.last_seq <= returned_seq)
+        return SV_STAGE_RETURNED;
+    return sv_unit_stage(s);
 }
 
 const char *sv_stage_name(sv_stage st)

@@ -93,7 +93,17 @@ static const char SYNC_SCHEMA[] =
     "  version TEXT NOT NULL, packs TEXT NOT NULL, updated_ms INTEGER NOT NULL);"
 
     "CREATE TABLE IF NOT EXISTS sync_unit_office(code TEXT PRIMARY KEY, status TEXT NOT NULL,"
-    "  note TEXT, updated_ms INTEGER NOT NULL);";
+    "  note TEXT, updated_ms INTEGER NOT NULL, returned_seq INTEGER NOT NULL DEFAULT 0);";
+
+/* A table made by an older build lacks returned_seq (sy_unit_office): added once. */
+static int has_returned_seq(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT returned_seq FROM sync_unit_office LIMIT 0", -1, &st,
+                                NULL) == SQLITE_OK;
+    sqlite3_finalize(st);
+    return rc;
+}
 
 static int db_exec(sy_client *c, const char *sql)
 {
@@ -251,6 +261,9 @@ int sy_client_open(sv_journal *j, sy_client **out)
         rc = db_exec(c, "BEGIN IMMEDIATE");
     if (rc == SY_OK) {
         rc = db_exec(c, SYNC_SCHEMA);
+        if (rc == SY_OK && !has_returned_seq(c->db))
+            rc = db_exec(c, "ALTER TABLE sync_unit_office ADD COLUMN returned_seq INTEGER NOT NULL"
+                            " DEFAULT 0");
         sqlite3_exec(c->db, rc == SY_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
     }
     if (rc == SY_OK)
@@ -547,7 +560,9 @@ int sy_client_enroll(sy_client *c, const char *url, const char *token, const cha
 
 /* The office status of this device's units, from the verified task package's "quejie_office"
  * member (docs/office.md): the table is replaced as a whole; a package without the member (an
- * older office) leaves it as it was. */
+ * older office) leaves it as it was. A unit newly returned (or returned with another note) gets
+ * returned_seq = the journal's last seq now; a return the tablet already knew keeps its own, so
+ * work recorded since still ends it (sv_unit_stage_office). */
 static int store_unit_office(sy_client *c, const http *h)
 {
     json_t *root = json_loadb((const char *)h->body.data, h->body.len, 0, NULL);
@@ -557,17 +572,24 @@ static int store_unit_office(sy_client *c, const http *h)
         return SY_OK;
     }
     int rc = db_exec(c, "BEGIN IMMEDIATE");
+    /* rows the package no longer names are marked, then deleted after the upserts */
     if (rc == SY_OK)
-        rc = db_exec(c, "DELETE FROM sync_unit_office");
+        rc = db_exec(c, "UPDATE sync_unit_office SET updated_ms = -1");
     sqlite3_stmt *st = NULL;
     if (rc == SY_OK &&
-        sqlite3_prepare_v2(c->db,
-                           "INSERT OR REPLACE INTO sync_unit_office(code, status, note, updated_ms)"
-                           " VALUES (?, ?, ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK)
+        sqlite3_prepare_v2(
+            c->db,
+            "INSERT INTO sync_unit_office(code, status, note, updated_ms, returned_seq)"
+            " VALUES (?1, ?2, ?3, ?4, CASE WHEN ?2 = 'returned' THEN ?5 ELSE 0 END)"
+            " ON CONFLICT(code) DO UPDATE SET returned_seq = CASE"
+            "  WHEN excluded.status <> 'returned' THEN 0"
+            "  WHEN sync_unit_office.status = 'returned' AND sync_unit_office.note IS excluded.note"
+            "  THEN sync_unit_office.returned_seq ELSE excluded.returned_seq END,"
+            " status = excluded.status, note = excluded.note, updated_ms = excluded.updated_ms",
+            -1, &st, NULL) != SQLITE_OK)
         rc = cfail(c, SY_EIO, "sync state: %s", sqlite3_errmsg(c->db));
     size_t i;
-    int64_t now = sv_wall_ms();
+    int64_t now = sv_wall_ms(), last = sv_journal_last_seq(c->j);
     json_array_foreach(list, i, u)
     {
         const char *code = json_string_value(json_object_get(u, "code"));
@@ -583,10 +605,13 @@ static int store_unit_office(sy_client *c, const http *h)
         else
             sqlite3_bind_null(st, 3);
         sqlite3_bind_int64(st, 4, now);
+        sqlite3_bind_int64(st, 5, last);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = cfail(c, SY_EIO, "sync state: %s", sqlite3_errmsg(c->db));
     }
     sqlite3_finalize(st);
+    if (rc == SY_OK)
+        rc = db_exec(c, "DELETE FROM sync_unit_office WHERE updated_ms = -1");
     if (rc == SY_OK)
         rc = db_exec(c, "COMMIT");
     else
@@ -1481,8 +1506,10 @@ int sy_unit_office_read(sv_journal *j, sy_unit_office **out, size_t *n)
     sqlite3_busy_timeout(db, 5000);
     sqlite3_stmt *st = NULL;
     /* No table: never synced with an office of this build; nothing to say. */
-    if (sqlite3_prepare_v2(db, "SELECT code, status, note FROM sync_unit_office ORDER BY code", -1,
-                           &st, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(db,
+                           "SELECT code, status, note, returned_seq FROM sync_unit_office"
+                           " ORDER BY code",
+                           -1, &st, NULL) == SQLITE_OK) {
         size_t cap = 0;
         int src;
         while ((src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1501,6 +1528,7 @@ int sy_unit_office_read(sv_journal *j, sy_unit_office **out, size_t *n)
             snprintf(u->status, sizeof u->status, "%s", (const char *)sqlite3_column_text(st, 1));
             snprintf(u->note, sizeof u->note, "%s", note ? (const char *)note : "");
             u->has_note = note != NULL;
+            u->returned_seq = sqlite3_column_int64(st, 3);
         }
         if (rc == SY_OK && src != SQLITE_DONE)
             rc = SY_EIO;

@@ -71,6 +71,9 @@ int sy_office_export(sy_office *o, sv_export_format fmt, const char *path, sv_ex
     char **strs = NULL;
     if (rc == SY_OK)
         rc = sy__export_choices(o, &opt, &strs);
+    void *settled = NULL;
+    if (rc == SY_OK)
+        rc = sy__export_settlements(o, &opt, &settled);
     if (rc == SY_OK) {
         sv_diag d = {{0}};
         int src = sv_export_journals_opts(js, n, g, fmt, path, &opt, stats, &d);
@@ -81,6 +84,7 @@ int sy_office_export(sy_office *o, sv_export_format fmt, const char *path, sv_ex
                                              : SY_EIO,
                           "%s", d.msg[0] ? d.msg : sv_strerror(src));
     }
+    sy__export_settlements_free(&opt, settled);
     sy__export_choices_free(&opt, strs);
     sv_geo_free(g);
     for (size_t i = 0; i < n; i++)

@@ -119,5 +119,9 @@ int sy__life_device_refresh(sy_office *o, const char *device_id);
  * export (opt->choices; free with sy__export_choices_free). */
 int sy__export_choices(sy_office *o, sv_export_options *opt, char ***strs);
 void sy__export_choices_free(sv_export_options *opt, char **strs);
+/* The disputes the office settled (decisions settle-dispute), for the county export
+ * (opt->settlements; free with sy__export_settlements_free, keep holds the strings). */
+int sy__export_settlements(sy_office *o, sv_export_options *opt, void **keep);
+void sy__export_settlements_free(sv_export_options *opt, void *keep);
 
 #endif

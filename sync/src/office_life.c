@@ -542,7 +542,7 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
         rc = sy__prep(o,
                       "SELECT unit, action, note, by, time, date_from, date_to FROM"
                       " office_decisions d WHERE seq = (SELECT max(seq) FROM office_decisions"
-                      " e WHERE e.unit = d.unit AND e.action <> 'review')"
+                      " e WHERE e.unit = d.unit AND e.action NOT IN ('review', 'settle-dispute'))"
                       " AND " UNIT_FILTER("unit"),
                       &st);
     if (rc == SY_OK) {
@@ -841,4 +841,318 @@ void sy__export_choices_free(sv_export_options *opt, char **strs)
     free((void *)opt->choices);
     opt->choices = NULL;
     opt->n_choices = 0;
+}
+
+/* ---- disputes settled at the office ---------------------------------------------------------- */
+
+/* One settle-dispute decision of the office's journal, as the export and the listing need it. */
+typedef struct settle_row {
+    char *unit, *device, *outcome, *document, *number, *by;
+    int64_t dispute_seq, decision_seq, time_ms;
+} settle_row;
+
+typedef struct settle_set {
+    settle_row *v;
+    size_t n;
+    int rc;
+} settle_set;
+
+static void settle_set_free(settle_set *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        settle_row *r = &s->v[i];
+        free(r->unit), free(r->device), free(r->outcome), free(r->document), free(r->number),
+            free(r->by);
+    }
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+static char *jdup(const json_t *p, const char *key)
+{
+    const char *v = json_string_value(json_object_get(p, key));
+    return strdup(v ? v : "");
+}
+
+static int settle_collect(const sv_entry *e, void *vctx)
+{
+    settle_set *s = vctx;
+    if (strcmp(e->kind, "decision") != 0)
+        return 0;
+    json_t *p = json_loadb(e->payload, e->payload_len, 0, NULL);
+    const char *action = p ? json_string_value(json_object_get(p, "action")) : NULL;
+    if (!action || strcmp(action, SV_DECISION_SETTLE_DISPUTE) != 0) {
+        json_decref(p);
+        return 0;
+    }
+    settle_row *nv = realloc(s->v, (s->n + 1) * sizeof *nv);
+    if (!nv) {
+        json_decref(p);
+        s->rc = SY_ENOMEM;
+        return 1;
+    }
+    s->v = nv;
+    settle_row *r = &s->v[s->n++];
+    *r = (settle_row){jdup(p, "unit"),
+                      jdup(p, "device"),
+                      jdup(p, "outcome"),
+                      jdup(p, "document"),
+                      jdup(p, "number"),
+                      jdup(p, "by"),
+                      json_integer_value(json_object_get(p, "entry")),
+                      e->seq,
+                      e->time_ms};
+    json_decref(p);
+    if (!r->unit || !r->device || !r->outcome || !r->document || !r->number || !r->by) {
+        s->rc = SY_ENOMEM;
+        return 1;
+    }
+    return 0;
+}
+
+/* Every settle-dispute decision, newest first, read from OFFICE_DB.decisions (none when the
+ * office has no journal yet). */
+static int settle_load(sy_office *o, settle_set *s)
+{
+    memset(s, 0, sizeof *s);
+    char *p = sy__str_cat(o->path, ".decisions");
+    if (!p)
+        return sy__fail(o, SY_ENOMEM, "out of memory");
+    sv_journal *j = NULL;
+    int src = sv_journal_open(p, SV_OPEN_READONLY, &j), rc = SY_OK;
+    if (src == SV_OK) {
+        if (sv_journal_foreach(j, 1, settle_collect, s) != SV_OK && s->rc == SY_OK)
+            rc = sy__fail(o, SY_EIO, "the office journal %s: %s", p, sv_journal_errmsg(j));
+        if (s->rc != SY_OK)
+            rc = sy__fail(o, s->rc, "out of memory");
+    } else if (src != SV_ENOTFOUND) {
+        rc = sy__fail(o, SY_EIO, "the office journal %s: %s", p,
+                      j ? sv_journal_errmsg(j) : sv_strerror(src));
+    }
+    sv_journal_close(j);
+    free(p);
+    for (size_t i = 0; i < s->n / 2; i++) { /* newest first */
+        settle_row t = s->v[i];
+        s->v[i] = s->v[s->n - 1 - i];
+        s->v[s->n - 1 - i] = t;
+    }
+    if (rc != SY_OK)
+        settle_set_free(s);
+    return rc;
+}
+
+static const settle_row *settle_find(const settle_set *s, const char *device, int64_t seq)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->v[i].device, device) == 0 && s->v[i].dispute_seq == seq)
+            return &s->v[i];
+    return NULL;
+}
+
+/* Calls fn for every dispute of unit (NULL: all) in every replica, in registration order; fn
+ * returns nonzero to stop. */
+typedef int (*dispute_fn)(void *ctx, const char *device, const sv_dispute *d);
+
+static int each_dispute(sy_office *o, const char *unit, dispute_fn fn, void *ctx)
+{
+    sqlite3_stmt *st;
+    if (sy__prep(o, "SELECT device_id FROM devices WHERE device_id IS NOT NULL ORDER BY id", &st))
+        return SY_EIO;
+    int rc = SY_OK, stop = 0;
+    while (rc == SY_OK && !stop && sqlite3_step(st) == SQLITE_ROW) {
+        const char *dev = sy__col_text(st, 0);
+        sv_journal *j = NULL;
+        rc = sy__replica_read(o, dev, &j);
+        if (rc != SY_OK || !j)
+            continue;
+        sv_dispute *d = NULL;
+        size_t n = 0;
+        int src = sv_state_disputes(j, unit, &d, &n);
+        if (src == SV_OK)
+            for (size_t i = 0; i < n && !stop; i++)
+                stop = fn(ctx, dev, &d[i]);
+        else if (src != SV_ENOTFOUND)
+            rc = sy__fail(o, SY_EIO, "the replica of %s: %s", dev, sv_journal_errmsg(j));
+        sv_disputes_free(d, n);
+        sv_journal_close(j);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+typedef struct find_ctx {
+    const char *number;
+    char device[65];
+    int64_t seq;
+    int found;
+} find_ctx;
+
+static int find_dispute(void *vctx, const char *device, const sv_dispute *d)
+{
+    find_ctx *c = vctx;
+    if (strcmp(d->number, c->number) != 0)
+        return 0;
+    snprintf(c->device, sizeof c->device, "%s", device);
+    c->seq = d->seq;
+    c->found = 1;
+    return 1;
+}
+
+int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute, const char *by,
+                             const char *outcome, const char *document, const char *number,
+                             char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = '\0';
+    int rc = SY_OK;
+    const char *doc = document && strcmp(document, "agreement") == 0 ? SV_SETTLE_DOC_AGREEMENT
+                      : document && (strcmp(document, "statement") == 0 ||
+                                     strcmp(document, SV_SETTLE_DOC_STATEMENT) == 0)
+                          ? SV_SETTLE_DOC_STATEMENT
+                          : NULL;
+    if (!code || !*code)
+        rc = sy__fail(o, SY_EINVAL, "no unit code given");
+    else if (!dispute || !*dispute)
+        rc = sy__fail(o, SY_EINVAL, "no dispute number given (--dispute)");
+    else if (!sy__name_ok(by))
+        rc = sy__fail(o, SY_EINVAL, "who decides (--by) must be 1-%d bytes of text",
+                      SY_NAME_MAX - 1);
+    else if (!outcome || !*outcome)
+        rc = sy__fail(o, SY_EINVAL, "a settlement needs its outcome (--outcome)");
+    else if (!doc)
+        rc = sy__fail(o, SY_EINVAL, "the settling document is agreement or statement, not '%s'",
+                      document ? document : "");
+    else if (!number || !*number || strlen(number) >= SV_CODE_MAX)
+        rc = sy__fail(o, SY_EINVAL, "the settling document's number (--number) must be 1-%d bytes",
+                      SV_CODE_MAX - 1);
+    else
+        rc = note_ok(o, outcome);
+    find_ctx f = {.number = dispute};
+    if (rc == SY_OK)
+        rc = each_dispute(o, code, find_dispute, &f);
+    if (rc == SY_OK && !f.found)
+        rc = sy__fail(o, SY_EINVAL, "unit %s has no dispute %s in any device's replica", code,
+                      dispute);
+    sv_journal *j = NULL;
+    if (rc == SY_OK)
+        rc = decisions_open(o, &j);
+    if (rc == SY_OK)
+        rc = sy__exec(o, "BEGIN IMMEDIATE");
+    if (rc != SY_OK) {
+        sv_journal_close(j);
+        return fail_err(o, rc, err, errlen);
+    }
+    rc = index_decisions(o, j);
+    int64_t seq = 0;
+    if (rc == SY_OK) {
+        sv_decision d = {.action = SV_DECISION_SETTLE_DISPUTE,
+                         .by = by,
+                         .unit = code,
+                         .device_id = f.device,
+                         .entry_seq = f.seq,
+                         .outcome = outcome,
+                         .document = doc,
+                         .number = number};
+        if (sv_record_decision(j, &d, &seq) != SV_OK)
+            rc = sy__fail(o, SY_EIO, "the office journal: %s", sv_journal_errmsg(j));
+    }
+    if (rc == SY_OK)
+        rc = index_decisions(o, j);
+    if (rc == SY_OK)
+        rc = sy__exec(o, "COMMIT");
+    if (rc != SY_OK)
+        sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+    sv_journal_close(j);
+    if (rc != SY_OK)
+        return fail_err(o, rc, err, errlen);
+    sy__logf(o, "unit %s: dispute %s settled by %s (%s %s, decision %lld): %s", code, dispute, by,
+             doc, number, (long long)seq, outcome);
+    return SY_OK;
+}
+
+typedef struct list_ctx {
+    json_t *arr;
+    const settle_set *s;
+} list_ctx;
+
+static int list_dispute(void *vctx, const char *device, const sv_dispute *d)
+{
+    list_ctx *c = vctx;
+    const settle_row *t = settle_find(c->s, device, d->seq);
+    const char *state = t ? "settled_at_office" : d->settled ? "settled_on_site" : "open";
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:s}", "unit", d->unit, "number",
+                  d->number, "device", device, "seq", (json_int_t)d->seq, "parties",
+                  str_or_null(d->parties), "statement", str_or_null(d->statement), "from",
+                  str_or_null(d->from), "to", str_or_null(d->to), "state", state);
+    if (!o)
+        return 1;
+    json_object_set_new(o, "agreement_no",
+                        str_or_null(d->agreement_no[0] ? d->agreement_no : NULL));
+    if (t) {
+        json_object_set_new(o, "outcome", json_string(t->outcome));
+        json_object_set_new(o, "document", json_string(t->document));
+        json_object_set_new(o, "document_no", json_string(t->number));
+        json_object_set_new(o, "decided_by", json_string(t->by));
+        json_object_set_new(o, "decided", time_or_null(t->time_ms));
+    }
+    json_array_append_new(c->arr, o);
+    return 0;
+}
+
+int sy_office_disputes(sy_office *o, char **json)
+{
+    *json = NULL;
+    settle_set s;
+    int rc = settle_load(o, &s);
+    if (rc != SY_OK)
+        return rc;
+    list_ctx c = {json_array(), &s};
+    if (!c.arr)
+        rc = sy__fail(o, SY_ENOMEM, "out of memory");
+    if (rc == SY_OK)
+        rc = each_dispute(o, NULL, list_dispute, &c);
+    settle_set_free(&s);
+    if (rc != SY_OK) {
+        json_decref(c.arr);
+        return rc;
+    }
+    return sy__json_text(o, c.arr, json);
+}
+
+int sy__export_settlements(sy_office *o, sv_export_options *opt, void **keep)
+{
+    opt->settlements = NULL;
+    opt->n_settlements = 0;
+    *keep = NULL;
+    settle_set *s = calloc(1, sizeof *s);
+    if (!s)
+        return sy__fail(o, SY_ENOMEM, "out of memory");
+    int rc = settle_load(o, s);
+    sv_export_settlement *v = rc == SY_OK && s->n ? calloc(s->n, sizeof *v) : NULL;
+    if (rc == SY_OK && s->n && !v)
+        rc = sy__fail(o, SY_ENOMEM, "out of memory");
+    if (rc != SY_OK) {
+        settle_set_free(s);
+        free(s);
+        return rc;
+    }
+    for (size_t i = 0; i < s->n; i++)
+        v[i] = (sv_export_settlement){s->v[i].device, s->v[i].dispute_seq, s->v[i].document,
+                                      s->v[i].number};
+    opt->settlements = v;
+    opt->n_settlements = s->n;
+    *keep = s;
+    return SY_OK;
+}
+
+void sy__export_settlements_free(sv_export_options *opt, void *keep)
+{
+    free((void *)opt->settlements);
+    opt->settlements = NULL;
+    opt->n_settlements = 0;
+    if (keep) {
+        settle_set_free(keep);
+        free(keep);
+    }
 }

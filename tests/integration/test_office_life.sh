@@ -136,13 +136,18 @@ expect "unit return --note" "$OFF" unit return "$O" --unit $U --by rev --note "�
 unit_is $U 'u["status"]=="returned" and u["note"]=="请补测 J2" and u["decided_by"]=="rev"' && ok "units: returned with the note" || fail "returned: $(cat "$T/u.json")"
 refuse "accept refused until the crew sends new work" "$OFF" unit accept "$O" --unit $U --by rev
 "$Q" sync "$T/a.db" >/dev/null 2>&1
-tablet_is "$T/a.db" $U 'u["office_status"]=="returned" and u["office_note"]=="请补测 J2" and u["stage"]' \
+tablet_is "$T/a.db" $U 'u["office_status"]=="returned" and u["office_note"]=="请补测 J2" and u["stage"]=="returned"' \
     && ok "the returned unit and its note reach the tablet (tasks list --json)" || fail "tablet: $(head -c 300 "$T/t.json")"
 tablet_is "$T/a.db" $S 'u["office_status"]=="in_field" and u["office_note"] is None' \
     && ok "the other units carry their office status too" || fail "tablet other unit: $(head -c 300 "$T/t.json")"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+tablet_is "$T/a.db" $U 'u["stage"]=="returned"' && ok "a sync without new work keeps it returned on the tablet" || fail "tablet resync: $(head -c 300 "$T/t.json")"
 "$Q" point add "$T/a.db" --unit $U --lon 103.23100 --lat 35.55100 >/dev/null 2>&1
+tablet_is "$T/a.db" $U 'u["stage"]!="returned" and u["office_status"]=="returned"' \
+    && ok "the crew's new work ends returned on the tablet at once (stage, sv_unit_stage_office)" || fail "tablet after new work: $(head -c 300 "$T/t.json")"
 "$Q" sync "$T/a.db" >/dev/null 2>&1
 unit_is $U 'u["status"]=="in_field"' && ok "new work from the crew ends returned" || fail "after new work: $(cat "$T/u.json")"
+tablet_is "$T/a.db" $U 'u["stage"]!="returned"' && ok "the sync that sends it (the office still said returned) keeps it out" || fail "tablet after sending: $(head -c 300 "$T/t.json")"
 "$Q" sync "$T/a.db" >/dev/null 2>&1
 tablet_is "$T/a.db" $U 'u["office_status"]=="in_field"' && ok "and the tablet hears so on its next sync" || fail "tablet after new work: $(head -c 300 "$T/t.json")"
 
@@ -194,6 +199,31 @@ refuse "export refuses to write over the office journal" "$OFF" export "$O" --fo
 expect "county export as GeoPackage" "$OFF" export "$O" --format gpkg --output "$T/c.gpkg"
 [ "$(decisions)" = 10 ] && ok "every decision is an entry (10)" || fail "decisions: $(decisions)"
 expect "quejie check of the office journal after decisions" "$Q" check "$O.decisions"
+
+# ---- a dispute settled at the office ------------------------------------------------------------------
+"$Q" dispute "$T/a.db" --unit $U --statement "两村对 J1-J2 段有争议" --parties "甲村;乙村" --from J1 --to J2 >/dev/null 2>&1
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+"$OFF" disputes "$O" --json >"$T/d.json" 2>/dev/null
+dno=$(pyexpr "$T/d.json" 'print([x["number"] for x in d if x["unit"]=="'$U'" and x["state"]=="open"][0]) or True' | head -1)
+[ -n "$dno" ] && ok "disputes lists the crew's dispute as open ($dno)" || fail "disputes: $(head -c 400 "$T/d.json")"
+refuse "settle refuses an unknown dispute" "$OFF" dispute settle "$O" --unit $U --dispute NOPE --by rev --outcome x --document agreement --number N1
+refuse "settle refuses a document kind it does not know" "$OFF" dispute settle "$O" --unit $U --dispute "$dno" --by rev --outcome x --document letter --number N1
+grep -q "agreement or statement" "$T/err" && ok "and says which kinds there are" || fail "bad kind message: $(cat "$T/err")"
+expect "dispute settle" "$OFF" dispute settle "$O" --unit $U --dispute "$dno" --by rev --outcome "以沟渠中心线为界" --document agreement --number "临夏协〔2026〕12号"
+"$OFF" disputes "$O" --json >"$T/d.json" 2>/dev/null
+pyexpr "$T/d.json" '[x for x in d if x["number"]=="'"$dno"'" and x["state"]=="settled_at_office" and x["document"]=="agreement" and x["document_no"]=="临夏协〔2026〕12号" and x["outcome"]=="以沟渠中心线为界" and x["decided_by"]=="rev"]' \
+    && ok "disputes shows it settled at the office with outcome and document" || fail "disputes after: $(head -c 400 "$T/d.json")"
+expect "county export after the settlement" "$OFF" export "$O" --format geojson --output "$T/s.geojson"
+"$PY" - "$T/s.geojson" "$U" "$dno" <<'PY' && ok "the export's lines J1-J2 are settled with the agreement's number" || fail "settled lines in the export"
+import json, sys
+ls = [f["properties"] for f in json.load(open(sys.argv[1]))["features"]
+      if f["properties"].get("unit") == sys.argv[2] and "from_point" in f["properties"]
+      and {f["properties"]["from_point"], f["properties"]["to_point"]} == {"J1", "J2"}]
+assert ls and all(p["agreement_no"] == "临夏协〔2026〕12号" and p["nature"] == "settled"
+                  and p["dispute_no"] == sys.argv[3] for p in ls), ls
+PY
+[ "$(decisions)" = 11 ] && ok "the settlement is a decision entry (11)" || fail "decisions: $(decisions)"
+expect "quejie check of the office journal after the settlement" "$Q" check "$O.decisions"
 # A changed entry is found.
 "$PY" - "$O.decisions" "$T/bad.db" <<'PY'
 import sqlite3, sys

@@ -116,6 +116,29 @@ static void test_journal(void)
     CHECK(sv_record_decision(j, &bad, NULL) == SV_EINVAL);
     bad = (sv_decision){.action = "sing", .by = "rev", .unit = "U1"};
     CHECK(sv_record_decision(j, &bad, NULL) == SV_EINVAL);
+    /* a dispute settled at the office: the dispute, the outcome, the document and its number */
+    sv_decision st = {.action = SV_DECISION_SETTLE_DISPUTE,
+                      .by = "rev",
+                      .unit = "U1",
+                      .device_id = "0123456789abcdef0123456789abcdef",
+                      .entry_seq = 9,
+                      .outcome = "以河道中心线为界",
+                      .document = SV_SETTLE_DOC_AGREEMENT,
+                      .number = "临夏协〔2026〕12号"};
+    CHECK(sv_record_decision(j, &st, &seq) == SV_OK && seq == 3);
+    bad = st;
+    bad.document = "letter";
+    CHECK(sv_record_decision(j, &bad, NULL) == SV_EINVAL);
+    CHECK(strstr(sv_journal_errmsg(j), "letter") != NULL);
+    bad = st;
+    bad.number = "";
+    CHECK(sv_record_decision(j, &bad, NULL) == SV_EINVAL);
+    bad = st;
+    bad.entry_seq = 0;
+    CHECK(sv_record_decision(j, &bad, NULL) == SV_EINVAL);
+    bad = st;
+    bad.outcome = NULL;
+    CHECK(sv_record_decision(j, &bad, NULL) == SV_EINVAL);
     sv_journal_close(j);
     CHECK(sv_journal_open_keyed(path, other_sk, &j) == SV_ECORRUPT);
     sv_journal_close(j);
@@ -128,9 +151,9 @@ static void test_journal(void)
                       .device_id = "0123456789abcdef0123456789abcdef",
                       .entry_seq = 7,
                       .subject = "J1"};
-    CHECK(sv_record_decision(j, &d, &seq) == SV_OK && seq == 3);
+    CHECK(sv_record_decision(j, &d, &seq) == SV_OK && seq == 4);
     sv_check_report r;
-    CHECK(sv_journal_check(j, &r) == SV_OK && r.entries == 3 && r.signature_ok);
+    CHECK(sv_journal_check(j, &r) == SV_OK && r.entries == 4 && r.signature_ok);
     sv_journal_close(j);
     CHECK(sv_journal_open(path, SV_OPEN_READONLY, &j) == SV_OK); /* reading needs no key */
     CHECK(sv_journal_check(j, &r) == SV_OK);

@@ -9,6 +9,7 @@
  */
 #include <jansson.h>
 #include <math.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "survey/geo.h"
 #include "survey/state.h"
 #include "survey/tasks.h"
+#include "sync/client.h"
 #include "sync_worker.h"
 #include "ui.h"
 
@@ -144,7 +146,7 @@ static void test_today(const char *dir)
     char seen[NUNITS] = {0};
     int first = units_shown(seen, &view);
     CHECK(first > 0 && first < NUNITS);
-    /* groups with counts; "returned by the office" is there, empty, until the office says */
+    /* groups with counts; "returned by the office" only once the office returned a unit */
     CHECK(drawn("To do · 63"));
     /* every unit is reachable by dragging up (content follows the finger) */
     int saw_progress = 0;
@@ -161,7 +163,7 @@ static void test_today(const char *dir)
         all &= seen[i];
     CHECK(all);
     CHECK(saw_progress);
-    CHECK(drawn("Returned by the office · 0"));
+    CHECK(!drawn("Returned by the office"));
     CHECK(drawn("Done · 0"));
     CHECK(a.today_scroll > 0);
     /* and back down to the top */
@@ -301,6 +303,50 @@ static void test_today(const char *dir)
     CHECK_INT(back.text_size, APP_TEXT_NORMAL);
     snprintf(sp, sizeof sp, "%s/none.db", dir);
     CHECK_INT(app_settings_load(sp, &back, err, sizeof err), 0); /* no file: defaults */
+
+    /* the office returned unit 3 with a note (what a sync stores: sync_unit_office, its
+     * returned_seq the journal's last seq then) and accepted unit 4 */
+    app_free(&a);
+    CHECK_INT(app_init(&a, j), SV_OK);
+    sy_client *c = NULL;
+    CHECK_INT(sy_client_open(j, &c), SY_OK); /* the sync tables */
+    sy_client_close(c);
+    sqlite3 *db = NULL;
+    CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+    char sql[600];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO sync_unit_office(code, status, note, updated_ms, returned_seq) VALUES"
+             " ('622901ZR900003', 'returned', '请补测 J2 界址点', 1, %lld),"
+             " ('622901ZR900004', 'accepted', NULL, 1, 0)",
+             (long long)sv_journal_last_seq(j));
+    CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    CHECK_INT(app_reload(&a), SV_OK);
+    a.today_scroll = 0;
+    build(&a, now);
+    CHECK(drawn("Returned by the office · 1"));
+    CHECK(drawn("Office note: 请补测 J2 界址点"));
+    CHECK(drawn("To do · 62"));
+    /* at the top: its row is the list's first */
+    const app_widget *r3 = app_ui_find(&ui, "unit:622901ZR900003");
+    const app_widget *r0 = app_ui_find(&ui, "unit:622901ZR900000");
+    CHECK(r3 && r0 && r3->r.y < r0->r.y && r3->r.h >= 10 * PPMM);
+    /* the crew records new work on it: it leaves the group at once, before any sync */
+    sv_bpoint p3;
+    memset(&p3, 0, sizeof p3);
+    sv_bpoint_clear(&p3);
+    snprintf(p3.unit, sizeof p3.unit, "622901ZR900003");
+    snprintf(p3.point_type, sizeof p3.point_type, "measured");
+    p3.lon = u->draft.lonlat[0];
+    p3.lat = u->draft.lonlat[1];
+    p3.h = NAN;
+    p3.flags = SV_PT_MANUAL;
+    CHECK_INT(sv_record_point(j, &p3, NULL), SV_OK);
+    CHECK_INT(app_reload(&a), SV_OK);
+    build(&a, now);
+    CHECK(!drawn("Returned by the office"));
+    CHECK(!drawn("请补测"));
+    CHECK(drawn("To do · 62"));
 
     app_ui_free(&ui);
     app_free(&a);

@@ -67,6 +67,20 @@ typedef struct sv_export_choice {
     int64_t decided_ms;     /* when (office clock) */
 } sv_export_choice;
 
+/*
+ * A dispute settled at the office (decision "settle-dispute", survey/lifecycle.h): the dispute
+ * is the entry dispute_seq of the journal whose device id is device. The county export shows
+ * it settled, and the boundary lines it covers (sv_line_docs_of) carry the settling document's
+ * number: an agreement's (权属界线协议书) as agreement_no, a dispute statement's (权属争议原由书)
+ * as dispute_no. Several about one dispute: the first wins (the office passes the newest first).
+ */
+typedef struct sv_export_settlement {
+    const char *device;
+    int64_t dispute_seq;
+    const char *document; /* SV_SETTLE_DOC_AGREEMENT or SV_SETTLE_DOC_STATEMENT */
+    const char *number;
+} sv_export_settlement;
+
 /* Options of an export; a zeroed struct (or NULL) is the default. */
 typedef struct sv_export_options {
     int bom; /* CSV only: start the file with a UTF-8 byte-order mark (EF BB BF), for
@@ -74,6 +88,8 @@ typedef struct sv_export_options {
               * start with one, RFC 8259 8.1; a GeoPackage is an SQLite file) */
     const sv_export_choice *choices; /* county export only (sv_export_journals_opts) */
     size_t n_choices;
+    const sv_export_settlement *settlements; /* county export only, as choices */
+    size_t n_settlements;
 } sv_export_options;
 
 /* sv_export with options (opt may be NULL). */

@@ -50,6 +50,14 @@ const char *sv_life_name(sv_life s);
 #define SV_DECISION_NOTICE "notice"
 #define SV_DECISION_OBJECTION "objection"
 #define SV_DECISION_REVIEW "review"
+/* A dispute (权属争议, a device's "dispute" entry) settled at the office: not a unit decision
+ * (it does not move the unit); names the dispute (device_id, entry_seq), the outcome and the
+ * settling document: SV_SETTLE_DOC_AGREEMENT (权属界线协议书) or SV_SETTLE_DOC_STATEMENT
+ * (权属争议原由书) with its number. The boundary lines concerned are those the dispute covers
+ * (sv_dispute_covers_line, survey/state.h). */
+#define SV_DECISION_SETTLE_DISPUTE "settle-dispute"
+#define SV_SETTLE_DOC_AGREEMENT "agreement"
+#define SV_SETTLE_DOC_STATEMENT "dispute-statement"
 
 /* What the office knows about one unit. */
 typedef struct sv_life_facts {
@@ -88,6 +96,10 @@ typedef struct sv_decision {
     const char *device_id; /* review a|b: the device whose entry was chosen */
     int64_t entry_seq;     /* review a|b: that entry's seq in the device's journal */
     const char *subject;   /* review: the point number or field the case is about */
+    /* settle-dispute: the dispute is device_id + entry_seq (both required), and: */
+    const char *outcome;  /* the settlement's outcome (required) */
+    const char *document; /* SV_SETTLE_DOC_AGREEMENT or SV_SETTLE_DOC_STATEMENT */
+    const char *number;   /* the settling document's number (required) */
 } sv_decision;
 
 /* Record a decision in the office's journal (one opened with sv_journal_open_keyed). Returns

@@ -106,8 +106,8 @@ sv_crs sv_unit_crs(const sv_unit *u, int journal_epsg, double journal_cm, double
  * - SV_STAGE_DONE: complete on site: at least 3 boundary points, every ownership field
  *   verified, no dispute open, attendance recorded with no signature missing, and no absent
  *   party's objection period still running;
- * - SV_STAGE_RETURNED: the county office sent it back. The journal does not carry the office's
- *   decisions yet (a later issue adds them): no unit is in this stage today;
+ * - SV_STAGE_RETURNED: the county office sent it back; the journal does not carry the office's
+ *   decisions, so sv_unit_stage never says it: sv_unit_stage_office (below) does;
  * - SV_STAGE_IN_PROGRESS: everything else.
  */
 typedef enum sv_stage {
@@ -118,6 +118,18 @@ typedef enum sv_stage {
 } sv_stage;
 #define SV_STAGE_COUNT 4
 sv_stage sv_unit_stage(const sv_unit_summary *s);
+
+/*
+ * The stage with the county office's word on the unit (what the tablet's last sync brought:
+ * sync/client.h sy_unit_office). SV_STAGE_RETURNED while office_status is "returned"
+ * (sv_life_name(SV_LIFE_RETURNED), survey/lifecycle.h) and the journal holds no entry about the
+ * unit newer than returned_seq: the journal's last seq when this tablet first learnt of that
+ * return. The crew's first new entry about the unit (s->progress.last_seq > returned_seq) ends
+ * it on the tablet at once, before the office has it; otherwise sv_unit_stage. office_status
+ * NULL (the office said nothing) is sv_unit_stage.
+ */
+sv_stage sv_unit_stage_office(const sv_unit_summary *s, const char *office_status,
+                              int64_t returned_seq);
 
 /* What keeps a unit from SV_STAGE_DONE, as bits (0: nothing, the unit is complete on site): the
  * one list behind Day end's "incomplete, because" and `quejie tasks list`. */

@@ -122,6 +122,9 @@ typedef struct sy_unit_office {
     char status[32];
     char note[2048]; /* "" when none (has_note 0) */
     int has_note;
+    int64_t returned_seq; /* "returned": the journal's last seq when this tablet first learnt of
+                           * that return (a new note is a new return); 0 otherwise. The stage
+                           * is sv_unit_stage_office(summary, status, returned_seq) */
 } sy_unit_office;
 
 /* Every row, by code, into *out (caller frees); reads the journal file on its own read-only

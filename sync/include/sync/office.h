@@ -243,6 +243,23 @@ int sy_office_unit_decide(sy_office *o, const char *code, const char *action, co
                           size_t errlen);
 
 /*
+ * Settle a dispute at the office (a decision "settle-dispute", survey/lifecycle.h): the dispute
+ * of unit code whose number (sv_dispute.number, as `disputes` lists it) is dispute, found in the
+ * devices' replicas; outcome (required), document "agreement" (权属界线协议书) or "statement"
+ * (权属争议原由书; "dispute-statement" too) and its number. The county export then shows the
+ * dispute settled and its lines carry the number (agreement_no or dispute_no). SY_EINVAL for a
+ * missing or bad field or an unknown dispute. Returns SY_OK, SY_EINVAL, SY_EIO. err may be NULL.
+ */
+int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute, const char *by,
+                             const char *outcome, const char *document, const char *number,
+                             char *err, size_t errlen);
+/* Every dispute in the replicas, as a JSON array (caller frees): unit, number, device, seq,
+ * parties, statement, from, to, agreement_no, state ("open", "settled_on_site",
+ * "settled_at_office") and for one settled at the office outcome, document, document_no,
+ * decided_by, decided. */
+int sy_office_disputes(sy_office *o, char **json);
+
+/*
  * Decide review case id by choosing a version: accept "a", "b" or "neither" (re-survey), or NULL
  * to close it with the note alone (the older form). The decision names by, the case, the
  * chosen device and entry seq; then the case is resolved. SY_EINVAL for no such open case, a
