@@ -1,0 +1,72 @@
+#!/bin/bash
+# The county office console in a real browser (chromium headless, chromium-driver,
+# python3-selenium: Debian's packages) against a real `quejie-office serve` on TLS at 127.0.0.1:
+# log in (a wrong password refused), the overview lists every unit and draws them, a review case
+# of two crews disagreeing decided, a unit returned with a note and, after `quejie sync`, the
+# tablet's tasks list shows it returned; no error in the browser's console and no request to any
+# origin but the office's. Screenshots in build/test-artifacts/console-browser/.
+source "$(dirname "$0")/lib.sh"
+: "${QUEJIE_OFFICE:=$QJ_BUILD/quejie-office}"
+OFF=$QUEJIE_OFFICE
+Q=$QUEJIE
+ART=$QJ_BUILD/test-artifacts/console-browser
+rm -rf "$ART"
+mkdir -p "$ART"
+for f in /usr/bin/chromium /usr/bin/chromedriver; do
+    [ -x $f ] || { fail "$f is missing (packaging/deps.txt: chromium, chromium-driver)"; finish; exit; }
+done
+"$PY" -c 'import selenium' 2>/dev/null || { fail "python3-selenium is missing"; finish; exit; }
+O=$T/office.db
+U=622901ZR000002
+
+expect "init" "$OFF" init "$O" --name 临夏州
+expect "user add reviewer" bash -c "echo 'Rev-pass-2026!' | '$OFF' user add '$O' --name rev --role reviewer"
+expect "tasks import" "$OFF" tasks import "$O" "$FIX/tasks/linxia-units-4490.geojson" --assign 一组
+CODES=$("$OFF" units "$O" --json | "$PY" -c 'import json,sys; print(",".join(u["code"] for u in json.load(sys.stdin)))')
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$T/key.pem" \
+    -out "$T/cert.pem" -days 30 -subj "/CN=localhost" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1
+P=$(free_port)
+URL=https://127.0.0.1:$P
+"$OFF" serve "$O" --listen 127.0.0.1:$P --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" \
+    --assets "$QJ_SOURCE/assets/office" >"$T/office.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$P) 2>/dev/null && break; sleep 0.1; done
+
+# two crews measure J1 of one unit about 3 m apart: a review case
+for c in a b; do
+    tok=$("$OFF" device add "$O" --name crew$c --crew 一组 2>/dev/null | tail -1)
+    "$Q" init "$T/$c.db" --device-name crew$c >/dev/null 2>&1
+    expect "crew$c enrolls and syncs" bash -c "'$Q' enroll '$T/$c.db' --office $URL --token $tok --ca '$T/cert.pem' && '$Q' sync '$T/$c.db'"
+done
+"$Q" point add "$T/a.db" --unit $U --lon 103.23000 --lat 35.55000 >/dev/null 2>&1
+"$Q" point add "$T/b.db" --unit $U --lon 103.23003 --lat 35.55002 >/dev/null 2>&1
+for c in a b; do "$Q" sync "$T/$c.db" >/dev/null 2>&1; done
+"$OFF" review list "$O" --json >"$T/r.json"
+pyexpr "$T/r.json" 'len(d["cases"])==1' && ok "a review case: the crews disagree" || fail "review case: $(cat "$T/r.json")"
+
+# the browser's part
+"$PY" "$QJ_SOURCE/tests/integration/console_browser.py" "$URL" "$ART" rev 'Rev-pass-2026!' \
+    "$CODES" $U >"$T/browser.out" 2>&1
+rc=$?
+cat "$T/browser.out"
+PASSES=$((PASSES + $(grep -c '^ok' "$T/browser.out")))
+FAILS=$((FAILS + $(grep -c '^FAIL' "$T/browser.out")))
+[ $rc = 0 ] || grep -q '^FAIL' "$T/browser.out" || fail "the browser session ended with status $rc"
+
+# what the browser did, seen by the office and by the tablet
+"$OFF" review list "$O" --all --json >"$T/r.json"
+pyexpr "$T/r.json" 'd["cases"][0]["status"]=="resolved" and "实测于界桩" in d["cases"][0]["note"]' \
+    && ok "the office holds the decided case with its reason" || fail "case after the browser: $(cat "$T/r.json")"
+"$OFF" units "$O" --json >"$T/u.json"
+pyexpr "$T/u.json" '[u for u in d if u["code"]=="'$U'"][0]["status"]=="returned"' \
+    && ok "the office holds the unit as returned" || fail "unit after the browser: $(cat "$T/u.json")"
+expect "crewa syncs" "$Q" sync "$T/a.db"
+"$Q" tasks list "$T/a.db" --json >"$T/t.json" 2>/dev/null
+pyexpr "$T/t.json" '(lambda u: u["office_status"]=="returned" and u["office_note"]=="请补测 J2")([u for u in d if u["code"]=="'$U'"][0])' \
+    && ok "after quejie sync the tablet's tasks list shows the unit returned, with the note" \
+    || fail "tablet: $(head -c 300 "$T/t.json")"
+cp "$T/office.log" "$ART/" 2>/dev/null
+ls "$ART"/*.png >/dev/null 2>&1 && ok "screenshots kept in $ART" || fail "no screenshots in $ART"
+finish
