@@ -481,7 +481,7 @@
             add(card, el('p', c.detail, 'detail'));
             var keys = SIDE_KEYS[c.kind] || Object.keys(c.a || {});
             var rows = keys.map(function (k) {
-                return [k, sideCell((c.a || {})[k], k), sideCell((c.b || {})[k], k)];
+                return [TEXT[k] ? tr(k) : k, sideCell((c.a || {})[k], k), sideCell((c.b || {})[k], k)];
             });
             add(card, table(['', tr('version_a'), tr('version_b')], rows, 'data sides'));
             ['a', 'b'].forEach(function (s, i) {

@@ -46,6 +46,20 @@ for c in a b; do "$Q" sync "$T/$c.db" >/dev/null 2>&1; done
 "$OFF" review list "$O" --json >"$T/r.json"
 pyexpr "$T/r.json" 'len(d["cases"])==1' && ok "a review case: the crews disagree" || fail "review case: $(cat "$T/r.json")"
 
+# the API reads the pages use: a session needed, an unknown unit 404, Debian's Leaflet served
+hc() { curl -s -o "$T/body" -w '%{http_code}' --max-time 30 --cacert "$T/cert.pem" "$@"; }
+c1=$(hc $URL/api/v1/units.geojson); c2=$(hc $URL/api/v1/units/$U); c3=$(hc $URL/unit/$U); c4=$(hc $URL/review)
+[ "$c1$c2" = 401401 ] && [ "$c3$c4" = 303303 ] && ok "no session: the map and unit reads are 401, the pages lead to the login"     || fail "without a session: $c1 $c2 $c3 $c4"
+c=$(hc $URL/static/leaflet/leaflet.js); [ "$c" = 200 ] && grep -q 'Leaflet' "$T/body" && ok "Debian's Leaflet is served by the office" || fail "leaflet.js: $c"
+hc -c "$T/jar" -H 'Content-Type: application/json' --data-binary '{"user":"rev","password":"Rev-pass-2026!"}' $URL/api/v1/login >/dev/null
+c=$(hc -b "$T/jar" $URL/api/v1/units.geojson); [ "$c" = 200 ] && pyexpr "$T/body" \
+    'd["type"]=="FeatureCollection" and sorted(f["properties"]["code"] for f in d["features"])==sorted("'$CODES'".split(",")) and all(f["geometry"]["type"] in ("Polygon","MultiPolygon") and f["properties"]["status"] for f in d["features"])' \
+    && ok "GET /api/v1/units.geojson: every unit's draft with its state" || fail "units.geojson: $c $(head -c 300 "$T/body")"
+c=$(hc -b "$T/jar" $URL/api/v1/units/$U); [ "$c" = 200 ] && pyexpr "$T/body" \
+    'd["code"]=="'$U'" and d["status"]=="under_review" and d["geometry"] and sorted(x["device"] for x in d["devices"])==["crewa","crewb"] and all(set(("number","grade","n","sigma_h","method","pole_h","lat","lon")) <= set(p) for x in d["devices"] for p in x["points"]) and len(d["cases"])==1 and d["decisions"]==[]' \
+    && ok "GET /api/v1/units/CODE: draft, each device's points with provenance, cases, decisions" || fail "unit detail: $c $(head -c 400 "$T/body")"
+c=$(hc -b "$T/jar" $URL/api/v1/units/NOSUCHUNIT); [ "$c" = 404 ] && grep -q NOSUCHUNIT "$T/body" && ok "an unknown unit is 404 naming it" || fail "unknown unit: $c"
+
 # the browser's part
 "$PY" "$QJ_SOURCE/tests/integration/console_browser.py" "$URL" "$ART" rev 'Rev-pass-2026!' \
     "$CODES" $U >"$T/browser.out" 2>&1
