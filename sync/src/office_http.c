@@ -1076,6 +1076,12 @@ static int foreign_origin(struct MHD_Connection *c)
     const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
     if (!origin)
         return 0;
+    /* A form posted from a page served with Referrer-Policy: no-referrer carries "Origin: null"
+     * (Chromium): then the browser's own Sec-Fetch-Site must say it came from this origin. */
+    if (strcmp(origin, "null") == 0) {
+        const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+        return !site || strcmp(site, "same-origin") != 0;
+    }
     const char *rest = strncmp(origin, "https://", 8) == 0  ? origin + 8
                        : strncmp(origin, "http://", 7) == 0 ? origin + 7
                                                             : NULL;

@@ -2,8 +2,8 @@
 """The county office console in a real browser: Debian's chromium, headless, driven through
 chromium-driver by python3-selenium, against a real `quejie-office serve` over TLS.
 
-Usage: console_browser.py URL ART_DIR USER PASSWORD UNIT_CODES RETURN_CODE
-(UNIT_CODES comma-separated). Prints ok/FAIL lines like lib.sh and exits non-zero on a failure.
+Usage: console_browser.py URL ART_DIR USER PASSWORD UNIT_CODES RETURN_CODE VIEWER VIEWER_PASSWORD
+(UNIT_CODES comma-separated; USER a reviewer). Prints ok/FAIL lines like lib.sh and exits non-zero on a failure.
 Called by test_console_browser.sh, which prepares the office and checks the tablet afterwards.
 """
 import json
@@ -18,7 +18,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-URL, ART, USER, PASSWORD, CODES, RETURN = sys.argv[1:7]
+URL, ART, USER, PASSWORD, CODES, RETURN, VIEWER, VIEWER_PASSWORD = sys.argv[1:9]
 CODES = CODES.split(",")
 ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(URL))
 fails = 0
@@ -176,6 +176,22 @@ try:
           "; ".join(foreign[:5]))
     with open(os.path.join(ART, "requests.txt"), "w") as f:
         f.write("\n".join(requests) + "\n")
+
+    # ---- a viewer: logs out the reviewer, reads the unit, is offered no decision -------------
+    driver.get(URL + "/")
+    driver.find_element(By.CSS_SELECTOR, "header form button").click()
+    until(lambda: driver.find_elements(By.NAME, "password"), "logout leads to the login page")
+    check(driver.get_cookie("qj_session") is None, "logout ends the session (cookie cleared)")
+    driver.find_element(By.NAME, "user").send_keys(VIEWER)
+    driver.find_element(By.NAME, "password").send_keys(VIEWER_PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    until(lambda: driver.find_elements(By.ID, "overview"), "the viewer's overview")
+    driver.get(URL + "/unit/" + RETURN)
+    until(lambda: driver.find_elements(By.CSS_SELECTOR, "table.points tbody tr"), "the viewer's unit page")
+    check(not driver.find_elements(By.CSS_SELECTOR, "form.action"), "a viewer is offered no decision")
+    shot("07-unit-viewer")
+    drain_logs()
+    check(not console_errors, "no error in the browser's console (viewer)", "; ".join(console_errors))
 except Exception as e:  # a crash of the script is a failure with a screenshot, never a pass
     fail("browser session: %r" % e)
     try:

@@ -21,6 +21,7 @@ U=622901ZR000002
 
 expect "init" "$OFF" init "$O" --name 临夏州
 expect "user add reviewer" bash -c "echo 'Rev-pass-2026!' | '$OFF' user add '$O' --name rev --role reviewer"
+expect "user add viewer" bash -c "echo 'View-pass-2026!' | '$OFF' user add '$O' --name view --role viewer"
 expect "tasks import" "$OFF" tasks import "$O" "$FIX/tasks/linxia-units-4490.geojson" --assign 一组
 CODES=$("$OFF" units "$O" --json | "$PY" -c 'import json,sys; print(",".join(u["code"] for u in json.load(sys.stdin)))')
 
@@ -60,9 +61,18 @@ c=$(hc -b "$T/jar" $URL/api/v1/units/$U); [ "$c" = 200 ] && pyexpr "$T/body" \
     && ok "GET /api/v1/units/CODE: draft, each device's points with provenance, cases, decisions" || fail "unit detail: $c $(head -c 400 "$T/body")"
 c=$(hc -b "$T/jar" $URL/api/v1/units/NOSUCHUNIT); [ "$c" = 404 ] && grep -q NOSUCHUNIT "$T/body" && ok "an unknown unit is 404 naming it" || fail "unknown unit: $c"
 
+# a form posted from our pages (Referrer-Policy: no-referrer) says "Origin: null": accepted only
+# when the browser's Sec-Fetch-Site says same-origin (the logout form of a real browser)
+hc -c "$T/jar2" -H 'Content-Type: application/json' --data-binary '{"user":"rev","password":"Rev-pass-2026!"}' $URL/api/v1/login >/dev/null
+CSRF=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["csrf"])' "$T/body")
+c1=$(hc -b "$T/jar2" -H 'Origin: null' --data-urlencode "csrf=$CSRF" $URL/logout)
+c2=$(hc -b "$T/jar2" -H 'Origin: null' -H 'Sec-Fetch-Site: cross-site' --data-urlencode "csrf=$CSRF" $URL/logout)
+c3=$(hc -b "$T/jar2" -H 'Origin: null' -H 'Sec-Fetch-Site: same-origin' --data-urlencode "csrf=$CSRF" $URL/logout)
+[ "$c1$c2$c3" = 403403303 ] && ok "Origin: null is refused unless Sec-Fetch-Site is same-origin" || fail "Origin null: $c1 $c2 $c3"
+
 # the browser's part
 "$PY" "$QJ_SOURCE/tests/integration/console_browser.py" "$URL" "$ART" rev 'Rev-pass-2026!' \
-    "$CODES" $U >"$T/browser.out" 2>&1
+    "$CODES" $U view 'View-pass-2026!' >"$T/browser.out" 2>&1
 rc=$?
 cat "$T/browser.out"
 PASSES=$((PASSES + $(grep -c '^ok' "$T/browser.out")))
