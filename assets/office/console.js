@@ -78,7 +78,9 @@
         reason: ['理由', 'Reason'],
         decide: ['决定', 'Decide'],
         unit: ['登记单元', 'Unit'],
-        load_failed: ['无法加载：', 'Cannot load: ']
+        load_failed: ['无法加载：', 'Cannot load: '],
+        point: ['界址点', 'point'],
+        verification: ['权属核实', 'verification']
     };
     var STATES = {
         assigned: ['已分配', 'assigned', '#9e9e9e'],
@@ -101,15 +103,15 @@
     var DEVICE_COLOURS = ['#1565c0', '#ad1457', '#6a1b9a', '#00838f', '#ef6c00', '#4e342e'];
 
     function tr(k) {
-        var v = TEXT[k];
-        return v ? v[EN ? 1 : 0] : k;
+        var v = Object.prototype.hasOwnProperty.call(TEXT, k) ? TEXT[k] : null;
+        return v ? v[EN ? 1 : 0] : String(k);
     }
     function stateText(s) {
-        var v = STATES[s];
+        var v = Object.prototype.hasOwnProperty.call(STATES, s) ? STATES[s] : null;
         return v ? v[EN ? 1 : 0] : String(s);
     }
     function stateColour(s) {
-        var v = STATES[s];
+        var v = Object.prototype.hasOwnProperty.call(STATES, s) ? STATES[s] : null;
         return v ? v[2] : '#757575';
     }
     function show(v) {
@@ -285,7 +287,7 @@
                     var c = crews[n];
                     var st = Object.keys(c.states).map(function (s) {
                         return stateText(s) + ' ' + c.states[s];
-                    }).join('，');
+                    }).join(EN ? ', ' : '，');
                     return [n, c.devices.join(', '), c.units, st, c.last || tr('never')];
                 });
                 add(counts, el('h3', tr('crews')));
@@ -404,13 +406,13 @@
         add(root, el('h3', tr('cases')));
         add(root, table([tr('seq'), tr('subject'), tr('kind'), tr('detail'), tr('status'),
                          tr('note')], u.cases.map(function (c) {
-            return [link('/review' + LQ, '#' + c.id), c.subject, c.kind, c.detail, c.status,
+            return [link('/review' + LQ, '#' + c.id), c.subject, tr(c.kind), c.detail, c.status,
                     c.note];
         }), 'data cases'));
         add(root, el('h3', tr('history')));
         add(root, table([tr('time'), tr('action'), tr('by'), tr('note'), tr('choice'),
                          tr('notice_dates')], u.decisions.map(function (d) {
-            var a = ACTIONS[d.action];
+            var a = Object.prototype.hasOwnProperty.call(ACTIONS, d.action) ? ACTIONS[d.action] : null;
             return [d.time, a ? a[EN ? 1 : 0] : d.action, d.by, d.note,
                     d.accept ? d.accept + (d['case'] ? ' (#' + d['case'] + ')' : '') : null,
                     d.notice_from ? d.notice_from + ' – ' + d.notice_to : null];
@@ -477,11 +479,11 @@
             var h = add(card, el('h4'));
             add(h, el('span', '#' + c.id + ' '));
             add(h, unitLink(c.unit));
-            add(h, el('span', ' · ' + c.subject + ' · ' + c.kind));
+            add(h, el('span', ' · ' + c.subject + ' · ' + tr(c.kind)));
             add(card, el('p', c.detail, 'detail'));
             var keys = SIDE_KEYS[c.kind] || Object.keys(c.a || {});
             var rows = keys.map(function (k) {
-                return [TEXT[k] ? tr(k) : k, sideCell((c.a || {})[k], k), sideCell((c.b || {})[k], k)];
+                return [tr(k), sideCell((c.a || {})[k], k), sideCell((c.b || {})[k], k)];
             });
             add(card, table(['', tr('version_a'), tr('version_b')], rows, 'data sides'));
             ['a', 'b'].forEach(function (s, i) {
@@ -532,7 +534,7 @@
         add(root, el('h3', tr('resolved_cases')));
         add(root, table([tr('seq'), tr('unit'), tr('subject'), tr('kind'), tr('time'),
                          tr('note')], shut.map(function (c) {
-            return ['#' + c.id, unitLink(c.unit), c.subject, c.kind, c.resolved, c.note];
+            return ['#' + c.id, unitLink(c.unit), c.subject, tr(c.kind), c.resolved, c.note];
         }), 'data resolved'));
     }
 
