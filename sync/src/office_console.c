@@ -145,7 +145,8 @@ static void head(page *p, sy__lang lang, const char *title)
     raw(p, lang == SY_LANG_EN ? "en" : "zh-CN");
     raw(p, "\"><head><meta charset=\"utf-8\">"
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-           "<link rel=\"stylesheet\" href=\"/static/console.css\"><title>");
+           "<link rel=\"stylesheet\" href=\"/static/console.css\">"
+           "<link rel=\"icon\" href=\"/static/favicon.svg\"><title>");
     esc(p, title);
     raw(p, " - ");
     esc(p, t(lang, T_TITLE));
@@ -203,6 +204,111 @@ static const char *jstr(const json_t *o, const char *k)
     return s ? s : "";
 }
 
+/* ---- the pages the console's script fills (overview map, unit page, review queue) ---------- */
+
+typedef enum app_text_id {
+    A_NAV_OVERVIEW,
+    A_NAV_REVIEW,
+    A_UNIT,
+    A_REVIEW,
+    A_LOADING,
+    A_COUNT
+} app_text_id;
+
+static const char *const APP_TEXT[A_COUNT][2] = {
+    [A_NAV_OVERVIEW] = {"总览", "Overview"},
+    [A_NAV_REVIEW] = {"审核队列", "Review queue"},
+    [A_UNIT] = {"登记单元", "Unit"},
+    [A_REVIEW] = {"审核队列", "Review queue"},
+    [A_LOADING] = {"正在加载……", "Loading..."},
+};
+
+static const char *at(sy__lang lang, app_text_id id)
+{
+    return APP_TEXT[id][lang == SY_LANG_EN];
+}
+
+/* A path segment, percent-encoded (RFC 3986 unreserved characters kept) and then escaped. */
+static void esc_segment(page *p, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *c = (const unsigned char *)s; c && *c; c++) {
+        char one[4] = {(char)*c, 0, 0, 0};
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '-' || *c == '.' || *c == '_' || *c == '~')) {
+            one[0] = '%';
+            one[1] = hex[*c >> 4];
+            one[2] = hex[*c & 15];
+        }
+        raw(p, one);
+    }
+}
+
+/* The links between the pages, keeping the language. */
+static void app_nav(page *p, sy__lang lang)
+{
+    const char *q = lang == SY_LANG_EN ? "?lang=en" : "";
+    raw(p, "<nav class=\"pages\"><a href=\"/");
+    raw(p, q);
+    raw(p, "\">");
+    esc(p, at(lang, A_NAV_OVERVIEW));
+    raw(p, "</a> <a href=\"/review");
+    raw(p, q);
+    raw(p, "\">");
+    esc(p, at(lang, A_NAV_REVIEW));
+    raw(p, "</a></nav>\n");
+}
+
+/* Leaflet (Debian's, served by the office) and the console's script: files, never inline. */
+static void app_scripts(page *p)
+{
+    raw(p, "<link rel=\"stylesheet\" href=\"/static/leaflet/leaflet.css\">\n"
+           "<script src=\"/static/leaflet/leaflet.js\"></script>\n"
+           "<script src=\"/static/console.js\"></script>\n");
+}
+
+char *sy__console_app(sy__lang lang, const char *office_name, const char *user, const char *role,
+                      const char *csrf, const char *kind, const char *code)
+{
+    int unit = strcmp(kind, "unit") == 0;
+    const char *title = unit ? at(lang, A_UNIT) : at(lang, A_REVIEW);
+    page p = {{NULL, 0, 0, PAGE_MAX}, 0};
+    head(&p, lang, title);
+    raw(&p, "<header><h1>");
+    esc(&p, office_name);
+    raw(&p, " · ");
+    esc(&p, title);
+    raw(&p, "</h1><p>");
+    esc(&p, t(lang, T_SIGNED_IN));
+    raw(&p, ": <span class=\"user\">");
+    esc(&p, user);
+    raw(&p, "</span> (");
+    esc(&p, role);
+    raw(&p, ")</p><form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" "
+            "value=\"");
+    esc(&p, csrf);
+    raw(&p, "\"><button type=\"submit\">");
+    esc(&p, t(lang, T_LOGOUT));
+    raw(&p, "</button></form></header>\n");
+    app_nav(&p, lang);
+    raw(&p, "<main id=\"app\" data-page=\"");
+    raw(&p, unit ? "unit" : "review");
+    raw(&p, "\" data-code=\"");
+    esc(&p, unit && code ? code : "");
+    raw(&p, "\"><h2>");
+    esc(&p, title);
+    if (unit) {
+        raw(&p, " <span class=\"code\">");
+        esc(&p, code);
+        raw(&p, "</span>");
+    }
+    raw(&p, "</h2>\n<p id=\"loading\">");
+    esc(&p, at(lang, A_LOADING));
+    raw(&p, "</p>\n</main>\n");
+    app_scripts(&p);
+    return done(&p);
+}
+
 char *sy__console_overview(sy__lang lang, const char *office_name, const char *user,
                            const char *role, const char *csrf, const char *units_json)
 {
@@ -224,7 +330,10 @@ char *sy__console_overview(sy__lang lang, const char *office_name, const char *u
     esc(&p, csrf);
     raw(&p, "\"><button type=\"submit\">");
     esc(&p, t(lang, T_LOGOUT));
-    raw(&p, "</button></form></header>\n<main><h2>");
+    raw(&p, "</button></form></header>\n");
+    app_nav(&p, lang);
+    raw(&p, "<section id=\"overview\" data-page=\"overview\"></section>\n");
+    raw(&p, "<main><h2>");
     esc(&p, t(lang, T_UNITS));
     raw(&p, "</h2>\n");
     if (json_array_size(units) == 0) {
@@ -248,9 +357,11 @@ char *sy__console_overview(sy__lang lang, const char *office_name, const char *u
             raw(&p, "<tr class=\"status-");
             /* the class is one of the known states or nothing: never outside text */
             raw(&p, status_text(SY_LANG_EN, st) == st ? "other" : st);
-            raw(&p, "\"><td class=\"code\">");
+            raw(&p, "\"><td class=\"code\"><a href=\"/unit/");
+            esc_segment(&p, jstr(u, "code"));
+            raw(&p, lang == SY_LANG_EN ? "?lang=en\">" : "\">");
             esc(&p, jstr(u, "code"));
-            raw(&p, "</td><td class=\"name\">");
+            raw(&p, "</a></td><td class=\"name\">");
             esc(&p, jstr(u, "name"));
             raw(&p, "</td><td>");
             esc(&p, status_text(lang, st));
@@ -261,6 +372,7 @@ char *sy__console_overview(sy__lang lang, const char *office_name, const char *u
         raw(&p, "</tbody></table>\n");
     }
     raw(&p, "</main>\n");
+    app_scripts(&p);
     json_decref(units);
     return done(&p);
 }

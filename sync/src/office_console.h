@@ -29,4 +29,11 @@ char *sy__console_login(sy__lang lang, const char *error);
 char *sy__console_overview(sy__lang lang, const char *office_name, const char *user,
                            const char *role, const char *csrf, const char *units_json);
 
+/* A page the console's script (assets/office/console.js) fills from /api/v1: kind "unit" (the
+ * unit page of code) or "review" (the review queue). The header, the logout form carrying csrf,
+ * the links between the pages, and <main id="app" data-page data-code>. Caller frees; NULL when
+ * out of memory. */
+char *sy__console_app(sy__lang lang, const char *office_name, const char *user, const char *role,
+                      const char *csrf, const char *kind, const char *code);
+
 #endif

@@ -873,9 +873,9 @@ static const struct {
             {".svg", "image/svg+xml"},
             {".ico", "image/x-icon"}};
 
-static enum MHD_Result h_static(ctx *x)
+static enum MHD_Result static_file(ctx *x, const char *dir, const char *name)
 {
-    const char *name = x->param[0], *type = NULL;
+    const char *type = NULL;
     for (const char *p = name; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
               *p == '-' || *p == '_' || (*p == '.' && p != name)))
@@ -886,10 +886,10 @@ static enum MHD_Result h_static(ctx *x)
         if (nl > el && strcmp(name + nl - el, MIME[i].ext) == 0)
             type = MIME[i].type;
     }
-    if (!type || !x->s->assets)
+    if (!type || !dir)
         return reply_error(x->c, MHD_HTTP_NOT_FOUND, "no such file");
     char path[4096];
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", x->s->assets, name) >= sizeof path)
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
         return reply_error(x->c, MHD_HTTP_NOT_FOUND, "no such file");
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -906,6 +906,86 @@ static enum MHD_Result h_static(ctx *x)
     enum MHD_Result r = reply_h(x->c, MHD_HTTP_OK, type, buf, n, h);
     free(buf);
     return r;
+}
+
+static enum MHD_Result h_static(ctx *x)
+{
+    return static_file(x, x->s->assets, x->param[0]);
+}
+
+/* ---- the overview map, the unit page and the review queue (docs/office.md, "Console pages")
+ */
+
+/* Debian's Leaflet (libjs-leaflet), served from the office itself: no CDN, no online map. */
+#ifndef QUEJIE_LEAFLET_DIR
+#define QUEJIE_LEAFLET_DIR "/usr/share/javascript/leaflet"
+#endif
+
+static enum MHD_Result h_static_leaflet(ctx *x)
+{
+    return static_file(x, QUEJIE_LEAFLET_DIR, x->param[0]);
+}
+
+static enum MHD_Result h_static_leaflet_img(ctx *x)
+{
+    return static_file(x, QUEJIE_LEAFLET_DIR "/images", x->param[0]);
+}
+
+typedef int (*lister_arg)(sy_office *o, const char *arg, char **out);
+
+/* read_call for a read that takes an argument (a unit code). */
+static int read_call_arg(sy_server *s, lister_arg fn, const char *arg, char **text, char msg[512])
+{
+    int i = reader_get(s), rc = SY_EIO;
+    if (i >= 0) {
+        rc = fn(s->reader[i], arg, text);
+        snprintf(msg, 512, "%s", sy_office_errmsg(s->reader[i]));
+        pthread_mutex_unlock(&s->reader_lock[i]);
+    }
+    if (rc == SY_EIO) {
+        pthread_mutex_lock(&s->lock);
+        rc = fn(s->o, arg, text);
+        snprintf(msg, 512, "%s", sy_office_errmsg(s->o));
+        pthread_mutex_unlock(&s->lock);
+    }
+    return rc;
+}
+
+static enum MHD_Result h_api_units_geojson(ctx *x)
+{
+    char *t = NULL;
+    return listing(x, sy_office_units_geojson, &t);
+}
+
+static enum MHD_Result h_api_unit(ctx *x)
+{
+    char *t = NULL, msg[512];
+    int rc = read_call_arg(x->s, sy_office_unit_detail, x->param[0], &t, msg);
+    if (rc == SY_EREFUSED)
+        return reply_error(x->c, MHD_HTTP_NOT_FOUND, msg);
+    if (rc != SY_OK)
+        return reply_error(x->c, status_of(rc), msg);
+    return reply_text_json(x->c, t);
+}
+
+/* A page the console's script fills from /api/v1 (kind "unit" with the code, or "review"). */
+static enum MHD_Result app_page(ctx *x, const char *kind, const char *code)
+{
+    char name[SY_NAME_MAX];
+    snprintf(name, sizeof name, "%s", x->s->name);
+    return reply_page(x, MHD_HTTP_OK,
+                      sy__console_app(x->lang, name, x->sess.user, sy_role_name(x->sess.role),
+                                      x->sess.csrf, kind, code));
+}
+
+static enum MHD_Result h_unit_page(ctx *x)
+{
+    return app_page(x, "unit", x->param[0]);
+}
+
+static enum MHD_Result h_review_page(ctx *x)
+{
+    return app_page(x, "review", NULL);
 }
 
 /* ---- the route table
@@ -944,6 +1024,13 @@ static const route ROUTES[] = {
     {GET, "/api/v1/log", h_api_log, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
     {GET, "/api/v1/users", h_api_users, AUTH_STAFF, SY_ROLE_ADMIN, 0, 0},
     {GET, "/api/v1/audit", h_api_audit, AUTH_STAFF, SY_ROLE_ADMIN, 0, 0},
+    /* the overview map, the unit page and the review queue */
+    {GET, "/unit/*", h_unit_page, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},
+    {GET, "/review", h_review_page, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},
+    {GET, "/static/leaflet/*", h_static_leaflet, AUTH_NONE, SY_ROLE_NONE, 0, 0},
+    {GET, "/static/leaflet/images/*", h_static_leaflet_img, AUTH_NONE, SY_ROLE_NONE, 0, 0},
+    {GET, "/api/v1/units.geojson", h_api_units_geojson, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
+    {GET, "/api/v1/units/*", h_api_unit, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
 };
 
 #undef GET
@@ -989,6 +1076,12 @@ static int foreign_origin(struct MHD_Connection *c)
     const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
     if (!origin)
         return 0;
+    /* A form posted from a page served with Referrer-Policy: no-referrer carries "Origin: null"
+     * (Chromium): then the browser's own Sec-Fetch-Site must say it came from this origin. */
+    if (strcmp(origin, "null") == 0) {
+        const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+        return !site || strcmp(site, "same-origin") != 0;
+    }
     const char *rest = strncmp(origin, "https://", 8) == 0  ? origin + 8
                        : strncmp(origin, "http://", 7) == 0 ? origin + 7
                                                             : NULL;

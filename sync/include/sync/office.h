@@ -232,6 +232,24 @@ int sy_office_export(sy_office *o, sv_export_format fmt, const char *path, sv_ex
 int sy_office_units(sy_office *o, char **json);
 
 /*
+ * The console's overview map (GET /api/v1/units.geojson): a FeatureCollection of every task
+ * unit's draft (its stored lon/lat geometry) with properties code, name, status (as
+ * sy_office_units), assign, open_cases. Returns SY_OK, SY_ENOMEM, SY_EIO.
+ */
+int sy_office_units_geojson(sy_office *o, char **json);
+
+/*
+ * One unit for the console's unit page (GET /api/v1/units/CODE): the object of sy_office_units
+ * with geometry (the draft), devices ([{device, device_id, crew, points, verifications}] for
+ * every device that sent entries about it; points with number, seq, time, lat, lon, h, grade,
+ * n, sigma_h, sigma_u, method, pole_h, point_type, override), decisions (the office journal's
+ * index: seq, time, action, by, note, case, accept, chosen_device, chosen_seq, notice_from,
+ * notice_to) and cases (id, subject, kind, detail, status, created, resolved, note).
+ * SY_EREFUSED when there is no such unit; SY_ENOMEM, SY_EIO.
+ */
+int sy_office_unit_detail(sy_office *o, const char *code, char **json);
+
+/*
  * Take decision action ("return", "accept", "notice", "objection") on unit code, by staff
  * member by, with note (required for objection), from and to (YYYY-MM-DD, notice only).
  * Refused with SY_EINVAL when the lifecycle does not allow it (err and the handle's message

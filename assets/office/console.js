@@ -1,0 +1,562 @@
+/*
+ * console.js - the county office console's pages that read /api/v1: the overview's map and
+ * counts, the unit page and the review queue (docs/office.md, "Console pages").
+ *
+ * Served from /static/ (the Content-Security-Policy forbids inline script). It must never put
+ * data into the page as HTML: every text goes in through textContent (a unit named
+ * <script>...</script> shows as text), and Leaflet's tooltips get elements, never strings. It
+ * fetches from this origin only; no basemap from anywhere else (a plain background until the
+ * county's imagery is served).
+ */
+(function () {
+    'use strict';
+
+    var EN = document.documentElement.lang === 'en';
+    var LQ = EN ? '?lang=en' : '';
+
+    var TEXT = {
+        map: ['地图', 'Map'],
+        states: ['各状态单元数', 'Units per state'],
+        crews: ['各作业组', 'Crews'],
+        state: ['状态', 'State'],
+        count: ['数量', 'Count'],
+        total: ['合计', 'Total'],
+        crew: ['作业组', 'Crew'],
+        devices: ['设备', 'Devices'],
+        units: ['单元', 'Units'],
+        last_sync: ['最近同步', 'Last sync'],
+        never: ['从未', 'never'],
+        assign: ['分配给', 'Assigned to'],
+        note: ['说明', 'Note'],
+        decided_by: ['决定人', 'Decided by'],
+        points: ['界址点', 'Boundary points'],
+        device: ['设备', 'Device'],
+        number: ['点号', 'Point'],
+        grade: ['定位等级', 'Grade'],
+        n: ['历元数', 'n'],
+        sigma: ['σ 平面 (m)', 'σ horiz. (m)'],
+        method: ['方法', 'Method'],
+        pole: ['杆高 (m)', 'Pole (m)'],
+        lat: ['纬度', 'Latitude'],
+        lon: ['经度', 'Longitude'],
+        h: ['高程 (m)', 'Height (m)'],
+        time: ['时间', 'Time'],
+        seq: ['条目', 'Entry'],
+        point_type: ['点类型', 'Point type'],
+        none: ['无', 'none'],
+        verifications: ['权属核实', 'Verification answers'],
+        field: ['字段', 'Field'],
+        status: ['结果', 'Answer'],
+        value: ['更正值', 'Corrected value'],
+        cases: ['审核案例', 'Review cases'],
+        subject: ['对象', 'Subject'],
+        kind: ['类型', 'Kind'],
+        detail: ['详情', 'Detail'],
+        history: ['决定记录', 'History of decisions'],
+        action: ['决定', 'Decision'],
+        by: ['决定人', 'By'],
+        choice: ['选择', 'Choice'],
+        notice_dates: ['公告日期', 'Notice dates'],
+        actions: ['操作', 'Actions'],
+        do_return: ['退回作业组', 'Return to the crew'],
+        do_accept: ['通过', 'Accept'],
+        do_notice: ['开始公告', 'Start the public notice'],
+        do_objection: ['登记异议', 'Record an objection'],
+        from: ['自', 'From'],
+        to: ['至', 'To'],
+        done: ['已记录。', 'Recorded.'],
+        failed: ['未能完成：', 'Not done: '],
+        viewer: ['只读用户不能作出决定。', 'A viewer cannot decide.'],
+        draft: ['草图', 'Draft'],
+        surveyed: ['实测', 'Surveyed'],
+        open_cases: ['待审核案例', 'Open review cases'],
+        no_cases: ['没有待审核的案例。', 'No open review cases.'],
+        resolved_cases: ['已处理案例', 'Decided cases'],
+        version_a: ['版本 A', 'Version A'],
+        version_b: ['版本 B', 'Version B'],
+        neither: ['都不采用（重测）', 'Neither (re-survey)'],
+        reason: ['理由', 'Reason'],
+        decide: ['决定', 'Decide'],
+        unit: ['登记单元', 'Unit'],
+        load_failed: ['无法加载：', 'Cannot load: '],
+        point: ['界址点', 'point'],
+        verification: ['权属核实', 'verification']
+    };
+    var STATES = {
+        assigned: ['已分配', 'assigned', '#9e9e9e'],
+        in_field: ['外业中', 'in the field', '#1e88e5'],
+        submitted: ['已提交', 'submitted', '#3949ab'],
+        under_review: ['审核中', 'under review', '#f9a825'],
+        returned: ['已退回', 'returned', '#e65100'],
+        accepted: ['已通过', 'accepted', '#43a047'],
+        notice: ['公告中', 'public notice', '#00897b'],
+        objection: ['异议', 'objection', '#c62828'],
+        ready: ['待登记', 'ready for registration', '#2e7d32']
+    };
+    var ACTIONS = {
+        'return': ['退回', 'return'],
+        accept: ['通过', 'accept'],
+        notice: ['公告', 'notice'],
+        objection: ['异议', 'objection'],
+        review: ['审核决定', 'review decision']
+    };
+    var DEVICE_COLOURS = ['#1565c0', '#ad1457', '#6a1b9a', '#00838f', '#ef6c00', '#4e342e'];
+
+    function tr(k) {
+        var v = Object.prototype.hasOwnProperty.call(TEXT, k) ? TEXT[k] : null;
+        return v ? v[EN ? 1 : 0] : String(k);
+    }
+    function stateText(s) {
+        var v = Object.prototype.hasOwnProperty.call(STATES, s) ? STATES[s] : null;
+        return v ? v[EN ? 1 : 0] : String(s);
+    }
+    function stateColour(s) {
+        var v = Object.prototype.hasOwnProperty.call(STATES, s) ? STATES[s] : null;
+        return v ? v[2] : '#757575';
+    }
+    function show(v) {
+        if (v === null || v === undefined || v === '')
+            return '-';
+        return String(v);
+    }
+    function fixed(v, d) {
+        return typeof v === 'number' ? v.toFixed(d) : '-';
+    }
+
+    /* An element with text (never HTML) and a class. */
+    function el(tag, text, cls) {
+        var e = document.createElement(tag);
+        if (text !== undefined && text !== null)
+            e.textContent = String(text);
+        if (cls)
+            e.className = cls;
+        return e;
+    }
+    function add(parent, child) {
+        parent.appendChild(child);
+        return child;
+    }
+    /* A table of rows (arrays of texts or elements) under the given headings. */
+    function table(heads, rows, cls) {
+        var t = el('table', null, cls || 'data');
+        var tr_ = add(add(t, el('thead')), el('tr'));
+        heads.forEach(function (h) { add(tr_, el('th', h)); });
+        var tb = add(t, el('tbody'));
+        rows.forEach(function (r) {
+            var row = add(tb, el('tr'));
+            r.forEach(function (c) {
+                var td = add(row, el('td'));
+                if (c instanceof Node)
+                    td.appendChild(c);
+                else
+                    td.textContent = show(c);
+            });
+        });
+        return t;
+    }
+    function link(href, text) {
+        var a = el('a', text);
+        a.href = href;
+        return a;
+    }
+    function unitLink(code) {
+        return link('/unit/' + encodeURIComponent(code) + LQ, code);
+    }
+
+    /* ---- the API --------------------------------------------------------------------------- */
+
+    var me = null;
+
+    function api(path, method, body) {
+        var opt = { method: method || 'GET', credentials: 'same-origin', headers: {} };
+        if (method === 'POST') {
+            opt.headers['Content-Type'] = 'application/json';
+            opt.headers['X-CSRF-Token'] = me ? me.csrf : '';
+            opt.body = JSON.stringify(body || {});
+        }
+        return fetch(path, opt).then(function (r) {
+            return r.json().then(function (j) {
+                if (!r.ok)
+                    throw new Error(j && j.error ? j.error : ('HTTP ' + r.status));
+                return j;
+            });
+        });
+    }
+    function loadMe() {
+        return api('/api/v1/me').then(function (m) { me = m; return m; });
+    }
+    function canDecide() {
+        return me && (me.role === 'reviewer' || me.role === 'admin');
+    }
+
+    /* A message line (role=status) at the top of the page's main element. */
+    function message(root, text, bad) {
+        var m = document.getElementById('msg');
+        if (!m) {
+            m = el('p', null);
+            m.id = 'msg';
+            m.setAttribute('role', 'status');
+            root.insertBefore(m, root.firstChild);
+        }
+        m.textContent = text;
+        m.className = bad ? 'error' : 'ok';
+    }
+
+    /* ---- the map: Leaflet on a plain background (no basemap from anywhere) ------------------ */
+
+    function makeMap(parent) {
+        var div = add(parent, el('div', null, 'map'));
+        var map = L.map(div, { attributionControl: false, zoomSnap: 0.25 });
+        map.setView([35.5, 103.2], 8);
+        return map;
+    }
+    function tip(text) {
+        return el('span', text);
+    }
+    function fit(map, layers) {
+        var b = null;
+        layers.forEach(function (l) {
+            var lb = l.getBounds ? l.getBounds() : null;
+            if (lb && lb.isValid())
+                b = b ? b.extend(lb) : L.latLngBounds(lb.getSouthWest(), lb.getNorthEast());
+        });
+        if (b)
+            map.fitBounds(b.pad(0.1), { maxZoom: 19 });
+    }
+
+    /* ---- overview ------------------------------------------------------------------------- */
+
+    function overview(root) {
+        add(root, el('h2', tr('map')));
+        var map = makeMap(root);
+        var legend = add(root, el('ul', null, 'legend'));
+        Object.keys(STATES).forEach(function (s) {
+            var li = add(legend, el('li'));
+            var sw = add(li, el('span', null, 'swatch st-' + s));
+            sw.setAttribute('aria-hidden', 'true');
+            add(li, el('span', stateText(s)));
+        });
+        var counts = add(root, el('div', null, 'counts'));
+        Promise.all([api('/api/v1/units.geojson'), api('/api/v1/units'), api('/api/v1/devices')])
+            .then(function (r) {
+                var gj = r[0], units = r[1], devices = r[2];
+                var layer = L.geoJSON(gj, {
+                    style: function (f) {
+                        var c = stateColour(f.properties.status);
+                        return { color: c, weight: 2, fillColor: c, fillOpacity: 0.35 };
+                    },
+                    onEachFeature: function (f, l) {
+                        var p = f.properties;
+                        l.bindTooltip(tip(p.code + ' ' + show(p.name) + ' · ' + stateText(p.status)));
+                        l.on('click', function () {
+                            window.location.href = '/unit/' + encodeURIComponent(p.code) + LQ;
+                        });
+                    }
+                }).addTo(map);
+                fit(map, [layer]);
+
+                var per = {};
+                units.forEach(function (u) { per[u.status] = (per[u.status] || 0) + 1; });
+                var rows = Object.keys(STATES).filter(function (s) { return per[s]; })
+                    .map(function (s) { return [stateText(s), per[s]]; });
+                rows.push([tr('total'), units.length]);
+                add(counts, el('h3', tr('states')));
+                add(counts, table([tr('state'), tr('count')], rows, 'data states'));
+
+                /* a crew is a device's crew, or the device's name when it has none */
+                var crews = {};
+                function crewOf(name) {
+                    if (!crews[name])
+                        crews[name] = { devices: [], last: null, units: 0, states: {} };
+                    return crews[name];
+                }
+                var crewOfDevice = {};
+                devices.forEach(function (d) {
+                    var c = crewOf(d.crew || d.name);
+                    crewOfDevice[d.name] = d.crew || d.name;
+                    c.devices.push(d.name);
+                    if (d.last_ingest && (!c.last || d.last_ingest > c.last))
+                        c.last = d.last_ingest;
+                });
+                units.forEach(function (u) {
+                    var c = crewOf(crewOfDevice[u.assign] || u.assign);
+                    c.units++;
+                    c.states[u.status] = (c.states[u.status] || 0) + 1;
+                });
+                var crows = Object.keys(crews).sort().map(function (n) {
+                    var c = crews[n];
+                    var st = Object.keys(c.states).map(function (s) {
+                        return stateText(s) + ' ' + c.states[s];
+                    }).join(EN ? ', ' : '，');
+                    return [n, c.devices.join(', '), c.units, st, c.last || tr('never')];
+                });
+                add(counts, el('h3', tr('crews')));
+                add(counts, table([tr('crew'), tr('devices'), tr('units'), tr('state'),
+                                   tr('last_sync')], crows, 'data crews'));
+            })
+            .catch(function (e) { message(root, tr('load_failed') + e.message, true); });
+    }
+
+    /* ---- the unit page -------------------------------------------------------------------- */
+
+    function actionForm(root, code, name, fields, reload) {
+        var f = add(root, el('form', null, 'action'));
+        f.id = 'act-' + name;
+        var inputs = {};
+        fields.forEach(function (fd) {
+            var lab = add(f, el('label', fd.label + ' '));
+            var i = add(lab, el(fd.tag || 'input'));
+            i.name = fd.key;
+            if (fd.type)
+                i.type = fd.type;
+            if (fd.required)
+                i.required = true;
+            inputs[fd.key] = i;
+        });
+        var b = add(f, el('button', tr('do_' + name)));
+        b.type = 'submit';
+        f.addEventListener('submit', function (ev) {
+            ev.preventDefault();
+            var body = {};
+            Object.keys(inputs).forEach(function (k) {
+                if (inputs[k].value !== '')
+                    body[k] = inputs[k].value;
+            });
+            b.disabled = true;
+            api('/api/v1/units/' + encodeURIComponent(code) + '/' + name, 'POST', body)
+                .then(function () { reload(tr('done'), false); })
+                .catch(function (e) { reload(tr('failed') + e.message, true); });
+        });
+    }
+
+    function unitPage(root, code) {
+        var body = add(root, el('div', null, 'unit'));
+        function load(msg, bad) {
+            Promise.all([loadMe(), api('/api/v1/units/' + encodeURIComponent(code))])
+                .then(function (r) {
+                    body.textContent = '';
+                    renderUnit(body, r[1], load);
+                    if (msg)
+                        message(root, msg, bad);
+                })
+                .catch(function (e) { message(root, tr('load_failed') + e.message, true); });
+        }
+        load();
+    }
+
+    function renderUnit(root, u, reload) {
+        var facts = add(root, el('dl', null, 'facts'));
+        function fact(k, v, cls) {
+            add(facts, el('dt', tr(k)));
+            add(facts, el('dd', v, cls));
+        }
+        fact('state', stateText(u.status), 'status st-' + u.status);
+        add(facts, el('dt', TEXT.unit[EN ? 1 : 0]));
+        add(facts, el('dd', show(u.name), 'name'));
+        fact('assign', show(u.assign));
+        fact('note', show(u.note), 'note');
+        fact('decided_by', show(u.decided_by) + (u.decided ? ' · ' + u.decided : ''));
+        if (u.notice_from)
+            fact('notice_dates', u.notice_from + ' – ' + u.notice_to);
+
+        var map = makeMap(root);
+        var layers = [];
+        if (u.geometry) {
+            var draft = L.geoJSON({ type: 'Feature', geometry: u.geometry, properties: {} }, {
+                style: { color: '#616161', weight: 2, dashArray: '6 4', fillOpacity: 0.05 }
+            }).addTo(map);
+            draft.bindTooltip(tip(tr('draft')));
+            layers.push(draft);
+        }
+        var prow = [], vrow = [];
+        u.devices.forEach(function (d, i) {
+            var colour = DEVICE_COLOURS[i % DEVICE_COLOURS.length];
+            var ll = [];
+            d.points.forEach(function (p) {
+                if (typeof p.lat === 'number' && typeof p.lon === 'number') {
+                    ll.push([p.lat, p.lon]);
+                    var m = L.circleMarker([p.lat, p.lon], { radius: 5, color: colour }).addTo(map);
+                    m.bindTooltip(tip(d.device + ' ' + p.number));
+                    layers.push(L.featureGroup([m]));
+                }
+                prow.push([d.device, p.number, p.grade, p.n, fixed(p.sigma_h, 3), show(p.method),
+                           fixed(p.pole_h, 3), fixed(p.lat, 8), fixed(p.lon, 8), fixed(p.h, 3),
+                           show(p.point_type), p.time]);
+            });
+            if (ll.length >= 3) {
+                var poly = L.polygon(ll, { color: colour, weight: 2, fillOpacity: 0.15 }).addTo(map);
+                poly.bindTooltip(tip(tr('surveyed') + ' · ' + d.device));
+                layers.push(poly);
+            } else if (ll.length === 2) {
+                layers.push(L.polyline(ll, { color: colour, weight: 2 }).addTo(map));
+            }
+            d.verifications.forEach(function (v) {
+                vrow.push([d.device, v.field, v.status, v.value, v.note, v.time]);
+            });
+        });
+        fit(map, layers);
+
+        add(root, el('h3', tr('points')));
+        add(root, table([tr('device'), tr('number'), tr('grade'), tr('n'), tr('sigma'),
+                         tr('method'), tr('pole'), tr('lat'), tr('lon'), tr('h'),
+                         tr('point_type'), tr('time')], prow, 'data points'));
+        add(root, el('h3', tr('verifications')));
+        add(root, table([tr('device'), tr('field'), tr('status'), tr('value'), tr('note'),
+                         tr('time')], vrow, 'data verifications'));
+        add(root, el('h3', tr('cases')));
+        add(root, table([tr('seq'), tr('subject'), tr('kind'), tr('detail'), tr('status'),
+                         tr('note')], u.cases.map(function (c) {
+            return [link('/review' + LQ, '#' + c.id), c.subject, tr(c.kind), c.detail, c.status,
+                    c.note];
+        }), 'data cases'));
+        add(root, el('h3', tr('history')));
+        add(root, table([tr('time'), tr('action'), tr('by'), tr('note'), tr('choice'),
+                         tr('notice_dates')], u.decisions.map(function (d) {
+            var a = Object.prototype.hasOwnProperty.call(ACTIONS, d.action) ? ACTIONS[d.action] : null;
+            return [d.time, a ? a[EN ? 1 : 0] : d.action, d.by, d.note,
+                    d.accept ? d.accept + (d['case'] ? ' (#' + d['case'] + ')' : '') : null,
+                    d.notice_from ? d.notice_from + ' – ' + d.notice_to : null];
+        }), 'data decisions'));
+
+        add(root, el('h3', tr('actions')));
+        if (!canDecide()) {
+            add(root, el('p', tr('viewer')));
+            return;
+        }
+        var acts = add(root, el('div', null, 'actions'));
+        actionForm(acts, u.code, 'return', [{ key: 'note', label: tr('note'), tag: 'textarea',
+                                              required: true }], reload);
+        actionForm(acts, u.code, 'accept', [{ key: 'note', label: tr('note') }], reload);
+        actionForm(acts, u.code, 'notice', [{ key: 'from', label: tr('from'), type: 'date',
+                                              required: true },
+                                            { key: 'to', label: tr('to'), type: 'date',
+                                              required: true }], reload);
+        actionForm(acts, u.code, 'objection', [{ key: 'note', label: tr('note'), tag: 'textarea',
+                                                 required: true }], reload);
+    }
+
+    /* ---- the review queue ----------------------------------------------------------------- */
+
+    var SIDE_KEYS = {
+        point: ['device', 'time', 'seq', 'number', 'lat', 'lon', 'h', 'grade', 'point_type'],
+        verification: ['device', 'time', 'seq', 'field', 'status', 'value', 'note']
+    };
+
+    function sideCell(v, k) {
+        if (typeof v === 'number' && (k === 'lat' || k === 'lon'))
+            return v.toFixed(8);
+        if (typeof v === 'number' && k === 'h')
+            return v.toFixed(3);
+        return show(v);
+    }
+
+    function reviewPage(root) {
+        var body = add(root, el('div', null, 'review'));
+        function load(msg, bad) {
+            Promise.all([loadMe(), api('/api/v1/review')])
+                .then(function (r) {
+                    body.textContent = '';
+                    renderReview(body, r[1].cases, load);
+                    if (msg)
+                        message(root, msg, bad);
+                })
+                .catch(function (e) { message(root, tr('load_failed') + e.message, true); });
+        }
+        load();
+    }
+
+    function renderReview(root, cases, reload) {
+        var open = cases.filter(function (c) { return c.status === 'open'; });
+        var shut = cases.filter(function (c) { return c.status !== 'open'; });
+        var map = makeMap(root);
+        var layers = [];
+        add(root, el('h3', tr('open_cases')));
+        if (!open.length)
+            add(root, el('p', tr('no_cases'), 'empty'));
+        open.forEach(function (c) {
+            var card = add(root, el('form', null, 'case'));
+            card.setAttribute('data-id', String(c.id));
+            var h = add(card, el('h4'));
+            add(h, el('span', '#' + c.id + ' '));
+            add(h, unitLink(c.unit));
+            add(h, el('span', ' · ' + c.subject + ' · ' + tr(c.kind)));
+            add(card, el('p', c.detail, 'detail'));
+            var keys = SIDE_KEYS[c.kind] || Object.keys(c.a || {});
+            var rows = keys.map(function (k) {
+                return [tr(k), sideCell((c.a || {})[k], k), sideCell((c.b || {})[k], k)];
+            });
+            add(card, table(['', tr('version_a'), tr('version_b')], rows, 'data sides'));
+            ['a', 'b'].forEach(function (s, i) {
+                var side = c[s];
+                if (side && typeof side.lat === 'number' && typeof side.lon === 'number') {
+                    var m = L.circleMarker([side.lat, side.lon], {
+                        radius: 6, color: i ? '#c62828' : '#1565c0'
+                    }).addTo(map);
+                    m.bindTooltip(tip('#' + c.id + ' ' + s.toUpperCase() + ' ' + show(side.device)));
+                    layers.push(L.featureGroup([m]));
+                }
+            });
+            var choice = add(card, el('fieldset', null, 'choice'));
+            add(choice, el('legend', tr('choice')));
+            [['a', tr('version_a')], ['b', tr('version_b')], ['neither', tr('neither')]]
+                .forEach(function (o) {
+                    var lab = add(choice, el('label'));
+                    var r = add(lab, el('input'));
+                    r.type = 'radio';
+                    r.name = 'accept';
+                    r.value = o[0];
+                    r.required = true;
+                    add(lab, el('span', ' ' + o[1]));
+                });
+            var rl = add(card, el('label', tr('reason') + ' '));
+            var reason = add(rl, el('input', null, 'reason'));
+            reason.name = 'note';
+            reason.required = true;
+            var b = add(card, el('button', tr('decide'), 'decide'));
+            b.type = 'submit';
+            if (!canDecide()) {
+                b.disabled = true;
+                add(card, el('p', tr('viewer')));
+            }
+            card.addEventListener('submit', function (ev) {
+                ev.preventDefault();
+                var picked = card.querySelector('input[name=accept]:checked');
+                if (!picked)
+                    return;
+                b.disabled = true;
+                api('/api/v1/review/' + c.id + '/resolve', 'POST',
+                    { accept: picked.value, note: reason.value })
+                    .then(function () { reload(tr('done'), false); })
+                    .catch(function (e) { reload(tr('failed') + e.message, true); });
+            });
+        });
+        fit(map, layers);
+        add(root, el('h3', tr('resolved_cases')));
+        add(root, table([tr('seq'), tr('unit'), tr('subject'), tr('kind'), tr('time'),
+                         tr('note')], shut.map(function (c) {
+            return ['#' + c.id, unitLink(c.unit), c.subject, tr(c.kind), c.resolved, c.note];
+        }), 'data resolved'));
+    }
+
+    /* ---- which page ----------------------------------------------------------------------- */
+
+    function start() {
+        var ov = document.getElementById('overview');
+        var app = document.getElementById('app');
+        if (ov) {
+            loadMe().then(function () { overview(ov); })
+                .catch(function (e) { message(ov, tr('load_failed') + e.message, true); });
+            return;
+        }
+        if (!app)
+            return;
+        var loading = document.getElementById('loading');
+        if (loading)
+            loading.parentNode.removeChild(loading);
+        if (app.getAttribute('data-page') === 'unit')
+            unitPage(app, app.getAttribute('data-code'));
+        else if (app.getAttribute('data-page') === 'review')
+            reviewPage(app);
+    }
+    start();
+})();

@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+"""The county office console in a real browser: Debian's chromium, headless, driven through
+chromium-driver by python3-selenium, against a real `quejie-office serve` over TLS.
+
+Usage: console_browser.py URL ART_DIR USER PASSWORD UNIT_CODES RETURN_CODE VIEWER VIEWER_PASSWORD
+(UNIT_CODES comma-separated; USER a reviewer). Prints ok/FAIL lines like lib.sh and exits non-zero on a failure.
+Called by test_console_browser.sh, which prepares the office and checks the tablet afterwards.
+"""
+import json
+import os
+import sys
+import tempfile
+from urllib.parse import urlsplit
+
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+URL, ART, USER, PASSWORD, CODES, RETURN, VIEWER, VIEWER_PASSWORD = sys.argv[1:9]
+CODES = CODES.split(",")
+ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(URL))
+fails = 0
+
+
+def ok(what):
+    print("ok    " + what, flush=True)
+
+
+def fail(what):
+    global fails
+    fails += 1
+    print("FAIL  " + what, flush=True)
+
+
+def check(cond, what, why=""):
+    if cond:
+        ok(what)
+    else:
+        fail(what + (": " + why if why else ""))
+    return cond
+
+
+opts = webdriver.ChromeOptions()
+opts.binary_location = "/usr/bin/chromium"
+for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+          "--ignore-certificate-errors", "--no-first-run", "--disable-background-networking",
+          "--disable-extensions", "--disable-sync", "--window-size=1280,1000", "--lang=zh-CN",
+          "--user-data-dir=" + tempfile.mkdtemp(prefix="qj-chromium-")):
+    opts.add_argument(a)
+# the pages' language follows Accept-Language: Chinese, as a county office's browser sends
+opts.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+driver.set_page_load_timeout(30)
+wait = WebDriverWait(driver, 20, ignored_exceptions=[StaleElementReferenceException])
+console_errors = []
+requests = []
+
+
+def drain_logs():
+    """Keep the browser console's errors and every request the pages made."""
+    for e in driver.get_log("browser"):
+        if e.get("level") == "SEVERE":
+            console_errors.append(e.get("message", ""))
+    for e in driver.get_log("performance"):
+        m = json.loads(e["message"])["message"]
+        if m.get("method") == "Network.requestWillBeSent":
+            requests.append(m["params"]["request"]["url"])
+
+
+def shot(name):
+    driver.save_screenshot(os.path.join(ART, name + ".png"))
+
+
+def until(fn, what):
+    try:
+        return wait.until(lambda d: fn())
+    except TimeoutException:
+        fail(what + ": timed out")
+        shot("timeout-" + str(fails))
+        return None
+
+
+try:
+    # ---- login: a wrong password refused, then the right one -----------------------------------
+    driver.get(URL + "/")
+    check(urlsplit(driver.current_url).path == "/login", "without a session the console leads to the login page",
+          driver.current_url)
+    driver.find_element(By.NAME, "user").send_keys(USER)
+    driver.find_element(By.NAME, "password").send_keys("not-the-password")
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    until(lambda: driver.find_elements(By.CSS_SELECTOR, ".error"), "the login page answers")
+    check(driver.find_elements(By.CSS_SELECTOR, ".error") and driver.get_cookie("qj_session") is None,
+          "a wrong password is refused (an error shown, no session cookie)")
+    shot("01-login-refused")
+    drain_logs()  # the refused login's 401 is the console's one expected error
+    expected = [m for m in console_errors if "/login - " in m and "401" in m]
+    check(len(expected) == len(console_errors), "the refused login is the page's only error so far",
+          "; ".join(console_errors))
+    del console_errors[:]
+    driver.find_element(By.NAME, "user").clear()
+    driver.find_element(By.NAME, "user").send_keys(USER)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    until(lambda: urlsplit(driver.current_url).path == "/" and driver.find_elements(By.ID, "overview"),
+          "the login leads to the overview")
+    check(driver.get_cookie("qj_session") is not None, "the right password logs in (session cookie)")
+
+    # ---- overview: every unit's code, the map, the counts ---------------------------------------
+    cells = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "table.units td.code")]
+    check(all(c in cells for c in CODES), "the overview lists every unit's code", repr(cells))
+    paths = until(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#overview .map path.leaflet-interactive"))
+                  >= len(CODES), "the map draws every unit's draft")
+    if paths:
+        ok("the overview map draws every unit's draft (%d shapes)" %
+           len(driver.find_elements(By.CSS_SELECTOR, "#overview .map path.leaflet-interactive")))
+    until(lambda: driver.find_elements(By.CSS_SELECTOR, "table.crews tbody tr"), "the crews table")
+    crews = driver.find_element(By.CSS_SELECTOR, "table.crews").text
+    check("一组" in crews and "crewa" in crews, "the crews table names the crew, its devices and last sync", crews)
+    states = driver.find_element(By.CSS_SELECTOR, "table.states").text
+    check("审核中" in states and "合计" in states, "counts per state, in Chinese by default", states)
+    shot("02-overview")
+
+    # ---- review queue: both versions side by side, decide a with a reason -----------------------
+    driver.get(URL + "/review")
+    until(lambda: driver.find_elements(By.CSS_SELECTOR, "form.case"), "the review queue shows the open case")
+    cases = driver.find_elements(By.CSS_SELECTOR, "form.case")
+    check(len(cases) == 1, "one open review case", str(len(cases)))
+    card = cases[0]
+    sides = card.find_element(By.CSS_SELECTOR, "table.sides").text
+    check("crewa" in sides and "crewb" in sides, "both versions side by side (crewa and crewb)", sides)
+    until(lambda: len(driver.find_elements(By.CSS_SELECTOR, ".map path.leaflet-interactive")) >= 2,
+          "both versions on the map")
+    shot("03-review")
+    card.find_element(By.CSS_SELECTOR, "input[name=accept][value=a]").click()
+    card.find_element(By.CSS_SELECTOR, "input.reason").send_keys("实测于界桩 <b>ok</b>")
+    card.find_element(By.CSS_SELECTOR, "button.decide").click()
+    until(lambda: driver.find_elements(By.CSS_SELECTOR, "p.empty"), "the decided case leaves the queue")
+    resolved = driver.find_element(By.CSS_SELECTOR, "table.resolved").text
+    check("实测于界桩 <b>ok</b>" in resolved, "the case is decided, its reason shown as text", resolved)
+    shot("04-review-decided")
+
+    # ---- unit page: draft and surveyed boundary, provenance, return with a note -----------------
+    driver.get(URL + "/unit/" + RETURN)
+    until(lambda: driver.find_elements(By.CSS_SELECTOR, "table.points tbody tr"), "the unit page's points")
+    pts = driver.find_element(By.CSS_SELECTOR, "table.points").text
+    check("crewa" in pts and "J1" in pts, "the points table with its provenance", pts)
+    hist = driver.find_element(By.CSS_SELECTOR, "table.decisions").text
+    check("rev" in hist and "审核决定" in hist, "the history shows the review decision", hist)
+    check(len(driver.find_elements(By.CSS_SELECTOR, ".map path.leaflet-interactive")) >= 2,
+          "the draft and the surveyed points on the map")
+    form = driver.find_element(By.ID, "act-return")
+    form.find_element(By.NAME, "note").send_keys("请补测 J2")
+    form.find_element(By.CSS_SELECTOR, "button").click()
+    until(lambda: "已退回" in driver.find_element(By.CSS_SELECTOR, "dd.status").text
+          and driver.find_elements(By.CSS_SELECTOR, "#msg.ok"), "the unit shows as returned")
+    check("请补测 J2" in driver.find_element(By.CSS_SELECTOR, "dd.note").text, "the unit is returned with its note")
+    shot("05-unit-returned")
+
+    # English on request
+    driver.get(URL + "/unit/" + RETURN + "?lang=en")
+    until(lambda: driver.find_elements(By.CSS_SELECTOR, "table.points tbody tr"), "the English unit page")
+    body = driver.find_element(By.TAG_NAME, "body").text
+    check("Boundary points" in body and "returned" in body, "?lang=en gives the unit page in English")
+    shot("06-unit-en")
+
+    drain_logs()
+    check(not console_errors, "no error in the browser's console", "; ".join(console_errors))
+    # the browser's own pages (chrome://) are not the network; everything else must be ours
+    foreign = [u for u in requests
+               if urlsplit(u).scheme in ("http", "https", "ws", "wss", "ftp") and not u.startswith(ORIGIN + "/")]
+    requests = [u for u in requests if not u.startswith("chrome")]
+    check(requests and not foreign, "no request to any origin but the office's (%d requests)" % len(requests),
+          "; ".join(foreign[:5]))
+    with open(os.path.join(ART, "requests.txt"), "w") as f:
+        f.write("\n".join(requests) + "\n")
+
+    # ---- a viewer: logs out the reviewer, reads the unit, is offered no decision -------------
+    driver.get(URL + "/")
+    driver.find_element(By.CSS_SELECTOR, "header form button").click()
+    until(lambda: driver.find_elements(By.NAME, "password"), "logout leads to the login page")
+    check(driver.get_cookie("qj_session") is None, "logout ends the session (cookie cleared)")
+    driver.find_element(By.NAME, "user").send_keys(VIEWER)
+    driver.find_element(By.NAME, "password").send_keys(VIEWER_PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    until(lambda: driver.find_elements(By.ID, "overview"), "the viewer's overview")
+    driver.get(URL + "/unit/" + RETURN)
+    until(lambda: driver.find_elements(By.CSS_SELECTOR, "table.points tbody tr"), "the viewer's unit page")
+    check(not driver.find_elements(By.CSS_SELECTOR, "form.action"), "a viewer is offered no decision")
+    shot("07-unit-viewer")
+    drain_logs()
+    check(not console_errors, "no error in the browser's console (viewer)", "; ".join(console_errors))
+except Exception as e:  # a crash of the script is a failure with a screenshot, never a pass
+    fail("browser session: %r" % e)
+    try:
+        shot("crash")
+    except Exception:
+        pass
+finally:
+    driver.quit()
+sys.exit(1 if fails else 0)

@@ -1,0 +1,96 @@
+#!/bin/bash
+# The county office console in a real browser (chromium headless, chromium-driver,
+# python3-selenium: Debian's packages) against a real `quejie-office serve` on TLS at 127.0.0.1:
+# log in (a wrong password refused), the overview lists every unit and draws them, a review case
+# of two crews disagreeing decided, a unit returned with a note and, after `quejie sync`, the
+# tablet's tasks list shows it returned; no error in the browser's console and no request to any
+# origin but the office's. Screenshots in build/test-artifacts/console-browser/.
+source "$(dirname "$0")/lib.sh"
+: "${QUEJIE_OFFICE:=$QJ_BUILD/quejie-office}"
+OFF=$QUEJIE_OFFICE
+Q=$QUEJIE
+ART=$QJ_BUILD/test-artifacts/console-browser
+rm -rf "$ART"
+mkdir -p "$ART"
+for f in /usr/bin/chromium /usr/bin/chromedriver; do
+    [ -x $f ] || { fail "$f is missing (packaging/deps.txt: chromium, chromium-driver)"; finish; exit; }
+done
+"$PY" -c 'import selenium' 2>/dev/null || { fail "python3-selenium is missing"; finish; exit; }
+O=$T/office.db
+U=622901ZR000002
+
+expect "init" "$OFF" init "$O" --name 临夏州
+expect "user add reviewer" bash -c "echo 'Rev-pass-2026!' | '$OFF' user add '$O' --name rev --role reviewer"
+expect "user add viewer" bash -c "echo 'View-pass-2026!' | '$OFF' user add '$O' --name view --role viewer"
+expect "tasks import" "$OFF" tasks import "$O" "$FIX/tasks/linxia-units-4490.geojson" --assign 一组
+CODES=$("$OFF" units "$O" --json | "$PY" -c 'import json,sys; print(",".join(u["code"] for u in json.load(sys.stdin)))')
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$T/key.pem" \
+    -out "$T/cert.pem" -days 30 -subj "/CN=localhost" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1
+P=$(free_port)
+URL=https://127.0.0.1:$P
+"$OFF" serve "$O" --listen 127.0.0.1:$P --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" \
+    --assets "$QJ_SOURCE/assets/office" >"$T/office.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$P) 2>/dev/null && break; sleep 0.1; done
+
+# two crews measure J1 of one unit about 3 m apart: a review case
+for c in a b; do
+    tok=$("$OFF" device add "$O" --name crew$c --crew 一组 2>/dev/null | tail -1)
+    "$Q" init "$T/$c.db" --device-name crew$c >/dev/null 2>&1
+    expect "crew$c enrolls and syncs" bash -c "'$Q' enroll '$T/$c.db' --office $URL --token $tok --ca '$T/cert.pem' && '$Q' sync '$T/$c.db'"
+done
+"$Q" point add "$T/a.db" --unit $U --lon 103.23000 --lat 35.55000 >/dev/null 2>&1
+"$Q" point add "$T/b.db" --unit $U --lon 103.23003 --lat 35.55002 >/dev/null 2>&1
+for c in a b; do "$Q" sync "$T/$c.db" >/dev/null 2>&1; done
+"$OFF" review list "$O" --json >"$T/r.json"
+pyexpr "$T/r.json" 'len(d["cases"])==1' && ok "a review case: the crews disagree" || fail "review case: $(cat "$T/r.json")"
+
+# the API reads the pages use: a session needed, an unknown unit 404, Debian's Leaflet served
+hc() { curl -s -o "$T/body" -w '%{http_code}' --max-time 30 --cacert "$T/cert.pem" "$@"; }
+c1=$(hc $URL/api/v1/units.geojson); c2=$(hc $URL/api/v1/units/$U); c3=$(hc $URL/unit/$U); c4=$(hc $URL/review)
+[ "$c1$c2" = 401401 ] && [ "$c3$c4" = 303303 ] && ok "no session: the map and unit reads are 401, the pages lead to the login"     || fail "without a session: $c1 $c2 $c3 $c4"
+c=$(hc $URL/static/leaflet/leaflet.js); [ "$c" = 200 ] && grep -q 'Leaflet' "$T/body" && ok "Debian's Leaflet is served by the office" || fail "leaflet.js: $c"
+hc -c "$T/jar" -H 'Content-Type: application/json' --data-binary '{"user":"rev","password":"Rev-pass-2026!"}' $URL/api/v1/login >/dev/null
+c=$(hc -b "$T/jar" $URL/api/v1/units.geojson); [ "$c" = 200 ] && pyexpr "$T/body" \
+    'd["type"]=="FeatureCollection" and sorted(f["properties"]["code"] for f in d["features"])==sorted("'$CODES'".split(",")) and all(f["geometry"]["type"] in ("Polygon","MultiPolygon") and f["properties"]["status"] for f in d["features"])' \
+    && ok "GET /api/v1/units.geojson: every unit's draft with its state" || fail "units.geojson: $c $(head -c 300 "$T/body")"
+c=$(hc -b "$T/jar" $URL/api/v1/units/$U); [ "$c" = 200 ] && pyexpr "$T/body" \
+    'd["code"]=="'$U'" and d["status"]=="under_review" and d["geometry"] and sorted(x["device"] for x in d["devices"])==["crewa","crewb"] and all(set(("number","grade","n","sigma_h","method","pole_h","lat","lon")) <= set(p) for x in d["devices"] for p in x["points"]) and len(d["cases"])==1 and d["decisions"]==[]' \
+    && ok "GET /api/v1/units/CODE: draft, each device's points with provenance, cases, decisions" || fail "unit detail: $c $(head -c 400 "$T/body")"
+c=$(hc -b "$T/jar" $URL/api/v1/units/NOSUCHUNIT); [ "$c" = 404 ] && grep -q NOSUCHUNIT "$T/body" && ok "an unknown unit is 404 naming it" || fail "unknown unit: $c"
+
+# a form posted from our pages (Referrer-Policy: no-referrer) says "Origin: null": accepted only
+# when the browser's Sec-Fetch-Site says same-origin (the logout form of a real browser)
+hc -c "$T/jar2" -H 'Content-Type: application/json' --data-binary '{"user":"rev","password":"Rev-pass-2026!"}' $URL/api/v1/login >/dev/null
+CSRF=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["csrf"])' "$T/body")
+c1=$(hc -b "$T/jar2" -H 'Origin: null' --data-urlencode "csrf=$CSRF" $URL/logout)
+c2=$(hc -b "$T/jar2" -H 'Origin: null' -H 'Sec-Fetch-Site: cross-site' --data-urlencode "csrf=$CSRF" $URL/logout)
+c3=$(hc -b "$T/jar2" -H 'Origin: null' -H 'Sec-Fetch-Site: same-origin' --data-urlencode "csrf=$CSRF" $URL/logout)
+[ "$c1$c2$c3" = 403403303 ] && ok "Origin: null is refused unless Sec-Fetch-Site is same-origin" || fail "Origin null: $c1 $c2 $c3"
+
+# the browser's part
+"$PY" "$QJ_SOURCE/tests/integration/console_browser.py" "$URL" "$ART" rev 'Rev-pass-2026!' \
+    "$CODES" $U view 'View-pass-2026!' >"$T/browser.out" 2>&1
+rc=$?
+cat "$T/browser.out"
+PASSES=$((PASSES + $(grep -c '^ok' "$T/browser.out")))
+FAILS=$((FAILS + $(grep -c '^FAIL' "$T/browser.out")))
+[ $rc = 0 ] || grep -q '^FAIL' "$T/browser.out" || fail "the browser session ended with status $rc"
+
+# what the browser did, seen by the office and by the tablet
+"$OFF" review list "$O" --all --json >"$T/r.json"
+pyexpr "$T/r.json" 'd["cases"][0]["status"]=="resolved" and "实测于界桩" in d["cases"][0]["note"]' \
+    && ok "the office holds the decided case with its reason" || fail "case after the browser: $(cat "$T/r.json")"
+"$OFF" units "$O" --json >"$T/u.json"
+pyexpr "$T/u.json" '[u for u in d if u["code"]=="'$U'"][0]["status"]=="returned"' \
+    && ok "the office holds the unit as returned" || fail "unit after the browser: $(cat "$T/u.json")"
+expect "crewa syncs" "$Q" sync "$T/a.db"
+"$Q" tasks list "$T/a.db" --json >"$T/t.json" 2>/dev/null
+pyexpr "$T/t.json" '(lambda u: u["office_status"]=="returned" and u["office_note"]=="请补测 J2")([u for u in d if u["code"]=="'$U'"][0])' \
+    && ok "after quejie sync the tablet's tasks list shows the unit returned, with the note" \
+    || fail "tablet: $(head -c 300 "$T/t.json")"
+cp "$T/office.log" "$ART/" 2>/dev/null
+ls "$ART"/*.png >/dev/null 2>&1 && ok "screenshots kept in $ART" || fail "no screenshots in $ART"
+finish
