@@ -293,6 +293,26 @@ ls -d "$O".export-* >/dev/null 2>&1 && fail "export files left beside the databa
 "$OFF" audit "$O" --json >"$T/audit.json" 2>"$T/err"
 pyexpr "$T/audit.json" 'all(any(a["user"]==u and a["action"]==w and a["address"]=="127.0.0.1" for a in d) for (u,w) in [("adm","device.add"),("adm","device.revoke"),("adm","tasks.import"),("adm","imagery.add"),("adm","imagery.remove"),("view","export")])' \
     && ok "every administrative action is in the audit log" || fail "admin audit: $(head -c 600 "$T/audit.json")"
+# the administrator's pages
+c=$(hcode POST /api/v1/devices -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF" --data-binary "{\"name\":\"xss-dev\",\"crew\":\"$XSS\"}")
+[ "$c" = 201 ] || fail "device with a <script> crew: $c"
+c=$(hcode GET /devices); [ "$c" = 303 ] && [ "$(header Location)" = /login ] && ok "GET /devices without a session: 303 to /login" || fail "/devices no session: $c"
+c=$(hcode GET /devices -b "$T/adm.jar")
+[ "$c" = 200 ] && grep -q 'lang="zh-CN"' "$T/body" && grep -q '登记设备' "$T/body" && grep -q '>crewc<' "$T/body" \
+    && grep -q 'id="device-add"' "$T/body" && grep -q 'src="/static/admin.js"' "$T/body" && grep -q "name=\"csrf-token\" content=\"$ADM_CSRF\"" "$T/body" \
+    && ok "/devices: the register form, the devices and their last sync, in Chinese" || fail "/devices: $c $(head -c 300 "$T/body")"
+grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;' "$T/body" && ! grep -qF "$XSS" "$T/body" && ! grep -qi '<script>\|style=\|onclick=' "$T/body" \
+    && ok "/devices escapes text and has no inline script" || fail "/devices escaping"
+c=$(hcode GET '/devices?lang=en' -b "$T/view.jar")
+[ "$c" = 200 ] && grep -q 'Devices' "$T/body" && grep -q 'Last sync' "$T/body" && ! grep -q 'id="device-add"' "$T/body" && ! grep -q 'row-action' "$T/body" \
+    && ok "/devices?lang=en in English; a viewer gets no forms or buttons" || fail "/devices en/viewer: $c"
+c=$(hcode GET /tasks -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q '>622901SD000002<' "$T/body" && grep -q 'id="tasks-upload"' "$T/body" && grep -q 'type="file"' "$T/body" \
+    && ok "/tasks: the upload form and the task units" || fail "/tasks: $c"
+c=$(hcode GET /imagery -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q 'id="imagery-upload"' "$T/body" && ok "/imagery: the upload form" || fail "/imagery: $c"
+c=$(hcode GET /log -b "$T/view.jar"); [ "$c" = 200 ] && grep -q 'href="/api/v1/export?format=gpkg"' "$T/body" && grep -q '>crewa<' "$T/body" \
+    && ok "/log: the ingest log and the export links" || fail "/log: $c $(head -c 300 "$T/body")"
+c=$(hcode GET /static/admin.js); [ "$c" = 200 ] && [[ "$(header Content-Type)" == text/javascript* ]] && grep -q 'X-CSRF-Token' "$T/body" \
+    && ok "/static/admin.js is served" || fail "admin.js: $c"
 c=$(hcode GET /login); [ "$c" = 200 ] && ok "the server still serves after the uploads" || fail "server gone: $c"
 
 # ---- the audit log ---------------------------------------------------------------------------------------
