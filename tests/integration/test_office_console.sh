@@ -314,6 +314,7 @@ c=$(hcode GET /log -b "$T/view.jar"); [ "$c" = 200 ] && grep -q 'href="/api/v1/e
 c=$(hcode GET /static/admin.js); [ "$c" = 200 ] && [[ "$(header Content-Type)" == text/javascript* ]] && grep -q 'X-CSRF-Token' "$T/body" \
     && ok "/static/admin.js is served" || fail "admin.js: $c"
 c=$(hcode GET /login); [ "$c" = 200 ] && ok "the server still serves after the uploads" || fail "server gone: $c"
+! grep -q 'AddressSanitizer\|runtime error' "$T/office.log" && ok "no sanitizer report in the server's log" || fail "sanitizer: $(grep -m3 'AddressSanitizer\|runtime error' "$T/office.log")"
 
 # ---- the audit log ---------------------------------------------------------------------------------------
 "$OFF" audit "$O" --json >"$T/audit.json" 2>"$T/err"
