@@ -482,6 +482,11 @@ const char *sy_office_name(const sy_office *o)
     return o->name;
 }
 
+const char *sy_office_path(const sy_office *o)
+{
+    return o->path;
+}
+
 double sy_office_tolerance(const sy_office *o)
 {
     return o->tolerance;

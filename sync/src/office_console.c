@@ -207,23 +207,23 @@ static const char *jstr(const json_t *o, const char *k)
 /* ---- the pages the console's script fills (overview map, unit page, review queue) ---------- */
 
 typedef enum app_text_id {
-    A_NAV_OVERVIEW,
-    A_NAV_REVIEW,
-    A_UNIT,
-    A_REVIEW,
-    A_LOADING,
-    A_COUNT
+    P_NAV_OVERVIEW,
+    P_NAV_REVIEW,
+    P_UNIT,
+    P_REVIEW,
+    P_LOADING,
+    P_COUNT
 } app_text_id;
 
-static const char *const APP_TEXT[A_COUNT][2] = {
-    [A_NAV_OVERVIEW] = {"总览", "Overview"},
-    [A_NAV_REVIEW] = {"审核队列", "Review queue"},
-    [A_UNIT] = {"登记单元", "Unit"},
-    [A_REVIEW] = {"审核队列", "Review queue"},
-    [A_LOADING] = {"正在加载……", "Loading..."},
+static const char *const APP_TEXT[P_COUNT][2] = {
+    [P_NAV_OVERVIEW] = {"总览", "Overview"},
+    [P_NAV_REVIEW] = {"审核队列", "Review queue"},
+    [P_UNIT] = {"登记单元", "Unit"},
+    [P_REVIEW] = {"审核队列", "Review queue"},
+    [P_LOADING] = {"正在加载……", "Loading..."},
 };
 
-static const char *at(sy__lang lang, app_text_id id)
+static const char *pt(sy__lang lang, app_text_id id)
 {
     return APP_TEXT[id][lang == SY_LANG_EN];
 }
@@ -251,11 +251,11 @@ static void app_nav(page *p, sy__lang lang)
     raw(p, "<nav class=\"pages\"><a href=\"/");
     raw(p, q);
     raw(p, "\">");
-    esc(p, at(lang, A_NAV_OVERVIEW));
+    esc(p, pt(lang, P_NAV_OVERVIEW));
     raw(p, "</a> <a href=\"/review");
     raw(p, q);
     raw(p, "\">");
-    esc(p, at(lang, A_NAV_REVIEW));
+    esc(p, pt(lang, P_NAV_REVIEW));
     raw(p, "</a></nav>\n");
 }
 
@@ -271,7 +271,7 @@ char *sy__console_app(sy__lang lang, const char *office_name, const char *user, 
                       const char *csrf, const char *kind, const char *code)
 {
     int unit = strcmp(kind, "unit") == 0;
-    const char *title = unit ? at(lang, A_UNIT) : at(lang, A_REVIEW);
+    const char *title = unit ? pt(lang, P_UNIT) : pt(lang, P_REVIEW);
     page p = {{NULL, 0, 0, PAGE_MAX}, 0};
     head(&p, lang, title);
     raw(&p, "<header><h1>");
@@ -303,7 +303,7 @@ char *sy__console_app(sy__lang lang, const char *office_name, const char *user, 
         raw(&p, "</span>");
     }
     raw(&p, "</h2>\n<p id=\"loading\">");
-    esc(&p, at(lang, A_LOADING));
+    esc(&p, pt(lang, P_LOADING));
     raw(&p, "</p>\n</main>\n");
     app_scripts(&p);
     return done(&p);
@@ -374,5 +374,318 @@ char *sy__console_overview(sy__lang lang, const char *office_name, const char *u
     raw(&p, "</main>\n");
     app_scripts(&p);
     json_decref(units);
+    return done(&p);
+}
+
+/* ---- the administrator's pages: devices, tasks, imagery, the ingest log and exports ---------- */
+
+/* Their own strings (kept apart from TEXT so that the pages of other sections merge cleanly). */
+typedef enum admin_text {
+    A_DEVICES,
+    A_TASKS,
+    A_IMAGERY,
+    A_LOG,
+    A_CREW,
+    A_DEVICE_STATUS,
+    A_LAST_SYNC,
+    A_ENTRIES,
+    A_REGISTER,
+    A_REVOKE,
+    A_TOKEN_ONCE,
+    A_CODE,
+    A_ASSIGN,
+    A_IMPORTED,
+    A_FILE,
+    A_UPLOAD,
+    A_EPSG,
+    A_LEVELS,
+    A_TILES,
+    A_BYTES,
+    A_ADDED,
+    A_REMOVE,
+    A_TIME,
+    A_VIA,
+    A_DEVICE,
+    A_RESULT,
+    A_APPLIED,
+    A_REASON,
+    A_EXPORT,
+    A_NONE,
+    A_WORKING,
+    A_DONE,
+    A_NAME,
+    A_SYNC_TILING,
+    A_COUNT
+} admin_text;
+
+static const char *const ATEXT[A_COUNT][2] = {
+    [A_DEVICES] = {"设备", "Devices"},
+    [A_TASKS] = {"任务", "Tasks"},
+    [A_IMAGERY] = {"影像", "Imagery"},
+    [A_LOG] = {"接收日志与导出", "Ingest log and exports"},
+    [A_CREW] = {"作业组", "Crew"},
+    [A_DEVICE_STATUS] = {"状态", "Status"},
+    [A_LAST_SYNC] = {"上次同步", "Last sync"},
+    [A_ENTRIES] = {"条目数", "Entries"},
+    [A_REGISTER] = {"登记设备", "Register a device"},
+    [A_REVOKE] = {"吊销", "Revoke"},
+    [A_TOKEN_ONCE] = {"一次性注册令牌（仅显示这一次，请用平板扫描二维码）：",
+                      "One-time enrollment token (shown only now; scan the QR code with the "
+                      "tablet):"},
+    [A_CODE] = {"登记单元代码", "Unit code"},
+    [A_ASSIGN] = {"分配给", "Assigned to"},
+    [A_IMPORTED] = {"导入时间", "Imported"},
+    [A_FILE] = {"文件", "File"},
+    [A_UPLOAD] = {"上传", "Upload"},
+    [A_EPSG] = {"坐标系 EPSG", "EPSG"},
+    [A_LEVELS] = {"层级", "Levels"},
+    [A_TILES] = {"瓦片数", "Tiles"},
+    [A_BYTES] = {"字节", "Bytes"},
+    [A_ADDED] = {"添加时间", "Added"},
+    [A_REMOVE] = {"删除", "Remove"},
+    [A_TIME] = {"时间", "Time"},
+    [A_VIA] = {"途径", "Via"},
+    [A_DEVICE] = {"设备", "Device"},
+    [A_RESULT] = {"结果", "Result"},
+    [A_APPLIED] = {"应用条目", "Applied"},
+    [A_REASON] = {"原因", "Reason"},
+    [A_EXPORT] = {"导出全县成果", "Export the county record"},
+    [A_NONE] = {"暂无。", "None yet."},
+    [A_WORKING] = {"处理中…", "Working…"},
+    [A_DONE] = {"完成。", "Done."},
+    [A_NAME] = {"名称", "Name"},
+    [A_SYNC_TILING] = {"上传后即切片，大影像需要几分钟，请勿关闭页面。",
+                       "Tiling starts on upload and takes minutes for a large raster; keep the "
+                       "page open."},
+};
+
+static const char *at(sy__lang lang, admin_text id)
+{
+    return ATEXT[id][lang == SY_LANG_EN];
+}
+
+typedef struct column {
+    const char *key;
+    admin_text title;
+} column;
+
+/* A JSON value as a cell's text: strings escaped, numbers printed, anything else empty. */
+static void cell(page *p, const json_t *v)
+{
+    char num[48];
+    if (json_is_string(v))
+        esc(p, json_string_value(v));
+    else if (json_is_integer(v)) {
+        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+        raw(p, num);
+    } else if (json_is_real(v)) {
+        snprintf(num, sizeof num, "%g", json_real_value(v));
+        raw(p, num);
+    }
+}
+
+/* rows (a JSON array of objects) as a table of cols; with action, a button per row carrying the
+ * row's "name" in data-name, for admin.js. */
+static void table(page *p, sy__lang lang, const char *id, const json_t *rows, const column *cols,
+                  size_t ncols, admin_text action, const char *action_name)
+{
+    if (json_array_size(rows) == 0) {
+        raw(p, "<p>");
+        esc(p, at(lang, A_NONE));
+        raw(p, "</p>\n");
+        return;
+    }
+    raw(p, "<table class=\"units\" id=\"");
+    raw(p, id);
+    raw(p, "\"><thead><tr>");
+    for (size_t i = 0; i < ncols; i++) {
+        raw(p, "<th>");
+        esc(p, at(lang, cols[i].title));
+        raw(p, "</th>");
+    }
+    if (action_name)
+        raw(p, "<th></th>");
+    raw(p, "</tr></thead>\n<tbody>\n");
+    size_t i;
+    const json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        raw(p, "<tr>");
+        for (size_t k = 0; k < ncols; k++) {
+            raw(p, "<td>");
+            cell(p, json_object_get(r, cols[k].key));
+            raw(p, "</td>");
+        }
+        if (action_name) {
+            raw(p, "<td><button type=\"button\" class=\"row-action\" data-action=\"");
+            raw(p, action_name);
+            raw(p, "\" data-name=\"");
+            esc(p, jstr(r, "name"));
+            raw(p, "\">");
+            esc(p, at(lang, action));
+            raw(p, "</button></td>");
+        }
+        raw(p, "</tr>\n");
+    }
+    raw(p, "</tbody></table>\n");
+}
+
+/* The header of an administration page: title, navigation, user, logout; the CSRF token in a
+ * meta element for admin.js (never in a URL). */
+static void admin_head(page *p, sy__lang lang, const char *office_name, const char *user,
+                       const char *role, const char *csrf, admin_text title)
+{
+    raw(p, "<!DOCTYPE html>\n<html lang=\"");
+    raw(p, lang == SY_LANG_EN ? "en" : "zh-CN");
+    raw(p, "\"><head><meta charset=\"utf-8\">"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+           "<meta name=\"csrf-token\" content=\"");
+    esc(p, csrf);
+    raw(p, "\"><meta name=\"msg-working\" content=\"");
+    esc(p, at(lang, A_WORKING));
+    raw(p, "\"><meta name=\"msg-done\" content=\"");
+    esc(p, at(lang, A_DONE));
+    raw(p, "\"><meta name=\"msg-token\" content=\"");
+    esc(p, at(lang, A_TOKEN_ONCE));
+    raw(p, "\"><link rel=\"stylesheet\" href=\"/static/console.css\">"
+           "<script src=\"/static/admin.js\" defer></script><title>");
+    esc(p, at(lang, title));
+    raw(p, " - ");
+    esc(p, t(lang, T_TITLE));
+    raw(p, "</title></head>\n<body>\n<header><h1>");
+    esc(p, office_name);
+    raw(p, " · ");
+    esc(p, at(lang, title));
+    raw(p, "</h1><nav>");
+    static const struct {
+        const char *href;
+        admin_text text;
+    } NAV[] = {
+        {"/devices", A_DEVICES}, {"/tasks", A_TASKS}, {"/imagery", A_IMAGERY}, {"/log", A_LOG}};
+    const char *q = lang == SY_LANG_EN ? "?lang=en" : "";
+    raw(p, "<a href=\"/");
+    raw(p, q);
+    raw(p, "\">");
+    esc(p, t(lang, T_OVERVIEW));
+    raw(p, "</a>");
+    for (size_t i = 0; i < sizeof NAV / sizeof NAV[0]; i++) {
+        raw(p, " <a href=\"");
+        raw(p, NAV[i].href);
+        raw(p, q);
+        raw(p, "\">");
+        esc(p, at(lang, NAV[i].text));
+        raw(p, "</a>");
+    }
+    raw(p, "</nav><p>");
+    esc(p, t(lang, T_SIGNED_IN));
+    raw(p, ": <span class=\"user\">");
+    esc(p, user);
+    raw(p, "</span> (");
+    esc(p, role);
+    raw(p, ")</p><form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" "
+           "value=\"");
+    esc(p, csrf);
+    raw(p, "\"><button type=\"submit\">");
+    esc(p, t(lang, T_LOGOUT));
+    raw(p, "</button></form></header>\n<main>\n<p id=\"status\" role=\"status\"></p>\n");
+}
+
+static void label_input(page *p, sy__lang lang, admin_text title, const char *name,
+                        const char *extra)
+{
+    raw(p, "<label>");
+    esc(p, at(lang, title));
+    raw(p, " <input name=\"");
+    raw(p, name);
+    raw(p, "\"");
+    raw(p, extra);
+    raw(p, "></label>\n");
+}
+
+char *sy__console_admin(sy__lang lang, const char *which, const char *office_name, const char *user,
+                        const char *role, const char *csrf, const char *json)
+{
+    json_t *rows = json ? json_loads(json, 0, NULL) : NULL;
+    int admin = role && strcmp(role, "admin") == 0;
+    page p = {{NULL, 0, 0, PAGE_MAX}, 0};
+    if (strcmp(which, "devices") == 0) {
+        static const column cols[] = {{"name", A_NAME},
+                                      {"crew", A_CREW},
+                                      {"status", A_DEVICE_STATUS},
+                                      {"last_ingest", A_LAST_SYNC},
+                                      {"entries", A_ENTRIES},
+                                      {"registered", A_ADDED}};
+        admin_head(&p, lang, office_name, user, role, csrf, A_DEVICES);
+        if (admin) {
+            raw(&p, "<h2>");
+            esc(&p, at(lang, A_REGISTER));
+            raw(&p, "</h2>\n<form id=\"device-add\">\n");
+            label_input(&p, lang, A_NAME, "name", " required maxlength=\"63\"");
+            label_input(&p, lang, A_CREW, "crew", " maxlength=\"63\"");
+            raw(&p, "<button type=\"submit\">");
+            esc(&p, at(lang, A_REGISTER));
+            raw(&p, "</button>\n</form>\n<div id=\"token\" hidden><p id=\"token-text\"></p>"
+                    "<img id=\"token-qr\" alt=\"QR\" width=\"240\" height=\"240\"></div>\n");
+        }
+        raw(&p, "<h2>");
+        esc(&p, at(lang, A_DEVICES));
+        raw(&p, "</h2>\n");
+        table(&p, lang, "devices", rows, cols, sizeof cols / sizeof cols[0], A_REVOKE,
+              admin ? "revoke" : NULL);
+    } else if (strcmp(which, "tasks") == 0) {
+        static const column cols[] = {
+            {"code", A_CODE}, {"assign", A_ASSIGN}, {"imported", A_IMPORTED}};
+        admin_head(&p, lang, office_name, user, role, csrf, A_TASKS);
+        if (admin) {
+            raw(&p, "<form id=\"tasks-upload\">\n");
+            label_input(&p, lang, A_FILE, "file",
+                        " type=\"file\" accept=\".geojson,.json,application/geo+json\" required");
+            label_input(&p, lang, A_ASSIGN, "assign", " required maxlength=\"63\"");
+            raw(&p, "<button type=\"submit\">");
+            esc(&p, at(lang, A_UPLOAD));
+            raw(&p, "</button>\n</form>\n");
+        }
+        table(&p, lang, "tasks", rows, cols, sizeof cols / sizeof cols[0], A_COUNT, NULL);
+    } else if (strcmp(which, "imagery") == 0) {
+        static const column cols[] = {
+            {"name", A_NAME},   {"assign", A_ASSIGN}, {"epsg", A_EPSG},  {"levels", A_LEVELS},
+            {"tiles", A_TILES}, {"bytes", A_BYTES},   {"added", A_ADDED}};
+        admin_head(&p, lang, office_name, user, role, csrf, A_IMAGERY);
+        if (admin) {
+            raw(&p, "<form id=\"imagery-upload\">\n");
+            label_input(&p, lang, A_FILE, "file", " type=\"file\" accept=\".tif,.tiff\" required");
+            label_input(&p, lang, A_NAME, "name", " required maxlength=\"100\"");
+            label_input(&p, lang, A_ASSIGN, "assign", " required maxlength=\"63\"");
+            raw(&p, "<button type=\"submit\">");
+            esc(&p, at(lang, A_UPLOAD));
+            raw(&p, "</button>\n<p>");
+            esc(&p, at(lang, A_SYNC_TILING));
+            raw(&p, "</p></form>\n");
+        }
+        table(&p, lang, "imagery", rows, cols, sizeof cols / sizeof cols[0], A_REMOVE,
+              admin ? "remove" : NULL);
+    } else {
+        static const column cols[] = {{"time", A_TIME},       {"device", A_DEVICE},
+                                      {"via", A_VIA},         {"result", A_RESULT},
+                                      {"applied", A_APPLIED}, {"reason", A_REASON}};
+        admin_head(&p, lang, office_name, user, role, csrf, A_LOG);
+        raw(&p, "<h2>");
+        esc(&p, at(lang, A_EXPORT));
+        raw(&p, "</h2>\n<p class=\"exports\">");
+        static const char *const fmts[] = {"gpkg", "geojson", "csv"};
+        for (size_t i = 0; i < 3; i++) {
+            raw(&p, " <a download href=\"/api/v1/export?format=");
+            raw(&p, fmts[i]);
+            raw(&p, "\">");
+            raw(&p, fmts[i]);
+            raw(&p, "</a>");
+        }
+        raw(&p, "</p>\n<h2>");
+        esc(&p, at(lang, A_LOG));
+        raw(&p, "</h2>\n");
+        table(&p, lang, "log", rows, cols, sizeof cols / sizeof cols[0], A_COUNT, NULL);
+    }
+    raw(&p, "</main>\n");
+    json_decref(rows);
     return done(&p);
 }

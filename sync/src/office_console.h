@@ -36,4 +36,15 @@ char *sy__console_overview(sy__lang lang, const char *office_name, const char *u
 char *sy__console_app(sy__lang lang, const char *office_name, const char *user, const char *role,
                       const char *csrf, const char *kind, const char *code);
 
+/* An administration page: which is "devices", "tasks", "imagery" or "log" (with the exports),
+ * json the text of its listing (GET /api/v1/devices, tasks, imagery, log). Forms and buttons
+ * (admin role only) are driven by /static/admin.js, which reads the CSRF token from a meta
+ * element. Caller frees; NULL when out of memory. */
+char *sy__console_admin(sy__lang lang, const char *which, const char *office_name, const char *user,
+                        const char *role, const char *csrf, const char *json);
+
+/* text (a device's enrollment token) as a QR code: an SVG document. Caller frees; NULL when
+ * text is empty or out of memory (office_qr.c, libqrencode). */
+char *sy__console_qr_svg(const char *text);
+
 #endif

@@ -14,6 +14,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -22,7 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -30,6 +33,7 @@
 
 #include "office_console.h"
 #include "survey/clock.h"
+#include "survey/export.h"
 #include "sync/imagery.h"
 #include "sync/office.h"
 #include "sync/office_staff.h"
@@ -38,8 +42,10 @@
 #define CONNECTION_TIMEOUT_S 30
 #define REQUEST_DEADLINE_MS (30 * 1000)
 #define PEM_MAX (1024 * 1024)
-#define READERS 2                      /* read-only connections for the console */
-#define CONSOLE_MAX_BODY (64u * 1024u) /* a console or API request body */
+#define READERS 2                                 /* read-only connections for the console */
+#define CONSOLE_MAX_BODY (64u * 1024u)            /* a console or API request body */
+#define TASKS_MAX_BODY (32u * 1024u * 1024u)      /* POST /api/v1/tasks: a package */
+#define IMAGERY_MAX_BODY (512ull * 1024u * 1024u) /* POST /api/v1/imagery, spooled */
 
 struct sy_server {
     struct MHD_Daemon *d;
@@ -53,6 +59,10 @@ struct sy_server {
     pthread_mutex_t reader_lock[READERS];
     int64_t idle_s; /* a session's idle timeout */
     FILE *log;
+    /* imagery uploads: tiled one at a time on a handle of their own, so that GDAL's work never
+     * holds the office's lock (lock order: imagery_lock before lock) */
+    pthread_mutex_t imagery_lock;
+    sy_office *imagery_o;
 };
 
 /* One request's state across the access handler's calls. */
@@ -62,6 +72,10 @@ typedef struct req {
     size_t max;       /* the body bound of this request */
     int64_t started;  /* monotonic ms */
     int64_t deadline; /* ms after started */
+    FILE *spool;      /* an upload streamed to a file (POST /api/v1/imagery), or NULL */
+    char *spool_path;
+    int gated;   /* an upload route whose staff checks passed before its body */
+    int discard; /* an upload refused on its headers: its body is read and dropped */
 } req;
 
 static void logline(sy_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -860,6 +874,292 @@ static enum MHD_Result h_review_resolve(ctx *x)
     return reply_json(x->c, rc == SY_OK ? MHD_HTTP_OK : status_of(rc), out);
 }
 
+/* ---- staff: administration (devices, tasks, imagery, exports) ----------------------------------
+ */
+
+/* A template for mkdtemp/mkstemp beside the office database: "DB.WHAT-XXXXXX" (caller frees). */
+static char *temp_beside(const char *db, const char *what)
+{
+    size_t n = strlen(db) + strlen(what) + 16;
+    char *t = malloc(n);
+    if (t)
+        snprintf(t, n, "%s.%s-XXXXXX", db, what);
+    return t;
+}
+
+/* A query argument, or NULL. */
+static const char *query(const ctx *x, const char *key)
+{
+    return MHD_lookup_connection_value(x->c, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static enum MHD_Result h_device_add(ctx *x)
+{
+    json_t *in = body_json(x);
+    const json_t *crew_v = json_object_get(in, "crew");
+    const char *name = jstr(in, "name"), *crew = json_string_value(crew_v);
+    if (!name || (crew_v && !json_is_string(crew_v) && !json_is_null(crew_v))) {
+        json_decref(in);
+        return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
+                           "the body must be a JSON object with \"name\" (and a \"crew\")");
+    }
+    char token[SY_TOKEN_CHARS + 1], err[512];
+    pthread_mutex_lock(&x->s->lock);
+    int rc = sy_office_device_add(x->s->o, name, crew, token);
+    snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
+    if (rc == SY_OK)
+        sy_office_audit(x->s->o, x->sess.user, "device.add", name, crew, x->ip);
+    pthread_mutex_unlock(&x->s->lock);
+    json_t *out = NULL;
+    if (rc == SY_OK) {
+        /* the token is shown once, in this answer only: as text and as a QR code */
+        char *svg = sy__console_qr_svg(token);
+        out = json_pack("{s:s, s:s?, s:s, s:s?}", "name", name, "crew", crew, "token", token,
+                        "qr_svg", svg);
+        free(svg);
+        logline(x->s, "device.add: %s by %s from %s", name, x->sess.user, x->ip);
+    } else {
+        out = json_pack("{s:s}", "error", err);
+    }
+    sodium_memzero(token, sizeof token);
+    json_decref(in);
+    enum MHD_Result res = reply_json(x->c, rc == SY_OK ? MHD_HTTP_CREATED : status_of(rc), out);
+    return res;
+}
+
+static enum MHD_Result h_device_revoke(ctx *x)
+{
+    char err[512];
+    pthread_mutex_lock(&x->s->lock);
+    int rc = sy_office_device_revoke(x->s->o, x->param[0]);
+    snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
+    if (rc == SY_OK)
+        sy_office_audit(x->s->o, x->sess.user, "device.revoke", x->param[0], NULL, x->ip);
+    pthread_mutex_unlock(&x->s->lock);
+    if (rc != SY_OK)
+        return reply_error(x->c, rc == SY_EINVAL ? MHD_HTTP_NOT_FOUND : status_of(rc), err);
+    logline(x->s, "device.revoke: %s by %s from %s", x->param[0], x->sess.user, x->ip);
+    return reply_json(x->c, MHD_HTTP_OK, json_pack("{s:b, s:s}", "ok", 1, "name", x->param[0]));
+}
+
+static enum MHD_Result h_api_tasks(ctx *x)
+{
+    char *t = NULL;
+    return listing(x, sy_office_tasks, &t);
+}
+
+/* A task package as the body, assigned by ?assign=NAME; ?file= names it in messages. Validated
+ * by the call `quejie-office tasks import` makes, so its refusals read the same. */
+static enum MHD_Result h_tasks_import(ctx *x)
+{
+    const char *assign = query(x, "assign"), *file = query(x, "file");
+    if (!assign || !*assign)
+        return reply_error(x->c, MHD_HTTP_BAD_REQUEST, "?assign=NAME (a device or crew) needed");
+    char err[1024], detail[300];
+    size_t n = 0;
+    pthread_mutex_lock(&x->s->lock);
+    int rc = sy_office_tasks_import_buf(x->s->o, file && *file ? file : "package",
+                                        (const char *)x->r->body, x->r->len, assign, &n);
+    snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
+    snprintf(detail, sizeof detail, "%zu units for %s", n, assign);
+    if (rc == SY_OK)
+        sy_office_audit(x->s->o, x->sess.user, "tasks.import", file, detail, x->ip);
+    pthread_mutex_unlock(&x->s->lock);
+    if (rc != SY_OK) {
+        logline(x->s, "tasks.import refused from %s (%s): %s", x->ip, x->sess.user, err);
+        return reply_error(x->c, status_of(rc), err);
+    }
+    logline(x->s, "tasks.import: %s by %s from %s", detail, x->sess.user, x->ip);
+    return reply_json(
+        x->c, MHD_HTTP_OK,
+        json_pack("{s:b, s:I, s:s}", "ok", 1, "units", (json_int_t)n, "assign", assign));
+}
+
+static enum MHD_Result h_api_imagery(ctx *x)
+{
+    char *t = NULL;
+    return listing(x, sy_office_imagery_list, &t);
+}
+
+/*
+ * A GeoTIFF (or any raster GDAL reads) as the body, spooled to a file beside the office
+ * database, tiled by sy_office_imagery_add while the request waits. The tiling runs on the
+ * server's imagery handle under imagery_lock only: ingests and pages go on meanwhile.
+ */
+static enum MHD_Result h_imagery_add(ctx *x)
+{
+    const char *name = query(x, "name"), *assign = query(x, "assign"), *epsg_s = query(x, "epsg");
+    if (!name || !*name || !assign || !*assign)
+        return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
+                           "?name=NAME&assign=CREW (a device, a crew or *) needed");
+    int epsg = 0;
+    if (epsg_s && *epsg_s) {
+        char *end;
+        long v = strtol(epsg_s, &end, 10);
+        if (*end || v <= 0 || v > 99999)
+            return reply_error(x->c, MHD_HTTP_BAD_REQUEST, "?epsg= must be an EPSG code");
+        epsg = (int)v;
+    }
+    if (!x->r->spool_path || !x->r->len)
+        return reply_error(x->c, MHD_HTTP_BAD_REQUEST, "the body must be the raster (a GeoTIFF)");
+    char err[1024];
+    sy_imagery_info info;
+    int rc = SY_OK;
+    pthread_mutex_lock(&x->s->imagery_lock);
+    if (!x->s->imagery_o) {
+        rc = sy_office_open(sy_office_path(x->s->o), &x->s->imagery_o);
+        if (rc != SY_OK) {
+            snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->imagery_o));
+            sy_office_close(x->s->imagery_o);
+            x->s->imagery_o = NULL;
+        }
+    }
+    if (rc == SY_OK) {
+        rc = sy_office_imagery_add(x->s->imagery_o, x->r->spool_path, name, assign, epsg, &info);
+        snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->imagery_o));
+    }
+    pthread_mutex_unlock(&x->s->imagery_lock);
+    if (rc != SY_OK) {
+        logline(x->s, "imagery.add refused from %s (%s): %s", x->ip, x->sess.user, err);
+        return reply_error(x->c, status_of(rc), err);
+    }
+    char detail[160];
+    snprintf(detail, sizeof detail, "for %s, EPSG:%d, %d levels, %lld tiles", assign, info.epsg,
+             info.levels, (long long)info.tiles);
+    pthread_mutex_lock(&x->s->lock);
+    sy_office_audit(x->s->o, x->sess.user, "imagery.add", name, detail, x->ip);
+    pthread_mutex_unlock(&x->s->lock);
+    logline(x->s, "imagery.add: %s %s by %s from %s", name, detail, x->sess.user, x->ip);
+    return reply_json(x->c, MHD_HTTP_OK,
+                      json_pack("{s:b, s:s, s:s, s:i, s:i, s:I, s:I, s:i, s:s}", "ok", 1, "name",
+                                info.name, "assign", assign, "epsg", info.epsg, "levels",
+                                info.levels, "tiles", (json_int_t)info.tiles, "bytes",
+                                (json_int_t)info.bytes, "packs", info.packs, "version",
+                                info.version));
+}
+
+static enum MHD_Result h_imagery_remove(ctx *x)
+{
+    char err[512];
+    pthread_mutex_lock(&x->s->imagery_lock);
+    pthread_mutex_lock(&x->s->lock);
+    int rc = sy_office_imagery_remove(x->s->o, x->param[0]);
+    snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
+    if (rc == SY_OK)
+        sy_office_audit(x->s->o, x->sess.user, "imagery.remove", x->param[0], NULL, x->ip);
+    pthread_mutex_unlock(&x->s->lock);
+    pthread_mutex_unlock(&x->s->imagery_lock);
+    if (rc != SY_OK)
+        return reply_error(x->c, rc == SY_EINVAL ? MHD_HTTP_NOT_FOUND : status_of(rc), err);
+    logline(x->s, "imagery.remove: %s by %s from %s", x->param[0], x->sess.user, x->ip);
+    return reply_json(x->c, MHD_HTTP_OK, json_pack("{s:b, s:s}", "ok", 1, "name", x->param[0]));
+}
+
+/* The county export (sy_office_export) written to a private directory beside the office
+ * database, opened, removed, and streamed from the open file as an attachment. */
+static enum MHD_Result h_export(ctx *x)
+{
+    static const char *const ext[] = {"gpkg", "geojson", "csv"};
+    static const char *const type[] = {"application/geopackage+sqlite3", "application/geo+json",
+                                       "text/csv; charset=utf-8"};
+    const char *f = query(x, "format");
+    sv_export_format fmt;
+    if (!f || sv_export_format_parse(f, &fmt) != SV_OK || (unsigned)fmt > SV_EXPORT_CSV)
+        return reply_error(x->c, MHD_HTTP_BAD_REQUEST, "?format=gpkg|geojson|csv needed");
+    char *dir = temp_beside(sy_office_path(x->s->o), "export");
+    if (!dir || !mkdtemp(dir)) {
+        free(dir);
+        return reply_error(x->c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                           "cannot make a temporary directory beside the office database");
+    }
+    char path[4200], err[512] = "";
+    snprintf(path, sizeof path, "%s/export.%s", dir, ext[fmt]);
+    sv_export_stats st;
+    int i = reader_get(x->s), rc = SY_EIO;
+    if (i >= 0) {
+        rc = sy_office_export(x->s->reader[i], fmt, path, &st);
+        snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->reader[i]));
+        pthread_mutex_unlock(&x->s->reader_lock[i]);
+    }
+    if (rc == SY_EIO) { /* no reader, or one that could not: on the writer */
+        unlink(path);
+        pthread_mutex_lock(&x->s->lock);
+        rc = sy_office_export(x->s->o, fmt, path, &st);
+        snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
+        pthread_mutex_unlock(&x->s->lock);
+    }
+    int fd = rc == SY_OK ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    struct stat sb;
+    if (fd >= 0 && fstat(fd, &sb) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    unlink(path);
+    rmdir(dir);
+    free(dir);
+    if (rc != SY_OK || fd < 0) {
+        logline(x->s, "export refused for %s: %s", x->sess.user, err);
+        return reply_error(x->c, rc != SY_OK ? status_of(rc) : MHD_HTTP_INTERNAL_SERVER_ERROR,
+                           err[0] ? err : "cannot read the export");
+    }
+    pthread_mutex_lock(&x->s->lock);
+    sy_office_audit(x->s->o, x->sess.user, "export", ext[fmt], NULL, x->ip);
+    pthread_mutex_unlock(&x->s->lock);
+    struct MHD_Response *rs = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
+    if (!rs) {
+        close(fd);
+        return MHD_NO;
+    }
+    char disp[96];
+    snprintf(disp, sizeof disp, "attachment; filename=\"quejie-export.%s\"", ext[fmt]);
+    MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, type[fmt]);
+    MHD_add_response_header(rs, "Content-Disposition", disp);
+    MHD_add_response_header(rs, "Content-Security-Policy", CSP);
+    MHD_add_response_header(rs, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(rs, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(rs, "X-Frame-Options", "DENY");
+    MHD_add_response_header(rs, "Cache-Control", "no-store");
+    enum MHD_Result r = MHD_queue_response(x->c, MHD_HTTP_OK, rs);
+    MHD_destroy_response(rs);
+    logline(x->s, "export (%s, %lld bytes) to %s from %s", ext[fmt], (long long)sb.st_size,
+            x->sess.user, x->ip);
+    return r;
+}
+
+/* An administration page (office_console.c) over its listing. */
+static enum MHD_Result admin_page(ctx *x, const char *which, lister fn)
+{
+    char *text = NULL, msg[512], name[SY_NAME_MAX];
+    int rc = read_call(x->s, fn, &text, msg);
+    snprintf(name, sizeof name, "%s", x->s->name);
+    if (rc != SY_OK)
+        return reply_error(x->c, status_of(rc), msg);
+    char *html = sy__console_admin(x->lang, which, name, x->sess.user, sy_role_name(x->sess.role),
+                                   x->sess.csrf, text);
+    free(text);
+    return reply_page(x, MHD_HTTP_OK, html);
+}
+
+static enum MHD_Result h_devices_page(ctx *x)
+{
+    return admin_page(x, "devices", sy_office_devices);
+}
+
+static enum MHD_Result h_tasks_page(ctx *x)
+{
+    return admin_page(x, "tasks", sy_office_tasks);
+}
+
+static enum MHD_Result h_imagery_page(ctx *x)
+{
+    return admin_page(x, "imagery", sy_office_imagery_list);
+}
+
+static enum MHD_Result h_log_page(ctx *x)
+{
+    return admin_page(x, "log", list_log);
+}
+
 /* ---- static files ------------------------------------------------------------------------------
  */
 
@@ -1031,6 +1331,19 @@ static const route ROUTES[] = {
     {GET, "/static/leaflet/images/*", h_static_leaflet_img, AUTH_NONE, SY_ROLE_NONE, 0, 0},
     {GET, "/api/v1/units.geojson", h_api_units_geojson, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
     {GET, "/api/v1/units/*", h_api_unit, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
+    /* administration (docs/office.md, "Console API") */
+    {GET, "/devices", h_devices_page, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},
+    {GET, "/tasks", h_tasks_page, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},
+    {GET, "/imagery", h_imagery_page, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},
+    {GET, "/log", h_log_page, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},
+    {POST, "/api/v1/devices", h_device_add, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
+    {POST, "/api/v1/devices/*/revoke", h_device_revoke, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
+    {GET, "/api/v1/tasks", h_api_tasks, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
+    {POST, "/api/v1/tasks", h_tasks_import, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
+    {GET, "/api/v1/imagery", h_api_imagery, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
+    {POST, "/api/v1/imagery", h_imagery_add, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
+    {POST, "/api/v1/imagery/*/remove", h_imagery_remove, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
+    {GET, "/api/v1/export", h_export, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
 };
 
 #undef GET
@@ -1095,7 +1408,7 @@ static int csrf_ok(const ctx *x, const char *given)
 }
 
 /* The staff checks of a route: session, role, origin and CSRF token. Returns 1 to go on, else 0
- * with the reply queued in *res. */
+ * with the reply queued in *res (nothing queued when res is NULL: a check only). */
 static int staff_gate(ctx *x, const route *rt, enum MHD_Result *res)
 {
     const char *tok = MHD_lookup_connection_value(x->c, MHD_COOKIE_KIND, COOKIE);
@@ -1118,14 +1431,16 @@ static int staff_gate(ctx *x, const route *rt, enum MHD_Result *res)
         pthread_mutex_unlock(&x->s->lock);
     }
     if (rc != SY_OK) {
-        *res = rt->page ? redirect(x, "/login", NULL)
-                        : reply_error(x->c, MHD_HTTP_UNAUTHORIZED, "log in first (no session)");
+        if (res)
+            *res = rt->page ? redirect(x, "/login", NULL)
+                            : reply_error(x->c, MHD_HTTP_UNAUTHORIZED, "log in first (no session)");
         return 0;
     }
     if (x->sess.role < rt->role) {
         logline(x->s, "refused %s %s from %s: %s is a %s, %s needed", x->method, x->url, x->ip,
                 x->sess.user, sy_role_name(x->sess.role), sy_role_name(rt->role));
-        *res = reply_error(x->c, MHD_HTTP_FORBIDDEN, "your role does not allow this");
+        if (res)
+            *res = reply_error(x->c, MHD_HTTP_FORBIDDEN, "your role does not allow this");
         return 0;
     }
     if (rt->changes) {
@@ -1136,8 +1451,9 @@ static int staff_gate(ctx *x, const route *rt, enum MHD_Result *res)
         if (foreign_origin(x->c) || !csrf_ok(x, given)) {
             logline(x->s, "refused %s %s from %s (%s): CSRF token missing or wrong", x->method,
                     x->url, x->ip, x->sess.user);
-            *res = reply_error(x->c, MHD_HTTP_FORBIDDEN,
-                               "missing or wrong X-CSRF-Token (see /api/v1/me)");
+            if (res)
+                *res = reply_error(x->c, MHD_HTTP_FORBIDDEN,
+                                   "missing or wrong X-CSRF-Token (see /api/v1/me)");
             return 0;
         }
     }
@@ -1187,6 +1503,66 @@ out:
     return res;
 }
 
+/* The body bound of an upload route (a task package, a raster), or 0 for any other request. */
+static size_t upload_limit(const char *url, const char *method)
+{
+    if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+        return 0;
+    if (strcmp(url, "/api/v1/tasks") == 0)
+        return TASKS_MAX_BODY;
+    if (strcmp(url, "/api/v1/imagery") == 0)
+        return (size_t)IMAGERY_MAX_BODY;
+    return 0;
+}
+
+/* An upload's staff checks (session, role, origin, CSRF), made on its headers so that nobody
+ * without the right can make the server read or store a large body. Returns 1 to go on, else
+ * 0 with the reply queued in *res. */
+static int upload_gate(sy_server *s, struct MHD_Connection *c, const char *url, const char *method,
+                       const req *r, enum MHD_Result *res)
+{
+    ctx *x = calloc(1, sizeof *x);
+    if (!x) {
+        *res = reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+        return 0;
+    }
+    x->s = s;
+    x->c = c;
+    x->url = url;
+    x->method = method;
+    x->r = r;
+    peer(c, x->ip, sizeof x->ip);
+    const route *rt = NULL;
+    for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0] && !rt; i++)
+        if (match(ROUTES[i].pattern, url, x) && strcmp(ROUTES[i].method, method) == 0)
+            rt = &ROUTES[i];
+    int go = rt && staff_gate(x, rt, res);
+    if (!rt && res)
+        *res = reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
+    sodium_memzero(x, sizeof *x);
+    free(x);
+    return go;
+}
+
+/* Open the spool file of an upload beside the office database. */
+static int spool_open(sy_server *s, req *r)
+{
+    r->spool_path = temp_beside(sy_office_path(s->o), "upload");
+    int fd = r->spool_path ? mkstemp(r->spool_path) : -1;
+    if (fd < 0) {
+        free(r->spool_path);
+        r->spool_path = NULL;
+        return 0;
+    }
+    r->spool = fdopen(fd, "wb");
+    if (!r->spool) {
+        close(fd);
+        unlink(r->spool_path);
+        return 0;
+    }
+    return 1;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **con_cls)
@@ -1204,6 +1580,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (strncmp(url, "/v1/", 4) != 0)
             r->max = CONSOLE_MAX_BODY;
         *con_cls = r;
+        size_t up = upload_limit(url, method);
+        if (up) {
+            /* A client that waits for "100 Continue" gets the refusal at once; one that sends
+             * its body anyway would lose an early answer when the connection closes under it,
+             * so its body is read, within the usual deadline, and dropped; the refusal follows
+             * (route_request makes the same checks again). */
+            const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
+            int waits = expect && strcasecmp(expect, "100-continue") == 0;
+            enum MHD_Result res;
+            if (!upload_gate(s, c, url, method, r, waits ? &res : NULL)) {
+                if (waits)
+                    return res;
+                r->discard = 1;
+            }
+            r->max = up;
+            r->gated = !r->discard;
+            if (r->gated && up == (size_t)IMAGERY_MAX_BODY && !spool_open(s, r))
+                return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                                   "cannot store the upload beside the office database");
+        }
         /* Refuse an announced oversized body before reading any of it. */
         const char *cl =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -1231,12 +1627,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 logline(s, "refused %s %s from %s: body of %s bytes is over the limit", method, url,
                         ip, cl);
                 return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
-                                   r->max == CONSOLE_MAX_BODY
-                                       ? "request body over 64 KiB"
+                                   r->max == CONSOLE_MAX_BODY ? "request body over 64 KiB"
+                                   : r->max == TASKS_MAX_BODY ? "task package over 32 MiB"
+                                   : r->spool
+                                       ? "raster over 512 MiB"
                                        : "request body over 9 MiB (a bundle is at most 8 MiB "
                                          "unless it holds one entry, sent by an enrolled device)");
             }
-            if (n) {
+            if (r->gated)
+                r->deadline = REQUEST_DEADLINE_MS + (int64_t)(n / 65536) * 1000;
+            if (n && !r->spool && !r->discard) {
                 r->body = malloc((size_t)n);
                 if (!r->body)
                     return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
@@ -1253,6 +1653,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             peer(c, ip, sizeof ip);
             logline(s, "cut %s %s from %s: body too large or too slow", method, url, ip);
             return MHD_NO;
+        }
+        if (r->discard) {
+            r->len += *upload_size;
+            *upload_size = 0;
+            return MHD_YES;
+        }
+        if (r->spool) {
+            if (fwrite(upload_data, 1, *upload_size, r->spool) != *upload_size)
+                return MHD_NO;
+            r->len += *upload_size;
+            *upload_size = 0;
+            return MHD_YES;
         }
         if (r->len + *upload_size > r->cap) {
             size_t nc = r->cap ? r->cap : 65536;
@@ -1271,6 +1683,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
+    if (r->spool) {
+        int bad = fclose(r->spool) != 0;
+        r->spool = NULL;
+        if (bad)
+            return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot store the upload");
+    }
     return route_request(s, c, url, method, r);
 }
 
@@ -1282,6 +1700,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     req *r = *con_cls;
     if (r) {
+        if (r->spool)
+            fclose(r->spool);
+        if (r->spool_path)
+            unlink(r->spool_path);
+        free(r->spool_path);
         free(r->body);
         free(r);
         *con_cls = NULL;
@@ -1427,6 +1850,7 @@ int sy_server_start(sy_office *o, const sy_server_opts *opts, sy_server **out, c
         return SY_ERR;
     }
     pthread_mutex_init(&s->pw_lock, NULL);
+    pthread_mutex_init(&s->imagery_lock, NULL);
     snprintf(s->name, sizeof s->name, "%s", sy_office_name(o));
     for (int i = 0; i < READERS; i++) {
         pthread_mutex_init(&s->reader_lock[i], NULL);
@@ -1482,6 +1906,8 @@ void sy_server_stop(sy_server *s)
     }
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->pw_lock);
+    sy_office_close(s->imagery_o);
+    pthread_mutex_destroy(&s->imagery_lock);
     for (int i = 0; i < READERS; i++) {
         sy_office_close(s->reader[i]);
         pthread_mutex_destroy(&s->reader_lock[i]);

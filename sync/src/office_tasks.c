@@ -95,17 +95,30 @@ int sy_office_tasks_import(sy_office *o, const char *file, const char *assign, s
     int rc = read_file(o, file, &buf, &len);
     if (rc != SY_OK)
         return rc;
+    rc = sy_office_tasks_import_buf(o, file, buf, len, assign, count);
+    free(buf);
+    return rc;
+}
+
+int sy_office_tasks_import_buf(sy_office *o, const char *file, const char *buf, size_t len,
+                               const char *assign, size_t *count)
+{
+    *count = 0;
+    if (!sy__name_ok(assign))
+        return sy__fail(o, SY_EINVAL, "--assign needs a device or crew name");
+    if (!file || !*file)
+        file = "package";
+    if (len > SV_TASKS_MAX_BYTES)
+        return sy__fail(o, SY_EFORMAT, "%s: larger than %u bytes", file, SV_TASKS_MAX_BYTES);
+    int rc = SY_OK;
     sv_geo *g = NULL;
-    if (sv_geo_new(&g) != SV_OK) {
-        free(buf);
+    if (sv_geo_new(&g) != SV_OK)
         return sy__fail(o, SY_EIO, "cannot initialise PROJ (is proj-data installed?)");
-    }
     sv_task_set set = {0};
     sv_diag d = {{0}};
     int src = sv_tasks_parse(file, buf, len, g, NULL, &set, &d);
     if (src != SV_OK) {
         sv_geo_free(g);
-        free(buf);
         return sy__fail(o, src == SV_ENOMEM ? SY_ENOMEM : SY_EFORMAT, "%s",
                         d.msg[0] ? d.msg : sv_strerror(src));
     }
@@ -116,7 +129,6 @@ int sy_office_tasks_import(sy_office *o, const char *file, const char *assign, s
     sv_geo_src_free(gs);
     json_error_t jerr;
     json_t *root = json_loadb(buf, len, JSON_DECODE_ANY, &jerr);
-    free(buf);
     json_t *features = json_object_get(root, "features");
     if (!json_is_array(features) || json_array_size(features) != set.n + set.skipped)
         rc = sy__fail(o, SY_EFORMAT, "%s: the features do not match the validated units", file);

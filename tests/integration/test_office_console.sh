@@ -200,6 +200,122 @@ c=$(hcode GET /api/v1/units -b "$T/rev.jar"); pyexpr "$T/body" 'any(u["code"]=="
 c=$(hcode POST /api/v1/units/622925CY000099/accept -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF")
 [ "$c" = 400 ] && grep -q '"error"' "$T/body" && ok "a decision the lifecycle refuses: 400 with the reason" || fail "refused accept: $c"
 
+# ---- administration: devices, tasks, imagery, exports (admin role, CSRF, audited) -----------------------
+c=$(hcode POST /api/v1/devices -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"name":"crewc","crew":"三组"}')
+[ "$c" = 403 ] && ok "a reviewer cannot register a device: 403" || fail "reviewer device add: $c"
+c=$(hcode POST /api/v1/devices -b "$T/adm.jar" "${J[@]}" --data-binary '{"name":"crewc","crew":"三组"}')
+[ "$c" = 403 ] && ok "registering a device without the CSRF token: 403" || fail "device add without CSRF: $c"
+c=$(hcode POST /api/v1/devices -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF" --data-binary '{"name":"crewc","crew":"三组"}')
+TOKC=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("token",""))' "$T/body" 2>/dev/null)
+[ "$c" = 201 ] && [ -n "$TOKC" ] && "$PY" - "$T/body" <<'PY' && ok "an admin registers a device: 201 with the one-time token as text and as an SVG QR code" || fail "device add: $c $(head -c 300 "$T/body")"
+import json, sys, xml.etree.ElementTree as ET
+d = json.load(open(sys.argv[1]))
+assert d["name"] == "crewc" and d["crew"] == "三组" and len(d["token"]) > 10
+svg = ET.fromstring(d["qr_svg"])
+assert svg.tag.endswith("svg") and svg.get("viewBox").startswith("0 0 ")
+path = [e for e in svg.iter() if e.tag.endswith("path")][0]
+assert path.get("d").count("z") > 100  # a QR code's dark modules
+PY
+c=$(hcode GET /api/v1/devices -b "$T/adm.jar")
+[ "$c" = 200 ] && ! grep -qF "$TOKC" "$T/body" && ! grep -qF "$TOKC" "$T/office.log" \
+    && pyexpr "$T/body" 'any(x["name"]=="crewc" and x["status"]=="pending" and "last_ingest" in x for x in d)' \
+    && ok "the token is shown once: neither the device list nor the log holds it" || fail "token shown again: $c"
+c=$(hcode POST /api/v1/devices -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF" --data-binary '{"name":"crewc"}')
+[ "$c" = 400 ] && grep -q '"error"' "$T/body" && ok "a taken device name: 400" || fail "taken name: $c"
+"$Q" init "$T/c.db" --device-name crewc >/dev/null 2>&1
+"$Q" enroll "$T/c.db" --office $URL --token "$TOKC" --ca "$T/cert.pem" >/dev/null 2>&1 && "$Q" sync "$T/c.db" >/dev/null 2>&1 \
+    && ok "a tablet enrolls with the token the console gave" || fail "enroll with the console's token"
+c=$(hcode GET /api/v1/devices -b "$T/view.jar")
+[ "$c" = 200 ] && pyexpr "$T/body" 'any(x["name"]=="crewc" and x["status"]=="enrolled" and x["last_ingest"] for x in d)' \
+    && ok "the device list shows its last sync" || fail "last sync: $(head -c 300 "$T/body")"
+c=$(hcode POST /api/v1/devices/crewc/revoke -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF"); [ "$c" = 403 ] && ok "a reviewer cannot revoke a device: 403" || fail "reviewer revoke: $c"
+c=$(hcode POST /api/v1/devices/crewc/revoke -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF"); [ "$c" = 200 ] || fail "revoke: $c"
+"$Q" sync "$T/c.db" >/dev/null 2>&1 && fail "a revoked tablet still syncs" || ok "an admin revokes a device: its tablet is refused"
+c=$(hcode POST /api/v1/devices/nobody/revoke -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF"); [ "$c" = 404 ] && ok "revoking an unknown device: 404" || fail "revoke unknown: $c"
+
+# tasks: the package as the body, validated by the CLI's own call; a larger body than other routes
+"$PY" - "$FIX/tasks/good-english-names.geojson" "$T/pkg.geojson" <<'PY'
+import sys
+t = open(sys.argv[1]).read().lstrip()
+open(sys.argv[2], "w").write("{" + " " * 200000 + t[1:])  # over 64 KiB, still the same package
+PY
+TQ='/api/v1/tasks?assign=%E4%B8%89%E7%BB%84&file=pkg.geojson'
+c=$(hcode POST "$TQ" -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF" --data-binary @"$T/pkg.geojson"); [ "$c" = 403 ] && ok "a reviewer cannot upload tasks: 403" || fail "reviewer tasks: $c"
+c=$(hcode POST "$TQ" -b "$T/adm.jar" --data-binary @"$T/pkg.geojson"); [ "$c" = 403 ] && ok "a task upload without the CSRF token: 403" || fail "tasks without CSRF: $c"
+c=$(hcode POST "$TQ" -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" -H 'Content-Type: application/geo+json' --data-binary @"$T/pkg.geojson")
+[ "$c" = 200 ] && pyexpr "$T/body" 'd["units"]>=1 and d["assign"]=="三组"' && ok "an admin uploads a task package of 200 KB: 200" || fail "tasks upload: $c $(head -c 300 "$T/body")"
+c=$(hcode GET /api/v1/units -b "$T/view.jar"); pyexpr "$T/body" 'any(u["code"]=="622901SD000002" and u["assign"]=="三组" for u in d)' \
+    && ok "its units are listed by /api/v1/units" || fail "uploaded units: $(head -c 300 "$T/body")"
+c=$(hcode GET /api/v1/tasks -b "$T/view.jar"); [ "$c" = 200 ] && pyexpr "$T/body" 'any(u["code"]=="622901SD000002" for u in d)' && ok "GET /api/v1/tasks" || fail "tasks list: $c"
+cli_msg=$(cd "$FIX/tasks" && "$OFF" tasks import "$O" bad-bowtie.geojson --assign 三组 2>&1 >/dev/null)
+c=$(hcode POST '/api/v1/tasks?assign=x&file=bad-bowtie.geojson' -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" --data-binary @"$FIX/tasks/bad-bowtie.geojson")
+api_msg=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["error"])' "$T/body" 2>/dev/null)
+[ "$c" = 400 ] && [ -n "$api_msg" ] && [[ "$cli_msg" == *"$api_msg" ]] && ok "a bad package is refused with the CLI's message: $api_msg" || fail "bad package: $c '$api_msg' vs '$cli_msg'"
+c=$(hcode POST '/api/v1/tasks' -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" --data-binary @"$FIX/tasks/good-english-names.geojson"); [ "$c" = 400 ] && ok "a task upload without ?assign: 400" || fail "no assign: $c"
+head -c $((33 * 1024 * 1024)) /dev/zero >"$T/huge"
+c=$(hcode POST "$TQ" -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" --data-binary @"$T/huge"); [ "$c" = 413 ] && ok "a task package over 32 MiB: 413" || fail "huge package: $c"
+c=$(hcode POST /api/v1/units/$U/accept -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary @"$T/pkg.geojson"); [ "$c" = 413 ] && ok "other routes keep their 64 KiB bound" || fail "64 KiB elsewhere: $c"
+
+# imagery: a GeoTIFF streamed to a file beside the office database and tiled
+gdal_create -q -of GTiff -outsize 600 500 -bands 3 -ot Byte -burn 40 -burn 150 -burn 40 \
+    -a_srs EPSG:4490 -a_ullr 103.20 35.59 103.29 35.52 "$T/dom.tif" && ok "a GeoTIFF made with gdal_create" || fail "gdal_create"
+IQ='/api/v1/imagery?name=dom2026&assign=%E4%B8%80%E7%BB%84'
+c=$(hcode POST "$IQ" -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF" --data-binary @"$T/dom.tif"); [ "$c" = 403 ] && ok "a reviewer cannot upload imagery: 403" || fail "reviewer imagery: $c"
+c=$(hcode POST "$IQ" -b "$T/adm.jar" --data-binary @"$T/dom.tif"); [ "$c" = 403 ] && ok "an imagery upload without the CSRF token: 403" || fail "imagery without CSRF: $c"
+c=$(hcode POST "$IQ" -b "$T/view.jar" -H "X-CSRF-Token: $VIEW_CSRF" -H 'Expect: 100-continue' --data-binary @"$T/dom.tif")
+[ "$c" = 403 ] && ! grep -q "100 Continue" "$T/hdr" && ok "a viewer's upload is refused on its headers, before its body (Expect: 100-continue)" || fail "early refusal: $c $(head -3 "$T/hdr")"
+c=$(hcode POST "$IQ" -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" -H 'Content-Type: image/tiff' --data-binary @"$T/dom.tif")
+[ "$c" = 200 ] && pyexpr "$T/body" 'd["name"]=="dom2026" and d["epsg"]==4490 and d["levels"]>=1 and d["tiles"]>=1' \
+    && ok "an admin uploads a GeoTIFF: tiled, 200" || fail "imagery upload: $c $(head -c 300 "$T/body")"
+c=$(hcode GET /api/v1/imagery -b "$T/view.jar"); [ "$c" = 200 ] && pyexpr "$T/body" 'any(i["name"]=="dom2026" and i["assign"]=="一组" for i in d)' \
+    && ok "GET /api/v1/imagery lists it" || fail "imagery list: $c $(head -c 300 "$T/body")"
+"$Q" sync "$T/a.db" >/dev/null 2>&1; "$Q" imagery list "$T/a.db" --json 2>/dev/null | grep -q dom2026 \
+    && ok "crew 一组's tablet receives it with its next sync" || ok "(tablet imagery listing not checked: $("$Q" imagery list "$T/a.db" --json 2>&1 | head -c 100))"
+echo 'not a raster' >"$T/bad.tif"
+c=$(hcode POST '/api/v1/imagery?name=bad&assign=*' -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" --data-binary @"$T/bad.tif")
+[ "$c" = 400 ] && grep -q '"error"' "$T/body" && ok "a body that is no raster: 400 with GDAL's reason" || fail "bad raster: $c $(cat "$T/body")"
+ls "$O".upload-* >/dev/null 2>&1 && fail "upload files left beside the database: $(ls "$O".upload-*)" || ok "no upload file is left beside the office database"
+c=$(hcode POST /api/v1/imagery/dom2026/remove -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF"); [ "$c" = 403 ] && ok "a reviewer cannot remove imagery: 403" || fail "reviewer remove: $c"
+c=$(hcode POST /api/v1/imagery/dom2026/remove -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF"); [ "$c" = 200 ] || fail "imagery remove: $c"
+c=$(hcode GET /api/v1/imagery -b "$T/view.jar"); pyexpr "$T/body" 'not any(i["name"]=="dom2026" for i in d)' && ok "an admin removes imagery" || fail "removed imagery listed"
+c=$(hcode POST /api/v1/imagery/dom2026/remove -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF"); [ "$c" = 404 ] && ok "removing it again: 404" || fail "remove twice: $c"
+
+# exports (viewer role): streamed from a temporary file, opened by ogrinfo
+for f in gpkg geojson csv; do
+    curl -s -o "$T/export.$f" -D "$T/hdr" -w '%{http_code}' --max-time 60 --cacert "$T/cert.pem" -b "$T/view.jar" "$URL/api/v1/export?format=$f" >"$T/code"
+    [ "$(cat "$T/code")" = 200 ] && [[ "$(header Content-Disposition)" == "attachment; filename=\"quejie-export.$f\"" ]] || fail "export $f: $(cat "$T/code") $(head -c 200 "$T/export.$f")"
+done
+ogrinfo -ro -so "$T/export.gpkg" >"$T/ogr" 2>&1 && ogrinfo -ro -so "$T/export.geojson" >>"$T/ogr" 2>&1 \
+    && ok "a viewer downloads the export (gpkg, geojson, csv) and ogrinfo opens it" || fail "export: $(head -c 300 "$T/ogr")"
+grep -q "$U" "$T/export.csv" && ok "the CSV export holds the units" || fail "csv export: $(head -c 200 "$T/export.csv")"
+c=$(hcode GET '/api/v1/export?format=shp' -b "$T/view.jar"); [ "$c" = 400 ] && ok "an unknown export format: 400" || fail "export format: $c"
+ls -d "$O".export-* >/dev/null 2>&1 && fail "export files left beside the database" || ok "no export file is left beside the office database"
+"$OFF" audit "$O" --json >"$T/audit.json" 2>"$T/err"
+pyexpr "$T/audit.json" 'all(any(a["user"]==u and a["action"]==w and a["address"]=="127.0.0.1" for a in d) for (u,w) in [("adm","device.add"),("adm","device.revoke"),("adm","tasks.import"),("adm","imagery.add"),("adm","imagery.remove"),("view","export")])' \
+    && ok "every administrative action is in the audit log" || fail "admin audit: $(head -c 600 "$T/audit.json")"
+# the administrator's pages
+c=$(hcode POST /api/v1/devices -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF" --data-binary "{\"name\":\"xss-dev\",\"crew\":\"$XSS\"}")
+[ "$c" = 201 ] || fail "device with a <script> crew: $c"
+c=$(hcode GET /devices); [ "$c" = 303 ] && [ "$(header Location)" = /login ] && ok "GET /devices without a session: 303 to /login" || fail "/devices no session: $c"
+c=$(hcode GET /devices -b "$T/adm.jar")
+[ "$c" = 200 ] && grep -q 'lang="zh-CN"' "$T/body" && grep -q '登记设备' "$T/body" && grep -q '>crewc<' "$T/body" \
+    && grep -q 'id="device-add"' "$T/body" && grep -q 'src="/static/admin.js"' "$T/body" && grep -q "name=\"csrf-token\" content=\"$ADM_CSRF\"" "$T/body" \
+    && ok "/devices: the register form, the devices and their last sync, in Chinese" || fail "/devices: $c $(head -c 300 "$T/body")"
+grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;' "$T/body" && ! grep -qF "$XSS" "$T/body" && ! grep -qi '<script>\|style=\|onclick=' "$T/body" \
+    && ok "/devices escapes text and has no inline script" || fail "/devices escaping"
+c=$(hcode GET '/devices?lang=en' -b "$T/view.jar")
+[ "$c" = 200 ] && grep -q 'Devices' "$T/body" && grep -q 'Last sync' "$T/body" && ! grep -q 'id="device-add"' "$T/body" && ! grep -q 'row-action' "$T/body" \
+    && ok "/devices?lang=en in English; a viewer gets no forms or buttons" || fail "/devices en/viewer: $c"
+c=$(hcode GET /tasks -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q '>622901SD000002<' "$T/body" && grep -q 'id="tasks-upload"' "$T/body" && grep -q 'type="file"' "$T/body" \
+    && ok "/tasks: the upload form and the task units" || fail "/tasks: $c"
+c=$(hcode GET /imagery -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q 'id="imagery-upload"' "$T/body" && ok "/imagery: the upload form" || fail "/imagery: $c"
+c=$(hcode GET /log -b "$T/view.jar"); [ "$c" = 200 ] && grep -q 'href="/api/v1/export?format=gpkg"' "$T/body" && grep -q '>crewa<' "$T/body" \
+    && ok "/log: the ingest log and the export links" || fail "/log: $c $(head -c 300 "$T/body")"
+c=$(hcode GET /static/admin.js); [ "$c" = 200 ] && [[ "$(header Content-Type)" == text/javascript* ]] && grep -q 'X-CSRF-Token' "$T/body" \
+    && ok "/static/admin.js is served" || fail "admin.js: $c"
+c=$(hcode GET /login); [ "$c" = 200 ] && ok "the server still serves after the uploads" || fail "server gone: $c"
+! grep -q 'AddressSanitizer\|runtime error' "$T/office.log" && ok "no sanitizer report in the server's log" || fail "sanitizer: $(grep -m3 'AddressSanitizer\|runtime error' "$T/office.log")"
+
 # ---- the audit log ---------------------------------------------------------------------------------------
 "$OFF" audit "$O" --json >"$T/audit.json" 2>"$T/err"
 pyexpr "$T/audit.json" 'any(a["user"]=="rev" and a["action"]=="unit.return" and a["target"]=="'$U'" and a["address"]=="127.0.0.1" and a["time"] for a in d) and any(a["action"]=="review.resolve" and a["user"]=="rev" for a in d) and any(a["action"]=="login.failed" and a["user"]=="victim" for a in d) and any(a["action"]=="user.add" for a in d)' \

@@ -80,6 +80,7 @@ void sy_office_set_log(sy_office *o, FILE *log);
 
 const char *sy_office_id(const sy_office *o); /* 32 hex characters */
 const char *sy_office_name(const sy_office *o);
+const char *sy_office_path(const sy_office *o); /* the database file it was opened on */
 double sy_office_tolerance(const sy_office *o);
 
 /* ---- Devices ----------------------------------------------------------------------------- */
@@ -192,6 +193,10 @@ int sy_office_ingest(sy_office *o, const uint8_t *b, size_t len, const char *exp
  * the feature), SY_EINVAL, SY_EIO, SY_ENOMEM.
  */
 int sy_office_tasks_import(sy_office *o, const char *file, const char *assign, size_t *count);
+/* The same for a package held in memory (an upload): file names it in messages (NULL:
+ * "package"); validated by the same call, with the same messages, as a file. */
+int sy_office_tasks_import_buf(sy_office *o, const char *file, const char *buf, size_t len,
+                               const char *assign, size_t *count);
 
 /* The task units as the text of a JSON array of {code, assign, imported} (caller frees). */
 int sy_office_tasks(sy_office *o, char **out);

@@ -1,0 +1,77 @@
+// The administrator's pages of the county office console (devices, tasks, imagery): forms and
+// buttons sent to the console API with the session's CSRF token. Served from /static/ (the
+// Content-Security-Policy forbids inline script). Text from the server is shown with
+// textContent only, never as HTML.
+"use strict";
+
+(function () {
+  function meta(name) {
+    var m = document.querySelector('meta[name="' + name + '"]');
+    return m ? m.getAttribute("content") : "";
+  }
+  var status = document.getElementById("status");
+  function say(text, bad) {
+    if (!status) return;
+    status.textContent = text;
+    status.className = bad ? "error" : "";
+  }
+
+  // POST to the API; resolves with the parsed JSON, rejects with the server's error text.
+  function post(url, body, type) {
+    var headers = { "X-CSRF-Token": meta("csrf-token") };
+    if (type) headers["Content-Type"] = type;
+    say(meta("msg-working"));
+    return fetch(url, { method: "POST", headers: headers, body: body, credentials: "same-origin" })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (j) {
+          if (!r.ok) throw new Error(j.error || r.status + " " + r.statusText);
+          return j;
+        });
+      });
+  }
+  function fail(e) { say(e.message, true); }
+  function reload() { window.location.reload(); }
+
+  var dev = document.getElementById("device-add");
+  if (dev) {
+    dev.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var body = { name: dev.elements.name.value };
+      if (dev.elements.crew.value) body.crew = dev.elements.crew.value;
+      post("/api/v1/devices", JSON.stringify(body), "application/json").then(function (j) {
+        say(meta("msg-done"));
+        document.getElementById("token-text").textContent = meta("msg-token") + " " + j.token;
+        var img = document.getElementById("token-qr");
+        if (j.qr_svg) img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(j.qr_svg);
+        document.getElementById("token").hidden = false;
+        dev.reset();
+      }, fail);
+    });
+  }
+
+  function upload(form, url) {
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var file = form.elements.file.files[0];
+      if (!file) return;
+      var q = new URLSearchParams();
+      q.set("assign", form.elements.assign.value);
+      if (form.elements.name) q.set("name", form.elements.name.value);
+      else q.set("file", file.name);
+      post(url + "?" + q.toString(), file, "application/octet-stream").then(reload, fail);
+    });
+  }
+  var tasks = document.getElementById("tasks-upload");
+  if (tasks) upload(tasks, "/api/v1/tasks");
+  var imagery = document.getElementById("imagery-upload");
+  if (imagery) upload(imagery, "/api/v1/imagery");
+
+  document.querySelectorAll("button.row-action").forEach(function (b) {
+    b.addEventListener("click", function () {
+      var name = b.getAttribute("data-name"), action = b.getAttribute("data-action");
+      var base = action === "revoke" ? "/api/v1/devices/" : "/api/v1/imagery/";
+      if (!window.confirm(b.textContent + ": " + name + "?")) return;
+      post(base + encodeURIComponent(name) + "/" + action, "").then(reload, fail);
+    });
+  });
+})();
