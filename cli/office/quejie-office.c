@@ -9,6 +9,7 @@
  * through the library.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -98,6 +99,18 @@ static long long jint(const json_t *o, const char *key)
 /* ---- init, serve
  * ---------------------------------------------------------------------------------- */
 
+/* s as a whole number in lo..hi: 1 and *out, or 0 (not a number, trailing text, out of range). */
+static int whole(const char *s, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return 0;
+    *out = v;
+    return 1;
+}
+
 static int cmd_init(int argc, char **argv)
 {
     opt opts[] = {{"--name", 1}, {"--tolerance", 1}, {NULL}};
@@ -157,11 +170,9 @@ static int cmd_serve(int argc, char **argv)
     sy_server_opts so = {get(&a, "--listen"), get(&a, "--tls-cert"), get(&a, "--tls-key"),
                          console_assets(get(&a, "--assets")), 0};
     const char *idle = get(&a, "--session-idle");
+    long long m;
     if (idle) {
-        char *end;
-        errno = 0;
-        long long m = strtoll(idle, &end, 10);
-        if (errno || end == idle || *end || m <= 0 || m > 24 * 60)
+        if (!whole(idle, 1, 24 * 60, &m))
             return die(EXIT_USAGE, "--session-idle: '%s' is not a number of minutes (1-1440)",
                        idle);
         so.session_idle_s = m * 60;
@@ -403,14 +414,9 @@ static int imagery_add(int argc, char **argv)
     if (!name || !assign)
         return die(EXIT_USAGE, "imagery add needs --name NAME and --assign NAME (a device, a "
                                "crew, or '*' for every device)");
-    long epsg = 0;
-    if (get(&a, "--epsg")) {
-        char *end;
-        errno = 0;
-        epsg = strtol(get(&a, "--epsg"), &end, 10);
-        if (errno || *end || epsg < 4490 || epsg > 4554)
-            return die(EXIT_USAGE, "--epsg: a CGCS2000 EPSG code (4490, or 4513-4554)");
-    }
+    long long epsg = 0;
+    if (get(&a, "--epsg") && !whole(get(&a, "--epsg"), 4490, 4554, &epsg))
+        return die(EXIT_USAGE, "--epsg: a CGCS2000 EPSG code (4490, or 4513-4554)");
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;
@@ -777,10 +783,8 @@ static int review_resolve(int argc, char **argv)
     args a;
     if (parse_args(argc, argv, opts, 2, &a))
         return EXIT_USAGE;
-    char *end;
-    errno = 0;
-    long long id = strtoll(a.pos[1], &end, 10);
-    if (errno || end == a.pos[1] || *end || id <= 0)
+    long long id;
+    if (!whole(a.pos[1], 1, LLONG_MAX, &id))
         return die(EXIT_USAGE, "'%s' is not a review case number", a.pos[1]);
     sy_office *o;
     if (open_office(a.pos[0], &o))
@@ -949,13 +953,8 @@ static int cmd_log(int argc, char **argv)
         return EXIT_USAGE;
     long long limit = 50;
     const char *l = get(&a, "--limit");
-    if (l) {
-        char *end;
-        errno = 0;
-        limit = strtoll(l, &end, 10);
-        if (errno || end == l || *end || limit <= 0)
-            return die(EXIT_USAGE, "--limit: '%s' is not a positive whole number", l);
-    }
+    if (l && !whole(l, 1, LLONG_MAX, &limit))
+        return die(EXIT_USAGE, "--limit: '%s' is not a positive whole number", l);
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;
@@ -1161,13 +1160,8 @@ static int cmd_audit(int argc, char **argv)
         return EXIT_USAGE;
     long long limit = 100;
     const char *l = get(&a, "--limit");
-    if (l) {
-        char *end;
-        errno = 0;
-        limit = strtoll(l, &end, 10);
-        if (errno || end == l || *end || limit <= 0)
-            return die(EXIT_USAGE, "--limit: '%s' is not a positive whole number", l);
-    }
+    if (l && !whole(l, 1, LLONG_MAX, &limit))
+        return die(EXIT_USAGE, "--limit: '%s' is not a positive whole number", l);
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;

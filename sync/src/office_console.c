@@ -153,6 +153,23 @@ static void head(page *p, sy__lang lang, const char *title)
     raw(p, "</title></head>\n<body>\n");
 }
 
+/* Who is signed in, and the logout form carrying the session's CSRF token: every staff page. */
+static void signed_in(page *p, sy__lang lang, const char *user, const char *role, const char *csrf)
+{
+    raw(p, "<p>");
+    esc(p, t(lang, T_SIGNED_IN));
+    raw(p, ": <span class=\"user\">");
+    esc(p, user);
+    raw(p, "</span> (");
+    esc(p, role);
+    raw(p, ")</p><form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" "
+           "value=\"");
+    esc(p, csrf);
+    raw(p, "\"><button type=\"submit\">");
+    esc(p, t(lang, T_LOGOUT));
+    raw(p, "</button></form>");
+}
+
 static char *done(page *p)
 {
     raw(p, "</body></html>\n");
@@ -278,18 +295,9 @@ char *sy__console_app(sy__lang lang, const char *office_name, const char *user, 
     esc(&p, office_name);
     raw(&p, " · ");
     esc(&p, title);
-    raw(&p, "</h1><p>");
-    esc(&p, t(lang, T_SIGNED_IN));
-    raw(&p, ": <span class=\"user\">");
-    esc(&p, user);
-    raw(&p, "</span> (");
-    esc(&p, role);
-    raw(&p, ")</p><form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" "
-            "value=\"");
-    esc(&p, csrf);
-    raw(&p, "\"><button type=\"submit\">");
-    esc(&p, t(lang, T_LOGOUT));
-    raw(&p, "</button></form></header>\n");
+    raw(&p, "</h1>");
+    signed_in(&p, lang, user, role, csrf);
+    raw(&p, "</header>\n");
     app_nav(&p, lang);
     raw(&p, "<main id=\"app\" data-page=\"");
     raw(&p, unit ? "unit" : "review");
@@ -319,18 +327,9 @@ char *sy__console_overview(sy__lang lang, const char *office_name, const char *u
     esc(&p, office_name);
     raw(&p, " · ");
     esc(&p, t(lang, T_OVERVIEW));
-    raw(&p, "</h1><p>");
-    esc(&p, t(lang, T_SIGNED_IN));
-    raw(&p, ": <span class=\"user\">");
-    esc(&p, user);
-    raw(&p, "</span> (");
-    esc(&p, role);
-    raw(&p, ")</p><form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" "
-            "value=\"");
-    esc(&p, csrf);
-    raw(&p, "\"><button type=\"submit\">");
-    esc(&p, t(lang, T_LOGOUT));
-    raw(&p, "</button></form></header>\n");
+    raw(&p, "</h1>");
+    signed_in(&p, lang, user, role, csrf);
+    raw(&p, "</header>\n");
     app_nav(&p, lang);
     raw(&p, "<section id=\"overview\" data-page=\"overview\"></section>\n");
     raw(&p, "<main><h2>");
@@ -576,18 +575,9 @@ static void admin_head(page *p, sy__lang lang, const char *office_name, const ch
         esc(p, at(lang, NAV[i].text));
         raw(p, "</a>");
     }
-    raw(p, "</nav><p>");
-    esc(p, t(lang, T_SIGNED_IN));
-    raw(p, ": <span class=\"user\">");
-    esc(p, user);
-    raw(p, "</span> (");
-    esc(p, role);
-    raw(p, ")</p><form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" "
-           "value=\"");
-    esc(p, csrf);
-    raw(p, "\"><button type=\"submit\">");
-    esc(p, t(lang, T_LOGOUT));
-    raw(p, "</button></form></header>\n<main>\n<p id=\"status\" role=\"status\"></p>\n");
+    raw(p, "</nav>");
+    signed_in(p, lang, user, role, csrf);
+    raw(p, "</header>\n<main>\n<p id=\"status\" role=\"status\"></p>\n");
 }
 
 static void label_input(page *p, sy__lang lang, admin_text title, const char *name,
