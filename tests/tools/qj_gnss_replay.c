@@ -112,6 +112,10 @@ int main(int argc, char **argv)
     sv_walker walker;
     sv_walk_start(&walker, &wopts);
 
+    /* --lines is read while the tool runs (tests wait for its epochs): a line at a time, not a
+     * 4 KB buffer flushed at exit into a file */
+    if (lines)
+        setvbuf(stdout, NULL, _IOLBF, 0);
     const int through_losses = after_loss >= 0 || until_losses > 0;
     const int64_t start = sv_mono_ms();
     int64_t last_epoch_ms = 0;
