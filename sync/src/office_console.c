@@ -170,9 +170,9 @@ static void signed_in(page *p, sy__lang lang, const char *user, const char *role
     raw(p, "</button></form>");
 }
 
-static char *done(page *p)
+/* The text built so far, NUL-terminated (caller frees), or NULL when out of memory. */
+static char *fragment(page *p)
 {
-    raw(p, "</body></html>\n");
     if (!p->bad && sy_buf_append(&p->b, "", 1) != SY_OK)
         p->bad = 1;
     if (p->bad) {
@@ -180,6 +180,12 @@ static char *done(page *p)
         return NULL;
     }
     return (char *)p->b.data;
+}
+
+static char *done(page *p)
+{
+    raw(p, "</body></html>\n");
+    return fragment(p);
 }
 
 char *sy__console_login(sy__lang lang, const char *error)
@@ -317,22 +323,11 @@ char *sy__console_app(sy__lang lang, const char *office_name, const char *user, 
     return done(&p);
 }
 
-char *sy__console_overview(sy__lang lang, const char *office_name, const char *user,
-                           const char *role, const char *csrf, const char *units_json)
+char *sy__console_units_table(sy__lang lang, const char *units_json)
 {
     json_t *units = units_json ? json_loads(units_json, 0, NULL) : NULL;
     page p = {{NULL, 0, 0, PAGE_MAX}, 0};
-    head(&p, lang, t(lang, T_OVERVIEW));
-    raw(&p, "<header><h1>");
-    esc(&p, office_name);
-    raw(&p, " · ");
-    esc(&p, t(lang, T_OVERVIEW));
-    raw(&p, "</h1>");
-    signed_in(&p, lang, user, role, csrf);
-    raw(&p, "</header>\n");
-    app_nav(&p, lang);
-    raw(&p, "<section id=\"overview\" data-page=\"overview\"></section>\n");
-    raw(&p, "<main><h2>");
+    raw(&p, "<h2>");
     esc(&p, t(lang, T_UNITS));
     raw(&p, "</h2>\n");
     if (json_array_size(units) == 0) {
@@ -370,9 +365,28 @@ char *sy__console_overview(sy__lang lang, const char *office_name, const char *u
         }
         raw(&p, "</tbody></table>\n");
     }
+    json_decref(units);
+    return fragment(&p);
+}
+
+char *sy__console_overview(sy__lang lang, const char *office_name, const char *user,
+                           const char *role, const char *csrf, const char *units_table)
+{
+    page p = {{NULL, 0, 0, PAGE_MAX}, 0};
+    head(&p, lang, t(lang, T_OVERVIEW));
+    raw(&p, "<header><h1>");
+    esc(&p, office_name);
+    raw(&p, " · ");
+    esc(&p, t(lang, T_OVERVIEW));
+    raw(&p, "</h1>");
+    signed_in(&p, lang, user, role, csrf);
+    raw(&p, "</header>\n");
+    app_nav(&p, lang);
+    raw(&p, "<section id=\"overview\" data-page=\"overview\"></section>\n");
+    raw(&p, "<main>");
+    raw(&p, units_table);
     raw(&p, "</main>\n");
     app_scripts(&p);
-    json_decref(units);
     return done(&p);
 }
 

@@ -23,11 +23,16 @@ sy__lang sy__console_lang(const char *query_lang, const char *accept_language);
 /* The login page (error: NULL, "wrong" or "throttled"). Caller frees; NULL when out of memory. */
 char *sy__console_login(sy__lang lang, const char *error);
 
-/* The overview: the user, a logout form carrying csrf, and every unit of units_json (the text of
- * a JSON array of objects with code, name, status, assign). Caller frees; NULL when out of
- * memory. */
+/* The overview's table of units: every unit of units_json (the text of a JSON array of objects
+ * with code, name, status, assign), with its heading; an HTML fragment that depends on nothing
+ * but the listing and the language (the server keeps it with the listing). Caller frees; NULL
+ * when out of memory. */
+char *sy__console_units_table(sy__lang lang, const char *units_json);
+
+/* The overview: the user, a logout form carrying csrf, and units_table (from
+ * sy__console_units_table, inserted as it is). Caller frees; NULL when out of memory. */
 char *sy__console_overview(sy__lang lang, const char *office_name, const char *user,
-                           const char *role, const char *csrf, const char *units_json);
+                           const char *role, const char *csrf, const char *units_table);
 
 /* A page the console's script (assets/office/console.js) fills from /api/v1: kind "unit" (the
  * unit page of code) or "review" (the review queue). The header, the logout form carrying csrf,

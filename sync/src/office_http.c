@@ -42,10 +42,26 @@
 #define CONNECTION_TIMEOUT_S 30
 #define REQUEST_DEADLINE_MS (30 * 1000)
 #define PEM_MAX (1024 * 1024)
-#define READERS 2                                 /* read-only connections for the console */
+#define READERS 4                                 /* read-only connections for the console */
 #define CONSOLE_MAX_BODY (64u * 1024u)            /* a console or API request body */
 #define TASKS_MAX_BODY (32u * 1024u * 1024u)      /* POST /api/v1/tasks: a package */
 #define IMAGERY_MAX_BODY (512ull * 1024u * 1024u) /* POST /api/v1/imagery, spooled */
+#define KEPT_DRIFT_MS 1000 /* a kept listing may lag this far behind what tablets send */
+
+/* The listings of every unit, kept between requests (docs/office.md, "Kept listings"): built
+ * on a reader when what they depend on changed (sy_office_units_stamp); while tablets sync, at
+ * most once a second. */
+enum kept_slot { KEPT_UNITS, KEPT_GEOJSON, KEPT_TABLE_ZH, KEPT_TABLE_EN, KEPT_COUNT };
+
+typedef struct kept {
+    pthread_mutex_t lock;
+    pthread_cond_t built_cond; /* signalled when a build ends */
+    int building;              /* a build is running (outside the lock, on its reader) */
+    char *text;                /* NULL until first built */
+    size_t len;
+    sy_units_stamp stamp;
+    int64_t built; /* monotonic ms */
+} kept;
 
 struct sy_server {
     struct MHD_Daemon *d;
@@ -63,6 +79,7 @@ struct sy_server {
      * holds the office's lock (lock order: imagery_lock before lock) */
     pthread_mutex_t imagery_lock;
     sy_office *imagery_o;
+    kept kept[KEPT_COUNT]; /* lock order: reader or writer lock, then a kept lock */
 };
 
 /* One request's state across the access handler's calls. */
@@ -697,6 +714,150 @@ static int read_call(sy_server *s, lister fn, char **text, char msg[512])
     return rc;
 }
 
+static int units_table(sy_office *o, sy__lang lang, char **out)
+{
+    char *units = NULL;
+    int rc = sy_office_units(o, &units);
+    if (rc != SY_OK)
+        return rc;
+    *out = sy__console_units_table(lang, units);
+    free(units);
+    return *out ? SY_OK : SY_ENOMEM;
+}
+
+static int units_table_zh(sy_office *o, char **out)
+{
+    return units_table(o, SY_LANG_ZH, out);
+}
+
+static int units_table_en(sy_office *o, char **out)
+{
+    return units_table(o, SY_LANG_EN, out);
+}
+
+static const lister KEPT_BUILD[KEPT_COUNT] = {sy_office_units, sy_office_units_geojson,
+                                              units_table_zh, units_table_en};
+
+static int stamp_same(const int64_t *a, const int64_t *b, size_t n)
+{
+    return memcmp(a, b, n * sizeof *a) == 0;
+}
+
+/* A copy of k's text (caller frees) into *text; under k's lock. */
+static int kept_copy(const kept *k, char **text)
+{
+    *text = malloc(k->len + 1);
+    if (!*text)
+        return SY_ENOMEM;
+    memcpy(*text, k->text, k->len + 1);
+    return SY_OK;
+}
+
+/*
+ * One try at the kept text of slot on handle o (a locked reader, or the writer under the
+ * office's lock; *release is called to give it back, at the latest before returning). The
+ * text is served as kept when the stamp says it is current, or when only what tablets sent
+ * changed and it is younger than KEPT_DRIFT_MS or another request is building it again (the
+ * old text meanwhile); after a staff change, only a text built since. Returns SY_OK with the
+ * copy, KEPT_AGAIN when another build had to be waited for (try again), or an error; msg
+ * receives the handle's message.
+ */
+#define KEPT_AGAIN (-1000)
+typedef void (*releaser)(sy_server *s, int held);
+
+/* Give back the handle, keeping its message first. */
+static void give_back(sy_server *s, sy_office *o, releaser release, int held, char msg[512])
+{
+    snprintf(msg, 512, "%s", sy_office_errmsg(o));
+    release(s, held);
+}
+
+static int kept_try(sy_server *s, sy_office *o, enum kept_slot slot, releaser release, int held,
+                    char **text, char msg[512])
+{
+    sy_units_stamp now;
+    int rc = sy_office_units_stamp(o, &now);
+    if (rc != SY_OK) {
+        give_back(s, o, release, held, msg);
+        return rc;
+    }
+    kept *k = &s->kept[slot];
+    pthread_mutex_lock(&k->lock);
+    int64_t t = sv_mono_ms();
+    int exact = k->text && stamp_same(now.exact, k->stamp.exact, 4);
+    int current = exact && stamp_same(now.drift, k->stamp.drift, 2);
+    if (current || (exact && (t - k->built < KEPT_DRIFT_MS || k->building))) {
+        rc = kept_copy(k, text);
+        pthread_mutex_unlock(&k->lock);
+        give_back(s, o, release, held, msg);
+        return rc;
+    }
+    if (k->building) { /* a staff change, or nothing kept yet: wait for that build, then see */
+        give_back(s, o, release, held, msg);
+        pthread_cond_wait(&k->built_cond, &k->lock);
+        pthread_mutex_unlock(&k->lock);
+        return KEPT_AGAIN;
+    }
+    k->building = 1;
+    pthread_mutex_unlock(&k->lock);
+    char *built = NULL;
+    rc = KEPT_BUILD[slot](o, &built);
+    give_back(s, o, release, held, msg);
+    pthread_mutex_lock(&k->lock);
+    k->building = 0;
+    if (rc == SY_OK) {
+        free(k->text);
+        k->text = built;
+        k->len = strlen(built);
+        k->stamp = now;
+        k->built = t;
+        rc = kept_copy(k, text);
+    }
+    pthread_cond_broadcast(&k->built_cond);
+    pthread_mutex_unlock(&k->lock);
+    return rc;
+}
+
+static void release_reader(sy_server *s, int i)
+{
+    pthread_mutex_unlock(&s->reader_lock[i]);
+}
+
+static void release_writer(sy_server *s, int i)
+{
+    (void)i;
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* read_call for a kept listing. */
+static int kept_call(sy_server *s, enum kept_slot slot, char **text, char msg[512])
+{
+    int rc;
+    do {
+        int i = reader_get(s);
+        rc = SY_EIO;
+        if (i >= 0) {
+            rc = kept_try(s, s->reader[i], slot, release_reader, i, text, msg);
+        }
+        if (rc == SY_EIO) {
+            pthread_mutex_lock(&s->lock);
+            rc = kept_try(s, s->o, slot, release_writer, 0, text, msg);
+        }
+    } while (rc == KEPT_AGAIN);
+    if (rc == SY_ENOMEM)
+        snprintf(msg, 512, "out of memory");
+    return rc;
+}
+
+static enum MHD_Result kept_listing(ctx *x, enum kept_slot slot)
+{
+    char msg[512], *text = NULL;
+    int rc = kept_call(x->s, slot, &text, msg);
+    if (rc != SY_OK)
+        return reply_error(x->c, status_of(rc), msg);
+    return reply_text_json(x->c, text);
+}
+
 /* A listing as the reply (200 with its JSON or an error). */
 static enum MHD_Result listing(ctx *x, lister fn, char **text)
 {
@@ -724,8 +885,7 @@ static int list_audit(sy_office *o, char **out)
 
 static enum MHD_Result h_api_units(ctx *x)
 {
-    char *t = NULL;
-    return listing(x, sy_office_units, &t);
+    return kept_listing(x, KEPT_UNITS);
 }
 
 static enum MHD_Result h_api_review(ctx *x)
@@ -760,14 +920,14 @@ static enum MHD_Result h_api_users(ctx *x)
 
 static enum MHD_Result h_overview(ctx *x)
 {
-    char *units = NULL, msg[512], name[SY_NAME_MAX];
-    int rc = read_call(x->s, sy_office_units, &units, msg);
+    char *table = NULL, msg[512], name[SY_NAME_MAX];
+    int rc = kept_call(x->s, x->lang == SY_LANG_EN ? KEPT_TABLE_EN : KEPT_TABLE_ZH, &table, msg);
     snprintf(name, sizeof name, "%s", x->s->name);
     if (rc != SY_OK)
         return reply_error(x->c, status_of(rc), msg);
     char *html = sy__console_overview(x->lang, name, x->sess.user, sy_role_name(x->sess.role),
-                                      x->sess.csrf, units);
-    free(units);
+                                      x->sess.csrf, table);
+    free(table);
     return reply_page(x, MHD_HTTP_OK, html);
 }
 
@@ -1253,8 +1413,7 @@ static int read_call_arg(sy_server *s, lister_arg fn, const char *arg, char **te
 
 static enum MHD_Result h_api_units_geojson(ctx *x)
 {
-    char *t = NULL;
-    return listing(x, sy_office_units_geojson, &t);
+    return kept_listing(x, KEPT_GEOJSON);
 }
 
 static enum MHD_Result h_api_unit(ctx *x)
@@ -1851,6 +2010,10 @@ int sy_server_start(sy_office *o, const sy_server_opts *opts, sy_server **out, c
     }
     pthread_mutex_init(&s->pw_lock, NULL);
     pthread_mutex_init(&s->imagery_lock, NULL);
+    for (int i = 0; i < KEPT_COUNT; i++) {
+        pthread_mutex_init(&s->kept[i].lock, NULL);
+        pthread_cond_init(&s->kept[i].built_cond, NULL);
+    }
     snprintf(s->name, sizeof s->name, "%s", sy_office_name(o));
     for (int i = 0; i < READERS; i++) {
         pthread_mutex_init(&s->reader_lock[i], NULL);
@@ -1908,6 +2071,11 @@ void sy_server_stop(sy_server *s)
     pthread_mutex_destroy(&s->pw_lock);
     sy_office_close(s->imagery_o);
     pthread_mutex_destroy(&s->imagery_lock);
+    for (int i = 0; i < KEPT_COUNT; i++) {
+        free(s->kept[i].text);
+        pthread_mutex_destroy(&s->kept[i].lock);
+        pthread_cond_destroy(&s->kept[i].built_cond);
+    }
     for (int i = 0; i < READERS; i++) {
         sy_office_close(s->reader[i]);
         pthread_mutex_destroy(&s->reader_lock[i]);

@@ -31,6 +31,7 @@ struct sy_office {
     uint8_t box_pk[32], box_sk[32];
     FILE *log;
     char errmsg[512];
+    int reader; /* a read-only handle (sy_office_open_reader): it never brings an index up */
 };
 
 /* ---- errors and the event log (office.c) ------------------------------------------------------

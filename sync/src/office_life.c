@@ -41,6 +41,7 @@ static const char LIFE_SQL[] =
     "  date_from TEXT, date_to TEXT);"
     "CREATE INDEX IF NOT EXISTS office_decisions_unit ON office_decisions(unit, seq);"
     "CREATE INDEX IF NOT EXISTS office_decisions_case ON office_decisions(case_id);"
+    "CREATE INDEX IF NOT EXISTS tasks_imported ON tasks(imported);"
     "CREATE TABLE IF NOT EXISTS unit_activity(unit TEXT NOT NULL, device_id TEXT NOT NULL,"
     "  last_seq INTEGER NOT NULL, last_time INTEGER NOT NULL, arrived INTEGER NOT NULL,"
     "  work_arrived INTEGER NOT NULL DEFAULT 0, complete INTEGER NOT NULL DEFAULT 0,"
@@ -331,6 +332,8 @@ int sy__life_device_refresh(sy_office *o, const char *device_id)
  * by an older build) has its replica opened, so a listing opens none in the usual case. */
 static int life_refresh(sy_office *o)
 {
+    if (o->reader) /* the writer indexes every ingest; a lag after a crash is repaired on open */
+        return SY_OK;
     sqlite3_stmt *st;
     if (sy__prep(o,
                  "SELECT d.device_id FROM devices d JOIN county_indexed c"
@@ -591,6 +594,31 @@ static json_t *time_or_null(int64_t ms)
     char t[32];
     sy__iso_ms(ms, t);
     return json_string(t);
+}
+
+int sy_office_units_stamp(sy_office *o, sy_units_stamp *s)
+{
+    memset(s, 0, sizeof *s);
+    char today[11];
+    office_today(today);
+    s->exact[0] = (int64_t)atoi(today) * 10000 + atoi(today + 5) * 100 + atoi(today + 8);
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "SELECT (SELECT coalesce(max(seq), 0) FROM office_decisions),"
+                 " (SELECT count(*) FROM tasks), (SELECT coalesce(max(imported), 0) FROM tasks),"
+                 " (SELECT coalesce(sum(seq), 0) FROM life_indexed),"
+                 " (SELECT coalesce(max(id), 0) FROM review)",
+                 &st))
+        return SY_EIO;
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        for (int i = 0; i < 3; i++)
+            s->exact[1 + i] = sqlite3_column_int64(st, i);
+        for (int i = 0; i < 2; i++)
+            s->drift[i] = sqlite3_column_int64(st, 3 + i);
+    }
+    sqlite3_finalize(st);
+    return src == SQLITE_ROW ? SY_OK : sy__fail_db(o, "units stamp");
 }
 
 int sy_office_units(sy_office *o, char **json)

@@ -30,6 +30,7 @@ int sy_office_open_reader(const sy_office *w, sy_office **out)
     memcpy(o->office_id, w->office_id, sizeof o->office_id);
     memcpy(o->name, w->name, sizeof o->name);
     o->tolerance = w->tolerance;
+    o->reader = 1;
     memcpy(o->sign_pk, w->sign_pk, sizeof o->sign_pk);
     memcpy(o->box_pk, w->box_pk, sizeof o->box_pk);
     if (sqlite3_open_v2(o->path, &o->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=

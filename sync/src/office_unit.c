@@ -67,6 +67,13 @@ static json_t *unit_of(const json_t *units, const char *code)
     return NULL;
 }
 
+/* The code of the i-th unit of sy_office_units ("" for none). */
+static const char *code_at(const json_t *units, size_t i)
+{
+    const char *c = json_string_value(json_object_get(json_array_get(units, i), "code"));
+    return c ? c : "";
+}
+
 /* The geometry of a stored task feature (new reference), or JSON null. */
 static json_t *task_geometry(const char *feature)
 {
@@ -90,9 +97,15 @@ int sy_office_units_geojson(sy_office *o, char **json)
     }
     json_t *feats = json_array();
     int step;
+    size_t next = 0, n = json_array_size(units);
     while (feats && (step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *code = sy__col_text(st, 0);
-        const json_t *u = unit_of(units, code);
+        /* Both in code order (SQLite's binary collation is strcmp's): one merging pass. */
+        while (next < n && strcmp(code_at(units, next), code) < 0)
+            next++;
+        const json_t *u = next < n && strcmp(code_at(units, next), code) == 0
+                              ? json_array_get(units, next)
+                              : NULL;
         json_t *props = json_pack("{s:s, s:O, s:O, s:O, s:O}", "code", code, "name",
                                   u ? json_object_get(u, "name") : json_null(), "status",
                                   u ? json_object_get(u, "status") : json_null(), "assign",

@@ -200,6 +200,25 @@ c=$(hcode GET /api/v1/units -b "$T/rev.jar"); pyexpr "$T/body" 'any(u["code"]=="
 c=$(hcode POST /api/v1/units/622925CY000099/accept -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF")
 [ "$c" = 400 ] && grep -q '"error"' "$T/body" && ok "a decision the lifecycle refuses: 400 with the reason" || fail "refused accept: $c"
 
+# ---- kept listings (docs/office.md): what tablets send shows within the drift, a staff change at once --
+hcode GET /api/v1/units -b "$T/rev.jar" >/dev/null; hcode GET /api/v1/units.geojson -b "$T/rev.jar" >/dev/null
+hcode GET / -b "$T/rev.jar" >/dev/null
+"$Q" point add "$T/a.db" --unit $U --lon 103.23010 --lat 35.55010 >/dev/null 2>&1 && "$Q" sync "$T/a.db" >/dev/null 2>&1
+seen=""
+for _ in $(seq 100); do  # up to ~20 s: the listing may lag an ingest by KEPT_DRIFT_MS (1 s)
+    hcode GET /api/v1/units -b "$T/rev.jar" >/dev/null
+    pyexpr "$T/body" 'any(u["code"]=="'$U'" and u["status"]!="returned" for u in d)' && { seen=1; break; }
+    sleep 0.2
+done
+[ -n "$seen" ] && ok "new work from the crew reaches the kept units listing" || fail "kept listing after an ingest: $(head -c 300 "$T/body")"
+"$OFF" unit accept "$O" --unit $U --by 审核员乙 >/dev/null 2>&1 || fail "unit accept from the command line"
+c=$(hcode GET /api/v1/units -b "$T/rev.jar"); pyexpr "$T/body" 'any(u["code"]=="'$U'" and u["status"]=="accepted" for u in d)' \
+    && ok "a decision made from the command line shows in the next units listing" || fail "kept listing after a decision: $(head -c 300 "$T/body")"
+c=$(hcode GET /api/v1/units.geojson -b "$T/rev.jar"); pyexpr "$T/body" 'any(f["properties"]["code"]=="'$U'" and f["properties"]["status"]=="accepted" for f in d["features"])' \
+    && ok "... and in the next map listing" || fail "kept geojson after a decision: $(head -c 300 "$T/body")"
+c=$(hcode GET "/?lang=en" -b "$T/rev.jar"); grep -q "status-accepted\"><td class=\"code\"><a href=\"/unit/$U" "$T/body" \
+    && ok "... and on the overview page" || fail "kept overview after a decision: $(grep -o "status-[a-z_]*\"><td class=\"code\"><a href=\"/unit/$U" "$T/body")"
+
 # ---- administration: devices, tasks, imagery, exports (admin role, CSRF, audited) -----------------------
 c=$(hcode POST /api/v1/devices -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"name":"crewc","crew":"三组"}')
 [ "$c" = 403 ] && ok "a reviewer cannot register a device: 403" || fail "reviewer device add: $c"

@@ -237,6 +237,19 @@ int sy_office_export(sy_office *o, sv_export_format fmt, const char *path, sv_ex
 int sy_office_units(sy_office *o, char **json);
 
 /*
+ * What the units listings (sy_office_units, sy_office_units_geojson) depend on, read cheaply so
+ * that a server can keep a listing between requests: exact changes with what staff do
+ * (decisions, task imports) and with the office's date (notice clocks); drift with what tablets
+ * send (entries indexed, review cases opened). Equal stamps mean equal listings. Returns SY_OK
+ * or SY_EIO.
+ */
+typedef struct sy_units_stamp {
+    int64_t exact[4];
+    int64_t drift[2];
+} sy_units_stamp;
+int sy_office_units_stamp(sy_office *o, sy_units_stamp *s);
+
+/*
  * The console's overview map (GET /api/v1/units.geojson): a FeatureCollection of every task
  * unit's draft (its stored lon/lat geometry) with properties code, name, status (as
  * sy_office_units), assign, open_cases. Returns SY_OK, SY_ENOMEM, SY_EIO.
