@@ -234,7 +234,6 @@ static int ingest_locked(sy_office *o, const uint8_t *b, size_t len, const sy_de
         free(view);
         free(docs);
     }
-    sy_entries_free(&ents);
     r->acked_seq = sv_journal_last_seq(j);
     if (rc == SY_OK) {
         /* The index is refreshed in full when it lags behind what the replica held before
@@ -249,9 +248,12 @@ static int ingest_locked(sy_office *o, const uint8_t *b, size_t len, const sy_de
             /* The entries are stored and acknowledged; the index and detection are repaired
              * by the next ingest of this device, duplicates included. */
             sy__logf(o, "review detection for %s failed: %s", dev->name, o->errmsg);
-        if (sy__life_device_refresh(o, dev->device_id) != SY_OK) /* repaired on the next open */
+        /* from the entries as decoded: the replica is not read again (repaired on the next
+         * open when this fails) */
+        if (sy__life_device_index(o, dev->device_id, j, ents.v, ents.n) != SY_OK)
             sy__logf(o, "unit activity of %s not indexed: %s", dev->name, o->errmsg);
     }
+    sy_entries_free(&ents);
 
     sv_journal_close(j);
     return rc;

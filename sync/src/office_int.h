@@ -114,8 +114,11 @@ int sy__staff_schema(sy_office *o);
 /* Create its tables and the office journal when missing, bring its indexes up to date (called
  * on open). */
 int sy__life_init(sy_office *o);
-/* Index what a device's replica holds about each unit (called after an ingest). */
-int sy__life_device_refresh(sy_office *o, const char *device_id);
+/* Index what a device's replica j holds about each unit (called after an ingest, with the
+ * entries it applied: v[0..n), the decoder's parse in each; read from j when they do not reach
+ * from what is indexed to its end). */
+int sy__life_device_index(sy_office *o, const char *device_id, sv_journal *j, const sy_entry *v,
+                          size_t n);
 /* The review decisions that chose between versions of a point, newest first, for the county
  * export (opt->choices; free with sy__export_choices_free). */
 int sy__export_choices(sy_office *o, sv_export_options *opt, char ***strs);

@@ -167,63 +167,100 @@ static int index_decisions(sy_office *o, sv_journal *j)
 
 /* ---- what the devices sent about each unit --------------------------------------------------- */
 
+/* What new entries say about one unit: folded in memory, written once per unit. */
+typedef struct act_unit {
+    char *unit;
+    int64_t last_seq, last_time;
+    int work; /* an entry other than the task's own "unit" entry */
+} act_unit;
+
 typedef struct act_ctx {
     sy_office *o;
-    sqlite3_stmt *up;
     const char *device_id;
     int64_t now;
     int rc;
-    char **units; /* the units the new entries touched */
+    act_unit *units; /* the units the new entries touched */
     size_t n_units;
 } act_ctx;
 
-static int touched(act_ctx *c, const char *unit)
+static void act_free(act_ctx *c)
 {
     for (size_t i = 0; i < c->n_units; i++)
-        if (strcmp(c->units[i], unit) == 0)
-            return SY_OK;
-    char **nu = realloc(c->units, (c->n_units + 1) * sizeof *nu);
-    char *u = nu ? strdup(unit) : NULL;
-    if (nu)
-        c->units = nu;
-    if (!u)
-        return sy__fail(c->o, SY_ENOMEM, "out of memory");
-    c->units[c->n_units++] = u;
-    return SY_OK;
+        free(c->units[i].unit);
+    free(c->units);
+    c->units = NULL;
+    c->n_units = 0;
+}
+
+/* Fold one entry (p its parsed payload, may be NULL) into c. Returns 0, or 1 on failure. */
+static int act_fold(act_ctx *c, const char *kind, int64_t seq, int64_t time_ms, const json_t *p)
+{
+    int task = strcmp(kind, "unit") == 0;
+    if (strcmp(kind, "init") == 0 || strcmp(kind, "code") == 0 || strcmp(kind, "config") == 0)
+        return 0;
+    const char *unit = json_string_value(json_object_get(p, task ? "code" : "unit"));
+    if (!unit || !*unit)
+        return 0;
+    act_unit *u = NULL;
+    for (size_t i = c->n_units; i-- > 0 && !u;) /* a bundle's entries mostly touch one unit */
+        if (strcmp(c->units[i].unit, unit) == 0)
+            u = &c->units[i];
+    if (!u) {
+        act_unit *nu = realloc(c->units, (c->n_units + 1) * sizeof *nu);
+        char *name = nu ? strdup(unit) : NULL;
+        if (nu)
+            c->units = nu;
+        if (!name) {
+            c->rc = sy__fail(c->o, SY_ENOMEM, "out of memory");
+            return 1;
+        }
+        u = &c->units[c->n_units++];
+        *u = (act_unit){name, seq, time_ms, 0};
+    }
+    if (seq > u->last_seq)
+        u->last_seq = seq;
+    if (time_ms > u->last_time)
+        u->last_time = time_ms;
+    u->work |= !task;
+    return 0;
 }
 
 static int index_activity(const sv_entry *e, void *vctx)
 {
     act_ctx *c = vctx;
-    int task = strcmp(e->kind, "unit") == 0;
-    if (strcmp(e->kind, "init") == 0 || strcmp(e->kind, "code") == 0 ||
-        strcmp(e->kind, "config") == 0)
-        return 0;
     json_t *p = json_loadb(e->payload, e->payload_len, 0, NULL);
-    const char *unit = json_string_value(json_object_get(p, task ? "code" : "unit"));
-    int src = SQLITE_DONE;
-    if (unit && *unit) {
-        sqlite3_stmt *st = c->up;
-        sqlite3_reset(st);
-        sy__bind_text(st, 1, unit);
-        sy__bind_text(st, 2, c->device_id);
-        sqlite3_bind_int64(st, 3, e->seq);
-        sqlite3_bind_int64(st, 4, e->time_ms);
-        sqlite3_bind_int64(st, 5, c->now);
-        sqlite3_bind_int64(st, 6, task ? 0 : c->now);
-        src = sqlite3_step(st);
-        if (src == SQLITE_DONE && !task && touched(c, unit) != SY_OK) {
-            c->rc = SY_ENOMEM;
-            json_decref(p);
-            return 1;
-        }
-    }
+    int stop = act_fold(c, e->kind, e->seq, e->time_ms, p);
     json_decref(p);
-    if (src != SQLITE_DONE) {
-        c->rc = sy__fail_db(c->o, "unit activity");
-        return 1;
+    return stop;
+}
+
+/* Write what c folded: one row per unit touched. */
+static int store_activity(act_ctx *c)
+{
+    sqlite3_stmt *st;
+    if (sy__prep(c->o,
+                 "INSERT INTO unit_activity(unit, device_id, last_seq, last_time, arrived,"
+                 " work_arrived) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                 " ON CONFLICT(unit, device_id) DO UPDATE SET last_seq = max(last_seq, ?3),"
+                 " last_time = max(last_time, ?4), arrived = max(arrived, ?5),"
+                 " work_arrived = max(work_arrived, ?6)",
+                 &st))
+        return SY_EIO;
+    int rc = SY_OK;
+    for (size_t i = 0; rc == SY_OK && i < c->n_units; i++) {
+        const act_unit *u = &c->units[i];
+        sqlite3_reset(st);
+        sy__bind_text(st, 1, u->unit);
+        sy__bind_text(st, 2, c->device_id);
+        sqlite3_bind_int64(st, 3, u->last_seq);
+        sqlite3_bind_int64(st, 4, u->last_time);
+        sqlite3_bind_int64(st, 5, c->now);
+        sqlite3_bind_int64(st, 6, u->work ? c->now : 0);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = sy__fail_db(c->o, "unit activity");
     }
-    return 0;
+    sqlite3_finalize(st);
+    return rc;
 }
 
 /* Whether the device's summary of each touched unit says complete on site (sv_unit_stage), kept
@@ -239,12 +276,14 @@ static int store_complete(act_ctx *c, sv_journal *j)
         return SY_EIO;
     int rc = SY_OK;
     for (size_t i = 0; rc == SY_OK && i < c->n_units; i++) {
+        if (!c->units[i].work) /* the task's own entry: the crew's work is what completes it */
+            continue;
         sv_unit_summary sm;
-        int done = sv_unit_summarize_records(j, c->units[i], &sm) == SV_OK &&
+        int done = sv_unit_summarize_records(j, c->units[i].unit, &sm) == SV_OK &&
                    sv_unit_stage(&sm) == SV_STAGE_DONE;
         sqlite3_reset(st);
         sqlite3_bind_int(st, 1, done);
-        sy__bind_text(st, 2, c->units[i]);
+        sy__bind_text(st, 2, c->units[i].unit);
         sy__bind_text(st, 3, c->device_id);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = sy__fail_db(c->o, "unit activity");
@@ -253,78 +292,90 @@ static int store_complete(act_ctx *c, sv_journal *j)
     return rc;
 }
 
-/* Bring unit_activity up to one device's replica (own office transaction). */
-static int activity_refresh(sy_office *o, const char *device_id)
+static int indexed_seq(sy_office *o, const char *device_id, int64_t *have)
 {
-    sv_journal *j = NULL;
-    int rc = sy__replica_read(o, device_id, &j);
-    if (rc != SY_OK || !j)
+    sqlite3_stmt *st;
+    *have = 0;
+    if (sy__prep(o, "SELECT seq FROM life_indexed WHERE device_id = ?", &st))
+        return SY_EIO;
+    sy__bind_text(st, 1, device_id);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        *have = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return src == SQLITE_ROW || src == SQLITE_DONE ? SY_OK : sy__fail_db(o, "unit activity");
+}
+
+/*
+ * Bring unit_activity up to one device's replica j, in an office transaction of its own: from
+ * v[0..n) (entries just applied, with the decoder's parse) when they reach from what is indexed
+ * to the replica's end, else by reading the replica.
+ */
+static int activity_index(sy_office *o, const char *device_id, sv_journal *j, const sy_entry *v,
+                          size_t n)
+{
+    int64_t last = sv_journal_last_seq(j), have;
+    int rc = indexed_seq(o, device_id, &have);
+    if (rc != SY_OK || have >= last)
         return rc;
-    sqlite3_stmt *st = NULL;
-    int64_t have = 0;
-    if (sy__prep(o, "SELECT seq FROM life_indexed WHERE device_id = ?", &st) == SY_OK) {
-        sy__bind_text(st, 1, device_id);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            have = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    } else {
-        rc = SY_EIO;
-    }
-    int64_t last = sv_journal_last_seq(j);
-    if (rc != SY_OK || have >= last) {
-        sv_journal_close(j);
-        return rc;
-    }
-    act_ctx c = {o, NULL, device_id, sv_wall_ms(), SY_OK, NULL, 0};
+    act_ctx c = {o, device_id, sv_wall_ms(), SY_OK, NULL, 0};
     rc = sy__exec(o, "BEGIN IMMEDIATE");
-    if (rc == SY_OK)
-        rc = sy__prep(o,
-                      "INSERT INTO unit_activity(unit, device_id, last_seq, last_time, arrived,"
-                      " work_arrived) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                      " ON CONFLICT(unit, device_id) DO UPDATE SET last_seq = max(last_seq, ?3),"
-                      " last_time = max(last_time, ?4), arrived = max(arrived, ?5),"
-                      " work_arrived = max(work_arrived, ?6)",
-                      &c.up);
-    if (rc == SY_OK) {
-        /* Re-read under the write lock: another process may have indexed meanwhile. */
-        if (sy__prep(o, "SELECT seq FROM life_indexed WHERE device_id = ?", &st) == SY_OK) {
+    if (rc == SY_OK) /* again under the write lock: another process may have indexed meanwhile */
+        rc = indexed_seq(o, device_id, &have);
+    if (rc == SY_OK && have < last) {
+        if (n && v[0].seq <= have + 1 && v[n - 1].seq == last) {
+            for (size_t i = 0; i < n && c.rc == SY_OK; i++) {
+                if (v[i].seq <= have)
+                    continue;
+                json_t *own =
+                    v[i].parsed ? NULL : json_loadb(v[i].payload, v[i].payload_len, 0, NULL);
+                act_fold(&c, v[i].kind, v[i].seq, v[i].time_ms, own ? own : v[i].parsed);
+                json_decref(own);
+            }
+        } else {
+            int src = sv_journal_foreach(j, have + 1, index_activity, &c);
+            if (c.rc == SY_OK && src != SV_OK)
+                c.rc = sy__fail(o, SY_EIO, "replica %s: %s", device_id, sv_journal_errmsg(j));
+        }
+        rc = c.rc;
+        if (rc == SY_OK)
+            rc = store_activity(&c);
+        if (rc == SY_OK)
+            rc = store_complete(&c, j);
+        sqlite3_stmt *st;
+        if (rc == SY_OK &&
+            (rc = sy__prep(o, "INSERT OR REPLACE INTO life_indexed(device_id, seq) VALUES (?, ?)",
+                           &st)) == SY_OK) {
             sy__bind_text(st, 1, device_id);
-            if (sqlite3_step(st) == SQLITE_ROW)
-                have = sqlite3_column_int64(st, 0);
+            sqlite3_bind_int64(st, 2, last);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = sy__fail_db(o, "unit activity");
             sqlite3_finalize(st);
         }
-        int src = have < last ? sv_journal_foreach(j, have + 1, index_activity, &c) : SV_OK;
-        rc = c.rc != SY_OK  ? c.rc
-             : src != SV_OK ? sy__fail(o, SY_EIO, "replica %s: %s", device_id, sv_journal_errmsg(j))
-                            : SY_OK;
-    }
-    sqlite3_finalize(c.up);
-    if (rc == SY_OK)
-        rc = store_complete(&c, j);
-    for (size_t i = 0; i < c.n_units; i++)
-        free(c.units[i]);
-    free(c.units);
-    if (rc == SY_OK && sy__prep(o,
-                                "INSERT OR REPLACE INTO life_indexed(device_id, seq)"
-                                " VALUES (?, ?)",
-                                &st) == SY_OK) {
-        sy__bind_text(st, 1, device_id);
-        sqlite3_bind_int64(st, 2, last);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = sy__fail_db(o, "unit activity");
-        sqlite3_finalize(st);
     }
     if (rc == SY_OK)
         rc = sy__exec(o, "COMMIT");
     if (rc != SY_OK)
         sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+    act_free(&c);
+    return rc;
+}
+
+/* Bring unit_activity up to one device's replica, opened for it. */
+static int activity_refresh(sy_office *o, const char *device_id)
+{
+    sv_journal *j = NULL;
+    int rc = sy__replica_read(o, device_id, &j);
+    if (rc == SY_OK && j)
+        rc = activity_index(o, device_id, j, NULL, 0);
     sv_journal_close(j);
     return rc;
 }
 
-int sy__life_device_refresh(sy_office *o, const char *device_id)
+int sy__life_device_index(sy_office *o, const char *device_id, sv_journal *j, const sy_entry *v,
+                          size_t n)
 {
-    return activity_refresh(o, device_id);
+    return activity_index(o, device_id, j, v, n);
 }
 
 /* Every device's activity up to date. The ingest refreshes its device itself; here only a
