@@ -171,9 +171,9 @@ c=$(hcode GET "/api/v1/imagery/dom2/tiles/$Z/$X/$Y" -b "$T/view.jar"); [ "$c" = 
 
 # ---- a real browser: the unit page's map shows the imagery ------------------------------------------------
 if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && "$PY" -c 'import selenium' 2>/dev/null; then
-    mkdir -p "$QJ_BUILD/artifacts/console-imagery"
+    mkdir -p "$QJ_BUILD/test-artifacts/console-imagery"
     "$PY" "$QJ_SOURCE/tests/integration/console_imagery_browser.py" "$URL" \
-        "$QJ_BUILD/artifacts/console-imagery" view 'View-pass-2026!' "$UNIT" >"$T/sel" 2>&1
+        "$QJ_BUILD/test-artifacts/console-imagery" view 'View-pass-2026!' "$UNIT" >"$T/sel" 2>&1
     cat "$T/sel"
     PASSES=$((PASSES + $(grep -c '^ok' "$T/sel")))
     FAILS=$((FAILS + $(grep -c '^FAIL' "$T/sel")))
