@@ -208,6 +208,8 @@
         var div = add(parent, el('div', null, 'map'));
         var map = L.map(div, { attributionControl: false, zoomSnap: 0.25 });
         map.setView([35.5, 103.2], 8);
+        if (window.QuejieImagery)
+            window.QuejieImagery.add(map); /* the county's imagery under it (imagery.js) */
         return map;
     }
     function tip(text) {

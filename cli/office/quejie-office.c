@@ -190,6 +190,12 @@ static int cmd_serve(int argc, char **argv)
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;
     sy_office_set_log(o, stderr);
+    /* Imagery added by an older build gains the console's web-mercator pyramid now, before the
+     * office listens (docs/imagery.md, "In the console"); one that fails is logged and left out
+     * of the console's maps, the rest of the office serves on. */
+    int made, failed;
+    if (sy_office_imagery_console_prepare(o, &made, &failed) == SY_OK && (made || failed))
+        fprintf(stderr, "%s: console imagery: %d made, %d failed\n", prog, made, failed);
 
     /* The server's threads inherit this mask, so SIGTERM and SIGINT reach only sigwait here;
      * a client that hangs up mid-reply must not kill the office with SIGPIPE. */

@@ -287,6 +287,7 @@ static void app_scripts(page *p)
 {
     raw(p, "<link rel=\"stylesheet\" href=\"/static/leaflet/leaflet.css\">\n"
            "<script src=\"/static/leaflet/leaflet.js\"></script>\n"
+           "<script src=\"/static/imagery.js\"></script>\n"
            "<script src=\"/static/console.js\"></script>\n");
 }
 

@@ -233,7 +233,7 @@ static unsigned status_of(int rc)
 /* ---- the request's context and the route table ------------------------------------------------
  */
 
-#define MAX_PARAMS 2
+#define MAX_PARAMS 4
 #define PARAM_MAX 256
 
 typedef struct ctx {
@@ -1141,6 +1141,48 @@ static enum MHD_Result h_api_imagery(ctx *x)
     return listing(x, sy_office_imagery_list, &t);
 }
 
+/* A whole number for a tile's Z, X or Y: decimal digits only, at most 9 of them. */
+static int tile_coord(const char *s, int64_t *out)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 9 || strspn(s, "0123456789") != n)
+        return 0;
+    *out = strtoll(s, NULL, 10);
+    return 1;
+}
+
+/*
+ * One tile of the console's web-mercator pyramid of an imagery (XYZ numbering), read straight
+ * from its GeoPackage on a read-only connection of its own: no office handle, no lock.
+ */
+static enum MHD_Result h_imagery_tile(ctx *x)
+{
+    int64_t z, tx, ty;
+    if (!tile_coord(x->param[1], &z) || !tile_coord(x->param[2], &tx) ||
+        !tile_coord(x->param[3], &ty) || z > SY_TILE_ZOOM_MAX)
+        return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
+                           "a tile is named by whole numbers Z/X/Y with Z at most 24");
+    uint8_t *data = NULL;
+    size_t len = 0;
+    const char *type = NULL;
+    char err[512];
+    int rc = sy_office_imagery_tile(sy_office_path(x->s->o), x->param[0], (int)z, tx, ty, &data,
+                                    &len, &type, err, sizeof err);
+    if (rc == SY_EREFUSED)
+        return reply_error(x->c, MHD_HTTP_NOT_FOUND, err);
+    if (rc != SY_OK) {
+        if (rc != SY_EINVAL)
+            logline(x->s, "imagery tile %s/%s/%s/%s not served: %s", x->param[0], x->param[1],
+                    x->param[2], x->param[3], err);
+        return reply_error(x->c, status_of(rc), err);
+    }
+    /* the session's own: a shared cache must not keep the county's imagery */
+    const char *h[] = {"Cache-Control", "private, max-age=300", NULL};
+    enum MHD_Result r = reply_h(x->c, MHD_HTTP_OK, type, data, len, h);
+    free(data);
+    return r;
+}
+
 /*
  * A GeoTIFF (or any raster GDAL reads) as the body, spooled to a file beside the office
  * database, tiled by sy_office_imagery_add while the request waits. The tiling runs on the
@@ -1502,6 +1544,7 @@ static const route ROUTES[] = {
     {GET, "/api/v1/imagery", h_api_imagery, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
     {POST, "/api/v1/imagery", h_imagery_add, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
     {POST, "/api/v1/imagery/*/remove", h_imagery_remove, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
+    {GET, "/api/v1/imagery/*/tiles/*/*/*", h_imagery_tile, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
     {GET, "/api/v1/export", h_export, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
 };
 

@@ -177,6 +177,177 @@ static int tile(sy_office *o, GDALDatasetH src, int warp_epsg, const char *tmp, 
     return rc;
 }
 
+/* ---- the console's pyramid: web mercator ------------------------------------------------- */
+
+#define WEB_SUBDIR "/web"
+#define MERCATOR_HALF 20037508.342789244 /* half the side of EPSG:3857's square, metres */
+
+/* OFFICE_DB.imagery/web (the console's pyramids), or with "/NAME.gpkg" when name is given. */
+static char *web_path(const char *office_path, const char *name)
+{
+    size_t n = strlen(office_path) + (name ? strlen(name) : 0) + 32;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s.imagery" WEB_SUBDIR "%s%s%s", office_path, name ? "/" : "",
+                 name ? name : "", name ? ".gpkg" : "");
+    return p;
+}
+
+/*
+ * src tiled by GDAL's GeoPackage driver in the GoogleMapsCompatible tiling scheme (EPSG:3857,
+ * the XYZ grid of web maps: GDAL reprojects, and picks the level nearest the source's
+ * resolution) with power-of-two overviews until the raster fits one tile, into *tmp_out (a
+ * temporary file beside the final one, caller renames or removes it and frees the name).
+ */
+static int web_tile(sy_office *o, GDALDatasetH src, const char *name, char **tmp_out)
+{
+    *tmp_out = NULL;
+    char *dir = web_path(o->path, NULL), *file = web_path(o->path, name);
+    size_t n = file ? strlen(file) + 32 : 0;
+    char *tmp = n ? malloc(n) : NULL;
+    int rc = SY_OK;
+    if (!dir || !tmp)
+        rc = sy__fail(o, SY_ENOMEM, "out of memory");
+    else if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+        rc = sy__fail(o, SY_EIO, "%s: %s", dir, strerror(errno));
+    if (rc == SY_OK) {
+        snprintf(tmp, n, "%s/.%s.gpkg.%ld", dir, name, (long)getpid());
+        unlink(tmp);
+        char *argv[] = {"-of", "GPKG",
+                        "-co", "TILING_SCHEME=GoogleMapsCompatible",
+                        "-co", "ZOOM_LEVEL_STRATEGY=AUTO",
+                        "-co", "RESAMPLING=BILINEAR",
+                        "-co", "TILE_FORMAT=PNG_JPEG",
+                        "-co", "QUALITY=85",
+                        "-co", "RASTER_TABLE=imagery",
+                        NULL};
+        GDALTranslateOptions *to = GDALTranslateOptionsNew(argv, NULL);
+        int err = 0;
+        GDALDatasetH out = to ? GDALTranslate(tmp, src, to, &err) : NULL;
+        GDALTranslateOptionsFree(to);
+        if (!out) {
+            rc = gdal_fail(o, SY_EIO, "cannot write the console's web-mercator tiles");
+        } else {
+            int w = GDALGetRasterXSize(out), h = GDALGetRasterYSize(out), k = 0,
+                f[SY_TILE_ZOOM_MAX];
+            for (int m = 2;
+                 k < SY_TILE_ZOOM_MAX && (w > TILE_PX * (m / 2) || h > TILE_PX * (m / 2)); m *= 2)
+                f[k++] = m;
+            if (k > 0 && GDALBuildOverviews(out, "AVERAGE", k, f, 0, NULL, NULL, NULL) != CE_None)
+                rc = gdal_fail(o, SY_EIO, "cannot build the console's overviews");
+            GDALClose(out);
+        }
+    }
+    if (rc == SY_OK) {
+        *tmp_out = tmp;
+        tmp = NULL;
+    } else if (tmp) {
+        unlink(tmp);
+    }
+    free(tmp);
+    free(dir);
+    free(file);
+    return rc;
+}
+
+/* Put the console's pyramid made at tmp in place (synced, renamed, directory synced). */
+static int web_commit(sy_office *o, const char *tmp, const char *name)
+{
+    char *file = web_path(o->path, name);
+    int rc = SY_OK;
+    if (!file)
+        rc = sy__fail(o, SY_ENOMEM, "out of memory");
+    else if (sv_file_commit(tmp, file) != 0)
+        rc = sy__fail(o, SY_EIO, "%s: %s", file, strerror(errno));
+    free(file);
+    return rc;
+}
+
+/* A path segment for a URL: RFC 3986's unreserved bytes as they are, every other byte as %XX. */
+static char *url_segment(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = malloc(strlen(s) * 3 + 1), *q = out;
+    if (!out)
+        return NULL;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '_' || *p == '.' || *p == '~') {
+            *q++ = (char)*p;
+        } else {
+            *q++ = '%';
+            *q++ = hex[*p >> 4];
+            *q++ = hex[*p & 15];
+        }
+    }
+    *q = '\0';
+    return out;
+}
+
+/* The console's pyramid of name as the listing's "console" object, or JSON null when it is not
+ * there (or not one GDAL made in the GoogleMapsCompatible scheme). */
+static json_t *web_info(const char *office_path, const char *name)
+{
+    char *file = web_path(office_path, name), table[64], err[256];
+    sqlite3 *g = NULL;
+    sqlite3_stmt *st = NULL;
+    json_t *out = NULL;
+    double b[4] = {0};
+    int zmin = -1, zmax = -1, ok = 0;
+    if (file && access(file, R_OK) == 0 &&
+        sqlite3_open_v2(file, &g, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sy__gpkg_tile_table(g, table, sizeof table, err, sizeof err) == 0) {
+        char *q = sqlite3_mprintf(
+            "SELECT c.min_x, c.min_y, c.max_x, c.max_y, c.srs_id,"
+            " (SELECT min(zoom_level) FROM \"%w\"), (SELECT max(zoom_level) FROM \"%w\")"
+            " FROM gpkg_contents c WHERE c.table_name = %Q",
+            table, table, table);
+        if (q && sqlite3_prepare_v2(g, q, -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 4) == 3857 &&
+            sqlite3_column_type(st, 5) != SQLITE_NULL) {
+            for (int i = 0; i < 4; i++)
+                b[i] = sqlite3_column_double(st, i);
+            zmin = sqlite3_column_int(st, 5);
+            zmax = sqlite3_column_int(st, 6);
+            ok = 1;
+        }
+        sqlite3_finalize(st);
+        sqlite3_free(q);
+    }
+    sqlite3_close(g);
+    free(file);
+    if (!ok)
+        return json_null();
+    /* the bounds in WGS84 degrees, by PROJ (through GDAL's OSR) */
+    OGRSpatialReferenceH merc = OSRNewSpatialReference(NULL), wgs = OSRNewSpatialReference(NULL);
+    OGRCoordinateTransformationH ct = NULL;
+    double x[2] = {b[0], b[2]}, y[2] = {b[1], b[3]};
+    if (merc && wgs && OSRImportFromEPSG(merc, 3857) == OGRERR_NONE &&
+        OSRImportFromEPSG(wgs, 4326) == OGRERR_NONE) {
+        OSRSetAxisMappingStrategy(merc, OAMS_TRADITIONAL_GIS_ORDER);
+        OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+        ct = OCTNewCoordinateTransformation(merc, wgs);
+    }
+    ok = ct && OCTTransform(ct, 2, x, y, NULL);
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(merc);
+    OSRDestroySpatialReference(wgs);
+    if (!ok)
+        return json_null();
+    char *seg = url_segment(name);
+    size_t n = seg ? strlen(seg) + 64 : 0;
+    char *url = n ? malloc(n) : NULL;
+    if (url)
+        snprintf(url, n, "/api/v1/imagery/%s/tiles/{z}/{x}/{y}", seg);
+    out = url ? json_pack("{s:s, s:[f, f, f, f], s:i, s:i}", "url", url, "bounds", x[0], y[0], x[1],
+                          y[1], "minzoom", zmin, "maxzoom", zmax)
+              : NULL;
+    free(seg);
+    free(url);
+    return out ? out : json_null();
+}
+
 /* ---- the manifest: skeleton and packs ------------------------------------------------------- */
 
 typedef struct manifest {
@@ -425,6 +596,9 @@ int sy_office_imagery_add(sy_office *o, const char *src, const char *name, const
     int levels = 0;
     if (rc == SY_OK)
         rc = tile(o, ds, target != src_epsg ? target : 0, tmp, &levels);
+    char *web_tmp = NULL;
+    if (rc == SY_OK)
+        rc = web_tile(o, ds, name, &web_tmp);
     if (ds)
         GDALClose(ds);
     CPLPopErrorHandler();
@@ -443,10 +617,15 @@ int sy_office_imagery_add(sy_office *o, const char *src, const char *name, const
     if (rc == SY_OK && sv_file_commit(tmp, file) != 0)
         rc = sy__fail(o, SY_EIO, "%s: %s", file, strerror(errno));
     if (rc == SY_OK)
+        rc = web_commit(o, web_tmp, name);
+    if (rc == SY_OK)
         rc = record(o, name, assign, strrchr(file, '/') + 1, version, target, levels, bytes, tiles,
                     skel, skel_len, skel_hash, packs, src);
     if (rc != SY_OK && tmp)
         unlink(tmp);
+    if (rc != SY_OK && web_tmp)
+        unlink(web_tmp);
+    free(web_tmp);
     if (rc == SY_OK) {
         snprintf(info->name, sizeof info->name, "%s", name);
         info->epsg = target;
@@ -503,6 +682,10 @@ int sy_office_imagery_remove(sy_office *o, const char *name)
              *full = path ? sy__str_cat(path, file) : NULL;
         if (full)
             unlink(full);
+        char *web = web_path(o->path, name);
+        if (web)
+            unlink(web);
+        free(web);
         free(dir);
         free(path);
         free(full);
@@ -552,6 +735,8 @@ static int rows(sy_office *o, const sy_device *dev, json_t *out)
                            (int)json_array_size(packs), "version", sy__col_text(st, 3), "added",
                            sy__col_json_time(st, 12), "source", sy__col_json_str(st, 11));
             json_decref(packs);
+            if (o1 && json_object_set_new(o1, "console", web_info(o->path, sy__col_text(st, 0))))
+                rc = sy__fail(o, SY_ENOMEM, "out of memory");
         }
         if (!o1 || json_array_append_new(out, o1) != 0)
             rc = sy__fail(o, SY_ENOMEM, "out of memory");
@@ -570,6 +755,160 @@ int sy_office_imagery_list(sy_office *o, char **out)
     if (rc == SY_OK && !(*out = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER)))
         rc = sy__fail(o, SY_ENOMEM, "out of memory");
     json_decref(a);
+    return rc;
+}
+
+/* ---- the console's pyramids: made for older imagery, read tile by tile --------------------- */
+
+int sy_office_imagery_console_prepare(sy_office *o, int *made, int *failed)
+{
+    *made = *failed = 0;
+    int t = has_table(o);
+    if (t <= 0)
+        return t < 0 ? SY_EIO : SY_OK;
+    json_t *todo = json_array();
+    sqlite3_stmt *st;
+    if (!todo || sy__prep(o, "SELECT name, file FROM imagery ORDER BY name", &st)) {
+        json_decref(todo);
+        return SY_EIO;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        char *web = web_path(o->path, sy__col_text(st, 0));
+        if (web && access(web, F_OK) != 0)
+            json_array_append_new(todo,
+                                  json_pack("[s, s]", sy__col_text(st, 0), sy__col_text(st, 1)));
+        free(web);
+    }
+    sqlite3_finalize(st);
+    pthread_once(&gdal_once, gdal_init);
+    size_t i;
+    json_t *e;
+    json_array_foreach(todo, i, e)
+    {
+        const char *name = json_string_value(json_array_get(e, 0));
+        char *dir = imagery_dir(o), *p = dir ? sy__str_cat(dir, "/") : NULL,
+             *src = p ? sy__str_cat(p, json_string_value(json_array_get(e, 1))) : NULL, *tmp = NULL;
+        CPLPushErrorHandler(CPLQuietErrorHandler);
+        CPLErrorReset();
+        GDALDatasetH ds =
+            src ? GDALOpenEx(src, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL) : NULL;
+        int rc =
+            ds ? web_tile(o, ds, name, &tmp) : gdal_fail(o, SY_EIO, src ? src : "out of memory");
+        if (ds)
+            GDALClose(ds);
+        CPLPopErrorHandler();
+        if (rc == SY_OK)
+            rc = web_commit(o, tmp, name);
+        if (rc != SY_OK && tmp)
+            unlink(tmp);
+        if (rc == SY_OK) {
+            ++*made;
+            sy__logf(o, "imagery %s: the console's web-mercator pyramid made from %s", name, src);
+        } else {
+            ++*failed;
+            sy__logf(o, "imagery %s: no console pyramid: %s", name, sy_office_errmsg(o));
+        }
+        free(tmp);
+        free(src);
+        free(p);
+        free(dir);
+    }
+    json_decref(todo);
+    return SY_OK;
+}
+
+static const char *tile_type(const uint8_t *b, size_t n)
+{
+    if (n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return "image/png";
+    if (n >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff)
+        return "image/jpeg";
+    if (n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0)
+        return "image/webp";
+    return NULL;
+}
+
+int sy_office_imagery_tile(const char *office_path, const char *name, int z, int64_t x, int64_t y,
+                           uint8_t **data, size_t *len, const char **ctype, char *err,
+                           size_t errlen)
+{
+    *data = NULL;
+    *len = 0;
+    *ctype = NULL;
+    err[0] = '\0';
+    if (z < 0 || z > SY_TILE_ZOOM_MAX || x < 0 || y < 0 || x >= (INT64_C(1) << z) ||
+        y >= (INT64_C(1) << z)) {
+        snprintf(err, errlen, "tile %d/%lld/%lld is outside the web-mercator grid", z, (long long)x,
+                 (long long)y);
+        return SY_EINVAL;
+    }
+    if (!name_ok(name)) {
+        snprintf(err, errlen, "no imagery called '%s'", name ? name : "");
+        return SY_EREFUSED;
+    }
+    char *file = web_path(office_path, name);
+    if (!file) {
+        snprintf(err, errlen, "out of memory");
+        return SY_ENOMEM;
+    }
+    sqlite3 *g = NULL;
+    sqlite3_stmt *st = NULL;
+    char table[64];
+    int rc = SY_OK;
+    if (access(file, F_OK) != 0) {
+        snprintf(err, errlen, "no console imagery called '%s'", name);
+        rc = SY_EREFUSED;
+    } else if (sqlite3_open_v2(file, &g, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", file, sqlite3_errmsg(g));
+        rc = SY_EIO;
+    } else if (sy__gpkg_tile_table(g, table, sizeof table, err, errlen) != 0) {
+        rc = SY_EIO;
+    }
+    if (rc == SY_OK) {
+        /* the GoogleMapsCompatible tile matrix set covers the whole EPSG:3857 square with 2^z
+         * tiles a side, and a GeoPackage counts tile_row from the top: XYZ as it is */
+        sqlite3_busy_timeout(g, 2000);
+        char *q = sqlite3_mprintf("SELECT tile_data FROM \"%w\" WHERE zoom_level = ?1"
+                                  " AND tile_column = ?2 AND tile_row = ?3",
+                                  table);
+        if (!q || sqlite3_prepare_v2(g, q, -1, &st, NULL) != SQLITE_OK) {
+            snprintf(err, errlen, "%s: %s", file, q ? sqlite3_errmsg(g) : "out of memory");
+            rc = SY_EIO;
+        }
+        sqlite3_free(q);
+    }
+    if (rc == SY_OK) {
+        sqlite3_bind_int(st, 1, z);
+        sqlite3_bind_int64(st, 2, x);
+        sqlite3_bind_int64(st, 3, y);
+        int s = sqlite3_step(st);
+        if (s == SQLITE_ROW) {
+            size_t n = (size_t)sqlite3_column_bytes(st, 0);
+            const uint8_t *b = sqlite3_column_blob(st, 0);
+            *ctype = b ? tile_type(b, n) : NULL;
+            if (!*ctype) {
+                snprintf(err, errlen, "%s: tile %d/%lld/%lld is not PNG, JPEG or WebP", file, z,
+                         (long long)x, (long long)y);
+                rc = SY_EIO;
+            } else if (!(*data = malloc(n))) {
+                snprintf(err, errlen, "out of memory");
+                rc = SY_ENOMEM;
+            } else {
+                memcpy(*data, b, n);
+                *len = n;
+            }
+        } else if (s == SQLITE_DONE) {
+            snprintf(err, errlen, "no tile %d/%lld/%lld in '%s'", z, (long long)x, (long long)y,
+                     name);
+            rc = SY_EREFUSED;
+        } else {
+            snprintf(err, errlen, "%s: %s", file, sqlite3_errmsg(g));
+            rc = SY_EIO;
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(g);
+    free(file);
     return rc;
 }
 

@@ -64,8 +64,35 @@ int sy_office_imagery_add(sy_office *o, const char *src, const char *name, const
 int sy_office_imagery_remove(sy_office *o, const char *name);
 
 /* The office's imagery as a JSON array (caller frees *out): name, assign, epsg, levels, bytes,
- * tiles, packs (a count), version, added, source. */
+ * tiles, packs (a count), version, added, source, and console: the console's web-mercator
+ * pyramid as {"url" (an XYZ template, "/api/v1/imagery/NAME/tiles/{z}/{x}/{y}"), "bounds"
+ * ([west, south, east, north], WGS84 degrees), "minzoom", "maxzoom"}, or null while it is not
+ * made. */
 int sy_office_imagery_list(sy_office *o, char **out);
+
+/*
+ * The console's pyramids (docs/imagery.md, "In the console"): beside each imagery's pyramid for
+ * the tablets, OFFICE_DB.imagery/web/NAME.gpkg holds the same raster tiled by GDAL in web
+ * mercator (GoogleMapsCompatible, XYZ numbering), made by sy_office_imagery_add and removed with
+ * the imagery. sy_office_imagery_console_prepare makes those that are missing (imagery added by
+ * an older build) from the tablets' pyramids: *made receives how many it made, *failed how many
+ * it could not (each named in the office's log). SY_OK or SY_EIO (the office's table unreadable).
+ */
+int sy_office_imagery_console_prepare(sy_office *o, int *made, int *failed);
+
+#define SY_TILE_ZOOM_MAX 24 /* the deepest web-mercator level a console tile request may name */
+
+/*
+ * One tile of the console's pyramid of the imagery called name at the office whose database is
+ * office_path, XYZ numbered (row 0 at the north), read on a read-only SQLite connection of its
+ * own (no office handle: safe from any thread). *data (caller frees) holds the tile as stored,
+ * *ctype its media type from its first bytes (image/png, image/jpeg or image/webp). Returns
+ * SY_OK, SY_EREFUSED (no such imagery or no tile there), SY_EINVAL (z, x or y out of range),
+ * SY_EIO (err says why).
+ */
+int sy_office_imagery_tile(const char *office_path, const char *name, int z, int64_t x, int64_t y,
+                           uint8_t **data, size_t *len, const char **ctype, char *err,
+                           size_t errlen);
 
 /*
  * The signed manifest list of the imagery assigned to a device (its name, its crew or "*"):
