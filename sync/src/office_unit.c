@@ -1,8 +1,9 @@
 /*
  * office_unit.c - what the console's overview map and unit page read (sy_office_units_geojson,
- * sy_office_unit_detail): every unit's draft with its lifecycle state, and one unit's draft,
- * each device's points with their GNSS provenance, verifications, review cases and the office's
- * decisions about it.
+ * sy_office_unit_detail, sy_office_tracks): every unit's draft with its lifecycle state, and one
+ * unit's draft, each device's points with their GNSS provenance, verifications, attendance,
+ * signatures (with their strokes), disputes (with the lines they cover and their settlement)
+ * and notes, review cases and the office's decisions about it; and a day's walks.
  *
  * It must never write (it runs on the server's read-only handles, and on the writer only when
  * the lifecycle index is behind) and never decide a state itself: the state is the one
