@@ -80,7 +80,40 @@
         unit: ['登记单元', 'Unit'],
         load_failed: ['无法加载：', 'Cannot load: '],
         point: ['界址点', 'point'],
-        verification: ['权属核实', 'verification']
+        verification: ['权属核实', 'verification'],
+        attendance: ['指界人员', 'Attendance at the boundary pointing'],
+        party: ['权利人/相邻方', 'Party'],
+        person: ['到场人', 'Person'],
+        presence: ['到场情况', 'Presence'],
+        notice_date: ['送达日期', 'Notice served'],
+        signatures: ['指界签字', 'Signatures'],
+        signer: ['签字人', 'Signer'],
+        role: ['身份', 'Role'],
+        sig_current: ['覆盖当前界址', 'covers the current boundary'],
+        sig_stale: ['不再覆盖当前界址', 'no longer covers the current boundary'],
+        disputes: ['权属争议', 'Disputes'],
+        dispute_no: ['争议编号', 'Dispute number'],
+        lines: ['涉及界址线', 'Lines concerned'],
+        parties: ['争议方', 'Parties'],
+        statement: ['争议内容', 'Statement'],
+        settlement: ['处理结果', 'Settlement'],
+        area: ['区域争议', 'area'],
+        notes: ['备注', 'Notes'],
+        target: ['对象', 'About'],
+        text: ['内容', 'Text'],
+        tracks: ['今日轨迹', "Today's tracks"]
+    };
+    var WORDS = {
+        present: ['本人到场', 'present'],
+        proxy: ['委托代理', 'by proxy'],
+        absent: ['缺席', 'absent'],
+        open: ['未解决', 'open'],
+        settled_on_site: ['现场已调处', 'settled on site'],
+        settled_at_office: ['局内已处理', 'settled at the office'],
+        agreement: ['权属界线协议书', 'boundary agreement'],
+        'dispute-statement': ['权属争议原由书', 'dispute statement'],
+        unit: ['单元', 'unit'],
+        line: ['界址线', 'line']
     };
     var STATES = {
         assigned: ['已分配', 'assigned', '#9e9e9e'],
@@ -98,13 +131,18 @@
         accept: ['通过', 'accept'],
         notice: ['公告', 'notice'],
         objection: ['异议', 'objection'],
-        review: ['审核决定', 'review decision']
+        review: ['审核决定', 'review decision'],
+        'settle-dispute': ['争议处理', 'dispute settled']
     };
     var DEVICE_COLOURS = ['#1565c0', '#ad1457', '#6a1b9a', '#00838f', '#ef6c00', '#4e342e'];
 
     function tr(k) {
         var v = Object.prototype.hasOwnProperty.call(TEXT, k) ? TEXT[k] : null;
         return v ? v[EN ? 1 : 0] : String(k);
+    }
+    function word(k) {
+        var v = Object.prototype.hasOwnProperty.call(WORDS, k) ? WORDS[k] : null;
+        return v ? v[EN ? 1 : 0] : show(k);
     }
     function stateText(s) {
         var v = Object.prototype.hasOwnProperty.call(STATES, s) ? STATES[s] : null;
@@ -228,6 +266,31 @@
 
     /* ---- overview ------------------------------------------------------------------------- */
 
+    /* Today's walks (GET /api/v1/tracks, the office's date) as thin lines, one colour a device;
+     * under the units, never fitted to (the units decide the view). */
+    function tracks(map) {
+        api('/api/v1/tracks').then(function (gj) {
+            var colour = {}, n = 0;
+            var layer = L.geoJSON(gj, {
+                style: function (f) {
+                    var id = f.properties.device_id;
+                    if (!Object.prototype.hasOwnProperty.call(colour, id))
+                        colour[id] = DEVICE_COLOURS[n++ % DEVICE_COLOURS.length];
+                    return { color: colour[id], weight: 1.5, opacity: 0.9, className: 'track' };
+                },
+                onEachFeature: function (f, l) {
+                    var p = f.properties;
+                    l.bindTooltip(tip(tr('tracks') + ' · ' + p.device + ' · ' + p.unit));
+                }
+            });
+            layer.addTo(map);
+            layer.bringToBack();
+            map.getContainer().setAttribute('data-tracks', String(gj.features.length));
+        }).catch(function (e) {
+            message(map.getContainer().parentNode, tr('load_failed') + e.message, true);
+        });
+    }
+
     function overview(root) {
         add(root, el('h2', tr('map')));
         var map = makeMap(root);
@@ -239,6 +302,7 @@
             add(li, el('span', stateText(s)));
         });
         var counts = add(root, el('div', null, 'counts'));
+        tracks(map);
         Promise.all([api('/api/v1/units.geojson'), api('/api/v1/units'), api('/api/v1/devices')])
             .then(function (r) {
                 var gj = r[0], units = r[1], devices = r[2];
@@ -300,6 +364,107 @@
     }
 
     /* ---- the unit page -------------------------------------------------------------------- */
+
+    var SVG_NS = 'http://www.w3.org/2000/svg';
+
+    /* A signature's strokes drawn as SVG polylines on its pad (0..pad on both axes), built
+     * element by element: no markup from data. */
+    function signatureSvg(g) {
+        var pad = typeof g.pad === 'number' && g.pad > 0 ? g.pad : 1000;
+        var svg = document.createElementNS(SVG_NS, 'svg');
+        svg.setAttribute('viewBox', '0 0 ' + pad + ' ' + pad);
+        svg.setAttribute('width', '160');
+        svg.setAttribute('height', '160');
+        svg.setAttribute('class', 'signature');
+        svg.setAttribute('role', 'img');
+        svg.setAttribute('aria-label', show(g.signer));
+        var frame = svg.appendChild(document.createElementNS(SVG_NS, 'rect'));
+        frame.setAttribute('width', String(pad));
+        frame.setAttribute('height', String(pad));
+        frame.setAttribute('fill', '#ffffff');
+        frame.setAttribute('stroke', '#bdbdbd');
+        frame.setAttribute('stroke-width', String(pad / 200));
+        (g.strokes || []).forEach(function (st) {
+            var pts = [];
+            for (var i = 0; i + 1 < st.length; i += 2) {
+                if (typeof st[i] === 'number' && typeof st[i + 1] === 'number')
+                    pts.push(st[i] + ',' + st[i + 1]);
+            }
+            if (pts.length < 2)
+                return;
+            var pl = svg.appendChild(document.createElementNS(SVG_NS, 'polyline'));
+            pl.setAttribute('points', pts.join(' '));
+            pl.setAttribute('fill', 'none');
+            pl.setAttribute('stroke', '#1a237e');
+            pl.setAttribute('stroke-width', String(pad / 125));
+            pl.setAttribute('stroke-linecap', 'round');
+            pl.setAttribute('stroke-linejoin', 'round');
+        });
+        return svg;
+    }
+
+    function linesText(lines) {
+        if (!lines || !lines.length)
+            return tr('area');
+        return lines.map(function (l) { return l[0] + '–' + l[1]; }).join(EN ? ', ' : '，');
+    }
+    function settlementText(d) {
+        if (d.office) {
+            return word(d.office.document) + ' ' + show(d.office.number) + ' · ' +
+                show(d.office.outcome) + ' · ' + show(d.office.by) + ' ' + show(d.office.time);
+        }
+        if (d.state === 'settled_on_site')
+            return word('agreement') + ' ' + show(d.agreement_no) +
+                (d.agreement ? ' · ' + d.agreement : '');
+        return '-';
+    }
+
+    /* Attendance, signatures, disputes and notes of every device (additive sections). */
+    function renderRecords(root, devices) {
+        var arow = [], drow = [], nrow = [], sigs = [];
+        devices.forEach(function (d) {
+            (d.attendance || []).forEach(function (a) {
+                arow.push([d.device, a.party, a.person, word(a.presence), a.notice_date, a.time]);
+            });
+            (d.signatures || []).forEach(function (g) { sigs.push([d, g]); });
+            (d.disputes || []).forEach(function (x) {
+                drow.push([d.device, x.number, linesText(x.lines), x.parties, x.statement,
+                           word(x.state), settlementText(x), x.time]);
+            });
+            (d.notes || []).forEach(function (n) {
+                var what = n.target === 'point' ? n.point
+                    : n.target === 'line' ? n.from + '–' + n.to : word('unit');
+                nrow.push([d.device, what, n.text, n.time]);
+            });
+        });
+        add(root, el('h3', tr('attendance')));
+        add(root, table([tr('device'), tr('party'), tr('person'), tr('presence'),
+                         tr('notice_date'), tr('time')], arow, 'data attendance'));
+        add(root, el('h3', tr('signatures')));
+        var box = add(root, el('div', null, 'signatures'));
+        if (!sigs.length)
+            add(box, el('p', tr('none'), 'empty'));
+        sigs.forEach(function (p) {
+            var d = p[0], g = p[1];
+            var fig = add(box, el('figure', null, 'signature'));
+            fig.setAttribute('data-seq', String(g.seq));
+            fig.appendChild(signatureSvg(g));
+            var cap = add(fig, el('figcaption'));
+            add(cap, el('span', show(g.signer), 'signer'));
+            add(cap, el('span', ' · ' + show(g.role) + ' · ' + show(g.party)));
+            add(cap, el('br'));
+            add(cap, el('span', d.device + ' · ' + show(g.time)));
+            add(cap, el('br'));
+            add(cap, el('span', g.current ? tr('sig_current') : tr('sig_stale'),
+                        g.current ? 'current' : 'stale'));
+        });
+        add(root, el('h3', tr('disputes')));
+        add(root, table([tr('device'), tr('dispute_no'), tr('lines'), tr('parties'),
+                         tr('statement'), tr('state'), tr('settlement'), tr('time')], drow,
+                        'data disputes'));
+        add(root, el('h3', tr('notes')));
+        add(root, table([tr('device'), tr('target'), tr('text'), tr('time')], nrow, 'data notes'));
+    }
 
     function actionForm(root, code, name, fields, reload) {
         var f = add(root, el('form', null, 'action'));
@@ -405,6 +570,7 @@
         add(root, el('h3', tr('verifications')));
         add(root, table([tr('device'), tr('field'), tr('status'), tr('value'), tr('note'),
                          tr('time')], vrow, 'data verifications'));
+        renderRecords(root, u.devices);
         add(root, el('h3', tr('cases')));
         add(root, table([tr('seq'), tr('subject'), tr('kind'), tr('detail'), tr('status'),
                          tr('note')], u.cases.map(function (c) {

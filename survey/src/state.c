@@ -1158,18 +1158,19 @@ int sv_state_track(sv_journal *j, const char *unit, sv_track *out)
     return sv_state_track_after(j, unit, 0, out);
 }
 
-int sv_state_track_after(sv_journal *j, const char *unit, int64_t after_seq, sv_track *out)
+/* The vertices sql selects (lon, lat, track, seq, jump; ?1 the unit, ?2 and ?3 a and b). */
+static int track_query(sv_journal *j, const char *sql, const char *unit, int64_t a, int64_t b,
+                       sv_track *out)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(sv__journal_db(j),
-                           "SELECT lon, lat, track, seq, jump FROM st_vertices WHERE unit = ?"
-                           " AND seq > ? ORDER BY seq",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(sv__journal_db(j), sql, -1, &st, NULL) != SQLITE_OK)
         return sv__journal_fail(j, SV_EIO, "reading the walk of %s: %s", unit,
                                 sqlite3_errmsg(sv__journal_db(j)));
     sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, after_seq);
+    sqlite3_bind_int64(st, 2, a);
+    if (sqlite3_bind_parameter_count(st) >= 3)
+        sqlite3_bind_int64(st, 3, b);
     size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1208,6 +1209,24 @@ int sv_state_track_after(sv_journal *j, const char *unit, int64_t after_seq, sv_
                                 sqlite3_errmsg(sv__journal_db(j)));
     }
     return SV_OK;
+}
+
+int sv_state_track_after(sv_journal *j, const char *unit, int64_t after_seq, sv_track *out)
+{
+    return track_query(j,
+                       "SELECT lon, lat, track, seq, jump FROM st_vertices WHERE unit = ?1"
+                       " AND seq > ?2 ORDER BY seq",
+                       unit, after_seq, 0, out);
+}
+
+int sv_state_track_between(sv_journal *j, const char *unit, int64_t from_ms, int64_t to_ms,
+                           sv_track *out)
+{
+    return track_query(j,
+                       "SELECT v.lon, v.lat, v.track, v.seq, v.jump FROM st_vertices v"
+                       " JOIN main.entries e ON e.seq = v.seq WHERE v.unit = ?1 AND e.time_ms >= ?2"
+                       " AND e.time_ms < ?3 ORDER BY v.seq",
+                       unit, from_ms, to_ms, out);
 }
 
 static int fill_line(sqlite3_stmt *st, void *elem)

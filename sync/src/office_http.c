@@ -1469,6 +1469,16 @@ static enum MHD_Result h_api_unit(ctx *x)
     return reply_text_json(x->c, t);
 }
 
+/* The walks recorded on ?date=YYYY-MM-DD (default today) for the overview map. */
+static enum MHD_Result h_api_tracks(ctx *x)
+{
+    char *t = NULL, msg[512];
+    int rc = read_call_arg(x->s, sy_office_tracks, query(x, "date"), &t, msg);
+    if (rc != SY_OK)
+        return reply_error(x->c, status_of(rc), msg);
+    return reply_text_json(x->c, t);
+}
+
 /* A page the console's script fills from /api/v1 (kind "unit" with the code, or "review"). */
 static enum MHD_Result app_page(ctx *x, const char *kind, const char *code)
 {
@@ -1532,6 +1542,7 @@ static const route ROUTES[] = {
     {GET, "/static/leaflet/images/*", h_static_leaflet_img, AUTH_NONE, SY_ROLE_NONE, 0, 0},
     {GET, "/api/v1/units.geojson", h_api_units_geojson, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
     {GET, "/api/v1/units/*", h_api_unit, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
+    {GET, "/api/v1/tracks", h_api_tracks, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
     /* administration (docs/office.md, "Console API") */
     {GET, "/devices", h_devices_page, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},
     {GET, "/tasks", h_tasks_page, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},

@@ -1,21 +1,25 @@
 /*
  * office_unit.c - what the console's overview map and unit page read (sy_office_units_geojson,
- * sy_office_unit_detail): every unit's draft with its lifecycle state, and one unit's draft,
- * each device's points with their GNSS provenance, verifications, review cases and the office's
- * decisions about it.
+ * sy_office_unit_detail, sy_office_tracks): every unit's draft with its lifecycle state, and one
+ * unit's draft, each device's points with their GNSS provenance, verifications, attendance,
+ * signatures (with their strokes), disputes (with the lines they cover and their settlement)
+ * and notes, review cases and the office's decisions about it; and a day's walks.
  *
  * It must never write (it runs on the server's read-only handles, and on the writer only when
  * the lifecycle index is behind) and never decide a state itself: the state is the one
  * sy_office_units computed (sv_unit_life).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
 
 #include "office_int.h"
+#include "survey/lifecycle.h"
 #include "survey/state.h"
 
 static json_t *num_or_null(double v)
@@ -166,7 +170,139 @@ static json_t *verification_json(const sv_verification *x)
                      iso_or_null(x->time_ms));
 }
 
-/* What device's replica holds about unit: {device, crew, device_id, points, verifications}. */
+static json_t *attendance_json(const sv_attendance *a)
+{
+    return json_pack("{s:I, s:o, s:o, s:o, s:s, s:o}", "seq", (json_int_t)a->seq, "time",
+                     iso_or_null(a->time_ms), "party", str_or_null(a->party), "person",
+                     str_or_null(a->person), "presence", sv_presence_name(a->presence),
+                     "notice_date", str_or_null(a->notice_date));
+}
+
+/* A signature with its strokes as the pad recorded them: [[x, y, x, y, ...], ...] on the
+ * 0..SV_SIG_PAD pad (the library ends each stroke with (-1, -1)). */
+static json_t *signature_json(const sv_signature *g)
+{
+    json_t *strokes = json_array(), *cur = NULL;
+    size_t npts = 0;
+    for (size_t i = 0; strokes && i < g->n_xy; i++) {
+        int32_t x = g->xy[2 * i], y = g->xy[2 * i + 1];
+        if (x < 0 || y < 0) {
+            cur = NULL;
+            continue;
+        }
+        if (!cur && json_array_append_new(strokes, cur = json_array()))
+            cur = NULL;
+        if (cur) {
+            json_array_append_new(cur, json_integer(x));
+            json_array_append_new(cur, json_integer(y));
+        }
+        npts++;
+    }
+    char hex[2 * sizeof g->covers + 1];
+    for (size_t i = 0; i < sizeof g->covers; i++)
+        snprintf(hex + 2 * i, 3, "%02x", g->covers[i]);
+    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:b, s:s, s:I, s:I, s:o}", "seq",
+                     (json_int_t)g->seq, "time", iso_or_null(g->time_ms), "party",
+                     str_or_null(g->party), "signer", str_or_null(g->signer), "role",
+                     str_or_null(g->role), "current", g->current, "covers", hex, "pad",
+                     (json_int_t)SV_SIG_PAD, "points", (json_int_t)npts, "strokes",
+                     strokes ? strokes : json_null());
+}
+
+static json_t *note_json(const sv_note *n)
+{
+    return json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "seq", (json_int_t)n->seq, "time",
+                     iso_or_null(n->time_ms), "target", sv_note_target(n), "point",
+                     str_or_null(n->point), "from", str_or_null(n->from), "to", str_or_null(n->to),
+                     "phrase", str_or_null(n->phrase), "text", str_or_null(n->text));
+}
+
+typedef struct payload_ctx {
+    json_t *p;
+} payload_ctx;
+
+static int take_payload(const sv_entry *e, void *vctx)
+{
+    payload_ctx *c = vctx;
+    c->p = json_loadb(e->payload, e->payload_len, 0, NULL);
+    return 1; /* the first entry only */
+}
+
+/* The office's latest settle-dispute decision about dispute entry seq of device id (its index
+ * row, and the outcome and document from the decision entry in OFFICE_DB.decisions), or JSON
+ * null when the office has not settled it. *dj is the office journal, opened on first need. */
+static json_t *office_settlement(sy_office *o, const char *code, const char *id, int64_t seq,
+                                 sv_journal **dj)
+{
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "SELECT seq, time, by FROM office_decisions WHERE unit = ?1 AND action = ?2"
+                 " AND chosen_device = ?3 AND chosen_seq = ?4 ORDER BY seq DESC LIMIT 1",
+                 &st) != SY_OK)
+        return json_null();
+    sy__bind_text(st, 1, code);
+    sy__bind_text(st, 2, SV_DECISION_SETTLE_DISPUTE);
+    sy__bind_text(st, 3, id);
+    sqlite3_bind_int64(st, 4, seq);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return json_null();
+    }
+    int64_t dseq = sqlite3_column_int64(st, 0);
+    json_t *r = json_pack("{s:I, s:o, s:s}", "decision", (json_int_t)dseq, "time",
+                          sy__col_json_time(st, 1), "by", sy__col_text(st, 2));
+    sqlite3_finalize(st);
+    if (!r)
+        return json_null();
+    if (!*dj) {
+        char *p = sy__str_cat(o->path, ".decisions");
+        if (p && sv_journal_open(p, SV_OPEN_READONLY, dj) != SV_OK) {
+            sv_journal_close(*dj);
+            *dj = NULL;
+        }
+        free(p);
+    }
+    payload_ctx c = {NULL};
+    if (*dj)
+        sv_journal_foreach(*dj, dseq, take_payload, &c);
+    static const char *const K[] = {"outcome", "document", "number"};
+    for (size_t i = 0; i < 3; i++)
+        json_object_set_new(
+            r, K[i], str_or_null(c.p ? json_string_value(json_object_get(c.p, K[i])) : NULL));
+    json_decref(c.p);
+    return r;
+}
+
+/* A dispute with the boundary lines it covers (the library's rule over ring, the unit's
+ * points in the state's order) and how it stands: "open", "settled_on_site" (a settle entry or
+ * recorded settled) or "settled_at_office" (a settle-dispute decision: office). */
+static json_t *dispute_json(sy_office *o, const char *code, const char *id, const sv_dispute *d,
+                            const char *const *ring, size_t nr, sv_journal **dj)
+{
+    json_t *lines = json_array();
+    for (size_t k = 0; lines && nr >= 2 && k < nr; k++) {
+        const char *x = ring[k], *y = ring[(k + 1) % nr];
+        if (nr == 2 && k == 1)
+            break;
+        if (sv_dispute_covers_line(d, ring, nr, x, y))
+            json_array_append_new(lines, json_pack("[ss]", x, y));
+    }
+    json_t *off = office_settlement(o, code, id, d->seq, dj);
+    const char *state = json_is_object(off) ? "settled_at_office"
+                        : d->settled        ? "settled_on_site"
+                                            : "open";
+    return json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "seq",
+                     (json_int_t)d->seq, "time", iso_or_null(d->time_ms), "number", d->number,
+                     "parties", str_or_null(d->parties), "statement", str_or_null(d->statement),
+                     "from", str_or_null(d->from), "to", str_or_null(d->to), "lines",
+                     lines ? lines : json_null(), "state", state, "settled_by",
+                     d->settled_by ? json_integer(d->settled_by) : json_null(), "agreement",
+                     str_or_null(d->agreement), "agreement_no", str_or_null(d->agreement_no),
+                     "office", off);
+}
+
+/* What device's replica holds about unit: {device, crew, device_id, points, verifications,
+ * attendance, signatures, disputes, notes}. */
 static int device_part(sy_office *o, const char *code, const char *id, const char *name,
                        const char *crew, json_t *out)
 {
@@ -176,25 +312,59 @@ static int device_part(sy_office *o, const char *code, const char *id, const cha
         return rc;
     sv_bpoint *pts = NULL;
     sv_verification *ver = NULL;
-    size_t np = 0, nv = 0;
+    sv_attendance *att = NULL;
+    sv_signature *sig = NULL;
+    sv_dispute *dis = NULL;
+    sv_note *nts = NULL;
+    const char **ring = NULL;
+    sv_journal *dj = NULL; /* the office's journal, for its settlements */
+    size_t np = 0, nv = 0, na = 0, ns = 0, nd = 0, nn = 0;
     if (sv_state_points(j, code, &pts, &np) != SV_OK ||
-        sv_state_verifications(j, code, &ver, &nv) != SV_OK) {
+        sv_state_verifications(j, code, &ver, &nv) != SV_OK ||
+        sv_state_attendance(j, code, &att, &na) != SV_OK ||
+        sv_state_signatures(j, code, &sig, &ns) != SV_OK ||
+        sv_state_disputes(j, code, &dis, &nd) != SV_OK ||
+        sv_state_notes(j, code, &nts, &nn) != SV_OK) {
         rc = sy__fail(o, SY_EIO, "replica of %s: %s", name, sv_journal_errmsg(j));
         goto out;
     }
-    json_t *jp = json_array(), *jv = json_array();
+    ring = malloc((np ? np : 1) * sizeof *ring);
+    if (!ring) {
+        rc = sy__fail(o, SY_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < np; i++)
+        ring[i] = pts[i].number;
+    json_t *jp = json_array(), *jv = json_array(), *ja = json_array(), *jg = json_array(),
+           *jd = json_array(), *jn = json_array();
     for (size_t i = 0; jp && i < np; i++)
         json_array_append_new(jp, point_json(&pts[i]));
     for (size_t i = 0; jv && i < nv; i++)
         json_array_append_new(jv, verification_json(&ver[i]));
-    json_t *d = json_pack("{s:s, s:s, s:o, s:o, s:o}", "device", name, "device_id", id, "crew",
-                          str_or_null(crew), "points", jp ? jp : json_null(), "verifications",
-                          jv ? jv : json_null());
+    for (size_t i = 0; ja && i < na; i++)
+        json_array_append_new(ja, attendance_json(&att[i]));
+    for (size_t i = 0; jg && i < ns; i++)
+        json_array_append_new(jg, signature_json(&sig[i]));
+    for (size_t i = 0; jd && i < nd; i++)
+        json_array_append_new(jd, dispute_json(o, code, id, &dis[i], ring, np, &dj));
+    for (size_t i = 0; jn && i < nn; i++)
+        json_array_append_new(jn, note_json(&nts[i]));
+    json_t *d = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "device", name,
+                          "device_id", id, "crew", str_or_null(crew), "points",
+                          jp ? jp : json_null(), "verifications", jv ? jv : json_null(),
+                          "attendance", ja ? ja : json_null(), "signatures", jg ? jg : json_null(),
+                          "disputes", jd ? jd : json_null(), "notes", jn ? jn : json_null());
     if (!d || json_array_append_new(out, d))
         rc = sy__fail(o, SY_ENOMEM, "out of memory");
 out:
+    free(ring);
+    sv_journal_close(dj);
     sv_bpoints_free(pts, np);
     sv_verifications_free(ver, nv);
+    sv_attendances_free(att, na);
+    sv_signatures_free(sig, ns);
+    sv_disputes_free(dis, nd);
+    sv_notes_free(nts, nn);
     sv_journal_close(j);
     return rc;
 }
@@ -298,4 +468,135 @@ int sy_office_unit_detail(sy_office *o, const char *code, char **json)
         return rc;
     }
     return sy__json_text(o, out, json);
+}
+
+/* ---- today's tracks on the overview map ------------------------------------------------------ */
+
+/* [from_ms, to_ms) of the office's local calendar day date (YYYY-MM-DD, checked). */
+static int local_day(const char *date, int64_t *from_ms, int64_t *to_ms)
+{
+    int y, m, d;
+    if (sscanf(date, "%4d-%2d-%2d", &y, &m, &d) != 3)
+        return -1;
+    struct tm a = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_isdst = -1};
+    struct tm b = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d + 1, .tm_isdst = -1};
+    time_t ta = mktime(&a), tb = mktime(&b);
+    if (ta == (time_t)-1 || tb == (time_t)-1)
+        return -1;
+    *from_ms = (int64_t)ta * 1000;
+    *to_ms = (int64_t)tb * 1000;
+    return 0;
+}
+
+/* The walks of t (jumps left out) as LineString features, each thinned to at most
+ * SY_TRACK_MAX_VERTICES vertices kept evenly along it (its first and last always kept). */
+static int walk_features(const sv_track *t, const char *name, const char *id, const char *crew,
+                         const char *unit, json_t *feats)
+{
+    size_t *idx = malloc((t->n ? t->n : 1) * sizeof *idx);
+    unsigned char *done = calloc(t->n ? t->n : 1, 1);
+    int rc = idx && done ? 0 : -1;
+    for (size_t s = 0; rc == 0 && s < t->n; s++) {
+        if (done[s] || t->jump[s])
+            continue;
+        size_t m = 0; /* the walk's vertices in recording order */
+        for (size_t i = s; i < t->n; i++)
+            if (t->walk[i] == t->walk[s] && !t->jump[i]) {
+                idx[m++] = i;
+                done[i] = 1;
+            }
+        if (m < 2)
+            continue;
+        size_t keep = m > SY_TRACK_MAX_VERTICES ? SY_TRACK_MAX_VERTICES : m;
+        json_t *coords = json_array();
+        for (size_t k = 0; coords && k < keep; k++) {
+            size_t i = idx[keep == m ? k : (k * (m - 1) + (keep - 1) / 2) / (keep - 1)];
+            json_array_append_new(coords,
+                                  json_pack("[ff]", t->lonlat[2 * i], t->lonlat[2 * i + 1]));
+        }
+        json_t *f = json_pack(
+            "{s:s, s:{s:s, s:o}, s:{s:s, s:s, s:o, s:s, s:I, s:I, s:I}}", "type", "Feature",
+            "geometry", "type", "LineString", "coordinates", coords ? coords : json_null(),
+            "properties", "device", name, "device_id", id, "crew", str_or_null(crew), "unit", unit,
+            "walk", (json_int_t)t->walk[s], "vertices", (json_int_t)m, "shown", (json_int_t)keep);
+        if (!f || json_array_append_new(feats, f))
+            rc = -1;
+    }
+    free(idx);
+    free(done);
+    return rc;
+}
+
+int sy_office_tracks(sy_office *o, const char *date, char **json)
+{
+    *json = NULL;
+    char day[16];
+    if (!date || !*date) {
+        time_t now = time(NULL);
+        struct tm tm;
+        if (!localtime_r(&now, &tm) || strftime(day, sizeof day, "%Y-%m-%d", &tm) != 10)
+            return sy__fail(o, SY_EIO, "cannot read the office's clock");
+    } else if (!sv_date_ok(date)) {
+        return sy__fail(o, SY_EINVAL,
+                        "the date must be a real date written YYYY-MM-DD, not '%.40s'", date);
+    } else {
+        snprintf(day, sizeof day, "%s", date);
+    }
+    int64_t from_ms, to_ms;
+    if (local_day(day, &from_ms, &to_ms))
+        return sy__fail(o, SY_EINVAL, "the date %s is out of range", day);
+    /* only the units a device recorded something about since the day began (unit_activity's
+     * last_time is its latest entry's tablet time), so a quiet replica is never opened */
+    sqlite3_stmt *st;
+    int rc = sy__prep(o,
+                      "SELECT a.device_id, d.name, d.crew, a.unit FROM unit_activity a"
+                      " JOIN devices d ON d.device_id = a.device_id WHERE a.last_time >= ?1"
+                      " ORDER BY d.id, a.unit",
+                      &st);
+    if (rc != SY_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, from_ms);
+    json_t *feats = json_array();
+    sv_journal *j = NULL;
+    char open_id[SY_NAME_MAX] = "";
+    int step = SQLITE_DONE;
+    while (rc == SY_OK && feats && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *id = sy__col_text(st, 0), *unit = sy__col_text(st, 3);
+        if (strcmp(id, open_id) != 0) {
+            sv_journal_close(j);
+            j = NULL;
+            snprintf(open_id, sizeof open_id, "%s", id);
+            if ((rc = sy__replica_read(o, id, &j)) != SY_OK)
+                break;
+        }
+        if (!j)
+            continue;
+        sv_track t;
+        if (sv_state_track_between(j, unit, from_ms, to_ms, &t) != SV_OK) {
+            rc =
+                sy__fail(o, SY_EIO, "replica of %s: %s", sy__col_text(st, 1), sv_journal_errmsg(j));
+            break;
+        }
+        if (walk_features(&t, sy__col_text(st, 1), id, (const char *)sqlite3_column_text(st, 2),
+                          unit, feats))
+            rc = sy__fail(o, SY_ENOMEM, "out of memory");
+        sv_track_clear(&t);
+    }
+    if (rc == SY_OK && feats && step != SQLITE_DONE)
+        rc = sy__fail_db(o, "cannot read the units' activity");
+    sqlite3_finalize(st);
+    sv_journal_close(j);
+    if (rc == SY_OK && !feats)
+        rc = sy__fail(o, SY_ENOMEM, "out of memory");
+    if (rc != SY_OK) {
+        json_decref(feats);
+        return rc;
+    }
+    json_t *fc = json_pack("{s:s, s:s, s:I, s:o}", "type", "FeatureCollection", "date", day,
+                           "max_vertices", (json_int_t)SY_TRACK_MAX_VERTICES, "features", feats);
+    /* coordinates to about a millimetre (11 significant digits), not 17 */
+    *json =
+        fc ? json_dumps(fc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(11)) : NULL;
+    json_decref(fc);
+    return *json ? SY_OK : sy__fail(o, SY_ENOMEM, "out of memory");
 }

@@ -121,6 +121,10 @@ try:
     check("一组" in crews and "crewa" in crews, "the crews table names the crew, its devices and last sync", crews)
     states = driver.find_element(By.CSS_SELECTOR, "table.states").text
     check("审核中" in states and "合计" in states, "counts per state, in Chinese by default", states)
+    tracks = until(lambda: driver.find_elements(By.CSS_SELECTOR, "#overview .map path.track"),
+                   "today's tracks on the overview map")
+    if tracks:
+        ok("the overview map draws today's tracks (%d lines)" % len(tracks))
     shot("02-overview")
 
     # ---- review queue: both versions side by side, decide a with a reason -----------------------
@@ -151,6 +155,17 @@ try:
     check("rev" in hist and "审核决定" in hist, "the history shows the review decision", hist)
     check(len(driver.find_elements(By.CSS_SELECTOR, ".map path.leaflet-interactive")) >= 2,
           "the draft and the surveyed points on the map")
+    att = driver.find_element(By.CSS_SELECTOR, "table.attendance").text
+    check("马明" in att and "东乡村委会" in att and "本人到场" in att, "the attendance table names who attended", att)
+    lines = driver.find_elements(By.CSS_SELECTOR, "figure.signature svg polyline")
+    check(len(lines) == 2 and lines[0].get_attribute("points") == "100,100 250,180 400,120",
+          "the signature is drawn: an <svg> with a polyline per stroke",
+          repr([x.get_attribute("points") for x in lines]))
+    check("马明" in driver.find_element(By.CSS_SELECTOR, "figure.signature figcaption").text,
+          "the signature names its signer")
+    disp = driver.find_element(By.CSS_SELECTOR, "table.disputes").text
+    check("ZY-BROWSER-1" in disp and "北侧界线有争议" in disp and "未解决" in disp,
+          "the disputes table shows the dispute's number, statement and state", disp)
     form = driver.find_element(By.ID, "act-return")
     form.find_element(By.NAME, "note").send_keys("请补测 J2")
     form.find_element(By.CSS_SELECTOR, "button").click()
@@ -163,7 +178,8 @@ try:
     driver.get(URL + "/unit/" + RETURN + "?lang=en")
     until(lambda: driver.find_elements(By.CSS_SELECTOR, "table.points tbody tr"), "the English unit page")
     body = driver.find_element(By.TAG_NAME, "body").text
-    check("Boundary points" in body and "returned" in body, "?lang=en gives the unit page in English")
+    check("Boundary points" in body and "returned" in body and "Signatures" in body and "by proxy" not in body
+          and "present" in body, "?lang=en gives the unit page in English")
     shot("06-unit-en")
 
     drain_logs()

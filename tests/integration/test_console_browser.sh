@@ -46,6 +46,18 @@ done
 for c in a b; do "$Q" sync "$T/$c.db" >/dev/null 2>&1; done
 "$OFF" review list "$O" --json >"$T/r.json"
 pyexpr "$T/r.json" 'len(d["cases"])==1' && ok "a review case: the crews disagree" || fail "review case: $(cat "$T/r.json")"
+# crew a's attendance, signature, dispute and a walk today: the unit page and the overview's tracks
+"$Q" attend "$T/a.db" --unit $U --party 东乡村委会 --presence present --person 马明 >/dev/null 2>&1 || fail "attend"
+echo '[[100, 100, 250, 180, 400, 120], [500, 600, 700, 650]]' >"$T/strokes.json"
+"$Q" sign "$T/a.db" --unit $U --party 东乡村委会 --signer 马明 --strokes "$T/strokes.json" >/dev/null 2>&1 || fail "sign"
+"$Q" dispute "$T/a.db" --unit $U --statement "北侧界线有争议" --number ZY-BROWSER-1 >/dev/null 2>&1 || fail "dispute"
+port=$(free_port)
+timeout 60 "$Q" record "$T/a.db" --unit $U --gnss 127.0.0.1:$port --walk-every 0.5 --count 6 --accept dgps --json >"$T/walk" 2>"$T/err" &
+rp=$!
+for _ in $(seq 300); do grep -q "not reachable" "$T/err" 2>/dev/null && break; sleep 0.05; done
+if replay "$FIX/gnss/nmea-rtk.log" 4 0.05 "$port"; then wait $rp; rc=$?; stop_replay; else kill $rp; wait $rp; rc=99; fi
+[ $rc -eq 0 ] && [ "$(grep -c '"jump": *false' "$T/walk")" -ge 2 ] && ok "crewa walks today (2 or more vertices that are no jump)" || fail "walk rc=$rc: $(tail -2 "$T/err") $(cat "$T/walk")"
+expect "crewa sends them" "$Q" sync "$T/a.db"
 
 # the API reads the pages use: a session needed, an unknown unit 404, Debian's Leaflet served
 hc() { curl -s -o "$T/body" -w '%{http_code}' --max-time 30 --cacert "$T/cert.pem" "$@"; }
@@ -59,6 +71,9 @@ c=$(hc -b "$T/jar" $URL/api/v1/units.geojson); [ "$c" = 200 ] && pyexpr "$T/body
 c=$(hc -b "$T/jar" $URL/api/v1/units/$U); [ "$c" = 200 ] && pyexpr "$T/body" \
     'd["code"]=="'$U'" and d["status"]=="under_review" and d["geometry"] and sorted(x["device"] for x in d["devices"])==["crewa","crewb"] and all(set(("number","grade","n","sigma_h","method","pole_h","lat","lon")) <= set(p) for x in d["devices"] for p in x["points"]) and len(d["cases"])==1 and d["decisions"]==[]' \
     && ok "GET /api/v1/units/CODE: draft, each device's points with provenance, cases, decisions" || fail "unit detail: $c $(head -c 400 "$T/body")"
+c=$(hc -b "$T/jar" $URL/api/v1/tracks); [ "$c" = 200 ] && pyexpr "$T/body" \
+    '[f["properties"]["device"] for f in d["features"]]==["crewa"] and len(d["features"][0]["geometry"]["coordinates"])>=2' \
+    && ok "GET /api/v1/tracks: crewa's walk of today" || fail "tracks: $c $(head -c 300 "$T/body")"
 c=$(hc -b "$T/jar" $URL/api/v1/units/NOSUCHUNIT); [ "$c" = 404 ] && grep -q NOSUCHUNIT "$T/body" && ok "an unknown unit is 404 naming it" || fail "unknown unit: $c"
 
 # a form posted from our pages (Referrer-Policy: no-referrer) says "Origin: null": accepted only

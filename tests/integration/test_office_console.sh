@@ -219,6 +219,70 @@ c=$(hcode GET /api/v1/units.geojson -b "$T/rev.jar"); pyexpr "$T/body" 'any(f["p
 c=$(hcode GET "/?lang=en" -b "$T/rev.jar"); grep -q "status-accepted\"><td class=\"code\"><a href=\"/unit/$U" "$T/body" \
     && ok "... and on the overview page" || fail "kept overview after a decision: $(grep -o "status-[a-z_]*\"><td class=\"code\"><a href=\"/unit/$U" "$T/body")"
 
+# ---- the unit page's data: attendance, signatures with their strokes, disputes, notes; tracks ----------
+"$Q" point add "$T/a.db" --unit $U --lon 103.23100 --lat 35.55000 >/dev/null 2>&1
+"$Q" point add "$T/a.db" --unit $U --lon 103.23100 --lat 35.55100 >/dev/null 2>&1
+"$Q" attend "$T/a.db" --unit $U --party 东乡村委会 --presence proxy --person 马明 >/dev/null 2>&1 || fail "attend"
+echo '[[100, 100, 200, 150, 300, 120], [400, 400, 500, 520]]' >"$T/strokes.json"
+"$Q" sign "$T/a.db" --unit $U --party 东乡村委会 --signer 马明 --role 代理人 --strokes "$T/strokes.json" >/dev/null 2>&1 || fail "sign"
+"$Q" dispute "$T/a.db" --unit $U --statement "J1-J2 段界线有争议" --parties 东乡村 --from J1 --to J2 --number ZY-2026-7 >/dev/null 2>&1 || fail "dispute 1"
+"$Q" dispute "$T/a.db" --unit $U --statement "J2-J3 段" --from J2 --to J3 >"$T/d2" 2>&1 || fail "dispute 2"
+d2=$(sed -n 's/.*(entry \([0-9]*\)).*/\1/p' "$T/d2")
+"$Q" dispute settle "$T/a.db" --unit $U --dispute "${d2:-0}" --agreement "双方同意" --number XY-2026-3 >/dev/null 2>&1 || fail "settle on site: $(cat "$T/d2")"
+"$Q" note add "$T/a.db" --unit $U --point J1 --phrase marker-missing >/dev/null 2>&1 || fail "note"
+# a walk from a real gpsd (started once record says the receiver is not reachable yet)
+port=$(free_port)
+timeout 60 "$Q" record "$T/a.db" --unit $U --gnss 127.0.0.1:$port --walk-every 0.5 --count 5 --accept dgps --json >"$T/walk" 2>"$T/err" &
+rp=$!
+for _ in $(seq 300); do grep -q "not reachable" "$T/err" 2>/dev/null && break; sleep 0.05; done
+if replay "$FIX/gnss/nmea-rtk.log" 4 0.05 "$port"; then wait $rp; rc=$?; stop_replay; else kill $rp; wait $rp; rc=99; fi
+[ $rc -eq 0 ] && [ "$(grep -c '"vertex"' "$T/walk")" -eq 5 ] && ok "crew a walks 5 vertices" || fail "walk rc=$rc: $(tail -2 "$T/err")"
+"$Q" sync "$T/a.db" >/dev/null 2>&1 || fail "sync of crew a"
+expect "the office settles dispute ZY-2026-7" "$OFF" dispute settle "$O" --unit $U --dispute ZY-2026-7 --by 李科长 --outcome "以现状为界" --document agreement --number XY-OFF-1
+c=$(hcode GET /api/v1/units/$U -b "$T/view.jar")
+[ "$c" = 200 ] && "$PY" - "$T/body" <<'PY' && ok "GET /api/v1/units/CODE: attendance, signatures with strokes, disputes with lines and settlements, notes" || fail "unit detail: $c $(head -c 600 "$T/body")"
+import json, sys
+u = json.load(open(sys.argv[1]))
+for k in ("code", "name", "status", "geometry", "devices", "decisions", "cases"):
+    assert k in u, k
+a = [d for d in u["devices"] if d["device"] == "crewa"][0]
+for k in ("points", "verifications", "attendance", "signatures", "disputes", "notes"):
+    assert isinstance(a[k], list), k
+at = a["attendance"]
+assert any(x["party"] == "东乡村委会" and x["person"] == "马明" and x["presence"] == "proxy" and x["seq"] > 0 for x in at), at
+g = a["signatures"][0]
+assert g["signer"] == "马明" and g["party"] == "东乡村委会" and g["role"] == "代理人" and g["pad"] == 1000, g
+assert g["strokes"] == [[100, 100, 200, 150, 300, 120], [400, 400, 500, 520]] and g["points"] == 5, g
+assert isinstance(g["current"], bool) and len(g["covers"]) == 64, g
+ds = {d["number"]: d for d in a["disputes"]}
+d1 = ds["ZY-2026-7"]
+assert d1["lines"] == [["J1", "J2"]] and d1["state"] == "settled_at_office" and d1["parties"] == "东乡村", d1
+assert d1["office"]["by"] == "李科长" and d1["office"]["outcome"] == "以现状为界" and d1["office"]["number"] == "XY-OFF-1" and d1["office"]["document"] == "agreement", d1
+d2 = [d for d in a["disputes"] if d["number"] != "ZY-2026-7"][0]
+assert d2["lines"] == [["J2", "J3"]] and d2["state"] == "settled_on_site" and d2["agreement_no"] == "XY-2026-3" and d2["office"] is None, d2
+n = a["notes"][0]
+assert n["target"] == "point" and n["point"] == "J1" and n["phrase"] == "marker-missing" and n["text"], n
+PY
+TODAY=$(date +%F)
+c=$(hcode GET /api/v1/tracks -b "$T/view.jar")
+[ "$c" = 200 ] && "$PY" - "$T/body" "$U" "$TODAY" "$T/walk" <<'PY' && ok "GET /api/v1/tracks: today's walk as a LineString of crewa, thinned to max_vertices" || fail "tracks: $c $(head -c 600 "$T/body")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["type"] == "FeatureCollection" and d["date"] == sys.argv[3] and d["max_vertices"] == 200, d
+f = [f for f in d["features"] if f["properties"]["device"] == "crewa" and f["properties"]["unit"] == sys.argv[2]]
+assert len(f) == 1, d
+g, p = f[0]["geometry"], f[0]["properties"]
+walked = [json.loads(l) for l in open(sys.argv[4]) if '"vertex"' in l]
+kept = [(v["lon"], v["lat"]) for v in walked if not v["jump"]]  # a jump is left out
+assert g["type"] == "LineString" and p["vertices"] == len(kept) == p["shown"] and p["walk"] > 0, (f, walked)
+assert all(abs(a - c[0]) < 1e-8 and abs(b - c[1]) < 1e-8 for (a, b), c in zip(kept, g["coordinates"])), (g, kept)
+assert all(41.5 < c[1] < 41.6 and -93.8 < c[0] < -93.7 for c in g["coordinates"]), g
+PY
+c=$(hcode GET "/api/v1/tracks?date=$TODAY" -b "$T/view.jar"); pyexpr "$T/body" 'len(d["features"])==1' && ok "?date=today: the same walk" || fail "tracks today: $c"
+c=$(hcode GET '/api/v1/tracks?date=2001-01-01' -b "$T/view.jar"); [ "$c" = 200 ] && pyexpr "$T/body" 'd["features"]==[] and d["date"]=="2001-01-01"' && ok "another day's tracks: none" || fail "tracks 2001: $c $(head -c 200 "$T/body")"
+c=$(hcode GET '/api/v1/tracks?date=2026-02-30' -b "$T/view.jar"); [ "$c" = 400 ] && grep -q 'YYYY-MM-DD' "$T/body" && ok "a date that does not exist: 400 naming the form" || fail "bad date: $c"
+c=$(hcode GET /api/v1/tracks); [ "$c" = 401 ] && ok "tracks without a session: 401" || fail "tracks no session: $c"
+
 # ---- administration: devices, tasks, imagery, exports (admin role, CSRF, audited) -----------------------
 c=$(hcode POST /api/v1/devices -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"name":"crewc","crew":"三组"}')
 [ "$c" = 403 ] && ok "a reviewer cannot register a device: 403" || fail "reviewer device add: $c"

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "check.h"
+#include "survey/clock.h"
 #include "survey/state.h"
 #include "survey/tasks.h"
 #include "sync/bundle.h"
@@ -305,6 +306,75 @@ static void test_log_atomic(sy_office *o, sv_journal *j, const sy_office_keys *k
     json_decref(log);
 }
 
+/* The overview's tracks (sy_office_tracks): today's walks, a long one thinned to
+ * SY_TRACK_MAX_VERTICES keeping its ends; another day has none; a malformed date is refused. */
+static void test_tracks(sy_office *o, sv_journal *a, const sy_office_keys *ka)
+{
+    const int N = 450;
+    int64_t track = 0, first = 0;
+    for (int k = 0; k < N; k++) {
+        sv_vertex v;
+        memset(&v, 0, sizeof v);
+        snprintf(v.unit, sizeof v.unit, "%s", U);
+        v.track = track;
+        v.lat = 35.56 + 0.000005 * k;
+        v.lon = 103.24;
+        v.h = NAN;
+        v.fix_time = NAN;
+        v.q = sv_quality_unknown();
+        int64_t seq;
+        CHECK_INT(sv_record_vertex(a, &v, &seq), SV_OK);
+        if (!track)
+            track = first = seq;
+    }
+    /* the survey library's day filter, on the tablet's own journal */
+    sv_track t;
+    int64_t now = sv_wall_ms();
+    CHECK_INT(sv_state_track_between(a, U, now - 3600000, now + 3600000, &t), SV_OK);
+    CHECK(t.n >= (size_t)N);
+    sv_track_clear(&t);
+    CHECK_INT(sv_state_track_between(a, U, 0, 1000, &t), SV_OK);
+    CHECK_INT(t.n, 0);
+    sv_track_clear(&t);
+    sy_ingest_result r;
+    CHECK_INT(ingest(o, a, ka, 1, &r), SY_OK);
+    char *text = NULL;
+    CHECK_INT(sy_office_tracks(o, NULL, &text), SY_OK);
+    json_t *fc = parsed(text);
+    CHECK_INT(json_integer_value(json_object_get(fc, "max_vertices")), SY_TRACK_MAX_VERTICES);
+    size_t i, n_long = 0, n_short = 0;
+    json_t *f;
+    json_array_foreach(json_object_get(fc, "features"), i, f)
+    {
+        json_t *p = json_object_get(f, "properties");
+        json_t *c = json_object_get(json_object_get(f, "geometry"), "coordinates");
+        CHECK_STR(json_string_value(json_object_get(p, "unit")), U);
+        CHECK_INT((int64_t)json_array_size(c), json_integer_value(json_object_get(p, "shown")));
+        if (json_integer_value(json_object_get(p, "walk")) == first) {
+            n_long++;
+            CHECK_INT(json_integer_value(json_object_get(p, "vertices")), N);
+            CHECK_INT(json_array_size(c), SY_TRACK_MAX_VERTICES);
+            CHECK(fabs(json_real_value(json_array_get(json_array_get(c, 0), 1)) - 35.56) < 1e-9);
+            CHECK(fabs(json_real_value(
+                           json_array_get(json_array_get(c, SY_TRACK_MAX_VERTICES - 1), 1)) -
+                       (35.56 + 0.000005 * (N - 1))) < 1e-9);
+        } else {
+            n_short++;
+            CHECK_INT(json_array_size(c), 4); /* a short walk is drawn whole */
+        }
+    }
+    CHECK_INT(n_long, 1);
+    CHECK_INT(n_short, 2); /* crew1's and crew2's four-vertex walks */
+    json_decref(fc);
+    CHECK_INT(sy_office_tracks(o, "2001-01-01", &text), SY_OK);
+    fc = parsed(text);
+    CHECK_INT(json_array_size(json_object_get(fc, "features")), 0);
+    CHECK_STR(json_string_value(json_object_get(fc, "date")), "2001-01-01");
+    json_decref(fc);
+    CHECK_INT(sy_office_tracks(o, "2026-13-01", &text), SY_EINVAL);
+    CHECK(text == NULL);
+}
+
 int main(void)
 {
     const char *fix = getenv("QJ_FIXTURES");
@@ -482,6 +552,7 @@ int main(void)
     sv_journal_close(js[1]);
 
     test_log_atomic(o, a, &ka);
+    test_tracks(o, a, &ka);
 
     /* Revocation refuses the device's bundles; its entries stay. */
     CHECK_INT(sy_office_device_revoke(o, "crew2"), SY_OK);

@@ -54,6 +54,10 @@ int sv_state_track(sv_journal *j, const char *unit, sv_track *out);
 /* Only the vertices recorded after entry after_seq (by the (unit, seq) index): what a map that
  * already holds a walk needs to stay current without re-reading it. */
 int sv_state_track_after(sv_journal *j, const char *unit, int64_t after_seq, sv_track *out);
+/* Only the vertices whose entries were recorded in [from_ms, to_ms) (the entry's time, the
+ * tablet's clock, UTC ms): a day's walks, as the office's overview draws them. */
+int sv_state_track_between(sv_journal *j, const char *unit, int64_t from_ms, int64_t to_ms,
+                           sv_track *out);
 void sv_track_clear(sv_track *t); /* zeroed or NULL: no-op */
 
 int sv_state_lines(sv_journal *j, const char *unit, sv_bline **out, size_t *n);

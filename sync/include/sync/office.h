@@ -258,14 +258,26 @@ int sy_office_units_geojson(sy_office *o, char **json);
 
 /*
  * One unit for the console's unit page (GET /api/v1/units/CODE): the object of sy_office_units
- * with geometry (the draft), devices ([{device, device_id, crew, points, verifications}] for
- * every device that sent entries about it; points with number, seq, time, lat, lon, h, grade,
- * n, sigma_h, sigma_u, method, pole_h, point_type, override), decisions (the office journal's
- * index: seq, time, action, by, note, case, accept, chosen_device, chosen_seq, notice_from,
- * notice_to) and cases (id, subject, kind, detail, status, created, resolved, note).
+ * with geometry (the draft), devices ([{device, device_id, crew, points, verifications,
+ * attendance, signatures, disputes, notes}] for every device that sent entries about it; points
+ * with number, seq, time, lat, lon, h, grade, n, sigma_h, sigma_u, method, pole_h, point_type,
+ * override; the other lists as docs/office.md, "Console API", says), decisions (the office
+ * journal's index: seq, time, action, by, note, case, accept, chosen_device, chosen_seq,
+ * notice_from, notice_to) and cases (id, subject, kind, detail, status, created, resolved, note).
  * SY_EREFUSED when there is no such unit; SY_ENOMEM, SY_EIO.
  */
 int sy_office_unit_detail(sy_office *o, const char *code, char **json);
+
+/*
+ * The walks recorded on one day for the console's overview map (GET /api/v1/tracks): a GeoJSON
+ * FeatureCollection (with date and max_vertices) of LineStrings, one per walk of a unit in a
+ * device's replica whose vertex entries were recorded on date (YYYY-MM-DD, the office's local
+ * calendar day; NULL or "" is today), jumps left out, each thinned evenly to at most
+ * SY_TRACK_MAX_VERTICES vertices; properties device, device_id, crew, unit, walk, vertices (the
+ * day's vertices of the walk) and shown. SY_EINVAL for a malformed date; SY_ENOMEM, SY_EIO.
+ */
+#define SY_TRACK_MAX_VERTICES 200
+int sy_office_tracks(sy_office *o, const char *date, char **json);
 
 /*
  * Take decision action ("return", "accept", "notice", "objection") on unit code, by staff
