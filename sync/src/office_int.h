@@ -116,8 +116,9 @@ int sy__staff_schema(sy_office *o);
 int sy__life_init(sy_office *o);
 /* Index what a device's replica holds about each unit (called after an ingest). */
 int sy__life_device_refresh(sy_office *o, const char *device_id);
-/* The review decisions that chose between versions of a point, newest first, for the county
- * export (opt->choices; free with sy__export_choices_free). */
+/* The review decisions that chose between versions of a point or of a unit field's
+ * verification, newest first, for the county export (opt->choices; free with
+ * sy__export_choices_free). */
 int sy__export_choices(sy_office *o, sv_export_options *opt, char ***strs);
 void sy__export_choices_free(sv_export_options *opt, char **strs);
 /* The disputes the office settled (decisions settle-dispute), for the county export
