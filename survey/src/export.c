@@ -265,6 +265,7 @@ static void ex_free(sv__ex *x)
     free(x->ukeys);
     free(x->unit_set);
     free(x->ver_of);
+    free(x->ver_choice);
     free(x->unit_points);
     free(x->unit_pt0);
     free(x->usum);
@@ -481,7 +482,8 @@ static int cmp_mkey_point(const void *a, const void *b)
  * points in the state's order, a (unit, number) already taken by an earlier journal left
  * out (such conflicts are the office's review queue, not the export's to settle); walks
  * kept apart by giving each journal's track ids their own range; lines, verifications and
- * signatures concatenated (the latest verification of a field is chosen by time in load();
+ * signatures concatenated (the latest verification of a field is chosen by time in load(),
+ * among the chosen device's only where the office decided between versions;
  * each signature is current or not against its own journal's boundary).
  */
 static int merge_states(sv__ex *x)
@@ -612,7 +614,8 @@ const sv_export_choice *sv__ex_choice(const sv__ex *x, const char *unit, const c
 {
     for (size_t i = 0; i < x->n_choices; i++) {
         const sv_export_choice *c = &x->choices[i];
-        if (c->unit && c->number && strcmp(c->unit, unit) == 0 && strcmp(c->number, number) == 0)
+        if (!c->field && c->unit && c->number && strcmp(c->unit, unit) == 0 &&
+            strcmp(c->number, number) == 0)
             return c;
     }
     return NULL;
@@ -658,6 +661,7 @@ static int load(sv__ex *x, const char *unit)
     x->ukeys = malloc(nu * sizeof *x->ukeys);
     x->unit_set = malloc(nu * sizeof *x->unit_set);
     x->ver_of = calloc(nu * SV_FIELD_COUNT, sizeof *x->ver_of);
+    x->ver_choice = calloc(nu * SV_FIELD_COUNT, sizeof *x->ver_choice);
     x->unit_points = calloc(nu, sizeof *x->unit_points);
     x->unit_pt0 = malloc(nu * sizeof *x->unit_pt0);
     x->usum = calloc(nu, sizeof *x->usum);
@@ -670,21 +674,38 @@ static int load(sv__ex *x, const char *unit)
     x->lkeys = malloc(nl * sizeof *x->lkeys);
     x->line_used = calloc(nl, 1);
     x->ring = malloc(np * sizeof *x->ring);
-    if (!x->ukeys || !x->unit_set || !x->ver_of || !x->unit_points || !x->unit_pt0 || !x->usum ||
-        !x->pt_set || !x->pt_ne || !x->vx_set || !x->vx_ne || !x->vx_by_unit || !x->vx_by_track ||
-        !x->lkeys || !x->line_used || !x->ring)
+    if (!x->ukeys || !x->unit_set || !x->ver_of || !x->ver_choice || !x->unit_points ||
+        !x->unit_pt0 || !x->usum || !x->pt_set || !x->pt_ne || !x->vx_set || !x->vx_ne ||
+        !x->vx_by_unit || !x->vx_by_track || !x->lkeys || !x->line_used || !x->ring)
         return sv__ex_nomem(x);
 
     for (size_t i = 0; i < x->n_units; i++)
         x->ukeys[i] = (sv__ex_ukey){x->units[i].code, i};
     qsort(x->ukeys, x->n_units, sizeof *x->ukeys, cmp_ukey);
 
+    /* The office's choices about fields' verifications: the first about a field wins. */
+    for (size_t i = 0; i < x->n_choices; i++) {
+        const sv_export_choice *c = &x->choices[i];
+        sv_field f;
+        long u = c->field && c->unit ? unit_find(x, c->unit) : -1;
+        if (u < 0 || sv_field_parse(c->field, &f) != SV_OK)
+            continue;
+        const sv_export_choice **slot = &x->ver_choice[(size_t)u * SV_FIELD_COUNT + (size_t)f];
+        if (!*slot)
+            *slot = c;
+    }
     for (size_t i = 0; i < x->n_ver; i++) {
         long u = unit_find(x, x->ver[i].unit);
         int f = (int)x->ver[i].field;
         if (u < 0 || f < 0 || f >= SV_FIELD_COUNT)
             continue;
-        const sv_verification **slot = &x->ver_of[(size_t)u * SV_FIELD_COUNT + (size_t)f];
+        size_t uf = (size_t)u * SV_FIELD_COUNT + (size_t)f;
+        /* A chosen version: only the chosen device's verifications count; "neither": none
+         * (the field is to be verified again). */
+        const sv_export_choice *c = x->ver_choice[uf];
+        if (c && (!c->device || strcmp(c->device, x->src[x->ver_src[i]].device) != 0))
+            continue;
+        const sv_verification **slot = &x->ver_of[uf];
         /* Seqs order one journal's verifications; across journals only time can. */
         const sv_verification *v = &x->ver[i];
         if (!*slot)

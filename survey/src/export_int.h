@@ -21,7 +21,7 @@
 
 /* ---- The layers (export_layers.c) ---------------------------------------------------- */
 
-#define SV__EX_MAX_COLS 64 /* of any layer */
+#define SV__EX_MAX_COLS 96 /* of any layer */
 
 enum { SV__LY_UNITS, SV__LY_POINTS, SV__LY_LINES, SV__LY_WALKED, SV__LY_TRACKS, SV__LY_COUNT };
 
@@ -140,10 +140,15 @@ typedef struct sv__ex {
     signed char zmap[SV__LY_COUNT][SV__EX_MAX_COLS];
 
     int bom;                         /* CSV: a UTF-8 byte-order mark first */
-    const sv_export_choice *choices; /* the office's choices between versions of a point */
+    const sv_export_choice *choices; /* the office's choices between versions of a point or
+                                      * of a unit field's verification */
     size_t n_choices;
     const sv_export_settlement *settlements; /* disputes settled at the office */
     size_t n_settlements;
+
+    /* [n_units * SV_FIELD_COUNT] the office's choice about a field's verification, or NULL;
+     * ver_of then holds the chosen device's latest verification (none for "neither"). */
+    const sv_export_choice **ver_choice;
 
     double *scratch; /* coordinates of the feature being written */
     size_t scratch_cap;

@@ -63,7 +63,9 @@ enum {
     UC_SURVEYED_PLANE,
     UC_SURVEYED_VALID,
     UC_SURVEYED_REASON,
-    UC_COUNT
+    UC_ORIGIN0, /* per field: <field>_device, <field>_seq (the exported verification's origin),
+                 * <field>_decision, <field>_decided_by, <field>_decided (the office's choice) */
+    UC_COUNT = UC_ORIGIN0 + 5 * SV_FIELD_COUNT
 };
 
 static const sv__gpkg_column unit_cols[] = {
@@ -109,6 +111,38 @@ static const sv__gpkg_column unit_cols[] = {
     {"surveyed_plane_area_m2", SV__GPKG_REAL},
     {"surveyed_valid", SV__GPKG_BOOLEAN},
     {"surveyed_invalid_reason", SV__GPKG_TEXT},
+    /* per field: which device's verification (entry seq) the record holds, and the county
+     * office's choice between devices' versions when it made one (sv_export_choice) */
+    {"owner_device", SV__GPKG_TEXT},
+    {"owner_seq", SV__GPKG_INTEGER},
+    {"owner_decision", SV__GPKG_TEXT},
+    {"owner_decided_by", SV__GPKG_TEXT},
+    {"owner_decided", SV__GPKG_DATETIME},
+    {"representative_device", SV__GPKG_TEXT},
+    {"representative_seq", SV__GPKG_INTEGER},
+    {"representative_decision", SV__GPKG_TEXT},
+    {"representative_decided_by", SV__GPKG_TEXT},
+    {"representative_decided", SV__GPKG_DATETIME},
+    {"agent_device", SV__GPKG_TEXT},
+    {"agent_seq", SV__GPKG_INTEGER},
+    {"agent_decision", SV__GPKG_TEXT},
+    {"agent_decided_by", SV__GPKG_TEXT},
+    {"agent_decided", SV__GPKG_DATETIME},
+    {"mode_device", SV__GPKG_TEXT},
+    {"mode_seq", SV__GPKG_INTEGER},
+    {"mode_decision", SV__GPKG_TEXT},
+    {"mode_decided_by", SV__GPKG_TEXT},
+    {"mode_decided", SV__GPKG_DATETIME},
+    {"rights_device", SV__GPKG_TEXT},
+    {"rights_seq", SV__GPKG_INTEGER},
+    {"rights_decision", SV__GPKG_TEXT},
+    {"rights_decided_by", SV__GPKG_TEXT},
+    {"rights_decided", SV__GPKG_DATETIME},
+    {"manager_device", SV__GPKG_TEXT},
+    {"manager_seq", SV__GPKG_INTEGER},
+    {"manager_decision", SV__GPKG_TEXT},
+    {"manager_decided_by", SV__GPKG_TEXT},
+    {"manager_decided", SV__GPKG_DATETIME},
 };
 _Static_assert(sizeof unit_cols / sizeof unit_cols[0] == UC_COUNT, "unit columns");
 
@@ -568,6 +602,17 @@ int sv__ex_unit_attrs(sv__ex *x, sv__ex_sink *s, size_t i)
         s_text(s, c, v ? sv_vstatus_name(v->status) : NULL);
         s_text(s, c + 1, v ? v->value : NULL);
         s_text(s, c + 2, v ? v->note : NULL);
+        const sv_export_choice *ch = x->ver_choice[i * SV_FIELD_COUNT + (size_t)f];
+        size_t o = UC_ORIGIN0 + 5 * (size_t)f;
+        s_code(s, o, v ? x->src[x->ver_src[v - x->ver]].device : NULL);
+        if (v)
+            s_int(s, o + 1, v->seq);
+        else
+            s_text(s, o + 1, NULL);
+        s_code(s, o + 2, ch ? (ch->device ? "chosen" : "reverify") : NULL);
+        s_text(s, o + 3, ch ? ch->decided_by : NULL);
+        char decided[64];
+        s_text(s, o + 4, ch ? iso_ms(ch->decided_ms, decided) : NULL);
     }
     s_text(s, UC_CONTROL, u->control);
     int set = x->unit_set[i];

@@ -119,8 +119,9 @@ int sy__life_init(sy_office *o);
  * from what is indexed to its end). */
 int sy__life_device_index(sy_office *o, const char *device_id, sv_journal *j, const sy_entry *v,
                           size_t n);
-/* The review decisions that chose between versions of a point, newest first, for the county
- * export (opt->choices; free with sy__export_choices_free). */
+/* The review decisions that chose between versions of a point or of a unit field's
+ * verification, newest first, for the county export (opt->choices; free with
+ * sy__export_choices_free). */
 int sy__export_choices(sy_office *o, sv_export_options *opt, char ***strs);
 void sy__export_choices_free(sv_export_options *opt, char **strs);
 /* The disputes the office settled (decisions settle-dispute), for the county export

@@ -873,11 +873,14 @@ int sy__export_choices(sy_office *o, sv_export_options *opt, char ***strs)
     opt->n_choices = 0;
     *strs = NULL;
     sqlite3_stmt *st;
-    /* Newest first: the export takes the first choice about a point. */
+    /* Newest first: the export takes the first choice about a point or a unit field (a
+     * verification case's subject is the field's name). */
     if (sy__prep(o,
-                 "SELECT r.unit, r.subject, d.chosen_device, d.by, d.time FROM office_decisions d"
+                 "SELECT r.unit, r.subject, d.chosen_device, d.by, d.time,"
+                 " r.kind = 'verification' FROM office_decisions d"
                  " JOIN review r ON r.id = d.case_id WHERE d.action = 'review'"
-                 " AND d.accept IS NOT NULL AND r.kind = 'point' ORDER BY d.seq DESC",
+                 " AND d.accept IS NOT NULL AND r.kind IN ('point', 'verification')"
+                 " ORDER BY d.seq DESC",
                  &st))
         return SY_EIO;
     sv_export_choice *v = NULL;
@@ -896,8 +899,10 @@ int sy__export_choices(sy_office *o, sv_export_options *opt, char ***strs)
         s = ns;
         for (int k = 0; k < 4; k++)
             s[4 * n + k] = dup_col(st, k);
+        int field = sqlite3_column_int(st, 5);
         v[n] = (sv_export_choice){.unit = s[4 * n],
-                                  .number = s[4 * n + 1],
+                                  .number = field ? NULL : s[4 * n + 1],
+                                  .field = field ? s[4 * n + 1] : NULL,
                                   .device = s[4 * n + 2],
                                   .decided_by = s[4 * n + 3],
                                   .decided_ms = sqlite3_column_int64(st, 4)};

@@ -375,7 +375,7 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 def cols(t):
     return [r[1] for r in db.execute('PRAGMA table_info("%s")' % t)][2:]   # after fid, geom
-full = {"units": 41, "boundary_points": 56, "boundary_lines": 13, "walked_polygons": 12,
+full = {"units": 71, "boundary_points": 56, "boundary_lines": 13, "walked_polygons": 12,
         "tracks": 9}
 zone = {
     "units": ["code", "name", "epsg", "central_meridian", "area_m2", "plane_area_m2",
@@ -399,7 +399,10 @@ for layer, n in full.items():
 for name in ("hdop", "sats", "corr_age", "offset", "note", "recorded", "device", "crew", "datum",
              "review_decision", "decided_by", "decided"):  # the office's choice (docs/office.md)
     assert name in cols("boundary_points"), name
-for name in ("owner", "owner_status", "control", "source"):
+for name in ("owner", "owner_status", "control", "source",
+             # a verification's origin and the office's choice (docs/office.md)
+             "owner_device", "owner_seq", "manager_decision", "manager_decided_by",
+             "manager_decided"):
     assert name in cols("units"), name
 # Every zone row joins to its EPSG:4490 row on the identity columns and agrees with it.
 q = ("SELECT count(*) FROM boundary_points_%s z JOIN boundary_points p USING (unit, number)"

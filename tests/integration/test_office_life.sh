@@ -2,7 +2,8 @@
 # The unit's lifecycle at the county office and the office's own journal, end to end on real
 # files, a real TLS office and two real tablets: decisions as signed entries `quejie check`
 # verifies, the states and the refused transitions of docs/office.md, a review case decided by
-# choosing a version (the county export then holds that version only, with its provenance), a
+# choosing a version (the county export then holds that version only, with its provenance; of a
+# point and of a unit field's verification), a
 # returned unit and its note reaching the tablet, and an office made before the journal existed.
 source "$(dirname "$0")/lib.sh"
 : "${QUEJIE_OFFICE:=$QJ_BUILD/quejie-office}"
@@ -238,6 +239,54 @@ PY
 expect "the copy checks before it is changed" "$Q" check "$T/good.db"
 refuse "quejie check finds a changed decision" "$Q" check "$T/bad.db"
 grep -qi "hash\|chain\|entry 3" "$T/err" "$T/out" && ok "check names the broken chain" || fail "check output: $(cat "$T/out" "$T/err")"
+
+# ---- a verification case decided: the county record holds the chosen field value ---------------------
+# Both crews verify the owner and the rights of $S differently: two verification cases.
+"$Q" verify "$T/a.db" --unit $S --field owner --status corrected --value 甲村 >/dev/null 2>&1
+"$Q" verify "$T/a.db" --unit $S --field rights --status confirmed >/dev/null 2>&1
+"$Q" verify "$T/b.db" --unit $S --field owner --status corrected --value 乙村 >/dev/null 2>&1
+"$Q" verify "$T/b.db" --unit $S --field rights --status disputed --note 邻村有异议 >/dev/null 2>&1
+for c in a b; do "$Q" sync "$T/$c.db" >/dev/null 2>&1; done
+expect "county export before the verification decisions" "$OFF" export "$O" --format geojson --output "$T/vb.geojson"
+"$OFF" review list "$O" --json >"$T/r.json"
+# Decide the owner for the side the latest-by-time rule did not take, the rights for neither.
+read -r oid oside obid ovalue rid < <("$PY" - "$T/r.json" "$T/vb.geojson" "$S" <<'PY'
+import json, sys
+cs = {c["subject"]: c for c in json.load(open(sys.argv[1]))["cases"]
+      if c["kind"] == "verification" and c["unit"] == sys.argv[3]}
+u = [f["properties"] for f in json.load(open(sys.argv[2]))["features"]
+     if f["properties"].get("code") == sys.argv[3] and "owner_status" in f["properties"]][0]
+c = cs["owner"]
+side = "b" if c["a"]["device_id"] == u["owner_device"] else "a"
+assert c[side]["device_id"] != u["owner_device"] and c[side]["value"] != u["owner_value"], (c, u)
+print(c["id"], side, c[side]["device_id"], c[side]["value"], cs["rights"]["id"])
+PY
+)
+[ ${#obid} -eq 32 ] && [ -n "$rid" ] && ok "two verification cases; the owner's side the latest-by-time rule left out: $oside ($ovalue)" \
+    || fail "verification cases: $(cat "$T/r.json")"
+expect "review resolve (verification) --accept $oside" "$OFF" review resolve "$O" "$oid" --accept $oside --by rev --note 以户籍登记为准
+expect "review resolve (verification) --accept neither" "$OFF" review resolve "$O" "$rid" --accept neither --by rev --note 重新核实
+expect "county export after the verification decisions" "$OFF" export "$O" --format geojson --output "$T/va.geojson"
+"$PY" - "$T/va.geojson" "$S" "$obid" "$ovalue" "$T/r.json" "$oside" <<'PY' && ok "the export holds the chosen owner with its provenance, and the rights as not verified" || fail "export of the verification decisions: $(head -c 600 "$T/va.geojson")"
+import json, sys
+u = [f["properties"] for f in json.load(open(sys.argv[1]))["features"]
+     if f["properties"].get("code") == sys.argv[2] and "owner_status" in f["properties"]]
+assert len(u) == 1, u
+u = u[0]
+c = [c for c in json.load(open(sys.argv[5]))["cases"] if c["unit"] == sys.argv[2] and c["subject"] == "owner"][0]
+assert u["owner_status"] == "corrected" and u["owner_value"] == sys.argv[4], u
+assert u["owner_device"] == sys.argv[3] and u["owner_seq"] == c[sys.argv[6]]["seq"], u
+assert u["owner_decision"] == "chosen" and u["owner_decided_by"] == "rev" and u["owner_decided"], u
+assert u["rights_status"] is None and u["rights_value"] is None and u["rights_note"] is None, u
+assert u["rights_device"] is None and u["rights_decision"] == "reverify" and u["rights_decided_by"] == "rev", u
+PY
+expect "county export as GeoPackage after the verification decisions" "$OFF" export "$O" --format gpkg --output "$T/v.gpkg"
+"$PY" - "$T/v.gpkg" "$S" "$ovalue" <<'PY' && ok "the GeoPackage's units hold the same" || fail "GeoPackage units after the verification decisions"
+import sqlite3, sys
+r = sqlite3.connect(sys.argv[1]).execute("SELECT owner_value, owner_decision, rights_status, rights_decision"
+                                         " FROM units WHERE code = ?", (sys.argv[2],)).fetchone()
+assert r == (sys.argv[3], "chosen", None, "reverify"), r
+PY
 
 kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null
 grep -q "AddressSanitizer\|runtime error\|LeakSanitizer" "$T/office.log" && fail "sanitizer report: $(grep -m3 -A5 Sanitizer "$T/office.log")" || ok "no sanitizer reports from the server"

@@ -54,17 +54,29 @@ int sv_export(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit, 
               sv_export_stats *stats, sv_diag *diag);
 
 /*
- * The county office's decision between devices' versions of one boundary point (a review case
- * decided by choosing a version): of the point (unit, number), the county export holds the
- * version of device (its current point of that number) only; device NULL ("neither") keeps the
- * usual merge's version and marks it for re-survey. The point layer's review_decision
- * ("chosen", "resurvey"), decided_by and decided columns say so (GeoPackage, GeoJSON).
+ * The county office's decision between devices' versions (a review case decided by choosing a
+ * version). Two kinds, told apart by field:
+ *
+ * - field NULL: a boundary point. Of the point (unit, number), the county export holds the
+ *   version of device (its current point of that number) only; device NULL ("neither") keeps
+ *   the usual merge's version and marks it for re-survey. The point layer's review_decision
+ *   ("chosen", "resurvey"), decided_by and decided columns say so (GeoPackage, GeoJSON).
+ * - field set (a field name, sv_field_name: "owner", ...; number is not used): a unit field's
+ *   verification. It replaces the latest-by-time rule for that unit and field: the export holds
+ *   device's latest verification of the field; device NULL ("neither") exports the field as not
+ *   verified (status, value and note empty: to be verified again), never the other version. The
+ *   unit layer's <field>_decision ("chosen", "reverify"), <field>_decided_by and
+ *   <field>_decided columns say so, beside <field>_device and <field>_seq (the verification's
+ *   origin). A field name this library does not know is ignored.
+ *
+ * Several choices about one point or field: the first wins (the office passes the newest first).
  */
 typedef struct sv_export_choice {
     const char *unit, *number;
     const char *device;     /* device id of the chosen version, NULL for neither */
     const char *decided_by; /* the staff member */
     int64_t decided_ms;     /* when (office clock) */
+    const char *field;      /* a verification choice's field name; NULL for a point choice */
 } sv_export_choice;
 
 /*
@@ -104,8 +116,9 @@ int sv_export_opts(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *u
  * number an earlier journal already has (the office's review queue holds such conflicts);
  * walks keep apart (track ids are made unique per journal, walked polygons are per unit and
  * journal); lines and signatures are concatenated (a signature is current or not against its
- * own journal's boundary); a unit field's verification is the latest by time. Every point and
- * signature names the device and crew of its journal. n may be 0 (an empty export). Returns as
+ * own journal's boundary); a unit field's verification is the latest by time, unless a choice
+ * settles it (sv_export_choice). Every point and signature names the device and crew of its
+ * journal. n may be 0 (an empty export). Returns as
  * sv_export (SV_EINVAL when a path is one of the journals).
  */
 int sv_export_journals(sv_journal **js, size_t n, sv_geo *g, sv_export_format fmt, const char *path,

@@ -1,0 +1,266 @@
+/*
+ * test_export_choice.c - the county export's choices between devices' verifications of a unit
+ * field (survey/export.h, sv_export_choice with field set): two real journals verify the same
+ * field differently, and sv_export_journals_opts writes GeoJSON and a GeoPackage read back with
+ * jansson and SQLite.
+ *
+ * Covers: without a choice the latest verification by time wins; a choice of a device holds that
+ * device's latest verification of the field, even against a later one of the other device, with
+ * its provenance (<field>_device, _seq, _decision, _decided_by, _decided); the first (newest)
+ * choice about a field wins; "neither" exports the field as not verified (reverify), never the
+ * other version; other fields and an unknown field name keep the latest-by-time rule; a point
+ * choice (field NULL) leaves verifications alone; the unit layer's columns do not depend on the
+ * data (present in an export without choices).
+ *
+ * Reads $QJ_FIXTURES/tasks/linxia-units-4490.geojson; works in a temporary directory.
+ */
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "check.h"
+#include "survey/clock.h"
+#include "survey/export.h"
+#include "survey/journal.h"
+#include "survey/state.h"
+#include "survey/tasks.h"
+
+static char dir[64];
+static char fixture[512];
+static const char *U = "622901ZR000002";
+
+static char *path_of(const char *name)
+{
+    static char buf[8][512];
+    static int k;
+    char *b = buf[k++ % 8];
+    snprintf(b, 512, "%s/%s", dir, name);
+    return b;
+}
+
+/* A tablet: a journal with the county units imported. */
+static sv_journal *tablet(const char *name, const char *crew)
+{
+    sv_journal_opts o = {name, crew, 0, NAN};
+    sv_journal *j = NULL;
+    CHECK_INT(sv_journal_create(path_of(name), &o, &j), SV_OK);
+    sv_geo *g = NULL;
+    CHECK_INT(sv_geo_new(&g), SV_OK);
+    sv_task_set set;
+    sv_diag d = {{0}};
+    CHECK_INT(sv_tasks_read(fixture, g, NULL, &set, &d), SV_OK);
+    for (size_t i = 0; i < set.n; i++)
+        CHECK_INT(sv_record_unit(j, &set.units[i], NULL), SV_OK);
+    sv_task_set_clear(&set);
+    sv_geo_free(g);
+    return j;
+}
+
+/* Record a verification of field f of U; returns its seq. Waits (on the clock, no fixed sleep)
+ * until the wall clock has passed the entry's time, so the next entry of any journal is later. */
+static int64_t verify(sv_journal *j, sv_field f, sv_vstatus s, const char *value)
+{
+    sv_verification v;
+    memset(&v, 0, sizeof v);
+    snprintf(v.unit, sizeof v.unit, "%s", U);
+    v.field = f;
+    v.status = s;
+    v.value = (char *)value;
+    v.note = s == SV_VERIFY_DISPUTED ? "村民小组有异议" : NULL;
+    int64_t seq = 0;
+    CHECK_INT(sv_record_verification(j, &v, &seq), SV_OK);
+    sv_verification *all = NULL;
+    size_t n = 0;
+    CHECK_INT(sv_state_verifications(j, U, &all, &n), SV_OK);
+    int64_t t = 0;
+    for (size_t i = 0; i < n; i++)
+        if (all[i].seq == seq)
+            t = all[i].time_ms;
+    sv_verifications_free(all, n);
+    CHECK(t > 0);
+    while (sv_wall_ms() <= t)
+        ;
+    return seq;
+}
+
+/* The properties of unit U in a GeoJSON export (a new reference; the file is loaded here). */
+static json_t *unit_props(const char *path)
+{
+    json_t *fc = json_load_file(path, 0, NULL);
+    CHECK(fc != NULL);
+    json_t *out = NULL, *f;
+    size_t i;
+    json_array_foreach(json_object_get(fc, "features"), i, f)
+    {
+        json_t *p = json_object_get(f, "properties");
+        const char *code = json_string_value(json_object_get(p, "code"));
+        if (!out && code && strcmp(code, U) == 0 && json_object_get(p, "owner_status"))
+            out = json_incref(p);
+    }
+    json_decref(fc);
+    CHECK(out != NULL);
+    return out ? out : json_object();
+}
+
+static const char *str(json_t *p, const char *key)
+{
+    return json_string_value(json_object_get(p, key));
+}
+
+static int is_null(json_t *p, const char *key)
+{
+    json_t *v = json_object_get(p, key);
+    return v != NULL && json_is_null(v);
+}
+
+static int export_geojson(sv_journal **js, const sv_export_choice *ch, size_t n, const char *name)
+{
+    sv_geo *g = NULL;
+    CHECK_INT(sv_geo_new(&g), SV_OK);
+    sv_export_options opt = {.choices = ch, .n_choices = n};
+    sv_diag d = {{0}};
+    int rc = sv_export_journals_opts(js, 2, g, SV_EXPORT_GEOJSON, path_of(name), &opt, NULL, &d);
+    if (rc != SV_OK)
+        fprintf(stderr, "export: %s\n", d.msg);
+    sv_geo_free(g);
+    return rc;
+}
+
+int main(void)
+{
+    const char *fix = getenv("QJ_FIXTURES");
+    if (!fix) {
+        fprintf(stderr, "test_export_choice: QJ_FIXTURES must be set (ctest sets it)\n");
+        return 1;
+    }
+    snprintf(fixture, sizeof fixture, "%s/tasks/linxia-units-4490.geojson", fix);
+    snprintf(dir, sizeof dir, "/tmp/qj-choice-XXXXXX");
+    if (!mkdtemp(dir))
+        return 1;
+
+    sv_journal *a = tablet("a.db", "一组"), *b = tablet("b.db", "二组");
+    const char *ida = sv_journal_device_id(a), *idb = sv_journal_device_id(b);
+    /* Crew 1 corrects the owner twice, crew 2 later says otherwise; the rights: crew 1
+     * confirms, crew 2 later disputes. */
+    verify(a, SV_FIELD_OWNER, SV_VERIFY_CORRECTED, "甲村旧名");
+    int64_t a_owner = verify(a, SV_FIELD_OWNER, SV_VERIFY_CORRECTED, "甲村");
+    verify(a, SV_FIELD_RIGHTS, SV_VERIFY_CONFIRMED, NULL);
+    int64_t b_owner = verify(b, SV_FIELD_OWNER, SV_VERIFY_CORRECTED, "乙村");
+    int64_t b_rights = verify(b, SV_FIELD_RIGHTS, SV_VERIFY_DISPUTED, NULL);
+    sv_journal *js[2] = {a, b};
+
+    /* No choice: the latest by time, no decision. */
+    CHECK_INT(export_geojson(js, NULL, 0, "none.geojson"), SV_OK);
+    json_t *p = unit_props(path_of("none.geojson"));
+    CHECK_STR(str(p, "owner_value"), "乙村");
+    CHECK_STR(str(p, "owner_device"), idb);
+    CHECK_INT(json_integer_value(json_object_get(p, "owner_seq")), b_owner);
+    CHECK(is_null(p, "owner_decision"));
+    CHECK(is_null(p, "owner_decided_by"));
+    CHECK(is_null(p, "owner_decided"));
+    json_decref(p);
+
+    /* Crew 1's version chosen (the newest decision; an older one chose crew 2): its latest
+     * verification of the owner, though crew 2's is later; the rights keep the latest. A point
+     * choice and a choice about an unknown field change nothing here. */
+    sv_export_choice ch[] = {
+        {.unit = U,
+         .field = "owner",
+         .device = ida,
+         .decided_by = "审核员",
+         .decided_ms = 1000000000000},
+        {.unit = U, .number = "J1", .device = idb, .decided_by = "x", .decided_ms = 1},
+        {.unit = U, .field = "no_such_field", .device = ida, .decided_by = "x", .decided_ms = 1},
+        {.unit = U, .field = "owner", .device = idb, .decided_by = "旧", .decided_ms = 2},
+    };
+    CHECK_INT(export_geojson(js, ch, 4, "a.geojson"), SV_OK);
+    p = unit_props(path_of("a.geojson"));
+    CHECK_STR(str(p, "owner_status"), "corrected");
+    CHECK_STR(str(p, "owner_value"), "甲村");
+    CHECK_STR(str(p, "owner_device"), ida);
+    CHECK_INT(json_integer_value(json_object_get(p, "owner_seq")), a_owner);
+    CHECK_STR(str(p, "owner_decision"), "chosen");
+    CHECK_STR(str(p, "owner_decided_by"), "审核员");
+    CHECK_STR(str(p, "owner_decided"), "2001-09-09T01:46:40.000Z");
+    CHECK_STR(str(p, "rights_status"), "disputed");
+    CHECK_STR(str(p, "rights_device"), idb);
+    CHECK_INT(json_integer_value(json_object_get(p, "rights_seq")), b_rights);
+    CHECK(is_null(p, "rights_decision"));
+    json_decref(p);
+
+    /* Crew 2's version chosen: its own. */
+    ch[0].device = idb;
+    CHECK_INT(export_geojson(js, ch, 1, "b.geojson"), SV_OK);
+    p = unit_props(path_of("b.geojson"));
+    CHECK_STR(str(p, "owner_value"), "乙村");
+    CHECK_STR(str(p, "owner_device"), idb);
+    CHECK_STR(str(p, "owner_decision"), "chosen");
+    json_decref(p);
+
+    /* Neither: not verified (to be verified again), never the other version. */
+    ch[0].device = NULL;
+    CHECK_INT(export_geojson(js, ch, 4, "neither.geojson"), SV_OK);
+    p = unit_props(path_of("neither.geojson"));
+    CHECK(is_null(p, "owner_status"));
+    CHECK(is_null(p, "owner_value"));
+    CHECK(is_null(p, "owner_note"));
+    CHECK(is_null(p, "owner_device"));
+    CHECK(is_null(p, "owner_seq"));
+    CHECK_STR(str(p, "owner_decision"), "reverify");
+    CHECK_STR(str(p, "owner_decided_by"), "审核员");
+    CHECK_STR(str(p, "rights_status"), "disputed");
+    json_decref(p);
+
+    /* The GeoPackage: the same record, and the columns exist without any choice. */
+    sv_geo *g = NULL;
+    CHECK_INT(sv_geo_new(&g), SV_OK);
+    sv_diag d = {{0}};
+    CHECK_INT(sv_export_journals(js, 2, g, SV_EXPORT_GPKG, path_of("none.gpkg"), NULL, &d), SV_OK);
+    ch[0].device = ida;
+    sv_export_options opt = {.choices = ch, .n_choices = 4};
+    CHECK_INT(sv_export_journals_opts(js, 2, g, SV_EXPORT_GPKG, path_of("a.gpkg"), &opt, NULL, &d),
+              SV_OK);
+    sv_geo_free(g);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    CHECK_INT(sqlite3_open_v2(path_of("none.gpkg"), &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    CHECK_INT(sqlite3_prepare_v2(db,
+                                 "SELECT count(*) FROM pragma_table_info('units') WHERE name IN"
+                                 " ('owner_device', 'owner_seq', 'owner_decision',"
+                                 " 'owner_decided_by', 'owner_decided', 'manager_decided')",
+                                 -1, &st, NULL),
+              SQLITE_OK);
+    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+    CHECK_INT(sqlite3_column_int(st, 0), 6);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    CHECK_INT(sqlite3_open_v2(path_of("a.gpkg"), &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    CHECK_INT(sqlite3_prepare_v2(db,
+                                 "SELECT owner_value, owner_device, owner_seq, owner_decision,"
+                                 " owner_decided_by, rights_decision FROM units WHERE code = ?",
+                                 -1, &st, NULL),
+              SQLITE_OK);
+    sqlite3_bind_text(st, 1, U, -1, SQLITE_STATIC);
+    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+    CHECK_STR((const char *)sqlite3_column_text(st, 0), "甲村");
+    CHECK_STR((const char *)sqlite3_column_text(st, 1), ida);
+    CHECK_INT(sqlite3_column_int64(st, 2), a_owner);
+    CHECK_STR((const char *)sqlite3_column_text(st, 3), "chosen");
+    CHECK_STR((const char *)sqlite3_column_text(st, 4), "审核员");
+    CHECK_INT(sqlite3_column_type(st, 5), SQLITE_NULL);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+
+    sv_journal_close(a);
+    sv_journal_close(b);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "test_export_choice: could not remove %s\n", dir);
+    return check_finish();
+}
