@@ -53,6 +53,15 @@
         kind: ['类型', 'Kind'],
         detail: ['详情', 'Detail'],
         history: ['决定记录', 'History of decisions'],
+        entries: ['外业记录', 'History of entries'],
+        entry: ['记录', 'Entry'],
+        what: ['内容', 'What'],
+        k_point: ['界址点', 'boundary point'],
+        k_verify: ['权属核实', 'verification'],
+        k_attend: ['指界', 'attendance'],
+        k_sign: ['签名', 'signature'],
+        k_dispute: ['争议', 'dispute'],
+        k_note: ['备注', 'note'],
         action: ['决定', 'Decision'],
         by: ['决定人', 'By'],
         choice: ['选择', 'Choice'],
@@ -511,6 +520,38 @@
         load();
     }
 
+    /* Every entry the crews sent about the unit, newest first, from the lists the unit's API
+     * answer already holds (walk vertices are on the map and in the tracks, not here). */
+    function entryHistory(devices) {
+        var rows = [];
+        function push(d, x, kind, what) {
+            rows.push({ t: x.time || '', s: x.seq || 0,
+                        r: [x.time, d.device, x.seq, tr(kind), what] });
+        }
+        devices.forEach(function (d) {
+            (d.points || []).forEach(function (x) {
+                push(d, x, 'k_point', [x.number, x.grade, show(x.method)].join(' · '));
+            });
+            (d.verifications || []).forEach(function (x) {
+                push(d, x, 'k_verify', x.field + ': ' + x.status + (x.value ? ' · ' + x.value : ''));
+            });
+            (d.attendance || []).forEach(function (x) {
+                push(d, x, 'k_attend', [x.party, show(x.person), x.presence].join(' · '));
+            });
+            (d.signatures || []).forEach(function (x) {
+                push(d, x, 'k_sign', [x.party, x.signer, show(x.role)].join(' · '));
+            });
+            (d.disputes || []).forEach(function (x) {
+                push(d, x, 'k_dispute', show(x.number) + ' · ' + x.state);
+            });
+            (d.notes || []).forEach(function (x) {
+                push(d, x, 'k_note', show(x.phrase || x.text));
+            });
+        });
+        rows.sort(function (a, b) { return a.t < b.t ? 1 : a.t > b.t ? -1 : b.s - a.s; });
+        return rows.map(function (x) { return x.r; });
+    }
+
     function renderUnit(root, u, reload) {
         var facts = add(root, el('dl', null, 'facts'));
         function fact(k, v, cls) {
@@ -577,6 +618,9 @@
             return [link('/review' + LQ, '#' + c.id), c.subject, tr(c.kind), c.detail, c.status,
                     c.note];
         }), 'data cases'));
+        add(root, el('h3', tr('entries')));
+        add(root, table([tr('time'), tr('device'), tr('seq'), tr('entry'), tr('what')],
+                        entryHistory(u.devices), 'data entries'));
         add(root, el('h3', tr('history')));
         add(root, table([tr('time'), tr('action'), tr('by'), tr('note'), tr('choice'),
                          tr('notice_dates')], u.decisions.map(function (d) {

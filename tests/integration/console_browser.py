@@ -166,6 +166,10 @@ try:
     disp = driver.find_element(By.CSS_SELECTOR, "table.disputes").text
     check("ZY-BROWSER-1" in disp and "北侧界线有争议" in disp and "未解决" in disp,
           "the disputes table shows the dispute's number, statement and state", disp)
+    ent = driver.find_elements(By.CSS_SELECTOR, "table.entries tbody tr")
+    kinds = " ".join(r.text for r in ent)
+    check(all(k in kinds for k in ("界址点", "指界", "签名", "争议")) and "ZY-BROWSER-1" in kinds,
+          "the history of entries lists the crews' points, attendance, signature and dispute", kinds[:300])
     form = driver.find_element(By.ID, "act-return")
     form.find_element(By.NAME, "note").send_keys("请补测 J2")
     form.find_element(By.CSS_SELECTOR, "button").click()
