@@ -33,13 +33,27 @@ refuse() {
 # pyexpr FILE EXPR: load JSON FILE as d, evaluate EXPR.
 pyexpr() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)" "$@"; }
 free_port() { "$PY" -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-# replay LOG [linger-seconds] [delay-per-sentence] [port]: a real gpsd fed by gpsfake; sets GPSPORT.
+# replay LOG [linger-seconds] [delay-per-sentence] [port]: a real gpsd fed by gpsfake, the log
+# once, then lingering; sets GPSPORT. gpsfake -n feeds as soon as gpsd has the device, client or
+# not: on a loaded machine a client that connects late finds the log over. A test that only
+# needs a stream while it waits uses replay_loop.
 replay() {
     GPSPORT=${4:-$(free_port)}
-    setsid gpsfake -1 -q -n -W "${2:-4}" -P "$GPSPORT" -c "${3:-0.02}" "$1" >"$T/gpsfake.log" 2>&1 &
+    start_gpsfake -1 -W "${2:-4}" -c "${3:-0.02}" "$1"
+}
+# replay_loop LOG [delay-per-sentence] [port]: gpsfake feeding LOG over and over until
+# stop_replay, so a client gets epochs however late it connects; sets GPSPORT.
+replay_loop() {
+    GPSPORT=${3:-$(free_port)}
+    start_gpsfake -c "${2:-0.02}" "$1"
+}
+# start_gpsfake ARGS...: gpsfake -q -n on $GPSPORT in its own session; waits (30 s at most,
+# a loaded machine starts python and gpsd slowly) until gpsd accepts connections.
+start_gpsfake() {
+    setsid gpsfake -q -n -P "$GPSPORT" "$@" >"$T/gpsfake.log" 2>&1 &
     GPSFAKE_PID=$!
     PIDS+=(-$GPSFAKE_PID)
-    for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$GPSPORT) 2>/dev/null && return 0; sleep 0.1; done
+    for _ in $(seq 300); do (echo >/dev/tcp/127.0.0.1/$GPSPORT) 2>/dev/null && return 0; sleep 0.1; done
     return 1
 }
 stop_replay() { kill -9 -- -"$GPSFAKE_PID" 2>/dev/null; wait "$GPSFAKE_PID" 2>/dev/null; return 0; }

@@ -279,9 +279,9 @@ for e in log:
 PY
 
 # record_live LOG CYCLE OUT ARGS...: `quejie record ARGS` started first on a free port, and
-# gpsfake once record says the receiver is not reachable yet (it retries every second): a record
-# that starts slowly on a loaded machine then never misses the log it is meant to read. Sets rc
-# (99 when gpsfake did not start).
+# gpsfake (looping the log) once record says the receiver is not reachable yet: however late a
+# record on a loaded machine connects, the log is still being fed. Sets rc (99 when gpsfake did
+# not start).
 record_live() {
     local log=$1 cyc=$2 out=$3 port rp
     shift 3
@@ -289,7 +289,7 @@ record_live() {
     timeout 60 "$Q" record "$@" --gnss 127.0.0.1:$port >"$out" 2>"$T/err" &
     rp=$!
     for _ in $(seq 300); do grep -q "not reachable" "$T/err" 2>/dev/null && break; sleep 0.05; done
-    if replay "$log" 4 "$cyc" "$port"; then
+    if replay_loop "$log" "$cyc" "$port"; then
         wait $rp
         rc=$?
     else
@@ -314,7 +314,7 @@ PY
 else fail "gpsfake did not start"; fi
 
 # The default gate is RTK fixed: a DGPS-only receiver never yields a point, and record says why.
-if replay "$FIX/gnss/garmin15x.log" 10 0.05; then
+if replay_loop "$FIX/gnss/garmin15x.log" 0.05; then
     timeout 60 "$Q" record "$J" --unit $U --gnss 127.0.0.1:$GPSPORT --average 3 --min-seconds 0 --accept rtk-fixed --timeout 3 >"$T/rec" 2>"$T/err"
     rc=$?
     [ $rc -eq 3 ] && grep -q "timed out" "$T/err" && ok "below-gate receiver: timed out, exit 3 ($(tail -1 "$T/err" | cut -c1-150))" || fail "gate: rc=$rc $(cat "$T/err")"
@@ -336,7 +336,7 @@ if [ $rc -ne 99 ]; then
 else fail "gpsfake did not start"; fi
 
 # SIGTERM while recording: non-zero exit, everything reported is kept.
-if replay "$FIX/gnss/nmea-rtk.log" 4 0.05; then
+if replay_loop "$FIX/gnss/nmea-rtk.log" 0.05; then
     "$Q" record "$J" --unit $U --gnss 127.0.0.1:$GPSPORT --count 1000 --average 1 --min-seconds 0 --accept dgps --json >"$T/rec" 2>"$T/err" &
     rp=$!
     sleep 2; kill -TERM $rp; wait $rp; rc=$?
@@ -346,7 +346,7 @@ else fail "gpsfake did not start"; fi
 # Below the journal's gate (rtk-fixed by default) a point is an override and says why.
 J3=$T/gate.db
 "$Q" init "$J3" >/dev/null && "$Q" tasks import "$J3" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null
-if replay "$FIX/gnss/nmea-rtk.log" 4 0.03; then
+if replay_loop "$FIX/gnss/nmea-rtk.log" 0.03; then
     timeout 60 "$Q" record "$J3" --unit $U --gnss 127.0.0.1:$GPSPORT --average 3 --min-seconds 0 --accept dgps --override "CORS outage" --override-code no-corrections --antenna-height 2.0 --json >"$T/ovr" 2>"$T/err"
     "$Q" log "$J3" --json >"$T/log3.json"
     pyexpr "$T/log3.json" '[e for e in d if e["kind"]=="point"][0]["payload"]["override"]=="CORS outage" and [e for e in d if e["kind"]=="point"][0]["payload"]["flags"] & 8' \

@@ -55,7 +55,7 @@ port=$(free_port)
 timeout 60 "$Q" record "$T/a.db" --unit $U --gnss 127.0.0.1:$port --walk-every 0.5 --count 6 --accept dgps --json >"$T/walk" 2>"$T/err" &
 rp=$!
 for _ in $(seq 300); do grep -q "not reachable" "$T/err" 2>/dev/null && break; sleep 0.05; done
-if replay "$FIX/gnss/nmea-rtk.log" 4 0.05 "$port"; then wait $rp; rc=$?; stop_replay; else kill $rp; wait $rp; rc=99; fi
+if replay_loop "$FIX/gnss/nmea-rtk.log" 0.05 "$port"; then wait $rp; rc=$?; stop_replay; else kill $rp; wait $rp; rc=99; fi
 [ $rc -eq 0 ] && [ "$(grep -c '"jump": *false' "$T/walk")" -ge 2 ] && ok "crewa walks today (2 or more vertices that are no jump)" || fail "walk rc=$rc: $(tail -2 "$T/err") $(cat "$T/walk")"
 expect "crewa sends them" "$Q" sync "$T/a.db"
 

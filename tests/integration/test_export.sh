@@ -61,13 +61,13 @@ expect "a verification" "$Q" verify "$J" --unit $ZR --field owner --status confi
 expect "a correction" "$Q" verify "$J" --unit $ZR --field agent --status corrected --value 临夏州人民政府
 
 WALK=0
-if command -v gpsfake >/dev/null && replay "$FIX/gnss/nmea-rtk.log" 30 0.05; then
+if command -v gpsfake >/dev/null && replay_loop "$FIX/gnss/nmea-rtk.log" 0.05; then
     if timeout 60 "$Q" record "$J" --unit $CY --gnss 127.0.0.1:$GPSPORT --walk-every 0.5 --count 5 \
             --accept dgps --json >"$T/walk" 2>"$T/err"; then
         WALK=$(grep -c '"vertex"' "$T/walk")
         [ "$WALK" -eq 5 ] && ok "walk: 5 vertices from a replayed receiver" || fail "walk: $WALK vertices"
     else
-        fail "walk: $(tail -1 "$T/err")"
+        fail "walk: $(cat "$T/err" | tail -5) [walk: $(head -c 600 "$T/walk")] [gpsfake: $(tail -3 "$T/gpsfake.log" | tr "\n" " ")]"
     fi
     stop_replay
 else

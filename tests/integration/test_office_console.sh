@@ -235,7 +235,7 @@ port=$(free_port)
 timeout 60 "$Q" record "$T/a.db" --unit $U --gnss 127.0.0.1:$port --walk-every 0.5 --count 5 --accept dgps --json >"$T/walk" 2>"$T/err" &
 rp=$!
 for _ in $(seq 300); do grep -q "not reachable" "$T/err" 2>/dev/null && break; sleep 0.05; done
-if replay "$FIX/gnss/nmea-rtk.log" 4 0.05 "$port"; then wait $rp; rc=$?; stop_replay; else kill $rp; wait $rp; rc=99; fi
+if replay_loop "$FIX/gnss/nmea-rtk.log" 0.05 "$port"; then wait $rp; rc=$?; stop_replay; else kill $rp; wait $rp; rc=99; fi
 [ $rc -eq 0 ] && [ "$(grep -c '"vertex"' "$T/walk")" -eq 5 ] && ok "crew a walks 5 vertices" || fail "walk rc=$rc: $(tail -2 "$T/err")"
 "$Q" sync "$T/a.db" >/dev/null 2>&1 || fail "sync of crew a"
 expect "the office settles dispute ZY-2026-7" "$OFF" dispute settle "$O" --unit $U --dispute ZY-2026-7 --by 李科长 --outcome "以现状为界" --document agreement --number XY-OFF-1
