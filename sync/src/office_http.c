@@ -1087,19 +1087,32 @@ static enum MHD_Result h_device_add(ctx *x)
     return res;
 }
 
-static enum MHD_Result h_device_revoke(ctx *x)
+/* An admin's removal of the thing named by the path (a device revoked, imagery removed): FN
+ * under the office lock (and OUTER first, when given), audited as ACTION; 404 when there is no
+ * such thing. */
+static enum MHD_Result remove_named(ctx *x, pthread_mutex_t *outer,
+                                    int (*fn)(sy_office *, const char *), const char *action)
 {
     char err[512];
+    if (outer)
+        pthread_mutex_lock(outer);
     pthread_mutex_lock(&x->s->lock);
-    int rc = sy_office_device_revoke(x->s->o, x->param[0]);
+    int rc = fn(x->s->o, x->param[0]);
     snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
     if (rc == SY_OK)
-        sy_office_audit(x->s->o, x->sess.user, "device.revoke", x->param[0], NULL, x->ip);
+        sy_office_audit(x->s->o, x->sess.user, action, x->param[0], NULL, x->ip);
     pthread_mutex_unlock(&x->s->lock);
+    if (outer)
+        pthread_mutex_unlock(outer);
     if (rc != SY_OK)
         return reply_error(x->c, rc == SY_EINVAL ? MHD_HTTP_NOT_FOUND : status_of(rc), err);
-    logline(x->s, "device.revoke: %s by %s from %s", x->param[0], x->sess.user, x->ip);
+    logline(x->s, "%s: %s by %s from %s", action, x->param[0], x->sess.user, x->ip);
     return reply_json(x->c, MHD_HTTP_OK, json_pack("{s:b, s:s}", "ok", 1, "name", x->param[0]));
+}
+
+static enum MHD_Result h_device_revoke(ctx *x)
+{
+    return remove_named(x, NULL, sy_office_device_revoke, "device.revoke");
 }
 
 static enum MHD_Result h_api_tasks(ctx *x)
@@ -1242,19 +1255,7 @@ static enum MHD_Result h_imagery_add(ctx *x)
 
 static enum MHD_Result h_imagery_remove(ctx *x)
 {
-    char err[512];
-    pthread_mutex_lock(&x->s->imagery_lock);
-    pthread_mutex_lock(&x->s->lock);
-    int rc = sy_office_imagery_remove(x->s->o, x->param[0]);
-    snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
-    if (rc == SY_OK)
-        sy_office_audit(x->s->o, x->sess.user, "imagery.remove", x->param[0], NULL, x->ip);
-    pthread_mutex_unlock(&x->s->lock);
-    pthread_mutex_unlock(&x->s->imagery_lock);
-    if (rc != SY_OK)
-        return reply_error(x->c, rc == SY_EINVAL ? MHD_HTTP_NOT_FOUND : status_of(rc), err);
-    logline(x->s, "imagery.remove: %s by %s from %s", x->param[0], x->sess.user, x->ip);
-    return reply_json(x->c, MHD_HTTP_OK, json_pack("{s:b, s:s}", "ok", 1, "name", x->param[0]));
+    return remove_named(x, &x->s->imagery_lock, sy_office_imagery_remove, "imagery.remove");
 }
 
 /* The county export (sy_office_export) written to a private directory beside the office

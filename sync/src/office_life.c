@@ -416,22 +416,49 @@ static int life_refresh(sy_office *o)
     return rc;
 }
 
+/* Start recording a decision: the office journal open and OFFICE_DB under its write lock
+ * (BEGIN IMMEDIATE), office_decisions brought up to the journal, so the facts checked next
+ * cannot change before the entry is made. On failure nothing is open and *j is NULL. */
+static int decision_begin(sy_office *o, sv_journal **j)
+{
+    *j = NULL;
+    int rc = decisions_open(o, j);
+    if (rc == SY_OK)
+        rc = sy__exec(o, "BEGIN IMMEDIATE");
+    if (rc == SY_OK) {
+        rc = index_decisions(o, *j);
+        if (rc != SY_OK)
+            sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    if (rc != SY_OK) {
+        sv_journal_close(*j);
+        *j = NULL;
+    }
+    return rc;
+}
+
+/* Finish what decision_begin started: with rc SY_OK the new entry indexed (a review decision
+ * resolves its case there) and committed, otherwise rolled back; the journal closed. */
+static int decision_end(sy_office *o, sv_journal *j, int rc)
+{
+    if (rc == SY_OK)
+        rc = index_decisions(o, j);
+    if (rc == SY_OK)
+        rc = sy__exec(o, "COMMIT");
+    if (rc != SY_OK)
+        sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+    sv_journal_close(j);
+    return rc;
+}
+
 int sy__life_init(sy_office *o)
 {
     if (sy__exec(o, LIFE_SQL))
         return SY_EIO;
     sv_journal *j;
-    int rc = decisions_open(o, &j);
-    if (rc == SY_OK) {
-        rc = sy__exec(o, "BEGIN IMMEDIATE");
-        if (rc == SY_OK)
-            rc = index_decisions(o, j);
-        if (rc == SY_OK)
-            rc = sy__exec(o, "COMMIT");
-        else
-            sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
-    }
-    sv_journal_close(j);
+    int rc = decision_begin(o, &j);
+    if (rc == SY_OK)
+        rc = decision_end(o, j, SY_OK);
     return rc == SY_OK ? life_refresh(o) : rc;
 }
 
@@ -741,18 +768,11 @@ int sy_office_unit_decide(sy_office *o, const char *code, const char *action, co
         rc = life_refresh(o);
     sv_journal *j = NULL;
     if (rc == SY_OK)
-        rc = decisions_open(o, &j);
-    if (rc == SY_OK)
-        rc = sy__exec(o, "BEGIN IMMEDIATE");
-    if (rc != SY_OK) {
-        sv_journal_close(j);
+        rc = decision_begin(o, &j);
+    if (rc != SY_OK)
         return fail_err(o, rc, err, errlen);
-    }
-    /* Under the office's write lock: the facts cannot change between the check and the entry. */
     life_rows r = {0};
-    rc = index_decisions(o, j);
-    if (rc == SY_OK)
-        rc = load_rows(o, code, NULL, &r);
+    rc = load_rows(o, code, NULL, &r);
     if (rc == SY_OK && r.n == 0)
         rc = sy__fail(o, SY_EINVAL, "no unit %s among the office's tasks", code);
     char why[256];
@@ -766,14 +786,8 @@ int sy_office_unit_decide(sy_office *o, const char *code, const char *action, co
         if (sv_record_decision(j, &d, &seq) != SV_OK)
             rc = sy__fail(o, SY_EIO, "the office journal: %s", sv_journal_errmsg(j));
     }
-    if (rc == SY_OK)
-        rc = index_decisions(o, j);
-    if (rc == SY_OK)
-        rc = sy__exec(o, "COMMIT");
-    if (rc != SY_OK)
-        sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+    rc = decision_end(o, j, rc);
     rows_free(&r);
-    sv_journal_close(j);
     if (rc != SY_OK)
         return fail_err(o, rc, err, errlen);
     sy__logf(o, "unit %s: %s by %s (decision %lld)%s%s", code, action, by, (long long)seq,
@@ -797,14 +811,9 @@ int sy_office_review_decide(sy_office *o, int64_t id, const char *accept, const 
         rc = note_ok(o, note);
     sv_journal *j = NULL;
     if (rc == SY_OK)
-        rc = decisions_open(o, &j);
-    if (rc == SY_OK)
-        rc = sy__exec(o, "BEGIN IMMEDIATE");
-    if (rc != SY_OK) {
-        sv_journal_close(j);
+        rc = decision_begin(o, &j);
+    if (rc != SY_OK)
         return fail_err(o, rc, err, errlen);
-    }
-    rc = index_decisions(o, j);
     sqlite3_stmt *st = NULL;
     if (rc == SY_OK)
         rc = sy__prep(o,
@@ -834,13 +843,7 @@ int sy_office_review_decide(sy_office *o, int64_t id, const char *accept, const 
         }
         sqlite3_finalize(st);
     }
-    if (rc == SY_OK)
-        rc = index_decisions(o, j); /* resolves the case */
-    if (rc == SY_OK)
-        rc = sy__exec(o, "COMMIT");
-    if (rc != SY_OK)
-        sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
-    sv_journal_close(j);
+    rc = decision_end(o, j, rc); /* indexing the decision resolves the case */
     if (rc != SY_OK)
         return fail_err(o, rc, err, errlen);
     sy__logf(o, "review case %lld decided by %s: %s (decision %lld)%s%s", (long long)id, by,
@@ -1119,14 +1122,9 @@ int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute
                       dispute);
     sv_journal *j = NULL;
     if (rc == SY_OK)
-        rc = decisions_open(o, &j);
-    if (rc == SY_OK)
-        rc = sy__exec(o, "BEGIN IMMEDIATE");
-    if (rc != SY_OK) {
-        sv_journal_close(j);
+        rc = decision_begin(o, &j);
+    if (rc != SY_OK)
         return fail_err(o, rc, err, errlen);
-    }
-    rc = index_decisions(o, j);
     int64_t seq = 0;
     if (rc == SY_OK) {
         sv_decision d = {.action = SV_DECISION_SETTLE_DISPUTE,
@@ -1140,13 +1138,7 @@ int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute
         if (sv_record_decision(j, &d, &seq) != SV_OK)
             rc = sy__fail(o, SY_EIO, "the office journal: %s", sv_journal_errmsg(j));
     }
-    if (rc == SY_OK)
-        rc = index_decisions(o, j);
-    if (rc == SY_OK)
-        rc = sy__exec(o, "COMMIT");
-    if (rc != SY_OK)
-        sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
-    sv_journal_close(j);
+    rc = decision_end(o, j, rc);
     if (rc != SY_OK)
         return fail_err(o, rc, err, errlen);
     sy__logf(o, "unit %s: dispute %s settled by %s (%s %s, decision %lld): %s", code, dispute, by,

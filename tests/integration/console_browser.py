@@ -6,81 +6,20 @@ Usage: console_browser.py URL ART_DIR USER PASSWORD UNIT_CODES RETURN_CODE VIEWE
 (UNIT_CODES comma-separated; USER a reviewer). Prints ok/FAIL lines like lib.sh and exits non-zero on a failure.
 Called by test_console_browser.sh, which prepares the office and checks the tablet afterwards.
 """
-import json
 import os
 import sys
-import tempfile
 from urllib.parse import urlsplit
 
-from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qjbrowser as qb  # noqa: E402
+from qjbrowser import check, console_errors, drain_logs, fail, ok, requests, shot, until  # noqa: E402
 
 URL, ART, USER, PASSWORD, CODES, RETURN, VIEWER, VIEWER_PASSWORD = sys.argv[1:9]
 CODES = CODES.split(",")
 ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(URL))
-fails = 0
-
-
-def ok(what):
-    print("ok    " + what, flush=True)
-
-
-def fail(what):
-    global fails
-    fails += 1
-    print("FAIL  " + what, flush=True)
-
-
-def check(cond, what, why=""):
-    if cond:
-        ok(what)
-    else:
-        fail(what + (": " + why if why else ""))
-    return cond
-
-
-opts = webdriver.ChromeOptions()
-opts.binary_location = "/usr/bin/chromium"
-for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-          "--ignore-certificate-errors", "--no-first-run", "--disable-background-networking",
-          "--disable-extensions", "--disable-sync", "--window-size=1280,1000", "--lang=zh-CN",
-          "--user-data-dir=" + tempfile.mkdtemp(prefix="qj-chromium-")):
-    opts.add_argument(a)
-# the pages' language follows Accept-Language: Chinese, as a county office's browser sends
-opts.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
-opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-driver.set_page_load_timeout(30)
-wait = WebDriverWait(driver, 20, ignored_exceptions=[StaleElementReferenceException])
-console_errors = []
-requests = []
-
-
-def drain_logs():
-    """Keep the browser console's errors and every request the pages made."""
-    for e in driver.get_log("browser"):
-        if e.get("level") == "SEVERE":
-            console_errors.append(e.get("message", ""))
-    for e in driver.get_log("performance"):
-        m = json.loads(e["message"])["message"]
-        if m.get("method") == "Network.requestWillBeSent":
-            requests.append(m["params"]["request"]["url"])
-
-
-def shot(name):
-    driver.save_screenshot(os.path.join(ART, name + ".png"))
-
-
-def until(fn, what):
-    try:
-        return wait.until(lambda d: fn())
-    except TimeoutException:
-        fail(what + ": timed out")
-        shot("timeout-" + str(fails))
-        return None
+driver = qb.start(ART, lang="zh-CN")
 
 
 try:
@@ -189,8 +128,7 @@ try:
     drain_logs()
     check(not console_errors, "no error in the browser's console", "; ".join(console_errors))
     # the browser's own pages (chrome://) are not the network; everything else must be ours
-    foreign = [u for u in requests
-               if urlsplit(u).scheme in ("http", "https", "ws", "wss", "ftp") and not u.startswith(ORIGIN + "/")]
+    foreign = qb.foreign(ORIGIN, requests)
     requests = [u for u in requests if not u.startswith("chrome")]
     check(requests and not foreign, "no request to any origin but the office's (%d requests)" % len(requests),
           "; ".join(foreign[:5]))
@@ -220,4 +158,4 @@ except Exception as e:  # a crash of the script is a failure with a screenshot, 
         pass
 finally:
     driver.quit()
-sys.exit(1 if fails else 0)
+sys.exit(1 if qb.fails else 0)

@@ -7,61 +7,19 @@ Usage: console_imagery_browser.py URL ART_DIR USER PASSWORD UNIT_CODE
 Prints ok/FAIL lines like lib.sh and exits non-zero on a failure. Called by
 test_console_imagery.sh, which prepares the office and its imagery.
 """
-import json
 import os
 import sys
-import tempfile
 from urllib.parse import urlsplit
 
-from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qjbrowser as qb  # noqa: E402
+from qjbrowser import check, fail, ok, until  # noqa: E402
 
 URL, ART, USER, PASSWORD, UNIT = sys.argv[1:6]
 ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(URL))
-fails = 0
-
-
-def ok(what):
-    print("ok    " + what, flush=True)
-
-
-def fail(what):
-    global fails
-    fails += 1
-    print("FAIL  " + what, flush=True)
-
-
-def check(cond, what, why=""):
-    if cond:
-        ok(what)
-    else:
-        fail(what + (": " + why if why else ""))
-    return cond
-
-
-opts = webdriver.ChromeOptions()
-opts.binary_location = "/usr/bin/chromium"
-for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-          "--ignore-certificate-errors", "--no-first-run", "--disable-background-networking",
-          "--disable-extensions", "--disable-sync", "--window-size=1280,1000",
-          "--user-data-dir=" + tempfile.mkdtemp(prefix="qj-chromium-")):
-    opts.add_argument(a)
-opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-driver.set_page_load_timeout(30)
-wait = WebDriverWait(driver, 20, ignored_exceptions=[StaleElementReferenceException])
-
-
-def until(fn, what):
-    try:
-        return wait.until(lambda d: fn())
-    except TimeoutException:
-        fail(what + ": timed out")
-        driver.save_screenshot(os.path.join(ART, "timeout-%d.png" % fails))
-        return None
+driver = qb.start(ART)
 
 
 def loaded_tiles():
@@ -99,21 +57,14 @@ try:
         ctl[0].click()
         if until(loaded_tiles, "ticking it again shows them"):
             ok("ticking it again shows them")
-    driver.save_screenshot(os.path.join(ART, "unit-imagery.png"))
-    errors = [e.get("message", "") for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
-    check(not errors, "no error in the browser's console", "; ".join(errors))
-    foreign = []
-    for e in driver.get_log("performance"):
-        m = json.loads(e["message"])["message"]
-        if m.get("method") == "Network.requestWillBeSent":
-            u = m["params"]["request"]["url"]
-            # the browser's own pages (chrome://) are not the console's requests
-            if urlsplit(u).scheme in ("http", "https", "ws", "wss") and not u.startswith(ORIGIN + "/"):
-                foreign.append(u)
+    qb.shot("unit-imagery")
+    qb.drain_logs()
+    check(not qb.console_errors, "no error in the browser's console", "; ".join(qb.console_errors))
+    foreign = qb.foreign(ORIGIN, qb.requests)
     check(not foreign, "no request to any origin but the office's", " ".join(foreign[:5]))
 except Exception as e:  # a crash of the check is a failure, with its screenshot
     fail("browser check: %r" % e)
-    driver.save_screenshot(os.path.join(ART, "crash.png"))
+    qb.shot("crash")
 finally:
     driver.quit()
-sys.exit(1 if fails else 0)
+sys.exit(1 if qb.fails else 0)

@@ -47,13 +47,19 @@ replay_loop() {
     GPSPORT=${3:-$(free_port)}
     start_gpsfake -c "${2:-0.02}" "$1"
 }
-# start_gpsfake ARGS...: gpsfake -q -n on $GPSPORT in its own session; waits (30 s at most,
-# a loaded machine starts python and gpsd slowly) until gpsd accepts connections.
+# start_gpsfake ARGS...: gpsfake -q -n on $GPSPORT in its own session, returning once gpsd lists
+# its device. gpsfake can lose the race with gpsd's control socket on a loaded machine and leave
+# gpsd with no device (tests/tools/gpsd_ready.py); it is then started again, three times at most.
 start_gpsfake() {
-    setsid gpsfake -q -n -P "$GPSPORT" "$@" >"$T/gpsfake.log" 2>&1 &
-    GPSFAKE_PID=$!
-    PIDS+=(-$GPSFAKE_PID)
-    for _ in $(seq 300); do (echo >/dev/tcp/127.0.0.1/$GPSPORT) 2>/dev/null && return 0; sleep 0.1; done
+    local try
+    for try in 1 2 3; do
+        setsid gpsfake -q -n -P "$GPSPORT" "$@" >"$T/gpsfake.log" 2>&1 &
+        GPSFAKE_PID=$!
+        PIDS+=(-$GPSFAKE_PID)
+        "$PY" "$QJ_SOURCE/tests/tools/gpsd_ready.py" "$GPSPORT" 10 && return 0
+        echo "gpsfake on port $GPSPORT: gpsd got no device (try $try), starting it again" >&2
+        stop_replay
+    done
     return 1
 }
 stop_replay() { kill -9 -- -"$GPSFAKE_PID" 2>/dev/null; wait "$GPSFAKE_PID" 2>/dev/null; return 0; }

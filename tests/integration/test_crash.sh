@@ -11,7 +11,7 @@ RANDOM=4242   # reproducible kill times
 reported=0
 for round in $(seq "$ROUNDS"); do
     # A slow replay so that the kill lands while points are being averaged and written.
-    replay "$FIX/gnss/nmea-rtk.log" 2 0.005 || { fail "gpsfake did not start"; continue; }
+    replay_loop "$FIX/gnss/nmea-rtk.log" 0.005 || { fail "gpsfake did not start"; continue; }
     "$Q" record "$J" --unit $U --gnss 127.0.0.1:$GPSPORT --count 100000 --average 2 --min-seconds 0 --accept dgps --json >"$T/out.$round" 2>"$T/err.$round" &
     rp=$!
     # 0.3 to 2.3 s: at start-up, mid-average, mid-write.

@@ -82,10 +82,7 @@ for line in open(src):
 open(out, "w").write("\n".join(lines) + "\n")
 PY
 # One gpsd for the whole test: gpsfake loops the moved log until killed.
-GPSPORT=$(free_port)
-setsid gpsfake -q -n -P "$GPSPORT" -c 0.03 "$T/day.log" >"$T/gpsfake.log" 2>&1 &
-PIDS+=(-$!)
-for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$GPSPORT) 2>/dev/null && break; sleep 0.1; done
+replay_loop "$T/day.log" 0.03 || fail "gpsfake did not start"
 
 # check_dumps DIR WANT_DPI STEP...: on each step's dump DIR/STEP.json every actionable widget at
 # least 10 mm, every text (a widget's, and every text drawn) inside its box and at least 2.5 mm,
