@@ -119,6 +119,9 @@ int sy__life_init(sy_office *o);
  * from what is indexed to its end). */
 int sy__life_device_index(sy_office *o, const char *device_id, sv_journal *j, const sy_entry *v,
                           size_t n);
+/* One unit as sy_office_units lists it (*unit a new object), without building the others;
+ * SY_EREFUSED when the office has no such unit. */
+int sy__office_unit_row(sy_office *o, const char *code, json_t **unit);
 /* The review decisions that chose between versions of a point or of a unit field's
  * verification, newest first, for the county export (opt->choices; free with
  * sy__export_choices_free). */

@@ -699,15 +699,16 @@ int sy_office_units_stamp(sy_office *o, sy_units_stamp *s)
     return src == SQLITE_ROW ? SY_OK : sy__fail_db(o, "units stamp");
 }
 
-int sy_office_units(sy_office *o, char **json)
+/* Units (all, or the one coded ONLY) as sy_office_units describes them: a new array, or NULL
+ * with *rc set. */
+static json_t *units_json(sy_office *o, const char *only, int *rc)
 {
-    *json = NULL;
     life_rows r;
-    int rc = life_refresh(o);
-    if (rc == SY_OK)
-        rc = load_rows(o, NULL, NULL, &r);
-    if (rc != SY_OK)
-        return rc;
+    *rc = life_refresh(o);
+    if (*rc == SY_OK)
+        *rc = load_rows(o, only, NULL, &r);
+    if (*rc != SY_OK)
+        return NULL;
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < r.n; i++) {
         const life_row *x = &r.v[i];
@@ -731,7 +732,29 @@ int sy_office_units(sy_office *o, char **json)
         json_object_set_new(u, "notice_to", str_or_null(notice ? x->to : NULL));
     }
     rows_free(&r);
-    return sy__json_text(o, arr, json);
+    if (!arr)
+        *rc = sy__fail(o, SY_ENOMEM, "out of memory");
+    return arr;
+}
+
+int sy_office_units(sy_office *o, char **json)
+{
+    *json = NULL;
+    int rc;
+    json_t *arr = units_json(o, NULL, &rc);
+    return arr ? sy__json_text(o, arr, json) : rc;
+}
+
+int sy__office_unit_row(sy_office *o, const char *code, json_t **unit)
+{
+    *unit = NULL;
+    int rc;
+    json_t *arr = units_json(o, code, &rc);
+    if (!arr)
+        return rc;
+    *unit = json_incref(json_array_get(arr, 0));
+    json_decref(arr);
+    return *unit ? SY_OK : sy__fail(o, SY_EREFUSED, "no unit %s at this office", code);
 }
 
 static int fail_err(sy_office *o, int rc, char *err, size_t errlen)

@@ -58,19 +58,6 @@ static json_t *units_array(sy_office *o, int *rc)
     return a;
 }
 
-static json_t *unit_of(const json_t *units, const char *code)
-{
-    size_t i;
-    json_t *u;
-    json_array_foreach(units, i, u)
-    {
-        const char *c = json_string_value(json_object_get(u, "code"));
-        if (c && strcmp(c, code) == 0)
-            return u;
-    }
-    return NULL;
-}
-
 /* The code of the i-th unit of sy_office_units ("" for none). */
 static const char *code_at(const json_t *units, size_t i)
 {
@@ -404,17 +391,12 @@ static int rows(sy_office *o, const char *sql, const char *code, const char *con
 int sy_office_unit_detail(sy_office *o, const char *code, char **json)
 {
     *json = NULL;
-    int rc;
-    json_t *units = units_array(o, &rc);
-    if (!units)
+    if (!code || !*code)
+        return sy__fail(o, SY_EREFUSED, "no unit code given");
+    json_t *out;
+    int rc = sy__office_unit_row(o, code, &out);
+    if (rc != SY_OK)
         return rc;
-    json_t *u = code ? unit_of(units, code) : NULL;
-    if (!u) {
-        json_decref(units);
-        return sy__fail(o, SY_EREFUSED, "no unit %s at this office", code ? code : "(none)");
-    }
-    json_t *out = json_deep_copy(u);
-    json_decref(units);
     json_t *devs = json_array(), *dec = json_array(), *cases = json_array();
     if (!out || !devs || !dec || !cases) {
         json_decref(out), json_decref(devs), json_decref(dec), json_decref(cases);

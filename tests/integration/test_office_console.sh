@@ -263,6 +263,16 @@ assert d2["lines"] == [["J2", "J3"]] and d2["state"] == "settled_on_site" and d2
 n = a["notes"][0]
 assert n["target"] == "point" and n["point"] == "J1" and n["phrase"] == "marker-missing" and n["text"], n
 PY
+cp "$T/body" "$T/detail.json"
+c=$(hcode GET /api/v1/units -b "$T/view.jar")
+[ "$c" = 200 ] && "$PY" - "$T/body" "$T/detail.json" "$U" <<'PY' && ok "the unit page's unit is the listing's row (read on its own, the same facts)" || fail "detail vs listing: $c"
+import json, sys
+row = [u for u in json.load(open(sys.argv[1])) if u["code"] == sys.argv[3]][0]
+detail = json.load(open(sys.argv[2]))
+assert all(detail[k] == v for k, v in row.items()), (row, {k: detail.get(k) for k in row})
+PY
+c=$(hcode GET /api/v1/units/622925NOPE -b "$T/view.jar")
+[ "$c" = 404 ] && grep -q 622925NOPE "$T/body" && ok "GET /api/v1/units/CODE of no unit: 404 naming it" || fail "unknown unit detail: $c $(cat "$T/body")"
 TODAY=$(date +%F)
 c=$(hcode GET /api/v1/tracks -b "$T/view.jar")
 [ "$c" = 200 ] && "$PY" - "$T/body" "$U" "$TODAY" "$T/walk" <<'PY' && ok "GET /api/v1/tracks: today's walk as a LineString of crewa, thinned to max_vertices" || fail "tracks: $c $(head -c 600 "$T/body")"
