@@ -19,7 +19,8 @@ Timed:
   (a) GET /api/v1/units, N times one after another on one keep-alive TLS connection: p50, p95,
       max and the body size. Baselines in the same run: GET /api/v1/me (a session's fixed cost)
       and the same bytes as a static file (GET /static/, the transfer cost). The overview page
-      (GET /, the same data as HTML) is timed too.
+      (GET /, the same data as HTML) is timed too, and a unit page's data (GET /api/v1/units/CODE,
+      one unit of the 5,000 with its devices' entries).
   (b) ingest: 50 tablets each record a fifth of a standard day (qj_fill: 400 walk vertices, 40
       averaged points; not timed: an hour's work between two syncs), then run `quejie sync` all
       at once; throughput = entries applied / wall time from the first start to the last exit.
@@ -225,9 +226,10 @@ print("-- overview data, GET /api/v1/units, %d units and %d devices, %d requests
       " (target <= 200 ms)" % (len(units), DEVICES, N_UNITS))
 rows = [("GET /api/v1/units", timed("/api/v1/units", N_UNITS)),
         ("GET / (the overview page, HTML)", timed("/", N_UNITS)),
+        ("GET /api/v1/units/CODE (a unit page's data)", timed("/api/v1/units/" + unit(0, 0), N_UNITS)),
         ("baseline: GET /static/ of the same bytes", timed("/static/units-copy.js", N_UNITS)),
         ("baseline: GET /api/v1/me (a session's cost)", timed("/api/v1/me", N_UNITS))]
-base_static = pct(rows[2][1][0], 50)
+base_static = pct(rows[3][1][0], 50)
 for name, (v, size) in rows:
     print("   %-44s p50 %7.1f ms  p95 %7.1f ms  max %7.1f ms  body %8d B  (p50 / static %5.1fx)"
           % (name + ":", pct(v, 50), pct(v, 95), max(v), size, pct(v, 50) / base_static))
