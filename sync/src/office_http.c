@@ -158,7 +158,8 @@ static enum MHD_Result reply_h(struct MHD_Connection *c, unsigned status, const 
         MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!rs)
         return MHD_NO;
-    MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    if (ctype) /* none for a 204 */
+        MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     MHD_add_response_header(rs, "Content-Security-Policy", CSP);
     MHD_add_response_header(rs, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(rs, "Referrer-Policy", "no-referrer");
@@ -1191,6 +1192,8 @@ static enum MHD_Result h_imagery_tile(ctx *x)
     }
     /* the session's own: a shared cache must not keep the county's imagery */
     const char *h[] = {"Cache-Control", "private, max-age=300", NULL};
+    if (!data) /* inside the imagery, where the raster is empty: nothing to draw, no error */
+        return reply_h(x->c, MHD_HTTP_NO_CONTENT, NULL, NULL, 0, h);
     enum MHD_Result r = reply_h(x->c, MHD_HTTP_OK, type, data, len, h);
     free(data);
     return r;

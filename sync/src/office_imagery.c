@@ -828,6 +828,31 @@ static const char *tile_type(const uint8_t *b, size_t n)
     return NULL;
 }
 
+/* Whether web-mercator tile z/x/y (XYZ) lies inside the pyramid in table of g: one of its zoom
+ * levels, and overlapping its extent (gpkg_contents, EPSG:3857 metres). */
+static int within_pyramid(sqlite3 *g, const char *table, int z, int64_t x, int64_t y)
+{
+    const double world = 20037508.342789244; /* half the GoogleMapsCompatible square */
+    sqlite3_stmt *st = NULL;
+    int in = 0;
+    char *q = sqlite3_mprintf("SELECT c.min_x, c.min_y, c.max_x, c.max_y FROM gpkg_contents c"
+                              " WHERE c.table_name = %Q AND EXISTS (SELECT 1 FROM"
+                              " gpkg_tile_matrix m WHERE m.table_name = %Q AND m.zoom_level = ?1)",
+                              table, table);
+    if (q && sqlite3_prepare_v2(g, q, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int(st, 1, z);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            double size = 2 * world / (double)(INT64_C(1) << z);
+            double x0 = -world + (double)x * size, y1 = world - (double)y * size;
+            in = x0 < sqlite3_column_double(st, 2) && x0 + size > sqlite3_column_double(st, 0) &&
+                 y1 - size < sqlite3_column_double(st, 3) && y1 > sqlite3_column_double(st, 1);
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_free(q);
+    return in;
+}
+
 int sy_office_imagery_tile(const char *office_path, const char *name, int z, int64_t x, int64_t y,
                            uint8_t **data, size_t *len, const char **ctype, char *err,
                            size_t errlen)
@@ -898,9 +923,11 @@ int sy_office_imagery_tile(const char *office_path, const char *name, int z, int
                 *len = n;
             }
         } else if (s == SQLITE_DONE) {
-            snprintf(err, errlen, "no tile %d/%lld/%lld in '%s'", z, (long long)x, (long long)y,
-                     name);
-            rc = SY_EREFUSED;
+            if (!within_pyramid(g, table, z, x, y)) {
+                snprintf(err, errlen, "no tile %d/%lld/%lld in '%s'", z, (long long)x,
+                         (long long)y, name);
+                rc = SY_EREFUSED;
+            } /* else SY_OK with no data: GDAL wrote no tile where the raster is empty */
         } else {
             snprintf(err, errlen, "%s: %s", file, sqlite3_errmsg(g));
             rc = SY_EIO;

@@ -165,6 +165,14 @@ c=$(hcode POST "$IQ" -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" -H 'Content-Ty
     --data-binary @"$T/dom.tif")
 [ "$c" = 200 ] && [ -f "$O.imagery/web/dom2.gpkg" ] && ok "an upload (POST /api/v1/imagery) makes the console's pyramid" || fail "upload: $c $(head -c 200 "$T/body")"
 c=$(hcode GET "/api/v1/imagery/dom2/tiles/$Z/$X/$Y" -b "$T/view.jar"); [ "$c" = 200 ] && ok "... whose tiles are served at once" || fail "dom2 tile: $c"
+# GDAL writes no tile where the raster is empty (nodata corners of a reprojected orthophoto): a
+# tile missing inside the imagery is "nothing to draw" (204, no browser error), not a 404
+"$PY" -c 'import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute("DELETE FROM imagery WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?", sys.argv[2:5]); db.commit(); sys.exit(0 if db.total_changes == 1 else 1)' \
+    "$O.imagery/web/dom2.gpkg" "$Z" "$X" "$Y" || fail "deleting a tile of dom2's pyramid"
+c=$(hcode GET "/api/v1/imagery/dom2/tiles/$Z/$X/$Y" -b "$T/view.jar")
+[ "$c" = 204 ] && [ ! -s "$T/body" ] && ! grep -qi '^content-type' "$T/hdr" &&
+    ok "a tile inside the imagery that GDAL left empty: 204, no body" || fail "empty tile inside: $c $(head -c 200 "$T/body")"
+c=$(hcode GET "/api/v1/imagery/dom2/tiles/$Z/$X/$YT" -b "$T/view.jar"); [ "$c" = 404 ] && ok "... outside it still 404" || fail "dom2 outside: $c"
 c=$(hcode POST /api/v1/imagery/dom2/remove -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF")
 [ "$c" = 200 ] && [ ! -e "$O.imagery/web/dom2.gpkg" ] && ok "POST .../remove removes the console's pyramid" || fail "remove: $c"
 c=$(hcode GET "/api/v1/imagery/dom2/tiles/$Z/$X/$Y" -b "$T/view.jar"); [ "$c" = 404 ] && ok "... and its tiles are gone: 404" || fail "removed tile: $c"

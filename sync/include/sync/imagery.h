@@ -87,8 +87,9 @@ int sy_office_imagery_console_prepare(sy_office *o, int *made, int *failed);
  * office_path, XYZ numbered (row 0 at the north), read on a read-only SQLite connection of its
  * own (no office handle: safe from any thread). *data (caller frees) holds the tile as stored,
  * *ctype its media type from its first bytes (image/png, image/jpeg or image/webp). Returns
- * SY_OK, SY_EREFUSED (no such imagery or no tile there), SY_EINVAL (z, x or y out of range),
- * SY_EIO (err says why).
+ * SY_OK, SY_EREFUSED (no such imagery, or the tile lies outside its extent or zoom levels),
+ * SY_EINVAL (z, x or y out of range), SY_EIO (err says why). SY_OK with *len 0 and *data NULL:
+ * the tile lies inside the pyramid, where GDAL wrote none because the raster is empty there.
  */
 int sy_office_imagery_tile(const char *office_path, const char *name, int z, int64_t x, int64_t y,
                            uint8_t **data, size_t *len, const char **ctype, char *err,
