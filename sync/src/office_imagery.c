@@ -924,8 +924,8 @@ int sy_office_imagery_tile(const char *office_path, const char *name, int z, int
             }
         } else if (s == SQLITE_DONE) {
             if (!within_pyramid(g, table, z, x, y)) {
-                snprintf(err, errlen, "no tile %d/%lld/%lld in '%s'", z, (long long)x,
-                         (long long)y, name);
+                snprintf(err, errlen, "no tile %d/%lld/%lld in '%s'", z, (long long)x, (long long)y,
+                         name);
                 rc = SY_EREFUSED;
             } /* else SY_OK with no data: GDAL wrote no tile where the raster is empty */
         } else {
