@@ -105,6 +105,10 @@ const char *sy_strerror(int err)
         return "journal is not enrolled with an office";
     case SY_ETLS:
         return "office certificate does not match the pinned one";
+    case SY_ESTATE:
+        return "the request does not fit the current state";
+    case SY_ENOTFOUND:
+        return "no such unit or case";
     }
     return "unknown error";
 }

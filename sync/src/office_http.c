@@ -224,6 +224,10 @@ static unsigned status_of(int rc)
     case SY_EFORMAT:
     case SY_EINVAL:
         return MHD_HTTP_BAD_REQUEST;
+    case SY_ENOTFOUND:
+        return MHD_HTTP_NOT_FOUND;
+    case SY_ESTATE:
+        return MHD_HTTP_CONFLICT;
     case SY_ENOMEM:
         return MHD_HTTP_SERVICE_UNAVAILABLE;
     default:

@@ -797,10 +797,10 @@ int sy_office_unit_decide(sy_office *o, const char *code, const char *action, co
     life_rows r = {0};
     rc = load_rows(o, code, NULL, &r);
     if (rc == SY_OK && r.n == 0)
-        rc = sy__fail(o, SY_EINVAL, "no unit %s among the office's tasks", code);
+        rc = sy__fail(o, SY_ENOTFOUND, "no unit %s among the office's tasks", code);
     char why[256];
     if (rc == SY_OK && sv_life_allows(&r.v[0].f, action, from, to, why, sizeof why) != SV_OK)
-        rc = sy__fail(o, SY_EINVAL, "%s %s refused: %s", action ? action : "?", code, why);
+        rc = sy__fail(o, SY_ESTATE, "%s %s refused: %s", action ? action : "?", code, why);
     int64_t seq = 0;
     if (rc == SY_OK) {
         sv_decision d = {.action = action, .by = by, .unit = code, .note = note};
@@ -840,14 +840,17 @@ int sy_office_review_decide(sy_office *o, int64_t id, const char *accept, const 
     sqlite3_stmt *st = NULL;
     if (rc == SY_OK)
         rc = sy__prep(o,
-                      "SELECT unit, subject, a_device, a_seq, b_device, b_seq FROM review"
-                      " WHERE id = ? AND status = 'open'",
+                      "SELECT unit, subject, a_device, a_seq, b_device, b_seq, status FROM review"
+                      " WHERE id = ?",
                       &st);
     int64_t seq = 0;
     if (rc == SY_OK) {
         sqlite3_bind_int64(st, 1, id);
         if (sqlite3_step(st) != SQLITE_ROW) {
-            rc = sy__fail(o, SY_EINVAL, "no open review case %lld", (long long)id);
+            rc = sy__fail(o, SY_ENOTFOUND, "no review case %lld", (long long)id);
+        } else if (strcmp(sy__col_text(st, 6), "open") != 0) {
+            rc = sy__fail(o, SY_ESTATE, "review case %lld is not open (it is %s)", (long long)id,
+                          sy__col_text(st, 6));
         } else {
             int side = accept && strcmp(accept, "a") == 0   ? 2
                        : accept && strcmp(accept, "b") == 0 ? 4
@@ -1141,7 +1144,7 @@ int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute
     if (rc == SY_OK)
         rc = each_dispute(o, code, find_dispute, &f);
     if (rc == SY_OK && !f.found)
-        rc = sy__fail(o, SY_EINVAL, "unit %s has no dispute %s in any device's replica", code,
+        rc = sy__fail(o, SY_ENOTFOUND, "unit %s has no dispute %s in any device's replica", code,
                       dispute);
     sv_journal *j = NULL;
     if (rc == SY_OK)

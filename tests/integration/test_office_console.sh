@@ -193,12 +193,20 @@ c=$(hcode POST /api/v1/review/${id:-0}/resolve -b "$T/rev.jar" "${J[@]}" -H "X-C
 [ "$c" = 400 ] && ok "a review decision with a bad choice: 400" || fail "bad accept: $c $(cat "$T/body")"
 c=$(hcode POST /api/v1/review/${id:-0}/resolve -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"accept":"b","note":"b 实测于界桩"}')
 [ "$c" = 200 ] && ok "a reviewer decides a review case with the token: 200" || fail "resolve: $c $(cat "$T/body")"
+c=$(hcode POST /api/v1/review/${id:-0}/resolve -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"accept":"a","note":"again"}')
+[ "$c" = 409 ] && grep -q 'not open' "$T/body" && ok "deciding it again: 409 (the case is not open)" || fail "second decision: $c $(cat "$T/body")"
+c=$(hcode POST /api/v1/review/999999/resolve -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"accept":"a","note":"x"}')
+[ "$c" = 404 ] && grep -q 999999 "$T/body" && ok "a case that does not exist: 404 naming it" || fail "unknown case: $c $(cat "$T/body")"
 c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"note":"请补测 J2"}')
 [ "$c" = 200 ] && ok "a reviewer returns a unit with the token: 200" || fail "return: $c $(cat "$T/body")"
 c=$(hcode GET /api/v1/units -b "$T/rev.jar"); pyexpr "$T/body" 'any(u["code"]=="'$U'" and u["status"]=="returned" for u in d)' \
     && ok "the unit is returned" || fail "status after return: $(head -c 300 "$T/body")"
+c=$(hcode POST /api/v1/units/$U/accept -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF")
+[ "$c" = 409 ] && grep -q 'returned' "$T/body" && ok "a decision the lifecycle refuses (accept a returned unit with no new work): 409 naming the state" || fail "refused accept: $c $(cat "$T/body")"
 c=$(hcode POST /api/v1/units/622925CY000099/accept -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF")
-[ "$c" = 400 ] && grep -q '"error"' "$T/body" && ok "a decision the lifecycle refuses: 400 with the reason" || fail "refused accept: $c"
+[ "$c" = 409 ] && grep -q 'assigned' "$T/body" && ok "... and accepting a unit still only assigned: 409 naming the state" || fail "assigned accept: $c $(cat "$T/body")"
+c=$(hcode POST /api/v1/units/622925NOPE01/accept -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF")
+[ "$c" = 404 ] && grep -q '622925NOPE01' "$T/body" && ok "a decision on a unit the office does not have: 404 naming it" || fail "unknown unit accept: $c $(cat "$T/body")"
 
 # ---- kept listings (docs/office.md): what tablets send shows within the drift, a staff change at once --
 hcode GET /api/v1/units -b "$T/rev.jar" >/dev/null; hcode GET /api/v1/units.geojson -b "$T/rev.jar" >/dev/null

@@ -501,7 +501,8 @@ int main(void)
         json_integer_value(json_object_get(json_array_get(json_object_get(rv, "cases"), 0), "id"));
     json_decref(rv);
     CHECK_INT(sy_office_review_resolve(o, first_id, "checked on site"), SY_OK);
-    CHECK_INT(sy_office_review_resolve(o, first_id, NULL), SY_EINVAL);
+    CHECK_INT(sy_office_review_resolve(o, first_id, NULL), SY_ESTATE);  /* decided already */
+    CHECK_INT(sy_office_review_resolve(o, 999999, NULL), SY_ENOTFOUND); /* no such case */
     CHECK_INT(open_cases(o), 1);
 
     /* County-wide export: units once, B's J1/J2 left out, tracks of both kept apart. */

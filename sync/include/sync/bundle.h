@@ -43,6 +43,9 @@ typedef enum sy_err {
     SY_EREFUSED = -14,     /* the office refused the request (reason in the message) */
     SY_ENOTENROLLED = -15, /* the journal has not been enrolled with an office */
     SY_ETLS = -16,         /* the office's certificate does not match the pinned one */
+    SY_ESTATE = -17,       /* the request does not fit the current state (a lifecycle step
+                              the unit's state does not allow, a case already decided) */
+    SY_ENOTFOUND = -18,    /* no such unit or review case at the office */
 } sy_err;
 
 /* Static English text for a result code. Never NULL. */

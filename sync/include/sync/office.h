@@ -207,7 +207,8 @@ int sy_office_tasks(sy_office *o, char **out);
  */
 int sy_office_review(sy_office *o, int all, char **out);
 
-/* Close a review case with a note (status "resolved"). SY_EINVAL when there is no such case. */
+/* Close a review case with a note (status "resolved"). SY_ENOTFOUND when there is no such case,
+ * SY_ESTATE when it is already resolved. */
 int sy_office_review_resolve(sy_office *o, int64_t id, const char *note);
 
 /* The ingest log as the text of a JSON array, newest first, at most limit rows (caller frees):
@@ -282,9 +283,9 @@ int sy_office_tracks(sy_office *o, const char *date, char **json);
 /*
  * Take decision action ("return", "accept", "notice", "objection") on unit code, by staff
  * member by, with note (required for objection), from and to (YYYY-MM-DD, notice only).
- * Refused with SY_EINVAL when the lifecycle does not allow it (err and the handle's message
- * say why, naming the state); SY_EINVAL also for an unknown unit or a bad name or date.
- * Returns SY_OK, SY_EINVAL, SY_EIO. err may be NULL.
+ * Refused with SY_ESTATE when the lifecycle does not allow it (err and the handle's message
+ * say why, naming the state); SY_ENOTFOUND for an unknown unit, SY_EINVAL for a bad name, note
+ * or date. Returns SY_OK, SY_ESTATE, SY_ENOTFOUND, SY_EINVAL, SY_EIO. err may be NULL.
  */
 int sy_office_unit_decide(sy_office *o, const char *code, const char *action, const char *by,
                           const char *note, const char *from, const char *to, char *err,
@@ -296,7 +297,8 @@ int sy_office_unit_decide(sy_office *o, const char *code, const char *action, co
  * devices' replicas; outcome (required), document "agreement" (权属界线协议书) or "statement"
  * (权属争议原由书; "dispute-statement" too) and its number. The county export then shows the
  * dispute settled and its lines carry the number (agreement_no or dispute_no). SY_EINVAL for a
- * missing or bad field or an unknown dispute. Returns SY_OK, SY_EINVAL, SY_EIO. err may be NULL.
+ * missing or bad field, SY_ENOTFOUND for an unknown dispute. Returns SY_OK, SY_EINVAL,
+ * SY_ENOTFOUND, SY_EIO. err may be NULL.
  */
 int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute, const char *by,
                              const char *outcome, const char *document, const char *number,
@@ -310,8 +312,9 @@ int sy_office_disputes(sy_office *o, char **json);
 /*
  * Decide review case id by choosing a version: accept "a", "b" or "neither" (re-survey), or NULL
  * to close it with the note alone (the older form). The decision names by, the case, the
- * chosen device and entry seq; then the case is resolved. SY_EINVAL for no such open case, a
- * bad choice or name. err may be NULL.
+ * chosen device and entry seq; then the case is resolved. SY_ENOTFOUND for no such case,
+ * SY_ESTATE for one already resolved, SY_EINVAL for a bad choice, name or note. err may be
+ * NULL.
  */
 int sy_office_review_decide(sy_office *o, int64_t id, const char *accept, const char *by,
                             const char *note, char *err, size_t errlen);
