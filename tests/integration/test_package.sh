@@ -92,8 +92,12 @@ LPID=$!
 PIDS+=($LPID)
 # the error is on stderr at once; the window stays, showing it, until the crew taps or closes
 for _ in $(seq 100); do grep -q "no journal" "$T/launch.err" && break; sleep 0.1; done
-sleep 2
-WIN=$(xwininfo -root -tree 2>/dev/null | grep -c '"确界 Quejie"')
+for _ in $(seq 300); do
+    WIN=$(xwininfo -root -tree 2>/dev/null | grep -c '"确界 Quejie"')
+    [ "${WIN:-0}" -gt 0 ] && break
+    kill -0 "$LPID" 2>/dev/null || break
+    sleep 0.1
+done
 kill -0 "$LPID" 2>/dev/null && [ "${WIN:-0}" -gt 0 ] && ok "a desktop launch with no journal keeps its window up to say why" \
     || fail "the launch window did not stay (stderr: $(head -c 200 "$T/launch.err"))"
 grep -q "no journal on this tablet yet" "$T/launch.err" && grep -q "quejie init $T/home/.local/share/quejie/journal.db" "$T/launch.err" \
