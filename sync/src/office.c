@@ -611,6 +611,13 @@ int sy_office_device_add(sy_office *o, const char *name, const char *crew,
     if (!sy__name_ok(name))
         return sy__fail(o, SY_EINVAL, "the device name must be 1-%d bytes of text",
                         SY_NAME_MAX - 1);
+    /* The console addresses a device by its name (/api/v1/devices/NAME/revoke), and the office
+     * serves no path with "..", "/" or "\" in a segment. */
+    if (strstr(name, "..") || strpbrk(name, "/\\"))
+        return sy__fail(o, SY_EINVAL,
+                        "device name '%s': without '/', '\\' or '..' (the console addresses "
+                        "devices by name)",
+                        name);
     if (crew && *crew && !sy__name_ok(crew))
         return sy__fail(o, SY_EINVAL, "the crew name must be 1-%d bytes of text", SY_NAME_MAX - 1);
     uint8_t raw[SY_TOKEN_CHARS / 2];

@@ -47,6 +47,9 @@ gdal_translate -q -ot Byte -a_srs EPSG:4490 "$T/dom.asc" "$T/dom.tif" &&
 
 # ---- imagery add (CLI) makes the console's pyramid beside the tablets' one ---------------------------
 expect "imagery add (CLI)" "$OFF" imagery add "$O" "$T/dom.tif" --name 临夏DOM --assign 一组
+# its name addresses its tiles (/api/v1/imagery/NAME/...): one the office could not serve is refused
+refuse "imagery add with '..' in its name" "$OFF" imagery add "$O" "$T/dom.tif" --name 'dom..2026' --assign 一组
+grep -q "'\.\.'" "$T/err" && [ ! -e "$O.imagery/dom..2026.gpkg" ] && ok "... saying so, and nothing made" || fail "'..' name: $(cat "$T/err")"
 W=$O.imagery/web/临夏DOM.gpkg
 gdalinfo "$W" >"$T/gi" 2>&1 && grep -q "GPKG" "$T/gi" && grep -q 'ID\["EPSG",3857\]' "$T/gi" &&
     ok "the console's pyramid is a GeoPackage in EPSG:3857 that GDAL reads" || fail "gdalinfo web: $(head -3 "$T/gi")"

@@ -395,6 +395,22 @@ int main(void)
     sy_office *o = NULL;
     CHECK_INT(sy_office_open(path_of("o.db"), &o), SY_OK);
 
+    /* Device names the console could not address (a path with "..", "/" or "\\"): refused,
+     * in an office of their own (the devices listed below are the two tablets). */
+    {
+        sy_office *n = NULL;
+        char tok[SY_TOKEN_CHARS + 1];
+        CHECK_INT(sy_office_create(path_of("names.db"), "names", 0.2, err, sizeof err), SY_OK);
+        CHECK_INT(sy_office_open(path_of("names.db"), &n), SY_OK);
+        const char *bad[] = {"crew..1", "a/b", "a\\b", ".."};
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+            CHECK_INT(sy_office_device_add(n, bad[i], NULL, tok), SY_EINVAL);
+            CHECK(strstr(sy_office_errmsg(n), "'..'") != NULL);
+        }
+        CHECK_INT(sy_office_device_add(n, "crew.1 东乡", NULL, tok), SY_OK); /* one dot is fine */
+        sy_office_close(n);
+    }
+
     sv_journal *a = tablet("a.db", "一组"), *b = tablet("b.db", "二组");
     sy_office_keys ka, kb;
     enroll(o, "crew1", a, &ka);
