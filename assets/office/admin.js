@@ -17,17 +17,31 @@
   }
 
   // POST to the API; resolves with the parsed JSON, rejects with the server's error text.
-  function post(url, body, type) {
+  // Meanwhile the form's buttons are disabled (no second upload of the same orthophoto) and the
+  // status counts the seconds: tiling a county's orthophoto takes minutes, and the page must
+  // show it is still at work.
+  function post(url, body, type, form) {
     var headers = { "X-CSRF-Token": meta("csrf-token") };
     if (type) headers["Content-Type"] = type;
+    var buttons = form ? form.querySelectorAll("button, input[type=submit]") : [];
+    buttons.forEach(function (b) { b.disabled = true; });
+    var started = Date.now();
     say(meta("msg-working"));
+    var tick = window.setInterval(function () {
+      say(meta("msg-working") + " " + Math.round((Date.now() - started) / 1000) + " s");
+    }, 1000);
+    function done() {
+      window.clearInterval(tick);
+      buttons.forEach(function (b) { b.disabled = false; });
+    }
     return fetch(url, { method: "POST", headers: headers, body: body, credentials: "same-origin" })
       .then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (j) {
           if (!r.ok) throw new Error(j.error || r.status + " " + r.statusText);
           return j;
         });
-      });
+      })
+      .then(function (j) { done(); return j; }, function (e) { done(); throw e; });
   }
   function fail(e) { say(e.message, true); }
   function reload() { window.location.reload(); }
@@ -38,7 +52,7 @@
       ev.preventDefault();
       var body = { name: dev.elements.name.value };
       if (dev.elements.crew.value) body.crew = dev.elements.crew.value;
-      post("/api/v1/devices", JSON.stringify(body), "application/json").then(function (j) {
+      post("/api/v1/devices", JSON.stringify(body), "application/json", dev).then(function (j) {
         say(meta("msg-done"));
         document.getElementById("token-text").textContent = meta("msg-token") + " " + j.token;
         var img = document.getElementById("token-qr");
@@ -58,7 +72,7 @@
       q.set("assign", form.elements.assign.value);
       if (form.elements.name) q.set("name", form.elements.name.value);
       else q.set("file", file.name);
-      post(url + "?" + q.toString(), file, "application/octet-stream").then(reload, fail);
+      post(url + "?" + q.toString(), file, "application/octet-stream", form).then(reload, fail);
     });
   }
   var tasks = document.getElementById("tasks-upload");

@@ -562,6 +562,7 @@ static void admin_head(page *p, sy__lang lang, const char *office_name, const ch
     raw(p, "\"><meta name=\"msg-token\" content=\"");
     esc(p, at(lang, A_TOKEN_ONCE));
     raw(p, "\"><link rel=\"stylesheet\" href=\"/static/console.css\">"
+           "<link rel=\"icon\" href=\"/static/favicon.svg\">"
            "<script src=\"/static/admin.js\" defer></script><title>");
     esc(p, at(lang, title));
     raw(p, " - ");

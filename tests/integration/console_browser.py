@@ -3,10 +3,13 @@
 chromium-driver by python3-selenium, against a real `quejie-office serve` over TLS.
 
 Usage: console_browser.py URL ART_DIR USER PASSWORD UNIT_CODES RETURN_CODE VIEWER VIEWER_PASSWORD
-(UNIT_CODES comma-separated; USER a reviewer). Prints ok/FAIL lines like lib.sh and exits non-zero on a failure.
+                          [ADMIN ADMIN_PASSWORD GOOD_PACKAGE BAD_PACKAGE]
+(UNIT_CODES comma-separated; USER a reviewer; with an ADMIN, the devices and tasks pages too: a
+device registered, its one-time token printed as "token HEX" for the caller to enroll with). Prints ok/FAIL lines like lib.sh and exits non-zero on a failure.
 Called by test_console_browser.sh, which prepares the office and checks the tablet afterwards.
 """
 import os
+import re
 import sys
 from urllib.parse import urlsplit
 
@@ -17,6 +20,7 @@ import qjbrowser as qb  # noqa: E402
 from qjbrowser import check, console_errors, drain_logs, fail, ok, requests, shot, until  # noqa: E402
 
 URL, ART, USER, PASSWORD, CODES, RETURN, VIEWER, VIEWER_PASSWORD = sys.argv[1:9]
+ADMIN, ADMIN_PASSWORD, GOOD_PACKAGE, BAD_PACKAGE = (sys.argv[9:13] + [None] * 4)[:4]
 CODES = CODES.split(",")
 ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(URL))
 driver = qb.start(ART, lang="zh-CN")
@@ -150,6 +154,59 @@ try:
     shot("07-unit-viewer")
     drain_logs()
     check(not console_errors, "no error in the browser's console (viewer)", "; ".join(console_errors))
+
+    # ---- an administrator: registers a device, uploads a bad and a good task package ----------
+    if ADMIN:
+        driver.get(URL + "/")
+        driver.find_element(By.CSS_SELECTOR, "header form button").click()
+        until(lambda: driver.find_elements(By.NAME, "password"), "logout leads to the login page (viewer)")
+        driver.find_element(By.NAME, "user").send_keys(ADMIN)
+        driver.find_element(By.NAME, "password").send_keys(ADMIN_PASSWORD)
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        until(lambda: driver.find_elements(By.ID, "overview"), "the administrator's overview")
+        driver.get(URL + "/devices")
+        until(lambda: driver.find_elements(By.ID, "device-add"), "the devices page's registration form")
+        driver.find_element(By.CSS_SELECTOR, "#device-add [name=name]").send_keys("crewz")
+        driver.find_element(By.CSS_SELECTOR, "#device-add [name=crew]").send_keys("三组")
+        driver.find_element(By.CSS_SELECTOR, "#device-add button[type=submit]").click()
+        tok = until(lambda: re.search(r"\b[0-9a-f]{64}\b", driver.find_element(By.ID, "token-text").text),
+                    "the one-time token shown as text")
+        if tok:
+            ok("a device registered in the browser: its one-time token shown as text")
+            print("token " + tok.group(0), flush=True)
+            src = driver.find_element(By.ID, "token-qr").get_attribute("src") or ""
+            check(src.startswith("data:image/svg+xml") and "svg" in src,
+                  "... and as a QR code (an SVG drawn from the answer, no request)", src[:60])
+        shot("08-device-token")
+        driver.get(URL + "/tasks")
+        form = until(lambda: driver.find_elements(By.ID, "tasks-upload"), "the tasks page's upload form")
+        if form:
+            driver.find_element(By.CSS_SELECTOR, "#tasks-upload [name=file]").send_keys(BAD_PACKAGE)
+            driver.find_element(By.CSS_SELECTOR, "#tasks-upload [name=assign]").send_keys("四组")
+            driver.find_element(By.CSS_SELECTOR, "#tasks-upload button[type=submit]").click()
+            err = until(lambda: driver.find_elements(By.CSS_SELECTOR, "#status.error"),
+                        "a bad package's refusal shown")
+            if err:
+                text = err[0].text
+                check(os.path.basename(BAD_PACKAGE) in text or "feature" in text,
+                      "a bad task package is refused with the reason on the page", text)
+                check(driver.find_element(By.CSS_SELECTOR, "#tasks-upload button[type=submit]").is_enabled(),
+                      "... and the form can be sent again")
+            shot("09-tasks-refused")
+            field = driver.find_element(By.CSS_SELECTOR, "#tasks-upload [name=file]")
+            field.clear()
+            field.send_keys(GOOD_PACKAGE)
+            driver.find_element(By.CSS_SELECTOR, "#tasks-upload button[type=submit]").click()
+            rows = until(lambda: [r for r in driver.find_elements(By.CSS_SELECTOR, "table#tasks tbody tr")
+                                  if "622901SD000002" in r.text and "四组" in r.text],
+                         "the uploaded package's unit listed, assigned")
+            if rows:
+                ok("a task package uploaded in the browser: its unit listed, assigned to 四组")
+            shot("10-tasks-uploaded")
+        drain_logs()
+        # the refused upload's 400 is the one expected error
+        others = [m for m in console_errors if not ("/api/v1/tasks" in m and "400" in m)]
+        check(not others, "no other error in the browser's console (administrator)", "; ".join(others))
 except Exception as e:  # a crash of the script is a failure with a screenshot, never a pass
     fail("browser session: %r" % e)
     try:

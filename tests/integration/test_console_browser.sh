@@ -22,6 +22,7 @@ U=622901ZR000002
 expect "init" "$OFF" init "$O" --name 临夏州
 expect "user add reviewer" bash -c "echo 'Rev-pass-2026!' | '$OFF' user add '$O' --name rev --role reviewer"
 expect "user add viewer" bash -c "echo 'View-pass-2026!' | '$OFF' user add '$O' --name view --role viewer"
+expect "user add admin" bash -c "echo 'Admin-pass-2026!' | '$OFF' user add '$O' --name adm --role admin"
 expect "tasks import" "$OFF" tasks import "$O" "$FIX/tasks/linxia-units-4490.geojson" --assign 一组
 CODES=$("$OFF" units "$O" --json | "$PY" -c 'import json,sys; print(",".join(u["code"] for u in json.load(sys.stdin)))')
 
@@ -87,7 +88,8 @@ c3=$(hc -b "$T/jar2" -H 'Origin: null' -H 'Sec-Fetch-Site: same-origin' --data-u
 
 # the browser's part
 "$PY" "$QJ_SOURCE/tests/integration/console_browser.py" "$URL" "$ART" rev 'Rev-pass-2026!' \
-    "$CODES" $U view 'View-pass-2026!' >"$T/browser.out" 2>&1
+    "$CODES" $U view 'View-pass-2026!' adm 'Admin-pass-2026!' \
+    "$FIX/tasks/good-english-names.geojson" "$FIX/tasks/bad-bowtie.geojson" >"$T/browser.out" 2>&1
 rc=$?
 cat "$T/browser.out"
 PASSES=$((PASSES + $(grep -c '^ok' "$T/browser.out")))
@@ -95,6 +97,12 @@ FAILS=$((FAILS + $(grep -c '^FAIL' "$T/browser.out")))
 [ $rc = 0 ] || grep -q '^FAIL' "$T/browser.out" || fail "the browser session ended with status $rc"
 
 # what the browser did, seen by the office and by the tablet
+tok=$(sed -n 's/^token \([0-9a-f]\{64\}\)$/\1/p' "$T/browser.out" | head -1)
+"$Q" init "$T/z.db" --device-name crewz >/dev/null 2>&1
+[ -n "$tok" ] && "$Q" enroll "$T/z.db" --office "$URL" --token "$tok" --ca "$T/cert.pem" >"$T/out" 2>"$T/err" &&
+    ok "a tablet enrolls with the token the browser showed" || fail "enroll with the browser's token: $(cat "$T/err")"
+"$OFF" tasks list "$O" --json 2>/dev/null | "$PY" -c 'import json,sys; sys.exit(0 if any(t["code"]=="622901SD000002" and t["assign"]=="四组" for t in json.load(sys.stdin)) else 1)' &&
+    ok "the office holds the package uploaded in the browser" || fail "package from the browser not in tasks list"
 "$OFF" review list "$O" --all --json >"$T/r.json"
 pyexpr "$T/r.json" 'd["cases"][0]["status"]=="resolved" and "实测于界桩" in d["cases"][0]["note"]' \
     && ok "the office holds the decided case with its reason" || fail "case after the browser: $(cat "$T/r.json")"
