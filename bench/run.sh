@@ -17,15 +17,21 @@ if [ -x "$B/bench_export" ]; then echo "== GeoPackage export (target: 100,000 po
 
 echo "== quejie record peak RSS (target <= 16 MB)"
 "$B/quejie" init "$T/j.db" >/dev/null && "$B/quejie" tasks import "$T/j.db" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null
-# A fresh replay of the receiver log for each measurement, started once the journal is ready: a
-# loaded machine must not let the log run out before the client connects (gpsfake -1 plays it
-# once; a client that connects afterwards waited for ever). Each measurement is bounded too.
+# A fresh replay of the receiver log for each measurement, looping until it is stopped, so a
+# client that connects late on a loaded machine still reads it; gpsd is asked for its device
+# (gpsfake can lose the race with gpsd's control socket and leave none: docs/architecture.md,
+# "Tests read receivers through a real gpsd") and gpsfake started again when it has none.
+# Each measurement is bounded too.
 feed() {
-    [ "$GP" != 0 ] && kill -9 -- -"$GP" 2>/dev/null
-    port=$(/usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-    setsid gpsfake -1 -q -n -W 30 -P "$port" -c 0.01 "$FIX/gnss/nmea-rtk.log" >/dev/null 2>&1 &
-    GP=$!
-    for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+    local try
+    for try in 1 2 3; do
+        [ "$GP" != 0 ] && kill -9 -- -"$GP" 2>/dev/null
+        port=$(/usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+        setsid gpsfake -q -n -P "$port" -c 0.01 "$FIX/gnss/nmea-rtk.log" >/dev/null 2>&1 &
+        GP=$!
+        /usr/bin/python3 "$ROOT/tests/tools/gpsd_ready.py" "$port" 10 && return 0
+    done
+    echo "   (gpsd on port $port got no receiver from gpsfake after 3 tries)"
 }
 feed
 "$B/bench_rss" "baseline: gpspipe -w -n 40 (a bare libgps client)" timeout 60 gpspipe -w -n 40 "127.0.0.1:$port" >/dev/null
