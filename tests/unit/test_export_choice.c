@@ -29,37 +29,9 @@
 #include "survey/journal.h"
 #include "survey/state.h"
 #include "survey/tasks.h"
+#include "tablets.h"
 
-static char dir[64];
-static char fixture[512];
 static const char *U = "622901ZR000002";
-
-static char *path_of(const char *name)
-{
-    static char buf[8][512];
-    static int k;
-    char *b = buf[k++ % 8];
-    snprintf(b, 512, "%s/%s", dir, name);
-    return b;
-}
-
-/* A tablet: a journal with the county units imported. */
-static sv_journal *tablet(const char *name, const char *crew)
-{
-    sv_journal_opts o = {name, crew, 0, NAN};
-    sv_journal *j = NULL;
-    CHECK_INT(sv_journal_create(path_of(name), &o, &j), SV_OK);
-    sv_geo *g = NULL;
-    CHECK_INT(sv_geo_new(&g), SV_OK);
-    sv_task_set set;
-    sv_diag d = {{0}};
-    CHECK_INT(sv_tasks_read(fixture, g, NULL, &set, &d), SV_OK);
-    for (size_t i = 0; i < set.n; i++)
-        CHECK_INT(sv_record_unit(j, &set.units[i], NULL), SV_OK);
-    sv_task_set_clear(&set);
-    sv_geo_free(g);
-    return j;
-}
 
 /* Record a verification of field f of U; returns its seq. Waits (on the clock, no fixed sleep)
  * until the wall clock has passed the entry's time, so the next entry of any journal is later. */
@@ -258,7 +230,7 @@ int main(void)
 
     sv_journal_close(a);
     sv_journal_close(b);
-    char cmd[128];
+    char cmd[sizeof dir + 16];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "test_export_choice: could not remove %s\n", dir);

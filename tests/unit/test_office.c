@@ -22,37 +22,9 @@
 #include "survey/tasks.h"
 #include "sync/bundle.h"
 #include "sync/office.h"
+#include "tablets.h"
 
-static char dir[256];
-static char fixture[512];
 static const char *U = "622901ZR000002";
-
-static char *path_of(const char *name)
-{
-    static char buf[8][512];
-    static int k;
-    char *b = buf[k++ % 8];
-    snprintf(b, 512, "%s/%s", dir, name);
-    return b;
-}
-
-/* A tablet: a journal with the county units imported. */
-static sv_journal *tablet(const char *name, const char *crew)
-{
-    sv_journal_opts o = {name, crew, 0, NAN};
-    sv_journal *j = NULL;
-    CHECK_INT(sv_journal_create(path_of(name), &o, &j), SV_OK);
-    sv_geo *g = NULL;
-    sv_geo_new(&g);
-    sv_task_set set;
-    sv_diag d = {{0}};
-    CHECK_INT(sv_tasks_read(fixture, g, NULL, &set, &d), SV_OK);
-    for (size_t i = 0; i < set.n; i++)
-        CHECK_INT(sv_record_unit(j, &set.units[i], NULL), SV_OK);
-    sv_task_set_clear(&set);
-    sv_geo_free(g);
-    return j;
-}
 
 static void point(sv_journal *j, const char *number, double lat, double lon)
 {
