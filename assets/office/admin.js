@@ -16,10 +16,34 @@
     status.className = bad ? "error" : "";
   }
 
-  // POST to the API; resolves with the parsed JSON, rejects with the server's error text.
-  // Meanwhile the form's buttons are disabled (no second upload of the same orthophoto) and the
-  // status counts the seconds: tiling a county's orthophoto takes minutes, and the page must
-  // show it is still at work.
+  // The parsed JSON of a reply; rejects with the server's error text.
+  function json(r) {
+    return r.json().catch(function () { return {}; }).then(function (j) {
+      if (!r.ok) throw new Error(j.error || r.status + " " + r.statusText);
+      return j;
+    });
+  }
+
+  // An imagery upload answered 202 is tiled in the background: ask after its job every second
+  // until it is done (resolves with the job's result) or failed (rejects with its reason).
+  function follow(j) {
+    if (!j || !j.url) return j;
+    return new Promise(function (resolve, reject) {
+      function ask() {
+        fetch(j.url, { credentials: "same-origin" }).then(json).then(function (s) {
+          if (s.state === "done") resolve(s.result);
+          else if (s.state === "failed") reject(new Error(s.error));
+          else window.setTimeout(ask, 1000);
+        }, reject);
+      }
+      ask();
+    });
+  }
+
+  // POST to the API; resolves with the parsed JSON (for a background job, its result once it is
+  // done), rejects with the server's error text. Meanwhile the form's buttons are disabled (no
+  // second upload of the same orthophoto) and the status counts the seconds: tiling a county's
+  // orthophoto takes minutes, and the page must show it is still at work.
   function post(url, body, type, form) {
     var headers = { "X-CSRF-Token": meta("csrf-token") };
     if (type) headers["Content-Type"] = type;
@@ -35,12 +59,8 @@
       buttons.forEach(function (b) { b.disabled = false; });
     }
     return fetch(url, { method: "POST", headers: headers, body: body, credentials: "same-origin" })
-      .then(function (r) {
-        return r.json().catch(function () { return {}; }).then(function (j) {
-          if (!r.ok) throw new Error(j.error || r.status + " " + r.statusText);
-          return j;
-        });
-      })
+      .then(json)
+      .then(follow)
       .then(function (j) { done(); return j; }, function (e) { done(); throw e; });
   }
   function fail(e) { say(e.message, true); }
@@ -63,12 +83,14 @@
     });
   }
 
-  function upload(form, url) {
+  // async: the office answers at once and tiles in the background (imagery); the page follows.
+  function upload(form, url, async) {
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var file = form.elements.file.files[0];
       if (!file) return;
       var q = new URLSearchParams();
+      if (async) q.set("async", "1");
       q.set("assign", form.elements.assign.value);
       if (form.elements.name) q.set("name", form.elements.name.value);
       else q.set("file", file.name);
@@ -78,7 +100,7 @@
   var tasks = document.getElementById("tasks-upload");
   if (tasks) upload(tasks, "/api/v1/tasks");
   var imagery = document.getElementById("imagery-upload");
-  if (imagery) upload(imagery, "/api/v1/imagery");
+  if (imagery) upload(imagery, "/api/v1/imagery", true);
 
   document.querySelectorAll("button.row-action").forEach(function (b) {
     b.addEventListener("click", function () {

@@ -468,9 +468,9 @@ static const char *const ATEXT[A_COUNT][2] = {
     [A_WORKING] = {"处理中…", "Working…"},
     [A_DONE] = {"完成。", "Done."},
     [A_NAME] = {"名称", "Name"},
-    [A_SYNC_TILING] = {"上传后即切片，大影像需要几分钟，请勿关闭页面。",
-                       "Tiling starts on upload and takes minutes for a large raster; keep the "
-                       "page open."},
+    [A_SYNC_TILING] = {"上传后县局在后台切片，本页显示进度；大影像需要几分钟。",
+                       "The office tiles the upload in the background and this page follows it; "
+                       "a large raster takes minutes."},
 };
 
 static const char *at(sy__lang lang, admin_text id)

@@ -13,6 +13,7 @@
  * served on a thread per connection, so a slow client only ever holds its own thread.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -32,6 +33,7 @@
 #include <sodium.h>
 
 #include "office_console.h"
+#include "office_jobs.h"
 #include "survey/clock.h"
 #include "survey/export.h"
 #include "sync/imagery.h"
@@ -79,6 +81,7 @@ struct sy_server {
      * holds the office's lock (lock order: imagery_lock before lock) */
     pthread_mutex_t imagery_lock;
     sy_office *imagery_o;
+    sy__jobs *jobs;        /* uploads tiled in the background (?async=1) */
     kept kept[KEPT_COUNT]; /* lock order: reader or writer lock, then a kept lock */
 };
 
@@ -1052,6 +1055,50 @@ static char *temp_beside(const char *db, const char *what)
     return t;
 }
 
+/*
+ * Files an earlier server left beside the database when it was killed or lost power mid-upload
+ * (temp_beside's "upload" spools and "imagery-job" files, up to 512 MiB each): removed at start
+ * once a day old, an age no upload or queued tiling reaches, so that a second server on the same
+ * database never loses a file in use. Returns how many were removed.
+ */
+#define LEFTOVER_AGE_S (24 * 3600)
+static int sweep_leftovers(const char *db)
+{
+    const char *slash = strrchr(db, '/');
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - db) : 1, slash ? db : ".");
+    if (slash == db)
+        snprintf(dir, sizeof dir, "/");
+    const char *base = slash ? slash + 1 : db;
+    size_t blen = strlen(base);
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int removed = 0;
+    time_t now = time(NULL);
+    struct dirent *e;
+    static const char *const kinds[] = {".upload-", ".imagery-job-"};
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, base, blen) != 0)
+            continue;
+        const char *rest = e->d_name + blen;
+        int ours = 0;
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+            size_t n = strlen(kinds[k]);
+            if (strncmp(rest, kinds[k], n) == 0 && strlen(rest + n) == 6) /* mkstemp's XXXXXX */
+                ours = 1;
+        }
+        char path[8192];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (ours && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+            now - st.st_mtime > LEFTOVER_AGE_S && unlink(path) == 0)
+            removed++;
+    }
+    closedir(d);
+    return removed;
+}
+
 /* A query argument, or NULL. */
 static const char *query(const ctx *x, const char *key)
 {
@@ -1203,17 +1250,153 @@ static enum MHD_Result h_imagery_tile(ctx *x)
     return r;
 }
 
+/* Tile the raster at spool into the office's imagery, on the server's imagery handle under
+ * imagery_lock only (ingests and pages go on meanwhile); a background job (or NULL) is running
+ * from when it has the lock. err holds the reason on failure. */
+static int tile_imagery(sy_server *s, sy__job *job, const char *spool, const char *name,
+                        const char *assign, int epsg, sy_imagery_info *info, char *err,
+                        size_t errlen)
+{
+    int rc = SY_OK;
+    pthread_mutex_lock(&s->imagery_lock);
+    if (job)
+        sy__job_running(job);
+    if (!s->imagery_o) {
+        rc = sy_office_open(sy_office_path(s->o), &s->imagery_o);
+        if (rc != SY_OK) {
+            snprintf(err, errlen, "%s", sy_office_errmsg(s->imagery_o));
+            sy_office_close(s->imagery_o);
+            s->imagery_o = NULL;
+        }
+    }
+    if (rc == SY_OK) {
+        rc = sy_office_imagery_add(s->imagery_o, spool, name, assign, epsg, info);
+        /* the spool file's name means nothing to the one who uploaded it: "the upload" */
+        const char *m = sy_office_errmsg(s->imagery_o), *hit;
+        size_t n = strlen(spool), used = 0;
+        err[0] = '\0';
+        while (used + 1 < errlen && (hit = strstr(m, spool)) != NULL) {
+            used += (size_t)snprintf(err + used, errlen - used, "%.*s%s", (int)(hit - m), m,
+                                     "the upload");
+            m = hit + n;
+        }
+        if (used + 1 < errlen)
+            snprintf(err + used, errlen - used, "%s", m);
+    }
+    pthread_mutex_unlock(&s->imagery_lock);
+    return rc;
+}
+
+/* A tiled upload: the audit row, the log line and the answer's object. */
+static json_t *imagery_added(sy_server *s, const char *user, const char *ip, const char *assign,
+                             const sy_imagery_info *info)
+{
+    char detail[160];
+    snprintf(detail, sizeof detail, "for %s, EPSG:%d, %d levels, %lld tiles", assign, info->epsg,
+             info->levels, (long long)info->tiles);
+    pthread_mutex_lock(&s->lock);
+    sy_office_audit(s->o, user, "imagery.add", info->name, detail, ip);
+    pthread_mutex_unlock(&s->lock);
+    logline(s, "imagery.add: %s %s by %s from %s", info->name, detail, user, ip);
+    return json_pack("{s:b, s:s, s:s, s:i, s:i, s:I, s:I, s:i, s:s}", "ok", 1, "name", info->name,
+                     "assign", assign, "epsg", info->epsg, "levels", info->levels, "tiles",
+                     (json_int_t)info->tiles, "bytes", (json_int_t)info->bytes, "packs",
+                     info->packs, "version", info->version);
+}
+
+/* An upload tiled in the background (?async=1): the job owns its file. */
+typedef struct imagery_job {
+    sy_server *s;
+    char *file; /* the upload, renamed from the request's spool file */
+    char name[SY_IMAGERY_NAME_MAX + 1];
+    char assign[SY_NAME_MAX];
+    int epsg;
+    char user[SY_NAME_MAX];
+    char ip[64];
+} imagery_job;
+
+static void imagery_job_free(void *p)
+{
+    imagery_job *a = p;
+    if (!a)
+        return;
+    if (a->file)
+        unlink(a->file);
+    free(a->file);
+    free(a);
+}
+
+static void imagery_job_run(sy__job *job, void *p)
+{
+    imagery_job *a = p;
+    char err[1024];
+    sy_imagery_info info;
+    /* queued until the tiling before it ends: one at a time, on the imagery handle */
+    int rc = tile_imagery(a->s, job, a->file, a->name, a->assign, a->epsg, &info, err, sizeof err);
+    if (rc != SY_OK) {
+        logline(a->s, "imagery.add refused from %s (%s): %s", a->ip, a->user, err);
+        sy__job_failed(job, status_of(rc), err);
+        return;
+    }
+    sy__job_done(job, imagery_added(a->s, a->user, a->ip, a->assign, &info));
+}
+
+/* The answer to ?async=1: the spool file becomes the job's, and the job is started. */
+static enum MHD_Result imagery_add_later(ctx *x, const char *name, const char *assign, int epsg)
+{
+    imagery_job *a = calloc(1, sizeof *a);
+    char *file = temp_beside(sy_office_path(x->s->o), "imagery-job");
+    int fd = file ? mkstemp(file) : -1;
+    if (!a || fd < 0 || rename(x->r->spool_path, file) != 0) {
+        if (fd >= 0) {
+            close(fd);
+            unlink(file);
+        }
+        free(file);
+        free(a);
+        return reply_error(x->c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                           "cannot keep the upload for tiling beside the office database");
+    }
+    close(fd);
+    a->s = x->s;
+    a->file = file;
+    snprintf(a->name, sizeof a->name, "%s", name);
+    snprintf(a->assign, sizeof a->assign, "%s", assign);
+    a->epsg = epsg;
+    snprintf(a->user, sizeof a->user, "%s", x->sess.user);
+    snprintf(a->ip, sizeof a->ip, "%s", x->ip);
+    int64_t id = sy__job_start(x->s->jobs, "imagery.add", name, x->sess.user, imagery_job_run, a,
+                               imagery_job_free);
+    if (id == 0)
+        return reply_error(x->c, MHD_HTTP_SERVICE_UNAVAILABLE,
+                           "the office is already tiling as many uploads as it queues; "
+                           "try again when one of them is done");
+    if (id < 0)
+        return reply_error(x->c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                           "cannot start the tiling (no thread)");
+    logline(x->s, "imagery.add: %s queued as job %lld by %s from %s", name, (long long)id,
+            x->sess.user, x->ip);
+    char url[64];
+    snprintf(url, sizeof url, "/api/v1/imagery/jobs/%lld", (long long)id);
+    return reply_json(x->c, MHD_HTTP_ACCEPTED,
+                      json_pack("{s:b, s:I, s:s, s:s, s:s, s:s}", "ok", 1, "job", (json_int_t)id,
+                                "name", name, "assign", assign, "state", "queued", "url", url));
+}
+
 /*
  * A GeoTIFF (or any raster GDAL reads) as the body, spooled to a file beside the office
- * database, tiled by sy_office_imagery_add while the request waits. The tiling runs on the
- * server's imagery handle under imagery_lock only: ingests and pages go on meanwhile.
+ * database, tiled by sy_office_imagery_add: while the request waits, or with ?async=1 in a
+ * background job whose state GET /api/v1/imagery/jobs/ID answers (202 at once).
  */
 static enum MHD_Result h_imagery_add(ctx *x)
 {
     const char *name = query(x, "name"), *assign = query(x, "assign"), *epsg_s = query(x, "epsg");
+    const char *async = query(x, "async");
     if (!name || !*name || !assign || !*assign)
         return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
                            "?name=NAME&assign=CREW (a device, a crew or *) needed");
+    if (strlen(name) > SY_IMAGERY_NAME_MAX || strlen(assign) >= SY_NAME_MAX)
+        return reply_error(x->c, MHD_HTTP_BAD_REQUEST, "?name= or ?assign= is too long");
     int epsg = 0;
     if (epsg_s && *epsg_s) {
         char *end;
@@ -1222,42 +1405,40 @@ static enum MHD_Result h_imagery_add(ctx *x)
             return reply_error(x->c, MHD_HTTP_BAD_REQUEST, "?epsg= must be an EPSG code");
         epsg = (int)v;
     }
+    if (async && strcmp(async, "0") != 0 && strcmp(async, "1") != 0)
+        return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
+                           "?async= is 1 (tile in the background) or 0");
     if (!x->r->spool_path || !x->r->len)
         return reply_error(x->c, MHD_HTTP_BAD_REQUEST, "the body must be the raster (a GeoTIFF)");
+    if (async && strcmp(async, "1") == 0)
+        return imagery_add_later(x, name, assign, epsg);
     char err[1024];
     sy_imagery_info info;
-    int rc = SY_OK;
-    pthread_mutex_lock(&x->s->imagery_lock);
-    if (!x->s->imagery_o) {
-        rc = sy_office_open(sy_office_path(x->s->o), &x->s->imagery_o);
-        if (rc != SY_OK) {
-            snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->imagery_o));
-            sy_office_close(x->s->imagery_o);
-            x->s->imagery_o = NULL;
-        }
-    }
-    if (rc == SY_OK) {
-        rc = sy_office_imagery_add(x->s->imagery_o, x->r->spool_path, name, assign, epsg, &info);
-        snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->imagery_o));
-    }
-    pthread_mutex_unlock(&x->s->imagery_lock);
+    int rc = tile_imagery(x->s, NULL, x->r->spool_path, name, assign, epsg, &info, err, sizeof err);
     if (rc != SY_OK) {
         logline(x->s, "imagery.add refused from %s (%s): %s", x->ip, x->sess.user, err);
         return reply_error(x->c, status_of(rc), err);
     }
-    char detail[160];
-    snprintf(detail, sizeof detail, "for %s, EPSG:%d, %d levels, %lld tiles", assign, info.epsg,
-             info.levels, (long long)info.tiles);
-    pthread_mutex_lock(&x->s->lock);
-    sy_office_audit(x->s->o, x->sess.user, "imagery.add", name, detail, x->ip);
-    pthread_mutex_unlock(&x->s->lock);
-    logline(x->s, "imagery.add: %s %s by %s from %s", name, detail, x->sess.user, x->ip);
-    return reply_json(x->c, MHD_HTTP_OK,
-                      json_pack("{s:b, s:s, s:s, s:i, s:i, s:I, s:I, s:i, s:s}", "ok", 1, "name",
-                                info.name, "assign", assign, "epsg", info.epsg, "levels",
-                                info.levels, "tiles", (json_int_t)info.tiles, "bytes",
-                                (json_int_t)info.bytes, "packs", info.packs, "version",
-                                info.version));
+    return reply_json(x->c, MHD_HTTP_OK, imagery_added(x->s, x->sess.user, x->ip, assign, &info));
+}
+
+/* GET /api/v1/imagery/jobs: every remembered tiling job; /jobs/ID: one. */
+static enum MHD_Result h_imagery_jobs(ctx *x)
+{
+    return reply_json(x->c, MHD_HTTP_OK, sy__jobs_json(x->s->jobs));
+}
+
+static enum MHD_Result h_imagery_job(ctx *x)
+{
+    const char *p = x->param[0];
+    size_t n = strspn(p, "0123456789");
+    if (!n || p[n] || n > 18)
+        return reply_error(x->c, MHD_HTTP_BAD_REQUEST, "a job is named by its number");
+    json_t *o = sy__job_json(x->s->jobs, strtoll(p, NULL, 10));
+    if (!o)
+        return reply_error(x->c, MHD_HTTP_NOT_FOUND,
+                           "no such job (the office forgets jobs when it restarts)");
+    return reply_json(x->c, MHD_HTTP_OK, o);
 }
 
 static enum MHD_Result h_imagery_remove(ctx *x)
@@ -1563,6 +1744,8 @@ static const route ROUTES[] = {
     {GET, "/api/v1/imagery", h_api_imagery, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
     {POST, "/api/v1/imagery", h_imagery_add, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
     {POST, "/api/v1/imagery/*/remove", h_imagery_remove, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
+    {GET, "/api/v1/imagery/jobs", h_imagery_jobs, AUTH_STAFF, SY_ROLE_ADMIN, 0, 0},
+    {GET, "/api/v1/imagery/jobs/*", h_imagery_job, AUTH_STAFF, SY_ROLE_ADMIN, 0, 0},
     {GET, "/api/v1/imagery/*/tiles/*/*/*", h_imagery_tile, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
     {GET, "/api/v1/export", h_export, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
 };
@@ -2072,6 +2255,11 @@ int sy_server_start(sy_office *o, const sy_server_opts *opts, sy_server **out, c
     }
     pthread_mutex_init(&s->pw_lock, NULL);
     pthread_mutex_init(&s->imagery_lock, NULL);
+    if (!(s->jobs = sy__jobs_new())) {
+        snprintf(err, errlen, "out of memory");
+        sy_server_stop(s);
+        return SY_ENOMEM;
+    }
     for (int i = 0; i < KEPT_COUNT; i++) {
         pthread_mutex_init(&s->kept[i].lock, NULL);
         pthread_cond_init(&s->kept[i].built_cond, NULL);
@@ -2094,6 +2282,13 @@ int sy_server_start(sy_office *o, const sy_server_opts *opts, sy_server **out, c
             return SY_EIO;
         }
     }
+    /* before listening: a script that sees the port open sees the log line too */
+    int swept = sweep_leftovers(sy_office_path(o));
+    if (swept)
+        logline(s,
+                "removed %d upload file%s an earlier server left beside the database (a day "
+                "old: it was stopped mid-upload)",
+                swept, swept == 1 ? "" : "s");
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                      MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0) |
                      (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
@@ -2125,10 +2320,19 @@ void sy_server_stop(sy_server *s)
 {
     if (!s)
         return;
-    if (s->d) {
+    if (s->d)
         MHD_stop_daemon(s->d);
+    /* A tiling under way is let finish (its imagery would otherwise be lost with the upload):
+     * the jobs' threads use the imagery handle and the office's lock. */
+    char what[SY__JOB_WHAT_MAX];
+    int active = s->jobs ? sy__jobs_active(s->jobs, what, sizeof what) : 0;
+    if (active)
+        logline(s, "stopping once the imagery tiling%s under way (%s%s) %s done",
+                active == 1 ? "" : "s", what, active == 1 ? "" : ", ...",
+                active == 1 ? "is" : "are");
+    sy__jobs_free(s->jobs);
+    if (s->d)
         logline(s, "office stopped");
-    }
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->pw_lock);
     sy_office_close(s->imagery_o);

@@ -3,8 +3,11 @@
 headless, driven through chromium-driver by python3-selenium, against a real `quejie-office
 serve` over TLS that holds one imagery over the unit.
 
-Usage: console_imagery_browser.py URL ART_DIR USER PASSWORD UNIT_CODE
-Prints ok/FAIL lines like lib.sh and exits non-zero on a failure. Called by
+Usage: console_imagery_browser.py URL ART_DIR USER PASSWORD UNIT_CODE [ADMIN ADMIN_PASSWORD
+       RASTER NOT_A_RASTER]
+With an administrator, it then uploads RASTER on the /imagery page (tiled in the background: the
+page follows the job and lists the imagery once it is done) and NOT_A_RASTER (the page shows
+the job's reason). Prints ok/FAIL lines like lib.sh and exits non-zero on a failure. Called by
 test_console_imagery.sh, which prepares the office and its imagery.
 """
 import os
@@ -18,6 +21,7 @@ import qjbrowser as qb  # noqa: E402
 from qjbrowser import check, fail, ok, until  # noqa: E402
 
 URL, ART, USER, PASSWORD, UNIT = sys.argv[1:6]
+ADMIN = sys.argv[6:10]
 ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(URL))
 driver = qb.start(ART)
 
@@ -29,12 +33,29 @@ def loaded_tiles():
             and driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", t)]
 
 
-try:
+def login(user, password):
     driver.get(URL + "/login")
-    driver.find_element(By.NAME, "user").send_keys(USER)
-    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.NAME, "user").send_keys(user)
+    driver.find_element(By.NAME, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     until(lambda: driver.find_elements(By.ID, "overview"), "the login leads to the overview")
+
+
+def upload(path, name):
+    """Submit the /imagery page's form with the file at path."""
+    form = driver.find_element(By.ID, "imagery-upload")
+    form.find_element(By.NAME, "file").send_keys(path)
+    form.find_element(By.NAME, "name").send_keys(name)
+    form.find_element(By.NAME, "assign").send_keys("二组")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+
+def listed():
+    return [td.text for td in driver.find_elements(By.CSS_SELECTOR, "table td:first-child")]
+
+
+try:
+    login(USER, PASSWORD)
     driver.get(URL + "/unit/" + UNIT)
     tiles = until(loaded_tiles, "the unit page's map shows an imagery tile")
     if tiles:
@@ -58,6 +79,23 @@ try:
         if until(loaded_tiles, "ticking it again shows them"):
             ok("ticking it again shows them")
     qb.shot("unit-imagery")
+    if len(ADMIN) == 4:
+        driver.delete_all_cookies()
+        login(ADMIN[0], ADMIN[1])
+        driver.get(URL + "/imagery")
+        upload(ADMIN[2], "dom6")
+        # the form is disabled while the office tiles it in the background; once the job is
+        # done the page reloads and lists it
+        if until(lambda: "dom6" in listed(), "the uploaded imagery is listed once its job is done"):
+            ok("an upload on the /imagery page is tiled in the background and then listed")
+            qb.shot("imagery-uploaded")
+        upload(ADMIN[3], "dom7")
+        status = until(lambda: driver.find_element(By.ID, "status").get_attribute("class") == "error"
+                       and driver.find_element(By.ID, "status").text, "the page shows why the job failed")
+        if status:
+            check("dom7" not in listed() and "upload" in status,
+                  "a file that is no raster: the page shows the job's reason, nothing listed", status)
+            qb.shot("imagery-refused")
     qb.drain_logs()
     check(not qb.console_errors, "no error in the browser's console", "; ".join(qb.console_errors))
     foreign = qb.foreign(ORIGIN, qb.requests)

@@ -71,6 +71,10 @@ rm -f "$W"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$T/key.pem" \
     -out "$T/cert.pem" -days 30 -subj "/CN=localhost" \
     -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1
+# files an earlier server left when it was killed mid-upload: a day old, they are removed at start;
+# younger ones (a second server's upload in progress) and other names are left alone
+touch -d '2 days ago' "$O.upload-Ab12Cd" "$O.imagery-job-Ef34Gh" "$O.upload-longer12" "$T/other.upload-Ij56Kl"
+touch "$O.upload-Mn78Op"
 P=$(free_port)
 "$OFF" serve "$O" --listen 127.0.0.1:$P --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" \
     --assets "$QJ_SOURCE/assets/office" >"$T/office.log" 2>&1 &
@@ -79,6 +83,10 @@ for _ in $(seq 300); do (echo >/dev/tcp/127.0.0.1/$P) 2>/dev/null && break; slee
 URL=https://127.0.0.1:$P
 [ -f "$W" ] && grep -q "console imagery: 1 made" "$T/office.log" &&
     ok "serve made the missing console pyramid before listening" || fail "no pyramid made at serve: $(tail -3 "$T/office.log")"
+[ ! -e "$O.upload-Ab12Cd" ] && [ ! -e "$O.imagery-job-Ef34Gh" ] && [ -e "$O.upload-Mn78Op" ] &&
+    [ -e "$O.upload-longer12" ] && [ -e "$T/other.upload-Ij56Kl" ] && grep -q "removed 2 upload files an earlier server left" "$T/office.log" &&
+    ok "serve removes upload files a killed server left a day ago, and nothing else" || fail "leftovers: $(ls "$T") $(grep removed "$T/office.log")"
+rm -f "$O.upload-Mn78Op" "$O.upload-longer12"
 
 hcode() {
     local m=$1 p=$2; shift 2
@@ -180,15 +188,55 @@ c=$(hcode POST /api/v1/imagery/dom2/remove -b "$T/adm.jar" -H "X-CSRF-Token: $AD
 [ "$c" = 200 ] && [ ! -e "$O.imagery/web/dom2.gpkg" ] && ok "POST .../remove removes the console's pyramid" || fail "remove: $c"
 c=$(hcode GET "/api/v1/imagery/dom2/tiles/$Z/$X/$Y" -b "$T/view.jar"); [ "$c" = 404 ] && ok "... and its tiles are gone: 404" || fail "removed tile: $c"
 
+# ---- an upload tiled in the background (?async=1): 202 and a job to ask after --------------------------
+# wait_job URL: poll the job until it has ended (60 s at most); its last answer is in $T/job
+wait_job() {
+    for _ in $(seq 600); do
+        c=$(hcode GET "$1" -b "$T/adm.jar"); cp "$T/body" "$T/job"
+        [ "$c" = 200 ] && "$PY" -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["state"] in ("done","failed") else 1)' "$T/job" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+c=$(hcode POST "/api/v1/imagery?name=dom3&assign=%E4%BA%8C%E7%BB%84&async=1" -b "$T/adm.jar" \
+    -H "X-CSRF-Token: $ADM_CSRF" -H 'Content-Type: application/octet-stream' --data-binary @"$T/dom.tif")
+JOB=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["url"] if d["state"]=="queued" and d["url"]=="/api/v1/imagery/jobs/%d" % d["job"] else "")' "$T/body" 2>/dev/null)
+[ "$c" = 202 ] && [ -n "$JOB" ] && ok "?async=1: 202 at once with the job's number and URL" || fail "async upload: $c $(head -c 300 "$T/body")"
+wait_job "$JOB" && pyexpr "$T/job" 'd["state"]=="done" and d["kind"]=="imagery.add" and d["what"]=="dom3" and d["by"]=="adm" and d["result"]["name"]=="dom3" and d["result"]["tiles"]>0 and d["result"]["levels"]>0' &&
+    ok "the job ends done, with what the synchronous answer says (tiles, levels)" || fail "async job: $(head -c 400 "$T/job")"
+c=$(hcode GET "/api/v1/imagery/dom3/tiles/$Z/$X/$Y" -b "$T/view.jar"); [ "$c" = 200 ] && ok "... and its tiles are served" || fail "dom3 tile: $c"
+ls "$O".imagery-job-* "$O".upload-* >/dev/null 2>&1 && fail "an upload's file was left beside the database: $(ls "$O".imagery-job-* "$O".upload-* 2>&1)" || ok "the job's copy of the upload is gone"
+grep -q "imagery.add: dom3 for 二组" "$T/office.log" && "$OFF" audit "$O" 2>/dev/null | grep -q "imagery.add.*dom3" &&
+    ok "logged and audited like a synchronous upload" || fail "async audit/log: $(grep dom3 "$T/office.log" | tail -2)"
+printf 'not a raster\n' >"$T/bad.tif"
+c=$(hcode POST "/api/v1/imagery?name=bad&assign=x&async=1" -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" \
+    -H 'Content-Type: application/octet-stream' --data-binary @"$T/bad.tif")
+BADJOB=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$T/body" 2>/dev/null)
+[ "$c" = 202 ] && wait_job "$BADJOB" && pyexpr "$T/job" 'd["state"]=="failed" and d["status"]==400 and len(d["error"])>10 and "result" not in d' &&
+    ok "a file that is no raster: the job fails with 400 and the reason ($(head -c 120 "$T/job"))" || fail "bad async: $c $(head -c 300 "$T/job")"
+c=$(hcode GET /api/v1/imagery -b "$T/view.jar"); pyexpr "$T/body" 'sorted(i["name"] for i in d)==["dom3","临夏DOM"]' && ok "... and nothing of it is listed" || fail "listing after the failed job: $(head -c 300 "$T/body")"
+c=$(hcode GET /api/v1/imagery/jobs -b "$T/adm.jar")
+[ "$c" = 200 ] && pyexpr "$T/body" '[j["what"] for j in d]==["bad","dom3"] and [j["state"] for j in d]==["failed","done"]' &&
+    ok "GET /api/v1/imagery/jobs: both, newest first" || fail "jobs list: $c $(head -c 300 "$T/body")"
+c=$(hcode GET "$JOB" -b "$T/view.jar"); [ "$c" = 403 ] && ok "a viewer may not read a job: 403" || fail "viewer job: $c"
+c=$(hcode GET /api/v1/imagery/jobs/999 -b "$T/adm.jar"); [ "$c" = 404 ] && ok "an unknown job: 404" || fail "unknown job: $c"
+c=$(hcode GET /api/v1/imagery/jobs/1x -b "$T/adm.jar"); [ "$c" = 400 ] && ok "a job that is no number: 400" || fail "job 1x: $c"
+c=$(hcode POST "/api/v1/imagery?name=dom4&assign=x&async=yes" -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" \
+    -H 'Content-Type: application/octet-stream' --data-binary @"$T/dom.tif")
+[ "$c" = 400 ] && ok "?async= other than 0 or 1: 400" || fail "async=yes: $c"
+c=$(hcode POST /api/v1/imagery/dom3/remove -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF"); [ "$c" = 200 ] || fail "remove dom3: $c"
+
 # ---- a real browser: the unit page's map shows the imagery ------------------------------------------------
 if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && "$PY" -c 'import selenium' 2>/dev/null; then
     mkdir -p "$QJ_BUILD/test-artifacts/console-imagery"
     "$PY" "$QJ_SOURCE/tests/integration/console_imagery_browser.py" "$URL" \
-        "$QJ_BUILD/test-artifacts/console-imagery" view 'View-pass-2026!' "$UNIT" >"$T/sel" 2>&1
+        "$QJ_BUILD/test-artifacts/console-imagery" view 'View-pass-2026!' "$UNIT" \
+        adm 'Admin-pass-2026!' "$T/dom.tif" "$T/bad.tif" >"$T/sel" 2>&1
     cat "$T/sel"
     PASSES=$((PASSES + $(grep -c '^ok' "$T/sel")))
     FAILS=$((FAILS + $(grep -c '^FAIL' "$T/sel")))
     grep -q '^ok\|^FAIL' "$T/sel" || fail "the browser check printed nothing: $(tail -3 "$T/sel")"
+    "$OFF" imagery remove "$O" --name dom6 >/dev/null 2>&1 || fail "the browser's upload dom6 is not there to remove"
 else
     ok "(no chromium/selenium here: the browser check is skipped)"
 fi
@@ -197,4 +245,14 @@ expect "imagery remove (CLI)" "$OFF" imagery remove "$O" --name 临夏DOM
 [ ! -e "$W" ] && ok "imagery remove removes the console's pyramid" || fail "$W is still there"
 c=$(hcode GET "$TILE/$Z/$X/$Y" -b "$T/view.jar"); [ "$c" = 404 ] && ok "... and the server answers 404 for its tiles" || fail "after remove: $c"
 c=$(hcode GET /api/v1/imagery -b "$T/view.jar"); [ "$c" = 200 ] && pyexpr "$T/body" 'd==[]' && ok "the listing is empty" || fail "listing after remove: $(head -c 200 "$T/body")"
+
+# ---- a stop lets a background tiling finish: the upload is not lost with it ---------------------------
+c=$(hcode POST "/api/v1/imagery?name=dom5&assign=x&async=1" -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" \
+    -H 'Content-Type: application/octet-stream' --data-binary @"$T/dom.tif")
+OPID=${PIDS[-1]}
+kill -TERM "$OPID"
+for _ in $(seq 600); do kill -0 "$OPID" 2>/dev/null || break; sleep 0.1; done
+! kill -0 "$OPID" 2>/dev/null && [ "$c" = 202 ] && "$OFF" imagery list "$O" --json 2>/dev/null | "$PY" -c 'import json,sys; sys.exit(0 if [i["name"] for i in json.load(sys.stdin)]==["dom5"] else 1)' &&
+    grep -q "office stopped" "$T/office.log" && ! ls "$O".imagery-job-* >/dev/null 2>&1 &&
+    ok "SIGTERM right after an ?async=1 upload: the office stops once it is tiled, and it is listed" || fail "stop during a job: $c $(tail -3 "$T/office.log")"
 finish
