@@ -1251,16 +1251,12 @@ static enum MHD_Result h_imagery_tile(ctx *x)
 }
 
 /* Tile the raster at spool into the office's imagery, on the server's imagery handle under
- * imagery_lock only (ingests and pages go on meanwhile); a background job (or NULL) is running
- * from when it has the lock. err holds the reason on failure. */
-static int tile_imagery(sy_server *s, sy__job *job, const char *spool, const char *name,
-                        const char *assign, int epsg, sy_imagery_info *info, char *err,
-                        size_t errlen)
+ * imagery_lock only (ingests and pages go on meanwhile). err holds the reason on failure. */
+static int tile_imagery(sy_server *s, const char *spool, const char *name, const char *assign,
+                        int epsg, sy_imagery_info *info, char *err, size_t errlen)
 {
     int rc = SY_OK;
     pthread_mutex_lock(&s->imagery_lock);
-    if (job)
-        sy__job_running(job);
     if (!s->imagery_o) {
         rc = sy_office_open(sy_office_path(s->o), &s->imagery_o);
         if (rc != SY_OK) {
@@ -1331,8 +1327,7 @@ static void imagery_job_run(sy__job *job, void *p)
     imagery_job *a = p;
     char err[1024];
     sy_imagery_info info;
-    /* queued until the tiling before it ends: one at a time, on the imagery handle */
-    int rc = tile_imagery(a->s, job, a->file, a->name, a->assign, a->epsg, &info, err, sizeof err);
+    int rc = tile_imagery(a->s, a->file, a->name, a->assign, a->epsg, &info, err, sizeof err);
     if (rc != SY_OK) {
         logline(a->s, "imagery.add refused from %s (%s): %s", a->ip, a->user, err);
         sy__job_failed(job, status_of(rc), err);
@@ -1414,7 +1409,7 @@ static enum MHD_Result h_imagery_add(ctx *x)
         return imagery_add_later(x, name, assign, epsg);
     char err[1024];
     sy_imagery_info info;
-    int rc = tile_imagery(x->s, NULL, x->r->spool_path, name, assign, epsg, &info, err, sizeof err);
+    int rc = tile_imagery(x->s, x->r->spool_path, name, assign, epsg, &info, err, sizeof err);
     if (rc != SY_OK) {
         logline(x->s, "imagery.add refused from %s (%s): %s", x->ip, x->sess.user, err);
         return reply_error(x->c, status_of(rc), err);

@@ -2,9 +2,10 @@
  * office_jobs.c - the office server's background jobs (office_jobs.h).
  *
  * A singly linked list, newest first, under one mutex; a job's thread is detached and counted
- * in `active`, which sy__jobs_free waits to reach zero. A job's record lives in the list until
- * it is among the oldest finished ones beyond SY__JOBS_KEPT, and is only ever pruned once
- * finished, so a running job's pointer stays valid for its thread.
+ * in `active`, which sy__jobs_free waits to reach zero. A job's thread waits (on `idle`) until no
+ * older job is unfinished, so jobs run in the order they were started. A job's record lives in the
+ * list until it is among the oldest finished ones beyond SY__JOBS_KEPT, and is only ever pruned
+ * once finished, so a running job's pointer stays valid for its thread.
  */
 #include "office_jobs.h"
 
@@ -33,6 +34,7 @@ struct sy__job {
     sy__job_fn run;
     void *arg;
     void (*free_arg)(void *);
+    int thread_ended; /* its thread no longer touches it: it may be pruned */
     sy__job *next;
 };
 
@@ -95,13 +97,14 @@ void sy__jobs_free(sy__jobs *js)
     free(js);
 }
 
-/* Drop finished jobs beyond the newest SY__JOBS_KEPT of them. Under the lock. */
+/* Drop finished jobs beyond the newest SY__JOBS_KEPT of them (only those whose thread has ended:
+ * a job is finished a moment before its thread lets go of it). Under the lock. */
 static void prune(sy__jobs *js)
 {
     int kept = 0;
     for (sy__job **p = &js->head; *p;) {
         sy__job *j = *p;
-        if (j->state == JOB_DONE || j->state == JOB_FAILED) {
+        if (j->thread_ended) {
             if (++kept > SY__JOBS_KEPT) {
                 *p = j->next;
                 job_free(j);
@@ -112,10 +115,24 @@ static void prune(sy__jobs *js)
     }
 }
 
+/* An unfinished job started before j. Under the lock. */
+static int older_unfinished(const sy__job *j)
+{
+    for (const sy__job *k = j->next; k; k = k->next) /* the list is newest first */
+        if (k->state == JOB_QUEUED || k->state == JOB_RUNNING)
+            return 1;
+    return 0;
+}
+
 static void *job_thread(void *p)
 {
     sy__job *j = p;
     sy__jobs *js = j->js;
+    pthread_mutex_lock(&js->lock);
+    while (older_unfinished(j))
+        pthread_cond_wait(&js->idle, &js->lock);
+    j->state = JOB_RUNNING;
+    pthread_mutex_unlock(&js->lock);
     j->run(j, j->arg);
     if (j->free_arg)
         j->free_arg(j->arg);
@@ -127,6 +144,8 @@ static void *job_thread(void *p)
         j->ended = sv_mono_ms();
     }
     j->arg = NULL;
+    j->thread_ended = 1;
+    prune(js);
     js->active--;
     pthread_cond_broadcast(&js->idle);
     pthread_mutex_unlock(&js->lock);
@@ -183,21 +202,12 @@ int64_t sy__job_start(sy__jobs *js, const char *kind, const char *what, const ch
     return id;
 }
 
-void sy__job_running(sy__job *job)
-{
-    pthread_mutex_lock(&job->js->lock);
-    if (job->state == JOB_QUEUED)
-        job->state = JOB_RUNNING;
-    pthread_mutex_unlock(&job->js->lock);
-}
-
 void sy__job_done(sy__job *job, json_t *result)
 {
     pthread_mutex_lock(&job->js->lock);
     job->state = JOB_DONE;
     job->result = result;
     job->ended = sv_mono_ms();
-    prune(job->js);
     pthread_mutex_unlock(&job->js->lock);
 }
 
@@ -209,7 +219,6 @@ void sy__job_failed(sy__job *job, int http_status, const char *msg)
     free(job->error);
     job->error = strdup(msg ? msg : "failed");
     job->ended = sv_mono_ms();
-    prune(job->js);
     pthread_mutex_unlock(&job->js->lock);
 }
 

@@ -4,9 +4,10 @@
  * kept for the console to ask after.
  *
  * A job is queued, then running, then done (with a result object) or failed (with an HTTP
- * status and a message). The registry keeps every unfinished job and the last
- * SY__JOBS_KEPT finished ones, in memory only: a restarted office has forgotten them (an
- * imagery whose tiling was cut short by the stop was never listed, docs/office.md).
+ * status and a message). Jobs run one at a time, in the order they were started: two uploads
+ * of the same imagery name end with the later one in place. The registry keeps every unfinished job
+ * and the last SY__JOBS_KEPT finished ones, in memory only: a restarted office has forgotten them
+ * (an imagery whose tiling was cut short by the stop was never listed, docs/office.md).
  *
  * Threads: the registry's calls are safe from any thread. sy__jobs_free waits for every job
  * still running, so that nothing a job's function uses is freed under it.
@@ -25,9 +26,9 @@
 typedef struct sy__jobs sy__jobs;
 typedef struct sy__job sy__job;
 
-/* A job's work, on its own thread: calls sy__job_running once it starts (after any wait of
- * its own), then exactly one of sy__job_done and sy__job_failed. arg is the caller's; free_arg
- * (may be NULL) is called on it after run returns. */
+/* A job's work, on its own thread once every job started before it has ended: calls exactly
+ * one of sy__job_done and sy__job_failed. arg is the caller's; free_arg (may be NULL) is
+ * called on it after run returns. */
 typedef void (*sy__job_fn)(sy__job *job, void *arg);
 
 sy__jobs *sy__jobs_new(void);
@@ -46,7 +47,6 @@ void sy__jobs_free(sy__jobs *js);
 int64_t sy__job_start(sy__jobs *js, const char *kind, const char *what, const char *by,
                       sy__job_fn run, void *arg, void (*free_arg)(void *));
 
-void sy__job_running(sy__job *job);
 /* The job's result object (taken, may be NULL). */
 void sy__job_done(sy__job *job, json_t *result);
 void sy__job_failed(sy__job *job, int http_status, const char *msg);

@@ -218,6 +218,17 @@ c=$(hcode GET /api/v1/imagery -b "$T/view.jar"); pyexpr "$T/body" 'sorted(i["nam
 c=$(hcode GET /api/v1/imagery/jobs -b "$T/adm.jar")
 [ "$c" = 200 ] && pyexpr "$T/body" '[j["what"] for j in d]==["bad","dom3"] and [j["state"] for j in d]==["failed","done"]' &&
     ok "GET /api/v1/imagery/jobs: both, newest first" || fail "jobs list: $c $(head -c 300 "$T/body")"
+# two uploads of one name back to back: the jobs run in order, so the later one ends in place
+gdal_translate -q -outsize 50% 50% "$T/dom.tif" "$T/dom-half.tif" || fail "gdal_translate dom-half.tif"
+for f in dom-half dom; do
+    hcode POST "/api/v1/imagery?name=dom3&assign=x&async=1" -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" \
+        -H 'Content-Type: application/octet-stream' --data-binary @"$T/$f.tif" >/dev/null
+    "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$T/body" >"$T/job-$f" 2>/dev/null
+done
+wait_job "$(cat "$T/job-dom-half")" && cp "$T/job" "$T/job-half.json" && wait_job "$(cat "$T/job-dom")" &&
+    hcode GET /api/v1/imagery -b "$T/view.jar" >/dev/null &&
+    "$PY" -c 'import json,sys; later=json.load(open(sys.argv[1]))["result"]["version"]; first=json.load(open(sys.argv[2]))["result"]["version"]; l=[i["version"] for i in json.load(open(sys.argv[3])) if i["name"]=="dom3"]; sys.exit(0 if l==[later] and later!=first else 1)' "$T/job" "$T/job-half.json" "$T/body" &&
+    ok "two uploads of one name: the jobs run in order and the later one is in place" || fail "job order: $(head -c 300 "$T/body")"
 c=$(hcode GET "$JOB" -b "$T/view.jar"); [ "$c" = 403 ] && ok "a viewer may not read a job: 403" || fail "viewer job: $c"
 c=$(hcode GET /api/v1/imagery/jobs/999 -b "$T/adm.jar"); [ "$c" = 404 ] && ok "an unknown job: 404" || fail "unknown job: $c"
 c=$(hcode GET /api/v1/imagery/jobs/1x -b "$T/adm.jar"); [ "$c" = 400 ] && ok "a job that is no number: 400" || fail "job 1x: $c"
