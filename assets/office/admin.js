@@ -28,6 +28,7 @@
   // until it is done (resolves with the job's result) or failed (rejects with its reason).
   function follow(j) {
     if (!j || !j.url) return j;
+    if (jobs) watchJobs(null);
     return new Promise(function (resolve, reject) {
       function ask() {
         fetch(j.url, { credentials: "same-origin" }).then(json).then(function (s) {
@@ -97,6 +98,42 @@
       post(url + "?" + q.toString(), file, "application/octet-stream", form).then(reload, fail);
     });
   }
+  // The office's tiling jobs on the imagery page (its memory since it started, newest first,
+  // ten at most): followed every two seconds while one is queued or tiling; when one of them is
+  // done and the page's own form is idle, the page reloads to list the new imagery.
+  var jobs = document.getElementById("imagery-jobs");
+  function showJobs(list) {
+    while (jobs.firstChild) jobs.removeChild(jobs.firstChild);
+    var shown = list.slice(0, 10);
+    jobs.hidden = shown.length === 0;
+    if (!shown.length) return;
+    var h = document.createElement("h2");
+    h.textContent = jobs.dataset.title;
+    jobs.appendChild(h);
+    var ul = document.createElement("ul");
+    shown.forEach(function (j) {
+      var li = document.createElement("li");
+      li.className = "job " + j.state;
+      li.setAttribute("data-job", j.job);
+      li.textContent = j.what + " (" + j.by + "): " + (jobs.dataset[j.state] || j.state) + ", " +
+        j.seconds + " s" + (j.error ? ": " + j.error : "");
+      ul.appendChild(li);
+    });
+    jobs.appendChild(ul);
+  }
+  function busy(list) {
+    return list.some(function (j) { return j.state === "queued" || j.state === "running"; });
+  }
+  function watchJobs(before) {
+    fetch("/api/v1/imagery/jobs", { credentials: "same-origin" }).then(json).then(function (list) {
+      showJobs(list);
+      var idle = !document.querySelector("#imagery-upload button[disabled]");
+      if (before && busy(before) && !busy(list) && idle) reload();
+      else if (busy(list)) window.setTimeout(function () { watchJobs(list); }, 2000);
+    }, function () { /* the listing is a convenience: the page works without it */ });
+  }
+  if (jobs) watchJobs(null);
+
   var tasks = document.getElementById("tasks-upload");
   if (tasks) upload(tasks, "/api/v1/tasks");
   var imagery = document.getElementById("imagery-upload");

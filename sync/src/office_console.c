@@ -429,6 +429,11 @@ typedef enum admin_text {
     A_DONE,
     A_NAME,
     A_SYNC_TILING,
+    A_JOBS,
+    A_JOB_QUEUED,
+    A_JOB_RUNNING,
+    A_JOB_DONE,
+    A_JOB_FAILED,
     A_COUNT
 } admin_text;
 
@@ -471,6 +476,11 @@ static const char *const ATEXT[A_COUNT][2] = {
     [A_SYNC_TILING] = {"上传后县局在后台切片，本页显示进度；大影像需要几分钟。",
                        "The office tiles the upload in the background and this page follows it; "
                        "a large raster takes minutes."},
+    [A_JOBS] = {"切片任务", "Tiling jobs"},
+    [A_JOB_QUEUED] = {"排队中", "queued"},
+    [A_JOB_RUNNING] = {"切片中", "tiling"},
+    [A_JOB_DONE] = {"已完成", "done"},
+    [A_JOB_FAILED] = {"失败", "failed"},
 };
 
 static const char *at(sy__lang lang, admin_text id)
@@ -667,6 +677,24 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
             raw(&p, "</button>\n<p>");
             esc(&p, at(lang, A_SYNC_TILING));
             raw(&p, "</p></form>\n");
+            /* the server's tiling jobs, filled and followed by admin.js (GET
+             * /api/v1/imagery/jobs); its words in data attributes, the CSP allowing no inline
+             * script */
+            static const struct {
+                const char *attr;
+                admin_text text;
+            } JOBW[] = {{"title", A_JOBS},          {"queued", A_JOB_QUEUED},
+                        {"running", A_JOB_RUNNING}, {"done", A_JOB_DONE},
+                        {"failed", A_JOB_FAILED}};
+            raw(&p, "<section id=\"imagery-jobs\" hidden");
+            for (size_t i = 0; i < sizeof JOBW / sizeof JOBW[0]; i++) {
+                raw(&p, " data-");
+                raw(&p, JOBW[i].attr);
+                raw(&p, "=\"");
+                esc(&p, at(lang, JOBW[i].text));
+                raw(&p, "\"");
+            }
+            raw(&p, "></section>\n");
         }
         table(&p, lang, "imagery", rows, cols, sizeof cols / sizeof cols[0], A_REMOVE,
               admin ? "remove" : NULL);

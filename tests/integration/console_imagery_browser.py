@@ -89,12 +89,27 @@ try:
         if until(lambda: "dom6" in listed(), "the uploaded imagery is listed once its job is done"):
             ok("an upload on the /imagery page is tiled in the background and then listed")
             qb.shot("imagery-uploaded")
+            done = until(lambda: driver.find_elements(By.CSS_SELECTOR, "#imagery-jobs li.done"),
+                         "the page's tiling jobs list the finished one")
+            if done:
+                check("dom6" in done[0].text and "adm" in done[0].text,
+                      "the tiling jobs name the imagery and who uploaded it", done[0].text)
         upload(ADMIN[3], "dom7")
         status = until(lambda: driver.find_element(By.ID, "status").get_attribute("class") == "error"
                        and driver.find_element(By.ID, "status").text, "the page shows why the job failed")
         if status:
             check("dom7" not in listed() and "upload" in status,
                   "a file that is no raster: the page shows the job's reason, nothing listed", status)
+            failed = until(lambda: driver.find_elements(By.CSS_SELECTOR, "#imagery-jobs li.failed"),
+                           "the page's tiling jobs show the failed one")
+            if failed:
+                check("dom7" in failed[0].text and "upload" in failed[0].text,
+                      "... with its reason, in the tiling jobs too", failed[0].text)
+            driver.refresh()
+            failed = until(lambda: driver.find_elements(By.CSS_SELECTOR, "#imagery-jobs li.failed"),
+                           "after a reload the tiling jobs still show the failed one")
+            if failed:
+                ok("after a reload the page still shows the failed job (the office remembers it)")
             qb.shot("imagery-refused")
     qb.drain_logs()
     check(not qb.console_errors, "no error in the browser's console", "; ".join(qb.console_errors))
