@@ -683,8 +683,10 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
             static const struct {
                 const char *attr;
                 admin_text text;
-            } JOBW[] = {{"title", A_JOBS},          {"queued", A_JOB_QUEUED},
-                        {"running", A_JOB_RUNNING}, {"done", A_JOB_DONE},
+            } JOBW[] = {{"title", A_JOBS},
+                        {"queued", A_JOB_QUEUED},
+                        {"running", A_JOB_RUNNING},
+                        {"done", A_JOB_DONE},
                         {"failed", A_JOB_FAILED}};
             raw(&p, "<section id=\"imagery-jobs\" hidden");
             for (size_t i = 0; i < sizeof JOBW / sizeof JOBW[0]; i++) {
