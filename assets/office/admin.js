@@ -25,20 +25,32 @@
   }
 
   // An imagery upload answered 202 is tiled in the background: ask after its job every second
-  // until it is done (resolves with the job's result) or failed (rejects with its reason).
+  // until it is done (resolves with the job's result) or failed (rejects with its reason). A
+  // question that gets no answer (a network blip, a proxy's 502) is asked again; five in a row,
+  // or a job the office no longer knows (it restarted), end the wait with that reason.
+  var following = 0; // uploads of this page being followed: watchJobs must not reload under them
   function follow(j) {
     if (!j || !j.url) return j;
+    following++;
     if (jobs) watchJobs(null);
     return new Promise(function (resolve, reject) {
+      var misses = 0;
       function ask() {
-        fetch(j.url, { credentials: "same-origin" }).then(json).then(function (s) {
+        fetch(j.url, { credentials: "same-origin" }).then(function (r) {
+          if (r.status === 404) return json(r).then(null, function (e) { e.final = true; throw e; });
+          return json(r);
+        }).then(function (s) {
+          misses = 0;
           if (s.state === "done") resolve(s.result);
           else if (s.state === "failed") reject(new Error(s.error));
           else window.setTimeout(ask, 1000);
-        }, reject);
+        }, function (e) {
+          if (e.final || ++misses >= 5) reject(e);
+          else window.setTimeout(ask, 2000);
+        });
       }
       ask();
-    });
+    }).then(function (r) { following--; return r; }, function (e) { following--; throw e; });
   }
 
   // POST to the API; resolves with the parsed JSON (for a background job, its result once it is
@@ -99,9 +111,11 @@
     });
   }
   // The office's tiling jobs on the imagery page (its memory since it started, newest first,
-  // ten at most): followed every two seconds while one is queued or tiling; when one of them is
-  // done and the page's own form is idle, the page reloads to list the new imagery.
+  // ten at most): followed every two seconds while one is queued or tiling; when one of them
+  // ends done while this page follows no upload of its own and its form is untouched, the page
+  // reloads to list the new imagery (its own uploads reload through post's caller).
   var jobs = document.getElementById("imagery-jobs");
+  var watching = false;
   function showJobs(list) {
     while (jobs.firstChild) jobs.removeChild(jobs.firstChild);
     var shown = list.slice(0, 10);
@@ -124,13 +138,27 @@
   function busy(list) {
     return list.some(function (j) { return j.state === "queued" || j.state === "running"; });
   }
+  // A job unfinished in before and done in now.
+  function newlyDone(before, now) {
+    var was = {};
+    before.forEach(function (j) { if (j.state === "queued" || j.state === "running") was[j.job] = 1; });
+    return now.some(function (j) { return j.state === "done" && was[j.job]; });
+  }
+  function untouched() {
+    var f = document.getElementById("imagery-upload");
+    return !f || Array.prototype.every.call(f.querySelectorAll("input"), function (i) {
+      return i.type === "file" ? !i.files.length : !i.value;
+    });
+  }
   function watchJobs(before) {
+    if (watching && !before) return; // one chain of questions at a time
+    watching = true;
     fetch("/api/v1/imagery/jobs", { credentials: "same-origin" }).then(json).then(function (list) {
       showJobs(list);
-      var idle = !document.querySelector("#imagery-upload button[disabled]");
-      if (before && busy(before) && !busy(list) && idle) reload();
-      else if (busy(list)) window.setTimeout(function () { watchJobs(list); }, 2000);
-    }, function () { /* the listing is a convenience: the page works without it */ });
+      if (before && newlyDone(before, list) && !following && untouched()) reload();
+      else if (busy(list) || following) window.setTimeout(function () { watchJobs(list); }, 2000);
+      else watching = false;
+    }, function () { watching = false; /* the listing is a convenience: the page works without it */ });
   }
   if (jobs) watchJobs(null);
 

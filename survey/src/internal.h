@@ -17,8 +17,6 @@ int sv__strlcpy(char *dst, const char *src, size_t size);
 char *sv__strdup(const char *s);
 /* printf into a diag (NULL-safe). */
 void sv__diag(sv_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* 1 when buf holds valid UTF-8 (no overlongs, no surrogates). */
-int sv__utf8_valid(const char *buf, size_t len);
 
 /* Fixed-point units used in entry payloads (integers keep payloads canonical). */
 #define SV__NANODEG 1e9                       /* degrees -> 1e-9 degree (0.1 mm) */

@@ -410,7 +410,7 @@ void sv__diag(sv_diag *d, const char *fmt, ...)
     va_end(ap);
 }
 
-int sv__utf8_valid(const char *buf, size_t len)
+int sv_utf8_valid(const char *buf, size_t len)
 {
     const unsigned char *s = (const unsigned char *)buf, *end = s + len;
     while (s < end) {

@@ -916,7 +916,7 @@ static int parse_root(ctx *c, const json_t *root, sv_task_set *set)
 }
 
 /* Offset of the first byte that does not start a valid UTF-8 sequence (len when none). The
- * sequence length comes from the lead byte; sv__utf8_valid judges overlongs and surrogates. */
+ * sequence length comes from the lead byte; sv_utf8_valid judges overlongs and surrogates. */
 static size_t first_invalid_utf8(const char *buf, size_t len)
 {
     size_t i = 0;
@@ -927,7 +927,7 @@ static size_t first_invalid_utf8(const char *buf, size_t len)
                    : c >= 0xE0 && c <= 0xEF ? 3
                    : c >= 0xF0 && c <= 0xF4 ? 4
                                             : 0;
-        if (n == 0 || n > len - i || !sv__utf8_valid(buf + i, n))
+        if (n == 0 || n > len - i || !sv_utf8_valid(buf + i, n))
             return i;
         i += n;
     }
@@ -965,7 +965,7 @@ int sv_tasks_parse(const char *name, const char *buf, size_t len, sv_geo *g,
         sv__diag(diag, "%s: empty file (no JSON)", name);
         return SV_EFORMAT;
     }
-    if (!sv__utf8_valid(buf, len)) {
+    if (!sv_utf8_valid(buf, len)) {
         size_t bad = first_invalid_utf8(buf, len), line = 1, col = 1;
         for (size_t i = 0; i < bad; i++) {
             if (buf[i] == '\n') {

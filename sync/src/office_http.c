@@ -36,6 +36,7 @@
 #include "office_jobs.h"
 #include "survey/clock.h"
 #include "survey/export.h"
+#include "survey/model.h"
 #include "sync/imagery.h"
 #include "sync/office.h"
 #include "sync/office_staff.h"
@@ -205,9 +206,18 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, jso
     return reply_json_h(c, status, v, NULL);
 }
 
+/* A message holding bytes that are no UTF-8 (an echo of a hostile name) still answers with its
+ * status: those bytes become '?' (JSON carries only UTF-8). */
 static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, const char *msg)
 {
-    return reply_json(c, status, json_pack("{s:s}", "error", msg));
+    if (sv_utf8_valid(msg, strlen(msg)))
+        return reply_json(c, status, json_pack("{s:s}", "error", msg));
+    char clean[1024];
+    size_t i = 0;
+    for (; msg[i] && i + 1 < sizeof clean; i++)
+        clean[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
+    clean[i] = '\0';
+    return reply_json(c, status, json_pack("{s:s}", "error", clean));
 }
 
 /* A listing's JSON text (office.h: caller frees) as the reply. */
@@ -1392,6 +1402,9 @@ static enum MHD_Result h_imagery_add(ctx *x)
                            "?name=NAME&assign=CREW (a device, a crew or *) needed");
     if (strlen(name) > SY_IMAGERY_NAME_MAX || strlen(assign) >= SY_NAME_MAX)
         return reply_error(x->c, MHD_HTTP_BAD_REQUEST, "?name= or ?assign= is too long");
+    if (!sv_utf8_valid(name, strlen(name)) || !sv_utf8_valid(assign, strlen(assign)))
+        return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
+                           "?name= and ?assign= must be UTF-8 text (percent-encoded)");
     int epsg = 0;
     if (epsg_s && *epsg_s) {
         char *end;
@@ -2319,12 +2332,14 @@ void sy_server_stop(sy_server *s)
         MHD_stop_daemon(s->d);
     /* A tiling under way is let finish (its imagery would otherwise be lost with the upload):
      * the jobs' threads use the imagery handle and the office's lock. */
-    char what[SY__JOB_WHAT_MAX];
+    char what[SY__JOB_WHAT_MAX] = "";
     int active = s->jobs ? sy__jobs_active(s->jobs, what, sizeof what) : 0;
-    if (active)
-        logline(s, "stopping once the imagery tiling%s under way (%s%s) %s done",
-                active == 1 ? "" : "s", what, active == 1 ? "" : ", ...",
-                active == 1 ? "is" : "are");
+    int queued = active - (what[0] != '\0');
+    if (what[0])
+        logline(s, "stopping once the imagery tiling under way (%s) is done", what);
+    if (queued > 0)
+        logline(s, "%d queued imagery upload%s dropped by the stop: send %s again", queued,
+                queued == 1 ? "" : "s", queued == 1 ? "it" : "them");
     sy__jobs_free(s->jobs);
     if (s->d)
         logline(s, "office stopped");

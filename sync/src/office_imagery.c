@@ -31,6 +31,7 @@
 #include "office_int.h"
 #include "survey/fileio.h"
 #include "survey/geo.h"
+#include "survey/model.h"
 #include "sync/imagery.h"
 #include "tilepack.h"
 
@@ -60,7 +61,7 @@ static int name_ok(const char *s)
     size_t n = s ? strlen(s) : 0;
     /* no "..": the office serves no path that holds it (the console's tiles are addressed by
      * name) */
-    if (n == 0 || n > SY_IMAGERY_NAME_MAX || s[0] == '.' || strstr(s, ".."))
+    if (n == 0 || n > SY_IMAGERY_NAME_MAX || s[0] == '.' || strstr(s, "..") || !sv_utf8_valid(s, n))
         return 0;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
@@ -544,9 +545,10 @@ int sy_office_imagery_add(sy_office *o, const char *src, const char *name, const
     memset(info, 0, sizeof *info);
     if (!name_ok(name))
         return sy__fail(o, SY_EINVAL,
-                        "imagery name '%s': 1 to %d bytes without '/', '\\', '..', control "
-                        "characters or a leading dot",
-                        name ? name : "", SY_IMAGERY_NAME_MAX);
+                        "imagery name '%s': UTF-8 text of 1 to %d bytes without '/', '\\', '..', "
+                        "control characters or a leading dot",
+                        name && sv_utf8_valid(name, strlen(name)) ? name : "(not UTF-8)",
+                        SY_IMAGERY_NAME_MAX);
     if (!assign || !*assign || (strcmp(assign, "*") != 0 && !sy__name_ok(assign)))
         return sy__fail(o, SY_EINVAL, "imagery %s: assign it to a device or crew name, or '*'",
                         name);

@@ -43,7 +43,8 @@ struct sy__jobs {
     pthread_cond_t idle; /* signalled when a job's thread ends */
     sy__job *head;       /* newest first */
     int64_t next_id;
-    int active; /* threads not yet ended */
+    int active;   /* threads not yet ended */
+    int stopping; /* sy__jobs_free was called: queued jobs fail without running */
 };
 
 sy__jobs *sy__jobs_new(void)
@@ -71,7 +72,7 @@ int sy__jobs_active(sy__jobs *js, char *what, size_t len)
     if (what && len) {
         what[0] = '\0';
         for (const sy__job *j = js->head; j; j = j->next)
-            if (j->state == JOB_QUEUED || j->state == JOB_RUNNING) {
+            if (j->state == JOB_RUNNING) {
                 snprintf(what, len, "%s", j->what);
                 break;
             }
@@ -85,6 +86,8 @@ void sy__jobs_free(sy__jobs *js)
     if (!js)
         return;
     pthread_mutex_lock(&js->lock);
+    js->stopping = 1;
+    pthread_cond_broadcast(&js->idle); /* the queued wake up and fail */
     while (js->active > 0)
         pthread_cond_wait(&js->idle, &js->lock);
     pthread_mutex_unlock(&js->lock);
@@ -129,11 +132,21 @@ static void *job_thread(void *p)
     sy__job *j = p;
     sy__jobs *js = j->js;
     pthread_mutex_lock(&js->lock);
-    while (older_unfinished(j))
+    while (!js->stopping && older_unfinished(j))
         pthread_cond_wait(&js->idle, &js->lock);
-    j->state = JOB_RUNNING;
+    int run = !js->stopping;
+    if (run) {
+        j->state = JOB_RUNNING;
+    } else {
+        j->state = JOB_FAILED;
+        j->status = 503;
+        j->error = strdup("the office stopped before this job's turn: nothing was done with it; "
+                          "send it again");
+        j->ended = sv_mono_ms();
+    }
     pthread_mutex_unlock(&js->lock);
-    j->run(j, j->arg);
+    if (run)
+        j->run(j, j->arg);
     if (j->free_arg)
         j->free_arg(j->arg);
     pthread_mutex_lock(&js->lock);
@@ -231,8 +244,9 @@ static json_t *to_json(const sy__job *j, int64_t now)
                           "seconds", (json_int_t)((end - j->started) / 1000));
     if (!o)
         return NULL;
+    /* a copy: the caller serialises it outside the lock, the job keeps its own */
     if (j->state == JOB_DONE)
-        json_object_set(o, "result", j->result ? j->result : json_null());
+        json_object_set_new(o, "result", j->result ? json_deep_copy(j->result) : json_null());
     if (j->state == JOB_FAILED) {
         json_object_set_new(o, "error", json_string(j->error ? j->error : ""));
         json_object_set_new(o, "status", json_integer(j->status));

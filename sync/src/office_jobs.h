@@ -9,8 +9,9 @@
  * and the last SY__JOBS_KEPT finished ones, in memory only: a restarted office has forgotten them
  * (an imagery whose tiling was cut short by the stop was never listed, docs/office.md).
  *
- * Threads: the registry's calls are safe from any thread. sy__jobs_free waits for every job
- * still running, so that nothing a job's function uses is freed under it.
+ * Threads: the registry's calls are safe from any thread. sy__jobs_free lets the job that is
+ * running finish (nothing a job's function uses may be freed under it) and fails the queued
+ * ones without running them ("the office stopped"), so a stop waits for one job at most.
  */
 #ifndef QUEJIE_OFFICE_JOBS_H
 #define QUEJIE_OFFICE_JOBS_H
@@ -33,10 +34,12 @@ typedef void (*sy__job_fn)(sy__job *job, void *arg);
 
 sy__jobs *sy__jobs_new(void);
 
-/* How many jobs are queued or running; what, when not NULL, receives the newest one's "what". */
+/* How many jobs are queued or running; what, when not NULL, receives the running one's "what"
+ * ("" when none runs). */
 int sy__jobs_active(sy__jobs *js, char *what, size_t len);
 
-/* Wait for every running job to end, then free the registry (NULL: nothing). */
+/* Fail the queued jobs, wait for the running one to end, then free the registry (NULL:
+ * nothing). */
 void sy__jobs_free(sy__jobs *js);
 
 /*
@@ -53,7 +56,7 @@ void sy__job_failed(sy__job *job, int http_status, const char *msg);
 
 /*
  * One job as JSON: {"job", "kind", "what", "by", "state": "queued"|"running"|"done"|"failed",
- * "seconds" (since it started, or its whole run once ended), "result" (done) or "error" and
+ * "seconds" (since it was queued, or until it ended), "result" (done) or "error" and
  * "status" (failed)}; NULL when no such job is remembered.
  */
 json_t *sy__job_json(sy__jobs *js, int64_t id);

@@ -235,6 +235,14 @@ c=$(hcode GET /api/v1/imagery/jobs/1x -b "$T/adm.jar"); [ "$c" = 400 ] && ok "a 
 c=$(hcode POST "/api/v1/imagery?name=dom4&assign=x&async=yes" -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" \
     -H 'Content-Type: application/octet-stream' --data-binary @"$T/dom.tif")
 [ "$c" = 400 ] && ok "?async= other than 0 or 1: 400" || fail "async=yes: $c"
+# a name that is no UTF-8 could never be listed (JSON): refused before any tiling, either way
+for a in 0 1; do
+    c=$(hcode POST "/api/v1/imagery?name=bad%FFname&assign=x&async=$a" -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" \
+        -H 'Content-Type: application/octet-stream' --data-binary @"$T/dom.tif")
+    [ "$c" = 400 ] && grep -q "UTF-8" "$T/body" || fail "a name that is no UTF-8 (async=$a): $c $(head -c 200 "$T/body")"
+done
+c=$(hcode GET /api/v1/imagery -b "$T/view.jar"); [ "$c" = 200 ] && pyexpr "$T/body" '"dom3" in [i["name"] for i in d]' &&
+    ok "a name that is no UTF-8: 400 with the reason, nothing tiled, the listing intact" || fail "listing after a bad name: $c"
 c=$(hcode POST /api/v1/imagery/dom3/remove -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF"); [ "$c" = 200 ] || fail "remove dom3: $c"
 
 # ---- a real browser: the unit page's map shows the imagery ------------------------------------------------

@@ -380,6 +380,14 @@ int main(void)
             CHECK(strstr(sy_office_errmsg(n), "'..'") != NULL);
         }
         CHECK_INT(sy_office_device_add(n, "crew.1 东乡", NULL, tok), SY_OK); /* one dot is fine */
+        /* names every listing carries in JSON: bytes that are no UTF-8 are refused */
+        CHECK_INT(sy_office_device_add(n,
+                                       "crew\xff"
+                                       "1",
+                                       NULL, tok),
+                  SY_EINVAL);
+        CHECK_INT(sy_office_device_add(n, "crew\xe4\xb8", NULL, tok), SY_EINVAL); /* cut short */
+        CHECK_INT(sy_office_device_add(n, "crew3", "\xc0\xaf", tok), SY_EINVAL);  /* overlong */
         sy_office_close(n);
     }
 

@@ -375,6 +375,10 @@ typedef struct sv_signature {
 
 void sv_signature_clear(sv_signature *s);
 
+/* 1 when buf holds len bytes of valid UTF-8 (no overlongs, no surrogates): every name and
+ * text the journal or the office stores, which JSON must carry. */
+int sv_utf8_valid(const char *buf, size_t len);
+
 #ifdef __cplusplus
 }
 #endif
