@@ -58,6 +58,18 @@ static int office_fail(sy_office *o)
     return code;
 }
 
+/* The audit row of a staff action done here (docs/office.md, "Audit"), as the console writes
+ * one: who is the command's --by when it names one, else "(command line)"; the address
+ * "local". The action is done already; a row that cannot be written is an error all the same. */
+static int audited(sy_office *o, const char *by, const char *action, const char *target,
+                   const char *detail)
+{
+    if (sy_office_audit(o, by, action, target, detail, NULL) == SY_OK)
+        return 0;
+    return die(EXIT_FAIL, "%s done, but its audit row was not written: %s", action,
+               sy_office_errmsg(o));
+}
+
 /* A listing's JSON text (office.h; freed here, *text set NULL) as a tree in *v. rc is the
  * listing call's result. Returns 0, or the exit code after the message (the office closed). */
 static int listing(sy_office *o, int rc, char **text, json_t **v)
@@ -250,8 +262,9 @@ static int device_add(int argc, char **argv)
     printf(" with office %s\n", sy_office_id(o));
     printf("enrollment token (shown once; give it to the tablet's `quejie enroll --token`):\n");
     printf("%s\n", token);
+    int code = audited(o, NULL, "device.add", name, crew);
     sy_office_close(o);
-    return 0;
+    return code;
 }
 
 static int device_revoke(int argc, char **argv)
@@ -271,8 +284,9 @@ static int device_revoke(int argc, char **argv)
     printf("revoked device %s: its requests and bundles are refused from now on; its entries "
            "stay\n",
            name);
+    int code = audited(o, NULL, "device.revoke", name, NULL);
     sy_office_close(o);
-    return 0;
+    return code;
 }
 
 static void print_devices(const json_t *devs)
@@ -403,8 +417,12 @@ static int tasks_import(int argc, char **argv)
     if (!known)
         fprintf(stderr, "%s: note: no registered device or crew is called '%s' (yet)\n", prog,
                 assign);
+    char detail[160];
+    snprintf(detail, sizeof detail, "%zu units for %s", n, assign);
+    const char *base = strrchr(a.pos[1], '/');
+    int code = audited(o, NULL, "tasks.import", base ? base + 1 : a.pos[1], detail);
     sy_office_close(o);
-    return 0;
+    return code;
 }
 
 /* ---- imagery
@@ -430,12 +448,17 @@ static int imagery_add(int argc, char **argv)
     int code = 0;
     if (sy_office_imagery_add(o, a.pos[1], name, assign, (int)epsg, &info) != SY_OK)
         code = die(EXIT_FAIL, "imagery not added: %s", sy_office_errmsg(o));
-    else
+    else {
         printf("imagery %s: %s tiled in EPSG:%d%s, %d level%s, %lld tiles, %.1f MB in %d "
                "pack%s, for %s\n",
                info.name, a.pos[1], info.epsg, info.warped ? " (reprojected)" : "", info.levels,
                info.levels == 1 ? "" : "s", (long long)info.tiles, (double)info.bytes / 1e6,
                info.packs, info.packs == 1 ? "" : "s", assign);
+        char detail[160];
+        snprintf(detail, sizeof detail, "for %s, EPSG:%d, %d levels, %lld tiles", assign, info.epsg,
+                 info.levels, (long long)info.tiles);
+        code = audited(o, NULL, "imagery.add", info.name, detail);
+    }
     sy_office_close(o);
     return code;
 }
@@ -485,10 +508,12 @@ static int imagery_remove(int argc, char **argv)
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;
     int code = 0;
-    if (sy_office_imagery_remove(o, get(&a, "--name")) != SY_OK)
+    if (sy_office_imagery_remove(o, get(&a, "--name")) != SY_OK) {
         code = die(EXIT_FAIL, "%s", sy_office_errmsg(o));
-    else
+    } else {
         printf("imagery %s removed\n", get(&a, "--name"));
+        code = audited(o, NULL, "imagery.remove", get(&a, "--name"), NULL);
+    }
     sy_office_close(o);
     return code;
 }
@@ -807,8 +832,14 @@ static int review_resolve(int argc, char **argv)
         printf("review case %lld decided: %s\n", id, accept);
     else
         printf("review case %lld resolved\n", id);
+    const char *note = get(&a, "--note");
+    char detail[600];
+    snprintf(detail, sizeof detail, "%s%s%s", accept ? "accept " : "resolved", accept ? accept : "",
+             note ? ": " : "");
+    snprintf(detail + strlen(detail), sizeof detail - strlen(detail), "%s", note ? note : "");
+    int code = audited(o, by, "review.resolve", a.pos[1], detail);
     sy_office_close(o);
-    return 0;
+    return code;
 }
 
 /* ---- units and their lifecycle
@@ -871,8 +902,11 @@ static int unit_decide(int argc, char **argv, const char *action)
     if (sy_office_unit_decide(o, unit, action, by, note, from, to, NULL, 0) != SY_OK)
         return office_fail(o);
     printf("unit %s: %s by %s\n", unit, action, by);
+    char what[32];
+    snprintf(what, sizeof what, "unit.%s", action);
+    int code = audited(o, by, what, unit, note);
     sy_office_close(o);
-    return 0;
+    return code;
 }
 
 static int dispute_settle(int argc, char **argv)
@@ -894,8 +928,11 @@ static int dispute_settle(int argc, char **argv)
     if (sy_office_dispute_settle(o, unit, dispute, by, outcome, doc, number, NULL, 0) != SY_OK)
         return office_fail(o);
     printf("unit %s: dispute %s settled by %s (%s %s)\n", unit, dispute, by, doc, number);
+    char detail[600];
+    snprintf(detail, sizeof detail, "dispute %s: %s (%s %s)", dispute, outcome, doc, number);
+    int code = audited(o, by, "dispute.settle", unit, detail);
     sy_office_close(o);
-    return 0;
+    return code;
 }
 
 static int cmd_disputes(int argc, char **argv)
@@ -1014,8 +1051,9 @@ static int cmd_export(int argc, char **argv)
     printf("exported %zu unit%s, %zu boundary point%s, %zu walk%s to %s\n", st.units,
            st.units == 1 ? "" : "s", st.points, st.points == 1 ? "" : "s", st.walks,
            st.walks == 1 ? "" : "s", out);
+    int code = audited(o, NULL, "export", f, out);
     sy_office_close(o);
-    return 0;
+    return code;
 }
 
 /* ---- staff accounts and the audit log

@@ -288,6 +288,25 @@ r = sqlite3.connect(sys.argv[1]).execute("SELECT owner_value, owner_decision, ri
 assert r == (sys.argv[3], "chosen", None, "reverify"), r
 PY
 
+# every staff action done with the command line is in the audit log too, as the console's are:
+# the decisions under their --by name, the rest as "(command line)", the address "local"
+"$OFF" audit "$O" --json --limit 1000 >"$T/audit.json" 2>/dev/null
+"$PY" - "$T/audit.json" "$U" <<'PY' && ok "the command line's actions are audited (decisions under --by, the rest as the command line, address local)" || fail "command-line audit rows"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+local = [r for r in rows if r["address"] == "local"]
+def has(action, user, target=None):
+    assert any(r["action"] == action and r["user"] == user and (target is None or r["target"] == target)
+               for r in local), (action, user, target, [(r["action"], r["user"], r["target"]) for r in local])
+has("device.add", "(command line)", "crewa")
+has("unit.return", "rev", sys.argv[2])
+has("unit.accept", "rev", sys.argv[2])
+has("review.resolve", "rev")
+has("dispute.settle", "rev", sys.argv[2])
+has("export", "(command line)", "geojson")
+ret = [r for r in local if r["action"] == "unit.return" and r["detail"] == "请补测 J2"]
+assert ret, "the return's note is its detail"
+PY
 kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null
 grep -q "AddressSanitizer\|runtime error\|LeakSanitizer" "$T/office.log" && fail "sanitizer report: $(grep -m3 -A5 Sanitizer "$T/office.log")" || ok "no sanitizer reports from the server"
 finish
