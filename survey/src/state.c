@@ -1087,15 +1087,85 @@ static int fill_point(sqlite3_stmt *st, void *elem)
     return SV_OK;
 }
 
-/* J before T before anything else, then numerically. */
-#define POINT_ORDER                                                                                \
-    " ORDER BY unit, CASE prefix WHEN 'J' THEN 0 WHEN 'T' THEN 1 ELSE 2 END, prefix, num, number"
+/*
+ * The points' order: by unit, then J before T before anything else, then by prefix, number
+ * and the number's text (what "ORDER BY unit, CASE prefix WHEN 'J' THEN 0 WHEN 'T' THEN 1 ELSE
+ * 2 END, prefix, num, number" gives over st_points, whose prefix and num split_number made).
+ * Sorted here rather than by SQLite: its sorter copies every row's 37 columns through a
+ * temporary B-tree, 0.2 s of a 100,000-point export; sorting keys and then moving each point
+ * once costs a tenth of that.
+ */
+typedef struct point_key {
+    const char *unit, *number;
+    char prefix[8];
+    int rank;
+    int64_t num;
+    size_t idx;
+} point_key;
+
+static int point_key_cmp(const void *a, const void *b)
+{
+    const point_key *x = a, *y = b;
+    int c = strcmp(x->unit, y->unit);
+    if (!c)
+        c = (x->rank > y->rank) - (x->rank < y->rank);
+    if (!c)
+        c = strcmp(x->prefix, y->prefix);
+    if (!c)
+        c = (x->num > y->num) - (x->num < y->num);
+    if (!c)
+        c = strcmp(x->number, y->number);
+    return c;
+}
+
+static int sort_points(sv_bpoint *p, size_t n)
+{
+    if (n < 2)
+        return SV_OK;
+    point_key *k = malloc(n * sizeof *k);
+    if (!k)
+        return SV_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        k[i].unit = p[i].unit;
+        k[i].number = p[i].number;
+        split_number(p[i].number, k[i].prefix, &k[i].num);
+        k[i].rank = strcmp(k[i].prefix, "J") == 0 ? 0 : strcmp(k[i].prefix, "T") == 0 ? 1 : 2;
+        k[i].idx = i;
+    }
+    qsort(k, n, sizeof *k, point_key_cmp);
+    /* Position i takes the point at k[i].idx: follow each cycle of the permutation with one
+     * point in hand, marking each position done (idx = n) as it is filled. */
+    sv_bpoint held;
+    for (size_t i = 0; i < n; i++) {
+        if (k[i].idx == n || k[i].idx == i) {
+            k[i].idx = n;
+            continue;
+        }
+        held = p[i];
+        size_t at = i;
+        for (;;) {
+            size_t from = k[at].idx;
+            k[at].idx = n;
+            if (from == i) {
+                p[at] = held;
+                break;
+            }
+            p[at] = p[from];
+            at = from;
+        }
+    }
+    free(k);
+    return SV_OK;
+}
 
 int sv_state_points(sv_journal *j, const char *unit, sv_bpoint **out, size_t *n)
 {
-    const char *sql = unit ? "SELECT " POINT_COLS " FROM st_points WHERE unit = ?" POINT_ORDER
-                           : "SELECT " POINT_COLS " FROM st_points" POINT_ORDER;
-    return query_list(j, sql, unit, sizeof(sv_bpoint), fill_point, (void **)out, n);
+    const char *sql = unit ? "SELECT " POINT_COLS " FROM st_points WHERE unit = ?"
+                           : "SELECT " POINT_COLS " FROM st_points";
+    int rc = query_list(j, sql, unit, sizeof(sv_bpoint), fill_point, (void **)out, n);
+    if (rc == SV_OK && sort_points(*out, *n) != SV_OK)
+        rc = sv__journal_fail(j, SV_ENOMEM, "journal state: out of memory sorting the points");
+    return rc;
 }
 
 void sv_bpoints_free(sv_bpoint *p, size_t n)

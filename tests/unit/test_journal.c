@@ -1152,6 +1152,64 @@ static void test_notes_disputes(void)
     sv_journal_close(j);
 }
 
+/* sv_state_points sorts in C (state.c, sort_points): its order must be exactly what SQLite's
+ * ORDER BY over st_points gives, the order it replaced, for every kind of number and unit. */
+static int order_cb(void *ctx, int argc, char **argv, char **names)
+{
+    (void)argc;
+    (void)names;
+    char *s = ctx;
+    size_t len = strlen(s);
+    snprintf(s + len, 4096 - len, "%s/%s ", argv[0], argv[1]);
+    return 0;
+}
+
+static void test_point_order(void)
+{
+    char path[300];
+    path_in(path, sizeof path, "order.db");
+    sv_journal *j;
+    CHECK_INT(sv_journal_create(path, NULL, &j), SV_OK);
+    const char *units[] = {"U2", "U1", "U10"};
+    for (size_t i = 0; i < 3; i++) {
+        sv_unit u = make_unit(units[i], "order");
+        CHECK_INT(sv_record_unit(j, &u, NULL), SV_OK);
+        sv_unit_clear(&u);
+    }
+    /* numbers in a scrambled order: letters J, T and others, one to three of them, digits of
+     * different lengths, so that text order and numeric order disagree */
+    const char *numbers[] = {"J10", "T2",   "AB3", "J2", "Z1", "T10", "J1",           "A7", "JA1",
+                             "T1",  "J100", "A10", "K5", "J9", "TT1", "ABC999999999", "J11"};
+    for (size_t u = 0; u < 3; u++)
+        for (size_t i = 0; i < sizeof numbers / sizeof *numbers; i++) {
+            sv_bpoint p = make_point(units[u], 35.555, 103.205);
+            snprintf(p.number, sizeof p.number, "%s", numbers[(i * 7 + u * 3) % 17]);
+            CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
+        }
+    sv_bpoint *pts;
+    size_t n;
+    char ours[4096] = "", theirs[4096] = "";
+    CHECK_INT(sv_state_points(j, NULL, &pts, &n), SV_OK);
+    CHECK_INT(n, 51);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(ours);
+        snprintf(ours + len, sizeof ours - len, "%s/%s ", pts[i].unit, pts[i].number);
+    }
+    sv_bpoints_free(pts, n);
+    sv_journal_close(j);
+    sqlite3 *db;
+    CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(db,
+                       "SELECT unit, number FROM st_points ORDER BY unit, CASE prefix WHEN 'J' "
+                       "THEN 0 WHEN 'T' THEN 1 ELSE 2 END, prefix, num, number",
+                       order_cb, theirs, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    CHECK_STR(ours, theirs);
+    /* and what that order is: J numerically, then T, then the other prefixes */
+    CHECK(strncmp(ours, "U1/J1 U1/J2 U1/J9 U1/J10 U1/J11 U1/J100 U1/T1 U1/T2 U1/T10 U1/A7 ", 65) ==
+          0);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/qj-journal-XXXXXX");
@@ -1168,6 +1226,7 @@ int main(void)
     test_line_ends();
     test_field_day_points();
     test_notes_disputes();
+    test_point_order();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
