@@ -1260,6 +1260,17 @@ static enum MHD_Result h_imagery_tile(ctx *x)
     return r;
 }
 
+/* A background upload (?async=1) that the job queue has no room for: refused on its headers
+ * (before up to 512 MiB is spooled) and again by the route. */
+static int async_refused(sy_server *s, struct MHD_Connection *c)
+{
+    const char *a = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "async");
+    return a && strcmp(a, "1") == 0 && sy__jobs_active(s->jobs, NULL, 0) >= SY__JOBS_ACTIVE;
+}
+#define ASYNC_FULL                                                                                 \
+    "the office is already tiling as many uploads as it queues; try again when one of them is "    \
+    "done"
+
 /* Tile the raster at spool into the office's imagery, on the server's imagery handle under
  * imagery_lock only (ingests and pages go on meanwhile). err holds the reason on failure. */
 static int tile_imagery(sy_server *s, const char *spool, const char *name, const char *assign,
@@ -1373,9 +1384,7 @@ static enum MHD_Result imagery_add_later(ctx *x, const char *name, const char *a
     int64_t id = sy__job_start(x->s->jobs, "imagery.add", name, x->sess.user, imagery_job_run, a,
                                imagery_job_free);
     if (id == 0)
-        return reply_error(x->c, MHD_HTTP_SERVICE_UNAVAILABLE,
-                           "the office is already tiling as many uploads as it queues; "
-                           "try again when one of them is done");
+        return reply_error(x->c, MHD_HTTP_SERVICE_UNAVAILABLE, ASYNC_FULL);
     if (id < 0)
         return reply_error(x->c, MHD_HTTP_INTERNAL_SERVER_ERROR,
                            "cannot start the tiling (no thread)");
@@ -1416,6 +1425,8 @@ static enum MHD_Result h_imagery_add(ctx *x)
     if (async && strcmp(async, "0") != 0 && strcmp(async, "1") != 0)
         return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
                            "?async= is 1 (tile in the background) or 0");
+    if (async_refused(x->s, x->c))
+        return reply_error(x->c, MHD_HTTP_SERVICE_UNAVAILABLE, ASYNC_FULL);
     if (!x->r->spool_path || !x->r->len)
         return reply_error(x->c, MHD_HTTP_BAD_REQUEST, "the body must be the raster (a GeoTIFF)");
     if (async && strcmp(async, "1") == 0)
@@ -1951,6 +1962,11 @@ static int upload_gate(sy_server *s, struct MHD_Connection *c, const char *url, 
     int go = rt && staff_gate(x, rt, res);
     if (!rt && res)
         *res = reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
+    if (go && rt->fn == h_imagery_add && async_refused(s, c)) {
+        go = 0;
+        if (res)
+            *res = reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, ASYNC_FULL);
+    }
     sodium_memzero(x, sizeof *x);
     free(x);
     return go;

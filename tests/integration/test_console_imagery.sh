@@ -245,6 +245,46 @@ c=$(hcode GET /api/v1/imagery -b "$T/view.jar"); [ "$c" = 200 ] && pyexpr "$T/bo
     ok "a name that is no UTF-8: 400 with the reason, nothing tiled, the listing intact" || fail "listing after a bad name: $c"
 c=$(hcode POST /api/v1/imagery/dom3/remove -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF"); [ "$c" = 200 ] || fail "remove dom3: $c"
 
+# ---- a full queue refuses a background upload on its headers, before storing its body ---------------
+# a slow job first (a 4000 x 4000 px raster of noise: seconds of GDAL), three quick ones behind it
+"$PY" - "$T/big.tif" "$T/dom.tif" <<'PY' || fail "making big.tif"
+import sys
+import numpy
+from osgeo import gdal
+src = gdal.Open(sys.argv[2])
+x0, px, _, y0, _, py = src.GetGeoTransform()
+d = gdal.GetDriverByName("GTiff").Create(sys.argv[1], 4000, 4000, 1, gdal.GDT_Byte)
+d.SetGeoTransform((x0, px / 4, 0, y0, 0, py / 4))
+d.SetProjection(src.GetProjection())
+d.GetRasterBand(1).WriteArray(numpy.random.default_rng(5).integers(0, 256, (4000, 4000), dtype=numpy.uint8))
+d = None
+PY
+post_async() {  # FILE NAME [curl args]: the answer's status, its body in $T/q.body, the bytes sent in $SENT
+    local f=$1 n=$2; shift 2
+    curl -s -o "$T/q.body" -w '%{http_code} %{size_upload}' --max-time 120 --cacert "$T/cert.pem" -b "$T/adm.jar" \
+        -H "X-CSRF-Token: $ADM_CSRF" -H 'Content-Type: application/octet-stream' "$@" \
+        --data-binary @"$f" "$URL/api/v1/imagery?name=$n&assign=x&async=1" >"$T/q.w"
+    SENT=$(cut -d' ' -f2 "$T/q.w")
+    cut -d' ' -f1 "$T/q.w"
+}
+c1=$(post_async "$T/big.tif" big); BIGJOB=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$T/q.body" 2>/dev/null)
+c2=$(post_async "$T/dom.tif" q2); c3=$(post_async "$T/dom.tif" q3); c4=$(post_async "$T/dom.tif" q4)
+LASTJOB=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$T/q.body" 2>/dev/null)
+post_async "$T/dom.tif" q5 -H 'Expect: 100-continue' >"$T/c5"; c5=$(cat "$T/c5"); SENT5=$SENT; cp "$T/q.body" "$T/q5.body"
+c6=$(post_async "$T/dom.tif" q6)
+c=$(hcode GET "$BIGJOB" -b "$T/adm.jar")
+if [ "$c" = 200 ] && pyexpr "$T/body" 'd["state"] == "running"'; then
+    # the slow job ran all along: the queue was full for the fifth and sixth
+    [ "$c1$c2$c3$c4" = 202202202202 ] && [ "$c5" = 503 ] && [ "$SENT5" = 0 ] && [ "$c6" = 503 ] && grep -q "try again" "$T/q5.body" &&
+        ! ls "$O".upload-* >/dev/null 2>&1 &&
+        ok "four background uploads queue; a fifth is refused with 503 (on its headers when it waits for 100 Continue), nothing stored" ||
+        fail "full queue: $c1 $c2 $c3 $c4 / $c5 (sent $SENT5 B) $c6 $(head -c 200 "$T/q5.body")"
+else
+    ok "(the slow job ended before the queue filled: the full-queue check is skipped on this machine)"
+fi
+wait_job "$LASTJOB" && pyexpr "$T/job" 'd["state"] == "done"' && ok "... and the queued ones are tiled in their turn" || fail "queued after big: $(head -c 300 "$T/job")"
+for n in big q2 q3 q4; do "$OFF" imagery remove "$O" --name $n >/dev/null 2>&1 || fail "remove $n"; done
+
 # ---- a real browser: the unit page's map shows the imagery ------------------------------------------------
 if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && "$PY" -c 'import selenium' 2>/dev/null; then
     mkdir -p "$QJ_BUILD/test-artifacts/console-imagery"
