@@ -58,16 +58,15 @@ static int office_fail(sy_office *o)
     return code;
 }
 
-/* The audit row of a staff action done here (docs/office.md, "Audit"), as the console writes
- * one: who is the command's --by when it names one, else "(command line)"; the address
- * "local". The action is done already; a row that cannot be written is an error all the same. */
-static int audited(sy_office *o, const char *by, const char *action, const char *target,
-                   const char *detail)
+/* The result rc of writing the audit row of a staff action done here (docs/office.md, "Audit"),
+ * as the console writes one: who is the command's --by when it names one, else NULL ("(command
+ * line)"); the address "local". The action is done already; a row that cannot be written is an
+ * error all the same. */
+static int audited(sy_office *o, int rc)
 {
-    if (sy_office_audit(o, by, action, target, detail, NULL) == SY_OK)
+    if (rc == SY_OK)
         return 0;
-    return die(EXIT_FAIL, "%s done, but its audit row was not written: %s", action,
-               sy_office_errmsg(o));
+    return die(EXIT_FAIL, "done, but its audit row was not written: %s", sy_office_errmsg(o));
 }
 
 /* A listing's JSON text (office.h; freed here, *text set NULL) as a tree in *v. rc is the
@@ -262,7 +261,7 @@ static int device_add(int argc, char **argv)
     printf(" with office %s\n", sy_office_id(o));
     printf("enrollment token (shown once; give it to the tablet's `quejie enroll --token`):\n");
     printf("%s\n", token);
-    int code = audited(o, NULL, "device.add", name, crew);
+    int code = audited(o, sy_office_audit(o, NULL, "device.add", name, crew, NULL));
     sy_office_close(o);
     return code;
 }
@@ -284,7 +283,7 @@ static int device_revoke(int argc, char **argv)
     printf("revoked device %s: its requests and bundles are refused from now on; its entries "
            "stay\n",
            name);
-    int code = audited(o, NULL, "device.revoke", name, NULL);
+    int code = audited(o, sy_office_audit(o, NULL, "device.revoke", name, NULL, NULL));
     sy_office_close(o);
     return code;
 }
@@ -417,10 +416,9 @@ static int tasks_import(int argc, char **argv)
     if (!known)
         fprintf(stderr, "%s: note: no registered device or crew is called '%s' (yet)\n", prog,
                 assign);
-    char detail[160];
-    snprintf(detail, sizeof detail, "%zu units for %s", n, assign);
     const char *base = strrchr(a.pos[1], '/');
-    int code = audited(o, NULL, "tasks.import", base ? base + 1 : a.pos[1], detail);
+    int code = audited(
+        o, sy_office_audit_tasks(o, NULL, base ? base + 1 : a.pos[1], n, assign, NULL, NULL, 0));
     sy_office_close(o);
     return code;
 }
@@ -454,10 +452,7 @@ static int imagery_add(int argc, char **argv)
                info.name, a.pos[1], info.epsg, info.warped ? " (reprojected)" : "", info.levels,
                info.levels == 1 ? "" : "s", (long long)info.tiles, (double)info.bytes / 1e6,
                info.packs, info.packs == 1 ? "" : "s", assign);
-        char detail[160];
-        snprintf(detail, sizeof detail, "for %s, EPSG:%d, %d levels, %lld tiles", assign, info.epsg,
-                 info.levels, (long long)info.tiles);
-        code = audited(o, NULL, "imagery.add", info.name, detail);
+        code = audited(o, sy_office_audit_imagery(o, NULL, &info, assign, NULL, NULL, 0));
     }
     sy_office_close(o);
     return code;
@@ -512,7 +507,8 @@ static int imagery_remove(int argc, char **argv)
         code = die(EXIT_FAIL, "%s", sy_office_errmsg(o));
     } else {
         printf("imagery %s removed\n", get(&a, "--name"));
-        code = audited(o, NULL, "imagery.remove", get(&a, "--name"), NULL);
+        code =
+            audited(o, sy_office_audit(o, NULL, "imagery.remove", get(&a, "--name"), NULL, NULL));
     }
     sy_office_close(o);
     return code;
@@ -832,12 +828,7 @@ static int review_resolve(int argc, char **argv)
         printf("review case %lld decided: %s\n", id, accept);
     else
         printf("review case %lld resolved\n", id);
-    const char *note = get(&a, "--note");
-    char detail[600];
-    snprintf(detail, sizeof detail, "%s%s%s", accept ? "accept " : "resolved", accept ? accept : "",
-             note ? ": " : "");
-    snprintf(detail + strlen(detail), sizeof detail - strlen(detail), "%s", note ? note : "");
-    int code = audited(o, by, "review.resolve", a.pos[1], detail);
+    int code = audited(o, sy_office_audit_review(o, by, a.pos[1], accept, get(&a, "--note"), NULL));
     sy_office_close(o);
     return code;
 }
@@ -904,7 +895,7 @@ static int unit_decide(int argc, char **argv, const char *action)
     printf("unit %s: %s by %s\n", unit, action, by);
     char what[32];
     snprintf(what, sizeof what, "unit.%s", action);
-    int code = audited(o, by, what, unit, note);
+    int code = audited(o, sy_office_audit(o, by, what, unit, note, NULL));
     sy_office_close(o);
     return code;
 }
@@ -930,7 +921,7 @@ static int dispute_settle(int argc, char **argv)
     printf("unit %s: dispute %s settled by %s (%s %s)\n", unit, dispute, by, doc, number);
     char detail[600];
     snprintf(detail, sizeof detail, "dispute %s: %s (%s %s)", dispute, outcome, doc, number);
-    int code = audited(o, by, "dispute.settle", unit, detail);
+    int code = audited(o, sy_office_audit(o, by, "dispute.settle", unit, detail, NULL));
     sy_office_close(o);
     return code;
 }
@@ -1051,7 +1042,7 @@ static int cmd_export(int argc, char **argv)
     printf("exported %zu unit%s, %zu boundary point%s, %zu walk%s to %s\n", st.units,
            st.units == 1 ? "" : "s", st.points, st.points == 1 ? "" : "s", st.walks,
            st.walks == 1 ? "" : "s", out);
-    int code = audited(o, NULL, "export", f, out);
+    int code = audited(o, sy_office_audit(o, NULL, "export", f, out, NULL));
     sy_office_close(o);
     return code;
 }

@@ -1036,12 +1036,11 @@ static enum MHD_Result h_review_resolve(ctx *x)
                            "the body must be a JSON object with \"accept\": \"a\", \"b\" or "
                            "\"neither\" (and a \"note\")");
     }
-    char err[512] = "", detail[600];
-    snprintf(detail, sizeof detail, "accept %s%s%s", accept, note ? ": " : "", note ? note : "");
+    char err[512] = "";
     pthread_mutex_lock(&x->s->lock);
     int rc = sy_office_review_decide(x->s->o, id, accept, x->sess.user, note, err, sizeof err);
     if (rc == SY_OK)
-        sy_office_audit(x->s->o, x->sess.user, "review.resolve", x->param[0], detail, x->ip);
+        sy_office_audit_review(x->s->o, x->sess.user, x->param[0], accept, note, x->ip);
     else if (!err[0])
         snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
     pthread_mutex_unlock(&x->s->lock);
@@ -1065,6 +1064,10 @@ static char *temp_beside(const char *db, const char *what)
     return t;
 }
 
+/* temp_beside's names for an upload's spool and a background job's copy of it */
+#define SPOOL_UPLOAD "upload"
+#define SPOOL_JOB "imagery-job"
+
 /*
  * Files an earlier server left beside the database when it was killed or lost power mid-upload
  * (temp_beside's "upload" spools and "imagery-job" files, up to 512 MiB each): removed at start
@@ -1075,10 +1078,9 @@ static char *temp_beside(const char *db, const char *what)
 static int sweep_leftovers(const char *db)
 {
     const char *slash = strrchr(db, '/');
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - db) : 1, slash ? db : ".");
-    if (slash == db)
-        snprintf(dir, sizeof dir, "/");
+    char dir[4096] = ".";
+    if (slash) /* "/office.db" lies in "/" */
+        snprintf(dir, sizeof dir, "%.*s", slash == db ? 1 : (int)(slash - db), db);
     const char *base = slash ? slash + 1 : db;
     size_t blen = strlen(base);
     DIR *d = opendir(dir);
@@ -1087,7 +1089,7 @@ static int sweep_leftovers(const char *db)
     int removed = 0;
     time_t now = time(NULL);
     struct dirent *e;
-    static const char *const kinds[] = {".upload-", ".imagery-job-"};
+    static const char *const kinds[] = {"." SPOOL_UPLOAD "-", "." SPOOL_JOB "-"};
     while ((e = readdir(d)) != NULL) {
         if (strncmp(e->d_name, base, blen) != 0)
             continue;
@@ -1196,9 +1198,8 @@ static enum MHD_Result h_tasks_import(ctx *x)
     int rc = sy_office_tasks_import_buf(x->s->o, file && *file ? file : "package",
                                         (const char *)x->r->body, x->r->len, assign, &n);
     snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
-    snprintf(detail, sizeof detail, "%zu units for %s", n, assign);
     if (rc == SY_OK)
-        sy_office_audit(x->s->o, x->sess.user, "tasks.import", file, detail, x->ip);
+        sy_office_audit_tasks(x->s->o, x->sess.user, file, n, assign, x->ip, detail, sizeof detail);
     pthread_mutex_unlock(&x->s->lock);
     if (rc != SY_OK) {
         logline(x->s, "tasks.import refused from %s (%s): %s", x->ip, x->sess.user, err);
@@ -1308,11 +1309,9 @@ static int tile_imagery(sy_server *s, const char *spool, const char *name, const
 static json_t *imagery_added(sy_server *s, const char *user, const char *ip, const char *assign,
                              const sy_imagery_info *info)
 {
-    char detail[160];
-    snprintf(detail, sizeof detail, "for %s, EPSG:%d, %d levels, %lld tiles", assign, info->epsg,
-             info->levels, (long long)info->tiles);
+    char detail[300];
     pthread_mutex_lock(&s->lock);
-    sy_office_audit(s->o, user, "imagery.add", info->name, detail, ip);
+    sy_office_audit_imagery(s->o, user, info, assign, ip, detail, sizeof detail);
     pthread_mutex_unlock(&s->lock);
     logline(s, "imagery.add: %s %s by %s from %s", info->name, detail, user, ip);
     return json_pack("{s:b, s:s, s:s, s:i, s:i, s:I, s:I, s:i, s:s}", "ok", 1, "name", info->name,
@@ -1361,7 +1360,7 @@ static void imagery_job_run(sy__job *job, void *p)
 static enum MHD_Result imagery_add_later(ctx *x, const char *name, const char *assign, int epsg)
 {
     imagery_job *a = calloc(1, sizeof *a);
-    char *file = temp_beside(sy_office_path(x->s->o), "imagery-job");
+    char *file = temp_beside(sy_office_path(x->s->o), SPOOL_JOB);
     int fd = file ? mkstemp(file) : -1;
     if (!a || fd < 0 || rename(x->r->spool_path, file) != 0) {
         if (fd >= 0) {
@@ -1975,7 +1974,7 @@ static int upload_gate(sy_server *s, struct MHD_Connection *c, const char *url, 
 /* Open the spool file of an upload beside the office database. */
 static int spool_open(sy_server *s, req *r)
 {
-    r->spool_path = temp_beside(sy_office_path(s->o), "upload");
+    r->spool_path = temp_beside(sy_office_path(s->o), SPOOL_UPLOAD);
     int fd = r->spool_path ? mkstemp(r->spool_path) : -1;
     if (fd < 0) {
         free(r->spool_path);
@@ -2279,11 +2278,6 @@ int sy_server_start(sy_office *o, const sy_server_opts *opts, sy_server **out, c
     }
     pthread_mutex_init(&s->pw_lock, NULL);
     pthread_mutex_init(&s->imagery_lock, NULL);
-    if (!(s->jobs = sy__jobs_new())) {
-        snprintf(err, errlen, "out of memory");
-        sy_server_stop(s);
-        return SY_ENOMEM;
-    }
     for (int i = 0; i < KEPT_COUNT; i++) {
         pthread_mutex_init(&s->kept[i].lock, NULL);
         pthread_cond_init(&s->kept[i].built_cond, NULL);
@@ -2305,6 +2299,11 @@ int sy_server_start(sy_office *o, const sy_server_opts *opts, sy_server **out, c
             sy_server_stop(s);
             return SY_EIO;
         }
+    }
+    if (!(s->jobs = sy__jobs_new())) {
+        snprintf(err, errlen, "out of memory");
+        sy_server_stop(s);
+        return SY_ENOMEM;
     }
     /* before listening: a script that sees the port open sees the log line too */
     int swept = sweep_leftovers(sy_office_path(o));

@@ -20,6 +20,7 @@
 
 #include "office_int.h"
 #include "survey/clock.h"
+#include "sync/imagery.h"
 #include "sync/office_staff.h"
 
 /*
@@ -148,6 +149,41 @@ int sy_office_audit(sy_office *o, const char *who, const char *action, const cha
     int rc = sqlite3_step(st) == SQLITE_DONE ? SY_OK : sy__fail_db(o, "audit log");
     sqlite3_finalize(st);
     return rc;
+}
+
+/* detail into the caller's buffer when it gave one, else a local one */
+static int audit_fixed(sy_office *o, const char *who, const char *action, const char *target,
+                       const char *from, char *detail, size_t len, const char *text)
+{
+    if (detail && len)
+        snprintf(detail, len, "%s", text);
+    return sy_office_audit(o, who, action, target, text, from);
+}
+
+int sy_office_audit_tasks(sy_office *o, const char *who, const char *file, size_t units,
+                          const char *assign, const char *from, char *detail, size_t len)
+{
+    char text[300];
+    snprintf(text, sizeof text, "%zu units for %s", units, assign);
+    return audit_fixed(o, who, "tasks.import", file, from, detail, len, text);
+}
+
+int sy_office_audit_imagery(sy_office *o, const char *who, const struct sy_imagery_info *info,
+                            const char *assign, const char *from, char *detail, size_t len)
+{
+    char text[300];
+    snprintf(text, sizeof text, "for %s, EPSG:%d, %d levels, %lld tiles", assign, info->epsg,
+             info->levels, (long long)info->tiles);
+    return audit_fixed(o, who, "imagery.add", info->name, from, detail, len, text);
+}
+
+int sy_office_audit_review(sy_office *o, const char *who, const char *id, const char *accept,
+                           const char *note, const char *from)
+{
+    char text[600];
+    snprintf(text, sizeof text, "%s%s%s%s", accept ? "accept " : "resolved", accept ? accept : "",
+             note ? ": " : "", note ? note : "");
+    return audit_fixed(o, who, "review.resolve", id, from, NULL, 0, text);
 }
 
 int sy_office_audit_list(sy_office *o, size_t limit, char **out)

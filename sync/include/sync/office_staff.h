@@ -109,6 +109,23 @@ int sy_office_session_end(sy_office *o, const char *token);
  * NULL), a detail (may be NULL), from where (client address; NULL: "local"). */
 int sy_office_audit(sy_office *o, const char *who, const char *action, const char *target,
                     const char *detail, const char *from);
+/*
+ * The rows whose detail has a fixed form, written the same by the console and the command line
+ * (who and from as sy_office_audit); detail, when not NULL, receives the detail text (len bytes)
+ * for the caller's log line:
+ *   tasks.import   target the package's file name, "N units for ASSIGN"
+ *   imagery.add    target the imagery, "for ASSIGN, EPSG:N, L levels, T tiles"
+ *   review.resolve target the case, "accept a|b|neither[: NOTE]", or "resolved[: NOTE]" (a case
+ *                  closed with a note only)
+ */
+int sy_office_audit_tasks(sy_office *o, const char *who, const char *file, size_t units,
+                          const char *assign, const char *from, char *detail, size_t len);
+struct sy_imagery_info;
+int sy_office_audit_imagery(sy_office *o, const char *who, const struct sy_imagery_info *info,
+                            const char *assign, const char *from, char *detail, size_t len);
+int sy_office_audit_review(sy_office *o, const char *who, const char *id, const char *accept,
+                           const char *note, const char *from);
+
 /* The audit log as a JSON array's text, newest first, at most limit rows (caller frees): id,
  * time, user, action, target, detail, address. */
 int sy_office_audit_list(sy_office *o, size_t limit, char **out);
