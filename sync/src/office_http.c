@@ -50,6 +50,11 @@
 #define TASKS_MAX_BODY (32u * 1024u * 1024u)      /* POST /api/v1/tasks: a package */
 #define IMAGERY_MAX_BODY (512ull * 1024u * 1024u) /* POST /api/v1/imagery, spooled */
 #define KEPT_DRIFT_MS 1000 /* a kept listing may lag this far behind what tablets send */
+/* An announced body over its bound, from a client that does not wait for "100 Continue", is
+ * read and dropped up to this size so that the client reads the 413 (a refusal sent while its
+ * body is still arriving is lost when the connection closes under it); a larger one is
+ * refused at once. */
+#define OVERSIZE_DRAIN_MAX (16u * 1024u * 1024u)
 
 /* The listings of every unit, kept between requests (docs/office.md, "Kept listings"): built
  * on a reader when what they depend on changed (sy_office_units_stamp); while tablets sync, at
@@ -95,8 +100,9 @@ typedef struct req {
     int64_t deadline; /* ms after started */
     FILE *spool;      /* an upload streamed to a file (POST /api/v1/imagery), or NULL */
     char *spool_path;
-    int gated;   /* an upload route whose staff checks passed before its body */
-    int discard; /* an upload refused on its headers: its body is read and dropped */
+    int gated;             /* an upload route whose staff checks passed before its body */
+    int discard;           /* an upload refused on its headers: its body is read and dropped */
+    const char *too_large; /* an oversized body being read and dropped: the 413's message */
 } req;
 
 static void logline(sy_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -2053,13 +2059,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 peer(c, ip, sizeof ip);
                 logline(s, "refused %s %s from %s: body of %s bytes is over the limit", method, url,
                         ip, cl);
-                return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
-                                   r->max == CONSOLE_MAX_BODY ? "request body over 64 KiB"
-                                   : r->max == TASKS_MAX_BODY ? "task package over 32 MiB"
-                                   : r->spool
-                                       ? "raster over 512 MiB"
-                                       : "request body over 9 MiB (a bundle is at most 8 MiB "
-                                         "unless it holds one entry, sent by an enrolled device)");
+                const char *why = r->max == CONSOLE_MAX_BODY ? "request body over 64 KiB"
+                                  : r->max == TASKS_MAX_BODY ? "task package over 32 MiB"
+                                  : r->spool
+                                      ? "raster over 512 MiB"
+                                      : "request body over 9 MiB (a bundle is at most 8 MiB "
+                                        "unless it holds one entry, sent by an enrolled device)";
+                const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
+                if (errno || end == cl || *end || n > OVERSIZE_DRAIN_MAX ||
+                    (expect && strcasecmp(expect, "100-continue") == 0))
+                    return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, why);
+                r->too_large = why;
+                r->discard = 1;
+                r->max = (size_t)n;
+                if (r->spool) {
+                    fclose(r->spool);
+                    r->spool = NULL;
+                }
+                return MHD_YES;
             }
             if (r->gated)
                 r->deadline = REQUEST_DEADLINE_MS + (int64_t)(n / 65536) * 1000;
@@ -2110,6 +2127,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
+    if (r->too_large)
+        return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, r->too_large);
     if (r->spool) {
         int bad = fclose(r->spool) != 0;
         r->spool = NULL;
