@@ -131,10 +131,17 @@ static int source_crs(GDALDatasetH ds, double *lon)
 
 /* ---- tiling ------------------------------------------------------------------------------ */
 
-/* GDAL's last error as our message. */
+/* GDAL's last error as our message. GDAL quotes the file it could not open ("`x.tif' not
+ * recognized as ..."): after "x.tif: " that quote is dropped, not said twice. */
 static int gdal_fail(sy_office *o, int rc, const char *what)
 {
     const char *m = CPLGetLastErrorMsg();
+    size_t n = strlen(what);
+    if (m && m[0] == '`' && strncmp(m + 1, what, n) == 0 && m[n + 1] == '\'') {
+        m += n + 2;
+        while (*m == ' ')
+            m++;
+    }
     return sy__fail(o, rc, "%s%s%s", what, m && *m ? ": " : "", m && *m ? m : "");
 }
 
