@@ -33,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "export_int.h"
 #include "summary_int.h"
@@ -285,23 +284,9 @@ static void ex_free(sv__ex *x)
  * never overwrite the only copy of the field record. */
 static int is_journal_file(const sv__ex *x, const char *path)
 {
-    struct stat out;
-    if (stat(path, &out) != 0)
-        return 0;
-    for (size_t k = 0; k < x->n_js; k++) {
-        const char *jp = sv_journal_path(x->js[k]);
-        if (!jp)
-            continue;
-        static const char *const suffix[] = {"", ".key", "-wal", "-shm", "-journal"};
-        for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-            char buf[4096];
-            struct stat st;
-            if ((size_t)snprintf(buf, sizeof buf, "%s%s", jp, suffix[i]) >= sizeof buf)
-                continue;
-            if (stat(buf, &st) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino)
-                return 1;
-        }
-    }
+    for (size_t k = 0; k < x->n_js; k++)
+        if (sv_journal_owns_file(x->js[k], path))
+            return 1;
     return 0;
 }
 
@@ -900,7 +885,8 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
     x.sets[0].srs_id = SV_EPSG_CGCS2000;
     x.n_sets = 1;
     if (is_journal_file(&x, path)) {
-        sv__diag(diag, "%s: that is the journal itself; choose another output file", path);
+        sv__diag(diag, "%s: that is the journal itself or its key; choose another output file",
+                 path);
         return SV_EINVAL;
     }
     int rc = load(&x, unit);

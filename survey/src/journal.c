@@ -689,6 +689,22 @@ const char *sv_journal_path(const sv_journal *j)
 {
     return j->path;
 }
+int sv_journal_owns_file(const sv_journal *j, const char *path)
+{
+    struct stat out;
+    if (!j || !j->path || !path || stat(path, &out) != 0)
+        return 0;
+    static const char *const suffix[] = {"", ".key", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+        char buf[4096];
+        struct stat st;
+        if ((size_t)snprintf(buf, sizeof buf, "%s%s", j->path, suffix[i]) >= sizeof buf)
+            continue;
+        if (stat(buf, &st) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino)
+            return 1;
+    }
+    return 0;
+}
 int sv_journal_schema_found(const sv_journal *j)
 {
     return j->schema_found;

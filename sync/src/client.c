@@ -1434,6 +1434,11 @@ int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, in
     if (acked >= last)
         return cfail(c, SY_EINVAL, "nothing to write: the office holds every entry (%lld)",
                      (long long)last);
+    if (sv_journal_owns_file(c->j, path))
+        return cfail(c, SY_EINVAL,
+                     "%s: that is the journal itself or its key; choose another "
+                     "output file",
+                     path);
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);
     if (!tmp)
@@ -1444,6 +1449,12 @@ int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, in
         free(tmp);
         return rc;
     }
+    /* the rows of sync-status are written once the file is in place: a bundle that never
+     * reached the stick was not "written" */
+    struct span {
+        int64_t first, last, bytes;
+    } *spans = NULL;
+    size_t n_spans = 0, cap = 0;
     int rc = SY_OK, n = 0;
     int64_t from = acked + 1;
     while (rc == SY_OK && from <= last) {
@@ -1466,8 +1477,18 @@ int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, in
             }
             off += (size_t)w;
         }
+        if (rc == SY_OK && n_spans == cap) {
+            size_t ncap = cap ? 2 * cap : 8;
+            struct span *ns = realloc(spans, ncap * sizeof *ns);
+            if (!ns)
+                rc = cfail(c, SY_ENOMEM, "out of memory");
+            else {
+                spans = ns;
+                cap = ncap;
+            }
+        }
         if (rc == SY_OK)
-            bundle_row(c, info.first_seq, info.last_seq, (int64_t)b.len, "written", path, 0);
+            spans[n_spans++] = (struct span){info.first_seq, info.last_seq, (int64_t)b.len};
         sy_buf_free(&b);
         from = info.last_seq + 1;
         n++;
@@ -1481,6 +1502,9 @@ int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, in
     if (rc != SY_OK)
         unlink(tmp);
     free(tmp);
+    for (size_t i = 0; rc == SY_OK && i < n_spans; i++)
+        bundle_row(c, spans[i].first, spans[i].last, spans[i].bytes, "written", path, 0);
+    free(spans);
     if (rc == SY_OK) {
         if (entries)
             *entries = last - acked;

@@ -141,6 +141,24 @@ LAST=$("$QUEJIE" sync-status "$J" --json | "$PY" -c "import json,sys;print(json.
 
 # ---- USB: duplicates, replays, tampering ------------------------------------------------------
 "$QUEJIE" point add "$J" --unit $U --lon 103.2433 --lat 35.5611 >/dev/null
+# --output naming the journal, its key or its write-ahead log (by any path) is refused before
+# anything is written: the file is a bundle-sized replacement of a week's work otherwise.
+JSUM=$(sha256sum "$J" "$J.key" | sha256sum)
+ROWS=$("$QUEJIE" sync-status "$J" --json | "$PY" -c "import json,sys;print(len(json.load(sys.stdin)['bundles']))")
+refuse "bundle --output the journal itself" "$QUEJIE" bundle "$J" --output "$J"
+grep -q "journal itself" "$T/err" && ok "the refusal says it is the journal" || fail "journal-output message: $(cat "$T/err")"
+refuse "bundle --output the journal's key" "$QUEJIE" bundle "$J" --output "$J.key"
+refuse "bundle --output the journal by another path" "$QUEJIE" bundle "$J" --output "$(dirname "$J")/./../$(basename "$(dirname "$J")")/$(basename "$J")"
+ln "$J" "$T/hardlink.db" 2>/dev/null && refuse "bundle --output a hard link to the journal" "$QUEJIE" bundle "$J" --output "$T/hardlink.db"
+rm -f "$T/hardlink.db"
+[ "$(sha256sum "$J" "$J.key" | sha256sum)" = "$JSUM" ] && ok "journal and key untouched" || fail "a refused bundle changed the journal or its key"
+expect "the journal still checks" "$QUEJIE" check "$J"
+# A bundle that cannot be written (the output is a directory) leaves no "written" row behind.
+mkdir -p "$T/adir.qjb"
+refuse "bundle --output a directory" "$QUEJIE" bundle "$J" --output "$T/adir.qjb"
+"$QUEJIE" sync-status "$J" --json >"$T/ss.json"
+pyexpr "$T/ss.json" "len(d['bundles']) == $ROWS and all(b['state'] != 'written' or b['reason'] != '$T/adir.qjb' for b in d['bundles'])" \
+    && ok "a failed bundle leaves no 'written' row in sync-status" || fail "sync-status after a failed bundle: $(head -c 600 "$T/ss.json")"
 expect "bundle for USB" "$QUEJIE" bundle "$J" --output "$T/u.qjb"
 tamper() { # NAME PYTHON-EXPR-ON-b
     "$PY" -c "import sys; b=bytearray(open(sys.argv[1],'rb').read()); $2; open(sys.argv[2],'wb').write(b)" "$T/u.qjb" "$T/$1.qjb"

@@ -67,6 +67,11 @@ const char *sv_journal_device_id(const sv_journal *j); /* 32 hex chars, from the
 const char *sv_journal_device_name(const sv_journal *j);
 const char *sv_journal_crew(const sv_journal *j);
 const char *sv_journal_path(const sv_journal *j);
+/* 1 when path names this journal's file or one of its companions (its key, write-ahead log,
+ * shared memory or rollback journal) by any path, symbolic or hard link; 0 otherwise (also when
+ * path does not exist). Every writer of an output file refuses such a path: an export or a USB
+ * bundle written over the journal replaces a week's work. */
+int sv_journal_owns_file(const sv_journal *j, const char *path);
 void sv_journal_public_key(const sv_journal *j, uint8_t pk[SV_PUBKEY_BYTES]);
 /* Journal-wide default GK output: epsg (0 if none) and central meridian (NaN if none). */
 void sv_journal_default_crs(const sv_journal *j, int *epsg, double *central_meridian);
