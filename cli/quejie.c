@@ -897,19 +897,22 @@ static int cmd_area(int argc, char **argv)
     }
     const sv_area *ar = &s.surveyed;
     size_t nw = s.walk_vertices;
+    int has_area = ar->points >= 3; /* as tasks list and the exports: no polygon, no area */
     if (get(&a, "--json")) {
         json_t *o = json_object();
         json_object_set_new(o, "unit", json_string(code));
         json_object_set_new(o, "points", json_integer((json_int_t)ar->points));
-        json_object_set_new(o, "ellipsoidal_m2", json_real(ar->ellipsoidal_m2));
-        json_object_set_new(o, "plane_m2", json_real(ar->plane_m2));
+        json_object_set_new(o, "ellipsoidal_m2", has_area ? jnum(ar->ellipsoidal_m2) : json_null());
+        json_object_set_new(o, "plane_m2", has_area ? jnum(ar->plane_m2) : json_null());
         json_object_set_new(o, "perimeter_m", json_real(ar->perimeter_m));
         json_object_set_new(o, "plane_perimeter_m", json_real(ar->plane_perimeter_m));
         json_object_set_new(o, "closing_m", json_real(ar->closing_m));
         json_object_set_new(o, "epsg", s.crs.epsg ? json_integer(s.crs.epsg) : json_null());
         json_object_set_new(o, "central_meridian", jnum(sv_geo_central_meridian(s.crs)));
-        json_object_set_new(o, "draft_ellipsoidal_m2", json_real(s.draft.ellipsoidal_m2));
-        json_object_set_new(o, "draft_plane_m2", json_real(s.draft.plane_m2));
+        json_object_set_new(o, "draft_ellipsoidal_m2",
+                            s.has_draft ? jnum(s.draft.ellipsoidal_m2) : json_null());
+        json_object_set_new(o, "draft_plane_m2",
+                            s.has_draft ? jnum(s.draft.plane_m2) : json_null());
         json_object_set_new(o, "difference_pct", jnum(s.difference_pct));
         json_object_set_new(o, "walk_vertices", json_integer((json_int_t)nw));
         json_object_set_new(o, "walk_ellipsoidal_m2",
@@ -939,16 +942,25 @@ static int cmd_area(int argc, char **argv)
     } else {
         printf("unit %s  (%s)\n", code, sv_geo_crs_name(g, s.crs));
         printf("  boundary points     %zu\n", ar->points);
-        printf("  ellipsoidal area    %.2f m2  (%.4f ha)\n", ar->ellipsoidal_m2,
-               ar->ellipsoidal_m2 / 1e4);
-        printf("  GK plane area       %.2f m2  (plane - ellipsoidal: %+.3f %%)\n", ar->plane_m2,
-               ar->ellipsoidal_m2 > 0
-                   ? 100 * (ar->plane_m2 - ar->ellipsoidal_m2) / ar->ellipsoidal_m2
-                   : 0.0);
+        if (has_area) {
+            printf("  ellipsoidal area    %.2f m2  (%.4f ha)\n", ar->ellipsoidal_m2,
+                   ar->ellipsoidal_m2 / 1e4);
+            printf("  GK plane area       %.2f m2  (plane - ellipsoidal: %+.3f %%)\n", ar->plane_m2,
+                   ar->ellipsoidal_m2 > 0
+                       ? 100 * (ar->plane_m2 - ar->ellipsoidal_m2) / ar->ellipsoidal_m2
+                       : 0.0);
+        } else {
+            printf("  ellipsoidal area    none yet (3 boundary points make an area)\n");
+        }
         printf("  geodesic perimeter  %.2f m  (closing edge %.2f m)\n", ar->perimeter_m,
                ar->closing_m);
-        printf("  draft area          %.2f m2  (difference %+.2f %%)\n", s.draft.ellipsoidal_m2,
-               isfinite(s.difference_pct) ? s.difference_pct : 0.0);
+        if (s.has_draft && isfinite(s.difference_pct))
+            printf("  draft area          %.2f m2  (difference %+.2f %%)\n", s.draft.ellipsoidal_m2,
+                   s.difference_pct);
+        else if (s.has_draft)
+            printf("  draft area          %.2f m2\n", s.draft.ellipsoidal_m2);
+        else
+            printf("  draft area          none (the unit has no draft polygon)\n");
         if (s.surveyed_valid == SV_VALID_NO)
             printf("  NOT A VALID POLYGON %s\n", s.surveyed_reason);
         if (nw)

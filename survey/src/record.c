@@ -437,6 +437,29 @@ static int point_extras(sv_journal *j, sv_bpoint *p)
     return SV_OK;
 }
 
+/* A number names one current point of its unit: a new point, or a correction of point except
+ * renumbering it, may not take the number of another (it would replace that point silently,
+ * and its line and signatures would follow). */
+static int refuse_number_taken(sv_journal *j, const char *unit, const char *number, int64_t except)
+{
+    sqlite3_stmt *st;
+    int64_t holder = 0;
+    if (sqlite3_prepare_v2(j->db, "SELECT seq FROM st_points WHERE unit = ? AND number = ?", -1,
+                           &st, NULL) != SQLITE_OK)
+        return sv__journal_fail(j, SV_EIO, "journal state: %s", sqlite3_errmsg(j->db));
+    sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        holder = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (!holder || holder == except)
+        return SV_OK;
+    return sv__journal_fail(j, SV_EEXIST,
+                            "%s is already a current point of unit %s (entry %lld); to measure it "
+                            "again record with --corrects %lld and a reason",
+                            number, unit, (long long)holder, (long long)holder);
+}
+
 static int do_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
 {
     int rc = need_unit(j, p->unit);
@@ -478,11 +501,17 @@ static int do_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
             memcpy(p->number, was, sizeof was);
         else if (strcmp(p->number, was) != 0) {
             /* Renumbering takes the old number out of the boundary, like a void. */
-            rc = refuse_if_line_end(j, p->supersedes, "cannot renumber");
+            rc = refuse_number_taken(j, p->unit, p->number, p->supersedes);
+            if (rc == SV_OK)
+                rc = refuse_if_line_end(j, p->supersedes, "cannot renumber");
             if (rc != SV_OK)
                 return rc;
         }
-    } else if (!p->number[0]) {
+    } else if (p->number[0]) {
+        rc = refuse_number_taken(j, p->unit, p->number, 0);
+        if (rc != SV_OK)
+            return rc;
+    } else {
         char prefix = strcmp(ptype, "measured") == 0 ? 'J' : 'T';
         rc = next_number(j, p->unit, prefix, p->number, sizeof p->number);
         if (rc != SV_OK)
@@ -1166,9 +1195,20 @@ int sv_record_unit(sv_journal *j, const sv_unit *u, int64_t *seq)
     RECORD_IN_TXN(do_unit(j, u, seq));
 }
 
-int sv_record_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
+static int record_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
 {
     RECORD_IN_TXN(do_point(j, p, seq));
+}
+
+int sv_record_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
+{
+    /* A number the journal chose is written back only with the entry: a caller retrying after
+     * SV_EBUSY asks again for the next free number instead of claiming one never recorded. */
+    int chosen = !p->number[0];
+    int rc = record_point(j, p, seq);
+    if (rc != SV_OK && chosen)
+        p->number[0] = '\0';
+    return rc;
 }
 
 int sv_record_point_change(sv_journal *j, int64_t point_seq, const char *marker,

@@ -389,4 +389,23 @@ expect "point add --corrects --reason (re-measure by hand)" "$Q" point add "$J4"
 pyexpr "$T/log4.json" '(lambda p: (p[6]["h"], p[6]["pole"], p[6]["method"]) == (1898500, 1500, "taped") and p[7]["off"]["north"] == "grid" and p[7]["off"]["brg_in"] == 90000000 and 90.7 < p[7]["off"]["brg"] / 1e6 < 90.8 and p[8]["supersedes"] == 6 and p[8]["marker"] == "paint" and p[8]["reason"] == "marker misread" and p[9]["supersedes"] == 7 and p[9]["reason"] == "pole was leaning")({e["seq"]: e["payload"] for e in d})' \
     && ok "point payloads: ground height and pole, method, grid north turned by the convergence, corrections linked with reasons" || fail "payloads: $(cut -c1-600 "$T/log4.json")"
 expect "check after corrections" "$Q" check "$J4"
+# A number belongs to one current point: a new point, or a correction renumbering another, does
+# not silently take the place of J1 (the line and the signatures would follow it unrecorded).
+N4=$("$Q" log "$J4" --json | "$PY" -c "import json,sys;print(len(json.load(sys.stdin)))")
+refuse "point add --number of a current point" "$Q" point add "$J4" --unit $U --lat 35.5502 --lon 103.2302 --number J1
+grep -q "J1" "$T/err" && grep -q -- "--corrects" "$T/err" && ok "the refusal names J1 and --corrects" || fail "taken-number message: $(cat "$T/err")"
+refuse "a correction renumbering onto another current point" "$Q" point add "$J4" --unit $U --lat 35.5502 --lon 103.2302 --corrects 9 --number J1 --reason "renumber"
+[ "$("$Q" log "$J4" --json | "$PY" -c "import json,sys;print(len(json.load(sys.stdin)))")" = "$N4" ] \
+    && ok "the refused points recorded nothing" || fail "a refused point was recorded"
+expect "a correction keeping its own number" "$Q" point add "$J4" --unit $U --lat 35.5503 --lon 103.2303 --corrects 9 --number J2 --reason "again"
+expect "a new point with a free number" "$Q" point add "$J4" --unit $U --lat 35.5504 --lon 103.2304 --number J7
+"$Q" area "$J4" --unit $U --json >"$T/a4.json"
+pyexpr "$T/a4.json" 'd["points"] == 3' && ok "three current points: J1, J2 and J7" || fail "points after numbering: $(cat "$T/a4.json")"
+# Under three points there is no area: null in JSON as in tasks list and the exports, not 0.
+"$Q" point add "$J4" --unit 622925CY000031 --lat 35.4002 --lon 103.3502 >/dev/null
+"$Q" area "$J4" --unit 622925CY000031 --json >"$T/a5.json"
+pyexpr "$T/a5.json" 'd["points"] == 1 and d["ellipsoidal_m2"] is None and d["plane_m2"] is None and d["difference_pct"] is None and d["draft_ellipsoidal_m2"] > 0' \
+    && ok "area --json of a one-point unit: no area (null), the draft's area" || fail "one-point area: $(cat "$T/a5.json")"
+"$Q" area "$J4" --unit 622925CY000031 >"$T/a5.txt"
+grep -q "none yet" "$T/a5.txt" && ! grep -q "difference" "$T/a5.txt" && ok "area of a one-point unit says none yet, no difference" || fail "one-point area text: $(cat "$T/a5.txt")"
 finish

@@ -893,6 +893,9 @@ static void test_field_day_points(void)
     CHECK_INT(sv_record_point(j, &p, NULL), SV_EINVAL); /* no declination anywhere */
     CHECK(strstr(sv_journal_errmsg(j), SV_CFG_DECLINATION) != NULL);
     p.off.declination_deg = -2.5, p.off.declination_set = 1;
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_EEXIST); /* p still holds the grid point's number */
+    CHECK(strstr(sv_journal_errmsg(j), p.number) && strstr(sv_journal_errmsg(j), "--corrects"));
+    p.number[0] = '\0';
     CHECK_INT(sv_record_point(j, &p, &og), SV_OK);
     CHECK(point_at(j, "U1", og, &got));
     CHECK_NEAR(got.off.bearing_deg, 87.5, 1e-6);
