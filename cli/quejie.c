@@ -213,7 +213,8 @@ static int tasks_import(int argc, char **argv)
     printf("imported %zu unit%s from %s (%s)%s", r.added, r.added == 1 ? "" : "s", a.pos[1], r.crs,
            r.unchanged ? "; unchanged units skipped" : "");
     if (r.skipped)
-        printf("; %zu feature%s of other layers (points, lines, walks, signatures) ignored",
+        printf("; %zu feature%s of other layers (points, lines, walks, tracks, signatures, notes) "
+               "ignored",
                r.skipped, r.skipped == 1 ? "" : "s");
     printf("\n");
     return 0;

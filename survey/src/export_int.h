@@ -48,6 +48,9 @@ extern const size_t sv__ex_n_sig_cols;
  * sv__ex_n_note_cols columns. */
 extern const sv__gpkg_column sv__ex_note_cols[];
 extern const size_t sv__ex_n_note_cols;
+/* The GeoJSON "layer" of signature and note features (sv__ex_geojson_other_layer knows them). */
+#define SV__EX_GEOJSON_SIGNATURE "signature"
+#define SV__EX_GEOJSON_NOTE "note"
 
 /* ---- The export context (export.c) ------------------------------------------------- */
 

@@ -442,6 +442,16 @@ const sv__ex_layer sv__ex_layers[SV__LY_COUNT] = {
      track_zone, sizeof track_zone},
 };
 
+int sv__ex_geojson_other_layer(const char *layer)
+{
+    if (!layer)
+        return 0;
+    for (size_t k = 0; k < SV__LY_COUNT; k++)
+        if (k != SV__LY_UNITS && strcmp(layer, sv__ex_layers[k].geojson) == 0)
+            return 1;
+    return strcmp(layer, SV__EX_GEOJSON_SIGNATURE) == 0 || strcmp(layer, SV__EX_GEOJSON_NOTE) == 0;
+}
+
 /* ---- Attribute sinks: one set of calls fills GeoPackage rows and GeoJSON properties -------- */
 
 /* Callers build the value only when s->props is set: a GeoPackage row needs no JSON. */

@@ -211,7 +211,7 @@ static int j_body(sv__ex *x, jctx *c)
         return rc;
     /* Signatures have no place on the map: features with a null geometry (RFC 7946, 3.2). */
     for (size_t i = 0; i < x->n_sigs; i++) {
-        sv__ex_sink s = jsink("signature", sv__ex_sig_cols);
+        sv__ex_sink s = jsink(SV__EX_GEOJSON_SIGNATURE, sv__ex_sig_cols);
         if ((rc = sv__ex_sig_attrs(x, &s, i, timebuf)) != SV_OK) {
             json_decref(s.props);
             return rc;
@@ -221,7 +221,7 @@ static int j_body(sv__ex *x, jctx *c)
     }
     /* Notes, likewise: features with a null geometry, kind "note". */
     for (size_t i = 0; i < x->n_notes; i++) {
-        sv__ex_sink s = jsink("note", sv__ex_note_cols);
+        sv__ex_sink s = jsink(SV__EX_GEOJSON_NOTE, sv__ex_note_cols);
         sv__ex_note_attrs(x, &s, i, timebuf);
         if ((rc = j_feature(x, c, &s, NULL, 0)) != SV_OK)
             return rc;

@@ -24,6 +24,10 @@ void sv__diag(sv_diag *d, const char *fmt, ...) __attribute__((format(printf, 2,
 int64_t sv__to_fixed(double v, double scale); /* rounds; NaN -> INT64_MIN (field omitted) */
 double sv__from_fixed(int64_t v, double scale);
 
-/* Wall-clock UTC milliseconds. */
+/* 1 when layer is the "layer" property of a feature the GeoJSON export writes besides units
+ * (boundary points, lines, walks, tracks, signatures, notes): a task import reading the tool's
+ * own export skips those (export_layers.c, beside the layer table, so a new layer is known to
+ * both at once). */
+int sv__ex_geojson_other_layer(const char *layer);
 
 #endif

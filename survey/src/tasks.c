@@ -834,19 +834,13 @@ static int check_unique(ctx *c, sv_task_set *set)
 /*
  * A feature of one of the other layers of the tool's own GeoJSON export (the "layer" property
  * export.c writes first in every feature): not a unit. Only these exact names count, so that a
- * county file with a "layer" attribute of its own (CAD layer names) is still read as units; a
- * layer the export gains later is refused here until it is listed (test_roundtrip catches it).
+ * county file with a "layer" attribute of its own (CAD layer names) is still read as units. The
+ * names come from the export's own layer table, so a layer it gains is known here at once.
  */
 static int is_other_layer(const json_t *f)
 {
-    static const char *const other[] = {"boundary_point", "boundary_line", "walked_polygon",
-                                        "track", "signature"};
-    const char *layer =
-        json_string_value(json_object_get(json_object_get(f, "properties"), "layer"));
-    for (size_t k = 0; layer && k < sizeof other / sizeof other[0]; k++)
-        if (strcmp(layer, other[k]) == 0)
-            return 1;
-    return 0;
+    return sv__ex_geojson_other_layer(
+        json_string_value(json_object_get(json_object_get(f, "properties"), "layer")));
 }
 
 static int parse_root(ctx *c, const json_t *root, sv_task_set *set)

@@ -19,6 +19,7 @@ done
 expect "line" "$Q" line "$J" --unit $U --from J1 --to J2 --neighbour 甲村
 printf '[[10, 20, 30, 40]]\n' >"$T/strokes.json"
 expect "sign" "$Q" sign "$J" --unit $U --party 甲村 --signer 王五 --strokes "$T/strokes.json"
+expect "note" "$Q" note add "$J" --unit $U --point J2 --text "界桩已毁"
 
 expect "export GeoJSON" "$Q" export "$J" --format geojson --output "$T/a.geojson"
 expect "init a fresh journal" "$Q" init "$T/fresh.db"
