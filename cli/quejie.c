@@ -630,6 +630,21 @@ static int cmd_record(int argc, char **argv)
         sv_journal_close(j);
         return EXIT_USAGE;
     }
+    if (remeasure) {
+        /* before the crew stands a minute at the mark: the point must stand in this unit */
+        sv_bpoint *pts = NULL;
+        size_t n = 0, found = 0;
+        if (sv_state_points(j, unit, &pts, &n) != SV_OK)
+            return journal_fail(j);
+        for (size_t i = 0; i < n && !found; i++)
+            found = pts[i].seq == remeasure;
+        sv_bpoints_free(pts, n);
+        if (!found) {
+            sv_journal_close(j);
+            return die(EXIT_USAGE, "--remeasure %lld: not a current boundary point of unit %s",
+                       (long long)remeasure, unit);
+        }
+    }
 
     /* Defaults come from the journal's configuration, flags override them. */
     sv_avg_opts avg = sv_avg_defaults();

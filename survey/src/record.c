@@ -1171,6 +1171,35 @@ static int do_void(sv_journal *j, int64_t target_seq, const char *reason, int64_
                                 "entry %lld is a %s entry, which a void cannot withdraw "
                                 "(units, code lists and settings are changed by new entries)",
                                 (long long)target_seq, kind);
+    /* A void withdraws something standing: an entry withdrawn already, or a point a later
+     * entry corrected, would be withdrawn by an entry that changes nothing. */
+    int64_t by = 0;
+    const char *sql =
+        strcmp(kind, "point") == 0
+            ? "SELECT coalesce((SELECT seq FROM st_voided WHERE target = ?1), 0),"
+              " (SELECT seq FROM st_points WHERE seq = ?1) IS NULL,"
+              " coalesce((SELECT min(seq) FROM entries WHERE kind = 'point' AND seq > ?1"
+              " AND json_extract(payload, '$.supersedes') = ?1), 0)"
+            : "SELECT coalesce((SELECT seq FROM st_voided WHERE target = ?1), 0), 0, 0";
+    int gone = 0;
+    int64_t corrected_by = 0;
+    if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sv__journal_fail(j, SV_EIO, "journal state: %s", sqlite3_errmsg(j->db));
+    sqlite3_bind_int64(st, 1, target_seq);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        by = sqlite3_column_int64(st, 0);
+        gone = sqlite3_column_int(st, 1);
+        corrected_by = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+    if (by)
+        return sv__journal_fail(j, SV_EINVAL, "entry %lld was already withdrawn (by entry %lld)",
+                                (long long)target_seq, (long long)by);
+    if (gone && corrected_by)
+        return sv__journal_fail(j, SV_EINVAL,
+                                "entry %lld is not a current point: entry %lld corrected it; "
+                                "withdraw the current one instead",
+                                (long long)target_seq, (long long)corrected_by);
     rc = refuse_if_line_end(j, target_seq, "cannot withdraw");
     if (rc != SV_OK)
         return rc;

@@ -119,6 +119,8 @@ grep -q "J1-T1 (entry $lseq)" "$T/err" && ok "void: the message names the line" 
 [ "$(snapshot "$J")" = "$before" ] && ok "refused void recorded nothing" || fail "refused void changed the journal"
 expect "void the line" "$Q" void "$J" "$lseq" --reason "drawn to the wrong point"
 expect "void the map-read point" "$Q" void "$J" "$seq" --reason "read from the wrong sheet"
+refuse "void of an entry already withdrawn" "$Q" void "$J" "$seq" --reason "again"
+grep -q "already withdrawn" "$T/err" && ok "the refusal says it was withdrawn already" || fail "second void message: $(cat "$T/err")"
 "$Q" export "$J" --format csv --output "$T/v.csv" >/dev/null
 ! grep -q "T1" "$T/v.csv" && ok "voided point gone from the export" || fail "voided point still exported"
 "$Q" log "$J" --json | "$PY" -c "import json,sys; sys.exit(0 if any(e['seq']==$seq for e in json.load(sys.stdin)) else 1)" \
@@ -327,6 +329,11 @@ port=$(free_port)
 timeout 30 "$Q" record "$J" --unit $U --gnss 127.0.0.1:$port --timeout 2 >"$T/rec" 2>"$T/err"
 rc=$?
 [ $rc -eq 3 ] && grep -q "no receiver" "$T/err" && ok "no gpsd: reports no receiver, exits 3" || fail "no gpsd: rc=$rc $(cat "$T/err")"
+# --remeasure of an entry that is no current point of the unit is refused before any receiver.
+timeout 30 "$Q" record "$J" --unit $U --gnss 127.0.0.1:$port --timeout 2 --remeasure 1 --reason "again" >"$T/rec" 2>"$T/err"
+rc=$?
+[ $rc -eq 2 ] && grep -q "remeasure 1: not a current boundary point" "$T/err" && ! grep -q "receiver" "$T/err" \
+    && ok "record --remeasure of a non-point is refused up front" || fail "remeasure up front: rc=$rc $(cat "$T/err")"
 
 # Walk mode: K gated vertices one every M metres.
 record_live "$FIX/gnss/nmea-rtk.log" 0.05 "$T/walk" "$J" --unit $U --walk-every 0.5 --count 5 --accept dgps --json
@@ -399,6 +406,8 @@ refuse "a correction renumbering onto another current point" "$Q" point add "$J4
     && ok "the refused points recorded nothing" || fail "a refused point was recorded"
 expect "a correction keeping its own number" "$Q" point add "$J4" --unit $U --lat 35.5503 --lon 103.2303 --corrects 9 --number J2 --reason "again"
 expect "a new point with a free number" "$Q" point add "$J4" --unit $U --lat 35.5504 --lon 103.2304 --number J7
+refuse "void of a point a later entry corrected" "$Q" void "$J4" 6 --reason "wrong"
+grep -q "entry 8 corrected it" "$T/err" && ok "the refusal names the correcting entry" || fail "superseded void message: $(cat "$T/err")"
 "$Q" area "$J4" --unit $U --json >"$T/a4.json"
 pyexpr "$T/a4.json" 'd["points"] == 3' && ok "three current points: J1, J2 and J7" || fail "points after numbering: $(cat "$T/a4.json")"
 # Under three points there is no area: null in JSON as in tasks list and the exports, not 0.
