@@ -686,30 +686,43 @@ static int lines_at(sv_journal *j, const char *unit, const char *number, char *b
  * is in do_void (and in do_point for a correction that renumbers): a point that a current
  * line uses cannot be withdrawn until the line is.
  */
+/* The ends of a boundary line (of a line, or of the stretch a dispute is about): two different
+ * current boundary points of the unit. what names the thing in messages ("line", "dispute"). */
+static int line_ends_valid(sv_journal *j, const char *unit, const char *from, const char *to,
+                           const char *what)
+{
+    if (!from[0] || !to[0])
+        return sv__journal_fail(j, SV_EINVAL,
+                                "a %s along the boundary needs both end points "
+                                "(from %s to %s)",
+                                what, from[0] ? from : "?", to[0] ? to : "?");
+    if (strcmp(from, to) == 0)
+        return sv__journal_fail(j, SV_EINVAL, "%s %s-%s of unit %s: the end points are the same",
+                                what, from, to, unit);
+    for (int end = 0; end < 2; end++) {
+        const char *num = end ? to : from;
+        int rc = point_current(j, unit, num);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            return sv__journal_fail(j, SV_ENOTFOUND,
+                                    "%s %s-%s of unit %s: %s is not a current boundary point of "
+                                    "the unit (record the point first)",
+                                    what, from, to, unit, num);
+    }
+    return SV_OK;
+}
+
 static int do_line(sv_journal *j, const sv_bline *l, int64_t *seq)
 {
     int rc = need_unit(j, l->unit);
     if (rc != SV_OK)
         return rc;
-    if (!l->from[0] || !l->to[0])
-        return sv__journal_fail(j, SV_EINVAL, "a boundary line needs both end points");
     if ((rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the neighbour", l->neighbour,
                         (const char *)NULL)) != SV_OK)
         return rc;
-    if (strcmp(l->from, l->to) == 0)
-        return sv__journal_fail(j, SV_EINVAL, "line %s-%s of unit %s: the end points are the same",
-                                l->from, l->to, l->unit);
-    for (int end = 0; end < 2; end++) {
-        const char *num = end ? l->to : l->from;
-        rc = point_current(j, l->unit, num);
-        if (rc < 0)
-            return rc;
-        if (rc == 0)
-            return sv__journal_fail(j, SV_ENOTFOUND,
-                                    "line %s-%s of unit %s: %s is not a current boundary point of "
-                                    "the unit (record the point first)",
-                                    l->from, l->to, l->unit, num);
-    }
+    if ((rc = line_ends_valid(j, l->unit, l->from, l->to, "line")) != SV_OK)
+        return rc;
     json_t *o = payload_new();
     put_str(o, "unit", l->unit);
     put_str(o, "from", l->from);
@@ -753,6 +766,9 @@ static int do_dispute(sv_journal *j, const sv_dispute *d, int64_t *seq)
         return sv__journal_fail(j, SV_EINVAL, "a dispute needs a statement");
     if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the parties", d->parties, "the statement",
                         d->statement, (const char *)NULL)) != SV_OK)
+        return rc;
+    if ((d->from[0] || d->to[0]) &&
+        (rc = line_ends_valid(j, d->unit, d->from, d->to, "dispute")) != SV_OK)
         return rc;
     char why[160];
     if (sv_geom_check_limits(&d->area, why, sizeof why) != SV_OK)
@@ -1009,6 +1025,27 @@ static int do_code(sv_journal *j, const char *list, const char *code, const char
     int rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the label", label, (const char *)NULL);
     if (rc != SV_OK)
         return rc;
+    /* Values join the lists the journal was seeded with: a list name mistyped would otherwise
+     * start a list nothing reads, and the crew would look for the value in vain. */
+    sqlite3_stmt *st;
+    char known[512] = SV_NOTE_PHRASE_LIST; /* a county's note phrases start with none */
+    int exists = strcmp(list, SV_NOTE_PHRASE_LIST) == 0;
+    if (sqlite3_prepare_v2(j->db,
+                           "SELECT DISTINCT list FROM st_codes WHERE list <> ?1 ORDER BY list", -1,
+                           &st, NULL) != SQLITE_OK)
+        return sv__journal_fail(j, SV_EIO, "journal state: %s", sqlite3_errmsg(j->db));
+    sqlite3_bind_text(st, 1, SV_NOTE_PHRASE_LIST, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *l = (const char *)sqlite3_column_text(st, 0);
+        size_t len = strlen(known);
+        exists |= l && strcmp(l, list) == 0;
+        if (l && len + strlen(l) + 3 < sizeof known)
+            snprintf(known + len, sizeof known - len, "%s%s", len ? ", " : "", l);
+    }
+    sqlite3_finalize(st);
+    if (!exists)
+        return sv__journal_fail(j, SV_EINVAL, "there is no code list '%s' (the lists are %s)", list,
+                                known);
     json_t *o = payload_new();
     put_str(o, "list", list);
     put_str(o, "code", code);

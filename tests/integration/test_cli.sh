@@ -97,6 +97,15 @@ refuse "verify corrected without a value" "$Q" verify "$J" --unit $U --field age
 refuse "verify disputed without a statement" "$Q" verify "$J" --unit $U --field owner --status disputed
 refuse "verify unknown field" "$Q" verify "$J" --unit $U --field colour --status confirmed
 expect "dispute" "$Q" dispute "$J" --unit $U --statement "东侧界线有争议" --parties "甲村;乙村" --from J1 --to T1
+# A dispute along the boundary names two current points, as a line does.
+refuse "dispute --from without --to" "$Q" dispute "$J" --unit $U --statement "x" --from J1
+grep -q "both end points" "$T/err" && ok "the refusal asks for both ends" || fail "one-ended dispute message: $(cat "$T/err")"
+refuse "dispute --to an unknown point" "$Q" dispute "$J" --unit $U --statement "x" --from J1 --to J99
+grep -q "J99 is not a current boundary point" "$T/err" && ok "the refusal names J99" || fail "unknown-end dispute message: $(cat "$T/err")"
+# Code values join the journal's lists; a mistyped list name is refused with the lists named.
+refuse "codes --add to a list that does not exist" "$Q" codes "$J" --list markers --add iron-pin
+grep -q "no code list 'markers'" "$T/err" && grep -q "marker" "$T/err" && ok "the refusal names the lists" || fail "unknown list message: $(cat "$T/err")"
+expect "codes --add to the marker list" "$Q" codes "$J" --list marker --add iron-pin --label 铁钉
 expect "attendance: absent with notice" "$Q" attend "$J" --unit $U --party 乙村 --presence absent --notice-date 2026-11-20
 refuse "attendance: absent without notice date" "$Q" attend "$J" --unit $U --party 丙村 --presence absent
 expect "line" "$Q" line "$J" --unit $U --from J1 --to T1 --category ditch --position centre --nature disputed --neighbour 乙村
