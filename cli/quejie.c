@@ -1984,12 +1984,53 @@ static const char USAGE[] =
     "  quejie sync-status JOURNAL [--json]\n"
     "  quejie bundle JOURNAL --output FILE\n";
 
+/* The usage of one command (`quejie help record`, `quejie record --help`): the blocks of USAGE
+ * that start with "  quejie CMD" (and " SUB", when CMD has one of that name). 0 when none. */
+static int command_help(const char *cmd, const char *sub)
+{
+    char head[96], head_sub[160];
+    snprintf(head, sizeof head, "  quejie %s", cmd);
+    snprintf(head_sub, sizeof head_sub, "  quejie %s %s", cmd, sub ? sub : "");
+    size_t hl = strlen(head), hsl = strlen(head_sub);
+    int by_sub = 0;
+    for (const char *l = USAGE; sub && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "")
+        by_sub |= strncmp(l, head_sub, hsl) == 0 && (l[hsl] == ' ' || l[hsl] == '\n');
+    int shown = 0, in_block = 0;
+    for (const char *l = USAGE; *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t len = nl ? (size_t)(nl - l) + 1 : strlen(l);
+        if (strncmp(l, "  quejie ", 9) == 0)
+            in_block = by_sub ? strncmp(l, head_sub, hsl) == 0 && (l[hsl] == ' ' || l[hsl] == '\n')
+                              : strncmp(l, head, hl) == 0 && (l[hl] == ' ' || l[hl] == '\n');
+        else if (strncmp(l, "usage:", 6) == 0)
+            in_block = 0;
+        if (in_block) {
+            if (!shown++)
+                fputs("usage:\n", stdout);
+            fwrite(l, 1, len, stdout);
+        }
+        l += len;
+    }
+    if (shown)
+        puts("The options are described in docs/cli.md (/usr/share/doc/quejie/cli.md).");
+    return shown;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || (strcmp(argv[1], "help") == 0 && argc < 3)) {
         fputs(USAGE, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;
     }
+    if (strcmp(argv[1], "help") == 0)
+        return command_help(argv[2], argc > 3 ? argv[3] : NULL)
+                   ? 0
+                   : die(EXIT_USAGE, "unknown command '%s' (see quejie help)", argv[2]);
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return command_help(argv[1], i > 2 ? argv[2] : NULL)
+                       ? 0
+                       : die(EXIT_USAGE, "unknown command '%s' (see quejie help)", argv[1]);
     if (strcmp(argv[1], "--version") == 0) {
         printf("quejie %s\n", SV_VERSION);
         return 0;

@@ -16,6 +16,12 @@ refuse "init refuses --epsg with --central-meridian" "$Q" init "$T/x.db" --epsg 
 [ ! -e "$T/x.db" ] && ok "nothing created by a refused init" || fail "refused init left a file"
 expect "init with a custom central meridian" "$Q" init "$T/cm.db" --central-meridian 103.5
 refuse "unknown option" "$Q" tasks list "$J" --bogus
+# Per-command help: the command's own forms, exit 0; an unknown command is a usage error.
+if "$Q" record "$J" --help >"$T/h" 2>"$T/err" && grep -q -- "--remeasure SEQ" "$T/h" && ! grep -q "quejie sync" "$T/h"; then
+    ok "record --help prints record's forms alone"; else fail "record --help: $(cat "$T/h" "$T/err")"; fi
+"$Q" help dispute settle >"$T/h" && grep -q "quejie dispute settle JOURNAL" "$T/h" && [ "$(grep -c "^  quejie" "$T/h")" = 1 ] \
+    && ok "help dispute settle: that form alone" || fail "help dispute settle: $(cat "$T/h")"
+"$Q" help nonsense >/dev/null 2>&1; [ $? -eq 2 ] && ok "help of an unknown command exits 2" || fail "help nonsense did not exit 2"
 
 expect "tasks import (lon/lat)" "$Q" tasks import "$J" "$FIX/tasks/linxia-units-4490.geojson"
 "$Q" tasks list "$J" --json >"$T/list.json"
