@@ -1761,9 +1761,9 @@ static int cmd_enroll(int argc, char **argv)
         return sync_fail(j, c, rc);
     sy_client_status st;
     if (sy_client_status_get(c, &st) == SY_OK)
-        printf("enrolled %s (%s) with office %s (%s) at %s%s\n", sv_journal_device_name(j),
-               sv_journal_device_id(j), st.office_name, st.office_id, st.office_url,
-               get(&a, "--ca") ? "; its certificate is pinned" : "");
+        printf("enrolled %s%s(%s) with office %s (%s) at %s%s\n", sv_journal_device_name(j),
+               *sv_journal_device_name(j) ? " " : "", sv_journal_device_id(j), st.office_name,
+               st.office_id, st.office_url, get(&a, "--ca") ? "; its certificate is pinned" : "");
     sy_client_status_clear(&st);
     sy_client_close(c);
     sv_journal_close(j);
@@ -1845,8 +1845,11 @@ static int cmd_sync(int argc, char **argv)
         fprintf(stderr, "%s: warning: imagery not updated (the survey data is synced): %s\n", prog,
                 r.imagery_error);
     if (rc != SY_OK) {
-        fprintf(stderr, "%s: not synced (%lld of %lld entries acknowledged): %s\n", prog,
-                (long long)r.acked_seq, (long long)r.last_seq, sy_client_errmsg(c));
+        if (rc == SY_ENOTENROLLED) /* nothing was asked of an office: no count to give */
+            fprintf(stderr, "%s: not synced: %s\n", prog, sy_client_errmsg(c));
+        else
+            fprintf(stderr, "%s: not synced (%lld of %lld entries acknowledged): %s\n", prog,
+                    (long long)r.acked_seq, (long long)r.last_seq, sy_client_errmsg(c));
         sy_client_close(c);
         sv_journal_close(j);
         return sync_stop ? EXIT_INTERRUPTED : EXIT_FAIL;

@@ -314,11 +314,17 @@ static int check_far(sv_journal *j, sv_bpoint *p)
     char d[32], l[32];
     distance_text(m, d, sizeof d);
     distance_text(limit, l, sizeof l);
+    /* the limit named as where it came from: this command's, or the journal's setting */
+    char src[64];
+    if (isfinite(j->point_limit_m))
+        snprintf(src, sizeof src, "given for this point");
+    else
+        snprintf(src, sizeof src, "setting %s", SV_CFG_POINT_LIMIT);
     return sv__journal_fail(j, SV_EINVAL,
                             "the point (lat %.9f, lon %.9f) is %s from unit %s's draft, farther "
-                            "than the limit of %s (setting %s); if it is meant, record it as "
+                            "than the limit of %s (%s); if it is meant, record it as "
                             "far (quejie point add --far)",
-                            p->lat, p->lon, d, p->unit, l, SV_CFG_POINT_LIMIT);
+                            p->lat, p->lon, d, p->unit, l, src);
 }
 
 static int refuse_if_line_end(sv_journal *j, int64_t target, const char *what);

@@ -87,6 +87,7 @@ grep -q "is 1[0-9]*\.[0-9] km from unit $U's draft, farther than the limit of 5.
     && ok "far point: the message names the unit, the distance and the limit" || fail "far point message: $(cat "$T/err")"
 refuse "point add: an offset 6 km out" "$Q" point add "$J" --unit $U --lat 35.5760 --lon 103.2420 --offset-distance 6000 --offset-bearing 0
 refuse "point add: 1 km out with --max-distance 500" "$Q" point add "$J" --unit $U --lat 35.5850 --lon 103.2420 --max-distance 500
+grep -q "limit of 500 m (given for this point)" "$T/err" && ok "the refusal names the command's own limit" || fail "far message with --max-distance: $(cat "$T/err")"
 [ "$(snapshot "$J")" = "$before" ] && ok "refused far points recorded nothing" || fail "a refused far point changed the journal"
 expect "config point.max-distance-m" "$Q" config "$T/cm.db" point.max-distance-m 20000
 refuse "config point.max-distance-m refuses a non-distance" "$Q" config "$T/cm.db" point.max-distance-m far

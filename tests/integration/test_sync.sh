@@ -44,6 +44,7 @@ expect "tasks import assigned to crew1" "$OFFICE" tasks import "$O" "$TASKS" --a
 J=$T/crew1.db
 "$QUEJIE" init "$J" --device-name crew1 --crew 一组 >/dev/null
 refuse "sync before enrolling" "$QUEJIE" sync "$J"
+grep -q "not synced: .*not enrolled" "$T/err" && ! grep -q "0 of 0" "$T/err" && ok "unenrolled: said so, no count of nothing" || fail "unenrolled sync message: $(cat "$T/err")"
 refuse "bundle before enrolling" "$QUEJIE" bundle "$J" --output "$T/x.qjb"
 refuse "enroll with the wrong certificate pinned" "$QUEJIE" enroll "$J" --office "$URL" --token "$TOK1" --ca "$T/cert2.pem"
 refuse "enroll with a made-up token" "$QUEJIE" enroll "$J" --office "$URL" --token AAAABBBBCCCC --ca "$T/cert.pem"
