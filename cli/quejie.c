@@ -913,11 +913,13 @@ static int cmd_area(int argc, char **argv)
     }
     const sv_area *ar = &s.surveyed;
     size_t nw = s.walk_vertices;
-    int has_area = ar->points >= 3; /* as tasks list and the exports: no polygon, no area */
+    int has_area = s.points >= 3; /* as tasks list and the exports: no polygon, no area */
     if (get(&a, "--json")) {
         json_t *o = json_object();
         json_object_set_new(o, "unit", json_string(code));
-        json_object_set_new(o, "points", json_integer((json_int_t)ar->points));
+        /* every current boundary point, as tasks list counts them (the area's own count
+         * leaves out a point repeating its predecessor's position) */
+        json_object_set_new(o, "points", json_integer((json_int_t)s.points));
         json_object_set_new(o, "ellipsoidal_m2", has_area ? jnum(ar->ellipsoidal_m2) : json_null());
         json_object_set_new(o, "plane_m2", has_area ? jnum(ar->plane_m2) : json_null());
         json_object_set_new(o, "perimeter_m", json_real(ar->perimeter_m));
@@ -957,7 +959,7 @@ static int cmd_area(int argc, char **argv)
         print_json(o);
     } else {
         printf("unit %s  (%s)\n", code, sv_geo_crs_name(g, s.crs));
-        printf("  boundary points     %zu\n", ar->points);
+        printf("  boundary points     %zu\n", s.points);
         if (has_area) {
             printf("  ellipsoidal area    %.2f m2  (%.4f ha)\n", ar->ellipsoidal_m2,
                    ar->ellipsoidal_m2 / 1e4);

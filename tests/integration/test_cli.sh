@@ -433,4 +433,10 @@ pyexpr "$T/a5.json" 'd["points"] == 1 and d["ellipsoidal_m2"] is None and d["pla
     && ok "area --json of a one-point unit: no area (null), the draft's area" || fail "one-point area: $(cat "$T/a5.json")"
 "$Q" area "$J4" --unit 622925CY000031 >"$T/a5.txt"
 grep -q "none yet" "$T/a5.txt" && ! grep -q "difference" "$T/a5.txt" && ok "area of a one-point unit says none yet, no difference" || fail "one-point area text: $(cat "$T/a5.txt")"
+# A second point on the same spot counts as a point in area as in tasks list.
+"$Q" point add "$J4" --unit 622925CY000031 --lat 35.4002 --lon 103.3502 >/dev/null
+"$Q" area "$J4" --unit 622925CY000031 --json >"$T/a5.json"
+"$Q" tasks list "$J4" --json >"$T/tl4.json"
+pyexpr "$T/a5.json" "d['points'] == 2 == [u['points'] for u in json.load(open('$T/tl4.json')) if u['code'] == '622925CY000031'][0]" \
+    && ok "area and tasks list count the same points" || fail "point counts: $(head -c 300 "$T/a5.json")"
 finish
