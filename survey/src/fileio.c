@@ -17,6 +17,13 @@
 
 #include "internal.h"
 
+void sv_file_keep_private(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0)
+        (void)fchmod(fd, st.st_mode & 0600);
+}
+
 /* File systems that cannot sync a directory say EINVAL; the data is as safe there as they
  * allow. */
 void sv_file_sync_dir(const char *path)

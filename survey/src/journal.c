@@ -406,6 +406,7 @@ static int read_key(sv_journal *j)
         free(kpath);
         return rc;
     }
+    sv_file_keep_private(fd); /* it signs for the device */
     ssize_t r = read(fd, j->sk, sizeof j->sk);
     close(fd);
     uint8_t pk[crypto_sign_PUBLICKEYBYTES];

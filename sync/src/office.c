@@ -363,6 +363,7 @@ static int load_keys(sy_office *o)
     int fd = open(kpath, O_RDONLY | O_CLOEXEC);
     ssize_t n = -1;
     if (fd >= 0) {
+        sv_file_keep_private(fd); /* it opens every bundle sealed to the office */
         size_t got = 0;
         while (got < sizeof key) {
             ssize_t r = read(fd, key + got, sizeof key - got);

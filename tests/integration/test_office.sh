@@ -29,6 +29,8 @@ usage "init refuses a tolerance that is no number" "$OFF" init "$T/x.db" --toler
 [ ! -e "$T/x.db" ] && [ ! -e "$T/x.db.key" ] && [ ! -e "$T/x.db.replicas" ] \
     && ok "a refused init leaves nothing behind" || fail "a refused init left files"
 [ "$(stat -c %a "$O.key")" = 600 ] && ok "office key file is 0600" || fail "key mode $(stat -c %a "$O.key")"
+chmod 644 "$O.key" && "$OFF" status "$O" >/dev/null 2>&1
+[ "$(stat -c %a "$O.key")" = 600 ] && ok "a key left readable by others is made 0600 again on open" || fail "key mode after open: $(stat -c %a "$O.key")"
 [ -d "$O.replicas" ] && ok "replica directory beside the database" || fail "no $O.replicas"
 usage "unknown command" "$OFF" frobnicate "$O"
 usage "unknown option" "$OFF" status "$O" --bogus

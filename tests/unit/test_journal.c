@@ -240,6 +240,12 @@ static void test_tamper(void)
 
     struct stat stt;
     CHECK(stat(key, &stt) == 0 && (stt.st_mode & 0777) == 0600);
+    /* A key copied with its permissions lost (cp without -p, a USB stick) is made the owner's
+     * alone again when the journal is next opened for writing: the key signs for the device. */
+    CHECK_INT(chmod(key, 0644), 0);
+    CHECK_INT(sv_journal_open(path, 0, &j), SV_OK);
+    sv_journal_close(j);
+    CHECK(stat(key, &stt) == 0 && (stt.st_mode & 0777) == 0600);
 
     /* The triggers refuse an in-place edit even through raw SQL. */
     CHECK(exec_raw(path, "UPDATE entries SET payload = '{}' WHERE seq = 3") != SQLITE_OK);

@@ -28,6 +28,11 @@ int sv_file_commit(const char *tmp, const char *path);
  * survives a power cut. File systems that cannot sync a directory are taken as they are. */
 void sv_file_sync_dir(const char *path);
 
+/* A secret key's file, open as fd, made the owner's alone (mode 0600) when it lets anyone else
+ * read it: a key copied with its permissions lost (cp without -p) signs for the device all the
+ * same. A file system without modes (a FAT stick) refuses, and is taken as it is. */
+void sv_file_keep_private(int fd);
+
 /*
  * Write len bytes of data as the whole content of path, with permission bits mode, atomically:
  * on failure path is as it was and no temporary file is left. exclusive: fail with EEXIST when
