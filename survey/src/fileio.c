@@ -20,8 +20,10 @@
 void sv_file_keep_private(int fd)
 {
     struct stat st;
+    /* the owner keeps read: root opening a group-readable key of the service's user must not
+     * leave that user unable to read its own key */
     if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0)
-        (void)fchmod(fd, st.st_mode & 0600);
+        (void)fchmod(fd, (st.st_mode & 0600) | 0400);
 }
 
 /* File systems that cannot sync a directory say EINVAL; the data is as safe there as they

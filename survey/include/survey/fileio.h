@@ -28,9 +28,10 @@ int sv_file_commit(const char *tmp, const char *path);
  * survives a power cut. File systems that cannot sync a directory are taken as they are. */
 void sv_file_sync_dir(const char *path);
 
-/* A secret key's file, open as fd, made the owner's alone (mode 0600) when it lets anyone else
- * read it: a key copied with its permissions lost (cp without -p) signs for the device all the
- * same. A file system without modes (a FAT stick) refuses, and is taken as it is. */
+/* A secret key's file, open as fd, made the owner's alone (0600, or 0400 when it was not
+ * writable) when it lets anyone else in: a key copied with its permissions lost (cp without -p)
+ * is as secret as before. A file system without modes (a FAT stick) refuses, and is taken as it
+ * is; so is a caller that does not own the file. */
 void sv_file_keep_private(int fd);
 
 /*
