@@ -1537,6 +1537,12 @@ static int cmd_sign(int argc, char **argv)
     else
         sv_journal_rollback(j);
     free(s.xy);
+    if (rc == SV_EINVAL && strstr(sv_journal_errmsg(j), "stroke")) {
+        /* the library judges the strokes; the message names the file they came from */
+        code = die(EXIT_FAIL, "--strokes %s: %s", get(&a, "--strokes"), sv_journal_errmsg(j));
+        sv_journal_close(j);
+        return code;
+    }
     if (rc == SV_OK && pr.points == 0)
         fprintf(stderr,
                 "%s: note: unit %s has no boundary points yet; the signature covers an "

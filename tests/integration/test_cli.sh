@@ -208,6 +208,8 @@ before=$(snapshot "$J")
 for bad in '[[10, 20, 30.5, 40]]' '[[10, 20, 1001, 40]]' '[[10, 20, -1, -1, 30, 40]]' '[[10, 20, 30]]' '[[10, 20]]' '[]' '[[1, 2, 3, NaN]]' 'no json'; do
     printf '%s\n' "$bad" >"$T/bad.json"
     refuse "sign refuses strokes $bad" "$Q" sign "$J" --unit $U --party 甲村 --signer 王五 --strokes "$T/bad.json"
+    grep -q -- "--strokes $T/bad.json: " "$T/err" && ok "  the message names the strokes file" \
+        || fail "sign $bad: message without the file: $(cat "$T/err")"
 done
 refuse "sign: unknown unit" "$Q" sign "$J" --unit NOPE --party 甲村 --signer 王五 --strokes "$T/strokes.json"
 refuse "sign: no signer" "$Q" sign "$J" --unit $U --party 甲村 --strokes "$T/strokes.json"
