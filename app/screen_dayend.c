@@ -13,6 +13,7 @@
 
 #include "app_int.h"
 #include "i18n.h"
+#include "sync/client.h"
 
 static void compute_day(app *a)
 {
@@ -21,6 +22,12 @@ static void compute_day(app *a)
     if (!a->day)
         return;
     int64_t acked = a->sync ? a->ss.acked_seq : 0;
+    /* the office's word on the units from the last sync, as Today has it: a unit the county sent
+     * back is "returned" here too until the crew records new work for it */
+    sy_unit_office *office = NULL;
+    size_t noffice = 0;
+    if (sy_unit_office_read(a->j, &office, &noffice) != SY_OK)
+        noffice = 0;
     for (size_t u = 0; u < a->nunits; u++) {
         const sv_unit *un = &a->units[u].u;
         app_dayend_row *r = &a->day[u];
@@ -39,7 +46,9 @@ static void compute_day(app *a)
         r->draft_m2 = sm.has_draft ? sm.draft.ellipsoidal_m2 : NAN;
         r->diff_pct = sm.difference_pct;
         r->walk_gap_m = sm.walk_closure_m;
-        r->stage = (int)sv_unit_stage(&sm);
+        const sy_unit_office *of = sy_unit_office_find(office, noffice, un->code);
+        r->stage =
+            (int)sv_unit_stage_office(&sm, of ? of->status : NULL, of ? of->returned_seq : 0);
         r->missing = sv_unit_missing(&sm);
         r->objections_open = sm.objections_open;
         /* this unit's records the office has not acknowledged yet: the library's count over
@@ -47,6 +56,7 @@ static void compute_day(app *a)
         int64_t unsent = sv_state_unit_unsent(a->j, un->code, acked);
         r->unacked = unsent > 0 ? unsent : 0;
     }
+    free(office);
 }
 
 int app__usb_dir(const char *mtab, const char *const roots[], char *out, size_t n)
@@ -87,6 +97,8 @@ static void day_status(const app_dayend_row *r, char *buf, size_t n)
     buf[0] = '\0';
     if (r->stage == SV_STAGE_TODO) {
         PUT("%s", _("Untouched"));
+    } else if (r->stage == SV_STAGE_RETURNED) {
+        PUT("%s", _("Returned by the office"));
     } else if (r->stage == SV_STAGE_DONE) {
         PUT("%s", _("Complete on site"));
     } else {

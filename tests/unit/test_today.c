@@ -331,6 +331,17 @@ static void test_today(const char *dir)
     const app_widget *r3 = app_ui_find(&ui, "unit:622901ZR900003");
     const app_widget *r0 = app_ui_find(&ui, "unit:622901ZR900000");
     CHECK(r3 && r0 && r3->r.y < r0->r.y && r3->r.h >= 10 * PPMM);
+    /* Day end says the same of it as Today (it once said only what the journal knew) */
+    CHECK(tap(&a, "day-end", now));
+    CHECK_INT(a.screen, APP_SCR_DAYEND);
+    build(&a, now);
+    int rows3 = -1;
+    for (size_t k = 0; k < a.nunits; k++)
+        if (strcmp(a.units[k].u.code, "622901ZR900003") == 0)
+            rows3 = (int)k;
+    CHECK(rows3 >= 0 && a.day && a.day[rows3].stage == SV_STAGE_RETURNED);
+    while (app_go_back(&a))
+        ;
     /* the crew records new work on it: it leaves the group at once, before any sync */
     sv_bpoint p3;
     memset(&p3, 0, sizeof p3);
