@@ -410,37 +410,54 @@ void sv__diag(sv_diag *d, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The length of the valid UTF-8 sequence at s (before end), 0 when none starts there. */
+static size_t utf8_seq(const unsigned char *s, const unsigned char *end)
+{
+    unsigned c = *s;
+    size_t n;
+    unsigned min;
+    if (c < 0x80)
+        return 1;
+    else if ((c & 0xE0) == 0xC0)
+        n = 1, min = 0x80, c &= 0x1F;
+    else if ((c & 0xF0) == 0xE0)
+        n = 2, min = 0x800, c &= 0x0F;
+    else if ((c & 0xF8) == 0xF0)
+        n = 3, min = 0x10000, c &= 0x07;
+    else
+        return 0;
+    if ((size_t)(end - s) < n + 1)
+        return 0;
+    for (size_t i = 1; i <= n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    return n + 1;
+}
+
 int sv_utf8_valid(const char *buf, size_t len)
 {
     const unsigned char *s = (const unsigned char *)buf, *end = s + len;
-    while (s < end) {
-        unsigned c = *s;
-        size_t n;
-        unsigned min;
-        if (c < 0x80) {
-            s++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            n = 1, min = 0x80, c &= 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 2, min = 0x800, c &= 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            n = 3, min = 0x10000, c &= 0x07;
-        } else {
+    for (size_t n; s < end; s += n)
+        if ((n = utf8_seq(s, end)) == 0)
             return 0;
-        }
-        if ((size_t)(end - s) < n + 1)
-            return 0;
-        for (size_t i = 1; i <= n; i++) {
-            if ((s[i] & 0xC0) != 0x80)
-                return 0;
-            c = (c << 6) | (s[i] & 0x3F);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-            return 0;
-        s += n + 1;
-    }
     return 1;
+}
+
+size_t sv_utf8_repair(char *s)
+{
+    unsigned char *p = (unsigned char *)s, *end = p + strlen(s);
+    size_t bad = 0;
+    for (size_t n; p < end; p += n)
+        if ((n = utf8_seq(p, end)) == 0) {
+            *p = '?';
+            n = 1;
+            bad++;
+        }
+    return bad;
 }
 
 int64_t sv__to_fixed(double v, double scale)

@@ -199,7 +199,20 @@ const char *sy__col_text(sqlite3_stmt *st, int i)
 json_t *sy__col_json_str(sqlite3_stmt *st, int i)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
-    return s ? json_string((const char *)s) : json_null();
+    if (!s)
+        return json_null();
+    json_t *v = json_string((const char *)s);
+    if (v)
+        return v;
+    /* not UTF-8 (what a hostile request left in the audit table): listed with '?' for the bad
+     * bytes rather than the row dropped from the listing */
+    char *copy = strdup((const char *)s);
+    if (copy) {
+        sv_utf8_repair(copy);
+        v = json_string(copy);
+        free(copy);
+    }
+    return v ? v : json_null();
 }
 
 int sy__json_text(sy_office *o, json_t *v, char **out)

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -41,7 +42,14 @@
 #include "sync/office.h"
 #include "sync/office_staff.h"
 
-#define CONNECTION_LIMIT 64
+/* Connections at once, and from one address: a client holding connections open with headers
+ * trickled in (slowloris) takes at most PER_ADDRESS_LIMIT of them, the rest stay for the
+ * county's tablets and staff. A county's tablets behind one NAT or VPN address still fit. */
+#define CONNECTION_LIMIT 512
+#define PER_ADDRESS_LIMIT 128
+/* what is set aside for a body when it is announced; it grows as the bytes arrive, so an
+ * announced 9 MiB that never comes costs nothing */
+#define BODY_FIRST_ALLOC (256 * 1024)
 #define CONNECTION_TIMEOUT_S 30
 #define REQUEST_DEADLINE_MS (30 * 1000)
 #define PEM_MAX (1024 * 1024)
@@ -119,6 +127,12 @@ static void logline(sy_server *s, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    /* one event, one line: a control character from a request (a %0A in a URL, a user name)
+     * must not start a forged line of its own */
+    for (unsigned char *c = (unsigned char *)line; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    sv_utf8_repair(line);
     fprintf(s->log, "%s %s\n", t, line);
     fflush(s->log);
 }
@@ -219,10 +233,8 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, co
     if (sv_utf8_valid(msg, strlen(msg)))
         return reply_json(c, status, json_pack("{s:s}", "error", msg));
     char clean[1024];
-    size_t i = 0;
-    for (; msg[i] && i + 1 < sizeof clean; i++)
-        clean[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
-    clean[i] = '\0';
+    snprintf(clean, sizeof clean, "%s", msg);
+    sv_utf8_repair(clean);
     return reply_json(c, status, json_pack("{s:s}", "error", clean));
 }
 
@@ -499,9 +511,16 @@ static unsigned login(ctx *x, const char *user, const char *password,
 {
     sy_login l;
     *retry_after = 0;
+    /* One login at a time, from the throttle's check to the recording of its outcome: 30
+     * guesses sent at once would otherwise all pass the check before the first failure is
+     * counted. Argon2id runs under pw_lock anyway (its memory), outside the office's lock (an
+     * ingest need not wait). */
+    pthread_mutex_lock(&x->s->pw_lock);
     pthread_mutex_lock(&x->s->lock);
     int rc = sy_office_login_begin(x->s->o, user, x->ip, sv_wall_ms(), &l);
     pthread_mutex_unlock(&x->s->lock);
+    if (rc != SY_OK)
+        pthread_mutex_unlock(&x->s->pw_lock);
     if (rc == SY_EREFUSED) {
         *retry_after = l.retry_after_s;
         logline(x->s, "login of '%s' from %s throttled (%lld s left)", l.user, x->ip,
@@ -510,14 +529,11 @@ static unsigned login(ctx *x, const char *user, const char *password,
     }
     if (rc != SY_OK)
         return MHD_HTTP_INTERNAL_SERVER_ERROR;
-    /* Argon2id outside the office's lock (an ingest need not wait), one at a time (its memory). */
     int rehash = 0;
     char fresh[SY_PWHASH_MAX];
-    pthread_mutex_lock(&x->s->pw_lock);
     rc = sy_password_verify(l.hash, password, &rehash);
     if (rc == SY_OK && rehash && sy_password_hash(password, fresh) != SY_OK)
         rehash = 0;
-    pthread_mutex_unlock(&x->s->pw_lock);
     pthread_mutex_lock(&x->s->lock);
     int64_t now = sv_wall_ms();
     if (rc == SY_OK && l.role != SY_ROLE_NONE)
@@ -527,6 +543,7 @@ static unsigned login(ctx *x, const char *user, const char *password,
         rc = SY_EAUTH;
     }
     pthread_mutex_unlock(&x->s->lock);
+    pthread_mutex_unlock(&x->s->pw_lock);
     sodium_memzero(fresh, sizeof fresh);
     sodium_memzero(l.hash, sizeof l.hash);
     if (rc == SY_EAUTH) {
@@ -559,8 +576,32 @@ static json_t *body_json(const ctx *x)
     return v;
 }
 
+static int foreign_origin(struct MHD_Connection *c);
+
+/* A login must come from the office's own pages or from a script, never from another site's
+ * form (which would log the victim's browser into the sender's account, or lock an account by
+ * wrong guesses): a browser names a foreign origin, and a cross-site form cannot send JSON. */
+static int login_from_elsewhere(const ctx *x, int json)
+{
+    if (foreign_origin(x->c))
+        return 1;
+    if (!json)
+        return 0;
+    const char *type =
+        MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    size_t n = strlen("application/json");
+    return !type || strncasecmp(type, "application/json", n) != 0 ||
+           (type[n] != '\0' && type[n] != ';' && type[n] != ' ');
+}
+
 static enum MHD_Result h_api_login(ctx *x)
 {
+    if (login_from_elsewhere(x, 1)) {
+        logline(x->s, "login refused from %s: another site's request or not JSON", x->ip);
+        return reply_error(x->c, MHD_HTTP_FORBIDDEN,
+                           "a login is a JSON body (Content-Type: application/json) sent from "
+                           "the office's own pages or a script");
+    }
     json_t *in = body_json(x);
     const char *user = jstr(in, "user"), *pw = jstr(in, "password");
     if (!user || !pw) {
@@ -650,6 +691,10 @@ static enum MHD_Result h_login_page(ctx *x)
 
 static enum MHD_Result h_form_login(ctx *x)
 {
+    if (login_from_elsewhere(x, 0)) {
+        logline(x->s, "login refused from %s: a form posted from another site", x->ip);
+        return reply_page(x, MHD_HTTP_FORBIDDEN, sy__console_login(x->lang, "wrong"));
+    }
     char user[SY_NAME_MAX], pw[SY_PASSWORD_MAX + 1];
     if (!form_value(x->r, "user", user, sizeof user) ||
         !form_value(x->r, "password", pw, sizeof pw))
@@ -997,13 +1042,12 @@ static enum MHD_Result unit_decide(ctx *x, const char *action)
     else if (!err[0])
         snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
     pthread_mutex_unlock(&x->s->lock);
-    json_t *out = rc == SY_OK
-                      ? json_pack("{s:b, s:s, s:s}", "ok", 1, "unit", code, "action", action)
-                      : json_pack("{s:s}", "error", err);
     json_decref(in);
-    if (rc == SY_OK)
-        logline(x->s, "%s: unit %s by %s from %s", what, code, x->sess.user, x->ip);
-    return reply_json(x->c, rc == SY_OK ? MHD_HTTP_OK : status_of(rc), out);
+    if (rc != SY_OK)
+        return reply_error(x->c, status_of(rc), err);
+    logline(x->s, "%s: unit %s by %s from %s", what, code, x->sess.user, x->ip);
+    return reply_json(x->c, MHD_HTTP_OK,
+                      json_pack("{s:b, s:s, s:s}", "ok", 1, "unit", code, "action", action));
 }
 
 static enum MHD_Result h_unit_return(ctx *x)
@@ -1050,11 +1094,13 @@ static enum MHD_Result h_review_resolve(ctx *x)
     else if (!err[0])
         snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
     pthread_mutex_unlock(&x->s->lock);
-    json_t *out =
-        rc == SY_OK ? json_pack("{s:b, s:I, s:s}", "ok", 1, "id", (json_int_t)id, "accept", accept)
-                    : json_pack("{s:s}", "error", err);
+    if (rc != SY_OK) {
+        json_decref(in);
+        return reply_error(x->c, status_of(rc), err);
+    }
+    json_t *out = json_pack("{s:b, s:I, s:s}", "ok", 1, "id", (json_int_t)id, "accept", accept);
     json_decref(in);
-    return reply_json(x->c, rc == SY_OK ? MHD_HTTP_OK : status_of(rc), out);
+    return reply_json(x->c, MHD_HTTP_OK, out);
 }
 
 /* ---- staff: administration (devices, tasks, imagery, exports) ----------------------------------
@@ -1807,7 +1853,30 @@ static int bad_path(const char *url)
     for (const unsigned char *p = (const unsigned char *)url; *p; p++)
         if (*p < 0x20 || *p == 0x7f)
             return 1;
-    return 0;
+    /* every name in a path (a unit code, a device, an imagery) is UTF-8 text */
+    return !sv_utf8_valid(url, strlen(url));
+}
+
+/* MHD_KeyValueIterator: counts a query argument (?file=, ?assign=, ?name=) whose name or value
+ * is not UTF-8 text or holds a control character: it would reach the audit log and the JSON
+ * listings that cannot carry it. */
+static enum MHD_Result bad_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+    (void)kind;
+    const char *both[2] = {key, value};
+    for (int i = 0; i < 2; i++) {
+        if (!both[i])
+            continue;
+        int bad = !sv_utf8_valid(both[i], strlen(both[i]));
+        for (const unsigned char *p = (const unsigned char *)both[i]; !bad && *p; p++)
+            bad = *p < 0x20 || *p == 0x7f;
+        if (bad) {
+            ++*(int *)cls;
+            return MHD_NO;
+        }
+    }
+    return MHD_YES;
 }
 
 /* A state-changing request from a browser must come from the office's own origin. */
@@ -1908,6 +1977,14 @@ static enum MHD_Result route_request(sy_server *s, struct MHD_Connection *c, con
     if (bad_path(url)) {
         logline(s, "refused %s from %s: bad path", method, x->ip);
         res = reply_error(c, MHD_HTTP_BAD_REQUEST, "bad path");
+        goto out;
+    }
+    int bad_args = 0;
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, bad_arg, &bad_args);
+    if (bad_args) {
+        logline(s, "refused %s %s from %s: a query argument is not UTF-8 text", method, url, x->ip);
+        res = reply_error(c, MHD_HTTP_BAD_REQUEST,
+                          "a query argument is not UTF-8 text or holds a control character");
         goto out;
     }
     for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0] && !rt; i++) {
@@ -2081,10 +2158,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             if (r->gated)
                 r->deadline = REQUEST_DEADLINE_MS + (int64_t)(n / 65536) * 1000;
             if (n && !r->spool && !r->discard) {
-                r->body = malloc((size_t)n);
+                size_t first = n < BODY_FIRST_ALLOC ? (size_t)n : BODY_FIRST_ALLOC;
+                r->body = malloc(first);
                 if (!r->body)
                     return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
-                r->cap = (size_t)n;
+                r->cap = first;
             }
         }
         return MHD_YES;
@@ -2342,7 +2420,8 @@ int sy_server_start(sy_office *o, const sy_server_opts *opts, sy_server **out, c
     s->d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+        (unsigned)CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_ADDRESS_LIMIT,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U, MHD_OPTION_ARRAY,
         tls ? tls_opts : tls_opts + 2, MHD_OPTION_END);

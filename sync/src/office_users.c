@@ -20,6 +20,7 @@
 
 #include "office_int.h"
 #include "survey/clock.h"
+#include "survey/model.h"
 #include "sync/imagery.h"
 #include "sync/office_staff.h"
 
@@ -377,6 +378,7 @@ int sy_office_login_begin(sy_office *o, const char *user, const char *addr, int6
     for (char *p = l->user; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = '?';
+    sv_utf8_repair(l->user);
     char key[SY_NAME_MAX + 16];
     snprintf(key, sizeof key, "user:%s", l->user);
     int64_t a = locked_for(o, key, ACCOUNT_FAILS, now_ms);

@@ -459,4 +459,35 @@ c=$(hcode POST /api/v1/logout -b "$T/view.jar" -H "X-CSRF-Token: $VIEW_CSRF"); [
 c=$(hcode GET /api/v1/me -b "$T/view.jar"); [ "$c" = 401 ] && ok "after logout the session is gone: 401" || fail "after logout: $c"
 expect "user disable ends the user's sessions" "$OFF" user disable "$O" --name rev
 c=$(hcode GET /api/v1/me -b "$T/rev.jar"); [ "$c" = 401 ] && ok "a disabled user's session: 401" || fail "disabled session: $c"
+
+# ---- logins from elsewhere, at once, and log lines ------------------------------------------------------
+c=$(hcode POST /api/v1/login "${J[@]}" -H 'Origin: https://evil.example' --data-binary '{"user":"view","password":"View-pass-2027!"}')
+[ "$c" = 403 ] && [ -z "$(header Set-Cookie)" ] && ok "a login sent from another site: 403, no session" || fail "foreign API login: $c"
+c=$(hcode POST /login -H 'Origin: https://evil.example' -H 'Sec-Fetch-Site: cross-site' --data-urlencode 'user=view' --data-urlencode 'password=View-pass-2027!')
+[ "$c" = 403 ] && [ -z "$(header Set-Cookie)" ] && ok "the login form posted from another site: 403, no session" || fail "foreign form login: $c"
+c=$(hcode POST /api/v1/login -H 'Content-Type: text/plain' --data-binary '{"user":"view","password":"View-pass-2027!"}')
+[ "$c" = 403 ] && ok "an API login that is not JSON (what a foreign form can send): 403" || fail "text/plain login: $c"
+expect "user add a third reviewer" bash -c "echo 'Victim2-pass-2026!' | '$OFF' user add '$O' --name victim2 --role reviewer"
+login adm 'Admin-pass-2026!' "$T/adm.jar"; ADM_CSRF=$CSRF
+c=$(hcode POST /api/v1/units/%FF%FE/return -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF" --data-binary '{"note":"x"}')
+[ "$c" = 400 ] && ok "a unit code that is not UTF-8: 400, not a server error" || fail "bad UTF-8 code: $c $(cat "$T/body")"
+c=$(hcode POST '/api/v1/tasks?assign=x&file=%FF.geojson' -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF" --data-binary '{}')
+[ "$c" = 400 ] && grep -q "UTF-8" "$T/body" && ok "?file= that is not UTF-8: 400" || fail "bad UTF-8 query: $c $(cat "$T/body")"
+hcode POST /login --data-urlencode "user=$(printf 'mal\377\376lory')" --data-urlencode 'password=nope-nope-nope' >/dev/null
+"$OFF" audit "$O" --json >"$T/audit2.json"
+pyexpr "$T/audit2.json" 'any(a["action"]=="login.failed" and a["user"]=="mal??lory" for a in d)' \
+    && ok "a login by a name that is not UTF-8 is in the audit listing, its bad bytes as '?'" || fail "audit of a bad name: $(head -c 400 "$T/audit2.json")"
+# ten wrong guesses at once: the throttle counts each before the next is judged (all of them
+# passed its check before the first failure was recorded)
+par=
+for i in 0 1 2 3 4 5 6 7 8 9; do
+    curl -s -o /dev/null -w '%{http_code}\n' --max-time 120 --cacert "$T/cert.pem" "${J[@]}" \
+        --data-binary "{\"user\":\"victim2\",\"password\":\"wrong-$i-password\"}" "$URL/api/v1/login" >"$T/par.$i" &
+    par="$par $!"
+done
+wait $par
+n401=$(cat "$T"/par.* | grep -c 401); n429=$(cat "$T"/par.* | grep -c 429)
+[ "$n401" -le 5 ] && [ $((n401 + n429)) = 10 ] && ok "ten guesses at once: $n401 judged, $n429 throttled" || fail "parallel guesses: 401 x$n401, 429 x$n429"
+hcode GET '/x%0AFORGED%20login%20of%20adm' >/dev/null
+! grep -q '^FORGED' "$T/office.log" && grep -q 'x?FORGED' "$T/office.log" && ok "a %0A in a URL cannot start a log line of its own" || fail "URL log injection: $(grep FORGED "$T/office.log")"
 finish

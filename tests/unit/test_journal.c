@@ -1219,11 +1219,30 @@ static void test_point_order(void)
           0);
 }
 
+/* What JSON can carry (sv_utf8_valid), and a record of bad text made carriable (sv_utf8_repair):
+ * each byte that starts no valid sequence becomes '?', valid ones stay. */
+static void test_utf8(void)
+{
+    CHECK(sv_utf8_valid("临夏 ok", strlen("临夏 ok")));
+    CHECK(!sv_utf8_valid("\xff", 1));
+    CHECK(!sv_utf8_valid("\xc0\xaf", 2));     /* overlong '/' */
+    CHECK(!sv_utf8_valid("\xed\xa0\x80", 3)); /* a surrogate */
+    CHECK(!sv_utf8_valid("\xe4\xb8", 2));     /* cut short */
+    char s[] = "a\xff\xfe临\xe4\xb8z\xc0\xaf";
+    CHECK_INT((int)sv_utf8_repair(s), 6);
+    CHECK_STR(s, "a??临??z??");
+    CHECK(sv_utf8_valid(s, strlen(s)));
+    char ok[] = "夏河县 2026";
+    CHECK_INT((int)sv_utf8_repair(ok), 0);
+    CHECK_STR(ok, "夏河县 2026");
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/qj-journal-XXXXXX");
     if (!mkdtemp(dir))
         return 1;
+    test_utf8();
     test_create_and_record();
     test_batch_rollback();
     test_tamper();

@@ -379,6 +379,11 @@ void sv_signature_clear(sv_signature *s);
  * text the journal or the office stores, which JSON must carry. */
 int sv_utf8_valid(const char *buf, size_t len);
 
+/* Each byte of the NUL-terminated s that starts no valid UTF-8 sequence replaced by '?', in
+ * place: a record of what a hostile or mis-encoded request sent (a log, an audit row, an error
+ * message) that JSON can still carry. Returns the number of bytes replaced. */
+size_t sv_utf8_repair(char *s);
+
 #ifdef __cplusplus
 }
 #endif
