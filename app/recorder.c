@@ -190,19 +190,9 @@ static void outcome(app_rec *r, int error, const char *fmt, const char *a, const
 
 static void load_gate(app_rec *r, sv_avg_opts *avg)
 {
-    *avg = sv_avg_defaults();
-    sv_grade g = SV_GRADE_RTK_FIXED;
-    sv_grade_parse(sv_state_config(r->j, "accept", "rtk-fixed"), &g);
-    if (g == SV_GRADE_NONE)
-        g = SV_GRADE_RTK_FIXED;
-    r->gate = g;
-    avg->accept = g;
-    int n = atoi(sv_state_config(r->j, "average.epochs", "10"));
-    double t = atof(sv_state_config(r->j, "average.seconds", "10"));
-    if (n >= 1 && n <= 100000)
-        avg->epochs = n;
-    if (t >= 0 && t <= 3600)
-        avg->min_seconds = t;
+    /* the journal's settings by the library's one reading, as `quejie record` has them */
+    *avg = sv_state_avg_opts(r->j);
+    r->gate = avg->accept;
 }
 
 static void avg_snapshot(app_rec *r)

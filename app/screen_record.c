@@ -450,9 +450,9 @@ static int answer_record(app *a, app_ask ask, int k, const char *v)
             a->off_decl = -a->off_decl;
         return 1;
     case APP_ASK_OFFSET_DIST:
-        if (parse_number(v, 0, 1000, &d) != 0) {
-            snprintf(a->status, sizeof a->status, "%s",
-                     _("Offset distance: a number of metres from 0 to 1000"));
+        if (parse_number(v, 0, SV_OFFSET_MAX_M, &d) != 0) {
+            snprintf(a->status, sizeof a->status,
+                     _("Offset distance: a number of metres from 0 to %g"), SV_OFFSET_MAX_M);
         } else if (d == 0) {
             a->off_m = a->off_brg = NAN;
         } else {

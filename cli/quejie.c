@@ -440,7 +440,7 @@ static int cmd_point_add(int argc, char **argv)
     p.lat = num_opt(&a, "--lat", NAN, -90, 90, &ok);
     p.lon = num_opt(&a, "--lon", NAN, -180, 180, &ok);
     p.h = num_opt(&a, "--h", NAN, -1000, 10000, &ok);
-    double dist = num_opt(&a, "--offset-distance", NAN, 0, 10000, &ok);
+    double dist = num_opt(&a, "--offset-distance", NAN, 0, SV_OFFSET_MAX_M, &ok);
     double brg = num_opt(&a, "--offset-bearing", NAN, 0, 360, &ok);
     p.supersedes = (int64_t)int_opt(&a, "--corrects", 0, 1, INT64_MAX, &ok);
     double max_dist = num_opt(&a, "--max-distance", NAN, 0.001, 20100000, &ok);
@@ -646,29 +646,26 @@ static int cmd_record(int argc, char **argv)
         }
     }
 
-    /* Defaults come from the journal's configuration, flags override them. */
-    sv_avg_opts avg = sv_avg_defaults();
+    /* Defaults come from the journal's configuration (the library reads it, as for the app),
+     * flags override them. */
+    sv_avg_opts avg = sv_state_avg_opts(j);
     sv_walk_opts walk = sv_walk_defaults();
     /* The journal's gate (the county's rule) and this run's, which may be lower. */
-    sv_grade gate = SV_GRADE_RTK_FIXED;
-    sv_grade_parse(sv_state_config(j, "accept", "rtk-fixed"), &gate);
+    sv_grade gate = avg.accept;
     const char *acc = get(&a, "--accept") ? get(&a, "--accept") : sv_grade_name(gate);
     if (sv_grade_parse(acc, &avg.accept) != SV_OK || avg.accept == SV_GRADE_NONE) {
         sv_journal_close(j);
         return die(EXIT_USAGE, "--accept '%s': use gps, dgps, rtk-float or rtk-fixed", acc);
     }
     walk.accept = avg.accept;
-    avg.epochs = atoi(sv_state_config(j, "average.epochs", "10"));
-    avg.min_seconds = atof(sv_state_config(j, "average.seconds", "10"));
     avg.epochs = (int)int_opt(&a, "--average", avg.epochs, 1, 100000, &ok);
     avg.min_seconds = num_opt(&a, "--min-seconds", avg.min_seconds, 0, 86400, &ok);
     walk.max_speed = num_opt(&a, "--max-speed", walk.max_speed, 0.1, 1000, &ok);
     if (walk_every > 0)
         walk.every_m = walk_every;
-    if (!ok || avg.epochs < 1) {
+    if (!ok) {
         sv_journal_close(j);
-        return ok ? die(EXIT_USAGE, "the journal's average.epochs is not a positive number")
-                  : EXIT_USAGE;
+        return EXIT_USAGE;
     }
 
     sv_gnss *g;

@@ -433,6 +433,10 @@ static int point_extras(sv_journal *j, sv_bpoint *p)
     if (p->reason && *p->reason && !p->supersedes)
         return sv__journal_fail(j, SV_EINVAL,
                                 "a correction reason belongs to a point that corrects another");
+    if (p->flags & SV_PT_OFFSET && (!isfinite(p->off.distance_m) || p->off.distance_m < 0 ||
+                                    p->off.distance_m > SV_OFFSET_MAX_M))
+        return sv__journal_fail(j, SV_EINVAL, "offset distance %g m is not 0..%g m",
+                                p->off.distance_m, SV_OFFSET_MAX_M);
     if (p->flags & SV_PT_OFFSET && p->off.north != SV_NORTH_TRUE) {
         int rc = sv_offset_resolve(j, p->unit, &p->off);
         if (rc != SV_OK)
@@ -1116,6 +1120,26 @@ static int config_valid(sv_journal *j, const char *key, const char *value)
             return sv__journal_fail(j, SV_EINVAL, "unit.code-pattern: too long");
     }
     return SV_OK;
+}
+
+sv_avg_opts sv_state_avg_opts(sv_journal *j)
+{
+    sv_avg_opts o = sv_avg_defaults();
+    const char *v;
+    /* a value config_valid refuses (set by an older version) is passed over; its message is
+     * not the caller's concern, the journal's last message stays */
+    char keep[sizeof j->errmsg];
+    memcpy(keep, j->errmsg, sizeof keep);
+    if ((v = sv_state_config(j, "accept", NULL)) && config_valid(j, "accept", v) == SV_OK)
+        sv_grade_parse(v, &o.accept);
+    if ((v = sv_state_config(j, "average.epochs", NULL)) &&
+        config_valid(j, "average.epochs", v) == SV_OK)
+        o.epochs = atoi(v);
+    if ((v = sv_state_config(j, "average.seconds", NULL)) &&
+        config_valid(j, "average.seconds", v) == SV_OK)
+        o.min_seconds = strtod(v, NULL);
+    memcpy(j->errmsg, keep, sizeof keep);
+    return o;
 }
 
 static int do_config(sv_journal *j, const char *key, const char *value, int64_t *seq)

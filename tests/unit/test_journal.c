@@ -424,8 +424,18 @@ static void test_review_findings(void)
     CHECK_INT(sv_record_config(j, "average.seconds", "-50", NULL), SV_EINVAL);
     CHECK_INT(sv_record_config(j, "accept", "none", NULL), SV_EINVAL);
     CHECK_INT(sv_record_config(j, "unit.code-pattern", "([", NULL), SV_EINVAL);
+    sv_avg_opts ao = sv_state_avg_opts(j), dflt = sv_avg_defaults();
+    CHECK(ao.epochs == dflt.epochs && ao.min_seconds == dflt.min_seconds &&
+          ao.accept == dflt.accept);
     CHECK_INT(sv_record_config(j, "average.epochs", "20", NULL), SV_OK);
     CHECK_STR(sv_state_config(j, "average.epochs", "10"), "20");
+    /* the one reading of the capture settings, for `quejie record` and the app alike (the app
+     * once dropped an average.seconds over 3600 that the CLI used) */
+    CHECK_INT(sv_record_config(j, "average.seconds", "7200", NULL), SV_OK);
+    CHECK_INT(sv_record_config(j, "accept", "rtk-float", NULL), SV_OK);
+    ao = sv_state_avg_opts(j);
+    CHECK(ao.epochs == 20 && ao.min_seconds == 7200 && ao.accept == SV_GRADE_RTK_FLOAT);
+    CHECK_INT(sv_record_config(j, "accept", "rtk-fixed", NULL), SV_OK);
 
     /* Notice dates are real dates. */
     sv_attendance a;
@@ -689,6 +699,13 @@ static void test_far_points(void)
     p.flags = SV_PT_OFFSET | SV_PT_FAR; /* meant far, but it is not: no flag recorded */
     CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
     CHECK(!(p.flags & SV_PT_FAR));
+    /* An offset longer than a tape or rangefinder takes is refused by the library, for the CLI
+     * and the app alike (they once allowed 10 km and 1 km) */
+    p = make_point("U1", 35.555, 103.205);
+    p.flags = SV_PT_OFFSET;
+    p.off.distance_m = SV_OFFSET_MAX_M + 1;
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_EINVAL);
+    CHECK(strstr(sv_journal_errmsg(j), "offset distance") != NULL);
     /* Meant: recorded, and the state carries the flag. */
     p = make_point("U1", -35.0, -60.0);
     p.flags = SV_PT_MANUAL | SV_PT_FAR;

@@ -130,6 +130,8 @@ double sv_journal_point_limit(sv_journal *j);
 #define SV_CFG_ANTENNA_HEIGHT "antenna.height-m"
 #define SV_CFG_DECLINATION "offset.declination-deg"
 #define SV_POLE_MAX_M 20.0
+/* the longest offset taken from an occupied spot (tape or laser rangefinder) */
+#define SV_OFFSET_MAX_M 1000.0
 
 /*
  * Fill off->bearing_deg (true) and off->correction_deg from off->bearing_entered and off->north:

@@ -12,6 +12,7 @@
 #ifndef SURVEY_STATE_H
 #define SURVEY_STATE_H
 
+#include "capture.h"
 #include "journal.h"
 
 #ifdef __cplusplus
@@ -140,6 +141,12 @@ int sv_state_code_known(sv_journal *j, const char *list, const char *code);
 /* A configuration value set by sv_record_config, or def when unset. Borrowed until the
  * next call on j. */
 const char *sv_state_config(sv_journal *j, const char *key, const char *def);
+
+/* The journal's capture settings over sv_avg_defaults (survey/capture.h): "accept",
+ * "average.epochs" and "average.seconds", each read by the rule `quejie config` checks it with;
+ * a stored value that rule refuses leaves the default. What `quejie record` and the app average
+ * with, so both average alike. */
+sv_avg_opts sv_state_avg_opts(sv_journal *j);
 
 /* Per-unit progress for lists (Today screen, tasks list). */
 typedef struct sv_progress {
