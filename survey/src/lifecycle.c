@@ -15,6 +15,7 @@
 #include "journal_int.h"
 #include "kinds_int.h"
 #include "survey/lifecycle.h"
+#include "survey/limits.h"
 
 static const char *const LIFE_NAMES[SV_LIFE_COUNT] = {"assigned",     "in_field",  "submitted",
                                                       "under_review", "returned",  "accepted",
@@ -146,38 +147,75 @@ int sv_life_allows(const sv_life_facts *f, const char *action, const char *from,
 
 /* ---- the decision entry ------------------------------------------------------------------- */
 
-static int do_decision(sv_journal *j, const sv_decision *d, int64_t *seq)
+/* Each text of a decision within the journal's limits (survey/limits.h): 0, or 1 with why. */
+static int decision_texts_fit(const sv_decision *d, char *why, size_t len)
+{
+    const struct {
+        const char *what, *text;
+        size_t max;
+    } t[] = {{"who decided", d->by, SV_LIMIT_NAME_CHARS},
+             {"the note", d->note, SV_LIMIT_TEXT_CHARS},
+             {"the outcome", d->outcome, SV_LIMIT_TEXT_CHARS},
+             {"the document's number", d->number, SV_LIMIT_NAME_CHARS}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        size_t n = t[i].text ? sv_text_chars(t[i].text) : 0;
+        if (n > t[i].max) {
+            snprintf(why, len, "%s has %zu characters; the limit is %zu", t[i].what, n, t[i].max);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+#define WHY(...) (snprintf(why, len, __VA_ARGS__), SV_EINVAL)
+
+int sv_decision_check(const sv_decision *d, char *why, size_t len)
 {
     if (!d->action || !*d->action)
-        return sv__journal_fail(j, SV_EINVAL, "decision: no action");
+        return WHY("no action");
     if (!d->by || !*d->by)
-        return sv__journal_fail(j, SV_EINVAL, "decision: who decided (by) is missing");
+        return WHY("who decided (by) is missing");
     if (!d->unit || !*d->unit)
-        return sv__journal_fail(j, SV_EINVAL, "decision: no unit");
+        return WHY("no unit");
     int review = is(d->action, SV_DECISION_REVIEW);
     int settle = is(d->action, SV_DECISION_SETTLE_DISPUTE);
     if (!review && !settle && !is(d->action, SV_DECISION_RETURN) &&
         !is(d->action, SV_DECISION_ACCEPT) && !is(d->action, SV_DECISION_NOTICE) &&
         !is(d->action, SV_DECISION_OBJECTION))
-        return sv__journal_fail(j, SV_EINVAL, "decision: unknown action '%s'", d->action);
+        return WHY("unknown action '%s'", d->action);
+    /* A return's note is asked for by the console but not required: the command line's form
+     * (`unit return ... [--note TEXT]`) is a contract county scripts rely on. */
+    if (is(d->action, SV_DECISION_OBJECTION) && !(d->note && *d->note))
+        return WHY("an objection needs its statement (the note)");
     if (settle && (!d->device_id || !*d->device_id || d->entry_seq <= 0))
-        return sv__journal_fail(j, SV_EINVAL,
-                                "decision: a settlement names its dispute (device and entry)");
+        return WHY("a settlement names its dispute (device and entry)");
     if (settle && (!d->outcome || !*d->outcome))
-        return sv__journal_fail(j, SV_EINVAL, "decision: a settlement needs its outcome");
+        return WHY("a settlement needs its outcome");
     if (settle && !is(d->document, SV_SETTLE_DOC_AGREEMENT) &&
         !is(d->document, SV_SETTLE_DOC_STATEMENT))
-        return sv__journal_fail(
-            j, SV_EINVAL, "decision: the settling document is %s or %s, not '%s'",
-            SV_SETTLE_DOC_AGREEMENT, SV_SETTLE_DOC_STATEMENT, d->document ? d->document : "");
+        return WHY("the settling document is %s or %s, not '%s'", SV_SETTLE_DOC_AGREEMENT,
+                   SV_SETTLE_DOC_STATEMENT, d->document ? d->document : "");
     if (settle && (!d->number || !*d->number))
-        return sv__journal_fail(j, SV_EINVAL,
-                                "decision: the settling document's number is missing");
+        return WHY("the settling document's number is missing");
     if (is(d->action, SV_DECISION_NOTICE) && (!sv_date_ok(d->from) || !sv_date_ok(d->to)))
-        return sv__journal_fail(j, SV_EINVAL, "decision: a notice needs from and to dates");
+        return WHY("a notice needs from and to dates");
     if (review && (d->review_case <= 0 || (d->accept && !is(d->accept, "a") &&
                                            !is(d->accept, "b") && !is(d->accept, "neither"))))
-        return sv__journal_fail(j, SV_EINVAL, "decision: a review needs its case and a|b|neither");
+        return WHY("a review needs its case and a|b|neither");
+    if (decision_texts_fit(d, why, len))
+        return SV_EINVAL;
+    return SV_OK;
+}
+
+#undef WHY
+
+static int do_decision(sv_journal *j, const sv_decision *d, int64_t *seq)
+{
+    char why[256];
+    if (sv_decision_check(d, why, sizeof why) != SV_OK)
+        return sv__journal_fail(j, SV_EINVAL, "decision: %s", why);
+    int review = is(d->action, SV_DECISION_REVIEW);
+    int settle = is(d->action, SV_DECISION_SETTLE_DISPUTE);
     json_t *p = json_object();
     if (!p)
         return sv__journal_fail(j, SV_ENOMEM, "out of memory");

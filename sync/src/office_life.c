@@ -30,9 +30,8 @@
 #include "office_int.h"
 #include "survey/clock.h"
 #include "survey/lifecycle.h"
+#include "survey/limits.h"
 #include "survey/summary.h"
-
-#define NOTE_MAX 2000 /* bytes of a decision's note */
 
 static const char LIFE_SQL[] =
     "CREATE TABLE IF NOT EXISTS office_decisions(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
@@ -764,11 +763,22 @@ static int fail_err(sy_office *o, int rc, char *err, size_t errlen)
     return rc;
 }
 
+/* A note's length by the journal's rule (survey/limits.h), checked before any work. */
 static int note_ok(sy_office *o, const char *note)
 {
-    if (note && strlen(note) > NOTE_MAX)
-        return sy__fail(o, SY_EINVAL, "the note is longer than %d bytes", NOTE_MAX);
+    size_t n = note ? sv_text_chars(note) : 0;
+    if (n > SV_LIMIT_TEXT_CHARS)
+        return sy__fail(o, SY_EINVAL, "the note has %zu characters; the limit is %u", n,
+                        SV_LIMIT_TEXT_CHARS);
     return SY_OK;
+}
+
+/* sv_record_decision's failure as the office's: a decision the library refuses is the
+ * caller's (400), anything else the office's (500). */
+static int decision_failed(sy_office *o, sv_journal *j, int rc)
+{
+    return sy__fail(o, rc == SV_EINVAL ? SY_EINVAL : SY_EIO, "the office journal: %s",
+                    sv_journal_errmsg(j));
 }
 
 int sy_office_unit_decide(sy_office *o, const char *code, const char *action, const char *by,
@@ -783,10 +793,17 @@ int sy_office_unit_decide(sy_office *o, const char *code, const char *action, co
     else if (!sy__name_ok(by))
         rc = sy__fail(o, SY_EINVAL, "who decides (--by) must be 1-%d bytes of text",
                       SY_NAME_MAX - 1);
-    else if (action && strcmp(action, SV_DECISION_OBJECTION) == 0 && (!note || !*note))
-        rc = sy__fail(o, SY_EINVAL, "an objection needs its statement (--note)");
-    else
-        rc = note_ok(o, note);
+    else {
+        /* the library's rule for the decision (a return's note, an objection's statement, the
+         * notice's dates, the lengths), before any work */
+        sv_decision d = {.action = action, .by = by, .unit = code, .note = note};
+        if (action && strcmp(action, SV_DECISION_NOTICE) == 0)
+            d.from = from, d.to = to;
+        char why[256];
+        if (sv_decision_check(&d, why, sizeof why) != SV_OK)
+            rc = sy__fail(o, SY_EINVAL, "%s %s refused: %s", action ? action : "decision", code,
+                          why);
+    }
     if (rc == SY_OK)
         rc = life_refresh(o);
     sv_journal *j = NULL;
@@ -806,8 +823,9 @@ int sy_office_unit_decide(sy_office *o, const char *code, const char *action, co
         sv_decision d = {.action = action, .by = by, .unit = code, .note = note};
         if (strcmp(action, SV_DECISION_NOTICE) == 0)
             d.from = from, d.to = to;
-        if (sv_record_decision(j, &d, &seq) != SV_OK)
-            rc = sy__fail(o, SY_EIO, "the office journal: %s", sv_journal_errmsg(j));
+        int drc = sv_record_decision(j, &d, &seq);
+        if (drc != SV_OK)
+            rc = decision_failed(o, j, drc);
     }
     rc = decision_end(o, j, rc);
     rows_free(&r);
@@ -864,8 +882,9 @@ int sy_office_review_decide(sy_office *o, int64_t id, const char *accept, const 
                              .subject = sy__col_text(st, 1),
                              .device_id = side > 0 ? sy__col_text(st, side) : NULL,
                              .entry_seq = side > 0 ? sqlite3_column_int64(st, side + 1) : 0};
-            if (sv_record_decision(j, &d, &seq) != SV_OK)
-                rc = sy__fail(o, SY_EIO, "the office journal: %s", sv_journal_errmsg(j));
+            int drc = sv_record_decision(j, &d, &seq);
+            if (drc != SV_OK)
+                rc = decision_failed(o, j, drc);
         }
         sqlite3_finalize(st);
     }
@@ -1161,8 +1180,9 @@ int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute
                          .outcome = outcome,
                          .document = doc,
                          .number = number};
-        if (sv_record_decision(j, &d, &seq) != SV_OK)
-            rc = sy__fail(o, SY_EIO, "the office journal: %s", sv_journal_errmsg(j));
+        int drc = sv_record_decision(j, &d, &seq);
+        if (drc != SV_OK)
+            rc = decision_failed(o, j, drc);
     }
     rc = decision_end(o, j, rc);
     if (rc != SY_OK)

@@ -102,8 +102,16 @@ typedef struct sv_decision {
     const char *number;   /* the settling document's number (required) */
 } sv_decision;
 
+/* Whether d is a decision the journal records, the one rule for the office's server, its
+ * command line and sv_record_decision: its action known, who decided and its unit given; an
+ * objection's statement; a notice's dates; a
+ * review's case and choice; a settlement's dispute, outcome, document and number; each text
+ * within survey/limits.h. SV_OK, or SV_EINVAL with why. Whether the unit's state allows it is
+ * sv_life_allows. */
+int sv_decision_check(const sv_decision *d, char *why, size_t len);
+
 /* Record a decision in the office's journal (one opened with sv_journal_open_keyed). Returns
- * SV_OK, SV_EINVAL (a missing or malformed field: the message names it), SV_EIO, SV_EBUSY. */
+ * SV_OK, SV_EINVAL (sv_decision_check refused it: the message names why), SV_EIO, SV_EBUSY. */
 int sv_record_decision(sv_journal *j, const sv_decision *d, int64_t *seq);
 
 #ifdef __cplusplus
