@@ -1759,6 +1759,29 @@ static int64_t unit_rows(sv_journal *j, const char *sql, const char *unit, int64
     return rc == SQLITE_ROW ? n : -1;
 }
 
+int sv_state_entry_unit(sv_journal *j, int64_t seq, char unit[SV_CODE_MAX])
+{
+    unit[0] = '\0';
+    /* a void is about what it withdraws (a void never withdraws a void: not voidable) */
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(sv__journal_db(j),
+                           "SELECT e.kind, CASE e.kind WHEN 'unit' THEN json_extract(e.payload,"
+                           " '$.code') ELSE json_extract(e.payload, '$.unit') END FROM entries e"
+                           " WHERE e.seq = (SELECT CASE kind WHEN 'void' THEN"
+                           " json_extract(payload, '$.target') ELSE seq END FROM entries"
+                           " WHERE seq = ?1)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sv__journal_fail(j, SV_EIO, "journal: %s", sqlite3_errmsg(sv__journal_db(j)));
+    sqlite3_bind_int64(st, 1, seq);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW && sqlite3_column_type(st, 1) == SQLITE_TEXT)
+        snprintf(unit, SV_CODE_MAX, "%s", (const char *)sqlite3_column_text(st, 1));
+    sqlite3_finalize(st);
+    return s == SQLITE_ROW || s == SQLITE_DONE
+               ? SV_OK
+               : sv__journal_fail(j, SV_EIO, "journal: %s", sqlite3_errmsg(sv__journal_db(j)));
+}
+
 int64_t sv_state_unit_unsent(sv_journal *j, const char *unit, int64_t acked_seq)
 {
     return unit ? unit_rows(j, UNIT_ROWS("count(*)", "sum"), unit, acked_seq > 0 ? acked_seq : 0)

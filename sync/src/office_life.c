@@ -175,6 +175,7 @@ typedef struct act_unit {
 
 typedef struct act_ctx {
     sy_office *o;
+    sv_journal *j; /* the device's replica */
     const char *device_id;
     int64_t now;
     int rc;
@@ -198,6 +199,15 @@ static int act_fold(act_ctx *c, const char *kind, int64_t seq, int64_t time_ms, 
     if (strcmp(kind, "init") == 0 || strcmp(kind, "code") == 0 || strcmp(kind, "config") == 0)
         return 0;
     const char *unit = json_string_value(json_object_get(p, task ? "code" : "unit"));
+    char target_unit[SV_CODE_MAX];
+    if ((!unit || !*unit) && strcmp(kind, "void") == 0) {
+        /* a void names no unit: it is about what it withdraws (the library's rule) */
+        if (sv_state_entry_unit(c->j, seq, target_unit) != SV_OK) {
+            c->rc = sy__fail(c->o, SY_EIO, "replica: %s", sv_journal_errmsg(c->j));
+            return 1;
+        }
+        unit = target_unit;
+    }
     if (!unit || !*unit)
         return 0;
     act_unit *u = NULL;
@@ -317,7 +327,7 @@ static int activity_index(sy_office *o, const char *device_id, sv_journal *j, co
     int rc = indexed_seq(o, device_id, &have);
     if (rc != SY_OK || have >= last)
         return rc;
-    act_ctx c = {o, device_id, sv_wall_ms(), SY_OK, NULL, 0};
+    act_ctx c = {o, j, device_id, sv_wall_ms(), SY_OK, NULL, 0};
     rc = sy__exec(o, "BEGIN IMMEDIATE");
     if (rc == SY_OK) /* again under the write lock: another process may have indexed meanwhile */
         rc = indexed_seq(o, device_id, &have);

@@ -307,6 +307,30 @@ has("export", "(command line)", "geojson")
 ret = [r for r in local if r["action"] == "unit.return" and r["detail"] == "请补测 J2"]
 assert ret, "the return's note is its detail"
 PY
+
+# ---- complete on site, as the device's summary says it: after a void too ---------------------------------
+# A unit whose only gap is an open dispute becomes submitted when the crew withdraws the dispute:
+# the void names no unit of its own, it is about what it withdraws (sv_state_entry_unit).
+W=622925CY000031
+i=0
+for ll in "103.35 35.38" "103.362 35.381" "103.36 35.39"; do
+    set -- $ll; i=$((i + 1))
+    "$Q" point add "$T/a.db" --unit $W --lon $1 --lat $2 >/dev/null 2>&1 || fail "point $i on $W"
+done
+for f in owner representative agent mode rights manager; do
+    "$Q" verify "$T/a.db" --unit $W --field $f --status confirmed >/dev/null 2>&1 || fail "verify $f on $W"
+done
+"$Q" attend "$T/a.db" --unit $W --party 松鸣村 --presence present --person 马五 >/dev/null 2>&1 || fail "attend on $W"
+printf '[[10, 20, 30, 40]]\n' >"$T/w-strokes.json"
+"$Q" sign "$T/a.db" --unit $W --party 松鸣村 --signer 马五 --strokes "$T/w-strokes.json" >/dev/null 2>&1 || fail "sign on $W"
+"$Q" dispute "$T/a.db" --unit $W --statement 误以为东界有争议 >"$T/dsp.out" 2>&1 || fail "dispute on $W: $(cat "$T/dsp.out")"
+dseq=$(grep -o 'entry [0-9]*' "$T/dsp.out" | tail -1 | cut -d' ' -f2)
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+unit_is $W 'u["status"]=="in_field"' && ok "an open dispute keeps the unit in the field" || fail "with the dispute: $(cat "$T/u.json")"
+expect "the crew withdraws the dispute (void)" "$Q" void "$T/a.db" "$dseq" --reason 误记
+tablet_is "$T/a.db" $W 'u["stage"]=="done"' && ok "the tablet says done" || fail "tablet stage: $(head -c 300 "$T/t.json")"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+unit_is $W 'u["status"]=="submitted"' && ok "the office says submitted once the void arrives (it kept in_field)" || fail "after the void: $(cat "$T/u.json")"
 kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null
 grep -q "AddressSanitizer\|runtime error\|LeakSanitizer" "$T/office.log" && fail "sanitizer report: $(grep -m3 -A5 Sanitizer "$T/office.log")" || ok "no sanitizer reports from the server"
 finish

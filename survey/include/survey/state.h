@@ -148,6 +148,12 @@ const char *sv_state_config(sv_journal *j, const char *key, const char *def);
  * with, so both average alike. */
 sv_avg_opts sv_state_avg_opts(sv_journal *j);
 
+/* The unit the entry numbered seq is about, into unit: its payload's "unit" (a unit entry's
+ * "code"); for a void, the unit of the entry it withdraws, so that withdrawing a unit's last
+ * open dispute counts as work on that unit. "" for an entry about no unit (the journal's
+ * start, code lists, settings) or no such entry. SV_OK or SV_EIO. */
+int sv_state_entry_unit(sv_journal *j, int64_t seq, char unit[SV_CODE_MAX]);
+
 /* Per-unit progress for lists (Today screen, tasks list). */
 typedef struct sv_progress {
     int points;
