@@ -342,6 +342,13 @@ sv_stage sv_unit_stage(const sv_unit_summary *s)
     return sv_unit_missing(s) == 0 ? SV_STAGE_DONE : SV_STAGE_IN_PROGRESS;
 }
 
+void sv_unit_settled_at_office(sv_unit_summary *s, int n)
+{
+    if (n <= 0)
+        return;
+    s->progress.disputes_open = n < s->progress.disputes_open ? s->progress.disputes_open - n : 0;
+}
+
 sv_stage sv_unit_stage_office(const sv_unit_summary *s, const char *office_status,
                               int64_t returned_seq)
 {

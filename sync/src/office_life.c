@@ -10,7 +10,9 @@
  *   office_decisions   one row per decision entry (the journal's seq);
  *   unit_activity      per unit and device: the latest entry about the unit, when it arrived
  *                      (the office clock) and when the latest work (any entry but the task's
- *                      own "unit" entry) arrived; life_indexed says up to which seq.
+ *                      own "unit" entry) arrived, and whether the device's summary says it
+ *                      complete (or complete once an objection period ends: complete_after);
+ *                      life_indexed says up to which seq.
  * The state of a unit is sv_unit_life of the facts gathered here (survey/lifecycle.h), and the
  * legal decisions are sv_life_allows: no rule of the lifecycle lives in this file.
  *
@@ -44,7 +46,7 @@ static const char LIFE_SQL[] =
     "CREATE TABLE IF NOT EXISTS unit_activity(unit TEXT NOT NULL, device_id TEXT NOT NULL,"
     "  last_seq INTEGER NOT NULL, last_time INTEGER NOT NULL, arrived INTEGER NOT NULL,"
     "  work_arrived INTEGER NOT NULL DEFAULT 0, complete INTEGER NOT NULL DEFAULT 0,"
-    "  PRIMARY KEY (unit, device_id));"
+    "  complete_after TEXT NOT NULL DEFAULT '', PRIMARY KEY (unit, device_id));"
     "CREATE TABLE IF NOT EXISTS life_indexed(device_id TEXT PRIMARY KEY, seq INTEGER NOT NULL);";
 
 /* ---- the office's journal -------------------------------------------------------------------- */
@@ -272,31 +274,78 @@ static int store_activity(act_ctx *c)
     return rc;
 }
 
-/* Whether the device's summary of each touched unit says complete on site (sv_unit_stage), kept
- * with its activity: computed when the device's entries arrive, so that listings never open a
- * replica. */
+/* How many of unit's disputes open in the device's replica j the office has settled. */
+static int settled_at_office(sy_office *o, sv_journal *j, const char *device_id, const char *unit)
+{
+    sv_dispute *d = NULL;
+    size_t n = 0;
+    sqlite3_stmt *st = NULL;
+    int k = 0;
+    if (sv_state_disputes(j, unit, &d, &n) != SV_OK || n == 0 ||
+        sy__prep(o,
+                 "SELECT 1 FROM office_decisions WHERE unit = ?1 AND action = ?2"
+                 " AND chosen_device = ?3 AND chosen_seq = ?4",
+                 &st) != SY_OK) {
+        sv_disputes_free(d, n);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (d[i].settled)
+            continue;
+        sqlite3_reset(st);
+        sy__bind_text(st, 1, unit);
+        sy__bind_text(st, 2, SV_DECISION_SETTLE_DISPUTE);
+        sy__bind_text(st, 3, device_id);
+        sqlite3_bind_int64(st, 4, d[i].seq);
+        k += sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    sv_disputes_free(d, n);
+    return k;
+}
+
+/* Whether the device's summary of unit says complete on site (sv_unit_stage), with the
+ * disputes the office settled taken in, stored with its activity. */
+static int store_unit_complete(sy_office *o, sv_journal *j, const char *device_id, const char *unit,
+                               sqlite3_stmt *st)
+{
+    sv_unit_summary sm;
+    int done = 0;
+    const char *after = "";
+    if (sv_unit_summarize_records(j, unit, &sm) == SV_OK) {
+        sv_unit_settled_at_office(&sm, settled_at_office(o, j, device_id, unit));
+        done = sv_unit_stage(&sm) == SV_STAGE_DONE;
+        /* complete but for an absent party's objection period: complete once it has ended,
+         * whether or not the device sends anything more */
+        if (!done && sv_unit_missing(&sm) == SV_MISSING_OBJECTIONS)
+            after = sm.objections_until;
+    }
+    sqlite3_reset(st);
+    sqlite3_bind_int(st, 1, done);
+    sy__bind_text(st, 2, unit);
+    sy__bind_text(st, 3, device_id);
+    sy__bind_text(st, 4, after);
+    return sqlite3_step(st) == SQLITE_DONE ? SY_OK : sy__fail_db(o, "unit activity");
+}
+
+#define COMPLETE_SQL                                                                               \
+    "UPDATE unit_activity SET complete = ?1, complete_after = ?4 WHERE unit = ?2 AND device_id = " \
+    "?3"
+
+/* Whether the device's summary of each touched unit says complete on site, kept with its
+ * activity: computed when the device's entries arrive (and when the office settles one of its
+ * disputes), so that listings never open a replica. */
 static int store_complete(act_ctx *c, sv_journal *j)
 {
     sqlite3_stmt *st;
     if (c->n_units == 0)
         return SY_OK;
-    if (sy__prep(c->o, "UPDATE unit_activity SET complete = ? WHERE unit = ? AND device_id = ?",
-                 &st))
+    if (sy__prep(c->o, COMPLETE_SQL, &st))
         return SY_EIO;
     int rc = SY_OK;
-    for (size_t i = 0; rc == SY_OK && i < c->n_units; i++) {
-        if (!c->units[i].work) /* the task's own entry: the crew's work is what completes it */
-            continue;
-        sv_unit_summary sm;
-        int done = sv_unit_summarize_records(j, c->units[i].unit, &sm) == SV_OK &&
-                   sv_unit_stage(&sm) == SV_STAGE_DONE;
-        sqlite3_reset(st);
-        sqlite3_bind_int(st, 1, done);
-        sy__bind_text(st, 2, c->units[i].unit);
-        sy__bind_text(st, 3, c->device_id);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = sy__fail_db(c->o, "unit activity");
-    }
+    for (size_t i = 0; rc == SY_OK && i < c->n_units; i++)
+        if (c->units[i].work) /* the task's own entry: the crew's work is what completes it */
+            rc = store_unit_complete(c->o, j, c->device_id, c->units[i].unit, st);
     sqlite3_finalize(st);
     return rc;
 }
@@ -464,6 +513,14 @@ int sy__life_init(sy_office *o)
 {
     if (sy__exec(o, LIFE_SQL))
         return SY_EIO;
+    /* an office made before complete_after: the column added (its units' periods are taken
+     * up again as their devices' entries arrive) */
+    sqlite3_stmt *probe = NULL;
+    if (sqlite3_prepare_v2(o->db, "SELECT complete_after FROM unit_activity", -1, &probe, NULL) !=
+            SQLITE_OK &&
+        sy__exec(o, "ALTER TABLE unit_activity ADD COLUMN complete_after TEXT NOT NULL DEFAULT ''"))
+        return SY_EIO;
+    sqlite3_finalize(probe);
     sv_journal *j;
     int rc = decision_begin(o, &j);
     if (rc == SY_OK)
@@ -596,7 +653,10 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
     /* What arrived. */
     if (rc == SY_OK)
         rc = sy__prep(o,
-                      "SELECT unit, max(last_time), max(work_arrived), max(complete)"
+                      /* an objection period ends by the local date, as the unit summary's
+                       * clock (survey/summary.c) has it */
+                      "SELECT unit, max(last_time), max(work_arrived), max(complete OR"
+                      " (complete_after <> '' AND complete_after < date('now', 'localtime')))"
                       " FROM unit_activity WHERE " UNIT_FILTER("unit") " GROUP BY unit",
                       &st);
     if (rc == SY_OK) {
@@ -1199,6 +1259,14 @@ int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute
         return fail_err(o, rc, err, errlen);
     sy__logf(o, "unit %s: dispute %s settled by %s (%s %s, decision %lld): %s", code, dispute, by,
              doc, number, (long long)seq, outcome);
+    /* the settlement may be all the unit lacked on the device that recorded the dispute */
+    sv_journal *rj = NULL;
+    sqlite3_stmt *st = NULL;
+    if (sy__replica_read(o, f.device, &rj) == SY_OK && rj &&
+        sy__prep(o, COMPLETE_SQL, &st) == SY_OK)
+        (void)store_unit_complete(o, rj, f.device, code, st); /* the decision stands either way */
+    sqlite3_finalize(st);
+    sv_journal_close(rj);
     return SY_OK;
 }
 

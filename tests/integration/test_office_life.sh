@@ -47,6 +47,11 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 for t in ("office_decisions", "unit_activity", "life_indexed"):
     db.execute("DROP TABLE %s" % t)
+# unit_activity as an office of the previous release had it (no complete_after)
+db.execute("CREATE TABLE unit_activity(unit TEXT NOT NULL, device_id TEXT NOT NULL,"
+           " last_seq INTEGER NOT NULL, last_time INTEGER NOT NULL, arrived INTEGER NOT NULL,"
+           " work_arrived INTEGER NOT NULL DEFAULT 0, complete INTEGER NOT NULL DEFAULT 0,"
+           " PRIMARY KEY (unit, device_id))")
 db.commit()
 PY
 rm -f "$T/old.db.decisions" "$T/old.db.decisions-wal" "$T/old.db.decisions-shm"
@@ -54,6 +59,8 @@ rm -f "$T/old.db.decisions" "$T/old.db.decisions-wal" "$T/old.db.decisions-shm"
 "$OFF" units "$T/old.db" --json >"$T/old.json" 2>"$T/err" && pyexpr "$T/old.json" 'len(d)==3 and all(u["status"]=="assigned" for u in d)' \
     && [ -f "$T/old.db.decisions" ] && ok "an older office keeps working: units listed, its journal made on first open" \
     || fail "older office: $(cat "$T/old.json" "$T/err")"
+"$PY" -c 'import sqlite3,sys; sys.exit(0 if "complete_after" in [r[1] for r in sqlite3.connect(sys.argv[1]).execute("PRAGMA table_info(unit_activity)")] else 1)' "$T/old.db" \
+    && ok "an older office's unit_activity gains complete_after" || fail "no complete_after in the older office"
 expect "quejie check of the older office's new journal" "$Q" check "$T/old.db.decisions"
 
 # ---- two tablets ------------------------------------------------------------------------------------
@@ -331,6 +338,29 @@ expect "the crew withdraws the dispute (void)" "$Q" void "$T/a.db" "$dseq" --rea
 tablet_is "$T/a.db" $W 'u["stage"]=="done"' && ok "the tablet says done" || fail "tablet stage: $(head -c 300 "$T/t.json")"
 "$Q" sync "$T/a.db" >/dev/null 2>&1
 unit_is $W 'u["status"]=="submitted"' && ok "the office says submitted once the void arrives (it kept in_field)" || fail "after the void: $(cat "$T/u.json")"
+# A new dispute on it takes it back to the field; the office's settlement of that dispute is all it
+# lacks, and it is submitted again (the device's summary never holds the office's settlement).
+"$Q" dispute "$T/a.db" --unit $W --statement 松鸣村与邻村对西界有争议 --parties "松鸣村;邻村" >/dev/null 2>&1 || fail "second dispute on $W"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+unit_is $W 'u["status"]=="in_field"' && ok "a new open dispute: back in the field" || fail "second dispute: $(cat "$T/u.json")"
+"$OFF" disputes "$O" --json >"$T/d.json" 2>/dev/null
+wno=$(pyexpr "$T/d.json" 'print([x["number"] for x in d if x["unit"]=="'$W'" and x["state"]=="open"][0]) or True' | head -1)
+expect "the office settles it" "$OFF" dispute settle "$O" --unit $W --dispute "$wno" --by rev --outcome 以山脊线为界 --document agreement --number "和政协〔2026〕3号"
+unit_is $W 'u["status"]=="submitted"' && ok "settled at the office, nothing else missing: submitted" || fail "after the office's settlement: $(cat "$T/u.json")"
+"$Q" note add "$T/a.db" --unit $W --text 界桩已复核 >/dev/null 2>&1 || fail "note on $W"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+unit_is $W 'u["status"]=="submitted"' && ok "and stays so when more work arrives (the settlement is counted at ingest)" || fail "after more work: $(cat "$T/u.json")"
+# An absent party served today: complete but for the objection period, which the office counts
+# down by its own date, whether or not the device sends anything more.
+today=$(date +%F)
+"$Q" attend "$T/a.db" --unit $W --party 邻村 --presence absent --notice-date "$today" >/dev/null 2>&1 || fail "absent party on $W"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+unit_is $W 'u["status"]=="in_field"' && ok "an objection period running: in the field" || fail "objection running: $(cat "$T/u.json")"
+until_=$("$Q" area "$T/a.db" --unit $W --json | "$PY" -c 'import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d, list) else d; print(d["objections_until"])')
+after=$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT max(complete_after) FROM unit_activity WHERE unit = ?", (sys.argv[2],)).fetchone()[0])' "$O" $W)
+[ -n "$until_" ] && [ "$after" = "$until_" ] && ok "the office keeps the period's end the device's summary gives ($after)" || fail "complete_after '$after', tablet '$until_'"
+"$PY" -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.execute("UPDATE unit_activity SET complete_after = ? WHERE unit = ? AND length(complete_after) > 0", ("2000-01-01", sys.argv[2])); db.commit()' "$O" $W
+unit_is $W 'u["status"]=="submitted"' && ok "once the period has ended by the office's date: submitted, with nothing new from the device" || fail "period ended: $(cat "$T/u.json")"
 kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null
 grep -q "AddressSanitizer\|runtime error\|LeakSanitizer" "$T/office.log" && fail "sanitizer report: $(grep -m3 -A5 Sanitizer "$T/office.log")" || ok "no sanitizer reports from the server"
 finish

@@ -119,6 +119,10 @@ typedef enum sv_stage {
 #define SV_STAGE_COUNT 4
 sv_stage sv_unit_stage(const sv_unit_summary *s);
 
+/* n of the unit's open disputes settled at the county office, which the device's journal does
+ * not hold, taken into s: they no longer count as open (nor keep the unit from done). */
+void sv_unit_settled_at_office(sv_unit_summary *s, int n);
+
 /*
  * The stage with the county office's word on the unit (what the tablet's last sync brought:
  * sync/client.h sy_unit_office). SV_STAGE_RETURNED while office_status is "returned"
