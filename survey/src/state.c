@@ -1744,6 +1744,21 @@ static int count2(sv_journal *j, const char *sql, const char *unit, const char *
     " UNION ALL SELECT " EACH " FROM st_notes WHERE unit = ?1 AND seq > ?2"                        \
     " UNION ALL SELECT " EACH " FROM st_settlements WHERE unit = ?1 AND seq > ?2)"
 
+/* The crew's work on unit ?1: its records but the task's own entry, and the voids that withdrew
+ * any of its entries (a void names no unit: it is about its target's). */
+#define WORK_SEQ                                                                                   \
+    "SELECT max(s) FROM (SELECT max(seq) s FROM st_points WHERE unit = ?1"                         \
+    " UNION ALL SELECT max(seq) FROM st_vertices WHERE unit = ?1"                                  \
+    " UNION ALL SELECT max(seq) FROM st_lines WHERE unit = ?1"                                     \
+    " UNION ALL SELECT max(seq) FROM st_verifications WHERE unit = ?1"                             \
+    " UNION ALL SELECT max(seq) FROM st_disputes WHERE unit = ?1"                                  \
+    " UNION ALL SELECT max(seq) FROM st_attendance WHERE unit = ?1"                                \
+    " UNION ALL SELECT max(seq) FROM st_signatures WHERE unit = ?1"                                \
+    " UNION ALL SELECT max(seq) FROM st_notes WHERE unit = ?1"                                     \
+    " UNION ALL SELECT max(seq) FROM st_settlements WHERE unit = ?1"                               \
+    " UNION ALL SELECT max(v.seq) FROM st_voided v JOIN entries e ON e.seq = v.target"             \
+    " WHERE json_extract(e.payload, '$.unit') = ?1)"
+
 static int64_t unit_rows(sv_journal *j, const char *sql, const char *unit, int64_t after)
 {
     sqlite3_stmt *st;
@@ -1792,7 +1807,8 @@ int sv_state_progress(sv_journal *j, const char *unit, sv_progress *out)
 {
     memset(out, 0, sizeof *out);
     out->last_seq = unit ? unit_rows(j, UNIT_ROWS("max(seq)", "max"), unit, 0) : 0;
-    if (out->last_seq < 0)
+    out->work_seq = unit ? unit_rows(j, WORK_SEQ, unit, 0) : 0;
+    if (out->last_seq < 0 || out->work_seq < 0)
         return SV_EIO;
     out->points = count(j, "SELECT count(*) FROM st_points WHERE unit = ?", unit);
     out->vertices = count(j, "SELECT count(*) FROM st_vertices WHERE unit = ?", unit);

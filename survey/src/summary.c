@@ -353,7 +353,7 @@ sv_stage sv_unit_stage_office(const sv_unit_summary *s, const char *office_statu
                               int64_t returned_seq)
 {
     if (office_status && strcmp(office_status, sv_life_name(SV_LIFE_RETURNED)) == 0 &&
-        s->progress.last_seq <= returned_seq)
+        s->progress.work_seq <= returned_seq)
         return SV_STAGE_RETURNED;
     return sv_unit_stage(s);
 }

@@ -158,6 +158,20 @@ unit_is $U 'u["status"]=="in_field"' && ok "new work from the crew ends returned
 tablet_is "$T/a.db" $U 'u["stage"]!="returned"' && ok "the sync that sends it (the office still said returned) keeps it out" || fail "tablet after sending: $(head -c 300 "$T/t.json")"
 "$Q" sync "$T/a.db" >/dev/null 2>&1
 tablet_is "$T/a.db" $U 'u["office_status"]=="in_field"' && ok "and the tablet hears so on its next sync" || fail "tablet after new work: $(head -c 300 "$T/t.json")"
+# Work later withdrawn is work all the same, on both ends: a note recorded and voided after a
+# return ends it on the tablet (sv_progress.work_seq counts the void) as at the office.
+expect "unit return again" "$OFF" unit return "$O" --unit $U --by rev --note "J5 位置存疑"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+tablet_is "$T/a.db" $U 'u["stage"]=="returned"' && ok "returned again on the tablet" || fail "second return: $(head -c 300 "$T/t.json")"
+"$Q" note add "$T/a.db" --unit $U --text "J5 旁有新界桩" >"$T/n5.out" 2>&1
+n5=$(grep -o 'entry [0-9]*' "$T/n5.out" | tail -1 | cut -d' ' -f2)
+expect "the crew withdraws that note" "$Q" void "$T/a.db" "$n5" --reason 误记
+tablet_is "$T/a.db" $U 'u["stage"]!="returned"' && ok "a note recorded and withdrawn ends returned on the tablet" || fail "tablet after note+void: $(head -c 300 "$T/t.json")"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+unit_is $U 'u["status"]=="in_field"' && ok "and at the office" || fail "office after note+void: $(cat "$T/u.json")"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+tablet_is "$T/a.db" $U 'u["stage"]!="returned" and u["office_status"]=="in_field"' && ok "both ends agree after the next sync" || fail "tablet after resync: $(head -c 300 "$T/t.json")"
+
 
 # ---- accepted, notice, objection, ready ---------------------------------------------------------------
 expect "unit accept" "$OFF" unit accept "$O" --unit $U --by rev
@@ -205,7 +219,7 @@ assert len(ps) == 1 and ps[0]["review_decision"] == "resurvey" and ps[0]["decide
 PY
 refuse "export refuses to write over the office journal" "$OFF" export "$O" --format geojson --output "$O.decisions"
 expect "county export as GeoPackage" "$OFF" export "$O" --format gpkg --output "$T/c.gpkg"
-[ "$(decisions)" = 10 ] && ok "every decision is an entry (10)" || fail "decisions: $(decisions)"
+[ "$(decisions)" = 11 ] && ok "every decision is an entry (11)" || fail "decisions: $(decisions)"
 expect "quejie check of the office journal after decisions" "$Q" check "$O.decisions"
 
 # ---- a dispute settled at the office ------------------------------------------------------------------
@@ -230,7 +244,7 @@ ls = [f["properties"] for f in json.load(open(sys.argv[1]))["features"]
 assert ls and all(p["agreement_no"] == "临夏协〔2026〕12号" and p["nature"] == "settled"
                   and p["dispute_no"] == sys.argv[3] for p in ls), ls
 PY
-[ "$(decisions)" = 11 ] && ok "the settlement is a decision entry (11)" || fail "decisions: $(decisions)"
+[ "$(decisions)" = 12 ] && ok "the settlement is a decision entry (12)" || fail "decisions: $(decisions)"
 expect "quejie check of the office journal after the settlement" "$Q" check "$O.decisions"
 # A changed entry is found.
 "$PY" - "$O.decisions" "$T/bad.db" <<'PY'

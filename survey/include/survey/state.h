@@ -167,6 +167,10 @@ typedef struct sv_progress {
     int64_t last_seq;       /* newest entry among the unit and its current records (points,
                              * vertices, lines, verifications, disputes, attendance,
                              * signatures): above the office's cursor, the unit is not synced */
+    int64_t work_seq;       /* newest of the crew's work on the unit: its current records but
+                             * the task's own unit entry, and voids of the unit's entries (0:
+                             * none). New work after a return is work_seq above it, as the
+                             * office counts it (sync/src/office_life.c) */
 } sv_progress;
 
 int sv_state_progress(sv_journal *j, const char *unit, sv_progress *out);

@@ -128,7 +128,7 @@ void sv_unit_settled_at_office(sv_unit_summary *s, int n);
  * sync/client.h sy_unit_office). SV_STAGE_RETURNED while office_status is "returned"
  * (sv_life_name(SV_LIFE_RETURNED), survey/lifecycle.h) and the journal holds no entry about the
  * unit newer than returned_seq: the journal's last seq when this tablet first learnt of that
- * return. The crew's first new entry about the unit (s->progress.last_seq > returned_seq) ends
+ * return. The crew's first new work on the unit (s->progress.work_seq > returned_seq) ends
  * it on the tablet at once, before the office has it; otherwise sv_unit_stage. office_status
  * NULL (the office said nothing) is sv_unit_stage.
  */
