@@ -70,7 +70,8 @@ int sv_date_ok(const char *s)
             return 0;
     static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return y >= 1900 && m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1] + (m == 2 && leap ? 1 : 0);
+    return y >= 1900 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 &&
+           d <= days[m - 1] + (m == 2 && leap ? 1 : 0);
 }
 
 static int refuse(char *why, size_t n, const char *fmt, const char *a, const char *b)

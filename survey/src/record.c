@@ -19,6 +19,7 @@
 #include "journal_int.h"
 #include "survey/geo.h"
 #include "survey/kinds.h"
+#include "survey/lifecycle.h"
 #include "survey/limits.h"
 #include "survey/state.h"
 #include "survey/summary.h"
@@ -103,21 +104,6 @@ static int number_valid(const char *n)
     while (n[i + d] >= '0' && n[i + d] <= '9')
         d++;
     return d >= 1 && d <= 9 && n[i + d] == '\0';
-}
-
-/* YYYY-MM-DD naming a real calendar day. */
-static int date_valid(const char *s)
-{
-    int y, m, d;
-    char tail;
-    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || s[4] != '-' ||
-        s[7] != '-')
-        return 0;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-        return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return !(m == 2 && d == 29 && !leap);
 }
 
 /* Text past its limit (survey/limits.h) is refused: nothing the journal accepts may block sync.
@@ -912,11 +898,11 @@ static int do_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
     if ((rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the party", a->party, "the person", a->person,
                         (const char *)NULL)) != SV_OK)
         return rc;
-    if (a->presence == SV_ABSENT && !date_valid(a->notice_date))
+    if (a->presence == SV_ABSENT && !sv_date_ok(a->notice_date))
         return sv__journal_fail(j, SV_EINVAL,
                                 "an absent party needs the date the notice was served "
                                 "(YYYY-MM-DD, a real date)");
-    if (a->notice_date[0] && !date_valid(a->notice_date))
+    if (a->notice_date[0] && !sv_date_ok(a->notice_date))
         return sv__journal_fail(j, SV_EINVAL, "notice date '%s' is not YYYY-MM-DD", a->notice_date);
     json_t *o = payload_new();
     put_str(o, "unit", a->unit);

@@ -162,8 +162,7 @@ int sv_objection_end(const char *notice_date, char out[11])
     out[0] = '\0';
     int y, m, d;
     char tail;
-    if (!notice_date || sscanf(notice_date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 ||
-        m > 12 || d < 1 || d > 31)
+    if (!sv_date_ok(notice_date) || sscanf(notice_date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
         return SV_EINVAL;
     struct tm t = {0};
     t.tm_year = y - 1900;

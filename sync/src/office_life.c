@@ -31,6 +31,7 @@
 
 #include "office_int.h"
 #include "survey/clock.h"
+#include "survey/kinds.h"
 #include "survey/lifecycle.h"
 #include "survey/limits.h"
 #include "survey/summary.h"
@@ -198,7 +199,8 @@ static void act_free(act_ctx *c)
 static int act_fold(act_ctx *c, const char *kind, int64_t seq, int64_t time_ms, const json_t *p)
 {
     int task = strcmp(kind, "unit") == 0;
-    if (strcmp(kind, "init") == 0 || strcmp(kind, "code") == 0 || strcmp(kind, "config") == 0)
+    const sv_kind_info *k = sv_kind_find(kind);
+    if (k && (k->flags & SV_KIND_SETTING)) /* the journal's start, code lists, settings */
         return 0;
     const char *unit = json_string_value(json_object_get(p, task ? "code" : "unit"));
     char target_unit[SV_CODE_MAX];

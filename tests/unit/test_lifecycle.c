@@ -7,6 +7,7 @@
 #include "survey/journal.h"
 #include "survey/lifecycle.h"
 #include "survey/limits.h"
+#include "survey/summary.h"
 #include <string.h>
 
 #include <sodium.h>
@@ -169,6 +170,20 @@ static void test_journal(void)
  * before any work, sv_record_decision again. Lengths are characters, as every text of the
  * journal (a 700-character Chinese note, 2,100 bytes, was refused by a byte limit the office
  * kept of its own). */
+/* One date rule (sv_date_ok) for notices at the office, attendance notices and the objection
+ * clock: "2300-01-01" passed the office's check and not the attendance one; "2026-02-30" gave an
+ * objection end. */
+static void test_dates(void)
+{
+    CHECK(sv_date_ok("2026-12-04") && sv_date_ok("2024-02-29") && sv_date_ok("2200-12-31"));
+    CHECK(!sv_date_ok("2300-01-01") && !sv_date_ok("1899-12-31") && !sv_date_ok("2026-02-29"));
+    CHECK(!sv_date_ok("2026-2-28") && !sv_date_ok("2026-02-28x") && !sv_date_ok(NULL));
+    char end[11];
+    CHECK_INT(sv_objection_end("2026-02-30", end), SV_EINVAL);
+    CHECK_INT(sv_objection_end("2026-12-04", end), SV_OK);
+    CHECK_STR(end, "2026-12-19");
+}
+
 static void test_decision_check(void)
 {
     char why[256];
@@ -197,6 +212,7 @@ static void test_decision_check(void)
 
 int main(void)
 {
+    test_dates();
     test_decision_check();
     test_states();
     test_transitions();

@@ -81,7 +81,8 @@ sv_life sv_unit_life(const sv_life_facts *f);
 int sv_life_allows(const sv_life_facts *f, const char *action, const char *from, const char *to,
                    char *why, size_t whylen);
 
-/* 1 when s is a real calendar date written YYYY-MM-DD. */
+/* 1 when s is a real calendar date written YYYY-MM-DD, from 1900 to 2200: the one rule for
+ * every date the journal and the office take (notice dates, attendance notices). */
 int sv_date_ok(const char *s);
 
 /* An office decision (kind "decision", docs/journal.md). Strings may be NULL when not used. */
