@@ -36,7 +36,7 @@ const char *app__method_label(const char *m)
 static void point_facts(const sv_bpoint *p, char *out, size_t n)
 {
     char sig[48], tm_s[16], pole[48];
-    double s = hypot(p->q.sigma_e, p->q.sigma_n);
+    double s = sv_quality_sigma_h(&p->q);
     if (isfinite(s))
         snprintf(sig, sizeof sig, "σ %.3f m", s);
     else

@@ -15,19 +15,6 @@
 #include "app_int.h"
 #include "i18n.h"
 
-/* Days from date a to date b (YYYY-MM-DD each); INT_MIN-ish on a bad date. */
-static int days_between(const char *a, const char *b)
-{
-    struct tm ta = {0}, tb = {0};
-    if (sscanf(a, "%d-%d-%d", &ta.tm_year, &ta.tm_mon, &ta.tm_mday) != 3 ||
-        sscanf(b, "%d-%d-%d", &tb.tm_year, &tb.tm_mon, &tb.tm_mday) != 3)
-        return -100000;
-    ta.tm_year -= 1900, tb.tm_year -= 1900;
-    ta.tm_mon -= 1, tb.tm_mon -= 1;
-    ta.tm_hour = tb.tm_hour = 12;
-    return (int)lround(difftime(timegm(&tb), timegm(&ta)) / 86400.0);
-}
-
 static void free_attendance(void *p)
 {
     sv_attendance_clear(p);
@@ -158,8 +145,8 @@ static void build_sign(app *a, app_ui *ui, int64_t now_ms)
             snprintf(l2, sizeof l2, "%s", _("Attendance not recorded"));
         } else if (p->presence == SV_ABSENT) {
             char end[11];
-            sv_objection_end(p->notice_date, end); /* the library's rule: the summary's too */
-            int left = days_between(date, end);
+            /* the library's clock: the unit summary's objections_open by the same rule */
+            int left = sv_objection_days_left(p->notice_date, date, end);
             if (left > 0)
                 snprintf(l2, sizeof l2,
                          _("Absent · notice %s · objections until %s (%d days left)"),

@@ -15,6 +15,7 @@
 
 #include "app_int.h"
 #include "i18n.h"
+#include "survey/clock.h"
 
 /* ---- sizes ---------------------------------------------------------------------------- */
 
@@ -462,10 +463,7 @@ void app__list_hints(app_ui *ui, float x, float y0, float y1, float w, int first
 /* Today's date (tablet clock, local time) as YYYY-MM-DD. */
 void app__today(char out[11])
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
+    sv_local_date(out); /* the library's day, the one the unit summary counts objections on */
 }
 
 /* ---- a list scrolled by drag and fling (Today, a unit's points) ---------------------------- */

@@ -102,6 +102,11 @@ int sv_grade_parse(const char *name, sv_grade *out)
     return SV_EINVAL;
 }
 
+double sv_quality_sigma_h(const sv_quality *q)
+{
+    return isfinite(q->sigma_e) && isfinite(q->sigma_n) ? hypot(q->sigma_e, q->sigma_n) : NAN;
+}
+
 sv_quality sv_quality_unknown(void)
 {
     sv_quality q;

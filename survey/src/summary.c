@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "summary_int.h"
+#include "survey/clock.h"
 #include "survey/geom.h"
 #include "survey/lifecycle.h"
 
@@ -181,6 +182,26 @@ int sv_objection_end(const char *notice_date, char out[11])
     return SV_OK;
 }
 
+/* Whole days from date a to date b, both valid YYYY-MM-DD. */
+static int days_from(const char *a, const char *b)
+{
+    struct tm ta = {0}, tb = {0};
+    if (sscanf(a, "%d-%d-%d", &ta.tm_year, &ta.tm_mon, &ta.tm_mday) != 3 ||
+        sscanf(b, "%d-%d-%d", &tb.tm_year, &tb.tm_mon, &tb.tm_mday) != 3)
+        return SV_OBJECTION_NO_DATE;
+    ta.tm_year -= 1900, tb.tm_year -= 1900;
+    ta.tm_mon -= 1, tb.tm_mon -= 1;
+    ta.tm_hour = tb.tm_hour = 12;
+    return (int)lround(difftime(timegm(&tb), timegm(&ta)) / 86400.0);
+}
+
+int sv_objection_days_left(const char *notice_date, const char *today, char end[11])
+{
+    if (sv_objection_end(notice_date, end) != SV_OK || !sv_date_ok(today))
+        return SV_OBJECTION_NO_DATE;
+    return days_from(today, end);
+}
+
 /* The absent parties' objection clocks against today's local date. */
 static int objections(sv_journal *j, sv_unit_summary *s)
 {
@@ -190,16 +211,13 @@ static int objections(sv_journal *j, sv_unit_summary *s)
     if (rc != SV_OK)
         return rc;
     char today[11];
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    sv_local_date(today);
     for (size_t i = 0; i < n; i++) {
         char end[11];
         if (at[i].presence != SV_ABSENT || sv_objection_end(at[i].notice_date, end) != SV_OK)
             continue;
         s->absent++;
-        if (strcmp(end, today) >= 0)
+        if (sv_objection_days_left(at[i].notice_date, today, end) >= 0)
             s->objections_open++;
         if (strcmp(end, s->objections_until) > 0)
             memcpy(s->objections_until, end, sizeof end);

@@ -129,9 +129,7 @@ static json_t *point_json(const sv_bpoint *p)
     json_t *v = json_object();
     if (!v)
         return NULL;
-    double sh = (isfinite(p->q.sigma_e) && isfinite(p->q.sigma_n))
-                    ? sqrt(p->q.sigma_e * p->q.sigma_e + p->q.sigma_n * p->q.sigma_n)
-                    : NAN;
+    double sh = sv_quality_sigma_h(&p->q);
     json_object_set_new(v, "number", json_string(p->number));
     json_object_set_new(v, "seq", json_integer(p->seq));
     json_object_set_new(v, "time", iso_or_null(p->time_ms));

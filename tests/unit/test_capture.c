@@ -835,8 +835,20 @@ static void test_restart_rule(void)
     CHECK_INT(sv_avg_restart_rule(&a, NULL), SV_AVG_KEEP);
 }
 
+/* The horizontal sigma the app's point list and the office console both show. */
+static void test_sigma_h(void)
+{
+    sv_quality q = sv_quality_unknown();
+    CHECK(isnan(sv_quality_sigma_h(&q)));
+    q.sigma_e = 0.003;
+    CHECK(isnan(sv_quality_sigma_h(&q))); /* north unknown */
+    q.sigma_n = 0.004;
+    CHECK(fabs(sv_quality_sigma_h(&q) - 0.005) < 1e-12);
+}
+
 int main(void)
 {
+    test_sigma_h();
     test_grade_table();
     test_parse_addr();
     test_gnss_without_gpsd();

@@ -4,6 +4,7 @@
  * keyed journal (the office's key kept elsewhere) and what `check` makes of it.
  */
 #include "check.h"
+#include "survey/clock.h"
 #include "survey/journal.h"
 #include "survey/lifecycle.h"
 #include "survey/limits.h"
@@ -182,6 +183,17 @@ static void test_dates(void)
     CHECK_INT(sv_objection_end("2026-02-30", end), SV_EINVAL);
     CHECK_INT(sv_objection_end("2026-12-04", end), SV_OK);
     CHECK_STR(end, "2026-12-19");
+    /* the countdown the app shows and the summary's objections_open: open through the last day */
+    CHECK_INT(sv_objection_days_left("2026-12-04", "2026-12-04", end), 15);
+    CHECK_STR(end, "2026-12-19");
+    CHECK_INT(sv_objection_days_left("2026-12-04", "2026-12-19", end), 0);
+    CHECK_INT(sv_objection_days_left("2026-12-04", "2026-12-20", end), -1);
+    CHECK_INT(sv_objection_days_left("2026-12-20", "2027-01-04", end), 0); /* across the year */
+    CHECK_INT(sv_objection_days_left("2026-13-01", "2026-12-04", end), SV_OBJECTION_NO_DATE);
+    CHECK_INT(sv_objection_days_left("2026-12-04", "today", end), SV_OBJECTION_NO_DATE);
+    char today[11];
+    sv_local_date(today);
+    CHECK(sv_date_ok(today));
 }
 
 static void test_decision_check(void)

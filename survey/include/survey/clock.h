@@ -23,6 +23,10 @@ int64_t sv_mono_ms(void);
 /* Microseconds on the monotonic clock, for timing frames and benchmarks. */
 double sv_mono_us(void);
 
+/* Today's date on the wall clock in the local time zone, YYYY-MM-DD: the day an objection period
+ * is counted against, on the tablet (its screens and unit summary) and at the office. */
+void sv_local_date(char out[11]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -78,6 +78,10 @@ typedef struct sv_quality {
 /* A quality with every field unknown. */
 sv_quality sv_quality_unknown(void);
 
+/* The horizontal standard deviation of an averaged position, sqrt(sigma_e^2 + sigma_n^2) in
+ * metres; NaN when either is unknown. What the app's point list and the office console show. */
+double sv_quality_sigma_h(const sv_quality *q);
+
 /* ---- Units ------------------------------------------------------------------------------ */
 
 /* The registered-ownership fields the crew verifies (权属核实). */

@@ -157,6 +157,13 @@ const char *sv_stage_name(sv_stage st);
  * notice_date + SV_OBJECTION_DAYS. Returns SV_OK, or SV_EINVAL for a malformed date (out ""). */
 int sv_objection_end(const char *notice_date, char out[11]);
 
+/* Days from today (YYYY-MM-DD, sv_local_date) to that last day, which goes into end: >= 0 while
+ * the period runs (0 on its last day), < 0 once it has ended: the rule behind the summary's
+ * objections_open and the app's countdown. SV_OBJECTION_NO_DATE (end "") for a date that is
+ * none. */
+#define SV_OBJECTION_NO_DATE (-1000000)
+int sv_objection_days_left(const char *notice_date, const char *today, char end[11]);
+
 #ifdef __cplusplus
 }
 #endif
