@@ -1745,7 +1745,9 @@ static int count2(sv_journal *j, const char *sql, const char *unit, const char *
     " UNION ALL SELECT " EACH " FROM st_settlements WHERE unit = ?1 AND seq > ?2)"
 
 /* The crew's work on unit ?1: its records but the task's own entry, and the voids that withdrew
- * any of its entries (a void names no unit: it is about its target's). */
+ * any of its entries (a void names no unit: it is about its target's). CROSS JOIN keeps the
+ * voids the outer loop: the planner otherwise scanned every entry's payload (80 ms a unit on a
+ * 100,000-entry journal). */
 #define WORK_SEQ                                                                                   \
     "SELECT max(s) FROM (SELECT max(seq) s FROM st_points WHERE unit = ?1"                         \
     " UNION ALL SELECT max(seq) FROM st_vertices WHERE unit = ?1"                                  \
@@ -1756,7 +1758,7 @@ static int count2(sv_journal *j, const char *sql, const char *unit, const char *
     " UNION ALL SELECT max(seq) FROM st_signatures WHERE unit = ?1"                                \
     " UNION ALL SELECT max(seq) FROM st_notes WHERE unit = ?1"                                     \
     " UNION ALL SELECT max(seq) FROM st_settlements WHERE unit = ?1"                               \
-    " UNION ALL SELECT max(v.seq) FROM st_voided v JOIN entries e ON e.seq = v.target"             \
+    " UNION ALL SELECT max(v.seq) FROM st_voided v CROSS JOIN entries e ON e.seq = v.target"       \
     " WHERE json_extract(e.payload, '$.unit') = ?1)"
 
 static int64_t unit_rows(sv_journal *j, const char *sql, const char *unit, int64_t after)
