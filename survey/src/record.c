@@ -385,7 +385,7 @@ int sv_offset_resolve(sv_journal *j, const char *unit, sv_offset *off)
 
 /* Pole height, ground height, method, override code and correction reason of a point about
  * to be recorded (docs/journal.md, "point"). */
-static int point_extras(sv_journal *j, sv_bpoint *p)
+static int point_extras(sv_journal *j, sv_bpoint *p, int observed)
 {
     if (!p->pole_set) {
         double d = config_number(j, SV_CFG_ANTENNA_HEIGHT);
@@ -419,8 +419,11 @@ static int point_extras(sv_journal *j, sv_bpoint *p)
     if (p->reason && *p->reason && !p->supersedes)
         return sv__journal_fail(j, SV_EINVAL,
                                 "a correction reason belongs to a point that corrects another");
-    if (p->flags & SV_PT_OFFSET && (!isfinite(p->off.distance_m) || p->off.distance_m < 0 ||
-                                    p->off.distance_m > SV_OFFSET_MAX_M))
+    /* a new observation's offset is within what a tape or rangefinder takes; a point re-recorded
+     * for its marker or type keeps the one it was measured with */
+    if (observed && p->flags & SV_PT_OFFSET &&
+        (!isfinite(p->off.distance_m) || p->off.distance_m < 0 ||
+         p->off.distance_m > SV_OFFSET_MAX_M))
         return sv__journal_fail(j, SV_EINVAL, "offset distance %g m is not 0..%g m",
                                 p->off.distance_m, SV_OFFSET_MAX_M);
     if (p->flags & SV_PT_OFFSET && p->off.north != SV_NORTH_TRUE) {
@@ -456,11 +459,12 @@ static int refuse_number_taken(sv_journal *j, const char *unit, const char *numb
                             number, unit, (long long)holder, (long long)holder);
 }
 
-static int do_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
+/* observed: p is a new observation (0: a stored point re-recorded with a new marker or type) */
+static int do_point_as(sv_journal *j, sv_bpoint *p, int64_t *seq, int observed)
 {
     int rc = need_unit(j, p->unit);
     if (rc == SV_OK)
-        rc = point_extras(j, p);
+        rc = point_extras(j, p, observed);
     if (rc == SV_OK)
         rc = check_latlon(j, p->lat, p->lon);
     if (rc == SV_OK)
@@ -557,6 +561,11 @@ static int do_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
     return record(j, "point", o, seq);
 }
 
+static int do_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
+{
+    return do_point_as(j, p, seq, 1);
+}
+
 static int do_point_change(sv_journal *j, int64_t point_seq, const char *marker,
                            const char *point_type, const char *reason, int64_t *seq)
 {
@@ -605,7 +614,7 @@ static int do_point_change(sv_journal *j, int64_t point_seq, const char *marker,
             p->off.declination_deg = p->off.correction_deg; /* the declination it was given */
             p->off.declination_set = 1;
         }
-        rc = do_point(j, p, seq);
+        rc = do_point_as(j, p, seq, 0);
     }
     sv_bpoints_free(pts, n);
     return rc;

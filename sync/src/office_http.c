@@ -50,6 +50,8 @@
 /* what is set aside for a body when it is announced; it grows as the bytes arrive, so an
  * announced 9 MiB that never comes costs nothing */
 #define BODY_FIRST_ALLOC (256 * 1024)
+/* all request bodies held in memory at once (uploads to disk aside) */
+#define BODY_BUDGET ((size_t)512 * 1024 * 1024)
 #define CONNECTION_TIMEOUT_S 30
 #define REQUEST_DEADLINE_MS (30 * 1000)
 #define PEM_MAX (1024 * 1024)
@@ -84,6 +86,7 @@ struct sy_server {
     sy_office *o;
     pthread_mutex_t lock;
     pthread_mutex_t pw_lock;    /* one Argon2id verification at a time (its memory) */
+    size_t body_bytes;          /* request bodies held in memory now (BODY_BUDGET) */
     char *cert, *key;           /* PEM text; MHD reads it while the daemon runs */
     char *assets;               /* the console's static files, or NULL */
     char name[SY_NAME_MAX];     /* the office's name */
@@ -112,6 +115,23 @@ typedef struct req {
     int discard;           /* an upload refused on its headers: its body is read and dropped */
     const char *too_large; /* an oversized body being read and dropped: the 413's message */
 } req;
+
+/* The budget of body bytes held in memory (BODY_BUDGET): 1 when n more fit, and taken. */
+static int body_budget_take(sy_server *s, size_t n)
+{
+    size_t held = __atomic_load_n(&s->body_bytes, __ATOMIC_RELAXED);
+    do {
+        if (n > BODY_BUDGET - held)
+            return 0;
+    } while (!__atomic_compare_exchange_n(&s->body_bytes, &held, held + n, 1, __ATOMIC_RELAXED,
+                                          __ATOMIC_RELAXED));
+    return 1;
+}
+
+static void body_budget_give(sy_server *s, size_t n)
+{
+    __atomic_fetch_sub(&s->body_bytes, n, __ATOMIC_RELAXED);
+}
 
 static void logline(sy_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void logline(sy_server *s, const char *fmt, ...)
@@ -2090,6 +2110,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (strncmp(url, "/v1/", 4) != 0)
             r->max = CONSOLE_MAX_BODY;
         *con_cls = r;
+        /* a query argument that is not UTF-8 text is refused before any body is read (an
+         * upload would be stored whole first); route_request checks again */
+        int bad_args = 0;
+        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, bad_arg, &bad_args);
+        if (bad_args)
+            return reply_error(c, MHD_HTTP_BAD_REQUEST,
+                               "a query argument is not UTF-8 text or holds a control character");
         size_t up = upload_limit(url, method);
         if (up) {
             /* A client that waits for "100 Continue" gets the refusal at once; one that sends
@@ -2159,9 +2186,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 r->deadline = REQUEST_DEADLINE_MS + (int64_t)(n / 65536) * 1000;
             if (n && !r->spool && !r->discard) {
                 size_t first = n < BODY_FIRST_ALLOC ? (size_t)n : BODY_FIRST_ALLOC;
+                if (!body_budget_take(s, first))
+                    return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                       "the server is receiving too much at once: try again");
                 r->body = malloc(first);
-                if (!r->body)
+                if (!r->body) {
+                    body_budget_give(s, first);
                     return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+                }
                 r->cap = first;
             }
         }
@@ -2194,9 +2226,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 nc *= 2;
             if (nc > r->max)
                 nc = r->max;
-            uint8_t *nb = realloc(r->body, nc);
-            if (!nb)
+            /* bodies held in memory before they are authenticated share one budget: many
+             * connections sending large bodies at once are cut rather than exhaust memory */
+            if (!body_budget_take(s, nc - r->cap)) {
+                char ip[64];
+                peer(c, ip, sizeof ip);
+                logline(s, "cut %s %s from %s: the server's memory for request bodies is in use",
+                        method, url, ip);
                 return MHD_NO;
+            }
+            uint8_t *nb = realloc(r->body, nc);
+            if (!nb) {
+                body_budget_give(s, nc - r->cap);
+                return MHD_NO;
+            }
             r->body = nb;
             r->cap = nc;
         }
@@ -2219,11 +2262,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
+    sy_server *s = cls;
     (void)c;
     (void)toe;
     req *r = *con_cls;
     if (r) {
+        body_budget_give(s, r->cap);
         if (r->spool)
             fclose(r->spool);
         if (r->spool_path)

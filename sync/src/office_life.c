@@ -352,6 +352,38 @@ static int store_complete(act_ctx *c, sv_journal *j)
     return rc;
 }
 
+/* Completeness again for unit (NULL: every unit with the device's work) from the device's
+ * replica, inside the caller's transaction: after the office settles a dispute, and once for
+ * an office made before complete_after. A device without a replica has nothing to recheck. */
+static int recheck_complete(sy_office *o, const char *device_id, const char *unit)
+{
+    sv_journal *rj = NULL;
+    sqlite3_stmt *st = NULL, *units = NULL;
+    int rc = sy__replica_read(o, device_id, &rj);
+    if (rc != SY_OK || !rj)
+        return rc;
+    rc = sy__prep(o, COMPLETE_SQL, &st);
+    if (rc == SY_OK)
+        rc = sy__prep(o,
+                      "SELECT unit FROM unit_activity WHERE device_id = ?1 AND work_arrived > 0"
+                      " AND (?2 IS NULL OR unit = ?2)",
+                      &units);
+    if (rc == SY_OK) {
+        sy__bind_text(units, 1, device_id);
+        sy__bind_text(units, 2, unit);
+        int s;
+        while (rc == SY_OK && (s = sqlite3_step(units)) == SQLITE_ROW) {
+            char u[SV_CODE_MAX];
+            snprintf(u, sizeof u, "%s", sy__col_text(units, 0));
+            rc = store_unit_complete(o, rj, device_id, u, st);
+        }
+    }
+    sqlite3_finalize(units);
+    sqlite3_finalize(st);
+    sv_journal_close(rj);
+    return rc;
+}
+
 static int indexed_seq(sy_office *o, const char *device_id, int64_t *have)
 {
     sqlite3_stmt *st;
@@ -511,18 +543,51 @@ static int decision_end(sy_office *o, sv_journal *j, int rc)
     return rc;
 }
 
+static int has_complete_after(sy_office *o)
+{
+    sqlite3_stmt *probe = NULL;
+    int has = sqlite3_prepare_v2(o->db, "SELECT complete_after FROM unit_activity", -1, &probe,
+                                 NULL) == SQLITE_OK;
+    sqlite3_finalize(probe);
+    return has;
+}
+
+/* An office made before complete_after: the column added, and every unit's completeness
+ * computed again by today's rules (a dispute settled at the office, a void, an objection
+ * period) from each device's replica, in one transaction; another process doing the same at
+ * once is waited for and finds it done. */
+static int life_upgrade(sy_office *o)
+{
+    if (has_complete_after(o))
+        return SY_OK;
+    int rc = sy__exec(o, "BEGIN IMMEDIATE");
+    if (rc != SY_OK || has_complete_after(o))
+        return rc == SY_OK ? sy__exec(o, "COMMIT") : rc;
+    rc =
+        sy__exec(o, "ALTER TABLE unit_activity ADD COLUMN complete_after TEXT NOT NULL DEFAULT ''");
+    sqlite3_stmt *dev = NULL;
+    if (rc == SY_OK)
+        rc = sy__prep(o, "SELECT DISTINCT device_id FROM unit_activity", &dev);
+    int s;
+    while (rc == SY_OK && (s = sqlite3_step(dev)) == SQLITE_ROW) {
+        char id[80];
+        snprintf(id, sizeof id, "%s", sy__col_text(dev, 0));
+        rc = recheck_complete(o, id, NULL);
+    }
+    sqlite3_finalize(dev);
+    if (rc == SY_OK)
+        rc = sy__exec(o, "COMMIT");
+    if (rc != SY_OK)
+        sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
 int sy__life_init(sy_office *o)
 {
     if (sy__exec(o, LIFE_SQL))
         return SY_EIO;
-    /* an office made before complete_after: the column added (its units' periods are taken
-     * up again as their devices' entries arrive) */
-    sqlite3_stmt *probe = NULL;
-    if (sqlite3_prepare_v2(o->db, "SELECT complete_after FROM unit_activity", -1, &probe, NULL) !=
-            SQLITE_OK &&
-        sy__exec(o, "ALTER TABLE unit_activity ADD COLUMN complete_after TEXT NOT NULL DEFAULT ''"))
+    if (life_upgrade(o) != SY_OK)
         return SY_EIO;
-    sqlite3_finalize(probe);
     sv_journal *j;
     int rc = decision_begin(o, &j);
     if (rc == SY_OK)
@@ -865,17 +930,10 @@ int sy_office_unit_decide(sy_office *o, const char *code, const char *action, co
     else if (!sy__name_ok(by))
         rc = sy__fail(o, SY_EINVAL, "who decides (--by) must be 1-%d bytes of text",
                       SY_NAME_MAX - 1);
-    else {
-        /* the library's rule for the decision (a return's note, an objection's statement, the
-         * notice's dates, the lengths), before any work */
-        sv_decision d = {.action = action, .by = by, .unit = code, .note = note};
-        if (action && strcmp(action, SV_DECISION_NOTICE) == 0)
-            d.from = from, d.to = to;
-        char why[256];
-        if (sv_decision_check(&d, why, sizeof why) != SV_OK)
-            rc = sy__fail(o, SY_EINVAL, "%s %s refused: %s", action ? action : "decision", code,
-                          why);
-    }
+    else if (action && strcmp(action, SV_DECISION_OBJECTION) == 0 && (!note || !*note))
+        rc = sy__fail(o, SY_EINVAL, "an objection needs its statement (--note)");
+    else
+        rc = note_ok(o, note);
     if (rc == SY_OK)
         rc = life_refresh(o);
     sv_journal *j = NULL;
@@ -890,11 +948,15 @@ int sy_office_unit_decide(sy_office *o, const char *code, const char *action, co
     char why[256];
     if (rc == SY_OK && sv_life_allows(&r.v[0].f, action, from, to, why, sizeof why) != SV_OK)
         rc = sy__fail(o, SY_ESTATE, "%s %s refused: %s", action ? action : "?", code, why);
+    sv_decision d = {.action = action, .by = by, .unit = code, .note = note};
+    if (action && strcmp(action, SV_DECISION_NOTICE) == 0)
+        d.from = from, d.to = to;
+    /* the library's rule for the decision's fields, once the unit and its state allow it (an
+     * unknown unit is 404, a state that does not allow it 409, before a bad field's 400) */
+    if (rc == SY_OK && sv_decision_check(&d, why, sizeof why) != SV_OK)
+        rc = sy__fail(o, SY_EINVAL, "%s %s refused: %s", action ? action : "decision", code, why);
     int64_t seq = 0;
     if (rc == SY_OK) {
-        sv_decision d = {.action = action, .by = by, .unit = code, .note = note};
-        if (strcmp(action, SV_DECISION_NOTICE) == 0)
-            d.from = from, d.to = to;
         int drc = sv_record_decision(j, &d, &seq);
         if (drc != SV_OK)
             rc = decision_failed(o, j, drc);
@@ -1256,19 +1318,18 @@ int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute
         if (drc != SV_OK)
             rc = decision_failed(o, j, drc);
     }
+    /* the settlement may be all the unit lacked on the device that recorded the dispute: its
+     * completeness again, in the decision's transaction (a listing never sees one without the
+     * other) */
+    if (rc == SY_OK)
+        rc = index_decisions(o, j);
+    if (rc == SY_OK)
+        rc = recheck_complete(o, f.device, code);
     rc = decision_end(o, j, rc);
     if (rc != SY_OK)
         return fail_err(o, rc, err, errlen);
     sy__logf(o, "unit %s: dispute %s settled by %s (%s %s, decision %lld): %s", code, dispute, by,
              doc, number, (long long)seq, outcome);
-    /* the settlement may be all the unit lacked on the device that recorded the dispute */
-    sv_journal *rj = NULL;
-    sqlite3_stmt *st = NULL;
-    if (sy__replica_read(o, f.device, &rj) == SY_OK && rj &&
-        sy__prep(o, COMPLETE_SQL, &st) == SY_OK)
-        (void)store_unit_complete(o, rj, f.device, code, st); /* the decision stands either way */
-    sqlite3_finalize(st);
-    sv_journal_close(rj);
     return SY_OK;
 }
 

@@ -192,6 +192,8 @@ expect "unit objection --note" "$OFF" unit objection "$O" --unit $S --by rev --n
 unit_is $S 'u["status"]=="objection" and u["note"]=="邻村称界线东移"' && ok "an objection: back to review" || fail "objection: $(cat "$T/u.json")"
 expect "accept after the objection" "$OFF" unit accept "$O" --unit $S --by rev
 refuse "a decision on an unknown unit" "$OFF" unit return "$O" --unit 000000XX000000 --by rev
+refuse "a notice with a bad date on an unknown unit" "$OFF" unit notice "$O" --unit 000000XX000000 --by rev --from 2026-02-30 --to 2026-03-15
+grep -q "no unit 000000XX000000" "$T/err" && ok "names the unknown unit first (404 before a bad field's 400)" || fail "unknown unit with bad dates: $(cat "$T/err")"
 expect "text units" "$OFF" units "$O"
 grep -q "$S" "$T/out" && ok "text units lists the codes" || fail "text units: $(cat "$T/out")"
 
