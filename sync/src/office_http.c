@@ -1999,14 +1999,6 @@ static enum MHD_Result route_request(sy_server *s, struct MHD_Connection *c, con
         res = reply_error(c, MHD_HTTP_BAD_REQUEST, "bad path");
         goto out;
     }
-    int bad_args = 0;
-    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, bad_arg, &bad_args);
-    if (bad_args) {
-        logline(s, "refused %s %s from %s: a query argument is not UTF-8 text", method, url, x->ip);
-        res = reply_error(c, MHD_HTTP_BAD_REQUEST,
-                          "a query argument is not UTF-8 text or holds a control character");
-        goto out;
-    }
     for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0] && !rt; i++) {
         if (!match(ROUTES[i].pattern, url, x))
             continue;
@@ -2111,12 +2103,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             r->max = CONSOLE_MAX_BODY;
         *con_cls = r;
         /* a query argument that is not UTF-8 text is refused before any body is read (an
-         * upload would be stored whole first); route_request checks again */
+         * upload would be stored whole first) */
         int bad_args = 0;
         MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, bad_arg, &bad_args);
-        if (bad_args)
+        if (bad_args) {
+            char ip[64];
+            peer(c, ip, sizeof ip);
+            logline(s, "refused %s %s from %s: a query argument is not UTF-8 text", method, url,
+                    ip);
             return reply_error(c, MHD_HTTP_BAD_REQUEST,
                                "a query argument is not UTF-8 text or holds a control character");
+        }
         size_t up = upload_limit(url, method);
         if (up) {
             /* A client that waits for "100 Continue" gets the refusal at once; one that sends

@@ -315,7 +315,10 @@ static int store_unit_complete(sy_office *o, sv_journal *j, const char *device_i
     int done = 0;
     const char *after = "";
     if (sv_unit_summarize_records(j, unit, &sm) == SV_OK) {
-        sv_unit_settled_at_office(&sm, settled_at_office(o, j, device_id, unit));
+        /* the office's settlements matter only while the device says a dispute is open: no
+         * dispute read on the ingest path otherwise */
+        if (sm.progress.disputes_open > 0)
+            sv_unit_settled_at_office(&sm, settled_at_office(o, j, device_id, unit));
         done = sv_unit_stage(&sm) == SV_STAGE_DONE;
         /* complete but for an absent party's objection period: complete once it has ended,
          * whether or not the device sends anything more */
@@ -930,10 +933,8 @@ int sy_office_unit_decide(sy_office *o, const char *code, const char *action, co
     else if (!sy__name_ok(by))
         rc = sy__fail(o, SY_EINVAL, "who decides (--by) must be 1-%d bytes of text",
                       SY_NAME_MAX - 1);
-    else if (action && strcmp(action, SV_DECISION_OBJECTION) == 0 && (!note || !*note))
-        rc = sy__fail(o, SY_EINVAL, "an objection needs its statement (--note)");
-    else
-        rc = note_ok(o, note);
+    /* the decision's fields (an objection's statement, the note's length, the dates) are
+     * sv_decision_check's, below, once the unit and its state allow the action */
     if (rc == SY_OK)
         rc = life_refresh(o);
     sv_journal *j = NULL;
