@@ -376,6 +376,53 @@ void sv_signature_clear(sv_signature *s)
     memset(s, 0, sizeof *s);
 }
 
+int sv_signature_strokes_check(const int32_t *xy, size_t n_xy, char *why, size_t why_len)
+{
+    char scratch[8];
+    if (!why || !why_len)
+        why = scratch, why_len = sizeof scratch;
+    why[0] = '\0';
+    if (n_xy && !xy) {
+        snprintf(why, why_len, "signature strokes: no coordinates given");
+        return SV_EINVAL;
+    }
+    size_t strokes = 0, points = 0, in_stroke = 0;
+    for (size_t i = 0; i <= n_xy; i++) {
+        int at_end = i == n_xy;
+        int32_t x = at_end ? -1 : xy[2 * i], y = at_end ? -1 : xy[2 * i + 1];
+        if (x == -1 && y == -1) {
+            if (at_end && in_stroke == 0 && strokes > 0)
+                break; /* a separator already ended the last stroke */
+            if (at_end && strokes == 0 && in_stroke == 0) {
+                snprintf(why, why_len, "a signature needs at least one stroke");
+                return SV_EINVAL;
+            }
+            if (in_stroke < 2) {
+                snprintf(why, why_len,
+                         "signature stroke %zu has %zu point%s; a stroke needs at least 2",
+                         strokes + 1, in_stroke, in_stroke == 1 ? "" : "s");
+                return SV_EINVAL;
+            }
+            strokes++;
+            in_stroke = 0;
+            continue;
+        }
+        if (x < 0 || x > SV_SIG_PAD || y < 0 || y > SV_SIG_PAD) {
+            snprintf(why, why_len,
+                     "signature stroke %zu, point %zu: (%ld, %ld) is off the pad (coordinates "
+                     "0..%d)",
+                     strokes + 1, in_stroke + 1, (long)x, (long)y, SV_SIG_PAD);
+            return SV_EINVAL;
+        }
+        if (++points > SV_SIG_MAX_POINTS) {
+            snprintf(why, why_len, "a signature has at most %d stroke points", SV_SIG_MAX_POINTS);
+            return SV_EINVAL;
+        }
+        in_stroke++;
+    }
+    return SV_OK;
+}
+
 /* ---- internal utilities ---------------------------------------------------------------- */
 
 int sv__strlcpy(char *dst, const char *src, size_t size)

@@ -922,66 +922,36 @@ static int do_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
     return record(j, "attend", o, seq);
 }
 
-/* The strokes of s as the payload's [[x, y, x, y, ...], ...], checked on the way. *out is
- * NULL on failure (the message is set). */
+/* The strokes of s as the payload's [[x, y, x, y, ...], ...], judged by
+ * sv_signature_strokes_check first. *out is NULL on failure (the message is set). */
 static int strokes_json(sv_journal *j, const sv_signature *s, json_t **out)
 {
     *out = NULL;
-    if (s->n_xy && !s->xy)
-        return sv__journal_fail(j, SV_EINVAL, "signature strokes: no coordinates given");
+    char why[160];
+    if (sv_signature_strokes_check(s->xy, s->n_xy, why, sizeof why) != SV_OK)
+        return sv__journal_fail(j, SV_EINVAL, "%s", why);
     json_t *all = json_array(), *cur = NULL;
-    if (!all)
-        return sv__journal_fail(j, SV_ENOMEM, "out of memory");
-    size_t strokes = 0, points = 0, in_stroke = 0;
-    int rc = SV_OK;
-    for (size_t i = 0; rc == SV_OK && i <= s->n_xy; i++) {
-        int at_end = i == s->n_xy;
-        int32_t x = at_end ? -1 : s->xy[2 * i], y = at_end ? -1 : s->xy[2 * i + 1];
+    int bad = !all;
+    for (size_t i = 0; !bad && i < s->n_xy; i++) {
+        int32_t x = s->xy[2 * i], y = s->xy[2 * i + 1];
         if (x == -1 && y == -1) {
-            /* (-1, -1) ends a stroke; the end of xy ends the last one unless a pair did. */
-            if (at_end && in_stroke == 0 && strokes > 0)
-                break;
-            if (at_end && strokes == 0 && in_stroke == 0) {
-                rc = sv__journal_fail(j, SV_EINVAL, "a signature needs at least one stroke");
-                break;
-            }
-            if (in_stroke < 2) {
-                rc = sv__journal_fail(j, SV_EINVAL,
-                                      "signature stroke %zu has %zu point%s; a stroke needs at "
-                                      "least 2",
-                                      strokes + 1, in_stroke, in_stroke == 1 ? "" : "s");
-                break;
-            }
-            if (json_array_append_new(all, cur) != 0)
-                rc = sv__journal_fail(j, SV_ENOMEM, "out of memory");
+            bad = cur && json_array_append_new(all, cur) != 0;
             cur = NULL;
-            strokes++;
-            in_stroke = 0;
             continue;
         }
-        if (x < 0 || x > SV_SIG_PAD || y < 0 || y > SV_SIG_PAD) {
-            rc = sv__journal_fail(j, SV_EINVAL,
-                                  "signature stroke %zu, point %zu: (%ld, %ld) is off the pad "
-                                  "(coordinates 0..%d)",
-                                  strokes + 1, in_stroke + 1, (long)x, (long)y, SV_SIG_PAD);
-            break;
-        }
-        if (++points > SV_SIG_MAX_POINTS) {
-            rc = sv__journal_fail(j, SV_EINVAL, "a signature has at most %d stroke points",
-                                  SV_SIG_MAX_POINTS);
-            break;
-        }
         if (!cur && !(cur = json_array()))
-            rc = sv__journal_fail(j, SV_ENOMEM, "out of memory");
-        if (rc == SV_OK && (json_array_append_new(cur, json_integer(x)) != 0 ||
-                            json_array_append_new(cur, json_integer(y)) != 0))
-            rc = sv__journal_fail(j, SV_ENOMEM, "out of memory");
-        in_stroke++;
+            bad = 1;
+        else
+            bad = json_array_append_new(cur, json_integer(x)) != 0 ||
+                  json_array_append_new(cur, json_integer(y)) != 0;
     }
-    json_decref(cur);
-    if (rc != SV_OK) {
+    if (!bad && cur) /* the end of xy ended the last stroke */
+        bad = json_array_append_new(all, cur) != 0;
+    else
+        json_decref(cur);
+    if (bad) {
         json_decref(all);
-        return rc;
+        return sv__journal_fail(j, SV_ENOMEM, "out of memory");
     }
     *out = all;
     return SV_OK;

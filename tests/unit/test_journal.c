@@ -1254,12 +1254,45 @@ static void test_utf8(void)
     CHECK_STR(ok, "夏河县 2026");
 }
 
+/* The strokes rule (sv_signature_strokes_check), which the CLI applies before it opens a journal
+ * and sv_record_signature applies again: each refusal says which stroke and point. */
+static void test_strokes_rule(void)
+{
+    char why[160];
+    const int32_t good[] = {1, 2, 3, 4, -1, -1, 0, 0, 1000, 1000};
+    CHECK_INT(sv_signature_strokes_check(good, 5, why, sizeof why), SV_OK);
+    CHECK_INT(sv_signature_strokes_check(good, 3, why, sizeof why), SV_OK); /* ended by (-1,-1) */
+    CHECK_INT(sv_signature_strokes_check(NULL, 0, why, sizeof why), SV_EINVAL);
+    CHECK(strstr(why, "at least one stroke") != NULL);
+    const int32_t lone[] = {1, 2, 3, 4, -1, -1, 5, 6};
+    CHECK_INT(sv_signature_strokes_check(lone, 4, why, sizeof why), SV_EINVAL);
+    CHECK(strstr(why, "stroke 2 has 1 point") != NULL);
+    const int32_t off[] = {1, 2, 3, 4, -1, -1, 5, 6, 7, 1001};
+    CHECK_INT(sv_signature_strokes_check(off, 5, why, sizeof why), SV_EINVAL);
+    CHECK(strstr(why, "stroke 2, point 2: (7, 1001) is off the pad") != NULL);
+    const int32_t twice[] = {1, 2, 3, 4, -1, -1, -1, -1};
+    CHECK_INT(sv_signature_strokes_check(twice, 4, why, sizeof why), SV_EINVAL);
+    CHECK_INT(sv_signature_strokes_check(good, 5, NULL, 0), SV_OK); /* no room for a reason */
+    int32_t *many = malloc(2 * (SV_SIG_MAX_POINTS + 1) * sizeof *many);
+    CHECK(many != NULL);
+    if (many) {
+        for (int i = 0; i < 2 * (SV_SIG_MAX_POINTS + 1); i++)
+            many[i] = i % 1000;
+        CHECK_INT(sv_signature_strokes_check(many, SV_SIG_MAX_POINTS, why, sizeof why), SV_OK);
+        CHECK_INT(sv_signature_strokes_check(many, SV_SIG_MAX_POINTS + 1, why, sizeof why),
+                  SV_EINVAL);
+        CHECK(strstr(why, "at most") != NULL);
+        free(many);
+    }
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/qj-journal-XXXXXX");
     if (!mkdtemp(dir))
         return 1;
     test_utf8();
+    test_strokes_rule();
     test_create_and_record();
     test_batch_rollback();
     test_tamper();

@@ -379,6 +379,13 @@ typedef struct sv_signature {
 
 void sv_signature_clear(sv_signature *s);
 
+/* The rule for a signature's strokes (what sv_record_signature records): xy holds n_xy (x, y)
+ * pairs, a pair (-1, -1) ends a stroke and the end of xy ends the last one; at least one
+ * stroke, every stroke at least 2 points, every coordinate 0..SV_SIG_PAD, at most
+ * SV_SIG_MAX_POINTS points in all. SV_OK, or SV_EINVAL with the reason in why (which stroke and
+ * point), for a caller that names where the strokes came from. */
+int sv_signature_strokes_check(const int32_t *xy, size_t n_xy, char *why, size_t why_len);
+
 /* 1 when buf holds len bytes of valid UTF-8 (no overlongs, no surrogates): every name and
  * text the journal or the office stores, which JSON must carry. */
 int sv_utf8_valid(const char *buf, size_t len);
