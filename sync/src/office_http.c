@@ -247,9 +247,23 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, jso
 }
 
 /* A message holding bytes that are no UTF-8 (an echo of a hostile name) still answers with its
- * status: those bytes become '?' (JSON carries only UTF-8). */
-static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, const char *msg)
+ * status: those bytes become '?' (JSON carries only UTF-8). A fault of the office itself (500)
+ * can name its files and database (a replica's path, SQLite's words): the detail goes to the
+ * office log under an incident number, and the client is told only that number, which the
+ * county's IT finds in the log. */
+static enum MHD_Result reply_error(sy_server *s, struct MHD_Connection *c, unsigned status,
+                                   const char *msg)
 {
+    if (status == MHD_HTTP_INTERNAL_SERVER_ERROR) {
+        long long incident = (long long)sv_wall_ms();
+        logline(s, "incident %lld: %s", incident, msg);
+        char told[160];
+        snprintf(told, sizeof told,
+                 "the office could not complete the request: incident %lld in the office log",
+                 incident);
+        return reply_json(c, status,
+                          json_pack("{s:s, s:I}", "error", told, "incident", (json_int_t)incident));
+    }
     if (sv_utf8_valid(msg, strlen(msg)))
         return reply_json(c, status, json_pack("{s:s}", "error", msg));
     char clean[1024];
@@ -338,7 +352,7 @@ static enum MHD_Result do_enroll(sy_server *s, struct MHD_Connection *c, const r
     if (!json_is_object(in)) {
         json_decref(in);
         logline(s, "enroll refused from %s: the body is not a JSON object", ip);
-        return reply_error(c, MHD_HTTP_BAD_REQUEST, "the body must be a JSON object");
+        return reply_error(s, c, MHD_HTTP_BAD_REQUEST, "the body must be a JSON object");
     }
     char *out = NULL;
     pthread_mutex_lock(&s->lock);
@@ -355,7 +369,7 @@ static enum MHD_Result do_enroll(sy_server *s, struct MHD_Connection *c, const r
         return res;
     }
     logline(s, "enroll refused from %s: %s", ip, msg);
-    return reply_error(c, rc == SY_EREFUSED ? MHD_HTTP_CONFLICT : status_of(rc), msg);
+    return reply_error(s, c, rc == SY_EREFUSED ? MHD_HTTP_CONFLICT : status_of(rc), msg);
 }
 
 static enum MHD_Result do_bundle(sy_server *s, struct MHD_Connection *c, const req *r,
@@ -385,7 +399,7 @@ static enum MHD_Result do_bundle(sy_server *s, struct MHD_Connection *c, const r
         return reply_json(c, MHD_HTTP_UNPROCESSABLE_CONTENT,
                           json_pack("{s:s, s:s}", "status", "refused", "error", res.message));
     default:
-        return reply_error(c, status_of(rc), res.message[0] ? res.message : sy_strerror(rc));
+        return reply_error(s, c, status_of(rc), res.message[0] ? res.message : sy_strerror(rc));
     }
 }
 
@@ -399,7 +413,7 @@ static enum MHD_Result do_tasks(sy_server *s, struct MHD_Connection *c, const sy
     snprintf(msg, sizeof msg, "%s", sy_office_errmsg(s->o));
     pthread_mutex_unlock(&s->lock);
     if (rc != SY_OK)
-        return reply_error(c, status_of(rc), msg);
+        return reply_error(s, c, status_of(rc), msg);
     enum MHD_Result res =
         reply(c, MHD_HTTP_OK, "application/geo+json", body, len, "X-Quejie-Tasks-Signature", sig);
     free(body);
@@ -427,10 +441,10 @@ static enum MHD_Result device_auth(ctx *x, sy_device *dev, int *ok)
     pthread_mutex_unlock(&x->s->lock);
     if (rc == SY_EAUTH) {
         logline(x->s, "refused %s %s from %s: %s", x->method, x->url, x->ip, msg);
-        return reply_error(x->c, MHD_HTTP_FORBIDDEN, msg);
+        return reply_error(x->s, x->c, MHD_HTTP_FORBIDDEN, msg);
     }
     if (rc != SY_OK)
-        return reply_error(x->c, status_of(rc), msg);
+        return reply_error(x->s, x->c, status_of(rc), msg);
     *ok = 1;
     return MHD_YES;
 }
@@ -450,7 +464,7 @@ static enum MHD_Result h_cursor(ctx *x)
     snprintf(msg, sizeof msg, "%s", sy_office_errmsg(x->s->o));
     pthread_mutex_unlock(&x->s->lock);
     if (rc != SY_OK)
-        return reply_error(x->c, status_of(rc), msg);
+        return reply_error(x->s, x->c, status_of(rc), msg);
     char hex[2 * SV_HASH_BYTES + 1];
     sodium_bin2hex(hex, sizeof hex, acked_hash, sizeof acked_hash);
     return reply_json(x->c, MHD_HTTP_OK,
@@ -478,11 +492,11 @@ static enum MHD_Result do_imagery(ctx *x, const sy_device *dev, const char *piec
     snprintf(msg, sizeof msg, "%s", sy_office_errmsg(x->s->o));
     pthread_mutex_unlock(&x->s->lock);
     if (rc == SY_EREFUSED)
-        return reply_error(x->c, MHD_HTTP_NOT_FOUND, msg);
+        return reply_error(x->s, x->c, MHD_HTTP_NOT_FOUND, msg);
     if (rc != SY_OK) {
         if (piece)
             logline(x->s, "imagery chunk for %s not served: %s", dev->name, msg);
-        return reply_error(x->c, status_of(rc), msg);
+        return reply_error(x->s, x->c, status_of(rc), msg);
     }
     enum MHD_Result res =
         piece ? reply(x->c, MHD_HTTP_OK, "application/octet-stream", data, len, NULL, NULL)
@@ -618,7 +632,7 @@ static enum MHD_Result h_api_login(ctx *x)
 {
     if (login_from_elsewhere(x, 1)) {
         logline(x->s, "login refused from %s: another site's request or not JSON", x->ip);
-        return reply_error(x->c, MHD_HTTP_FORBIDDEN,
+        return reply_error(x->s, x->c, MHD_HTTP_FORBIDDEN,
                            "a login is a JSON body (Content-Type: application/json) sent from "
                            "the office's own pages or a script");
     }
@@ -626,7 +640,7 @@ static enum MHD_Result h_api_login(ctx *x)
     const char *user = jstr(in, "user"), *pw = jstr(in, "password");
     if (!user || !pw) {
         json_decref(in);
-        return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
                            "the body must be a JSON object with \"user\" and \"password\"");
     }
     char token[SY_SECRET_CHARS + 1], csrf[SY_SECRET_CHARS + 1], retry[32];
@@ -697,7 +711,7 @@ static enum MHD_Result redirect(ctx *x, const char *to, const char *cookie)
 static enum MHD_Result reply_page(ctx *x, unsigned status, char *html)
 {
     if (!html)
-        return reply_error(x->c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+        return reply_error(x->s, x->c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
     enum MHD_Result r =
         reply(x->c, status, "text/html; charset=utf-8", html, strlen(html), NULL, NULL);
     free(html);
@@ -943,7 +957,7 @@ static enum MHD_Result kept_listing(ctx *x, enum kept_slot slot)
     char msg[512], *text = NULL;
     int rc = kept_call(x->s, slot, &text, msg);
     if (rc != SY_OK)
-        return reply_error(x->c, status_of(rc), msg);
+        return reply_error(x->s, x->c, status_of(rc), msg);
     return reply_text_json(x->c, text);
 }
 
@@ -953,7 +967,7 @@ static enum MHD_Result listing(ctx *x, lister fn, char **text)
     char msg[512];
     int rc = read_call(x->s, fn, text, msg);
     if (rc != SY_OK)
-        return reply_error(x->c, status_of(rc), msg);
+        return reply_error(x->s, x->c, status_of(rc), msg);
     return reply_text_json(x->c, *text);
 }
 
@@ -1013,7 +1027,7 @@ static enum MHD_Result h_overview(ctx *x)
     int rc = kept_call(x->s, x->lang == SY_LANG_EN ? KEPT_TABLE_EN : KEPT_TABLE_ZH, &table, msg);
     snprintf(name, sizeof name, "%s", x->s->name);
     if (rc != SY_OK)
-        return reply_error(x->c, status_of(rc), msg);
+        return reply_error(x->s, x->c, status_of(rc), msg);
     char *html = sy__console_overview(x->lang, name, x->sess.user, sy_role_name(x->sess.role),
                                       x->sess.csrf, table);
     free(table);
@@ -1048,7 +1062,7 @@ static enum MHD_Result unit_decide(ctx *x, const char *action)
                *to = opt_str(in, "to", &bad);
     if (bad) {
         json_decref(in);
-        return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
                            "the body must be a JSON object of strings (note, from, to)");
     }
     const char *code = x->param[0];
@@ -1064,7 +1078,7 @@ static enum MHD_Result unit_decide(ctx *x, const char *action)
     pthread_mutex_unlock(&x->s->lock);
     json_decref(in);
     if (rc != SY_OK)
-        return reply_error(x->c, status_of(rc), err);
+        return reply_error(x->s, x->c, status_of(rc), err);
     logline(x->s, "%s: unit %s by %s from %s", what, code, x->sess.user, x->ip);
     return reply_json(x->c, MHD_HTTP_OK,
                       json_pack("{s:b, s:s, s:s}", "ok", 1, "unit", code, "action", action));
@@ -1096,13 +1110,13 @@ static enum MHD_Result h_review_resolve(ctx *x)
     errno = 0;
     long long id = strtoll(x->param[0], &end, 10);
     if (errno || *end || id <= 0)
-        return reply_error(x->c, MHD_HTTP_NOT_FOUND, "no such review case");
+        return reply_error(x->s, x->c, MHD_HTTP_NOT_FOUND, "no such review case");
     int bad = 0;
     json_t *in = decision_body(x, &bad);
     const char *accept = opt_str(in, "accept", &bad), *note = opt_str(in, "note", &bad);
     if (bad || !accept) {
         json_decref(in);
-        return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
                            "the body must be a JSON object with \"accept\": \"a\", \"b\" or "
                            "\"neither\" (and a \"note\")");
     }
@@ -1116,7 +1130,7 @@ static enum MHD_Result h_review_resolve(ctx *x)
     pthread_mutex_unlock(&x->s->lock);
     if (rc != SY_OK) {
         json_decref(in);
-        return reply_error(x->c, status_of(rc), err);
+        return reply_error(x->s, x->c, status_of(rc), err);
     }
     json_t *out = json_pack("{s:b, s:I, s:s}", "ok", 1, "id", (json_int_t)id, "accept", accept);
     json_decref(in);
@@ -1196,7 +1210,7 @@ static enum MHD_Result h_device_add(ctx *x)
     const char *name = jstr(in, "name"), *crew = json_string_value(crew_v);
     if (!name || (crew_v && !json_is_string(crew_v) && !json_is_null(crew_v))) {
         json_decref(in);
-        return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
                            "the body must be a JSON object with \"name\" (and a \"crew\")");
     }
     char token[SY_TOKEN_CHARS + 1], err[512];
@@ -1241,7 +1255,7 @@ static enum MHD_Result remove_named(ctx *x, pthread_mutex_t *outer,
     if (outer)
         pthread_mutex_unlock(outer);
     if (rc != SY_OK)
-        return reply_error(x->c, rc == SY_EINVAL ? MHD_HTTP_NOT_FOUND : status_of(rc), err);
+        return reply_error(x->s, x->c, rc == SY_EINVAL ? MHD_HTTP_NOT_FOUND : status_of(rc), err);
     logline(x->s, "%s: %s by %s from %s", action, x->param[0], x->sess.user, x->ip);
     return reply_json(x->c, MHD_HTTP_OK, json_pack("{s:b, s:s}", "ok", 1, "name", x->param[0]));
 }
@@ -1263,7 +1277,8 @@ static enum MHD_Result h_tasks_import(ctx *x)
 {
     const char *assign = query(x, "assign"), *file = query(x, "file");
     if (!assign || !*assign)
-        return reply_error(x->c, MHD_HTTP_BAD_REQUEST, "?assign=NAME (a device or crew) needed");
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
+                           "?assign=NAME (a device or crew) needed");
     char err[1024], detail[300];
     size_t n = 0;
     pthread_mutex_lock(&x->s->lock);
@@ -1275,7 +1290,7 @@ static enum MHD_Result h_tasks_import(ctx *x)
     pthread_mutex_unlock(&x->s->lock);
     if (rc != SY_OK) {
         logline(x->s, "tasks.import refused from %s (%s): %s", x->ip, x->sess.user, err);
-        return reply_error(x->c, status_of(rc), err);
+        return reply_error(x->s, x->c, status_of(rc), err);
     }
     logline(x->s, "tasks.import: %s by %s from %s", detail, x->sess.user, x->ip);
     return reply_json(
@@ -1308,7 +1323,7 @@ static enum MHD_Result h_imagery_tile(ctx *x)
     int64_t z, tx, ty;
     if (!tile_coord(x->param[1], &z) || !tile_coord(x->param[2], &tx) ||
         !tile_coord(x->param[3], &ty) || z > SY_TILE_ZOOM_MAX)
-        return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
                            "a tile is named by whole numbers Z/X/Y with Z at most 24");
     uint8_t *data = NULL;
     size_t len = 0;
@@ -1317,12 +1332,12 @@ static enum MHD_Result h_imagery_tile(ctx *x)
     int rc = sy_office_imagery_tile(sy_office_path(x->s->o), x->param[0], (int)z, tx, ty, &data,
                                     &len, &type, err, sizeof err);
     if (rc == SY_EREFUSED)
-        return reply_error(x->c, MHD_HTTP_NOT_FOUND, err);
+        return reply_error(x->s, x->c, MHD_HTTP_NOT_FOUND, err);
     if (rc != SY_OK) {
         if (rc != SY_EINVAL)
             logline(x->s, "imagery tile %s/%s/%s/%s not served: %s", x->param[0], x->param[1],
                     x->param[2], x->param[3], err);
-        return reply_error(x->c, status_of(rc), err);
+        return reply_error(x->s, x->c, status_of(rc), err);
     }
     /* the session's own: a shared cache must not keep the county's imagery */
     const char *h[] = {"Cache-Control", "private, max-age=300", NULL};
@@ -1441,7 +1456,7 @@ static enum MHD_Result imagery_add_later(ctx *x, const char *name, const char *a
         }
         free(file);
         free(a);
-        return reply_error(x->c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+        return reply_error(x->s, x->c, MHD_HTTP_INTERNAL_SERVER_ERROR,
                            "cannot keep the upload for tiling beside the office database");
     }
     close(fd);
@@ -1455,9 +1470,9 @@ static enum MHD_Result imagery_add_later(ctx *x, const char *name, const char *a
     int64_t id = sy__job_start(x->s->jobs, "imagery.add", name, x->sess.user, imagery_job_run, a,
                                imagery_job_free);
     if (id == 0)
-        return reply_error(x->c, MHD_HTTP_SERVICE_UNAVAILABLE, ASYNC_FULL);
+        return reply_error(x->s, x->c, MHD_HTTP_SERVICE_UNAVAILABLE, ASYNC_FULL);
     if (id < 0)
-        return reply_error(x->c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+        return reply_error(x->s, x->c, MHD_HTTP_INTERNAL_SERVER_ERROR,
                            "cannot start the tiling (no thread)");
     logline(x->s, "imagery.add: %s queued as job %lld by %s from %s", name, (long long)id,
             x->sess.user, x->ip);
@@ -1478,28 +1493,29 @@ static enum MHD_Result h_imagery_add(ctx *x)
     const char *name = query(x, "name"), *assign = query(x, "assign"), *epsg_s = query(x, "epsg");
     const char *async = query(x, "async");
     if (!name || !*name || !assign || !*assign)
-        return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
                            "?name=NAME&assign=CREW (a device, a crew or *) needed");
     if (strlen(name) > SY_IMAGERY_NAME_MAX || strlen(assign) >= SY_NAME_MAX)
-        return reply_error(x->c, MHD_HTTP_BAD_REQUEST, "?name= or ?assign= is too long");
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST, "?name= or ?assign= is too long");
     if (!sv_utf8_valid(name, strlen(name)) || !sv_utf8_valid(assign, strlen(assign)))
-        return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
                            "?name= and ?assign= must be UTF-8 text (percent-encoded)");
     int epsg = 0;
     if (epsg_s && *epsg_s) {
         char *end;
         long v = strtol(epsg_s, &end, 10);
         if (*end || v <= 0 || v > 99999)
-            return reply_error(x->c, MHD_HTTP_BAD_REQUEST, "?epsg= must be an EPSG code");
+            return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST, "?epsg= must be an EPSG code");
         epsg = (int)v;
     }
     if (async && strcmp(async, "0") != 0 && strcmp(async, "1") != 0)
-        return reply_error(x->c, MHD_HTTP_BAD_REQUEST,
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
                            "?async= is 1 (tile in the background) or 0");
     if (async_refused(x->s, x->c))
-        return reply_error(x->c, MHD_HTTP_SERVICE_UNAVAILABLE, ASYNC_FULL);
+        return reply_error(x->s, x->c, MHD_HTTP_SERVICE_UNAVAILABLE, ASYNC_FULL);
     if (!x->r->spool_path || !x->r->len)
-        return reply_error(x->c, MHD_HTTP_BAD_REQUEST, "the body must be the raster (a GeoTIFF)");
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
+                           "the body must be the raster (a GeoTIFF)");
     if (async && strcmp(async, "1") == 0)
         return imagery_add_later(x, name, assign, epsg);
     char err[1024];
@@ -1507,7 +1523,7 @@ static enum MHD_Result h_imagery_add(ctx *x)
     int rc = tile_imagery(x->s, x->r->spool_path, name, assign, epsg, &info, err, sizeof err);
     if (rc != SY_OK) {
         logline(x->s, "imagery.add refused from %s (%s): %s", x->ip, x->sess.user, err);
-        return reply_error(x->c, status_of(rc), err);
+        return reply_error(x->s, x->c, status_of(rc), err);
     }
     return reply_json(x->c, MHD_HTTP_OK, imagery_added(x->s, x->sess.user, x->ip, assign, &info));
 }
@@ -1523,10 +1539,10 @@ static enum MHD_Result h_imagery_job(ctx *x)
     const char *p = x->param[0];
     size_t n = strspn(p, "0123456789");
     if (!n || p[n] || n > 18)
-        return reply_error(x->c, MHD_HTTP_BAD_REQUEST, "a job is named by its number");
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST, "a job is named by its number");
     json_t *o = sy__job_json(x->s->jobs, strtoll(p, NULL, 10));
     if (!o)
-        return reply_error(x->c, MHD_HTTP_NOT_FOUND,
+        return reply_error(x->s, x->c, MHD_HTTP_NOT_FOUND,
                            "no such job (the office forgets jobs when it restarts)");
     return reply_json(x->c, MHD_HTTP_OK, o);
 }
@@ -1546,11 +1562,11 @@ static enum MHD_Result h_export(ctx *x)
     const char *f = query(x, "format");
     sv_export_format fmt;
     if (!f || sv_export_format_parse(f, &fmt) != SV_OK || (unsigned)fmt > SV_EXPORT_CSV)
-        return reply_error(x->c, MHD_HTTP_BAD_REQUEST, "?format=gpkg|geojson|csv needed");
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST, "?format=gpkg|geojson|csv needed");
     char *dir = temp_beside(sy_office_path(x->s->o), "export");
     if (!dir || !mkdtemp(dir)) {
         free(dir);
-        return reply_error(x->c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+        return reply_error(x->s, x->c, MHD_HTTP_INTERNAL_SERVER_ERROR,
                            "cannot make a temporary directory beside the office database");
     }
     char path[4200], err[512] = "";
@@ -1580,7 +1596,7 @@ static enum MHD_Result h_export(ctx *x)
     free(dir);
     if (rc != SY_OK || fd < 0) {
         logline(x->s, "export refused for %s: %s", x->sess.user, err);
-        return reply_error(x->c, rc != SY_OK ? status_of(rc) : MHD_HTTP_INTERNAL_SERVER_ERROR,
+        return reply_error(x->s, x->c, rc != SY_OK ? status_of(rc) : MHD_HTTP_INTERNAL_SERVER_ERROR,
                            err[0] ? err : "cannot read the export");
     }
     pthread_mutex_lock(&x->s->lock);
@@ -1614,7 +1630,7 @@ static enum MHD_Result admin_page(ctx *x, const char *which, lister fn)
     int rc = read_call(x->s, fn, &text, msg);
     snprintf(name, sizeof name, "%s", x->s->name);
     if (rc != SY_OK)
-        return reply_error(x->c, status_of(rc), msg);
+        return reply_error(x->s, x->c, status_of(rc), msg);
     char *html = sy__console_admin(x->lang, which, name, x->sess.user, sy_role_name(x->sess.role),
                                    x->sess.csrf, text);
     free(text);
@@ -1660,7 +1676,7 @@ static enum MHD_Result static_file(ctx *x, const char *dir, const char *name)
     for (const char *p = name; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
               *p == '-' || *p == '_' || (*p == '.' && p != name)))
-            return reply_error(x->c, MHD_HTTP_NOT_FOUND, "no such file");
+            return reply_error(x->s, x->c, MHD_HTTP_NOT_FOUND, "no such file");
     size_t nl = strlen(name);
     for (size_t i = 0; i < sizeof MIME / sizeof MIME[0]; i++) {
         size_t el = strlen(MIME[i].ext);
@@ -1668,20 +1684,20 @@ static enum MHD_Result static_file(ctx *x, const char *dir, const char *name)
             type = MIME[i].type;
     }
     if (!type || !dir)
-        return reply_error(x->c, MHD_HTTP_NOT_FOUND, "no such file");
+        return reply_error(x->s, x->c, MHD_HTTP_NOT_FOUND, "no such file");
     char path[4096];
     if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
-        return reply_error(x->c, MHD_HTTP_NOT_FOUND, "no such file");
+        return reply_error(x->s, x->c, MHD_HTTP_NOT_FOUND, "no such file");
     FILE *f = fopen(path, "rb");
     if (!f)
-        return reply_error(x->c, MHD_HTTP_NOT_FOUND, "no such file");
+        return reply_error(x->s, x->c, MHD_HTTP_NOT_FOUND, "no such file");
     char *buf = malloc(STATIC_MAX + 1);
     size_t n = buf ? fread(buf, 1, STATIC_MAX + 1, f) : 0;
     int bad = !buf || ferror(f) || n > STATIC_MAX;
     fclose(f);
     if (bad) {
         free(buf);
-        return reply_error(x->c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the file");
+        return reply_error(x->s, x->c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the file");
     }
     const char *h[] = {"Cache-Control", "no-cache", NULL};
     enum MHD_Result r = reply_h(x->c, MHD_HTTP_OK, type, buf, n, h);
@@ -1742,9 +1758,9 @@ static enum MHD_Result h_api_unit(ctx *x)
     char *t = NULL, msg[512];
     int rc = read_call_arg(x->s, sy_office_unit_detail, x->param[0], &t, msg);
     if (rc == SY_EREFUSED)
-        return reply_error(x->c, MHD_HTTP_NOT_FOUND, msg);
+        return reply_error(x->s, x->c, MHD_HTTP_NOT_FOUND, msg);
     if (rc != SY_OK)
-        return reply_error(x->c, status_of(rc), msg);
+        return reply_error(x->s, x->c, status_of(rc), msg);
     return reply_text_json(x->c, t);
 }
 
@@ -1754,7 +1770,7 @@ static enum MHD_Result h_api_tracks(ctx *x)
     char *t = NULL, msg[512];
     int rc = read_call_arg(x->s, sy_office_tracks, query(x, "date"), &t, msg);
     if (rc != SY_OK)
-        return reply_error(x->c, status_of(rc), msg);
+        return reply_error(x->s, x->c, status_of(rc), msg);
     return reply_text_json(x->c, t);
 }
 
@@ -1950,14 +1966,15 @@ static int staff_gate(ctx *x, const route *rt, enum MHD_Result *res)
     if (rc != SY_OK) {
         if (res)
             *res = rt->page ? redirect(x, "/login", NULL)
-                            : reply_error(x->c, MHD_HTTP_UNAUTHORIZED, "log in first (no session)");
+                            : reply_error(x->s, x->c, MHD_HTTP_UNAUTHORIZED,
+                                          "log in first (no session)");
         return 0;
     }
     if (x->sess.role < rt->role) {
         logline(x->s, "refused %s %s from %s: %s is a %s, %s needed", x->method, x->url, x->ip,
                 x->sess.user, sy_role_name(x->sess.role), sy_role_name(rt->role));
         if (res)
-            *res = reply_error(x->c, MHD_HTTP_FORBIDDEN, "your role does not allow this");
+            *res = reply_error(x->s, x->c, MHD_HTTP_FORBIDDEN, "your role does not allow this");
         return 0;
     }
     if (rt->changes) {
@@ -1969,7 +1986,7 @@ static int staff_gate(ctx *x, const route *rt, enum MHD_Result *res)
             logline(x->s, "refused %s %s from %s (%s): CSRF token missing or wrong", x->method,
                     x->url, x->ip, x->sess.user);
             if (res)
-                *res = reply_error(x->c, MHD_HTTP_FORBIDDEN,
+                *res = reply_error(x->s, x->c, MHD_HTTP_FORBIDDEN,
                                    "missing or wrong X-CSRF-Token (see /api/v1/me)");
             return 0;
         }
@@ -1982,7 +1999,7 @@ static enum MHD_Result route_request(sy_server *s, struct MHD_Connection *c, con
 {
     ctx *x = calloc(1, sizeof *x);
     if (!x)
-        return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+        return reply_error(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
     x->s = s;
     x->c = c;
     x->url = url;
@@ -1996,7 +2013,7 @@ static enum MHD_Result route_request(sy_server *s, struct MHD_Connection *c, con
     int path_known = 0;
     if (bad_path(url)) {
         logline(s, "refused %s from %s: bad path", method, x->ip);
-        res = reply_error(c, MHD_HTTP_BAD_REQUEST, "bad path");
+        res = reply_error(s, c, MHD_HTTP_BAD_REQUEST, "bad path");
         goto out;
     }
     for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0] && !rt; i++) {
@@ -2007,8 +2024,8 @@ static enum MHD_Result route_request(sy_server *s, struct MHD_Connection *c, con
             rt = &ROUTES[i];
     }
     if (!rt) {
-        res = path_known ? reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here")
-                         : reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
+        res = path_known ? reply_error(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here")
+                         : reply_error(s, c, MHD_HTTP_NOT_FOUND, "no such endpoint");
         goto out;
     }
     if (rt->auth == AUTH_STAFF && !staff_gate(x, rt, &res))
@@ -2040,7 +2057,7 @@ static int upload_gate(sy_server *s, struct MHD_Connection *c, const char *url, 
 {
     ctx *x = calloc(1, sizeof *x);
     if (!x) {
-        *res = reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+        *res = reply_error(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
         return 0;
     }
     x->s = s;
@@ -2055,11 +2072,11 @@ static int upload_gate(sy_server *s, struct MHD_Connection *c, const char *url, 
             rt = &ROUTES[i];
     int go = rt && staff_gate(x, rt, res);
     if (!rt && res)
-        *res = reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
+        *res = reply_error(s, c, MHD_HTTP_NOT_FOUND, "no such endpoint");
     if (go && rt->fn == h_imagery_add && async_refused(s, c)) {
         go = 0;
         if (res)
-            *res = reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, ASYNC_FULL);
+            *res = reply_error(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, ASYNC_FULL);
     }
     sodium_memzero(x, sizeof *x);
     free(x);
@@ -2111,7 +2128,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             peer(c, ip, sizeof ip);
             logline(s, "refused %s %s from %s: a query argument is not UTF-8 text", method, url,
                     ip);
-            return reply_error(c, MHD_HTTP_BAD_REQUEST,
+            return reply_error(s, c, MHD_HTTP_BAD_REQUEST,
                                "a query argument is not UTF-8 text or holds a control character");
         }
         size_t up = upload_limit(url, method);
@@ -2131,7 +2148,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             r->max = up;
             r->gated = !r->discard;
             if (r->gated && up == (size_t)IMAGERY_MAX_BODY && !spool_open(s, r))
-                return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                return reply_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
                                    "cannot store the upload beside the office database");
         }
         /* Refuse an announced oversized body before reading any of it. */
@@ -2169,7 +2186,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
                 if (errno || end == cl || *end || n > OVERSIZE_DRAIN_MAX ||
                     (expect && strcasecmp(expect, "100-continue") == 0))
-                    return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, why);
+                    return reply_error(s, c, MHD_HTTP_CONTENT_TOO_LARGE, why);
                 r->too_large = why;
                 r->discard = 1;
                 r->max = (size_t)n;
@@ -2184,12 +2201,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             if (n && !r->spool && !r->discard) {
                 size_t first = n < BODY_FIRST_ALLOC ? (size_t)n : BODY_FIRST_ALLOC;
                 if (!body_budget_take(s, first))
-                    return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+                    return reply_error(s, c, MHD_HTTP_SERVICE_UNAVAILABLE,
                                        "the server is receiving too much at once: try again");
                 r->body = malloc(first);
                 if (!r->body) {
                     body_budget_give(s, first);
-                    return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+                    return reply_error(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
                 }
                 r->cap = first;
             }
@@ -2246,12 +2263,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (r->too_large)
-        return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, r->too_large);
+        return reply_error(s, c, MHD_HTTP_CONTENT_TOO_LARGE, r->too_large);
     if (r->spool) {
         int bad = fclose(r->spool) != 0;
         r->spool = NULL;
         if (bad)
-            return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot store the upload");
+            return reply_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot store the upload");
     }
     return route_request(s, c, url, method, r);
 }

@@ -196,6 +196,22 @@ PY
     id1=$("$PY" -c 'import json,sys;print([x["device_id"] for x in json.load(open(sys.argv[1]))["devices"] if x["name"]=="crew1"][0])' "$T/st.json")
     expect "quejie check passes on a replica" "$Q" check "$O.replicas/$id1.db"
 
+    # A fault of the office itself (its replica path taken by a directory) is a 500 that names no
+    # file of the office: the detail is in the office log under the incident number given.
+    tok3=$("$OFF" device add "$O" --name crew3 --crew 二组 2>/dev/null | tail -1)
+    "$Q" init "$T/j3.db" --device-name crew3 >"$T/init3.out" 2>&1
+    id3=$(sed -n 's/.* for device \([0-9a-f]*\) .*/\1/p' "$T/init3.out")
+    "$Q" enroll "$T/j3.db" --office "$URL" --token "$tok3" --ca "$T/cert.pem" >/dev/null 2>&1
+    rm -f "$O.replicas/$id3.db" "$O.replicas/$id3.db-wal" "$O.replicas/$id3.db-shm"
+    mkdir "$O.replicas/$id3.db"
+    refuse "a sync the office cannot store fails" "$Q" sync "$T/j3.db" --attempts 1
+    inc=$(grep -o 'incident [0-9]*' "$T/err" | head -1)
+    [ -n "$inc" ] && ! grep -q "replicas" "$T/err" && grep -q "$inc: replica .*replicas/$id3.db" "$T/office.log" \
+        && ok "the 500 gives an incident number, the office log the replica's path" \
+        || fail "500: $(cat "$T/err"); log: $(grep incident "$T/office.log")"
+    rmdir "$O.replicas/$id3.db"
+    expect "the same tablet syncs once the fault is gone" "$Q" sync "$T/j3.db"
+
     # The county-wide export: units once, crew2's J1/J2 left out (crew1 has them), crew2's J7 in.
     "$Q" point add "$J2" --unit $U --lon 103.2700 --lat 35.5600 --number J7 >/dev/null 2>&1
     expect "tablet 2 syncs its third point" "$Q" sync "$J2"
