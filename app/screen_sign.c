@@ -68,10 +68,8 @@ void app__load_parties(app *a)
     if (a->cur < 0)
         return;
     const sv_unit *u = &a->units[a->cur].u;
-    const char *own = u->fields[SV_FIELD_REPRESENTATIVE] && u->fields[SV_FIELD_REPRESENTATIVE][0]
-                          ? u->fields[SV_FIELD_REPRESENTATIVE]
-                          : u->fields[SV_FIELD_OWNER];
-    if (own && own[0])
+    const char *own = sv_unit_own_party(u);
+    if (own)
         app__party_index(a, own);
     sv_bline *l = NULL;
     size_t n = 0;

@@ -1105,9 +1105,10 @@ static int cmd_export(int argc, char **argv)
         return EXIT_USAGE;
     sv_export_format fmt;
     if (!get(&a, "--format") || !get(&a, "--output"))
-        return die(EXIT_USAGE, "export needs --format gpkg|geojson|csv and --output FILE");
+        return die(EXIT_USAGE, "export needs --format gpkg|geojson|csv|forms and --output FILE");
     if (sv_export_format_parse(get(&a, "--format"), &fmt) != SV_OK)
-        return die(EXIT_USAGE, "--format '%s': use gpkg, geojson or csv", get(&a, "--format"));
+        return die(EXIT_USAGE, "--format '%s': use gpkg, geojson, csv or forms",
+                   get(&a, "--format"));
     if (get(&a, "--bom") && fmt != SV_EXPORT_CSV)
         return die(EXIT_USAGE, "--bom is for --format csv only (JSON text must not start with a "
                                "byte-order mark; a GeoPackage is an SQLite file)");
@@ -1134,6 +1135,10 @@ static int cmd_export(int argc, char **argv)
                 st.lines_unjoined, st.unjoined_first);
     if (fmt == SV_EXPORT_CSV)
         printf("wrote %s: %zu boundary points\n", get(&a, "--output"), st.points);
+    else if (fmt == SV_EXPORT_FORMS)
+        printf("wrote %s: the boundary forms of %zu unit%s (%zu boundary points, %zu lines), "
+               "to print from a browser\n",
+               get(&a, "--output"), st.units, st.units == 1 ? "" : "s", st.points, st.lines);
     else if (st.signatures)
         printf("wrote %s: %zu units, %zu boundary points, %zu lines, %zu walk vertices, %zu "
                "signatures\n",
@@ -1984,7 +1989,7 @@ static const char USAGE[] =
     "  quejie void JOURNAL SEQ --reason TEXT\n"
     "  quejie area JOURNAL --unit CODE [--json]\n"
     "  quejie check JOURNAL [--json]\n"
-    "  quejie export JOURNAL --format gpkg|geojson|csv --output FILE [--unit CODE] [--bom]\n"
+    "  quejie export JOURNAL --format gpkg|geojson|csv|forms --output FILE [--unit CODE] [--bom]\n"
     "  quejie log JOURNAL [--json] [--from SEQ]\n"
     "  quejie codes JOURNAL [--list NAME] [--add CODE --label TEXT]\n"
     "  quejie config JOURNAL KEY VALUE\n"

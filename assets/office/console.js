@@ -67,6 +67,8 @@
         choice: ['选择', 'Choice'],
         notice_dates: ['公告日期', 'Notice dates'],
         actions: ['操作', 'Actions'],
+        print_forms: ['打印界址调查表（界址点成果表、界址标示表、界址签章表）',
+                      'Print the boundary forms (point table, line table, signature table)'],
         do_return: ['退回作业组', 'Return to the crew'],
         do_accept: ['通过', 'Accept'],
         do_notice: ['开始公告', 'Start the public notice'],
@@ -566,6 +568,14 @@
         fact('decided_by', show(u.decided_by) + (u.decided ? ' · ' + u.decided : ''));
         if (u.notice_from)
             fact('notice_dates', u.notice_from + ' – ' + u.notice_to);
+        if (u.devices.length) { /* the forms come from what the crews sent */
+            var forms = add(root, el('p', null, 'forms'));
+            var link = add(forms, el('a', tr('print_forms')));
+            link.id = 'print-forms';
+            link.href = '/api/v1/export?format=forms&unit=' + encodeURIComponent(u.code);
+            link.target = '_blank';
+            link.rel = 'noopener';
+        }
 
         var map = makeMap(root);
         var layers = [];

@@ -1023,25 +1023,30 @@ static int cmd_log(int argc, char **argv)
 
 static int cmd_export(int argc, char **argv)
 {
-    opt opts[] = {{"--format", 1}, {"--output", 1}, {NULL}};
+    opt opts[] = {{"--format", 1}, {"--output", 1}, {"--unit", 1}, {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
-    const char *f = get(&a, "--format"), *out = get(&a, "--output");
+    const char *f = get(&a, "--format"), *out = get(&a, "--output"), *unit = get(&a, "--unit");
     sv_export_format fmt;
     if (!f || !out)
-        return die(EXIT_USAGE, "export needs --format gpkg|geojson|csv and --output FILE");
+        return die(EXIT_USAGE, "export needs --format gpkg|geojson|csv|forms and --output FILE");
     if (sv_export_format_parse(f, &fmt) != SV_OK)
-        return die(EXIT_USAGE, "--format: '%s' is not gpkg, geojson or csv", f);
+        return die(EXIT_USAGE, "--format: '%s' is not gpkg, geojson, csv or forms", f);
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;
     sv_export_stats st;
-    if (sy_office_export(o, fmt, out, &st) != SY_OK)
+    if (sy_office_export_unit(o, fmt, unit, out, &st) != SY_OK)
         return office_fail(o);
-    printf("exported %zu unit%s, %zu boundary point%s, %zu walk%s to %s\n", st.units,
-           st.units == 1 ? "" : "s", st.points, st.points == 1 ? "" : "s", st.walks,
-           st.walks == 1 ? "" : "s", out);
+    if (fmt == SV_EXPORT_FORMS)
+        printf("wrote the boundary forms of %zu unit%s (%zu boundary point%s) to %s, to print "
+               "from a browser\n",
+               st.units, st.units == 1 ? "" : "s", st.points, st.points == 1 ? "" : "s", out);
+    else
+        printf("exported %zu unit%s, %zu boundary point%s, %zu walk%s to %s\n", st.units,
+               st.units == 1 ? "" : "s", st.points, st.points == 1 ? "" : "s", st.walks,
+               st.walks == 1 ? "" : "s", out);
     int code = audited(o, sy_office_audit(o, NULL, "export", f, out, NULL));
     sy_office_close(o);
     return code;
@@ -1253,7 +1258,7 @@ static const char USAGE[] =
     "  quejie-office disputes OFFICE_DB [--json]\n"
     "  quejie-office status OFFICE_DB [--json]\n"
     "  quejie-office log OFFICE_DB [--json] [--limit N]\n"
-    "  quejie-office export OFFICE_DB --format gpkg|geojson|csv --output FILE\n"
+    "  quejie-office export OFFICE_DB --format gpkg|geojson|csv|forms --output FILE [--unit CODE]\n"
     "  quejie-office user add OFFICE_DB --name NAME --role admin|reviewer|viewer  (password on "
     "stdin)\n"
     "  quejie-office user passwd OFFICE_DB --name NAME  (password on stdin)\n"

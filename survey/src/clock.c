@@ -33,7 +33,12 @@ double sv_mono_us(void)
 
 void sv_local_date(char out[11])
 {
-    time_t t = time(NULL);
+    sv_local_date_of(sv_wall_ms(), out);
+}
+
+void sv_local_date_of(int64_t wall_ms, char out[11])
+{
+    time_t t = (time_t)(wall_ms / 1000);
     struct tm tm;
     if (!localtime_r(&t, &tm) || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
         out[0] = '\0';

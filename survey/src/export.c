@@ -49,6 +49,8 @@ int sv_export_format_parse(const char *name, sv_export_format *out)
         *out = SV_EXPORT_GEOJSON;
     else if (strcasecmp(name, "csv") == 0)
         *out = SV_EXPORT_CSV;
+    else if (strcasecmp(name, "forms") == 0 || strcasecmp(name, "html") == 0)
+        *out = SV_EXPORT_FORMS;
     else
         return SV_EINVAL;
     return SV_OK;
@@ -471,12 +473,18 @@ static int cmp_mkey_point(const void *a, const void *b)
  * among the chosen device's only where the office decided between versions;
  * each signature is current or not against its own journal's boundary).
  */
-static int merge_states(sv__ex *x)
+static int merge_states(sv__ex *x, const char *unit)
 {
     int rc = SV_OK;
     for (size_t k = 0; rc == SV_OK && k < x->n_js; k++) {
         jstate s = {0};
-        rc = read_state(x, x->js[k], NULL, &s);
+        rc = read_state(x, x->js[k], unit, &s);
+        if (rc == SV_ENOTFOUND && unit) { /* one unit: the journals that have it */
+            jstate_free(&s);
+            x->diag->msg[0] = '\0';
+            rc = SV_OK;
+            continue;
+        }
         for (size_t i = 0; rc == SV_OK && i < s.n_vx; i++)
             s.vx[i].track += (int64_t)k << 40;
         if (rc == SV_OK)
@@ -631,8 +639,11 @@ static int load(sv__ex *x, const char *unit)
         x->notes = s.notes, x->n_notes = s.n_notes;
         if (rc != SV_OK)
             return rc;
-    } else if ((rc = merge_states(x)) != SV_OK) {
+    } else if ((rc = merge_states(x, unit)) != SV_OK) {
         return rc;
+    } else if (unit && x->n_units == 0) {
+        sv__diag(x->diag, "%s: unit %s is in none of the journals", x->path, unit);
+        return SV_ENOTFOUND;
     }
     size_t **srcs[] = {&x->unit_src, &x->pt_src,  &x->vx_src,
                        &x->ver_src,  &x->sig_src, &x->note_src};
@@ -854,8 +865,9 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
     diag->msg[0] = '\0';
     sv_export_stats *st = stats ? stats : &st_local;
     memset(st, 0, sizeof *st);
-    int bad = !g || !path || !*path || (n && !js) || (unit && n != 1) ||
-              (fmt != SV_EXPORT_GPKG && fmt != SV_EXPORT_GEOJSON && fmt != SV_EXPORT_CSV);
+    int bad = !g || !path || !*path || (n && !js) ||
+              (fmt != SV_EXPORT_GPKG && fmt != SV_EXPORT_GEOJSON && fmt != SV_EXPORT_CSV &&
+               fmt != SV_EXPORT_FORMS);
     for (size_t k = 0; !bad && k < n; k++)
         bad = !js[k];
     if (bad) {
@@ -891,7 +903,9 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
     }
     int rc = load(&x, unit);
     if (rc == SV_OK)
-        rc = fmt == SV_EXPORT_GPKG ? sv__ex_write_gpkg(&x, st) : sv__ex_write_text(&x, fmt, st);
+        rc = fmt == SV_EXPORT_GPKG    ? sv__ex_write_gpkg(&x, st)
+             : fmt == SV_EXPORT_FORMS ? sv__ex_write_forms(&x, st)
+                                      : sv__ex_write_text(&x, fmt, st);
     if (rc == SV_OK)
         rc = sv__ex_count_unjoined(&x, st);
     ex_free(&x);
@@ -926,5 +940,5 @@ int sv_export_journals_opts(sv_journal **js, size_t n, sv_geo *g, sv_export_form
                             const char *path, const sv_export_options *opt, sv_export_stats *stats,
                             sv_diag *diag)
 {
-    return export_run(js, n, g, fmt, NULL, path, opt, stats, diag);
+    return export_run(js, n, g, fmt, opt ? opt->unit : NULL, path, opt, stats, diag);
 }

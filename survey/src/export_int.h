@@ -233,10 +233,19 @@ int sv__ex_walk_lonlat(sv__ex *x, const sv__ex_walk *w, int ring, size_t *n, int
 /* Plane set of a walk (its first usable vertex's); -1 if none or mixed. */
 int sv__ex_walk_set(const sv__ex *x, const sv__ex_walk *w);
 
+/*
+ * *out[i] (n_pts, the caller frees): the Gauss-Krueger plane distance from point i to the next
+ * point of its unit in number order, the last back to the first (the 边长 of a 界址点成果表),
+ * for units of two or more points with coordinates; NaN when either end has no plane
+ * coordinates in the unit's zone. (export_text.c)
+ */
+int sv__ex_edges(sv__ex *x, double **out);
+
 /* ---- The writers: each writes x->path whole or not at all, and fills st ------------------- */
 
 int sv__ex_write_gpkg(sv__ex *x, sv_export_stats *st);                       /* export_gpkg.c */
 int sv__ex_write_text(sv__ex *x, sv_export_format fmt, sv_export_stats *st); /* export_text.c */
+int sv__ex_write_forms(sv__ex *x, sv_export_stats *st);                      /* export_forms.c */
 
 /* The office's choice about point (unit, number), or NULL. */
 const sv_export_choice *sv__ex_choice(const sv__ex *x, const char *unit, const char *number);

@@ -268,12 +268,9 @@ static void csv_num(FILE *f, double v, int decimals)
         fprintf(f, "%.*f", decimals, v == 0 ? 0.0 : v); /* never "-0.000" */
 }
 
-/*
- * edge[i]: the Gauss-Krueger plane distance from point i to the next point of its unit in number
- * order, the last back to the first (the 边长 of a 界址点成果表), for units of two or more
- * points with coordinates; NaN when either end has no plane coordinates in the unit's zone.
- */
-static int csv_edges(sv__ex *x, double **out)
+/* edge[i] as export_int.h says (sv__ex_edges): the 边长 of the CSV table and of the printed
+ * forms (export_forms.c). */
+int sv__ex_edges(sv__ex *x, double **out)
 {
     double *edge = malloc((x->n_pts ? x->n_pts : 1) * sizeof *edge);
     size_t *run = malloc((x->n_pts ? x->n_pts : 1) * sizeof *run);
@@ -305,8 +302,8 @@ static int csv_edges(sv__ex *x, double **out)
 
 static int write_csv_body(sv__ex *x, FILE *f, sv_export_stats *st)
 {
-    double *edge = NULL; /* set by csv_edges when it succeeds */
-    int rc = csv_edges(x, &edge);
+    double *edge = NULL; /* set by sv__ex_edges when it succeeds */
+    int rc = sv__ex_edges(x, &edge);
     if (rc != SV_OK)
         return rc;
     if (x->bom)

@@ -365,6 +365,13 @@ void sv_attendance_clear(sv_attendance *a)
     memset(a, 0, sizeof *a);
 }
 
+const char *sv_unit_own_party(const sv_unit *u)
+{
+    const char *r = u ? u->fields[SV_FIELD_REPRESENTATIVE] : NULL;
+    const char *o = u ? u->fields[SV_FIELD_OWNER] : NULL;
+    return r && r[0] ? r : o && o[0] ? o : NULL;
+}
+
 void sv_signature_clear(sv_signature *s)
 {
     if (!s)

@@ -34,6 +34,12 @@ static int is_office_file(const sy_office *o, const char *path)
 
 int sy_office_export(sy_office *o, sv_export_format fmt, const char *path, sv_export_stats *stats)
 {
+    return sy_office_export_unit(o, fmt, NULL, path, stats);
+}
+
+int sy_office_export_unit(sy_office *o, sv_export_format fmt, const char *unit, const char *path,
+                          sv_export_stats *stats)
+{
     if (!path || !*path)
         return sy__fail(o, SY_EINVAL, "no output file given");
     if (is_office_file(o, path))
@@ -68,6 +74,7 @@ int sy_office_export(sy_office *o, sv_export_format fmt, const char *path, sv_ex
     if (rc == SY_OK && sv_geo_new(&g) != SV_OK)
         rc = sy__fail(o, SY_EIO, "cannot initialise PROJ (is proj-data installed?)");
     sv_export_options opt = {0};
+    opt.unit = unit;
     char **strs = NULL;
     if (rc == SY_OK)
         rc = sy__export_choices(o, &opt, &strs);
@@ -79,9 +86,10 @@ int sy_office_export(sy_office *o, sv_export_format fmt, const char *path, sv_ex
         int src = sv_export_journals_opts(js, n, g, fmt, path, &opt, stats, &d);
         if (src != SV_OK)
             rc = sy__fail(o,
-                          src == SV_ENOMEM   ? SY_ENOMEM
-                          : src == SV_EINVAL ? SY_EINVAL
-                                             : SY_EIO,
+                          src == SV_ENOMEM      ? SY_ENOMEM
+                          : src == SV_EINVAL    ? SY_EINVAL
+                          : src == SV_ENOTFOUND ? SY_ENOTFOUND
+                                                : SY_EIO,
                           "%s", d.msg[0] ? d.msg : sv_strerror(src));
     }
     sy__export_settlements_free(&opt, settled);

@@ -1552,17 +1552,26 @@ static enum MHD_Result h_imagery_remove(ctx *x)
     return remove_named(x, &x->s->imagery_lock, sy_office_imagery_remove, "imagery.remove");
 }
 
+/* The printed forms are a page of their own: one inline <style>, no script at all, nothing
+ * fetched, never framed. */
+static const char FORMS_CSP[] = "default-src 'none'; style-src 'unsafe-inline'; "
+                                "frame-ancestors 'none'; form-action 'none'; base-uri 'none'";
+
 /* The county export (sy_office_export) written to a private directory beside the office
- * database, opened, removed, and streamed from the open file as an attachment. */
+ * database, opened, removed, and streamed from the open file as an attachment; the forms
+ * (?format=forms, of one unit with &unit=CODE) are shown in the browser, to print. */
 static enum MHD_Result h_export(ctx *x)
 {
-    static const char *const ext[] = {"gpkg", "geojson", "csv"};
+    static const char *const ext[] = {"gpkg", "geojson", "csv", "html"};
     static const char *const type[] = {"application/geopackage+sqlite3", "application/geo+json",
-                                       "text/csv; charset=utf-8"};
-    const char *f = query(x, "format");
+                                       "text/csv; charset=utf-8", "text/html; charset=utf-8"};
+    const char *f = query(x, "format"), *unit = query(x, "unit");
     sv_export_format fmt;
-    if (!f || sv_export_format_parse(f, &fmt) != SV_OK || (unsigned)fmt > SV_EXPORT_CSV)
-        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST, "?format=gpkg|geojson|csv needed");
+    if (!f || sv_export_format_parse(f, &fmt) != SV_OK || (unsigned)fmt > SV_EXPORT_FORMS)
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
+                           "?format=gpkg|geojson|csv|forms needed");
+    if (unit && (!*unit || strlen(unit) >= SV_CODE_MAX))
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST, "?unit= needs a unit code");
     char *dir = temp_beside(sy_office_path(x->s->o), "export");
     if (!dir || !mkdtemp(dir)) {
         free(dir);
@@ -1574,14 +1583,15 @@ static enum MHD_Result h_export(ctx *x)
     sv_export_stats st;
     int i = reader_get(x->s), rc = SY_EIO;
     if (i >= 0) {
-        rc = sy_office_export(x->s->reader[i], fmt, path, &st);
+        rc = sy_office_export_unit(x->s->reader[i], fmt, unit, path, &st);
         snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->reader[i]));
         pthread_mutex_unlock(&x->s->reader_lock[i]);
     }
-    if (rc == SY_EIO) { /* no reader, or one that could not: on the writer */
+    if (rc == SY_EIO) { /* no reader, or one that could not: on the writer (a unit no replica
+                         * holds is SY_ENOTFOUND on either) */
         unlink(path);
         pthread_mutex_lock(&x->s->lock);
-        rc = sy_office_export(x->s->o, fmt, path, &st);
+        rc = sy_office_export_unit(x->s->o, fmt, unit, path, &st);
         snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
         pthread_mutex_unlock(&x->s->lock);
     }
@@ -1600,18 +1610,29 @@ static enum MHD_Result h_export(ctx *x)
                            err[0] ? err : "cannot read the export");
     }
     pthread_mutex_lock(&x->s->lock);
-    sy_office_audit(x->s->o, x->sess.user, "export", ext[fmt], NULL, x->ip);
+    sy_office_audit(x->s->o, x->sess.user, "export", fmt == SV_EXPORT_FORMS ? "forms" : ext[fmt],
+                    unit, x->ip);
     pthread_mutex_unlock(&x->s->lock);
     struct MHD_Response *rs = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
     if (!rs) {
         close(fd);
         return MHD_NO;
     }
-    char disp[96];
-    snprintf(disp, sizeof disp, "attachment; filename=\"quejie-export.%s\"", ext[fmt]);
+    /* the file name in the header: the unit code's safe characters only */
+    char safe[SV_CODE_MAX] = "", disp[160];
+    size_t ns = 0;
+    for (const char *u = unit; u && *u && ns + 1 < sizeof safe; u++)
+        if ((*u >= '0' && *u <= '9') || (*u >= 'A' && *u <= 'Z') || (*u >= 'a' && *u <= 'z') ||
+            *u == '-' || *u == '_')
+            safe[ns++] = *u;
+    safe[ns] = '\0';
+    snprintf(disp, sizeof disp, "%s; filename=\"quejie-%s%s%s.%s\"",
+             fmt == SV_EXPORT_FORMS ? "inline" : "attachment",
+             fmt == SV_EXPORT_FORMS ? "forms" : "export", ns ? "-" : "", safe, ext[fmt]);
     MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, type[fmt]);
     MHD_add_response_header(rs, "Content-Disposition", disp);
-    MHD_add_response_header(rs, "Content-Security-Policy", CSP);
+    MHD_add_response_header(rs, "Content-Security-Policy",
+                            fmt == SV_EXPORT_FORMS ? FORMS_CSP : CSP);
     MHD_add_response_header(rs, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(rs, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(rs, "X-Frame-Options", "DENY");

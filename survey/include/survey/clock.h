@@ -26,6 +26,8 @@ double sv_mono_us(void);
 /* Today's date on the wall clock in the local time zone, YYYY-MM-DD: the day an objection period
  * is counted against, on the tablet (its screens and unit summary) and at the office. */
 void sv_local_date(char out[11]);
+/* The local date of a wall-clock time (ms since the epoch), YYYY-MM-DD; "" when it has none. */
+void sv_local_date_of(int64_t wall_ms, char out[11]);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,14 @@
  * surveyed_invalid_reason; walked polygons valid and invalid_reason (GEOS's verdict): an
  * invalid polygon is written, and flagged. Output goes to a temporary file beside the target that
  * is renamed into place only when complete: a failed export never leaves a half file.
+ *
+ * SV_EXPORT_FORMS writes the official forms of each unit's boundary survey as one HTML document
+ * to print from a browser (A4, a page per form, nothing fetched): 界址点成果表 (number, X, Y,
+ * 边长 as the CSV has them, point type, marker, method; the unit's CRS and surveyed area),
+ * 界址标示表 (each boundary line with its marker, length, category, position, nature and
+ * document numbers) and 界址签章表 (the lines grouped by neighbour, with each party's current
+ * signature drawn from its strokes, or an empty cell for wet ink). stats counts units, points
+ * and lines printed.
  */
 #ifndef SURVEY_EXPORT_H
 #define SURVEY_EXPORT_H
@@ -25,10 +33,11 @@ extern "C" {
 typedef enum sv_export_format {
     SV_EXPORT_GPKG = 0,
     SV_EXPORT_GEOJSON,
-    SV_EXPORT_CSV
+    SV_EXPORT_CSV,
+    SV_EXPORT_FORMS /* the official forms to print, HTML (see below) */
 } sv_export_format;
 
-/* "gpkg", "geojson", "csv". */
+/* "gpkg", "geojson", "csv", "forms" (or "html"). */
 int sv_export_format_parse(const char *name, sv_export_format *out);
 
 typedef struct sv_export_stats {
@@ -102,6 +111,8 @@ typedef struct sv_export_options {
     size_t n_choices;
     const sv_export_settlement *settlements; /* county export only, as choices */
     size_t n_settlements;
+    const char *unit; /* county export only (sv_export_journals_opts): that unit alone, from
+                       * the journals that have it (SV_ENOTFOUND when none has it) */
 } sv_export_options;
 
 /* sv_export with options (opt may be NULL). */

@@ -116,6 +116,11 @@ typedef struct sv_unit {
 
 void sv_unit_clear(sv_unit *u);
 
+/* The party that points out and signs for the unit itself (本宗地指界人's side): the registered
+ * representative (代表行使主体) when the unit has one, else the owner (所有权主体); NULL when
+ * it has neither. Every other party of a unit is a neighbour. */
+const char *sv_unit_own_party(const sv_unit *u);
+
 /* ---- Boundary points and lines ---------------------------------------------------------- */
 
 enum {

@@ -217,6 +217,11 @@ int sy_office_log(sy_office *o, size_t limit, char **out);
 
 /* Export the county-wide state (every device's replica; see sv_export_journals) to path. */
 int sy_office_export(sy_office *o, sv_export_format fmt, const char *path, sv_export_stats *stats);
+/* The same for one unit (unit NULL: every unit), from the replicas that hold it: SY_ENOTFOUND
+ * when none does (no crew has sent anything for it yet). The printed forms of a unit
+ * (SV_EXPORT_FORMS) come this way. */
+int sy_office_export_unit(sy_office *o, sv_export_format fmt, const char *unit, const char *path,
+                          sv_export_stats *stats);
 
 /* ---- The unit's lifecycle and the office's decisions (office_life.c) -------------------------
  *

@@ -1,0 +1,611 @@
+/*
+ * export_forms.c - the official forms of a unit's boundary survey, as one HTML document to print
+ * (DOMAIN.md 9; TD/T 1001-2012 地籍调查规程 and the 权籍调查表): for each unit, on pages of its
+ * own,
+ *   - 界址点成果表: number, X north and Y east in the unit's Gauss-Krueger zone (3 decimals),
+ *     边长 to the next point (sv__ex_edges, the same figure as the CSV table), point type, marker,
+ *     how the point was obtained; the unit's CRS and surveyed area from the unit summary;
+ *   - 界址标示表: per boundary line, its ends, marker, length, category, position, nature and the
+ *     numbers of the dispute and agreement documents it carries;
+ *   - 界址签章表: the lines grouped by neighbour (start, middle and end point numbers, the
+ *     neighbour), with the signature cells: a current signature from the journal is drawn from
+ *     its strokes with the signer's name and date; a cell without one is left empty for wet ink
+ *     (the signed page is scanned back), and says so when an earlier signature no longer covers
+ *     the boundary.
+ * The forms are Chinese whatever the interface language: they are the registration's own paper.
+ * Code-list values print as their labels in the journals' code lists.
+ *
+ * Must never: print a name or text unescaped (all of it comes from the field or from task
+ * packages), fetch anything (the document is self-contained, fonts are the reader's), or leave a
+ * partial file under the target name (written beside it and renamed, as the other writers).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "export_int.h"
+#include "survey/clock.h"
+#include "survey/fileio.h"
+
+#define BLANK_ROWS 8 /* empty rows for handwriting in a table with nothing recorded yet */
+
+typedef struct fctx {
+    FILE *f;
+    sv__ex *x;
+    double *edge;   /* sv__ex_edges */
+    sv_code *codes; /* every journal's code lists, for labels */
+    size_t n_codes;
+    sv__ex_seg *segs; /* every drawn boundary line, in drawing order */
+    size_t n_segs, cap_segs;
+    struct seg_run *runs; /* each unit's lines in segs, sorted by unit */
+    size_t n_runs;
+    struct sig_key *sig_keys; /* the signatures by unit, then time */
+} fctx;
+
+/* ---- text -------------------------------------------------------------------------------- */
+
+/* s as HTML text (element content and attribute values alike); NULL prints nothing. */
+static void h(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
+        default:
+            fputc(*s, f);
+        }
+    }
+}
+
+/* v with `decimals` decimals, or nothing when it is not a number. */
+static void num(FILE *f, double v, int decimals)
+{
+    if (isfinite(v))
+        fprintf(f, "%.*f", decimals, v == 0 ? 0.0 : v);
+}
+
+/* The label of code in list, from the first journal whose code list has it; else the code. */
+static const char *label(const fctx *c, const char *list, const char *code)
+{
+    if (!code || !*code)
+        return "";
+    for (size_t i = 0; i < c->n_codes; i++)
+        if (strcmp(c->codes[i].list, list) == 0 && strcmp(c->codes[i].code, code) == 0)
+            return c->codes[i].label && c->codes[i].label[0] ? c->codes[i].label : code;
+    return code;
+}
+
+/* How a point was obtained (SV_METHOD_*), as the forms name it. */
+static const char *method_label(const char *m)
+{
+    static const char *const names[][2] = {{SV_METHOD_RTK, "RTK"},
+                                           {SV_METHOD_STATIC, "静态（平均）"},
+                                           {SV_METHOD_TAPED, "勘丈"},
+                                           {SV_METHOD_MAP_READ, "图解"},
+                                           {SV_METHOD_OFFSET, "偏心测量"}};
+    for (size_t i = 0; m && i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(m, names[i][0]) == 0)
+            return names[i][1];
+    return m ? m : "";
+}
+
+/* ---- gathering ------------------------------------------------------------------------------ */
+
+static int keep_seg(sv__ex *x, const sv__ex_seg *g, void *ctx)
+{
+    fctx *c = ctx;
+    if (c->n_segs == c->cap_segs) {
+        size_t nc = c->cap_segs ? 2 * c->cap_segs : 64;
+        sv__ex_seg *ns = realloc(c->segs, nc * sizeof *ns);
+        if (!ns)
+            return sv__ex_nomem(x);
+        c->segs = ns;
+        c->cap_segs = nc;
+    }
+    c->segs[c->n_segs++] = *g;
+    return SV_OK;
+}
+
+/* A unit's drawn lines: segs[s0, s1) (sv__ex_for_each_line draws unit by unit, so each unit's
+ * lines are one run, in drawing order). */
+typedef struct seg_run {
+    const char *unit;
+    size_t s0, s1;
+} seg_run;
+
+/* A signature's place in the unit-then-time order. */
+typedef struct sig_key {
+    const char *unit;
+    int64_t time_ms;
+    size_t idx;
+} sig_key;
+
+static int cmp_run(const void *a, const void *b)
+{
+    return strcmp(((const seg_run *)a)->unit, ((const seg_run *)b)->unit);
+}
+
+static int cmp_sig(const void *a, const void *b)
+{
+    const sig_key *p = a, *q = b;
+    int c = strcmp(p->unit, q->unit);
+    if (c)
+        return c;
+    if (p->time_ms != q->time_ms)
+        return (p->time_ms > q->time_ms) - (p->time_ms < q->time_ms);
+    return (p->idx > q->idx) - (p->idx < q->idx);
+}
+
+/* The run of unit code's lines, or NULL when it has none. */
+static const seg_run *runs_find(const fctx *c, const char *code)
+{
+    seg_run k = {code, 0, 0};
+    return c->n_runs ? bsearch(&k, c->runs, c->n_runs, sizeof k, cmp_run) : NULL;
+}
+
+/* First index of sig_keys whose unit is not less than code. */
+static size_t sig_lower(const fctx *c, const char *code)
+{
+    size_t lo = 0, hi = c->x->n_sigs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(c->sig_keys[mid].unit, code) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int gather(fctx *c)
+{
+    sv__ex *x = c->x;
+    int rc = sv__ex_edges(x, &c->edge);
+    for (size_t k = 0; rc == SV_OK && k < x->n_js; k++) {
+        sv_code *codes = NULL;
+        size_t n = 0;
+        if (sv_state_codes(x->js[k], NULL, &codes, &n) != SV_OK)
+            continue; /* labels are a courtesy: codes print as they are */
+        sv_code *all = realloc(c->codes, (c->n_codes + n + 1) * sizeof *all);
+        if (!all) {
+            sv_codes_free(codes, n);
+            return sv__ex_nomem(x);
+        }
+        c->codes = all;
+        memcpy(c->codes + c->n_codes, codes, n * sizeof *codes);
+        c->n_codes += n;
+        free(codes); /* the labels now belong to c->codes */
+    }
+    if (rc == SV_OK)
+        rc = sv__ex_for_each_line(x, keep_seg, c);
+    if (rc != SV_OK)
+        return rc;
+    /* the runs of each unit's lines, sorted by unit for lookup */
+    c->runs = malloc((c->n_segs ? c->n_segs : 1) * sizeof *c->runs);
+    c->sig_keys = malloc((x->n_sigs ? x->n_sigs : 1) * sizeof *c->sig_keys);
+    if (!c->runs || !c->sig_keys)
+        return sv__ex_nomem(x);
+    for (size_t i = 0; i < c->n_segs; i++) {
+        const char *u = x->pts[c->segs[i].a].unit;
+        if (c->n_runs && strcmp(c->runs[c->n_runs - 1].unit, u) == 0)
+            c->runs[c->n_runs - 1].s1 = i + 1;
+        else
+            c->runs[c->n_runs++] = (seg_run){u, i, i + 1};
+    }
+    qsort(c->runs, c->n_runs, sizeof *c->runs, cmp_run);
+    for (size_t i = 0; i < x->n_sigs; i++)
+        c->sig_keys[i] = (sig_key){x->sigs[i].unit, x->sigs[i].time_ms, i};
+    qsort(c->sig_keys, x->n_sigs, sizeof *c->sig_keys, cmp_sig);
+    return SV_OK;
+}
+
+/* The newest signature of unit by party: current (covers the boundary now) in *cur, and the
+ * newest of any kind in *any; NULL when none. */
+static void signature_of(const fctx *c, const char *unit, const char *party,
+                         const sv_signature **cur, const sv_signature **any)
+{
+    *cur = *any = NULL;
+    if (!party || !*party)
+        return;
+    for (size_t k = sig_lower(c, unit); k < c->x->n_sigs; k++) {
+        const sv_signature *s = &c->x->sigs[c->sig_keys[k].idx];
+        if (strcmp(s->unit, unit) != 0)
+            break;
+        if (!s->party || strcmp(s->party, party) != 0)
+            continue;
+        *any = s;
+        if (s->current)
+            *cur = s;
+    }
+}
+
+/* ---- the document -----------------------------------------------------------------------------
+ */
+
+static const char STYLE[] =
+    "@page{size:A4;margin:14mm 12mm}"
+    "body{font-family:\"Noto Serif CJK SC\",\"Noto Sans CJK SC\",\"WenQuanYi Zen Hei\","
+    "\"SimSun\",serif;font-size:10.5pt;color:#000;margin:0}"
+    "section{break-after:page;page-break-after:always;margin:0 0 10mm}"
+    "h1{text-align:center;font-size:17pt;letter-spacing:.4em;margin:0 0 3mm}"
+    "table{width:100%;border-collapse:collapse;margin:0 0 3mm}"
+    "th,td{border:1px solid #000;padding:1mm 1.5mm;vertical-align:middle}"
+    "table.info th{width:16%;white-space:nowrap}"
+    "th{font-weight:normal;background:#eee;print-color-adjust:exact;"
+    "-webkit-print-color-adjust:exact}"
+    "thead{display:table-header-group}tr{break-inside:avoid;page-break-inside:avoid}"
+    "td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    "td.c{text-align:center}tr.blank td{height:7mm}"
+    "td.sig{width:42mm;height:17mm;padding:.5mm 1mm}"
+    "svg.sig{display:block;width:40mm;height:12mm}"
+    "svg.sig polyline{fill:none;stroke:#000;stroke-width:14;stroke-linecap:round;"
+    "stroke-linejoin:round}"
+    ".who{font-size:8pt}.warn{font-size:8.5pt;border:1px solid #000;padding:1mm 2mm;"
+    "margin:0 0 3mm}"
+    ".foot{display:flex;justify-content:space-between;margin-top:4mm}"
+    ".made{font-size:7.5pt;color:#444;margin-top:2mm}";
+
+/* The unit's heading table: code, name, location, CRS, area. */
+static void unit_head(fctx *c, size_t ui, int with_area)
+{
+    FILE *f = c->f;
+    const sv__ex *x = c->x;
+    const sv_unit *u = &x->units[ui];
+    const sv_unit_summary *sm = &x->usum[ui];
+    fputs("<table class=\"info\"><tr><th>登记单元号</th><td>", f);
+    h(f, u->code);
+    fputs("</td><th>登记单元名称</th><td>", f);
+    h(f, u->name);
+    fputs("</td></tr><tr><th>坐落</th><td colspan=\"3\">", f);
+    h(f, u->location);
+    fputs("</td></tr>", f);
+    if (!with_area)
+        return;
+    const sv__ex_set *set = sv__ex_plane_set(x, x->unit_set[ui]);
+    fputs(
+        "<tr><th>坐标系</th><td colspan=\"3\">2000国家大地坐标系（CGCS2000），3°带高斯-克吕格投影",
+        f);
+    if (set) {
+        fprintf(f, "，中央经线 %g°", sv_geo_central_meridian(set->crs));
+        if (set->crs.epsg)
+            fprintf(f, "（EPSG:%d）", set->crs.epsg);
+    }
+    fputs("；X 为纵坐标（北），Y 为横坐标（东）</td></tr>", f);
+    fputs("<tr><th>界址点数</th><td>", f);
+    fprintf(f, "%d", x->unit_points[ui]);
+    fputs("</td><th>面积（椭球面）</th><td>", f);
+    if (sm->surveyed.points >= 3 && isfinite(sm->surveyed.ellipsoidal_m2)) {
+        num(f, sm->surveyed.ellipsoidal_m2, 2);
+        fputs(" m²（", f);
+        num(f, sm->surveyed.ellipsoidal_m2 / 10000.0, 4);
+        fputs(" 公顷）", f);
+    }
+    fputs("</td></tr></table>", f);
+}
+
+static void blank_rows(FILE *f, int cols)
+{
+    for (int r = 0; r < BLANK_ROWS; r++) {
+        fputs("<tr class=\"blank\">", f);
+        for (int k = 0; k < cols; k++)
+            fputs("<td></td>", f);
+        fputs("</tr>", f);
+    }
+}
+
+static void made_line(fctx *c)
+{
+    char today[11];
+    sv_local_date(today);
+    fprintf(c->f, "<div class=\"made\">确界 Quejie 据外业记录生成，%s</div>", today);
+}
+
+/* 界址点成果表 */
+static void points_table(fctx *c, size_t ui)
+{
+    FILE *f = c->f;
+    const sv__ex *x = c->x;
+    const sv_unit_summary *sm = &x->usum[ui];
+    fputs("<section><h1>界址点成果表</h1>", f);
+    unit_head(c, ui, 1);
+    if (sm->surveyed_valid == SV_VALID_NO) {
+        fputs("<div class=\"warn\">注意：界址点按点号顺序连成的多边形无效（", f);
+        h(f, sm->surveyed_reason);
+        fputs("），面积仅供参考，请核对点号顺序。</div>", f);
+    }
+    fputs("<table><thead><tr><th>序号</th><th>界址点号</th><th>X（m）</th><th>Y（m）</th>"
+          "<th>边长（m）<br>至下一点</th><th>界址点类型</th><th>界标类型</th><th>获取方式</th>"
+          "</tr></thead><tbody>",
+          f);
+    size_t p0 = x->unit_pt0[ui];
+    int n = x->unit_points[ui];
+    for (int k = 0; p0 != SIZE_MAX && k < n; k++) {
+        size_t i = p0 + (size_t)k;
+        const sv_bpoint *p = &x->pts[i];
+        fprintf(f, "<tr><td class=\"c\">%d</td><td class=\"c\">", k + 1);
+        h(f, p->number);
+        fputs("</td><td class=\"n\">", f);
+        num(f, x->pt_ne[2 * i], 3);
+        fputs("</td><td class=\"n\">", f);
+        num(f, x->pt_ne[2 * i + 1], 3);
+        fputs("</td><td class=\"n\">", f);
+        num(f, c->edge[i], 3);
+        fputs("</td><td class=\"c\">", f);
+        h(f, label(c, "point-type", p->point_type));
+        fputs("</td><td class=\"c\">", f);
+        h(f, label(c, "marker", p->marker));
+        fputs("</td><td class=\"c\">", f);
+        h(f, method_label(p->method));
+        fputs("</td></tr>", f);
+    }
+    if (n == 0)
+        blank_rows(f, 8);
+    fputs("</tbody></table>", f);
+    fputs("<div class=\"foot\"><span>调查员：____________</span><span>日期：____________</span>"
+          "<span>检查员：____________</span><span>日期：____________</span></div>",
+          f);
+    made_line(c);
+    fputs("</section>\n", f);
+}
+
+/* 界址标示表 */
+static void lines_table(fctx *c, size_t ui, size_t s0, size_t s1)
+{
+    FILE *f = c->f;
+    const sv__ex *x = c->x;
+    fputs("<section><h1>界址标示表</h1>", f);
+    unit_head(c, ui, 0);
+    fputs("</table><table><thead><tr><th>起点号</th><th>止点号</th><th>界标种类</th>"
+          "<th>界址间距（m）</th><th>界址线类别</th><th>界址线位置</th><th>界址线性质</th>"
+          "<th>争议原由书号</th><th>协议书号</th><th>说明</th></tr></thead><tbody>",
+          f);
+    for (size_t k = s0; k < s1; k++) {
+        const sv__ex_seg *g = &c->segs[k];
+        const sv_bpoint *a = &x->pts[g->a], *b = &x->pts[g->b];
+        fputs("<tr><td class=\"c\">", f);
+        h(f, a->number);
+        fputs("</td><td class=\"c\">", f);
+        h(f, b->number);
+        fputs("</td><td class=\"c\">", f);
+        h(f, label(c, "marker", a->marker));
+        fputs("</td><td class=\"n\">", f);
+        if (x->pt_set[g->a] > 0 && x->pt_set[g->a] == x->pt_set[g->b])
+            num(f,
+                hypot(x->pt_ne[2 * g->b] - x->pt_ne[2 * g->a],
+                      x->pt_ne[2 * g->b + 1] - x->pt_ne[2 * g->a + 1]),
+                3);
+        fputs("</td><td class=\"c\">", f);
+        h(f, g->rec ? label(c, "line-category", g->rec->category) : "");
+        fputs("</td><td class=\"c\">", f);
+        h(f, g->rec ? label(c, "line-position", g->rec->position) : "");
+        fputs("</td><td class=\"c\">", f);
+        h(f, label(c, "line-nature", g->docs.nature));
+        fputs("</td><td class=\"c\">", f);
+        h(f, g->docs.dispute_no);
+        fputs("</td><td class=\"c\">", f);
+        h(f, g->docs.agreement_no);
+        fputs("</td><td></td></tr>", f);
+    }
+    if (s0 == s1)
+        blank_rows(f, 10);
+    fputs("</tbody></table>", f);
+    made_line(c);
+    fputs("</section>\n", f);
+}
+
+/* A signature cell: the current signature drawn from its strokes, with the signer and the
+ * date; else empty for wet ink, saying so when an older signature no longer covers the
+ * boundary. *date gets the signature's local date ("" without one). */
+static void sig_cell(fctx *c, const char *unit, const char *party, char date[11])
+{
+    FILE *f = c->f;
+    const sv_signature *cur, *any;
+    signature_of(c, unit, party, &cur, &any);
+    date[0] = '\0';
+    fputs("<td class=\"sig\">", f);
+    if (cur) {
+        fputs("<svg class=\"sig\" viewBox=\"0 0 1000 1000\" preserveAspectRatio=\"none\" "
+              "xmlns=\"http://www.w3.org/2000/svg\">",
+              f);
+        int open = 0;
+        for (size_t k = 0; k < cur->n_xy; k++) {
+            int32_t px = cur->xy[2 * k], py = cur->xy[2 * k + 1];
+            if (px == -1 && py == -1) {
+                if (open)
+                    fputs("\"/>", f);
+                open = 0;
+                continue;
+            }
+            fprintf(f, open ? " %d,%d" : "<polyline points=\"%d,%d", (int)px, (int)py);
+            open = 1;
+        }
+        if (open)
+            fputs("\"/>", f);
+        fputs("</svg><div class=\"who\">", f);
+        h(f, cur->signer);
+        if (cur->role && cur->role[0]) {
+            fputs("（", f);
+            h(f, cur->role);
+            fputs("）", f);
+        }
+        fputs("</div>", f);
+        sv_local_date_of(cur->time_ms, date);
+    } else if (any) {
+        fputs("<div class=\"who\">原签字后界址已变更，需重新签字</div>", f);
+    }
+    fputs("</td>", f);
+}
+
+/* 界址签章表: the unit's lines grouped by neighbour, in drawing order. */
+static void sign_table(fctx *c, size_t ui, size_t s0, size_t s1)
+{
+    FILE *f = c->f;
+    const sv__ex *x = c->x;
+    const sv_unit *u = &x->units[ui];
+    const char *own = sv_unit_own_party(u);
+    fputs("<section><h1>界址签章表</h1>", f);
+    unit_head(c, ui, 0);
+    fputs("</table><table><thead><tr><th>起点号</th><th>中间点号</th><th>终点号</th>"
+          "<th>相邻宗地权利人</th><th>相邻宗地指界人签章</th><th>本宗地指界人签章</th>"
+          "<th>指界日期</th></tr></thead><tbody>",
+          f);
+    size_t k = s0, rows = 0;
+    while (k < s1) {
+        const char *nb = c->segs[k].rec ? c->segs[k].rec->neighbour : NULL;
+        size_t e = k + 1;
+        while (e < s1) {
+            const char *ne = c->segs[e].rec ? c->segs[e].rec->neighbour : NULL;
+            if (strcmp(nb ? nb : "", ne ? ne : "") != 0 || c->segs[e].a != c->segs[e - 1].b)
+                break;
+            e++;
+        }
+        fputs("<tr><td class=\"c\">", f);
+        h(f, x->pts[c->segs[k].a].number);
+        fputs("</td><td class=\"c\">", f);
+        for (size_t m = k; m + 1 < e; m++) {
+            if (m > k)
+                fputs("、", f);
+            h(f, x->pts[c->segs[m].b].number);
+        }
+        fputs("</td><td class=\"c\">", f);
+        h(f, x->pts[c->segs[e - 1].b].number);
+        fputs("</td><td>", f);
+        h(f, nb);
+        fputs("</td>", f);
+        char d_nb[11], d_own[11];
+        sig_cell(c, u->code, nb, d_nb);
+        sig_cell(c, u->code, own, d_own);
+        fputs("<td class=\"c\">", f);
+        h(f, d_nb[0] ? d_nb : d_own);
+        fputs("</td></tr>", f);
+        k = e;
+        rows++;
+    }
+    /* Parties that signed but are no line's neighbour (the lines carry no neighbour yet, or a
+     * party signed for a stretch not recorded as a line): their rows, without point numbers,
+     * so that no signature in the journal is missing from the paper. */
+    for (size_t q = sig_lower(c, u->code); q < x->n_sigs; q++) {
+        const sv_signature *s = &x->sigs[c->sig_keys[q].idx];
+        if (strcmp(s->unit, u->code) != 0)
+            break;
+        if (!s->party || !s->party[0] || (own && strcmp(s->party, own) == 0))
+            continue;
+        int seen = 0;
+        for (size_t m = s0; !seen && m < s1; m++)
+            seen = c->segs[m].rec && c->segs[m].rec->neighbour &&
+                   strcmp(c->segs[m].rec->neighbour, s->party) == 0;
+        for (size_t m = sig_lower(c, u->code); !seen && m < q; m++) /* one row per party */
+            seen = x->sigs[c->sig_keys[m].idx].party &&
+                   strcmp(x->sigs[c->sig_keys[m].idx].party, s->party) == 0;
+        if (seen)
+            continue;
+        fputs("<tr><td></td><td></td><td></td><td>", f);
+        h(f, s->party);
+        fputs("</td>", f);
+        char d_nb[11], d_own[11];
+        sig_cell(c, u->code, s->party, d_nb);
+        sig_cell(c, u->code, own, d_own);
+        fputs("<td class=\"c\">", f);
+        h(f, d_nb[0] ? d_nb : d_own);
+        fputs("</td></tr>", f);
+        rows++;
+    }
+    if (rows == 0)
+        blank_rows(f, 7);
+    fputs("</tbody></table><div class=\"foot\"><span>本宗地指界人（", f);
+    h(f, own ? own : "");
+    fputs("）：____________</span><span>调查员：____________</span></div>", f);
+    made_line(c);
+    fputs("</section>\n", f);
+}
+
+static int write_body(fctx *c, sv_export_stats *st)
+{
+    FILE *f = c->f;
+    sv__ex *x = c->x;
+    fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+          "<meta name=\"generator\" content=\"Quejie\"><title>界址调查表</title><style>",
+          f);
+    fputs(STYLE, f);
+    fputs("</style></head><body>\n", f);
+    for (size_t k = 0; k < x->n_units; k++) {
+        size_t ui = x->ukeys[k].idx;
+        const char *code = x->units[ui].code;
+        const seg_run *r = runs_find(c, code);
+        size_t s0 = r ? r->s0 : 0, s1 = r ? r->s1 : 0;
+        /* the ring first: extra recorded lines (chords) come after it and stay in the 标示表 */
+        size_t ring_end = s0;
+        while (ring_end < s1 && (ring_end == s0 || c->segs[ring_end].a == c->segs[ring_end - 1].b))
+            ring_end++;
+        points_table(c, ui);
+        lines_table(c, ui, s0, s1);
+        sign_table(c, ui, s0, ring_end);
+        st->points += (size_t)x->unit_points[ui];
+        st->lines += s1 - s0;
+    }
+    if (x->n_units == 0)
+        fputs("<p>没有登记单元。</p>\n", f);
+    fputs("</body></html>\n", f);
+    st->units = x->n_units;
+    return ferror(f) ? SV_EIO : SV_OK;
+}
+
+int sv__ex_write_forms(sv__ex *x, sv_export_stats *st)
+{
+    fctx c = {0};
+    c.x = x;
+    int rc = gather(&c);
+    size_t tsize = strlen(x->path) + 12;
+    char *tmp = rc == SV_OK ? malloc(tsize) : NULL;
+    if (rc == SV_OK && !tmp)
+        rc = sv__ex_nomem(x);
+    int fd = -1;
+    if (rc == SV_OK && (fd = sv_file_tmp_beside(x->path, tmp, tsize)) < 0) {
+        sv__diag(x->diag, "%s: cannot create a temporary file beside it: %s", x->path,
+                 strerror(errno));
+        rc = SV_EIO;
+    }
+    if (rc == SV_OK && !(c.f = fdopen(fd, "w"))) {
+        close(fd);
+        unlink(tmp);
+        rc = sv__ex_nomem(x);
+    }
+    if (rc == SV_OK) {
+        rc = write_body(&c, st);
+        if (rc == SV_OK && (fflush(c.f) != 0 || ferror(c.f)))
+            rc = SV_EIO;
+        if (fclose(c.f) != 0 && rc == SV_OK)
+            rc = SV_EIO;
+        if (rc == SV_EIO && !x->diag->msg[0])
+            sv__diag(x->diag, "%s: cannot write: %s", x->path, strerror(errno));
+        if (rc == SV_OK && sv_file_commit(tmp, x->path) != 0) {
+            sv__diag(x->diag, "%s: cannot put the file in place: %s", x->path, strerror(errno));
+            rc = SV_EIO;
+        }
+        if (rc != SV_OK)
+            unlink(tmp);
+    }
+    free(tmp);
+    free(c.edge);
+    free(c.segs);
+    free(c.runs);
+    free(c.sig_keys);
+    sv_codes_free(c.codes, c.n_codes);
+    return rc;
+}
