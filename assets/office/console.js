@@ -569,12 +569,12 @@
         if (u.notice_from)
             fact('notice_dates', u.notice_from + ' – ' + u.notice_to);
         if (u.devices.length) { /* the forms come from what the crews sent */
-            var forms = add(root, el('p', null, 'forms'));
-            var link = add(forms, el('a', tr('print_forms')));
-            link.id = 'print-forms';
-            link.href = '/api/v1/export?format=forms&unit=' + encodeURIComponent(u.code);
-            link.target = '_blank';
-            link.rel = 'noopener';
+            var formsP = add(root, el('p', null, 'forms'));
+            var formsA = add(formsP, el('a', tr('print_forms')));
+            formsA.id = 'print-forms';
+            formsA.href = '/api/v1/export?format=forms&unit=' + encodeURIComponent(u.code);
+            formsA.target = '_blank';
+            formsA.rel = 'noopener';
         }
 
         var map = makeMap(root);

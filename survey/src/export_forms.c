@@ -239,7 +239,7 @@ static void signature_of(const fctx *c, const char *unit, const char *party,
  */
 
 static const char STYLE[] =
-    "@page{size:A4;margin:14mm 12mm}"
+    "@page{size:A4;margin:14mm 12mm}@media screen{body{max-width:186mm;margin:8mm auto!important}}"
     "body{font-family:\"Noto Serif CJK SC\",\"Noto Sans CJK SC\",\"WenQuanYi Zen Hei\","
     "\"SimSun\",serif;font-size:10.5pt;color:#000;margin:0}"
     "section{break-after:page;page-break-after:always;margin:0 0 10mm}"

@@ -129,6 +129,17 @@ try:
           and "present" in body, "?lang=en gives the unit page in English")
     shot("06-unit-en")
 
+    # the unit's forms to print: the link opens them; the signature is drawn in its cell
+    href = driver.find_element(By.ID, "print-forms").get_attribute("href")
+    check(href.endswith("/api/v1/export?format=forms&unit=" + RETURN), "the unit page links its forms", href)
+    driver.get(href)
+    until(lambda: driver.find_elements(By.TAG_NAME, "h1"), "the forms page")
+    heads = [h.text.replace(" ", "") for h in driver.find_elements(By.TAG_NAME, "h1")]
+    check(heads == ["界址点成果表", "界址标示表", "界址签章表"], "the forms: point, line and signature tables", repr(heads))
+    check(len(driver.find_elements(By.CSS_SELECTOR, "td.sig svg polyline")) == 2,
+          "the signature drawn in its cell of the 界址签章表")
+    shot("06b-forms")
+
     drain_logs()
     check(not console_errors, "no error in the browser's console", "; ".join(console_errors))
     # the browser's own pages (chrome://) are not the network; everything else must be ours

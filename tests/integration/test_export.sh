@@ -490,6 +490,85 @@ assert by[(lx, "J1")][2:4] == [n, e], (by[(lx, "J1")], n, e)
 PY
 
 
+# ---- the official forms to print (界址点成果表, 界址标示表, 界址签章表) ------------------------------
+cat >"$T/hostile.geojson" <<'EOF'
+{"type": "FeatureCollection", "features": [
+{"type": "Feature", "properties": {"ZRZYDJDYH": "621100ZR000011", "DJDYMC": "<script>alert(1)</script>&amp;",
+  "DJDYLX": "湿地", "ZL": "定西市", "SYQZT": "全民", "DBXSZT": "自然资源部"},
+ "geometry": {"type": "Polygon", "coordinates": [[[104.80, 35.58], [104.83, 35.58], [104.83, 35.60],
+   [104.80, 35.60], [104.80, 35.58]]]}}]}
+EOF
+expect "import a unit with markup in its name" "$Q" tasks import "$J" "$T/hostile.geojson"
+printf '[[100, 500, 300, 420, 520, 560], [600, 300, 900, 700]]\n' >"$T/sig.json"
+expect "the neighbour signs" "$Q" sign "$J" --unit $ZR --party '南龙镇某村, "集体"' --signer 张三 --strokes "$T/sig.json"
+expect "export forms" "$Q" export "$J" --format forms --output "$O/forms.html"
+NU=$("$Q" tasks list "$J" --json | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')
+grep -q "the boundary forms of $NU units" "$T/out" && ok "forms: the command says how many units ($NU)" || fail "forms: $(cat "$T/out")"
+refuse "forms take no --bom" "$Q" export "$J" --format forms --bom --output "$O/bom.html"
+"$PY" - "$O/forms.html" "$O/x.csv" "$ZR" "$NU" <<'PY' && ok "forms: a page of each form per unit; X, Y, 边长 as the CSV; the line's nature and the neighbour's signature drawn; markup as text" || fail "forms"
+import csv, html.parser, sys
+doc, table, zr, nu = open(sys.argv[1], encoding="utf-8").read(), sys.argv[2], sys.argv[3], int(sys.argv[4])
+
+
+class P(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.h1, self.rows, self.row, self.cell, self.stack = [], [], [], None, None, []
+
+    def handle_starttag(self, t, a):
+        self.tags.append(t)
+        self.stack.append(t)
+        if t == "tr":
+            self.row = []
+        elif t in ("td", "th"):
+            self.cell = ""
+        elif t == "polyline" and self.cell is not None:
+            self.cell += "[sig]"
+
+    def handle_startendtag(self, t, a):
+        self.handle_starttag(t, a)
+        self.stack.pop()
+
+    def handle_endtag(self, t):
+        if self.stack:
+            self.stack.pop()
+        if t in ("td", "th") and self.row is not None:
+            self.row.append(self.cell or "")
+            self.cell = None
+        elif t == "tr" and self.row is not None:
+            self.rows.append((self.h1[-1] if self.h1 else "", self.row))
+            self.row = None
+
+    def handle_data(self, d):
+        if self.stack and self.stack[-1] == "h1":
+            self.h1.append(d)
+        elif self.cell is not None:
+            self.cell += d
+
+
+p = P()
+p.feed(doc)
+assert "script" not in p.tags, "a script element"
+assert "<script>alert(1)</script>&amp;" in [c for _, r in p.rows for c in r], "hostile name not shown as text"
+for form in ("界址点成果表", "界址标示表", "界址签章表"):
+    assert p.h1.count(form) == nu, (form, p.h1)
+want = {(r["number"], r["X"], r["Y"], r["edge_m"]) for r in csv.DictReader(open(table, encoding="utf-8")) if r["unit"] == zr}
+assert len(want) == 4, want
+got, seen_zr = set(), False
+for h, r in p.rows:
+    if h == "界址点成果表" and len(r) == 4 and r[0] == "登记单元号":
+        seen_zr = r[1] == zr
+    if h == "界址点成果表" and len(r) == 8 and seen_zr and r[0].isdigit():
+        got.add((r[1], r[2], r[3], r[4]))
+assert got == want, (got, want)
+lines = [r for h, r in p.rows if h == "界址标示表" and len(r) == 10 and r[0] == "J1" and r[1] == "J2"]
+assert any(r[6] == "争议界" for r in lines), lines
+signed = [r for h, r in p.rows if h == "界址签章表" and len(r) == 7 and r[3] == '南龙镇某村, "集体"']
+assert signed and "[sig]" in signed[0][4] and "张三" in signed[0][4] and len(signed[0][6]) == 10, signed
+PY
+expect "forms of one unit" "$Q" export "$J" --format forms --unit $ZR --output "$O/zr.html"
+[ "$(grep -o '<h1>界址点成果表</h1>' "$O/zr.html" | wc -l)" = 1 ] && ok "forms of one unit: one unit's pages" || fail "forms --unit: $(grep -c h1 "$O/zr.html")"
+
 # A journal written before lines held their ends (tests/fixtures/README.md): its line J1-J2 lost
 # J2 to a void. The export cannot draw it and says so, naming the line; the rest is written.
 cp "$FIX/journal-v3-unjoined-line.db" "$T/unjoined.db"; cp "$FIX/journal-v3-unjoined-line.db.key" "$T/unjoined.db.key"

@@ -390,6 +390,18 @@ done
 ogrinfo -ro -so "$T/export.gpkg" >"$T/ogr" 2>&1 && ogrinfo -ro -so "$T/export.geojson" >>"$T/ogr" 2>&1 \
     && ok "a viewer downloads the export (gpkg, geojson, csv) and ogrinfo opens it" || fail "export: $(head -c 300 "$T/ogr")"
 grep -q "$U" "$T/export.csv" && ok "the CSV export holds the units" || fail "csv export: $(head -c 200 "$T/export.csv")"
+# the printed forms of one unit: shown in the browser under a CSP of their own (no script at all)
+curl -s -o "$T/forms.html" -D "$T/hdr" -w '%{http_code}' --max-time 60 --cacert "$T/cert.pem" -b "$T/view.jar" "$URL/api/v1/export?format=forms&unit=$U" >"$T/code"
+[ "$(cat "$T/code")" = 200 ] && [[ "$(header Content-Type)" == "text/html; charset=utf-8" ]] \
+    && [[ "$(header Content-Disposition)" == "inline; filename=\"quejie-forms-$U.html\"" ]] \
+    && [[ "$(header Content-Security-Policy)" == "default-src 'none'; style-src 'unsafe-inline';"* ]] \
+    && [ "$(grep -o '<h1>界址签章表</h1>' "$T/forms.html" | wc -l)" = 1 ] && grep -q ">$U<" "$T/forms.html" \
+    && ! grep -qi "<script" "$T/forms.html" \
+    && ok "a viewer opens one unit's forms to print (HTML, no script, a CSP of its own)" \
+    || fail "forms: $(cat "$T/code") $(cat "$T/hdr") $(head -c 300 "$T/forms.html")"
+c=$(hcode GET '/api/v1/export?format=forms&unit=NOPE' -b "$T/view.jar"); [ "$c" = 404 ] && grep -q "NOPE" "$T/body" \
+    && ok "forms of a unit no crew has sent: 404 naming it" || fail "forms of an unknown unit: $c $(cat "$T/body")"
+c=$(hcode GET "/api/v1/export?format=forms&unit=$U"); [ "$c" = 401 ] && ok "forms without a session: 401" || fail "forms without a session: $c"
 c=$(hcode GET '/api/v1/export?format=shp' -b "$T/view.jar"); [ "$c" = 400 ] && ok "an unknown export format: 400" || fail "export format: $c"
 ls -d "$O".export-* >/dev/null 2>&1 && fail "export files left beside the database" || ok "no export file is left beside the office database"
 "$OFF" audit "$O" --json >"$T/audit.json" 2>"$T/err"
