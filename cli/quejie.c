@@ -899,10 +899,12 @@ static int cmd_area(int argc, char **argv)
         return die(EXIT_FAIL, "cannot initialise PROJ (is proj-data installed?)");
     }
     /* Every figure comes from the one unit summary (survey/summary.h), as in the app and the
-     * exports; a figure it cannot compute fails the command with its reason. */
+     * exports. A figure it cannot compute (a position beyond the unit's zone: SV_ECRS) is
+     * printed as null with the others and the problem named; the command then exits 1. */
     sv_unit_summary s;
     int rc = sv_unit_summarize(j, g, code, &s);
-    if (rc != SV_OK) {
+    int partial = rc == SV_ECRS;
+    if (rc != SV_OK && !partial) {
         int result = die(EXIT_FAIL, "%s", s.problem[0] ? s.problem : sv_strerror(rc));
         sv_geo_free(g);
         sv_journal_close(j);
@@ -919,9 +921,9 @@ static int cmd_area(int argc, char **argv)
         json_object_set_new(o, "points", json_integer((json_int_t)s.points));
         json_object_set_new(o, "ellipsoidal_m2", has_area ? jnum(ar->ellipsoidal_m2) : json_null());
         json_object_set_new(o, "plane_m2", has_area ? jnum(ar->plane_m2) : json_null());
-        json_object_set_new(o, "perimeter_m", json_real(ar->perimeter_m));
-        json_object_set_new(o, "plane_perimeter_m", json_real(ar->plane_perimeter_m));
-        json_object_set_new(o, "closing_m", json_real(ar->closing_m));
+        json_object_set_new(o, "perimeter_m", jnum(ar->perimeter_m));
+        json_object_set_new(o, "plane_perimeter_m", jnum(ar->plane_perimeter_m));
+        json_object_set_new(o, "closing_m", jnum(ar->closing_m));
         json_object_set_new(o, "epsg", s.crs.epsg ? json_integer(s.crs.epsg) : json_null());
         json_object_set_new(o, "central_meridian", jnum(sv_geo_central_meridian(s.crs)));
         json_object_set_new(o, "draft_ellipsoidal_m2",
@@ -953,6 +955,7 @@ static int cmd_area(int argc, char **argv)
         json_object_set_new(o, "objections_open", json_integer(s.objections_open));
         json_object_set_new(o, "objections_until",
                             s.objections_until[0] ? json_string(s.objections_until) : json_null());
+        json_object_set_new(o, "problem", partial ? json_string(s.problem) : json_null());
         print_json(o);
     } else {
         printf("unit %s  (%s)\n", code, sv_geo_crs_name(g, s.crs));
@@ -960,10 +963,14 @@ static int cmd_area(int argc, char **argv)
         if (has_area) {
             printf("  ellipsoidal area    %.2f m2  (%.4f ha)\n", ar->ellipsoidal_m2,
                    ar->ellipsoidal_m2 / 1e4);
-            printf("  GK plane area       %.2f m2  (plane - ellipsoidal: %+.3f %%)\n", ar->plane_m2,
-                   ar->ellipsoidal_m2 > 0
-                       ? 100 * (ar->plane_m2 - ar->ellipsoidal_m2) / ar->ellipsoidal_m2
-                       : 0.0);
+            if (isfinite(ar->plane_m2))
+                printf("  GK plane area       %.2f m2  (plane - ellipsoidal: %+.3f %%)\n",
+                       ar->plane_m2,
+                       ar->ellipsoidal_m2 > 0
+                           ? 100 * (ar->plane_m2 - ar->ellipsoidal_m2) / ar->ellipsoidal_m2
+                           : 0.0);
+            else
+                printf("  GK plane area       not computed (see below)\n");
         } else {
             printf("  ellipsoidal area    none yet (3 boundary points make an area)\n");
         }
@@ -989,6 +996,8 @@ static int cmd_area(int argc, char **argv)
     }
     sv_geo_free(g);
     sv_journal_close(j);
+    if (partial)
+        return die(EXIT_FAIL, "not every figure could be computed: %s", s.problem);
     return 0;
 }
 

@@ -921,13 +921,19 @@ static int same_pt(const double *a, const double *b)
  * Measure one ring of n lon,lat points. Repeats of the previous point (a double tap, or the
  * closing point) are skipped, so the ring may come open or closed. Areas are unsigned.
  */
+/*
+ * The figures of one ring. The ellipsoidal ones (area, perimeter, closing edge) need no
+ * projection and are always computed; when a position cannot be projected (beyond the zone's
+ * reach), the plane ones are NaN and the failure is returned, naming the first such position
+ * (counted from 1), with m still filled.
+ */
 static int ring_measure(sv_geo *g, const struct xf *x, const double *ll, size_t n, struct ring_m *m)
 {
     memset(m, 0, sizeof *m);
     for (size_t i = 0; i < n; i++)
         if (bad_lonlat(ll[2 * i + 1], ll[2 * i]))
-            return fail(g, SV_EINVAL, "point %zu: invalid longitude/latitude %g, %g", i, ll[2 * i],
-                        ll[2 * i + 1]);
+            return fail(g, SV_EINVAL, "position %zu: invalid longitude/latitude %g, %g", i + 1,
+                        ll[2 * i], ll[2 * i + 1]);
     while (n > 1 && same_pt(&ll[2 * (n - 1)], &ll[0]))
         n--;
 
@@ -936,30 +942,33 @@ static int ring_measure(sv_geo *g, const struct xf *x, const double *ll, size_t 
     /* Shoelace relative to the first point: eastings carry a zone prefix (3.4e7 m), and
      * products of raw coordinates would lose square metres to rounding. */
     double n0 = 0, e0 = 0, pn = 0, pe = 0, twice = 0;
-    const double *prev = NULL, *first = NULL;
+    const double *prev = NULL, *first = NULL, *unplaced = NULL;
+    int fwd_rc = 0;
+    size_t unplaced_i = 0;
     for (size_t i = 0; i < n; i++) {
         const double *p = &ll[2 * i];
         if (prev && same_pt(p, prev))
             continue;
-        double north, east;
-        int r = xf_fwd(x, p[1], p[0], &north, &east);
-        if (r) {
-            char prefix[48];
-            snprintf(prefix, sizeof prefix, "point %zu: ", i);
-            return fwd_fail(g, x, r, prefix, p[1], p[0]);
-        }
         geod_polygon_addpoint(&g->gd, &poly, p[1], p[0]);
-        if (!first) {
-            first = p;
+        double north = NAN, east = NAN;
+        int r = unplaced ? 0 : xf_fwd(x, p[1], p[0], &north, &east);
+        if (r) {
+            fwd_rc = r;
+            unplaced = p;
+            unplaced_i = i;
+        }
+        if (!unplaced && !first) {
             n0 = north;
             e0 = east;
-        } else {
+        } else if (!unplaced) {
             double dn = north - n0, de = east - e0;
             twice += pe * dn - de * pn;
             m->plane_perim += hypot(dn - pn, de - pe);
             pn = dn;
             pe = de;
         }
+        if (!first)
+            first = p;
         prev = p;
         m->points++;
     }
@@ -973,6 +982,12 @@ static int ring_measure(sv_geo *g, const struct xf *x, const double *ll, size_t 
     if (m->points >= 3) {
         m->area = fabs(area);
         m->plane_area = fabs(twice) / 2.0;
+    }
+    if (unplaced) {
+        m->plane_area = m->plane_perim = NAN;
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "position %zu of %zu: ", unplaced_i + 1, n);
+        return fwd_fail(g, x, fwd_rc, prefix, unplaced[1], unplaced[0]);
     }
     return SV_OK;
 }
@@ -990,11 +1005,12 @@ int sv_geo_ring_area(sv_geo *g, sv_crs crs, size_t n, const double *lonlat, sv_a
         return rc;
     struct ring_m m;
     rc = ring_measure(g, x, lonlat, n, &m);
-    if (rc)
+    if (rc && rc != SV_ECRS)
         return rc;
+    /* SV_ECRS: a position beyond the zone's reach; the ellipsoidal figures stand */
     *out = (sv_area){m.area,    m.perim,  m.plane_area, m.plane_perim,
                      m.closing, m.points, crs.epsg,     x->cm};
-    return SV_OK;
+    return rc;
 }
 
 /* Check the index arrays of a geometry add up; 0 when they do. */
@@ -1045,15 +1061,18 @@ int sv_geo_geom_area(sv_geo *g, sv_crs crs, const sv_geom *geom, sv_area *out)
         return rc;
     sv_area a = {.epsg = crs.epsg, .central_meridian = x->cm};
     size_t ring = 0, pt = 0;
+    char unplaced[sizeof g->msg + 32] = ""; /* the first ring with a position beyond the zone */
     for (size_t p = 0; p < geom->n_parts; p++) {
         double area = 0, plane = 0;
         for (size_t k = 0; k < geom->part_rings[p]; k++, ring++) {
             struct ring_m m;
             rc = ring_measure(g, x, geom->lonlat + 2 * pt, geom->ring_pts[ring], &m);
-            if (rc) {
+            if (rc == SV_ECRS && !unplaced[0]) {
+                snprintf(unplaced, sizeof unplaced, "ring %zu, %s", ring + 1, g->msg);
+            } else if (rc && rc != SV_ECRS) {
                 char why[sizeof g->msg];
                 sv__strlcpy(why, g->msg, sizeof why);
-                return fail(g, rc, "ring %zu, %s", ring, why);
+                return fail(g, rc, "ring %zu, %s", ring + 1, why);
             }
             pt += geom->ring_pts[ring];
             area += k == 0 ? m.area : -m.area;
@@ -1071,6 +1090,10 @@ int sv_geo_geom_area(sv_geo *g, sv_crs crs, const sv_geom *geom, sv_area *out)
         a.plane_m2 += fmax(plane, 0.0);
     }
     *out = a;
+    if (unplaced[0]) { /* the ellipsoidal figures stand; the plane ones are NaN */
+        out->plane_m2 = out->plane_perimeter_m = NAN;
+        return fail(g, SV_ECRS, "%s", unplaced);
+    }
     return SV_OK;
 }
 

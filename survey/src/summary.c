@@ -49,9 +49,13 @@ static int ring_area(sv_geo *g, size_t n, const double *ll, sv_area *a, sv_unit_
     if (rc == SV_OK)
         return SV_OK;
     note(s, what, sv_geo_errmsg(g));
-    sv_crs own = sv_geo_choose(0, NAN, 0, NAN, ll[0]);
-    if (sv_geo_ring_area(g, own, n, ll, a) != SV_OK)
-        *a = no_area();
+    /* a position beyond the zone's reach leaves the ellipsoidal figures (SV_ECRS); anything
+     * else is tried again in the first position's own zone for them */
+    if (rc != SV_ECRS) {
+        sv_crs own = sv_geo_choose(0, NAN, 0, NAN, ll[0]);
+        if (sv_geo_ring_area(g, own, n, ll, a) != SV_OK && !isfinite(a->ellipsoidal_m2))
+            *a = no_area();
+    }
     a->plane_m2 = a->plane_perimeter_m = NAN;
     a->epsg = s->crs.epsg;
     a->central_meridian = sv_geo_central_meridian(s->crs);
@@ -103,9 +107,12 @@ int sv__summary_draft(sv_geo *g, const sv_geom *draft, sv_unit_summary *s)
     int rc = sv_geo_geom_area(g, s->crs, draft, &s->draft);
     if (rc != SV_OK) {
         note(s, "draft", sv_geo_errmsg(g));
-        sv_crs own = sv_geo_choose(0, NAN, 0, NAN, draft->lonlat[0]);
-        if (sv_geo_geom_area(g, own, draft, &s->draft) != SV_OK)
-            s->draft = no_area();
+        if (rc != SV_ECRS) { /* as ring_area */
+            sv_crs own = sv_geo_choose(0, NAN, 0, NAN, draft->lonlat[0]);
+            if (sv_geo_geom_area(g, own, draft, &s->draft) != SV_OK &&
+                !isfinite(s->draft.ellipsoidal_m2))
+                s->draft = no_area();
+        }
         s->draft.plane_m2 = s->draft.plane_perimeter_m = NAN;
     }
     difference(s);

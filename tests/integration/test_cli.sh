@@ -441,4 +441,20 @@ grep -q "none yet" "$T/a5.txt" && ! grep -q "difference" "$T/a5.txt" && ok "area
 "$Q" tasks list "$J4" --json >"$T/tl4.json"
 pyexpr "$T/a5.json" "d['points'] == 2 == [u['points'] for u in json.load(open('$T/tl4.json')) if u['code'] == '622925CY000031'][0]" \
     && ok "area and tasks list count the same points" || fail "point counts: $(head -c 300 "$T/a5.json")"
+
+# A boundary point beyond the unit's zone (recorded with --far): the plane figures cannot be
+# computed, the ellipsoidal ones still are; area prints them, names the position and exits 1.
+J5=$T/stray.db
+"$Q" init "$J5" >/dev/null 2>&1 && "$Q" tasks import "$J5" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null 2>&1
+for p in "35.55 103.23" "35.548 103.255" "35.565 103.261"; do set -- $p
+    "$Q" point add "$J5" --unit 622901ZR000002 --lat $1 --lon $2 >/dev/null 2>&1; done
+"$Q" point add "$J5" --unit 622901ZR000002 --lat 35.41 --lon 125 --far >/dev/null 2>&1
+if "$Q" area "$J5" --unit 622901ZR000002 --json >"$T/a6.json" 2>"$T/err"; then
+    fail "area with a point beyond the zone exited 0"
+else
+    pyexpr "$T/a6.json" 'd["ellipsoidal_m2"] > 0 and d["plane_m2"] is None and "position 4 of 4" in d["problem"]' \
+        && grep -q "position 4 of 4" "$T/err" \
+        && ok "area: a point beyond the zone leaves the ellipsoidal area, names the position, exits 1" \
+        || fail "stray point: $(cat "$T/a6.json" "$T/err")"
+fi
 finish

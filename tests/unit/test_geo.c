@@ -390,12 +390,23 @@ static void test_reach(sv_geo *g)
     free(mll);
     free(mxy);
 
-    /* Areas and deviations refuse such positions too, naming the point. */
+    /* Areas and deviations refuse such positions too, naming the position (from 1); the
+     * ellipsoidal figures need no projection and stand, the plane ones are NaN. */
     const double iowa[] = {-93.6, 41.6, -93.59, 41.6, -93.59, 41.61};
-    sv_area a;
+    sv_area a, own;
     CHECK_INT(sv_geo_ring_area(g, epsg(4522), 3, iowa, &a), SV_ECRS);
-    CHECK(strstr(sv_geo_errmsg(g), "point 0: ") != NULL);
+    CHECK(strstr(sv_geo_errmsg(g), "position 1 of 3: ") != NULL);
     CHECK(strstr(sv_geo_errmsg(g), "longitude -93.6 ") != NULL);
+    CHECK(isnan(a.plane_m2) && isnan(a.plane_perimeter_m));
+    CHECK_INT(sv_geo_ring_area(g, cm(-93.0), 3, iowa, &own), SV_OK);
+    CHECK_NEAR(a.ellipsoidal_m2, own.ellipsoidal_m2, 1e-6);
+    CHECK_NEAR(a.perimeter_m, own.perimeter_m, 1e-9);
+    CHECK_INT((int)a.points, 3);
+    /* one stray position in a ring of good ones: named by its place, the area still given */
+    const double stray[] = {103.0, 35.0, 103.01, 35.0, 125.0, 35.41, 103.0, 35.01};
+    CHECK_INT(sv_geo_ring_area(g, epsg(4522), 4, stray, &a), SV_ECRS);
+    CHECK(strstr(sv_geo_errmsg(g), "position 3 of 4: ") != NULL);
+    CHECK(a.ellipsoidal_m2 > 0 && isfinite(a.perimeter_m) && isnan(a.plane_m2));
     /* ... but the same ring in its own (custom) zone is measured. */
     CHECK_INT(sv_geo_ring_area(g, cm(-93.0), 3, iowa, &a), SV_OK);
     CHECK(a.ellipsoidal_m2 > 0);
