@@ -6,8 +6,11 @@
  * It must never read a clock (the office passes its date in), nor let a decision through that
  * the table below refuses.
  */
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -74,6 +77,19 @@ int sv_date_ok(const char *s)
            d <= days[m - 1] + (m == 2 && leap ? 1 : 0);
 }
 
+int sv_days_between(const char *a, const char *b)
+{
+    if (!sv_date_ok(a) || !sv_date_ok(b))
+        return INT_MIN;
+    struct tm ta = {0}, tb = {0};
+    sscanf(a, "%d-%d-%d", &ta.tm_year, &ta.tm_mon, &ta.tm_mday);
+    sscanf(b, "%d-%d-%d", &tb.tm_year, &tb.tm_mon, &tb.tm_mday);
+    ta.tm_year -= 1900, tb.tm_year -= 1900;
+    ta.tm_mon -= 1, tb.tm_mon -= 1;
+    ta.tm_hour = tb.tm_hour = 12; /* noon UTC: no day boundary near */
+    return (int)lround(difftime(timegm(&tb), timegm(&ta)) / 86400.0);
+}
+
 static int refuse(char *why, size_t n, const char *fmt, const char *a, const char *b)
 {
     if (why && n)
@@ -86,8 +102,9 @@ static int refuse(char *why, size_t n, const char *fmt, const char *a, const cha
  *   return     from in_field, submitted, under_review, returned (a new note), accepted,
  *              objection; never before anything arrived, during the notice or once ready;
  *   accept     from in_field, submitted (a returned unit once the crew sent new work, which
- *              puts it back there) and objection, with no review case open;
- *   notice     from accepted only, with real dates, from <= to;
+ *              puts it back there) and objection, with no review case and no unsettled
+ *              dispute open;
+ *   notice     from accepted only, with real dates, at least SV_NOTICE_MIN_DAYS long;
  *   objection  during the notice only (up to its last day by the office's date).
  */
 int sv_life_allows(const sv_life_facts *f, const char *action, const char *from, const char *to,
@@ -118,6 +135,14 @@ int sv_life_allows(const sv_life_facts *f, const char *action, const char *from,
                           "the unit is %s: only a unit with the crew's work (in "
                           "field, submitted) or an objection can be accepted%s",
                           name, "");
+        if (f->disputes_open > 0) {
+            char n[16];
+            snprintf(n, sizeof n, "%d", f->disputes_open);
+            return refuse(why, whylen,
+                          "the unit has %s open ownership dispute%s: settle each (on site, or "
+                          "at the office with an agreement or a dispute statement) first",
+                          n, f->disputes_open == 1 ? "" : "s");
+        }
         return SV_OK;
     }
     if (is(action, SV_DECISION_NOTICE)) {
@@ -130,6 +155,14 @@ int sv_life_allows(const sv_life_facts *f, const char *action, const char *from,
                           from ? from : "", to ? to : "");
         if (strcmp(from, to) > 0)
             return refuse(why, whylen, "the notice ends (%s) before it starts (%s)", to, from);
+        if (sv_days_between(from, to) + 1 < SV_NOTICE_MIN_DAYS) {
+            char n[16];
+            snprintf(n, sizeof n, "%d", SV_NOTICE_MIN_DAYS);
+            return refuse(why, whylen,
+                          "a public notice runs at least %s days, its first and last included "
+                          "(from %s)",
+                          n, from);
+        }
         return SV_OK;
     }
     if (is(action, SV_DECISION_OBJECTION)) {

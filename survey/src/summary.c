@@ -6,6 +6,7 @@
  * its own. It must never fail a whole summary for one figure: what cannot be computed is NaN
  * (or unknown) and named in problem, the rest is still filled.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,17 +190,11 @@ int sv_objection_end(const char *notice_date, char out[11])
     return SV_OK;
 }
 
-/* Whole days from date a to date b, both valid YYYY-MM-DD. */
+/* Whole days from date a to date b (sv_days_between), SV_OBJECTION_NO_DATE for a non-date. */
 static int days_from(const char *a, const char *b)
 {
-    struct tm ta = {0}, tb = {0};
-    if (sscanf(a, "%d-%d-%d", &ta.tm_year, &ta.tm_mon, &ta.tm_mday) != 3 ||
-        sscanf(b, "%d-%d-%d", &tb.tm_year, &tb.tm_mon, &tb.tm_mday) != 3)
-        return SV_OBJECTION_NO_DATE;
-    ta.tm_year -= 1900, tb.tm_year -= 1900;
-    ta.tm_mon -= 1, tb.tm_mon -= 1;
-    ta.tm_hour = tb.tm_hour = 12;
-    return (int)lround(difftime(timegm(&tb), timegm(&ta)) / 86400.0);
+    int d = sv_days_between(a, b);
+    return d == INT_MIN ? SV_OBJECTION_NO_DATE : d;
 }
 
 int sv_objection_days_left(const char *notice_date, const char *today, char end[11])

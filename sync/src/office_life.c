@@ -921,6 +921,8 @@ static int decision_failed(sy_office *o, sv_journal *j, int rc)
                     sv_journal_errmsg(j));
 }
 
+static int open_disputes(sy_office *o, const char *unit, int *n);
+
 int sy_office_unit_decide(sy_office *o, const char *code, const char *action, const char *by,
                           const char *note, const char *from, const char *to, char *err,
                           size_t errlen)
@@ -947,6 +949,10 @@ int sy_office_unit_decide(sy_office *o, const char *code, const char *action, co
     if (rc == SY_OK && r.n == 0)
         rc = sy__fail(o, SY_ENOTFOUND, "no unit %s among the office's tasks", code);
     char why[256];
+    /* acceptance also asks whether a dispute is still open (read from the replicas: only
+     * for this decision, never for a listing) */
+    if (rc == SY_OK && action && strcmp(action, SV_DECISION_ACCEPT) == 0)
+        rc = open_disputes(o, code, &r.v[0].f.disputes_open);
     if (rc == SY_OK && sv_life_allows(&r.v[0].f, action, from, to, why, sizeof why) != SV_OK)
         rc = sy__fail(o, SY_ESTATE, "%s %s refused: %s", action ? action : "?", code, why);
     sv_decision d = {.action = action, .by = by, .unit = code, .note = note};
@@ -1244,6 +1250,32 @@ static int each_dispute(sy_office *o, const char *unit, dispute_fn fn, void *ctx
         sv_journal_close(j);
     }
     sqlite3_finalize(st);
+    return rc;
+}
+
+typedef struct open_ctx {
+    settle_set s;
+    int n;
+} open_ctx;
+
+static int count_open(void *vctx, const char *device, const sv_dispute *d)
+{
+    open_ctx *c = vctx;
+    c->n += !d->settled && !settle_find(&c->s, device, d->seq);
+    return 0;
+}
+
+/* How many of unit's disputes in the replicas are settled neither on site nor at the office. */
+static int open_disputes(sy_office *o, const char *unit, int *n)
+{
+    open_ctx c = {0};
+    *n = 0;
+    int rc = settle_load(o, &c.s);
+    if (rc == SY_OK)
+        rc = each_dispute(o, unit, count_open, &c);
+    settle_set_free(&c.s);
+    if (rc == SY_OK)
+        *n = c.n;
     return rc;
 }
 

@@ -178,6 +178,8 @@ expect "unit accept" "$OFF" unit accept "$O" --unit $U --by rev
 refuse "accept refused twice" "$OFF" unit accept "$O" --unit $U --by rev
 refuse "notice refused with a date that is none" "$OFF" unit notice "$O" --unit $U --by rev --from 2026-02-30 --to 2026-03-15
 refuse "notice refused ending before it starts" "$OFF" unit notice "$O" --unit $U --by rev --from 2026-03-15 --to 2026-03-01
+refuse "notice refused shorter than 15 days" "$OFF" unit notice "$O" --unit $U --by rev --from 2026-03-01 --to 2026-03-14
+grep -q "at least 15 days" "$T/err" && ok "the refusal names the shortest notice" || fail "short notice: $(cat "$T/err")"
 expect "unit notice in the past" "$OFF" unit notice "$O" --unit $U --by rev --from 2020-01-01 --to 2020-01-15
 unit_is $U 'u["status"]=="ready" and u["notice_from"]=="2020-01-01" and u["notice_to"]=="2020-01-15"' \
     && ok "a notice ended by the office's date: ready for registration" || fail "ready: $(cat "$T/u.json")"
@@ -361,6 +363,8 @@ unit_is $W 'u["status"]=="submitted"' && ok "the office says submitted once the 
 unit_is $W 'u["status"]=="in_field"' && ok "a new open dispute: back in the field" || fail "second dispute: $(cat "$T/u.json")"
 "$OFF" disputes "$O" --json >"$T/d.json" 2>/dev/null
 wno=$(pyexpr "$T/d.json" 'print([x["number"] for x in d if x["unit"]=="'$W'" and x["state"]=="open"][0]) or True' | head -1)
+refuse "accept refused while an ownership dispute is open" "$OFF" unit accept "$O" --unit $W --by rev
+grep -q "1 open ownership dispute" "$T/err" && ok "the refusal says a dispute is open" || fail "accept with a dispute: $(cat "$T/err")"
 expect "the office settles it" "$OFF" dispute settle "$O" --unit $W --dispute "$wno" --by rev --outcome 以山脊线为界 --document agreement --number "和政协〔2026〕3号"
 unit_is $W 'u["status"]=="submitted"' && ok "settled at the office, nothing else missing: submitted" || fail "after the office's settlement: $(cat "$T/u.json")"
 "$Q" note add "$T/a.db" --unit $W --text 界桩已复核 >/dev/null 2>&1 || fail "note on $W"

@@ -3,6 +3,8 @@
  * of facts gives, the legal and refused decisions of docs/office.md, the decision entry in a
  * keyed journal (the office's key kept elsewhere) and what `check` makes of it.
  */
+#include <limits.h>
+
 #include "check.h"
 #include "survey/clock.h"
 #include "survey/journal.h"
@@ -92,6 +94,25 @@ static void test_transitions(void)
     CHECK(!allows(facts(1, 1, 0, NULL, 0), "frobnicate"));
     CHECK(sv_date_ok("2024-02-29") && !sv_date_ok("2023-02-29") && !sv_date_ok("2026-1-01"));
     CHECK(!sv_date_ok("2026-01-01x") && !sv_date_ok(NULL) && !sv_date_ok("2026-13-01"));
+    /* a notice of at least SV_NOTICE_MIN_DAYS, both ends counted */
+    f = facts(1, 1, 0, SV_DECISION_ACCEPT, 0);
+    CHECK(sv_life_allows(&f, SV_DECISION_NOTICE, "2026-12-10", "2026-12-24", why, sizeof why) ==
+          SV_OK);
+    CHECK(sv_life_allows(&f, SV_DECISION_NOTICE, "2026-12-10", "2026-12-23", why, sizeof why) ==
+          SV_EINVAL);
+    CHECK(strstr(why, "at least 15 days") != NULL);
+    CHECK(sv_life_allows(&f, SV_DECISION_NOTICE, "2026-12-25", "2027-01-08", why, sizeof why) ==
+          SV_OK); /* across a year */
+    CHECK_INT(sv_days_between("2024-02-28", "2024-03-01"), 2);
+    CHECK_INT(sv_days_between("2026-03-01", "2026-02-28"), -1);
+    CHECK_INT(sv_days_between("2026-02-30", "2026-03-01"), INT_MIN);
+    /* acceptance waits for every dispute to be settled */
+    f = facts(1, 1, 0, NULL, 0);
+    f.disputes_open = 2;
+    CHECK(sv_life_allows(&f, SV_DECISION_ACCEPT, NULL, NULL, why, sizeof why) == SV_EINVAL);
+    CHECK(strstr(why, "2 open ownership disputes") != NULL);
+    f.disputes_open = 0;
+    CHECK(sv_life_allows(&f, SV_DECISION_ACCEPT, NULL, NULL, why, sizeof why) == SV_OK);
 }
 
 static void test_journal(void)

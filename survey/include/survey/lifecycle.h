@@ -68,7 +68,15 @@ typedef struct sv_life_facts {
     int work_since;        /* a device sent work on the unit after that decision arrived */
     const char *notice_to; /* the notice's last day (YYYY-MM-DD) when decision is "notice" */
     const char *today;     /* the office's date, YYYY-MM-DD (its local clock) */
+    int disputes_open;     /* ownership disputes about it that neither the crew (on site) nor
+                            * the office (an agreement or a dispute statement) has settled;
+                            * only acceptance looks at it (the office fills it for that) */
 } sv_life_facts;
+
+/* The shortest public notice (公告) the office may set, in calendar days counting both its
+ * first and its last day. The law asks for at least 15 working days (自然资源统一确权登记暂行
+ * 办法): this floor catches a mistyped period, the county sets the real one. */
+#define SV_NOTICE_MIN_DAYS 15
 
 /* The state those facts put the unit in. */
 sv_life sv_unit_life(const sv_life_facts *f);
@@ -84,6 +92,9 @@ int sv_life_allows(const sv_life_facts *f, const char *action, const char *from,
 /* 1 when s is a real calendar date written YYYY-MM-DD, from 1900 to 2200: the one rule for
  * every date the journal and the office take (notice dates, attendance notices). */
 int sv_date_ok(const char *s);
+/* Whole calendar days from date a to date b (negative when b is earlier), both sv_date_ok;
+ * INT_MIN when either is not. */
+int sv_days_between(const char *a, const char *b);
 
 /* An office decision (kind "decision", docs/journal.md). Strings may be NULL when not used. */
 typedef struct sv_decision {
