@@ -2502,8 +2502,9 @@ int sy_server_start(sy_office *o, const sy_server_opts *opts, sy_server **out, c
         (unsigned)CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_ADDRESS_LIMIT,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U, MHD_OPTION_ARRAY,
-        tls ? tls_opts : tls_opts + 2, MHD_OPTION_END);
+        /* MHD's default SO_REUSEADDR (a restart binds at once) but never SO_REUSEPORT: a second
+         * office on the same address must fail to start, not share the tablets' connections */
+        on_completed, s, MHD_OPTION_ARRAY, tls ? tls_opts : tls_opts + 2, MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot serve on %s (address in use or not available%s)",
                  opts->listen, tls ? ", or the certificate and key do not load" : "");

@@ -143,6 +143,13 @@ c=$(hcode GET /v1/tasks); t1=$(date +%s%N)
 [ "$c" = 403 ] && [ $(((t1 - t0) / 1000000)) -lt 3000 ] && ok "answers while slow clients hold connections" \
     || fail "with slow clients: $c after $(((t1 - t0) / 1000000)) ms"
 kill -0 $SERVER 2>/dev/null && ok "server survived the malformed requests" || fail "server died"
+# A second office on the same address must not start (and share the tablets' connections).
+"$OFF" init "$T/other.db" --name 另一个县 >/dev/null 2>&1
+if timeout 10 "$OFF" serve "$T/other.db" --listen 127.0.0.1:$P --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" >"$T/out" 2>"$T/err"; then
+    fail "a second office served on the same port"
+else
+    grep -q "address in use" "$T/err" && ok "a second office on the same address refuses to start" || fail "second serve: $(cat "$T/err")"
+fi
 
 # ---- sync with real tablets (needs quejie enroll/sync/bundle) -------------------------------------------
 if "$Q" help 2>&1 | grep -q bundle; then
