@@ -670,9 +670,11 @@ int sy_office_device_revoke(sy_office *o, const char *name)
     sqlite3_stmt *st;
     if (!name || !*name)
         return sy__fail(o, SY_EINVAL, "no device name given");
+    /* a device already revoked stays as it was: a second revocation is refused (the audit log
+     * then holds one revocation per device) */
     if (sy__prep(o,
                  "UPDATE devices SET status = 'revoked', revoked = coalesce(revoked, ?)"
-                 " WHERE name = ?",
+                 " WHERE name = ? AND status <> 'revoked'",
                  &st))
         return SY_EIO;
     sqlite3_bind_int64(st, 1, sv_wall_ms());
@@ -681,8 +683,15 @@ int sy_office_device_revoke(sy_office *o, const char *name)
     sqlite3_finalize(st);
     if (src != SQLITE_DONE)
         return sy__fail_db(o, "cannot revoke the device");
-    if (sqlite3_changes(o->db) == 0)
-        return sy__fail(o, SY_EINVAL, "no device named '%s' is registered", name);
+    if (sqlite3_changes(o->db) == 0) {
+        if (sy__prep(o, "SELECT 1 FROM devices WHERE name = ?", &st))
+            return SY_EIO;
+        sy__bind_text(st, 1, name);
+        int known = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        return known ? sy__fail(o, SY_ESTATE, "device '%s' is already revoked", name)
+                     : sy__fail(o, SY_EINVAL, "no device named '%s' is registered", name);
+    }
     sy__logf(o, "device revoked: %s", name);
     return SY_OK;
 }

@@ -540,7 +540,10 @@ static void table(page *p, sy__lang lang, const char *id, const json_t *rows, co
             cell(p, json_object_get(r, cols[k].key));
             raw(p, "</td>");
         }
-        if (action_name) {
+        const char *status = jstr(r, "status");
+        if (action_name && status && strcmp(status, "revoked") == 0) {
+            raw(p, "<td></td>"); /* nothing more to do with a revoked device */
+        } else if (action_name) {
             raw(p, "<td><button type=\"button\" class=\"row-action\" data-action=\"");
             raw(p, action_name);
             raw(p, "\" data-name=\"");

@@ -333,6 +333,10 @@ c=$(hcode POST /api/v1/devices/crewc/revoke -b "$T/rev.jar" -H "X-CSRF-Token: $R
 c=$(hcode POST /api/v1/devices/crewc/revoke -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF"); [ "$c" = 200 ] || fail "revoke: $c"
 "$Q" sync "$T/c.db" >/dev/null 2>&1 && fail "a revoked tablet still syncs" || ok "an admin revokes a device: its tablet is refused"
 c=$(hcode POST /api/v1/devices/nobody/revoke -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF"); [ "$c" = 404 ] && ok "revoking an unknown device: 404" || fail "revoke unknown: $c"
+c=$(hcode POST /api/v1/devices/crewc/revoke -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF"); [ "$c" = 409 ] && grep -q "already revoked" "$T/body" \
+    && ok "revoking a revoked device again: 409" || fail "revoke twice: $c $(cat "$T/body")"
+c=$(hcode GET /devices -b "$T/adm.jar"); grep -q 'data-action="revoke" data-name="crewc"' "$T/body" \
+    && fail "the devices page offers to revoke a revoked device" || ok "the devices page offers no revoke for a revoked device"
 
 # tasks: the package as the body, validated by the CLI's own call; a larger body than other routes
 "$PY" - "$FIX/tasks/good-english-names.geojson" "$T/pkg.geojson" <<'PY'

@@ -94,7 +94,8 @@ int sy_office_device_add(sy_office *o, const char *name, const char *crew,
                          char token[SY_TOKEN_CHARS + 1]);
 
 /* Revoke a device: its requests and bundles are refused from now on; its entries stay.
- * Returns SY_OK, SY_EINVAL (no such device), SY_EIO. Revoking twice is harmless. */
+ * Returns SY_OK, SY_EINVAL (no such device), SY_ESTATE (already revoked: nothing changes),
+ * SY_EIO. */
 int sy_office_device_revoke(sy_office *o, const char *name);
 
 /*
