@@ -107,9 +107,29 @@
       q.set("assign", form.elements.assign.value);
       if (form.elements.name) q.set("name", form.elements.name.value);
       else q.set("file", file.name);
-      post(url + "?" + q.toString(), file, "application/octet-stream", form).then(reload, fail);
+      post(url + "?" + q.toString(), file, "application/octet-stream", form).then(function (j) {
+        // A task package: say what was imported, and warn of an assignment that reaches nobody,
+        // on the reloaded page (which lists the units).
+        if (j && typeof j.units === "number") {
+          var text = meta("msg-imported").replace("{n}", String(j.units))
+            .replace("{assign}", j.assign);
+          if (j.assignee_known === false) text += " " + meta("msg-nobody").replace("{assign}", j.assign);
+          try { window.sessionStorage.setItem("qj-status", JSON.stringify({ text: text, bad: !j.assignee_known })); }
+          catch (e) { /* storage refused: the reload still lists the units */ }
+        }
+        reload();
+      }, fail);
     });
   }
+  // The outcome of the action that reloaded this page (an import), once.
+  try {
+    var kept = window.sessionStorage.getItem("qj-status");
+    if (kept) {
+      window.sessionStorage.removeItem("qj-status");
+      kept = JSON.parse(kept);
+      say(kept.text, kept.bad);
+    }
+  } catch (e) { /* nothing kept */ }
   // The office's tiling jobs on the imagery page (its memory since it started, newest first,
   // ten at most): followed every two seconds while one is queued or tiling; when one of them
   // ends done while this page follows no upload of its own and its form is untouched, the page

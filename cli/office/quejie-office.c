@@ -395,23 +395,7 @@ static int tasks_import(int argc, char **argv)
     }
     /* A name no device or crew has yet is allowed (the device may be registered later), but
      * worth a word: a typo would leave the units with nobody. */
-    char *text = NULL;
-    json_t *devs = NULL;
-    int known = 0;
-    if (sy_office_devices(o, &text) == SY_OK)
-        devs = json_loads(text, 0, NULL);
-    free(text);
-    if (devs) {
-        size_t i;
-        const json_t *d;
-        json_array_foreach(devs, i, d)
-        {
-            if (strcmp(jstr(d, "name", ""), assign) == 0 ||
-                strcmp(jstr(d, "crew", ""), assign) == 0)
-                known = 1;
-        }
-    }
-    json_decref(devs);
+    int known = sy_office_assignee_known(o, assign);
     printf("imported %zu unit%s from %s, assigned to %s\n", n, n == 1 ? "" : "s", a.pos[1], assign);
     if (!known)
         fprintf(stderr, "%s: note: no registered device or crew is called '%s' (yet)\n", prog,

@@ -434,6 +434,8 @@ typedef enum admin_text {
     A_JOB_RUNNING,
     A_JOB_DONE,
     A_JOB_FAILED,
+    A_MSG_IMPORTED,
+    A_NOBODY,
     A_COUNT
 } admin_text;
 
@@ -472,6 +474,10 @@ static const char *const ATEXT[A_COUNT][2] = {
     [A_NONE] = {"暂无。", "None yet."},
     [A_WORKING] = {"处理中…", "Working…"},
     [A_DONE] = {"完成。", "Done."},
+    [A_MSG_IMPORTED] = {"已导入 {n} 个登记单元，分配给 {assign}。",
+                        "Imported {n} units, assigned to {assign}."},
+    [A_NOBODY] = {"注意：还没有名为 {assign} 的设备或作业组，请检查是否写错。",
+                  "Note: no registered device or crew is called {assign} (yet): check for a typo."},
     [A_NAME] = {"名称", "Name"},
     [A_SYNC_TILING] = {"上传后县局在后台切片，本页显示进度；大影像需要几分钟。",
                        "The office tiles the upload in the background and this page follows it; "
@@ -574,6 +580,10 @@ static void admin_head(page *p, sy__lang lang, const char *office_name, const ch
     esc(p, at(lang, A_DONE));
     raw(p, "\"><meta name=\"msg-token\" content=\"");
     esc(p, at(lang, A_TOKEN_ONCE));
+    raw(p, "\"><meta name=\"msg-imported\" content=\"");
+    esc(p, at(lang, A_MSG_IMPORTED));
+    raw(p, "\"><meta name=\"msg-nobody\" content=\"");
+    esc(p, at(lang, A_NOBODY));
     raw(p, "\"><link rel=\"stylesheet\" href=\"/static/console.css\">"
            "<link rel=\"icon\" href=\"/static/favicon.svg\">"
            "<script src=\"/static/admin.js\" defer></script><title>");

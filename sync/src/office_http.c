@@ -1293,9 +1293,12 @@ static enum MHD_Result h_tasks_import(ctx *x)
         return reply_error(x->s, x->c, status_of(rc), err);
     }
     logline(x->s, "tasks.import: %s by %s from %s", detail, x->sess.user, x->ip);
-    return reply_json(
-        x->c, MHD_HTTP_OK,
-        json_pack("{s:b, s:I, s:s}", "ok", 1, "units", (json_int_t)n, "assign", assign));
+    pthread_mutex_lock(&x->s->lock);
+    int known = sy_office_assignee_known(x->s->o, assign);
+    pthread_mutex_unlock(&x->s->lock);
+    return reply_json(x->c, MHD_HTTP_OK,
+                      json_pack("{s:b, s:I, s:s, s:b}", "ok", 1, "units", (json_int_t)n, "assign",
+                                assign, "assignee_known", known));
 }
 
 static enum MHD_Result h_api_imagery(ctx *x)

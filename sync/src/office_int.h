@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "survey/journal.h"
+#include "survey/lifecycle.h"
 #include "sync/office.h"
 
 struct sy_office {
@@ -119,6 +120,9 @@ int sy__life_init(sy_office *o);
  * from what is indexed to its end). */
 int sy__life_device_index(sy_office *o, const char *device_id, sv_journal *j, const sy_entry *v,
                           size_t n);
+/* The lifecycle state of unit code from what the office has indexed (no refresh, no write: safe
+ * inside a transaction); SY_ENOTFOUND without a message when the office has no such unit. */
+int sy__unit_state(sy_office *o, const char *code, sv_life *state);
 /* One unit as sy_office_units lists it (*unit a new object), without building the others;
  * SY_EREFUSED when the office has no such unit. */
 int sy__office_unit_row(sy_office *o, const char *code, json_t **unit);

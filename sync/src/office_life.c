@@ -884,6 +884,18 @@ int sy_office_units(sy_office *o, char **json)
     return arr ? sy__json_text(o, arr, json) : rc;
 }
 
+int sy__unit_state(sy_office *o, const char *code, sv_life *state)
+{
+    life_rows r;
+    int rc = load_rows(o, code, NULL, &r);
+    if (rc == SY_OK && r.n == 0)
+        rc = SY_ENOTFOUND; /* no message: the caller knows what a missing unit means */
+    if (rc == SY_OK)
+        *state = r.v[0].state;
+    rows_free(&r); /* load_rows clears r first: safe whatever it returned */
+    return rc;
+}
+
 int sy__office_unit_row(sy_office *o, const char *code, json_t **unit)
 {
     *unit = NULL;

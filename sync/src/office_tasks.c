@@ -135,12 +135,14 @@ int sy_office_tasks_import_buf(sy_office *o, const char *file, const char *buf, 
     int64_t t = sv_wall_ms();
     if (rc == SY_OK)
         rc = sy__exec(o, "BEGIN IMMEDIATE");
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = NULL, *old = NULL;
     if (rc == SY_OK)
         rc = sy__prep(o,
                       "INSERT OR REPLACE INTO tasks(code, assign, feature, source, imported)"
                       " VALUES (?, ?, ?, ?, ?)",
                       &st);
+    if (rc == SY_OK)
+        rc = sy__prep(o, "SELECT feature FROM tasks WHERE code = ?", &old);
     for (size_t i = 0; rc == SY_OK && i < set.n; i++) {
         json_t *f = json_deep_copy(json_array_get(features, set.feature[i]));
         if (f && !geographic)
@@ -149,6 +151,21 @@ int sy_office_tasks_import_buf(sy_office *o, const char *file, const char *buf, 
         json_decref(f);
         if (!text) {
             rc = sy__fail(o, SY_ENOMEM, "out of memory");
+            break;
+        }
+        /* A unit the office has accepted (and so may have put to public notice) keeps the
+         * draft and registration data it was accepted with: a package changing them is refused
+         * whole. The same feature again (a new assignment, a package sent twice) is taken. */
+        sqlite3_reset(old);
+        sy__bind_text(old, 1, set.units[i].code);
+        sv_life state;
+        if (sqlite3_step(old) == SQLITE_ROW && strcmp(sy__col_text(old, 0), text) != 0 &&
+            sy__unit_state(o, set.units[i].code, &state) == SY_OK && state >= SV_LIFE_ACCEPTED) {
+            free(text);
+            rc = sy__fail(o, SY_ESTATE,
+                          "%s: unit %s is %s at the office: a package cannot change what was "
+                          "accepted (its draft or registration data)",
+                          file, set.units[i].code, sv_life_name(state));
             break;
         }
         sqlite3_reset(st);
@@ -161,6 +178,7 @@ int sy_office_tasks_import_buf(sy_office *o, const char *file, const char *buf, 
             rc = sy__fail_db(o, "cannot store the task unit");
     }
     sqlite3_finalize(st);
+    sqlite3_finalize(old);
     if (rc == SY_OK)
         rc = sy__exec(o, "COMMIT");
     else if (o->db)
@@ -174,6 +192,17 @@ int sy_office_tasks_import_buf(sy_office *o, const char *file, const char *buf, 
     sv_task_set_clear(&set);
     sv_geo_free(g);
     return rc;
+}
+
+int sy_office_assignee_known(sy_office *o, const char *name)
+{
+    sqlite3_stmt *st;
+    if (!name || sy__prep(o, "SELECT 1 FROM devices WHERE name = ?1 OR crew = ?1 LIMIT 1", &st))
+        return 0;
+    sy__bind_text(st, 1, name);
+    int known = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return known;
 }
 
 int sy_office_tasks(sy_office *o, char **out)

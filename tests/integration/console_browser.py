@@ -213,6 +213,9 @@ try:
                          "the uploaded package's unit listed, assigned")
             if rows:
                 ok("a task package uploaded in the browser: its unit listed, assigned to 四组")
+            said = driver.find_element(By.ID, "status").text
+            check("已导入 2 个登记单元" in said and "四组" in said and "还没有名为 四组 的设备或作业组" in said,
+                  "the reloaded page says what was imported and that nobody is called 四组 yet", said)
             shot("10-tasks-uploaded")
         drain_logs()
         # the refused upload's 400 is the one expected error

@@ -185,6 +185,22 @@ unit_is $U 'u["status"]=="ready" and u["notice_from"]=="2020-01-01" and u["notic
     && ok "a notice ended by the office's date: ready for registration" || fail "ready: $(cat "$T/u.json")"
 refuse "objection refused after the notice ended" "$OFF" unit objection "$O" --unit $U --by rev --note 迟到
 refuse "return refused once ready" "$OFF" unit return "$O" --unit $U --by rev
+# A ready unit keeps what it was accepted with: a package changing its name is refused whole; the
+# same package again (a new assignment) is taken.
+"$PY" - "$FIX/tasks/linxia-units-4490.geojson" "$T/renamed.geojson" "$U" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+for f in d["features"]:
+    p = f["properties"]
+    for k in ("DJDYMC", "name"):
+        if k in p and any(p.get(c) == sys.argv[3] for c in ("ZRZYDJDYH", "code")):
+            p[k] = p[k] + "（改）"
+json.dump(d, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
+PY
+refuse "a package changing a ready unit is refused" "$OFF" tasks import "$O" "$T/renamed.geojson" --assign 一组
+grep -q "unit $U is ready at the office" "$T/err" && ok "the refusal names the unit and its state" || fail "renamed package: $(cat "$T/err")"
+unit_is $U 'not u["name"].endswith("（改）")' && ok "nothing of the refused package was imported" || fail "after the refusal: $(cat "$T/u.json")"
+expect "the same package again is taken" "$OFF" tasks import "$O" "$FIX/tasks/linxia-units-4490.geojson" --assign 一组
 expect "unit accept (the other unit)" "$OFF" unit accept "$O" --unit $S --by rev
 expect "unit notice (running to 2099)" "$OFF" unit notice "$O" --unit $S --by rev --from 2026-12-10 --to 2099-12-25
 unit_is $S 'u["status"]=="notice"' && ok "units: notice" || fail "notice: $(cat "$T/u.json")"
