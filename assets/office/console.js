@@ -73,6 +73,10 @@
         do_accept: ['通过', 'Accept'],
         do_notice: ['开始公告', 'Start the public notice'],
         do_objection: ['登记异议', 'Record an objection'],
+        confirm_act: ['确认对登记单元 {unit} 作出“{act}”的决定？\n决定以您的名义记入县局决定日志，不能撤销。',
+                      'Record "{act}" for unit {unit}?\nThe decision goes into the office\'s journal in your name and cannot be undone.'],
+        confirm_case: ['确认审核案例 #{id}：{choice}？\n决定以您的名义记入县局决定日志，不能撤销。',
+                       'Decide review case #{id}: {choice}?\nThe decision goes into the office\'s journal in your name and cannot be undone.'],
         from: ['自', 'From'],
         to: ['至', 'To'],
         done: ['已记录。', 'Recorded.'],
@@ -500,6 +504,12 @@
                 if (inputs[k].value !== '')
                     body[k] = inputs[k].value;
             });
+            /* a legal act: said back in full before it is recorded */
+            var what = tr('confirm_act').replace('{unit}', code).replace('{act}', tr('do_' + name));
+            if (body.from)
+                what += '\n' + body.from + ' – ' + (body.to || '');
+            if (!window.confirm(what))
+                return;
             b.disabled = true;
             api('/api/v1/units/' + encodeURIComponent(code) + '/' + name, 'POST', body)
                 .then(function () { reload(tr('done'), false); })
@@ -744,6 +754,10 @@
                 ev.preventDefault();
                 var picked = card.querySelector('input[name=accept]:checked');
                 if (!picked)
+                    return;
+                var label = picked.parentNode ? picked.parentNode.textContent : picked.value;
+                if (!window.confirm(tr('confirm_case').replace('{id}', String(c.id))
+                                    .replace('{choice}', label.trim() || picked.value)))
                     return;
                 b.disabled = true;
                 api('/api/v1/review/' + c.id + '/resolve', 'POST',

@@ -267,19 +267,12 @@ static void esc_segment(page *p, const char *s)
     }
 }
 
+static void site_nav(page *p, sy__lang lang, const char *cls);
+
 /* The links between the pages, keeping the language. */
 static void app_nav(page *p, sy__lang lang)
 {
-    const char *q = lang == SY_LANG_EN ? "?lang=en" : "";
-    raw(p, "<nav class=\"pages\"><a href=\"/");
-    raw(p, q);
-    raw(p, "\">");
-    esc(p, pt(lang, P_NAV_OVERVIEW));
-    raw(p, "</a> <a href=\"/review");
-    raw(p, q);
-    raw(p, "\">");
-    esc(p, pt(lang, P_NAV_REVIEW));
-    raw(p, "</a></nav>\n");
+    site_nav(p, lang, "pages");
 }
 
 /* Leaflet (Debian's, served by the office) and the console's script: files, never inline. */
@@ -563,6 +556,41 @@ static void table(page *p, sy__lang lang, const char *id, const json_t *rows, co
     raw(p, "</tbody></table>\n");
 }
 
+/* Every page of the console, in one navigation (the pages, the review queue and the
+ * administration pages; a viewer reads the latter without their forms), keeping the language. */
+static void site_nav(page *p, sy__lang lang, const char *cls)
+{
+    const char *q = lang == SY_LANG_EN ? "?lang=en" : "";
+    raw(p, cls ? "<nav class=\"" : "<nav");
+    if (cls) {
+        raw(p, cls);
+        raw(p, "\"");
+    }
+    raw(p, "><a href=\"/");
+    raw(p, q);
+    raw(p, "\">");
+    esc(p, t(lang, T_OVERVIEW));
+    raw(p, "</a> <a href=\"/review");
+    raw(p, q);
+    raw(p, "\">");
+    esc(p, pt(lang, P_NAV_REVIEW));
+    raw(p, "</a>");
+    static const struct {
+        const char *href;
+        admin_text text;
+    } NAV[] = {
+        {"/devices", A_DEVICES}, {"/tasks", A_TASKS}, {"/imagery", A_IMAGERY}, {"/log", A_LOG}};
+    for (size_t i = 0; i < sizeof NAV / sizeof NAV[0]; i++) {
+        raw(p, " <a href=\"");
+        raw(p, NAV[i].href);
+        raw(p, q);
+        raw(p, "\">");
+        esc(p, at(lang, NAV[i].text));
+        raw(p, "</a>");
+    }
+    raw(p, "</nav>\n");
+}
+
 /* The header of an administration page: title, navigation, user, logout; the CSRF token in a
  * meta element for admin.js (never in a URL). */
 static void admin_head(page *p, sy__lang lang, const char *office_name, const char *user,
@@ -594,27 +622,8 @@ static void admin_head(page *p, sy__lang lang, const char *office_name, const ch
     esc(p, office_name);
     raw(p, " · ");
     esc(p, at(lang, title));
-    raw(p, "</h1><nav>");
-    static const struct {
-        const char *href;
-        admin_text text;
-    } NAV[] = {
-        {"/devices", A_DEVICES}, {"/tasks", A_TASKS}, {"/imagery", A_IMAGERY}, {"/log", A_LOG}};
-    const char *q = lang == SY_LANG_EN ? "?lang=en" : "";
-    raw(p, "<a href=\"/");
-    raw(p, q);
-    raw(p, "\">");
-    esc(p, t(lang, T_OVERVIEW));
-    raw(p, "</a>");
-    for (size_t i = 0; i < sizeof NAV / sizeof NAV[0]; i++) {
-        raw(p, " <a href=\"");
-        raw(p, NAV[i].href);
-        raw(p, q);
-        raw(p, "\">");
-        esc(p, at(lang, NAV[i].text));
-        raw(p, "</a>");
-    }
-    raw(p, "</nav>");
+    raw(p, "</h1>");
+    site_nav(p, lang, NULL);
     signed_in(p, lang, user, role, csrf);
     raw(p, "</header>\n<main>\n<p id=\"status\" role=\"status\"></p>\n");
 }

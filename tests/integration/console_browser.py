@@ -13,6 +13,7 @@ import re
 import sys
 from urllib.parse import urlsplit
 
+from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -24,6 +25,16 @@ ADMIN, ADMIN_PASSWORD, GOOD_PACKAGE, BAD_PACKAGE = (sys.argv[9:13] + [None] * 4)
 CODES = CODES.split(",")
 ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(URL))
 driver = qb.start(ART, lang="zh-CN")
+
+
+def alert_of(d):
+    """The page's open confirm() dialog, or None."""
+    try:
+        a = d.switch_to.alert
+        a.text  # raises when there is none
+        return a
+    except NoAlertPresentException:
+        return None
 
 
 try:
@@ -84,6 +95,11 @@ try:
     card.find_element(By.CSS_SELECTOR, "input[name=accept][value=a]").click()
     card.find_element(By.CSS_SELECTOR, "input.reason").send_keys("实测于界桩 <b>ok</b>")
     card.find_element(By.CSS_SELECTOR, "button.decide").click()
+    confirm = until(lambda: alert_of(driver), "the decision is said back for confirmation")
+    check(confirm and "#" in confirm.text, "the review decision asks for confirmation",
+          confirm.text if confirm else "")
+    if confirm:
+        confirm.accept()
     until(lambda: driver.find_elements(By.CSS_SELECTOR, "p.empty"), "the decided case leaves the queue")
     resolved = driver.find_element(By.CSS_SELECTOR, "table.resolved").text
     check("实测于界桩 <b>ok</b>" in resolved, "the case is decided, its reason shown as text", resolved)
@@ -116,6 +132,11 @@ try:
     form = driver.find_element(By.ID, "act-return")
     form.find_element(By.NAME, "note").send_keys("请补测 J2")
     form.find_element(By.CSS_SELECTOR, "button").click()
+    confirm = until(lambda: alert_of(driver), "the return is said back for confirmation")
+    check(confirm and RETURN in confirm.text and "退回作业组" in confirm.text,
+          "returning a unit asks for confirmation naming the unit", confirm.text if confirm else "")
+    if confirm:
+        confirm.accept()
     until(lambda: "已退回" in driver.find_element(By.CSS_SELECTOR, "dd.status").text
           and driver.find_elements(By.CSS_SELECTOR, "#msg.ok"), "the unit shows as returned")
     check("请补测 J2" in driver.find_element(By.CSS_SELECTOR, "dd.note").text, "the unit is returned with its note")

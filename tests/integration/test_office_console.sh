@@ -429,6 +429,15 @@ c=$(hcode GET /tasks -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q '>622901SD00000
 c=$(hcode GET /imagery -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q 'id="imagery-upload"' "$T/body" && ok "/imagery: the upload form" || fail "/imagery: $c"
 c=$(hcode GET /log -b "$T/view.jar"); [ "$c" = 200 ] && grep -q 'href="/api/v1/export?format=gpkg"' "$T/body" && grep -q '>crewa<' "$T/body" \
     && ok "/log: the ingest log and the export links" || fail "/log: $c $(head -c 300 "$T/body")"
+# one navigation on every page: each reaches every other
+navok=1
+for pg in / /review /unit/$U /devices /tasks /imagery /log; do
+    hcode GET "$pg" -b "$T/view.jar" >/dev/null
+    for h in '/"' '/review"' '/devices"' '/tasks"' '/imagery"' '/log"'; do
+        grep -q "<a href=\"$h" "$T/body" || { navok=0; fail "page $pg does not link $h"; }
+    done
+done
+[ $navok = 1 ] && ok "every page links the overview, the review queue, devices, tasks, imagery and the log"
 c=$(hcode GET /static/admin.js); [ "$c" = 200 ] && [[ "$(header Content-Type)" == text/javascript* ]] && grep -q 'X-CSRF-Token' "$T/body" \
     && ok "/static/admin.js is served" || fail "admin.js: $c"
 c=$(hcode GET /login); [ "$c" = 200 ] && ok "the server still serves after the uploads" || fail "server gone: $c"
