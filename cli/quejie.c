@@ -1076,9 +1076,9 @@ static int log_entry(const sv_entry *e, void *ctx)
         json_object_set_new(o, "device", json_string(c->device));
         json_array_append_new(c->arr, o);
     } else {
-        printf("%6lld  %s  %-8s %s  %.*s%s\n", (long long)e->seq, when, e->kind, hex,
-               e->payload_len > 90 ? 90 : (int)e->payload_len, e->payload,
-               e->payload_len > 90 ? "..." : "");
+        size_t shown = sv_utf8_prefix(e->payload, e->payload_len, 90);
+        printf("%6lld  %s  %-8s %s  %.*s%s\n", (long long)e->seq, when, e->kind, hex, (int)shown,
+               e->payload, shown < e->payload_len ? "..." : "");
     }
     return 0;
 }

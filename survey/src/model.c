@@ -497,6 +497,16 @@ static size_t utf8_seq(const unsigned char *s, const unsigned char *end)
     return n + 1;
 }
 
+size_t sv_utf8_prefix(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t k = max;
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80) /* s[k] continues a character */
+        k--;
+    return k;
+}
+
 int sv_utf8_valid(const char *buf, size_t len)
 {
     const unsigned char *s = (const unsigned char *)buf, *end = s + len;

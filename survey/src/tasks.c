@@ -678,7 +678,9 @@ static int read_properties(ctx *c, const json_t *props, sv_unit *u)
         regmatch_t m;
         if (regexec(&c->re, u->code, 1, &m, 0) != 0 || m.rm_so != 0 ||
             (size_t)m.rm_eo != strlen(u->code))
-            rc = ferr(c, SV_EFORMAT, "code does not match the code pattern %.80s", c->pattern);
+            rc = ferr(c, SV_EFORMAT,
+                      "code does not match the code pattern %.80s (the whole code must match it)",
+                      c->pattern);
     }
     u->epsg = 0;
     u->central_meridian = NAN;
@@ -959,6 +961,20 @@ int sv_tasks_parse(const char *name, const char *buf, size_t len, sv_geo *g,
         sv__diag(diag, "%s: empty file (no JSON)", name);
         return SV_EFORMAT;
     }
+    /* UTF-16 and UTF-32 say what they are in their byte-order mark (Windows tools write them) */
+    const unsigned char *u = (const unsigned char *)buf;
+    const char *wide = len >= 4 && u[0] == 0xFF && u[1] == 0xFE && !u[2] && !u[3]   ? "UTF-32LE"
+                       : len >= 4 && !u[0] && !u[1] && u[2] == 0xFE && u[3] == 0xFF ? "UTF-32BE"
+                       : len >= 2 && u[0] == 0xFF && u[1] == 0xFE                   ? "UTF-16LE"
+                       : len >= 2 && u[0] == 0xFE && u[1] == 0xFF                   ? "UTF-16BE"
+                                                                                    : NULL;
+    if (wide) {
+        sv__diag(diag,
+                 "%s: the file is %s (its byte-order mark says so), not UTF-8: convert it with "
+                 "iconv -f %s -t UTF-8",
+                 name, wide, wide);
+        return SV_EFORMAT;
+    }
     if (!sv_utf8_valid(buf, len)) {
         size_t bad = first_invalid_utf8(buf, len), line = 1, col = 1;
         for (size_t i = 0; i < bad; i++) {
@@ -970,8 +986,8 @@ int sv_tasks_parse(const char *name, const char *buf, size_t len, sv_geo *g,
             }
         }
         sv__diag(diag,
-                 "%s: %sline %zu, byte %zu: not UTF-8 (GBK-encoded? convert with iconv -f GBK "
-                 "-t UTF-8)",
+                 "%s: %sline %zu, column %zu: not UTF-8 (in another encoding such as GBK? "
+                 "convert it, e.g. iconv -f GBK -t UTF-8)",
                  name, feature_at(buf, len, bad, where, sizeof where), line, col);
         return SV_EFORMAT;
     }

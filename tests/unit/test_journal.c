@@ -1249,6 +1249,10 @@ static void test_utf8(void)
     CHECK_INT((int)sv_utf8_repair(s), 6);
     CHECK_STR(s, "a??临??z??");
     CHECK(sv_utf8_valid(s, strlen(s)));
+    CHECK_INT((int)sv_utf8_prefix("ab临夏", 8, 3), 2); /* not a third of 临 */
+    CHECK_INT((int)sv_utf8_prefix("ab临夏", 8, 5), 5);
+    CHECK_INT((int)sv_utf8_prefix("ab临夏", 8, 7), 5);
+    CHECK_INT((int)sv_utf8_prefix("ab临夏", 8, 90), 8);
     char ok[] = "夏河县 2026";
     CHECK_INT((int)sv_utf8_repair(ok), 0);
     CHECK_STR(ok, "夏河县 2026");

@@ -310,7 +310,20 @@ static void test_bad_fixtures(sv_geo *g)
     expect_refused("bad-trailing-garbage.geojson", NULL, SV_EFORMAT, "after feature 3", NULL,
                    "line 6");
     expect_refused("bad-gbk.geojson", NULL, SV_EFORMAT, "feature 2: line 3", NULL,
-                   "not UTF-8 (GBK-encoded? convert with iconv -f GBK -t UTF-8)");
+                   "not UTF-8 (in another encoding such as GBK? convert it, e.g. iconv -f GBK");
+    /* UTF-16 and UTF-32 are named by their byte-order mark, not guessed as GBK */
+    static const char u16[] = "\xff\xfe{\0\"\0t\0";
+    static const char u32[] = "\xff\xfe\0\0{\0\0\0";
+    static const char *const wide[][2] = {{u16, "UTF-16LE"}, {u32, "UTF-32LE"}};
+    for (size_t i = 0; i < 2; i++) {
+        sv_task_set set = {0};
+        sv_diag d = {{0}};
+        CHECK_INT(sv_tasks_parse("wide.geojson", wide[i][0], i ? sizeof u32 - 1 : sizeof u16 - 1, g,
+                                 NULL, &set, &d),
+                  SV_EFORMAT);
+        CHECK(contains(d.msg, wide[i][1]) && contains(d.msg, "iconv -f"));
+        sv_task_set_clear(&set);
+    }
     expect_refused("bad-unclosed.geojson", NULL, SV_EGEOM, "feature 2", "622901CY000002",
                    "not closed");
     expect_refused("bad-few-positions.geojson", NULL, SV_EGEOM, "feature 2", "622901CY000002",

@@ -394,6 +394,9 @@ int sv_signature_strokes_check(const int32_t *xy, size_t n_xy, char *why, size_t
 /* 1 when buf holds len bytes of valid UTF-8 (no overlongs, no surrogates): every name and
  * text the journal or the office stores, which JSON must carry. */
 int sv_utf8_valid(const char *buf, size_t len);
+/* How many of s's len bytes to keep to show at most max bytes without cutting a UTF-8
+ * character in two (len when it fits). */
+size_t sv_utf8_prefix(const char *s, size_t len, size_t max);
 
 /* Each byte of the NUL-terminated s that starts no valid UTF-8 sequence replaced by '?', in
  * place: a record of what a hostile or mis-encoded request sent (a log, an audit row, an error
