@@ -1698,15 +1698,26 @@ int sv_state_code_known(sv_journal *j, const char *list, const char *code)
     return found;
 }
 
+/* A count's failure (a damaged state index, say) with SQLite's reason in the journal's message,
+ * so the caller's error says what went wrong; -1. */
+static int count_failed(sv_journal *j, int rc)
+{
+    sv__journal_fail(j, sv__sqlite_err(rc), "journal state: %s", sqlite3_errmsg(sv__journal_db(j)));
+    return -1;
+}
+
 static int count(sv_journal *j, const char *sql, const char *unit)
 {
     sqlite3_stmt *st;
-    int n = 0;
-    if (sqlite3_prepare_v2(sv__journal_db(j), sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
+    int n = 0, rc = sqlite3_prepare_v2(sv__journal_db(j), sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return count_failed(j, rc);
     sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
         n = sqlite3_column_int(st, 0);
+    else
+        n = count_failed(j, rc);
     sqlite3_finalize(st);
     return n;
 }
@@ -1715,16 +1726,16 @@ static int count(sv_journal *j, const char *sql, const char *unit)
 static int count2(sv_journal *j, const char *sql, const char *unit, const char *hex)
 {
     sqlite3_stmt *st;
-    int n = 0;
-    if (sqlite3_prepare_v2(sv__journal_db(j), sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
+    int n = 0, rc = sqlite3_prepare_v2(sv__journal_db(j), sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return count_failed(j, rc);
     sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
+    rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         n = sqlite3_column_int(st, 0);
     else
-        n = -1;
+        n = count_failed(j, rc);
     sqlite3_finalize(st);
     return n;
 }
@@ -1765,15 +1776,16 @@ static int64_t unit_rows(sv_journal *j, const char *sql, const char *unit, int64
 {
     sqlite3_stmt *st;
     int64_t n = 0;
-    if (sqlite3_prepare_v2(sv__journal_db(j), sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
+    int rc = sqlite3_prepare_v2(sv__journal_db(j), sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return count_failed(j, rc);
     sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, after);
-    int rc = sqlite3_step(st);
+    rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? n : -1;
+    return rc == SQLITE_ROW ? n : count_failed(j, rc);
 }
 
 int sv_state_entry_unit(sv_journal *j, int64_t seq, char unit[SV_CODE_MAX])
