@@ -339,7 +339,8 @@ static json_t *point_json(const sv_bpoint *p)
     json_object_set_new(o, "sigma_e", jnum(p->q.sigma_e));
     json_object_set_new(o, "sigma_n", jnum(p->q.sigma_n));
     json_object_set_new(o, "sigma_u", jnum(p->q.sigma_u));
-    json_object_set_new(o, "sats", json_integer(p->q.sats_used));
+    json_object_set_new(o, "sats",
+                        p->q.sats_used >= 0 ? json_integer(p->q.sats_used) : json_null());
     json_object_set_new(o, "hdop", jnum(p->q.hdop));
     json_object_set_new(o, "dropped", json_integer(p->q.dropped));
     json_object_set_new(o, "seq", json_integer(p->seq));
@@ -357,6 +358,10 @@ static json_t *point_json(const sv_bpoint *p)
     if (p->flags & SV_PT_OFFSET) {
         json_object_set_new(o, "offset_north", json_string(sv_north_name(p->off.north)));
         json_object_set_new(o, "offset_bearing_deg", jnum(p->off.bearing_deg));
+        json_object_set_new(
+            o, "offset_bearing_entered_deg",
+            jnum(p->off.north == SV_NORTH_TRUE ? p->off.bearing_deg : p->off.bearing_entered));
+        json_object_set_new(o, "offset_correction_deg", jnum(p->off.correction_deg));
     }
     return o;
 }

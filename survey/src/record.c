@@ -913,6 +913,13 @@ static int do_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
                                 "(YYYY-MM-DD, a real date)");
     if (a->notice_date[0] && !sv_date_ok(a->notice_date))
         return sv__journal_fail(j, SV_EINVAL, "notice date '%s' is not YYYY-MM-DD", a->notice_date);
+    /* the notice (违约缺席定界通知书) is served on an absent party only: a date beside anyone else
+     * would start an objection clock nobody has */
+    if (a->notice_date[0] && a->presence != SV_ABSENT)
+        return sv__journal_fail(j, SV_EINVAL,
+                                "a notice date is for an absent party; %s was %s (leave the date "
+                                "out)",
+                                a->party, sv_presence_name(a->presence));
     json_t *o = payload_new();
     put_str(o, "unit", a->unit);
     put_str(o, "party", a->party);
