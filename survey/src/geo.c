@@ -603,10 +603,10 @@ int sv_geo_to_plane_n(sv_geo *g, sv_crs crs, size_t n, const double *lonlat, dou
                 if (refused++ == 0) {
                     double lon = lonlat[2 * i], lat = lonlat[2 * i + 1];
                     char prefix[48];
-                    snprintf(prefix, sizeof prefix, "point %zu: ", i);
+                    snprintf(prefix, sizeof prefix, "position %zu: ", i + 1);
                     if (st[k] == BAD_INPUT)
-                        rc = fail(g, SV_EINVAL, "point %zu: invalid longitude/latitude %g, %g", i,
-                                  lon, lat);
+                        rc = fail(g, SV_EINVAL, "position %zu: invalid longitude/latitude %g, %g",
+                                  i + 1, lon, lat);
                     else
                         rc = fwd_fail(g, x, st[k] == BEYOND ? -2 : -1, prefix, lat, lon);
                     sv__strlcpy(msg, g->msg, sizeof msg);

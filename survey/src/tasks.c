@@ -845,6 +845,24 @@ static int is_other_layer(const json_t *f)
         json_string_value(json_object_get(json_object_get(f, "properties"), "layer")));
 }
 
+/* A unit's own plane CRS (its epsg or central meridian property) must be able to hold its
+ * draft: a zone whose reach the draft leaves would give the unit no plane figures and no plane
+ * layers for ever after. */
+static int check_unit_crs(ctx *c, const sv_unit *u)
+{
+    if ((!u->epsg && isnan(u->central_meridian)) || u->draft.n_pts == 0 || !c->g)
+        return SV_OK; /* without a geodesy handle (a lon/lat file read alone): nothing to ask */
+    sv_crs crs = {u->epsg, u->epsg ? NAN : u->central_meridian};
+    double *xy = malloc(2 * u->draft.n_pts * sizeof *xy);
+    if (!xy)
+        return ferr(c, SV_ENOMEM, "out of memory");
+    int rc = sv_geo_to_plane_n(c->g, crs, u->draft.n_pts, u->draft.lonlat, xy);
+    free(xy);
+    if (rc == SV_OK)
+        return SV_OK;
+    return ferr(c, SV_ECRS, "its own CRS cannot hold its draft: %s", sv_geo_errmsg(c->g));
+}
+
 static int parse_root(ctx *c, const json_t *root, sv_task_set *set)
 {
     char note[64];
@@ -902,6 +920,9 @@ static int parse_root(ctx *c, const json_t *root, sv_task_set *set)
         if (rc)
             return rc;
         rc = read_geometry(c, json_object_get(f, "geometry"), &u->draft);
+        if (rc)
+            return rc;
+        rc = check_unit_crs(c, u);
         if (rc)
             return rc;
         u->source = strdup(source);

@@ -459,4 +459,12 @@ else
         && ok "area: a point beyond the zone leaves the ellipsoidal area, names the position, exits 1" \
         || fail "stray point: $(cat "$T/a6.json" "$T/err")"
 fi
+
+# A unit whose own epsg property names a zone that cannot hold its draft is refused at import.
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); d["features"][0]["properties"]["epsg"]=4513; json.dump(d,open(sys.argv[2],"w"),ensure_ascii=False)' \
+    "$FIX/tasks/linxia-units-4490.geojson" "$T/wrongzone.geojson"
+"$Q" init "$T/wz.db" >/dev/null 2>&1
+refuse "tasks import refuses a unit whose own zone cannot hold it" "$Q" tasks import "$T/wz.db" "$T/wrongzone.geojson"
+grep -q "feature 1 (622901SL000007): its own CRS cannot hold its draft: position 1: .*EPSG:4513" "$T/err" \
+    && ok "  the refusal names the feature, the zone and the first position" || fail "wrong zone: $(cat "$T/err")"
 finish

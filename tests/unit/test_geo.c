@@ -262,7 +262,7 @@ static void test_batch(sv_geo *g)
     ll[2] = 102.7;
     ll[3] = NAN;
     CHECK_INT(sv_geo_to_plane_n(g, epsg(4522), 2, ll + 2, xy), SV_EINVAL);
-    CHECK(strstr(sv_geo_errmsg(g), "point 0") != NULL);
+    CHECK(strstr(sv_geo_errmsg(g), "position 1") != NULL);
     free(ll);
     free(xy);
 }
@@ -340,7 +340,7 @@ static void test_reach(sv_geo *g)
     double ll[] = {103.2, 35.55, -93.6, 41.6, 103.5, 35.55, 103.3, NAN, 114.0, 35.55, 102.6, 35.2};
     double xy[12];
     CHECK_INT(sv_geo_to_plane_n(g, epsg(4522), 6, ll, xy), SV_ECRS);
-    CHECK(strstr(sv_geo_errmsg(g), "point 1: ") != NULL);
+    CHECK(strstr(sv_geo_errmsg(g), "position 2: ") != NULL);
     CHECK(strstr(sv_geo_errmsg(g), "longitude -93.6 ") != NULL);
     CHECK(strstr(sv_geo_errmsg(g), "(and 2 more of the 6 points)") != NULL);
     for (int i = 0; i < 6; i++) {
@@ -358,7 +358,7 @@ static void test_reach(sv_geo *g)
     /* The first refusal an invalid input: SV_EINVAL. In place, as the API allows. */
     double ll2[] = {103.3, NAN, -93.6, 41.6, 103.2, 35.55};
     CHECK_INT(sv_geo_to_plane_n(g, epsg(4522), 3, ll2, ll2), SV_EINVAL);
-    CHECK(strstr(sv_geo_errmsg(g), "point 0: invalid") != NULL);
+    CHECK(strstr(sv_geo_errmsg(g), "position 1: invalid") != NULL);
     CHECK(isnan(ll2[0]) && isnan(ll2[1]) && isnan(ll2[2]) && isnan(ll2[3]));
     CHECK_NEAR(ll2[4], 3936275.5471, 1e-3);
     CHECK_NEAR(ll2[5], 34608810.3583, 1e-3);
@@ -376,7 +376,7 @@ static void test_reach(sv_geo *g)
         }
         mll[2 * 700] = -93.6;
         CHECK_INT(sv_geo_to_plane_n(g, epsg(4522), M, mll, mxy), SV_ECRS);
-        CHECK(strstr(sv_geo_errmsg(g), "point 700: ") != NULL);
+        CHECK(strstr(sv_geo_errmsg(g), "position 701: ") != NULL);
         CHECK(strstr(sv_geo_errmsg(g), "more of") == NULL);
         int good = 0;
         for (int i = 0; i < M; i++)
