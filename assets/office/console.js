@@ -90,6 +90,9 @@
         version_a: ['版本 A', 'Version A'],
         version_b: ['版本 B', 'Version B'],
         neither: ['都不采用（重测）', 'Neither (re-survey)'],
+        case_no: ['案例', 'Case'],
+        expired: ['登录已过期：这次操作没有记录。正在转到登录页，登录后回到本页。',
+                  'Your session has ended: this was not recorded. Going to the login page; you will come back here.'],
         reason: ['理由', 'Reason'],
         decide: ['决定', 'Decide'],
         unit: ['登记单元', 'Unit'],
@@ -228,6 +231,15 @@
             opt.body = JSON.stringify(body || {});
         }
         return fetch(path, opt).then(function (r) {
+            if (r.status === 401) {
+                /* the session ended (idle timeout, logout elsewhere): nothing was recorded; say
+                 * so, then log in again and come back to this page */
+                window.setTimeout(function () {
+                    window.location.href = '/login?next=' + encodeURIComponent(window.location.pathname) +
+                        (EN ? '&lang=en' : '');
+                }, 4000);
+                throw new Error(tr('expired'));
+            }
             return r.json().then(function (j) {
                 if (!r.ok)
                     throw new Error(j && j.error ? j.error : ('HTTP ' + r.status));
@@ -633,7 +645,7 @@
                          tr('time')], vrow, 'data verifications'));
         renderRecords(root, u.devices);
         add(root, el('h3', tr('cases')));
-        add(root, table([tr('seq'), tr('subject'), tr('kind'), tr('detail'), tr('status'),
+        add(root, table([tr('case_no'), tr('subject'), tr('kind'), tr('detail'), tr('status'),
                          tr('note')], u.cases.map(function (c) {
             return [link('/review' + LQ, '#' + c.id), c.subject, tr(c.kind), c.detail, c.status,
                     c.note];
@@ -768,9 +780,17 @@
         });
         fit(map, layers);
         add(root, el('h3', tr('resolved_cases')));
-        add(root, table([tr('seq'), tr('unit'), tr('subject'), tr('kind'), tr('time'),
-                         tr('note')], shut.map(function (c) {
-            return ['#' + c.id, unitLink(c.unit), c.subject, tr(c.kind), c.resolved, c.note];
+        /* who decided and which version was chosen: the reviewer answers for it */
+        function chosen(c) {
+            if (c.accept === 'neither')
+                return tr('neither');
+            var side = c.accept === 'a' ? c.a : c.accept === 'b' ? c.b : null;
+            return side ? tr('version_' + c.accept) + ' · ' + show(side.device) : null;
+        }
+        add(root, table([tr('case_no'), tr('unit'), tr('subject'), tr('kind'), tr('time'),
+                         tr('decided_by'), tr('choice'), tr('reason')], shut.map(function (c) {
+            return ['#' + c.id, unitLink(c.unit), c.subject, tr(c.kind), c.resolved,
+                    c.decided_by, chosen(c), c.note];
         }), 'data resolved'));
     }
 

@@ -188,7 +188,7 @@ static char *done(page *p)
     return fragment(p);
 }
 
-char *sy__console_login(sy__lang lang, const char *error)
+char *sy__console_login(sy__lang lang, const char *error, const char *next)
 {
     page p = {{NULL, 0, 0, PAGE_MAX}, 0};
     head(&p, lang, t(lang, T_LOGIN));
@@ -202,7 +202,13 @@ char *sy__console_login(sy__lang lang, const char *error)
     }
     raw(&p, "<form method=\"post\" action=\"/login");
     raw(&p, lang == SY_LANG_EN ? "?lang=en" : "");
-    raw(&p, "\">\n<label>");
+    raw(&p, "\">\n");
+    if (next && *next) { /* the page the staff member was on when the session ended */
+        raw(&p, "<input type=\"hidden\" name=\"next\" value=\"");
+        esc(&p, next);
+        raw(&p, "\">\n");
+    }
+    raw(&p, "<label>");
     esc(&p, t(lang, T_USER));
     raw(&p, " <input name=\"user\" autocomplete=\"username\" required></label>\n<label>");
     esc(&p, t(lang, T_PASSWORD));

@@ -21,7 +21,7 @@ typedef enum sy__lang { SY_LANG_ZH = 0, SY_LANG_EN = 1 } sy__lang;
 sy__lang sy__console_lang(const char *query_lang, const char *accept_language);
 
 /* The login page (error: NULL, "wrong" or "throttled"). Caller frees; NULL when out of memory. */
-char *sy__console_login(sy__lang lang, const char *error);
+char *sy__console_login(sy__lang lang, const char *error, const char *next);
 
 /* The overview's table of units: every unit of units_json (the text of a JSON array of objects
  * with code, name, status, assign), with its heading; an HTML fragment that depends on nothing

@@ -702,8 +702,10 @@ static const char *lang_query(const ctx *x)
 
 static enum MHD_Result redirect(ctx *x, const char *to, const char *cookie)
 {
-    char loc[64];
-    snprintf(loc, sizeof loc, "%s%s", to, lang_query(x));
+    char loc[600];
+    const char *lq = lang_query(x);
+    snprintf(loc, sizeof loc, "%s%s%s", to, *lq && strchr(to, '?') ? "&" : "",
+             *lq && strchr(to, '?') ? lq + 1 : lq);
     const char *h[] = {"Location", loc, cookie ? "Set-Cookie" : NULL, cookie, NULL};
     return reply_h(x->c, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", "", 0, h);
 }
@@ -718,21 +720,63 @@ static enum MHD_Result reply_page(ctx *x, unsigned status, char *html)
     return r;
 }
 
+static const char *query(const ctx *x, const char *key);
+
+/* A page of this console to return to after logging in: a path of our own, never another
+ * site ("//host", "/\\host") or anything odd; its bytes percent-encoded as needed. */
+static int local_path_ok(const char *s)
+{
+    if (!s || s[0] != '/' || s[1] == '/' || s[1] == '\\' || strlen(s) > 256)
+        return 0;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              strchr("/-._~%", *c)))
+            return 0;
+    return 1;
+}
+
+/* path percent-encoded into out (unreserved characters and '/' kept); "" when it does not fit */
+static void path_encode(const char *path, char *out, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t k = 0;
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+        int keep = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                   (*c >= '0' && *c <= '9') || strchr("/-._~", *c);
+        if (k + (keep ? 1 : 3) + 1 > len) {
+            out[0] = '\0';
+            return;
+        }
+        if (keep) {
+            out[k++] = (char)*c;
+        } else {
+            out[k++] = '%';
+            out[k++] = hex[*c >> 4];
+            out[k++] = hex[*c & 15];
+        }
+    }
+    out[k] = '\0';
+}
+
 static enum MHD_Result h_login_page(ctx *x)
 {
-    return reply_page(x, MHD_HTTP_OK, sy__console_login(x->lang, NULL));
+    const char *next = query(x, "next");
+    return reply_page(x, MHD_HTTP_OK,
+                      sy__console_login(x->lang, NULL, local_path_ok(next) ? next : NULL));
 }
 
 static enum MHD_Result h_form_login(ctx *x)
 {
     if (login_from_elsewhere(x, 0)) {
         logline(x->s, "login refused from %s: a form posted from another site", x->ip);
-        return reply_page(x, MHD_HTTP_FORBIDDEN, sy__console_login(x->lang, "wrong"));
+        return reply_page(x, MHD_HTTP_FORBIDDEN, sy__console_login(x->lang, "wrong", NULL));
     }
-    char user[SY_NAME_MAX], pw[SY_PASSWORD_MAX + 1];
+    char user[SY_NAME_MAX], pw[SY_PASSWORD_MAX + 1], next[300] = "";
+    if (!form_value(x->r, "next", next, sizeof next) || !local_path_ok(next))
+        next[0] = '\0';
     if (!form_value(x->r, "user", user, sizeof user) ||
         !form_value(x->r, "password", pw, sizeof pw))
-        return reply_page(x, MHD_HTTP_BAD_REQUEST, sy__console_login(x->lang, "wrong"));
+        return reply_page(x, MHD_HTTP_BAD_REQUEST, sy__console_login(x->lang, "wrong", next));
     char token[SY_SECRET_CHARS + 1], csrf[SY_SECRET_CHARS + 1];
     sy_role role;
     int64_t after;
@@ -741,11 +785,12 @@ static enum MHD_Result h_form_login(ctx *x)
     if (st != MHD_HTTP_OK)
         return reply_page(
             x, st == MHD_HTTP_TOO_MANY_REQUESTS ? st : MHD_HTTP_UNAUTHORIZED,
-            sy__console_login(x->lang, st == MHD_HTTP_TOO_MANY_REQUESTS ? "throttled" : "wrong"));
+            sy__console_login(x->lang, st == MHD_HTTP_TOO_MANY_REQUESTS ? "throttled" : "wrong",
+                              next));
     char cookie[160];
     cookie_set(cookie, sizeof cookie, token);
     sodium_memzero(token, sizeof token);
-    return redirect(x, "/", cookie);
+    return redirect(x, next[0] ? next : "/", cookie);
 }
 
 static void end_session(ctx *x, const char *action)
@@ -1988,7 +2033,13 @@ static int staff_gate(ctx *x, const route *rt, enum MHD_Result *res)
         pthread_mutex_unlock(&x->s->lock);
     }
     if (rc != SY_OK) {
-        if (res)
+        if (res && rt->page && strcmp(x->url, "/") != 0) {
+            /* back to this page once logged in */
+            char enc[300], to[320];
+            path_encode(x->url, enc, sizeof enc);
+            snprintf(to, sizeof to, "/login%s%s", enc[0] ? "?next=" : "", enc);
+            *res = redirect(x, to, NULL);
+        } else if (res)
             *res = rt->page ? redirect(x, "/login", NULL)
                             : reply_error(x->s, x->c, MHD_HTTP_UNAUTHORIZED,
                                           "log in first (no session)");

@@ -387,7 +387,13 @@ int sy_office_review(sy_office *o, int all, char **out)
     sqlite3_stmt *st;
     if (sy__prep(
             o,
-            all ? "SELECT id, unit, subject, kind, detail, a, b, status, created, resolved, note"
+            /* a decided case names who decided and what was chosen (the newest review decision
+             * about it in the office's journal; a case closed with a note alone has no choice) */
+            all ? "SELECT id, unit, subject, kind, detail, a, b, status, created, resolved, note,"
+                  " (SELECT d.by FROM office_decisions d WHERE d.case_id = review.id AND"
+                  "   d.action = '" SV_DECISION_REVIEW "' ORDER BY d.seq DESC LIMIT 1),"
+                  " (SELECT d.accept FROM office_decisions d WHERE d.case_id = review.id AND"
+                  "   d.action = '" SV_DECISION_REVIEW "' ORDER BY d.seq DESC LIMIT 1)"
                   " FROM review ORDER BY id"
                 : "SELECT id, unit, subject, kind, detail, a, b, status, created, resolved, note"
                   " FROM review WHERE status = 'open' ORDER BY id",
@@ -417,6 +423,8 @@ int sy_office_review(sy_office *o, int all, char **out)
         if (all) {
             json_object_set_new(c, "resolved", sy__col_json_time(st, 9));
             json_object_set_new(c, "note", sy__col_json_str(st, 10));
+            json_object_set_new(c, "decided_by", sy__col_json_str(st, 11));
+            json_object_set_new(c, "accept", sy__col_json_str(st, 12));
         }
         json_array_append_new(cases, c);
     }

@@ -103,6 +103,8 @@ try:
     until(lambda: driver.find_elements(By.CSS_SELECTOR, "p.empty"), "the decided case leaves the queue")
     resolved = driver.find_element(By.CSS_SELECTOR, "table.resolved").text
     check("实测于界桩 <b>ok</b>" in resolved, "the case is decided, its reason shown as text", resolved)
+    check(USER in resolved and "版本 A · crewa" in resolved,
+          "the decided case names who decided and the version chosen", resolved)
     shot("04-review-decided")
 
     # ---- unit page: draft and surveyed boundary, provenance, return with a note -----------------

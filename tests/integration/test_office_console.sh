@@ -414,7 +414,15 @@ pyexpr "$T/audit.json" 'all(any(a["user"]==u and a["action"]==w and a["address"]
 # the administrator's pages
 c=$(hcode POST /api/v1/devices -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF" --data-binary "{\"name\":\"xss-dev\",\"crew\":\"$XSS\"}")
 [ "$c" = 201 ] || fail "device with a <script> crew: $c"
-c=$(hcode GET /devices); [ "$c" = 303 ] && [ "$(header Location)" = /login ] && ok "GET /devices without a session: 303 to /login" || fail "/devices no session: $c"
+c=$(hcode GET /devices); [ "$c" = 303 ] && [ "$(header Location)" = "/login?next=/devices" ] && ok "GET /devices without a session: 303 to /login, which will lead back" || fail "/devices no session: $c $(header Location)"
+c=$(hcode GET "/login?next=/unit/$U"); grep -q "name=\"next\" value=\"/unit/$U\"" "$T/body" && ok "the login page keeps where to go back to" || fail "login next: $(head -c 300 "$T/body")"
+c=$(hcode POST /login --data-urlencode 'user=view' --data-urlencode 'password=View-pass-2027!' --data-urlencode "next=/unit/$U")
+[ "$c" = 303 ] && [ "$(header Location)" = "/unit/$U" ] && ok "logging in leads back to the page the session ended on" || fail "login with next: $c $(header Location)"
+for bad in //evil.example/x '/\evil.example' https://evil.example/ '/unit/"><script>'; do
+    c=$(hcode POST /login --data-urlencode 'user=view' --data-urlencode 'password=View-pass-2027!' --data-urlencode "next=$bad")
+    [ "$c" = 303 ] && [ "$(header Location)" = / ] || fail "login with next=$bad: $c $(header Location)"
+done
+ok "a next that is not a page of this office leads to the overview"
 c=$(hcode GET /devices -b "$T/adm.jar")
 [ "$c" = 200 ] && grep -q 'lang="zh-CN"' "$T/body" && grep -q '登记设备' "$T/body" && grep -q '>crewc<' "$T/body" \
     && grep -q 'id="device-add"' "$T/body" && grep -q 'src="/static/admin.js"' "$T/body" && grep -q "name=\"csrf-token\" content=\"$ADM_CSRF\"" "$T/body" \
