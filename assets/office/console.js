@@ -91,6 +91,7 @@
         version_b: ['版本 B', 'Version B'],
         neither: ['都不采用（重测）', 'Neither (re-survey)'],
         case_no: ['案例', 'Case'],
+        unit_name: ['名称', 'Name'],
         expired: ['登录已过期：这次操作没有记录。正在转到登录页，登录后回到本页。',
                   'Your session has ended: this was not recorded. Going to the login page; you will come back here.'],
         reason: ['理由', 'Reason'],
@@ -170,10 +171,42 @@
         var v = Object.prototype.hasOwnProperty.call(STATES, s) ? STATES[s] : null;
         return v ? v[2] : '#757575';
     }
+    /* A time the API gives in UTC (ISO 8601 with Z) as the office's staff read it: local
+     * date and time; anything else as it is. */
+    var ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+    function two(n) {
+        return (n < 10 ? '0' : '') + n;
+    }
     function show(v) {
         if (v === null || v === undefined || v === '')
             return '-';
+        if (typeof v === 'string' && ISO_UTC.test(v)) {
+            var d = new Date(v);
+            if (!isNaN(d.getTime()))
+                return d.getFullYear() + '-' + two(d.getMonth() + 1) + '-' + two(d.getDate()) +
+                    ' ' + two(d.getHours()) + ':' + two(d.getMinutes()) + ':' + two(d.getSeconds());
+        }
         return String(v);
+    }
+    /* A code of the survey library (a fix grade, a method, a field, an answer, a case's status)
+     * as the staff's language names it; an unknown code as it is. */
+    var CODES = {
+        grade: { none: ['无解', 'no fix'], gps: ['单点解', 'GPS'], dgps: ['差分解', 'DGPS'],
+                 'rtk-float': ['RTK浮点解', 'RTK float'], 'rtk-fixed': ['RTK固定解', 'RTK fixed'] },
+        method: { rtk: ['RTK', 'RTK'], 'static': ['静态（平均）', 'static (averaged)'],
+                  taped: ['勘丈', 'taped'], 'map-read': ['图解', 'map-read'],
+                  offset: ['偏心测量', 'offset'] },
+        point_type: { measured: ['实测', 'measured'], 'map-read': ['图解', 'map-read'] },
+        field: { owner: ['所有权主体', 'owner'], representative: ['代表行使主体', 'representative'],
+                 agent: ['代理行使主体', 'agent'], mode: ['行使方式', 'exercise mode'],
+                 rights: ['权利内容', 'rights'], manager: ['管理者', 'manager'] },
+        answer: { confirmed: ['已确认', 'confirmed'], corrected: ['已更正', 'corrected'],
+                  disputed: ['有争议', 'disputed'] },
+        case_status: { open: ['待审核', 'open'], resolved: ['已处理', 'decided'] }
+    };
+    function code(kind, v) {
+        var t = CODES[kind] && Object.prototype.hasOwnProperty.call(CODES[kind], v) ? CODES[kind][v] : null;
+        return t ? t[EN ? 1 : 0] : show(v);
     }
     function fixed(v, d) {
         return typeof v === 'number' ? v.toFixed(d) : '-';
@@ -557,7 +590,8 @@
                 push(d, x, 'k_point', [x.number, x.grade, show(x.method)].join(' · '));
             });
             (d.verifications || []).forEach(function (x) {
-                push(d, x, 'k_verify', x.field + ': ' + x.status + (x.value ? ' · ' + x.value : ''));
+                push(d, x, 'k_verify', code('field', x.field) + ': ' + code('answer', x.status) +
+                     (x.value ? ' · ' + x.value : ''));
             });
             (d.attendance || []).forEach(function (x) {
                 push(d, x, 'k_attend', [x.party, show(x.person), x.presence].join(' · '));
@@ -583,11 +617,11 @@
             add(facts, el('dd', v, cls));
         }
         fact('state', stateText(u.status), 'status st-' + u.status);
-        add(facts, el('dt', TEXT.unit[EN ? 1 : 0]));
+        add(facts, el('dt', tr('unit_name')));
         add(facts, el('dd', show(u.name), 'name'));
         fact('assign', show(u.assign));
         fact('note', show(u.note), 'note');
-        fact('decided_by', show(u.decided_by) + (u.decided ? ' · ' + u.decided : ''));
+        fact('decided_by', show(u.decided_by) + (u.decided ? ' · ' + show(u.decided) : ''));
         if (u.notice_from)
             fact('notice_dates', u.notice_from + ' – ' + u.notice_to);
         if (u.devices.length) { /* the forms come from what the crews sent */
@@ -619,9 +653,10 @@
                     m.bindTooltip(tip(d.device + ' ' + p.number));
                     layers.push(L.featureGroup([m]));
                 }
-                prow.push([d.device, p.number, p.grade, p.n, fixed(p.sigma_h, 3), show(p.method),
+                prow.push([d.device, p.number, code('grade', p.grade), p.n, fixed(p.sigma_h, 3),
+                           code('method', p.method),
                            fixed(p.pole_h, 3), fixed(p.lat, 8), fixed(p.lon, 8), fixed(p.h, 3),
-                           show(p.point_type), p.time]);
+                           code('point_type', p.point_type), show(p.time)]);
             });
             if (ll.length >= 3) {
                 var poly = L.polygon(ll, { color: colour, weight: 2, fillOpacity: 0.15 }).addTo(map);
@@ -631,7 +666,8 @@
                 layers.push(L.polyline(ll, { color: colour, weight: 2 }).addTo(map));
             }
             d.verifications.forEach(function (v) {
-                vrow.push([d.device, v.field, v.status, v.value, v.note, v.time]);
+                vrow.push([d.device, code('field', v.field), code('answer', v.status), v.value, v.note,
+                           show(v.time)]);
             });
         });
         fit(map, layers);
@@ -647,7 +683,8 @@
         add(root, el('h3', tr('cases')));
         add(root, table([tr('case_no'), tr('subject'), tr('kind'), tr('detail'), tr('status'),
                          tr('note')], u.cases.map(function (c) {
-            return [link('/review' + LQ, '#' + c.id), c.subject, tr(c.kind), c.detail, c.status,
+            return [link('/review' + LQ, '#' + c.id), c.subject, tr(c.kind), c.detail,
+                    code('case_status', c.status),
                     c.note];
         }), 'data cases'));
         add(root, el('h3', tr('entries')));
@@ -691,6 +728,10 @@
             return v.toFixed(8);
         if (typeof v === 'number' && k === 'h')
             return v.toFixed(3);
+        if (k === 'grade' || k === 'point_type' || k === 'field')
+            return code(k, v);
+        if (k === 'status')
+            return code('answer', v);
         return show(v);
     }
 

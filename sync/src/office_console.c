@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -161,7 +162,15 @@ static void signed_in(page *p, sy__lang lang, const char *user, const char *role
     raw(p, ": <span class=\"user\">");
     esc(p, user);
     raw(p, "</span> (");
-    esc(p, role);
+    /* the role as the staff's language names it */
+    static const char *const ROLES[][3] = {{"admin", "管理员", "administrator"},
+                                           {"reviewer", "审核员", "reviewer"},
+                                           {"viewer", "查看员", "viewer"}};
+    const char *shown = role;
+    for (size_t i = 0; role && i < sizeof ROLES / sizeof ROLES[0]; i++)
+        if (strcmp(role, ROLES[i][0]) == 0)
+            shown = ROLES[i][lang == SY_LANG_EN ? 2 : 1];
+    esc(p, shown);
     raw(p, ")</p><form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" "
            "value=\"");
     esc(p, csrf);
@@ -499,9 +508,39 @@ typedef struct column {
 } column;
 
 /* A JSON value as a cell's text: strings escaped, numbers printed, anything else empty. */
+/* A UTC time as the API gives it (YYYY-MM-DDTHH:MM:SS[.sss]Z) in the office's local time, as
+ * its staff read their clocks, with the UTC value kept in the element; 0 when s is no such
+ * time. */
+static int local_time(page *p, const char *s)
+{
+    struct tm t = {0};
+    int n = 0;
+    if (strlen(s) < 20 || s[strlen(s) - 1] != 'Z' ||
+        sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &t.tm_year, &t.tm_mon, &t.tm_mday, &t.tm_hour,
+               &t.tm_min, &t.tm_sec, &n) != 6 ||
+        (s[n] != 'Z' && s[n] != '.'))
+        return 0;
+    t.tm_year -= 1900;
+    t.tm_mon -= 1;
+    time_t secs = timegm(&t);
+    struct tm lt;
+    char out[32];
+    if (secs == (time_t)-1 || !localtime_r(&secs, &lt) ||
+        strftime(out, sizeof out, "%Y-%m-%d %H:%M:%S", &lt) == 0)
+        return 0;
+    raw(p, "<time datetime=\"");
+    esc(p, s);
+    raw(p, "\">");
+    raw(p, out);
+    raw(p, "</time>");
+    return 1;
+}
+
 static void cell(page *p, const json_t *v)
 {
     char num[48];
+    if (json_is_string(v) && local_time(p, json_string_value(v)))
+        return;
     if (json_is_string(v))
         esc(p, json_string_value(v));
     else if (json_is_integer(v)) {

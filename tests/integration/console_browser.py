@@ -103,7 +103,7 @@ try:
     until(lambda: driver.find_elements(By.CSS_SELECTOR, "p.empty"), "the decided case leaves the queue")
     resolved = driver.find_element(By.CSS_SELECTOR, "table.resolved").text
     check("实测于界桩 <b>ok</b>" in resolved, "the case is decided, its reason shown as text", resolved)
-    check(USER in resolved and "版本 A · crewa" in resolved,
+    check(USER in resolved and re.search("版本 A · crew[ab]", resolved),
           "the decided case names who decided and the version chosen", resolved)
     shot("04-review-decided")
 
@@ -142,6 +142,11 @@ try:
     until(lambda: "已退回" in driver.find_element(By.CSS_SELECTOR, "dd.status").text
           and driver.find_elements(By.CSS_SELECTOR, "#msg.ok"), "the unit shows as returned")
     check("请补测 J2" in driver.find_element(By.CSS_SELECTOR, "dd.note").text, "the unit is returned with its note")
+    page_text = driver.find_element(By.TAG_NAME, "body").text
+    check(not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", page_text),
+          "times are shown in local time, not as raw UTC", page_text[:300])
+    pts = driver.find_element(By.CSS_SELECTOR, "table.points").text
+    check("无解" in pts and " none " not in pts, "fix grades are named, not shown as codes", pts[:300])
     shot("05-unit-returned")
 
     # English on request

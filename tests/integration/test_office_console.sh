@@ -437,6 +437,8 @@ c=$(hcode GET /tasks -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q '>622901SD00000
 c=$(hcode GET /imagery -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q 'id="imagery-upload"' "$T/body" && ok "/imagery: the upload form" || fail "/imagery: $c"
 c=$(hcode GET /log -b "$T/view.jar"); [ "$c" = 200 ] && grep -q 'href="/api/v1/export?format=gpkg"' "$T/body" && grep -q '>crewa<' "$T/body" \
     && ok "/log: the ingest log and the export links" || fail "/log: $c $(head -c 300 "$T/body")"
+c=$(hcode GET /log -b "$T/view.jar"); grep -q '<time datetime="20[0-9-]*T[0-9:.]*Z">20[0-9-]* [0-9:]*</time>' "$T/body" \
+    && ok "admin pages show times in local time (the UTC value kept in <time datetime>)" || fail "times on /log: $(grep -o 'T[0-9:]*Z' "$T/body" | head -2)"
 # one navigation on every page: each reaches every other
 navok=1
 for pg in / /review /unit/$U /devices /tasks /imagery /log; do
