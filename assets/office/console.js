@@ -24,7 +24,8 @@
         crew: ['作业组', 'Crew'],
         devices: ['设备', 'Devices'],
         units: ['单元', 'Units'],
-        last_sync: ['最近同步', 'Last sync'],
+        last_sync: ['上次收到数据', 'Last data received'],
+        last_contact: ['最近联系', 'Last contact'],
         never: ['从未', 'never'],
         assign: ['分配给', 'Assigned to'],
         note: ['说明', 'Note'],
@@ -393,7 +394,7 @@
                 var crews = {};
                 function crewOf(name) {
                     if (!crews[name])
-                        crews[name] = { devices: [], last: null, units: 0, states: {} };
+                        crews[name] = { devices: [], last: null, contact: null, units: 0, states: {} };
                     return crews[name];
                 }
                 var crewOfDevice = {};
@@ -403,6 +404,8 @@
                     c.devices.push(d.name);
                     if (d.last_ingest && (!c.last || d.last_ingest > c.last))
                         c.last = d.last_ingest;
+                    if (d.last_contact && (!c.contact || d.last_contact > c.contact))
+                        c.contact = d.last_contact;
                 });
                 units.forEach(function (u) {
                     var c = crewOf(crewOfDevice[u.assign] || u.assign);
@@ -414,11 +417,12 @@
                     var st = Object.keys(c.states).map(function (s) {
                         return stateText(s) + ' ' + c.states[s];
                     }).join(EN ? ', ' : '，');
-                    return [n, c.devices.join(', '), c.units, st, c.last || tr('never')];
+                    return [n, c.devices.join(', '), c.units, st, c.contact || tr('never'),
+                            c.last || tr('never')];
                 });
                 add(counts, el('h3', tr('crews')));
                 add(counts, table([tr('crew'), tr('devices'), tr('units'), tr('state'),
-                                   tr('last_sync')], crows, 'data crews'));
+                                   tr('last_contact'), tr('last_sync')], crows, 'data crews'));
             })
             .catch(function (e) { message(root, tr('load_failed') + e.message, true); });
     }

@@ -60,6 +60,9 @@ static const char SCHEMA_SQL[] =
 /* The county index (see sy__county_refresh()); also created when an older office is opened, and
  * then filled device by device as each one next syncs or imports. */
 static const char COUNTY_SQL[] =
+    /* each device's last authenticated request (any: a sync that sends nothing still counts) */
+    "CREATE TABLE IF NOT EXISTS device_contact(device_id TEXT PRIMARY KEY,"
+    "  time INTEGER NOT NULL, what TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS county_points(device_id TEXT NOT NULL, seq INTEGER NOT NULL,"
     "  unit TEXT NOT NULL, number TEXT NOT NULL, lat REAL, lon REAL, side TEXT NOT NULL,"
     "  PRIMARY KEY (device_id, seq));"
@@ -696,6 +699,24 @@ int sy_office_device_revoke(sy_office *o, const char *name)
     return SY_OK;
 }
 
+void sy_office_device_seen(sy_office *o, const char *device_id, const char *what, int64_t now_ms)
+{
+    sqlite3_stmt *st;
+    if (!device_id ||
+        sy__prep(o,
+                 "INSERT INTO device_contact(device_id, time, what) VALUES (?, ?, ?)"
+                 " ON CONFLICT(device_id) DO UPDATE SET time = max(time, excluded.time),"
+                 " what = excluded.what",
+                 &st))
+        return;
+    sy__bind_text(st, 1, device_id);
+    sqlite3_bind_int64(st, 2, now_ms);
+    sy__bind_text(st, 3, what ? what : "");
+    if (sqlite3_step(st) != SQLITE_DONE) /* a record of contact, never a gate */
+        sy__logf(o, "last contact of %s not recorded: %s", device_id, sqlite3_errmsg(o->db));
+    sqlite3_finalize(st);
+}
+
 int sy_office_devices(sy_office *o, char **out)
 {
     *out = NULL;
@@ -706,7 +727,8 @@ int sy_office_devices(sy_office *o, char **out)
                  "   AND l.result IN ('applied', 'duplicate')),"
                  " (SELECT count(*) FROM review r WHERE r.status = 'open'"
                  "   AND (r.a_device = d.device_id OR r.b_device = d.device_id)),"
-                 " (SELECT seq FROM life_indexed i WHERE i.device_id = d.device_id)"
+                 " (SELECT seq FROM life_indexed i WHERE i.device_id = d.device_id),"
+                 " (SELECT time FROM device_contact c WHERE c.device_id = d.device_id)"
                  " FROM devices d ORDER BY id",
                  &st))
         return SY_EIO;
@@ -734,6 +756,7 @@ int sy_office_devices(sy_office *o, char **out)
         json_object_set_new(d, "revoked", sy__col_json_time(st, 6));
         json_object_set_new(d, "last_ingest", sy__col_json_time(st, 7));
         json_object_set_new(d, "review_open", json_integer(sqlite3_column_int64(st, 8)));
+        json_object_set_new(d, "last_contact", sy__col_json_time(st, 10));
         json_array_append_new(arr, d);
     }
     if (rc == SY_OK && src != SQLITE_DONE)

@@ -434,8 +434,11 @@ static enum MHD_Result device_auth(ctx *x, sy_device *dev, int *ok)
     const char *t = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, "X-Quejie-Time");
     const char *sig = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, "X-Quejie-Signature");
     pthread_mutex_lock(&x->s->lock);
+    int64_t now = sv_wall_ms();
     int rc = sy_office_authenticate(x->s->o, id, t, sig, x->method, x->url, x->r->body, x->r->len,
-                                    sv_wall_ms(), dev);
+                                    now, dev);
+    if (rc == SY_OK)
+        sy_office_device_seen(x->s->o, dev->device_id, x->url, now);
     char msg[512];
     snprintf(msg, sizeof msg, "%s", sy_office_errmsg(x->s->o));
     pthread_mutex_unlock(&x->s->lock);

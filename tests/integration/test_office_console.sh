@@ -329,6 +329,19 @@ c=$(hcode POST /api/v1/devices -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_
 c=$(hcode GET /api/v1/devices -b "$T/view.jar")
 [ "$c" = 200 ] && pyexpr "$T/body" 'any(x["name"]=="crewc" and x["status"]=="enrolled" and x["last_ingest"] for x in d)' \
     && ok "the device list shows its last sync" || fail "last sync: $(head -c 300 "$T/body")"
+# a sync with nothing new to send is contact all the same: last_contact moves, last_ingest does not
+before=$(pyexpr "$T/body" 'print([(x["last_contact"], x["last_ingest"]) for x in d if x["name"]=="crewc"][0]) or True' | head -1)
+# the listing has whole seconds: wait for the clock to pass the last contact's second
+c0=$("$PY" -c 'import ast,sys; print(ast.literal_eval(sys.argv[1])[0])' "$before")
+while [ "$(date -u +%FT%TZ)" \< "$c0" ] || [ "$(date -u +%FT%TZ)" = "$c0" ]; do sleep 0.1; done
+"$Q" sync "$T/c.db" >/dev/null 2>&1
+c=$(hcode GET /api/v1/devices -b "$T/view.jar")
+"$PY" - "$T/body" "$before" <<'PY' && ok "a sync that sends nothing still counts as contact (last_contact), not as data" || fail "last contact: $(head -c 400 "$T/body")"
+import ast, json, sys
+c0, i0 = ast.literal_eval(sys.argv[2])
+x = [x for x in json.load(open(sys.argv[1])) if x["name"] == "crewc"][0]
+assert x["last_contact"] and x["last_contact"] > c0 and x["last_ingest"] == i0, (x, c0, i0)
+PY
 c=$(hcode POST /api/v1/devices/crewc/revoke -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF"); [ "$c" = 403 ] && ok "a reviewer cannot revoke a device: 403" || fail "reviewer revoke: $c"
 c=$(hcode POST /api/v1/devices/crewc/revoke -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF"); [ "$c" = 200 ] || fail "revoke: $c"
 "$Q" sync "$T/c.db" >/dev/null 2>&1 && fail "a revoked tablet still syncs" || ok "an admin revokes a device: its tablet is refused"
@@ -430,7 +443,7 @@ c=$(hcode GET /devices -b "$T/adm.jar")
 grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;' "$T/body" && ! grep -qF "$XSS" "$T/body" && ! grep -qi '<script>\|style=\|onclick=' "$T/body" \
     && ok "/devices escapes text and has no inline script" || fail "/devices escaping"
 c=$(hcode GET '/devices?lang=en' -b "$T/view.jar")
-[ "$c" = 200 ] && grep -q 'Devices' "$T/body" && grep -q 'Last sync' "$T/body" && ! grep -q 'id="device-add"' "$T/body" && ! grep -q 'row-action' "$T/body" \
+[ "$c" = 200 ] && grep -q 'Devices' "$T/body" && grep -q 'Last data received' "$T/body" && grep -q 'Last contact' "$T/body" && ! grep -q 'id="device-add"' "$T/body" && ! grep -q 'row-action' "$T/body" \
     && ok "/devices?lang=en in English; a viewer gets no forms or buttons" || fail "/devices en/viewer: $c"
 c=$(hcode GET /tasks -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q '>622901SD000002<' "$T/body" && grep -q 'id="tasks-upload"' "$T/body" && grep -q 'type="file"' "$T/body" \
     && ok "/tasks: the upload form and the task units" || fail "/tasks: $c"

@@ -101,9 +101,14 @@ int sy_office_device_revoke(sy_office *o, const char *name);
 /*
  * Every device as the text of a JSON array (caller frees) in registration order: name, crew,
  * device_id, status (pending, enrolled, revoked), acked_seq, entries, registered, enrolled,
- * revoked, last_ingest, review_open. Returns SY_OK, SY_ENOMEM, SY_EIO.
+ * revoked, last_ingest (the last bundle it sent that the office took), review_open,
+ * last_contact (its last authenticated request of any kind: a tablet that syncs with nothing
+ * new is in contact; null before any). Returns SY_OK, SY_ENOMEM, SY_EIO.
  */
 int sy_office_devices(sy_office *o, char **out);
+/* Record that device_id made an authenticated request now (what: the endpoint) for
+ * last_contact; a failure is logged, never returned (a record, not a gate). */
+void sy_office_device_seen(sy_office *o, const char *device_id, const char *what, int64_t now_ms);
 
 /* An enrolled device as the request authentication found it. */
 typedef struct sy_device {
