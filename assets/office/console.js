@@ -92,6 +92,8 @@
         version_b: ['版本 B', 'Version B'],
         neither: ['都不采用（重测）', 'Neither (re-survey)'],
         case_no: ['案例', 'Case'],
+        filter: ['查找登记单元（单元号、名称、状态、分配）：', 'Find a unit (code, name, state, assignment):'],
+        shown: ['显示 {n} / {total} 个', '{n} of {total} shown'],
         unit_name: ['名称', 'Name'],
         expired: ['登录已过期：这次操作没有记录。正在转到登录页，登录后回到本页。',
                   'Your session has ended: this was not recorded. Going to the login page; you will come back here.'],
@@ -839,11 +841,41 @@
         }), 'data resolved'));
     }
 
+    /* A county holds thousands of units: a box above the overview's list keeps the rows whose
+     * code, name, state or assignment hold what is typed (case-insensitive), and says how many. */
+    function unitFilter() {
+        var list = document.querySelector('table.units');
+        if (!list || !list.tBodies.length)
+            return;
+        var rows = Array.prototype.slice.call(list.tBodies[0].rows);
+        var box = el('p', null, 'filter');
+        var lab = add(box, el('label', tr('filter') + ' '));
+        var input = add(lab, el('input'));
+        input.id = 'unit-filter';
+        input.type = 'search';
+        input.autocomplete = 'off';
+        var count = add(box, el('span', null, 'count'));
+        list.parentNode.insertBefore(box, list);
+        function apply() {
+            var q = input.value.trim().toLowerCase(), shown = 0;
+            rows.forEach(function (r) {
+                var hit = !q || r.textContent.toLowerCase().indexOf(q) >= 0;
+                r.hidden = !hit;
+                shown += hit ? 1 : 0;
+            });
+            count.textContent = ' ' + tr('shown').replace('{n}', String(shown))
+                .replace('{total}', String(rows.length));
+        }
+        input.addEventListener('input', apply);
+        apply();
+    }
+
     /* ---- which page ----------------------------------------------------------------------- */
 
     function start() {
         var ov = document.getElementById('overview');
         var app = document.getElementById('app');
+        unitFilter();
         if (ov) {
             loadMe().then(function () { overview(ov); })
                 .catch(function (e) { message(ov, tr('load_failed') + e.message, true); });

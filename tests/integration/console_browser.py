@@ -65,6 +65,14 @@ try:
     # ---- overview: every unit's code, the map, the counts ---------------------------------------
     cells = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "table.units td.code")]
     check(all(c in cells for c in CODES), "the overview lists every unit's code", repr(cells))
+    box = driver.find_element(By.ID, "unit-filter")
+    box.send_keys(CODES[0])
+    seen = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "table.units td.code") if c.is_displayed()]
+    check(seen == [CODES[0]], "typing a code in the filter leaves that unit alone in the list", repr(seen))
+    box.clear()
+    box.send_keys(" ")  # an input event with an empty query: every row again
+    seen = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "table.units td.code") if c.is_displayed()]
+    check(len(seen) == len(cells), "clearing the filter shows every unit again", repr(seen))
     paths = until(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#overview .map path.leaflet-interactive"))
                   >= len(CODES), "the map draws every unit's draft")
     if paths:
