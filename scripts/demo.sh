@@ -190,6 +190,7 @@ say "8. exports for the county office"
 "$Q" export "$J" --format gpkg --output "$OUT/demo.gpkg"
 "$Q" export "$J" --format geojson --output "$OUT/demo.geojson"
 "$Q" export "$J" --format csv --output "$OUT/boundary-points.csv"
+"$Q" export "$J" --format forms --output "$OUT/forms.html"
 echo
 cat "$OUT/boundary-points.csv"
 
