@@ -289,6 +289,7 @@ int app_select_unit(app *a, int idx)
         a->off_m = a->off_brg = NAN;
         a->override_reason[0] = '\0';
         a->override_code[0] = '\0';
+        a->ptype[0] = a->marker[0] = '\0'; /* the last unit's point type and marker */
         a->scroll = 0;
         memset(&a->nav, 0, sizeof a->nav); /* navigation was to the other unit's places */
         a->remeasure = 0;
@@ -494,11 +495,13 @@ int app_poll_workers(app *a)
         app_rec_get(a->rec, &s);
         changed = s.gen != a->rs.gen;
         if (s.points != a->points_seen) {
-            /* a point was recorded: its offset, override and type were for it alone (a
-             * map-read type never carries over to the next point, issue 10 defect 2) */
+            /* a point was recorded: its offset, override, type and marker were for it alone (a
+             * map-read type never carries over to the next point, issue 10 defect 2; nor does a
+             * marker: the next point's is chosen for it, else none is recorded) */
             a->off_m = a->off_brg = NAN;
             a->override_reason[0] = '\0';
             a->ptype[0] = '\0';
+            a->marker[0] = '\0';
             a->override_code[0] = '\0';
             a->pole_h = a->off_decl = NAN; /* so were its pole height and north */
             a->off_north = 0;

@@ -171,9 +171,18 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
     app__button(ui, "ptype", (app_rect){x, y, pw, t}, buf, !averaging);
     if (a->ptype[0] && strcmp(a->ptype, "measured") != 0)
         app_ui_frame(ui, (app_rect){x, y, pw, t}, 4, C_WARN); /* not measured: for this point */
-    snprintf(buf, sizeof buf, _("Marker: %s"),
-             a->marker[0] ? app__code_label(a, "marker", a->marker, lab, sizeof lab) : _("none"));
+    if (a->remeasure > 0 && a->marker[0])
+        /* taken over from the point re-measured: said, and framed, so it is not recorded
+         * unseen */
+        snprintf(buf, sizeof buf, _("Marker: %s (as %s had)"),
+                 app__code_label(a, "marker", a->marker, lab, sizeof lab), a->remeasure_number);
+    else
+        snprintf(buf, sizeof buf, _("Marker: %s"),
+                 a->marker[0] ? app__code_label(a, "marker", a->marker, lab, sizeof lab)
+                              : _("none"));
     app__button(ui, "marker", (app_rect){x + pw + pad, y, pw, t}, buf, !averaging);
+    if (a->marker[0])
+        app_ui_frame(ui, (app_rect){x + pw + pad, y, pw, t}, 4, C_WARN); /* for this point */
     if (isfinite(a->off_m))
         snprintf(buf, sizeof buf, _("Offset %.2f m at %.1f° (%s)"), a->off_m, a->off_brg,
                  north_label(a->off_north));
@@ -487,7 +496,8 @@ static int answer_record(app *a, app_ask ask, int k, const char *v)
 static void enter_record(app *a)
 {
     a->ptype[0] = '\0';
-    a->remeasure = 0; /* a re-measurement is asked for on the point (screen_point.c) */
+    a->marker[0] = '\0'; /* none chosen: a marker is chosen for the point it is on */
+    a->remeasure = 0;    /* a re-measurement is asked for on the point (screen_point.c) */
     a->remeasure_reason[0] = '\0';
 }
 

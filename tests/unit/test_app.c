@@ -1823,6 +1823,115 @@ static void test_notes_disputes(void)
     CHECK_INT(system(cmd), 0);
 }
 
+/* The marker chosen for a point is for that point alone (app review, defect 1): the next point,
+ * a point of another unit and a re-measurement record none unless one is chosen for them (the
+ * re-measurement shows the old point's marker it takes over, framed). Read from the journal. */
+static void test_marker_reset(void)
+{
+    char dir[] = "/tmp/qj-appmk-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(!"mkdtemp");
+        return;
+    }
+    char path[256];
+    sv_task_set ts = {0};
+    sv_journal *j = unit_journal(dir, "app-mk", path, sizeof path, &ts);
+    if (!j)
+        return;
+    CHECK_INT(sv_record_config(j, "average.epochs", "3", NULL), SV_OK);
+    CHECK_INT(sv_record_config(j, "average.seconds", "0", NULL), SV_OK);
+    const char *U = "622901ZR000002";
+    app_i18n_init("en", NULL);
+    app a;
+    CHECK_INT(app_init(&a, j), SV_OK);
+    char err[256];
+    CHECK_INT(app_rec_start(path, NULL, NULL, &a.rec, err, sizeof err), 0);
+    a.gnss_ok = 1;
+    a.gnss.connected = 1;
+    app_ui ui = {0};
+    CHECK_INT(app_open_unit(&a, U), SV_OK);
+    double t = 1.85e9;
+
+    /* J1 with a concrete post */
+    CHECK(tap_id(&a, &ui, "record"));
+    CHECK(tap_id(&a, &ui, "marker"));
+    CHECK(pick_value(&a, &ui, "concrete-post"));
+    CHECK_STR(a.marker, "concrete-post");
+    CHECK(tap_id(&a, &ui, "record-go"));
+    record_at(&a, &ui, 0, 0, &t, SV_GRADE_RTK_FIXED, 1);
+    /* J2 straight after: no marker chosen, none recorded */
+    CHECK_STR(a.marker, "");
+    CHECK(ui_says(&ui, "Marker: none"));
+    CHECK(tap_id(&a, &ui, "record-go"));
+    record_at(&a, &ui, 10, 0, &t, SV_GRADE_RTK_FIXED, 2);
+    sv_bpoint p1, p2;
+    CHECK(point_now(j, U, "J1", &p1) && point_now(j, U, "J2", &p2));
+    CHECK_STR(p1.marker, "concrete-post");
+    CHECK_STR(p2.marker, "");
+
+    /* a marker chosen, not used, then Record left and entered again: none */
+    CHECK(tap_id(&a, &ui, "marker"));
+    CHECK(pick_value(&a, &ui, "paint"));
+    CHECK(tap_id(&a, &ui, "back"));
+    CHECK(tap_id(&a, &ui, "record"));
+    CHECK_STR(a.marker, "");
+    /* ... or another unit opened (Record reached on it some other way than entering) */
+    CHECK(tap_id(&a, &ui, "marker"));
+    CHECK(pick_value(&a, &ui, "stone-post"));
+    while (app_go_back(&a))
+        ;
+    char other[SV_CODE_MAX];
+    snprintf(other, sizeof other, "%s", a.units[a.cur == 0 ? 1 : 0].u.code);
+    CHECK_INT(app_open_unit(&a, other), SV_OK);
+    CHECK_STR(a.marker, "");
+    CHECK(tap_id(&a, &ui, "record"));
+    CHECK(tap_id(&a, &ui, "record-go"));
+    record_at(&a, &ui, 500, 500, &t, SV_GRADE_RTK_FIXED, 3);
+    sv_bpoint o1;
+    CHECK(point_now(j, other, "J1", &o1));
+    CHECK_STR(o1.marker, "");
+
+    /* re-measuring J1 of U: its marker is taken over in plain sight, then dropped again */
+    while (app_go_back(&a))
+        ;
+    CHECK_INT(app_open_unit(&a, U), SV_OK);
+    CHECK(tap_id(&a, &ui, "points"));
+    CHECK(tap_id(&a, &ui, "point:J1"));
+    CHECK(tap_id(&a, &ui, "remeasure"));
+    CHECK(tap_id(&a, &ui, "phrase:0"));
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    CHECK_INT(a.screen, APP_SCR_RECORD);
+    CHECK_STR(a.marker, "concrete-post");
+    {
+        const app_widget *mw = app_ui_find(&ui, "marker");
+        char said[256];
+        snprintf(said, sizeof said, "%s", mw ? app_ui_widget_label(&ui, mw) : "");
+        for (char *q = said; *q; q++)
+            *q = *q == '\n' ? ' ' : *q; /* the label may be wrapped */
+        CHECK(strstr(said, "(as J1 had)") != NULL);
+    }
+    CHECK(tap_id(&a, &ui, "record-go"));
+    record_at(&a, &ui, 1, 1, &t, SV_GRADE_RTK_FIXED, 4);
+    CHECK_STR(a.marker, "");
+    CHECK(tap_id(&a, &ui, "record-go"));
+    record_at(&a, &ui, 20, 0, &t, SV_GRADE_RTK_FIXED, 5);
+    sv_bpoint r1, p3;
+    CHECK(point_now(j, U, "J1", &r1) && point_now(j, U, "J3", &p3));
+    CHECK_INT(r1.supersedes, p1.seq);
+    CHECK_STR(r1.marker, "concrete-post");
+    CHECK_STR(p3.marker, "");
+
+    CHECK_INT(app_rec_stop(a.rec), 0);
+    a.rec = NULL;
+    app_ui_free(&ui);
+    app_free(&a);
+    sv_task_set_clear(&ts);
+    sv_journal_close(j);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 int main(void)
 {
     test_gestures();
@@ -1831,6 +1940,7 @@ int main(void)
     test_screens();
     test_recording();
     test_corrections();
+    test_marker_reset();
     test_navigate();
     test_notes_disputes();
     return check_finish();
