@@ -167,6 +167,9 @@ int app__cut_target(const app_ui *ui, app_rect box, app_rect vis);
 
 /* Draw the unit's map (draft, track, points, position) into rect r. */
 void app__draw_map(app *a, app_ui *ui, app_rect r, int64_t now_ms);
+/* Slot k (0: bottom right, upwards, then further columns to the left) of the buttons on map r:
+ * zoom-unit 0, follow 1, basemap 2, navigate 3 (Map). Never above the map's top. */
+app_rect app__map_button(const app_ui *ui, app_rect r, int k);
 /* The current position in the unit's plane, when there is a live fix. */
 int app__map_position(app *a, int64_t now_ms, double *px, double *py);
 void app__zoom_to_unit(app *a);

@@ -181,8 +181,21 @@ void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
         app_ui_disc(ui, sx, sy, dot, C_POS);
     }
 
-    /* north arrow (GK grid north is up) and a scale bar */
+    /* the map's buttons first: the north arrow keeps clear of them */
+    int nb = a->screen == APP_SCR_MAP ? 4 : 3; /* Map adds @navigate (navigate.c) */
+    app_rect b0 = app__map_button(ui, m, 0), b1 = app__map_button(ui, m, 1),
+             b2 = app__map_button(ui, m, 2);
+    float bl = m.x + m.w, bt = m.y + m.h; /* the buttons' left and top edges */
+    for (int k = 0; k < nb; k++) {
+        bl = fminf(bl, app__map_button(ui, m, k).x);
+        bt = fminf(bt, app__map_button(ui, m, k).y);
+    }
+
+    /* north arrow (GK grid north is up) and a scale bar; left of the buttons when they reach
+     * the top of the map */
     float ax = m.x + m.w - app__mm(ui, 10), ay = m.y + app__mm(ui, 12);
+    if (bt < m.y + app__mm(ui, 20))
+        ax = bl - app__mm(ui, 8);
     float *p = app_ui_lines(ui, 4, 3, C_INK);
     if (p) {
         float s = app__mm(ui, 4);
@@ -204,18 +217,28 @@ void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
     app_ui_text(ui, (app_rect){bx, by - app__mm(ui, 6), len_px + app__mm(ui, 20), app__mm(ui, 5)},
                 lab, app__text_px(ui, 3), APP_ALIGN_LEFT, C_INK);
 
-    /* map buttons */
-    float t = app__target(ui), bxr = m.x + m.w - t * 2.6f - app__mm(ui, 2);
-    app__button(ui, "follow", (app_rect){bxr, m.y + m.h - 2 * t - app__mm(ui, 4), t * 2.6f, t},
-                a->follow ? _("Following") : _("Follow"), f != NULL);
-    app__button(ui, "zoom-unit", (app_rect){bxr, m.y + m.h - t - app__mm(ui, 2), t * 2.6f, t},
-                _("Whole unit"), a->ndraft > 0);
-    /* imagery on/off, above the two */
-    app__button(ui, "basemap", (app_rect){bxr, m.y + m.h - 3 * t - app__mm(ui, 6), t * 2.6f, t},
+    /* map buttons: zoom to unit at the bottom, follow, imagery above them */
+    app__button(ui, "follow", b1, a->follow ? _("Following") : _("Follow"), f != NULL);
+    app__button(ui, "zoom-unit", b0, _("Whole unit"), a->ndraft > 0);
+    app__button(ui, "basemap", b2,
                 app_tiles_count(a->tiles) == 0 ? _("No imagery")
                 : a->basemap_on                ? _("Imagery on")
                                                : _("Imagery off"),
                 app_tiles_count(a->tiles) > 0);
+}
+
+/* Slot k of the map's buttons (0 at the bottom right, upwards): as many to a column as the map's
+ * height holds, further columns to the left, so a button never lies above the map's top (over
+ * the top bar and the GNSS pill) on a short display. */
+app_rect app__map_button(const app_ui *ui, app_rect m, int k)
+{
+    float t = app__target(ui), gap = app__mm(ui, 2), bw = t * 2.6f;
+    int per = (int)((m.h - gap) / (t + gap));
+    if (per < 1)
+        per = 1;
+    int col = k / per, row = k % per;
+    return (app_rect){m.x + m.w - (float)(col + 1) * (bw + gap),
+                      fmaxf(m.y, m.y + m.h - (float)(row + 1) * (t + gap)), bw, t};
 }
 
 int app_locate(app *a, double lat, double lon, float *x, float *y)

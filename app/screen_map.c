@@ -43,11 +43,7 @@ static void build_map(app *a, app_ui *ui, int64_t now_ms)
     app_rect m = {0, top, (float)ui->width, ui->height - top - info_h - bar_h};
     app__draw_map(a, ui, m, now_ms);
     /* @navigate above the map's buttons (map_view.c), and the line to the target */
-    float t = app__target(ui);
-    app__nav_map(a, ui,
-                 (app_rect){m.x + m.w - t * 2.6f - app__mm(ui, 2),
-                            m.y + m.h - 4 * t - app__mm(ui, 8), t * 2.6f, t},
-                 now_ms);
+    app__nav_map(a, ui, app__map_button(ui, m, 3), now_ms);
     double px = NAN, py = NAN;
     app__map_position(a, now_ms, &px, &py);
     const sv_fix *f = app__live_fix(a, now_ms);

@@ -27,7 +27,7 @@ for i in range(68):
     out["features"].append(f)
 json.dump(out, open(sys.argv[2], "w"), ensure_ascii=False)
 PY
-J=$T/j.db U=622901ZR900042
+J=$T/j.db U=622901ZR900042 DEADPORT=$(free_port) # a receiver address nothing answers on
 "$QUEJIE" init "$J" --device-name fit-test >/dev/null
 "$QUEJIE" tasks import "$J" "$T/68.geojson" >/dev/null && ok "68 units imported" || fail "import of 68 units"
 # a point on the unit, for its point list and the point's screen (issue 10, defect 3)
@@ -71,12 +71,58 @@ sys.exit(1 if bad else 0)
 PY
 }
 
+# check_overlap FILE.json W H: no widget (the map under its buttons aside) overlaps another, none
+# leaves the window: a tap on one must not land on its neighbour; prints what does.
+check_overlap() {
+    "$PY" - "$1" "$2" "$3" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); W, H = int(sys.argv[2]), int(sys.argv[3])
+ws = [w for w in d["widgets"] if w["id"] not in ("@map",)]
+bad = []
+for w in ws:
+    if w["x"] < -0.5 or w["y"] < -0.5 or w["x"] + w["w"] > W + 0.5 or w["y"] + w["h"] > H + 0.5:
+        bad.append("%s leaves the window (%.0f,%.0f %.0fx%.0f)" % (w["id"], w["x"], w["y"], w["w"], w["h"]))
+for i, a in enumerate(ws):
+    for b in ws[i + 1:]:
+        if min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"]) > 0.5 and \
+           min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"]) > 0.5:
+            bad.append("%s overlaps %s" % (a["id"], b["id"]))
+print("; ".join(bad[:6]))
+sys.exit(1 if bad else 0)
+PY
+}
+
+# LANGS: the interface languages to run in
+for lang in ${LANGS:-zh}; do
+if [ "$lang" = en ]; then lopt=(--lang en); else lopt=(); fi
 for size in 1920x1200 1200x1920 1280x800 800x1280; do
     W=${size%x*} H=${size#*x}
     for dpi in 149 224 none; do
         tag=$size-$dpi
+        [ "$lang" = en ] && tag=$tag-en
         if [ $dpi = none ]; then opt=(); want=$("$PY" -c "import math; print(round(math.hypot($W, $H) / 10.1))")
         else opt=(--dpi $dpi); want=$dpi; fi
+        # Map and Walk with a receiver given (none answers: the Walk screen's banner shows): the
+        # map's buttons, @navigate among them, stay on the map whatever its height
+        cat >"$T/mapwalk.s" <<S
+wait-for @navigate
+dump-widgets $T/$tag-map2.json
+tap @walk
+wait-for @walk-start
+dump-widgets $T/$tag-walk.json
+screenshot $ART/$tag-walk.png
+quit
+S
+        if timeout 60 "$APP" --journal "$J" --window $size "${opt[@]}" "${lopt[@]}" --unit $U --gnss 127.0.0.1:$DEADPORT \
+            --script "$T/mapwalk.s" >"$T/out" 2>"$T/err"; then
+            for s in map2 walk; do
+                if msg=$(check_overlap "$T/$tag-$s.json" $W $H) && msg=$(check_dump "$T/$tag-$s.json" "$want"); then
+                    ok "$tag $s: no widget overlaps another or leaves the window"
+                else fail "$tag $s: $msg"; fi
+            done
+        else
+            fail "$tag: map and walk: $(tail -2 "$T/err")"
+        fi
         cat >"$T/fit.s" <<S
 wait-for @search
 dump-widgets $T/$tag-today.json
@@ -118,7 +164,7 @@ wait-for @settle-agreement
 dump-widgets $T/$tag-settle.json
 quit
 S
-        if timeout 120 "$APP" --journal "$J" --window $size "${opt[@]}" --audit-glyphs --script "$T/fit.s" >"$T/out" 2>"$T/err"; then
+        if timeout 120 "$APP" --journal "$J" --window $size "${opt[@]}" "${lopt[@]}" --audit-glyphs --script "$T/fit.s" >"$T/out" 2>"$T/err"; then
             ok "$tag: Today, search, Settings, a unit's map, its points, a point, a note, a dispute and its settlement"
         else
             fail "$tag: $(tail -2 "$T/err")"
@@ -137,6 +183,7 @@ assert a and b and a != b, (a, b)
 assert c == ["@unit:622901ZR900042"], c
 PY
     done
+done
 done
 cp "$T"/*-today.json "$ART/" 2>/dev/null
 finish
