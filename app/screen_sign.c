@@ -125,11 +125,14 @@ static void build_sign(app *a, app_ui *ui, int64_t now_ms)
                        3.8f, C_DIM);
     char date[11];
     app__today(date);
-    int portrait = ui->height > ui->width;
+    /* the five buttons beside the name and status while at least 40 mm of text fits there,
+     * else under them: by the width there is, not the orientation (a landscape 1280x800 at
+     * 224 DPI is 145 mm wide) */
     float bw = t * 2.2f;
-    if (portrait && 5 * bw + 7 * pad > ui->width)
+    int stacked = (ui->width - 2 * pad) - 5 * (bw + pad) - 2 * pad < app__mm(ui, 40);
+    if (stacked && 5 * bw + 7 * pad > ui->width)
         bw = (ui->width - 7 * pad) / 5;
-    float rh = portrait ? t * 2.7f : t * 1.6f;
+    float rh = stacked ? t * 2.7f : t * 1.6f;
     float y0 = y, y1 = ui->height - app__mm(ui, 10);
     int first = app__list_first(a, y0, y1, rh, a->nparty), shown = 0;
     for (int i = first; i < a->nparty && y + rh <= y1; i++, shown++) {
@@ -167,8 +170,8 @@ static void build_sign(app *a, app_ui *ui, int64_t now_ms)
                      p->person[0] ? " · " : "", p->person, sig);
             c2 = p->current ? C_OK : C_BAD;
         }
-        float tw = portrait ? row.w - 2 * pad : row.w - 5 * (bw + pad) - 2 * pad;
-        float th = portrait ? (rh - t) / 2 - pad / 2 : row.h / 2;
+        float tw = stacked ? row.w - 2 * pad : row.w - 5 * (bw + pad) - 2 * pad;
+        float th = stacked ? (rh - t) / 2 - pad / 2 : row.h / 2;
         app__text_line(ui, row.x + pad, row.y, tw, th, p->name, 4, C_INK);
         app__text_line(ui, row.x + pad, row.y + th, tw, th, l2, 3.3f, c2);
         /* the fifth voids the attendance record (the latest earlier one is current again) */
@@ -182,10 +185,10 @@ static void build_sign(app *a, app_ui *ui, int64_t now_ms)
                 en = en && p->has_att && p->presence != SV_ABSENT && a->npts > 0;
             if (k == 4)
                 en = en && p->att_seq > 0;
-            app_rect b = portrait ? (app_rect){row.x + pad + (float)k * (bw + pad),
-                                               row.y + row.h - t - pad / 2, bw, t}
-                                  : (app_rect){row.x + row.w - (float)(5 - k) * (bw + pad),
-                                               row.y + (row.h - t) / 2, bw, t};
+            app_rect b = stacked ? (app_rect){row.x + pad + (float)k * (bw + pad),
+                                              row.y + row.h - t - pad / 2, bw, t}
+                                 : (app_rect){row.x + row.w - (float)(5 - k) * (bw + pad),
+                                              row.y + (row.h - t) / 2, bw, t};
             app__button(ui, id, b, lab[k], en);
         }
         y += rh;

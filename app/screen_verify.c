@@ -64,16 +64,21 @@ static void build_verify(app *a, app_ui *ui, int64_t now_ms)
     snprintf(title, sizeof title, _("Verify ownership · %s"), app__unit_code(a));
     float top = app__top_bar(a, ui, title, now_ms), pad = app__mm(ui, 2), t = app__target(ui);
     const sv_unit *u = a->cur >= 0 ? &a->units[a->cur].u : NULL;
-    int portrait = ui->height > ui->width;
-    float rh = portrait ? t * 2.6f : t * 1.55f;
-    float avail = ui->height - top - pad - app__mm(ui, 9);
-    if (rh * SV_FIELD_COUNT > avail)
-        rh = avail / SV_FIELD_COUNT;
-    float y = top + pad;
+    /* the buttons beside the texts while at least 40 mm of text fits there, else under them
+     * (by the width there is, not the orientation); rows keep their height and the list
+     * scrolls by a drag when the six do not fit (a squeezed row overprinted its text, and the
+     * buttons of two fields overlapped) */
     float bw = t * 2.4f;
-    if (portrait && 4 * bw + 6 * pad > ui->width)
+    int stacked = (ui->width - 2 * pad) - 4 * (bw + pad) - 2 * pad < app__mm(ui, 40);
+    float rh = stacked ? t * 2.3f : t * 1.55f;
+    if (stacked && 4 * bw + 6 * pad > ui->width)
         bw = (ui->width - 6 * pad) / 4;
-    for (int f = 0; f < SV_FIELD_COUNT && u; f++) {
+    float y0 = top + pad, y1 = ui->height - pad;
+    float hint = rh * SV_FIELD_COUNT > y1 - y0 ? app__mm(ui, 6) : 0; /* bands for the hints */
+    int first = app__list_first(a, y0 + hint, y1 - hint, rh, SV_FIELD_COUNT), shown = 0;
+    float y = y0 + hint;
+    for (int f = first; f < SV_FIELD_COUNT && u && (y + rh <= y1 - hint || shown == 0);
+         f++, shown++) {
         app_rect row = {pad, y, ui->width - 2 * pad, rh - pad / 2};
         app_ui_fill(ui, row, f % 2 ? app__th->row_alt : C_BG);
         app_ui_frame(ui, row, 1, C_LINE);
@@ -90,8 +95,8 @@ static void build_verify(app *a, app_ui *ui, int64_t now_ms)
             snprintf(l2, sizeof l2, _("Corrected to: %s"), v->value ? v->value : ""), c2 = C_WARN;
         else
             snprintf(l2, sizeof l2, _("Disputed: %s"), v->note ? v->note : ""), c2 = C_BAD;
-        float tw = portrait ? row.w - 2 * pad : row.w - 4 * (bw + pad) - 2 * pad;
-        float th = portrait ? (rh - t) / 2 - pad / 2 : row.h / 2;
+        float tw = stacked ? row.w - 2 * pad : row.w - 4 * (bw + pad) - 2 * pad;
+        float th = stacked ? (rh - t) / 2 - pad / 2 : row.h / 2;
         app__text_line(ui, row.x + pad, row.y, tw, th, l1, 3.8f, C_INK);
         app__text_line(ui, row.x + pad, row.y + th, tw, th, l2, 3.5f, c2);
         /* the fourth voids the current answer (the latest earlier one is current again) */
@@ -100,14 +105,16 @@ static void build_verify(app *a, app_ui *ui, int64_t now_ms)
         for (int k = 0; k < 4; k++) {
             char id[64];
             snprintf(id, sizeof id, "verify:%s:%s", sv_field_name((sv_field)f), st[k]);
-            app_rect b = portrait ? (app_rect){row.x + pad + (float)k * (bw + pad),
-                                               row.y + row.h - t - pad / 2, bw, t}
-                                  : (app_rect){row.x + row.w - (float)(4 - k) * (bw + pad),
-                                               row.y + (row.h - t) / 2, bw, t};
+            app_rect b = stacked ? (app_rect){row.x + pad + (float)k * (bw + pad),
+                                              row.y + row.h - t - pad / 2, bw, t}
+                                 : (app_rect){row.x + row.w - (float)(4 - k) * (bw + pad),
+                                              row.y + (row.h - t) / 2, bw, t};
             app__button(ui, id, b, lab[k], a->rec != NULL && (k < 3 || v != NULL));
         }
         y += rh;
     }
+    if (u)
+        app__list_hints(ui, pad, y0, y1, ui->width - 2 * pad, first, shown, SV_FIELD_COUNT);
 }
 
 static const char *const correct_phrases[] = {N_("Owned by the whole people (the State)"),
@@ -179,5 +186,7 @@ static int answer_verify(app *a, app_ask ask, int k, const char *v)
     }
 }
 
-const app__screen_ops app__screen_verify = {
-    .build = build_verify, .tap = tap_verify, .answer = answer_verify};
+const app__screen_ops app__screen_verify = {.build = build_verify,
+                                            .tap = tap_verify,
+                                            .answer = answer_verify,
+                                            .gesture = app__list_gesture};
