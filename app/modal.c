@@ -123,17 +123,40 @@ void app__build_modal(app *a, app_ui *ui)
     y += field.h + pad;
     float bw = (iw - 2 * pad) / 3;
     if (a->modal == APP_MODAL_KEYPAD) {
-        static const char *const keys[12] = {"7", "8", "9", "4", "5", "6",
-                                             "1", "2", "3", ".", "0", "←"};
-        static const char *const ids[12] = {"key:7", "key:8",   "key:9", "key:4",
-                                            "key:5", "key:6",   "key:1", "key:2",
-                                            "key:3", "key:dot", "key:0", "key:del"};
-        float kh = fminf(t * 1.3f, (bottom - pad - y) / 4 - pad / 2);
-        for (int i = 0; i < 12; i++)
-            app__button(ui, ids[i],
-                        (app_rect){x + (float)(i % 3) * (bw + pad),
-                                   y + (float)(i / 3) * (kh + pad / 2), bw, kh},
-                        keys[i], 1);
+        /* the keys in 3 columns x 4 rows, else 4 x 3, else 6 x 2: the first grid whose keys
+         * stay at least 10 mm high (a short landscape, 1280x800 at 224 DPI, leaves room for
+         * two rows only) */
+        static const char *const keys[12] = {"0", "1", "2", "3", "4", "5",
+                                             "6", "7", "8", "9", ".", "←"};
+        static const char *const ids[12] = {"key:0", "key:1", "key:2",   "key:3",
+                                            "key:4", "key:5", "key:6",   "key:7",
+                                            "key:8", "key:9", "key:dot", "key:del"};
+        static const struct {
+            int cols;
+            int order[12]; /* indices into keys, row by row */
+        } grids[] = {{3, {7, 8, 9, 4, 5, 6, 1, 2, 3, 10, 0, 11}},
+                     {4, {7, 8, 9, 11, 4, 5, 6, 10, 1, 2, 3, 0}},
+                     {6, {1, 2, 3, 4, 5, 11, 6, 7, 8, 9, 0, 10}}};
+        const size_t ng = sizeof grids / sizeof grids[0];
+        float avail = bottom - pad - y, kh = 0;
+        size_t g = 0;
+        for (;; g++) {
+            int rows = 12 / grids[g].cols;
+            kh = fminf(t * 1.3f, (avail - (float)(rows - 1) * pad / 2) / (float)rows);
+            if (kh >= app__mm(ui, 10) || g + 1 >= ng)
+                break;
+        }
+        if (kh < app__mm(ui, 10))
+            kh = app__mm(ui, 10); /* never under the touch minimum, even if it runs long */
+        int cols = grids[g].cols;
+        float kw = (iw - (float)(cols - 1) * pad) / (float)cols;
+        for (int i = 0; i < 12; i++) {
+            int k = grids[g].order[i];
+            app__button(ui, ids[k],
+                        (app_rect){x + (float)(i % cols) * (kw + pad),
+                                   y + (float)(i / cols) * (kh + pad / 2), kw, kh},
+                        keys[k], 1);
+        }
         app__button(ui, "key:cancel", (app_rect){x, bottom, bw, t}, _("Cancel"), 1);
         app__button(ui, "key:ok", (app_rect){x + 2 * (bw + pad), bottom, bw, t}, _("OK"),
                     a->text[0] != '\0');

@@ -93,8 +93,8 @@ PY
 }
 
 # the screens whose widgets must not overlap nor leave the window (Note and Settle still put their
-# save button under a 1280x800 window at 224 DPI)
-OVERLAP="map sign verify verify2 points point dispute"
+# save button, and Record its record and override buttons, under a 1280x800 window at 224 DPI)
+OVERLAP="map sign verify verify2 keypad points point dispute"
 # LANGS: the interface languages to run in
 for lang in ${LANGS:-zh}; do
 if [ "$lang" = en ]; then lopt=(--lang en); else lopt=(); fi
@@ -166,6 +166,16 @@ drag $((W / 2)) $((H * 3 / 4)) $((W / 2)) $((H / 4))
 wait-for @verify:manager:confirmed
 dump-widgets $T/$tag-verify2.json
 tap @back
+wait-for @record
+tap @record
+wait-for @offset
+dump-widgets $T/$tag-record.json
+tap @offset
+wait-for @key:0
+dump-widgets $T/$tag-keypad.json
+tap @key:cancel
+wait-for @offset
+tap @back
 wait-for @points
 tap @points
 wait-for @point:J1
@@ -195,7 +205,7 @@ S
             continue
         fi
         grep -q " 0 with missing glyphs" "$T/err" && ok "$tag: every string drawn has glyphs" || fail "$tag: $(grep audit "$T/err")"
-        for s in today scrolled search settings map sign verify verify2 points point note dispute settle; do
+        for s in today scrolled search settings map sign verify verify2 record keypad points point note dispute settle; do
             if msg=$(check_dump "$T/$tag-$s.json" "$want") && { [[ " $OVERLAP " != *" $s "* ]] || msg=$(check_overlap "$T/$tag-$s.json" $W $H); }; then ok "$tag $s: targets >= 10 mm, none overlapping, texts fit and >= 2.5 mm, $want DPI"
             else fail "$tag $s: $msg"; fi
         done
