@@ -130,6 +130,10 @@ void app__big_button(app_ui *ui, const char *id, app_rect r, const char *label, 
 float app__top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms);
 /* The label of a code-list value in the interface's language. */
 const char *app__code_label(app *a, const char *list, const char *code, char *buf, size_t n);
+/* The same for a code and its label already read (label may be ""): the side of the pair in the
+ * interface's language; in English a readable name where the list has only Chinese labels. */
+const char *app__code_text(const char *list, const char *code, const char *label, char *buf,
+                           size_t n);
 /* The current unit's code, or "". */
 const char *app__unit_code(const app *a);
 /* Copy src into dst of size n, cut at a UTF-8 code point boundary when it does not fit. */

@@ -58,9 +58,12 @@ void app__pick_codes(app *a, const char *list)
     sv_code *c = NULL;
     size_t n = 0;
     if (sv_state_codes(a->j, list, &c, &n) == SV_OK)
-        for (size_t i = 0; i < n; i++)
-            app__pick_add(a, app_lang_zh() && c[i].label && c[i].label[0] ? c[i].label : c[i].code,
-                          c[i].code);
+        for (size_t i = 0; i < n; i++) {
+            char lab[256];
+            app__pick_add(
+                a, app__code_text(list, c[i].code, c[i].label ? c[i].label : "", lab, sizeof lab),
+                c[i].code);
+        }
     sv_codes_free(c, n);
 }
 

@@ -12,26 +12,46 @@
 #include "i18n.h"
 
 /* The action bar under the map: the unit's work. */
+static const struct {
+    const char *id, *label;
+} acts[] = {{"record", N_("Record point")},
+            {"walk", N_("Walk")},
+            {"verify", N_("Verify")},
+            {"sign", N_("Point out & sign")},
+            {"dispute", N_("Dispute")},
+            {"points", N_("Points")},
+            {"note", N_("Note")}};
+#define NACTS (sizeof acts / sizeof acts[0])
+
+/* In one row where each button is at least 16 mm wide, else two (a portrait 800x1280 at 224 DPI
+ * cut "Dispute" in English). */
+static int bar_rows(const app_ui *ui)
+{
+    float pad = app__mm(ui, 1.5f);
+    return (ui->width - pad * (float)(NACTS + 1)) / (float)NACTS >= app__mm(ui, 16) ? 1 : 2;
+}
+
+static float bar_height(const app_ui *ui)
+{
+    return (float)bar_rows(ui) * (app__target(ui) * 1.15f + app__mm(ui, 1.5f)) + app__mm(ui, 1.5f);
+}
+
 static float action_bar(app *a, app_ui *ui, float y)
 {
-    static const struct {
-        const char *id, *label;
-    } acts[] = {{"record", N_("Record point")},
-                {"walk", N_("Walk")},
-                {"verify", N_("Verify")},
-                {"sign", N_("Point out & sign")},
-                {"dispute", N_("Dispute")},
-                {"points", N_("Points")},
-                {"note", N_("Note")}};
-    size_t n = sizeof acts / sizeof acts[0];
+    int rows = bar_rows(ui);
+    size_t per = (NACTS + (size_t)rows - 1) / (size_t)rows;
     float pad = app__mm(ui, 1.5f), h = app__target(ui) * 1.15f;
-    float w = (ui->width - pad * (float)(n + 1)) / (float)n;
     int can_write = a->rec != NULL && a->cur >= 0;
-    for (size_t i = 0; i < n; i++)
-        app__button(ui, acts[i].id, (app_rect){pad + (float)i * (w + pad), y + pad, w, h},
+    for (size_t i = 0; i < NACTS; i++) {
+        size_t r = i / per, in_row = r + 1 < (size_t)rows ? per : NACTS - r * per;
+        float w = (ui->width - pad * (float)(in_row + 1)) / (float)in_row;
+        app__button(ui, acts[i].id,
+                    (app_rect){pad + (float)(i - r * per) * (w + pad),
+                               y + pad + (float)r * (h + pad), w, h},
                     _(acts[i].label),
                     can_write || (a->cur >= 0 && strcmp(acts[i].id, "points") == 0));
-    return h + 2 * pad;
+    }
+    return bar_height(ui);
 }
 
 static void build_map(app *a, app_ui *ui, int64_t now_ms)
@@ -39,7 +59,7 @@ static void build_map(app *a, app_ui *ui, int64_t now_ms)
     const app_unit_row *r = a->cur >= 0 ? &a->units[a->cur] : NULL;
     float top = app__top_bar(a, ui, r ? r->u.code : _("Map"), now_ms);
     float info_h = app__target(ui) * 1.7f;
-    float bar_h = app__target(ui) * 1.15f + 2 * app__mm(ui, 1.5f);
+    float bar_h = bar_height(ui);
     app_rect m = {0, top, (float)ui->width, ui->height - top - info_h - bar_h};
     app__draw_map(a, ui, m, now_ms);
     /* @navigate above the map's buttons (map_view.c), and the line to the target */

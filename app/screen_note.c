@@ -51,8 +51,10 @@ static size_t phrases(app *a, note_phrase *out, size_t max)
             if (sv_note_phrase_find(c[i].code))
                 continue;
             app__copy(out[n].code, sizeof out[n].code, c[i].code);
+            char lab[256];
             app__copy(out[n].label, sizeof out[n].label,
-                      app_lang_zh() && c[i].label && c[i].label[0] ? c[i].label : c[i].code);
+                      app__code_text(SV_NOTE_PHRASE_LIST, c[i].code, c[i].label ? c[i].label : "",
+                                     lab, sizeof lab));
             n++;
         }
     sv_codes_free(c, nc);

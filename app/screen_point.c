@@ -203,16 +203,21 @@ static void build_point(app *a, app_ui *ui, int64_t now_ms)
     }
 
     /* the corrections, each asks for a reason */
-    float bh = t * 1.2f, bw = (w - 4 * pad) / 5, by = fmaxf(y + pad, ui->height - pad - bh);
+    /* in one row where each is at least 24 mm wide, else three to a row ("Re-measure…" was cut
+     * in English at 800x1280 and 224 DPI) */
+    int pc = (w - 4 * pad) / 5 >= app__mm(ui, 24) ? 5 : 3, rows = (5 + pc - 1) / pc;
+    float bh = t * 1.2f, bw = (w - (float)(pc - 1) * pad) / (float)pc;
+    float by = fmaxf(y + pad, ui->height - pad - (float)rows * bh - (float)(rows - 1) * pad);
     int en = a->rec != NULL;
-    app__button(ui, "void", (app_rect){x, by, bw, bh}, _("Void…"), en);
-    app__button(ui, "remeasure", (app_rect){x + bw + pad, by, bw, bh}, _("Re-measure…"),
-                en && a->gnss_ok);
-    app__button(ui, "change-type", (app_rect){x + 2 * (bw + pad), by, bw, bh}, _("Change type…"),
-                en);
-    app__button(ui, "change-marker", (app_rect){x + 3 * (bw + pad), by, bw, bh},
-                _("Change marker…"), en);
-    app__button(ui, "note", (app_rect){x + 4 * (bw + pad), by, bw, bh}, _("Note…"), 1);
+    static const char *const ids[5] = {"void", "remeasure", "change-type", "change-marker", "note"};
+    const char *labs[5] = {_("Void…"), _("Re-measure…"), _("Change type…"), _("Change marker…"),
+                           _("Note…")};
+    const int ens[5] = {en, en && a->gnss_ok, en, en, 1};
+    for (int k = 0; k < 5; k++)
+        app__button(
+            ui, ids[k],
+            (app_rect){x + (float)(k % pc) * (bw + pad), by + (float)(k / pc) * (bh + pad), bw, bh},
+            labs[k], ens[k]);
 }
 
 static int tap_point(app *a, const char *id)

@@ -162,15 +162,22 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
         y += t * 0.7f + pad / 2;
     }
 
-    /* pickers: point type, marker, offset, which north its bearing is from, pole height */
-    float pw = (w - 4 * pad) / 5;
+    /* pickers: point type, marker, offset, which north its bearing is from, pole height; in
+     * one row where each is at least 24 mm wide, else three to a row (800x1280 at 224 DPI cut
+     * "Type: Measured" to a few letters) */
+    int pc = (w - 4 * pad) / 5 >= app__mm(ui, 24) ? 5 : 3;
+    float pw = (w - (float)(pc - 1) * pad) / (float)pc;
+    app_rect pr[5];
+    for (int k = 0; k < 5; k++)
+        pr[k] =
+            (app_rect){x + (float)(k % pc) * (pw + pad), y + (float)(k / pc) * (t + pad), pw, t};
     char lab[SV_CODE_MAX * 2];
     snprintf(
         buf, sizeof buf, _("Type: %s"),
         app__code_label(a, "point-type", a->ptype[0] ? a->ptype : "measured", lab, sizeof lab));
-    app__button(ui, "ptype", (app_rect){x, y, pw, t}, buf, !averaging);
+    app__button(ui, "ptype", pr[0], buf, !averaging);
     if (a->ptype[0] && strcmp(a->ptype, "measured") != 0)
-        app_ui_frame(ui, (app_rect){x, y, pw, t}, 4, C_WARN); /* not measured: for this point */
+        app_ui_frame(ui, pr[0], 4, C_WARN); /* not measured: for this point */
     if (a->remeasure > 0 && a->marker[0])
         /* taken over from the point re-measured: said, and framed, so it is not recorded
          * unseen */
@@ -180,29 +187,29 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
         snprintf(buf, sizeof buf, _("Marker: %s"),
                  a->marker[0] ? app__code_label(a, "marker", a->marker, lab, sizeof lab)
                               : _("none"));
-    app__button(ui, "marker", (app_rect){x + pw + pad, y, pw, t}, buf, !averaging);
+    app__button(ui, "marker", pr[1], buf, !averaging);
     if (a->marker[0])
-        app_ui_frame(ui, (app_rect){x + pw + pad, y, pw, t}, 4, C_WARN); /* for this point */
+        app_ui_frame(ui, pr[1], 4, C_WARN); /* for this point */
     if (isfinite(a->off_m))
         snprintf(buf, sizeof buf, _("Offset %.2f m at %.1f° (%s)"), a->off_m, a->off_brg,
                  north_label(a->off_north));
     else
         snprintf(buf, sizeof buf, "%s", _("Offset: none"));
-    app__button(ui, "offset", (app_rect){x + 2 * (pw + pad), y, pw, t}, buf, !averaging);
+    app__button(ui, "offset", pr[2], buf, !averaging);
     snprintf(buf, sizeof buf, _("Bearing from: %s"), north_label(a->off_north));
-    app__button(ui, "north", (app_rect){x + 3 * (pw + pad), y, pw, t}, buf, !averaging);
+    app__button(ui, "north", pr[3], buf, !averaging);
     if (a->off_north != SV_NORTH_TRUE)
-        app_ui_frame(ui, (app_rect){x + 3 * (pw + pad), y, pw, t}, 4, C_WARN);
+        app_ui_frame(ui, pr[3], 4, C_WARN);
     int own = 0;
     double pole = pole_used(a, &own);
     if (isfinite(pole))
         snprintf(buf, sizeof buf, own ? _("Pole %.2f m (this point)") : _("Pole %.2f m"), pole);
     else
         snprintf(buf, sizeof buf, "%s", _("Pole: not set"));
-    app__button(ui, "pole", (app_rect){x + 4 * (pw + pad), y, pw, t}, buf, !averaging);
+    app__button(ui, "pole", pr[4], buf, !averaging);
     if (own)
-        app_ui_frame(ui, (app_rect){x + 4 * (pw + pad), y, pw, t}, 4, C_WARN);
-    y += t + pad;
+        app_ui_frame(ui, pr[4], 4, C_WARN);
+    y += (float)((5 + pc - 1) / pc) * (t + pad);
 
     /* the one big button */
     float big_h = fmaxf(t * 2, app__mm(ui, 22));

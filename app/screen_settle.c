@@ -57,7 +57,8 @@ static void build_settle(app *a, app_ui *ui, int64_t now_ms)
                    _("After recording, each party signs on the Point out & sign screen"), 3.4f,
                    C_DIM);
     y += lh + pad / 2;
-    app__big_button(ui, "settle-save", (app_rect){x, y, w, t * 1.3f},
+    /* tall enough for its label on two lines (English, in portrait) */
+    app__big_button(ui, "settle-save", (app_rect){x, y, w, t * 1.6f},
                     _("Record settlement, then sign"), C_GO,
                     a->rec != NULL && a->stl_agreement[0] != '\0');
 }

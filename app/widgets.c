@@ -344,9 +344,13 @@ float app__receiver_banner(app *a, app_ui *ui, float y, int64_t now_ms)
     app_rect b = {0, y, (float)ui->width, bh};
     app_ui_fill(ui, b, app__th->banner_bad); /* the theme's tested pair: bad text on it */
     app_ui_frame(ui, b, 3, C_BAD);
-    app__text_line(ui, app__mm(ui, 2), y, ui->width - app__mm(ui, 4), bh, line, 3.5f, C_BAD);
+    /* wrapped or made smaller to fit (English is longer), and registered as drawn */
+    app_rect tb = {app__mm(ui, 2), y, ui->width - app__mm(ui, 4), bh};
+    char shown[1024];
+    int px = app__fit_label(ui, tb, line, app__text_px(ui, 3.5f), shown, sizeof shown);
+    app__draw_label(ui, tb, shown, px, APP_ALIGN_LEFT, C_BAD);
     app_ui_widget(ui, "receiver-banner", b, 0);
-    app_ui_widget_text(ui, line, app__text_px(ui, 3.5f), b.w - app__mm(ui, 4));
+    app_ui_widget_text(ui, shown, px, tb.w);
     return bh;
 }
 
@@ -369,18 +373,89 @@ const char *app__unit_code(const app *a)
     return a->cur >= 0 ? a->units[a->cur].u.code : "";
 }
 
+/* English names of the seeded code lists whose labels are Chinese (survey/src/state.c): what the
+ * English interface shows for them. A code not listed here is shown as a phrase made from it. */
+static const struct {
+    const char *list, *code, *en;
+} code_en[] = {
+    {"point-type", "measured", "Measured"},
+    {"point-type", "map-read", "Read from the map"},
+    {"marker", "steel-nail", "Steel nail"},
+    {"marker", "concrete-post", "Concrete post"},
+    {"marker", "stone-post", "Stone post"},
+    {"marker", "paint", "Paint mark"},
+    {"marker", "wooden-stake", "Wooden stake"},
+    {"marker", "none", "No marker"},
+    {"line-category", "line-of-sight", "Open ground (nothing on the ground)"},
+    {"line-nature", "settled", "Settled"},
+    {"line-nature", "unsettled", "Not settled"},
+    {"line-nature", "disputed", "Disputed"},
+    {"fix-status", "rtk-fixed", "RTK fixed"},
+    {"fix-status", "rtk-float", "RTK float"},
+    {"fix-status", "dgps", "DGPS"},
+    {"fix-status", "gps", "GPS"},
+};
+
+static int has_non_ascii(const char *s)
+{
+    for (; s && *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return 1;
+    return 0;
+}
+
+const char *app__code_text(const char *list, const char *code, const char *label, char *buf,
+                           size_t n)
+{
+    /* A list's labels are in one language and its codes in the other: most lists have English
+     * codes and Chinese labels, unit types Chinese codes (as county data carries them) and
+     * English labels. Each interface shows the side in its language. */
+    const char *zh = has_non_ascii(label) || !has_non_ascii(code) ? label : code;
+    const char *en = zh == label ? code : label;
+    if (app_lang_zh()) {
+        snprintf(buf, n, "%s", zh && zh[0] ? zh : code);
+        return buf;
+    }
+    if (en != code && en && en[0]) {
+        snprintf(buf, n, "%s", en);
+        return buf;
+    }
+    for (size_t i = 0; i < sizeof code_en / sizeof code_en[0]; i++)
+        if (strcmp(code_en[i].list, list) == 0 && strcmp(code_en[i].code, code) == 0) {
+            snprintf(buf, n, "%s", code_en[i].en);
+            return buf;
+        }
+    if (has_non_ascii(code)) { /* a county's own code in Chinese: nothing better to show */
+        snprintf(buf, n, "%s", code);
+        return buf;
+    }
+    /* "field-ridge" reads "Field ridge" */
+    snprintf(buf, n, "%s", code);
+    for (char *q = buf; *q; q++)
+        if (*q == '-' || *q == '_')
+            *q = ' ';
+    if (buf[0] >= 'a' && buf[0] <= 'z')
+        buf[0] = (char)(buf[0] - 'a' + 'A');
+    return buf;
+}
+
 const char *app__code_label(app *a, const char *list, const char *code, char *buf, size_t n)
 {
     snprintf(buf, n, "%s", code);
-    if (!app_lang_zh() || !code[0])
+    if (!code[0])
         return buf;
     sv_code *c = NULL;
     size_t nc = 0;
+    int found = 0;
     if (sv_state_codes(a->j, list, &c, &nc) == SV_OK)
-        for (size_t i = 0; i < nc; i++)
-            if (strcmp(c[i].code, code) == 0 && c[i].label && c[i].label[0])
-                snprintf(buf, n, "%s", c[i].label);
+        for (size_t i = 0; i < nc && !found; i++)
+            if (strcmp(c[i].code, code) == 0) {
+                app__code_text(list, code, c[i].label ? c[i].label : "", buf, n);
+                found = 1;
+            }
     sv_codes_free(c, nc);
+    if (!found)
+        app__code_text(list, code, "", buf, n);
     return buf;
 }
 

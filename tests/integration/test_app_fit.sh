@@ -96,7 +96,7 @@ PY
 # save button, and Record its record and override buttons, under a 1280x800 window at 224 DPI)
 OVERLAP="map sign verify verify2 keypad points point dispute"
 # LANGS: the interface languages to run in
-for lang in ${LANGS:-zh}; do
+for lang in ${LANGS:-zh en}; do
 if [ "$lang" = en ]; then lopt=(--lang en); else lopt=(); fi
 for size in 1920x1200 1200x1920 1280x800 800x1280; do
     W=${size%x*} H=${size#*x}

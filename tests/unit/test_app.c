@@ -1321,7 +1321,7 @@ static void test_corrections(void)
     check_targets(&ui);
     CHECK(app_ui_find(&ui, "point:J1") && app_ui_find(&ui, "point:J2") &&
           app_ui_find(&ui, "point:J3"));
-    CHECK(ui_says(&ui, "J1 · measured · RTK fixed") && ui_says(&ui, "J3 · measured · DGPS"));
+    CHECK(ui_says(&ui, "J1 · Measured · RTK fixed") && ui_says(&ui, "J3 · Measured · DGPS"));
     CHECK(ui_says(&ui, "n 3 · σ 0.000 m"));
     CHECK(ui_says(&ui, " · RTK · pole 1.80 m") && ui_says(&ui, " · RTK · pole 2.05 m") &&
           ui_says(&ui, " · offset · pole 1.80 m"));
@@ -1382,7 +1382,7 @@ static void test_corrections(void)
     CHECK_STR(c3.point_type, "map-read");
     CHECK_INT(c3.supersedes, p3.seq);
     /* the screen shows the current version once the app has re-read the unit */
-    PUMP_UNTIL(&a, &ui, (rebuild(&a, &ui), ui_says(&ui, "J3 · type map-read")));
+    PUMP_UNTIL(&a, &ui, (rebuild(&a, &ui), ui_says(&ui, "J3 · type Read from the map")));
     CHECK(ui_says(&ui, "Wrong type chosen"));
 
     /* void a verification: the field is unverified again */
@@ -1851,6 +1851,22 @@ static void test_marker_reset(void)
     app_ui ui = {0};
     CHECK_INT(app_open_unit(&a, U), SV_OK);
     double t = 1.85e9;
+
+    /* code lists in the interface's language (defect 6): English names where the labels are
+     * Chinese, the English label where the code is Chinese (unit types), never a raw code */
+    {
+        char b[128];
+        CHECK_STR(app__code_label(&a, "marker", "concrete-post", b, sizeof b), "Concrete post");
+        CHECK_STR(app__code_label(&a, "point-type", "map-read", b, sizeof b), "Read from the map");
+        CHECK_STR(app__code_label(&a, "line-category", "field-ridge", b, sizeof b), "Field ridge");
+        CHECK_STR(app__code_label(&a, "unit-type", "森林", b, sizeof b), "forest");
+        app_i18n_init("zh_CN", NULL);
+        if (app_lang_zh()) {
+            CHECK_STR(app__code_label(&a, "marker", "concrete-post", b, sizeof b), "水泥桩");
+            CHECK_STR(app__code_label(&a, "unit-type", "森林", b, sizeof b), "森林");
+        }
+        app_i18n_init("en", NULL);
+    }
 
     /* J1 with a concrete post */
     CHECK(tap_id(&a, &ui, "record"));
