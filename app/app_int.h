@@ -134,6 +134,18 @@ const char *app__code_label(app *a, const char *list, const char *code, char *bu
  * interface's language; in English a readable name where the list has only Chinese labels. */
 const char *app__code_text(const char *list, const char *code, const char *label, char *buf,
                            size_t n);
+/* A phrase the crew taps: its English msgid (shown through gettext) and the Chinese the journal
+ * records whatever the interface's language (the registry's language; the same as zh_CN.po's,
+ * which unit/test_app checks). */
+typedef struct app__phrase {
+    const char *en, *zh;
+} app__phrase;
+/* The text to record: each phrase as shown replaced by its Chinese (the crew's own words kept as
+ * typed), into out. */
+void app__phrase_store(const app__phrase *ph, size_t n, const char *in, char *out, size_t outn);
+/* The text to show: each recorded Chinese phrase replaced by its translation; returns out. */
+const char *app__phrase_show(const app__phrase *ph, size_t n, const char *in, char *out,
+                             size_t outn);
 /* The current unit's code, or "". */
 const char *app__unit_code(const app *a);
 /* Copy src into dst of size n, cut at a UTF-8 code point boundary when it does not fit. */
@@ -236,7 +248,7 @@ const char *app__method_label(const char *m);
 void app__submit_void(app *a, int64_t seq, const char *what, const char *reason);
 void app__ask_void(app *a, int64_t seq, const char *what);
 /* screen_dispute.c: the usual dispute statements (Verify's "disputed" offers them too). */
-extern const char *const app__dispute_phrases[];
+extern const app__phrase app__dispute_phrases[];
 extern const size_t app__ndispute_phrases;
 /* screen_dispute.c: the current unit's boundary lines (the ring of its current points in the
  * state's order, closing, and recorded lines off it), each with its documents by the library's

@@ -24,12 +24,13 @@ static int job_dispute(sv_journal *j, void *arg, int64_t *seq)
     return sv_record_dispute(j, arg, seq);
 }
 
-const char *const app__dispute_phrases[] = {N_("The neighbour does not accept this boundary line"),
-                                            N_("Another collective claims ownership"),
-                                            N_("The registered extent does not match the ground"),
-                                            N_("The party is absent; to be confirmed"),
-                                            N_("Historical documents disagree"),
-                                            N_("Use rights are contested, ownership is not")};
+const app__phrase app__dispute_phrases[] = {
+    {N_("The neighbour does not accept this boundary line"), "相邻权利人不认可此界线"},
+    {N_("Another collective claims ownership"), "其他集体主张所有权"},
+    {N_("The registered extent does not match the ground"), "登记范围与实地不符"},
+    {N_("The party is absent; to be confirmed"), "权利人缺席，待确认"},
+    {N_("Historical documents disagree"), "历史权属资料相互矛盾"},
+    {N_("Use rights are contested, ownership is not"), "使用权有争议，所有权无争议"}};
 const size_t app__ndispute_phrases = sizeof app__dispute_phrases / sizeof app__dispute_phrases[0];
 
 size_t app__unit_lines(const app *a, app__line **out)
@@ -159,9 +160,13 @@ static void build_dispute(app *a, app_ui *ui, int64_t now_ms)
         if (d->settled && d->agreement_no[0])
             snprintf(l2, sizeof l2, _("Lines: %s · agreement %s: %s"), lines[0] ? lines : "—",
                      d->agreement_no, d->agreement ? d->agreement : "");
-        else
+        else {
+            char st[APP_TEXT_MAX];
+            app__phrase_show(app__dispute_phrases, app__ndispute_phrases, d->statement, st,
+                             sizeof st);
             snprintf(l2, sizeof l2, _("Lines: %s · %s"), lines[0] ? lines : _("none (an area)"),
-                     d->statement ? d->statement : "");
+                     st);
+        }
         app_rect r = {pad, y, w, rh};
         int is_sel = d == sel;
         app_ui_fill(ui, r, is_sel ? app__th->group : (i % 2 ? app__th->row_alt : C_BG));
@@ -195,7 +200,7 @@ static int tap_dispute(app *a, const char *id)
         app__open_modal(a, APP_MODAL_TEXT, APP_ASK_DSP_STATEMENT,
                         _("What is disputed, in the parties' words"));
         for (size_t i = 0; i < app__ndispute_phrases; i++)
-            app__pick_add(a, _(app__dispute_phrases[i]), NULL);
+            app__pick_add(a, _(app__dispute_phrases[i].en), NULL);
         snprintf(a->text, sizeof a->text, "%s", a->dsp_statement);
         return 1;
     }
@@ -231,7 +236,10 @@ static int tap_dispute(app *a, const char *id)
             return 0;
         snprintf(d->unit, sizeof d->unit, "%s", app__unit_code(a));
         d->parties = app__dupstr(a->dsp_parties);
-        d->statement = app__dupstr(a->dsp_statement);
+        char st[APP_TEXT_MAX]; /* the phrases tapped, in the registry's language */
+        app__phrase_store(app__dispute_phrases, app__ndispute_phrases, a->dsp_statement, st,
+                          sizeof st);
+        d->statement = app__dupstr(st);
         snprintf(d->from, sizeof d->from, "%s", a->dsp_from);
         snprintf(d->to, sizeof d->to, "%s", a->dsp_to);
         char label[300];

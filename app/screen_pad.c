@@ -164,9 +164,14 @@ int app__pad_drag(app *a, const app_gesture *g)
     return 1;
 }
 
-static const char *const roles[] = {
-    N_("Legal representative"), N_("Owner in person"),       N_("Proxy with written authorisation"),
-    N_("Village cadre"),        N_("Villager group leader"), N_("Witness")};
+/* recorded in Chinese (the registry's language) whatever the interface's */
+static const app__phrase roles[] = {{N_("Legal representative"), "法定代表人"},
+                                    {N_("Owner in person"), "权利人本人"},
+                                    {N_("Proxy with written authorisation"), "书面委托的代理人"},
+                                    {N_("Village cadre"), "村干部"},
+                                    {N_("Villager group leader"), "村民小组长"},
+                                    {N_("Witness"), "见证人"}};
+#define NROLES (sizeof roles / sizeof roles[0])
 
 static int tap_pad(app *a, const char *id)
 {
@@ -180,8 +185,8 @@ static int tap_pad(app *a, const char *id)
     }
     if (strcmp(id, "role") == 0) {
         app__open_modal(a, APP_MODAL_PICK, APP_ASK_ROLE, _("Role of the person signing"));
-        for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
-            app__pick_add(a, _(roles[i]), NULL);
+        for (size_t i = 0; i < NROLES; i++)
+            app__pick_add(a, _(roles[i].en), NULL);
         return 1;
     }
     if (strcmp(id, "pad-clear") == 0) {
@@ -206,7 +211,9 @@ static int tap_pad(app *a, const char *id)
         snprintf(s->unit, sizeof s->unit, "%s", app__unit_code(a));
         s->party = app__dupstr(a->pad_name);
         s->signer = app__dupstr(a->signer);
-        s->role = app__dupstr(a->role);
+        char role[sizeof a->role * 2];
+        app__phrase_store(roles, NROLES, a->role, role, sizeof role);
+        s->role = app__dupstr(role);
         s->xy = malloc((a->nstrokes ? a->nstrokes : 1) * 2 * sizeof *s->xy);
         if (!s->party || !s->signer || !s->role || !s->xy) {
             free_signature(s);

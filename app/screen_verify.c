@@ -49,6 +49,19 @@ static void submit_verification(app *a, sv_field f, sv_vstatus st, const char *v
     app_rec_submit(a->rec, label, job_verification, v, free_verification);
 }
 
+static const app__phrase correct_phrases[] = {
+    {N_("Owned by the whole people (the State)"), "全民所有"},
+    {N_("Collectively owned by the village"), "村农民集体所有"},
+    {N_("Collectively owned by the villager group"), "村民小组农民集体所有"},
+    {N_("County people's government"), "县人民政府"},
+    {N_("Township people's government"), "乡（镇）人民政府"},
+    {N_("Natural resources bureau"), "自然资源局"},
+    {N_("Forestry and grassland bureau"), "林业和草原局"},
+    {N_("Water resources bureau"), "水务局"},
+    {N_("Managed directly"), "直接行使"},
+    {N_("Managed by contract"), "委托代理行使"}};
+#define NCORRECT (sizeof correct_phrases / sizeof correct_phrases[0])
+
 static const sv_verification *current_ver(const app *a, sv_field f)
 {
     const sv_verification *v = NULL;
@@ -83,7 +96,7 @@ static void build_verify(app *a, app_ui *ui, int64_t now_ms)
         app_ui_fill(ui, row, f % 2 ? app__th->row_alt : C_BG);
         app_ui_frame(ui, row, 1, C_LINE);
         const sv_verification *v = current_ver(a, (sv_field)f);
-        char l1[600], l2[600];
+        char l1[600], l2[600], sh[APP_TEXT_MAX];
         snprintf(l1, sizeof l1, "%s: %s", field_label((sv_field)f),
                  u->fields[f] && u->fields[f][0] ? u->fields[f] : _("(not registered)"));
         app_color c2 = C_DIM;
@@ -92,9 +105,14 @@ static void build_verify(app *a, app_ui *ui, int64_t now_ms)
         else if (v->status == SV_VERIFY_CONFIRMED)
             snprintf(l2, sizeof l2, "%s", _("✓ Confirmed")), c2 = C_OK;
         else if (v->status == SV_VERIFY_CORRECTED)
-            snprintf(l2, sizeof l2, _("Corrected to: %s"), v->value ? v->value : ""), c2 = C_WARN;
+            snprintf(l2, sizeof l2, _("Corrected to: %s"),
+                     app__phrase_show(correct_phrases, NCORRECT, v->value, sh, sizeof sh)),
+                c2 = C_WARN;
         else
-            snprintf(l2, sizeof l2, _("Disputed: %s"), v->note ? v->note : ""), c2 = C_BAD;
+            snprintf(l2, sizeof l2, _("Disputed: %s"),
+                     app__phrase_show(app__dispute_phrases, app__ndispute_phrases, v->note, sh,
+                                      sizeof sh)),
+                c2 = C_BAD;
         float tw = stacked ? row.w - 2 * pad : row.w - 4 * (bw + pad) - 2 * pad;
         float th = stacked ? (rh - t) / 2 - pad / 2 : row.h / 2;
         app__text_line(ui, row.x + pad, row.y, tw, th, l1, 3.8f, C_INK);
@@ -116,17 +134,6 @@ static void build_verify(app *a, app_ui *ui, int64_t now_ms)
     if (u)
         app__list_hints(ui, pad, y0, y1, ui->width - 2 * pad, first, shown, SV_FIELD_COUNT);
 }
-
-static const char *const correct_phrases[] = {N_("Owned by the whole people (the State)"),
-                                              N_("Collectively owned by the village"),
-                                              N_("Collectively owned by the villager group"),
-                                              N_("County people's government"),
-                                              N_("Township people's government"),
-                                              N_("Natural resources bureau"),
-                                              N_("Forestry and grassland bureau"),
-                                              N_("Water resources bureau"),
-                                              N_("Managed directly"),
-                                              N_("Managed by contract")};
 
 static int tap_verify(app *a, const char *id)
 {
@@ -156,8 +163,8 @@ static int tap_verify(app *a, const char *id)
     if (vs == SV_VERIFY_CORRECTED) {
         snprintf(title, sizeof title, _("%s: the correct value"), field_label(f));
         app__open_modal(a, APP_MODAL_TEXT, APP_ASK_CORRECTED, title);
-        for (size_t i = 0; i < sizeof correct_phrases / sizeof correct_phrases[0]; i++)
-            app__pick_add(a, _(correct_phrases[i]), NULL);
+        for (size_t i = 0; i < NCORRECT; i++)
+            app__pick_add(a, _(correct_phrases[i].en), NULL);
         /* values registered in other fields are often the right one for this field */
         for (int k = 0; k < SV_FIELD_COUNT; k++)
             if (u->fields[k] && u->fields[k][0])
@@ -166,7 +173,7 @@ static int tap_verify(app *a, const char *id)
         snprintf(title, sizeof title, _("%s: the dispute, in the parties' words"), field_label(f));
         app__open_modal(a, APP_MODAL_TEXT, APP_ASK_DISPUTED, title);
         for (size_t i = 0; i < app__ndispute_phrases; i++)
-            app__pick_add(a, _(app__dispute_phrases[i]), NULL);
+            app__pick_add(a, _(app__dispute_phrases[i].en), NULL);
     }
     a->ask_field = (int)f;
     return 1;
@@ -175,12 +182,19 @@ static int tap_verify(app *a, const char *id)
 static int answer_verify(app *a, app_ask ask, int k, const char *v)
 {
     switch (ask) {
-    case APP_ASK_CORRECTED:
-        submit_verification(a, (sv_field)k, SV_VERIFY_CORRECTED, v, NULL);
+    case APP_ASK_CORRECTED: {
+        /* the phrases tapped are recorded in the registry's language, whatever the UI's */
+        char rec[APP_TEXT_MAX];
+        app__phrase_store(correct_phrases, NCORRECT, v, rec, sizeof rec);
+        submit_verification(a, (sv_field)k, SV_VERIFY_CORRECTED, rec, NULL);
         return 1;
-    case APP_ASK_DISPUTED:
-        submit_verification(a, (sv_field)k, SV_VERIFY_DISPUTED, NULL, v);
+    }
+    case APP_ASK_DISPUTED: {
+        char rec[APP_TEXT_MAX];
+        app__phrase_store(app__dispute_phrases, app__ndispute_phrases, v, rec, sizeof rec);
+        submit_verification(a, (sv_field)k, SV_VERIFY_DISPUTED, NULL, rec);
         return 1;
+    }
     default:
         return 0;
     }

@@ -459,6 +459,49 @@ const char *app__code_label(app *a, const char *list, const char *code, char *bu
     return buf;
 }
 
+/* ---- phrases recorded in the registry's language --------------------------------------- */
+
+/* Replace in `in` every occurrence of one side of the table by the other (from_en: a phrase as
+ * the interface shows it becomes its Chinese; else the Chinese becomes the shown text). */
+static void phrase_swap(const app__phrase *ph, size_t n, const char *in, char *out, size_t outn,
+                        int to_zh)
+{
+    size_t o = 0;
+    while (*in && o + 1 < outn) {
+        size_t i, from_len = 0;
+        const char *to = NULL;
+        for (i = 0; i < n && !to; i++) {
+            const char *from = to_zh ? _(ph[i].en) : ph[i].zh;
+            from_len = strlen(from);
+            if (from_len && strncmp(in, from, from_len) == 0)
+                to = to_zh ? ph[i].zh : _(ph[i].en);
+        }
+        if (to) {
+            size_t k = strlen(to);
+            if (o + k >= outn)
+                break;
+            memcpy(out + o, to, k);
+            o += k;
+            in += from_len;
+            continue;
+        }
+        out[o++] = *in++;
+    }
+    out[o] = '\0';
+}
+
+void app__phrase_store(const app__phrase *ph, size_t n, const char *in, char *out, size_t outn)
+{
+    phrase_swap(ph, n, in ? in : "", out, outn, 1);
+}
+
+const char *app__phrase_show(const app__phrase *ph, size_t n, const char *in, char *out,
+                             size_t outn)
+{
+    phrase_swap(ph, n, in ? in : "", out, outn, 0);
+    return out;
+}
+
 /* ---- small helpers ----------------------------------------------------------------------- */
 
 void app__copy(char *dst, size_t n, const char *src)

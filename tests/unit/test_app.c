@@ -761,8 +761,8 @@ static void test_recording(void)
     for (size_t i = 0; i < a.nver; i++)
         if (a.ver[i].field == SV_FIELD_RIGHTS) {
             CHECK_INT(a.ver[i].status, SV_VERIFY_CORRECTED);
-            CHECK_STR(a.ver[i].value ? a.ver[i].value : "",
-                      "Owned by the whole people (the State)（村民会议");
+            /* the phrase in the registry's language whatever the UI's (defect 7) */
+            CHECK_STR(a.ver[i].value ? a.ver[i].value : "", "全民所有（村民会议");
         }
 
     /* pointing out: a party, present, signs on the pad */
@@ -1864,9 +1864,39 @@ static void test_marker_reset(void)
         if (app_lang_zh()) {
             CHECK_STR(app__code_label(&a, "marker", "concrete-post", b, sizeof b), "水泥桩");
             CHECK_STR(app__code_label(&a, "unit-type", "森林", b, sizeof b), "森林");
+            /* the phrases recorded in Chinese are zh_CN.po's translations (defect 7) */
+            for (size_t i = 0; i < app__ndispute_phrases; i++)
+                CHECK_STR(_(app__dispute_phrases[i].en), app__dispute_phrases[i].zh);
+            CHECK(tap_id(&a, &ui, "verify"));
+            CHECK(tap_id(&a, &ui, "verify:owner:corrected"));
+            CHECK(a.npick > 0 && strcmp(a.pick_label[0], "全民所有") == 0);
+            app__close_modal(&a);
+            app_go_back(&a);
         }
         app_i18n_init("en", NULL);
     }
+
+    /* a phrase tapped in the English interface is recorded in Chinese, the crew's own words as
+     * typed (defect 7); the screen shows it in English */
+    CHECK(tap_id(&a, &ui, "verify"));
+    CHECK(tap_id(&a, &ui, "verify:owner:corrected"));
+    CHECK(a.npick > 0 && strcmp(a.pick_label[0], "Owned by the whole people (the State)") == 0);
+    CHECK(tap_id(&a, &ui, "phrase:0"));
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    PUMP_UNTIL(&a, &ui, a.nver == 1);
+    if (a.nver == 1)
+        CHECK_STR(a.ver[0].value ? a.ver[0].value : "", "全民所有");
+    CHECK(tap_id(&a, &ui, "verify:manager:disputed"));
+    CHECK(tap_id(&a, &ui, "phrase:1"));
+    app_on_text(&a, " (2019)");
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    PUMP_UNTIL(&a, &ui, a.nver == 2);
+    for (size_t i = 0; i < a.nver; i++)
+        if (a.ver[i].status == SV_VERIFY_DISPUTED)
+            CHECK_STR(a.ver[i].note ? a.ver[i].note : "", "其他集体主张所有权 (2019)");
+    rebuild(&a, &ui);
+    CHECK(ui_says(&ui, "Owned by the whole people"));
+    CHECK(tap_id(&a, &ui, "back"));
 
     /* J1 with a concrete post */
     CHECK(tap_id(&a, &ui, "record"));
