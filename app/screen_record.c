@@ -121,19 +121,25 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
     int averaging = a->rec && s->averaging && strcmp(s->point_unit, app__unit_code(a)) == 0;
     char buf[400];
 
-    /* progress: epochs, seconds, spread */
+    /* progress: epochs, seconds, spread; the journal's real requirement (average.*): with
+     * average.seconds 0 there is no minimum time and no seconds bar */
+    sv_avg_opts need = sv_state_avg_opts(a->j);
+    if (a->rec) {
+        need.epochs = s->need_n;
+        need.min_seconds = s->need_secs;
+    }
     float bh = t * 0.9f;
-    snprintf(buf, sizeof buf, _("Epochs %d / %d"), averaging ? s->n : 0,
-             s->need_n ? s->need_n : 10);
-    progress_bar(ui, (app_rect){x, y, w, bh}, averaging && s->need_n ? (double)s->n / s->need_n : 0,
-                 0x9fd8b0ffu, buf);
-    y += bh + pad / 2;
-    snprintf(buf, sizeof buf, _("Seconds %.1f / %.0f"), averaging ? s->secs : 0.0,
-             s->need_secs > 0 ? s->need_secs : 10.0);
+    snprintf(buf, sizeof buf, _("Epochs %d / %d"), averaging ? s->n : 0, need.epochs);
     progress_bar(ui, (app_rect){x, y, w, bh},
-                 averaging && s->need_secs > 0 ? s->secs / s->need_secs : averaging, 0x9fc8e8ffu,
-                 buf);
+                 averaging && need.epochs > 0 ? (double)s->n / need.epochs : 0, 0x9fd8b0ffu, buf);
     y += bh + pad / 2;
+    if (need.min_seconds > 0) {
+        snprintf(buf, sizeof buf, _("Seconds %.1f / %.0f"), averaging ? s->secs : 0.0,
+                 need.min_seconds);
+        progress_bar(ui, (app_rect){x, y, w, bh}, averaging ? s->secs / need.min_seconds : 0,
+                     0x9fc8e8ffu, buf);
+        y += bh + pad / 2;
+    }
     if (averaging && isfinite(s->spread_m))
         snprintf(buf, sizeof buf, _("Spread %.3f m · refused epochs %d"), s->spread_m, s->dropped);
     else

@@ -1900,6 +1900,9 @@ static void test_marker_reset(void)
 
     /* J1 with a concrete post */
     CHECK(tap_id(&a, &ui, "record"));
+    /* the journal's requirement (3 epochs, average.seconds 0): no invented 10 s (defect 8) */
+    CHECK(ui_says(&ui, "Epochs 0 / 3"));
+    CHECK(!ui_says(&ui, "Seconds"));
     CHECK(tap_id(&a, &ui, "marker"));
     CHECK(pick_value(&a, &ui, "concrete-post"));
     CHECK_STR(a.marker, "concrete-post");
