@@ -161,8 +161,19 @@ static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
     float rh = t * 1.5f;
     float actions_h = t * 1.3f + pad + t * 0.7f * 5;
     float dy0 = y, dy1 = ui->height - actions_h - pad;
-    int dfirst = app__list_first(a, dy0, dy1, rh, (int)a->nunits), dshown = 0;
-    for (size_t u = (size_t)dfirst; a->day && u < a->nunits && y + rh <= dy1; u++, dshown++) {
+    /* the units worked on first: the one open, then those with entries the office has not yet
+     * acknowledged (today's work), then the incomplete ones, then the rest, each in code order */
+    size_t *ord = malloc((a->nunits ? a->nunits : 1) * sizeof *ord), no = 0;
+    for (int rank = 0; ord && a->day && rank < 4; rank++)
+        for (size_t u = 0; u < a->nunits; u++) {
+            const app_dayend_row *r = &a->day[u];
+            int k = (int)u == a->cur ? 0 : r->unacked > 0 ? 1 : r->stage != SV_STAGE_DONE ? 2 : 3;
+            if (k == rank)
+                ord[no++] = u;
+        }
+    int dfirst = app__list_first(a, dy0, dy1, rh, (int)no), dshown = 0;
+    for (size_t i = (size_t)dfirst; i < no && y + rh <= dy1; i++, dshown++) {
+        size_t u = ord[i];
         const app_dayend_row *r = &a->day[u];
         app_rect row = {pad, y, w, rh - pad / 2};
         app_ui_fill(ui, row, u % 2 ? app__th->row_alt : C_BG);
@@ -175,8 +186,10 @@ static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
                      _(" (draft %.2f ha, %+.1f %%)"), r->draft_m2 / 1e4, r->diff_pct);
         if (isfinite(r->walk_gap_m))
             snprintf(gap, sizeof gap, _(" · walk closure %.1f m"), r->walk_gap_m);
-        snprintf(buf, sizeof buf, _("%s · %d points%s%s"), a->units[u].u.code, r->points, area,
-                 gap);
+        char cn[SV_CODE_MAX + 200];
+        snprintf(cn, sizeof cn, "%s%s%s", a->units[u].u.code, a->units[u].u.name ? " " : "",
+                 a->units[u].u.name ? a->units[u].u.name : "");
+        snprintf(buf, sizeof buf, _("%s · %d points%s%s"), cn, r->points, area, gap);
         app__text_line(ui, row.x + pad, row.y, row.w - 2 * pad, row.h / 2, buf, 3.8f, C_INK);
         /* the unit's stage and what keeps it from done: the library's rule (sv_unit_stage,
          * sv_unit_missing), the same as Today's groups and `quejie tasks list` */
@@ -189,7 +202,8 @@ static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
                        sc);
         y += rh;
     }
-    app__list_hints(ui, pad, dy0, dy1, w, dfirst, dshown, (int)a->nunits);
+    app__list_hints(ui, pad, dy0, dy1, w, dfirst, dshown, (int)no);
+    free(ord);
     /* sync */
     y = ui->height - actions_h;
     app_ui_fill(ui, (app_rect){0, y - pad / 2, (float)ui->width, 2}, C_INK);
@@ -211,7 +225,8 @@ static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
         snprintf(buf, sizeof buf, "%s", _("Sync is not available (read-only journal)"));
     else if (!a->ss.enrolled)
         snprintf(buf, sizeof buf, "%s",
-                 _("Not enrolled with a county office: enroll with `quejie enroll` first"));
+                 _("This tablet is not enrolled with the county office: the administrator "
+                   "must enroll it there before it can send"));
     else
         snprintf(buf, sizeof buf, _("Office %s · %lld of %lld entries acknowledged"), a->ss.office,
                  (long long)a->ss.acked_seq, (long long)a->ss.last_seq);

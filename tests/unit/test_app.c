@@ -1970,6 +1970,21 @@ static void test_marker_reset(void)
     CHECK_STR(r1.marker, "concrete-post");
     CHECK_STR(p3.marker, "");
 
+    /* Day end (defect 9): the unit open and the one worked on first, with their names, ahead
+     * of the untouched ones in code order */
+    app__open(&a, APP_SCR_DAYEND);
+    rebuild(&a, &ui);
+    {
+        const char *rows[2] = {NULL, NULL};
+        for (size_t i = 0, k = 0; i < ui.ncmd && k < 2; i++)
+            if (ui.cmd[i].op == APP_OP_TEXT && strstr(ui.text + ui.cmd[i].off, " points"))
+                rows[k++] = ui.text + ui.cmd[i].off;
+        CHECK(rows[0] && strncmp(rows[0], U, strlen(U)) == 0);
+        CHECK(rows[0] && a.units[a.cur].u.name && strstr(rows[0], a.units[a.cur].u.name));
+        CHECK(rows[1] && strncmp(rows[1], other, strlen(other)) == 0);
+    }
+    app_go_back(&a);
+
     CHECK_INT(app_rec_stop(a.rec), 0);
     a.rec = NULL;
     app_ui_free(&ui);
