@@ -159,7 +159,7 @@ static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
     char buf[700];
     /* units */
     float rh = t * 1.5f;
-    float actions_h = t * 1.3f + pad + t * 0.7f * 5;
+    float actions_h = t * 1.3f + pad + t * 0.7f * 6; /* the outcome may take two lines */
     float dy0 = y, dy1 = ui->height - actions_h - pad;
     /* the units worked on first: the one open, then those with entries the office has not yet
      * acknowledged (today's work), then the incomplete ones, then the rest, each in code order */
@@ -269,8 +269,10 @@ static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
                      : a->ss.message);
     else
         buf[0] = '\0';
-    app__text_line(ui, pad, y, w, lh, buf, 3.5f, a->ss.busy ? C_DIM : oc);
-    y += lh;
+    /* two lines where one is too narrow (where the bundles were written, in portrait) */
+    float oh = app__text_width(buf, app__text_px(ui, 3.5f)) > w ? 2 * lh : lh;
+    app__text_line(ui, pad, y, w, oh, buf, 3.5f, a->ss.busy ? C_DIM : oc);
+    y += oh;
     for (int i = 0; i < a->ss.nrows && i < 3; i++) {
         const sy_bundle_row *b = &a->ss.rows[i];
         snprintf(buf, sizeof buf, _("Bundle %lld · entries %lld–%lld · %s%s%s"), (long long)b->id,

@@ -31,8 +31,8 @@ static void build_gnss(app *a, app_ui *ui, int64_t now_ms)
                     APP_ALIGN_CENTER, C_BAR_INK);
         y += big.h + pad;
         if (a->gnss.error[0])
-            app_ui_text(ui, (app_rect){pad, y, big.w, lh}, a->gnss.error, tp, APP_ALIGN_LEFT,
-                        C_DIM);
+            app__text_fit(ui, (app_rect){pad, y, big.w, 2 * lh}, a->gnss.error, 3.8f,
+                          APP_ALIGN_LEFT, C_DIM);
         return;
     }
     const sv_fix *f = a->gnss.have_fix ? &a->gnss.fix : NULL;
@@ -99,9 +99,13 @@ static void build_gnss(app *a, app_ui *ui, int64_t now_ms)
     fmt_num(a3, sizeof a3, "%.3f m", f->alt_hae);
     snprintf(store[n], 200, _("Latitude %s  Longitude %s  Height %s"), a1, a2, a3);
     lines[n] = store[n], n++;
-    for (int i = 0; i < n; i++, y += lh)
-        app_ui_text(ui, (app_rect){pad, y, ui->width - 2 * pad, lh}, lines[i], tp, APP_ALIGN_LEFT,
-                    C_INK);
+    /* a line too wide for the screen (the position at 800x1280 and 224 DPI) wraps onto two */
+    float w = ui->width - 2 * pad;
+    for (int i = 0; i < n; i++) {
+        float h = app__text_width(lines[i], tp) > w ? 2 * lh : lh;
+        app__text_fit(ui, (app_rect){pad, y, w, h}, lines[i], 3.8f, APP_ALIGN_LEFT, C_INK);
+        y += h;
+    }
 }
 
 const app__screen_ops app__screen_gnss = {.build = build_gnss};

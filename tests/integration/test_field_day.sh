@@ -92,7 +92,8 @@ check_dumps() {
     "$PY" - "$@" <<'PY'
 import json, re, sys
 base, want_dpi, steps = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-english = lambda t: [x for x in re.findall(r"[A-Za-z]{3,}", t) if not x.isupper()]
+# program names a crew reads as they are (the GNSS screen names gpsd) pass too
+english = lambda t: [x for x in re.findall(r"[A-Za-z]{3,}", t) if not x.isupper() and x != "gpsd"]
 out = []
 for step in steps:
     d = json.load(open("%s/%s.json" % (base, step)))
@@ -125,7 +126,7 @@ PY
 }
 
 # The day, at each display. Each dump is named after the step; every one is checked.
-STEPS="today search map nav-choice navigating record marker-pick recorded points point \
+STEPS="today search map gnss nav-choice navigating record marker-pick recorded points point \
 change-pick reason changed nav-point void-reason voided dayend synced"
 # The three DPIs of a window size run side by side (the app waits on gpsd, the recorder and the
 # office far more than it computes), each in its own window on the one X server.
@@ -161,6 +162,11 @@ tap @unit:$U
 wait-for @map
 wait-for @record
 dump-widgets $D/map.json
+tap @gnss
+wait 300
+dump-widgets $D/gnss.json
+tap @back
+wait-for @navigate
 tap @navigate
 wait-for @pick:0
 dump-widgets $D/nav-choice.json
