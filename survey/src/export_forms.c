@@ -19,16 +19,13 @@
  * packages), fetch anything (the document is self-contained, fonts are the reader's), or leave a
  * partial file under the target name (written beside it and renamed, as the other writers).
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "export_int.h"
 #include "survey/clock.h"
-#include "survey/fileio.h"
 
 #define BLANK_ROWS 8 /* empty rows for handwriting in a table with nothing recorded yet */
 
@@ -188,9 +185,21 @@ static int gather(fctx *c)
             return sv__ex_nomem(x);
         }
         c->codes = all;
-        memcpy(c->codes + c->n_codes, codes, n * sizeof *codes);
-        c->n_codes += n;
-        free(codes); /* the labels now belong to c->codes */
+        /* Every device carries the county's lists: keep each (list, code) once, the first
+         * journal's label, so that a county-wide export looks labels up among tens, not
+         * thousands. */
+        size_t had = c->n_codes;
+        for (size_t i = 0; i < n; i++) {
+            int dup = 0;
+            for (size_t m = 0; !dup && m < had; m++)
+                dup = strcmp(c->codes[m].list, codes[i].list) == 0 &&
+                      strcmp(c->codes[m].code, codes[i].code) == 0;
+            if (dup)
+                free(codes[i].label);
+            else
+                c->codes[c->n_codes++] = codes[i];
+        }
+        free(codes); /* the kept labels now belong to c->codes */
     }
     if (rc == SV_OK)
         rc = sv__ex_for_each_line(x, keep_seg, c);
@@ -566,42 +575,21 @@ static int write_body(fctx *c, sv_export_stats *st)
     return ferror(f) ? SV_EIO : SV_OK;
 }
 
+static int forms_body(sv__ex *x, FILE *f, sv_export_stats *st, void *ctx)
+{
+    (void)x;
+    fctx *c = ctx;
+    c->f = f;
+    return write_body(c, st);
+}
+
 int sv__ex_write_forms(sv__ex *x, sv_export_stats *st)
 {
     fctx c = {0};
     c.x = x;
     int rc = gather(&c);
-    size_t tsize = strlen(x->path) + 12;
-    char *tmp = rc == SV_OK ? malloc(tsize) : NULL;
-    if (rc == SV_OK && !tmp)
-        rc = sv__ex_nomem(x);
-    int fd = -1;
-    if (rc == SV_OK && (fd = sv_file_tmp_beside(x->path, tmp, tsize)) < 0) {
-        sv__diag(x->diag, "%s: cannot create a temporary file beside it: %s", x->path,
-                 strerror(errno));
-        rc = SV_EIO;
-    }
-    if (rc == SV_OK && !(c.f = fdopen(fd, "w"))) {
-        close(fd);
-        unlink(tmp);
-        rc = sv__ex_nomem(x);
-    }
-    if (rc == SV_OK) {
-        rc = write_body(&c, st);
-        if (rc == SV_OK && (fflush(c.f) != 0 || ferror(c.f)))
-            rc = SV_EIO;
-        if (fclose(c.f) != 0 && rc == SV_OK)
-            rc = SV_EIO;
-        if (rc == SV_EIO && !x->diag->msg[0])
-            sv__diag(x->diag, "%s: cannot write: %s", x->path, strerror(errno));
-        if (rc == SV_OK && sv_file_commit(tmp, x->path) != 0) {
-            sv__diag(x->diag, "%s: cannot put the file in place: %s", x->path, strerror(errno));
-            rc = SV_EIO;
-        }
-        if (rc != SV_OK)
-            unlink(tmp);
-    }
-    free(tmp);
+    if (rc == SV_OK)
+        rc = sv__ex_write_through(x, forms_body, &c, st);
     free(c.edge);
     free(c.segs);
     free(c.runs);

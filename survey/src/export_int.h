@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "gpkg.h"
 #include "internal.h"
@@ -246,6 +247,12 @@ int sv__ex_edges(sv__ex *x, double **out);
 int sv__ex_write_gpkg(sv__ex *x, sv_export_stats *st);                       /* export_gpkg.c */
 int sv__ex_write_text(sv__ex *x, sv_export_format fmt, sv_export_stats *st); /* export_text.c */
 int sv__ex_write_forms(sv__ex *x, sv_export_stats *st);                      /* export_forms.c */
+
+/* A text file's body, written to f (fills st); SV_OK or the failure. */
+typedef int (*sv__ex_body_fn)(sv__ex *x, FILE *f, sv_export_stats *st, void *ctx);
+/* Write x->path through a temporary file beside it, renamed into place only when body succeeded
+ * and every byte reached the file; the one way the text formats reach disk. (export_text.c) */
+int sv__ex_write_through(sv__ex *x, sv__ex_body_fn body, void *ctx, sv_export_stats *st);
 
 /* The office's choice about point (unit, number), or NULL. */
 const sv_export_choice *sv__ex_choice(const sv__ex *x, const char *unit, const char *number);

@@ -349,8 +349,27 @@ static int write_csv_body(sv__ex *x, FILE *f, sv_export_stats *st)
     return ferror(f) ? SV_EIO : SV_OK;
 }
 
-/* Write a text format through a temporary file beside the target. */
-int sv__ex_write_text(sv__ex *x, sv_export_format fmt, sv_export_stats *st)
+/* The GeoJSON or CSV body (ctx: the format). */
+static int text_body(sv__ex *x, FILE *f, sv_export_stats *st, void *ctx)
+{
+    if (*(const sv_export_format *)ctx == SV_EXPORT_CSV)
+        return write_csv_body(x, f, st);
+    jctx c = {f, 0, st};
+    /* The name says what the file is; no "crs" member: RFC 7946 coordinates are lon/lat by
+     * definition, and CGCS2000 agrees with WGS 84 to well under a metre. */
+    fputs("{\"type\":\"FeatureCollection\",\"name\":\"quejie\",\"features\":[\n", f);
+    int rc = j_body(x, &c);
+    if (rc == SV_OK) {
+        fputs("\n]}\n", f);
+        st->units = x->n_units;
+        st->points = x->n_pts;
+        st->vertices = x->n_vx;
+        st->signatures = x->n_sigs;
+    }
+    return rc;
+}
+
+int sv__ex_write_through(sv__ex *x, sv__ex_body_fn body, void *ctx, sv_export_stats *st)
 {
     size_t tsize = strlen(x->path) + 12;
     char *tmp = malloc(tsize);
@@ -370,23 +389,7 @@ int sv__ex_write_text(sv__ex *x, sv_export_format fmt, sv_export_stats *st)
         free(tmp);
         return sv__ex_nomem(x);
     }
-    int rc;
-    if (fmt == SV_EXPORT_CSV) {
-        rc = write_csv_body(x, f, st);
-    } else {
-        jctx c = {f, 0, st};
-        /* The name says what the file is; no "crs" member: RFC 7946 coordinates are lon/lat
-         * by definition, and CGCS2000 agrees with WGS 84 to well under a metre. */
-        fputs("{\"type\":\"FeatureCollection\",\"name\":\"quejie\",\"features\":[\n", f);
-        rc = j_body(x, &c);
-        if (rc == SV_OK) {
-            fputs("\n]}\n", f);
-            st->units = x->n_units;
-            st->points = x->n_pts;
-            st->vertices = x->n_vx;
-            st->signatures = x->n_sigs;
-        }
-    }
+    int rc = body(x, f, st, ctx);
     if (rc == SV_OK && (fflush(f) != 0 || ferror(f)))
         rc = SV_EIO;
     if (fclose(f) != 0 && rc == SV_OK)
@@ -401,4 +404,9 @@ int sv__ex_write_text(sv__ex *x, sv_export_format fmt, sv_export_stats *st)
         unlink(tmp);
     free(tmp);
     return rc;
+}
+
+int sv__ex_write_text(sv__ex *x, sv_export_format fmt, sv_export_stats *st)
+{
+    return sv__ex_write_through(x, text_body, &fmt, st);
 }
