@@ -5,6 +5,9 @@
  *   - 界址点成果表: number, X north and Y east in the unit's Gauss-Krueger zone (3 decimals),
  *     边长 to the next point (sv__ex_edges, the same figure as the CSV table), point type, marker,
  *     how the point was obtained; the unit's CRS and surveyed area from the unit summary;
+ *   - 宗地草图: the unit drawn to a customary paper scale in its plane, lines with their
+ *     lengths, points with their numbers, neighbours, the draft dashed, north arrow and scale
+ *     bar (unit_map below);
  *   - 界址标示表: per boundary line, its ends, marker, length, category, position, nature and the
  *     numbers of the dispute and agreement documents it carries;
  *   - 界址签章表: the lines grouped by neighbour (start, middle and end point numbers, the
@@ -268,7 +271,14 @@ static const char STYLE[] =
     ".who{font-size:8pt}.warn{font-size:8.5pt;border:1px solid #000;padding:1mm 2mm;"
     "margin:0 0 3mm}"
     ".foot{display:flex;justify-content:space-between;margin-top:4mm}"
-    ".made{font-size:7.5pt;color:#444;margin-top:2mm}";
+    ".made{font-size:7.5pt;color:#444;margin-top:2mm}"
+    "svg.map{display:block;border:1px solid #000;margin:0 0 2mm}"
+    "svg.map line.b{stroke:#000;stroke-width:.45}svg.map line.disputed{stroke-width:.8;"
+    "stroke-dasharray:3 .8 .6 .8}svg.map circle.p{fill:#000}"
+    "svg.map path.draft{fill:none;stroke:#555;stroke-width:.3;stroke-dasharray:2 1.2}"
+    "svg.map path.north{fill:#000}svg.map path.bar{fill:none;stroke:#000;stroke-width:.4}"
+    "svg.map text{font-size:2.6px;text-anchor:middle}svg.map text.len{font-size:2.2px}"
+    "svg.map text.nb{font-size:2.8px}.legend{font-size:8.5pt;margin:0 0 2mm}";
 
 /* The unit's heading table: code, name, location, CRS, area. */
 static void unit_head(fctx *c, size_t ui, int with_area)
@@ -373,6 +383,218 @@ static void points_table(fctx *c, size_t ui)
     fputs("</section>\n", f);
 }
 
+/* ---- 宗地草图: the unit map ------------------------------------------------------------------
+ *
+ * The unit drawn to a true paper scale in its Gauss-Krueger plane (X north up, Y east right):
+ * the boundary lines as drawn in the 界址标示表, each labelled with its length, the boundary
+ * points with their numbers, the neighbours outside the lines they share, the draft dashed for
+ * comparison, a north arrow and a scale bar. The scale is the largest of the customary ones at
+ * which the unit fits the drawing, so that a ruler on the printed A4 page measures the ground.
+ */
+
+#define MAP_W 180.0 /* mm of paper */
+#define MAP_MAX_H 180.0
+#define MAP_PAD 14.0 /* mm kept clear around the drawing for labels, arrow and scale bar */
+
+/* The length of boundary line g in the plane, NaN when its ends lie in no common zone. */
+static double seg_len(const sv__ex *x, const sv__ex_seg *g)
+{
+    if (x->pt_set[g->a] <= 0 || x->pt_set[g->a] != x->pt_set[g->b])
+        return NAN;
+    return hypot(x->pt_ne[2 * g->b] - x->pt_ne[2 * g->a],
+                 x->pt_ne[2 * g->b + 1] - x->pt_ne[2 * g->a + 1]);
+}
+
+/* The denominator of the customary scale at which `metres` of ground fit `mm` of paper. */
+static double map_scale(double metres, double mm)
+{
+    static const double steps[] = {1, 2, 2.5, 5};
+    for (double dec = 100; dec < 1e9; dec *= 10)
+        for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+            if (metres * 1000.0 / (steps[i] * dec) <= mm)
+                return steps[i] * dec;
+    return 1e9;
+}
+
+/* A scale bar's length in metres: a round figure between 15 and 40 mm at 1:scale. */
+static double bar_metres(double scale)
+{
+    static const double steps[] = {1, 2, 5};
+    for (double dec = 0.1; dec < 1e9; dec *= 10)
+        for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+            if (steps[i] * dec * 1000.0 / scale >= 15.0)
+                return steps[i] * dec;
+    return 1e9;
+}
+
+typedef struct map_frame {
+    double n_max, e_min; /* ground origin: the extent's north-west corner */
+    double k;            /* mm of paper per metre of ground */
+    double ox, oy;       /* mm of paper of the origin */
+} map_frame;
+
+static double map_x(const map_frame *m, double east)
+{
+    return m->ox + (east - m->e_min) * m->k;
+}
+
+static double map_y(const map_frame *m, double north)
+{
+    return m->oy + (m->n_max - north) * m->k;
+}
+
+/* Text at (px, py) mm, turned by deg, in class cls. */
+static void map_text(FILE *f, double px, double py, double deg, const char *cls, const char *s)
+{
+    fprintf(f, "<text class=\"%s\" x=\"%.2f\" y=\"%.2f\"", cls, px, py);
+    if (deg != 0)
+        fprintf(f, " transform=\"rotate(%.1f %.2f %.2f)\"", deg, px, py);
+    fputc('>', f);
+    h(f, s);
+    fputs("</text>", f);
+}
+
+static void unit_map(fctx *c, size_t ui, size_t s0, size_t s1, size_t ring_end)
+{
+    FILE *f = c->f;
+    sv__ex *x = c->x;
+    const sv_unit *u = &x->units[ui];
+    fputs("<section><h1>宗地草图</h1>", f);
+    unit_head(c, ui, 0);
+    fputs("</table>", f);
+    const sv__ex_set *set = sv__ex_plane_set(x, x->unit_set[ui]);
+    double *draft = NULL;
+    size_t nd = u->draft.n_pts;
+    if (set && nd) {
+        draft = malloc(2 * nd * sizeof *draft);
+        if (draft)
+            (void)sv_geo_to_plane_n(x->g, set->crs, nd, u->draft.lonlat, draft);
+    }
+    /* the extent of what is drawn: the unit's points with coordinates and the draft */
+    double n0 = INFINITY, n1 = -INFINITY, e0 = INFINITY, e1 = -INFINITY, cn = 0, ce = 0;
+    size_t p0 = x->unit_pt0[ui], np = 0;
+    for (int k = 0; set && p0 != SIZE_MAX && k < x->unit_points[ui]; k++) {
+        size_t i = p0 + (size_t)k;
+        if (x->pt_set[i] != x->unit_set[ui] || !isfinite(x->pt_ne[2 * i]))
+            continue;
+        n0 = fmin(n0, x->pt_ne[2 * i]), n1 = fmax(n1, x->pt_ne[2 * i]);
+        e0 = fmin(e0, x->pt_ne[2 * i + 1]), e1 = fmax(e1, x->pt_ne[2 * i + 1]);
+        cn += x->pt_ne[2 * i], ce += x->pt_ne[2 * i + 1], np++;
+    }
+    for (size_t i = 0; draft && i < nd; i++)
+        if (isfinite(draft[2 * i]) && isfinite(draft[2 * i + 1])) {
+            n0 = fmin(n0, draft[2 * i]), n1 = fmax(n1, draft[2 * i]);
+            e0 = fmin(e0, draft[2 * i + 1]), e1 = fmax(e1, draft[2 * i + 1]);
+        }
+    if (!(n1 >= n0 && e1 >= e0)) {
+        fputs("<div class=\"warn\">", f);
+        fputs(set ? "没有可绘制的界址点或预划范围：请在背面手绘草图。"
+                  : "该登记单元没有平面坐标（位置超出其投影带），无法绘制草图。",
+              f);
+        fputs("</div>", f);
+        made_line(c);
+        fputs("</section>\n", f);
+        free(draft);
+        return;
+    }
+    if (np) {
+        cn /= (double)np;
+        ce /= (double)np;
+    } else {
+        cn = (n0 + n1) / 2;
+        ce = (e0 + e1) / 2;
+    }
+    double gw = fmax(e1 - e0, 1.0), gh = fmax(n1 - n0, 1.0);
+    double scale = fmax(map_scale(gw, MAP_W - 2 * MAP_PAD), map_scale(gh, MAP_MAX_H - 2 * MAP_PAD));
+    map_frame m = {n1, e0, 1000.0 / scale, 0, 0};
+    double dh = fmax(gh * m.k + 2 * MAP_PAD, 70.0);
+    m.ox = (MAP_W - gw * m.k) / 2;
+    m.oy = (dh - gh * m.k) / 2;
+    fprintf(f,
+            "<svg class=\"map\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.2f\" "
+            "width=\"%.0fmm\" height=\"%.2fmm\" data-scale=\"%.0f\">",
+            MAP_W, dh, MAP_W, dh, scale);
+    /* the draft, ring by ring */
+    size_t at = 0;
+    for (size_t r = 0; draft && r < u->draft.n_rings; r++) {
+        fputs("<path class=\"draft\" d=\"", f);
+        for (size_t i = 0; i < u->draft.ring_pts[r]; i++, at++)
+            if (isfinite(draft[2 * at]))
+                fprintf(f, "%s%.2f %.2f", i ? " L" : "M", map_x(&m, draft[2 * at + 1]),
+                        map_y(&m, draft[2 * at]));
+        fputs(" Z\"/>", f);
+    }
+    /* the boundary lines with their lengths inside, the neighbours outside */
+    char buf[64];
+    for (size_t k = s0; k < s1; k++) {
+        const sv__ex_seg *g = &c->segs[k];
+        double len = seg_len(x, g);
+        if (!isfinite(len))
+            continue;
+        double ax = map_x(&m, x->pt_ne[2 * g->a + 1]), ay = map_y(&m, x->pt_ne[2 * g->a]);
+        double bx = map_x(&m, x->pt_ne[2 * g->b + 1]), by = map_y(&m, x->pt_ne[2 * g->b]);
+        int disputed = strcmp(g->docs.nature, "disputed") == 0;
+        fprintf(f, "<line class=\"b%s\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>",
+                disputed ? " disputed" : "", ax, ay, bx, by);
+        double dx = bx - ax, dy = by - ay, pl = hypot(dx, dy);
+        if (pl < 9.0) /* no room for a figure beside a line shorter than 9 mm */
+            continue;
+        /* the normal towards the unit's middle */
+        double nx = -dy / pl, ny = dx / pl, mx = (ax + bx) / 2, my = (ay + by) / 2;
+        if (nx * (map_x(&m, ce) - mx) + ny * (map_y(&m, cn) - my) < 0)
+            nx = -nx, ny = -ny;
+        double deg = atan2(dy, dx) * 180.0 / M_PI;
+        if (deg > 90)
+            deg -= 180;
+        else if (deg < -90)
+            deg += 180;
+        snprintf(buf, sizeof buf, "%.2f%s", len, disputed ? "（争议）" : "");
+        map_text(f, mx + 2.2 * nx, my + 2.2 * ny + 0.8, deg, "len", buf);
+        const char *nb = g->rec ? g->rec->neighbour : NULL;
+        const char *prev = k > s0 && c->segs[k - 1].rec ? c->segs[k - 1].rec->neighbour : NULL;
+        if (nb && *nb && k < ring_end && (k == s0 || !prev || strcmp(prev, nb) != 0))
+            map_text(f, mx - 5.0 * nx, my - 5.0 * ny + 1.0, deg, "nb", nb);
+    }
+    /* the points and their numbers, away from the middle */
+    for (int k = 0; p0 != SIZE_MAX && k < x->unit_points[ui]; k++) {
+        size_t i = p0 + (size_t)k;
+        if (x->pt_set[i] != x->unit_set[ui] || !isfinite(x->pt_ne[2 * i]))
+            continue;
+        double px = map_x(&m, x->pt_ne[2 * i + 1]), py = map_y(&m, x->pt_ne[2 * i]);
+        double ux = px - map_x(&m, ce), uy = py - map_y(&m, cn), ul = hypot(ux, uy);
+        if (ul < 1e-9)
+            ux = 0, uy = -1, ul = 1;
+        fprintf(f, "<circle class=\"p\" cx=\"%.2f\" cy=\"%.2f\" r=\"0.7\"/>", px, py);
+        fprintf(f, "<text class=\"pn\" x=\"%.2f\" y=\"%.2f\">", px + 3.0 * ux / ul,
+                py + 3.0 * uy / ul + 1.0);
+        h(f, x->pts[i].number);
+        fputs("</text>", f);
+    }
+    /* north arrow (grid north: X is up) and scale bar */
+    fprintf(f,
+            "<path class=\"north\" d=\"M%.1f 5 L%.1f 13 L%.1f 11 L%.1f 13 Z\"/>"
+            "<text class=\"pn\" x=\"%.1f\" y=\"17\">北</text>",
+            MAP_W - 8, MAP_W - 5, MAP_W - 8, MAP_W - 11, MAP_W - 8);
+    double bm = bar_metres(scale), bw = bm * m.k;
+    fprintf(f,
+            "<path class=\"bar\" d=\"M6 %.2f V%.2f H%.2f V%.2f\"/>"
+            "<text class=\"len\" x=\"6\" y=\"%.2f\">0</text>",
+            dh - 7, dh - 5, 6 + bw, dh - 7, dh - 9);
+    snprintf(buf, sizeof buf, "%g m", bm);
+    map_text(f, 6 + bw, dh - 9, 0, "len", buf);
+    fputs("</svg>", f);
+    fprintf(f,
+            "<p class=\"legend\">比例尺 1:%.0f（按 A4 原大打印时）。实线为界址线，旁注边长（m，"
+            "高斯-"
+            "克吕格平面距离）；点划粗线为争议界；虚线为预划范围；线外注相邻宗地权利人；指北针指向坐"
+            "标纵轴（X）"
+            "方向。</p>",
+            scale);
+    made_line(c);
+    fputs("</section>\n", f);
+    free(draft);
+}
+
 /* 界址标示表 */
 static void lines_table(fctx *c, size_t ui, size_t s0, size_t s1)
 {
@@ -394,11 +616,7 @@ static void lines_table(fctx *c, size_t ui, size_t s0, size_t s1)
         fputs("</td><td class=\"c\">", f);
         h(f, label(c, "marker", a->marker));
         fputs("</td><td class=\"n\">", f);
-        if (x->pt_set[g->a] > 0 && x->pt_set[g->a] == x->pt_set[g->b])
-            num(f,
-                hypot(x->pt_ne[2 * g->b] - x->pt_ne[2 * g->a],
-                      x->pt_ne[2 * g->b + 1] - x->pt_ne[2 * g->a + 1]),
-                3);
+        num(f, seg_len(x, g), 3);
         fputs("</td><td class=\"c\">", f);
         h(f, g->rec ? label(c, "line-category", g->rec->category) : "");
         fputs("</td><td class=\"c\">", f);
@@ -563,6 +781,7 @@ static int write_body(fctx *c, sv_export_stats *st)
         while (ring_end < s1 && (ring_end == s0 || c->segs[ring_end].a == c->segs[ring_end - 1].b))
             ring_end++;
         points_table(c, ui);
+        unit_map(c, ui, s0, s1, ring_end);
         lines_table(c, ui, s0, s1);
         sign_table(c, ui, s0, ring_end);
         st->points += (size_t)x->unit_points[ui];

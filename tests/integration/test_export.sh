@@ -566,6 +566,38 @@ assert any(r[6] == "争议界" for r in lines), lines
 signed = [r for h, r in p.rows if h == "界址签章表" and len(r) == 7 and r[3] == '南龙镇某村, "集体"']
 assert signed and "[sig]" in signed[0][4] and "张三" in signed[0][4] and len(signed[0][6]) == 10, signed
 PY
+"$PY" - "$O/forms.html" "$O/x.csv" "$ZR" "$NU" <<'PY' && ok "forms: a 宗地草图 per unit, drawn to its stated scale: every point where its X, Y put it, the disputed line marked" || fail "forms: the unit map"
+import csv, math, re, sys
+doc, table, zr, nu = open(sys.argv[1], encoding="utf-8").read(), sys.argv[2], sys.argv[3], int(sys.argv[4])
+maps = re.findall(r'<section><h1>宗地草图</h1>(.*?)</section>', doc, re.S)
+assert len(maps) == nu, len(maps)
+mine = [m for m in maps if '<td>%s</td>' % zr in m]
+assert len(mine) == 1, len(mine)
+m = mine[0]
+scale = float(re.search(r'data-scale="([0-9.]+)"', m).group(1))
+assert "比例尺 1:%d" % scale in m, "the legend states the drawing's scale"
+assert scale in (100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 25000, 50000, 100000), scale
+# every boundary point is drawn with its number beside it
+circles = [(float(a), float(b)) for a, b in re.findall(r'<circle class="p" cx="([-0-9.]+)" cy="([-0-9.]+)"', m)]
+names = re.findall(r'<text class="pn" x="[-0-9.]+" y="[-0-9.]+">([^<]*)</text>', m)
+rows = [r for r in csv.DictReader(open(table, encoding="utf-8")) if r["unit"] == zr]
+assert len(circles) == len(rows) == 4, (circles, rows)
+assert [r["number"] for r in rows] == names[:4], (names, rows)
+# paper distances times the scale are the ground's: X north up, Y east right
+for i in range(4):
+    for k in range(i + 1, 4):
+        a, b = rows[i], rows[k]
+        ground = math.hypot(float(a["X"]) - float(b["X"]), float(a["Y"]) - float(b["Y"]))
+        paper = math.hypot(circles[i][0] - circles[k][0], circles[i][1] - circles[k][1])
+        assert abs(paper * scale / 1000 - ground) <= 0.011 * scale / 1000 + 1e-6, (i, k, paper, ground, scale)
+        dx, dy = circles[k][0] - circles[i][0], circles[k][1] - circles[i][1]
+        de, dn = float(b["Y"]) - float(a["Y"]), float(b["X"]) - float(a["X"])
+        assert dx * de >= -1e-6 * scale and dy * dn <= 1e-6 * scale, "east is right, north is up"
+# each drawn line's length label agrees with the 界址标示表 (2 decimals), the disputed one marked
+lens = re.findall(r'<text class="len"[^>]*>([0-9.]+)(（争议）)?</text>', m)
+assert any(d for _, d in lens), "the disputed line J1-J2 is marked on the map"
+assert len(re.findall(r'<line class="b disputed"', m)) >= 1
+PY
 expect "forms of one unit" "$Q" export "$J" --format forms --unit $ZR --output "$O/zr.html"
 [ "$(grep -o '<h1>界址点成果表</h1>' "$O/zr.html" | wc -l)" = 1 ] && ok "forms of one unit: one unit's pages" || fail "forms --unit: $(grep -c h1 "$O/zr.html")"
 
