@@ -1123,6 +1123,10 @@ static int cmd_export(int argc, char **argv)
     if (sv_export_format_parse(get(&a, "--format"), &fmt) != SV_OK)
         return die(EXIT_USAGE, "--format '%s': use gpkg, geojson, csv or forms",
                    get(&a, "--format"));
+    if (fmt == SV_EXPORT_NOTICE)
+        return die(EXIT_USAGE, "--format notice: the public notice (公告) is printed at the "
+                               "county office, which keeps the notice periods "
+                               "(quejie-office export OFFICE_DB --format notice)");
     if (get(&a, "--bom") && fmt != SV_EXPORT_CSV)
         return die(EXIT_USAGE, "--bom is for --format csv only (JSON text must not start with a "
                                "byte-order mark; a GeoPackage is an SQLite file)");

@@ -68,8 +68,9 @@
         choice: ['选择', 'Choice'],
         notice_dates: ['公告日期', 'Notice dates'],
         actions: ['操作', 'Actions'],
-        print_forms: ['打印界址调查表（界址点成果表、界址标示表、界址签章表）',
-                      'Print the boundary forms (point table, line table, signature table)'],
+        print_forms: ['打印界址调查表（界址点成果表、宗地草图、界址标示表、界址签章表）',
+                      'Print the boundary forms (point table, unit map, line table, signature table)'],
+        print_notice: ['打印公告（附宗地草图）', 'Print the public notice (with the unit map)'],
         do_return: ['退回作业组', 'Return to the crew'],
         do_accept: ['通过', 'Accept'],
         do_notice: ['开始公告', 'Start the public notice'],
@@ -637,6 +638,14 @@
             formsA.href = '/api/v1/export?format=forms&unit=' + encodeURIComponent(u.code);
             formsA.target = '_blank';
             formsA.rel = 'noopener';
+            if (u.status === 'notice') { /* the 公告 of this unit, with its period and map */
+                add(formsP, document.createTextNode(' · '));
+                var noticeA = add(formsP, el('a', tr('print_notice')));
+                noticeA.id = 'print-notice';
+                noticeA.href = '/api/v1/export?format=notice&unit=' + encodeURIComponent(u.code);
+                noticeA.target = '_blank';
+                noticeA.rel = 'noopener';
+            }
         }
 
         var map = makeMap(root);

@@ -1014,16 +1014,21 @@ static int cmd_export(int argc, char **argv)
     const char *f = get(&a, "--format"), *out = get(&a, "--output"), *unit = get(&a, "--unit");
     sv_export_format fmt;
     if (!f || !out)
-        return die(EXIT_USAGE, "export needs --format gpkg|geojson|csv|forms and --output FILE");
+        return die(EXIT_USAGE,
+                   "export needs --format gpkg|geojson|csv|forms|notice and --output FILE");
     if (sv_export_format_parse(f, &fmt) != SV_OK)
-        return die(EXIT_USAGE, "--format: '%s' is not gpkg, geojson, csv or forms", f);
+        return die(EXIT_USAGE, "--format: '%s' is not gpkg, geojson, csv, forms or notice", f);
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;
     sv_export_stats st;
     if (sy_office_export_unit(o, fmt, unit, out, &st) != SY_OK)
         return office_fail(o);
-    if (fmt == SV_EXPORT_FORMS)
+    if (fmt == SV_EXPORT_NOTICE)
+        printf("wrote the public notice (公告) of %zu unit%s in notice, with their maps, to %s, "
+               "to print from a browser\n",
+               st.units, st.units == 1 ? "" : "s", out);
+    else if (fmt == SV_EXPORT_FORMS)
         printf("wrote the boundary forms of %zu unit%s (%zu boundary point%s) to %s, to print "
                "from a browser\n",
                st.units, st.units == 1 ? "" : "s", st.points, st.points == 1 ? "" : "s", out);
@@ -1242,7 +1247,8 @@ static const char USAGE[] =
     "  quejie-office disputes OFFICE_DB [--json]\n"
     "  quejie-office status OFFICE_DB [--json]\n"
     "  quejie-office log OFFICE_DB [--json] [--limit N]\n"
-    "  quejie-office export OFFICE_DB --format gpkg|geojson|csv|forms --output FILE [--unit CODE]\n"
+    "  quejie-office export OFFICE_DB --format gpkg|geojson|csv|forms|notice --output FILE\n"
+    "        [--unit CODE]\n"
     "  quejie-office user add OFFICE_DB --name NAME --role admin|reviewer|viewer  (password on "
     "stdin)\n"
     "  quejie-office user passwd OFFICE_DB --name NAME  (password on stdin)\n"

@@ -51,6 +51,8 @@ int sv_export_format_parse(const char *name, sv_export_format *out)
         *out = SV_EXPORT_CSV;
     else if (strcasecmp(name, "forms") == 0 || strcasecmp(name, "html") == 0)
         *out = SV_EXPORT_FORMS;
+    else if (strcasecmp(name, "notice") == 0)
+        *out = SV_EXPORT_NOTICE;
     else
         return SV_EINVAL;
     return SV_OK;
@@ -867,7 +869,7 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
     memset(st, 0, sizeof *st);
     int bad = !g || !path || !*path || (n && !js) ||
               (fmt != SV_EXPORT_GPKG && fmt != SV_EXPORT_GEOJSON && fmt != SV_EXPORT_CSV &&
-               fmt != SV_EXPORT_FORMS);
+               fmt != SV_EXPORT_FORMS && fmt != SV_EXPORT_NOTICE);
     for (size_t k = 0; !bad && k < n; k++)
         bad = !js[k];
     if (bad) {
@@ -878,6 +880,13 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
         sv__diag(diag,
                  "%s: a byte-order mark is for CSV only (JSON text must not start with "
                  "one, RFC 8259 8.1; a GeoPackage is an SQLite file)",
+                 path);
+        return SV_EINVAL;
+    }
+    if (fmt == SV_EXPORT_NOTICE && (!opt || !opt->notices || !opt->n_notices)) {
+        sv__diag(diag,
+                 "%s: the public notice needs the units in notice and their periods, "
+                 "which the county office keeps (quejie-office export --format notice)",
                  path);
         return SV_EINVAL;
     }
@@ -893,6 +902,9 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
     x.n_choices = opt && opt->choices ? opt->n_choices : 0;
     x.settlements = opt ? opt->settlements : NULL;
     x.n_settlements = opt && opt->settlements ? opt->n_settlements : 0;
+    x.notices = fmt == SV_EXPORT_NOTICE ? opt->notices : NULL;
+    x.n_notices = fmt == SV_EXPORT_NOTICE ? opt->n_notices : 0;
+    x.authority = opt ? opt->authority : NULL;
     x.sets[0].crs = (sv_crs){SV_EPSG_CGCS2000, NAN};
     x.sets[0].srs_id = SV_EPSG_CGCS2000;
     x.n_sets = 1;
@@ -903,9 +915,9 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
     }
     int rc = load(&x, unit);
     if (rc == SV_OK)
-        rc = fmt == SV_EXPORT_GPKG    ? sv__ex_write_gpkg(&x, st)
-             : fmt == SV_EXPORT_FORMS ? sv__ex_write_forms(&x, st)
-                                      : sv__ex_write_text(&x, fmt, st);
+        rc = fmt == SV_EXPORT_GPKG                               ? sv__ex_write_gpkg(&x, st)
+             : fmt == SV_EXPORT_FORMS || fmt == SV_EXPORT_NOTICE ? sv__ex_write_forms(&x, st)
+                                                                 : sv__ex_write_text(&x, fmt, st);
     if (rc == SV_OK)
         rc = sv__ex_count_unjoined(&x, st);
     ex_free(&x);

@@ -15,6 +15,8 @@
  *     its strokes with the signer's name and date; a cell without one is left empty for wet ink
  *     (the signed page is scanned back), and says so when an earlier signature no longer covers
  *     the boundary.
+ * With the options' notices (SV_EXPORT_NOTICE, the county office) the document is instead the
+ * public notice (公告) of those units, with each unit's 宗地草图 as its 附图 (write_notice).
  * The forms are Chinese whatever the interface language: they are the registration's own paper.
  * Code-list values print as their labels in the journals' code lists.
  *
@@ -278,7 +280,9 @@ static const char STYLE[] =
     "svg.map path.draft{fill:none;stroke:#555;stroke-width:.3;stroke-dasharray:2 1.2}"
     "svg.map path.north{fill:#000}svg.map path.bar{fill:none;stroke:#000;stroke-width:.4}"
     "svg.map text{font-size:2.6px;text-anchor:middle}svg.map text.len{font-size:2.2px}"
-    "svg.map text.nb{font-size:2.8px}.legend{font-size:8.5pt;margin:0 0 2mm}";
+    "svg.map text.nb{font-size:2.8px}.legend{font-size:8.5pt;margin:0 0 2mm}"
+    "p.text{text-indent:2em;line-height:1.8;margin:0 0 3mm}"
+    ".issuer{text-align:right;line-height:2;margin:8mm 6mm 0 0}";
 
 /* The unit's heading table: code, name, location, CRS, area. */
 static void unit_head(fctx *c, size_t ui, int with_area)
@@ -454,12 +458,25 @@ static void map_text(FILE *f, double px, double py, double deg, const char *cls,
     fputs("</text>", f);
 }
 
-static void unit_map(fctx *c, size_t ui, size_t s0, size_t s1, size_t ring_end)
+/* The end of the ring among a unit's lines segs[s0, s1): the ring comes first, extra recorded
+ * lines (chords) after it. */
+static size_t ring_end_of(const fctx *c, size_t s0, size_t s1)
+{
+    size_t e = s0;
+    while (e < s1 && (e == s0 || c->segs[e].a == c->segs[e - 1].b))
+        e++;
+    return e;
+}
+
+/* The unit's map page; title NULL is the form's own ("宗地草图"). */
+static void unit_map(fctx *c, size_t ui, size_t s0, size_t s1, size_t ring_end, const char *title)
 {
     FILE *f = c->f;
     sv__ex *x = c->x;
     const sv_unit *u = &x->units[ui];
-    fputs("<section><h1>宗地草图</h1>", f);
+    fputs("<section><h1>", f);
+    h(f, title ? title : "宗地草图");
+    fputs("</h1>", f);
     unit_head(c, ui, 0);
     fputs("</table>", f);
     const sv__ex_set *set = sv__ex_plane_set(x, x->unit_set[ui]);
@@ -762,8 +779,137 @@ static void sign_table(fctx *c, size_t ui, size_t s0, size_t s1)
     fputs("</section>\n", f);
 }
 
+/* ---- 公告: the public notice ------------------------------------------------------------- */
+
+/* The notice of unit code, or NULL when it is not noticed. */
+static const sv_export_notice *notice_of(const sv__ex *x, const char *code)
+{
+    for (size_t i = 0; i < x->n_notices; i++)
+        if (x->notices[i].unit && strcmp(x->notices[i].unit, code) == 0)
+            return &x->notices[i];
+    return NULL;
+}
+
+/* A date YYYY-MM-DD as 2026年12月4日 (as it is when it is not one). */
+static void cn_date(FILE *f, const char *d)
+{
+    int y, m, dd;
+    if (d && sscanf(d, "%4d-%2d-%2d", &y, &m, &dd) == 3)
+        fprintf(f, "%d年%d月%d日", y, m, dd);
+    else
+        h(f, d);
+}
+
+/* A field's value after verification for the notice; a disputed one says so. */
+static void field_cell(FILE *f, const sv__ex *x, size_t ui, sv_field fl)
+{
+    const sv_verification *v = x->ver_of[ui * SV_FIELD_COUNT + (size_t)fl];
+    const char *r = sv_field_result(x->units[ui].fields[fl], v);
+    if (v && v->status == SV_VERIFY_DISPUTED)
+        fputs("（有争议）", f);
+    else
+        h(f, r);
+}
+
+static int write_notice(fctx *c, sv_export_stats *st)
+{
+    FILE *f = c->f;
+    sv__ex *x = c->x;
+    const char *auth = x->authority && *x->authority ? x->authority : NULL;
+    fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+          "<meta name=\"generator\" content=\"Quejie\"><title>自然资源统一确权登记公告</title>"
+          "<style>",
+          f);
+    fputs(STYLE, f);
+    fputs("</style></head><body>\n<section><h1>自然资源统一确权登记公告</h1>", f);
+    size_t n = 0;
+    for (size_t k = 0; k < x->n_units; k++)
+        n += notice_of(x, x->units[x->ukeys[k].idx].code) != NULL;
+    fprintf(f,
+            "<p class=\"text\">依据自然资源统一确权登记的有关规定，经地籍调查和审核，现将下列 %zu "
+            "个登记单元的确权登记调查结果予以公告（各登记单元的宗地草图附后）：</p>",
+            n);
+    fputs("<table><thead><tr><th>序号</th><th>登记单元号</th><th>登记单元名称</th><th>类型</th>"
+          "<th>坐落</th><th>所有权主体</th><th>代表行使主体</th><th>面积（公顷）</th>"
+          "<th>公告期</th><th>附图</th></tr></thead><tbody>",
+          f);
+    size_t row = 0;
+    for (size_t k = 0; k < x->n_units; k++) {
+        size_t ui = x->ukeys[k].idx;
+        const sv_unit *u = &x->units[ui];
+        const sv_export_notice *nt = notice_of(x, u->code);
+        if (!nt)
+            continue;
+        const sv_unit_summary *sm = &x->usum[ui];
+        fprintf(f, "<tr><td class=\"c\">%zu</td><td>", ++row);
+        h(f, u->code);
+        fputs("</td><td>", f);
+        h(f, u->name);
+        fputs("</td><td class=\"c\">", f);
+        h(f, u->type);
+        fputs("</td><td>", f);
+        h(f, u->location);
+        fputs("</td><td>", f);
+        field_cell(f, x, ui, SV_FIELD_OWNER);
+        fputs("</td><td>", f);
+        field_cell(f, x, ui, SV_FIELD_REPRESENTATIVE);
+        fputs("</td><td class=\"n\">", f);
+        if (sm->surveyed.points >= 3 && isfinite(sm->surveyed.ellipsoidal_m2)) {
+            num(f, sm->surveyed.ellipsoidal_m2 / 10000.0, 4);
+        } else if (sm->has_draft && isfinite(sm->draft.ellipsoidal_m2)) {
+            num(f, sm->draft.ellipsoidal_m2 / 10000.0, 4);
+            fputs("<br>（预划）", f);
+        }
+        fputs("</td><td class=\"c\">", f);
+        cn_date(f, nt->from);
+        fputs("至", f);
+        cn_date(f, nt->to);
+        fprintf(f, "</td><td class=\"c\">附图%zu</td></tr>", row);
+    }
+    fputs("</tbody></table>", f);
+    fputs("<p class=\"text\">公告期内，利害关系人对公告内容有异议的，请以书面形式向", f);
+    if (auth)
+        h(f, auth);
+    else
+        fputs("____________________（登记机构）", f);
+    fputs(
+        "提出，写明异议所涉登记单元、事实和理由，并附相关证明材料。公告期满无异议或者异议不成立的，"
+        "将依法办理登记。</p><p class=\"text\">特此公告。</p>",
+        f);
+    char today[11];
+    sv_local_date(today);
+    fputs("<div class=\"issuer\">", f);
+    if (auth)
+        h(f, auth);
+    else
+        fputs("____________________", f);
+    fputs("<br>（盖章）<br>", f);
+    cn_date(f, today);
+    fputs("</div>", f);
+    made_line(c);
+    fputs("</section>\n", f);
+    row = 0;
+    for (size_t k = 0; k < x->n_units; k++) {
+        size_t ui = x->ukeys[k].idx;
+        if (!notice_of(x, x->units[ui].code))
+            continue;
+        const seg_run *r = runs_find(c, x->units[ui].code);
+        size_t s0 = r ? r->s0 : 0, s1 = r ? r->s1 : 0;
+        char title[48];
+        snprintf(title, sizeof title, "附图%zu　宗地草图", ++row);
+        unit_map(c, ui, s0, s1, ring_end_of(c, s0, s1), title);
+        st->points += (size_t)x->unit_points[ui];
+        st->lines += s1 - s0;
+    }
+    fputs("</body></html>\n", f);
+    st->units = row;
+    return ferror(f) ? SV_EIO : SV_OK;
+}
+
 static int write_body(fctx *c, sv_export_stats *st)
 {
+    if (c->x->notices)
+        return write_notice(c, st);
     FILE *f = c->f;
     sv__ex *x = c->x;
     fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
@@ -776,12 +922,9 @@ static int write_body(fctx *c, sv_export_stats *st)
         const char *code = x->units[ui].code;
         const seg_run *r = runs_find(c, code);
         size_t s0 = r ? r->s0 : 0, s1 = r ? r->s1 : 0;
-        /* the ring first: extra recorded lines (chords) come after it and stay in the 标示表 */
-        size_t ring_end = s0;
-        while (ring_end < s1 && (ring_end == s0 || c->segs[ring_end].a == c->segs[ring_end - 1].b))
-            ring_end++;
+        size_t ring_end = ring_end_of(c, s0, s1);
         points_table(c, ui);
-        unit_map(c, ui, s0, s1, ring_end);
+        unit_map(c, ui, s0, s1, ring_end, NULL);
         lines_table(c, ui, s0, s1);
         sign_table(c, ui, s0, ring_end);
         st->points += (size_t)x->unit_points[ui];
@@ -806,6 +949,14 @@ int sv__ex_write_forms(sv__ex *x, sv_export_stats *st)
 {
     fctx c = {0};
     c.x = x;
+    size_t noticed = 0;
+    for (size_t i = 0; x->notices && i < x->n_units; i++)
+        noticed += notice_of(x, x->units[i].code) != NULL;
+    if (x->notices && !noticed) {
+        sv__diag(x->diag, "%s: none of the %zu unit(s) in public notice has anything recorded",
+                 x->path, x->n_notices);
+        return SV_ENOTFOUND;
+    }
     int rc = gather(&c);
     if (rc == SV_OK)
         rc = sv__ex_write_through(x, forms_body, &c, st);

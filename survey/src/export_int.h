@@ -149,6 +149,9 @@ typedef struct sv__ex {
     size_t n_choices;
     const sv_export_settlement *settlements; /* disputes settled at the office */
     size_t n_settlements;
+    const sv_export_notice *notices; /* SV_EXPORT_NOTICE: the units noticed, else NULL */
+    size_t n_notices;
+    const char *authority; /* SV_EXPORT_NOTICE: who gives notice, or NULL */
 
     /* [n_units * SV_FIELD_COUNT] the office's choice about a field's verification, or NULL;
      * ver_of then holds the chosen device's latest verification (none for "neither"). */
@@ -246,7 +249,8 @@ int sv__ex_edges(sv__ex *x, double **out);
 
 int sv__ex_write_gpkg(sv__ex *x, sv_export_stats *st);                       /* export_gpkg.c */
 int sv__ex_write_text(sv__ex *x, sv_export_format fmt, sv_export_stats *st); /* export_text.c */
-int sv__ex_write_forms(sv__ex *x, sv_export_stats *st);                      /* export_forms.c */
+/* The forms, or the public notice when x->notices is set (export_forms.c). */
+int sv__ex_write_forms(sv__ex *x, sv_export_stats *st);
 
 /* A text file's body, written to f (fills st); SV_OK or the failure. */
 typedef int (*sv__ex_body_fn)(sv__ex *x, FILE *f, sv_export_stats *st, void *ctx);

@@ -156,6 +156,13 @@ int sv_vstatus_parse(const char *name, sv_vstatus *out)
     return SV_EINVAL;
 }
 
+const char *sv_field_result(const char *registered, const sv_verification *v)
+{
+    if (!v || v->status == SV_VERIFY_CONFIRMED)
+        return registered;
+    return v->status == SV_VERIFY_CORRECTED ? v->value : NULL;
+}
+
 static const char *const presence_names[] = {"present", "proxy", "absent"};
 
 const char *sv_presence_name(sv_presence p)

@@ -81,6 +81,19 @@ int sy_office_export_unit(sy_office *o, sv_export_format fmt, const char *unit, 
     void *settled = NULL;
     if (rc == SY_OK)
         rc = sy__export_settlements(o, &opt, &settled);
+    sv_export_notice *notices = NULL;
+    void *notice_rows = NULL;
+    if (rc == SY_OK && fmt == SV_EXPORT_NOTICE) {
+        rc = sy__notices_load(o, unit, &notices, &opt.n_notices, &notice_rows);
+        if (rc == SY_OK && !opt.n_notices)
+            rc = sy__fail(o, SY_ENOTFOUND,
+                          unit ? "unit %s is not in public notice (公告): give it a notice period "
+                                 "first (quejie-office unit notice)"
+                               : "no unit is in public notice (公告) now%s",
+                          unit ? unit : "");
+        opt.notices = notices;
+        opt.authority = sy_office_name(o);
+    }
     if (rc == SY_OK) {
         sv_diag d = {{0}};
         int src = sv_export_journals_opts(js, n, g, fmt, path, &opt, stats, &d);
@@ -92,6 +105,7 @@ int sy_office_export_unit(sy_office *o, sv_export_format fmt, const char *unit, 
                                                 : SY_EIO,
                           "%s", d.msg[0] ? d.msg : sv_strerror(src));
     }
+    sy__notices_free(notices, notice_rows);
     sy__export_settlements_free(&opt, settled);
     sy__export_choices_free(&opt, strs);
     sv_geo_free(g);

@@ -1610,17 +1610,21 @@ static const char FORMS_CSP[] = "default-src 'none'; style-src 'unsafe-inline'; 
 
 /* The county export (sy_office_export) written to a private directory beside the office
  * database, opened, removed, and streamed from the open file as an attachment; the forms
- * (?format=forms, of one unit with &unit=CODE) are shown in the browser, to print. */
+ * (?format=forms, of one unit with &unit=CODE) and the public notice (?format=notice, of the
+ * units in notice or of one) are shown in the browser, to print. */
 static enum MHD_Result h_export(ctx *x)
 {
-    static const char *const ext[] = {"gpkg", "geojson", "csv", "html"};
+    static const char *const ext[] = {"gpkg", "geojson", "csv", "html", "html"};
     static const char *const type[] = {"application/geopackage+sqlite3", "application/geo+json",
-                                       "text/csv; charset=utf-8", "text/html; charset=utf-8"};
+                                       "text/csv; charset=utf-8", "text/html; charset=utf-8",
+                                       "text/html; charset=utf-8"};
+    static const char *const what[] = {"export", "export", "export", "forms", "notice"};
     const char *f = query(x, "format"), *unit = query(x, "unit");
     sv_export_format fmt;
-    if (!f || sv_export_format_parse(f, &fmt) != SV_OK || (unsigned)fmt > SV_EXPORT_FORMS)
+    if (!f || sv_export_format_parse(f, &fmt) != SV_OK || (unsigned)fmt > SV_EXPORT_NOTICE)
         return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
-                           "?format=gpkg|geojson|csv|forms needed");
+                           "?format=gpkg|geojson|csv|forms|notice needed");
+    int printed = fmt == SV_EXPORT_FORMS || fmt == SV_EXPORT_NOTICE; /* shown, to print */
     if (unit && (!*unit || strlen(unit) >= SV_CODE_MAX))
         return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST, "?unit= needs a unit code");
     char *dir = temp_beside(sy_office_path(x->s->o), "export");
@@ -1661,8 +1665,7 @@ static enum MHD_Result h_export(ctx *x)
                            err[0] ? err : "cannot read the export");
     }
     pthread_mutex_lock(&x->s->lock);
-    sy_office_audit(x->s->o, x->sess.user, "export", fmt == SV_EXPORT_FORMS ? "forms" : ext[fmt],
-                    unit, x->ip);
+    sy_office_audit(x->s->o, x->sess.user, "export", printed ? what[fmt] : ext[fmt], unit, x->ip);
     pthread_mutex_unlock(&x->s->lock);
     struct MHD_Response *rs = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
     if (!rs) {
@@ -1678,12 +1681,10 @@ static enum MHD_Result h_export(ctx *x)
             safe[ns++] = *u;
     safe[ns] = '\0';
     snprintf(disp, sizeof disp, "%s; filename=\"quejie-%s%s%s.%s\"",
-             fmt == SV_EXPORT_FORMS ? "inline" : "attachment",
-             fmt == SV_EXPORT_FORMS ? "forms" : "export", ns ? "-" : "", safe, ext[fmt]);
+             printed ? "inline" : "attachment", what[fmt], ns ? "-" : "", safe, ext[fmt]);
     MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, type[fmt]);
     MHD_add_response_header(rs, "Content-Disposition", disp);
-    MHD_add_response_header(rs, "Content-Security-Policy",
-                            fmt == SV_EXPORT_FORMS ? FORMS_CSP : CSP);
+    MHD_add_response_header(rs, "Content-Security-Policy", printed ? FORMS_CSP : CSP);
     MHD_add_response_header(rs, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(rs, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(rs, "X-Frame-Options", "DENY");

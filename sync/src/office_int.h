@@ -123,6 +123,12 @@ int sy__life_device_index(sy_office *o, const char *device_id, sv_journal *j, co
 /* The lifecycle state of unit code from what the office has indexed (no refresh, no write: safe
  * inside a transaction); SY_ENOTFOUND without a message when the office has no such unit. */
 int sy__unit_state(sy_office *o, const char *code, sv_life *state);
+/* The units in public notice now (all, or the one coded only) with their periods, for the
+ * public notice's export: *out[0..*n) borrows its strings from *keep; free both with
+ * sy__notices_free. */
+int sy__notices_load(sy_office *o, const char *only, sv_export_notice **out, size_t *n,
+                     void **keep);
+void sy__notices_free(sv_export_notice *v, void *keep);
 /* One unit as sy_office_units lists it (*unit a new object), without building the others;
  * SY_EREFUSED when the office has no such unit. */
 int sy__office_unit_row(sy_office *o, const char *code, json_t **unit);

@@ -1464,3 +1464,41 @@ void sy__export_settlements_free(sv_export_options *opt, void *keep)
         free(keep);
     }
 }
+
+int sy__notices_load(sy_office *o, const char *only, sv_export_notice **out, size_t *n, void **keep)
+{
+    *out = NULL;
+    *n = 0;
+    *keep = NULL;
+    life_rows *r = calloc(1, sizeof *r);
+    if (!r)
+        return sy__fail(o, SY_ENOMEM, "out of memory");
+    int rc = life_refresh(o);
+    if (rc == SY_OK)
+        rc = load_rows(o, only, NULL, r);
+    if (rc != SY_OK) {
+        free(r);
+        return rc;
+    }
+    sv_export_notice *v = malloc((r->n ? r->n : 1) * sizeof *v);
+    if (!v) {
+        rows_free(r);
+        free(r);
+        return sy__fail(o, SY_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < r->n; i++)
+        if (r->v[i].state == SV_LIFE_NOTICE && r->v[i].from && r->v[i].to)
+            v[(*n)++] = (sv_export_notice){r->v[i].code, r->v[i].from, r->v[i].to};
+    *out = v;
+    *keep = r;
+    return SY_OK;
+}
+
+void sy__notices_free(sv_export_notice *v, void *keep)
+{
+    free(v);
+    if (keep) {
+        rows_free(keep);
+        free(keep);
+    }
+}

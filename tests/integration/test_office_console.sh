@@ -419,6 +419,8 @@ curl -s -o "$T/forms.html" -D "$T/hdr" -w '%{http_code}' --max-time 60 --cacert 
 c=$(hcode GET '/api/v1/export?format=forms&unit=NOPE' -b "$T/view.jar"); [ "$c" = 404 ] && grep -q "NOPE" "$T/body" \
     && ok "forms of a unit no crew has sent: 404 naming it" || fail "forms of an unknown unit: $c $(cat "$T/body")"
 c=$(hcode GET "/api/v1/export?format=forms&unit=$U"); [ "$c" = 401 ] && ok "forms without a session: 401" || fail "forms without a session: $c"
+c=$(hcode GET '/api/v1/export?format=notice' -b "$T/view.jar"); [ "$c" = 404 ] && grep -q "no unit is in public notice" "$T/body" \
+    && ok "the public notice with no unit in notice: 404 saying so" || fail "notice with none: $c $(cat "$T/body")"
 c=$(hcode GET '/api/v1/export?format=shp' -b "$T/view.jar"); [ "$c" = 400 ] && ok "an unknown export format: 400" || fail "export format: $c"
 ls -d "$O".export-* >/dev/null 2>&1 && fail "export files left beside the database" || ok "no export file is left beside the office database"
 "$OFF" audit "$O" --json >"$T/audit.json" 2>"$T/err"

@@ -17,8 +17,16 @@
  * 边长 as the CSV has them, point type, marker, method; the unit's CRS and surveyed area),
  * 界址标示表 (each boundary line with its marker, length, category, position, nature and
  * document numbers) and 界址签章表 (the lines grouped by neighbour, with each party's current
- * signature drawn from its strokes, or an empty cell for wet ink). stats counts units, points
- * and lines printed.
+ * signature drawn from its strokes, or an empty cell for wet ink), and a 宗地草图 (the unit
+ * drawn to a stated paper scale). stats counts units, points and lines printed.
+ *
+ * SV_EXPORT_NOTICE writes the public notice (公告, DOMAIN.md 9) of the units the options' notices
+ * name, as one HTML document to print: the notice text with the authority that gives it and
+ * receives written objections within each unit's period, a table of the units (code, name,
+ * type, location, owner and representative after verification, sv_field_result; surveyed area,
+ * else the draft's marked as such; the notice period) and, as 附图, each unit's 宗地草图. Only
+ * the county office knows the periods: without notices the export is SV_EINVAL. stats counts
+ * the units noticed.
  */
 #ifndef SURVEY_EXPORT_H
 #define SURVEY_EXPORT_H
@@ -34,10 +42,11 @@ typedef enum sv_export_format {
     SV_EXPORT_GPKG = 0,
     SV_EXPORT_GEOJSON,
     SV_EXPORT_CSV,
-    SV_EXPORT_FORMS /* the official forms to print, HTML (see below) */
+    SV_EXPORT_FORMS, /* the official forms to print, HTML (see below) */
+    SV_EXPORT_NOTICE /* the public notice (公告) of units in notice, HTML (see below) */
 } sv_export_format;
 
-/* "gpkg", "geojson", "csv", "forms" (or "html"). */
+/* "gpkg", "geojson", "csv", "forms" (or "html"), "notice". */
 int sv_export_format_parse(const char *name, sv_export_format *out);
 
 typedef struct sv_export_stats {
@@ -102,6 +111,12 @@ typedef struct sv_export_settlement {
     const char *number;
 } sv_export_settlement;
 
+/* A unit in public notice and its period (YYYY-MM-DD, both days included). */
+typedef struct sv_export_notice {
+    const char *unit;
+    const char *from, *to;
+} sv_export_notice;
+
 /* Options of an export; a zeroed struct (or NULL) is the default. */
 typedef struct sv_export_options {
     int bom; /* CSV only: start the file with a UTF-8 byte-order mark (EF BB BF), for
@@ -113,6 +128,11 @@ typedef struct sv_export_options {
     size_t n_settlements;
     const char *unit; /* county export only (sv_export_journals_opts): that unit alone, from
                        * the journals that have it (SV_ENOTFOUND when none has it) */
+    const sv_export_notice *notices; /* SV_EXPORT_NOTICE only: the units noticed (those the
+                                      * journals do not have are left out) */
+    size_t n_notices;
+    const char *authority; /* SV_EXPORT_NOTICE: who gives notice and receives objections (the
+                            * office's name); NULL leaves a line to fill in */
 } sv_export_options;
 
 /* sv_export with options (opt may be NULL). */

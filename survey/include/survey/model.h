@@ -261,6 +261,11 @@ typedef struct sv_verification {
 
 void sv_verification_clear(sv_verification *v);
 
+/* The value a field holds after its verification v (NULL: not verified): the registered value
+ * when confirmed or not verified, the crew's value when corrected, NULL while disputed (the
+ * field is undetermined until the dispute is settled). */
+const char *sv_field_result(const char *registered, const sv_verification *v);
+
 /* A dispute (争议): parties, statement, and the disputed stretch or area. */
 typedef struct sv_dispute {
     int64_t seq;
