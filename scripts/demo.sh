@@ -200,6 +200,21 @@ say "9. the county office: what the app's day-end sync delivered"
 "$QO" export "$OFF" --format gpkg --output "$OUT/office-county.gpkg"
 "$Q" check "$(ls "$OFF".replicas/*.db | head -1)"
 echo "the office's replica of the tablet's journal verifies: chain, device signature, state"
+
+say "10. the county office's procedure: the dispute settled, the unit accepted, the public notice"
+# the disputes the crew recorded (the scripted day records one), settled by agreement
+for dno in $("$QO" disputes "$OFF" --json | python3 -c 'import json, sys
+print(" ".join(d["number"] for d in json.load(sys.stdin) if d["state"] == "open"))'); do
+    "$QO" dispute settle "$OFF" --unit $UNIT --dispute "$dno" --by 审核员 \
+        --outcome "双方到场协商一致，以山脊为界" --document agreement --number 临界协〔2026〕17号
+done
+if "$QO" unit accept "$OFF" --unit $UNIT --by 审核员 --note "外业资料齐全，界址清楚"; then
+    "$QO" unit notice "$OFF" --unit $UNIT --by 审核员 --from "$(date +%F)" \
+        --to "$(date -d '+14 days' +%F)"
+    "$QO" export "$OFF" --format notice --output "$OUT/notice.html"
+fi
+"$QO" units "$OFF"
+"$QO" export "$OFF" --format forms --output "$OUT/office-forms.html"
 kill "$OP" 2>/dev/null; wait "$OP" 2>/dev/null || true
 OP=0
 echo

@@ -1025,9 +1025,9 @@ static int cmd_export(int argc, char **argv)
     if (sy_office_export_unit(o, fmt, unit, out, &st) != SY_OK)
         return office_fail(o);
     if (fmt == SV_EXPORT_NOTICE)
-        printf("wrote the public notice (公告) of %zu unit%s in notice, with their maps, to %s, "
-               "to print from a browser\n",
-               st.units, st.units == 1 ? "" : "s", out);
+        printf("wrote the public notice (公告) of %zu unit%s in notice, with %s, to %s, to print "
+               "from a browser\n",
+               st.units, st.units == 1 ? "" : "s", st.units == 1 ? "its map" : "their maps", out);
     else if (fmt == SV_EXPORT_FORMS)
         printf("wrote the boundary forms of %zu unit%s (%zu boundary point%s) to %s, to print "
                "from a browser\n",

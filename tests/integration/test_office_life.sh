@@ -205,7 +205,7 @@ expect "unit accept (the other unit)" "$OFF" unit accept "$O" --unit $S --by rev
 expect "unit notice (running to 2099)" "$OFF" unit notice "$O" --unit $S --by rev --from 2026-12-10 --to 2099-12-25
 unit_is $S 'u["status"]=="notice"' && ok "units: notice" || fail "notice: $(cat "$T/u.json")"
 expect "export --format notice: the public notice of the units in notice" "$OFF" export "$O" --format notice --output "$T/notice.html"
-grep -q "public notice (公告) of 1 unit in notice" "$T/out" && ok "notice: the command says how many units" || fail "notice: $(cat "$T/out")"
+grep -q "public notice (公告) of 1 unit in notice, with its map" "$T/out" && ok "notice: the command says how many units" || fail "notice: $(cat "$T/out")"
 "$PY" - "$T/notice.html" "$S" "$U" <<'PY' && ok "notice: the unit in notice, its period, the office as authority, its 宗地草图 as 附图; the others left out" || fail "the public notice"
 import re, sys
 doc, s, u = open(sys.argv[1], encoding="utf-8").read(), sys.argv[2], sys.argv[3]
