@@ -15,6 +15,12 @@
  *     its strokes with the signer's name and date; a cell without one is left empty for wet ink
  *     (the signed page is scanned back), and says so when an earlier signature no longer covers
  *     the boundary.
+ *   - 土地权属争议原由书: each dispute of the unit (number, parties, stretch, statement, state,
+ *     an on-site agreement), with empty signature cells for the parties;
+ *   - 违约缺席定界通知书: to each party whose latest attendance record says it was absent, the
+ *     lines it borders, the date the notice was served and the end of its objection period
+ *     (sv_objection_end), the authority (the office's name when the office prints) and a
+ *     receipt (送达回证) to be signed on service.
  * With the options' notices (SV_EXPORT_NOTICE, the county office) the document is instead the
  * public notice (公告) of those units, with each unit's 宗地草图 as its 附图 (write_notice).
  * The forms are Chinese whatever the interface language: they are the registration's own paper.
@@ -45,6 +51,8 @@ typedef struct fctx {
     struct seg_run *runs; /* each unit's lines in segs, sorted by unit */
     size_t n_runs;
     struct sig_key *sig_keys; /* the signatures by unit, then time */
+    sv_attendance *att;       /* every journal's attendance records */
+    size_t n_att;
 } fctx;
 
 /* ---- text -------------------------------------------------------------------------------- */
@@ -161,6 +169,39 @@ static const seg_run *runs_find(const fctx *c, const char *code)
     return c->n_runs ? bsearch(&k, c->runs, c->n_runs, sizeof k, cmp_run) : NULL;
 }
 
+/* Attendance records by unit, then party: 0 when both agree (one party's records are then in
+ * time order, as cmp_att_time sorts them). */
+static int cmp_att(const sv_attendance *p, const sv_attendance *q)
+{
+    int c = strcmp(p->unit, q->unit);
+    return c ? c : strcmp(p->party ? p->party : "", q->party ? q->party : "");
+}
+
+static int cmp_att_time(const void *a, const void *b)
+{
+    const sv_attendance *p = a, *q = b;
+    int c = cmp_att(p, q);
+    if (c)
+        return c;
+    if (p->time_ms != q->time_ms)
+        return (p->time_ms > q->time_ms) - (p->time_ms < q->time_ms);
+    return (p->seq > q->seq) - (p->seq < q->seq);
+}
+
+/* First index of att whose unit is not less than code. */
+static size_t att_lower(const fctx *c, const char *code)
+{
+    size_t lo = 0, hi = c->n_att;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(c->att[mid].unit, code) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* First index of sig_keys whose unit is not less than code. */
 static size_t sig_lower(const fctx *c, const char *code)
 {
@@ -206,6 +247,27 @@ static int gather(fctx *c)
         }
         free(codes); /* the kept labels now belong to c->codes */
     }
+    for (size_t k = 0; rc == SV_OK && k < x->n_js; k++) {
+        sv_attendance *a = NULL;
+        size_t n = 0;
+        if (sv_state_attendance(x->js[k], NULL, &a, &n) != SV_OK) {
+            sv__diag(x->diag, "%s: cannot read the attendance records: %s", x->path,
+                     sv_journal_errmsg(x->js[k]));
+            return SV_EIO;
+        }
+        sv_attendance *all = n ? realloc(c->att, (c->n_att + n) * sizeof *all) : c->att;
+        if (n && !all) {
+            sv_attendances_free(a, n);
+            return sv__ex_nomem(x);
+        }
+        if (n)
+            memcpy(all + c->n_att, a, n * sizeof *a);
+        c->att = all;
+        c->n_att += n;
+        free(a); /* the records now belong to c->att */
+    }
+    if (c->n_att)
+        qsort(c->att, c->n_att, sizeof *c->att, cmp_att_time);
     if (rc == SV_OK)
         rc = sv__ex_for_each_line(x, keep_seg, c);
     if (rc != SV_OK)
@@ -282,7 +344,9 @@ static const char STYLE[] =
     "svg.map text{font-size:2.6px;text-anchor:middle}svg.map text.len{font-size:2.2px}"
     "svg.map text.nb{font-size:2.8px}.legend{font-size:8.5pt;margin:0 0 2mm}"
     "p.text{text-indent:2em;line-height:1.8;margin:0 0 3mm}"
-    ".issuer{text-align:right;line-height:2;margin:8mm 6mm 0 0}";
+    ".issuer{text-align:right;line-height:2;margin:8mm 6mm 0 0}"
+    "p.to{margin:4mm 0 2mm}td.long{height:30mm;vertical-align:top}"
+    "table.receipt{margin-top:10mm}table.receipt th{width:14%}";
 
 /* The unit's heading table: code, name, location, CRS, area. */
 static void unit_head(fctx *c, size_t ui, int with_area)
@@ -811,11 +875,19 @@ static void field_cell(FILE *f, const sv__ex *x, size_t ui, sv_field fl)
         h(f, r);
 }
 
+/* The authority's name, or a line to fill in. */
+static void authority(FILE *f, const sv__ex *x)
+{
+    if (x->authority && *x->authority)
+        h(f, x->authority);
+    else
+        fputs("____________________", f);
+}
+
 static int write_notice(fctx *c, sv_export_stats *st)
 {
     FILE *f = c->f;
     sv__ex *x = c->x;
-    const char *auth = x->authority && *x->authority ? x->authority : NULL;
     fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
           "<meta name=\"generator\" content=\"Quejie\"><title>自然资源统一确权登记公告</title>"
           "<style>",
@@ -868,10 +940,7 @@ static int write_notice(fctx *c, sv_export_stats *st)
     }
     fputs("</tbody></table>", f);
     fputs("<p class=\"text\">公告期内，利害关系人对公告内容有异议的，请以书面形式向", f);
-    if (auth)
-        h(f, auth);
-    else
-        fputs("____________________（登记机构）", f);
+    authority(f, x);
     fputs(
         "提出，写明异议所涉登记单元、事实和理由，并附相关证明材料。公告期满无异议或者异议不成立的，"
         "将依法办理登记。</p><p class=\"text\">特此公告。</p>",
@@ -879,10 +948,7 @@ static int write_notice(fctx *c, sv_export_stats *st)
     char today[11];
     sv_local_date(today);
     fputs("<div class=\"issuer\">", f);
-    if (auth)
-        h(f, auth);
-    else
-        fputs("____________________", f);
+    authority(f, x);
     fputs("<br>（盖章）<br>", f);
     cn_date(f, today);
     fputs("</div>", f);
@@ -906,6 +972,160 @@ static int write_notice(fctx *c, sv_export_stats *st)
     return ferror(f) ? SV_EIO : SV_OK;
 }
 
+/* ---- 违约缺席定界通知书 and 土地权属争议原由书 ------------------------------------------------
+ */
+
+/* The unit's lines whose neighbour is party, as runs of point numbers ("J1—J2—J3"); 0 when
+ * none. */
+static int party_lines(fctx *c, size_t s0, size_t s1, const char *party)
+{
+    FILE *f = c->f;
+    const sv__ex *x = c->x;
+    int runs = 0;
+    for (size_t k = s0; k < s1; k++) {
+        const char *nb = c->segs[k].rec ? c->segs[k].rec->neighbour : NULL;
+        if (!nb || strcmp(nb, party) != 0)
+            continue;
+        int joined = k > s0 && c->segs[k - 1].b == c->segs[k].a && c->segs[k - 1].rec &&
+                     c->segs[k - 1].rec->neighbour &&
+                     strcmp(c->segs[k - 1].rec->neighbour, party) == 0;
+        if (!joined) {
+            fputs(runs++ ? "，" : "", f);
+            h(f, x->pts[c->segs[k].a].number);
+        }
+        fputs("—", f);
+        h(f, x->pts[c->segs[k].b].number);
+    }
+    return runs;
+}
+
+/* A notice to each party whose latest attendance record says it was absent (DOMAIN.md 9: the
+ * line is set from the documents and the present party; the absent party may object within
+ * SV_OBJECTION_DAYS days of receiving the notice), with the receipt to be signed on service. */
+static void absent_notices(fctx *c, size_t ui, size_t s0, size_t s1)
+{
+    FILE *f = c->f;
+    const sv__ex *x = c->x;
+    const sv_unit *u = &x->units[ui];
+    const char *own = sv_unit_own_party(u);
+    for (size_t i = att_lower(c, u->code); i < c->n_att && strcmp(c->att[i].unit, u->code) == 0;
+         i++) {
+        const sv_attendance *a = &c->att[i];
+        /* the party's latest record decides: the last of its run in the sorted records */
+        if (i + 1 < c->n_att && cmp_att(a, &c->att[i + 1]) == 0)
+            continue;
+        if (!a->party || !*a->party || a->presence != SV_ABSENT)
+            continue;
+        fputs("<section><h1>违约缺席定界通知书</h1><p class=\"to\">", f);
+        h(f, a->party);
+        fputs("：</p><p class=\"text\">在对", f);
+        h(f, u->name);
+        fputs("（登记单元号 ", f);
+        h(f, u->code);
+        if (u->location && *u->location) {
+            fputs("，坐落", f);
+            h(f, u->location);
+        }
+        fputs("）进行权属调查时，经通知，你方未按时到场指界。根据地籍调查的有关规定，现依据", f);
+        if (own && *own) {
+            h(f, own);
+            fputs("的指界和", f);
+        }
+        fputs("有关权属来源资料确定界址。与你方相邻的界址线为：", f);
+        if (!party_lines(c, s0, s1, a->party))
+            fputs("见所附界址点成果表和宗地草图", f);
+        fputs("。</p><p class=\"text\">你方如对上述界址有异议，请自收到本通知书之日起 ", f);
+        fprintf(f, "%d", SV_OBJECTION_DAYS);
+        fputs(" 日内以书面形式向", f);
+        authority(f, x);
+        fputs("提出，并提供相关证明材料；逾期未提出的，视为同意上述界址。</p>", f);
+        char end[11] = "";
+        if (a->notice_date[0] && sv_objection_end(a->notice_date, end) == SV_OK) {
+            fputs("<p class=\"text\">本通知书于", f);
+            cn_date(f, a->notice_date);
+            fputs("送达，异议期至", f);
+            cn_date(f, end);
+            fputs("止。</p>", f);
+        }
+        fputs("<div class=\"issuer\">", f);
+        authority(f, x);
+        fputs("<br>（盖章）<br>", f);
+        if (a->notice_date[0])
+            cn_date(f, a->notice_date);
+        else
+            fputs("　　年　　月　　日", f);
+        fputs("</div><table class=\"receipt\"><tr><th colspan=\"4\">送达回证</th></tr>"
+              "<tr><th>受送达人</th><td>",
+              f);
+        h(f, a->party);
+        fputs("</td><th>送达日期</th><td>", f);
+        if (a->notice_date[0])
+            cn_date(f, a->notice_date);
+        fputs("</td></tr><tr><th>签收人</th><td class=\"sig\"></td><th>送达人</th>"
+              "<td class=\"sig\"></td></tr></table>",
+              f);
+        made_line(c);
+        fputs("</section>\n", f);
+    }
+}
+
+/* A statement of each of the unit's disputes (土地权属争议原由书), with the parties' signature
+ * cells for wet ink; an on-site settlement adds its agreement (土地权属界线协议书) below. */
+static void dispute_statements(fctx *c, size_t ui)
+{
+    FILE *f = c->f;
+    const sv__ex *x = c->x;
+    const sv_unit *u = &x->units[ui];
+    for (size_t i = 0; i < x->n_disp; i++) {
+        const sv_dispute *d = &x->disp[i];
+        if (strcmp(d->unit, u->code) != 0)
+            continue;
+        fputs("<section><h1>土地权属争议原由书</h1>", f);
+        unit_head(c, ui, 0);
+        fputs("<tr><th>原由书编号</th><td>", f);
+        h(f, d->number);
+        fputs("</td><th>记录时间</th><td>", f);
+        char when[11] = "";
+        sv_local_date_of(d->time_ms, when);
+        h(f, when);
+        fputs("</td></tr><tr><th>争议各方</th><td colspan=\"3\">", f);
+        h(f, d->parties);
+        fputs("</td></tr><tr><th>争议界线</th><td colspan=\"3\">", f);
+        if (d->from[0] && d->to[0]) {
+            h(f, d->from);
+            fputs(" 至 ", f);
+            h(f, d->to);
+        } else if (d->area.n_pts) {
+            fputs("争议范围（见交换数据中的争议区）", f);
+        }
+        fputs("</td></tr><tr><th>争议原由</th><td colspan=\"3\" class=\"long\">", f);
+        h(f, d->statement);
+        fputs("</td></tr><tr><th>现状</th><td colspan=\"3\">", f);
+        fputs(d->settled ? "已调处" : "未调处，界线性质为争议界", f);
+        if (d->agreement_no[0]) {
+            fputs("（权属界线协议书 ", f);
+            h(f, d->agreement_no);
+            fputs("）", f);
+        }
+        fputs("</td></tr>", f);
+        if (d->agreement) {
+            fputs("<tr><th>协议内容</th><td colspan=\"3\" class=\"long\">", f);
+            h(f, d->agreement);
+            fputs("</td></tr>", f);
+        }
+        fputs("</table><table><thead><tr><th>当事人</th><th>签章</th><th>日期</th></tr></thead>"
+              "<tbody>",
+              f);
+        for (int r = 0; r < 3; r++)
+            fputs("<tr class=\"blank\"><td></td><td class=\"sig\"></td><td></td></tr>", f);
+        fputs("</tbody></table><div class=\"foot\"><span>调查员：____________</span>"
+              "<span>日期：____________</span></div>",
+              f);
+        made_line(c);
+        fputs("</section>\n", f);
+    }
+}
+
 static int write_body(fctx *c, sv_export_stats *st)
 {
     if (c->x->notices)
@@ -927,6 +1147,8 @@ static int write_body(fctx *c, sv_export_stats *st)
         unit_map(c, ui, s0, s1, ring_end, NULL);
         lines_table(c, ui, s0, s1);
         sign_table(c, ui, s0, ring_end);
+        dispute_statements(c, ui);
+        absent_notices(c, ui, s0, s1);
         st->points += (size_t)x->unit_points[ui];
         st->lines += s1 - s0;
     }
@@ -964,6 +1186,7 @@ int sv__ex_write_forms(sv__ex *x, sv_export_stats *st)
     free(c.segs);
     free(c.runs);
     free(c.sig_keys);
+    sv_attendances_free(c.att, c.n_att);
     sv_codes_free(c.codes, c.n_codes);
     return rc;
 }

@@ -92,8 +92,8 @@ int sy_office_export_unit(sy_office *o, sv_export_format fmt, const char *unit, 
                                : "no unit is in public notice (公告) now%s",
                           unit ? unit : "");
         opt.notices = notices;
-        opt.authority = sy_office_name(o);
     }
+    opt.authority = sy_office_name(o); /* the forms and the notice name who receives objections */
     if (rc == SY_OK) {
         sv_diag d = {{0}};
         int src = sv_export_journals_opts(js, n, g, fmt, path, &opt, stats, &d);

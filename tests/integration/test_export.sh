@@ -601,6 +601,28 @@ PY
 expect "forms of one unit" "$Q" export "$J" --format forms --unit $ZR --output "$O/zr.html"
 [ "$(grep -o '<h1>界址点成果表</h1>' "$O/zr.html" | wc -l)" = 1 ] && ok "forms of one unit: one unit's pages" || fail "forms --unit: $(grep -c h1 "$O/zr.html")"
 
+# The absent party's notice (违约缺席定界通知书) and the dispute statement (土地权属争议原由书)
+expect "a line J2-J3 along 北山村" "$Q" line "$J" --unit $ZR --from J2 --to J3 --neighbour 北山村
+expect "北山村 absent, notice served" "$Q" attend "$J" --unit $ZR --party 北山村 --presence absent --notice-date 2026-03-02
+expect "西沟村 absent" "$Q" attend "$J" --unit $ZR --party 西沟村 --presence absent --notice-date 2026-03-02
+expect "西沟村 then came" "$Q" attend "$J" --unit $ZR --party 西沟村 --presence present --person 李四
+expect "a dispute J2-J3" "$Q" dispute "$J" --unit $ZR --statement '<b>界桩被移动</b>' --parties 北山村 --from J2 --to J3
+expect "forms with notices and statements" "$Q" export "$J" --format forms --unit $ZR --output "$O/zr2.html"
+"$PY" - "$O/zr2.html" <<'PY' && ok "forms: the absent party's notice (its lines, served date, end of its 15 days, a receipt) and the dispute's statement; a party that came later gets none" || fail "forms: notices and statements"
+import re, sys
+doc = open(sys.argv[1], encoding="utf-8").read()
+notices = re.findall(r"<section><h1>违约缺席定界通知书</h1>(.*?)</section>", doc, re.S)
+assert len(notices) == 1, len(notices)
+n = notices[0]
+assert n.startswith('<p class="to">北山村：</p>'), n[:80]
+assert "与你方相邻的界址线为：J2—J3。" in n, n
+assert "本通知书于2026年3月2日送达，异议期至2026年3月17日止。" in n, n
+assert "15 日内以书面形式" in n and "送达回证" in n and "西沟村" not in doc.split("违约缺席定界通知书")[1]
+st = re.findall(r"<section><h1>土地权属争议原由书</h1>(.*?)</section>", doc, re.S)
+assert len(st) == 1 and "&lt;b&gt;界桩被移动&lt;/b&gt;" in st[0] and "<b>" not in st[0], st
+assert "J2 至 J3" in st[0] and "未调处" in st[0]
+PY
+
 # A journal written before lines held their ends (tests/fixtures/README.md): its line J1-J2 lost
 # J2 to a void. The export cannot draw it and says so, naming the line; the rest is written.
 cp "$FIX/journal-v3-unjoined-line.db" "$T/unjoined.db"; cp "$FIX/journal-v3-unjoined-line.db.key" "$T/unjoined.db.key"
