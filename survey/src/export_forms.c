@@ -10,6 +10,8 @@
  *     bar (unit_map below);
  *   - 界址标示表: per boundary line, its ends, marker, length, category, position, nature and the
  *     numbers of the dispute and agreement documents it carries;
+ *   - 界址说明表: each point's marker and notes, and the course of the boundary written out
+ *     from the ring (feature, compass direction, plane length, neighbour, notes);
  *   - 界址签章表: the lines grouped by neighbour (start, middle and end point numbers, the
  *     neighbour), with the signature cells: a current signature from the journal is drawn from
  *     its strokes with the signer's name and date; a cell without one is left empty for wet ink
@@ -843,6 +845,158 @@ static void sign_table(fctx *c, size_t ui, size_t s0, size_t s1)
     fputs("</section>\n", f);
 }
 
+/* ---- 界址说明表 ---------------------------------------------------------------------------------
+ */
+
+/* The library's note phrases (sv_note_phrase_at) as the forms print them. */
+static const char *phrase_label(const fctx *c, const char *code)
+{
+    static const char *const names[][2] = {{"marker-missing", "界标缺失或损毁"},
+                                           {"marker-moved", "界标被移动"},
+                                           {"marker-new", "新设界标"},
+                                           {"access-blocked", "无法到达（围挡、水淹或不安全）"},
+                                           {"line-unclear", "实地界线不清"},
+                                           {"line-changed", "实地界线与图上不一致"},
+                                           {"land-use-changed", "地类与登记不符"},
+                                           {"revisit", "需再次核查"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(code, names[i][0]) == 0)
+            return names[i][1];
+    return label(c, SV_NOTE_PHRASE_LIST, code); /* a county's own phrase: its list's label */
+}
+
+/* A note's words: its phrase, then the crew's text unless that only repeats the phrase. */
+static void note_words(FILE *f, const fctx *c, const sv_note *n)
+{
+    const sv_reason *lib = n->phrase[0] ? sv_note_phrase_find(n->phrase) : NULL;
+    int text = n->text && *n->text && !(lib && strcmp(n->text, lib->label) == 0);
+    if (n->phrase[0])
+        h(f, phrase_label(c, n->phrase));
+    if (n->phrase[0] && text)
+        fputs("：", f);
+    if (text)
+        h(f, n->text);
+}
+
+/* The notes about point number (from NULL) or line from-to (either direction) of unit, the
+ * first after sep, the others after "；" (f NULL: only counted); returns how many. */
+static int notes_about(FILE *f, const fctx *c, const char *unit, const char *number,
+                       const char *from, const char *to, const char *sep)
+{
+    const sv__ex *x = c->x;
+    int k = 0;
+    for (size_t i = 0; i < x->n_notes; i++) {
+        const sv_note *n = &x->notes[i];
+        if (strcmp(n->unit, unit) != 0)
+            continue;
+        int hit = number ? strcmp(n->point, number) == 0
+                         : n->from[0] && ((strcmp(n->from, from) == 0 && strcmp(n->to, to) == 0) ||
+                                          (strcmp(n->from, to) == 0 && strcmp(n->to, from) == 0));
+        if (!hit)
+            continue;
+        if (f) {
+            fputs(k ? "；" : sep, f);
+            note_words(f, c, n);
+        }
+        k++;
+    }
+    return k;
+}
+
+/* The eight points of the compass of a grid bearing (degrees from grid north, clockwise). */
+static const char *compass(double deg)
+{
+    static const char *const dirs[] = {"北", "东北", "东", "东南", "南", "西南", "西", "西北"};
+    int i = (int)floor(fmod(deg + 360.0 + 22.5, 360.0) / 45.0);
+    return dirs[i & 7];
+}
+
+/* How a line runs along its feature: the position code in words. */
+static const char *along(const fctx *c, const char *position)
+{
+    if (!position || !*position)
+        return "";
+    if (strcmp(position, "inside") == 0)
+        return "内侧";
+    if (strcmp(position, "centre") == 0)
+        return "中心线";
+    if (strcmp(position, "outside") == 0)
+        return "外侧";
+    return label(c, "line-position", position);
+}
+
+/* 界址说明表: where each point lies (its marker and the crew's notes) and how the boundary runs,
+ * written from the ring: from each point along its line's feature, in which direction, how far
+ * (the plane length of the 界址标示表), to the next point, with the neighbour and the notes. */
+static void explain_table(fctx *c, size_t ui, size_t s0, size_t ring_end)
+{
+    FILE *f = c->f;
+    const sv__ex *x = c->x;
+    const sv_unit *u = &x->units[ui];
+    fputs("<section><h1>界址说明表</h1>", f);
+    unit_head(c, ui, 0);
+    fputs("<tr><th>界址点位置说明</th><td colspan=\"3\" class=\"long\">", f);
+    size_t p0 = x->unit_pt0[ui];
+    for (int k = 0; p0 != SIZE_MAX && k < x->unit_points[ui]; k++) {
+        const sv_bpoint *p = &x->pts[p0 + (size_t)k];
+        int marker = p->marker[0] != '\0';
+        if (!marker && !notes_about(NULL, c, u->code, p->number, NULL, NULL, ""))
+            continue;
+        fputs("<div>", f);
+        h(f, p->number);
+        fputs("：", f);
+        if (marker) {
+            fputs("设", f);
+            h(f, label(c, "marker", p->marker));
+        }
+        notes_about(f, c, u->code, p->number, NULL, NULL, marker ? "；" : "");
+        fputs("。</div>", f);
+    }
+    fputs("</td></tr><tr><th>主要权属界线走向说明</th><td colspan=\"3\" class=\"long\">", f);
+    for (size_t k = s0; k < ring_end; k++) {
+        const sv__ex_seg *g = &c->segs[k];
+        const sv_bpoint *a = &x->pts[g->a], *b = &x->pts[g->b];
+        if (k == s0) {
+            fputs("自", f);
+            h(f, a->number);
+            fputs("起，", f);
+        } else {
+            fputs("；再", f);
+        }
+        const char *cat = g->rec ? label(c, "line-category", g->rec->category) : "";
+        if (*cat) {
+            fputs("沿", f);
+            h(f, cat);
+            h(f, along(c, g->rec->position));
+        }
+        double len = seg_len(x, g);
+        if (isfinite(len)) {
+            double dn = x->pt_ne[2 * g->b] - x->pt_ne[2 * g->a];
+            double de = x->pt_ne[2 * g->b + 1] - x->pt_ne[2 * g->a + 1];
+            fprintf(f, "向%s约 %.1f m", compass(atan2(de, dn) * 180.0 / M_PI), len);
+        }
+        fputs("至", f);
+        h(f, b->number);
+        const char *nb = g->rec ? g->rec->neighbour : NULL;
+        if (nb && *nb) {
+            fputs("（与", f);
+            h(f, nb);
+            fputs("相邻）", f);
+        }
+        if (notes_about(NULL, c, u->code, NULL, a->number, b->number, "")) {
+            fputs("，", f);
+            notes_about(f, c, u->code, NULL, a->number, b->number, "");
+        }
+        if (k + 1 == ring_end)
+            fputs(b == &x->pts[c->segs[s0].a] ? "，闭合。" : "。", f);
+    }
+    fputs("</td></tr></table><div class=\"foot\"><span>调查员：____________</span>"
+          "<span>日期：____________</span></div>",
+          f);
+    made_line(c);
+    fputs("</section>\n", f);
+}
+
 /* ---- 公告: the public notice ------------------------------------------------------------- */
 
 /* The notice of unit code, or NULL when it is not noticed. */
@@ -1146,6 +1300,7 @@ static int write_body(fctx *c, sv_export_stats *st)
         points_table(c, ui);
         unit_map(c, ui, s0, s1, ring_end, NULL);
         lines_table(c, ui, s0, s1);
+        explain_table(c, ui, s0, ring_end);
         sign_table(c, ui, s0, ring_end);
         dispute_statements(c, ui);
         absent_notices(c, ui, s0, s1);

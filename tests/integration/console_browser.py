@@ -171,8 +171,9 @@ try:
     driver.get(href)
     until(lambda: driver.find_elements(By.TAG_NAME, "h1"), "the forms page")
     heads = [h.text.replace(" ", "") for h in driver.find_elements(By.TAG_NAME, "h1")]
-    check(heads == ["界址点成果表", "宗地草图", "界址标示表", "界址签章表"],
-          "the forms: point table, unit map, line and signature tables", repr(heads))
+    check(heads[:5] == ["界址点成果表", "宗地草图", "界址标示表", "界址说明表", "界址签章表"]
+          and set(heads[5:]) <= {"土地权属争议原由书", "违约缺席定界通知书"},
+          "the forms: point table, unit map, line table, descriptions, signature table", repr(heads))
     check(len(driver.find_elements(By.CSS_SELECTOR, "td.sig svg polyline")) == 2,
           "the signature drawn in its cell of the 界址签章表")
     shot("06b-forms")

@@ -622,6 +622,25 @@ st = re.findall(r"<section><h1>土地权属争议原由书</h1>(.*?)</section>",
 assert len(st) == 1 and "&lt;b&gt;界桩被移动&lt;/b&gt;" in st[0] and "<b>" not in st[0], st
 assert "J2 至 J3" in st[0] and "未调处" in st[0]
 PY
+expect "a note on J1 (a phrase)" "$Q" note add "$J" --unit $ZR --point J1 --phrase marker-moved
+expect "a note on the line J3-J2 (text)" "$Q" note add "$J" --unit $ZR --line J3-J2 --text '沿<旧>围墙'
+expect "forms with the 界址说明表" "$Q" export "$J" --format forms --unit $ZR --output "$O/zr3.html"
+"$PY" - "$O/zr3.html" "$O/x.csv" "$ZR" <<'PY' && ok "forms: the 界址说明表 — each point's marker and notes in Chinese, the course from point to point with the compass direction and length of the plane figures, the line's note and neighbour" || fail "forms: 界址说明表"
+import csv, math, re, sys
+doc, zr = open(sys.argv[1], encoding="utf-8").read(), sys.argv[3]
+t = re.findall(r"<section><h1>界址说明表</h1>(.*?)</section>", doc, re.S)
+assert len(t) == 1, len(t)
+t = t[0]
+assert re.search(r"<div>J1：[^<]*界标被移动。</div>", t), t
+pts = {r["number"]: r for r in csv.DictReader(open(sys.argv[2], encoding="utf-8")) if r["unit"] == zr}
+a, b = pts["J1"], pts["J2"]
+dn, de = float(b["X"]) - float(a["X"]), float(b["Y"]) - float(a["Y"])
+deg = math.degrees(math.atan2(de, dn)) % 360
+want = ["北", "东北", "东", "东南", "南", "西南", "西", "西北"][int(((deg + 22.5) % 360) // 45)]
+m = re.search(r"自J1起，[^；]*?向(\S+?)约 ([0-9.]+) m至J2", t)
+assert m and m.group(1) == want and abs(float(m.group(2)) - math.hypot(dn, de)) < 0.051, (m and m.groups(), want, t)
+assert "至J3（与北山村相邻），沿&lt;旧&gt;围墙" in t or "至J2（与北山村相邻），沿&lt;旧&gt;围墙" in t, t
+PY
 
 # A journal written before lines held their ends (tests/fixtures/README.md): its line J1-J2 lost
 # J2 to a void. The export cannot draw it and says so, naming the line; the rest is written.

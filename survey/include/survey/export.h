@@ -18,9 +18,10 @@
  * 界址标示表 (each boundary line with its marker, length, category, position, nature and
  * document numbers) and 界址签章表 (the lines grouped by neighbour, with each party's current
  * signature drawn from its strokes, or an empty cell for wet ink), a 宗地草图 (the unit drawn
- * to a stated paper scale), a 土地权属争议原由书 per dispute and a 违约缺席定界通知书 per party
- * recorded absent (with its objection period). opt->authority, when given, names who receives
- * objections. stats counts units, points and lines printed.
+ * to a stated paper scale), a 界址说明表 (points' markers and notes, the boundary's course), a
+ * 土地权属争议原由书 per dispute and a 违约缺席定界通知书 per party recorded absent (with its
+ * objection period). opt->authority, when given, names who receives objections. stats counts units,
+ * points and lines printed.
  *
  * SV_EXPORT_NOTICE writes the public notice (公告, DOMAIN.md 9) of the units the options' notices
  * name, as one HTML document to print: the notice text with the authority that gives it and
