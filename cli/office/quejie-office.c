@@ -1012,19 +1012,25 @@ static int cmd_export(int argc, char **argv)
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
     const char *f = get(&a, "--format"), *out = get(&a, "--output"), *unit = get(&a, "--unit");
-    sv_export_format fmt;
+    sv_export_format fmt = SV_EXPORT_GPKG;
     if (!f || !out)
         return die(EXIT_USAGE,
-                   "export needs --format gpkg|geojson|csv|forms|notice and --output FILE");
-    if (sv_export_format_parse(f, &fmt) != SV_OK)
-        return die(EXIT_USAGE, "--format: '%s' is not gpkg, geojson, csv, forms or notice", f);
+                   "export needs --format gpkg|geojson|csv|shp|forms|notice and --output FILE");
+    int shp = strcmp(f, "shp") == 0 || strcmp(f, "shapefile") == 0;
+    if (!shp && sv_export_format_parse(f, &fmt) != SV_OK)
+        return die(EXIT_USAGE, "--format: '%s' is not gpkg, geojson, csv, shp, forms or notice", f);
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;
     sv_export_stats st;
-    if (sy_office_export_unit(o, fmt, unit, out, &st) != SY_OK)
+    if ((shp ? sy_office_export_shp(o, unit, out, &st)
+             : sy_office_export_unit(o, fmt, unit, out, &st)) != SY_OK)
         return office_fail(o);
-    if (fmt == SV_EXPORT_NOTICE)
+    if (shp)
+        printf("exported %zu unit%s, %zu boundary point%s as Shapefiles (one per layer, UTF-8, "
+               "fields.csv names the columns) in %s\n",
+               st.units, st.units == 1 ? "" : "s", st.points, st.points == 1 ? "" : "s", out);
+    else if (fmt == SV_EXPORT_NOTICE)
         printf("wrote the public notice (公告) of %zu unit%s in notice, with %s, to %s, to print "
                "from a browser\n",
                st.units, st.units == 1 ? "" : "s", st.units == 1 ? "its map" : "their maps", out);
@@ -1247,7 +1253,7 @@ static const char USAGE[] =
     "  quejie-office disputes OFFICE_DB [--json]\n"
     "  quejie-office status OFFICE_DB [--json]\n"
     "  quejie-office log OFFICE_DB [--json] [--limit N]\n"
-    "  quejie-office export OFFICE_DB --format gpkg|geojson|csv|forms|notice --output FILE\n"
+    "  quejie-office export OFFICE_DB --format gpkg|geojson|csv|shp|forms|notice --output FILE\n"
     "        [--unit CODE]\n"
     "  quejie-office user add OFFICE_DB --name NAME --role admin|reviewer|viewer  (password on "
     "stdin)\n"

@@ -778,8 +778,8 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
         raw(&p, "<h2>");
         esc(&p, at(lang, A_EXPORT));
         raw(&p, "</h2>\n<p class=\"exports\">");
-        static const char *const fmts[] = {"gpkg", "geojson", "csv"};
-        for (size_t i = 0; i < 3; i++) {
+        static const char *const fmts[] = {"gpkg", "geojson", "csv", "shp"};
+        for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
             raw(&p, " <a download href=\"/api/v1/export?format=");
             raw(&p, fmts[i]);
             raw(&p, "\">");

@@ -1,12 +1,24 @@
 /*
  * office_export.c - the county-wide export: every device's replica through sv_export_journals
- * (GeoPackage, GeoJSON, CSV), the same writer the tablet uses.
+ * (GeoPackage, GeoJSON, CSV, the forms and the public notice), the same writer the tablet uses;
+ * and the same GeoPackage as ESRI Shapefiles in one zip, converted by GDAL
+ * (sy_office_export_shp), for the county's GIS tools that read no GeoPackage well.
  *
  * It must never write over the office's own files, nor open a replica for writing.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <gdal.h>
+#include <gdal_utils.h>
+#include <ogr_api.h>
 #include <sqlite3.h>
 
 #include "office_int.h"
@@ -112,5 +124,162 @@ int sy_office_export_unit(sy_office *o, sv_export_format fmt, const char *unit, 
     for (size_t i = 0; i < n; i++)
         sv_journal_close(js[i]);
     free(js);
+    return rc;
+}
+
+/* ---- Shapefiles --------------------------------------------------------------------------- */
+
+/* dir/name, malloc'ed (NULL without memory). */
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+/* Remove the files of directory dir (one level) and dir itself; quiet. */
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char *p = join(dir, e->d_name);
+        if (p) {
+            struct stat sb;
+            if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
+                remove_tree(p);
+            else
+                unlink(p);
+        }
+        free(p);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+/* fields.csv: for each layer, each Shapefile column and the GeoPackage column it holds (the
+ * format cuts names to 10 characters and numbers the ones that then collide). */
+static int write_field_map(sy_office *o, GDALDatasetH src, GDALDatasetH out, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return sy__fail(o, SY_EIO, "cannot write %s: %s", path, strerror(errno));
+    fputs("layer,shapefile_field,geopackage_field\r\n", f);
+    for (int i = 0; i < GDALDatasetGetLayerCount(src); i++) {
+        OGRLayerH sl = GDALDatasetGetLayer(src, i);
+        OGRLayerH dl = GDALDatasetGetLayerByName(out, OGR_L_GetName(sl));
+        OGRFeatureDefnH sd = OGR_L_GetLayerDefn(sl), dd = dl ? OGR_L_GetLayerDefn(dl) : NULL;
+        int n = OGR_FD_GetFieldCount(sd);
+        for (int k = 0; dd && k < n && k < OGR_FD_GetFieldCount(dd); k++)
+            fprintf(f, "%s,%s,%s\r\n", OGR_L_GetName(sl),
+                    OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(dd, k)),
+                    OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(sd, k)));
+    }
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return sy__fail(o, SY_EIO, "cannot write %s", path);
+    return SY_OK;
+}
+
+static int only_files(const struct dirent *e)
+{
+    return e->d_name[0] != '.';
+}
+
+/* Every file of dir into a new zip at zip_path. */
+static int zip_dir(sy_office *o, const char *dir, const char *zip_path)
+{
+    struct dirent **names = NULL;
+    int n = scandir(dir, &names, only_files, alphasort);
+    if (n < 0)
+        return sy__fail(o, SY_EIO, "cannot list %s: %s", dir, strerror(errno));
+    int rc = SY_OK;
+    void *z = CPLCreateZip(zip_path, NULL);
+    if (!z)
+        rc = sy__fail(o, SY_EIO, "cannot create %s: %s", zip_path, CPLGetLastErrorMsg());
+    char buf[65536];
+    for (int i = 0; i < n; i++) {
+        char *p = rc == SY_OK ? join(dir, names[i]->d_name) : NULL;
+        FILE *f = p ? fopen(p, "rb") : NULL;
+        if (rc == SY_OK && !f)
+            rc = sy__fail(o, SY_EIO, "cannot read %s", p ? p : names[i]->d_name);
+        if (rc == SY_OK && CPLCreateFileInZip(z, names[i]->d_name, NULL) != CE_None)
+            rc = sy__fail(o, SY_EIO, "cannot add %s to the zip", names[i]->d_name);
+        size_t got;
+        while (rc == SY_OK && (got = fread(buf, 1, sizeof buf, f)) > 0)
+            if (CPLWriteFileInZip(z, buf, (int)got) != CE_None)
+                rc = sy__fail(o, SY_EIO, "cannot write %s: %s", zip_path, CPLGetLastErrorMsg());
+        if (rc == SY_OK && ferror(f))
+            rc = sy__fail(o, SY_EIO, "cannot read %s", p);
+        if (rc == SY_OK && CPLCloseFileInZip(z) != CE_None)
+            rc = sy__fail(o, SY_EIO, "cannot write %s", zip_path);
+        if (f)
+            fclose(f);
+        free(p);
+        free(names[i]);
+    }
+    free(names);
+    if (z && CPLCloseZip(z) != CE_None && rc == SY_OK)
+        rc = sy__fail(o, SY_EIO, "cannot finish %s", zip_path);
+    return rc;
+}
+
+int sy_office_export_shp(sy_office *o, const char *unit, const char *path, sv_export_stats *stats)
+{
+    if (!path || !*path)
+        return sy__fail(o, SY_EINVAL, "no output file given");
+    if (is_office_file(o, path))
+        return sy__fail(o, SY_EINVAL, "%s is the office database itself; choose another file",
+                        path);
+    char *dir = sy__str_cat(path, ".tmp-XXXXXX");
+    if (!dir)
+        return sy__fail(o, SY_ENOMEM, "out of memory");
+    if (!mkdtemp(dir)) {
+        int e = errno;
+        free(dir);
+        return sy__fail(o, SY_EIO, "cannot make a temporary directory beside %s: %s", path,
+                        strerror(e));
+    }
+    char *gpkg = sy__str_cat(dir, "/county.gpkg"), *shp = sy__str_cat(dir, "/shp");
+    char *map = sy__str_cat(dir, "/shp/fields.csv"), *zip = sy__str_cat(dir, "/county.zip");
+    int rc = gpkg && shp && map && zip ? SY_OK : sy__fail(o, SY_ENOMEM, "out of memory");
+    if (rc == SY_OK)
+        rc = sy_office_export_unit(o, SV_EXPORT_GPKG, unit, gpkg, stats);
+    if (rc == SY_OK) {
+        GDALAllRegister();
+        CPLPushErrorHandler(CPLQuietErrorHandler); /* the names cut short: fields.csv says */
+        const char *const drv[] = {"GPKG", NULL};
+        GDALDatasetH src = GDALOpenEx(gpkg, GDAL_OF_VECTOR | GDAL_OF_READONLY, drv, NULL, NULL);
+        char *argv[] = {"-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8", NULL};
+        GDALVectorTranslateOptions *vo = src ? GDALVectorTranslateOptionsNew(argv, NULL) : NULL;
+        int err = 0;
+        GDALDatasetH out = vo ? GDALVectorTranslate(shp, NULL, 1, &src, vo, &err) : NULL;
+        if (!out)
+            rc = sy__fail(o, SY_EIO, "cannot write the Shapefiles: %s",
+                          CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "GDAL failed");
+        CPLPopErrorHandler();
+        if (rc == SY_OK)
+            rc = write_field_map(o, src, out, map);
+        GDALVectorTranslateOptionsFree(vo);
+        if (out)
+            GDALClose(out);
+        if (src)
+            GDALClose(src);
+    }
+    if (rc == SY_OK)
+        rc = zip_dir(o, shp, zip);
+    if (rc == SY_OK && rename(zip, path) != 0)
+        rc = sy__fail(o, SY_EIO, "cannot write %s: %s", path, strerror(errno));
+    remove_tree(dir);
+    free(dir);
+    free(gpkg);
+    free(shp);
+    free(map);
+    free(zip);
     return rc;
 }

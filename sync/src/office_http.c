@@ -1614,17 +1614,22 @@ static const char FORMS_CSP[] = "default-src 'none'; style-src 'unsafe-inline'; 
  * units in notice or of one) are shown in the browser, to print. */
 static enum MHD_Result h_export(ctx *x)
 {
-    static const char *const ext[] = {"gpkg", "geojson", "csv", "html", "html"};
+    /* by sv_export_format, then the Shapefiles */
+    static const char *const ext[] = {"gpkg", "geojson", "csv", "html", "html", "shp.zip"};
     static const char *const type[] = {"application/geopackage+sqlite3", "application/geo+json",
-                                       "text/csv; charset=utf-8", "text/html; charset=utf-8",
-                                       "text/html; charset=utf-8"};
-    static const char *const what[] = {"export", "export", "export", "forms", "notice"};
+                                       "text/csv; charset=utf-8",        "text/html; charset=utf-8",
+                                       "text/html; charset=utf-8",       "application/zip"};
+    static const char *const what[] = {"export", "export", "export", "forms", "notice", "export"};
+    const int SHP = 5;
     const char *f = query(x, "format"), *unit = query(x, "unit");
-    sv_export_format fmt;
-    if (!f || sv_export_format_parse(f, &fmt) != SV_OK || (unsigned)fmt > SV_EXPORT_NOTICE)
+    sv_export_format fmt = SV_EXPORT_GPKG;
+    int shp = f && strcmp(f, "shp") == 0;
+    if (!f ||
+        (!shp && (sv_export_format_parse(f, &fmt) != SV_OK || (unsigned)fmt > SV_EXPORT_NOTICE)))
         return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
-                           "?format=gpkg|geojson|csv|forms|notice needed");
-    int printed = fmt == SV_EXPORT_FORMS || fmt == SV_EXPORT_NOTICE; /* shown, to print */
+                           "?format=gpkg|geojson|csv|shp|forms|notice needed");
+    int k = shp ? SHP : (int)fmt;
+    int printed = !shp && (fmt == SV_EXPORT_FORMS || fmt == SV_EXPORT_NOTICE); /* to print */
     if (unit && (!*unit || strlen(unit) >= SV_CODE_MAX))
         return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST, "?unit= needs a unit code");
     char *dir = temp_beside(sy_office_path(x->s->o), "export");
@@ -1634,11 +1639,12 @@ static enum MHD_Result h_export(ctx *x)
                            "cannot make a temporary directory beside the office database");
     }
     char path[4200], err[512] = "";
-    snprintf(path, sizeof path, "%s/export.%s", dir, ext[fmt]);
+    snprintf(path, sizeof path, "%s/export.%s", dir, ext[k]);
     sv_export_stats st;
     int i = reader_get(x->s), rc = SY_EIO;
     if (i >= 0) {
-        rc = sy_office_export_unit(x->s->reader[i], fmt, unit, path, &st);
+        rc = shp ? sy_office_export_shp(x->s->reader[i], unit, path, &st)
+                 : sy_office_export_unit(x->s->reader[i], fmt, unit, path, &st);
         snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->reader[i]));
         pthread_mutex_unlock(&x->s->reader_lock[i]);
     }
@@ -1646,7 +1652,8 @@ static enum MHD_Result h_export(ctx *x)
                          * holds is SY_ENOTFOUND on either) */
         unlink(path);
         pthread_mutex_lock(&x->s->lock);
-        rc = sy_office_export_unit(x->s->o, fmt, unit, path, &st);
+        rc = shp ? sy_office_export_shp(x->s->o, unit, path, &st)
+                 : sy_office_export_unit(x->s->o, fmt, unit, path, &st);
         snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
         pthread_mutex_unlock(&x->s->lock);
     }
@@ -1665,7 +1672,11 @@ static enum MHD_Result h_export(ctx *x)
                            err[0] ? err : "cannot read the export");
     }
     pthread_mutex_lock(&x->s->lock);
-    sy_office_audit(x->s->o, x->sess.user, "export", printed ? what[fmt] : ext[fmt], unit, x->ip);
+    sy_office_audit(x->s->o, x->sess.user, "export",
+                    printed ? what[k]
+                    : shp   ? "shp"
+                            : ext[k],
+                    unit, x->ip);
     pthread_mutex_unlock(&x->s->lock);
     struct MHD_Response *rs = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
     if (!rs) {
@@ -1681,8 +1692,8 @@ static enum MHD_Result h_export(ctx *x)
             safe[ns++] = *u;
     safe[ns] = '\0';
     snprintf(disp, sizeof disp, "%s; filename=\"quejie-%s%s%s.%s\"",
-             printed ? "inline" : "attachment", what[fmt], ns ? "-" : "", safe, ext[fmt]);
-    MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, type[fmt]);
+             printed ? "inline" : "attachment", what[k], ns ? "-" : "", safe, ext[k]);
+    MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, type[k]);
     MHD_add_response_header(rs, "Content-Disposition", disp);
     MHD_add_response_header(rs, "Content-Security-Policy", printed ? FORMS_CSP : CSP);
     MHD_add_response_header(rs, "X-Content-Type-Options", "nosniff");
@@ -1691,7 +1702,7 @@ static enum MHD_Result h_export(ctx *x)
     MHD_add_response_header(rs, "Cache-Control", "no-store");
     enum MHD_Result r = MHD_queue_response(x->c, MHD_HTTP_OK, rs);
     MHD_destroy_response(rs);
-    logline(x->s, "export (%s, %lld bytes) to %s from %s", ext[fmt], (long long)sb.st_size,
+    logline(x->s, "export (%s, %lld bytes) to %s from %s", ext[k], (long long)sb.st_size,
             x->sess.user, x->ip);
     return r;
 }

@@ -406,6 +406,11 @@ for f in gpkg geojson csv; do
 done
 ogrinfo -ro -so "$T/export.gpkg" >"$T/ogr" 2>&1 && ogrinfo -ro -so "$T/export.geojson" >>"$T/ogr" 2>&1 \
     && ok "a viewer downloads the export (gpkg, geojson, csv) and ogrinfo opens it" || fail "export: $(head -c 300 "$T/ogr")"
+curl -s -o "$T/export.zip" -D "$T/hdr" -w '%{http_code}' --max-time 60 --cacert "$T/cert.pem" -b "$T/view.jar" "$URL/api/v1/export?format=shp" >"$T/code"
+[ "$(cat "$T/code")" = 200 ] && [[ "$(header Content-Type)" == "application/zip" ]] \
+    && [[ "$(header Content-Disposition)" == "attachment; filename=\"quejie-export.shp.zip\"" ]] \
+    && ogrinfo -ro -so "/vsizip/$T/export.zip" units >"$T/ogr" 2>&1 && grep -q "Feature Count: [1-9]" "$T/ogr" \
+    && ok "a viewer downloads the Shapefiles (a zip ogrinfo opens)" || fail "export shp: $(cat "$T/code") $(head -c 300 "$T/ogr")"
 grep -q "$U" "$T/export.csv" && ok "the CSV export holds the units" || fail "csv export: $(head -c 200 "$T/export.csv")"
 # the printed forms of one unit: shown in the browser under a CSP of their own (no script at all)
 curl -s -o "$T/forms.html" -D "$T/hdr" -w '%{http_code}' --max-time 60 --cacert "$T/cert.pem" -b "$T/view.jar" "$URL/api/v1/export?format=forms&unit=$U" >"$T/code"
@@ -421,7 +426,7 @@ c=$(hcode GET '/api/v1/export?format=forms&unit=NOPE' -b "$T/view.jar"); [ "$c" 
 c=$(hcode GET "/api/v1/export?format=forms&unit=$U"); [ "$c" = 401 ] && ok "forms without a session: 401" || fail "forms without a session: $c"
 c=$(hcode GET '/api/v1/export?format=notice' -b "$T/view.jar"); [ "$c" = 404 ] && grep -q "no unit is in public notice" "$T/body" \
     && ok "the public notice with no unit in notice: 404 saying so" || fail "notice with none: $c $(cat "$T/body")"
-c=$(hcode GET '/api/v1/export?format=shp' -b "$T/view.jar"); [ "$c" = 400 ] && ok "an unknown export format: 400" || fail "export format: $c"
+c=$(hcode GET '/api/v1/export?format=dwg' -b "$T/view.jar"); [ "$c" = 400 ] && ok "an unknown export format: 400" || fail "export format: $c"
 ls -d "$O".export-* >/dev/null 2>&1 && fail "export files left beside the database" || ok "no export file is left beside the office database"
 "$OFF" audit "$O" --json >"$T/audit.json" 2>"$T/err"
 pyexpr "$T/audit.json" 'all(any(a["user"]==u and a["action"]==w and a["address"]=="127.0.0.1" for a in d) for (u,w) in [("adm","device.add"),("adm","device.revoke"),("adm","tasks.import"),("adm","imagery.add"),("adm","imagery.remove"),("view","export")])' \

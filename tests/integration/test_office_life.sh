@@ -256,6 +256,39 @@ ps = [f["properties"] for f in json.load(open(sys.argv[1]))["features"]
 assert len(ps) == 1 and ps[0]["review_decision"] == "resurvey" and ps[0]["decided_by"] == "rev", ps
 PY
 refuse "export refuses to write over the office journal" "$OFF" export "$O" --format geojson --output "$O.decisions"
+expect "county export as Shapefiles" "$OFF" export "$O" --format shp --output "$T/county.zip"
+expect "the same as a GeoPackage" "$OFF" export "$O" --format gpkg --output "$T/county.gpkg"
+"$PY" - "$T/county.zip" "$T/county.gpkg" <<'PY' && ok "shp: a zip with a Shapefile per layer (UTF-8, .cpg), the same features and values as the GeoPackage, fields.csv naming each cut column" || fail "the Shapefile export"
+import csv, io, sys, zipfile
+from osgeo import ogr
+z = zipfile.ZipFile(sys.argv[1])
+assert z.testzip() is None
+names = set(z.namelist())
+g = ogr.Open(sys.argv[2])
+s = ogr.Open("/vsizip/" + sys.argv[1])
+fmap = {}
+for r in csv.DictReader(io.StringIO(z.read("fields.csv").decode("utf-8"))):
+    fmap.setdefault(r["layer"], {})[r["geopackage_field"]] = r["shapefile_field"]
+for i in range(g.GetLayerCount()):
+    gl = g.GetLayer(i)
+    name = gl.GetName()
+    assert name + ".dbf" in names and z.read(name + ".cpg").decode().strip() == "UTF-8", name
+    sl = s.GetLayerByName(name)
+    assert sl is not None and sl.GetFeatureCount() == gl.GetFeatureCount(), name
+    gd = gl.GetLayerDefn()
+    assert len(fmap[name]) == gd.GetFieldCount(), (name, fmap.get(name))
+assert fmap["units"]["surveyed_area_m2"] != "surveyed_area_m2" and len(fmap["units"]["surveyed_area_m2"]) <= 10
+gu = {f.GetField("code"): f for f in g.GetLayerByName("units_4522")}
+for f in s.GetLayerByName("units_4522"):
+    want = gu[f.GetField("code")]
+    assert f.GetField("name") == want.GetField("name"), (f.GetField("name"), want.GetField("name"))
+    a, b = f.GetField(fmap["units_4522"]["surveyed_area_m2"]), want.GetField("surveyed_area_m2")
+    assert (a is None and b is None) or abs(a - b) < 1e-6, (a, b)
+    fg, wg = f.GetGeometryRef(), want.GetGeometryRef()
+    assert (fg is None and wg is None) or abs(fg.Area() - wg.Area()) < 1e-3, (fg, wg)
+PY
+refuse "shp export over the office database is refused" "$OFF" export "$O" --format shp --output "$O"
+ls "$T"/*.tmp-* >/dev/null 2>&1 && fail "temporary files left beside the export" || ok "no temporary file is left beside the export"
 expect "county export as GeoPackage" "$OFF" export "$O" --format gpkg --output "$T/c.gpkg"
 [ "$(decisions)" = 11 ] && ok "every decision is an entry (11)" || fail "decisions: $(decisions)"
 expect "quejie check of the office journal after decisions" "$Q" check "$O.decisions"

@@ -232,6 +232,14 @@ int sy_office_export(sy_office *o, sv_export_format fmt, const char *path, sv_ex
  * (SV_EXPORT_FORMS) come this way. */
 int sy_office_export_unit(sy_office *o, sv_export_format fmt, const char *unit, const char *path,
                           sv_export_stats *stats);
+/*
+ * The county export (of one unit, or unit NULL every unit) as ESRI Shapefiles in one zip at
+ * path: the GeoPackage export's layers converted by GDAL, one Shapefile per layer (attribute
+ * tables as .dbf alone), UTF-8 with a .cpg, and fields.csv naming the GeoPackage column each
+ * Shapefile column holds (the format cuts names to 10 characters). Written beside path and
+ * renamed into place; errors as sy_office_export_unit.
+ */
+int sy_office_export_shp(sy_office *o, const char *unit, const char *path, sv_export_stats *stats);
 
 /* ---- The unit's lifecycle and the office's decisions (office_life.c) -------------------------
  *
