@@ -190,13 +190,25 @@ static int cmp_att_time(const void *a, const void *b)
     return (p->seq > q->seq) - (p->seq < q->seq);
 }
 
-/* First index of att whose unit is not less than code. */
-static size_t att_lower(const fctx *c, const char *code)
+static const char *att_unit(const fctx *c, size_t i)
 {
-    size_t lo = 0, hi = c->n_att;
+    return c->att[i].unit;
+}
+
+static const char *sig_unit(const fctx *c, size_t i)
+{
+    return c->sig_keys[i].unit;
+}
+
+/* The first of n records sorted by unit (unit_of gives the i-th's) whose unit is not less than
+ * code. */
+static size_t unit_lower(const fctx *c, size_t n, const char *(*unit_of)(const fctx *, size_t),
+                         const char *code)
+{
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(c->att[mid].unit, code) < 0)
+        if (strcmp(unit_of(c, mid), code) < 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -204,18 +216,14 @@ static size_t att_lower(const fctx *c, const char *code)
     return lo;
 }
 
-/* First index of sig_keys whose unit is not less than code. */
+static size_t att_lower(const fctx *c, const char *code)
+{
+    return unit_lower(c, c->n_att, att_unit, code);
+}
+
 static size_t sig_lower(const fctx *c, const char *code)
 {
-    size_t lo = 0, hi = c->x->n_sigs;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(c->sig_keys[mid].unit, code) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return unit_lower(c, c->x->n_sigs, sig_unit, code);
 }
 
 static int gather(fctx *c)
