@@ -16,10 +16,17 @@
     status.className = bad ? "error" : "";
   }
 
-  // The parsed JSON of a reply; rejects with the server's error text.
+  // A refusal's words in the page's language (errors.js: its code, the server's English text as
+  // the detail).
+  function errorText(j, st) {
+    if (window.QuejieErrors) return window.QuejieErrors.message(j, st);
+    return j && j.error;
+  }
+
+  // The parsed JSON of a reply; rejects with the refusal's words.
   function json(r) {
     return r.json().catch(function () { return {}; }).then(function (j) {
-      if (!r.ok) throw new Error(j.error || r.status + " " + r.statusText);
+      if (!r.ok) throw new Error(errorText(j, r.status) || r.status + " " + r.statusText);
       return j;
     });
   }
@@ -42,7 +49,7 @@
         }).then(function (s) {
           misses = 0;
           if (s.state === "done") resolve(s.result);
-          else if (s.state === "failed") reject(new Error(s.error));
+          else if (s.state === "failed") reject(new Error(errorText(s, s.status)));
           else window.setTimeout(ask, 1000);
         }, function (e) {
           if (e.final || ++misses >= 5) reject(e);

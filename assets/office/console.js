@@ -277,12 +277,21 @@
                 }, 4000);
                 throw new Error(tr('expired'));
             }
-            return r.json().then(function (j) {
+            return r.json().catch(function () { return null; }).then(function (j) {
                 if (!r.ok)
-                    throw new Error(j && j.error ? j.error : ('HTTP ' + r.status));
+                    throw new Error(errorText(j, r.status));
+                if (j === null)
+                    throw new Error('HTTP ' + r.status);
                 return j;
             });
         });
+    }
+    /* A refusal's words in the page's language from its code (errors.js), the English text
+     * the server gave as the detail or the fallback. */
+    function errorText(j, status) {
+        if (window.QuejieErrors)
+            return window.QuejieErrors.message(j, status, { state: stateText });
+        return j && j.error ? j.error : ('HTTP ' + status);
     }
     function loadMe() {
         return api('/api/v1/me').then(function (m) { me = m; return m; });

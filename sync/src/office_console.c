@@ -296,6 +296,7 @@ static void app_scripts(page *p)
     raw(p, "<link rel=\"stylesheet\" href=\"/static/leaflet/leaflet.css\">\n"
            "<script src=\"/static/leaflet/leaflet.js\"></script>\n"
            "<script src=\"/static/imagery.js\"></script>\n"
+           "<script src=\"/static/errors.js\"></script>\n"
            "<script src=\"/static/console.js\"></script>\n");
 }
 
@@ -661,6 +662,7 @@ static void admin_head(page *p, sy__lang lang, const char *office_name, const ch
     esc(p, at(lang, A_NOBODY));
     raw(p, "\"><link rel=\"stylesheet\" href=\"/static/console.css\">"
            "<link rel=\"icon\" href=\"/static/favicon.svg\">"
+           "<script src=\"/static/errors.js\" defer></script>"
            "<script src=\"/static/admin.js\" defer></script><title>");
     esc(p, at(lang, title));
     raw(p, " - ");

@@ -246,14 +246,46 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, jso
     return reply_json_h(c, status, v, NULL);
 }
 
-/* A message holding bytes that are no UTF-8 (an echo of a hostile name) still answers with its
- * status: those bytes become '?' (JSON carries only UTF-8). A fault of the office itself (500)
- * can name its files and database (a replica's path, SQLite's words): the detail goes to the
- * office log under an incident number, and the client is told only that number, which the
- * county's IT finds in the log. */
-static enum MHD_Result reply_error(sy_server *s, struct MHD_Connection *c, unsigned status,
-                                   const char *msg)
+/* The stable code of an error answer, beside its English text: {"error", "code"}. The console
+ * shows each code in its own language (assets/office/errors.js) and the English text as the
+ * detail; scripts may test the code instead of the words. A code is never renamed (new ones may
+ * be added); an answer without a code of its own has its status's. */
+static const struct {
+    unsigned status;
+    const char *code;
+} STATUS_CODES[] = {
+    {MHD_HTTP_BAD_REQUEST, "bad_request"},
+    {MHD_HTTP_UNAUTHORIZED, "no_session"},
+    {MHD_HTTP_FORBIDDEN, "forbidden"},
+    {MHD_HTTP_NOT_FOUND, "not_found"},
+    {MHD_HTTP_METHOD_NOT_ALLOWED, "method"},
+    {MHD_HTTP_CONFLICT, "conflict"},
+    {MHD_HTTP_CONTENT_TOO_LARGE, "too_large"},
+    {MHD_HTTP_UNPROCESSABLE_CONTENT, "refused"},
+    {MHD_HTTP_TOO_MANY_REQUESTS, "throttled"},
+    {MHD_HTTP_INTERNAL_SERVER_ERROR, "internal"},
+    {MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable"},
+};
+
+static const char *status_code(unsigned status)
 {
+    for (size_t i = 0; i < sizeof STATUS_CODES / sizeof STATUS_CODES[0]; i++)
+        if (STATUS_CODES[i].status == status)
+            return STATUS_CODES[i].code;
+    return status >= 500 ? "internal" : "bad_request";
+}
+
+/* An error answer: {"error": MSG, "code": CODE (NULL: the status's)}. A message holding bytes
+ * that are no UTF-8 (an echo of a hostile name) still answers with its status: those bytes
+ * become '?' (JSON carries only UTF-8). A fault of the office itself (500) can name its files
+ * and database (a replica's path, SQLite's words): the detail goes to the office log under an
+ * incident number, and the client is told only that number, which the county's IT finds in the
+ * log. */
+static enum MHD_Result reply_error_c(sy_server *s, struct MHD_Connection *c, unsigned status,
+                                     const char *code, const char *msg)
+{
+    if (!code)
+        code = status_code(status);
     if (status == MHD_HTTP_INTERNAL_SERVER_ERROR) {
         long long incident = (long long)sv_wall_ms();
         logline(s, "incident %lld: %s", incident, msg);
@@ -262,14 +294,21 @@ static enum MHD_Result reply_error(sy_server *s, struct MHD_Connection *c, unsig
                  "the office could not complete the request: incident %lld in the office log",
                  incident);
         return reply_json(c, status,
-                          json_pack("{s:s, s:I}", "error", told, "incident", (json_int_t)incident));
+                          json_pack("{s:s, s:s, s:I}", "error", told, "code", "internal",
+                                    "incident", (json_int_t)incident));
     }
     if (sv_utf8_valid(msg, strlen(msg)))
-        return reply_json(c, status, json_pack("{s:s}", "error", msg));
+        return reply_json(c, status, json_pack("{s:s, s:s}", "error", msg, "code", code));
     char clean[1024];
     snprintf(clean, sizeof clean, "%s", msg);
     sv_utf8_repair(clean);
-    return reply_json(c, status, json_pack("{s:s}", "error", clean));
+    return reply_json(c, status, json_pack("{s:s, s:s}", "error", clean, "code", code));
+}
+
+static enum MHD_Result reply_error(sy_server *s, struct MHD_Connection *c, unsigned status,
+                                   const char *msg)
+{
+    return reply_error_c(s, c, status, NULL, msg);
 }
 
 /* A listing's JSON text (office.h: caller frees) as the reply. */
@@ -382,8 +421,9 @@ static enum MHD_Result do_bundle(sy_server *s, struct MHD_Connection *c, const r
     const char *status = sy_ingest_status_name(res.status);
     if (rc == SY_OK && res.status == SY_INGEST_GAP)
         return reply_json(c, MHD_HTTP_CONFLICT,
-                          json_pack("{s:s, s:I, s:s}", "status", status, "acked_seq",
-                                    (json_int_t)res.acked_seq, "error", res.message));
+                          json_pack("{s:s, s:I, s:s, s:s}", "status", status, "acked_seq",
+                                    (json_int_t)res.acked_seq, "error", res.message, "code",
+                                    "gap"));
     if (rc == SY_OK)
         return reply_json(c, MHD_HTTP_OK,
                           json_pack("{s:s, s:I, s:I, s:I}", "status", status, "acked_seq",
@@ -397,7 +437,8 @@ static enum MHD_Result do_bundle(sy_server *s, struct MHD_Connection *c, const r
     case SY_EOFFICE:
     case SY_EFORK:
         return reply_json(c, MHD_HTTP_UNPROCESSABLE_CONTENT,
-                          json_pack("{s:s, s:s}", "status", "refused", "error", res.message));
+                          json_pack("{s:s, s:s, s:s}", "status", "refused", "error", res.message,
+                                    "code", "refused"));
     default:
         return reply_error(s, c, status_of(rc), res.message[0] ? res.message : sy_strerror(rc));
     }
@@ -635,9 +676,9 @@ static enum MHD_Result h_api_login(ctx *x)
 {
     if (login_from_elsewhere(x, 1)) {
         logline(x->s, "login refused from %s: another site's request or not JSON", x->ip);
-        return reply_error(x->s, x->c, MHD_HTTP_FORBIDDEN,
-                           "a login is a JSON body (Content-Type: application/json) sent from "
-                           "the office's own pages or a script");
+        return reply_error_c(x->s, x->c, MHD_HTTP_FORBIDDEN, "login_origin",
+                             "a login is a JSON body (Content-Type: application/json) sent from "
+                             "the office's own pages or a script");
     }
     json_t *in = body_json(x);
     const char *user = jstr(in, "user"), *pw = jstr(in, "password");
@@ -662,11 +703,12 @@ static enum MHD_Result h_api_login(ctx *x)
         snprintf(retry, sizeof retry, "%lld", (long long)after);
         h[0] = "Retry-After";
         h[1] = retry;
-        out = json_pack("{s:s, s:I}", "error", "too many failed logins: try again later",
-                        "retry_after", (json_int_t)after);
+        out = json_pack("{s:s, s:s, s:I}", "error", "too many failed logins: try again later",
+                        "code", "throttled", "retry_after", (json_int_t)after);
     } else {
-        out = json_pack("{s:s}", "error",
-                        st == MHD_HTTP_UNAUTHORIZED ? "wrong user or password" : "login failed");
+        out = json_pack("{s:s, s:s}", "error",
+                        st == MHD_HTTP_UNAUTHORIZED ? "wrong user or password" : "login failed",
+                        "code", st == MHD_HTTP_UNAUTHORIZED ? "login_failed" : status_code(st));
     }
     json_decref(in);
     sodium_memzero(token, sizeof token);
@@ -1125,8 +1167,12 @@ static enum MHD_Result unit_decide(ctx *x, const char *action)
         snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
     pthread_mutex_unlock(&x->s->lock);
     json_decref(in);
-    if (rc != SY_OK)
-        return reply_error(x->s, x->c, status_of(rc), err);
+    if (rc != SY_OK) /* a refusal by the lifecycle (sv_life_allows) is the unit's state's */
+        return reply_error_c(x->s, x->c, status_of(rc),
+                             rc == SY_ESTATE      ? "unit_state"
+                             : rc == SY_ENOTFOUND ? "no_unit"
+                                                  : NULL,
+                             err);
     logline(x->s, "%s: unit %s by %s from %s", what, code, x->sess.user, x->ip);
     return reply_json(x->c, MHD_HTTP_OK,
                       json_pack("{s:b, s:s, s:s}", "ok", 1, "unit", code, "action", action));
@@ -1158,7 +1204,7 @@ static enum MHD_Result h_review_resolve(ctx *x)
     errno = 0;
     long long id = strtoll(x->param[0], &end, 10);
     if (errno || *end || id <= 0)
-        return reply_error(x->s, x->c, MHD_HTTP_NOT_FOUND, "no such review case");
+        return reply_error_c(x->s, x->c, MHD_HTTP_NOT_FOUND, "no_case", "no such review case");
     int bad = 0;
     json_t *in = decision_body(x, &bad);
     const char *accept = opt_str(in, "accept", &bad), *note = opt_str(in, "note", &bad);
@@ -1178,7 +1224,11 @@ static enum MHD_Result h_review_resolve(ctx *x)
     pthread_mutex_unlock(&x->s->lock);
     if (rc != SY_OK) {
         json_decref(in);
-        return reply_error(x->s, x->c, status_of(rc), err);
+        return reply_error_c(x->s, x->c, status_of(rc),
+                             rc == SY_ESTATE      ? "case_closed"
+                             : rc == SY_ENOTFOUND ? "no_case"
+                                                  : NULL,
+                             err);
     }
     json_t *out = json_pack("{s:b, s:I, s:s}", "ok", 1, "id", (json_int_t)id, "accept", accept);
     json_decref(in);
@@ -1277,7 +1327,7 @@ static enum MHD_Result h_device_add(ctx *x)
         free(svg);
         logline(x->s, "device.add: %s by %s from %s", name, x->sess.user, x->ip);
     } else {
-        out = json_pack("{s:s}", "error", err);
+        out = json_pack("{s:s, s:s}", "error", err, "code", status_code(status_of(rc)));
     }
     sodium_memzero(token, sizeof token);
     json_decref(in);
@@ -1338,7 +1388,11 @@ static enum MHD_Result h_tasks_import(ctx *x)
     pthread_mutex_unlock(&x->s->lock);
     if (rc != SY_OK) {
         logline(x->s, "tasks.import refused from %s (%s): %s", x->ip, x->sess.user, err);
-        return reply_error(x->s, x->c, status_of(rc), err);
+        return reply_error_c(x->s, x->c, status_of(rc),
+                             rc == SY_ESTATE                       ? "tasks_accepted"
+                             : rc == SY_EINVAL || rc == SY_EFORMAT ? "tasks_invalid"
+                                                                   : NULL,
+                             err);
     }
     logline(x->s, "tasks.import: %s by %s from %s", detail, x->sess.user, x->ip);
     pthread_mutex_lock(&x->s->lock);
@@ -1521,7 +1575,7 @@ static enum MHD_Result imagery_add_later(ctx *x, const char *name, const char *a
     int64_t id = sy__job_start(x->s->jobs, "imagery.add", name, x->sess.user, imagery_job_run, a,
                                imagery_job_free);
     if (id == 0)
-        return reply_error(x->s, x->c, MHD_HTTP_SERVICE_UNAVAILABLE, ASYNC_FULL);
+        return reply_error_c(x->s, x->c, MHD_HTTP_SERVICE_UNAVAILABLE, "imagery_busy", ASYNC_FULL);
     if (id < 0)
         return reply_error(x->s, x->c, MHD_HTTP_INTERNAL_SERVER_ERROR,
                            "cannot start the tiling (no thread)");
@@ -1563,7 +1617,7 @@ static enum MHD_Result h_imagery_add(ctx *x)
         return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
                            "?async= is 1 (tile in the background) or 0");
     if (async_refused(x->s, x->c))
-        return reply_error(x->s, x->c, MHD_HTTP_SERVICE_UNAVAILABLE, ASYNC_FULL);
+        return reply_error_c(x->s, x->c, MHD_HTTP_SERVICE_UNAVAILABLE, "imagery_busy", ASYNC_FULL);
     if (!x->r->spool_path || !x->r->len)
         return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
                            "the body must be the raster (a GeoTIFF)");
@@ -2056,15 +2110,16 @@ static int staff_gate(ctx *x, const route *rt, enum MHD_Result *res)
             *res = redirect(x, to, NULL);
         } else if (res)
             *res = rt->page ? redirect(x, "/login", NULL)
-                            : reply_error(x->s, x->c, MHD_HTTP_UNAUTHORIZED,
-                                          "log in first (no session)");
+                            : reply_error_c(x->s, x->c, MHD_HTTP_UNAUTHORIZED, "no_session",
+                                            "log in first (no session)");
         return 0;
     }
     if (x->sess.role < rt->role) {
         logline(x->s, "refused %s %s from %s: %s is a %s, %s needed", x->method, x->url, x->ip,
                 x->sess.user, sy_role_name(x->sess.role), sy_role_name(rt->role));
         if (res)
-            *res = reply_error(x->s, x->c, MHD_HTTP_FORBIDDEN, "your role does not allow this");
+            *res = reply_error_c(x->s, x->c, MHD_HTTP_FORBIDDEN, "role",
+                                 "your role does not allow this");
         return 0;
     }
     if (rt->changes) {
@@ -2076,8 +2131,8 @@ static int staff_gate(ctx *x, const route *rt, enum MHD_Result *res)
             logline(x->s, "refused %s %s from %s (%s): CSRF token missing or wrong", x->method,
                     x->url, x->ip, x->sess.user);
             if (res)
-                *res = reply_error(x->s, x->c, MHD_HTTP_FORBIDDEN,
-                                   "missing or wrong X-CSRF-Token (see /api/v1/me)");
+                *res = reply_error_c(x->s, x->c, MHD_HTTP_FORBIDDEN, "csrf",
+                                     "missing or wrong X-CSRF-Token (see /api/v1/me)");
             return 0;
         }
     }
@@ -2166,7 +2221,7 @@ static int upload_gate(sy_server *s, struct MHD_Connection *c, const char *url, 
     if (go && rt->fn == h_imagery_add && async_refused(s, c)) {
         go = 0;
         if (res)
-            *res = reply_error(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, ASYNC_FULL);
+            *res = reply_error_c(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, "imagery_busy", ASYNC_FULL);
     }
     sodium_memzero(x, sizeof *x);
     free(x);

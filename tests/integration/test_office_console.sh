@@ -102,7 +102,7 @@ header() { grep -i "^$1:" "$T/hdr" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 J=(-H 'Content-Type: application/json')
 
 # ---- no session ---------------------------------------------------------------------------------
-c=$(hcode GET /api/v1/units); [ "$c" = 401 ] && grep -q '"error"' "$T/body" && ok "no session: /api/v1/units is 401" || fail "units without session: $c"
+c=$(hcode GET /api/v1/units); [ "$c" = 401 ] && pyexpr "$T/body" 'd["error"] and d["code"]=="no_session"' && ok "no session: /api/v1/units is 401 (code no_session)" || fail "units without session: $c"
 for p in /api/v1/me /api/v1/review /api/v1/devices /api/v1/log; do
     c=$(hcode GET $p); [ "$c" = 401 ] || fail "$p without a session: $c"
 done
@@ -142,7 +142,7 @@ assert len(tok) == 64
 rows = [h for (h,) in db.execute("SELECT token_hash FROM sessions")]
 assert hashlib.sha256(tok.encode()).hexdigest() in rows and tok not in rows
 PY
-login rev 'wrong-password' "$T/x.jar"; [ "$c" = 401 ] && ok "a wrong password: 401" || fail "wrong password: $c"
+login rev 'wrong-password' "$T/x.jar"; [ "$c" = 401 ] && pyexpr "$T/body" 'd["code"]=="login_failed"' && ok "a wrong password: 401 (code login_failed)" || fail "wrong password: $c"
 login nobody 'wrong-password' "$T/x.jar"; [ "$c" = 401 ] && ok "an unknown user: 401" || fail "unknown user: $c"
 login gone 'Disabled-pass-1' "$T/x.jar"; [ "$c" = 401 ] && ok "a disabled user: 401" || fail "disabled user: $c"
 c=$(hcode POST /api/v1/login "${J[@]}" --data-binary '{"user":'); [ "$c" = 400 ] && ok "login with bad JSON: 400" || fail "bad JSON login: $c"
@@ -179,13 +179,13 @@ c=$(hcode GET /api/v1/users -b "$T/adm.jar"); [ "$c" = 200 ] && ! grep -q argon2
 
 # ---- CSRF and roles on decisions --------------------------------------------------------------------------
 c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" --data-binary '{"note":"x"}')
-[ "$c" = 403 ] && ok "a state change without X-CSRF-Token: 403" || fail "no CSRF: $c"
+[ "$c" = 403 ] && pyexpr "$T/body" 'd["code"]=="csrf" and "X-CSRF-Token" in d["error"]' && ok "a state change without X-CSRF-Token: 403 (code csrf, the English text kept)" || fail "no CSRF: $c"
 c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: ${VIEW_CSRF}" --data-binary '{"note":"x"}')
 [ "$c" = 403 ] && ok "with another session's CSRF token: 403" || fail "wrong CSRF: $c"
 c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" -H "Origin: https://evil.example" --data-binary '{"note":"x"}')
 [ "$c" = 403 ] && ok "from a foreign Origin: 403" || fail "foreign origin: $c"
 c=$(hcode POST /api/v1/units/$U/return -b "$T/view.jar" "${J[@]}" -H "X-CSRF-Token: $VIEW_CSRF" --data-binary '{"note":"x"}')
-[ "$c" = 403 ] && ok "a viewer cannot return a unit: 403" || fail "viewer return: $c"
+[ "$c" = 403 ] && pyexpr "$T/body" 'd["code"]=="role"' && ok "a viewer cannot return a unit: 403 (code role)" || fail "viewer return: $c"
 id=$("$OFF" review list "$O" --json 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["cases"][0]["id"])' 2>/dev/null)
 c=$(hcode POST /api/v1/review/${id:-0}/resolve -b "$T/view.jar" "${J[@]}" -H "X-CSRF-Token: $VIEW_CSRF" --data-binary '{"accept":"a","note":"x"}')
 [ "$c" = 403 ] && ok "a viewer cannot decide a review case: 403" || fail "viewer resolve: $c"
@@ -194,7 +194,7 @@ c=$(hcode POST /api/v1/review/${id:-0}/resolve -b "$T/rev.jar" "${J[@]}" -H "X-C
 c=$(hcode POST /api/v1/review/${id:-0}/resolve -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"accept":"b","note":"b 实测于界桩"}')
 [ "$c" = 200 ] && ok "a reviewer decides a review case with the token: 200" || fail "resolve: $c $(cat "$T/body")"
 c=$(hcode POST /api/v1/review/${id:-0}/resolve -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"accept":"a","note":"again"}')
-[ "$c" = 409 ] && grep -q 'not open' "$T/body" && ok "deciding it again: 409 (the case is not open)" || fail "second decision: $c $(cat "$T/body")"
+[ "$c" = 409 ] && grep -q 'not open' "$T/body" && pyexpr "$T/body" 'd["code"]=="case_closed"' && ok "deciding it again: 409 (the case is not open, code case_closed)" || fail "second decision: $c $(cat "$T/body")"
 c=$(hcode POST /api/v1/review/999999/resolve -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"accept":"a","note":"x"}')
 [ "$c" = 404 ] && grep -q 999999 "$T/body" && ok "a case that does not exist: 404 naming it" || fail "unknown case: $c $(cat "$T/body")"
 c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"note":"请补测 J2"}')
@@ -202,11 +202,11 @@ c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Toke
 c=$(hcode GET /api/v1/units -b "$T/rev.jar"); pyexpr "$T/body" 'any(u["code"]=="'$U'" and u["status"]=="returned" for u in d)' \
     && ok "the unit is returned" || fail "status after return: $(head -c 300 "$T/body")"
 c=$(hcode POST /api/v1/units/$U/accept -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF")
-[ "$c" = 409 ] && grep -q 'returned' "$T/body" && ok "a decision the lifecycle refuses (accept a returned unit with no new work): 409 naming the state" || fail "refused accept: $c $(cat "$T/body")"
+[ "$c" = 409 ] && grep -q 'returned' "$T/body" && pyexpr "$T/body" 'd["code"]=="unit_state"' && ok "a decision the lifecycle refuses (accept a returned unit with no new work): 409 naming the state (code unit_state)" || fail "refused accept: $c $(cat "$T/body")"
 c=$(hcode POST /api/v1/units/622925CY000099/accept -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF")
 [ "$c" = 409 ] && grep -q 'assigned' "$T/body" && ok "... and accepting a unit still only assigned: 409 naming the state" || fail "assigned accept: $c $(cat "$T/body")"
 c=$(hcode POST /api/v1/units/622925NOPE01/accept -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF")
-[ "$c" = 404 ] && grep -q '622925NOPE01' "$T/body" && ok "a decision on a unit the office does not have: 404 naming it" || fail "unknown unit accept: $c $(cat "$T/body")"
+[ "$c" = 404 ] && grep -q '622925NOPE01' "$T/body" && pyexpr "$T/body" 'd["code"]=="no_unit"' && ok "a decision on a unit the office does not have: 404 naming it (code no_unit)" || fail "unknown unit accept: $c $(cat "$T/body")"
 
 # ---- kept listings (docs/office.md): what tablets send shows within the drift, a staff change at once --
 hcode GET /api/v1/units -b "$T/rev.jar" >/dev/null; hcode GET /api/v1/units.geojson -b "$T/rev.jar" >/dev/null

@@ -1,0 +1,110 @@
+/*
+ * errors.js - the county office console's words for the API's refusals (docs/office.md,
+ * "Error codes"). Every /api/v1 error answer is {"error": English text, "code": a stable name};
+ * the console is Chinese by default, so the code is shown in the page's language and the English
+ * text, where it says more than the code (which feature of a package is wrong, why a decision was
+ * refused), follows as the detail. A code this file does not know (a newer office) falls back to
+ * its status's words; an answer without one to the English text. English pages show the
+ * server's text as it is.
+ *
+ * Loaded before console.js and admin.js; it puts nothing into the page itself.
+ */
+(function () {
+    'use strict';
+
+    var EN = document.documentElement.lang === 'en';
+
+    /* code: [Chinese, whether the server's text adds a detail worth showing] */
+    var CODES = {
+        bad_request: ['请求内容有误', 1],
+        no_session: ['登录已过期或尚未登录：这次操作没有记录', 0],
+        login_failed: ['用户名或密码错误', 0],
+        login_origin: ['登录请求不是从县局自己的页面发出的，已拒绝', 0],
+        throttled: ['登录失败次数过多，请稍后再试', 0],
+        forbidden: ['服务器拒绝了这一请求', 1],
+        role: ['您的角色无权执行这一操作', 0],
+        csrf: ['页面的安全令牌已失效：请刷新页面后再试', 0],
+        not_found: ['找不到所请求的对象', 1],
+        no_unit: ['县局没有这个登记单元', 0],
+        no_case: ['没有这个审核案例', 0],
+        method: ['不支持这种请求', 0],
+        conflict: ['与县局现有的记录冲突', 1],
+        unit_state: ['登记单元当前的状态不允许这一决定', 1],
+        case_closed: ['这个审核案例已经处理过了，请刷新页面', 0],
+        tasks_invalid: ['任务包未通过校验，没有导入任何单元', 1],
+        tasks_accepted: ['任务包会改动已通过审核的登记单元，没有导入任何单元', 1],
+        too_large: ['上传的内容太大', 1],
+        refused: ['数据被拒绝', 1],
+        gap: ['数据不连续', 1],
+        internal: ['县局服务器出错，请把事件编号告诉信息管理员', 0],
+        unavailable: ['服务器暂时无法处理，请稍后再试', 1],
+        imagery_busy: ['影像切片任务已排满：请等前面的任务完成后再上传', 0]
+    };
+    var BY_STATUS = {
+        400: 'bad_request', 401: 'no_session', 403: 'forbidden', 404: 'not_found', 405: 'method',
+        409: 'conflict', 413: 'too_large', 422: 'refused', 429: 'throttled', 500: 'internal',
+        503: 'unavailable'
+    };
+
+    /* The lifecycle's reasons for refusing a decision (survey/src/lifecycle.c, sv_life_allows),
+     * in Chinese; {s} is the unit's state by name. A reason not listed here is shown in English
+     * after the code's words. */
+    var REASONS = [
+        [/the unit is (\w+): nothing has arrived from a crew to return/,
+         '单元为“{s}”：还没有收到作业组的任何数据，无可退回'],
+        [/the unit is (\w+): it cannot be returned .*\(record an objection first\)/,
+         '单元为“{s}”：公告期间或公告结束后不能退回（请先登记异议）'],
+        [/the unit is (\w+): decide its open review cases first/,
+         '单元为“{s}”：请先处理它的待审核案例'],
+        [/the unit is (\w+): the crew has not sent new work for it since/,
+         '单元为“{s}”：退回后作业组还没有提交新的成果'],
+        [/the unit is (\w+): only a unit with the crew's work/,
+         '单元为“{s}”：只有外业中、已提交或有异议的单元可以通过'],
+        [/the unit has (\d+) open ownership disputes?/,
+         '单元有 {1} 个未解决的权属争议：请先在现场，或在县局以权属界线协议书或权属争议原由书解决'],
+        [/the unit is (\w+): only an accepted unit goes to notice/,
+         '单元为“{s}”：只有已通过的单元可以公告'],
+        [/the notice needs real dates/, '公告需要有效的起止日期（YYYY-MM-DD）'],
+        [/the notice ends \(([^)]*)\) before it starts \(([^)]*)\)/,
+         '公告结束日期（{1}）早于开始日期（{2}）'],
+        [/a public notice runs at least (\d+) days/, '公告期至少 {1} 天（首尾两天都计入）'],
+        [/the unit is (\w+): its notice ended on (\S+)/, '单元为“{s}”：公告已于 {2} 结束'],
+        [/the unit is (\w+): an objection is recorded during a notice only/,
+         '单元为“{s}”：异议只能在公告期间登记']
+    ];
+
+    function reason(text, stateName) {
+        for (var i = 0; i < REASONS.length; i++) {
+            var m = REASONS[i][0].exec(text);
+            if (m)
+                return REASONS[i][1].replace('{s}', stateName ? stateName(m[1]) : m[1])
+                    .replace('{1}', m[1] || '').replace('{2}', m[2] || '');
+        }
+        return null;
+    }
+
+    /* The words for an error answer J (parsed JSON, or null) of HTTP status STATUS, in the
+     * page's language. opts.state: a function naming a lifecycle state in that language. */
+    function message(j, status, opts) {
+        var text = j && typeof j.error === 'string' ? j.error : '';
+        if (EN)
+            return text || ('HTTP ' + status);
+        var code = j && typeof j.code === 'string' && Object.prototype.hasOwnProperty.call(CODES, j.code)
+            ? j.code : BY_STATUS[status];
+        if (!code)
+            return text || ('HTTP ' + status);
+        if (code === 'unit_state') {
+            var r = reason(text, opts && opts.state);
+            if (r)
+                return r + '。';
+        }
+        var words = CODES[code][0];
+        if (code === 'internal' && j && j.incident)
+            return words + '（事件编号 ' + j.incident + '）。';
+        if (CODES[code][1] && text)
+            return words + '。详情：' + text;
+        return words + '。';
+    }
+
+    window.QuejieErrors = { message: message };
+})();
