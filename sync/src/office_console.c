@@ -147,7 +147,8 @@ static void head(page *p, sy__lang lang, const char *title)
     raw(p, "\"><head><meta charset=\"utf-8\">"
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
            "<link rel=\"stylesheet\" href=\"/static/console.css\">"
-           "<link rel=\"icon\" href=\"/static/favicon.svg\"><title>");
+           "<link rel=\"icon\" href=\"/static/favicon.svg\">"
+           "<noscript><link rel=\"stylesheet\" href=\"/static/noscript.css\"></noscript><title>");
     esc(p, title);
     raw(p, " - ");
     esc(p, t(lang, T_TITLE));
@@ -333,6 +334,9 @@ char *sy__console_app(sy__lang lang, const char *office_name, const char *user, 
     return done(&p);
 }
 
+/* Rows of the overview's unit list shown at first (PAGE_ROWS in console.js). */
+#define OVERVIEW_PAGE_ROWS 100
+
 char *sy__console_units_table(sy__lang lang, const char *units_json)
 {
     json_t *units = units_json ? json_loads(units_json, 0, NULL) : NULL;
@@ -361,7 +365,11 @@ char *sy__console_units_table(sy__lang lang, const char *units_json)
             raw(&p, "<tr class=\"status-");
             /* the class is one of the known states or nothing: never outside text */
             raw(&p, status_text(SY_LANG_EN, st) == st ? "other" : st);
-            raw(&p, "\"><td class=\"code\"><a href=\"/unit/");
+            /* every unit is on the page, the first page of them shown: the browser lays out a
+             * page of rows, not a county's thousands (console.js pages and filters them all;
+             * without script, noscript.css shows every row) */
+            raw(&p, i < OVERVIEW_PAGE_ROWS ? "\">" : "\" hidden>");
+            raw(&p, "<td class=\"code\"><a href=\"/unit/");
             esc_segment(&p, jstr(u, "code"));
             raw(&p, lang == SY_LANG_EN ? "?lang=en\">" : "\">");
             esc(&p, jstr(u, "code"));
