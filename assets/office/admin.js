@@ -23,8 +23,21 @@
     return j && j.error;
   }
 
+  // The session ended (idle timeout, logout elsewhere): nothing was recorded; the refusal says
+  // so, then the login page, which leads back to this one (as console.js does).
+  var leaving = false;
+  function toLogin() {
+    if (leaving) return;
+    leaving = true;
+    window.setTimeout(function () {
+      window.location.href = "/login?next=" + encodeURIComponent(window.location.pathname) +
+        (document.documentElement.lang === "en" ? "&lang=en" : "");
+    }, 4000);
+  }
+
   // The parsed JSON of a reply; rejects with the refusal's words.
   function json(r) {
+    if (r.status === 401) toLogin();
     return r.json().catch(function () { return {}; }).then(function (j) {
       if (!r.ok) throw new Error(errorText(j, r.status) || r.status + " " + r.statusText);
       return j;

@@ -299,6 +299,10 @@
             return window.QuejieErrors.message(j, status, { state: stateText });
         return j && j.error ? j.error : ('HTTP ' + status);
     }
+    /* A review decision's choice by name: version A, version B, neither (re-survey). */
+    function choiceText(a) {
+        return a === 'neither' ? tr('neither') : a === 'a' || a === 'b' ? tr('version_' + a) : show(a);
+    }
     function loadMe() {
         return api('/api/v1/me').then(function (m) { me = m; return m; });
     }
@@ -725,7 +729,7 @@
                          tr('notice_dates')], u.decisions.map(function (d) {
             var a = Object.prototype.hasOwnProperty.call(ACTIONS, d.action) ? ACTIONS[d.action] : null;
             return [d.time, a ? a[EN ? 1 : 0] : d.action, d.by, d.note,
-                    d.accept ? d.accept + (d['case'] ? ' (#' + d['case'] + ')' : '') : null,
+                    d.accept ? choiceText(d.accept) + (d['case'] ? ' (#' + d['case'] + ')' : '') : null,
                     d.notice_from ? d.notice_from + ' – ' + d.notice_to : null];
         }), 'data decisions'));
 

@@ -17,7 +17,7 @@
     /* code: [Chinese, whether the server's text adds a detail worth showing] */
     var CODES = {
         bad_request: ['请求内容有误', 1],
-        no_session: ['登录已过期或尚未登录：这次操作没有记录', 0],
+        no_session: ['登录已过期：这次操作没有记录。正在转到登录页，登录后回到本页', 0],
         login_failed: ['用户名或密码错误', 0],
         login_origin: ['登录请求不是从县局自己的页面发出的，已拒绝', 0],
         throttled: ['登录失败次数过多，请稍后再试', 0],
@@ -40,6 +40,8 @@
         unavailable: ['服务器暂时无法处理，请稍后再试', 1],
         imagery_busy: ['影像切片任务已排满：请等前面的任务完成后再上传', 0]
     };
+    var EXPIRED_EN = 'Your session has ended: this was not recorded. Going to the login page; ' +
+        'you will come back here.';
     var BY_STATUS = {
         400: 'bad_request', 401: 'no_session', 403: 'forbidden', 404: 'not_found', 405: 'method',
         409: 'conflict', 413: 'too_large', 422: 'refused', 429: 'throttled', 500: 'internal',
@@ -87,6 +89,8 @@
      * page's language. opts.state: a function naming a lifecycle state in that language. */
     function message(j, status, opts) {
         var text = j && typeof j.error === 'string' ? j.error : '';
+        if (EN && status === 401 && !(j && j.code === 'login_failed'))
+            return EXPIRED_EN;
         if (EN)
             return text || ('HTTP ' + status);
         var code = j && typeof j.code === 'string' && Object.prototype.hasOwnProperty.call(CODES, j.code)

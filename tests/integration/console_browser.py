@@ -122,6 +122,8 @@ try:
     check("crewa" in pts and "J1" in pts, "the points table with its provenance", pts)
     hist = driver.find_element(By.CSS_SELECTOR, "table.decisions").text
     check("rev" in hist and "审核决定" in hist, "the history shows the review decision", hist)
+    check("版本 A (#" in hist and not re.search(r"\ba \(#", hist),
+          "the history names the version chosen, not its code", hist)
     check(len(driver.find_elements(By.CSS_SELECTOR, ".map path.leaflet-interactive")) >= 2,
           "the draft and the surveyed points on the map")
     att = driver.find_element(By.CSS_SELECTOR, "table.attendance").text
@@ -276,6 +278,28 @@ try:
         # the refused upload's 400 is the one expected error
         others = [m for m in console_errors if not ("/api/v1/tasks" in m and "400" in m)]
         check(not others, "no other error in the browser's console (administrator)", "; ".join(others))
+
+        # the session gone (idle timeout, logout elsewhere) while on an admin page: the page says
+        # nothing was recorded and leads to the login page, which leads back to it
+        driver.get(URL + "/devices")
+        until(lambda: driver.find_elements(By.ID, "device-add"), "the devices page again")
+        driver.delete_cookie("qj_session")
+        driver.find_element(By.CSS_SELECTOR, "#device-add [name=name]").send_keys("crewy")
+        driver.find_element(By.CSS_SELECTOR, "#device-add button[type=submit]").click()
+        said = until(lambda: driver.find_elements(By.CSS_SELECTOR, "#status.error"), "the lost session is said")
+        if said:
+            check("登录已过期" in said[0].text and "没有记录" in said[0].text,
+                  "an admin page says the session ended and nothing was recorded", said[0].text)
+        until(lambda: urlsplit(driver.current_url).path == "/login", "... and goes to the login page")
+        check("next=%2Fdevices" in driver.current_url or "next=/devices" in driver.current_url,
+              "... which will lead back to the devices page", driver.current_url)
+        driver.find_element(By.NAME, "user").send_keys(ADMIN)
+        driver.find_element(By.NAME, "password").send_keys(ADMIN_PASSWORD)
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        until(lambda: urlsplit(driver.current_url).path == "/devices", "logging in again leads back to /devices")
+        check("crewy" not in driver.find_element(By.TAG_NAME, "body").text, "the device was not registered")
+        drain_logs()
+        del console_errors[:]
 except Exception as e:  # a crash of the script is a failure with a screenshot, never a pass
     fail("browser session: %r" % e)
     try:
