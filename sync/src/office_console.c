@@ -513,9 +513,29 @@ static const char *at(sy__lang lang, admin_text id)
     return ATEXT[id][lang == SY_LANG_EN];
 }
 
+/* A code of a listing (a device's state, an ingest's result and path) and its words. */
+typedef struct code_word {
+    const char *code, *zh, *en;
+} code_word;
+
+static const code_word DEVICE_STATES[] = {{"pending", "待注册", "pending"},
+                                          {"enrolled", "已注册", "enrolled"},
+                                          {"revoked", "已吊销", "revoked"},
+                                          {NULL, NULL, NULL}};
+static const code_word INGEST_RESULTS[] = {{"applied", "已接收", "applied"},
+                                           {"duplicate", "已有（重复发送）", "duplicate"},
+                                           {"gap", "不连续（缺少前面的记录）", "gap"},
+                                           {"refused", "已拒绝", "refused"},
+                                           {"applying", "接收中", "applying"},
+                                           {"interrupted", "中断（未接收）", "interrupted"},
+                                           {NULL, NULL, NULL}};
+static const code_word INGEST_PATHS[] = {
+    {"http", "网络同步", "network"}, {"file", "文件（U 盘）", "file (USB)"}, {NULL, NULL, NULL}};
+
 typedef struct column {
     const char *key;
     admin_text title;
+    const code_word *words; /* the value is a code shown by these words (NULL: as it is) */
 } column;
 
 /* A JSON value as a cell's text: strings escaped, numbers printed, anything else empty. */
@@ -563,6 +583,18 @@ static void cell(page *p, const json_t *v)
     }
 }
 
+/* A code as its words in the page's language (a code the table lacks as it is), else cell(). */
+static void cell_words(page *p, sy__lang lang, const json_t *v, const code_word *words)
+{
+    const char *c = json_string_value(v);
+    for (const code_word *w = words; c && w && w->code; w++)
+        if (strcmp(w->code, c) == 0) {
+            esc(p, lang == SY_LANG_EN ? w->en : w->zh);
+            return;
+        }
+    cell(p, v);
+}
+
 /* rows (a JSON array of objects) as a table of cols; with action, a button per row carrying the
  * row's "name" in data-name, for admin.js. */
 static void table(page *p, sy__lang lang, const char *id, const json_t *rows, const column *cols,
@@ -592,7 +624,7 @@ static void table(page *p, sy__lang lang, const char *id, const json_t *rows, co
         raw(p, "<tr>");
         for (size_t k = 0; k < ncols; k++) {
             raw(p, "<td>");
-            cell(p, json_object_get(r, cols[k].key));
+            cell_words(p, lang, json_object_get(r, cols[k].key), cols[k].words);
             raw(p, "</td>");
         }
         const char *status = jstr(r, "status");
@@ -706,7 +738,7 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
     if (strcmp(which, "devices") == 0) {
         static const column cols[] = {{"name", A_NAME},
                                       {"crew", A_CREW},
-                                      {"status", A_DEVICE_STATUS},
+                                      {"status", A_DEVICE_STATUS, DEVICE_STATES},
                                       {"last_contact", A_LAST_CONTACT},
                                       {"last_ingest", A_LAST_SYNC},
                                       {"entries", A_ENTRIES},
@@ -781,9 +813,12 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
         table(&p, lang, "imagery", rows, cols, sizeof cols / sizeof cols[0], A_REMOVE,
               admin ? "remove" : NULL);
     } else {
-        static const column cols[] = {{"time", A_TIME},       {"device", A_DEVICE},
-                                      {"via", A_VIA},         {"result", A_RESULT},
-                                      {"applied", A_APPLIED}, {"reason", A_REASON}};
+        static const column cols[] = {{"time", A_TIME},
+                                      {"device", A_DEVICE},
+                                      {"via", A_VIA, INGEST_PATHS},
+                                      {"result", A_RESULT, INGEST_RESULTS},
+                                      {"applied", A_APPLIED},
+                                      {"reason", A_REASON}};
         admin_head(&p, lang, office_name, user, role, csrf, A_LOG);
         raw(&p, "<h2>");
         esc(&p, at(lang, A_EXPORT));

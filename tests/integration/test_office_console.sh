@@ -350,6 +350,10 @@ c=$(hcode POST /api/v1/devices/crewc/revoke -b "$T/adm.jar" -H "X-CSRF-Token: $A
     && ok "revoking a revoked device again: 409" || fail "revoke twice: $c $(cat "$T/body")"
 c=$(hcode GET /devices -b "$T/adm.jar"); grep -q 'data-action="revoke" data-name="crewc"' "$T/body" \
     && fail "the devices page offers to revoke a revoked device" || ok "the devices page offers no revoke for a revoked device"
+grep -q '<td>crewc</td><td>[^<]*</td><td>已吊销</td>' "$T/body" && ! grep -q '<td>revoked</td>' "$T/body" \
+    && ok "the devices page names a device's state in Chinese (已吊销), not by its code" || fail "device state words: $(grep -o '<td>crewc</td>.\{0,80\}' "$T/body")"
+c=$(hcode GET '/devices?lang=en' -b "$T/adm.jar"); grep -q '<td>crewc</td><td>[^<]*</td><td>revoked</td>' "$T/body" \
+    && ok "... and in English with ?lang=en" || fail "English device state: $(grep -o '<td>crewc</td>.\{0,80\}' "$T/body")"
 
 # tasks: the package as the body, validated by the CLI's own call; a larger body than other routes
 "$PY" - "$FIX/tasks/good-english-names.geojson" "$T/pkg.geojson" <<'PY'
@@ -457,6 +461,8 @@ c=$(hcode GET /tasks -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q '>622901SD00000
 c=$(hcode GET /imagery -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q 'id="imagery-upload"' "$T/body" && ok "/imagery: the upload form" || fail "/imagery: $c"
 c=$(hcode GET /log -b "$T/view.jar"); [ "$c" = 200 ] && grep -q 'href="/api/v1/export?format=gpkg"' "$T/body" && grep -q '>crewa<' "$T/body" \
     && ok "/log: the ingest log and the export links" || fail "/log: $c $(head -c 300 "$T/body")"
+grep -q '<td>网络同步</td><td>已接收</td>' "$T/body" && ! grep -q '<td>applied</td>' "$T/body" \
+    && ok "the log page names an ingest's path and result in Chinese (网络同步, 已接收)" || fail "log words: $(grep -o '<td>crewa</td>.\{0,80\}' "$T/body" | head -2)"
 c=$(hcode GET /log -b "$T/view.jar"); grep -q '<time datetime="20[0-9-]*T[0-9:.]*Z">20[0-9-]* [0-9:]*</time>' "$T/body" \
     && ok "admin pages show times in local time (the UTC value kept in <time datetime>)" || fail "times on /log: $(grep -o 'T[0-9:]*Z' "$T/body" | head -2)"
 # one navigation on every page: each reaches every other
