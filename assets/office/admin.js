@@ -202,6 +202,14 @@
   }
   if (jobs) watchJobs(null);
 
+  // Long lists (a county's task units) get a filter box and a pager (pager.js); the server
+  // shows their first page.
+  if (window.QuejiePager)
+    document.querySelectorAll("table.units[id]").forEach(function (t) {
+      if (t.tBodies.length && t.tBodies[0].rows.length > 100)
+        window.QuejiePager.attach(t, t.id, meta("msg-filter"));
+    });
+
   var tasks = document.getElementById("tasks-upload");
   if (tasks) upload(tasks, "/api/v1/tasks");
   var imagery = document.getElementById("imagery-upload");

@@ -94,13 +94,6 @@
         neither: ['都不采用（重测）', 'Neither (re-survey)'],
         case_no: ['案例', 'Case'],
         filter: ['查找登记单元（单元号、名称、状态、分配）：', 'Find a unit (code, name, state, assignment):'],
-        shown: ['找到 {n} / {total} 个', '{n} of {total} found'],
-        page_rows: ['第 {from}–{to} 个（第 {page} / {pages} 页）', '{from}–{to} (page {page} of {pages})'],
-        pager: ['单元列表分页', 'Pages of the unit list'],
-        first_page: ['首页', 'First'],
-        prev_page: ['上一页', 'Previous'],
-        next_page: ['下一页', 'Next'],
-        last_page: ['末页', 'Last'],
         unit_name: ['名称', 'Name'],
         expired: ['登录已过期：这次操作没有记录。正在转到登录页，登录后回到本页。',
                   'Your session has ended: this was not recorded. Going to the login page; you will come back here.'],
@@ -869,76 +862,11 @@
         }), 'data resolved'));
     }
 
-    /* A county holds thousands of units (5,000 in the bench): the server writes every one into
-     * the overview's list (each code is on the page as text) but only the first page of rows
-     * visible; the rest carry `hidden`, so the browser lays out a page, not thousands. A box
-     * above the list keeps the rows whose code, name, state or assignment hold what is typed
-     * (case-insensitive, over every unit), and the pager under the box walks the matches a
-     * page at a time, saying which and how many are shown. */
-    var PAGE_ROWS = 100; /* as OVERVIEW_PAGE_ROWS in office_console.c */
+    /* A county holds thousands of units: the overview's list gets a filter box and a pager
+     * (pager.js; the server shows the first page of rows). */
     function unitFilter() {
-        var list = document.querySelector('table.units');
-        if (!list || !list.tBodies.length)
-            return;
-        var rows = Array.prototype.slice.call(list.tBodies[0].rows);
-        var texts = rows.map(function (r) { return r.textContent.toLowerCase(); });
-        var box = el('p', null, 'filter');
-        var lab = add(box, el('label', tr('filter') + ' '));
-        var input = add(lab, el('input'));
-        input.id = 'unit-filter';
-        input.type = 'search';
-        input.autocomplete = 'off';
-        var count = add(box, el('span', null, 'count'));
-        count.id = 'unit-count';
-        count.setAttribute('aria-live', 'polite');
-        list.parentNode.insertBefore(box, list);
-        var pager = el('nav', null, 'pager');
-        pager.id = 'unit-pager';
-        pager.setAttribute('aria-label', tr('pager'));
-        var first = add(pager, el('button', tr('first_page')));
-        var prev = add(pager, el('button', tr('prev_page')));
-        var where = add(pager, el('span', null, 'where'));
-        var next = add(pager, el('button', tr('next_page')));
-        var last = add(pager, el('button', tr('last_page')));
-        [first, prev, next, last].forEach(function (b) { b.type = 'button'; });
-        list.parentNode.insertBefore(pager, list); /* above the rows: Tab from the box reaches it */
-        var hits = [], page = 0, shownNow = [];
-        function show() {
-            var pages = Math.max(1, Math.ceil(hits.length / PAGE_ROWS));
-            page = Math.min(Math.max(page, 0), pages - 1);
-            var from = page * PAGE_ROWS, to = Math.min(hits.length, from + PAGE_ROWS);
-            shownNow.forEach(function (i) { rows[i].hidden = true; });
-            shownNow = hits.slice(from, to);
-            shownNow.forEach(function (i) { rows[i].hidden = false; });
-            count.textContent = ' ' + tr('shown').replace('{n}', String(hits.length))
-                .replace('{total}', String(rows.length));
-            where.textContent = hits.length ? tr('page_rows').replace('{from}', String(from + 1))
-                .replace('{to}', String(to)).replace('{page}', String(page + 1))
-                .replace('{pages}', String(pages)) : '';
-            first.disabled = prev.disabled = page === 0;
-            next.disabled = last.disabled = page >= pages - 1;
-            pager.hidden = pages < 2;
-        }
-        function apply() {
-            var q = input.value.trim().toLowerCase();
-            hits = [];
-            for (var i = 0; i < texts.length; i++)
-                if (!q || texts[i].indexOf(q) >= 0)
-                    hits.push(i);
-            page = 0;
-            show();
-        }
-        function go(p) {
-            return function () { page = p(); show(); };
-        }
-        first.addEventListener('click', go(function () { return 0; }));
-        prev.addEventListener('click', go(function () { return page - 1; }));
-        next.addEventListener('click', go(function () { return page + 1; }));
-        last.addEventListener('click', go(function () { return Infinity; }));
-        /* the server showed the first page: those rows are what is shown now */
-        rows.forEach(function (r, i) { if (!r.hidden) shownNow.push(i); });
-        input.addEventListener('input', apply);
-        apply();
+        if (window.QuejiePager)
+            window.QuejiePager.attach(document.querySelector('table.units'), 'unit', tr('filter'));
     }
 
     /* ---- which page ----------------------------------------------------------------------- */

@@ -298,6 +298,7 @@ static void app_scripts(page *p)
            "<script src=\"/static/leaflet/leaflet.js\"></script>\n"
            "<script src=\"/static/imagery.js\"></script>\n"
            "<script src=\"/static/errors.js\"></script>\n"
+           "<script src=\"/static/pager.js\"></script>\n"
            "<script src=\"/static/console.js\"></script>\n");
 }
 
@@ -334,8 +335,9 @@ char *sy__console_app(sy__lang lang, const char *office_name, const char *user, 
     return done(&p);
 }
 
-/* Rows of the overview's unit list shown at first (PAGE_ROWS in console.js). */
-#define OVERVIEW_PAGE_ROWS 100
+/* Rows of a long list (the overview's units, the task units) shown at first (PAGE_ROWS in
+ * pager.js, which pages through the rest). */
+#define PAGE_ROWS 100
 
 char *sy__console_units_table(sy__lang lang, const char *units_json)
 {
@@ -366,9 +368,9 @@ char *sy__console_units_table(sy__lang lang, const char *units_json)
             /* the class is one of the known states or nothing: never outside text */
             raw(&p, status_text(SY_LANG_EN, st) == st ? "other" : st);
             /* every unit is on the page, the first page of them shown: the browser lays out a
-             * page of rows, not a county's thousands (console.js pages and filters them all;
+             * page of rows, not a county's thousands (pager.js pages and filters them all;
              * without script, noscript.css shows every row) */
-            raw(&p, i < OVERVIEW_PAGE_ROWS ? "\">" : "\" hidden>");
+            raw(&p, i < PAGE_ROWS ? "\">" : "\" hidden>");
             raw(&p, "<td class=\"code\"><a href=\"/unit/");
             esc_segment(&p, jstr(u, "code"));
             raw(&p, lang == SY_LANG_EN ? "?lang=en\">" : "\">");
@@ -454,6 +456,7 @@ typedef enum admin_text {
     A_JOB_FAILED,
     A_MSG_IMPORTED,
     A_NOBODY,
+    A_FILTER,
     A_COUNT
 } admin_text;
 
@@ -495,6 +498,7 @@ static const char *const ATEXT[A_COUNT][2] = {
     [A_DONE] = {"完成。", "Done."},
     [A_MSG_IMPORTED] = {"已导入 {n} 个登记单元，分配给 {assign}。",
                         "Imported {n} units, assigned to {assign}."},
+    [A_FILTER] = {"查找（任意一栏中的文字）：", "Find (text in any column):"},
     [A_NOBODY] = {"注意：还没有名为 {assign} 的设备或作业组，请检查是否写错。",
                   "Note: no registered device or crew is called {assign} (yet): check for a typo."},
     [A_NAME] = {"名称", "Name"},
@@ -621,7 +625,8 @@ static void table(page *p, sy__lang lang, const char *id, const json_t *rows, co
     const json_t *r;
     json_array_foreach(rows, i, r)
     {
-        raw(p, "<tr>");
+        /* the first page shown, the rest on the page for admin.js's pager (pager.js) */
+        raw(p, i < PAGE_ROWS ? "<tr>" : "<tr hidden>");
         for (size_t k = 0; k < ncols; k++) {
             raw(p, "<td>");
             cell_words(p, lang, json_object_get(r, cols[k].key), cols[k].words);
@@ -700,9 +705,12 @@ static void admin_head(page *p, sy__lang lang, const char *office_name, const ch
     esc(p, at(lang, A_MSG_IMPORTED));
     raw(p, "\"><meta name=\"msg-nobody\" content=\"");
     esc(p, at(lang, A_NOBODY));
+    raw(p, "\"><meta name=\"msg-filter\" content=\"");
+    esc(p, at(lang, A_FILTER));
     raw(p, "\"><link rel=\"stylesheet\" href=\"/static/console.css\">"
            "<link rel=\"icon\" href=\"/static/favicon.svg\">"
            "<script src=\"/static/errors.js\" defer></script>"
+           "<script src=\"/static/pager.js\" defer></script>"
            "<script src=\"/static/admin.js\" defer></script><title>");
     esc(p, at(lang, title));
     raw(p, " - ");

@@ -24,11 +24,12 @@ ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(URL))
 driver = qb.start(ART, lang="zh-CN")
 
 
-def shown():
-    """The codes of the rows the list shows now, in order."""
+def shown(cells="table.units td.code"):
+    """The texts of the cells (by default the overview's codes) the list shows now, in order."""
     return driver.execute_script(
-        "return Array.prototype.filter.call(document.querySelectorAll('table.units td.code'),"
-        " function (c) { return c.offsetParent !== null; }).map(function (c) { return c.textContent; });")
+        "return Array.prototype.filter.call(document.querySelectorAll(arguments[0]),"
+        " function (c) { return c.offsetParent !== null; }).map(function (c) { return c.textContent; });",
+        cells)
 
 
 try:
@@ -82,6 +83,20 @@ try:
     box.send_keys(" ")  # an input event with an empty query: every unit again, from the first page
     check(shown() == CODES[:PAGE], "clearing the filter shows the first page again", repr(shown()[:3]))
     shot("03-filtered")
+
+    # the tasks page lists every task unit the same way
+    driver.get(URL + "/tasks")
+    until(lambda: driver.find_elements(By.ID, "tasks-pager"), "the tasks page with its pager")
+    first_cells = "table#tasks tbody td:first-child"
+    check(len(driver.find_elements(By.CSS_SELECTOR, "table#tasks tbody tr")) == len(CODES),
+          "the tasks page holds every task unit")
+    check(shown(first_cells) == CODES[:PAGE], "... and shows the first %d" % PAGE, repr(shown(first_cells)[:3]))
+    driver.find_elements(By.CSS_SELECTOR, "#tasks-pager button")[3].click()
+    check(shown(first_cells) == CODES[(pages - 1) * PAGE:], "its last page shows the last task units")
+    box = driver.find_element(By.ID, "tasks-filter")
+    box.send_keys(CODES[-1])
+    check(shown(first_cells) == [CODES[-1]], "its filter finds a task unit of the last page", repr(shown(first_cells)))
+    shot("04-tasks")
 
     drain_logs()
     check(not console_errors, "no error in the browser's console", "; ".join(console_errors))

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The overview's unit list with more units than a page (250; the bench has 5,000): every code is
+# The overview's unit list (and the tasks page's) with more units than a page (250; the bench has 5,000): every code is
 # on the page as text, the browser shows the first 100, the pager walks the rest a page at a
 # time, the filter finds a unit on any page; keyboard use; no error in the browser's console and
 # no request to any origin but the office's. Generated units (bench/make_units.py) over TLS at
@@ -40,6 +40,9 @@ rows = re.findall(r'<tr class="status-[a-z_]+"( hidden)?><td class="code"><a hre
 sys.exit(0 if len(codes) == 250 and [r[2] for r in rows] == codes and all(c in body for c in codes)
          and [r[0] for r in rows] == [""] * 100 + [" hidden"] * 150 else 1)
 PY
+c=$("${C[@]}" -b "$T/jar" $URL/tasks)
+[ "$(grep -c '^<tr><td>622901' "$T/body")" = 100 ] && [ "$(grep -c '^<tr hidden><td>622901' "$T/body")" = 150 ] \
+    && ok "GET /tasks holds all 250 task units, the first 100 shown" || fail "tasks rows ($c)"
 c=$("${C[@]}" $URL/static/noscript.css); [ "$c" = 200 ] && grep -q 'tr\[hidden\]' "$T/body" \
     && ok "without script every row shows (noscript.css)" || fail "noscript.css: $c"
 
