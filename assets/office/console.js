@@ -211,6 +211,19 @@
         var t = CODES[kind] && Object.prototype.hasOwnProperty.call(CODES[kind], v) ? CODES[kind][v] : null;
         return t ? t[EN ? 1 : 0] : show(v);
     }
+    /* A review case's detail as the office words it (office_review.c: "measured 3.10 m apart
+     * (tolerance 0.20 m)", "owner: disputed vs confirmed") in the page's language; a detail of
+     * another shape as it is. */
+    function caseDetail(c) {
+        var d = show(c.detail), m;
+        if (EN)
+            return d;
+        if (c.kind === 'point' && (m = /^measured ([\d.]+) m apart \(tolerance ([\d.]+) m\)$/.exec(d)))
+            return '两次测量相距 ' + m[1] + ' 米（限差 ' + m[2] + ' 米）';
+        if (c.kind === 'verification' && (m = /^([^:]+): (\S*) vs (\S*)$/.exec(d)))
+            return code('field', m[1]) + '：' + code('answer', m[2]) + ' 与 ' + code('answer', m[3]);
+        return d;
+    }
     function fixed(v, d) {
         return typeof v === 'number' ? v.toFixed(d) : '-';
     }
@@ -710,7 +723,7 @@
         add(root, el('h3', tr('cases')));
         add(root, table([tr('case_no'), tr('subject'), tr('kind'), tr('detail'), tr('status'),
                          tr('note')], u.cases.map(function (c) {
-            return [link('/review' + LQ, '#' + c.id), c.subject, tr(c.kind), c.detail,
+            return [link('/review' + LQ, '#' + c.id), c.subject, tr(c.kind), caseDetail(c),
                     code('case_status', c.status),
                     c.note];
         }), 'data cases'));
@@ -792,7 +805,7 @@
             add(h, el('span', '#' + c.id + ' '));
             add(h, unitLink(c.unit));
             add(h, el('span', ' · ' + c.subject + ' · ' + tr(c.kind)));
-            add(card, el('p', c.detail, 'detail'));
+            add(card, el('p', caseDetail(c), 'detail'));
             var keys = SIDE_KEYS[c.kind] || Object.keys(c.a || {});
             var rows = keys.map(function (k) {
                 return [tr(k), sideCell((c.a || {})[k], k), sideCell((c.b || {})[k], k)];

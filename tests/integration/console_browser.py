@@ -97,6 +97,9 @@ try:
     card = cases[0]
     sides = card.find_element(By.CSS_SELECTOR, "table.sides").text
     check("crewa" in sides and "crewb" in sides, "both versions side by side (crewa and crewb)", sides)
+    detail = card.find_element(By.CSS_SELECTOR, "p.detail").text
+    check(re.match(r"两次测量相距 [\d.]+ 米（限差 0\.20 米）$", detail),
+          "the case's detail in Chinese (how far apart, the tolerance)", detail)
     until(lambda: len(driver.find_elements(By.CSS_SELECTOR, ".map path.leaflet-interactive")) >= 2,
           "both versions on the map")
     shot("03-review")
