@@ -27,6 +27,7 @@
 #include "sync/client.h"
 
 #include "common/args.h"
+#include "common/table.h"
 
 const char *prog = "quejie";
 
@@ -305,11 +306,11 @@ static int tasks_list(int argc, char **argv)
             char area[64] = "";
             if (sm.points >= 3 && isfinite(sm.surveyed.ellipsoidal_m2))
                 snprintf(area, sizeof area, ", area %.4f ha", sm.surveyed.ellipsoidal_m2 / 1e4);
-            printf("%-16s %-10s %s  (points %d, verified %d/%d, disputes %d, signatures %d/%d "
+            printf("%s%*s %s%*s %s  (points %d, verified %d/%d, disputes %d, signatures %d/%d "
                    "current, %d missing%s)\n",
-                   u[i].code, u[i].type, u[i].name ? u[i].name : "", pr.points, pr.fields_verified,
-                   SV_FIELD_COUNT, pr.disputes_open, pr.signatures_current, pr.signatures,
-                   pr.signatures_missing, area);
+                   COL(u[i].code, 16), COL(u[i].type, 10), u[i].name ? u[i].name : "", pr.points,
+                   pr.fields_verified, SV_FIELD_COUNT, pr.disputes_open, pr.signatures_current,
+                   pr.signatures, pr.signatures_missing, area);
         }
     }
     sv_geo_free(g);
@@ -1713,7 +1714,8 @@ static int cmd_codes(int argc, char **argv)
     if (sv_state_codes(j, list, &c, &n) != SV_OK)
         return journal_fail(j);
     for (size_t i = 0; i < n; i++)
-        printf("%-14s %-20s %s\n", c[i].list, c[i].code, c[i].label ? c[i].label : "");
+        printf("%s%*s %s%*s %s\n", COL(c[i].list, 14), COL(c[i].code, 20),
+               c[i].label ? c[i].label : "");
     sv_codes_free(c, n);
     sv_journal_close(j);
     return 0;

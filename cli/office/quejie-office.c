@@ -29,6 +29,7 @@
 #include "sync/office_staff.h"
 
 #include "common/args.h"
+#include "common/table.h"
 
 const char *prog = "quejie-office";
 
@@ -296,8 +297,8 @@ static void print_devices(const json_t *devs)
     const json_t *d;
     json_array_foreach(devs, i, d)
     {
-        printf("%-20s %-12s %-9s %9lld %9lld  %-20s %lld\n", jstr(d, "name", ""),
-               jstr(d, "crew", "-"), jstr(d, "status", ""), jint(d, "acked_seq"),
+        printf("%s%*s %s%*s %-9s %9lld %9lld  %-20s %lld\n", COL(jstr(d, "name", ""), 20),
+               COL(jstr(d, "crew", "-"), 12), jstr(d, "status", ""), jint(d, "acked_seq"),
                jint(d, "entries"), jstr(d, "last_ingest", "-"), jint(d, "review_open"));
     }
 }
@@ -463,11 +464,12 @@ static int imagery_list(int argc, char **argv)
         const json_t *m;
         json_array_foreach(t, i, m)
         {
-            printf("%-24s EPSG:%-5lld %2lld levels %9.1f MB  for %-12s %s\n", jstr(m, "name", ""),
+            printf("%s%*s EPSG:%-5lld %2lld levels %9.1f MB  for %s%*s %s\n",
+                   COL(jstr(m, "name", ""), 24),
                    (long long)json_integer_value(json_object_get(m, "epsg")),
                    (long long)json_integer_value(json_object_get(m, "levels")),
                    (double)json_integer_value(json_object_get(m, "bytes")) / 1e6,
-                   jstr(m, "assign", ""), jstr(m, "added", ""));
+                   COL(jstr(m, "assign", ""), 12), jstr(m, "added", ""));
         }
         json_decref(t);
     }
@@ -519,7 +521,7 @@ static int tasks_list(int argc, char **argv)
         const json_t *u;
         json_array_foreach(t, i, u)
         {
-            printf("%-20s %-20s %s\n", jstr(u, "code", ""), jstr(u, "assign", ""),
+            printf("%s%*s %s%*s %s\n", COL(jstr(u, "code", ""), 20), COL(jstr(u, "assign", ""), 20),
                    jstr(u, "imported", ""));
         }
         json_decref(t);
@@ -843,8 +845,9 @@ static int cmd_units(int argc, char **argv)
             printf("no units (import a task package with tasks import)\n");
         json_array_foreach(rows, i, u)
         {
-            printf("%-16s %-12s %-12s last entry %s, %lld open case%s%s%s\n", jstr(u, "code", ""),
-                   jstr(u, "status", ""), jstr(u, "assign", ""), jstr(u, "last_entry", "none"),
+            printf("%s%*s %-12s %s%*s last entry %s, %lld open case%s%s%s\n",
+                   COL(jstr(u, "code", ""), 16), jstr(u, "status", ""),
+                   COL(jstr(u, "assign", ""), 12), jstr(u, "last_entry", "none"),
                    jint(u, "open_cases"), jint(u, "open_cases") == 1 ? "" : "s",
                    json_string_value(json_object_get(u, "note")) ? ": " : "", jstr(u, "note", ""));
         }
@@ -933,8 +936,8 @@ static int cmd_disputes(int argc, char **argv)
             printf("no disputes\n");
         json_array_foreach(rows, i, d)
         {
-            printf("%-16s %-22s %-18s %s%s%s\n", jstr(d, "unit", ""), jstr(d, "number", ""),
-                   jstr(d, "state", ""), jstr(d, "document_no", ""),
+            printf("%s%*s %s%*s %-18s %s%s%s\n", COL(jstr(d, "unit", ""), 16),
+                   COL(jstr(d, "number", ""), 22), jstr(d, "state", ""), jstr(d, "document_no", ""),
                    json_object_get(d, "outcome") ? ": " : "", jstr(d, "outcome", ""));
         }
         json_decref(rows);
@@ -989,8 +992,8 @@ static int cmd_log(int argc, char **argv)
         json_array_foreach(rows, i, r)
         {
             printf(
-                "%s %-5s %-16s %lld-%lld %-9s applied %lld acked %lld%s%s\n", jstr(r, "time", ""),
-                jstr(r, "via", ""), jstr(r, "device", jstr(r, "device_id", "?")),
+                "%s %-5s %s%*s %lld-%lld %-9s applied %lld acked %lld%s%s\n", jstr(r, "time", ""),
+                jstr(r, "via", ""), COL(jstr(r, "device", jstr(r, "device_id", "?")), 16),
                 jint(r, "first_seq"), jint(r, "last_seq"), jstr(r, "result", ""),
                 jint(r, "applied"), jint(r, "acked_seq"),
                 json_string_value(json_object_get(r, "reason")) ? ": " : "", jstr(r, "reason", ""));
@@ -1178,7 +1181,7 @@ static int user_list(int argc, char **argv)
         const json_t *u;
         json_array_foreach(users, i, u)
         {
-            printf("%-20s %-9s %-9s %-20s %s\n", jstr(u, "name", ""), jstr(u, "role", ""),
+            printf("%s%*s %-9s %-9s %-20s %s\n", COL(jstr(u, "name", ""), 20), jstr(u, "role", ""),
                    jstr(u, "status", ""), jstr(u, "created", ""), jstr(u, "last_login", "-"));
         }
         json_decref(users);
@@ -1212,10 +1215,10 @@ static int cmd_audit(int argc, char **argv)
         const json_t *r;
         json_array_foreach(rows, i, r)
         {
-            printf("%s %-16s %-16s %-15s %s%s%s\n", jstr(r, "time", ""), jstr(r, "user", ""),
-                   jstr(r, "action", ""), jstr(r, "address", ""), jstr(r, "target", ""),
-                   json_string_value(json_object_get(r, "detail")) ? ": " : "",
-                   jstr(r, "detail", ""));
+            printf(
+                "%s %s%*s %-16s %-15s %s%s%s\n", jstr(r, "time", ""), COL(jstr(r, "user", ""), 16),
+                jstr(r, "action", ""), jstr(r, "address", ""), jstr(r, "target", ""),
+                json_string_value(json_object_get(r, "detail")) ? ": " : "", jstr(r, "detail", ""));
         }
         json_decref(rows);
     }

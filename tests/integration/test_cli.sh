@@ -27,6 +27,27 @@ expect "tasks import (lon/lat)" "$Q" tasks import "$J" "$FIX/tasks/linxia-units-
 "$Q" tasks list "$J" --json >"$T/list.json"
 pyexpr "$T/list.json" 'sorted(u["code"] for u in d)==["622901SL000007","622901ZR000002","622925CY000031"] and all(u["name"] and u["type"] for u in d)' \
     && ok "tasks list --json" || fail "tasks list --json: $(cat "$T/list.json")"
+# Text tables align by display width: the fixture's types (水流, 自然保护地, 草原) are 2 columns a
+# character but 3 bytes, so the names after them must still start in one column.
+"$Q" tasks list "$J" >"$T/list.txt"
+"$Q" codes "$J" --list marker --add 水泥桩 --label 混凝土桩 >/dev/null
+"$Q" codes "$J" >"$T/codes.txt"
+"$PY" - "$T/list.txt" "$T/codes.txt" <<'PY' && ok "tasks list and codes align columns by display width" || fail "columns misaligned: $(cat "$T/list.txt")"
+import sys, unicodedata
+def col(line, field):  # display column where the field-th space-separated field starts
+    w, f, prev_space = 0, 0, True
+    for ch in line:
+        if ch != " " and prev_space:
+            if f == field:
+                return w
+            f += 1
+        prev_space = ch == " "
+        w += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+for path, field in ((sys.argv[1], 2), (sys.argv[2], 2)):
+    lines = [l for l in open(path, encoding="utf-8").read().splitlines() if l]
+    cols = {col(l, field) for l in lines}
+    assert len(cols) == 1, (path, cols)
+PY
 before=$(snapshot "$J")
 expect "re-importing the same package" "$Q" tasks import "$J" "$FIX/tasks/linxia-units-4490.geojson"
 [ "$(snapshot "$J")" = "$before" ] && ok "identical re-import appends nothing" || fail "re-import appended entries"
