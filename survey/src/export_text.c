@@ -241,8 +241,9 @@ static int j_body(sv__ex *x, jctx *c)
  * edge_m is the plane distance to the next point of the unit in number order, the last back to
  * the first (the 边长 of a 界址点成果表), in metres with 3 decimals.
  * X is the northing and Y the easting, as Chinese survey tables have them, in metres with
- * 3 decimals (millimetres). epsg is the plane CRS's code, or "CM<meridian>" for a custom
- * central meridian; X and Y are empty when a point has no plane CRS.
+ * 3 decimals (millimetres). The plane CRS is named as in the GeoPackage and GeoJSON: epsg its
+ * EPSG code (0 for a custom central meridian, which has none) and central_meridian in degrees;
+ * X, Y and both CRS columns are empty when a point has no plane CRS.
  */
 static void csv_field(FILE *f, const char *s)
 {
@@ -309,7 +310,7 @@ static int write_csv_body(sv__ex *x, FILE *f, sv_export_stats *st)
     if (x->bom)
         fputs("\xef\xbb\xbf", f);
     fputs("unit,number,X,Y,h,point_type,marker,fix,n,sigma_e,sigma_n,sigma_u,epsg,edge_m,"
-          "ground_h,pole_h,method\r\n",
+          "ground_h,pole_h,method,central_meridian\r\n",
           f);
     for (size_t i = 0; i < x->n_pts; i++) {
         const sv_bpoint *p = &x->pts[i];
@@ -332,16 +333,17 @@ static int write_csv_body(sv__ex *x, FILE *f, sv_export_stats *st)
         csv_num(f, p->q.sigma_n, 3);
         csv_num(f, p->q.sigma_u, 3);
         fputc(',', f);
-        int set = x->pt_set[i];
-        if (set > 0 && x->sets[set].crs.epsg)
-            fprintf(f, "%d", x->sets[set].crs.epsg);
-        else if (set > 0)
-            fprintf(f, "CM%g", x->sets[set].crs.central_meridian);
+        const sv__ex_set *ps = sv__ex_plane_set(x, x->pt_set[i]);
+        if (ps)
+            fprintf(f, "%d", ps->crs.epsg);
         csv_num(f, edge[i], 3);
         csv_num(f, p->ground_h, 3);
         csv_num(f, p->pole_set > 0 ? p->pole_h : NAN, 3);
         fputc(',', f);
         csv_field(f, p->method);
+        fputc(',', f);
+        if (ps) /* 102, 105, or a custom meridian to the digit it was given with */
+            fprintf(f, "%.10g", sv_geo_central_meridian(ps->crs));
         fputs("\r\n", f);
     }
     free(edge);

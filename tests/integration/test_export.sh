@@ -205,15 +205,16 @@ assert raw.count(b"\n") == npts + 1, raw.count(b"\n")
 rows = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
 assert rows[0] == ["unit", "number", "X", "Y", "h", "point_type", "marker", "fix", "n",
                    "sigma_e", "sigma_n", "sigma_u", "epsg", "edge_m", "ground_h", "pole_h",
-                   "method"], rows[0]
+                   "method", "central_meridian"], rows[0]
 body = rows[1:]
-assert len(body) == npts and all(len(r) == 17 for r in body)
+assert len(body) == npts and all(len(r) == 18 for r in body)
 by = {(r[0], r[1]): r for r in body}
 for key, ref, epsg in ((("622901ZR000002", "J1"), sys.argv[3], "4522"),
                        (("621100ZR000009", "J2"), sys.argv[4], "4523")):
     n, e = ref.split()[:2]
     r = by[key]
     assert (r[2], r[3], r[12]) == (n, e, epsg), (r, n, e)
+    assert r[17] == {"4522": "102", "4523": "105"}[epsg], r
 for r in body:
     assert re.fullmatch(r"\d+\.\d{3}", r[2]) and re.fullmatch(r"\d+\.\d{3}", r[3]), r
     assert r[4] == "" or re.fullmatch(r"-?\d+\.\d{3}", r[4]), r
@@ -223,9 +224,9 @@ t1 = by[("622901SL000007", "T1")]
 assert t1[5] == "map-read" and t1[6] == 'stake,"A"', t1
 assert '"stake,""A"""' in raw.decode("utf-8")
 # issue 10: the antenna's h, the ground's h (h - pole) and the pole, how it was obtained
-assert by[("622901ZR000002", "J3")][4:5] + by[("622901ZR000002", "J3")][14:] == \
+assert by[("622901ZR000002", "J3")][4:5] + by[("622901ZR000002", "J3")][14:17] == \
     ["1905.000", "1903.500", "1.500", "taped"], by[("622901ZR000002", "J3")]
-assert by[("622901ZR000002", "J1")][14:] == ["1901.234", "0.000", ""]   # typed in: no pole
+assert by[("622901ZR000002", "J1")][14:17] == ["1901.234", "0.000", ""]   # typed in: no pole
 assert t1[16] == "map-read", t1
 PY
 # edge_m (边长): the plane distance to the next point of the unit in number order, the last back

@@ -78,4 +78,23 @@ PY
 refuse "epsg and central_meridian that disagree" "$Q" tasks import "$T/fresh.db" "$T/bad.geojson"
 grep -q "disagree" "$T/err" && grep -q "bad.geojson: feature" "$T/err" && ok "the message names the file, feature and the disagreement" \
     || fail "message: $(cat "$T/err")"
+
+# One CRS, named alike everywhere: a point of the unit with a custom central meridian (102, no
+# EPSG code) and one of a zone with a code carry in the CSV what GeoJSON and GeoPackage give
+# them: epsg (0 for the custom meridian, never "CM102") and central_meridian.
+expect "a point on the custom-meridian unit" "$Q" point add "$J" --unit 622901SD000002 --lon 103.401 --lat 35.401
+expect "export CSV" "$Q" export "$J" --format csv --output "$T/a.csv"
+expect "export GeoJSON again" "$Q" export "$J" --format geojson --output "$T/b.geojson"
+"$PY" - "$T/a.csv" "$T/b.geojson" <<'PY' && ok "CSV names each point's CRS as GeoJSON does (epsg, central_meridian)" || fail "CSV CRS columns: $(cat "$T/a.csv")"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8", newline="")))
+gj = {(f["properties"]["unit"], f["properties"]["number"]): f["properties"]
+      for f in json.load(open(sys.argv[2]))["features"] if f["properties"].get("layer") == "boundary_point"}
+assert {r["unit"] for r in rows} == {"622901ZR000002", "622901SD000002"}, rows
+for r in rows:
+    p = gj[(r["unit"], r["number"])]
+    assert int(r["epsg"]) == p["epsg"] and float(r["central_meridian"]) == p["central_meridian"], (r, p)
+cm = [r for r in rows if r["unit"] == "622901SD000002"][0]
+assert cm["epsg"] == "0" and cm["central_meridian"] == "102", cm
+PY
 finish
