@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -68,11 +69,58 @@ int sv__journal_fail(sv_journal *j, int err, const char *fmt, ...)
     return err;
 }
 
-/* Fail with SQLite's own message appended, keeping the original text as STYLE.md asks. */
+/* Bytes free to this process on the file system holding path (its directory when the file is
+ * not there); -1 when unknown. */
+static long long space_free(const char *path)
+{
+    struct statvfs vs;
+    if (statvfs(path, &vs) != 0) {
+        const char *slash = strrchr(path, '/');
+        char dir[4096];
+        if (!slash)
+            snprintf(dir, sizeof dir, ".");
+        else
+            snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) + (slash == path), path);
+        if (statvfs(dir, &vs) != 0)
+            return -1;
+    }
+    return (long long)vs.f_bavail * (long long)vs.f_frsize;
+}
+
+/* SQLite reports a full disk as SQLITE_FULL only when a write to the database or its WAL runs
+ * out of room; when the WAL index (-shm) cannot be grown on open it says "disk I/O error". Both
+ * are named for what they are: the errno of the failing call says ENOSPC (or the quota's EDQUOT),
+ * or the journal's file system has less room left than a WAL index needs. */
+static int disk_full(sv_journal *j, int rc, long long *avail)
+{
+    int prim = rc & 0xff;
+    *avail = -1;
+    if (prim != SQLITE_FULL && prim != SQLITE_IOERR)
+        return 0;
+    *avail = j->path ? space_free(j->path) : -1;
+    int e = j->db ? sqlite3_system_errno(j->db) : 0;
+    return prim == SQLITE_FULL || e == ENOSPC || e == EDQUOT || (*avail >= 0 && *avail < 64 * 1024);
+}
+
+/* Fail with SQLite's own message appended, keeping the original text as STYLE.md asks; a full
+ * disk is said to be one, naming the journal's file. */
 int sv__journal_fail_db(sv_journal *j, int rc, const char *what)
 {
-    return sv__journal_fail(j, sv__sqlite_err(rc), "%s: %s", what,
-                            j->db ? sqlite3_errmsg(j->db) : sqlite3_errstr(rc));
+    const char *detail = j->db ? sqlite3_errmsg(j->db) : sqlite3_errstr(rc);
+    long long avail;
+    if (disk_full(j, rc, &avail)) {
+        char room[48] = "no room";
+        if (avail >= 0)
+            snprintf(room, sizeof room, "%lld bytes free", avail);
+        int same = j->path && strcmp(what, j->path) == 0;
+        return sv__journal_fail(j, SV_EIO,
+                                "%s: the disk is full (%s on the file system of the journal%s%s, "
+                                "which needs room for its -wal and -shm files beside it): free "
+                                "some space and run the command again; nothing of this command "
+                                "was recorded, and entries recorded before are kept (SQLite: %s)",
+                                what, room, same ? "" : " ", same ? "" : j->path, detail);
+    }
+    return sv__journal_fail(j, sv__sqlite_err(rc), "%s: %s", what, detail);
 }
 
 const char *sv_journal_errmsg(const sv_journal *j)
@@ -575,6 +623,17 @@ static int journal_create(const char *path, const sv_journal_opts *opts, const u
         sqlite3_close_v2(j->db);
         j->db = NULL;
         unlink(path);
+        /* the file was ours (create refuses an existing one): so are its WAL and index, which
+         * a failed first commit (a full disk) leaves behind */
+        size_t n = strlen(path) + 5;
+        char *side = malloc(n);
+        if (side) {
+            snprintf(side, n, "%s-wal", path);
+            unlink(side);
+            snprintf(side, n, "%s-shm", path);
+            unlink(side);
+            free(side);
+        }
         if (!sk)
             unlink(kpath);
         memcpy(j->errmsg, keep, sizeof keep);

@@ -488,4 +488,55 @@ fi
 refuse "tasks import refuses a unit whose own zone cannot hold it" "$Q" tasks import "$T/wz.db" "$T/wrongzone.geojson"
 grep -q "feature 1 (622901SL000007): its own CRS cannot hold its draft: position 1: .*EPSG:4513" "$T/err" \
     && ok "  the refusal names the feature, the zone and the first position" || fail "wrong zone: $(cat "$T/err")"
+
+# A full disk is named as one, with the journal's file, instead of SQLite's bare "disk I/O error"
+# (an open cannot grow the WAL index) or "database or disk is full"; nothing recorded is lost,
+# and a failed init leaves no -wal or -shm behind. A small tmpfs in a private mount namespace
+# (unshare: no root needed where user namespaces are allowed).
+D=$T/small
+mkdir -p "$D"
+cat >"$T/full.sh" <<EOF
+mount -t tmpfs -o size=64k tmpfs "$D" || exit 77
+"$Q" init "$D/tiny.db" >/dev/null 2>"$T/full-init.err" && exit 10
+ls -A "$D" >"$T/full-init.ls"
+umount "$D" && mount -t tmpfs -o size=2m tmpfs "$D" || exit 77
+"$Q" init "$D/j.db" >/dev/null || exit 11
+"$Q" tasks import "$D/j.db" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null || exit 12
+dd if=/dev/zero of="$D/fill" bs=4k count=440 2>/dev/null
+ok=0
+for i in \$(seq 1 100); do
+    "$Q" note add "$D/j.db" --unit $U --text "\$(head -c 3000 /dev/zero | tr '\0' x)" >/dev/null 2>"$T/full-note.err" || break
+    ok=\$((ok + 1))
+done
+echo \$ok >"$T/full-notes"
+# room again for a clean close (its WAL and index go), then none for the next open's index
+rm -f "$D/fill"
+"$Q" tasks list "$D/j.db" >/dev/null || exit 16
+dd if=/dev/zero of="$D/fill2" bs=4k 2>/dev/null
+"$Q" tasks list "$D/j.db" >/dev/null 2>"$T/full-open.err" && exit 13
+rm -f "$D/fill2"
+"$Q" note list "$D/j.db" --json >"$T/full-list.json" || exit 14
+"$Q" check "$D/j.db" >"$T/full-check" 2>&1 || exit 15
+exit 0
+EOF
+rc=77
+command -v unshare >/dev/null && { unshare --user --map-root-user --mount bash "$T/full.sh"; rc=$?; }
+if [ $rc -eq 77 ]; then
+    ok "SKIP full disk: no private tmpfs here (unshare --user --mount)"
+elif [ $rc -ne 0 ]; then
+    fail "full disk scenario stopped at step $rc: $(cat "$T"/full-*.err 2>/dev/null)"
+else
+    grep -q "the disk is full .*tiny.db" "$T/full-init.err" && [ ! -s "$T/full-init.ls" ] \
+        && ok "init on a full disk says so and leaves nothing behind" \
+        || fail "init on a full disk: $(cat "$T/full-init.err") left: $(cat "$T/full-init.ls")"
+    for e in note open; do
+        grep -q "j.db.*the disk is full\|the disk is full .*j.db" "$T/full-$e.err" \
+            && ok "$e on a full disk names the problem and the journal: $(cut -c1-100 "$T/full-$e.err")" \
+            || fail "$e on a full disk: $(cat "$T/full-$e.err")"
+    done
+    [ "$("$PY" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$T/full-list.json")" = "$(cat "$T/full-notes")" ] \
+        && grep -q ": ok:" "$T/full-check" \
+        && ok "after space is freed: every note reported recorded is there ($(cat "$T/full-notes")), check passes" \
+        || fail "after the full disk: notes $(cat "$T/full-notes") vs $(head -c 200 "$T/full-list.json"); $(cat "$T/full-check")"
+fi
 finish
