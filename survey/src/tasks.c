@@ -1065,7 +1065,11 @@ int sv_tasks_parse(const char *name, const char *buf, size_t len, sv_geo *g,
             sv__diag(diag, "%s: %sinvalid JSON at line %d, column %d: %s%s", name,
                      feature_at(buf, len, (size_t)(jerr.position > 0 ? jerr.position : 0), where,
                                 sizeof where),
-                     jerr.line, jerr.column, jerr.text, truncated ? " (file truncated?)" : "");
+                     jerr.line, jerr.column,
+                     json_error_code(&jerr) == json_error_null_character
+                         ? "a NUL character (\\u0000), which no text may hold"
+                         : jerr.text,
+                     truncated ? " (file truncated?)" : "");
             rc = SV_EFORMAT;
         }
     } else {

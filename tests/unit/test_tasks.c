@@ -385,6 +385,15 @@ static void test_in_memory_refusals(void)
              head, feat1);
     CHECK_INT(parse_str(buf, NULL, NULL, &set, &d), SV_EGEOM);
     CHECK(contains(d.msg, "mem.geojson: feature 2 (A2): has no geometry"));
+    /* A NUL escaped into a name: said in the user's words, not the JSON library's flag name. */
+    snprintf(buf, sizeof buf,
+             "%s%s,{\"type\":\"Feature\",\"properties\":{\"code\":\"A2\",\"name\":\"a\\u0000b\"},"
+             "\"geometry\":null}]}",
+             head, feat1);
+    CHECK_INT(parse_str(buf, NULL, NULL, &set, &d), SV_EFORMAT);
+    CHECK(contains(d.msg, "mem.geojson: feature 2: invalid JSON at line 1"));
+    CHECK(contains(d.msg, "a NUL character (\\u0000), which no text may hold"));
+    CHECK(!contains(d.msg, "JSON_ALLOW_NUL"));
     /* GeoJSON numbers must be numbers. */
     snprintf(buf, sizeof buf,
              "%s%s,{\"type\":\"Feature\",\"properties\":{\"code\":\"A2\"},\"geometry\":{\"type\":"
