@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "export_int.h"
 #include "summary_int.h"
@@ -867,13 +868,24 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
     diag->msg[0] = '\0';
     sv_export_stats *st = stats ? stats : &st_local;
     memset(st, 0, sizeof *st);
-    int bad = !g || !path || !*path || (n && !js) ||
+    int bad = !g || !path || (n && !js) ||
               (fmt != SV_EXPORT_GPKG && fmt != SV_EXPORT_GEOJSON && fmt != SV_EXPORT_CSV &&
                fmt != SV_EXPORT_FORMS && fmt != SV_EXPORT_NOTICE);
     for (size_t k = 0; !bad && k < n; k++)
         bad = !js[k];
     if (bad) {
         sv__diag(diag, "export: invalid argument");
+        return SV_EINVAL;
+    }
+    /* Said before anything is read: otherwise the whole export runs, and a directory is then
+     * reported by rename ("Device or resource busy", "Is a directory"). */
+    struct stat sb;
+    if (!*path) {
+        sv__diag(diag, "export: the output file name is empty");
+        return SV_EINVAL;
+    }
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        sv__diag(diag, "%s is a directory: name the file to write in it", path);
         return SV_EINVAL;
     }
     if (opt && opt->bom && fmt != SV_EXPORT_CSV) {

@@ -489,6 +489,12 @@ refuse "tasks import refuses a unit whose own zone cannot hold it" "$Q" tasks im
 grep -q "feature 1 (622901SL000007): its own CRS cannot hold its draft: position 1: .*EPSG:4513" "$T/err" \
     && ok "  the refusal names the feature, the zone and the first position" || fail "wrong zone: $(cat "$T/err")"
 
+# An export's output that cannot be a file is said to be so before anything is read.
+refuse "export to a directory" "$Q" export "$J" --format csv --output "$T"
+grep -q "is a directory" "$T/err" && ok "  says the output is a directory" || fail "  export to a directory: $(cat "$T/err")"
+refuse "export to an empty name" "$Q" export "$J" --format gpkg --output ""
+grep -q "output file name is empty" "$T/err" && ok "  says the name is empty" || fail "  export to '': $(cat "$T/err")"
+
 # A full disk is named as one, with the journal's file, instead of SQLite's bare "disk I/O error"
 # (an open cannot grow the WAL index) or "database or disk is full"; nothing recorded is lost,
 # and a failed init leaves no -wal or -shm behind. A small tmpfs in a private mount namespace
