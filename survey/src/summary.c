@@ -251,7 +251,11 @@ int sv_unit_summarize(sv_journal *j, sv_geo *g, const char *code, sv_unit_summar
     sv_unit u;
     int rc = sv_state_unit(j, code, &u);
     if (rc != SV_OK) {
-        note(out, "state", rc == SV_ENOTFOUND ? "no such unit" : sv_journal_errmsg(j));
+        if (rc == SV_ENOTFOUND) /* as the recording calls say it (record.c) */
+            snprintf(out->problem, sizeof out->problem,
+                     "unit %s is not in this journal (import its task package first)", code);
+        else
+            note(out, "state", sv_journal_errmsg(j));
         return rc;
     }
     sv_bpoint *pts = NULL;

@@ -300,6 +300,8 @@ static void test_summary(void)
     CHECK_INT(s.walks, 1);
 
     CHECK_INT(sv_unit_summarize(j, g, "NOPE", &s), SV_ENOTFOUND);
+    /* in the words every recording command uses for a code not in the journal */
+    CHECK_STR(s.problem, "unit NOPE is not in this journal (import its task package first)");
 
     /* ---- the exports the summary feeds ---- */
     char out[160];
