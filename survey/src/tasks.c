@@ -331,11 +331,19 @@ static int read_ring(ctx *c, geom_buf *b, const json_t *ring)
     for (size_t i = 0; i < n; i++) {
         double lon = xy[2 * i], lat = xy[2 * i + 1];
         if (!isfinite(lon) || !isfinite(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90)
-            return ferr(c, SV_EGEOM,
-                        "%sring %zu point %zu: lon %.9g, lat %.9g out of range "
-                        "(lon -180..180, lat -90..90%s)",
-                        c->part, c->ring, i + 1, lon, lat,
-                        c->src ? " after transformation" : "; lon first");
+            return ferr(
+                c, SV_EGEOM,
+                "%sring %zu point %zu: lon %.9g, lat %.9g out of range "
+                "(lon -180..180, lat -90..90%s)%s",
+                c->part, c->ring, i + 1, lon, lat, c->src ? " after transformation" : "; lon first",
+                /* metres in a file that names no CRS: GDAL writes no crs member for
+                 * a CRS without an EPSG code, such as a custom central meridian */
+                !c->src && isfinite(lon) && isfinite(lat) && (fabs(lon) > 1000 || fabs(lat) > 1000)
+                    ? "; these look like plane metres (Gauss-Kruger?), but the file "
+                      "names no CRS: give it a crs member such as "
+                      "urn:ogc:def:crs:EPSG::4522 (ogr2ogr writes one for an EPSG "
+                      "code), or export the layer in EPSG:4490"
+                    : "");
     }
     gm->ring_pts[gm->n_rings++] = n;
     gm->n_pts += n;

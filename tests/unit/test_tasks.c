@@ -385,6 +385,16 @@ static void test_in_memory_refusals(void)
              head, feat1);
     CHECK_INT(parse_str(buf, NULL, NULL, &set, &d), SV_EGEOM);
     CHECK(contains(d.msg, "mem.geojson: feature 2 (A2): has no geometry"));
+    /* Plane metres in a file naming no CRS: said to look like them, with the way out. */
+    snprintf(buf, sizeof buf,
+             "%s{\"type\":\"Feature\",\"properties\":{\"code\":\"A1\"},\"geometry\":{\"type\":"
+             "\"Polygon\",\"coordinates\":[[[469639.9,3940213.6],[469700,3940213.6],"
+             "[469700,3940300],[469639.9,3940213.6]]]}}]}",
+             head);
+    CHECK_INT(parse_str(buf, NULL, NULL, &set, &d), SV_EGEOM);
+    CHECK(contains(d.msg, "out of range"));
+    CHECK(contains(d.msg, "look like plane metres"));
+    CHECK(contains(d.msg, "urn:ogc:def:crs:EPSG::4522"));
     /* A NUL escaped into a name: said in the user's words, not the JSON library's flag name. */
     snprintf(buf, sizeof buf,
              "%s%s,{\"type\":\"Feature\",\"properties\":{\"code\":\"A2\",\"name\":\"a\\u0000b\"},"
