@@ -1207,9 +1207,9 @@ static int do_void(sv_journal *j, int64_t target_seq, const char *reason, int64_
     const sv_kind_info *k = sv_kind_find(kind);
     if (k && !(k->flags & SV_KIND_VOIDABLE))
         return sv__journal_fail(j, SV_EINVAL,
-                                "entry %lld is a %s entry, which a void cannot withdraw "
+                                "entry %lld is %s %s entry, which a void cannot withdraw "
                                 "(units, code lists and settings are changed by new entries)",
-                                (long long)target_seq, kind);
+                                (long long)target_seq, strchr("aeio", kind[0]) ? "an" : "a", kind);
     /* A void withdraws something standing: an entry withdrawn already, or a point a later
      * entry corrected, would be withdrawn by an entry that changes nothing. */
     int64_t by = 0;
