@@ -25,6 +25,7 @@
 #include "journal_int.h"
 #include "survey/clock.h"
 #include "survey/fileio.h"
+#include "survey/limits.h"
 
 #define HASH_DOMAIN "quejie-entry-v1"
 #define HEAD_DOMAIN "quejie-head-v1"
@@ -543,6 +544,20 @@ static int journal_create(const char *path, const sv_journal_opts *opts, const u
         (opts->central_meridian < 72 || opts->central_meridian > 138))
         return sv__journal_fail(j, SV_EINVAL, "central meridian %g is outside China",
                                 opts->central_meridian);
+    /* The init entry is JSON: a name that is no UTF-8 would be dropped from it in silence
+     * while the journal's meta kept its bytes. */
+    const char *name[2] = {opts->device_name, opts->crew};
+    static const char *const what[2] = {"device name", "crew"};
+    for (int i = 0; i < 2; i++) {
+        if (!name[i])
+            continue;
+        if (!sv_utf8_valid(name[i], strlen(name[i])))
+            return sv__journal_fail(j, SV_EINVAL, "the %s is not UTF-8 text (GBK?)", what[i]);
+        size_t chars = sv_text_chars(name[i]);
+        if (chars > SV_LIMIT_NAME_CHARS)
+            return sv__journal_fail(j, SV_EINVAL, "the %s has %zu characters; the limit is %u",
+                                    what[i], chars, SV_LIMIT_NAME_CHARS);
+    }
     if (access(path, F_OK) == 0)
         return sv__journal_fail(j, SV_EEXIST, "%s already exists", path);
     char *kpath = sk ? sv__strdup("") : key_path(path);

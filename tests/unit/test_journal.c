@@ -11,6 +11,7 @@
 #include "check.h"
 #include "survey/geo.h"
 #include "survey/journal.h"
+#include "survey/limits.h"
 #include "survey/state.h"
 
 static char dir[256];
@@ -88,6 +89,25 @@ static void test_create_and_record(void)
     sv_journal *j2;
     CHECK_INT(sv_journal_create(path, &o, &j2), SV_EEXIST);
     sv_journal_close(j2);
+
+    /* A crew or device name that is no UTF-8 text (GBK from a Windows shell) or longer than
+     * a name may be is refused, before any file is made: the init entry is JSON and would
+     * silently lose it while the journal's meta kept the bytes. */
+    char bad_path[300];
+    path_in(bad_path, sizeof bad_path, "bad-crew.db");
+    sv_journal_opts gbk = {.crew = "\xd2\xbb\xd7\xe9", .central_meridian = NAN};
+    CHECK_INT(sv_journal_create(bad_path, &gbk, &j2), SV_EINVAL);
+    CHECK(strstr(sv_journal_errmsg(j2), "crew") && strstr(sv_journal_errmsg(j2), "not UTF-8"));
+    sv_journal_close(j2);
+    char *longname = malloc(SV_LIMIT_NAME_CHARS + 2);
+    memset(longname, 'a', SV_LIMIT_NAME_CHARS + 1);
+    longname[SV_LIMIT_NAME_CHARS + 1] = '\0';
+    sv_journal_opts lng = {.device_name = longname, .central_meridian = NAN};
+    CHECK_INT(sv_journal_create(bad_path, &lng, &j2), SV_EINVAL);
+    CHECK(strstr(sv_journal_errmsg(j2), "device name has 1001 characters") != NULL);
+    sv_journal_close(j2);
+    free(longname);
+    CHECK(access(bad_path, F_OK) != 0);
 
     sv_unit u = make_unit("622901ZR000002", "南龙山森林公园");
     int64_t seq = 0;
