@@ -101,6 +101,22 @@ static int journal_fail(sv_journal *j)
     return code;
 }
 
+/* A listing's --unit that names no unit of the journal is refused, as signatures refuses it: a
+ * mistyped code would otherwise list nothing, which reads as "no notes" or "no disputes".
+ * Returns 1 (message printed, journal closed) when unit is given and missing. */
+static int unit_missing(sv_journal *j, const char *unit)
+{
+    sv_unit u;
+    if (!unit)
+        return 0;
+    if (sv_state_unit(j, unit, &u) != SV_OK) {
+        journal_fail(j);
+        return 1;
+    }
+    sv_unit_clear(&u);
+    return 0;
+}
+
 /* The tail of every decision command: on success print what was recorded with its entry
  * number, on failure the journal's message; the journal is closed either way. */
 static int reported(sv_journal *j, int rc, int64_t seq, const char *fmt, ...)
@@ -1246,6 +1262,8 @@ static int cmd_dispute_list(int argc, char **argv)
     sv_journal *j;
     if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
         return EXIT_FAIL;
+    if (unit_missing(j, unit))
+        return EXIT_FAIL;
     sv_dispute *d;
     size_t n;
     sv_bpoint *pts;
@@ -1376,6 +1394,8 @@ static int cmd_note_list(int argc, char **argv)
     const char *unit = get(&a, "--unit");
     sv_journal *j;
     if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
+        return EXIT_FAIL;
+    if (unit_missing(j, unit))
         return EXIT_FAIL;
     sv_note *o;
     size_t n;

@@ -495,6 +495,13 @@ grep -q "is a directory" "$T/err" && ok "  says the output is a directory" || fa
 refuse "export to an empty name" "$Q" export "$J" --format gpkg --output ""
 grep -q "output file name is empty" "$T/err" && ok "  says the name is empty" || fail "  export to '': $(cat "$T/err")"
 
+# A listing's --unit naming no unit of the journal (a typo) is refused, as signatures refuses it,
+# rather than answering "no notes".
+for c in "note list" "dispute list" "signatures"; do
+    refuse "$c of a unit not in the journal" "$Q" $c "$J" --unit 622901ZR00000X
+    grep -q "unit 622901ZR00000X is not in this journal" "$T/err" && ok "  names the unit" || fail "  $c: $(cat "$T/err")"
+done
+
 # A full disk is named as one, with the journal's file, instead of SQLite's bare "disk I/O error"
 # (an open cannot grow the WAL index) or "database or disk is full"; nothing recorded is lost,
 # and a failed init leaves no -wal or -shm behind. A small tmpfs in a private mount namespace
