@@ -736,7 +736,9 @@ static int cmd_record(int argc, char **argv)
         int rc = sv_gnss_poll(g, wait, &f);
         if (rc == SV_ENORECEIVER) {
             if (now - last_warn > 5000) {
-                fprintf(stderr, "%s: no receiver: %s (retrying)\n", prog, sv_gnss_errmsg(g));
+                const char *why = sv_gnss_errmsg(g); /* may say when it retries */
+                fprintf(stderr, "%s: no receiver: %s%s\n", prog, why,
+                        strstr(why, "retrying") ? "" : " (retrying)");
                 last_warn = now;
             }
             continue;

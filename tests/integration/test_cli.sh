@@ -502,6 +502,12 @@ for c in "note list" "dispute list" "signatures"; do
     grep -q "unit 622901ZR00000X is not in this journal" "$T/err" && ok "  names the unit" || fail "  $c: $(cat "$T/err")"
 done
 
+# No gpsd: record says so once per warning, in one voice, and times out with exit 3.
+"$Q" record "$J" --unit $U --gnss 127.0.0.1:$(free_port) --timeout 2 >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc -eq 3 ] && grep -q "no receiver: gpsd at 127.0.0.1:[0-9]* not reachable" "$T/err" && [ "$(grep -o retrying "$T/err" | wc -l)" -eq 1 ] \
+    && ok "record without gpsd: 'no receiver', retrying said once, exit 3" || fail "record without gpsd (rc $rc): $(cat "$T/err")"
+
 # A full disk is named as one, with the journal's file, instead of SQLite's bare "disk I/O error"
 # (an open cannot grow the WAL index) or "database or disk is full"; nothing recorded is lost,
 # and a failed init leaves no -wal or -shm behind. A small tmpfs in a private mount namespace
