@@ -48,41 +48,33 @@
         503: 'unavailable'
     };
 
-    /* The lifecycle's reasons for refusing a decision (survey/src/lifecycle.c, sv_life_allows),
-     * in Chinese; {s} is the unit's state by name. A reason not listed here is shown in English
-     * after the code's words. */
-    var REASONS = [
-        [/the unit is (\w+): nothing has arrived from a crew to return/,
-         '单元为“{s}”：还没有收到作业组的任何数据，无可退回'],
-        [/the unit is (\w+): it cannot be returned .*\(record an objection first\)/,
-         '单元为“{s}”：公告期间或公告结束后不能退回（请先登记异议）'],
-        [/the unit is (\w+): decide its open review cases first/,
-         '单元为“{s}”：请先处理它的待审核案例'],
-        [/the unit is (\w+): the crew has not sent new work for it since/,
-         '单元为“{s}”：退回后作业组还没有提交新的成果'],
-        [/the unit is (\w+): only a unit with the crew's work/,
-         '单元为“{s}”：只有外业中、已提交或有异议的单元可以通过'],
-        [/the unit has (\d+) open ownership disputes?/,
-         '单元有 {1} 个未解决的权属争议：请先在现场，或在县局以权属界线协议书或权属争议原由书解决'],
-        [/the unit is (\w+): only an accepted unit goes to notice/,
-         '单元为“{s}”：只有已通过的单元可以公告'],
-        [/the notice needs real dates/, '公告需要有效的起止日期（YYYY-MM-DD）'],
-        [/the notice ends \(([^)]*)\) before it starts \(([^)]*)\)/,
-         '公告结束日期（{1}）早于开始日期（{2}）'],
-        [/a public notice runs at least (\d+) days/, '公告期至少 {1} 天（首尾两天都计入）'],
-        [/the unit is (\w+): its notice ended on (\S+)/, '单元为“{s}”：公告已于 {2} 结束'],
-        [/the unit is (\w+): an objection is recorded during a notice only/,
-         '单元为“{s}”：异议只能在公告期间登记']
-    ];
+    /* The lifecycle's reasons for refusing a decision (sv_life_check, survey/lifecycle.h: the
+     * answer's "reason" beside "state", "count" and "date"), in Chinese; {s} is the unit's state
+     * by name, {n} the count, {d} the date. A reason not listed here is shown in English after
+     * the code's words. */
+    var REASONS = {
+        nothing_arrived: '单元为“{s}”：还没有收到作业组的任何数据，无可退回',
+        in_notice: '单元为“{s}”：公告期间不能退回（请先登记异议）',
+        after_notice: '单元为“{s}”：公告结束后不能退回（请先登记异议）',
+        open_cases: '单元为“{s}”：请先处理它的待审核案例',
+        no_new_work: '单元为“{s}”：退回后作业组还没有提交新的成果',
+        not_reviewable: '单元为“{s}”：只有外业中、已提交或有异议的单元可以通过',
+        open_disputes: '单元有 {n} 个未解决的权属争议：请先在现场，或在县局以权属界线协议书或权属争议原由书解决',
+        not_accepted: '单元为“{s}”：只有已通过的单元可以公告',
+        bad_dates: '公告需要有效的起止日期（YYYY-MM-DD）',
+        ends_first: '公告结束日期早于开始日期',
+        too_short: '公告期至少 {n} 天（首尾两天都计入）',
+        notice_ended: '单元为“{s}”：公告已于 {d} 结束',
+        not_in_notice: '单元为“{s}”：异议只能在公告期间登记'
+    };
 
-    function reason(text, stateName) {
-        for (var i = 0; i < REASONS.length; i++) {
-            var m = REASONS[i][0].exec(text);
-            if (m)
-                return REASONS[i][1].replace('{s}', stateName ? stateName(m[1]) : m[1])
-                    .replace('{1}', m[1] || '').replace('{2}', m[2] || '');
-        }
-        return null;
+    function reason(j, stateName) {
+        if (!j || typeof j.reason !== 'string' ||
+            !Object.prototype.hasOwnProperty.call(REASONS, j.reason))
+            return null;
+        var s = typeof j.state === 'string' ? j.state : '';
+        return REASONS[j.reason].replace('{s}', stateName ? stateName(s) : s)
+            .replace('{n}', String(j.count)).replace('{d}', j.date || '');
     }
 
     /* The words for an error answer J (parsed JSON, or null) of HTTP status STATUS, in the
@@ -98,7 +90,7 @@
         if (!code)
             return text || ('HTTP ' + status);
         if (code === 'unit_state') {
-            var r = reason(text, opts && opts.state);
+            var r = reason(j, opts && opts.state);
             if (r)
                 return r + '。';
         }

@@ -107,38 +107,45 @@ static int refuse(char *why, size_t n, const char *fmt, const char *a, const cha
  *   notice     from accepted only, with real dates, at least SV_NOTICE_MIN_DAYS long;
  *   objection  during the notice only (up to its last day by the office's date).
  */
-int sv_life_allows(const sv_life_facts *f, const char *action, const char *from, const char *to,
-                   char *why, size_t whylen)
+int sv_life_check(const sv_life_facts *f, const char *action, const char *from, const char *to,
+                  sv_life_refusal *out, char *why, size_t whylen)
 {
     sv_life s = sv_unit_life(f);
     const char *name = sv_life_name(s);
+    sv_life_refusal local;
+    if (!out)
+        out = &local;
+    memset(out, 0, sizeof *out);
+    out->state = s;
+#define REFUSE(code, ...) (out->reason = (code), refuse(why, whylen, __VA_ARGS__))
     if (is(action, SV_DECISION_RETURN)) {
         if (s == SV_LIFE_ASSIGNED)
-            return refuse(why, whylen,
+            return REFUSE("nothing_arrived",
                           "the unit is %s: nothing has arrived from a crew to return%s", name, "");
         if (s == SV_LIFE_NOTICE || s == SV_LIFE_READY)
-            return refuse(why, whylen,
+            return REFUSE(s == SV_LIFE_READY ? "after_notice" : "in_notice",
                           "the unit is %s: it cannot be returned%s (record an objection first)",
                           name, s == SV_LIFE_READY ? " after its notice" : " during its notice");
         return SV_OK;
     }
     if (is(action, SV_DECISION_ACCEPT)) {
         if (s == SV_LIFE_UNDER_REVIEW || (s == SV_LIFE_OBJECTION && f->open_cases > 0))
-            return refuse(why, whylen, "the unit is %s: decide its open review cases first%s", name,
-                          "");
+            return REFUSE("open_cases", "the unit is %s: decide its open review cases first%s",
+                          name, "");
         if (s == SV_LIFE_RETURNED)
-            return refuse(why, whylen,
+            return REFUSE("no_new_work",
                           "the unit is %s: the crew has not sent new work for it since%s", name,
                           "");
         if (s != SV_LIFE_IN_FIELD && s != SV_LIFE_SUBMITTED && s != SV_LIFE_OBJECTION)
-            return refuse(why, whylen,
+            return REFUSE("not_reviewable",
                           "the unit is %s: only a unit with the crew's work (in "
                           "field, submitted) or an objection can be accepted%s",
                           name, "");
         if (f->disputes_open > 0) {
             char n[16];
             snprintf(n, sizeof n, "%d", f->disputes_open);
-            return refuse(why, whylen,
+            out->count = f->disputes_open;
+            return REFUSE("open_disputes",
                           "the unit has %s open ownership dispute%s: settle each (on site, or "
                           "at the office with an agreement or a dispute statement) first",
                           n, f->disputes_open == 1 ? "" : "s");
@@ -147,18 +154,19 @@ int sv_life_allows(const sv_life_facts *f, const char *action, const char *from,
     }
     if (is(action, SV_DECISION_NOTICE)) {
         if (s != SV_LIFE_ACCEPTED)
-            return refuse(why, whylen, "the unit is %s: only an accepted unit goes to notice%s",
+            return REFUSE("not_accepted", "the unit is %s: only an accepted unit goes to notice%s",
                           name, "");
         if (!sv_date_ok(from) || !sv_date_ok(to))
-            return refuse(why, whylen,
+            return REFUSE("bad_dates",
                           "the notice needs real dates YYYY-MM-DD (from '%s', to '%s')",
                           from ? from : "", to ? to : "");
         if (strcmp(from, to) > 0)
-            return refuse(why, whylen, "the notice ends (%s) before it starts (%s)", to, from);
+            return REFUSE("ends_first", "the notice ends (%s) before it starts (%s)", to, from);
         if (sv_days_between(from, to) + 1 < SV_NOTICE_MIN_DAYS) {
             char n[16];
             snprintf(n, sizeof n, "%d", SV_NOTICE_MIN_DAYS);
-            return refuse(why, whylen,
+            out->count = SV_NOTICE_MIN_DAYS;
+            return REFUSE("too_short",
                           "a public notice runs at least %s days, its first and last included "
                           "(from %s)",
                           n, from);
@@ -166,17 +174,26 @@ int sv_life_allows(const sv_life_facts *f, const char *action, const char *from,
         return SV_OK;
     }
     if (is(action, SV_DECISION_OBJECTION)) {
+        if (s == SV_LIFE_READY && f->notice_to)
+            snprintf(out->date, sizeof out->date, "%s", f->notice_to);
         if (s == SV_LIFE_READY)
-            return refuse(why, whylen, "the unit is %s: its notice ended on %s", name,
+            return REFUSE("notice_ended", "the unit is %s: its notice ended on %s", name,
                           f->notice_to ? f->notice_to : "?");
         if (s != SV_LIFE_NOTICE)
-            return refuse(why, whylen,
+            return REFUSE("not_in_notice",
                           "the unit is %s: an objection is recorded during a notice only%s", name,
                           "");
         return SV_OK;
     }
-    return refuse(why, whylen, "unknown decision '%s'%s (return, accept, notice, objection)",
+    return REFUSE("unknown_action", "unknown decision '%s'%s (return, accept, notice, objection)",
                   action ? action : "", "");
+#undef REFUSE
+}
+
+int sv_life_allows(const sv_life_facts *f, const char *action, const char *from, const char *to,
+                   char *why, size_t whylen)
+{
+    return sv_life_check(f, action, from, to, NULL, why, whylen);
 }
 
 /* ---- the decision entry ------------------------------------------------------------------- */

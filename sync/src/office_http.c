@@ -1165,14 +1165,19 @@ static enum MHD_Result unit_decide(ctx *x, const char *action)
         sy_office_audit(x->s->o, x->sess.user, what, code, note, x->ip);
     else if (!err[0])
         snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
+    sv_life_refusal why = *sy_office_refusal(x->s->o);
     pthread_mutex_unlock(&x->s->lock);
     json_decref(in);
-    if (rc != SY_OK) /* a refusal by the lifecycle (sv_life_allows) is the unit's state's */
-        return reply_error_c(x->s, x->c, status_of(rc),
-                             rc == SY_ESTATE      ? "unit_state"
-                             : rc == SY_ENOTFOUND ? "no_unit"
-                                                  : NULL,
-                             err);
+    if (rc == SY_ESTATE && why.reason && !sv_utf8_valid(err, strlen(err)))
+        sv_utf8_repair(err);
+    if (rc == SY_ESTATE && why.reason) /* the lifecycle's refusal, in codes as well */
+        return reply_json(x->c, status_of(rc),
+                          json_pack("{s:s, s:s, s:s, s:s, s:i, s:s?}", "error", err, "code",
+                                    "unit_state", "reason", why.reason, "state",
+                                    sv_life_name(why.state), "count", why.count, "date",
+                                    why.date[0] ? why.date : NULL));
+    if (rc != SY_OK)
+        return reply_error_c(x->s, x->c, status_of(rc), rc == SY_ENOTFOUND ? "no_unit" : NULL, err);
     logline(x->s, "%s: unit %s by %s from %s", what, code, x->sess.user, x->ip);
     return reply_json(x->c, MHD_HTTP_OK,
                       json_pack("{s:b, s:s, s:s}", "ok", 1, "unit", code, "action", action));

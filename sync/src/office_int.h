@@ -27,6 +27,7 @@ struct sy_office {
     char *replicas; /* path + ".replicas" */
     char office_id[33];
     char name[SY_NAME_MAX];
+    sv_life_refusal refusal; /* the last decision's refusal by the lifecycle (sy_office_refusal) */
     double tolerance;
     uint8_t sign_pk[32], sign_sk[64];
     uint8_t box_pk[32], box_sk[32];

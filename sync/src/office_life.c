@@ -941,6 +941,7 @@ int sy_office_unit_decide(sy_office *o, const char *code, const char *action, co
 {
     if (err && errlen)
         err[0] = '\0';
+    memset(&o->refusal, 0, sizeof o->refusal);
     int rc = SY_OK;
     if (!code || !*code)
         rc = sy__fail(o, SY_EINVAL, "no unit code given");
@@ -965,7 +966,8 @@ int sy_office_unit_decide(sy_office *o, const char *code, const char *action, co
      * for this decision, never for a listing) */
     if (rc == SY_OK && action && strcmp(action, SV_DECISION_ACCEPT) == 0)
         rc = open_disputes(o, code, &r.v[0].f.disputes_open);
-    if (rc == SY_OK && sv_life_allows(&r.v[0].f, action, from, to, why, sizeof why) != SV_OK)
+    if (rc == SY_OK &&
+        sv_life_check(&r.v[0].f, action, from, to, &o->refusal, why, sizeof why) != SV_OK)
         rc = sy__fail(o, SY_ESTATE, "%s %s refused: %s", action ? action : "?", code, why);
     sv_decision d = {.action = action, .by = by, .unit = code, .note = note};
     if (action && strcmp(action, SV_DECISION_NOTICE) == 0)
@@ -1501,4 +1503,9 @@ void sy__notices_free(sv_export_notice *v, void *keep)
         rows_free(keep);
         free(keep);
     }
+}
+
+const sv_life_refusal *sy_office_refusal(const sy_office *o)
+{
+    return &o->refusal;
 }

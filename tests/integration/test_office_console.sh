@@ -202,7 +202,7 @@ c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Toke
 c=$(hcode GET /api/v1/units -b "$T/rev.jar"); pyexpr "$T/body" 'any(u["code"]=="'$U'" and u["status"]=="returned" for u in d)' \
     && ok "the unit is returned" || fail "status after return: $(head -c 300 "$T/body")"
 c=$(hcode POST /api/v1/units/$U/accept -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF")
-[ "$c" = 409 ] && grep -q 'returned' "$T/body" && pyexpr "$T/body" 'd["code"]=="unit_state"' && ok "a decision the lifecycle refuses (accept a returned unit with no new work): 409 naming the state (code unit_state)" || fail "refused accept: $c $(cat "$T/body")"
+[ "$c" = 409 ] && grep -q 'returned' "$T/body" && pyexpr "$T/body" 'd["code"]=="unit_state" and d["reason"]=="no_new_work" and d["state"]=="returned" and d["date"] is None' && ok "a decision the lifecycle refuses (accept a returned unit with no new work): 409 naming the state (code unit_state)" || fail "refused accept: $c $(cat "$T/body")"
 c=$(hcode POST /api/v1/units/622925CY000099/accept -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF")
 [ "$c" = 409 ] && grep -q 'assigned' "$T/body" && ok "... and accepting a unit still only assigned: 409 naming the state" || fail "assigned accept: $c $(cat "$T/body")"
 c=$(hcode POST /api/v1/units/622925NOPE01/accept -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF")

@@ -61,6 +61,38 @@ static void test_states(void)
     CHECK(strcmp(sv_life_name((sv_life)99), "?") == 0);
 }
 
+/* The refusals in codes (sv_life_check) agree with the English and name the state. */
+static void test_refusal_codes(void)
+{
+    char why[256];
+    sv_life_refusal r;
+    sv_life_facts f = facts(1, 1, 0, SV_DECISION_RETURN, 0);
+    CHECK(sv_life_check(&f, SV_DECISION_ACCEPT, NULL, NULL, &r, why, sizeof why) == SV_EINVAL);
+    CHECK(r.reason && strcmp(r.reason, "no_new_work") == 0 && r.state == SV_LIFE_RETURNED);
+    f = facts(1, 1, 0, SV_DECISION_ACCEPT, 0);
+    CHECK(sv_life_check(&f, SV_DECISION_NOTICE, "2026-12-10", "2026-12-20", &r, why, sizeof why) ==
+          SV_EINVAL);
+    CHECK(strcmp(r.reason, "too_short") == 0 && r.count == SV_NOTICE_MIN_DAYS);
+    CHECK(sv_life_check(&f, SV_DECISION_NOTICE, "2026-12-25", "2026-12-10", &r, why, sizeof why) ==
+              SV_EINVAL &&
+          strcmp(r.reason, "ends_first") == 0);
+    CHECK(sv_life_check(&f, SV_DECISION_NOTICE, "2026-12-10", "2026-12-25", &r, why, sizeof why) ==
+              SV_OK &&
+          r.reason == NULL && r.state == SV_LIFE_ACCEPTED);
+    f = facts(1, 1, 0, SV_DECISION_NOTICE, 0);
+    f.notice_to = "2026-11-30";
+    CHECK(sv_life_check(&f, SV_DECISION_OBJECTION, NULL, NULL, &r, why, sizeof why) == SV_EINVAL &&
+          strcmp(r.reason, "notice_ended") == 0 && strcmp(r.date, "2026-11-30") == 0);
+    CHECK(sv_life_check(&f, SV_DECISION_RETURN, NULL, NULL, &r, why, sizeof why) == SV_EINVAL &&
+          strcmp(r.reason, "after_notice") == 0 && r.state == SV_LIFE_READY);
+    f = facts(1, 1, 0, NULL, 0);
+    f.disputes_open = 2;
+    CHECK(sv_life_check(&f, SV_DECISION_ACCEPT, NULL, NULL, &r, why, sizeof why) == SV_EINVAL &&
+          strcmp(r.reason, "open_disputes") == 0 && r.count == 2);
+    CHECK(sv_life_check(&f, "frobnicate", NULL, NULL, &r, NULL, 0) == SV_EINVAL &&
+          strcmp(r.reason, "unknown_action") == 0);
+}
+
 static void test_transitions(void)
 {
     CHECK(!allows(facts(0, 0, 0, NULL, 0), SV_DECISION_RETURN));
@@ -249,6 +281,7 @@ int main(void)
     test_decision_check();
     test_states();
     test_transitions();
+    test_refusal_codes();
     test_journal();
     return check_finish();
 }

@@ -89,6 +89,25 @@ sv_life sv_unit_life(const sv_life_facts *f);
 int sv_life_allows(const sv_life_facts *f, const char *action, const char *from, const char *to,
                    char *why, size_t whylen);
 
+/* Why sv_life_check refused, for a client that says it in its own language rather than
+ * parsing the English of why. */
+typedef struct sv_life_refusal {
+    /* A stable code, NULL when allowed: "nothing_arrived" (return before any work arrived),
+     * "in_notice" / "after_notice" (return during or after the notice), "open_cases",
+     * "no_new_work" (accept a returned unit the crew has not worked on since),
+     * "not_reviewable" (accept in another state), "open_disputes", "not_accepted" (notice
+     * before acceptance), "bad_dates", "ends_first", "too_short", "notice_ended",
+     * "not_in_notice" (an objection outside a notice), "unknown_action". */
+    const char *reason;
+    sv_life state; /* the unit's state */
+    int count;     /* open_disputes: how many; too_short: SV_NOTICE_MIN_DAYS */
+    char date[11]; /* notice_ended: the notice's last day; "" otherwise */
+} sv_life_refusal;
+
+/* sv_life_allows, filling *out (may be NULL) with why in codes as well. */
+int sv_life_check(const sv_life_facts *f, const char *action, const char *from, const char *to,
+                  sv_life_refusal *out, char *why, size_t whylen);
+
 /* 1 when s is a real calendar date written YYYY-MM-DD, from 1900 to 2200: the one rule for
  * every date the journal and the office take (notice dates, attendance notices). */
 int sv_date_ok(const char *s);

@@ -31,6 +31,7 @@
 #include <stdio.h>
 
 #include "survey/export.h"
+#include "survey/lifecycle.h"
 #include "sync/bundle.h"
 
 #ifdef __cplusplus
@@ -313,6 +314,9 @@ int sy_office_tracks(sy_office *o, const char *date, char **json);
 int sy_office_unit_decide(sy_office *o, const char *code, const char *action, const char *by,
                           const char *note, const char *from, const char *to, char *err,
                           size_t errlen);
+/* The lifecycle's refusal of the last sy_office_unit_decide on o in codes (sv_life_check):
+ * reason NULL unless that call returned SY_ESTATE. */
+const sv_life_refusal *sy_office_refusal(const sy_office *o);
 
 /*
  * Settle a dispute at the office (a decision "settle-dispute", survey/lifecycle.h): the dispute
