@@ -909,6 +909,7 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
     x.g = g;
     x.diag = diag;
     x.path = path;
+    x.unit = unit;
     x.bom = opt && opt->bom;
     x.choices = opt ? opt->choices : NULL;
     x.n_choices = opt && opt->choices ? opt->n_choices : 0;

@@ -52,8 +52,9 @@ typedef struct fctx {
     size_t n_segs, cap_segs;
     struct seg_run *runs; /* each unit's lines in segs, sorted by unit */
     size_t n_runs;
-    struct sig_key *sig_keys; /* the signatures by unit, then time */
-    sv_attendance *att;       /* every journal's attendance records */
+    struct sig_key *sig_keys;  /* the signatures by unit, then time */
+    struct sig_key *note_keys; /* the notes by unit, then time */
+    sv_attendance *att;        /* every journal's attendance records */
     size_t n_att;
 } fctx;
 
@@ -141,7 +142,7 @@ typedef struct seg_run {
     size_t s0, s1;
 } seg_run;
 
-/* A signature's place in the unit-then-time order. */
+/* A signature's or a note's place in the unit-then-time order. */
 typedef struct sig_key {
     const char *unit;
     int64_t time_ms;
@@ -226,6 +227,11 @@ static size_t sig_lower(const fctx *c, const char *code)
     return unit_lower(c, c->x->n_sigs, sig_unit, code);
 }
 
+static const char *note_unit(const fctx *c, size_t i)
+{
+    return c->note_keys[i].unit;
+}
+
 static int gather(fctx *c)
 {
     sv__ex *x = c->x;
@@ -260,7 +266,7 @@ static int gather(fctx *c)
     for (size_t k = 0; rc == SV_OK && k < x->n_js; k++) {
         sv_attendance *a = NULL;
         size_t n = 0;
-        if (sv_state_attendance(x->js[k], NULL, &a, &n) != SV_OK) {
+        if (sv_state_attendance(x->js[k], x->unit, &a, &n) != SV_OK) {
             sv__diag(x->diag, "%s: cannot read the attendance records: %s", x->path,
                      sv_journal_errmsg(x->js[k]));
             return SV_EIO;
@@ -285,7 +291,8 @@ static int gather(fctx *c)
     /* the runs of each unit's lines, sorted by unit for lookup */
     c->runs = malloc((c->n_segs ? c->n_segs : 1) * sizeof *c->runs);
     c->sig_keys = malloc((x->n_sigs ? x->n_sigs : 1) * sizeof *c->sig_keys);
-    if (!c->runs || !c->sig_keys)
+    c->note_keys = malloc((x->n_notes ? x->n_notes : 1) * sizeof *c->note_keys);
+    if (!c->runs || !c->sig_keys || !c->note_keys)
         return sv__ex_nomem(x);
     for (size_t i = 0; i < c->n_segs; i++) {
         const char *u = x->pts[c->segs[i].a].unit;
@@ -298,6 +305,9 @@ static int gather(fctx *c)
     for (size_t i = 0; i < x->n_sigs; i++)
         c->sig_keys[i] = (sig_key){x->sigs[i].unit, x->sigs[i].time_ms, i};
     qsort(c->sig_keys, x->n_sigs, sizeof *c->sig_keys, cmp_sig);
+    for (size_t i = 0; i < x->n_notes; i++)
+        c->note_keys[i] = (sig_key){x->notes[i].unit, x->notes[i].time_ms, i};
+    qsort(c->note_keys, x->n_notes, sizeof *c->note_keys, cmp_sig);
     return SV_OK;
 }
 
@@ -893,13 +903,13 @@ static int notes_about(FILE *f, const fctx *c, const char *unit, const char *num
 {
     const sv__ex *x = c->x;
     int k = 0;
-    for (size_t i = 0; i < x->n_notes; i++) {
-        const sv_note *n = &x->notes[i];
-        if (strcmp(n->unit, unit) != 0)
-            continue;
+    for (size_t i = unit_lower(c, x->n_notes, note_unit, unit);
+         i < x->n_notes && strcmp(c->note_keys[i].unit, unit) == 0; i++) {
+        const sv_note *n = &x->notes[c->note_keys[i].idx];
         int hit = number ? strcmp(n->point, number) == 0
-                         : n->from[0] && ((strcmp(n->from, from) == 0 && strcmp(n->to, to) == 0) ||
-                                          (strcmp(n->from, to) == 0 && strcmp(n->to, from) == 0));
+                         : from && to && n->from[0] &&
+                               ((strcmp(n->from, from) == 0 && strcmp(n->to, to) == 0) ||
+                                (strcmp(n->from, to) == 0 && strcmp(n->to, from) == 0));
         if (!hit)
             continue;
         if (f) {
@@ -1349,6 +1359,7 @@ int sv__ex_write_forms(sv__ex *x, sv_export_stats *st)
     free(c.segs);
     free(c.runs);
     free(c.sig_keys);
+    free(c.note_keys);
     sv_attendances_free(c.att, c.n_att);
     sv_codes_free(c.codes, c.n_codes);
     return rc;

@@ -98,6 +98,7 @@ typedef struct sv__ex {
     sv_geo *g;
     sv_diag *diag;
     const char *path;
+    const char *unit; /* the one unit exported, NULL for all */
 
     sv_unit *units;
     size_t n_units;

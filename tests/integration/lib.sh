@@ -74,4 +74,18 @@ start_xvfb() {
     [ -n "$d" ] || return 1
     export DISPLAY=:$d
 }
+# serve_console OFFICE_BINARY DB: a self-signed certificate for 127.0.0.1 in $T/cert.pem and
+# $T/key.pem, and the office serving DB with the repository's console assets on a free port
+# (P, URL set; the server in PIDS, its log in $T/office.log); returns once it accepts connections.
+serve_console() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$T/key.pem" \
+        -out "$T/cert.pem" -days 30 -subj "/CN=localhost" \
+        -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1
+    P=$(free_port)
+    URL=https://127.0.0.1:$P
+    "$1" serve "$2" --listen 127.0.0.1:$P --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" \
+        --assets "$QJ_SOURCE/assets/office" >"$T/office.log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$P) 2>/dev/null && break; sleep 0.1; done
+}
 finish() { echo "$PASSES passed, $FAILS failed"; [ "$FAILS" -eq 0 ]; }

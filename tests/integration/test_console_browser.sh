@@ -26,15 +26,7 @@ expect "user add admin" bash -c "echo 'Admin-pass-2026!' | '$OFF' user add '$O' 
 expect "tasks import" "$OFF" tasks import "$O" "$FIX/tasks/linxia-units-4490.geojson" --assign 一组
 CODES=$("$OFF" units "$O" --json | "$PY" -c 'import json,sys; print(",".join(u["code"] for u in json.load(sys.stdin)))')
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$T/key.pem" \
-    -out "$T/cert.pem" -days 30 -subj "/CN=localhost" \
-    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1
-P=$(free_port)
-URL=https://127.0.0.1:$P
-"$OFF" serve "$O" --listen 127.0.0.1:$P --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" \
-    --assets "$QJ_SOURCE/assets/office" >"$T/office.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$P) 2>/dev/null && break; sleep 0.1; done
+serve_console "$OFF" "$O"
 
 # two crews measure J1 of one unit about 3 m apart: a review case
 for c in a b; do

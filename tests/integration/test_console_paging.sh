@@ -18,15 +18,7 @@ expect "250 generated units" "$PY" "$QJ_SOURCE/bench/make_units.py" "$T/pk" 250 
 expect "tasks import" "$OFF" tasks import "$O" "$T/pk/tasks-000.geojson" --assign 一组
 CODES=$("$OFF" units "$O" --json | "$PY" -c 'import json,sys; print(",".join(u["code"] for u in json.load(sys.stdin)))')
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$T/key.pem" \
-    -out "$T/cert.pem" -days 30 -subj "/CN=localhost" \
-    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1
-P=$(free_port)
-URL=https://127.0.0.1:$P
-"$OFF" serve "$O" --listen 127.0.0.1:$P --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" \
-    --assets "$QJ_SOURCE/assets/office" >"$T/office.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$P) 2>/dev/null && break; sleep 0.1; done
+serve_console "$OFF" "$O"
 
 # the contract: the overview page holds every unit's code as text, whatever the browser shows
 C=(curl -s --cacert "$T/cert.pem" -o "$T/body" -w '%{http_code}')
