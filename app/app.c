@@ -345,6 +345,7 @@ void app__go(app *a, app_screen s)
     if (s == a->screen)
         return;
     a->scroll = 0;
+    a->body_scroll = a->body_vel = 0;
     if (a->search_on) /* Today's search field loses the keyboard with the screen */
         a->search_on = a->want_text = 0;
     if (a->depth < (int)(sizeof a->back / sizeof a->back[0]))
@@ -455,6 +456,7 @@ int app_go_back(app *a)
     if (a->depth == 0)
         return 0;
     a->screen = a->back[--a->depth];
+    a->body_scroll = a->body_vel = 0;
     return 1;
 }
 
@@ -560,6 +562,8 @@ int64_t app_next_tick(const app *a, int64_t now_ms)
     if (a->screen == APP_SCR_TODAY && a->today_vel != 0 && !a->today_dragging)
         t = now_ms + 16; /* a fling moves the list every frame */
     if (a->screen == APP_SCR_POINTS && a->pts_vel != 0 && !a->pts_dragging)
+        t = now_ms + 16;
+    if (a->body_vel != 0 && !a->body_dragging) /* a screen's body flung (app__body_begin) */
         t = now_ms + 16;
     return t;
 }

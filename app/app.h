@@ -325,6 +325,11 @@ typedef struct app {
      * newest open one), the settlement's agreement text and number being entered */
     int64_t dsp_sel;
     char stl_agreement[APP_TEXT_MAX], stl_number[SV_CODE_MAX];
+    /* a screen's scrolled body (app__body_begin, widgets.c): scroll px, fling px/s, the last
+     * drag event, a finger on it; reset when another screen opens */
+    float body_scroll, body_vel;
+    int64_t body_fling_ms;
+    int body_dragging;
 } app;
 
 /* Open the app's view of a journal (borrowed; the caller closes it after app_free). */

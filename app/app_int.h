@@ -159,6 +159,10 @@ float app__receiver_banner(app *a, app_ui *ui, float y, int64_t now_ms);
 void app__text_fit(app_ui *ui, app_rect box, const char *t, float size_mm, int align, app_color c);
 void app__text_line(app_ui *ui, float x, float y, float w, float h, const char *t, float size_mm,
                     app_color c);
+/* Text at size_mm wrapped to width w from (x, y), as many lines as it takes (a scrolled body's
+ * statement, agreement): returns the height used, at least min_h. */
+float app__text_block(app_ui *ui, float x, float y, float w, float min_h, const char *t,
+                      float size_mm, app_color c);
 /* A scrolled list: the first row to draw, and the hints that rows are hidden. */
 int app__list_first(app *a, float y0, float y1, float rh, int n);
 void app__list_hints(app_ui *ui, float x, float y0, float y1, float w, int first, int shown, int n);
@@ -172,6 +176,23 @@ void app__today(char out[11]);
 int app__fling_gesture(float *scroll, float *vel, int64_t *t_ms, int *dragging,
                        const app_gesture *g);
 void app__fling_advance(float *scroll, float *vel, int64_t *t_ms, int dragging, int64_t now_ms);
+/* A screen's body that may be taller than the room it has (Record, Note, Settle, ...): the
+ * content between the top bar and a footer pinned at the window's bottom (the band y0..y1),
+ * laid out from the y app__body_begin returns (y0 less the scroll, a->body_scroll), drawn
+ * clipped to the band (APP_OP_CLIP). app__body_end takes the content's bottom: it keeps the
+ * scroll in range (moving what was built when it was out of it), cuts each widget built since
+ * the begin to the band and keeps it only while at least 10 mm of it and all of its text show
+ * (app__cut_target), and when the content does not fit gives a strip at the band's foot
+ * saying what is hidden (content scrolls under it) and a scroll bar. A drag scrolls it and a
+ * flick flings it: app__body_gesture is the screen's gesture operation. */
+typedef struct app__body {
+    float y0, y1; /* the band */
+    float scroll; /* what the content was laid out with */
+    size_t cmd0, w0, clip;
+} app__body;
+float app__body_begin(app *a, app_ui *ui, app__body *b, float y0, float y1, int64_t now_ms);
+void app__body_end(app *a, app_ui *ui, app__body *b, float bottom);
+int app__body_gesture(app *a, const app_widget *w, const app_gesture *g);
 /* The part of r inside the band y0..y1 (h <= 0 when none). */
 app_rect app__clip(app_rect r, float y0, float y1);
 /* Whether a list row BOX, cut to VIS by the list's edges, is still a touch target: while at

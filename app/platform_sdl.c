@@ -56,6 +56,8 @@ struct plat {
         uint64_t *ids; /* the images drawn into it */
         size_t nids, capids;
     } layer;
+    SDL_Rect clip; /* an APP_OP_CLIP's rectangle (clip_on): every other clip lies inside it */
+    int clip_on;
     int text_on; /* SDL text input runs */
     int audit;   /* count strings drawn with code points the font lacks */
     long audit_drawn, audit_bad;
@@ -539,6 +541,25 @@ static tex_entry *text_texture(plat *p, const char *s, int px, app_color c)
     return e;
 }
 
+/* Clip to r inside the APP_OP_CLIP in force (r NULL: back to that one, or none). Returns 0
+ * when nothing of r can show. */
+static int set_clip(plat *p, const SDL_Rect *r)
+{
+    if (!p->clip_on) {
+        SDL_RenderSetClipRect(p->r, r);
+        return 1;
+    }
+    SDL_Rect in;
+    if (!r) {
+        SDL_RenderSetClipRect(p->r, &p->clip);
+        return 1;
+    }
+    if (!SDL_IntersectRect(r, &p->clip, &in))
+        return 0;
+    SDL_RenderSetClipRect(p->r, &in);
+    return 1;
+}
+
 static void draw_text(plat *p, const app_cmd *k, const char *s)
 {
     tex_entry *e = text_texture(p, s, (int)k->n, k->color);
@@ -550,10 +571,11 @@ static void draw_text(plat *p, const app_cmd *k, const char *s)
                                          : k->r.x;
     float y = k->r.y + (k->r.h - (float)e->h) / 2;
     SDL_Rect clip = {(int)k->r.x, (int)k->r.y, (int)ceilf(k->r.w), (int)ceilf(k->r.h)};
-    SDL_RenderSetClipRect(p->r, &clip);
-    SDL_FRect dst = {floorf(x), floorf(y), (float)e->w, (float)e->h};
-    SDL_RenderCopyF(p->r, e->t, NULL, &dst);
-    SDL_RenderSetClipRect(p->r, NULL);
+    if (set_clip(p, &clip)) {
+        SDL_FRect dst = {floorf(x), floorf(y), (float)e->w, (float)e->h};
+        SDL_RenderCopyF(p->r, e->t, NULL, &dst);
+    }
+    set_clip(p, NULL);
 }
 
 /* Thick segments as quads through SDL_RenderGeometry (batched). */
@@ -1021,15 +1043,25 @@ int plat_draw(plat *p, const app_ui *ui)
             image(p, k->tex, pts, (int)k->n, k->color, 0, 0, NULL);
             break;
         case APP_OP_LAYER:
-            if (draw_layer(p, ui, i) == 0) {
-                i += k->n; /* drawn from the kept texture */
+            if (!p->clip_on && draw_layer(p, ui, i) == 0) { /* not kept under a clip (ui.h) */
+                i += k->n;                                  /* drawn from the kept texture */
             } else { /* the images follow as they are, on the background (a fill may be skipped) */
                 set_color(p, k->color);
                 SDL_FRect r = {k->r.x, k->r.y, k->r.w, k->r.h};
                 SDL_RenderFillRectF(p->r, &r);
             }
             break;
+        case APP_OP_CLIP:
+            p->clip_on = k->r.w > 0 && k->r.h > 0;
+            p->clip = (SDL_Rect){(int)floorf(k->r.x), (int)floorf(k->r.y), (int)ceilf(k->r.w),
+                                 (int)ceilf(k->r.h)};
+            set_clip(p, NULL);
+            break;
         }
+    }
+    if (p->clip_on) { /* a frame that left its clip open */
+        p->clip_on = 0;
+        set_clip(p, NULL);
     }
     SDL_RenderPresent(p->r);
     return 0;

@@ -97,8 +97,13 @@ static void build_note(app *a, app_ui *ui, int64_t now_ms)
     target_name(a, tn, sizeof tn);
     snprintf(title, sizeof title, _("Note · %s"), tn);
     float top = app__top_bar(a, ui, title, now_ms), pad = app__mm(ui, 2), t = app__target(ui);
-    float x = pad, y = top + pad, w = ui->width - 2 * pad;
+    float x = pad, w = ui->width - 2 * pad;
     int en = a->rec != NULL;
+    /* the text and the save button pinned at the window's foot, the rest above them scrolled
+     * when it does not fit (1280x800 at 224 DPI put them under the window) */
+    float foot = ui->height - pad - t;
+    app__body body;
+    float y = app__body_begin(a, ui, &body, top, foot - pad, now_ms) + pad;
 
     /* the target: the unit, a point, a line */
     float tw = (w - 2 * pad) / 3;
@@ -136,14 +141,6 @@ static void build_note(app *a, app_ui *ui, int64_t now_ms)
     }
     y += (float)((nph + (size_t)cols - 1) / (size_t)cols) * (rh + pad / 2) + pad / 2;
 
-    snprintf(buf, sizeof buf, _("Text: %s"),
-             a->note_text[0] ? a->note_text : _("(optional, tap to enter)"));
-    float sw = w / 3;
-    app__button(ui, "note-text", (app_rect){x, y, w - sw - pad, t}, buf, 1);
-    app__big_button(ui, "note-save", (app_rect){x + w - sw, y, sw, t}, _("Save note"), C_GO,
-                    en && a->cur >= 0 && (a->note_phrase[0] || a->note_text[0]));
-    y += t + pad;
-
     /* the target's notes, newest first, each voidable */
     size_t nt = 0;
     for (size_t i = 0; i < a->nnotes; i++)
@@ -151,9 +148,9 @@ static void build_note(app *a, app_ui *ui, int64_t now_ms)
     snprintf(buf, sizeof buf, _("Notes on %s: %zu"), tn, nt);
     app__text_line(ui, x, y, w, t * 0.7f, buf, 3.8f, C_INK);
     y += t * 0.7f;
-    float vw = t * 2, bottom = ui->height - app__mm(ui, 2);
+    float vw = t * 2;
     int row = 0;
-    for (size_t i = a->nnotes; i-- > 0 && y + t <= bottom;) {
+    for (size_t i = a->nnotes; i-- > 0;) {
         const sv_note *o = &a->notes[i];
         if (!on_target(a, o))
             continue;
@@ -178,6 +175,15 @@ static void build_note(app *a, app_ui *ui, int64_t now_ms)
         app__button(ui, id, (app_rect){x + w - vw, y, vw, t}, _("Void…"), en);
         y += t + pad / 2;
     }
+    app__body_end(a, ui, &body, y + pad);
+
+    /* the foot: the crew's words, the save */
+    snprintf(buf, sizeof buf, _("Text: %s"),
+             a->note_text[0] ? a->note_text : _("(optional, tap to enter)"));
+    float sw = w / 3;
+    app__button(ui, "note-text", (app_rect){x, foot, w - sw - pad, t}, buf, 1);
+    app__big_button(ui, "note-save", (app_rect){x + w - sw, foot, sw, t}, _("Save note"), C_GO,
+                    en && a->cur >= 0 && (a->note_phrase[0] || a->note_text[0]));
 }
 
 static void free_note(void *p)
@@ -298,4 +304,4 @@ static int answer_note(app *a, app_ask ask, int k, const char *v)
 }
 
 const app__screen_ops app__screen_note = {
-    .build = build_note, .tap = tap_note, .answer = answer_note};
+    .build = build_note, .tap = tap_note, .gesture = app__body_gesture, .answer = answer_note};

@@ -116,49 +116,41 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
     char title[256];
     snprintf(title, sizeof title, _("Record point · %s"), app__unit_code(a));
     float top = app__top_bar(a, ui, title, now_ms), pad = app__mm(ui, 3), t = app__target(ui);
-    float x = pad, w = ui->width - 2 * pad, y = top + pad;
+    float x = pad, w = ui->width - 2 * pad;
+    /* the record button and the override pinned at the window's foot, the rest above them
+     * scrolled when it does not fit (1280x800 at 224 DPI put the button under the window);
+     * the button a little lower on a short window, never under 16 mm */
+    float big_h = fmaxf(t * 2, app__mm(ui, 22));
+    big_h = fmaxf(fminf(big_h, (float)ui->height * 0.18f), app__mm(ui, 16));
+    /* the override a third of the row beside the button where that is 40 mm, else a row of
+     * its own above it (its English label took five lines in 27 mm) */
+    float ow = (w - pad) / 3;
+    int beside_go = ow >= app__mm(ui, 40);
+    float foot = ui->height - pad - big_h - (beside_go ? 0 : t + pad);
+    app__body body;
+    float y = app__body_begin(a, ui, &body, top, foot - pad, now_ms) + pad;
     const app_rec_snap *s = &a->rs;
     int averaging = a->rec && s->averaging && strcmp(s->point_unit, app__unit_code(a)) == 0;
     char buf[400];
 
-    /* progress: epochs, seconds, spread; the journal's real requirement (average.*): with
-     * average.seconds 0 there is no minimum time and no seconds bar */
-    sv_avg_opts need = sv_state_avg_opts(a->j);
-    if (a->rec) {
-        need.epochs = s->need_n;
-        need.min_seconds = s->need_secs;
-    }
-    float bh = t * 0.9f;
-    snprintf(buf, sizeof buf, _("Epochs %d / %d"), averaging ? s->n : 0, need.epochs);
-    progress_bar(ui, (app_rect){x, y, w, bh},
-                 averaging && need.epochs > 0 ? (double)s->n / need.epochs : 0, 0x9fd8b0ffu, buf);
-    y += bh + pad / 2;
-    if (need.min_seconds > 0) {
-        snprintf(buf, sizeof buf, _("Seconds %.1f / %.0f"), averaging ? s->secs : 0.0,
-                 need.min_seconds);
-        progress_bar(ui, (app_rect){x, y, w, bh}, averaging ? s->secs / need.min_seconds : 0,
-                     0x9fc8e8ffu, buf);
-        y += bh + pad / 2;
-    }
-    if (averaging && isfinite(s->spread_m))
-        snprintf(buf, sizeof buf, _("Spread %.3f m · refused epochs %d"), s->spread_m, s->dropped);
-    else
-        snprintf(buf, sizeof buf, "%s", _("Spread —"));
-    app__text_line(ui, x, y, w, t * 0.7f, buf, 4, C_INK);
-    y += t * 0.7f + pad / 2;
-
-    /* what is missing, in words */
+    /* what is missing, in words: first, where the crew looks */
     char miss[300];
     const char *m =
         a->rec ? missing_text(a, now_ms, miss, sizeof miss) : _("The journal is open read-only");
     if (averaging && s->overriding)
         snprintf(miss, sizeof miss, _("Override: %s"), a->override_reason), m = miss;
-    app_rect mr = {x, y, w, t * 0.9f};
-    app_ui_fill(ui, mr, m ? (averaging && s->overriding ? 0xfff0d0ffu : 0xffe0e0ffu) : 0xe0f5e6ffu);
-    app__text_fit(ui, app_rect_inset(mr, app__mm(ui, 1)),
-                  m ? m : (averaging ? _("Averaging: hold the pole still") : _("Ready")), 4,
-                  APP_ALIGN_LEFT, m ? C_BAD : C_GO);
-    y += mr.h + pad;
+    /* the receiver banner under the top bar says it already when the receiver is lost or has
+     * no fix: not said twice where the room is short */
+    int banner = a->gnss_ok && !(a->gnss.connected && app__live_fix(a, now_ms));
+    if (averaging || !banner) {
+        app_rect mr = {x, y, w, t * 0.9f};
+        app_ui_fill(ui, mr,
+                    m ? (averaging && s->overriding ? 0xfff0d0ffu : 0xffe0e0ffu) : 0xe0f5e6ffu);
+        app__text_fit(ui, app_rect_inset(mr, app__mm(ui, 1)),
+                      m ? m : (averaging ? _("Averaging: hold the pole still") : _("Ready")), 4,
+                      APP_ALIGN_LEFT, m ? C_BAD : C_GO);
+        y += mr.h + pad / 2;
+    }
 
     /* a re-measurement supersedes the point it names (screen_point.c) */
     if (a->remeasure > 0) {
@@ -167,6 +159,36 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
         app__text_line(ui, x, y, w, t * 0.7f, buf, 3.8f, C_WARN);
         y += t * 0.7f + pad / 2;
     }
+
+    /* progress: epochs, seconds, spread; the journal's real requirement (average.*): with
+     * average.seconds 0 there is no minimum time and no seconds bar. The two bars side by
+     * side where each is at least 50 mm wide. */
+    sv_avg_opts need = sv_state_avg_opts(a->j);
+    if (a->rec) {
+        need.epochs = s->need_n;
+        need.min_seconds = s->need_secs;
+    }
+    float bh = app__mm(ui, 9);
+    int two = need.min_seconds > 0, beside = two && (w - pad) / 2 >= app__mm(ui, 50);
+    float bw = beside ? (w - pad) / 2 : w;
+    snprintf(buf, sizeof buf, _("Epochs %d / %d"), averaging ? s->n : 0, need.epochs);
+    progress_bar(ui, (app_rect){x, y, bw, bh},
+                 averaging && need.epochs > 0 ? (double)s->n / need.epochs : 0, 0x9fd8b0ffu, buf);
+    if (!beside)
+        y += bh + pad / 2;
+    if (two) {
+        snprintf(buf, sizeof buf, _("Seconds %.1f / %.0f"), averaging ? s->secs : 0.0,
+                 need.min_seconds);
+        progress_bar(ui, (app_rect){beside ? x + bw + pad : x, y, bw, bh},
+                     averaging ? s->secs / need.min_seconds : 0, 0x9fc8e8ffu, buf);
+        y += bh + pad / 2;
+    }
+    if (averaging && isfinite(s->spread_m))
+        snprintf(buf, sizeof buf, _("Spread %.3f m · refused epochs %d"), s->spread_m, s->dropped);
+    else
+        snprintf(buf, sizeof buf, "%s", _("Spread —"));
+    app__text_line(ui, x, y, w, app__mm(ui, 7), buf, 4, C_INK);
+    y += app__mm(ui, 7) + pad / 2;
 
     /* pickers: point type, marker, offset, which north its bearing is from, pole height; in
      * one row where each is at least 24 mm wide, else three to a row (800x1280 at 224 DPI cut
@@ -217,9 +239,26 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
         app_ui_frame(ui, pr[4], 4, C_WARN);
     y += (float)((5 + pc - 1) / pc) * (t + pad);
 
-    /* the one big button */
-    float big_h = fmaxf(t * 2, app__mm(ui, 22));
-    app_rect big = {x, y, w, big_h};
+    /* the last point recorded */
+    const sv_bpoint *last = NULL;
+    for (size_t i = 0; i < a->npts; i++)
+        if (!last || a->pts[i].seq > last->seq)
+            last = &a->pts[i];
+    if (last) {
+        char se[32], sn[32];
+        fmt_m(se, sizeof se, last->q.sigma_e);
+        fmt_m(sn, sizeof sn, last->q.sigma_n);
+        snprintf(buf, sizeof buf, _("Last: %s · %s · %d epochs · σ %s / %s m%s"), last->number,
+                 app__grade_label(last->q.grade), last->q.n, se, sn,
+                 (last->flags & SV_PT_OVERRIDE) ? _(" · override") : "");
+        app__text_line(ui, x, y, w, t * 0.7f, buf, 3.8f, C_INK);
+        y += t * 0.7f + pad;
+    }
+    app__body_end(a, ui, &body, y);
+
+    /* the foot: the override, the one big button */
+    app_rect big = beside_go ? (app_rect){x + ow + pad, foot, w - ow - pad, big_h}
+                             : (app_rect){x, foot + t + pad, w, big_h};
     if (averaging)
         app__big_button(ui, "record-cancel", big, _("Cancel this point"), C_BAD, 1);
     else {
@@ -235,31 +274,15 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
             snprintf(go, sizeof go, _("Record point · %s"), ph);
         app__big_button(ui, "record-go", big, go, C_GO, a->rec && a->cur >= 0 && a->gnss_ok);
     }
-    y += big_h + pad;
 
     /* override: only when the fix is not good enough, only with a reason */
     /* an override helps only against a low grade: not a moving pole, late or bad epochs */
     const sv_fix *lf = app__live_fix(a, now_ms);
     int below = !(averaging && s->overriding) && a->gnss_ok && a->gnss.connected && lf &&
                 (averaging ? s->verdict == SV_EPOCH_LOW_GRADE && !s->moving : lf->grade < s->gate);
-    app__button(ui, "override", (app_rect){x, y, w, t},
+    app__button(ui, "override",
+                beside_go ? (app_rect){x, foot, ow, big_h} : (app_rect){x, foot, w, t},
                 _("Fix not good enough: record anyway, with a reason…"), a->rec && below);
-    y += t + pad;
-
-    /* the last point recorded */
-    const sv_bpoint *last = NULL;
-    for (size_t i = 0; i < a->npts; i++)
-        if (!last || a->pts[i].seq > last->seq)
-            last = &a->pts[i];
-    if (last) {
-        char se[32], sn[32];
-        fmt_m(se, sizeof se, last->q.sigma_e);
-        fmt_m(sn, sizeof sn, last->q.sigma_n);
-        snprintf(buf, sizeof buf, _("Last: %s · %s · %d epochs · σ %s / %s m%s"), last->number,
-                 app__grade_label(last->q.grade), last->q.n, se, sn,
-                 (last->flags & SV_PT_OVERRIDE) ? _(" · override") : "");
-        app__text_line(ui, x, y, w, t * 0.7f, buf, 3.8f, C_INK);
-    }
 }
 
 /* The journal keeps the code (survey's fixed list, sv_override_reason_find) and the label in
@@ -514,5 +537,8 @@ static void enter_record(app *a)
     a->remeasure_reason[0] = '\0';
 }
 
-const app__screen_ops app__screen_record = {
-    .build = build_record, .tap = tap_record, .answer = answer_record, .enter = enter_record};
+const app__screen_ops app__screen_record = {.build = build_record,
+                                            .tap = tap_record,
+                                            .gesture = app__body_gesture,
+                                            .answer = answer_record,
+                                            .enter = enter_record};

@@ -27,21 +27,26 @@ static void build_settle(app *a, app_ui *ui, int64_t now_ms)
     char title[256], buf[APP_TEXT_MAX + 128];
     snprintf(title, sizeof title, _("Settle dispute %s on site"), d ? d->number : "");
     float top = app__top_bar(a, ui, title, now_ms), pad = app__mm(ui, 2), t = app__target(ui);
-    float x = pad, y = top + pad, w = ui->width - 2 * pad, lh = t * 0.7f;
+    float x = pad, w = ui->width - 2 * pad, lh = t * 0.7f;
     if (!d || d->seq != a->dsp_sel) {
-        app__text_line(ui, x, y, w, lh, _("This dispute is no longer current (voided)"), 3.8f,
-                       C_DIM);
+        app__text_line(ui, x, top + pad, w, lh, _("This dispute is no longer current (voided)"),
+                       3.8f, C_DIM);
         return;
     }
+    /* the save button pinned at the window's foot (tall enough for its label on two lines:
+     * English, in portrait), the rest above it scrolled when it does not fit (1280x800 at 224
+     * DPI put the button under the window); a settled dispute has no button */
+    float big_h = t * 1.6f, foot = d->settled ? ui->height : ui->height - pad - big_h;
+    app__body body;
+    float y = app__body_begin(a, ui, &body, top, foot - pad, now_ms) + pad;
     snprintf(buf, sizeof buf, _("Parties: %s"), d->parties ? d->parties : "");
-    app__text_line(ui, x, y, w, lh, buf, 3.8f, C_INK);
-    y += lh;
+    y += app__text_block(ui, x, y, w, lh, buf, 3.8f, C_INK);
     snprintf(buf, sizeof buf, _("Statement: %s"), d->statement ? d->statement : "");
-    app__text_line(ui, x, y, w, lh, buf, 3.6f, C_INK);
-    y += lh;
+    y += app__text_block(ui, x, y, w, lh, buf, 3.6f, C_INK);
     if (d->settled) {
         snprintf(buf, sizeof buf, _("Settled: agreement %s"), d->agreement_no);
-        app__text_line(ui, x, y, w, lh, buf, 3.8f, C_OK);
+        y += app__text_block(ui, x, y, w, lh, buf, 3.8f, C_OK);
+        app__body_end(a, ui, &body, y + pad);
         return;
     }
     y += pad;
@@ -53,12 +58,11 @@ static void build_settle(app *a, app_ui *ui, int64_t now_ms)
              a->stl_number[0] ? a->stl_number : _("(optional; derived when empty)"));
     app__button(ui, "settle-number", (app_rect){x, y, w, t}, buf, 1);
     y += t + pad;
-    app__text_line(ui, x, y, w, lh,
-                   _("After recording, each party signs on the Point out & sign screen"), 3.4f,
-                   C_DIM);
-    y += lh + pad / 2;
-    /* tall enough for its label on two lines (English, in portrait) */
-    app__big_button(ui, "settle-save", (app_rect){x, y, w, t * 1.6f},
+    y += app__text_block(ui, x, y, w, lh,
+                         _("After recording, each party signs on the Point out & sign screen"),
+                         3.4f, C_DIM);
+    app__body_end(a, ui, &body, y + pad);
+    app__big_button(ui, "settle-save", (app_rect){x, foot, w, big_h},
                     _("Record settlement, then sign"), C_GO,
                     a->rec != NULL && a->stl_agreement[0] != '\0');
 }
@@ -128,5 +132,7 @@ static int answer_settle(app *a, app_ask ask, int k, const char *v)
     }
 }
 
-const app__screen_ops app__screen_settle = {
-    .build = build_settle, .tap = tap_settle, .answer = answer_settle};
+const app__screen_ops app__screen_settle = {.build = build_settle,
+                                            .tap = tap_settle,
+                                            .gesture = app__body_gesture,
+                                            .answer = answer_settle};

@@ -168,6 +168,22 @@ void app_ui_layer_end(app_ui *ui, size_t layer)
         ui->cmd[layer].n = ui->ncmd - layer - 1;
 }
 
+size_t app_ui_clip(app_ui *ui, app_rect r)
+{
+    app_cmd *k = push(ui, APP_OP_CLIP, 0);
+    if (!k)
+        return (size_t)-1;
+    k->r = r;
+    return ui->ncmd - 1;
+}
+
+void app_ui_clip_end(app_ui *ui)
+{
+    app_cmd *k = push(ui, APP_OP_CLIP, 0);
+    if (k)
+        k->r = (app_rect){0, 0, 0, 0};
+}
+
 void app_ui_widget(app_ui *ui, const char *id, app_rect r, int enabled)
 {
     if (grow((void **)&ui->w, &ui->capw, ui->nw + 1, sizeof *ui->w) != 0) {

@@ -37,11 +37,14 @@ typedef enum app_op {
                      each two pairs (x, y window px; u, v texture 0..1); a cell with a NaN
                      vertex is left out; color modulates (its alpha: the opacity); id: the
                      image's identity (an id not seen before is new content) */
-    APP_OP_LAYER  /* the next n commands (images) are a layer over rect r, on color: the platform
+    APP_OP_LAYER, /* the next n commands (images) are a layer over rect r, on color: the platform
                      may keep it as one texture and redraw only what changed (new image ids,
                      the strips a pan uncovers). id: its generation (a new one: redraw all);
                      pts[off..] one point, the content's shift in window px since the
                      generation began. Drawn as is, the commands give the same picture. */
+    APP_OP_CLIP   /* the commands after it are drawn only inside r (a scrolled body between the
+                     top bar and its footer); r.w <= 0 or r.h <= 0 (app_ui_clip_end): all of
+                     the window again. Not nested; a layer is not drawn under one. */
 } app_op;
 
 typedef struct app_cmd {
@@ -104,6 +107,11 @@ float *app_ui_image(app_ui *ui, void *tex, int g, app_color c);
 size_t app_ui_layer(app_ui *ui, void *key, uint64_t gen, app_rect r, app_color bg, float dx,
                     float dy);
 void app_ui_layer_end(app_ui *ui, size_t layer);
+
+/* Clip what follows to r (APP_OP_CLIP) until app_ui_clip_end. Returns the command's index (its
+ * rectangle may be changed until the frame is drawn), or (size_t)-1 when out of memory. */
+size_t app_ui_clip(app_ui *ui, app_rect r);
+void app_ui_clip_end(app_ui *ui);
 
 /* Register an actionable widget (drawing is separate). Later widgets lie on top. */
 void app_ui_widget(app_ui *ui, const char *id, app_rect r, int enabled);

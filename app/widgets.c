@@ -534,6 +534,19 @@ void app__text_line(app_ui *ui, float x, float y, float w, float h, const char *
     app__text_fit(ui, (app_rect){x, y, w, h}, t, size_mm, APP_ALIGN_LEFT, c);
 }
 
+float app__text_block(app_ui *ui, float x, float y, float w, float min_h, const char *t,
+                      float size_mm, app_color c)
+{
+    char shown[2048];
+    int px = app__text_px(ui, size_mm);
+    int lines = wrap(t, px, w, shown, sizeof shown);
+    float h = 1.3f * (float)px * (float)lines;
+    if (h < min_h)
+        h = min_h;
+    app__draw_label(ui, (app_rect){x, y, w, h}, shown, px, APP_ALIGN_LEFT, c);
+    return h;
+}
+
 /* A list of n rows of height rh between y0 and y1, scrolled by dragging (a->scroll, px, kept
  * in range here). Returns the first row to draw at y0; rows are drawn while they fit. */
 int app__list_first(app *a, float y0, float y1, float rh, int n)
@@ -645,4 +658,99 @@ int app__fling_gesture(float *scroll, float *vel, int64_t *t_ms, int *dragging,
         return 1;
     }
     return 0;
+}
+
+/* ---- a screen's body that scrolls (app__body_begin) ---------------------------------------- */
+
+float app__body_begin(app *a, app_ui *ui, app__body *b, float y0, float y1, int64_t now_ms)
+{
+    app__fling_advance(&a->body_scroll, &a->body_vel, &a->body_fling_ms, a->body_dragging, now_ms);
+    if (a->body_scroll < 0)
+        a->body_scroll = 0; /* the top is known now; the bottom once the content is built */
+    b->y0 = y0;
+    b->y1 = y1 > y0 ? y1 : y0;
+    b->scroll = a->body_scroll;
+    b->w0 = ui->nw;
+    b->clip = app_ui_clip(ui, (app_rect){0, b->y0, (float)ui->width, b->y1 - b->y0});
+    b->cmd0 = ui->ncmd;
+    return y0 - b->scroll;
+}
+
+/* Move what was built from command k0 and widget w0 on by dy px down. */
+static void shift_built(app_ui *ui, size_t k0, size_t w0, float dy)
+{
+    for (size_t i = k0; i < ui->ncmd; i++) {
+        app_cmd *k = &ui->cmd[i];
+        float *p = ui->pts + 2 * k->off;
+        switch (k->op) {
+        case APP_OP_LINES:
+        case APP_OP_SEGS:
+            for (size_t j = 0; j < k->n; j++)
+                p[2 * j + 1] += dy;
+            break;
+        case APP_OP_IMAGE: /* (n+1)^2 vertices of x, y, u, v */
+            for (size_t j = 0; j < (k->n + 1) * (k->n + 1); j++)
+                p[4 * j + 1] += dy;
+            break;
+        case APP_OP_CLIP:
+            break;
+        default:
+            k->r.y += dy;
+        }
+    }
+    for (size_t i = w0; i < ui->nw; i++)
+        ui->w[i].r.y += dy;
+}
+
+void app__body_end(app *a, app_ui *ui, app__body *b, float bottom)
+{
+    float content = bottom - (b->y0 - b->scroll), band = b->y1 - b->y0;
+    float strip = content > band + 0.5f ? app__mm(ui, 6) : 0; /* what is hidden, in words */
+    float y1 = b->y1 - strip;
+    float max = content > y1 - b->y0 ? content - (y1 - b->y0) : 0;
+    float s = b->scroll > max ? max : b->scroll;
+    if (s != b->scroll) { /* the content got shorter (or the window taller) */
+        shift_built(ui, b->cmd0, b->w0, b->scroll - s);
+        a->body_vel = 0; /* a fling stops at the ends */
+    }
+    a->body_scroll = s;
+    if (b->clip != (size_t)-1)
+        ui->cmd[b->clip].r = (app_rect){0, b->y0, (float)ui->width, y1 - b->y0};
+    app_ui_clip_end(ui);
+
+    /* the widgets: cut to the band, kept while they can be hit and read there */
+    size_t n = b->w0;
+    for (size_t i = b->w0; i < ui->nw; i++) {
+        app_widget w = ui->w[i];
+        app_rect vis = app__clip(w.r, b->y0, y1);
+        int lines = 1;
+        for (const char *q = app_ui_widget_label(ui, &ui->w[i]); *q; q++)
+            lines += *q == '\n';
+        float text_h = w.text_px > 0 ? 1.3f * (float)w.text_px * (float)lines : 0;
+        if (vis.h <= 0 || !app__cut_target(ui, w.r, vis) ||
+            (vis.h < w.r.h - 0.5f && vis.h < text_h))
+            continue;
+        w.r = vis;
+        ui->w[n++] = w;
+    }
+    ui->nw = n;
+
+    if (max <= 0)
+        return;
+    /* the scroll bar, and the strip: what is hidden above, below */
+    float th = (y1 - b->y0) * (y1 - b->y0) / content, ty = b->y0 + (y1 - b->y0 - th) * (s / max);
+    app_ui_fill(ui, (app_rect){ui->width - app__mm(ui, 1.5f), ty, app__mm(ui, 1.2f), th}, C_DIM);
+    const char *say = s <= 0.5f         ? _("↓ More below: drag up")
+                      : s >= max - 0.5f ? _("↑ More above: drag down")
+                                        : _("↑↓ More above and below: drag");
+    app_rect r = {0, y1, (float)ui->width, strip};
+    app_ui_fill(ui, r, app__th->hint);
+    app__text_fit(ui, app_rect_inset(r, app__mm(ui, 0.5f)), say, 3, APP_ALIGN_CENTER, C_INK);
+}
+
+int app__body_gesture(app *a, const app_widget *w, const app_gesture *g)
+{
+    (void)w;
+    return app__fling_gesture(&a->body_scroll, &a->body_vel, &a->body_fling_ms, &a->body_dragging,
+                              g);
 }

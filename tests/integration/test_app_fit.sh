@@ -3,10 +3,12 @@
 # 1920x1200 and 1280x800, landscape and portrait, at 149 and 224 DPI (--dpi) and with no DPI
 # reported (Xvfb reports none: the app then assumes the 10.1-inch tablet). With 68 units on
 # Today it finds one by @search, scrolls, opens Settings, the unit's map, its point list
-# (@points) and a point (@point:J1); on each screen dump-widgets (with
-# the text measured by SDL_ttf) must show every actionable widget at least 10 mm on its short
-# side and every widget's text inside it (at least 2.5 mm high: its pixel size, the em), every
-# other text drawn inside its box ("texts"), and the glyph audit no missing glyph.
+# (@points), a point (@point:J1), its notes (scrolled to the last), a dispute and its
+# settlement; on each screen dump-widgets (with the text measured by SDL_ttf) must show every
+# actionable widget at least 10 mm on its short side, inside the window and overlapping no
+# other (a crew cannot press a button under the window's edge, and a tap on one must not land
+# on its neighbour), every widget's text inside it (at least 2.5 mm high: its pixel size, the
+# em), every other text drawn inside its box ("texts"), and the glyph audit no missing glyph.
 source "$(dirname "$0")/lib.sh"
 APP=${QUEJIE_APP:-$QJ_BUILD/quejie-app}
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 # see test_app.sh
@@ -45,6 +47,12 @@ PY
 # an open dispute, for the Dispute screen and its on-site settlement (issue 10 section 2)
 "$QUEJIE" dispute "$J" --unit $U --statement "东坪村不认可该段界线" --parties 东坪村 >/dev/null &&
     ok "a dispute on $U" || fail "dispute on $U"
+# notes on J1, more than a short window holds under the Note screen's phrases: they scroll
+for i in 1 2 3 4 5 6 7 8; do
+    "$QUEJIE" note add "$J" --unit $U --point J1 --text "第${i}条备注：界桩旁有新修的水渠" >/dev/null ||
+        fail "note $i on J1 of $U"
+done
+"$QUEJIE" note list "$J" --unit $U --json >"$T/notes.json" || fail "note list"
 
 # check FILE.json: every actionable widget >= 10 mm, every text fits; prints what does not.
 check_dump() {
@@ -92,21 +100,19 @@ sys.exit(1 if bad else 0)
 PY
 }
 
-# the screens whose widgets must not overlap nor leave the window (Note and Settle still put their
-# save button, and Record its record and override buttons, under a 1280x800 window at 224 DPI)
-OVERLAP="map sign verify verify2 keypad points point dispute"
 # LANGS: the interface languages to run in
 for lang in ${LANGS:-zh en}; do
 if [ "$lang" = en ]; then lopt=(--lang en); else lopt=(); fi
-for size in 1920x1200 1200x1920 1280x800 800x1280; do
+for size in ${SIZES:-1920x1200 1200x1920 1280x800 800x1280}; do
     W=${size%x*} H=${size#*x}
-    for dpi in 149 224 none; do
+    for dpi in ${DPIS:-149 224 none}; do
         tag=$size-$dpi
         [ "$lang" = en ] && tag=$tag-en
         if [ $dpi = none ]; then opt=(); want=$("$PY" -c "import math; print(round(math.hypot($W, $H) / 10.1))")
         else opt=(--dpi $dpi); want=$dpi; fi
-        # Map and Walk with a receiver given (none answers: the Walk screen's banner shows): the
-        # map's buttons, @navigate among them, stay on the map whatever its height
+        # Map, Walk and Record with a receiver given (none answers: the receiver's banner shows
+        # on Walk and Record): the map's buttons, @navigate among them, stay on the map whatever
+        # its height; Record's button stays in the window under the banner
         cat >"$T/mapwalk.s" <<S
 wait-for @navigate
 dump-widgets $T/$tag-map2.json
@@ -114,11 +120,17 @@ tap @walk
 wait-for @walk-start
 dump-widgets $T/$tag-walk.json
 screenshot $ART/$tag-walk.png
+tap @back
+wait-for @record
+tap @record
+wait-for @ptype
+dump-widgets $T/$tag-record2.json
+screenshot $ART/$tag-record2.png
 quit
 S
         if timeout 60 "$APP" --journal "$J" --window $size "${opt[@]}" "${lopt[@]}" --unit $U --gnss 127.0.0.1:$DEADPORT \
             --script "$T/mapwalk.s" >"$T/out" 2>"$T/err"; then
-            for s in map2 walk; do
+            for s in map2 walk record2; do
                 if msg=$(check_overlap "$T/$tag-$s.json" $W $H) && msg=$(check_dump "$T/$tag-$s.json" "$want"); then
                     ok "$tag $s: no widget overlaps another or leaves the window"
                 else fail "$tag $s: $msg"; fi
@@ -186,6 +198,11 @@ dump-widgets $T/$tag-point.json
 tap @note
 wait-for @note-text
 dump-widgets $T/$tag-note.json
+drag $((W / 2)) $((H * 3 / 4)) $((W / 2)) $((H / 4))
+drag $((W / 2)) $((H * 3 / 4)) $((W / 2)) $((H / 4))
+drag $((W / 2)) $((H * 3 / 4)) $((W / 2)) $((H / 4))
+wait 1500
+dump-widgets $T/$tag-note2.json
 tap @back
 tap @back
 tap @back
@@ -205,8 +222,8 @@ S
             continue
         fi
         grep -q " 0 with missing glyphs" "$T/err" && ok "$tag: every string drawn has glyphs" || fail "$tag: $(grep audit "$T/err")"
-        for s in today scrolled search settings map sign verify verify2 record keypad points point note dispute settle; do
-            if msg=$(check_dump "$T/$tag-$s.json" "$want") && { [[ " $OVERLAP " != *" $s "* ]] || msg=$(check_overlap "$T/$tag-$s.json" $W $H); }; then ok "$tag $s: targets >= 10 mm, none overlapping, texts fit and >= 2.5 mm, $want DPI"
+        for s in today scrolled search settings map sign verify verify2 record keypad points point note note2 dispute settle; do
+            if msg=$(check_dump "$T/$tag-$s.json" "$want") && msg=$(check_overlap "$T/$tag-$s.json" $W $H); then ok "$tag $s: targets >= 10 mm, none overlapping, texts fit and >= 2.5 mm, $want DPI"
             else fail "$tag $s: $msg"; fi
         done
         "$PY" - "$T/$tag-today.json" "$T/$tag-scrolled.json" "$T/$tag-search.json" <<'PY' && ok "$tag: the list scrolls and the search finds the unit" || fail "$tag: scrolling or search"
@@ -215,6 +232,13 @@ ids = lambda f: [w["id"] for w in json.load(open(f))["widgets"] if w["id"].start
 a, b, c = (ids(f) for f in sys.argv[1:4])
 assert a and b and a != b, (a, b)
 assert c == ["@unit:622901ZR900042"], c
+PY
+        # the notes list scrolls to its end: the oldest of J1's notes (the last row) can be voided
+        "$PY" - "$T/notes.json" "$T/$tag-note2.json" <<'PY' && ok "$tag: the notes scroll to the oldest" || fail "$tag: the oldest note is out of reach"
+import json, sys
+oldest = min(n["seq"] for n in json.load(open(sys.argv[1])) if n["point"] == "J1")
+ids = [w["id"] for w in json.load(open(sys.argv[2]))["widgets"]]
+assert "@note-void:%d" % oldest in ids, ids
 PY
     done
 done

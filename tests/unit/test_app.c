@@ -422,7 +422,7 @@ static void check_targets(const app_ui *ui)
 }
 
 /* Every screen, in portrait and landscape on real tablet displays: each widget lies inside the
- * window and is at least 10 mm each way. */
+ * window, is at least 10 mm each way and overlaps no other (the map under its buttons aside). */
 static void check_layouts(app *a)
 {
     static const struct {
@@ -430,12 +430,18 @@ static void check_layouts(app *a)
         float ppmm;
     } disp[] = {{800, 1280, 7.44f},  /* 8" 800x1280, 189 DPI, portrait */
                 {1280, 800, 5.87f},  /* 10" 1280x800, 149 DPI */
+                {1280, 800, 8.82f},  /* 1280x800 at 224 DPI: Record, Note, Settle ran under it */
+                {800, 1280, 8.82f},  /* and turned */
                 {1200, 1920, 8.82f}, /* 10" 1920x1200 turned, 224 DPI */
                 {1920, 1200, 8.82f}};
-    static const app_screen scr[] = {APP_SCR_TODAY,  APP_SCR_MAP,    APP_SCR_GNSS, APP_SCR_RECORD,
-                                     APP_SCR_WALK,   APP_SCR_VERIFY, APP_SCR_SIGN, APP_SCR_DISPUTE,
-                                     APP_SCR_DAYEND, APP_SCR_POINTS, APP_SCR_POINT};
+    static const app_screen scr[] = {
+        APP_SCR_TODAY,  APP_SCR_MAP,  APP_SCR_GNSS,    APP_SCR_RECORD,  APP_SCR_WALK,
+        APP_SCR_VERIFY, APP_SCR_SIGN, APP_SCR_DISPUTE, APP_SCR_DAYEND,  APP_SCR_POINTS,
+        APP_SCR_POINT,  APP_SCR_NOTE, APP_SCR_SETTLE,  APP_SCR_SETTINGS};
     app_screen keep = a->screen;
+    int64_t keep_sel = a->dsp_sel;
+    if (a->ndsp > 0)
+        a->dsp_sel = a->dsp[0].seq; /* the Settle screen shows it */
     app_ui ui = {0};
     size_t checked = 0;
     for (size_t d = 0; d < sizeof disp / sizeof disp[0]; d++)
@@ -453,8 +459,19 @@ static void check_layouts(app *a)
                             disp[d].h, (int)scr[k], ui.w[i].id, r.x, r.y, r.w, r.h);
                     CHECK(!"widget outside the window or under 10 mm");
                 }
+                for (size_t o = i + 1; o < ui.nw && strcmp(ui.w[i].id, "map") != 0; o++) {
+                    app_rect q = ui.w[o].r;
+                    if (strcmp(ui.w[o].id, "map") == 0 ||
+                        fminf(r.x + r.w, q.x + q.w) - fmaxf(r.x, q.x) <= 0.5f ||
+                        fminf(r.y + r.h, q.y + q.h) - fmaxf(r.y, q.y) <= 0.5f)
+                        continue;
+                    fprintf(stderr, "  %dx%d screen %d: @%s overlaps @%s\n", disp[d].w, disp[d].h,
+                            (int)scr[k], ui.w[i].id, ui.w[o].id);
+                    CHECK(!"widgets overlap");
+                }
             }
         }
+    a->dsp_sel = keep_sel;
     CHECK(checked > 150); /* every screen had its widgets */
     a->screen = keep;
     app_ui_free(&ui);
