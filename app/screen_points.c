@@ -67,7 +67,8 @@ static void draw_row(app *a, app_ui *ui, const sv_bpoint *p, app_rect box, int a
              app__grade_label(p->q.grade));
     app_rect b1 = {box.x + pad, box.y, box.w - 2 * pad, box.h / 2};
     int px1 = app__fit_label(ui, b1, line, app__text_px(ui, 4), shown, sizeof shown);
-    if (b1.y >= y0 - 0.5f && b1.y + b1.h <= y1 + 0.5f)
+    int b1_drawn = b1.y >= y0 - 0.5f && b1.y + b1.h <= y1 + 0.5f;
+    if (b1_drawn)
         app__draw_label(ui, b1, shown, px1, APP_ALIGN_LEFT, C_INK);
     point_facts(p, l2, sizeof l2);
     app_rect b2 = {box.x + pad, box.y + box.h / 2, box.w - 2 * pad, box.h / 2};
@@ -80,7 +81,8 @@ static void draw_row(app *a, app_ui *ui, const sv_bpoint *p, app_rect box, int a
     char id[80];
     snprintf(id, sizeof id, "point:%s", p->number);
     app_ui_widget(ui, id, vis, 1);
-    app_ui_widget_text(ui, shown, px1, b1.w);
+    if (b1_drawn) /* cut at the list's edge: it reports no label it does not show */
+        app_ui_widget_text(ui, shown, px1, b1.w);
 }
 
 static void build_points(app *a, app_ui *ui, int64_t now_ms)

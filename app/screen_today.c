@@ -113,7 +113,8 @@ static void draw_row(app *a, app_ui *ui, const app_unit_row *r, app_rect box, in
     snprintf(line, sizeof line, "%s  %s", r->u.code, r->u.name ? r->u.name : "");
     app_rect l1 = {box.x + pad, box.y, box.w - 2 * pad, box.h / 2};
     int px1 = app__fit_label(ui, l1, line, app__text_px(ui, 4), shown, sizeof shown);
-    if (l1.y >= y0 - 0.5f && l1.y + l1.h <= y1 + 0.5f)
+    int l1_drawn = l1.y >= y0 - 0.5f && l1.y + l1.h <= y1 + 0.5f;
+    if (l1_drawn)
         app__draw_label(ui, l1, shown, px1, APP_ALIGN_LEFT, C_INK);
     char line2[2200];
     if (r->stage == SV_STAGE_RETURNED)
@@ -140,6 +141,8 @@ static void draw_row(app *a, app_ui *ui, const app_unit_row *r, app_rect box, in
     char id[80];
     snprintf(id, sizeof id, "unit:%s", r->u.code);
     app_ui_widget(ui, id, vis, 1);
+    if (!l1_drawn) /* cut at the list's edge: the row shows no name, it reports none */
+        return;
     char l1s[512];
     px1 = app__fit_label(ui, l1, line, app__text_px(ui, 4), l1s, sizeof l1s);
     app_ui_widget_text(ui, l1s, px1, l1.w);

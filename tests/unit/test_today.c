@@ -72,6 +72,17 @@ static int units_shown(char seen[NUNITS], const app_rect *view)
         n++;
         seen[k] = 1;
         const app_rect r = ui.w[i].r;
+        /* the label a row's widget reports is drawn, inside it: a row cut at the list's edge
+         * reported its first line while the line was not drawn (a dump said it did not fit) */
+        const char *label = app_ui_widget_label(&ui, &ui.w[i]);
+        int shown = !label[0];
+        for (size_t c = 0; c < ui.ncmd && !shown; c++)
+            shown = ui.cmd[c].op == APP_OP_TEXT && strcmp(ui.text + ui.cmd[c].off, label) == 0 &&
+                    ui.cmd[c].r.y >= r.y - 0.5f &&
+                    ui.cmd[c].r.y + ui.cmd[c].r.h <= r.y + r.h + 0.5f;
+        if (!shown)
+            fprintf(stderr, "  @%s reports '%s', not drawn inside it\n", ui.w[i].id, label);
+        CHECK(shown);
         /* inside the list's viewport, never under the search row or the bottom bar */
         CHECK(r.y >= view->y - 0.5f && r.y + r.h <= view->y + view->h + 0.5f);
     }
