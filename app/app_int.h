@@ -14,15 +14,16 @@
 /* A theme: every colour the screens draw with. Text colours are read against the background
  * named beside them; test_theme checks each pair (app__theme_pairs) for WCAG AA contrast. */
 typedef struct app__theme {
-    const char *name;                  /* "day" (high-contrast daylight), "night" */
-    app_color bg, ink, dim;            /* page, text, secondary text */
-    app_color bar, bar_ink;            /* top bar and the text on it, back button */
-    app_color bar_btn;                 /* the top bar's back button */
-    app_color line;                    /* separators (decoration) */
-    app_color btn, btn_ink, btn_edge;  /* an enabled button */
-    app_color off, off_ink, off_edge;  /* a disabled button: flat, no fill, grey */
-    app_color row_alt, panel;          /* alternate list rows, bottom bars */
-    app_color ok, warn, bad, go;       /* status text on bg / panel; go: the big action */
+    const char *name;                 /* "day" (high-contrast daylight), "night" */
+    app_color bg, ink, dim;           /* page, text, secondary text */
+    app_color bar, bar_ink;           /* top bar and the text on it, back button */
+    app_color bar_btn;                /* the top bar's back button */
+    app_color line;                   /* separators (decoration) */
+    app_color btn, btn_ink, btn_edge; /* an enabled button */
+    app_color off, off_ink, off_edge; /* a disabled button: flat, no fill, grey */
+    app_color row_alt, panel;         /* alternate list rows, bottom bars */
+    app_color ok, warn, bad, go;      /* status text on bg / panel; go: the big action */
+    app_color stop; /* the big action that stops or warns (cancel, stop walk): bar_ink text */
     app_color banner_bad, banner_info; /* the banner's backgrounds (text bad / dim) */
     app_color field, field_edge;       /* a text field and its outline */
     app_color hint;                    /* "n more above/below" background (ink text) */
@@ -69,6 +70,7 @@ double app__contrast(app_color a, app_color b);
 #define C_WARN (app__th->warn)
 #define C_BAD (app__th->bad)
 #define C_GO (app__th->go)
+#define C_STOP (app__th->stop)
 
 /* ---- a screen: what app.c dispatches on ------------------------------------------------- */
 

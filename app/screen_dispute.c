@@ -135,7 +135,7 @@ static void build_dispute(app *a, app_ui *ui, int64_t now_ms)
     snprintf(buf, sizeof buf, _("To point: %s"), a->dsp_to[0] ? a->dsp_to : "—");
     app__button(ui, "dsp-to", (app_rect){2 * pad + hw, y, hw, t}, buf, a->npts > 0);
     y += t + pad;
-    app__big_button(ui, "dsp-save", (app_rect){pad, y, w, t * 1.4f}, _("Record dispute"), C_BAD,
+    app__big_button(ui, "dsp-save", (app_rect){pad, y, w, t * 1.4f}, _("Record dispute"), C_STOP,
                     a->rec && a->dsp_parties[0] && a->dsp_statement[0] &&
                         !a->dsp_from[0] == !a->dsp_to[0]);
     y += t * 1.4f + pad;

@@ -21,13 +21,17 @@ static void fmt_m(char *buf, size_t n, double v)
         snprintf(buf, n, "—");
 }
 
-static void progress_bar(app_ui *ui, app_rect r, double frac, app_color c, const char *label)
+/* The label on the theme's panel, the progress a strip in the ok colour along its foot (the
+ * night theme drew its light text on fixed light bars) */
+static void progress_bar(app_ui *ui, app_rect r, double frac, const char *label)
 {
-    app_ui_fill(ui, r, 0xeeeeeeffu);
+    app_ui_fill(ui, r, app__th->panel);
+    float sh = app__mm(ui, 1.5f);
     if (frac > 0)
-        app_ui_fill(ui, (app_rect){r.x, r.y, r.w * (float)fmin(frac, 1), r.h}, c);
+        app_ui_fill(ui, (app_rect){r.x, r.y + r.h - sh, r.w * (float)fmin(frac, 1), sh}, C_OK);
     app_ui_frame(ui, r, 2, C_INK);
-    app__text_fit(ui, app_rect_inset(r, app__mm(ui, 1)), label, 4, APP_ALIGN_LEFT, C_INK);
+    app__text_fit(ui, app_rect_inset((app_rect){r.x, r.y, r.w, r.h - sh}, app__mm(ui, 1)), label, 4,
+                  APP_ALIGN_LEFT, C_INK);
 }
 
 /* What keeps a point from being recorded now, for the crew; NULL when nothing. */
@@ -144,11 +148,17 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
     int banner = a->gnss_ok && !(a->gnss.connected && app__live_fix(a, now_ms));
     if (averaging || !banner) {
         app_rect mr = {x, y, w, t * 0.9f};
-        app_ui_fill(ui, mr,
-                    m ? (averaging && s->overriding ? 0xfff0d0ffu : 0xffe0e0ffu) : 0xe0f5e6ffu);
+        /* the theme's tested pairs: a problem as the error banner, an override in the warning
+         * colour and ready in the ok colour on a panel (fixed light boxes were unreadable at
+         * night) */
+        int over = averaging && s->overriding;
+        app_ui_fill(ui, mr, m && !over ? app__th->banner_bad : app__th->panel);
         app__text_fit(ui, app_rect_inset(mr, app__mm(ui, 1)),
                       m ? m : (averaging ? _("Averaging: hold the pole still") : _("Ready")), 4,
-                      APP_ALIGN_LEFT, m ? C_BAD : C_GO);
+                      APP_ALIGN_LEFT,
+                      over ? C_WARN
+                      : m  ? C_BAD
+                           : C_OK);
         y += mr.h + pad / 2;
     }
 
@@ -173,14 +183,14 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
     float bw = beside ? (w - pad) / 2 : w;
     snprintf(buf, sizeof buf, _("Epochs %d / %d"), averaging ? s->n : 0, need.epochs);
     progress_bar(ui, (app_rect){x, y, bw, bh},
-                 averaging && need.epochs > 0 ? (double)s->n / need.epochs : 0, 0x9fd8b0ffu, buf);
+                 averaging && need.epochs > 0 ? (double)s->n / need.epochs : 0, buf);
     if (!beside)
         y += bh + pad / 2;
     if (two) {
         snprintf(buf, sizeof buf, _("Seconds %.1f / %.0f"), averaging ? s->secs : 0.0,
                  need.min_seconds);
         progress_bar(ui, (app_rect){beside ? x + bw + pad : x, y, bw, bh},
-                     averaging ? s->secs / need.min_seconds : 0, 0x9fc8e8ffu, buf);
+                     averaging ? s->secs / need.min_seconds : 0, buf);
         y += bh + pad / 2;
     }
     if (averaging && isfinite(s->spread_m))
@@ -260,7 +270,7 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
     app_rect big = beside_go ? (app_rect){x + ow + pad, foot, w - ow - pad, big_h}
                              : (app_rect){x, foot + t + pad, w, big_h};
     if (averaging)
-        app__big_button(ui, "record-cancel", big, _("Cancel this point"), C_BAD, 1);
+        app__big_button(ui, "record-cancel", big, _("Cancel this point"), C_STOP, 1);
     else {
         /* the pole height the point takes, on the button the crew presses */
         char go[200], ph[64];

@@ -25,7 +25,7 @@ static void build_walk(app *a, app_ui *ui, int64_t now_ms)
     float bw = fminf(ui->width * 0.35f, app__mm(ui, 70));
     app_rect big = {ui->width - bw - pad, p.y + pad, bw, panel_h - 2 * pad};
     if (walking)
-        app__big_button(ui, "walk-stop", big, _("Stop walk"), C_BAD, 1);
+        app__big_button(ui, "walk-stop", big, _("Stop walk"), C_STOP, 1);
     else
         app__big_button(ui, "walk-start", big,
                         a->rs.walking ? _("Start walk (ends the other walk)") : _("Start walk"),

@@ -410,6 +410,29 @@ static int tap_id(app *a, app_ui *ui, const char *id)
     return 1;
 }
 
+/* Every text of the frame against the opaque fill it lies on (the last one drawn before it under
+ * its box's centre, else the page): at least 4.5:1 (WCAG AA). */
+static void check_text_contrast(const app_ui *ui, const char *theme)
+{
+    for (size_t i = 0; i < ui->ncmd; i++) {
+        const app_cmd *k = &ui->cmd[i];
+        if (k->op != APP_OP_TEXT)
+            continue;
+        float cx = k->r.x + k->r.w / 2, cy = k->r.y + k->r.h / 2;
+        app_color bg = app__th->bg;
+        for (size_t j = 0; j < i; j++)
+            if (ui->cmd[j].op == APP_OP_FILL && (ui->cmd[j].color & 0xff) == 0xff &&
+                app_rect_has(ui->cmd[j].r, cx, cy))
+                bg = ui->cmd[j].color;
+        double r = app__contrast(k->color, bg);
+        if (r < 4.5) {
+            fprintf(stderr, "  %s theme: '%s' %08x on %08x is %.2f:1\n", theme, ui->text + k->off,
+                    k->color, bg, r);
+            CHECK(!"text below 4.5:1 on its background");
+        }
+    }
+}
+
 /* Every actionable widget on this frame is at least 10 mm in both directions. */
 static void check_targets(const app_ui *ui)
 {
@@ -568,6 +591,14 @@ static void test_recording(void)
     a.gnss.fix.mono_ms = sv_mono_ms();
     rebuild(&a, &ui);
     CHECK(app_ui_find(&ui, "override") && app_ui_find(&ui, "override")->enabled);
+    /* what keeps the point, its progress: readable in both themes (the night theme drew its
+     * light text on the day theme's light bars and boxes) */
+    for (int th = 0; th < APP__NTHEMES; th++) {
+        a.set.theme = th;
+        rebuild(&a, &ui);
+        check_text_contrast(&ui, app__themes[th].name);
+    }
+    a.set.theme = 0;
     CHECK(tap_id(&a, &ui, "override"));
     CHECK_INT(a.modal, APP_MODAL_PICK);
     CHECK(tap_id(&a, &ui, "pick:0"));
