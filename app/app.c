@@ -364,14 +364,15 @@ void app_build(app *a, app_ui *ui, int64_t now_ms)
 {
     app__set_theme(a->set.theme);
     app_ui_fill(ui, (app_rect){0, 0, (float)ui->width, (float)ui->height}, C_BG);
-    screens[a->screen]->build(a, ui, now_ms);
-    /* The banner, where the crew looks last: decisions that could not be recorded (with a
-     * retry) before anything else, then this screen's message, why nothing can be recorded,
-     * the recorder's last error, or what is still being saved. */
+    /* The banner under the top bar: decisions that could not be recorded (with a retry) before
+     * anything else, then this screen's message, why nothing can be recorded, the recorder's
+     * last error, or what is still being saved. All but the last stay until dealt with: the
+     * top bar makes room for them (app__top_bar), so they hide no part of the screen (a
+     * read-only journal's message lay over Today's search field). What is being saved shows
+     * for a moment only: over the screen, so nothing moves under a finger. */
     char fb[800];
     const char *msg = a->status;
-    app_color mc = C_BAD, bg = app__th->banner_bad;
-    int retry = 0;
+    int retry = 0, saving = 0;
     if (a->rec && a->rs.jobs_failed > 0) {
         snprintf(fb, sizeof fb, _("%d decisions NOT recorded (last: %s): %s"), a->rs.jobs_failed,
                  a->rs.failed_label, a->rs.message);
@@ -384,21 +385,18 @@ void app_build(app *a, app_ui *ui, int64_t now_ms)
     } else if (!msg[0] && a->rec && a->rs.jobs_pending > 0) {
         snprintf(fb, sizeof fb, _("Saving %d…"), a->rs.jobs_pending);
         msg = fb;
-        mc = C_DIM;
-        bg = app__th->banner_info;
+        saving = 1;
     }
-    if (msg[0]) {
-        /* under the top bar: the bottom of every screen holds its actions */
-        float h = retry ? app__target(ui) : app__mm(ui, 9);
+    app__copy(a->banner, sizeof a->banner, saving ? "" : msg);
+    a->banner_retry = retry;
+    screens[a->screen]->build(a, ui, now_ms);
+    if (saving) {
         float top = a->top_h > 0 ? a->top_h : app__target(ui) + app__mm(ui, 2);
-        app_rect r = {0, top, (float)ui->width, h};
-        app_ui_fill(ui, r, bg);
-        float bw = retry ? app__target(ui) * 3 : 0;
-        app__text_fit(ui, app_rect_inset((app_rect){r.x, r.y, r.w - bw, r.h}, app__mm(ui, 1)), msg,
-                      3.2f, APP_ALIGN_LEFT, mc);
-        if (retry)
-            app__button(ui, "retry-failed", (app_rect){r.w - bw, r.y, bw, r.h}, _("Try again"), 1);
+        app_rect r = {0, top, (float)ui->width, app__mm(ui, 9)};
+        app_ui_fill(ui, r, app__th->banner_info);
+        app__text_fit(ui, app_rect_inset(r, app__mm(ui, 1)), msg, 3.2f, APP_ALIGN_LEFT, C_DIM);
     }
+    a->banner[0] = '\0';
     if (a->modal != APP_MODAL_NONE)
         app__build_modal(a, ui);
 }

@@ -327,6 +327,10 @@ typedef struct app {
     char stl_agreement[APP_TEXT_MAX], stl_number[SV_CODE_MAX];
     /* a screen's scrolled body (app__body_begin, widgets.c): scroll px, fling px/s, the last
      * drag event, a finger on it; reset when another screen opens */
+    /* the banner under the top bar while a frame is built (app_build, app__top_bar): the
+     * message ("" none), and whether it offers to try failed decisions again */
+    char banner[800];
+    int banner_retry;
     float body_scroll, body_vel;
     int64_t body_fling_ms;
     int body_dragging;

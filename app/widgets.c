@@ -310,7 +310,19 @@ float app__top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
     app_ui_text(ui, p, txt, app__text_px(ui, 3.5f), APP_ALIGN_CENTER, C_BAR_INK);
     app_ui_widget(ui, "gnss", p, 1);
     app_ui_widget_text(ui, txt, app__text_px(ui, 3.5f), p.w);
-    return h + app__receiver_banner(a, ui, h, now_ms);
+    h += app__receiver_banner(a, ui, h, now_ms);
+    if (a->banner[0]) { /* app_build's message: room made for it, it hides nothing */
+        int retry = a->banner_retry;
+        app_rect r = {0, h, (float)ui->width, retry ? app__target(ui) : app__mm(ui, 9)};
+        app_ui_fill(ui, r, app__th->banner_bad);
+        float bw = retry ? app__target(ui) * 3 : 0;
+        app__text_fit(ui, app_rect_inset((app_rect){r.x, r.y, r.w - bw, r.h}, app__mm(ui, 1)),
+                      a->banner, 3.2f, APP_ALIGN_LEFT, C_BAD);
+        if (retry)
+            app__button(ui, "retry-failed", (app_rect){r.w - bw, r.y, bw, r.h}, _("Try again"), 1);
+        h += r.h;
+    }
+    return h;
 }
 
 float app__receiver_banner(app *a, app_ui *ui, float y, int64_t now_ms)

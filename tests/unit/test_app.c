@@ -992,6 +992,29 @@ static void test_recording(void)
     CHECK_INT(app_rec_submit(a.rec, "bad decision", refused_job, calls, free), 0);
     PUMP_UNTIL(&a, &ui, a.rs.jobs_failed == 1);
     CHECK(app_ui_find(&ui, "retry-failed") != NULL);
+    /* the banner and its button hide nothing: Today's search field, the Note screen's targets
+     * lay under it */
+    {
+        app_screen keep = a.screen;
+        static const app_screen under[] = {APP_SCR_TODAY, APP_SCR_NOTE, APP_SCR_DAYEND};
+        for (size_t u = 0; u < sizeof under / sizeof under[0]; u++) {
+            a.screen = under[u];
+            rebuild(&a, &ui);
+            const app_widget *rw = app_ui_find(&ui, "retry-failed");
+            CHECK(rw != NULL);
+            for (size_t i = 0; rw && i < ui.nw; i++) {
+                app_rect r = ui.w[i].r, q = rw->r;
+                if (&ui.w[i] == rw || fminf(r.x + r.w, q.x + q.w) - fmaxf(r.x, q.x) <= 0.5f ||
+                    fminf(r.y + r.h, q.y + q.h) - fmaxf(r.y, q.y) <= 0.5f)
+                    continue;
+                fprintf(stderr, "  screen %d: @retry-failed overlaps @%s\n", (int)under[u],
+                        ui.w[i].id);
+                CHECK(!"the banner's button lies over a widget");
+            }
+        }
+        a.screen = keep;
+        rebuild(&a, &ui);
+    }
     CHECK(tap_id(&a, &ui, "retry-failed"));
     PUMP_UNTIL(&a, &ui, a.rs.jobs_failed == 1 && a.rs.jobs_pending == 0);
     CHECK(*calls >= 2); /* tried again, refused again */
