@@ -11,6 +11,7 @@ Called by test_console_browser.sh, which prepares the office and checks the tabl
 import os
 import re
 import sys
+import traceback
 from urllib.parse import urlsplit
 
 from selenium.common.exceptions import NoAlertPresentException
@@ -304,6 +305,7 @@ try:
         drain_logs()
         del console_errors[:]
 except Exception as e:  # a crash of the script is a failure with a screenshot, never a pass
+    traceback.print_exc()  # where it crashed, for the log
     fail("browser session: %r" % e)
     try:
         shot("crash")

@@ -12,6 +12,7 @@ test_console_imagery.sh, which prepares the office and its imagery.
 """
 import os
 import sys
+import traceback
 from urllib.parse import urlsplit
 
 from selenium.webdriver.common.by import By
@@ -116,6 +117,7 @@ try:
     foreign = qb.foreign(ORIGIN, qb.requests)
     check(not foreign, "no request to any origin but the office's", " ".join(foreign[:5]))
 except Exception as e:  # a crash of the check is a failure, with its screenshot
+    traceback.print_exc()  # where it crashed, for the log
     fail("browser check: %r" % e)
     qb.shot("crash")
 finally:

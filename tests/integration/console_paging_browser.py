@@ -8,6 +8,7 @@ lines like lib.sh and exits non-zero on a failure. Called by test_console_paging
 """
 import os
 import sys
+import traceback
 from urllib.parse import urlsplit
 
 from selenium.webdriver.common.by import By
@@ -103,6 +104,7 @@ try:
     foreign = qb.foreign(ORIGIN, requests)
     check(not foreign, "no request to any origin but the office's", "; ".join(foreign[:5]))
 except Exception as e:  # a crash of the script is a failure with a screenshot, never a pass
+    traceback.print_exc()  # where it crashed, for the log
     fail("browser session: %r" % e)
     try:
         shot("crash")

@@ -14,7 +14,8 @@ import tempfile
 from urllib.parse import urlsplit
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import (StaleElementReferenceException, TimeoutException,
+                                        WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -63,8 +64,11 @@ def start(art_dir, lang=None):
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
     driver.set_page_load_timeout(60)
-    # generous: a loaded CI machine renders slowly, and until() returns as soon as it holds
-    wait = WebDriverWait(driver, 40, ignored_exceptions=[StaleElementReferenceException])
+    # generous: a loaded CI machine renders slowly, and until() returns as soon as it holds.
+    # A poll that lands while the page is being replaced (a form's answer reloading it) can
+    # fail with a bare WebDriverException: the condition is polled again, and a browser that
+    # is really gone ends in the timeout's failure and screenshot
+    wait = WebDriverWait(driver, 40, ignored_exceptions=[StaleElementReferenceException, WebDriverException])
     return driver
 
 
