@@ -113,13 +113,19 @@ static void day_status(const app_dayend_row *r, char *buf, size_t n)
             else if (bit == SV_MISSING_FIELDS)
                 PUT(_("%sfields verified %d/%d"), sep, r->fields_verified, (int)SV_FIELD_COUNT);
             else if (bit == SV_MISSING_DISPUTES)
-                PUT(_("%s%d disputes open"), sep, r->disputes_open);
+                PUT(ngettext("%s%d dispute open", "%s%d disputes open",
+                             (unsigned long)r->disputes_open),
+                    sep, r->disputes_open);
             else if (bit == SV_MISSING_ATTENDANCE)
                 PUT(_("%sno attendance recorded"), sep);
             else if (bit == SV_MISSING_SIGNATURES)
-                PUT(_("%s%d signatures missing"), sep, r->signatures_missing);
+                PUT(ngettext("%s%d signature missing", "%s%d signatures missing",
+                             (unsigned long)r->signatures_missing),
+                    sep, r->signatures_missing);
             else
-                PUT(_("%s%d objection periods running"), sep, r->objections_open);
+                PUT(ngettext("%s%d objection period running", "%s%d objection periods running",
+                             (unsigned long)r->objections_open),
+                    sep, r->objections_open);
             sep = _(", ");
         }
     }

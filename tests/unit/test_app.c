@@ -977,7 +977,7 @@ static void test_recording(void)
          * library's rule; another unit nobody touched is grey, never green (defect 8) */
         CHECK_INT(r->stage, SV_STAGE_IN_PROGRESS);
         CHECK(r->missing & SV_MISSING_DISPUTES);
-        CHECK(ui_says(&ui, "Incomplete:") && ui_says(&ui, "1 disputes open"));
+        CHECK(ui_says(&ui, "Incomplete:") && ui_says(&ui, "1 dispute open"));
         const app_dayend_row *o = &a.day[a.cur == 0 ? 1 : 0];
         CHECK_INT(o->stage, SV_STAGE_TODO);
         CHECK(ui_says(&ui, "Untouched"));
