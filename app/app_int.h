@@ -266,6 +266,9 @@ int app__pad_drag(app *a, const app_gesture *g);
 int app__usb_dir(const char *mtab, const char *const roots[], char *out, size_t n);
 /* screen_points.c: how a point was obtained (SV_METHOD_*), for the crew. */
 const char *app__method_label(const char *m);
+/* screen_points.c: the plane CRS of the coordinates shown, short: "EPSG:4524", or for a custom
+ * central meridian (no EPSG code) the library's name, "CGCS2000 GK CM 103.5E". */
+const char *app__crs_label(app *a, char *buf, size_t n);
 /* screen_point.c: submit a void of entry seq with a reason (label names it); the phrases a void
  * reason is picked from; open the reason's text modal for seq. */
 void app__submit_void(app *a, int64_t seq, const char *what, const char *reason);

@@ -77,7 +77,8 @@ static void build_map(app *a, app_ui *ui, int64_t now_ms)
         app__nav_panel(a, ui, (app_rect){app__mm(ui, 3), info.y + 2, tw, info_h - 2}, now_ms);
     char l1[256], l2[256] = "";
     if (isfinite(px) && f) {
-        snprintf(l1, sizeof l1, "X %.3f  Y %.3f  (EPSG:%d)", px, py, a->crs.epsg);
+        char crs[96];
+        snprintf(l1, sizeof l1, "X %.3f  Y %.3f  (%s)", px, py, app__crs_label(a, crs, sizeof crs));
         /* the first draft vertex without a recorded point within 5 m; distance and bearing by
          * the library's geodesy (true north) */
         const double *ll = r ? r->u.draft.lonlat : NULL;

@@ -171,11 +171,13 @@ static void build_point(app *a, app_ui *ui, int64_t now_ms)
              ground);
     app__text_line(ui, x, y, w, lh, buf, 3.6f, C_INK);
     y += lh;
-    if (a->pts_xy && isfinite(a->pts_xy[2 * idx]))
-        snprintf(buf, sizeof buf, "X %.3f  Y %.3f  (EPSG:%d) · %.8f, %.8f", a->pts_xy[2 * idx],
-                 a->pts_xy[2 * idx + 1], a->crs.epsg, p->lat, p->lon);
-    else
+    if (a->pts_xy && isfinite(a->pts_xy[2 * idx])) {
+        char crs[96];
+        snprintf(buf, sizeof buf, "X %.3f  Y %.3f  (%s) · %.8f, %.8f", a->pts_xy[2 * idx],
+                 a->pts_xy[2 * idx + 1], app__crs_label(a, crs, sizeof crs), p->lat, p->lon);
+    } else {
         snprintf(buf, sizeof buf, "%.8f, %.8f", p->lat, p->lon);
+    }
     app__text_line(ui, x, y, w, lh, buf, 3.6f, C_INK);
     y += lh;
     if (p->flags & SV_PT_OFFSET) {

@@ -32,6 +32,15 @@ const char *app__method_label(const char *m)
     return m;
 }
 
+const char *app__crs_label(app *a, char *buf, size_t n)
+{
+    if (a->crs.epsg > 0)
+        snprintf(buf, n, "EPSG:%d", a->crs.epsg);
+    else
+        snprintf(buf, n, "%s", sv_geo_crs_name(a->geo, a->crs));
+    return buf;
+}
+
 /* The second line of a point's row: epochs, σ, time, method, pole height. */
 static void point_facts(const sv_bpoint *p, char *out, size_t n)
 {

@@ -297,6 +297,16 @@ static void test_screens(void)
     CHECK(a.ndraft >= 4);
     CHECK_INT(a.npts, 1);
     CHECK_INT(a.crs.epsg, 4513 + 34 - 25); /* 103.23 E: 3-degree zone 34 -> EPSG:4522 */
+    /* the coordinates' CRS as the map and a point's page name it: its EPSG code, or for a
+     * journal on a custom central meridian the meridian, never "EPSG:0" */
+    {
+        char b[96];
+        CHECK(strcmp(app__crs_label(&a, b, sizeof b), "EPSG:4522") == 0);
+        sv_crs keep = a.crs;
+        a.crs = (sv_crs){.epsg = 0, .central_meridian = 103.5};
+        CHECK(strcmp(app__crs_label(&a, b, sizeof b), "CGCS2000 GK CM 103.5E") == 0);
+        a.crs = keep;
+    }
     /* the draft fits the map after zoom-to-unit */
     float sx, sy;
     int inside = 1;
