@@ -840,7 +840,10 @@
             var b = add(card, el('button', tr('decide'), 'decide'));
             b.type = 'submit';
             if (!canDecide()) {
+                /* a viewer reads the versions; nothing to pick, nothing to type */
                 b.disabled = true;
+                choice.disabled = true;
+                reason.disabled = true;
                 add(card, el('p', tr('viewer')));
             }
             card.addEventListener('submit', function (ev) {

@@ -17,6 +17,7 @@
 
 #include "internal.h"
 #include "journal_int.h"
+#include "survey/clock.h"
 #include "survey/geo.h"
 #include "survey/kinds.h"
 #include "survey/lifecycle.h"
@@ -913,6 +914,17 @@ static int do_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
                                 "(YYYY-MM-DD, a real date)");
     if (a->notice_date[0] && !sv_date_ok(a->notice_date))
         return sv__journal_fail(j, SV_EINVAL, "notice date '%s' is not YYYY-MM-DD", a->notice_date);
+    /* attendance is recorded after the notice was served: a date to come is a slip of the
+     * keyboard that would start the objection clock late (a day's grace for the time zone) */
+    char today[11], tomorrow[11];
+    int64_t now = sv_wall_ms();
+    sv_local_date_of(now, today);
+    sv_local_date_of(now + 86400000, tomorrow);
+    if (a->notice_date[0] && tomorrow[0] && strcmp(a->notice_date, tomorrow) > 0)
+        return sv__journal_fail(j, SV_EINVAL,
+                                "notice date %s has not come yet (today is %s on this device's "
+                                "clock): give the date the notice was served, or set the clock",
+                                a->notice_date, today);
     /* the notice (违约缺席定界通知书) is served on an absent party only: a date beside anyone else
      * would start an objection clock nobody has */
     if (a->notice_date[0] && a->presence != SV_ABSENT)

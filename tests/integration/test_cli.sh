@@ -138,6 +138,8 @@ expect "attendance: absent with notice" "$Q" attend "$J" --unit $U --party 乙�
 refuse "attendance: absent without notice date" "$Q" attend "$J" --unit $U --party 丙村 --presence absent
 refuse "attendance: a notice date for a party that was present" "$Q" attend "$J" --unit $U --party 丙村 --presence present --notice-date 2026-02-20
 grep -q "a notice date is for an absent party" "$T/err" && ok "  the refusal says the date is for an absent party" || fail "present with a date: $(cat "$T/err")"
+refuse "attendance: a notice date still to come" "$Q" attend "$J" --unit $U --party 丙村 --presence absent --notice-date "$(date -d '+3 days' +%F)"
+grep -q "has not come yet" "$T/err" && ok "  the refusal says the date has not come" || fail "future notice date: $(cat "$T/err")"
 expect "line" "$Q" line "$J" --unit $U --from J1 --to T1 --category ditch --position centre --nature disputed --neighbour 乙村
 lseq=$(sed -n 's/.*(entry \([0-9]*\)).*/\1/p' "$T/out")
 refuse "line: an end that is not a boundary point" "$Q" line "$J" --unit $U --from J1 --to J99

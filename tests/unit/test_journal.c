@@ -468,7 +468,13 @@ static void test_review_findings(void)
     a.presence = SV_ABSENT;
     snprintf(a.notice_date, sizeof a.notice_date, "2026-02-30");
     CHECK_INT(sv_record_attendance(j, &a, NULL), SV_EINVAL);
-    snprintf(a.notice_date, sizeof a.notice_date, "2028-02-29");
+    /* ... served, so not to come: the day after tomorrow is refused, naming the clock */
+    char later[11];
+    sv_local_date_of(sv_wall_ms() + 2 * 86400000LL, later);
+    snprintf(a.notice_date, sizeof a.notice_date, "%s", later);
+    CHECK_INT(sv_record_attendance(j, &a, NULL), SV_EINVAL);
+    CHECK(strstr(sv_journal_errmsg(j), "has not come yet") != NULL);
+    snprintf(a.notice_date, sizeof a.notice_date, "2024-02-29");
     CHECK_INT(sv_record_attendance(j, &a, NULL), SV_OK);
 
     /* Inside a batch a failed call undoes only itself. */
