@@ -1076,11 +1076,6 @@ static int list_audit(sy_office *o, char **out)
     return sy_office_audit_list(o, 500, out);
 }
 
-static enum MHD_Result h_api_units(ctx *x)
-{
-    return kept_listing(x, KEPT_UNITS);
-}
-
 static enum MHD_Result h_api_review(ctx *x)
 {
     char *t = NULL;
@@ -1422,6 +1417,69 @@ static int tile_coord(const char *s, int64_t *out)
         return 0;
     *out = strtoll(s, NULL, 10);
     return 1;
+}
+
+/*
+ * GET /api/v1/units: every unit (the kept listing), or with any of status=S (a lifecycle state),
+ * assign=CREW (exactly), q=TEXT (in the code or the name), offset=N and limit=N (at most 10000)
+ * the units that match, in the listing's order, that page of them; X-Total-Count says how many
+ * matched before the page. A bad argument is a 400 naming it.
+ */
+static enum MHD_Result h_api_units(ctx *x)
+{
+    const char *status = query(x, "status"), *assign = query(x, "assign"), *q = query(x, "q");
+    const char *off_s = query(x, "offset"), *lim_s = query(x, "limit");
+    if (!status && !assign && !q && !off_s && !lim_s)
+        return kept_listing(x, KEPT_UNITS);
+    int64_t off = 0, lim = 10000;
+    if (off_s && !tile_coord(off_s, &off))
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
+                           "offset must be a whole number of units (0 or more)");
+    if (lim_s && (!tile_coord(lim_s, &lim) || lim < 1 || lim > 10000))
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
+                           "limit must be a whole number of units from 1 to 10000");
+    if (status) {
+        int known = 0;
+        for (int i = 0; i < SV_LIFE_COUNT && !known; i++)
+            known = strcmp(status, sv_life_name((sv_life)i)) == 0;
+        if (!known)
+            return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
+                               "status must be one of assigned, in_field, submitted, "
+                               "under_review, returned, accepted, notice, objection, ready");
+    }
+    char msg[512], *text = NULL;
+    int rc = kept_call(x->s, KEPT_UNITS, &text, msg);
+    if (rc != SY_OK)
+        return reply_error(x->s, x->c, status_of(rc), msg);
+    json_t *all = json_loads(text, 0, NULL), *page = json_array();
+    free(text);
+    if (!json_is_array(all) || !page) {
+        json_decref(all);
+        json_decref(page);
+        return reply_error(x->s, x->c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    }
+    int64_t matched = 0;
+    size_t i;
+    json_t *u;
+    json_array_foreach(all, i, u)
+    {
+        const char *st = json_string_value(json_object_get(u, "status"));
+        const char *as = json_string_value(json_object_get(u, "assign"));
+        const char *code = json_string_value(json_object_get(u, "code"));
+        const char *name = json_string_value(json_object_get(u, "name"));
+        if ((status && (!st || strcmp(st, status) != 0)) ||
+            (assign && (!as || strcmp(as, assign) != 0)) ||
+            (q && !(code && strstr(code, q)) && !(name && strstr(name, q))))
+            continue;
+        if (matched >= off && matched - off < lim)
+            json_array_append(page, u);
+        matched++;
+    }
+    json_decref(all);
+    char total[24];
+    snprintf(total, sizeof total, "%lld", (long long)matched);
+    const char *hdrs[] = {"X-Total-Count", total, NULL};
+    return reply_json_h(x->c, MHD_HTTP_OK, page, hdrs);
 }
 
 /*

@@ -171,6 +171,20 @@ grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;' "$T/body" && ! grep -qF "$XSS" 
 c=$(hcode GET /api/v1/units -b "$T/rev.jar")
 [ "$c" = 200 ] && pyexpr "$T/body" 'any(u["code"]=="'$U'" and "status" in u and "assign" in u and "name" in u for u in d) and any(u["name"]=="'"$XSS"'" for u in d)' \
     && ok "GET /api/v1/units: code, name, status, assign" || fail "units: $c $(head -c 300 "$T/body")"
+cp "$T/body" "$T/units-all.json"
+c=$(hcode GET "/api/v1/units?offset=1&limit=2" -b "$T/rev.jar")
+[ "$c" = 200 ] && "$PY" -c 'import json,sys; a=json.load(open(sys.argv[1])); p=json.load(open(sys.argv[2])); sys.exit(0 if p==a[1:3] and int(sys.argv[3])==len(a) else 1)' "$T/units-all.json" "$T/body" "$(header X-Total-Count)" \
+    && ok "GET /api/v1/units?offset=1&limit=2: that page of the listing, X-Total-Count the whole" || fail "units page: $c $(header X-Total-Count) $(head -c 300 "$T/body")"
+c=$(hcode GET "/api/v1/units?q=SL000007" -b "$T/rev.jar")
+[ "$c" = 200 ] && pyexpr "$T/body" '[u["code"] for u in d]==["622901SL000007"]' && [ "$(header X-Total-Count)" = 1 ] \
+    && ok "GET /api/v1/units?q=TEXT: the units whose code or name holds it" || fail "units q: $c $(head -c 300 "$T/body")"
+c=$(hcode GET "/api/v1/units?status=assigned" -b "$T/rev.jar")
+[ "$c" = 200 ] && "$PY" -c 'import json,sys; a=json.load(open(sys.argv[1])); p=json.load(open(sys.argv[2])); sys.exit(0 if p and p==[u for u in a if u["status"]=="assigned"] else 1)' "$T/units-all.json" "$T/body" \
+    && ok "GET /api/v1/units?status=assigned: the assigned units only" || fail "units status: $c $(head -c 300 "$T/body")"
+c=$(hcode GET "/api/v1/units?status=done" -b "$T/rev.jar")
+[ "$c" = 400 ] && pyexpr "$T/body" '"status must be one of" in d["error"] and d["code"]=="bad_request"' && ok "an unknown status is 400 naming the states" || fail "units bad status: $c $(cat "$T/body")"
+c=$(hcode GET "/api/v1/units?limit=0" -b "$T/rev.jar")
+[ "$c" = 400 ] && pyexpr "$T/body" '"limit" in d["error"]' && ok "limit=0 is 400 naming limit" || fail "units limit 0: $c $(cat "$T/body")"
 c=$(hcode GET /api/v1/me -b "$T/rev.jar"); [ "$c" = 200 ] && pyexpr "$T/body" 'd["user"]=="rev"' && ok "GET /api/v1/me" || fail "me: $c"
 for p in review devices log; do c=$(hcode GET /api/v1/$p -b "$T/view.jar"); [ "$c" = 200 ] || fail "viewer GET /api/v1/$p: $c"; done
 ok "a viewer reads review, devices and log"
