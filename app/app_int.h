@@ -264,6 +264,9 @@ int app__pad_drag(app *a, const app_gesture *g);
  * e.g. /proc/self/mounts) under one of roots (NULL-terminated prefixes, "/media/"), into out;
  * 0 when one was found, else -1 and out is "". */
 int app__usb_dir(const char *mtab, const char *const roots[], char *out, size_t n);
+/* screen_dispute.c: the lines dispute d covers, "J1–J2, J2–J3" (by the library's rule,
+ * sv_dispute_covers_line), or "" (an area dispute). */
+void app__covered_lines(const app *a, const sv_dispute *d, char *out, size_t n);
 /* screen_points.c: how a point was obtained (SV_METHOD_*), for the crew. */
 const char *app__method_label(const char *m);
 /* screen_points.c: the plane CRS of the coordinates shown, short: "EPSG:4524", or for a custom

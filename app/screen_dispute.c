@@ -94,8 +94,7 @@ const sv_dispute *app__dispute_selected(const app *a)
     return open ? open : a->ndsp ? &a->dsp[a->ndsp - 1] : NULL;
 }
 
-/* The lines dispute d covers, "J1–J2, J2–J3" (by the library's rule), or "" (an area). */
-static void covered_lines(const app *a, const sv_dispute *d, char *out, size_t n)
+void app__covered_lines(const app *a, const sv_dispute *d, char *out, size_t n)
 {
     out[0] = '\0';
     const char **ring = malloc((a->npts ? a->npts : 1) * sizeof *ring);
@@ -154,7 +153,7 @@ static void build_dispute(app *a, app_ui *ui, int64_t now_ms)
     for (size_t i = a->ndsp; i-- > 0 && y + rh < ui->height - app__mm(ui, 2);) {
         const sv_dispute *d = &a->dsp[i];
         char lines[300], l1[600], l2[600];
-        covered_lines(a, d, lines, sizeof lines);
+        app__covered_lines(a, d, lines, sizeof lines);
         snprintf(l1, sizeof l1, "%s · %s · %s", d->number, d->settled ? _("settled") : _("open"),
                  d->parties ? d->parties : "");
         if (d->settled && d->agreement_no[0])

@@ -41,7 +41,14 @@ static void build_settle(app *a, app_ui *ui, int64_t now_ms)
     float y = app__body_begin(a, ui, &body, top, foot - pad, now_ms) + pad;
     snprintf(buf, sizeof buf, _("Parties: %s"), d->parties ? d->parties : "");
     y += app__text_block(ui, x, y, w, lh, buf, 3.8f, C_INK);
-    snprintf(buf, sizeof buf, _("Statement: %s"), d->statement ? d->statement : "");
+    /* what is being settled: the lines (the library's rule, as the Dispute screen lists them)
+     * and the statement in this tablet's language when it is one of the phrases */
+    char lines[300], st[APP_TEXT_MAX];
+    app__covered_lines(a, d, lines, sizeof lines);
+    snprintf(buf, sizeof buf, _("Lines: %s"), lines[0] ? lines : _("none (an area)"));
+    y += app__text_block(ui, x, y, w, lh, buf, 3.8f, C_INK);
+    app__phrase_show(app__dispute_phrases, app__ndispute_phrases, d->statement, st, sizeof st);
+    snprintf(buf, sizeof buf, _("Statement: %s"), st);
     y += app__text_block(ui, x, y, w, lh, buf, 3.6f, C_INK);
     if (d->settled) {
         snprintf(buf, sizeof buf, _("Settled: agreement %s"), d->agreement_no);

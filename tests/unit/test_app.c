@@ -1797,6 +1797,7 @@ static void test_notes_disputes(void)
     CHECK(tap_id(&a, &ui, "settle"));
     CHECK_INT(a.screen, APP_SCR_SETTLE);
     check_targets(&ui);
+    CHECK(ui_says(&ui, "Lines: J1–J2")); /* what is being settled, as the Dispute screen */
     CHECK(app_ui_find(&ui, "settle-save") && !app_ui_find(&ui, "settle-save")->enabled);
     CHECK(tap_id(&a, &ui, "settle-agreement"));
     CHECK(tap_id(&a, &ui, "phrase:0"));
