@@ -186,7 +186,7 @@ float app__nav_panel(app *a, app_ui *ui, app_rect r, int64_t now_ms)
     } else if (in.within) {
         snprintf(line, sizeof line, _("Within %.1f m of %s (%.2f m)"), in.tol_m, in.name,
                  in.dist_m);
-        c = C_GO;
+        c = C_OK; /* text: the theme's readable green, not the button fill */
     } else {
         snprintf(line, sizeof line, _("To %s: %.1f m, bearing %.1f° from true north"), in.name,
                  in.dist_m, in.brg_true);

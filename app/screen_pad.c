@@ -12,6 +12,14 @@
 #include "app_int.h"
 #include "i18n.h"
 
+/* The pad is paper in both themes, as the signature will be on the printed forms: dark ink on
+ * it by day and at night (the night theme's light ink made the strokes all but invisible). */
+#define PAD_PAPER 0xfffdf5ffu
+#define PAD_INK 0x141414ffu
+#define PAD_DIM 0x595959ffu  /* the "sign here" cross, 6.8:1 on the paper */
+#define PAD_WARN 0x8a4200ffu /* the pad is full, 7.2:1 on the paper */
+#define PAD_LINE 0xa0a0a0ffu /* the baseline */
+
 static void free_signature(void *p)
 {
     sv_signature_clear(p);
@@ -71,14 +79,14 @@ static void build_pad(app *a, app_ui *ui, int64_t now_ms)
     y += t + pad;
     float ph = ui->height - y - t - 2 * pad - app__mm(ui, 9);
     a->pad_rect = (app_rect){pad, y, w, ph};
-    app_ui_fill(ui, a->pad_rect, 0xfffdf5ffu);
+    app_ui_fill(ui, a->pad_rect, PAD_PAPER);
     app_ui_frame(ui, a->pad_rect, 3, C_INK);
     app_ui_fill(ui, (app_rect){pad + app__mm(ui, 10), y + ph * 0.75f, w - app__mm(ui, 20), 2},
-                C_LINE);
+                PAD_LINE);
     app_ui_text(ui,
                 (app_rect){pad + app__mm(ui, 3), y + ph * 0.75f - app__mm(ui, 10), app__mm(ui, 10),
                            app__mm(ui, 10)},
-                "×", app__text_px(ui, 6), APP_ALIGN_LEFT, C_DIM);
+                "×", app__text_px(ui, 6), APP_ALIGN_LEFT, PAD_DIM);
     app_ui_widget(ui, "pad", a->pad_rect, 1);
     /* the strokes so far */
     size_t s = 0;
@@ -87,7 +95,7 @@ static void build_pad(app *a, app_ui *ui, int64_t now_ms)
         while (e < a->nstrokes && a->strokes[2 * e] >= 0)
             e++;
         if (e - s >= 2) {
-            float *pt = app_ui_lines(ui, e - s, 3, C_INK);
+            float *pt = app_ui_lines(ui, e - s, 3, PAD_INK);
             for (size_t i = s; pt && i < e; i++) {
                 pt[2 * (i - s)] =
                     a->pad_rect.x + a->pad_rect.w * (float)a->strokes[2 * i] / SV_SIG_PAD;
@@ -103,7 +111,7 @@ static void build_pad(app *a, app_ui *ui, int64_t now_ms)
         strokes += a->strokes[2 * i] < 0;
     if (a->nstrokes >= SV_SIG_MAX_POINTS)
         app__text_line(ui, pad + app__mm(ui, 2), y - pad - app__mm(ui, 7), w, app__mm(ui, 6),
-                       _("The pad is full: save the signature or clear it"), 3.5f, C_WARN);
+                       _("The pad is full: save the signature or clear it"), 3.5f, PAD_WARN);
     app__button(ui, "pad-clear", (app_rect){pad, y, bw, t}, _("Clear"), a->nstrokes > 0);
     app__button(ui, "pad-save", (app_rect){pad * 2 + bw, y, bw, t}, _("Save signature"),
                 a->rec && a->signer[0] && a->role[0] && strokes > 0 && !a->stroke_open);

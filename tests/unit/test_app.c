@@ -388,8 +388,42 @@ static int ui_says(const app_ui *ui, const char *needle)
     return 0;
 }
 
+/* Every text of the frame against the opaque fill it lies on (the last one drawn before it under
+ * its box's centre, else the page): at least 4.5:1 (WCAG AA). */
+static void check_text_contrast(const app_ui *ui, const char *theme)
+{
+    for (size_t i = 0; i < ui->ncmd; i++) {
+        const app_cmd *k = &ui->cmd[i];
+        if (k->op != APP_OP_TEXT)
+            continue;
+        float cx = k->r.x + k->r.w / 2, cy = k->r.y + k->r.h / 2;
+        app_color bg = app__th->bg;
+        for (size_t j = 0; j < i; j++)
+            if (ui->cmd[j].op == APP_OP_FILL && (ui->cmd[j].color & 0xff) == 0xff &&
+                app_rect_has(ui->cmd[j].r, cx, cy))
+                bg = ui->cmd[j].color;
+        double r = app__contrast(k->color, bg);
+        if (r < 4.5) {
+            fprintf(stderr, "  %s theme: '%s' %08x on %08x is %.2f:1\n", theme, ui->text + k->off,
+                    k->color, bg, r);
+            CHECK(!"text below 4.5:1 on its background");
+        }
+    }
+}
+
+/* Build the screen shown. Every frame the tests look at is first built in each theme and its
+ * texts checked against what they lie on: every screen the scripted day passes through, not only
+ * Record, is readable by day and at night. */
 static void rebuild(app *a, app_ui *ui)
 {
+    int keep = a->set.theme;
+    for (int th = 0; th < APP__NTHEMES; th++) {
+        a->set.theme = th;
+        app_ui_begin(ui, 1280, 800, 3.78f);
+        app_build(a, ui, sv_mono_ms());
+        check_text_contrast(ui, app__themes[th].name);
+    }
+    a->set.theme = keep;
     app_ui_begin(ui, 1280, 800, 3.78f);
     app_build(a, ui, sv_mono_ms());
 }
@@ -418,29 +452,6 @@ static int tap_id(app *a, app_ui *ui, const char *id)
     app_on_gesture(a, ui, &g);
     rebuild(a, ui);
     return 1;
-}
-
-/* Every text of the frame against the opaque fill it lies on (the last one drawn before it under
- * its box's centre, else the page): at least 4.5:1 (WCAG AA). */
-static void check_text_contrast(const app_ui *ui, const char *theme)
-{
-    for (size_t i = 0; i < ui->ncmd; i++) {
-        const app_cmd *k = &ui->cmd[i];
-        if (k->op != APP_OP_TEXT)
-            continue;
-        float cx = k->r.x + k->r.w / 2, cy = k->r.y + k->r.h / 2;
-        app_color bg = app__th->bg;
-        for (size_t j = 0; j < i; j++)
-            if (ui->cmd[j].op == APP_OP_FILL && (ui->cmd[j].color & 0xff) == 0xff &&
-                app_rect_has(ui->cmd[j].r, cx, cy))
-                bg = ui->cmd[j].color;
-        double r = app__contrast(k->color, bg);
-        if (r < 4.5) {
-            fprintf(stderr, "  %s theme: '%s' %08x on %08x is %.2f:1\n", theme, ui->text + k->off,
-                    k->color, bg, r);
-            CHECK(!"text below 4.5:1 on its background");
-        }
-    }
 }
 
 /* Every actionable widget on this frame is at least 10 mm in both directions. */
@@ -860,6 +871,25 @@ static void test_recording(void)
         app_on_gesture(&a, &ui, &de);
     }
     CHECK(a.nstrokes >= 3);
+    /* the strokes stand out on the pad by night as by day (the night's light ink once all but
+     * vanished on the pad's paper) */
+    for (int th = 0; th < APP__NTHEMES; th++) {
+        a.set.theme = th;
+        rebuild(&a, &ui);
+        int paper = -1, drawn = 0;
+        for (size_t i = 0; i < ui.ncmd; i++) {
+            const app_cmd *kc = &ui.cmd[i];
+            if (kc->op == APP_OP_FILL && kc->r.x == a.pad_rect.x && kc->r.y == a.pad_rect.y &&
+                kc->r.w == a.pad_rect.w)
+                paper = (int)i;
+            else if (kc->op == APP_OP_LINES && paper >= 0) {
+                drawn++;
+                CHECK(app__contrast(kc->color, ui.cmd[paper].color) >= 7);
+            }
+        }
+        CHECK(paper >= 0 && drawn >= 1);
+    }
+    a.set.theme = 0;
     CHECK(tap_id(&a, &ui, "signer"));
     app_on_text(&a, "马某");
     CHECK(tap_id(&a, &ui, "text-ok"));
