@@ -380,6 +380,8 @@
         });
     }
 
+    var CANVAS_FROM = 200; /* units on the overview's map above which they are drawn on a canvas */
+
     function overview(root) {
         add(root, el('h2', tr('map')));
         var map = makeMap(root);
@@ -395,7 +397,11 @@
         Promise.all([api('/api/v1/units.geojson'), api('/api/v1/units'), api('/api/v1/devices')])
             .then(function (r) {
                 var gj = r[0], units = r[1], devices = r[2];
+                /* a county's thousands of outlines on one canvas (an SVG element each made
+                 * panning a 5,000-unit overview crawl); a few stay SVG, one element a unit */
+                var many = gj.features.length > CANVAS_FROM;
                 var layer = L.geoJSON(gj, {
+                    renderer: many ? L.canvas({ padding: 0.5 }) : undefined,
                     style: function (f) {
                         var c = stateColour(f.properties.status);
                         return { color: c, weight: 2, fillColor: c, fillOpacity: 0.35 };
@@ -408,6 +414,7 @@
                         });
                     }
                 }).addTo(map);
+                map.getContainer().setAttribute('data-renderer', many ? 'canvas' : 'svg');
                 fit(map, [layer]);
 
                 var per = {};

@@ -48,6 +48,12 @@ try:
     count = driver.find_element(By.ID, "unit-count").text
     check(str(len(CODES)) in count, "... and how many units there are", count)
     shot("01-first-page")
+    # more units than the map draws one SVG element each: one canvas, tooltips and clicks kept
+    check(until(lambda: driver.find_element(By.CSS_SELECTOR, "div.map").get_attribute("data-renderer"),
+                "the overview map drawn") == "canvas"
+          and driver.find_elements(By.CSS_SELECTOR, "div.map canvas")
+          and len(driver.find_elements(By.CSS_SELECTOR, "div.map path.leaflet-interactive")) < 10,
+          "%d units on the overview map are drawn on one canvas, not an SVG path each" % len(CODES))
 
     buttons = driver.find_elements(By.CSS_SELECTOR, "#unit-pager button")
     first, prev, nxt, last = buttons
