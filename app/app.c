@@ -374,8 +374,11 @@ void app_build(app *a, app_ui *ui, int64_t now_ms)
     const char *msg = a->status;
     int retry = 0, saving = 0;
     if (a->rec && a->rs.jobs_failed > 0) {
-        snprintf(fb, sizeof fb, _("%d decisions NOT recorded (last: %s): %s"), a->rs.jobs_failed,
-                 a->rs.failed_label, a->rs.message);
+        snprintf(fb, sizeof fb,
+                 ngettext("%d decision NOT recorded (last: %s): %s",
+                          "%d decisions NOT recorded (last: %s): %s",
+                          (unsigned long)a->rs.jobs_failed),
+                 a->rs.jobs_failed, a->rs.failed_label, a->rs.message);
         msg = fb;
         retry = 1;
     } else if (!msg[0] && a->readonly[0]) {

@@ -150,7 +150,9 @@ static void build_sign(app *a, app_ui *ui, int64_t now_ms)
             int left = sv_objection_days_left(p->notice_date, date, end);
             if (left > 0)
                 snprintf(l2, sizeof l2,
-                         _("Absent · notice %s · objections until %s (%d days left)"),
+                         ngettext("Absent · notice %s · objections until %s (%d day left)",
+                                  "Absent · notice %s · objections until %s (%d days left)",
+                                  (unsigned long)left),
                          p->notice_date, end, left),
                     c2 = C_WARN;
             else if (left == 0)

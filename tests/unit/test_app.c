@@ -1032,6 +1032,7 @@ static void test_recording(void)
     CHECK_INT(app_rec_submit(a.rec, "bad decision", refused_job, calls, free), 0);
     PUMP_UNTIL(&a, &ui, a.rs.jobs_failed == 1);
     CHECK(app_ui_find(&ui, "retry-failed") != NULL);
+    CHECK(ui_says(&ui, "1 decision NOT recorded")); /* one, not "1 decisions" */
     /* the banner and its button hide nothing: Today's search field, the Note screen's targets
      * lay under it */
     {
