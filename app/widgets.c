@@ -349,6 +349,8 @@ float app__receiver_banner(app *a, app_ui *ui, float y, int64_t now_ms)
                  _("the walk of %s records no vertices (%d so far); it goes on by itself when "
                    "the receiver is back"),
                  a->rs.walk_unit, a->rs.vertices);
+    else if (a->screen == APP_SCR_WALK)
+        snprintf(what, sizeof what, "%s", _("a walk records no vertices until it is back"));
     else
         snprintf(what, sizeof what, "%s", _("no point can be measured until it is back"));
     snprintf(line, sizeof line, _("%s: %s"), why, what);

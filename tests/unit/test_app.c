@@ -677,6 +677,16 @@ static void test_recording(void)
     /* a walk: vertices every 2 m on the same track, kept across a restart of the recorder */
     CHECK(tap_id(&a, &ui, "back"));
     CHECK(tap_id(&a, &ui, "walk"));
+    /* before the walk, without a receiver: the Walk screen says what it cannot do (a walk, not
+     * a point) */
+    {
+        int was = a.gnss.connected;
+        a.gnss.connected = 0;
+        rebuild(&a, &ui);
+        CHECK(ui_says(&ui, "a walk records no vertices until it is back"));
+        a.gnss.connected = was;
+        rebuild(&a, &ui);
+    }
     CHECK(tap_id(&a, &ui, "walk-start"));
     CHECK(app_ui_find(&ui, "walk-stop") != NULL);
     for (int i = 0; i < 6; i++) {
