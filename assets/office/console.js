@@ -626,20 +626,20 @@
         }
         devices.forEach(function (d) {
             (d.points || []).forEach(function (x) {
-                push(d, x, 'k_point', [x.number, x.grade, show(x.method)].join(' · '));
+                push(d, x, 'k_point', [x.number, code('grade', x.grade), code('method', x.method)].join(' · '));
             });
             (d.verifications || []).forEach(function (x) {
                 push(d, x, 'k_verify', code('field', x.field) + ': ' + code('answer', x.status) +
                      (x.value ? ' · ' + x.value : ''));
             });
             (d.attendance || []).forEach(function (x) {
-                push(d, x, 'k_attend', [x.party, show(x.person), x.presence].join(' · '));
+                push(d, x, 'k_attend', [x.party, show(x.person), word(x.presence)].join(' · '));
             });
             (d.signatures || []).forEach(function (x) {
                 push(d, x, 'k_sign', [x.party, x.signer, show(x.role)].join(' · '));
             });
             (d.disputes || []).forEach(function (x) {
-                push(d, x, 'k_dispute', show(x.number) + ' · ' + x.state);
+                push(d, x, 'k_dispute', show(x.number) + ' · ' + word(x.state));
             });
             (d.notes || []).forEach(function (x) {
                 push(d, x, 'k_note', show(x.phrase || x.text));

@@ -145,6 +145,11 @@ try:
     kinds = " ".join(r.text for r in ent)
     check(all(k in kinds for k in ("界址点", "指界", "签名", "争议")) and "ZY-BROWSER-1" in kinds,
           "the history of entries lists the crews' points, attendance, signature and dispute", kinds[:300])
+    codes = [w for w in ("present", "absent", "proxy", "open", "none", "rtk-fixed", "dgps", "gps", "rtk", "static")
+             if re.search(r"(^|[ ·])" + w + r"($|[ ·\n])", kinds)]
+    check(not codes and "本人到场" in kinds and "未解决" in kinds,
+          "the history of entries names presence, fix grade, method and dispute state, not their codes",
+          repr(codes) + " " + kinds[:300])
     form = driver.find_element(By.ID, "act-return")
     form.find_element(By.NAME, "note").send_keys("请补测 J2")
     form.find_element(By.CSS_SELECTOR, "button").click()
