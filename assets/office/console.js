@@ -224,6 +224,10 @@
             return code('field', m[1]) + '：' + code('answer', m[2]) + ' 与 ' + code('answer', m[3]);
         return d;
     }
+    /* A case's subject: a point number as it is, a registration field by its name. */
+    function caseSubject(c) {
+        return c.kind === 'verification' ? code('field', c.subject) : show(c.subject);
+    }
     function fixed(v, d) {
         return typeof v === 'number' ? v.toFixed(d) : '-';
     }
@@ -730,7 +734,7 @@
         add(root, el('h3', tr('cases')));
         add(root, table([tr('case_no'), tr('subject'), tr('kind'), tr('detail'), tr('status'),
                          tr('note')], u.cases.map(function (c) {
-            return [link('/review' + LQ, '#' + c.id), c.subject, tr(c.kind), caseDetail(c),
+            return [link('/review' + LQ, '#' + c.id), caseSubject(c), tr(c.kind), caseDetail(c),
                     code('case_status', c.status),
                     c.note];
         }), 'data cases'));
@@ -811,7 +815,7 @@
             var h = add(card, el('h4'));
             add(h, el('span', '#' + c.id + ' '));
             add(h, unitLink(c.unit));
-            add(h, el('span', ' · ' + c.subject + ' · ' + tr(c.kind)));
+            add(h, el('span', ' · ' + caseSubject(c) + ' · ' + tr(c.kind)));
             add(card, el('p', caseDetail(c), 'detail'));
             var keys = SIDE_KEYS[c.kind] || Object.keys(c.a || {});
             var rows = keys.map(function (k) {
@@ -880,7 +884,7 @@
         }
         add(root, table([tr('case_no'), tr('unit'), tr('subject'), tr('kind'), tr('time'),
                          tr('decided_by'), tr('choice'), tr('reason')], shut.map(function (c) {
-            return ['#' + c.id, unitLink(c.unit), c.subject, tr(c.kind), c.resolved,
+            return ['#' + c.id, unitLink(c.unit), caseSubject(c), tr(c.kind), c.resolved,
                     c.decided_by, chosen(c), c.note];
         }), 'data resolved'));
     }

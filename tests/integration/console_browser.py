@@ -94,8 +94,14 @@ try:
     driver.get(URL + "/review")
     until(lambda: driver.find_elements(By.CSS_SELECTOR, "form.case"), "the review queue shows the open case")
     cases = driver.find_elements(By.CSS_SELECTOR, "form.case")
-    check(len(cases) == 1, "one open review case", str(len(cases)))
-    card = cases[0]
+    check(len(cases) == 2, "two open review cases", str(len(cases)))
+    card = [c for c in cases if "界址点" in c.find_element(By.CSS_SELECTOR, "h4").text][0]
+    vcard = [c for c in cases if c is not card][0]
+    head = vcard.find_element(By.CSS_SELECTOR, "h4").text
+    check("所有权主体" in head and "owner" not in head,
+          "a verification case is headed by the field's name, not its code", head)
+    shot("03a-review-verification")
+    decided_id = card.get_attribute("data-id")
     sides = card.find_element(By.CSS_SELECTOR, "table.sides").text
     check("crewa" in sides and "crewb" in sides, "both versions side by side (crewa and crewb)", sides)
     detail = card.find_element(By.CSS_SELECTOR, "p.detail").text
@@ -112,7 +118,9 @@ try:
           confirm.text if confirm else "")
     if confirm:
         confirm.accept()
-    until(lambda: driver.find_elements(By.CSS_SELECTOR, "p.empty"), "the decided case leaves the queue")
+    until(lambda: driver.find_elements(By.CSS_SELECTOR, "table.resolved tbody tr")
+          and not driver.find_elements(By.CSS_SELECTOR, "form.case[data-id='%s']" % decided_id),
+          "the decided case leaves the queue")
     resolved = driver.find_element(By.CSS_SELECTOR, "table.resolved").text
     check("实测于界桩 <b>ok</b>" in resolved, "the case is decided, its reason shown as text", resolved)
     check(USER in resolved and re.search("版本 A · crew[ab]", resolved),

@@ -36,9 +36,14 @@ for c in a b; do
 done
 "$Q" point add "$T/a.db" --unit $U --lon 103.23000 --lat 35.55000 >/dev/null 2>&1
 "$Q" point add "$T/b.db" --unit $U --lon 103.23003 --lat 35.55002 >/dev/null 2>&1
+# and about the owner of another unit, crewb with a long note: a verification case
+U2=622901SL000007
+"$Q" verify "$T/a.db" --unit $U2 --field owner --status confirmed >/dev/null 2>&1 || fail "verify a"
+"$Q" verify "$T/b.db" --unit $U2 --field owner --status disputed \
+    --note "$(printf '相邻村民小组认为北侧界线应沿旧河道走向%.0s' $(seq 12))" >/dev/null 2>&1 || fail "verify b"
 for c in a b; do "$Q" sync "$T/$c.db" >/dev/null 2>&1; done
 "$OFF" review list "$O" --json >"$T/r.json"
-pyexpr "$T/r.json" 'len(d["cases"])==1' && ok "a review case: the crews disagree" || fail "review case: $(cat "$T/r.json")"
+pyexpr "$T/r.json" 'sorted(c["kind"] for c in d["cases"])==["point","verification"]' && ok "two review cases: the crews disagree about a point and an owner" || fail "review cases: $(cat "$T/r.json")"
 # crew a's attendance, signature, dispute and a walk today: the unit page and the overview's tracks
 "$Q" attend "$T/a.db" --unit $U --party 东乡村委会 --presence present --person 马明 >/dev/null 2>&1 || fail "attend"
 echo '[[100, 100, 250, 180, 400, 120], [500, 600, 700, 650]]' >"$T/strokes.json"
@@ -96,7 +101,7 @@ tok=$(sed -n 's/^token \([0-9a-f]\{64\}\)$/\1/p' "$T/browser.out" | head -1)
 "$OFF" tasks list "$O" --json 2>/dev/null | "$PY" -c 'import json,sys; sys.exit(0 if any(t["code"]=="622901SD000002" and t["assign"]=="四组" for t in json.load(sys.stdin)) else 1)' &&
     ok "the office holds the package uploaded in the browser" || fail "package from the browser not in tasks list"
 "$OFF" review list "$O" --all --json >"$T/r.json"
-pyexpr "$T/r.json" 'd["cases"][0]["status"]=="resolved" and "实测于界桩" in d["cases"][0]["note"]' \
+pyexpr "$T/r.json" '(lambda c: c["status"]=="resolved" and "实测于界桩" in c["note"])([c for c in d["cases"] if c["kind"]=="point"][0])' \
     && ok "the office holds the decided case with its reason" || fail "case after the browser: $(cat "$T/r.json")"
 "$OFF" units "$O" --json >"$T/u.json"
 pyexpr "$T/u.json" '[u for u in d if u["code"]=="'$U'"][0]["status"]=="returned"' \
