@@ -88,6 +88,11 @@ try:
                    "today's tracks on the overview map")
     if tracks:
         ok("the overview map draws today's tracks (%d lines)" % len(tracks))
+    ws = driver.execute_script("return Array.prototype.map.call(document.querySelectorAll("
+                               "'table.units tbody td:nth-child(3)'), function (c) {"
+                               " return getComputedStyle(c).whiteSpace; })")
+    check(ws and all(w == "nowrap" for w in ws),
+          "the overview's state column is not broken a character a line by a long name", repr(ws[:3]))
     shot("02-overview")
 
     # ---- review queue: both versions side by side, decide a with a reason -----------------------
@@ -100,6 +105,15 @@ try:
     head = vcard.find_element(By.CSS_SELECTOR, "h4").text
     check("所有权主体" in head and "owner" not in head,
           "a verification case is headed by the field's name, not its code", head)
+    # a long note in one version leaves the row names (设备, 时间, ...) and the other short
+    # values (a time) on one line each: a cell's text in more than one line box is broken
+    wrapped = driver.execute_script(
+        "return Array.prototype.filter.call(arguments[0].querySelectorAll('table.sides td'),"
+        " function (c) { var r = document.createRange(); r.selectNodeContents(c);"
+        " var tops = {}; Array.prototype.forEach.call(r.getClientRects(), function (x) { tops[Math.round(x.top)] = 1; });"
+        " return c.textContent.length < 30 && Object.keys(tops).length > 1; })"
+        ".map(function (c) { return c.textContent; })", vcard)
+    check(not wrapped, "the versions' row names and short values stay on one line beside a long note", repr(wrapped))
     shot("03a-review-verification")
     decided_id = card.get_attribute("data-id")
     sides = card.find_element(By.CSS_SELECTOR, "table.sides").text
