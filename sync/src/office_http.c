@@ -1958,8 +1958,8 @@ static enum MHD_Result h_api_unit(ctx *x)
 {
     char *t = NULL, msg[512];
     int rc = read_call_arg(x->s, sy_office_unit_detail, x->param[0], &t, msg);
-    if (rc == SY_EREFUSED)
-        return reply_error(x->s, x->c, MHD_HTTP_NOT_FOUND, msg);
+    if (rc == SY_EREFUSED) /* the decisions' code for it: the console words it alike */
+        return reply_error_c(x->s, x->c, MHD_HTTP_NOT_FOUND, "no_unit", msg);
     if (rc != SY_OK)
         return reply_error(x->s, x->c, status_of(rc), msg);
     return reply_text_json(x->c, t);

@@ -294,7 +294,7 @@ detail = json.load(open(sys.argv[2]))
 assert all(detail[k] == v for k, v in row.items()), (row, {k: detail.get(k) for k in row})
 PY
 c=$(hcode GET /api/v1/units/622925NOPE -b "$T/view.jar")
-[ "$c" = 404 ] && grep -q 622925NOPE "$T/body" && ok "GET /api/v1/units/CODE of no unit: 404 naming it" || fail "unknown unit detail: $c $(cat "$T/body")"
+[ "$c" = 404 ] && grep -q 622925NOPE "$T/body" && pyexpr "$T/body" 'd["code"]=="no_unit"' && ok "GET /api/v1/units/CODE of no unit: 404 naming it (code no_unit, as a decision's)" || fail "unknown unit detail: $c $(cat "$T/body")"
 TODAY=$(date +%F)
 c=$(hcode GET /api/v1/tracks -b "$T/view.jar")
 [ "$c" = 200 ] && "$PY" - "$T/body" "$U" "$TODAY" "$T/walk" <<'PY' && ok "GET /api/v1/tracks: today's walk as a LineString of crewa, thinned to max_vertices" || fail "tracks: $c $(head -c 600 "$T/body")"
