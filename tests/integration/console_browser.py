@@ -264,6 +264,20 @@ try:
         until(lambda: driver.find_elements(By.ID, "overview"), "the administrator's overview")
         driver.get(URL + "/devices")
         until(lambda: driver.find_elements(By.ID, "device-add"), "the devices page's registration form")
+        # a narrow window (or a county's long office name) wraps the header's parts onto lines
+        # of their own, never a link, the user or the logout button a character a line
+        driver.set_window_size(760, 1000)
+        broken = until(lambda: driver.execute_script(
+            "if (document.documentElement.clientWidth > 800) return null;"
+            " return Array.prototype.filter.call(document.querySelectorAll('header nav a, header p, header button'),"
+            " function (c) { var r = document.createRange(); r.selectNodeContents(c); var tops = {};"
+            " Array.prototype.forEach.call(r.getClientRects(), function (x) { tops[Math.round(x.top)] = 1; });"
+            " return Object.keys(tops).length > 1; }).map(function (c) { return c.textContent; }).concat(['-'])"),
+            "the narrow window")  # '-' ends the list: an empty one would be polled again
+        check(broken == ['-'], "the administration page's header wraps whole links, user and button at 760 px",
+              repr(broken))
+        shot("07b-devices-narrow")
+        driver.set_window_size(1280, 1000)
         driver.find_element(By.CSS_SELECTOR, "#device-add [name=name]").send_keys("crewz")
         driver.find_element(By.CSS_SELECTOR, "#device-add [name=crew]").send_keys("三组")
         driver.find_element(By.CSS_SELECTOR, "#device-add button[type=submit]").click()
