@@ -93,6 +93,11 @@ try:
                                " return getComputedStyle(c).whiteSpace; })")
     check(ws and all(w == "nowrap" for w in ws),
           "the overview's state column is not broken a character a line by a long name", repr(ws[:3]))
+    until(lambda: "HezhengCounty" in driver.find_element(By.CSS_SELECTOR, "table.crews").text,
+          "the crews table names the long-named tablet")
+    wide = driver.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    check(wide[0] <= wide[1], "a long device name does not make the overview wider than the window (1280 px)",
+          repr(wide))
     shot("02-overview")
 
     # ---- review queue: both versions side by side, decide a with a reason -----------------------

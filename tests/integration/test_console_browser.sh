@@ -27,6 +27,10 @@ expect "tasks import" "$OFF" tasks import "$O" "$FIX/tasks/linxia-units-4490.geo
 CODES=$("$OFF" units "$O" --json | "$PY" -c 'import json,sys; print(",".join(u["code"] for u in json.load(sys.stdin)))')
 
 serve_console "$OFF" "$O"
+# a tablet registered under a long name without spaces (and no crew: the overview's crews table
+# names it twice): no page may grow wider than the window for it
+"$OFF" device add "$O" --name HezhengCountySongmingTownGrasslandSurveyTabletNumberOne00001 >/dev/null 2>&1 \
+    || fail "device add with a long name"
 
 # two crews measure J1 of one unit about 3 m apart: a review case
 for c in a b; do
