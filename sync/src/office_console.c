@@ -831,12 +831,18 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
         raw(&p, "<h2>");
         esc(&p, at(lang, A_EXPORT));
         raw(&p, "</h2>\n<p class=\"exports\">");
-        static const char *const fmts[] = {"gpkg", "geojson", "csv", "shp"};
+        /* each format by the name its users know it by, not the API's code */
+        static const char *const fmts[][3] = {
+            {"gpkg", "GeoPackage", "GeoPackage"},
+            {"geojson", "GeoJSON", "GeoJSON"},
+            {"csv", "CSV（界址点）", "CSV (boundary points)"},
+            {"shp", "Shapefile（zip 压缩包）", "Shapefile (zip)"}};
         for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
-            raw(&p, " <a download href=\"/api/v1/export?format=");
-            raw(&p, fmts[i]);
+            raw(&p, i ? " · <a download href=\"/api/v1/export?format="
+                      : "<a download href=\"/api/v1/export?format=");
+            raw(&p, fmts[i][0]);
             raw(&p, "\">");
-            raw(&p, fmts[i]);
+            raw(&p, fmts[i][lang == SY_LANG_EN ? 2 : 1]);
             raw(&p, "</a>");
         }
         raw(&p, "</p>\n<h2>");

@@ -475,6 +475,9 @@ c=$(hcode GET /tasks -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q '>622901SD00000
 c=$(hcode GET /imagery -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q 'id="imagery-upload"' "$T/body" && ok "/imagery: the upload form" || fail "/imagery: $c"
 c=$(hcode GET /log -b "$T/view.jar"); [ "$c" = 200 ] && grep -q 'href="/api/v1/export?format=gpkg"' "$T/body" && grep -q '>crewa<' "$T/body" \
     && ok "/log: the ingest log and the export links" || fail "/log: $c $(head -c 300 "$T/body")"
+grep -q 'format=gpkg">GeoPackage</a>' "$T/body" && grep -q 'format=csv">CSV（界址点）</a>' "$T/body" && grep -q 'format=shp">Shapefile' "$T/body" \
+    && ok "the log page names each export format (GeoPackage, CSV（界址点）, Shapefile), not the API's codes" \
+    || fail "export links: $(grep -o '<p class="exports">.*</p>' "$T/body")"
 grep -q '<td>网络同步</td><td>已接收</td>' "$T/body" && ! grep -q '<td>applied</td>' "$T/body" \
     && ok "the log page names an ingest's path and result in Chinese (网络同步, 已接收)" || fail "log words: $(grep -o '<td>crewa</td>.\{0,80\}' "$T/body" | head -2)"
 c=$(hcode GET /log -b "$T/view.jar"); grep -q '<time datetime="20[0-9-]*T[0-9:.]*Z">20[0-9-]* [0-9:]*</time>' "$T/body" \
