@@ -742,11 +742,26 @@
         add(root, table([tr('time'), tr('device'), tr('seq'), tr('entry'), tr('what')],
                         entryHistory(u.devices), 'data entries'));
         add(root, el('h3', tr('history')));
+        /* a settle-dispute decision names the dispute it settled and how: the dispute whose
+         * office settlement is this decision (its outcome and document are there) */
+        function settled(d) {
+            var found = null;
+            u.devices.forEach(function (dv) {
+                (dv.disputes || []).forEach(function (x) {
+                    if (x.office && x.office.decision === d.seq)
+                        found = x;
+                });
+            });
+            return found;
+        }
         add(root, table([tr('time'), tr('action'), tr('by'), tr('note'), tr('choice'),
                          tr('notice_dates')], u.decisions.map(function (d) {
             var a = Object.prototype.hasOwnProperty.call(ACTIONS, d.action) ? ACTIONS[d.action] : null;
-            return [d.time, a ? a[EN ? 1 : 0] : d.action, d.by, d.note,
-                    d.accept ? choiceText(d.accept) + (d['case'] ? ' (#' + d['case'] + ')' : '') : null,
+            var x = d.action === 'settle-dispute' ? settled(d) : null;
+            return [d.time, a ? a[EN ? 1 : 0] : d.action, d.by,
+                    x ? word(x.office.document) + ' ' + show(x.office.number) + ' · ' + show(x.office.outcome) : d.note,
+                    d.accept ? choiceText(d.accept) + (d['case'] ? ' (#' + d['case'] + ')' : '') :
+                        x ? show(x.number) : null,
                     d.notice_from ? d.notice_from + ' – ' + d.notice_to : null];
         }), 'data decisions'));
 

@@ -155,6 +155,9 @@ try:
     check("rev" in hist and "审核决定" in hist, "the history shows the review decision", hist)
     check("版本 A (#" in hist and not re.search(r"\ba \(#", hist),
           "the history names the version chosen, not its code", hist)
+    settle = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "table.decisions tbody tr") if "争议处理" in r.text]
+    check(len(settle) == 1 and all(w in settle[0] for w in ("临界协〔2026〕3号", "双方协商以沟为界", "ZY-BROWSER-1", "权属界线协议书")),
+          "the history's dispute settlement names the dispute, the document and the outcome", repr(settle))
     check(len(driver.find_elements(By.CSS_SELECTOR, ".map path.leaflet-interactive")) >= 2,
           "the draft and the surveyed points on the map")
     att = driver.find_element(By.CSS_SELECTOR, "table.attendance").text
@@ -166,7 +169,7 @@ try:
     check("马明" in driver.find_element(By.CSS_SELECTOR, "figure.signature figcaption").text,
           "the signature names its signer")
     disp = driver.find_element(By.CSS_SELECTOR, "table.disputes").text
-    check("ZY-BROWSER-1" in disp and "北侧界线有争议" in disp and "未解决" in disp,
+    check("ZY-BROWSER-1" in disp and "北侧界线有争议" in disp and "局内已处理" in disp,
           "the disputes table shows the dispute's number, statement and state", disp)
     ent = driver.find_elements(By.CSS_SELECTOR, "table.entries tbody tr")
     kinds = " ".join(r.text for r in ent)
@@ -174,7 +177,7 @@ try:
           "the history of entries lists the crews' points, attendance, signature and dispute", kinds[:300])
     codes = [w for w in ("present", "absent", "proxy", "open", "none", "rtk-fixed", "dgps", "gps", "rtk", "static")
              if re.search(r"(^|[ ·])" + w + r"($|[ ·\n])", kinds)]
-    check(not codes and "本人到场" in kinds and "未解决" in kinds,
+    check(not codes and "本人到场" in kinds and "局内已处理" in kinds,
           "the history of entries names presence, fix grade, method and dispute state, not their codes",
           repr(codes) + " " + kinds[:300])
     form = driver.find_element(By.ID, "act-return")

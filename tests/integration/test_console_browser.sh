@@ -60,6 +60,8 @@ for _ in $(seq 300); do grep -q "not reachable" "$T/err" 2>/dev/null && break; s
 if replay_loop "$FIX/gnss/nmea-rtk.log" 0.05 "$port"; then wait $rp; rc=$?; stop_replay; else kill $rp; wait $rp; rc=99; fi
 [ $rc -eq 0 ] && [ "$(grep -c '"jump": *false' "$T/walk")" -ge 2 ] && ok "crewa walks today (2 or more vertices that are no jump)" || fail "walk rc=$rc: $(tail -2 "$T/err") $(cat "$T/walk")"
 expect "crewa sends them" "$Q" sync "$T/a.db"
+expect "the office settles crewa's dispute" "$OFF" dispute settle "$O" --unit $U --dispute ZY-BROWSER-1 --by 审核科 \
+    --outcome 双方协商以沟为界 --document agreement --number '临界协〔2026〕3号'
 
 # the API reads the pages use: a session needed, an unknown unit 404, Debian's Leaflet served
 hc() { curl -s -o "$T/body" -w '%{http_code}' --max-time 30 --cacert "$T/cert.pem" "$@"; }
@@ -71,7 +73,7 @@ c=$(hc -b "$T/jar" $URL/api/v1/units.geojson); [ "$c" = 200 ] && pyexpr "$T/body
     'd["type"]=="FeatureCollection" and sorted(f["properties"]["code"] for f in d["features"])==sorted("'$CODES'".split(",")) and all(f["geometry"]["type"] in ("Polygon","MultiPolygon") and f["properties"]["status"] for f in d["features"])' \
     && ok "GET /api/v1/units.geojson: every unit's draft with its state" || fail "units.geojson: $c $(head -c 300 "$T/body")"
 c=$(hc -b "$T/jar" $URL/api/v1/units/$U); [ "$c" = 200 ] && pyexpr "$T/body" \
-    'd["code"]=="'$U'" and d["status"]=="under_review" and d["geometry"] and sorted(x["device"] for x in d["devices"])==["crewa","crewb"] and all(set(("number","grade","n","sigma_h","method","pole_h","lat","lon")) <= set(p) for x in d["devices"] for p in x["points"]) and len(d["cases"])==1 and d["decisions"]==[]' \
+    'd["code"]=="'$U'" and d["status"]=="under_review" and d["geometry"] and sorted(x["device"] for x in d["devices"])==["crewa","crewb"] and all(set(("number","grade","n","sigma_h","method","pole_h","lat","lon")) <= set(p) for x in d["devices"] for p in x["points"]) and len(d["cases"])==1 and [x["action"] for x in d["decisions"]]==["settle-dispute"]' \
     && ok "GET /api/v1/units/CODE: draft, each device's points with provenance, cases, decisions" || fail "unit detail: $c $(head -c 400 "$T/body")"
 c=$(hc -b "$T/jar" $URL/api/v1/tracks); [ "$c" = 200 ] && pyexpr "$T/body" \
     '[f["properties"]["device"] for f in d["features"]]==["crewa"] and len(d["features"][0]["geometry"]["coordinates"])>=2' \
