@@ -172,8 +172,10 @@ static void signed_in(page *p, sy__lang lang, const char *user, const char *role
         if (strcmp(role, ROLES[i][0]) == 0)
             shown = ROLES[i][lang == SY_LANG_EN ? 2 : 1];
     esc(p, shown);
-    raw(p, ")</p><form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" "
-           "value=\"");
+    raw(p, ")</p><form method=\"post\" action=\"/logout");
+    /* the login page it leads to speaks the page's language */
+    raw(p, lang == SY_LANG_EN ? "?lang=en" : "");
+    raw(p, "\"><input type=\"hidden\" name=\"csrf\" value=\"");
     esc(p, csrf);
     raw(p, "\"><button type=\"submit\">");
     esc(p, t(lang, T_LOGOUT));

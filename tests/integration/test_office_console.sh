@@ -533,6 +533,14 @@ db.execute("UPDATE sessions SET last_seen = last_seen - 31 * 60 * 1000 WHERE use
 db.commit()
 PY
 c=$(hcode GET /api/v1/me -b "$T/adm.jar"); [ "$c" = 401 ] && ok "a session idle for over 30 minutes has expired: 401" || fail "idle session: $c"
+# the English pages' logout form keeps the language: the login page it leads to is English too
+login view 'View-pass-2027!' "$T/view-en.jar"
+hcode GET '/review?lang=en' -b "$T/view-en.jar" >/dev/null
+grep -q '<form method="post" action="/logout?lang=en">' "$T/body" && ok "an English page's logout form posts to /logout?lang=en" \
+    || fail "English logout form: $(grep -o '<form method="post" action="/logout[^>]*>' "$T/body")"
+c=$(hcode POST '/logout?lang=en' -b "$T/view-en.jar" -H "Origin: $URL" --data-urlencode "csrf=$CSRF")
+[ "$c" = 303 ] && [ "$(header Location | tr -d '\r')" = '/login?lang=en' ] && ok "logging out of an English page leads to the English login page" \
+    || fail "English logout: $c $(header Location)"
 c=$(hcode POST /api/v1/logout -b "$T/view.jar" -H "X-CSRF-Token: $VIEW_CSRF"); [ "$c" = 200 ] && ok "logout" || fail "logout: $c"
 c=$(hcode GET /api/v1/me -b "$T/view.jar"); [ "$c" = 401 ] && ok "after logout the session is gone: 401" || fail "after logout: $c"
 expect "user disable ends the user's sessions" "$OFF" user disable "$O" --name rev
