@@ -908,12 +908,15 @@ static int do_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
     if ((rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the party", a->party, "the person", a->person,
                         (const char *)NULL)) != SV_OK)
         return rc;
+    /* a date given but wrong is named before "needs a date": the crew typed one */
+    if (a->notice_date[0] && !sv_date_ok(a->notice_date))
+        return sv__journal_fail(j, SV_EINVAL,
+                                "notice date '%s' is not a real date (YYYY-MM-DD, e.g. 2026-05-12)",
+                                a->notice_date);
     if (a->presence == SV_ABSENT && !sv_date_ok(a->notice_date))
         return sv__journal_fail(j, SV_EINVAL,
                                 "an absent party needs the date the notice was served "
                                 "(YYYY-MM-DD, a real date)");
-    if (a->notice_date[0] && !sv_date_ok(a->notice_date))
-        return sv__journal_fail(j, SV_EINVAL, "notice date '%s' is not YYYY-MM-DD", a->notice_date);
     /* attendance is recorded after the notice was served: a date to come is a slip of the
      * keyboard that would start the objection clock late (a day's grace for the time zone) */
     char today[11], tomorrow[11];

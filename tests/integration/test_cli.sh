@@ -140,6 +140,11 @@ refuse "attendance: a notice date for a party that was present" "$Q" attend "$J"
 grep -q "a notice date is for an absent party" "$T/err" && ok "  the refusal says the date is for an absent party" || fail "present with a date: $(cat "$T/err")"
 refuse "attendance: a notice date still to come" "$Q" attend "$J" --unit $U --party 丙村 --presence absent --notice-date "$(date -d '+3 days' +%F)"
 grep -q "has not come yet" "$T/err" && ok "  the refusal says the date has not come" || fail "future notice date: $(cat "$T/err")"
+# a date given but wrong is named as such, not "needs the date" (the crew did give one)
+for bad in 2026-13-01 2026-02-30 26-12-01; do
+    refuse "attendance: notice date $bad" "$Q" attend "$J" --unit $U --party 丙村 --presence absent --notice-date $bad
+    grep -q "notice date '$bad' is not a real date" "$T/err" && ok "  the refusal names $bad" || fail "bad notice date $bad: $(cat "$T/err")"
+done
 expect "line" "$Q" line "$J" --unit $U --from J1 --to T1 --category ditch --position centre --nature disputed --neighbour 乙村
 lseq=$(sed -n 's/.*(entry \([0-9]*\)).*/\1/p' "$T/out")
 refuse "line: an end that is not a boundary point" "$Q" line "$J" --unit $U --from J1 --to J99
