@@ -1731,6 +1731,9 @@ static int cmd_codes(int argc, char **argv)
         if (sv_record_code(j, list, add, get(&a, "--label"), NULL) != SV_OK)
             return journal_fail(j);
     }
+    /* a mistyped --list is refused, as --add refuses it, instead of listing nothing */
+    if (list && !add && sv_code_list_known(j, list) != SV_OK)
+        return journal_fail(j);
     sv_code *c;
     size_t n;
     if (sv_state_codes(j, list, &c, &n) != SV_OK)

@@ -1011,19 +1011,10 @@ static int do_signature(sv_journal *j, const sv_signature *s, int64_t *seq)
     return record(j, "sign", o, seq);
 }
 
-static int do_code(sv_journal *j, const char *list, const char *code, const char *label,
-                   int64_t *seq)
+int sv_code_list_known(sv_journal *j, const char *list)
 {
-    if (!list || !*list || !code || !*code)
-        return sv__journal_fail(j, SV_EINVAL, "a code-list value needs a list and a code");
-    if (strlen(list) > SV_LIMIT_CODE_BYTES || strlen(code) > SV_LIMIT_CODE_BYTES)
-        return sv__journal_fail(j, SV_EINVAL, "a code-list name or code is longer than %d bytes",
-                                SV_LIMIT_CODE_BYTES);
-    int rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the label", label, (const char *)NULL);
-    if (rc != SV_OK)
-        return rc;
-    /* Values join the lists the journal was seeded with: a list name mistyped would otherwise
-     * start a list nothing reads, and the crew would look for the value in vain. */
+    if (!list || !*list)
+        return sv__journal_fail(j, SV_EINVAL, "a code list needs a name");
     sqlite3_stmt *st;
     char known[512] = SV_NOTE_PHRASE_LIST; /* a county's note phrases start with none */
     int exists = strcmp(list, SV_NOTE_PHRASE_LIST) == 0;
@@ -1043,6 +1034,24 @@ static int do_code(sv_journal *j, const char *list, const char *code, const char
     if (!exists)
         return sv__journal_fail(j, SV_EINVAL, "there is no code list '%s' (the lists are %s)", list,
                                 known);
+    return SV_OK;
+}
+
+static int do_code(sv_journal *j, const char *list, const char *code, const char *label,
+                   int64_t *seq)
+{
+    if (!list || !*list || !code || !*code)
+        return sv__journal_fail(j, SV_EINVAL, "a code-list value needs a list and a code");
+    if (strlen(list) > SV_LIMIT_CODE_BYTES || strlen(code) > SV_LIMIT_CODE_BYTES)
+        return sv__journal_fail(j, SV_EINVAL, "a code-list name or code is longer than %d bytes",
+                                SV_LIMIT_CODE_BYTES);
+    int rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the label", label, (const char *)NULL);
+    if (rc != SV_OK)
+        return rc;
+    /* Values join the lists the journal was seeded with: a list name mistyped would otherwise
+     * start a list nothing reads, and the crew would look for the value in vain. */
+    if ((rc = sv_code_list_known(j, list)) != SV_OK)
+        return rc;
     json_t *o = payload_new();
     put_str(o, "list", list);
     put_str(o, "code", code);

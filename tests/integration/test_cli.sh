@@ -134,6 +134,10 @@ grep -q "J99 is not a current boundary point" "$T/err" && ok "the refusal names 
 refuse "codes --add to a list that does not exist" "$Q" codes "$J" --list markers --add iron-pin
 grep -q "no code list 'markers'" "$T/err" && grep -q "marker" "$T/err" && ok "the refusal names the lists" || fail "unknown list message: $(cat "$T/err")"
 expect "codes --add to the marker list" "$Q" codes "$J" --list marker --add iron-pin --label 铁钉
+# ... and so is listing one: a mistyped list would read as an empty list
+refuse "codes --list of a list that does not exist" "$Q" codes "$J" --list markers
+grep -q "no code list 'markers'" "$T/err" && ok "  the refusal names the lists" || fail "unknown list listing: $(cat "$T/err")"
+expect "codes --list note-phrase (a list that starts empty)" "$Q" codes "$J" --list note-phrase
 expect "attendance: absent with notice" "$Q" attend "$J" --unit $U --party 乙村 --presence absent --notice-date 2026-11-20
 refuse "attendance: absent without notice date" "$Q" attend "$J" --unit $U --party 丙村 --presence absent
 refuse "attendance: a notice date for a party that was present" "$Q" attend "$J" --unit $U --party 丙村 --presence present --notice-date 2026-02-20

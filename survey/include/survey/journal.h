@@ -180,9 +180,15 @@ int sv_record_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq);
  * record inside one batch (sv_journal_begin ... commit). */
 int sv_record_signature(sv_journal *j, const sv_signature *s, int64_t *seq);
 
-/* Add a value to a configurable code list (unit-type, marker, line-category, ...). */
+/* Add a value to a configurable code list (unit-type, marker, line-category, ...): one of the
+ * lists sv_code_list_known accepts. */
 int sv_record_code(sv_journal *j, const char *list, const char *code, const char *label,
                    int64_t *seq);
+
+/* SV_OK when list is a code list of the journal (a seeded one, or SV_NOTE_PHRASE_LIST, which
+ * starts empty); otherwise SV_EINVAL with errmsg naming the lists there are. A listing checks
+ * it first, so a mistyped list name is refused instead of reading as an empty list. */
+int sv_code_list_known(sv_journal *j, const char *list);
 
 /* Set a configuration value (e.g. "accept" = "rtk-fixed", "average.epochs" = "10"). A setting
  * this library knows (sv_config_keys) is checked against its rule; other keys are kept as
