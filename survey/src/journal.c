@@ -103,6 +103,43 @@ static int disk_full(sv_journal *j, int rc, long long *avail)
     return prim == SQLITE_FULL || e == ENOSPC || e == EDQUOT || (*avail >= 0 && *avail < 64 * 1024);
 }
 
+/* Why the journal at path cannot be written, for SQLite's bare "attempt to write a readonly
+ * database" or "unable to open database file": a read-only file system (a USB stick mounted
+ * read-only), no write permission on the file, its -wal or -shm, or its directory (SQLite creates
+ * both files beside the journal, even to read it). Empty when none of these holds. */
+static void why_readonly(const char *path, char *why, size_t n)
+{
+    why[0] = 0;
+    const char *slash = strrchr(path, '/');
+    char dir[4096], side[4096];
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) + (slash == path), path);
+    struct statvfs vs;
+    if (statvfs(dir, &vs) == 0 && (vs.f_flag & ST_RDONLY)) {
+        snprintf(why, n, "it is on a read-only file system");
+        return;
+    }
+    if (access(path, W_OK) != 0 && errno != ENOENT) {
+        snprintf(why, n, "no permission to write the file (%s)", strerror(errno));
+        return;
+    }
+    static const char *const sides[] = {"-wal", "-shm"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(side, sizeof side, "%s%s", path, sides[i]);
+        if (access(side, W_OK) != 0 && errno != ENOENT) {
+            snprintf(why, n, "no permission to write its %s file (%s)", sides[i], strerror(errno));
+            return;
+        }
+    }
+    if (access(dir, W_OK) != 0)
+        snprintf(why, n,
+                 "no permission to write in its directory %s, where SQLite keeps the journal's "
+                 "-wal and -shm files (%s)",
+                 dir, strerror(errno));
+}
+
 /* Fail with SQLite's own message appended, keeping the original text as STYLE.md asks; a full
  * disk is said to be one, naming the journal's file. */
 int sv__journal_fail_db(sv_journal *j, int rc, const char *what)
@@ -120,6 +157,17 @@ int sv__journal_fail_db(sv_journal *j, int rc, const char *what)
                                 "some space and run the command again; nothing of this command "
                                 "was recorded, and entries recorded before are kept (SQLite: %s)",
                                 what, room, same ? "" : " ", same ? "" : j->path, detail);
+    }
+    int prim = rc & 0xff;
+    char why[4400];
+    if ((prim == SQLITE_READONLY || prim == SQLITE_CANTOPEN) && j->path &&
+        (why_readonly(j->path, why, sizeof why), why[0])) {
+        int same = strcmp(what, j->path) == 0;
+        return sv__journal_fail(j, sv__sqlite_err(rc),
+                                "%s: the journal%s%s cannot be written: %s; nothing of this "
+                                "command was recorded: copy the journal with its key to a "
+                                "writable place, or give write permission (SQLite: %s)",
+                                what, same ? "" : " ", same ? "" : j->path, why, detail);
     }
     return sv__journal_fail(j, sv__sqlite_err(rc), "%s: %s", what, detail);
 }

@@ -569,4 +569,33 @@ else
         && ok "after space is freed: every note reported recorded is there ($(cat "$T/full-notes")), check passes" \
         || fail "after the full disk: notes $(cat "$T/full-notes") vs $(head -c 200 "$T/full-list.json"); $(cat "$T/full-check")"
 fi
+# A journal that cannot be written (a USB stick mounted read-only, no permission on the file or
+# its directory) is named as such with the reason, instead of SQLite's bare "unable to open
+# database file" or "attempt to write a readonly database". A read-only tmpfs in a private mount
+# namespace, as for the full disk above.
+R=$T/romedium
+mkdir -p "$R"
+cat >"$T/ro.sh" <<EOF
+mount -t tmpfs -o size=2m tmpfs "$R" || exit 77
+"$Q" init "$R/j.db" >/dev/null || exit 10
+"$Q" tasks import "$R/j.db" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null || exit 11
+mount -o remount,ro "$R" || exit 77
+"$Q" note add "$R/j.db" --unit $U --text x >/dev/null 2>"$T/ro-note.err" && exit 12
+"$Q" tasks list "$R/j.db" >/dev/null 2>"$T/ro-list.err" && exit 13
+exit 0
+EOF
+rc=77
+command -v unshare >/dev/null && { unshare --user --map-root-user --mount bash "$T/ro.sh"; rc=$?; }
+if [ $rc -eq 77 ]; then
+    ok "SKIP read-only medium: no private tmpfs here (unshare --user --mount)"
+elif [ $rc -ne 0 ]; then
+    fail "read-only medium scenario stopped at step $rc: $(cat "$T"/ro-*.err 2>/dev/null)"
+else
+    for e in note list; do
+        grep -q "j.db: the journal cannot be written: it is on a read-only file system" "$T/ro-$e.err" \
+            && ok "$e on a read-only medium names the problem and the journal" \
+            || fail "$e on a read-only medium: $(cat "$T/ro-$e.err")"
+    done
+fi
+
 finish
