@@ -2048,32 +2048,7 @@ static const char USAGE[] =
  * that start with "  quejie CMD" (and " SUB", when CMD has one of that name). 0 when none. */
 static int command_help(const char *cmd, const char *sub)
 {
-    char head[96], head_sub[160];
-    snprintf(head, sizeof head, "  quejie %s", cmd);
-    snprintf(head_sub, sizeof head_sub, "  quejie %s %s", cmd, sub ? sub : "");
-    size_t hl = strlen(head), hsl = strlen(head_sub);
-    int by_sub = 0;
-    for (const char *l = USAGE; sub && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "")
-        by_sub |= strncmp(l, head_sub, hsl) == 0 && (l[hsl] == ' ' || l[hsl] == '\n');
-    int shown = 0, in_block = 0;
-    for (const char *l = USAGE; *l;) {
-        const char *nl = strchr(l, '\n');
-        size_t len = nl ? (size_t)(nl - l) + 1 : strlen(l);
-        if (strncmp(l, "  quejie ", 9) == 0)
-            in_block = by_sub ? strncmp(l, head_sub, hsl) == 0 && (l[hsl] == ' ' || l[hsl] == '\n')
-                              : strncmp(l, head, hl) == 0 && (l[hl] == ' ' || l[hl] == '\n');
-        else if (strncmp(l, "usage:", 6) == 0)
-            in_block = 0;
-        if (in_block) {
-            if (!shown++)
-                fputs("usage:\n", stdout);
-            fwrite(l, 1, len, stdout);
-        }
-        l += len;
-    }
-    if (shown)
-        puts("The options are described in docs/cli.md (/usr/share/doc/quejie/cli.md).");
-    return shown;
+    return command_usage(USAGE, cmd, sub, "docs/cli.md (/usr/share/doc/quejie/cli.md)");
 }
 
 int main(int argc, char **argv)

@@ -62,3 +62,55 @@ const char *get(const args *a, const char *name)
             return p->value;
     return NULL;
 }
+
+/* Whether the usage line l ("  PROG CMD WORD ...") is one of CMD's, and, sub given, whether its
+ * second word names SUB among its '|' alternatives ("return|accept"). */
+static int usage_line_is(const char *l, const char *lead, const char *cmd, const char *sub)
+{
+    size_t n = strlen(lead), c = strlen(cmd);
+    if (strncmp(l, lead, n) != 0 || strncmp(l + n, cmd, c) != 0 ||
+        (l[n + c] != ' ' && l[n + c] != '\n' && l[n + c] != '\0'))
+        return 0;
+    if (!sub)
+        return 1;
+    const char *w = l + n + c;
+    while (*w == ' ')
+        w++;
+    size_t s = strlen(sub);
+    for (;;) { /* the alternatives of the second word */
+        size_t len = strcspn(w, "| \n");
+        if (len == s && strncmp(w, sub, s) == 0)
+            return 1;
+        if (w[len] != '|')
+            return 0;
+        w += len + 1;
+    }
+}
+
+int command_usage(const char *usage, const char *cmd, const char *sub, const char *doc)
+{
+    char lead[64];
+    snprintf(lead, sizeof lead, "  %s ", prog);
+    size_t ll = strlen(lead);
+    int by_sub = 0;
+    for (const char *l = usage; sub && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "")
+        by_sub |= usage_line_is(l, lead, cmd, sub);
+    int shown = 0, in_block = 0;
+    for (const char *l = usage; *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t len = nl ? (size_t)(nl - l) + 1 : strlen(l);
+        if (strncmp(l, lead, ll) == 0)
+            in_block = usage_line_is(l, lead, cmd, by_sub ? sub : NULL);
+        else if (strncmp(l, "usage:", 6) == 0)
+            in_block = 0;
+        if (in_block) {
+            if (!shown++)
+                fputs("usage:\n", stdout);
+            fwrite(l, 1, len, stdout);
+        }
+        l += len;
+    }
+    if (shown && doc)
+        printf("The options are described in %s.\n", doc);
+    return shown;
+}

@@ -31,4 +31,11 @@ int parse_args(int argc, char **argv, opt *opts, int want_pos, args *a);
 /* The value of option name, or NULL when it was not given. */
 const char *get(const args *a, const char *name);
 
+/* Print the forms of one command (`PROG help CMD [SUB]`, `PROG CMD [SUB] --help`) on stdout:
+ * the lines of usage (one "  PROG CMD ..." line each, continuation lines after it) whose command
+ * is cmd, narrowed to those whose next word names sub (an alternative of "return|accept" too)
+ * when any does; then "The options are described in DOC." Returns how many lines were shown
+ * (0: no such command, nothing printed). */
+int command_usage(const char *usage, const char *cmd, const char *sub, const char *doc);
+
 #endif

@@ -1265,12 +1265,29 @@ static const char USAGE[] =
     "  quejie-office user list OFFICE_DB [--json]\n"
     "  quejie-office audit OFFICE_DB [--json] [--limit N]\n";
 
+/* The forms of one command (`quejie-office help unit notice`, `quejie-office status --help`),
+ * as `quejie help` prints them. */
+static int command_help(const char *cmd, const char *sub)
+{
+    return command_usage(USAGE, cmd, sub,
+                         "docs/office.md (/usr/share/doc/quejie-office/office.md)");
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || (strcmp(argv[1], "help") == 0 && argc < 3)) {
         fputs(USAGE, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;
     }
+    if (strcmp(argv[1], "help") == 0)
+        return command_help(argv[2], argc > 3 ? argv[3] : NULL)
+                   ? 0
+                   : die(EXIT_USAGE, "unknown command '%s' (see quejie-office help)", argv[2]);
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return command_help(argv[1], i > 2 ? argv[2] : NULL)
+                       ? 0
+                       : die(EXIT_USAGE, "unknown command '%s' (see quejie-office help)", argv[1]);
     if (strcmp(argv[1], "--version") == 0) {
         printf("quejie-office %s\n", SV_VERSION);
         return 0;

@@ -35,6 +35,17 @@ chmod 644 "$O.key" && "$OFF" status "$O" >/dev/null 2>&1
 usage "unknown command" "$OFF" frobnicate "$O"
 usage "unknown option" "$OFF" status "$O" --bogus
 usage "device without a subcommand" "$OFF" device
+# Per-command help, as quejie's: the command's own forms on stdout, exit 0, never taken for an
+# office database ("-h: no such office database") or an unknown option
+"$OFF" status -h >"$T/h" 2>"$T/err" && grep -q "quejie-office status OFFICE_DB" "$T/h" && [ "$(grep -c "^  quejie-office" "$T/h")" = 1 ] \
+    && ok "status -h prints status's form alone" || fail "status -h: $(cat "$T/h" "$T/err")"
+"$OFF" unit accept "$O" --help >"$T/h" 2>"$T/err" && grep -q "quejie-office unit return|accept OFFICE_DB" "$T/h" && [ "$(grep -c "^  quejie-office" "$T/h")" = 1 ] \
+    && ok "unit accept --help prints the return|accept form alone" || fail "unit accept --help: $(cat "$T/h" "$T/err")"
+"$OFF" help review >"$T/h" 2>"$T/err" && [ "$(grep -c "^  quejie-office review" "$T/h")" = 2 ] && [ "$(grep -c "^  quejie-office" "$T/h")" = 2 ] \
+    && ok "help review prints review's two forms" || fail "help review: $(cat "$T/h" "$T/err")"
+"$OFF" help dispute settle >"$T/h" 2>"$T/err" && grep -q -- "--document agreement|statement" "$T/h" \
+    && ok "help dispute settle keeps the form's second line" || fail "help dispute settle: $(cat "$T/h" "$T/err")"
+usage "help of an unknown command" "$OFF" help frobnicate
 refuse "a file that is no office" "$OFF" status "$QJ_SOURCE/README.md"
 refuse "a missing office" "$OFF" status "$T/none.db"
 status_is 'd["name"]=="临夏州" and d["devices"]==[] and len(d["office_id"])==32' \
