@@ -432,7 +432,18 @@ static int request(sy_client *c, const char *url_base, const char *method, const
     sy_buf_free(&h->body);
     int tls = cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
               cc == CURLE_SSL_CONNECT_ERROR || cc == CURLE_SSL_CERTPROBLEM;
-    return cfail(c, tls ? SY_ETLS : SY_ENET, "%s %s: %s", method, url, curl_easy_strerror(cc));
+    /* curl's words name the mechanism, not what to do: say which certificate was refused, and
+     * that an http:// address reached a TLS listener (an office with a certificate) */
+    const char *why = "";
+    if (cc == CURLE_PEER_FAILED_VERIFICATION)
+        why = c->ca_pem ? " (the office's TLS certificate is not the one pinned for this office, "
+                          "or the address's host is not the one it names)"
+                        : " (the office's TLS certificate is not signed by an authority this "
+                          "system trusts: pin the office's own certificate at enrollment)";
+    else if (cc == CURLE_GOT_NOTHING && strncmp(url, "http://", 7) == 0)
+        why = " (an office with a TLS certificate answers https:// only: use an https:// address)";
+    return cfail(c, tls ? SY_ETLS : SY_ENET, "%s %s: %s%s", method, url, curl_easy_strerror(cc),
+                 why);
 }
 
 /* The office's JSON answer, or NULL. */
