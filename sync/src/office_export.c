@@ -49,6 +49,18 @@ int sy_office_export(sy_office *o, sv_export_format fmt, const char *path, sv_ex
     return sy_office_export_unit(o, fmt, NULL, path, stats);
 }
 
+/* Whether code is one of the office's task units. */
+static int task_known(sy_office *o, const char *code)
+{
+    sqlite3_stmt *st;
+    if (sy__prep(o, "SELECT 1 FROM tasks WHERE code = ?", &st))
+        return 0;
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    int known = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return known;
+}
+
 int sy_office_export_unit(sy_office *o, sv_export_format fmt, const char *unit, const char *path,
                           sv_export_stats *stats)
 {
@@ -109,7 +121,16 @@ int sy_office_export_unit(sy_office *o, sv_export_format fmt, const char *unit, 
     if (rc == SY_OK) {
         sv_diag d = {{0}};
         int src = sv_export_journals_opts(js, n, g, fmt, path, &opt, stats, &d);
-        if (src != SV_OK)
+        if (src == SV_ENOTFOUND && unit) /* the library's words are a journal's ("not in this
+                                          * journal"): say what the office holds */
+            rc = sy__fail(o, SY_ENOTFOUND,
+                          task_known(o, unit)
+                              ? "%s: unit %s: no crew has sent anything for it yet (it is in none "
+                                "of the device replicas)"
+                              : "%s: unit %s is not at this office: no task unit of that code, "
+                                "and no device has sent one",
+                          path, unit);
+        else if (src != SV_OK)
             rc = sy__fail(o,
                           src == SV_ENOMEM      ? SY_ENOMEM
                           : src == SV_EINVAL    ? SY_EINVAL

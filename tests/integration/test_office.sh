@@ -87,6 +87,13 @@ refuse "tasks import of a missing file" "$OFF" tasks import "$O" "$T/nope.geojso
 "$OFF" tasks list "$O" --json >"$T/tl.json"
 pyexpr "$T/tl.json" 'sorted((u["code"], u["assign"]) for u in d)==[("622901SL000007","crew1"),("622901ZR000002","crew1"),("622925CY000031","crew1")]' \
     && ok "refused imports changed nothing" || fail "tasks: $(cat "$T/tl.json")"
+# an export of one unit no crew has sent says so, in the office's words (not a journal's "not in
+# this journal"), and tells a task unit from a code the office does not know
+refuse "export of a task unit no crew has sent" "$OFF" export "$O" --format csv --output "$T/one.csv" --unit 622901ZR000002
+grep -q "unit 622901ZR000002: no crew has sent anything for it yet" "$T/err" && ok "  the refusal says no crew has sent it" || fail "export of an unsent unit: $(cat "$T/err")"
+refuse "export of a unit the office does not know" "$OFF" export "$O" --format csv --output "$T/one.csv" --unit 622901ZR999999
+grep -q "unit 622901ZR999999 is not at this office" "$T/err" && ok "  the refusal says the unit is not at this office" || fail "export of an unknown unit: $(cat "$T/err")"
+[ ! -e "$T/one.csv" ] && ok "  no file from either" || fail "one.csv written"
 expect "tasks import in EPSG:4522 replaces the units, assigned to the crew" \
     "$OFF" tasks import "$O" "$FIX/tasks/linxia-units-4522.geojson" --assign 一组
 "$OFF" tasks list "$O" --json >"$T/tl.json"
