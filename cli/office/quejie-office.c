@@ -1037,6 +1037,8 @@ static int cmd_export(int argc, char **argv)
         printf("wrote the public notice (公告) of %zu unit%s in notice, with %s, to %s, to print "
                "from a browser\n",
                st.units, st.units == 1 ? "" : "s", st.units == 1 ? "its map" : "their maps", out);
+    else if (fmt == SV_EXPORT_CSV) /* the boundary-point table alone: no unit or walk rows */
+        printf("exported %zu boundary point%s to %s\n", st.points, st.points == 1 ? "" : "s", out);
     else if (fmt == SV_EXPORT_FORMS)
         printf("wrote the boundary forms of %zu unit%s (%zu boundary point%s) to %s, to print "
                "from a browser\n",

@@ -241,6 +241,8 @@ PY
     "$Q" point add "$J2" --unit $U --lon 103.2700 --lat 35.5600 --number J7 >/dev/null 2>&1
     expect "tablet 2 syncs its third point" "$Q" sync "$J2"
     expect "export csv" "$OFF" export "$O" --format csv --output "$T/o.csv"
+    grep -qx "exported 4 boundary points to $T/o.csv" "$T/out" && ok "  csv: the summary counts the points the table holds (no '0 units, 0 walks')" \
+        || fail "csv export summary: $(cat "$T/out")"
     "$PY" - "$T/o.csv" <<'PY' && ok "csv: 4 points, each (unit, number) once" || fail "csv: $(cat "$T/o.csv")"
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline="")))
