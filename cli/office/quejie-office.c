@@ -1161,6 +1161,25 @@ static int user_disable(int argc, char **argv)
     return 0;
 }
 
+static int user_enable(int argc, char **argv)
+{
+    opt opts[] = {{"--name", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *name = get(&a, "--name");
+    if (!name)
+        return die(EXIT_USAGE, "user enable needs --name NAME");
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    if (sy_office_user_enable(o, name, NULL, NULL) != SY_OK)
+        return office_fail(o);
+    printf("enabled user %s again (its password as it was: user passwd sets a new one)\n", name);
+    sy_office_close(o);
+    return 0;
+}
+
 static int user_list(int argc, char **argv)
 {
     opt opts[] = {{"--json", 0}, {NULL}};
@@ -1264,6 +1283,7 @@ static const char USAGE[] =
     "stdin)\n"
     "  quejie-office user passwd OFFICE_DB --name NAME  (password on stdin)\n"
     "  quejie-office user disable OFFICE_DB --name NAME\n"
+    "  quejie-office user enable OFFICE_DB --name NAME\n"
     "  quejie-office user list OFFICE_DB [--json]\n"
     "  quejie-office audit OFFICE_DB [--json] [--limit N]\n";
 
@@ -1312,6 +1332,7 @@ int main(int argc, char **argv)
                 {"user", "add", user_add},
                 {"user", "passwd", user_passwd},
                 {"user", "disable", user_disable},
+                {"user", "enable", user_enable},
                 {"user", "list", user_list},
                 {"imagery", "add", imagery_add},
                 {"imagery", "list", imagery_list},

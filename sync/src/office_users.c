@@ -307,6 +307,20 @@ int sy_office_user_disable(sy_office *o, const char *name, const char *by, const
     return rc;
 }
 
+int sy_office_user_enable(sy_office *o, const char *name, const char *by, const char *from)
+{
+    int n = 0;
+    int rc = run(o, "UPDATE users SET status = 'active' WHERE name = ? AND status = 'disabled'", &n,
+                 name);
+    if (rc != SY_OK)
+        return rc;
+    if (n == 0)
+        return user_exists(o, name) == 1
+                   ? sy__fail(o, SY_EINVAL, "user '%s' is not disabled", name)
+                   : sy__fail(o, SY_EINVAL, "no user called '%s'", name ? name : "");
+    return sy_office_audit(o, by, "user.enable", name, NULL, from);
+}
+
 int sy_office_users(sy_office *o, char **out)
 {
     *out = NULL;

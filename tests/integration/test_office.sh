@@ -46,6 +46,18 @@ usage "device without a subcommand" "$OFF" device
 "$OFF" help dispute settle >"$T/h" 2>"$T/err" && grep -q -- "--document agreement|statement" "$T/h" \
     && ok "help dispute settle keeps the form's second line" || fail "help dispute settle: $(cat "$T/h" "$T/err")"
 usage "help of an unknown command" "$OFF" help frobnicate
+# A disabled account can be enabled again (its name can never be added a second time)
+echo 'Mistaken-pass-1' | "$OFF" user add "$O" --name 错停 --role viewer >/dev/null 2>&1
+expect "user disable" "$OFF" user disable "$O" --name 错停
+refuse "user add of a disabled user's name" bash -c "echo 'Another-pass-1' | '$OFF' user add '$O' --name 错停 --role viewer"
+expect "user enable" "$OFF" user enable "$O" --name 错停
+"$OFF" user list "$O" --json >"$T/users.json"
+pyexpr "$T/users.json" '[u["status"] for u in d if u["name"]=="错停"]==["active"]' && ok "  the user is active again" || fail "after user enable: $(cat "$T/users.json")"
+refuse "user enable of an active user" "$OFF" user enable "$O" --name 错停
+grep -q "is not disabled" "$T/err" && ok "  the refusal says it is not disabled" || fail "enable of an active user: $(cat "$T/err")"
+refuse "user enable of nobody" "$OFF" user enable "$O" --name nobody
+"$OFF" audit "$O" --json --limit 5 >"$T/audit.json"
+pyexpr "$T/audit.json" 'any(a["action"]=="user.enable" and a["target"]=="错停" for a in d)' && ok "  the audit log has user.enable" || fail "audit: $(cat "$T/audit.json")"
 refuse "a file that is no office" "$OFF" status "$QJ_SOURCE/README.md"
 refuse "a missing office" "$OFF" status "$T/none.db"
 status_is 'd["name"]=="临夏州" and d["devices"]==[] and len(d["office_id"])==32' \

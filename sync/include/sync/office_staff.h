@@ -51,6 +51,9 @@ int sy_office_user_passwd(sy_office *o, const char *name, const char *password, 
                           const char *from);
 /* Disable an account and end its sessions. SY_EINVAL when there is no such user. */
 int sy_office_user_disable(sy_office *o, const char *name, const char *by, const char *from);
+/* Enable a disabled account again (its password as it was; `sy_office_user_passwd` sets a new
+ * one). SY_EINVAL when there is no such user or it is not disabled. */
+int sy_office_user_enable(sy_office *o, const char *name, const char *by, const char *from);
 /* The accounts as a JSON array's text (caller frees): name, role, status (active, disabled),
  * created, last_login. */
 int sy_office_users(sy_office *o, char **out);
