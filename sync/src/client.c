@@ -930,7 +930,7 @@ static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
         /* Only transient failures are retried; a refusal or a bad key will not heal. */
         if (rc != SY_ENET || ++failures >= attempts)
             break;
-        say(o, "%s; retrying in %.0f s", c->errmsg, wait);
+        say(o, "%s; retrying in %g s", c->errmsg, wait); /* --backoff 0.1: not "0 s" */
         pause_s(wait);
         wait = wait * 2 > 30 ? 30 : wait * 2;
         have_cursor = 0; /* after a cut, the office's cursor says what arrived */

@@ -54,6 +54,11 @@ refuse "enroll at an http:// address of a TLS office" "$QUEJIE" enroll "$J" --of
 grep -q "use an https:// address" "$T/err" && ok "  the refusal says to use https://" || fail "http:// to a TLS office: $(cat "$T/err")"
 refuse "enroll with a made-up token" "$QUEJIE" enroll "$J" --office "$URL" --token AAAABBBBCCCC --ca "$T/cert.pem"
 expect "enroll with the pinned certificate" "$QUEJIE" enroll "$J" --office "$URL" --token "$TOK1" --ca "$T/cert.pem"
+# the retry line says the wait it will make: --backoff 0.1 is "0.1 s", not "0 s"
+cp "$J" "$T/dead.db" && cp "$J.key" "$T/dead.db.key"
+"$PY" -c "import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.execute('UPDATE sync_office SET url=?', ('https://127.0.0.1:%s' % sys.argv[2],)); db.commit()" "$T/dead.db" "$(free_port)"
+refuse "sync to an office that is not there" "$QUEJIE" sync "$T/dead.db" --attempts 2 --backoff 0.1
+grep -q "retrying in 0.1 s" "$T/err" && ok "  the retry says its wait (0.1 s)" || fail "retry wait: $(cat "$T/err")"
 J2=$T/thief.db
 "$QUEJIE" init "$J2" --device-name thief >/dev/null
 refuse "a used token cannot enroll another device" "$QUEJIE" enroll "$J2" --office "$URL" --token "$TOK1" --ca "$T/cert.pem"
