@@ -496,10 +496,14 @@ static int read_key(sv_journal *j)
         return SV_ENOMEM;
     int fd = open(kpath, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
+        int e = errno; /* "missing" only when it is: a key without read permission is there */
         int rc = sv__journal_fail(j, SV_ENOTFOUND,
-                                  "%s: device key missing (%s); this journal can be read but "
-                                  "not written",
-                                  kpath, strerror(errno));
+                                  e == ENOENT ? "%s: device key missing (%s); this journal can be "
+                                                "read but not written"
+                                              : "%s: cannot read the device key (%s: the key is "
+                                                "there, but not readable by this user); this "
+                                                "journal can be read but not written",
+                                  kpath, strerror(e));
         free(kpath);
         return rc;
     }

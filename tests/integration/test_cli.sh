@@ -598,4 +598,26 @@ else
     done
 fi
 
+# A device key that is there but not readable by this user is not called "missing". As root the
+# command runs as nobody (setpriv) on a journal that nobody may read but whose key it may not.
+KD=$T/keyperm
+mkdir -p "$KD"
+"$Q" init "$KD/k.db" >/dev/null && "$Q" tasks import "$KD/k.db" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null
+chmod 0600 "$KD/k.db.key"
+if [ "$(id -u)" = 0 ]; then
+    chmod 0711 "$T" && chmod 0777 "$KD" && chmod 0666 "$KD/k.db"
+    as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+else
+    chmod 0000 "$KD/k.db.key"
+    as=()
+fi
+if [ "$(id -u)" = 0 ] && ! command -v setpriv >/dev/null; then
+    ok "SKIP unreadable key: no setpriv"
+else
+    refuse "note add with an unreadable device key" "${as[@]}" "$Q" note add "$KD/k.db" --unit $U --text x
+    grep -q "k.db.key: cannot read the device key (Permission denied" "$T/err" && ! grep -q "missing" "$T/err" \
+        && ok "  the refusal says the key cannot be read, not that it is missing" || fail "unreadable key: $(cat "$T/err")"
+fi
+chmod 0700 "$T"; chmod 0600 "$KD/k.db.key"
+
 finish
