@@ -349,8 +349,8 @@ int sv_offset_resolve(sv_journal *j, const char *unit, sv_offset *off)
             return sv__journal_fail(
                 j, SV_EINVAL,
                 "a magnetic bearing needs the magnetic declination (degrees east, from the "
-                "county's chart or a declination calculator): give it with the point or set "
-                "it once (quejie config JOURNAL %s DEG)",
+                "county's chart or a declination calculator): give it with the point (quejie "
+                "point add --declination DEG) or set it once (quejie config JOURNAL %s DEG)",
                 SV_CFG_DECLINATION);
     } else if (off->north == SV_NORTH_GRID) {
         sv_unit u;

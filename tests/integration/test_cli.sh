@@ -439,6 +439,7 @@ refuse "config antenna.height-m refuses a negative pole" "$Q" config "$J4" anten
 expect "point add --method taped --antenna-height" "$Q" point add "$J4" --unit $U --lat 35.5500 --lon 103.2300 --h 1900 --antenna-height 1.5 --method taped --marker concrete-post
 refuse "point add --method refuses an unknown method" "$Q" point add "$J4" --unit $U --lat 35.5500 --lon 103.2300 --method guessed
 refuse "a magnetic bearing without a declination is refused" "$Q" point add "$J4" --unit $U --lat 35.5650 --lon 103.2610 --offset-distance 10 --offset-bearing 90 --north magnetic
+grep -q -- "--declination DEG" "$T/err" && grep -q "offset.declination-deg DEG" "$T/err" && ok "  the refusal names --declination and the setting" || fail "magnetic without declination: $(cat "$T/err")"
 expect "a grid bearing" "$Q" point add "$J4" --unit $U --lat 35.5650 --lon 103.2610 --offset-distance 10 --offset-bearing 90 --north grid
 expect "point change: the marker, with a reason" "$Q" point change "$J4" 6 --marker paint --reason "marker misread"
 refuse "point change without a reason" "$Q" point change "$J4" 7 --marker none
