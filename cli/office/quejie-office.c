@@ -172,6 +172,47 @@ static const char *console_assets(const char *given)
     return NULL;
 }
 
+/* Whether the PEM file at path holds a block whose BEGIN line contains what ("CERTIFICATE",
+ * "PRIVATE KEY"): 1 yes, 0 no, -1 unreadable (errno set). The first 1 MiB is read. */
+static int pem_holds(const char *path, const char *what)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[256];
+    int found = 0;
+    for (long n = 0; !found && n < 16384 && fgets(line, sizeof line, f); n++)
+        found = strncmp(line, "-----BEGIN ", 11) == 0 && strstr(line, what) != NULL;
+    fclose(f);
+    return found;
+}
+
+/* The certificate and key files are checked before the office opens: GnuTLS's failure reaches
+ * the command only as "cannot serve" beside a port in use. Returns 0, or the exit code after a
+ * message naming the file. */
+static int check_tls_files(const char *cert, const char *key)
+{
+    int c = pem_holds(cert, "CERTIFICATE"), k = pem_holds(key, "PRIVATE KEY");
+    if (c < 0)
+        return die(EXIT_FAIL, "--tls-cert %s: %s", cert, strerror(errno));
+    if (k < 0)
+        return die(EXIT_FAIL, "--tls-key %s: %s", key, strerror(errno));
+    if (!c && !k && pem_holds(cert, "PRIVATE KEY") == 1 && pem_holds(key, "CERTIFICATE") == 1)
+        return die(EXIT_USAGE,
+                   "--tls-cert %s holds a private key and --tls-key %s a "
+                   "certificate: swap them",
+                   cert, key);
+    if (!c)
+        return die(EXIT_FAIL,
+                   "--tls-cert %s: no PEM certificate in it (-----BEGIN CERTIFICATE-----)", cert);
+    if (!k)
+        return die(EXIT_FAIL,
+                   "--tls-key %s: no PEM private key in it (-----BEGIN ... PRIVATE "
+                   "KEY-----)",
+                   key);
+    return 0;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     opt opts[] = {{"--listen", 1}, {"--tls-cert", 1},     {"--tls-key", 1},
@@ -198,6 +239,9 @@ static int cmd_serve(int argc, char **argv)
         return die(EXIT_USAGE, "serve needs --listen ADDR:PORT");
     if (!so.cert_file != !so.key_file)
         return die(EXIT_USAGE, "give both --tls-cert and --tls-key, or neither");
+    int bad = so.cert_file ? check_tls_files(so.cert_file, so.key_file) : 0;
+    if (bad)
+        return bad;
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;

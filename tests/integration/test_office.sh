@@ -127,6 +127,12 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyou
 usage "serve without --listen" "$OFF" serve "$O"
 refuse "serve refuses plain HTTP off loopback" "$OFF" serve "$O" --listen 0.0.0.0:1
 refuse "serve refuses a missing certificate" "$OFF" serve "$O" --listen 127.0.0.1:1 --tls-cert "$T/none.pem" --tls-key "$T/key.pem"
+# certificate and key files are named when they do not hold what they should, not reported as
+# "cannot serve ... (address in use or not available, or the certificate and key do not load)"
+refuse "serve refuses a certificate and key given the other way round" "$OFF" serve "$O" --listen 127.0.0.1:$(free_port) --tls-cert "$T/key.pem" --tls-key "$T/cert.pem"
+grep -q "holds a private key and --tls-key .* a certificate: swap them" "$T/err" && ok "  the refusal says to swap them" || fail "swapped cert/key: $(cat "$T/err")"
+refuse "serve refuses a key file that holds no key" "$OFF" serve "$O" --listen 127.0.0.1:$(free_port) --tls-cert "$T/cert.pem" --tls-key "$QJ_SOURCE/README.md"
+grep -q "tls-key .*README.md: no PEM private key" "$T/err" && ok "  the refusal names the key file" || fail "no key in key file: $(cat "$T/err")"
 P=$(free_port)
 "$OFF" serve "$O" --listen 127.0.0.1:$P --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" >"$T/office.log" 2>&1 &
 SERVER=$!
