@@ -2040,7 +2040,7 @@ static const char USAGE[] =
     "  quejie config JOURNAL KEY VALUE\n"
     "  quejie enroll JOURNAL --office URL --token TOKEN [--ca CERT_FILE]\n"
     "  quejie sync JOURNAL [--attempts N] [--backoff S] [--no-tasks] [--no-imagery] [--json]\n"
-    "       [--quiet]\n"
+    "                [--quiet]\n"
     "  quejie sync-status JOURNAL [--json]\n"
     "  quejie bundle JOURNAL --output FILE\n";
 

@@ -22,6 +22,11 @@ if "$Q" record "$J" --help >"$T/h" 2>"$T/err" && grep -q -- "--remeasure SEQ" "$
 "$Q" help dispute settle >"$T/h" && grep -q "quejie dispute settle JOURNAL" "$T/h" && [ "$(grep -c "^  quejie" "$T/h")" = 1 ] \
     && ok "help dispute settle: that form alone" || fail "help dispute settle: $(cat "$T/h")"
 "$Q" help nonsense >/dev/null 2>&1; [ $? -eq 2 ] && ok "help of an unknown command exits 2" || fail "help nonsense did not exit 2"
+# every continuation line of the usage text is indented to the same column (16), so a form reads
+# as one block and `help CMD` shows it whole
+"$Q" help >"$T/h"
+bad=$(grep -v '^usage:$' "$T/h" | grep -v '^  quejie ' | grep -v '^                [^ ]')
+[ -z "$bad" ] && ok "usage continuation lines share one indent" || fail "usage lines indented otherwise: $bad"
 
 expect "tasks import (lon/lat)" "$Q" tasks import "$J" "$FIX/tasks/linxia-units-4490.geojson"
 "$Q" tasks list "$J" --json >"$T/list.json"
