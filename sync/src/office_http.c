@@ -1198,6 +1198,49 @@ static enum MHD_Result h_unit_objection(ctx *x)
     return unit_decide(x, "objection");
 }
 
+/*
+ * POST /api/v1/units/CODE/settle-dispute {"dispute", "outcome", "document", "number"}: settle a
+ * dispute of the unit at the office (sy_office_dispute_settle, as `quejie-office dispute
+ * settle`): a decision in the office's journal naming the reviewer, audited as dispute.settle.
+ * 400 for a missing field or a bad document, 404 (no_dispute) for a dispute the office's
+ * replicas do not hold for the unit.
+ */
+static enum MHD_Result h_unit_settle(ctx *x)
+{
+    int bad = 0;
+    json_t *in = decision_body(x, &bad);
+    const char *dispute = opt_str(in, "dispute", &bad), *outcome = opt_str(in, "outcome", &bad),
+               *doc = opt_str(in, "document", &bad), *number = opt_str(in, "number", &bad);
+    if (bad || !dispute || !outcome || !doc || !number) {
+        json_decref(in);
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
+                           "the body must be a JSON object of strings: dispute, outcome, "
+                           "document (agreement or statement) and number");
+    }
+    const char *code = x->param[0];
+    char err[512] = "", detail[600];
+    snprintf(detail, sizeof detail, "dispute %s: %s (%s %s)", dispute, outcome, doc, number);
+    pthread_mutex_lock(&x->s->lock);
+    int rc = sy_office_dispute_settle(x->s->o, code, dispute, x->sess.user, outcome, doc, number,
+                                      err, sizeof err);
+    if (rc == SY_OK)
+        sy_office_audit(x->s->o, x->sess.user, "dispute.settle", code, detail, x->ip);
+    else if (!err[0])
+        snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
+    pthread_mutex_unlock(&x->s->lock);
+    if (rc != SY_OK) {
+        json_decref(in);
+        return reply_error_c(x->s, x->c, status_of(rc), rc == SY_ENOTFOUND ? "no_dispute" : NULL,
+                             err);
+    }
+    logline(x->s, "dispute.settle: unit %s dispute %s by %s from %s", code, dispute, x->sess.user,
+            x->ip);
+    json_t *ans = json_pack("{s:b, s:s, s:s, s:s}", "ok", 1, "unit", code, "action",
+                            SV_DECISION_SETTLE_DISPUTE, "dispute", dispute);
+    json_decref(in);
+    return reply_json(x->c, MHD_HTTP_OK, ans);
+}
+
 static enum MHD_Result h_review_resolve(ctx *x)
 {
     char *end;
@@ -2025,6 +2068,7 @@ static const route ROUTES[] = {
     {POST, "/api/v1/units/*/accept", h_unit_accept, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
     {POST, "/api/v1/units/*/notice", h_unit_notice, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
     {POST, "/api/v1/units/*/objection", h_unit_objection, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
+    {POST, "/api/v1/units/*/settle-dispute", h_unit_settle, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
     {GET, "/api/v1/review", h_api_review, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
     {POST, "/api/v1/review/*/resolve", h_review_resolve, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
     {GET, "/api/v1/devices", h_api_devices, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},

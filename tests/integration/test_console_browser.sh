@@ -60,8 +60,23 @@ for _ in $(seq 300); do grep -q "not reachable" "$T/err" 2>/dev/null && break; s
 if replay_loop "$FIX/gnss/nmea-rtk.log" 0.05 "$port"; then wait $rp; rc=$?; stop_replay; else kill $rp; wait $rp; rc=99; fi
 [ $rc -eq 0 ] && [ "$(grep -c '"jump": *false' "$T/walk")" -ge 2 ] && ok "crewa walks today (2 or more vertices that are no jump)" || fail "walk rc=$rc: $(tail -2 "$T/err") $(cat "$T/walk")"
 expect "crewa sends them" "$Q" sync "$T/a.db"
-expect "the office settles crewa's dispute" "$OFF" dispute settle "$O" --unit $U --dispute ZY-BROWSER-1 --by 审核科 \
-    --outcome 双方协商以沟为界 --document agreement --number '临界协〔2026〕3号'
+# the reviewer settles crewa's dispute through the API the console's unit page uses
+hc() { curl -s -o "$T/body" -w '%{http_code}' --max-time 30 --cacert "$T/cert.pem" "$@"; }
+hc -c "$T/sjar" -H 'Content-Type: application/json' --data-binary '{"user":"rev","password":"Rev-pass-2026!"}' $URL/api/v1/login >/dev/null
+SCSRF=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["csrf"])' "$T/body")
+SETTLE='{"dispute":"ZY-BROWSER-1","outcome":"双方协商以沟为界","document":"agreement","number":"临界协〔2026〕3号"}'
+c=$(hc -b "$T/sjar" -H 'Content-Type: application/json' --data-binary "$SETTLE" $URL/api/v1/units/$U/settle-dispute)
+[ "$c" = 403 ] && ok "settling a dispute without X-CSRF-Token: 403" || fail "settle without CSRF: $c"
+c=$(hc -b "$T/sjar" -H 'Content-Type: application/json' -H "X-CSRF-Token: $SCSRF" --data-binary '{"dispute":"ZY-NONE","outcome":"x","document":"agreement","number":"1"}' $URL/api/v1/units/$U/settle-dispute)
+[ "$c" = 404 ] && pyexpr "$T/body" 'd["code"]=="no_dispute" and "ZY-NONE" in d["error"]' && ok "an unknown dispute is 404 (no_dispute) naming it" || fail "settle unknown dispute: $c $(cat "$T/body")"
+c=$(hc -b "$T/sjar" -H 'Content-Type: application/json' -H "X-CSRF-Token: $SCSRF" --data-binary '{"dispute":"ZY-BROWSER-1","outcome":"x"}' $URL/api/v1/units/$U/settle-dispute)
+[ "$c" = 400 ] && ok "a settlement without its document is 400" || fail "settle without document: $c $(cat "$T/body")"
+c=$(hc -b "$T/sjar" -H 'Content-Type: application/json' -H "X-CSRF-Token: $SCSRF" --data-binary "$SETTLE" $URL/api/v1/units/$U/settle-dispute)
+[ "$c" = 200 ] && pyexpr "$T/body" 'd["ok"] and d["action"]=="settle-dispute" and d["dispute"]=="ZY-BROWSER-1"' \
+    && ok "POST /api/v1/units/CODE/settle-dispute: the reviewer settles crewa's dispute" || fail "settle: $c $(cat "$T/body")"
+"$OFF" audit "$O" --json >"$T/audit.json" 2>/dev/null
+pyexpr "$T/audit.json" 'any(r.get("action")=="dispute.settle" and r.get("user")=="rev" for r in (d if isinstance(d, list) else d.get("entries", d.get("audit", []))))' \
+    && ok "... audited as dispute.settle by rev" || fail "settle audit: $(head -c 400 "$T/audit.json")"
 
 # the API reads the pages use: a session needed, an unknown unit 404, Debian's Leaflet served
 hc() { curl -s -o "$T/body" -w '%{http_code}' --max-time 30 --cacert "$T/cert.pem" "$@"; }
