@@ -75,6 +75,10 @@
         do_accept: ['通过', 'Accept'],
         do_notice: ['开始公告', 'Start the public notice'],
         do_objection: ['登记异议', 'Record an objection'],
+        'do_settle-dispute': ['调处权属争议', 'Settle a dispute'],
+        outcome: ['调处结果', 'Outcome'],
+        document: ['调处文书', 'Settling document'],
+        doc_number: ['文书编号', 'Document number'],
         confirm_act: ['确认对登记单元 {unit} 作出“{act}”的决定？\n决定以您的名义记入县局决定日志，不能撤销。',
                       'Record "{act}" for unit {unit}?\nThe decision goes into the office\'s journal in your name and cannot be undone.'],
         confirm_case: ['确认审核案例 #{id}：{choice}？\n决定以您的名义记入县局决定日志，不能撤销。',
@@ -577,6 +581,10 @@
             var lab = add(f, el('label', fd.label + ' '));
             var i = add(lab, el(fd.tag || 'input'));
             i.name = fd.key;
+            (fd.options || []).forEach(function (o) { /* a select's [value, text] pairs */
+                var op = add(i, el('option', o[1]));
+                op.value = o[0];
+            });
             if (fd.type)
                 i.type = fd.type;
             if (fd.required)
@@ -780,6 +788,24 @@
                                               required: true }], reload);
         actionForm(acts, u.code, 'objection', [{ key: 'note', label: tr('note'), tag: 'textarea',
                                                  required: true }], reload);
+        /* a dispute still open in a crew's records is settled here, with the document that
+         * settles it (POST /api/v1/units/CODE/settle-dispute) */
+        var open = [];
+        (u.devices || []).forEach(function (d) {
+            (d.disputes || []).forEach(function (x) {
+                if (x.state === 'open' && open.indexOf(x.number) < 0)
+                    open.push(x.number);
+            });
+        });
+        if (open.length)
+            actionForm(acts, u.code, 'settle-dispute', [
+                { key: 'dispute', label: tr('dispute_no'), tag: 'select',
+                  options: open.map(function (n) { return [n, n]; }) },
+                { key: 'outcome', label: tr('outcome'), tag: 'textarea', required: true },
+                { key: 'document', label: tr('document'), tag: 'select',
+                  options: [['agreement', word('agreement')],
+                            ['statement', word('dispute-statement')]] },
+                { key: 'number', label: tr('doc_number'), required: true }], reload);
     }
 
     /* ---- the review queue ----------------------------------------------------------------- */

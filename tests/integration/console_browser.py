@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qjbrowser as qb  # noqa: E402
@@ -180,6 +181,27 @@ try:
     check(not codes and "本人到场" in kinds and "局内已处理" in kinds,
           "the history of entries names presence, fix grade, method and dispute state, not their codes",
           repr(codes) + " " + kinds[:300])
+    # the dispute still open in the crew's records is settled on the page, with its document
+    sform = until(lambda: driver.find_elements(By.ID, "act-settle-dispute"), "the form to settle the open dispute")
+    if sform:
+        sform = sform[0]
+        opts = [o.get_attribute("value") for o in sform.find_elements(By.CSS_SELECTOR, "select[name=dispute] option")]
+        check(opts == ["ZY-BROWSER-2"], "the settle form offers the dispute still open, not the settled one", repr(opts))
+        sform.find_element(By.NAME, "outcome").send_keys("以实测界线为准")
+        Select(sform.find_element(By.NAME, "document")).select_by_value("statement")
+        sform.find_element(By.NAME, "number").send_keys("临争〔2026〕7号")
+        sform.find_element(By.CSS_SELECTOR, "button").click()
+        confirm = until(lambda: alert_of(driver), "the settlement is said back for confirmation")
+        check(confirm and RETURN in confirm.text and "调处权属争议" in confirm.text,
+              "settling a dispute asks for confirmation naming the unit", confirm.text if confirm else "")
+        if confirm:
+            confirm.accept()
+        until(lambda: driver.find_elements(By.CSS_SELECTOR, "#msg.ok")
+              and not driver.find_elements(By.ID, "act-settle-dispute"), "the settled dispute leaves the form")
+        disp = driver.find_element(By.CSS_SELECTOR, "table.disputes").text
+        check("ZY-BROWSER-2" in disp and disp.count("局内已处理") == 2 and "权属争议原由书" in disp,
+              "the dispute settled in the browser shows as settled at the office, with its document", disp)
+        shot("04b-dispute-settled")
     form = driver.find_element(By.ID, "act-return")
     form.find_element(By.NAME, "note").send_keys("请补测 J2")
     form.find_element(By.CSS_SELECTOR, "button").click()

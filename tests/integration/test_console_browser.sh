@@ -53,6 +53,8 @@ pyexpr "$T/r.json" 'sorted(c["kind"] for c in d["cases"])==["point","verificatio
 echo '[[100, 100, 250, 180, 400, 120], [500, 600, 700, 650]]' >"$T/strokes.json"
 "$Q" sign "$T/a.db" --unit $U --party 东乡村委会 --signer 马明 --strokes "$T/strokes.json" >/dev/null 2>&1 || fail "sign"
 "$Q" dispute "$T/a.db" --unit $U --statement "北侧界线有争议" --number ZY-BROWSER-1 >/dev/null 2>&1 || fail "dispute"
+# ... and a second one, left open for the reviewer to settle on the unit page
+"$Q" dispute "$T/a.db" --unit $U --statement "南侧界线待核" --number ZY-BROWSER-2 >/dev/null 2>&1 || fail "dispute 2"
 port=$(free_port)
 timeout 60 "$Q" record "$T/a.db" --unit $U --gnss 127.0.0.1:$port --walk-every 0.5 --count 6 --accept dgps --json >"$T/walk" 2>"$T/err" &
 rp=$!
