@@ -1186,7 +1186,8 @@ static int user_passwd(int argc, char **argv)
     return 0;
 }
 
-static int user_disable(int argc, char **argv)
+/* user disable / user enable: the account's one switch (its password kept either way). */
+static int user_switch(int argc, char **argv, int enable)
 {
     opt opts[] = {{"--name", 1}, {NULL}};
     args a;
@@ -1194,34 +1195,32 @@ static int user_disable(int argc, char **argv)
         return EXIT_USAGE;
     const char *name = get(&a, "--name");
     if (!name)
-        return die(EXIT_USAGE, "user disable needs --name NAME");
+        return die(EXIT_USAGE,
+                   enable ? "user enable needs --name NAME" : "user disable needs --name NAME");
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;
-    if (sy_office_user_disable(o, name, NULL, NULL) != SY_OK)
+    int rc = enable ? sy_office_user_enable(o, name, NULL, NULL)
+                    : sy_office_user_disable(o, name, NULL, NULL);
+    if (rc != SY_OK)
         return office_fail(o);
-    printf("disabled user %s (its sessions are ended)\n", name);
+    if (enable)
+        printf("enabled user %s again (its password as it was: user passwd sets a new one)\n",
+               name);
+    else
+        printf("disabled user %s (its sessions are ended)\n", name);
     sy_office_close(o);
     return 0;
 }
 
+static int user_disable(int argc, char **argv)
+{
+    return user_switch(argc, argv, 0);
+}
+
 static int user_enable(int argc, char **argv)
 {
-    opt opts[] = {{"--name", 1}, {NULL}};
-    args a;
-    if (parse_args(argc, argv, opts, 1, &a))
-        return EXIT_USAGE;
-    const char *name = get(&a, "--name");
-    if (!name)
-        return die(EXIT_USAGE, "user enable needs --name NAME");
-    sy_office *o;
-    if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
-    if (sy_office_user_enable(o, name, NULL, NULL) != SY_OK)
-        return office_fail(o);
-    printf("enabled user %s again (its password as it was: user passwd sets a new one)\n", name);
-    sy_office_close(o);
-    return 0;
+    return user_switch(argc, argv, 1);
 }
 
 static int user_list(int argc, char **argv)
