@@ -430,6 +430,20 @@ int sv__journal_open_raw(sv_journal *j, const char *path, int flags)
     return SV_OK;
 }
 
+/* A county office opens a device's replica for every bundle it ingests and for every page
+ * that reads it. Closing SQLite's last connection checkpoints the WAL into the database and
+ * removes it (fsyncs of both files), which cost an ingest more than its appends: a replica's
+ * connections leave the WAL in place instead, and the writer checkpoints when it has grown
+ * past SQLite's own threshold (sv_journal_maintain), so the WAL stays bounded. A tablet's own
+ * journal keeps the checkpoint on close: crews copy the file, and it should stand alone. */
+void sv__journal_keep_wal(sv_journal *j)
+{
+    if (!j->db || j->keep_wal)
+        return;
+    j->keep_wal = sqlite3_db_config(j->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)0) ==
+                  SQLITE_OK;
+}
+
 static int wal_hook(void *ctx, sqlite3 *db, const char *name, int pages)
 {
     (void)db;
@@ -566,6 +580,10 @@ int sv__journal_load_identity(sv_journal *j)
     free(j->crew);
     j->device_name = meta_get(j, "device_name");
     j->crew = meta_get(j, "crew");
+    char *rep = meta_get(j, "replica");
+    if (rep && strcmp(rep, "1") == 0)
+        sv__journal_keep_wal(j);
+    free(rep);
     char *epsg = meta_get(j, "epsg"), *cm = meta_get(j, "central_meridian");
     j->epsg = epsg ? atoi(epsg) : 0;
     j->cm = cm && *cm ? strtod(cm, NULL) : NAN;
@@ -790,7 +808,7 @@ void sv_journal_close(sv_journal *j)
     sqlite3_finalize(j->st_unit);
     sqlite3_finalize(j->st_number);
     sv__stcache_clear(&j->cache);
-    if (j->db && !j->readonly && j->wal_pages > 0)
+    if (j->db && !j->readonly && j->wal_pages > (j->keep_wal ? SV__WAL_MAINTAIN_PAGES - 1 : 0))
         sqlite3_wal_checkpoint_v2(j->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     sqlite3_close_v2(j->db);
     sodium_memzero(j->sk, sizeof j->sk);

@@ -90,6 +90,7 @@ struct sv_journal {
     uint8_t sk[SV__SECKEY_BYTES];
     int have_sk;
     int replica; /* a county office's copy of another device's journal: verbatim appends only */
+    int keep_wal; /* a replica file: closing leaves the WAL (see sv__journal_keep_wal) */
     int epsg;
     double cm;
     sqlite3_stmt *st_last; /* last entry's seq and hash */
@@ -112,6 +113,7 @@ int sv__journal_exec(sv_journal *j, const char *sql);
 int sv__journal_meta_set(sv_journal *j, const char *key, const char *value);
 /* Write the device's identity (device_id, public_key in hex) to meta. */
 int sv__journal_meta_identity(sv_journal *j);
+void sv__journal_keep_wal(sv_journal *j);
 /* Read identity, name, crew and default CRS from meta (checks id against key). */
 int sv__journal_load_identity(sv_journal *j);
 int sv__journal_open_raw(sv_journal *j, const char *path, int flags);
