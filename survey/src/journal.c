@@ -440,8 +440,8 @@ void sv__journal_keep_wal(sv_journal *j)
 {
     if (!j->db || j->keep_wal)
         return;
-    j->keep_wal = sqlite3_db_config(j->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)0) ==
-                  SQLITE_OK;
+    j->keep_wal =
+        sqlite3_db_config(j->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)0) == SQLITE_OK;
 }
 
 static int wal_hook(void *ctx, sqlite3 *db, const char *name, int pages)

@@ -89,7 +89,7 @@ struct sv_journal {
     uint8_t pk[SV_PUBKEY_BYTES];
     uint8_t sk[SV__SECKEY_BYTES];
     int have_sk;
-    int replica; /* a county office's copy of another device's journal: verbatim appends only */
+    int replica;  /* a county office's copy of another device's journal: verbatim appends only */
     int keep_wal; /* a replica file: closing leaves the WAL (see sv__journal_keep_wal) */
     int epsg;
     double cm;
