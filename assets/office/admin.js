@@ -1,4 +1,4 @@
-// The administrator's pages of the county office console (devices, tasks, imagery): forms and
+// The administrator's pages of the county office console (devices, tasks, imagery, users): forms and
 // buttons sent to the console API with the session's CSRF token. Served from /static/ (the
 // Content-Security-Policy forbids inline script). Text from the server is shown with
 // textContent only, never as HTML.
@@ -215,12 +215,53 @@
   var imagery = document.getElementById("imagery-upload");
   if (imagery) upload(imagery, "/api/v1/imagery", true);
 
+  // Staff accounts: a new one (its first password typed here, sent in the body over TLS, never
+  // in a URL), a new password for one, disabling and enabling.
+  var userAdd = document.getElementById("user-add");
+  if (userAdd) {
+    userAdd.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var e = userAdd.elements;
+      var body = { name: e.name.value, role: e.role.value, password: e.password.value };
+      post("/api/v1/users", JSON.stringify(body), "application/json", userAdd).then(reload, fail);
+    });
+  }
+  var passwd = document.getElementById("user-passwd");
+  function passwdFor(name) {
+    passwd.setAttribute("data-name", name);
+    document.getElementById("passwd-for").textContent = name;
+    passwd.reset();
+    passwd.hidden = false;
+    passwd.elements.password.focus();
+  }
+  if (passwd) {
+    passwd.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var name = passwd.getAttribute("data-name");
+      var body = JSON.stringify({ password: passwd.elements.password.value });
+      post("/api/v1/users/" + encodeURIComponent(name) + "/passwd", body, "application/json",
+        passwd).then(function () {
+        passwd.reset();
+        passwd.hidden = true;
+        say(meta("msg-done"));
+      }, fail);
+    });
+    document.getElementById("passwd-cancel").addEventListener("click", function () {
+      passwd.reset();
+      passwd.hidden = true;
+    });
+  }
+
+  var BASES = {
+    revoke: "/api/v1/devices/", remove: "/api/v1/imagery/",
+    disable: "/api/v1/users/", enable: "/api/v1/users/"
+  };
   document.querySelectorAll("button.row-action").forEach(function (b) {
     b.addEventListener("click", function () {
       var name = b.getAttribute("data-name"), action = b.getAttribute("data-action");
-      var base = action === "revoke" ? "/api/v1/devices/" : "/api/v1/imagery/";
-      if (!window.confirm(b.textContent + ": " + name + "?")) return;
-      post(base + encodeURIComponent(name) + "/" + action, "").then(reload, fail);
+      if (action === "passwd") { passwdFor(name); return; }
+      if (!BASES[action] || !window.confirm(b.textContent + ": " + name + "?")) return;
+      post(BASES[action] + encodeURIComponent(name) + "/" + action, "").then(reload, fail);
     });
   });
 })();

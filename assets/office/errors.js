@@ -38,7 +38,12 @@
         gap: ['数据不连续', 1],
         internal: ['县局服务器出错，请把事件编号告诉信息管理员', 0],
         unavailable: ['服务器暂时无法处理，请稍后再试', 1],
-        imagery_busy: ['影像切片任务已排满：请等前面的任务完成后再上传', 0]
+        imagery_busy: ['影像切片任务已排满：请等前面的任务完成后再上传', 0],
+        no_user: ['没有这个用户', 0],
+        user_exists: ['已有同名用户（停用的用户名也不能再用）', 0],
+        user_state: ['用户已是这一状态，请刷新页面', 0],
+        own_account: ['不能停用自己的账户：请另一位管理员操作，或在服务器上用命令行', 0],
+        password_refused: ['密码不符合要求', 1]
     };
     var EXPIRED_EN = 'Your session has ended: this was not recorded. Going to the login page; ' +
         'you will come back here.';

@@ -285,12 +285,12 @@ static void esc_segment(page *p, const char *s)
     }
 }
 
-static void site_nav(page *p, sy__lang lang, const char *cls);
+static void site_nav(page *p, sy__lang lang, const char *role, const char *cls);
 
 /* The links between the pages, keeping the language. */
-static void app_nav(page *p, sy__lang lang)
+static void app_nav(page *p, sy__lang lang, const char *role)
 {
-    site_nav(p, lang, "pages");
+    site_nav(p, lang, role, "pages");
 }
 
 /* Leaflet (Debian's, served by the office) and the console's script: files, never inline. */
@@ -318,7 +318,7 @@ char *sy__console_app(sy__lang lang, const char *office_name, const char *user, 
     raw(&p, "</h1>");
     signed_in(&p, lang, user, role, csrf);
     raw(&p, "</header>\n");
-    app_nav(&p, lang);
+    app_nav(&p, lang, role);
     raw(&p, "<main id=\"app\" data-page=\"");
     raw(&p, unit ? "unit" : "review");
     raw(&p, "\" data-code=\"");
@@ -403,7 +403,7 @@ char *sy__console_overview(sy__lang lang, const char *office_name, const char *u
     raw(&p, "</h1>");
     signed_in(&p, lang, user, role, csrf);
     raw(&p, "</header>\n");
-    app_nav(&p, lang);
+    app_nav(&p, lang, role);
     raw(&p, "<section id=\"overview\" data-page=\"overview\"></section>\n");
     raw(&p, "<main>");
     raw(&p, units_table);
@@ -459,6 +459,25 @@ typedef enum admin_text {
     A_MSG_IMPORTED,
     A_NOBODY,
     A_FILTER,
+    A_USERS,
+    A_AUDIT,
+    A_ADD_USER,
+    A_USER,
+    A_ROLE,
+    A_PASSWORD,
+    A_CREATED,
+    A_LAST_LOGIN,
+    A_DISABLE,
+    A_ENABLE,
+    A_SET_PASSWORD,
+    A_NEW_PASSWORD_FOR,
+    A_CANCEL,
+    A_PASSWORD_HINT,
+    A_ACTION,
+    A_TARGET,
+    A_DETAIL,
+    A_ADDRESS,
+    A_AUDIT_NOTE,
     A_COUNT
 } admin_text;
 
@@ -512,6 +531,30 @@ static const char *const ATEXT[A_COUNT][2] = {
     [A_JOB_RUNNING] = {"切片中", "tiling"},
     [A_JOB_DONE] = {"已完成", "done"},
     [A_JOB_FAILED] = {"失败", "failed"},
+    [A_USERS] = {"用户", "Users"},
+    [A_AUDIT] = {"操作审计", "Audit log"},
+    [A_ADD_USER] = {"添加用户", "Add a user"},
+    [A_USER] = {"用户名", "User"},
+    [A_ROLE] = {"角色", "Role"},
+    [A_PASSWORD] = {"初始密码", "Initial password"},
+    [A_CREATED] = {"创建时间", "Created"},
+    [A_LAST_LOGIN] = {"上次登录", "Last login"},
+    [A_DISABLE] = {"停用", "Disable"},
+    [A_ENABLE] = {"启用", "Enable"},
+    [A_SET_PASSWORD] = {"设置新密码", "Set a new password"},
+    [A_NEW_PASSWORD_FOR] = {"为该用户设置新密码（其已登录的会话将被结束）：",
+                            "A new password for this user (their sessions are ended):"},
+    [A_CANCEL] = {"取消", "Cancel"},
+    [A_PASSWORD_HINT] = {"至少 10 个字符。请当面或通过电话告知本人，不要用短信或邮件发送。",
+                         "At least 10 characters. Tell it to the person face to face or by "
+                         "phone, never by message or mail."},
+    [A_ACTION] = {"操作", "Action"},
+    [A_TARGET] = {"对象", "On"},
+    [A_DETAIL] = {"详情", "Detail"},
+    [A_ADDRESS] = {"来源地址", "From"},
+    [A_AUDIT_NOTE] = {"最近 500 条，最新在前；命令行的操作记为“(command line)”，来源 local。",
+                      "The latest 500, newest first; actions on the command line are by "
+                      "\"(command line)\" from local."},
 };
 
 static const char *at(sy__lang lang, admin_text id)
@@ -535,6 +578,32 @@ static const code_word INGEST_RESULTS[] = {{"applied", "已接收", "applied"},
                                            {"applying", "接收中", "applying"},
                                            {"interrupted", "中断（未接收）", "interrupted"},
                                            {NULL, NULL, NULL}};
+static const code_word ROLES[] = {{"admin", "管理员", "administrator"},
+                                  {"reviewer", "审核员", "reviewer"},
+                                  {"viewer", "查看员", "viewer"},
+                                  {NULL, NULL, NULL}};
+static const code_word USER_STATES[] = {
+    {"active", "正常", "active"}, {"disabled", "已停用", "disabled"}, {NULL, NULL, NULL}};
+static const code_word AUDIT_ACTIONS[] = {{"login", "登录", "login"},
+                                          {"login.failed", "登录失败", "failed login"},
+                                          {"logout", "退出", "logout"},
+                                          {"user.add", "添加用户", "user added"},
+                                          {"user.passwd", "设置密码", "password set"},
+                                          {"user.disable", "停用用户", "user disabled"},
+                                          {"user.enable", "启用用户", "user enabled"},
+                                          {"unit.return", "退回单元", "unit returned"},
+                                          {"unit.accept", "通过单元", "unit accepted"},
+                                          {"unit.notice", "公告", "public notice"},
+                                          {"unit.objection", "登记异议", "objection"},
+                                          {"review.resolve", "审核决定", "review decided"},
+                                          {"dispute.settle", "解决权属争议", "dispute settled"},
+                                          {"device.add", "登记设备", "device registered"},
+                                          {"device.revoke", "吊销设备", "device revoked"},
+                                          {"tasks.import", "导入任务", "tasks imported"},
+                                          {"imagery.add", "添加影像", "imagery added"},
+                                          {"imagery.remove", "删除影像", "imagery removed"},
+                                          {"export", "导出成果", "export"},
+                                          {NULL, NULL, NULL}};
 static const code_word INGEST_PATHS[] = {
     {"http", "网络同步", "network"}, {"file", "文件（U 盘）", "file (USB)"}, {NULL, NULL, NULL}};
 
@@ -601,10 +670,49 @@ static void cell_words(page *p, sy__lang lang, const json_t *v, const code_word 
     cell(p, v);
 }
 
-/* rows (a JSON array of objects) as a table of cols; with action, a button per row carrying the
- * row's "name" in data-name, for admin.js. */
+/* A row's button for admin.js: data-action names what it does, data-name the row's "name". */
+static void row_button(page *p, sy__lang lang, const json_t *r, const char *action, admin_text text)
+{
+    raw(p, "<button type=\"button\" class=\"row-action\" data-action=\"");
+    raw(p, action);
+    raw(p, "\" data-name=\"");
+    esc(p, jstr(r, "name"));
+    raw(p, "\">");
+    esc(p, at(lang, text));
+    raw(p, "</button>");
+}
+
+/* The actions cell of a row of a table (an administrator's): nothing more to do with a revoked
+ * device; an account is disabled or enabled, and given a new password. */
+typedef void (*row_actions)(page *p, sy__lang lang, const json_t *row);
+
+static void device_actions(page *p, sy__lang lang, const json_t *r)
+{
+    const char *status = jstr(r, "status");
+    if (!status || strcmp(status, "revoked") != 0)
+        row_button(p, lang, r, "revoke", A_REVOKE);
+}
+
+static void imagery_actions(page *p, sy__lang lang, const json_t *r)
+{
+    row_button(p, lang, r, "remove", A_REMOVE);
+}
+
+static void user_actions(page *p, sy__lang lang, const json_t *r)
+{
+    const char *status = jstr(r, "status");
+    if (status && strcmp(status, "disabled") == 0)
+        row_button(p, lang, r, "enable", A_ENABLE);
+    else
+        row_button(p, lang, r, "disable", A_DISABLE);
+    raw(p, " ");
+    row_button(p, lang, r, "passwd", A_SET_PASSWORD);
+}
+
+/* rows (a JSON array of objects) as a table of cols; with actions (NULL: none), a cell of
+ * buttons per row. */
 static void table(page *p, sy__lang lang, const char *id, const json_t *rows, const column *cols,
-                  size_t ncols, admin_text action, const char *action_name)
+                  size_t ncols, row_actions actions)
 {
     if (json_array_size(rows) == 0) {
         raw(p, "<p>");
@@ -620,7 +728,7 @@ static void table(page *p, sy__lang lang, const char *id, const json_t *rows, co
         esc(p, at(lang, cols[i].title));
         raw(p, "</th>");
     }
-    if (action_name)
+    if (actions)
         raw(p, "<th></th>");
     raw(p, "</tr></thead>\n<tbody>\n");
     size_t i;
@@ -634,17 +742,10 @@ static void table(page *p, sy__lang lang, const char *id, const json_t *rows, co
             cell_words(p, lang, json_object_get(r, cols[k].key), cols[k].words);
             raw(p, "</td>");
         }
-        const char *status = jstr(r, "status");
-        if (action_name && status && strcmp(status, "revoked") == 0) {
-            raw(p, "<td></td>"); /* nothing more to do with a revoked device */
-        } else if (action_name) {
-            raw(p, "<td><button type=\"button\" class=\"row-action\" data-action=\"");
-            raw(p, action_name);
-            raw(p, "\" data-name=\"");
-            esc(p, jstr(r, "name"));
-            raw(p, "\">");
-            esc(p, at(lang, action));
-            raw(p, "</button></td>");
+        if (actions) {
+            raw(p, "<td>");
+            actions(p, lang, r);
+            raw(p, "</td>");
         }
         raw(p, "</tr>\n");
     }
@@ -652,8 +753,9 @@ static void table(page *p, sy__lang lang, const char *id, const json_t *rows, co
 }
 
 /* Every page of the console, in one navigation (the pages, the review queue and the
- * administration pages; a viewer reads the latter without their forms), keeping the language. */
-static void site_nav(page *p, sy__lang lang, const char *cls)
+ * administration pages; a viewer reads the latter without their forms; the users and the audit
+ * log only for an administrator), keeping the language. */
+static void site_nav(page *p, sy__lang lang, const char *role, const char *cls)
 {
     const char *q = lang == SY_LANG_EN ? "?lang=en" : "";
     raw(p, cls ? "<nav class=\"" : "<nav");
@@ -673,9 +775,10 @@ static void site_nav(page *p, sy__lang lang, const char *cls)
     static const struct {
         const char *href;
         admin_text text;
-    } NAV[] = {
-        {"/devices", A_DEVICES}, {"/tasks", A_TASKS}, {"/imagery", A_IMAGERY}, {"/log", A_LOG}};
-    for (size_t i = 0; i < sizeof NAV / sizeof NAV[0]; i++) {
+    } NAV[] = {{"/devices", A_DEVICES}, {"/tasks", A_TASKS}, {"/imagery", A_IMAGERY},
+               {"/log", A_LOG},         {"/users", A_USERS}, {"/audit", A_AUDIT}};
+    size_t shown = role && strcmp(role, "admin") == 0 ? sizeof NAV / sizeof NAV[0] : 4;
+    for (size_t i = 0; i < shown; i++) {
         raw(p, " <a href=\"");
         raw(p, NAV[i].href);
         raw(p, q);
@@ -722,7 +825,7 @@ static void admin_head(page *p, sy__lang lang, const char *office_name, const ch
     raw(p, " · ");
     esc(p, at(lang, title));
     raw(p, "</h1>");
-    site_nav(p, lang, NULL);
+    site_nav(p, lang, role, NULL);
     signed_in(p, lang, user, role, csrf);
     raw(p, "</header>\n<main>\n<p id=\"status\" role=\"status\"></p>\n");
 }
@@ -768,8 +871,8 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
         raw(&p, "<h2>");
         esc(&p, at(lang, A_DEVICES));
         raw(&p, "</h2>\n");
-        table(&p, lang, "devices", rows, cols, sizeof cols / sizeof cols[0], A_REVOKE,
-              admin ? "revoke" : NULL);
+        table(&p, lang, "devices", rows, cols, sizeof cols / sizeof cols[0],
+              admin ? device_actions : NULL);
     } else if (strcmp(which, "tasks") == 0) {
         static const column cols[] = {
             {"code", A_CODE}, {"assign", A_ASSIGN}, {"imported", A_IMPORTED}};
@@ -783,7 +886,7 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
             esc(&p, at(lang, A_UPLOAD));
             raw(&p, "</button>\n</form>\n");
         }
-        table(&p, lang, "tasks", rows, cols, sizeof cols / sizeof cols[0], A_COUNT, NULL);
+        table(&p, lang, "tasks", rows, cols, sizeof cols / sizeof cols[0], NULL);
     } else if (strcmp(which, "imagery") == 0) {
         static const column cols[] = {
             {"name", A_NAME},   {"assign", A_ASSIGN}, {"epsg", A_EPSG},  {"levels", A_LEVELS},
@@ -820,8 +923,64 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
             }
             raw(&p, "></section>\n");
         }
-        table(&p, lang, "imagery", rows, cols, sizeof cols / sizeof cols[0], A_REMOVE,
-              admin ? "remove" : NULL);
+        table(&p, lang, "imagery", rows, cols, sizeof cols / sizeof cols[0],
+              admin ? imagery_actions : NULL);
+    } else if (strcmp(which, "users") == 0) {
+        static const column cols[] = {{"name", A_USER},
+                                      {"role", A_ROLE, ROLES},
+                                      {"status", A_DEVICE_STATUS, USER_STATES},
+                                      {"created", A_CREATED},
+                                      {"last_login", A_LAST_LOGIN}};
+        admin_head(&p, lang, office_name, user, role, csrf, A_USERS);
+        raw(&p, "<h2>");
+        esc(&p, at(lang, A_ADD_USER));
+        raw(&p, "</h2>\n<form id=\"user-add\">\n");
+        label_input(&p, lang, A_USER, "name", " required maxlength=\"63\" autocomplete=\"off\"");
+        raw(&p, "<label>");
+        esc(&p, at(lang, A_ROLE));
+        raw(&p, " <select name=\"role\">");
+        for (const code_word *w = ROLES; w->code; w++) {
+            raw(&p, "<option value=\"");
+            raw(&p, w->code);
+            raw(&p, strcmp(w->code, "viewer") == 0 ? "\" selected>" : "\">");
+            esc(&p, lang == SY_LANG_EN ? w->en : w->zh);
+            raw(&p, "</option>");
+        }
+        raw(&p, "</select></label>\n");
+        label_input(&p, lang, A_PASSWORD, "password",
+                    " type=\"password\" required minlength=\"10\" maxlength=\"1024\""
+                    " autocomplete=\"new-password\"");
+        raw(&p, "<button type=\"submit\">");
+        esc(&p, at(lang, A_ADD_USER));
+        raw(&p, "</button>\n<p>");
+        esc(&p, at(lang, A_PASSWORD_HINT));
+        raw(&p, "</p>\n</form>\n<form id=\"user-passwd\" hidden>\n<p>");
+        esc(&p, at(lang, A_NEW_PASSWORD_FOR));
+        raw(&p, " <strong id=\"passwd-for\"></strong></p>\n");
+        label_input(&p, lang, A_PASSWORD, "password",
+                    " type=\"password\" required minlength=\"10\" maxlength=\"1024\""
+                    " autocomplete=\"new-password\"");
+        raw(&p, "<button type=\"submit\">");
+        esc(&p, at(lang, A_SET_PASSWORD));
+        raw(&p, "</button> <button type=\"button\" id=\"passwd-cancel\">");
+        esc(&p, at(lang, A_CANCEL));
+        raw(&p, "</button>\n</form>\n<h2>");
+        esc(&p, at(lang, A_USERS));
+        raw(&p, "</h2>\n");
+        table(&p, lang, "users", rows, cols, sizeof cols / sizeof cols[0], user_actions);
+    } else if (strcmp(which, "audit") == 0) {
+        static const column cols[] = {{"time", A_TIME},
+                                      {"user", A_USER},
+                                      {"action", A_ACTION, AUDIT_ACTIONS},
+                                      {"target", A_TARGET},
+                                      {"detail", A_DETAIL, ROLES},
+                                      {"address", A_ADDRESS}};
+        /* a login's and a new account's detail is a role: in words (other details as they are) */
+        admin_head(&p, lang, office_name, user, role, csrf, A_AUDIT);
+        raw(&p, "<p>");
+        esc(&p, at(lang, A_AUDIT_NOTE));
+        raw(&p, "</p>\n");
+        table(&p, lang, "audit", rows, cols, sizeof cols / sizeof cols[0], NULL);
     } else {
         static const column cols[] = {{"time", A_TIME},
                                       {"device", A_DEVICE},
@@ -850,7 +1009,7 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
         raw(&p, "</p>\n<h2>");
         esc(&p, at(lang, A_LOG));
         raw(&p, "</h2>\n");
-        table(&p, lang, "log", rows, cols, sizeof cols / sizeof cols[0], A_COUNT, NULL);
+        table(&p, lang, "log", rows, cols, sizeof cols / sizeof cols[0], NULL);
     }
     raw(&p, "</main>\n");
     json_decref(rows);

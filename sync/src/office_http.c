@@ -1406,6 +1406,130 @@ static enum MHD_Result h_device_revoke(ctx *x)
     return remove_named(x, NULL, sy_office_device_revoke, "device.revoke");
 }
 
+/* ---- staff accounts (admin): the console's Users page, as `quejie-office user ...` ---------- */
+
+/* The error answer of a staff-account call: its code by what went wrong. */
+static enum MHD_Result user_refused(ctx *x, int rc, const char *err)
+{
+    const char *code = rc == SY_ENOTFOUND ? "no_user"
+                       : rc == SY_ESTATE
+                           ? (strstr(err, "exists already") ? "user_exists" : "user_state")
+                           : NULL;
+    return reply_error_c(x->s, x->c, status_of(rc), code, err);
+}
+
+/* The new password of a body (JSON "password"), checked and hashed here, outside the office
+ * lock (Argon2id takes a good part of a second and 64 MiB: an ingest must not wait for it).
+ * The request's bytes are wiped once read. Returns 0 with hash filled, else the refusal sent. */
+static int new_password(ctx *x, json_t *in, char hash[SY_PWHASH_MAX], enum MHD_Result *res)
+{
+    const char *pw = jstr(in, "password");
+    char err[128];
+    int rc = sy_password_check(pw, err, sizeof err);
+    if (rc == SY_OK)
+        rc = sy_password_hash(pw, hash);
+    else
+        *res = reply_error_c(x->s, x->c, MHD_HTTP_BAD_REQUEST, "password_refused", err);
+    if (rc == SY_ENOMEM)
+        *res = reply_error(x->s, x->c, MHD_HTTP_SERVICE_UNAVAILABLE,
+                           "out of memory hashing the password");
+    if (json_is_string(json_object_get(in, "password")))
+        sodium_memzero((char *)pw, strlen(pw));
+    sodium_memzero(x->r->body, x->r->len);
+    return rc;
+}
+
+static enum MHD_Result h_user_add(ctx *x)
+{
+    json_t *in = body_json(x);
+    const char *name = jstr(in, "name"), *r = jstr(in, "role");
+    sy_role role;
+    enum MHD_Result res = MHD_NO;
+    char hash[SY_PWHASH_MAX], err[512];
+    if (!name || !r || sy_role_parse(r, &role) != SY_OK) {
+        sodium_memzero(x->r->body, x->r->len);
+        json_decref(in);
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
+                           "the body must be a JSON object with \"name\", \"role\" (admin, "
+                           "reviewer or viewer) and \"password\"");
+    }
+    if (new_password(x, in, hash, &res) != SY_OK) {
+        json_decref(in);
+        return res;
+    }
+    pthread_mutex_lock(&x->s->lock);
+    int rc = sy_office_user_add_hashed(x->s->o, name, role, hash, x->sess.user, x->ip);
+    snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
+    pthread_mutex_unlock(&x->s->lock);
+    sodium_memzero(hash, sizeof hash);
+    if (rc == SY_OK) {
+        logline(x->s, "user.add: %s (%s) by %s from %s", name, sy_role_name(role), x->sess.user,
+                x->ip);
+        res = reply_json(
+            x->c, MHD_HTTP_CREATED,
+            json_pack("{s:b, s:s, s:s}", "ok", 1, "name", name, "role", sy_role_name(role)));
+    } else {
+        res = user_refused(x, rc, err);
+    }
+    json_decref(in);
+    return res;
+}
+
+static enum MHD_Result h_user_passwd(ctx *x)
+{
+    json_t *in = body_json(x);
+    enum MHD_Result res = MHD_NO;
+    char hash[SY_PWHASH_MAX], err[512];
+    if (new_password(x, in, hash, &res) != SY_OK) {
+        json_decref(in);
+        return res;
+    }
+    json_decref(in);
+    pthread_mutex_lock(&x->s->lock);
+    int rc = sy_office_user_passwd_hashed(x->s->o, x->param[0], hash, x->sess.user, x->ip);
+    snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
+    pthread_mutex_unlock(&x->s->lock);
+    sodium_memzero(hash, sizeof hash);
+    if (rc != SY_OK)
+        return user_refused(x, rc, err);
+    logline(x->s, "user.passwd: %s by %s from %s", x->param[0], x->sess.user, x->ip);
+    return reply_json(x->c, MHD_HTTP_OK, json_pack("{s:b, s:s}", "ok", 1, "name", x->param[0]));
+}
+
+/* Disable or enable the account the path names. An administrator cannot disable their own
+ * account here (the last one would lock the county out of its console): another administrator
+ * can, or `quejie-office user disable` on the server. */
+static enum MHD_Result user_switch(ctx *x, int enable)
+{
+    if (!enable && strcmp(x->param[0], x->sess.user) == 0)
+        return reply_error_c(x->s, x->c, MHD_HTTP_CONFLICT, "own_account",
+                             "you cannot disable your own account: another administrator can, "
+                             "or `quejie-office user disable` on the office's server");
+    char err[512];
+    pthread_mutex_lock(&x->s->lock);
+    int rc = enable ? sy_office_user_enable(x->s->o, x->param[0], x->sess.user, x->ip)
+                    : sy_office_user_disable(x->s->o, x->param[0], x->sess.user, x->ip);
+    snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
+    pthread_mutex_unlock(&x->s->lock);
+    if (rc != SY_OK)
+        return user_refused(x, rc, err);
+    logline(x->s, "user.%s: %s by %s from %s", enable ? "enable" : "disable", x->param[0],
+            x->sess.user, x->ip);
+    return reply_json(x->c, MHD_HTTP_OK,
+                      json_pack("{s:b, s:s, s:s}", "ok", 1, "name", x->param[0], "status",
+                                enable ? "active" : "disabled"));
+}
+
+static enum MHD_Result h_user_disable(ctx *x)
+{
+    return user_switch(x, 0);
+}
+
+static enum MHD_Result h_user_enable(ctx *x)
+{
+    return user_switch(x, 1);
+}
+
 static enum MHD_Result h_api_tasks(ctx *x)
 {
     char *t = NULL;
@@ -1901,6 +2025,16 @@ static enum MHD_Result h_log_page(ctx *x)
     return admin_page(x, "log", list_log);
 }
 
+static enum MHD_Result h_users_page(ctx *x)
+{
+    return admin_page(x, "users", sy_office_users);
+}
+
+static enum MHD_Result h_audit_page(ctx *x)
+{
+    return admin_page(x, "audit", list_audit);
+}
+
 /* ---- static files ------------------------------------------------------------------------------
  */
 
@@ -2075,6 +2209,10 @@ static const route ROUTES[] = {
     {GET, "/api/v1/log", h_api_log, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
     {GET, "/api/v1/users", h_api_users, AUTH_STAFF, SY_ROLE_ADMIN, 0, 0},
     {GET, "/api/v1/audit", h_api_audit, AUTH_STAFF, SY_ROLE_ADMIN, 0, 0},
+    {POST, "/api/v1/users", h_user_add, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
+    {POST, "/api/v1/users/*/passwd", h_user_passwd, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
+    {POST, "/api/v1/users/*/disable", h_user_disable, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
+    {POST, "/api/v1/users/*/enable", h_user_enable, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
     /* the overview map, the unit page and the review queue */
     {GET, "/unit/*", h_unit_page, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},
     {GET, "/review", h_review_page, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},
@@ -2088,6 +2226,8 @@ static const route ROUTES[] = {
     {GET, "/tasks", h_tasks_page, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},
     {GET, "/imagery", h_imagery_page, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},
     {GET, "/log", h_log_page, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},
+    {GET, "/users", h_users_page, AUTH_STAFF, SY_ROLE_ADMIN, 0, 1},
+    {GET, "/audit", h_audit_page, AUTH_STAFF, SY_ROLE_ADMIN, 0, 1},
     {POST, "/api/v1/devices", h_device_add, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
     {POST, "/api/v1/devices/*/revoke", h_device_revoke, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
     {GET, "/api/v1/tasks", h_api_tasks, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},

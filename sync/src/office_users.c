@@ -119,14 +119,23 @@ int sy_password_verify(const char *hash, const char *password, int *rehash)
     return SY_OK;
 }
 
-static int password_ok(sy_office *o, const char *password)
+int sy_password_check(const char *password, char *err, size_t errlen)
 {
     size_t n = password ? strlen(password) : 0;
     if (n < SY_PASSWORD_MIN)
-        return sy__fail(o, SY_EINVAL, "the password must have at least %d characters",
-                        SY_PASSWORD_MIN);
-    if (n > SY_PASSWORD_MAX)
-        return sy__fail(o, SY_EINVAL, "the password is longer than %d bytes", SY_PASSWORD_MAX);
+        snprintf(err, errlen, "the password must have at least %d characters", SY_PASSWORD_MIN);
+    else if (n > SY_PASSWORD_MAX)
+        snprintf(err, errlen, "the password is longer than %d bytes", SY_PASSWORD_MAX);
+    else
+        return SY_OK;
+    return SY_EINVAL;
+}
+
+static int password_ok(sy_office *o, const char *password)
+{
+    char err[128];
+    if (sy_password_check(password, err, sizeof err) != SY_OK)
+        return sy__fail(o, SY_EINVAL, "%s", err);
     return SY_OK;
 }
 
@@ -242,30 +251,51 @@ static int user_exists(sy_office *o, const char *name)
     return r;
 }
 
-int sy_office_user_add(sy_office *o, const char *name, sy_role role, const char *password,
-                       const char *by, const char *from)
+/* What an account to be added must be, before its password is hashed. */
+static int user_new_ok(sy_office *o, const char *name, sy_role role)
 {
     if (!sy__name_ok(name))
         return sy__fail(o, SY_EINVAL, "the user name must be 1-%d bytes of text", SY_NAME_MAX - 1);
     if (role < SY_ROLE_VIEWER || role > SY_ROLE_ADMIN)
         return sy__fail(o, SY_EINVAL, "the role must be admin, reviewer or viewer");
-    if (password_ok(o, password))
-        return SY_EINVAL;
     int ex = user_exists(o, name);
     if (ex < 0)
         return SY_EIO;
     if (ex)
-        return sy__fail(o, SY_EINVAL, "a user called '%s' exists already", name);
+        return sy__fail(o, SY_ESTATE, "a user called '%s' exists already", name);
+    return SY_OK;
+}
+
+int sy_office_user_add(sy_office *o, const char *name, sy_role role, const char *password,
+                       const char *by, const char *from)
+{
+    int rc = user_new_ok(o, name, role);
+    if (rc != SY_OK)
+        return rc;
+    if (password_ok(o, password))
+        return SY_EINVAL;
     char hash[SY_PWHASH_MAX];
     if (sy_password_hash(password, hash) != SY_OK)
         return sy__fail(o, SY_ENOMEM, "out of memory hashing the password");
+    rc = sy_office_user_add_hashed(o, name, role, hash, by, from);
+    sodium_memzero(hash, sizeof hash);
+    return rc;
+}
+
+int sy_office_user_add_hashed(sy_office *o, const char *name, sy_role role, const char *hash,
+                              const char *by, const char *from)
+{
+    int rc = user_new_ok(o, name, role);
+    if (rc != SY_OK)
+        return rc;
+    if (!hash || strncmp(hash, crypto_pwhash_STRPREFIX, strlen(crypto_pwhash_STRPREFIX)) != 0)
+        return sy__fail(o, SY_EINVAL, "not an Argon2id password hash");
     char now[32];
     snprintf(now, sizeof now, "%lld", (long long)sv_wall_ms());
-    int rc = run(o,
-                 "INSERT INTO users(name, role, hash, status, created)"
-                 " VALUES (?, ?, ?, 'active', CAST(? AS INTEGER))",
-                 NULL, name, sy_role_name(role), hash, now);
-    sodium_memzero(hash, sizeof hash);
+    rc = run(o,
+             "INSERT INTO users(name, role, hash, status, created)"
+             " VALUES (?, ?, ?, 'active', CAST(? AS INTEGER))",
+             NULL, name, sy_role_name(role), hash, now);
     if (rc == SY_OK)
         rc = sy_office_audit(o, by, "user.add", name, sy_role_name(role), from);
     return rc;
@@ -278,14 +308,26 @@ int sy_office_user_passwd(sy_office *o, const char *name, const char *password, 
     if (ex < 0)
         return SY_EIO;
     if (!ex)
-        return sy__fail(o, SY_EINVAL, "no user called '%s'", name ? name : "");
+        return sy__fail(o, SY_ENOTFOUND, "no user called '%s'", name ? name : "");
     if (password_ok(o, password))
         return SY_EINVAL;
     char hash[SY_PWHASH_MAX];
     if (sy_password_hash(password, hash) != SY_OK)
         return sy__fail(o, SY_ENOMEM, "out of memory hashing the password");
-    int rc = run(o, "UPDATE users SET hash = ? WHERE name = ?", NULL, hash, name);
+    int rc = sy_office_user_passwd_hashed(o, name, hash, by, from);
     sodium_memzero(hash, sizeof hash);
+    return rc;
+}
+
+int sy_office_user_passwd_hashed(sy_office *o, const char *name, const char *hash, const char *by,
+                                 const char *from)
+{
+    if (!hash || strncmp(hash, crypto_pwhash_STRPREFIX, strlen(crypto_pwhash_STRPREFIX)) != 0)
+        return sy__fail(o, SY_EINVAL, "not an Argon2id password hash");
+    int n = 0;
+    int rc = run(o, "UPDATE users SET hash = ? WHERE name = ?", &n, hash, name);
+    if (rc == SY_OK && n == 0)
+        return sy__fail(o, SY_ENOTFOUND, "no user called '%s'", name ? name : "");
     if (rc == SY_OK)
         rc = run(o, "DELETE FROM sessions WHERE user = ?", NULL, name);
     if (rc == SY_OK)
@@ -296,11 +338,14 @@ int sy_office_user_passwd(sy_office *o, const char *name, const char *password, 
 int sy_office_user_disable(sy_office *o, const char *name, const char *by, const char *from)
 {
     int n = 0;
-    int rc = run(o, "UPDATE users SET status = 'disabled' WHERE name = ?", &n, name);
+    int rc = run(o, "UPDATE users SET status = 'disabled' WHERE name = ? AND status = 'active'", &n,
+                 name);
     if (rc != SY_OK)
         return rc;
     if (n == 0)
-        return sy__fail(o, SY_EINVAL, "no user called '%s'", name ? name : "");
+        return user_exists(o, name) == 1
+                   ? sy__fail(o, SY_ESTATE, "user '%s' is disabled already", name)
+                   : sy__fail(o, SY_ENOTFOUND, "no user called '%s'", name ? name : "");
     rc = run(o, "DELETE FROM sessions WHERE user = ?", NULL, name);
     if (rc == SY_OK)
         rc = sy_office_audit(o, by, "user.disable", name, NULL, from);
@@ -316,8 +361,8 @@ int sy_office_user_enable(sy_office *o, const char *name, const char *by, const 
         return rc;
     if (n == 0)
         return user_exists(o, name) == 1
-                   ? sy__fail(o, SY_EINVAL, "user '%s' is not disabled", name)
-                   : sy__fail(o, SY_EINVAL, "no user called '%s'", name ? name : "");
+                   ? sy__fail(o, SY_ESTATE, "user '%s' is not disabled", name)
+                   : sy__fail(o, SY_ENOTFOUND, "no user called '%s'", name ? name : "");
     return sy_office_audit(o, by, "user.enable", name, NULL, from);
 }
 

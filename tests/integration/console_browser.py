@@ -375,6 +375,57 @@ try:
         check("crewy" not in driver.find_element(By.TAG_NAME, "body").text, "the device was not registered")
         drain_logs()
         del console_errors[:]
+
+        # staff accounts: the administrator adds one, gives it a new password, disables it
+        driver.find_element(By.CSS_SELECTOR, 'header nav a[href="/users"]').click()
+        until(lambda: driver.find_elements(By.ID, "user-add"), "the users page from the navigation")
+        driver.find_element(By.CSS_SELECTOR, "#user-add [name=name]").send_keys("新审核员")
+        Select(driver.find_element(By.CSS_SELECTOR, "#user-add [name=role]")).select_by_value("reviewer")
+        driver.find_element(By.CSS_SELECTOR, "#user-add [name=password]").send_keys("short")
+        driver.find_element(By.CSS_SELECTOR, "#user-add button[type=submit]").click()
+        # the browser's own check (minlength) keeps a short password from being sent at all
+        check(not driver.execute_script("return document.querySelector('#user-add').checkValidity()"),
+              "a password under 10 characters is not sent")
+        pw = driver.find_element(By.CSS_SELECTOR, "#user-add [name=password]")
+        pw.clear()
+        pw.send_keys("Browser-pass-2026")
+        driver.find_element(By.CSS_SELECTOR, "#user-add button[type=submit]").click()
+        row = until(lambda: [r for r in driver.find_elements(By.CSS_SELECTOR, "table#users tbody tr")
+                             if "新审核员" in r.text], "the new account listed")
+        if row:
+            check("审核员" in row[0].text and "正常" in row[0].text,
+                  "a user added in the browser: listed as 审核员, 正常", row[0].text)
+        driver.find_element(By.CSS_SELECTOR, 'button[data-action="passwd"][data-name="新审核员"]').click()
+        form = until(lambda: [f for f in driver.find_elements(By.ID, "user-passwd") if f.is_displayed()],
+                     "the new password form")
+        if form:
+            check(driver.find_element(By.ID, "passwd-for").text == "新审核员",
+                  "the new password form names the account")
+            driver.find_element(By.CSS_SELECTOR, "#user-passwd [name=password]").send_keys("Browser-pass-2027")
+            driver.find_element(By.CSS_SELECTOR, "#user-passwd button[type=submit]").click()
+            done = until(lambda: not driver.find_element(By.ID, "user-passwd").is_displayed()
+                         and "完成" in driver.find_element(By.ID, "status").text, "the new password set")
+            check(done, "a new password set in the browser")
+        driver.find_element(By.CSS_SELECTOR, 'button[data-action="disable"][data-name="新审核员"]').click()
+        confirm = until(lambda: alert_of(driver), "disabling is said back for confirmation")
+        check(confirm and "新审核员" in confirm.text, "disabling an account asks for confirmation naming it",
+              confirm.text if confirm else "")
+        if confirm:
+            confirm.accept()
+        row = until(lambda: [r for r in driver.find_elements(By.CSS_SELECTOR, "table#users tbody tr")
+                             if "新审核员" in r.text and "已停用" in r.text], "the account shown disabled")
+        check(row and row[0].find_elements(By.CSS_SELECTOR, 'button[data-action="enable"]'),
+              "a disabled account: shown 已停用, offered 启用")
+        shot("12-users")
+        driver.find_element(By.CSS_SELECTOR, 'header nav a[href="/audit"]').click()
+        rows = until(lambda: [r for r in driver.find_elements(By.CSS_SELECTOR, "table#audit tbody tr")
+                              if "新审核员" in r.text], "the audit page lists the account's changes")
+        acts = " ".join(r.text for r in rows or [])
+        check(all(w in acts for w in ("添加用户", "设置密码", "停用用户")),
+              "the audit page shows the three changes in Chinese", acts)
+        shot("13-audit")
+        drain_logs()
+        check(not console_errors, "no error in the browser's console (users, audit)", "; ".join(console_errors))
 except Exception as e:  # a crash of the script is a failure with a screenshot, never a pass
     traceback.print_exc()  # where it crashed, for the log
     fail("browser session: %r" % e)

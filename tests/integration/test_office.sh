@@ -49,6 +49,8 @@ usage "help of an unknown command" "$OFF" help frobnicate
 # A disabled account can be enabled again (its name can never be added a second time)
 echo 'Mistaken-pass-1' | "$OFF" user add "$O" --name 错停 --role viewer >/dev/null 2>&1
 expect "user disable" "$OFF" user disable "$O" --name 错停
+refuse "user disable of a disabled user" "$OFF" user disable "$O" --name 错停
+grep -q "disabled already" "$T/err" && ok "  the refusal says it is disabled already" || fail "disable twice: $(cat "$T/err")"
 refuse "user add of a disabled user's name" bash -c "echo 'Another-pass-1' | '$OFF' user add '$O' --name 错停 --role viewer"
 expect "user enable" "$OFF" user enable "$O" --name 错停
 "$OFF" user list "$O" --json >"$T/users.json"

@@ -496,6 +496,54 @@ c=$(hcode GET /static/admin.js); [ "$c" = 200 ] && [[ "$(header Content-Type)" =
 c=$(hcode GET /login); [ "$c" = 200 ] && ok "the server still serves after the uploads" || fail "server gone: $c"
 ! grep -q 'AddressSanitizer\|runtime error' "$T/office.log" && ok "no sanitizer report in the server's log" || fail "sanitizer: $(grep -m3 'AddressSanitizer\|runtime error' "$T/office.log")"
 
+# ---- staff accounts in the console (admin, CSRF, audited; the password only in a body) -----------------
+c=$(hcode POST /api/v1/users -b "$T/adm.jar" "${J[@]}" --data-binary '{"name":"new1","role":"viewer","password":"New-user-pass-1"}')
+[ "$c" = 403 ] && ok "a user added without the CSRF token: 403" || fail "user add without CSRF: $c"
+c=$(hcode POST /api/v1/users -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"name":"new1","role":"viewer","password":"New-user-pass-1"}')
+[ "$c" = 403 ] && ok "a reviewer cannot add a user: 403" || fail "reviewer user add: $c"
+c=$(hcode POST /api/v1/users -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF" --data-binary '{"name":"new1","role":"viewer","password":"New-user-pass-1"}')
+[ "$c" = 201 ] && pyexpr "$T/body" 'd=={"ok":True,"name":"new1","role":"viewer"}' && ok "an admin adds a user: 201" || fail "user add: $c $(cat "$T/body")"
+login new1 'New-user-pass-1' "$T/new1.jar"; [ "$c" = 200 ] && ok "  the new user logs in" || fail "new user login: $c"
+c=$(hcode POST /api/v1/users -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF" --data-binary '{"name":"new1","role":"admin","password":"Other-user-pass-1"}')
+[ "$c" = 409 ] && pyexpr "$T/body" 'd["code"]=="user_exists"' && ok "a taken name: 409 user_exists" || fail "taken name: $c $(cat "$T/body")"
+c=$(hcode POST /api/v1/users -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF" --data-binary '{"name":"new2","role":"viewer","password":"short"}')
+[ "$c" = 400 ] && pyexpr "$T/body" 'd["code"]=="password_refused" and "10" in d["error"]' && ok "a short password: 400 password_refused" || fail "short password: $c $(cat "$T/body")"
+c=$(hcode POST /api/v1/users -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF" --data-binary '{"name":"new2","role":"boss","password":"Long-enough-pass-1"}')
+[ "$c" = 400 ] && ok "an unknown role: 400" || fail "unknown role: $c"
+c=$(hcode POST /api/v1/users/new1/passwd -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF" --data-binary '{"password":"Changed-pass-2026"}')
+[ "$c" = 200 ] && ok "an admin sets a new password: 200" || fail "passwd: $c $(cat "$T/body")"
+c=$(hcode GET /api/v1/me -b "$T/new1.jar"); [ "$c" = 401 ] && ok "  the user's session has ended" || fail "session after passwd: $c"
+login new1 'New-user-pass-1' "$T/x.jar"; [ "$c" = 401 ] && ok "  the old password no longer works" || fail "old password: $c"
+login new1 'Changed-pass-2026' "$T/new1.jar"; [ "$c" = 200 ] && ok "  the new one does" || fail "new password: $c"
+c=$(hcode POST /api/v1/users/nobody/passwd -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF" --data-binary '{"password":"Whatever-pass-1"}')
+[ "$c" = 404 ] && pyexpr "$T/body" 'd["code"]=="no_user"' && ok "a new password for nobody: 404 no_user" || fail "passwd nobody: $c $(cat "$T/body")"
+c=$(hcode POST /api/v1/users/adm/disable -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF")
+[ "$c" = 409 ] && pyexpr "$T/body" 'd["code"]=="own_account"' && ok "an admin cannot disable their own account: 409 own_account" || fail "self disable: $c $(cat "$T/body")"
+c=$(hcode POST /api/v1/users/new1/disable -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF")
+[ "$c" = 200 ] && pyexpr "$T/body" 'd["status"]=="disabled"' && ok "an admin disables a user: 200" || fail "disable: $c $(cat "$T/body")"
+c=$(hcode GET /api/v1/me -b "$T/new1.jar"); [ "$c" = 401 ] && ok "  the disabled user's session has ended" || fail "session after disable: $c"
+login new1 'Changed-pass-2026' "$T/x.jar"; [ "$c" = 401 ] && ok "  and it cannot log in" || fail "disabled login: $c"
+c=$(hcode POST /api/v1/users/new1/disable -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF")
+[ "$c" = 409 ] && pyexpr "$T/body" 'd["code"]=="user_state"' && ok "disabling twice: 409 user_state" || fail "disable twice: $c $(cat "$T/body")"
+c=$(hcode POST /api/v1/users/new1/enable -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF")
+[ "$c" = 200 ] && pyexpr "$T/body" 'd["status"]=="active"' && ok "an admin enables the user again: 200" || fail "enable: $c $(cat "$T/body")"
+login new1 'Changed-pass-2026' "$T/new1.jar"; [ "$c" = 200 ] && ok "  who logs in again" || fail "enabled login: $c"
+c=$(hcode POST /api/v1/users/%E6%97%A0%E4%BA%BA/enable -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF")
+[ "$c" = 404 ] && ok "enabling nobody (a Chinese name in the path): 404" || fail "enable nobody: $c $(cat "$T/body")"
+"$OFF" audit "$O" --json --limit 40 >"$T/audit-users.json"
+pyexpr "$T/audit-users.json" 'all(any(a["action"]==w and a["target"]=="new1" and a["user"]=="adm" and a["address"]=="127.0.0.1" for a in d) for w in ("user.add","user.passwd","user.disable","user.enable"))' \
+    && ok "  every account change is audited with the admin and the address" || fail "users audit: $(head -c 600 "$T/audit-users.json")"
+! grep -q "New-user-pass-1\|Changed-pass-2026" "$T/office.log" "$O" "$T/audit-users.json" && ok "  no password in the office's log, database or audit" || fail "a password leaked"
+c=$(hcode GET /users -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q 'id="user-add"' "$T/body" && grep -q 'id="users"' "$T/body" \
+    && grep -q 'data-action="passwd" data-name="new1"' "$T/body" && grep -q 'data-action="disable" data-name="new1"' "$T/body" \
+    && grep -q 'data-action="enable" data-name="gone"' "$T/body" && grep -q '已停用' "$T/body" \
+    && ok "the users page: the add form, every account with its actions, states in Chinese" || fail "users page: $c"
+grep -q 'href="/audit"' "$T/body" && ok "  an admin's navigation leads to the users and the audit log" || fail "admin nav"
+c=$(hcode GET /audit -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q 'id="audit"' "$T/body" && grep -q '停用用户' "$T/body" \
+    && ok "the audit page lists the actions in Chinese" || fail "audit page: $c"
+c=$(hcode GET /users -b "$T/rev.jar"); [ "$c" = 403 ] && ok "a reviewer cannot open the users page: 403" || fail "reviewer users page: $c"
+c=$(hcode GET /devices -b "$T/rev.jar"); ! grep -q 'href="/users"' "$T/body" && ok "  nor is it in a reviewer's navigation" || fail "reviewer nav shows users"
+
 # ---- the audit log ---------------------------------------------------------------------------------------
 "$OFF" audit "$O" --json >"$T/audit.json" 2>"$T/err"
 pyexpr "$T/audit.json" 'any(a["user"]=="rev" and a["action"]=="unit.return" and a["target"]=="'$U'" and a["address"]=="127.0.0.1" and a["time"] for a in d) and any(a["action"]=="review.resolve" and a["user"]=="rev" for a in d) and any(a["action"]=="login.failed" and a["user"]=="victim" for a in d) and any(a["action"]=="user.add" for a in d)' \

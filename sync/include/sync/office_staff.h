@@ -41,18 +41,25 @@ int sy_role_parse(const char *s, sy_role *out); /* SY_OK or SY_EINVAL */
 /* ---- accounts (CLI: quejie-office user ...) ------------------------------------------------ */
 
 /* Add a staff account. by/from name who did it for the audit log (NULL: the command line).
- * Returns SY_OK, SY_EINVAL (bad or taken name, bad role, password too short or long), SY_EIO,
- * SY_ENOMEM. */
+ * Returns SY_OK, SY_EINVAL (bad name, bad role, password too short or long), SY_ESTATE (the
+ * name is taken), SY_EIO, SY_ENOMEM. */
 int sy_office_user_add(sy_office *o, const char *name, sy_role role, const char *password,
                        const char *by, const char *from);
+/* The same with the password hashed already (sy_password_hash, after sy_password_check): the
+ * server hashes outside its lock, so that Argon2id never holds up an ingest. */
+int sy_office_user_add_hashed(sy_office *o, const char *name, sy_role role, const char *hash,
+                              const char *by, const char *from);
 /* Set a new password (and enable nothing: a disabled account stays disabled). Ends the user's
- * sessions. SY_EINVAL when there is no such user or the password is refused. */
+ * sessions. SY_ENOTFOUND when there is no such user, SY_EINVAL when the password is refused. */
 int sy_office_user_passwd(sy_office *o, const char *name, const char *password, const char *by,
                           const char *from);
-/* Disable an account and end its sessions. SY_EINVAL when there is no such user. */
+int sy_office_user_passwd_hashed(sy_office *o, const char *name, const char *hash, const char *by,
+                                 const char *from);
+/* Disable an account and end its sessions. SY_ENOTFOUND when there is no such user, SY_ESTATE
+ * when it is disabled already. */
 int sy_office_user_disable(sy_office *o, const char *name, const char *by, const char *from);
 /* Enable a disabled account again (its password as it was; `sy_office_user_passwd` sets a new
- * one). SY_EINVAL when there is no such user or it is not disabled. */
+ * one). SY_ENOTFOUND when there is no such user, SY_ESTATE when it is not disabled. */
 int sy_office_user_enable(sy_office *o, const char *name, const char *by, const char *from);
 /* The accounts as a JSON array's text (caller frees): name, role, status (active, disabled),
  * created, last_login. */
@@ -60,6 +67,9 @@ int sy_office_users(sy_office *o, char **out);
 
 /* ---- passwords (no handle) ----------------------------------------------------------------- */
 
+/* Whether a password is acceptable (SY_PASSWORD_MIN..SY_PASSWORD_MAX bytes): SY_OK, or
+ * SY_EINVAL with the reason in err. */
+int sy_password_check(const char *password, char *err, size_t errlen);
 /* Argon2id with the office's limits (office_users.c). Returns SY_OK, SY_ENOMEM. */
 int sy_password_hash(const char *password, char out[SY_PWHASH_MAX]);
 /* SY_OK when password matches hash, else SY_EAUTH. *rehash (may be NULL) is set when the hash
