@@ -88,6 +88,7 @@
         done: ['已记录。', 'Recorded.'],
         failed: ['未能完成：', 'Not done: '],
         viewer: ['只读用户不能作出决定。', 'A viewer cannot decide.'],
+        not_offered: ['此时不能作出的决定', 'Not possible now'],
         draft: ['草图', 'Draft'],
         surveyed: ['实测', 'Surveyed'],
         open_cases: ['待审核案例', 'Open review cases'],
@@ -779,15 +780,25 @@
             return;
         }
         var acts = add(root, el('div', null, 'actions'));
-        actionForm(acts, u.code, 'return', [{ key: 'note', label: tr('note'), tag: 'textarea',
-                                              required: true }], reload);
-        actionForm(acts, u.code, 'accept', [{ key: 'note', label: tr('note') }], reload);
-        actionForm(acts, u.code, 'notice', [{ key: 'from', label: tr('from'), type: 'date',
-                                              required: true },
-                                            { key: 'to', label: tr('to'), type: 'date',
-                                              required: true }], reload);
-        actionForm(acts, u.code, 'objection', [{ key: 'note', label: tr('note'), tag: 'textarea',
-                                                 required: true }], reload);
+        /* the decisions the unit's state offers now (the API's "actions", the survey library's
+         * rule) as forms; the others listed with the reason, so that nobody fills a form the
+         * office would refuse (it still checks every decision when it is sent) */
+        var FORMS = {
+            'return': [{ key: 'note', label: tr('note'), tag: 'textarea', required: true }],
+            accept: [{ key: 'note', label: tr('note') }],
+            notice: [{ key: 'from', label: tr('from'), type: 'date', required: true },
+                     { key: 'to', label: tr('to'), type: 'date', required: true }],
+            objection: [{ key: 'note', label: tr('note'), tag: 'textarea', required: true }]
+        };
+        var offered = u.actions || {};
+        var shut = [];
+        Object.keys(FORMS).forEach(function (name) {
+            var a = offered[name];
+            if (!a || a.allowed)
+                actionForm(acts, u.code, name, FORMS[name], reload);
+            else
+                shut.push([name, a]);
+        });
         /* a dispute still open in a crew's records is settled here, with the document that
          * settles it (POST /api/v1/units/CODE/settle-dispute) */
         var open = [];
@@ -806,6 +817,16 @@
                   options: [['agreement', word('agreement')],
                             ['statement', word('dispute-statement')]] },
                 { key: 'number', label: tr('doc_number'), required: true }], reload);
+        if (shut.length) {
+            add(acts, el('h4', tr('not_offered')));
+            var ul = add(acts, el('ul', null, 'not-offered'));
+            shut.forEach(function (s) {
+                var why = (!EN && window.QuejieErrors && window.QuejieErrors.reason(s[1], stateText)) ||
+                    s[1].why;
+                var li = add(ul, el('li', tr('do_' + s[0]) + (EN ? ': ' : '：') + why));
+                li.id = 'not-' + s[0];
+            });
+        }
     }
 
     /* ---- the review queue ----------------------------------------------------------------- */

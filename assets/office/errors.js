@@ -60,7 +60,7 @@
     var REASONS = {
         nothing_arrived: '单元为“{s}”：还没有收到作业组的任何数据，无可退回',
         in_notice: '单元为“{s}”：公告期间不能退回（请先登记异议）',
-        after_notice: '单元为“{s}”：公告结束后不能退回（请先登记异议）',
+        after_notice: '单元为“{s}”：公告期满，已可登记，不能再退回',
         open_cases: '单元为“{s}”：请先处理它的待审核案例',
         no_new_work: '单元为“{s}”：退回后作业组还没有提交新的成果',
         not_reviewable: '单元为“{s}”：只有外业中、已提交或有异议的单元可以通过',
@@ -107,5 +107,5 @@
         return words + '。';
     }
 
-    window.QuejieErrors = { message: message };
+    window.QuejieErrors = { message: message, reason: reason };
 })();

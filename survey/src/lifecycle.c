@@ -107,8 +107,8 @@ static int refuse(char *why, size_t n, const char *fmt, const char *a, const cha
  *   notice     from accepted only, with real dates, at least SV_NOTICE_MIN_DAYS long;
  *   objection  during the notice only (up to its last day by the office's date).
  */
-int sv_life_check(const sv_life_facts *f, const char *action, const char *from, const char *to,
-                  sv_life_refusal *out, char *why, size_t whylen)
+static int life_check(const sv_life_facts *f, const char *action, int dates, const char *from,
+                      const char *to, sv_life_refusal *out, char *why, size_t whylen)
 {
     sv_life s = sv_unit_life(f);
     const char *name = sv_life_name(s);
@@ -124,8 +124,10 @@ int sv_life_check(const sv_life_facts *f, const char *action, const char *from, 
                           "the unit is %s: nothing has arrived from a crew to return%s", name, "");
         if (s == SV_LIFE_NOTICE || s == SV_LIFE_READY)
             return REFUSE(s == SV_LIFE_READY ? "after_notice" : "in_notice",
-                          "the unit is %s: it cannot be returned%s (record an objection first)",
-                          name, s == SV_LIFE_READY ? " after its notice" : " during its notice");
+                          "the unit is %s: it cannot be returned %s", name,
+                          s == SV_LIFE_READY
+                              ? "once its notice has passed (it is ready for registration)"
+                              : "during its notice (record an objection first)");
         return SV_OK;
     }
     if (is(action, SV_DECISION_ACCEPT)) {
@@ -156,6 +158,8 @@ int sv_life_check(const sv_life_facts *f, const char *action, const char *from, 
         if (s != SV_LIFE_ACCEPTED)
             return REFUSE("not_accepted", "the unit is %s: only an accepted unit goes to notice%s",
                           name, "");
+        if (!dates)
+            return SV_OK;
         if (!sv_date_ok(from) || !sv_date_ok(to))
             return REFUSE("bad_dates",
                           "the notice needs real dates YYYY-MM-DD (from '%s', to '%s')",
@@ -188,6 +192,18 @@ int sv_life_check(const sv_life_facts *f, const char *action, const char *from, 
     return REFUSE("unknown_action", "unknown decision '%s'%s (return, accept, notice, objection)",
                   action ? action : "", "");
 #undef REFUSE
+}
+
+int sv_life_check(const sv_life_facts *f, const char *action, const char *from, const char *to,
+                  sv_life_refusal *out, char *why, size_t whylen)
+{
+    return life_check(f, action, 1, from, to, out, why, whylen);
+}
+
+int sv_life_offers(const sv_life_facts *f, const char *action, sv_life_refusal *out, char *why,
+                   size_t whylen)
+{
+    return life_check(f, action, 0, NULL, NULL, out, why, whylen);
 }
 
 int sv_life_allows(const sv_life_facts *f, const char *action, const char *from, const char *to,

@@ -838,8 +838,41 @@ int sy_office_units_stamp(sy_office *o, sy_units_stamp *s)
     return src == SQLITE_ROW ? SY_OK : sy__fail_db(o, "units stamp");
 }
 
-/* Units (all, or the one coded ONLY) as sy_office_units describes them: a new array, or NULL
- * with *rc set. */
+static int open_disputes(sy_office *o, const char *unit, int *n);
+
+/* The decisions the unit's state offers now (sv_life_offers), each {"allowed": true} or
+ * {"allowed": false, "reason", "state", "count", "date", "why"} as a refused decision's answer
+ * says it: what the unit page shows as a form, or as why it is not offered. Acceptance also
+ * asks the replicas for open disputes (one unit's, as the decision itself does). */
+static int offered_json(sy_office *o, life_row *x, json_t **offered)
+{
+    static const char *const ACTIONS[] = {SV_DECISION_RETURN, SV_DECISION_ACCEPT,
+                                          SV_DECISION_NOTICE, SV_DECISION_OBJECTION};
+    *offered = NULL;
+    int rc = open_disputes(o, x->code, &x->f.disputes_open);
+    if (rc != SY_OK)
+        return rc;
+    json_t *out = json_object();
+    for (size_t i = 0; out && i < sizeof ACTIONS / sizeof ACTIONS[0]; i++) {
+        sv_life_refusal r;
+        char why[256];
+        json_t *a = sv_life_offers(&x->f, ACTIONS[i], &r, why, sizeof why) == SV_OK
+                        ? json_pack("{s:b}", "allowed", 1)
+                        : json_pack("{s:b, s:s, s:s, s:i, s:o, s:s}", "allowed", 0, "reason",
+                                    r.reason ? r.reason : "", "state", sv_life_name(r.state),
+                                    "count", r.count, "date",
+                                    r.date[0] ? json_string(r.date) : json_null(), "why", why);
+        if (!a || json_object_set_new(out, ACTIONS[i], a)) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    *offered = out;
+    return out ? SY_OK : sy__fail(o, SY_ENOMEM, "out of memory");
+}
+
+/* Units (all, or the one coded ONLY, with the decisions it offers) as sy_office_units describes
+ * them: a new array, or NULL with *rc set. */
 static json_t *units_json(sy_office *o, const char *only, int *rc)
 {
     life_rows r;
@@ -869,6 +902,16 @@ static json_t *units_json(sy_office *o, const char *only, int *rc)
         json_object_set_new(u, "decided", time_or_null(x->decided));
         json_object_set_new(u, "notice_from", str_or_null(notice ? x->from : NULL));
         json_object_set_new(u, "notice_to", str_or_null(notice ? x->to : NULL));
+        if (only) {
+            json_t *offered;
+            *rc = offered_json(o, &r.v[i], &offered);
+            if (*rc != SY_OK) {
+                json_decref(arr);
+                rows_free(&r);
+                return NULL;
+            }
+            json_object_set_new(u, "actions", offered);
+        }
     }
     rows_free(&r);
     if (!arr)
@@ -932,8 +975,6 @@ static int decision_failed(sy_office *o, sv_journal *j, int rc)
     return sy__fail(o, rc == SV_EINVAL ? SY_EINVAL : SY_EIO, "the office journal: %s",
                     sv_journal_errmsg(j));
 }
-
-static int open_disputes(sy_office *o, const char *unit, int *n);
 
 int sy_office_unit_decide(sy_office *o, const char *code, const char *action, const char *by,
                           const char *note, const char *from, const char *to, char *err,

@@ -202,6 +202,36 @@ try:
         check("ZY-BROWSER-2" in disp and disp.count("局内已处理") == 2 and "权属争议原由书" in disp,
               "the dispute settled in the browser shows as settled at the office, with its document", disp)
         shot("04b-dispute-settled")
+    # a page left open while someone else decides (another reviewer's tab returns the unit): the
+    # acceptance this page still offers is refused by the office, and said in Chinese
+    acc = until(lambda: driver.find_elements(By.ID, "act-accept"), "the acceptance offered before the return")
+    check(acc and not driver.find_elements(By.ID, "not-accept"),
+          "a unit with the crew's work and nothing open: the acceptance is offered")
+    check(not driver.find_elements(By.ID, "act-notice") and "只有已通过的单元可以公告" in
+          (driver.find_elements(By.ID, "not-notice") or [driver.find_element(By.TAG_NAME, "body")])[0].text,
+          "the notice is not offered before acceptance, and the page says why in Chinese")
+    status = driver.execute_async_script("""
+        var code = arguments[0], done = arguments[arguments.length - 1];
+        fetch('/api/v1/me', {credentials: 'same-origin'}).then(function (r) { return r.json(); })
+          .then(function (me) {
+            return fetch('/api/v1/units/' + encodeURIComponent(code) + '/return', {
+              method: 'POST', credentials: 'same-origin',
+              headers: {'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf},
+              body: JSON.stringify({note: '另一位审核员已退回'})});
+          }).then(function (r) { done(r.status); }, function (e) { done(String(e)); });
+    """, RETURN)
+    check(status == 200, "the unit returned from another tab", repr(status))
+    if acc:
+        acc[0].find_element(By.CSS_SELECTOR, "button").click()
+        confirm = until(lambda: alert_of(driver), "the acceptance is said back for confirmation")
+        if confirm:
+            confirm.accept()
+        refused = until(lambda: driver.find_elements(By.CSS_SELECTOR, "#msg.error"), "the refused acceptance is shown")
+        if refused:
+            text = refused[0].text
+            check("已退回" in text and "新的成果" in text and "the unit" not in text and "refused" not in text,
+                  "a refused decision is explained in Chinese (the unit's state and why)", text)
+        shot("05b-accept-refused")
     form = driver.find_element(By.ID, "act-return")
     form.find_element(By.NAME, "note").send_keys("请补测 J2")
     form.find_element(By.CSS_SELECTOR, "button").click()
@@ -219,19 +249,11 @@ try:
     pts = driver.find_element(By.CSS_SELECTOR, "table.points").text
     check("无解" in pts and " none " not in pts, "fix grades are named, not shown as codes", pts[:300])
     shot("05-unit-returned")
-    # a decision the lifecycle refuses (accept the returned unit, no new work yet): the refusal
-    # is shown in the console's language, not in the server's English
-    form = driver.find_element(By.ID, "act-accept")
-    form.find_element(By.CSS_SELECTOR, "button").click()
-    confirm = until(lambda: alert_of(driver), "the acceptance is said back for confirmation")
-    if confirm:
-        confirm.accept()
-    refused = until(lambda: driver.find_elements(By.CSS_SELECTOR, "#msg.error"), "the refused acceptance is shown")
-    if refused:
-        text = refused[0].text
-        check("已退回" in text and "新的成果" in text and "the unit" not in text and "refused" not in text,
-              "a refused decision is explained in Chinese (the unit's state and why)", text)
-    shot("05b-accept-refused")
+    # the returned unit, no new work yet: acceptance is not offered, and the page says why
+    check(not driver.find_elements(By.ID, "act-accept"), "a returned unit without new work offers no acceptance")
+    why = driver.find_elements(By.ID, "not-accept")
+    check(why and "已退回" in why[0].text and "新的成果" in why[0].text,
+          "... and says why in Chinese", why[0].text if why else "")
 
     # English on request
     driver.get(URL + "/unit/" + RETURN + "?lang=en")

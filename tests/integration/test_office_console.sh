@@ -217,6 +217,9 @@ c=$(hcode GET /api/v1/units -b "$T/rev.jar"); pyexpr "$T/body" 'any(u["code"]=="
     && ok "the unit is returned" || fail "status after return: $(head -c 300 "$T/body")"
 c=$(hcode POST /api/v1/units/$U/accept -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF")
 [ "$c" = 409 ] && grep -q 'returned' "$T/body" && pyexpr "$T/body" 'd["code"]=="unit_state" and d["reason"]=="no_new_work" and d["state"]=="returned" and d["date"] is None' && ok "a decision the lifecycle refuses (accept a returned unit with no new work): 409 naming the state (code unit_state)" || fail "refused accept: $c $(cat "$T/body")"
+c=$(hcode GET /api/v1/units/$U -b "$T/rev.jar")
+pyexpr "$T/body" '(lambda a: a["return"]=={"allowed":True} and a["accept"]["allowed"] is False and a["accept"]["reason"]=="no_new_work" and a["accept"]["state"]=="returned" and "returned" in a["accept"]["why"] and a["notice"]["reason"]=="not_accepted" and a["objection"]["reason"]=="not_in_notice")(d["actions"])' \
+    && ok "the unit's API says which decisions its state offers, and why not the others (the refusal's codes)" || fail "actions: $(head -c 600 "$T/body")"
 c=$(hcode POST /api/v1/units/622925CY000099/accept -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF")
 [ "$c" = 409 ] && grep -q 'assigned' "$T/body" && ok "... and accepting a unit still only assigned: 409 naming the state" || fail "assigned accept: $c $(cat "$T/body")"
 c=$(hcode POST /api/v1/units/622925NOPE01/accept -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF")

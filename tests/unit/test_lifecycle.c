@@ -93,6 +93,35 @@ static void test_refusal_codes(void)
           strcmp(r.reason, "unknown_action") == 0);
 }
 
+/* What a console offers (sv_life_offers): the state's rule without the notice's dates, and the
+ * same answer as sv_life_check for every other decision in every state. */
+static void test_offers(void)
+{
+    char why[256];
+    sv_life_refusal r;
+    sv_life_facts f = facts(1, 1, 0, SV_DECISION_ACCEPT, 0);
+    CHECK(sv_life_offers(&f, SV_DECISION_NOTICE, &r, why, sizeof why) == SV_OK && !r.reason);
+    CHECK(sv_life_check(&f, SV_DECISION_NOTICE, NULL, NULL, &r, why, sizeof why) == SV_EINVAL &&
+          strcmp(r.reason, "bad_dates") == 0);
+    f = facts(1, 1, 0, NULL, 0);
+    CHECK(sv_life_offers(&f, SV_DECISION_NOTICE, &r, why, sizeof why) == SV_EINVAL &&
+          strcmp(r.reason, "not_accepted") == 0 && strstr(why, "submitted") != NULL);
+    static const char *const ACTIONS[] = {SV_DECISION_RETURN, SV_DECISION_ACCEPT,
+                                          SV_DECISION_OBJECTION};
+    static const char *const DECIDED[] = {NULL, SV_DECISION_RETURN, SV_DECISION_ACCEPT,
+                                          SV_DECISION_NOTICE, SV_DECISION_OBJECTION};
+    for (int d = 0; d < 5; d++)
+        for (int bits = 0; bits < 16; bits++)
+            for (int a = 0; a < 3; a++) {
+                sv_life_facts g =
+                    facts(bits & 1, (bits >> 1) & 1, (bits >> 2) & 1, DECIDED[d], (bits >> 3) & 1);
+                sv_life_refusal x, y;
+                int o = sv_life_offers(&g, ACTIONS[a], &x, NULL, 0);
+                int c = sv_life_check(&g, ACTIONS[a], NULL, NULL, &y, NULL, 0);
+                CHECK(o == c && (x.reason == y.reason || strcmp(x.reason, y.reason) == 0));
+            }
+}
+
 static void test_transitions(void)
 {
     CHECK(!allows(facts(0, 0, 0, NULL, 0), SV_DECISION_RETURN));
@@ -282,6 +311,7 @@ int main(void)
     test_states();
     test_transitions();
     test_refusal_codes();
+    test_offers();
     test_journal();
     return check_finish();
 }

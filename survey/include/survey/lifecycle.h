@@ -107,6 +107,11 @@ typedef struct sv_life_refusal {
 /* sv_life_allows, filling *out (may be NULL) with why in codes as well. */
 int sv_life_check(const sv_life_facts *f, const char *action, const char *from, const char *to,
                   sv_life_refusal *out, char *why, size_t whylen);
+/* Whether the unit's state offers the decision at all, before its own fields are chosen (a
+ * notice's dates): what a console shows as a form, or as the reason it is not offered.
+ * sv_life_check with the dates still decides when the decision is made. */
+int sv_life_offers(const sv_life_facts *f, const char *action, sv_life_refusal *out, char *why,
+                   size_t whylen);
 
 /* 1 when s is a real calendar date written YYYY-MM-DD, from 1900 to 2200: the one rule for
  * every date the journal and the office take (notice dates, attendance notices). */
