@@ -1254,6 +1254,63 @@ static int user_list(int argc, char **argv)
     return 0;
 }
 
+/* A copy of the whole office that can be put back (docs/office.md, "Backup and restore"). */
+static int cmd_backup(int argc, char **argv)
+{
+    opt opts[] = {{"--no-imagery", 0}, {"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 2, &a))
+        return EXIT_USAGE;
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return EXIT_FAIL;
+    sy_backup_result r;
+    int imagery = !get(&a, "--no-imagery");
+    if (sy_office_backup(o, a.pos[1], imagery, &r) != SY_OK)
+        return office_fail(o);
+    if (get(&a, "--json")) {
+        print_json(json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "backup", a.pos[1], "office_id",
+                             sy_office_id(o), "replicas", (json_int_t)r.replicas, "entries",
+                             (json_int_t)r.entries, "decisions", (json_int_t)r.decisions, "imagery",
+                             (json_int_t)r.imagery, "bytes", (json_int_t)r.bytes));
+    } else {
+        printf("backup of office %s '%s' in %s: the database and its key, %zu replica%s "
+               "(%lld entries), the office journal (%lld decision%s), %zu imagery file%s%s; "
+               "%.1f MB, every journal checked, MANIFEST.json lists each file with its SHA-256\n",
+               sy_office_id(o), sy_office_name(o), a.pos[1], r.replicas, r.replicas == 1 ? "" : "s",
+               (long long)r.entries, (long long)r.decisions, r.decisions == 1 ? "" : "s", r.imagery,
+               r.imagery == 1 ? "" : "s", imagery ? "" : " (--no-imagery)", r.bytes / 1e6);
+    }
+    sy_office_close(o);
+    return 0;
+}
+
+/* A backup put in place as a new office (docs/office.md, "Backup and restore"). */
+static int cmd_restore(int argc, char **argv)
+{
+    opt opts[] = {{"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 2, &a))
+        return EXIT_USAGE;
+    sy_backup_result r;
+    char err[1024];
+    int rc = sy_office_restore(a.pos[0], a.pos[1], &r, err, sizeof err);
+    if (rc != SY_OK)
+        return die(EXIT_FAIL, "%s", err);
+    if (get(&a, "--json"))
+        print_json(json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "restored", a.pos[1], "from",
+                             a.pos[0], "replicas", (json_int_t)r.replicas, "entries",
+                             (json_int_t)r.entries, "decisions", (json_int_t)r.decisions, "bytes",
+                             (json_int_t)r.bytes));
+    else
+        printf("restored %s from %s: every file as its manifest says, %zu replica%s (%lld "
+               "entries), %lld decision%s, %.1f MB; tablets send again, on their next sync, what "
+               "they sent after the backup\n",
+               a.pos[1], a.pos[0], r.replicas, r.replicas == 1 ? "" : "s", (long long)r.entries,
+               (long long)r.decisions, r.decisions == 1 ? "" : "s", r.bytes / 1e6);
+    return 0;
+}
+
 static int cmd_audit(int argc, char **argv)
 {
     opt opts[] = {{"--json", 0}, {"--limit", 1}, {NULL}};
@@ -1328,7 +1385,9 @@ static const char USAGE[] =
     "  quejie-office user disable OFFICE_DB --name NAME\n"
     "  quejie-office user enable OFFICE_DB --name NAME\n"
     "  quejie-office user list OFFICE_DB [--json]\n"
-    "  quejie-office audit OFFICE_DB [--json] [--limit N]\n";
+    "  quejie-office audit OFFICE_DB [--json] [--limit N]\n"
+    "  quejie-office backup OFFICE_DB DEST_DIR [--no-imagery] [--json]\n"
+    "  quejie-office restore BACKUP_DIR OFFICE_DB [--json]\n";
 
 /* The forms of one command (`quejie-office help unit notice`, `quejie-office status --help`),
  * as `quejie help` prints them. */
@@ -1383,9 +1442,10 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"init", cmd_init},     {"serve", cmd_serve}, {"import", cmd_import},
-                {"status", cmd_status}, {"log", cmd_log},     {"export", cmd_export},
-                {"units", cmd_units},   {"audit", cmd_audit}, {"disputes", cmd_disputes}};
+    } cmds[] = {{"init", cmd_init},     {"serve", cmd_serve},    {"import", cmd_import},
+                {"status", cmd_status}, {"log", cmd_log},        {"export", cmd_export},
+                {"units", cmd_units},   {"audit", cmd_audit},    {"disputes", cmd_disputes},
+                {"backup", cmd_backup}, {"restore", cmd_restore}};
     const char *cmd = argv[1];
     int group = 0;
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {

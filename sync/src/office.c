@@ -462,7 +462,7 @@ int sy_office_open(const char *path, sy_office **out)
     if (rc == SY_OK)
         rc = load_keys(o);
     if (rc == SY_OK)
-        rc = sy__reindex_missing(o);
+        rc = sy__reindex(o, 0);
     if (rc == SY_OK)
         rc = sy__life_init(o);
     return rc;

@@ -102,8 +102,9 @@ int sy__county_refresh(sy_office *o, const sy__dev_ref *me, sv_journal *j, int c
                        size_t *added);
 /* Whether an entry of this kind can change a device's points or verifications. */
 int sy__kind_changes_index(const char *kind);
-/* Index the devices that have a replica but no county index rows yet (called on open). */
-int sy__reindex_missing(sy_office *o);
+/* Index the devices that have a replica but no county index rows yet (called on open), or with
+ * behind every device whose rows lag behind its replica (a restored office). */
+int sy__reindex(sy_office *o, int behind);
 
 /* ---- staff (office_users.c) ---------------------------------------------------------------- */
 

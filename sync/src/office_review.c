@@ -339,13 +339,17 @@ int sy__kind_changes_index(const char *kind)
 }
 
 /* Index the devices that have a replica but no county index rows yet (an office created before
- * the index existed); called on open, cheap when there are none. */
-int sy__reindex_missing(sy_office *o)
+ * the index existed; called on open, cheap when there are none), or with behind every device
+ * whose rows lag behind its replica (an office restored from a backup, whose database was
+ * copied before its replicas: sy_office_restore). */
+int sy__reindex(sy_office *o, int behind)
 {
     sqlite3_stmt *st;
     if (sy__prep(o,
-                 "SELECT name, device_id FROM devices WHERE device_id IS NOT NULL AND device_id"
-                 " NOT IN (SELECT device_id FROM county_indexed) ORDER BY id",
+                 behind ? "SELECT name, device_id FROM devices WHERE device_id IS NOT NULL"
+                          " ORDER BY id"
+                        : "SELECT name, device_id FROM devices WHERE device_id IS NOT NULL AND"
+                          " device_id NOT IN (SELECT device_id FROM county_indexed) ORDER BY id",
                  &st))
         return SY_EIO;
     int rc = SY_OK, src;
@@ -367,7 +371,8 @@ int sy__reindex_missing(sy_office *o)
         }
         sv_journal *j;
         rc = sy__replica_read(o, id, &j);
-        if (rc == SY_OK && j) {
+        if (rc == SY_OK && j &&
+            (!behind || sy__county_indexed_seq(o, id) != sv_journal_last_seq(j))) {
             sy__dev_ref me = {name, id};
             size_t added;
             rc = sy__county_refresh(o, &me, j, 1, &added);

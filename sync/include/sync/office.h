@@ -226,6 +226,41 @@ int sy_office_review_resolve(sy_office *o, int64_t id, const char *note);
  * time, via, device, device_id, first_seq, last_seq, result, applied, acked_seq, reason. */
 int sy_office_log(sy_office *o, size_t limit, char **out);
 
+/* ---- Backup (office_backup.c; docs/office.md, "Backup and restore") --------------------- */
+
+typedef struct sy_backup_result {
+    size_t replicas;   /* device replicas copied and checked */
+    int64_t entries;   /* the entries they hold */
+    int64_t decisions; /* entries of the office's own journal */
+    size_t imagery;    /* imagery GeoPackages copied */
+    uint64_t bytes;    /* bytes written, the manifest aside */
+} sy_backup_result;
+
+/*
+ * Copy the whole office into the directory dest (made, or an empty one): the database, its key
+ * (0600), the office journal, every replica and, with imagery, the imagery GeoPackages, under
+ * the same names, so that the copy is an office that can be put in place as it is. Taken while
+ * the office serves: each SQLite file through SQLite's online backup (a snapshot), the database
+ * first, so that the journals copied after it are at or ahead of its indexes (an office brings a
+ * lagging index up to date). Every journal of the copy is then checked as `quejie check` does and
+ * the database by SQLite's integrity check; MANIFEST.json, written last, names each file with its
+ * size and SHA-256. Returns SY_OK, SY_ESTATE (dest not empty), SY_EINVAL, SY_EIO (the message
+ * names the file; dest then holds an unfinished copy without a manifest), SY_ENOMEM.
+ */
+int sy_office_backup(sy_office *o, const char *dest, int imagery, sy_backup_result *r);
+
+/*
+ * Put the backup in backup_dir (made by sy_office_backup) in place as the office path: every
+ * file checked against the manifest (size and SHA-256) before anything is written, then copied
+ * (0600, the database last), the office opened and its indexes brought up to its replicas. Never
+ * writes over an office: SY_ESTATE when path or one of its companion files exists. SY_EFORMAT
+ * for a manifest this build does not read or a file that differs from it (nothing restored),
+ * SY_EIO, SY_ENOMEM; err receives one line. r: what was restored (bytes: the files copied).
+ * Tablets then send again, on their next sync, what they sent after the backup.
+ */
+int sy_office_restore(const char *backup_dir, const char *path, sy_backup_result *r, char *err,
+                      size_t errlen);
+
 /* Export the county-wide state (every device's replica; see sv_export_journals) to path. */
 int sy_office_export(sy_office *o, sv_export_format fmt, const char *path, sv_export_stats *stats);
 /* The same for one unit (unit NULL: every unit), from the replicas that hold it: SY_ENOTFOUND
