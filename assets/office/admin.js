@@ -252,6 +252,28 @@
     });
   }
 
+  // The user's own password (the account page): the new one typed twice, checked here first;
+  // once changed every session has ended, this one too, and the login page follows.
+  var own = document.getElementById("password-change");
+  if (own) {
+    own.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var e = own.elements;
+      if (e.password.value !== e.repeat.value) {
+        say(own.getAttribute("data-differ"), true);
+        return;
+      }
+      var body = JSON.stringify({ current: e.current.value, password: e.password.value });
+      post("/api/v1/me/password", body, "application/json", own).then(function () {
+        own.reset();
+        say(own.getAttribute("data-changed"));
+        window.setTimeout(function () {
+          window.location.href = "/login" + (document.documentElement.lang === "en" ? "?lang=en" : "");
+        }, 3000);
+      }, fail);
+    });
+  }
+
   var BASES = {
     revoke: "/api/v1/devices/", remove: "/api/v1/imagery/",
     disable: "/api/v1/users/", enable: "/api/v1/users/"

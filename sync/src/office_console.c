@@ -155,22 +155,32 @@ static void head(page *p, sy__lang lang, const char *title)
     raw(p, "</title></head>\n<body>\n");
 }
 
-/* Who is signed in, and the logout form carrying the session's CSRF token: every staff page. */
+/* A code of a listing (a device's state, an ingest's result and path, a role) and its words. */
+typedef struct code_word {
+    const char *code, *zh, *en;
+} code_word;
+
+static const code_word ROLES[] = {{"admin", "管理员", "administrator"},
+                                  {"reviewer", "审核员", "reviewer"},
+                                  {"viewer", "查看员", "viewer"},
+                                  {NULL, NULL, NULL}};
+
+/* Who is signed in (the name leads to their account page), and the logout form carrying the
+ * session's CSRF token: every staff page. */
 static void signed_in(page *p, sy__lang lang, const char *user, const char *role, const char *csrf)
 {
     raw(p, "<p>");
     esc(p, t(lang, T_SIGNED_IN));
-    raw(p, ": <span class=\"user\">");
+    raw(p, ": <a class=\"user\" href=\"/account");
+    raw(p, lang == SY_LANG_EN ? "?lang=en" : "");
+    raw(p, "\">");
     esc(p, user);
-    raw(p, "</span> (");
+    raw(p, "</a> (");
     /* the role as the staff's language names it */
-    static const char *const ROLES[][3] = {{"admin", "管理员", "administrator"},
-                                           {"reviewer", "审核员", "reviewer"},
-                                           {"viewer", "查看员", "viewer"}};
     const char *shown = role;
-    for (size_t i = 0; role && i < sizeof ROLES / sizeof ROLES[0]; i++)
-        if (strcmp(role, ROLES[i][0]) == 0)
-            shown = ROLES[i][lang == SY_LANG_EN ? 2 : 1];
+    for (const code_word *w = ROLES; role && w->code; w++)
+        if (strcmp(role, w->code) == 0)
+            shown = lang == SY_LANG_EN ? w->en : w->zh;
     esc(p, shown);
     raw(p, ")</p><form method=\"post\" action=\"/logout");
     /* the login page it leads to speaks the page's language */
@@ -478,6 +488,13 @@ typedef enum admin_text {
     A_DETAIL,
     A_ADDRESS,
     A_AUDIT_NOTE,
+    A_ACCOUNT,
+    A_CURRENT_PASSWORD,
+    A_NEW_PASSWORD,
+    A_REPEAT_PASSWORD,
+    A_CHANGE_PASSWORD,
+    A_PASSWORD_CHANGED,
+    A_PASSWORDS_DIFFER,
     A_COUNT
 } admin_text;
 
@@ -552,6 +569,15 @@ static const char *const ATEXT[A_COUNT][2] = {
     [A_TARGET] = {"对象", "On"},
     [A_DETAIL] = {"详情", "Detail"},
     [A_ADDRESS] = {"来源地址", "From"},
+    [A_ACCOUNT] = {"我的账户", "My account"},
+    [A_CURRENT_PASSWORD] = {"当前密码", "Current password"},
+    [A_NEW_PASSWORD] = {"新密码", "New password"},
+    [A_REPEAT_PASSWORD] = {"再次输入新密码", "New password again"},
+    [A_CHANGE_PASSWORD] = {"更改密码", "Change the password"},
+    [A_PASSWORD_CHANGED] = {"密码已更改，所有会话已结束：请用新密码重新登录。",
+                            "The password is changed and every session ended: log in with the "
+                            "new one."},
+    [A_PASSWORDS_DIFFER] = {"两次输入的新密码不一致。", "The two new passwords differ."},
     [A_AUDIT_NOTE] = {"最近 500 条，最新在前；命令行的操作记为“(command line)”，来源 local。",
                       "The latest 500, newest first; actions on the command line are by "
                       "\"(command line)\" from local."},
@@ -561,11 +587,6 @@ static const char *at(sy__lang lang, admin_text id)
 {
     return ATEXT[id][lang == SY_LANG_EN];
 }
-
-/* A code of a listing (a device's state, an ingest's result and path) and its words. */
-typedef struct code_word {
-    const char *code, *zh, *en;
-} code_word;
 
 static const code_word DEVICE_STATES[] = {{"pending", "待注册", "pending"},
                                           {"enrolled", "已注册", "enrolled"},
@@ -578,10 +599,6 @@ static const code_word INGEST_RESULTS[] = {{"applied", "已接收", "applied"},
                                            {"applying", "接收中", "applying"},
                                            {"interrupted", "中断（未接收）", "interrupted"},
                                            {NULL, NULL, NULL}};
-static const code_word ROLES[] = {{"admin", "管理员", "administrator"},
-                                  {"reviewer", "审核员", "reviewer"},
-                                  {"viewer", "查看员", "viewer"},
-                                  {NULL, NULL, NULL}};
 static const code_word USER_STATES[] = {
     {"active", "正常", "active"}, {"disabled", "已停用", "disabled"}, {NULL, NULL, NULL}};
 static const code_word AUDIT_ACTIONS[] = {{"login", "登录", "login"},
@@ -968,6 +985,41 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
         esc(&p, at(lang, A_USERS));
         raw(&p, "</h2>\n");
         table(&p, lang, "users", rows, cols, sizeof cols / sizeof cols[0], user_actions);
+    } else if (strcmp(which, "account") == 0) {
+        /* the user's own account: their role, and their password changed with the current one
+         * (any role; an administrator sets another user's on the users page) */
+        admin_head(&p, lang, office_name, user, role, csrf, A_ACCOUNT);
+        raw(&p, "<dl class=\"facts\"><dt>");
+        esc(&p, at(lang, A_USER));
+        raw(&p, "</dt><dd id=\"account-user\">");
+        esc(&p, user);
+        raw(&p, "</dd><dt>");
+        esc(&p, at(lang, A_ROLE));
+        raw(&p, "</dt><dd>");
+        const char *shown = role;
+        for (const code_word *w = ROLES; role && w->code; w++)
+            if (strcmp(role, w->code) == 0)
+                shown = lang == SY_LANG_EN ? w->en : w->zh;
+        esc(&p, shown);
+        raw(&p, "</dd></dl>\n<h2>");
+        esc(&p, at(lang, A_CHANGE_PASSWORD));
+        raw(&p, "</h2>\n<form id=\"password-change\" data-changed=\"");
+        esc(&p, at(lang, A_PASSWORD_CHANGED));
+        raw(&p, "\" data-differ=\"");
+        esc(&p, at(lang, A_PASSWORDS_DIFFER));
+        raw(&p, "\">\n");
+        label_input(&p, lang, A_CURRENT_PASSWORD, "current",
+                    " type=\"password\" required maxlength=\"1024\""
+                    " autocomplete=\"current-password\"");
+        label_input(&p, lang, A_NEW_PASSWORD, "password",
+                    " type=\"password\" required minlength=\"10\" maxlength=\"1024\""
+                    " autocomplete=\"new-password\"");
+        label_input(&p, lang, A_REPEAT_PASSWORD, "repeat",
+                    " type=\"password\" required minlength=\"10\" maxlength=\"1024\""
+                    " autocomplete=\"new-password\"");
+        raw(&p, "<button type=\"submit\">");
+        esc(&p, at(lang, A_CHANGE_PASSWORD));
+        raw(&p, "</button>\n</form>\n");
     } else if (strcmp(which, "audit") == 0) {
         static const column cols[] = {{"time", A_TIME},
                                       {"user", A_USER},

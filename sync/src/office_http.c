@@ -1426,9 +1426,12 @@ static int new_password(ctx *x, json_t *in, char hash[SY_PWHASH_MAX], enum MHD_R
     const char *pw = jstr(in, "password");
     char err[128];
     int rc = sy_password_check(pw, err, sizeof err);
-    if (rc == SY_OK)
+    if (rc == SY_OK) {
+        /* one Argon2id at a time (its 64 MiB), as logins */
+        pthread_mutex_lock(&x->s->pw_lock);
         rc = sy_password_hash(pw, hash);
-    else
+        pthread_mutex_unlock(&x->s->pw_lock);
+    } else
         *res = reply_error_c(x->s, x->c, MHD_HTTP_BAD_REQUEST, "password_refused", err);
     if (rc == SY_ENOMEM)
         *res = reply_error(x->s, x->c, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -1518,6 +1521,85 @@ static enum MHD_Result user_switch(ctx *x, int enable)
     return reply_json(x->c, MHD_HTTP_OK,
                       json_pack("{s:b, s:s, s:s}", "ok", 1, "name", x->param[0], "status",
                                 enable ? "active" : "disabled"));
+}
+
+/* A staff member's own new password, given with the current one: verified as a login is (the
+ * account's and the address's throttle; a wrong one counts as a failed login and is audited as
+ * one), the new one hashed outside the office lock; every session of the user ends, this one
+ * included (its cookie cleared): they log in again with the new password. */
+static enum MHD_Result h_me_password(ctx *x)
+{
+    json_t *in = body_json(x);
+    const char *cur = jstr(in, "current"), *pw = jstr(in, "password");
+    char err[160], hash[SY_PWHASH_MAX];
+    enum MHD_Result res;
+    int rc = cur && pw ? sy_password_check(pw, err, sizeof err) : SY_EINVAL;
+    if (rc == SY_OK && strcmp(cur, pw) == 0)
+        rc = SY_EINVAL, snprintf(err, sizeof err, "the new password is the current one");
+    if (rc != SY_OK) {
+        res = cur && pw ? reply_error_c(x->s, x->c, MHD_HTTP_BAD_REQUEST, "password_refused", err)
+                        : reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
+                                      "the body must be a JSON object with \"current\" and "
+                                      "\"password\"");
+        sodium_memzero(x->r->body, x->r->len);
+        json_decref(in);
+        return res;
+    }
+    sy_login l;
+    pthread_mutex_lock(&x->s->pw_lock);
+    pthread_mutex_lock(&x->s->lock);
+    rc = sy_office_login_begin(x->s->o, x->sess.user, x->ip, sv_wall_ms(), &l);
+    pthread_mutex_unlock(&x->s->lock);
+    int good =
+        rc == SY_OK && sy_password_verify(l.hash, cur, NULL) == SY_OK && l.role != SY_ROLE_NONE;
+    int hashed = good && sy_password_hash(pw, hash) == SY_OK;
+    pthread_mutex_lock(&x->s->lock);
+    if (hashed) {
+        rc = sy_office_user_passwd_hashed(x->s->o, x->sess.user, hash, x->sess.user, x->ip);
+        snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
+    } else if (rc == SY_OK && !good) {
+        sy_office_login_failed(x->s->o, &l, x->ip, sv_wall_ms());
+    }
+    pthread_mutex_unlock(&x->s->lock);
+    pthread_mutex_unlock(&x->s->pw_lock);
+    sodium_memzero(hash, sizeof hash);
+    sodium_memzero(l.hash, sizeof l.hash);
+    sodium_memzero(x->r->body, x->r->len);
+    json_decref(in);
+    if (rc == SY_EREFUSED) {
+        char retry[32];
+        snprintf(retry, sizeof retry, "%lld", (long long)l.retry_after_s);
+        const char *h[] = {"Retry-After", retry, NULL};
+        return reply_json_h(x->c, MHD_HTTP_TOO_MANY_REQUESTS,
+                            json_pack("{s:s, s:s, s:I}", "error",
+                                      "too many wrong passwords: try again later", "code",
+                                      "throttled", "retry_after", (json_int_t)l.retry_after_s),
+                            h);
+    }
+    if (rc == SY_OK && !good) {
+        logline(x->s, "password change of '%s' from %s: wrong current password", x->sess.user,
+                x->ip);
+        return reply_error_c(x->s, x->c, MHD_HTTP_FORBIDDEN, "wrong_password",
+                             "the current password is wrong");
+    }
+    if (rc != SY_OK || !hashed)
+        return reply_error(x->s, x->c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                           rc != SY_OK ? err : "out of memory hashing the password");
+    logline(x->s, "user.passwd: %s (their own) from %s", x->sess.user, x->ip);
+    const char *h[] = {"Set-Cookie", COOKIE_CLEAR, NULL};
+    return reply_json_h(x->c, MHD_HTTP_OK, json_pack("{s:b, s:s}", "ok", 1, "user", x->sess.user),
+                        h);
+}
+
+static enum MHD_Result h_account_page(ctx *x)
+{
+    char name[SY_NAME_MAX];
+    pthread_mutex_lock(&x->s->lock);
+    snprintf(name, sizeof name, "%s", x->s->name);
+    pthread_mutex_unlock(&x->s->lock);
+    char *html = sy__console_admin(x->lang, "account", name, x->sess.user,
+                                   sy_role_name(x->sess.role), x->sess.csrf, NULL);
+    return reply_page(x, MHD_HTTP_OK, html);
 }
 
 static enum MHD_Result h_user_disable(ctx *x)
@@ -2210,6 +2292,8 @@ static const route ROUTES[] = {
     {GET, "/api/v1/users", h_api_users, AUTH_STAFF, SY_ROLE_ADMIN, 0, 0},
     {GET, "/api/v1/audit", h_api_audit, AUTH_STAFF, SY_ROLE_ADMIN, 0, 0},
     {POST, "/api/v1/users", h_user_add, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
+    {POST, "/api/v1/me/password", h_me_password, AUTH_STAFF, SY_ROLE_VIEWER, 1, 0},
+    {GET, "/account", h_account_page, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},
     {POST, "/api/v1/users/*/passwd", h_user_passwd, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
     {POST, "/api/v1/users/*/disable", h_user_disable, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
     {POST, "/api/v1/users/*/enable", h_user_enable, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},

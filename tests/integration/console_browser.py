@@ -305,6 +305,41 @@ try:
     drain_logs()
     check(not console_errors, "no error in the browser's console (viewer)", "; ".join(console_errors))
 
+    # the viewer changes their own password: the name in the header leads to their account
+    driver.find_element(By.CSS_SELECTOR, "header a.user").click()
+    form = until(lambda: driver.find_elements(By.ID, "password-change"), "the account page from the header")
+    if form:
+        check(driver.find_element(By.ID, "account-user").text == VIEWER, "the account page names the user")
+        NEW_VIEWER_PASSWORD = VIEWER_PASSWORD + "-new"
+
+        def change(current, new, repeat):
+            for name, value in (("current", current), ("password", new), ("repeat", repeat)):
+                field = driver.find_element(By.CSS_SELECTOR, "#password-change [name=%s]" % name)
+                field.clear()
+                field.send_keys(value)
+            driver.find_element(By.CSS_SELECTOR, "#password-change button[type=submit]").click()
+        change(VIEWER_PASSWORD, NEW_VIEWER_PASSWORD, NEW_VIEWER_PASSWORD + "x")
+        said = until(lambda: [s for s in driver.find_elements(By.CSS_SELECTOR, "#status.error") if "不一致" in s.text],
+                     "two different new passwords are said")
+        check(said, "two different new passwords: said before anything is sent")
+        change("not-the-password", NEW_VIEWER_PASSWORD, NEW_VIEWER_PASSWORD)
+        said = until(lambda: [s for s in driver.find_elements(By.CSS_SELECTOR, "#status.error") if "当前密码不对" in s.text],
+                     "a wrong current password is refused")
+        check(said, "a wrong current password: refused, in Chinese")
+        change(VIEWER_PASSWORD, NEW_VIEWER_PASSWORD, NEW_VIEWER_PASSWORD)
+        until(lambda: "密码已更改" in driver.find_element(By.ID, "status").text, "the change is said")
+        until(lambda: urlsplit(driver.current_url).path == "/login", "... then the login page")
+        driver.find_element(By.NAME, "user").send_keys(VIEWER)
+        driver.find_element(By.NAME, "password").send_keys(NEW_VIEWER_PASSWORD)
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        check(until(lambda: driver.find_elements(By.ID, "overview"), "the viewer logs in with the new password"),
+              "a viewer changed their own password in the browser and logged in with it")
+        drain_logs()
+        # the refused current password's 403 is the one expected error
+        others = [m for m in console_errors if not ("/api/v1/me/password" in m and "403" in m)]
+        check(not others, "no other error in the browser's console (account)", "; ".join(others))
+        del console_errors[:]
+
     # ---- an administrator: registers a device, uploads a bad and a good task package ----------
     if ADMIN:
         driver.get(URL + "/")

@@ -547,6 +547,26 @@ c=$(hcode GET /audit -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q 'id="audit"' "$
 c=$(hcode GET /users -b "$T/rev.jar"); [ "$c" = 403 ] && ok "a reviewer cannot open the users page: 403" || fail "reviewer users page: $c"
 c=$(hcode GET /devices -b "$T/rev.jar"); ! grep -q 'href="/users"' "$T/body" && ok "  nor is it in a reviewer's navigation" || fail "reviewer nav shows users"
 
+# ---- a staff member's own password (any role, CSRF, the current one verified as a login) ----------------
+echo 'Own-pass-2027!' | "$OFF" user add "$O" --name own --role viewer >/dev/null 2>&1
+login own 'Own-pass-2027!' "$T/view2.jar"; V2_CSRF=$CSRF
+c=$(hcode POST /api/v1/me/password -b "$T/view2.jar" "${J[@]}" --data-binary '{"current":"Own-pass-2027!","password":"Own-pass-2028!"}')
+[ "$c" = 403 ] && ok "an own password change without the CSRF token: 403" || fail "me/password without CSRF: $c"
+c=$(hcode POST /api/v1/me/password -b "$T/view2.jar" "${J[@]}" -H "X-CSRF-Token: $V2_CSRF" --data-binary '{"current":"wrong-password-1","password":"Own-pass-2028!"}')
+[ "$c" = 403 ] && pyexpr "$T/body" 'd["code"]=="wrong_password"' && ok "a wrong current password: 403 wrong_password" || fail "wrong current: $c $(cat "$T/body")"
+c=$(hcode POST /api/v1/me/password -b "$T/view2.jar" "${J[@]}" -H "X-CSRF-Token: $V2_CSRF" --data-binary '{"current":"Own-pass-2027!","password":"Own-pass-2027!"}')
+[ "$c" = 400 ] && pyexpr "$T/body" 'd["code"]=="password_refused"' && ok "the same password again: 400 password_refused" || fail "same password: $c $(cat "$T/body")"
+c=$(hcode POST /api/v1/me/password -b "$T/view2.jar" "${J[@]}" -H "X-CSRF-Token: $V2_CSRF" --data-binary '{"current":"Own-pass-2027!","password":"Own-pass-2028!"}')
+[ "$c" = 200 ] && [[ "$(header Set-Cookie)" == *"Max-Age=0"* ]] && ok "a viewer changes their own password: 200, the cookie cleared" || fail "me/password: $c $(cat "$T/body")"
+c=$(hcode GET /api/v1/me -b "$T/view2.jar"); [ "$c" = 401 ] && ok "  the session has ended" || fail "session after own change: $c"
+login own 'Own-pass-2027!' "$T/x.jar"; [ "$c" = 401 ] && ok "  the old password no longer works" || fail "old own password: $c"
+login own 'Own-pass-2028!' "$T/view2.jar"; [ "$c" = 200 ] && ok "  the new one does" || fail "new own password: $c"
+"$OFF" audit "$O" --json --limit 10 >"$T/audit-me.json"
+pyexpr "$T/audit-me.json" 'any(a["action"]=="user.passwd" and a["user"]=="own" and a["target"]=="own" for a in d) and any(a["action"]=="login.failed" and a["user"]=="own" for a in d)' \
+    && ok "  audited: the change by the user, the wrong current password as a failed login" || fail "own change audit: $(head -c 500 "$T/audit-me.json")"
+c=$(hcode GET /account -b "$T/view2.jar"); [ "$c" = 200 ] && grep -q 'id="password-change"' "$T/body" && grep -q 'autocomplete="current-password"' "$T/body" \
+    && grep -q 'class="user" href="/account"' "$T/body" && ok "the account page: the change form, reached from the name in the header" || fail "account page: $c"
+
 # ---- the audit log ---------------------------------------------------------------------------------------
 "$OFF" audit "$O" --json >"$T/audit.json" 2>"$T/err"
 pyexpr "$T/audit.json" 'any(a["user"]=="rev" and a["action"]=="unit.return" and a["target"]=="'$U'" and a["address"]=="127.0.0.1" and a["time"] for a in d) and any(a["action"]=="review.resolve" and a["user"]=="rev" for a in d) and any(a["action"]=="login.failed" and a["user"]=="victim" for a in d) and any(a["action"]=="user.add" for a in d)' \
