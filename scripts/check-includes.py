@@ -19,7 +19,7 @@ DIRS = ["survey", "sync", "cli", "app"]
 SYSTEM = set("""
 assert.h ctype.h errno.h float.h inttypes.h limits.h locale.h math.h setjmp.h signal.h stdarg.h
 stdbool.h stddef.h stdint.h stdio.h stdlib.h string.h strings.h time.h wchar.h
-arpa/inet.h fcntl.h netdb.h netinet/in.h poll.h pthread.h regex.h unistd.h dirent.h mntent.h
+arpa/inet.h fcntl.h ftw.h netdb.h netinet/in.h poll.h pthread.h regex.h unistd.h dirent.h mntent.h
 sys/file.h sys/socket.h sys/stat.h sys/types.h sys/time.h sys/wait.h sys/mman.h sys/statvfs.h
 """.split())
 

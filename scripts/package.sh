@@ -36,6 +36,8 @@ fi
 
 cp -r packaging/debian "$SRC/debian"
 cp packaging/systemd/quejie-office.service "$SRC/debian/quejie-office.service"
+cp packaging/systemd/quejie-office-backup.service "$SRC/debian/quejie-office.quejie-office-backup.service"
+cp packaging/systemd/quejie-office-backup.timer "$SRC/debian/quejie-office.quejie-office-backup.timer"
 cp packaging/quejie-office.default "$SRC/debian/quejie-office.default"
 BD=$(awk '$1 == "build" && $2 != "make" && $2 != "gcc" { printf "%s%s", s, $2; s = ", " }' packaging/deps.txt)
 sed -i "s/@BUILD_DEPENDS@/$BD/" "$SRC/debian/control"

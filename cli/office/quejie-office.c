@@ -1254,33 +1254,55 @@ static int user_list(int argc, char **argv)
     return 0;
 }
 
-/* A copy of the whole office that can be put back (docs/office.md, "Backup and restore"). */
+/* A copy of the whole office that can be put back (docs/office.md, "Backup and restore"):
+ * into a new directory, or (--into) a dated one in a directory of backups, the oldest beyond
+ * --keep removed. */
 static int cmd_backup(int argc, char **argv)
 {
-    opt opts[] = {{"--no-imagery", 0}, {"--json", 0}, {NULL}};
+    opt opts[] = {{"--no-imagery", 0}, {"--json", 0}, {"--into", 1}, {"--keep", 1}, {NULL}};
     args a;
-    if (parse_args(argc, argv, opts, 2, &a))
+    int into = 0;
+    for (int i = 0; i < argc; i++)
+        into |= strcmp(argv[i], "--into") == 0 || strncmp(argv[i], "--into=", 7) == 0;
+    if (parse_args(argc, argv, opts, into ? 1 : 2, &a))
         return EXIT_USAGE;
+    long long keep = 14;
+    const char *k = get(&a, "--keep");
+    if (k && !into)
+        return die(EXIT_USAGE, "--keep goes with --into DIR");
+    if (k && !whole(k, 1, 100000, &keep))
+        return die(EXIT_USAGE, "--keep: '%s' is not a whole number from 1", k);
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;
     sy_backup_result r;
     int imagery = !get(&a, "--no-imagery");
-    if (sy_office_backup(o, a.pos[1], imagery, &r) != SY_OK)
+    char *made = NULL;
+    size_t removed = 0;
+    int rc = into ? sy_office_backup_into(o, get(&a, "--into"), imagery, (unsigned)keep, &r, &made,
+                                          &removed)
+                  : sy_office_backup(o, a.pos[1], imagery, &r);
+    if (rc != SY_OK)
         return office_fail(o);
+    const char *dest = made ? made : a.pos[1];
     if (get(&a, "--json")) {
-        print_json(json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "backup", a.pos[1], "office_id",
-                             sy_office_id(o), "replicas", (json_int_t)r.replicas, "entries",
-                             (json_int_t)r.entries, "decisions", (json_int_t)r.decisions, "imagery",
-                             (json_int_t)r.imagery, "bytes", (json_int_t)r.bytes));
+        print_json(json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "backup", dest,
+                             "office_id", sy_office_id(o), "replicas", (json_int_t)r.replicas,
+                             "entries", (json_int_t)r.entries, "decisions", (json_int_t)r.decisions,
+                             "imagery", (json_int_t)r.imagery, "bytes", (json_int_t)r.bytes,
+                             "removed", (json_int_t)removed));
     } else {
         printf("backup of office %s '%s' in %s: the database and its key, %zu replica%s "
                "(%lld entries), the office journal (%lld decision%s), %zu imagery file%s%s; "
                "%.1f MB, every journal checked, MANIFEST.json lists each file with its SHA-256\n",
-               sy_office_id(o), sy_office_name(o), a.pos[1], r.replicas, r.replicas == 1 ? "" : "s",
+               sy_office_id(o), sy_office_name(o), dest, r.replicas, r.replicas == 1 ? "" : "s",
                (long long)r.entries, (long long)r.decisions, r.decisions == 1 ? "" : "s", r.imagery,
                r.imagery == 1 ? "" : "s", imagery ? "" : " (--no-imagery)", r.bytes / 1e6);
+        if (removed)
+            printf("removed the %zu oldest backup%s of this office in %s (keeping %lld)\n", removed,
+                   removed == 1 ? "" : "s", get(&a, "--into"), keep);
     }
+    free(made);
     sy_office_close(o);
     return 0;
 }
@@ -1387,6 +1409,7 @@ static const char USAGE[] =
     "  quejie-office user list OFFICE_DB [--json]\n"
     "  quejie-office audit OFFICE_DB [--json] [--limit N]\n"
     "  quejie-office backup OFFICE_DB DEST_DIR [--no-imagery] [--json]\n"
+    "  quejie-office backup OFFICE_DB --into DIR [--keep N] [--no-imagery] [--json]\n"
     "  quejie-office restore BACKUP_DIR OFFICE_DB [--json]\n";
 
 /* The forms of one command (`quejie-office help unit notice`, `quejie-office status --help`),

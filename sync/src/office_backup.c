@@ -12,14 +12,17 @@
  * them, and an office brings an index that lags behind up to date when it opens. Nothing in the
  * source is written.
  */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -703,4 +706,97 @@ int sy_office_restore(const char *backup_dir, const char *path, sy_backup_result
                  r->replicas, (long long)r->entries, (long long)r->decisions);
     sy_office_close(o);
     return rc;
+}
+
+/* ---- a directory of dated backups ---------------------------------------------------------- */
+
+/* 1 when name is a dated backup's directory name: YYYY-MM-DDTHHMMSS. */
+static int dated_name(const char *name)
+{
+    static const char form[] = "dddd-dd-ddTdddddd";
+    if (strlen(name) != sizeof form - 1)
+        return 0;
+    for (size_t i = 0; form[i]; i++)
+        if (form[i] == 'd' ? name[i] < '0' || name[i] > '9' : name[i] != form[i])
+            return 0;
+    return 1;
+}
+
+/* Whether dir/name/MANIFEST.json is a finished backup of this office. */
+static int ours(const sy_office *o, const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 32;
+    char *p = malloc(n);
+    if (!p)
+        return 0;
+    snprintf(p, n, "%s/%s/MANIFEST.json", dir, name);
+    json_t *m = json_load_file(p, 0, NULL);
+    free(p);
+    const char *id = json_string_value(json_object_get(m, "office_id"));
+    int yes = id && strcmp(id, o->office_id) == 0;
+    json_decref(m);
+    return yes;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int sy_office_backup_into(sy_office *o, const char *dir, int imagery, unsigned keep,
+                          sy_backup_result *r, char **made, size_t *removed)
+{
+    *made = NULL;
+    *removed = 0;
+    memset(r, 0, sizeof *r);
+    if (!dir || !*dir || keep < 1)
+        return sy__fail(o, SY_EINVAL, "backup: a directory and at least one backup to keep");
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return sy__fail(o, SY_EIO, "backup: %s is not a directory (make it first)", dir);
+    char stamp[32];
+    time_t now = (time_t)(sv_wall_ms() / 1000);
+    struct tm lt;
+    if (!localtime_r(&now, &lt) || !strftime(stamp, sizeof stamp, "%Y-%m-%dT%H%M%S", &lt))
+        return sy__fail(o, SY_ERR, "backup: the clock cannot be read");
+    size_t n = strlen(dir) + sizeof stamp + 2;
+    char *dest = malloc(n);
+    if (!dest)
+        return sy__fail(o, SY_ENOMEM, "out of memory");
+    snprintf(dest, n, "%s/%s", dir, stamp);
+    int rc = sy_office_backup(o, dest, imagery, r);
+    if (rc != SY_OK) {
+        free(dest);
+        return rc;
+    }
+    *made = dest;
+    /* then the older finished backups of this office beyond the newest keep (names sort by
+     * time); an unfinished one, another office's or anything else is left alone */
+    backup b = {o, dir, NULL, r};
+    int lrc;
+    char **names = list_dir(&b, dir, "", &lrc);
+    size_t count = 0;
+    for (size_t i = 0; names && names[i]; i++)
+        count += dated_name(names[i]) && ours(o, dir, names[i]);
+    for (size_t i = 0; names && names[i] && count > keep; i++) {
+        if (!dated_name(names[i]) || !ours(o, dir, names[i]))
+            continue;
+        char *old = malloc(strlen(dir) + strlen(names[i]) + 2);
+        if (!old)
+            break;
+        sprintf(old, "%s/%s", dir, names[i]);
+        if (nftw(old, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0) {
+            (*removed)++;
+            sy__logf(o, "backup: removed %s (keeping the newest %u)", old, keep);
+        } else {
+            sy__logf(o, "backup: cannot remove %s: %s", old, strerror(errno));
+        }
+        count--;
+        free(old);
+    }
+    free_list(names);
+    sv_file_sync_dir(dest);
+    return SY_OK;
 }

@@ -135,6 +135,19 @@ refuse "a backup of an office with a damaged replica" "$OFF" backup "$T/damaged/
 grep -q "$(basename "$R")" "$T/err" && grep -q "unfinished" "$T/err" && [ ! -e "$T/bk-bad/MANIFEST.json" ] \
     && ok "  naming the replica, the copy left unfinished without a manifest" || fail "damaged: $(cat "$T/err")"
 
+# ---- dated backups in a directory of their own, the oldest beyond --keep removed -------------------------
+mkdir "$T/nightly" "$T/nightly/2020-01-01T000000" && echo keep >"$T/nightly/notes.txt"
+for i in 1 2 3; do
+    "$OFF" backup "$O" --into "$T/nightly" --keep 2 --no-imagery --json >"$T/into$i.json" 2>"$T/err" || fail "backup --into ($i): $(cat "$T/err")"
+    sleep 1.1   # the directories are named to the second
+done
+ls -1 "$T/nightly" >"$T/nightly.list"
+[ "$(grep -c '^20[0-9][0-9]-..-..T......$' "$T/nightly.list")" = 3 ] && [ -f "$T/nightly/notes.txt" ] && [ -d "$T/nightly/2020-01-01T000000" ] \
+    && pyexpr "$T/into3.json" 'd["removed"]==1 and d["backup"].startswith("'$T/nightly/'")' \
+    && ok "backup --into --keep 2: dated backups, the oldest of this office removed, an unfinished one and other files left" || fail "nightly: $(cat "$T/nightly.list" "$T/into3.json")"
+"$OFF" backup "$O" "$T/bk-x" --keep 3 >/dev/null 2>&1; [ $? = 2 ] && ok "--keep without --into: usage (exit 2)" || fail "--keep without --into"
+refuse "backup --into a directory that is not there" "$OFF" backup "$O" --into "$T/nowhere"
+
 # ---- restore: the copy put in place; the tablets send again what it lacks ----------------------------
 "$FILL" "$T/a.db" $U 200 5 >/dev/null || fail "qj_fill after the backup"
 expect "crewa sends more after the backup" "$Q" sync "$T/a.db" --quiet

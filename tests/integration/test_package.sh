@@ -36,6 +36,7 @@ for f in usr/bin/quejie usr/bin/quejie-app usr/share/locale/zh_CN/LC_MESSAGES/qu
     grep -qx "\./$f" "$T/app.list" && ok "quejie has /$f" || fail "quejie lacks /$f"
 done
 for f in usr/bin/quejie-office lib/systemd/system/quejie-office.service etc/default/quejie-office \
+    lib/systemd/system/quejie-office-backup.service lib/systemd/system/quejie-office-backup.timer \
     usr/lib/sysusers.d/quejie-office.conf usr/lib/tmpfiles.d/quejie-office.conf \
     usr/share/man/man1/quejie-office.1.gz usr/share/quejie-office/console/console.css; do
     grep -qx "\./$f" "$T/off.list" && ok "quejie-office has /$f" || fail "quejie-office lacks /$f"
@@ -112,9 +113,23 @@ if command -v systemd-analyze >/dev/null; then
     systemd-analyze verify "$T/quejie-office.service" >"$T/sa" 2>&1 && ok "systemd-analyze verify accepts the unit" || fail "systemd-analyze: $(head -3 "$T/sa")"
     printf '[Service]\nExecStart=relative/path\nBogusKey=1\n' >"$T/bad.service"
     systemd-analyze verify "$T/bad.service" >/dev/null 2>&1 && fail "systemd-analyze accepted a broken unit" || ok "systemd-analyze refuses a broken unit"
+    # the nightly backup: its service and the timer that starts it, checked together
+    for u in quejie-office-backup.service quejie-office-backup.timer; do
+        sed "s|/usr/bin/quejie-office|$X/usr/bin/quejie-office|" "$X/lib/systemd/system/$u" >"$T/$u"
+    done
+    systemd-analyze verify "$T/quejie-office-backup.timer" "$T/quejie-office-backup.service" >"$T/sa" 2>&1 \
+        && ok "systemd-analyze verify accepts the nightly backup's timer and service" || fail "systemd-analyze (backup): $(head -3 "$T/sa")"
 else
     fail "systemd-analyze is not installed"
 fi
+B=$X/lib/systemd/system/quejie-office-backup.service
+for v in BACKUP_DIR BACKUP_KEEP; do
+    grep -q "^$v=" "$X/etc/default/quejie-office" && grep -q "\${$v}" "$B" && ok "$v: set in /etc/default, used by the backup's unit" || fail "$v does not link the defaults and the backup's unit"
+done
+grep -q '^OnCalendar=' "$X/lib/systemd/system/quejie-office-backup.timer" && grep -q '^WantedBy=timers.target' "$X/lib/systemd/system/quejie-office-backup.timer" \
+    && grep -q '^User=quejie-office' "$B" && grep -q '^ConditionPathExists=/var/lib/quejie-office/office.db' "$B" \
+    && grep -q '^d /var/backups/quejie-office 0700 quejie-office quejie-office' "$X/usr/lib/tmpfiles.d/quejie-office.conf" \
+    && ok "the backup runs nightly as the service user, once the office exists, into a directory of its own" || fail "backup unit, timer or directory"
 for v in OFFICE_DB LISTEN TLS; do
     grep -q "^$v=" "$X/etc/default/quejie-office" && grep -q "\${$v}\|\$$v" "$U" && ok "$v: set in /etc/default, used by the unit" || fail "$v does not link the defaults and the unit"
 done

@@ -250,6 +250,16 @@ typedef struct sy_backup_result {
 int sy_office_backup(sy_office *o, const char *dest, int imagery, sy_backup_result *r);
 
 /*
+ * A dated backup in dir (which must exist): dir/YYYY-MM-DDTHHMMSS (the office's local time) by
+ * sy_office_backup, then this office's finished backups there (their manifests name it) beyond
+ * the newest keep (>= 1) removed, oldest first; an unfinished backup, another office's or any
+ * other file is never touched. *made: the new backup's path (caller frees); *removed: how many
+ * old ones went. What the nightly timer of the Debian package runs.
+ */
+int sy_office_backup_into(sy_office *o, const char *dir, int imagery, unsigned keep,
+                          sy_backup_result *r, char **made, size_t *removed);
+
+/*
  * Put the backup in backup_dir (made by sy_office_backup) in place as the office path: every
  * file checked against the manifest (size and SHA-256) before anything is written, then copied
  * (0600, the database last), the office opened and its indexes brought up to its replicas. Never
