@@ -251,6 +251,15 @@ static int user_exists(sy_office *o, const char *name)
     return r;
 }
 
+/* Whether hash is what sy_password_hash makes (an encoded Argon2id hash). */
+static int hash_ok(sy_office *o, const char *hash)
+{
+    if (hash && strncmp(hash, crypto_pwhash_STRPREFIX, strlen(crypto_pwhash_STRPREFIX)) == 0)
+        return 1;
+    sy__fail(o, SY_EINVAL, "not an Argon2id password hash");
+    return 0;
+}
+
 /* What an account to be added must be, before its password is hashed. */
 static int user_new_ok(sy_office *o, const char *name, sy_role role)
 {
@@ -288,8 +297,8 @@ int sy_office_user_add_hashed(sy_office *o, const char *name, sy_role role, cons
     int rc = user_new_ok(o, name, role);
     if (rc != SY_OK)
         return rc;
-    if (!hash || strncmp(hash, crypto_pwhash_STRPREFIX, strlen(crypto_pwhash_STRPREFIX)) != 0)
-        return sy__fail(o, SY_EINVAL, "not an Argon2id password hash");
+    if (!hash_ok(o, hash))
+        return SY_EINVAL;
     char now[32];
     snprintf(now, sizeof now, "%lld", (long long)sv_wall_ms());
     rc = run(o,
@@ -322,8 +331,8 @@ int sy_office_user_passwd(sy_office *o, const char *name, const char *password, 
 int sy_office_user_passwd_hashed(sy_office *o, const char *name, const char *hash, const char *by,
                                  const char *from)
 {
-    if (!hash || strncmp(hash, crypto_pwhash_STRPREFIX, strlen(crypto_pwhash_STRPREFIX)) != 0)
-        return sy__fail(o, SY_EINVAL, "not an Argon2id password hash");
+    if (!hash_ok(o, hash))
+        return SY_EINVAL;
     int n = 0;
     int rc = run(o, "UPDATE users SET hash = ? WHERE name = ?", &n, hash, name);
     if (rc == SY_OK && n == 0)
