@@ -399,20 +399,37 @@ static int cmd_status(int argc, char **argv)
     size_t n_tasks = json_array_size(tasks);
     json_decref(review);
     json_decref(tasks);
+    /* the latest backup (null: never), a warning when it is stale */
+    json_t *bk = NULL;
+    if (sy_office_last_backup(o, &text) == SY_OK)
+        bk = json_loads(text, JSON_DECODE_ANY, NULL);
+    free(text);
+    if (!bk) {
+        json_decref(devs);
+        return office_fail(o);
+    }
     if (get(&a, "--json")) {
-        print_json(json_pack("{s:s, s:s, s:f, s:o, s:I, s:I}", "office_id", sy_office_id(o), "name",
-                             sy_office_name(o), "tolerance_m", sy_office_tolerance(o), "devices",
-                             devs, "review_open", (json_int_t)open_cases, "task_units",
-                             (json_int_t)n_tasks));
+        print_json(json_pack("{s:s, s:s, s:f, s:o, s:I, s:I, s:O}", "office_id", sy_office_id(o),
+                             "name", sy_office_name(o), "tolerance_m", sy_office_tolerance(o),
+                             "devices", devs, "review_open", (json_int_t)open_cases, "task_units",
+                             (json_int_t)n_tasks, "last_backup", bk));
     } else {
         printf("office %s '%s': %zu device%s, %zu task unit%s, %zu open review case%s\n",
                sy_office_id(o), sy_office_name(o), json_array_size(devs),
                json_array_size(devs) == 1 ? "" : "s", n_tasks, n_tasks == 1 ? "" : "s", open_cases,
                open_cases == 1 ? "" : "s");
+        if (json_is_null(bk))
+            printf("NO BACKUP of this office yet (quejie-office backup; docs/office.md)\n");
+        else
+            printf("%slast backup %s in %s (%lld hours ago)\n",
+                   json_is_true(json_object_get(bk, "stale")) ? "STALE: " : "",
+                   jstr(bk, "time", ""), jstr(bk, "dest", ""),
+                   (long long)json_integer_value(json_object_get(bk, "age_hours")));
         if (json_array_size(devs))
             print_devices(devs);
         json_decref(devs);
     }
+    json_decref(bk);
     sy_office_close(o);
     return 0;
 }

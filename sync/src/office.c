@@ -63,6 +63,10 @@ static const char COUNTY_SQL[] =
     /* each device's last authenticated request (any: a sync that sends nothing still counts) */
     "CREATE TABLE IF NOT EXISTS device_contact(device_id TEXT PRIMARY KEY,"
     "  time INTEGER NOT NULL, what TEXT NOT NULL);"
+    /* every finished backup (office_backup.c): when, where, what it held */
+    "CREATE TABLE IF NOT EXISTS backups(id INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
+    "  dest TEXT NOT NULL, replicas INTEGER NOT NULL, entries INTEGER NOT NULL,"
+    "  decisions INTEGER NOT NULL, imagery INTEGER NOT NULL, bytes INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS county_points(device_id TEXT NOT NULL, seq INTEGER NOT NULL,"
     "  unit TEXT NOT NULL, number TEXT NOT NULL, lat REAL, lon REAL, side TEXT NOT NULL,"
     "  PRIMARY KEY (device_id, seq));"
@@ -220,7 +224,7 @@ json_t *sy__col_json_str(sqlite3_stmt *st, int i)
 
 int sy__json_text(sy_office *o, json_t *v, char **out)
 {
-    *out = v ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    *out = v ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) : NULL;
     json_decref(v);
     return *out ? SY_OK : sy__fail(o, SY_ENOMEM, "out of memory");
 }

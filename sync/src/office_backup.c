@@ -328,6 +328,60 @@ static int copy_gpkgs(backup *b, const char *src_dir, const char *rel_dir)
     return rc;
 }
 
+/* A finished backup in the table backups (after the copy: the backup does not hold its own
+ * row). A row that cannot be written is logged; the backup stands. */
+static void record(sy_office *o, const char *dest, const sy_backup_result *r)
+{
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "INSERT INTO backups(time, dest, replicas, entries, decisions, imagery, bytes)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 &st) != SY_OK) {
+        sy__logf(o, "backup in %s not recorded: %s", dest, o->errmsg);
+        return;
+    }
+    sqlite3_bind_int64(st, 1, sv_wall_ms());
+    sy__bind_text(st, 2, dest);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)r->replicas);
+    sqlite3_bind_int64(st, 4, r->entries);
+    sqlite3_bind_int64(st, 5, r->decisions);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)r->imagery);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)r->bytes);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        sy__logf(o, "backup in %s not recorded: %s", dest, sqlite3_errmsg(o->db));
+    sqlite3_finalize(st);
+}
+
+int sy_office_last_backup(sy_office *o, char **out)
+{
+    *out = NULL;
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "SELECT time, dest, replicas, entries, decisions, imagery, bytes FROM backups"
+                 " ORDER BY time DESC, id DESC LIMIT 1",
+                 &st) != SY_OK)
+        return SY_EIO;
+    json_t *v;
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        int64_t age_s = (sv_wall_ms() - sqlite3_column_int64(st, 0)) / 1000;
+        v = json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "time",
+                      sy__col_json_time(st, 0), "dest", sy__col_json_str(st, 1), "replicas",
+                      (json_int_t)sqlite3_column_int64(st, 2), "entries",
+                      (json_int_t)sqlite3_column_int64(st, 3), "decisions",
+                      (json_int_t)sqlite3_column_int64(st, 4), "imagery",
+                      (json_int_t)sqlite3_column_int64(st, 5), "bytes",
+                      (json_int_t)sqlite3_column_int64(st, 6), "age_hours",
+                      (json_int_t)(age_s / 3600), "stale", age_s > SY_BACKUP_STALE_S);
+    } else {
+        v = s == SQLITE_DONE ? json_null() : NULL;
+    }
+    sqlite3_finalize(st);
+    if (s != SQLITE_DONE && s != SQLITE_ROW)
+        return sy__fail_db(o, "backups");
+    return sy__json_text(o, v, out);
+}
+
 /* dest made, or taken when it is an empty directory: a backup never writes over files. */
 static int dest_ready(sy_office *o, const char *dest)
 {
@@ -459,6 +513,7 @@ int sy_office_backup(sy_office *o, const char *dest, int imagery, sy_backup_resu
                  "backup again",
                  keep, dest);
     } else {
+        record(o, dest, r);
         sy__logf(o,
                  "backup in %s: %zu replicas (%lld entries), %lld decisions, %zu imagery files, "
                  "%llu bytes",

@@ -495,6 +495,10 @@ typedef enum admin_text {
     A_CHANGE_PASSWORD,
     A_PASSWORD_CHANGED,
     A_PASSWORDS_DIFFER,
+    A_NO_BACKUP,
+    A_LAST_BACKUP,
+    A_HOURS_AGO,
+    A_BACKUP_STALE,
     A_COUNT
 } admin_text;
 
@@ -578,6 +582,16 @@ static const char *const ATEXT[A_COUNT][2] = {
                             "The password is changed and every session ended: log in with the "
                             "new one."},
     [A_PASSWORDS_DIFFER] = {"两次输入的新密码不一致。", "The two new passwords differ."},
+    [A_NO_BACKUP] = {"这个县局还没有备份：请启用每夜备份（quejie-office backup，见 office.md "
+                     "的“备份与恢复”）。",
+                     "This office has never been backed up: set up the nightly backup "
+                     "(quejie-office backup; office.md, \"Backup and restore\")."},
+    [A_LAST_BACKUP] = {"上次备份：", "Last backup:"},
+    [A_HOURS_AGO] = {" 小时前", " hours ago"},
+    [A_BACKUP_STALE] =
+        {"已超过两天没有备份：请检查每夜备份（systemctl status quejie-office-backup）。",
+         "No backup for over two days: check the nightly backup (systemctl status "
+         "quejie-office-backup)."},
     [A_AUDIT_NOTE] = {"最近 500 条，最新在前；命令行的操作记为“(command line)”，来源 local。",
                       "The latest 500, newest first; actions on the command line are by "
                       "\"(command line)\" from local."},
@@ -863,6 +877,13 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
                         const char *role, const char *csrf, const char *json)
 {
     json_t *rows = json ? json_loads(json, 0, NULL) : NULL;
+    json_t *backup = NULL; /* the log page's: the latest backup, or null */
+    if (json_is_object(rows) && json_object_get(rows, "log")) {
+        json_t *log = json_incref(json_object_get(rows, "log"));
+        backup = json_incref(json_object_get(rows, "last_backup"));
+        json_decref(rows);
+        rows = log;
+    }
     int admin = role && strcmp(role, "admin") == 0;
     page p = {{NULL, 0, 0, PAGE_MAX}, 0};
     if (strcmp(which, "devices") == 0) {
@@ -1041,7 +1062,32 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
                                       {"applied", A_APPLIED},
                                       {"reason", A_REASON}};
         admin_head(&p, lang, office_name, user, role, csrf, A_LOG);
-        raw(&p, "<h2>");
+        /* whether the county's record is backed up: a stale or missing backup in red */
+        int stale = !json_is_object(backup) || json_is_true(json_object_get(backup, "stale"));
+        raw(&p, stale ? "<p id=\"last-backup\" class=\"error\">" : "<p id=\"last-backup\">");
+        if (!json_is_object(backup)) {
+            esc(&p, at(lang, A_NO_BACKUP));
+        } else {
+            char hours[32];
+            snprintf(hours, sizeof hours, "%lld",
+                     (long long)json_integer_value(json_object_get(backup, "age_hours")));
+            esc(&p, at(lang, A_LAST_BACKUP));
+            raw(&p, " ");
+            cell(&p, json_object_get(backup, "time"));
+            raw(&p, lang == SY_LANG_EN ? " (" : "（");
+            esc(&p, hours);
+            esc(&p, at(lang, A_HOURS_AGO));
+            raw(&p, lang == SY_LANG_EN ? ")" : "）");
+            if (admin) { /* where it lies is the server's business */
+                raw(&p, lang == SY_LANG_EN ? ", in " : "，位置 ");
+                esc(&p, jstr(backup, "dest"));
+            }
+            if (stale) {
+                raw(&p, lang == SY_LANG_EN ? ". " : "。");
+                esc(&p, at(lang, A_BACKUP_STALE));
+            }
+        }
+        raw(&p, "</p>\n<h2>");
         esc(&p, at(lang, A_EXPORT));
         raw(&p, "</h2>\n<p class=\"exports\">");
         /* each format by the name its users know it by, not the API's code */
@@ -1065,5 +1111,6 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
     }
     raw(&p, "</main>\n");
     json_decref(rows);
+    json_decref(backup);
     return done(&p);
 }

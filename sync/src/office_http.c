@@ -2102,9 +2102,26 @@ static enum MHD_Result h_imagery_page(ctx *x)
     return admin_page(x, "imagery", sy_office_imagery_list);
 }
 
+/* The log page's data: {"log": the ingest log, "last_backup": the latest backup or null}. */
+static int list_log_page(sy_office *o, char **out)
+{
+    char *log = NULL, *bk = NULL;
+    int rc = sy_office_log(o, 200, &log);
+    if (rc == SY_OK)
+        rc = sy_office_last_backup(o, &bk);
+    json_t *v = rc == SY_OK ? json_pack("{s:o?, s:o?}", "log", json_loads(log, 0, NULL),
+                                        "last_backup", json_loads(bk, JSON_DECODE_ANY, NULL))
+                            : NULL;
+    free(log);
+    free(bk);
+    *out = v ? json_dumps(v, JSON_COMPACT) : NULL;
+    json_decref(v);
+    return rc != SY_OK ? rc : *out ? SY_OK : SY_ENOMEM;
+}
+
 static enum MHD_Result h_log_page(ctx *x)
 {
-    return admin_page(x, "log", list_log);
+    return admin_page(x, "log", list_log_page);
 }
 
 static enum MHD_Result h_users_page(ctx *x)

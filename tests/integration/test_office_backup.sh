@@ -39,6 +39,9 @@ PY
         || fail "imagery add"
 fi
 
+"$OFF" status "$O" --json >"$T/st.json" && pyexpr "$T/st.json" 'd["last_backup"] is None' && "$OFF" status "$O" | grep -q "^NO BACKUP" \
+    && ok "status says the office has never been backed up" || fail "status before a backup: $(head -c 300 "$T/st.json")"
+
 # ---- a backup while crewb syncs its day ------------------------------------------------------------
 "$Q" sync "$T/b.db" --quiet >"$T/syncb.out" 2>&1 &
 SYNC=$!
@@ -47,6 +50,8 @@ SYNC=$!
 wait $SYNC && ok "  the tablet's sync went on meanwhile" || fail "sync during the backup: $(cat "$T/syncb.out")"
 grep -q "every journal checked" "$T/out" && grep -q "2 replicas" "$T/out" && ok "  it says what it copied: $(head -c 160 "$T/out")..." \
     || fail "backup output: $(cat "$T/out")"
+"$OFF" status "$O" --json >"$T/st.json" && pyexpr "$T/st.json" 'd["last_backup"]["dest"]=="'$T/bk1'" and d["last_backup"]["replicas"]==2 and d["last_backup"]["stale"] is False' \
+    && ok "  status names the latest backup" || fail "status after the backup: $(head -c 400 "$T/st.json")"
 B=$T/bk1/office.db
 [ -f "$B" ] && [ -f "$B.key" ] && [ -f "$B.decisions" ] && [ "$(ls "$B.replicas"/*.db | wc -l)" = 2 ] \
     && ok "  the database, key, office journal and both replicas under their own names" || fail "backup files: $(ls -R "$T/bk1")"

@@ -567,6 +567,26 @@ pyexpr "$T/audit-me.json" 'any(a["action"]=="user.passwd" and a["user"]=="own" a
 c=$(hcode GET /account -b "$T/view2.jar"); [ "$c" = 200 ] && grep -q 'id="password-change"' "$T/body" && grep -q 'autocomplete="current-password"' "$T/body" \
     && grep -q 'class="user" href="/account"' "$T/body" && ok "the account page: the change form, reached from the name in the header" || fail "account page: $c"
 
+# ---- the latest backup on the log page (red when there is none or it is over two days old) --------------
+c=$(hcode GET /log -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q 'id="last-backup" class="error"' "$T/body" && grep -q '还没有备份' "$T/body" \
+    && ok "the log page says, in red, that the office has never been backed up" || fail "log page without backup: $c $(grep -o '<p id="last-backup"[^<]*' "$T/body")"
+expect "a backup from the command line while the office serves" "$OFF" backup "$O" "$T/bk-console" --no-imagery
+c=$(hcode GET /log -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q '<p id="last-backup">上次备份：' "$T/body" && grep -q "$T/bk-console" "$T/body" \
+    && ok "  then its time and, for an admin, where it lies" || fail "log page after backup: $(grep -o '<p id="last-backup">[^\n]*' "$T/body" | head -c 300)"
+c=$(hcode GET /log -b "$T/rev.jar"); grep -q '<p id="last-backup">上次备份：' "$T/body" && ! grep -q "$T/bk-console" "$T/body" \
+    && ok "  a reviewer sees when, not where" || fail "reviewer log page: $(grep -o '<p id="last-backup">.*' "$T/body" | head -c 300)"
+"$PY" - "$O" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE backups SET time = time - 3 * 24 * 3600 * 1000")
+db.commit()
+PY
+c=$(hcode GET /log -b "$T/adm.jar"); grep -q 'id="last-backup" class="error"' "$T/body" && grep -q '超过两天' "$T/body" \
+    && ok "  a backup three days old: said in red" || fail "stale backup: $(grep -o '<p id="last-backup".*' "$T/body" | head -c 300)"
+"$OFF" status "$O" --json >"$T/st.json" && pyexpr "$T/st.json" 'd["last_backup"]["stale"] is True and d["last_backup"]["age_hours"]>=72 and d["last_backup"]["dest"]=="'$T/bk-console'"' \
+    && ok "  and in status --json (last_backup, stale)" || fail "status last_backup: $(head -c 400 "$T/st.json")"
+"$OFF" status "$O" | grep -q "^STALE: last backup" && ok "  and in status's text" || fail "status text: $("$OFF" status "$O" | head -3)"
+
 # ---- the audit log ---------------------------------------------------------------------------------------
 "$OFF" audit "$O" --json >"$T/audit.json" 2>"$T/err"
 pyexpr "$T/audit.json" 'any(a["user"]=="rev" and a["action"]=="unit.return" and a["target"]=="'$U'" and a["address"]=="127.0.0.1" and a["time"] for a in d) and any(a["action"]=="review.resolve" and a["user"]=="rev" for a in d) and any(a["action"]=="login.failed" and a["user"]=="victim" for a in d) and any(a["action"]=="user.add" for a in d)' \

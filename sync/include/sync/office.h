@@ -249,6 +249,14 @@ typedef struct sy_backup_result {
  */
 int sy_office_backup(sy_office *o, const char *dest, int imagery, sy_backup_result *r);
 
+/* A backup older than this is "stale": the office says so (status, the console's log page). */
+#define SY_BACKUP_STALE_S (48 * 3600)
+
+/* The latest finished backup as a JSON object's text (caller frees): time, dest, replicas,
+ * entries, decisions, imagery, bytes, age_hours, stale (older than SY_BACKUP_STALE_S); the text
+ * "null" when the office has never been backed up. */
+int sy_office_last_backup(sy_office *o, char **json);
+
 /*
  * A dated backup in dir (which must exist): dir/YYYY-MM-DDTHHMMSS (the office's local time) by
  * sy_office_backup, then this office's finished backups there (their manifests name it) beyond
