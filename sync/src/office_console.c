@@ -495,6 +495,16 @@ typedef enum admin_text {
     A_CHANGE_PASSWORD,
     A_PASSWORD_CHANGED,
     A_PASSWORDS_DIFFER,
+    A_DISPUTES,
+    A_UNIT,
+    A_DISPUTE_NO,
+    A_PARTIES,
+    A_STATEMENT,
+    A_LINE_FROM,
+    A_LINE_TO,
+    A_SETTLED_BY,
+    A_OUTCOME,
+    A_DISPUTES_NOTE,
     A_NO_BACKUP,
     A_LAST_BACKUP,
     A_HOURS_AGO,
@@ -582,6 +592,20 @@ static const char *const ATEXT[A_COUNT][2] = {
                             "The password is changed and every session ended: log in with the "
                             "new one."},
     [A_PASSWORDS_DIFFER] = {"两次输入的新密码不一致。", "The two new passwords differ."},
+    [A_DISPUTES] = {"权属争议", "Disputes"},
+    [A_UNIT] = {"登记单元", "Unit"},
+    [A_DISPUTE_NO] = {"争议编号", "Dispute"},
+    [A_PARTIES] = {"争议各方", "Parties"},
+    [A_STATEMENT] = {"争议内容", "Statement"},
+    [A_LINE_FROM] = {"界线起点", "Line from"},
+    [A_LINE_TO] = {"界线终点", "Line to"},
+    [A_SETTLED_BY] = {"调处文书编号", "Settling document"},
+    [A_OUTCOME] = {"调处结果", "Outcome"},
+    [A_DISPUTES_NOTE] = {"作业组记录的每一个权属争议；未解决的争议会阻止该单元通过审核。在单元页上"
+                         "可凭权属界线协议书或权属争议原由书在局内调处。",
+                         "Every ownership dispute the crews recorded; an open one keeps its unit "
+                         "from being accepted. Settle one at the office on its unit's page, with "
+                         "a boundary agreement or a dispute statement."},
     [A_NO_BACKUP] = {"这个县局还没有备份：请启用每夜备份（quejie-office backup，见 office.md "
                      "的“备份与恢复”）。",
                      "This office has never been backed up: set up the nightly backup "
@@ -615,6 +639,11 @@ static const code_word INGEST_RESULTS[] = {{"applied", "已接收", "applied"},
                                            {NULL, NULL, NULL}};
 static const code_word USER_STATES[] = {
     {"active", "正常", "active"}, {"disabled", "已停用", "disabled"}, {NULL, NULL, NULL}};
+static const code_word DISPUTE_STATES[] = {
+    {"open", "未解决", "open"},
+    {"settled_on_site", "现场已调处", "settled on site"},
+    {"settled_at_office", "局内已处理", "settled at the office"},
+    {NULL, NULL, NULL}};
 static const code_word AUDIT_ACTIONS[] = {{"login", "登录", "login"},
                                           {"login.failed", "登录失败", "failed login"},
                                           {"logout", "退出", "logout"},
@@ -642,6 +671,7 @@ typedef struct column {
     const char *key;
     admin_text title;
     const code_word *words; /* the value is a code shown by these words (NULL: as it is) */
+    const char *link;       /* the value links to this prefix + the value (a unit's page) */
 } column;
 
 /* A JSON value as a cell's text: strings escaped, numbers printed, anything else empty. */
@@ -770,7 +800,17 @@ static void table(page *p, sy__lang lang, const char *id, const json_t *rows, co
         raw(p, i < PAGE_ROWS ? "<tr>" : "<tr hidden>");
         for (size_t k = 0; k < ncols; k++) {
             raw(p, "<td>");
-            cell_words(p, lang, json_object_get(r, cols[k].key), cols[k].words);
+            const char *v = jstr(r, cols[k].key);
+            if (cols[k].link && v && *v) {
+                raw(p, "<a href=\"");
+                raw(p, cols[k].link);
+                esc_segment(p, v);
+                raw(p, lang == SY_LANG_EN ? "?lang=en\">" : "\">");
+                esc(p, v);
+                raw(p, "</a>");
+            } else {
+                cell_words(p, lang, json_object_get(r, cols[k].key), cols[k].words);
+            }
             raw(p, "</td>");
         }
         if (actions) {
@@ -806,9 +846,10 @@ static void site_nav(page *p, sy__lang lang, const char *role, const char *cls)
     static const struct {
         const char *href;
         admin_text text;
-    } NAV[] = {{"/devices", A_DEVICES}, {"/tasks", A_TASKS}, {"/imagery", A_IMAGERY},
-               {"/log", A_LOG},         {"/users", A_USERS}, {"/audit", A_AUDIT}};
-    size_t shown = role && strcmp(role, "admin") == 0 ? sizeof NAV / sizeof NAV[0] : 4;
+    } NAV[] = {{"/disputes", A_DISPUTES}, {"/devices", A_DEVICES}, {"/tasks", A_TASKS},
+               {"/imagery", A_IMAGERY},   {"/log", A_LOG},         {"/users", A_USERS},
+               {"/audit", A_AUDIT}};
+    size_t shown = role && strcmp(role, "admin") == 0 ? sizeof NAV / sizeof NAV[0] : 5;
     for (size_t i = 0; i < shown; i++) {
         raw(p, " <a href=\"");
         raw(p, NAV[i].href);
@@ -1041,6 +1082,59 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
         raw(&p, "<button type=\"submit\">");
         esc(&p, at(lang, A_CHANGE_PASSWORD));
         raw(&p, "</button>\n</form>\n");
+    } else if (strcmp(which, "disputes") == 0) {
+        /* every dispute in the crews' records, the open ones first, with a count per state */
+        static const column cols[] = {{"unit", A_UNIT, NULL, "/unit/"},
+                                      {"number", A_DISPUTE_NO},
+                                      {"state", A_DEVICE_STATUS, DISPUTE_STATES},
+                                      {"parties", A_PARTIES},
+                                      {"statement", A_STATEMENT},
+                                      {"from", A_LINE_FROM},
+                                      {"to", A_LINE_TO},
+                                      {"document_no", A_SETTLED_BY},
+                                      {"outcome", A_OUTCOME},
+                                      {"device", A_DEVICE}};
+        admin_head(&p, lang, office_name, user, role, csrf, A_DISPUTES);
+        raw(&p, "<p>");
+        esc(&p, at(lang, A_DISPUTES_NOTE));
+        raw(&p, "</p>\n<ul class=\"legend\" id=\"dispute-counts\">");
+        json_t *sorted = json_array();
+        for (const code_word *w = DISPUTE_STATES; w->code; w++) {
+            size_t i, n = 0;
+            json_t *d;
+            json_array_foreach(rows, i, d)
+            {
+                const char *s = jstr(d, "state");
+                if (s && strcmp(s, w->code) == 0) {
+                    n++;
+                    json_array_append(sorted, d);
+                }
+            }
+            char num[24];
+            snprintf(num, sizeof num, " %zu", n);
+            raw(&p, strcmp(w->code, "open") == 0 && n ? "<li class=\"error\" data-state=\""
+                                                      : "<li data-state=\"");
+            raw(&p, w->code);
+            raw(&p, "\">");
+            esc(&p, lang == SY_LANG_EN ? w->en : w->zh);
+            raw(&p, num);
+            raw(&p, "</li>");
+        }
+        raw(&p, "</ul>\n");
+        /* a state this build does not name goes last, as it is */
+        size_t i;
+        json_t *d;
+        json_array_foreach(rows, i, d)
+        {
+            const char *s = jstr(d, "state");
+            int known = 0;
+            for (const code_word *w = DISPUTE_STATES; s && w->code; w++)
+                known |= strcmp(s, w->code) == 0;
+            if (!known)
+                json_array_append(sorted, d);
+        }
+        table(&p, lang, "disputes", sorted, cols, sizeof cols / sizeof cols[0], NULL);
+        json_decref(sorted);
     } else if (strcmp(which, "audit") == 0) {
         static const column cols[] = {{"time", A_TIME},
                                       {"user", A_USER},

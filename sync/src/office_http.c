@@ -2124,6 +2124,17 @@ static enum MHD_Result h_log_page(ctx *x)
     return admin_page(x, "log", list_log_page);
 }
 
+static enum MHD_Result h_disputes_page(ctx *x)
+{
+    return admin_page(x, "disputes", sy_office_disputes);
+}
+
+static enum MHD_Result h_api_disputes(ctx *x)
+{
+    char *t = NULL;
+    return listing(x, sy_office_disputes, &t);
+}
+
 static enum MHD_Result h_users_page(ctx *x)
 {
     return admin_page(x, "users", sy_office_users);
@@ -2328,6 +2339,8 @@ static const route ROUTES[] = {
     {GET, "/imagery", h_imagery_page, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},
     {GET, "/log", h_log_page, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},
     {GET, "/users", h_users_page, AUTH_STAFF, SY_ROLE_ADMIN, 0, 1},
+    {GET, "/disputes", h_disputes_page, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},
+    {GET, "/api/v1/disputes", h_api_disputes, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
     {GET, "/audit", h_audit_page, AUTH_STAFF, SY_ROLE_ADMIN, 0, 1},
     {POST, "/api/v1/devices", h_device_add, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},
     {POST, "/api/v1/devices/*/revoke", h_device_revoke, AUTH_STAFF, SY_ROLE_ADMIN, 1, 0},

@@ -481,6 +481,16 @@ try:
         check(all(w in acts for w in ("添加用户", "设置密码", "停用用户")),
               "the audit page shows the three changes in Chinese", acts)
         shot("13-audit")
+        driver.find_element(By.CSS_SELECTOR, 'header nav a[href="/disputes"]').click()
+        rows = until(lambda: driver.find_elements(By.CSS_SELECTOR, "table#disputes tbody tr"), "the disputes page")
+        text = " ".join(r.text for r in rows or [])
+        check("ZY-BROWSER-1" in text and "局内已处理" in text, "the disputes page lists the crews' disputes by state", text[:300])
+        link = driver.find_elements(By.CSS_SELECTOR, "table#disputes tbody tr a")
+        if link:
+            link[0].click()
+            check(until(lambda: driver.find_elements(By.CSS_SELECTOR, "table.points tbody tr"), "the unit page from a dispute"),
+                  "a dispute's unit opens from the disputes page")
+        shot("14-disputes")
         drain_logs()
         check(not console_errors, "no error in the browser's console (users, audit)", "; ".join(console_errors))
 except Exception as e:  # a crash of the script is a failure with a screenshot, never a pass

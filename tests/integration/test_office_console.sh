@@ -587,6 +587,24 @@ c=$(hcode GET /log -b "$T/adm.jar"); grep -q 'id="last-backup" class="error"' "$
     && ok "  and in status --json (last_backup, stale)" || fail "status last_backup: $(head -c 400 "$T/st.json")"
 "$OFF" status "$O" | grep -q "^STALE: last backup" && ok "  and in status's text" || fail "status text: $("$OFF" status "$O" | head -3)"
 
+# ---- every dispute on one page (any role), the open ones first ------------------------------------------
+"$Q" dispute "$T/a.db" --unit $U --statement "J3-J4 <b>段</b>" --parties 西乡村 --from J3 --to J4 --number ZY-OPEN-1 >/dev/null 2>&1 || fail "an open dispute"
+"$Q" sync "$T/a.db" --quiet >/dev/null 2>&1 || fail "sync of the open dispute"
+c=$(hcode GET /api/v1/disputes -b "$T/view.jar")
+[ "$c" = 200 ] && pyexpr "$T/body" 'sorted((x["number"], x["state"]) for x in d if x["unit"]=="'$U'")==sorted([("ZY-2026-7","settled_at_office"),("ZY-OPEN-1","open")]+[(x["number"],"settled_on_site") for x in d if x["state"]=="settled_on_site"]) and any(x["state"]=="settled_on_site" for x in d)' \
+    && ok "GET /api/v1/disputes: every dispute of every crew with its state (disputes --json)" || fail "disputes API: $c $(head -c 500 "$T/body")"
+c=$(hcode GET /api/v1/disputes); [ "$c" = 401 ] && ok "  401 without a session" || fail "disputes without session: $c"
+c=$(hcode GET /disputes -b "$T/view.jar")
+[ "$c" = 200 ] && grep -q '<li class="error" data-state="open">未解决 1</li>' "$T/body" && grep -q '<li data-state="settled_at_office">局内已处理 1</li>' "$T/body" \
+    && grep -q "<a href=\"/unit/$U\">$U</a>" "$T/body" && grep -q 'J3-J4 &lt;b&gt;段&lt;/b&gt;' "$T/body" \
+    && ok "the disputes page: counts per state (the open ones in red), each dispute linked to its unit, text escaped" || fail "disputes page: $c $(grep -o '<ul class="legend"[^\n]*' "$T/body" | head -c 300)"
+"$PY" - "$T/body" <<'PY' && ok "  the open dispute listed first" || fail "disputes order"
+import re, sys
+rows = re.findall(r"<tr>(.*?)</tr>", open(sys.argv[1]).read().split("<tbody>")[1])
+assert "ZY-OPEN-1" in rows[0], rows[0]
+PY
+grep -q 'href="/disputes"' "$T/body" && ok "  every page's navigation leads there" || fail "disputes nav"
+
 # ---- the audit log ---------------------------------------------------------------------------------------
 "$OFF" audit "$O" --json >"$T/audit.json" 2>"$T/err"
 pyexpr "$T/audit.json" 'any(a["user"]=="rev" and a["action"]=="unit.return" and a["target"]=="'$U'" and a["address"]=="127.0.0.1" and a["time"] for a in d) and any(a["action"]=="review.resolve" and a["user"]=="rev" for a in d) and any(a["action"]=="login.failed" and a["user"]=="victim" for a in d) and any(a["action"]=="user.add" for a in d)' \
