@@ -1071,11 +1071,12 @@ static int cmd_log(int argc, char **argv)
 
 static int cmd_export(int argc, char **argv)
 {
-    opt opts[] = {{"--format", 1}, {"--output", 1}, {"--unit", 1}, {NULL}};
+    opt opts[] = {{"--format", 1}, {"--output", 1}, {"--unit", 1}, {"--bom", 0}, {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
     const char *f = get(&a, "--format"), *out = get(&a, "--output"), *unit = get(&a, "--unit");
+    int bom = get(&a, "--bom") != NULL;
     sv_export_format fmt = SV_EXPORT_GPKG;
     if (!f || !out)
         return die(EXIT_USAGE,
@@ -1083,12 +1084,15 @@ static int cmd_export(int argc, char **argv)
     int shp = strcmp(f, "shp") == 0 || strcmp(f, "shapefile") == 0;
     if (!shp && sv_export_format_parse(f, &fmt) != SV_OK)
         return die(EXIT_USAGE, "--format: '%s' is not gpkg, geojson, csv, shp, forms or notice", f);
+    if (bom && (shp || fmt != SV_EXPORT_CSV))
+        return die(EXIT_USAGE, "--bom is for --format csv only (a byte-order mark would break the "
+                               "other formats)");
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return EXIT_FAIL;
     sv_export_stats st;
     if ((shp ? sy_office_export_shp(o, unit, out, &st)
-             : sy_office_export_unit(o, fmt, unit, out, &st)) != SY_OK)
+             : sy_office_export_bom(o, fmt, unit, bom, out, &st)) != SY_OK)
         return office_fail(o);
     if (shp)
         printf("exported %zu unit%s, %zu boundary point%s as Shapefiles (one per layer, UTF-8, "
@@ -1417,7 +1421,7 @@ static const char USAGE[] =
     "  quejie-office status OFFICE_DB [--json]\n"
     "  quejie-office log OFFICE_DB [--json] [--limit N]\n"
     "  quejie-office export OFFICE_DB --format gpkg|geojson|csv|shp|forms|notice --output FILE\n"
-    "        [--unit CODE]\n"
+    "        [--unit CODE] [--bom]\n"
     "  quejie-office user add OFFICE_DB --name NAME --role admin|reviewer|viewer  (password on "
     "stdin)\n"
     "  quejie-office user passwd OFFICE_DB --name NAME  (password on stdin)\n"

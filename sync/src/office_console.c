@@ -1188,7 +1188,7 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
         static const char *const fmts[][3] = {
             {"gpkg", "GeoPackage", "GeoPackage"},
             {"geojson", "GeoJSON", "GeoJSON"},
-            {"csv", "CSV（界址点）", "CSV (boundary points)"},
+            {"csv&amp;bom=1", "CSV（界址点）", "CSV (boundary points)"},
             {"shp", "Shapefile（zip 压缩包）", "Shapefile (zip)"}};
         for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
             raw(&p, i ? " · <a download href=\"/api/v1/export?format="

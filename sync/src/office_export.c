@@ -64,6 +64,12 @@ static int task_known(sy_office *o, const char *code)
 int sy_office_export_unit(sy_office *o, sv_export_format fmt, const char *unit, const char *path,
                           sv_export_stats *stats)
 {
+    return sy_office_export_bom(o, fmt, unit, 0, path, stats);
+}
+
+int sy_office_export_bom(sy_office *o, sv_export_format fmt, const char *unit, int bom,
+                         const char *path, sv_export_stats *stats)
+{
     if (!path || !*path)
         return sy__fail(o, SY_EINVAL, "no output file given");
     if (is_office_file(o, path))
@@ -99,6 +105,7 @@ int sy_office_export_unit(sy_office *o, sv_export_format fmt, const char *unit, 
         rc = sy__fail(o, SY_EIO, "cannot initialise PROJ (is proj-data installed?)");
     sv_export_options opt = {0};
     opt.unit = unit;
+    opt.bom = bom && fmt == SV_EXPORT_CSV;
     char **strs = NULL;
     if (rc == SY_OK)
         rc = sy__export_choices(o, &opt, &strs);

@@ -1998,6 +1998,13 @@ static enum MHD_Result h_export(ctx *x)
     int printed = !shp && (fmt == SV_EXPORT_FORMS || fmt == SV_EXPORT_NOTICE); /* to print */
     if (unit && (!*unit || strlen(unit) >= SV_CODE_MAX))
         return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST, "?unit= needs a unit code");
+    /* ?bom=1: a CSV for a spreadsheet on Windows (the console's link asks for it) */
+    const char *b = query(x, "bom");
+    if (b && strcmp(b, "0") != 0 && strcmp(b, "1") != 0)
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST, "?bom= is 0 or 1");
+    int bom = b && strcmp(b, "1") == 0;
+    if (bom && (shp || fmt != SV_EXPORT_CSV))
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST, "?bom=1 is for ?format=csv only");
     char *dir = temp_beside(sy_office_path(x->s->o), "export");
     if (!dir || !mkdtemp(dir)) {
         free(dir);
@@ -2010,7 +2017,7 @@ static enum MHD_Result h_export(ctx *x)
     int i = reader_get(x->s), rc = SY_EIO;
     if (i >= 0) {
         rc = shp ? sy_office_export_shp(x->s->reader[i], unit, path, &st)
-                 : sy_office_export_unit(x->s->reader[i], fmt, unit, path, &st);
+                 : sy_office_export_bom(x->s->reader[i], fmt, unit, bom, path, &st);
         snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->reader[i]));
         pthread_mutex_unlock(&x->s->reader_lock[i]);
     }
@@ -2019,7 +2026,7 @@ static enum MHD_Result h_export(ctx *x)
         unlink(path);
         pthread_mutex_lock(&x->s->lock);
         rc = shp ? sy_office_export_shp(x->s->o, unit, path, &st)
-                 : sy_office_export_unit(x->s->o, fmt, unit, path, &st);
+                 : sy_office_export_bom(x->s->o, fmt, unit, bom, path, &st);
         snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
         pthread_mutex_unlock(&x->s->lock);
     }

@@ -478,9 +478,18 @@ c=$(hcode GET /tasks -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q '>622901SD00000
 c=$(hcode GET /imagery -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q 'id="imagery-upload"' "$T/body" && ok "/imagery: the upload form" || fail "/imagery: $c"
 c=$(hcode GET /log -b "$T/view.jar"); [ "$c" = 200 ] && grep -q 'href="/api/v1/export?format=gpkg"' "$T/body" && grep -q '>crewa<' "$T/body" \
     && ok "/log: the ingest log and the export links" || fail "/log: $c $(head -c 300 "$T/body")"
-grep -q 'format=gpkg">GeoPackage</a>' "$T/body" && grep -q 'format=csv">CSV（界址点）</a>' "$T/body" && grep -q 'format=shp">Shapefile' "$T/body" \
-    && ok "the log page names each export format (GeoPackage, CSV（界址点）, Shapefile), not the API's codes" \
+grep -q 'format=gpkg">GeoPackage</a>' "$T/body" && grep -q 'format=csv&amp;bom=1">CSV（界址点）</a>' "$T/body" && grep -q 'format=shp">Shapefile' "$T/body" \
+    && ok "the log page names each export format (GeoPackage, CSV（界址点）, Shapefile), not the API's codes; its CSV for a spreadsheet (bom=1)" \
     || fail "export links: $(grep -o '<p class="exports">.*</p>' "$T/body")"
+c=$(hcode GET '/api/v1/export?format=csv&bom=1' -b "$T/view.jar"); [ "$c" = 200 ] && [ "$(head -c 3 "$T/body" | od -An -tx1 | tr -d ' \n')" = efbbbf ] \
+    && ok "?format=csv&bom=1: the CSV starts with a UTF-8 byte-order mark" || fail "csv bom: $c $(head -c 20 "$T/body" | od -An -tx1)"
+c=$(hcode GET '/api/v1/export?format=csv' -b "$T/view.jar"); [ "$c" = 200 ] && [ "$(head -c 3 "$T/body" | od -An -tx1 | tr -d ' \n')" != efbbbf ] \
+    && ok "  without bom, none" || fail "csv without bom: $c"
+c=$(hcode GET '/api/v1/export?format=gpkg&bom=1' -b "$T/view.jar"); [ "$c" = 400 ] && ok "  bom=1 with another format: 400" || fail "gpkg bom: $c"
+"$OFF" export "$O" --format csv --output "$T/bom.csv" --bom >/dev/null 2>&1 && [ "$(head -c 3 "$T/bom.csv" | od -An -tx1 | tr -d ' \n')" = efbbbf ] \
+    && ok "quejie-office export --format csv --bom writes the mark" || fail "CLI --bom"
+"$OFF" export "$O" --format gpkg --output "$T/bom.gpkg" --bom >/dev/null 2>&1; [ $? = 2 ] && [ ! -e "$T/bom.gpkg" ] && ok "  --bom with gpkg: usage (exit 2), nothing written" || fail "CLI --bom gpkg"
+c=$(hcode GET /log -b "$T/view.jar")  # the log page again, for the checks below
 grep -q '<td>网络同步</td><td>已接收</td>' "$T/body" && ! grep -q '<td>applied</td>' "$T/body" \
     && ok "the log page names an ingest's path and result in Chinese (网络同步, 已接收)" || fail "log words: $(grep -o '<td>crewa</td>.\{0,80\}' "$T/body" | head -2)"
 c=$(hcode GET /log -b "$T/view.jar"); grep -q '<time datetime="20[0-9-]*T[0-9:.]*Z">20[0-9-]* [0-9:]*</time>' "$T/body" \

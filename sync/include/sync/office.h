@@ -286,6 +286,11 @@ int sy_office_export(sy_office *o, sv_export_format fmt, const char *path, sv_ex
  * (SV_EXPORT_FORMS) come this way. */
 int sy_office_export_unit(sy_office *o, sv_export_format fmt, const char *unit, const char *path,
                           sv_export_stats *stats);
+/* The same, a CSV (SV_EXPORT_CSV) with bom starting with a UTF-8 byte-order mark, so that a
+ * spreadsheet on Windows reads its Chinese (`export --bom`, the console's CSV link); other
+ * formats ignore bom. */
+int sy_office_export_bom(sy_office *o, sv_export_format fmt, const char *unit, int bom,
+                         const char *path, sv_export_stats *stats);
 /*
  * The county export (of one unit, or unit NULL every unit) as ESRI Shapefiles in one zip at
  * path: the GeoPackage export's layers converted by GDAL, one Shapefile per layer (attribute
