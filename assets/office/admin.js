@@ -244,6 +244,12 @@
         passwd.reset();
         passwd.hidden = true;
         say(meta("msg-done"));
+        // one's own account: its sessions, this one too, have ended
+        var me = document.querySelector("header a.user");
+        if (me && me.textContent === name)
+          window.setTimeout(function () {
+            window.location.href = "/login" + (document.documentElement.lang === "en" ? "?lang=en" : "");
+          }, 2000);
       }, fail);
     });
     document.getElementById("passwd-cancel").addEventListener("click", function () {

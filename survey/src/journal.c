@@ -442,6 +442,9 @@ void sv__journal_keep_wal(sv_journal *j)
         return;
     j->keep_wal =
         sqlite3_db_config(j->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)0) == SQLITE_OK;
+    /* a checkpoint that reset the WAL also truncates it to this, so that one large bundle does
+     * not leave a replica's -wal at its largest size for good */
+    sqlite3_exec(j->db, "PRAGMA journal_size_limit=4194304", NULL, NULL, NULL);
 }
 
 static int wal_hook(void *ctx, sqlite3 *db, const char *name, int pages)

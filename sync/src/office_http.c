@@ -1450,6 +1450,9 @@ static enum MHD_Result h_user_add(ctx *x)
     enum MHD_Result res = MHD_NO;
     char hash[SY_PWHASH_MAX], err[512];
     if (!name || !r || sy_role_parse(r, &role) != SY_OK) {
+        const char *pw = jstr(in, "password");
+        if (pw)
+            sodium_memzero((char *)pw, strlen(pw));
         sodium_memzero(x->r->body, x->r->len);
         json_decref(in);
         return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
@@ -1482,6 +1485,11 @@ static enum MHD_Result h_user_passwd(ctx *x)
 {
     json_t *in = body_json(x);
     enum MHD_Result res = MHD_NO;
+    if (!in) {
+        sodium_memzero(x->r->body, x->r->len);
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
+                           "the body must be a JSON object with \"password\"");
+    }
     char hash[SY_PWHASH_MAX], err[512];
     if (new_password(x, in, hash, &res) != SY_OK) {
         json_decref(in);

@@ -849,9 +849,13 @@ static int offered_json(sy_office *o, life_row *x, json_t **offered)
     static const char *const ACTIONS[] = {SV_DECISION_RETURN, SV_DECISION_ACCEPT,
                                           SV_DECISION_NOTICE, SV_DECISION_OBJECTION};
     *offered = NULL;
-    int rc = open_disputes(o, x->code, &x->f.disputes_open);
-    if (rc != SY_OK)
-        return rc;
+    /* a replica that cannot be read does not take the unit's page down: the disputes are
+     * taken as settled here, and the acceptance itself counts them again */
+    int unknown = open_disputes(o, x->code, &x->f.disputes_open) != SY_OK;
+    if (unknown) {
+        sy__logf(o, "open disputes of %s not counted for its page: %s", x->code, o->errmsg);
+        x->f.disputes_open = 0;
+    }
     json_t *out = json_object();
     for (size_t i = 0; out && i < sizeof ACTIONS / sizeof ACTIONS[0]; i++) {
         sv_life_refusal r;
@@ -862,6 +866,8 @@ static int offered_json(sy_office *o, life_row *x, json_t **offered)
                                     r.reason ? r.reason : "", "state", sv_life_name(r.state),
                                     "count", r.count, "date",
                                     r.date[0] ? json_string(r.date) : json_null(), "why", why);
+        if (a && unknown && strcmp(ACTIONS[i], SV_DECISION_ACCEPT) == 0)
+            json_object_set_new(a, "disputes_unknown", json_true());
         if (!a || json_object_set_new(out, ACTIONS[i], a)) {
             json_decref(out);
             out = NULL;
@@ -1283,9 +1289,17 @@ typedef int (*dispute_fn)(void *ctx, const char *device, const sv_dispute *d);
 
 static int each_dispute(sy_office *o, const char *unit, dispute_fn fn, void *ctx)
 {
+    /* one unit's: only the replicas of devices that sent anything about it (unit_activity, kept
+     * with every ingest), not every device's */
     sqlite3_stmt *st;
-    if (sy__prep(o, "SELECT device_id FROM devices WHERE device_id IS NOT NULL ORDER BY id", &st))
+    if (sy__prep(o,
+                 unit ? "SELECT device_id FROM devices WHERE device_id IN"
+                        " (SELECT device_id FROM unit_activity WHERE unit = ?1) ORDER BY id"
+                      : "SELECT device_id FROM devices WHERE device_id IS NOT NULL ORDER BY id",
+                 &st))
         return SY_EIO;
+    if (unit)
+        sy__bind_text(st, 1, unit);
     int rc = SY_OK, stop = 0;
     while (rc == SY_OK && !stop && sqlite3_step(st) == SQLITE_ROW) {
         const char *dev = sy__col_text(st, 0);

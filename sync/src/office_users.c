@@ -251,6 +251,21 @@ static int user_exists(sy_office *o, const char *name)
     return r;
 }
 
+/* Whether name is an active administrator and the only one. */
+static int last_admin(sy_office *o, const char *name)
+{
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "SELECT count(*) = 1 AND sum(name = ?) = 1 FROM users WHERE role = 'admin' AND"
+                 " status = 'active'",
+                 &st))
+        return 0;
+    sy__bind_text(st, 1, name);
+    int r = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return r;
+}
+
 /* Whether hash is what sy_password_hash makes (an encoded Argon2id hash). */
 static int hash_ok(sy_office *o, const char *hash)
 {
@@ -265,6 +280,11 @@ static int user_new_ok(sy_office *o, const char *name, sy_role role)
 {
     if (!sy__name_ok(name))
         return sy__fail(o, SY_EINVAL, "the user name must be 1-%d bytes of text", SY_NAME_MAX - 1);
+    /* the console addresses an account by its name (/api/v1/users/NAME/...), as a device's */
+    if (strchr(name, '/') || strchr(name, '\\') || strstr(name, ".."))
+        return sy__fail(o, SY_EINVAL,
+                        "a user name with '/', '\\' or '..' cannot be managed in the console: "
+                        "choose another");
     if (role < SY_ROLE_VIEWER || role > SY_ROLE_ADMIN)
         return sy__fail(o, SY_EINVAL, "the role must be admin, reviewer or viewer");
     int ex = user_exists(o, name);
@@ -346,15 +366,26 @@ int sy_office_user_passwd_hashed(sy_office *o, const char *name, const char *has
 
 int sy_office_user_disable(sy_office *o, const char *name, const char *by, const char *from)
 {
+    /* never the last active administrator: nobody could manage the county's accounts then (the
+     * check inside the update, so that two disabling each other at once cannot both pass) */
     int n = 0;
-    int rc = run(o, "UPDATE users SET status = 'disabled' WHERE name = ? AND status = 'active'", &n,
-                 name);
+    int rc = run(o,
+                 "UPDATE users SET status = 'disabled' WHERE name = ? AND status = 'active'"
+                 " AND (role <> 'admin' OR (SELECT count(*) FROM users WHERE role = 'admin'"
+                 "   AND status = 'active') > 1)",
+                 &n, name);
     if (rc != SY_OK)
         return rc;
-    if (n == 0)
+    if (n == 0) {
+        if (last_admin(o, name))
+            return sy__fail(o, SY_ESTATE,
+                            "user '%s' is the last active administrator: add or enable another "
+                            "first",
+                            name);
         return user_exists(o, name) == 1
                    ? sy__fail(o, SY_ESTATE, "user '%s' is disabled already", name)
                    : sy__fail(o, SY_ENOTFOUND, "no user called '%s'", name ? name : "");
+    }
     rc = run(o, "DELETE FROM sessions WHERE user = ?", NULL, name);
     if (rc == SY_OK)
         rc = sy_office_audit(o, by, "user.disable", name, NULL, from);

@@ -58,6 +58,13 @@ pyexpr "$T/users.json" '[u["status"] for u in d if u["name"]=="错停"]==["activ
 refuse "user enable of an active user" "$OFF" user enable "$O" --name 错停
 grep -q "is not disabled" "$T/err" && ok "  the refusal says it is not disabled" || fail "enable of an active user: $(cat "$T/err")"
 refuse "user enable of nobody" "$OFF" user enable "$O" --name nobody
+echo 'Admin-one-pass-1' | "$OFF" user add "$O" --name 管理甲 --role admin >/dev/null 2>&1
+refuse "disabling the last active administrator" "$OFF" user disable "$O" --name 管理甲
+grep -q "last active administrator" "$T/err" && ok "  the refusal says so" || fail "last admin: $(cat "$T/err")"
+echo 'Admin-two-pass-1' | "$OFF" user add "$O" --name 管理乙 --role admin >/dev/null 2>&1
+expect "with a second administrator, the first can be disabled" "$OFF" user disable "$O" --name 管理甲
+refuse "  but then not the second" "$OFF" user disable "$O" --name 管理乙
+refuse "a user name with a /" bash -c "echo 'Slash-pass-123' | '$OFF' user add '$O' --name 'a/b' --role viewer"
 "$OFF" audit "$O" --json --limit 5 >"$T/audit.json"
 pyexpr "$T/audit.json" 'any(a["action"]=="user.enable" and a["target"]=="错停" for a in d)' && ok "  the audit log has user.enable" || fail "audit: $(cat "$T/audit.json")"
 refuse "a file that is no office" "$OFF" status "$QJ_SOURCE/README.md"
