@@ -82,7 +82,7 @@ static int open_journal(const char *path, int flags, sv_journal **j)
 {
     if (!*path) {
         *j = NULL;
-        die(EXIT_FAIL, "the journal path is empty");
+        die(EXIT_USAGE, "the journal path is empty");
         return SV_EINVAL;
     }
     int rc = sv_journal_open(path, flags, j);
@@ -92,6 +92,13 @@ static int open_journal(const char *path, int flags, sv_journal **j)
         *j = NULL;
     }
     return rc;
+}
+
+/* The exit code after open_journal or open_sync failed on path: an empty path is a usage error
+ * (the command line alone shows it), any other failure the journal's. */
+static int open_failed(const char *path)
+{
+    return *path ? EXIT_FAIL : EXIT_USAGE;
 }
 
 static int journal_fail(sv_journal *j)
@@ -212,7 +219,7 @@ static int tasks_import(int argc, char **argv)
         return EXIT_USAGE;
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     sv_geo *g = NULL;
     if (sv_geo_new(&g) != SV_OK) {
         sv_journal_close(j);
@@ -245,7 +252,7 @@ static int tasks_list(int argc, char **argv)
         return EXIT_USAGE;
     sv_journal *j;
     if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     sv_unit *u;
     size_t n;
     if (sv_state_units(j, &u, &n) != SV_OK)
@@ -498,7 +505,7 @@ static int cmd_point_add(int argc, char **argv)
         return die(EXIT_USAGE, "an offset needs both --offset-distance and --offset-bearing");
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     if (check_code(j, "point-type", type, "--type") ||
         check_code(j, "marker", p.marker, "--marker")) {
         sv_journal_close(j);
@@ -562,7 +569,7 @@ static int cmd_point_change(int argc, char **argv)
         return die(EXIT_USAGE, "point change needs --marker NAME and/or --type TYPE");
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     if (check_code(j, "point-type", get(&a, "--type"), "--type") ||
         check_code(j, "marker", get(&a, "--marker"), "--marker")) {
         sv_journal_close(j);
@@ -643,7 +650,7 @@ static int cmd_record(int argc, char **argv)
 
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     sv_unit u;
     if (sv_state_unit(j, unit, &u) != SV_OK)
         return journal_fail(j);
@@ -890,7 +897,7 @@ static int cmd_verify(int argc, char **argv)
     v.note = (char *)get(&a, "--note");
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     int64_t seq = 0;
     int rc = sv_record_verification(j, &v, &seq);
     return reported(j, rc, seq, "%s %s %s", v.unit, sv_field_name(v.field),
@@ -916,7 +923,7 @@ static int cmd_area(int argc, char **argv)
         return die(EXIT_USAGE, "area needs --unit CODE");
     sv_journal *j;
     if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     sv_geo *g = NULL;
     if (sv_geo_new(&g) != SV_OK) {
         sv_journal_close(j);
@@ -1036,7 +1043,7 @@ static int cmd_check(int argc, char **argv)
         return EXIT_USAGE;
     sv_journal *j;
     if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     sv_check_report r;
     int rc = sv_journal_check(j, &r);
     if (rc != SV_OK && rc != SV_ECORRUPT)
@@ -1119,7 +1126,7 @@ static int cmd_log(int argc, char **argv)
         return EXIT_USAGE;
     sv_journal *j;
     if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     struct log_ctx c = {get(&a, "--json") ? json_array() : NULL, sv_journal_device_id(j)};
     int rc = sv_journal_foreach(j, from, log_entry, &c);
     if (c.arr)
@@ -1139,6 +1146,8 @@ static int cmd_export(int argc, char **argv)
     sv_export_format fmt;
     if (!get(&a, "--format") || !get(&a, "--output"))
         return die(EXIT_USAGE, "export needs --format gpkg|geojson|csv|forms and --output FILE");
+    if (!*get(&a, "--output"))
+        return die(EXIT_USAGE, "--output: the output file name is empty");
     if (sv_export_format_parse(get(&a, "--format"), &fmt) != SV_OK)
         return die(EXIT_USAGE, "--format '%s': use gpkg, geojson, csv or forms",
                    get(&a, "--format"));
@@ -1152,7 +1161,7 @@ static int cmd_export(int argc, char **argv)
     sv_export_options eo = {.bom = get(&a, "--bom") != NULL};
     sv_journal *j;
     if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     sv_geo *g;
     if (sv_geo_new(&g) != SV_OK) {
         sv_journal_close(j);
@@ -1210,7 +1219,7 @@ static int cmd_dispute(int argc, char **argv)
     d.statement = (char *)get(&a, "--statement");
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     int64_t seq = 0;
     int rc = sv_record_dispute(j, &d, &seq);
     char number[SV_CODE_MAX];
@@ -1239,7 +1248,7 @@ static int cmd_dispute_settle(int argc, char **argv)
     t.agreement = (char *)get(&a, "--agreement");
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     int64_t seq = 0;
     int rc = sv_record_settlement(j, &t, &seq);
     char number[SV_CODE_MAX];
@@ -1263,7 +1272,7 @@ static int cmd_dispute_list(int argc, char **argv)
     const char *unit = get(&a, "--unit");
     sv_journal *j;
     if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     if (unit_missing(j, unit))
         return EXIT_FAIL;
     sv_dispute *d;
@@ -1379,7 +1388,7 @@ static int cmd_note_add(int argc, char **argv)
     n.text = (char *)get(&a, "--text");
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     int64_t seq = 0;
     int rc = sv_record_note(j, &n, &seq);
     return reported(j, rc, seq, "note on %s %s%s%s%s%s recorded", sv_note_target(&n), n.unit,
@@ -1396,7 +1405,7 @@ static int cmd_note_list(int argc, char **argv)
     const char *unit = get(&a, "--unit");
     sv_journal *j;
     if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     if (unit_missing(j, unit))
         return EXIT_FAIL;
     sv_note *o;
@@ -1460,7 +1469,7 @@ static int cmd_attend(int argc, char **argv)
     at.person = (char *)get(&a, "--person");
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     int64_t seq = 0;
     int rc = sv_record_attendance(j, &at, &seq);
     return reported(j, rc, seq, "attendance of %s recorded for %s", at.party, at.unit);
@@ -1570,7 +1579,7 @@ static int cmd_sign(int argc, char **argv)
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK) {
         free(s.xy);
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     }
     /* The digest and the entry in one write transaction: no point recorded by another process
      * can slip in between, so the signature covers exactly the boundary it was shown. */
@@ -1611,7 +1620,7 @@ static int cmd_signatures(int argc, char **argv)
     const char *unit = get(&a, "--unit");
     sv_journal *j;
     if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     sv_unit u;
     if (unit && sv_state_unit(j, unit, &u) != SV_OK)
         return journal_fail(j);
@@ -1682,7 +1691,7 @@ static int cmd_line(int argc, char **argv)
     l.neighbour = (char *)get(&a, "--neighbour");
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     if (check_code(j, "line-category", l.category, "--category") ||
         check_code(j, "line-position", l.position, "--position") ||
         check_code(j, "line-nature", l.nature, "--nature")) {
@@ -1707,7 +1716,7 @@ static int cmd_void(int argc, char **argv)
         return die(EXIT_USAGE, "void needs --reason TEXT");
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     int64_t seq = 0;
     int rc = sv_record_void(j, target, get(&a, "--reason"), &seq);
     return reported(j, rc, seq, "entry %lld withdrawn", (long long)target);
@@ -1720,14 +1729,12 @@ static int cmd_codes(int argc, char **argv)
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
     const char *add = get(&a, "--add"), *list = get(&a, "--list");
+    if (add && !list)
+        return die(EXIT_USAGE, "codes --add needs --list NAME");
     sv_journal *j;
     if (open_journal(a.pos[0], add ? 0 : SV_OPEN_READONLY, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     if (add) {
-        if (!list) {
-            sv_journal_close(j);
-            return die(EXIT_USAGE, "codes --add needs --list NAME");
-        }
         if (sv_record_code(j, list, add, get(&a, "--label"), NULL) != SV_OK)
             return journal_fail(j);
     }
@@ -1764,7 +1771,7 @@ static int cmd_config(int argc, char **argv)
         return die(EXIT_USAGE, "unknown setting '%s' (%s)", a.pos[1], list);
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     if (sv_record_config(j, a.pos[1], a.pos[2], NULL) != SV_OK)
         return journal_fail(j);
     printf("%s = %s\n", a.pos[1], a.pos[2]);
@@ -1812,7 +1819,7 @@ static int cmd_enroll(int argc, char **argv)
     sv_journal *j;
     sy_client *c;
     if (open_sync(a.pos[0], &j, &c))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     int rc = sy_client_enroll(c, url, token, get(&a, "--ca"));
     if (rc != SY_OK)
         return sync_fail(j, c, rc);
@@ -1865,7 +1872,7 @@ static int cmd_sync(int argc, char **argv)
     sv_journal *j;
     sy_client *c;
     if (open_sync(a.pos[0], &j, &c))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     struct sigaction sa = {.sa_handler = on_sync_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -1925,7 +1932,7 @@ static int cmd_sync_status(int argc, char **argv)
     sv_journal *j;
     sy_client *c;
     if (open_sync(a.pos[0], &j, &c))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     sy_client_status st;
     int rc = sy_client_status_get(c, &st);
     if (rc != SY_OK)
@@ -1981,10 +1988,12 @@ static int cmd_bundle(int argc, char **argv)
         return EXIT_USAGE;
     if (!get(&a, "--output"))
         return die(EXIT_USAGE, "bundle needs --output FILE");
+    if (!*get(&a, "--output"))
+        return die(EXIT_USAGE, "--output: the output file name is empty");
     sv_journal *j;
     sy_client *c;
     if (open_sync(a.pos[0], &j, &c))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     int64_t entries = 0;
     int n = 0;
     int rc = sy_client_write_bundles(c, get(&a, "--output"), &entries, &n);

@@ -8,6 +8,13 @@ U=622901ZR000002
 
 # snapshot J: entry count and head hash, to prove a refused command changed nothing.
 snapshot() { "$Q" log "$1" --json | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(len(d), d[-1]["hash"] if d else "")'; }
+# usage "what" cmd...: the command must exit 2 (a usage error: the command line alone shows it)
+# with a message.
+usage() {
+    local what=$1; shift
+    "$@" >"$T/out" 2>"$T/err"; local rc=$?
+    [ "$rc" -eq 2 ] && [ -s "$T/err" ] && ok "$what (usage, exit 2)" || fail "$what: exit $rc"
+}
 
 expect "init" "$Q" init "$J" --device-name it --crew 一组 --epsg 4522
 refuse "init refuses an existing journal" "$Q" init "$J"
@@ -16,6 +23,8 @@ refuse "init refuses --epsg with --central-meridian" "$Q" init "$T/x.db" --epsg 
 [ ! -e "$T/x.db" ] && ok "nothing created by a refused init" || fail "refused init left a file"
 expect "init with a custom central meridian" "$Q" init "$T/cm.db" --central-meridian 103.5
 refuse "unknown option" "$Q" tasks list "$J" --bogus
+usage "an empty journal path" "$Q" log ""
+usage "an empty journal path (sync)" "$Q" sync-status ""
 # Per-command help: the command's own forms, exit 0; an unknown command is a usage error.
 if "$Q" record "$J" --help >"$T/h" 2>"$T/err" && grep -q -- "--remeasure SEQ" "$T/h" && ! grep -q "quejie sync" "$T/h"; then
     ok "record --help prints record's forms alone"; else fail "record --help: $(cat "$T/h" "$T/err")"; fi
@@ -139,6 +148,9 @@ grep -q "J99 is not a current boundary point" "$T/err" && ok "the refusal names 
 refuse "codes --add to a list that does not exist" "$Q" codes "$J" --list markers --add iron-pin
 grep -q "no code list 'markers'" "$T/err" && grep -q "marker" "$T/err" && ok "the refusal names the lists" || fail "unknown list message: $(cat "$T/err")"
 expect "codes --add to the marker list" "$Q" codes "$J" --list marker --add iron-pin --label 铁钉
+# --add without --list is the command line's problem, said before any journal is read
+usage "codes --add without --list" "$Q" codes "$T/no-such.db" --add iron-pin
+grep -q -- "--list" "$T/err" && ok "  the message names --list" || fail "  codes --add alone: $(cat "$T/err")"
 # ... and so is listing one: a mistyped list would read as an empty list
 refuse "codes --list of a list that does not exist" "$Q" codes "$J" --list markers
 grep -q "no code list 'markers'" "$T/err" && ok "  the refusal names the lists" || fail "unknown list listing: $(cat "$T/err")"
@@ -509,8 +521,9 @@ grep -q "feature 1 (622901SL000007): its own CRS cannot hold its draft: position
 # An export's output that cannot be a file is said to be so before anything is read.
 refuse "export to a directory" "$Q" export "$J" --format csv --output "$T"
 grep -q "is a directory" "$T/err" && ok "  says the output is a directory" || fail "  export to a directory: $(cat "$T/err")"
-refuse "export to an empty name" "$Q" export "$J" --format gpkg --output ""
+usage "export to an empty name" "$Q" export "$J" --format gpkg --output ""
 grep -q "output file name is empty" "$T/err" && ok "  says the name is empty" || fail "  export to '': $(cat "$T/err")"
+usage "bundle to an empty name" "$Q" bundle "$J" --output ""
 
 # A listing's --unit naming no unit of the journal (a typo) is refused, as signatures refuses it,
 # rather than answering "no notes".
