@@ -21,6 +21,7 @@
 #include "survey/geo.h"
 #include "survey/gnss.h"
 #include "survey/journal.h"
+#include "survey/lifecycle.h"
 #include "survey/state.h"
 #include "survey/summary.h"
 #include "survey/tasks.h"
@@ -891,6 +892,12 @@ static int cmd_verify(int argc, char **argv)
     if (sv_vstatus_parse(get(&a, "--status"), &v.status) != SV_OK)
         return die(EXIT_USAGE, "--status '%s': use confirmed, corrected or disputed",
                    get(&a, "--status"));
+    /* the library's rule (a corrected field needs its new value, a disputed one a statement),
+     * said here: the command line alone shows it */
+    if (v.status == SV_VERIFY_CORRECTED && !(get(&a, "--value") && *get(&a, "--value")))
+        return die(EXIT_USAGE, "--status corrected needs --value TEXT (the field's new value)");
+    if (v.status == SV_VERIFY_DISPUTED && !(get(&a, "--note") && *get(&a, "--note")))
+        return die(EXIT_USAGE, "--status disputed needs --note TEXT (a statement of the dispute)");
     if (fixed_opt(&a, "--unit", v.unit, sizeof v.unit, ""))
         return EXIT_USAGE;
     v.value = (char *)get(&a, "--value");
@@ -1215,6 +1222,11 @@ static int cmd_dispute(int argc, char **argv)
         fixed_opt(&a, "--to", d.to, sizeof d.to, "") ||
         fixed_opt(&a, "--number", d.number, sizeof d.number, ""))
         return EXIT_USAGE;
+    if (!d.from[0] != !d.to[0])
+        return die(EXIT_USAGE, "give --from and --to together: a dispute along the boundary "
+                               "needs both end points");
+    if (d.from[0] && strcmp(d.from, d.to) == 0)
+        return die(EXIT_USAGE, "--from and --to are the same point (%s)", d.from);
     d.parties = (char *)get(&a, "--parties");
     d.statement = (char *)get(&a, "--statement");
     sv_journal *j;
@@ -1363,6 +1375,8 @@ static int line_ends(const char *arg, char *from, char *to, size_t size)
     memcpy(from, arg, (size_t)(dash - arg));
     from[dash - arg] = '\0';
     memcpy(to, dash + 1, strlen(dash + 1) + 1);
+    if (strcmp(from, to) == 0)
+        return die(EXIT_USAGE, "--line '%s': the end points are the same", arg);
     return 0;
 }
 
@@ -1465,6 +1479,21 @@ static int cmd_attend(int argc, char **argv)
     if (fixed_opt(&a, "--unit", at.unit, sizeof at.unit, "") ||
         fixed_opt(&a, "--notice-date", at.notice_date, sizeof at.notice_date, ""))
         return EXIT_USAGE;
+    /* the library's rules for the date that the command line alone shows (a date given but
+     * wrong first: the crew did give one); one still to come is the device clock's, below */
+    if (at.notice_date[0] && !sv_date_ok(at.notice_date))
+        return die(EXIT_USAGE,
+                   "--notice-date: notice date '%s' is not a real date (YYYY-MM-DD, e.g. "
+                   "2026-05-12)",
+                   at.notice_date);
+    if (at.presence == SV_ABSENT && !at.notice_date[0])
+        return die(EXIT_USAGE, "--presence absent needs --notice-date YYYY-MM-DD: an absent "
+                               "party needs the date the notice was served");
+    if (at.notice_date[0] && at.presence != SV_ABSENT)
+        return die(EXIT_USAGE,
+                   "--notice-date: a notice date is for an absent party; %s was %s (leave the "
+                   "date out)",
+                   get(&a, "--party"), sv_presence_name(at.presence));
     at.party = (char *)get(&a, "--party");
     at.person = (char *)get(&a, "--person");
     sv_journal *j;
@@ -1688,6 +1717,8 @@ static int cmd_line(int argc, char **argv)
         fixed_opt(&a, "--position", l.position, sizeof l.position, "") ||
         fixed_opt(&a, "--nature", l.nature, sizeof l.nature, ""))
         return EXIT_USAGE;
+    if (strcmp(l.from, l.to) == 0)
+        return die(EXIT_USAGE, "--from and --to are the same point (%s)", l.from);
     l.neighbour = (char *)get(&a, "--neighbour");
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
@@ -1772,8 +1803,13 @@ static int cmd_config(int argc, char **argv)
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
         return open_failed(a.pos[0]);
-    if (sv_record_config(j, a.pos[1], a.pos[2], NULL) != SV_OK)
-        return journal_fail(j);
+    /* the library refuses a value by its rule for the key (SV_EINVAL): what the command line
+     * alone shows, a usage error */
+    int rc = sv_record_config(j, a.pos[1], a.pos[2], NULL);
+    if (rc != SV_OK) {
+        int code = journal_fail(j);
+        return rc == SV_EINVAL ? EXIT_USAGE : code;
+    }
     printf("%s = %s\n", a.pos[1], a.pos[2]);
     sv_journal_close(j);
     return 0;

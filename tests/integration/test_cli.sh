@@ -125,7 +125,7 @@ refuse "point add: 1 km out with --max-distance 500" "$Q" point add "$J" --unit 
 grep -q "limit of 500 m (given for this point)" "$T/err" && ok "the refusal names the command's own limit" || fail "far message with --max-distance: $(cat "$T/err")"
 [ "$(snapshot "$J")" = "$before" ] && ok "refused far points recorded nothing" || fail "a refused far point changed the journal"
 expect "config point.max-distance-m" "$Q" config "$T/cm.db" point.max-distance-m 20000
-refuse "config point.max-distance-m refuses a non-distance" "$Q" config "$T/cm.db" point.max-distance-m far
+usage "config point.max-distance-m refuses a non-distance" "$Q" config "$T/cm.db" point.max-distance-m far
 "$Q" point add "$J" --unit $U --lat -35.0 --lon -60.0 --far --type map-read --json >"$T/far.json" 2>"$T/err"
 pyexpr "$T/far.json" 'd["far"] is True' && ok "point add --far records it, flagged" || fail "--far: $(cat "$T/far.json" "$T/err")"
 "$Q" log "$J" --json >"$T/log.json"
@@ -135,13 +135,14 @@ expect "void the far point" "$Q" void "$J" "$("$PY" -c 'import json,sys; print(j
 # Decisions.
 expect "verify confirmed" "$Q" verify "$J" --unit $U --field owner --status confirmed --note 村委会确认
 expect "verify corrected" "$Q" verify "$J" --unit $U --field agent --status corrected --value 临夏州人民政府
-refuse "verify corrected without a value" "$Q" verify "$J" --unit $U --field agent --status corrected
-refuse "verify disputed without a statement" "$Q" verify "$J" --unit $U --field owner --status disputed
+usage "verify corrected without a value" "$Q" verify "$J" --unit $U --field agent --status corrected
+usage "verify disputed without a statement" "$Q" verify "$J" --unit $U --field owner --status disputed
 refuse "verify unknown field" "$Q" verify "$J" --unit $U --field colour --status confirmed
 expect "dispute" "$Q" dispute "$J" --unit $U --statement "东侧界线有争议" --parties "甲村;乙村" --from J1 --to T1
 # A dispute along the boundary names two current points, as a line does.
-refuse "dispute --from without --to" "$Q" dispute "$J" --unit $U --statement "x" --from J1
+usage "dispute --from without --to" "$Q" dispute "$J" --unit $U --statement "x" --from J1
 grep -q "both end points" "$T/err" && ok "the refusal asks for both ends" || fail "one-ended dispute message: $(cat "$T/err")"
+usage "dispute from a point to itself" "$Q" dispute "$J" --unit $U --statement "x" --from J1 --to J1
 refuse "dispute --to an unknown point" "$Q" dispute "$J" --unit $U --statement "x" --from J1 --to J99
 grep -q "J99 is not a current boundary point" "$T/err" && ok "the refusal names J99" || fail "unknown-end dispute message: $(cat "$T/err")"
 # Code values join the journal's lists; a mistyped list name is refused with the lists named.
@@ -156,14 +157,14 @@ refuse "codes --list of a list that does not exist" "$Q" codes "$J" --list marke
 grep -q "no code list 'markers'" "$T/err" && ok "  the refusal names the lists" || fail "unknown list listing: $(cat "$T/err")"
 expect "codes --list note-phrase (a list that starts empty)" "$Q" codes "$J" --list note-phrase
 expect "attendance: absent with notice" "$Q" attend "$J" --unit $U --party 乙村 --presence absent --notice-date 2026-11-20
-refuse "attendance: absent without notice date" "$Q" attend "$J" --unit $U --party 丙村 --presence absent
-refuse "attendance: a notice date for a party that was present" "$Q" attend "$J" --unit $U --party 丙村 --presence present --notice-date 2026-02-20
+usage "attendance: absent without notice date" "$Q" attend "$J" --unit $U --party 丙村 --presence absent
+usage "attendance: a notice date for a party that was present" "$Q" attend "$J" --unit $U --party 丙村 --presence present --notice-date 2026-02-20
 grep -q "a notice date is for an absent party" "$T/err" && ok "  the refusal says the date is for an absent party" || fail "present with a date: $(cat "$T/err")"
 refuse "attendance: a notice date still to come" "$Q" attend "$J" --unit $U --party 丙村 --presence absent --notice-date "$(date -d '+3 days' +%F)"
 grep -q "has not come yet" "$T/err" && ok "  the refusal says the date has not come" || fail "future notice date: $(cat "$T/err")"
 # a date given but wrong is named as such, not "needs the date" (the crew did give one)
 for bad in 2026-13-01 2026-02-30 26-12-01; do
-    refuse "attendance: notice date $bad" "$Q" attend "$J" --unit $U --party 丙村 --presence absent --notice-date $bad
+    usage "attendance: notice date $bad" "$Q" attend "$J" --unit $U --party 丙村 --presence absent --notice-date $bad
     grep -q "notice date '$bad' is not a real date" "$T/err" && ok "  the refusal names $bad" || fail "bad notice date $bad: $(cat "$T/err")"
 done
 expect "line" "$Q" line "$J" --unit $U --from J1 --to T1 --category ditch --position centre --nature disputed --neighbour 乙村
@@ -171,6 +172,7 @@ lseq=$(sed -n 's/.*(entry \([0-9]*\)).*/\1/p' "$T/out")
 refuse "line: an end that is not a boundary point" "$Q" line "$J" --unit $U --from J1 --to J99
 grep -q "J99 is not a current boundary point" "$T/err" && ok "line: the message names the missing end" || fail "line message: $(cat "$T/err")"
 refuse "line: unknown category" "$Q" line "$J" --unit $U --from J1 --to T1 --category moat
+usage "line: from a point to itself" "$Q" line "$J" --unit $U --from J1 --to J1
 expect "config accept" "$Q" config "$J" accept dgps
 refuse "config unknown key" "$Q" config "$J" colour red
 "$Q" tasks list "$J" --json >"$T/list.json"
@@ -452,7 +454,7 @@ expect "check after recording" "$Q" check "$J"
 J4=$T/fix.db
 "$Q" init "$J4" --epsg 4522 >/dev/null && "$Q" tasks import "$J4" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null
 expect "config antenna.height-m" "$Q" config "$J4" antenna.height-m 1.8
-refuse "config antenna.height-m refuses a negative pole" "$Q" config "$J4" antenna.height-m -1
+usage "config antenna.height-m refuses a negative pole" "$Q" config "$J4" antenna.height-m -1
 expect "point add --method taped --antenna-height" "$Q" point add "$J4" --unit $U --lat 35.5500 --lon 103.2300 --h 1900 --antenna-height 1.5 --method taped --marker concrete-post
 refuse "point add --method refuses an unknown method" "$Q" point add "$J4" --unit $U --lat 35.5500 --lon 103.2300 --method guessed
 refuse "a magnetic bearing without a declination is refused" "$Q" point add "$J4" --unit $U --lat 35.5650 --lon 103.2610 --offset-distance 10 --offset-bearing 90 --north magnetic
