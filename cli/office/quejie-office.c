@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "survey/export.h"
+#include "survey/lifecycle.h"
 #include "sync/bundle.h"
 #include "sync/imagery.h"
 #include "sync/office.h"
@@ -40,7 +41,7 @@ static int open_office(const char *path, sy_office **o)
 {
     if (!*path) {
         *o = NULL;
-        return die(EXIT_FAIL, "the office database path is empty");
+        return die(EXIT_USAGE, "the office database path is empty");
     }
     int rc = sy_office_open(path, o);
     if (rc != SY_OK) {
@@ -52,11 +53,33 @@ static int open_office(const char *path, sy_office **o)
     return 0;
 }
 
+/* The exit code after open_office failed on path: an empty path is a usage error (the command
+ * line alone shows it), any other failure the office's. */
+static int open_failed(const char *path)
+{
+    return *path ? EXIT_FAIL : EXIT_USAGE;
+}
+
 static int office_fail(sy_office *o)
 {
     int code = die(EXIT_FAIL, "%s", sy_office_errmsg(o));
     sy_office_close(o);
     return code;
+}
+
+/* A staff decision (review resolve, unit, dispute settle) the library refused with result rc:
+ * SY_EINVAL is a field of the decision its rule refuses (who decides, the note's length, a
+ * document's number), which the command line alone shows: a usage error; and so, for a unit
+ * decision (dates true), is a notice whose dates are none, end first or run too short. Anything
+ * else (no such unit or case, a state that does not allow it) is the office's: exit 1. */
+static int decision_fail(sy_office *o, int rc, int dates)
+{
+    const sv_life_refusal *r = dates ? sy_office_refusal(o) : NULL;
+    const char *why = r && r->reason ? r->reason : "";
+    int usage = rc == SY_EINVAL || strcmp(why, "bad_dates") == 0 ||
+                strcmp(why, "ends_first") == 0 || strcmp(why, "too_short") == 0;
+    int code = office_fail(o);
+    return usage ? EXIT_USAGE : code;
 }
 
 /* The result rc of writing the audit row of a staff action done here (docs/office.md, "Audit"),
@@ -138,13 +161,15 @@ static int cmd_init(int argc, char **argv)
         if (errno || end == t || *end || !isfinite(tol) || tol <= 0 || tol > 1000)
             return die(EXIT_USAGE, "--tolerance: '%s' is not a distance in metres (0-1000)", t);
     }
+    if (!*a.pos[0])
+        return die(EXIT_USAGE, "the office database path is empty");
     char err[512];
     int rc = sy_office_create(a.pos[0], get(&a, "--name"), tol, err, sizeof err);
     if (rc != SY_OK)
         return die(EXIT_FAIL, "%s", err);
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     printf("created office %s '%s' in %s (keys in %s.key, tolerance %.2f m)\n", sy_office_id(o),
            sy_office_name(o), a.pos[0], a.pos[0], sy_office_tolerance(o));
     sy_office_close(o);
@@ -244,7 +269,7 @@ static int cmd_serve(int argc, char **argv)
         return bad;
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     sy_office_set_log(o, stderr);
     /* Imagery added by an older build gains the console's web-mercator pyramid now, before the
      * office listens (docs/imagery.md, "In the console"); one that fails is logged and left out
@@ -296,7 +321,7 @@ static int device_add(int argc, char **argv)
         return die(EXIT_USAGE, "device add needs --name NAME");
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     char token[SY_TOKEN_CHARS + 1];
     if (sy_office_device_add(o, name, crew, token) != SY_OK)
         return office_fail(o);
@@ -322,7 +347,7 @@ static int device_revoke(int argc, char **argv)
         return die(EXIT_USAGE, "device revoke needs --name NAME");
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     if (sy_office_device_revoke(o, name) != SY_OK)
         return office_fail(o);
     printf("revoked device %s: its requests and bundles are refused from now on; its entries "
@@ -355,7 +380,7 @@ static int device_list(int argc, char **argv)
         return EXIT_USAGE;
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     char *text = NULL;
     json_t *devs;
     int code = listing(o, sy_office_devices(o, &text), &text, &devs);
@@ -382,7 +407,7 @@ static int cmd_status(int argc, char **argv)
         return EXIT_USAGE;
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     char *text = NULL;
     json_t *devs = NULL, *review = NULL, *tasks = NULL;
     int code = listing(o, sy_office_devices(o, &text), &text, &devs);
@@ -448,7 +473,7 @@ static int tasks_import(int argc, char **argv)
         return die(EXIT_USAGE, "tasks import needs --assign NAME (a device or a crew)");
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     size_t n;
     if (sy_office_tasks_import(o, a.pos[1], assign, &n) != SY_OK) {
         int code = die(EXIT_FAIL, "nothing imported: %s", sy_office_errmsg(o));
@@ -487,7 +512,7 @@ static int imagery_add(int argc, char **argv)
         return die(EXIT_USAGE, "--epsg: a CGCS2000 EPSG code (4490, or 4513-4554)");
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     sy_imagery_info info;
     int code = 0;
     if (sy_office_imagery_add(o, a.pos[1], name, assign, (int)epsg, &info) != SY_OK)
@@ -512,7 +537,7 @@ static int imagery_list(int argc, char **argv)
         return EXIT_USAGE;
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     char *text = NULL;
     json_t *t;
     int code = listing(o, sy_office_imagery_list(o, &text), &text, &t);
@@ -548,7 +573,7 @@ static int imagery_remove(int argc, char **argv)
         return die(EXIT_USAGE, "imagery remove needs --name NAME");
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     int code = 0;
     if (sy_office_imagery_remove(o, get(&a, "--name")) != SY_OK) {
         code = die(EXIT_FAIL, "%s", sy_office_errmsg(o));
@@ -569,7 +594,7 @@ static int tasks_list(int argc, char **argv)
         return EXIT_USAGE;
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     char *text = NULL;
     json_t *t;
     int code = listing(o, sy_office_tasks(o, &text), &text, &t);
@@ -710,7 +735,7 @@ static int cmd_import(int argc, char **argv)
     if (open_office(a.pos[0], &o)) {
         free(fr);
         fclose(f);
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     }
     json_t *list = json_array();
     sy_ingest_result sum, r;
@@ -824,7 +849,7 @@ static int review_list(int argc, char **argv)
         return EXIT_USAGE;
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     char *text = NULL;
     json_t *r;
     int code = listing(o, sy_office_review(o, get(&a, "--all") != NULL, &text), &text, &r);
@@ -860,17 +885,18 @@ static int review_resolve(int argc, char **argv)
     long long id;
     if (!whole(a.pos[1], 1, LLONG_MAX, &id))
         return die(EXIT_USAGE, "'%s' is not a review case number", a.pos[1]);
+    const char *accept = get(&a, "--accept"), *by = get(&a, "--by");
+    if (accept && strcmp(accept, "a") != 0 && strcmp(accept, "b") != 0 &&
+        strcmp(accept, "neither") != 0)
+        return die(EXIT_USAGE, "--accept: the choice must be a, b or neither, not '%s'", accept);
+    if (accept && !by)
+        return die(EXIT_USAGE, "--accept needs --by NAME (who decides)");
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
-    const char *accept = get(&a, "--accept"), *by = get(&a, "--by");
-    if (accept && !by) {
-        sy_office_close(o);
-        return die(EXIT_USAGE, "--accept needs --by NAME (who decides)");
-    }
-    if (sy_office_review_decide(o, id, accept, by ? by : "office", get(&a, "--note"), NULL, 0) !=
-        SY_OK)
-        return office_fail(o);
+        return open_failed(a.pos[0]);
+    int rc = sy_office_review_decide(o, id, accept, by ? by : "office", get(&a, "--note"), NULL, 0);
+    if (rc != SY_OK)
+        return decision_fail(o, rc, 0);
     if (accept)
         printf("review case %lld decided: %s\n", id, accept);
     else
@@ -891,7 +917,7 @@ static int cmd_units(int argc, char **argv)
         return EXIT_USAGE;
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     char *text = NULL;
     json_t *rows;
     int code = listing(o, sy_office_units(o, &text), &text, &rows);
@@ -937,9 +963,10 @@ static int unit_decide(int argc, char **argv, const char *action)
         return die(EXIT_USAGE, "unit objection needs --note TEXT (the objection's statement)");
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
-    if (sy_office_unit_decide(o, unit, action, by, note, from, to, NULL, 0) != SY_OK)
-        return office_fail(o);
+        return open_failed(a.pos[0]);
+    int rc = sy_office_unit_decide(o, unit, action, by, note, from, to, NULL, 0);
+    if (rc != SY_OK)
+        return decision_fail(o, rc, 1);
     printf("unit %s: %s by %s\n", unit, action, by);
     char what[32];
     snprintf(what, sizeof what, "unit.%s", action);
@@ -961,11 +988,17 @@ static int dispute_settle(int argc, char **argv)
     if (!unit || !dispute || !by || !outcome || !doc || !number)
         return die(EXIT_USAGE, "dispute settle needs --unit CODE --dispute NUMBER --by NAME"
                                " --outcome TEXT --document agreement|statement --number DOCNO");
+    /* the library's words for the documents (SV_SETTLE_DOC_STATEMENT too) */
+    if (strcmp(doc, "agreement") != 0 && strcmp(doc, "statement") != 0 &&
+        strcmp(doc, SV_SETTLE_DOC_STATEMENT) != 0)
+        return die(EXIT_USAGE,
+                   "--document: the settling document is agreement or statement, not '%s'", doc);
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
-    if (sy_office_dispute_settle(o, unit, dispute, by, outcome, doc, number, NULL, 0) != SY_OK)
-        return office_fail(o);
+        return open_failed(a.pos[0]);
+    int rc = sy_office_dispute_settle(o, unit, dispute, by, outcome, doc, number, NULL, 0);
+    if (rc != SY_OK)
+        return decision_fail(o, rc, 0);
     printf("unit %s: dispute %s settled by %s (%s %s)\n", unit, dispute, by, doc, number);
     char detail[600];
     snprintf(detail, sizeof detail, "dispute %s: %s (%s %s)", dispute, outcome, doc, number);
@@ -982,7 +1015,7 @@ static int cmd_disputes(int argc, char **argv)
         return EXIT_USAGE;
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     char *text = NULL;
     json_t *rows;
     int code = listing(o, sy_office_disputes(o, &text), &text, &rows);
@@ -1039,7 +1072,7 @@ static int cmd_log(int argc, char **argv)
         return die(EXIT_USAGE, "--limit: '%s' is not a positive whole number", l);
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     char *text = NULL;
     json_t *rows;
     int code = listing(o, sy_office_log(o, (size_t)limit, &text), &text, &rows);
@@ -1081,6 +1114,8 @@ static int cmd_export(int argc, char **argv)
     if (!f || !out)
         return die(EXIT_USAGE,
                    "export needs --format gpkg|geojson|csv|shp|forms|notice and --output FILE");
+    if (!*out)
+        return die(EXIT_USAGE, "--output: the output file name is empty");
     int shp = strcmp(f, "shp") == 0 || strcmp(f, "shapefile") == 0;
     if (!shp && sv_export_format_parse(f, &fmt) != SV_OK)
         return die(EXIT_USAGE, "--format: '%s' is not gpkg, geojson, csv, shp, forms or notice", f);
@@ -1089,7 +1124,7 @@ static int cmd_export(int argc, char **argv)
                                "other formats)");
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     sv_export_stats st;
     if ((shp ? sy_office_export_shp(o, unit, out, &st)
              : sy_office_export_bom(o, fmt, unit, bom, out, &st)) != SY_OK)
@@ -1170,7 +1205,7 @@ static int user_add(int argc, char **argv)
     sy_office *o;
     if (open_office(a.pos[0], &o)) {
         free_password(pw);
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     }
     int rc = sy_office_user_add(o, name, role, pw, NULL, NULL);
     free_password(pw);
@@ -1196,7 +1231,7 @@ static int user_passwd(int argc, char **argv)
     sy_office *o;
     if (open_office(a.pos[0], &o)) {
         free_password(pw);
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     }
     int rc = sy_office_user_passwd(o, name, pw, NULL, NULL);
     free_password(pw);
@@ -1220,7 +1255,7 @@ static int user_switch(int argc, char **argv, int enable)
                    enable ? "user enable needs --name NAME" : "user disable needs --name NAME");
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     int rc = enable ? sy_office_user_enable(o, name, NULL, NULL)
                     : sy_office_user_disable(o, name, NULL, NULL);
     if (rc != SY_OK)
@@ -1252,7 +1287,7 @@ static int user_list(int argc, char **argv)
         return EXIT_USAGE;
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     char *text = NULL;
     json_t *users;
     int code = listing(o, sy_office_users(o, &text), &text, &users);
@@ -1295,7 +1330,7 @@ static int cmd_backup(int argc, char **argv)
         return die(EXIT_USAGE, "--keep: '%s' is not a whole number from 1", k);
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     sy_backup_result r;
     int imagery = !get(&a, "--no-imagery");
     char *made = NULL;
@@ -1366,7 +1401,7 @@ static int cmd_audit(int argc, char **argv)
         return die(EXIT_USAGE, "--limit: '%s' is not a positive whole number", l);
     sy_office *o;
     if (open_office(a.pos[0], &o))
-        return EXIT_FAIL;
+        return open_failed(a.pos[0]);
     char *text = NULL;
     json_t *rows;
     int code = listing(o, sy_office_audit_list(o, (size_t)limit, &text), &text, &rows);

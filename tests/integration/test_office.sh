@@ -35,6 +35,9 @@ chmod 644 "$O.key" && "$OFF" status "$O" >/dev/null 2>&1
 usage "unknown command" "$OFF" frobnicate "$O"
 usage "unknown option" "$OFF" status "$O" --bogus
 usage "device without a subcommand" "$OFF" device
+usage "an empty office path" "$OFF" status ""
+usage "init of an empty office path" "$OFF" init ""
+usage "export to an empty name" "$OFF" export "$O" --format csv --output ""
 # Per-command help, as quejie's: the command's own forms on stdout, exit 0, never taken for an
 # office database ("-h: no such office database") or an unknown option
 "$OFF" status -h >"$T/h" 2>"$T/err" && grep -q "quejie-office status OFFICE_DB" "$T/h" && [ "$(grep -c "^  quejie-office" "$T/h")" = 1 ] \

@@ -94,7 +94,11 @@ refuse "objection refused outside a notice" "$OFF" unit objection "$O" --unit $U
 usage "unit return without --by" "$OFF" unit return "$O" --unit $U
 usage "unit objection without --note" "$OFF" unit objection "$O" --unit $U --by rev
 usage "review resolve --accept without --by" "$OFF" review resolve "$O" 1 --accept a
-refuse "review resolve refuses a choice that is not a, b or neither" "$OFF" review resolve "$O" 1 --accept c --by rev
+# what the command line alone shows is said before any office is read
+usage "review resolve --accept without --by, no office" "$OFF" review resolve "$T/none.db" 1 --accept a
+usage "review resolve --by of 200 bytes" "$OFF" review resolve "$O" 1 --accept a --by "$(printf 'x%.0s' $(seq 200))"
+usage "unit return --by of 200 bytes" "$OFF" unit return "$O" --unit $U --by "$(printf 'x%.0s' $(seq 200))"
+usage "review resolve refuses a choice that is not a, b or neither" "$OFF" review resolve "$O" 1 --accept c --by rev
 [ "$(decisions)" = 0 ] && ok "nothing refused was recorded" || fail "decisions after refusals: $(decisions)"
 
 # ---- a review case decided by choosing a version -----------------------------------------------------
@@ -176,9 +180,9 @@ tablet_is "$T/a.db" $U 'u["stage"]!="returned" and u["office_status"]=="in_field
 # ---- accepted, notice, objection, ready ---------------------------------------------------------------
 expect "unit accept" "$OFF" unit accept "$O" --unit $U --by rev
 refuse "accept refused twice" "$OFF" unit accept "$O" --unit $U --by rev
-refuse "notice refused with a date that is none" "$OFF" unit notice "$O" --unit $U --by rev --from 2026-02-30 --to 2026-03-15
-refuse "notice refused ending before it starts" "$OFF" unit notice "$O" --unit $U --by rev --from 2026-03-15 --to 2026-03-01
-refuse "notice refused shorter than 15 days" "$OFF" unit notice "$O" --unit $U --by rev --from 2026-03-01 --to 2026-03-14
+usage "notice refused with a date that is none" "$OFF" unit notice "$O" --unit $U --by rev --from 2026-02-30 --to 2026-03-15
+usage "notice refused ending before it starts" "$OFF" unit notice "$O" --unit $U --by rev --from 2026-03-15 --to 2026-03-01
+usage "notice refused shorter than 15 days" "$OFF" unit notice "$O" --unit $U --by rev --from 2026-03-01 --to 2026-03-14
 grep -q "at least 15 days" "$T/err" && ok "the refusal names the shortest notice" || fail "short notice: $(cat "$T/err")"
 expect "unit notice in the past" "$OFF" unit notice "$O" --unit $U --by rev --from 2020-01-01 --to 2020-01-15
 unit_is $U 'u["status"]=="ready" and u["notice_from"]=="2020-01-01" and u["notice_to"]=="2020-01-15"' \
@@ -300,8 +304,9 @@ expect "quejie check of the office journal after decisions" "$Q" check "$O.decis
 dno=$(pyexpr "$T/d.json" 'print([x["number"] for x in d if x["unit"]=="'$U'" and x["state"]=="open"][0]) or True' | head -1)
 [ -n "$dno" ] && ok "disputes lists the crew's dispute as open ($dno)" || fail "disputes: $(head -c 400 "$T/d.json")"
 refuse "settle refuses an unknown dispute" "$OFF" dispute settle "$O" --unit $U --dispute NOPE --by rev --outcome x --document agreement --number N1
-refuse "settle refuses a document kind it does not know" "$OFF" dispute settle "$O" --unit $U --dispute "$dno" --by rev --outcome x --document letter --number N1
+usage "settle refuses a document kind it does not know" "$OFF" dispute settle "$O" --unit $U --dispute "$dno" --by rev --outcome x --document letter --number N1
 grep -q "agreement or statement" "$T/err" && ok "and says which kinds there are" || fail "bad kind message: $(cat "$T/err")"
+usage "settle refuses a document number of 100 bytes" "$OFF" dispute settle "$O" --unit $U --dispute "$dno" --by rev --outcome x --document agreement --number "$(printf 'N%.0s' $(seq 100))"
 expect "dispute settle" "$OFF" dispute settle "$O" --unit $U --dispute "$dno" --by rev --outcome "以沟渠中心线为界" --document agreement --number "临夏协〔2026〕12号"
 "$OFF" disputes "$O" --json >"$T/d.json" 2>/dev/null
 pyexpr "$T/d.json" '[x for x in d if x["number"]=="'"$dno"'" and x["state"]=="settled_at_office" and x["document"]=="agreement" and x["document_no"]=="临夏协〔2026〕12号" and x["outcome"]=="以沟渠中心线为界" and x["decided_by"]=="rev"]' \
