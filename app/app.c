@@ -386,7 +386,10 @@ void app_build(app *a, app_ui *ui, int64_t now_ms)
     } else if (!msg[0] && a->rec && a->rs.error && a->rs.message[0]) {
         msg = a->rs.message;
     } else if (!msg[0] && a->rec && a->rs.jobs_pending > 0) {
-        snprintf(fb, sizeof fb, _("Saving %d…"), a->rs.jobs_pending);
+        snprintf(fb, sizeof fb,
+                 ngettext("Saving %d decision…", "Saving %d decisions…",
+                          (unsigned long)a->rs.jobs_pending),
+                 a->rs.jobs_pending);
         msg = fb;
         saving = 1;
     }

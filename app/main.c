@@ -701,7 +701,10 @@ int main(int argc, char **argv)
     free(ft);
     if (A.rec && A.rs.jobs_pending > 0) {
         /* decisions still being written: say so while the recorder finishes them */
-        snprintf(A.status, sizeof A.status, _("Saving %d…"), A.rs.jobs_pending);
+        snprintf(A.status, sizeof A.status,
+                 ngettext("Saving %d decision…", "Saving %d decisions…",
+                          (unsigned long)A.rs.jobs_pending),
+                 A.rs.jobs_pending);
         plat_size(p, &w, &h, &ppmm);
         app_ui_begin(&ui, w, h, app_px_per_mm(&A, ppmm));
         ui.text_scale = app_text_scale(&A);

@@ -195,7 +195,9 @@ static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
         char cn[SV_CODE_MAX + 200];
         snprintf(cn, sizeof cn, "%s%s%s", a->units[u].u.code, a->units[u].u.name ? " " : "",
                  a->units[u].u.name ? a->units[u].u.name : "");
-        snprintf(buf, sizeof buf, _("%s · %d points%s%s"), cn, r->points, area, gap);
+        snprintf(buf, sizeof buf,
+                 ngettext("%s · %d point%s%s", "%s · %d points%s%s", (unsigned long)r->points), cn,
+                 r->points, area, gap);
         app__text_line(ui, row.x + pad, row.y, row.w - 2 * pad, row.h / 2, buf, 3.8f, C_INK);
         /* the unit's stage and what keeps it from done: the library's rule (sv_unit_stage,
          * sv_unit_missing), the same as Today's groups and `quejie tasks list` */
@@ -234,8 +236,11 @@ static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
                  _("This tablet is not enrolled with the county office: the administrator "
                    "must enroll it there before it can send"));
     else
-        snprintf(buf, sizeof buf, _("Office %s · %lld of %lld entries acknowledged"), a->ss.office,
-                 (long long)a->ss.acked_seq, (long long)a->ss.last_seq);
+        snprintf(buf, sizeof buf,
+                 ngettext("Office %s · %lld of %lld entry acknowledged",
+                          "Office %s · %lld of %lld entries acknowledged",
+                          (unsigned long)a->ss.last_seq),
+                 a->ss.office, (long long)a->ss.acked_seq, (long long)a->ss.last_seq);
     app__text_line(ui, pad, y, w, lh, buf, 3.5f, C_INK);
     y += lh;
     const char *out = NULL;

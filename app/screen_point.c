@@ -152,7 +152,9 @@ static void build_point(app *a, app_ui *ui, int64_t now_ms)
     struct tm tm;
     localtime_r(&tt, &tm);
     strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
-    snprintf(buf, sizeof buf, _("%s · %d epochs · σ E/N/U %s / %s / %s m · %s"),
+    snprintf(buf, sizeof buf,
+             ngettext("%s · %d epoch · σ E/N/U %s / %s / %s m · %s",
+                      "%s · %d epochs · σ E/N/U %s / %s / %s m · %s", (unsigned long)p->q.n),
              app__grade_label(p->q.grade), p->q.n, se, sn, su, when);
     app__text_line(ui, x, y, w, lh, buf, 3.6f, C_INK);
     y += lh;

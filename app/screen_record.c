@@ -258,8 +258,10 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
         char se[32], sn[32];
         fmt_m(se, sizeof se, last->q.sigma_e);
         fmt_m(sn, sizeof sn, last->q.sigma_n);
-        snprintf(buf, sizeof buf, _("Last: %s · %s · %d epochs · σ %s / %s m%s"), last->number,
-                 app__grade_label(last->q.grade), last->q.n, se, sn,
+        snprintf(buf, sizeof buf,
+                 ngettext("Last: %s · %s · %d epoch · σ %s / %s m%s",
+                          "Last: %s · %s · %d epochs · σ %s / %s m%s", (unsigned long)last->q.n),
+                 last->number, app__grade_label(last->q.grade), last->q.n, se, sn,
                  (last->flags & SV_PT_OVERRIDE) ? _(" · override") : "");
         app__text_line(ui, x, y, w, t * 0.7f, buf, 3.8f, C_INK);
         y += t * 0.7f + pad;

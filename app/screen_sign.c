@@ -116,7 +116,10 @@ static void build_sign(app *a, app_ui *ui, int64_t now_ms)
     float top = app__top_bar(a, ui, title, now_ms), pad = app__mm(ui, 2), t = app__target(ui);
     float y = top + pad;
     app__button(ui, "party-add", (app_rect){pad, y, t * 4, t}, _("Add party…"), a->rec != NULL);
-    snprintf(buf, sizeof buf, _("%zu boundary points recorded"), a->npts);
+    snprintf(buf, sizeof buf,
+             ngettext("%zu boundary point recorded", "%zu boundary points recorded",
+                      (unsigned long)a->npts),
+             a->npts);
     app__text_line(ui, pad * 2 + t * 4, y, ui->width - t * 4 - 3 * pad, t, buf, 3.6f, C_DIM);
     y += t + pad;
     if (a->nparty == 0)

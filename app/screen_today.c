@@ -258,7 +258,9 @@ static void build_today(app *a, app_ui *ui, int64_t now_ms)
     else if (a->ss.acked_seq >= a->ss.last_seq)
         snprintf(st2, sizeof st2, _("Sync: everything is at %s"), a->ss.office), sc = C_OK;
     else
-        snprintf(st2, sizeof st2, _("Sync: %lld entries not yet at %s"),
+        snprintf(st2, sizeof st2,
+                 ngettext("Sync: %lld entry not yet at %s", "Sync: %lld entries not yet at %s",
+                          (unsigned long)(a->ss.last_seq - a->ss.acked_seq)),
                  (long long)(a->ss.last_seq - a->ss.acked_seq), a->ss.office),
             sc = C_WARN;
     float bw = tgt * 3.2f;

@@ -33,8 +33,15 @@ static void build_walk(app *a, app_ui *ui, int64_t now_ms)
     float tw = ui->width - bw - 3 * pad;
     char l1[300], l2[300], miss[300];
     if (walking) {
-        snprintf(l1, sizeof l1, _("Walking: %d vertices recorded, %d jumps left out"), s->vertices,
+        /* each count with its own plural: "1 vertex", "1 jump" */
+        char jumps[100];
+        snprintf(jumps, sizeof jumps,
+                 ngettext("%d jump left out", "%d jumps left out", (unsigned long)s->jumps),
                  s->jumps);
+        snprintf(l1, sizeof l1,
+                 ngettext("Walking: %d vertex recorded, %s", "Walking: %d vertices recorded, %s",
+                          (unsigned long)s->vertices),
+                 s->vertices, jumps);
         const char *why = NULL;
         switch (s->walk_verdict) {
         case SV_EPOCH_LOW_GRADE:
@@ -53,21 +60,34 @@ static void build_walk(app *a, app_ui *ui, int64_t now_ms)
         }
         if (s->epochs_lost > 0)
             snprintf(l2, sizeof l2,
-                     _("Refused epochs: %d · %d epochs lost while the journal was busy"),
+                     ngettext("Refused epochs: %d · %d epoch lost while the journal was busy",
+                              "Refused epochs: %d · %d epochs lost while the journal was busy",
+                              (unsigned long)s->epochs_lost),
                      s->refused, s->epochs_lost);
         else
             snprintf(l2, sizeof l2, _("Refused epochs: %d%s%s"), s->refused, why ? " · " : "",
                      why ? why : "");
     } else if (a->rec && a->rs.walking) {
-        snprintf(l1, sizeof l1, _("Unit %s is being walked (%d vertices)"), a->rs.walk_unit,
-                 a->rs.vertices);
+        snprintf(l1, sizeof l1,
+                 ngettext("Unit %s is being walked (%d vertex)",
+                          "Unit %s is being walked (%d vertices)", (unsigned long)a->rs.vertices),
+                 a->rs.walk_unit, a->rs.vertices);
         snprintf(l2, sizeof l2, "%s", _("Stop that walk there, or start this one to end it"));
     } else {
         size_t walks = 0;
         for (size_t i = 0; i < a->ntrk; i++)
             walks += i == 0 || !isfinite(a->trk_xy[2 * i - 2]);
-        snprintf(l1, sizeof l1, _("Not walking · %zu vertices in %zu walks so far"),
-                 (a->ntrk ? a->ntrk - (walks - 1) : 0) + a->njump, walks);
+        size_t nv = (a->ntrk ? a->ntrk - (walks - 1) : 0) + a->njump;
+        if (walks == 0 && nv == 0) {
+            snprintf(l1, sizeof l1, "%s", _("Not walking · no walk yet"));
+        } else {
+            char in[100];
+            snprintf(in, sizeof in, ngettext("%zu walk", "%zu walks", (unsigned long)walks), walks);
+            snprintf(l1, sizeof l1,
+                     ngettext("Not walking · %zu vertex in %s so far",
+                              "Not walking · %zu vertices in %s so far", (unsigned long)nv),
+                     nv, in);
+        }
         snprintf(l2, sizeof l2, "%s",
                  _("A walk goes on with the screen off; the app resumes it after a restart"));
     }

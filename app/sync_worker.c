@@ -98,14 +98,22 @@ static void do_sync(app_sync *s)
     char msg[400];
     app_sync_outcome out;
     switch (rc) {
-    case SY_OK:
+    case SY_OK: {
         out = APP_SYNC_DONE;
+        /* each count with its own plural: "1 entry", "1 bundle", "1 unit" */
+        char bundles[64], units[100];
+        snprintf(bundles, sizeof bundles,
+                 ngettext("%d bundle", "%d bundles", (unsigned long)rep.bundles_sent),
+                 rep.bundles_sent);
+        snprintf(units, sizeof units,
+                 ngettext("%d unit received", "%d units received", (unsigned long)rep.tasks_added),
+                 rep.tasks_added);
         snprintf(msg, sizeof msg,
-                 ngettext("%lld entries sent in %d bundle, %d units received",
-                          "%lld entries sent in %d bundles, %d units received",
-                          (unsigned long)rep.bundles_sent),
-                 (long long)rep.entries_sent, rep.bundles_sent, rep.tasks_added);
+                 ngettext("%lld entry sent in %s, %s", "%lld entries sent in %s, %s",
+                          (unsigned long)rep.entries_sent),
+                 (long long)rep.entries_sent, bundles, units);
         break;
+    }
     case SY_ENET:
         out = APP_SYNC_OFFLINE;
         snprintf(msg, sizeof msg, "%s", sy_client_errmsg(s->c));
@@ -138,11 +146,11 @@ static void do_sync(app_sync *s)
 
 void app_sync_usb_message(char *out, size_t n, const char *path, int64_t entries, int bundles)
 {
-    char counts[64];
-    snprintf(
-        counts, sizeof counts,
-        ngettext("%lld entries, %d bundle", "%lld entries, %d bundles", (unsigned long)bundles),
-        (long long)entries, bundles);
+    char nb[64], counts[128];
+    snprintf(nb, sizeof nb, ngettext("%d bundle", "%d bundles", (unsigned long)bundles), bundles);
+    snprintf(counts, sizeof counts,
+             ngettext("%lld entry, %s", "%lld entries, %s", (unsigned long)entries),
+             (long long)entries, nb);
     snprintf(out, n, "%.300s (%s)", path, counts);
 }
 

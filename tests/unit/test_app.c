@@ -687,13 +687,20 @@ static void test_recording(void)
         a.gnss.connected = was;
         rebuild(&a, &ui);
     }
+    /* no walk yet: said so, not "0 vertices in 0 walks" */
+    CHECK(ui_says(&ui, "Not walking · no walk yet"));
     CHECK(tap_id(&a, &ui, "walk-start"));
     CHECK(app_ui_find(&ui, "walk-stop") != NULL);
     for (int i = 0; i < 6; i++) {
         sv_fix f = fix_at(10 + 3.0 * i, 0, t += 1, SV_GRADE_RTK_FIXED);
         app_rec_fix(a.rec, &f);
+        if (i == 0) { /* each count with its own plural: "1 vertex", not "1 vertices" */
+            PUMP_UNTIL(&a, &ui, a.rs.vertices == 1);
+            CHECK(ui_says(&ui, "Walking: 1 vertex recorded, 0 jumps left out"));
+        }
     }
     PUMP_UNTIL(&a, &ui, a.rs.vertices == 6);
+    CHECK(ui_says(&ui, "Walking: 6 vertices recorded, 0 jumps left out"));
     /* the receiver is lost mid-walk: a banner says what is not being recorded, on the Walk
      * screen and on any other while the walk runs, until a fresh fix is back (issue 10, 6) */
     a.gnss.connected = 0;
@@ -752,6 +759,7 @@ static void test_recording(void)
     sv_fix jf = fix_at(10 + 3.0 * 11, 200, t += 1, SV_GRADE_RTK_FIXED);
     app_rec_fix(a.rec, &jf);
     PUMP_UNTIL(&a, &ui, a.rs.jumps == 1);
+    CHECK(ui_says(&ui, "vertices recorded, 1 jump left out"));
     PUMP_UNTIL(&a, &ui, a.njump == 1); /* re-read within 2 s */
     CHECK_INT(a.ntrk, 12);             /* one walk, its 12 vertices, no jump in the line */
     sv_vertex *vx = NULL;
@@ -785,6 +793,8 @@ static void test_recording(void)
     sv_vertices_free(vx, nv);
     CHECK(tap_id(&a, &ui, "walk-stop"));
     PUMP_UNTIL(&a, &ui, !a.rs.walking);
+    rebuild(&a, &ui);
+    CHECK(ui_says(&ui, "Not walking · 13 vertices in 1 walk so far")); /* not "1 walks" */
     CHECK_INT(app_session_load(path, &ses), 0);
     PUMP_UNTIL(&a, &ui, app_session_load(path, &ses) == 0 && !ses.walking);
 
@@ -2100,11 +2110,12 @@ static void test_marker_reset(void)
     {
         const char *rows[2] = {NULL, NULL};
         for (size_t i = 0, k = 0; i < ui.ncmd && k < 2; i++)
-            if (ui.cmd[i].op == APP_OP_TEXT && strstr(ui.text + ui.cmd[i].off, " points"))
+            if (ui.cmd[i].op == APP_OP_TEXT && strstr(ui.text + ui.cmd[i].off, " point"))
                 rows[k++] = ui.text + ui.cmd[i].off;
         CHECK(rows[0] && strncmp(rows[0], U, strlen(U)) == 0);
         CHECK(rows[0] && a.units[a.cur].u.name && strstr(rows[0], a.units[a.cur].u.name));
         CHECK(rows[1] && strncmp(rows[1], other, strlen(other)) == 0);
+        CHECK(rows[1] && strstr(rows[1], " · 1 point") && !strstr(rows[1], "1 points"));
     }
     app_go_back(&a);
 

@@ -399,13 +399,15 @@ static void test_usb_message(void)
     snprintf(dir, sizeof dir, "%s/locale", b ? b : "build");
     CHECK_INT(app_i18n_init("zh_CN", dir), 0);
     app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 347, 1);
-    CHECK(strstr(m, "/media/u/q.qjb") && strstr(m, "347") && strstr(m, "数据包"));
+    CHECK(strstr(m, "/media/u/q.qjb") && strstr(m, "347 条记录，1 个数据包"));
     CHECK(!strstr(m, "entries") && !strstr(m, "bundle"));
     app_i18n_init("en", NULL);
     app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 347, 1);
     CHECK(strstr(m, "(347 entries, 1 bundle)") != NULL);
     app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 347, 2);
     CHECK(strstr(m, "(347 entries, 2 bundles)") != NULL);
+    app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 1, 1); /* each count its own plural */
+    CHECK(strstr(m, "(1 entry, 1 bundle)") != NULL);
 }
 
 int main(void)
