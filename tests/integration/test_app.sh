@@ -444,10 +444,11 @@ expect "back online, the app's sync delivers" timeout 90 "$APP" --journal "$DJ" 
 "$QUEJIE" sync-status "$DJ" --json >"$T/ss.json" 2>/dev/null
 pyexpr "$T/ss.json" 'd["pending"] == 0 and d["acked_seq"] == d["last_seq"]' && ok "everything acknowledged after the office came back" || fail "online state: $(cat "$T/ss.json")"
 
-# Every translated string of the zh_CN interface has real glyphs in the font found.
+# Every translated string of the zh_CN interface has real glyphs in the font found (the plural
+# forms' msgstr[N] too).
 msgcat --no-wrap "$QJ_SOURCE/assets/locale/zh_CN.po" 2>/dev/null | "$PY" -c '
 import sys, re
-for m in re.finditer(r"^msgstr \"(.*)\"$", sys.stdin.read(), re.M):
+for m in re.finditer(r"^msgstr(?:\[[0-9]+\])? \"(.*)\"$", sys.stdin.read(), re.M):
     s = m.group(1).encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
     if s and not s.startswith("Project-Id"):
         print(s.replace("\n", " "))' >"$T/strings"
