@@ -211,9 +211,9 @@ void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
     app_ui_fill(ui, (app_rect){bx, by, len_px, 4}, C_INK);
     char lab[64];
     if (len_m >= 1000)
-        snprintf(lab, sizeof lab, "%g km", len_m / 1000);
+        snprintf(lab, sizeof lab, _("%g km"), len_m / 1000);
     else
-        snprintf(lab, sizeof lab, "%g m", len_m);
+        snprintf(lab, sizeof lab, _("%g m"), len_m);
     app_ui_text(ui, (app_rect){bx, by - app__mm(ui, 6), len_px + app__mm(ui, 20), app__mm(ui, 5)},
                 lab, app__text_px(ui, 3), APP_ALIGN_LEFT, C_INK);
 

@@ -129,7 +129,9 @@ static void day_status(const app_dayend_row *r, char *buf, size_t n)
             sep = _(", ");
         }
     }
-    PUT(_(" · not yet at the office %lld"), (long long)r->unacked);
+    PUT(ngettext(" · %lld entry not yet at the office", " · %lld entries not yet at the office",
+                 (unsigned long)r->unacked),
+        (long long)r->unacked);
 #undef PUT
     if (k >= n && n > 0)
         buf[n - 1] = '\0';

@@ -1042,6 +1042,9 @@ static void test_recording(void)
         CHECK_INT(o->stage, SV_STAGE_TODO);
         CHECK(ui_says(&ui, "Untouched"));
         CHECK(!ui_says(&ui, "Complete on site"));
+        /* what is not yet at the office, counted: "· 1 entry not yet at the office" (the other
+         * unit's import), not "not yet at the office 1" */
+        CHECK(ui_says(&ui, "Untouched · 1 entry not yet at the office"));
     }
     check_targets(&ui);
 
@@ -2000,6 +2003,19 @@ static void test_marker_reset(void)
             /* the phrases recorded in Chinese are zh_CN.po's translations (defect 7) */
             for (size_t i = 0; i < app__ndispute_phrases; i++)
                 CHECK_STR(_(app__dispute_phrases[i].en), app__dispute_phrases[i].zh);
+            /* the map's scale bar in the interface's units: "米", not "m" or "km" */
+            CHECK_INT(a.screen, APP_SCR_MAP);
+            rebuild(&a, &ui);
+            int english_unit = 0;
+            for (size_t i = 0; i < ui.ncmd; i++) {
+                const char *tx = ui.text + ui.cmd[i].off;
+                size_t tl = strlen(tx);
+                if (ui.cmd[i].op == APP_OP_TEXT && tl >= 2 &&
+                    (strcmp(tx + tl - 2, " m") == 0 ||
+                     (tl >= 3 && strcmp(tx + tl - 3, " km") == 0)))
+                    english_unit = 1;
+            }
+            CHECK(!english_unit && ui_says(&ui, "米"));
             CHECK(tap_id(&a, &ui, "verify"));
             CHECK(tap_id(&a, &ui, "verify:owner:corrected"));
             CHECK(a.npick > 0 && strcmp(a.pick_label[0], "全民所有") == 0);
