@@ -58,38 +58,45 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-/* Name the file rel of the copy in the manifest, with its size and SHA-256. */
-static int manifest_add(backup *b, const char *rel)
+/* The SHA-256 (hex) and size of file path; 0, or -1 with errno set. */
+static int file_sha256(const char *path, char hex[65], uint64_t *bytes)
 {
-    char *p = in_dest(b, rel);
-    FILE *f = p ? fopen(p, "rb") : NULL;
-    if (!f) {
-        int rc = sy__fail(b->o, SY_EIO, "backup: cannot read back %s: %s", p ? p : rel,
-                          p ? strerror(errno) : "out of memory");
-        free(p);
-        return rc;
-    }
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
     crypto_hash_sha256_state st;
     crypto_hash_sha256_init(&st);
-    unsigned char buf[1 << 16];
+    unsigned char buf[1 << 16], h[crypto_hash_sha256_BYTES];
     size_t n;
-    uint64_t bytes = 0;
+    *bytes = 0;
     while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
         crypto_hash_sha256_update(&st, buf, n);
-        bytes += n;
+        *bytes += n;
     }
     int bad = ferror(f);
     fclose(f);
     if (bad) {
-        int rc = sy__fail(b->o, SY_EIO, "backup: cannot read back %s", p);
+        errno = EIO;
+        return -1;
+    }
+    crypto_hash_sha256_final(&st, h);
+    sodium_bin2hex(hex, 65, h, sizeof h);
+    return 0;
+}
+
+/* Name the file rel of the copy in the manifest, with its size and SHA-256. */
+static int manifest_add(backup *b, const char *rel)
+{
+    char *p = in_dest(b, rel), hex[65];
+    uint64_t bytes = 0;
+    if (!p)
+        return sy__fail(b->o, SY_ENOMEM, "out of memory");
+    if (file_sha256(p, hex, &bytes) != 0) {
+        int rc = sy__fail(b->o, SY_EIO, "backup: cannot read back %s: %s", p, strerror(errno));
         free(p);
         return rc;
     }
     free(p);
-    unsigned char h[crypto_hash_sha256_BYTES];
-    char hex[2 * sizeof h + 1];
-    crypto_hash_sha256_final(&st, h);
-    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
     b->r->bytes += bytes;
     json_t *row =
         json_pack("{s:s, s:I, s:s}", "path", rel, "bytes", (json_int_t)bytes, "sha256", hex);
@@ -537,32 +544,6 @@ static int say(char *err, size_t errlen, int rc, const char *fmt, ...)
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
     return rc;
-}
-
-/* The SHA-256 (hex) and size of file path; 0, or -1 with errno set. */
-static int file_sha256(const char *path, char hex[65], uint64_t *bytes)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    crypto_hash_sha256_state st;
-    crypto_hash_sha256_init(&st);
-    unsigned char buf[1 << 16], h[crypto_hash_sha256_BYTES];
-    size_t n;
-    *bytes = 0;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-        crypto_hash_sha256_update(&st, buf, n);
-        *bytes += n;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        errno = EIO;
-        return -1;
-    }
-    crypto_hash_sha256_final(&st, h);
-    sodium_bin2hex(hex, 65, h, sizeof h);
-    return 0;
 }
 
 /* Copy file from onto to (which must not exist), through a synced temporary file beside it, with
