@@ -126,6 +126,9 @@
       if (async) q.set("async", "1");
       q.set("assign", form.elements.assign.value);
       if (form.elements.name) q.set("name", form.elements.name.value);
+      // imagery: what each tablet receives, metres around its units or the whole
+      if (form.elements.whole && form.elements.whole.checked) q.set("margin", "whole");
+      else if (form.elements.margin && form.elements.margin.value !== "") q.set("margin", form.elements.margin.value);
       else q.set("file", file.name);
       post(url + "?" + q.toString(), file, "application/octet-stream", form).then(function (j) {
         // A task package: say what was imported, and warn of an assignment that reaches nobody,

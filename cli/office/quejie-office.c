@@ -499,7 +499,8 @@ static int tasks_import(int argc, char **argv)
 
 static int imagery_add(int argc, char **argv)
 {
-    opt opts[] = {{"--name", 1}, {"--assign", 1}, {"--epsg", 1}, {NULL}};
+    opt opts[] = {{"--name", 1},   {"--assign", 1}, {"--epsg", 1},
+                  {"--margin", 1}, {"--whole", 0},  {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 2, &a))
         return EXIT_USAGE;
@@ -510,19 +511,32 @@ static int imagery_add(int argc, char **argv)
     long long epsg = 0;
     if (get(&a, "--epsg") && !whole(get(&a, "--epsg"), 4490, 4554, &epsg))
         return die(EXIT_USAGE, "--epsg: a CGCS2000 EPSG code (4490, or 4513-4554)");
+    long long margin = (long long)SY_IMAGERY_MARGIN_M;
+    if (get(&a, "--margin") && get(&a, "--whole"))
+        return die(EXIT_USAGE, "imagery add: --margin M or --whole, not both");
+    if (get(&a, "--margin") &&
+        !whole(get(&a, "--margin"), 0, (long long)SY_IMAGERY_MARGIN_MAX, &margin))
+        return die(EXIT_USAGE, "--margin: whole metres around the crew's units, 0 to %.0f",
+                   SY_IMAGERY_MARGIN_MAX);
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return open_failed(a.pos[0]);
     sy_imagery_info info;
     int code = 0;
-    if (sy_office_imagery_add(o, a.pos[1], name, assign, (int)epsg, &info) != SY_OK)
+    if (sy_office_imagery_add(o, a.pos[1], name, assign, (int)epsg,
+                              get(&a, "--whole") ? SY_IMAGERY_WHOLE : (double)margin,
+                              &info) != SY_OK)
         code = die(EXIT_FAIL, "imagery not added: %s", sy_office_errmsg(o));
     else {
         printf("imagery %s: %s tiled in EPSG:%d%s, %d level%s, %lld tiles, %.1f MB in %d "
-               "pack%s, for %s\n",
+               "pack%s, for %s",
                info.name, a.pos[1], info.epsg, info.warped ? " (reprojected)" : "", info.levels,
                info.levels == 1 ? "" : "s", (long long)info.tiles, (double)info.bytes / 1e6,
                info.packs, info.packs == 1 ? "" : "s", assign);
+        if (info.margin_m >= 0)
+            printf(" (each device gets what lies within %.0f m of its units)\n", info.margin_m);
+        else
+            printf(" (each device gets all of it)\n");
         code = audited(o, sy_office_audit_imagery(o, NULL, &info, assign, NULL, NULL, 0));
     }
     sy_office_close(o);
@@ -1440,6 +1454,7 @@ static const char USAGE[] =
     "  quejie-office tasks import OFFICE_DB FILE.geojson --assign NAME\n"
     "  quejie-office tasks list OFFICE_DB [--json]\n"
     "  quejie-office imagery add OFFICE_DB RASTER --name NAME --assign NAME|'*' [--epsg N]\n"
+    "                [--margin M | --whole]\n"
     "  quejie-office imagery list OFFICE_DB [--json]\n"
     "  quejie-office imagery remove OFFICE_DB --name NAME\n"
     "  quejie-office import OFFICE_DB BUNDLE_FILE [--json]\n"

@@ -469,6 +469,8 @@ int sy_office_open(const char *path, sy_office **out)
         rc = sy__reindex(o, 0);
     if (rc == SY_OK)
         rc = sy__life_init(o);
+    if (rc == SY_OK)
+        rc = sy__imagery_init(o);
     return rc;
 }
 

@@ -468,6 +468,9 @@ typedef enum admin_text {
     A_JOB_FAILED,
     A_MSG_IMPORTED,
     A_NOBODY,
+    A_MARGIN,
+    A_WHOLE,
+    A_REACH,
     A_FILTER,
     A_USERS,
     A_AUDIT,
@@ -554,6 +557,10 @@ static const char *const ATEXT[A_COUNT][2] = {
     [A_NOBODY] = {"注意：还没有名为 {assign} 的设备或作业组，请检查是否写错。",
                   "Note: no registered device or crew is called {assign} (yet): check for a typo."},
     [A_NAME] = {"名称", "Name"},
+    [A_MARGIN] = {"平板只接收登记单元外扩（米）以内的部分",
+                  "Tablets get what lies within (metres) of their units"},
+    [A_WHOLE] = {"整幅下发给每台平板", "Send it whole to every tablet"},
+    [A_REACH] = {"下发范围", "Sent to tablets"},
     [A_SYNC_TILING] = {"上传后县局在后台切片，本页显示进度；大影像需要几分钟。",
                        "The office tiles the upload in the background and this page follows it; "
                        "a large raster takes minutes."},
@@ -968,14 +975,32 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
         table(&p, lang, "tasks", rows, cols, sizeof cols / sizeof cols[0], NULL);
     } else if (strcmp(which, "imagery") == 0) {
         static const column cols[] = {
-            {"name", A_NAME},   {"assign", A_ASSIGN}, {"epsg", A_EPSG},  {"levels", A_LEVELS},
-            {"tiles", A_TILES}, {"bytes", A_BYTES},   {"added", A_ADDED}};
+            {"name", A_NAME},   {"assign", A_ASSIGN}, {"epsg", A_EPSG},   {"levels", A_LEVELS},
+            {"tiles", A_TILES}, {"bytes", A_BYTES},   {"reach", A_REACH}, {"added", A_ADDED}};
         admin_head(&p, lang, office_name, user, role, csrf, A_IMAGERY);
+        /* what a tablet receives, in words: within M metres of its units, or the whole */
+        size_t k;
+        json_t *r;
+        json_array_foreach(rows, k, r)
+        {
+            const json_t *m = json_object_get(r, "margin_m");
+            char reach[96];
+            if (json_is_number(m))
+                snprintf(reach, sizeof reach,
+                         lang == SY_LANG_EN ? "within %.0f m of its units" : "单元外扩 %.0f 米",
+                         json_number_value(m));
+            else
+                snprintf(reach, sizeof reach, "%s", lang == SY_LANG_EN ? "whole" : "整幅");
+            json_object_set_new(r, "reach", json_string(reach));
+        }
         if (admin) {
             raw(&p, "<form id=\"imagery-upload\">\n");
             label_input(&p, lang, A_FILE, "file", " type=\"file\" accept=\".tif,.tiff\" required");
             label_input(&p, lang, A_NAME, "name", " required maxlength=\"100\"");
             label_input(&p, lang, A_ASSIGN, "assign", " required maxlength=\"63\"");
+            label_input(&p, lang, A_MARGIN, "margin",
+                        " type=\"number\" min=\"0\" max=\"100000\" step=\"1\" value=\"1000\"");
+            label_input(&p, lang, A_WHOLE, "whole", " type=\"checkbox\"");
             raw(&p, "<button type=\"submit\">");
             esc(&p, at(lang, A_UPLOAD));
             raw(&p, "</button>\n<p>");

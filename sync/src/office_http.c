@@ -1787,7 +1787,7 @@ static int async_refused(sy_server *s, struct MHD_Connection *c)
 /* Tile the raster at spool into the office's imagery, on the server's imagery handle under
  * imagery_lock only (ingests and pages go on meanwhile). err holds the reason on failure. */
 static int tile_imagery(sy_server *s, const char *spool, const char *name, const char *assign,
-                        int epsg, sy_imagery_info *info, char *err, size_t errlen)
+                        int epsg, double margin, sy_imagery_info *info, char *err, size_t errlen)
 {
     int rc = SY_OK;
     pthread_mutex_lock(&s->imagery_lock);
@@ -1800,7 +1800,7 @@ static int tile_imagery(sy_server *s, const char *spool, const char *name, const
         }
     }
     if (rc == SY_OK) {
-        rc = sy_office_imagery_add(s->imagery_o, spool, name, assign, epsg, info);
+        rc = sy_office_imagery_add(s->imagery_o, spool, name, assign, epsg, margin, info);
         /* the spool file's name means nothing to the one who uploaded it: "the upload" */
         const char *m = sy_office_errmsg(s->imagery_o), *hit;
         size_t n = strlen(spool), used = 0;
@@ -1826,10 +1826,11 @@ static json_t *imagery_added(sy_server *s, const char *user, const char *ip, con
     sy_office_audit_imagery(s->o, user, info, assign, ip, detail, sizeof detail);
     pthread_mutex_unlock(&s->lock);
     logline(s, "imagery.add: %s %s by %s from %s", info->name, detail, user, ip);
-    return json_pack("{s:b, s:s, s:s, s:i, s:i, s:I, s:I, s:i, s:s}", "ok", 1, "name", info->name,
-                     "assign", assign, "epsg", info->epsg, "levels", info->levels, "tiles",
-                     (json_int_t)info->tiles, "bytes", (json_int_t)info->bytes, "packs",
-                     info->packs, "version", info->version);
+    return json_pack("{s:b, s:s, s:s, s:i, s:i, s:I, s:I, s:i, s:s, s:o}", "ok", 1, "name",
+                     info->name, "assign", assign, "epsg", info->epsg, "levels", info->levels,
+                     "tiles", (json_int_t)info->tiles, "bytes", (json_int_t)info->bytes, "packs",
+                     info->packs, "version", info->version, "margin_m",
+                     info->margin_m >= 0 ? json_real(info->margin_m) : json_null());
 }
 
 /* An upload tiled in the background (?async=1): the job owns its file. */
@@ -1839,6 +1840,7 @@ typedef struct imagery_job {
     char name[SY_IMAGERY_NAME_MAX + 1];
     char assign[SY_NAME_MAX];
     int epsg;
+    double margin;
     char user[SY_NAME_MAX];
     char ip[64];
 } imagery_job;
@@ -1859,7 +1861,8 @@ static void imagery_job_run(sy__job *job, void *p)
     imagery_job *a = p;
     char err[1024];
     sy_imagery_info info;
-    int rc = tile_imagery(a->s, a->file, a->name, a->assign, a->epsg, &info, err, sizeof err);
+    int rc =
+        tile_imagery(a->s, a->file, a->name, a->assign, a->epsg, a->margin, &info, err, sizeof err);
     if (rc != SY_OK) {
         logline(a->s, "imagery.add refused from %s (%s): %s", a->ip, a->user, err);
         sy__job_failed(job, status_of(rc), err);
@@ -1869,7 +1872,8 @@ static void imagery_job_run(sy__job *job, void *p)
 }
 
 /* The answer to ?async=1: the spool file becomes the job's, and the job is started. */
-static enum MHD_Result imagery_add_later(ctx *x, const char *name, const char *assign, int epsg)
+static enum MHD_Result imagery_add_later(ctx *x, const char *name, const char *assign, int epsg,
+                                         double margin)
 {
     imagery_job *a = calloc(1, sizeof *a);
     char *file = temp_beside(sy_office_path(x->s->o), SPOOL_JOB);
@@ -1890,6 +1894,7 @@ static enum MHD_Result imagery_add_later(ctx *x, const char *name, const char *a
     snprintf(a->name, sizeof a->name, "%s", name);
     snprintf(a->assign, sizeof a->assign, "%s", assign);
     a->epsg = epsg;
+    a->margin = margin;
     snprintf(a->user, sizeof a->user, "%s", x->sess.user);
     snprintf(a->ip, sizeof a->ip, "%s", x->ip);
     int64_t id = sy__job_start(x->s->jobs, "imagery.add", name, x->sess.user, imagery_job_run, a,
@@ -1911,7 +1916,8 @@ static enum MHD_Result imagery_add_later(ctx *x, const char *name, const char *a
 /*
  * A GeoTIFF (or any raster GDAL reads) as the body, spooled to a file beside the office
  * database, tiled by sy_office_imagery_add: while the request waits, or with ?async=1 in a
- * background job whose state GET /api/v1/imagery/jobs/ID answers (202 at once).
+ * background job whose state GET /api/v1/imagery/jobs/ID answers (202 at once). ?margin=M (metres,
+ * default 1000) or ?margin=whole: what each device receives (sy_office_imagery_add).
  */
 static enum MHD_Result h_imagery_add(ctx *x)
 {
@@ -1933,6 +1939,17 @@ static enum MHD_Result h_imagery_add(ctx *x)
             return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST, "?epsg= must be an EPSG code");
         epsg = (int)v;
     }
+    double margin = SY_IMAGERY_MARGIN_M;
+    const char *margin_s = query(x, "margin");
+    if (margin_s && *margin_s) {
+        char *end;
+        margin = strcmp(margin_s, "whole") == 0 ? SY_IMAGERY_WHOLE : strtod(margin_s, &end);
+        if (margin != SY_IMAGERY_WHOLE &&
+            (*end || !(margin >= 0 && margin <= SY_IMAGERY_MARGIN_MAX)))
+            return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
+                               "?margin= is metres around the crew's units (0 to 100000) or "
+                               "'whole'");
+    }
     if (async && strcmp(async, "0") != 0 && strcmp(async, "1") != 0)
         return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
                            "?async= is 1 (tile in the background) or 0");
@@ -1942,10 +1959,11 @@ static enum MHD_Result h_imagery_add(ctx *x)
         return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
                            "the body must be the raster (a GeoTIFF)");
     if (async && strcmp(async, "1") == 0)
-        return imagery_add_later(x, name, assign, epsg);
+        return imagery_add_later(x, name, assign, epsg, margin);
     char err[1024];
     sy_imagery_info info;
-    int rc = tile_imagery(x->s, x->r->spool_path, name, assign, epsg, &info, err, sizeof err);
+    int rc =
+        tile_imagery(x->s, x->r->spool_path, name, assign, epsg, margin, &info, err, sizeof err);
     if (rc != SY_OK) {
         logline(x->s, "imagery.add refused from %s (%s): %s", x->ip, x->sess.user, err);
         return reply_error(x->s, x->c, status_of(rc), err);

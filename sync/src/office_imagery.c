@@ -37,12 +37,14 @@
 
 #define TILE_PX 256
 
-/* imagery: one row per name, the current version; imagery_packs: where each pack of it lies. */
+/* imagery: one row per name, the current version (margin_m NULL: the whole pyramid goes to
+ * every device it is assigned to); imagery_packs: where each pack of it lies. */
 static const char IMAGERY_SQL[] =
     "CREATE TABLE IF NOT EXISTS imagery(name TEXT PRIMARY KEY, assign TEXT NOT NULL,"
     "  file TEXT NOT NULL, version TEXT NOT NULL, epsg INTEGER NOT NULL, levels INTEGER NOT NULL,"
     "  bytes INTEGER NOT NULL, tiles INTEGER NOT NULL, skeleton BLOB NOT NULL,"
-    "  skeleton_hash TEXT NOT NULL, packs TEXT NOT NULL, source TEXT, added INTEGER NOT NULL);"
+    "  skeleton_hash TEXT NOT NULL, packs TEXT NOT NULL, source TEXT, added INTEGER NOT NULL,"
+    "  margin_m REAL);"
     "CREATE TABLE IF NOT EXISTS imagery_packs(hash TEXT NOT NULL, name TEXT NOT NULL,"
     "  zoom INTEGER NOT NULL, bcol INTEGER NOT NULL, brow INTEGER NOT NULL,"
     "  PRIMARY KEY (name, zoom, bcol, brow));"
@@ -82,6 +84,19 @@ static int has_table(sy_office *o)
     int yes = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
     return yes;
+}
+
+int sy__imagery_init(sy_office *o)
+{
+    int t = has_table(o);
+    if (t <= 0)
+        return t < 0 ? SY_EIO : SY_OK;
+    sqlite3_stmt *probe = NULL;
+    int has =
+        sqlite3_prepare_v2(o->db, "SELECT margin_m FROM imagery", -1, &probe, NULL) == SQLITE_OK;
+    sqlite3_finalize(probe);
+    /* imagery added before margins went to every device whole, and still does */
+    return has ? SY_OK : sy__exec(o, "ALTER TABLE imagery ADD COLUMN margin_m REAL");
 }
 
 /* ---- the CRS ----------------------------------------------------------------------------- */
@@ -484,7 +499,7 @@ static int make_manifest(sy_office *o, const char *path, uint8_t **skel, size_t 
 static int record(sy_office *o, const char *name, const char *assign, const char *file,
                   const char *version, int epsg, int levels, int64_t bytes, int64_t tiles,
                   const uint8_t *skel, size_t skel_len, const char *skel_hash, json_t *packs,
-                  const char *source)
+                  const char *source, double margin_m)
 {
     char *text = json_dumps(packs, JSON_COMPACT);
     if (!text)
@@ -494,8 +509,8 @@ static int record(sy_office *o, const char *name, const char *assign, const char
     if (rc == SY_OK &&
         !(rc = sy__prep(o,
                         "INSERT OR REPLACE INTO imagery(name, assign, file, version, epsg, levels,"
-                        " bytes, tiles, skeleton, skeleton_hash, packs, source, added)"
-                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                        " bytes, tiles, skeleton, skeleton_hash, packs, source, added, margin_m)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                         &st))) {
         sy__bind_text(st, 1, name);
         sy__bind_text(st, 2, assign);
@@ -510,6 +525,10 @@ static int record(sy_office *o, const char *name, const char *assign, const char
         sy__bind_text(st, 11, text);
         sy__bind_text(st, 12, source);
         sqlite3_bind_int64(st, 13, (int64_t)time(NULL) * 1000);
+        if (margin_m >= 0)
+            sqlite3_bind_double(st, 14, margin_m);
+        else
+            sqlite3_bind_null(st, 14);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = sy__fail_db(o, "imagery");
         sqlite3_finalize(st);
@@ -547,7 +566,7 @@ static int record(sy_office *o, const char *name, const char *assign, const char
 /* ---- add, remove, list ------------------------------------------------------------------- */
 
 int sy_office_imagery_add(sy_office *o, const char *src, const char *name, const char *assign,
-                          int epsg, sy_imagery_info *info)
+                          int epsg, double margin_m, sy_imagery_info *info)
 {
     memset(info, 0, sizeof *info);
     if (!name_ok(name))
@@ -559,6 +578,11 @@ int sy_office_imagery_add(sy_office *o, const char *src, const char *name, const
     if (!assign || !*assign || (strcmp(assign, "*") != 0 && !sy__name_ok(assign)))
         return sy__fail(o, SY_EINVAL, "imagery %s: assign it to a device or crew name, or '*'",
                         name);
+    if (margin_m != SY_IMAGERY_WHOLE && !(margin_m >= 0 && margin_m <= SY_IMAGERY_MARGIN_MAX))
+        return sy__fail(o, SY_EINVAL,
+                        "imagery %s: the margin around the units is 0 to %.0f metres (or the "
+                        "whole imagery for every device)",
+                        name, SY_IMAGERY_MARGIN_MAX);
     if (epsg && !is_cgcs2000(epsg))
         return sy__fail(o, SY_EINVAL,
                         "EPSG:%d is not a CGCS2000 CRS the tablets use (4490, or a 3-degree "
@@ -631,7 +655,7 @@ int sy_office_imagery_add(sy_office *o, const char *src, const char *name, const
         rc = web_commit(o, web_tmp, name);
     if (rc == SY_OK)
         rc = record(o, name, assign, strrchr(file, '/') + 1, version, target, levels, bytes, tiles,
-                    skel, skel_len, skel_hash, packs, src);
+                    skel, skel_len, skel_hash, packs, src, margin_m);
     if (rc != SY_OK && tmp)
         unlink(tmp);
     if (rc != SY_OK && web_tmp)
@@ -646,6 +670,7 @@ int sy_office_imagery_add(sy_office *o, const char *src, const char *name, const
         info->tiles = tiles;
         info->packs = (int)json_array_size(packs);
         snprintf(info->version, sizeof info->version, "%s", version);
+        info->margin_m = margin_m;
         sy__logf(o, "imagery %s: %s tiled in EPSG:%d, %d levels, %lld tiles in %d packs, for %s",
                  name, src, target, levels, (long long)tiles, info->packs, assign);
     }
@@ -706,8 +731,168 @@ int sy_office_imagery_remove(sy_office *o, const char *name)
     return rc;
 }
 
+/* ---- what a device receives: the imagery around its units --------------------------------- */
+
+/* Rectangles {x0, y0, x1, y1} in a pyramid's CRS (GIS order, as GeoPackage stores extents). */
+typedef struct areas {
+    double *r;
+    size_t n;
+    int epsg;
+    double margin;
+    int made;
+} areas;
+
+static void areas_clear(areas *a)
+{
+    free(a->r);
+    memset(a, 0, sizeof *a);
+}
+
+/* The area around one unit: its draft's lon/lat extent widened by margin metres on every side
+ * (east and west at the latitude farthest from the equator, where a degree of longitude is
+ * shortest), then 3 x 3 points of it transformed into the pyramid's CRS by PROJ and their
+ * extent taken: across a few kilometres a Gauss-Krueger zone bends a box's edges by far less
+ * than a tile. 0 when nothing transformed. */
+static int unit_area(sv_geo_src *src, const sv_geom *d, double margin, double r[4])
+{
+    double w = 180, s = 90, e = -180, n = -90, t;
+    for (size_t k = 0; k < d->n_pts; k++) {
+        w = fmin(w, d->lonlat[2 * k]);
+        e = fmax(e, d->lonlat[2 * k]);
+        s = fmin(s, d->lonlat[2 * k + 1]);
+        n = fmax(n, d->lonlat[2 * k + 1]);
+    }
+    if (d->n_pts == 0)
+        return 0;
+    double far = fabs(s) > fabs(n) ? s : n;
+    sv_geo_offset(s, w, margin, 180, &s, &t);
+    sv_geo_offset(n, w, margin, 0, &n, &t);
+    sv_geo_offset(far, w, margin, 270, &t, &w);
+    sv_geo_offset(far, e, margin, 90, &t, &e);
+    double xy[18];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            xy[2 * (3 * i + j)] = w + (e - w) * j / 2;
+            xy[2 * (3 * i + j) + 1] = s + (n - s) * i / 2;
+        }
+    if (sv_geo_src_invert(src, 9, xy) != SV_OK)
+        return 0;
+    r[0] = r[1] = INFINITY;
+    r[2] = r[3] = -INFINITY;
+    for (int i = 0; i < 9; i++) {
+        if (isnan(xy[2 * i]) || isnan(xy[2 * i + 1]))
+            continue;
+        r[0] = fmin(r[0], xy[2 * i]);
+        r[1] = fmin(r[1], xy[2 * i + 1]);
+        r[2] = fmax(r[2], xy[2 * i]);
+        r[3] = fmax(r[3], xy[2 * i + 1]);
+    }
+    return r[0] <= r[2];
+}
+
+/* The areas around the units assigned to dev, in EPSG epsg, margin metres wide (kept in *a for
+ * the next imagery of the same CRS and margin). */
+static int device_areas(sy_office *o, const sy_device *dev, int epsg, double margin, areas *a)
+{
+    if (a->made && a->epsg == epsg && a->margin == margin)
+        return SY_OK;
+    areas_clear(a);
+    sv_task_set set;
+    int rc = sy__tasks_units_for(o, dev, &set);
+    if (rc != SY_OK)
+        return rc;
+    sv_geo *g = NULL;
+    sv_geo_src *src = NULL;
+    char crs[32];
+    snprintf(crs, sizeof crs, "EPSG:%d", epsg);
+    if (set.n && (sv_geo_new(&g) != SV_OK || sv_geo_src_new(g, crs, &src) != SV_OK))
+        rc = sy__fail(o, SY_EIO, "imagery in %s: %s", crs,
+                      g ? sv_geo_errmsg(g) : "cannot initialise PROJ (is proj-data installed?)");
+    if (rc == SY_OK && set.n && !(a->r = malloc(set.n * 4 * sizeof *a->r)))
+        rc = sy__fail(o, SY_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == SY_OK && i < set.n; i++)
+        if (unit_area(src, &set.units[i].draft, margin, a->r + 4 * a->n))
+            a->n++;
+    sv_geo_src_free(src);
+    sv_geo_free(g);
+    sv_task_set_clear(&set);
+    if (rc != SY_OK) {
+        areas_clear(a);
+        return rc;
+    }
+    a->epsg = epsg;
+    a->margin = margin;
+    a->made = 1;
+    return SY_OK;
+}
+
+static int in_areas(const areas *a, const double ext[4])
+{
+    for (size_t i = 0; i < a->n; i++) {
+        const double *r = a->r + 4 * i;
+        if (ext[0] <= r[2] && ext[2] >= r[0] && ext[1] <= r[3] && ext[3] >= r[1])
+            return 1;
+    }
+    return 0;
+}
+
+/* The grid of the pyramid called file in the office's imagery directory. */
+static int pyramid_grid(sy_office *o, const char *file, sy_pack_grid *grid)
+{
+    char *dir = imagery_dir(o), *p = dir ? sy__str_cat(dir, "/") : NULL,
+         *path = p ? sy__str_cat(p, file) : NULL;
+    free(dir);
+    free(p);
+    if (!path)
+        return sy__fail(o, SY_ENOMEM, "out of memory");
+    sqlite3 *g = NULL;
+    char table[64], err[256] = "";
+    int rc = SY_OK;
+    if (sqlite3_open_v2(path, &g, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sy__gpkg_tile_table(g, table, sizeof table, err, sizeof err) != 0 ||
+        sy__pack_grid(g, table, grid, err, sizeof err) != 0)
+        rc = sy__fail(o, SY_EIO, "%s: %s", path, err[0] ? err : sqlite3_errmsg(g));
+    sqlite3_close(g);
+    free(path);
+    return rc;
+}
+
+/* Keep in packs ([[hash, zoom, bcol, brow, bytes], ...], in order) those around the device's
+ * units (a), and give the version and bytes of what is left with the skeleton. */
+static int select_packs(sy_office *o, const char *file, const areas *a, json_t *packs,
+                        const char *skel_hash, int64_t skel_bytes, char version[65], int64_t *bytes)
+{
+    sy_pack_grid grid;
+    int rc = pyramid_grid(o, file, &grid);
+    if (rc != SY_OK)
+        return rc;
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, 32);
+    crypto_generichash_update(&h, (const uint8_t *)skel_hash, strlen(skel_hash));
+    *bytes = skel_bytes;
+    for (size_t i = 0; i < json_array_size(packs);) {
+        json_t *e = json_array_get(packs, i);
+        double ext[4];
+        int zoom = (int)json_integer_value(json_array_get(e, 1));
+        if (sy__pack_extent(&grid, zoom, json_integer_value(json_array_get(e, 2)),
+                            json_integer_value(json_array_get(e, 3)), ext) != 0 ||
+            !in_areas(a, ext)) {
+            json_array_remove(packs, i);
+            continue;
+        }
+        const char *hex = json_string_value(json_array_get(e, 0));
+        crypto_generichash_update(&h, (const uint8_t *)(hex ? hex : ""), hex ? strlen(hex) : 0);
+        *bytes += json_integer_value(json_array_get(e, 4));
+        i++;
+    }
+    uint8_t v[32];
+    crypto_generichash_final(&h, v, 32);
+    sodium_bin2hex(version, 65, v, 32);
+    return SY_OK;
+}
+
 /* Rows of imagery as JSON objects: every row (dev NULL), or those assigned to dev with their
- * manifests. */
+ * manifests (of imagery with a margin, what lies around the device's units). */
 static int rows(sy_office *o, const sy_device *dev, json_t *out)
 {
     int t = has_table(o);
@@ -716,28 +901,40 @@ static int rows(sy_office *o, const sy_device *dev, json_t *out)
     sqlite3_stmt *st;
     if (sy__prep(o,
                  "SELECT name, assign, file, version, epsg, levels, bytes, tiles, skeleton_hash,"
-                 " length(skeleton), packs, source, added FROM imagery WHERE ?1 IS NULL"
+                 " length(skeleton), packs, source, added, margin_m FROM imagery WHERE ?1 IS NULL"
                  " OR assign = '*' OR assign = ?1 OR (?2 <> '' AND assign = ?2) ORDER BY name",
                  &st))
         return SY_EIO;
     sy__bind_text(st, 1, dev ? dev->name : NULL);
     sy__bind_text(st, 2, dev ? dev->crew : "");
     int rc = SY_OK, src;
+    areas around = {0};
     while (rc == SY_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
         json_t *packs = json_loads(sy__col_text(st, 10), 0, NULL), *o1;
         if (!packs) {
             rc = sy__fail(o, SY_EIO, "imagery %s: its pack list is not JSON", sy__col_text(st, 0));
             break;
         }
-        if (dev)
+        int clipped = sqlite3_column_type(st, 13) != SQLITE_NULL;
+        if (dev) {
+            char version[65];
+            snprintf(version, sizeof version, "%s", sy__col_text(st, 3));
+            int64_t bytes = sqlite3_column_int64(st, 6);
+            if (clipped &&
+                ((rc = device_areas(o, dev, sqlite3_column_int(st, 4),
+                                    sqlite3_column_double(st, 13), &around)) != SY_OK ||
+                 (rc = select_packs(o, sy__col_text(st, 2), &around, packs, sy__col_text(st, 8),
+                                    sqlite3_column_int64(st, 9), version, &bytes)) != SY_OK)) {
+                json_decref(packs);
+                break;
+            }
             o1 = json_pack("{s:s, s:s, s:s, s:i, s:i, s:I, s:s, s:I, s:o, s:o}", "name",
-                           sy__col_text(st, 0), "file", sy__col_text(st, 2), "version",
-                           sy__col_text(st, 3), "epsg", sqlite3_column_int(st, 4), "levels",
-                           sqlite3_column_int(st, 5), "bytes",
-                           (json_int_t)sqlite3_column_int64(st, 6), "skeleton", sy__col_text(st, 8),
+                           sy__col_text(st, 0), "file", sy__col_text(st, 2), "version", version,
+                           "epsg", sqlite3_column_int(st, 4), "levels", sqlite3_column_int(st, 5),
+                           "bytes", (json_int_t)bytes, "skeleton", sy__col_text(st, 8),
                            "skeleton_bytes", (json_int_t)sqlite3_column_int64(st, 9), "packs",
                            packs, "added", sy__col_json_time(st, 12));
-        else {
+        } else {
             o1 = json_pack("{s:s, s:s, s:i, s:i, s:I, s:I, s:i, s:s, s:o, s:o}", "name",
                            sy__col_text(st, 0), "assign", sy__col_text(st, 1), "epsg",
                            sqlite3_column_int(st, 4), "levels", sqlite3_column_int(st, 5), "bytes",
@@ -746,7 +943,10 @@ static int rows(sy_office *o, const sy_device *dev, json_t *out)
                            (int)json_array_size(packs), "version", sy__col_text(st, 3), "added",
                            sy__col_json_time(st, 12), "source", sy__col_json_str(st, 11));
             json_decref(packs);
-            if (o1 && json_object_set_new(o1, "console", web_info(o->path, sy__col_text(st, 0))))
+            if (o1 && (json_object_set_new(o1, "console", web_info(o->path, sy__col_text(st, 0))) ||
+                       json_object_set_new(o1, "margin_m",
+                                           clipped ? json_real(sqlite3_column_double(st, 13))
+                                                   : json_null())))
                 rc = sy__fail(o, SY_ENOMEM, "out of memory");
         }
         if (!o1 || json_array_append_new(out, o1) != 0)
@@ -755,6 +955,7 @@ static int rows(sy_office *o, const sy_device *dev, json_t *out)
     if (rc == SY_OK && src != SQLITE_DONE)
         rc = sy__fail_db(o, "imagery");
     sqlite3_finalize(st);
+    areas_clear(&around);
     return rc;
 }
 
@@ -999,12 +1200,12 @@ int sy_office_imagery_chunk(sy_office *o, const sy_device *dev, const char *hash
     if (t <= 0)
         return t < 0 ? SY_EIO : sy__fail(o, SY_EREFUSED, "no imagery chunk %.16s...", lower);
     static const char assigned[] =
-        " AND (i.assign = '*' OR i.assign = ?2 OR (?3 <> '' AND i.assign = ?3)) LIMIT 1";
+        " AND (i.assign = '*' OR i.assign = ?2 OR (?3 <> '' AND i.assign = ?3))";
     /* a skeleton */
     sqlite3_stmt *st;
     char sql[400];
-    snprintf(sql, sizeof sql, "SELECT i.skeleton FROM imagery i WHERE i.skeleton_hash = ?1%s",
-             assigned);
+    snprintf(sql, sizeof sql,
+             "SELECT i.skeleton FROM imagery i WHERE i.skeleton_hash = ?1%s LIMIT 1", assigned);
     if (sy__prep(o, sql, &st))
         return SY_EIO;
     sy__bind_text(st, 1, lower);
@@ -1024,9 +1225,10 @@ int sy_office_imagery_chunk(sy_office *o, const sy_device *dev, const char *hash
     }
     sqlite3_finalize(st);
     /* a pack, rebuilt from the pyramid and checked against its name */
+    /* (the same tiles can be a pack of several imagery: any one the device may have will do) */
     snprintf(sql, sizeof sql,
-             "SELECT i.file, p.zoom, p.bcol, p.brow FROM imagery_packs p JOIN imagery i"
-             " ON i.name = p.name WHERE p.hash = ?1%s",
+             "SELECT i.file, p.zoom, p.bcol, p.brow, i.margin_m, i.epsg FROM imagery_packs p"
+             " JOIN imagery i ON i.name = p.name WHERE p.hash = ?1%s",
              assigned);
     if (sy__prep(o, sql, &st))
         return SY_EIO;
@@ -1034,18 +1236,38 @@ int sy_office_imagery_chunk(sy_office *o, const sy_device *dev, const char *hash
     sy__bind_text(st, 2, dev->name);
     sy__bind_text(st, 3, dev->crew);
     char *file = NULL;
-    int zoom = 0;
+    int zoom = 0, away = 0, rc = SY_OK;
     int64_t bcol = 0, brow = 0;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        file = strdup(sy__col_text(st, 0));
+    areas around = {0};
+    while (!file && rc == SY_OK && sqlite3_step(st) == SQLITE_ROW) {
         zoom = sqlite3_column_int(st, 1);
         bcol = sqlite3_column_int64(st, 2);
         brow = sqlite3_column_int64(st, 3);
+        /* imagery with a margin: only what the device's manifest lists, around its units */
+        if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+            sy_pack_grid grid;
+            double ext[4];
+            rc = device_areas(o, dev, sqlite3_column_int(st, 5), sqlite3_column_double(st, 4),
+                              &around);
+            if (rc == SY_OK)
+                rc = pyramid_grid(o, sy__col_text(st, 0), &grid);
+            if (rc != SY_OK)
+                break;
+            if (sy__pack_extent(&grid, zoom, bcol, brow, ext) != 0 || !in_areas(&around, ext)) {
+                away = 1;
+                continue;
+            }
+        }
+        if (!(file = strdup(sy__col_text(st, 0))))
+            rc = sy__fail(o, SY_ENOMEM, "out of memory");
     }
     sqlite3_finalize(st);
+    areas_clear(&around);
+    if (rc != SY_OK)
+        return rc;
     if (!file)
-        return sy__fail(o, SY_EREFUSED, "no imagery chunk %.16s... for device %s", lower,
-                        dev->name);
+        return sy__fail(o, SY_EREFUSED, "no imagery chunk %.16s... for device %s%s", lower,
+                        dev->name, away ? ": it lies away from the device's units" : "");
     char *dir = imagery_dir(o), *p = dir ? sy__str_cat(dir, "/") : NULL,
          *path = p ? sy__str_cat(p, file) : NULL;
     free(dir);
@@ -1057,7 +1279,6 @@ int sy_office_imagery_chunk(sy_office *o, const sy_device *dev, const char *hash
     char table[64], err[256] = "";
     uint8_t *b = NULL;
     size_t n = 0;
-    int rc = SY_OK;
     if (sqlite3_open_v2(path, &g, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
         sy__gpkg_tile_table(g, table, sizeof table, err, sizeof err) != 0 ||
         sy__pack_build(g, table, zoom, bcol, brow, &b, &n, err, sizeof err) != 0)

@@ -19,6 +19,7 @@
 
 #include "survey/journal.h"
 #include "survey/lifecycle.h"
+#include "survey/tasks.h"
 #include "sync/office.h"
 
 struct sy_office {
@@ -105,6 +106,14 @@ int sy__kind_changes_index(const char *kind);
 /* Index the devices that have a replica but no county index rows yet (called on open), or with
  * behind every device whose rows lag behind its replica (a restored office). */
 int sy__reindex(sy_office *o, int behind);
+
+/* ---- tasks (office_tasks.c) and imagery (office_imagery.c) -------------------------------- */
+
+/* The units assigned to dev (by its name or its crew) as the survey library reads them (out
+ * cleared by the caller with sv_task_set_clear); SY_OK, SY_EIO, SY_ENOMEM. */
+int sy__tasks_units_for(sy_office *o, const sy_device *dev, sv_task_set *out);
+/* Add the imagery tables' newer columns to an office made before them (called on open). */
+int sy__imagery_init(sy_office *o);
 
 /* ---- staff (office_users.c) ---------------------------------------------------------------- */
 

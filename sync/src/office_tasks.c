@@ -221,11 +221,11 @@ int sy_office_tasks(sy_office *o, char **out)
     return sy__json_text(o, arr, out);
 }
 
-int sy_office_tasks_for(sy_office *o, const sy_device *dev, char **body, size_t *len,
-                        char sig_hex[2 * 64 + 1])
+/* The units assigned to dev (by its name or its crew) as a FeatureCollection of their stored
+ * features, in code order (*fc, caller decrefs). */
+static int features_for(sy_office *o, const sy_device *dev, json_t **fc)
 {
-    *body = NULL;
-    *len = 0;
+    *fc = NULL;
     sqlite3_stmt *st;
     if (sy__prep(o,
                  "SELECT feature FROM tasks WHERE assign = ?1 OR (?2 <> '' AND assign = ?2)"
@@ -235,18 +235,55 @@ int sy_office_tasks_for(sy_office *o, const sy_device *dev, char **body, size_t 
     sy__bind_text(st, 1, dev->name);
     sy__bind_text(st, 2, dev->crew);
     json_t *features = json_array();
-    json_t *fc = json_pack("{s:s, s:o}", "type", "FeatureCollection", "features", features);
-    int rc = fc ? SY_OK : SY_ENOMEM, src;
+    json_t *c = json_pack("{s:s, s:o}", "type", "FeatureCollection", "features", features);
+    int rc = c ? SY_OK : sy__fail(o, SY_ENOMEM, "out of memory"), src = SQLITE_DONE;
     while (rc == SY_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
         json_t *f = json_loads(sy__col_text(st, 0), 0, NULL);
         if (!f)
             rc = sy__fail(o, SY_EIO, "a stored task feature is not JSON");
-        else
-            json_array_append_new(features, f);
+        else if (json_array_append_new(features, f) != 0)
+            rc = sy__fail(o, SY_ENOMEM, "out of memory");
     }
     if (rc == SY_OK && src != SQLITE_DONE)
         rc = sy__fail_db(o, "tasks");
     sqlite3_finalize(st);
+    if (rc == SY_OK)
+        *fc = c;
+    else
+        json_decref(c);
+    return rc;
+}
+
+int sy__tasks_units_for(sy_office *o, const sy_device *dev, sv_task_set *out)
+{
+    memset(out, 0, sizeof *out);
+    json_t *fc;
+    int rc = features_for(o, dev, &fc);
+    char *text = rc == SY_OK ? json_dumps(fc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(fc);
+    if (rc != SY_OK)
+        return rc;
+    if (!text)
+        return sy__fail(o, SY_ENOMEM, "out of memory");
+    sv_diag d = {{0}};
+    /* stored as RFC 7946 lon/lat (a projected package is converted on import): no PROJ */
+    int src = sv_tasks_parse("the stored tasks", text, strlen(text), NULL, NULL, out, &d);
+    free(text);
+    if (src != SV_OK)
+        return sy__fail(o, src == SV_ENOMEM ? SY_ENOMEM : SY_EIO, "tasks of %s: %s", dev->name,
+                        d.msg[0] ? d.msg : sv_strerror(src));
+    return SY_OK;
+}
+
+int sy_office_tasks_for(sy_office *o, const sy_device *dev, char **body, size_t *len,
+                        char sig_hex[2 * 64 + 1])
+{
+    *body = NULL;
+    *len = 0;
+    json_t *fc;
+    int rc = features_for(o, dev, &fc);
+    if (rc != SY_OK)
+        return rc;
     /* The office status of the device's units (a foreign member, signed with the package). */
     char *status = NULL;
     if (rc == SY_OK && (rc = sy_office_status_for(o, dev, &status)) == SY_OK) {

@@ -80,6 +80,59 @@ int sy__pack_blocks(sqlite3 *db, const char *table,
     return rc;
 }
 
+int sy__pack_grid(sqlite3 *db, const char *table, sy_pack_grid *g, char *err, size_t errlen)
+{
+    memset(g, 0, sizeof *g);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT min_x, max_y FROM gpkg_tile_matrix_set WHERE table_name = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, "tile matrix set", err, errlen);
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_TRANSIENT);
+    int rc = -1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        g->west = sqlite3_column_double(st, 0);
+        g->north = sqlite3_column_double(st, 1);
+        rc = 0;
+    } else {
+        snprintf(err, errlen, "no tile matrix set for %s", table);
+    }
+    sqlite3_finalize(st);
+    if (rc != 0)
+        return rc;
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT zoom_level, tile_width * pixel_x_size, tile_height * pixel_y_size"
+            " FROM gpkg_tile_matrix WHERE table_name = ?1",
+            -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, "tile matrix", err, errlen);
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_TRANSIENT);
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        int z = sqlite3_column_int(st, 0);
+        double w = sqlite3_column_double(st, 1), h = sqlite3_column_double(st, 2);
+        if (z >= 0 && z < SY_PACK_ZOOMS && w > 0 && h > 0) {
+            g->bw[z] = w * SY_PACK_BLOCK;
+            g->bh[z] = h * SY_PACK_BLOCK;
+        }
+    }
+    if (s != SQLITE_DONE)
+        rc = sql_fail(db, "tile matrix", err, errlen);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sy__pack_extent(const sy_pack_grid *g, int zoom, int64_t bcol, int64_t brow, double ext[4])
+{
+    if (zoom < 0 || zoom >= SY_PACK_ZOOMS || g->bw[zoom] <= 0)
+        return -1;
+    ext[0] = g->west + (double)bcol * g->bw[zoom];
+    ext[2] = ext[0] + g->bw[zoom];
+    ext[3] = g->north - (double)brow * g->bh[zoom];
+    ext[1] = ext[3] - g->bh[zoom];
+    return 0;
+}
+
 static void put32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v;

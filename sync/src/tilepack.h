@@ -43,6 +43,21 @@ int sy__pack_build(sqlite3 *db, const char *table, int zoom, int64_t bcol, int64
 int sy__pack_insert(sqlite3 *db, const char *table, int zoom, int64_t bcol, int64_t brow,
                     const uint8_t *p, size_t len, char *err, size_t errlen);
 
+/* Where the blocks of a tile table lie: per zoom level, the tile matrix set's west and north
+ * edges and a block's width and height, in the table's CRS as GeoPackage stores it (x east or
+ * longitude, y north or latitude). */
+#define SY_PACK_ZOOMS 64
+typedef struct sy_pack_grid {
+    double west, north;
+    double bw[SY_PACK_ZOOMS], bh[SY_PACK_ZOOMS]; /* 0: no such level */
+} sy_pack_grid;
+
+/* Read table's grid from gpkg_tile_matrix_set and gpkg_tile_matrix. 0, or -1 with err set. */
+int sy__pack_grid(sqlite3 *db, const char *table, sy_pack_grid *g, char *err, size_t errlen);
+
+/* The extent {x0, y0, x1, y1} of block (zoom, bcol, brow); -1 for a level the grid lacks. */
+int sy__pack_extent(const sy_pack_grid *g, int zoom, int64_t bcol, int64_t brow, double ext[4]);
+
 /* BLAKE2b-256 of data as 64 lowercase hex digits. */
 void sy__blake_hex(const uint8_t *data, size_t len, char hex[65]);
 

@@ -21,6 +21,7 @@
 #include "survey/state.h"
 #include "survey/tasks.h"
 #include "sync/bundle.h"
+#include "sync/imagery.h"
 #include "sync/office.h"
 #include "tablets.h"
 
@@ -347,6 +348,98 @@ static void test_tracks(sy_office *o, sv_journal *a, const sy_office_keys *ka)
     CHECK(text == NULL);
 }
 
+/* Imagery with a margin: a device's manifest lists the packs around its units, with their own
+ * version and bytes, and the office serves it those and refuses it the others by name; imagery
+ * sent whole lists and serves everything. A raster of 4096 x 2048 px at 2e-5 degrees (8 x 4
+ * blocks at its finest level) made by GDAL; one 100 m unit near its south-west corner. */
+static void test_imagery_margin(sy_office *o)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "gdal_create -q -of GTiff -outsize 4096 2048 -bands 1 -burn 77 -a_srs EPSG:4490 "
+             "-a_ullr 103.30 35.64096 103.38192 35.60 %s",
+             path_of("county.tif"));
+    CHECK_INT(system(cmd), 0);
+    static const char unit[] =
+        "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
+        "\"properties\":{\"code\":\"622901SL900001\",\"name\":\"sw\"},\"geometry\":"
+        "{\"type\":\"Polygon\",\"coordinates\":[[[103.302,35.602],[103.303,35.602],"
+        "[103.303,35.603],[103.302,35.603],[103.302,35.602]]]}}]}";
+    size_t n = 0;
+    CHECK_INT(sy_office_tasks_import_buf(o, "sw.geojson", unit, sizeof unit - 1, "边组", &n),
+              SY_OK);
+    sy_imagery_info clip, whole;
+    CHECK_INT(sy_office_imagery_add(o, path_of("county.tif"), "dom", "边组", 0, -3, &clip),
+              SY_EINVAL);
+    CHECK_INT(sy_office_imagery_add(o, path_of("county.tif"), "dom", "边组", 0, 200, &clip), SY_OK);
+    CHECK(clip.margin_m == 200);
+    CHECK_INT(
+        sy_office_imagery_add(o, path_of("county.tif"), "all", "边组", 0, SY_IMAGERY_WHOLE, &whole),
+        SY_OK);
+    CHECK(whole.margin_m < 0);
+    sy_device dev = {.name = "edge1", .crew = "边组", .device_id = "e1"};
+    char *body = NULL, sig[129];
+    size_t len = 0;
+    CHECK_INT(sy_office_imagery_for(o, &dev, &body, &len, sig), SY_OK);
+    json_t *doc = json_loads(body, 0, NULL), *items = json_object_get(doc, "imagery");
+    free(body);
+    CHECK_INT((int)json_array_size(items), 2);
+    json_t *a = json_array_get(items, 0), *d = json_array_get(items, 1); /* "all", "dom" */
+    CHECK_STR(json_string_value(json_object_get(d, "name")), "dom");
+    json_t *listed = json_object_get(d, "packs");
+    size_t kept = json_array_size(listed);
+    /* around the unit: some packs, not all; its own version and bytes */
+    CHECK(kept >= 1 && (int)kept < clip.packs);
+    CHECK_INT((int)json_array_size(json_object_get(a, "packs")), whole.packs);
+    CHECK(strcmp(json_string_value(json_object_get(d, "version")), clip.version) != 0);
+    CHECK_STR(json_string_value(json_object_get(a, "version")), whole.version);
+    CHECK(json_integer_value(json_object_get(d, "bytes")) < clip.bytes);
+    /* every pack of "dom": served when listed, refused by name otherwise (asked by another
+     * device of the crew; "all" removed first, as its packs, sent whole, are the same tiles) */
+    sy_device other = {.name = "edge2", .crew = "边组", .device_id = "e2"};
+    CHECK_INT(sy_office_imagery_remove(o, "all"), SY_OK);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    CHECK_INT(sqlite3_open(path_of("o.db"), &db), SQLITE_OK);
+    CHECK_INT(
+        sqlite3_prepare_v2(db, "SELECT hash FROM imagery_packs WHERE name = 'dom'", -1, &st, NULL),
+        SQLITE_OK);
+    int served = 0, refused = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *h = (const char *)sqlite3_column_text(st, 0);
+        int in = 0;
+        for (size_t i = 0; i < kept; i++)
+            in |= strcmp(json_string_value(json_array_get(json_array_get(listed, i), 0)), h) == 0;
+        uint8_t *data = NULL;
+        size_t dl = 0;
+        int rc = sy_office_imagery_chunk(o, &other, h, &data, &dl);
+        CHECK_INT(rc, in ? SY_OK : SY_EREFUSED);
+        if (!in)
+            CHECK(strstr(sy_office_errmsg(o), "away from the device's units") != NULL);
+        served += rc == SY_OK;
+        refused += rc == SY_EREFUSED;
+        free(data);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    CHECK_INT(served, (int)kept);
+    CHECK(refused > 0);
+    /* a device with no units: the skeleton only */
+    sy_device none = {.name = "idle", .crew = "闲组", .device_id = "i1"};
+    CHECK_INT(sy_office_imagery_remove(o, "dom"), SY_OK);
+    CHECK_INT(sy_office_imagery_add(o, path_of("county.tif"), "dom", "*", 0, 200, &clip), SY_OK);
+    CHECK_INT(sy_office_imagery_for(o, &none, &body, &len, sig), SY_OK);
+    json_decref(doc);
+    doc = json_loads(body, 0, NULL);
+    free(body);
+    d = json_array_get(json_object_get(doc, "imagery"), 0);
+    CHECK_INT((int)json_array_size(json_object_get(d, "packs")), 0);
+    CHECK(json_integer_value(json_object_get(d, "bytes")) ==
+          json_integer_value(json_object_get(d, "skeleton_bytes")));
+    json_decref(doc);
+    CHECK_INT(sy_office_imagery_remove(o, "dom"), SY_OK);
+}
+
 int main(void)
 {
     const char *fix = getenv("QJ_FIXTURES");
@@ -550,6 +643,7 @@ int main(void)
 
     test_log_atomic(o, a, &ka);
     test_tracks(o, a, &ka);
+    test_imagery_margin(o);
 
     /* Revocation refuses the device's bundles; its entries stay. */
     CHECK_INT(sy_office_device_revoke(o, "crew2"), SY_OK);

@@ -46,7 +46,12 @@ typedef struct sy_imagery_info {
     int64_t tiles;
     int packs;
     char version[65]; /* the manifest's identity: BLAKE2b-256 over its skeleton and packs */
+    double margin_m;  /* what a device receives: see sy_office_imagery_add */
 } sy_imagery_info;
+
+#define SY_IMAGERY_MARGIN_M 1000.0 /* the default margin around a crew's units */
+#define SY_IMAGERY_MARGIN_MAX 100000.0
+#define SY_IMAGERY_WHOLE (-1.0) /* margin_m: every device it is assigned to gets all of it */
 
 /*
  * Tile the raster at src (a GeoTIFF or anything GDAL reads, georeferenced) into the office's
@@ -54,17 +59,24 @@ typedef struct sy_imagery_info {
  * is in EPSG epsg when it is not 0; else in the source's CRS when that is CGCS2000 (4490 or a
  * 3-degree Gauss-Krueger zone, 4513-4554); else in the Gauss-Krueger zone of the raster's
  * centre (survey/geo.h, sv_geo_default_epsg). A new version of an existing name replaces it
- * (and its assignment). Returns SY_OK, SY_EINVAL (bad name, unreadable or ungeoreferenced
- * source: the message says which), SY_EIO.
+ * (and its assignment).
+ *
+ * A device receives the packs that lie within margin_m metres (0 to SY_IMAGERY_MARGIN_MAX) of
+ * the units assigned to it or its crew, at every level (DOMAIN.md section 10: a tablet carries
+ * only its crew's units and imagery); as its units change, its next sync fetches what it now
+ * needs and drops the rest. A device with no units gets the skeleton only. With margin_m
+ * SY_IMAGERY_WHOLE it receives the whole pyramid. Returns SY_OK, SY_EINVAL (bad name or margin,
+ * unreadable or ungeoreferenced source: the message says which), SY_EIO.
  */
 int sy_office_imagery_add(sy_office *o, const char *src, const char *name, const char *assign,
-                          int epsg, sy_imagery_info *info);
+                          int epsg, double margin_m, sy_imagery_info *info);
 
 /* Remove the imagery called name (its file too). SY_OK, SY_ENOTFOUND, SY_EIO. */
 int sy_office_imagery_remove(sy_office *o, const char *name);
 
 /* The office's imagery as a JSON array (caller frees *out): name, assign, epsg, levels, bytes,
- * tiles, packs (a count), version, added, source, and console: the console's web-mercator
+ * tiles, packs (a count), version, added, source, margin_m (null: the whole pyramid goes to
+ * every device it is assigned to), and console: the console's web-mercator
  * pyramid as {"url" (an XYZ template, "/api/v1/imagery/NAME/tiles/{z}/{x}/{y}"), "bounds"
  * ([west, south, east, north], WGS84 degrees), "minzoom", "maxzoom"}, or null while it is not
  * made. */
@@ -98,7 +110,10 @@ int sy_office_imagery_tile(const char *office_path, const char *name, int z, int
 /*
  * The signed manifest list of the imagery assigned to a device (its name, its crew or "*"):
  * {"imagery": [{"name", "file", "version", "epsg", "levels", "bytes", "skeleton" (hash),
- * "skeleton_bytes", "packs": [[hash, zoom, block column, block row, bytes], ...], "added"}]}
+ * "skeleton_bytes", "packs": [[hash, zoom, block column, block row, bytes], ...], "added"}]}:
+ * of imagery with a margin, only the packs around the device's units, and version and bytes
+ * those of that selection (the version is the BLAKE2b-256 over the skeleton's hash and the
+ * listed packs' hashes, as for the whole)
  * (caller frees *body), and the office's signature (hex) over it for the device, as for task
  * packages (docs/sync-protocol.md).
  */
@@ -106,10 +121,10 @@ int sy_office_imagery_for(sy_office *o, const sy_device *dev, char **body, size_
                           char sig_hex[2 * 64 + 1]);
 
 /*
- * The skeleton or pack whose BLAKE2b-256 is hash_hex, of imagery assigned to the device (caller
- * frees *data). A pack is rebuilt from the pyramid and re-hashed: a file changed on disk is an
- * error, never served. Returns SY_OK, SY_EREFUSED (no such piece for this device), SY_EFORMAT
- * (not a hash), SY_EIO.
+ * The skeleton or pack whose BLAKE2b-256 is hash_hex, of imagery assigned to the device and, for
+ * imagery with a margin, around its units (caller frees *data). A pack is rebuilt from the pyramid
+ * and re-hashed: a file changed on disk is an error, never served. Returns SY_OK, SY_EREFUSED (no
+ * such piece for this device), SY_EFORMAT (not a hash), SY_EIO.
  */
 int sy_office_imagery_chunk(sy_office *o, const sy_device *dev, const char *hash_hex,
                             uint8_t **data, size_t *len);
