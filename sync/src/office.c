@@ -483,6 +483,7 @@ void sy_office_close(sy_office *o)
     sodium_memzero(o->box_sk, sizeof o->box_sk);
     free(o->path);
     free(o->replicas);
+    free(o->areas.r);
     free(o);
 }
 

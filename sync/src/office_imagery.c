@@ -733,16 +733,7 @@ int sy_office_imagery_remove(sy_office *o, const char *name)
 
 /* ---- what a device receives: the imagery around its units --------------------------------- */
 
-/* Rectangles {x0, y0, x1, y1} in a pyramid's CRS (GIS order, as GeoPackage stores extents). */
-typedef struct areas {
-    double *r;
-    size_t n;
-    int epsg;
-    double margin;
-    int made;
-} areas;
-
-static void areas_clear(areas *a)
+static void areas_clear(sy__areas *a)
 {
     free(a->r);
     memset(a, 0, sizeof *a);
@@ -790,12 +781,34 @@ static int unit_area(sv_geo_src *src, const sv_geom *d, double margin, double r[
     return r[0] <= r[2];
 }
 
-/* The areas around the units assigned to dev, in EPSG epsg, margin metres wide (kept in *a for
- * the next imagery of the same CRS and margin). */
-static int device_areas(sy_office *o, const sy_device *dev, int epsg, double margin, areas *a)
+/* The areas around the units assigned to dev, in EPSG epsg (GIS order, as GeoPackage stores
+ * extents), margin metres wide: *out points at the handle's, made again only when the device,
+ * the CRS, the margin or the device's task rows changed. */
+static int device_areas(sy_office *o, const sy_device *dev, int epsg, double margin,
+                        const sy__areas **out)
 {
-    if (a->made && a->epsg == epsg && a->margin == margin)
+    *out = NULL;
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "SELECT count(*), coalesce(max(imported), 0), coalesce(sum(length(feature)), 0)"
+                 " FROM tasks WHERE assign = ?1 OR (?2 <> '' AND assign = ?2)",
+                 &st))
+        return SY_EIO;
+    sy__bind_text(st, 1, dev->name);
+    sy__bind_text(st, 2, dev->crew);
+    char tasks[80] = "";
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(tasks, sizeof tasks, "%lld/%lld/%lld", (long long)sqlite3_column_int64(st, 0),
+                 (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2));
+    sqlite3_finalize(st);
+    if (!tasks[0])
+        return sy__fail_db(o, "tasks");
+    sy__areas *a = &o->areas;
+    if (a->made && a->epsg == epsg && a->margin == margin &&
+        strcmp(a->device_id, dev->device_id) == 0 && strcmp(a->tasks, tasks) == 0) {
+        *out = a;
         return SY_OK;
+    }
     areas_clear(a);
     sv_task_set set;
     int rc = sy__tasks_units_for(o, dev, &set);
@@ -822,11 +835,14 @@ static int device_areas(sy_office *o, const sy_device *dev, int epsg, double mar
     }
     a->epsg = epsg;
     a->margin = margin;
+    snprintf(a->device_id, sizeof a->device_id, "%s", dev->device_id);
+    snprintf(a->tasks, sizeof a->tasks, "%s", tasks);
     a->made = 1;
+    *out = a;
     return SY_OK;
 }
 
-static int in_areas(const areas *a, const double ext[4])
+static int in_areas(const sy__areas *a, const double ext[4])
 {
     for (size_t i = 0; i < a->n; i++) {
         const double *r = a->r + 4 * i;
@@ -859,7 +875,7 @@ static int pyramid_grid(sy_office *o, const char *file, sy_pack_grid *grid)
 
 /* Keep in packs ([[hash, zoom, bcol, brow, bytes], ...], in order) those around the device's
  * units (a), and give the version and bytes of what is left with the skeleton. */
-static int select_packs(sy_office *o, const char *file, const areas *a, json_t *packs,
+static int select_packs(sy_office *o, const char *file, const sy__areas *a, json_t *packs,
                         const char *skel_hash, int64_t skel_bytes, char version[65], int64_t *bytes)
 {
     sy_pack_grid grid;
@@ -908,7 +924,7 @@ static int rows(sy_office *o, const sy_device *dev, json_t *out)
     sy__bind_text(st, 1, dev ? dev->name : NULL);
     sy__bind_text(st, 2, dev ? dev->crew : "");
     int rc = SY_OK, src;
-    areas around = {0};
+    const sy__areas *around = NULL;
     while (rc == SY_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
         json_t *packs = json_loads(sy__col_text(st, 10), 0, NULL), *o1;
         if (!packs) {
@@ -923,7 +939,7 @@ static int rows(sy_office *o, const sy_device *dev, json_t *out)
             if (clipped &&
                 ((rc = device_areas(o, dev, sqlite3_column_int(st, 4),
                                     sqlite3_column_double(st, 13), &around)) != SY_OK ||
-                 (rc = select_packs(o, sy__col_text(st, 2), &around, packs, sy__col_text(st, 8),
+                 (rc = select_packs(o, sy__col_text(st, 2), around, packs, sy__col_text(st, 8),
                                     sqlite3_column_int64(st, 9), version, &bytes)) != SY_OK)) {
                 json_decref(packs);
                 break;
@@ -955,7 +971,6 @@ static int rows(sy_office *o, const sy_device *dev, json_t *out)
     if (rc == SY_OK && src != SQLITE_DONE)
         rc = sy__fail_db(o, "imagery");
     sqlite3_finalize(st);
-    areas_clear(&around);
     return rc;
 }
 
@@ -1238,7 +1253,7 @@ int sy_office_imagery_chunk(sy_office *o, const sy_device *dev, const char *hash
     char *file = NULL;
     int zoom = 0, away = 0, rc = SY_OK;
     int64_t bcol = 0, brow = 0;
-    areas around = {0};
+    const sy__areas *around = NULL;
     while (!file && rc == SY_OK && sqlite3_step(st) == SQLITE_ROW) {
         zoom = sqlite3_column_int(st, 1);
         bcol = sqlite3_column_int64(st, 2);
@@ -1253,7 +1268,7 @@ int sy_office_imagery_chunk(sy_office *o, const sy_device *dev, const char *hash
                 rc = pyramid_grid(o, sy__col_text(st, 0), &grid);
             if (rc != SY_OK)
                 break;
-            if (sy__pack_extent(&grid, zoom, bcol, brow, ext) != 0 || !in_areas(&around, ext)) {
+            if (sy__pack_extent(&grid, zoom, bcol, brow, ext) != 0 || !in_areas(around, ext)) {
                 away = 1;
                 continue;
             }
@@ -1262,7 +1277,6 @@ int sy_office_imagery_chunk(sy_office *o, const sy_device *dev, const char *hash
             rc = sy__fail(o, SY_ENOMEM, "out of memory");
     }
     sqlite3_finalize(st);
-    areas_clear(&around);
     if (rc != SY_OK)
         return rc;
     if (!file)

@@ -22,6 +22,19 @@
 #include "survey/tasks.h"
 #include "sync/office.h"
 
+/* The areas around one device's units that office_imagery.c made last (in one CRS, with one
+ * margin) and the fingerprint of the task rows they were made from: the chunk requests of a sync
+ * reuse them (PROJ and the parse of the units cost milliseconds a time). */
+typedef struct sy__areas {
+    double *r; /* n rectangles {x0, y0, x1, y1} in the CRS */
+    size_t n;
+    int epsg;
+    double margin;
+    char device_id[33];
+    char tasks[80]; /* the device's task rows: count, newest import, total length */
+    int made;
+} sy__areas;
+
 struct sy_office {
     sqlite3 *db;
     char *path;     /* the office database */
@@ -35,6 +48,7 @@ struct sy_office {
     FILE *log;
     char errmsg[512];
     int reader; /* a read-only handle (sy_office_open_reader): it never brings an index up */
+    sy__areas areas;
 };
 
 /* ---- errors and the event log (office.c) ------------------------------------------------------
