@@ -50,6 +50,13 @@
         status: ['结果', 'Answer'],
         value: ['更正值', 'Corrected value'],
         cases: ['审核案例', 'Review cases'],
+        attachments: ['附件（扫描件与照片）', 'Attachments (scans and photos)'],
+        what_file: ['文件内容', 'What it is'],
+        file: ['文件', 'File'],
+        view: ['预览', 'Preview'],
+        size: ['大小', 'Size'],
+        do_attach: ['添加附件', 'Attach the file'],
+        added_by: ['添加人', 'Added by'],
         subject: ['对象', 'Subject'],
         kind: ['类型', 'Kind'],
         detail: ['详情', 'Detail'],
@@ -159,7 +166,8 @@
         notice: ['公告', 'notice'],
         objection: ['异议', 'objection'],
         review: ['审核决定', 'review decision'],
-        'settle-dispute': ['争议处理', 'dispute settled']
+        'settle-dispute': ['争议处理', 'dispute settled'],
+        attach: ['附件', 'file attached']
     };
     var DEVICE_COLOURS = ['#1565c0', '#ad1457', '#6a1b9a', '#00838f', '#ef6c00', '#4e342e'];
 
@@ -210,7 +218,13 @@
                  rights: ['权利内容', 'rights'], manager: ['管理者', 'manager'] },
         answer: { confirmed: ['已确认', 'confirmed'], corrected: ['已更正', 'corrected'],
                   disputed: ['有争议', 'disputed'] },
-        case_status: { open: ['待审核', 'open'], resolved: ['已处理', 'decided'] }
+        case_status: { open: ['待审核', 'open'], resolved: ['已处理', 'decided'] },
+        /* what a file kept with the unit is (SV_ATTACH_WHATS) */
+        what: { signed_form: ['指界签章表（签字页）', 'signed boundary forms'],
+                agreement: ['权属界线协议书', 'boundary agreement'],
+                dispute_statement: ['权属争议原由书', 'dispute statement'],
+                notice: ['通知书或公告', 'notice served or posted'],
+                photo: ['现场照片', 'site photo'], other: ['其他', 'other'] }
     };
     function code(kind, v) {
         var t = CODES[kind] && Object.prototype.hasOwnProperty.call(CODES[kind], v) ? CODES[kind][v] : null;
@@ -574,6 +588,77 @@
         add(root, table([tr('device'), tr('target'), tr('text'), tr('time')], nrow, 'data notes'));
     }
 
+    /* The files the office keeps with the unit (scans of the signed paper forms, photos): images
+     * shown small, each opening whole; a reviewer attaches another (POST
+     * /api/v1/units/CODE/attachments, the file as the body). */
+    function renderAttachments(root, u, reload) {
+        add(root, el('h3', tr('attachments')));
+        var rows = (u.attachments || []).map(function (a) {
+            var url = '/api/v1/attachments/' + encodeURIComponent(a.sha256);
+            var open = link(url, a.name);
+            open.target = '_blank';
+            open.rel = 'noopener';
+            var view = null;
+            if (a.type === 'image/jpeg' || a.type === 'image/png') {
+                view = link(url, null);
+                view.target = '_blank';
+                view.rel = 'noopener';
+                var img = add(view, el('img', null, 'thumb'));
+                img.src = url;
+                img.alt = a.name;
+                img.loading = 'lazy';
+            }
+            return [show(a.time), code('what', a.what), open, view,
+                    Math.max(1, Math.round(a.bytes / 1024)) + ' KB', a.by, a.note];
+        });
+        add(root, table([tr('time'), tr('what_file'), tr('file'), tr('view'), tr('size'), tr('added_by'),
+                         tr('note')], rows, 'data attachments'));
+        if (!canDecide())
+            return;
+        var f = add(root, el('form', null, 'action'));
+        f.id = 'attach-form';
+        var lw = add(f, el('label', tr('what_file') + ' '));
+        var what = add(lw, el('select'));
+        what.name = 'what';
+        Object.keys(CODES.what).forEach(function (k) {
+            var o = add(what, el('option', code('what', k)));
+            o.value = k;
+        });
+        var lf = add(f, el('label', tr('file') + ' '));
+        var file = add(lf, el('input'));
+        file.type = 'file';
+        file.name = 'file';
+        file.accept = '.pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png';
+        file.required = true;
+        var ln = add(f, el('label', tr('note') + ' '));
+        var note = add(ln, el('input'));
+        note.name = 'note';
+        var b = add(f, el('button', tr('do_attach')));
+        b.type = 'submit';
+        f.addEventListener('submit', function (ev) {
+            ev.preventDefault();
+            var fl = file.files[0];
+            if (!fl)
+                return;
+            var q = new URLSearchParams();
+            q.set('what', what.value);
+            q.set('name', fl.name);
+            if (note.value !== '')
+                q.set('note', note.value);
+            b.disabled = true;
+            fetch('/api/v1/units/' + encodeURIComponent(u.code) + '/attachments?' + q.toString(), {
+                method: 'POST', credentials: 'same-origin', body: fl,
+                headers: { 'Content-Type': 'application/octet-stream', 'X-CSRF-Token': me ? me.csrf : '' }
+            }).then(function (r) {
+                return r.json().catch(function () { return null; }).then(function (j) {
+                    if (!r.ok)
+                        throw new Error(errorText(j, r.status));
+                    reload(tr('done'), false);
+                });
+            }).catch(function (e) { b.disabled = false; reload(tr('failed') + e.message, true); });
+        });
+    }
+
     function actionForm(root, code, name, fields, reload) {
         var f = add(root, el('form', null, 'action'));
         f.id = 'act-' + name;
@@ -740,6 +825,7 @@
         add(root, table([tr('device'), tr('field'), tr('status'), tr('value'), tr('note'),
                          tr('time')], vrow, 'data verifications'));
         renderRecords(root, u.devices);
+        renderAttachments(root, u, reload);
         add(root, el('h3', tr('cases')));
         add(root, table([tr('case_no'), tr('subject'), tr('kind'), tr('detail'), tr('status'),
                          tr('note')], u.cases.map(function (c) {

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "survey/export.h"
+#include "survey/fileio.h"
 #include "survey/lifecycle.h"
 #include "sync/bundle.h"
 #include "sync/imagery.h"
@@ -1021,6 +1022,148 @@ static int dispute_settle(int argc, char **argv)
     return code;
 }
 
+/* ---- files kept with units (scans of the signed forms, photos) ------------------------------ */
+
+static int attach_what_ok(const char *w)
+{
+    static const char *const whats[] = {SV_ATTACH_WHATS};
+    for (size_t i = 0; i < sizeof whats / sizeof whats[0]; i++)
+        if (strcmp(w, whats[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The whole of a file of at most max bytes (caller frees *out); -1 with errno, or E2BIG. */
+static int read_small(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    uint8_t *b = malloc(max + 1);
+    size_t n = b ? fread(b, 1, max + 1, f) : 0;
+    int bad = !b || ferror(f);
+    fclose(f);
+    if (bad || n > max) {
+        free(b);
+        errno = bad ? (b ? EIO : ENOMEM) : E2BIG;
+        return -1;
+    }
+    *out = b;
+    *len = n;
+    return 0;
+}
+
+static int unit_attach(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1}, {"--by", 1}, {"--file", 1}, {"--what", 1}, {"--note", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *unit = get(&a, "--unit"), *by = get(&a, "--by"), *file = get(&a, "--file");
+    const char *what = get(&a, "--what"), *note = get(&a, "--note");
+    if (!unit || !by || !file || !what)
+        return die(EXIT_USAGE,
+                   "unit attach needs --unit CODE --by NAME --file SCAN.pdf|.jpg|.png"
+                   " --what signed_form|agreement|dispute_statement|notice|photo|other");
+    if (!attach_what_ok(what))
+        return die(EXIT_USAGE,
+                   "--what: signed_form, agreement, dispute_statement, notice, photo or other, "
+                   "not '%s'",
+                   what);
+    uint8_t *data;
+    size_t len;
+    if (read_small(file, SV_ATTACH_MAX_BYTES, &data, &len) != 0)
+        return die(EXIT_FAIL, "%s: %s", file,
+                   errno == E2BIG ? "larger than an attachment may be (32 MiB)" : strerror(errno));
+    sy_office *o;
+    if (open_office(a.pos[0], &o)) {
+        free(data);
+        return open_failed(a.pos[0]);
+    }
+    char sha[65];
+    int rc = sy_office_unit_attach(o, unit, by, what, file, note, data, len, sha, NULL, 0);
+    free(data);
+    if (rc != SY_OK)
+        return office_fail(o);
+    const char *base = strrchr(file, '/');
+    printf("unit %s: %s attached by %s as %s (%zu bytes, sha256 %s)\n", unit,
+           base ? base + 1 : file, by, what, len, sha);
+    char detail[300];
+    snprintf(detail, sizeof detail, "%s %s (sha256 %.16s...)", what, base ? base + 1 : file, sha);
+    int code = audited(o, sy_office_audit(o, by, "unit.attach", unit, detail, NULL));
+    sy_office_close(o);
+    return code;
+}
+
+/* Save the unit's files into dir, each under the name it had (a second file of the same name
+ * gets its hash's first digits before it); an existing file is never overwritten. */
+static int save_attachments(sy_office *o, const json_t *rows, const char *dir)
+{
+    size_t i;
+    const json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        const char *sha = jstr(r, "sha256", ""), *name = jstr(r, "name", "file");
+        uint8_t *data;
+        size_t len;
+        char type[32];
+        if (sy_office_attachment(o, sha, &data, &len, type) != SY_OK)
+            return die(EXIT_FAIL, "%s", sy_office_errmsg(o));
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        if (access(path, F_OK) == 0)
+            snprintf(path, sizeof path, "%s/%.8s-%s", dir, sha, name);
+        int bad = sv_file_write_atomic(path, data, len, 0644, 1); /* never over a file */
+        free(data);
+        if (bad != 0)
+            return die(EXIT_FAIL, "%s: %s", path, strerror(errno));
+        printf("%s\n", path);
+    }
+    return 0;
+}
+
+static int unit_attachments(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1}, {"--json", 0}, {"--save", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *unit = get(&a, "--unit"), *save = get(&a, "--save");
+    if (!unit)
+        return die(EXIT_USAGE, "unit attachments needs --unit CODE");
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return open_failed(a.pos[0]);
+    char *text = NULL;
+    json_t *rows;
+    int code = listing(o, sy_office_unit_attachments(o, unit, &text), &text, &rows);
+    if (code)
+        return code;
+    if (save) {
+        code = save_attachments(o, rows, save);
+    } else if (get(&a, "--json")) {
+        print_json(rows);
+        rows = NULL;
+    } else {
+        size_t i;
+        const json_t *r;
+        if (json_array_size(rows) == 0)
+            printf("unit %s has no attachments\n", unit);
+        json_array_foreach(rows, i, r)
+        {
+            printf("%s %-17s %s%*s %9lld %-15s %s%s%s\n", jstr(r, "time", ""), jstr(r, "what", ""),
+                   COL(jstr(r, "by", ""), 10), jint(r, "bytes"), jstr(r, "type", ""),
+                   jstr(r, "name", ""), json_string_value(json_object_get(r, "note")) ? ": " : "",
+                   jstr(r, "note", ""));
+        }
+    }
+    json_decref(rows);
+    sy_office_close(o);
+    return code;
+}
+
 static int cmd_disputes(int argc, char **argv)
 {
     opt opts[] = {{"--json", 0}, {NULL}};
@@ -1461,6 +1604,9 @@ static const char USAGE[] =
     "  quejie-office review list OFFICE_DB [--json] [--all]\n"
     "  quejie-office review resolve OFFICE_DB ID [--accept a|b|neither --by NAME] [--note TEXT]\n"
     "  quejie-office units OFFICE_DB [--json]\n"
+    "  quejie-office unit attach OFFICE_DB --unit CODE --by NAME --file FILE --what WHAT\n"
+    "                [--note TEXT]\n"
+    "  quejie-office unit attachments OFFICE_DB --unit CODE [--json] [--save DIR]\n"
     "  quejie-office unit return|accept OFFICE_DB --unit CODE --by NAME [--note TEXT]\n"
     "  quejie-office unit notice OFFICE_DB --unit CODE --by NAME --from DATE --to DATE\n"
     "  quejie-office unit objection OFFICE_DB --unit CODE --by NAME --note TEXT\n"
@@ -1524,6 +1670,8 @@ int main(int argc, char **argv)
                 {"unit", "accept", unit_accept},
                 {"unit", "notice", unit_notice},
                 {"unit", "objection", unit_objection},
+                {"unit", "attach", unit_attach},
+                {"unit", "attachments", unit_attachments},
                 {"dispute", "settle", dispute_settle},
                 {"user", "add", user_add},
                 {"user", "passwd", user_passwd},

@@ -214,6 +214,58 @@ int sv_life_allows(const sv_life_facts *f, const char *action, const char *from,
 
 /* ---- the decision entry ------------------------------------------------------------------- */
 
+const char *sv_attach_type(const uint8_t *b, size_t n)
+{
+    if (n >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff)
+        return "image/jpeg";
+    if (n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return "image/png";
+    if (n >= 5 && memcmp(b, "%PDF-", 5) == 0)
+        return "application/pdf";
+    return NULL;
+}
+
+int sv_decision_moves_unit(const char *action)
+{
+    static const char *const moving[] = {SV_DECISION_RETURN, SV_DECISION_ACCEPT, SV_DECISION_NOTICE,
+                                         SV_DECISION_OBJECTION};
+    for (size_t i = 0; action && i < sizeof moving / sizeof moving[0]; i++)
+        if (strcmp(action, moving[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int attach_what_ok(const char *w)
+{
+    static const char *const whats[] = {SV_ATTACH_WHATS};
+    for (size_t i = 0; w && i < sizeof whats / sizeof whats[0]; i++)
+        if (strcmp(w, whats[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* A file's name as it may be shown and sent in a header: UTF-8 text without a path or control
+ * characters. */
+static int file_name_ok(const char *s)
+{
+    if (!s || !*s || !sv_utf8_valid(s, strlen(s)))
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
+            return 0;
+    return 1;
+}
+
+static int sha256_hex_ok(const char *s)
+{
+    if (!s || strlen(s) != 64)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return 0;
+    return 1;
+}
+
 /* Each text of a decision within the journal's limits (survey/limits.h): 0, or 1 with why. */
 static int decision_texts_fit(const sv_decision *d, char *why, size_t len)
 {
@@ -223,7 +275,8 @@ static int decision_texts_fit(const sv_decision *d, char *why, size_t len)
     } t[] = {{"who decided", d->by, SV_LIMIT_NAME_CHARS},
              {"the note", d->note, SV_LIMIT_TEXT_CHARS},
              {"the outcome", d->outcome, SV_LIMIT_TEXT_CHARS},
-             {"the document's number", d->number, SV_LIMIT_NAME_CHARS}};
+             {"the document's number", d->number, SV_LIMIT_NAME_CHARS},
+             {"the file's name", d->file_name, SV_LIMIT_NAME_CHARS}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         size_t n = t[i].text ? sv_text_chars(t[i].text) : 0;
         if (n > t[i].max) {
@@ -246,10 +299,24 @@ int sv_decision_check(const sv_decision *d, char *why, size_t len)
         return WHY("no unit");
     int review = is(d->action, SV_DECISION_REVIEW);
     int settle = is(d->action, SV_DECISION_SETTLE_DISPUTE);
-    if (!review && !settle && !is(d->action, SV_DECISION_RETURN) &&
-        !is(d->action, SV_DECISION_ACCEPT) && !is(d->action, SV_DECISION_NOTICE) &&
-        !is(d->action, SV_DECISION_OBJECTION))
+    int attach = is(d->action, SV_DECISION_ATTACH);
+    if (!review && !settle && !attach && !sv_decision_moves_unit(d->action))
         return WHY("unknown action '%s'", d->action);
+    if (attach && !sha256_hex_ok(d->file_sha256))
+        return WHY("an attachment names its file by 64 lowercase hex digits of SHA-256");
+    if (attach && !(is(d->file_type, "image/jpeg") || is(d->file_type, "image/png") ||
+                    is(d->file_type, "application/pdf")))
+        return WHY("an attachment is a JPEG, PNG or PDF file, not '%s'",
+                   d->file_type ? d->file_type : "");
+    if (attach && (d->file_bytes <= 0 || d->file_bytes > (int64_t)SV_ATTACH_MAX_BYTES))
+        return WHY("an attachment is 1 byte to %u MiB", SV_ATTACH_MAX_BYTES / (1024u * 1024u));
+    if (attach && !file_name_ok(d->file_name))
+        return WHY("an attachment needs its file's name (UTF-8 text without a path or control "
+                   "characters)");
+    if (attach && !attach_what_ok(d->what))
+        return WHY("an attachment is signed_form, agreement, dispute_statement, notice, photo or "
+                   "other, not '%s'",
+                   d->what ? d->what : "");
     /* A return's note is asked for by the console but not required: the command line's form
      * (`unit return ... [--note TEXT]`) is a contract county scripts rely on. */
     if (is(d->action, SV_DECISION_OBJECTION) && !(d->note && *d->note))
@@ -304,6 +371,16 @@ static int do_decision(sv_journal *j, const sv_decision *d, int64_t *seq)
             sv__json_set_str(p, "device", d->device_id);
             json_object_set_new(p, "entry", json_integer(d->entry_seq));
         }
+    }
+    if (is(d->action, SV_DECISION_ATTACH)) {
+        json_t *f =
+            json_pack("{s:s, s:s, s:I, s:s}", "sha256", d->file_sha256, "type", d->file_type,
+                      "bytes", (json_int_t)d->file_bytes, "name", d->file_name);
+        if (!f || json_object_set_new(p, "file", f) != 0) {
+            json_decref(p);
+            return sv__journal_fail(j, SV_ENOMEM, "out of memory");
+        }
+        sv__json_set_str(p, "what", d->what);
     }
     if (settle) {
         sv__json_set_str(p, "device", d->device_id);

@@ -58,6 +58,7 @@
 #define READERS 4                                 /* read-only connections for the console */
 #define CONSOLE_MAX_BODY (64u * 1024u)            /* a console or API request body */
 #define TASKS_MAX_BODY (32u * 1024u * 1024u)      /* POST /api/v1/tasks: a package */
+#define ATTACH_MAX_BODY SV_ATTACH_MAX_BYTES       /* POST /api/v1/units/CODE/attachments */
 #define IMAGERY_MAX_BODY (512ull * 1024u * 1024u) /* POST /api/v1/imagery, spooled */
 #define KEPT_DRIFT_MS 1000 /* a kept listing may lag this far behind what tablets send */
 /* An announced body over its bound, from a client that does not wait for "100 Continue", is
@@ -1241,6 +1242,66 @@ static enum MHD_Result h_unit_settle(ctx *x)
     return reply_json(x->c, MHD_HTTP_OK, ans);
 }
 
+/*
+ * POST /api/v1/units/CODE/attachments?what=WHAT&name=FILE[&note=TEXT], the file as the body: a
+ * scan or photo the office keeps with the unit (sy_office_unit_attach).
+ */
+static enum MHD_Result h_unit_attach(ctx *x)
+{
+    const char *what = query(x, "what"), *name = query(x, "name"), *note = query(x, "note");
+    if (!what || !*what || !name || !*name)
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
+                           "?what=signed_form|agreement|dispute_statement|notice|photo|other and "
+                           "?name=FILE needed, the file as the body");
+    const char *code = x->param[0];
+    char err[512] = "", sha[65] = "", detail[300];
+    pthread_mutex_lock(&x->s->lock);
+    int rc = sy_office_unit_attach(x->s->o, code, x->sess.user, what, name, note, x->r->body,
+                                   x->r->len, sha, err, sizeof err);
+    if (rc == SY_OK) {
+        snprintf(detail, sizeof detail, "%s %s (sha256 %.16s...)", what, name, sha);
+        sy_office_audit(x->s->o, x->sess.user, "unit.attach", code, detail, x->ip);
+    }
+    pthread_mutex_unlock(&x->s->lock);
+    if (rc != SY_OK) {
+        logline(x->s, "unit.attach refused from %s (%s): %s", x->ip, x->sess.user, err);
+        return reply_error_c(x->s, x->c, status_of(rc), rc == SY_ENOTFOUND ? "no_unit" : NULL, err);
+    }
+    logline(x->s, "unit.attach: unit %s %s by %s from %s", code, detail, x->sess.user, x->ip);
+    return reply_json(x->c, MHD_HTTP_OK,
+                      json_pack("{s:b, s:s, s:s, s:s, s:s, s:I}", "ok", 1, "unit", code, "what",
+                                what, "sha256", sha, "name", name, "bytes", (json_int_t)x->r->len));
+}
+
+/* GET /api/v1/attachments/SHA256: the file's bytes, an image shown in the page, a PDF saved. */
+static enum MHD_Result h_attachment(ctx *x)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    char type[32], msg[512];
+    int i = reader_get(x->s), rc = SY_EIO;
+    if (i >= 0) {
+        rc = sy_office_attachment(x->s->reader[i], x->param[0], &data, &len, type);
+        snprintf(msg, sizeof msg, "%s", sy_office_errmsg(x->s->reader[i]));
+        pthread_mutex_unlock(&x->s->reader_lock[i]);
+    }
+    if (rc == SY_EIO) {
+        pthread_mutex_lock(&x->s->lock);
+        rc = sy_office_attachment(x->s->o, x->param[0], &data, &len, type);
+        snprintf(msg, sizeof msg, "%s", sy_office_errmsg(x->s->o));
+        pthread_mutex_unlock(&x->s->lock);
+    }
+    if (rc != SY_OK)
+        return reply_error(x->s, x->c, rc == SY_EINVAL ? MHD_HTTP_BAD_REQUEST : status_of(rc), msg);
+    const char *h[] = {"Content-Disposition",
+                       strcmp(type, "application/pdf") == 0 ? "attachment" : "inline",
+                       /* named by its content: it never changes; the session's own */
+                       "Cache-Control", "private, max-age=86400, immutable", NULL};
+    enum MHD_Result r = reply_h(x->c, MHD_HTTP_OK, type, data, len, h);
+    free(data);
+    return r;
+}
+
 static enum MHD_Result h_review_resolve(ctx *x)
 {
     char *end;
@@ -2285,6 +2346,17 @@ static enum MHD_Result h_api_unit(ctx *x)
     return reply_text_json(x->c, t);
 }
 
+static enum MHD_Result h_unit_attachments(ctx *x)
+{
+    char *t = NULL, msg[512];
+    int rc = read_call_arg(x->s, sy_office_unit_attachments, x->param[0], &t, msg);
+    if (rc == SY_ENOTFOUND)
+        return reply_error_c(x->s, x->c, MHD_HTTP_NOT_FOUND, "no_unit", msg);
+    if (rc != SY_OK)
+        return reply_error(x->s, x->c, status_of(rc), msg);
+    return reply_text_json(x->c, t);
+}
+
 /* The walks recorded on ?date=YYYY-MM-DD (default today) for the overview map. */
 static enum MHD_Result h_api_tracks(ctx *x)
 {
@@ -2346,6 +2418,9 @@ static const route ROUTES[] = {
     {POST, "/api/v1/units/*/notice", h_unit_notice, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
     {POST, "/api/v1/units/*/objection", h_unit_objection, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
     {POST, "/api/v1/units/*/settle-dispute", h_unit_settle, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
+    {POST, "/api/v1/units/*/attachments", h_unit_attach, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
+    {GET, "/api/v1/units/*/attachments", h_unit_attachments, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
+    {GET, "/api/v1/attachments/*", h_attachment, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
     {GET, "/api/v1/review", h_api_review, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
     {POST, "/api/v1/review/*/resolve", h_review_resolve, AUTH_STAFF, SY_ROLE_REVIEWER, 1, 0},
     {GET, "/api/v1/devices", h_api_devices, AUTH_STAFF, SY_ROLE_VIEWER, 0, 0},
@@ -2585,6 +2660,13 @@ static size_t upload_limit(const char *url, const char *method)
         return TASKS_MAX_BODY;
     if (strcmp(url, "/api/v1/imagery") == 0)
         return (size_t)IMAGERY_MAX_BODY;
+    /* /api/v1/units/CODE/attachments */
+    static const char pre[] = "/api/v1/units/", suf[] = "/attachments";
+    size_t n = strlen(url);
+    if (n > sizeof pre - 1 + sizeof suf - 1 && strncmp(url, pre, sizeof pre - 1) == 0 &&
+        strcmp(url + n - (sizeof suf - 1), suf) == 0 &&
+        !memchr(url + sizeof pre - 1, '/', n - (sizeof pre - 1) - (sizeof suf - 1)))
+        return ATTACH_MAX_BODY;
     return 0;
 }
 
@@ -2716,8 +2798,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 peer(c, ip, sizeof ip);
                 logline(s, "refused %s %s from %s: body of %s bytes is over the limit", method, url,
                         ip, cl);
-                const char *why = r->max == CONSOLE_MAX_BODY ? "request body over 64 KiB"
-                                  : r->max == TASKS_MAX_BODY ? "task package over 32 MiB"
+                const char *why = r->max == CONSOLE_MAX_BODY          ? "request body over 64 KiB"
+                                  : strcmp(url, "/api/v1/tasks") == 0 ? "task package over 32 MiB"
+                                  : r->max == ATTACH_MAX_BODY         ? "attachment over 32 MiB"
                                   : r->spool
                                       ? "raster over 512 MiB"
                                       : "request body over 9 MiB (a bundle is at most 8 MiB "

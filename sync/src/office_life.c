@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "office_int.h"
@@ -48,7 +49,15 @@ static const char LIFE_SQL[] =
     "  last_seq INTEGER NOT NULL, last_time INTEGER NOT NULL, arrived INTEGER NOT NULL,"
     "  work_arrived INTEGER NOT NULL DEFAULT 0, complete INTEGER NOT NULL DEFAULT 0,"
     "  complete_after TEXT NOT NULL DEFAULT '', PRIMARY KEY (unit, device_id));"
-    "CREATE TABLE IF NOT EXISTS life_indexed(device_id TEXT PRIMARY KEY, seq INTEGER NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS life_indexed(device_id TEXT PRIMARY KEY, seq INTEGER NOT NULL);"
+    /* the files the office keeps with units (decisions "attach"): the bytes by SHA-256, and
+     * the decisions' index */
+    "CREATE TABLE IF NOT EXISTS attachments(sha256 TEXT PRIMARY KEY, type TEXT NOT NULL,"
+    "  bytes INTEGER NOT NULL, data BLOB NOT NULL, added INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS unit_attachments(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
+    "  unit TEXT NOT NULL, by TEXT NOT NULL, what TEXT NOT NULL, name TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL, type TEXT NOT NULL, bytes INTEGER NOT NULL, note TEXT);"
+    "CREATE INDEX IF NOT EXISTS unit_attachments_unit ON unit_attachments(unit, seq);";
 
 /* ---- the office's journal -------------------------------------------------------------------- */
 
@@ -81,7 +90,7 @@ static int decisions_open(sy_office *o, sv_journal **j)
 
 typedef struct index_ctx {
     sy_office *o;
-    sqlite3_stmt *ins, *resolve;
+    sqlite3_stmt *ins, *resolve, *attach;
     int rc;
 } index_ctx;
 
@@ -125,6 +134,23 @@ static int index_decision(const sv_entry *e, void *vctx)
         sqlite3_bind_int64(c->resolve, 3, cid);
         src = sqlite3_step(c->resolve);
     }
+    json_t *file = json_object_get(p, "file");
+    if (src == SQLITE_DONE && action && strcmp(action, SV_DECISION_ATTACH) == 0 &&
+        json_is_object(file)) {
+        sqlite3_stmt *a = c->attach;
+        sqlite3_reset(a);
+        sqlite3_bind_int64(a, 1, e->seq);
+        sqlite3_bind_int64(a, 2, e->time_ms);
+        sy__bind_text(a, 3, json_string_value(json_object_get(p, "unit")));
+        sy__bind_text(a, 4, json_string_value(json_object_get(p, "by")));
+        sy__bind_text(a, 5, json_string_value(json_object_get(p, "what")));
+        sy__bind_text(a, 6, json_string_value(json_object_get(file, "name")));
+        sy__bind_text(a, 7, json_string_value(json_object_get(file, "sha256")));
+        sy__bind_text(a, 8, json_string_value(json_object_get(file, "type")));
+        sqlite3_bind_int64(a, 9, json_integer_value(json_object_get(file, "bytes")));
+        sy__bind_text(a, 10, note);
+        src = sqlite3_step(a);
+    }
     json_decref(p);
     if (src != SQLITE_DONE) {
         c->rc = sy__fail_db(c->o, "decision index");
@@ -143,7 +169,7 @@ static int index_decisions(sy_office *o, sv_journal *j)
     sqlite3_finalize(st);
     if (have >= sv_journal_last_seq(j))
         return SY_OK;
-    index_ctx c = {o, NULL, NULL, SY_OK};
+    index_ctx c = {o, NULL, NULL, NULL, SY_OK};
     if (sy__prep(o,
                  "INSERT OR REPLACE INTO office_decisions(seq, time, unit, action, by, note,"
                  " case_id, accept, chosen_device, chosen_seq, date_from, date_to)"
@@ -153,13 +179,20 @@ static int index_decisions(sy_office *o, sv_journal *j)
         sy__prep(o,
                  "UPDATE review SET status = 'resolved', resolved = ?, note = ?"
                  " WHERE id = ? AND status = 'open'",
-                 &c.resolve)) {
+                 &c.resolve) ||
+        sy__prep(o,
+                 "INSERT OR REPLACE INTO unit_attachments(seq, time, unit, by, what, name, sha256,"
+                 " type, bytes, note) VALUES (?, ?, coalesce(?, ''), coalesce(?, ''),"
+                 " coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), ?, ?)",
+                 &c.attach)) {
         sqlite3_finalize(c.ins);
+        sqlite3_finalize(c.resolve);
         return SY_EIO;
     }
     int src = sv_journal_foreach(j, have + 1, index_decision, &c);
     sqlite3_finalize(c.ins);
     sqlite3_finalize(c.resolve);
+    sqlite3_finalize(c.attach);
     if (c.rc != SY_OK)
         return c.rc;
     if (src != SV_OK)
@@ -762,7 +795,9 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
         rc = sy__prep(o,
                       "SELECT unit, action, note, by, time, date_from, date_to FROM"
                       " office_decisions d WHERE seq = (SELECT max(seq) FROM office_decisions"
-                      " e WHERE e.unit = d.unit AND e.action NOT IN ('review', 'settle-dispute'))"
+                      " e WHERE e.unit = d.unit AND e.action IN ('" SV_DECISION_RETURN
+                      "', '" SV_DECISION_ACCEPT "', '" SV_DECISION_NOTICE
+                      "', '" SV_DECISION_OBJECTION "'))" /* sv_decision_moves_unit's */
                       " AND " UNIT_FILTER("unit"),
                       &st);
     if (rc == SY_OK) {
@@ -1433,6 +1468,140 @@ int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute
     sy__logf(o, "unit %s: dispute %s settled by %s (%s %s, decision %lld): %s", code, dispute, by,
              doc, number, (long long)seq, outcome);
     return SY_OK;
+}
+
+/* ---- files kept with units ------------------------------------------------------------------- */
+
+/* Keep the bytes under their hash (once: the same scan attached twice is stored once), committed
+ * before the decision that names them is recorded: a decision never names bytes the office
+ * lacks, and bytes no decision names (a crash in between) are harmless. */
+static int attachment_store(sy_office *o, const char *sha, const char *type, const uint8_t *data,
+                            size_t len)
+{
+    sqlite3_stmt *st;
+    int rc = sy__prep(o,
+                      "INSERT OR IGNORE INTO attachments(sha256, type, bytes, data, added)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5)",
+                      &st);
+    if (rc != SY_OK)
+        return rc;
+    sy__bind_text(st, 1, sha);
+    sy__bind_text(st, 2, type);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)len);
+    sqlite3_bind_blob64(st, 4, data, len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, sv_wall_ms());
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = sy__fail_db(o, "cannot keep the attachment");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sy_office_unit_attach(sy_office *o, const char *code, const char *by, const char *what,
+                          const char *name, const char *note, const uint8_t *data, size_t len,
+                          char sha256_out[65], char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = '\0';
+    if (sha256_out)
+        sha256_out[0] = '\0';
+    const char *type = data ? sv_attach_type(data, len) : NULL;
+    const char *base = name ? strrchr(name, '/') : NULL;
+    base = base ? base + 1 : name;
+    int rc = SY_OK;
+    sv_life state;
+    if (!code || !*code)
+        rc = sy__fail(o, SY_EINVAL, "no unit code given");
+    else if (!sy__name_ok(by))
+        rc = sy__fail(o, SY_EINVAL, "who attaches (--by) must be 1-%d bytes of text",
+                      SY_NAME_MAX - 1);
+    else if (len == 0)
+        rc = sy__fail(o, SY_EINVAL, "the file is empty");
+    else if (len > SV_ATTACH_MAX_BYTES)
+        rc = sy__fail(o, SY_EINVAL, "the file has %zu bytes; an attachment is at most %u MiB", len,
+                      SV_ATTACH_MAX_BYTES / (1024u * 1024u));
+    else if (!type)
+        rc = sy__fail(o, SY_EINVAL,
+                      "the file is not a JPEG, PNG or PDF (a scan or a photo of the paper)");
+    else
+        rc = note_ok(o, note);
+    if (rc == SY_OK && (rc = sy__unit_state(o, code, &state)) == SY_ENOTFOUND)
+        rc = sy__fail(o, SY_ENOTFOUND, "no unit %s at the office", code);
+    uint8_t h[crypto_hash_sha256_BYTES];
+    char sha[65];
+    crypto_hash_sha256(h, data ? data : (const uint8_t *)"", data ? len : 0);
+    sodium_bin2hex(sha, sizeof sha, h, sizeof h);
+    sv_decision d = {.action = SV_DECISION_ATTACH,
+                     .by = by,
+                     .unit = code,
+                     .note = note,
+                     .file_sha256 = sha,
+                     .file_type = type,
+                     .file_bytes = (int64_t)len,
+                     .file_name = base,
+                     .what = what};
+    char why[256];
+    /* the decision's own rules (what it is, the name) before anything is written */
+    if (rc == SY_OK && sv_decision_check(&d, why, sizeof why) != SV_OK)
+        rc = sy__fail(o, SY_EINVAL, "%s", why);
+    if (rc == SY_OK)
+        rc = attachment_store(o, sha, type, data, len);
+    sv_journal *j = NULL;
+    if (rc == SY_OK)
+        rc = decision_begin(o, &j);
+    if (rc != SY_OK)
+        return fail_err(o, rc, err, errlen);
+    int64_t seq = 0;
+    int drc = sv_record_decision(j, &d, &seq);
+    if (drc != SV_OK)
+        rc = decision_failed(o, j, drc);
+    rc = decision_end(o, j, rc);
+    if (rc != SY_OK)
+        return fail_err(o, rc, err, errlen);
+    if (sha256_out)
+        memcpy(sha256_out, sha, 65);
+    sy__logf(o, "unit %s: %s %s (%s, %zu bytes, sha256 %.16s...) attached by %s (decision %lld)",
+             code, what, base, type, len, sha, by, (long long)seq);
+    return SY_OK;
+}
+
+int sy_office_attachment(sy_office *o, const char *sha256, uint8_t **data, size_t *len,
+                         char type[32])
+{
+    *data = NULL;
+    *len = 0;
+    type[0] = '\0';
+    size_t n = sha256 ? strlen(sha256) : 0;
+    if (n != 64 || strspn(sha256, "0123456789abcdef") != 64)
+        return sy__fail(o, SY_EINVAL, "an attachment is named by 64 lowercase hex digits");
+    sqlite3_stmt *st;
+    /* only bytes a decision names: a file stored by an attach that then failed is not served */
+    int rc = sy__prep(o,
+                      "SELECT a.type, a.data FROM attachments a WHERE a.sha256 = ?1 AND EXISTS"
+                      " (SELECT 1 FROM unit_attachments u WHERE u.sha256 = a.sha256)",
+                      &st);
+    if (rc != SY_OK)
+        return rc;
+    sy__bind_text(st, 1, sha256);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        size_t b = (size_t)sqlite3_column_bytes(st, 1);
+        uint8_t *p = malloc(b ? b : 1);
+        if (!p) {
+            rc = sy__fail(o, SY_ENOMEM, "out of memory");
+        } else {
+            if (b)
+                memcpy(p, sqlite3_column_blob(st, 1), b);
+            snprintf(type, 32, "%s", sy__col_text(st, 0));
+            *data = p;
+            *len = b;
+        }
+    } else if (step == SQLITE_DONE) {
+        rc = sy__fail(o, SY_ENOTFOUND, "no attachment %.16s... at the office", sha256);
+    } else {
+        rc = sy__fail_db(o, "cannot read the attachment");
+    }
+    sqlite3_finalize(st);
+    return rc;
 }
 
 typedef struct list_ctx {

@@ -386,6 +386,17 @@ static int rows(sy_office *o, const char *sql, const char *code, const char *con
     return step == SQLITE_DONE ? SY_OK : sy__fail_db(o, "cannot read the unit's records");
 }
 
+/* The files attached to the unit (decisions "attach"), oldest first. */
+static int attachment_rows(sy_office *o, const char *code, json_t *out)
+{
+    static const char *const AK[] = {"seq",  "time",  "by",     "what", "name",
+                                     "type", "bytes", "sha256", "note", NULL};
+    return rows(o,
+                "SELECT seq, time, by, what, name, type, bytes, sha256, note FROM unit_attachments"
+                " WHERE unit = ?1 ORDER BY seq",
+                code, AK, out);
+}
+
 int sy_office_unit_detail(sy_office *o, const char *code, char **json)
 {
     *json = NULL;
@@ -395,15 +406,17 @@ int sy_office_unit_detail(sy_office *o, const char *code, char **json)
     int rc = sy__office_unit_row(o, code, &out);
     if (rc != SY_OK)
         return rc;
-    json_t *devs = json_array(), *dec = json_array(), *cases = json_array();
-    if (!out || !devs || !dec || !cases) {
+    json_t *devs = json_array(), *dec = json_array(), *cases = json_array(), *att = json_array();
+    if (!out || !devs || !dec || !cases || !att) {
         json_decref(out), json_decref(devs), json_decref(dec), json_decref(cases);
+        json_decref(att);
         return sy__fail(o, SY_ENOMEM, "out of memory");
     }
     json_object_set_new(out, "geometry", json_null());
     json_object_set_new(out, "devices", devs);
     json_object_set_new(out, "decisions", dec);
     json_object_set_new(out, "cases", cases);
+    json_object_set_new(out, "attachments", att);
     sqlite3_stmt *st;
     rc = sy__prep(o, "SELECT feature FROM tasks WHERE code = ?1", &st);
     if (rc == SY_OK) {
@@ -443,11 +456,32 @@ int sy_office_unit_detail(sy_office *o, const char *code, char **json)
                   "SELECT id, subject, kind, detail, status, created, resolved, note FROM review"
                   " WHERE unit = ?1 ORDER BY id",
                   code, CK, cases);
+    if (rc == SY_OK)
+        rc = attachment_rows(o, code, att);
     if (rc != SY_OK) {
         json_decref(out);
         return rc;
     }
     return sy__json_text(o, out, json);
+}
+
+int sy_office_unit_attachments(sy_office *o, const char *code, char **json)
+{
+    *json = NULL;
+    sv_life state;
+    int rc = code && *code ? sy__unit_state(o, code, &state) : SY_ENOTFOUND;
+    if (rc == SY_ENOTFOUND)
+        return sy__fail(o, SY_ENOTFOUND, "no unit %s at the office", code ? code : "");
+    json_t *att = rc == SY_OK ? json_array() : NULL;
+    if (rc == SY_OK && !att)
+        rc = sy__fail(o, SY_ENOMEM, "out of memory");
+    if (rc == SY_OK)
+        rc = attachment_rows(o, code, att);
+    if (rc != SY_OK) {
+        json_decref(att);
+        return rc;
+    }
+    return sy__json_text(o, att, json);
 }
 
 /* ---- today's tracks on the overview map ------------------------------------------------------ */

@@ -304,10 +304,63 @@ static void test_decision_check(void)
     CHECK(strstr(why, "unknown action 'approve'") != NULL);
 }
 
+/* An attachment (a scan the office keeps with a unit): its file recognised by its first bytes,
+ * every field of it checked; it does not move the unit, nor do review and settlement. */
+static void test_attach(void)
+{
+    static const uint8_t jpg[] = {0xff, 0xd8, 0xff, 0xe0, 0, 16, 'J', 'F', 'I', 'F'};
+    static const uint8_t png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0};
+    CHECK_STR(sv_attach_type(jpg, sizeof jpg), "image/jpeg");
+    CHECK_STR(sv_attach_type(png, sizeof png), "image/png");
+    CHECK_STR(sv_attach_type((const uint8_t *)"%PDF-1.7\n", 9), "application/pdf");
+    CHECK(sv_attach_type((const uint8_t *)"%PDF", 4) == NULL);
+    CHECK(sv_attach_type((const uint8_t *)"<svg xmlns=", 11) == NULL);
+    CHECK(sv_attach_type(png, 7) == NULL);
+    CHECK(sv_decision_moves_unit(SV_DECISION_RETURN) && sv_decision_moves_unit(SV_DECISION_NOTICE));
+    CHECK(!sv_decision_moves_unit(SV_DECISION_ATTACH) &&
+          !sv_decision_moves_unit(SV_DECISION_REVIEW));
+    CHECK(!sv_decision_moves_unit(SV_DECISION_SETTLE_DISPUTE) && !sv_decision_moves_unit(NULL));
+    char why[256];
+    sv_decision d = {.action = SV_DECISION_ATTACH,
+                     .by = "rev",
+                     .unit = "622901ZR900001",
+                     .file_sha256 =
+                         "5ba44aa826aecba275c0d26679a6c3036fd580ec0b08691727196d011766b280",
+                     .file_type = "image/png",
+                     .file_bytes = 86,
+                     .file_name = "签章表 第1页.png",
+                     .what = "signed_form"};
+    CHECK_INT(sv_decision_check(&d, why, sizeof why), SV_OK);
+    d.what = "selfie";
+    CHECK_INT(sv_decision_check(&d, why, sizeof why), SV_EINVAL);
+    CHECK(strstr(why, "'selfie'") != NULL);
+    d.what = "photo";
+    d.file_sha256 = "5BA44AA826AECBA275C0D26679A6C3036FD580EC0B08691727196D011766B280";
+    CHECK_INT(sv_decision_check(&d, why, sizeof why), SV_EINVAL);
+    d.file_sha256 = "5ba44aa826aecba275c0d26679a6c3036fd580ec0b08691727196d011766b28";
+    CHECK_INT(sv_decision_check(&d, why, sizeof why), SV_EINVAL);
+    d.file_sha256 = "5ba44aa826aecba275c0d26679a6c3036fd580ec0b08691727196d011766b280";
+    d.file_type = "image/svg+xml";
+    CHECK_INT(sv_decision_check(&d, why, sizeof why), SV_EINVAL);
+    d.file_type = "application/pdf";
+    d.file_bytes = (int64_t)SV_ATTACH_MAX_BYTES + 1;
+    CHECK_INT(sv_decision_check(&d, why, sizeof why), SV_EINVAL);
+    d.file_bytes = 0;
+    CHECK_INT(sv_decision_check(&d, why, sizeof why), SV_EINVAL);
+    d.file_bytes = SV_ATTACH_MAX_BYTES;
+    CHECK_INT(sv_decision_check(&d, why, sizeof why), SV_OK);
+    const char *bad_names[] = {"", "a/b.pdf", "a\\b.pdf", "a\nb.pdf", "\xc0\xaf.pdf", NULL};
+    for (int i = 0; bad_names[i]; i++) {
+        d.file_name = bad_names[i];
+        CHECK_INT(sv_decision_check(&d, why, sizeof why), SV_EINVAL);
+    }
+}
+
 int main(void)
 {
     test_dates();
     test_decision_check();
+    test_attach();
     test_states();
     test_transitions();
     test_refusal_codes();

@@ -58,6 +58,23 @@ const char *sv_life_name(sv_life s);
 #define SV_DECISION_SETTLE_DISPUTE "settle-dispute"
 #define SV_SETTLE_DOC_AGREEMENT "agreement"
 #define SV_SETTLE_DOC_STATEMENT "dispute-statement"
+/* A file the office keeps with a unit (DOMAIN.md section 9: the signed paper forms come back
+ * photographed or scanned): not a unit decision either. Names the file by the SHA-256 of its
+ * bytes (64 lowercase hex digits), its media type (sv_attach_type), size, the name it had and
+ * what it is: one of SV_ATTACH_WHATS. The bytes are the office's to keep (sync/office.h). */
+#define SV_DECISION_ATTACH "attach"
+#define SV_ATTACH_MAX_BYTES (32u * 1024u * 1024u)
+/* signed_form: the signed 界址签章表 / 指界 forms; agreement: 权属界线协议书; dispute_statement:
+ * 权属争议原由书; notice: the served 违约缺席定界通知书 or the posted 公告; photo: the site or a
+ * marker; other. */
+#define SV_ATTACH_WHATS "signed_form", "agreement", "dispute_statement", "notice", "photo", "other"
+
+/* The media type of a file the office may attach, from its first bytes: "image/jpeg",
+ * "image/png" or "application/pdf"; NULL for anything else. */
+const char *sv_attach_type(const uint8_t *b, size_t n);
+/* 1 when a decision of this action moves the unit through its lifecycle (return, accept,
+ * notice, objection); 0 for a review, a settlement, an attachment. */
+int sv_decision_moves_unit(const char *action);
 
 /* What the office knows about one unit. */
 typedef struct sv_life_facts {
@@ -136,12 +153,19 @@ typedef struct sv_decision {
     const char *outcome;  /* the settlement's outcome (required) */
     const char *document; /* SV_SETTLE_DOC_AGREEMENT or SV_SETTLE_DOC_STATEMENT */
     const char *number;   /* the settling document's number (required) */
+    /* attach: every one required */
+    const char *file_sha256; /* 64 lowercase hex digits */
+    const char *file_type;   /* sv_attach_type's */
+    int64_t file_bytes;      /* 1..SV_ATTACH_MAX_BYTES */
+    const char *file_name;   /* the name it had (no path), 1..SV_LIMIT_NAME_CHARS characters */
+    const char *what;        /* one of SV_ATTACH_WHATS */
 } sv_decision;
 
 /* Whether d is a decision the journal records, the one rule for the office's server, its
  * command line and sv_record_decision: its action known, who decided and its unit given; an
  * objection's statement; a notice's dates; a
- * review's case and choice; a settlement's dispute, outcome, document and number; each text
+ * review's case and choice; a settlement's dispute, outcome, document and number; an
+ * attachment's hash, type, size, name and what it is; each text
  * within survey/limits.h. SV_OK, or SV_EINVAL with why. Whether the unit's state allows it is
  * sv_life_allows. */
 int sv_decision_check(const sv_decision *d, char *why, size_t len);

@@ -388,6 +388,28 @@ const sv_life_refusal *sy_office_refusal(const sy_office *o);
 int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute, const char *by,
                              const char *outcome, const char *document, const char *number,
                              char *err, size_t errlen);
+/*
+ * Attach a file to unit code (a decision "attach", survey/lifecycle.h; DOMAIN.md section 9: the
+ * signed forms come back scanned or photographed): data[0..len) a JPEG, PNG or PDF of at most
+ * SV_ATTACH_MAX_BYTES; name the name it had (a path is cut to its last part); what one of
+ * SV_ATTACH_WHATS ("signed_form", "agreement", "dispute_statement", "notice", "photo",
+ * "other"); note optional. The bytes are kept in the office database under their SHA-256 (once
+ * however often they are attached) before the decision naming them is recorded; the hash goes
+ * to sha256_out (may be NULL). Attaching never moves the unit. SY_ENOTFOUND for no such unit,
+ * SY_EINVAL for an empty or too large file, one of another kind, a bad name, what or note;
+ * SY_EIO. err may be NULL.
+ */
+int sy_office_unit_attach(sy_office *o, const char *code, const char *by, const char *what,
+                          const char *name, const char *note, const uint8_t *data, size_t len,
+                          char sha256_out[65], char *err, size_t errlen);
+/* The files attached to unit code, oldest first, as a JSON array (caller frees): seq (the
+ * decision's), time, by, what, name, type, bytes, sha256, note. SY_ENOTFOUND, SY_EIO. */
+int sy_office_unit_attachments(sy_office *o, const char *code, char **json);
+/* The bytes of the attached file whose SHA-256 is sha256 (64 lowercase hex digits; caller frees
+ * *data) and its media type. SY_EINVAL (not a hash), SY_ENOTFOUND, SY_EIO. */
+int sy_office_attachment(sy_office *o, const char *sha256, uint8_t **data, size_t *len,
+                         char type[32]);
+
 /* Every dispute in the replicas, as a JSON array (caller frees): unit, number, device, seq,
  * parties, statement, from, to, agreement_no, state ("open", "settled_on_site",
  * "settled_at_office") and for one settled at the office outcome, document, document_no,
