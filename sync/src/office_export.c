@@ -67,8 +67,90 @@ int sy_office_export_unit(sy_office *o, sv_export_format fmt, const char *unit, 
     return sy_office_export_bom(o, fmt, unit, 0, path, stats);
 }
 
+/*
+ * The files kept with the units (decisions "attach"; of unit alone when not NULL) as a layer of
+ * the GeoPackage at path, written by GDAL: "attachments", no geometry (a GeoPackage attributes
+ * table), one feature per attachment in the order attached, the file's bytes in its binary field
+ * "data". Always made, empty when there are none, so that a county's tools see one schema.
+ */
+static int attachments_to_gpkg(sy_office *o, const char *path, const char *unit)
+{
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "SELECT u.unit, u.what, u.name, u.type, u.bytes, u.sha256, u.by, u.time, u.note,"
+                 " a.data FROM unit_attachments u JOIN attachments a ON a.sha256 = u.sha256"
+                 " WHERE ?1 IS NULL OR u.unit = ?1 ORDER BY u.seq",
+                 &st))
+        return SY_EIO;
+    sy__bind_text(st, 1, unit);
+    GDALAllRegister();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLErrorReset();
+    const char *const drv[] = {"GPKG", NULL};
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_UPDATE, drv, NULL, NULL);
+    OGRLayerH l = ds ? GDALDatasetCreateLayer(ds, "attachments", NULL, wkbNone, NULL) : NULL;
+    static const struct {
+        const char *name;
+        OGRFieldType type;
+    } F[] = {{"unit_code", OFTString},   {"what", OFTString},       {"name", OFTString},
+             {"media_type", OFTString},  {"bytes", OFTInteger64},   {"sha256", OFTString},
+             {"attached_by", OFTString}, {"attached", OFTDateTime}, {"note", OFTString},
+             {"data", OFTBinary}};
+    int ok = l != NULL;
+    for (size_t i = 0; ok && i < sizeof F / sizeof F[0]; i++) {
+        OGRFieldDefnH fd = OGR_Fld_Create(F[i].name, F[i].type);
+        ok = fd && OGR_L_CreateField(l, fd, TRUE) == OGRERR_NONE;
+        OGR_Fld_Destroy(fd);
+    }
+    ok = ok && GDALDatasetStartTransaction(ds, FALSE) == OGRERR_NONE;
+    int s = SQLITE_DONE;
+    while (ok && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(l));
+        if (!f) {
+            ok = 0;
+            break;
+        }
+        for (int i = 0; i < 9; i++) {
+            if (sqlite3_column_type(st, i) == SQLITE_NULL)
+                continue;
+            if (i == 4) {
+                OGR_F_SetFieldInteger64(f, i, sqlite3_column_int64(st, i));
+            } else if (i == 7) {
+                char t[32];
+                sy__iso_ms(sqlite3_column_int64(st, i), t);
+                OGR_F_SetFieldString(f, i, t);
+            } else {
+                OGR_F_SetFieldString(f, i, sy__col_text(st, i));
+            }
+        }
+        OGR_F_SetFieldBinary(f, 9, sqlite3_column_bytes(st, 9), sqlite3_column_blob(st, 9));
+        ok = OGR_L_CreateFeature(l, f) == OGRERR_NONE;
+        OGR_F_Destroy(f);
+    }
+    int rc = SY_OK;
+    if (s != SQLITE_DONE && s != SQLITE_ROW)
+        rc = sy__fail_db(o, "attachments");
+    else if (!ok || GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
+        rc = sy__fail(o, SY_EIO, "%s: cannot write the attachments layer: %s", path,
+                      CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "GDAL failed");
+    sqlite3_finalize(st);
+    if (ds)
+        GDALClose(ds);
+    CPLPopErrorHandler();
+    return rc;
+}
+
+static int export_all(sy_office *o, sv_export_format fmt, const char *unit, int bom,
+                      const char *path, sv_export_stats *stats, int attachments);
+
 int sy_office_export_bom(sy_office *o, sv_export_format fmt, const char *unit, int bom,
                          const char *path, sv_export_stats *stats)
+{
+    return export_all(o, fmt, unit, bom, path, stats, fmt == SV_EXPORT_GPKG);
+}
+
+static int export_all(sy_office *o, sv_export_format fmt, const char *unit, int bom,
+                      const char *path, sv_export_stats *stats, int attachments)
 {
     if (!path || !*path)
         return sy__fail(o, SY_EINVAL, "no output file given");
@@ -145,6 +227,8 @@ int sy_office_export_bom(sy_office *o, sv_export_format fmt, const char *unit, i
                                                 : SY_EIO,
                           "%s", d.msg[0] ? d.msg : sv_strerror(src));
     }
+    if (rc == SY_OK && attachments)
+        rc = attachments_to_gpkg(o, path, unit);
     sy__notices_free(notices, notice_rows);
     sy__export_settlements_free(&opt, settled);
     sy__export_choices_free(&opt, strs);
@@ -277,7 +361,8 @@ int sy_office_export_shp(sy_office *o, const char *unit, const char *path, sv_ex
     char *map = sy__str_cat(dir, "/shp/fields.csv"), *zip = sy__str_cat(dir, "/county.zip");
     int rc = gpkg && shp && map && zip ? SY_OK : sy__fail(o, SY_ENOMEM, "out of memory");
     if (rc == SY_OK)
-        rc = sy_office_export_unit(o, SV_EXPORT_GPKG, unit, gpkg, stats);
+        /* without the attachments layer: a Shapefile holds no file's bytes */
+        rc = export_all(o, SV_EXPORT_GPKG, unit, 0, gpkg, stats, 0);
     if (rc == SY_OK) {
         GDALAllRegister();
         CPLPushErrorHandler(CPLQuietErrorHandler); /* the names cut short: fields.csv says */

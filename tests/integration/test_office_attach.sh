@@ -71,6 +71,26 @@ PY
 "$OFF" units "$O" --json >"$T/u.json" && pyexpr "$T/u.json" '[u for u in d if u["code"]=="'$U'"][0]["status"]=="assigned"' &&
     ok "attaching does not move the unit (still assigned)" || fail "$(head -c 300 "$T/u.json")"
 
+# ---- the county export: the files in the GeoPackage (an attributes layer, by GDAL) -----------------
+expect "export --format gpkg" "$OFF" export "$O" --format gpkg --output "$T/county.gpkg"
+"$PY" - "$T/county.gpkg" "$T/签章表.png" "$T/协议书.pdf" <<'PY' && ok "the GeoPackage holds layer attachments: each file's bytes with unit, what, name, type, hash" || fail "export attachments"
+import hashlib, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+assert db.execute("SELECT data_type FROM gpkg_contents WHERE table_name = 'attachments'").fetchone()[0] == "attributes"
+rows = db.execute("SELECT unit_code, what, name, media_type, bytes, sha256, attached_by, data FROM attachments ORDER BY fid").fetchall()
+assert len(rows) == 2, rows
+for r, f in zip(rows, sys.argv[2:4]):
+    b = open(f, "rb").read()
+    assert r[0] == "622901ZR000002" and r[7] == b and r[4] == len(b) and r[5] == hashlib.sha256(b).hexdigest(), r[:7]
+assert rows[0][1:4] == ("signed_form", "签章表.png", "image/png") and rows[1][3] == "application/pdf"
+PY
+V=/usr/share/doc/python3-gdal/examples/validate_gpkg.py
+if [ -f "$V" ]; then
+    "$PY" "$V" "$T/county.gpkg" >"$T/v" 2>&1 && ok "... and passes GDAL's validate_gpkg.py" || fail "validate_gpkg: $(head -3 "$T/v")"
+fi
+expect "export --format shp (no attachments layer: a Shapefile holds no file's bytes)" "$OFF" export "$O" --format shp --output "$T/county.zip"
+unzip -l "$T/county.zip" | grep -q attachments && fail "an attachments table in the Shapefiles" || ok "... none in the zip"
+
 # ---- the console's API -----------------------------------------------------------------------------
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$T/key.pem" \
     -out "$T/cert.pem" -days 30 -subj "/CN=localhost" \
