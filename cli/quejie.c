@@ -2098,7 +2098,8 @@ static int command_help(const char *cmd, const char *sub)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || (strcmp(argv[1], "help") == 0 && argc < 3)) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        (strcmp(argv[1], "help") == 0 && argc < 3)) {
         fputs(USAGE, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;
     }
@@ -2117,6 +2118,14 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     int sub = strcmp(cmd, "tasks") == 0 || strcmp(cmd, "point") == 0;
+    /* the command named in a usage error's hint: "tasks import", "dispute list", "config" */
+    static char named[64];
+    int two = (sub || strcmp(cmd, "note") == 0 ||
+               (strcmp(cmd, "dispute") == 0 && argc >= 3 &&
+                (strcmp(argv[2], "settle") == 0 || strcmp(argv[2], "list") == 0))) &&
+              argc >= 3;
+    snprintf(named, sizeof named, "%s%s%s", cmd, two ? " " : "", two ? argv[2] : "");
+    cmd_name = named;
     if (sub && argc < 3)
         return die(EXIT_USAGE, "'%s' needs a subcommand: %s", cmd,
                    strcmp(cmd, "tasks") == 0 ? "import or list" : "add or change");

@@ -7,6 +7,8 @@
 
 #include "args.h"
 
+const char *cmd_name;
+
 int die(int code, const char *fmt, ...)
 {
     va_list ap;
@@ -32,7 +34,8 @@ int parse_args(int argc, char **argv, opt *opts, int want_pos, args *a)
                 if (strlen(p->name) == len && strncmp(p->name, s, len) == 0)
                     o = p;
             if (!o)
-                return die(EXIT_USAGE, "unknown option %.*s (see %s help)", (int)len, s, prog);
+                return die(EXIT_USAGE, "unknown option %.*s (see %s help%s%s)", (int)len, s, prog,
+                           cmd_name ? " " : "", cmd_name ? cmd_name : "");
             if (o->has_value) {
                 if (eq)
                     o->value = eq + 1;
@@ -50,8 +53,9 @@ int parse_args(int argc, char **argv, opt *opts, int want_pos, args *a)
         }
     }
     if (a->npos != want_pos)
-        return die(EXIT_USAGE, "expected %d argument%s, got %d (see %s help)", want_pos,
-                   want_pos == 1 ? "" : "s", a->npos, prog);
+        return die(EXIT_USAGE, "expected %d argument%s, got %d (see %s help%s%s)", want_pos,
+                   want_pos == 1 ? "" : "s", a->npos, prog, cmd_name ? " " : "",
+                   cmd_name ? cmd_name : "");
     return 0;
 }
 

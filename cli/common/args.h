@@ -8,6 +8,10 @@
 enum { EXIT_USAGE = 2, EXIT_FAIL = 1, EXIT_TIMEOUT = 3, EXIT_INTERRUPTED = 130 };
 
 extern const char *prog;
+/* The command being run ("config", "dispute list"), set by main before it hands the arguments
+ * over, so that a usage error points at that command's forms ("see quejie help config"); NULL
+ * before (the hint is then "see quejie help"). */
+extern const char *cmd_name;
 
 /* Print "prog: message" on stderr; returns code for tail calls. */
 int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

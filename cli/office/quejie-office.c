@@ -1639,7 +1639,8 @@ static int command_help(const char *cmd, const char *sub)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || (strcmp(argv[1], "help") == 0 && argc < 3)) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        (strcmp(argv[1], "help") == 0 && argc < 3)) {
         fputs(USAGE, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;
     }
@@ -1689,19 +1690,35 @@ int main(int argc, char **argv)
                 {"units", cmd_units},   {"audit", cmd_audit},    {"disputes", cmd_disputes},
                 {"backup", cmd_backup}, {"restore", cmd_restore}};
     const char *cmd = argv[1];
-    int group = 0;
+    static char named[64]; /* the command a usage error's hint names: "unit notice" */
+    char known[128] = "";  /* the group's subcommands, for a missing or mistyped one */
+    size_t n_known = 0;
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
         if (strcmp(cmd, subs[i].group) != 0)
             continue;
-        group = 1;
-        if (argc >= 3 && strcmp(argv[2], subs[i].name) == 0)
+        if (argc >= 3 && strcmp(argv[2], subs[i].name) == 0) {
+            snprintf(named, sizeof named, "%s %s", cmd, subs[i].name);
+            cmd_name = named;
             return subs[i].fn(argc - 3, argv + 3);
+        }
+        size_t more = 0;
+        for (size_t k = i + 1; k < sizeof subs / sizeof subs[0]; k++)
+            more += strcmp(cmd, subs[k].group) == 0;
+        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
+                 n_known++ == 0 ? ""
+                 : more         ? ", "
+                                : " or ",
+                 subs[i].name);
     }
-    if (group)
-        return die(EXIT_USAGE, "unknown or missing subcommand of '%s' (see quejie-office help)",
-                   cmd);
+    if (n_known && argc < 3)
+        return die(EXIT_USAGE, "'%s' needs a subcommand: %s", cmd, known);
+    if (n_known)
+        return die(EXIT_USAGE, "unknown command '%s %s': '%s' is followed by %s", cmd, argv[2], cmd,
+                   known);
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        if (strcmp(cmd, cmds[i].name) == 0)
+        if (strcmp(cmd, cmds[i].name) == 0) {
+            cmd_name = cmds[i].name;
             return cmds[i].fn(argc - 2, argv + 2);
+        }
     return die(EXIT_USAGE, "unknown command '%s' (see quejie-office help)", cmd);
 }

@@ -31,6 +31,14 @@ if "$Q" record "$J" --help >"$T/h" 2>"$T/err" && grep -q -- "--remeasure SEQ" "$
 "$Q" help dispute settle >"$T/h" && grep -q "quejie dispute settle JOURNAL" "$T/h" && [ "$(grep -c "^  quejie" "$T/h")" = 1 ] \
     && ok "help dispute settle: that form alone" || fail "help dispute settle: $(cat "$T/h")"
 "$Q" help nonsense >/dev/null 2>&1; [ $? -eq 2 ] && ok "help of an unknown command exits 2" || fail "help nonsense did not exit 2"
+# -h is --help's short form before a command too: every form, exit 0 (was "unknown command '-h'")
+"$Q" -h >"$T/h" 2>"$T/err" && grep -q "quejie bundle JOURNAL" "$T/h" \
+    && ok "quejie -h prints every form" || fail "quejie -h: $(cat "$T/h" "$T/err")"
+# A usage error points at the command's own forms, not at the whole list
+usage "config without its VALUE" "$Q" config "$J" accept
+grep -q "see quejie help config)" "$T/err" && ok "  the hint names config" || fail "  config hint: $(cat "$T/err")"
+usage "an unknown option of dispute list" "$Q" dispute list "$J" --bogus
+grep -q "see quejie help dispute list)" "$T/err" && ok "  the hint names dispute list" || fail "  dispute list hint: $(cat "$T/err")"
 # every continuation line of the usage text is indented to the same column (16), so a form reads
 # as one block and `help CMD` shows it whole
 "$Q" help >"$T/h"

@@ -35,6 +35,14 @@ chmod 644 "$O.key" && "$OFF" status "$O" >/dev/null 2>&1
 usage "unknown command" "$OFF" frobnicate "$O"
 usage "unknown option" "$OFF" status "$O" --bogus
 usage "device without a subcommand" "$OFF" device
+grep -q "add, revoke or list" "$T/err" && ok "  the message names device's subcommands" || fail "  device alone: $(cat "$T/err")"
+usage "a mistyped subcommand" "$OFF" unit acept "$O" --unit X --by y
+grep -q "unknown command 'unit acept'" "$T/err" && grep -q "return, accept, notice or objection" "$T/err" \
+    && ok "  the message names it and unit's subcommands" || fail "  unit acept: $(cat "$T/err")"
+usage "a usage error of a subcommand" "$OFF" unit notice "$O" extra --unit X
+grep -q "see quejie-office help unit notice)" "$T/err" && ok "  the hint names unit notice" || fail "  unit notice hint: $(cat "$T/err")"
+"$OFF" -h >"$T/h" 2>"$T/err" && grep -q "quejie-office restore BACKUP_DIR" "$T/h" \
+    && ok "quejie-office -h prints every form" || fail "quejie-office -h: $(cat "$T/h" "$T/err")"
 usage "an empty office path" "$OFF" status ""
 usage "init of an empty office path" "$OFF" init ""
 usage "export to an empty name" "$OFF" export "$O" --format csv --output ""
