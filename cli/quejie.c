@@ -1762,11 +1762,20 @@ static int cmd_codes(int argc, char **argv)
     const char *add = get(&a, "--add"), *list = get(&a, "--list");
     if (add && !list)
         return die(EXIT_USAGE, "codes --add needs --list NAME");
+    /* a value without a label would print as an empty cell in the app and the forms */
+    const char *label = get(&a, "--label");
+    if (add && (!label || !*label))
+        return die(EXIT_USAGE,
+                   "codes --add needs --label TEXT (what the app and the forms show "
+                   "for %s)",
+                   add);
+    if (label && !add)
+        return die(EXIT_USAGE, "--label goes with --add CODE (the value it names)");
     sv_journal *j;
     if (open_journal(a.pos[0], add ? 0 : SV_OPEN_READONLY, &j) != SV_OK)
         return open_failed(a.pos[0]);
     if (add) {
-        if (sv_record_code(j, list, add, get(&a, "--label"), NULL) != SV_OK)
+        if (sv_record_code(j, list, add, label, NULL) != SV_OK)
             return journal_fail(j);
     }
     /* a mistyped --list is refused, as --add refuses it, instead of listing nothing */

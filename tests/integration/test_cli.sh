@@ -154,12 +154,19 @@ usage "dispute from a point to itself" "$Q" dispute "$J" --unit $U --statement "
 refuse "dispute --to an unknown point" "$Q" dispute "$J" --unit $U --statement "x" --from J1 --to J99
 grep -q "J99 is not a current boundary point" "$T/err" && ok "the refusal names J99" || fail "unknown-end dispute message: $(cat "$T/err")"
 # Code values join the journal's lists; a mistyped list name is refused with the lists named.
-refuse "codes --add to a list that does not exist" "$Q" codes "$J" --list markers --add iron-pin
+refuse "codes --add to a list that does not exist" "$Q" codes "$J" --list markers --add iron-pin --label 铁钉
 grep -q "no code list 'markers'" "$T/err" && grep -q "marker" "$T/err" && ok "the refusal names the lists" || fail "unknown list message: $(cat "$T/err")"
 expect "codes --add to the marker list" "$Q" codes "$J" --list marker --add iron-pin --label 铁钉
 # --add without --list is the command line's problem, said before any journal is read
 usage "codes --add without --list" "$Q" codes "$T/no-such.db" --add iron-pin
 grep -q -- "--list" "$T/err" && ok "  the message names --list" || fail "  codes --add alone: $(cat "$T/err")"
+# A value without a label would be an empty cell in the app and the printed forms; a label
+# without --add was ignored in silence
+usage "codes --add without --label" "$Q" codes "$J" --list marker --add iron-bar
+grep -q -- "--label" "$T/err" && ok "  the message names --label" || fail "  codes --add without label: $(cat "$T/err")"
+usage "codes --add with an empty --label" "$Q" codes "$J" --list marker --add iron-bar --label ""
+usage "codes --label without --add" "$Q" codes "$J" --list marker --label 铁棒
+"$Q" codes "$J" --list marker | grep -q iron-bar && fail "  a refused value was recorded" || ok "  nothing recorded"
 # ... and so is listing one: a mistyped list would read as an empty list
 refuse "codes --list of a list that does not exist" "$Q" codes "$J" --list markers
 grep -q "no code list 'markers'" "$T/err" && ok "  the refusal names the lists" || fail "unknown list listing: $(cat "$T/err")"
