@@ -657,23 +657,29 @@ typedef struct frame {
 /*
  * The framing of a bundle file (docs/bundle.md: bundles back to back, nothing between or after):
  * every header is read and the announced lengths must add up to the file's size exactly. A
- * truncated or padded file is refused here, before any of it is applied. Returns 0 or exits
- * with a message naming the bundle (1-based) and its byte offset.
+ * truncated or padded file is refused here, before any of it is applied. Returns 0, or
+ * EXIT_FAIL with msg naming the bundle (1-based) and its byte offset.
  */
-static int frame_file(FILE *f, const char *path, frame **out, size_t *n)
+static int frame_file(FILE *f, const char *path, frame **out, size_t *n, char *msg, size_t cap)
 {
     *out = NULL;
     *n = 0;
     struct stat st;
-    if (fstat(fileno(f), &st) != 0)
-        return die(EXIT_FAIL, "%s: %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return die(EXIT_FAIL, "refused: %s is not a regular file", path);
+    if (fstat(fileno(f), &st) != 0) {
+        snprintf(msg, cap, "%s: %s", path, strerror(errno));
+        return EXIT_FAIL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(msg, cap, "refused: %s is not a regular file", path);
+        return EXIT_FAIL;
+    }
     uint64_t size = (uint64_t)st.st_size, off = 0;
-    if (size == 0)
-        return die(EXIT_FAIL, "refused: %s is empty: it holds no bundle", path);
+    if (size == 0) {
+        snprintf(msg, cap, "refused: %s is empty: it holds no bundle", path);
+        return EXIT_FAIL;
+    }
     frame *v = NULL;
-    size_t nv = 0, cap = 0;
+    size_t nv = 0, vcap = 0;
     while (off < size) {
         uint8_t hdr[SY_BUNDLE_HEADER_BYTES];
         size_t want = size - off < sizeof hdr ? (size_t)(size - off) : sizeof hdr;
@@ -681,8 +687,9 @@ static int frame_file(FILE *f, const char *path, frame **out, size_t *n)
         size_t len = 0;
         if (read_at(f, off, hdr, want) != 0) {
             free(v);
-            return die(EXIT_FAIL, "%s: bundle %zu at byte %llu: %s", path, nv + 1,
-                       (unsigned long long)off, strerror(errno));
+            snprintf(msg, cap, "%s: bundle %zu at byte %llu: %s", path, nv + 1,
+                     (unsigned long long)off, strerror(errno));
+            return EXIT_FAIL;
         }
         if (sy_bundle_frame(hdr, want, &len, err, sizeof err) != SY_OK || len > size - off) {
             if (!err[0])
@@ -690,17 +697,19 @@ static int frame_file(FILE *f, const char *path, frame **out, size_t *n)
                          "truncated: its header announces %zu bytes but %llu are left", len,
                          (unsigned long long)(size - off));
             free(v);
-            return die(EXIT_FAIL,
-                       "refused: %s: bundle %zu at byte %llu: %s; nothing imported (the file "
-                       "is damaged: a truncated or padded file is refused whole)",
-                       path, nv + 1, (unsigned long long)off, err);
+            snprintf(msg, cap,
+                     "refused: %s: bundle %zu at byte %llu: %s; nothing imported (the file "
+                     "is damaged: a truncated or padded file is refused whole)",
+                     path, nv + 1, (unsigned long long)off, err);
+            return EXIT_FAIL;
         }
-        if (nv == cap) {
-            cap = cap ? 2 * cap : 16;
-            frame *nf = realloc(v, cap * sizeof *nf);
+        if (nv == vcap) {
+            vcap = vcap ? 2 * vcap : 16;
+            frame *nf = realloc(v, vcap * sizeof *nf);
             if (!nf) {
                 free(v);
-                return die(EXIT_FAIL, "out of memory");
+                snprintf(msg, cap, "out of memory");
+                return EXIT_FAIL;
             }
             v = nf;
         }
@@ -710,6 +719,19 @@ static int frame_file(FILE *f, const char *path, frame **out, size_t *n)
     *out = v;
     *n = nv;
     return 0;
+}
+
+/* A bundle file refused before any bundle of it was read (missing, empty, damaged framing):
+ * said on stderr, and with --json also as the totals object, so a script always gets one. */
+static int import_refused(int json, const char *msg)
+{
+    if (json)
+        print_json(json_pack("{s:s, s:n, s:n, s:I, s:I, s:I, s:I, s:I, s:s, s:[]}", "status",
+                             "refused", "device", "device_id", "first_seq", (json_int_t)0,
+                             "last_seq", (json_int_t)0, "applied", (json_int_t)0, "acked_seq",
+                             (json_int_t)0, "review_cases", (json_int_t)0, "error", msg,
+                             "bundles"));
+    return die(EXIT_FAIL, "%s", msg);
 }
 
 static json_t *result_json(const sy_ingest_result *r)
@@ -737,14 +759,17 @@ static int cmd_import(int argc, char **argv)
         return EXIT_USAGE;
     const char *path = a.pos[1];
     int json = get(&a, "--json") != NULL;
+    char msg[1024];
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return die(EXIT_FAIL, "%s: %s", path, strerror(errno));
+    if (!f) {
+        snprintf(msg, sizeof msg, "%s: %s", path, strerror(errno));
+        return import_refused(json, msg);
+    }
     frame *fr;
     size_t nfr;
-    if (frame_file(f, path, &fr, &nfr)) {
+    if (frame_file(f, path, &fr, &nfr, msg, sizeof msg)) {
         fclose(f);
-        return EXIT_FAIL;
+        return import_refused(json, msg);
     }
     sy_office *o;
     if (open_office(a.pos[0], &o)) {

@@ -312,6 +312,13 @@ PY
     refuse "a truncated bundle is refused" "$OFF" import "$O" "$T/trunc.qjb"
     : >"$T/empty.qjb"
     refuse "an empty file is refused" "$OFF" import "$O" "$T/empty.qjb"
+    # --json answers with the totals object whatever stopped the import: a damaged file, an
+    # empty or missing one too (it printed nothing before, as if nothing had been asked)
+    for f in trunc empty missing; do
+        "$OFF" import "$O" "$T/$f.qjb" --json >"$T/out" 2>"$T/err"; rc=$?
+        [ $rc -eq 1 ] && pyexpr "$T/out" 'd["status"]=="refused" and d["applied"]==0 and d["bundles"]==[] and "'$f'.qjb" in d["error"]' \
+            && ok "  import --json of the $f file: status refused with the error" || fail "  import --json $f: exit $rc: $(cat "$T/out" "$T/err")"
+    done
     expect "USB bundle imports" "$OFF" import "$O" "$T/u.qjb"
     grep -q "^applied" "$T/out" && ok "import says applied: $(cat "$T/out")" || fail "import output: $(cat "$T/out")"
     expect "re-import exits 0" "$OFF" import "$O" "$T/u.qjb"
