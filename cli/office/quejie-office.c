@@ -909,6 +909,13 @@ static int review_list(int argc, char **argv)
                    jstr(c, "detail", ""));
             print_side("a:", json_object_get(c, "a"));
             print_side("b:", json_object_get(c, "b"));
+            if (json_string_value(json_object_get(c, "resolved"))) /* --all: how it ended */
+                printf("    %s %s by %s at %s%s%s\n",
+                       json_string_value(json_object_get(c, "accept")) ? "decided" : "closed",
+                       jstr(c, "accept", "with a note"), jstr(c, "decided_by", "?"),
+                       jstr(c, "resolved", "?"),
+                       json_string_value(json_object_get(c, "note")) ? ": " : "",
+                       jstr(c, "note", ""));
         }
         json_decref(r);
     }

@@ -251,6 +251,10 @@ expect "review resolve ID --accept neither" "$OFF" review resolve "$O" "$2" --ac
 "$OFF" review list "$O" --json --all >"$T/r.json"
 pyexpr "$T/r.json" 'all(c["status"]=="resolved" for c in d["cases"]) and any(c.get("note")=="现场复核一致" for c in d["cases"])' \
     && ok "both closed, notes kept" || fail "review all: $(cat "$T/r.json")"
+# the text form of --all says how each case ended (it showed only "resolved" before)
+"$OFF" review list "$O" --all >"$T/out" 2>&1
+grep -q "closed with a note by office at .*: 现场复核一致" "$T/out" && grep -q "decided neither by rev at .*: 重测" "$T/out" \
+    && ok "review list --all (text): the choice, who and the note" || fail "review list --all text: $(cat "$T/out")"
 expect "county export with neither" "$OFF" export "$O" --format geojson --output "$T/n.geojson"
 subj=$("$PY" -c 'import json,sys; print([c["subject"] for c in json.load(open(sys.argv[1]))["cases"] if c["id"]==int(sys.argv[2])][0])' "$T/r.json" "$2")
 "$PY" - "$T/n.geojson" "$U" "$subj" <<'PY' && ok "neither marks the point for re-survey" || fail "neither in the export"
