@@ -8,6 +8,31 @@
 #include "args.h"
 
 const char *cmd_name;
+int refuse_repeats;
+
+/* Whether s reads as an option ("--json", "--unit=X": two dashes, a lower-case letter, then
+ * letters, digits and dashes up to the end or an '=') rather than as a value. */
+static int looks_like_option(const char *s)
+{
+    if (strncmp(s, "--", 2) != 0 || !(s[2] >= 'a' && s[2] <= 'z'))
+        return 0;
+    s += 2;
+    while ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-')
+        s++;
+    return *s == '\0' || *s == '=';
+}
+
+/* The option of opts that s ("--unit" or "--unit=X") names, or NULL. */
+static opt *find_opt(opt *opts, const char *s)
+{
+    const char *eq = strchr(s, '=');
+    size_t len = eq ? (size_t)(eq - s) : strlen(s);
+    opt *o = NULL;
+    for (opt *p = opts; p && p->name; p++)
+        if (strlen(p->name) == len && strncmp(p->name, s, len) == 0)
+            o = p;
+    return o;
+}
 
 int die(int code, const char *fmt, ...)
 {
@@ -29,16 +54,27 @@ int parse_args(int argc, char **argv, opt *opts, int want_pos, args *a)
         if (s[0] == '-' && s[1] == '-') {
             const char *eq = strchr(s, '=');
             size_t len = eq ? (size_t)(eq - s) : strlen(s);
-            opt *o = NULL;
-            for (opt *p = opts; p && p->name; p++)
-                if (strlen(p->name) == len && strncmp(p->name, s, len) == 0)
-                    o = p;
+            opt *o = find_opt(opts, s);
             if (!o)
                 return die(EXIT_USAGE, "unknown option %.*s (see %s help%s%s)", (int)len, s, prog,
                            cmd_name ? " " : "", cmd_name ? cmd_name : "");
             if (o->has_value) {
+                /* a second value would silently replace the first ("--status confirmed ...
+                 * --status disputed" recorded disputed) in an append-only journal */
+                if (o->value && refuse_repeats)
+                    return die(EXIT_USAGE, "%s given twice ('%s', then '%s'): give it once",
+                               o->name, o->value,
+                               eq             ? eq + 1
+                               : i + 1 < argc ? argv[i + 1]
+                                              : "");
                 if (eq)
                     o->value = eq + 1;
+                else if (i + 1 < argc && looks_like_option(argv[i + 1]))
+                    /* "--text --json": the value was left out, not meant to be "--json" */
+                    return die(EXIT_USAGE,
+                               "%s needs a value, not the option %s (for a value that starts "
+                               "with --, write %s=VALUE)",
+                               o->name, argv[i + 1], o->name);
                 else if (i + 1 < argc)
                     o->value = argv[++i];
                 else

@@ -12,6 +12,10 @@ extern const char *prog;
  * over, so that a usage error points at that command's forms ("see quejie help config"); NULL
  * before (the hint is then "see quejie help"). */
 extern const char *cmd_name;
+/* Set by a command whose options are each given once (quejie, quejie-office): a value option
+ * given twice is a usage error instead of the last one winning. 0 for a command with a
+ * repeatable option (quejie-app's --basemap, which it reads from argv itself). */
+extern int refuse_repeats;
 
 /* Print "prog: message" on stderr; returns code for tail calls. */
 int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1671,6 +1671,7 @@ static int command_help(const char *cmd, const char *sub)
 
 int main(int argc, char **argv)
 {
+    refuse_repeats = 1;
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         (strcmp(argv[1], "help") == 0 && argc < 3)) {
         fputs(USAGE, argc < 2 ? stderr : stdout);

@@ -160,6 +160,19 @@ expect "codes --add to the marker list" "$Q" codes "$J" --list marker --add iron
 # --add without --list is the command line's problem, said before any journal is read
 usage "codes --add without --list" "$Q" codes "$T/no-such.db" --add iron-pin
 grep -q -- "--list" "$T/err" && ok "  the message names --list" || fail "  codes --add alone: $(cat "$T/err")"
+# An option given twice, or a value left out before the next option, is the command line's
+# mistake: before, the last value won ("--status confirmed ... --status disputed" recorded
+# disputed) and "--text --json" recorded the text "--json", for ever, in an append-only journal.
+n_before=$("$Q" log "$J" --json | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')
+usage "an option given twice" "$Q" verify "$J" --unit $U --field agent --status confirmed --status disputed --note x
+grep -q -- "--status given twice ('confirmed', then 'disputed')" "$T/err" && ok "  the message names both values" || fail "  twice: $(cat "$T/err")"
+usage "an option given twice with =" "$Q" verify "$J" --unit $U --field agent --status=confirmed --status=disputed
+usage "a value left out before another option" "$Q" note add "$J" --unit $U --text --json
+grep -q -- "--text needs a value, not the option --json" "$T/err" && ok "  the message names both" || fail "  left out: $(cat "$T/err")"
+usage "a value left out before one of the command's options" "$Q" point add "$J" --unit $U --lat 35.55 --lon --far
+n_after=$("$Q" log "$J" --json | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')
+[ "$n_before" = "$n_after" ] && ok "  nothing recorded by them" || fail "  entries $n_before -> $n_after"
+"$Q" tasks list "$J" --json --json >/dev/null 2>"$T/err" && ok "a switch given twice is harmless" || fail "switch twice: $(cat "$T/err")"
 # A value without a label would be an empty cell in the app and the printed forms; a label
 # without --add was ignored in silence
 usage "codes --add without --label" "$Q" codes "$J" --list marker --add iron-bar

@@ -34,6 +34,8 @@ chmod 644 "$O.key" && "$OFF" status "$O" >/dev/null 2>&1
 [ -d "$O.replicas" ] && ok "replica directory beside the database" || fail "no $O.replicas"
 usage "unknown command" "$OFF" frobnicate "$O"
 usage "unknown option" "$OFF" status "$O" --bogus
+usage "an option given twice" "$OFF" log "$O" --limit 5 --limit 6
+usage "a value left out before another option" "$OFF" log "$O" --limit --json
 usage "device without a subcommand" "$OFF" device
 grep -q "add, revoke or list" "$T/err" && ok "  the message names device's subcommands" || fail "  device alone: $(cat "$T/err")"
 usage "a mistyped subcommand" "$OFF" unit acept "$O" --unit X --by y
