@@ -81,8 +81,8 @@ static void build_gnss(app *a, app_ui *ui, int64_t now_ms)
     snprintf(store[n], 200, "HDOP %s   VDOP %s   PDOP %s", a1, a2, a3);
     lines[n] = store[n], n++;
     /* the receiver's own estimate (GST) where it sends one, and which estimate it is */
-    fmt_num(a1, sizeof a1, "%.3f m", f->err_h);
-    fmt_num(a2, sizeof a2, "%.3f m", f->epv);
+    fmt_num(a1, sizeof a1, _("%.3f m"), f->err_h);
+    fmt_num(a2, sizeof a2, _("%.3f m"), f->epv);
     snprintf(store[n], 200, _("Error estimate: horizontal %s, vertical %s"), a1, a2);
     lines[n] = store[n], n++;
     snprintf(store[n], 200, "%s",
@@ -90,13 +90,13 @@ static void build_gnss(app *a, app_ui *ui, int64_t now_ms)
              : f->err_source == SV_HERR_GPSD ? _("Horizontal estimate: gpsd's eph (from DOP)")
                                              : _("Horizontal estimate: none"));
     lines[n] = store[n], n++;
-    fmt_num(a1, sizeof a1, "%.1f s", f->corr_age);
-    fmt_num(a2, sizeof a2, "%.1f s", (double)sv_fix_age_ms(f, now_ms) / 1000);
+    fmt_num(a1, sizeof a1, _("%.1f s"), f->corr_age);
+    fmt_num(a2, sizeof a2, _("%.1f s"), (double)sv_fix_age_ms(f, now_ms) / 1000);
     snprintf(store[n], 200, _("Correction age %s, fix age %s"), a1, a2);
     lines[n] = store[n], n++;
     fmt_num(a1, sizeof a1, "%.8f", f->lat);
     fmt_num(a2, sizeof a2, "%.8f", f->lon);
-    fmt_num(a3, sizeof a3, "%.3f m", f->alt_hae);
+    fmt_num(a3, sizeof a3, _("%.3f m"), f->alt_hae);
     snprintf(store[n], 200, _("Latitude %s  Longitude %s  Height %s"), a1, a2, a3);
     lines[n] = store[n], n++;
     /* a line too wide for the screen (the position at 800x1280 and 224 DPI) wraps onto two */

@@ -47,7 +47,7 @@ static void point_facts(const sv_bpoint *p, char *out, size_t n)
     char sig[48], tm_s[16], pole[48];
     double s = sv_quality_sigma_h(&p->q);
     if (isfinite(s))
-        snprintf(sig, sizeof sig, "σ %.3f m", s);
+        snprintf(sig, sizeof sig, _("σ %.3f m"), s);
     else
         snprintf(sig, sizeof sig, "σ —");
     time_t t = (time_t)(p->time_ms / 1000);

@@ -388,6 +388,33 @@ static int ui_says(const app_ui *ui, const char *needle)
     return 0;
 }
 
+/* Whether some text drawn in the frame has an English unit after a number: "4.750 m",
+ * "9.2 s", "2 km" (a Chinese screen says 米, 秒, 千米). */
+static int ui_english_unit(const app_ui *ui)
+{
+    static const char *units[] = {"m", "s", "km"};
+    for (size_t i = 0; i < ui->ncmd; i++) {
+        if (ui->cmd[i].op != APP_OP_TEXT)
+            continue;
+        const char *tx = ui->text + ui->cmd[i].off;
+        for (const char *q = tx; *q; q++) {
+            if (!(*q >= '0' && *q <= '9') || q[1] != ' ')
+                continue;
+            for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+                size_t l = strlen(units[u]);
+                if (strncmp(q + 2, units[u], l) != 0)
+                    continue;
+                char after = q[2 + l]; /* the text goes on at least to here */
+                if (!((after >= 'a' && after <= 'z') || (after >= 'A' && after <= 'Z'))) {
+                    fprintf(stderr, "  English unit in '%s'\n", tx);
+                    return 1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 /* Every text of the frame against the opaque fill it lies on (the last one drawn before it under
  * its box's centre, else the page): at least 4.5:1 (WCAG AA). */
 static void check_text_contrast(const app_ui *ui, const char *theme)
@@ -2134,6 +2161,29 @@ static void test_marker_reset(void)
         CHECK(rows[1] && strstr(rows[1], " · 1 point") && !strstr(rows[1], "1 points"));
     }
     app_go_back(&a);
+
+    /* numbers with their units in the interface's language: the point list's σ and the GNSS
+     * screen's error estimates, ages and height said "0.001 m", "4.750 m", "9.2 s" on the
+     * Chinese screen where every other screen says 米 and 秒 */
+    app_i18n_init("zh_CN", NULL);
+    if (app_lang_zh()) {
+        while (app_go_back(&a))
+            ;
+        CHECK_INT(app_open_unit(&a, U), SV_OK);
+        CHECK(tap_id(&a, &ui, "points"));
+        CHECK_INT(a.screen, APP_SCR_POINTS);
+        CHECK(ui_says(&ui, "σ 0.") && ui_says(&ui, "米"));
+        CHECK(!ui_english_unit(&ui));
+        app_go_back(&a);
+        set_fix(&a, LAT0, LON0, 0.012);
+        a.gnss.fix.corr_age = 1.5;
+        CHECK(tap_id(&a, &ui, "gnss"));
+        CHECK_INT(a.screen, APP_SCR_GNSS);
+        CHECK(ui_says(&ui, "0.012 米") && ui_says(&ui, "1.5 秒"));
+        CHECK(!ui_english_unit(&ui));
+        app_go_back(&a);
+    }
+    app_i18n_init("en", NULL);
 
     CHECK_INT(app_rec_stop(a.rec), 0);
     a.rec = NULL;
