@@ -109,6 +109,32 @@ static int wrap(const char *s, int px, float w, char *out, size_t n)
             e++;
         char piece[256];
         size_t k = (size_t)(e - s) < sizeof piece ? (size_t)(e - s) : sizeof piece - 1;
+        float cw = 0.62f * (float)px; /* an ASCII character, as app__text_width counts it */
+        if ((unsigned char)*s < 0x80 && (float)k * cw > w) {
+            /* a word wider than a whole line (a file's path) would run out of the box: it
+             * takes the rest of this line, or a line of its own, and is broken after a '/',
+             * '-' or '_' where one is in the second half of what fits, else where it fills */
+            size_t fit = (size_t)((lw > 0 && lw + 4 * cw <= w ? w - lw : w) / cw);
+            if (fit < 1)
+                fit = 1;
+            if (lw > 0 && fit == (size_t)(w / cw)) {
+                while (o > 0 && out[o - 1] == ' ')
+                    o--;
+                out[o++] = '\n';
+                lines++;
+                lw = 0;
+            }
+            size_t cut = fit;
+            for (size_t i = fit; i > fit / 2; i--)
+                if (s[i - 1] == '/' || s[i - 1] == '-' || s[i - 1] == '_') {
+                    cut = i;
+                    break;
+                }
+            if (cut < k) {
+                k = cut;
+                e = s + cut;
+            }
+        }
         memcpy(piece, s, k);
         piece[k] = '\0';
         float pw = app__text_width(piece, px);

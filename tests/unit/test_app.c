@@ -169,6 +169,40 @@ static void test_widgets(void)
     CHECK(strcmp(ui.text + ui.cmd[1].off, "确界") == 0);
     app_ui_begin(&ui, 800, 600, 4);
     CHECK_INT(ui.ncmd + ui.nw, 0);
+
+    /* a word wider than the line (a file's path on the USB stick, Day end in portrait) is
+     * broken, after a '/' or '-' where one is near, so each line lies inside the box: it ran
+     * off the window's edge, cut */
+    {
+        const char *msg = "Written to the USB stick: /media/crew/KINGSTON/quejie-"
+                          "a073f7f25fa39203f02331aa125601b8-20261204-74.gpkg (GeoPackage)";
+        app_rect box = {0, 0, 300, 200};
+        char out[1024];
+        int px = app__fit_label(&ui, box, msg, 14, out, sizeof out);
+        int lines = 1, wide = 0;
+        for (const char *q = out; *q;) {
+            const char *e = strchr(q, '\n');
+            size_t k = e ? (size_t)(e - q) : strlen(q);
+            char line[512];
+            snprintf(line, sizeof line, "%.*s", (int)k, q);
+            wide |= app__text_width(line, px) > box.w;
+            q += k + (e != NULL);
+            lines += e != NULL;
+        }
+        CHECK(!wide);
+        CHECK(lines >= 3 && 1.3f * (float)px * (float)lines <= box.h);
+        /* nothing lost or added: the same characters, spaces and line breaks aside */
+        char x[1024], y[1024];
+        size_t nx = 0, ny = 0;
+        for (const char *q = out; *q; q++)
+            if (*q != '\n' && *q != ' ')
+                x[nx++] = *q;
+        for (const char *q = msg; *q; q++)
+            if (*q != ' ')
+                y[ny++] = *q;
+        x[nx] = y[ny] = '\0';
+        CHECK_STR(x, y);
+    }
     app_ui_free(&ui);
 }
 
