@@ -271,6 +271,12 @@ static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
     case APP_SYNC_NOTHING:
         out = _("Nothing to write: the office has every entry"), oc = C_OK;
         break;
+    case APP_SYNC_USB_FAILED:
+        /* what to do first, the detail (the library's, the file system's) after it */
+        out = _("Not written to the USB stick: check that it is plugged in, not write-protected "
+                "and has room, then write again."),
+        oc = C_BAD;
+        break;
     }
     if (a->ss.busy)
         snprintf(buf, sizeof buf, "%s", a->ss.line);

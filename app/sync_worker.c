@@ -190,7 +190,7 @@ static void do_usb(app_sync *s, const char *dir)
     if (!gok) {
         /* the GeoPackage failed (a full stick, say): say so, whatever the bundles did */
         snprintf(msg, sizeof msg, _("GeoPackage not written: %.300s"), gerr);
-        set_outcome(s, APP_SYNC_FAILED, msg);
+        set_outcome(s, APP_SYNC_USB_FAILED, msg);
     } else if (rc == SY_OK) {
         app_sync_usb_message(msg, sizeof msg, path, entries, n);
         size_t k = strlen(msg);
@@ -204,7 +204,7 @@ static void do_usb(app_sync *s, const char *dir)
         set_outcome(s, APP_SYNC_WRITTEN, msg);
     } else {
         snprintf(msg, sizeof msg, "%s", sy_client_errmsg(s->c));
-        set_outcome(s, APP_SYNC_FAILED, msg);
+        set_outcome(s, APP_SYNC_USB_FAILED, msg);
     }
 }
 

@@ -22,9 +22,10 @@ typedef enum app_sync_outcome {
     APP_SYNC_OFFLINE, /* no connection: will send when connected */
     APP_SYNC_REFUSED, /* the office refused a bundle (reason in message) */
     APP_SYNC_NOT_ENROLLED,
-    APP_SYNC_FAILED,  /* anything else (message) */
-    APP_SYNC_WRITTEN, /* bundles written to the USB stick */
-    APP_SYNC_NOTHING  /* nothing to write: the office holds every entry */
+    APP_SYNC_FAILED,    /* anything else (message) */
+    APP_SYNC_WRITTEN,   /* bundles written to the USB stick */
+    APP_SYNC_NOTHING,   /* nothing to write: the office holds every entry */
+    APP_SYNC_USB_FAILED /* writing to the USB stick failed (what failed in message) */
 } app_sync_outcome;
 
 typedef struct app_sync_snap {

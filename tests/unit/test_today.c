@@ -11,6 +11,7 @@
 #include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -95,6 +96,28 @@ static int drawn(const char *text)
         if (ui.cmd[i].op == APP_OP_TEXT && strstr(ui.text + ui.cmd[i].off, text))
             return 1;
     return 0;
+}
+
+/* Whether the frame's texts, read in drawing order as one (a wrapped line's pieces joined by
+ * spaces), contain text. */
+static int drawn_joined(const char *text)
+{
+    static char all[20000];
+    size_t k = 0;
+    all[0] = '\0';
+    for (size_t i = 0; i < ui.ncmd && k + 1 < sizeof all; i++)
+        if (ui.cmd[i].op == APP_OP_TEXT) {
+            int n = snprintf(all + k, sizeof all - k, "%s ", ui.text + ui.cmd[i].off);
+            k = n < 0 ? k : k + (size_t)n >= sizeof all ? sizeof all - 1 : k + (size_t)n;
+        }
+    for (char *q = all; *q; q++)
+        *q = *q == '\n' ? ' ' : *q;
+    return strstr(all, text) != NULL;
+}
+
+static void no_wake(void *ctx)
+{
+    (void)ctx;
 }
 
 static void test_today(const char *dir)
@@ -369,6 +392,36 @@ static void test_today(const char *dir)
     CHECK(!drawn("Returned by the office"));
     CHECK(!drawn("请补测"));
     CHECK(drawn("To do · 62"));
+
+    /* writing to a USB stick that is not there (pulled after it was found, or a mount point
+     * gone): said as a USB write that failed and what to do, not "Sync failed:" (the crew
+     * pressed the USB button, not Send) with the library's detail alone */
+    char wake_err[300] = "";
+    CHECK_INT(app_sync_start(path, no_wake, NULL, &a.sync, wake_err, sizeof wake_err), 0);
+    a.usb_fixed = 1;
+    snprintf(a.usb_dir, sizeof a.usb_dir, "%s/no-stick", dir);
+    CHECK(tap(&a, "day-end", now));
+    CHECK_INT(a.screen, APP_SCR_DAYEND);
+    for (int k = 0; k < 500 && a.ss.busy; k++) {
+        struct timespec ts_ = {0, 10 * 1000000L};
+        nanosleep(&ts_, NULL);
+        app_poll_workers(&a);
+    }
+    build(&a, now);
+    CHECK(tap(&a, "usb", now));
+    for (int k = 0; k < 1000 && (a.ss.busy || a.ss.outcome == APP_SYNC_NONE); k++) {
+        struct timespec ts_ = {0, 10 * 1000000L};
+        nanosleep(&ts_, NULL);
+        app_poll_workers(&a);
+    }
+    build(&a, now);
+    CHECK(drawn_joined("Not written to the USB stick"));
+    CHECK(drawn_joined("plugged in"));
+    CHECK(!drawn("Sync failed"));
+    app_sync_stop(a.sync);
+    a.sync = NULL;
+    while (app_go_back(&a))
+        ;
 
     app_ui_free(&ui);
     app_free(&a);
