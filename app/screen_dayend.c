@@ -152,6 +152,78 @@ static const char *bundle_state_label(const char *st)
     return st;
 }
 
+/* The office's part of Day end, under the units: the office line, the outcome of the last send
+ * or write, the last bundles. Each text into out[k] with its colour and its size (mm); returns
+ * how many. */
+static int office_lines(const app *a, char out[][700], app_color col[], float mm[], int max)
+{
+    int n = 0;
+    if (!a->sync)
+        snprintf(out[n], 700, "%s", _("Sync is not available (read-only journal)"));
+    else if (!a->ss.enrolled)
+        snprintf(out[n], 700, "%s",
+                 _("This tablet is not enrolled with the county office: the administrator "
+                   "must enroll it there before it can send"));
+    else
+        snprintf(out[n], 700,
+                 ngettext("Office %s · %lld of %lld entry acknowledged",
+                          "Office %s · %lld of %lld entries acknowledged",
+                          (unsigned long)a->ss.last_seq),
+                 a->ss.office, (long long)a->ss.acked_seq, (long long)a->ss.last_seq);
+    mm[n] = 3.5f, col[n++] = C_INK;
+    const char *o = NULL;
+    app_color oc = C_DIM;
+    switch (a->ss.outcome) {
+    case APP_SYNC_NONE:
+        break;
+    case APP_SYNC_DONE:
+        o = _("Everything is at the office"), oc = C_OK;
+        break;
+    case APP_SYNC_OFFLINE:
+        o = _("No connection: will send when connected (trying again on its own)"), oc = C_WARN;
+        break;
+    case APP_SYNC_REFUSED:
+        o = _("The office refused a bundle:"), oc = C_BAD;
+        break;
+    case APP_SYNC_NOT_ENROLLED:
+        o = _("Not enrolled with a county office"), oc = C_BAD;
+        break;
+    case APP_SYNC_FAILED:
+        o = _("Sync failed:"), oc = C_BAD;
+        break;
+    case APP_SYNC_WRITTEN:
+        o = _("Written to the USB stick:"), oc = C_OK;
+        break;
+    case APP_SYNC_NOTHING:
+        o = _("Nothing to write: the office has every entry"), oc = C_OK;
+        break;
+    case APP_SYNC_USB_FAILED:
+        /* what to do first, the detail (the library's, the file system's) after it */
+        o = _("Not written to the USB stick: check that it is plugged in, not write-protected "
+              "and has room, then write again."),
+        oc = C_BAD;
+        break;
+    }
+    if (a->ss.busy)
+        snprintf(out[n], 700, "%s", a->ss.line), mm[n] = 3.5f, col[n++] = C_DIM;
+    else if (o)
+        snprintf(out[n], 700, "%s %s", o,
+                 a->ss.outcome == APP_SYNC_DONE || a->ss.outcome == APP_SYNC_OFFLINE ||
+                         a->ss.outcome == APP_SYNC_NOTHING
+                     ? ""
+                     : a->ss.message),
+            mm[n] = 3.5f, col[n++] = oc;
+    for (int i = 0; i < a->ss.nrows && i < 3 && n < max; i++) {
+        const sy_bundle_row *b = &a->ss.rows[i];
+        snprintf(out[n], 700, _("Bundle %lld · entries %lld–%lld · %s%s%s"), (long long)b->id,
+                 (long long)b->first_seq, (long long)b->last_seq, bundle_state_label(b->state),
+                 b->reason[0] && strcmp(b->state, "acknowledged") != 0 ? ": " : "",
+                 strcmp(b->state, "acknowledged") != 0 ? b->reason : "");
+        mm[n] = 3.2f, col[n++] = strcmp(b->state, "refused") == 0 ? C_BAD : C_DIM;
+    }
+    return n;
+}
+
 static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
 {
     float top = app__top_bar(a, ui, _("Day end"), now_ms), pad = app__mm(ui, 2),
@@ -165,10 +237,25 @@ static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
     }
     float y = top + pad, w = ui->width - 2 * pad;
     char buf[700];
+    /* the buttons at the window's foot, where they stay whatever is said above them; over
+     * them the office's lines, as many as they take (a long outcome up to three); the units
+     * take the rest (the six lines kept for the office whatever it said left two units of 68
+     * on a 1920x1200 screen over an empty third of it) */
+    char lines[5][700];
+    app_color lcol[5];
+    float lmm[5];
+    int nl = office_lines(a, lines, lcol, lmm, 5);
+    float lh = t * 0.7f, bh = t * 1.3f, lines_h[5], office_h = 0;
+    for (int i = 0; i < nl; i++) {
+        float need = app__text_width(lines[i], app__text_px(ui, lmm[i])) / w;
+        lines_h[i] = need > 2 ? 3 * lh : need > 1 ? 2 * lh : lh;
+        office_h += lines_h[i];
+    }
+    float by = ui->height - pad - bh;
+    float oy = by - pad / 2 - office_h;
     /* units */
     float rh = t * 1.5f;
-    float actions_h = t * 1.3f + pad + t * 0.7f * 6; /* the outcome may take two lines */
-    float dy0 = y, dy1 = ui->height - actions_h - pad;
+    float dy0 = y, dy1 = oy - pad;
     /* the units worked on first: the one open, then those with entries the office has not yet
      * acknowledged (today's work), then the incomplete ones, then the rest, each in code order */
     size_t *ord = malloc((a->nunits ? a->nunits : 1) * sizeof *ord), no = 0;
@@ -214,94 +301,24 @@ static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
     }
     app__list_hints(ui, pad, dy0, dy1, w, dfirst, dshown, (int)no);
     free(ord);
-    /* sync */
-    y = ui->height - actions_h;
-    app_ui_fill(ui, (app_rect){0, y - pad / 2, (float)ui->width, 2}, C_INK);
+    /* the office */
+    app_ui_fill(ui, (app_rect){0, oy - pad / 2, (float)ui->width, 2}, C_INK);
+    for (int i = 0; i < nl; i++) {
+        app__text_line(ui, pad, oy, w, lines_h[i], lines[i], lmm[i], lcol[i]);
+        oy += lines_h[i];
+    }
     float bw = (w - pad) / 2;
     int can = a->sync && !a->ss.busy;
-    app__big_button(ui, "sync", (app_rect){pad, y, bw, t * 1.3f},
+    app__big_button(ui, "sync", (app_rect){pad, by, bw, bh},
                     a->ss.busy ? _("Sending…") : _("Send to the office"), C_GO,
                     can && a->ss.enrolled);
-    app__button(ui, "usb", (app_rect){2 * pad + bw, y, bw, t * 1.3f},
+    app__button(ui, "usb", (app_rect){2 * pad + bw, by, bw, bh},
                 /* bundles for the office and the day as a GeoPackage; not enrolled: the
                  * GeoPackage alone */
                 !a->usb_dir[0]   ? _("Write to USB stick (none found)")
                 : a->ss.enrolled ? _("Write to USB stick")
                                  : _("Write to USB stick (GeoPackage)"),
                 can && a->usb_dir[0]);
-    y += t * 1.3f + pad / 2;
-    float lh = t * 0.7f;
-    if (!a->sync)
-        snprintf(buf, sizeof buf, "%s", _("Sync is not available (read-only journal)"));
-    else if (!a->ss.enrolled)
-        snprintf(buf, sizeof buf, "%s",
-                 _("This tablet is not enrolled with the county office: the administrator "
-                   "must enroll it there before it can send"));
-    else
-        snprintf(buf, sizeof buf,
-                 ngettext("Office %s · %lld of %lld entry acknowledged",
-                          "Office %s · %lld of %lld entries acknowledged",
-                          (unsigned long)a->ss.last_seq),
-                 a->ss.office, (long long)a->ss.acked_seq, (long long)a->ss.last_seq);
-    app__text_line(ui, pad, y, w, lh, buf, 3.5f, C_INK);
-    y += lh;
-    const char *out = NULL;
-    app_color oc = C_DIM;
-    switch (a->ss.outcome) {
-    case APP_SYNC_NONE:
-        break;
-    case APP_SYNC_DONE:
-        out = _("Everything is at the office"), oc = C_OK;
-        break;
-    case APP_SYNC_OFFLINE:
-        out = _("No connection: will send when connected (trying again on its own)"), oc = C_WARN;
-        break;
-    case APP_SYNC_REFUSED:
-        out = _("The office refused a bundle:"), oc = C_BAD;
-        break;
-    case APP_SYNC_NOT_ENROLLED:
-        out = _("Not enrolled with a county office"), oc = C_BAD;
-        break;
-    case APP_SYNC_FAILED:
-        out = _("Sync failed:"), oc = C_BAD;
-        break;
-    case APP_SYNC_WRITTEN:
-        out = _("Written to the USB stick:"), oc = C_OK;
-        break;
-    case APP_SYNC_NOTHING:
-        out = _("Nothing to write: the office has every entry"), oc = C_OK;
-        break;
-    case APP_SYNC_USB_FAILED:
-        /* what to do first, the detail (the library's, the file system's) after it */
-        out = _("Not written to the USB stick: check that it is plugged in, not write-protected "
-                "and has room, then write again."),
-        oc = C_BAD;
-        break;
-    }
-    if (a->ss.busy)
-        snprintf(buf, sizeof buf, "%s", a->ss.line);
-    else if (out)
-        snprintf(buf, sizeof buf, "%s %s", out,
-                 a->ss.outcome == APP_SYNC_DONE || a->ss.outcome == APP_SYNC_OFFLINE ||
-                         a->ss.outcome == APP_SYNC_NOTHING
-                     ? ""
-                     : a->ss.message);
-    else
-        buf[0] = '\0';
-    /* two lines where one is too narrow (where the bundles were written, in portrait) */
-    float oh = app__text_width(buf, app__text_px(ui, 3.5f)) > w ? 2 * lh : lh;
-    app__text_line(ui, pad, y, w, oh, buf, 3.5f, a->ss.busy ? C_DIM : oc);
-    y += oh;
-    for (int i = 0; i < a->ss.nrows && i < 3; i++) {
-        const sy_bundle_row *b = &a->ss.rows[i];
-        snprintf(buf, sizeof buf, _("Bundle %lld · entries %lld–%lld · %s%s%s"), (long long)b->id,
-                 (long long)b->first_seq, (long long)b->last_seq, bundle_state_label(b->state),
-                 b->reason[0] && strcmp(b->state, "acknowledged") != 0 ? ": " : "",
-                 strcmp(b->state, "acknowledged") != 0 ? b->reason : "");
-        app__text_line(ui, pad, y, w, lh, buf, 3.2f,
-                       strcmp(b->state, "refused") == 0 ? C_BAD : C_DIM);
-        y += lh;
-    }
 }
 
 static int tap_dayend(app *a, const char *id)
