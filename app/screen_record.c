@@ -193,10 +193,27 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
                      averaging ? s->secs / need.min_seconds : 0, buf);
         y += bh + pad / 2;
     }
-    if (averaging && isfinite(s->spread_m))
+    /* while averaging, the spread; else the last point recorded, in the same place under the
+     * bars where the crew looks: a point just taken is seen at once (under the pickers it lay
+     * below the fold of a short window, and the screen looked as it did before the tap) */
+    const sv_bpoint *last = NULL;
+    for (size_t i = 0; i < a->npts; i++)
+        if (!last || a->pts[i].seq > last->seq)
+            last = &a->pts[i];
+    if (averaging && isfinite(s->spread_m)) {
         snprintf(buf, sizeof buf, _("Spread %.3f m · refused epochs %d"), s->spread_m, s->dropped);
-    else
+    } else if (!averaging && last) {
+        char se[32], sn[32];
+        fmt_m(se, sizeof se, last->q.sigma_e);
+        fmt_m(sn, sizeof sn, last->q.sigma_n);
+        snprintf(buf, sizeof buf,
+                 ngettext("Last: %s · %s · %d epoch · σ %s / %s m%s",
+                          "Last: %s · %s · %d epochs · σ %s / %s m%s", (unsigned long)last->q.n),
+                 last->number, app__grade_label(last->q.grade), last->q.n, se, sn,
+                 (last->flags & SV_PT_OVERRIDE) ? _(" · override") : "");
+    } else {
         snprintf(buf, sizeof buf, "%s", _("Spread —"));
+    }
     app__text_line(ui, x, y, w, app__mm(ui, 7), buf, 4, C_INK);
     y += app__mm(ui, 7) + pad / 2;
 
@@ -249,23 +266,6 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
         app_ui_frame(ui, pr[4], 4, C_WARN);
     y += (float)((5 + pc - 1) / pc) * (t + pad);
 
-    /* the last point recorded */
-    const sv_bpoint *last = NULL;
-    for (size_t i = 0; i < a->npts; i++)
-        if (!last || a->pts[i].seq > last->seq)
-            last = &a->pts[i];
-    if (last) {
-        char se[32], sn[32];
-        fmt_m(se, sizeof se, last->q.sigma_e);
-        fmt_m(sn, sizeof sn, last->q.sigma_n);
-        snprintf(buf, sizeof buf,
-                 ngettext("Last: %s · %s · %d epoch · σ %s / %s m%s",
-                          "Last: %s · %s · %d epochs · σ %s / %s m%s", (unsigned long)last->q.n),
-                 last->number, app__grade_label(last->q.grade), last->q.n, se, sn,
-                 (last->flags & SV_PT_OVERRIDE) ? _(" · override") : "");
-        app__text_line(ui, x, y, w, t * 0.7f, buf, 3.8f, C_INK);
-        y += t * 0.7f + pad;
-    }
     app__body_end(a, ui, &body, y);
 
     /* the foot: the override, the one big button */

@@ -2123,6 +2123,30 @@ static void test_marker_reset(void)
     CHECK(ui_says(&ui, "Marker: none"));
     CHECK(tap_id(&a, &ui, "record-go"));
     record_at(&a, &ui, 10, 0, &t, SV_GRADE_RTK_FIXED, 2);
+    /* the point just recorded is said where the crew looks, on a short window too: on
+     * 1280x800 at 224 DPI "Last: J2 …" lay under the pickers, below the body's fold, and the
+     * screen looked as before the tap */
+    {
+        app_ui small = {0};
+        app_ui_begin(&small, 1280, 800, 8.82f);
+        app_build(&a, &small, sv_mono_ms());
+        const app_widget *go = app_ui_find(&small, "record-go");
+        const app_widget *ov = app_ui_find(&small, "override");
+        float foot = go ? go->r.y : 0;
+        if (ov && ov->r.y < foot)
+            foot = ov->r.y;
+        /* the strip saying more is below lies over the body's last rows */
+        for (size_t i = 0; i < small.ncmd; i++)
+            if (small.cmd[i].op == APP_OP_TEXT &&
+                strstr(small.text + small.cmd[i].off, "More below") && small.cmd[i].r.y < foot)
+                foot = small.cmd[i].r.y;
+        int said = 0;
+        for (size_t i = 0; i < small.ncmd; i++)
+            if (small.cmd[i].op == APP_OP_TEXT && strstr(small.text + small.cmd[i].off, "Last: J2"))
+                said = small.cmd[i].r.y >= 0 && small.cmd[i].r.y + small.cmd[i].r.h <= foot;
+        CHECK(go != NULL && said);
+        app_ui_free(&small);
+    }
     sv_bpoint p1, p2;
     CHECK(point_now(j, U, "J1", &p1) && point_now(j, U, "J2", &p2));
     CHECK_STR(p1.marker, "concrete-post");
