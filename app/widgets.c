@@ -166,7 +166,10 @@ int app__fit_label(const app_ui *ui, app_rect box, const char *label, int px, ch
     if (min_px > px)
         min_px = px;
     for (int p = px;; p = p * 9 / 10 > min_px ? p * 9 / 10 : min_px) {
-        int max_lines = (int)(box.h / (1.3f * (float)p));
+        /* the lines are drawn 1.3 em apart, but a line of the UI font is 1.45 em high (Noto
+         * Sans CJK's ascent and descent, what SDL_ttf measures): two lines of "Send to the
+         * office" counted 2.6 em into a 2.8 em box stood out of it */
+        int max_lines = (int)(box.h / (1.46f * (float)p));
         if (max_lines < 1)
             max_lines = 1;
         if (app__text_width(label, p) <= box.w) {

@@ -4,7 +4,7 @@
 # reported (Xvfb reports none: the app then assumes the 10.1-inch tablet). With 68 units on
 # Today it finds one by @search, scrolls, opens Settings, the unit's map, its point list
 # (@points), a point (@point:J1), its notes (scrolled to the last), a dispute and its
-# settlement; on each screen dump-widgets (with the text measured by SDL_ttf) must show every
+# settlement, and Day end; on each screen dump-widgets (with the text measured by SDL_ttf) must show every
 # actionable widget at least 10 mm on its short side, inside the window and overlapping no
 # other (a crew cannot press a button under the window's edge, and a tap on one must not land
 # on its neighbour), every widget's text inside it (at least 2.5 mm high: its pixel size, the
@@ -213,16 +213,26 @@ dump-widgets $T/$tag-dispute.json
 tap @settle
 wait-for @settle-agreement
 dump-widgets $T/$tag-settle.json
+tap @back
+wait-for @settle
+tap @back
+wait-for @dispute
+tap @back
+wait-for @day-end
+tap @day-end
+wait-for @back
+wait 500
+dump-widgets $T/$tag-dayend.json
 quit
 S
         if timeout 120 "$APP" --journal "$J" --window $size "${opt[@]}" "${lopt[@]}" --audit-glyphs --script "$T/fit.s" >"$T/out" 2>"$T/err"; then
-            ok "$tag: Today, search, Settings, a unit's map, its points, a point, a note, a dispute and its settlement"
+            ok "$tag: Today, search, Settings, a unit's map, its points, a point, a note, a dispute and its settlement, Day end"
         else
             fail "$tag: $(tail -2 "$T/err")"
             continue
         fi
         grep -q " 0 with missing glyphs" "$T/err" && ok "$tag: every string drawn has glyphs" || fail "$tag: $(grep audit "$T/err")"
-        for s in today scrolled search settings map sign verify verify2 record keypad points point note note2 dispute settle; do
+        for s in today scrolled search settings map sign verify verify2 record keypad points point note note2 dispute settle dayend; do
             if msg=$(check_dump "$T/$tag-$s.json" "$want") && msg=$(check_overlap "$T/$tag-$s.json" $W $H); then ok "$tag $s: targets >= 10 mm, none overlapping, texts fit and >= 2.5 mm, $want DPI"
             else fail "$tag $s: $msg"; fi
         done
