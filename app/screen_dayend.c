@@ -137,6 +137,51 @@ static void day_status(const app_dayend_row *r, char *buf, size_t n)
         buf[n - 1] = '\0';
 }
 
+/* A unit's row on Day end: its first line (code, name, points, area, walk closure). */
+static void row_name(const app *a, size_t u, char *buf, size_t n)
+{
+    const app_dayend_row *r = &a->day[u];
+    char area[200] = "", gap[100] = "";
+    if (isfinite(r->area_m2))
+        snprintf(area, sizeof area, _(" · area %.2f ha"), r->area_m2 / 1e4);
+    if (isfinite(r->diff_pct))
+        snprintf(area + strlen(area), sizeof area - strlen(area), _(" (draft %.2f ha, %+.1f %%)"),
+                 r->draft_m2 / 1e4, r->diff_pct);
+    if (isfinite(r->walk_gap_m))
+        snprintf(gap, sizeof gap, _(" · walk closure %.1f m"), r->walk_gap_m);
+    char cn[SV_CODE_MAX + 200];
+    snprintf(cn, sizeof cn, "%s%s%s", a->units[u].u.code, a->units[u].u.name ? " " : "",
+             a->units[u].u.name ? a->units[u].u.name : "");
+    snprintf(buf, n, ngettext("%s · %d point%s%s", "%s · %d points%s%s", (unsigned long)r->points),
+             cn, r->points, area, gap);
+}
+
+/* The height of the units' rows: 1.5 targets, or more where a row's line (the reasons a unit is
+ * incomplete, in portrait) needs more lines at the smallest text than half of that holds; every
+ * row the same, so the list scrolls by rows. */
+static float row_height(const app *a, const app_ui *ui, const size_t *ord, size_t no, float w)
+{
+    float t = app__target(ui), half = t * 0.75f;
+    int min_px = (int)ceilf(app__mm(ui, 2.5f));
+    if (min_px < 14)
+        min_px = 14;
+    char buf[700];
+    for (size_t i = 0; i < no; i++) {
+        for (int k = 0; k < 2; k++) {
+            if (k == 0)
+                row_name(a, ord[i], buf, sizeof buf);
+            else
+                day_status(&a->day[ord[i]], buf, sizeof buf);
+            float lines = ceilf(app__text_width(buf, min_px) / w);
+            /* the fitting counts 1.46 em a line (widgets.c) */
+            float need = lines * 1.46f * (float)min_px + 2;
+            if (need > half)
+                half = need;
+        }
+    }
+    return 2 * half;
+}
+
 static const char *bundle_state_label(const char *st)
 {
     if (strcmp(st, "queued") == 0)
@@ -254,7 +299,6 @@ static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
     float by = ui->height - pad - bh;
     float oy = by - pad / 2 - office_h;
     /* units */
-    float rh = t * 1.5f;
     float dy0 = y, dy1 = oy - pad;
     /* the units worked on first: the one open, then those with entries the office has not yet
      * acknowledged (today's work), then the incomplete ones, then the rest, each in code order */
@@ -266,6 +310,8 @@ static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
             if (k == rank)
                 ord[no++] = u;
         }
+    /* the row (rh - pad / 2 high) and the text inside it (row.w - 2 * pad wide) */
+    float rh = row_height(a, ui, ord, no, w - 2 * pad) + pad / 2;
     int dfirst = app__list_first(a, dy0, dy1, rh, (int)no), dshown = 0;
     for (size_t i = (size_t)dfirst; i < no && y + rh <= dy1; i++, dshown++) {
         size_t u = ord[i];
@@ -273,20 +319,7 @@ static void build_dayend(app *a, app_ui *ui, int64_t now_ms)
         app_rect row = {pad, y, w, rh - pad / 2};
         app_ui_fill(ui, row, u % 2 ? app__th->row_alt : C_BG);
         app_ui_frame(ui, row, 1, C_LINE);
-        char area[200] = "", gap[100] = "";
-        if (isfinite(r->area_m2))
-            snprintf(area, sizeof area, _(" · area %.2f ha"), r->area_m2 / 1e4);
-        if (isfinite(r->diff_pct))
-            snprintf(area + strlen(area), sizeof area - strlen(area),
-                     _(" (draft %.2f ha, %+.1f %%)"), r->draft_m2 / 1e4, r->diff_pct);
-        if (isfinite(r->walk_gap_m))
-            snprintf(gap, sizeof gap, _(" · walk closure %.1f m"), r->walk_gap_m);
-        char cn[SV_CODE_MAX + 200];
-        snprintf(cn, sizeof cn, "%s%s%s", a->units[u].u.code, a->units[u].u.name ? " " : "",
-                 a->units[u].u.name ? a->units[u].u.name : "");
-        snprintf(buf, sizeof buf,
-                 ngettext("%s · %d point%s%s", "%s · %d points%s%s", (unsigned long)r->points), cn,
-                 r->points, area, gap);
+        row_name(a, u, buf, sizeof buf);
         app__text_line(ui, row.x + pad, row.y, row.w - 2 * pad, row.h / 2, buf, 3.8f, C_INK);
         /* the unit's stage and what keeps it from done: the library's rule (sv_unit_stage,
          * sv_unit_missing), the same as Today's groups and `quejie tasks list` */

@@ -2218,6 +2218,34 @@ static void test_marker_reset(void)
         CHECK(rows[1] && strncmp(rows[1], other, strlen(other)) == 0);
         CHECK(rows[1] && strstr(rows[1], " · 1 point") && !strstr(rows[1], "1 points"));
     }
+    /* in portrait at 224 DPI a row's lines stay inside it: the reasons a unit is incomplete
+     * took three lines in the half of a row that holds two, over its edge */
+    {
+        app_ui tall = {0};
+        app_ui_begin(&tall, 800, 1280, 8.82f);
+        app_build(&a, &tall, sv_mono_ms());
+        int nrows = 0, out = 0;
+        for (size_t r = 0; r < tall.ncmd; r++) {
+            app_rect row = tall.cmd[r].r;
+            if (tall.cmd[r].op != APP_OP_FILL || row.w < 700 || row.h < 10 * 8.82f || row.h > 400)
+                continue;
+            nrows++;
+            for (size_t i = 0; i < tall.ncmd; i++) {
+                app_rect b = tall.cmd[i].r;
+                if (tall.cmd[i].op != APP_OP_TEXT ||
+                    !app_rect_has(row, b.x + b.w / 2, b.y + b.h / 2))
+                    continue;
+                if (b.y < row.y - 0.5f || b.y + b.h > row.y + row.h + 0.5f) {
+                    fprintf(stderr, "  Day end: '%s' (%.0f..%.0f) out of its row %.0f..%.0f\n",
+                            tall.text + tall.cmd[i].off, b.y, b.y + b.h, row.y, row.y + row.h);
+                    out++;
+                }
+            }
+        }
+        CHECK(nrows >= 2);
+        CHECK_INT(out, 0);
+        app_ui_free(&tall);
+    }
     app_go_back(&a);
 
     /* numbers with their units in the interface's language: the point list's σ and the GNSS
