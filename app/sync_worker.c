@@ -112,6 +112,12 @@ static void do_sync(app_sync *s)
                  ngettext("%lld entry sent in %s, %s", "%lld entries sent in %s, %s",
                           (unsigned long)rep.entries_sent),
                  (long long)rep.entries_sent, bundles, units);
+        if (rep.tasks_error[0]) { /* the data went; the new units did not come */
+            size_t used = strlen(msg);
+            snprintf(msg + used, sizeof msg - used,
+                     _("; the office's task package was refused, tell the county office: %s"),
+                     rep.tasks_error);
+        }
         break;
     }
     case SY_ENET:

@@ -1935,6 +1935,8 @@ static int cmd_sync(int argc, char **argv)
                                       "fetched_bytes", (json_int_t)r.imagery_fetched,
                                       "reused_bytes", (json_int_t)r.imagery_reused, "error",
                                       r.imagery_error[0] ? r.imagery_error : NULL));
+        json_object_set_new(o2, "tasks_error",
+                            r.tasks_error[0] ? json_string(r.tasks_error) : json_null());
         json_dumpf(o2, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
         putchar('\n');
         json_decref(o2);
@@ -1950,6 +1952,11 @@ static int cmd_sync(int argc, char **argv)
                    r.imagery_files, r.imagery_files == 1 ? "" : "s",
                    (double)r.imagery_fetched / 1e6, (double)r.imagery_reused / 1e6);
     }
+    if (r.tasks_error[0])
+        fprintf(stderr,
+                "%s: warning: the office's task package was refused, nothing of it imported (the "
+                "survey data is sent; tell the county office): %s\n",
+                prog, r.tasks_error);
     if (rc == SY_OK && r.imagery_error[0])
         fprintf(stderr, "%s: warning: imagery not updated (the survey data is synced): %s\n", prog,
                 r.imagery_error);

@@ -860,6 +860,14 @@ static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
                     if (rc == SY_OK)
                         say(o, "tasks: %d unit%s from the office, %d new or changed",
                             r->tasks_fetched, r->tasks_fetched == 1 ? "" : "s", r->tasks_added);
+                    /* A package the tablet refuses never holds back the crew's data: nothing of
+                     * it is imported, the refusal is reported apart, the entries go on. */
+                    if (rc == SY_EREFUSED) {
+                        snprintf(r->tasks_error, sizeof r->tasks_error, "%s", c->errmsg);
+                        say(o, "tasks not imported: %s; the survey data is sent all the same",
+                            c->errmsg);
+                        rc = SY_OK;
+                    }
                 } else {
                     json_t *a = answer(&h);
                     rc = cfail(c,

@@ -460,6 +460,18 @@ after=$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute
 [ -n "$until_" ] && [ "$after" = "$until_" ] && ok "the office keeps the period's end the device's summary gives ($after)" || fail "complete_after '$after', tablet '$until_'"
 "$PY" -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.execute("UPDATE unit_activity SET complete_after = ? WHERE unit = ? AND length(complete_after) > 0", ("2000-01-01", sys.argv[2])); db.commit()' "$O" $W
 unit_is $W 'u["status"]=="submitted"' && ok "once the period has ended by the office's date: submitted, with nothing new from the device" || fail "period ended: $(cat "$T/u.json")"
+# ---- a task package the tablet refuses never holds back its data ----------------------------------------
+# crew c's journal takes only codes starting 9 (unit.code-pattern): the office's package for crew
+# 一组 is refused whole, and its own entries (init, config, a note) reach the office all the same.
+tok=$("$OFF" device add "$O" --name crewc --crew 一组 2>/dev/null | tail -1)
+"$Q" init "$T/c.db" --device-name crewc >/dev/null 2>&1
+"$Q" config "$T/c.db" unit.code-pattern '9.*' >/dev/null 2>&1
+"$Q" enroll "$T/c.db" --office $URL --token $tok --ca "$T/cert.pem" >/dev/null 2>&1
+"$Q" sync "$T/c.db" --json >"$T/c.json" 2>"$T/c.err"; rc=$?
+[ $rc = 0 ] && pyexpr "$T/c.json" 'd["ok"] and d["acked_seq"]==d["last_seq"]>=2 and d["tasks"]==0 and "9.*" in (d["tasks_error"] or "")' &&
+    ok "a refused task package: nothing imported, the entries acknowledged all the same, tasks_error says why" || fail "rc $rc: $(cat "$T/c.json") $(cat "$T/c.err")"
+grep -q "task package was refused" "$T/c.err" && ok "... and a warning on stderr" || fail "no warning: $(cat "$T/c.err")"
+"$Q" tasks list "$T/c.db" --json >"$T/cl.json" 2>/dev/null && pyexpr "$T/cl.json" 'd==[]' && ok "... the tablet holds none of its units" || fail "$(cat "$T/cl.json")"
 kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null
 grep -q "AddressSanitizer\|runtime error\|LeakSanitizer" "$T/office.log" && fail "sanitizer report: $(grep -m3 -A5 Sanitizer "$T/office.log")" || ok "no sanitizer reports from the server"
 finish

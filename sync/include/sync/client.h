@@ -65,14 +65,20 @@ typedef struct sy_sync_report {
     int imagery_files;
     int64_t imagery_fetched, imagery_reused;
     char imagery_error[512];
+    /* the office's task package when the tablet refused it (its signature, or a unit the
+     * journal's rules refuse, e.g. its code pattern): nothing of it imported, the survey data
+     * sent all the same; empty when none */
+    char tasks_error[512];
 } sy_sync_report;
 
 /*
  * Fetch tasks (verified with the office's signing key, imported in one journal batch), then
  * send bundles from the office's cursor until everything is acknowledged. Interrupted at any
- * point it resumes from the office's cursor next time. Returns SY_OK only when acked_seq ==
- * last_seq; SY_ENET after the retries; SY_EREFUSED when the office refused a bundle (the
- * bundle's row says why; resending will not help); SY_ENOTENROLLED; SY_ETLS; SY_EAUTH.
+ * point it resumes from the office's cursor next time. A task package the tablet refuses (its
+ * signature, a unit its rules refuse) is not imported and is reported in r->tasks_error; the
+ * entries are sent all the same. Returns SY_OK only when acked_seq == last_seq; SY_ENET after the
+ * retries; SY_EREFUSED when the office refused a bundle (the bundle's row says why; resending will
+ * not help); SY_ENOTENROLLED; SY_ETLS; SY_EAUTH.
  */
 int sy_client_sync(sy_client *c, const sy_sync_opts *o, sy_sync_report *r);
 
