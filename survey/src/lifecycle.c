@@ -24,9 +24,20 @@ static const char *const LIFE_NAMES[SV_LIFE_COUNT] = {"assigned",     "in_field"
                                                       "under_review", "returned",  "accepted",
                                                       "notice",       "objection", "ready"};
 
+/* The states as English says a unit is in them, for messages: "the unit is in public notice". */
+static const char *const LIFE_PHRASES[SV_LIFE_COUNT] = {
+    "assigned",         "in the field",         "submitted",
+    "under review",     "returned to the crew", "accepted",
+    "in public notice", "under objection",      "ready for registration"};
+
 const char *sv_life_name(sv_life s)
 {
     return (unsigned)s < SV_LIFE_COUNT ? LIFE_NAMES[s] : "?";
+}
+
+const char *sv_life_phrase(sv_life s)
+{
+    return (unsigned)s < SV_LIFE_COUNT ? LIFE_PHRASES[s] : "?";
 }
 
 static int is(const char *a, const char *b)
@@ -111,7 +122,7 @@ static int life_check(const sv_life_facts *f, const char *action, int dates, con
                       const char *to, sv_life_refusal *out, char *why, size_t whylen)
 {
     sv_life s = sv_unit_life(f);
-    const char *name = sv_life_name(s);
+    const char *name = sv_life_phrase(s);
     sv_life_refusal local;
     if (!out)
         out = &local;
@@ -125,9 +136,8 @@ static int life_check(const sv_life_facts *f, const char *action, int dates, con
         if (s == SV_LIFE_NOTICE || s == SV_LIFE_READY)
             return REFUSE(s == SV_LIFE_READY ? "after_notice" : "in_notice",
                           "the unit is %s: it cannot be returned %s", name,
-                          s == SV_LIFE_READY
-                              ? "once its notice has passed (it is ready for registration)"
-                              : "during its notice (record an objection first)");
+                          s == SV_LIFE_READY ? "once its notice has passed"
+                                             : "during its notice (record an objection first)");
         return SV_OK;
     }
     if (is(action, SV_DECISION_ACCEPT)) {

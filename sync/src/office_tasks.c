@@ -165,7 +165,7 @@ int sy_office_tasks_import_buf(sy_office *o, const char *file, const char *buf, 
             rc = sy__fail(o, SY_ESTATE,
                           "%s: unit %s is %s at the office: a package cannot change what was "
                           "accepted (its draft or registration data)",
-                          file, set.units[i].code, sv_life_name(state));
+                          file, set.units[i].code, sv_life_phrase(state));
             break;
         }
         sqlite3_reset(st);

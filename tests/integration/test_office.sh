@@ -39,7 +39,7 @@ usage "a value left out before another option" "$OFF" log "$O" --limit --json
 usage "device without a subcommand" "$OFF" device
 grep -q "add, revoke or list" "$T/err" && ok "  the message names device's subcommands" || fail "  device alone: $(cat "$T/err")"
 usage "a mistyped subcommand" "$OFF" unit acept "$O" --unit X --by y
-grep -q "unknown command 'unit acept'" "$T/err" && grep -q "return, accept, notice or objection" "$T/err" \
+grep -q "unknown command 'unit acept'" "$T/err" && grep -q "return, accept, notice, objection, attach or attachments" "$T/err" \
     && ok "  the message names it and unit's subcommands" || fail "  unit acept: $(cat "$T/err")"
 usage "a usage error of a subcommand" "$OFF" unit notice "$O" extra --unit X
 grep -q "see quejie-office help unit notice)" "$T/err" && ok "  the hint names unit notice" || fail "  unit notice hint: $(cat "$T/err")"

@@ -202,7 +202,7 @@ for f in d["features"]:
 json.dump(d, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
 PY
 refuse "a package changing a ready unit is refused" "$OFF" tasks import "$O" "$T/renamed.geojson" --assign 一组
-grep -q "unit $U is ready at the office" "$T/err" && ok "the refusal names the unit and its state" || fail "renamed package: $(cat "$T/err")"
+grep -q "unit $U is ready for registration at the office" "$T/err" && ok "the refusal names the unit and its state" || fail "renamed package: $(cat "$T/err")"
 unit_is $U 'not u["name"].endswith("（改）")' && ok "nothing of the refused package was imported" || fail "after the refusal: $(cat "$T/u.json")"
 expect "the same package again is taken" "$OFF" tasks import "$O" "$FIX/tasks/linxia-units-4490.geojson" --assign 一组
 expect "unit accept (the other unit)" "$OFF" unit accept "$O" --unit $S --by rev

@@ -42,6 +42,10 @@ typedef enum sv_life {
 /* "assigned", "in_field", "submitted", "under_review", "returned", "accepted", "notice",
  * "objection", "ready"; "?" for anything else. */
 const char *sv_life_name(sv_life s);
+/* The state as a message says a unit is in it: "assigned", "in the field", "submitted", "under
+ * review", "returned to the crew", "accepted", "in public notice", "under objection", "ready for
+ * registration"; "?" for anything else. */
+const char *sv_life_phrase(sv_life s);
 
 /* The unit decisions (a review decision is SV_DECISION_REVIEW and does not move a unit by
  * itself: it closes a case). */
