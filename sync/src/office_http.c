@@ -1845,6 +1845,22 @@ static int async_refused(sy_server *s, struct MHD_Connection *c)
     "the office is already tiling as many uploads as it queues; try again when one of them is "    \
     "done"
 
+/* m into out with every mention of the server's own file path said as what it is (as): a
+ * temporary file's name means nothing to a browser, and the office's layout is not its
+ * business. */
+static void name_path(const char *m, const char *path, const char *as, char *out, size_t n)
+{
+    const char *hit;
+    size_t pl = strlen(path), used = 0;
+    out[0] = '\0';
+    while (pl && used + 1 < n && (hit = strstr(m, path)) != NULL) {
+        used += (size_t)snprintf(out + used, n - used, "%.*s%s", (int)(hit - m), m, as);
+        m = hit + pl;
+    }
+    if (used + 1 < n)
+        snprintf(out + used, n - used, "%s", m);
+}
+
 /* Tile the raster at spool into the office's imagery, on the server's imagery handle under
  * imagery_lock only (ingests and pages go on meanwhile). err holds the reason on failure. */
 static int tile_imagery(sy_server *s, const char *spool, const char *name, const char *assign,
@@ -1863,16 +1879,7 @@ static int tile_imagery(sy_server *s, const char *spool, const char *name, const
     if (rc == SY_OK) {
         rc = sy_office_imagery_add(s->imagery_o, spool, name, assign, epsg, margin, info);
         /* the spool file's name means nothing to the one who uploaded it: "the upload" */
-        const char *m = sy_office_errmsg(s->imagery_o), *hit;
-        size_t n = strlen(spool), used = 0;
-        err[0] = '\0';
-        while (used + 1 < errlen && (hit = strstr(m, spool)) != NULL) {
-            used += (size_t)snprintf(err + used, errlen - used, "%.*s%s", (int)(hit - m), m,
-                                     "the upload");
-            m = hit + n;
-        }
-        if (used + 1 < errlen)
-            snprintf(err + used, errlen - used, "%s", m);
+        name_path(sy_office_errmsg(s->imagery_o), spool, "the upload", err, errlen);
     }
     pthread_mutex_unlock(&s->imagery_lock);
     return rc;
@@ -2128,8 +2135,10 @@ static enum MHD_Result h_export(ctx *x)
     free(dir);
     if (rc != SY_OK || fd < 0) {
         logline(x->s, "export refused for %s: %s", x->sess.user, err);
+        char said[512];
+        name_path(err, path, "the export", said, sizeof said);
         return reply_error(x->s, x->c, rc != SY_OK ? status_of(rc) : MHD_HTTP_INTERNAL_SERVER_ERROR,
-                           err[0] ? err : "cannot read the export");
+                           said[0] ? said : "cannot read the export");
     }
     pthread_mutex_lock(&x->s->lock);
     sy_office_audit(x->s->o, x->sess.user, "export",

@@ -444,6 +444,7 @@ curl -s -o "$T/forms.html" -D "$T/hdr" -w '%{http_code}' --max-time 60 --cacert 
     || fail "forms: $(cat "$T/code") $(cat "$T/hdr") $(head -c 300 "$T/forms.html")"
 c=$(hcode GET '/api/v1/export?format=forms&unit=NOPE' -b "$T/view.jar"); [ "$c" = 404 ] && grep -q "NOPE" "$T/body" \
     && ok "forms of a unit no crew has sent: 404 naming it" || fail "forms of an unknown unit: $c $(cat "$T/body")"
+grep -q "export-\|$T" "$T/body" && fail "the refusal shows the server's file path: $(cat "$T/body")" || ok "... without the server's file path ($(head -c 120 "$T/body"))"
 c=$(hcode GET "/api/v1/export?format=forms&unit=$U"); [ "$c" = 401 ] && ok "forms without a session: 401" || fail "forms without a session: $c"
 c=$(hcode GET '/api/v1/export?format=notice' -b "$T/view.jar"); [ "$c" = 404 ] && grep -q "no unit is in public notice" "$T/body" \
     && ok "the public notice with no unit in notice: 404 saying so" || fail "notice with none: $c $(cat "$T/body")"
