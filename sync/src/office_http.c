@@ -1743,8 +1743,38 @@ static int tile_coord(const char *s, int64_t *out)
  * the units that match, in the listing's order, that page of them; X-Total-Count says how many
  * matched before the page. A bad argument is a 400 naming it.
  */
+/* The first query argument of a request that is none of keys (NULL-ended), for a 400 that names
+ * it: a mistyped filter (?state= for ?status=) must not answer as if it were not there. */
+typedef struct arg_check {
+    const char *const *keys;
+    char unknown[64];
+} arg_check;
+
+static enum MHD_Result arg_known(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    (void)kind, (void)value;
+    arg_check *a = cls;
+    for (const char *const *k = a->keys; *k; k++)
+        if (key && strcmp(key, *k) == 0)
+            return MHD_YES;
+    snprintf(a->unknown, sizeof a->unknown, "%s", key ? key : "");
+    return MHD_NO;
+}
+
 static enum MHD_Result h_api_units(ctx *x)
 {
+    static const char *const ARGS[] = {"status", "assign", "q", "offset", "limit", "lang", NULL};
+    arg_check ac = {ARGS, ""};
+    MHD_get_connection_values(x->c, MHD_GET_ARGUMENT_KIND, arg_known, &ac);
+    if (ac.unknown[0]) {
+        char m[160];
+        snprintf(m, sizeof m,
+                 "unknown argument '%.64s': the units are filtered by status, assign, q, offset "
+                 "and limit",
+                 ac.unknown);
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST, m);
+    }
     const char *status = query(x, "status"), *assign = query(x, "assign"), *q = query(x, "q");
     const char *off_s = query(x, "offset"), *lim_s = query(x, "limit");
     if (!status && !assign && !q && !off_s && !lim_s)

@@ -178,6 +178,8 @@ c=$(hcode GET "/api/v1/units?offset=1&limit=2" -b "$T/rev.jar")
 c=$(hcode GET "/api/v1/units?q=SL000007" -b "$T/rev.jar")
 [ "$c" = 200 ] && pyexpr "$T/body" '[u["code"] for u in d]==["622901SL000007"]' && [ "$(header X-Total-Count)" = 1 ] \
     && ok "GET /api/v1/units?q=TEXT: the units whose code or name holds it" || fail "units q: $c $(head -c 300 "$T/body")"
+c=$(hcode GET "/api/v1/units?state=notice" -b "$T/rev.jar")
+[ "$c" = 400 ] && grep -q "unknown argument 'state'" "$T/body" && ok "a mistyped filter (?state=): 400 naming it, not every unit" || fail "units ?state=: $c $(head -c 200 "$T/body")"
 c=$(hcode GET "/api/v1/units?status=assigned" -b "$T/rev.jar")
 [ "$c" = 200 ] && "$PY" -c 'import json,sys; a=json.load(open(sys.argv[1])); p=json.load(open(sys.argv[2])); sys.exit(0 if p and p==[u for u in a if u["status"]=="assigned"] else 1)' "$T/units-all.json" "$T/body" \
     && ok "GET /api/v1/units?status=assigned: the assigned units only" || fail "units status: $c $(head -c 300 "$T/body")"
