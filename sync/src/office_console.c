@@ -1119,7 +1119,7 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
                                       {"to", A_LINE_TO},
                                       {"document_no", A_SETTLED_BY},
                                       {"outcome", A_OUTCOME},
-                                      {"device", A_DEVICE}};
+                                      {"device_name", A_DEVICE}};
         admin_head(&p, lang, office_name, user, role, csrf, A_DISPUTES);
         raw(&p, "<p>");
         esc(&p, at(lang, A_DISPUTES_NOTE));

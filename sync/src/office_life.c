@@ -1647,6 +1647,25 @@ int sy_office_disputes(sy_office *o, char **json)
     if (rc == SY_OK)
         rc = each_dispute(o, NULL, list_dispute, &c);
     settle_set_free(&s);
+    /* "device" is the device's id (kept for scripts); people know a tablet by its name */
+    sqlite3_stmt *st = NULL;
+    if (rc == SY_OK && sy__prep(o, "SELECT name, crew FROM devices WHERE device_id = ?1", &st))
+        rc = SY_EIO;
+    size_t i;
+    json_t *d;
+    json_array_foreach(c.arr, i, d)
+    {
+        if (rc != SY_OK)
+            break;
+        sqlite3_reset(st);
+        sy__bind_text(st, 1, json_string_value(json_object_get(d, "device")));
+        int found = sqlite3_step(st) == SQLITE_ROW;
+        const char *name = found ? sy__col_text(st, 0) : NULL;
+        const char *crew = found ? sy__col_text(st, 1) : NULL;
+        json_object_set_new(d, "device_name", str_or_null(name && *name ? name : NULL));
+        json_object_set_new(d, "crew", str_or_null(crew && *crew ? crew : NULL));
+    }
+    sqlite3_finalize(st);
     if (rc != SY_OK) {
         json_decref(c.arr);
         return rc;

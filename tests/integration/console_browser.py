@@ -485,6 +485,8 @@ try:
         rows = until(lambda: driver.find_elements(By.CSS_SELECTOR, "table#disputes tbody tr"), "the disputes page")
         text = " ".join(r.text for r in rows or [])
         check("ZY-BROWSER-1" in text and "局内已处理" in text, "the disputes page lists the crews' disputes by state", text[:300])
+        check("crewa" in text and not re.search(r"\b[0-9a-f]{32}\b", text),
+              "the disputes page names the device that recorded each dispute, not its id", text[:300])
         link = driver.find_elements(By.CSS_SELECTOR, "table#disputes tbody tr a")
         if link:
             link[0].click()

@@ -605,6 +605,8 @@ c=$(hcode GET /log -b "$T/adm.jar"); grep -q 'id="last-backup" class="error"' "$
 c=$(hcode GET /api/v1/disputes -b "$T/view.jar")
 [ "$c" = 200 ] && pyexpr "$T/body" 'sorted((x["number"], x["state"]) for x in d if x["unit"]=="'$U'")==sorted([("ZY-2026-7","settled_at_office"),("ZY-OPEN-1","open")]+[(x["number"],"settled_on_site") for x in d if x["state"]=="settled_on_site"]) and any(x["state"]=="settled_on_site" for x in d)' \
     && ok "GET /api/v1/disputes: every dispute of every crew with its state (disputes --json)" || fail "disputes API: $c $(head -c 500 "$T/body")"
+pyexpr "$T/body" 'all(x["device_name"] in ("crewa","crewb") and len(x["device"])==32 and x["crew"]=="一组" for x in d) and [x["device_name"] for x in d if x["number"]=="ZY-OPEN-1"]==["crewa"]' \
+    && ok "  each dispute names its device (device_name, crew) beside its id" || fail "disputes device names: $(head -c 500 "$T/body")"
 c=$(hcode GET /api/v1/disputes); [ "$c" = 401 ] && ok "  401 without a session" || fail "disputes without session: $c"
 c=$(hcode GET /disputes -b "$T/view.jar")
 [ "$c" = 200 ] && grep -q '<li class="error" data-state="open">未解决 1</li>' "$T/body" && grep -q '<li data-state="settled_at_office">局内已处理 1</li>' "$T/body" \
