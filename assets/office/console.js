@@ -686,10 +686,18 @@
                 if (inputs[k].value !== '')
                     body[k] = inputs[k].value;
             });
-            /* a legal act: said back in full before it is recorded */
+            /* a legal act: said back in full before it is recorded (every field as the form
+             * shows it: the note of a return, a notice's dates, the dispute, document and
+             * number of a settlement) */
             var what = tr('confirm_act').replace('{unit}', code).replace('{act}', tr('do_' + name));
-            if (body.from)
-                what += '\n' + body.from + ' – ' + (body.to || '');
+            fields.forEach(function (fd) {
+                var i = inputs[fd.key];
+                if (i.value === '')
+                    return;
+                var shown = i.tagName === 'SELECT' && i.selectedIndex >= 0
+                    ? i.options[i.selectedIndex].textContent : i.value;
+                what += '\n' + fd.label + (EN ? ': ' : '：') + shown;
+            });
             if (!window.confirm(what))
                 return;
             b.disabled = true;
@@ -1011,8 +1019,16 @@
                 if (!picked)
                     return;
                 var label = picked.parentNode ? picked.parentNode.textContent : picked.value;
-                if (!window.confirm(tr('confirm_case').replace('{id}', String(c.id))
-                                    .replace('{choice}', label.trim() || picked.value)))
+                var side = c[picked.value];
+                /* said back in full: the unit and what is decided, the version's device, the
+                 * reason that goes into the journal */
+                var colon = EN ? ': ' : '：';
+                var what = tr('confirm_case').replace('{id}', String(c.id))
+                    .replace('{choice}', (label.trim() || picked.value) +
+                             (side && side.device ? ' · ' + side.device : '')) +
+                    '\n' + tr('unit') + colon + c.unit + ' · ' + caseSubject(c) +
+                    '\n' + tr('reason') + colon + reason.value;
+                if (!window.confirm(what))
                     return;
                 b.disabled = true;
                 api('/api/v1/review/' + c.id + '/resolve', 'POST',

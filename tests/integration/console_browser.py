@@ -136,6 +136,9 @@ try:
     confirm = until(lambda: alert_of(driver), "the decision is said back for confirmation")
     check(confirm and "#" in confirm.text, "the review decision asks for confirmation",
           confirm.text if confirm else "")
+    check(confirm and all(w in confirm.text for w in (RETURN, "J1", "实测于界桩 <b>ok</b>"))
+          and re.search("版本 A · crew[ab]", confirm.text),
+          "... saying back the unit, the point, the version's device and the reason", confirm.text if confirm else "")
     if confirm:
         confirm.accept()
     until(lambda: driver.find_elements(By.CSS_SELECTOR, "table.resolved tbody tr")
@@ -194,6 +197,8 @@ try:
         confirm = until(lambda: alert_of(driver), "the settlement is said back for confirmation")
         check(confirm and RETURN in confirm.text and "调处权属争议" in confirm.text,
               "settling a dispute asks for confirmation naming the unit", confirm.text if confirm else "")
+        check(confirm and all(w in confirm.text for w in ("ZY-BROWSER-2", "以实测界线为准", "权属争议原由书", "临争〔2026〕7号")),
+              "... and says back the dispute, the outcome, the document and its number", confirm.text if confirm else "")
         if confirm:
             confirm.accept()
         until(lambda: driver.find_elements(By.CSS_SELECTOR, "#msg.ok")
@@ -238,6 +243,8 @@ try:
     confirm = until(lambda: alert_of(driver), "the return is said back for confirmation")
     check(confirm and RETURN in confirm.text and "退回作业组" in confirm.text,
           "returning a unit asks for confirmation naming the unit", confirm.text if confirm else "")
+    check(confirm and "请补测 J2" in confirm.text, "... and says back the note the crew will read",
+          confirm.text if confirm else "")
     if confirm:
         confirm.accept()
     until(lambda: "已退回" in driver.find_element(By.CSS_SELECTOR, "dd.status").text
