@@ -915,7 +915,7 @@
             add(acts, el('h4', tr('not_offered')));
             var ul = add(acts, el('ul', null, 'not-offered'));
             shut.forEach(function (s) {
-                var why = (!EN && window.QuejieErrors && window.QuejieErrors.reason(s[1], stateText)) ||
+                var why = (window.QuejieErrors && window.QuejieErrors.reason(s[1], stateText)) ||
                     s[1].why;
                 var li = add(ul, el('li', tr('do_' + s[0]) + (EN ? ': ' : '：') + why));
                 li.id = 'not-' + s[0];

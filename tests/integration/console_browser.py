@@ -282,6 +282,20 @@ try:
     check(len(driver.find_elements(By.CSS_SELECTOR, "td.sig svg polyline")) == 2,
           "the signature drawn in its cell of the 界址签章表")
     shot("06b-forms")
+    # a refusal's reason names the unit's state as the page does, not by its code (under_review)
+    driver.get(URL + "/?lang=en")  # the forms' page lets no script fetch: the API read from a console page
+    until(lambda: driver.find_elements(By.ID, "overview"), "the English overview")
+    units = driver.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        " fetch('/api/v1/units', {credentials: 'same-origin'}).then(function (r) { return r.json(); })"
+        ".then(done, function (e) { done([]); });")
+    busy = [u["code"] for u in units if u["status"] == "under_review"]
+    if check(busy, "a unit under review for the English refusals", repr(units)[:200]):
+        driver.get(URL + "/unit/" + busy[0] + "?lang=en")
+        why = until(lambda: driver.find_elements(By.ID, "not-accept"), "the English reason acceptance is not offered")
+        text = why[0].text if why else ""
+        check('the unit is "under review"' in text and "under_review" not in text,
+              "an English page names the unit's state in a refusal's reason, not its code", text)
 
     drain_logs()
     # the refused acceptance's 409 is the one expected error
