@@ -323,6 +323,27 @@ try:
     until(lambda: driver.find_elements(By.CSS_SELECTOR, "table.points tbody tr"), "the viewer's unit page")
     check(not driver.find_elements(By.CSS_SELECTOR, "form.action"), "a viewer is offered no decision")
     shot("07-unit-viewer")
+    # a narrow window (a laptop's half screen, a tablet upright): the page stays within it (a wide
+    # table scrolls on its own), every navigation link reads whole, and a short device name in a
+    # table is not broken a few letters a line
+    driver.set_window_size(420, 900)
+    driver.get(URL + "/unit/" + RETURN)
+    until(lambda: driver.find_elements(By.CSS_SELECTOR, "table.points tbody tr"), "the unit page in a narrow window")
+    narrow = driver.execute_script(
+        "function lines(c) { var r = document.createRange(); r.selectNodeContents(c); var tops = {};"
+        " Array.prototype.forEach.call(r.getClientRects(), function (x) { tops[Math.round(x.top)] = 1; });"
+        " return Object.keys(tops).length; }"
+        " var de = document.documentElement;"
+        " return [de.scrollWidth <= de.clientWidth, de.scrollWidth, de.clientWidth,"
+        "  Array.prototype.filter.call(document.querySelectorAll('nav a'), function (a) { return lines(a) > 1; })"
+        "   .map(function (a) { return a.textContent; }),"
+        "  Array.prototype.filter.call(document.querySelectorAll('table.points td:first-child'), function (c) {"
+        "   return lines(c) > 1; }).map(function (c) { return c.textContent; })];")
+    check(narrow[0], "a unit page is no wider than a narrow window (420 px)", repr(narrow[1:3]))
+    check(not narrow[3], "... its navigation links each read whole", repr(narrow[3]))
+    check(not narrow[4], "... and a device's name (crewa) is not broken in the points table", repr(narrow[4]))
+    shot("07a-unit-narrow")
+    driver.set_window_size(1280, 1000)
     drain_logs()
     check(not console_errors, "no error in the browser's console (viewer)", "; ".join(console_errors))
 
