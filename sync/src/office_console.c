@@ -456,6 +456,7 @@ typedef enum admin_text {
     A_APPLIED,
     A_REASON,
     A_EXPORT,
+    A_INGEST_LOG,
     A_NONE,
     A_WORKING,
     A_DONE,
@@ -548,6 +549,7 @@ static const char *const ATEXT[A_COUNT][2] = {
     [A_APPLIED] = {"应用条目", "Applied"},
     [A_REASON] = {"原因", "Reason"},
     [A_EXPORT] = {"导出全县成果", "Export the county record"},
+    [A_INGEST_LOG] = {"接收日志", "Ingest log"},
     [A_NONE] = {"暂无。", "None yet."},
     [A_WORKING] = {"处理中…", "Working…"},
     [A_DONE] = {"完成。", "Done."},
@@ -1224,8 +1226,9 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
             raw(&p, fmts[i][lang == SY_LANG_EN ? 2 : 1]);
             raw(&p, "</a>");
         }
-        raw(&p, "</p>\n<h2>");
-        esc(&p, at(lang, A_LOG));
+        /* the table's own heading: the page's title names the exports above it too */
+        raw(&p, "</p>\n<h2 id=\"ingest-log\">");
+        esc(&p, at(lang, A_INGEST_LOG));
         raw(&p, "</h2>\n");
         table(&p, lang, "log", rows, cols, sizeof cols / sizeof cols[0], NULL);
     }

@@ -582,6 +582,8 @@ c=$(hcode GET /account -b "$T/view2.jar"); [ "$c" = 200 ] && grep -q 'id="passwo
 # ---- the latest backup on the log page (red when there is none or it is over two days old) --------------
 c=$(hcode GET /log -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q 'id="last-backup" class="error"' "$T/body" && grep -q '还没有备份' "$T/body" \
     && ok "the log page says, in red, that the office has never been backed up" || fail "log page without backup: $c $(grep -o '<p id="last-backup"[^<]*' "$T/body")"
+grep -q '<h2 id="ingest-log">接收日志</h2>' "$T/body" && [ "$(grep -c '<h2>接收日志与导出</h2>' "$T/body")" = 0 ] \
+    && ok "  the log's table is headed 接收日志 (the exports have their own heading above)" || fail "log page headings: $(grep -o '<h2[^<]*</h2>' "$T/body")"
 expect "a backup from the command line while the office serves" "$OFF" backup "$O" "$T/bk-console" --no-imagery
 c=$(hcode GET /log -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q '<p id="last-backup">上次备份：' "$T/body" && grep -q "$T/bk-console" "$T/body" \
     && ok "  then its time and, for an admin, where it lies" || fail "log page after backup: $(grep -o '<p id="last-backup">[^\n]*' "$T/body" | head -c 300)"
