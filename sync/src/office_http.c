@@ -1152,13 +1152,19 @@ static enum MHD_Result unit_decide(ctx *x, const char *action)
                            "the body must be a JSON object of strings (note, from, to)");
     }
     const char *code = x->param[0];
-    char err[512] = "", what[32];
+    char err[512] = "", what[32], detail[600];
     snprintf(what, sizeof what, "unit.%s", action);
+    /* a notice's audit row says its period: the dates are what the reviewer decided */
+    if (strcmp(action, "notice") == 0 && from && to)
+        snprintf(detail, sizeof detail, "%s – %s%s%s", from, to, note && *note ? ": " : "",
+                 note && *note ? note : "");
+    else
+        snprintf(detail, sizeof detail, "%s", note ? note : "");
     pthread_mutex_lock(&x->s->lock);
     int rc =
         sy_office_unit_decide(x->s->o, code, action, x->sess.user, note, from, to, err, sizeof err);
     if (rc == SY_OK)
-        sy_office_audit(x->s->o, x->sess.user, what, code, note, x->ip);
+        sy_office_audit(x->s->o, x->sess.user, what, code, detail[0] ? detail : NULL, x->ip);
     else if (!err[0])
         snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
     sv_life_refusal why = *sy_office_refusal(x->s->o);

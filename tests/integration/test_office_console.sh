@@ -622,6 +622,13 @@ PY
 grep -q 'href="/disputes"' "$T/body" && ok "  every page's navigation leads there" || fail "disputes nav"
 
 # ---- the audit log ---------------------------------------------------------------------------------------
+# a public notice started in the console: its audit row says the period decided
+NFROM=$(date +%F); NTO=$(date -d '+20 days' +%F)
+c=$(hcode POST /api/v1/units/$U/notice -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary "{\"from\":\"$NFROM\",\"to\":\"$NTO\"}")
+[ "$c" = 200 ] && ok "a reviewer starts the accepted unit's public notice: 200" || fail "notice: $c $(cat "$T/body")"
+"$OFF" audit "$O" --json >"$T/audit.json" 2>"$T/err"
+pyexpr "$T/audit.json" '[a["detail"] for a in d if a["action"]=="unit.notice" and a["target"]=="'$U'"]==["'$NFROM' – '$NTO'"]' \
+    && ok "  audited as unit.notice with its period" || fail "notice audit: $(head -c 600 "$T/audit.json")"
 "$OFF" audit "$O" --json >"$T/audit.json" 2>"$T/err"
 pyexpr "$T/audit.json" 'any(a["user"]=="rev" and a["action"]=="unit.return" and a["target"]=="'$U'" and a["address"]=="127.0.0.1" and a["time"] for a in d) and any(a["action"]=="review.resolve" and a["user"]=="rev" for a in d) and any(a["action"]=="login.failed" and a["user"]=="victim" for a in d) and any(a["action"]=="user.add" for a in d)' \
     && ok "audit --json: who, what, on what, from where" || fail "audit: $(head -c 600 "$T/audit.json")"
