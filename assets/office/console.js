@@ -472,7 +472,13 @@
                 });
                 var crows = Object.keys(crews).sort().map(function (n) {
                     var c = crews[n];
-                    var st = Object.keys(c.states).map(function (s) {
+                    /* in the lifecycle's order, as the counts per state (a state this page
+                     * does not know last) */
+                    var order = Object.keys(STATES).filter(function (s) { return c.states[s]; })
+                        .concat(Object.keys(c.states).filter(function (s) {
+                            return !Object.prototype.hasOwnProperty.call(STATES, s);
+                        }));
+                    var st = order.map(function (s) {
                         return stateText(s) + ' ' + c.states[s];
                     }).join(EN ? ', ' : '，');
                     return [n, c.devices.join(', '), c.units, st, c.contact || tr('never'),

@@ -83,6 +83,7 @@ try:
     until(lambda: driver.find_elements(By.CSS_SELECTOR, "table.crews tbody tr"), "the crews table")
     crews = driver.find_element(By.CSS_SELECTOR, "table.crews").text
     check("一组" in crews and "crewa" in crews, "the crews table names the crew, its devices and last sync", crews)
+    check("外业中 1，审核中 2" in crews, "a crew's units per state are listed in the lifecycle's order", crews)
     states = driver.find_element(By.CSS_SELECTOR, "table.states").text
     check("审核中" in states and "合计" in states, "counts per state, in Chinese by default", states)
     tracks = until(lambda: driver.find_elements(By.CSS_SELECTOR, "#overview .map path.track"),
