@@ -843,7 +843,7 @@
         add(root, el('h3', tr('cases')));
         add(root, table([tr('case_no'), tr('subject'), tr('kind'), tr('detail'), tr('status'),
                          tr('note')], u.cases.map(function (c) {
-            return [link('/review' + LQ, '#' + c.id), caseSubject(c), tr(c.kind), caseDetail(c),
+            return [link('/review' + LQ + '#case-' + c.id, '#' + c.id), caseSubject(c), tr(c.kind), caseDetail(c),
                     code('case_status', c.status),
                     c.note];
         }), 'data cases'));
@@ -957,8 +957,20 @@
                     renderReview(body, r[1].cases, load);
                     if (msg)
                         message(root, msg, bad);
+                    else
+                        showCase();
                 })
                 .catch(function (e) { message(root, tr('load_failed') + e.message, true); });
+        }
+        /* a case's link from its unit's page (/review#case-N): the case, open or decided, once
+         * the queue is drawn (the browser looked for it before it was there) */
+        function showCase() {
+            var m = /^#case-(\d+)$/.exec(window.location.hash);
+            var target = m ? document.getElementById('case-' + m[1]) : null;
+            if (!target)
+                return;
+            target.classList.add('picked');
+            target.scrollIntoView();
         }
         load();
     }
@@ -974,6 +986,7 @@
         open.forEach(function (c) {
             var card = add(root, el('form', null, 'case'));
             card.setAttribute('data-id', String(c.id));
+            card.id = 'case-' + c.id;
             var h = add(card, el('h4'));
             add(h, el('span', '#' + c.id + ' '));
             add(h, unitLink(c.unit));
@@ -1052,11 +1065,12 @@
             var side = c.accept === 'a' ? c.a : c.accept === 'b' ? c.b : null;
             return side ? tr('version_' + c.accept) + ' · ' + show(side.device) : null;
         }
-        add(root, table([tr('case_no'), tr('unit'), tr('subject'), tr('kind'), tr('time'),
-                         tr('decided_by'), tr('choice'), tr('reason')], shut.map(function (c) {
+        var done = add(root, table([tr('case_no'), tr('unit'), tr('subject'), tr('kind'), tr('time'),
+                                    tr('decided_by'), tr('choice'), tr('reason')], shut.map(function (c) {
             return ['#' + c.id, unitLink(c.unit), caseSubject(c), tr(c.kind), c.resolved,
                     c.decided_by, chosen(c), c.note];
         }), 'data resolved'));
+        shut.forEach(function (c, i) { done.tBodies[0].rows[i].id = 'case-' + c.id; });
     }
 
     /* A county holds thousands of units: the overview's list gets a filter box and a pager

@@ -297,6 +297,20 @@ try:
         text = why[0].text if why else ""
         check('the unit is "under review"' in text and "under_review" not in text,
               "an English page names the unit's state in a refusal's reason, not its code", text)
+    # a unit page's review case leads to that case on the review queue (decided: its row)
+    driver.get(URL + "/unit/" + RETURN)
+    caselink = until(lambda: driver.find_elements(By.CSS_SELECTOR, "table.cases tbody a"), "the unit page's case link")
+    if caselink:
+        number = caselink[0].text.lstrip("#")
+        caselink[0].click()
+        seen = until(lambda: driver.execute_script(
+            "var t = document.getElementById('case-' + arguments[0]); if (!t) return null;"
+            " var r = t.getBoundingClientRect();"
+            " return [location.hash, t.classList.contains('picked'), r.top >= 0 && r.top < innerHeight, t.textContent];",
+            number), "the review queue with the case")
+        check(seen and seen[0] == "#case-" + number and seen[1] and seen[2] and "#" + number in seen[3],
+              "a unit page's case link opens the review queue at that case, marked", repr(seen))
+        shot("06c-review-case-linked")
 
     drain_logs()
     # the refused acceptance's 409 is the one expected error
