@@ -339,17 +339,26 @@
         return me && (me.role === 'reviewer' || me.role === 'admin');
     }
 
-    /* A message line (role=status) at the top of the page's main element. */
-    function message(root, text, bad) {
+    /* A message line (role=status) at the top of the page's main element, or just before NEAR
+     * (the form whose act was refused); brought into view and focused, since the act that
+     * caused it was sent from further down the page. */
+    function message(root, text, bad, near) {
         var m = document.getElementById('msg');
         if (!m) {
             m = el('p', null);
             m.id = 'msg';
             m.setAttribute('role', 'status');
-            root.insertBefore(m, root.firstChild);
+            m.tabIndex = -1;
         }
+        if (near && near.parentNode)
+            near.parentNode.insertBefore(m, near);
+        else if (root.firstChild !== m)
+            root.insertBefore(m, root.firstChild);
         m.textContent = text;
         m.className = bad ? 'error' : 'ok';
+        if (m.scrollIntoView)
+            m.scrollIntoView({ block: 'center' });
+        m.focus({ preventScroll: true });
     }
 
     /* ---- the map: Leaflet on a plain background (no basemap from anywhere) ------------------ */
@@ -709,19 +718,32 @@
             b.disabled = true;
             api('/api/v1/units/' + encodeURIComponent(code) + '/' + name, 'POST', body)
                 .then(function () { reload(tr('done'), false); })
-                .catch(function (e) { reload(tr('failed') + e.message, true); });
+                .catch(function (e) {
+                    /* what was typed is kept for a second try, if the act is still offered */
+                    var typed = {};
+                    Object.keys(inputs).forEach(function (k) { typed[k] = inputs[k].value; });
+                    reload(tr('failed') + e.message, true, { form: f.id, values: typed });
+                });
         });
     }
 
     function unitPage(root, code) {
         var body = add(root, el('div', null, 'unit'));
-        function load(msg, bad) {
+        /* KEEP: {form, values} of a refused act: the form (when the unit's state still offers
+         * it) gets its values back and the message beside it */
+        function load(msg, bad, keep) {
             Promise.all([loadMe(), api('/api/v1/units/' + encodeURIComponent(code))])
                 .then(function (r) {
                     body.textContent = '';
                     renderUnit(body, r[1], load);
+                    var near = keep ? document.getElementById(keep.form) : null;
+                    if (near)
+                        Object.keys(keep.values).forEach(function (k) {
+                            if (near.elements[k])
+                                near.elements[k].value = keep.values[k];
+                        });
                     if (msg)
-                        message(root, msg, bad);
+                        message(root, msg, bad, near);
                 })
                 .catch(function (e) { message(root, tr('load_failed') + e.message, true); });
         }

@@ -237,8 +237,30 @@ try:
             text = refused[0].text
             check("已退回" in text and "新的成果" in text and "the unit" not in text and "refused" not in text,
                   "a refused decision is explained in Chinese (the unit's state and why)", text)
+            check(driver.execute_script("var r = arguments[0].getBoundingClientRect();"
+                                        " return r.top >= 0 && r.bottom <= innerHeight;", refused[0]),
+                  "... where the reviewer is looking: the refusal is brought into view")
         shot("05b-accept-refused")
+    # a return the office refuses (a note over its 10,000 characters): the note typed is kept and
+    # the refusal is said beside its form
     form = driver.find_element(By.ID, "act-return")
+    driver.execute_script("arguments[0].value = arguments[1];", form.find_element(By.NAME, "note"), "长" * 10001)
+    form.find_element(By.CSS_SELECTOR, "button").click()
+    confirm = until(lambda: alert_of(driver), "the over-long return is said back for confirmation")
+    if confirm:
+        confirm.accept()
+    said = until(lambda: [m for m in driver.find_elements(By.CSS_SELECTOR, "#msg.error") if "10000" in m.text],
+                 "the over-long note's refusal")
+    if said:
+        near = driver.execute_script(
+            "var m = arguments[0], f = document.getElementById('act-return'), r = m.getBoundingClientRect();"
+            " return [m.nextElementSibling === f, f ? f.elements.note.value.length : -1,"
+            " r.top >= 0 && r.bottom <= innerHeight];", said[0])
+        check(near == [True, 10001, True],
+              "a refused return keeps its note and says why beside its form, in view", repr(near))
+        shot("05c-return-refused")
+    form = driver.find_element(By.ID, "act-return")
+    form.find_element(By.NAME, "note").clear()
     form.find_element(By.NAME, "note").send_keys("请补测 J2")
     form.find_element(By.CSS_SELECTOR, "button").click()
     confirm = until(lambda: alert_of(driver), "the return is said back for confirmation")
@@ -313,8 +335,9 @@ try:
         shot("06c-review-case-linked")
 
     drain_logs()
-    # the refused acceptance's 409 is the one expected error
-    others = [m for m in console_errors if not ("/accept" in m and "409" in m)]
+    # the refused acceptance's 409 and the over-long note's 400 are the expected errors
+    others = [m for m in console_errors if not ("/accept" in m and "409" in m)
+              and not ("/return" in m and "400" in m)]
     check(not others, "no other error in the browser's console", "; ".join(others))
     del console_errors[:]
     # the browser's own pages (chrome://) are not the network; everything else must be ours
