@@ -270,6 +270,10 @@
         var tr_ = add(add(t, el('thead')), el('tr'));
         heads.forEach(function (h) { add(tr_, el('th', h)); });
         var tb = add(t, el('tbody'));
+        if (!rows.length) { /* said, rather than a row of headings over nothing */
+            var none = add(add(add(t, el('tfoot')), el('tr')), el('td', tr('none'), 'empty'));
+            none.colSpan = heads.length;
+        }
         rows.forEach(function (r) {
             var row = add(tb, el('tr'));
             r.forEach(function (c) {

@@ -360,6 +360,10 @@ try:
     driver.get(URL + "/unit/" + RETURN)
     until(lambda: driver.find_elements(By.CSS_SELECTOR, "table.points tbody tr"), "the viewer's unit page")
     check(not driver.find_elements(By.CSS_SELECTOR, "form.action"), "a viewer is offered no decision")
+    empty = driver.execute_script(
+        "var t = document.querySelector('table.notes');"
+        " return t ? [t.tBodies[0].rows.length, t.tFoot ? t.tFoot.textContent : null] : null;")
+    check(empty == [0, "无"], "a list with nothing in it (the unit's notes) says 无 under its headings", repr(empty))
     shot("07-unit-viewer")
     # a narrow window (a laptop's half screen, a tablet upright): the page stays within it (a wide
     # table scrolls on its own), every navigation link reads whole, and a short device name in a
