@@ -74,18 +74,9 @@
         not_in_notice: '单元为“{s}”：异议只能在公告期间登记'
     };
 
-    /* The server's English TEXT with the unit's state (its code: "the unit is under_review:")
-     * named as the page names it ("the unit is \"under review\":"). */
-    function named(text, j, stateName) {
-        if (!text || !j || typeof j.state !== 'string' || !j.state || !stateName)
-            return text;
-        return text.split('the unit is ' + j.state + ':')
-            .join('the unit is "' + stateName(j.state) + '":');
-    }
-
     function reason(j, stateName) {
         if (EN)
-            return named(j && typeof j.why === 'string' ? j.why : null, j, stateName);
+            return j && typeof j.why === 'string' ? j.why : null; /* the state in words */
         if (!j || typeof j.reason !== 'string' ||
             !Object.prototype.hasOwnProperty.call(REASONS, j.reason))
             return null;
@@ -101,7 +92,7 @@
         if (EN && status === 401 && !(j && j.code === 'login_failed'))
             return EXPIRED_EN;
         if (EN)
-            return named(text, j, opts && opts.state) || ('HTTP ' + status);
+            return text || ('HTTP ' + status);
         var code = j && typeof j.code === 'string' && Object.prototype.hasOwnProperty.call(CODES, j.code)
             ? j.code : BY_STATUS[status];
         if (!code)

@@ -317,7 +317,7 @@ try:
         driver.get(URL + "/unit/" + busy[0] + "?lang=en")
         why = until(lambda: driver.find_elements(By.ID, "not-accept"), "the English reason acceptance is not offered")
         text = why[0].text if why else ""
-        check('the unit is "under review"' in text and "under_review" not in text,
+        check('the unit is under review' in text and "under_review" not in text,
               "an English page names the unit's state in a refusal's reason, not its code", text)
     # a unit page's review case leads to that case on the review queue (decided: its row)
     driver.get(URL + "/unit/" + RETURN)
