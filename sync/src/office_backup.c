@@ -750,12 +750,15 @@ int sy_office_restore(const char *backup_dir, const char *path, sy_backup_result
 static int dated_name(const char *name)
 {
     static const char form[] = "dddd-dd-ddTdddddd";
-    if (strlen(name) != sizeof form - 1)
+    size_t n = strlen(name), f = sizeof form - 1;
+    if (n < f)
         return 0;
     for (size_t i = 0; form[i]; i++)
         if (form[i] == 'd' ? name[i] < '0' || name[i] > '9' : name[i] != form[i])
             return 0;
-    return 1;
+    /* a second backup in the same second: "-2" .. "-99" after the time */
+    return n == f || (name[f] == '-' && n - f - 1 >= 1 && n - f - 1 <= 2 &&
+                      strspn(name + f + 1, "0123456789") == n - f - 1 && name[f + 1] != '0');
 }
 
 /* Whether dir/name/MANIFEST.json is a finished backup of this office. */
@@ -797,11 +800,29 @@ int sy_office_backup_into(sy_office *o, const char *dir, int imagery, unsigned k
     struct tm lt;
     if (!localtime_r(&now, &lt) || !strftime(stamp, sizeof stamp, "%Y-%m-%dT%H%M%S", &lt))
         return sy__fail(o, SY_ERR, "backup: the clock cannot be read");
-    size_t n = strlen(dir) + sizeof stamp + 2;
+    size_t n = strlen(dir) + sizeof stamp + 8;
     char *dest = malloc(n);
     if (!dest)
         return sy__fail(o, SY_ENOMEM, "out of memory");
-    snprintf(dest, n, "%s/%s", dir, stamp);
+    /* the directory made here, atomically: a second backup in the same second (or another
+     * process's at once) takes the next free name, "-2" ... */
+    int made_dir = 0;
+    for (int i = 1; i < 100 && !made_dir; i++) {
+        if (i == 1)
+            snprintf(dest, n, "%s/%s", dir, stamp);
+        else
+            snprintf(dest, n, "%s/%s-%d", dir, stamp, i);
+        if (mkdir(dest, 0700) == 0)
+            made_dir = 1;
+        else if (errno != EEXIST)
+            break;
+    }
+    if (!made_dir) {
+        int e = errno;
+        free(dest);
+        return sy__fail(o, SY_EIO, "backup: cannot make a new directory in %s: %s", dir,
+                        e == EEXIST ? "99 backups were made this second" : strerror(e));
+    }
     int rc = sy_office_backup(o, dest, imagery, r);
     if (rc != SY_OK) {
         free(dest);

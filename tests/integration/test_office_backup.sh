@@ -143,13 +143,21 @@ grep -q "$(basename "$R")" "$T/err" && grep -q "unfinished" "$T/err" && [ ! -e "
 # ---- dated backups in a directory of their own, the oldest beyond --keep removed -------------------------
 mkdir "$T/nightly" "$T/nightly/2020-01-01T000000" && echo keep >"$T/nightly/notes.txt"
 for i in 1 2 3; do
+    # named to the second, "-2" after the time for another in the same second: no wait needed
     "$OFF" backup "$O" --into "$T/nightly" --keep 2 --no-imagery --json >"$T/into$i.json" 2>"$T/err" || fail "backup --into ($i): $(cat "$T/err")"
-    sleep 1.1   # the directories are named to the second
 done
 ls -1 "$T/nightly" >"$T/nightly.list"
-[ "$(grep -c '^20[0-9][0-9]-..-..T......$' "$T/nightly.list")" = 3 ] && [ -f "$T/nightly/notes.txt" ] && [ -d "$T/nightly/2020-01-01T000000" ] \
+[ "$(grep -Ec '^20[0-9][0-9]-..-..T......(-[0-9]+)?$' "$T/nightly.list")" = 3 ] && [ -f "$T/nightly/notes.txt" ] && [ -d "$T/nightly/2020-01-01T000000" ] \
     && pyexpr "$T/into3.json" 'd["removed"]==1 and d["backup"].startswith("'$T/nightly/'")' \
     && ok "backup --into --keep 2: dated backups, the oldest of this office removed, an unfinished one and other files left" || fail "nightly: $(cat "$T/nightly.list" "$T/into3.json")"
+# this second's name (and the next few seconds') already taken, by something else: the backup
+# takes the next free name, never refused and never into a directory that holds anything
+mkdir -p "$T/same"
+for s in 0 1 2 3 4 5; do d="$T/same/$(date -d "+$s seconds" +%Y-%m-%dT%H%M%S)"; mkdir -p "$d"; echo x >"$d/other"; done
+"$OFF" backup "$O" --into "$T/same" --keep 9 --no-imagery --json >"$T/same.json" 2>"$T/err" &&
+    pyexpr "$T/same.json" 'd["backup"].endswith("-2")' && [ -f "$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["backup"])' "$T/same.json")/MANIFEST.json" ] &&
+    [ "$(find "$T/same" -name other | wc -l)" = 6 ] &&
+    ok "a backup whose second's name is taken is made beside it as NAME-2" || fail "same second: $(cat "$T/same.json" "$T/err")"
 "$OFF" backup "$O" "$T/bk-x" --keep 3 >/dev/null 2>&1; [ $? = 2 ] && ok "--keep without --into: usage (exit 2)" || fail "--keep without --into"
 refuse "backup --into a directory that is not there" "$OFF" backup "$O" --into "$T/nowhere"
 
