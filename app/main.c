@@ -429,12 +429,13 @@ static void usage(FILE *f)
         "  --audit-glyphs     fail the run when a drawn string has a character the font lacks\n"
         "  --stats            print first-frame and frame-time figures at exit\n"
         "  --check-glyphs FILE  check that every line of FILE renders with real glyphs\n"
-        "  --help, --version\n");
+        "  --help (-h), --version\n");
 }
 
 int main(int argc, char **argv)
 {
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+                      strcmp(argv[1], "help") == 0)) {
         usage(stdout);
         return 0;
     }

@@ -34,6 +34,8 @@ if "$Q" record "$J" --help >"$T/h" 2>"$T/err" && grep -q -- "--remeasure SEQ" "$
 # -h is --help's short form before a command too: every form, exit 0 (was "unknown command '-h'")
 "$Q" -h >"$T/h" 2>"$T/err" && grep -q "quejie bundle JOURNAL" "$T/h" \
     && ok "quejie -h prints every form" || fail "quejie -h: $(cat "$T/h" "$T/err")"
+"${QUEJIE_APP:-$QJ_BUILD/quejie-app}" -h >"$T/h" 2>"$T/err" && grep -q -- "--journal" "$T/h" \
+    && ok "quejie-app -h prints its usage, exit 0" || fail "quejie-app -h: $(cat "$T/h" "$T/err")"
 # A usage error points at the command's own forms, not at the whole list
 usage "config without its VALUE" "$Q" config "$J" accept
 grep -q "see quejie help config)" "$T/err" && ok "  the hint names config" || fail "  config hint: $(cat "$T/err")"
