@@ -115,6 +115,7 @@ typedef struct req {
     int gated;             /* an upload route whose staff checks passed before its body */
     int discard;           /* an upload refused on its headers: its body is read and dropped */
     const char *too_large; /* an oversized body being read and dropped: the 413's message */
+    const char *bad_query; /* a bad query argument, its body being read and dropped: the 400's */
 } req;
 
 /* The budget of body bytes held in memory (BODY_BUDGET): 1 when n more fit, and taken. */
@@ -2790,12 +2791,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         int bad_args = 0;
         MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, bad_arg, &bad_args);
         if (bad_args) {
+            static const char why[] =
+                "a query argument is not UTF-8 text or holds a control character";
             char ip[64];
             peer(c, ip, sizeof ip);
             logline(s, "refused %s %s from %s: a query argument is not UTF-8 text", method, url,
                     ip);
-            return reply_error(s, c, MHD_HTTP_BAD_REQUEST,
-                               "a query argument is not UTF-8 text or holds a control character");
+            /* a client sending its body without waiting for "100 Continue" would lose an answer
+             * given before it is read (the connection closes under it): a body of a bounded
+             * size is read and dropped first, as an oversized one is */
+            const char *cl =
+                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+            const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
+            char *end = NULL;
+            errno = 0;
+            unsigned long long n = cl ? strtoull(cl, &end, 10) : 0;
+            if (!cl || errno || end == cl || *end || n == 0 || n > OVERSIZE_DRAIN_MAX ||
+                (expect && strcasecmp(expect, "100-continue") == 0))
+                return reply_error(s, c, MHD_HTTP_BAD_REQUEST, why);
+            r->bad_query = why;
+            r->discard = 1;
+            r->max = (size_t)n;
+            return MHD_YES;
         }
         size_t up = upload_limit(url, method);
         if (up) {
@@ -2931,6 +2948,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (r->too_large)
         return reply_error(s, c, MHD_HTTP_CONTENT_TOO_LARGE, r->too_large);
+    if (r->bad_query)
+        return reply_error(s, c, MHD_HTTP_BAD_REQUEST, r->bad_query);
     if (r->spool) {
         int bad = fclose(r->spool) != 0;
         r->spool = NULL;
