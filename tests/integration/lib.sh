@@ -39,26 +39,31 @@ free_port() { "$PY" -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));
 # needs a stream while it waits uses replay_loop.
 replay() {
     GPSPORT=${4:-$(free_port)}
+    GPSPORT_FIXED=${4:+1}
     start_gpsfake -1 -W "${2:-4}" -c "${3:-0.02}" "$1"
 }
 # replay_loop LOG [delay-per-sentence] [port]: gpsfake feeding LOG over and over until
 # stop_replay, so a client gets epochs however late it connects; sets GPSPORT.
 replay_loop() {
     GPSPORT=${3:-$(free_port)}
+    GPSPORT_FIXED=${3:+1}
     start_gpsfake -c "${2:-0.02}" "$1"
 }
 # start_gpsfake ARGS...: gpsfake -q -n on $GPSPORT in its own session, returning once gpsd lists
 # its device. gpsfake can lose the race with gpsd's control socket on a loaded machine and leave
-# gpsd with no device (tests/tools/gpsd_ready.py); it is then started again, three times at most.
+# gpsd with no device (tests/tools/gpsd_ready.py); it is then started again, five times at most,
+# each on a port of its own unless the caller chose one (a killed gpsd's port is not reused at
+# once), with longer for the device to come each time (an ASan run with two tests at once).
 start_gpsfake() {
     local try
-    for try in 1 2 3; do
+    for try in 1 2 3 4 5; do
         setsid gpsfake -q -n -P "$GPSPORT" "$@" >"$T/gpsfake.log" 2>&1 &
         GPSFAKE_PID=$!
         PIDS+=(-$GPSFAKE_PID)
-        "$PY" "$QJ_SOURCE/tests/tools/gpsd_ready.py" "$GPSPORT" 10 && return 0
+        "$PY" "$QJ_SOURCE/tests/tools/gpsd_ready.py" "$GPSPORT" $((10 + 5 * try)) && return 0
         echo "gpsfake on port $GPSPORT: gpsd got no device (try $try), starting it again" >&2
         stop_replay
+        [ -n "$GPSPORT_FIXED" ] || GPSPORT=$(free_port)
     done
     return 1
 }
