@@ -1056,15 +1056,6 @@ static int dispute_settle(int argc, char **argv)
 
 /* ---- files kept with units (scans of the signed forms, photos) ------------------------------ */
 
-static int attach_what_ok(const char *w)
-{
-    static const char *const whats[] = {SV_ATTACH_WHATS};
-    for (size_t i = 0; i < sizeof whats / sizeof whats[0]; i++)
-        if (strcmp(w, whats[i]) == 0)
-            return 1;
-    return 0;
-}
-
 /* The whole of a file of at most max bytes (caller frees *out); -1 with errno, or E2BIG. */
 static int read_small(const char *path, size_t max, uint8_t **out, size_t *len)
 {
@@ -1099,7 +1090,7 @@ static int unit_attach(int argc, char **argv)
         return die(EXIT_USAGE,
                    "unit attach needs --unit CODE --by NAME --file SCAN.pdf|.jpg|.png"
                    " --what signed_form|agreement|dispute_statement|notice|photo|other");
-    if (!attach_what_ok(what))
+    if (!sv_attach_what_ok(what))
         return die(EXIT_USAGE,
                    "--what: signed_form, agreement, dispute_statement, notice, photo or other, "
                    "not '%s'",

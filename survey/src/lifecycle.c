@@ -245,7 +245,7 @@ int sv_decision_moves_unit(const char *action)
     return 0;
 }
 
-static int attach_what_ok(const char *w)
+int sv_attach_what_ok(const char *w)
 {
     static const char *const whats[] = {SV_ATTACH_WHATS};
     for (size_t i = 0; w && i < sizeof whats / sizeof whats[0]; i++)
@@ -323,7 +323,7 @@ int sv_decision_check(const sv_decision *d, char *why, size_t len)
     if (attach && !file_name_ok(d->file_name))
         return WHY("an attachment needs its file's name (UTF-8 text without a path or control "
                    "characters)");
-    if (attach && !attach_what_ok(d->what))
+    if (attach && !sv_attach_what_ok(d->what))
         return WHY("an attachment is signed_form, agreement, dispute_statement, notice, photo or "
                    "other, not '%s'",
                    d->what ? d->what : "");

@@ -788,21 +788,10 @@ static int device_areas(sy_office *o, const sy_device *dev, int epsg, double mar
                         const sy__areas **out)
 {
     *out = NULL;
-    sqlite3_stmt *st;
-    if (sy__prep(o,
-                 "SELECT count(*), coalesce(max(imported), 0), coalesce(sum(length(feature)), 0)"
-                 " FROM tasks WHERE assign = ?1 OR (?2 <> '' AND assign = ?2)",
-                 &st))
-        return SY_EIO;
-    sy__bind_text(st, 1, dev->name);
-    sy__bind_text(st, 2, dev->crew);
-    char tasks[80] = "";
-    if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(tasks, sizeof tasks, "%lld/%lld/%lld", (long long)sqlite3_column_int64(st, 0),
-                 (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2));
-    sqlite3_finalize(st);
-    if (!tasks[0])
-        return sy__fail_db(o, "tasks");
+    char tasks[80];
+    int trc = sy__tasks_stamp_for(o, dev, tasks);
+    if (trc != SY_OK)
+        return trc;
     sy__areas *a = &o->areas;
     if (a->made && a->epsg == epsg && a->margin == margin &&
         strcmp(a->device_id, dev->device_id) == 0 && strcmp(a->tasks, tasks) == 0) {

@@ -126,6 +126,9 @@ int sy__reindex(sy_office *o, int behind);
 /* The units assigned to dev (by its name or its crew) as the survey library reads them (out
  * cleared by the caller with sv_task_set_clear); SY_OK, SY_EIO, SY_ENOMEM. */
 int sy__tasks_units_for(sy_office *o, const sy_device *dev, sv_task_set *out);
+/* What changes when the units assigned to dev change (their count, newest import and total
+ * length), as text for comparing. SY_OK or SY_EIO. */
+int sy__tasks_stamp_for(sy_office *o, const sy_device *dev, char out[80]);
 /* Add the imagery tables' newer columns to an office made before them (called on open). */
 int sy__imagery_init(sy_office *o);
 

@@ -254,6 +254,24 @@ static int features_for(sy_office *o, const sy_device *dev, json_t **fc)
     return rc;
 }
 
+int sy__tasks_stamp_for(sy_office *o, const sy_device *dev, char out[80])
+{
+    out[0] = '\0';
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "SELECT count(*), coalesce(max(imported), 0), coalesce(sum(length(feature)), 0)"
+                 " FROM tasks WHERE assign = ?1 OR (?2 <> '' AND assign = ?2)",
+                 &st))
+        return SY_EIO;
+    sy__bind_text(st, 1, dev->name);
+    sy__bind_text(st, 2, dev->crew);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(out, 80, "%lld/%lld/%lld", (long long)sqlite3_column_int64(st, 0),
+                 (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2));
+    sqlite3_finalize(st);
+    return out[0] ? SY_OK : sy__fail_db(o, "tasks");
+}
+
 int sy__tasks_units_for(sy_office *o, const sy_device *dev, sv_task_set *out)
 {
     memset(out, 0, sizeof *out);

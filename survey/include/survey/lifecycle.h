@@ -76,6 +76,8 @@ const char *sv_life_phrase(sv_life s);
 /* The media type of a file the office may attach, from its first bytes: "image/jpeg",
  * "image/png" or "application/pdf"; NULL for anything else. */
 const char *sv_attach_type(const uint8_t *b, size_t n);
+/* 1 when w is one of SV_ATTACH_WHATS. */
+int sv_attach_what_ok(const char *w);
 /* 1 when a decision of this action moves the unit through its lifecycle (return, accept,
  * notice, objection); 0 for a review, a settlement, an attachment. */
 int sv_decision_moves_unit(const char *action);
