@@ -112,6 +112,13 @@ static void do_sync(app_sync *s)
                  ngettext("%lld entry sent in %s, %s", "%lld entries sent in %s, %s",
                           (unsigned long)rep.entries_sent),
                  (long long)rep.entries_sent, bundles, units);
+        if (rep.files_pending) { /* the entries went; some photographs did not yet */
+            size_t used = strlen(msg);
+            snprintf(msg + used, sizeof msg - used,
+                     ngettext("; %d file not yet at the office", "; %d files not yet at the office",
+                              (unsigned long)rep.files_pending),
+                     rep.files_pending);
+        }
         if (rep.tasks_error[0]) { /* the data went; the new units did not come */
             size_t used = strlen(msg);
             snprintf(msg + used, sizeof msg - used,

@@ -28,6 +28,7 @@
 #include "sync/client.h"
 
 #include "common/args.h"
+#include "common/files.h"
 #include "common/table.h"
 
 const char *prog = "quejie";
@@ -1063,11 +1064,12 @@ static int cmd_check(int argc, char **argv)
         json_object_set_new(o, "signature", json_boolean(r.signature_ok));
         json_object_set_new(o, "sqlite", json_boolean(r.sqlite_ok));
         json_object_set_new(o, "state", json_boolean(r.state_ok));
+        json_object_set_new(o, "files", json_boolean(r.files_ok));
         json_object_set_new(o, "detail", json_string(r.detail));
         print_json(o);
     } else if (rc == SV_OK) {
-        printf("%s: ok: %lld entries; hash chain, head signature, SQLite integrity and derived "
-               "state verified (device %s)\n",
+        printf("%s: ok: %lld entries; hash chain, head signature, SQLite integrity, derived "
+               "state and kept files verified (device %s)\n",
                a.pos[0], (long long)r.entries, sv_journal_device_id(j));
     }
     sv_journal_close(j);
@@ -1408,6 +1410,120 @@ static int cmd_note_add(int argc, char **argv)
     return reported(j, rc, seq, "note on %s %s%s%s%s%s recorded", sv_note_target(&n), n.unit,
                     n.point[0] ? " " : "", n.point, n.from[0] ? " " : "",
                     n.from[0] ? get(&a, "--line") : "");
+}
+
+/* ---- files kept with units (photographs of the signed forms, markers, the site) ------------ */
+
+static int cmd_attach(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1},  {"--file", 1}, {"--what", 1},
+                  {"--point", 1}, {"--note", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *file = get(&a, "--file"), *what = get(&a, "--what");
+    if (!get(&a, "--unit") || !file || !what)
+        return die(EXIT_USAGE,
+                   "attach needs --unit CODE --file PHOTO.jpg|.png|SCAN.pdf"
+                   " --what signed_form|agreement|dispute_statement|notice|photo|other");
+    if (!sv_attach_what_ok(what))
+        return die(EXIT_USAGE,
+                   "--what: signed_form, agreement, dispute_statement, notice, photo or other, "
+                   "not '%s'",
+                   what);
+    sv_attachment at;
+    memset(&at, 0, sizeof at);
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    if (fixed_opt(&a, "--unit", at.unit, sizeof at.unit, "") ||
+        fixed_opt(&a, "--point", at.point, sizeof at.point, ""))
+        return EXIT_USAGE;
+    snprintf(at.what, sizeof at.what, "%s", what);
+    if (strlen(base) >= sizeof at.name)
+        return die(EXIT_USAGE, "%s: the file's name is longer than %zu bytes", file,
+                   sizeof at.name - 1);
+    snprintf(at.name, sizeof at.name, "%s", base);
+    at.note = (char *)get(&a, "--note");
+    uint8_t *data;
+    size_t len;
+    if (read_small(file, SV_ATTACH_MAX_BYTES, &data, &len) != 0)
+        return die(EXIT_FAIL, "%s: %s", file,
+                   errno == E2BIG ? "larger than an attachment may be (32 MiB)" : strerror(errno));
+    sv_journal *j;
+    if (open_journal(a.pos[0], 0, &j) != SV_OK) {
+        free(data);
+        return open_failed(a.pos[0]);
+    }
+    int64_t seq = 0;
+    int rc = sv_record_attachment(j, &at, data, len, &seq);
+    free(data);
+    return reported(j, rc, seq, "%s kept with unit %s%s%s as %s (%s, %lld bytes, sha256 %.16s...)",
+                    at.name, at.unit, at.point[0] ? " at point " : "", at.point, at.what, at.type,
+                    (long long)at.bytes, at.sha256);
+}
+
+static int cmd_attachments(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1}, {"--json", 0}, {"--save", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *unit = get(&a, "--unit"), *save = get(&a, "--save");
+    sv_journal *j;
+    if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
+        return open_failed(a.pos[0]);
+    if (unit_missing(j, unit))
+        return EXIT_FAIL;
+    sv_attachment *o;
+    size_t n;
+    if (sv_state_attachments(j, unit, &o, &n) != SV_OK)
+        return journal_fail(j);
+    json_t *arr = get(&a, "--json") && !save ? json_array() : NULL;
+    int code = 0;
+    for (size_t i = 0; i < n && !code; i++) {
+        char when[40];
+        iso_time(o[i].time_ms, when, sizeof when);
+        if (save) {
+            void *data;
+            size_t len;
+            char path[4096];
+            if (sv_journal_file(j, o[i].sha256, &data, &len, NULL) != SV_OK) {
+                code = die(EXIT_FAIL, "%s", sv_journal_errmsg(j));
+                break;
+            }
+            if (save_named(save, o[i].name, o[i].sha256, data, len, path, sizeof path))
+                code = die(EXIT_FAIL, "%s: %s", path, strerror(errno));
+            free(data);
+        } else if (arr) {
+            json_t *v = json_object();
+            json_object_set_new(v, "seq", json_integer(o[i].seq));
+            json_object_set_new(v, "time", json_string(when));
+            json_object_set_new(v, "unit", json_string(o[i].unit));
+            json_object_set_new(v, "point", o[i].point[0] ? json_string(o[i].point) : json_null());
+            json_object_set_new(v, "what", json_string(o[i].what));
+            json_object_set_new(v, "name", json_string(o[i].name));
+            json_object_set_new(v, "type", json_string(o[i].type));
+            json_object_set_new(v, "bytes", json_integer(o[i].bytes));
+            json_object_set_new(v, "sha256", json_string(o[i].sha256));
+            json_object_set_new(v, "note", jstr(o[i].note));
+            json_object_set_new(v, "at_office", json_boolean(o[i].at_office));
+            json_array_append_new(arr, v);
+        } else {
+            printf("%6lld  %s  %s%s%s  %-17s %s  %lld bytes  %s\n", (long long)o[i].seq, when,
+                   o[i].unit, o[i].point[0] ? " " : "", o[i].point, o[i].what, o[i].name,
+                   (long long)o[i].bytes,
+                   o[i].at_office ? "at the office" : "not yet at the office");
+            if (o[i].note)
+                printf("        %s\n", o[i].note);
+        }
+    }
+    if (arr)
+        print_json(arr);
+    else if (n == 0 && !save)
+        printf("no files kept%s%s\n", unit ? " with " : "", unit ? unit : "");
+    sv_attachments_free(o, n);
+    sv_journal_close(j);
+    return code;
 }
 
 static int cmd_note_list(int argc, char **argv)
@@ -1937,6 +2053,10 @@ static int cmd_sync(int argc, char **argv)
                                       r.imagery_error[0] ? r.imagery_error : NULL));
         json_object_set_new(o2, "tasks_error",
                             r.tasks_error[0] ? json_string(r.tasks_error) : json_null());
+        json_object_set_new(o2, "attachments",
+                            json_pack("{s:i, s:i, s:I, s:s?}", "sent", r.files_sent, "pending",
+                                      r.files_pending, "bytes", (json_int_t)r.files_bytes, "error",
+                                      r.files_error[0] ? r.files_error : NULL));
         json_dumpf(o2, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
         putchar('\n');
         json_decref(o2);
@@ -1946,6 +2066,9 @@ static int cmd_sync(int argc, char **argv)
                (long long)r.acked_seq, r.bundles_sent, r.bundles_sent == 1 ? "" : "s",
                (long long)r.entries_sent, (long long)r.bytes_sent, r.tasks_fetched,
                r.tasks_fetched == 1 ? "" : "s", r.tasks_added);
+        if (r.files_sent || r.files_pending)
+            printf("files: %d sent (%.1f MB), %d not yet at the office\n", r.files_sent,
+                   (double)r.files_bytes / 1e6, r.files_pending);
         if (r.imagery_files)
             printf("imagery: %d basemap%s updated (%.1f MB fetched, %.1f MB already on the "
                    "tablet)\n",
@@ -1957,6 +2080,11 @@ static int cmd_sync(int argc, char **argv)
                 "%s: warning: the office's task package was refused, nothing of it imported (the "
                 "survey data is sent; tell the county office): %s\n",
                 prog, r.tasks_error);
+    if (rc == SY_OK && r.files_error[0])
+        fprintf(stderr,
+                "%s: warning: %d file%s not yet at the office (the entries are synced; the next "
+                "sync sends the rest): %s\n",
+                prog, r.files_pending, r.files_pending == 1 ? "" : "s", r.files_error);
     if (rc == SY_OK && r.imagery_error[0])
         fprintf(stderr, "%s: warning: imagery not updated (the survey data is synced): %s\n", prog,
                 r.imagery_error);
@@ -2089,6 +2217,9 @@ static const char USAGE[] =
     "  quejie note add JOURNAL --unit CODE [--point NUMBER | --line FROM-TO]\n"
     "                (--text TEXT | --phrase CODE)\n"
     "  quejie note list JOURNAL [--unit CODE] [--json]\n"
+    "  quejie attach JOURNAL --unit CODE --file FILE --what WHAT [--point NUMBER]\n"
+    "                [--note TEXT]\n"
+    "  quejie attachments JOURNAL [--unit CODE] [--json] [--save DIR]\n"
     "  quejie attend JOURNAL --unit CODE --party NAME --presence present|proxy|absent\n"
     "                [--person NAME] [--notice-date YYYY-MM-DD]\n"
     "  quejie sign JOURNAL --unit CODE --party NAME --signer NAME [--role ROLE] --strokes FILE\n"
@@ -2182,6 +2313,8 @@ int main(int argc, char **argv)
                 {"log", cmd_log},
                 {"dispute", cmd_dispute},
                 {"attend", cmd_attend},
+                {"attach", cmd_attach},
+                {"attachments", cmd_attachments},
                 {"line", cmd_line},
                 {"void", cmd_void},
                 {"codes", cmd_codes},

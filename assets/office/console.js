@@ -51,6 +51,8 @@
         value: ['更正值', 'Corrected value'],
         cases: ['审核案例', 'Review cases'],
         attachments: ['附件（扫描件与照片）', 'Attachments (scans and photos)'],
+        from_field: ['外业', 'field crew'],
+        file_awaited: ['（文件尚未送达）', '(file not yet received)'],
         what_file: ['文件内容', 'What it is'],
         file: ['文件', 'File'],
         view: ['预览', 'Preview'],
@@ -614,6 +616,12 @@
         add(root, el('h3', tr('attachments')));
         var rows = (u.attachments || []).map(function (a) {
             var url = '/api/v1/attachments/' + encodeURIComponent(a.sha256);
+            var field = a.source === 'field';
+            var by = field ? a.by + ' (' + tr('from_field') + ')' : a.by;
+            var note = a.point ? a.point + (a.note ? ' · ' + a.note : '') : a.note;
+            if (a.held === false) /* a crew's file whose bytes have not arrived yet */
+                return [show(a.time), code('what', a.what), a.name + ' ' + tr('file_awaited'), null,
+                        Math.max(1, Math.round(a.bytes / 1024)) + ' KB', by, note];
             var open = link(url, a.name);
             open.target = '_blank';
             open.rel = 'noopener';
@@ -628,7 +636,7 @@
                 img.loading = 'lazy';
             }
             return [show(a.time), code('what', a.what), open, view,
-                    Math.max(1, Math.round(a.bytes / 1024)) + ' KB', a.by, a.note];
+                    Math.max(1, Math.round(a.bytes / 1024)) + ' KB', by, note];
         });
         add(root, table([tr('time'), tr('what_file'), tr('file'), tr('view'), tr('size'), tr('added_by'),
                          tr('note')], rows, 'data attachments'));

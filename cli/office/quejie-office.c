@@ -31,6 +31,7 @@
 #include "sync/office_staff.h"
 
 #include "common/args.h"
+#include "common/files.h"
 #include "common/table.h"
 
 const char *prog = "quejie-office";
@@ -1056,28 +1057,6 @@ static int dispute_settle(int argc, char **argv)
 
 /* ---- files kept with units (scans of the signed forms, photos) ------------------------------ */
 
-/* The whole of a file of at most max bytes (caller frees *out); -1 with errno, or E2BIG. */
-static int read_small(const char *path, size_t max, uint8_t **out, size_t *len)
-{
-    *out = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    uint8_t *b = malloc(max + 1);
-    size_t n = b ? fread(b, 1, max + 1, f) : 0;
-    int bad = !b || ferror(f);
-    fclose(f);
-    if (bad || n > max) {
-        free(b);
-        errno = bad ? (b ? EIO : ENOMEM) : E2BIG;
-        return -1;
-    }
-    *out = b;
-    *len = n;
-    return 0;
-}
-
 static int unit_attach(int argc, char **argv)
 {
     opt opts[] = {{"--unit", 1}, {"--by", 1}, {"--file", 1}, {"--what", 1}, {"--note", 1}, {NULL}};
@@ -1135,14 +1114,10 @@ static int save_attachments(sy_office *o, const json_t *rows, const char *dir)
         if (sy_office_attachment(o, sha, &data, &len, type) != SY_OK)
             return die(EXIT_FAIL, "%s", sy_office_errmsg(o));
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, name);
-        if (access(path, F_OK) == 0)
-            snprintf(path, sizeof path, "%s/%.8s-%s", dir, sha, name);
-        int bad = sv_file_write_atomic(path, data, len, 0644, 1); /* never over a file */
+        int bad = save_named(dir, name, sha, data, len, path, sizeof path);
         free(data);
         if (bad != 0)
             return die(EXIT_FAIL, "%s: %s", path, strerror(errno));
-        printf("%s\n", path);
     }
     return 0;
 }

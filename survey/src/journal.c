@@ -1136,3 +1136,59 @@ int sv_journal_hash_at(sv_journal *j, int64_t seq, uint8_t hash[SV_HASH_BYTES])
     sqlite3_finalize(st);
     return ret;
 }
+
+/* ---- files kept with units (kind "attach") ------------------------------------------------- */
+
+int sv_journal_file(sv_journal *j, const char *sha256, void **data, size_t *len, char type[24])
+{
+    *data = NULL;
+    *len = 0;
+    sqlite3_stmt *st;
+    int rc =
+        sqlite3_prepare_v2(j->db, "SELECT type, data FROM files WHERE sha256 = ?", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return sv__journal_fail_db(j, rc, "journal files");
+    sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    int ret = SV_OK;
+    if (rc == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(st, 1);
+        void *b = malloc(n ? n : 1);
+        if (!b) {
+            ret = sv__journal_fail(j, SV_ENOMEM, "out of memory");
+        } else {
+            if (n)
+                memcpy(b, sqlite3_column_blob(st, 1), n);
+            *data = b;
+            *len = n;
+            if (type)
+                sv__strlcpy(type, (const char *)sqlite3_column_text(st, 0), 24);
+        }
+    } else if (rc == SQLITE_DONE) {
+        ret = sv__journal_fail(j, SV_ENOTFOUND, "%s: holds no file %s", j->path, sha256);
+    } else {
+        ret = sv__journal_fail_db(j, rc, "journal files");
+    }
+    sqlite3_finalize(st);
+    return ret;
+}
+
+int sv_journal_file_at_office(sv_journal *j, const char *sha256)
+{
+    int own, rc = sv__journal_write_begin(j, &own);
+    if (rc != SV_OK)
+        return rc;
+    sqlite3_stmt *st;
+    int src = sqlite3_prepare_v2(j->db,
+                                 "INSERT OR IGNORE INTO files_office(sha256, time_ms)"
+                                 " VALUES (?, ?)",
+                                 -1, &st, NULL);
+    if (src == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, sv_wall_ms());
+        src = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    rc = src == SQLITE_DONE ? SV_OK : sv__journal_fail_db(j, src, "journal files");
+    return sv__journal_write_end(j, own, rc);
+}

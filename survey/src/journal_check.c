@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "internal.h"
 #include "journal_int.h"
 
@@ -168,6 +170,56 @@ static int compare_state(sv_journal *j, const char *a, const char *b, char *deta
     return 0;
 }
 
+/* The files kept with units: each one's bytes must hash to its name and be of its size, and a
+ * device's own journal must keep the file of every attach entry (a replica at the office keeps
+ * none: the office holds the bytes, sync/office.h). */
+static int check_files(sv_journal *j, sv_check_report *r)
+{
+    r->files_ok = 1;
+    sqlite3_stmt *st;
+    int src = sqlite3_prepare_v2(j->db, "SELECT sha256, bytes, data FROM files", -1, &st, NULL);
+    if (src != SQLITE_OK)
+        return sv__journal_fail_db(j, src, "journal files");
+    while ((src = sqlite3_step(st)) == SQLITE_ROW && r->files_ok) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        size_t n = (size_t)sqlite3_column_bytes(st, 2);
+        uint8_t md[crypto_hash_sha256_BYTES];
+        char hex[2 * crypto_hash_sha256_BYTES + 1];
+        crypto_hash_sha256(md, sqlite3_column_blob(st, 2), n);
+        sodium_bin2hex(hex, sizeof hex, md, sizeof md);
+        if (!name || strcmp(hex, name) != 0 || (int64_t)n != sqlite3_column_int64(st, 1)) {
+            r->files_ok = 0;
+            if (!r->detail[0])
+                snprintf(r->detail, sizeof r->detail,
+                         "kept file %.64s: its bytes do not match its SHA-256 or size",
+                         name ? name : "?");
+        }
+    }
+    sqlite3_finalize(st);
+    if (src != SQLITE_DONE && src != SQLITE_ROW)
+        return sv__journal_fail_db(j, src, "journal files");
+    if (j->replica || !r->files_ok)
+        return SV_OK;
+    src = sqlite3_prepare_v2(j->db,
+                             "SELECT e.seq FROM entries e WHERE e.kind = 'attach' AND NOT EXISTS"
+                             " (SELECT 1 FROM files f"
+                             "  WHERE f.sha256 = json_extract(e.payload, '$.file.sha256'))"
+                             " ORDER BY e.seq LIMIT 1",
+                             -1, &st, NULL);
+    if (src != SQLITE_OK)
+        return sv__journal_fail_db(j, src, "journal files");
+    if ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        r->files_ok = 0;
+        if (!r->detail[0])
+            snprintf(r->detail, sizeof r->detail,
+                     "entry %lld names a file the journal does not keep",
+                     (long long)sqlite3_column_int64(st, 0));
+    }
+    sqlite3_finalize(st);
+    return src == SQLITE_ROW || src == SQLITE_DONE ? SV_OK
+                                                   : sv__journal_fail_db(j, src, "journal files");
+}
+
 int sv_journal_check(sv_journal *j, sv_check_report *r)
 {
     memset(r, 0, sizeof *r);
@@ -219,6 +271,9 @@ int sv_journal_check(sv_journal *j, sv_check_report *r)
             snprintf(r->detail, sizeof r->detail, "%s", detail);
     }
 
+    if (rc == SV_OK)
+        rc = check_files(j, r);
+
     /* The signed head must name the last entry and verify with the device's key. */
     int64_t hseq;
     uint8_t hhash[SV_HASH_BYTES], sig[SV_SIG_BYTES];
@@ -239,7 +294,7 @@ int sv_journal_check(sv_journal *j, sv_check_report *r)
     sqlite3_exec(j->db, "DETACH DATABASE rebuild", NULL, NULL, NULL);
     if (rc != SV_OK)
         return rc;
-    int all = r->chain_ok && r->signature_ok && r->sqlite_ok && r->state_ok;
+    int all = r->chain_ok && r->signature_ok && r->sqlite_ok && r->state_ok && r->files_ok;
     return all ? SV_OK : SV_ECORRUPT;
 }
 

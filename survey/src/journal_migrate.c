@@ -33,6 +33,20 @@
     "  BEGIN SELECT RAISE(ABORT, 'journal entries are append-only: an insert must extend the "     \
     "chain (seq = last + 1, prev_hash = hash of the last entry)'); END;"
 
+/* The bytes of the files kept with units (kind "attach"), by the SHA-256 the entries name: as
+ * append-only as the entries (a file is written once, in the transaction of the first entry
+ * that names it, and never changed or removed). files_office: which of them the office has
+ * confirmed holding (sync state, not part of the record: rows are only added). */
+#define FILES_SQL                                                                                  \
+    "CREATE TABLE IF NOT EXISTS files(sha256 TEXT PRIMARY KEY, type TEXT NOT NULL, bytes INTEGER " \
+    "NOT NULL,"                                                                                    \
+    "  data BLOB NOT NULL);"                                                                       \
+    "CREATE TRIGGER IF NOT EXISTS files_append_only_u BEFORE UPDATE ON files"                      \
+    "  BEGIN SELECT RAISE(ABORT, 'journal files are append-only'); END;"                           \
+    "CREATE TRIGGER IF NOT EXISTS files_append_only_d BEFORE DELETE ON files"                      \
+    "  BEGIN SELECT RAISE(ABORT, 'journal files are append-only'); END;"                           \
+    "CREATE TABLE IF NOT EXISTS files_office(sha256 TEXT PRIMARY KEY, time_ms INTEGER NOT NULL);"
+
 static const char SCHEMA_SQL[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE entries("
@@ -48,7 +62,7 @@ static const char SCHEMA_SQL[] =
     "  BEGIN SELECT RAISE(ABORT, 'journal entries are append-only'); "
     "END;" APPEND_ONLY_INSERT_TRIGGER
     "CREATE TABLE head(id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL,"
-    "  hash BLOB NOT NULL, sig BLOB NOT NULL);";
+    "  hash BLOB NOT NULL, sig BLOB NOT NULL);" FILES_SQL;
 
 /*
  * Migrations from schema version N to N+1, in order: migrations[N - 1]. Each runs inside the
@@ -82,6 +96,10 @@ static const struct migration {
      * "<unit>-ZY<seq>" for the disputes already recorded). The rebuild creates and derives
      * them, also for entries of these kinds a replica already holds from a newer tablet. */
     {NULL, 1},
+    /* 6 -> 7: files kept with units: the kind "attach" (st_attachments, derived by the
+     * rebuild, also for a newer tablet's attach entries a replica already holds) and the
+     * tables of their bytes and of what the office confirmed holding. */
+    {FILES_SQL, 1},
 };
 
 static int migrate(sv_journal *j, int from)

@@ -46,6 +46,10 @@ static const sv__kind KINDS[] = {
     {{"settle", 1, SV_KIND_VOIDABLE, "st_settlements", "boundary_line",
       "the on-site settlement of a dispute: agreement text and number (the lines become settled)"},
      sv__apply_settle},
+    {{"attach", 1, SV_KIND_VOIDABLE, "st_attachments", "",
+      "a file kept with a unit (a photograph of the signed form, a marker, the site): its SHA-256, "
+      "type, size, name and what it is; the bytes travel on their own"},
+     sv__apply_attach},
     {{"void", 1, SV_KIND_COUNTY_INDEX, "st_voided", "",
       "the withdrawal of an earlier entry, with a reason"},
      sv__apply_void},

@@ -256,7 +256,7 @@ int sv_attach_what_ok(const char *w)
 
 /* A file's name as it may be shown and sent in a header: UTF-8 text without a path or control
  * characters. */
-static int file_name_ok(const char *s)
+int sv_attach_name_ok(const char *s)
 {
     if (!s || !*s || !sv_utf8_valid(s, strlen(s)))
         return 0;
@@ -320,7 +320,7 @@ int sv_decision_check(const sv_decision *d, char *why, size_t len)
                    d->file_type ? d->file_type : "");
     if (attach && (d->file_bytes <= 0 || d->file_bytes > (int64_t)SV_ATTACH_MAX_BYTES))
         return WHY("an attachment is 1 byte to %u MiB", SV_ATTACH_MAX_BYTES / (1024u * 1024u));
-    if (attach && !file_name_ok(d->file_name))
+    if (attach && !sv_attach_name_ok(d->file_name))
         return WHY("an attachment needs its file's name (UTF-8 text without a path or control "
                    "characters)");
     if (attach && !sv_attach_what_ok(d->what))

@@ -322,6 +322,14 @@ void sv_settlement_clear(sv_settlement *s)
     memset(s, 0, sizeof *s);
 }
 
+void sv_attachment_clear(sv_attachment *a)
+{
+    if (!a)
+        return;
+    free(a->note);
+    memset(a, 0, sizeof *a);
+}
+
 void sv_note_clear(sv_note *n)
 {
     if (!n)

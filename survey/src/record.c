@@ -898,6 +898,78 @@ static int do_note(sv_journal *j, const sv_note *n, int64_t *seq)
     return record(j, "note", o, seq);
 }
 
+/* A file kept with a unit: its bytes into the journal's files table (once per SHA-256), then
+ * the entry that names them, in the same transaction: an entry never names bytes the journal
+ * does not hold. */
+static int do_attachment(sv_journal *j, sv_attachment *a, const void *data, size_t len,
+                         int64_t *seq)
+{
+    int rc = need_unit(j, a->unit);
+    if (rc != SV_OK)
+        return rc;
+    if (a->point[0]) {
+        if ((rc = point_current(j, a->unit, a->point)) < 0)
+            return rc;
+        if (rc == 0)
+            return sv__journal_fail(j, SV_ENOTFOUND,
+                                    "%s is not a current boundary point of unit %s", a->point,
+                                    a->unit);
+    }
+    if (!sv_attach_what_ok(a->what))
+        return sv__journal_fail(j, SV_EINVAL,
+                                "'%s' is not what a file can be: signed_form, agreement, "
+                                "dispute_statement, notice, photo or other",
+                                a->what);
+    if (!sv_attach_name_ok(a->name) || strlen(a->name) >= sizeof a->name)
+        return sv__journal_fail(j, SV_EINVAL,
+                                "the file's name must be UTF-8 text of at most %zu bytes, "
+                                "without a path or control characters",
+                                sizeof a->name - 1);
+    if (!data || len == 0)
+        return sv__journal_fail(j, SV_EINVAL, "%s is empty", a->name);
+    if (len > SV_ATTACH_MAX_BYTES)
+        return sv__journal_fail(j, SV_EINVAL, "%s has %zu bytes; the limit is %u (32 MiB)", a->name,
+                                len, SV_ATTACH_MAX_BYTES);
+    const char *type = sv_attach_type(data, len);
+    if (!type)
+        return sv__journal_fail(j, SV_EINVAL, "%s is not a JPEG, PNG or PDF", a->name);
+    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the note", a->note, (const char *)NULL)) != SV_OK)
+        return rc;
+    uint8_t md[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(md, data, len);
+    sodium_bin2hex(a->sha256, sizeof a->sha256, md, sizeof md);
+    sv__strlcpy(a->type, type, sizeof a->type);
+    a->bytes = (int64_t)len;
+    sqlite3_stmt *st;
+    int src = sqlite3_prepare_v2(j->db,
+                                 "INSERT OR IGNORE INTO files(sha256, type, bytes, data)"
+                                 " VALUES (?, ?, ?, ?)",
+                                 -1, &st, NULL);
+    if (src == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, a->sha256, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, a->type, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, a->bytes);
+        sqlite3_bind_blob64(st, 4, data, len, SQLITE_STATIC);
+        src = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    if (src != SQLITE_DONE && src != SQLITE_OK)
+        return sv__journal_fail_db(j, src, "journal files");
+    json_t *o = payload_new(), *f = json_object();
+    put_str(o, "unit", a->unit);
+    put_str(o, "point", a->point);
+    put_str(o, "what", a->what);
+    put_str(o, "note", a->note);
+    put_str(f, "sha256", a->sha256);
+    put_str(f, "type", a->type);
+    json_object_set_new(f, "bytes", json_integer(a->bytes));
+    put_str(f, "name", a->name);
+    if (json_object_get(f, BAD_TEXT_KEY))
+        json_object_set_new(o, BAD_TEXT_KEY, json_string("the file's name"));
+    json_object_set_new(o, "file", f);
+    return record(j, "attach", o, seq);
+}
+
 static int do_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
 {
     int rc = need_unit(j, a->unit);
@@ -1337,6 +1409,12 @@ int sv_record_settlement(sv_journal *j, const sv_settlement *s, int64_t *seq)
 int sv_record_note(sv_journal *j, const sv_note *n, int64_t *seq)
 {
     RECORD_IN_TXN(do_note(j, n, seq));
+}
+
+int sv_record_attachment(sv_journal *j, sv_attachment *a, const void *data, size_t len,
+                         int64_t *seq)
+{
+    RECORD_IN_TXN(do_attachment(j, a, data, len, seq));
 }
 
 int sv_record_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)

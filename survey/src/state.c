@@ -20,9 +20,10 @@
 #include "survey/state.h"
 
 const char *const sv__state_tables[] = {
-    "st_units",         "st_points",   "st_numbers",    "st_vertices",    "st_lines",
-    "st_verifications", "st_disputes", "st_attendance", "st_signatures",  "st_codes",
-    "st_config",        "st_voided",   "st_notes",      "st_settlements", NULL};
+    "st_units",      "st_points",        "st_numbers",     "st_vertices",
+    "st_lines",      "st_verifications", "st_disputes",    "st_attendance",
+    "st_signatures", "st_codes",         "st_config",      "st_voided",
+    "st_notes",      "st_settlements",   "st_attachments", NULL};
 
 static const char STATE_SQL[] =
     "CREATE TABLE @S.st_units(code TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT,"
@@ -63,7 +64,12 @@ static const char STATE_SQL[] =
     /* on-site settlements of disputes (schema 6): dispute is the dispute entry's seq */
     "CREATE TABLE @S.st_settlements(seq INTEGER PRIMARY KEY, time_ms INTEGER, unit TEXT NOT NULL,"
     "  dispute INTEGER NOT NULL, agreement TEXT, number TEXT);"
-    "CREATE INDEX @S.st_settlements_dispute ON st_settlements(dispute);";
+    "CREATE INDEX @S.st_settlements_dispute ON st_settlements(dispute);"
+    /* files kept with units (schema 7): the bytes are in the journal's table files */
+    "CREATE TABLE @S.st_attachments(seq INTEGER PRIMARY KEY, time_ms INTEGER, unit TEXT NOT NULL,"
+    "  point TEXT, what TEXT NOT NULL, name TEXT NOT NULL, sha256 TEXT NOT NULL,"
+    "  type TEXT NOT NULL, bytes INTEGER NOT NULL, note TEXT);"
+    "CREATE INDEX @S.st_attachments_unit ON st_attachments(unit, seq);";
 
 /*
  * Seed values of the configurable code lists (DOMAIN.md): the common values a county starts
@@ -574,6 +580,38 @@ int sv__apply_note(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     bind_str(st, 6, sv__json_get_str(p, "to"));
     bind_str(st, 7, sv__json_get_str(p, "phrase"));
     bind_str(st, 8, sv__json_get_str(p, "text"));
+    return step_done(c, st);
+}
+
+static int hex64_valid(const char *h);
+
+/* A file kept with a unit: the payload's file object as the office's decisions write it. An
+ * entry whose file object is not well formed derives nothing (recording refuses it). */
+int sv__apply_attach(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
+{
+    const char *unit = sv__json_get_str(p, "unit");
+    json_t *f = json_object_get(p, "file");
+    const char *sha = sv__json_get_str(f, "sha256"), *type = sv__json_get_str(f, "type");
+    const char *name = sv__json_get_str(f, "name"), *what = sv__json_get_str(p, "what");
+    json_int_t bytes = json_integer_value(json_object_get(f, "bytes"));
+    if (!hex64_valid(sha) || !type || !name || !what || bytes <= 0)
+        return SV_OK;
+    NEED_UNIT(c, unit);
+    sqlite3_stmt *st = prep(c, "INSERT INTO %s.st_attachments(seq, time_ms, unit, point, what,"
+                               " name, sha256, type, bytes, note)"
+                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return SV_EIO;
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_int64(st, 2, time_ms);
+    bind_str(st, 3, unit);
+    bind_str(st, 4, sv__json_get_str(p, "point"));
+    bind_str(st, 5, what);
+    bind_str(st, 6, name);
+    bind_str(st, 7, sha);
+    bind_str(st, 8, type);
+    sqlite3_bind_int64(st, 9, bytes);
+    bind_str(st, 10, sv__json_get_str(p, "note"));
     return step_done(c, st);
 }
 
@@ -1420,6 +1458,40 @@ int sv_state_notes(sv_journal *j, const char *unit, sv_note **out, size_t *n)
                            "ORDER BY unit, seq", unit, sizeof(sv_note), fill_note, (void **)out, n);
 }
 
+static int fill_attachment(sqlite3_stmt *st, void *elem)
+{
+    sv_attachment *o = elem;
+    o->seq = sqlite3_column_int64(st, 0);
+    o->time_ms = sqlite3_column_int64(st, 1);
+    sv__strlcpy(o->unit, col_text(st, 2), sizeof o->unit);
+    sv__strlcpy(o->point, col_text(st, 3), sizeof o->point);
+    sv__strlcpy(o->what, col_text(st, 4), sizeof o->what);
+    sv__strlcpy(o->name, col_text(st, 5), sizeof o->name);
+    sv__strlcpy(o->sha256, col_text(st, 6), sizeof o->sha256);
+    sv__strlcpy(o->type, col_text(st, 7), sizeof o->type);
+    o->bytes = sqlite3_column_int64(st, 8);
+    o->note = col_text(st, 9) ? sv__strdup(col_text(st, 9)) : NULL;
+    o->at_office = sqlite3_column_int(st, 10);
+    return SV_OK;
+}
+
+int sv_state_attachments(sv_journal *j, const char *unit, sv_attachment **out, size_t *n)
+{
+    return query_unit_list(
+        j,
+        "SELECT a.seq, a.time_ms, unit, point, what, name, a.sha256, type, bytes,"
+        " note, o.sha256 IS NOT NULL FROM st_attachments a"
+        " LEFT JOIN files_office o ON o.sha256 = a.sha256",
+        "ORDER BY unit, seq", unit, sizeof(sv_attachment), fill_attachment, (void **)out, n);
+}
+
+void sv_attachments_free(sv_attachment *o, size_t n)
+{
+    for (size_t i = 0; o && i < n; i++)
+        sv_attachment_clear(&o[i]);
+    free(o);
+}
+
 void sv_notes_free(sv_note *o, size_t n)
 {
     for (size_t i = 0; o && i < n; i++)
@@ -1753,7 +1825,8 @@ static int count2(sv_journal *j, const char *sql, const char *unit, const char *
     " UNION ALL SELECT " EACH " FROM st_attendance WHERE unit = ?1 AND seq > ?2"                   \
     " UNION ALL SELECT " EACH " FROM st_signatures WHERE unit = ?1 AND seq > ?2"                   \
     " UNION ALL SELECT " EACH " FROM st_notes WHERE unit = ?1 AND seq > ?2"                        \
-    " UNION ALL SELECT " EACH " FROM st_settlements WHERE unit = ?1 AND seq > ?2)"
+    " UNION ALL SELECT " EACH " FROM st_settlements WHERE unit = ?1 AND seq > ?2"                  \
+    " UNION ALL SELECT " EACH " FROM st_attachments WHERE unit = ?1 AND seq > ?2)"
 
 /* The crew's work on unit ?1: its records but the task's own entry, and the voids that withdrew
  * any of its entries (a void names no unit: it is about its target's). CROSS JOIN keeps the
@@ -1769,6 +1842,7 @@ static int count2(sv_journal *j, const char *sql, const char *unit, const char *
     " UNION ALL SELECT max(seq) FROM st_signatures WHERE unit = ?1"                                \
     " UNION ALL SELECT max(seq) FROM st_notes WHERE unit = ?1"                                     \
     " UNION ALL SELECT max(seq) FROM st_settlements WHERE unit = ?1"                               \
+    " UNION ALL SELECT max(seq) FROM st_attachments WHERE unit = ?1"                               \
     " UNION ALL SELECT max(v.seq) FROM st_voided v CROSS JOIN entries e ON e.seq = v.target"       \
     " WHERE json_extract(e.payload, '$.unit') = ?1)"
 

@@ -829,6 +829,7 @@ int sy_client_sync(sy_client *c, const sy_sync_opts *opts, sy_sync_report *r)
 }
 
 static int sync_imagery(sy_client *c, const sy_sync_opts *o, sy_sync_report *r);
+static int sync_files(sy_client *c, const sy_sync_opts *o, sy_sync_report *r);
 
 static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
 {
@@ -950,6 +951,12 @@ static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
         state_set(c, acked, 1, NULL);
     else
         state_set(c, acked, 0, c->errmsg);
+    /* The crew's files follow the entries that name them (the office takes no bytes no entry
+     * it holds names); their failure is reported apart, the entries being safe. */
+    if (rc == SY_OK && sync_files(c, o, r) != SY_OK) {
+        snprintf(r->files_error, sizeof r->files_error, "%s", c->errmsg);
+        say(o, "files not all sent: %s", c->errmsg);
+    }
     /* Imagery comes last, once the survey data is safe at the office, and its failure is
      * reported apart: a basemap never holds back the day's work. */
     if (rc == SY_OK && !o->skip_imagery && sync_imagery(c, o, r) != SY_OK) {
@@ -957,6 +964,127 @@ static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
         say(o, "imagery not updated: %s", c->errmsg);
     }
     r->bytes_wire = c->wire;
+    return rc;
+}
+
+/* ---- the crew's files (docs/sync-protocol.md, "Files") ----------------------------------------
+ */
+
+/* The office's answer about a file: how much it holds. SY_OK for 200 and 409 (*gap set),
+ * SY_ENOTFOUND for 404, SY_EREFUSED for 422 and other refusals, SY_ENET for 5xx. */
+static int file_answer(sy_client *c, const char *what, const http *h, int64_t bytes, int64_t *have,
+                       int *complete, int *gap)
+{
+    json_t *a = answer(h);
+    json_t *hv = json_object_get(a, "have");
+    int rc = SY_OK;
+    *gap = h->status == 409;
+    if (h->status == 200 || h->status == 409) {
+        if (!json_is_integer(hv) || json_integer_value(hv) < 0 || json_integer_value(hv) > bytes)
+            rc = cfail(c, SY_EREFUSED, "%s: HTTP %ld without a possible \"have\"", what, h->status);
+        else {
+            *have = json_integer_value(hv);
+            *complete = json_is_true(json_object_get(a, "complete"));
+        }
+    } else {
+        rc = cfail(c,
+                   h->status == 404   ? SY_ENOTFOUND
+                   : h->status >= 500 ? SY_ENET
+                                      : SY_EREFUSED,
+                   "%s: HTTP %ld: %s", what, h->status, answer_error(a));
+    }
+    json_decref(a);
+    return rc;
+}
+
+/* Send one file from where the office's copy ends until it holds the whole. */
+static int send_file(sy_client *c, const sv_attachment *f, sy_sync_report *r)
+{
+    void *data;
+    size_t len;
+    if (sv_journal_file(c->j, f->sha256, &data, &len, NULL) != SV_OK)
+        return cfail(c, SY_EIO, "%s", sv_journal_errmsg(c->j));
+    char path[160], what[320];
+    snprintf(path, sizeof path, "/v1/attachments/%s", f->sha256);
+    snprintf(what, sizeof what, "file %s (%.16s...)", f->name, f->sha256);
+    http h;
+    int64_t have = 0;
+    int complete = 0, gap = 0;
+    int rc = request(c, c->url, "GET", path, NULL, 0, NULL, 1, &h);
+    if (rc == SY_OK)
+        rc = file_answer(c, what, &h, (int64_t)len, &have, &complete, &gap);
+    sy_buf_free(&h.body);
+    /* every round either moves the office's copy forward or ends: a 409 answers with what it
+     * holds, and only twice in a row is it believed to be stuck */
+    int stuck = 0;
+    while (rc == SY_OK && !complete && stuck < 2) {
+        if (c->stop && *c->stop) {
+            rc = cfail(c, SY_ENET, "stopped on request");
+            break;
+        }
+        size_t n =
+            len - (size_t)have < SY_FILE_PIECE_BYTES ? len - (size_t)have : SY_FILE_PIECE_BYTES;
+        char piece[200];
+        snprintf(piece, sizeof piece, "%s/%lld", path, (long long)have);
+        int64_t before = have;
+        rc = request(c, c->url, "POST", piece, (const uint8_t *)data + have, n,
+                     "application/octet-stream", 1, &h);
+        if (rc == SY_OK) {
+            r->files_bytes += (int64_t)n;
+            rc = file_answer(c, what, &h, (int64_t)len, &have, &complete, &gap);
+        }
+        sy_buf_free(&h.body);
+        stuck = have > before || complete ? 0 : stuck + 1;
+    }
+    free(data);
+    if (rc == SY_OK && !complete)
+        return cfail(c, SY_EREFUSED, "%s: the office does not advance its copy (%lld of %zu bytes)",
+                     what, (long long)have, len);
+    if (rc == SY_OK) {
+        if (sv_journal_file_at_office(c->j, f->sha256) != SV_OK)
+            return cfail(c, SY_EIO, "%s", sv_journal_errmsg(c->j));
+        r->files_sent++;
+    }
+    return rc;
+}
+
+static int sync_files(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
+{
+    sv_attachment *a = NULL;
+    size_t n = 0;
+    if (sv_state_attachments(c->j, NULL, &a, &n) != SV_OK)
+        return cfail(c, SY_EIO, "%s", sv_journal_errmsg(c->j));
+    int attempts = o->attempts > 0 ? o->attempts : 6, failures = 0, rc = SY_OK;
+    double wait = o->backoff_s > 0 ? o->backoff_s : 1.0;
+    for (size_t i = 0; i < n; i++) {
+        int dup = 0; /* one file kept with two units is sent once */
+        for (size_t k = 0; k < i && !dup; k++)
+            dup = strcmp(a[k].sha256, a[i].sha256) == 0;
+        if (a[i].at_office || dup)
+            continue;
+        int frc = send_file(c, &a[i], r);
+        while (frc == SY_ENET && ++failures < attempts && !(o->stop && *o->stop)) {
+            say(o, "%s; retrying in %g s", c->errmsg, wait);
+            pause_s(wait);
+            wait = wait * 2 > 30 ? 30 : wait * 2;
+            frc = send_file(c, &a[i], r);
+        }
+        if (frc == SY_OK) {
+            a[i].at_office = 1;
+            say(o, "file %s sent: the office holds it whole", a[i].name);
+        } else if (rc == SY_OK) {
+            rc = frc; /* the first failure is the one reported; the others still go */
+        }
+        if (frc == SY_ENET && failures >= attempts)
+            break;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int dup = 0;
+        for (size_t k = 0; k < i && !dup; k++)
+            dup = strcmp(a[k].sha256, a[i].sha256) == 0;
+        r->files_pending += !a[i].at_office && !dup;
+    }
+    sv_attachments_free(a, n);
     return rc;
 }
 

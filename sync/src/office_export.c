@@ -68,18 +68,25 @@ int sy_office_export_unit(sy_office *o, sv_export_format fmt, const char *unit, 
 }
 
 /*
- * The files kept with the units (decisions "attach"; of unit alone when not NULL) as a layer of
- * the GeoPackage at path, written by GDAL: "attachments", no geometry (a GeoPackage attributes
- * table), one feature per attachment in the order attached, the file's bytes in its binary field
- * "data". Always made, empty when there are none, so that a county's tools see one schema.
+ * The files kept with the units (the office's decisions "attach" and the crews' entries
+ * "attach" whose bytes have arrived; of unit alone when not NULL) as a layer of the GeoPackage
+ * at path, written by GDAL: "attachments", no geometry (a GeoPackage attributes table), one
+ * feature per attachment in the order attached, "source" office or field, the file's bytes in
+ * its binary field "data". Always made, empty when there are none, so that a county's tools see one
+ * schema.
  */
 static int attachments_to_gpkg(sy_office *o, const char *path, const char *unit)
 {
     sqlite3_stmt *st;
     if (sy__prep(o,
                  "SELECT u.unit, u.what, u.name, u.type, u.bytes, u.sha256, u.by, u.time, u.note,"
-                 " a.data FROM unit_attachments u JOIN attachments a ON a.sha256 = u.sha256"
-                 " WHERE ?1 IS NULL OR u.unit = ?1 ORDER BY u.seq",
+                 " 'office', a.data FROM unit_attachments u JOIN attachments a"
+                 " ON a.sha256 = u.sha256 WHERE ?1 IS NULL OR u.unit = ?1"
+                 " UNION ALL SELECT f.unit, f.what, f.name, f.type, f.bytes, f.sha256,"
+                 " coalesce(d.name, f.device_id), f.time, f.note, 'field', a.data"
+                 " FROM field_attachments f JOIN attachments a ON a.sha256 = f.sha256"
+                 " LEFT JOIN devices d ON d.device_id = f.device_id"
+                 " WHERE ?1 IS NULL OR f.unit = ?1 ORDER BY 8, 3",
                  &st))
         return SY_EIO;
     sy__bind_text(st, 1, unit);
@@ -95,7 +102,7 @@ static int attachments_to_gpkg(sy_office *o, const char *path, const char *unit)
     } F[] = {{"unit_code", OFTString},   {"what", OFTString},       {"name", OFTString},
              {"media_type", OFTString},  {"bytes", OFTInteger64},   {"sha256", OFTString},
              {"attached_by", OFTString}, {"attached", OFTDateTime}, {"note", OFTString},
-             {"data", OFTBinary}};
+             {"source", OFTString},      {"data", OFTBinary}};
     int ok = l != NULL;
     for (size_t i = 0; ok && i < sizeof F / sizeof F[0]; i++) {
         OGRFieldDefnH fd = OGR_Fld_Create(F[i].name, F[i].type);
@@ -110,7 +117,7 @@ static int attachments_to_gpkg(sy_office *o, const char *path, const char *unit)
             ok = 0;
             break;
         }
-        for (int i = 0; i < 9; i++) {
+        for (int i = 0; i < 10; i++) {
             if (sqlite3_column_type(st, i) == SQLITE_NULL)
                 continue;
             if (i == 4) {
@@ -123,7 +130,7 @@ static int attachments_to_gpkg(sy_office *o, const char *path, const char *unit)
                 OGR_F_SetFieldString(f, i, sy__col_text(st, i));
             }
         }
-        OGR_F_SetFieldBinary(f, 9, sqlite3_column_bytes(st, 9), sqlite3_column_blob(st, 9));
+        OGR_F_SetFieldBinary(f, 10, sqlite3_column_bytes(st, 10), sqlite3_column_blob(st, 10));
         ok = OGR_L_CreateFeature(l, f) == OGRERR_NONE;
         OGR_F_Destroy(f);
     }

@@ -569,6 +569,59 @@ static enum MHD_Result h_imagery_chunk(ctx *x)
     return ok ? do_imagery(x, &dev, x->param[0]) : res;
 }
 
+/* A crew's file: how much of it the office holds, or one more piece of it (office_files.c). */
+static enum MHD_Result do_file(ctx *x, const sy_device *dev, const char *offset)
+{
+    sy_file_status fs;
+    char msg[512];
+    int64_t off = 0;
+    if (offset) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(offset, &end, 10);
+        if (errno || *end || end == offset || v < 0 || offset[0] == '+' || offset[0] == '-')
+            return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
+                               "the piece's offset is a decimal number of bytes");
+        off = v;
+    }
+    pthread_mutex_lock(&x->s->lock);
+    int rc = offset ? sy_office_file_piece(x->s->o, dev->device_id, x->param[0], off,
+                                           (const uint8_t *)x->r->body, x->r->len, &fs)
+                    : sy_office_file_status(x->s->o, dev->device_id, x->param[0], &fs);
+    snprintf(msg, sizeof msg, "%s", sy_office_errmsg(x->s->o));
+    pthread_mutex_unlock(&x->s->lock);
+    json_t *a =
+        json_pack("{s:s, s:I, s:I, s:b}", "sha256", x->param[0], "bytes", (json_int_t)fs.bytes,
+                  "have", (json_int_t)fs.have, "complete", fs.complete);
+    if (rc == SY_OK)
+        return reply_json(x->c, MHD_HTTP_OK, a);
+    if (rc == SY_EGAP || rc == SY_EREFUSED) {
+        json_object_set_new(a, "error", json_string(msg));
+        if (rc == SY_EREFUSED)
+            logline(x->s, "file from %s refused: %s", dev->name, msg);
+        return reply_json(x->c, rc == SY_EGAP ? MHD_HTTP_CONFLICT : MHD_HTTP_UNPROCESSABLE_CONTENT,
+                          a);
+    }
+    json_decref(a);
+    return reply_error(x->s, x->c, status_of(rc), msg);
+}
+
+static enum MHD_Result h_file(ctx *x)
+{
+    sy_device dev;
+    int ok;
+    enum MHD_Result res = device_auth(x, &dev, &ok);
+    return ok ? do_file(x, &dev, NULL) : res;
+}
+
+static enum MHD_Result h_file_piece(ctx *x)
+{
+    sy_device dev;
+    int ok;
+    enum MHD_Result res = device_auth(x, &dev, &ok);
+    return ok ? do_file(x, &dev, x->param[1]) : res;
+}
+
 static enum MHD_Result h_bundles(ctx *x)
 {
     sy_device dev;
@@ -2448,6 +2501,8 @@ static const route ROUTES[] = {
     {POST, "/v1/bundles", h_bundles, AUTH_DEVICE, SY_ROLE_NONE, 0, 0},
     {GET, "/v1/imagery", h_imagery, AUTH_DEVICE, SY_ROLE_NONE, 0, 0},
     {GET, "/v1/imagery/chunks/*", h_imagery_chunk, AUTH_DEVICE, SY_ROLE_NONE, 0, 0},
+    {GET, "/v1/attachments/*", h_file, AUTH_DEVICE, SY_ROLE_NONE, 0, 0},
+    {POST, "/v1/attachments/*/*", h_file_piece, AUTH_DEVICE, SY_ROLE_NONE, 0, 0},
     /* the console's pages */
     {GET, "/", h_overview, AUTH_STAFF, SY_ROLE_VIEWER, 0, 1},
     {GET, "/login", h_login_page, AUTH_NONE, SY_ROLE_NONE, 0, 1},

@@ -93,6 +93,9 @@ int sy__json_text(sy_office *o, json_t *v, char **out);
 char *sy__replica_path(const sy_office *o, const char *device_id, const char *ext);
 /* Open the replica of a device for reading; *j NULL (and SY_OK) when it has none yet. */
 int sy__replica_read(sy_office *o, const char *device_id, sv_journal **j);
+/* Keep a file's bytes in attachments (once per SHA-256), in the caller's transaction. */
+int sy__attachment_store(sy_office *o, const char *sha, const char *type, const uint8_t *data,
+                         size_t len);
 /* Open (creating when missing) the replica of a device for appending. */
 int sy__replica_write(sy_office *o, const char *device_id, const uint8_t pk[32], sv_journal **j);
 /* Serialise the ingests of one device across threads and processes: the lock's fd, or -1. */

@@ -57,7 +57,18 @@ static const char LIFE_SQL[] =
     "CREATE TABLE IF NOT EXISTS unit_attachments(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
     "  unit TEXT NOT NULL, by TEXT NOT NULL, what TEXT NOT NULL, name TEXT NOT NULL,"
     "  sha256 TEXT NOT NULL, type TEXT NOT NULL, bytes INTEGER NOT NULL, note TEXT);"
-    "CREATE INDEX IF NOT EXISTS unit_attachments_unit ON unit_attachments(unit, seq);";
+    "CREATE INDEX IF NOT EXISTS unit_attachments_unit ON unit_attachments(unit, seq);"
+    /* the files crews keep with units (tablet entries "attach", indexed at ingest; a void
+     * removes its row): the bytes arrive on their own (office_files.c) into attachments, in
+     * pieces kept in file_pieces until the whole file is there */
+    "CREATE TABLE IF NOT EXISTS field_attachments(device_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+    "  time INTEGER NOT NULL, unit TEXT NOT NULL, point TEXT, what TEXT NOT NULL,"
+    "  name TEXT NOT NULL, sha256 TEXT NOT NULL, type TEXT NOT NULL, bytes INTEGER NOT NULL,"
+    "  note TEXT, PRIMARY KEY (device_id, seq));"
+    "CREATE INDEX IF NOT EXISTS field_attachments_unit ON field_attachments(unit, time);"
+    "CREATE INDEX IF NOT EXISTS field_attachments_sha ON field_attachments(sha256);"
+    "CREATE TABLE IF NOT EXISTS file_pieces(sha256 TEXT NOT NULL, offset INTEGER NOT NULL,"
+    "  data BLOB NOT NULL, PRIMARY KEY (sha256, offset));";
 
 /* ---- the office's journal -------------------------------------------------------------------- */
 
@@ -228,9 +239,63 @@ static void act_free(act_ctx *c)
     c->n_units = 0;
 }
 
+/* A crew's file entry into field_attachments, or a void's withdrawal of one out of it. */
+static int fold_file(act_ctx *c, const char *kind, int64_t seq, int64_t time_ms, const json_t *p)
+{
+    sqlite3_stmt *st;
+    int isvoid = strcmp(kind, "void") == 0;
+    if (isvoid) {
+        json_int_t target = json_integer_value(json_object_get(p, "target"));
+        if (target <= 0 ||
+            sy__prep(c->o, "DELETE FROM field_attachments WHERE device_id = ?1 AND seq = ?2", &st))
+            return target <= 0 ? 0 : (c->rc = SY_EIO, 1);
+        sy__bind_text(st, 1, c->device_id);
+        sqlite3_bind_int64(st, 2, target);
+    } else {
+        const json_t *f = json_object_get(p, "file");
+        const char *sha = json_string_value(json_object_get(f, "sha256"));
+        const char *type = json_string_value(json_object_get(f, "type"));
+        const char *name = json_string_value(json_object_get(f, "name"));
+        const char *what = json_string_value(json_object_get(p, "what"));
+        const char *unit = json_string_value(json_object_get(p, "unit"));
+        json_int_t bytes = json_integer_value(json_object_get(f, "bytes"));
+        /* the journal's recording rules made it; anything else is not a file to receive */
+        if (!sha || strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64 || !type || !name ||
+            !what || !unit || bytes <= 0 || bytes > (json_int_t)SV_ATTACH_MAX_BYTES)
+            return 0;
+        if (sy__prep(c->o,
+                     "INSERT OR IGNORE INTO field_attachments(device_id, seq, time, unit, point,"
+                     " what, name, sha256, type, bytes, note)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                     &st))
+            return c->rc = SY_EIO, 1;
+        sy__bind_text(st, 1, c->device_id);
+        sqlite3_bind_int64(st, 2, seq);
+        sqlite3_bind_int64(st, 3, time_ms);
+        sy__bind_text(st, 4, unit);
+        sy__bind_text(st, 5, json_string_value(json_object_get(p, "point")));
+        sy__bind_text(st, 6, what);
+        sy__bind_text(st, 7, name);
+        sy__bind_text(st, 8, sha);
+        sy__bind_text(st, 9, type);
+        sqlite3_bind_int64(st, 10, bytes);
+        sy__bind_text(st, 11, json_string_value(json_object_get(p, "note")));
+    }
+    int ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    if (!ok) {
+        c->rc = sy__fail_db(c->o, "the crews' files");
+        return 1;
+    }
+    return 0;
+}
+
 /* Fold one entry (p its parsed payload, may be NULL) into c. Returns 0, or 1 on failure. */
 static int act_fold(act_ctx *c, const char *kind, int64_t seq, int64_t time_ms, const json_t *p)
 {
+    if ((strcmp(kind, "attach") == 0 || strcmp(kind, "void") == 0) &&
+        fold_file(c, kind, seq, time_ms, p))
+        return 1;
     int task = strcmp(kind, "unit") == 0;
     const sv_kind_info *k = sv_kind_find(kind);
     if (k && (k->flags & SV_KIND_SETTING)) /* the journal's start, code lists, settings */
@@ -1475,8 +1540,8 @@ int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute
 /* Keep the bytes under their hash (once: the same scan attached twice is stored once), committed
  * before the decision that names them is recorded: a decision never names bytes the office
  * lacks, and bytes no decision names (a crash in between) are harmless. */
-static int attachment_store(sy_office *o, const char *sha, const char *type, const uint8_t *data,
-                            size_t len)
+int sy__attachment_store(sy_office *o, const char *sha, const char *type, const uint8_t *data,
+                         size_t len)
 {
     sqlite3_stmt *st;
     int rc = sy__prep(o,
@@ -1544,7 +1609,7 @@ int sy_office_unit_attach(sy_office *o, const char *code, const char *by, const 
     if (rc == SY_OK && sv_decision_check(&d, why, sizeof why) != SV_OK)
         rc = sy__fail(o, SY_EINVAL, "%s", why);
     if (rc == SY_OK)
-        rc = attachment_store(o, sha, type, data, len);
+        rc = sy__attachment_store(o, sha, type, data, len);
     sv_journal *j = NULL;
     if (rc == SY_OK)
         rc = decision_begin(o, &j);
@@ -1576,8 +1641,9 @@ int sy_office_attachment(sy_office *o, const char *sha256, uint8_t **data, size_
     sqlite3_stmt *st;
     /* only bytes a decision names: a file stored by an attach that then failed is not served */
     int rc = sy__prep(o,
-                      "SELECT a.type, a.data FROM attachments a WHERE a.sha256 = ?1 AND EXISTS"
-                      " (SELECT 1 FROM unit_attachments u WHERE u.sha256 = a.sha256)",
+                      "SELECT a.type, a.data FROM attachments a WHERE a.sha256 = ?1 AND (EXISTS"
+                      " (SELECT 1 FROM unit_attachments u WHERE u.sha256 = a.sha256) OR EXISTS"
+                      " (SELECT 1 FROM field_attachments f WHERE f.sha256 = a.sha256))",
                       &st);
     if (rc != SY_OK)
         return rc;

@@ -375,6 +375,8 @@ static int rows(sy_office *o, const char *sql, const char *code, const char *con
             if (strcmp(keys[i], "time") == 0 || strcmp(keys[i], "created") == 0 ||
                 strcmp(keys[i], "resolved") == 0)
                 v = sy__col_json_time(st, i);
+            else if (strcmp(keys[i], "held") == 0)
+                v = json_boolean(sqlite3_column_int(st, i));
             else if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
                 v = json_integer(sqlite3_column_int64(st, i));
             else
@@ -386,14 +388,22 @@ static int rows(sy_office *o, const char *sql, const char *code, const char *con
     return step == SQLITE_DONE ? SY_OK : sy__fail_db(o, "cannot read the unit's records");
 }
 
-/* The files attached to the unit (decisions "attach"), oldest first. */
+/* The files kept with the unit, oldest first: the office's (decisions "attach": source
+ * "office", by the staff member) and the crews' (tablet entries "attach": source "field", by
+ * the device's name, with its id, the entry's seq and the point). held: the office holds the
+ * bytes (a crew's file arrives after its entry, docs/sync-protocol.md). */
 static int attachment_rows(sy_office *o, const char *code, json_t *out)
 {
-    static const char *const AK[] = {"seq",  "time",  "by",     "what", "name",
-                                     "type", "bytes", "sha256", "note", NULL};
+    static const char *const AK[] = {"seq",    "time", "by",     "what",   "name",  "type", "bytes",
+                                     "sha256", "note", "source", "device", "point", "held", NULL};
     return rows(o,
-                "SELECT seq, time, by, what, name, type, bytes, sha256, note FROM unit_attachments"
-                " WHERE unit = ?1 ORDER BY seq",
+                "SELECT seq, time, by, what, name, type, bytes, sha256, note, 'office', NULL,"
+                " NULL, 1 FROM unit_attachments WHERE unit = ?1"
+                " UNION ALL SELECT f.seq, f.time, coalesce(d.name, f.device_id), f.what, f.name,"
+                " f.type, f.bytes, f.sha256, f.note, 'field', f.device_id, f.point,"
+                " EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = f.sha256)"
+                " FROM field_attachments f LEFT JOIN devices d ON d.device_id = f.device_id"
+                " WHERE f.unit = ?1 ORDER BY 2, 1",
                 code, AK, out);
 }
 

@@ -577,6 +577,21 @@ static void test_old_fixtures(void)
         CHECK_INT(sv_state_notes(j, NULL, &notes, &nn), SV_OK);
         CHECK_INT(nn, v >= 6 ? 3 : 0);
         sv_notes_free(notes, nn);
+        /* Schema 7: two files kept, the second withdrawn; the first's bytes read back. */
+        sv_attachment *at;
+        size_t na;
+        CHECK_INT(sv_state_attachments(j, NULL, &at, &na), SV_OK);
+        CHECK_INT(na, v >= 7 ? 1 : 0);
+        if (v >= 7 && na == 1) {
+            CHECK_STR(at[0].what, "signed_form");
+            CHECK_STR(at[0].type, "image/png");
+            void *data;
+            size_t len;
+            CHECK_INT(sv_journal_file(j, at[0].sha256, &data, &len, NULL), SV_OK);
+            CHECK_INT((long long)len, (long long)at[0].bytes);
+            free(data);
+        }
+        sv_attachments_free(at, na);
         /* It takes new entries after migration. */
         CHECK_INT(sv_record_config(j, "accept", "dgps", NULL), SV_OK);
         CHECK_INT(sv_journal_check(j, &r), SV_OK);

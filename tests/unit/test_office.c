@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "survey/clock.h"
+#include "survey/journal.h"
 #include "survey/state.h"
 #include "survey/tasks.h"
 #include "sync/bundle.h"
@@ -440,6 +441,63 @@ static void test_imagery_margin(sy_office *o)
     CHECK_INT(sy_office_imagery_remove(o, "dom"), SY_OK);
 }
 
+/* A crew's file reaches the office only after the entry that names it, piece by piece from
+ * where the office's copy ends, and is kept only when it hashes to its name. */
+static void test_files(sy_office *o, sv_journal *a, const sy_office_keys *ka, sv_journal *b)
+{
+    uint8_t png[3000];
+    memcpy(png, "\x89PNG\r\n\x1a\n", 8);
+    randombytes_buf(png + 8, sizeof png - 8);
+    sv_attachment at;
+    memset(&at, 0, sizeof at);
+    snprintf(at.unit, sizeof at.unit, "%s", U);
+    snprintf(at.what, sizeof at.what, "photo");
+    snprintf(at.name, sizeof at.name, "marker.png");
+    int64_t from = sv_journal_last_seq(a) + 1;
+    CHECK_INT(sv_record_attachment(a, &at, png, sizeof png, NULL), SV_OK);
+    const char *ida = sv_journal_device_id(a), *idb = sv_journal_device_id(b);
+    sy_file_status s;
+    /* not before its entry is at the office */
+    CHECK_INT(sy_office_file_status(o, ida, at.sha256, &s), SY_ENOTFOUND);
+    CHECK_INT(sy_office_file_piece(o, ida, at.sha256, 0, png, 100, &s), SY_ENOTFOUND);
+    sy_ingest_result r;
+    CHECK_INT(ingest(o, a, ka, from, &r), SY_OK);
+    CHECK_INT(sy_office_file_status(o, ida, at.sha256, &s), SY_OK);
+    CHECK_INT(s.bytes, (int64_t)sizeof png);
+    CHECK_INT(s.have, 0);
+    CHECK(!s.complete);
+    /* another device's entries do not name it; a name that is no hash is refused */
+    CHECK_INT(sy_office_file_status(o, idb, at.sha256, &s), SY_ENOTFOUND);
+    CHECK_INT(sy_office_file_status(o, ida, "abc", &s), SY_EINVAL);
+    /* pieces in order only; none past the end */
+    CHECK_INT(sy_office_file_piece(o, ida, at.sha256, 10, png + 10, 100, &s), SY_EGAP);
+    CHECK_INT(s.have, 0);
+    CHECK_INT(sy_office_file_piece(o, ida, at.sha256, 0, png, 1000, &s), SY_OK);
+    CHECK_INT(s.have, 1000);
+    CHECK_INT(sy_office_file_piece(o, ida, at.sha256, 1000, png + 1000, sizeof png, &s), SY_EINVAL);
+    /* a whole that does not hash to its name: dropped, to be sent again from 0 */
+    png[2000] ^= 1;
+    CHECK_INT(sy_office_file_piece(o, ida, at.sha256, 1000, png + 1000, 2000, &s), SY_EREFUSED);
+    CHECK(strstr(sy_office_errmsg(o), "do not hash to its name") != NULL);
+    png[2000] ^= 1;
+    CHECK_INT(sy_office_file_status(o, ida, at.sha256, &s), SY_OK);
+    CHECK_INT(s.have, 0);
+    uint8_t *got = NULL;
+    size_t len = 0;
+    char type[32];
+    CHECK_INT(sy_office_attachment(o, at.sha256, &got, &len, type), SY_ENOTFOUND);
+    CHECK_INT(sy_office_file_piece(o, ida, at.sha256, 0, png, 1500, &s), SY_OK);
+    CHECK_INT(sy_office_file_piece(o, ida, at.sha256, 1500, png + 1500, 1500, &s), SY_OK);
+    CHECK(s.complete && s.have == (int64_t)sizeof png);
+    /* a piece for a complete file is answered as complete */
+    CHECK_INT(sy_office_file_piece(o, ida, at.sha256, 0, png, 10, &s), SY_OK);
+    CHECK(s.complete);
+    CHECK_INT(sy_office_attachment(o, at.sha256, &got, &len, type), SY_OK);
+    CHECK(len == sizeof png && got && memcmp(got, png, len) == 0);
+    CHECK_STR(type, "image/png");
+    free(got);
+}
+
 int main(void)
 {
     const char *fix = getenv("QJ_FIXTURES");
@@ -644,6 +702,7 @@ int main(void)
     test_log_atomic(o, a, &ka);
     test_tracks(o, a, &ka);
     test_imagery_margin(o);
+    test_files(o, a, &ka, b);
 
     /* Revocation refuses the device's bundles; its entries stay. */
     CHECK_INT(sy_office_device_revoke(o, "crew2"), SY_OK);

@@ -23,7 +23,7 @@ extern "C" {
 typedef struct sv_journal sv_journal;
 
 #define SV_JOURNAL_SCHEMA                                                                          \
-    6 /* schema version this build writes (6: notes, dispute numbers, settlements) */
+    7 /* schema version this build writes (7: files kept with units, kind "attach") */
 #define SV_HASH_BYTES 32
 #define SV_SIG_BYTES 64
 #define SV_PUBKEY_BYTES 32
@@ -169,6 +169,16 @@ int sv_record_settlement(sv_journal *j, const sv_settlement *s, int64_t *seq);
  * English label as the text). */
 int sv_record_note(sv_journal *j, const sv_note *n, int64_t *seq);
 int sv_record_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq);
+/* Keep a file with a unit (kind "attach", model.h): a JPEG, PNG or PDF of 1 byte to
+ * SV_ATTACH_MAX_BYTES, recognised by its first bytes. Fills a->sha256, type and bytes; the
+ * bytes are kept in the journal file, in the same transaction as the entry. */
+int sv_record_attachment(sv_journal *j, sv_attachment *a, const void *data, size_t len,
+                         int64_t *seq);
+/* The bytes of a file the journal keeps (sha256: 64 lowercase hex digits): malloc'd into
+ * *data (caller frees) with its size and type (may be NULL); SV_ENOTFOUND when it holds none. */
+int sv_journal_file(sv_journal *j, const char *sha256, void **data, size_t *len, char type[24]);
+/* Record that the office confirmed holding the file (sync state; idempotent). */
+int sv_journal_file_at_office(sv_journal *j, const char *sha256);
 /* A signature (kind "sign"). s->covers is what the caller showed the signer (normally
  * sv_state_boundary_digest just before); it is recorded as given, even when the boundary has
  * changed since: the state then shows the signature as not current. Needs party, signer and
@@ -308,6 +318,8 @@ typedef struct sv_check_report {
     int signature_ok;      /* the head signature verifies with the journal's public key */
     int sqlite_ok;         /* PRAGMA integrity_check */
     int state_ok;          /* a rebuild from the entries equals the stored state */
+    int files_ok;          /* every kept file's bytes hash to its name, and (on the device's
+                            * own journal, not a replica) every attach entry's file is kept */
     int64_t first_bad_seq; /* first entry failing the chain, 0 if none */
     char detail[512];      /* first problem found, empty when all is well */
 } sv_check_report;

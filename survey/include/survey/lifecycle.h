@@ -76,6 +76,9 @@ const char *sv_life_phrase(sv_life s);
 /* The media type of a file the office may attach, from its first bytes: "image/jpeg",
  * "image/png" or "application/pdf"; NULL for anything else. */
 const char *sv_attach_type(const uint8_t *b, size_t n);
+/* 1 when s may name an attached file: UTF-8 text without a path, control characters or
+ * backslashes. */
+int sv_attach_name_ok(const char *s);
 /* 1 when w is one of SV_ATTACH_WHATS. */
 int sv_attach_what_ok(const char *w);
 /* 1 when a decision of this action moves the unit through its lifecycle (return, accept,

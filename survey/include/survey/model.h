@@ -341,6 +341,31 @@ const sv_reason *sv_note_phrase_at(size_t i);
 const sv_reason *sv_note_phrase_find(const char *code);
 #define SV_NOTE_PHRASE_LIST "note-phrase" /* the code list a county extends them with */
 
+/*
+ * A file the crew keeps with a unit (kind "attach"): a photograph of the signed paper form
+ * (DOMAIN.md section 9: the forms are signed in wet ink and photographed back), of a marker or
+ * of the site, or a scan. The entry names the file by the SHA-256 of its bytes; the bytes are
+ * kept beside the entries in the same journal file (sv_journal_file) and travel to the office
+ * on their own (docs/sync-protocol.md, "Files"), so a photograph never swells a bundle.
+ * what is one of SV_ATTACH_WHATS (survey/lifecycle.h), type sv_attach_type's, name the file's
+ * name without its path, point an optional boundary point of the unit.
+ */
+typedef struct sv_attachment {
+    int64_t seq;
+    int64_t time_ms;
+    char unit[SV_CODE_MAX];
+    char point[SV_NUMBER_MAX]; /* "" for the unit as a whole */
+    char what[24];
+    char name[256];
+    char sha256[65];
+    char type[24];
+    int64_t bytes;
+    char *note;    /* NULL for none */
+    int at_office; /* listing, on a tablet: the office confirmed it holds the bytes */
+} sv_attachment;
+
+void sv_attachment_clear(sv_attachment *a);
+
 typedef enum sv_presence {
     SV_PRESENT = 0,
     SV_PROXY = 1, /* by proxy with written authorisation */

@@ -74,6 +74,10 @@ void sv_disputes_free(sv_dispute *d, size_t n);
 /* Notes of a unit (NULL: all units), ordered by unit, then recording order. */
 int sv_state_notes(sv_journal *j, const char *unit, sv_note **out, size_t *n);
 void sv_notes_free(sv_note *o, size_t n);
+/* The files kept with one unit (NULL: every unit), in recording order; voided ones are not
+ * listed. at_office: the office has confirmed holding the bytes (always 0 in a replica). */
+int sv_state_attachments(sv_journal *j, const char *unit, sv_attachment **out, size_t *n);
+void sv_attachments_free(sv_attachment *o, size_t n);
 
 /*
  * Which boundary lines a dispute covers: the one rule the exports, the CLI and the app use

@@ -69,7 +69,18 @@ typedef struct sy_sync_report {
      * journal's rules refuse, e.g. its code pattern): nothing of it imported, the survey data
      * sent all the same; empty when none */
     char tasks_error[512];
+    /* the crew's files (kind "attach"), sent once every entry is acknowledged: files the office
+     * now holds whole, bytes sent, files still not at the office after this sync; a failure
+     * there does not fail the sync (the entries are safe), it is described here (empty when
+     * none) and the next sync sends from where the office's copy ends */
+    int files_sent, files_pending;
+    int64_t files_bytes;
+    char files_error[512];
 } sy_sync_report;
+
+/* The size of the pieces a file is sent in (the last one shorter): a cut connection costs at
+ * most one piece, and each request stays far below the office's body limit. */
+#define SY_FILE_PIECE_BYTES (1024 * 1024)
 
 /*
  * Fetch tasks (verified with the office's signing key, imported in one journal batch), then

@@ -405,6 +405,26 @@ int sy_office_unit_attach(sy_office *o, const char *code, const char *by, const 
 /* The files attached to unit code, oldest first, as a JSON array (caller frees): seq (the
  * decision's), time, by, what, name, type, bytes, sha256, note. SY_ENOTFOUND, SY_EIO. */
 int sy_office_unit_attachments(sy_office *o, const char *code, char **json);
+/*
+ * The files crews keep with units (tablet entries "attach"; docs/sync-protocol.md, "Files"):
+ * a device sends the bytes of a file its entries at the office name, in pieces from where the
+ * office's copy ends. bytes: the file's size; have: the bytes the office holds; complete: it
+ * holds the whole file (checked against its SHA-256 and type).
+ */
+typedef struct sy_file_status {
+    int64_t bytes, have;
+    int complete;
+} sy_file_status;
+/* SY_ENOTFOUND when no entry of device_id the office holds names the file; SY_EINVAL. */
+int sy_office_file_status(sy_office *o, const char *device_id, const char *sha256,
+                          sy_file_status *s);
+/* The piece data[0..len) at offset: appended when offset is what the office holds (SY_EGAP
+ * otherwise, s->have saying what it holds), the file kept once whole; SY_EREFUSED when the
+ * whole does not hash to its name (the pieces are dropped: send it again from 0); a piece for a
+ * complete file is answered as complete. SY_ENOTFOUND, SY_EINVAL, SY_EIO. */
+int sy_office_file_piece(sy_office *o, const char *device_id, const char *sha256, int64_t offset,
+                         const uint8_t *data, size_t len, sy_file_status *s);
+
 /* The bytes of the attached file whose SHA-256 is sha256 (64 lowercase hex digits; caller frees
  * *data) and its media type. SY_EINVAL (not a hash), SY_ENOTFOUND, SY_EIO. */
 int sy_office_attachment(sy_office *o, const char *sha256, uint8_t **data, size_t *len,

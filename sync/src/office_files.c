@@ -1,0 +1,189 @@
+/*
+ * office_files.c - the files crews keep with units (tablet entries "attach"), received after
+ * the entries that name them: a device sends a file's bytes in pieces from where the office's
+ * copy ends, and the office keeps the whole file once it hashes to its name
+ * (docs/sync-protocol.md, "Files").
+ *
+ * Must never: take bytes for a file no entry of that device names (the office holds entries
+ * first, so a device cannot fill the office with anything it has not signed), keep a file whose
+ * bytes do not hash to its name, or hold more than one file's pieces in memory at once.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "office_int.h"
+#include "survey/lifecycle.h"
+
+/* The file the device's entries name: its size and type; SY_ENOTFOUND when none does. */
+static int named(sy_office *o, const char *device_id, const char *sha, int64_t *bytes,
+                 char type[24])
+{
+    if (!sha || strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64)
+        return sy__fail(o, SY_EINVAL, "a file is named by 64 lowercase hex digits");
+    sqlite3_stmt *st;
+    int rc = sy__prep(o,
+                      "SELECT bytes, type FROM field_attachments WHERE device_id = ?1 AND"
+                      " sha256 = ?2 LIMIT 1",
+                      &st);
+    if (rc != SY_OK)
+        return rc;
+    sy__bind_text(st, 1, device_id);
+    sy__bind_text(st, 2, sha);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        *bytes = sqlite3_column_int64(st, 0);
+        snprintf(type, 24, "%s", sy__col_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    if (step == SQLITE_DONE)
+        return sy__fail(o, SY_ENOTFOUND,
+                        "no entry of this device at the office names file %.16s... (send the "
+                        "entries first)",
+                        sha);
+    return step == SQLITE_ROW ? SY_OK : sy__fail_db(o, "the crews' files");
+}
+
+/* How much of the file the office holds: all of it (*whole), or the bytes of its pieces. */
+static int held(sy_office *o, const char *sha, int64_t bytes, int64_t *have, int *whole)
+{
+    sqlite3_stmt *st;
+    int rc = sy__prep(o,
+                      "SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1),"
+                      " (SELECT coalesce(sum(length(data)), 0) FROM file_pieces WHERE sha256 = ?1)",
+                      &st);
+    if (rc != SY_OK)
+        return rc;
+    sy__bind_text(st, 1, sha);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *whole = sqlite3_column_int(st, 0);
+        *have = *whole ? bytes : sqlite3_column_int64(st, 1);
+    } else {
+        rc = sy__fail_db(o, "the crews' files");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sy_office_file_status(sy_office *o, const char *device_id, const char *sha256,
+                          sy_file_status *s)
+{
+    memset(s, 0, sizeof *s);
+    char type[24];
+    int rc = named(o, device_id, sha256, &s->bytes, type);
+    if (rc == SY_OK)
+        rc = held(o, sha256, s->bytes, &s->have, &s->complete);
+    return rc;
+}
+
+/* The pieces put together, checked against the file's name and type, kept in attachments;
+ * the pieces are dropped either way. Inside the caller's transaction. */
+static int assemble(sy_office *o, const char *sha, int64_t bytes, const char *type)
+{
+    uint8_t *buf = malloc((size_t)bytes);
+    if (!buf)
+        return sy__fail(o, SY_ENOMEM, "out of memory");
+    sqlite3_stmt *st;
+    int rc =
+        sy__prep(o, "SELECT offset, data FROM file_pieces WHERE sha256 = ?1 ORDER BY offset", &st);
+    int64_t at = 0;
+    if (rc == SY_OK) {
+        sy__bind_text(st, 1, sha);
+        while (rc == SY_OK && sqlite3_step(st) == SQLITE_ROW) {
+            int64_t off = sqlite3_column_int64(st, 0), n = sqlite3_column_bytes(st, 1);
+            if (off != at || at + n > bytes)
+                rc = sy__fail(o, SY_EIO, "file %.16s...: its pieces do not follow each other", sha);
+            else if (n)
+                memcpy(buf + at, sqlite3_column_blob(st, 1), (size_t)n);
+            at += n;
+        }
+        sqlite3_finalize(st);
+    }
+    uint8_t md[crypto_hash_sha256_BYTES];
+    char hex[2 * crypto_hash_sha256_BYTES + 1];
+    crypto_hash_sha256(md, buf, (size_t)at);
+    sodium_bin2hex(hex, sizeof hex, md, sizeof md);
+    const char *sniffed = sv_attach_type(buf, (size_t)at);
+    int good = rc == SY_OK && at == bytes && strcmp(hex, sha) == 0 && sniffed &&
+               strcmp(sniffed, type) == 0;
+    if (rc == SY_OK && good)
+        rc = sy__attachment_store(o, sha, type, buf, (size_t)at);
+    free(buf);
+    if (rc == SY_OK &&
+        (rc = sy__prep(o, "DELETE FROM file_pieces WHERE sha256 = ?1", &st)) == SY_OK) {
+        sy__bind_text(st, 1, sha);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = sy__fail_db(o, "the crews' files");
+        sqlite3_finalize(st);
+    }
+    if (rc == SY_OK && !good)
+        rc = sy__fail(o, SY_EREFUSED,
+                      "file %.16s...: the %lld bytes received do not hash to its name (or are not "
+                      "the %s its entry says): dropped, send it again",
+                      sha, (long long)at, type);
+    return rc;
+}
+
+int sy_office_file_piece(sy_office *o, const char *device_id, const char *sha256, int64_t offset,
+                         const uint8_t *data, size_t len, sy_file_status *s)
+{
+    memset(s, 0, sizeof *s);
+    char type[24];
+    int rc = sy__exec(o, "BEGIN IMMEDIATE");
+    if (rc != SY_OK)
+        return rc;
+    rc = named(o, device_id, sha256, &s->bytes, type);
+    if (rc == SY_OK)
+        rc = held(o, sha256, s->bytes, &s->have, &s->complete);
+    if (rc == SY_OK && !s->complete) {
+        if (offset != s->have)
+            rc = sy__fail(o, SY_EGAP, "file %.16s...: the office holds %lld bytes, not %lld",
+                          sha256, (long long)s->have, (long long)offset);
+        else if (len == 0 || (int64_t)len > s->bytes - offset)
+            rc = sy__fail(o, SY_EINVAL,
+                          "file %.16s...: a piece of %zu bytes at %lld does not fit its %lld "
+                          "bytes",
+                          sha256, len, (long long)offset, (long long)s->bytes);
+    }
+    if (rc == SY_OK && !s->complete) {
+        sqlite3_stmt *st;
+        rc = sy__prep(o, "INSERT INTO file_pieces(sha256, offset, data) VALUES (?1, ?2, ?3)", &st);
+        if (rc == SY_OK) {
+            sy__bind_text(st, 1, sha256);
+            sqlite3_bind_int64(st, 2, offset);
+            sqlite3_bind_blob64(st, 3, data, len, SQLITE_STATIC);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = sy__fail_db(o, "the crews' files");
+            sqlite3_finalize(st);
+        }
+        s->have = offset + (int64_t)len;
+        if (rc == SY_OK && s->have == s->bytes) {
+            rc = assemble(o, sha256, s->bytes, type);
+            s->complete = rc == SY_OK;
+            if (rc == SY_EREFUSED) { /* the pieces are dropped: commit that, then refuse */
+                char why[512];
+                snprintf(why, sizeof why, "%s", sy_office_errmsg(o));
+                if (sy__exec(o, "COMMIT") != SY_OK)
+                    sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+                s->have = 0;
+                return sy__fail(o, SY_EREFUSED, "%s", why);
+            }
+        }
+    }
+    if (rc == SY_OK)
+        rc = sy__exec(o, "COMMIT");
+    if (rc != SY_OK) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", sy_office_errmsg(o));
+        sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+        sy__fail(o, rc, "%s", why);
+    }
+    if (rc == SY_OK && s->complete)
+        sy__logf(o, "file %.16s... (%lld bytes) from device %s received whole", sha256,
+                 (long long)s->bytes, device_id);
+    return rc;
+}
