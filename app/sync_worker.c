@@ -157,13 +157,19 @@ static void do_sync(app_sync *s)
     pthread_mutex_unlock(&s->lock);
 }
 
-void app_sync_usb_message(char *out, size_t n, const char *path, int64_t entries, int bundles)
+void app_sync_usb_message(char *out, size_t n, const char *path, int64_t entries, int bundles,
+                          int files)
 {
-    char nb[64], counts[128];
+    char nb[64], counts[200];
     snprintf(nb, sizeof nb, ngettext("%d bundle", "%d bundles", (unsigned long)bundles), bundles);
     snprintf(counts, sizeof counts,
              ngettext("%lld entry, %s", "%lld entries, %s", (unsigned long)entries),
              (long long)entries, nb);
+    if (files > 0) { /* the photographs kept with units ride along */
+        size_t k = strlen(counts);
+        snprintf(counts + k, sizeof counts - k,
+                 ngettext(", %d file", ", %d files", (unsigned long)files), files);
+    }
     snprintf(out, n, "%.300s (%s)", path, counts);
 }
 
@@ -198,14 +204,14 @@ static void do_usb(app_sync *s, const char *dir)
     snprintf(path, sizeof path, "%s/quejie-%s-%lld.qjb", dir, sv_journal_device_id(s->j),
              (long long)sv_journal_last_seq(s->j));
     int64_t entries = 0;
-    int n = 0;
-    int rc = s->c ? sy_client_write_bundles(s->c, path, &entries, &n) : SY_ENOTENROLLED;
+    int n = 0, nfiles = 0;
+    int rc = s->c ? sy_client_write_bundles(s->c, path, &entries, &n, &nfiles) : SY_ENOTENROLLED;
     if (!gok) {
         /* the GeoPackage failed (a full stick, say): say so, whatever the bundles did */
         snprintf(msg, sizeof msg, _("GeoPackage not written: %.300s"), gerr);
         set_outcome(s, APP_SYNC_USB_FAILED, msg);
     } else if (rc == SY_OK) {
-        app_sync_usb_message(msg, sizeof msg, path, entries, n);
+        app_sync_usb_message(msg, sizeof msg, path, entries, n, nfiles);
         size_t k = strlen(msg);
         snprintf(msg + k, sizeof msg - k, _(" and %.200s"), strrchr(gpkg, '/') + 1);
         set_outcome(s, APP_SYNC_WRITTEN, msg);

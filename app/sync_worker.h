@@ -59,6 +59,7 @@ void app_sync_usb(app_sync *s, const char *dir);
 
 /* What Day end says after writing to USB: the file and, in the interface's language, how
  * many entries and bundles it holds. */
-void app_sync_usb_message(char *out, size_t n, const char *path, int64_t entries, int bundles);
+void app_sync_usb_message(char *out, size_t n, const char *path, int64_t entries, int bundles,
+                          int files);
 
 #endif

@@ -2175,12 +2175,15 @@ static int cmd_bundle(int argc, char **argv)
     if (open_sync(a.pos[0], &j, &c))
         return open_failed(a.pos[0]);
     int64_t entries = 0;
-    int n = 0;
-    int rc = sy_client_write_bundles(c, get(&a, "--output"), &entries, &n);
+    int n = 0, files = 0;
+    int rc = sy_client_write_bundles(c, get(&a, "--output"), &entries, &n, &files);
     if (rc != SY_OK)
         return sync_fail(j, c, rc);
-    printf("wrote %lld entr%s in %d bundle%s to %s\n", (long long)entries,
-           entries == 1 ? "y" : "ies", n, n == 1 ? "" : "s", get(&a, "--output"));
+    printf("wrote %lld entr%s in %d bundle%s", (long long)entries, entries == 1 ? "y" : "ies", n,
+           n == 1 ? "" : "s");
+    if (files)
+        printf(" and %d file%s kept with units", files, files == 1 ? "" : "s");
+    printf(" to %s\n", get(&a, "--output"));
     sy_client_close(c);
     sv_journal_close(j);
     return 0;

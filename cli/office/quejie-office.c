@@ -649,10 +649,11 @@ static int read_at(FILE *f, uint64_t off, uint8_t *b, size_t n)
     return 0;
 }
 
-/* One bundle of a bundle file, as the framing pass found it. */
+/* One record of a bundle file (a bundle, or a file record), as the framing pass found it. */
 typedef struct frame {
     uint64_t off;
     size_t len;
+    int is_file;
 } frame;
 
 /*
@@ -686,13 +687,15 @@ static int frame_file(FILE *f, const char *path, frame **out, size_t *n, char *m
         size_t want = size - off < sizeof hdr ? (size_t)(size - off) : sizeof hdr;
         char err[256] = "";
         size_t len = 0;
+        int is_file = 0;
         if (read_at(f, off, hdr, want) != 0) {
             free(v);
             snprintf(msg, cap, "%s: bundle %zu at byte %llu: %s", path, nv + 1,
                      (unsigned long long)off, strerror(errno));
             return EXIT_FAIL;
         }
-        if (sy_bundle_frame(hdr, want, &len, err, sizeof err) != SY_OK || len > size - off) {
+        if (sy_record_frame(hdr, want, &len, &is_file, err, sizeof err) != SY_OK ||
+            len > size - off) {
             if (!err[0])
                 snprintf(err, sizeof err,
                          "truncated: its header announces %zu bytes but %llu are left", len,
@@ -714,7 +717,7 @@ static int frame_file(FILE *f, const char *path, frame **out, size_t *n, char *m
             }
             v = nf;
         }
-        v[nv++] = (frame){off, len};
+        v[nv++] = (frame){off, len, is_file};
         off += len;
     }
     *out = v;
@@ -778,11 +781,14 @@ static int cmd_import(int argc, char **argv)
         fclose(f);
         return open_failed(a.pos[0]);
     }
-    json_t *list = json_array();
+    json_t *list = json_array(), *files = json_array();
     sy_ingest_result sum, r;
     memset(&sum, 0, sizeof sum);
     memset(&r, 0, sizeof r);
-    size_t napplied = 0, nheld = 0, i = 0;
+    sum.status = SY_INGEST_DUPLICATE; /* a file of file records alone */
+    size_t napplied = 0, nheld = 0, i = 0, nbundles = 0, fnew = 0, fheld = 0;
+    for (size_t k = 0; k < nfr; k++)
+        nbundles += !fr[k].is_file;
     int rc = SY_OK, code = 0;
     char stop[1024] = "";
     for (i = 0; i < nfr; i++) {
@@ -794,13 +800,43 @@ static int cmd_import(int argc, char **argv)
             code = EXIT_FAIL;
             break;
         }
+        if (fr[i].is_file) { /* a file kept with a unit, after the bundles naming it */
+            sy_file_import_result fi;
+            int frc = sy_office_file_import(o, b, fr[i].len, &fi);
+            free(b);
+            json_array_append_new(
+                files, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:I, s:s?}", "index",
+                                 (json_int_t)i + 1, "offset", (json_int_t)fr[i].off, "status",
+                                 frc != SY_OK   ? "refused"
+                                 : fi.duplicate ? "duplicate"
+                                                : "applied",
+                                 "device", fi.device, "device_id", fi.device_id, "sha256",
+                                 fi.sha256, "bytes", (json_int_t)fi.bytes, "error",
+                                 frc != SY_OK ? sy_office_errmsg(o) : NULL));
+            if (frc != SY_OK) {
+                snprintf(stop, sizeof stop, "refused: %s: file record %zu at byte %llu: %s", path,
+                         i + 1, (unsigned long long)fr[i].off, sy_office_errmsg(o));
+                code = EXIT_FAIL;
+                break;
+            }
+            if (!fi.duplicate && sum.status != SY_INGEST_APPLIED && nbundles == 0)
+                sum.status = SY_INGEST_APPLIED;
+            fnew += !fi.duplicate;
+            fheld += fi.duplicate;
+            if (!json)
+                printf("%s: %s file %.16s... (%lld bytes)%s\n",
+                       fi.duplicate ? "duplicate" : "applied",
+                       fi.device[0] ? fi.device : fi.device_id, fi.sha256, (long long)fi.bytes,
+                       fi.duplicate ? " already held" : " kept");
+            continue;
+        }
         rc = sy_office_ingest(o, b, fr[i].len, NULL, "file", &r);
         free(b);
         json_t *one = result_json(&r);
         json_object_set_new(one, "index", json_integer((json_int_t)i + 1));
         json_object_set_new(one, "offset", json_integer((json_int_t)fr[i].off));
         json_array_append_new(list, one);
-        if (i == 0) {
+        if (napplied + nheld == 0) { /* the first bundle */
             sum = r;
             sum.applied = sum.new_cases = 0;
         }
@@ -847,12 +883,17 @@ static int cmd_import(int argc, char **argv)
     if (json) {
         json_t *top = result_json(&sum);
         json_object_set_new(top, "bundles", list);
+        json_object_set_new(top, "files", files);
         print_json(top);
     } else {
         json_decref(list);
-        if (nfr > 1)
+        json_decref(files);
+        if (nbundles > 1)
             printf("%zu of %zu bundles in %s: %zu applied (%zu new entries), %zu already held\n",
-                   napplied + nheld, nfr, path, napplied, sum.applied, nheld);
+                   napplied + nheld, nbundles, path, napplied, sum.applied, nheld);
+        if (fnew + fheld)
+            printf("%zu file%s kept with units: %zu new, %zu already held\n", fnew + fheld,
+                   fnew + fheld == 1 ? "" : "s", fnew, fheld);
     }
     if (code) {
         if (i > 0)

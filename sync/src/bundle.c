@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "codec.h"
+#include "survey/lifecycle.h"
 #include "sync/bundle.h"
 
 #define MAGIC "QJB1"
@@ -433,4 +434,152 @@ int sy_bundle_open(const uint8_t *b, size_t len, const uint8_t device_pk[32], co
                     (long long)info->last_seq);
     }
     return SY_OK;
+}
+
+/* ---- file records (docs/bundle.md, "File records") ----------------------------------------- */
+
+#define FILE_MAGIC "QJF1"
+#define FILE_DOMAIN "quejie-file-v1"
+#define FILE_HDR SY_FILE_RECORD_HEADER_BYTES
+
+int sy_file_record_build(sv_journal *j, const sy_office_keys *office, const char *sha256,
+                         const uint8_t *data, size_t len, sy_buf *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (sodium_init() < 0)
+        return fail(err, errlen, SY_ERR, "libsodium failed to initialise");
+    uint8_t office_raw[SY_ID_BYTES], dev_raw[SY_ID_BYTES], sha_raw[32];
+    if (sy_hex2bin(office_raw, sizeof office_raw, office->office_id) != SY_OK ||
+        sy_hex2bin(dev_raw, sizeof dev_raw, sv_journal_device_id(j)) != SY_OK ||
+        sy_hex2bin(sha_raw, sizeof sha_raw, sha256) != SY_OK)
+        return fail(err, errlen, SY_EINVAL, "malformed office id, device id or file hash");
+    if (len == 0 || len > SV_ATTACH_MAX_BYTES)
+        return fail(err, errlen, SY_EINVAL, "a file of %zu bytes cannot be carried", len);
+    size_t sealed = len + crypto_box_SEALBYTES, total = FILE_HDR + sealed + SIG_BYTES;
+    uint8_t *b = malloc(total);
+    if (!b)
+        return fail(err, errlen, SY_ENOMEM, "out of memory");
+    memcpy(b, FILE_MAGIC, 4);
+    put_be(b + 4, SY_BUNDLE_VERSION, 2);
+    put_be(b + 6, 0, 2);
+    memcpy(b + 8, dev_raw, SY_ID_BYTES);
+    memcpy(b + 24, office_raw, SY_ID_BYTES);
+    memcpy(b + 40, sha_raw, 32);
+    put_be(b + 72, (uint64_t)len, 8);
+    put_be(b + 80, (uint64_t)sealed, 4);
+    int rc = SY_OK;
+    if (crypto_box_seal(b + FILE_HDR, data, len, office->box_pk) != 0)
+        rc = fail(err, errlen, SY_ERR, "sealing the file failed");
+    size_t mlen = sizeof FILE_DOMAIN + FILE_HDR + sealed;
+    uint8_t *msg = rc == SY_OK ? malloc(mlen) : NULL;
+    if (rc == SY_OK && !msg)
+        rc = fail(err, errlen, SY_ENOMEM, "out of memory");
+    if (rc == SY_OK) {
+        memcpy(msg, FILE_DOMAIN, sizeof FILE_DOMAIN);
+        memcpy(msg + sizeof FILE_DOMAIN, b, FILE_HDR + sealed);
+        if (sv_journal_sign(j, msg, mlen, b + FILE_HDR + sealed) != SV_OK)
+            rc = fail(err, errlen, SY_EINVAL, "cannot sign: %s", sv_journal_errmsg(j));
+    }
+    free(msg);
+    if (rc != SY_OK) {
+        free(b);
+        return rc;
+    }
+    out->data = b;
+    out->len = out->cap = total;
+    return SY_OK;
+}
+
+int sy_file_record_peek(const uint8_t *b, size_t len, sy_file_record_info *info, size_t *total,
+                        char *err, size_t errlen)
+{
+    memset(info, 0, sizeof *info);
+    *total = 0;
+    if (!b || len < 4 || memcmp(b, FILE_MAGIC, 4) != 0)
+        return fail(err, errlen, SY_EFORMAT, "not a Quejie file record (bad magic)");
+    if (len < FILE_HDR)
+        return fail(err, errlen, SY_EFORMAT,
+                    "file record truncated: %zu bytes, the header alone is %d", len, FILE_HDR);
+    if (get_be(b + 4, 2) != SY_BUNDLE_VERSION || get_be(b + 6, 2) != 0)
+        return fail(err, errlen, SY_EVERSION,
+                    "file record version %d or its flags are not ones this build reads",
+                    (int)get_be(b + 4, 2));
+    uint64_t bytes = get_be(b + 72, 8), sealed = get_be(b + 80, 4);
+    if (bytes < 1 || bytes > SV_ATTACH_MAX_BYTES || sealed != bytes + crypto_box_SEALBYTES)
+        return fail(err, errlen, SY_EFORMAT,
+                    "file record announces %llu bytes in a sealed box of %llu (a file is 1 .. "
+                    "%u bytes, its box 48 more)",
+                    (unsigned long long)bytes, (unsigned long long)sealed, SV_ATTACH_MAX_BYTES);
+    sodium_bin2hex(info->device_id, sizeof info->device_id, b + 8, SY_ID_BYTES);
+    sodium_bin2hex(info->office_id, sizeof info->office_id, b + 24, SY_ID_BYTES);
+    sodium_bin2hex(info->sha256, sizeof info->sha256, b + 40, 32);
+    info->bytes = (int64_t)bytes;
+    *total = FILE_HDR + (size_t)sealed + SIG_BYTES;
+    return SY_OK;
+}
+
+int sy_file_record_open(const uint8_t *b, size_t len, const uint8_t device_pk[32],
+                        const char *office_id, const uint8_t box_pk[32], const uint8_t box_sk[32],
+                        sy_file_record_info *info, uint8_t **data, char *err, size_t errlen)
+{
+    *data = NULL;
+    if (sodium_init() < 0)
+        return fail(err, errlen, SY_ERR, "libsodium failed to initialise");
+    size_t total;
+    int rc = sy_file_record_peek(b, len, info, &total, err, errlen);
+    if (rc != SY_OK)
+        return rc;
+    if (total != len)
+        return fail(err, errlen, SY_EFORMAT,
+                    "file record is %zu bytes but its header announces %zu", len, total);
+    if (strcmp(info->office_id, office_id) != 0)
+        return fail(err, errlen, SY_EOFFICE, "file record is for office %s, not this office (%s)",
+                    info->office_id, office_id);
+    char dev[33];
+    sv_device_id_from_key(device_pk, dev);
+    if (strcmp(dev, info->device_id) != 0)
+        return fail(err, errlen, SY_ESIG, "file record names device %s, not the key given (%s)",
+                    info->device_id, dev);
+    size_t sealed = len - FILE_HDR - SIG_BYTES, mlen = sizeof FILE_DOMAIN + FILE_HDR + sealed;
+    uint8_t *msg = malloc(mlen);
+    if (!msg)
+        return fail(err, errlen, SY_ENOMEM, "out of memory");
+    memcpy(msg, FILE_DOMAIN, sizeof FILE_DOMAIN);
+    memcpy(msg + sizeof FILE_DOMAIN, b, FILE_HDR + sealed);
+    int sig_ok = crypto_sign_verify_detached(b + FILE_HDR + sealed, msg, mlen, device_pk) == 0;
+    free(msg);
+    if (!sig_ok)
+        return fail(err, errlen, SY_ESIG,
+                    "file record signature does not verify (altered bytes or another device's "
+                    "key)");
+    size_t n = (size_t)info->bytes;
+    uint8_t *f = malloc(n);
+    if (!f)
+        return fail(err, errlen, SY_ENOMEM, "out of memory");
+    if (crypto_box_seal_open(f, b + FILE_HDR, sealed, box_pk, box_sk) != 0) {
+        free(f);
+        return fail(err, errlen, SY_EOFFICE,
+                    "file record cannot be opened with this office's key (sealed to another key)");
+    }
+    uint8_t md[32];
+    char hex[65];
+    crypto_hash_sha256(md, f, n);
+    sodium_bin2hex(hex, sizeof hex, md, sizeof md);
+    if (strcmp(hex, info->sha256) != 0) {
+        free(f);
+        return fail(err, errlen, SY_EFORMAT,
+                    "file record's bytes do not hash to the name it gives");
+    }
+    *data = f;
+    return SY_OK;
+}
+
+int sy_record_frame(const uint8_t *b, size_t len, size_t *rec_len, int *is_file, char *err,
+                    size_t errlen)
+{
+    *is_file = b && len >= 4 && memcmp(b, FILE_MAGIC, 4) == 0;
+    if (!*is_file)
+        return sy_bundle_frame(b, len, rec_len, err, errlen);
+    sy_file_record_info info;
+    return sy_file_record_peek(b, len, &info, rec_len, err, errlen);
 }

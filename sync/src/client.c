@@ -1564,12 +1564,46 @@ void sy_client_status_clear(sy_client_status *st)
 
 /* ---- USB ----------------------------------------------------------------------------------- */
 
-int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, int *bundles)
+/* Write all of buf to fd. SY_OK, or SY_EIO with the reason. */
+static int write_all(sy_client *c, int fd, const char *tmp, const uint8_t *p, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, p + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return cfail(c, SY_EIO, "%s: %s", tmp, strerror(w < 0 ? errno : ENOSPC));
+        off += (size_t)w;
+    }
+    return SY_OK;
+}
+
+/* The files kept with units that the office has not confirmed holding, each once. Caller frees
+ * with sv_attachments_free (n counts them all; the ones to send have at_office 0). */
+static int files_to_send(sy_client *c, sv_attachment **a, size_t *n, int *pending)
+{
+    *pending = 0;
+    if (sv_state_attachments(c->j, NULL, a, n) != SV_OK)
+        return cfail(c, SY_EIO, "%s", sv_journal_errmsg(c->j));
+    for (size_t i = 0; i < *n; i++) {
+        for (size_t k = 0; k < i && !(*a)[i].at_office; k++)
+            if (strcmp((*a)[k].sha256, (*a)[i].sha256) == 0)
+                (*a)[i].at_office = 1; /* the same file under another entry: once */
+        *pending += !(*a)[i].at_office;
+    }
+    return SY_OK;
+}
+
+int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, int *bundles,
+                            int *files)
 {
     if (entries)
         *entries = 0;
     if (bundles)
         *bundles = 0;
+    if (files)
+        *files = 0;
     if (!c->enrolled)
         return cfail(c, SY_ENOTENROLLED,
                      "%s is not enrolled with an office: a bundle is sealed to the office's key "
@@ -1578,22 +1612,35 @@ int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, in
     int64_t acked = state_int(c, "acked_seq"), last = sv_journal_last_seq(c->j);
     if (acked < 0 || acked > last)
         acked = 0; /* out of range (an older build stored the office's answer as is): all */
-    if (acked >= last)
-        return cfail(c, SY_EINVAL, "nothing to write: the office holds every entry (%lld)",
+    sv_attachment *att = NULL;
+    size_t n_att = 0;
+    int pending = 0;
+    if (files_to_send(c, &att, &n_att, &pending) != SY_OK)
+        return SY_EIO;
+    if (acked >= last && !pending) {
+        sv_attachments_free(att, n_att);
+        return cfail(c, SY_EINVAL,
+                     "nothing to write: the office holds every entry (%lld) and every file",
                      (long long)last);
-    if (sv_journal_owns_file(c->j, path))
+    }
+    if (sv_journal_owns_file(c->j, path)) {
+        sv_attachments_free(att, n_att);
         return cfail(c, SY_EINVAL,
                      "%s: that is the journal itself or its key; choose another "
                      "output file",
                      path);
+    }
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);
-    if (!tmp)
+    if (!tmp) {
+        sv_attachments_free(att, n_att);
         return cfail(c, SY_ENOMEM, "out of memory");
+    }
     int fd = sv_file_tmp_beside(path, tmp, plen + 16); /* survey/fileio.h */
     if (fd < 0) {
         int rc = cfail(c, SY_EIO, "%s: cannot create a file beside it: %s", path, strerror(errno));
         free(tmp);
+        sv_attachments_free(att, n_att);
         return rc;
     }
     /* the rows of sync-status are written once the file is in place: a bundle that never
@@ -1613,17 +1660,7 @@ int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, in
             cfail(c, rc, "cannot build a bundle from entry %lld: %s", (long long)from, err);
             break;
         }
-        size_t off = 0;
-        while (off < b.len) {
-            ssize_t w = write(fd, b.data + off, b.len - off);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                rc = cfail(c, SY_EIO, "%s: %s", tmp, strerror(w < 0 ? errno : ENOSPC));
-                break;
-            }
-            off += (size_t)w;
-        }
+        rc = write_all(c, fd, tmp, b.data, b.len);
         if (rc == SY_OK && n_spans == cap) {
             size_t ncap = cap ? 2 * cap : 8;
             struct span *ns = realloc(spans, ncap * sizeof *ns);
@@ -1640,6 +1677,28 @@ int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, in
         from = info.last_seq + 1;
         n++;
     }
+    /* The files after the bundles: the office holds the entries naming them before it reads
+     * them (docs/bundle.md, "File records"). */
+    int nf = 0;
+    for (size_t i = 0; rc == SY_OK && i < n_att; i++) {
+        if (att[i].at_office)
+            continue;
+        void *data = NULL;
+        size_t dlen = 0;
+        sy_buf b = {0};
+        char err[256];
+        if (sv_journal_file(c->j, att[i].sha256, &data, &dlen, NULL) != SV_OK)
+            rc = cfail(c, SY_EIO, "%s", sv_journal_errmsg(c->j));
+        else if ((rc = sy_file_record_build(c->j, &c->office, att[i].sha256, data, dlen, &b, err,
+                                            sizeof err)) != SY_OK)
+            cfail(c, rc, "cannot seal file %s: %s", att[i].name, err);
+        else
+            rc = write_all(c, fd, tmp, b.data, b.len);
+        free(data);
+        sy_buf_free(&b);
+        nf += rc == SY_OK;
+    }
+    sv_attachments_free(att, n_att);
     if (close(fd) != 0 && rc == SY_OK)
         rc = cfail(c, SY_EIO, "%s: %s", tmp, strerror(errno));
     /* synced, renamed into place, the stick's directory synced: pulled out early, the stick
@@ -1654,9 +1713,11 @@ int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, in
     free(spans);
     if (rc == SY_OK) {
         if (entries)
-            *entries = last - acked;
+            *entries = last > acked ? last - acked : 0;
         if (bundles)
             *bundles = n;
+        if (files)
+            *files = nf;
     }
     return rc;
 }

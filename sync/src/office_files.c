@@ -187,3 +187,72 @@ int sy_office_file_piece(sy_office *o, const char *device_id, const char *sha256
                  (long long)s->bytes, device_id);
     return rc;
 }
+
+/* ---- from a bundle file (USB) -----------------------------------------------------------------
+ */
+
+int sy_office_file_import(sy_office *o, const uint8_t *b, size_t len, sy_file_import_result *r)
+{
+    memset(r, 0, sizeof *r);
+    char err[256] = "";
+    size_t total = 0;
+    sy_file_record_info info;
+    int rc = sy_file_record_peek(b, len, &info, &total, err, sizeof err);
+    if (rc != SY_OK)
+        return sy__fail(o, rc, "%s", err);
+    snprintf(r->device_id, sizeof r->device_id, "%s", info.device_id);
+    snprintf(r->sha256, sizeof r->sha256, "%s", info.sha256);
+    r->bytes = info.bytes;
+    sy_device dev;
+    char status[16] = "";
+    rc = sy__device_by_id(o, info.device_id, &dev, status, sizeof status);
+    if (dev.name[0])
+        snprintf(r->device, sizeof r->device, "%s", dev.name);
+    if (rc != SY_OK)
+        return rc;
+    uint8_t *data = NULL;
+    rc = sy_file_record_open(b, len, dev.pk, o->office_id, o->box_pk, o->box_sk, &info, &data, err,
+                             sizeof err);
+    if (rc != SY_OK)
+        return sy__fail(o, rc, "%s", err);
+    int64_t bytes = 0, have = 0;
+    int whole = 0;
+    char type[24];
+    rc = sy__exec(o, "BEGIN IMMEDIATE");
+    if (rc == SY_OK && (rc = named(o, info.device_id, info.sha256, &bytes, type)) == SY_ENOTFOUND)
+        rc = sy__fail(o, SY_ENOTFOUND,
+                      "no entry of %s at the office names file %.16s... (its bundle must come "
+                      "first: import the bundles of the same day before it)",
+                      dev.name, info.sha256);
+    if (rc == SY_OK)
+        rc = held(o, info.sha256, bytes, &have, &whole);
+    const char *sniffed = sv_attach_type(data, (size_t)info.bytes);
+    if (rc == SY_OK && !whole && (bytes != info.bytes || !sniffed || strcmp(sniffed, type) != 0))
+        rc = sy__fail(o, SY_EREFUSED,
+                      "file %.16s... is not the %lld-byte %s its entry names: refused", info.sha256,
+                      (long long)bytes, type);
+    if (rc == SY_OK && !whole)
+        rc = sy__attachment_store(o, info.sha256, type, data, (size_t)info.bytes);
+    sqlite3_stmt *st;
+    if (rc == SY_OK && !whole &&
+        (rc = sy__prep(o, "DELETE FROM file_pieces WHERE sha256 = ?1", &st)) == SY_OK) {
+        sy__bind_text(st, 1, info.sha256);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = sy__fail_db(o, "the crews' files");
+        sqlite3_finalize(st);
+    }
+    free(data);
+    if (rc == SY_OK)
+        rc = sy__exec(o, "COMMIT");
+    if (rc != SY_OK) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", sy_office_errmsg(o));
+        sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+        return sy__fail(o, rc, "%s", why);
+    }
+    r->duplicate = whole;
+    if (!whole)
+        sy__logf(o, "file %.16s... (%lld bytes) from device %s imported from a bundle file",
+                 info.sha256, (long long)info.bytes, dev.name);
+    return SY_OK;
+}

@@ -182,4 +182,45 @@ expect "sync the void" "$QUEJIE" sync "$J" --quiet
 "$OFFICE" unit attachments "$O" --unit $U --json >"$T/out"
 pyexpr "$T/out" '"'$SHA_P'" not in [x["sha256"] for x in d if x["by"]=="crew1"]' && ok "... and so does the office" || fail "$(head -c 600 "$T/out")"
 expect "check after all" "$QUEJIE" check "$J"
+
+# ---- over a USB stick: the files ride in the bundle file, after the bundles ----------------------
+J3=$T/crew3.db
+TOK3=$("$OFFICE" device add "$O" --name crew3 --crew 一组 2>/dev/null | tail -1)
+"$QUEJIE" init "$J3" --device-name crew3 --crew 一组 >/dev/null
+"$QUEJIE" enroll "$J3" --office "$URL" --token "$TOK3" --ca "$T/cert.pem" >/dev/null 2>&1
+"$QUEJIE" sync "$J3" --quiet >/dev/null 2>&1
+gdal_create -q -of PNG -outsize 80 60 -bands 3 -burn 200 -burn 40 -burn 40 "$T/scan3.png" 2>/dev/null
+SHA3=$(sha256sum "$T/scan3.png" | cut -d' ' -f1)
+expect "crew3 keeps a scan" "$QUEJIE" attach "$J3" --unit $U --file "$T/scan3.png" --what signed_form
+expect "quejie bundle writes the day for the stick" "$QUEJIE" bundle "$J3" --output "$T/stick.qjb"
+grep -q "in 1 bundle and 1 file kept with units to" "$T/out" && ok "... the bundle and the file" || fail "$(cat "$T/out")"
+! grep -q "IHDR" "$T/stick.qjb" && ok "the scan is sealed on the stick (no PNG chunk in clear)" || fail "PNG bytes in clear on the stick"
+# the file record alone (python cuts it out after the bundles): its entry is not at the office
+"$PY" - "$T/stick.qjb" "$T/fileonly.qjb" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+off = 0
+while b[off:off + 4] == b"QJB1":
+    off += 252 + struct.unpack(">I", b[off + 184:off + 188])[0]
+assert b[off:off + 4] == b"QJF1", b[off:off + 4]
+open(sys.argv[2], "wb").write(b[off:])
+PY
+refuse "a file record whose entry the office does not hold" "$OFFICE" import "$O" "$T/fileonly.qjb"
+grep -q "its bundle must come first" "$T/err" && ok "... says the bundle must come first" || fail "$(cat "$T/err")"
+cp "$T/stick.qjb" "$T/bad.qjb"
+"$PY" - "$T/bad.qjb" <<'PY'
+import sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read())
+b[-200] ^= 1          # inside the file record's sealed box
+open(p, "wb").write(bytes(b))
+PY
+refuse "a tampered file record" "$OFFICE" import "$O" "$T/bad.qjb"
+grep -q "file record signature does not verify" "$T/err" && ok "... refused: its signature does not verify" || fail "$(cat "$T/err")"
+expect "office import of the stick" "$OFFICE" import "$O" "$T/stick.qjb" --json
+pyexpr "$T/out" 'd["files"][0]["status"]=="applied" and d["files"][0]["sha256"]=="'$SHA3'" and d["files"][0]["device"]=="crew3"' &&
+    ok "the scan is kept at the office from the stick" || fail "$(head -c 600 "$T/out")"
+"$OFFICE" unit attachments "$O" --unit $U --json >"$T/out"
+pyexpr "$T/out" '[x for x in d if x["sha256"]=="'$SHA3'"][0]["held"]' && ok "... listed as held" || fail "$(head -c 600 "$T/out")"
+expect "the same stick again" "$OFFICE" import "$O" "$T/stick.qjb" --json
+pyexpr "$T/out" 'd["files"][0]["status"]=="duplicate"' && ok "... the file is a harmless duplicate" || fail "$(head -c 400 "$T/out")"
 finish

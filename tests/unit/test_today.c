@@ -463,16 +463,22 @@ static void test_usb_message(void)
     const char *b = getenv("QJ_BUILD");
     snprintf(dir, sizeof dir, "%s/locale", b ? b : "build");
     CHECK_INT(app_i18n_init("zh_CN", dir), 0);
-    app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 347, 1);
+    app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 347, 1, 0);
     CHECK(strstr(m, "/media/u/q.qjb") && strstr(m, "347 条记录，1 个数据包"));
     CHECK(!strstr(m, "entries") && !strstr(m, "bundle"));
     app_i18n_init("en", NULL);
-    app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 347, 1);
+    app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 347, 1, 0);
     CHECK(strstr(m, "(347 entries, 1 bundle)") != NULL);
-    app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 347, 2);
+    app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 347, 2, 0);
     CHECK(strstr(m, "(347 entries, 2 bundles)") != NULL);
-    app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 1, 1); /* each count its own plural */
+    app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 1, 1, 0); /* each count its own plural */
     CHECK(strstr(m, "(1 entry, 1 bundle)") != NULL);
+    app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 12, 1, 2); /* photographs ride along */
+    CHECK(strstr(m, "(12 entries, 1 bundle, 2 files)") != NULL);
+    CHECK_INT(app_i18n_init("zh_CN", dir), 0);
+    app_sync_usb_message(m, sizeof m, "/media/u/q.qjb", 12, 1, 2);
+    CHECK(strstr(m, "2 个文件") && !strstr(m, "file"));
+    app_i18n_init("en", NULL);
 }
 
 int main(void)

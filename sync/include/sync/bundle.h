@@ -139,6 +139,36 @@ int sy_bundle_peek(const uint8_t *b, size_t len, sy_bundle_info *info, char *err
 int sy_bundle_frame(const uint8_t *b, size_t len, size_t *bundle_len, char *err, size_t errlen);
 
 /*
+ * A file record (docs/bundle.md, "File records"): the bytes of one file a crew keeps with a
+ * unit (entry "attach"), sealed to the office and signed by the device, for a bundle file on a
+ * USB stick. It follows the bundles in the file, so the office holds the entry naming the file
+ * before it reads the file.
+ */
+#define SY_FILE_RECORD_HEADER_BYTES 84
+typedef struct sy_file_record_info {
+    char device_id[33], office_id[33];
+    char sha256[65]; /* the file's SHA-256, lowercase hex */
+    int64_t bytes;   /* the file's size, 1 .. SV_ATTACH_MAX_BYTES */
+} sy_file_record_info;
+/* Seal and sign data (whose SHA-256 is sha256) for the office. SY_OK, SY_EINVAL, SY_ENOMEM. */
+int sy_file_record_build(sv_journal *j, const sy_office_keys *office, const char *sha256,
+                         const uint8_t *data, size_t len, sy_buf *out, char *err, size_t errlen);
+/* Verify (device signature, office, sealed box) and open a file record; *data (caller frees)
+ * receives the file, checked against the SHA-256 and size its header names. SY_OK, SY_EFORMAT,
+ * SY_EVERSION, SY_ESIG, SY_EOFFICE, SY_ENOMEM; nothing handed out on failure. */
+int sy_file_record_open(const uint8_t *b, size_t len, const uint8_t device_pk[32],
+                        const char *office_id, const uint8_t box_pk[32], const uint8_t box_sk[32],
+                        sy_file_record_info *info, uint8_t **data, char *err, size_t errlen);
+/* The header of a file record alone (len >= SY_FILE_RECORD_HEADER_BYTES): info and the
+ * record's whole length. SY_OK, SY_EFORMAT, SY_EVERSION. */
+int sy_file_record_peek(const uint8_t *b, size_t len, sy_file_record_info *info, size_t *total,
+                        char *err, size_t errlen);
+/* Either record of a bundle file from its header: its length, and whether it is a file record
+ * (else a bundle). The header needs SY_BUNDLE_HEADER_BYTES for a bundle. */
+int sy_record_frame(const uint8_t *b, size_t len, size_t *rec_len, int *is_file, char *err,
+                    size_t errlen);
+
+/*
  * Verify and open a bundle: device signature with device_pk, office id, the sealed box with
  * the office's X25519 keys, inflate within the bounds, decode, recompute every entry hash
  * from prev_hash, compare with last_hash, verify head_sig. On SY_OK out holds the entries

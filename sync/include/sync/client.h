@@ -120,11 +120,13 @@ void sy_client_status_clear(sy_client_status *st);
 
 /*
  * Write every unacknowledged entry to path for a USB stick: one or more bundles back to back,
- * written to a temporary file, fsynced and renamed into place. *entries and *bundles (may be
- * NULL) say what was written. Returns SY_OK, SY_ENOTENROLLED, SY_EINVAL (nothing to write),
- * SY_EIO.
+ * then a file record for each file kept with a unit that the office has not confirmed holding
+ * (docs/bundle.md), written to a temporary file, fsynced and renamed into place. *entries,
+ * *bundles and *files (may be NULL) say what was written. Returns SY_OK, SY_ENOTENROLLED,
+ * SY_EINVAL (nothing to write), SY_EIO.
  */
-int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, int *bundles);
+int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, int *bundles,
+                            int *files);
 
 /*
  * The county office's word on the device's units, as the last sync brought it (the task

@@ -425,6 +425,18 @@ int sy_office_file_status(sy_office *o, const char *device_id, const char *sha25
 int sy_office_file_piece(sy_office *o, const char *device_id, const char *sha256, int64_t offset,
                          const uint8_t *data, size_t len, sy_file_status *s);
 
+/* A file record of a bundle file (USB; docs/bundle.md, "File records"): verified, opened and
+ * kept as a file received over the network is. duplicate: the office held it already. */
+typedef struct sy_file_import_result {
+    char device[SY_NAME_MAX], device_id[33], sha256[65];
+    int64_t bytes;
+    int duplicate;
+} sy_file_import_result;
+/* SY_OK; SY_EFORMAT, SY_EVERSION, SY_ESIG, SY_EOFFICE (the record), SY_EAUTH (the device),
+ * SY_ENOTFOUND (no entry of the device names the file: its bundle must come first),
+ * SY_EREFUSED (not the file its entry names), SY_EIO; the message says which. */
+int sy_office_file_import(sy_office *o, const uint8_t *b, size_t len, sy_file_import_result *r);
+
 /* The bytes of the attached file whose SHA-256 is sha256 (64 lowercase hex digits; caller frees
  * *data) and its media type. SY_EINVAL (not a hash), SY_ENOTFOUND, SY_EIO. */
 int sy_office_attachment(sy_office *o, const char *sha256, uint8_t **data, size_t *len,
