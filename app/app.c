@@ -28,6 +28,9 @@ static void free_unit_records(app *a)
     sv_verifications_free(a->ver, a->nver);
     sv_disputes_free(a->dsp, a->ndsp);
     sv_notes_free(a->notes, a->nnotes);
+    sv_attachments_free(a->atts, a->natts);
+    a->atts = NULL;
+    a->natts = 0;
     sv_blines_free(a->lines, a->nlines);
     a->notes = NULL;
     a->lines = NULL;
@@ -72,6 +75,14 @@ int app_init(app *a, sv_journal *j)
     a->basemap_on = 1;
     a->basemap_opacity = 1.0f;
     snprintf(a->power_root, sizeof a->power_root, "%s", "/sys/class/power_supply");
+    a->photo_sel = -1;
+    { /* photos/ beside the journal, where a camera app or a copy from a phone leaves them */
+        const char *jp = sv_journal_path(j), *slash = jp ? strrchr(jp, '/') : NULL;
+        if (jp && slash)
+            snprintf(a->photos_dir, sizeof a->photos_dir, "%.*s/photos", (int)(slash - jp), jp);
+        else
+            snprintf(a->photos_dir, sizeof a->photos_dir, "%s", "photos");
+    }
     int rc = sv_geo_new(&a->geo);
     if (rc != SV_OK)
         return rc;
@@ -83,6 +94,7 @@ void app_free(app *a)
     app__close_modal(a);
     free(a->strokes);
     free(a->day);
+    free(a->photos);
     free_unit_view(a);
     free_units(a);
     sv_geo_free(a->geo);
@@ -265,6 +277,8 @@ static void load_unit_records(app *a)
         a->ndsp = n;
     if (sv_state_notes(a->j, u->code, &a->notes, &n) == SV_OK)
         a->nnotes = n;
+    if (sv_state_attachments(a->j, u->code, &a->atts, &n) == SV_OK)
+        a->natts = n;
     if (sv_state_lines(a->j, u->code, &a->lines, &n) == SV_OK)
         a->nlines = n;
     unit_records_one(a, (size_t)a->cur);
@@ -333,7 +347,7 @@ static const app__screen_ops *const screens[APP__NSCREENS] = {
     [APP_SCR_DISPUTE] = &app__screen_dispute,   [APP_SCR_DAYEND] = &app__screen_dayend,
     [APP_SCR_SETTINGS] = &app__screen_settings, [APP_SCR_POINTS] = &app__screen_points,
     [APP_SCR_POINT] = &app__screen_point,       [APP_SCR_NOTE] = &app__screen_note,
-    [APP_SCR_SETTLE] = &app__screen_settle};
+    [APP_SCR_ATTACH] = &app__screen_attach,     [APP_SCR_SETTLE] = &app__screen_settle};
 
 const app__screen_ops *app__screen(app_screen s)
 {

@@ -47,7 +47,8 @@ typedef enum app_screen {
     APP_SCR_POINTS, /* a unit's point list (screen_points.c) */
     APP_SCR_POINT,  /* one point: details, void, re-measure, change (screen_point.c) */
     APP_SCR_NOTE,   /* a note on the unit, a point or a line (screen_note.c) */
-    APP_SCR_SETTLE  /* the on-site settlement of a dispute (screen_settle.c) */
+    APP_SCR_SETTLE, /* the on-site settlement of a dispute (screen_settle.c) */
+    APP_SCR_ATTACH  /* a photograph or scan kept with the unit (screen_attach.c) */
 } app_screen;
 
 /* Modal layers over a screen. */
@@ -94,12 +95,21 @@ typedef enum app_ask {
     APP_ASK_NOTE_POINT,
     APP_ASK_NOTE_LINE,
     APP_ASK_STL_AGREEMENT, /* screen_settle.c: the agreement text and its number */
-    APP_ASK_STL_NUMBER
+    APP_ASK_STL_NUMBER,
+    APP_ASK_ATTACH_POINT, /* screen_attach.c: the file's point, its note */
+    APP_ASK_ATTACH_NOTE
 } app_ask;
 
 #define APP_PICK_MAX 256
 #define APP_TEXT_MAX 512
 #define APP_PARTY_MAX 16
+
+/* A picture in the photos folder (screen_attach.c). */
+typedef struct app_photo {
+    char name[256];
+    int64_t mtime_ms, bytes;
+} app_photo;
+#define APP_PHOTOS_MAX 200
 
 /* A neighbouring party on the Sign screen. */
 typedef struct app_party {
@@ -321,6 +331,16 @@ typedef struct app {
     char note_point[SV_NUMBER_MAX], note_from[SV_NUMBER_MAX], note_to[SV_NUMBER_MAX];
     char note_phrase[SV_CODE_MAX];
     char note_text[APP_TEXT_MAX];
+    /* Files (screen_attach.c): the folder pictures are picked from (--photos, default photos/
+     * beside the journal), what is there (newest first) and the one chosen (-1 none), what it
+     * is, its point and note; the unit's files (read with its records) */
+    char photos_dir[1024];
+    app_photo *photos;
+    size_t nphotos;
+    int photo_sel;
+    char att_what[24], att_point[SV_NUMBER_MAX], att_note[APP_TEXT_MAX];
+    sv_attachment *atts;
+    size_t natts;
     /* Disputes (screen_dispute.c, screen_settle.c): the dispute selected (its entry; 0: the
      * newest open one), the settlement's agreement text and number being entered */
     int64_t dsp_sel;

@@ -94,13 +94,13 @@ typedef struct app__screen_ops {
     int (*answer)(app *a, app_ask ask, int k, const char *v);
 } app__screen_ops;
 
-#define APP__NSCREENS (APP_SCR_SETTLE + 1)
+#define APP__NSCREENS (APP_SCR_ATTACH + 1)
 
 extern const app__screen_ops app__screen_today, app__screen_map, app__screen_gnss,
     app__screen_record, app__screen_walk, app__screen_verify, app__screen_sign, app__screen_pad,
     app__screen_dispute, app__screen_dayend, app__screen_settings;
 extern const app__screen_ops app__screen_points, app__screen_point;
-extern const app__screen_ops app__screen_note, app__screen_settle;
+extern const app__screen_ops app__screen_note, app__screen_settle, app__screen_attach;
 
 /* The operations of screen s (app.c's table). */
 const app__screen_ops *app__screen(app_screen s);
@@ -290,6 +290,10 @@ size_t app__unit_lines(const app *a, app__line **out);
 /* screen_dispute.c: the dispute selected on the Dispute screen (a->dsp_sel, else the newest
  * open one, else the newest), or NULL. */
 const sv_dispute *app__dispute_selected(const app *a);
+/* screen_attach.c: open the Files screen (the file about point, or NULL: the unit); read the
+ * photos folder again. */
+void app__open_attach(app *a, const char *point);
+void app__scan_photos(app *a);
 /* screen_note.c: open the Note screen on the unit (point NULL) or on point number. */
 void app__open_note(app *a, const char *point);
 

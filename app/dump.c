@@ -21,7 +21,8 @@ static const char *const NAMES[APP__NSCREENS] = {
     [APP_SCR_RECORD] = "record",  [APP_SCR_WALK] = "walk",         [APP_SCR_VERIFY] = "verify",
     [APP_SCR_SIGN] = "sign",      [APP_SCR_PAD] = "pad",           [APP_SCR_DISPUTE] = "dispute",
     [APP_SCR_DAYEND] = "day-end", [APP_SCR_SETTINGS] = "settings", [APP_SCR_POINTS] = "points",
-    [APP_SCR_POINT] = "point",    [APP_SCR_NOTE] = "note",         [APP_SCR_SETTLE] = "settle"};
+    [APP_SCR_POINT] = "point",    [APP_SCR_NOTE] = "note",         [APP_SCR_SETTLE] = "settle",
+    [APP_SCR_ATTACH] = "attach"};
 
 const char *app_screen_name(app_screen s)
 {

@@ -3,7 +3,7 @@
  *
  *   quejie-app [--journal FILE] [--gnss HOST:PORT] [--lang zh_CN|en] [--window WxH]
  *              [--script FILE] [--unit CODE] [--usb DIR] [--dpi N] [--check-glyphs FILE] [--stats]
- *              [--basemap FILE]...
+ *              [--basemap FILE]... [--photos DIR]
  *
  * Without --journal the tablet's journal is $QUEJIE_JOURNAL, else
  * ${XDG_DATA_HOME:-~/.local/share}/quejie/journal.db: the desktop launcher's form. Started so and
@@ -406,7 +406,7 @@ static void usage(FILE *f)
         f,
         "usage: quejie-app [--journal FILE] [--gnss HOST:PORT] [--lang zh_CN|en] [--window WxH]\n"
         "                  [--unit CODE] [--usb DIR] [--dpi N] [--script FILE] [--audit-glyphs]\n"
-        "                  [--stats] [--basemap FILE]...\n"
+        "                  [--stats] [--basemap FILE]... [--photos DIR]\n"
         "       quejie-app --check-glyphs FILE\n"
         "\n"
         "The crew's touch interface: today's units, the map, GNSS status, boundary points,\n"
@@ -426,6 +426,8 @@ static void usage(FILE *f)
         "  --script FILE      run a script of taps and gestures (tests, demos, support)\n"
         "  --basemap FILE     imagery under the map: GeoPackage tiles or MBTiles (repeatable;\n"
         "                     also every *.gpkg and *.mbtiles in basemaps/ beside the journal)\n"
+        "  --photos DIR       where the Files screen finds photographs and scans to keep with\n"
+        "                     a unit (default: photos/ beside the journal)\n"
         "  --audit-glyphs     fail the run when a drawn string has a character the font lacks\n"
         "  --stats            print first-frame and frame-time figures at exit\n"
         "  --check-glyphs FILE  check that every line of FILE renders with real glyphs\n"
@@ -447,7 +449,7 @@ int main(int argc, char **argv)
                   {"--window", 1, NULL},  {"--script", 1, NULL},  {"--check-glyphs", 1, NULL},
                   {"--stats", 0, NULL},   {"--usb", 1, NULL},     {"--audit-glyphs", 0, NULL},
                   {"--unit", 1, NULL},    {"--basemap", 1, NULL}, {"--dpi", 1, NULL},
-                  {NULL, 0, NULL}};
+                  {"--photos", 1, NULL},  {NULL, 0, NULL}};
     args a;
     if (parse_args(argc - 1, argv + 1, opts, 0, &a) != 0)
         return EXIT_USAGE;
@@ -549,6 +551,8 @@ int main(int argc, char **argv)
     }
     if (gw && A.rec)
         app_gnss_set_sink(gw, app_rec_fix_sink, A.rec);
+    if (get(&a, "--photos"))
+        snprintf(A.photos_dir, sizeof A.photos_dir, "%s", get(&a, "--photos"));
     if (get(&a, "--usb")) {
         snprintf(A.usb_dir, sizeof A.usb_dir, "%s", get(&a, "--usb"));
         A.usb_fixed = 1;

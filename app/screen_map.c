@@ -2,7 +2,7 @@
  * screen_map.c - Map: the unit's map (map_view.c), the GK X/Y of the position with the distance
  * and bearing to the next draft vertex without a point, navigation to a chosen target
  * (@navigate, navigate.c), and the action bar that opens the unit's work (@record, @walk, @verify,
- * @sign, @dispute, @points, @note). Never writes the journal, never includes SDL.
+ * @sign, @dispute, @points, @note, @attach). Never writes the journal, never includes SDL.
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,13 +14,10 @@
 /* The action bar under the map: the unit's work. */
 static const struct {
     const char *id, *label;
-} acts[] = {{"record", N_("Record point")},
-            {"walk", N_("Walk")},
-            {"verify", N_("Verify")},
-            {"sign", N_("Point out & sign")},
-            {"dispute", N_("Dispute")},
-            {"points", N_("Points")},
-            {"note", N_("Note")}};
+} acts[] = {{"record", N_("Record point")}, {"walk", N_("Walk")},
+            {"verify", N_("Verify")},       {"sign", N_("Point out & sign")},
+            {"dispute", N_("Dispute")},     {"points", N_("Points")},
+            {"note", N_("Note")},           {"attach", N_("Photos")}};
 #define NACTS (sizeof acts / sizeof acts[0])
 
 /* In one row where each button is at least 16 mm wide, else two (a portrait 800x1280 at 224 DPI
@@ -112,6 +109,10 @@ static int tap_map(app *a, const char *id)
         return nav;
     if (strcmp(id, "note") == 0 && a->cur >= 0) {
         app__open_note(a, NULL); /* on the unit */
+        return 1;
+    }
+    if (strcmp(id, "attach") == 0 && a->cur >= 0) {
+        app__open_attach(a, NULL);
         return 1;
     }
     static const struct {

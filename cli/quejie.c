@@ -1444,19 +1444,11 @@ static int cmd_attach(int argc, char **argv)
                    sizeof at.name - 1);
     snprintf(at.name, sizeof at.name, "%s", base);
     at.note = (char *)get(&a, "--note");
-    uint8_t *data;
-    size_t len;
-    if (read_small(file, SV_ATTACH_MAX_BYTES, &data, &len) != 0)
-        return die(EXIT_FAIL, "%s: %s", file,
-                   errno == E2BIG ? "larger than an attachment may be (32 MiB)" : strerror(errno));
     sv_journal *j;
-    if (open_journal(a.pos[0], 0, &j) != SV_OK) {
-        free(data);
+    if (open_journal(a.pos[0], 0, &j) != SV_OK)
         return open_failed(a.pos[0]);
-    }
     int64_t seq = 0;
-    int rc = sv_record_attachment(j, &at, data, len, &seq);
-    free(data);
+    int rc = sv_record_attachment_file(j, &at, file, &seq);
     return reported(j, rc, seq, "%s kept with unit %s%s%s as %s (%s, %lld bytes, sha256 %.16s...)",
                     at.name, at.unit, at.point[0] ? " at point " : "", at.point, at.what, at.type,
                     (long long)at.bytes, at.sha256);

@@ -6,6 +6,7 @@
  * Must never: append a kind without its registry row (kinds.c), accept what survey/limits.h
  * refuses, or record a fact about a unit the journal does not hold.
  */
+#include <errno.h>
 #include <math.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -1415,6 +1416,29 @@ int sv_record_attachment(sv_journal *j, sv_attachment *a, const void *data, size
                          int64_t *seq)
 {
     RECORD_IN_TXN(do_attachment(j, a, data, len, seq));
+}
+
+int sv_record_attachment_file(sv_journal *j, sv_attachment *a, const char *path, int64_t *seq)
+{
+    /* read before the write transaction: a 30 MB scan off a slow card never holds the lock */
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return sv__journal_fail(j, SV_ENOTFOUND, "%s: %s", path, strerror(errno));
+    unsigned char *b = malloc((size_t)SV_ATTACH_MAX_BYTES + 1);
+    size_t n = b ? fread(b, 1, (size_t)SV_ATTACH_MAX_BYTES + 1, f) : 0;
+    int bad = !b || ferror(f);
+    fclose(f);
+    int rc;
+    if (bad)
+        rc = sv__journal_fail(j, b ? SV_EIO : SV_ENOMEM, "%s: %s", path,
+                              b ? "cannot be read" : "out of memory");
+    else if (n > SV_ATTACH_MAX_BYTES)
+        rc =
+            sv__journal_fail(j, SV_EINVAL, "%s is larger than an attachment may be (32 MiB)", path);
+    else
+        rc = sv_record_attachment(j, a, b, n, seq);
+    free(b);
+    return rc;
 }
 
 int sv_record_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)

@@ -8,6 +8,7 @@
  * text layer, attendance, a signature that stops covering the boundary when a point changes, a
  * dispute, and the Day end figures.
  */
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -2282,6 +2283,108 @@ static void test_marker_reset(void)
     CHECK_INT(system(cmd), 0);
 }
 
+/* The Files screen: the photos folder's pictures newest first (@attach-file:N, from the Map's
+ * @attach), an explicit choice of what it is (@attach-what:CODE; @attach-save disabled without
+ * it), a point, and the file kept in the journal with its bytes; a file that is not a JPEG, PNG
+ * or PDF is refused by the library and nothing is kept; a void withdraws it. */
+static void test_attach(void)
+{
+    char dir[] = "/tmp/qj-appattach-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(!"mkdtemp");
+        return;
+    }
+    char path[256], photos[300], f1[400], f2[400], f3[400];
+    sv_task_set ts = {0};
+    sv_journal *j = unit_journal(dir, "app-attach", path, sizeof path, &ts);
+    if (!j)
+        return;
+    const char *U = "622901ZR000002";
+    snprintf(photos, sizeof photos, "%s/photos", dir);
+    CHECK_INT(mkdir(photos, 0755), 0);
+    /* an older scan, a newer photograph, and a text file named like a photograph */
+    snprintf(f1, sizeof f1, "%s/scan-old.png", photos);
+    snprintf(f2, sizeof f2, "%s/IMG_0002.jpg", photos);
+    snprintf(f3, sizeof f3, "%s/fake.jpg", photos);
+    FILE *f = fopen(f1, "wb");
+    fputs("\x89PNG\r\n\x1a\nan old scan", f);
+    fclose(f);
+    f = fopen(f2, "wb");
+    fputs("\xff\xd8\xff\xe0 a photograph of the signed page", f);
+    fclose(f);
+    f = fopen(f3, "wb");
+    fputs("not a picture", f);
+    fclose(f);
+    struct timespec old[2] = {{1700000000, 0}, {1700000000, 0}},
+                    mid[2] = {{1750000000, 0}, {1750000000, 0}};
+    CHECK_INT(utimensat(AT_FDCWD, f1, old, 0), 0);
+    CHECK_INT(utimensat(AT_FDCWD, f3, mid, 0), 0);
+    app_i18n_init("en", NULL);
+    app a;
+    CHECK_INT(app_init(&a, j), SV_OK);
+    CHECK_STR(a.photos_dir, photos); /* photos/ beside the journal by default */
+    char err[256];
+    CHECK_INT(app_rec_start(path, NULL, NULL, &a.rec, err, sizeof err), 0);
+    app_ui ui = {0};
+    CHECK_INT(app_open_unit(&a, U), SV_OK);
+    CHECK(tap_id(&a, &ui, "attach"));
+    CHECK_INT(a.screen, APP_SCR_ATTACH);
+    check_targets(&ui);
+    CHECK_INT((int)a.nphotos, 3);
+    CHECK_STR(a.photos[0].name, "IMG_0002.jpg"); /* the newest first */
+    CHECK_STR(a.photos[2].name, "scan-old.png");
+    CHECK(app_ui_find(&ui, "attach-save") && !app_ui_find(&ui, "attach-save")->enabled);
+    CHECK(tap_id(&a, &ui, "attach-file:0"));
+    rebuild(&a, &ui);
+    CHECK(!app_ui_find(&ui, "attach-save")->enabled); /* what it is: not chosen for the crew */
+    CHECK(tap_id(&a, &ui, "attach-what:signed_form"));
+    rebuild(&a, &ui);
+    CHECK(app_ui_find(&ui, "attach-save")->enabled);
+    CHECK(tap_id(&a, &ui, "attach-save"));
+    PUMP_UNTIL(&a, &ui, a.natts == 1);
+    sv_attachment *at = NULL;
+    size_t n = 0;
+    CHECK_INT(sv_state_attachments(j, U, &at, &n), SV_OK);
+    CHECK_INT((int)n, 1);
+    if (n == 1) {
+        CHECK_STR(at[0].name, "IMG_0002.jpg");
+        CHECK_STR(at[0].what, "signed_form");
+        CHECK_STR(at[0].type, "image/jpeg");
+        CHECK(!at[0].at_office);
+    }
+    rebuild(&a, &ui);
+    CHECK(ui_says(&ui, "Files kept with the unit: 1"));
+    CHECK(ui_says(&ui, "not yet at the office"));
+    /* the text file named .jpg: the library refuses it, nothing kept */
+    CHECK(tap_id(&a, &ui, "attach-file:1"));
+    CHECK(tap_id(&a, &ui, "attach-what:photo"));
+    CHECK(tap_id(&a, &ui, "attach-save"));
+    rebuild(&a, &ui);
+    CHECK_INT((int)a.natts, 1);
+    CHECK(ui_says(&ui, "fake.jpg is not a JPEG, PNG or PDF"));
+    CHECK_INT(app_rec_failed(a.rec), 0); /* said at once, never queued */
+    /* a void withdraws the photograph from the list */
+    if (n == 1) {
+        char id[48];
+        snprintf(id, sizeof id, "attach-void:%lld", (long long)at[0].seq);
+        CHECK(tap_id(&a, &ui, id));
+        CHECK_INT(a.modal, APP_MODAL_TEXT);
+        snprintf(a.text, sizeof a.text, "%s", "wrong page");
+        CHECK(tap_id(&a, &ui, "text-ok"));
+        PUMP_UNTIL(&a, &ui, a.natts == 0);
+    }
+    sv_attachments_free(at, n);
+    CHECK_INT(app_rec_stop(a.rec), 0);
+    a.rec = NULL;
+    app_ui_free(&ui);
+    app_free(&a);
+    sv_task_set_clear(&ts);
+    sv_journal_close(j);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 int main(void)
 {
     test_gestures();
@@ -2293,5 +2396,6 @@ int main(void)
     test_marker_reset();
     test_navigate();
     test_notes_disputes();
+    test_attach();
     return check_finish();
 }

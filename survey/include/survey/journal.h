@@ -174,6 +174,8 @@ int sv_record_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq);
  * bytes are kept in the journal file, in the same transaction as the entry. */
 int sv_record_attachment(sv_journal *j, sv_attachment *a, const void *data, size_t len,
                          int64_t *seq);
+/* The same, reading the file at path (a->name is the caller's: the name it had). */
+int sv_record_attachment_file(sv_journal *j, sv_attachment *a, const char *path, int64_t *seq);
 /* The bytes of a file the journal keeps (sha256: 64 lowercase hex digits): malloc'd into
  * *data (caller frees) with its size and type (may be NULL); SV_ENOTFOUND when it holds none. */
 int sv_journal_file(sv_journal *j, const char *sha256, void **data, size_t *len, char type[24]);
