@@ -8,7 +8,9 @@
  * a copy of the same enrolled journal (two entries: init and a unit), so runs do not depend on
  * each other.
  *
- * Input: a mode byte (bit 0: enroll rather than sync; bit 1: sync without fetching tasks), then
+ * Input: a mode byte (bit 0: enroll rather than sync; bit 1: sync without fetching tasks; bit 2:
+ * the journal keeps a file (an "attach" entry, a 40-byte PNG) before the sync, so the office's
+ * answers about files are read: docs/sync-protocol.md, "Files"), then
  * the replies in request order, separated by a line "--". A reply is a first line
  * "STATUS [SIGNATURE]" (STATUS 100..599, else 200) and the body after it. A SIGNATURE of
  * "@sign" is replaced by the office's real task-package signature over the body for this
@@ -17,7 +19,8 @@
  * sync runs one attempt, so a failure ends it at once.
  * Checked: the call returns one of its documented codes with a message; a sync that succeeds
  * reports every entry acknowledged; the acknowledgement the client stores is always a seq of
- * its journal (0..last), whatever the office answered.
+ * its journal (0..last), whatever the office answered; a file is marked at the office only when
+ * the office said it holds the whole, and is pending otherwise.
  */
 #include "fixture.h"
 
@@ -31,6 +34,7 @@
 
 #include <microhttpd.h>
 
+#include "survey/state.h"
 #include "survey/tasks.h"
 #include "sync/client.h"
 
@@ -257,7 +261,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fresh_journal(&j, &c) != 0)
         abort();
     load_replies(data + 1, size - 1);
-    int rc;
+    int rc, with_file = (data[0] & 4) != 0;
+    if (with_file) {
+        static const uint8_t png[] = "\x89PNG\r\n\x1a\na photograph kept for fuzzing";
+        sv_attachment at;
+        memset(&at, 0, sizeof at);
+        snprintf(at.unit, sizeof at.unit, "%s", "622901ZR000002");
+        snprintf(at.what, sizeof at.what, "%s", "photo");
+        snprintf(at.name, sizeof at.name, "%s", "p.png");
+        if (sv_record_attachment(j, &at, png, sizeof png - 1, NULL) != SV_OK)
+            abort();
+    }
     if (data[0] & 1) {
         rc = sy_client_enroll(
             c, url, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", NULL);
@@ -269,11 +283,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sy_sync_report r;
         rc = sy_client_sync(c, &o, &r);
         if (getenv("QJ_FUZZ_DEBUG"))
-            fprintf(stderr, "sync rc %d: %s (acked %lld of %lld, tasks %d)\n", rc,
-                    rc ? sy_client_errmsg(c) : "", (long long)r.acked_seq, (long long)r.last_seq,
-                    r.tasks_fetched);
+            fprintf(stderr,
+                    "sync rc %d: %s (acked %lld of %lld, tasks %d, files %d sent %d pending: %s)\n",
+                    rc, rc ? sy_client_errmsg(c) : "", (long long)r.acked_seq,
+                    (long long)r.last_seq, r.tasks_fetched, r.files_sent, r.files_pending,
+                    r.files_error);
         if (rc == SY_OK && r.acked_seq != r.last_seq)
             __builtin_trap();
+        /* one file at most: pending unless the office held it whole */
+        sv_attachment *att = NULL;
+        size_t na = 0;
+        if (sv_state_attachments(j, NULL, &att, &na) != SV_OK || na != (size_t)with_file)
+            __builtin_trap();
+        if (r.files_pending < 0 || r.files_sent + r.files_pending > with_file ||
+            (na && r.files_sent != att[0].at_office) ||
+            (rc == SY_OK && with_file && !r.files_sent && !r.files_error[0]))
+            __builtin_trap();
+        sv_attachments_free(att, na);
         /* What the client stores as the office's acknowledgement is a seq of this journal:
          * an impossible reply is refused, never kept (issue 9, defect 3). */
         sy_client_status st;
