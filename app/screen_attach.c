@@ -276,8 +276,10 @@ static void submit_attach(app *a)
     char label[APP_REC_LABEL];
     snprintf(label, sizeof label, _("%s kept with unit %s"), p->name, app__unit_code(a));
     app_rec_submit(a->rec, label, job_attach, jb, free_attach);
+    /* nothing sticks for the next file: what it is is chosen again (a forgotten choice must
+     * not file the next photograph as a signed form) */
     a->photo_sel = -1;
-    a->att_note[0] = '\0';
+    a->att_what[0] = a->att_note[0] = '\0';
 }
 
 static int tap_attach(app *a, const char *id)

@@ -60,6 +60,27 @@ GP=$!
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 echo "gpsd on 127.0.0.1:$port"
 
+# The signed 界址签章表 comes back photographed on site: the tablet's camera leaves its
+# pictures in photos/ beside the journal, where the app's Files screen finds them. The demo's
+# "photograph" is a small PNG made here (a grey page with dark signature strokes).
+mkdir -p "$OUT/photos"
+/usr/bin/python3 - "$OUT/photos/IMG_20261205_1032.png" <<'PY'
+import struct, sys, zlib
+w, h = 240, 320
+rows = []
+for y in range(h):
+    row = bytearray()
+    for x in range(w):
+        ink = 250 < x + 2 * y < 262 and 60 < x < 200 or (y == 240 and 40 < x < 200)
+        row += bytes((40, 40, 60) if ink else (228, 226, 218))
+    rows.append(b"\0" + bytes(row))
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+       + chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + chunk(b"IEND", b""))
+open(sys.argv[1], "wb").write(png)
+PY
+
 say "4. the touch app on the demo unit"
 APP=$B/quejie-app
 XV=0
@@ -139,6 +160,15 @@ else
         echo "wait 500"
         echo "screenshot $OUT/app-sign.png"
         echo "tap @back"
+        # the signed page, photographed: kept with the unit (the Files screen)
+        echo "tap @attach"
+        echo "wait-for @attach-file:0"
+        echo "tap @attach-file:0"
+        echo "tap @attach-what:signed_form"
+        echo "tap @attach-save"
+        echo "wait 800"
+        echo "screenshot $OUT/app-files.png"
+        echo "tap @back"
         echo "tap @dispute"
         echo "tap @dsp-parties"
         echo "tap @phrase:2"
@@ -197,6 +227,8 @@ cat "$OUT/boundary-points.csv"
 say "9. the county office: what the app's day-end sync delivered"
 "$Q" sync "$J"   # anything recorded since (nothing, normally)
 "$QO" status "$OFF"
+"$Q" attachments "$J"
+"$QO" unit attachments "$OFF" --unit $UNIT
 "$QO" export "$OFF" --format gpkg --output "$OUT/office-county.gpkg"
 "$Q" check "$(ls "$OFF".replicas/*.db | head -1)"
 echo "the office's replica of the tablet's journal verifies: chain, device signature, state"

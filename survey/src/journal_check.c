@@ -198,7 +198,15 @@ static int check_files(sv_journal *j, sv_check_report *r)
     sqlite3_finalize(st);
     if (src != SQLITE_DONE && src != SQLITE_ROW)
         return sv__journal_fail_db(j, src, "journal files");
-    if (j->replica || !r->files_ok)
+    /* a replica (opened as one, or marked so in its meta: `quejie check` of a replica file) */
+    int replica = j->replica;
+    if (!replica &&
+        sqlite3_prepare_v2(j->db, "SELECT 1 FROM meta WHERE key = 'replica' AND value = '1'", -1,
+                           &st, NULL) == SQLITE_OK) {
+        replica = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
+    if (replica || !r->files_ok)
         return SV_OK;
     src = sqlite3_prepare_v2(j->db,
                              "SELECT e.seq FROM entries e WHERE e.kind = 'attach' AND NOT EXISTS"

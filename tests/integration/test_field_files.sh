@@ -124,6 +124,8 @@ cmp -s "$T/got.jpg" "$T/界桩照片.jpg" && grep -qi '^content-type: image/jpeg
     ok "the console serves the crew's photograph as image/jpeg" || fail "$(head -3 "$T/hdr")"
 curl -s -b "$T/jar" --cacert "$T/cert.pem" "$URL/api/v1/units/$U/attachments" >"$T/api.json"
 pyexpr "$T/api.json" 'len(d)==2 and d[0]["source"]=="field"' && ok "GET /api/v1/units/CODE/attachments lists them" || fail "$(head -c 300 "$T/api.json")"
+R=$(ls "$O".replicas/*.db | head -1)
+expect "quejie check of the office's replica (it keeps entries, not files)" "$QUEJIE" check "$R"
 expect "county export (GeoPackage)" "$OFFICE" export "$O" --format gpkg --output "$T/county.gpkg"
 "$PY" - "$T/county.gpkg" "$T/界桩照片.jpg" "$T/签章表.pdf" <<'PY' && ok "the county GeoPackage carries the crew's files" || fail "export attachments"
 import hashlib, sqlite3, sys

@@ -2354,6 +2354,7 @@ static void test_attach(void)
     }
     rebuild(&a, &ui);
     CHECK(ui_says(&ui, "Files kept with the unit: 1"));
+    CHECK(a.att_what[0] == '\0' && a.photo_sel == -1); /* nothing sticks for the next file */
     CHECK(ui_says(&ui, "not yet at the office"));
     /* the text file named .jpg: the library refuses it, nothing kept */
     CHECK(tap_id(&a, &ui, "attach-file:1"));
