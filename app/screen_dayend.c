@@ -215,6 +215,13 @@ static int office_lines(const app *a, char out[][700], app_color col[], float mm
                           "Office %s · %lld of %lld entries acknowledged",
                           (unsigned long)a->ss.last_seq),
                  a->ss.office, (long long)a->ss.acked_seq, (long long)a->ss.last_seq);
+    if (a->sync && a->ss.enrolled && a->ss.files_pending > 0) {
+        size_t k = strlen(out[n]);
+        snprintf(out[n] + k, 700 - k,
+                 ngettext(" · %d file not yet at the office", " · %d files not yet at the office",
+                          (unsigned long)a->ss.files_pending),
+                 a->ss.files_pending);
+    }
     mm[n] = 3.5f, col[n++] = C_INK;
     const char *o = NULL;
     app_color oc = C_DIM;
@@ -222,7 +229,12 @@ static int office_lines(const app *a, char out[][700], app_color col[], float mm
     case APP_SYNC_NONE:
         break;
     case APP_SYNC_DONE:
-        o = _("Everything is at the office"), oc = C_OK;
+        /* the entries are; a photograph still on its way is not "everything" */
+        if (a->ss.files_pending > 0)
+            o = _("The entries are at the office; files still to send (the next sync goes on)"),
+            oc = C_WARN;
+        else
+            o = _("Everything is at the office"), oc = C_OK;
         break;
     case APP_SYNC_OFFLINE:
         o = _("No connection: will send when connected (trying again on its own)"), oc = C_WARN;

@@ -65,6 +65,7 @@ static void read_status(app_sync *s)
         s->snap.last_seq = st.last_seq;
         s->snap.acked_seq = st.acked_seq;
         s->snap.last_sync_ms = st.last_sync_ms;
+        s->snap.files_pending = st.files_pending;
         s->snap.nrows = 0;
         for (size_t i = 0; i < st.n_bundles && i < APP_SYNC_ROWS; i++)
             s->snap.rows[s->snap.nrows++] = st.bundles[i];

@@ -41,6 +41,7 @@ typedef struct app_sync_snap {
     int retry_in_s; /* offline: the next try on its own, seconds after the last */
     sy_bundle_row rows[APP_SYNC_ROWS]; /* newest first */
     int nrows;
+    int files_pending; /* files kept with units the office does not hold yet */
 } app_sync_snap;
 
 /* Open the journal's sync state on a new thread. Returns 0, or -1 with err. */

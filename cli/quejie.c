@@ -2116,6 +2116,7 @@ static int cmd_sync_status(int argc, char **argv)
                       st.office_name, "last_seq", (json_int_t)st.last_seq, "acked_seq",
                       (json_int_t)st.acked_seq, "pending", (json_int_t)(st.last_seq - st.acked_seq),
                       "last_sync_ms", (json_int_t)st.last_sync_ms, "last_error", st.last_error);
+        json_object_set_new(o, "files_pending", json_integer(st.files_pending));
         json_t *arr = json_array();
         for (size_t i = 0; i < st.n_bundles; i++) {
             const sy_bundle_row *b = &st.bundles[i];
@@ -2138,6 +2139,8 @@ static int cmd_sync_status(int argc, char **argv)
         printf("entries %lld, acknowledged by the office %lld, waiting %lld\n",
                (long long)st.last_seq, (long long)st.acked_seq,
                (long long)(st.last_seq - st.acked_seq));
+        if (st.files_pending)
+            printf("files kept with units not yet at the office: %d\n", st.files_pending);
         if (st.last_error[0])
             printf("last problem: %s\n", st.last_error);
         for (size_t i = 0; i < st.n_bundles; i++) {

@@ -829,6 +829,7 @@ int sy_client_sync(sy_client *c, const sy_sync_opts *opts, sy_sync_report *r)
 }
 
 static int sync_imagery(sy_client *c, const sy_sync_opts *o, sy_sync_report *r);
+static int files_to_send(sy_client *c, sv_attachment **a, size_t *n, int *pending);
 static int sync_files(sy_client *c, const sy_sync_opts *o, sy_sync_report *r);
 
 static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
@@ -1521,6 +1522,11 @@ int sy_client_status_get(sy_client *c, sy_client_status *st)
     st->last_seq = sv_journal_last_seq(c->j);
     st->acked_seq = state_int(c, "acked_seq");
     st->last_sync_ms = state_int(c, "last_sync_ms");
+    sv_attachment *att = NULL;
+    size_t n_att = 0;
+    if (files_to_send(c, &att, &n_att, &st->files_pending) != SY_OK)
+        return SY_EIO;
+    sv_attachments_free(att, n_att);
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(c->db, "SELECT last_error FROM sync_state WHERE id = 1", -1, &q, NULL) ==
         SQLITE_OK) {

@@ -66,6 +66,8 @@ grep -q "J77 is not a current boundary point" "$T/err" && ok "... named" || fail
 expect "attachments --json" "$QUEJIE" attachments "$J" --unit $U --json
 pyexpr "$T/out" 'len(d)==2 and d[0]["sha256"]=="'$SHA_J'" and d[0]["type"]=="image/jpeg" and d[0]["note"]=="J1 界桩" and d[1]["sha256"]=="'$SHA_P'" and not any(x["at_office"] for x in d)' &&
     ok "both listed, neither at the office yet" || fail "$(head -c 500 "$T/out")"
+"$QUEJIE" sync-status "$J" --json >"$T/st.json" && pyexpr "$T/st.json" 'd["files_pending"]==2' &&
+    ok "sync-status counts the two files waiting" || fail "$(cat "$T/st.json" | head -c 300)"
 expect "check verifies the kept files" "$QUEJIE" check "$J"
 grep -q "kept files verified" "$T/out" && ok "... and says so" || fail "$(cat "$T/out")"
 
@@ -172,6 +174,8 @@ PY
 pyexpr "$T/out" 'd["ok"] and d["attachments"]["pending"]==1 and "do not hash to its name" in d["attachments"]["error"]' &&
     ok "bytes that do not hash to their name are refused by the office (the entries still synced)" || fail "$(cat "$T/out") $(cat "$T/err")"
 grep -q "warning: 1 file not yet at the office" "$T/err" && ok "... and the crew is told" || fail "$(cat "$T/err")"
+"$QUEJIE" sync-status "$J2" >"$T/out"
+grep -q "files kept with units not yet at the office: 1" "$T/out" && ok "... and sync-status keeps saying so" || fail "$(cat "$T/out")"
 "$OFFICE" unit attachments "$O" --unit $U --json >"$T/out"
 pyexpr "$T/out" 'len([x for x in d if not x["held"]])==1' && ok "the office lists the file it has not received as not held" || fail "$(head -c 600 "$T/out")"
 

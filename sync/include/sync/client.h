@@ -113,6 +113,7 @@ typedef struct sy_client_status {
     char last_error[256];
     sy_bundle_row *bundles; /* newest first, at most 100; free with sy_client_status_clear */
     size_t n_bundles;
+    int files_pending; /* files kept with units the office has not confirmed holding */
 } sy_client_status;
 
 int sy_client_status_get(sy_client *c, sy_client_status *st);
