@@ -1057,9 +1057,10 @@ static int unit_decide(int argc, char **argv, const char *action)
     if (rc != SY_OK)
         return decision_fail(o, rc, 1);
     printf("unit %s: %s by %s\n", unit, action, by);
-    char what[32];
+    char what[32], detail[600];
     snprintf(what, sizeof what, "unit.%s", action);
-    int code = audited(o, sy_office_audit(o, by, what, unit, note, NULL));
+    sy_audit_decision_detail(action, note, from, to, detail, sizeof detail);
+    int code = audited(o, sy_office_audit(o, by, what, unit, detail[0] ? detail : NULL, NULL));
     sy_office_close(o);
     return code;
 }

@@ -1208,12 +1208,7 @@ static enum MHD_Result unit_decide(ctx *x, const char *action)
     const char *code = x->param[0];
     char err[512] = "", what[32], detail[600];
     snprintf(what, sizeof what, "unit.%s", action);
-    /* a notice's audit row says its period: the dates are what the reviewer decided */
-    if (strcmp(action, "notice") == 0 && from && to)
-        snprintf(detail, sizeof detail, "%s – %s%s%s", from, to, note && *note ? ": " : "",
-                 note && *note ? note : "");
-    else
-        snprintf(detail, sizeof detail, "%s", note ? note : "");
+    sy_audit_decision_detail(action, note, from, to, detail, sizeof detail);
     pthread_mutex_lock(&x->s->lock);
     int rc =
         sy_office_unit_decide(x->s->o, code, action, x->sess.user, note, from, to, err, sizeof err);

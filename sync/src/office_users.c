@@ -141,6 +141,16 @@ static int password_ok(sy_office *o, const char *password)
 
 /* ---- audit ---------------------------------------------------------------------------------- */
 
+void sy_audit_decision_detail(const char *action, const char *note, const char *from,
+                              const char *to, char *out, size_t n)
+{
+    int has_note = note && *note;
+    if (action && strcmp(action, "notice") == 0 && from && to)
+        snprintf(out, n, "%s – %s%s%s", from, to, has_note ? ": " : "", has_note ? note : "");
+    else
+        snprintf(out, n, "%s", has_note ? note : "");
+}
+
 int sy_office_audit(sy_office *o, const char *who, const char *action, const char *target,
                     const char *detail, const char *from)
 {

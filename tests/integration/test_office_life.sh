@@ -410,6 +410,9 @@ has("dispute.settle", "rev", sys.argv[2])
 has("export", "(command line)", "geojson")
 ret = [r for r in local if r["action"] == "unit.return" and r["detail"] == "请补测 J2"]
 assert ret, "the return's note is its detail"
+# a notice's row says its period, as the console's does (one rule: sy_audit_decision_detail)
+notice = [r for r in local if r["action"] == "unit.notice" and r["target"] == sys.argv[2]]
+assert notice and notice[0]["detail"].startswith("2020-01-01 – 2020-01-15"), notice
 PY
 
 # ---- complete on site, as the device's summary says it: after a void too ---------------------------------
