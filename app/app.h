@@ -106,7 +106,7 @@ typedef enum app_ask {
 
 /* A picture in the photos folder (screen_attach.c). */
 typedef struct app_photo {
-    char name[256];
+    char name[SV_ATTACH_NAME_MAX];
     int64_t mtime_ms, bytes;
 } app_photo;
 #define APP_PHOTOS_MAX 200

@@ -248,21 +248,26 @@ static void submit_attach(app *a)
         return;
     const app_photo *p = &a->photos[a->photo_sel];
     snprintf(jb->path, sizeof jb->path, "%s/%s", a->photos_dir, p->name);
-    /* what the library would refuse is said now, not queued as a decision that can never be
-     * recorded: the kind of file by its first bytes (the library's rule), its size */
-    unsigned char head[8] = {0};
-    struct stat st;
-    FILE *f = fopen(jb->path, "rb");
-    size_t got = f ? fread(head, 1, sizeof head, f) : 0;
-    if (f)
-        fclose(f);
+    /* what the library would refuse is said now, in the crew's words, not queued as a decision
+     * that can never be recorded (the library's rule: sv_attach_file_probe) */
     const char *why = NULL;
-    if (!f || stat(jb->path, &st) != 0)
+    switch (sv_attach_file_probe(jb->path, p->name)) {
+    case SV_ATTACH_PROBE_OK:
+        break;
+    case SV_ATTACH_PROBE_UNREADABLE:
         why = _("%s cannot be read");
-    else if (st.st_size <= 0 || st.st_size > (off_t)SV_ATTACH_MAX_BYTES)
+        break;
+    case SV_ATTACH_PROBE_SIZE:
         why = _("%s is empty or larger than 32 MiB");
-    else if (!sv_attach_type(head, got))
+        break;
+    case SV_ATTACH_PROBE_TYPE:
         why = _("%s is not a JPEG, PNG or PDF");
+        break;
+    case SV_ATTACH_PROBE_NAME:
+        why =
+            _("%s: the file's name cannot be kept (rename it: plain text, no control characters)");
+        break;
+    }
     if (why) {
         snprintf(a->status, sizeof a->status, why, p->name);
         free(jb);

@@ -8,6 +8,7 @@
 
 #include "files.h"
 #include "survey/fileio.h"
+#include "survey/lifecycle.h"
 
 int read_small(const char *path, size_t max, uint8_t **out, size_t *len)
 {
@@ -35,6 +36,11 @@ int save_named(const char *dir, const char *name, const char *sha256, const void
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (!sv_attach_name_ok(name)) { /* never a path out of dir, whatever an entry says */
+        snprintf(failed, failed_len, "%s", path);
+        errno = EINVAL;
+        return -1;
+    }
     if (access(path, F_OK) == 0)
         snprintf(path, sizeof path, "%s/%.8s-%s", dir, sha256, name);
     if (sv_file_write_atomic(path, data, len, 0644, 1) != 0) { /* never over a file */

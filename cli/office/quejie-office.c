@@ -1057,10 +1057,11 @@ static int unit_decide(int argc, char **argv, const char *action)
     if (rc != SY_OK)
         return decision_fail(o, rc, 1);
     printf("unit %s: %s by %s\n", unit, action, by);
-    char what[32], detail[600];
+    char what[32];
     snprintf(what, sizeof what, "unit.%s", action);
-    sy_audit_decision_detail(action, note, from, to, detail, sizeof detail);
-    int code = audited(o, sy_office_audit(o, by, what, unit, detail[0] ? detail : NULL, NULL));
+    char *detail = sy_audit_decision_detail(action, note, from, to);
+    int code = audited(o, sy_office_audit(o, by, what, unit, detail, NULL));
+    free(detail);
     sy_office_close(o);
     return code;
 }
@@ -1150,6 +1151,13 @@ static int save_attachments(sy_office *o, const json_t *rows, const char *dir)
     json_array_foreach(rows, i, r)
     {
         const char *sha = jstr(r, "sha256", ""), *name = jstr(r, "name", "file");
+        if (json_is_false(json_object_get(r, "held"))) { /* a crew's file still on its way */
+            fprintf(stderr,
+                    "%s: %s (sha256 %.16s...) not saved: its bytes have not reached the "
+                    "office yet\n",
+                    prog, name, sha);
+            continue;
+        }
         uint8_t *data;
         size_t len;
         char type[32];

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -235,6 +236,25 @@ const char *sv_attach_type(const uint8_t *b, size_t n)
     return NULL;
 }
 
+sv_attach_probe sv_attach_file_probe(const char *path, const char *name)
+{
+    if (!sv_attach_name_ok(name) || strlen(name) >= SV_ATTACH_NAME_MAX)
+        return SV_ATTACH_PROBE_NAME;
+    unsigned char head[8] = {0};
+    struct stat st;
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (!f)
+        return SV_ATTACH_PROBE_UNREADABLE;
+    size_t got = fread(head, 1, sizeof head, f);
+    int ok = fstat(fileno(f), &st) == 0 && !ferror(f);
+    fclose(f);
+    if (!ok || !S_ISREG(st.st_mode))
+        return SV_ATTACH_PROBE_UNREADABLE;
+    if (st.st_size <= 0 || (uint64_t)st.st_size > SV_ATTACH_MAX_BYTES)
+        return SV_ATTACH_PROBE_SIZE;
+    return sv_attach_type(head, got) ? SV_ATTACH_PROBE_OK : SV_ATTACH_PROBE_TYPE;
+}
+
 int sv_decision_moves_unit(const char *action)
 {
     static const char *const moving[] = {SV_DECISION_RETURN, SV_DECISION_ACCEPT, SV_DECISION_NOTICE,
@@ -258,7 +278,7 @@ int sv_attach_what_ok(const char *w)
  * characters. */
 int sv_attach_name_ok(const char *s)
 {
-    if (!s || !*s || !sv_utf8_valid(s, strlen(s)))
+    if (!s || !*s || !sv_utf8_valid(s, strlen(s)) || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
         return 0;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
@@ -274,6 +294,28 @@ static int sha256_hex_ok(const char *s)
         if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
             return 0;
     return 1;
+}
+
+#define WHY(...) (snprintf(why, len, __VA_ARGS__), SV_EINVAL)
+
+int sv_attach_file_check(const char *sha256, const char *type, int64_t bytes, const char *name,
+                         const char *what, char *why, size_t len)
+{
+    if (!sha256_hex_ok(sha256))
+        return WHY("an attachment names its file by 64 lowercase hex digits of SHA-256");
+    if (!(is(type, "image/jpeg") || is(type, "image/png") || is(type, "application/pdf")))
+        return WHY("an attachment is a JPEG, PNG or PDF file, not '%s'", type ? type : "");
+    if (bytes <= 0 || bytes > (int64_t)SV_ATTACH_MAX_BYTES)
+        return WHY("an attachment is 1 byte to %u MiB", SV_ATTACH_MAX_BYTES / (1024u * 1024u));
+    if (!sv_attach_name_ok(name) || strlen(name) >= SV_ATTACH_NAME_MAX)
+        return WHY("an attachment needs its file's name (UTF-8 text of at most %d bytes without "
+                   "a path or control characters)",
+                   SV_ATTACH_NAME_MAX - 1);
+    if (!sv_attach_what_ok(what))
+        return WHY("an attachment is signed_form, agreement, dispute_statement, notice, photo or "
+                   "other, not '%s'",
+                   what ? what : "");
+    return SV_OK;
 }
 
 /* Each text of a decision within the journal's limits (survey/limits.h): 0, or 1 with why. */
@@ -297,8 +339,6 @@ static int decision_texts_fit(const sv_decision *d, char *why, size_t len)
     return 0;
 }
 
-#define WHY(...) (snprintf(why, len, __VA_ARGS__), SV_EINVAL)
-
 int sv_decision_check(const sv_decision *d, char *why, size_t len)
 {
     if (!d->action || !*d->action)
@@ -312,21 +352,9 @@ int sv_decision_check(const sv_decision *d, char *why, size_t len)
     int attach = is(d->action, SV_DECISION_ATTACH);
     if (!review && !settle && !attach && !sv_decision_moves_unit(d->action))
         return WHY("unknown action '%s'", d->action);
-    if (attach && !sha256_hex_ok(d->file_sha256))
-        return WHY("an attachment names its file by 64 lowercase hex digits of SHA-256");
-    if (attach && !(is(d->file_type, "image/jpeg") || is(d->file_type, "image/png") ||
-                    is(d->file_type, "application/pdf")))
-        return WHY("an attachment is a JPEG, PNG or PDF file, not '%s'",
-                   d->file_type ? d->file_type : "");
-    if (attach && (d->file_bytes <= 0 || d->file_bytes > (int64_t)SV_ATTACH_MAX_BYTES))
-        return WHY("an attachment is 1 byte to %u MiB", SV_ATTACH_MAX_BYTES / (1024u * 1024u));
-    if (attach && !sv_attach_name_ok(d->file_name))
-        return WHY("an attachment needs its file's name (UTF-8 text without a path or control "
-                   "characters)");
-    if (attach && !sv_attach_what_ok(d->what))
-        return WHY("an attachment is signed_form, agreement, dispute_statement, notice, photo or "
-                   "other, not '%s'",
-                   d->what ? d->what : "");
+    if (attach && sv_attach_file_check(d->file_sha256, d->file_type, d->file_bytes, d->file_name,
+                                       d->what, why, len) != SV_OK)
+        return SV_EINVAL;
     /* A return's note is asked for by the console but not required: the command line's form
      * (`unit return ... [--note TEXT]`) is a contract county scripts rely on. */
     if (is(d->action, SV_DECISION_OBJECTION) && !(d->note && *d->note))

@@ -17,6 +17,7 @@
 #include "kinds_int.h"
 #include "survey/geo.h"
 #include "survey/geom.h"
+#include "survey/lifecycle.h"
 #include "survey/state.h"
 
 const char *const sv__state_tables[] = {
@@ -583,8 +584,6 @@ int sv__apply_note(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     return step_done(c, st);
 }
 
-static int hex64_valid(const char *h);
-
 /* A file kept with a unit: the payload's file object as the office's decisions write it. An
  * entry whose file object is not well formed derives nothing (recording refuses it). */
 int sv__apply_attach(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
@@ -594,8 +593,9 @@ int sv__apply_attach(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     const char *sha = sv__json_get_str(f, "sha256"), *type = sv__json_get_str(f, "type");
     const char *name = sv__json_get_str(f, "name"), *what = sv__json_get_str(p, "what");
     json_int_t bytes = json_integer_value(json_object_get(f, "bytes"));
-    if (!hex64_valid(sha) || !type || !name || !what || bytes <= 0)
-        return SV_OK;
+    char why[200];
+    if (sv_attach_file_check(sha, type, bytes, name, what, why, sizeof why) != SV_OK)
+        return SV_OK; /* not a file the journal's rules would keep: derives nothing */
     NEED_UNIT(c, unit);
     sqlite3_stmt *st = prep(c, "INSERT INTO %s.st_attachments(seq, time_ms, unit, point, what,"
                                " name, sha256, type, bytes, note)"

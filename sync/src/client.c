@@ -971,21 +971,23 @@ static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
 /* ---- the crew's files (docs/sync-protocol.md, "Files") ----------------------------------------
  */
 
-/* The office's answer about a file: how much it holds. SY_OK for 200 and 409 (*gap set),
- * SY_ENOTFOUND for 404, SY_EREFUSED for 422 and other refusals, SY_ENET for 5xx. */
+/* The office's answer about a file: how much it holds. SY_OK for 200 and 409 (what it holds:
+ * go on from there), SY_ENOTFOUND for 404, SY_EREFUSED for 422, other refusals and impossible
+ * answers (more than the file, or "complete" short of it), SY_ENET for 5xx. */
 static int file_answer(sy_client *c, const char *what, const http *h, int64_t bytes, int64_t *have,
-                       int *complete, int *gap)
+                       int *complete)
 {
     json_t *a = answer(h);
     json_t *hv = json_object_get(a, "have");
     int rc = SY_OK;
-    *gap = h->status == 409;
     if (h->status == 200 || h->status == 409) {
-        if (!json_is_integer(hv) || json_integer_value(hv) < 0 || json_integer_value(hv) > bytes)
+        int whole = json_is_true(json_object_get(a, "complete"));
+        json_int_t v = json_integer_value(hv);
+        if (!json_is_integer(hv) || v < 0 || v > bytes || (whole && v != bytes))
             rc = cfail(c, SY_EREFUSED, "%s: HTTP %ld without a possible \"have\"", what, h->status);
         else {
-            *have = json_integer_value(hv);
-            *complete = json_is_true(json_object_get(a, "complete"));
+            *have = v;
+            *complete = whole;
         }
     } else {
         rc = cfail(c,
@@ -1010,15 +1012,16 @@ static int send_file(sy_client *c, const sv_attachment *f, sy_sync_report *r)
     snprintf(what, sizeof what, "file %s (%.16s...)", f->name, f->sha256);
     http h;
     int64_t have = 0;
-    int complete = 0, gap = 0;
+    int complete = 0;
     int rc = request(c, c->url, "GET", path, NULL, 0, NULL, 1, &h);
     if (rc == SY_OK)
-        rc = file_answer(c, what, &h, (int64_t)len, &have, &complete, &gap);
+        rc = file_answer(c, what, &h, (int64_t)len, &have, &complete);
     sy_buf_free(&h.body);
-    /* every round either moves the office's copy forward or ends: a 409 answers with what it
-     * holds, and only twice in a row is it believed to be stuck */
-    int stuck = 0;
-    while (rc == SY_OK && !complete && stuck < 2) {
+    /* bounded whatever the office answers: the pieces the file has and two rounds more (a 409
+     * saying where the office's copy ends); an office that goes back or stands still runs out
+     * of rounds */
+    size_t rounds = len / SY_FILE_PIECE_BYTES + 3;
+    while (rc == SY_OK && !complete && rounds-- > 0) {
         if (c->stop && *c->stop) {
             rc = cfail(c, SY_ENET, "stopped on request");
             break;
@@ -1027,15 +1030,13 @@ static int send_file(sy_client *c, const sv_attachment *f, sy_sync_report *r)
             len - (size_t)have < SY_FILE_PIECE_BYTES ? len - (size_t)have : SY_FILE_PIECE_BYTES;
         char piece[200];
         snprintf(piece, sizeof piece, "%s/%lld", path, (long long)have);
-        int64_t before = have;
         rc = request(c, c->url, "POST", piece, (const uint8_t *)data + have, n,
                      "application/octet-stream", 1, &h);
         if (rc == SY_OK) {
             r->files_bytes += (int64_t)n;
-            rc = file_answer(c, what, &h, (int64_t)len, &have, &complete, &gap);
+            rc = file_answer(c, what, &h, (int64_t)len, &have, &complete);
         }
         sy_buf_free(&h.body);
-        stuck = have > before || complete ? 0 : stuck + 1;
     }
     free(data);
     if (rc == SY_OK && !complete)
@@ -1053,15 +1054,13 @@ static int sync_files(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
 {
     sv_attachment *a = NULL;
     size_t n = 0;
-    if (sv_state_attachments(c->j, NULL, &a, &n) != SV_OK)
-        return cfail(c, SY_EIO, "%s", sv_journal_errmsg(c->j));
+    int pending = 0;
+    if (files_to_send(c, &a, &n, &pending) != SY_OK)
+        return SY_EIO;
     int attempts = o->attempts > 0 ? o->attempts : 6, failures = 0, rc = SY_OK;
     double wait = o->backoff_s > 0 ? o->backoff_s : 1.0;
     for (size_t i = 0; i < n; i++) {
-        int dup = 0; /* one file kept with two units is sent once */
-        for (size_t k = 0; k < i && !dup; k++)
-            dup = strcmp(a[k].sha256, a[i].sha256) == 0;
-        if (a[i].at_office || dup)
+        if (a[i].at_office) /* held, or the same file under an earlier entry */
             continue;
         int frc = send_file(c, &a[i], r);
         while (frc == SY_ENET && ++failures < attempts && !(o->stop && *o->stop)) {
@@ -1071,7 +1070,7 @@ static int sync_files(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
             frc = send_file(c, &a[i], r);
         }
         if (frc == SY_OK) {
-            a[i].at_office = 1;
+            pending--;
             say(o, "file %s sent: the office holds it whole", a[i].name);
         } else if (rc == SY_OK) {
             rc = frc; /* the first failure is the one reported; the others still go */
@@ -1079,12 +1078,7 @@ static int sync_files(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
         if (frc == SY_ENET && failures >= attempts)
             break;
     }
-    for (size_t i = 0; i < n; i++) {
-        int dup = 0;
-        for (size_t k = 0; k < i && !dup; k++)
-            dup = strcmp(a[k].sha256, a[i].sha256) == 0;
-        r->files_pending += !a[i].at_office && !dup;
-    }
+    r->files_pending = pending;
     sv_attachments_free(a, n);
     return rc;
 }

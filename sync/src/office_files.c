@@ -143,11 +143,11 @@ int sy_office_file_piece(sy_office *o, const char *device_id, const char *sha256
         if (offset != s->have)
             rc = sy__fail(o, SY_EGAP, "file %.16s...: the office holds %lld bytes, not %lld",
                           sha256, (long long)s->have, (long long)offset);
-        else if (len == 0 || (int64_t)len > s->bytes - offset)
+        else if (len == 0 || len > SY_FILE_PIECE_BYTES || (int64_t)len > s->bytes - offset)
             rc = sy__fail(o, SY_EINVAL,
                           "file %.16s...: a piece of %zu bytes at %lld does not fit its %lld "
-                          "bytes",
-                          sha256, len, (long long)offset, (long long)s->bytes);
+                          "bytes (at most %d a piece)",
+                          sha256, len, (long long)offset, (long long)s->bytes, SY_FILE_PIECE_BYTES);
     }
     if (rc == SY_OK && !s->complete) {
         sqlite3_stmt *st;

@@ -1206,18 +1206,19 @@ static enum MHD_Result unit_decide(ctx *x, const char *action)
                            "the body must be a JSON object of strings (note, from, to)");
     }
     const char *code = x->param[0];
-    char err[512] = "", what[32], detail[600];
+    char err[512] = "", what[32];
     snprintf(what, sizeof what, "unit.%s", action);
-    sy_audit_decision_detail(action, note, from, to, detail, sizeof detail);
+    char *detail = sy_audit_decision_detail(action, note, from, to);
     pthread_mutex_lock(&x->s->lock);
     int rc =
         sy_office_unit_decide(x->s->o, code, action, x->sess.user, note, from, to, err, sizeof err);
     if (rc == SY_OK)
-        sy_office_audit(x->s->o, x->sess.user, what, code, detail[0] ? detail : NULL, x->ip);
+        sy_office_audit(x->s->o, x->sess.user, what, code, detail, x->ip);
     else if (!err[0])
         snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
     sv_life_refusal why = *sy_office_refusal(x->s->o);
     pthread_mutex_unlock(&x->s->lock);
+    free(detail);
     json_decref(in);
     if (rc == SY_ESTATE && why.reason && !sv_utf8_valid(err, strlen(err)))
         sv_utf8_repair(err);

@@ -259,9 +259,10 @@ static int fold_file(act_ctx *c, const char *kind, int64_t seq, int64_t time_ms,
         const char *what = json_string_value(json_object_get(p, "what"));
         const char *unit = json_string_value(json_object_get(p, "unit"));
         json_int_t bytes = json_integer_value(json_object_get(f, "bytes"));
-        /* the journal's recording rules made it; anything else is not a file to receive */
-        if (!sha || strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64 || !type || !name ||
-            !what || !unit || bytes <= 0 || bytes > (json_int_t)SV_ATTACH_MAX_BYTES)
+        /* the library's rule for a file object (a name without a path, a known type and what):
+         * anything else is not a file to receive */
+        char why[200];
+        if (!unit || sv_attach_file_check(sha, type, bytes, name, what, why, sizeof why) != SV_OK)
             return 0;
         if (sy__prep(c->o,
                      "INSERT OR IGNORE INTO field_attachments(device_id, seq, time, unit, point,"

@@ -141,14 +141,17 @@ static int password_ok(sy_office *o, const char *password)
 
 /* ---- audit ---------------------------------------------------------------------------------- */
 
-void sy_audit_decision_detail(const char *action, const char *note, const char *from,
-                              const char *to, char *out, size_t n)
+char *sy_audit_decision_detail(const char *action, const char *note, const char *from,
+                               const char *to)
 {
     int has_note = note && *note;
-    if (action && strcmp(action, "notice") == 0 && from && to)
+    if (!(action && strcmp(action, "notice") == 0 && from && to))
+        return has_note ? strdup(note) : NULL;
+    size_t n = strlen(from) + strlen(to) + (has_note ? strlen(note) : 0) + 16;
+    char *out = malloc(n);
+    if (out)
         snprintf(out, n, "%s – %s%s%s", from, to, has_note ? ": " : "", has_note ? note : "");
-    else
-        snprintf(out, n, "%s", has_note ? note : "");
+    return out;
 }
 
 int sy_office_audit(sy_office *o, const char *who, const char *action, const char *target,

@@ -4,6 +4,8 @@
  * keyed journal (the office's key kept elsewhere) and what `check` makes of it.
  */
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "check.h"
 #include "survey/clock.h"
@@ -356,8 +358,46 @@ static void test_attach(void)
     }
 }
 
+/* One rule for a file object, whoever reads the entry: a name that is a path, "..", an unknown
+ * type or what is refused; the probe says what a file on disk would be refused for. */
+static void test_attach_file_rules(void)
+{
+    static const char sha[] = "a116e65f9c020dc5c38664593e74e1a5eda18119e716763789af34739f8ffe44";
+    char why[200];
+    CHECK_INT(sv_attach_file_check(sha, "image/png", 98, "p.png", "photo", why, sizeof why), SV_OK);
+    const char *bad_names[] = {"../../home/x/.profile", "a/b.png", "..", ".", "", "a\\b"};
+    for (size_t i = 0; i < sizeof bad_names / sizeof *bad_names; i++)
+        CHECK_INT(
+            sv_attach_file_check(sha, "image/png", 98, bad_names[i], "photo", why, sizeof why),
+            SV_EINVAL);
+    CHECK_INT(sv_attach_file_check(sha, "text/html", 98, "p.png", "photo", why, sizeof why),
+              SV_EINVAL);
+    CHECK_INT(sv_attach_file_check(sha, "image/png", 98, "p.png", "selfie", why, sizeof why),
+              SV_EINVAL);
+    CHECK_INT(sv_attach_file_check("ABC", "image/png", 98, "p.png", "photo", why, sizeof why),
+              SV_EINVAL);
+    char dir[] = "/tmp/qj-probe-XXXXXX", png[300], txt[300];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(png, sizeof png, "%s/p.png", dir);
+    snprintf(txt, sizeof txt, "%s/t.png", dir);
+    FILE *f = fopen(png, "wb");
+    fputs("\x89PNG\r\n\x1a\nx", f);
+    fclose(f);
+    f = fopen(txt, "wb");
+    fputs("not a picture", f);
+    fclose(f);
+    CHECK_INT(sv_attach_file_probe(png, "p.png"), SV_ATTACH_PROBE_OK);
+    CHECK_INT(sv_attach_file_probe(txt, "t.png"), SV_ATTACH_PROBE_TYPE);
+    CHECK_INT(sv_attach_file_probe(png, "a/p.png"), SV_ATTACH_PROBE_NAME);
+    CHECK_INT(sv_attach_file_probe(dir, "x.png"), SV_ATTACH_PROBE_UNREADABLE);
+    unlink(png);
+    unlink(txt);
+    rmdir(dir);
+}
+
 int main(void)
 {
+    test_attach_file_rules();
     test_dates();
     test_decision_check();
     test_attach();

@@ -77,8 +77,27 @@ const char *sv_life_phrase(sv_life s);
  * "image/png" or "application/pdf"; NULL for anything else. */
 const char *sv_attach_type(const uint8_t *b, size_t n);
 /* 1 when s may name an attached file: UTF-8 text without a path, control characters or
- * backslashes. */
+ * backslashes, and neither "." nor "..": a name that can be written into a directory. */
 int sv_attach_name_ok(const char *s);
+/* A file object as an entry names it (the office's decision "attach", a crew's "attach"):
+ * its SHA-256 (64 lowercase hex digits), type (sv_attach_type's), size (1 ..
+ * SV_ATTACH_MAX_BYTES), name (sv_attach_name_ok, shorter than SV_ATTACH_NAME_MAX bytes) and
+ * what it is. SV_OK, or SV_EINVAL with why. The one rule every reader of such an entry
+ * applies: recording, deriving, the office's index. */
+int sv_attach_file_check(const char *sha256, const char *type, int64_t bytes, const char *name,
+                         const char *what, char *why, size_t len);
+/* Whether the file at path could be kept with a unit under name, before anything is read in
+ * full or queued (the app says at once what the journal would refuse): readable, 1 byte to
+ * SV_ATTACH_MAX_BYTES, a JPEG, PNG or PDF by its first bytes, a name sv_attach_name_ok takes
+ * that fits SV_ATTACH_NAME_MAX. */
+typedef enum sv_attach_probe {
+    SV_ATTACH_PROBE_OK = 0,
+    SV_ATTACH_PROBE_UNREADABLE,
+    SV_ATTACH_PROBE_SIZE,
+    SV_ATTACH_PROBE_TYPE,
+    SV_ATTACH_PROBE_NAME
+} sv_attach_probe;
+sv_attach_probe sv_attach_file_probe(const char *path, const char *name);
 /* 1 when w is one of SV_ATTACH_WHATS. */
 int sv_attach_what_ok(const char *w);
 /* 1 when a decision of this action moves the unit through its lifecycle (return, accept,

@@ -350,13 +350,14 @@ const sv_reason *sv_note_phrase_find(const char *code);
  * what is one of SV_ATTACH_WHATS (survey/lifecycle.h), type sv_attach_type's, name the file's
  * name without its path, point an optional boundary point of the unit.
  */
+#define SV_ATTACH_NAME_MAX 256 /* bytes of a kept file's name, its NUL included */
 typedef struct sv_attachment {
     int64_t seq;
     int64_t time_ms;
     char unit[SV_CODE_MAX];
     char point[SV_NUMBER_MAX]; /* "" for the unit as a whole */
     char what[24];
-    char name[256];
+    char name[SV_ATTACH_NAME_MAX];
     char sha256[65];
     char type[24];
     int64_t bytes;

@@ -145,6 +145,9 @@ int sy_bundle_frame(const uint8_t *b, size_t len, size_t *bundle_len, char *err,
  * before it reads the file.
  */
 #define SY_FILE_RECORD_HEADER_BYTES 84
+/* Over the network a file goes in pieces of this size (the last one shorter; the office
+ * refuses larger ones): a cut connection costs at most one piece (docs/sync-protocol.md). */
+#define SY_FILE_PIECE_BYTES (1024 * 1024)
 typedef struct sy_file_record_info {
     char device_id[33], office_id[33];
     char sha256[65]; /* the file's SHA-256, lowercase hex */

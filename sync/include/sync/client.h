@@ -78,10 +78,6 @@ typedef struct sy_sync_report {
     char files_error[512];
 } sy_sync_report;
 
-/* The size of the pieces a file is sent in (the last one shorter): a cut connection costs at
- * most one piece, and each request stays far below the office's body limit. */
-#define SY_FILE_PIECE_BYTES (1024 * 1024)
-
 /*
  * Fetch tasks (verified with the office's signing key, imported in one journal batch), then
  * send bundles from the office's cursor until everything is acknowledged. Interrupted at any

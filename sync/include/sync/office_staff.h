@@ -118,12 +118,13 @@ int sy_office_session_end(sy_office *o, const char *token);
 
 /* ---- audit ----------------------------------------------------------------------------------- */
 
+/* The audit detail of a unit decision (action as sy_office_unit_decide takes it): its whole
+ * note, and for a notice its period first ("FROM – TO: note"), the dates being what was
+ * decided. malloc'd (caller frees); NULL when there is none or memory ran out. */
+char *sy_audit_decision_detail(const char *action, const char *note, const char *from,
+                               const char *to);
 /* One staff action: who (NULL: the command line), what (e.g. "unit.return"), on what (may be
  * NULL), a detail (may be NULL), from where (client address; NULL: "local"). */
-/* The audit detail of a unit decision (action as sy_office_unit_decide takes it): its note,
- * and for a notice its period first ("FROM – TO: note"), the dates being what was decided. */
-void sy_audit_decision_detail(const char *action, const char *note, const char *from,
-                              const char *to, char *out, size_t n);
 int sy_office_audit(sy_office *o, const char *who, const char *action, const char *target,
                     const char *detail, const char *from);
 /*
