@@ -1192,3 +1192,13 @@ int sv_journal_file_at_office(sv_journal *j, const char *sha256)
     rc = src == SQLITE_DONE ? SV_OK : sv__journal_fail_db(j, src, "journal files");
     return sv__journal_write_end(j, own, rc);
 }
+
+int sv_journal_files_office_forget(sv_journal *j)
+{
+    int own, rc = sv__journal_write_begin(j, &own);
+    if (rc != SV_OK)
+        return rc;
+    int src = sqlite3_exec(j->db, "DELETE FROM files_office", NULL, NULL, NULL);
+    rc = src == SQLITE_OK ? SV_OK : sv__journal_fail_db(j, src, "journal files");
+    return sv__journal_write_end(j, own, rc);
+}

@@ -718,9 +718,12 @@ static int check_cursor(sy_client *c, int64_t acked, const char *hash_hex)
     return SY_OK;
 }
 
-/* GET the cursor: the office's acknowledged seq for this device, checked against ours. */
-static int get_cursor(sy_client *c, int64_t *acked)
+/* GET the cursor: the office's acknowledged seq for this device, checked against ours, and
+ * how many of the files its entries name it holds (*files; -1 from an office that does not
+ * say). */
+static int get_cursor(sy_client *c, int64_t *acked, int64_t *files)
 {
+    *files = -1;
     http h;
     int rc = request(c, c->url, "GET", "/v1/cursor", NULL, 0, NULL, 1, &h);
     if (rc != SY_OK)
@@ -730,8 +733,11 @@ static int get_cursor(sy_client *c, int64_t *acked)
     if (h.status == 200 && json_is_integer(v)) {
         rc = check_cursor(c, json_integer_value(v),
                           json_string_value(json_object_get(a, "acked_hash")));
-        if (rc == SY_OK)
+        json_t *f = json_object_get(a, "files");
+        if (rc == SY_OK) {
             *acked = json_integer_value(v);
+            *files = json_is_integer(f) && json_integer_value(f) >= 0 ? json_integer_value(f) : -1;
+        }
     } else if (h.status == 403)
         rc = cfail(c, SY_EAUTH, "the office does not accept this device: %s", answer_error(a));
     else
@@ -832,6 +838,35 @@ static int sync_imagery(sy_client *c, const sy_sync_opts *o, sy_sync_report *r);
 static int files_to_send(sy_client *c, sv_attachment **a, size_t *n, int *pending);
 static int sync_files(sy_client *c, const sy_sync_opts *o, sy_sync_report *r);
 
+/* The office holds fewer entries than at the last sync (went_back: restored from a backup,
+ * or another office) or fewer of this device's files than it confirmed (files: the distinct
+ * files of entries not voided, as the office counts them): it may have lost files, so every
+ * confirmation is forgotten and each file asked about again (a file it holds costs one GET,
+ * no bytes). */
+static int office_files_check(sy_client *c, const sy_sync_opts *o, int went_back, int64_t files)
+{
+    sv_attachment *a;
+    size_t n;
+    if (sv_state_attachments(c->j, NULL, &a, &n) != SV_OK)
+        return cfail(c, SY_EIO, "%s", sv_journal_errmsg(c->j));
+    int64_t mine = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < i && strcmp(a[k].sha256, a[i].sha256) != 0)
+            k++;
+        mine += a[i].at_office && k == i; /* each file once */
+    }
+    sv_attachments_free(a, n);
+    if (mine == 0 || (!went_back && (files < 0 || files >= mine)))
+        return SY_OK;
+    if (sv_journal_files_office_forget(c->j) != SV_OK)
+        return cfail(c, SY_EIO, "%s", sv_journal_errmsg(c->j));
+    say(o, "the office holds %s: the %lld files it had confirmed are asked about again",
+        went_back ? "fewer entries than at the last sync" : "fewer of this tablet's files",
+        (long long)mine);
+    return SY_OK;
+}
+
 static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
 {
     if (!c->enrolled)
@@ -844,7 +879,8 @@ static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
      * resets the count. So the loop ends whatever the office answers. */
     int failures = 0, tasks_done = o->skip_tasks, have_cursor = 0, rc = SY_OK;
     int64_t acked = state_int(c, "acked_seq"), last = sv_journal_last_seq(c->j);
-    int64_t best = -1; /* the highest acknowledgement the office gave in this run */
+    int64_t best = -1;      /* the highest acknowledgement the office gave in this run */
+    int64_t stored = acked; /* what the office held at the last sync */
     if (acked < 0 || acked > last)
         acked = 0; /* a stored value out of range (an older build stored it as is) */
     for (;;) {
@@ -885,14 +921,16 @@ static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
                 tasks_done = progress = 1;
             last = sv_journal_last_seq(c->j); /* the import appended entries */
         } else if (!have_cursor) {
-            int64_t cur = 0;
-            rc = get_cursor(c, &cur);
+            int64_t cur = 0, files = -1;
+            rc = get_cursor(c, &cur, &files);
             if (rc == SY_OK && cur < best)
                 rc = cfail(c, SY_EREFUSED,
                            "the office's acknowledgement went back from %lld to %lld during this "
                            "sync (was the office restored from a backup?): not stored; the next "
                            "sync sends from the office's cursor again",
                            (long long)best, (long long)cur);
+            if (rc == SY_OK)
+                rc = office_files_check(c, o, cur < stored, files);
             if (rc == SY_OK) {
                 acked = cur;
                 have_cursor = 1;

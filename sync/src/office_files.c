@@ -20,8 +20,8 @@
 #include "survey/lifecycle.h"
 
 /* The file the device's entries name: its size and type; SY_ENOTFOUND when none does. */
-static int named(sy_office *o, const char *device_id, const char *sha, int64_t *bytes,
-                 char type[24])
+static int named_now(sy_office *o, const char *device_id, const char *sha, int64_t *bytes,
+                     char type[24])
 {
     if (!sha || strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64)
         return sy__fail(o, SY_EINVAL, "a file is named by 64 lowercase hex digits");
@@ -46,6 +46,18 @@ static int named(sy_office *o, const char *device_id, const char *sha, int64_t *
                         "entries first)",
                         sha);
     return step == SQLITE_ROW ? SY_OK : sy__fail_db(o, "the crews' files");
+}
+
+/* The same, outside a transaction: a file no indexed entry names is looked for again once the
+ * device's activity is brought up to its replica (an index that failed after the bundle was
+ * acknowledged would otherwise hide the device's files until its next bundle). */
+static int named(sy_office *o, const char *device_id, const char *sha, int64_t *bytes,
+                 char type[24])
+{
+    int rc = named_now(o, device_id, sha, bytes, type);
+    if (rc == SY_ENOTFOUND && !o->reader && sy__life_device_refresh(o, device_id) == SY_OK)
+        rc = named_now(o, device_id, sha, bytes, type);
+    return rc;
 }
 
 /* How much of the file the office holds: all of it (*whole), or the bytes of its pieces. */
@@ -77,6 +89,27 @@ int sy_office_file_status(sy_office *o, const char *device_id, const char *sha25
     int rc = named(o, device_id, sha256, &s->bytes, type);
     if (rc == SY_OK)
         rc = held(o, sha256, s->bytes, &s->have, &s->complete);
+    if (rc == SY_OK && !s->complete && s->have == s->bytes && !o->reader)
+        return sy_office_file_piece(o, device_id, sha256, s->have, NULL, 0, s);
+    return rc;
+}
+
+int sy_office_files_held(sy_office *o, const char *device_id, int64_t *n)
+{
+    *n = 0;
+    sqlite3_stmt *st;
+    int rc = sy__prep(o,
+                      "SELECT count(DISTINCT f.sha256) FROM field_attachments f"
+                      " JOIN attachments a ON a.sha256 = f.sha256 WHERE f.device_id = ?1",
+                      &st);
+    if (rc != SY_OK)
+        return rc;
+    sy__bind_text(st, 1, device_id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *n = sqlite3_column_int64(st, 0);
+    else
+        rc = sy__fail_db(o, "the crews' files");
+    sqlite3_finalize(st);
     return rc;
 }
 
@@ -133,13 +166,19 @@ int sy_office_file_piece(sy_office *o, const char *device_id, const char *sha256
 {
     memset(s, 0, sizeof *s);
     char type[24];
-    int rc = sy__exec(o, "BEGIN IMMEDIATE");
+    int rc = named(o, device_id, sha256, &s->bytes, type); /* before: it may index */
     if (rc != SY_OK)
         return rc;
-    rc = named(o, device_id, sha256, &s->bytes, type);
+    rc = sy__exec(o, "BEGIN IMMEDIATE");
+    if (rc != SY_OK)
+        return rc;
+    rc = named_now(o, device_id, sha256, &s->bytes, type);
     if (rc == SY_OK)
         rc = held(o, sha256, s->bytes, &s->have, &s->complete);
-    if (rc == SY_OK && !s->complete) {
+    /* every piece there but never put together (an office stopped between the two, a build
+     * before that was one transaction): put together now, this piece being the answer's */
+    int pending = rc == SY_OK && !s->complete && s->have == s->bytes;
+    if (rc == SY_OK && !s->complete && !pending) {
         if (offset != s->have)
             rc = sy__fail(o, SY_EGAP, "file %.16s...: the office holds %lld bytes, not %lld",
                           sha256, (long long)s->have, (long long)offset);
@@ -149,7 +188,7 @@ int sy_office_file_piece(sy_office *o, const char *device_id, const char *sha256
                           "bytes (at most %d a piece)",
                           sha256, len, (long long)offset, (long long)s->bytes, SY_FILE_PIECE_BYTES);
     }
-    if (rc == SY_OK && !s->complete) {
+    if (rc == SY_OK && !s->complete && !pending) {
         sqlite3_stmt *st;
         rc = sy__prep(o, "INSERT INTO file_pieces(sha256, offset, data) VALUES (?1, ?2, ?3)", &st);
         if (rc == SY_OK) {
@@ -161,17 +200,17 @@ int sy_office_file_piece(sy_office *o, const char *device_id, const char *sha256
             sqlite3_finalize(st);
         }
         s->have = offset + (int64_t)len;
-        if (rc == SY_OK && s->have == s->bytes) {
-            rc = assemble(o, sha256, s->bytes, type);
-            s->complete = rc == SY_OK;
-            if (rc == SY_EREFUSED) { /* the pieces are dropped: commit that, then refuse */
-                char why[512];
-                snprintf(why, sizeof why, "%s", sy_office_errmsg(o));
-                if (sy__exec(o, "COMMIT") != SY_OK)
-                    sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
-                s->have = 0;
-                return sy__fail(o, SY_EREFUSED, "%s", why);
-            }
+    }
+    if (rc == SY_OK && !s->complete && s->have == s->bytes) {
+        rc = assemble(o, sha256, s->bytes, type);
+        s->complete = rc == SY_OK;
+        if (rc == SY_EREFUSED) { /* the pieces are dropped: commit that, then refuse */
+            char why[512];
+            snprintf(why, sizeof why, "%s", sy_office_errmsg(o));
+            if (sy__exec(o, "COMMIT") != SY_OK)
+                sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+            s->have = 0;
+            return sy__fail(o, SY_EREFUSED, "%s", why);
         }
     }
     if (rc == SY_OK)

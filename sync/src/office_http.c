@@ -502,10 +502,12 @@ static enum MHD_Result h_cursor(ctx *x)
     enum MHD_Result res = device_auth(x, &dev, &ok);
     if (!ok)
         return res;
-    int64_t acked = 0;
+    int64_t acked = 0, files = 0;
     uint8_t acked_hash[SV_HASH_BYTES];
     pthread_mutex_lock(&x->s->lock);
     int rc = sy_office_cursor(x->s->o, dev.device_id, &acked, acked_hash);
+    if (rc == SY_OK)
+        rc = sy_office_files_held(x->s->o, dev.device_id, &files);
     char msg[512];
     snprintf(msg, sizeof msg, "%s", sy_office_errmsg(x->s->o));
     pthread_mutex_unlock(&x->s->lock);
@@ -514,7 +516,8 @@ static enum MHD_Result h_cursor(ctx *x)
     char hex[2 * SV_HASH_BYTES + 1];
     sodium_bin2hex(hex, sizeof hex, acked_hash, sizeof acked_hash);
     return reply_json(x->c, MHD_HTTP_OK,
-                      json_pack("{s:I, s:s}", "acked_seq", (json_int_t)acked, "acked_hash", hex));
+                      json_pack("{s:I, s:s, s:I}", "acked_seq", (json_int_t)acked, "acked_hash",
+                                hex, "files", (json_int_t)files));
 }
 
 static enum MHD_Result h_tasks(ctx *x)

@@ -151,6 +151,9 @@ int sy__life_init(sy_office *o);
  * from what is indexed to its end). */
 int sy__life_device_index(sy_office *o, const char *device_id, sv_journal *j, const sy_entry *v,
                           size_t n);
+/* One device's activity (and the files its entries name) brought up to its replica, read for
+ * it (a lookup that found nothing; not for every request). */
+int sy__life_device_refresh(sy_office *o, const char *device_id);
 /* The lifecycle state of unit code from what the office has indexed (no refresh, no write: safe
  * inside a transaction); SY_ENOTFOUND without a message when the office has no such unit. */
 int sy__unit_state(sy_office *o, const char *code, sv_life *state);

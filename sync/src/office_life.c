@@ -572,6 +572,11 @@ int sy__life_device_index(sy_office *o, const char *device_id, sv_journal *j, co
     return activity_index(o, device_id, j, v, n);
 }
 
+int sy__life_device_refresh(sy_office *o, const char *device_id)
+{
+    return activity_refresh(o, device_id);
+}
+
 /* Every device's activity up to date. The ingest refreshes its device itself; here only a
  * device whose activity lags behind its county index (a crash after the ingest, an office made
  * by an older build) has its replica opened, so a listing opens none in the usual case. */

@@ -32,6 +32,7 @@ J=$T/crew1.db
 "$QUEJIE" init "$J" --device-name crew1 --crew 一组 >/dev/null
 expect "enroll" "$QUEJIE" enroll "$J" --office "$URL" --token "$TOK" --ca "$T/cert.pem"
 expect "first sync brings the tasks" "$QUEJIE" sync "$J" --quiet
+expect "a backup of the office before any file" "$OFFICE" backup "$O" "$T/bk"
 U=622901ZR000002
 
 # ---- the files: a photograph (JPEG by GDAL), a scan of 2.6 MB (three pieces), what is neither ------
@@ -188,6 +189,31 @@ expect "sync the void" "$QUEJIE" sync "$J" --quiet
 "$OFFICE" unit attachments "$O" --unit $U --json >"$T/out"
 pyexpr "$T/out" '"'$SHA_P'" not in [x["sha256"] for x in d if x["by"]=="crew1"]' && ok "... and so does the office" || fail "$(head -c 600 "$T/out")"
 expect "check after all" "$QUEJIE" check "$J"
+
+# ---- the office restored from a backup taken before the files: the tablet sends them again ---------
+expect "restore the office's backup" "$OFFICE" restore "$T/bk" "$T/restored/office.db"
+RO=$T/restored/office.db
+RPORT=$(free_port)
+"$OFFICE" serve "$RO" --listen 127.0.0.1:$RPORT --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" \
+    >>"$T/office-restored.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$RPORT) 2>/dev/null && break; sleep 0.05; done
+sqlite3_py "$J" "UPDATE sync_office SET url='https://127.0.0.1:$RPORT'"
+"$QUEJIE" sync "$J" --json >"$T/out" 2>"$T/err"
+pyexpr "$T/out" 'd["ok"] and d["attachments"]["sent"]==1 and d["attachments"]["bytes"]=='$(stat -c %s "$T/界桩照片.jpg")' and d["attachments"]["pending"]==0' &&
+    ok "the restored office lost the photograph: the next sync sends it again" || fail "$(cat "$T/out") $(cat "$T/err")"
+grep -q "fewer entries than at the last sync" "$T/err" && ok "... saying why it asks again" || fail "$(cat "$T/err")"
+"$OFFICE" unit attachments "$RO" --unit $U --json >"$T/out"
+pyexpr "$T/out" '[x["held"] for x in d if x["sha256"]=="'$SHA_J'"]==[True]' && ok "... and the restored office holds it" || fail "$(head -c 600 "$T/out")"
+# a file lost without the entries going back (a disk repaired by hand): the office's count says so
+"$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("DELETE FROM attachments WHERE sha256=?", (sys.argv[2],)); c.commit()' "$RO" "$SHA_J"
+"$QUEJIE" sync "$J" --json >"$T/out" 2>"$T/err"
+pyexpr "$T/out" 'd["ok"] and d["attachments"]["sent"]==1 and d["attachments"]["pending"]==0' &&
+    grep -q "fewer of this tablet's files" "$T/err" &&
+    ok "a file the office no longer holds is sent again (its count of held files fell)" || fail "$(cat "$T/out") $(cat "$T/err")"
+expect "a sync after that" "$QUEJIE" sync "$J" --json
+pyexpr "$T/out" 'd["attachments"]["sent"]==0 and d["attachments"]["bytes"]==0' && ok "... then nothing again" || fail "$(cat "$T/out")"
+sqlite3_py "$J" "UPDATE sync_office SET url='$URL'"
 
 # ---- over a USB stick: the files ride in the bundle file, after the bundles ----------------------
 J3=$T/crew3.db

@@ -496,6 +496,48 @@ static void test_files(sy_office *o, sv_journal *a, const sy_office_keys *ka, sv
     CHECK(len == sizeof png && got && memcmp(got, png, len) == 0);
     CHECK_STR(type, "image/png");
     free(got);
+    int64_t held = -1;
+    CHECK_INT(sy_office_files_held(o, ida, &held), SY_OK);
+    CHECK_INT(held, 1);
+    CHECK_INT(sy_office_files_held(o, idb, &held), SY_OK);
+    CHECK_INT(held, 0);
+
+    /* A second file whose entry was acknowledged but never indexed (the index failed after the
+     * ingest), and whose pieces all arrived but were never put together (an office stopped
+     * between the two): both repaired by the next request about it, not by the next bundle. */
+    png[9] ^= 0x55;
+    snprintf(at.name, sizeof at.name, "marker-2.png");
+    int64_t seq2 = 0;
+    from = sv_journal_last_seq(a) + 1;
+    CHECK_INT(sv_record_attachment(a, &at, png, sizeof png, &seq2), SV_OK);
+    CHECK_INT(ingest(o, a, ka, from, &r), SY_OK);
+    sqlite3 *db;
+    CHECK_INT(sqlite3_open(path_of("o.db"), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    char *sql = sqlite3_mprintf("DELETE FROM field_attachments WHERE device_id = %Q AND seq = %lld;"
+                                "UPDATE life_indexed SET seq = %lld WHERE device_id = %Q;",
+                                ida, (long long)seq2, (long long)seq2 - 1, ida);
+    CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+    CHECK_INT(sy_office_file_status(o, ida, at.sha256, &s), SY_OK);
+    CHECK(s.bytes == (int64_t)sizeof png && s.have == 0 && !s.complete);
+    sqlite3_stmt *ins;
+    CHECK_INT(sqlite3_prepare_v2(db,
+                                 "INSERT INTO file_pieces(sha256, offset, data) VALUES (?, 0, ?)",
+                                 -1, &ins, NULL),
+              SQLITE_OK);
+    sqlite3_bind_text(ins, 1, at.sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(ins, 2, png, sizeof png, SQLITE_STATIC);
+    CHECK_INT(sqlite3_step(ins), SQLITE_DONE);
+    sqlite3_finalize(ins);
+    sqlite3_close(db);
+    CHECK_INT(sy_office_file_status(o, ida, at.sha256, &s), SY_OK);
+    CHECK(s.complete && s.have == (int64_t)sizeof png);
+    CHECK_INT(sy_office_attachment(o, at.sha256, &got, &len, type), SY_OK);
+    CHECK(len == sizeof png && got && memcmp(got, png, len) == 0);
+    free(got);
+    CHECK_INT(sy_office_files_held(o, ida, &held), SY_OK);
+    CHECK_INT(held, 2);
 }
 
 int main(void)

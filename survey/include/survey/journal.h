@@ -181,6 +181,10 @@ int sv_record_attachment_file(sv_journal *j, sv_attachment *a, const char *path,
 int sv_journal_file(sv_journal *j, const char *sha256, void **data, size_t *len, char type[24]);
 /* Record that the office confirmed holding the file (sync state; idempotent). */
 int sv_journal_file_at_office(sv_journal *j, const char *sha256);
+/* Forget every confirmation of the office: for an office that may have lost files since
+ * (restored from a backup, another office), whose answers then say again what it holds
+ * (docs/sync-protocol.md, "Files"). */
+int sv_journal_files_office_forget(sv_journal *j);
 /* A signature (kind "sign"). s->covers is what the caller showed the signer (normally
  * sv_state_boundary_digest just before); it is recorded as given, even when the boundary has
  * changed since: the state then shows the signature as not current. Needs party, signer and

@@ -424,6 +424,9 @@ int sy_office_file_status(sy_office *o, const char *device_id, const char *sha25
  * complete file is answered as complete. SY_ENOTFOUND, SY_EINVAL, SY_EIO. */
 int sy_office_file_piece(sy_office *o, const char *device_id, const char *sha256, int64_t offset,
                          const uint8_t *data, size_t len, sy_file_status *s);
+/* How many distinct files the device's entries at the office name and the office holds whole
+ * (GET /v1/cursor's "files": a tablet that recorded more confirmations asks again). */
+int sy_office_files_held(sy_office *o, const char *device_id, int64_t *n);
 
 /* A file record of a bundle file (USB; docs/bundle.md, "File records"): verified, opened and
  * kept as a file received over the network is. duplicate: the office held it already. */
