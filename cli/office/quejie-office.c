@@ -794,8 +794,9 @@ static int cmd_import(int argc, char **argv)
     for (i = 0; i < nfr; i++) {
         uint8_t *b = malloc(fr[i].len);
         if (!b || read_at(f, fr[i].off, b, fr[i].len) != 0) {
-            snprintf(stop, sizeof stop, "%s: bundle %zu at byte %llu: %s", path, i + 1,
-                     (unsigned long long)fr[i].off, b ? strerror(errno) : "out of memory");
+            snprintf(stop, sizeof stop, "%s: %s %zu at byte %llu: %s", path,
+                     fr[i].is_file ? "file record" : "bundle", i + 1, (unsigned long long)fr[i].off,
+                     b ? strerror(errno) : "out of memory");
             free(b);
             code = EXIT_FAIL;
             break;
@@ -896,10 +897,16 @@ static int cmd_import(int argc, char **argv)
                    fnew + fheld == 1 ? "" : "s", fnew, fheld);
     }
     if (code) {
-        if (i > 0)
-            return die(code, "%s; the %zu bundle%s before it stay%s applied", stop, i,
-                       i == 1 ? "" : "s", i == 1 ? "s" : "");
-        return die(code, "%s", stop);
+        /* what came before the stop is kept: said as it is, bundles and files apart */
+        size_t nb = napplied + nheld, nf = fnew + fheld;
+        char before[160] = "";
+        if (nb && nf)
+            snprintf(before, sizeof before, "; the %zu bundle%s and %zu file%s before it stay", nb,
+                     nb == 1 ? "" : "s", nf, nf == 1 ? "" : "s");
+        else if (nb || nf)
+            snprintf(before, sizeof before, "; the %zu %s%s before it stay%s", nb + nf,
+                     nb ? "bundle" : "file", nb + nf == 1 ? "" : "s", nb + nf == 1 ? "s" : "");
+        return die(code, "%s%s%s", stop, before, before[0] ? " applied" : "");
     }
     return 0;
 }

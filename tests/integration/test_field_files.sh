@@ -248,6 +248,7 @@ open(p, "wb").write(bytes(b))
 PY
 refuse "a tampered file record" "$OFFICE" import "$O" "$T/bad.qjb"
 grep -q "file record signature does not verify" "$T/err" && ok "... refused: its signature does not verify" || fail "$(cat "$T/err")"
+grep -q "the 1 bundle before it stays applied" "$T/err" && ok "... the bundle before it stays applied, counted as a bundle" || fail "$(cat "$T/err")"
 expect "office import of the stick" "$OFFICE" import "$O" "$T/stick.qjb" --json
 pyexpr "$T/out" 'd["files"][0]["status"]=="applied" and d["files"][0]["sha256"]=="'$SHA3'" and d["files"][0]["device"]=="crew3"' &&
     ok "the scan is kept at the office from the stick" || fail "$(head -c 600 "$T/out")"
