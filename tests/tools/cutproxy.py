@@ -8,6 +8,10 @@ cut (both sockets closed abruptly) once a randomly chosen number of bytes (0..MA
 default 20000) has passed in a randomly chosen direction: tablet to office (the bundle upload
 dies half-way) or office to tablet (the office applied the bundle but the acknowledgement never
 arrives). Each cut is logged on stdout as "cut CONN DIRECTION OFFSET".
+
+With SEED "up" (CUT_PROBABILITY then ignored) every other connection that carries MAX_OFFSET
+bytes from tablet to office is cut there - the 2nd, the 4th, ... - and the others pass whole:
+a cut placed where a test needs it (each request of the tablet has a connection of its own).
 """
 import random
 import socket
@@ -15,10 +19,21 @@ import sys
 import threading
 
 listen_port, target_port = int(sys.argv[1]), int(sys.argv[2])
-rnd = random.Random(int(sys.argv[3]))
+fixed_up = sys.argv[3] == "up"
+rnd = random.Random(0 if fixed_up else int(sys.argv[3]))
 prob = float(sys.argv[4])
 max_off = int(sys.argv[5]) if len(sys.argv) > 5 else 20000
 lock = threading.Lock()
+
+
+crossings = [0]
+
+
+def crossing():
+    """True for every other connection that reaches the fixed offset."""
+    with lock:
+        crossings[0] += 1
+        return crossings[0] % 2 == 0
 
 
 def pump(src, dst, limit, both, tag):
@@ -29,9 +44,12 @@ def pump(src, dst, limit, both, tag):
             if not data:
                 break
             if limit is not None and passed + len(data) >= limit:
-                dst.sendall(data[: max(0, limit - passed)])
-                print("cut %s %d" % (tag, limit), flush=True)
-                break
+                if fixed_up and not crossing():
+                    limit = None  # this connection passes whole
+                else:
+                    dst.sendall(data[: max(0, limit - passed)])
+                    print("cut %s %d" % (tag, limit), flush=True)
+                    break
             dst.sendall(data)
             passed += len(data)
     except OSError:
@@ -59,9 +77,9 @@ def serve():
             c.close()
             continue
         with lock:
-            cut = rnd.random() < prob
-            up = rnd.random() < 0.5
-            off = rnd.randint(0, max_off)
+            cut = fixed_up or rnd.random() < prob
+            up = fixed_up or rnd.random() < 0.5
+            off = max_off if fixed_up else rnd.randint(0, max_off)
         up_limit = off if cut and up else None
         down_limit = off if cut and not up else None
         both = (c, o)
