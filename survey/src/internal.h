@@ -4,6 +4,7 @@
 #ifndef SURVEY_INTERNAL_H
 #define SURVEY_INTERNAL_H
 
+#include <libintl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +18,15 @@ int sv__strlcpy(char *dst, const char *src, size_t size);
 char *sv__strdup(const char *s);
 /* printf into a diag (NULL-safe). */
 void sv__diag(sv_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A refusal the crew reads on the tablet (what they tried to record and why not), in the
+ * app's language: the app binds the text domain "quejie" and sets its locale (app/i18n.c); the
+ * CLI and the office set no locale, so they and their scripts read the English. The keyword
+ * SV_T is what xgettext looks for (tests/integration/test_translations.sh). */
+#define SV_T(msgid) dgettext("quejie", msgid)
+/* A name marked for translation where it is written, translated where it is used (SV_T of a
+ * variable: dgettext("quejie", name)). */
+#define SV_N(msgid) (msgid)
 
 /* Fixed-point units used in entry payloads (integers keep payloads canonical). */
 #define SV__NANODEG 1e9                       /* degrees -> 1e-9 degree (0.1 mm) */

@@ -57,10 +57,10 @@ static int record(sv_journal *j, const char *kind, json_t *p, int64_t *seq)
         return sv__journal_fail(j, SV_ENOMEM, "out of memory");
     if (!sv_kind_find(kind)) { /* a recording call without its registry row (kinds.c) */
         json_decref(p);
-        return sv__journal_fail(j, SV_EINVAL, "entry kind '%s' is not in the registry", kind);
+        return sv__journal_fail(j, SV_EINVAL, SV_T("entry kind '%s' is not in the registry"), kind);
     }
     json_t *bad = json_object_get(p, BAD_TEXT_KEY);
-    int rc = bad ? sv__journal_fail(j, SV_EINVAL, "%s: %s is not UTF-8 text (GBK?)", kind,
+    int rc = bad ? sv__journal_fail(j, SV_EINVAL, SV_T("%s: %s is not UTF-8 text (GBK?)"), kind,
                                     json_string_value(bad))
                  : sv__journal_append(j, kind, p, seq);
     json_decref(p);
@@ -71,7 +71,7 @@ static int record(sv_journal *j, const char *kind, json_t *p, int64_t *seq)
 static int need_unit(sv_journal *j, const char *code)
 {
     if (!code || !*code)
-        return sv__journal_fail(j, SV_EINVAL, "no unit code given");
+        return sv__journal_fail(j, SV_EINVAL, SV_T("no unit code given"));
     sqlite3_stmt *st = j->st_unit;
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
@@ -82,16 +82,16 @@ static int need_unit(sv_journal *j, const char *code)
         return sv__journal_fail_db(j, rc, "journal state");
     return found ? SV_OK
                  : sv__journal_fail(j, SV_ENOTFOUND,
-                                    "unit %s is not in this journal "
-                                    "(import its task package first)",
+                                    SV_T("unit %s is not in this journal "
+                                         "(import its task package first)"),
                                     code);
 }
 
 static int check_latlon(sv_journal *j, double lat, double lon)
 {
     if (!isfinite(lat) || !isfinite(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180)
-        return sv__journal_fail(j, SV_EINVAL, "coordinates out of range (lat %g, lon %g)", lat,
-                                lon);
+        return sv__journal_fail(j, SV_EINVAL, SV_T("coordinates out of range (lat %g, lon %g)"),
+                                lat, lon);
     return SV_OK;
 }
 
@@ -126,8 +126,8 @@ static int texts_fit(sv_journal *j, size_t max, ...)
     for (const char *what; rc == SV_OK && (what = va_arg(ap, const char *));) {
         size_t n = sv_text_chars(va_arg(ap, const char *));
         if (n > max)
-            rc = sv__journal_fail(j, SV_EINVAL, "%s has %zu characters; the limit is %zu", what, n,
-                                  max);
+            rc = sv__journal_fail(j, SV_EINVAL, SV_T("%s has %zu characters; the limit is %zu"),
+                                  dgettext("quejie", what), n, max);
     }
     va_end(ap);
     return rc;
@@ -146,10 +146,10 @@ static json_t *unit_content(json_t *payload)
 static int do_unit(sv_journal *j, const sv_unit *u, int64_t *seq)
 {
     if (!u->code[0])
-        return sv__journal_fail(j, SV_EINVAL, "a unit without a code cannot be recorded");
+        return sv__journal_fail(j, SV_EINVAL, SV_T("a unit without a code cannot be recorded"));
     char why[160];
     if (!j->no_limits && sv_unit_check_limits(u, why, sizeof why) != SV_OK)
-        return sv__journal_fail(j, SV_EINVAL, "unit %.64s: %s", u->code, why);
+        return sv__journal_fail(j, SV_EINVAL, SV_T("unit %.64s: %s"), u->code, why);
     json_t *p = payload_new();
     put_str(p, "code", u->code);
     put_str(p, "type", u->type);
@@ -243,7 +243,8 @@ static int next_number(sv_journal *j, const char *unit, char prefix, char *out, 
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return sv__journal_fail_db(j, rc, "journal state");
     if (last >= 999999999)
-        return sv__journal_fail(j, SV_EINVAL, "unit %s has no free %c number left", unit, prefix);
+        return sv__journal_fail(j, SV_EINVAL, SV_T("unit %s has no free %c number left"), unit,
+                                prefix);
     char buf[32];
     snprintf(buf, sizeof buf, "%c%lld", prefix, (long long)last + 1);
     sv__strlcpy(out, buf, len);
@@ -308,11 +309,12 @@ static int check_far(sv_journal *j, sv_bpoint *p)
         snprintf(src, sizeof src, "given for this point");
     else
         snprintf(src, sizeof src, "setting %s", SV_CFG_POINT_LIMIT);
-    return sv__journal_fail(j, SV_EINVAL,
-                            "the point (lat %.9f, lon %.9f) is %s from unit %s's draft, farther "
-                            "than the limit of %s (%s); if it is meant, record it as "
-                            "far (quejie point add --far)",
-                            p->lat, p->lon, d, p->unit, l, src);
+    return sv__journal_fail(
+        j, SV_EINVAL,
+        SV_T("the point (lat %.9f, lon %.9f) is %s from unit %s's draft, farther "
+             "than the limit of %s (%s); if it is meant, record it as "
+             "far (quejie point add --far)"),
+        p->lat, p->lon, d, p->unit, l, src);
 }
 
 static int refuse_if_line_end(sv_journal *j, int64_t target, const char *what);
@@ -341,7 +343,8 @@ int sv_offset_resolve(sv_journal *j, const char *unit, sv_offset *off)
         return SV_OK;
     }
     if (!isfinite(off->bearing_entered) || off->bearing_entered < 0 || off->bearing_entered > 360)
-        return sv__journal_fail(j, SV_EINVAL, "offset bearing %g (%s north) is not 0..360 degrees",
+        return sv__journal_fail(j, SV_EINVAL,
+                                SV_T("offset bearing %g (%s north) is not 0..360 degrees"),
                                 off->bearing_entered, sv_north_name(off->north));
     double corr = NAN;
     if (off->north == SV_NORTH_MAGNETIC) {
@@ -359,7 +362,7 @@ int sv_offset_resolve(sv_journal *j, const char *unit, sv_offset *off)
         int rc = sv_state_unit(j, unit, &u);
         if (rc != SV_OK) {
             sv_unit_clear(&u);
-            return sv__journal_fail(j, SV_ENOTFOUND, "unit %s is not in this journal", unit);
+            return sv__journal_fail(j, SV_ENOTFOUND, SV_T("unit %s is not in this journal"), unit);
         }
         int epsg;
         double cm;
@@ -378,7 +381,7 @@ int sv_offset_resolve(sv_journal *j, const char *unit, sv_offset *off)
         if (rc != SV_OK)
             return rc;
     } else {
-        return sv__journal_fail(j, SV_EINVAL, "unknown north %d", (int)off->north);
+        return sv__journal_fail(j, SV_EINVAL, SV_T("unknown north %d"), (int)off->north);
     }
     off->correction_deg = corr;
     off->bearing_deg = wrap360(off->bearing_entered + corr);
@@ -397,7 +400,7 @@ static int point_extras(sv_journal *j, sv_bpoint *p, int observed)
         }
     }
     if (p->pole_set > 0 && (!isfinite(p->pole_h) || p->pole_h < 0 || p->pole_h > SV_POLE_MAX_M))
-        return sv__journal_fail(j, SV_EINVAL, "antenna (pole) height %g m is not 0..%g m",
+        return sv__journal_fail(j, SV_EINVAL, SV_T("antenna (pole) height %g m is not 0..%g m"),
                                 p->pole_h, SV_POLE_MAX_M);
     p->ground_h = p->pole_set > 0 && isfinite(p->h) ? p->h - p->pole_h : NAN;
     if (p->method[0]) {
@@ -414,19 +417,19 @@ static int point_extras(sv_journal *j, sv_bpoint *p, int observed)
         sv__strlcpy(p->method, sv_method_derive(p), sizeof p->method);
     }
     if (p->override_code[0] && !sv_override_reason_find(p->override_code))
-        return sv__journal_fail(j, SV_EINVAL, "override reason code '%s' is not in the list",
+        return sv__journal_fail(j, SV_EINVAL, SV_T("override reason code '%s' is not in the list"),
                                 p->override_code);
     if (!p->override_code[0] && p->override_reason && *p->override_reason)
         sv__strlcpy(p->override_code, SV_OVERRIDE_OTHER, sizeof p->override_code);
     if (p->reason && *p->reason && !p->supersedes)
-        return sv__journal_fail(j, SV_EINVAL,
-                                "a correction reason belongs to a point that corrects another");
+        return sv__journal_fail(
+            j, SV_EINVAL, SV_T("a correction reason belongs to a point that corrects another"));
     /* a new observation's offset is within what a tape or rangefinder takes; a point re-recorded
      * for its marker or type keeps the one it was measured with */
     if (observed && p->flags & SV_PT_OFFSET &&
         (!isfinite(p->off.distance_m) || p->off.distance_m < 0 ||
          p->off.distance_m > SV_OFFSET_MAX_M))
-        return sv__journal_fail(j, SV_EINVAL, "offset distance %g m is not 0..%g m",
+        return sv__journal_fail(j, SV_EINVAL, SV_T("offset distance %g m is not 0..%g m"),
                                 p->off.distance_m, SV_OFFSET_MAX_M);
     if (p->flags & SV_PT_OFFSET && p->off.north != SV_NORTH_TRUE) {
         int rc = sv_offset_resolve(j, p->unit, &p->off);
@@ -455,10 +458,11 @@ static int refuse_number_taken(sv_journal *j, const char *unit, const char *numb
     sqlite3_finalize(st);
     if (!holder || holder == except)
         return SV_OK;
-    return sv__journal_fail(j, SV_EEXIST,
-                            "%s is already a current point of unit %s (entry %lld); to measure it "
-                            "again record with --corrects %lld and a reason",
-                            number, unit, (long long)holder, (long long)holder);
+    return sv__journal_fail(
+        j, SV_EEXIST,
+        SV_T("%s is already a current point of unit %s (entry %lld); to measure it "
+             "again record with --corrects %lld and a reason"),
+        number, unit, (long long)holder, (long long)holder);
 }
 
 /* observed: p is a new observation (0: a stored point re-recorded with a new marker or type) */
@@ -474,10 +478,10 @@ static int do_point_as(sv_journal *j, sv_bpoint *p, int64_t *seq, int observed)
     if (rc != SV_OK)
         return rc;
     if (isfinite(p->h) && (p->h < -1000 || p->h > 10000))
-        return sv__journal_fail(j, SV_EINVAL, "height %g m is not plausible", p->h);
-    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the note", p->note, "the override reason",
-                        p->override_reason, "the correction reason", p->reason,
-                        (const char *)NULL)) != SV_OK)
+        return sv__journal_fail(j, SV_EINVAL, SV_T("height %g m is not plausible"), p->h);
+    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, SV_N("the note"), p->note,
+                        SV_N("the override reason"), p->override_reason,
+                        SV_N("the correction reason"), p->reason, (const char *)NULL)) != SV_OK)
         return rc;
     const char *ptype = p->point_type[0] ? p->point_type : "measured";
     if (p->number[0] && !number_valid(p->number))
@@ -497,7 +501,7 @@ static int do_point_as(sv_journal *j, sv_bpoint *p, int64_t *seq, int observed)
         }
         if (!was[0])
             return sv__journal_fail(j, SV_ENOTFOUND,
-                                    "entry %lld is not a current boundary point of unit %s",
+                                    SV_T("entry %lld is not a current boundary point of unit %s"),
                                     (long long)p->supersedes, p->unit);
         if (!p->number[0])
             memcpy(p->number, was, sizeof was);
@@ -505,7 +509,7 @@ static int do_point_as(sv_journal *j, sv_bpoint *p, int64_t *seq, int observed)
             /* Renumbering takes the old number out of the boundary, like a void. */
             rc = refuse_number_taken(j, p->unit, p->number, p->supersedes);
             if (rc == SV_OK)
-                rc = refuse_if_line_end(j, p->supersedes, "cannot renumber");
+                rc = refuse_if_line_end(j, p->supersedes, SV_T("cannot renumber"));
             if (rc != SV_OK)
                 return rc;
         }
@@ -572,7 +576,7 @@ static int do_point_change(sv_journal *j, int64_t point_seq, const char *marker,
                            const char *point_type, const char *reason, int64_t *seq)
 {
     if (!reason || !*reason)
-        return sv__journal_fail(j, SV_EINVAL, "changing a point needs a reason");
+        return sv__journal_fail(j, SV_EINVAL, SV_T("changing a point needs a reason"));
     sqlite3_stmt *st;
     char unit[SV_CODE_MAX] = "";
     if (sqlite3_prepare_v2(j->db, "SELECT unit FROM st_points WHERE seq = ?", -1, &st, NULL) ==
@@ -583,7 +587,7 @@ static int do_point_change(sv_journal *j, int64_t point_seq, const char *marker,
         sqlite3_finalize(st);
     }
     if (!unit[0])
-        return sv__journal_fail(j, SV_ENOTFOUND, "entry %lld is not a current boundary point",
+        return sv__journal_fail(j, SV_ENOTFOUND, SV_T("entry %lld is not a current boundary point"),
                                 (long long)point_seq);
     sv_bpoint *pts = NULL;
     size_t n = 0;
@@ -597,10 +601,10 @@ static int do_point_change(sv_journal *j, int64_t point_seq, const char *marker,
     int same = p && (!marker || !*marker || strcmp(marker, p->marker) == 0) &&
                (!point_type || !*point_type || strcmp(point_type, p->point_type) == 0);
     if (!p)
-        rc = sv__journal_fail(j, SV_ENOTFOUND, "entry %lld is not a current boundary point",
+        rc = sv__journal_fail(j, SV_ENOTFOUND, SV_T("entry %lld is not a current boundary point"),
                               (long long)point_seq);
     else if (same)
-        rc = sv__journal_fail(j, SV_EINVAL, "point %s: the marker and type are already so",
+        rc = sv__journal_fail(j, SV_EINVAL, SV_T("point %s: the marker and type are already so"),
                               p->number);
     if (rc == SV_OK) {
         if (marker && *marker)
@@ -700,22 +704,24 @@ static int line_ends_valid(sv_journal *j, const char *unit, const char *from, co
 {
     if (!from[0] || !to[0])
         return sv__journal_fail(j, SV_EINVAL,
-                                "a %s along the boundary needs both end points "
-                                "(from %s to %s)",
+                                SV_T("a %s along the boundary needs both end points "
+                                     "(from %s to %s)"),
                                 what, from[0] ? from : "?", to[0] ? to : "?");
     if (strcmp(from, to) == 0)
-        return sv__journal_fail(j, SV_EINVAL, "%s %s-%s of unit %s: the end points are the same",
-                                what, from, to, unit);
+        return sv__journal_fail(j, SV_EINVAL,
+                                SV_T("%s %s-%s of unit %s: the end points are the same"), what,
+                                from, to, unit);
     for (int end = 0; end < 2; end++) {
         const char *num = end ? to : from;
         int rc = point_current(j, unit, num);
         if (rc < 0)
             return rc;
         if (rc == 0)
-            return sv__journal_fail(j, SV_ENOTFOUND,
-                                    "%s %s-%s of unit %s: %s is not a current boundary point of "
-                                    "the unit (record the point first)",
-                                    what, from, to, unit, num);
+            return sv__journal_fail(
+                j, SV_ENOTFOUND,
+                SV_T("%s %s-%s of unit %s: %s is not a current boundary point of "
+                     "the unit (record the point first)"),
+                what, from, to, unit, num);
     }
     return SV_OK;
 }
@@ -725,10 +731,10 @@ static int do_line(sv_journal *j, const sv_bline *l, int64_t *seq)
     int rc = need_unit(j, l->unit);
     if (rc != SV_OK)
         return rc;
-    if ((rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the neighbour", l->neighbour,
+    if ((rc = texts_fit(j, SV_LIMIT_NAME_CHARS, SV_N("the neighbour"), l->neighbour,
                         (const char *)NULL)) != SV_OK)
         return rc;
-    if ((rc = line_ends_valid(j, l->unit, l->from, l->to, "line")) != SV_OK)
+    if ((rc = line_ends_valid(j, l->unit, l->from, l->to, SV_T("line"))) != SV_OK)
         return rc;
     json_t *o = payload_new();
     put_str(o, "unit", l->unit);
@@ -747,13 +753,13 @@ static int do_verification(sv_journal *j, const sv_verification *v, int64_t *seq
     if (rc != SV_OK)
         return rc;
     if ((int)v->field < 0 || v->field >= SV_FIELD_COUNT)
-        return sv__journal_fail(j, SV_EINVAL, "unknown ownership field");
+        return sv__journal_fail(j, SV_EINVAL, SV_T("unknown ownership field"));
     if (v->status == SV_VERIFY_CORRECTED && (!v->value || !*v->value))
-        return sv__journal_fail(j, SV_EINVAL, "a corrected field needs its new value");
+        return sv__journal_fail(j, SV_EINVAL, SV_T("a corrected field needs its new value"));
     if (v->status == SV_VERIFY_DISPUTED && (!v->note || !*v->note))
-        return sv__journal_fail(j, SV_EINVAL, "a disputed field needs a statement (note)");
-    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the value", v->value, "the note", v->note,
-                        (const char *)NULL)) != SV_OK)
+        return sv__journal_fail(j, SV_EINVAL, SV_T("a disputed field needs a statement (note)"));
+    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, SV_N("the value"), v->value, SV_N("the note"),
+                        v->note, (const char *)NULL)) != SV_OK)
         return rc;
     json_t *o = payload_new();
     put_str(o, "unit", v->unit);
@@ -770,16 +776,16 @@ static int do_dispute(sv_journal *j, const sv_dispute *d, int64_t *seq)
     if (rc != SV_OK)
         return rc;
     if (!d->statement || !*d->statement)
-        return sv__journal_fail(j, SV_EINVAL, "a dispute needs a statement");
-    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the parties", d->parties, "the statement",
-                        d->statement, (const char *)NULL)) != SV_OK)
+        return sv__journal_fail(j, SV_EINVAL, SV_T("a dispute needs a statement"));
+    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, SV_N("the parties"), d->parties,
+                        SV_N("the statement"), d->statement, (const char *)NULL)) != SV_OK)
         return rc;
     if ((d->from[0] || d->to[0]) &&
-        (rc = line_ends_valid(j, d->unit, d->from, d->to, "dispute")) != SV_OK)
+        (rc = line_ends_valid(j, d->unit, d->from, d->to, SV_T("dispute"))) != SV_OK)
         return rc;
     char why[160];
     if (sv_geom_check_limits(&d->area, why, sizeof why) != SV_OK)
-        return sv__journal_fail(j, SV_EINVAL, "the disputed area: %s", why);
+        return sv__journal_fail(j, SV_EINVAL, SV_T("the disputed area: %s"), why);
     json_t *o = payload_new();
     put_str(o, "unit", d->unit);
     put_str(o, "parties", d->parties);
@@ -801,8 +807,8 @@ static int do_settlement(sv_journal *j, const sv_settlement *s, int64_t *seq)
     if (rc != SV_OK)
         return rc;
     if (!s->agreement || !*s->agreement)
-        return sv__journal_fail(j, SV_EINVAL, "a settlement needs the agreement text");
-    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the agreement", s->agreement,
+        return sv__journal_fail(j, SV_EINVAL, SV_T("a settlement needs the agreement text"));
+    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, SV_N("the agreement"), s->agreement,
                         (const char *)NULL)) != SV_OK)
         return rc;
     sqlite3_stmt *st;
@@ -823,11 +829,11 @@ static int do_settlement(sv_journal *j, const sv_settlement *s, int64_t *seq)
         return sv__journal_fail_db(j, rc, "journal state");
     if (!found)
         return sv__journal_fail(j, SV_ENOTFOUND,
-                                "entry %lld is not a current dispute of unit %s (see quejie "
-                                "dispute list)",
+                                SV_T("entry %lld is not a current dispute of unit %s (see quejie "
+                                     "dispute list)"),
                                 (long long)s->dispute, s->unit);
     if (settled)
-        return sv__journal_fail(j, SV_EINVAL, "dispute %lld of unit %s is already settled",
+        return sv__journal_fail(j, SV_EINVAL, SV_T("dispute %lld of unit %s is already settled"),
                                 (long long)s->dispute, s->unit);
     json_t *o = payload_new();
     put_str(o, "unit", s->unit);
@@ -840,14 +846,14 @@ static int do_settlement(sv_journal *j, const sv_settlement *s, int64_t *seq)
 static int note_point(sv_journal *j, const sv_note *n, const char *num)
 {
     if (!num[0])
-        return sv__journal_fail(j, SV_EINVAL, "a note on a line needs both its end points");
+        return sv__journal_fail(j, SV_EINVAL, SV_T("a note on a line needs both its end points"));
     int rc = point_current(j, n->unit, num);
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return sv__journal_fail(j, SV_ENOTFOUND,
-                                "note on unit %s: %s is not a current boundary point of the unit",
-                                n->unit, num);
+        return sv__journal_fail(
+            j, SV_ENOTFOUND,
+            SV_T("note on unit %s: %s is not a current boundary point of the unit"), n->unit, num);
     return SV_OK;
 }
 
@@ -858,16 +864,16 @@ static int do_note(sv_journal *j, const sv_note *n, int64_t *seq)
         return rc;
     int on_line = n->from[0] || n->to[0];
     if (n->point[0] && on_line)
-        return sv__journal_fail(j, SV_EINVAL, "a note is on a point or on a line, not both");
+        return sv__journal_fail(j, SV_EINVAL, SV_T("a note is on a point or on a line, not both"));
     if (n->point[0] && (rc = note_point(j, n, n->point)) != SV_OK)
         return rc;
     if (on_line) {
         if ((rc = note_point(j, n, n->from)) != SV_OK || (rc = note_point(j, n, n->to)) != SV_OK)
             return rc;
         if (strcmp(n->from, n->to) == 0)
-            return sv__journal_fail(j, SV_EINVAL,
-                                    "note on line %s-%s of unit %s: the end points are the same",
-                                    n->from, n->to, n->unit);
+            return sv__journal_fail(
+                j, SV_EINVAL, SV_T("note on line %s-%s of unit %s: the end points are the same"),
+                n->from, n->to, n->unit);
     }
     const char *label = NULL;
     if (n->phrase[0]) {
@@ -875,17 +881,19 @@ static int do_note(sv_journal *j, const sv_note *n, int64_t *seq)
         if (r)
             label = r->label;
         else if (sv_state_code_known(j, SV_NOTE_PHRASE_LIST, n->phrase) != 1)
-            return sv__journal_fail(j, SV_EINVAL,
-                                    "note phrase '%s' is not a known phrase (the library's or the "
-                                    "journal's '%s' code list)",
-                                    n->phrase, SV_NOTE_PHRASE_LIST);
+            return sv__journal_fail(
+                j, SV_EINVAL,
+                SV_T("note phrase '%s' is not a known phrase (the library's or the "
+                     "journal's '%s' code list)"),
+                n->phrase, SV_NOTE_PHRASE_LIST);
     }
     const char *text = n->text && *n->text ? n->text : label;
     if (!text && n->phrase[0])
         text = n->phrase; /* a county's phrase: its code is its text */
     if (!text)
-        return sv__journal_fail(j, SV_EINVAL, "a note needs a text or a phrase");
-    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the note", text, (const char *)NULL)) != SV_OK)
+        return sv__journal_fail(j, SV_EINVAL, SV_T("a note needs a text or a phrase"));
+    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, SV_N("the note"), text, (const char *)NULL)) !=
+        SV_OK)
         return rc;
     json_t *o = payload_new();
     put_str(o, "unit", n->unit);
@@ -913,28 +921,29 @@ static int do_attachment(sv_journal *j, sv_attachment *a, const void *data, size
             return rc;
         if (rc == 0)
             return sv__journal_fail(j, SV_ENOTFOUND,
-                                    "%s is not a current boundary point of unit %s", a->point,
+                                    SV_T("%s is not a current boundary point of unit %s"), a->point,
                                     a->unit);
     }
     if (!sv_attach_what_ok(a->what))
         return sv__journal_fail(j, SV_EINVAL,
-                                "'%s' is not what a file can be: signed_form, agreement, "
-                                "dispute_statement, notice, photo or other",
+                                SV_T("'%s' is not what a file can be: signed_form, agreement, "
+                                     "dispute_statement, notice, photo or other"),
                                 a->what);
     if (!sv_attach_name_ok(a->name) || strlen(a->name) >= sizeof a->name)
         return sv__journal_fail(j, SV_EINVAL,
-                                "the file's name must be UTF-8 text of at most %zu bytes, "
-                                "without a path or control characters",
+                                SV_T("the file's name must be UTF-8 text of at most %zu bytes, "
+                                     "without a path or control characters"),
                                 sizeof a->name - 1);
     if (!data || len == 0)
-        return sv__journal_fail(j, SV_EINVAL, "%s is empty", a->name);
+        return sv__journal_fail(j, SV_EINVAL, SV_T("%s is empty"), a->name);
     if (len > SV_ATTACH_MAX_BYTES)
-        return sv__journal_fail(j, SV_EINVAL, "%s has %zu bytes; the limit is %u (32 MiB)", a->name,
-                                len, SV_ATTACH_MAX_BYTES);
+        return sv__journal_fail(j, SV_EINVAL, SV_T("%s has %zu bytes; the limit is %u (32 MiB)"),
+                                a->name, len, SV_ATTACH_MAX_BYTES);
     const char *type = sv_attach_type(data, len);
     if (!type)
-        return sv__journal_fail(j, SV_EINVAL, "%s is not a JPEG, PNG or PDF", a->name);
-    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the note", a->note, (const char *)NULL)) != SV_OK)
+        return sv__journal_fail(j, SV_EINVAL, SV_T("%s is not a JPEG, PNG or PDF"), a->name);
+    if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, SV_N("the note"), a->note, (const char *)NULL)) !=
+        SV_OK)
         return rc;
     uint8_t md[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(md, data, len);
@@ -977,19 +986,19 @@ static int do_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
     if (rc != SV_OK)
         return rc;
     if (!a->party || !*a->party)
-        return sv__journal_fail(j, SV_EINVAL, "attendance needs the party's name");
-    if ((rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the party", a->party, "the person", a->person,
-                        (const char *)NULL)) != SV_OK)
+        return sv__journal_fail(j, SV_EINVAL, SV_T("attendance needs the party's name"));
+    if ((rc = texts_fit(j, SV_LIMIT_NAME_CHARS, SV_N("the party"), a->party, SV_N("the person"),
+                        a->person, (const char *)NULL)) != SV_OK)
         return rc;
     /* a date given but wrong is named before "needs a date": the crew typed one */
     if (a->notice_date[0] && !sv_date_ok(a->notice_date))
-        return sv__journal_fail(j, SV_EINVAL,
-                                "notice date '%s' is not a real date (YYYY-MM-DD, e.g. 2026-05-12)",
-                                a->notice_date);
+        return sv__journal_fail(
+            j, SV_EINVAL, SV_T("notice date '%s' is not a real date (YYYY-MM-DD, e.g. 2026-05-12)"),
+            a->notice_date);
     if (a->presence == SV_ABSENT && !sv_date_ok(a->notice_date))
         return sv__journal_fail(j, SV_EINVAL,
-                                "an absent party needs the date the notice was served "
-                                "(YYYY-MM-DD, a real date)");
+                                SV_T("an absent party needs the date the notice was served "
+                                     "(YYYY-MM-DD, a real date)"));
     /* attendance is recorded after the notice was served: a date to come is a slip of the
      * keyboard that would start the objection clock late (a day's grace for the time zone) */
     char today[11], tomorrow[11];
@@ -997,17 +1006,19 @@ static int do_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
     sv_local_date_of(now, today);
     sv_local_date_of(now + 86400000, tomorrow);
     if (a->notice_date[0] && tomorrow[0] && strcmp(a->notice_date, tomorrow) > 0)
-        return sv__journal_fail(j, SV_EINVAL,
-                                "notice date %s has not come yet (today is %s on this device's "
-                                "clock): give the date the notice was served, or set the clock",
-                                a->notice_date, today);
+        return sv__journal_fail(
+            j, SV_EINVAL,
+            SV_T("notice date %s has not come yet (today is %s on this device's "
+                 "clock): give the date the notice was served, or set the clock"),
+            a->notice_date, today);
     /* the notice (违约缺席定界通知书) is served on an absent party only: a date beside anyone else
      * would start an objection clock nobody has */
     if (a->notice_date[0] && a->presence != SV_ABSENT)
-        return sv__journal_fail(j, SV_EINVAL,
-                                "a notice date is for an absent party; %s was %s (leave the date "
-                                "out)",
-                                a->party, sv_presence_name(a->presence));
+        return sv__journal_fail(
+            j, SV_EINVAL,
+            SV_T("a notice date is for an absent party; %s was %s (leave the date "
+                 "out)"),
+            a->party, sv_presence_name(a->presence));
     json_t *o = payload_new();
     put_str(o, "unit", a->unit);
     put_str(o, "party", a->party);
@@ -1058,17 +1069,17 @@ static int do_signature(sv_journal *j, const sv_signature *s, int64_t *seq)
     if (rc != SV_OK)
         return rc;
     if (!s->party || !*s->party)
-        return sv__journal_fail(j, SV_EINVAL, "a signature needs the party that signs");
+        return sv__journal_fail(j, SV_EINVAL, SV_T("a signature needs the party that signs"));
     if (!s->signer || !*s->signer)
-        return sv__journal_fail(j, SV_EINVAL, "a signature needs the signer's name");
-    if ((rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the party", s->party, "the signer", s->signer,
-                        "the role", s->role, (const char *)NULL)) != SV_OK)
+        return sv__journal_fail(j, SV_EINVAL, SV_T("a signature needs the signer's name"));
+    if ((rc = texts_fit(j, SV_LIMIT_NAME_CHARS, SV_N("the party"), s->party, SV_N("the signer"),
+                        s->signer, SV_N("the role"), s->role, (const char *)NULL)) != SV_OK)
         return rc;
     static const uint8_t zero[SV_HASH_BYTES];
     if (sodium_memcmp(s->covers, zero, SV_HASH_BYTES) == 0)
         return sv__journal_fail(j, SV_EINVAL,
-                                "a signature must say which boundary it covers (covers is all "
-                                "zeros: take it from sv_state_boundary_digest)");
+                                SV_T("a signature must say which boundary it covers (covers is all "
+                                     "zeros: take it from sv_state_boundary_digest)"));
     json_t *strokes;
     if ((rc = strokes_json(j, s, &strokes)) != SV_OK)
         return rc;
@@ -1118,7 +1129,7 @@ static int do_code(sv_journal *j, const char *list, const char *code, const char
     if (strlen(list) > SV_LIMIT_CODE_BYTES || strlen(code) > SV_LIMIT_CODE_BYTES)
         return sv__journal_fail(j, SV_EINVAL, "a code-list name or code is longer than %d bytes",
                                 SV_LIMIT_CODE_BYTES);
-    int rc = texts_fit(j, SV_LIMIT_NAME_CHARS, "the label", label, (const char *)NULL);
+    int rc = texts_fit(j, SV_LIMIT_NAME_CHARS, SV_N("the label"), label, (const char *)NULL);
     if (rc != SV_OK)
         return rc;
     /* Values join the lists the journal was seeded with: a list name mistyped would otherwise
@@ -1217,8 +1228,8 @@ static int do_config(sv_journal *j, const char *key, const char *value, int64_t 
         return sv__journal_fail(j, SV_EINVAL, "a configuration key is needed");
     if (!value)
         value = "";
-    int rc =
-        texts_fit(j, SV_LIMIT_TEXT_CHARS, "the key", key, "the value", value, (const char *)NULL);
+    int rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, SV_N("the key"), key, SV_N("the value"), value,
+                       (const char *)NULL);
     if (rc == SV_OK)
         rc = config_valid(j, key, value);
     if (rc != SV_OK)
@@ -1278,20 +1289,21 @@ static int refuse_if_line_end(sv_journal *j, int64_t target, const char *what)
     if (rc != SV_OK || !lines[0])
         return rc;
     return sv__journal_fail(j, SV_EINVAL,
-                            "%s point %s of unit %s (entry %lld): the boundary line %s ends "
-                            "there; withdraw the line first (quejie void)",
+                            SV_T("%s point %s of unit %s (entry %lld): the boundary line %s ends "
+                                 "there; withdraw the line first (quejie void)"),
                             what, number, unit, (long long)target, lines);
 }
 
 static int do_void(sv_journal *j, int64_t target_seq, const char *reason, int64_t *seq)
 {
     if (!reason || !*reason)
-        return sv__journal_fail(j, SV_EINVAL, "withdrawing an entry needs a reason");
-    int rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, "the reason", reason, (const char *)NULL);
+        return sv__journal_fail(j, SV_EINVAL, SV_T("withdrawing an entry needs a reason"));
+    int rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, SV_N("the reason"), reason, (const char *)NULL);
     if (rc != SV_OK)
         return rc;
     if (target_seq < 1 || target_seq > sv_journal_last_seq(j))
-        return sv__journal_fail(j, SV_ENOTFOUND, "there is no entry %lld", (long long)target_seq);
+        return sv__journal_fail(j, SV_ENOTFOUND, SV_T("there is no entry %lld"),
+                                (long long)target_seq);
     char kind[32] = "";
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(j->db, "SELECT kind FROM entries WHERE seq = ?", -1, &st, NULL) ==
@@ -1304,9 +1316,9 @@ static int do_void(sv_journal *j, int64_t target_seq, const char *reason, int64_
     const sv_kind_info *k = sv_kind_find(kind);
     if (k && !(k->flags & SV_KIND_VOIDABLE))
         return sv__journal_fail(j, SV_EINVAL,
-                                "entry %lld is %s %s entry, which a void cannot withdraw "
-                                "(units, code lists and settings are changed by new entries)",
-                                (long long)target_seq, strchr("aeio", kind[0]) ? "an" : "a", kind);
+                                SV_T("entry %lld is of kind '%s', which a void cannot withdraw "
+                                     "(units, code lists and settings are changed by new entries)"),
+                                (long long)target_seq, kind);
     /* A void withdraws something standing: an entry withdrawn already, or a point a later
      * entry corrected, would be withdrawn by an entry that changes nothing. */
     int64_t by = 0;
@@ -1329,14 +1341,15 @@ static int do_void(sv_journal *j, int64_t target_seq, const char *reason, int64_
     }
     sqlite3_finalize(st);
     if (by)
-        return sv__journal_fail(j, SV_EINVAL, "entry %lld was already withdrawn (by entry %lld)",
+        return sv__journal_fail(j, SV_EINVAL,
+                                SV_T("entry %lld was already withdrawn (by entry %lld)"),
                                 (long long)target_seq, (long long)by);
     if (gone && corrected_by)
         return sv__journal_fail(j, SV_EINVAL,
-                                "entry %lld is not a current point: entry %lld corrected it; "
-                                "withdraw the current one instead",
+                                SV_T("entry %lld is not a current point: entry %lld corrected it; "
+                                     "withdraw the current one instead"),
                                 (long long)target_seq, (long long)corrected_by);
-    rc = refuse_if_line_end(j, target_seq, "cannot withdraw");
+    rc = refuse_if_line_end(j, target_seq, SV_T("cannot withdraw"));
     if (rc != SV_OK)
         return rc;
     json_t *o = payload_new();
@@ -1423,7 +1436,7 @@ int sv_record_attachment_file(sv_journal *j, sv_attachment *a, const char *path,
     /* read before the write transaction: a 30 MB scan off a slow card never holds the lock */
     FILE *f = fopen(path, "rb");
     if (!f)
-        return sv__journal_fail(j, SV_ENOTFOUND, "%s: %s", path, strerror(errno));
+        return sv__journal_fail(j, SV_ENOTFOUND, SV_T("%s: %s"), path, strerror(errno));
     unsigned char *b = malloc((size_t)SV_ATTACH_MAX_BYTES + 1);
     size_t n = b ? fread(b, 1, (size_t)SV_ATTACH_MAX_BYTES + 1, f) : 0;
     int bad = !b || ferror(f);
@@ -1433,8 +1446,8 @@ int sv_record_attachment_file(sv_journal *j, sv_attachment *a, const char *path,
         rc = sv__journal_fail(j, b ? SV_EIO : SV_ENOMEM, "%s: %s", path,
                               b ? "cannot be read" : "out of memory");
     else if (n > SV_ATTACH_MAX_BYTES)
-        rc =
-            sv__journal_fail(j, SV_EINVAL, "%s is larger than an attachment may be (32 MiB)", path);
+        rc = sv__journal_fail(j, SV_EINVAL, SV_T("%s is larger than an attachment may be (32 MiB)"),
+                              path);
     else
         rc = sv_record_attachment(j, a, b, n, seq);
     free(b);

@@ -1,10 +1,11 @@
 #!/bin/bash
-# Every string the app marks for translation (_() and N_() in app/*.c, found by xgettext) has a
-# Simplified Chinese translation in assets/locale/zh_CN.po, and the catalogue compiles cleanly:
+# Every string the app marks for translation (_() and N_() in app/*.c, and the library's refusals
+# a crew reads on the tablet, SV_T() in survey/src/record.c; found by xgettext) has a Simplified
+# Chinese translation in assets/locale/zh_CN.po, and the catalogue compiles cleanly:
 # Chinese is the crew's default, so an untranslated string is an English word on their screen.
 source "$(dirname "$0")/lib.sh"
 PO=$QJ_SOURCE/assets/locale/zh_CN.po
-( cd "$QJ_SOURCE" && xgettext --from-code=UTF-8 -k_ -kN_ -o "$T/quejie.pot" app/*.c 2>"$T/xg.err" ) \
+( cd "$QJ_SOURCE" && xgettext --from-code=UTF-8 -k_ -kN_ -kSV_T -kSV_N -o "$T/quejie.pot" app/*.c survey/src/record.c 2>"$T/xg.err" ) \
     && ok "xgettext reads the app's sources" || fail "xgettext failed"
 N=$(($(grep -c '^msgid ' "$T/quejie.pot") - 1)) # less the header
 [ "$N" -ge 100 ] && ok "$N strings marked in app/*.c" || fail "only $N strings found in app/*.c"

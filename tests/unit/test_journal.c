@@ -188,7 +188,7 @@ static void test_create_and_record(void)
     CHECK_INT(sv_record_void(j, 9999, "x", NULL), SV_ENOTFOUND);
     /* entry 1 is the journal's init: named with the right article */
     CHECK_INT(sv_record_void(j, 1, "x", NULL), SV_EINVAL);
-    CHECK(strstr(sv_journal_errmsg(j), "entry 1 is an init entry, which a void cannot") != NULL);
+    CHECK(strstr(sv_journal_errmsg(j), "entry 1 is of kind 'init', which a void cannot") != NULL);
 
     sv_progress pr;
     CHECK_INT(sv_state_progress(j, u.code, &pr), SV_OK);
