@@ -14,6 +14,7 @@
 
 #include "basemap.h"
 #include "i18n.h"
+#include "preview.h"
 #include "sync/client.h"
 
 /* ---- data ------------------------------------------------------------------------------ */
@@ -564,7 +565,9 @@ int app_poll_workers(app *a)
             a->ss = s;
         }
     }
-    return changed || tiles;
+    /* the Files screen's picture decoded: shown */
+    int preview = app_preview_poll(a->preview) && a->screen == APP_SCR_ATTACH;
+    return changed || tiles || preview;
 }
 
 int64_t app_next_tick(const app *a, int64_t now_ms)

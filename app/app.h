@@ -280,6 +280,9 @@ typedef struct app {
     /* imagery under the map (basemap.h, docs/imagery.md): the basemaps (NULL: none; the list
      * for Settings is app_tiles_count/app_tiles_path), shown or not (@basemap), opacity 0..1 */
     struct app_tiles *tiles;
+    /* the picture about to be kept with a unit, decoded on a worker (preview.h; NULL: none is
+     * shown, as in tests without a window) */
+    struct app_preview *preview;
     int basemap_on;
     float basemap_opacity;
     /* the tablet's battery and free space on the journal's file system (device.h), read for

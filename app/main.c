@@ -46,6 +46,7 @@
 #include "gesture.h"
 #include "i18n.h"
 #include "platform.h"
+#include "preview.h"
 #include "script.h"
 #include "survey/clock.h"
 #include "survey/gnss.h"
@@ -570,6 +571,9 @@ int main(int argc, char **argv)
     }
 
     add_basemaps(&A, p, argc, argv, jpath);
+    /* the Files screen's picture, decoded off the UI thread, at most 1024 px a side (4 MB) */
+    A.preview = app_preview_new(1024, plat_decode_image_fit, plat_texture_new, plat_texture_free, p,
+                                plat_wake, p);
     run.a = &A;
     if (get(&a, "--audit-glyphs"))
         plat_glyph_audit_start(p);
@@ -726,6 +730,7 @@ int main(int argc, char **argv)
     A.sync = NULL;
     app_ui_free(&ui);
     app_tiles_free(A.tiles); /* its textures, before the window goes */
+    app_preview_free(A.preview);
     A.tiles = NULL;
     app_free(&A);
     sv_journal_close(j);

@@ -74,6 +74,10 @@ long plat_glyph_audit(plat *p, long *drawn, char *which, size_t n);
  * are decoded on a worker). NULL with err when the bytes are not an image it can read. */
 unsigned char *plat_decode_image(const void *data, size_t n, int *w, int *h, int *alpha, char *err,
                                  size_t errlen);
+/* The same, scaled down to fit max_side x max_side pixels (aspect kept, never enlarged): a
+ * photograph's preview (preview.h). Any thread. */
+unsigned char *plat_decode_image_fit(const void *data, size_t n, int max_side, int *w, int *h,
+                                     int *alpha, char *err, size_t errlen);
 /* A texture of those pixels for APP_OP_IMAGE (ctx: the plat), UI thread only; NULL on failure.
  * Freed with plat_texture_free (UI thread). */
 void *plat_texture_new(void *ctx, const unsigned char *px, int w, int h, int alpha);

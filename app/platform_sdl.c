@@ -688,22 +688,9 @@ static void ring(plat *p, float cx, float cy, float r, float w, app_color c)
 
 /* ---- images (imagery tiles) --------------------------------------------------------------- */
 
-unsigned char *plat_decode_image(const void *data, size_t n, int *w, int *h, int *alpha, char *err,
-                                 size_t errlen)
+/* The pixels of surface c (ARGB8888) copied out, *alpha set when one is not opaque. */
+static unsigned char *argb_out(SDL_Surface *c, int *w, int *h, int *alpha, char *err, size_t errlen)
 {
-    *w = *h = *alpha = 0;
-    if (!data || n == 0 || n > INT32_MAX) {
-        snprintf(err, errlen, "empty image");
-        return NULL;
-    }
-    SDL_RWops *rw = SDL_RWFromConstMem(data, (int)n);
-    SDL_Surface *s = rw ? IMG_Load_RW(rw, 1) : NULL;
-    if (!s) {
-        snprintf(err, errlen, "not a PNG or JPEG image (%s)", IMG_GetError());
-        return NULL;
-    }
-    SDL_Surface *c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0);
-    SDL_FreeSurface(s);
     unsigned char *out = NULL;
     if (c && c->w > 0 && c->h > 0 && c->w <= 4096 && c->h <= 4096 &&
         (out = malloc((size_t)c->w * (size_t)c->h * 4))) {
@@ -719,6 +706,59 @@ unsigned char *plat_decode_image(const void *data, size_t n, int *w, int *h, int
         snprintf(err, errlen, c ? "image too large or out of memory" : "cannot convert: %s",
                  SDL_GetError());
     }
+    return out;
+}
+
+/* The image in data[0..n) as an ARGB8888 surface (NULL with err). */
+static SDL_Surface *load_argb(const void *data, size_t n, char *err, size_t errlen)
+{
+    if (!data || n == 0 || n > INT32_MAX) {
+        snprintf(err, errlen, "empty image");
+        return NULL;
+    }
+    SDL_RWops *rw = SDL_RWFromConstMem(data, (int)n);
+    SDL_Surface *s = rw ? IMG_Load_RW(rw, 1) : NULL;
+    if (!s) {
+        snprintf(err, errlen, "not a PNG or JPEG image (%s)", IMG_GetError());
+        return NULL;
+    }
+    SDL_Surface *c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0);
+    SDL_FreeSurface(s);
+    if (!c)
+        snprintf(err, errlen, "cannot convert: %s", SDL_GetError());
+    return c;
+}
+
+unsigned char *plat_decode_image(const void *data, size_t n, int *w, int *h, int *alpha, char *err,
+                                 size_t errlen)
+{
+    *w = *h = *alpha = 0;
+    SDL_Surface *c = load_argb(data, n, err, errlen);
+    unsigned char *out = c ? argb_out(c, w, h, alpha, err, errlen) : NULL;
+    SDL_FreeSurface(c);
+    return out;
+}
+
+unsigned char *plat_decode_image_fit(const void *data, size_t n, int max_side, int *w, int *h,
+                                     int *alpha, char *err, size_t errlen)
+{
+    *w = *h = *alpha = 0;
+    SDL_Surface *c = load_argb(data, n, err, errlen);
+    if (c && max_side > 0 && (c->w > max_side || c->h > max_side)) {
+        /* scaled to fit (bilinear, SDL's own software stretch), aspect kept */
+        double k = (double)max_side / (double)(c->w > c->h ? c->w : c->h);
+        int sw = (int)(c->w * k + 0.5), sh = (int)(c->h * k + 0.5);
+        SDL_Surface *d = SDL_CreateRGBSurfaceWithFormat(0, sw > 0 ? sw : 1, sh > 0 ? sh : 1, 32,
+                                                        SDL_PIXELFORMAT_ARGB8888);
+        if (!d || SDL_SoftStretchLinear(c, NULL, d, NULL) != 0) {
+            snprintf(err, errlen, "cannot scale: %s", SDL_GetError());
+            SDL_FreeSurface(d);
+            d = NULL;
+        }
+        SDL_FreeSurface(c);
+        c = d;
+    }
+    unsigned char *out = c ? argb_out(c, w, h, alpha, err, errlen) : NULL;
     SDL_FreeSurface(c);
     return out;
 }

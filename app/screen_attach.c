@@ -11,6 +11,7 @@
  * each voidable. Never writes the journal itself, never includes SDL.
  */
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 
 #include "app_int.h"
 #include "i18n.h"
+#include "preview.h"
 #include "survey/lifecycle.h"
 
 /* What a file can be (SV_ATTACH_WHATS), with the words the crew reads. */
@@ -124,6 +126,48 @@ static void size_text(int64_t bytes, char *out, size_t n)
         snprintf(out, n, "%lld KB", (long long)((bytes + 999) / 1000));
 }
 
+/* The chosen file as it will be kept: the picture, decoded on the preview's worker and fitted
+ * into r with its aspect (@attach-preview once it is shown), or what it is when it cannot be
+ * shown here (@attach-preview:loading, :failed, :pdf, :none). The crew sees the page before
+ * filing it, not only a camera's file name. */
+static void draw_preview(app *a, app_ui *ui, app_rect r, const app_photo *p)
+{
+    app_ui_fill(ui, r, app__th->row_alt);
+    const char *dot = strrchr(p->name, '.');
+    char buf[400];
+    void *tex = NULL;
+    int iw = 0, ih = 0;
+    const char *err = "";
+    app_preview_state st = app_preview_get(a->preview, &tex, &iw, &ih, &err);
+    const char *id = "attach-preview:loading";
+    if (dot && strcasecmp(dot, ".pdf") == 0) {
+        id = "attach-preview:pdf";
+        snprintf(buf, sizeof buf, "%s", _("A PDF: its pages are not shown on the tablet"));
+    } else if (!a->preview) {
+        id = "attach-preview:none";
+        snprintf(buf, sizeof buf, "%s", _("No preview here"));
+    } else if (st == APP_PREVIEW_READY && iw > 0 && ih > 0) {
+        app_ui_widget(ui, "attach-preview", r, 1);
+        float k = fminf(r.w / (float)iw, r.h / (float)ih);
+        float dw = (float)iw * k, dh = (float)ih * k;
+        float x0 = r.x + (r.w - dw) / 2, y0 = r.y + (r.h - dh) / 2;
+        float *v = app_ui_image(ui, tex, 1, 0xffffffffu);
+        if (v) {
+            const float quad[16] = {x0, y0,      0, 0, x0 + dw, y0,      1, 0,
+                                    x0, y0 + dh, 0, 1, x0 + dw, y0 + dh, 1, 1};
+            memcpy(v, quad, sizeof quad);
+        }
+        return;
+    } else if (st == APP_PREVIEW_FAILED) {
+        id = "attach-preview:failed";
+        snprintf(buf, sizeof buf, _("Cannot show %s: %s"), p->name, err);
+    } else {
+        snprintf(buf, sizeof buf, "%s", _("Opening the picture…"));
+    }
+    app_ui_widget(ui, id, r, 1);
+    app__text_line(ui, r.x + app__mm(ui, 2), r.y, r.w - app__mm(ui, 4), r.h, buf, 3.5f, C_DIM);
+}
+
 static void build_attach(app *a, app_ui *ui, int64_t now_ms)
 {
     char title[256], buf[600], when[24], sz[24];
@@ -160,6 +204,20 @@ static void build_attach(app *a, app_ui *ui, int64_t now_ms)
         else
             app__button(ui, id, r, buf, 1);
         y += t + pad / 2;
+    }
+    /* the chosen file, as it will be kept (read and decoded off the UI thread: asking again
+     * for what is shown or under way costs nothing) */
+    const app_photo *sel =
+        a->photo_sel >= 0 && (size_t)a->photo_sel < a->nphotos ? &a->photos[a->photo_sel] : NULL;
+    char spath[sizeof a->photos_dir + 260] = "";
+    const char *sdot = sel ? strrchr(sel->name, '.') : NULL;
+    if (sel && !(sdot && strcasecmp(sdot, ".pdf") == 0))
+        snprintf(spath, sizeof spath, "%s/%s", a->photos_dir, sel->name);
+    app_preview_want(a->preview, spath, sel ? sel->bytes : 0, sel ? sel->mtime_ms : 0);
+    if (sel) {
+        float ph = fminf(app__mm(ui, 45), (float)ui->height * 0.32f);
+        draw_preview(a, ui, (app_rect){x, y, w, ph}, sel);
+        y += ph + pad / 2;
     }
     y += pad / 2;
 

@@ -444,6 +444,62 @@ expect "back online, the app's sync delivers" timeout 90 "$APP" --journal "$DJ" 
 "$QUEJIE" sync-status "$DJ" --json >"$T/ss.json" 2>/dev/null
 pyexpr "$T/ss.json" 'd["pending"] == 0 and d["acked_seq"] == d["last_seq"]' && ok "everything acknowledged after the office came back" || fail "online state: $(cat "$T/ss.json")"
 
+# ---- The Files screen shows the chosen picture before it is kept: a 3000 x 2000 photograph
+# (red left half, blue right half) decoded off the UI thread and fitted with its aspect, so the
+# crew files the page they mean; a PDF and a broken JPEG are said to be what they are.
+mkdir -p "$T/photos"
+"$PY" - "$T/photos/halves.ppm" <<'PY'
+import sys
+w, h = 3000, 2000
+row = bytes([220, 30, 30]) * (w // 2) + bytes([30, 30, 220]) * (w // 2)
+with open(sys.argv[1], "wb") as f:
+    f.write(b"P6\n%d %d\n255\n" % (w, h))
+    f.write(row * h)
+PY
+gdal_translate -q -of JPEG "$T/photos/halves.ppm" "$T/photos/IMG_0101.jpg" 2>/dev/null && rm -f "$T/photos/halves.ppm" ||
+    fail "gdal_translate made no JPEG"
+touch -d '2026-01-01 10:00' "$T/photos/IMG_0101.jpg"
+printf '%%PDF-1.4\n%%%%EOF\n' >"$T/photos/scan.pdf"; touch -d '2026-01-01 09:00' "$T/photos/scan.pdf"
+printf '\xff\xd8\xff\xe0 not really a JPEG' >"$T/photos/broken.jpg"; touch -d '2026-01-01 08:00' "$T/photos/broken.jpg"
+cat >"$T/preview.s" <<S
+wait-for @unit:$U
+tap @unit:$U
+wait-for @attach
+tap @attach
+wait-for @attach-file:0
+tap @attach-file:0
+wait-for @attach-preview
+dump-widgets $T/preview.json
+screenshot $ART/files-preview.png
+tap @attach-file:1
+wait-for @attach-preview:pdf
+tap @attach-file:2
+wait-for @attach-preview:failed
+screenshot $ART/files-preview-failed.png
+quit
+S
+if timeout 90 "$APP" --journal "$J" --window 1280x800 --photos "$T/photos" --script "$T/preview.s" >"$T/out" 2>"$T/err"; then
+    ok "the Files screen shows the photograph, says a PDF is one and a broken JPEG cannot be shown"
+else
+    fail "preview script: $(tail -3 "$T/err")"
+fi
+"$PY" - "$T/preview.json" "$ART/files-preview.png" <<'PY' && ok "the preview is the photograph: red on the left, blue on the right, 3:2 in its box" || fail "preview pixels"
+import json, subprocess, sys
+d = json.load(open(sys.argv[1]))
+r = [w for w in d["widgets"] if w["id"] == "@attach-preview"][0]
+cx, cy = r["x"] + r["w"] / 2, r["y"] + min(r["h"], 200) / 2  # the part above any banner
+def px(x, y):
+    out = subprocess.run(["gdallocationinfo", "-valonly", sys.argv[2], str(int(x)), str(int(y))],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return [int(v) for v in out[:3]]
+left, right, edge = px(cx - 60, cy), px(cx + 60, cy), px(r["x"] + 10, cy)
+print("left", left, "right", right, "box edge", edge)
+assert left[0] > 150 and left[2] < 90, left
+assert right[2] > 150 and right[0] < 90, right
+# a wide box: the 3:2 picture is fitted by its height, centred, not stretched to the edges
+assert r["w"] < 2 * r["h"] or not (edge[0] > 150 and edge[2] < 90), edge
+PY
+
 # Every translated string of the zh_CN interface has real glyphs in the font found (the plural
 # forms' msgstr[N] too).
 msgcat --no-wrap "$QJ_SOURCE/assets/locale/zh_CN.po" 2>/dev/null | "$PY" -c '

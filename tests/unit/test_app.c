@@ -21,6 +21,7 @@
 #include "check.h"
 #include "gesture.h"
 #include "i18n.h"
+#include "preview.h"
 #include "recorder.h"
 #include "script.h"
 #include "survey/geo.h"
@@ -2379,6 +2380,13 @@ static void test_attach(void)
     }
     app_i18n_init("en", NULL);
     rebuild(&a, &ui);
+    /* the refused file chosen no longer (its preview box would push the list down) */
+    if (a.photo_sel >= 0) {
+        char fid[48];
+        snprintf(fid, sizeof fid, "attach-file:%d", a.photo_sel);
+        CHECK(tap_id(&a, &ui, fid));
+        rebuild(&a, &ui);
+    }
     /* a void withdraws the photograph from the list */
     if (n == 1) {
         char id[48];
@@ -2401,6 +2409,121 @@ static void test_attach(void)
     CHECK_INT(system(cmd), 0);
 }
 
+/* ---- the Files screen's preview worker (preview.c): real threads and files, a decoder that
+ * reads "WxH" text as the image (the platform's SDL decoder is exercised under Xvfb) */
+static int pv_textures;
+static unsigned char *pv_decode(const void *data, size_t n, int max_side, int *w, int *h,
+                                int *alpha, char *err, size_t errlen)
+{
+    char s[32];
+    snprintf(s, sizeof s, "%.*s", (int)(n < 31 ? n : 31), (const char *)data);
+    int iw, ih;
+    if (sscanf(s, "%dx%d", &iw, &ih) != 2 || iw <= 0 || ih <= 0) {
+        snprintf(err, errlen, "not an image");
+        return NULL;
+    }
+    double k = iw > max_side || ih > max_side ? (double)max_side / (iw > ih ? iw : ih) : 1;
+    *w = (int)(iw * k + 0.5), *h = (int)(ih * k + 0.5), *alpha = 0;
+    return calloc((size_t)*w * (size_t)*h, 4);
+}
+static void *pv_tex_new(void *ctx, const unsigned char *px, int w, int h, int alpha)
+{
+    (void)ctx, (void)px, (void)alpha;
+    pv_textures++;
+    int *t = malloc(2 * sizeof *t);
+    if (t)
+        t[0] = w, t[1] = h;
+    return t;
+}
+static void pv_tex_free(void *ctx, void *tex)
+{
+    (void)ctx;
+    pv_textures--;
+    free(tex);
+}
+
+static app_preview_state pv_settle(app_preview *pv)
+{
+    void *tex;
+    int w, h;
+    const char *err;
+    for (int i = 0; i < 5000 && app_preview_get(pv, &tex, &w, &h, &err) == APP_PREVIEW_LOADING;
+         i++) {
+        if (!app_preview_poll(pv))
+            usleep(1000); /* the worker's condition, polled: no fixed wait */
+    }
+    return app_preview_get(pv, &tex, &w, &h, &err);
+}
+
+static void test_preview(void)
+{
+    char dir[] = "/tmp/qj-preview-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char big[64], small[64], bad[64], none[64];
+    snprintf(big, sizeof big, "%s/big.jpg", dir);
+    snprintf(small, sizeof small, "%s/small.png", dir);
+    snprintf(bad, sizeof bad, "%s/bad.jpg", dir);
+    snprintf(none, sizeof none, "%s/none.jpg", dir);
+    FILE *f = fopen(big, "w");
+    fputs("4000x3000", f);
+    fclose(f);
+    f = fopen(small, "w");
+    fputs("60x80", f);
+    fclose(f);
+    f = fopen(bad, "w");
+    fputs("garbage", f);
+    fclose(f);
+    app_preview *pv = app_preview_new(1024, pv_decode, pv_tex_new, pv_tex_free, NULL, NULL, NULL);
+    CHECK(pv != NULL);
+    if (!pv)
+        return;
+    CHECK_INT(app_preview_get(pv, NULL, NULL, NULL, NULL), APP_PREVIEW_NONE);
+    /* a large picture scaled to fit, aspect kept */
+    app_preview_want(pv, big, 9, 1);
+    CHECK_INT(pv_settle(pv), APP_PREVIEW_READY);
+    void *tex;
+    int w, h;
+    const char *err;
+    app_preview_get(pv, &tex, &w, &h, &err);
+    CHECK(w == 1024 && h == 768);
+    CHECK_INT(pv_textures, 1);
+    /* asking again for what is shown changes nothing */
+    app_preview_want(pv, big, 9, 1);
+    CHECK_INT(app_preview_get(pv, NULL, NULL, NULL, NULL), APP_PREVIEW_READY);
+    /* tapping through: only the last one asked for is shown, never an earlier one's picture */
+    app_preview_want(pv, bad, 7, 1);
+    CHECK_INT(pv_textures, 0); /* another file's picture is gone at once */
+    app_preview_want(pv, small, 5, 1);
+    CHECK_INT(pv_settle(pv), APP_PREVIEW_READY);
+    app_preview_get(pv, &tex, &w, &h, &err);
+    CHECK(w == 60 && h == 80); /* never enlarged */
+    /* what cannot be shown says why: not an image, not there */
+    app_preview_want(pv, bad, 7, 1);
+    CHECK_INT(pv_settle(pv), APP_PREVIEW_FAILED);
+    app_preview_get(pv, &tex, &w, &h, &err);
+    CHECK(strstr(err, "not an image") != NULL && tex == NULL);
+    app_preview_want(pv, none, 0, 0);
+    CHECK_INT(pv_settle(pv), APP_PREVIEW_FAILED);
+    app_preview_get(pv, &tex, &w, &h, &err);
+    CHECK(strstr(err, "No such file") != NULL);
+    /* a file changed since it was shown is read again */
+    app_preview_want(pv, small, 5, 1);
+    CHECK_INT(pv_settle(pv), APP_PREVIEW_READY);
+    f = fopen(small, "w");
+    fputs("30x20", f);
+    fclose(f);
+    app_preview_want(pv, small, 5, 2);
+    CHECK_INT(pv_settle(pv), APP_PREVIEW_READY);
+    app_preview_get(pv, &tex, &w, &h, &err);
+    CHECK(w == 30 && h == 20);
+    app_preview_want(pv, NULL, 0, 0);
+    CHECK_INT(app_preview_get(pv, NULL, NULL, NULL, NULL), APP_PREVIEW_NONE);
+    CHECK_INT(pv_textures, 0);
+    app_preview_free(pv);
+    unlink(big), unlink(small), unlink(bad);
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_gestures();
@@ -2413,5 +2536,6 @@ int main(void)
     test_navigate();
     test_notes_disputes();
     test_attach();
+    test_preview();
     return check_finish();
 }
