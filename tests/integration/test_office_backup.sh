@@ -150,13 +150,22 @@ ls -1 "$T/nightly" >"$T/nightly.list"
 [ "$(grep -Ec '^20[0-9][0-9]-..-..T......(-[0-9]+)?$' "$T/nightly.list")" = 3 ] && [ -f "$T/nightly/notes.txt" ] && [ -d "$T/nightly/2020-01-01T000000" ] \
     && pyexpr "$T/into3.json" 'd["removed"]==1 and d["backup"].startswith("'$T/nightly/'")' \
     && ok "backup --into --keep 2: dated backups, the oldest of this office removed, an unfinished one and other files left" || fail "nightly: $(cat "$T/nightly.list" "$T/into3.json")"
-# this second's name (and the next 90 seconds') already taken, by something else: the backup
-# takes the next free name, never refused and never into a directory that holds anything
+# this second's name (and the next ten minutes') already taken, by something else: the backup
+# takes the next free name, never refused and never into a directory that holds anything. The
+# names are made in one process (a loop of date(1) on a loaded machine can take longer than the
+# window it makes, and the backup would then find its second free)
 mkdir -p "$T/same"
-for s in $(seq 0 90); do d="$T/same/$(date -d "+$s seconds" +%Y-%m-%dT%H%M%S)"; mkdir -p "$d"; echo x >"$d/other"; done
+"$PY" - "$T/same" <<'PY'
+import os, sys, time
+now = int(time.time())
+for s in range(-1, 601):
+    d = os.path.join(sys.argv[1], time.strftime("%Y-%m-%dT%H%M%S", time.localtime(now + s)))
+    os.mkdir(d)
+    open(os.path.join(d, "other"), "w").write("x\n")
+PY
 "$OFF" backup "$O" --into "$T/same" --keep 9 --no-imagery --json >"$T/same.json" 2>"$T/err" &&
     pyexpr "$T/same.json" 'd["backup"].endswith("-2")' && [ -f "$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["backup"])' "$T/same.json")/MANIFEST.json" ] &&
-    [ "$(find "$T/same" -name other | wc -l)" = 91 ] &&
+    [ "$(find "$T/same" -name other | wc -l)" = 602 ] &&
     ok "a backup whose second's name is taken is made beside it as NAME-2" || fail "same second: $(cat "$T/same.json" "$T/err")"
 "$OFF" backup "$O" "$T/bk-x" --keep 3 >/dev/null 2>&1; [ $? = 2 ] && ok "--keep without --into: usage (exit 2)" || fail "--keep without --into"
 refuse "backup --into a directory that is not there" "$OFF" backup "$O" --into "$T/nowhere"
