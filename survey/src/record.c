@@ -304,11 +304,11 @@ static int check_far(sv_journal *j, sv_bpoint *p)
     distance_text(m, d, sizeof d);
     distance_text(limit, l, sizeof l);
     /* the limit named as where it came from: this command's, or the journal's setting */
-    char src[64];
+    char src[128];
     if (isfinite(j->point_limit_m))
-        snprintf(src, sizeof src, "given for this point");
+        snprintf(src, sizeof src, "%s", SV_T("given for this point"));
     else
-        snprintf(src, sizeof src, "setting %s", SV_CFG_POINT_LIMIT);
+        snprintf(src, sizeof src, SV_T("setting %s"), SV_CFG_POINT_LIMIT);
     return sv__journal_fail(
         j, SV_EINVAL,
         SV_T("the point (lat %.9f, lon %.9f) is %s from unit %s's draft, farther "
@@ -344,8 +344,10 @@ int sv_offset_resolve(sv_journal *j, const char *unit, sv_offset *off)
     }
     if (!isfinite(off->bearing_entered) || off->bearing_entered < 0 || off->bearing_entered > 360)
         return sv__journal_fail(j, SV_EINVAL,
-                                SV_T("offset bearing %g (%s north) is not 0..360 degrees"),
-                                off->bearing_entered, sv_north_name(off->north));
+                                SV_T("offset bearing %g (%s) is not 0..360 degrees"),
+                                off->bearing_entered,
+                                off->north == SV_NORTH_GRID ? SV_T("grid north")
+                                                            : SV_T("magnetic north"));
     double corr = NAN;
     if (off->north == SV_NORTH_MAGNETIC) {
         corr = off->declination_set ? off->declination_deg : config_number(j, SV_CFG_DECLINATION);
@@ -1016,9 +1018,12 @@ static int do_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
     if (a->notice_date[0] && a->presence != SV_ABSENT)
         return sv__journal_fail(
             j, SV_EINVAL,
-            SV_T("a notice date is for an absent party; %s was %s (leave the date "
-                 "out)"),
-            a->party, sv_presence_name(a->presence));
+            a->presence == SV_PRESENT
+                ? SV_T("a notice date is for an absent party; %s was present (leave the date "
+                       "out)")
+                : SV_T("a notice date is for an absent party; %s was represented by a proxy "
+                       "(leave the date out)"),
+            a->party);
     json_t *o = payload_new();
     put_str(o, "unit", a->unit);
     put_str(o, "party", a->party);
