@@ -343,8 +343,7 @@ int sv_offset_resolve(sv_journal *j, const char *unit, sv_offset *off)
         return SV_OK;
     }
     if (!isfinite(off->bearing_entered) || off->bearing_entered < 0 || off->bearing_entered > 360)
-        return sv__journal_fail(j, SV_EINVAL,
-                                SV_T("offset bearing %g (%s) is not 0..360 degrees"),
+        return sv__journal_fail(j, SV_EINVAL, SV_T("offset bearing %g (%s) is not 0..360 degrees"),
                                 off->bearing_entered,
                                 off->north == SV_NORTH_GRID ? SV_T("grid north")
                                                             : SV_T("magnetic north"));
