@@ -50,14 +50,24 @@ static int named_now(sy_office *o, const char *device_id, const char *sha, int64
 
 /* The same, outside a transaction: a file no indexed entry names is looked for again once the
  * device's activity is brought up to its replica (an index that failed after the bundle was
- * acknowledged would otherwise hide the device's files until its next bundle). */
+ * acknowledged would otherwise hide the device's files until its next bundle). A refresh that
+ * fails, or finds nothing to bring up, leaves the answer and its message as they were. */
 static int named(sy_office *o, const char *device_id, const char *sha, int64_t *bytes,
                  char type[24])
 {
     int rc = named_now(o, device_id, sha, bytes, type);
-    if (rc == SY_ENOTFOUND && !o->reader && sy__life_device_refresh(o, device_id) == SY_OK)
-        rc = named_now(o, device_id, sha, bytes, type);
-    return rc;
+    if (rc != SY_ENOTFOUND || o->reader)
+        return rc;
+    char why[sizeof o->errmsg];
+    snprintf(why, sizeof why, "%s", o->errmsg);
+    int refreshed = 0;
+    int frc = sy__life_device_refresh(o, device_id, &refreshed);
+    if (frc == SY_OK && refreshed)
+        return named_now(o, device_id, sha, bytes, type);
+    if (frc != SY_OK) /* logged; the device hears about what it asked for */
+        sy__logf(o, "activity of device %s not brought up to its replica: %s", device_id,
+                 o->errmsg);
+    return sy__fail(o, SY_ENOTFOUND, "%s", why);
 }
 
 /* How much of the file the office holds: all of it (*whole), or the bytes of its pieces. */
@@ -81,6 +91,23 @@ static int held(sy_office *o, const char *sha, int64_t bytes, int64_t *have, int
     return rc;
 }
 
+/* 1 when every entry at the office that names the file gives it the same size and type. The
+ * pieces are the file's (by its hash), whoever sent them: a device whose entry says otherwise
+ * must not have another device's upload put together to its size, fail the hash and dropped. */
+static int entries_agree(sy_office *o, const char *sha)
+{
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "SELECT count(DISTINCT bytes) <= 1 AND count(DISTINCT type) <= 1"
+                 " FROM field_attachments WHERE sha256 = ?1",
+                 &st))
+        return 0;
+    sy__bind_text(st, 1, sha);
+    int agree = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return agree;
+}
+
 int sy_office_file_status(sy_office *o, const char *device_id, const char *sha256,
                           sy_file_status *s)
 {
@@ -89,7 +116,10 @@ int sy_office_file_status(sy_office *o, const char *device_id, const char *sha25
     int rc = named(o, device_id, sha256, &s->bytes, type);
     if (rc == SY_OK)
         rc = held(o, sha256, s->bytes, &s->have, &s->complete);
-    if (rc == SY_OK && !s->complete && s->have == s->bytes && !o->reader)
+    /* all there but not put together: put together now, when nobody disagrees about what the
+     * file is (otherwise the upload that brings the last piece does it) */
+    if (rc == SY_OK && !s->complete && s->have == s->bytes && !o->reader &&
+        entries_agree(o, sha256))
         return sy_office_file_piece(o, device_id, sha256, s->have, NULL, 0, s);
     return rc;
 }
@@ -176,8 +206,9 @@ int sy_office_file_piece(sy_office *o, const char *device_id, const char *sha256
     if (rc == SY_OK)
         rc = held(o, sha256, s->bytes, &s->have, &s->complete);
     /* every piece there but never put together (an office stopped between the two, a build
-     * before that was one transaction): put together now, this piece being the answer's */
-    int pending = rc == SY_OK && !s->complete && s->have == s->bytes;
+     * before that was one transaction): put together now, this piece being the answer's, unless
+     * the entries naming the file disagree about what it is (see entries_agree) */
+    int pending = rc == SY_OK && !s->complete && s->have == s->bytes && entries_agree(o, sha256);
     if (rc == SY_OK && !s->complete && !pending) {
         if (offset != s->have)
             rc = sy__fail(o, SY_EGAP, "file %.16s...: the office holds %lld bytes, not %lld",
@@ -257,8 +288,13 @@ int sy_office_file_import(sy_office *o, const uint8_t *b, size_t len, sy_file_im
     int64_t bytes = 0, have = 0;
     int whole = 0;
     char type[24];
-    rc = sy__exec(o, "BEGIN IMMEDIATE");
-    if (rc == SY_OK && (rc = named(o, info.device_id, info.sha256, &bytes, type)) == SY_ENOTFOUND)
+    /* named() may bring the device's index up, which is its own transaction: first, and then
+     * again inside this one */
+    rc = named(o, info.device_id, info.sha256, &bytes, type);
+    if (rc == SY_OK || rc == SY_ENOTFOUND)
+        rc = sy__exec(o, "BEGIN IMMEDIATE");
+    if (rc == SY_OK &&
+        (rc = named_now(o, info.device_id, info.sha256, &bytes, type)) == SY_ENOTFOUND)
         rc = sy__fail(o, SY_ENOTFOUND,
                       "no entry of %s at the office names file %.16s... (its bundle must come "
                       "first: import the bundles of the same day before it)",

@@ -151,9 +151,11 @@ int sy__life_init(sy_office *o);
  * from what is indexed to its end). */
 int sy__life_device_index(sy_office *o, const char *device_id, sv_journal *j, const sy_entry *v,
                           size_t n);
-/* One device's activity (and the files its entries name) brought up to its replica, read for
- * it (a lookup that found nothing; not for every request). */
-int sy__life_device_refresh(sy_office *o, const char *device_id);
+/* One device's activity (and the files its entries name) brought up to its replica (a lookup
+ * that found nothing; not for every request). The replica is opened only when the ingest log
+ * says it holds more than is indexed, so a device asking again and again for what none of its
+ * entries names costs one query each time. *refreshed says whether anything was brought up. */
+int sy__life_device_refresh(sy_office *o, const char *device_id, int *refreshed);
 /* The lifecycle state of unit code from what the office has indexed (no refresh, no write: safe
  * inside a transaction); SY_ENOTFOUND without a message when the office has no such unit. */
 int sy__unit_state(sy_office *o, const char *code, sv_life *state);

@@ -572,9 +572,25 @@ int sy__life_device_index(sy_office *o, const char *device_id, sv_journal *j, co
     return activity_index(o, device_id, j, v, n);
 }
 
-int sy__life_device_refresh(sy_office *o, const char *device_id)
+int sy__life_device_refresh(sy_office *o, const char *device_id, int *refreshed)
 {
-    return activity_refresh(o, device_id);
+    *refreshed = 0;
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "SELECT (SELECT max(acked_seq) FROM ingest_log WHERE device_id = ?1)"
+                 " > coalesce((SELECT seq FROM life_indexed WHERE device_id = ?1), 0)",
+                 &st))
+        return SY_EIO;
+    sy__bind_text(st, 1, device_id);
+    int step = sqlite3_step(st), lags = step == SQLITE_ROW && sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (step != SQLITE_ROW)
+        return sy__fail_db(o, "the devices' activity");
+    if (!lags)
+        return SY_OK;
+    int rc = activity_refresh(o, device_id);
+    *refreshed = rc == SY_OK;
+    return rc;
 }
 
 /* Every device's activity up to date. The ingest refreshes its device itself; here only a

@@ -6,6 +6,7 @@
  *
  * Reads $QJ_FIXTURES/tasks/linxia-units-4490.geojson; works in a temporary directory.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -538,6 +539,66 @@ static void test_files(sy_office *o, sv_journal *a, const sy_office_keys *ka, sv
     free(got);
     CHECK_INT(sy_office_files_held(o, ida, &held), SY_OK);
     CHECK_INT(held, 2);
+
+    /* A third file, half sent by a, while b's entry (forged here: a device's own entries hash
+     * what they name) says the file is as long as what is held: b asking about it must not put
+     * a's half together to b's size, fail the hash and drop it. a goes on and finishes. */
+    png[9] ^= 0x33;
+    snprintf(at.name, sizeof at.name, "marker-3.png");
+    from = sv_journal_last_seq(a) + 1;
+    CHECK_INT(sv_record_attachment(a, &at, png, sizeof png, NULL), SV_OK);
+    CHECK_INT(ingest(o, a, ka, from, &r), SY_OK);
+    CHECK_INT(sy_office_file_piece(o, ida, at.sha256, 0, png, 1000, &s), SY_OK);
+    CHECK_INT(sqlite3_open(path_of("o.db"), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    sql = sqlite3_mprintf("INSERT INTO field_attachments(device_id, seq, time, unit, what, name,"
+                          " sha256, type, bytes) VALUES (%Q, 999999, 0, %Q, 'photo', 'x.png',"
+                          " %Q, 'image/png', 1000)",
+                          idb, U, at.sha256);
+    CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+    CHECK_INT(sy_office_file_status(o, idb, at.sha256, &s), SY_OK);
+    CHECK(!s.complete && s.have == 1000);
+    CHECK_INT(sy_office_file_piece(o, idb, at.sha256, 1000, png, 10, &s), SY_EINVAL);
+    CHECK_INT(sy_office_file_status(o, ida, at.sha256, &s), SY_OK);
+    CHECK(!s.complete && s.have == 1000);
+    CHECK_INT(sy_office_file_piece(o, ida, at.sha256, 1000, png + 1000, 2000, &s), SY_OK);
+    CHECK(s.complete && s.have == (int64_t)sizeof png);
+    sql = sqlite3_mprintf("DELETE FROM field_attachments WHERE device_id = %Q", idb);
+    CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+
+    /* Asking about a file none of a's entries names: when the index is behind the replica it is
+     * brought up (above); when that fails (a replica that cannot be read), the answer is still
+     * that no entry names the file, not the refresh's trouble, which goes to the log */
+    char fake[65];
+    memset(fake, 'e', 64);
+    fake[64] = 0;
+    sql = sqlite3_mprintf("UPDATE life_indexed SET seq = 1 WHERE device_id = %Q", ida);
+    CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+    sqlite3_close(db);
+    /* the replica and its WAL (which would otherwise still give SQLite the pages) set aside */
+    char rep[3][2048], aside[3][2100];
+    for (int i = 0; i < 3; i++) {
+        const char *ext = i == 0 ? "" : i == 1 ? "-wal" : "-shm";
+        snprintf(rep[i], sizeof rep[i], "%s.replicas/%s.db%s", path_of("o.db"), ida, ext);
+        snprintf(aside[i], sizeof aside[i], "%s.replicas/%s.db%s.aside", path_of("o.db"), ida, ext);
+        CHECK(rename(rep[i], aside[i]) == 0 || (i > 0 && errno == ENOENT));
+    }
+    FILE *junk = fopen(rep[0], "wb");
+    CHECK(junk != NULL);
+    for (int i = 0; junk && i < 512; i++)
+        fputs("not a database ", junk);
+    if (junk)
+        fclose(junk);
+    CHECK_INT(sy_office_file_status(o, ida, fake, &s), SY_ENOTFOUND);
+    CHECK(strstr(sy_office_errmsg(o), "send the entries first") != NULL);
+    unlink(rep[0]);
+    for (int i = 0; i < 3; i++)
+        CHECK(rename(aside[i], rep[i]) == 0 || (i > 0 && errno == ENOENT));
+    CHECK_INT(sy_office_file_status(o, ida, at.sha256, &s), SY_OK);
+    CHECK(s.complete);
 }
 
 int main(void)
