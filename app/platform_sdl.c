@@ -16,10 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <setjmp.h>
+
 #include <SDL.h>
 #include <SDL_image.h>
 #include <SDL_ttf.h>
 #include <fontconfig/fontconfig.h>
+#include <jpeglib.h>
+#include <png.h>
 
 #define TEXT_CACHE 512
 
@@ -709,11 +713,168 @@ static unsigned char *argb_out(SDL_Surface *c, int *w, int *h, int *alpha, char 
     return out;
 }
 
-/* The image in data[0..n) as an ARGB8888 surface (NULL with err). */
-static SDL_Surface *load_argb(const void *data, size_t n, char *err, size_t errlen)
+/* The most pixels an image is decoded at in full (SDL_image holds it as RGB and then ARGB: 7
+ * bytes a pixel, 170 MB here): a larger one, or a few hundred bytes claiming 65535 x 65535, is
+ * refused from its header before any pixel is decoded. A JPEG preview is read scaled (below)
+ * and may come from a far larger photograph. */
+#define PLAT_MAX_PIXELS (24L * 1000 * 1000)
+/* A scaled JPEG's most pixels as decoded (1/8 of a 200-megapixel camera's is 3.1 million). */
+#define PLAT_MAX_SCALED_PIXELS (16L * 1000 * 1000)
+
+/* libjpeg's errors back to the caller (its default handler exits the process). */
+typedef struct jpeg_trap {
+    struct jpeg_error_mgr mgr;
+    jmp_buf back;
+    char msg[JMSG_LENGTH_MAX];
+} jpeg_trap;
+
+static void jpeg_trap_exit(j_common_ptr c)
+{
+    jpeg_trap *t = (jpeg_trap *)(void *)c->err;
+    (*c->err->format_message)(c, t->msg);
+    longjmp(t->back, 1);
+}
+
+static void jpeg_trap_quiet(j_common_ptr c, int level)
+{
+    (void)c;
+    (void)level; /* warnings (a truncated file's "premature end") are not printed */
+}
+
+/* A JPEG read by libjpeg scaled by its DCT (1/8, 1/4, 1/2 or 1: the smallest that still
+ * covers max_side), into an RGB24 surface: a 50-megapixel photograph for a 1024-pixel preview
+ * is decoded at 1/4, in 1/16 of the memory and time. NULL with err. */
+static SDL_Surface *jpeg_scaled(const void *data, size_t n, int max_side, char *err, size_t errlen)
+{
+    struct jpeg_decompress_struct d;
+    jpeg_trap t;
+    SDL_Surface *volatile s = NULL;
+    memset(&d, 0, sizeof d);
+    d.err = jpeg_std_error(&t.mgr);
+    t.mgr.error_exit = jpeg_trap_exit;
+    t.mgr.emit_message = jpeg_trap_quiet;
+    if (setjmp(t.back)) {
+        snprintf(err, errlen, "not a JPEG image it can read (%s)", t.msg);
+        SDL_FreeSurface(s);
+        jpeg_destroy_decompress(&d);
+        return NULL;
+    }
+    jpeg_create_decompress(&d);
+    jpeg_mem_src(&d, (const unsigned char *)data, (unsigned long)n);
+    jpeg_read_header(&d, TRUE);
+    d.out_color_space = JCS_RGB;
+    d.scale_num = 1;
+    d.scale_denom = 1;
+    unsigned side = d.image_width > d.image_height ? d.image_width : d.image_height;
+    while (d.scale_denom < 8 && max_side > 0 && side / (d.scale_denom * 2) >= (unsigned)max_side)
+        d.scale_denom *= 2;
+    jpeg_calc_output_dimensions(&d);
+    if ((long)d.output_width * (long)d.output_height > PLAT_MAX_SCALED_PIXELS) {
+        snprintf(err, errlen, "%u x %u pixels: too large to show", d.image_width, d.image_height);
+        jpeg_destroy_decompress(&d);
+        return NULL;
+    }
+    jpeg_start_decompress(&d);
+    s = SDL_CreateRGBSurfaceWithFormat(0, (int)d.output_width, (int)d.output_height, 24,
+                                       SDL_PIXELFORMAT_RGB24);
+    if (!s) {
+        snprintf(err, errlen, "out of memory for %u x %u pixels", d.output_width, d.output_height);
+        jpeg_destroy_decompress(&d);
+        return NULL;
+    }
+    while (d.output_scanline < d.output_height) {
+        JSAMPROW row = (Uint8 *)s->pixels + (size_t)d.output_scanline * (size_t)s->pitch;
+        jpeg_read_scanlines(&d, &row, 1);
+    }
+    jpeg_finish_decompress(&d);
+    jpeg_destroy_decompress(&d);
+    return s;
+}
+
+/* A PNG's size from its header, by libpng (nothing decoded). 0 when the bytes are no PNG it
+ * can read. */
+typedef struct png_mem {
+    const unsigned char *p;
+    size_t n, at;
+} png_mem;
+
+static void png_mem_read(png_structp png, png_bytep out, size_t len)
+{
+    png_mem *m = png_get_io_ptr(png);
+    if (len > m->n - m->at)
+        png_error(png, "truncated");
+    memcpy(out, m->p + m->at, len);
+    m->at += len;
+}
+
+static void png_quiet(png_structp png, png_const_charp msg)
+{
+    (void)png;
+    (void)msg;
+}
+
+static int png_size(const void *data, size_t n, unsigned long *w, unsigned long *h)
+{
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, png_quiet);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!info) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        return 0;
+    }
+    png_mem m = {data, n, 0};
+    volatile int ok = 0;
+    if (!setjmp(png_jmpbuf(png))) {
+        png_set_user_limits(png, 0x7fffffff, 0x7fffffff); /* the size is judged here */
+        png_set_read_fn(png, &m, png_mem_read);
+        png_read_info(png, info);
+        *w = png_get_image_width(png, info);
+        *h = png_get_image_height(png, info);
+        ok = 1;
+    }
+    png_destroy_read_struct(&png, &info, NULL);
+    return ok;
+}
+
+/* The image in data[0..n) as an ARGB8888 surface (NULL with err); a JPEG scaled for max_side
+ * when max_side > 0. A JPEG or PNG larger than PLAT_MAX_PIXELS decoded whole is refused from
+ * its header. */
+static SDL_Surface *load_argb(const void *data, size_t n, int max_side, char *err, size_t errlen)
 {
     if (!data || n == 0 || n > INT32_MAX) {
         snprintf(err, errlen, "empty image");
+        return NULL;
+    }
+    const unsigned char *b = data;
+    int jpeg = n > 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff;
+    if (jpeg && max_side > 0) {
+        SDL_Surface *s = jpeg_scaled(data, n, max_side, err, errlen);
+        SDL_Surface *c = s ? SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0) : NULL;
+        if (s && !c)
+            snprintf(err, errlen, "cannot convert: %s", SDL_GetError());
+        SDL_FreeSurface(s);
+        return c;
+    }
+    unsigned long w = 0, h = 0;
+    if (jpeg) {
+        struct jpeg_decompress_struct d;
+        jpeg_trap t;
+        memset(&d, 0, sizeof d);
+        d.err = jpeg_std_error(&t.mgr);
+        t.mgr.error_exit = jpeg_trap_exit;
+        t.mgr.emit_message = jpeg_trap_quiet;
+        if (!setjmp(t.back)) {
+            jpeg_create_decompress(&d);
+            jpeg_mem_src(&d, (const unsigned char *)data, (unsigned long)n);
+            jpeg_read_header(&d, TRUE);
+            w = d.image_width;
+            h = d.image_height;
+        }
+        jpeg_destroy_decompress(&d);
+    } else if (n > 8 && png_sig_cmp(b, 0, 8) == 0) {
+        png_size(data, n, &w, &h);
+    }
+    if (w * h > (unsigned long)PLAT_MAX_PIXELS) {
+        snprintf(err, errlen, "%lu x %lu pixels: too large to show", w, h);
         return NULL;
     }
     SDL_RWops *rw = SDL_RWFromConstMem(data, (int)n);
@@ -733,7 +894,7 @@ unsigned char *plat_decode_image(const void *data, size_t n, int *w, int *h, int
                                  size_t errlen)
 {
     *w = *h = *alpha = 0;
-    SDL_Surface *c = load_argb(data, n, err, errlen);
+    SDL_Surface *c = load_argb(data, n, 0, err, errlen);
     unsigned char *out = c ? argb_out(c, w, h, alpha, err, errlen) : NULL;
     SDL_FreeSurface(c);
     return out;
@@ -743,7 +904,7 @@ unsigned char *plat_decode_image_fit(const void *data, size_t n, int max_side, i
                                      int *alpha, char *err, size_t errlen)
 {
     *w = *h = *alpha = 0;
-    SDL_Surface *c = load_argb(data, n, err, errlen);
+    SDL_Surface *c = load_argb(data, n, max_side, err, errlen);
     if (c && max_side > 0 && (c->w > max_side || c->h > max_side)) {
         /* scaled to fit (bilinear, SDL's own software stretch), aspect kept */
         double k = (double)max_side / (double)(c->w > c->h ? c->w : c->h);

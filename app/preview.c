@@ -94,22 +94,32 @@ static void *worker(void *arg)
         unsigned char *px = NULL;
         size_t n = 0;
         void *data = path[0] ? read_file(path, &n, err, sizeof err) : NULL;
-        if (data)
+        /* the decode is the long part: not begun for a file no longer asked for, nor when
+         * the app is closing */
+        pthread_mutex_lock(&pv->mu);
+        int wanted = !pv->stop && gen == pv->want_gen;
+        pthread_mutex_unlock(&pv->mu);
+        if (data && wanted)
             px = pv->decode(data, n, pv->max_side, &w, &h, &alpha, err, sizeof err);
         free(data);
 
         pthread_mutex_lock(&pv->mu);
-        if (gen == pv->want_gen) { /* still what the UI asks for */
+        int wake = 0;
+        if (!pv->stop && gen == pv->want_gen) { /* still what the UI asks for */
             free(pv->px);
             pv->px = px;
             pv->pw = w, pv->ph = h, pv->palpha = alpha;
             snprintf(pv->perr, sizeof pv->perr, "%s", px ? "" : err[0] ? err : "cannot decode");
             pv->done_gen = gen;
             pv->done = 1;
-            if (pv->wake)
-                pv->wake(pv->wake_ctx);
+            wake = pv->wake != NULL;
         } else {
             free(px);
+        }
+        if (wake) { /* the UI woken outside the lock: its poll takes the same mutex */
+            pthread_mutex_unlock(&pv->mu);
+            pv->wake(pv->wake_ctx);
+            pthread_mutex_lock(&pv->mu);
         }
     }
     pthread_mutex_unlock(&pv->mu);
@@ -173,7 +183,9 @@ void app_preview_want(app_preview *pv, const char *path, int64_t bytes, int64_t 
         pv->want_bytes = bytes;
         pv->want_mtime = mtime_ms;
         pv->want_gen++;
-        pv->done = 0; /* a result for an older request is never shown */
+        pv->done = 0; /* a result for an older request is never shown, nor kept */
+        free(pv->px);
+        pv->px = NULL;
         pthread_cond_signal(&pv->cv);
     }
     pthread_mutex_unlock(&pv->mu);

@@ -461,6 +461,17 @@ gdal_translate -q -of JPEG "$T/photos/halves.ppm" "$T/photos/IMG_0101.jpg" 2>/de
 touch -d '2026-01-01 10:00' "$T/photos/IMG_0101.jpg"
 printf '%%PDF-1.4\n%%%%EOF\n' >"$T/photos/scan.pdf"; touch -d '2026-01-01 09:00' "$T/photos/scan.pdf"
 printf '\xff\xd8\xff\xe0 not really a JPEG' >"$T/photos/broken.jpg"; touch -d '2026-01-01 08:00' "$T/photos/broken.jpg"
+# a few hundred bytes whose header says 40000 x 40000 pixels (6.4 GB as ARGB): refused from the
+# header, before anything is decoded or allocated
+"$PY" - "$T/photos/huge.png" <<'PY'
+import struct, sys, zlib
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 40000, 40000, 8, 2, 0, 0, 0))
+png += chunk(b"IDAT", zlib.compress(b"\0" * 4096)) + chunk(b"IEND", b"")
+open(sys.argv[1], "wb").write(png)
+PY
+touch -d '2026-01-01 07:00' "$T/photos/huge.png"
 cat >"$T/preview.s" <<S
 wait-for @unit:$U
 tap @unit:$U
@@ -476,6 +487,9 @@ wait-for @attach-preview:pdf
 tap @attach-file:2
 wait-for @attach-preview:failed
 screenshot $ART/files-preview-failed.png
+tap @attach-file:3
+wait-for @attach-preview:failed
+dump-widgets $T/preview-huge.json
 quit
 S
 if timeout 90 "$APP" --journal "$J" --window 1280x800 --photos "$T/photos" --script "$T/preview.s" >"$T/out" 2>"$T/err"; then
@@ -499,6 +513,9 @@ assert right[2] > 150 and right[0] < 90, right
 # a wide box: the 3:2 picture is fitted by its height, centred, not stretched to the edges
 assert r["w"] < 2 * r["h"] or not (edge[0] > 150 and edge[2] < 90), edge
 PY
+pyexpr "$T/preview-huge.json" 'any("huge.png" in t["text"] and "40000 x 40000" in t["text"] for t in d["texts"])' \
+    && ok "  a picture whose header claims 40000 x 40000 pixels is refused from its header, saying its size" \
+    || fail "huge picture: $(grep -o '"text": "[^"]*huge[^"]*"' "$T/preview-huge.json")"
 
 # Every translated string of the zh_CN interface has real glyphs in the font found (the plural
 # forms' msgstr[N] too).
