@@ -843,6 +843,11 @@ static int sync_files(sy_client *c, const sy_sync_opts *o, sy_sync_report *r);
  * files of entries not voided, as the office counts them): it may have lost files, so every
  * confirmation is forgotten and each file asked about again (a file it holds costs one GET,
  * no bytes). */
+static int by_sha(const void *x, const void *y)
+{
+    return strcmp(((const sv_attachment *)x)->sha256, ((const sv_attachment *)y)->sha256);
+}
+
 static int office_files_check(sy_client *c, const sy_sync_opts *o, int went_back, int64_t files)
 {
     sv_attachment *a;
@@ -850,20 +855,18 @@ static int office_files_check(sy_client *c, const sy_sync_opts *o, int went_back
     if (sv_state_attachments(c->j, NULL, &a, &n) != SV_OK)
         return cfail(c, SY_EIO, "%s", sv_journal_errmsg(c->j));
     int64_t mine = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t k = 0;
-        while (k < i && strcmp(a[k].sha256, a[i].sha256) != 0)
-            k++;
-        mine += a[i].at_office && k == i; /* each file once */
-    }
+    if (n > 1)
+        qsort(a, n, sizeof *a, by_sha);
+    for (size_t i = 0; i < n; i++) /* each file once, however many entries name it */
+        mine += a[i].at_office && (i == 0 || strcmp(a[i - 1].sha256, a[i].sha256) != 0);
     sv_attachments_free(a, n);
     if (mine == 0 || (!went_back && (files < 0 || files >= mine)))
         return SY_OK;
     if (sv_journal_files_office_forget(c->j) != SV_OK)
         return cfail(c, SY_EIO, "%s", sv_journal_errmsg(c->j));
-    say(o, "the office holds %s: the %lld files it had confirmed are asked about again",
+    say(o, "the office holds %s: the %lld file%s it had confirmed %s asked about again",
         went_back ? "fewer entries than at the last sync" : "fewer of this tablet's files",
-        (long long)mine);
+        (long long)mine, mine == 1 ? "" : "s", mine == 1 ? "is" : "are");
     return SY_OK;
 }
 
