@@ -196,9 +196,11 @@ exec 7<>/dev/tcp/127.0.0.1/$P
 SLOW=$!
 PIDS+=($SLOW)
 sleep 1
+# the slow client holds its connection for 40 s and hcode gives up after 20: an answer at all
+# says the server did not wait for it (no bound tighter than that: a loaded CI machine is slow)
 t0=$(date +%s%N)
 c=$(hcode GET /v1/tasks); t1=$(date +%s%N)
-[ "$c" = 403 ] && [ $(((t1 - t0) / 1000000)) -lt 3000 ] && ok "answers while slow clients hold connections" \
+[ "$c" = 403 ] && ok "answers while slow clients hold connections ($(((t1 - t0) / 1000000)) ms)" \
     || fail "with slow clients: $c after $(((t1 - t0) / 1000000)) ms"
 kill -0 $SERVER 2>/dev/null && ok "server survived the malformed requests" || fail "server died"
 # A second office on the same address must not start (and share the tablets' connections).
