@@ -83,6 +83,11 @@
         do_return: ['退回作业组', 'Return to the crew'],
         do_accept: ['通过', 'Accept'],
         do_notice: ['开始公告', 'Start the public notice'],
+        notice_starts_past: ['公告开始日期早于今天（{today}）。只有公告确实已于该日张贴时才能这样登记。确认按已张贴的公告登记吗？',
+                             'The notice starts before today ({today}). Record it so only if it was really posted on that date. Record it as posted earlier?'],
+        notice_ended_past: ['公告期在今天（{today}）之前已经结束：登记后该单元将直接进入“待登记”，不经过公告中。只有公告确实已张贴并期满时才能这样登记。确认吗？',
+                            'The notice period ended before today ({today}): once recorded the unit goes straight to ready for registration, never shown as in notice. Record it so only if the notice was really posted and has run. Record it?'],
+        not_recorded: ['没有登记。', 'Not recorded.'],
         do_objection: ['登记异议', 'Record an objection'],
         'do_settle-dispute': ['调处权属争议', 'Settle a dispute'],
         outcome: ['调处结果', 'Outcome'],
@@ -319,8 +324,11 @@
                 throw new Error(tr('expired'));
             }
             return r.json().catch(function () { return null; }).then(function (j) {
-                if (!r.ok)
-                    throw new Error(errorText(j, r.status));
+                if (!r.ok) {
+                    var e = new Error(errorText(j, r.status));
+                    e.answer = j; /* its code, for a page that asks and tries again */
+                    throw e;
+                }
                 if (j === null)
                     throw new Error('HTTP ' + r.status);
                 return j;
@@ -728,7 +736,20 @@
             if (!window.confirm(what))
                 return;
             b.disabled = true;
-            api('/api/v1/units/' + encodeURIComponent(code) + '/' + name, 'POST', body)
+            var url = '/api/v1/units/' + encodeURIComponent(code) + '/' + name;
+            api(url, 'POST', body)
+                .catch(function (e) {
+                    /* a notice dated before today: recorded only once confirmed as one posted
+                     * earlier (the office's date, and whether it has already ended, said) */
+                    var a = e.answer;
+                    if (!a || a.code !== 'notice_past')
+                        throw e;
+                    if (!window.confirm(tr(a.ended ? 'notice_ended_past' : 'notice_starts_past')
+                        .replace('{today}', a.date || '')))
+                        throw new Error(tr('not_recorded'));
+                    body.posted_earlier = true;
+                    return api(url, 'POST', body);
+                })
                 .then(function () { reload(tr('done'), false); })
                 .catch(function (e) {
                     /* what was typed is kept for a second try, if the act is still offered */

@@ -44,7 +44,8 @@
         user_state: ['用户已是这一状态，请刷新页面', 0],
         own_account: ['不能停用自己的账户：请另一位管理员操作，或在服务器上用命令行', 0],
         password_refused: ['密码不符合要求', 1],
-        wrong_password: ['当前密码不对', 0]
+        wrong_password: ['当前密码不对', 0],
+        notice_past: ['公告开始日期早于今天：须确认为已张贴的公告才能登记', 0]
     };
     var EXPIRED_EN = 'Your session has ended: this was not recorded. Going to the login page; ' +
         'you will come back here.';

@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "survey/clock.h"
 #include "survey/export.h"
 #include "survey/fileio.h"
 #include "survey/lifecycle.h"
@@ -1064,6 +1065,15 @@ static int unit_decide(int argc, char **argv, const char *action)
     if (rc != SY_OK)
         return decision_fail(o, rc, 1);
     printf("unit %s: %s by %s\n", unit, action, by);
+    char today[11];
+    sv_local_date(today);
+    if (notice && sv_date_ok(today) && strcmp(from, today) < 0) /* recorded, as county scripts
+                                                                 * fill in paper notices */
+        fprintf(stderr,
+                "quejie-office: note: the notice starts before today (%s)%s: recorded as a "
+                "notice posted earlier\n",
+                today,
+                strcmp(to, today) < 0 ? " and has ended: the unit is ready for registration" : "");
     char what[32];
     snprintf(what, sizeof what, "unit.%s", action);
     char *detail = sy_audit_decision_detail(action, note, from, to);

@@ -343,7 +343,7 @@ int sv_decision_check(const sv_decision *d, char *why, size_t len)
 {
     if (!d->action || !*d->action)
         return WHY("no action");
-    if (!d->by || !*d->by)
+    if (sv_text_blank(d->by))
         return WHY("who decided (by) is missing");
     if (!d->unit || !*d->unit)
         return WHY("no unit");
@@ -357,17 +357,21 @@ int sv_decision_check(const sv_decision *d, char *why, size_t len)
         return SV_EINVAL;
     /* A return's note is asked for by the console but not required: the command line's form
      * (`unit return ... [--note TEXT]`) is a contract county scripts rely on. */
-    if (is(d->action, SV_DECISION_OBJECTION) && !(d->note && *d->note))
+    if (is(d->action, SV_DECISION_OBJECTION) && sv_text_blank(d->note))
         return WHY("an objection needs its statement (the note)");
+    /* a decision is a legal act kept for ever: a text given must say something (a note of
+     * spaces would reach the crew, or the record, as an empty reason) */
+    if (d->note && *d->note && sv_text_blank(d->note))
+        return WHY("the note is only spaces: write the reason, or leave it out");
     if (settle && (!d->device_id || !*d->device_id || d->entry_seq <= 0))
         return WHY("a settlement names its dispute (device and entry)");
-    if (settle && (!d->outcome || !*d->outcome))
+    if (settle && sv_text_blank(d->outcome))
         return WHY("a settlement needs its outcome");
     if (settle && !is(d->document, SV_SETTLE_DOC_AGREEMENT) &&
         !is(d->document, SV_SETTLE_DOC_STATEMENT))
         return WHY("the settling document is %s or %s, not '%s'", SV_SETTLE_DOC_AGREEMENT,
                    SV_SETTLE_DOC_STATEMENT, d->document ? d->document : "");
-    if (settle && (!d->number || !*d->number))
+    if (settle && sv_text_blank(d->number))
         return WHY("the settling document's number is missing");
     if (is(d->action, SV_DECISION_NOTICE) && (!sv_date_ok(d->from) || !sv_date_ok(d->to)))
         return WHY("a notice needs from and to dates");

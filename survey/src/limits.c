@@ -16,6 +16,22 @@ size_t sv_text_chars(const char *s)
     return n;
 }
 
+int sv_text_blank(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (p && *p) {
+        if (*p <= 0x20 || *p == 0x7f)
+            p++;
+        else if (p[0] == 0xC2 && p[1] == 0xA0)
+            p += 2;
+        else if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80)
+            p += 3;
+        else
+            return 0;
+    }
+    return 1;
+}
+
 static void put(char *why, size_t len, const char *fmt, const char *what, size_t have, size_t limit)
 {
     if (why && len)

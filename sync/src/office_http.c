@@ -1209,6 +1209,29 @@ static enum MHD_Result unit_decide(ctx *x, const char *action)
                            "the body must be a JSON object of strings (note, from, to)");
     }
     const char *code = x->param[0];
+    /* A notice that starts before today (the office's date) is most often a slip of the date
+     * picker, and one that has already ended sends the unit straight to ready for registration
+     * without anybody having seen it posted: the console asks for it to be confirmed as a
+     * notice posted earlier ("posted_earlier": true) before it is recorded. The command line
+     * records such a notice as given (county scripts fill in notices posted on paper), saying
+     * so on stderr. */
+    char today[11];
+    sv_local_date(today);
+    const json_t *pe = json_object_get(in, "posted_earlier");
+    if (strcmp(action, "notice") == 0 && from && sv_date_ok(from) && sv_date_ok(today) &&
+        strcmp(from, today) < 0 && !json_is_true(pe)) {
+        int ended = to && sv_date_ok(to) && strcmp(to, today) < 0;
+        json_decref(in);
+        return reply_json(
+            x->c, MHD_HTTP_CONFLICT,
+            json_pack("{s:s, s:s, s:s, s:b}", "error",
+                      ended ? "the notice ended before today: recorded, the unit would go "
+                              "straight to ready for registration; confirm it was posted "
+                              "(posted_earlier: true)"
+                            : "the notice starts before today: confirm it was posted earlier "
+                              "(posted_earlier: true)",
+                      "code", "notice_past", "date", today, "ended", ended));
+    }
     char err[512] = "", what[32];
     snprintf(what, sizeof what, "unit.%s", action);
     char *detail = sy_audit_decision_detail(action, note, from, to);

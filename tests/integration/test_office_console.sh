@@ -624,6 +624,11 @@ grep -q 'href="/disputes"' "$T/body" && ok "  every page's navigation leads ther
 # ---- the audit log ---------------------------------------------------------------------------------------
 # a public notice started in the console: its audit row says the period decided
 NFROM=$(date +%F); NTO=$(date -d '+20 days' +%F)
+# one dated before today is not recorded until confirmed as posted earlier (409 notice_past, with
+# the office's date and whether it has ended already); nothing recorded meanwhile
+c=$(hcode POST /api/v1/units/$U/notice -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"from":"2020-01-01","to":"2020-01-20"}')
+[ "$c" = 409 ] && pyexpr "$T/body" 'd["code"]=="notice_past" and d["ended"] is True and d["date"]=="'$NFROM'"' \
+    && ok "a notice that ended before today is not recorded unconfirmed: 409 notice_past" || fail "past notice: $c $(cat "$T/body")"
 c=$(hcode POST /api/v1/units/$U/notice -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary "{\"from\":\"$NFROM\",\"to\":\"$NTO\"}")
 [ "$c" = 200 ] && ok "a reviewer starts the accepted unit's public notice: 200" || fail "notice: $c $(cat "$T/body")"
 "$OFF" audit "$O" --json >"$T/audit.json" 2>"$T/err"

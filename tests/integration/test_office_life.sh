@@ -178,6 +178,11 @@ tablet_is "$T/a.db" $U 'u["stage"]!="returned" and u["office_status"]=="in_field
 
 
 # ---- accepted, notice, objection, ready ---------------------------------------------------------------
+# a decision's text of nothing but spaces (ASCII, or the full-width space of Chinese input) is no
+# text: refused, nothing recorded
+refuse "accept with a note of spaces" "$OFF" unit accept "$O" --unit $U --by rev --note "   "
+grep -q "only spaces" "$T/err" && ok "  saying the note is only spaces" || fail "blank note: $(cat "$T/err")"
+refuse "accept by a name of full-width spaces" "$OFF" unit accept "$O" --unit $U --by "　　"
 expect "unit accept" "$OFF" unit accept "$O" --unit $U --by rev
 refuse "accept refused twice" "$OFF" unit accept "$O" --unit $U --by rev
 usage "notice refused with a date that is none" "$OFF" unit notice "$O" --unit $U --by rev --from 2026-02-30 --to 2026-03-15
@@ -185,6 +190,8 @@ usage "notice refused ending before it starts" "$OFF" unit notice "$O" --unit $U
 usage "notice refused shorter than 15 days" "$OFF" unit notice "$O" --unit $U --by rev --from 2026-03-01 --to 2026-03-14
 grep -q "at least 15 days" "$T/err" && ok "the refusal names the shortest notice" || fail "short notice: $(cat "$T/err")"
 expect "unit notice in the past" "$OFF" unit notice "$O" --unit $U --by rev --from 2020-01-01 --to 2020-01-15
+grep -q "starts before today.*has ended.*ready for registration" "$T/err" \
+    && ok "  recorded (a paper notice filled in), saying it started before today and has ended" || fail "past notice note: $(cat "$T/err")"
 unit_is $U 'u["status"]=="ready" and u["notice_from"]=="2020-01-01" and u["notice_to"]=="2020-01-15"' \
     && ok "a notice ended by the office's date: ready for registration" || fail "ready: $(cat "$T/u.json")"
 refuse "objection refused after the notice ended" "$OFF" unit objection "$O" --unit $U --by rev --note 迟到

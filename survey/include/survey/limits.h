@@ -48,6 +48,10 @@ extern "C" {
 /* Unicode characters (code points) in the UTF-8 text s: its bytes that do not continue a
  * sequence. 0 for NULL. */
 size_t sv_text_chars(const char *s);
+/* 1 when s holds nothing but white space: ASCII space and control characters, the no-break
+ * space (U+00A0) and the ideographic space (U+3000, the full-width space of Chinese input);
+ * also for NULL and "". A required text that is blank is missing, not given. */
+int sv_text_blank(const char *s);
 
 /*
  * Does u fit the limits above (code and type, every text property, vertices, rings and parts
