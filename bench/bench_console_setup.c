@@ -34,7 +34,7 @@ int main(int argc, char **argv)
         snprintf(file, sizeof file, "%s/tasks-%03d.geojson", argv[2], d);
         rc = sy_office_device_add(o, name, NULL, token);
         if (rc == SY_OK)
-            rc = sy_office_tasks_import(o, file, name, &count);
+            rc = sy_office_tasks_import(o, file, name, 0, &count);
         if (rc == SY_OK)
             printf("%s %s\n", name, token);
     }

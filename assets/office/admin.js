@@ -125,6 +125,8 @@
       var q = new URLSearchParams();
       if (async) q.set("async", "1");
       q.set("assign", form.elements.assign.value);
+      // a task package: units a crew has begun move only when this box says so
+      if (form.elements.reassign && form.elements.reassign.checked) q.set("reassign", "1");
       if (form.elements.name) q.set("name", form.elements.name.value);
       // imagery: what each tablet receives, metres around its units or the whole
       if (form.elements.whole && form.elements.whole.checked) q.set("margin", "whole");

@@ -467,7 +467,7 @@ static int cmd_status(int argc, char **argv)
 
 static int tasks_import(int argc, char **argv)
 {
-    opt opts[] = {{"--assign", 1}, {NULL}};
+    opt opts[] = {{"--assign", 1}, {"--reassign", 0}, {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 2, &a))
         return EXIT_USAGE;
@@ -478,7 +478,7 @@ static int tasks_import(int argc, char **argv)
     if (open_office(a.pos[0], &o))
         return open_failed(a.pos[0]);
     size_t n;
-    if (sy_office_tasks_import(o, a.pos[1], assign, &n) != SY_OK) {
+    if (sy_office_tasks_import(o, a.pos[1], assign, get(&a, "--reassign") != NULL, &n) != SY_OK) {
         int code = die(EXIT_FAIL, "nothing imported: %s", sy_office_errmsg(o));
         sy_office_close(o);
         return code;
@@ -1659,7 +1659,7 @@ static const char USAGE[] =
     "  quejie-office device add OFFICE_DB --name NAME [--crew NAME]\n"
     "  quejie-office device revoke OFFICE_DB --name NAME\n"
     "  quejie-office device list OFFICE_DB [--json]\n"
-    "  quejie-office tasks import OFFICE_DB FILE.geojson --assign NAME\n"
+    "  quejie-office tasks import OFFICE_DB FILE.geojson --assign NAME [--reassign]\n"
     "  quejie-office tasks list OFFICE_DB [--json]\n"
     "  quejie-office imagery add OFFICE_DB RASTER --name NAME --assign NAME|'*' [--epsg N]\n"
     "                [--margin M | --whole]\n"

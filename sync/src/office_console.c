@@ -471,6 +471,7 @@ typedef enum admin_text {
     A_NOBODY,
     A_MARGIN,
     A_WHOLE,
+    A_REASSIGN,
     A_REACH,
     A_FILTER,
     A_USERS,
@@ -562,6 +563,8 @@ static const char *const ATEXT[A_COUNT][2] = {
     [A_MARGIN] = {"平板只接收登记单元外扩（米）以内的部分",
                   "Tablets get what lies within (metres) of their units"},
     [A_WHOLE] = {"整幅下发给每台平板", "Send it whole to every tablet"},
+    [A_REASSIGN] = {"允许把已开始作业的单元改派给这个作业组（原作业组的平板将不再有这些单元）",
+                    "Move units a crew has begun to this one (their tablets lose them)"},
     [A_REACH] = {"下发范围", "Sent to tablets"},
     [A_SYNC_TILING] = {"上传后县局在后台切片，本页显示进度；大影像需要几分钟。",
                        "The office tiles the upload in the background and this page follows it; "
@@ -971,6 +974,7 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
             label_input(&p, lang, A_FILE, "file",
                         " type=\"file\" accept=\".geojson,.json,application/geo+json\" required");
             label_input(&p, lang, A_ASSIGN, "assign", " required maxlength=\"63\"");
+            label_input(&p, lang, A_REASSIGN, "reassign", " type=\"checkbox\"");
             raw(&p, "<button type=\"submit\">");
             esc(&p, at(lang, A_UPLOAD));
             raw(&p, "</button>\n</form>\n");

@@ -1773,7 +1773,8 @@ static enum MHD_Result h_api_tasks(ctx *x)
  * by the call `quejie-office tasks import` makes, so its refusals read the same. */
 static enum MHD_Result h_tasks_import(ctx *x)
 {
-    const char *assign = query(x, "assign"), *file = query(x, "file");
+    const char *assign = query(x, "assign"), *file = query(x, "file"),
+               *reassign = query(x, "reassign");
     if (!assign || !*assign)
         return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
                            "?assign=NAME (a device or crew) needed");
@@ -1781,15 +1782,17 @@ static enum MHD_Result h_tasks_import(ctx *x)
     size_t n = 0;
     pthread_mutex_lock(&x->s->lock);
     int rc = sy_office_tasks_import_buf(x->s->o, file && *file ? file : "package",
-                                        (const char *)x->r->body, x->r->len, assign, &n);
+                                        (const char *)x->r->body, x->r->len, assign,
+                                        reassign && strcmp(reassign, "1") == 0, &n);
     snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
     if (rc == SY_OK)
         sy_office_audit_tasks(x->s->o, x->sess.user, file, n, assign, x->ip, detail, sizeof detail);
     pthread_mutex_unlock(&x->s->lock);
     if (rc != SY_OK) {
         logline(x->s, "tasks.import refused from %s (%s): %s", x->ip, x->sess.user, err);
-        return reply_error_c(x->s, x->c, status_of(rc),
+        return reply_error_c(x->s, x->c, rc == SY_EREFUSED ? MHD_HTTP_CONFLICT : status_of(rc),
                              rc == SY_ESTATE                       ? "tasks_accepted"
+                             : rc == SY_EREFUSED                   ? "tasks_reassign"
                              : rc == SY_EINVAL || rc == SY_EFORMAT ? "tasks_invalid"
                                                                    : NULL,
                              err);

@@ -85,7 +85,8 @@ static json_t *geom_json(const sv_geom *g)
     return json_pack("{s:s, s:o}", "type", "MultiPolygon", "coordinates", parts);
 }
 
-int sy_office_tasks_import(sy_office *o, const char *file, const char *assign, size_t *count)
+int sy_office_tasks_import(sy_office *o, const char *file, const char *assign, int reassign,
+                           size_t *count)
 {
     *count = 0;
     if (!sy__name_ok(assign))
@@ -95,13 +96,31 @@ int sy_office_tasks_import(sy_office *o, const char *file, const char *assign, s
     int rc = read_file(o, file, &buf, &len);
     if (rc != SY_OK)
         return rc;
-    rc = sy_office_tasks_import_buf(o, file, buf, len, assign, count);
+    rc = sy_office_tasks_import_buf(o, file, buf, len, assign, reassign, count);
     free(buf);
     return rc;
 }
 
+/* 1 when a registered tablet that had units assigned to from would not have them assigned to
+ * to (a device by its name or its crew): a device's units handed to its own crew lose nobody. */
+static int tablets_lose(sy_office *o, const char *from, const char *to)
+{
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "SELECT EXISTS (SELECT 1 FROM devices WHERE status <> 'revoked'"
+                 " AND (name = ?1 OR coalesce(crew, '') = ?1)"
+                 " AND NOT (name = ?2 OR coalesce(crew, '') = ?2))",
+                 &st))
+        return 1;
+    sy__bind_text(st, 1, from);
+    sy__bind_text(st, 2, to);
+    int lose = sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return lose;
+}
+
 int sy_office_tasks_import_buf(sy_office *o, const char *file, const char *buf, size_t len,
-                               const char *assign, size_t *count)
+                               const char *assign, int reassign, size_t *count)
 {
     *count = 0;
     if (!sy__name_ok(assign))
@@ -142,7 +161,7 @@ int sy_office_tasks_import_buf(sy_office *o, const char *file, const char *buf, 
                       " VALUES (?, ?, ?, ?, ?)",
                       &st);
     if (rc == SY_OK)
-        rc = sy__prep(o, "SELECT feature FROM tasks WHERE code = ?", &old);
+        rc = sy__prep(o, "SELECT feature, assign FROM tasks WHERE code = ?", &old);
     for (size_t i = 0; rc == SY_OK && i < set.n; i++) {
         json_t *f = json_deep_copy(json_array_get(features, set.feature[i]));
         if (f && !geographic)
@@ -159,8 +178,26 @@ int sy_office_tasks_import_buf(sy_office *o, const char *file, const char *buf, 
         sqlite3_reset(old);
         sy__bind_text(old, 1, set.units[i].code);
         sv_life state;
-        if (sqlite3_step(old) == SQLITE_ROW && strcmp(sy__col_text(old, 0), text) != 0 &&
-            sy__unit_state(o, set.units[i].code, &state) == SY_OK && state >= SV_LIFE_ACCEPTED) {
+        int had = sqlite3_step(old) == SQLITE_ROW;
+        int have_state = had && sy__unit_state(o, set.units[i].code, &state) == SY_OK;
+        /* A unit a crew has begun (anything arrived about it) moved to another crew: its
+         * tablets would lose it from their tasks at the next sync, a return's note with it.
+         * Only when asked for (--reassign, the console's box), never by a package uploaded
+         * again for another crew by mistake. */
+        if (had && !reassign && have_state && state != SV_LIFE_ASSIGNED &&
+            strcmp(sy__col_text(old, 1), assign) != 0 &&
+            tablets_lose(o, sy__col_text(old, 1), assign)) {
+            free(text);
+            rc = sy__fail(o, SY_EREFUSED,
+                          "%s: unit %s is %s with %s: assigning it to %s takes it from that "
+                          "crew's tablets; import with --reassign if that is meant (nothing "
+                          "imported)",
+                          file, set.units[i].code, sv_life_phrase(state), sy__col_text(old, 1),
+                          assign);
+            break;
+        }
+        if (had && strcmp(sy__col_text(old, 0), text) != 0 && have_state &&
+            state >= SV_LIFE_ACCEPTED) {
             free(text);
             rc = sy__fail(o, SY_ESTATE,
                           "%s: unit %s is %s at the office: a package cannot change what was "

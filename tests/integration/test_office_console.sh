@@ -393,6 +393,12 @@ c=$(hcode POST '/api/v1/tasks?assign=x&file=bad-bowtie.geojson' -b "$T/adm.jar" 
 api_msg=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["error"])' "$T/body" 2>/dev/null)
 [ "$c" = 400 ] && [ -n "$api_msg" ] && [[ "$cli_msg" == *"$api_msg" ]] && ok "a bad package is refused with the CLI's message: $api_msg" || fail "bad package: $c '$api_msg' vs '$cli_msg'"
 c=$(hcode POST '/api/v1/tasks' -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" --data-binary @"$FIX/tasks/good-english-names.geojson"); [ "$c" = 400 ] && ok "a task upload without ?assign: 400" || fail "no assign: $c"
+# the crews' package uploaded again for another crew: the units 一组 has begun are not moved
+# from its tablets unless reassign=1 says so; nothing imported
+c=$(hcode POST '/api/v1/tasks?assign=%E4%BA%94%E7%BB%84&file=linxia.geojson' -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" --data-binary @"$FIX/tasks/linxia-units-4490.geojson")
+[ "$c" = 409 ] && pyexpr "$T/body" 'd["code"]=="tasks_reassign" and "一组" in d["error"]' && "$OFF" tasks list "$O" --json >"$T/tl.json" 2>/dev/null \
+    && pyexpr "$T/tl.json" 'all(t["assign"]!="五组" for t in d)' \
+    && ok "a package moving begun units to another crew: 409 tasks_reassign, nothing imported" || fail "reassign: $c $(cat "$T/body")"
 head -c $((33 * 1024 * 1024)) /dev/zero >"$T/huge"
 c=$(hcode POST "$TQ" -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" --data-binary @"$T/huge"); [ "$c" = 413 ] && ok "a task package over 32 MiB: 413" || fail "huge package: $c"
 c=$(hcode POST /api/v1/units/$U/accept -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary @"$T/pkg.geojson"); [ "$c" = 413 ] && ok "other routes keep their 64 KiB bound" || fail "64 KiB elsewhere: $c"

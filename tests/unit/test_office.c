@@ -176,7 +176,7 @@ static void test_auth(sy_office *o, sv_journal *j)
 static void test_tasks(sy_office *o, sv_journal *j, const sy_office_keys *k)
 {
     size_t n = 0;
-    CHECK_INT(sy_office_tasks_import(o, fixture, "crew1", &n), SY_OK);
+    CHECK_INT(sy_office_tasks_import(o, fixture, "crew1", 0, &n), SY_OK);
     CHECK_INT(n, 3);
     sy_device dev = {0};
     snprintf(dev.name, sizeof dev.name, "crew1");
@@ -368,7 +368,7 @@ static void test_imagery_margin(sy_office *o)
         "{\"type\":\"Polygon\",\"coordinates\":[[[103.302,35.602],[103.303,35.602],"
         "[103.303,35.603],[103.302,35.603],[103.302,35.602]]]}}]}";
     size_t n = 0;
-    CHECK_INT(sy_office_tasks_import_buf(o, "sw.geojson", unit, sizeof unit - 1, "边组", &n),
+    CHECK_INT(sy_office_tasks_import_buf(o, "sw.geojson", unit, sizeof unit - 1, "边组", 0, &n),
               SY_OK);
     sy_imagery_info clip, whole;
     CHECK_INT(sy_office_imagery_add(o, path_of("county.tif"), "dom", "边组", 0, -3, &clip),
@@ -806,6 +806,19 @@ int main(void)
     test_tracks(o, a, &ka);
     test_imagery_margin(o);
     test_files(o, a, &ka, b);
+
+    /* A unit crew1 has begun is not moved to another crew by a package uploaded again with
+     * another assignment: refused whole, naming the way to mean it; the same assignment again
+     * is taken, and --reassign moves it. */
+    {
+        size_t n2 = 0;
+        CHECK_INT(sy_office_tasks_import(o, fixture, "crew2", 0, &n2), SY_EREFUSED);
+        CHECK(strstr(sy_office_errmsg(o), "--reassign") != NULL &&
+              strstr(sy_office_errmsg(o), "crew1") != NULL);
+        CHECK_INT(sy_office_tasks_import(o, fixture, "crew1", 0, &n2), SY_OK);
+        CHECK_INT(sy_office_tasks_import(o, fixture, "crew2", 1, &n2), SY_OK);
+        CHECK_INT(sy_office_tasks_import(o, fixture, "crew1", 1, &n2), SY_OK);
+    }
 
     /* Revocation refuses the device's bundles; its entries stay. */
     CHECK_INT(sy_office_device_revoke(o, "crew2"), SY_OK);

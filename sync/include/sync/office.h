@@ -197,15 +197,18 @@ int sy_office_ingest(sy_office *o, const uint8_t *b, size_t len, const char *exp
  * Import a task package (validated by sv_tasks_read: all or nothing) and assign every unit in
  * it to assign (a device name or a crew). A code imported before is replaced, unless the
  * office has accepted it (accepted, notice, objection, ready) and the package changes its
- * feature: then SY_ESTATE and nothing is imported (the same feature again is taken). *count
+ * feature: then SY_ESTATE and nothing is imported (the same feature again is taken). A unit
+ * a crew has begun (its state past assigned) keeps its assignment unless reassign is set:
+ * SY_EREFUSED naming it, its state and its crew, and nothing is imported. *count
  * receives the number of units. Returns SY_OK, SY_EFORMAT (the file is refused; message names
  * it and the feature), SY_ESTATE, SY_EINVAL, SY_EIO, SY_ENOMEM.
  */
-int sy_office_tasks_import(sy_office *o, const char *file, const char *assign, size_t *count);
+int sy_office_tasks_import(sy_office *o, const char *file, const char *assign, int reassign,
+                           size_t *count);
 /* The same for a package held in memory (an upload): file names it in messages (NULL:
  * "package"); validated by the same call, with the same messages, as a file. */
 int sy_office_tasks_import_buf(sy_office *o, const char *file, const char *buf, size_t len,
-                               const char *assign, size_t *count);
+                               const char *assign, int reassign, size_t *count);
 /* 1 when name is a registered device's name or crew (an assignment that reaches someone). */
 int sy_office_assignee_known(sy_office *o, const char *name);
 
