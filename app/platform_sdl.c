@@ -718,8 +718,12 @@ static unsigned char *argb_out(SDL_Surface *c, int *w, int *h, int *alpha, char 
  * refused from its header before any pixel is decoded. A JPEG preview is read scaled (below)
  * and may come from a far larger photograph. */
 #define PLAT_MAX_PIXELS (24L * 1000 * 1000)
-/* A scaled JPEG's most pixels as decoded (1/8 of a 200-megapixel camera's is 3.1 million). */
+/* A scaled JPEG's most pixels as decoded (1/8 of a 200-megapixel camera's is 3.1 million), the
+ * most its source may have, and the memory libjpeg may take for it (a progressive JPEG keeps
+ * its coefficients at full size: beyond this it is refused, not swapped to death). */
 #define PLAT_MAX_SCALED_PIXELS (16L * 1000 * 1000)
+#define PLAT_MAX_JPEG_PIXELS (250L * 1000 * 1000)
+#define PLAT_MAX_JPEG_MEMORY (384L * 1024 * 1024)
 
 /* libjpeg's errors back to the caller (its default handler exits the process). */
 typedef struct jpeg_trap {
@@ -743,9 +747,13 @@ static void jpeg_trap_quiet(j_common_ptr c, int level)
 
 /* A JPEG read by libjpeg scaled by its DCT (1/8, 1/4, 1/2 or 1: the smallest that still
  * covers max_side), into an RGB24 surface: a 50-megapixel photograph for a 1024-pixel preview
- * is decoded at 1/4, in 1/16 of the memory and time. NULL with err. */
-static SDL_Surface *jpeg_scaled(const void *data, size_t n, int max_side, char *err, size_t errlen)
+ * is decoded at 1/4, in 1/16 of the memory and time. NULL with err; NULL with *cmyk set for a
+ * CMYK or YCCK one (a print shop's scan), which libjpeg does not turn into RGB: the caller
+ * reads it whole through SDL_image, within PLAT_MAX_PIXELS. */
+static SDL_Surface *jpeg_scaled(const void *data, size_t n, int max_side, int *cmyk, char *err,
+                                size_t errlen)
 {
+    *cmyk = 0;
     struct jpeg_decompress_struct d;
     jpeg_trap t;
     SDL_Surface *volatile s = NULL;
@@ -760,8 +768,19 @@ static SDL_Surface *jpeg_scaled(const void *data, size_t n, int max_side, char *
         return NULL;
     }
     jpeg_create_decompress(&d);
+    d.mem->max_memory_to_use = PLAT_MAX_JPEG_MEMORY;
     jpeg_mem_src(&d, (const unsigned char *)data, (unsigned long)n);
     jpeg_read_header(&d, TRUE);
+    if (d.jpeg_color_space == JCS_CMYK || d.jpeg_color_space == JCS_YCCK) {
+        *cmyk = 1;
+        jpeg_destroy_decompress(&d);
+        return NULL;
+    }
+    if ((double)d.image_width * (double)d.image_height > (double)PLAT_MAX_JPEG_PIXELS) {
+        snprintf(err, errlen, "%u x %u pixels: too large to show", d.image_width, d.image_height);
+        jpeg_destroy_decompress(&d);
+        return NULL;
+    }
     d.out_color_space = JCS_RGB;
     d.scale_num = 1;
     d.scale_denom = 1;
@@ -846,13 +865,22 @@ static SDL_Surface *load_argb(const void *data, size_t n, int max_side, char *er
     }
     const unsigned char *b = data;
     int jpeg = n > 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff;
+    int png = n > 8 && png_sig_cmp(b, 0, 8) == 0;
+    /* a preview is of a file the journal keeps: JPEG or PNG only (SDL_image would read a BMP
+     * or TGA header claiming any size) */
+    if (max_side > 0 && !jpeg && !png) {
+        snprintf(err, errlen, "not a PNG or JPEG image");
+        return NULL;
+    }
+    int cmyk = 0;
     if (jpeg && max_side > 0) {
-        SDL_Surface *s = jpeg_scaled(data, n, max_side, err, errlen);
+        SDL_Surface *s = jpeg_scaled(data, n, max_side, &cmyk, err, errlen);
         SDL_Surface *c = s ? SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0) : NULL;
         if (s && !c)
             snprintf(err, errlen, "cannot convert: %s", SDL_GetError());
         SDL_FreeSurface(s);
-        return c;
+        if (!cmyk)
+            return c;
     }
     unsigned long w = 0, h = 0;
     if (jpeg) {
@@ -870,10 +898,10 @@ static SDL_Surface *load_argb(const void *data, size_t n, int max_side, char *er
             h = d.image_height;
         }
         jpeg_destroy_decompress(&d);
-    } else if (n > 8 && png_sig_cmp(b, 0, 8) == 0) {
+    } else if (png) {
         png_size(data, n, &w, &h);
     }
-    if (w * h > (unsigned long)PLAT_MAX_PIXELS) {
+    if (h && w > (unsigned long)PLAT_MAX_PIXELS / h) {
         snprintf(err, errlen, "%lu x %lu pixels: too large to show", w, h);
         return NULL;
     }

@@ -345,8 +345,9 @@ int sv_offset_resolve(sv_journal *j, const char *unit, sv_offset *off)
     if (!isfinite(off->bearing_entered) || off->bearing_entered < 0 || off->bearing_entered > 360)
         return sv__journal_fail(j, SV_EINVAL, SV_T("offset bearing %g (%s) is not 0..360 degrees"),
                                 off->bearing_entered,
-                                off->north == SV_NORTH_GRID ? SV_T("grid north")
-                                                            : SV_T("magnetic north"));
+                                off->north == SV_NORTH_GRID       ? SV_T("grid north")
+                                : off->north == SV_NORTH_MAGNETIC ? SV_T("magnetic north")
+                                                                  : SV_T("true north"));
     double corr = NAN;
     if (off->north == SV_NORTH_MAGNETIC) {
         corr = off->declination_set ? off->declination_deg : config_number(j, SV_CFG_DECLINATION);

@@ -160,7 +160,7 @@ import os, sys, time
 now = int(time.time())
 for s in range(-1, 601):
     d = os.path.join(sys.argv[1], time.strftime("%Y-%m-%dT%H%M%S", time.localtime(now + s)))
-    os.mkdir(d)
+    os.makedirs(d, exist_ok=True)  # a clock turned back makes a name twice
     open(os.path.join(d, "other"), "w").write("x\n")
 PY
 "$OFF" backup "$O" --into "$T/same" --keep 9 --no-imagery --json >"$T/same.json" 2>"$T/err" &&
