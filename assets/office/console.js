@@ -246,8 +246,13 @@
             return d;
         if (c.kind === 'point' && (m = /^measured ([\d.]+) m apart \(tolerance ([\d.]+) m\)$/.exec(d)))
             return '两次测量相距 ' + m[1] + ' 米（限差 ' + m[2] + ' 米）';
-        if (c.kind === 'verification' && (m = /^([^:]+): (\S*) vs (\S*)$/.exec(d)))
-            return code('field', m[1]) + '：' + code('answer', m[2]) + ' 与 ' + code('answer', m[3]);
+        /* the answers in the order of the versions beside it (A, then B): the stored detail
+         * names the newer device's first, which need not be A */
+        if (c.kind === 'verification' && (m = /^([^:]+): (\S*) vs (\S*)$/.exec(d))) {
+            var sa = c.a && typeof c.a.status === 'string' ? c.a.status : m[2];
+            var sb = c.b && typeof c.b.status === 'string' ? c.b.status : m[3];
+            return code('field', m[1]) + '：A ' + code('answer', sa) + '，B ' + code('answer', sb);
+        }
         return d;
     }
     /* A case's subject: a point number as it is, a registration field by its name. */
