@@ -101,10 +101,13 @@ try:
         if status:
             check("dom7" not in listed() and "upload" in status,
                   "a file that is no raster: the page shows the job's reason, nothing listed", status)
-            failed = until(lambda: driver.find_elements(By.CSS_SELECTOR, "#imagery-jobs li.failed"),
+            # an earlier failed job (the API's) is listed too: wait for this one, which the
+            # page lists first (newest first) once it has fetched the jobs again
+            failed = until(lambda: [e for e in driver.find_elements(By.CSS_SELECTOR, "#imagery-jobs li.failed")
+                                    if "dom7" in e.text],
                            "the page's tiling jobs show the failed one")
             if failed:
-                check("dom7" in failed[0].text and "upload" in failed[0].text,
+                check("upload" in failed[0].text,
                       "... with its reason, in the tiling jobs too", failed[0].text)
             driver.refresh()
             failed = until(lambda: driver.find_elements(By.CSS_SELECTOR, "#imagery-jobs li.failed"),
