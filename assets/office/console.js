@@ -142,7 +142,37 @@
         notes: ['备注', 'Notes'],
         target: ['对象', 'About'],
         text: ['内容', 'Text'],
-        tracks: ['今日轨迹', "Today's tracks"]
+        tracks: ['今日轨迹', "Today's tracks"],
+        summaries: ['各设备的单元概况', "Each device's figures for the unit"],
+        stage: ['外业进度', 'Field work'],
+        surveyed_area: ['实测面积 (m²)', 'Surveyed area (m²)'],
+        plane_area: ['高斯平面面积 (m²)', 'Gauss-Krüger plane area (m²)'],
+        draft_area: ['草图面积 (m²)', 'Draft area (m²)'],
+        difference: ['与草图差 (%)', 'From the draft (%)'],
+        perimeter: ['周长 (m)', 'Perimeter (m)'],
+        walk_closure: ['巡界闭合差 (m)', 'Walk closure (m)'],
+        missing: ['尚缺', 'Still missing'],
+        complete: ['完整', 'complete'],
+        invalid_polygon: ['实测界址不构成有效多边形：', 'The surveyed boundary is not a valid polygon: '],
+        work_after: ['作出“{act}”决定之后，作业组又送来了新的外业记录：请复核该单元（可退回作业组，或维持决定）。',
+                     'A crew sent new work on this unit after the decision "{act}": look at it again (return it to the crew, or let the decision stand).'],
+        accept_incomplete: ['注意：外业尚未完成。', 'Note: the field work is not complete.']
+    };
+    /* What keeps a device's unit from complete (sv_unit_missing's names, survey/summary.h) and
+     * where its field work stands (sv_stage_name) */
+    var MISSING = {
+        points: ['界址点不足 3 个', 'fewer than 3 boundary points'],
+        fields: ['权属未全部核实', 'ownership not all verified'],
+        disputes: ['有未解决的权属争议', 'a dispute still open'],
+        attendance: ['未记录指界人员', 'no attendance recorded'],
+        signatures: ['缺指界签字', 'a signature missing'],
+        objections: ['缺席方异议期未满', "an absent party's objection period still runs"]
+    };
+    var STAGES = {
+        todo: ['未开始', 'not begun'],
+        in_progress: ['进行中', 'in progress'],
+        returned: ['已退回', 'returned'],
+        done: ['已完成', 'complete']
     };
     var WORDS = {
         present: ['本人到场', 'present'],
@@ -233,6 +263,18 @@
                 notice: ['通知书或公告', 'notice served or posted'],
                 photo: ['现场照片', 'site photo'], other: ['其他', 'other'] }
     };
+    function pick(table, k) {
+        var v = Object.prototype.hasOwnProperty.call(table, k) ? table[k] : null;
+        return v ? v[EN ? 1 : 0] : show(k);
+    }
+    /* A device's summary's missing list in words ("complete" when nothing is missing). */
+    function missingText(s) {
+        if (!s || !s.missing)
+            return '-';
+        if (!s.missing.length)
+            return tr('complete');
+        return s.missing.map(function (m) { return pick(MISSING, m); }).join(EN ? '; ' : '；');
+    }
     function code(kind, v) {
         var t = CODES[kind] && Object.prototype.hasOwnProperty.call(CODES[kind], v) ? CODES[kind][v] : null;
         return t ? t[EN ? 1 : 0] : show(v);
@@ -699,7 +741,8 @@
         });
     }
 
-    function actionForm(root, code, name, fields, reload) {
+    /* warn: a text said before the act's confirmation (an acceptance of work not complete) */
+    function actionForm(root, code, name, fields, reload, warn) {
         var f = add(root, el('form', null, 'action'));
         f.id = 'act-' + name;
         var inputs = {};
@@ -729,7 +772,8 @@
             /* a legal act: said back in full before it is recorded (every field as the form
              * shows it: the note of a return, a notice's dates, the dispute, document and
              * number of a settlement) */
-            var what = tr('confirm_act').replace('{unit}', code).replace('{act}', tr('do_' + name));
+            var what = (warn ? warn + '\n\n' : '') +
+                tr('confirm_act').replace('{unit}', code).replace('{act}', tr('do_' + name));
             fields.forEach(function (fd) {
                 var i = inputs[fd.key];
                 if (i.value === '')
@@ -835,6 +879,15 @@
         fact('decided_by', show(u.decided_by) + (u.decided ? ' · ' + show(u.decided) : ''));
         if (u.notice_from)
             fact('notice_dates', u.notice_from + ' – ' + u.notice_to);
+        var last = u.decisions && u.decisions.length ? u.decisions.filter(function (d) {
+            return ['return', 'accept', 'notice', 'objection'].indexOf(d.action) >= 0;
+        }).pop() : null;
+        if (u.work_after_decision) { /* sv_life_work_after_decision: the crew's work since */
+            var act = last && Object.prototype.hasOwnProperty.call(ACTIONS, last.action)
+                ? ACTIONS[last.action][EN ? 1 : 0] : stateText(u.status);
+            var warn = add(root, el('p', tr('work_after').replace('{act}', act), 'warn'));
+            warn.id = 'work-after';
+        }
         if (u.devices.length) { /* the forms come from what the crews sent */
             var formsP = add(root, el('p', null, 'forms'));
             var formsA = add(formsP, el('a', tr('print_forms')));
@@ -890,6 +943,25 @@
             });
         });
         fit(map, layers);
+
+        /* each device's summary of the unit, the figures its tablet shows (survey/summary.h) */
+        add(root, el('h3', tr('summaries')));
+        add(root, table([tr('device'), tr('stage'), tr('points'), tr('surveyed_area'),
+                         tr('plane_area'), tr('draft_area'), tr('difference'), tr('perimeter'),
+                         tr('walk_closure'), tr('missing')], u.devices.map(function (d) {
+            var s = d.summary || {};
+            var miss = el('span', missingText(d.summary), s.missing && s.missing.length ? 'miss' : 'ok');
+            if (s.surveyed_valid === false) {
+                miss = el('span', null, 'miss');
+                add(miss, el('span', missingText(d.summary)));
+                add(miss, el('br'));
+                add(miss, el('span', tr('invalid_polygon') + show(s.surveyed_reason)));
+            }
+            return [d.device, s.stage ? pick(STAGES, s.stage) : '-', s.points,
+                    fixed(s.surveyed_area_m2, 2), fixed(s.plane_area_m2, 2),
+                    fixed(s.draft_area_m2, 2), fixed(s.difference_pct, 2), fixed(s.perimeter_m, 2),
+                    fixed(s.walk_closure_m, 2), miss];
+        }), 'data summaries'));
 
         add(root, el('h3', tr('points')));
         add(root, table([tr('device'), tr('number'), tr('grade'), tr('n'), tr('sigma'),
@@ -950,12 +1022,21 @@
                      { key: 'to', label: tr('to'), type: 'date', required: true }],
             objection: [{ key: 'note', label: tr('note'), tag: 'textarea', required: true }]
         };
+        /* accepting what no crew has completed is the office's call, but said before it is
+         * made: which device lacks what */
+        var short = u.devices.filter(function (d) {
+            return d.summary && d.summary.stage !== 'done';
+        }).map(function (d) { return d.device + (EN ? ': ' : '：') + missingText(d.summary); });
+        var incomplete = short.length && !u.devices.some(function (d) {
+            return d.summary && d.summary.stage === 'done';
+        }) ? tr('accept_incomplete') + '\n' + short.join('\n') : null;
         var offered = u.actions || {};
         var shut = [];
         Object.keys(FORMS).forEach(function (name) {
             var a = offered[name];
             if (!a || a.allowed)
-                actionForm(acts, u.code, name, FORMS[name], reload);
+                actionForm(acts, u.code, name, FORMS[name], reload,
+                           name === 'accept' ? incomplete : null);
             else
                 shut.push([name, a]);
         });

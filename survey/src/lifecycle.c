@@ -73,6 +73,11 @@ sv_life sv_unit_life(const sv_life_facts *f)
     return field_state(f);
 }
 
+int sv_life_work_after_decision(const sv_life_facts *f)
+{
+    return f->decision && f->work_since && !is(f->decision, SV_DECISION_RETURN);
+}
+
 int sv_date_ok(const char *s)
 {
     int y, m, d;

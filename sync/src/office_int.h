@@ -168,6 +168,9 @@ void sy__notices_free(sv_export_notice *v, void *keep);
 /* One unit as sy_office_units lists it (*unit a new object), without building the others;
  * SY_EREFUSED when the office has no such unit. */
 int sy__office_unit_row(sy_office *o, const char *code, json_t **unit);
+/* How many of unit's disputes open in the device's replica j the office has settled (what
+ * sv_unit_settled_at_office takes); 0 when none or they cannot be read. */
+int sy__settled_at_office(sy_office *o, sv_journal *j, const char *device_id, const char *unit);
 /* The review decisions that chose between versions of a point or of a unit field's
  * verification, newest first, for the county export (opt->choices; free with
  * sy__export_choices_free). */

@@ -375,8 +375,7 @@ static int store_activity(act_ctx *c)
     return rc;
 }
 
-/* How many of unit's disputes open in the device's replica j the office has settled. */
-static int settled_at_office(sy_office *o, sv_journal *j, const char *device_id, const char *unit)
+int sy__settled_at_office(sy_office *o, sv_journal *j, const char *device_id, const char *unit)
 {
     sv_dispute *d = NULL;
     size_t n = 0;
@@ -417,7 +416,7 @@ static int store_unit_complete(sy_office *o, sv_journal *j, const char *device_i
         /* the office's settlements matter only while the device says a dispute is open: no
          * dispute read on the ingest path otherwise */
         if (sm.progress.disputes_open > 0)
-            sv_unit_settled_at_office(&sm, settled_at_office(o, j, device_id, unit));
+            sv_unit_settled_at_office(&sm, sy__settled_at_office(o, j, device_id, unit));
         done = sv_unit_stage(&sm) == SV_STAGE_DONE;
         /* complete but for an absent party's objection period: complete once it has ended,
          * whether or not the device sends anything more */
@@ -1030,6 +1029,8 @@ static json_t *units_json(sy_office *o, const char *only, int *rc)
         json_object_set_new(u, "decided", time_or_null(x->decided));
         json_object_set_new(u, "notice_from", str_or_null(notice ? x->from : NULL));
         json_object_set_new(u, "notice_to", str_or_null(notice ? x->to : NULL));
+        json_object_set_new(u, "work_after_decision",
+                            json_boolean(sv_life_work_after_decision(&x->f)));
         if (only) {
             json_t *offered;
             *rc = offered_json(o, &r.v[i], &offered);

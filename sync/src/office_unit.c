@@ -21,6 +21,7 @@
 #include "office_int.h"
 #include "survey/lifecycle.h"
 #include "survey/state.h"
+#include "survey/summary.h"
 
 static json_t *num_or_null(double v)
 {
@@ -286,9 +287,67 @@ static json_t *dispute_json(sy_office *o, const char *code, const char *id, cons
                      "office", off);
 }
 
+static json_t *validity_json(sv_validity v)
+{
+    return v == SV_VALID_UNKNOWN ? json_null() : json_boolean(v == SV_VALID_YES);
+}
+
+/* The device's summary of the unit (survey/summary.h: the figures `quejie area`, `tasks list`
+ * and the app's Day end show), with the disputes the office settled taken in: {"stage",
+ * "missing": [names of sv_unit_missing's bits], "points", "surveyed_area_m2", "plane_area_m2",
+ * "perimeter_m", "surveyed_valid", "surveyed_reason", "draft_area_m2", "difference_pct",
+ * "walk_vertices", "walk_closure_m", "deviation_max_m", "epsg", "central_meridian",
+ * "objections_until", "problem"}; measures null where not computed. JSON null when the
+ * replica does not hold the unit or cannot be read (the page still shows the rest). */
+static json_t *summary_json(sy_office *o, sv_journal *j, sv_geo *g, const char *device_id,
+                            const char *code)
+{
+    sv_unit_summary s;
+    int rc = g ? sv_unit_summarize(j, g, code, &s) : sv_unit_summarize_records(j, code, &s);
+    if (rc != SV_OK && rc != SV_ECRS && rc != SV_EINVAL)
+        return json_null();
+    if (s.progress.disputes_open > 0)
+        sv_unit_settled_at_office(&s, sy__settled_at_office(o, j, device_id, code));
+    unsigned miss = sv_unit_missing(&s);
+    json_t *m = json_array();
+    for (unsigned bit = 1; m && bit < (1u << SV_MISSING_COUNT); bit <<= 1)
+        if (miss & bit)
+            json_array_append_new(m, json_string(sv_missing_name(bit)));
+    int three = s.points >= 3;
+    json_t *v = json_object();
+    if (!v || !m) {
+        json_decref(v), json_decref(m);
+        return NULL;
+    }
+    json_object_set_new(v, "stage", json_string(sv_stage_name(sv_unit_stage(&s))));
+    json_object_set_new(v, "missing", m);
+    json_object_set_new(v, "points", json_integer((json_int_t)s.points));
+    json_object_set_new(v, "surveyed_area_m2",
+                        three ? num_or_null(s.surveyed.ellipsoidal_m2) : json_null());
+    json_object_set_new(v, "plane_area_m2", three ? num_or_null(s.surveyed.plane_m2) : json_null());
+    json_object_set_new(v, "perimeter_m",
+                        three ? num_or_null(s.surveyed.perimeter_m) : json_null());
+    json_object_set_new(v, "surveyed_valid", validity_json(s.surveyed_valid));
+    json_object_set_new(v, "surveyed_reason",
+                        str_or_null(s.surveyed_reason[0] ? s.surveyed_reason : NULL));
+    json_object_set_new(v, "draft_area_m2",
+                        s.has_draft && g ? num_or_null(s.draft.ellipsoidal_m2) : json_null());
+    json_object_set_new(v, "difference_pct", g ? num_or_null(s.difference_pct) : json_null());
+    json_object_set_new(v, "walk_vertices", json_integer((json_int_t)s.walk_vertices));
+    json_object_set_new(v, "walk_closure_m", g ? num_or_null(s.walk_closure_m) : json_null());
+    json_object_set_new(v, "deviation_max_m", g ? num_or_null(s.deviation.max_m) : json_null());
+    json_object_set_new(v, "epsg", s.crs.epsg ? json_integer(s.crs.epsg) : json_null());
+    json_object_set_new(v, "central_meridian",
+                        g ? num_or_null(sv_geo_central_meridian(s.crs)) : json_null());
+    json_object_set_new(v, "objections_until",
+                        str_or_null(s.objections_until[0] ? s.objections_until : NULL));
+    json_object_set_new(v, "problem", str_or_null(s.problem[0] ? s.problem : NULL));
+    return v;
+}
+
 /* What device's replica holds about unit: {device, crew, device_id, points, verifications,
  * attendance, signatures, disputes, notes}. */
-static int device_part(sy_office *o, const char *code, const char *id, const char *name,
+static int device_part(sy_office *o, sv_geo *g, const char *code, const char *id, const char *name,
                        const char *crew, json_t *out)
 {
     sv_journal *j = NULL;
@@ -339,6 +398,13 @@ static int device_part(sy_office *o, const char *code, const char *id, const cha
                           jp ? jp : json_null(), "verifications", jv ? jv : json_null(),
                           "attendance", ja ? ja : json_null(), "signatures", jg ? jg : json_null(),
                           "disputes", jd ? jd : json_null(), "notes", jn ? jn : json_null());
+    if (d) {
+        json_t *sm = summary_json(o, j, g, id, code);
+        if (!sm || json_object_set_new(d, "summary", sm)) {
+            json_decref(d);
+            d = NULL;
+        }
+    }
     if (!d || json_array_append_new(out, d))
         rc = sy__fail(o, SY_ENOMEM, "out of memory");
 out:
@@ -435,7 +501,13 @@ int sy_office_unit_detail(sy_office *o, const char *code, char **json)
             json_object_set_new(out, "geometry", task_geometry(sy__col_text(st, 0)));
         sqlite3_finalize(st);
     }
-    /* the devices that sent anything about the unit, in registration order */
+    /* the devices that sent anything about the unit, in registration order, each with its
+     * summary of it: without PROJ (a broken installation) its records part still is */
+    sv_geo *g = NULL;
+    if (rc == SY_OK && sv_geo_new(&g) != SV_OK) {
+        sy__logf(o, "unit %s: PROJ cannot be initialised: the page shows no areas", code);
+        g = NULL;
+    }
     if (rc == SY_OK)
         rc = sy__prep(o,
                       "SELECT d.device_id, d.name, d.crew FROM devices d WHERE d.device_id IN"
@@ -445,12 +517,13 @@ int sy_office_unit_detail(sy_office *o, const char *code, char **json)
         sy__bind_text(st, 1, code);
         int step;
         while (rc == SY_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
-            rc = device_part(o, code, sy__col_text(st, 0), sy__col_text(st, 1),
+            rc = device_part(o, g, code, sy__col_text(st, 0), sy__col_text(st, 1),
                              (const char *)sqlite3_column_text(st, 2), devs);
         if (rc == SY_OK && step != SQLITE_DONE)
             rc = sy__fail_db(o, "cannot read the devices");
         sqlite3_finalize(st);
     }
+    sv_geo_free(g);
     static const char *const DK[] = {"seq",        "time",        "action",    "by",
                                      "note",       "case",        "accept",    "chosen_device",
                                      "chosen_seq", "notice_from", "notice_to", NULL};

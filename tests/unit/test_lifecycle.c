@@ -63,6 +63,24 @@ static void test_states(void)
     CHECK(strcmp(sv_life_name((sv_life)99), "?") == 0);
 }
 
+/* Work after a decision: flagged after an acceptance, a notice or an objection, never after a
+ * return (which waits for it) nor without a decision or without the work. */
+static void test_work_after_decision(void)
+{
+    sv_life_facts f = facts(1, 0, 0, SV_DECISION_ACCEPT, 1);
+    CHECK_INT(sv_life_work_after_decision(&f), 1);
+    f = facts(1, 0, 0, SV_DECISION_ACCEPT, 0);
+    CHECK_INT(sv_life_work_after_decision(&f), 0);
+    f = facts(1, 0, 0, SV_DECISION_NOTICE, 1);
+    CHECK_INT(sv_life_work_after_decision(&f), 1);
+    f = facts(1, 0, 0, SV_DECISION_OBJECTION, 1);
+    CHECK_INT(sv_life_work_after_decision(&f), 1);
+    f = facts(1, 0, 0, SV_DECISION_RETURN, 1);
+    CHECK_INT(sv_life_work_after_decision(&f), 0);
+    f = facts(1, 1, 0, NULL, 1);
+    CHECK_INT(sv_life_work_after_decision(&f), 0);
+}
+
 /* The refusals in codes (sv_life_check) agree with the English and name the state. */
 static void test_refusal_codes(void)
 {
@@ -402,6 +420,7 @@ int main(void)
     test_decision_check();
     test_attach();
     test_states();
+    test_work_after_decision();
     test_transitions();
     test_refusal_codes();
     test_offers();

@@ -126,6 +126,12 @@ typedef struct sv_life_facts {
 /* The state those facts put the unit in. */
 sv_life sv_unit_life(const sv_life_facts *f);
 
+/* 1 when a crew sent work on the unit after a decision that the work does not undo (accept,
+ * notice, objection: only a return waits for new work): the county's decision was taken on
+ * records that have changed since, and a reviewer should look again (return the unit, or let
+ * it stand). 0 otherwise. */
+int sv_life_work_after_decision(const sv_life_facts *f);
+
 /*
  * Whether decision action (SV_DECISION_RETURN, _ACCEPT, _NOTICE, _OBJECTION) may be taken on a
  * unit with these facts; from and to are the notice's dates (YYYY-MM-DD, for "notice" only).
