@@ -37,6 +37,7 @@ typedef enum text_id {
     T_ASSIGN,
     T_NO_UNITS,
     T_UNITS,
+    T_WORK_AFTER,
     T_COUNT
 } text_id;
 
@@ -57,6 +58,7 @@ static const char *const TEXT[T_COUNT][2] = {
     [T_ASSIGN] = {"分配给", "Assigned to"},
     [T_NO_UNITS] = {"尚无登记单元。", "No units yet."},
     [T_UNITS] = {"登记单元", "Units"},
+    [T_WORK_AFTER] = {"决定后有新外业记录", "new work since the decision"},
 };
 
 /* Lifecycle states as shown (docs/office.md); an unknown one is shown as it is. */
@@ -391,6 +393,11 @@ char *sy__console_units_table(sy__lang lang, const char *units_json)
             esc(&p, jstr(u, "name"));
             raw(&p, "</td><td>");
             esc(&p, status_text(lang, st));
+            if (json_is_true(json_object_get(u, "work_after_decision"))) {
+                raw(&p, " <span class=\"work-after\">");
+                esc(&p, t(lang, T_WORK_AFTER));
+                raw(&p, "</span>");
+            }
             raw(&p, "</td><td>");
             esc(&p, jstr(u, "assign"));
             raw(&p, "</td></tr>\n");

@@ -290,12 +290,13 @@ assert d2["lines"] == [["J2", "J3"]] and d2["state"] == "settled_on_site" and d2
 n = a["notes"][0]
 assert n["target"] == "point" and n["point"] == "J1" and n["phrase"] == "marker-missing" and n["text"], n
 PY
+cp "$T/body" "$T/detail.json"
 # the unit's figures as the crew's tablet computes them (one summary, survey/summary.h), and the
 # flag that work arrived after the county accepted the unit
 # (the recorded receiver log walks elsewhere on Earth: the walk's plane figures cannot be, and
 # area says so, exit 1, with every other figure in its JSON)
 "$Q" area "$T/a.db" --unit $U --json >"$T/area.json" 2>"$T/area.err" || [ -s "$T/area.json" ] || fail "quejie area: $(cat "$T/area.err")"
-"$PY" - "$T/body" "$T/area.json" <<'PY' && ok "... with each crew's summary (stage, what is missing, areas as quejie area computes them) and the work after acceptance flagged" || fail "unit summary: $(head -c 900 "$T/body")"
+"$PY" - "$T/detail.json" "$T/area.json" <<'PY' && ok "... with each crew's summary (stage, what is missing, areas as quejie area computes them) and the work after acceptance flagged" || fail "unit summary: $(head -c 900 "$T/body")"
 import json, sys
 u = json.load(open(sys.argv[1]))
 t = json.load(open(sys.argv[2]))
@@ -308,7 +309,13 @@ assert s["problem"] == t["problem"] and s["problem"] and "walk" in s["problem"],
 assert s["stage"] == "in_progress" and "fields" in s["missing"] and s["draft_area_m2"] > 0, s
 assert u["status"] == "accepted" and u["work_after_decision"] is True, u["work_after_decision"]
 PY
-cp "$T/body" "$T/detail.json"
+seen=""
+for _ in $(seq 100); do  # the kept overview may lag an ingest by KEPT_DRIFT_MS
+    hcode GET "/?lang=en" -b "$T/rev.jar" >/dev/null
+    grep -q "/unit/$U?lang=en\">$U</a>.*<span class=\"work-after\">new work since the decision</span>" "$T/body" && { seen=1; break; }
+    sleep 0.2
+done
+[ -n "$seen" ] && ok "... and on the overview's row of the unit" || fail "overview work-after: $(grep -o "/unit/$U?lang=en.*" "$T/body" | head -c 300)"
 c=$(hcode GET /api/v1/units -b "$T/view.jar")
 [ "$c" = 200 ] && "$PY" - "$T/body" "$T/detail.json" "$U" <<'PY' && ok "the unit page's unit is the listing's row (read on its own, the same facts)" || fail "detail vs listing: $c"
 import json, sys
