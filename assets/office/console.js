@@ -36,6 +36,8 @@
         grade: ['定位等级', 'Grade'],
         n: ['历元数', 'n'],
         sigma: ['σ 平面 (m)', 'σ horiz. (m)'],
+        sigma_h: ['σ 平面 (m)', 'σ horiz. (m)'],
+        pole_h: ['杆高 (m)', 'Pole (m)'],
         method: ['方法', 'Method'],
         pole: ['杆高 (m)', 'Pole (m)'],
         lat: ['纬度', 'Latitude'],
@@ -1073,16 +1075,17 @@
     /* ---- the review queue ----------------------------------------------------------------- */
 
     var SIDE_KEYS = {
-        point: ['device', 'time', 'seq', 'number', 'lat', 'lon', 'h', 'grade', 'point_type'],
+        point: ['device', 'time', 'seq', 'number', 'lat', 'lon', 'h', 'grade', 'n', 'sigma_h',
+                'method', 'pole_h', 'point_type'],
         verification: ['device', 'time', 'seq', 'field', 'status', 'value', 'note']
     };
 
     function sideCell(v, k) {
         if (typeof v === 'number' && (k === 'lat' || k === 'lon'))
             return v.toFixed(8);
-        if (typeof v === 'number' && k === 'h')
+        if (typeof v === 'number' && (k === 'h' || k === 'sigma_h' || k === 'pole_h'))
             return v.toFixed(3);
-        if (k === 'grade' || k === 'point_type' || k === 'field')
+        if (k === 'grade' || k === 'point_type' || k === 'field' || k === 'method')
             return code(k, v);
         if (k === 'status')
             return code('answer', v);
@@ -1144,7 +1147,9 @@
                     var m = L.circleMarker([side.lat, side.lon], {
                         radius: 6, color: i ? '#c62828' : '#1565c0'
                     }).addTo(map);
-                    m.bindTooltip(tip('#' + c.id + ' ' + s.toUpperCase() + ' ' + show(side.device)));
+                    /* labelled on the map itself: which case, which version */
+                    m.bindTooltip(tip('#' + c.id + ' ' + s.toUpperCase() + ' ' + show(side.device)),
+                                  { permanent: true, direction: i ? 'right' : 'left', opacity: 0.9 });
                     layers.push(L.featureGroup([m]));
                 }
             });
@@ -1198,6 +1203,23 @@
             });
         });
         fit(map, layers);
+        /* the drafts of the units the open cases are about, under the versions: where the
+         * points lie on the unit's boundary (the map keeps its view on the cases) */
+        var about = {};
+        open.forEach(function (c) { about[c.unit] = 1; });
+        if (open.length)
+            api('/api/v1/units.geojson').then(function (gj) {
+                var feats = (gj && gj.features || []).filter(function (f) {
+                    return f.properties && about[f.properties.code] && f.geometry;
+                });
+                if (!feats.length)
+                    return;
+                L.geoJSON({ type: 'FeatureCollection', features: feats }, {
+                    style: { color: '#616161', weight: 2, dashArray: '6 4', fillOpacity: 0.03,
+                             className: 'draft' },
+                    interactive: false
+                }).addTo(map).bringToBack();
+            }).catch(function () { /* the cases are still there to decide */ });
         add(root, el('h3', tr('resolved_cases')));
         /* who decided and which version was chosen: the reviewer answers for it */
         function chosen(c) {

@@ -48,6 +48,11 @@ static json_t *point_side(const sy__dev_ref *d, const sv_bpoint *p)
         json_object_set_new(s, "h", jnum(p->h));
         json_object_set_new(s, "grade", json_string(sv_grade_name(p->q.grade)));
         json_object_set_new(s, "point_type", json_string(p->point_type));
+        /* what the reviewer weighs: how each version was obtained (the unit page's columns) */
+        json_object_set_new(s, "n", json_integer(p->q.n));
+        json_object_set_new(s, "sigma_h", jnum(sv_quality_sigma_h(&p->q)));
+        json_object_set_new(s, "method", p->method[0] ? json_string(p->method) : json_null());
+        json_object_set_new(s, "pole_h", p->pole_set == 1 ? jnum(p->pole_h) : json_null());
     }
     return s;
 }

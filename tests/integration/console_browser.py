@@ -130,6 +130,13 @@ try:
           "the case's detail in Chinese (how far apart, the tolerance)", detail)
     until(lambda: len(driver.find_elements(By.CSS_SELECTOR, ".map path.leaflet-interactive")) >= 2,
           "both versions on the map")
+    check(all(w in sides for w in ("历元数", "σ 平面 (m)", "方法", "杆高 (m)")),
+          "a point's versions show how each was obtained (epochs, σ, method, pole height)", sides)
+    labels = [t.text for t in driver.find_elements(By.CSS_SELECTOR, ".map .leaflet-tooltip")]
+    check(("#%s A crew" % decided_id) in " ".join(labels) and ("#%s B crew" % decided_id) in " ".join(labels),
+          "each version is labelled on the map with its case and side", repr(labels))
+    check(until(lambda: driver.find_elements(By.CSS_SELECTOR, ".map path.draft"), "the drafts of the cases' units"),
+          "the draft of the case's unit is drawn under the versions")
     shot("03-review")
     card.find_element(By.CSS_SELECTOR, "input[name=accept][value=a]").click()
     card.find_element(By.CSS_SELECTOR, "input.reason").send_keys("实测于界桩 <b>ok</b>")
