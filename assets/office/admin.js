@@ -112,6 +112,7 @@
         if (j.qr_svg) img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(j.qr_svg);
         document.getElementById("token").hidden = false;
         dev.reset();
+        relist("device-list");
       }, fail);
     });
   }
@@ -289,12 +290,36 @@
     revoke: "/api/v1/devices/", remove: "/api/v1/imagery/",
     disable: "/api/v1/users/", enable: "/api/v1/users/"
   };
-  document.querySelectorAll("button.row-action").forEach(function (b) {
-    b.addEventListener("click", function () {
-      var name = b.getAttribute("data-name"), action = b.getAttribute("data-action");
-      if (action === "passwd") { passwdFor(name); return; }
-      if (!BASES[action] || !window.confirm(b.textContent + ": " + name + "?")) return;
-      post(BASES[action] + encodeURIComponent(name) + "/" + action, "").then(reload, fail);
+  function bindRows(root) {
+    root.querySelectorAll("button.row-action").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var name = b.getAttribute("data-name"), action = b.getAttribute("data-action");
+        if (action === "passwd") { passwdFor(name); return; }
+        if (!BASES[action] || !window.confirm(b.textContent + ": " + name + "?")) return;
+        post(BASES[action] + encodeURIComponent(name) + "/" + action, "").then(reload, fail);
+      });
     });
-  });
+  }
+  bindRows(document);
+  // The element id of this page as the server renders it now, in place of the one shown: a
+  // list brought up to date without a reload (which would lose what the page shows beside it,
+  // a new device's one-time token). The server's HTML, parsed inertly, never run.
+  function relist(id) {
+    fetch(window.location.pathname + window.location.search, { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error(r.statusText); return r.text(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(id);
+        var old = document.getElementById(id);
+        if (!fresh || !old) return;
+        var node = document.importNode(fresh, true);
+        old.parentNode.replaceChild(node, old);
+        bindRows(node);
+        if (window.QuejiePager) // a long list gets its pager again
+          node.querySelectorAll("table.units[id]").forEach(function (t) {
+            if (t.tBodies.length && t.tBodies[0].rows.length > 100)
+              window.QuejiePager.attach(t, t.id, meta("msg-filter"));
+          });
+      })
+      .catch(function () { /* the list is current after the next reload */ });
+  }
 })();

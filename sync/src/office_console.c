@@ -103,6 +103,7 @@ sy__lang sy__console_lang(const char *query_lang, const char *accept_language)
 typedef struct page {
     sy_buf b;
     int bad;
+    const char *me; /* the signed-in user (the admin pages'), for rows about their own account */
 } page;
 
 static void raw(page *p, const char *s)
@@ -521,6 +522,9 @@ typedef enum admin_text {
     A_LAST_BACKUP,
     A_HOURS_AGO,
     A_BACKUP_STALE,
+    A_NO_BACKUP_STAFF,
+    A_BACKUP_STALE_STAFF,
+    A_OWN_ACCOUNT,
     A_COUNT
 } admin_text;
 
@@ -629,6 +633,11 @@ static const char *const ATEXT[A_COUNT][2] = {
                      "的“备份与恢复”）。",
                      "This office has never been backed up: set up the nightly backup "
                      "(quejie-office backup; office.md, \"Backup and restore\")."},
+    [A_NO_BACKUP_STAFF] = {"这个县局还没有备份：请告知系统管理员。",
+                           "This office has never been backed up: tell its administrator."},
+    [A_BACKUP_STALE_STAFF] = {"已超过两天没有备份：请告知系统管理员。",
+                              "No backup for over two days: tell the office's administrator."},
+    [A_OWN_ACCOUNT] = {"（本人账户）", "(your account)"},
     [A_LAST_BACKUP] = {"上次备份：", "Last backup:"},
     [A_HOURS_AGO] = {" 小时前", " hours ago"},
     [A_BACKUP_STALE] =
@@ -781,8 +790,14 @@ static void imagery_actions(page *p, sy__lang lang, const json_t *r)
 
 static void user_actions(page *p, sy__lang lang, const json_t *r)
 {
-    const char *status = jstr(r, "status");
-    if (status && strcmp(status, "disabled") == 0)
+    const char *status = jstr(r, "status"), *name = jstr(r, "name");
+    /* nobody disables their own account (the server refuses it too: another administrator
+     * does it, so an office is never left without one) */
+    if (p->me && name && strcmp(p->me, name) == 0) {
+        raw(p, "<span class=\"own\">");
+        esc(p, at(lang, A_OWN_ACCOUNT));
+        raw(p, "</span>");
+    } else if (status && strcmp(status, "disabled") == 0)
         row_button(p, lang, r, "enable", A_ENABLE);
     else
         row_button(p, lang, r, "disable", A_DISABLE);
@@ -946,7 +961,7 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
         rows = log;
     }
     int admin = role && strcmp(role, "admin") == 0;
-    page p = {{NULL, 0, 0, PAGE_MAX}, 0};
+    page p = {{NULL, 0, 0, PAGE_MAX}, 0, user};
     if (strcmp(which, "devices") == 0) {
         static const column cols[] = {{"name", A_NAME},
                                       {"crew", A_CREW},
@@ -967,11 +982,14 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
             raw(&p, "</button>\n</form>\n<div id=\"token\" hidden><p id=\"token-text\"></p>"
                     "<img id=\"token-qr\" alt=\"QR\" width=\"240\" height=\"240\"></div>\n");
         }
-        raw(&p, "<h2>");
+        /* the list in its own box: a device registered here is listed at once (admin.js
+         * fetches this page again and takes the box, the token staying on screen) */
+        raw(&p, "<section id=\"device-list\"><h2>");
         esc(&p, at(lang, A_DEVICES));
         raw(&p, "</h2>\n");
         table(&p, lang, "devices", rows, cols, sizeof cols / sizeof cols[0],
               admin ? device_actions : NULL);
+        raw(&p, "</section>\n");
     } else if (strcmp(which, "tasks") == 0) {
         static const column cols[] = {
             {"code", A_CODE}, {"assign", A_ASSIGN}, {"imported", A_IMPORTED}};
@@ -1199,7 +1217,8 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
         int stale = !json_is_object(backup) || json_is_true(json_object_get(backup, "stale"));
         raw(&p, stale ? "<p id=\"last-backup\" class=\"error\">" : "<p id=\"last-backup\">");
         if (!json_is_object(backup)) {
-            esc(&p, at(lang, A_NO_BACKUP));
+            /* what to do is an administrator's: the others are told whom to tell */
+            esc(&p, at(lang, admin ? A_NO_BACKUP : A_NO_BACKUP_STAFF));
         } else {
             char hours[32];
             snprintf(hours, sizeof hours, "%lld",
@@ -1217,7 +1236,7 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
             }
             if (stale) {
                 raw(&p, lang == SY_LANG_EN ? ". " : "。");
-                esc(&p, at(lang, A_BACKUP_STALE));
+                esc(&p, at(lang, admin ? A_BACKUP_STALE : A_BACKUP_STALE_STAFF));
             }
         }
         raw(&p, "</p>\n<h2>");

@@ -474,6 +474,12 @@ try:
             src = driver.find_element(By.ID, "token-qr").get_attribute("src") or ""
             check(src.startswith("data:image/svg+xml") and "svg" in src,
                   "... and as a QR code (an SVG drawn from the answer, no request)", src[:60])
+            row = until(lambda: [r for r in driver.find_elements(By.CSS_SELECTOR, "#devices tbody tr")
+                                 if "crewz" in r.text], "the new device in the list without a reload")
+            check(row and "三组" in row[0].text and row[0].find_elements(By.CSS_SELECTOR, "button.row-action")
+                  and tok.group(0) in driver.find_element(By.ID, "token-text").text,
+                  "... listed at once with its crew and its revoke button, the token still shown",
+                  row[0].text if row else "")
         shot("08-device-token")
         driver.get(URL + "/tasks")
         form = until(lambda: driver.find_elements(By.ID, "tasks-upload"), "the tasks page's upload form")

@@ -192,6 +192,9 @@ for p in review devices log; do c=$(hcode GET /api/v1/$p -b "$T/view.jar"); [ "$
 ok "a viewer reads review, devices and log"
 c=$(hcode GET /api/v1/users -b "$T/view.jar"); [ "$c" = 403 ] && ok "a viewer cannot list users: 403" || fail "viewer users: $c"
 c=$(hcode GET /api/v1/users -b "$T/adm.jar"); [ "$c" = 200 ] && ! grep -q argon2 "$T/body" && ok "an admin lists users (no hashes)" || fail "admin users: $c"
+c=$(hcode GET /users -b "$T/adm.jar")
+[ "$c" = 200 ] && grep -q 'data-action="disable" data-name="rev"' "$T/body" && ! grep -q 'data-action="disable" data-name="adm"' "$T/body" && grep -q '（本人账户）' "$T/body" \
+    && ok "the users page offers no 停用 on the admin's own account" || fail "own account row: $c $(grep -o 'data-action="[a-z]*" data-name="[a-z]*"' "$T/body" | tr '\n' ' ')"
 
 # ---- CSRF and roles on decisions --------------------------------------------------------------------------
 c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" --data-binary '{"note":"x"}')
@@ -612,7 +615,11 @@ c=$(hcode GET /account -b "$T/view2.jar"); [ "$c" = 200 ] && grep -q 'id="passwo
 
 # ---- the latest backup on the log page (red when there is none or it is over two days old) --------------
 c=$(hcode GET /log -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q 'id="last-backup" class="error"' "$T/body" && grep -q '还没有备份' "$T/body" \
-    && ok "the log page says, in red, that the office has never been backed up" || fail "log page without backup: $c $(grep -o '<p id="last-backup"[^<]*' "$T/body")"
+    && grep -q 'quejie-office backup' "$T/body" \
+    && ok "the log page says, in red, that the office has never been backed up (to an admin: how to set it up)" || fail "log page without backup: $c $(grep -o '<p id="last-backup"[^<]*' "$T/body")"
+c=$(hcode GET /log -b "$T/rev.jar"); [ "$c" = 200 ] && grep -q 'id="last-backup" class="error"' "$T/body" && grep -q '还没有备份：请告知系统管理员' "$T/body" \
+    && ! grep -q 'quejie-office backup' "$T/body" \
+    && ok "  to a reviewer: whom to tell, not a command" || fail "reviewer log page without backup: $c $(grep -o '<p id="last-backup"[^<]*' "$T/body")"
 grep -q '<h2 id="ingest-log">接收日志</h2>' "$T/body" && [ "$(grep -c '<h2>接收日志与导出</h2>' "$T/body")" = 0 ] \
     && ok "  the log's table is headed 接收日志 (the exports have their own heading above)" || fail "log page headings: $(grep -o '<h2[^<]*</h2>' "$T/body")"
 expect "a backup from the command line while the office serves" "$OFF" backup "$O" "$T/bk-console" --no-imagery
