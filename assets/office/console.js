@@ -79,8 +79,10 @@
         choice: ['选择', 'Choice'],
         notice_dates: ['公告日期', 'Notice dates'],
         actions: ['操作', 'Actions'],
-        print_forms: ['打印界址调查表（界址点成果表、宗地草图、界址标示表、界址签章表）',
-                      'Print the boundary forms (point table, unit map, line table, signature table)'],
+        /* every form the export prints (survey/src/export_forms.c), the notices and dispute
+         * statements when the unit has absent parties or disputes */
+        print_forms: ['打印界址调查表（界址点成果表、宗地草图、界址标示表、界址签章表、界址说明表；有缺席方或争议时另附违约缺席定界通知书、土地权属争议原由书）',
+                      'Print the boundary forms (point table, unit map, line table, signature table, boundary description; with the default-of-attendance notices and dispute statements the unit needs)'],
         print_notice: ['打印公告（附宗地草图）', 'Print the public notice (with the unit map)'],
         do_return: ['退回作业组', 'Return to the crew'],
         do_accept: ['通过', 'Accept'],
