@@ -38,6 +38,11 @@ typedef enum text_id {
     T_NO_UNITS,
     T_UNITS,
     T_WORK_AFTER,
+    T_NOT_ALLOWED,
+    T_NOT_ALLOWED_WHY,
+    T_MISSING,
+    T_MISSING_WHY,
+    T_TO_OVERVIEW,
     T_COUNT
 } text_id;
 
@@ -59,6 +64,13 @@ static const char *const TEXT[T_COUNT][2] = {
     [T_NO_UNITS] = {"尚无登记单元。", "No units yet."},
     [T_UNITS] = {"登记单元", "Units"},
     [T_WORK_AFTER] = {"决定后有新外业记录", "new work since the decision"},
+    [T_NOT_ALLOWED] = {"无权访问", "Not for your role"},
+    [T_NOT_ALLOWED_WHY] = {"此页面只供管理员使用；您的角色是%s。如需使用，请联系本局的系统管理员。",
+                           "This page is for administrators; your role is %s. Ask the office's "
+                           "administrator if you need it."},
+    [T_MISSING] = {"没有这个页面", "No such page"},
+    [T_MISSING_WHY] = {"县局控制台没有这个地址的页面。", "The console has no page at this address."},
+    [T_TO_OVERVIEW] = {"回到总览", "Back to the overview"},
 };
 
 /* Lifecycle states as shown (docs/office.md); an unknown one is shown as it is. */
@@ -211,6 +223,40 @@ static char *done(page *p)
 {
     raw(p, "</body></html>\n");
     return fragment(p);
+}
+
+char *sy__console_error(sy__lang lang, const char *what, const char *role)
+{
+    int missing = !what || strcmp(what, "role") != 0;
+    page p = {{NULL, 0, 0, PAGE_MAX}, 0};
+    head(&p, lang, t(lang, missing ? T_MISSING : T_NOT_ALLOWED));
+    raw(&p, "<main class=\"login\" id=\"error-page\"><h1>");
+    esc(&p, t(lang, missing ? T_MISSING : T_NOT_ALLOWED));
+    raw(&p, "</h1>\n<p class=\"error\">");
+    if (missing) {
+        esc(&p, t(lang, T_MISSING_WHY));
+    } else {
+        const char *shown = role ? role : "-";
+        for (const code_word *w = ROLES; role && w->code; w++)
+            if (strcmp(role, w->code) == 0)
+                shown = lang == SY_LANG_EN ? w->en : w->zh;
+        /* the sentence's one %s is the role; everything from outside goes through esc */
+        const char *s = t(lang, T_NOT_ALLOWED_WHY), *at = strstr(s, "%s");
+        char before[256];
+        size_t n = at ? (size_t)(at - s) : strlen(s);
+        snprintf(before, sizeof before, "%.*s", (int)n, s);
+        esc(&p, before);
+        if (at) {
+            esc(&p, shown);
+            esc(&p, at + 2);
+        }
+    }
+    raw(&p, "</p>\n<p><a href=\"/");
+    raw(&p, lang == SY_LANG_EN ? "?lang=en" : "");
+    raw(&p, "\">");
+    esc(&p, t(lang, T_TO_OVERVIEW));
+    raw(&p, "</a></p></main>\n");
+    return done(&p);
 }
 
 char *sy__console_login(sy__lang lang, const char *error, const char *next)

@@ -591,6 +591,9 @@ grep -q 'href="/audit"' "$T/body" && ok "  an admin's navigation leads to the us
 c=$(hcode GET /audit -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q 'id="audit"' "$T/body" && grep -q '停用用户' "$T/body" \
     && ok "the audit page lists the actions in Chinese" || fail "audit page: $c"
 c=$(hcode GET /users -b "$T/rev.jar"); [ "$c" = 403 ] && ok "a reviewer cannot open the users page: 403" || fail "reviewer users page: $c"
+grep -q 'id="error-page"' "$T/body" && grep -q '您的角色是审核员' "$T/body" && grep -q 'href="/">回到总览' "$T/body" \
+    && grep -qi '^Content-Type: text/html' "$T/hdr" && ok "  said on a page in Chinese (the role, whom to ask, the way back), not the API's JSON" || fail "reviewer users page body: $(head -c 300 "$T/body")"
+c=$(hcode GET "/audit?lang=en" -b "$T/view.jar"); [ "$c" = 403 ] && grep -q 'your role is viewer' "$T/body" && ok "  /audit to a viewer, in English on request" || fail "viewer audit page: $c $(head -c 300 "$T/body")"
 c=$(hcode GET /devices -b "$T/rev.jar"); ! grep -q 'href="/users"' "$T/body" && ok "  nor is it in a reviewer's navigation" || fail "reviewer nav shows users"
 
 # ---- a staff member's own password (any role, CSRF, the current one verified as a login) ----------------
@@ -682,7 +685,9 @@ c=$(hcode GET /../../etc/passwd --path-as-is); [ "$c" = 400 ] && grep -q '"error
 c=$(hcode GET /static/../../etc/passwd --path-as-is); [ "$c" = 400 ] && ok "/static/../: 400" || fail "static dot-dot: $c"
 c=$(hcode GET /static/%2e%2e%2fetc%2fpasswd --path-as-is); [[ "$c" == 4* ]] && ok "percent-encoded dot-dot: $c" || fail "encoded dot-dot: $c"
 c=$(hcode GET /static/.hidden.css); [ "$c" = 404 ] && ok "a hidden static file: 404" || fail "hidden: $c"
-c=$(hcode GET /api/v1/nothing -b "$T/rev.jar"); [ "$c" = 404 ] && ok "an unknown endpoint: 404" || fail "unknown: $c"
+c=$(hcode GET /api/v1/nothing -b "$T/rev.jar"); [ "$c" = 404 ] && pyexpr "$T/body" '"error" in d' && ok "an unknown endpoint: 404 (JSON)" || fail "unknown: $c"
+c=$(hcode GET /unitz/622901 -b "$T/rev.jar"); [ "$c" = 404 ] && grep -q '没有这个页面' "$T/body" && grep -q 'id="error-page"' "$T/body" \
+    && ok "a mistyped page address: 404 as a page in Chinese with the way back" || fail "unknown page: $c $(head -c 200 "$T/body")"
 c=$(hcode GET /api/v1/login); [ "$c" = 405 ] && ok "a wrong method: 405" || fail "method: $c"
 head -c 200000 /dev/zero | tr '\0' 'a' >"$T/big"
 c=$(hcode POST /api/v1/login "${J[@]}" --data-binary @"$T/big"); [ "$c" = 413 ] && grep -q '64 KiB' "$T/body" && ok "an oversized API body: 413" || fail "big body: $c $(head -c 200 "$T/body")"
