@@ -69,7 +69,8 @@ static const char *const TEXT[T_COUNT][2] = {
                            "This page is for administrators; your role is %s. Ask the office's "
                            "administrator if you need it."},
     [T_MISSING] = {"没有这个页面", "No such page"},
-    [T_MISSING_WHY] = {"县局控制台没有这个地址的页面。", "The console has no page at this address."},
+    [T_MISSING_WHY] = {"县局控制台没有这个地址的页面。",
+                       "The console has no page at this address."},
     [T_TO_OVERVIEW] = {"回到总览", "Back to the overview"},
 };
 

@@ -2714,11 +2714,11 @@ static int staff_gate(ctx *x, const route *rt, enum MHD_Result *res)
                 x->sess.user, sy_role_name(x->sess.role), sy_role_name(rt->role));
         /* a page answers as a page, in the staff's language; the API as JSON */
         if (res)
-            *res = rt->page ? reply_page(x, MHD_HTTP_FORBIDDEN,
-                                         sy__console_error(x->lang, "role",
-                                                           sy_role_name(x->sess.role)))
-                            : reply_error_c(x->s, x->c, MHD_HTTP_FORBIDDEN, "role",
-                                            "your role does not allow this");
+            *res = rt->page
+                       ? reply_page(x, MHD_HTTP_FORBIDDEN,
+                                    sy__console_error(x->lang, "role", sy_role_name(x->sess.role)))
+                       : reply_error_c(x->s, x->c, MHD_HTTP_FORBIDDEN, "role",
+                                       "your role does not allow this");
         return 0;
     }
     if (rt->changes) {
@@ -2773,9 +2773,9 @@ static enum MHD_Result route_request(sy_server *s, struct MHD_Connection *c, con
         int browser = !path_known && strcmp(method, "GET") == 0 && strncmp(url, "/api/", 5) != 0 &&
                       strncmp(url, "/static/", 8) != 0;
         res = path_known ? reply_error(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here")
-              : browser  ? reply_page(x, MHD_HTTP_NOT_FOUND, sy__console_error(x->lang, "missing",
-                                                                              NULL))
-                         : reply_error(s, c, MHD_HTTP_NOT_FOUND, "no such endpoint");
+              : browser
+                  ? reply_page(x, MHD_HTTP_NOT_FOUND, sy__console_error(x->lang, "missing", NULL))
+                  : reply_error(s, c, MHD_HTTP_NOT_FOUND, "no such endpoint");
         goto out;
     }
     if (rt->auth == AUTH_STAFF && !staff_gate(x, rt, &res))
