@@ -6,7 +6,9 @@
  *
  * Must never: take bytes for a file no entry of that device names (the office holds entries
  * first, so a device cannot fill the office with anything it has not signed), keep a file whose
- * bytes do not hash to its name, or hold more than one file's pieces in memory at once.
+ * bytes do not hash to its name, mix one device's pieces with another's (each device's upload
+ * is its own: device_pieces is keyed by device, so no device can spoil another's), or hold more
+ * than one file's pieces in memory at once.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -70,17 +72,21 @@ static int named(sy_office *o, const char *device_id, const char *sha, int64_t *
     return sy__fail(o, SY_ENOTFOUND, "%s", why);
 }
 
-/* How much of the file the office holds: all of it (*whole), or the bytes of its pieces. */
-static int held(sy_office *o, const char *sha, int64_t bytes, int64_t *have, int *whole)
+/* How much of the file the office holds for the device: all of it (*whole, from whichever
+ * device or bundle file it came), or the bytes of this device's pieces. */
+static int held(sy_office *o, const char *device_id, const char *sha, int64_t bytes,
+                int64_t *have, int *whole)
 {
     sqlite3_stmt *st;
     int rc = sy__prep(o,
                       "SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1),"
-                      " (SELECT coalesce(sum(length(data)), 0) FROM file_pieces WHERE sha256 = ?1)",
+                      " (SELECT coalesce(sum(length(data)), 0) FROM device_pieces"
+                      "  WHERE sha256 = ?1 AND device_id = ?2)",
                       &st);
     if (rc != SY_OK)
         return rc;
     sy__bind_text(st, 1, sha);
+    sy__bind_text(st, 2, device_id);
     if (sqlite3_step(st) == SQLITE_ROW) {
         *whole = sqlite3_column_int(st, 0);
         *have = *whole ? bytes : sqlite3_column_int64(st, 1);
@@ -91,23 +97,6 @@ static int held(sy_office *o, const char *sha, int64_t bytes, int64_t *have, int
     return rc;
 }
 
-/* 1 when every entry at the office that names the file gives it the same size and type. The
- * pieces are the file's (by its hash), whoever sent them: a device whose entry says otherwise
- * must not have another device's upload put together to its size, fail the hash and dropped. */
-static int entries_agree(sy_office *o, const char *sha)
-{
-    sqlite3_stmt *st;
-    if (sy__prep(o,
-                 "SELECT count(DISTINCT bytes) <= 1 AND count(DISTINCT type) <= 1"
-                 " FROM field_attachments WHERE sha256 = ?1",
-                 &st))
-        return 0;
-    sy__bind_text(st, 1, sha);
-    int agree = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return agree;
-}
-
 int sy_office_file_status(sy_office *o, const char *device_id, const char *sha256,
                           sy_file_status *s)
 {
@@ -115,11 +104,10 @@ int sy_office_file_status(sy_office *o, const char *device_id, const char *sha25
     char type[24];
     int rc = named(o, device_id, sha256, &s->bytes, type);
     if (rc == SY_OK)
-        rc = held(o, sha256, s->bytes, &s->have, &s->complete);
-    /* all there but not put together: put together now, when nobody disagrees about what the
-     * file is (otherwise the upload that brings the last piece does it) */
-    if (rc == SY_OK && !s->complete && s->have == s->bytes && !o->reader &&
-        entries_agree(o, sha256))
+        rc = held(o, device_id, sha256, s->bytes, &s->have, &s->complete);
+    /* all of the device's pieces there but not put together (an office stopped in between):
+     * put together now */
+    if (rc == SY_OK && !s->complete && s->have == s->bytes && !o->reader)
         return sy_office_file_piece(o, device_id, sha256, s->have, NULL, 0, s);
     return rc;
 }
@@ -143,19 +131,44 @@ int sy_office_files_held(sy_office *o, const char *device_id, int64_t *n)
     return rc;
 }
 
-/* The pieces put together, checked against the file's name and type, kept in attachments;
- * the pieces are dropped either way. Inside the caller's transaction. */
-static int assemble(sy_office *o, const char *sha, int64_t bytes, const char *type)
+/* Every device's pieces of the file dropped (once it is whole), or one device's (device_id
+ * not NULL: its upload failed the hash). */
+static int drop_pieces(sy_office *o, const char *sha, const char *device_id)
+{
+    sqlite3_stmt *st;
+    int rc = sy__prep(o,
+                      device_id ? "DELETE FROM device_pieces WHERE sha256 = ?1 AND device_id = ?2"
+                                : "DELETE FROM device_pieces WHERE sha256 = ?1",
+                      &st);
+    if (rc != SY_OK)
+        return rc;
+    sy__bind_text(st, 1, sha);
+    if (device_id)
+        sy__bind_text(st, 2, device_id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = sy__fail_db(o, "the crews' files");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The device's pieces put together, checked against the file's name and its entry's type,
+ * kept in attachments (and then every device's pieces of it dropped); the device's pieces are
+ * dropped when they do not make the file. Inside the caller's transaction. */
+static int assemble(sy_office *o, const char *device_id, const char *sha, int64_t bytes,
+                    const char *type)
 {
     uint8_t *buf = malloc((size_t)bytes);
     if (!buf)
         return sy__fail(o, SY_ENOMEM, "out of memory");
     sqlite3_stmt *st;
-    int rc =
-        sy__prep(o, "SELECT offset, data FROM file_pieces WHERE sha256 = ?1 ORDER BY offset", &st);
+    int rc = sy__prep(o,
+                      "SELECT offset, data FROM device_pieces WHERE sha256 = ?1 AND device_id = ?2"
+                      " ORDER BY offset",
+                      &st);
     int64_t at = 0;
     if (rc == SY_OK) {
         sy__bind_text(st, 1, sha);
+        sy__bind_text(st, 2, device_id);
         while (rc == SY_OK && sqlite3_step(st) == SQLITE_ROW) {
             int64_t off = sqlite3_column_int64(st, 0), n = sqlite3_column_bytes(st, 1);
             if (off != at || at + n > bytes)
@@ -176,13 +189,8 @@ static int assemble(sy_office *o, const char *sha, int64_t bytes, const char *ty
     if (rc == SY_OK && good)
         rc = sy__attachment_store(o, sha, type, buf, (size_t)at);
     free(buf);
-    if (rc == SY_OK &&
-        (rc = sy__prep(o, "DELETE FROM file_pieces WHERE sha256 = ?1", &st)) == SY_OK) {
-        sy__bind_text(st, 1, sha);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = sy__fail_db(o, "the crews' files");
-        sqlite3_finalize(st);
-    }
+    if (rc == SY_OK)
+        rc = drop_pieces(o, sha, good ? NULL : device_id);
     if (rc == SY_OK && !good)
         rc = sy__fail(o, SY_EREFUSED,
                       "file %.16s...: the %lld bytes received do not hash to its name (or are not "
@@ -204,11 +212,11 @@ int sy_office_file_piece(sy_office *o, const char *device_id, const char *sha256
         return rc;
     rc = named_now(o, device_id, sha256, &s->bytes, type);
     if (rc == SY_OK)
-        rc = held(o, sha256, s->bytes, &s->have, &s->complete);
-    /* every piece there but never put together (an office stopped between the two, a build
-     * before that was one transaction): put together now, this piece being the answer's, unless
-     * the entries naming the file disagree about what it is (see entries_agree) */
-    int pending = rc == SY_OK && !s->complete && s->have == s->bytes && entries_agree(o, sha256);
+        rc = held(o, device_id, sha256, s->bytes, &s->have, &s->complete);
+    /* every piece of the device's there but never put together (an office stopped between the
+     * two, a build before that was one transaction): put together now, this piece being the
+     * answer's */
+    int pending = rc == SY_OK && !s->complete && s->have == s->bytes;
     if (rc == SY_OK && !s->complete && !pending) {
         if (offset != s->have)
             rc = sy__fail(o, SY_EGAP, "file %.16s...: the office holds %lld bytes, not %lld",
@@ -221,11 +229,15 @@ int sy_office_file_piece(sy_office *o, const char *device_id, const char *sha256
     }
     if (rc == SY_OK && !s->complete && !pending) {
         sqlite3_stmt *st;
-        rc = sy__prep(o, "INSERT INTO file_pieces(sha256, offset, data) VALUES (?1, ?2, ?3)", &st);
+        rc = sy__prep(o,
+                      "INSERT INTO device_pieces(sha256, device_id, offset, data)"
+                      " VALUES (?1, ?2, ?3, ?4)",
+                      &st);
         if (rc == SY_OK) {
             sy__bind_text(st, 1, sha256);
-            sqlite3_bind_int64(st, 2, offset);
-            sqlite3_bind_blob64(st, 3, data, len, SQLITE_STATIC);
+            sy__bind_text(st, 2, device_id);
+            sqlite3_bind_int64(st, 3, offset);
+            sqlite3_bind_blob64(st, 4, data, len, SQLITE_STATIC);
             if (sqlite3_step(st) != SQLITE_DONE)
                 rc = sy__fail_db(o, "the crews' files");
             sqlite3_finalize(st);
@@ -233,7 +245,7 @@ int sy_office_file_piece(sy_office *o, const char *device_id, const char *sha256
         s->have = offset + (int64_t)len;
     }
     if (rc == SY_OK && !s->complete && s->have == s->bytes) {
-        rc = assemble(o, sha256, s->bytes, type);
+        rc = assemble(o, device_id, sha256, s->bytes, type);
         s->complete = rc == SY_OK;
         if (rc == SY_EREFUSED) { /* the pieces are dropped: commit that, then refuse */
             char why[512];
@@ -300,7 +312,7 @@ int sy_office_file_import(sy_office *o, const uint8_t *b, size_t len, sy_file_im
                       "first: import the bundles of the same day before it)",
                       dev.name, info.sha256);
     if (rc == SY_OK)
-        rc = held(o, info.sha256, bytes, &have, &whole);
+        rc = held(o, info.device_id, info.sha256, bytes, &have, &whole);
     const char *sniffed = sv_attach_type(data, (size_t)info.bytes);
     if (rc == SY_OK && !whole && (bytes != info.bytes || !sniffed || strcmp(sniffed, type) != 0))
         rc = sy__fail(o, SY_EREFUSED,
@@ -308,14 +320,8 @@ int sy_office_file_import(sy_office *o, const uint8_t *b, size_t len, sy_file_im
                       (long long)bytes, type);
     if (rc == SY_OK && !whole)
         rc = sy__attachment_store(o, info.sha256, type, data, (size_t)info.bytes);
-    sqlite3_stmt *st;
-    if (rc == SY_OK && !whole &&
-        (rc = sy__prep(o, "DELETE FROM file_pieces WHERE sha256 = ?1", &st)) == SY_OK) {
-        sy__bind_text(st, 1, info.sha256);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = sy__fail_db(o, "the crews' files");
-        sqlite3_finalize(st);
-    }
+    if (rc == SY_OK && !whole)
+        rc = drop_pieces(o, info.sha256, NULL);
     free(data);
     if (rc == SY_OK)
         rc = sy__exec(o, "COMMIT");

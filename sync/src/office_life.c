@@ -60,15 +60,20 @@ static const char LIFE_SQL[] =
     "CREATE INDEX IF NOT EXISTS unit_attachments_unit ON unit_attachments(unit, seq);"
     /* the files crews keep with units (tablet entries "attach", indexed at ingest; a void
      * removes its row): the bytes arrive on their own (office_files.c) into attachments, in
-     * pieces kept in file_pieces until the whole file is there */
+     * pieces kept in device_pieces until the whole file is there */
     "CREATE TABLE IF NOT EXISTS field_attachments(device_id TEXT NOT NULL, seq INTEGER NOT NULL,"
     "  time INTEGER NOT NULL, unit TEXT NOT NULL, point TEXT, what TEXT NOT NULL,"
     "  name TEXT NOT NULL, sha256 TEXT NOT NULL, type TEXT NOT NULL, bytes INTEGER NOT NULL,"
     "  note TEXT, PRIMARY KEY (device_id, seq));"
     "CREATE INDEX IF NOT EXISTS field_attachments_unit ON field_attachments(unit, time);"
     "CREATE INDEX IF NOT EXISTS field_attachments_sha ON field_attachments(sha256);"
-    "CREATE TABLE IF NOT EXISTS file_pieces(sha256 TEXT NOT NULL, offset INTEGER NOT NULL,"
-    "  data BLOB NOT NULL, PRIMARY KEY (sha256, offset));";
+    /* each device's upload of a file its own: one device's pieces never mix with another's
+     * (a device cannot break another's upload by sending pieces of the same hash). An office
+     * made before kept them by hash alone (file_pieces): those partial uploads are dropped,
+     * and their devices send them again from the start */
+    "CREATE TABLE IF NOT EXISTS device_pieces(sha256 TEXT NOT NULL, device_id TEXT NOT NULL,"
+    "  offset INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (sha256, device_id, offset));"
+    "DROP TABLE IF EXISTS file_pieces;";
 
 /* ---- the office's journal -------------------------------------------------------------------- */
 

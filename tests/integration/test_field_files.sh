@@ -90,7 +90,7 @@ for _ in $(seq 40); do
     "$QUEJIE" sync "$J" --json --attempts 2 --backoff 0.05 >"$T/s.json" 2>>"$T/cut.err"
     b=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["attachments"]["bytes"] if "attachments" in d else 0)' "$T/s.json" 2>/dev/null || echo 0)
     sent=$((sent + b))
-    h=$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM file_pieces").fetchone()[0])' "$O")
+    h=$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM device_pieces").fetchone()[0])' "$O")
     [ "$h" -gt 0 ] && partial=$((partial + 1))
     pyexpr "$T/s.json" 'd["ok"] and d["attachments"]["pending"]==0' && break
 done
@@ -117,8 +117,8 @@ mkdir -p "$T/saved"
 expect "office: unit attachments --save" "$OFFICE" unit attachments "$O" --unit $U --save "$T/saved"
 cmp -s "$T/saved/界桩照片.jpg" "$T/界桩照片.jpg" && cmp -s "$T/saved/签章表.pdf" "$T/签章表.pdf" &&
     ok "the files at the office are the crew's, byte for byte" || fail "saved files differ: $(ls "$T/saved")"
-"$PY" -c 'import sqlite3,sys; n=sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM file_pieces").fetchone()[0]; sys.exit(n != 0)' "$O" &&
-    ok "no pieces left once the files are whole" || fail "pieces left in file_pieces"
+"$PY" -c 'import sqlite3,sys; n=sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM device_pieces").fetchone()[0]; sys.exit(n != 0)' "$O" &&
+    ok "no pieces left once the files are whole" || fail "pieces left in device_pieces"
 # the console's API, as a viewer
 curl -s -c "$T/jar" --cacert "$T/cert.pem" -H 'Content-Type: application/json' \
     -d '{"user":"view","password":"View-pass-2026!"}' "$URL/api/v1/login" >"$T/login.json"
@@ -268,7 +268,7 @@ FPORT=$(free_port)
 PIDS+=($!)
 for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/$FPORT) 2>/dev/null && break; sleep 0.05; done
 sqlite3_py "$J" "UPDATE sync_office SET url='https://127.0.0.1:$FPORT'"
-held_q() { "$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT coalesce(sum(length(data)),0) FROM file_pieces WHERE sha256=?", (sys.argv[2],)).fetchone()[0])' "$O" "$SHA_Q"; }
+held_q() { "$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT coalesce(sum(length(data)),0) FROM device_pieces WHERE sha256=?", (sys.argv[2],)).fetchone()[0])' "$O" "$SHA_Q"; }
 fixed_bytes=0; steps=""
 for _ in 1 2 3 4; do
     "$QUEJIE" sync "$J" --json --attempts 1 >"$T/s.json" 2>>"$T/cut.err"

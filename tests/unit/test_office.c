@@ -524,11 +524,13 @@ static void test_files(sy_office *o, sv_journal *a, const sy_office_keys *ka, sv
     CHECK(s.bytes == (int64_t)sizeof png && s.have == 0 && !s.complete);
     sqlite3_stmt *ins;
     CHECK_INT(sqlite3_prepare_v2(db,
-                                 "INSERT INTO file_pieces(sha256, offset, data) VALUES (?, 0, ?)",
+                                 "INSERT INTO device_pieces(sha256, device_id, offset, data)"
+                                 " VALUES (?, ?, 0, ?)",
                                  -1, &ins, NULL),
               SQLITE_OK);
     sqlite3_bind_text(ins, 1, at.sha256, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(ins, 2, png, sizeof png, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 2, ida, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(ins, 3, png, sizeof png, SQLITE_STATIC);
     CHECK_INT(sqlite3_step(ins), SQLITE_DONE);
     sqlite3_finalize(ins);
     sqlite3_close(db);
@@ -541,8 +543,9 @@ static void test_files(sy_office *o, sv_journal *a, const sy_office_keys *ka, sv
     CHECK_INT(held, 2);
 
     /* A third file, half sent by a, while b's entry (forged here: a device's own entries hash
-     * what they name) says the file is as long as what is held: b asking about it must not put
-     * a's half together to b's size, fail the hash and drop it. a goes on and finishes. */
+     * what they name) names it too, as long as what a has sent: b's upload is its own (it holds
+     * nothing of a's), and b's bytes that do not hash to the name are dropped without touching
+     * a's half. a goes on and finishes. */
     png[9] ^= 0x33;
     snprintf(at.name, sizeof at.name, "marker-3.png");
     from = sv_journal_last_seq(a) + 1;
@@ -558,8 +561,11 @@ static void test_files(sy_office *o, sv_journal *a, const sy_office_keys *ka, sv
     CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_free(sql);
     CHECK_INT(sy_office_file_status(o, idb, at.sha256, &s), SY_OK);
-    CHECK(!s.complete && s.have == 1000);
-    CHECK_INT(sy_office_file_piece(o, idb, at.sha256, 1000, png, 10, &s), SY_EINVAL);
+    CHECK(!s.complete && s.have == 0);
+    CHECK_INT(sy_office_file_piece(o, idb, at.sha256, 1000, png, 10, &s), SY_EGAP);
+    CHECK_INT(sy_office_file_piece(o, idb, at.sha256, 0, png + 7, 1000, &s), SY_EREFUSED);
+    CHECK_INT(sy_office_file_status(o, idb, at.sha256, &s), SY_OK);
+    CHECK(!s.complete && s.have == 0);
     CHECK_INT(sy_office_file_status(o, ida, at.sha256, &s), SY_OK);
     CHECK(!s.complete && s.have == 1000);
     CHECK_INT(sy_office_file_piece(o, ida, at.sha256, 1000, png + 1000, 2000, &s), SY_OK);
