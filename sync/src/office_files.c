@@ -74,8 +74,8 @@ static int named(sy_office *o, const char *device_id, const char *sha, int64_t *
 
 /* How much of the file the office holds for the device: all of it (*whole, from whichever
  * device or bundle file it came), or the bytes of this device's pieces. */
-static int held(sy_office *o, const char *device_id, const char *sha, int64_t bytes,
-                int64_t *have, int *whole)
+static int held(sy_office *o, const char *device_id, const char *sha, int64_t bytes, int64_t *have,
+                int *whole)
 {
     sqlite3_stmt *st;
     int rc = sy__prep(o,
