@@ -148,6 +148,7 @@
         text: ['内容', 'Text'],
         tracks: ['今日轨迹', "Today's tracks"],
         summaries: ['各设备的单元概况', "Each device's figures for the unit"],
+        in_record: ['审核采用', 'Chosen in review'],
         stage: ['外业进度', 'Field work'],
         surveyed_area: ['实测面积 (m²)', 'Surveyed area (m²)'],
         plane_area: ['高斯平面面积 (m²)', 'Gauss-Krüger plane area (m²)'],
@@ -918,21 +919,31 @@
             draft.bindTooltip(tip(tr('draft')));
             layers.push(draft);
         }
+        /* the versions the office chose in review cases: what the county record holds */
+        var chosen = {};
+        (u.decisions || []).forEach(function (d) {
+            if (d.action === 'review' && d.chosen_device && d.chosen_seq)
+                chosen[d.chosen_device + ':' + d.chosen_seq] = d['case'];
+        });
         var prow = [], vrow = [];
         u.devices.forEach(function (d, i) {
             var colour = DEVICE_COLOURS[i % DEVICE_COLOURS.length];
             var ll = [];
             d.points.forEach(function (p) {
+                var pick = chosen[d.device_id + ':' + p.seq];
                 if (typeof p.lat === 'number' && typeof p.lon === 'number') {
                     ll.push([p.lat, p.lon]);
-                    var m = L.circleMarker([p.lat, p.lon], { radius: 5, color: colour }).addTo(map);
-                    m.bindTooltip(tip(d.device + ' ' + p.number));
+                    var m = L.circleMarker([p.lat, p.lon], pick ?
+                        { radius: 7, color: colour, weight: 3, fillOpacity: 0.8, className: 'chosen' } :
+                        { radius: 5, color: colour }).addTo(map);
+                    m.bindTooltip(tip(d.device + ' ' + p.number + (pick ? ' · ' + tr('in_record') : '')));
                     layers.push(L.featureGroup([m]));
                 }
                 prow.push([d.device, p.number, code('grade', p.grade), p.n, fixed(p.sigma_h, 3),
                            code('method', p.method),
                            fixed(p.pole_h, 3), fixed(p.lat, 8), fixed(p.lon, 8), fixed(p.h, 3),
-                           code('point_type', p.point_type), show(p.time)]);
+                           code('point_type', p.point_type), show(p.time),
+                           pick ? link('/review' + LQ + '#case-' + pick, '✓ #' + pick) : '']);
             });
             if (ll.length >= 3) {
                 var poly = L.polygon(ll, { color: colour, weight: 2, fillOpacity: 0.15 }).addTo(map);
@@ -970,7 +981,7 @@
         add(root, el('h3', tr('points')));
         add(root, table([tr('device'), tr('number'), tr('grade'), tr('n'), tr('sigma'),
                          tr('method'), tr('pole'), tr('lat'), tr('lon'), tr('h'),
-                         tr('point_type'), tr('time')], prow, 'data points'));
+                         tr('point_type'), tr('time'), tr('in_record')], prow, 'data points'));
         add(root, el('h3', tr('verifications')));
         add(root, table([tr('device'), tr('field'), tr('status'), tr('value'), tr('note'),
                          tr('time')], vrow, 'data verifications'));

@@ -163,6 +163,10 @@ try:
     until(lambda: driver.find_elements(By.CSS_SELECTOR, "table.points tbody tr"), "the unit page's points")
     pts = driver.find_element(By.CSS_SELECTOR, "table.points").text
     check("crewa" in pts and "J1" in pts, "the points table with its provenance", pts)
+    picked = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "table.points tbody tr") if "✓ #" in r.text]
+    check(len(picked) == 1 and "J1" in picked[0] and ("✓ #" + decided_id) in picked[0]
+          and driver.find_elements(By.CSS_SELECTOR, ".map path.chosen"),
+          "the version chosen in review is marked in the points table (linked to its case) and on the map", repr(picked))
     hist = driver.find_element(By.CSS_SELECTOR, "table.decisions").text
     check("rev" in hist and "审核决定" in hist, "the history shows the review decision", hist)
     check("版本 A (#" in hist and not re.search(r"\ba \(#", hist),
