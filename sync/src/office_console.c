@@ -345,13 +345,7 @@ static void esc_segment(page *p, const char *s)
     }
 }
 
-static void site_nav(page *p, sy__lang lang, const char *role, const char *cls);
-
-/* The links between the pages, keeping the language. */
-static void app_nav(page *p, sy__lang lang, const char *role)
-{
-    site_nav(p, lang, role, "pages");
-}
+static void site_nav(page *p, sy__lang lang, const char *role);
 
 /* Leaflet (Debian's, served by the office) and the console's script: files, never inline. */
 static void app_scripts(page *p)
@@ -376,9 +370,9 @@ char *sy__console_app(sy__lang lang, const char *office_name, const char *user, 
     raw(&p, " · ");
     esc(&p, title);
     raw(&p, "</h1>");
+    site_nav(&p, lang, role); /* one header on every page: the admin pages' */
     signed_in(&p, lang, user, role, csrf);
     raw(&p, "</header>\n");
-    app_nav(&p, lang, role);
     raw(&p, "<main id=\"app\" data-page=\"");
     raw(&p, unit ? "unit" : "review");
     raw(&p, "\" data-code=\"");
@@ -466,9 +460,9 @@ char *sy__console_overview(sy__lang lang, const char *office_name, const char *u
     raw(&p, " · ");
     esc(&p, t(lang, T_OVERVIEW));
     raw(&p, "</h1>");
+    site_nav(&p, lang, role); /* one header on every page: the admin pages' */
     signed_in(&p, lang, user, role, csrf);
     raw(&p, "</header>\n");
-    app_nav(&p, lang, role);
     raw(&p, "<section id=\"overview\" data-page=\"overview\"></section>\n");
     raw(&p, "<main>");
     raw(&p, units_table);
@@ -908,15 +902,10 @@ static void table(page *p, sy__lang lang, const char *id, const json_t *rows, co
 /* Every page of the console, in one navigation (the pages, the review queue and the
  * administration pages; a viewer reads the latter without their forms; the users and the audit
  * log only for an administrator), keeping the language. */
-static void site_nav(page *p, sy__lang lang, const char *role, const char *cls)
+static void site_nav(page *p, sy__lang lang, const char *role)
 {
     const char *q = lang == SY_LANG_EN ? "?lang=en" : "";
-    raw(p, cls ? "<nav class=\"" : "<nav");
-    if (cls) {
-        raw(p, cls);
-        raw(p, "\"");
-    }
-    raw(p, "><a href=\"/");
+    raw(p, "<nav><a href=\"/");
     raw(p, q);
     raw(p, "\">");
     esc(p, t(lang, T_OVERVIEW));
@@ -979,7 +968,7 @@ static void admin_head(page *p, sy__lang lang, const char *office_name, const ch
     raw(p, " · ");
     esc(p, at(lang, title));
     raw(p, "</h1>");
-    site_nav(p, lang, role, NULL);
+    site_nav(p, lang, role);
     signed_in(p, lang, user, role, csrf);
     raw(p, "</header>\n<main>\n<p id=\"status\" role=\"status\"></p>\n");
 }
