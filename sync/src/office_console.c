@@ -43,6 +43,8 @@ typedef enum text_id {
     T_MISSING,
     T_MISSING_WHY,
     T_TO_OVERVIEW,
+    T_MUST_CHANGE,
+    T_MUST_CHANGE_LINK,
     T_COUNT
 } text_id;
 
@@ -72,6 +74,9 @@ static const char *const TEXT[T_COUNT][2] = {
     [T_MISSING_WHY] = {"县局控制台没有这个地址的页面。",
                        "The console has no page at this address."},
     [T_TO_OVERVIEW] = {"回到总览", "Back to the overview"},
+    [T_MUST_CHANGE] = {"您的密码是管理员设置的初始密码：请改为只有您自己知道的密码。",
+                       "Your password was set by an administrator: choose one only you know."},
+    [T_MUST_CHANGE_LINK] = {"修改密码", "Change it"},
 };
 
 /* Lifecycle states as shown (docs/office.md); an unknown one is shown as it is. */
@@ -116,7 +121,8 @@ sy__lang sy__console_lang(const char *query_lang, const char *accept_language)
 typedef struct page {
     sy_buf b;
     int bad;
-    const char *me; /* the signed-in user (the admin pages'), for rows about their own account */
+    const char *me;  /* the signed-in user (the admin pages'), for rows about their own account */
+    int must_change; /* ... whose password an administrator set (admin_head says so) */
 } page;
 
 static void raw(page *p, const char *s)
@@ -206,6 +212,21 @@ static void signed_in(page *p, sy__lang lang, const char *user, const char *role
     raw(p, "\"><button type=\"submit\">");
     esc(p, t(lang, T_LOGOUT));
     raw(p, "</button></form>");
+}
+
+/* Under the header of every staff page while the user's password is one an administrator set:
+ * a request to choose their own, with the way to the account page. */
+static void must_change_note(page *p, sy__lang lang, int must_change)
+{
+    if (!must_change)
+        return;
+    raw(p, "<p id=\"must-change\" class=\"warn\">");
+    esc(p, t(lang, T_MUST_CHANGE));
+    raw(p, " <a href=\"/account");
+    raw(p, lang == SY_LANG_EN ? "?lang=en" : "");
+    raw(p, "\">");
+    esc(p, t(lang, T_MUST_CHANGE_LINK));
+    raw(p, "</a></p>\n");
 }
 
 /* The text built so far, NUL-terminated (caller frees), or NULL when out of memory. */
@@ -359,7 +380,7 @@ static void app_scripts(page *p)
 }
 
 char *sy__console_app(sy__lang lang, const char *office_name, const char *user, const char *role,
-                      const char *csrf, const char *kind, const char *code)
+                      const char *csrf, int must_change, const char *kind, const char *code)
 {
     int unit = strcmp(kind, "unit") == 0;
     const char *title = unit ? pt(lang, P_UNIT) : pt(lang, P_REVIEW);
@@ -373,6 +394,7 @@ char *sy__console_app(sy__lang lang, const char *office_name, const char *user, 
     site_nav(&p, lang, role); /* one header on every page: the admin pages' */
     signed_in(&p, lang, user, role, csrf);
     raw(&p, "</header>\n");
+    must_change_note(&p, lang, must_change);
     raw(&p, "<main id=\"app\" data-page=\"");
     raw(&p, unit ? "unit" : "review");
     raw(&p, "\" data-code=\"");
@@ -451,7 +473,8 @@ char *sy__console_units_table(sy__lang lang, const char *units_json)
 }
 
 char *sy__console_overview(sy__lang lang, const char *office_name, const char *user,
-                           const char *role, const char *csrf, const char *units_table)
+                           const char *role, const char *csrf, int must_change,
+                           const char *units_table)
 {
     page p = {{NULL, 0, 0, PAGE_MAX}, 0};
     head(&p, lang, t(lang, T_OVERVIEW));
@@ -463,6 +486,7 @@ char *sy__console_overview(sy__lang lang, const char *office_name, const char *u
     site_nav(&p, lang, role); /* one header on every page: the admin pages' */
     signed_in(&p, lang, user, role, csrf);
     raw(&p, "</header>\n");
+    must_change_note(&p, lang, must_change);
     raw(&p, "<section id=\"overview\" data-page=\"overview\"></section>\n");
     raw(&p, "<main>");
     raw(&p, units_table);
@@ -970,7 +994,9 @@ static void admin_head(page *p, sy__lang lang, const char *office_name, const ch
     raw(p, "</h1>");
     site_nav(p, lang, role);
     signed_in(p, lang, user, role, csrf);
-    raw(p, "</header>\n<main>\n<p id=\"status\" role=\"status\"></p>\n");
+    raw(p, "</header>\n");
+    must_change_note(p, lang, p->must_change);
+    raw(p, "<main>\n<p id=\"status\" role=\"status\"></p>\n");
 }
 
 static void label_input(page *p, sy__lang lang, admin_text title, const char *name,
@@ -986,7 +1012,7 @@ static void label_input(page *p, sy__lang lang, admin_text title, const char *na
 }
 
 char *sy__console_admin(sy__lang lang, const char *which, const char *office_name, const char *user,
-                        const char *role, const char *csrf, const char *json)
+                        const char *role, const char *csrf, int must_change, const char *json)
 {
     json_t *rows = json ? json_loads(json, 0, NULL) : NULL;
     json_t *backup = NULL; /* the log page's: the latest backup, or null */
@@ -997,7 +1023,7 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
         rows = log;
     }
     int admin = role && strcmp(role, "admin") == 0;
-    page p = {{NULL, 0, 0, PAGE_MAX}, 0, user};
+    page p = {{NULL, 0, 0, PAGE_MAX}, 0, user, must_change};
     if (strcmp(which, "devices") == 0) {
         static const column cols[] = {{"name", A_NAME},
                                       {"crew", A_CREW},

@@ -32,21 +32,25 @@ char *sy__console_units_table(sy__lang lang, const char *units_json);
 /* The overview: the user, a logout form carrying csrf, and units_table (from
  * sy__console_units_table, inserted as it is). Caller frees; NULL when out of memory. */
 char *sy__console_overview(sy__lang lang, const char *office_name, const char *user,
-                           const char *role, const char *csrf, const char *units_table);
+                           const char *role, const char *csrf, int must_change,
+                           const char *units_table);
 
 /* A page the console's script (assets/office/console.js) fills from /api/v1: kind "unit" (the
  * unit page of code) or "review" (the review queue). The header, the logout form carrying csrf,
  * the links between the pages, and <main id="app" data-page data-code>. Caller frees; NULL when
  * out of memory. */
 char *sy__console_app(sy__lang lang, const char *office_name, const char *user, const char *role,
-                      const char *csrf, const char *kind, const char *code);
+                      const char *csrf, int must_change, const char *kind, const char *code);
 
 /* An administration page: which is "devices", "tasks", "imagery" or "log" (with the exports),
  * json the text of its listing (GET /api/v1/devices, tasks, imagery, log). Forms and buttons
  * (admin role only) are driven by /static/admin.js, which reads the CSRF token from a meta
  * element. Caller frees; NULL when out of memory. */
 char *sy__console_admin(sy__lang lang, const char *which, const char *office_name, const char *user,
-                        const char *role, const char *csrf, const char *json);
+                        const char *role, const char *csrf, int must_change, const char *json);
+
+/* Every staff page above takes must_change (sy_session's): the user's password was set by an
+ * administrator, and the page asks them, under its header, to choose their own (/account). */
 
 /* A page of the console's own that says why it shows nothing (what: "role", a signed-in user's
  * role does not open the page; "missing", no such page), with a link to the overview: a

@@ -643,9 +643,10 @@ static enum MHD_Result h_bundles(ctx *x)
  * *retry_after the seconds of a throttle. */
 static unsigned login(ctx *x, const char *user, const char *password,
                       char token[SY_SECRET_CHARS + 1], char csrf[SY_SECRET_CHARS + 1],
-                      sy_role *role, int64_t *retry_after)
+                      sy_role *role, int *must_change, int64_t *retry_after)
 {
     sy_login l;
+    *must_change = 0;
     *retry_after = 0;
     /* One login at a time, from the throttle's check to the recording of its outcome: 30
      * guesses sent at once would otherwise all pass the check before the first failure is
@@ -689,6 +690,7 @@ static unsigned login(ctx *x, const char *user, const char *password,
     if (rc != SY_OK)
         return MHD_HTTP_INTERNAL_SERVER_ERROR;
     *role = l.role;
+    *must_change = l.must_change;
     logline(x->s, "login of '%s' (%s) from %s", l.user, sy_role_name(l.role), x->ip);
     return MHD_HTTP_OK;
 }
@@ -748,7 +750,8 @@ static enum MHD_Result h_api_login(ctx *x)
     char token[SY_SECRET_CHARS + 1], csrf[SY_SECRET_CHARS + 1], retry[32];
     sy_role role = SY_ROLE_NONE;
     int64_t after;
-    unsigned st = login(x, user, pw, token, csrf, &role, &after);
+    int must = 0;
+    unsigned st = login(x, user, pw, token, csrf, &role, &must, &after);
     json_t *out = NULL;
     const char *h[5] = {NULL};
     char cookie[160];
@@ -756,7 +759,8 @@ static enum MHD_Result h_api_login(ctx *x)
         cookie_set(cookie, sizeof cookie, token);
         h[0] = "Set-Cookie";
         h[1] = cookie;
-        out = json_pack("{s:s, s:s, s:s}", "user", user, "role", sy_role_name(role), "csrf", csrf);
+        out = json_pack("{s:s, s:s, s:s, s:b}", "user", user, "role", sy_role_name(role), "csrf",
+                        csrf, "must_change_password", must);
     } else if (st == MHD_HTTP_TOO_MANY_REQUESTS) {
         snprintf(retry, sizeof retry, "%lld", (long long)after);
         h[0] = "Retry-After";
@@ -883,7 +887,8 @@ static enum MHD_Result h_form_login(ctx *x)
     char token[SY_SECRET_CHARS + 1], csrf[SY_SECRET_CHARS + 1];
     sy_role role;
     int64_t after;
-    unsigned st = login(x, user, pw, token, csrf, &role, &after);
+    int must = 0;
+    unsigned st = login(x, user, pw, token, csrf, &role, &must, &after);
     sodium_memzero(pw, sizeof pw);
     if (st != MHD_HTTP_OK)
         return reply_page(
@@ -920,8 +925,9 @@ static enum MHD_Result h_api_logout(ctx *x)
 static enum MHD_Result h_api_me(ctx *x)
 {
     return reply_json(x->c, MHD_HTTP_OK,
-                      json_pack("{s:s, s:s, s:s}", "user", x->sess.user, "role",
-                                sy_role_name(x->sess.role), "csrf", x->sess.csrf));
+                      json_pack("{s:s, s:s, s:s, s:b}", "user", x->sess.user, "role",
+                                sy_role_name(x->sess.role), "csrf", x->sess.csrf,
+                                "must_change_password", x->sess.must_change));
 }
 
 /* ---- staff: reads ------------------------------------------------------------------------------
@@ -1172,7 +1178,7 @@ static enum MHD_Result h_overview(ctx *x)
     if (rc != SY_OK)
         return reply_error(x->s, x->c, status_of(rc), msg);
     char *html = sy__console_overview(x->lang, name, x->sess.user, sy_role_name(x->sess.role),
-                                      x->sess.csrf, table);
+                                      x->sess.csrf, x->sess.must_change, table);
     free(table);
     return reply_page(x, MHD_HTTP_OK, html);
 }
@@ -1748,8 +1754,9 @@ static enum MHD_Result h_account_page(ctx *x)
     pthread_mutex_lock(&x->s->lock);
     snprintf(name, sizeof name, "%s", x->s->name);
     pthread_mutex_unlock(&x->s->lock);
-    char *html = sy__console_admin(x->lang, "account", name, x->sess.user,
-                                   sy_role_name(x->sess.role), x->sess.csrf, NULL);
+    char *html =
+        sy__console_admin(x->lang, "account", name, x->sess.user, sy_role_name(x->sess.role),
+                          x->sess.csrf, x->sess.must_change, NULL);
     return reply_page(x, MHD_HTTP_OK, html);
 }
 
@@ -2300,7 +2307,7 @@ static enum MHD_Result admin_page(ctx *x, const char *which, lister fn)
     if (rc != SY_OK)
         return reply_error(x->s, x->c, status_of(rc), msg);
     char *html = sy__console_admin(x->lang, which, name, x->sess.user, sy_role_name(x->sess.role),
-                                   x->sess.csrf, text);
+                                   x->sess.csrf, x->sess.must_change, text);
     free(text);
     return reply_page(x, MHD_HTTP_OK, html);
 }
@@ -2498,7 +2505,7 @@ static enum MHD_Result app_page(ctx *x, const char *kind, const char *code)
     snprintf(name, sizeof name, "%s", x->s->name);
     return reply_page(x, MHD_HTTP_OK,
                       sy__console_app(x->lang, name, x->sess.user, sy_role_name(x->sess.role),
-                                      x->sess.csrf, kind, code));
+                                      x->sess.csrf, x->sess.must_change, kind, code));
 }
 
 static enum MHD_Result h_unit_page(ctx *x)

@@ -54,9 +54,19 @@ static const char STAFF_SQL[] =
     "CREATE TABLE IF NOT EXISTS audit(id INTEGER PRIMARY KEY, time INTEGER NOT NULL, user TEXT,"
     "  action TEXT NOT NULL, target TEXT, detail TEXT, address TEXT);";
 
+/* must_change: the password was set by someone else (an administrator adding the account or
+ * giving it a new one): the console asks its owner to choose their own. An office made before
+ * gains the column with every account's password taken as its owner's. */
 int sy__staff_schema(sy_office *o)
 {
-    return sy__exec(o, STAFF_SQL);
+    if (sy__exec(o, STAFF_SQL))
+        return SY_EIO;
+    sqlite3_stmt *probe = NULL;
+    int has =
+        sqlite3_prepare_v2(o->db, "SELECT must_change FROM users", -1, &probe, NULL) == SQLITE_OK;
+    sqlite3_finalize(probe);
+    return has ? SY_OK
+               : sy__exec(o, "ALTER TABLE users ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0");
 }
 
 static const char *const ROLE_NAMES[] = {"none", "viewer", "reviewer", "admin"};
@@ -335,8 +345,8 @@ int sy_office_user_add_hashed(sy_office *o, const char *name, sy_role role, cons
     char now[32];
     snprintf(now, sizeof now, "%lld", (long long)sv_wall_ms());
     rc = run(o,
-             "INSERT INTO users(name, role, hash, status, created)"
-             " VALUES (?, ?, ?, 'active', CAST(? AS INTEGER))",
+             "INSERT INTO users(name, role, hash, status, created, must_change)"
+             " VALUES (?, ?, ?, 'active', CAST(? AS INTEGER), 1)",
              NULL, name, sy_role_name(role), hash, now);
     if (rc == SY_OK)
         rc = sy_office_audit(o, by, "user.add", name, sy_role_name(role), from);
@@ -367,7 +377,9 @@ int sy_office_user_passwd_hashed(sy_office *o, const char *name, const char *has
     if (!hash_ok(o, hash))
         return SY_EINVAL;
     int n = 0;
-    int rc = run(o, "UPDATE users SET hash = ? WHERE name = ?", &n, hash, name);
+    /* a password given by someone else is to be replaced by its owner's own */
+    int rc = run(o, "UPDATE users SET hash = ?, must_change = CAST(? AS INTEGER) WHERE name = ?",
+                 &n, hash, by && name && strcmp(by, name) == 0 ? "0" : "1", name);
     if (rc == SY_OK && n == 0)
         return sy__fail(o, SY_ENOTFOUND, "no user called '%s'", name ? name : "");
     if (rc == SY_OK)
@@ -423,14 +435,19 @@ int sy_office_users(sy_office *o, char **out)
 {
     *out = NULL;
     sqlite3_stmt *st;
-    if (sy__prep(o, "SELECT name, role, status, created, last_login FROM users ORDER BY name", &st))
+    if (sy__prep(o,
+                 "SELECT name, role, status, created, last_login, must_change FROM users"
+                 " ORDER BY name",
+                 &st))
         return SY_EIO;
     json_t *arr = json_array();
     while (arr && sqlite3_step(st) == SQLITE_ROW)
         json_array_append_new(
-            arr, json_pack("{s:o, s:o, s:o, s:o, s:o}", "name", sy__col_json_str(st, 0), "role",
-                           sy__col_json_str(st, 1), "status", sy__col_json_str(st, 2), "created",
-                           sy__col_json_time(st, 3), "last_login", sy__col_json_time(st, 4)));
+            arr,
+            json_pack("{s:o, s:o, s:o, s:o, s:o, s:b}", "name", sy__col_json_str(st, 0), "role",
+                      sy__col_json_str(st, 1), "status", sy__col_json_str(st, 2), "created",
+                      sy__col_json_time(st, 3), "last_login", sy__col_json_time(st, 4),
+                      "must_change_password", sqlite3_column_int(st, 5)));
     sqlite3_finalize(st);
     return sy__json_text(o, arr, out);
 }
@@ -504,13 +521,16 @@ int sy_office_login_begin(sy_office *o, const char *user, const char *addr, int6
     if (!valid)
         return SY_OK;
     sqlite3_stmt *st;
-    if (sy__prep(o, "SELECT role, hash FROM users WHERE name = ? AND status = 'active'", &st))
+    if (sy__prep(o,
+                 "SELECT role, hash, must_change FROM users WHERE name = ? AND status = 'active'",
+                 &st))
         return SY_EIO;
     sy__bind_text(st, 1, l->user);
     if (sqlite3_step(st) == SQLITE_ROW) {
         if (sy_role_parse(sy__col_text(st, 0), &l->role) != SY_OK)
             l->role = SY_ROLE_NONE;
         snprintf(l->hash, sizeof l->hash, "%s", sy__col_text(st, 1));
+        l->must_change = sqlite3_column_int(st, 2) != 0;
     }
     sqlite3_finalize(st);
     if (l->role == SY_ROLE_NONE)
@@ -588,7 +608,8 @@ int sy_office_session(sy_office *o, const char *token, int64_t now_ms, int64_t i
     sha256_hex(token, th);
     sqlite3_stmt *st;
     if (sy__prep(o,
-                 "SELECT s.user, u.role, s.csrf, s.created, s.last_seen FROM sessions s"
+                 "SELECT s.user, u.role, s.csrf, s.created, s.last_seen, u.must_change"
+                 " FROM sessions s"
                  " JOIN users u ON u.name = s.user AND u.status = 'active'"
                  " WHERE s.token_hash = ?",
                  &st))
@@ -604,6 +625,7 @@ int sy_office_session(sy_office *o, const char *token, int64_t now_ms, int64_t i
         snprintf(s->csrf, sizeof s->csrf, "%s", sy__col_text(st, 2));
         int64_t created = sqlite3_column_int64(st, 3);
         last = sqlite3_column_int64(st, 4);
+        s->must_change = sqlite3_column_int(st, 5) != 0;
         live = s->role != SY_ROLE_NONE && now_ms - last <= idle_s * 1000 &&
                now_ms - created <= max_s * 1000;
     }

@@ -564,6 +564,7 @@ c=$(hcode POST /api/v1/users/new1/passwd -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-To
 c=$(hcode GET /api/v1/me -b "$T/new1.jar"); [ "$c" = 401 ] && ok "  the user's session has ended" || fail "session after passwd: $c"
 login new1 'New-user-pass-1' "$T/x.jar"; [ "$c" = 401 ] && ok "  the old password no longer works" || fail "old password: $c"
 login new1 'Changed-pass-2026' "$T/new1.jar"; [ "$c" = 200 ] && ok "  the new one does" || fail "new password: $c"
+pyexpr "$T/body" 'd["must_change_password"] is True' && ok "  ... and the login says the password is one an admin set (must_change_password)" || fail "must_change after admin passwd: $(cat "$T/body")"
 c=$(hcode POST /api/v1/users/nobody/passwd -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF" --data-binary '{"password":"Whatever-pass-1"}')
 [ "$c" = 404 ] && pyexpr "$T/body" 'd["code"]=="no_user"' && ok "a new password for nobody: 404 no_user" || fail "passwd nobody: $c $(cat "$T/body")"
 c=$(hcode POST /api/v1/users/adm/disable -b "$T/adm.jar" "${J[@]}" -H "X-CSRF-Token: $ADM_CSRF")
@@ -599,6 +600,9 @@ c=$(hcode GET /devices -b "$T/rev.jar"); ! grep -q 'href="/users"' "$T/body" && 
 # ---- a staff member's own password (any role, CSRF, the current one verified as a login) ----------------
 echo 'Own-pass-2027!' | "$OFF" user add "$O" --name own --role viewer >/dev/null 2>&1
 login own 'Own-pass-2027!' "$T/view2.jar"; V2_CSRF=$CSRF
+pyexpr "$T/body" 'd["must_change_password"] is True' && ok "an account added by an administrator logs in with must_change_password" || fail "must_change after user add: $(cat "$T/body")"
+c=$(hcode GET / -b "$T/view2.jar"); [ "$c" = 200 ] && grep -q '<p id="must-change" class="warn">您的密码是管理员设置的初始密码' "$T/body" && grep -q 'href="/account">修改密码</a>' "$T/body" \
+    && ok "  every page asks them, under its header, to choose their own, with the way to it" || fail "must-change banner: $c"
 c=$(hcode POST /api/v1/me/password -b "$T/view2.jar" "${J[@]}" --data-binary '{"current":"Own-pass-2027!","password":"Own-pass-2028!"}')
 [ "$c" = 403 ] && ok "an own password change without the CSRF token: 403" || fail "me/password without CSRF: $c"
 c=$(hcode POST /api/v1/me/password -b "$T/view2.jar" "${J[@]}" -H "X-CSRF-Token: $V2_CSRF" --data-binary '{"current":"wrong-password-1","password":"Own-pass-2028!"}')
@@ -610,6 +614,8 @@ c=$(hcode POST /api/v1/me/password -b "$T/view2.jar" "${J[@]}" -H "X-CSRF-Token:
 c=$(hcode GET /api/v1/me -b "$T/view2.jar"); [ "$c" = 401 ] && ok "  the session has ended" || fail "session after own change: $c"
 login own 'Own-pass-2027!' "$T/x.jar"; [ "$c" = 401 ] && ok "  the old password no longer works" || fail "old own password: $c"
 login own 'Own-pass-2028!' "$T/view2.jar"; [ "$c" = 200 ] && ok "  the new one does" || fail "new own password: $c"
+pyexpr "$T/body" 'd["must_change_password"] is False' && [ "$(hcode GET /devices -b "$T/view2.jar")" = 200 ] && ! grep -q 'id="must-change"' "$T/body" \
+    && ok "  a password of their own: no more request to change it" || fail "must_change after own change: $(head -c 300 "$T/body")"
 "$OFF" audit "$O" --json --limit 10 >"$T/audit-me.json"
 pyexpr "$T/audit-me.json" 'any(a["action"]=="user.passwd" and a["user"]=="own" and a["target"]=="own" for a in d) and any(a["action"]=="login.failed" and a["user"]=="own" for a in d)' \
     && ok "  audited: the change by the user, the wrong current password as a failed login" || fail "own change audit: $(head -c 500 "$T/audit-me.json")"

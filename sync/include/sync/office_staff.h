@@ -83,6 +83,7 @@ typedef struct sy_login {
     sy_role role;             /* SY_ROLE_NONE for an unknown or disabled account */
     char hash[SY_PWHASH_MAX]; /* the account's hash, or a dummy one (same cost) */
     int64_t retry_after_s;    /* when throttled */
+    int must_change;          /* its password was set by an administrator (sy_session's) */
 } sy_login;
 
 /* Look up user for a login from address addr at now_ms. Returns SY_OK (l filled),
@@ -103,7 +104,8 @@ typedef struct sy_session {
     char user[SY_NAME_MAX];
     sy_role role;
     char csrf[SY_SECRET_CHARS + 1];
-    int stale; /* its idle clock is over a minute old: sy_office_session_touch it */
+    int stale;       /* its idle clock is over a minute old: sy_office_session_touch it */
+    int must_change; /* the user's password was set by an administrator: to be changed */
 } sy_session;
 
 /* The live session of a token (idle for at most idle_s seconds, younger than max_s, its user
