@@ -1029,10 +1029,14 @@ static int cmd_units(int argc, char **argv)
             printf("no units (import a task package with tasks import)\n");
         json_array_foreach(rows, i, u)
         {
-            printf("%s%*s %-12s %s%*s last entry %s, %lld open case%s%s%s\n",
+            printf("%s%*s %-12s %s%*s last entry %s, %lld open case%s%s%s%s\n",
                    COL(jstr(u, "code", ""), 16), jstr(u, "status", ""),
                    COL(jstr(u, "assign", ""), 12), jstr(u, "last_entry", "none"),
                    jint(u, "open_cases"), jint(u, "open_cases") == 1 ? "" : "s",
+                   /* sv_life_work_after_decision: a reviewer should look again */
+                   json_is_true(json_object_get(u, "work_after_decision"))
+                       ? ", NEW WORK since the decision"
+                       : "",
                    json_string_value(json_object_get(u, "note")) ? ": " : "", jstr(u, "note", ""));
         }
         json_decref(rows);

@@ -319,6 +319,8 @@ for _ in $(seq 100); do  # the kept overview may lag an ingest by KEPT_DRIFT_MS
     sleep 0.2
 done
 [ -n "$seen" ] && ok "... and on the overview's row of the unit" || fail "overview work-after: $(grep -o "/unit/$U?lang=en.*" "$T/body" | head -c 300)"
+"$OFF" units "$O" 2>&1 | grep "^$U" | grep -q "NEW WORK since the decision" && ! "$OFF" units "$O" 2>&1 | grep -v "^$U" | grep -q "NEW WORK" \
+    && ok "... and in quejie-office units, on that unit's line only" || fail "units text work-after: $("$OFF" units "$O" 2>&1 | head -5)"
 c=$(hcode GET /api/v1/units -b "$T/view.jar")
 [ "$c" = 200 ] && "$PY" - "$T/body" "$T/detail.json" "$U" <<'PY' && ok "the unit page's unit is the listing's row (read on its own, the same facts)" || fail "detail vs listing: $c"
 import json, sys
