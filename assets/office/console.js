@@ -149,6 +149,7 @@
         tracks: ['今日轨迹', "Today's tracks"],
         summaries: ['各设备的单元概况', "Each device's figures for the unit"],
         in_record: ['审核采用', 'Chosen in review'],
+        summary_unknown: ['无法读取该设备的记录', "this device's records cannot be read"],
         stage: ['外业进度', 'Field work'],
         surveyed_area: ['实测面积 (m²)', 'Surveyed area (m²)'],
         plane_area: ['高斯平面面积 (m²)', 'Gauss-Krüger plane area (m²)'],
@@ -275,7 +276,7 @@
     /* A device's summary's missing list in words ("complete" when nothing is missing). */
     function missingText(s) {
         if (!s || !s.missing)
-            return '-';
+            return tr('summary_unknown');
         if (!s.missing.length)
             return tr('complete');
         return s.missing.map(function (m) { return pick(MISSING, m); }).join(EN ? '; ' : '；');
@@ -1039,8 +1040,9 @@
         };
         /* accepting what no crew has completed is the office's call, but said before it is
          * made: which device lacks what */
+        /* a device whose summary could not be read counts as not complete */
         var short = u.devices.filter(function (d) {
-            return d.summary && d.summary.stage !== 'done';
+            return !d.summary || d.summary.stage !== 'done';
         }).map(function (d) { return d.device + (EN ? ': ' : '：') + missingText(d.summary); });
         var incomplete = short.length && !u.devices.some(function (d) {
             return d.summary && d.summary.stage === 'done';

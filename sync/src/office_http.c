@@ -2778,7 +2778,7 @@ static enum MHD_Result route_request(sy_server *s, struct MHD_Connection *c, con
         /* a path outside /api/ and /static/ that a browser asks for is a page that is not
          * there: said as a page; the API's and the files' answers stay JSON */
         int browser = !path_known && strcmp(method, "GET") == 0 && strncmp(url, "/api/", 5) != 0 &&
-                      strncmp(url, "/static/", 8) != 0;
+                      strncmp(url, "/v1/", 4) != 0 && strncmp(url, "/static/", 8) != 0;
         res = path_known ? reply_error(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here")
               : browser
                   ? reply_page(x, MHD_HTTP_NOT_FOUND, sy__console_error(x->lang, "missing", NULL))

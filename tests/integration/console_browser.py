@@ -177,7 +177,7 @@ try:
     check(len(driver.find_elements(By.CSS_SELECTOR, ".map path.leaflet-interactive")) >= 2,
           "the draft and the surveyed points on the map")
     summ = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "table.summaries tbody tr")]
-    check(summ and any("crewa" in r for r in summ) and all(("已完成" in r) or ("尚缺" not in r and re.search("权属未全部核实|界址点不足|缺指界签字|未记录指界人员|有未解决的权属争议|异议期未满", r)) for r in summ),
+    check(summ and any("crewa" in r for r in summ) and all(("已完成" in r) or (re.search("权属未全部核实|界址点不足|缺指界签字|未记录指界人员|有未解决的权属争议|异议期未满", r)) for r in summ),
           "each device's figures for the unit: its field work and, when not complete, what is missing in Chinese", repr(summ))
     any_done = any("已完成" in r for r in summ)
     att = driver.find_element(By.CSS_SELECTOR, "table.attendance").text
@@ -245,7 +245,8 @@ try:
     if acc:
         acc[0].find_element(By.CSS_SELECTOR, "button").click()
         confirm = until(lambda: alert_of(driver), "the acceptance is said back for confirmation")
-        check(confirm and (any_done or ("外业尚未完成" in confirm.text and "crew" in confirm.text)),
+        # (no device has completed this unit: the warning must be there)
+        check(confirm and not any_done and "外业尚未完成" in confirm.text and "crew" in confirm.text,
               "accepting work no device has completed says first which device lacks what",
               confirm.text if confirm else "")
         if confirm:

@@ -649,6 +649,38 @@ int main(void)
         CHECK_INT(sy_office_device_add(n, "crew\xe4\xb8", NULL, tok), SY_EINVAL); /* cut short */
         CHECK_INT(sy_office_device_add(n, "crew3", "\xc0\xaf", tok), SY_EINVAL);  /* overlong */
         sy_office_close(n);
+        /* an office made before uploads were kept per device: its hash-keyed partial uploads
+         * (file_pieces) are dropped on opening, and the new table is there; accounts it had
+         * gain must_change unmarked */
+        sqlite3 *db;
+        CHECK_INT(sqlite3_open(path_of("names.db"), &db), SQLITE_OK);
+        CHECK_INT(sqlite3_exec(db,
+                               "CREATE TABLE file_pieces(sha256 TEXT NOT NULL, offset INTEGER"
+                               " NOT NULL, data BLOB NOT NULL, PRIMARY KEY (sha256, offset));"
+                               "INSERT INTO file_pieces VALUES ('ab', 0, x'00');"
+                               "ALTER TABLE users DROP COLUMN must_change;"
+                               "INSERT INTO users(name, role, hash, status, created)"
+                               " VALUES ('old', 'viewer', 'x', 'active', 0);",
+                               NULL, NULL, NULL),
+                  SQLITE_OK);
+        sqlite3_close(db);
+        CHECK_INT(sy_office_open(path_of("names.db"), &n), SY_OK);
+        sy_office_close(n);
+        CHECK_INT(sqlite3_open(path_of("names.db"), &db), SQLITE_OK);
+        sqlite3_stmt *st = NULL;
+        CHECK_INT(sqlite3_prepare_v2(db,
+                                     "SELECT (SELECT count(*) FROM sqlite_master WHERE name ="
+                                     " 'file_pieces'), (SELECT count(*) FROM sqlite_master WHERE"
+                                     " name = 'device_pieces'), (SELECT must_change FROM users"
+                                     " WHERE name = 'old')",
+                                     -1, &st, NULL),
+                  SQLITE_OK);
+        CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+        CHECK_INT(sqlite3_column_int(st, 0), 0);
+        CHECK_INT(sqlite3_column_int(st, 1), 1);
+        CHECK_INT(sqlite3_column_int(st, 2), 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
     }
 
     sv_journal *a = tablet("a.db", "一组"), *b = tablet("b.db", "二组");
