@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "office_int.h"
+#include "survey/clock.h"
 #include "survey/lifecycle.h"
 
 /* The file the device's entries name: its size and type; SY_ENOTFOUND when none does. */
@@ -50,6 +51,8 @@ static int named_now(sy_office *o, const char *device_id, const char *sha, int64
     return step == SQLITE_ROW ? SY_OK : sy__fail_db(o, "the crews' files");
 }
 
+#define REFRESH_RETRY_S 60
+
 /* The same, outside a transaction: a file no indexed entry names is looked for again once the
  * device's activity is brought up to its replica (an index that failed after the bundle was
  * acknowledged would otherwise hide the device's files until its next bundle). A refresh that
@@ -62,13 +65,21 @@ static int named(sy_office *o, const char *device_id, const char *sha, int64_t *
         return rc;
     char why[sizeof o->errmsg];
     snprintf(why, sizeof why, "%s", o->errmsg);
+    int64_t now = sv_wall_ms();
+    if (strcmp(o->refresh_failed, device_id) == 0 && now < o->refresh_retry_ms)
+        return sy__fail(o, SY_ENOTFOUND, "%s", why); /* failed a moment ago: not again yet */
     int refreshed = 0;
     int frc = sy__life_device_refresh(o, device_id, &refreshed);
     if (frc == SY_OK && refreshed)
         return named_now(o, device_id, sha, bytes, type);
-    if (frc != SY_OK) /* logged; the device hears about what it asked for */
-        sy__logf(o, "activity of device %s not brought up to its replica: %s", device_id,
-                 o->errmsg);
+    if (frc != SY_OK) { /* logged; the device hears about what it asked for */
+        sy__logf(o,
+                 "activity of device %s not brought up to its replica: %s (not tried again "
+                 "for %d s)",
+                 device_id, o->errmsg, REFRESH_RETRY_S);
+        snprintf(o->refresh_failed, sizeof o->refresh_failed, "%s", device_id);
+        o->refresh_retry_ms = now + REFRESH_RETRY_S * 1000LL;
+    }
     return sy__fail(o, SY_ENOTFOUND, "%s", why);
 }
 

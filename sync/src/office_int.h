@@ -49,6 +49,11 @@ struct sy_office {
     char errmsg[512];
     int reader; /* a read-only handle (sy_office_open_reader): it never brings an index up */
     sy__areas areas;
+    /* the last device whose activity could not be brought up to its replica when one of its
+     * files was asked about, and until when (ms) its files are answered without trying again:
+     * a device asking about file after file must not have a broken replica opened each time */
+    char refresh_failed[80];
+    int64_t refresh_retry_ms;
 };
 
 /* ---- errors and the event log (office.c) ------------------------------------------------------

@@ -598,8 +598,24 @@ static void test_files(sy_office *o, sv_journal *a, const sy_office_keys *ka, sv
         fputs("not a database ", junk);
     if (junk)
         fclose(junk);
+    FILE *log = tmpfile();
+    CHECK(log != NULL);
+    sy_office_set_log(o, log);
     CHECK_INT(sy_office_file_status(o, ida, fake, &s), SY_ENOTFOUND);
     CHECK(strstr(sy_office_errmsg(o), "send the entries first") != NULL);
+    /* asked again at once (a device going through its files): the broken replica is not opened
+     * again for a while, the answer is the same, and the log says it once */
+    fake[0] = 'f';
+    CHECK_INT(sy_office_file_status(o, ida, fake, &s), SY_ENOTFOUND);
+    CHECK(strstr(sy_office_errmsg(o), "send the entries first") != NULL);
+    sy_office_set_log(o, NULL);
+    int tries = 0;
+    char line[1024];
+    rewind(log);
+    while (fgets(line, sizeof line, log))
+        tries += strstr(line, "not brought up to its replica") != NULL;
+    fclose(log);
+    CHECK_INT(tries, 1);
     unlink(rep[0]);
     for (int i = 0; i < 3; i++)
         CHECK(rename(aside[i], rep[i]) == 0 || (i > 0 && errno == ENOENT));
