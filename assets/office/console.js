@@ -40,6 +40,8 @@
         pole_h: ['杆高 (m)', 'Pole (m)'],
         method: ['方法', 'Method'],
         pole: ['杆高 (m)', 'Pole (m)'],
+        gk_x: ['X (m)', 'X, north (m)'],
+        gk_y: ['Y (m)', 'Y, east (m)'],
         lat: ['纬度', 'Latitude'],
         lon: ['经度', 'Longitude'],
         h: ['高程 (m)', 'Height (m)'],
@@ -942,7 +944,8 @@
                 }
                 prow.push([d.device, p.number, code('grade', p.grade), p.n, fixed(p.sigma_h, 3),
                            code('method', p.method),
-                           fixed(p.pole_h, 3), fixed(p.lat, 8), fixed(p.lon, 8), fixed(p.h, 3),
+                           fixed(p.pole_h, 3), fixed(p.x, 3), fixed(p.y, 3), fixed(p.lat, 8),
+                           fixed(p.lon, 8), fixed(p.h, 3),
                            code('point_type', p.point_type), show(p.time),
                            pick ? link('/review' + LQ + '#case-' + pick, '✓ #' + pick) : '']);
             });
@@ -981,7 +984,7 @@
 
         add(root, el('h3', tr('points')));
         add(root, table([tr('device'), tr('number'), tr('grade'), tr('n'), tr('sigma'),
-                         tr('method'), tr('pole'), tr('lat'), tr('lon'), tr('h'),
+                         tr('method'), tr('pole'), tr('gk_x'), tr('gk_y'), tr('lat'), tr('lon'), tr('h'),
                          tr('point_type'), tr('time'), tr('in_record')], prow, 'data points'));
         add(root, el('h3', tr('verifications')));
         add(root, table([tr('device'), tr('field'), tr('status'), tr('value'), tr('note'),

@@ -125,11 +125,17 @@ int sy_office_units_geojson(sy_office *o, char **json)
 }
 
 /* One point with its provenance (docs/office.md, "Console API"). */
-static json_t *point_json(const sv_bpoint *p)
+static json_t *point_json(const sv_bpoint *p, sv_geo *g, const sv_crs *crs)
 {
     json_t *v = json_object();
     if (!v)
         return NULL;
+    /* Gauss-Krüger X (north) and Y (east) in the unit's plane (its summary's CRS), as the
+     * forms and the CSV give them */
+    double x = NAN, y = NAN;
+    if (g && crs && (crs->epsg || crs->central_meridian) && isfinite(p->lat) && isfinite(p->lon) &&
+        sv_geo_to_plane(g, *crs, p->lat, p->lon, &x, &y) != SV_OK)
+        x = y = NAN;
     double sh = sv_quality_sigma_h(&p->q);
     json_object_set_new(v, "number", json_string(p->number));
     json_object_set_new(v, "seq", json_integer(p->seq));
@@ -137,6 +143,8 @@ static json_t *point_json(const sv_bpoint *p)
     json_object_set_new(v, "lat", num_or_null(p->lat));
     json_object_set_new(v, "lon", num_or_null(p->lon));
     json_object_set_new(v, "h", num_or_null(p->h));
+    json_object_set_new(v, "x", num_or_null(x));
+    json_object_set_new(v, "y", num_or_null(y));
     json_object_set_new(v, "grade", json_string(sv_grade_name(p->q.grade)));
     json_object_set_new(v, "n", json_integer(p->q.n));
     json_object_set_new(v, "sigma_h", num_or_null(sh));
@@ -300,12 +308,14 @@ static json_t *validity_json(sv_validity v)
  * "objections_until", "problem"}; measures null where not computed. JSON null when the
  * replica does not hold the unit or cannot be read (the page still shows the rest). */
 static json_t *summary_json(sy_office *o, sv_journal *j, sv_geo *g, const char *device_id,
-                            const char *code)
+                            const char *code, sv_crs *crs)
 {
     sv_unit_summary s;
     int rc = g ? sv_unit_summarize(j, g, code, &s) : sv_unit_summarize_records(j, code, &s);
     if (rc != SV_OK && rc != SV_ECRS && rc != SV_EINVAL)
         return json_null();
+    if (g) /* the unit's plane, for its points' X and Y (the forms' 界址点成果表) */
+        *crs = s.crs;
     if (s.progress.disputes_open > 0)
         sv_unit_settled_at_office(&s, sy__settled_at_office(o, j, device_id, code));
     unsigned miss = sv_unit_missing(&s);
@@ -381,8 +391,10 @@ static int device_part(sy_office *o, sv_geo *g, const char *code, const char *id
         ring[i] = pts[i].number;
     json_t *jp = json_array(), *jv = json_array(), *ja = json_array(), *jg = json_array(),
            *jd = json_array(), *jn = json_array();
+    sv_crs crs = {0, 0};
+    json_t *sm = summary_json(o, j, g, id, code, &crs);
     for (size_t i = 0; jp && i < np; i++)
-        json_array_append_new(jp, point_json(&pts[i]));
+        json_array_append_new(jp, point_json(&pts[i], g, &crs));
     for (size_t i = 0; jv && i < nv; i++)
         json_array_append_new(jv, verification_json(&ver[i]));
     for (size_t i = 0; ja && i < na; i++)
@@ -399,12 +411,13 @@ static int device_part(sy_office *o, sv_geo *g, const char *code, const char *id
                           "attendance", ja ? ja : json_null(), "signatures", jg ? jg : json_null(),
                           "disputes", jd ? jd : json_null(), "notes", jn ? jn : json_null());
     if (d) {
-        json_t *sm = summary_json(o, j, g, id, code);
         if (!sm || json_object_set_new(d, "summary", sm)) {
             json_decref(d);
             d = NULL;
         }
+        sm = NULL;
     }
+    json_decref(sm);
     if (!d || json_array_append_new(out, d))
         rc = sy__fail(o, SY_ENOMEM, "out of memory");
 out:

@@ -163,6 +163,8 @@ try:
     until(lambda: driver.find_elements(By.CSS_SELECTOR, "table.points tbody tr"), "the unit page's points")
     pts = driver.find_element(By.CSS_SELECTOR, "table.points").text
     check("crewa" in pts and "J1" in pts, "the points table with its provenance", pts)
+    check(re.search(r"\b\d{7}\.\d{3}\b", pts) and re.search(r"\b\d{8}\.\d{3}\b", pts),
+          "... and each point's Gauss-Krüger X and Y to the millimetre", pts[:400])
     picked = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "table.points tbody tr") if "✓ #" in r.text]
     check(len(picked) == 1 and "J1" in picked[0] and ("✓ #" + decided_id) in picked[0]
           and driver.find_elements(By.CSS_SELECTOR, ".map path.chosen"),

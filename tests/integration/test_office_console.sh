@@ -312,6 +312,17 @@ assert s["problem"] == t["problem"] and s["problem"] and "walk" in s["problem"],
 assert s["stage"] == "in_progress" and "fields" in s["missing"] and s["draft_area_m2"] > 0, s
 assert u["status"] == "accepted" and u["work_after_decision"] is True, u["work_after_decision"]
 PY
+"$Q" export "$T/a.db" --format csv --output "$T/pts.csv" --unit $U >/dev/null 2>&1 || fail "csv export of crew a"
+"$PY" - "$T/detail.json" "$T/pts.csv" <<'PY' && ok "... each point with its Gauss-Krüger X and Y, as the tablet's 界址点成果表 CSV gives them" || fail "unit detail X/Y: $(head -c 600 "$T/pts.csv")"
+import csv, json, sys
+u = json.load(open(sys.argv[1]))
+pts = {p["number"]: p for p in [d for d in u["devices"] if d["device"] == "crewa"][0]["points"]}
+rows = list(csv.DictReader(open(sys.argv[2], encoding="utf-8", newline="")))
+assert rows and len(rows) == len(pts), (len(rows), len(pts))
+for r in rows:
+    p = pts[r["number"]]
+    assert "%.3f" % p["x"] == r["X"] and "%.3f" % p["y"] == r["Y"], (r, p)
+PY
 seen=""
 for _ in $(seq 100); do  # the kept overview may lag an ingest by KEPT_DRIFT_MS
     hcode GET "/?lang=en" -b "$T/rev.jar" >/dev/null
