@@ -45,6 +45,8 @@ typedef enum text_id {
     T_TO_OVERVIEW,
     T_MUST_CHANGE,
     T_MUST_CHANGE_LINK,
+    T_EXPORT_FAILED,
+    T_EXPORT_FAILED_WHY,
     T_COUNT
 } text_id;
 
@@ -77,6 +79,9 @@ static const char *const TEXT[T_COUNT][2] = {
     [T_MUST_CHANGE] = {"您的密码是管理员设置的初始密码：请改为只有您自己知道的密码。",
                        "Your password was set by an administrator: choose one only you know."},
     [T_MUST_CHANGE_LINK] = {"修改密码", "Change it"},
+    [T_EXPORT_FAILED] = {"无法导出", "Nothing to export"},
+    [T_EXPORT_FAILED_WHY] = {"县局无法生成这份导出或表格：",
+                             "The office cannot make this export: "},
 };
 
 /* Lifecycle states as shown (docs/office.md); an unknown one is shown as it is. */
@@ -247,18 +252,23 @@ static char *done(page *p)
     return fragment(p);
 }
 
-char *sy__console_error(sy__lang lang, const char *what, const char *role)
+char *sy__console_error(sy__lang lang, const char *what, const char *detail)
 {
-    int missing = !what || strcmp(what, "role") != 0;
+    int export = what && strcmp(what, "export") == 0;
+    int missing = !export && (!what || strcmp(what, "role") != 0);
+    text_id title = export ? T_EXPORT_FAILED : missing ? T_MISSING : T_NOT_ALLOWED;
     page p = {{NULL, 0, 0, PAGE_MAX}, 0};
-    head(&p, lang, t(lang, missing ? T_MISSING : T_NOT_ALLOWED));
+    head(&p, lang, t(lang, title));
     raw(&p, "<main class=\"login\" id=\"error-page\"><h1>");
-    esc(&p, t(lang, missing ? T_MISSING : T_NOT_ALLOWED));
+    esc(&p, t(lang, title));
     raw(&p, "</h1>\n<p class=\"error\">");
-    if (missing) {
+    if (export) { /* the office's reason, as the library says it */
+        esc(&p, t(lang, T_EXPORT_FAILED_WHY));
+        esc(&p, detail ? detail : "");
+    } else if (missing) {
         esc(&p, t(lang, T_MISSING_WHY));
     } else {
-        const char *shown = role ? role : "-";
+        const char *role = detail, *shown = role ? role : "-";
         for (const code_word *w = ROLES; role && w->code; w++)
             if (strcmp(role, w->code) == 0)
                 shown = lang == SY_LANG_EN ? w->en : w->zh;

@@ -2259,8 +2259,15 @@ static enum MHD_Result h_export(ctx *x)
         logline(x->s, "export refused for %s: %s", x->sess.user, err);
         char said[512];
         name_path(err, path, "the export", said, sizeof said);
-        return reply_error(x->s, x->c, rc != SY_OK ? status_of(rc) : MHD_HTTP_INTERNAL_SERVER_ERROR,
-                           said[0] ? said : "cannot read the export");
+        unsigned status = rc != SY_OK ? status_of(rc) : MHD_HTTP_INTERNAL_SERVER_ERROR;
+        /* a link the staff opened (the forms, the notice, a download): a page with the reason
+         * and the way back, not the API's JSON in a browser tab */
+        const char *mode = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, "Sec-Fetch-Mode");
+        if (mode && strcmp(mode, "navigate") == 0)
+            return reply_page(
+                x, status,
+                sy__console_error(x->lang, "export", said[0] ? said : "cannot read the export"));
+        return reply_error(x->s, x->c, status, said[0] ? said : "cannot read the export");
     }
     pthread_mutex_lock(&x->s->lock);
     sy_office_audit(x->s->o, x->sess.user, "export",
