@@ -42,6 +42,8 @@
         pole: ['杆高 (m)', 'Pole (m)'],
         gk_x: ['X (m)', 'X, north (m)'],
         gk_y: ['Y (m)', 'Y, east (m)'],
+        x: ['X (m)', 'X, north (m)'],
+        y: ['Y (m)', 'Y, east (m)'],
         lat: ['纬度', 'Latitude'],
         lon: ['经度', 'Longitude'],
         h: ['高程 (m)', 'Height (m)'],
@@ -1093,15 +1095,16 @@
     /* ---- the review queue ----------------------------------------------------------------- */
 
     var SIDE_KEYS = {
-        point: ['device', 'time', 'seq', 'number', 'lat', 'lon', 'h', 'grade', 'n', 'sigma_h',
-                'method', 'pole_h', 'point_type'],
+        point: ['device', 'time', 'seq', 'number', 'x', 'y', 'lat', 'lon', 'h', 'grade', 'n',
+                'sigma_h', 'method', 'pole_h', 'point_type'],
         verification: ['device', 'time', 'seq', 'field', 'status', 'value', 'note']
     };
 
     function sideCell(v, k) {
         if (typeof v === 'number' && (k === 'lat' || k === 'lon'))
             return v.toFixed(8);
-        if (typeof v === 'number' && (k === 'h' || k === 'sigma_h' || k === 'pole_h'))
+        if (typeof v === 'number' && (k === 'h' || k === 'sigma_h' || k === 'pole_h' ||
+                                      k === 'x' || k === 'y'))
             return v.toFixed(3);
         if (k === 'grade' || k === 'point_type' || k === 'field' || k === 'method')
             return code(k, v);
@@ -1112,8 +1115,39 @@
 
     function reviewPage(root) {
         var body = add(root, el('div', null, 'review'));
+        /* a point's X and Y in its unit's plane are the unit's (its page's data, by device and
+         * entry): read once per unit with open point cases; a version since superseded, or a
+         * unit that cannot be read, shows none */
+        function planeXY(cases) {
+            var units = {};
+            cases.forEach(function (c) {
+                if (c.status === 'open' && c.kind === 'point')
+                    units[c.unit] = 1;
+            });
+            return Promise.all(Object.keys(units).map(function (code) {
+                return api('/api/v1/units/' + encodeURIComponent(code)).then(function (u) {
+                    var at = {};
+                    (u.devices || []).forEach(function (d) {
+                        (d.points || []).forEach(function (p) { at[d.device_id + ':' + p.seq] = p; });
+                    });
+                    cases.forEach(function (c) {
+                        if (c.unit !== code || c.kind !== 'point')
+                            return;
+                        [c.a, c.b].forEach(function (s) {
+                            var p = s && at[s.device_id + ':' + s.seq];
+                            if (p) {
+                                s.x = p.x;
+                                s.y = p.y;
+                            }
+                        });
+                    });
+                }, function () { /* the versions are still there to decide */ });
+            })).then(function () { return cases; });
+        }
         function load(msg, bad) {
-            Promise.all([loadMe(), api('/api/v1/review')])
+            Promise.all([loadMe(), api('/api/v1/review').then(function (r) {
+                return planeXY(r.cases).then(function () { return r; });
+            })])
                 .then(function (r) {
                     body.textContent = '';
                     renderReview(body, r[1].cases, load);

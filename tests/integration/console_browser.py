@@ -130,6 +130,8 @@ try:
           "the case's detail in Chinese (how far apart, the tolerance)", detail)
     until(lambda: len(driver.find_elements(By.CSS_SELECTOR, ".map path.leaflet-interactive")) >= 2,
           "both versions on the map")
+    check(re.search(r"X \(m\)\s+\d{7}\.\d{3}\s+\d{7}\.\d{3}", sides) and re.search(r"Y \(m\)\s+\d{8}\.\d{3}\s+\d{8}\.\d{3}", sides),
+          "a point's versions give their Gauss-Krüger X and Y in the unit's plane", sides)
     check(all(w in sides for w in ("历元数", "σ 平面 (m)", "方法", "杆高 (m)")),
           "a point's versions show how each was obtained (epochs, σ, method, pole height)", sides)
     labels = [t.text for t in driver.find_elements(By.CSS_SELECTOR, ".map .leaflet-tooltip")]
