@@ -182,9 +182,10 @@ static void build_today(app *a, app_ui *ui, int64_t now_ms)
             nmatch++;
             count[a->units[i].stage]++;
         }
-    /* returned first (the crew's work to redo), shown only when there is one */
-    static const sv_stage order[SV_STAGE_COUNT] = {SV_STAGE_RETURNED, SV_STAGE_TODO,
-                                                   SV_STAGE_IN_PROGRESS, SV_STAGE_DONE};
+    /* returned first (the crew's work to redo), shown only when there is one; then the units
+     * begun, so the one the crew is working on is at the top, not under a county's to-dos */
+    static const sv_stage order[SV_STAGE_COUNT] = {SV_STAGE_RETURNED, SV_STAGE_IN_PROGRESS,
+                                                   SV_STAGE_TODO, SV_STAGE_DONE};
     float content = 0;
     for (int g = 0; g < SV_STAGE_COUNT; g++)
         if (g != SV_STAGE_RETURNED || count[g] > 0)

@@ -115,6 +115,21 @@ static int drawn_joined(const char *text)
     return strstr(all, text) != NULL;
 }
 
+/* Whether the frame draws text a, and before text b (or b not at all): drawing order. */
+static int drawn_before(const char *a, const char *b)
+{
+    const char *pa = NULL, *pb = NULL;
+    for (size_t i = 0; i < ui.ncmd; i++)
+        if (ui.cmd[i].op == APP_OP_TEXT) {
+            const char *s = ui.text + ui.cmd[i].off;
+            if (!pa && strstr(s, a))
+                pa = s;
+            if (!pb && strstr(s, b))
+                pb = s;
+        }
+    return pa && (!pb || pa < pb);
+}
+
 static void no_wake(void *ctx)
 {
     (void)ctx;
@@ -180,15 +195,16 @@ static void test_today(const char *dir)
     char seen[NUNITS] = {0};
     int first = units_shown(seen, &view);
     CHECK(first > 0 && first < NUNITS);
-    /* groups with counts; "returned by the office" only once the office returned a unit */
-    CHECK(drawn("To do · 63"));
+    /* groups with counts; "returned by the office" only once the office returned a unit; the
+     * units begun before the to-dos (the crew's current unit at the top) */
+    CHECK(drawn_before("In progress · 5", "To do · 63"));
     /* every unit is reachable by dragging up (content follows the finger) */
     int saw_progress = 0;
     for (int k = 0; k < 200; k++) {
         float before = a.today_scroll;
         drag(&a, -300, &now);
         units_shown(seen, &view);
-        saw_progress |= drawn("In progress · 5");
+        saw_progress |= drawn("To do · 63");
         if (a.today_scroll == before)
             break;
     }
@@ -204,7 +220,7 @@ static void test_today(const char *dir)
     for (int k = 0; k < 200 && a.today_scroll > 0; k++)
         drag(&a, 400, &now);
     CHECK_NEAR(a.today_scroll, 0, 1e-3);
-    CHECK(drawn("To do · 63"));
+    CHECK(drawn("In progress · 5"));
 
     /* a fling: a quick drag that lifts while moving goes on, slows down and stops */
     for (int i = 1; i <= 6; i++) {
@@ -259,7 +275,7 @@ static void test_today(const char *dir)
     for (int i = 0; i < NUNITS; i++)
         only10 &= !seen[i] || i / 10 == 1;
     CHECK(n10 >= 3 && only10);
-    CHECK(drawn("To do · 5"));
+    CHECK(drawn_before("In progress · 5", "To do · 5"));
     CHECK_INT(app_on_text(&a, "x"), 1);
     build(&a, now);
     CHECK(drawn("No unit matches"));
@@ -360,10 +376,10 @@ static void test_today(const char *dir)
     build(&a, now);
     CHECK(drawn("Returned by the office · 1"));
     CHECK(drawn("Office note: 请补测 J2 界址点"));
-    CHECK(drawn("To do · 62"));
-    /* at the top: its row is the list's first */
+    CHECK(drawn_before("Returned by the office · 1", "In progress · 5"));
+    /* at the top: its row is the list's first, above the units begun */
     const app_widget *r3 = app_ui_find(&ui, "unit:622901ZR900003");
-    const app_widget *r0 = app_ui_find(&ui, "unit:622901ZR900000");
+    const app_widget *r0 = app_ui_find(&ui, "unit:622901ZR900010");
     CHECK(r3 && r0 && r3->r.y < r0->r.y && r3->r.h >= 10 * PPMM);
     /* Day end says the same of it as Today (it once said only what the journal knew) */
     CHECK(tap(&a, "day-end", now));
@@ -391,7 +407,7 @@ static void test_today(const char *dir)
     build(&a, now);
     CHECK(!drawn("Returned by the office"));
     CHECK(!drawn("请补测"));
-    CHECK(drawn("To do · 62"));
+    CHECK(drawn("In progress · 6"));
 
     /* writing to a USB stick that is not there (pulled after it was found, or a mount point
      * gone): said as a USB write that failed and what to do, not "Sync failed:" (the crew
