@@ -13,6 +13,17 @@
 #include "i18n.h"
 
 /* Metres with mm, or a dash when unknown (a point typed in has no spread). */
+/* A distance as the crew reads it: metres to the centimetre near, kilometres far. */
+static void distance_label(double m, char *buf, size_t len)
+{
+    if (m >= 1000)
+        snprintf(buf, len, _("%.1f km"), m / 1000);
+    else if (m >= 10)
+        snprintf(buf, len, _("%.0f m"), m);
+    else
+        snprintf(buf, len, _("%.2f m"), m);
+}
+
 static void fmt_m(char *buf, size_t n, double v)
 {
     if (isfinite(v))
@@ -162,12 +173,45 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
         y += mr.h + pad / 2;
     }
 
-    /* a re-measurement supersedes the point it names (screen_point.c) */
+    /* a re-measurement supersedes the point it names (screen_point.c): how far the receiver
+     * is from where that point was, before the new one replaces it (a pole set up at the
+     * neighbouring corner would otherwise move the point unseen) */
+    const sv_fix *here = app__live_fix(a, now_ms);
+    int fixed = here && here->grade > SV_GRADE_NONE && isfinite(here->lat);
     if (a->remeasure > 0) {
         snprintf(buf, sizeof buf, _("Re-measuring %s (supersedes it): %s"), a->remeasure_number,
                  a->remeasure_reason);
         app__text_line(ui, x, y, w, t * 0.7f, buf, 3.8f, C_WARN);
         y += t * 0.7f + pad / 2;
+        const sv_bpoint *old = NULL;
+        for (size_t i = 0; i < a->npts; i++)
+            if (a->pts[i].seq == a->remeasure)
+                old = &a->pts[i];
+        if (fixed && old && isfinite(old->lat)) {
+            char d[32];
+            distance_label(sv_geo_distance(here->lat, here->lon, old->lat, old->lon, NULL), d,
+                           sizeof d);
+            snprintf(buf, sizeof buf, _("The receiver is %s from where %s was"), d,
+                     a->remeasure_number);
+            app__text_line(ui, x, y, w, t * 0.7f, buf, 3.8f, C_WARN);
+            y += t * 0.7f + pad / 2;
+        }
+    }
+    /* a receiver farther from the unit's draft than the journal's point limit (the rule that
+     * refuses such a point typed in): said before the point is taken; a measured point is
+     * still recorded where the pole stands */
+    double off_unit = NAN;
+    if (fixed && a->cur >= 0 &&
+        sv_unit_draft_distance(&a->units[a->cur].u, here->lat, here->lon, &off_unit) == SV_OK &&
+        off_unit > sv_journal_point_limit(a->j)) {
+        char d[32];
+        distance_label(off_unit, d, sizeof d);
+        snprintf(buf, sizeof buf,
+                 _("The receiver is %s from this unit's draft: is this the right unit?"), d);
+        app_rect fr = {x, y, w, t * 0.8f};
+        app_ui_fill(ui, fr, app__th->banner_bad);
+        app__text_fit(ui, app_rect_inset(fr, app__mm(ui, 1)), buf, 3.8f, APP_ALIGN_LEFT, C_BAD);
+        y += fr.h + pad / 2;
     }
 
     /* progress: epochs, seconds, spread; the journal's real requirement (average.*): with

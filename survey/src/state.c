@@ -1038,17 +1038,23 @@ int sv_state_unit(sv_journal *j, const char *code, sv_unit *out)
     return SV_OK;
 }
 
+int sv_unit_draft_distance(const sv_unit *u, double lat, double lon, double *metres)
+{
+    double nlat, nlon;
+    int rc = u->draft.n_pts ? sv_geom_nearest(&u->draft, lon, lat, &nlon, &nlat) : SV_EGEOM;
+    if (rc == SV_OK)
+        *metres = nlat == lat && nlon == lon ? 0.0 : sv_geo_distance(lat, lon, nlat, nlon, NULL);
+    return rc;
+}
+
 int sv_state_draft_distance(sv_journal *j, const char *unit, double lat, double lon, double *metres)
 {
     sv_unit u;
     int rc = sv_state_unit(j, unit, &u);
     if (rc != SV_OK)
         return rc;
-    double nlat, nlon;
-    rc = u.draft.n_pts ? sv_geom_nearest(&u.draft, lon, lat, &nlon, &nlat) : SV_EGEOM;
+    rc = sv_unit_draft_distance(&u, lat, lon, metres);
     sv_unit_clear(&u);
-    if (rc == SV_OK)
-        *metres = nlat == lat && nlon == lon ? 0.0 : sv_geo_distance(lat, lon, nlat, nlon, NULL);
     return rc;
 }
 

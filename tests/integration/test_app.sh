@@ -517,6 +517,45 @@ pyexpr "$T/preview-huge.json" 'any("huge.png" in t["text"] and "40000 x 40000" i
     && ok "  a picture whose header claims 40000 x 40000 pixels is refused from its header, saying its size" \
     || fail "huge picture: $(grep -o '"text": "[^"]*huge[^"]*"' "$T/preview-huge.json")"
 
+# ---- Where the receiver is, on the Record screen: a receiver thousands of km from the unit (a
+# recorded log from elsewhere on Earth) is said to be far from the unit's draft, and a
+# re-measurement says how far the receiver is from where the point was, before it replaces it
+FJ=$T/far.db FU=622901SL900001
+"$QUEJIE" init "$FJ" --device-name far >/dev/null
+"$QUEJIE" tasks import "$FJ" "$QJ_SOURCE/assets/demo/demo-unit.geojson" >/dev/null
+read -r FLON FLAT < <("$PY" -c 'import json,sys; g=json.load(open(sys.argv[1]))["features"][0]["geometry"]; c=g["coordinates"][0][0] if g["type"]=="Polygon" else g["coordinates"][0][0][0]; print(c[0], c[1])' "$QJ_SOURCE/assets/demo/demo-unit.geojson")
+"$QUEJIE" point add "$FJ" --unit $FU --lon "$FLON" --lat "$FLAT" >/dev/null 2>&1 || fail "J1 at the draft's first vertex"
+stop_replay
+replay_loop "$FIX/gnss/nmea-rtk.log" 0.02 || fail "gpsfake (a log from elsewhere) did not start"
+cat >"$T/far.s" <<S
+wait-for @unit:$FU
+tap @unit:$FU
+wait-for @points
+tap @points
+wait-for @point:J1
+tap @point:J1
+wait-for @remeasure
+tap @remeasure
+wait-for @phrase:0
+tap @phrase:0
+wait-for @text-ok
+tap @text-ok
+wait-for @record-go
+wait 200
+dump-widgets $T/far.json
+screenshot $ART/record-far.png
+quit
+S
+if timeout 90 "$APP" --journal "$FJ" --gnss 127.0.0.1:$GPSPORT --lang en --window 1280x800 --script "$T/far.s" >"$T/out" 2>"$T/err"; then
+    pyexpr "$T/far.json" 'd["screen"]=="record" and any("from this unit" in t["text"] and " km " in t["text"] for t in d["texts"])' \
+        && ok "the Record screen says the receiver is km from the unit's draft: is this the right unit?" || fail "far receiver: $(grep -o '"text": "[^"]*"' "$T/far.json" | head -30)"
+    pyexpr "$T/far.json" 'any(t["text"].startswith("The receiver is ") and "from where J1 was" in t["text"] and " km " in t["text"] for t in d["texts"])' \
+        && ok "  and, re-measuring J1, how far it is from where J1 was" || fail "remeasure distance: $(grep -o '"text": "[^"]*"' "$T/far.json" | head -30)"
+else
+    fail "the far-receiver script failed: $(tail -3 "$T/err")"
+fi
+stop_replay
+
 # Every translated string of the zh_CN interface has real glyphs in the font found (the plural
 # forms' msgstr[N] too).
 msgcat --no-wrap "$QJ_SOURCE/assets/locale/zh_CN.po" 2>/dev/null | "$PY" -c '

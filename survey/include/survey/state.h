@@ -31,6 +31,8 @@ int sv_state_unit(sv_journal *j, const char *code, sv_unit *out);
  * unit has no usable draft. */
 int sv_state_draft_distance(sv_journal *j, const char *unit, double lat, double lon,
                             double *metres);
+/* The same for a unit already read (the app's, per fix, without a query). */
+int sv_unit_draft_distance(const sv_unit *u, double lat, double lon, double *metres);
 
 /* Boundary points of a unit (unit NULL = every unit), ordered by unit, then number
  * (J before T, numerically: J2 before J10). */
