@@ -152,8 +152,21 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
     char miss[300];
     const char *m =
         a->rec ? missing_text(a, now_ms, miss, sizeof miss) : _("The journal is open read-only");
-    if (averaging && s->overriding)
-        snprintf(miss, sizeof miss, _("Override: %s"), a->override_reason), m = miss;
+    if (averaging && s->overriding) {
+        /* the override answers a low grade only: what else holds the averaging up (a moving
+         * pole, late or unusable fixes, no fix) is still said, after it */
+        char why[300] = "";
+        if (m &&
+            (s->moving || (s->verdict != SV_EPOCH_ACCEPTED && s->verdict != SV_EPOCH_LOW_GRADE &&
+                           s->verdict != SV_EPOCH_DUPLICATE)))
+            snprintf(why, sizeof why, "%s", m);
+        snprintf(miss, sizeof miss, _("Override: %s"), a->override_reason);
+        if (why[0]) {
+            size_t k = strlen(miss);
+            snprintf(miss + k, sizeof miss - k, " · %s", why);
+        }
+        m = miss;
+    }
     /* the receiver banner under the top bar says it already when the receiver is lost or has
      * no fix: not said twice where the room is short */
     int banner = a->gnss_ok && !(a->gnss.connected && app__live_fix(a, now_ms));
