@@ -150,6 +150,7 @@ typedef struct app_settings {
     int dpi;                 /* 0: auto (the display's, else the 10.1-inch tablet's) */
     app_text_size text_size; /* small 0.85x, normal, large 1.25x */
     int theme;               /* 0 high-contrast daylight, 1 night */
+    int lang;                /* 0: not chosen here (--lang, else Chinese), 1 zh_CN, 2 en */
 } app_settings;
 
 /* Navigation on the Map screen (navigate.c, @navigate): what the arrow points at. */
@@ -303,6 +304,7 @@ typedef struct app {
     /* Settings (settings.c, screen_settings.c) */
     app_settings set;
     int dpi_cli;  /* --dpi N (overrides the setting for this run), 0 none */
+    int lang_cli; /* --lang given: the interface language of this run */
     int auto_dpi; /* what the platform says (or assumes) now: where Settings' +/- start */
 
     app_nav nav; /* navigation on the Map screen (navigate.c) */

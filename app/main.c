@@ -542,6 +542,10 @@ int main(int argc, char **argv)
     A.dpi_cli = dpi_cli;
     if (app_settings_load(jpath, &A.set, err, sizeof err) != 0)
         fprintf(stderr, "%s: %s\n", prog, err);
+    /* the language chosen in Settings, unless --lang says otherwise for this run */
+    A.lang_cli = lang != NULL;
+    if (!lang && A.set.lang && app_i18n_init(A.set.lang == 2 ? "en" : "zh_CN", NULL) != 0)
+        fprintf(stderr, "%s: no zh_CN translations found: the interface is in English\n", prog);
     run.a = &A;
     if (app_rec_start(jpath, plat_wake, p, &A.rec, werr, sizeof werr) != 0) {
         fprintf(stderr, "%s: recording is off: %s\n", prog, werr);

@@ -26,7 +26,10 @@ static void option(app_ui *ui, const char *id, app_rect r, const char *label, in
 static void build_settings(app *a, app_ui *ui, int64_t now_ms)
 {
     float top = app__top_bar(a, ui, _("Settings"), now_ms);
-    float pad = app__mm(ui, 3), tgt = app__target(ui), y = top + pad;
+    float pad = app__mm(ui, 3), tgt = app__target(ui);
+    /* scrolled when it does not fit (1280x800 at 224 DPI) */
+    app__body body;
+    float y = app__body_begin(a, ui, &body, top, ui->height - pad, now_ms) + pad;
     float w = ui->width - 2 * pad, lh = app__mm(ui, 8);
     char line[300];
 
@@ -67,7 +70,17 @@ static void build_settings(app *a, app_ui *ui, int64_t now_ms)
     option(ui, "theme:night", (app_rect){pad + tw + pad, y, tw, tgt}, _("Night"),
            a->set.theme == APP__THEME_NIGHT);
     y += tgt + 2 * pad;
+
+    /* language: each name in its own language, so either can be found */
+    app__text_line(ui, pad, y, w, lh,
+                   a->lang_cli ? _("Language (set by --lang for this run)") : _("Language"), 4,
+                   C_INK);
+    y += lh;
+    option(ui, "lang:zh", (app_rect){pad, y, tw, tgt}, "中文", app_lang_zh());
+    option(ui, "lang:en", (app_rect){pad + tw + pad, y, tw, tgt}, "English", !app_lang_zh());
+    y += tgt + 2 * pad;
     app__text_line(ui, pad, y, w, lh, _("Kept on this tablet, beside the journal."), 3.2f, C_DIM);
+    app__body_end(a, ui, &body, y + lh + pad);
 }
 
 static void save(app *a)
@@ -96,6 +109,13 @@ static int tap_settings(app *a, const char *id)
         a->set.theme = APP__THEME_DAY;
     } else if (strcmp(id, "theme:night") == 0) {
         a->set.theme = APP__THEME_NIGHT;
+    } else if (strcmp(id, "lang:zh") == 0 || strcmp(id, "lang:en") == 0) {
+        /* at once: every text is made again from the catalogue at the next frame */
+        int en = strcmp(id, "lang:en") == 0;
+        a->set.lang = en ? 2 : 1;
+        if (app_i18n_init(en ? "en" : "zh_CN", NULL) != 0)
+            snprintf(a->status, sizeof a->status, "%s",
+                     "no zh_CN translations found: the interface is in English");
     } else {
         return 0;
     }

@@ -26,6 +26,7 @@ static void defaults(app_settings *s)
     s->dpi = 0;
     s->text_size = APP_TEXT_NORMAL;
     s->theme = APP__THEME_DAY;
+    s->lang = 0;
 }
 
 static int settings_path(const char *journal_path, char *out, size_t n)
@@ -53,7 +54,7 @@ int app_settings_load(const char *journal_path, app_settings *s, char *err, size
     }
     const char *problem = NULL;
     json_t *dpi = json_object_get(root, "dpi"), *size = json_object_get(root, "text_size"),
-           *theme = json_object_get(root, "theme");
+           *theme = json_object_get(root, "theme"), *lang = json_object_get(root, "lang");
     if (dpi && !json_is_null(dpi)) {
         if (json_is_string(dpi) && strcmp(json_string_value(dpi), "auto") == 0)
             s->dpi = 0;
@@ -78,6 +79,15 @@ int app_settings_load(const char *journal_path, app_settings *s, char *err, size
                 s->theme = i, found = 1;
         if (!found)
             problem = "\"theme\" is not day or night";
+    }
+    if (lang && !json_is_null(lang) && !problem) {
+        const char *l = json_string_value(lang);
+        if (l && strcmp(l, "zh_CN") == 0)
+            s->lang = 1;
+        else if (l && strcmp(l, "en") == 0)
+            s->lang = 2;
+        else
+            problem = "\"lang\" is not zh_CN or en";
     }
     json_decref(root);
     if (problem) {
@@ -105,6 +115,8 @@ int app_settings_save(const char *journal_path, const app_settings *s, char *err
     bad |= json_object_set_new(
         root, "theme",
         json_string(app__themes[s->theme >= 0 && s->theme < APP__NTHEMES ? s->theme : 0].name));
+    if (s->lang == 1 || s->lang == 2)
+        bad |= json_object_set_new(root, "lang", json_string(s->lang == 2 ? "en" : "zh_CN"));
     char *text = bad ? NULL : json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(root);
     if (!text) {

@@ -556,6 +556,34 @@ else
 fi
 stop_replay
 
+# ---- The interface language chosen in Settings: at once, and kept for the next start (a tablet
+# started from its desktop entry has no --lang)
+cat >"$T/lang.s" <<S
+wait-for @settings
+tap @settings
+wait-for @lang:en
+tap @lang:en
+tap @back
+wait-for @search
+dump-widgets $T/lang-en.json
+quit
+S
+printf 'wait-for @search\ndump-widgets %s\nquit\n' "$T/lang-again.json" >"$T/lang2.s"
+printf 'wait-for @search\ndump-widgets %s\nquit\n' "$T/lang-cli.json" >"$T/lang3.s"
+if timeout 60 "$APP" --journal "$FJ" --window 1280x800 --script "$T/lang.s" >/dev/null 2>"$T/err" &&
+    timeout 60 "$APP" --journal "$FJ" --window 1280x800 --script "$T/lang2.s" >/dev/null 2>>"$T/err" &&
+    timeout 60 "$APP" --journal "$FJ" --lang zh_CN --window 1280x800 --script "$T/lang3.s" >/dev/null 2>>"$T/err"; then
+    pyexpr "$T/lang-en.json" 'any(w["id"]=="@settings" and w["text"]=="Settings" for w in d["widgets"])' \
+        && ok "English chosen in Settings: the interface speaks English at once" || fail "lang at once: $(grep -o '"text": "[^"]*"' "$T/lang-en.json" | head -5)"
+    pyexpr "$T/lang-again.json" 'any(w["id"]=="@settings" and w["text"]=="Settings" for w in d["widgets"])' \
+        && grep -q '"lang": "en"' "$FJ.settings.json" \
+        && ok "  and at the next start without --lang (kept beside the journal)" || fail "lang kept: $(cat "$FJ.settings.json")"
+    pyexpr "$T/lang-cli.json" 'any(w["id"]=="@settings" and w["text"]=="设置" for w in d["widgets"])' \
+        && ok "  --lang still decides for its run" || fail "--lang over the setting: $(grep -o '"text": "[^"]*"' "$T/lang-cli.json" | head -5)"
+else
+    fail "the language scripts failed: $(tail -3 "$T/err")"
+fi
+
 # Every translated string of the zh_CN interface has real glyphs in the font found (the plural
 # forms' msgstr[N] too).
 msgcat --no-wrap "$QJ_SOURCE/assets/locale/zh_CN.po" 2>/dev/null | "$PY" -c '

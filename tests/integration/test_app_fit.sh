@@ -151,7 +151,7 @@ wait-for @unit:$U
 dump-widgets $T/$tag-search.json
 screenshot $ART/$tag-search.png
 tap @settings
-wait-for @theme:night
+wait-for @dpi:auto
 dump-widgets $T/$tag-settings.json
 tap @back
 wait-for @unit:$U
