@@ -210,11 +210,14 @@
 
   // Long lists (a county's task units) get a filter box and a pager (pager.js); the server
   // shows their first page.
-  if (window.QuejiePager)
-    document.querySelectorAll("table.units[id]").forEach(function (t) {
-      if (t.tBodies.length && t.tBodies[0].rows.length > 100)
-        window.QuejiePager.attach(t, t.id, meta("msg-filter"));
-    });
+  function pageLong(root) {
+    if (window.QuejiePager)
+      root.querySelectorAll("table.units[id]").forEach(function (t) {
+        if (t.tBodies.length && t.tBodies[0].rows.length > 100)
+          window.QuejiePager.attach(t, t.id, meta("msg-filter"));
+      });
+  }
+  pageLong(document);
 
   var tasks = document.getElementById("tasks-upload");
   if (tasks) upload(tasks, "/api/v1/tasks");
@@ -314,11 +317,7 @@
         var node = document.importNode(fresh, true);
         old.parentNode.replaceChild(node, old);
         bindRows(node);
-        if (window.QuejiePager) // a long list gets its pager again
-          node.querySelectorAll("table.units[id]").forEach(function (t) {
-            if (t.tBodies.length && t.tBodies[0].rows.length > 100)
-              window.QuejiePager.attach(t, t.id, meta("msg-filter"));
-          });
+        pageLong(node); // a long list gets its pager again
       })
       .catch(function () { /* the list is current after the next reload */ });
   }

@@ -223,8 +223,7 @@
         return v ? v[EN ? 1 : 0] : String(k);
     }
     function word(k) {
-        var v = Object.prototype.hasOwnProperty.call(WORDS, k) ? WORDS[k] : null;
-        return v ? v[EN ? 1 : 0] : show(k);
+        return pick(WORDS, k);
     }
     function stateText(s) {
         var v = Object.prototype.hasOwnProperty.call(STATES, s) ? STATES[s] : null;

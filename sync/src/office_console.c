@@ -192,6 +192,15 @@ static const code_word ROLES[] = {{"admin", "管理员", "administrator"},
                                   {"viewer", "查看员", "viewer"},
                                   {NULL, NULL, NULL}};
 
+/* A role as the staff's language names it; an unknown one as it is ("-" for none). */
+static const char *role_word(sy__lang lang, const char *role)
+{
+    for (const code_word *w = ROLES; role && w->code; w++)
+        if (strcmp(role, w->code) == 0)
+            return lang == SY_LANG_EN ? w->en : w->zh;
+    return role ? role : "-";
+}
+
 /* Who is signed in (the name leads to their account page), and the logout form carrying the
  * session's CSRF token: every staff page. */
 static void signed_in(page *p, sy__lang lang, const char *user, const char *role, const char *csrf)
@@ -203,12 +212,7 @@ static void signed_in(page *p, sy__lang lang, const char *user, const char *role
     raw(p, "\">");
     esc(p, user);
     raw(p, "</a> (");
-    /* the role as the staff's language names it */
-    const char *shown = role;
-    for (const code_word *w = ROLES; role && w->code; w++)
-        if (strcmp(role, w->code) == 0)
-            shown = lang == SY_LANG_EN ? w->en : w->zh;
-    esc(p, shown);
+    esc(p, role_word(lang, role)); /* as the staff's language names it */
     raw(p, ")</p><form method=\"post\" action=\"/logout");
     /* the login page it leads to speaks the page's language */
     raw(p, lang == SY_LANG_EN ? "?lang=en" : "");
@@ -268,10 +272,7 @@ char *sy__console_error(sy__lang lang, const char *what, const char *detail)
     } else if (missing) {
         esc(&p, t(lang, T_MISSING_WHY));
     } else {
-        const char *role = detail, *shown = role ? role : "-";
-        for (const code_word *w = ROLES; role && w->code; w++)
-            if (strcmp(role, w->code) == 0)
-                shown = lang == SY_LANG_EN ? w->en : w->zh;
+        const char *shown = role_word(lang, detail);
         /* the sentence's one %s is the role; everything from outside goes through esc */
         const char *s = t(lang, T_NOT_ALLOWED_WHY), *at = strstr(s, "%s");
         char before[256];
@@ -1187,11 +1188,7 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
         raw(&p, "</dd><dt>");
         esc(&p, at(lang, A_ROLE));
         raw(&p, "</dt><dd>");
-        const char *shown = role;
-        for (const code_word *w = ROLES; role && w->code; w++)
-            if (strcmp(role, w->code) == 0)
-                shown = lang == SY_LANG_EN ? w->en : w->zh;
-        esc(&p, shown);
+        esc(&p, role_word(lang, role));
         raw(&p, "</dd></dl>\n<h2>");
         esc(&p, at(lang, A_CHANGE_PASSWORD));
         raw(&p, "</h2>\n<form id=\"password-change\" data-changed=\"");
