@@ -1110,6 +1110,14 @@ static void test_recording(void)
         CHECK(ui_says(&ui, "Untouched · 1 entry not yet at the office"));
     }
     check_targets(&ui);
+    /* Today says the same of it as Day end: no office has acknowledged anything, so every
+     * unit with a record (its import at least) is "not synced", never silent */
+    app_go_back(&a);
+    CHECK_INT(a.screen, APP_SCR_TODAY);
+    rebuild(&a, &ui);
+    CHECK(ui_says(&ui, " · not synced"));
+    CHECK(!ui_says(&ui, " · synced"));
+    CHECK(tap_id(&a, &ui, "day-end"));
 
     check_layouts(&a);
 
