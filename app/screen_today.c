@@ -129,8 +129,8 @@ static void draw_row(app *a, app_ui *ui, const app_unit_row *r, app_rect box, in
                  /* as Day end counts it: whatever the office has not acknowledged (all of
                   * it on a tablet not enrolled yet) is not synced */
                  r->p.last_seq > (a->sync ? a->ss.acked_seq : 0) ? _(" · not synced")
-                 : a->sync && a->ss.enrolled                      ? _(" · synced")
-                                                                  : "");
+                 : a->sync && a->ss.enrolled                     ? _(" · synced")
+                                                                 : "");
     app_rect l2 = {box.x + pad, box.y + box.h / 2, box.w - 2 * pad, box.h / 2};
     int px2 = r->stage == SV_STAGE_RETURNED
                   ? fit_note(ui, l2, line2, sizeof line2, shown, sizeof shown)
