@@ -7,7 +7,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 FIX=${QJ_FIXTURES:-$ROOT/tests/fixtures}
 export BENCH_DIR=${BENCH_DIR:-$ROOT/$B}   # the project's own disk, like the journal's
 T=$(mktemp -d /tmp/qj-bench-XXXXXX)
-trap 'kill -9 -- -$GP 2>/dev/null; for p in $XPIDS; do kill -9 $p 2>/dev/null; done; rm -rf "$T"' EXIT
+trap '[ "$GP" != 0 ] && kill -9 -- -$GP 2>/dev/null; for p in $XPIDS; do kill -9 $p 2>/dev/null; done; rm -rf "$T"' EXIT
 GP=0 XPIDS=""
 echo "== durable append (target: p99 <= 1.3x bare insert)"
 "$B/bench_append" 10 100
@@ -38,6 +38,11 @@ feed
 feed
 "$B/bench_rss" "quejie record --count 3 --average 5" "$B/quejie" record "$T/j.db" --unit 622901ZR000002 \
     --gnss "127.0.0.1:$port" --count 3 --average 5 --min-seconds 0 --accept dgps --timeout 30 >/dev/null
+# the replay loops until stopped: stop it now (the exit trap knows only the last GP, and the
+# app's section below starts its own)
+kill -9 -- -"$GP" 2>/dev/null
+wait "$GP" 2>/dev/null
+GP=0
 
 echo
 echo "== sync"
