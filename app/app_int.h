@@ -148,6 +148,10 @@ void app__phrase_store(const app__phrase *ph, size_t n, const char *in, char *ou
 /* The text to show: each recorded Chinese phrase replaced by its translation; returns out. */
 const char *app__phrase_show(const app__phrase *ph, size_t n, const char *in, char *out,
                              size_t outn);
+/* A reason recorded with a correction (void, re-measure, change of type or marker) in the UI's
+ * language: its phrases shown as the UI says them, the crew's own words as typed (screen_point.c).
+ */
+const char *app__reason_shown(const char *in, char *out, size_t n);
 /* The current unit's code, or "". */
 const char *app__unit_code(const app *a);
 /* Copy src into dst of size n, cut at a UTF-8 code point boundary when it does not fit. */

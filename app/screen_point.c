@@ -17,23 +17,40 @@
 #include "app_int.h"
 #include "i18n.h"
 
-/* Reasons offered as phrases (the crew may type their own). */
-static const char *const void_phrases[] = {
-    N_("Recorded by mistake"), N_("Recorded twice"), N_("Wrong point: not on this boundary"),
-    N_("Wrong party or field"), N_("The parties withdrew it")};
-static const char *const remeasure_phrases[] = {
-    N_("The fix was poor"), N_("Measured at the wrong spot"), N_("The marker was reset"),
-    N_("Check measurement requested by the office")};
-static const char *const change_phrases[] = {N_("Wrong type chosen"), N_("Wrong marker chosen"),
-                                             N_("The marker was replaced"),
-                                             N_("Agreed with the parties on site")};
+/* Reasons offered as phrases (the crew may type their own). A phrase tapped is recorded in
+ * the registry's language whatever the UI's, as the verification phrases are (screen_verify.c),
+ * so the office reads one text for one reason; it is shown back in the UI's language. */
+static const app__phrase void_phrases[] = {
+    {N_("Recorded by mistake"), "误记录"},
+    {N_("Recorded twice"), "重复记录"},
+    {N_("Wrong point: not on this boundary"), "点位错误：不在本界线上"},
+    {N_("Wrong party or field"), "权利人或字段错误"},
+    {N_("The parties withdrew it"), "当事方撤回"}};
+static const app__phrase remeasure_phrases[] = {
+    {N_("The fix was poor"), "定位质量差"},
+    {N_("Measured at the wrong spot"), "测错了位置"},
+    {N_("The marker was reset"), "界桩已重新埋设"},
+    {N_("Check measurement requested by the office"), "县局要求检核测量"}};
+static const app__phrase change_phrases[] = {
+    {N_("Wrong type chosen"), "点类型选错"},
+    {N_("Wrong marker chosen"), "界标类型选错"},
+    {N_("The marker was replaced"), "界标已更换"},
+    {N_("Agreed with the parties on site"), "经现场各方同意"}};
 
 #define NPHR(a) (sizeof a / sizeof a[0])
 
-static void add_phrases(app *a, const char *const *ph, size_t n)
+static void add_phrases(app *a, const app__phrase *ph, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        app__pick_add(a, _(ph[i]), NULL);
+        app__pick_add(a, _(ph[i].en), NULL);
+}
+
+const char *app__reason_shown(const char *in, char *out, size_t n)
+{
+    char t1[APP_TEXT_MAX], t2[APP_TEXT_MAX];
+    app__phrase_show(void_phrases, NPHR(void_phrases), in, t1, sizeof t1);
+    app__phrase_show(remeasure_phrases, NPHR(remeasure_phrases), t1, t2, sizeof t2);
+    return app__phrase_show(change_phrases, NPHR(change_phrases), t2, out, n);
 }
 
 /* ---- jobs for the recorder ----------------------------------------------------------------- */
@@ -63,7 +80,9 @@ void app__submit_void(app *a, int64_t seq, const char *what, const char *reason)
     if (!v)
         return;
     v->seq = seq;
-    v->reason = app__dupstr(reason);
+    char rec[APP_TEXT_MAX];
+    app__phrase_store(void_phrases, NPHR(void_phrases), reason, rec, sizeof rec);
+    v->reason = app__dupstr(rec);
     char label[APP_REC_LABEL];
     snprintf(label, sizeof label, _("%s voided: %s"), what, reason);
     app_rec_submit(a->rec, label, job_void, v, free_void);
@@ -200,8 +219,9 @@ static void build_point(app *a, app_ui *ui, int64_t now_ms)
         y += lh;
     }
     if (p->supersedes) {
+        char why[APP_TEXT_MAX];
         snprintf(buf, sizeof buf, _("Corrects entry %lld: %s"), (long long)p->supersedes,
-                 p->reason ? p->reason : "");
+                 app__reason_shown(p->reason ? p->reason : "", why, sizeof why));
         app__text_line(ui, x, y, w, lh, buf, 3.6f, C_WARN);
         y += lh;
     }
@@ -291,7 +311,8 @@ static int answer_point(app *a, app_ask ask, int k, const char *v)
         app__open(a, APP_SCR_RECORD);
         a->remeasure = p->seq;
         app__copy(a->remeasure_number, sizeof a->remeasure_number, p->number);
-        app__copy(a->remeasure_reason, sizeof a->remeasure_reason, v);
+        app__phrase_store(remeasure_phrases, NPHR(remeasure_phrases), v, a->remeasure_reason,
+                          sizeof a->remeasure_reason);
         app__copy(a->ptype, sizeof a->ptype, p->point_type);
         app__copy(a->marker, sizeof a->marker, p->marker);
         return 1;
@@ -313,7 +334,9 @@ static int answer_point(app *a, app_ask ask, int k, const char *v)
         c->seq = p->seq;
         app__copy(c->ptype, sizeof c->ptype, a->chg_ptype);
         app__copy(c->marker, sizeof c->marker, a->chg_marker);
-        c->reason = app__dupstr(v);
+        char rec[APP_TEXT_MAX];
+        app__phrase_store(change_phrases, NPHR(change_phrases), v, rec, sizeof rec);
+        c->reason = app__dupstr(rec);
         char label[APP_REC_LABEL];
         snprintf(label, sizeof label, _("%s changed: %s"), p->number, v);
         app_rec_submit(a->rec, label, job_change, c, free_change);

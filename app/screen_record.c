@@ -192,8 +192,9 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
     const sv_fix *here = app__live_fix(a, now_ms);
     int fixed = here && here->grade > SV_GRADE_NONE && isfinite(here->lat);
     if (a->remeasure > 0) {
+        char why[APP_TEXT_MAX];
         snprintf(buf, sizeof buf, _("Re-measuring %s (supersedes it): %s"), a->remeasure_number,
-                 a->remeasure_reason);
+                 app__reason_shown(a->remeasure_reason, why, sizeof why));
         app__text_line(ui, x, y, w, t * 0.7f, buf, 3.8f, C_WARN);
         y += t * 0.7f + pad / 2;
         const sv_bpoint *old = NULL;

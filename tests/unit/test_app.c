@@ -1547,7 +1547,9 @@ static void test_corrections(void)
     CHECK(app_ui_find(&ui, "point:J2") == NULL && app_ui_find(&ui, "point:J1") != NULL);
     char why[300];
     void_reason(j, p2.seq, why, sizeof why);
-    CHECK_STR(why, "Recorded by mistake");
+    /* the phrase in the registry's language whatever the UI's (as the verification phrases):
+     * one reason is one text at the office, from a Chinese or an English tablet */
+    CHECK_STR(why, "误记录");
 
     /* re-measure J1: the new measurement supersedes the old one, linked, with the reason */
     CHECK(tap_id(&a, &ui, "point:J1"));
@@ -1566,14 +1568,19 @@ static void test_corrections(void)
     {
         char kind[16];
         json_t *o = entry_at(j, r1.seq, kind);
-        CHECK_STR(json_string_value(json_object_get(o, "reason")), "The fix was poor");
+        CHECK_STR(json_string_value(json_object_get(o, "reason")), "定位质量差");
         CHECK_INT(json_integer_value(json_object_get(o, "supersedes")), p1.seq);
         json_decref(o);
     }
     CHECK_INT(a.remeasure, 0); /* for that point alone */
     CHECK(tap_id(&a, &ui, "back"));
     CHECK_INT(a.screen, APP_SCR_POINT); /* the current version of J1 */
-    CHECK(ui_says(&ui, "Corrects entry"));
+    /* ... and shown back in the UI's language */
+    {
+        char says[120];
+        snprintf(says, sizeof says, "Corrects entry %lld: The fix was poor", (long long)p1.seq);
+        CHECK(ui_says(&ui, says));
+    }
 
     /* change J3's type with a reason */
     CHECK(tap_id(&a, &ui, "back"));
@@ -1607,7 +1614,7 @@ static void test_corrections(void)
     CHECK(tap_id(&a, &ui, "text-ok"));
     PUMP_UNTIL(&a, &ui, a.nver == 0);
     void_reason(j, vseq, why, sizeof why);
-    CHECK_STR(why, "Wrong party or field");
+    CHECK_STR(why, "权利人或字段错误");
 
     /* void an attendance record */
     CHECK(tap_id(&a, &ui, "back"));
@@ -1639,7 +1646,7 @@ static void test_corrections(void)
     CHECK_INT(nat, 0);
     sv_attendances_free(at, nat);
     void_reason(j, aseq, why, sizeof why);
-    CHECK_STR(why, "Recorded by mistake");
+    CHECK_STR(why, "误记录");
 
     /* a re-measure of a point voided meanwhile (another device, a sync) keeps the average:
      * refused before measuring when the void is already in; a void that lands while the
@@ -1881,7 +1888,7 @@ static void test_notes_disputes(void)
     CHECK(tap_id(&a, &ui, "text-ok"));
     PUMP_UNTIL(&a, &ui, a.nnotes == 2);
     void_reason(j, line_note, why, sizeof why);
-    CHECK_STR(why, "Recorded by mistake");
+    CHECK_STR(why, "误记录");
     CHECK_INT(a.screen, APP_SCR_NOTE);
 
     /* a dispute on J1-J2: its number and the line it covers, as the library says */
@@ -2015,7 +2022,7 @@ static void test_notes_disputes(void)
     CHECK(tap_id(&a, &ui, "text-ok"));
     PUMP_UNTIL(&a, &ui, a.ndsp == 1 && !a.dsp[0].settled);
     void_reason(j, stl_seq, why, sizeof why);
-    CHECK_STR(why, "The parties withdrew it");
+    CHECK_STR(why, "当事方撤回");
     rebuild(&a, &ui);
     CHECK(app_ui_find(&ui, "settle") && app_ui_find(&ui, "settle")->enabled);
 
