@@ -53,14 +53,40 @@ static const app__phrase correct_phrases[] = {
     {N_("Owned by the whole people (the State)"), "全民所有"},
     {N_("Collectively owned by the village"), "村农民集体所有"},
     {N_("Collectively owned by the villager group"), "村民小组农民集体所有"},
+    {N_("Collectively owned by the township"), "乡（镇）农民集体所有"},
+    {N_("Ministry of Natural Resources"), "自然资源部"},
+    {N_("Provincial people's government"), "省人民政府"},
+    {N_("City people's government"), "市人民政府"},
     {N_("County people's government"), "县人民政府"},
     {N_("Township people's government"), "乡（镇）人民政府"},
     {N_("Natural resources bureau"), "自然资源局"},
     {N_("Forestry and grassland bureau"), "林业和草原局"},
     {N_("Water resources bureau"), "水务局"},
+    {N_("Villagers' committee"), "村民委员会"},
     {N_("Managed directly"), "直接行使"},
     {N_("Managed by contract"), "委托代理行使"}};
 #define NCORRECT (sizeof correct_phrases / sizeof correct_phrases[0])
+
+/* Which fields each phrase above answers (bit 1 << sv_field), so a correction offers what that
+ * field holds: owners for the owner (and the rights' content), the State's authority for the
+ * representative, governments for the agent, the two modes, bureaus, governments and village
+ * committees for the day-to-day manager (DOMAIN.md, ownership status). */
+#define F_(f) (1u << (f))
+static const unsigned correct_fields[NCORRECT] = {F_(SV_FIELD_OWNER) | F_(SV_FIELD_RIGHTS),
+                                                  F_(SV_FIELD_OWNER) | F_(SV_FIELD_RIGHTS),
+                                                  F_(SV_FIELD_OWNER) | F_(SV_FIELD_RIGHTS),
+                                                  F_(SV_FIELD_OWNER) | F_(SV_FIELD_RIGHTS),
+                                                  F_(SV_FIELD_REPRESENTATIVE),
+                                                  F_(SV_FIELD_AGENT),
+                                                  F_(SV_FIELD_AGENT),
+                                                  F_(SV_FIELD_AGENT) | F_(SV_FIELD_MANAGER),
+                                                  F_(SV_FIELD_MANAGER),
+                                                  F_(SV_FIELD_MANAGER),
+                                                  F_(SV_FIELD_MANAGER),
+                                                  F_(SV_FIELD_MANAGER),
+                                                  F_(SV_FIELD_MANAGER),
+                                                  F_(SV_FIELD_MODE),
+                                                  F_(SV_FIELD_MODE)};
 
 static const sv_verification *current_ver(const app *a, sv_field f)
 {
@@ -164,7 +190,8 @@ static int tap_verify(app *a, const char *id)
         snprintf(title, sizeof title, _("%s: the correct value"), field_label(f));
         app__open_modal(a, APP_MODAL_TEXT, APP_ASK_CORRECTED, title);
         for (size_t i = 0; i < NCORRECT; i++)
-            app__pick_add(a, _(correct_phrases[i].en), NULL);
+            if (correct_fields[i] & F_(f))
+                app__pick_add(a, _(correct_phrases[i].en), NULL);
         /* values registered in other fields are often the right one for this field */
         for (int k = 0; k < SV_FIELD_COUNT; k++)
             if (u->fields[k] && u->fields[k][0])

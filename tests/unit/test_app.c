@@ -901,6 +901,27 @@ static void test_recording(void)
     CHECK(tap_id(&a, &ui, "verify"));
     check_targets(&ui);
     CHECK(tap_id(&a, &ui, "verify:owner:confirmed"));
+    /* a correction offers what that field holds: governments for the agent exerciser, never
+     * the owners or the modes of exercise */
+    CHECK(tap_id(&a, &ui, "verify:agent:corrected"));
+    {
+        int govs = 0, other = 0;
+        for (int k = 0; k < 40; k++) {
+            char pid[32];
+            snprintf(pid, sizeof pid, "phrase:%d", k);
+            const app_widget *w = app_ui_find(&ui, pid);
+            if (!w || !w->text_px)
+                continue;
+            const char *tx = ui.text + w->text_off;
+            govs += strstr(tx, "people's government") != NULL;
+            other += strstr(tx, "owned") != NULL || strstr(tx, "Managed") != NULL;
+        }
+        CHECK(govs >= 3);
+        CHECK_INT(other, 0);
+        const app_widget *w0 = app_ui_find(&ui, "phrase:0");
+        CHECK(w0 && w0->text_px && strstr(ui.text + w0->text_off, "Provincial"));
+    }
+    CHECK(tap_id(&a, &ui, "text-cancel"));
     CHECK(tap_id(&a, &ui, "verify:rights:corrected"));
     CHECK_INT(a.modal, APP_MODAL_TEXT);
     CHECK_INT(a.want_text, 1);
