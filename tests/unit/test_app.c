@@ -686,6 +686,21 @@ static void test_recording(void)
     CHECK(tap_id(&a, &ui, "override"));
     CHECK_INT(a.modal, APP_MODAL_PICK);
     CHECK(tap_id(&a, &ui, "pick:0"));
+    /* the override answers the low grade only: a pole carried meanwhile is still said, after
+     * the override's reason, and the average starts again */
+    {
+        sv_fix f0 = fix_at(5, 5, t += 1, SV_GRADE_DGPS);
+        app_rec_fix(a.rec, &f0);
+        PUMP_UNTIL(&a, &ui, a.rs.n == 1);
+        sv_fix mv = fix_at(6, 5, t += 1, SV_GRADE_DGPS);
+        mv.speed = 1.2;
+        app_rec_fix(a.rec, &mv);
+        PUMP_UNTIL(&a, &ui, a.rs.moving);
+        a.gnss.fix = mv;
+        a.gnss.fix.mono_ms = sv_mono_ms();
+        rebuild(&a, &ui);
+        CHECK(ui_says(&ui, "Override: Tree canopy blocks the sky · The pole is moving"));
+    }
     for (int i = 0; i < 3; i++) {
         sv_fix f = fix_at(5, 5, t += 1, SV_GRADE_DGPS);
         app_rec_fix(a.rec, &f);
