@@ -759,9 +759,13 @@
             var lab = add(f, el('label', fd.label + ' '));
             var i = add(lab, el(fd.tag || 'input'));
             i.name = fd.key;
-            (fd.options || []).forEach(function (o) { /* a select's [value, text] pairs */
+            /* a select's [value, text] pairs; a third item, an object, adds its keys to the
+             * body when that option is chosen */
+            (fd.options || []).forEach(function (o) {
                 var op = add(i, el('option', o[1]));
                 op.value = o[0];
+                if (o[2])
+                    op.dataset.extra = JSON.stringify(o[2]);
             });
             if (fd.type)
                 i.type = fd.type;
@@ -775,8 +779,15 @@
             ev.preventDefault();
             var body = {};
             Object.keys(inputs).forEach(function (k) {
-                if (inputs[k].value !== '')
-                    body[k] = inputs[k].value;
+                var i = inputs[k];
+                if (i.value !== '')
+                    body[k] = i.value;
+                var op = i.tagName === 'SELECT' && i.selectedIndex >= 0 ?
+                    i.options[i.selectedIndex] : null;
+                if (op && op.dataset.extra) {
+                    var extra = JSON.parse(op.dataset.extra);
+                    Object.keys(extra).forEach(function (e) { body[e] = extra[e]; });
+                }
             });
             /* a legal act: said back in full before it is recorded (every field as the form
              * shows it: the note of a return, a notice's dates, the dispute, document and
@@ -1063,17 +1074,24 @@
         });
         /* a dispute still open in a crew's records is settled here, with the document that
          * settles it (POST /api/v1/units/CODE/settle-dispute) */
-        var open = [];
+        /* each open dispute with its device: two tablets number theirs alike (UNIT-ZY and the
+         * entry's seq), so the device is sent with the number and named where numbers repeat */
+        var open = [], seen = {};
         (u.devices || []).forEach(function (d) {
             (d.disputes || []).forEach(function (x) {
-                if (x.state === 'open' && open.indexOf(x.number) < 0)
-                    open.push(x.number);
+                if (x.state === 'open') {
+                    open.push({ number: x.number, device: d.device_id, name: d.device });
+                    seen[x.number] = (seen[x.number] || 0) + 1;
+                }
             });
         });
         if (open.length)
             actionForm(acts, u.code, 'settle-dispute', [
                 { key: 'dispute', label: tr('dispute_no'), tag: 'select',
-                  options: open.map(function (n) { return [n, n]; }) },
+                  options: open.map(function (o) {
+                      return [o.number, seen[o.number] > 1 ? o.number + ' · ' + o.name : o.number,
+                              { device: o.device }];
+                  }) },
                 { key: 'outcome', label: tr('outcome'), tag: 'textarea', required: true },
                 { key: 'document', label: tr('document'), tag: 'select',
                   options: [['agreement', word('agreement')],

@@ -1089,8 +1089,8 @@ static int unit_decide(int argc, char **argv, const char *action)
 
 static int dispute_settle(int argc, char **argv)
 {
-    opt opts[] = {{"--unit", 1},     {"--dispute", 1}, {"--by", 1}, {"--outcome", 1},
-                  {"--document", 1}, {"--number", 1},  {NULL}};
+    opt opts[] = {{"--unit", 1},     {"--dispute", 1}, {"--by", 1},     {"--outcome", 1},
+                  {"--document", 1}, {"--number", 1},  {"--device", 1}, {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
@@ -1099,7 +1099,8 @@ static int dispute_settle(int argc, char **argv)
     const char *number = get(&a, "--number");
     if (!unit || !dispute || !by || !outcome || !doc || !number)
         return die(EXIT_USAGE, "dispute settle needs --unit CODE --dispute NUMBER --by NAME"
-                               " --outcome TEXT --document agreement|statement --number DOCNO");
+                               " --outcome TEXT --document agreement|statement --number DOCNO"
+                               " [--device DEVICE]");
     /* the library's words for the documents (SV_SETTLE_DOC_STATEMENT too) */
     if (strcmp(doc, "agreement") != 0 && strcmp(doc, "statement") != 0 &&
         strcmp(doc, SV_SETTLE_DOC_STATEMENT) != 0)
@@ -1108,7 +1109,8 @@ static int dispute_settle(int argc, char **argv)
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return open_failed(a.pos[0]);
-    int rc = sy_office_dispute_settle(o, unit, dispute, by, outcome, doc, number, NULL, 0);
+    int rc = sy_office_dispute_settle(o, unit, dispute, get(&a, "--device"), by, outcome, doc,
+                                      number, NULL, 0);
     if (rc != SY_OK)
         return decision_fail(o, rc, 0);
     printf("unit %s: dispute %s settled by %s (%s %s)\n", unit, dispute, by, doc, number);
@@ -1682,7 +1684,7 @@ static const char USAGE[] =
     "  quejie-office unit objection OFFICE_DB --unit CODE --by NAME --note TEXT\n"
     "  quejie-office dispute settle OFFICE_DB --unit CODE --dispute NUMBER --by NAME --outcome "
     "TEXT\n"
-    "      --document agreement|statement --number DOCNO\n"
+    "      --document agreement|statement --number DOCNO [--device DEVICE]\n"
     "  quejie-office disputes OFFICE_DB [--json]\n"
     "  quejie-office status OFFICE_DB [--json]\n"
     "  quejie-office log OFFICE_DB [--json] [--limit N]\n"

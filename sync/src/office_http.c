@@ -1288,30 +1288,34 @@ static enum MHD_Result h_unit_objection(ctx *x)
 }
 
 /*
- * POST /api/v1/units/CODE/settle-dispute {"dispute", "outcome", "document", "number"}: settle a
+ * POST /api/v1/units/CODE/settle-dispute {"dispute", "outcome", "document", "number"[,
+ * "device"]}: settle a
  * dispute of the unit at the office (sy_office_dispute_settle, as `quejie-office dispute
  * settle`): a decision in the office's journal naming the reviewer, audited as dispute.settle.
  * 400 for a missing field or a bad document, 404 (no_dispute) for a dispute the office's
- * replicas do not hold for the unit.
+ * replicas do not hold for the unit (or an unknown device), 409 (dispute_ambiguous) when several
+ * devices hold one with that number and no device is named.
  */
 static enum MHD_Result h_unit_settle(ctx *x)
 {
     int bad = 0;
     json_t *in = decision_body(x, &bad);
     const char *dispute = opt_str(in, "dispute", &bad), *outcome = opt_str(in, "outcome", &bad),
-               *doc = opt_str(in, "document", &bad), *number = opt_str(in, "number", &bad);
+               *doc = opt_str(in, "document", &bad), *number = opt_str(in, "number", &bad),
+               *device = opt_str(in, "device", &bad);
     if (bad || !dispute || !outcome || !doc || !number) {
         json_decref(in);
         return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
                            "the body must be a JSON object of strings: dispute, outcome, "
-                           "document (agreement or statement) and number");
+                           "document (agreement or statement) and number (and device, whose "
+                           "dispute it is, where two devices numbered theirs alike)");
     }
     const char *code = x->param[0];
     char err[512] = "", detail[600];
     snprintf(detail, sizeof detail, "dispute %s: %s (%s %s)", dispute, outcome, doc, number);
     pthread_mutex_lock(&x->s->lock);
-    int rc = sy_office_dispute_settle(x->s->o, code, dispute, x->sess.user, outcome, doc, number,
-                                      err, sizeof err);
+    int rc = sy_office_dispute_settle(x->s->o, code, dispute, device, x->sess.user, outcome, doc,
+                                      number, err, sizeof err);
     if (rc == SY_OK)
         sy_office_audit(x->s->o, x->sess.user, "dispute.settle", code, detail, x->ip);
     else if (!err[0])
@@ -1319,7 +1323,10 @@ static enum MHD_Result h_unit_settle(ctx *x)
     pthread_mutex_unlock(&x->s->lock);
     if (rc != SY_OK) {
         json_decref(in);
-        return reply_error_c(x->s, x->c, status_of(rc), rc == SY_ENOTFOUND ? "no_dispute" : NULL,
+        return reply_error_c(x->s, x->c, status_of(rc),
+                             rc == SY_ENOTFOUND ? "no_dispute"
+                             : rc == SY_ESTATE  ? "dispute_ambiguous"
+                                                : NULL,
                              err);
     }
     logline(x->s, "dispute.settle: unit %s dispute %s by %s from %s", code, dispute, x->sess.user,

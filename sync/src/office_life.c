@@ -1476,27 +1476,53 @@ static int open_disputes(sy_office *o, const char *unit, int *n)
     return rc;
 }
 
+/* The disputes of a unit with one number, on the device asked for (any when only is NULL):
+ * two tablets number their disputes alike (UNIT-ZY and the entry's seq), so a number alone may
+ * name several. The first match is kept, and the first still open. */
 typedef struct find_ctx {
-    const char *number;
-    char device[65];
-    int64_t seq;
-    int found;
+    const char *number, *only;
+    settle_set s;
+    int found, open;
+    char device[65], open_device[65];
+    int64_t seq, open_seq;
+    char ids[4][65]; /* the first devices that hold it, for the refusal */
 } find_ctx;
 
 static int find_dispute(void *vctx, const char *device, const sv_dispute *d)
 {
     find_ctx *c = vctx;
-    if (strcmp(d->number, c->number) != 0)
+    if (strcmp(d->number, c->number) != 0 || (c->only && strcmp(device, c->only) != 0))
         return 0;
-    snprintf(c->device, sizeof c->device, "%s", device);
-    c->seq = d->seq;
-    c->found = 1;
-    return 1;
+    if (!c->found++) {
+        snprintf(c->device, sizeof c->device, "%s", device);
+        c->seq = d->seq;
+    }
+    if (c->found <= 4)
+        snprintf(c->ids[c->found - 1], sizeof c->ids[0], "%s", device);
+    if (!d->settled && !settle_find(&c->s, device, d->seq) && !c->open++) {
+        snprintf(c->open_device, sizeof c->open_device, "%s", device);
+        c->open_seq = d->seq;
+    }
+    return 0;
 }
 
-int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute, const char *by,
-                             const char *outcome, const char *document, const char *number,
-                             char *err, size_t errlen)
+/* The device id of a device named by its id or its name, into out; 0 when there is none. */
+static int device_named(sy_office *o, const char *name, char out[65])
+{
+    sqlite3_stmt *st;
+    out[0] = '\0';
+    if (sy__prep(o, "SELECT device_id FROM devices WHERE device_id = ?1 OR name = ?1", &st))
+        return 0;
+    sy__bind_text(st, 1, name);
+    if (sqlite3_step(st) == SQLITE_ROW && sy__col_text(st, 0))
+        snprintf(out, 65, "%s", sy__col_text(st, 0));
+    sqlite3_finalize(st);
+    return out[0] != '\0';
+}
+
+int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute,
+                             const char *device, const char *by, const char *outcome,
+                             const char *document, const char *number, char *err, size_t errlen)
 {
     if (err && errlen)
         err[0] = '\0';
@@ -1524,11 +1550,43 @@ int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute
     else
         rc = note_ok(o, outcome);
     find_ctx f = {.number = dispute};
+    char dev_id[65];
+    if (rc == SY_OK && device && *device) {
+        if (device_named(o, device, dev_id))
+            f.only = dev_id;
+        else
+            rc = sy__fail(o, SY_ENOTFOUND, "no device %s at this office", device);
+    }
+    if (rc == SY_OK)
+        rc = settle_load(o, &f.s);
     if (rc == SY_OK)
         rc = each_dispute(o, code, find_dispute, &f);
+    settle_set_free(&f.s);
     if (rc == SY_OK && !f.found)
-        rc = sy__fail(o, SY_ENOTFOUND, "unit %s has no dispute %s in any device's replica", code,
-                      dispute);
+        rc = sy__fail(o, SY_ENOTFOUND, "unit %s has no dispute %s in %s", code, dispute,
+                      f.only ? "that device's replica" : "any device's replica");
+    /* several devices recorded a dispute with that number: the one still open, when one alone
+     * is; otherwise the caller must say whose (never the first found, silently) */
+    if (rc == SY_OK && f.found > 1) {
+        if (f.open == 1) {
+            snprintf(f.device, sizeof f.device, "%s", f.open_device);
+            f.seq = f.open_seq;
+        } else {
+            char names[300] = "";
+            for (int i = 0; i < f.found && i < 4; i++) {
+                sy_device dv;
+                char st[16];
+                size_t k = strlen(names);
+                int ok = sy__device_by_id(o, f.ids[i], &dv, st, sizeof st) == SY_OK;
+                snprintf(names + k, sizeof names - k, "%s%s", k ? ", " : "",
+                         ok && dv.name[0] ? dv.name : f.ids[i]);
+            }
+            rc = sy__fail(o, SY_ESTATE,
+                          "unit %s: %d disputes are numbered %s (recorded by %s%s): say which "
+                          "device's is settled",
+                          code, f.found, dispute, names, f.found > 4 ? ", ..." : "");
+        }
+    }
     sv_journal *j = NULL;
     if (rc == SY_OK)
         rc = decision_begin(o, &j);

@@ -482,6 +482,21 @@ tok=$("$OFF" device add "$O" --name crewc --crew 一组 2>/dev/null | tail -1)
     ok "a refused task package: nothing imported, the entries acknowledged all the same, tasks_error says why" || fail "rc $rc: $(cat "$T/c.json") $(cat "$T/c.err")"
 grep -q "task package was refused" "$T/c.err" && ok "... and a warning on stderr" || fail "no warning: $(cat "$T/c.err")"
 "$Q" tasks list "$T/c.db" --json >"$T/cl.json" 2>/dev/null && pyexpr "$T/cl.json" 'd==[]' && ok "... the tablet holds none of its units" || fail "$(cat "$T/cl.json")"
+# ---- two tablets number their disputes alike ------------------------------------------------------------
+# Never the first found, silently: the number alone is refused while both are open, --device says
+# whose, and then the one still open is the one a number names.
+"$Q" dispute "$T/a.db" --unit $U --statement 甲说东界有争议 --number ZY-TWIN >/dev/null 2>&1 || fail "dispute ZY-TWIN on a"
+"$Q" dispute "$T/b.db" --unit $U --statement 乙说东界有争议 --number ZY-TWIN >/dev/null 2>&1 || fail "dispute ZY-TWIN on b"
+"$Q" sync "$T/a.db" >/dev/null 2>&1; "$Q" sync "$T/b.db" >/dev/null 2>&1
+twin() { "$OFF" disputes "$O" --json >"$T/d.json" 2>/dev/null && pyexpr "$T/d.json" "sorted((x['device_name'], x['state']) for x in d if x['number']=='ZY-TWIN')==$1"; }
+twin "[('crewa','open'),('crewb','open')]" && ok "both devices' disputes ZY-TWIN are open" || fail "twins: $(head -c 600 "$T/d.json")"
+refuse "a number two devices' open disputes share is refused without --device" "$OFF" dispute settle "$O" --unit $U --dispute ZY-TWIN --by rev --outcome x --document agreement --number T1
+grep -q "recorded by crewa, crewb" "$T/err" && ok "... naming both devices" || fail "ambiguous: $(cat "$T/err")"
+refuse "an unknown --device is refused" "$OFF" dispute settle "$O" --unit $U --dispute ZY-TWIN --device nosuch --by rev --outcome x --document agreement --number T1
+expect "--device crewb settles crewb's" "$OFF" dispute settle "$O" --unit $U --dispute ZY-TWIN --device crewb --by rev --outcome 以河为界 --document agreement --number T-B
+twin "[('crewa','open'),('crewb','settled_at_office')]" && ok "... and crewa's stays open" || fail "after b: $(head -c 600 "$T/d.json")"
+expect "then the number names the one still open" "$OFF" dispute settle "$O" --unit $U --dispute ZY-TWIN --by rev --outcome 以河为界 --document agreement --number T-A
+twin "[('crewa','settled_at_office'),('crewb','settled_at_office')]" && ok "... crewa's" || fail "after a: $(head -c 600 "$T/d.json")"
 kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null
 grep -q "AddressSanitizer\|runtime error\|LeakSanitizer" "$T/office.log" && fail "sanitizer report: $(grep -m3 -A5 Sanitizer "$T/office.log")" || ok "no sanitizer reports from the server"
 finish

@@ -384,13 +384,16 @@ const sv_life_refusal *sy_office_refusal(const sy_office *o);
  * of unit code whose number (sv_dispute.number, as `disputes` lists it) is dispute, found in the
  * devices' replicas; outcome (required), document "agreement" (权属界线协议书) or "statement"
  * (权属争议原由书; "dispute-statement" too) and its number. The county export then shows the
- * dispute settled and its lines carry the number (agreement_no or dispute_no). SY_EINVAL for a
- * missing or bad field, SY_ENOTFOUND for an unknown dispute. Returns SY_OK, SY_EINVAL,
- * SY_ENOTFOUND, SY_EIO. err may be NULL.
+ * dispute settled and its lines carry the number (agreement_no or dispute_no). Two tablets may
+ * number disputes alike: device (its id or name; NULL: any) says whose; without it, of several
+ * disputes with the number the one still open is settled when one alone is, and SY_ESTATE
+ * names the devices otherwise. SY_EINVAL for a missing or bad field, SY_ENOTFOUND for an
+ * unknown dispute or device. Returns SY_OK, SY_EINVAL, SY_ENOTFOUND, SY_ESTATE, SY_EIO. err may
+ * be NULL.
  */
-int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute, const char *by,
-                             const char *outcome, const char *document, const char *number,
-                             char *err, size_t errlen);
+int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute,
+                             const char *device, const char *by, const char *outcome,
+                             const char *document, const char *number, char *err, size_t errlen);
 /*
  * Attach a file to unit code (a decision "attach", survey/lifecycle.h; DOMAIN.md section 9: the
  * signed forms come back scanned or photographed): data[0..len) a JPEG, PNG or PDF of at most
