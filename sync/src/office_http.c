@@ -2712,8 +2712,12 @@ static int staff_gate(ctx *x, const route *rt, enum MHD_Result *res)
     else
         pthread_mutex_unlock(&x->s->lock);
     /* The idle clock needs the writer: skipped while an ingest holds it (the next request of the
-     * session restarts it), so that a page never waits for an ingest. */
-    if (rc == SY_OK && x->sess.stale && pthread_mutex_trylock(&x->s->lock) == 0) {
+     * session restarts it), so that a page never waits for an ingest; once half the idle timeout
+     * has gone by unwritten it is written whatever it waits for, so that a session in use never
+     * lapses under a long run of ingests. */
+    if (rc == SY_OK && x->sess.stale &&
+        (x->sess.urgent ? pthread_mutex_lock(&x->s->lock) : pthread_mutex_trylock(&x->s->lock)) ==
+            0) {
         sy_office_session_touch(x->s->o, x->token, now);
         pthread_mutex_unlock(&x->s->lock);
     }

@@ -634,8 +634,12 @@ int sy_office_session(sy_office *o, const char *token, int64_t now_ms, int64_t i
         memset(s, 0, sizeof *s);
         return sy__fail(o, SY_EAUTH, found ? "the session has expired" : "no session");
     }
-    /* The idle clock is written at most once a minute: a page of requests is one write. */
-    s->stale = now_ms - last >= 60 * 1000;
+    /* The idle clock is written at most once a minute, a page of requests being one write; more
+     * often under a short idle timeout, so that the session of someone at work never lapses
+     * between two writes (a 1-minute timeout logged out a user active every 25 s). */
+    int64_t every = idle_s * 1000 / 4 < 60 * 1000 ? idle_s * 1000 / 4 : 60 * 1000;
+    s->stale = now_ms - last >= every;
+    s->urgent = now_ms - last >= idle_s * 1000 / 2;
     return SY_OK;
 }
 

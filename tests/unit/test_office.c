@@ -25,6 +25,7 @@
 #include "sync/bundle.h"
 #include "sync/imagery.h"
 #include "sync/office.h"
+#include "sync/office_staff.h"
 #include "tablets.h"
 
 static const char *U = "622901ZR000002";
@@ -623,6 +624,44 @@ static void test_files(sy_office *o, sv_journal *a, const sy_office_keys *ka, sv
     CHECK(s.complete);
 }
 
+/* A session's idle clock is written often enough that someone at work never lapses: at most a
+ * minute apart, a quarter of a short timeout apart, and whatever it waits for once half the
+ * timeout has gone by (a 1-minute timeout logged out a user active every 25 s). */
+static void test_session_clock(sy_office *o)
+{
+    CHECK_INT(
+        sy_office_user_add(o, "clerk", SY_ROLE_VIEWER, "a long enough password", "admin", "local"),
+        SY_OK);
+    sy_login l;
+    int64_t t0 = sv_wall_ms();
+    CHECK_INT(sy_office_login_begin(o, "clerk", "127.0.0.1", t0, &l), SY_OK);
+    char tok[SY_SECRET_CHARS + 1], csrf[SY_SECRET_CHARS + 1];
+    CHECK_INT(sy_office_login_ok(o, &l, "127.0.0.1", t0, NULL, tok, csrf), SY_OK);
+    sy_session s;
+    /* a 60 s timeout: written every 15 s, urgently after 30 s */
+    CHECK_INT(sy_office_session(o, tok, t0 + 10000, 60, 3600, &s), SY_OK);
+    CHECK(!s.stale && !s.urgent);
+    CHECK_INT(sy_office_session(o, tok, t0 + 16000, 60, 3600, &s), SY_OK);
+    CHECK(s.stale && !s.urgent);
+    CHECK_INT(sy_office_session(o, tok, t0 + 31000, 60, 3600, &s), SY_OK);
+    CHECK(s.stale && s.urgent);
+    /* active every 25 s for five minutes, each request writing the clock it is told to: alive */
+    int64_t t = t0;
+    for (int i = 1; i <= 12; i++) {
+        t = t0 + i * 25000;
+        CHECK_INT(sy_office_session(o, tok, t, 60, 3600, &s), SY_OK);
+        if (s.stale)
+            CHECK_INT(sy_office_session_touch(o, tok, t), SY_OK);
+    }
+    /* idle past the timeout: over */
+    CHECK_INT(sy_office_session(o, tok, t + 61000, 60, 3600, &s), SY_EAUTH);
+    /* the default 30 minutes: once a minute */
+    CHECK_INT(sy_office_session(o, tok, t + 59000, 1800, 3600, &s), SY_OK);
+    CHECK(!s.stale);
+    CHECK_INT(sy_office_session(o, tok, t + 61000, 1800, 3600, &s), SY_OK);
+    CHECK(s.stale && !s.urgent);
+}
+
 int main(void)
 {
     const char *fix = getenv("QJ_FIXTURES");
@@ -704,6 +743,7 @@ int main(void)
     enroll(o, "crew1", a, &ka);
     enroll(o, "crew2", b, &kb);
     test_auth(o, a);
+    test_session_clock(o);
     test_tasks(o, a, &ka);
 
     /* Applied, then duplicate with the same ack. */

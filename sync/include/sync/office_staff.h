@@ -104,7 +104,9 @@ typedef struct sy_session {
     char user[SY_NAME_MAX];
     sy_role role;
     char csrf[SY_SECRET_CHARS + 1];
-    int stale;       /* its idle clock is over a minute old: sy_office_session_touch it */
+    int stale;       /* its idle clock is over a minute (a quarter of the idle timeout, when that is
+                      * less) old: sy_office_session_touch it */
+    int urgent;      /* ... and over half the idle timeout: touch it even if that means waiting */
     int must_change; /* the user's password was set by an administrator: to be changed */
 } sy_session;
 
