@@ -7,6 +7,7 @@
 #include "survey/limits.h"
 
 #include <stdio.h>
+#include <string.h>
 
 size_t sv_text_chars(const char *s)
 {
@@ -76,6 +77,11 @@ int sv_geom_check_limits(const sv_geom *g, char *why, size_t len)
     return g ? geom_fits(g, "the geometry", why, len) : SV_OK;
 }
 
+int sv_unit_code_ok(const char *code)
+{
+    return code && !strchr(code, '/') && !strchr(code, '\\') && !strstr(code, "..");
+}
+
 int sv_unit_check_limits(const sv_unit *u, char *why, size_t len)
 {
     if (why && len)
@@ -93,6 +99,14 @@ int sv_unit_check_limits(const sv_unit *u, char *why, size_t len)
                 (size_t)SV_LIMIT_CODE_BYTES);
             return SV_EINVAL;
         }
+    }
+    /* A code names the unit in addresses (the office's /unit/CODE, /api/v1/units/CODE) and in
+     * file names: no path in it, which no registration unit number (登记单元号) has. */
+    if (!sv_unit_code_ok(u->code)) {
+        if (why && len)
+            snprintf(why, len, "code %s contains '/', '\\' or '..', which no unit code has",
+                     u->code);
+        return SV_EINVAL;
     }
     int rc = text_fits(u->name, "name", SV_LIMIT_NAME_CHARS, why, len);
     if (rc == SV_OK)

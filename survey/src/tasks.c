@@ -678,6 +678,9 @@ static int read_properties(ctx *c, const json_t *props, sv_unit *u)
         rc = set_short(c, u->code, val[P_CODE], "code");
     if (rc == SV_OK && !u->code[0])
         rc = ferr(c, SV_EFORMAT, "no unit code (property ZRZYDJDYH or code)");
+    if (rc == SV_OK && !sv_unit_code_ok(u->code))
+        rc = ferr(c, SV_EFORMAT, "code %s contains '/', '\\' or '..', which no unit code has",
+                  u->code);
     if (rc == SV_OK)
         sv__strlcpy(c->code, u->code, sizeof c->code);
     if (rc == SV_OK)

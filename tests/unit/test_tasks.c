@@ -451,6 +451,19 @@ static void test_in_memory_refusals(void)
     CHECK_INT(parse_str(buf, NULL, NULL, &set, &d), SV_EFORMAT);
     CHECK(set.n == 0 && set.units == NULL);
     CHECK(contains(d.msg, "feature 2 (A1): duplicate code (also feature 1)"));
+    /* A code with a path in it could never be opened at the office (/unit/CODE): refused. */
+    {
+        const char *bad[] = {"A/B", "A\\\\B", "..", "A..B"};
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            snprintf(buf, sizeof buf,
+                     "%s{\"type\":\"Feature\",\"properties\":{\"code\":\"%s\"},"
+                     "\"geometry\":null}]}",
+                     head, bad[i]);
+            CHECK_INT(parse_str(buf, NULL, NULL, &set, &d), SV_EFORMAT);
+            CHECK(contains(d.msg, "feature 1") && contains(d.msg, "which no unit code has"));
+        }
+        CHECK(sv_unit_code_ok("622901ZR000002") && sv_unit_code_ok("A.B"));
+    }
 
     /* File-level problems. */
     CHECK_INT(parse_str("  \n\t ", NULL, NULL, &set, &d), SV_EFORMAT);

@@ -55,10 +55,16 @@ int sv_text_blank(const char *s);
 
 /*
  * Does u fit the limits above (code and type, every text property, vertices, rings and parts
- * of the draft)? SV_OK, or SV_EINVAL with one line in why naming the property or the count and
- * the limit ("name has 1,204 characters; the limit is 1,000"). why may be NULL.
+ * of the draft), and is its code free of a path ('/', '\\', "..")? SV_OK, or SV_EINVAL with one
+ * line in why naming the property or the count and the limit ("name has 1,204 characters; the limit
+ * is 1,000"). why may be NULL.
  */
 int sv_unit_check_limits(const sv_unit *u, char *why, size_t len);
+
+/* 1 when code has no path in it ('/', '\\', ".."): a code names its unit in the office's
+ * addresses (/unit/CODE, /api/v1/units/CODE) and in file names, and no registration unit number
+ * (登记单元号) has one. Task import (tasks.h) and recording a unit refuse any other. */
+int sv_unit_code_ok(const char *code);
 
 /* The same for a geometry alone (a dispute's area): vertices, rings, parts. */
 int sv_geom_check_limits(const sv_geom *g, char *why, size_t len);
