@@ -504,19 +504,51 @@ const char *app__code_label(app *a, const char *list, const char *code, char *bu
 
 /* ---- phrases recorded in the registry's language --------------------------------------- */
 
-/* Replace in `in` every occurrence of one side of the table by the other (from_en: a phrase as
- * the interface shows it becomes its Chinese; else the Chinese becomes the shown text). */
+/* The marks that end a phrase tapped into a text (the modal joins phrases with "，") or set off
+ * what the crew typed after it ("全民所有（村民会议）"): a phrase is swapped only where one of
+ * them (spaces between allowed), or the text's start or end, stands on each side. A space alone
+ * is no mark: "Managed directly by the township" is the crew's own sentence, and 临夏州自然资源局
+ * is a name, not 自然资源局. */
+static size_t phrase_mark(const char *p)
+{
+    static const char *const marks[] = {",", "，", ";", "；", "、", "(", "（",
+                                        ")", "）", ":", "：", "。", "\n"};
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        if (strncmp(p, marks[i], strlen(marks[i])) == 0)
+            return strlen(marks[i]);
+    return 0;
+}
+
+static int phrase_ends_at(const char *start, const char *at)
+{
+    while (at > start && at[-1] == ' ')
+        at--;
+    if (at == start)
+        return 1;
+    const char *b = at - 1;
+    while (b > start && ((unsigned char)*b & 0xc0) == 0x80)
+        b--;
+    return phrase_mark(b) == (size_t)(at - b);
+}
+
+/* Replace in `in` each whole phrase of one side of the table by the other (to_zh: a phrase as
+ * the interface shows it becomes its Chinese; else the Chinese becomes the shown text); the
+ * rest, the crew's own words, as it is. */
 static void phrase_swap(const app__phrase *ph, size_t n, const char *in, char *out, size_t outn,
                         int to_zh)
 {
     size_t o = 0;
+    const char *start = in;
     while (*in && o + 1 < outn) {
         size_t i, from_len = 0;
         const char *to = NULL;
-        for (i = 0; i < n && !to; i++) {
+        for (i = 0; i < n && !to && phrase_ends_at(start, in); i++) {
             const char *from = to_zh ? _(ph[i].en) : ph[i].zh;
             from_len = strlen(from);
-            if (from_len && strncmp(in, from, from_len) == 0)
+            const char *after = in + from_len;
+            while (from_len && strncmp(in, from, from_len) == 0 && *after == ' ')
+                after++;
+            if (from_len && strncmp(in, from, from_len) == 0 && (!*after || phrase_mark(after)))
                 to = to_zh ? ph[i].zh : _(ph[i].en);
         }
         if (to) {

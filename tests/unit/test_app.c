@@ -152,6 +152,36 @@ static void test_script(void)
     CHECK(strstr(err, "/nonexistent/script") != NULL);
 }
 
+/* Phrases swap between the UI's words and the registry's only where they stand whole: the
+ * crew's own sentence and a name holding a phrase are kept as typed (an English "Managed
+ * directly by the township" was recorded as "直接行使 by the township", and 临夏州自然资源局
+ * shown as "临夏州Natural resources bureau"). */
+static void test_phrases(void)
+{
+    static const app__phrase ph[] = {{"Managed directly", "直接行使"},
+                                     {"Natural resources bureau", "自然资源局"},
+                                     {"Owned by the whole people (the State)", "全民所有"}};
+    char out[300];
+    app__phrase_store(ph, 3, "Managed directly", out, sizeof out);
+    CHECK_STR(out, "直接行使");
+    app__phrase_store(ph, 3, "Managed directly by the township", out, sizeof out);
+    CHECK_STR(out, "Managed directly by the township");
+    app__phrase_store(ph, 3, "Owned by the whole people (the State)（村民会议", out, sizeof out);
+    CHECK_STR(out, "全民所有（村民会议");
+    app__phrase_store(ph, 3, "Natural resources bureau，Managed directly", out, sizeof out);
+    CHECK_STR(out, "自然资源局，直接行使");
+    app__phrase_store(ph, 3, "Natural resources bureau, Managed directly (2019)", out, sizeof out);
+    CHECK_STR(out, "自然资源局, 直接行使 (2019)");
+    app__phrase_store(ph, 3, "The Natural resources bureau", out, sizeof out);
+    CHECK_STR(out, "The Natural resources bureau");
+    CHECK_STR(app__phrase_show(ph, 3, "临夏州自然资源局", out, sizeof out), "临夏州自然资源局");
+    CHECK_STR(app__phrase_show(ph, 3, "自然资源局", out, sizeof out), "Natural resources bureau");
+    CHECK_STR(app__phrase_show(ph, 3, "全民所有（村民会议", out, sizeof out),
+              "Owned by the whole people (the State)（村民会议");
+    CHECK_STR(app__phrase_show(ph, 3, "自然资源局，直接行使", out, sizeof out),
+              "Natural resources bureau，Managed directly");
+}
+
 static void test_widgets(void)
 {
     app_ui ui = {0};
@@ -2580,6 +2610,7 @@ int main(void)
     test_gestures();
     test_script();
     test_widgets();
+    test_phrases();
     test_screens();
     test_recording();
     test_corrections();
