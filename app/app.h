@@ -128,7 +128,7 @@ typedef struct app_dayend_row {
     int points, vertices;
     double area_m2, draft_m2, diff_pct; /* NaN when not computable */
     double closing_m, walk_gap_m;
-    int disputes_open, signatures_missing, fields_verified;
+    int disputes_open, signatures_missing, fields_verified, fields_disputed;
     int64_t unacked;  /* of this unit's records: seq above the office's cursor */
     int stage;        /* sv_stage: grey untouched, amber incomplete, green complete */
     unsigned missing; /* SV_MISSING_*: why it is not complete */

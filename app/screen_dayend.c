@@ -41,6 +41,7 @@ static void compute_day(app *a)
         r->disputes_open = sm.progress.disputes_open;
         r->signatures_missing = sm.progress.signatures_missing;
         r->fields_verified = sm.progress.fields_verified;
+        r->fields_disputed = sm.progress.fields_disputed;
         r->area_m2 = sm.points >= 3 ? sm.surveyed.ellipsoidal_m2 : NAN;
         r->closing_m = sm.points >= 3 ? sm.surveyed.closing_m : NAN;
         r->draft_m2 = sm.has_draft ? sm.draft.ellipsoidal_m2 : NAN;
@@ -110,6 +111,9 @@ static void day_status(const app_dayend_row *r, char *buf, size_t n)
                 continue;
             if (bit == SV_MISSING_POINTS)
                 PUT(_("%sfewer than 3 points"), sep);
+            else if (bit == SV_MISSING_FIELDS && r->fields_disputed > 0)
+                PUT(_("%sfields verified %d/%d (%d disputed)"), sep, r->fields_verified,
+                    (int)SV_FIELD_COUNT, r->fields_disputed);
             else if (bit == SV_MISSING_FIELDS)
                 PUT(_("%sfields verified %d/%d"), sep, r->fields_verified, (int)SV_FIELD_COUNT);
             else if (bit == SV_MISSING_DISPUTES)

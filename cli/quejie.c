@@ -299,6 +299,7 @@ static int tasks_list(int argc, char **argv)
             json_object_set_new(o, "points", json_integer(pr.points));
             json_object_set_new(o, "vertices", json_integer(pr.vertices));
             json_object_set_new(o, "fields_verified", json_integer(pr.fields_verified));
+            json_object_set_new(o, "fields_disputed", json_integer(pr.fields_disputed));
             json_object_set_new(o, "disputes_open", json_integer(pr.disputes_open));
             json_object_set_new(o, "attendance", json_integer(pr.attendance));
             json_object_set_new(o, "signatures", json_integer(pr.signatures));
@@ -988,6 +989,7 @@ static int cmd_area(int argc, char **argv)
                             s.walked_valid == SV_VALID_NO ? json_string(s.walked_reason)
                                                           : json_null());
         json_object_set_new(o, "fields_verified", json_integer(s.progress.fields_verified));
+        json_object_set_new(o, "fields_disputed", json_integer(s.progress.fields_disputed));
         json_object_set_new(o, "disputes_open", json_integer(s.progress.disputes_open));
         json_object_set_new(o, "signatures_missing", json_integer(s.progress.signatures_missing));
         json_object_set_new(o, "absent", json_integer(s.absent));

@@ -1906,7 +1906,14 @@ int sv_state_progress(sv_journal *j, const char *unit, sv_progress *out)
         return SV_EIO;
     out->points = count(j, "SELECT count(*) FROM st_points WHERE unit = ?", unit);
     out->vertices = count(j, "SELECT count(*) FROM st_vertices WHERE unit = ?", unit);
-    out->fields_verified = count(j, "SELECT count(*) FROM st_verifications WHERE unit = ?", unit);
+    out->fields_verified = count(j,
+                                 "SELECT count(*) FROM st_verifications WHERE unit = ?"
+                                 " AND status <> 'disputed'",
+                                 unit);
+    out->fields_disputed = count(j,
+                                 "SELECT count(*) FROM st_verifications WHERE unit = ?"
+                                 " AND status = 'disputed'",
+                                 unit);
     out->disputes_open =
         count(j,
               "SELECT count(*) FROM st_disputes d WHERE unit = ? AND settled = 0 AND NOT EXISTS"
@@ -1915,7 +1922,8 @@ int sv_state_progress(sv_journal *j, const char *unit, sv_progress *out)
     out->attendance = count(j, "SELECT count(*) FROM st_attendance WHERE unit = ?", unit);
     out->signatures = count(j, "SELECT count(*) FROM st_signatures WHERE unit = ?", unit);
     if (out->points < 0 || out->vertices < 0 || out->fields_verified < 0 ||
-        out->disputes_open < 0 || out->attendance < 0 || out->signatures < 0)
+        out->fields_disputed < 0 || out->disputes_open < 0 || out->attendance < 0 ||
+        out->signatures < 0)
         return SV_EIO;
     /* A unit the journal does not have has nothing signed and nobody to sign. */
     uint8_t d[SV_HASH_BYTES];

@@ -359,8 +359,8 @@ const char *sv_missing_name(unsigned bit)
 sv_stage sv_unit_stage(const sv_unit_summary *s)
 {
     const sv_progress *p = &s->progress;
-    if (p->points == 0 && p->vertices == 0 && p->fields_verified == 0 && p->disputes_open == 0 &&
-        p->attendance == 0 && p->signatures == 0)
+    if (p->points == 0 && p->vertices == 0 && p->fields_verified == 0 && p->fields_disputed == 0 &&
+        p->disputes_open == 0 && p->attendance == 0 && p->signatures == 0)
         return SV_STAGE_TODO;
     return sv_unit_missing(s) == 0 ? SV_STAGE_DONE : SV_STAGE_IN_PROGRESS;
 }

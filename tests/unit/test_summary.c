@@ -291,6 +291,30 @@ static void test_summary(void)
     CHECK_INT(r.objections_open, 1);
     CHECK(isnan(r.walk_closure_m));
 
+    /* A field whose current answer is "disputed" is not verified: six of them are no complete
+     * unit (it was shown complete, verified 6/6), and answering it again settles it. */
+    for (int f = 0; f < SV_FIELD_COUNT; f++) {
+        memset(&v, 0, sizeof v);
+        snprintf(v.unit, sizeof v.unit, U2);
+        v.field = (sv_field)f;
+        v.status = SV_VERIFY_DISPUTED;
+        v.note = "邻村主张所有权";
+        CHECK_INT(sv_record_verification(j, &v, NULL), SV_OK);
+    }
+    CHECK_INT(sv_unit_summarize_records(j, U2, &r), SV_OK);
+    CHECK_INT(r.progress.fields_verified, 0);
+    CHECK_INT(r.progress.fields_disputed, SV_FIELD_COUNT);
+    CHECK(sv_unit_missing(&r) & SV_MISSING_FIELDS);
+    CHECK_INT(sv_unit_stage(&r), SV_STAGE_IN_PROGRESS);
+    memset(&v, 0, sizeof v);
+    snprintf(v.unit, sizeof v.unit, U2);
+    v.field = SV_FIELD_OWNER;
+    v.status = SV_VERIFY_CONFIRMED;
+    CHECK_INT(sv_record_verification(j, &v, NULL), SV_OK);
+    CHECK_INT(sv_unit_summarize_records(j, U2, &r), SV_OK);
+    CHECK_INT(r.progress.fields_verified, 1);
+    CHECK_INT(r.progress.fields_disputed, SV_FIELD_COUNT - 1);
+
     /* U2: the bow-tie is no polygon, and GEOS says why. */
     CHECK_INT(sv_unit_summarize(j, g, U2, &s), SV_OK);
     CHECK_INT(s.surveyed_valid, SV_VALID_NO);
@@ -425,6 +449,9 @@ static void test_stage(void)
     sv_unit_summary s;
     memset(&s, 0, sizeof s);
     CHECK_INT(sv_unit_stage(&s), SV_STAGE_TODO);
+    s.progress.fields_disputed = 1; /* a field's ownership disputed is work done */
+    CHECK_INT(sv_unit_stage(&s), SV_STAGE_IN_PROGRESS);
+    s.progress.fields_disputed = 0;
     s.progress.vertices = 1;
     CHECK_INT(sv_unit_stage(&s), SV_STAGE_IN_PROGRESS);
     s.progress.points = 4;

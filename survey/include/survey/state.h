@@ -164,7 +164,8 @@ int sv_state_entry_unit(sv_journal *j, int64_t seq, char unit[SV_CODE_MAX]);
 typedef struct sv_progress {
     int points;
     int vertices;
-    int fields_verified; /* fields with any verification */
+    int fields_verified; /* fields whose current answer is confirmed or corrected (a field whose
+                          * ownership is disputed is not verified: fields_disputed) */
     int disputes_open;   /* disputes neither recorded settled nor settled by a current "settle" */
     int attendance;      /* parties recorded */
     int signatures;      /* signatures recorded */
@@ -177,6 +178,7 @@ typedef struct sv_progress {
                              * the task's own unit entry, and voids of the unit's entries (0:
                              * none). New work after a return is work_seq above it, as the
                              * office counts it (sync/src/office_life.c) */
+    int fields_disputed;    /* fields whose current answer is "disputed" */
 } sv_progress;
 
 int sv_state_progress(sv_journal *j, const char *unit, sv_progress *out);

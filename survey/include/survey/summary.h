@@ -139,7 +139,7 @@ sv_stage sv_unit_stage_office(const sv_unit_summary *s, const char *office_statu
  * one list behind Day end's "incomplete, because" and `quejie tasks list`. */
 enum {
     SV_MISSING_POINTS = 1u << 0,     /* fewer than 3 boundary points */
-    SV_MISSING_FIELDS = 1u << 1,     /* an ownership field not verified */
+    SV_MISSING_FIELDS = 1u << 1,     /* an ownership field not verified (or disputed) */
     SV_MISSING_DISPUTES = 1u << 2,   /* a dispute still open */
     SV_MISSING_ATTENDANCE = 1u << 3, /* nobody's attendance at pointing out recorded */
     SV_MISSING_SIGNATURES = 1u << 4, /* a party present or by proxy has not signed */
