@@ -49,8 +49,10 @@ static void free_unit_view(app *a)
 {
     free_unit_records(a);
     free(a->draft);
+    free(a->draft_ring);
     a->draft = NULL;
-    a->ndraft = 0;
+    a->draft_ring = NULL;
+    a->ndraft = a->ndraft_ring = 0;
 }
 
 static void load_unit_records(app *a);
@@ -321,10 +323,22 @@ int app_select_unit(app *a, int idx)
     /* The unit summary's zone (survey/summary.h), so the map and the figures agree; 105E for a
      * unit with nothing drawn yet (the points are loaded below, in that plane). */
     a->crs = sv_unit_crs(u, jepsg, jcm, 105, NAN);
-    size_t nring = u->draft.n_rings ? u->draft.ring_pts[0] : 0;
+    /* every ring: a unit in two parts, or with a hole, is drawn whole (only the first ring was) */
+    size_t nring = u->draft.n_pts;
     int refused = 0;
     a->draft = project(a, u->draft.lonlat, nring, &refused);
-    a->ndraft = a->draft ? nring : 0;
+    a->draft_ring = nring ? malloc(u->draft.n_rings * sizeof *a->draft_ring) : NULL;
+    if (a->draft && a->draft_ring) {
+        memcpy(a->draft_ring, u->draft.ring_pts, u->draft.n_rings * sizeof *a->draft_ring);
+        a->ndraft = nring;
+        a->ndraft_ring = u->draft.n_rings;
+    } else {
+        free(a->draft);
+        free(a->draft_ring);
+        a->draft = NULL;
+        a->draft_ring = NULL;
+        a->ndraft = a->ndraft_ring = 0;
+    }
     a->status[0] = '\0';
     if (nring && refused)
         /* the crew must not take an empty map for an empty unit */

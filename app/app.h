@@ -198,8 +198,10 @@ typedef struct app {
 
     /* the current unit, in plane coordinates (north x, east y) of its GK zone */
     sv_crs crs;
-    double *draft; /* x, y pairs of the draft's first ring */
-    size_t ndraft;
+    double *draft;      /* x, y pairs of every ring of the draft (its parts and holes), in order */
+    size_t ndraft;      /* their vertices, closing repeats included */
+    size_t *draft_ring; /* vertices of each ring, in that order */
+    size_t ndraft_ring;
     sv_bpoint *pts;
     double *pts_xy;
     size_t npts;

@@ -148,8 +148,9 @@ void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
         a->view_x = px;
         a->view_y = py;
     }
-    if (a->ndraft >= 2)
-        draw_polyline(a, ui, a->draft, a->ndraft, 3, C_DRAFT);
+    for (size_t r = 0, at = 0; r < a->ndraft_ring && at < a->ndraft; at += a->draft_ring[r++])
+        if (a->draft_ring[r] >= 2 && at + a->draft_ring[r] <= a->ndraft)
+            draw_polyline(a, ui, a->draft + 2 * at, a->draft_ring[r], 3, C_DRAFT);
     if (a->ntrk >= 2)
         draw_polyline(a, ui, a->trk_xy, a->ntrk, 2, C_TRACK);
     draw_dispute_lines(a, ui, m);

@@ -23,14 +23,15 @@
 #define NAV_MIN_TOL_M 1.0 /* "within" never less than this */
 #define NAV_PICK_MM 8.0f  /* a tap picks the draft vertex drawn within this of it */
 
-/* Distinct vertices of the draft's first ring (a closing repeat of the first not counted). */
+/* The draft's vertices a target may be: every ring's, in order (a single ring's closing repeat
+ * of its first not counted, so that its vertices number 1..n as drawn). */
 static int ring_n(const app *a)
 {
     if (a->cur < 0 || a->ndraft == 0)
         return 0;
     const double *ll = a->units[a->cur].u.draft.lonlat;
     size_t n = a->ndraft;
-    if (n >= 2 && ll[0] == ll[2 * (n - 1)] && ll[1] == ll[2 * (n - 1) + 1])
+    if (a->ndraft_ring == 1 && n >= 2 && ll[0] == ll[2 * (n - 1)] && ll[1] == ll[2 * (n - 1) + 1])
         n--;
     return (int)n;
 }

@@ -274,6 +274,7 @@ static sv_journal *unit_journal(const char *dir, const char *device, char *path,
 }
 
 static int ui_says(const app_ui *ui, const char *needle);
+static int lines_of_colour(const app_ui *ui, app_color c);
 
 static void test_screens(void)
 {
@@ -360,6 +361,11 @@ static void test_screens(void)
         const app_widget *bm = app_ui_find(&ui, "basemap");
         CHECK(bm && !bm->enabled && strcmp(app_ui_widget_label(&ui, bm), "No imagery") == 0);
     }
+    /* the draft whole, its shell and its hole, each a line of its own (only the first ring was
+     * drawn: a unit's second part and its holes were missing from the map) */
+    CHECK_INT((int)a.ndraft_ring, 2);
+    CHECK_INT((int)a.ndraft, (int)a.units[a.cur].u.draft.n_pts);
+    CHECK(lines_of_colour(&ui, C_DRAFT) >= 2);
     CHECK(a.ndraft >= 4);
     CHECK_INT(a.npts, 1);
     CHECK_INT(a.crs.epsg, 4513 + 34 - 25); /* 103.23 E: 3-degree zone 34 -> EPSG:4522 */
