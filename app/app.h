@@ -277,6 +277,9 @@ typedef struct app {
     double view_x, view_y, mpp;
     int follow;
     app_rect map_rect;
+    float map_keep_w, map_keep_h; /* the map's buttons' columns at its right, and the height of
+                                   * their rows: no place to fit the unit in */
+    int zoom_pending; /* fit the unit once the map's size is known (app__zoom_to_unit) */
     char status[256]; /* a one-line message for the crew (errors) */
     float top_h;      /* the height of the last top bar built (its title row included), px */
 

@@ -13,9 +13,11 @@
 #include "basemap.h"
 #include "i18n.h"
 
-/* Fit the unit's draft in the map (and stop following the position). */
+/* Fit the unit's draft in the map beside the map's buttons (and stop following the position).
+ * Before the map's first frame its size is not known: the fit is made again then. */
 void app__zoom_to_unit(app *a)
 {
+    a->zoom_pending = !(a->map_rect.w > 0);
     double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
     for (size_t i = 0; i < a->ndraft; i++) {
         double x = a->draft[2 * i], y = a->draft[2 * i + 1];
@@ -31,8 +33,15 @@ void app__zoom_to_unit(app *a)
     a->view_x = (x0 + x1) / 2;
     a->view_y = (y0 + y1) / 2;
     double w = a->map_rect.w > 0 ? a->map_rect.w : 800, h = a->map_rect.h > 0 ? a->map_rect.h : 600;
+    /* the buttons are no place for the unit (they hid J2 and J3): their columns at the right
+     * are kept clear, or, where they lie in a row along the bottom of a low map, their row */
+    double keep_w = a->map_keep_w > 0 && a->map_keep_w < w / 2 ? a->map_keep_w : 0;
+    double keep_h = !keep_w && a->map_keep_h > 0 && a->map_keep_h < h / 2 ? a->map_keep_h : 0;
     double span_e = (y1 - y0) * 1.15 + 10, span_n = (x1 - x0) * 1.15 + 10;
-    a->mpp = fmax(span_e / w, span_n / h);
+    a->mpp = fmax(span_e / (w - keep_w), span_n / (h - keep_h));
+    /* the unit's middle to the middle of what is left of the map */
+    a->view_y += keep_w / 2 * a->mpp;
+    a->view_x -= keep_h / 2 * a->mpp;
     a->follow = 0;
 }
 
@@ -135,9 +144,26 @@ int app__map_position(app *a, int64_t now_ms, double *px, double *py)
 void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
 {
     a->map_rect = m;
+    /* the buttons' columns (follow, whole unit, imagery; Map's navigate): their width, and the
+     * height of their rows */
+    {
+        int last = a->screen == APP_SCR_MAP ? 3 : 2;
+        float bl = m.x + m.w, bt = m.y + m.h;
+        for (int k = 0; k <= last; k++) {
+            app_rect b = app__map_button(ui, m, k);
+            bl = fminf(bl, b.x);
+            bt = fminf(bt, b.y);
+        }
+        a->map_keep_w = m.x + m.w - bl;
+        a->map_keep_h = m.y + m.h - bt;
+    }
+    if (a->zoom_pending)
+        app__zoom_to_unit(a);
     const app_color bg = app__th->map_bg;
     app_ui_fill(ui, m, bg);
     app_ui_widget(ui, "map", m, 1);
+    /* what lies on the map stays on it (the draft ran over the top bar's title) */
+    app_ui_clip(ui, m);
     if (a->basemap_on && a->cur >= 0)
         app_tiles_draw(a->tiles, a->geo, a->crs, a->view_x, a->view_y, a->mpp, m,
                        a->basemap_opacity, bg, ui);
@@ -218,6 +244,7 @@ void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
     app_ui_text(ui, (app_rect){bx, by - app__mm(ui, 6), len_px + app__mm(ui, 20), app__mm(ui, 5)},
                 lab, app__text_px(ui, 3), APP_ALIGN_LEFT, C_INK);
 
+    app_ui_clip_end(ui);
     /* map buttons: zoom to unit at the bottom, follow, imagery above them */
     app__button(ui, "follow", b1, a->follow ? _("Following") : _("Follow"), f != NULL);
     app__button(ui, "zoom-unit", b0, _("Whole unit"), a->ndraft > 0);
