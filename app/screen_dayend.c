@@ -133,9 +133,10 @@ static void day_status(const app_dayend_row *r, char *buf, size_t n)
             sep = _(", ");
         }
     }
-    PUT(ngettext(" · %lld entry not yet at the office", " · %lld entries not yet at the office",
-                 (unsigned long)r->unacked),
-        (long long)r->unacked);
+    if (r->unacked > 0) /* everything at the office: nothing to say ("not yet at the office 0") */
+        PUT(ngettext(" · %lld entry not yet at the office", " · %lld entries not yet at the office",
+                     (unsigned long)r->unacked),
+            (long long)r->unacked);
 #undef PUT
     if (k >= n && n > 0)
         buf[n - 1] = '\0';
