@@ -116,14 +116,17 @@ static void draw_row(app *a, app_ui *ui, const app_unit_row *r, app_rect box, in
     int l1_drawn = l1.y >= y0 - 0.5f && l1.y + l1.h <= y1 + 0.5f;
     if (l1_drawn)
         app__draw_label(ui, l1, shown, px1, APP_ALIGN_LEFT, C_INK);
-    char line2[2200];
+    char line2[2200], tlab[200];
     if (r->stage == SV_STAGE_RETURNED)
         /* the reviewer's note: what the crew is to redo */
         snprintf(line2, sizeof line2, _("Office note: %s"),
                  r->office_note[0] ? r->office_note : _("(no note)"));
     else
         snprintf(line2, sizeof line2,
-                 _("%s · points %d · verified %d/%d · disputes %d · signatures %d/%d%s"), r->u.type,
+                 _("%s · points %d · verified %d/%d · disputes %d · signatures %d/%d%s"),
+                 /* the type's label in the interface's language (its code is the Chinese) */
+                 app_lang_zh() ? r->u.type
+                               : app__code_label(a, "unit-type", r->u.type, tlab, sizeof tlab),
                  r->p.points, r->p.fields_verified, (int)SV_FIELD_COUNT, r->p.disputes_open,
                  r->p.signatures_current, r->p.signatures_current + r->p.signatures_missing,
                  /* as Day end counts it: whatever the office has not acknowledged (all of

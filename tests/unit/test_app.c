@@ -347,6 +347,9 @@ static void test_screens(void)
                       strcmp(ui.text + ui.cmd[i].off, "Battery 15%") == 0;
         CHECK(warned);
     }
+    /* the unit's type in the interface's language: its label, not the Chinese code */
+    CHECK(ui_says(&ui, "water flow (river, lake, reservoir) · points"));
+    CHECK(!ui_says(&ui, "水流"));
     /* no receiver given: the pill says so */
     int says = 0;
     for (size_t i = 0; i < ui.ncmd; i++)
