@@ -1934,8 +1934,11 @@ int sv_state_progress(sv_journal *j, const char *unit, sv_progress *out)
     if (rc != SV_OK)
         return rc;
     sodium_bin2hex(hex, sizeof hex, d, sizeof d);
+    /* parties, not signatures: one who signed twice is one signed party (Today said 2/2 with
+     * one of two parties signed) */
     out->signatures_current =
-        count2(j, "SELECT count(*) FROM st_signatures WHERE unit = ?1 AND covers = ?2", unit, hex);
+        count2(j, "SELECT count(DISTINCT party) FROM st_signatures WHERE unit = ?1 AND covers = ?2",
+               unit, hex);
     /* Absent parties do not sign: they are served a notice instead (DOMAIN.md 4). */
     out->signatures_missing =
         count2(j,

@@ -387,6 +387,39 @@ static void test_sign_lifecycle(void)
     sv_journal_close(j);
 }
 
+/* Signatures count by party: one who signed twice is one party signed, and the other present
+ * party is still missing (Today said 2/2 with one of two parties signed). */
+static void test_signed_twice(void)
+{
+    char path[300];
+    path_in(path, sizeof path, "twice.db");
+    sv_journal *j;
+    CHECK_INT(sv_journal_create(path, NULL, &j), SV_OK);
+    sv_unit u = make_unit("U1");
+    CHECK_INT(sv_record_unit(j, &u, NULL), SV_OK);
+    for (int i = 0; i < 3; i++) {
+        sv_bpoint p = make_point("U1", "", 35.5501 + 0.001 * i, 103.2001, 1900);
+        CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
+    }
+    sv_attendance a = make_attendance("U1", "乙村", SV_PRESENT);
+    CHECK_INT(sv_record_attendance(j, &a, NULL), SV_OK);
+    a = make_attendance("U1", "丙村", SV_PRESENT);
+    CHECK_INT(sv_record_attendance(j, &a, NULL), SV_OK);
+    uint8_t d[32];
+    CHECK_INT(sv_state_boundary_digest(j, "U1", d), SV_OK);
+    for (int k = 0; k < 2; k++) {
+        sv_signature s = make_sig("U1", "乙村", d);
+        CHECK_INT(sv_record_signature(j, &s, NULL), SV_OK);
+    }
+    sv_progress pr;
+    CHECK_INT(sv_state_progress(j, "U1", &pr), SV_OK);
+    CHECK_INT(pr.signatures, 2);
+    CHECK_INT(pr.signatures_current, 1);
+    CHECK_INT(pr.signatures_missing, 1);
+    sv_unit_clear(&u);
+    sv_journal_close(j);
+}
+
 static void test_refused(void)
 {
     char path[300];
@@ -565,6 +598,7 @@ int main(void)
         return 1;
     test_digest_text();
     test_sign_lifecycle();
+    test_signed_twice();
     test_refused();
     test_migration();
     char cmd[400];

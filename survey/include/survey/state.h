@@ -169,7 +169,7 @@ typedef struct sv_progress {
     int disputes_open;   /* disputes neither recorded settled nor settled by a current "settle" */
     int attendance;      /* parties recorded */
     int signatures;      /* signatures recorded */
-    int signatures_current; /* ... that cover the current boundary */
+    int signatures_current; /* parties with a signature that covers the current boundary */
     int signatures_missing; /* parties present or by proxy without a current signature */
     int64_t last_seq;       /* newest entry among the unit and its current records (points,
                              * vertices, lines, verifications, disputes, attendance,
