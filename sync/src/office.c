@@ -31,6 +31,7 @@
 #include "office_int.h"
 #include "survey/clock.h"
 #include "survey/fileio.h"
+#include "survey/limits.h"
 #include "survey/model.h"
 
 #define OFFICE_APP_ID 0x514A4F46 /* "QJOF" */
@@ -136,7 +137,9 @@ char *sy__str_cat(const char *a, const char *b)
 int sy__name_ok(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n >= SY_NAME_MAX || !sv_utf8_valid(s, n))
+    /* nothing but spaces (ASCII or the full-width space of Chinese input) is no name: such an
+     * account could log in but never decide anything */
+    if (n == 0 || n >= SY_NAME_MAX || !sv_utf8_valid(s, n) || sv_text_blank(s))
         return 0;
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
@@ -634,7 +637,8 @@ int sy_office_device_add(sy_office *o, const char *name, const char *crew,
 {
     token[0] = '\0';
     if (!sy__name_ok(name))
-        return sy__fail(o, SY_EINVAL, "the device name must be 1-%d bytes of UTF-8 text",
+        return sy__fail(o, SY_EINVAL,
+                        "the device name must be 1-%d bytes of UTF-8 text, not only spaces",
                         SY_NAME_MAX - 1);
     /* The console addresses a device by its name (/api/v1/devices/NAME/revoke), and the office
      * serves no path with "..", "/" or "\" in a segment. */
@@ -644,7 +648,8 @@ int sy_office_device_add(sy_office *o, const char *name, const char *crew,
                         "devices by name)",
                         name);
     if (crew && *crew && !sy__name_ok(crew))
-        return sy__fail(o, SY_EINVAL, "the crew name must be 1-%d bytes of UTF-8 text",
+        return sy__fail(o, SY_EINVAL,
+                        "the crew name must be 1-%d bytes of UTF-8 text, not only spaces",
                         SY_NAME_MAX - 1);
     uint8_t raw[SY_TOKEN_CHARS / 2];
     randombytes_buf(raw, sizeof raw);

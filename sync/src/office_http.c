@@ -2139,10 +2139,12 @@ static enum MHD_Result h_imagery_add(ctx *x)
     double margin = SY_IMAGERY_MARGIN_M;
     const char *margin_s = query(x, "margin");
     if (margin_s && *margin_s) {
-        char *end;
-        margin = strcmp(margin_s, "whole") == 0 ? SY_IMAGERY_WHOLE : strtod(margin_s, &end);
-        if (margin != SY_IMAGERY_WHOLE &&
-            (*end || !(margin >= 0 && margin <= SY_IMAGERY_MARGIN_MAX)))
+        /* "whole" alone means the whole image: a number is metres, never the library's
+         * marker for whole (-1 sent every crew the county-wide image) */
+        char *end = NULL;
+        int whole = strcmp(margin_s, "whole") == 0;
+        margin = whole ? SY_IMAGERY_WHOLE : strtod(margin_s, &end);
+        if (!whole && (*end || !(margin >= 0 && margin <= SY_IMAGERY_MARGIN_MAX)))
             return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
                                "?margin= is metres around the crew's units (0 to 100000) or "
                                "'whole'");

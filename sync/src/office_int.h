@@ -69,7 +69,8 @@ void sy__logf(sy_office *o, const char *fmt, ...) __attribute__((format(printf, 
 void sy__iso_ms(int64_t ms, char buf[32]);
 /* a + b, newly allocated (caller frees); NULL when out of memory. */
 char *sy__str_cat(const char *a, const char *b);
-/* 1 when s is a device, crew or office name: 1..SY_NAME_MAX-1 bytes without control chars. */
+/* 1 when s is a device, crew, user or office name: 1..SY_NAME_MAX-1 bytes of UTF-8 without
+ * control chars, not only spaces. */
 int sy__name_ok(const char *s);
 /* The office's signature (hex) for one device over a body it serves (task package, imagery
  * manifests): Ed25519 over domain (with its NUL), the device id's 32 characters and the body's

@@ -20,6 +20,7 @@
 
 #include "office_int.h"
 #include "survey/clock.h"
+#include "survey/limits.h"
 #include "survey/model.h"
 #include "sync/imagery.h"
 #include "sync/office_staff.h"
@@ -131,11 +132,15 @@ int sy_password_verify(const char *hash, const char *password, int *rehash)
 
 int sy_password_check(const char *password, char *err, size_t errlen)
 {
-    size_t n = password ? strlen(password) : 0;
+    /* characters, as the message and the page's form count them, not bytes (a password of 8
+     * Chinese characters, 24 bytes, passed a minimum of 10) */
+    size_t n = password ? sv_text_chars(password) : 0;
     if (n < SY_PASSWORD_MIN)
         snprintf(err, errlen, "the password must have at least %d characters", SY_PASSWORD_MIN);
     else if (n > SY_PASSWORD_MAX)
-        snprintf(err, errlen, "the password is longer than %d bytes", SY_PASSWORD_MAX);
+        snprintf(err, errlen, "the password is longer than %d characters", SY_PASSWORD_MAX);
+    else if (sv_text_blank(password))
+        snprintf(err, errlen, "the password cannot be nothing but spaces");
     else
         return SY_OK;
     return SY_EINVAL;
@@ -302,7 +307,8 @@ static int hash_ok(sy_office *o, const char *hash)
 static int user_new_ok(sy_office *o, const char *name, sy_role role)
 {
     if (!sy__name_ok(name))
-        return sy__fail(o, SY_EINVAL, "the user name must be 1-%d bytes of text", SY_NAME_MAX - 1);
+        return sy__fail(o, SY_EINVAL, "the user name must be 1-%d bytes of text, not only spaces",
+                        SY_NAME_MAX - 1);
     /* the console addresses an account by its name (/api/v1/users/NAME/...), as a device's */
     if (strchr(name, '/') || strchr(name, '\\') || strstr(name, ".."))
         return sy__fail(o, SY_EINVAL,

@@ -172,6 +172,12 @@ c=$(hcode GET /static/imagery.js); [ "$c" = 200 ] && grep -q "QuejieImagery" "$T
 
 # ---- the upload path makes it too; removing the imagery removes it -----------------------------------
 IQ='/api/v1/imagery?name=dom2&assign=%E4%BA%8C%E7%BB%84'
+# a number is metres: -1 is no way to ask for the whole image (it sent the county-wide image)
+for m in -1 -1.0e0 abc; do
+    c=$(hcode POST "$IQ&margin=$m" -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" -H 'Content-Type: application/octet-stream' \
+        --data-binary @"$T/dom.tif")
+    [ "$c" = 400 ] && grep -q "0 to 100000" "$T/body" && ok "?margin=$m refused: 400" || fail "margin $m: $c $(head -c 200 "$T/body")"
+done
 c=$(hcode POST "$IQ" -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" -H 'Content-Type: application/octet-stream' \
     --data-binary @"$T/dom.tif")
 [ "$c" = 200 ] && [ -f "$O.imagery/web/dom2.gpkg" ] && ok "an upload (POST /api/v1/imagery) makes the console's pyramid" || fail "upload: $c $(head -c 200 "$T/body")"

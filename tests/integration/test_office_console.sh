@@ -34,6 +34,12 @@ expect "user add admin" bash -c "echo 'Admin-pass-2026!' | '$OFF' user add '$O' 
 expect "user add a second reviewer" bash -c "echo 'Victim-pass-2026!' | '$OFF' user add '$O' --name victim --role reviewer"
 refuse "user add refuses an empty password" bash -c "echo '' | '$OFF' user add '$O' --name e --role viewer"
 refuse "user add refuses a short password" bash -c "echo 'short' | '$OFF' user add '$O' --name e --role viewer"
+# characters, not bytes: 8 Chinese characters are 24 bytes and still too short; spaces are no password
+refuse "user add refuses 8 Chinese characters" bash -c "echo '密码密码密码密码' | '$OFF' user add '$O' --name e --role viewer"
+grep -q "at least 10 characters" "$T/err" && ok "  saying 10 characters" || fail "short Chinese: $(cat "$T/err")"
+refuse "user add refuses a password of spaces" bash -c "echo '            ' | '$OFF' user add '$O' --name e --role viewer"
+refuse "user add refuses a name of full-width spaces" bash -c "echo 'Another-pass-1' | '$OFF' user add '$O' --name '　　' --role viewer"
+refuse "device add refuses a name of spaces" "$OFF" device add "$O" --name '   '
 refuse "user add refuses a taken name" bash -c "echo 'Another-pass-1' | '$OFF' user add '$O' --name rev --role viewer"
 "$OFF" user add "$O" --name e --role boss </dev/null >/dev/null 2>&1; [ $? -eq 2 ] && ok "user add refuses an unknown role (usage)" || fail "unknown role"
 "$OFF" user list "$O" --json >"$T/users.json" 2>"$T/err"

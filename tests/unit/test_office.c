@@ -629,6 +629,13 @@ static void test_files(sy_office *o, sv_journal *a, const sy_office_keys *ka, sv
  * timeout has gone by (a 1-minute timeout logged out a user active every 25 s). */
 static void test_session_clock(sy_office *o)
 {
+    /* passwords by characters, not bytes; never nothing but spaces */
+    char perr[128];
+    CHECK_INT(sy_password_check("密码密码密码密码", perr, sizeof perr), SY_EINVAL); /* 8 */
+    CHECK(strstr(perr, "at least 10 characters") != NULL);
+    CHECK_INT(sy_password_check("确界县局密码确界县局", perr, sizeof perr), SY_OK); /* 10 */
+    CHECK_INT(sy_password_check("            ", perr, sizeof perr), SY_EINVAL);
+    CHECK(strstr(perr, "spaces") != NULL);
     CHECK_INT(
         sy_office_user_add(o, "clerk", SY_ROLE_VIEWER, "a long enough password", "admin", "local"),
         SY_OK);

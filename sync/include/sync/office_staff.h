@@ -31,8 +31,8 @@ typedef enum sy_role {
 const char *sy_role_name(sy_role r);            /* "viewer", ...; "none" */
 int sy_role_parse(const char *s, sy_role *out); /* SY_OK or SY_EINVAL */
 
-#define SY_PASSWORD_MIN 10           /* bytes */
-#define SY_PASSWORD_MAX 1024         /* bytes */
+#define SY_PASSWORD_MIN 10           /* characters (UTF-8 code points) */
+#define SY_PASSWORD_MAX 1024         /* characters */
 #define SY_SECRET_CHARS 64           /* a session or CSRF token: 32 random bytes, hex */
 #define SY_PWHASH_MAX 128            /* an encoded Argon2id hash, NUL included */
 #define SY_SESSION_IDLE_S (30 * 60)  /* default idle timeout */
@@ -67,7 +67,8 @@ int sy_office_users(sy_office *o, char **out);
 
 /* ---- passwords (no handle) ----------------------------------------------------------------- */
 
-/* Whether a password is acceptable (SY_PASSWORD_MIN..SY_PASSWORD_MAX bytes): SY_OK, or
+/* Whether a password is acceptable (SY_PASSWORD_MIN..SY_PASSWORD_MAX characters, not only
+ * spaces): SY_OK, or
  * SY_EINVAL with the reason in err. */
 int sy_password_check(const char *password, char *err, size_t errlen);
 /* Argon2id with the office's limits (office_users.c). Returns SY_OK, SY_ENOMEM. */
