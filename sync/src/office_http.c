@@ -2787,19 +2787,31 @@ static enum MHD_Result route_request(sy_server *s, struct MHD_Connection *c, con
         res = reply_error(s, c, MHD_HTTP_BAD_REQUEST, "bad path");
         goto out;
     }
+    /* HEAD is GET without the body (libmicrohttpd sends none for HEAD): monitoring asks so */
+    const char *as = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 ? MHD_HTTP_METHOD_GET : method;
+    char allow[64] = ""; /* the methods the path has, for a 405's Allow (RFC 9110) */
     for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0] && !rt; i++) {
         if (!match(ROUTES[i].pattern, url, x))
             continue;
         path_known = 1;
-        if (strcmp(ROUTES[i].method, method) == 0)
+        if (strcmp(ROUTES[i].method, as) == 0)
             rt = &ROUTES[i];
+        else if (!strstr(allow, ROUTES[i].method) && strlen(allow) + 16 < sizeof allow)
+            snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s%s",
+                     allow[0] ? ", " : "", ROUTES[i].method,
+                     strcmp(ROUTES[i].method, MHD_HTTP_METHOD_GET) == 0 ? ", HEAD" : "");
     }
     if (!rt) {
         /* a path outside /api/ and /static/ that a browser asks for is a page that is not
          * there: said as a page; the API's and the files' answers stay JSON */
         int browser = !path_known && strcmp(method, "GET") == 0 && strncmp(url, "/api/", 5) != 0 &&
                       strncmp(url, "/v1/", 4) != 0 && strncmp(url, "/static/", 8) != 0;
-        res = path_known ? reply_error(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here")
+        const char *allow_h[] = {MHD_HTTP_HEADER_ALLOW, allow, NULL};
+        res = path_known ? reply_json_h(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+                                        json_pack("{s:s, s:s}", "error",
+                                                  "method not allowed here (see the Allow header)",
+                                                  "code", "method"),
+                                        allow_h)
               : browser
                   ? reply_page(x, MHD_HTTP_NOT_FOUND, sy__console_error(x->lang, "missing", NULL))
                   : reply_error(s, c, MHD_HTTP_NOT_FOUND, "no such endpoint");

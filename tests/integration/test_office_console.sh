@@ -718,6 +718,12 @@ c=$(hcode GET /api/v1/nothing -b "$T/rev.jar"); [ "$c" = 404 ] && pyexpr "$T/bod
 c=$(hcode GET /unitz/622901 -b "$T/rev.jar"); [ "$c" = 404 ] && grep -q '没有这个页面' "$T/body" && grep -q 'id="error-page"' "$T/body" \
     && ok "a mistyped page address: 404 as a page in Chinese with the way back" || fail "unknown page: $c $(head -c 200 "$T/body")"
 c=$(hcode GET /api/v1/login); [ "$c" = 405 ] && ok "a wrong method: 405" || fail "method: $c"
+grep -qi '^allow: POST' "$T/hdr" && ok "  naming the methods there are (Allow: POST)" || fail "no Allow: $(cat "$T/hdr")"
+c=$(hcode PUT /api/v1/units); [ "$c" = 405 ] && grep -qi '^allow: GET, HEAD' "$T/hdr" && ok "PUT /api/v1/units: 405, Allow: GET, HEAD" || fail "PUT units: $c $(cat "$T/hdr")"
+# HEAD is GET without the body: monitoring that asks with HEAD sees the office up
+c=$(curl -s -I -o /dev/null -w '%{http_code}' --max-time 30 --cacert "$T/cert.pem" "$URL/login"); [ "$c" = 200 ] && ok "HEAD /login: 200" || fail "HEAD /login: $c"
+c=$(curl -s -I -D "$T/hdr" -o /dev/null -w '%{http_code}' --max-time 30 --cacert "$T/cert.pem" "$URL/static/console.css")
+[ "$c" = 200 ] && grep -qi '^content-length: [1-9]' "$T/hdr" && grep -qi '^content-type: text/css' "$T/hdr" && ok "HEAD /static/console.css: 200 with its type and length" || fail "HEAD css: $c $(cat "$T/hdr")"
 head -c 200000 /dev/zero | tr '\0' 'a' >"$T/big"
 c=$(hcode POST /api/v1/login "${J[@]}" --data-binary @"$T/big"); [ "$c" = 413 ] && grep -q '64 KiB' "$T/body" && ok "an oversized API body: 413" || fail "big body: $c $(head -c 200 "$T/body")"
 # A client that sends a large body without waiting for "100 Continue" still reads the refusal
