@@ -261,13 +261,15 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
     if (averaging && isfinite(s->spread_m)) {
         snprintf(buf, sizeof buf, _("Spread %.3f m · refused epochs %d"), s->spread_m, s->dropped);
     } else if (!averaging && last) {
-        char se[32], sn[32];
-        fmt_m(se, sizeof se, last->q.sigma_e);
-        fmt_m(sn, sizeof sn, last->q.sigma_n);
+        /* the horizontal σ, the library's (sv_quality_sigma_h), as the point list says it:
+         * east and north side by side read as horizontal and vertical */
+        char sh[32];
+        fmt_m(sh, sizeof sh, sv_quality_sigma_h(&last->q));
         snprintf(buf, sizeof buf,
-                 ngettext("Last: %s · %s · %d epoch · σ %s / %s m%s",
-                          "Last: %s · %s · %d epochs · σ %s / %s m%s", (unsigned long)last->q.n),
-                 last->number, app__grade_label(last->q.grade), last->q.n, se, sn,
+                 ngettext("Last: %s · %s · %d epoch · horizontal σ %s m%s",
+                          "Last: %s · %s · %d epochs · horizontal σ %s m%s",
+                          (unsigned long)last->q.n),
+                 last->number, app__grade_label(last->q.grade), last->q.n, sh,
                  (last->flags & SV_PT_OVERRIDE) ? _(" · override") : "");
     } else {
         snprintf(buf, sizeof buf, "%s", _("Spread —"));

@@ -2237,6 +2237,14 @@ static void test_marker_reset(void)
             if (small.cmd[i].op == APP_OP_TEXT && strstr(small.text + small.cmd[i].off, "Last: J2"))
                 said = small.cmd[i].r.y >= 0 && small.cmd[i].r.y + small.cmd[i].r.h <= foot;
         CHECK(go != NULL && said);
+        /* its σ is the horizontal one, named, as the point list has it (east and north side by
+         * side were read as horizontal and vertical) */
+        int named = 0;
+        for (size_t i = 0; i < small.ncmd; i++)
+            named |= small.cmd[i].op == APP_OP_TEXT &&
+                     strstr(small.text + small.cmd[i].off, "Last: J2") &&
+                     strstr(small.text + small.cmd[i].off, "horizontal σ ");
+        CHECK(named);
         app_ui_free(&small);
     }
     sv_bpoint p1, p2;
