@@ -246,7 +246,9 @@ void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
 
     app_ui_clip_end(ui);
     /* map buttons: zoom to unit at the bottom, follow, imagery above them */
-    app__button(ui, "follow", b1, a->follow ? _("Following") : _("Follow"), f != NULL);
+    /* "Following" only while there is a position to follow (a greyed "Following" said so
+     * while the receiver was lost) */
+    app__button(ui, "follow", b1, a->follow && f ? _("Following") : _("Follow"), f != NULL);
     app__button(ui, "zoom-unit", b0, _("Whole unit"), a->ndraft > 0);
     app__button(ui, "basemap", b2,
                 app_tiles_count(a->tiles) == 0 ? _("No imagery")

@@ -43,7 +43,9 @@ static void build_walk(app *a, app_ui *ui, int64_t now_ms)
                           (unsigned long)s->vertices),
                  s->vertices, jumps);
         const char *why = NULL;
-        switch (s->walk_verdict) {
+        /* the last epoch's verdict while the receiver is there; without it the banner under the
+         * top bar says what is wrong, and an old verdict ("the receiver has DGPS") would not */
+        switch (app__live_fix(a, now_ms) ? s->walk_verdict : SV_EPOCH_ACCEPTED) {
         case SV_EPOCH_LOW_GRADE:
             snprintf(miss, sizeof miss, _("Needs %s; the receiver has %s"),
                      app__grade_label(s->gate), app__grade_label(a->gnss.fix.grade));

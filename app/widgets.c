@@ -65,7 +65,8 @@ const char *app__grade_label(sv_grade g)
 /* The fix, if there is a current one (not stale). */
 const sv_fix *app__live_fix(const app *a, int64_t now_ms)
 {
-    if (!a->gnss.have_fix || sv_fix_is_stale(&a->gnss.fix, now_ms) ||
+    /* a receiver gpsd has lost sends nothing more: its last fix is no position now */
+    if (!a->gnss.connected || !a->gnss.have_fix || sv_fix_is_stale(&a->gnss.fix, now_ms) ||
         a->gnss.fix.grade == SV_GRADE_NONE)
         return NULL;
     return &a->gnss.fix;

@@ -824,6 +824,9 @@ static void test_recording(void)
     rebuild(&a, &ui);
     CHECK(app_ui_find(&ui, "receiver-banner") != NULL);
     CHECK(ui_says(&ui, "Receiver lost") && ui_says(&ui, "records no vertices (6 so far)"));
+    /* ... and the panel says nothing of the last fix's grade, nor "Following" */
+    CHECK(!ui_says(&ui, "the receiver has"));
+    CHECK(!ui_says(&ui, "Following"));
     a.screen = APP_SCR_TODAY;
     rebuild(&a, &ui);
     CHECK(app_ui_find(&ui, "receiver-banner") != NULL);
