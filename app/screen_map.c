@@ -46,7 +46,10 @@ static float action_bar(app *a, app_ui *ui, float y)
                     (app_rect){pad + (float)(i - r * per) * (w + pad),
                                y + pad + (float)r * (h + pad), w, h},
                     _(acts[i].label),
-                    can_write || (a->cur >= 0 && strcmp(acts[i].id, "points") == 0));
+                    /* a read-only journal (a copy for viewing) shows every record: only the
+                     * two screens that record nothing else are closed */
+                    can_write || (a->cur >= 0 && strcmp(acts[i].id, "record") != 0 &&
+                                  strcmp(acts[i].id, "walk") != 0));
     }
     return bar_height(ui);
 }

@@ -366,6 +366,13 @@ static void test_screens(void)
     }
     /* the draft whole, its shell and its hole, each a line of its own (only the first ring was
      * drawn: a unit's second part and its holes were missing from the map) */
+    /* no recorder here (a journal open read-only is the same): every record can be looked at,
+     * only Record and Walk are closed (only Points could be opened) */
+    CHECK(a.rec == NULL);
+    CHECK(app_ui_find(&ui, "verify") && app_ui_find(&ui, "verify")->enabled);
+    CHECK(app_ui_find(&ui, "sign") && app_ui_find(&ui, "sign")->enabled);
+    CHECK(app_ui_find(&ui, "record") && !app_ui_find(&ui, "record")->enabled);
+    CHECK(app_ui_find(&ui, "walk") && !app_ui_find(&ui, "walk")->enabled);
     CHECK_INT((int)a.ndraft_ring, 2);
     CHECK_INT((int)a.ndraft, (int)a.units[a.cur].u.draft.n_pts);
     CHECK(lines_of_colour(&ui, C_DRAFT) >= 2);
