@@ -87,25 +87,63 @@ float app__text_width(const char *utf8, int px)
     return w;
 }
 
+/* The length of the mark at p that never starts a line (closing brackets and punctuation,
+ * Chinese and ASCII: "缩小（− DPI）" broke before its "）"), else 0. */
+static size_t closing_mark(const char *p)
+{
+    static const char *const marks[] = {"）", "」", "』", "】", "〕", "》", "〉", "，",
+                                        "。", "、", "；", "：", "！", "？", "…",  ")",
+                                        ",",  ".",  ";",  ":",  "!",  "?",  "%"};
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        if (strncmp(p, marks[i], strlen(marks[i])) == 0)
+            return strlen(marks[i]);
+    return 0;
+}
+
+/* 1 when the k bytes at p are a mark that never ends a line (an opening bracket). */
+static int opening_mark(const char *p, size_t k)
+{
+    static const char *const marks[] = {"（", "「", "『", "【", "〔", "《", "〈", "("};
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        if (k == strlen(marks[i]) && strncmp(p, marks[i], k) == 0)
+            return 1;
+    return 0;
+}
+
+/* The end of the piece of text that starts at s: a word of ASCII, or one non-ASCII character;
+ * an opening bracket with what follows it, and the closing marks after it with it. */
+static const char *piece_end(const char *s)
+{
+    const char *e = s;
+    if ((unsigned char)*e >= 0x80) {
+        e++;
+        while ((*(const unsigned char *)e & 0xc0) == 0x80)
+            e++;
+    } else {
+        while (*e && *e != ' ' && (unsigned char)*e < 0x80)
+            e++;
+    }
+    /* held together only while the piece stays short (a long word is cut where it fills) */
+    const char *base = e;
+    if (opening_mark(s, (size_t)(e - s)) && *e && *e != ' ')
+        e = piece_end(e);
+    for (size_t k; *e && (k = closing_mark(e)) > 0;)
+        e += k;
+    return e - s < 64 ? e : base;
+}
+
 /* Greedy wrap of s into lines no wider than w at px: breaks at spaces, or between two
- * characters of which one is not ASCII (Chinese breaks anywhere). Writes the lines into out,
- * separated by '\n'; returns how many lines. */
+ * characters of which one is not ASCII (Chinese breaks anywhere), never before a closing mark
+ * nor after an opening bracket. Writes the lines into out, separated by '\n'; returns how many
+ * lines. */
 static int wrap(const char *s, int px, float w, char *out, size_t n)
 {
     size_t o = 0;
     int lines = 1;
     float lw = 0;
     while (*s && o + 8 < n) {
-        /* the next piece: a word of ASCII, or one non-ASCII character, with its spaces */
-        const char *e = s;
-        if ((unsigned char)*e >= 0x80) {
-            e++;
-            while ((*(const unsigned char *)e & 0xc0) == 0x80)
-                e++;
-        } else {
-            while (*e && *e != ' ' && (unsigned char)*e < 0x80)
-                e++;
-        }
+        /* the next piece (piece_end) with its spaces */
+        const char *e = piece_end(s);
         while (*e == ' ')
             e++;
         char piece[256];

@@ -186,6 +186,29 @@ static void test_widgets(void)
 {
     app_ui ui = {0};
     app_ui_begin(&ui, 800, 600, 4);
+    /* wrapped at every width, a line never starts with a closing mark nor ends with an opening
+     * bracket ("写入U盘（未找到U盘 / ）", "缩小（− DPI / ）") */
+    {
+        const char *texts[] = {"写入U盘（未找到U盘）", "缩小（− DPI）",
+                               "无数据包（未注册到县局）：请先注册",
+                               "Fix mode 3D (satellites used 12, seen 20)."};
+        for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++)
+            for (int w = 90; w <= 400; w += 7) { /* 4.5 em and up: narrower cuts words */
+                char out[512];
+                app__fit_label(&ui, (app_rect){0, 0, (float)w, 400}, texts[t], 20, out, sizeof out);
+                for (char *l = out; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+                    const char *nl = strchr(l, '\n');
+                    size_t k = nl ? (size_t)(nl - l) : strlen(l);
+                    int bad_start =
+                        l != out && (strncmp(l, "）", 3) == 0 || strncmp(l, "：", 3) == 0 ||
+                                     *l == ')' || *l == '.');
+                    int bad_end = nl && k >= 3 && strncmp(l + k - 3, "（", 3) == 0;
+                    if (bad_start || bad_end)
+                        fprintf(stderr, "  wrapped badly at %d px: [%s]\n", w, out);
+                    CHECK(!bad_start && !bad_end);
+                }
+            }
+    }
     app_ui_widget(&ui, "a", (app_rect){0, 0, 100, 100}, 1);
     app_ui_widget(&ui, "b", (app_rect){50, 50, 100, 100}, 1);
     app_ui_widget(&ui, "c", (app_rect){60, 60, 10, 10}, 0);
