@@ -1365,7 +1365,8 @@ static enum MHD_Result h_unit_attach(ctx *x)
     logline(x->s, "unit.attach: unit %s %s by %s from %s", code, detail, x->sess.user, x->ip);
     return reply_json(x->c, MHD_HTTP_OK,
                       json_pack("{s:b, s:s, s:s, s:s, s:s, s:I}", "ok", 1, "unit", code, "what",
-                                what, "sha256", sha, "name", name, "bytes", (json_int_t)x->r->len));
+                                what, "sha256", sha, "name", sy_attach_kept_name(name), "bytes",
+                                (json_int_t)x->r->len));
 }
 
 /* GET /api/v1/attachments/SHA256: the file's bytes, an image shown in the page, a PDF saved. */
@@ -1521,8 +1522,9 @@ static enum MHD_Result h_device_add(ctx *x)
     if (rc == SY_OK) {
         /* the token is shown once, in this answer only: as text and as a QR code */
         char *svg = sy__console_qr_svg(token);
-        out = json_pack("{s:s, s:s?, s:s, s:s?}", "name", name, "crew", crew, "token", token,
-                        "qr_svg", svg);
+        /* the crew as stored: "" is none (null), as the device list says */
+        out = json_pack("{s:s, s:s?, s:s, s:s?}", "name", name, "crew", crew && *crew ? crew : NULL,
+                        "token", token, "qr_svg", svg);
         free(svg);
         logline(x->s, "device.add: %s by %s from %s", name, x->sess.user, x->ip);
     } else {
@@ -1792,6 +1794,10 @@ static enum MHD_Result h_tasks_import(ctx *x)
     if (!assign || !*assign)
         return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
                            "?assign=NAME (a device or crew) needed");
+    /* as ?async= and ?bom=: a value it does not know is refused, never taken as "no" */
+    if (reassign && strcmp(reassign, "0") != 0 && strcmp(reassign, "1") != 0)
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
+                           "?reassign= is 1 (units a crew has started may go to this one) or 0");
     char err[1024], detail[300];
     size_t n = 0;
     pthread_mutex_lock(&x->s->lock);

@@ -1647,6 +1647,12 @@ int sy__attachment_store(sy_office *o, const char *sha, const char *type, const 
     return rc;
 }
 
+const char *sy_attach_kept_name(const char *name)
+{
+    const char *base = name ? strrchr(name, '/') : NULL;
+    return base ? base + 1 : name;
+}
+
 int sy_office_unit_attach(sy_office *o, const char *code, const char *by, const char *what,
                           const char *name, const char *note, const uint8_t *data, size_t len,
                           char sha256_out[65], char *err, size_t errlen)
@@ -1656,8 +1662,7 @@ int sy_office_unit_attach(sy_office *o, const char *code, const char *by, const 
     if (sha256_out)
         sha256_out[0] = '\0';
     const char *type = data ? sv_attach_type(data, len) : NULL;
-    const char *base = name ? strrchr(name, '/') : NULL;
-    base = base ? base + 1 : name;
+    const char *base = sy_attach_kept_name(name);
     int rc = SY_OK;
     sv_life state;
     if (!code || !*code)

@@ -145,6 +145,10 @@ c=$(hcode POST "/api/v1/units/$U/attachments?what=photo&name=%E7%8E%B0%E5%9C%BA.
     -H "X-CSRF-Token: $REV_CSRF" -H 'Content-Type: application/octet-stream' --data-binary @"$T/photo.png")
 [ "$c" = 200 ] && pyexpr "$T/body" 'd["ok"] and d["sha256"]=="'"$(sha256sum "$T/photo.png" | cut -d' ' -f1)"'"' &&
     ok "a reviewer attaches a photo over the API" || fail "reviewer attach: $c $(cat "$T/body")"
+# a path in the name: kept without it, and the answer names what was kept
+c=$(hcode POST "/api/v1/units/$U/attachments?what=photo&name=..%2F..%2Fscan.png" -b "$T/rev.jar" \
+    -H "X-CSRF-Token: $REV_CSRF" -H 'Content-Type: application/octet-stream' --data-binary @"$T/photo.png")
+[ "$c" = 200 ] && pyexpr "$T/body" 'd["name"]=="scan.png"' && ok "a name with a path: kept and answered as scan.png" || fail "path name: $c $(cat "$T/body")"
 c=$(hcode POST "/api/v1/units/$U/attachments?what=photo&name=x.txt" -b "$T/rev.jar" \
     -H "X-CSRF-Token: $REV_CSRF" -H 'Content-Type: application/octet-stream' --data-binary @"$T/notes.txt")
 [ "$c" = 400 ] && grep -q "not a JPEG, PNG or PDF" "$T/body" && ok "a text file: 400 with the reason" || fail "txt: $c $(cat "$T/body")"

@@ -408,6 +408,9 @@ int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute
 int sy_office_unit_attach(sy_office *o, const char *code, const char *by, const char *what,
                           const char *name, const char *note, const uint8_t *data, size_t len,
                           char sha256_out[65], char *err, size_t errlen);
+/* The name sy_office_unit_attach keeps a file under: name's last path part (name itself when it
+ * has none; NULL for NULL). */
+const char *sy_attach_kept_name(const char *name);
 /* The files attached to unit code, oldest first, as a JSON array (caller frees): seq (the
  * decision's), time, by, what, name, type, bytes, sha256, note. SY_ENOTFOUND, SY_EIO. */
 int sy_office_unit_attachments(sy_office *o, const char *code, char **json);
