@@ -2015,6 +2015,10 @@ static int tile_imagery(sy_server *s, const char *spool, const char *name, const
         rc = sy_office_imagery_add(s->imagery_o, spool, name, assign, epsg, margin, info);
         /* the spool file's name means nothing to the one who uploaded it: "the upload" */
         name_path(sy_office_errmsg(s->imagery_o), spool, "the upload", err, errlen);
+        /* ... and the listing says so too, naming no server path */
+        if (rc == SY_OK &&
+            sy_office_imagery_set_source(s->imagery_o, name, "uploaded in the console") != SY_OK)
+            logline(s, "imagery %s: source not set: %s", name, sy_office_errmsg(s->imagery_o));
     }
     pthread_mutex_unlock(&s->imagery_lock);
     return rc;

@@ -682,6 +682,20 @@ int sy_office_imagery_add(sy_office *o, const char *src, const char *name, const
     return rc;
 }
 
+int sy_office_imagery_set_source(sy_office *o, const char *name, const char *source)
+{
+    sqlite3_stmt *st;
+    if (sy__prep(o, "UPDATE imagery SET source = ?1 WHERE name = ?2", &st))
+        return SY_EIO;
+    sy__bind_text(st, 1, source);
+    sy__bind_text(st, 2, name);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? SY_OK : sy__fail_db(o, "imagery source");
+    sqlite3_finalize(st);
+    if (rc == SY_OK && sqlite3_changes(o->db) == 0)
+        rc = sy__fail(o, SY_ENOTFOUND, "no imagery called %s", name ? name : "");
+    return rc;
+}
+
 int sy_office_imagery_remove(sy_office *o, const char *name)
 {
     int t = has_table(o);

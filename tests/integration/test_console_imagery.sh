@@ -181,6 +181,10 @@ done
 c=$(hcode POST "$IQ" -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF" -H 'Content-Type: application/octet-stream' \
     --data-binary @"$T/dom.tif")
 [ "$c" = 200 ] && [ -f "$O.imagery/web/dom2.gpkg" ] && ok "an upload (POST /api/v1/imagery) makes the console's pyramid" || fail "upload: $c $(head -c 200 "$T/body")"
+# the listing names no server path for an upload (it showed the spool file's)
+c=$(hcode GET /api/v1/imagery -b "$T/view.jar")
+[ "$c" = 200 ] && pyexpr "$T/body" '[x["source"] for x in d if x["name"]=="dom2"]==["uploaded in the console"]' &&
+    ok "... listed as uploaded in the console, no server path" || fail "imagery source: $c $(head -c 400 "$T/body")"
 c=$(hcode GET "/api/v1/imagery/dom2/tiles/$Z/$X/$Y" -b "$T/view.jar"); [ "$c" = 200 ] && ok "... whose tiles are served at once" || fail "dom2 tile: $c"
 # GDAL writes no tile where the raster is empty (nodata corners of a reprojected orthophoto): a
 # tile missing inside the imagery is "nothing to draw" (204, no browser error), not a 404

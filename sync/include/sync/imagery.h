@@ -71,6 +71,11 @@ typedef struct sy_imagery_info {
 int sy_office_imagery_add(sy_office *o, const char *src, const char *name, const char *assign,
                           int epsg, double margin_m, sy_imagery_info *info);
 
+/* Say where the imagery called name came from, in place of the path it was read from (an upload's
+ * spool file names nothing its uploader knows, and no server path goes to a client).
+ * SY_OK, SY_ENOTFOUND, SY_EIO. */
+int sy_office_imagery_set_source(sy_office *o, const char *name, const char *source);
+
 /* Remove the imagery called name (its file too). SY_OK, SY_ENOTFOUND, SY_EIO. */
 int sy_office_imagery_remove(sy_office *o, const char *name);
 
