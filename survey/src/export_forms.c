@@ -786,7 +786,9 @@ static void sign_table(fctx *c, size_t ui, size_t s0, size_t s1)
     FILE *f = c->f;
     const sv__ex *x = c->x;
     const sv_unit *u = &x->units[ui];
-    const char *own = sv_unit_own_party(u);
+    const char *own =
+        sv_unit_own_party_verified(u, x->ver_of[ui * SV_FIELD_COUNT + SV_FIELD_REPRESENTATIVE],
+                                   x->ver_of[ui * SV_FIELD_COUNT + SV_FIELD_OWNER]);
     fputs("<section><h1>界址签章表</h1>", f);
     unit_head(c, ui, 0);
     fputs("</table><table><thead><tr><th>起点号</th><th>中间点号</th><th>终点号</th>"
@@ -1179,7 +1181,9 @@ static void absent_notices(fctx *c, size_t ui, size_t s0, size_t s1)
     FILE *f = c->f;
     const sv__ex *x = c->x;
     const sv_unit *u = &x->units[ui];
-    const char *own = sv_unit_own_party(u);
+    const char *own =
+        sv_unit_own_party_verified(u, x->ver_of[ui * SV_FIELD_COUNT + SV_FIELD_REPRESENTATIVE],
+                                   x->ver_of[ui * SV_FIELD_COUNT + SV_FIELD_OWNER]);
     for (size_t i = att_lower(c, u->code); i < c->n_att && strcmp(c->att[i].unit, u->code) == 0;
          i++) {
         const sv_attendance *a = &c->att[i];

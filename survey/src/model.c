@@ -382,8 +382,20 @@ void sv_attendance_clear(sv_attendance *a)
 
 const char *sv_unit_own_party(const sv_unit *u)
 {
-    const char *r = u ? u->fields[SV_FIELD_REPRESENTATIVE] : NULL;
-    const char *o = u ? u->fields[SV_FIELD_OWNER] : NULL;
+    return sv_unit_own_party_verified(u, NULL, NULL);
+}
+
+const char *sv_unit_own_party_verified(const sv_unit *u, const sv_verification *rep,
+                                       const sv_verification *owner)
+{
+    if (!u)
+        return NULL;
+    const char *r = rep && rep->status == SV_VERIFY_CORRECTED && rep->value
+                        ? rep->value
+                        : u->fields[SV_FIELD_REPRESENTATIVE];
+    const char *o = owner && owner->status == SV_VERIFY_CORRECTED && owner->value
+                        ? owner->value
+                        : u->fields[SV_FIELD_OWNER];
     return r && r[0] ? r : o && o[0] ? o : NULL;
 }
 

@@ -387,6 +387,33 @@ static void test_sign_lifecycle(void)
     sv_journal_close(j);
 }
 
+/* The unit's own party as verified on site: a representative corrected points out as corrected
+ * (the Sign screen listed the registered 自然资源部 after Verify corrected it). */
+static void test_own_party(void)
+{
+    sv_unit u = make_unit("U1");
+    u.fields[SV_FIELD_OWNER] = strdup("全民");
+    u.fields[SV_FIELD_REPRESENTATIVE] = strdup("自然资源部");
+    CHECK_STR(sv_unit_own_party(&u), "自然资源部");
+    sv_verification rep;
+    memset(&rep, 0, sizeof rep);
+    rep.field = SV_FIELD_REPRESENTATIVE;
+    rep.status = SV_VERIFY_CORRECTED;
+    rep.value = "临夏州自然资源局";
+    CHECK_STR(sv_unit_own_party_verified(&u, &rep, NULL), "临夏州自然资源局");
+    rep.status = SV_VERIFY_DISPUTED; /* disputed: the registered one still points out */
+    CHECK_STR(sv_unit_own_party_verified(&u, &rep, NULL), "自然资源部");
+    free(u.fields[SV_FIELD_REPRESENTATIVE]);
+    u.fields[SV_FIELD_REPRESENTATIVE] = NULL; /* none: the owner, as verified */
+    sv_verification own = rep;
+    own.field = SV_FIELD_OWNER;
+    own.status = SV_VERIFY_CORRECTED;
+    own.value = "东坪村农民集体";
+    CHECK_STR(sv_unit_own_party_verified(&u, NULL, &own), "东坪村农民集体");
+    CHECK(sv_unit_own_party_verified(NULL, NULL, NULL) == NULL);
+    sv_unit_clear(&u);
+}
+
 /* Signatures count by party: one who signed twice is one party signed, and the other present
  * party is still missing (Today said 2/2 with one of two parties signed). */
 static void test_signed_twice(void)
@@ -599,6 +626,7 @@ int main(void)
     test_digest_text();
     test_sign_lifecycle();
     test_signed_twice();
+    test_own_party();
     test_refused();
     test_migration();
     char cmd[400];

@@ -259,6 +259,13 @@ typedef struct sv_verification {
     char *note;  /* statement or remark */
 } sv_verification;
 
+/* sv_unit_own_party after verification on site: a representative (or owner) the crew corrected
+ * is the corrected value (the registered 自然资源部 corrected to 临夏州自然资源局 points out as
+ * the latter); confirmed or disputed, the registered one. rep and owner are the fields' current
+ * verifications, NULL for none. */
+const char *sv_unit_own_party_verified(const sv_unit *u, const sv_verification *rep,
+                                       const sv_verification *owner);
+
 void sv_verification_clear(sv_verification *v);
 
 /* The value a field holds after its verification v (NULL: not verified): the registered value
