@@ -152,6 +152,8 @@ const char *app__phrase_show(const app__phrase *ph, size_t n, const char *in, ch
  * language: its phrases shown as the UI says them, the crew's own words as typed (screen_point.c).
  */
 const char *app__reason_shown(const char *in, char *out, size_t n);
+/* The current unit's latest verification of field f (a->ver), NULL for none (screen_verify.c). */
+const sv_verification *app__current_ver(const app *a, sv_field f);
 /* The current unit's code, or "". */
 const char *app__unit_code(const app *a);
 /* Copy src into dst of size n, cut at a UTF-8 code point boundary when it does not fit. */

@@ -69,15 +69,8 @@ void app__load_parties(app *a)
         return;
     const sv_unit *u = &a->units[a->cur].u;
     /* as verified on site: a representative the crew corrected points out as corrected */
-    const sv_verification *rep = NULL, *owner = NULL;
-    for (size_t i = 0; i < a->nver; i++) {
-        const sv_verification *v = &a->ver[i];
-        if (v->field == SV_FIELD_REPRESENTATIVE && (!rep || v->seq > rep->seq))
-            rep = v;
-        if (v->field == SV_FIELD_OWNER && (!owner || v->seq > owner->seq))
-            owner = v;
-    }
-    const char *own = sv_unit_own_party_verified(u, rep, owner);
+    const char *own = sv_unit_own_party_verified(u, app__current_ver(a, SV_FIELD_REPRESENTATIVE),
+                                                 app__current_ver(a, SV_FIELD_OWNER));
     if (own)
         app__party_index(a, own);
     sv_bline *l = NULL;

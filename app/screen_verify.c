@@ -88,7 +88,7 @@ static const unsigned correct_fields[NCORRECT] = {F_(SV_FIELD_OWNER) | F_(SV_FIE
                                                   F_(SV_FIELD_MODE),
                                                   F_(SV_FIELD_MODE)};
 
-static const sv_verification *current_ver(const app *a, sv_field f)
+const sv_verification *app__current_ver(const app *a, sv_field f)
 {
     const sv_verification *v = NULL;
     for (size_t i = 0; i < a->nver; i++)
@@ -121,7 +121,7 @@ static void build_verify(app *a, app_ui *ui, int64_t now_ms)
         app_rect row = {pad, y, ui->width - 2 * pad, rh - pad / 2};
         app_ui_fill(ui, row, f % 2 ? app__th->row_alt : C_BG);
         app_ui_frame(ui, row, 1, C_LINE);
-        const sv_verification *v = current_ver(a, (sv_field)f);
+        const sv_verification *v = app__current_ver(a, (sv_field)f);
         char l1[600], l2[600], sh[APP_TEXT_MAX];
         snprintf(l1, sizeof l1, "%s: %s", field_label((sv_field)f),
                  u->fields[f] && u->fields[f][0] ? u->fields[f] : _("(not registered)"));
@@ -169,7 +169,7 @@ static int tap_verify(app *a, const char *id)
     sv_field f;
     sv_vstatus vs;
     if (strcmp(st, "void") == 0 && sv_field_parse(fname, &f) == SV_OK && a->rec) {
-        const sv_verification *v = current_ver(a, f);
+        const sv_verification *v = app__current_ver(a, f);
         if (!v)
             return 0;
         char what[200];
