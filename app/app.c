@@ -158,6 +158,7 @@ int app_reload(app *a)
         noffice = 0;
     for (size_t i = 0; i < n; i++) {
         a->units[i].u = u[i]; /* moved */
+        a->units[i].type_label_en = -1;
         unit_records(a, i, sy_unit_office_find(office, noffice, u[i].code));
     }
     free(office);

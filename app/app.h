@@ -141,6 +141,8 @@ typedef struct app_unit_row {
     sv_progress p;          /* s.progress */
     int stage;              /* sv_unit_stage_office: with the office's word from the last sync */
     char office_note[2048]; /* the office's note when returned ("" for none) */
+    char type_label[200];   /* u.type in the interface's language, read once per language */
+    int type_label_en;      /* type_label is English (1), Chinese (0) or not read yet (-1) */
 } app_unit_row;
 
 /* The app's own settings (settings.c): the display, not survey data, so they are the tablet's

@@ -101,8 +101,8 @@ static int fit_note(const app_ui *ui, app_rect box, char *text, size_t cap, char
     return px;
 }
 
-static void draw_row(app *a, app_ui *ui, const app_unit_row *r, app_rect box, int alt, float y0,
-                     float y1, float pad)
+static void draw_row(app *a, app_ui *ui, app_unit_row *r, app_rect box, int alt, float y0, float y1,
+                     float pad)
 {
     app_rect vis = app__clip(box, y0, y1);
     if (vis.h <= 0)
@@ -116,7 +116,17 @@ static void draw_row(app *a, app_ui *ui, const app_unit_row *r, app_rect box, in
     int l1_drawn = l1.y >= y0 - 0.5f && l1.y + l1.h <= y1 + 0.5f;
     if (l1_drawn)
         app__draw_label(ui, l1, shown, px1, APP_ALIGN_LEFT, C_INK);
-    char line2[2200], tlab[200];
+    char line2[2200];
+    /* the type's label in the interface's language (its code is the Chinese), read from the
+     * journal's code list once per language, not at every frame */
+    int en = !app_lang_zh();
+    if (r->type_label_en != en) {
+        if (en)
+            app__code_label(a, "unit-type", r->u.type, r->type_label, sizeof r->type_label);
+        else
+            snprintf(r->type_label, sizeof r->type_label, "%s", r->u.type);
+        r->type_label_en = en;
+    }
     if (r->stage == SV_STAGE_RETURNED)
         /* the reviewer's note: what the crew is to redo */
         snprintf(line2, sizeof line2, _("Office note: %s"),
@@ -124,11 +134,9 @@ static void draw_row(app *a, app_ui *ui, const app_unit_row *r, app_rect box, in
     else
         snprintf(line2, sizeof line2,
                  _("%s · points %d · verified %d/%d · disputes %d · signatures %d/%d%s"),
-                 /* the type's label in the interface's language (its code is the Chinese) */
-                 app_lang_zh() ? r->u.type
-                               : app__code_label(a, "unit-type", r->u.type, tlab, sizeof tlab),
-                 r->p.points, r->p.fields_verified, (int)SV_FIELD_COUNT, r->p.disputes_open,
-                 r->p.signatures_current, r->p.signatures_current + r->p.signatures_missing,
+                 r->type_label, r->p.points, r->p.fields_verified, (int)SV_FIELD_COUNT,
+                 r->p.disputes_open, r->p.signatures_current,
+                 r->p.signatures_current + r->p.signatures_missing,
                  /* as Day end counts it: whatever the office has not acknowledged (all of
                   * it on a tablet not enrolled yet) is not synced */
                  r->p.last_seq > (a->sync ? a->ss.acked_seq : 0) ? _(" · not synced")
@@ -227,7 +235,7 @@ static void build_today(app *a, app_ui *ui, int64_t now_ms)
         y += head_h + pad;
         int k = 0;
         for (size_t i = 0; i < a->nunits; i++) {
-            const app_unit_row *r = &a->units[i];
+            app_unit_row *r = &a->units[i];
             if (!matches(a, r) || r->stage != g)
                 continue;
             if (y + row_h > y0 && y < y1)
