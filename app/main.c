@@ -85,6 +85,11 @@ static int measure_text(void *ctx, const char *utf8, int px, int *w, int *h)
     return plat_text_size(ctx, utf8, px, w, h);
 }
 
+static int ascii_advances(void *ctx, int px, int adv[95])
+{
+    return plat_ascii_advances(ctx, px, adv);
+}
+
 static void queue(runner *r, int64_t at, int type, int64_t finger, float x, float y)
 {
     if (r->nq < sizeof r->q / sizeof r->q[0])
@@ -495,6 +500,7 @@ int main(int argc, char **argv)
         plat_close(p);
         return rc;
     }
+    app_set_text_advances(ascii_advances, p); /* Latin text measured in the UI font */
     int desktop = jdefault && !run.active;
     sv_journal *j = NULL;
     int rc = sv_journal_open(jpath, SV_OPEN_READONLY, &j);
@@ -738,6 +744,7 @@ int main(int argc, char **argv)
     A.tiles = NULL;
     app_free(&A);
     sv_journal_close(j);
+    app_set_text_advances(NULL, NULL);
     plat_close(p);
     app_script_free(&run.s);
     return exit_code;

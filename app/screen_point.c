@@ -188,8 +188,11 @@ static void build_point(app *a, app_ui *ui, int64_t now_ms)
         snprintf(ground, sizeof ground, _("antenna height %.3f m"), p->h);
     else
         snprintf(ground, sizeof ground, "%s", _("height unknown"));
-    snprintf(buf, sizeof buf, _("Method: %s · %s · %s"), app__method_label(p->method), pole,
-             ground);
+    if (p->method[0]) /* "Method: method unknown" said it twice */
+        snprintf(buf, sizeof buf, _("Method: %s · %s · %s"), app__method_label(p->method), pole,
+                 ground);
+    else
+        snprintf(buf, sizeof buf, "%s · %s · %s", app__method_label(p->method), pole, ground);
     app__text_line(ui, x, y, w, lh, buf, 3.6f, C_INK);
     y += lh;
     if (a->pts_xy && isfinite(a->pts_xy[2 * idx])) {

@@ -74,17 +74,81 @@ const sv_fix *app__live_fix(const app *a, int64_t now_ms)
 
 /* ---- labels that fit ---------------------------------------------------------------------- */
 
-/* The width of utf8 at pixel size px, estimated on the safe side for the UI font (Noto Sans
- * CJK: a CJK character is one em, Latin letters, digits and punctuation well under 0.62 em). */
-float app__text_width(const char *utf8, int px)
+/*
+ * Text widths. Without the platform's help (unit tests, benchmarks) a Latin character counts
+ * 0.62 em and any other one em: Noto Sans CJK's CJK characters are one em, most Latin ones
+ * about 0.55. That estimate wraps English and unit codes early (a 14-character code counted a
+ * whole em too wide) and is not even safe for "W" (0.81 em). With the platform's advance widths
+ * (app_set_text_advances: the UI font's own, per pixel size, as SDL_ttf lays them out) a
+ * printable ASCII character counts its advance, anything else one em, and a line gets a margin
+ * once: 0.15 em + 1 px, for what a sum of advances leaves out (a first glyph reaching left of
+ * its origin, "j": up to 0.14 em in SDL_ttf's measure of random ASCII at 12-72 px; kerning only
+ * narrows). Tables are kept for the last few sizes asked (a frame uses a handful).
+ */
+#define ADV_SIZES 16
+static struct {
+    app_advance_fn fn;
+    void *ctx;
+    struct {
+        int px; /* 0: empty */
+        int adv[95];
+    } t[ADV_SIZES];
+    unsigned next;
+} adv_state;
+
+void app_set_text_advances(app_advance_fn fn, void *ctx)
+{
+    memset(&adv_state, 0, sizeof adv_state);
+    adv_state.fn = fn;
+    adv_state.ctx = ctx;
+}
+
+/* The advance table at px, or NULL (no platform, or it could not say). */
+static const int *advances(int px)
+{
+    if (!adv_state.fn || px < 1)
+        return NULL;
+    for (int i = 0; i < ADV_SIZES; i++)
+        if (adv_state.t[i].px == px)
+            return adv_state.t[i].adv;
+    unsigned k = adv_state.next++ % ADV_SIZES;
+    if (adv_state.fn(adv_state.ctx, px, adv_state.t[k].adv) != 0) {
+        adv_state.t[k].px = 0;
+        return NULL;
+    }
+    adv_state.t[k].px = px;
+    return adv_state.t[k].adv;
+}
+
+/* The width of one ASCII character c at px (the table, else the estimate). */
+static float ascii_width(const int *adv, unsigned char c, int px)
+{
+    return adv && c >= 0x20 && c < 0x7f ? (float)adv[c - 0x20] : 0.62f * (float)px;
+}
+
+/* The margin a measured line gets once (above); none for the estimate. */
+static float line_margin(const int *adv, int px)
+{
+    return adv ? 0.15f * (float)px + 1 : 0;
+}
+
+/* The width of utf8 at px without the line's margin: what the pieces of a line add up to. */
+static float raw_width(const int *adv, const char *utf8, int px)
 {
     float w = 0;
     for (const unsigned char *u = (const unsigned char *)utf8; *u; u++)
         if (*u < 0x80)
-            w += 0.62f * (float)px;
+            w += ascii_width(adv, *u, px);
         else if ((*u & 0xc0) != 0x80)
             w += (float)px;
     return w;
+}
+
+/* The width utf8 takes at pixel size px, on the safe side (above). */
+float app__text_width(const char *utf8, int px)
+{
+    const int *adv = advances(px);
+    return raw_width(adv, utf8, px) + line_margin(adv, px);
 }
 
 /* The length of the mark at p that never starts a line (closing brackets and punctuation,
@@ -140,7 +204,9 @@ static int wrap(const char *s, int px, float w, char *out, size_t n)
 {
     size_t o = 0;
     int lines = 1;
-    float lw = 0;
+    const int *adv = advances(px);
+    float lw = 0, margin = line_margin(adv, px);
+    w -= margin; /* the pieces of a line add up to at most this */
     while (*s && o + 8 < n) {
         /* the next piece (piece_end) with its spaces */
         const char *e = piece_end(s);
@@ -148,15 +214,24 @@ static int wrap(const char *s, int px, float w, char *out, size_t n)
             e++;
         char piece[256];
         size_t k = (size_t)(e - s) < sizeof piece ? (size_t)(e - s) : sizeof piece - 1;
-        float cw = 0.62f * (float)px; /* an ASCII character, as app__text_width counts it */
-        if ((unsigned char)*s < 0x80 && (float)k * cw > w) {
+        float kw = 0; /* the ASCII word's width */
+        for (size_t i = 0; i < k && (unsigned char)s[i] < 0x80; i++)
+            kw += ascii_width(adv, (unsigned char)s[i], px);
+        if ((unsigned char)*s < 0x80 && kw > w) {
             /* a word wider than a whole line (a file's path) would run out of the box: it
-             * takes the rest of this line, or a line of its own, and is broken after a '/',
-             * '-' or '_' where one is in the second half of what fits, else where it fills */
-            size_t fit = (size_t)((lw > 0 && lw + 4 * cw <= w ? w - lw : w) / cw);
+             * takes the rest of this line (when four of its characters fit there), or a line
+             * of its own, and is broken after a '/', '-' or '_' where one is in the second
+             * half of what fits, else where it fills */
+            float room = lw > 0 && lw + 4 * ascii_width(adv, 'n', px) <= w ? w - lw : w;
+            size_t fit = 0;
+            for (float fw = 0; fit < k; fit++) {
+                fw += ascii_width(adv, (unsigned char)s[fit], px);
+                if (fw > room)
+                    break;
+            }
             if (fit < 1)
                 fit = 1;
-            if (lw > 0 && fit == (size_t)(w / cw)) {
+            if (lw > 0 && room == w) {
                 while (o > 0 && out[o - 1] == ' ')
                     o--;
                 out[o++] = '\n';
@@ -176,8 +251,8 @@ static int wrap(const char *s, int px, float w, char *out, size_t n)
         }
         memcpy(piece, s, k);
         piece[k] = '\0';
-        float pw = app__text_width(piece, px);
-        if (lw > 0 && lw + pw - (piece[k - 1] == ' ' ? 0.62f * (float)px : 0) > w) {
+        float pw = raw_width(adv, piece, px);
+        if (lw > 0 && lw + pw - (piece[k - 1] == ' ' ? ascii_width(adv, ' ', px) : 0) > w) {
             while (o > 0 && out[o - 1] == ' ')
                 o--;
             out[o++] = '\n';

@@ -182,6 +182,68 @@ static void test_phrases(void)
               "Natural resources bureau，Managed directly");
 }
 
+/* Advance widths like a proportional font's (Noto Sans CJK's are close): narrow i, l and the
+ * space, wide W and M, the rest 0.55 em; counts its calls. */
+static int advance_calls;
+static int test_advances(void *ctx, int px, int adv[95])
+{
+    (void)ctx;
+    advance_calls++;
+    for (int c = 0x20; c < 0x7f; c++) {
+        float f = c == 'i' || c == 'l'   ? 0.25f
+                  : c == ' '             ? 0.22f
+                  : c == 'W' || c == 'M' ? 0.8f
+                                         : 0.55f;
+        adv[c - 0x20] = (int)lroundf(f * (float)px);
+    }
+    return 0;
+}
+
+/* With the platform's advance widths Latin text is measured, not estimated at 0.62 em: "Record
+ * point" fits a box the estimate wrapped it in, "WWWW" counts wider than the estimate (it
+ * was not safe), each size's table is asked for once, and wrapped lines stay in their box. */
+static void test_measured_text(void)
+{
+    app_ui ui = {0};
+    app_ui_begin(&ui, 800, 600, 4);
+    char out[512];
+    /* the estimate: 12 x 0.62 x 20 = 148.8 px, wider than 140 */
+    CHECK(app__text_width("Record point", 20) > 140);
+    CHECK_INT(app__fit_label(&ui, (app_rect){0, 0, 140, 60}, "Record point", 20, out, sizeof out),
+              20);
+    CHECK_STR(out, "Record\npoint");
+    app_set_text_advances(test_advances, NULL);
+    advance_calls = 0;
+    /* measured: 10 x 11 + 5 + 4 (the space) + 0.15 em + 1 = 123 px */
+    CHECK(fabsf(app__text_width("Record point", 20) - 123) < 0.01f);
+    CHECK_INT(app__fit_label(&ui, (app_rect){0, 0, 140, 60}, "Record point", 20, out, sizeof out),
+              20);
+    CHECK_STR(out, "Record point");
+    CHECK(app__text_width("WWWW", 20) > 4 * 0.62f * 20 + 10);
+    CHECK(fabsf(app__text_width("界址点", 20) - (60 + 4)) < 0.01f); /* one em each, a margin */
+    CHECK_INT(advance_calls, 1);
+    for (int w = 90; w <= 400; w += 13) {
+        const char *msg = "Walk the boundary with the receiver on the pole, then record J12 "
+                          "(RTK fixed) at /media/crew/KINGSTON/quejie-a073f7f25fa3-20261204.gpkg";
+        app_rect box = {0, 0, (float)w, 2000};
+        int px = app__fit_label(&ui, box, msg, 20, out, sizeof out);
+        for (const char *q = out; *q;) {
+            const char *e = strchr(q, '\n');
+            size_t k = e ? (size_t)(e - q) : strlen(q);
+            char line[512];
+            snprintf(line, sizeof line, "%.*s", (int)k, q);
+            if (app__text_width(line, px) > box.w)
+                fprintf(stderr, "  line wider than %d px: [%s]\n", w, line);
+            CHECK(app__text_width(line, px) <= box.w);
+            q += k + (e != NULL);
+        }
+    }
+    CHECK(advance_calls <= 3); /* the sizes fit_label tried, each once */
+    app_set_text_advances(NULL, NULL);
+    CHECK(app__text_width("Record point", 20) > 140); /* the estimate again */
+    app_ui_free(&ui);
+}
+
 static void test_widgets(void)
 {
     app_ui ui = {0};
@@ -2660,6 +2722,7 @@ int main(void)
     test_gestures();
     test_script();
     test_widgets();
+    test_measured_text();
     test_phrases();
     test_screens();
     test_recording();
