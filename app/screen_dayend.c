@@ -126,10 +126,12 @@ static void day_status(const app_dayend_row *r, char *buf, size_t n)
                 PUT(ngettext("%s%d signature missing", "%s%d signatures missing",
                              (unsigned long)r->signatures_missing),
                     sep, r->signatures_missing);
-            else
+            else if (bit == SV_MISSING_OBJECTIONS)
                 PUT(ngettext("%s%d objection period running", "%s%d objection periods running",
                              (unsigned long)r->objections_open),
                     sep, r->objections_open);
+            else if (bit == SV_MISSING_BOUNDARY)
+                PUT(_("%sthe points form no valid boundary"), sep);
             sep = _(", ");
         }
     }

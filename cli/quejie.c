@@ -243,6 +243,11 @@ static int tasks_import(int argc, char **argv)
                "ignored",
                r.skipped, r.skipped == 1 ? "" : "s");
     printf("\n");
+    if (r.reverify)
+        printf("note: the package changes the registered value of %zu verified field%s: what the "
+               "crew verified no longer counts there; verify %s again (tasks list shows the "
+               "units)\n",
+               r.reverify, r.reverify == 1 ? "" : "s", r.reverify == 1 ? "it" : "them");
     return 0;
 }
 
@@ -307,6 +312,14 @@ static int tasks_list(int argc, char **argv)
             json_object_set_new(o, "signatures_missing", json_integer(pr.signatures_missing));
             json_object_set_new(o, "surveyed_area_m2",
                                 sm.points >= 3 ? jnum(sm.surveyed.ellipsoidal_m2) : json_null());
+            /* whether the points form a valid polygon (null under 3 points), GEOS's reason */
+            json_object_set_new(o, "surveyed_valid",
+                                sm.points >= 3 && sm.surveyed_valid != SV_VALID_UNKNOWN
+                                    ? json_boolean(sm.surveyed_valid == SV_VALID_YES)
+                                    : json_null());
+            json_object_set_new(o, "surveyed_reason",
+                                sm.surveyed_valid == SV_VALID_NO ? json_string(sm.surveyed_reason)
+                                                                 : json_null());
             json_object_set_new(o, "draft_area_m2",
                                 sm.has_draft ? jnum(sm.draft.ellipsoidal_m2) : json_null());
             json_object_set_new(o, "difference_pct", jnum(sm.difference_pct));
@@ -329,14 +342,31 @@ static int tasks_list(int argc, char **argv)
                                 of && of->has_note ? json_string(of->note) : json_null());
             json_array_append_new(arr, o);
         } else {
-            char area[64] = "";
-            if (sm.points >= 3 && isfinite(sm.surveyed.ellipsoidal_m2))
+            char area[SV_REASON_MAX + 96] = "";
+            if (sm.points >= 3 && sm.surveyed_valid == SV_VALID_NO)
+                snprintf(area, sizeof area, ", boundary NOT A VALID POLYGON: %s",
+                         sm.surveyed_reason);
+            else if (sm.points >= 3 && isfinite(sm.surveyed.ellipsoidal_m2))
                 snprintf(area, sizeof area, ", area %.4f ha", sm.surveyed.ellipsoidal_m2 / 1e4);
+            /* where it stands: the stage of Today, and the office's word when it sent it back */
+            const sy_unit_office *of = sy_unit_office_find(office, noffice, u[i].code);
+            sv_stage stage =
+                sv_unit_stage_office(&sm, of ? of->status : NULL, of ? of->returned_seq : 0);
             printf("%s%*s %s%*s %s  (points %d, verified %d/%d, disputes %d, signatures %d/%d "
-                   "current, %d missing%s)\n",
+                   "current, %d missing%s) %s",
                    COL(u[i].code, 16), COL(u[i].type, 10), u[i].name ? u[i].name : "", pr.points,
                    pr.fields_verified, SV_FIELD_COUNT, pr.disputes_open, pr.signatures_current,
-                   pr.signatures, pr.signatures_missing, area);
+                   pr.signatures, pr.signatures_missing, area, sv_stage_name(stage));
+            unsigned m = stage == SV_STAGE_IN_PROGRESS ? sv_unit_missing(&sm) : 0;
+            for (unsigned b = 0, first = 1; b < SV_MISSING_COUNT; b++)
+                if (m & (1u << b)) {
+                    printf("%s%s", first ? ": missing " : ", ", sv_missing_name(1u << b));
+                    first = 0;
+                }
+            if (stage == SV_STAGE_RETURNED)
+                printf(": RETURNED by the office%s%s", of && of->has_note ? ": " : "",
+                       of && of->has_note ? of->note : "");
+            printf("\n");
         }
     }
     sv_geo_free(g);

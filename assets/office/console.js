@@ -176,7 +176,9 @@
         disputes: ['有未解决的权属争议', 'a dispute still open'],
         attendance: ['未记录指界人员', 'no attendance recorded'],
         signatures: ['缺指界签字', 'a signature missing'],
-        objections: ['缺席方异议期未满', "an absent party's objection period still runs"]
+        objections: ['缺席方异议期未满', "an absent party's objection period still runs"],
+        boundary: ['界址点不构成有效界线（点号顺序或交叉）',
+            'the boundary points form no valid polygon (their order, a crossing)']
     };
     var STAGES = {
         todo: ['未开始', 'not begun'],

@@ -100,6 +100,11 @@ static const struct migration {
      * rebuild, also for a newer tablet's attach entries a replica already holds) and the
      * tables of their bytes and of what the office confirmed holding. */
     {FILES_SQL, 1},
+    /* 7 -> 8: a verification names the registered value it verified (verify's "registered",
+     * st_verifications.against) and counts only while the unit still registers it. The
+     * rebuild creates the column and derives it; earlier entries have none and count as
+     * before. */
+    {NULL, 1},
 };
 
 static int migrate(sv_journal *j, int from)

@@ -763,12 +763,21 @@ static int do_verification(sv_journal *j, const sv_verification *v, int64_t *seq
     if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, SV_N("the value"), v->value, SV_N("the note"),
                         v->note, (const char *)NULL)) != SV_OK)
         return rc;
+    /* what the crew verified: the value registered now (a package that changes it later
+     * leaves this verification standing but not counting, sv_state_verifications) */
+    sv_unit u;
+    if ((rc = sv_state_unit(j, v->unit, &u)) != SV_OK)
+        return rc;
     json_t *o = payload_new();
     put_str(o, "unit", v->unit);
     put_str(o, "field", sv_field_name(v->field));
     put_str(o, "status", sv_vstatus_name(v->status));
     put_str(o, "value", v->value);
     put_str(o, "note", v->note);
+    /* "" too: a blank registered value is one, unlike an entry from before this member (the
+     * value came from a payload: it is UTF-8) */
+    json_object_set_new(o, "registered", json_string(u.fields[v->field] ? u.fields[v->field] : ""));
+    sv_unit_clear(&u);
     return record(j, "verify", o, seq);
 }
 

@@ -45,8 +45,9 @@ static const char STATE_SQL[] =
     "CREATE INDEX @S.st_vertices_unit ON st_vertices(unit, seq);"
     "CREATE TABLE @S.st_lines(unit TEXT, a TEXT, b TEXT, seq INTEGER, category TEXT,"
     "  position TEXT, nature TEXT, neighbour TEXT, PRIMARY KEY(unit, a, b));"
+    /* against (schema 8): the registered value the crew verified; NULL for entries before it */
     "CREATE TABLE @S.st_verifications(unit TEXT, field TEXT, seq INTEGER, time_ms INTEGER,"
-    "  status TEXT, value TEXT, note TEXT, PRIMARY KEY(unit, field));"
+    "  status TEXT, value TEXT, note TEXT, against TEXT, PRIMARY KEY(unit, field));"
     "CREATE TABLE @S.st_disputes(seq INTEGER PRIMARY KEY, time_ms INTEGER, unit TEXT,"
     "  parties TEXT, statement TEXT, a TEXT, b TEXT, geom TEXT, settled INTEGER, number TEXT);"
     "CREATE TABLE @S.st_attendance(unit TEXT, party TEXT, seq INTEGER, time_ms INTEGER,"
@@ -491,7 +492,7 @@ int sv__apply_verify(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     NEED_UNIT(c, unit);
     sqlite3_stmt *st =
         prep(c, "INSERT OR REPLACE INTO %s.st_verifications(unit, field, seq, time_ms,"
-                " status, value, note) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                " status, value, note, against) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return SV_EIO;
     bind_str(st, 1, unit);
@@ -501,6 +502,10 @@ int sv__apply_verify(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     bind_str(st, 5, sv__json_get_str(p, "status"));
     bind_str(st, 6, sv__json_get_str(p, "value"));
     bind_str(st, 7, sv__json_get_str(p, "note"));
+    /* "" is a value (the field was blank), unlike an absent member */
+    json_t *reg = json_object_get(p, "registered");
+    if (json_is_string(reg))
+        sqlite3_bind_text(st, 8, json_string_value(reg), -1, SQLITE_TRANSIENT);
     return step_done(c, st);
 }
 
@@ -1388,13 +1393,47 @@ static int fill_verification(sqlite3_stmt *st, void *elem)
     return SV_OK;
 }
 
+/*
+ * A verification counts while the unit still registers what the crew verified: its "against"
+ * (the registered value when it was recorded) is the field's value now, or it corrected the
+ * field to the value now registered (the county took the correction over). A package that
+ * changes the field leaves it standing but not counting: the field is to be verified again,
+ * and counts again should the value come back. Entries from before schema 8 carry no
+ * registered value and count as they always did.
+ */
+#define VER_FIELD_NOW                                                                              \
+    "coalesce(CASE v.field WHEN 'owner' THEN u.owner WHEN 'representative' THEN"                   \
+    " u.representative WHEN 'agent' THEN u.agent WHEN 'mode' THEN u.mode WHEN 'rights' THEN"       \
+    " u.rights WHEN 'manager' THEN u.manager END, '')"
+#define VER_COUNTS                                                                                 \
+    "(v.against IS NULL OR v.against = " VER_FIELD_NOW " OR (v.status = 'corrected' AND"           \
+    " v.value = " VER_FIELD_NOW "))"
+#define VER_CURRENT_FROM                                                                           \
+    " FROM st_verifications v JOIN st_units u ON u.code = v.unit WHERE " VER_COUNTS
+
 int sv_state_verifications(sv_journal *j, const char *unit, sv_verification **out, size_t *n)
 {
-    return query_unit_list(j,
-                           "SELECT unit, field, seq, time_ms, status, value, note"
-                           " FROM st_verifications",
-                           "ORDER BY unit, seq", unit, sizeof(sv_verification), fill_verification,
-                           (void **)out, n);
+    const char *sql =
+        unit
+            ? "SELECT v.unit, v.field, v.seq, v.time_ms, v.status, v.value, v.note" VER_CURRENT_FROM
+              " AND v.unit = ? ORDER BY v.seq"
+            : "SELECT v.unit, v.field, v.seq, v.time_ms, v.status, v.value, v.note" VER_CURRENT_FROM
+              " ORDER BY v.unit, v.seq";
+    return query_list(j, sql, unit, sizeof(sv_verification), fill_verification, (void **)out, n);
+}
+
+int sv__state_verifications_counting(sv_journal *j, const char *unit)
+{
+    sqlite3_stmt *st;
+    int n = -1;
+    if (sqlite3_prepare_v2(sv__journal_db(j), "SELECT count(*)" VER_CURRENT_FROM " AND v.unit = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
 }
 
 void sv_verifications_free(sv_verification *v, size_t n)
@@ -1906,14 +1945,10 @@ int sv_state_progress(sv_journal *j, const char *unit, sv_progress *out)
         return SV_EIO;
     out->points = count(j, "SELECT count(*) FROM st_points WHERE unit = ?", unit);
     out->vertices = count(j, "SELECT count(*) FROM st_vertices WHERE unit = ?", unit);
-    out->fields_verified = count(j,
-                                 "SELECT count(*) FROM st_verifications WHERE unit = ?"
-                                 " AND status <> 'disputed'",
-                                 unit);
-    out->fields_disputed = count(j,
-                                 "SELECT count(*) FROM st_verifications WHERE unit = ?"
-                                 " AND status = 'disputed'",
-                                 unit);
+    out->fields_verified = count(
+        j, "SELECT count(*)" VER_CURRENT_FROM " AND v.unit = ? AND v.status <> 'disputed'", unit);
+    out->fields_disputed = count(
+        j, "SELECT count(*)" VER_CURRENT_FROM " AND v.unit = ? AND v.status = 'disputed'", unit);
     out->disputes_open =
         count(j,
               "SELECT count(*) FROM st_disputes d WHERE unit = ? AND settled = 0 AND NOT EXISTS"

@@ -228,6 +228,31 @@ static int objections(sv_journal *j, sv_unit_summary *s)
     return SV_OK;
 }
 
+/* Whether the unit's boundary points, in number order, form a valid polygon (GEOS), without
+ * measuring anything: what sv_unit_missing needs of the geometry. */
+static int points_validity(sv_journal *j, const char *code, sv_unit_summary *out)
+{
+    sv_bpoint *pts = NULL;
+    size_t np = 0;
+    int rc = sv_state_points(j, code, &pts, &np);
+    double *ll = rc == SV_OK ? malloc(2 * np * sizeof *ll + 1) : NULL;
+    if (rc == SV_OK && !ll)
+        rc = SV_ENOMEM;
+    if (rc == SV_OK) {
+        size_t n = 0;
+        for (size_t i = 0; i < np; i++)
+            if (isfinite(pts[i].lat) && isfinite(pts[i].lon)) {
+                ll[2 * n] = pts[i].lon;
+                ll[2 * n + 1] = pts[i].lat;
+                n++;
+            }
+        validity(n, ll, &out->surveyed_valid, out->surveyed_reason, sizeof out->surveyed_reason);
+    }
+    free(ll);
+    sv_bpoints_free(pts, np);
+    return rc;
+}
+
 int sv_unit_summarize_records(sv_journal *j, const char *code, sv_unit_summary *out)
 {
     if (!j || !code || !out)
@@ -237,6 +262,8 @@ int sv_unit_summarize_records(sv_journal *j, const char *code, sv_unit_summary *
     int rc = sv_state_progress(j, code, &out->progress);
     if (rc == SV_OK)
         rc = objections(j, out);
+    if (rc == SV_OK && out->progress.points >= 3)
+        rc = points_validity(j, code, out);
     if (rc != SV_OK)
         note(out, "state", sv_journal_errmsg(j));
     return rc;
@@ -334,6 +361,10 @@ unsigned sv_unit_missing(const sv_unit_summary *s)
         m |= SV_MISSING_SIGNATURES;
     if (s->objections_open > 0)
         m |= SV_MISSING_OBJECTIONS;
+    /* three points or more that make no polygon (a bow-tie: points numbered out of ring order)
+     * have no area to register: not complete, whatever else is done */
+    if (p->points >= 3 && s->surveyed_valid == SV_VALID_NO)
+        m |= SV_MISSING_BOUNDARY;
     return m;
 }
 
@@ -352,6 +383,8 @@ const char *sv_missing_name(unsigned bit)
         return "signatures";
     case SV_MISSING_OBJECTIONS:
         return "objections";
+    case SV_MISSING_BOUNDARY:
+        return "boundary";
     }
     return "?";
 }

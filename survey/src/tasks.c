@@ -1178,17 +1178,23 @@ static int record_set(sv_journal *j, const char *name, sv_task_set *set, sv_task
     sv__strlcpy(rep->crs, set->crs, sizeof rep->crs);
     int rc = sv_journal_begin(j);
     int64_t before = sv_journal_last_seq(j);
-    size_t added = 0, unchanged = 0, odd = 0;
+    size_t added = 0, unchanged = 0, odd = 0, reverify = 0;
     for (size_t i = 0; rc == SV_OK && i < set->n; i++) {
         const sv_unit *u = &set->units[i];
         int64_t seq = 0;
+        int counted = sv__state_verifications_counting(j, u->code);
         rc = sv_record_unit(j, u, &seq);
         if (rc != SV_OK)
             break;
-        if (seq <= before)
+        if (seq <= before) {
             unchanged++;
-        else
+        } else {
             added++;
+            /* a changed registered value: the crew's verification of it stops counting */
+            int now = counted > 0 ? sv__state_verifications_counting(j, u->code) : counted;
+            if (counted > 0 && now >= 0 && now < counted)
+                reverify += (size_t)(counted - now);
+        }
         if (u->type[0] && !sv_state_code_known(j, "unit-type", u->type)) {
             odd++;
             if (note)
@@ -1206,6 +1212,7 @@ static int record_set(sv_journal *j, const char *name, sv_task_set *set, sv_task
     rep->added = added;
     rep->unchanged = unchanged;
     rep->odd_types = odd;
+    rep->reverify = reverify;
     return SV_OK;
 }
 

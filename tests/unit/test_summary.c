@@ -314,6 +314,9 @@ static void test_summary(void)
     CHECK_INT(sv_unit_summarize_records(j, U2, &r), SV_OK);
     CHECK_INT(r.progress.fields_verified, 1);
     CHECK_INT(r.progress.fields_disputed, SV_FIELD_COUNT - 1);
+    /* the records part knows the bow-tie too (Today and the office's lifecycle read it) */
+    CHECK_INT(r.surveyed_valid, SV_VALID_NO);
+    CHECK(sv_unit_missing(&r) & SV_MISSING_BOUNDARY);
 
     /* U2: the bow-tie is no polygon, and GEOS says why. */
     CHECK_INT(sv_unit_summarize(j, g, U2, &s), SV_OK);
@@ -322,6 +325,7 @@ static void test_summary(void)
     CHECK_INT(s.walked_valid, SV_VALID_NO);
     CHECK(strstr(s.walked_reason, "Self-intersection") != NULL);
     CHECK_INT(s.walks, 1);
+    CHECK(sv_unit_missing(&s) & SV_MISSING_BOUNDARY); /* and so never done */
 
     CHECK_INT(sv_unit_summarize(j, g, "NOPE", &s), SV_ENOTFOUND);
     /* in the words every recording command uses for a code not in the journal */
@@ -448,6 +452,7 @@ static void test_stage(void)
 {
     sv_unit_summary s;
     memset(&s, 0, sizeof s);
+    s.surveyed_valid = SV_VALID_UNKNOWN;
     CHECK_INT(sv_unit_stage(&s), SV_STAGE_TODO);
     s.progress.fields_disputed = 1; /* a field's ownership disputed is work done */
     CHECK_INT(sv_unit_stage(&s), SV_STAGE_IN_PROGRESS);
@@ -471,7 +476,16 @@ static void test_stage(void)
     s.progress.fields_verified = SV_FIELD_COUNT - 1;
     CHECK_INT(sv_unit_stage(&s), SV_STAGE_IN_PROGRESS);
     s.progress.fields_verified = SV_FIELD_COUNT;
+    /* four points numbered out of ring order (a bow-tie): no polygon, no area, not done */
+    s.surveyed_valid = SV_VALID_NO;
+    CHECK_INT(sv_unit_stage(&s), SV_STAGE_IN_PROGRESS);
+    CHECK_INT(sv_unit_missing(&s), SV_MISSING_BOUNDARY);
+    CHECK(strcmp(sv_missing_name(SV_MISSING_BOUNDARY), "boundary") == 0);
+    s.surveyed_valid = SV_VALID_YES;
+    CHECK_INT(sv_unit_stage(&s), SV_STAGE_DONE);
     s.progress.points = 2;
+    s.surveyed_valid = SV_VALID_NO; /* under 3 points: "points" says it */
+    CHECK_INT(sv_unit_missing(&s), SV_MISSING_POINTS);
     CHECK_INT(sv_unit_stage(&s), SV_STAGE_IN_PROGRESS);
     CHECK(strcmp(sv_stage_name(SV_STAGE_RETURNED), "returned") == 0);
     CHECK(strcmp(sv_stage_name(SV_STAGE_TODO), "todo") == 0);

@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "survey/geom.h"
+#include "survey/state.h"
 #include "survey/tasks.h"
 
 static char shared_dir[1024], source_dir[1024];
@@ -829,6 +831,115 @@ static void test_limits(void)
     free(text_long);
 }
 
+/* The first entry's payload into ctx (512 bytes); stops the walk with 1. */
+static int first_payload(const sv_entry *e, void *ctx)
+{
+    snprintf(ctx, 512, "%.*s", (int)e->payload_len, e->payload);
+    return 1;
+}
+
+/* A one-unit package RV1 with the given owner and agent. */
+static char *rv_package(const char *owner, const char *agent)
+{
+    sbuf b = {0};
+    sb_add(&b,
+           "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
+           "{\"ZRZYDJDYH\":\"RV1\",\"DJDYMC\":\"河段\",\"SYQZT\":\"%s\",\"DBXSZT\":\"州局\","
+           "\"DLXSZT\":\"%s\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
+           "[[[103,35],[103.01,35],[103.01,35.01],[103,35]]]}}]}",
+           owner, agent);
+    return b.p;
+}
+
+static int rv_import(sv_journal *j, const char *owner, const char *agent, sv_tasks_report *rep)
+{
+    char *pkg = rv_package(owner, agent);
+    sv_diag d = {{0}};
+    int rc = sv_tasks_import_buf(j, "rv.geojson", pkg, strlen(pkg), NULL, NULL, NULL, rep, &d);
+    if (rc != SV_OK)
+        fprintf(stderr, "  %s\n", d.msg);
+    free(pkg);
+    return rc;
+}
+
+static int rv_verified(sv_journal *j, int *disputed)
+{
+    sv_progress p;
+    if (sv_state_progress(j, "RV1", &p) != SV_OK)
+        return -1;
+    sv_verification *v = NULL;
+    size_t n = 0;
+    int ok = sv_state_verifications(j, "RV1", &v, &n) == SV_OK &&
+             n == (size_t)(p.fields_verified + p.fields_disputed);
+    sv_verifications_free(v, n);
+    *disputed = p.fields_disputed;
+    return ok ? p.fields_verified : -2; /* the list and the counts agree */
+}
+
+/* A verification is of the value registered when the crew made it: a package that changes
+ * the owner the crew confirmed leaves that confirmation standing but not counting (it said
+ * 全民 was right, not 集体), and import says so; a correction the county adopts keeps
+ * counting; the old value back, the confirmation counts again; voiding a newer confirmation
+ * does not bring back one of another value. */
+static void test_reverify(void)
+{
+    char dir[] = "/tmp/qj-test-reverify-XXXXXX", path[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/j.db", dir);
+    sv_journal_opts o = {.device_name = "t", .central_meridian = NAN};
+    sv_journal *j = NULL;
+    CHECK_INT(sv_journal_create(path, &o, &j), SV_OK);
+    sv_tasks_report rep;
+    int disputed = 0;
+    CHECK_INT(rv_import(j, "全民", "甲镇", &rep), SV_OK);
+    sv_verification v = {.field = SV_FIELD_OWNER, .status = SV_VERIFY_CONFIRMED};
+    snprintf(v.unit, sizeof v.unit, "RV1");
+    int64_t s_owner = 0, s_owner2 = 0, s;
+    CHECK_INT(sv_record_verification(j, &v, &s_owner), SV_OK);
+    v.field = SV_FIELD_AGENT, v.status = SV_VERIFY_CORRECTED, v.value = "乙镇";
+    CHECK_INT(sv_record_verification(j, &v, &s), SV_OK);
+    v.field = SV_FIELD_REPRESENTATIVE, v.status = SV_VERIFY_DISPUTED, v.value = NULL;
+    v.note = "两村对代表主体有争议";
+    CHECK_INT(sv_record_verification(j, &v, &s), SV_OK);
+    v.note = NULL;
+    CHECK_INT(rv_verified(j, &disputed), 2);
+    CHECK_INT(disputed, 1);
+    /* the entry names what was verified */
+    char text[512] = "";
+    CHECK_INT(sv_journal_foreach(j, s_owner, first_payload, text), 1);
+    CHECK(contains(text, "\"registered\":\"全民\""));
+
+    CHECK_INT(rv_import(j, "集体", "甲镇", &rep), SV_OK);
+    CHECK(rep.added == 1 && rep.reverify == 1);
+    CHECK_INT(rv_verified(j, &disputed), 1); /* the owner no longer counts, the agent does */
+    CHECK_INT(disputed, 1);
+    CHECK_INT(rv_import(j, "集体", "乙镇", &rep), SV_OK); /* the county adopts the correction */
+    CHECK(rep.added == 1 && rep.reverify == 0);
+    CHECK_INT(rv_verified(j, &disputed), 1);
+    CHECK_INT(rv_import(j, "全民", "乙镇", &rep), SV_OK); /* the confirmed value back */
+    CHECK(rep.added == 1 && rep.reverify == 0);
+    CHECK_INT(rv_verified(j, &disputed), 2);
+
+    /* 集体 again, confirmed on site, then that confirmation withdrawn: the earlier one (of 全民)
+     * is the latest again but does not count for 集体 */
+    CHECK_INT(rv_import(j, "集体", "乙镇", &rep), SV_OK);
+    CHECK(rep.reverify == 1);
+    v.field = SV_FIELD_OWNER, v.status = SV_VERIFY_CONFIRMED;
+    CHECK_INT(sv_record_verification(j, &v, &s_owner2), SV_OK);
+    CHECK_INT(rv_verified(j, &disputed), 2);
+    CHECK_INT(sv_record_void(j, s_owner2, "误点", &s), SV_OK);
+    CHECK_INT(rv_verified(j, &disputed), 1);
+    /* the derived state is what a rebuild from the entries gives */
+    sv_check_report cr;
+    CHECK_INT(sv_journal_check(j, &cr), SV_OK);
+    sv_journal_close(j);
+    remove(path);
+    char side[96];
+    snprintf(side, sizeof side, "%s.key", path);
+    remove(side);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const char *s = getenv("QJ_FIXTURES"), *src = getenv("QJ_SOURCE");
@@ -855,6 +966,7 @@ int main(void)
     test_nesting();
     test_ring_validity();
     test_limits();
+    test_reverify();
     sv_geo_free(g);
     return check_finish();
 }

@@ -23,7 +23,7 @@ extern "C" {
 typedef struct sv_journal sv_journal;
 
 #define SV_JOURNAL_SCHEMA                                                                          \
-    7 /* schema version this build writes (7: files kept with units, kind "attach") */
+    8 /* schema version this build writes (8: a verification names the value it verified) */
 #define SV_HASH_BYTES 32
 #define SV_SIG_BYTES 64
 #define SV_PUBKEY_BYTES 32

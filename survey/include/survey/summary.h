@@ -84,10 +84,11 @@ typedef struct sv_unit_summary {
 int sv_unit_summarize(sv_journal *j, sv_geo *g, const char *code, sv_unit_summary *out);
 
 /*
- * Only the records part of the summary (progress, absent, objections_open, objections_until):
- * what a list of every unit needs at once, without reading the walks or measuring anything.
- * The geometric figures are left empty (counts 0, measures NaN, validity unknown). Returns
- * SV_OK, SV_ENOMEM, SV_EIO, SV_EINVAL.
+ * Only the records part of the summary (progress, absent, objections_open, objections_until)
+ * and whether the boundary points form a valid polygon (surveyed_valid, surveyed_reason: what
+ * sv_unit_missing needs): what a list of every unit needs at once, without reading the walks
+ * or measuring anything. The other geometric figures are left empty (counts 0, measures NaN,
+ * walked validity unknown). Returns SV_OK, SV_ENOMEM, SV_EIO, SV_EINVAL.
  */
 int sv_unit_summarize_records(sv_journal *j, const char *code, sv_unit_summary *out);
 
@@ -103,9 +104,9 @@ sv_crs sv_unit_crs(const sv_unit *u, int journal_epsg, double journal_cm, double
  * part (sv_unit_summarize_records is enough):
  * - SV_STAGE_TODO: nothing recorded about it yet (no point, walk vertex, verification, dispute,
  *   attendance or signature);
- * - SV_STAGE_DONE: complete on site: at least 3 boundary points, every ownership field
- *   verified, no dispute open, attendance recorded with no signature missing, and no absent
- *   party's objection period still running;
+ * - SV_STAGE_DONE: complete on site: at least 3 boundary points that form a valid polygon,
+ *   every ownership field verified, no dispute open, attendance recorded with no signature missing,
+ * and no absent party's objection period still running;
  * - SV_STAGE_RETURNED: the county office sent it back; the journal does not carry the office's
  *   decisions, so sv_unit_stage never says it: sv_unit_stage_office (below) does;
  * - SV_STAGE_IN_PROGRESS: everything else.
@@ -143,9 +144,11 @@ enum {
     SV_MISSING_DISPUTES = 1u << 2,   /* a dispute still open */
     SV_MISSING_ATTENDANCE = 1u << 3, /* nobody's attendance at pointing out recorded */
     SV_MISSING_SIGNATURES = 1u << 4, /* a party present or by proxy has not signed */
-    SV_MISSING_OBJECTIONS = 1u << 5  /* an absent party's objection period still runs */
+    SV_MISSING_OBJECTIONS = 1u << 5, /* an absent party's objection period still runs */
+    SV_MISSING_BOUNDARY = 1u << 6    /* the boundary points do not form a valid polygon (out of
+                                      * ring order, a crossing): surveyed_valid is SV_VALID_NO */
 };
-#define SV_MISSING_COUNT 6
+#define SV_MISSING_COUNT 7
 unsigned sv_unit_missing(const sv_unit_summary *s);
 /* The bit's name in English for tools ("points", "fields", "disputes", "attendance",
  * "signatures", "objections"); "?" for anything else. */
