@@ -159,6 +159,12 @@ static int life_check(const sv_life_facts *f, const char *action, int dates, con
                           "the unit is %s: only a unit with the crew's work (in "
                           "field, submitted) or an objection can be accepted%s",
                           name, "");
+        if (f->resurvey)
+            return REFUSE("resurvey",
+                          "the unit is %s: a review case was decided 'neither' (re-survey) and "
+                          "no crew has sent work on it since: return it to the crew for the "
+                          "re-survey%s",
+                          name, "");
         if (f->disputes_open > 0) {
             char n[16];
             snprintf(n, sizeof n, "%d", f->disputes_open);

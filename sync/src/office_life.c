@@ -730,7 +730,8 @@ typedef struct life_row {
     int64_t work_arrived; /* office time of the latest work's arrival */
     int field_entries, complete, open_cases;
     char *decision, *note, *by, *from, *to;
-    int64_t decided; /* office time of the decision */
+    int64_t decided;        /* office time of the decision */
+    int64_t resurvey_asked; /* office time of the latest review decided "neither", 0 none */
     sv_life_facts f;
     sv_life state;
 } life_row;
@@ -881,6 +882,22 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
         }
         sqlite3_finalize(st);
     }
+    /* The latest re-survey a review asked for ("neither"): acceptance waits for work after it. */
+    if (rc == SY_OK)
+        rc = sy__prep(
+            o,
+            "SELECT unit, max(time) FROM office_decisions WHERE action = '" SV_DECISION_REVIEW
+            "' AND accept = 'neither' AND " UNIT_FILTER("unit") " GROUP BY unit",
+            &st);
+    if (rc == SY_OK) {
+        bind_filter(st, only_code, dev);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            life_row *x = row_find(r, sy__col_text(st, 0));
+            if (x)
+                x->resurvey_asked = sqlite3_column_int64(st, 1);
+        }
+        sqlite3_finalize(st);
+    }
     /* The latest unit decision. */
     if (rc == SY_OK)
         rc = sy__prep(o,
@@ -914,7 +931,9 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
                                .decision = x->decision,
                                .work_since = x->decision && x->work_arrived > x->decided,
                                .notice_to = x->to,
-                               .today = r->today};
+                               .today = r->today,
+                               .resurvey =
+                                   x->resurvey_asked > 0 && x->work_arrived <= x->resurvey_asked};
         x->state = sv_unit_life(&x->f);
     }
     if (rc != SY_OK)

@@ -497,6 +497,28 @@ expect "--device crewb settles crewb's" "$OFF" dispute settle "$O" --unit $U --d
 twin "[('crewa','open'),('crewb','settled_at_office')]" && ok "... and crewa's stays open" || fail "after b: $(head -c 600 "$T/d.json")"
 expect "then the number names the one still open" "$OFF" dispute settle "$O" --unit $U --dispute ZY-TWIN --by rev --outcome 以河为界 --document agreement --number T-A
 twin "[('crewa','settled_at_office'),('crewb','settled_at_office')]" && ok "... crewa's" || fail "after a: $(head -c 600 "$T/d.json")"
+
+# ---- a case decided neither (re-survey): no acceptance until a crew sends work after it --------
+R=622901ZR000099
+cat >"$T/r99.geojson" <<EOF
+{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"ZRZYDJDYH": "$R",
+ "DJDYMC": "复测单元"}, "geometry": {"type": "Polygon", "coordinates": [[[103.24, 35.56],
+ [103.241, 35.56], [103.241, 35.561], [103.24, 35.561], [103.24, 35.56]]]}}]}
+EOF
+expect "tasks import of $R" "$OFF" tasks import "$O" "$T/r99.geojson" --assign 一组
+for c in a b; do "$Q" sync "$T/$c.db" >/dev/null 2>&1; done
+"$Q" point add "$T/a.db" --unit $R --lon 103.24000 --lat 35.56000 >/dev/null 2>&1 || fail "point on $R by a"
+"$Q" point add "$T/b.db" --unit $R --lon 103.24004 --lat 35.56003 >/dev/null 2>&1 || fail "point on $R by b"
+for c in a b; do "$Q" sync "$T/$c.db" >/dev/null 2>&1; done
+"$OFF" review list "$O" --json >"$T/r.json"
+cid=$("$PY" -c 'import json,sys; print(" ".join(str(c["id"]) for c in json.load(open(sys.argv[1]))["cases"] if c["unit"]==sys.argv[2]))' "$T/r.json" $R)
+[ -n "$cid" ] && expect "the J1 case of $R decided neither" "$OFF" review resolve "$O" "$cid" --accept neither --by rev --note 两组点位不一致，重测 \
+    || fail "no case on $R: $(cat "$T/r.json")"
+refuse "accept refused after neither until new work arrives" "$OFF" unit accept "$O" --unit $R --by rev
+grep -q "re-survey" "$T/err" && ok "... saying the re-survey is pending" || fail "refusal: $(cat "$T/err")"
+"$Q" point add "$T/a.db" --unit $R --lon 103.24100 --lat 35.56000 >/dev/null 2>&1 || fail "J2 on $R by a"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+expect "accept once the crew sent work after it" "$OFF" unit accept "$O" --unit $R --by rev
 kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null
 grep -q "AddressSanitizer\|runtime error\|LeakSanitizer" "$T/office.log" && fail "sanitizer report: $(grep -m3 -A5 Sanitizer "$T/office.log")" || ok "no sanitizer reports from the server"
 finish

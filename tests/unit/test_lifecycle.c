@@ -111,6 +111,14 @@ static void test_refusal_codes(void)
           strcmp(r.reason, "open_disputes") == 0 && r.count == 2);
     CHECK(sv_life_check(&f, "frobnicate", NULL, NULL, &r, NULL, 0) == SV_EINVAL &&
           strcmp(r.reason, "unknown_action") == 0);
+    /* a case decided "neither" (re-survey) with no work since: not accepted, though complete */
+    f = facts(1, 1, 0, NULL, 0);
+    f.resurvey = 1;
+    CHECK(sv_life_check(&f, SV_DECISION_ACCEPT, NULL, NULL, &r, why, sizeof why) == SV_EINVAL &&
+          strcmp(r.reason, "resurvey") == 0 && strstr(why, "re-survey") != NULL);
+    CHECK(sv_life_check(&f, SV_DECISION_RETURN, NULL, NULL, &r, why, sizeof why) == SV_OK);
+    f.resurvey = 0;
+    CHECK(sv_life_check(&f, SV_DECISION_ACCEPT, NULL, NULL, &r, why, sizeof why) == SV_OK);
 }
 
 /* What a console offers (sv_life_offers): the state's rule without the notice's dates, and the

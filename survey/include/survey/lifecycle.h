@@ -116,6 +116,8 @@ typedef struct sv_life_facts {
     int disputes_open;     /* ownership disputes about it that neither the crew (on site) nor
                             * the office (an agreement or a dispute statement) has settled;
                             * only acceptance looks at it (the office fills it for that) */
+    int resurvey;          /* a review case about it was decided "neither" (re-survey) and no
+                            * crew has sent work on the unit since: acceptance waits for it */
 } sv_life_facts;
 
 /* The shortest public notice (公告) the office may set, in calendar days counting both its
