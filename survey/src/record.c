@@ -51,6 +51,30 @@ static void put_str(json_t *o, const char *key, const char *s)
         json_object_set_new(o, BAD_TEXT_KEY, json_string(key));
 }
 
+/* A party's name as recorded: without the spaces around it (ASCII, no-break and full-width), so
+ * that "北塬村 " at attendance and "北塬村" at signing name the same party. */
+static void put_party(json_t *o, const char *s)
+{
+    if (!s)
+        return;
+    static const char *const sp[] = {" ", "\t", "\xc2\xa0", "\xe3\x80\x80"};
+    size_t n = strlen(s);
+    for (int again = 1; again;) {
+        again = 0;
+        for (size_t k = 0; k < sizeof sp / sizeof sp[0]; k++) {
+            size_t l = strlen(sp[k]);
+            if (n >= l && memcmp(s, sp[k], l) == 0)
+                s += l, n -= l, again = 1;
+            if (n >= l && memcmp(s + n - l, sp[k], l) == 0)
+                n -= l, again = 1;
+        }
+    }
+    char *t = strndup(s, n);
+    if (t)
+        put_str(o, "party", t);
+    free(t);
+}
+
 static int record(sv_journal *j, const char *kind, json_t *p, int64_t *seq)
 {
     if (!p)
@@ -577,7 +601,7 @@ static int do_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
 static int do_point_change(sv_journal *j, int64_t point_seq, const char *marker,
                            const char *point_type, const char *reason, int64_t *seq)
 {
-    if (!reason || !*reason)
+    if (sv_text_blank(reason))
         return sv__journal_fail(j, SV_EINVAL, SV_T("changing a point needs a reason"));
     sqlite3_stmt *st;
     char unit[SV_CODE_MAX] = "";
@@ -756,9 +780,9 @@ static int do_verification(sv_journal *j, const sv_verification *v, int64_t *seq
         return rc;
     if ((int)v->field < 0 || v->field >= SV_FIELD_COUNT)
         return sv__journal_fail(j, SV_EINVAL, SV_T("unknown ownership field"));
-    if (v->status == SV_VERIFY_CORRECTED && (!v->value || !*v->value))
+    if (v->status == SV_VERIFY_CORRECTED && sv_text_blank(v->value))
         return sv__journal_fail(j, SV_EINVAL, SV_T("a corrected field needs its new value"));
-    if (v->status == SV_VERIFY_DISPUTED && (!v->note || !*v->note))
+    if (v->status == SV_VERIFY_DISPUTED && sv_text_blank(v->note))
         return sv__journal_fail(j, SV_EINVAL, SV_T("a disputed field needs a statement (note)"));
     if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, SV_N("the value"), v->value, SV_N("the note"),
                         v->note, (const char *)NULL)) != SV_OK)
@@ -786,7 +810,7 @@ static int do_dispute(sv_journal *j, const sv_dispute *d, int64_t *seq)
     int rc = need_unit(j, d->unit);
     if (rc != SV_OK)
         return rc;
-    if (!d->statement || !*d->statement)
+    if (sv_text_blank(d->statement))
         return sv__journal_fail(j, SV_EINVAL, SV_T("a dispute needs a statement"));
     if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, SV_N("the parties"), d->parties,
                         SV_N("the statement"), d->statement, (const char *)NULL)) != SV_OK)
@@ -817,7 +841,7 @@ static int do_settlement(sv_journal *j, const sv_settlement *s, int64_t *seq)
     int rc = need_unit(j, s->unit);
     if (rc != SV_OK)
         return rc;
-    if (!s->agreement || !*s->agreement)
+    if (sv_text_blank(s->agreement))
         return sv__journal_fail(j, SV_EINVAL, SV_T("a settlement needs the agreement text"));
     if ((rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, SV_N("the agreement"), s->agreement,
                         (const char *)NULL)) != SV_OK)
@@ -898,7 +922,7 @@ static int do_note(sv_journal *j, const sv_note *n, int64_t *seq)
                      "journal's '%s' code list)"),
                 n->phrase, SV_NOTE_PHRASE_LIST);
     }
-    const char *text = n->text && *n->text ? n->text : label;
+    const char *text = !sv_text_blank(n->text) ? n->text : label;
     if (!text && n->phrase[0])
         text = n->phrase; /* a county's phrase: its code is its text */
     if (!text)
@@ -996,7 +1020,7 @@ static int do_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
     int rc = need_unit(j, a->unit);
     if (rc != SV_OK)
         return rc;
-    if (!a->party || !*a->party)
+    if (sv_text_blank(a->party))
         return sv__journal_fail(j, SV_EINVAL, SV_T("attendance needs the party's name"));
     if ((rc = texts_fit(j, SV_LIMIT_NAME_CHARS, SV_N("the party"), a->party, SV_N("the person"),
                         a->person, (const char *)NULL)) != SV_OK)
@@ -1035,7 +1059,7 @@ static int do_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
             a->party);
     json_t *o = payload_new();
     put_str(o, "unit", a->unit);
-    put_str(o, "party", a->party);
+    put_party(o, a->party);
     put_str(o, "person", a->person);
     put_str(o, "presence", sv_presence_name(a->presence));
     put_str(o, "notice", a->notice_date);
@@ -1082,9 +1106,9 @@ static int do_signature(sv_journal *j, const sv_signature *s, int64_t *seq)
     int rc = need_unit(j, s->unit);
     if (rc != SV_OK)
         return rc;
-    if (!s->party || !*s->party)
+    if (sv_text_blank(s->party))
         return sv__journal_fail(j, SV_EINVAL, SV_T("a signature needs the party that signs"));
-    if (!s->signer || !*s->signer)
+    if (sv_text_blank(s->signer))
         return sv__journal_fail(j, SV_EINVAL, SV_T("a signature needs the signer's name"));
     if ((rc = texts_fit(j, SV_LIMIT_NAME_CHARS, SV_N("the party"), s->party, SV_N("the signer"),
                         s->signer, SV_N("the role"), s->role, (const char *)NULL)) != SV_OK)
@@ -1101,7 +1125,7 @@ static int do_signature(sv_journal *j, const sv_signature *s, int64_t *seq)
     sodium_bin2hex(hex, sizeof hex, s->covers, SV_HASH_BYTES);
     json_t *o = payload_new();
     put_str(o, "unit", s->unit);
-    put_str(o, "party", s->party);
+    put_party(o, s->party);
     put_str(o, "signer", s->signer);
     put_str(o, "role", s->role);
     json_object_set_new(o, "strokes", strokes);
@@ -1310,7 +1334,7 @@ static int refuse_if_line_end(sv_journal *j, int64_t target, const char *what)
 
 static int do_void(sv_journal *j, int64_t target_seq, const char *reason, int64_t *seq)
 {
-    if (!reason || !*reason)
+    if (sv_text_blank(reason))
         return sv__journal_fail(j, SV_EINVAL, SV_T("withdrawing an entry needs a reason"));
     int rc = texts_fit(j, SV_LIMIT_TEXT_CHARS, SV_N("the reason"), reason, (const char *)NULL);
     if (rc != SV_OK)

@@ -443,6 +443,23 @@ static void test_signed_twice(void)
     CHECK_INT(pr.signatures, 2);
     CHECK_INT(pr.signatures_current, 1);
     CHECK_INT(pr.signatures_missing, 1);
+    /* a name typed with a space after it at attendance, without at signing: the same party
+     * (the spaces around a party's name are not recorded); names of nothing but spaces,
+     * full-width ones included, are refused */
+    a = make_attendance("U1", " 丁村　", SV_PRESENT);
+    CHECK_INT(sv_record_attendance(j, &a, NULL), SV_OK);
+    CHECK_INT(sv_state_progress(j, "U1", &pr), SV_OK);
+    CHECK_INT(pr.signatures_missing, 2);
+    sv_signature s = make_sig("U1", "丁村", d);
+    CHECK_INT(sv_record_signature(j, &s, NULL), SV_OK);
+    CHECK_INT(sv_state_progress(j, "U1", &pr), SV_OK);
+    CHECK_INT(pr.attendance, 3);
+    CHECK_INT(pr.signatures_missing, 1);
+    a = make_attendance("U1", "　 ", SV_PRESENT);
+    CHECK_INT(sv_record_attendance(j, &a, NULL), SV_EINVAL);
+    s = make_sig("U1", "丙村", d);
+    s.signer = "  ";
+    CHECK_INT(sv_record_signature(j, &s, NULL), SV_EINVAL);
     sv_unit_clear(&u);
     sv_journal_close(j);
 }

@@ -899,6 +899,8 @@ static void test_reverify(void)
     v.field = SV_FIELD_AGENT, v.status = SV_VERIFY_CORRECTED, v.value = "乙镇";
     CHECK_INT(sv_record_verification(j, &v, &s), SV_OK);
     v.field = SV_FIELD_REPRESENTATIVE, v.status = SV_VERIFY_DISPUTED, v.value = NULL;
+    v.note = "　 "; /* a statement of nothing but (full-width) spaces is none */
+    CHECK_INT(sv_record_verification(j, &v, &s), SV_EINVAL);
     v.note = "两村对代表主体有争议";
     CHECK_INT(sv_record_verification(j, &v, &s), SV_OK);
     v.note = NULL;
