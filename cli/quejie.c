@@ -522,9 +522,10 @@ static int cmd_point_add(int argc, char **argv)
     p.reason = (char *)get(&a, "--reason");
     if (p.reason && !p.supersedes)
         return die(EXIT_USAGE, "--reason goes with --corrects SEQ (why the point is corrected)");
-    const char *type = get(&a, "--type") ? get(&a, "--type") : "measured";
+    /* a correction keeps the point's type and marker unless told (the library's rule) */
+    const char *type = get(&a, "--type") ? get(&a, "--type") : p.supersedes ? "" : "measured";
     if (fixed_opt(&a, "--unit", p.unit, sizeof p.unit, "") ||
-        fixed_opt(&a, "--type", p.point_type, sizeof p.point_type, "measured") ||
+        fixed_opt(&a, "--type", p.point_type, sizeof p.point_type, type) ||
         fixed_opt(&a, "--marker", p.marker, sizeof p.marker, "") ||
         fixed_opt(&a, "--number", p.number, sizeof p.number, ""))
         return EXIT_USAGE;
@@ -539,7 +540,7 @@ static int cmd_point_add(int argc, char **argv)
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
         return open_failed(a.pos[0]);
-    if (check_code(j, "point-type", type, "--type") ||
+    if ((type[0] && check_code(j, "point-type", type, "--type")) ||
         check_code(j, "marker", p.marker, "--marker")) {
         sv_journal_close(j);
         return EXIT_USAGE;

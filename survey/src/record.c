@@ -429,6 +429,25 @@ static int point_extras(sv_journal *j, sv_bpoint *p, int observed)
         return sv__journal_fail(j, SV_EINVAL, SV_T("antenna (pole) height %g m is not 0..%g m"),
                                 p->pole_h, SV_POLE_MAX_M);
     p->ground_h = p->pole_set > 0 && isfinite(p->h) ? p->h - p->pole_h : NAN;
+    /* A correction keeps the point's marker and type unless the caller gives them (a stone post
+     * re-measured is still a stone post; a map-read point typed in again is still map-read):
+     * before the method is derived from the type. */
+    if (p->supersedes && (!p->marker[0] || !p->point_type[0])) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(j->db, "SELECT marker, ptype FROM st_points WHERE seq = ?", -1, &st,
+                               NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, p->supersedes);
+            if (sqlite3_step(st) == SQLITE_ROW) {
+                if (!p->marker[0])
+                    sv__strlcpy(p->marker, (const char *)sqlite3_column_text(st, 0),
+                                sizeof p->marker);
+                if (!p->point_type[0])
+                    sv__strlcpy(p->point_type, (const char *)sqlite3_column_text(st, 1),
+                                sizeof p->point_type);
+            }
+            sqlite3_finalize(st);
+        }
+    }
     if (p->method[0]) {
         if (!sv_method_valid(p->method))
             return sv__journal_fail(
@@ -509,7 +528,6 @@ static int do_point_as(sv_journal *j, sv_bpoint *p, int64_t *seq, int observed)
                         SV_N("the override reason"), p->override_reason,
                         SV_N("the correction reason"), p->reason, (const char *)NULL)) != SV_OK)
         return rc;
-    const char *ptype = p->point_type[0] ? p->point_type : "measured";
     if (p->number[0] && !number_valid(p->number))
         return sv__journal_fail(
             j, SV_EINVAL, "point number '%s' is not a prefix and a number (J12, T3)", p->number);
@@ -544,7 +562,7 @@ static int do_point_as(sv_journal *j, sv_bpoint *p, int64_t *seq, int observed)
         if (rc != SV_OK)
             return rc;
     } else {
-        char prefix = strcmp(ptype, "measured") == 0 ? 'J' : 'T';
+        char prefix = !p->point_type[0] || strcmp(p->point_type, "measured") == 0 ? 'J' : 'T';
         rc = next_number(j, p->unit, prefix, p->number, sizeof p->number);
         if (rc != SV_OK)
             return rc;
@@ -554,7 +572,7 @@ static int do_point_as(sv_journal *j, sv_bpoint *p, int64_t *seq, int observed)
     json_object_set_new(o, "v", json_integer(2));
     put_str(o, "unit", p->unit);
     put_str(o, "number", p->number);
-    put_str(o, "ptype", ptype);
+    put_str(o, "ptype", p->point_type[0] ? p->point_type : "measured");
     put_str(o, "marker", p->marker);
     sv__json_set_fixed(o, "lat", p->lat, SV__NANODEG);
     sv__json_set_fixed(o, "lon", p->lon, SV__NANODEG);

@@ -128,8 +128,10 @@ static void test_create_and_record(void)
     CHECK_STR(p2.number, "J2");
     sv_bpoint t1 = make_point(u.code, 35.5599, 103.2099);
     snprintf(t1.point_type, sizeof t1.point_type, "map-read");
+    snprintf(t1.marker, sizeof t1.marker, "stone-post");
     CHECK_INT(sv_record_point(j, &t1, NULL), SV_OK);
     CHECK_STR(t1.number, "T1");
+    int64_t t1seq = sv_journal_last_seq(j);
 
     /* A point for a unit that is not there is refused, and nothing is appended. */
     int64_t before = sv_journal_last_seq(j);
@@ -160,6 +162,16 @@ static void test_create_and_record(void)
         CHECK(isnan(pts[0].q.hdop));
     }
     sv_bpoints_free(pts, n);
+    /* A correction that names no marker or type keeps the point's: T1 typed in again is still
+     * map-read (T1, method map-read) and keeps its stone post. */
+    sv_bpoint t1fix = make_point(u.code, 35.5507, 103.2003);
+    t1fix.supersedes = t1seq;
+    t1fix.flags = SV_PT_MANUAL;
+    CHECK_INT(sv_record_point(j, &t1fix, NULL), SV_OK);
+    CHECK_STR(t1fix.number, "T1");
+    CHECK_STR(t1fix.point_type, "map-read");
+    CHECK_STR(t1fix.marker, "stone-post");
+    CHECK_STR(t1fix.method, SV_METHOD_MAP_READ);
 
     /* Verification: a corrected field needs a value. */
     sv_verification v;

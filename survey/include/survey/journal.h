@@ -96,7 +96,8 @@ int sv_record_unit(sv_journal *j, const sv_unit *u, int64_t *seq);
 /* A boundary point. An empty p->number is replaced by the unit's next free number (J for
  * measured, T for map-read) and written back into p when the point is recorded. With
  * p->supersedes set, the new point corrects that earlier point entry (same number unless
- * another is given). A number another current point of the unit holds is refused (SV_EEXIST):
+ * another is given; its marker and point type too when p leaves them empty: written back into
+ * p). A number another current point of the unit holds is refused (SV_EEXIST):
  * a point never replaces another silently. */
 int sv_record_point(sv_journal *j, sv_bpoint *p, int64_t *seq);
 
