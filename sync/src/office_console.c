@@ -720,9 +720,10 @@ static const char *const ATEXT[A_COUNT][2] = {
         {"已超过两天没有备份：请检查每夜备份（systemctl status quejie-office-backup）。",
          "No backup for over two days: check the nightly backup (systemctl status "
          "quejie-office-backup)."},
-    [A_AUDIT_NOTE] = {"最近 500 条，最新在前；命令行的操作记为“(command line)”，来源 local。",
-                      "The latest 500, newest first; actions on the command line are by "
-                      "\"(command line)\" from local."},
+    [A_AUDIT_NOTE] =
+        {"最近 500 条，最新在前；在县局服务器上用命令行的操作记为“（命令行）”，来源“本机”。",
+         "The latest 500, newest first; actions on the command line are by "
+         "\"(command line)\" from local."},
 };
 
 static const char *at(sy__lang lang, admin_text id)
@@ -883,6 +884,149 @@ static void user_actions(page *p, sy__lang lang, const json_t *r)
 
 /* rows (a JSON array of objects) as a table of cols; with actions (NULL: none), a cell of
  * buttons per row. */
+/* ---- the logs' English details, in Chinese ------------------------------------------------
+ *
+ * The audit log and the ingest log keep what the office wrote (English: the CLI and county
+ * scripts read it); a Chinese page words the details this build writes in Chinese, and shows
+ * any other detail (an older office's, a library message it does not know) as it is. */
+
+static void set_text(json_t *row, const char *key, const char *text)
+{
+    json_object_set_new(row, key, json_string(text)); /* NULL (not UTF-8): the old value goes */
+}
+
+/* What an attachment is (sy_attach_what's codes), in the words of the forms. */
+static const code_word ATTACH_WHAT[] = {
+    {"signed_form", "指界签章表（签字页）", "signed form"},
+    {"agreement", "权属界线协议书", "agreement"},
+    {"dispute_statement", "权属争议原由书", "dispute statement"},
+    {"notice", "公告", "notice"},
+    {"photo", "照片", "photo"},
+    {"other", "其他", "other"},
+    {NULL, NULL, NULL}};
+static const code_word EXPORT_WHAT[] = {{"forms", "界址调查表格", "forms"},
+                                        {"notice", "公告", "notice"},
+                                        {"gpkg", "GeoPackage", "gpkg"},
+                                        {"geojson", "GeoJSON", "geojson"},
+                                        {"csv", "CSV", "csv"},
+                                        {"shp", "Shapefile", "shp"},
+                                        {NULL, NULL, NULL}};
+
+static const char *word_zh(const code_word *w, const char *code)
+{
+    for (; code && w->code; w++)
+        if (strcmp(w->code, code) == 0)
+            return w->zh;
+    return NULL;
+}
+
+static void audit_zh(json_t *row)
+{
+    const char *action = jstr(row, "action"), *detail = jstr(row, "detail");
+    const char *user = jstr(row, "user"), *from = jstr(row, "address");
+    const char *target = jstr(row, "target");
+    char t[1200];
+    if (user && strcmp(user, "(command line)") == 0)
+        set_text(row, "user", "（命令行）");
+    if (from && strcmp(from, "local") == 0)
+        set_text(row, "address", "本机");
+    if (!*detail) {
+        if (strcmp(action, "export") == 0 && word_zh(EXPORT_WHAT, target))
+            set_text(row, "target", word_zh(EXPORT_WHAT, target));
+        return;
+    }
+    size_t n = 0;
+    int e = 0, lv = 0;
+    long long tiles = 0;
+    char a[600] = "";
+    if (strcmp(action, "tasks.import") == 0 &&
+        sscanf(detail, "%zu units for %599[^\n]", &n, a) == 2) {
+        snprintf(t, sizeof t, "%zu 个登记单元，分配给 %s", n, a);
+        set_text(row, "detail", t);
+    } else if (strcmp(action, "imagery.add") == 0 &&
+               sscanf(detail, "for %599[^,], EPSG:%d, %d levels, %lld tiles", a, &e, &lv, &tiles) ==
+                   4) {
+        snprintf(t, sizeof t, "分配给 %s，EPSG:%d，%d 级，%lld 个瓦片", a, e, lv, tiles);
+        set_text(row, "detail", t);
+    } else if (strcmp(action, "review.resolve") == 0) {
+        const char *note = strstr(detail, ": ");
+        const char *head = strncmp(detail, "accept a", 8) == 0          ? "采用版本 A"
+                           : strncmp(detail, "accept b", 8) == 0        ? "采用版本 B"
+                           : strncmp(detail, "accept neither", 14) == 0 ? "均不采用（重新测量）"
+                           : strncmp(detail, "resolved", 8) == 0        ? "已处理"
+                                                                        : NULL;
+        if (head) {
+            snprintf(t, sizeof t, "%s%s%s", head, note ? "：" : "", note ? note + 2 : "");
+            set_text(row, "detail", t);
+        }
+    } else if (strcmp(action, "dispute.settle") == 0 && strncmp(detail, "dispute ", 8) == 0) {
+        /* "dispute NUMBER: OUTCOME (DOCUMENT NUMBER)" */
+        const char *colon = strstr(detail, ": "), *open = strrchr(detail, '(');
+        size_t dl = strlen(detail);
+        if (colon && open && open > colon + 2 && detail[dl - 1] == ')') {
+            const char *doc = open + 1;
+            const char *sp = memchr(doc, ' ', (size_t)(detail + dl - doc));
+            int statement = strncmp(doc, "dispute-statement", 17) == 0;
+            snprintf(t, sizeof t, "权属争议 %.*s：%.*s（%s %.*s）", (int)(colon - detail - 8),
+                     detail + 8, (int)(open - colon - 3), colon + 2,
+                     statement ? "权属争议原由书" : "权属界线协议书",
+                     sp ? (int)(detail + dl - 1 - sp - 1) : 0, sp ? sp + 1 : "");
+            set_text(row, "detail", t);
+        }
+    } else if (strcmp(action, "unit.attach") == 0) {
+        const char *sp = strchr(detail, ' ');
+        char what[32] = "";
+        if (sp && (size_t)(sp - detail) < sizeof what) {
+            memcpy(what, detail, (size_t)(sp - detail));
+            const char *zh = word_zh(ATTACH_WHAT, what);
+            if (zh) {
+                snprintf(t, sizeof t, "%s %s", zh, sp + 1);
+                set_text(row, "detail", t);
+            }
+        }
+    } else if (strcmp(action, "export") == 0 && word_zh(EXPORT_WHAT, target)) {
+        set_text(row, "target", word_zh(EXPORT_WHAT, target));
+    }
+}
+
+/* An ingest's reason as the office words it (office_ingest.c, office.c, bundle.c), in Chinese. */
+static void ingest_zh(json_t *row)
+{
+    const char *r = jstr(row, "reason");
+    long long a = 0, b = 0, c = 0;
+    char dev[200] = "", t[800];
+    t[0] = '\0';
+    if (sscanf(r,
+               "the bundle starts at entry %lld but the office holds entries up to %lld: "
+               "resend from %lld",
+               &a, &b, &c) == 3)
+        snprintf(t, sizeof t,
+                 "数据包从第 %lld 条开始，县局只有到第 %lld 条的记录：请从第 %lld 条重新发送", a, b,
+                 c);
+    else if (sscanf(r, "FORK: entry %lld of device %199s differs", &a, dev) == 2)
+        snprintf(
+            t, sizeof t,
+            "分叉：设备 %s 的第 %lld 条记录与县局所存不同（平板被复制后继续记录，或数据被篡改），"
+            "未接收",
+            dev, a);
+    else if (sscanf(r, "FORK: the bundle builds on an entry %lld of device %199s that differs", &a,
+                    dev) == 2)
+        snprintf(t, sizeof t,
+                 "分叉：数据包所接续的设备 %s 第 %lld 条记录与县局所存不同（平板被复制后继续记录，"
+                 "或数据被篡改），未接收",
+                 dev, a);
+    else if (strncmp(r, "bundle signature does not verify", 32) == 0)
+        snprintf(t, sizeof t, "数据包签名校验失败（内容被改动，或不是该设备的密钥），未接收");
+    else if (sscanf(r, "device '%199[^']' is revoked", dev) == 1)
+        snprintf(t, sizeof t, "设备 %s 已吊销，未接收", dev);
+    else if (strncmp(r, "unknown device ", 15) == 0)
+        snprintf(t, sizeof t, "未在本县局注册的设备，未接收");
+    else if (strncmp(r, "bundle is sealed for another office", 35) == 0)
+        snprintf(t, sizeof t, "数据包是发给另一个县局的，未接收");
+    if (t[0])
+        set_text(row, "reason", t);
+}
+
 static void table(page *p, sy__lang lang, const char *id, const json_t *rows, const column *cols,
                   size_t ncols, row_actions actions)
 {
@@ -1273,6 +1417,10 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
         raw(&p, "<p>");
         esc(&p, at(lang, A_AUDIT_NOTE));
         raw(&p, "</p>\n");
+        size_t i;
+        json_t *d;
+        if (lang != SY_LANG_EN)
+            json_array_foreach(rows, i, d) audit_zh(d);
         table(&p, lang, "audit", rows, cols, sizeof cols / sizeof cols[0], NULL);
     } else {
         static const column cols[] = {{"time", A_TIME},
@@ -1329,6 +1477,10 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
         raw(&p, "</p>\n<h2 id=\"ingest-log\">");
         esc(&p, at(lang, A_INGEST_LOG));
         raw(&p, "</h2>\n");
+        size_t i;
+        json_t *d;
+        if (lang != SY_LANG_EN)
+            json_array_foreach(rows, i, d) ingest_zh(d);
         table(&p, lang, "log", rows, cols, sizeof cols / sizeof cols[0], NULL);
     }
     raw(&p, "</main>\n");

@@ -411,6 +411,14 @@ PY
 c=$(hcode POST /api/v1/devices/crewc/revoke -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF"); [ "$c" = 403 ] && ok "a reviewer cannot revoke a device: 403" || fail "reviewer revoke: $c"
 c=$(hcode POST /api/v1/devices/crewc/revoke -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF"); [ "$c" = 200 ] || fail "revoke: $c"
 "$Q" sync "$T/c.db" >/dev/null 2>&1 && fail "a revoked tablet still syncs" || ok "an admin revokes a device: its tablet is refused"
+# ... and by USB too: the log page says why in Chinese (in English on request)
+"$Q" config "$T/c.db" average.epochs 5 >/dev/null 2>&1 || fail "config on crewc's tablet"
+"$Q" bundle "$T/c.db" --output "$T/c.qjb" >/dev/null 2>&1 || fail "bundle of crewc's tablet"
+"$OFF" import "$O" "$T/c.qjb" >/dev/null 2>&1 && fail "a revoked tablet's bundle imported"
+c=$(hcode GET /log -b "$T/view.jar"); grep -q '设备 crewc 已吊销，未接收' "$T/body" && ! grep -q "device 'crewc' is revoked" "$T/body" \
+    && ok "  the log page says the revoked device's bundle was refused, in Chinese" || fail "log reason: $(grep -o 'crewc.\{0,200\}' "$T/body" | head -2)"
+c=$(hcode GET '/log?lang=en' -b "$T/view.jar"); grep -q "device &#39;crewc&#39; is revoked\|device 'crewc' is revoked" "$T/body" \
+    && ok "  in English on request" || fail "log reason (en): $(grep -o 'crewc.\{0,200\}' "$T/body" | head -2)"
 c=$(hcode POST /api/v1/devices/nobody/revoke -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF"); [ "$c" = 404 ] && ok "revoking an unknown device: 404" || fail "revoke unknown: $c"
 c=$(hcode POST /api/v1/devices/crewc/revoke -b "$T/adm.jar" -H "X-CSRF-Token: $ADM_CSRF"); [ "$c" = 409 ] && grep -q "already revoked" "$T/body" \
     && ok "revoking a revoked device again: 409" || fail "revoke twice: $c $(cat "$T/body")"
@@ -614,6 +622,12 @@ c=$(hcode GET /users -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q 'id="user-add"'
 grep -q 'href="/audit"' "$T/body" && ok "  an admin's navigation leads to the users and the audit log" || fail "admin nav"
 c=$(hcode GET /audit -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q 'id="audit"' "$T/body" && grep -q '停用用户' "$T/body" \
     && ok "the audit page lists the actions in Chinese" || fail "audit page: $c"
+grep -q '个登记单元，分配给' "$T/body" && grep -q '<td>（命令行）</td>' "$T/body" && grep -q '<td>本机</td>' "$T/body" \
+    && ! grep -q 'units for\|(command line)' "$T/body" \
+    && ok "  and its details in Chinese: a package's units and crew, the command line, the local address" \
+    || fail "audit details: $(grep -o '<td>[^<]*units for[^<]*</td>\|<td>(command line)</td>' "$T/body" | head -3)"
+c=$(hcode GET "/audit?lang=en" -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q 'units for' "$T/body" && grep -q '(command line)' "$T/body" \
+    && ok "  in English as the office wrote them, on request" || fail "English audit page: $c"
 c=$(hcode GET /users -b "$T/rev.jar"); [ "$c" = 403 ] && ok "a reviewer cannot open the users page: 403" || fail "reviewer users page: $c"
 grep -q 'id="error-page"' "$T/body" && grep -q '您的角色是审核员' "$T/body" && grep -q 'href="/">回到总览' "$T/body" \
     && grep -qi '^Content-Type: text/html' "$T/hdr" && ok "  said on a page in Chinese (the role, whom to ask, the way back), not the API's JSON" || fail "reviewer users page body: $(head -c 300 "$T/body")"
