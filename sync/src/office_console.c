@@ -1418,9 +1418,8 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
         esc(&p, at(lang, A_AUDIT_NOTE));
         raw(&p, "</p>\n");
         size_t i;
-        json_t *d;
-        if (lang != SY_LANG_EN)
-            json_array_foreach(rows, i, d) audit_zh(d);
+        for (i = 0; lang != SY_LANG_EN && i < json_array_size(rows); i++)
+            audit_zh(json_array_get(rows, i));
         table(&p, lang, "audit", rows, cols, sizeof cols / sizeof cols[0], NULL);
     } else {
         static const column cols[] = {{"time", A_TIME},
@@ -1478,9 +1477,8 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
         esc(&p, at(lang, A_INGEST_LOG));
         raw(&p, "</h2>\n");
         size_t i;
-        json_t *d;
-        if (lang != SY_LANG_EN)
-            json_array_foreach(rows, i, d) ingest_zh(d);
+        for (i = 0; lang != SY_LANG_EN && i < json_array_size(rows); i++)
+            ingest_zh(json_array_get(rows, i));
         table(&p, lang, "log", rows, cols, sizeof cols / sizeof cols[0], NULL);
     }
     raw(&p, "</main>\n");
