@@ -628,6 +628,14 @@
         return '-';
     }
 
+    /* A note's words: a library phrase in the page's language (the tablet keeps a phrase given
+     * alone as its English label), then the crew's own words after it. */
+    function noteText(n) {
+        if (!n.phrase_zh || EN)
+            return show(n.text || n.phrase);
+        return n.text && n.text !== n.phrase_en ? n.phrase_zh + '：' + n.text : n.phrase_zh;
+    }
+
     /* Attendance, signatures, disputes and notes of every device (additive sections). */
     function renderRecords(root, devices) {
         var arow = [], drow = [], nrow = [], sigs = [];
@@ -643,7 +651,7 @@
             (d.notes || []).forEach(function (n) {
                 var what = n.target === 'point' ? n.point
                     : n.target === 'line' ? n.from + '–' + n.to : word('unit');
-                nrow.push([d.device, what, n.text, n.time]);
+                nrow.push([d.device, what, noteText(n), n.time]);
             });
         });
         add(root, el('h3', tr('attendance')));
@@ -880,7 +888,7 @@
                 push(d, x, 'k_dispute', show(x.number) + ' · ' + word(x.state));
             });
             (d.notes || []).forEach(function (x) {
-                push(d, x, 'k_note', show(x.phrase || x.text));
+                push(d, x, 'k_note', noteText(x));
             });
         });
         rows.sort(function (a, b) { return a.t < b.t ? 1 : a.t > b.t ? -1 : b.s - a.s; });
@@ -988,7 +996,8 @@
                 miss = el('span', null, 'miss');
                 add(miss, el('span', missingText(d.summary)));
                 add(miss, el('br'));
-                add(miss, el('span', tr('invalid_polygon') + show(s.surveyed_reason)));
+                add(miss, el('span', tr('invalid_polygon') +
+                    show(EN ? s.surveyed_reason : s.surveyed_reason_zh || s.surveyed_reason)));
             }
             return [d.device, s.stage ? pick(STAGES, s.stage) : '-', s.points,
                     fixed(s.surveyed_area_m2, 2), fixed(s.plane_area_m2, 2),

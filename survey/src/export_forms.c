@@ -39,6 +39,7 @@
 
 #include "export_int.h"
 #include "survey/clock.h"
+#include "survey/geom.h"
 
 #define BLANK_ROWS 8 /* empty rows for handwriting in a table with nothing recorded yet */
 
@@ -433,7 +434,9 @@ static void points_table(fctx *c, size_t ui)
     unit_head(c, ui, 1);
     if (sm->surveyed_valid == SV_VALID_NO) {
         fputs("<div class=\"warn\">注意：界址点按点号顺序连成的多边形无效（", f);
-        h(f, sm->surveyed_reason);
+        char zh[SV_REASON_MAX * 2];
+        sv_validity_reason_zh(sm->surveyed_reason, zh, sizeof zh);
+        h(f, zh);
         fputs("），面积仅供参考，请核对点号顺序。</div>", f);
     }
     fputs("<table><thead><tr><th>序号</th><th>界址点号</th><th>X（m）</th><th>Y（m）</th>"
@@ -871,18 +874,9 @@ static void sign_table(fctx *c, size_t ui, size_t s0, size_t s1)
 /* The library's note phrases (sv_note_phrase_at) as the forms print them. */
 static const char *phrase_label(const fctx *c, const char *code)
 {
-    static const char *const names[][2] = {{"marker-missing", "界标缺失或损毁"},
-                                           {"marker-moved", "界标被移动"},
-                                           {"marker-new", "新设界标"},
-                                           {"access-blocked", "无法到达（围挡、水淹或不安全）"},
-                                           {"line-unclear", "实地界线不清"},
-                                           {"line-changed", "实地界线与图上不一致"},
-                                           {"land-use-changed", "地类与登记不符"},
-                                           {"revisit", "需再次核查"}};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(code, names[i][0]) == 0)
-            return names[i][1];
-    return label(c, SV_NOTE_PHRASE_LIST, code); /* a county's own phrase: its list's label */
+    const char *zh = sv_note_phrase_zh(code);
+    return zh ? zh
+              : label(c, SV_NOTE_PHRASE_LIST, code); /* a county's own phrase: its list's label */
 }
 
 /* A note's words: its phrase, then the crew's text unless that only repeats the phrase. */

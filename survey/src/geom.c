@@ -250,6 +250,41 @@ static int judge(GEOSContextHandle_t ctx, GEOSGeometry *g, geos_err *e, char *re
     return rc;
 }
 
+int sv_validity_reason_zh(const char *reason, char *out, size_t len)
+{
+    /* GEOS's reasons (IsValidOp), and this file's own */
+    static const char *const words[][2] = {
+        {"Self-intersection", "边界自相交"},
+        {"Ring Self-intersection", "环自相交"},
+        {"Hole lies outside shell", "内环在外环之外"},
+        {"Nested holes", "内环相互嵌套"},
+        {"Interior is disconnected", "多边形内部不连通"},
+        {"Too few points in geometry component", "点数不足，构不成多边形"},
+        {"Invalid Coordinate", "坐标无效"},
+        {"Ring is not closed", "环未闭合"},
+        {"Nested shells", "外环相互嵌套"},
+        {"Duplicate Rings", "环重复"},
+        {"Zero-area ring", "环的面积为零"},
+    };
+    if (len == 0)
+        return 0;
+    const char *r = reason ? reason : "";
+    const char *b = strchr(r, '[');
+    size_t k = b ? (size_t)(b - r) : strlen(r);
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        if (strlen(words[i][0]) != k || strncmp(r, words[i][0], k) != 0)
+            continue;
+        const char *e = b ? strchr(b, ']') : NULL;
+        if (b && e)
+            snprintf(out, len, "%s（位置 %.*s）", words[i][1], (int)(e - b - 1), b + 1);
+        else
+            snprintf(out, len, "%s", words[i][1]);
+        return 1;
+    }
+    snprintf(out, len, "%s", r);
+    return 0;
+}
+
 /* The MultiPolygon of geom with coordinates ll (geom->lonlat, or a scaled copy of it); NULL with
  * e->msg set when a part cannot be built. */
 static GEOSGeometry *make_multi(GEOSContextHandle_t ctx, const sv_geom *geom, const double *ll,

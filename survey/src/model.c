@@ -357,6 +357,24 @@ static const sv_reason NOTE_PHRASES[] = {
     {"revisit", "Revisit needed"},
 };
 
+/* The same phrases in Chinese, as the forms print them, the console shows them and the app's
+ * translation says them (assets/locale/zh_CN.po: keep the words the same). */
+const char *sv_note_phrase_zh(const char *code)
+{
+    static const char *const names[][2] = {{"marker-missing", "界标缺失或损毁"},
+                                           {"marker-moved", "界标被移动"},
+                                           {"marker-new", "新设界标"},
+                                           {"access-blocked", "无法到达（围挡、水淹或不安全）"},
+                                           {"line-unclear", "实地界线不清"},
+                                           {"line-changed", "实地界线与图上不一致"},
+                                           {"land-use-changed", "地类与登记不符"},
+                                           {"revisit", "需再次核查"}};
+    for (size_t i = 0; code && i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(code, names[i][0]) == 0)
+            return names[i][1];
+    return NULL;
+}
+
 const sv_reason *sv_note_phrase_at(size_t i)
 {
     return i < sizeof NOTE_PHRASES / sizeof NOTE_PHRASES[0] ? &NOTE_PHRASES[i] : NULL;

@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "office_int.h"
+#include "survey/geom.h"
 #include "survey/lifecycle.h"
 #include "survey/state.h"
 #include "survey/summary.h"
@@ -205,10 +206,14 @@ static json_t *signature_json(const sv_signature *g)
 
 static json_t *note_json(const sv_note *n)
 {
-    return json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "seq", (json_int_t)n->seq, "time",
-                     iso_or_null(n->time_ms), "target", sv_note_target(n), "point",
-                     str_or_null(n->point), "from", str_or_null(n->from), "to", str_or_null(n->to),
-                     "phrase", str_or_null(n->phrase), "text", str_or_null(n->text));
+    /* a library phrase's words in both languages: the text of a phrase alone is its English */
+    const sv_reason *ph = n->phrase[0] ? sv_note_phrase_find(n->phrase) : NULL;
+    return json_pack(
+        "{s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "seq", (json_int_t)n->seq, "time",
+        iso_or_null(n->time_ms), "target", sv_note_target(n), "point", str_or_null(n->point),
+        "from", str_or_null(n->from), "to", str_or_null(n->to), "phrase", str_or_null(n->phrase),
+        "text", str_or_null(n->text), "phrase_zh", str_or_null(sv_note_phrase_zh(n->phrase)),
+        "phrase_en", ph ? json_string(ph->label) : json_null());
 }
 
 typedef struct payload_ctx {
@@ -340,6 +345,9 @@ static json_t *summary_json(sy_office *o, sv_journal *j, sv_geo *g, const char *
     json_object_set_new(v, "surveyed_valid", validity_json(s.surveyed_valid));
     json_object_set_new(v, "surveyed_reason",
                         str_or_null(s.surveyed_reason[0] ? s.surveyed_reason : NULL));
+    char zh[SV_REASON_MAX * 2];
+    sv_validity_reason_zh(s.surveyed_reason, zh, sizeof zh);
+    json_object_set_new(v, "surveyed_reason_zh", str_or_null(s.surveyed_reason[0] ? zh : NULL));
     json_object_set_new(v, "draft_area_m2",
                         s.has_draft && g ? num_or_null(s.draft.ellipsoidal_m2) : json_null());
     json_object_set_new(v, "difference_pct", g ? num_or_null(s.difference_pct) : json_null());

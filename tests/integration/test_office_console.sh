@@ -298,6 +298,7 @@ d2 = [d for d in a["disputes"] if d["number"] != "ZY-2026-7"][0]
 assert d2["lines"] == [["J2", "J3"]] and d2["state"] == "settled_on_site" and d2["agreement_no"] == "XY-2026-3" and d2["office"] is None, d2
 n = a["notes"][0]
 assert n["target"] == "point" and n["point"] == "J1" and n["phrase"] == "marker-missing" and n["text"], n
+assert n["phrase_zh"] == "界标缺失或损毁" and n["phrase_en"] == n["text"] == "Marker missing or destroyed", n
 PY
 cp "$T/body" "$T/detail.json"
 # the unit's figures as the crew's tablet computes them (one summary, survey/summary.h), and the

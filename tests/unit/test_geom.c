@@ -55,6 +55,15 @@ static void test_invalid(void)
     if (!(strstr(why, "outside") != NULL))
         fprintf(stderr, "reason: %s\n", why);
     CHECK(strstr(why, "outside") != NULL);
+    /* ... in Chinese for the forms and the console, the position kept */
+    char zh[300];
+    CHECK_INT(sv_validity_reason_zh(why, zh, sizeof zh), 1);
+    CHECK(strncmp(zh, "内环在外环之外（位置 103.0", strlen("内环在外环之外（位置 103.0")) == 0);
+    CHECK(strstr(zh, "）") != NULL);
+    CHECK_INT(sv_validity_reason_zh("Self-intersection[103.2 35.5]", zh, sizeof zh), 1);
+    CHECK_STR(zh, "边界自相交（位置 103.2 35.5）");
+    CHECK_INT(sv_validity_reason_zh("Something new[1 2]", zh, sizeof zh), 0);
+    CHECK_STR(zh, "Something new[1 2]");
     /* a hole crossing its shell */
     double across[] = {103,     35,    103.01,  35,      103.01,  35.01,   103,
                        35.01,   103,   35,      103.005, 35.005,  103.005, 35.02,

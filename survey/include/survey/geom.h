@@ -36,6 +36,14 @@ int sv_geom_validate(const sv_geom *geom, char *reason, size_t len);
 int sv_ring_validate(size_t n, const double *lonlat, char *reason, size_t len);
 
 /*
+ * A reason of the two calls above in Chinese, for the forms and the console: GEOS's words
+ * ("Self-intersection", "Hole lies outside shell", ...) translated, the position kept
+ * ("边界自相交（位置 103.2 35.5）"). Returns 1 with out filled, or 0 (out holds reason as it is)
+ * for words this build does not know. out is always NUL-terminated when len > 0.
+ */
+int sv_validity_reason_zh(const char *reason, char *out, size_t len);
+
+/*
  * The orientation of one ring of n lon/lat pairs (closed or not), by GEOS: 1 counter-clockwise
  * (seen with east to the right and north up), 0 clockwise, -1 when it has none (fewer than 3
  * positions, collapsed) or GEOS cannot be used. What the GeoJSON export needs for RFC 7946's

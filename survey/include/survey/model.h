@@ -345,6 +345,8 @@ const char *sv_note_target(const sv_note *n);
 /* The library's common note phrases (code and English label, the msgid the app translates),
  * the i-th or NULL past the last; find by code or NULL. */
 const sv_reason *sv_note_phrase_at(size_t i);
+/* A library phrase's words in Chinese (the forms', the console's and the app's), else NULL. */
+const char *sv_note_phrase_zh(const char *code);
 const sv_reason *sv_note_phrase_find(const char *code);
 #define SV_NOTE_PHRASE_LIST "note-phrase" /* the code list a county extends them with */
 
