@@ -128,6 +128,8 @@
         decide: ['决定', 'Decide'],
         unit: ['登记单元', 'Unit'],
         load_failed: ['无法加载：', 'Cannot load: '],
+        offline: ['无法连接县局服务器：这次操作可能没有完成，请刷新页面确认',
+            'The office server cannot be reached: this may not have been done; reload the page to see'],
         point: ['界址点', 'point'],
         verification: ['权属核实', 'verification'],
         attendance: ['指界人员', 'Attendance at the boundary pointing'],
@@ -219,6 +221,12 @@
         attach: ['附件', 'file attached']
     };
     var DEVICE_COLOURS = ['#1565c0', '#ad1457', '#6a1b9a', '#00838f', '#ef6c00', '#4e342e'];
+
+    /* What went wrong with a request: the refusal's words (api() throws them), or that the
+     * server could not be reached at all (fetch's TypeError, "Failed to fetch"). */
+    function why(e) {
+        return e instanceof TypeError && /fetch|network/i.test(e.message) ? tr('offline') : e.message;
+    }
 
     function tr(k) {
         var v = Object.prototype.hasOwnProperty.call(TEXT, k) ? TEXT[k] : null;
@@ -437,7 +445,9 @@
 
     function makeMap(parent) {
         var div = add(parent, el('div', null, 'map'));
-        var map = L.map(div, { attributionControl: false, zoomSnap: 0.25 });
+        var map = L.map(div, { attributionControl: false, zoomControl: false, zoomSnap: 0.25 });
+        L.control.zoom({ zoomInTitle: EN ? 'Zoom in' : '放大', zoomOutTitle: EN ? 'Zoom out' : '缩小' })
+            .addTo(map);
         map.setView([35.5, 103.2], 8);
         if (window.QuejieImagery)
             window.QuejieImagery.add(map); /* the county's imagery under it (imagery.js) */
@@ -480,7 +490,7 @@
             layer.bringToBack();
             map.getContainer().setAttribute('data-tracks', String(gj.features.length));
         }).catch(function (e) {
-            message(map.getContainer().parentNode, tr('load_failed') + e.message, true);
+            message(map.getContainer().parentNode, tr('load_failed') + why(e), true);
         });
     }
 
@@ -569,7 +579,7 @@
                 add(counts, table([tr('crew'), tr('devices'), tr('units'), tr('state'),
                                    tr('last_contact'), tr('last_sync')], crows, 'data crews'));
             })
-            .catch(function (e) { message(root, tr('load_failed') + e.message, true); });
+            .catch(function (e) { message(root, tr('load_failed') + why(e), true); });
     }
 
     /* ---- the unit page -------------------------------------------------------------------- */
@@ -756,7 +766,7 @@
                         throw new Error(errorText(j, r.status));
                     reload(tr('done'), false);
                 });
-            }).catch(function (e) { b.disabled = false; reload(tr('failed') + e.message, true); });
+            }).catch(function (e) { b.disabled = false; reload(tr('failed') + why(e), true); });
         });
     }
 
@@ -834,7 +844,7 @@
                     /* what was typed is kept for a second try, if the act is still offered */
                     var typed = {};
                     Object.keys(inputs).forEach(function (k) { typed[k] = inputs[k].value; });
-                    reload(tr('failed') + e.message, true, { form: f.id, values: typed });
+                    reload(tr('failed') + why(e), true, { form: f.id, values: typed });
                 });
         });
     }
@@ -857,7 +867,7 @@
                     if (msg)
                         message(root, msg, bad, near);
                 })
-                .catch(function (e) { message(root, tr('load_failed') + e.message, true); });
+                .catch(function (e) { message(root, tr('load_failed') + why(e), true); });
         }
         load();
     }
@@ -1184,7 +1194,7 @@
                     else
                         showCase();
                 })
-                .catch(function (e) { message(root, tr('load_failed') + e.message, true); });
+                .catch(function (e) { message(root, tr('load_failed') + why(e), true); });
         }
         /* a case's link from its unit's page (/review#case-N): the case, open or decided, once
          * the queue is drawn (the browser looked for it before it was there) */
@@ -1279,7 +1289,7 @@
                 api('/api/v1/review/' + c.id + '/resolve', 'POST',
                     { accept: picked.value, note: reason.value })
                     .then(function () { reload(tr('done'), false); })
-                    .catch(function (e) { reload(tr('failed') + e.message, true); });
+                    .catch(function (e) { reload(tr('failed') + why(e), true); });
             });
         });
         fit(map, layers);
@@ -1331,7 +1341,7 @@
         unitFilter();
         if (ov) {
             loadMe().then(function () { overview(ov); })
-                .catch(function (e) { message(ov, tr('load_failed') + e.message, true); });
+                .catch(function (e) { message(ov, tr('load_failed') + why(e), true); });
             return;
         }
         if (!app)

@@ -90,6 +90,94 @@
             .replace('{n}', String(j.count)).replace('{d}', j.date || '');
     }
 
+    /* GEOS's reasons for an invalid polygon (as survey/geom.c's sv_validity_reason_zh words them
+     * for the forms), the position kept. */
+    var GEOS = [
+        ['Ring Self-intersection', '环自相交'], ['Self-intersection', '边界自相交'],
+        ['Hole lies outside shell', '内环在外环之外'], ['Nested holes', '内环相互嵌套'],
+        ['Interior is disconnected', '多边形内部不连通'],
+        ['Too few points in geometry component', '点数不足，构不成多边形'],
+        ['Invalid Coordinate', '坐标无效'], ['Ring is not closed', '环未闭合'],
+        ['Nested shells', '外环相互嵌套'], ['Duplicate Rings', '环重复'],
+        ['Zero-area ring', '环的面积为零']
+    ];
+    function geosZh(s) {
+        for (var i = 0; i < GEOS.length; i++)
+            if (s.indexOf(GEOS[i][0]) === 0) {
+                var pos = /^[^\[]*\[([^\]]*)\]/.exec(s);
+                return GEOS[i][1] + (pos ? '（位置 ' + pos[1] + '）' : '');
+            }
+        return s;
+    }
+
+    /* The details the office's refusals most often carry (a package's feature and what is wrong
+     * with it, a blank text, a file of the wrong kind), in Chinese; a detail not listed stays
+     * in English. Each: a pattern of the English and its Chinese ($1... the parts kept). */
+    var DETAILS = [
+        [/^(?:polygon (\d+) )?ring (\d+) is not a valid ring: (.*)$/, function (m) {
+            return (m[1] ? '第 ' + m[1] + ' 个多边形的' : '') + '第 ' + m[2] + ' 个环不是有效的环：' +
+                geosZh(m[3]);
+        }],
+        [/^(?:polygon (\d+) )?not a valid polygon: (.*)$/, function (m) {
+            return (m[1] ? '第 ' + m[1] + ' 个多边形' : '') + '不是有效多边形：' + geosZh(m[2]);
+        }],
+        [/^(?:polygon (\d+) )?ring (\d+) has (\d+) positions? \(at least 4 needed\)$/, function (m) {
+            return '第 ' + m[2] + ' 个环只有 ' + m[3] + ' 个坐标（至少需要 4 个）';
+        }],
+        [/^(?:polygon (\d+) )?ring (\d+) is not closed.*$/, function (m) {
+            return '第 ' + m[2] + ' 个环未闭合（首尾坐标不同）';
+        }],
+        [/^geometry type (\S+) is not allowed.*$/, '几何类型 $1 不允许（须为 Polygon 或 MultiPolygon）'],
+        [/^has no geometry$/, '没有几何图形'],
+        [/^no unit code.*$/, '缺少登记单元代码（属性 ZRZYDJDYH 或 code）'],
+        [/^duplicate code \(also feature (\d+)\)$/, '登记单元代码重复（与第 $1 个要素相同）'],
+        [/^property (\S+) has (\d+) characters; the limit is (\d+)$/, '属性 $1 有 $2 个字符，上限为 $3 个'],
+        [/^empty file.*$/, '空文件，没有内容'],
+        [/^not a GeoJSON FeatureCollection.*$/, '不是 GeoJSON 要素集合（FeatureCollection）'],
+        [/^(?:.*)invalid JSON at line (\d+), column (\d+).*$/, 'JSON 格式错误（第 $1 行第 $2 列）'],
+        [/^line (\d+), column (\d+): not UTF-8.*$/, '第 $1 行第 $2 列不是 UTF-8 编码（可能是 GBK，请转换为 UTF-8 后上传）'],
+        [/^unknown CRS "([^"]*)".*$/, '未知坐标系“$1”'],
+        [/^the note is only spaces.*$/, '说明不能只有空格：请填写理由，或不填'],
+        [/^an objection needs its statement.*$/, '登记异议须写明异议内容'],
+        [/^a settlement needs its outcome$/, '须写明调处结果'],
+        [/^the settling document's number is missing$/, '缺少调处文书的编号'],
+        [/^the file is empty$/, '文件为空'],
+        [/^the file is not a JPEG, PNG or PDF.*$/, '文件不是 JPEG、PNG 或 PDF（请上传扫描件或照片）'],
+        [/^(?:attachment|task package) over (\d+) MiB$/, '文件超过 $1 MiB'],
+        [/^a device named '(.*)' is already registered$/, '已有同名设备“$1”'],
+        [/^device '(.*)' is already revoked$/, '设备“$1”已吊销'],
+        [/^--assign needs a device or crew name$/, '请填写分配给的设备或作业组名称'],
+        [/^the password cannot be nothing but spaces$/, '密码不能全为空格'],
+        [/^the new password is the current one$/, '新密码不能与当前密码相同'],
+        [/^(?:.*: )?not recognized as a supported file format.*$/, '上传的文件不是可识别的影像格式（须为 GeoTIFF）'],
+        [/^(?:.*: )?the raster is not georeferenced.*$/, '影像没有地理参考（缺坐标系或地理变换参数）'],
+        [/^the server is receiving too much at once.*$/, '服务器繁忙，请稍后再试']
+    ];
+    function detailZh(text) {
+        /* what the office puts before a decision's reason: said by the page already */
+        text = text.replace(/^(?:(?:return|accept|notice|objection) \S+ refused: )?(?:the office journal: )?(?:decision: )?/, '');
+        /* a package's refusal: "FILE: feature N (CODE): WHAT" or "FILE: WHAT" */
+        var f = /^(.*?): feature (\d+)(?: \(([^)]*)\))?: (.*)$/.exec(text);
+        var head = '', rest = text;
+        if (f) {
+            head = f[1] + '：第 ' + f[2] + ' 个要素' + (f[3] ? '（' + f[3] + '）' : '') + '：';
+            rest = f[4];
+        } else {
+            var g = /^([^:]*\.(?:geojson|json)): (.*)$/i.exec(text);
+            if (g) {
+                head = g[1] + '：';
+                rest = g[2];
+            }
+        }
+        for (var i = 0; i < DETAILS.length; i++) {
+            var m = DETAILS[i][0].exec(rest);
+            if (m)
+                return head + (typeof DETAILS[i][1] === 'function' ? DETAILS[i][1](m)
+                    : rest.replace(DETAILS[i][0], DETAILS[i][1]));
+        }
+        return text;
+    }
+
     /* The words for an error answer J (parsed JSON, or null) of HTTP status STATUS, in the
      * page's language. opts.state: a function naming a lifecycle state in that language. */
     function message(j, status, opts) {
@@ -111,9 +199,9 @@
         if (code === 'internal' && j && j.incident)
             return words + '（事件编号 ' + j.incident + '）。';
         if (CODES[code][1] && text)
-            return words + '。详情：' + text;
+            return words + '。详情：' + detailZh(text);
         return words + '。';
     }
 
-    window.QuejieErrors = { message: message, reason: reason };
+    window.QuejieErrors = { message: message, reason: reason, detail: detailZh };
 })();

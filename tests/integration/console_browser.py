@@ -503,6 +503,8 @@ try:
                 check(os.path.basename(BAD_PACKAGE) in text or "feature" in text,
                       "a bad task package is refused with the reason on the page", text)
                 check("任务包未通过校验" in text, "... introduced in Chinese, the server's detail after it", text)
+                check("个要素" in text and "feature" not in text and "Self-intersection" not in text,
+                      "... the detail in Chinese too: which feature and why (the bow-tie's crossing)", text)
                 check(driver.find_element(By.CSS_SELECTOR, "#tasks-upload button[type=submit]").is_enabled(),
                       "... and the form can be sent again")
             shot("09-tasks-refused")
