@@ -2190,12 +2190,22 @@ static int cmd_sync_status(int argc, char **argv)
 
 static int cmd_bundle(int argc, char **argv)
 {
-    opt opts[] = {{"--output", 1}, {NULL}};
+    opt opts[] = {{"--output", 1}, {"--from", 1}, {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
     if (!get(&a, "--output"))
         return die(EXIT_USAGE, "bundle needs --output FILE");
+    long long from = 0;
+    if (get(&a, "--from")) {
+        char *end;
+        from = strtoll(get(&a, "--from"), &end, 10);
+        if (!*get(&a, "--from") || *end || from < 1)
+            return die(EXIT_USAGE,
+                       "--from '%s': an entry number from 1 (the office's \"resend "
+                       "from N\")",
+                       get(&a, "--from"));
+    }
     if (!*get(&a, "--output"))
         return die(EXIT_USAGE, "--output: the output file name is empty");
     sv_journal *j;
@@ -2204,7 +2214,7 @@ static int cmd_bundle(int argc, char **argv)
         return open_failed(a.pos[0]);
     int64_t entries = 0;
     int n = 0, files = 0;
-    int rc = sy_client_write_bundles(c, get(&a, "--output"), &entries, &n, &files);
+    int rc = sy_client_write_bundles_from(c, get(&a, "--output"), from, &entries, &n, &files);
     if (rc != SY_OK)
         return sync_fail(j, c, rc);
     printf("wrote %lld entr%s in %d bundle%s", (long long)entries, entries == 1 ? "y" : "ies", n,
@@ -2266,7 +2276,7 @@ static const char USAGE[] =
     "  quejie sync JOURNAL [--attempts N] [--backoff S] [--no-tasks] [--no-imagery] [--json]\n"
     "                [--quiet]\n"
     "  quejie sync-status JOURNAL [--json]\n"
-    "  quejie bundle JOURNAL --output FILE\n";
+    "  quejie bundle JOURNAL --output FILE [--from SEQ]\n";
 
 /* The usage of one command (`quejie help record`, `quejie record --help`): the blocks of USAGE
  * that start with "  quejie CMD" (and " SUB", when CMD has one of that name). 0 when none. */

@@ -1639,6 +1639,12 @@ static int files_to_send(sy_client *c, sv_attachment **a, size_t *n, int *pendin
 int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, int *bundles,
                             int *files)
 {
+    return sy_client_write_bundles_from(c, path, 0, entries, bundles, files);
+}
+
+int sy_client_write_bundles_from(sy_client *c, const char *path, int64_t from_seq, int64_t *entries,
+                                 int *bundles, int *files)
+{
     if (entries)
         *entries = 0;
     if (bundles)
@@ -1653,6 +1659,11 @@ int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, in
     int64_t acked = state_int(c, "acked_seq"), last = sv_journal_last_seq(c->j);
     if (acked < 0 || acked > last)
         acked = 0; /* out of range (an older build stored the office's answer as is): all */
+    if (from_seq > last)
+        return cfail(c, SY_EINVAL, "--from %lld: the journal's last entry is %lld",
+                     (long long)from_seq, (long long)last);
+    if (from_seq > 0)
+        acked = from_seq - 1; /* what the office asked for again (a gap after a restore) */
     sv_attachment *att = NULL;
     size_t n_att = 0;
     int pending = 0;

@@ -170,8 +170,10 @@ static int ingest_locked(sy_office *o, const uint8_t *b, size_t len, const sy_de
         r->status = SY_INGEST_GAP;
         snprintf(r->message, sizeof r->message,
                  "the bundle starts at entry %lld but the office holds entries up to %lld: "
-                 "resend from %lld",
-                 (long long)info.first_seq, (long long)held, (long long)held + 1);
+                 "resend from %lld (a network sync does; by USB stick: quejie bundle JOURNAL "
+                 "--output FILE --from %lld)",
+                 (long long)info.first_seq, (long long)held, (long long)held + 1,
+                 (long long)held + 1);
         sy_entries_free(&ents);
         sv_journal_close(j);
         return SY_OK;

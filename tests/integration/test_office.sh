@@ -342,6 +342,23 @@ PY
         fail "bundle of the forked copy could not be made"
     fi
 
+    # a stick that starts past what the office holds (an office restored from an older backup):
+    # the gap names the entry to resend from and how, and bundle --from writes from there
+    L=$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT max(seq) FROM entries").fetchone()[0])' "$J1")
+    "$Q" point add "$J1" --unit $U --lon 103.2421 --lat 35.5761 >/dev/null 2>&1
+    "$Q" point add "$J1" --unit $U --lon 103.2422 --lat 35.5762 >/dev/null 2>&1
+    expect "bundle --from $((L + 2))" "$Q" bundle "$J1" --output "$T/g.qjb" --from $((L + 2))
+    "$OFF" import "$O" "$T/g.qjb" >"$T/out" 2>&1
+    grep -q "resend from $((L + 1)).*--from $((L + 1))" "$T/out" && ok "  the office answers gap: resend from $((L + 1)), by stick with --from" \
+        || fail "gap answer: $(cat "$T/out")"
+    expect "bundle --from $((L + 1))" "$Q" bundle "$J1" --output "$T/g2.qjb" --from $((L + 1))
+    grep -q "wrote 2 entries" "$T/out" && ok "  it writes the 2 entries from there" || fail "bundle --from: $(cat "$T/out")"
+    expect "  and the office takes them" "$OFF" import "$O" "$T/g2.qjb"
+    grep -q "^applied" "$T/out" && ok "  applied" || fail "import after --from: $(cat "$T/out")"
+    usage_rc=0; "$Q" bundle "$J1" --output "$T/x.qjb" --from 0 >/dev/null 2>&1 || usage_rc=$?
+    [ $usage_rc -eq 2 ] && ok "  --from 0 is a usage error" || fail "--from 0: exit $usage_rc"
+    refuse "  --from past the last entry is refused" "$Q" bundle "$J1" --output "$T/x.qjb" --from 999999
+
     # kill -9 in the middle of a USB import: the replica holds the whole bundle or none of it,
     # still checks, and the same file then imports.
     for i in $(seq 150); do # typed in 4-6 km off the draft: meant (--far)
