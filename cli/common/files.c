@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "files.h"
@@ -31,6 +32,18 @@ int read_small(const char *path, size_t max, uint8_t **out, size_t *len)
     return 0;
 }
 
+/* 1 when the file at path holds exactly these bytes. */
+static int same_bytes(const char *path, const void *data, size_t len)
+{
+    uint8_t *b;
+    size_t n;
+    if (read_small(path, len, &b, &n) != 0)
+        return 0;
+    int same = n == len && memcmp(b, data, len) == 0;
+    free(b);
+    return same;
+}
+
 int save_named(const char *dir, const char *name, const char *sha256, const void *data, size_t len,
                char *failed, size_t failed_len)
 {
@@ -41,8 +54,17 @@ int save_named(const char *dir, const char *name, const char *sha256, const void
         errno = EINVAL;
         return -1;
     }
+    /* saved before (a daily script run again): the same bytes are there, nothing to write */
+    if (access(path, F_OK) == 0 && same_bytes(path, data, len)) {
+        printf("%s (already there)\n", path);
+        return 0;
+    }
     if (access(path, F_OK) == 0)
         snprintf(path, sizeof path, "%s/%.8s-%s", dir, sha256, name);
+    if (access(path, F_OK) == 0 && same_bytes(path, data, len)) {
+        printf("%s (already there)\n", path);
+        return 0;
+    }
     if (sv_file_write_atomic(path, data, len, 0644, 1) != 0) { /* never over a file */
         snprintf(failed, failed_len, "%s", path);
         return -1;

@@ -53,9 +53,16 @@ mkdir -p "$T/saved"
 expect "unit attachments --save DIR" "$OFF" unit attachments "$O" --unit $U --save "$T/saved"
 cmp -s "$T/saved/签章表.png" "$T/签章表.png" && cmp -s "$T/saved/协议书.pdf" "$T/协议书.pdf" &&
     ok "the files saved are the files attached, byte for byte" || fail "saved files differ: $(ls "$T/saved")"
-expect "--save again (the names taken)" "$OFF" unit attachments "$O" --unit $U --save "$T/saved"
-[ "$(ls "$T/saved" | wc -l)" = 4 ] && cmp -s "$T/saved/${SHA:0:8}-签章表.png" "$T/签章表.png" &&
-    ok "... beside them, under the hash's first digits: nothing overwritten" || fail "$(ls "$T/saved")"
+expect "--save again (a daily script)" "$OFF" unit attachments "$O" --unit $U --save "$T/saved"
+[ "$(ls "$T/saved" | wc -l)" = 2 ] && [ "$(grep -c '(already there)' "$T/out")" = 2 ] &&
+    ok "... the same files are already there: nothing written, said so" || fail "$(ls "$T/saved"; cat "$T/out")"
+echo "另一份文件" >"$T/saved/签章表.png" # another file under the name
+expect "--save with another file under a name" "$OFF" unit attachments "$O" --unit $U --save "$T/saved"
+[ "$(ls "$T/saved" | wc -l)" = 3 ] && cmp -s "$T/saved/${SHA:0:8}-签章表.png" "$T/签章表.png" &&
+    grep -q "另一份文件" "$T/saved/签章表.png" &&
+    ok "... beside it, under the hash's first digits: nothing overwritten" || fail "$(ls "$T/saved")"
+expect "--save a third time" "$OFF" unit attachments "$O" --unit $U --save "$T/saved"
+[ "$(ls "$T/saved" | wc -l)" = 3 ] && ok "... still 3 files" || fail "$(ls "$T/saved")"
 expect "unit attachments (text)" "$OFF" unit attachments "$O" --unit 622901SL000007
 grep -q "has no attachments" "$T/out" && ok "a unit without files says so" || fail "$(cat "$T/out")"
 expect "quejie check of the office journal" "$QUEJIE" check "$O.decisions"
