@@ -2033,6 +2033,31 @@ static void sync_progress(void *ctx, const char *line)
     fprintf(stderr, "%s: %s\n", prog, line);
 }
 
+/* After a sync: the units the office has sent back and the crew has not worked on since (the
+ * stage Today groups as returned), each with the office's note: the crew's work for tomorrow. */
+static void print_returned(sv_journal *j)
+{
+    sy_unit_office *office = NULL;
+    size_t n = 0;
+    if (sy_unit_office_read(j, &office, &n) != SY_OK)
+        return;
+    int shown = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(office[i].status, sv_life_name(SV_LIFE_RETURNED)) != 0)
+            continue;
+        sv_unit_summary sm;
+        if (sv_unit_summarize_records(j, office[i].code, &sm) != SV_OK ||
+            sv_unit_stage_office(&sm, office[i].status, office[i].returned_seq) !=
+                SV_STAGE_RETURNED)
+            continue;
+        if (!shown++)
+            printf("returned by the office (to do again):\n");
+        printf("  %s%s%s\n", office[i].code, office[i].has_note ? ": " : "",
+               office[i].has_note ? office[i].note : "");
+    }
+    free(office);
+}
+
 static int cmd_sync(int argc, char **argv)
 {
     opt opts[] = {{"--attempts", 1},
@@ -2099,6 +2124,7 @@ static int cmd_sync(int argc, char **argv)
                    "tablet)\n",
                    r.imagery_files, r.imagery_files == 1 ? "" : "s",
                    (double)r.imagery_fetched / 1e6, (double)r.imagery_reused / 1e6);
+        print_returned(j);
     }
     if (r.tasks_error[0])
         fprintf(stderr,

@@ -147,7 +147,11 @@ PY
 expect "unit return --note" "$OFF" unit return "$O" --unit $U --by rev --note "请补测 J2"
 unit_is $U 'u["status"]=="returned" and u["note"]=="请补测 J2" and u["decided_by"]=="rev"' && ok "units: returned with the note" || fail "returned: $(cat "$T/u.json")"
 refuse "accept refused until the crew sends new work" "$OFF" unit accept "$O" --unit $U --by rev
-"$Q" sync "$T/a.db" >/dev/null 2>&1
+"$Q" sync "$T/a.db" >"$T/sync.out" 2>/dev/null
+grep -A1 "^returned by the office" "$T/sync.out" | grep -q "  $U: 请补测 J2" \
+    && ok "sync says which units came back returned, with the note" || fail "sync output: $(cat "$T/sync.out")"
+"$Q" tasks list "$T/a.db" | grep -q "^$U.*returned: RETURNED by the office: 请补测 J2" \
+    && ok "tasks list (text) shows it returned with the note" || fail "tasks list text: $("$Q" tasks list "$T/a.db")"
 tablet_is "$T/a.db" $U 'u["office_status"]=="returned" and u["office_note"]=="请补测 J2" and u["stage"]=="returned"' \
     && ok "the returned unit and its note reach the tablet (tasks list --json)" || fail "tablet: $(head -c 300 "$T/t.json")"
 tablet_is "$T/a.db" $S 'u["office_status"]=="in_field" and u["office_note"] is None' \
