@@ -931,6 +931,7 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
                                .decision = x->decision,
                                .work_since = x->decision && x->work_arrived > x->decided,
                                .notice_to = x->to,
+                               .notice_from = x->from,
                                .today = r->today,
                                .resurvey =
                                    x->resurvey_asked > 0 && x->work_arrived <= x->resurvey_asked};

@@ -217,17 +217,20 @@ grep -q "unit $U is ready for registration at the office" "$T/err" && ok "the re
 unit_is $U 'not u["name"].endswith("（改）")' && ok "nothing of the refused package was imported" || fail "after the refusal: $(cat "$T/u.json")"
 expect "the same package again is taken" "$OFF" tasks import "$O" "$FIX/tasks/linxia-units-4490.geojson" --assign 一组
 expect "unit accept (the other unit)" "$OFF" unit accept "$O" --unit $S --by rev
-expect "unit notice (running to 2099)" "$OFF" unit notice "$O" --unit $S --by rev --from 2026-12-10 --to 2099-12-25
+# from today (posted: an objection can be recorded) to 2099
+NFROM=$(date +%F)
+expect "unit notice (running to 2099)" "$OFF" unit notice "$O" --unit $S --by rev --from $NFROM --to 2099-12-25
 unit_is $S 'u["status"]=="notice"' && ok "units: notice" || fail "notice: $(cat "$T/u.json")"
 expect "export --format notice: the public notice of the units in notice" "$OFF" export "$O" --format notice --output "$T/notice.html"
 grep -q "public notice (公告) of 1 unit in notice, with its map" "$T/out" && ok "notice: the command says how many units" || fail "notice: $(cat "$T/out")"
-"$PY" - "$T/notice.html" "$S" "$U" <<'PY' && ok "notice: the unit in notice, its period, the office as authority, its 宗地草图 as 附图; the others left out" || fail "the public notice"
+"$PY" - "$T/notice.html" "$S" "$U" "$NFROM" <<'PY' && ok "notice: the unit in notice, its period, the office as authority, its 宗地草图 as 附图; the others left out" || fail "the public notice"
 import re, sys
 doc, s, u = open(sys.argv[1], encoding="utf-8").read(), sys.argv[2], sys.argv[3]
+y, m, d = (int(x) for x in sys.argv[4].split("-"))
 assert doc.count("<h1>自然资源统一确权登记公告</h1>") == 1
 rows = re.findall(r"<tr><td class=\"c\">(\d+)</td><td>([^<]*)</td>(.*?)</tr>", doc)
 assert [r[1] for r in rows] == [s], rows
-assert "2026年12月10日至2099年12月25日" in rows[0][2] and "附图1" in rows[0][2], rows
+assert "%d年%d月%d日至2099年12月25日" % (y, m, d) in rows[0][2] and "附图1" in rows[0][2], rows
 assert re.search(r"以书面形式向临夏州提出", doc) and "<div class=\"issuer\">临夏州<br>" in doc
 maps = re.findall(r"<section><h1>附图1　宗地草图</h1>(.*?)</section>", doc, re.S)
 assert len(maps) == 1 and "<td>%s</td>" % s in maps[0] and "<svg class=\"map\"" in maps[0], maps

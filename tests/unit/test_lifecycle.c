@@ -111,6 +111,15 @@ static void test_refusal_codes(void)
           strcmp(r.reason, "open_disputes") == 0 && r.count == 2);
     CHECK(sv_life_check(&f, "frobnicate", NULL, NULL, &r, NULL, 0) == SV_EINVAL &&
           strcmp(r.reason, "unknown_action") == 0);
+    /* an objection to a notice that begins tomorrow: not yet */
+    f = facts(1, 1, 0, SV_DECISION_NOTICE, 0);
+    f.notice_from = "2026-12-07";
+    f.notice_to = "2026-12-31";
+    f.today = "2026-12-06";
+    CHECK(sv_life_check(&f, SV_DECISION_OBJECTION, NULL, NULL, &r, why, sizeof why) == SV_EINVAL &&
+          strcmp(r.reason, "notice_not_started") == 0 && strcmp(r.date, "2026-12-07") == 0);
+    f.today = "2026-12-07";
+    CHECK(sv_life_check(&f, SV_DECISION_OBJECTION, NULL, NULL, &r, why, sizeof why) == SV_OK);
     /* a case decided "neither" (re-survey) with no work since: not accepted, though complete */
     f = facts(1, 1, 0, NULL, 0);
     f.resurvey = 1;

@@ -106,18 +106,19 @@ int sv_decision_moves_unit(const char *action);
 
 /* What the office knows about one unit. */
 typedef struct sv_life_facts {
-    int field_entries;     /* a device sent an entry about the unit (its task entry included) */
-    int complete;          /* a device's summary of it is SV_STAGE_DONE */
-    int open_cases;        /* review cases about it still open */
-    const char *decision;  /* the office's latest unit decision (SV_DECISION_*), NULL for none */
-    int work_since;        /* a device sent work on the unit after that decision arrived */
-    const char *notice_to; /* the notice's last day (YYYY-MM-DD) when decision is "notice" */
-    const char *today;     /* the office's date, YYYY-MM-DD (its local clock) */
-    int disputes_open;     /* ownership disputes about it that neither the crew (on site) nor
-                            * the office (an agreement or a dispute statement) has settled;
-                            * only acceptance looks at it (the office fills it for that) */
-    int resurvey;          /* a review case about it was decided "neither" (re-survey) and no
-                            * crew has sent work on the unit since: acceptance waits for it */
+    int field_entries;       /* a device sent an entry about the unit (its task entry included) */
+    int complete;            /* a device's summary of it is SV_STAGE_DONE */
+    int open_cases;          /* review cases about it still open */
+    const char *decision;    /* the office's latest unit decision (SV_DECISION_*), NULL for none */
+    int work_since;          /* a device sent work on the unit after that decision arrived */
+    const char *notice_to;   /* the notice's last day (YYYY-MM-DD) when decision is "notice" */
+    const char *notice_from; /* its first day (YYYY-MM-DD); NULL when not known */
+    const char *today;       /* the office's date, YYYY-MM-DD (its local clock) */
+    int disputes_open;       /* ownership disputes about it that neither the crew (on site) nor
+                              * the office (an agreement or a dispute statement) has settled;
+                              * only acceptance looks at it (the office fills it for that) */
+    int resurvey;            /* a review case about it was decided "neither" (re-survey) and no
+                              * crew has sent work on the unit since: acceptance waits for it */
 } sv_life_facts;
 
 /* The shortest public notice (公告) the office may set, in calendar days counting both its
