@@ -167,13 +167,9 @@ static json_t *unit_content(json_t *payload)
     return c;
 }
 
-static int do_unit(sv_journal *j, const sv_unit *u, int64_t *seq)
+/* A unit's payload (without supersedes). */
+static json_t *unit_payload(const sv_unit *u)
 {
-    if (!u->code[0])
-        return sv__journal_fail(j, SV_EINVAL, SV_T("a unit without a code cannot be recorded"));
-    char why[160];
-    if (!j->no_limits && sv_unit_check_limits(u, why, sizeof why) != SV_OK)
-        return sv__journal_fail(j, SV_EINVAL, SV_T("unit %.64s: %s"), u->code, why);
     json_t *p = payload_new();
     put_str(p, "code", u->code);
     put_str(p, "type", u->type);
@@ -187,6 +183,29 @@ static int do_unit(sv_journal *j, const sv_unit *u, int64_t *seq)
         json_object_set_new(p, "epsg", json_integer(u->epsg));
     sv__json_set_fixed(p, "cm", u->central_meridian, SV__NANODEG);
     json_object_set_new(p, "geom", sv__geom_to_json(&u->draft));
+    return p;
+}
+
+int sv_unit_same(const sv_unit *a, const sv_unit *b)
+{
+    json_t *pa = unit_payload(a), *pb = unit_payload(b);
+    json_t *ca = unit_content(pa), *cb = unit_content(pb);
+    int same = ca && cb && json_equal(ca, cb);
+    json_decref(ca);
+    json_decref(cb);
+    json_decref(pa);
+    json_decref(pb);
+    return same;
+}
+
+static int do_unit(sv_journal *j, const sv_unit *u, int64_t *seq)
+{
+    if (!u->code[0])
+        return sv__journal_fail(j, SV_EINVAL, SV_T("a unit without a code cannot be recorded"));
+    char why[160];
+    if (!j->no_limits && sv_unit_check_limits(u, why, sizeof why) != SV_OK)
+        return sv__journal_fail(j, SV_EINVAL, SV_T("unit %.64s: %s"), u->code, why);
+    json_t *p = unit_payload(u);
 
     /* A re-import of the same unit is a no-op: counties re-send whole packages, under any
      * file name. Compared on content, not on the source or on what an entry superseded. */

@@ -119,6 +119,29 @@ static int tablets_lose(sy_office *o, const char *from, const char *to)
     return lose;
 }
 
+/* Whether a stored task feature (lon/lat, as import keeps it) is unit u by the tablet's rule
+ * (sv_unit_same): the same package in another CRS, or with its properties in another order or
+ * with columns the office ignores, changes nothing. */
+static int same_as_stored(const char *feature, const sv_unit *u, sv_geo *g)
+{
+    static const char head[] = "{\"type\":\"FeatureCollection\",\"features\":[", tail[] = "]}";
+    size_t n = strlen(feature);
+    char *buf = malloc(sizeof head + n + sizeof tail);
+    if (!buf)
+        return 0;
+    memcpy(buf, head, sizeof head - 1);
+    memcpy(buf + sizeof head - 1, feature, n);
+    memcpy(buf + sizeof head - 1 + n, tail, sizeof tail);
+    sv_task_set set;
+    memset(&set, 0, sizeof set);
+    sv_diag d = {{0}};
+    int same = sv_tasks_parse("stored", buf, strlen(buf), g, NULL, &set, &d) == SV_OK &&
+               set.n == 1 && sv_unit_same(&set.units[0], u);
+    sv_task_set_clear(&set);
+    free(buf);
+    return same;
+}
+
 int sy_office_tasks_import_buf(sy_office *o, const char *file, const char *buf, size_t len,
                                const char *assign, int reassign, size_t *count)
 {
@@ -196,8 +219,9 @@ int sy_office_tasks_import_buf(sy_office *o, const char *file, const char *buf, 
                           assign);
             break;
         }
-        if (had && strcmp(sy__col_text(old, 0), text) != 0 && have_state &&
-            state >= SV_LIFE_ACCEPTED) {
+        if (had && have_state && state >= SV_LIFE_ACCEPTED &&
+            strcmp(sy__col_text(old, 0), text) != 0 &&
+            !same_as_stored(sy__col_text(old, 0), &set.units[i], g)) {
             free(text);
             rc = sy__fail(o, SY_ESTATE,
                           "%s: unit %s is %s at the office: a package cannot change what was "

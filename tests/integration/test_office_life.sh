@@ -216,6 +216,17 @@ refuse "a package changing a ready unit is refused" "$OFF" tasks import "$O" "$T
 grep -q "unit $U is ready for registration at the office" "$T/err" && ok "the refusal names the unit and its state" || fail "renamed package: $(cat "$T/err")"
 unit_is $U 'not u["name"].endswith("（改）")' && ok "nothing of the refused package was imported" || fail "after the refusal: $(cat "$T/u.json")"
 expect "the same package again is taken" "$OFF" tasks import "$O" "$FIX/tasks/linxia-units-4490.geojson" --assign 一组
+# the same units in the county's Gauss-Krueger zone (digits of a reprojection), and with an extra
+# column and the properties in another order: no change by the tablet's rule (sv_unit_same)
+expect "the same units in EPSG:4522 are taken" "$OFF" tasks import "$O" "$FIX/tasks/linxia-units-4522.geojson" --assign 一组
+"$PY" - "$FIX/tasks/linxia-units-4490.geojson" "$T/reordered.geojson" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+for f in d["features"]:
+    f["properties"] = dict(list(reversed(list(f["properties"].items()))) + [("FID", 7)])
+json.dump(d, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
+PY
+expect "the same units, properties reordered and an FID column, are taken" "$OFF" tasks import "$O" "$T/reordered.geojson" --assign 一组
 expect "unit accept (the other unit)" "$OFF" unit accept "$O" --unit $S --by rev
 # from today (posted: an objection can be recorded) to 2099
 NFROM=$(date +%F)

@@ -92,6 +92,10 @@ void sv_journal_rollback(sv_journal *j);
 /* A unit from a task package. A unit code seen before is replaced (the new entry
  * supersedes the old); an identical re-import is a no-op returning the old seq. */
 int sv_record_unit(sv_journal *j, const sv_unit *u, int64_t *seq);
+/* 1 when a and b are the same unit by sv_record_unit's rule (its entry's content: code, name,
+ * type, location, ownership fields, control, CRS and draft at the payload's 1e-9 degree; not
+ * where it came from), else 0: what an office compares a package's unit with. */
+int sv_unit_same(const sv_unit *a, const sv_unit *b);
 
 /* A boundary point. An empty p->number is replaced by the unit's next free number (J for
  * measured, T for map-read) and written back into p when the point is recorded. With
