@@ -754,6 +754,7 @@ static int cmd_record(int argc, char **argv)
     int waiting_spacing = 0;
     sv_avg_start(&av, &avg);
     sv_walk_start(&wk, &walk);
+    int carried = 0, carried_now = 0; /* epochs with the pole carried (not averaged), the last */
 
     while (recorded < count) {
         if (stop_signal) {
@@ -765,8 +766,18 @@ static int cmd_record(int argc, char **argv)
         }
         int64_t now = sv_mono_ms();
         if (now >= deadline) {
-            char what[160];
-            sv_avg_describe(&av, what, sizeof what);
+            char what[320], avg_what[160];
+            sv_avg_describe(&av, avg_what, sizeof avg_what);
+            /* the pole never stood still: say so, not only "0/3 epochs" */
+            if (carried_now)
+                snprintf(what, sizeof what,
+                         "%s; the receiver is moving (over %.1f m/s): averaging waits for the pole "
+                         "to stand still",
+                         avg_what, SV_AVG_STILL_SPEED);
+            else if (carried > 0)
+                snprintf(what, sizeof what, "%s; %d epochs while moving", avg_what, carried);
+            else
+                snprintf(what, sizeof what, "%s", avg_what);
             result = die(EXIT_TIMEOUT, "timed out after %.0f s with %d of %d recorded (%s)",
                          timeout, recorded, count,
                          walk_every > 0 ? sv_epoch_verdict_name(wk.last_verdict) : what);
@@ -843,6 +854,8 @@ static int cmd_record(int argc, char **argv)
         /* An average restarts when the pole moves or after a gap in the epochs: capture's rule,
          * the same as the app's (sv_avg_restart_rule). A moving epoch is not averaged. */
         sv_avg_restart restart = sv_avg_restart_rule(&av, &f);
+        carried_now = restart == SV_AVG_MOVING;
+        carried += carried_now;
         if (debug && restart != SV_AVG_KEEP)
             fprintf(stderr, "%s: epoch t=%.2f speed %.2f: average starts again (%s)\n", prog,
                     f.time, f.speed, restart == SV_AVG_MOVING ? "moving" : "gap");

@@ -424,6 +424,14 @@ if replay_loop "$FIX/gnss/garmin15x.log" 0.05; then
     [ ! -s "$T/rec" ] && ok "nothing recorded below the gate" || fail "recorded below the gate: $(cat "$T/rec")"
     stop_replay
 else fail "gpsfake did not start"; fi
+# A receiver carried about (the BeiDou log moves between its epochs): a timeout says it moved,
+# not only how many epochs it has.
+if replay_loop "$FIX/gnss/beidou-bd.log" 0.05; then
+    timeout 60 "$Q" record "$J" --unit $U --gnss 127.0.0.1:$GPSPORT --average 50 --min-seconds 0 --accept gps --timeout 4 >"$T/rec" 2>"$T/err"
+    rc=$?
+    [ $rc -eq 3 ] && grep -q "timed out.*moving" "$T/err" && ok "a moving receiver: the timeout says so ($(tail -1 "$T/err" | cut -c1-160))" || fail "moving: rc=$rc $(cat "$T/err")"
+    stop_replay
+else fail "gpsfake did not start"; fi
 
 # No gpsd at all: "no receiver", then the timeout.
 port=$(free_port)
