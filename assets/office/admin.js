@@ -85,7 +85,8 @@
     var started = Date.now();
     say(meta("msg-working"));
     var tick = window.setInterval(function () {
-      say(meta("msg-working") + " " + Math.round((Date.now() - started) / 1000) + " s");
+      var s = Math.round((Date.now() - started) / 1000);
+      say(meta("msg-working") + (document.documentElement.lang === "en" ? " " + s + " s" : "已用 " + s + " 秒"));
     }, 1000);
     function done() {
       window.clearInterval(tick);
@@ -306,7 +307,9 @@
       b.addEventListener("click", function () {
         var name = b.getAttribute("data-name"), action = b.getAttribute("data-action");
         if (action === "passwd") { passwdFor(name); return; }
-        if (!BASES[action] || !window.confirm(b.textContent + ": " + name + "?")) return;
+        var ask = document.documentElement.lang === "en" ? b.textContent + ": " + name + "?"
+          : "确定" + b.textContent + "“" + name + "”吗？";
+        if (!BASES[action] || !window.confirm(ask)) return;
         post(BASES[action] + encodeURIComponent(name) + "/" + action, "").then(reload, fail);
       });
     });

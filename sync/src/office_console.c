@@ -266,9 +266,21 @@ char *sy__console_error(sy__lang lang, const char *what, const char *detail)
     raw(&p, "<main class=\"login\" id=\"error-page\"><h1>");
     esc(&p, t(lang, title));
     raw(&p, "</h1>\n<p class=\"error\">");
-    if (export) { /* the office's reason, as the library says it */
+    if (export) { /* the office's reason, as the library says it (the common ones in Chinese) */
         esc(&p, t(lang, T_EXPORT_FAILED_WHY));
-        esc(&p, detail ? detail : "");
+        char unit[128] = "", zh[400] = "";
+        const char *d = detail ? detail : "", *u;
+        if (lang != SY_LANG_EN && sscanf(d, "unit %127s is not in public notice", unit) == 1)
+            snprintf(zh, sizeof zh, "登记单元 %s 未在公告期：请先在单元页面设定公告期", unit);
+        else if (lang != SY_LANG_EN && strncmp(d, "no unit is in public notice", 27) == 0)
+            snprintf(zh, sizeof zh, "目前没有处于公告期的登记单元");
+        else if (lang != SY_LANG_EN && (u = strstr(d, ": unit ")) &&
+                 sscanf(u, ": unit %127s", unit) == 1 && strstr(d, "is not at this office"))
+            snprintf(zh, sizeof zh, "县局没有登记单元 %s（任务包里没有，也没有设备报送过）", unit);
+        else if (lang != SY_LANG_EN && (u = strstr(d, ": unit ")) &&
+                 sscanf(u, ": unit %127[^:]", unit) == 1 && strstr(d, "no crew has sent"))
+            snprintf(zh, sizeof zh, "登记单元 %s 还没有作业组报送任何成果", unit);
+        esc(&p, zh[0] ? zh : d);
     } else if (missing) {
         esc(&p, t(lang, T_MISSING_WHY));
     } else {

@@ -514,8 +514,10 @@ c=$(hcode GET '/api/v1/export?format=notice' -b "$T/view.jar"); [ "$c" = 404 ] &
     && ok "the public notice with no unit in notice: 404 saying so" || fail "notice with none: $c $(cat "$T/body")"
 pyexpr "$T/body" '"error" in d' || fail "the API's export refusal is not JSON: $(head -c 200 "$T/body")"
 c=$(hcode GET '/api/v1/export?format=notice' -b "$T/view.jar" -H 'Sec-Fetch-Mode: navigate'); [ "$c" = 404 ] \
-    && grep -q 'id="error-page"' "$T/body" && grep -q '无法导出' "$T/body" && grep -q 'no unit is in public notice' "$T/body" && grep -q 'href="/">回到总览' "$T/body" \
-    && ok "... opened in the browser (a navigation): a page with the reason and the way back" || fail "export refusal page: $c $(head -c 300 "$T/body")"
+    && grep -q 'id="error-page"' "$T/body" && grep -q '无法导出' "$T/body" && grep -q '目前没有处于公告期的登记单元' "$T/body" && grep -q 'href="/">回到总览' "$T/body" \
+    && ok "... opened in the browser (a navigation): a page with the reason in Chinese and the way back" || fail "export refusal page: $c $(head -c 300 "$T/body")"
+c=$(hcode GET '/api/v1/export?format=notice&lang=en' -b "$T/view.jar" -H 'Sec-Fetch-Mode: navigate'); [ "$c" = 404 ] && grep -q 'no unit is in public notice' "$T/body" \
+    && ok "  in English on request, as the office says it" || fail "export refusal page (en): $c $(head -c 300 "$T/body")"
 c=$(hcode GET '/api/v1/export?format=dwg' -b "$T/view.jar"); [ "$c" = 400 ] && ok "an unknown export format: 400" || fail "export format: $c"
 ls -d "$O".export-* >/dev/null 2>&1 && fail "export files left beside the database" || ok "no export file is left beside the office database"
 "$OFF" audit "$O" --json >"$T/audit.json" 2>"$T/err"
