@@ -47,6 +47,8 @@ typedef enum text_id {
     T_MUST_CHANGE_LINK,
     T_EXPORT_FAILED,
     T_EXPORT_FAILED_WHY,
+    T_STALE,
+    T_STALE_WHY,
     T_COUNT
 } text_id;
 
@@ -82,6 +84,11 @@ static const char *const TEXT[T_COUNT][2] = {
     [T_EXPORT_FAILED] = {"无法导出", "Nothing to export"},
     [T_EXPORT_FAILED_WHY] = {"县局无法生成这份导出或表格：",
                              "The office cannot make this export: "},
+    [T_STALE] = {"页面已过期", "This page has expired"},
+    [T_STALE_WHY] = {"这个页面的安全令牌已失效（可能在另一个标签页重新登录过）：操作没有执行。"
+                     "请回到总览后再试。",
+                     "The page's security token is no longer valid (you may have logged in again "
+                     "in another tab): nothing was done. Go back to the overview and try again."},
 };
 
 /* Lifecycle states as shown (docs/office.md); an unknown one is shown as it is. */
@@ -259,8 +266,12 @@ static char *done(page *p)
 char *sy__console_error(sy__lang lang, const char *what, const char *detail)
 {
     int export = what && strcmp(what, "export") == 0;
-    int missing = !export && (!what || strcmp(what, "role") != 0);
-    text_id title = export ? T_EXPORT_FAILED : missing ? T_MISSING : T_NOT_ALLOWED;
+    int stale = what && strcmp(what, "csrf") == 0;
+    int missing = !export && !stale && (!what || strcmp(what, "role") != 0);
+    text_id title = export    ? T_EXPORT_FAILED
+                    : stale   ? T_STALE
+                    : missing ? T_MISSING
+                              : T_NOT_ALLOWED;
     page p = {{NULL, 0, 0, PAGE_MAX}, 0};
     head(&p, lang, t(lang, title));
     raw(&p, "<main class=\"login\" id=\"error-page\"><h1>");
@@ -281,6 +292,8 @@ char *sy__console_error(sy__lang lang, const char *what, const char *detail)
                  sscanf(u, ": unit %127[^:]", unit) == 1 && strstr(d, "no crew has sent"))
             snprintf(zh, sizeof zh, "登记单元 %s 还没有作业组报送任何成果", unit);
         esc(&p, zh[0] ? zh : d);
+    } else if (stale) {
+        esc(&p, t(lang, T_STALE_WHY));
     } else if (missing) {
         esc(&p, t(lang, T_MISSING_WHY));
     } else {

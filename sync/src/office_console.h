@@ -54,9 +54,10 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
 
 /* A page of the console's own that says why it shows nothing (what: "role", a signed-in user's
  * role (detail) does not open the page; "missing", no such page; "export", an export or a form
- * the browser opened could not be made, detail the office's reason), with a link to the
- * overview: a browser that follows a link or types a path gets a page in the staff's language,
- * not the API's JSON. Caller frees; NULL when out of memory. */
+ * the browser opened could not be made, detail the office's reason; "csrf", a page's form sent
+ * with a stale token: nothing done), with a link to the overview: a browser that follows a
+ * link or types a path gets a page in the staff's language, not the API's JSON. Caller frees;
+ * NULL when out of memory. */
 char *sy__console_error(sy__lang lang, const char *what, const char *detail);
 
 /* text (a device's enrollment token) as a QR code: an SVG document. Caller frees; NULL when

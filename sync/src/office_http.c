@@ -2766,9 +2766,13 @@ static int staff_gate(ctx *x, const route *rt, enum MHD_Result *res)
         if (foreign_origin(x->c) || !csrf_ok(x, given)) {
             logline(x->s, "refused %s %s from %s (%s): CSRF token missing or wrong", x->method,
                     x->url, x->ip, x->sess.user);
+            /* a page's form (log out, after logging in again in another tab) is answered
+             * with a page, not the API's JSON */
             if (res)
-                *res = reply_error_c(x->s, x->c, MHD_HTTP_FORBIDDEN, "csrf",
-                                     "missing or wrong X-CSRF-Token (see /api/v1/me)");
+                *res = rt->page ? reply_page(x, MHD_HTTP_FORBIDDEN,
+                                             sy__console_error(x->lang, "csrf", NULL))
+                                : reply_error_c(x->s, x->c, MHD_HTTP_FORBIDDEN, "csrf",
+                                                "missing or wrong X-CSRF-Token (see /api/v1/me)");
             return 0;
         }
     }

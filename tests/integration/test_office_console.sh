@@ -770,6 +770,10 @@ login view 'View-pass-2027!' "$T/view-en.jar"
 hcode GET '/review?lang=en' -b "$T/view-en.jar" >/dev/null
 grep -q '<form method="post" action="/logout?lang=en">' "$T/body" && ok "an English page's logout form posts to /logout?lang=en" \
     || fail "English logout form: $(grep -o '<form method="post" action="/logout[^>]*>' "$T/body")"
+# the logout form of a page whose token is stale (a new login in another tab): a page, not JSON
+c=$(hcode POST '/logout' -b "$T/view-en.jar" -H "Origin: $URL" --data-urlencode "csrf=stale-token")
+[ "$c" = 403 ] && grep -q 'id="error-page"' "$T/body" && grep -q '页面已过期' "$T/body" && grep -q 'href="/">回到总览' "$T/body" \
+    && ! grep -q '"code"' "$T/body" && ok "a page's form with a stale token: 403, a page saying so in Chinese" || fail "stale logout: $c $(head -c 300 "$T/body")"
 c=$(hcode POST '/logout?lang=en' -b "$T/view-en.jar" -H "Origin: $URL" --data-urlencode "csrf=$CSRF")
 [ "$c" = 303 ] && [ "$(header Location | tr -d '\r')" = '/login?lang=en' ] && ok "logging out of an English page leads to the English login page" \
     || fail "English logout: $c $(header Location)"
