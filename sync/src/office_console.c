@@ -370,6 +370,7 @@ typedef enum app_text_id {
     P_UNIT,
     P_REVIEW,
     P_LOADING,
+    P_NEEDS_SCRIPT,
     P_COUNT
 } app_text_id;
 
@@ -379,6 +380,8 @@ static const char *const APP_TEXT[P_COUNT][2] = {
     [P_UNIT] = {"登记单元", "Unit"},
     [P_REVIEW] = {"审核队列", "Review queue"},
     [P_LOADING] = {"正在加载……", "Loading..."},
+    [P_NEEDS_SCRIPT] = {"这个页面由浏览器的脚本（JavaScript）显示：请在浏览器中启用脚本。",
+                        "This page is drawn by the browser's script (JavaScript): enable it."},
 };
 
 static const char *pt(sy__lang lang, app_text_id id)
@@ -444,7 +447,9 @@ char *sy__console_app(sy__lang lang, const char *office_name, const char *user, 
     }
     raw(&p, "</h2>\n<p id=\"loading\">");
     esc(&p, pt(lang, P_LOADING));
-    raw(&p, "</p>\n</main>\n");
+    raw(&p, "</p>\n<noscript><p class=\"error\">");
+    esc(&p, pt(lang, P_NEEDS_SCRIPT));
+    raw(&p, "</p></noscript>\n</main>\n");
     app_scripts(&p);
     return done(&p);
 }
