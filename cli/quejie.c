@@ -1785,6 +1785,25 @@ static int cmd_sign(int argc, char **argv)
                 "%s: note: unit %s has no boundary points yet; the signature covers an "
                 "empty boundary\n",
                 prog, s.unit);
+    /* a party nobody recorded at the pointing-out is most often a name typed differently: the
+     * signature then leaves the attending party's missing */
+    sv_attendance *at = NULL;
+    size_t nat = 0;
+    if (rc == SV_OK && sv_state_attendance(j, s.unit, &at, &nat) == SV_OK) {
+        size_t k = 0;
+        while (k < nat && (!at[k].party || strcmp(at[k].party, s.party) != 0))
+            k++;
+        if (k == nat)
+            fprintf(stderr,
+                    "%s: note: no attendance of %s is recorded for %s (quejie attend); the "
+                    "attending parties are:%s",
+                    prog, s.party, s.unit, nat ? "" : " none");
+        for (size_t i = 0; k == nat && i < nat; i++)
+            fprintf(stderr, "%s %s", i ? "," : "", at[i].party ? at[i].party : "");
+        if (k == nat)
+            fputc('\n', stderr);
+    }
+    sv_attendances_free(at, nat);
     char hex[2 * SV_HASH_BYTES + 1];
     for (int i = 0; i < SV_HASH_BYTES; i++)
         snprintf(hex + 2 * i, 3, "%02x", s.covers[i]);

@@ -269,6 +269,13 @@ expect "attendance: 甲村 present" "$Q" attend "$J" --unit $U --party 甲村 --
 expect "attendance: 丙村 by proxy" "$Q" attend "$J" --unit $U --party 丙村 --presence proxy --person 赵六
 expect "sign" "$Q" sign "$J" --unit $U --party 甲村 --signer 王五 --role 村委会主任 --strokes "$T/strokes.json"
 grep -q "signature of 甲村 by 王五 recorded for $U" "$T/out" && ok "sign reports what it recorded" || fail "sign output: $(cat "$T/out")"
+! grep -q "no attendance" "$T/err" && ok "... with no note: 甲村 attended" || fail "sign note: $(cat "$T/err")"
+# a party typed differently from the attendance: recorded, with a note naming who attended
+"$Q" init "$T/sn.db" >/dev/null 2>&1 && "$Q" tasks import "$T/sn.db" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null 2>&1
+"$Q" attend "$T/sn.db" --unit $U --party 甲村村委会 --presence present --person 王五 >/dev/null 2>&1
+expect "sign a party nobody recorded as attending" "$Q" sign "$T/sn.db" --unit $U --party 甲村 --signer 王五 --strokes "$T/strokes.json"
+grep -q "no attendance of 甲村 is recorded for $U.*attending parties are: 甲村村委会" "$T/err" \
+    && ok "... noted, naming the parties that attended" || fail "sign without attendance: $(cat "$T/err")"
 "$Q" signatures "$J" --json >"$T/sig.json"
 pyexpr "$T/sig.json" 'len(d)==1 and d[0]["unit"]=="'$U'" and d[0]["party"]=="甲村" and d[0]["signer"]=="王五" and d[0]["role"]=="村委会主任" and d[0]["strokes"]==2 and d[0]["points"]==5 and d[0]["covers_current"] is True and len(d[0]["covers"])==64 and d[0]["seq"]>0 and d[0]["time"].endswith("Z")' \
     && ok "signatures --json: one signature, covers the current boundary" || fail "signatures --json: $(cat "$T/sig.json")"
