@@ -245,7 +245,7 @@ static int tasks_import(int argc, char **argv)
     printf("\n");
     if (r.reverify)
         printf("note: the package changes the registered value of %zu verified field%s: what the "
-               "crew verified no longer counts there; verify %s again (tasks list shows the "
+               "crew answered there no longer counts; verify %s again (tasks list shows the "
                "units)\n",
                r.reverify, r.reverify == 1 ? "" : "s", r.reverify == 1 ? "it" : "them");
     return 0;
@@ -905,8 +905,9 @@ static int cmd_record(int argc, char **argv)
         }
         p.seq = seq;
         recorded++;
-        print_point(&p, as_json); /* only now: the point is durable */
-        sv_journal_maintain(j);   /* checkpoint between points, not before reporting */
+        carried = carried_now = 0; /* the walk to the next point is no carrying to report */
+        print_point(&p, as_json);  /* only now: the point is durable */
+        sv_journal_maintain(j);    /* checkpoint between points, not before reporting */
         prev_lat = p.lat;
         prev_lon = p.lon;
         waiting_spacing = spacing > 0;
@@ -1790,14 +1791,16 @@ static int cmd_sign(int argc, char **argv)
     sv_attendance *at = NULL;
     size_t nat = 0;
     if (rc == SV_OK && sv_state_attendance(j, s.unit, &at, &nat) == SV_OK) {
-        size_t k = 0;
-        while (k < nat && (!at[k].party || strcmp(at[k].party, s.party) != 0))
+        const char *b; /* the name as recorded: without the blank around it */
+        size_t k = 0, bl = sv_text_trim(s.party, &b);
+        while (k < nat &&
+               (!at[k].party || strlen(at[k].party) != bl || strncmp(at[k].party, b, bl)))
             k++;
         if (k == nat)
             fprintf(stderr,
-                    "%s: note: no attendance of %s is recorded for %s (quejie attend); the "
+                    "%s: note: no attendance of %.*s is recorded for %s (quejie attend); the "
                     "attending parties are:%s",
-                    prog, s.party, s.unit, nat ? "" : " none");
+                    prog, (int)bl, b, s.unit, nat ? "" : " none");
         for (size_t i = 0; k == nat && i < nat; i++)
             fprintf(stderr, "%s %s", i ? "," : "", at[i].party ? at[i].party : "");
         if (k == nat)

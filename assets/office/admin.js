@@ -99,7 +99,7 @@
   }
   // a request that never reached the server (fetch's TypeError, "Failed to fetch") is said so
   function fail(e) {
-    if (e instanceof TypeError && /fetch|network/i.test(e.message))
+    if (e instanceof TypeError && /fetch|network|load failed/i.test(e.message))
       say(document.documentElement.lang === "en"
         ? "The office server cannot be reached: this may not have been done; reload the page to see."
         : "无法连接县局服务器：这次操作可能没有完成，请刷新页面确认。", true);

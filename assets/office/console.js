@@ -225,7 +225,7 @@
     /* What went wrong with a request: the refusal's words (api() throws them), or that the
      * server could not be reached at all (fetch's TypeError, "Failed to fetch"). */
     function why(e) {
-        return e instanceof TypeError && /fetch|network/i.test(e.message) ? tr('offline') : e.message;
+        return e instanceof TypeError && /fetch|network|load failed/i.test(e.message) ? tr('offline') : e.message;
     }
 
     function tr(k) {

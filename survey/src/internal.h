@@ -40,8 +40,9 @@ double sv__from_fixed(int64_t v, double scale);
  * both at once). */
 int sv__ex_geojson_other_layer(const char *layer);
 
-/* How many of the unit's verifications count now (the rule of sv_state_verifications, in
- * state.c: the unit still registers what was verified); -1 when it cannot be read. */
+/* Which of the unit's fields have a verification that counts now (the rule of
+ * sv_state_verifications, in state.c: the unit still registers what was verified), as bits
+ * 1 << sv_field; -1 when it cannot be read. */
 struct sv_journal;
 int sv__state_verifications_counting(struct sv_journal *j, const char *unit);
 

@@ -120,9 +120,11 @@ static int refuse(char *why, size_t n, const char *fmt, const char *a, const cha
  *              objection; never before anything arrived, during the notice or once ready;
  *   accept     from in_field, submitted (a returned unit once the crew sent new work, which
  *              puts it back there) and objection, with no review case and no unsettled
- *              dispute open;
+ *              dispute open, and no re-survey pending (a review decided "neither" with no
+ *              work since);
  *   notice     from accepted only, with real dates, at least SV_NOTICE_MIN_DAYS long;
- *   objection  during the notice only (up to its last day by the office's date).
+ *   objection  during the notice only (from its first day up to its last by the office's
+ *              date).
  */
 static int life_check(const sv_life_facts *f, const char *action, int dates, const char *from,
                       const char *to, sv_life_refusal *out, char *why, size_t whylen)

@@ -33,6 +33,38 @@ int sv_text_blank(const char *s)
     return 1;
 }
 
+/* The length of one blank character (sv_text_blank's) at p, else 0. */
+static size_t blank_at(const unsigned char *p, const unsigned char *end)
+{
+    if (p < end && (*p <= 0x20 || *p == 0x7f))
+        return 1;
+    if (end - p >= 2 && p[0] == 0xC2 && p[1] == 0xA0)
+        return 2;
+    if (end - p >= 3 && p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80)
+        return 3;
+    return 0;
+}
+
+size_t sv_text_trim(const char *s, const char **start)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    const unsigned char *end = p + strlen((const char *)p);
+    for (size_t k; (k = blank_at(p, end)) > 0;)
+        p += k;
+    for (int again = 1; again && end > p;) {
+        again = 0;
+        if (end[-1] <= 0x20 || end[-1] == 0x7f)
+            end--, again = 1;
+        else if (end - p >= 2 && end[-2] == 0xC2 && end[-1] == 0xA0)
+            end -= 2, again = 1;
+        else if (end - p >= 3 && end[-3] == 0xE3 && end[-2] == 0x80 && end[-1] == 0x80)
+            end -= 3, again = 1;
+    }
+    if (start)
+        *start = (const char *)p;
+    return (size_t)(end - p);
+}
+
 static void put(char *why, size_t len, const char *fmt, const char *what, size_t have, size_t limit)
 {
     if (why && len)

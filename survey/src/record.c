@@ -51,25 +51,13 @@ static void put_str(json_t *o, const char *key, const char *s)
         json_object_set_new(o, BAD_TEXT_KEY, json_string(key));
 }
 
-/* A party's name as recorded: without the spaces around it (ASCII, no-break and full-width), so
- * that "北塬村 " at attendance and "北塬村" at signing name the same party. */
+/* A party's name as recorded: without the blank around it (sv_text_trim), so that "北塬村 "
+ * at attendance and "北塬村" at signing name the same party. */
 static void put_party(json_t *o, const char *s)
 {
-    if (!s)
-        return;
-    static const char *const sp[] = {" ", "\t", "\xc2\xa0", "\xe3\x80\x80"};
-    size_t n = strlen(s);
-    for (int again = 1; again;) {
-        again = 0;
-        for (size_t k = 0; k < sizeof sp / sizeof sp[0]; k++) {
-            size_t l = strlen(sp[k]);
-            if (n >= l && memcmp(s, sp[k], l) == 0)
-                s += l, n -= l, again = 1;
-            if (n >= l && memcmp(s + n - l, sp[k], l) == 0)
-                n -= l, again = 1;
-        }
-    }
-    char *t = strndup(s, n);
+    const char *b;
+    size_t n = sv_text_trim(s, &b);
+    char *t = s ? strndup(b, n) : NULL;
     if (t)
         put_str(o, "party", t);
     free(t);
@@ -453,9 +441,11 @@ static int point_extras(sv_journal *j, sv_bpoint *p, int observed)
      * before the method is derived from the type. */
     if (p->supersedes && (!p->marker[0] || !p->point_type[0])) {
         sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(j->db, "SELECT marker, ptype FROM st_points WHERE seq = ?", -1, &st,
-                               NULL) == SQLITE_OK) {
+        if (sqlite3_prepare_v2(j->db,
+                               "SELECT marker, ptype FROM st_points WHERE seq = ? AND unit = ?", -1,
+                               &st, NULL) == SQLITE_OK) {
             sqlite3_bind_int64(st, 1, p->supersedes);
+            sqlite3_bind_text(st, 2, p->unit, -1, SQLITE_STATIC);
             if (sqlite3_step(st) == SQLITE_ROW) {
                 if (!p->marker[0])
                     sv__strlcpy(p->marker, (const char *)sqlite3_column_text(st, 0),

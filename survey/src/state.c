@@ -1425,15 +1425,18 @@ int sv_state_verifications(sv_journal *j, const char *unit, sv_verification **ou
 int sv__state_verifications_counting(sv_journal *j, const char *unit)
 {
     sqlite3_stmt *st;
-    int n = -1;
-    if (sqlite3_prepare_v2(sv__journal_db(j), "SELECT count(*)" VER_CURRENT_FROM " AND v.unit = ?",
+    if (sqlite3_prepare_v2(sv__journal_db(j), "SELECT v.field" VER_CURRENT_FROM " AND v.unit = ?",
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int(st, 0);
+    int bits = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sv_field f;
+        if (sv_field_parse((const char *)sqlite3_column_text(st, 0), &f) == SV_OK)
+            bits |= 1 << (int)f;
+    }
     sqlite3_finalize(st);
-    return n;
+    return rc == SQLITE_DONE ? bits : -1;
 }
 
 void sv_verifications_free(sv_verification *v, size_t n)

@@ -1190,10 +1190,11 @@ static int record_set(sv_journal *j, const char *name, sv_task_set *set, sv_task
             unchanged++;
         } else {
             added++;
-            /* a changed registered value: the crew's verification of it stops counting */
+            /* a changed registered value: the crew's answer about it stops counting (each
+             * field counted, not the difference: one may stop as another comes back) */
             int now = counted > 0 ? sv__state_verifications_counting(j, u->code) : counted;
-            if (counted > 0 && now >= 0 && now < counted)
-                reverify += (size_t)(counted - now);
+            for (int f = 0; counted > 0 && now >= 0 && f < SV_FIELD_COUNT; f++)
+                reverify += (counted & (1 << f)) && !(now & (1 << f));
         }
         if (u->type[0] && !sv_state_code_known(j, "unit-type", u->type)) {
             odd++;

@@ -835,7 +835,8 @@ int sy_client_sync(sy_client *c, const sy_sync_opts *opts, sy_sync_report *r)
 }
 
 static int sync_imagery(sy_client *c, const sy_sync_opts *o, sy_sync_report *r);
-static int files_to_send(sy_client *c, sv_attachment **a, size_t *n, int *pending);
+static int files_to_send(sy_client *c, sv_attachment **a, size_t *n, int *pending,
+                         int64_t again_from);
 static int sync_files(sy_client *c, const sy_sync_opts *o, sy_sync_report *r);
 
 /* The office holds fewer entries than at the last sync (went_back: restored from a backup,
@@ -1096,7 +1097,7 @@ static int sync_files(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
     sv_attachment *a = NULL;
     size_t n = 0;
     int pending = 0;
-    if (files_to_send(c, &a, &n, &pending) != SY_OK)
+    if (files_to_send(c, &a, &n, &pending, 0) != SY_OK)
         return SY_EIO;
     int attempts = o->attempts > 0 ? o->attempts : 6, failures = 0, rc = SY_OK;
     double wait = o->backoff_s > 0 ? o->backoff_s : 1.0;
@@ -1559,7 +1560,7 @@ int sy_client_status_get(sy_client *c, sy_client_status *st)
     st->last_sync_ms = state_int(c, "last_sync_ms");
     sv_attachment *att = NULL;
     size_t n_att = 0;
-    if (files_to_send(c, &att, &n_att, &st->files_pending) != SY_OK)
+    if (files_to_send(c, &att, &n_att, &st->files_pending, 0) != SY_OK)
         return SY_EIO;
     sv_attachments_free(att, n_att);
     sqlite3_stmt *q;
@@ -1622,14 +1623,20 @@ static int write_all(sy_client *c, int fd, const char *tmp, const uint8_t *p, si
 
 /* The files kept with units that the office has not confirmed holding, each once. Caller frees
  * with sv_attachments_free (n counts them all; the ones to send have at_office 0). */
-static int files_to_send(sy_client *c, sv_attachment **a, size_t *n, int *pending)
+/* again_from > 0: the files of entries from that seq on go again, whatever the office
+ * confirmed (a stick for an office restored from an older backup: bundle --from). */
+static int files_to_send(sy_client *c, sv_attachment **a, size_t *n, int *pending,
+                         int64_t again_from)
 {
     *pending = 0;
     if (sv_state_attachments(c->j, NULL, a, n) != SV_OK)
         return cfail(c, SY_EIO, "%s", sv_journal_errmsg(c->j));
+    for (size_t i = 0; again_from > 0 && i < *n; i++)
+        if ((*a)[i].seq >= again_from)
+            (*a)[i].at_office = 0;
     for (size_t i = 0; i < *n; i++) {
         for (size_t k = 0; k < i && !(*a)[i].at_office; k++)
-            if (strcmp((*a)[k].sha256, (*a)[i].sha256) == 0)
+            if (strcmp((*a)[k].sha256, (*a)[i].sha256) == 0 && (!again_from || !(*a)[k].at_office))
                 (*a)[i].at_office = 1; /* the same file under another entry: once */
         *pending += !(*a)[i].at_office;
     }
@@ -1667,7 +1674,7 @@ int sy_client_write_bundles_from(sy_client *c, const char *path, int64_t from_se
     sv_attachment *att = NULL;
     size_t n_att = 0;
     int pending = 0;
-    if (files_to_send(c, &att, &n_att, &pending) != SY_OK)
+    if (files_to_send(c, &att, &n_att, &pending, from_seq) != SY_OK)
         return SY_EIO;
     if (acked >= last && !pending) {
         sv_attachments_free(att, n_att);

@@ -281,7 +281,8 @@ char *sy__console_error(sy__lang lang, const char *what, const char *detail)
         esc(&p, t(lang, T_EXPORT_FAILED_WHY));
         char unit[128] = "", zh[400] = "";
         const char *d = detail ? detail : "", *u;
-        if (lang != SY_LANG_EN && sscanf(d, "unit %127s is not in public notice", unit) == 1)
+        if (lang != SY_LANG_EN && sscanf(d, "unit %127s", unit) == 1 &&
+            strncmp(d + 5 + strlen(unit), " is not in public notice", 24) == 0)
             snprintf(zh, sizeof zh, "登记单元 %s 未在公告期：请先在单元页面设定公告期", unit);
         else if (lang != SY_LANG_EN && strncmp(d, "no unit is in public notice", 27) == 0)
             snprintf(zh, sizeof zh, "目前没有处于公告期的登记单元");
@@ -996,7 +997,9 @@ static void audit_zh(json_t *row)
         if (colon && open && open > colon + 2 && detail[dl - 1] == ')') {
             const char *doc = open + 1;
             const char *sp = memchr(doc, ' ', (size_t)(detail + dl - doc));
-            int statement = strncmp(doc, "dispute-statement", 17) == 0;
+            /* the document as given: agreement | statement (CLI, API), dispute-statement */
+            int statement =
+                strncmp(doc, "dispute-statement", 17) == 0 || strncmp(doc, "statement", 9) == 0;
             snprintf(t, sizeof t, "权属争议 %.*s：%.*s（%s %.*s）", (int)(colon - detail - 8),
                      detail + 8, (int)(open - colon - 3), colon + 2,
                      statement ? "权属争议原由书" : "权属界线协议书",
@@ -1031,8 +1034,9 @@ static void ingest_zh(json_t *row)
                "resend from %lld",
                &a, &b, &c) == 3)
         snprintf(t, sizeof t,
-                 "数据包从第 %lld 条开始，县局只有到第 %lld 条的记录：请从第 %lld 条重新发送", a, b,
-                 c);
+                 "数据包从第 %lld 条开始，县局只有到第 %lld 条的记录：请从第 %lld 条重新发送"
+                 "（网络同步会自动补发；用 U 盘时：quejie bundle 日志 --output 文件 --from %lld）",
+                 a, b, c, c);
     else if (sscanf(r, "FORK: entry %lld of device %199s differs", &a, dev) == 2)
         snprintf(
             t, sizeof t,

@@ -276,6 +276,9 @@ grep -q "signature of 甲村 by 王五 recorded for $U" "$T/out" && ok "sign rep
 expect "sign a party nobody recorded as attending" "$Q" sign "$T/sn.db" --unit $U --party 甲村 --signer 王五 --strokes "$T/strokes.json"
 grep -q "no attendance of 甲村 is recorded for $U.*attending parties are: 甲村村委会" "$T/err" \
     && ok "... noted, naming the parties that attended" || fail "sign without attendance: $(cat "$T/err")"
+expect "sign the attending party typed with a space after it" "$Q" sign "$T/sn.db" --unit $U --party "甲村村委会 " --signer 王五 --strokes "$T/strokes.json"
+! grep -q "no attendance" "$T/err" && "$Q" tasks list "$T/sn.db" --json | "$PY" -c 'import json,sys; u=[x for x in json.load(sys.stdin) if x["code"]==sys.argv[1]][0]; sys.exit(u["signatures_missing"] != 0)' $U \
+    && ok "... the same party: no note, none missing" || fail "trimmed party: $(cat "$T/err")"
 "$Q" signatures "$J" --json >"$T/sig.json"
 pyexpr "$T/sig.json" 'len(d)==1 and d[0]["unit"]=="'$U'" and d[0]["party"]=="甲村" and d[0]["signer"]=="王五" and d[0]["role"]=="村委会主任" and d[0]["strokes"]==2 and d[0]["points"]==5 and d[0]["covers_current"] is True and len(d[0]["covers"])==64 and d[0]["seq"]>0 and d[0]["time"].endswith("Z")' \
     && ok "signatures --json: one signature, covers the current boundary" || fail "signatures --json: $(cat "$T/sig.json")"

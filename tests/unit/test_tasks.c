@@ -918,6 +918,11 @@ static void test_reverify(void)
     CHECK_INT(rv_import(j, "集体", "乙镇", &rep), SV_OK); /* the county adopts the correction */
     CHECK(rep.added == 1 && rep.reverify == 0);
     CHECK_INT(rv_verified(j, &disputed), 1);
+    /* the owner's confirmed value back and the agent changed from the corrected one at once:
+     * one answer stops counting as another counts again, and import names the one */
+    CHECK_INT(rv_import(j, "全民", "丙镇", &rep), SV_OK);
+    CHECK(rep.added == 1 && rep.reverify == 1);
+    CHECK_INT(rv_verified(j, &disputed), 1);
     CHECK_INT(rv_import(j, "全民", "乙镇", &rep), SV_OK); /* the confirmed value back */
     CHECK(rep.added == 1 && rep.reverify == 0);
     CHECK_INT(rv_verified(j, &disputed), 2);

@@ -52,6 +52,10 @@ size_t sv_text_chars(const char *s);
  * space (U+00A0) and the ideographic space (U+3000, the full-width space of Chinese input);
  * also for NULL and "". A required text that is blank is missing, not given. */
 int sv_text_blank(const char *s);
+/* s without the blank (as sv_text_blank counts it) before and after it: *start (may be NULL)
+ * points into s at its first other character; returns the length up to the last one (0 for a
+ * blank s or NULL). Party names are recorded so (record.c). */
+size_t sv_text_trim(const char *s, const char **start);
 
 /*
  * Does u fit the limits above (code and type, every text property, vertices, rings and parts

@@ -151,7 +151,7 @@ enum {
 #define SV_MISSING_COUNT 7
 unsigned sv_unit_missing(const sv_unit_summary *s);
 /* The bit's name in English for tools ("points", "fields", "disputes", "attendance",
- * "signatures", "objections"); "?" for anything else. */
+ * "signatures", "objections", "boundary"); "?" for anything else. */
 const char *sv_missing_name(unsigned bit);
 /* "todo", "in_progress", "returned", "done" */
 const char *sv_stage_name(sv_stage st);

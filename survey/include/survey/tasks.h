@@ -66,8 +66,9 @@ typedef struct sv_tasks_report {
     size_t unchanged; /* already in the journal exactly so: nothing recorded */
     size_t skipped;   /* features of other export layers, not units (see sv_tasks_read) */
     size_t odd_types; /* units whose type is not in the journal's unit-type code list */
-    size_t reverify;  /* verified fields whose registered value the package changed: their
-                       * verifications no longer count (sv_state_verifications) */
+    size_t reverify;  /* fields the crew had answered (confirmed, corrected or disputed) whose
+                       * registered value the package changed: those answers no longer count
+                       * (sv_state_verifications) */
     char crs[128];    /* the CRS the package named */
 } sv_tasks_report;
 

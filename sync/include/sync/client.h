@@ -122,13 +122,14 @@ void sy_client_status_clear(sy_client_status *st);
  * *bundles and *files (may be NULL) say what was written. Returns SY_OK, SY_ENOTENROLLED,
  * SY_EINVAL (nothing to write), SY_EIO.
  */
-/* The same from entry from_seq on (0: after what the office acknowledged), whatever the office
- * acknowledged: what an office restored from a backup asks for again ("resend from N"). A
- * from_seq past the journal's last entry is SY_EINVAL. */
-int sy_client_write_bundles_from(sy_client *c, const char *path, int64_t from_seq, int64_t *entries,
-                                 int *bundles, int *files);
 int sy_client_write_bundles(sy_client *c, const char *path, int64_t *entries, int *bundles,
                             int *files);
+/* The same from entry from_seq on (0: after what the office acknowledged), whatever the office
+ * acknowledged, with the files of those entries whatever it confirmed: what an office restored
+ * from a backup asks for again ("resend from N"). A from_seq past the journal's last entry is
+ * SY_EINVAL. */
+int sy_client_write_bundles_from(sy_client *c, const char *path, int64_t from_seq, int64_t *entries,
+                                 int *bundles, int *files);
 
 /*
  * The county office's word on the device's units, as the last sync brought it (the task
