@@ -345,39 +345,34 @@ const char *sv_note_target(const sv_note *n)
     return n->from[0] && n->to[0] ? "line" : "unit";
 }
 
-/* Common notes in the field (code, English label: the msgid the app translates). */
-static const sv_reason NOTE_PHRASES[] = {
-    {"marker-missing", "Marker missing or destroyed"},
-    {"marker-moved", "Marker moved"},
-    {"marker-new", "New marker set"},
-    {"access-blocked", "No access (fenced, flooded, unsafe)"},
-    {"line-unclear", "Line not visible on the ground"},
-    {"line-changed", "Line changed on the ground since the map"},
-    {"land-use-changed", "Land use differs from the register"},
-    {"revisit", "Revisit needed"},
+/* Common notes in the field: code, English label (the msgid the app translates), and the words
+ * in Chinese as the forms print them and the console shows them (assets/locale/zh_CN.po gives
+ * the app the same words: keep them so). */
+static const struct {
+    sv_reason r;
+    const char *zh;
+} NOTE_PHRASES[] = {
+    {{"marker-missing", "Marker missing or destroyed"}, "界标缺失或损毁"},
+    {{"marker-moved", "Marker moved"}, "界标被移动"},
+    {{"marker-new", "New marker set"}, "新设界标"},
+    {{"access-blocked", "No access (fenced, flooded, unsafe)"}, "无法到达（围挡、水淹或不安全）"},
+    {{"line-unclear", "Line not visible on the ground"}, "实地界线不清"},
+    {{"line-changed", "Line changed on the ground since the map"}, "实地界线与图上不一致"},
+    {{"land-use-changed", "Land use differs from the register"}, "地类与登记不符"},
+    {{"revisit", "Revisit needed"}, "需再次核查"},
 };
 
-/* The same phrases in Chinese, as the forms print them, the console shows them and the app's
- * translation says them (assets/locale/zh_CN.po: keep the words the same). */
 const char *sv_note_phrase_zh(const char *code)
 {
-    static const char *const names[][2] = {{"marker-missing", "界标缺失或损毁"},
-                                           {"marker-moved", "界标被移动"},
-                                           {"marker-new", "新设界标"},
-                                           {"access-blocked", "无法到达（围挡、水淹或不安全）"},
-                                           {"line-unclear", "实地界线不清"},
-                                           {"line-changed", "实地界线与图上不一致"},
-                                           {"land-use-changed", "地类与登记不符"},
-                                           {"revisit", "需再次核查"}};
-    for (size_t i = 0; code && i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(code, names[i][0]) == 0)
-            return names[i][1];
+    for (size_t i = 0; code && i < sizeof NOTE_PHRASES / sizeof NOTE_PHRASES[0]; i++)
+        if (strcmp(code, NOTE_PHRASES[i].r.code) == 0)
+            return NOTE_PHRASES[i].zh;
     return NULL;
 }
 
 const sv_reason *sv_note_phrase_at(size_t i)
 {
-    return i < sizeof NOTE_PHRASES / sizeof NOTE_PHRASES[0] ? &NOTE_PHRASES[i] : NULL;
+    return i < sizeof NOTE_PHRASES / sizeof NOTE_PHRASES[0] ? &NOTE_PHRASES[i].r : NULL;
 }
 
 const sv_reason *sv_note_phrase_find(const char *code)
