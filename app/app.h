@@ -412,11 +412,12 @@ float app_px_per_mm(app *a, float platform_ppmm);
 float app_text_scale(const app *a);
 /* The screen's name (dump-widgets): "today", "map", ... */
 const char *app_screen_name(app_screen s);
-/* The UI font's advance widths at pixel size px, in whole pixels as the platform lays text out,
- * of the printable ASCII characters 0x20..0x7e (adv[c - 0x20]): 0, or -1 when it cannot say.
- * Given to app_set_text_advances, the layout measures Latin text with it instead of an
- * estimate (widgets.c); NULL goes back to the estimate. Set once, before the first frame. */
-typedef int (*app_advance_fn)(void *ctx, int px, int adv[95]);
+/* The UI font's advance width at pixel size px of the printable ASCII character c (0x20..0x7e),
+ * in whole pixels as the platform lays text out; -1 when it cannot say. Given to
+ * app_set_text_advances, the layout measures Latin text with it instead of an estimate
+ * (widgets.c), asking each character once per size; NULL goes back to the estimate. Set once,
+ * before the first frame. */
+typedef int (*app_advance_fn)(void *ctx, int px, int c);
 void app_set_text_advances(app_advance_fn fn, void *ctx);
 /* Something that measures text as it will be drawn (the platform): 0 with *w, *h or -1. */
 typedef int (*app_measure_fn)(void *ctx, const char *utf8, int px, int *w, int *h);

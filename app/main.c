@@ -85,9 +85,9 @@ static int measure_text(void *ctx, const char *utf8, int px, int *w, int *h)
     return plat_text_size(ctx, utf8, px, w, h);
 }
 
-static int ascii_advances(void *ctx, int px, int adv[95])
+static int ascii_advance(void *ctx, int px, int c)
 {
-    return plat_ascii_advances(ctx, px, adv);
+    return plat_ascii_advance(ctx, px, c);
 }
 
 static void queue(runner *r, int64_t at, int type, int64_t finger, float x, float y)
@@ -500,7 +500,7 @@ int main(int argc, char **argv)
         plat_close(p);
         return rc;
     }
-    app_set_text_advances(ascii_advances, p); /* Latin text measured in the UI font */
+    app_set_text_advances(ascii_advance, p); /* Latin text measured in the UI font */
     int desktop = jdefault && !run.active;
     sv_journal *j = NULL;
     int rc = sv_journal_open(jpath, SV_OPEN_READONLY, &j);

@@ -47,8 +47,8 @@ void plat_size(plat *p, int *w, int *h, float *px_per_mm);
 float plat_assumed_px_per_mm(int w, int h);
 /* The size utf8 takes drawn at pixel size px (for the fit checks of dump-widgets). 0 or -1. */
 int plat_text_size(plat *p, const char *utf8, int px, int *w, int *h);
-/* The advance widths at px of the printable ASCII characters (app_advance_fn). 0 or -1. */
-int plat_ascii_advances(plat *p, int px, int adv[95]);
+/* The advance width at px of the printable ASCII character c (app_advance_fn), or -1. */
+int plat_ascii_advance(plat *p, int px, int c);
 /* Draw a frame and show it. Returns 0 or -1 (the frame may be partly drawn). */
 int plat_draw(plat *p, const app_ui *ui);
 /* Save what the window shows now as PNG. Returns 0 or -1 with err. */

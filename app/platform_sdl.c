@@ -289,15 +289,14 @@ int plat_text_size(plat *p, const char *utf8, int px, int *w, int *h)
     return f && TTF_SizeUTF8(f, utf8, w, h) == 0 ? 0 : -1;
 }
 
-int plat_ascii_advances(plat *p, int px, int adv[95])
+int plat_ascii_advance(plat *p, int px, int c)
 {
     TTF_Font *f = font(p, px);
-    if (!f)
+    int adv;
+    if (!f || c < 0x20 || c >= 0x7f ||
+        TTF_GlyphMetrics32(f, (Uint32)c, NULL, NULL, NULL, NULL, &adv) != 0)
         return -1;
-    for (int c = 0x20; c < 0x7f; c++)
-        if (TTF_GlyphMetrics32(f, (Uint32)c, NULL, NULL, NULL, NULL, &adv[c - 0x20]) != 0)
-            return -1;
-    return 0;
+    return adv;
 }
 
 void plat_size(plat *p, int *w, int *h, float *px_per_mm)

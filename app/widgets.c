@@ -83,16 +83,19 @@ const sv_fix *app__live_fix(const app *a, int64_t now_ms)
  * printable ASCII character counts its advance, anything else one em, and a line gets a margin
  * once: 0.15 em + 1 px, for what a sum of advances leaves out (a first glyph reaching left of
  * its origin, "j": up to 0.14 em in SDL_ttf's measure of random ASCII at 12-72 px; kerning only
- * narrows). Tables are kept for the last few sizes asked (a frame uses a handful).
+ * narrows). A character is asked for the first time it is measured at a size (loading a glyph
+ * of a CJK font is not free, and most text is Chinese and digits), and the answers are kept for
+ * the last few sizes asked (a frame uses a handful).
  */
 #define ADV_SIZES 16
+typedef struct adv_table {
+    int px;      /* 0: empty */
+    int adv[95]; /* 0: not asked yet, -1: the platform could not say */
+} adv_table;
 static struct {
     app_advance_fn fn;
     void *ctx;
-    struct {
-        int px; /* 0: empty */
-        int adv[95];
-    } t[ADV_SIZES];
+    adv_table t[ADV_SIZES];
     unsigned next;
 } adv_state;
 
@@ -103,37 +106,42 @@ void app_set_text_advances(app_advance_fn fn, void *ctx)
     adv_state.ctx = ctx;
 }
 
-/* The advance table at px, or NULL (no platform, or it could not say). */
-static const int *advances(int px)
+/* The advance table at px, or NULL (no platform). */
+static adv_table *advances(int px)
 {
     if (!adv_state.fn || px < 1)
         return NULL;
     for (int i = 0; i < ADV_SIZES; i++)
         if (adv_state.t[i].px == px)
-            return adv_state.t[i].adv;
-    unsigned k = adv_state.next++ % ADV_SIZES;
-    if (adv_state.fn(adv_state.ctx, px, adv_state.t[k].adv) != 0) {
-        adv_state.t[k].px = 0;
-        return NULL;
-    }
-    adv_state.t[k].px = px;
-    return adv_state.t[k].adv;
+            return &adv_state.t[i];
+    adv_table *t = &adv_state.t[adv_state.next++ % ADV_SIZES];
+    memset(t, 0, sizeof *t);
+    t->px = px;
+    return t;
 }
 
-/* The width of one ASCII character c at px (the table, else the estimate). */
-static float ascii_width(const int *adv, unsigned char c, int px)
+/* The width of one ASCII character c at px: its advance, asked the first time (above), else
+ * the estimate (no platform, or it could not say). */
+static float ascii_width(adv_table *adv, unsigned char c, int px)
 {
-    return adv && c >= 0x20 && c < 0x7f ? (float)adv[c - 0x20] : 0.62f * (float)px;
+    if (!adv || c < 0x20 || c >= 0x7f)
+        return 0.62f * (float)px;
+    int *a = &adv->adv[c - 0x20];
+    if (*a == 0) {
+        int v = adv_state.fn(adv_state.ctx, px, c);
+        *a = v > 0 ? v : -1;
+    }
+    return *a > 0 ? (float)*a : 0.62f * (float)px;
 }
 
 /* The margin a measured line gets once (above); none for the estimate. */
-static float line_margin(const int *adv, int px)
+static float line_margin(const adv_table *adv, int px)
 {
     return adv ? 0.15f * (float)px + 1 : 0;
 }
 
 /* The width of utf8 at px without the line's margin: what the pieces of a line add up to. */
-static float raw_width(const int *adv, const char *utf8, int px)
+static float raw_width(adv_table *adv, const char *utf8, int px)
 {
     float w = 0;
     for (const unsigned char *u = (const unsigned char *)utf8; *u; u++)
@@ -147,7 +155,7 @@ static float raw_width(const int *adv, const char *utf8, int px)
 /* The width utf8 takes at pixel size px, on the safe side (above). */
 float app__text_width(const char *utf8, int px)
 {
-    const int *adv = advances(px);
+    adv_table *adv = advances(px);
     return raw_width(adv, utf8, px) + line_margin(adv, px);
 }
 
@@ -204,7 +212,7 @@ static int wrap(const char *s, int px, float w, char *out, size_t n)
 {
     size_t o = 0;
     int lines = 1;
-    const int *adv = advances(px);
+    adv_table *adv = advances(px);
     float lw = 0, margin = line_margin(adv, px);
     w -= margin; /* the pieces of a line add up to at most this */
     while (*s && o + 8 < n) {
