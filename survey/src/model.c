@@ -569,6 +569,16 @@ size_t sv_utf8_repair(char *s)
     return bad;
 }
 
+void sv_log_line_clean(char *s)
+{
+    sv_utf8_repair(s);
+    for (unsigned char *c = (unsigned char *)s; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            *c = '?';
+        else if (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f) /* C1: U+0080..U+009F */
+            c[0] = c[1] = '?';
+}
+
 int64_t sv__to_fixed(double v, double scale)
 {
     if (!isfinite(v))

@@ -117,6 +117,7 @@ void sy__logf(sy_office *o, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    sv_log_line_clean(line); /* a note's line break forges no line */
     /* One fprintf per event so that lines from concurrent processes do not interleave. */
     fprintf(o->log, "%s %s\n", t, line);
     fflush(o->log);

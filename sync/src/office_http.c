@@ -149,12 +149,7 @@ static void logline(sy_server *s, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    /* one event, one line: a control character from a request (a %0A in a URL, a user name)
-     * must not start a forged line of its own */
-    for (unsigned char *c = (unsigned char *)line; *c; c++)
-        if (*c < 0x20 || *c == 0x7f)
-            *c = '?';
-    sv_utf8_repair(line);
+    sv_log_line_clean(line); /* a %0A in a URL forges no line of its own */
     fprintf(s->log, "%s %s\n", t, line);
     fflush(s->log);
 }

@@ -65,6 +65,7 @@ int sy__fail(sy_office *o, int rc, const char *fmt, ...) __attribute__((format(p
 int sy__fail_db(sy_office *o, const char *what);
 /* One event line on the log (sy_office_set_log): time, then what happened. */
 void sy__logf(sy_office *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* ms since the epoch as ISO 8601 UTC (seconds). */
 void sy__iso_ms(int64_t ms, char buf[32]);
 /* a + b, newly allocated (caller frees); NULL when out of memory. */

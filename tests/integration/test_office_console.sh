@@ -222,8 +222,10 @@ c=$(hcode POST /api/v1/review/${id:-0}/resolve -b "$T/rev.jar" "${J[@]}" -H "X-C
 [ "$c" = 409 ] && grep -q 'not open' "$T/body" && pyexpr "$T/body" 'd["code"]=="case_closed"' && ok "deciding it again: 409 (the case is not open, code case_closed)" || fail "second decision: $c $(cat "$T/body")"
 c=$(hcode POST /api/v1/review/999999/resolve -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"accept":"a","note":"x"}')
 [ "$c" = 404 ] && grep -q 999999 "$T/body" && ok "a case that does not exist: 404 naming it" || fail "unknown case: $c $(cat "$T/body")"
-c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"note":"请补测 J2"}')
+c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"note":"请补测 J2\nFORGED-NOTE office stopped\u001b[31m"}')
 [ "$c" = 200 ] && ok "a reviewer returns a unit with the token: 200" || fail "return: $c $(cat "$T/body")"
+grep -q "请补测 J2?FORGED-NOTE office stopped?\[31m" "$T/office.log" && ! grep -q '^FORGED-NOTE' "$T/office.log" && ! grep -q $'\e' "$T/office.log" \
+    && ok "a note with a line break and an escape is logged on one line, neither forging a line nor reaching the terminal" || fail "note in the log: $(grep -a -A1 '请补测' "$T/office.log")"
 c=$(hcode GET /api/v1/units -b "$T/rev.jar"); pyexpr "$T/body" 'any(u["code"]=="'$U'" and u["status"]=="returned" for u in d)' \
     && ok "the unit is returned" || fail "status after return: $(head -c 300 "$T/body")"
 c=$(hcode POST /api/v1/units/$U/accept -b "$T/rev.jar" -H "X-CSRF-Token: $REV_CSRF")

@@ -1312,6 +1312,11 @@ static void test_utf8(void)
     char ok[] = "夏河县 2026";
     CHECK_INT((int)sv_utf8_repair(ok), 0);
     CHECK_STR(ok, "夏河县 2026");
+    /* a log line: no line break, no terminal escape (C0 or C1), no bad byte; text stays */
+    char line[] = "退回: line1\n2026-12-06T00:00:00Z office stopped\x1b[31m\r\x7f\xc2\x9b"
+                  "1m\xff é";
+    sv_log_line_clean(line);
+    CHECK_STR(line, "退回: line1?2026-12-06T00:00:00Z office stopped?[31m????1m? é");
 }
 
 /* The strokes rule (sv_signature_strokes_check), which the CLI applies before it opens a journal

@@ -442,6 +442,11 @@ size_t sv_utf8_prefix(const char *s, size_t len, size_t max);
  * place: a record of what a hostile or mis-encoded request sent (a log, an audit row, an error
  * message) that JSON can still carry. Returns the number of bytes replaced. */
 size_t sv_utf8_repair(char *s);
+/* A log line made safe in place: one event, one line. Each control character, C0 or C1 (a
+ * note's line break, a %0A in a URL, an escape sequence in a user name), becomes '?', so nothing
+ * from a request or a staff member's text forges a line of its own or drives a terminal, and bytes
+ * that are not UTF-8 are repaired (sv_utf8_repair). */
+void sv_log_line_clean(char *s);
 
 #ifdef __cplusplus
 }
