@@ -162,7 +162,8 @@ static int cmd_init(int argc, char **argv)
         errno = 0;
         tol = strtod(t, &end);
         if (errno || end == t || *end || !isfinite(tol) || tol <= 0 || tol > 1000)
-            return die(EXIT_USAGE, "--tolerance: '%s' is not a distance in metres (0-1000)", t);
+            return die(EXIT_USAGE,
+                       "--tolerance: '%s' is not a distance in metres above 0, up to 1000", t);
     }
     if (!*a.pos[0])
         return die(EXIT_USAGE, "the office database path is empty");
@@ -960,10 +961,11 @@ static int review_list(int argc, char **argv)
             print_side("a:", json_object_get(c, "a"));
             print_side("b:", json_object_get(c, "b"));
             if (json_string_value(json_object_get(c, "resolved"))) /* --all: how it ended */
-                printf("    %s %s by %s at %s%s%s\n",
-                       json_string_value(json_object_get(c, "accept")) ? "decided" : "closed",
-                       jstr(c, "accept", "with a note"), jstr(c, "decided_by", "?"),
-                       jstr(c, "resolved", "?"),
+                printf("    %s%s by %s at %s%s%s\n",
+                       json_string_value(json_object_get(c, "accept")) ? "decided "
+                       : json_string_value(json_object_get(c, "note")) ? "closed with a note"
+                                                                       : "closed",
+                       jstr(c, "accept", ""), jstr(c, "decided_by", "?"), jstr(c, "resolved", "?"),
                        json_string_value(json_object_get(c, "note")) ? ": " : "",
                        jstr(c, "note", ""));
         }
@@ -988,6 +990,10 @@ static int review_resolve(int argc, char **argv)
         return die(EXIT_USAGE, "--accept: the choice must be a, b or neither, not '%s'", accept);
     if (accept && !by)
         return die(EXIT_USAGE, "--accept needs --by NAME (who decides)");
+    if (!accept && !get(&a, "--note"))
+        return die(EXIT_USAGE,
+                   "review resolve needs --accept a|b|neither --by NAME, or --note TEXT "
+                   "(a case is decided, or closed with a note)");
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return open_failed(a.pos[0]);

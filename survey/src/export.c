@@ -617,6 +617,71 @@ const sv_export_choice *sv__ex_choice(const sv__ex *x, const char *unit, const c
     return NULL;
 }
 
+/* The county record's rule for a field's verification, shared by the export (load) and
+ * sv_county_fields: a choice of the office's about the field (the first that names it) admits
+ * only the chosen device's verifications ("neither": none, the field is to be verified again);
+ * among those admitted, one journal's are ordered by seq, several journals' by time, and on
+ * equal times the earlier journal's (in the order given) stands. */
+static const sv_export_choice *field_choice(const sv_export_choice *c, size_t n, const char *unit,
+                                            sv_field f)
+{
+    for (size_t i = 0; i < n; i++) {
+        sv_field cf;
+        if (c[i].field && c[i].unit && strcmp(c[i].unit, unit) == 0 &&
+            sv_field_parse(c[i].field, &cf) == SV_OK && cf == f)
+            return &c[i];
+    }
+    return NULL;
+}
+
+static int choice_admits(const sv_export_choice *c, const char *device)
+{
+    return !c || (c->device && device && strcmp(c->device, device) == 0);
+}
+
+/* 1 when v (of journal vs) takes the place of cur (of journal cs). */
+static int ver_replaces(const sv_verification *cur, size_t cs, const sv_verification *v, size_t vs)
+{
+    return cs == vs                     ? cur->seq < v->seq
+           : cur->time_ms != v->time_ms ? cur->time_ms < v->time_ms
+                                        : vs < cs;
+}
+
+int sv_county_fields(sv_journal *const *js, size_t n, const sv_export_choice *choices,
+                     size_t n_choices, const char *unit, int status[SV_FIELD_COUNT])
+{
+    for (int f = 0; f < SV_FIELD_COUNT; f++)
+        status[f] = -1;
+    if (!unit)
+        return SV_EINVAL;
+    sv_verification **v = calloc(n ? n : 1, sizeof *v);
+    size_t *nv = calloc(n ? n : 1, sizeof *nv);
+    int rc = v && nv ? SV_OK : SV_ENOMEM;
+    const sv_verification *best[SV_FIELD_COUNT] = {0};
+    size_t best_src[SV_FIELD_COUNT] = {0};
+    for (size_t i = 0; rc == SV_OK && i < n; i++) {
+        rc = sv_state_verifications(js[i], unit, &v[i], &nv[i]);
+        if (rc == SV_ENOTFOUND)
+            rc = SV_OK, v[i] = NULL, nv[i] = 0;
+        const char *dev = sv_journal_device_id(js[i]);
+        for (size_t k = 0; rc == SV_OK && k < nv[i]; k++) {
+            int f = (int)v[i][k].field;
+            if (f < 0 || f >= SV_FIELD_COUNT ||
+                !choice_admits(field_choice(choices, n_choices, unit, (sv_field)f), dev))
+                continue;
+            if (!best[f] || ver_replaces(best[f], best_src[f], &v[i][k], i))
+                best[f] = &v[i][k], best_src[f] = i;
+        }
+    }
+    for (int f = 0; rc == SV_OK && f < SV_FIELD_COUNT; f++)
+        status[f] = best[f] ? (int)best[f]->status : -1;
+    for (size_t i = 0; v && nv && i < n; i++)
+        sv_verifications_free(v[i], nv[i]);
+    free(v);
+    free(nv);
+    return rc;
+}
+
 /* Read the state and derive everything the writers share. */
 static int load(sv__ex *x, const char *unit)
 {
@@ -682,7 +747,8 @@ static int load(sv__ex *x, const char *unit)
         x->ukeys[i] = (sv__ex_ukey){x->units[i].code, i};
     qsort(x->ukeys, x->n_units, sizeof *x->ukeys, cmp_ukey);
 
-    /* The office's choices about fields' verifications: the first about a field wins. */
+    /* The office's choices about fields' verifications: the first about a field wins
+     * (field_choice's rule, indexed by unit and field for many units). */
     for (size_t i = 0; i < x->n_choices; i++) {
         const sv_export_choice *c = &x->choices[i];
         sv_field f;
@@ -699,19 +765,12 @@ static int load(sv__ex *x, const char *unit)
         if (u < 0 || f < 0 || f >= SV_FIELD_COUNT)
             continue;
         size_t uf = (size_t)u * SV_FIELD_COUNT + (size_t)f;
-        /* A chosen version: only the chosen device's verifications count; "neither": none
-         * (the field is to be verified again). */
-        const sv_export_choice *c = x->ver_choice[uf];
-        if (c && (!c->device || strcmp(c->device, x->src[x->ver_src[i]].device) != 0))
+        /* the county record's rule (ver_replaces, above) */
+        if (!choice_admits(x->ver_choice[uf], x->src[x->ver_src[i]].device))
             continue;
         const sv_verification **slot = &x->ver_of[uf];
-        /* Seqs order one journal's verifications; across journals only time can. */
         const sv_verification *v = &x->ver[i];
-        if (!*slot)
-            *slot = v;
-        else if (x->ver_src[*slot - x->ver] == x->ver_src[i] ? (*slot)->seq < v->seq
-                 : (*slot)->time_ms != v->time_ms            ? (*slot)->time_ms < v->time_ms
-                                                  : x->ver_src[i] < x->ver_src[*slot - x->ver])
+        if (!*slot || ver_replaces(*slot, x->ver_src[*slot - x->ver], v, x->ver_src[i]))
             *slot = v;
     }
 

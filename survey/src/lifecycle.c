@@ -117,15 +117,25 @@ static int refuse(char *why, size_t n, const char *fmt, const char *a, const cha
 /*
  * The legal decisions (docs/office.md):
  *   return     from in_field, submitted, under_review, returned (a new note), accepted,
- *              objection; never before anything arrived, during the notice or once ready;
+ *              objection, and a notice not yet begun; never before anything arrived, once the
+ *              notice has begun or once ready;
  *   accept     from in_field, submitted (a returned unit once the crew sent new work, which
  *              puts it back there) and objection, with no review case and no unsettled
- *              dispute open, and no re-survey pending (a review decided "neither" with no
- *              work since);
- *   notice     from accepted only, with real dates, at least SV_NOTICE_MIN_DAYS long;
+ *              dispute open, no field the county record holds as disputed, and no re-survey
+ *              pending (a review decided "neither" with no work since);
+ *   notice     from accepted, or a notice not yet begun (its dates set again: a mistyped
+ *              year must not lock the unit), with real dates, at least SV_NOTICE_MIN_DAYS
+ *              long, after an objection starting no earlier than the objection's day;
  *   objection  during the notice only (from its first day up to its last by the office's
  *              date).
  */
+/* 1 while the unit's notice is set but has not begun by the office's date. */
+static int notice_pending(const sv_life_facts *f)
+{
+    return f->notice_from && f->today && sv_date_ok(f->notice_from) &&
+           strcmp(f->today, f->notice_from) < 0;
+}
+
 static int life_check(const sv_life_facts *f, const char *action, int dates, const char *from,
                       const char *to, sv_life_refusal *out, char *why, size_t whylen)
 {
@@ -141,7 +151,7 @@ static int life_check(const sv_life_facts *f, const char *action, int dates, con
         if (s == SV_LIFE_ASSIGNED)
             return REFUSE("nothing_arrived",
                           "the unit is %s: nothing has arrived from a crew to return%s", name, "");
-        if (s == SV_LIFE_NOTICE || s == SV_LIFE_READY)
+        if ((s == SV_LIFE_NOTICE && !notice_pending(f)) || s == SV_LIFE_READY)
             return REFUSE(s == SV_LIFE_READY ? "after_notice" : "in_notice",
                           "the unit is %s: it cannot be returned %s", name,
                           s == SV_LIFE_READY ? "once its notice has passed"
@@ -176,10 +186,26 @@ static int life_check(const sv_life_facts *f, const char *action, int dates, con
                           "at the office with an agreement or a dispute statement) first",
                           n, f->disputes_open == 1 ? "" : "s");
         }
+        if (f->fields_disputed > 0) {
+            out->count = f->fields_disputed;
+            return REFUSE("disputed_fields",
+                          "the county record holds %s as disputed: once the dispute is settled, "
+                          "a crew verifies %s again (return the unit with a note)",
+                          f->disputed_names && *f->disputed_names ? f->disputed_names
+                                                                  : "a verified field",
+                          f->fields_disputed == 1 ? "it" : "them");
+        }
         return SV_OK;
     }
     if (is(action, SV_DECISION_NOTICE)) {
-        if (s != SV_LIFE_ACCEPTED)
+        if (s == SV_LIFE_NOTICE && !notice_pending(f)) {
+            snprintf(out->date, sizeof out->date, "%s", f->notice_from ? f->notice_from : "");
+            return REFUSE("notice_posted",
+                          "the unit's notice began on %s: a posted notice is not set again%s "
+                          "(an objection sends the unit back to review)",
+                          f->notice_from ? f->notice_from : "?", "");
+        }
+        if (s != SV_LIFE_ACCEPTED && s != SV_LIFE_NOTICE)
             return REFUSE("not_accepted", "the unit is %s: only an accepted unit goes to notice%s",
                           name, "");
         if (!dates)
@@ -190,6 +216,15 @@ static int life_check(const sv_life_facts *f, const char *action, int dates, con
                           from ? from : "", to ? to : "");
         if (strcmp(from, to) > 0)
             return REFUSE("ends_first", "the notice ends (%s) before it starts (%s)", to, from);
+        /* a notice given again after an objection is a new notice: one dated before the
+         * objection was not the notice of the decision that answered it */
+        if (f->objected_on && sv_date_ok(f->objected_on) && strcmp(from, f->objected_on) < 0) {
+            snprintf(out->date, sizeof out->date, "%s", f->objected_on);
+            return REFUSE("before_objection",
+                          "the notice starts on %s, before the objection of %s it follows: "
+                          "a notice after an objection is posted anew",
+                          from, f->objected_on);
+        }
         if (sv_days_between(from, to) + 1 < SV_NOTICE_MIN_DAYS) {
             char n[16];
             snprintf(n, sizeof n, "%d", SV_NOTICE_MIN_DAYS);
@@ -381,6 +416,8 @@ int sv_decision_check(const sv_decision *d, char *why, size_t len)
      * (`unit return ... [--note TEXT]`) is a contract county scripts rely on. */
     if (is(d->action, SV_DECISION_OBJECTION) && sv_text_blank(d->note))
         return WHY("an objection needs its statement (the note)");
+    if (review && !d->accept && sv_text_blank(d->note))
+        return WHY("a review case closed without a choice (a, b or neither) needs its note");
     /* a decision is a legal act kept for ever: a text given must say something (a note of
      * spaces would reach the crew, or the record, as an empty reason) */
     if (d->note && *d->note && sv_text_blank(d->note))

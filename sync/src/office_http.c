@@ -1219,8 +1219,21 @@ static enum MHD_Result unit_decide(ctx *x, const char *action)
     char today[11];
     sv_local_date(today);
     const json_t *pe = json_object_get(in, "posted_earlier");
+    char err[512] = "", what[32];
+    int rc = SY_OK;
+    sv_life_refusal why = {0};
     if (strcmp(action, "notice") == 0 && from && sv_date_ok(from) && sv_date_ok(today) &&
         strcmp(from, today) < 0 && !json_is_true(pe)) {
+        /* asked only about a notice the office would take: an unknown unit is 404 and a
+         * state that allows no notice 409 first */
+        pthread_mutex_lock(&x->s->lock);
+        rc = sy_office_unit_check(x->s->o, code, action, x->sess.user, note, from, to, err,
+                                  sizeof err);
+        why = *sy_office_refusal(x->s->o);
+        pthread_mutex_unlock(&x->s->lock);
+    }
+    if (rc == SY_OK && strcmp(action, "notice") == 0 && from && sv_date_ok(from) &&
+        sv_date_ok(today) && strcmp(from, today) < 0 && !json_is_true(pe)) {
         int ended = to && sv_date_ok(to) && strcmp(to, today) < 0;
         json_decref(in);
         return reply_json(
@@ -1233,18 +1246,22 @@ static enum MHD_Result unit_decide(ctx *x, const char *action)
                               "(posted_earlier: true)",
                       "code", "notice_past", "date", today, "ended", ended));
     }
-    char err[512] = "", what[32];
     snprintf(what, sizeof what, "unit.%s", action);
-    char *detail = sy_audit_decision_detail(action, note, from, to);
-    pthread_mutex_lock(&x->s->lock);
-    int rc =
-        sy_office_unit_decide(x->s->o, code, action, x->sess.user, note, from, to, err, sizeof err);
-    if (rc == SY_OK)
-        sy_office_audit(x->s->o, x->sess.user, what, code, detail, x->ip);
-    else if (!err[0])
-        snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
-    sv_life_refusal why = *sy_office_refusal(x->s->o);
-    pthread_mutex_unlock(&x->s->lock);
+    char *detail = NULL;
+    if (rc == SY_OK) {
+        detail = sy_audit_decision_detail(action, note, from, to);
+        pthread_mutex_lock(&x->s->lock);
+        rc = sy_office_unit_decide(x->s->o, code, action, x->sess.user, note, from, to, err,
+                                   sizeof err);
+        if (rc == SY_OK)
+            sy_office_audit(x->s->o, x->sess.user, what, code, detail, x->ip);
+        else if (!err[0])
+            snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
+        why = *sy_office_refusal(x->s->o);
+        pthread_mutex_unlock(&x->s->lock);
+    } else if (!err[0]) {
+        snprintf(err, sizeof err, "%s", "the decision was refused");
+    }
     free(detail);
     json_decref(in);
     if (rc == SY_ESTATE && why.reason && !sv_utf8_valid(err, strlen(err)))

@@ -32,6 +32,7 @@
 
 #include "office_int.h"
 #include "survey/clock.h"
+#include "survey/export.h"
 #include "survey/kinds.h"
 #include "survey/lifecycle.h"
 #include "survey/limits.h"
@@ -730,8 +731,10 @@ typedef struct life_row {
     int64_t work_arrived; /* office time of the latest work's arrival */
     int field_entries, complete, open_cases;
     char *decision, *note, *by, *from, *to;
-    int64_t decided;        /* office time of the decision */
-    int64_t resurvey_asked; /* office time of the latest review decided "neither", 0 none */
+    int64_t decided;          /* office time of the decision */
+    int64_t resurvey_asked;   /* office time of the latest review decided "neither", 0 none */
+    char objected_on[11];     /* the office's date of its latest objection, "" none */
+    char disputed_names[160]; /* the fields the county record holds as disputed (accept) */
     sv_life_facts f;
     sv_life state;
 } life_row;
@@ -800,12 +803,18 @@ static void bind_filter(sqlite3_stmt *st, const char *only_code, const sy_device
     sy__bind_text(st, 3, dev && dev->crew[0] ? dev->crew : NULL);
 }
 
-static void office_today(char out[11])
+/* The office's local date of time ms (UTC ms). */
+static void office_date(int64_t ms, char out[11])
 {
-    time_t t = (time_t)(sv_wall_ms() / 1000);
+    time_t t = (time_t)(ms / 1000);
     struct tm tm;
     if (!localtime_r(&t, &tm) || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
         snprintf(out, 11, "1970-01-01");
+}
+
+static void office_today(char out[11])
+{
+    office_date(sv_wall_ms(), out);
 }
 
 /* Every task unit (only_code: just that one; dev: just those assigned to it) with its facts and
@@ -898,6 +907,22 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
         }
         sqlite3_finalize(st);
     }
+    /* The latest objection: a notice after it starts no earlier. */
+    if (rc == SY_OK)
+        rc = sy__prep(
+            o,
+            "SELECT unit, max(time) FROM office_decisions WHERE action = '" SV_DECISION_OBJECTION
+            "' AND " UNIT_FILTER("unit") " GROUP BY unit",
+            &st);
+    if (rc == SY_OK) {
+        bind_filter(st, only_code, dev);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            life_row *x = row_find(r, sy__col_text(st, 0));
+            if (x)
+                office_date(sqlite3_column_int64(st, 1), x->objected_on);
+        }
+        sqlite3_finalize(st);
+    }
     /* The latest unit decision. */
     if (rc == SY_OK)
         rc = sy__prep(o,
@@ -933,6 +958,7 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
                                .notice_to = x->to,
                                .notice_from = x->from,
                                .today = r->today,
+                               .objected_on = x->objected_on[0] ? x->objected_on : NULL,
                                .resurvey =
                                    x->resurvey_asked > 0 && x->work_arrived <= x->resurvey_asked};
         x->state = sv_unit_life(&x->f);
@@ -985,6 +1011,7 @@ int sy_office_units_stamp(sy_office *o, sy_units_stamp *s)
 }
 
 static int open_disputes(sy_office *o, const char *unit, int *n);
+static int disputed_fields(sy_office *o, const char *unit, int *n, char *names, size_t len);
 
 /* The decisions the unit's state offers now (sv_life_offers), each {"allowed": true} or
  * {"allowed": false, "reason", "state", "count", "date", "why"} as a refused decision's answer
@@ -1002,6 +1029,13 @@ static int offered_json(sy_office *o, life_row *x, json_t **offered)
         sy__logf(o, "open disputes of %s not counted for its page: %s", x->code, o->errmsg);
         x->f.disputes_open = 0;
     }
+    if (disputed_fields(o, x->code, &x->f.fields_disputed, x->disputed_names,
+                        sizeof x->disputed_names) != SY_OK) {
+        sy__logf(o, "disputed fields of %s not read for its page: %s", x->code, o->errmsg);
+        x->f.fields_disputed = 0;
+        unknown = 1;
+    }
+    x->f.disputed_names = x->disputed_names;
     json_t *out = json_object();
     for (size_t i = 0; out && i < sizeof ACTIONS / sizeof ACTIONS[0]; i++) {
         sv_life_refusal r;
@@ -1130,9 +1164,9 @@ static int decision_failed(sy_office *o, sv_journal *j, int rc)
                     sv_journal_errmsg(j));
 }
 
-int sy_office_unit_decide(sy_office *o, const char *code, const char *action, const char *by,
-                          const char *note, const char *from, const char *to, char *err,
-                          size_t errlen)
+static int unit_decide(sy_office *o, const char *code, const char *action, const char *by,
+                       const char *note, const char *from, const char *to, char *err, size_t errlen,
+                       int record)
 {
     if (err && errlen)
         err[0] = '\0';
@@ -1161,6 +1195,12 @@ int sy_office_unit_decide(sy_office *o, const char *code, const char *action, co
      * for this decision, never for a listing) */
     if (rc == SY_OK && action && strcmp(action, SV_DECISION_ACCEPT) == 0)
         rc = open_disputes(o, code, &r.v[0].f.disputes_open);
+    if (rc == SY_OK && action && strcmp(action, SV_DECISION_ACCEPT) == 0) {
+        life_row *x = &r.v[0];
+        rc = disputed_fields(o, code, &x->f.fields_disputed, x->disputed_names,
+                             sizeof x->disputed_names);
+        x->f.disputed_names = x->disputed_names;
+    }
     if (rc == SY_OK &&
         sv_life_check(&r.v[0].f, action, from, to, &o->refusal, why, sizeof why) != SV_OK)
         rc = sy__fail(o, SY_ESTATE, "%s %s refused: %s", action ? action : "?", code, why);
@@ -1172,18 +1212,36 @@ int sy_office_unit_decide(sy_office *o, const char *code, const char *action, co
     if (rc == SY_OK && sv_decision_check(&d, why, sizeof why) != SV_OK)
         rc = sy__fail(o, SY_EINVAL, "%s %s refused: %s", action ? action : "decision", code, why);
     int64_t seq = 0;
-    if (rc == SY_OK) {
+    if (rc == SY_OK && record) {
         int drc = sv_record_decision(j, &d, &seq);
         if (drc != SV_OK)
             rc = decision_failed(o, j, drc);
     }
-    rc = decision_end(o, j, rc);
+    if (record)
+        rc = decision_end(o, j, rc);
+    else
+        decision_end(o, j, SY_EINVAL); /* a check records nothing: rolled back */
     rows_free(&r);
     if (rc != SY_OK)
         return fail_err(o, rc, err, errlen);
-    sy__logf(o, "unit %s: %s by %s (decision %lld)%s%s", code, action, by, (long long)seq,
-             note ? ": " : "", note ? note : "");
+    if (record)
+        sy__logf(o, "unit %s: %s by %s (decision %lld)%s%s", code, action, by, (long long)seq,
+                 note ? ": " : "", note ? note : "");
     return SY_OK;
+}
+
+int sy_office_unit_decide(sy_office *o, const char *code, const char *action, const char *by,
+                          const char *note, const char *from, const char *to, char *err,
+                          size_t errlen)
+{
+    return unit_decide(o, code, action, by, note, from, to, err, errlen, 1);
+}
+
+int sy_office_unit_check(sy_office *o, const char *code, const char *action, const char *by,
+                         const char *note, const char *from, const char *to, char *err,
+                         size_t errlen)
+{
+    return unit_decide(o, code, action, by, note, from, to, err, errlen, 0);
 }
 
 int sy_office_review_decide(sy_office *o, int64_t id, const char *accept, const char *by,
@@ -1483,6 +1541,59 @@ static int count_open(void *vctx, const char *device, const sv_dispute *d)
 }
 
 /* How many of unit's disputes in the replicas are settled neither on site nor at the office. */
+/* How many fields of unit the county record holds as disputed (sv_county_fields, from the
+ * replicas of the devices that sent anything about it and the office's choices), their names
+ * ", "-separated into names. */
+static int disputed_fields(sy_office *o, const char *unit, int *n, char *names, size_t len)
+{
+    *n = 0;
+    names[0] = '\0';
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "SELECT device_id FROM devices WHERE device_id IN"
+                 " (SELECT device_id FROM unit_activity WHERE unit = ?1) ORDER BY id",
+                 &st))
+        return SY_EIO;
+    sy__bind_text(st, 1, unit);
+    sv_journal **js = NULL;
+    size_t nj = 0, cap = 0;
+    int rc = SY_OK;
+    while (rc == SY_OK && sqlite3_step(st) == SQLITE_ROW) {
+        if (nj == cap) {
+            size_t nc = cap ? 2 * cap : 8;
+            sv_journal **nv = realloc(js, nc * sizeof *nv);
+            if (!nv) {
+                rc = sy__fail(o, SY_ENOMEM, "out of memory");
+                break;
+            }
+            js = nv, cap = nc;
+        }
+        sv_journal *j = NULL;
+        rc = sy__replica_read(o, sy__col_text(st, 0), &j);
+        if (rc == SY_OK && j)
+            js[nj++] = j;
+    }
+    sqlite3_finalize(st);
+    sv_export_options opt = {0};
+    char **strs = NULL;
+    if (rc == SY_OK)
+        rc = sy__export_choices(o, &opt, &strs);
+    int status[SV_FIELD_COUNT];
+    if (rc == SY_OK && sv_county_fields(js, nj, opt.choices, opt.n_choices, unit, status) != SV_OK)
+        rc = sy__fail(o, SY_EIO, "the county record of %s could not be read", unit);
+    for (int f = 0; rc == SY_OK && f < SV_FIELD_COUNT; f++)
+        if (status[f] == SV_VERIFY_DISPUTED) {
+            size_t k = strlen(names);
+            snprintf(names + k, len - k, "%s%s", k ? ", " : "", sv_field_name((sv_field)f));
+            ++*n;
+        }
+    sy__export_choices_free(&opt, strs);
+    for (size_t i = 0; i < nj; i++)
+        sv_journal_close(js[i]);
+    free(js);
+    return rc;
+}
+
 static int open_disputes(sy_office *o, const char *unit, int *n)
 {
     open_ctx c = {0};

@@ -718,6 +718,9 @@ NFROM=$(date +%F); NTO=$(date -d '+20 days' +%F)
 c=$(hcode POST /api/v1/units/$U/notice -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"from":"2020-01-01","to":"2020-01-20"}')
 [ "$c" = 409 ] && pyexpr "$T/body" 'd["code"]=="notice_past" and d["ended"] is True and d["date"]=="'$NFROM'"' \
     && ok "a notice that ended before today is not recorded unconfirmed: 409 notice_past" || fail "past notice: $c $(cat "$T/body")"
+# ... asked only about a notice the office would take: an unknown unit is 404 first
+c=$(hcode POST /api/v1/units/000000XX000000/notice -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"from":"2020-01-01","to":"2020-01-20"}')
+[ "$c" = 404 ] && pyexpr "$T/body" 'd["code"]=="no_unit"' && ok "  a past notice on an unknown unit: 404 no_unit, not a confirmation" || fail "past notice, unknown unit: $c $(cat "$T/body")"
 c=$(hcode POST /api/v1/units/$U/notice -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary "{\"from\":\"$NFROM\",\"to\":\"$NTO\"}")
 [ "$c" = 200 ] && ok "a reviewer starts the accepted unit's public notice: 200" || fail "notice: $c $(cat "$T/body")"
 "$OFF" audit "$O" --json >"$T/audit.json" 2>"$T/err"

@@ -256,6 +256,9 @@ grep -q "notice" "$T/err" && ok "the refusal says why (notice)" || fail "refusal
 expect "unit objection --note" "$OFF" unit objection "$O" --unit $S --by rev --note "邻村称界线东移"
 unit_is $S 'u["status"]=="objection" and u["note"]=="邻村称界线东移"' && ok "an objection: back to review" || fail "objection: $(cat "$T/u.json")"
 expect "accept after the objection" "$OFF" unit accept "$O" --unit $S --by rev
+refuse "a notice after the objection dated before it" "$OFF" unit notice "$O" --unit $S --by rev --from 2026-01-01 --to 2026-01-20
+grep -q "before the objection of" "$T/err" && ok "... saying it is posted anew" || fail "notice before the objection: $(cat "$T/err")"
+usage "review resolve with neither --accept nor --note" "$OFF" review resolve "$O" 1 --by rev
 refuse "a decision on an unknown unit" "$OFF" unit return "$O" --unit 000000XX000000 --by rev
 refuse "a notice with a bad date on an unknown unit" "$OFF" unit notice "$O" --unit 000000XX000000 --by rev --from 2026-02-30 --to 2026-03-15
 grep -q "no unit 000000XX000000" "$T/err" && ok "names the unknown unit first (404 before a bad field's 400)" || fail "unknown unit with bad dates: $(cat "$T/err")"
@@ -488,6 +491,22 @@ after=$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute
 [ -n "$until_" ] && [ "$after" = "$until_" ] && ok "the office keeps the period's end the device's summary gives ($after)" || fail "complete_after '$after', tablet '$until_'"
 "$PY" -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.execute("UPDATE unit_activity SET complete_after = ? WHERE unit = ? AND length(complete_after) > 0", ("2000-01-01", sys.argv[2])); db.commit()' "$O" $W
 unit_is $W 'u["status"]=="submitted"' && ok "once the period has ended by the office's date: submitted, with nothing new from the device" || fail "period ended: $(cat "$T/u.json")"
+# The county record holds a field as disputed: no acceptance (the 公告 would print the owner as
+# 有争议) until a crew verifies it again.
+"$Q" verify "$T/a.db" --unit $W --field owner --status disputed --note 邻村称归其所有 >/dev/null 2>&1 || fail "owner disputed on $W"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+refuse "accept refused while the county record holds the owner as disputed" "$OFF" unit accept "$O" --unit $W --by rev
+grep -q "holds owner as disputed" "$T/err" && ok "... naming the field" || fail "accept with a disputed field: $(cat "$T/err")"
+"$Q" verify "$T/a.db" --unit $W --field owner --status confirmed >/dev/null 2>&1 || fail "owner confirmed again on $W"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+expect "accepted once a crew verified it again" "$OFF" unit accept "$O" --unit $W --by rev
+# A notice not yet begun (the year mistyped) is set again; once begun it is not.
+expect "a notice with the year mistyped" "$OFF" unit notice "$O" --unit $W --by rev --from 2098-01-01 --to 2098-01-31
+refuse "no objection before it begins" "$OFF" unit objection "$O" --unit $W --by rev --note x
+expect "its dates set again before it begins" "$OFF" unit notice "$O" --unit $W --by rev --from "$today" --to 2099-01-31
+unit_is $W 'u["status"]=="notice" and u["notice_from"]=="'"$today"'"' && ok "the new dates stand" || fail "notice set again: $(cat "$T/u.json")"
+refuse "a posted notice is not set again" "$OFF" unit notice "$O" --unit $W --by rev --from "$today" --to 2099-02-28
+grep -q "notice began on $today" "$T/err" && ok "... saying when it began" || fail "notice again: $(cat "$T/err")"
 # ---- a task package the tablet refuses never holds back its data ----------------------------------------
 # crew c's journal takes only codes starting 9 (unit.code-pattern): the office's package for crew
 # 一组 is refused whole, and its own entries (init, config, a note) reach the office all the same.

@@ -120,6 +120,41 @@ static void test_refusal_codes(void)
           strcmp(r.reason, "notice_not_started") == 0 && strcmp(r.date, "2026-12-07") == 0);
     f.today = "2026-12-07";
     CHECK(sv_life_check(&f, SV_DECISION_OBJECTION, NULL, NULL, &r, why, sizeof why) == SV_OK);
+    /* a notice not yet begun (the year mistyped) is set again, or the unit returned; once it
+     * has begun, neither */
+    f = facts(1, 1, 0, SV_DECISION_NOTICE, 0);
+    f.notice_from = "2036-12-20";
+    f.notice_to = "2037-01-10";
+    f.today = "2026-12-06";
+    CHECK(sv_life_check(&f, SV_DECISION_NOTICE, "2026-12-20", "2027-01-10", &r, why, sizeof why) ==
+          SV_OK);
+    CHECK(sv_life_check(&f, SV_DECISION_RETURN, NULL, NULL, &r, why, sizeof why) == SV_OK);
+    CHECK(sv_life_check(&f, SV_DECISION_ACCEPT, NULL, NULL, &r, why, sizeof why) == SV_EINVAL &&
+          strcmp(r.reason, "not_reviewable") == 0);
+    f.notice_from = "2026-12-01";
+    f.notice_to = "2026-12-20";
+    CHECK(sv_life_check(&f, SV_DECISION_NOTICE, "2026-12-20", "2027-01-10", &r, why, sizeof why) ==
+              SV_EINVAL &&
+          strcmp(r.reason, "notice_posted") == 0 && strcmp(r.date, "2026-12-01") == 0 &&
+          strstr(why, "2026-12-01") != NULL);
+    CHECK(sv_life_check(&f, SV_DECISION_RETURN, NULL, NULL, &r, why, sizeof why) == SV_EINVAL &&
+          strcmp(r.reason, "in_notice") == 0);
+    /* after an objection a new notice starts no earlier than the objection */
+    f = facts(1, 1, 0, SV_DECISION_ACCEPT, 0);
+    f.objected_on = "2026-12-03";
+    CHECK(sv_life_check(&f, SV_DECISION_NOTICE, "2026-01-01", "2026-01-20", &r, why, sizeof why) ==
+              SV_EINVAL &&
+          strcmp(r.reason, "before_objection") == 0 && strcmp(r.date, "2026-12-03") == 0);
+    CHECK(sv_life_check(&f, SV_DECISION_NOTICE, "2026-12-03", "2026-12-20", &r, why, sizeof why) ==
+          SV_OK);
+    /* a field the county record holds as disputed: not accepted */
+    f = facts(1, 1, 0, NULL, 0);
+    f.fields_disputed = 2;
+    f.disputed_names = "owner, rights";
+    CHECK(sv_life_check(&f, SV_DECISION_ACCEPT, NULL, NULL, &r, why, sizeof why) == SV_EINVAL &&
+          strcmp(r.reason, "disputed_fields") == 0 && r.count == 2 &&
+          strstr(why, "owner, rights") != NULL);
+    CHECK(sv_life_check(&f, SV_DECISION_RETURN, NULL, NULL, &r, why, sizeof why) == SV_OK);
     /* a case decided "neither" (re-survey) with no work since: not accepted, though complete */
     f = facts(1, 1, 0, NULL, 0);
     f.resurvey = 1;

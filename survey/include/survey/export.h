@@ -162,6 +162,13 @@ int sv_export_journals_opts(sv_journal **js, size_t n, sv_geo *g, sv_export_form
                             const char *path, const sv_export_options *opt, sv_export_stats *stats,
                             sv_diag *diag);
 
+/* The county record's verification of each field of unit, as sv_export_journals_opts holds it
+ * from the journals js (in the same order) and the office's choices: status[f] the status
+ * (sv_vstatus) of the verification of record, -1 where there is none (no journal verified the
+ * field, or the office chose neither). Returns SV_OK, SV_EINVAL (no unit), SV_ENOMEM, SV_EIO. */
+int sv_county_fields(sv_journal *const *js, size_t n, const sv_export_choice *choices,
+                     size_t n_choices, const char *unit, int status[SV_FIELD_COUNT]);
+
 #ifdef __cplusplus
 }
 #endif

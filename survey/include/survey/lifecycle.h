@@ -119,6 +119,12 @@ typedef struct sv_life_facts {
                               * only acceptance looks at it (the office fills it for that) */
     int resurvey;            /* a review case about it was decided "neither" (re-survey) and no
                               * crew has sent work on the unit since: acceptance waits for it */
+    int fields_disputed;     /* fields the county record holds as disputed (sv_county_fields: a
+                              * crew verified the owner, say, as disputed): only acceptance
+                              * looks at it (the office fills it for that) */
+    const char *disputed_names; /* those fields' names, ", "-separated (messages); may be NULL */
+    const char *objected_on;    /* the office's date (YYYY-MM-DD) of the unit's latest objection,
+                                 * NULL for none: a notice after it starts no earlier */
 } sv_life_facts;
 
 /* The shortest public notice (公告) the office may set, in calendar days counting both its
@@ -149,13 +155,18 @@ typedef struct sv_life_refusal {
     /* A stable code, NULL when allowed: "nothing_arrived" (return before any work arrived),
      * "in_notice" / "after_notice" (return during or after the notice), "open_cases",
      * "no_new_work" (accept a returned unit the crew has not worked on since),
-     * "not_reviewable" (accept in another state), "open_disputes", "not_accepted" (notice
-     * before acceptance), "bad_dates", "ends_first", "too_short", "notice_ended",
-     * "not_in_notice" (an objection outside a notice), "unknown_action". */
+     * "not_reviewable" (accept in another state), "open_disputes", "disputed_fields" (accept
+     * while the county record holds a field as disputed; count: how many), "resurvey",
+     * "not_accepted" (notice before acceptance), "notice_posted" (a new notice once the
+     * notice has begun; date: its first day), "bad_dates", "ends_first", "too_short",
+     * "before_objection" (a notice after an objection starting before it; date: the
+     * objection's), "notice_ended", "not_in_notice" (an objection outside a notice),
+     * "notice_not_started", "unknown_action". */
     const char *reason;
     sv_life state; /* the unit's state */
-    int count;     /* open_disputes: how many; too_short: SV_NOTICE_MIN_DAYS */
-    char date[11]; /* notice_ended: the notice's last day; "" otherwise */
+    int count;     /* open_disputes, disputed_fields: how many; too_short: SV_NOTICE_MIN_DAYS */
+    char date[11]; /* notice_ended: the notice's last day; notice_posted, notice_not_started:
+                    * its first; before_objection: the objection's day; "" otherwise */
 } sv_life_refusal;
 
 /* sv_life_allows, filling *out (may be NULL) with why in codes as well. */

@@ -375,8 +375,14 @@ int sy_office_tracks(sy_office *o, const char *date, char **json);
 int sy_office_unit_decide(sy_office *o, const char *code, const char *action, const char *by,
                           const char *note, const char *from, const char *to, char *err,
                           size_t errlen);
-/* The lifecycle's refusal of the last sy_office_unit_decide on o in codes (sv_life_check):
- * reason NULL unless that call returned SY_ESTATE. */
+/* sy_office_unit_decide's every check, recording nothing: SY_OK when the decision would be
+ * recorded now. A console that asks its user to confirm something about a decision (a notice
+ * dated in the past) asks only about one the office would take. */
+int sy_office_unit_check(sy_office *o, const char *code, const char *action, const char *by,
+                         const char *note, const char *from, const char *to, char *err,
+                         size_t errlen);
+/* The lifecycle's refusal of the last sy_office_unit_decide or _check on o in codes
+ * (sv_life_check): reason NULL unless that call returned SY_ESTATE. */
 const sv_life_refusal *sy_office_refusal(const sy_office *o);
 
 /*
