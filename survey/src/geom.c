@@ -27,6 +27,7 @@
 /* Every GEOS function this file calls, each reached as geos.NAME. */
 #define GEOS_FUNCTIONS(X)                                                                          \
     X(GEOSArea_r)                                                                                  \
+    X(GEOSClipByRect_r)                                                                            \
     X(GEOSContext_setErrorMessageHandler_r)                                                        \
     X(GEOSCoordSeq_create_r)                                                                       \
     X(GEOSCoordSeq_destroy_r)                                                                      \
@@ -389,6 +390,54 @@ int sv_geom_nearest(const sv_geom *geom, double lon, double lat, double *near_lo
         geos.GEOSGeom_destroy_r(ctx, pt);
     geos.GEOS_finish_r(ctx);
     free(ll);
+    return rc;
+}
+
+/*
+ * The 3-degree zones a geometry spans are told apart by area in the lon/lat plane: both sides
+ * of an edge lie at the same latitudes, so the ratio of their areas is the ratio on the
+ * ellipsoid to well under 1 % for any unit a county draws.
+ */
+int sv_geom_zone_lon(const sv_geom *geom, double *lon)
+{
+    if (!geom || !geom->n_parts || !geom->n_rings || !geom->lonlat || !geom->n_pts)
+        return SV_EGEOM;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < geom->n_pts; i++) {
+        double x = geom->lonlat[2 * i];
+        if (!isfinite(x) || fabs(x) > 180)
+            return SV_EGEOM;
+        lo = x < lo ? x : lo;
+        hi = x > hi ? x : hi;
+    }
+    int z0 = (int)floor((lo + 1.5) / 3.0), z1 = (int)floor((hi + 1.5) / 3.0);
+    if (z0 == z1) { /* the common case: one zone, no geometry needed */
+        *lon = 3.0 * z0;
+        return SV_OK;
+    }
+    geos_err e = {{0}};
+    GEOSContextHandle_t ctx = geos_open(&e);
+    if (!ctx)
+        return SV_ENOMEM;
+    GEOSGeometry *multi = make_multi(ctx, geom, geom->lonlat, &e);
+    int rc = multi ? SV_OK : SV_EGEOM;
+    double best = -1;
+    for (int z = z0; rc == SV_OK && z <= z1; z++) {
+        GEOSGeometry *part =
+            geos.GEOSClipByRect_r(ctx, multi, 3.0 * z - 1.5, -90.0, 3.0 * z + 1.5, 90.0);
+        double a = 0;
+        if (!part || !geos.GEOSArea_r(ctx, part, &a))
+            rc = SV_EGEOM;
+        else if (a > best) {
+            best = a;
+            *lon = 3.0 * z;
+        }
+        if (part)
+            geos.GEOSGeom_destroy_r(ctx, part);
+    }
+    if (multi)
+        geos.GEOSGeom_destroy_r(ctx, multi);
+    geos.GEOS_finish_r(ctx);
     return rc;
 }
 

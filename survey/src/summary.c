@@ -152,7 +152,8 @@ sv_crs sv_unit_crs(const sv_unit *u, int journal_epsg, double journal_cm, double
                    double walk_lon)
 {
     double lon = NAN;
-    if (u && u->draft.n_pts) {
+    if (u && u->draft.n_pts && sv_geom_zone_lon(&u->draft, &lon) != SV_OK) {
+        /* a draft GEOS cannot build (an old journal's): the mean of its positions */
         double sum = 0;
         for (size_t k = 0; k < u->draft.n_pts; k++)
             sum += u->draft.lonlat[2 * k];

@@ -100,9 +100,42 @@ static void test_invalid(void)
     CHECK_INT(sv_geom_validate(&empty, NULL, 0), SV_EGEOM);
 }
 
+/* The zone a unit goes to (sv_geom_zone_lon): the one holding most of its area, however its
+ * vertices are spread (the helper's case: 41 vertices on the west edge at 103.45, 90 % of the
+ * area east of 103.5; and a rectangle 55 % east whose closing vertex tipped the mean west). */
+static void test_zone(void)
+{
+    double ll[2 * 45];
+    size_t k = 0;
+    ll[k++] = 103.45, ll[k++] = 35.50;
+    ll[k++] = 103.95, ll[k++] = 35.50;
+    ll[k++] = 103.95, ll[k++] = 35.60;
+    for (int i = 40; i >= 0; i--) /* the west edge, densely, north to south */
+        ll[k++] = 103.45, ll[k++] = 35.50 + 0.0025 * i;
+    size_t n[] = {k / 2};
+    sv_geom g = one_part(1, n, ll);
+    double lon = 0;
+    CHECK_INT(sv_geom_zone_lon(&g, &lon), SV_OK);
+    CHECK(lon == 105.0);
+    double rect[] = {103.45, 35.5, 103.56, 35.5, 103.56, 35.6, 103.45, 35.6, 103.45, 35.5};
+    size_t n5[] = {5};
+    g = one_part(1, n5, rect);
+    CHECK_INT(sv_geom_zone_lon(&g, &lon), SV_OK);
+    CHECK(lon == 105.0);
+    double west[] = {103.40, 35.5, 103.56, 35.5, 103.56, 35.6, 103.40, 35.6, 103.40, 35.5};
+    g = one_part(1, n5, west); /* 62.5 % west of the edge */
+    CHECK_INT(sv_geom_zone_lon(&g, &lon), SV_OK);
+    CHECK(lon == 102.0);
+    double one[] = {103, 35, 103.01, 35, 103.01, 35.01, 103, 35.01, 103, 35};
+    g = one_part(1, n5, one);
+    CHECK_INT(sv_geom_zone_lon(&g, &lon), SV_OK);
+    CHECK(lon == 102.0);
+}
+
 int main(void)
 {
     test_valid();
     test_invalid();
+    test_zone();
     return check_finish();
 }

@@ -59,6 +59,14 @@ int sv_ring_is_ccw(size_t n, const double *lonlat);
 int sv_geom_nearest(const sv_geom *geom, double lon, double lat, double *near_lon,
                     double *near_lat);
 
+/*
+ * The central meridian (a multiple of 3 degrees) of the 3-degree Gauss-Krüger zone that holds
+ * the largest part of geom's area, into *lon: a unit straddling a zone edge (103.5 E) goes to
+ * the side holding more of it, however its vertices are spread. Returns SV_OK, SV_EGEOM
+ * (empty, unbuildable or out-of-range geometry), SV_ENOMEM.
+ */
+int sv_geom_zone_lon(const sv_geom *geom, double *lon);
+
 #ifdef __cplusplus
 }
 #endif

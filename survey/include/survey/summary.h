@@ -3,10 +3,11 @@
  * list`, the app's Today and Day end screens and the exports show about a unit.
  *
  * The rules (docs/journal.md, "Unit summary"):
- * - The plane CRS is the unit's own, else the journal's default, else the 3-degree zone of the
- *   unit's middle longitude: the mean of its draft's positions, failing that of its boundary
- *   points, failing that its first walk vertex (sv_unit_crs). A unit is never split across
- *   zones, even where it straddles a zone edge.
+ * - The plane CRS is the unit's own, else the journal's default, else the 3-degree zone that
+ *   holds the largest part of its draft's area (sv_geom_zone_lon), failing a draft the zone of
+ *   its boundary points' mean longitude, failing those its first walk vertex's (sv_unit_crs).
+ *   A unit is never split across zones: one straddling a zone edge goes to the side holding
+ *   more of it.
  * - The surveyed polygon is the boundary points in number order (J before T, J2 before J10),
  *   closed back to the first; its ellipsoidal area is what the exports call surveyed_area_m2.
  * - The walked polygon is every walk vertex of the unit that is not a jump, over all its walks
