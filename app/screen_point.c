@@ -93,9 +93,13 @@ void app__ask_void(app *a, int64_t seq, const char *what)
     /* the journal's rule, said before a reason is asked for: a void it refuses is never queued
      * (kept as failed, it would come back at each "Try again" and at exit) */
     char lines[160];
-    if (sv_void_blocking_lines(a->j, seq, lines, sizeof lines) == 1) {
+    int blocked = sv_void_blocking_lines(a->j, seq, lines, sizeof lines);
+    if (blocked == 1 || blocked == 2) {
         snprintf(a->status, sizeof a->status,
-                 _("%s cannot be voided: the boundary line %s ends there; void the line first"),
+                 blocked == 1 ? _("%s cannot be voided: the boundary line %s ends there; void "
+                                  "the line first")
+                              : _("%s cannot be voided: the stretch of dispute %s ends there; "
+                                  "void the dispute first, or re-measure the point"),
                  what, lines);
         return;
     }

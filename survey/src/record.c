@@ -744,6 +744,33 @@ static int lines_at(sv_journal *j, const char *unit, const char *number, char *b
     return rc == SQLITE_DONE ? SV_OK : sv__journal_fail_db(j, rc, "journal state");
 }
 
+/* The current disputes of unit whose stretch ends at point number, as "NUMBER (A-B)" joined by
+ * ", " into buf; "" when none. A dispute's stretch ending at a withdrawn point would silently
+ * cover no line (the exports would lose that the boundary there is disputed). */
+static int disputes_at(sv_journal *j, const char *unit, const char *number, char *buf, size_t len)
+{
+    buf[0] = 0;
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(j->db,
+                                "SELECT number, a, b FROM st_disputes WHERE unit = ?1 AND"
+                                " (a = ?2 OR b = ?2) ORDER BY seq",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return sv__journal_fail_db(j, rc, "journal state");
+    sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t n = strlen(buf);
+        if (n + 1 < len)
+            snprintf(buf + n, len - n, "%s%s (%s-%s)", n ? ", " : "",
+                     (const char *)sqlite3_column_text(st, 0),
+                     (const char *)sqlite3_column_text(st, 1),
+                     (const char *)sqlite3_column_text(st, 2));
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SV_OK : sv__journal_fail_db(j, rc, "journal state");
+}
+
 /*
  * A boundary line joins two current boundary points of its unit: a line whose end is not a
  * point could never be drawn, and would vanish from every export. The other half of the rule
@@ -1337,6 +1364,11 @@ int sv_void_blocking_lines(sv_journal *j, int64_t target_seq, char *lines, size_
     int rc = point_at(j, target_seq, unit, number);
     if (rc == SV_OK && number[0])
         rc = lines_at(j, unit, number, lines, len, 0);
+    if (rc == SV_OK && number[0] && !lines[0]) {
+        rc = disputes_at(j, unit, number, lines, len);
+        if (rc == SV_OK && lines[0])
+            return 2;
+    }
     return rc != SV_OK ? rc : lines[0] != '\0';
 }
 
@@ -1351,11 +1383,20 @@ static int refuse_if_line_end(sv_journal *j, int64_t target, const char *what)
         return SV_OK;
     char lines[300];
     rc = lines_at(j, unit, number, lines, sizeof lines, 1);
+    if (rc != SV_OK)
+        return rc;
+    if (lines[0])
+        return sv__journal_fail(j, SV_EINVAL,
+                                SV_T("%s point %s of unit %s (entry %lld): the boundary line %s "
+                                     "ends there; withdraw the line first (quejie void)"),
+                                what, number, unit, (long long)target, lines);
+    rc = disputes_at(j, unit, number, lines, sizeof lines);
     if (rc != SV_OK || !lines[0])
         return rc;
     return sv__journal_fail(j, SV_EINVAL,
-                            SV_T("%s point %s of unit %s (entry %lld): the boundary line %s ends "
-                                 "there; withdraw the line first (quejie void)"),
+                            SV_T("%s point %s of unit %s (entry %lld): the stretch of dispute %s "
+                                 "ends there; withdraw the dispute first (quejie void), or "
+                                 "re-measure the point (a correction keeps its number)"),
                             what, number, unit, (long long)target, lines);
 }
 

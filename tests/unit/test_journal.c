@@ -1131,9 +1131,10 @@ static void test_notes_disputes(void)
     CHECK_INT(sv_record_unit(j, &u, NULL), SV_OK);
     sv_unit_clear(&u);
     static const double ll[][2] = {{35.551, 103.201}, {35.551, 103.205}, {35.555, 103.205}};
+    int64_t pseq[3] = {0};
     for (int i = 0; i < 3; i++) {
         sv_bpoint p = make_point("U1", ll[i][0], ll[i][1]);
-        CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
+        CHECK_INT(sv_record_point(j, &p, &pseq[i]), SV_OK);
     }
     sv_note n;
     memset(&n, 0, sizeof n);
@@ -1231,6 +1232,21 @@ static void test_notes_disputes(void)
     CHECK_INT(sv_state_progress(j, "U1", &pr), SV_OK);
     CHECK_INT(pr.disputes_open, 1);
     CHECK_INT(sv_journal_check(j, &r), SV_OK);
+    /* J3 ends the stretch of the dispute still standing (J2-J3): its void would leave the
+     * dispute covering no line, so it is refused, naming the dispute, until the dispute goes */
+    char blocking[160], dno[SV_CODE_MAX + 16];
+    snprintf(dno, sizeof dno, "U1-ZY%lld (J2-J3)", (long long)sd);
+    CHECK_INT(sv_void_blocking_lines(j, pseq[2], blocking, sizeof blocking), 2);
+    CHECK_STR(blocking, dno);
+    before = sv_journal_last_seq(j);
+    CHECK_INT(sv_record_void(j, pseq[2], "wrong place", NULL), SV_EINVAL);
+    CHECK(strstr(sv_journal_errmsg(j), "stretch of dispute") != NULL &&
+          strstr(sv_journal_errmsg(j), dno) != NULL);
+    CHECK_INT(sv_journal_last_seq(j), before);
+    CHECK_INT(sv_void_blocking_lines(j, pseq[0], blocking, sizeof blocking), 0); /* J1 */
+    CHECK_INT(sv_record_void(j, sd, "recorded on the wrong stretch", NULL), SV_OK);
+    CHECK_INT(sv_void_blocking_lines(j, pseq[2], blocking, sizeof blocking), 0);
+    CHECK_INT(sv_record_void(j, pseq[2], "wrong place", NULL), SV_OK);
     sv_journal_close(j);
 }
 
