@@ -816,6 +816,30 @@ static int do_line(sv_journal *j, const sv_bline *l, int64_t *seq)
         return rc;
     if ((rc = line_ends_valid(j, l->unit, l->from, l->to, SV_T("line"))) != SV_OK)
         return rc;
+    /* A line is kept as recorded (J2-J1 is not J1-J2), and recording it again in the same
+     * direction replaces it; the other direction would stand beside it, and every export draws
+     * one line between two points: the older record would drop out unseen. */
+    sqlite3_stmt *st;
+    int64_t rev = 0;
+    if ((rc = sqlite3_prepare_v2(j->db,
+                                 "SELECT seq FROM st_lines WHERE unit = ? AND a = ? AND b = ?", -1,
+                                 &st, NULL)) != SQLITE_OK)
+        return sv__journal_fail_db(j, rc, "journal state");
+    sqlite3_bind_text(st, 1, l->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, l->to, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, l->from, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        rev = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (rev) {
+        char other[2 * SV_NUMBER_MAX + 2];
+        snprintf(other, sizeof other, "%s-%s", l->to, l->from);
+        return sv__journal_fail(j, SV_EINVAL,
+                                SV_T("line %s-%s of unit %s: the line %s (entry %lld) joins the "
+                                     "same points; record it in that direction to replace it, "
+                                     "or withdraw it first (quejie void %lld)"),
+                                l->from, l->to, l->unit, other, (long long)rev, (long long)rev);
+    }
     json_t *o = payload_new();
     put_str(o, "unit", l->unit);
     put_str(o, "from", l->from);

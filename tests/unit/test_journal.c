@@ -823,8 +823,22 @@ static void test_line_ends(void)
     CHECK_INT(sv_record_line(j, &l, NULL), SV_EINVAL);
     snprintf(l.to, sizeof l.to, "J2");
     CHECK_INT(sv_record_line(j, &l, &sl), SV_OK);
-
+    /* the same points the other way round would stand beside it, and the exports draw one line
+     * between two points: refused, naming the line recorded; the same direction replaces it */
     int64_t before = sv_journal_last_seq(j);
+    snprintf(l.from, sizeof l.from, "J2");
+    snprintf(l.to, sizeof l.to, "J1");
+    CHECK_INT(sv_record_line(j, &l, NULL), SV_EINVAL);
+    char want[80];
+    snprintf(want, sizeof want, "the line J1-J2 (entry %lld) joins the same points", (long long)sl);
+    CHECK(strstr(sv_journal_errmsg(j), want) != NULL);
+    CHECK_INT(sv_journal_last_seq(j), before);
+    snprintf(l.from, sizeof l.from, "J1");
+    snprintf(l.to, sizeof l.to, "J2");
+    l.neighbour = "南山村";
+    CHECK_INT(sv_record_line(j, &l, &sl), SV_OK); /* replaces it */
+    before = sv_journal_last_seq(j);
+
     CHECK_INT(sv_record_void(j, s2, "wrong spot", NULL), SV_EINVAL);
     CHECK(strstr(sv_journal_errmsg(j), "J1-J2") &&
           strstr(sv_journal_errmsg(j), "withdraw the line"));
