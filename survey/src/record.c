@@ -567,6 +567,17 @@ static int do_point_as(sv_journal *j, sv_bpoint *p, int64_t *seq, int observed)
                 return rc;
         }
     } else if (p->number[0]) {
+        /* the 界址点成果表's reader trusts the prefix: J a measured point, T any other (a
+         * map-read one); a number typed with the other one is refused (other prefixes are
+         * the county's own scheme, taken as given) */
+        char want = !p->point_type[0] || strcmp(p->point_type, "measured") == 0 ? 'J' : 'T';
+        if ((p->number[0] == 'J' || p->number[0] == 'T') && p->number[0] != want)
+            return sv__journal_fail(j, SV_EINVAL,
+                                    SV_T("point number %s does not fit its type %s: a %s point "
+                                         "is numbered %c (%c%s), or leave the number out"),
+                                    p->number, p->point_type[0] ? p->point_type : "measured",
+                                    p->point_type[0] ? p->point_type : "measured", want, want,
+                                    p->number + 1);
         rc = refuse_number_taken(j, p->unit, p->number, 0);
         if (rc != SV_OK)
             return rc;

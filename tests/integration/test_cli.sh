@@ -149,6 +149,7 @@ usage "verify corrected without a value" "$Q" verify "$J" --unit $U --field agen
 usage "verify disputed without a statement" "$Q" verify "$J" --unit $U --field owner --status disputed
 refuse "verify unknown field" "$Q" verify "$J" --unit $U --field colour --status confirmed
 expect "dispute" "$Q" dispute "$J" --unit $U --statement "东侧界线有争议" --parties "甲村;乙村" --from J1 --to T1
+dseq=$(sed -n 's/.*(entry \([0-9]*\)).*/\1/p' "$T/out")
 # A dispute along the boundary names two current points, as a line does.
 usage "dispute --from without --to" "$Q" dispute "$J" --unit $U --statement "x" --from J1
 grep -q "both end points" "$T/err" && ok "the refusal asks for both ends" || fail "one-ended dispute message: $(cat "$T/err")"
@@ -217,6 +218,11 @@ refuse "void a point that a line ends at" "$Q" void "$J" "$seq" --reason "read f
 grep -q "J1-T1 (entry $lseq)" "$T/err" && ok "void: the message names the line" || fail "void message: $(cat "$T/err")"
 [ "$(snapshot "$J")" = "$before" ] && ok "refused void recorded nothing" || fail "refused void changed the journal"
 expect "void the line" "$Q" void "$J" "$lseq" --reason "drawn to the wrong point"
+# ... nor while a dispute's stretch ends there (it would cover no line, and the exports would
+# no longer show that boundary disputed)
+refuse "void a point that a dispute's stretch ends at" "$Q" void "$J" "$seq" --reason "read from the wrong sheet"
+grep -q "stretch of dispute .*(J1-T1) ends there" "$T/err" && ok "void: the message names the dispute" || fail "void message (dispute): $(cat "$T/err")"
+expect "void the dispute" "$Q" void "$J" "$dseq" --reason "recorded on the wrong stretch"
 expect "void the map-read point" "$Q" void "$J" "$seq" --reason "read from the wrong sheet"
 refuse "void of an entry already withdrawn" "$Q" void "$J" "$seq" --reason "again"
 grep -q "already withdrawn" "$T/err" && ok "the refusal says it was withdrawn already" || fail "second void message: $(cat "$T/err")"
@@ -521,6 +527,10 @@ expect "check after corrections" "$Q" check "$J4"
 N4=$("$Q" log "$J4" --json | "$PY" -c "import json,sys;print(len(json.load(sys.stdin)))")
 refuse "point add --number of a current point" "$Q" point add "$J4" --unit $U --lat 35.5502 --lon 103.2302 --number J1
 grep -q "J1" "$T/err" && grep -q -- "--corrects" "$T/err" && ok "the refusal names J1 and --corrects" || fail "taken-number message: $(cat "$T/err")"
+# The prefix says the type on the 界址点成果表: J measured, T map-read.
+refuse "a J number for a map-read point" "$Q" point add "$J4" --unit $U --lat 35.5502 --lon 103.2302 --type map-read --number J20
+grep -q "does not fit its type map-read: a map-read point is numbered T (T20)" "$T/err" && ok "  the refusal says which prefix" || fail "  prefix message: $(cat "$T/err")"
+refuse "a T number for a measured point" "$Q" point add "$J4" --unit $U --lat 35.5502 --lon 103.2302 --number T5
 refuse "a correction renumbering onto another current point" "$Q" point add "$J4" --unit $U --lat 35.5502 --lon 103.2302 --corrects 9 --number J1 --reason "renumber"
 [ "$("$Q" log "$J4" --json | "$PY" -c "import json,sys;print(len(json.load(sys.stdin)))")" = "$N4" ] \
     && ok "the refused points recorded nothing" || fail "a refused point was recorded"
