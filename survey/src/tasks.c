@@ -519,7 +519,11 @@ static int prop_of(const char *key)
 /*
  * A property value as text: strings trimmed of surrounding white space (DBF exports pad
  * them), numbers printed (county data often stores codes as numbers), null and "" as NULL.
- * Returns 0, -1 for a value that is not text (boolean, object, array), -2 out of memory.
+ * A real is printed as the shortest text that reads back as the same number (0.1, not
+ * 0.10000000000000001); one of 2^53 or more may already have lost digits in the file's reading
+ * (a 19-digit unit code stored as a real), so it is refused rather than imported changed.
+ * Returns 0, -1 for a value that is not text (boolean, object, array), -2 out of memory, -3 for
+ * a real too large to be exact.
  */
 static int value_text(const json_t *v, char **out)
 {
@@ -535,10 +539,16 @@ static int value_text(const json_t *v, char **out)
         s = num;
     } else if (json_is_real(v)) {
         double d = json_real_value(v);
-        if (d == floor(d) && fabs(d) < 1e15)
+        if (!(fabs(d) < 9007199254740992.0)) /* 2^53 */
+            return -3;
+        if (d == floor(d))
             snprintf(num, sizeof num, "%.0f", d);
         else
-            snprintf(num, sizeof num, "%.17g", d);
+            for (int prec = 1; prec <= 17; prec++) {
+                snprintf(num, sizeof num, "%.*g", prec, d);
+                if (strtod(num, NULL) == d)
+                    break;
+            }
         s = num;
     } else {
         return -1;
@@ -649,6 +659,13 @@ static int read_properties(ctx *c, const json_t *props, sv_unit *u)
         }
         if (r == -1) {
             rc = ferr(c, SV_EFORMAT, "property %.40s is %s, not text", key, json_kind(v));
+            break;
+        }
+        if (r == -3) {
+            rc = ferr(c, SV_EFORMAT,
+                      "property %.40s is the number %g, too large to be held exactly (2^53 or "
+                      "more): write it as text (\"...\") in the package",
+                      key, json_real_value(v));
             break;
         }
         size_t limit = prop_limit[p], chars = sv_text_chars(t);

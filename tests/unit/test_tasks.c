@@ -378,6 +378,26 @@ static void test_in_memory_refusals(void)
         "\"Polygon\",\"coordinates\":[[[103,35],[103.01,35],[103.01,35.01],[103,35]]]}}";
     char buf[2048];
 
+    /* A code stored as a real: an exact one reads as its digits, a short fraction as itself;
+     * one of 2^53 or more may have lost digits already, and is refused, not imported changed
+     * (6.2290100000000001e19 came out as code 6.22901e+19) */
+    static const char real_head[] = "{\"type\":\"Feature\",\"properties\":{";
+    static const char real_geom[] =
+        "},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[103,35],[103.01,35],"
+        "[103.01,35.01],[103,35]]]}}]}";
+    snprintf(buf, sizeof buf, "%s%s\"code\":622901.0,\"name\":0.1%s", head, real_head, real_geom);
+    CHECK_INT(parse_str(buf, NULL, NULL, &set, &d), SV_OK);
+    if (set.n == 1) {
+        CHECK_STR(set.units[0].code, "622901");
+        CHECK_STR(set.units[0].name, "0.1");
+    }
+    sv_task_set_clear(&set);
+    snprintf(buf, sizeof buf, "%s%s\"ZRZYDJDYH\":6.2290100000000001e19%s", head, real_head,
+             real_geom);
+    CHECK_INT(parse_str(buf, NULL, NULL, &set, &d), SV_EFORMAT);
+    CHECK(contains(d.msg, "ZRZYDJDYH is the number") && contains(d.msg, "write it as text"));
+    snprintf(buf, sizeof buf, "%s%s\"code\":9007199254740993.0%s", head, real_head, real_geom);
+    CHECK_INT(parse_str(buf, NULL, NULL, &set, &d), SV_EFORMAT);
     /* A unit without properties at all, a null geometry, a feature-level crs. */
     snprintf(buf, sizeof buf, "%s%s,{\"type\":\"Feature\",\"geometry\":null}]}", head, feat1);
     CHECK_INT(parse_str(buf, NULL, NULL, &set, &d), SV_EFORMAT);
