@@ -36,12 +36,16 @@ static opt *find_opt(opt *opts, const char *s)
 
 int die(int code, const char *fmt, ...)
 {
+    char msg[4096];
     va_list ap;
-    fprintf(stderr, "%s: ", prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    /* every usage error names the command whose forms to read (docs/cli.md) */
+    if (code == EXIT_USAGE && cmd_name && !strstr(msg, "(see "))
+        fprintf(stderr, "%s: %s (see %s help %s)\n", prog, msg, prog, cmd_name);
+    else
+        fprintf(stderr, "%s: %s\n", prog, msg);
     return code;
 }
 

@@ -338,8 +338,11 @@ static int check_far(sv_journal *j, sv_bpoint *p)
     char src[128];
     if (isfinite(j->point_limit_m))
         snprintf(src, sizeof src, "%s", SV_T("given for this point"));
-    else
+    else if (sv_state_config(j, SV_CFG_POINT_LIMIT, NULL))
         snprintf(src, sizeof src, SV_T("setting %s"), SV_CFG_POINT_LIMIT);
+    else /* nobody set it: the built-in default, and where to change it */
+        snprintf(src, sizeof src, SV_T("the default; the setting %s changes it"),
+                 SV_CFG_POINT_LIMIT);
     return sv__journal_fail(
         j, SV_EINVAL,
         SV_T("the point (lat %.9f, lon %.9f) is %s from unit %s's draft, farther "
@@ -1455,6 +1458,11 @@ static int do_void(sv_journal *j, int64_t target_seq, const char *reason, int64_
         sqlite3_finalize(st);
     }
     const sv_kind_info *k = sv_kind_find(kind);
+    if (k && !(k->flags & SV_KIND_VOIDABLE) && strcmp(kind, "void") == 0)
+        return sv__journal_fail(j, SV_EINVAL,
+                                SV_T("entry %lld is a void, which a void cannot withdraw (what it "
+                                     "withdrew stays withdrawn: record that again instead)"),
+                                (long long)target_seq);
     if (k && !(k->flags & SV_KIND_VOIDABLE))
         return sv__journal_fail(j, SV_EINVAL,
                                 SV_T("entry %lld is of kind '%s', which a void cannot withdraw "
