@@ -205,7 +205,11 @@ static int export_all(sy_office *o, sv_export_format fmt, const char *unit, int 
     void *notice_rows = NULL;
     if (rc == SY_OK && fmt == SV_EXPORT_NOTICE) {
         rc = sy__notices_load(o, unit, &notices, &opt.n_notices, &notice_rows);
-        if (rc == SY_OK && !opt.n_notices)
+        if (rc == SY_OK && !opt.n_notices && unit && !task_known(o, unit))
+            rc = sy__fail(o, SY_ENOTFOUND,
+                          "%s: unit %s is not at this office: no task unit of that code", path,
+                          unit);
+        else if (rc == SY_OK && !opt.n_notices)
             rc = sy__fail(o, SY_ENOTFOUND,
                           unit ? "unit %s is not in public notice (公告): give it a notice period "
                                  "first (quejie-office unit notice)"

@@ -2548,6 +2548,13 @@ static enum MHD_Result app_page(ctx *x, const char *kind, const char *code)
 
 static enum MHD_Result h_unit_page(ctx *x)
 {
+    /* a unit the office does not have is a page it does not have: 404, as docs/office.md says
+     * of any address the console lacks (a mistyped code in a bookmark, say) */
+    char *name = NULL, msg[512];
+    int rc = read_call_arg(x->s, sy_office_unit_name, x->param[0], &name, msg);
+    free(name);
+    if (rc == SY_ENOTFOUND)
+        return reply_page(x, MHD_HTTP_NOT_FOUND, sy__console_error(x->lang, "missing", NULL));
     return app_page(x, "unit", x->param[0]);
 }
 

@@ -971,6 +971,25 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
 /* ---- the calls --------------------------------------------------------------------------------
  */
 
+int sy_office_unit_name(sy_office *o, const char *code, char **name)
+{
+    *name = NULL;
+    sqlite3_stmt *st;
+    if (sy__prep(o, "SELECT " FEATURE_NAME " FROM tasks WHERE code = ?1", &st))
+        return SY_EIO;
+    sy__bind_text(st, 1, code);
+    int src = sqlite3_step(st), rc = SY_OK;
+    if (src == SQLITE_ROW)
+        rc =
+            (*name = strdup(sy__col_text(st, 0))) ? SY_OK : sy__fail(o, SY_ENOMEM, "out of memory");
+    else if (src == SQLITE_DONE)
+        rc = sy__fail(o, SY_ENOTFOUND, "no unit %s among the office's tasks", code ? code : "");
+    else
+        rc = sy__fail_db(o, "unit name");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static json_t *str_or_null(const char *s)
 {
     return s ? json_string(s) : json_null();

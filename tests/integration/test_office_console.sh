@@ -739,6 +739,9 @@ c=$(hcode GET /static/.hidden.css); [ "$c" = 404 ] && ok "a hidden static file: 
 c=$(hcode GET /api/v1/nothing -b "$T/rev.jar"); [ "$c" = 404 ] && pyexpr "$T/body" '"error" in d' && ok "an unknown endpoint: 404 (JSON)" || fail "unknown: $c"
 c=$(hcode GET /unitz/622901 -b "$T/rev.jar"); [ "$c" = 404 ] && grep -q '没有这个页面' "$T/body" && grep -q 'id="error-page"' "$T/body" \
     && ok "a mistyped page address: 404 as a page in Chinese with the way back" || fail "unknown page: $c $(head -c 200 "$T/body")"
+c=$(hcode GET /unit/000000XX000000 -b "$T/rev.jar"); [ "$c" = 404 ] && grep -q 'id="error-page"' "$T/body" \
+    && ok "the page of a unit the office does not have: 404" || fail "unknown unit page: $c $(head -c 200 "$T/body")"
+c=$(hcode GET /unit/$U -b "$T/rev.jar"); [ "$c" = 200 ] && ok "  and of one it has: 200" || fail "unit page: $c"
 c=$(hcode GET /api/v1/login); [ "$c" = 405 ] && ok "a wrong method: 405" || fail "method: $c"
 grep -qi '^allow: POST' "$T/hdr" && ok "  naming the methods there are (Allow: POST)" || fail "no Allow: $(cat "$T/hdr")"
 c=$(hcode PUT /api/v1/units); [ "$c" = 405 ] && grep -qi '^allow: GET, HEAD' "$T/hdr" && ok "PUT /api/v1/units: 405, Allow: GET, HEAD" || fail "PUT units: $c $(cat "$T/hdr")"

@@ -249,6 +249,8 @@ assert u not in doc and "<script" not in doc
 PY
 refuse "notice of a unit that is not in notice" "$OFF" export "$O" --format notice --unit $U --output "$T/n2.html"
 grep -q "unit $U is not in public notice" "$T/err" && [ ! -e "$T/n2.html" ] && ok "the refusal names the unit; no file" || fail "notice --unit: $(cat "$T/err")"
+refuse "notice of a unit the office does not have" "$OFF" export "$O" --format notice --unit 000000XX000000 --output "$T/n2.html"
+grep -q "unit 000000XX000000 is not at this office" "$T/err" && ok "  says there is no such unit" || fail "notice of an unknown unit: $(cat "$T/err")"
 refuse "a tablet prints no public notice" "$Q" export "$T/a.db" --format notice --output "$T/n3.html"
 grep -q "printed at the county office" "$T/err" && ok "the tablet says where the notice is printed" || fail "tablet notice: $(cat "$T/err")"
 refuse "return refused during the notice" "$OFF" unit return "$O" --unit $S --by rev --note x

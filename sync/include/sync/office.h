@@ -353,6 +353,10 @@ int sy_office_units_geojson(sy_office *o, char **json);
  * SY_EREFUSED when there is no such unit; SY_ENOMEM, SY_EIO.
  */
 int sy_office_unit_detail(sy_office *o, const char *code, char **json);
+/* The name of task unit code (its feature's name, "" when it has none) into *name (malloc'ed,
+ * the caller frees): whether the office has the unit, as cheaply as a page needs to know.
+ * SY_OK, SY_ENOTFOUND (no such task unit), SY_ENOMEM, SY_EIO. */
+int sy_office_unit_name(sy_office *o, const char *code, char **name);
 
 /*
  * The walks recorded on one day for the console's overview map (GET /api/v1/tracks): a GeoJSON
