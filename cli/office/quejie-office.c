@@ -732,11 +732,11 @@ static int frame_file(FILE *f, const char *path, frame **out, size_t *n, char *m
 static int import_refused(int json, const char *msg)
 {
     if (json)
-        print_json(json_pack("{s:s, s:n, s:n, s:I, s:I, s:I, s:I, s:I, s:s, s:[]}", "status",
-                             "refused", "device", "device_id", "first_seq", (json_int_t)0,
-                             "last_seq", (json_int_t)0, "applied", (json_int_t)0, "acked_seq",
-                             (json_int_t)0, "review_cases", (json_int_t)0, "error", msg,
-                             "bundles"));
+        print_json(json_pack("{s:s, s:n, s:n, s:I, s:I, s:I, s:I, s:I, s:s, s:[], s:[]}",
+                             "status", "refused", "device", "device_id", "first_seq",
+                             (json_int_t)0, "last_seq", (json_int_t)0, "applied", (json_int_t)0,
+                             "acked_seq", (json_int_t)0, "review_cases", (json_int_t)0, "error",
+                             msg, "bundles", "files"));
     return die(EXIT_FAIL, "%s", msg);
 }
 
@@ -1190,7 +1190,7 @@ static int save_attachments(sy_office *o, const json_t *rows, const char *dir)
         uint8_t *data;
         size_t len;
         char type[32];
-        if (sy_office_attachment(o, sha, &data, &len, type) != SY_OK)
+        if (sy_office_attachment(o, sha, &data, &len, type, NULL) != SY_OK)
             return die(EXIT_FAIL, "%s", sy_office_errmsg(o));
         char path[4096];
         int bad = save_named(dir, name, sha, data, len, path, sizeof path);

@@ -1381,28 +1381,60 @@ static enum MHD_Result h_unit_attach(ctx *x)
                                 (json_int_t)x->r->len));
 }
 
-/* GET /api/v1/attachments/SHA256: the file's bytes, an image shown in the page, a PDF saved. */
+/* A Content-Disposition naming the file as it was attached (RFC 6266): filename*= its UTF-8
+ * name percent-encoded (RFC 8187), and filename= an ASCII stand-in for older clients; only the
+ * disposition when there is no name. */
+static void disposition(const char *kind, const char *name, char *out, size_t len)
+{
+    static const char attr[] = "!#$&+-.^_`|~"; /* RFC 8187 attr-char besides letters, digits */
+    if (!name || !*name) {
+        snprintf(out, len, "%s", kind);
+        return;
+    }
+    char plain[SV_ATTACH_NAME_MAX], enc[3 * SV_ATTACH_NAME_MAX];
+    size_t np = 0, ne = 0;
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+        int safe = (*c >= '0' && *c <= '9') || (*c >= 'A' && *c <= 'Z') ||
+                   (*c >= 'a' && *c <= 'z') || (*c && strchr(attr, *c));
+        if (np + 1 < sizeof plain)
+            plain[np++] = safe ? (char)*c : '_';
+        if (ne + 4 < sizeof enc) {
+            if (safe)
+                enc[ne++] = (char)*c;
+            else
+                ne += (size_t)snprintf(enc + ne, sizeof enc - ne, "%%%02X", *c);
+        }
+    }
+    plain[np] = enc[ne] = '\0';
+    snprintf(out, len, "%s; filename=\"%s\"; filename*=UTF-8''%s", kind, plain, enc);
+}
+
+/* GET /api/v1/attachments/SHA256: the file's bytes, an image shown in the page, a PDF saved
+ * under the name it was attached with. */
 static enum MHD_Result h_attachment(ctx *x)
 {
     uint8_t *data = NULL;
     size_t len = 0;
-    char type[32], msg[512];
+    char type[32], msg[512], *name = NULL;
     int i = reader_get(x->s), rc = SY_EIO;
     if (i >= 0) {
-        rc = sy_office_attachment(x->s->reader[i], x->param[0], &data, &len, type);
+        rc = sy_office_attachment(x->s->reader[i], x->param[0], &data, &len, type, &name);
         snprintf(msg, sizeof msg, "%s", sy_office_errmsg(x->s->reader[i]));
         pthread_mutex_unlock(&x->s->reader_lock[i]);
     }
     if (rc == SY_EIO) {
         pthread_mutex_lock(&x->s->lock);
-        rc = sy_office_attachment(x->s->o, x->param[0], &data, &len, type);
+        rc = sy_office_attachment(x->s->o, x->param[0], &data, &len, type, &name);
         snprintf(msg, sizeof msg, "%s", sy_office_errmsg(x->s->o));
         pthread_mutex_unlock(&x->s->lock);
     }
     if (rc != SY_OK)
         return reply_error(x->s, x->c, rc == SY_EINVAL ? MHD_HTTP_BAD_REQUEST : status_of(rc), msg);
-    const char *h[] = {"Content-Disposition",
-                       strcmp(type, "application/pdf") == 0 ? "attachment" : "inline",
+    char disp[4 * SV_ATTACH_NAME_MAX + 64];
+    disposition(strcmp(type, "application/pdf") == 0 ? "attachment" : "inline", name, disp,
+                sizeof disp);
+    free(name);
+    const char *h[] = {"Content-Disposition", disp,
                        /* named by its content: it never changes; the session's own */
                        "Cache-Control", "private, max-age=86400, immutable", NULL};
     enum MHD_Result r = reply_h(x->c, MHD_HTTP_OK, type, data, len, h);

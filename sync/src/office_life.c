@@ -1871,18 +1871,24 @@ int sy_office_unit_attach(sy_office *o, const char *code, const char *by, const 
 }
 
 int sy_office_attachment(sy_office *o, const char *sha256, uint8_t **data, size_t *len,
-                         char type[32])
+                         char type[32], char **name)
 {
     *data = NULL;
     *len = 0;
     type[0] = '\0';
+    if (name)
+        *name = NULL;
     size_t n = sha256 ? strlen(sha256) : 0;
     if (n != 64 || strspn(sha256, "0123456789abcdef") != 64)
         return sy__fail(o, SY_EINVAL, "an attachment is named by 64 lowercase hex digits");
     sqlite3_stmt *st;
     /* only bytes a decision names: a file stored by an attach that then failed is not served */
     int rc = sy__prep(o,
-                      "SELECT a.type, a.data FROM attachments a WHERE a.sha256 = ?1 AND (EXISTS"
+                      /* its name: as the latest office decision or crew's entry gave it */
+                      "SELECT a.type, a.data, coalesce((SELECT name FROM unit_attachments u"
+                      " WHERE u.sha256 = a.sha256 ORDER BY seq DESC LIMIT 1), (SELECT name FROM"
+                      " field_attachments f WHERE f.sha256 = a.sha256 ORDER BY time DESC LIMIT 1))"
+                      " FROM attachments a WHERE a.sha256 = ?1 AND (EXISTS"
                       " (SELECT 1 FROM unit_attachments u WHERE u.sha256 = a.sha256) OR EXISTS"
                       " (SELECT 1 FROM field_attachments f WHERE f.sha256 = a.sha256))",
                       &st);
@@ -1901,6 +1907,8 @@ int sy_office_attachment(sy_office *o, const char *sha256, uint8_t **data, size_
             snprintf(type, 32, "%s", sy__col_text(st, 0));
             *data = p;
             *len = b;
+            if (name && sqlite3_column_text(st, 2))
+                *name = strdup(sy__col_text(st, 2)); /* none without memory: no name given */
         }
     } else if (step == SQLITE_DONE) {
         rc = sy__fail(o, SY_ENOTFOUND, "no attachment %.16s... at the office", sha256);

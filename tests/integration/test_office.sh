@@ -320,7 +320,7 @@ PY
     # empty or missing one too (it printed nothing before, as if nothing had been asked)
     for f in trunc empty missing; do
         "$OFF" import "$O" "$T/$f.qjb" --json >"$T/out" 2>"$T/err"; rc=$?
-        [ $rc -eq 1 ] && pyexpr "$T/out" 'd["status"]=="refused" and d["applied"]==0 and d["bundles"]==[] and "'$f'.qjb" in d["error"]' \
+        [ $rc -eq 1 ] && pyexpr "$T/out" 'd["status"]=="refused" and d["applied"]==0 and d["bundles"]==[] and d["files"]==[] and "'$f'.qjb" in d["error"]' \
             && ok "  import --json of the $f file: status refused with the error" || fail "  import --json $f: exit $rc: $(cat "$T/out" "$T/err")"
     done
     expect "USB bundle imports" "$OFF" import "$O" "$T/u.qjb"

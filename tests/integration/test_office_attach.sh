@@ -129,13 +129,13 @@ c=$(hcode GET /api/v1/units/$U/attachments -b "$T/view.jar")
 [ "$c" = 200 ] && pyexpr "$T/body" 'len(d)==2' && ok "GET /api/v1/units/CODE/attachments lists them" || fail "list: $c"
 c=$(hcode GET /api/v1/attachments/$SHA -b "$T/view.jar")
 [ "$c" = 200 ] && cmp -s "$T/body" "$T/签章表.png" && [ "$(header Content-Type)" = image/png ] &&
-    [ "$(header Content-Disposition)" = inline ] && [ "$(header X-Content-Type-Options)" = nosniff ] &&
+    [ "$(header Content-Disposition)" = "inline; filename=\"_________.png\"; filename*=UTF-8''%E7%AD%BE%E7%AB%A0%E8%A1%A8.png" ] && [ "$(header X-Content-Type-Options)" = nosniff ] &&
     ok "GET /api/v1/attachments/SHA256 serves the scan whole (image/png, inline, nosniff)" || fail "get: $c $(cat "$T/hdr")"
 PSHA=$(sha256sum "$T/协议书.pdf" | cut -d' ' -f1)
 c=$(hcode GET /api/v1/attachments/$PSHA -b "$T/view.jar")
 [ "$c" = 200 ] && cmp -s "$T/body" "$T/协议书.pdf" && [ "$(header Content-Type)" = application/pdf ] &&
-    [ "$(header Content-Disposition)" = attachment ] &&
-    ok "... and the PDF as a download (application/pdf, attachment)" || fail "pdf: $c $(cat "$T/hdr")"
+    [ "$(header Content-Disposition)" = "attachment; filename=\"_________.pdf\"; filename*=UTF-8''%E5%8D%8F%E8%AE%AE%E4%B9%A6.pdf" ] &&
+    ok "... and the PDF as a download under its name (application/pdf, attachment, filename*=UTF-8'')" || fail "pdf: $c $(cat "$T/hdr")"
 c=$(hcode GET /api/v1/attachments/$SHA); [ "$c" = 401 ] && ok "no session: 401" || fail "no session: $c"
 c=$(hcode GET /api/v1/attachments/..%2F..%2Fetc%2Fpasswd -b "$T/view.jar")
 [ "$c" = 400 ] || [ "$c" = 404 ] && ok "a hostile name: $c" || fail "hostile name: $c"

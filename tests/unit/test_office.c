@@ -487,16 +487,19 @@ static void test_files(sy_office *o, sv_journal *a, const sy_office_keys *ka, sv
     uint8_t *got = NULL;
     size_t len = 0;
     char type[32];
-    CHECK_INT(sy_office_attachment(o, at.sha256, &got, &len, type), SY_ENOTFOUND);
+    CHECK_INT(sy_office_attachment(o, at.sha256, &got, &len, type, NULL), SY_ENOTFOUND);
     CHECK_INT(sy_office_file_piece(o, ida, at.sha256, 0, png, 1500, &s), SY_OK);
     CHECK_INT(sy_office_file_piece(o, ida, at.sha256, 1500, png + 1500, 1500, &s), SY_OK);
     CHECK(s.complete && s.have == (int64_t)sizeof png);
     /* a piece for a complete file is answered as complete */
     CHECK_INT(sy_office_file_piece(o, ida, at.sha256, 0, png, 10, &s), SY_OK);
     CHECK(s.complete);
-    CHECK_INT(sy_office_attachment(o, at.sha256, &got, &len, type), SY_OK);
+    char *aname = NULL;
+    CHECK_INT(sy_office_attachment(o, at.sha256, &got, &len, type, &aname), SY_OK);
     CHECK(len == sizeof png && got && memcmp(got, png, len) == 0);
     CHECK_STR(type, "image/png");
+    CHECK(aname && *aname); /* the name it was attached with, for a download */
+    free(aname);
     free(got);
     int64_t held = -1;
     CHECK_INT(sy_office_files_held(o, ida, &held), SY_OK);
@@ -537,7 +540,7 @@ static void test_files(sy_office *o, sv_journal *a, const sy_office_keys *ka, sv
     sqlite3_close(db);
     CHECK_INT(sy_office_file_status(o, ida, at.sha256, &s), SY_OK);
     CHECK(s.complete && s.have == (int64_t)sizeof png);
-    CHECK_INT(sy_office_attachment(o, at.sha256, &got, &len, type), SY_OK);
+    CHECK_INT(sy_office_attachment(o, at.sha256, &got, &len, type, NULL), SY_OK);
     CHECK(len == sizeof png && got && memcmp(got, png, len) == 0);
     free(got);
     CHECK_INT(sy_office_files_held(o, ida, &held), SY_OK);

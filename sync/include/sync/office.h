@@ -460,9 +460,11 @@ typedef struct sy_file_import_result {
 int sy_office_file_import(sy_office *o, const uint8_t *b, size_t len, sy_file_import_result *r);
 
 /* The bytes of the attached file whose SHA-256 is sha256 (64 lowercase hex digits; caller frees
- * *data) and its media type. SY_EINVAL (not a hash), SY_ENOTFOUND, SY_EIO. */
+ * *data), its media type and, when name is not NULL, its file's name as it was attached
+ * (malloc'ed, the caller frees; NULL when unknown). SY_EINVAL (not a hash), SY_ENOTFOUND,
+ * SY_EIO. */
 int sy_office_attachment(sy_office *o, const char *sha256, uint8_t **data, size_t *len,
-                         char type[32]);
+                         char type[32], char **name);
 
 /* Every dispute in the replicas, as a JSON array (caller frees): unit, number, device, seq,
  * parties, statement, from, to, agreement_no, state ("open", "settled_on_site",
