@@ -2814,9 +2814,22 @@ static int staff_gate(ctx *x, const route *rt, enum MHD_Result *res)
         const char *given =
             rt->page ? (form_value(x->r, "csrf", form, sizeof form) ? form : NULL)
                      : MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, "X-CSRF-Token");
-        if (foreign_origin(x->c) || !csrf_ok(x, given)) {
-            logline(x->s, "refused %s %s from %s (%s): CSRF token missing or wrong", x->method,
-                    x->url, x->ip, x->sess.user);
+        int foreign = foreign_origin(x->c);
+        if (foreign || !csrf_ok(x, given)) {
+            const char *origin = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, "Origin");
+            logline(x->s, "refused %s %s from %s (%s): %s%s", x->method, x->url, x->ip,
+                    x->sess.user, foreign ? "from another origin: " : "CSRF token missing or wrong",
+                    foreign && origin ? origin : "");
+            if (foreign && res && !rt->page) { /* said as it is: the token may well be right */
+                char said[400];
+                snprintf(said, sizeof said,
+                         "the request comes from another origin (Origin: %.200s): the office "
+                         "takes changes only from its own pages and from scripts",
+                         origin ? origin : "?");
+                sv_log_line_clean(said);
+                *res = reply_error_c(x->s, x->c, MHD_HTTP_FORBIDDEN, "origin", said);
+                return 0;
+            }
             /* a page's form (log out, after logging in again in another tab) is answered
              * with a page, not the API's JSON */
             if (res)

@@ -208,7 +208,7 @@ c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" --data-binary '
 c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: ${VIEW_CSRF}" --data-binary '{"note":"x"}')
 [ "$c" = 403 ] && ok "with another session's CSRF token: 403" || fail "wrong CSRF: $c"
 c=$(hcode POST /api/v1/units/$U/return -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" -H "Origin: https://evil.example" --data-binary '{"note":"x"}')
-[ "$c" = 403 ] && ok "from a foreign Origin: 403" || fail "foreign origin: $c"
+[ "$c" = 403 ] && pyexpr "$T/body" 'd["code"]=="origin" and "evil.example" in d["error"]' && ok "from a foreign Origin: 403 naming the origin (code origin)" || fail "foreign origin: $c $(cat "$T/body")"
 c=$(hcode POST /api/v1/units/$U/return -b "$T/view.jar" "${J[@]}" -H "X-CSRF-Token: $VIEW_CSRF" --data-binary '{"note":"x"}')
 [ "$c" = 403 ] && pyexpr "$T/body" 'd["code"]=="role"' && ok "a viewer cannot return a unit: 403 (code role)" || fail "viewer return: $c"
 id=$("$OFF" review list "$O" --json 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["cases"][0]["id"])' 2>/dev/null)
