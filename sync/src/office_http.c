@@ -3368,8 +3368,13 @@ int sy_server_start(sy_office *o, const sy_server_opts *opts, sy_server **out, c
         {MHD_OPTION_HTTPS_MEM_KEY, 0, s->key},
         {MHD_OPTION_END, 0, NULL},
     };
+    /* the port given as well as the address: MHD names it in its own messages ("Failed to bind
+     * to port 8443"), which said port 0 */
+    uint16_t port = ss.ss_family == AF_INET6
+                        ? ntohs(((const struct sockaddr_in6 *)(const void *)&ss)->sin6_port)
+                        : ntohs(((const struct sockaddr_in *)(const void *)&ss)->sin_port);
     s->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+        flags, port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_ADDRESS_LIMIT,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
