@@ -248,6 +248,18 @@ static int tasks_import(int argc, char **argv)
                "crew answered there no longer counts; verify %s again (tasks list shows the "
                "units)\n",
                r.reverify, r.reverify == 1 ? "" : "s", r.reverify == 1 ? "it" : "them");
+    if (r.off_zone) {
+        char zone[32] = "its own zone";
+        if (r.off_zone_epsg)
+            snprintf(zone, sizeof zone, "EPSG:%d", r.off_zone_epsg);
+        fprintf(stderr,
+                "%s: warning: %zu unit%s lie%s outside the journal's Gauss-Kruger zone (%s is "
+                "%.1f degrees from its central meridian): plane coordinates and plane areas come "
+                "out distorted; the unit's zone is %s (was the journal made with another zone's "
+                "--epsg? without --epsg each unit goes to its own zone)\n",
+                prog, r.off_zone, r.off_zone == 1 ? "" : "s", r.off_zone == 1 ? "s" : "",
+                r.off_zone_unit, r.off_zone_deg, zone);
+    }
     return 0;
 }
 

@@ -76,6 +76,16 @@ before=$(snapshot "$J")
 expect "re-importing the same package" "$Q" tasks import "$J" "$FIX/tasks/linxia-units-4490.geojson"
 [ "$(snapshot "$J")" = "$before" ] && ok "identical re-import appends nothing" || fail "re-import appended entries"
 
+# A journal made for another zone: the import warns, naming the unit's own zone; the right one
+# does not.
+"$Q" init "$T/z24.db" --epsg 4524 >/dev/null 2>&1
+"$Q" tasks import "$T/z24.db" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null 2>"$T/err" \
+    && grep -q "warning: 3 units lie outside the journal's Gauss-Kruger zone .*the unit's zone is EPSG:4522" "$T/err" \
+    && ok "tasks import warns of units outside the journal's zone (--epsg 4524 for units at 103 E)" || fail "zone warning: $(cat "$T/err")"
+"$Q" init "$T/z22.db" --epsg 4522 >/dev/null 2>&1
+"$Q" tasks import "$T/z22.db" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null 2>"$T/err" && ! grep -q "warning" "$T/err" \
+    && ok "  and not when the zone is theirs" || fail "zone warning for the right zone: $(cat "$T/err")"
+
 # The projected package must describe the same units as the lon/lat one.
 expect "tasks import (EPSG:4522, easting first)" "$Q" init "$T/p.db"
 expect "tasks import of EPSG:4522 file" "$Q" tasks import "$T/p.db" "$FIX/tasks/linxia-units-4522.geojson"

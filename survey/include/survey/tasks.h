@@ -70,7 +70,20 @@ typedef struct sv_tasks_report {
                        * registered value the package changed: those answers no longer count
                        * (sv_state_verifications) */
     char crs[128];    /* the CRS the package named */
+    /* Units without a CRS of their own that lie outside the journal's default plane (its
+     * central meridian more than SV_TASKS_ZONE_SLACK_DEG beyond the 1.5-degree half-width of a
+     * 3-degree zone from the zone holding most of the unit: `quejie init --epsg` of the wrong
+     * zone): their plane coordinates and plane area come out distorted. The first such unit,
+     * how far its zone's central meridian lies from the journal's, and its own zone's EPSG. */
+    size_t off_zone;
+    char off_zone_unit[SV_CODE_MAX];
+    double off_zone_deg;
+    int off_zone_epsg;
 } sv_tasks_report;
+
+/* How far beyond its zone a unit may lie from the journal's central meridian before import
+ * warns (sv_tasks_report.off_zone): a unit straddling the zone's edge is not warned about. */
+#define SV_TASKS_ZONE_SLACK_DEG 0.5
 
 /* Called once per unit whose type is not in the unit-type code list (a note, not an error). */
 typedef void (*sv_tasks_note_fn)(void *ctx, const sv_unit *u);
