@@ -99,7 +99,7 @@ void app__ask_void(app *a, int64_t seq, const char *what)
                  blocked == 1 ? _("%s cannot be voided: the boundary line %s ends there; void "
                                   "the line first")
                               : _("%s cannot be voided: the stretch of dispute %s ends there; "
-                                  "void the dispute first, or re-measure the point"),
+                                  "re-measure the point instead (it keeps its number)"),
                  what, lines);
         return;
     }

@@ -253,7 +253,7 @@ static int tasks_import(int argc, char **argv)
         if (r.off_zone_epsg)
             snprintf(zone, sizeof zone, "EPSG:%d", r.off_zone_epsg);
         fprintf(stderr,
-                "%s: warning: %zu unit%s lie%s outside the journal's Gauss-Kruger zone (%s is "
+                "%s: warning: %zu unit%s lie%s outside the journal's Gauss-Kruger zone (%s reaches "
                 "%.1f degrees from its central meridian): plane coordinates and plane areas come "
                 "out distorted; the unit's zone is %s (was the journal made with another zone's "
                 "--epsg? without --epsg each unit goes to its own zone)\n",
@@ -1770,7 +1770,8 @@ static int cmd_sign(int argc, char **argv)
     if (sv_signature_strokes_check(s.xy, s.n_xy, why, sizeof why) != SV_OK) {
         /* the library's rule; the message names the file the strokes came from */
         free(s.xy);
-        return die(EXIT_FAIL, "--strokes %s: %s", get(&a, "--strokes"), why);
+        /* exit 2 as for every other fault of the strokes file (its JSON, its shape) */
+        return die(EXIT_USAGE, "--strokes %s: %s", get(&a, "--strokes"), why);
     }
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK) {

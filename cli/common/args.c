@@ -3,6 +3,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
@@ -36,16 +37,23 @@ static opt *find_opt(opt *opts, const char *s)
 
 int die(int code, const char *fmt, ...)
 {
-    char msg[4096];
-    va_list ap;
+    va_list ap, again;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
+    char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (msg)
+        vsnprintf(msg, (size_t)n + 1, fmt, again);
+    va_end(again);
     /* every usage error names the command whose forms to read (docs/cli.md) */
-    if (code == EXIT_USAGE && cmd_name && !strstr(msg, "(see "))
+    if (!msg)
+        fprintf(stderr, "%s: %s\n", prog, fmt); /* no memory: the message's words at least */
+    else if (code == EXIT_USAGE && cmd_name && !strstr(msg, "(see "))
         fprintf(stderr, "%s: %s (see %s help %s)\n", prog, msg, prog, cmd_name);
     else
         fprintf(stderr, "%s: %s\n", prog, msg);
+    free(msg);
     return code;
 }
 

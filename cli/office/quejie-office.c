@@ -732,11 +732,11 @@ static int frame_file(FILE *f, const char *path, frame **out, size_t *n, char *m
 static int import_refused(int json, const char *msg)
 {
     if (json)
-        print_json(json_pack("{s:s, s:n, s:n, s:I, s:I, s:I, s:I, s:I, s:s, s:[], s:[]}",
-                             "status", "refused", "device", "device_id", "first_seq",
-                             (json_int_t)0, "last_seq", (json_int_t)0, "applied", (json_int_t)0,
-                             "acked_seq", (json_int_t)0, "review_cases", (json_int_t)0, "error",
-                             msg, "bundles", "files"));
+        print_json(json_pack("{s:s, s:n, s:n, s:I, s:I, s:I, s:I, s:I, s:s, s:[], s:[]}", "status",
+                             "refused", "device", "device_id", "first_seq", (json_int_t)0,
+                             "last_seq", (json_int_t)0, "applied", (json_int_t)0, "acked_seq",
+                             (json_int_t)0, "review_cases", (json_int_t)0, "error", msg, "bundles",
+                             "files"));
     return die(EXIT_FAIL, "%s", msg);
 }
 
@@ -1679,7 +1679,8 @@ static const char USAGE[] =
     "  quejie-office imagery remove OFFICE_DB --name NAME\n"
     "  quejie-office import OFFICE_DB BUNDLE_FILE [--json]\n"
     "  quejie-office review list OFFICE_DB [--json] [--all]\n"
-    "  quejie-office review resolve OFFICE_DB ID [--accept a|b|neither --by NAME] [--note TEXT]\n"
+    "  quejie-office review resolve OFFICE_DB ID --note TEXT\n"
+    "  quejie-office review resolve OFFICE_DB ID --accept a|b|neither --by NAME [--note TEXT]\n"
     "  quejie-office units OFFICE_DB [--json]\n"
     "  quejie-office unit attach OFFICE_DB --unit CODE --by NAME --file FILE --what WHAT\n"
     "                [--note TEXT]\n"

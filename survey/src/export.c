@@ -774,9 +774,9 @@ static int load(sv__ex *x, const char *unit)
             *slot = v;
     }
 
-    /* Each unit's plane CRS: its own, else the journal's, else the zone of its middle
-     * longitude (the draft's, or failing that its points', or its walk's), so a unit is
-     * never split across zones even where it straddles a zone edge. */
+    /* Each unit's plane CRS (sv_unit_crs): its own, else the journal's, else the zone holding
+     * most of its draft, failing that its points' middle longitude's, or its walk's; a unit
+     * is never split across zones even where it straddles a zone edge. */
     double *lon_sum = calloc(nu, sizeof *lon_sum);
     size_t *lon_n = calloc(nu, sizeof *lon_n);
     double *walk_lon = malloc(nu * sizeof *walk_lon);

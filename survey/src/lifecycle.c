@@ -247,8 +247,7 @@ static int life_check(const sv_life_facts *f, const char *action, int dates, con
                           "the unit is %s: an objection is recorded during a notice only%s", name,
                           "");
         /* a notice set to begin later is not yet up for anyone to object to */
-        if (f->notice_from && f->today && sv_date_ok(f->notice_from) &&
-            strcmp(f->today, f->notice_from) < 0) {
+        if (notice_pending(f)) {
             snprintf(out->date, sizeof out->date, "%s", f->notice_from);
             return REFUSE("notice_not_started",
                           "the unit's notice begins on %s: an objection is "

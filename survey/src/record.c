@@ -523,6 +523,13 @@ static int refuse_number_taken(sv_journal *j, const char *unit, const char *numb
 }
 
 /* observed: p is a new observation (0: a stored point re-recorded with a new marker or type) */
+/* The prefix a point of p's type is numbered with: J a measured point (the default type), T
+ * any other (a map-read one). */
+static char type_prefix(const sv_bpoint *p)
+{
+    return !p->point_type[0] || strcmp(p->point_type, "measured") == 0 ? 'J' : 'T';
+}
+
 static int do_point_as(sv_journal *j, sv_bpoint *p, int64_t *seq, int observed)
 {
     int rc = need_unit(j, p->unit);
@@ -573,7 +580,7 @@ static int do_point_as(sv_journal *j, sv_bpoint *p, int64_t *seq, int observed)
         /* the 界址点成果表's reader trusts the prefix: J a measured point, T any other (a
          * map-read one); a number typed with the other one is refused (other prefixes are
          * the county's own scheme, taken as given) */
-        char want = !p->point_type[0] || strcmp(p->point_type, "measured") == 0 ? 'J' : 'T';
+        char want = type_prefix(p);
         if ((p->number[0] == 'J' || p->number[0] == 'T') && p->number[0] != want)
             return sv__journal_fail(j, SV_EINVAL,
                                     SV_T("point number %s does not fit its type %s: a %s point "
@@ -585,8 +592,7 @@ static int do_point_as(sv_journal *j, sv_bpoint *p, int64_t *seq, int observed)
         if (rc != SV_OK)
             return rc;
     } else {
-        char prefix = !p->point_type[0] || strcmp(p->point_type, "measured") == 0 ? 'J' : 'T';
-        rc = next_number(j, p->unit, prefix, p->number, sizeof p->number);
+        rc = next_number(j, p->unit, type_prefix(p), p->number, sizeof p->number);
         if (rc != SV_OK)
             return rc;
     }

@@ -152,7 +152,11 @@ sv_crs sv_unit_crs(const sv_unit *u, int journal_epsg, double journal_cm, double
                    double walk_lon)
 {
     double lon = NAN;
-    if (u && u->draft.n_pts && sv_geom_zone_lon(&u->draft, &lon) != SV_OK) {
+    /* the draft's zone is asked for only when nothing names the plane (GEOS clips a draft
+     * that straddles a zone edge) */
+    int named =
+        (u && (u->epsg || !isnan(u->central_meridian))) || journal_epsg || !isnan(journal_cm);
+    if (!named && u && u->draft.n_pts && sv_geom_zone_lon(&u->draft, &lon) != SV_OK) {
         /* a draft GEOS cannot build (an old journal's): the mean of its positions */
         double sum = 0;
         for (size_t k = 0; k < u->draft.n_pts; k++)

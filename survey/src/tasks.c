@@ -1218,17 +1218,21 @@ static int record_set(sv_journal *j, const char *name, sv_task_set *set, sv_task
             if (note)
                 note(note_ctx, u);
         }
-        /* a unit the journal's default plane does not suit (the wrong zone given at init) */
+        /* a unit the journal's default plane does not suit (the wrong zone given at init):
+         * judged by how far its farthest draft position lies from the central meridian, so a
+         * unit just across the zone's edge is not meant */
         int jepsg;
-        double jcm, zlon;
+        double jcm, zlon, far = 0;
         sv_journal_default_crs(j, &jepsg, &jcm);
         double cm = sv_geo_central_meridian(sv_geo_choose(0, NAN, jepsg, jcm, NAN));
+        for (size_t k = 0; isfinite(cm) && k < u->draft.n_pts; k++)
+            far = fmax(far, fabs(u->draft.lonlat[2 * k] - cm));
         if (!u->epsg && isnan(u->central_meridian) && isfinite(cm) &&
-            sv_geom_zone_lon(&u->draft, &zlon) == SV_OK &&
-            fabs(zlon - cm) > 1.5 + SV_TASKS_ZONE_SLACK_DEG && !rep->off_zone++) {
+            far > 1.5 + SV_TASKS_ZONE_SLACK_DEG && !rep->off_zone++) {
             sv__strlcpy(rep->off_zone_unit, u->code, sizeof rep->off_zone_unit);
-            rep->off_zone_deg = fabs(zlon - cm);
-            rep->off_zone_epsg = sv_geo_default_epsg(zlon);
+            rep->off_zone_deg = far;
+            rep->off_zone_epsg =
+                sv_geom_zone_lon(&u->draft, &zlon) == SV_OK ? sv_geo_default_epsg(zlon) : 0;
         }
     }
     if (rc == SV_OK)

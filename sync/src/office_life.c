@@ -1387,8 +1387,10 @@ int sy__export_choices(sy_office *o, sv_export_options *opt, char ***strs)
     opt->choices = v;
     opt->n_choices = n;
     *strs = s;
-    if (rc != SY_OK)
+    if (rc != SY_OK) { /* freed here: the caller's sy__export_choices_free then frees nothing */
         sy__export_choices_free(opt, s);
+        *strs = NULL;
+    }
     return rc;
 }
 
@@ -1559,7 +1561,6 @@ static int count_open(void *vctx, const char *device, const sv_dispute *d)
     return 0;
 }
 
-/* How many of unit's disputes in the replicas are settled neither on site nor at the office. */
 /* How many fields of unit the county record holds as disputed (sv_county_fields, from the
  * replicas of the devices that sent anything about it and the office's choices), their names
  * ", "-separated into names. */
@@ -1613,6 +1614,7 @@ static int disputed_fields(sy_office *o, const char *unit, int *n, char *names, 
     return rc;
 }
 
+/* How many of unit's disputes in the replicas are settled neither on site nor at the office. */
 static int open_disputes(sy_office *o, const char *unit, int *n)
 {
     open_ctx c = {0};

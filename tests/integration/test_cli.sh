@@ -85,6 +85,14 @@ expect "re-importing the same package" "$Q" tasks import "$J" "$FIX/tasks/linxia
 "$Q" init "$T/z22.db" --epsg 4522 >/dev/null 2>&1
 "$Q" tasks import "$T/z22.db" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null 2>"$T/err" && ! grep -q "warning" "$T/err" \
     && ok "  and not when the zone is theirs" || fail "zone warning for the right zone: $(cat "$T/err")"
+# a unit just across the zone's edge (103.45-103.56 E, mostly in zone 35) in a zone-34 journal
+cat >"$T/edge.geojson" <<'EOF'
+{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "622901ZR000777"},
+ "geometry": {"type": "Polygon", "coordinates": [[[103.45, 35.5], [103.56, 35.5], [103.56, 35.6], [103.45, 35.6], [103.45, 35.5]]]}}]}
+EOF
+"$Q" init "$T/zedge.db" --epsg 4522 >/dev/null 2>&1
+"$Q" tasks import "$T/zedge.db" "$T/edge.geojson" >/dev/null 2>"$T/err" && ! grep -q "warning" "$T/err" \
+    && ok "  nor for a unit just across the zone's edge" || fail "zone warning at the edge: $(cat "$T/err")"
 
 # The projected package must describe the same units as the lon/lat one.
 expect "tasks import (EPSG:4522, easting first)" "$Q" init "$T/p.db"
@@ -316,7 +324,7 @@ pyexpr "$T/list.json" '[(u["signatures"],u["signatures_current"],u["signatures_m
 before=$(snapshot "$J")
 for bad in '[[10, 20, 30.5, 40]]' '[[10, 20, 1001, 40]]' '[[10, 20, -1, -1, 30, 40]]' '[[10, 20, 30]]' '[[10, 20]]' '[]' '[[1, 2, 3, NaN]]' 'no json'; do
     printf '%s\n' "$bad" >"$T/bad.json"
-    refuse "sign refuses strokes $bad" "$Q" sign "$J" --unit $U --party 甲村 --signer 王五 --strokes "$T/bad.json"
+    usage "sign refuses strokes $bad" "$Q" sign "$J" --unit $U --party 甲村 --signer 王五 --strokes "$T/bad.json"
     grep -q -- "--strokes $T/bad.json: " "$T/err" && ok "  the message names the strokes file" \
         || fail "sign $bad: message without the file: $(cat "$T/err")"
 done
@@ -541,6 +549,7 @@ grep -q "J1" "$T/err" && grep -q -- "--corrects" "$T/err" && ok "the refusal nam
 refuse "a J number for a map-read point" "$Q" point add "$J4" --unit $U --lat 35.5502 --lon 103.2302 --type map-read --number J20
 grep -q "does not fit its type map-read: a map-read point is numbered T (T20)" "$T/err" && ok "  the refusal says which prefix" || fail "  prefix message: $(cat "$T/err")"
 refuse "a T number for a measured point" "$Q" point add "$J4" --unit $U --lat 35.5502 --lon 103.2302 --number T5
+grep -q "a measured point is numbered J (J5)" "$T/err" && ok "  saying J" || fail "  T5 message: $(cat "$T/err")"
 refuse "a correction renumbering onto another current point" "$Q" point add "$J4" --unit $U --lat 35.5502 --lon 103.2302 --corrects 9 --number J1 --reason "renumber"
 [ "$("$Q" log "$J4" --json | "$PY" -c "import json,sys;print(len(json.load(sys.stdin)))")" = "$N4" ] \
     && ok "the refused points recorded nothing" || fail "a refused point was recorded"

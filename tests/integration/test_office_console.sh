@@ -721,6 +721,8 @@ c=$(hcode POST /api/v1/units/$U/notice -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Toke
 # ... asked only about a notice the office would take: an unknown unit is 404 first
 c=$(hcode POST /api/v1/units/000000XX000000/notice -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"from":"2020-01-01","to":"2020-01-20"}')
 [ "$c" = 404 ] && pyexpr "$T/body" 'd["code"]=="no_unit"' && ok "  a past notice on an unknown unit: 404 no_unit, not a confirmation" || fail "past notice, unknown unit: $c $(cat "$T/body")"
+c=$(hcode POST /api/v1/units/622925CY000099/notice -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary '{"from":"2020-01-01","to":"2020-01-20"}')
+[ "$c" = 409 ] && pyexpr "$T/body" 'd["code"]=="unit_state" and d["reason"]=="not_accepted"' && ok "  and on a unit not accepted: 409 unit_state (not_accepted), not a confirmation" || fail "past notice, unit not accepted: $c $(cat "$T/body")"
 c=$(hcode POST /api/v1/units/$U/notice -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary "{\"from\":\"$NFROM\",\"to\":\"$NTO\"}")
 [ "$c" = 200 ] && ok "a reviewer starts the accepted unit's public notice: 200" || fail "notice: $c $(cat "$T/body")"
 "$OFF" audit "$O" --json >"$T/audit.json" 2>"$T/err"

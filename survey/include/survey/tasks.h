@@ -70,11 +70,12 @@ typedef struct sv_tasks_report {
                        * registered value the package changed: those answers no longer count
                        * (sv_state_verifications) */
     char crs[128];    /* the CRS the package named */
-    /* Units without a CRS of their own that lie outside the journal's default plane (its
-     * central meridian more than SV_TASKS_ZONE_SLACK_DEG beyond the 1.5-degree half-width of a
-     * 3-degree zone from the zone holding most of the unit: `quejie init --epsg` of the wrong
-     * zone): their plane coordinates and plane area come out distorted. The first such unit,
-     * how far its zone's central meridian lies from the journal's, and its own zone's EPSG. */
+    /* Units without a CRS of their own that lie outside the journal's default plane (a draft
+     * position more than SV_TASKS_ZONE_SLACK_DEG beyond the 1.5-degree half-width of a 3-degree
+     * zone from its central meridian: `quejie init --epsg` of the wrong zone): their plane
+     * coordinates and plane area come out distorted. The first such unit, how far its farthest
+     * draft position lies from the journal's central meridian (degrees of longitude), and the
+     * EPSG of the zone holding most of it (sv_geom_zone_lon; 0 when none). */
     size_t off_zone;
     char off_zone_unit[SV_CODE_MAX];
     double off_zone_deg;

@@ -221,8 +221,8 @@ int sy_office_tasks(sy_office *o, char **out);
  */
 int sy_office_review(sy_office *o, int all, char **out);
 
-/* Close a review case with a note (status "resolved"). SY_ENOTFOUND when there is no such case,
- * SY_ESTATE when it is already resolved. */
+/* Close a review case with a note (status "resolved"; the note is required, SY_EINVAL without
+ * one). SY_ENOTFOUND when there is no such case, SY_ESTATE when it is already resolved. */
 int sy_office_review_resolve(sy_office *o, int64_t id, const char *note);
 
 /* The ingest log as the text of a JSON array, newest first, at most limit rows (caller frees):
@@ -474,9 +474,10 @@ int sy_office_disputes(sy_office *o, char **json);
 
 /*
  * Decide review case id by choosing a version: accept "a", "b" or "neither" (re-survey), or NULL
- * to close it with the note alone (the older form). The decision names by, the case, the
- * chosen device and entry seq; then the case is resolved. SY_ENOTFOUND for no such case,
- * SY_ESTATE for one already resolved, SY_EINVAL for a bad choice, name or note. err may be
+ * to close it with the note alone (the older form: the note is then required, since it alone
+ * says why; sv_decision_check). The decision names by, the case, the chosen device and entry
+ * seq; then the case is resolved. SY_ENOTFOUND for no such case, SY_ESTATE for one already
+ * resolved, SY_EINVAL for a bad choice, name or note (a blank one without a choice). err may be
  * NULL.
  */
 int sy_office_review_decide(sy_office *o, int64_t id, const char *accept, const char *by,
