@@ -112,15 +112,17 @@ typedef struct app_photo {
 #define APP_PHOTOS_MAX 200
 
 /* A neighbouring party on the Sign screen. */
+/* Names are held whole as the text modal takes them (APP_TEXT_MAX): a name cut short here was
+ * recorded as another party's (an attendance and a signature under a 198-byte prefix). */
 typedef struct app_party {
-    char name[200];
+    char name[APP_TEXT_MAX];
     int has_att; /* attendance recorded */
     sv_presence presence;
-    char person[128];
+    char person[APP_TEXT_MAX];
     char notice_date[11];
-    int signatures, current; /* recorded / covering the current boundary */
-    char signer[128];        /* of the newest signature */
-    int64_t att_seq;         /* the current attendance entry (voidable), 0 none */
+    int signatures, current;   /* recorded / covering the current boundary */
+    char signer[APP_TEXT_MAX]; /* of the newest signature */
+    int64_t att_seq;           /* the current attendance entry (voidable), 0 none */
 } app_party;
 
 /* Per-unit figures of the Day end screen. */
@@ -235,8 +237,8 @@ typedef struct app {
     /* Sign screen and pad */
     app_party party[APP_PARTY_MAX];
     int nparty;
-    char pad_name[200]; /* the party signing: by name, the list may change meanwhile */
-    char signer[128], role[128];
+    char pad_name[APP_TEXT_MAX]; /* the party signing: by name, the list may change meanwhile */
+    char signer[APP_TEXT_MAX], role[APP_TEXT_MAX];
     uint8_t pad_covers[32]; /* boundary digest when the pad was opened */
     char pad_points[256];   /* the point numbers shown with it */
     int32_t *strokes;       /* pad coordinates 0..SV_SIG_PAD, (-1, -1) ends a stroke */
@@ -245,7 +247,7 @@ typedef struct app {
     app_rect pad_rect;
 
     /* Dispute screen */
-    char dsp_parties[256], dsp_statement[APP_TEXT_MAX], dsp_from[SV_NUMBER_MAX],
+    char dsp_parties[APP_TEXT_MAX], dsp_statement[APP_TEXT_MAX], dsp_from[SV_NUMBER_MAX],
         dsp_to[SV_NUMBER_MAX];
 
     /* Day end */

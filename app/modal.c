@@ -11,6 +11,7 @@
 
 #include "app_int.h"
 #include "i18n.h"
+#include "survey/limits.h"
 
 void app__close_modal(app *a)
 {
@@ -182,8 +183,10 @@ void app__build_modal(app *a, app_ui *ui)
     app__button(ui, "text-cancel", (app_rect){x, bottom, bw, t}, _("Cancel"), 1);
     app__button(ui, "text-clear", (app_rect){x + bw + pad, bottom, bw, t}, _("Clear"),
                 a->text[0] != '\0');
+    /* nothing but blanks is no answer: the journal refuses such a reason, name or statement
+     * (sv_text_blank), and a decision queued with it could only fail */
     app__button(ui, "text-ok", (app_rect){x + 2 * (bw + pad), bottom, bw, t}, _("OK"),
-                a->text[0] != '\0');
+                !sv_text_blank(a->text));
 }
 
 /* ---- answers from the modal layer ------------------------------------------------------------ */
@@ -283,7 +286,7 @@ int app__tap_modal(app *a, const char *id)
         a->text[0] = '\0';
         return 1;
     }
-    if ((strcmp(id, "text-ok") == 0 || strcmp(id, "key:ok") == 0) && a->text[0])
+    if ((strcmp(id, "text-ok") == 0 || strcmp(id, "key:ok") == 0) && !sv_text_blank(a->text))
         return answer(a, a->text);
     if (strcmp(id, "key:del") == 0) {
         backspace(a);

@@ -136,7 +136,8 @@ static void build_dispute(app *a, app_ui *ui, int64_t now_ms)
     y += t + pad;
     app__big_button(ui, "dsp-save", (app_rect){pad, y, w, t * 1.4f}, _("Record dispute"), C_STOP,
                     a->rec && a->dsp_parties[0] && a->dsp_statement[0] &&
-                        !a->dsp_from[0] == !a->dsp_to[0]);
+                        !a->dsp_from[0] == !a->dsp_to[0] &&
+                        (!a->dsp_from[0] || strcmp(a->dsp_from, a->dsp_to) != 0));
     y += t * 1.4f + pad;
     snprintf(buf, sizeof buf, _("Disputes of this unit: %zu"), a->ndsp);
     const sv_dispute *sel = app__dispute_selected(a);

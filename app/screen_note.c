@@ -160,13 +160,16 @@ static void build_note(app *a, app_ui *ui, int64_t now_ms)
         localtime_r(&tt, &tm);
         strftime(when, sizeof when, "%m-%d %H:%M", &tm);
         const sv_reason *r = o->phrase[0] ? sv_note_phrase_find(o->phrase) : NULL;
-        if (o->phrase[0])
-            snprintf(lab, sizeof lab, "%s · ",
-                     r ? _(r->label)
-                       : app__code_label(a, SV_NOTE_PHRASE_LIST, o->phrase, tn, sizeof tn));
         /* a phrase alone records its English label as the text: shown once, translated */
         const char *text = r && o->text && strcmp(o->text, r->label) == 0 ? "" : o->text;
-        snprintf(buf, sizeof buf, "%s · %s%s", when, lab, text ? text : "");
+        if (!text)
+            text = "";
+        if (o->phrase[0]) /* the phrase, and " · " before a text only when there is one */
+            snprintf(lab, sizeof lab, "%s%s",
+                     r ? _(r->label)
+                       : app__code_label(a, SV_NOTE_PHRASE_LIST, o->phrase, tn, sizeof tn),
+                     text[0] ? " · " : "");
+        snprintf(buf, sizeof buf, "%s · %s%s", when, lab, text);
         app_rect rr = {x, y, w, t};
         app_ui_fill(ui, rr, row++ % 2 ? app__th->row_alt : C_BG);
         app__text_line(ui, x + pad, y, w - vw - 3 * pad, t, buf, 3.5f, C_INK);

@@ -96,8 +96,8 @@ void app__ask_void(app *a, int64_t seq, const char *what)
     int blocked = sv_void_blocking_lines(a->j, seq, lines, sizeof lines);
     if (blocked == 1 || blocked == 2) {
         snprintf(a->status, sizeof a->status,
-                 blocked == 1 ? _("%s cannot be voided: the boundary line %s ends there; void "
-                                  "the line first")
+                 blocked == 1 ? _("%s cannot be voided: the boundary line %s ends there; "
+                                  "re-measure the point instead (it keeps its number)")
                               : _("%s cannot be voided: the stretch of dispute %s ends there; "
                                   "re-measure the point instead (it keeps its number)"),
                  what, lines);
@@ -320,7 +320,9 @@ static int answer_point(app *a, app_ask ask, int k, const char *v)
         app__copy(a->remeasure_number, sizeof a->remeasure_number, p->number);
         app__phrase_store(remeasure_phrases, NPHR(remeasure_phrases), v, a->remeasure_reason,
                           sizeof a->remeasure_reason);
-        app__copy(a->ptype, sizeof a->ptype, p->point_type);
+        /* a GNSS re-measurement is measured (as `quejie record --remeasure`), whatever the
+         * point was: map-read only by the crew's explicit choice on the Record screen */
+        app__copy(a->ptype, sizeof a->ptype, "measured");
         app__copy(a->marker, sizeof a->marker, p->marker);
         return 1;
     case APP_ASK_CHANGE_TYPE:

@@ -32,6 +32,11 @@ int sv_dispute_covers_line(const sv_dispute *d, const char *const *ring, size_t 
     size_t f = ring_index(ring, n_ring, d->from), t = ring_index(ring, n_ring, d->to);
     if (f == n_ring || t == n_ring || n_ring < 2)
         return 0;
+    /* neighbours on the ring in either order are the line between them: a crew that picks J5
+     * then J4 means the J4-J5 line, not the whole boundary less it (which walking forward from
+     * J5 to J4 would give, J4-J5 itself added as the line between exactly those points) */
+    if ((f + 1) % n_ring == t || (t + 1) % n_ring == f)
+        return 0; /* same_pair above said whether (a, b) is that line */
     /* forward from f to t, wrapping; a ring of two points has one line */
     for (size_t i = f; i != t; i = (i + 1) % n_ring) {
         size_t k = (i + 1) % n_ring;

@@ -1093,6 +1093,13 @@ static void test_recording(void)
     /* pointing out: a party, present, signs on the pad */
     CHECK(tap_id(&a, &ui, "back"));
     CHECK(tap_id(&a, &ui, "sign"));
+    /* nothing but blanks (the full-width space too) is no name: OK stays off (the journal
+     * refuses it, and a queued attendance could only fail) */
+    CHECK(tap_id(&a, &ui, "party-add"));
+    app_on_text(&a, "  \xe3\x80\x80 ");
+    rebuild(&a, &ui);
+    CHECK(app_ui_find(&ui, "text-ok") && !app_ui_find(&ui, "text-ok")->enabled);
+    CHECK(tap_id(&a, &ui, "text-cancel"));
     CHECK(tap_id(&a, &ui, "party-add"));
     app_on_text(&a, "东坪村民委员会");
     CHECK(tap_id(&a, &ui, "text-ok"));
@@ -1168,6 +1175,18 @@ static void test_recording(void)
         CHECK(sg[0].n_xy >= 3);
     }
     sv_signatures_free(sg, ns);
+    /* a long name is held whole (it was cut at 199 bytes, and recorded as another party) */
+    char longname[400] = "";
+    while (strlen(longname) + strlen("西坪村第一村民小组") < 300)
+        strcat(longname, "西坪村第一村民小组");
+    CHECK(tap_id(&a, &ui, "party-add"));
+    app_on_text(&a, longname);
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    int longk = -1;
+    for (int i = 0; i < a.nparty; i++)
+        if (strcmp(a.party[i].name, longname) == 0)
+            longk = i;
+    CHECK(longk >= 0);
     /* a signature that goes on and on: the pad stops at what the journal takes, and says so */
     snprintf(id, sizeof id, "party:%d:sign", k);
     CHECK(tap_id(&a, &ui, id));

@@ -1102,6 +1102,18 @@ static void test_notes_disputes(void)
     CHECK(sv_dispute_covers_line(&d, ring, 5, "J5", "J1"));
     CHECK(sv_dispute_covers_line(&d, ring, 5, "J1", "J2"));
     CHECK(!sv_dispute_covers_line(&d, ring, 5, "J2", "J3"));
+    /* neighbours picked in reverse (J5 then J4): the J4-J5 line alone, not the boundary less
+     * it plus it (the whole ring, an app review found) */
+    snprintf(d.from, sizeof d.from, "J5");
+    snprintf(d.to, sizeof d.to, "J4");
+    CHECK(sv_dispute_covers_line(&d, ring, 5, "J4", "J5"));
+    CHECK(!sv_dispute_covers_line(&d, ring, 5, "J5", "J1"));
+    CHECK(!sv_dispute_covers_line(&d, ring, 5, "J3", "J4"));
+    snprintf(d.from, sizeof d.from, "J1"); /* the last and the first are neighbours too */
+    snprintf(d.to, sizeof d.to, "J5");
+    CHECK(sv_dispute_covers_line(&d, ring, 5, "J5", "J1"));
+    CHECK(!sv_dispute_covers_line(&d, ring, 5, "J1", "J2"));
+    snprintf(d.from, sizeof d.from, "J4");
     snprintf(d.to, sizeof d.to, "J9"); /* not on the ring */
     CHECK(!sv_dispute_covers_line(&d, ring, 5, "J4", "J5"));
     d.to[0] = 0; /* an area dispute */

@@ -87,8 +87,9 @@ void sv_attachments_free(sv_attachment *o, size_t n);
  *
  * A unit's boundary runs through its current points in the state's order (sv_state_points:
  * J before T, numerically), closing back to the first: the lines the exports draw. A dispute
- * from F to T covers the lines met walking that ring forward from F until T (F-T itself when
- * they are neighbours; wrapping past the last point to the first when T comes before F). Any
+ * from F to T covers the lines met walking that ring forward from F until T (wrapping past the
+ * last point to the first when T comes before F); F and T neighbours on the ring, in either
+ * order, cover just the line between them (J5 to J4 is the J4-J5 line, not the rest). Any
  * line whose two ends are exactly F and T (either way round) is covered too. A dispute without
  * both ends, with F equal to T, or naming a point not in the ring covers nothing (an area
  * dispute). ring holds the unit's point numbers in that order.
