@@ -275,6 +275,9 @@ int app__usb_dir(const char *mtab, const char *const roots[], char *out, size_t 
 void app__covered_lines(const app *a, const sv_dispute *d, char *out, size_t n);
 /* screen_points.c: how a point was obtained (SV_METHOD_*), for the crew. */
 const char *app__method_label(const char *m);
+/* p's method as the app says it: app__method_label, or "typed in" for a point typed in whose
+ * method nobody gave. */
+const char *app__point_method_label(const sv_bpoint *p);
 /* screen_points.c: the plane CRS of the coordinates shown, short: "EPSG:4524", or for a custom
  * central meridian (no EPSG code) the library's name, "CGCS2000 GK CM 103.5E". */
 const char *app__crs_label(app *a, char *buf, size_t n);

@@ -193,10 +193,10 @@ static void build_point(app *a, app_ui *ui, int64_t now_ms)
     else
         snprintf(ground, sizeof ground, "%s", _("height unknown"));
     if (p->method[0]) /* "Method: method unknown" said it twice */
-        snprintf(buf, sizeof buf, _("Method: %s · %s · %s"), app__method_label(p->method), pole,
+        snprintf(buf, sizeof buf, _("Method: %s · %s · %s"), app__point_method_label(p), pole,
                  ground);
     else
-        snprintf(buf, sizeof buf, "%s · %s · %s", app__method_label(p->method), pole, ground);
+        snprintf(buf, sizeof buf, "%s · %s · %s", app__point_method_label(p), pole, ground);
     app__text_line(ui, x, y, w, lh, buf, 3.6f, C_INK);
     y += lh;
     if (a->pts_xy && isfinite(a->pts_xy[2 * idx])) {

@@ -15,6 +15,15 @@
 #include "app_int.h"
 #include "i18n.h"
 
+const char *app__point_method_label(const sv_bpoint *p)
+{
+    /* a point typed in whose method nobody gave: said so, not "method unknown" (the CLI's
+     * listing says "typed in" too) */
+    if (!p->method[0] && (p->flags & SV_PT_MANUAL))
+        return _("typed in");
+    return app__method_label(p->method);
+}
+
 const char *app__method_label(const char *m)
 {
     if (!m || !m[0])
@@ -58,8 +67,8 @@ static void point_facts(const sv_bpoint *p, char *out, size_t n)
         snprintf(pole, sizeof pole, _("pole %.2f m"), p->pole_h);
     else
         snprintf(pole, sizeof pole, "%s", _("pole unknown"));
-    snprintf(out, n, _("n %d · %s · %s · %s · %s%s"), p->q.n, sig, tm_s,
-             app__method_label(p->method), pole, p->supersedes ? _(" · corrected") : "");
+    snprintf(out, n, _("n %d · %s · %s · %s · %s%s"), p->q.n, sig, tm_s, app__point_method_label(p),
+             pole, p->supersedes ? _(" · corrected") : "");
 }
 
 static void draw_row(app *a, app_ui *ui, const sv_bpoint *p, app_rect box, int alt, float y0,
