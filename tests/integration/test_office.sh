@@ -54,8 +54,8 @@ usage "export to an empty name" "$OFF" export "$O" --format csv --output ""
     && ok "status -h prints status's form alone" || fail "status -h: $(cat "$T/h" "$T/err")"
 "$OFF" unit accept "$O" --help >"$T/h" 2>"$T/err" && grep -q "quejie-office unit return|accept OFFICE_DB" "$T/h" && [ "$(grep -c "^  quejie-office" "$T/h")" = 1 ] \
     && ok "unit accept --help prints the return|accept form alone" || fail "unit accept --help: $(cat "$T/h" "$T/err")"
-"$OFF" help review >"$T/h" 2>"$T/err" && [ "$(grep -c "^  quejie-office review" "$T/h")" = 2 ] && [ "$(grep -c "^  quejie-office" "$T/h")" = 2 ] \
-    && ok "help review prints review's two forms" || fail "help review: $(cat "$T/h" "$T/err")"
+"$OFF" help review >"$T/h" 2>"$T/err" && [ "$(grep -c "^  quejie-office review" "$T/h")" = 3 ] && [ "$(grep -c "^  quejie-office" "$T/h")" = 3 ] \
+    && ok "help review prints review's three forms (list, resolve with a note, resolve with a choice)" || fail "help review: $(cat "$T/h" "$T/err")"
 "$OFF" help dispute settle >"$T/h" 2>"$T/err" && grep -q -- "--document agreement|statement" "$T/h" \
     && ok "help dispute settle keeps the form's second line" || fail "help dispute settle: $(cat "$T/h" "$T/err")"
 usage "help of an unknown command" "$OFF" help frobnicate
