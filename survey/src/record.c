@@ -737,31 +737,38 @@ static int point_current(sv_journal *j, const char *unit, const char *number)
     return rc == SQLITE_ROW;
 }
 
+/* The rows sql gives for unit (?1) and point number (?2), each one text column, joined by ", "
+ * into buf ("" when none); ?3 is with_entry. Returns SV_OK or an error. */
+static int joined_at(sv_journal *j, const char *sql, const char *unit, const char *number,
+                     int with_entry, char *buf, size_t len)
+{
+    buf[0] = 0;
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return sv__journal_fail_db(j, rc, "journal state");
+    sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, with_entry);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t n = strlen(buf);
+        if (n + 1 < len)
+            snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
+                     (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SV_OK : sv__journal_fail_db(j, rc, "journal state");
+}
+
 /* The current lines of unit that end at number, as "J1-J2 (entry 7), ..." in buf (empty when
  * none). Returns SV_OK or an error. */
 static int lines_at(sv_journal *j, const char *unit, const char *number, char *buf, size_t len,
                     int with_entry)
 {
-    buf[0] = 0;
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(j->db,
-                                "SELECT a, b, seq FROM st_lines WHERE unit = ?1 AND (a = ?2 OR"
-                                " b = ?2) ORDER BY seq",
-                                -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return sv__journal_fail_db(j, rc, "journal state");
-    sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        size_t n = strlen(buf);
-        if (n + 1 < len)
-            snprintf(buf + n, len - n, with_entry ? "%s%s-%s (entry %lld)" : "%s%s-%s",
-                     n ? ", " : "", (const char *)sqlite3_column_text(st, 0),
-                     (const char *)sqlite3_column_text(st, 1),
-                     (long long)sqlite3_column_int64(st, 2));
-    }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? SV_OK : sv__journal_fail_db(j, rc, "journal state");
+    return joined_at(j,
+                     "SELECT a || '-' || b || CASE WHEN ?3 THEN ' (entry ' || seq || ')' ELSE ''"
+                     " END FROM st_lines WHERE unit = ?1 AND (a = ?2 OR b = ?2) ORDER BY seq",
+                     unit, number, with_entry, buf, len);
 }
 
 /* The current disputes of unit whose stretch ends at point number, as "NUMBER (A-B)" joined by
@@ -769,26 +776,10 @@ static int lines_at(sv_journal *j, const char *unit, const char *number, char *b
  * cover no line (the exports would lose that the boundary there is disputed). */
 static int disputes_at(sv_journal *j, const char *unit, const char *number, char *buf, size_t len)
 {
-    buf[0] = 0;
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(j->db,
-                                "SELECT number, a, b FROM st_disputes WHERE unit = ?1 AND"
-                                " (a = ?2 OR b = ?2) ORDER BY seq",
-                                -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return sv__journal_fail_db(j, rc, "journal state");
-    sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        size_t n = strlen(buf);
-        if (n + 1 < len)
-            snprintf(buf + n, len - n, "%s%s (%s-%s)", n ? ", " : "",
-                     (const char *)sqlite3_column_text(st, 0),
-                     (const char *)sqlite3_column_text(st, 1),
-                     (const char *)sqlite3_column_text(st, 2));
-    }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? SV_OK : sv__journal_fail_db(j, rc, "journal state");
+    return joined_at(j,
+                     "SELECT number || ' (' || a || '-' || b || ')' FROM st_disputes"
+                     " WHERE unit = ?1 AND (a = ?2 OR b = ?2) ORDER BY seq",
+                     unit, number, 0, buf, len);
 }
 
 /*

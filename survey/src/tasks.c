@@ -1196,6 +1196,10 @@ static int record_set(sv_journal *j, const char *name, sv_task_set *set, sv_task
     int rc = sv_journal_begin(j);
     int64_t before = sv_journal_last_seq(j);
     size_t added = 0, unchanged = 0, odd = 0, reverify = 0;
+    int jepsg;
+    double jcm;
+    sv_journal_default_crs(j, &jepsg, &jcm);
+    double cm = sv_geo_central_meridian(sv_geo_choose(0, NAN, jepsg, jcm, NAN)); /* NaN: none */
     for (size_t i = 0; rc == SV_OK && i < set->n; i++) {
         const sv_unit *u = &set->units[i];
         int64_t seq = 0;
@@ -1221,10 +1225,7 @@ static int record_set(sv_journal *j, const char *name, sv_task_set *set, sv_task
         /* a unit the journal's default plane does not suit (the wrong zone given at init):
          * judged by how far its farthest draft position lies from the central meridian, so a
          * unit just across the zone's edge is not meant */
-        int jepsg;
-        double jcm, zlon, far = 0;
-        sv_journal_default_crs(j, &jepsg, &jcm);
-        double cm = sv_geo_central_meridian(sv_geo_choose(0, NAN, jepsg, jcm, NAN));
+        double zlon, far = 0;
         for (size_t k = 0; isfinite(cm) && k < u->draft.n_pts; k++)
             far = fmax(far, fabs(u->draft.lonlat[2 * k] - cm));
         if (!u->epsg && isnan(u->central_meridian) && isfinite(cm) &&

@@ -555,6 +555,56 @@ int sy__replica_read(sy_office *o, const char *device_id, sv_journal **j)
     return rc;
 }
 
+int sy__replicas_read(sy_office *o, const char *unit, sv_journal ***js, size_t *n)
+{
+    *js = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 unit ? "SELECT device_id FROM devices WHERE device_id IN"
+                        " (SELECT device_id FROM unit_activity WHERE unit = ?1) ORDER BY id"
+                      : "SELECT device_id FROM devices WHERE device_id IS NOT NULL ORDER BY id",
+                 &st))
+        return SY_EIO;
+    if (unit)
+        sy__bind_text(st, 1, unit);
+    sv_journal **v = NULL;
+    size_t nv = 0, cap = 0;
+    int rc = SY_OK;
+    while (rc == SY_OK && sqlite3_step(st) == SQLITE_ROW) {
+        sv_journal *j = NULL;
+        rc = sy__replica_read(o, sy__col_text(st, 0), &j);
+        if (rc != SY_OK || !j)
+            continue;
+        if (nv == cap) {
+            size_t nc = cap ? 2 * cap : 16;
+            sv_journal **nj = realloc(v, nc * sizeof *nj);
+            if (!nj) {
+                sv_journal_close(j);
+                rc = sy__fail(o, SY_ENOMEM, "out of memory");
+                break;
+            }
+            v = nj, cap = nc;
+        }
+        v[nv++] = j;
+    }
+    sqlite3_finalize(st);
+    if (rc != SY_OK) {
+        sy__replicas_close(v, nv);
+        return rc;
+    }
+    *js = v;
+    *n = nv;
+    return SY_OK;
+}
+
+void sy__replicas_close(sv_journal **js, size_t n)
+{
+    for (size_t i = 0; js && i < n; i++)
+        sv_journal_close(js[i]);
+    free(js);
+}
+
 static int replica_last_seq(sy_office *o, const char *device_id, int64_t *seq)
 {
     sv_journal *j;

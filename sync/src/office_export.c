@@ -164,31 +164,9 @@ static int export_all(sy_office *o, sv_export_format fmt, const char *unit, int 
     if (is_office_file(o, path))
         return sy__fail(o, SY_EINVAL, "%s is the office database itself; choose another file",
                         path);
-    sqlite3_stmt *st;
-    if (sy__prep(o, "SELECT device_id FROM devices WHERE device_id IS NOT NULL ORDER BY id", &st))
-        return SY_EIO;
     sv_journal **js = NULL;
-    size_t n = 0, cap = 0;
-    int rc = SY_OK;
-    while (rc == SY_OK && sqlite3_step(st) == SQLITE_ROW) {
-        sv_journal *j;
-        rc = sy__replica_read(o, sy__col_text(st, 0), &j);
-        if (rc != SY_OK || !j)
-            continue;
-        if (n == cap) {
-            size_t nc = cap ? 2 * cap : 16;
-            sv_journal **nj = realloc(js, nc * sizeof *nj);
-            if (!nj) {
-                sv_journal_close(j);
-                rc = sy__fail(o, SY_ENOMEM, "out of memory");
-                break;
-            }
-            js = nj;
-            cap = nc;
-        }
-        js[n++] = j;
-    }
-    sqlite3_finalize(st);
+    size_t n = 0;
+    int rc = sy__replicas_read(o, NULL, &js, &n);
     sv_geo *g = NULL;
     if (rc == SY_OK && sv_geo_new(&g) != SV_OK)
         rc = sy__fail(o, SY_EIO, "cannot initialise PROJ (is proj-data installed?)");
@@ -244,9 +222,7 @@ static int export_all(sy_office *o, sv_export_format fmt, const char *unit, int 
     sy__export_settlements_free(&opt, settled);
     sy__export_choices_free(&opt, strs);
     sv_geo_free(g);
-    for (size_t i = 0; i < n; i++)
-        sv_journal_close(js[i]);
-    free(js);
+    sy__replicas_close(js, n);
     return rc;
 }
 

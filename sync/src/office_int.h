@@ -100,6 +100,11 @@ int sy__json_text(sy_office *o, json_t *v, char **out);
 char *sy__replica_path(const sy_office *o, const char *device_id, const char *ext);
 /* Open the replica of a device for reading; *j NULL (and SY_OK) when it has none yet. */
 int sy__replica_read(sy_office *o, const char *device_id, sv_journal **j);
+/* Open for reading the replicas of every device (unit NULL), or of the devices that sent
+ * anything about unit (unit_activity), in registration order, into *js (*n of them; devices
+ * with none yet left out). On failure none is left open. Close with sy__replicas_close. */
+int sy__replicas_read(sy_office *o, const char *unit, sv_journal ***js, size_t *n);
+void sy__replicas_close(sv_journal **js, size_t n);
 /* Keep a file's bytes in attachments (once per SHA-256), in the caller's transaction. */
 int sy__attachment_store(sy_office *o, const char *sha, const char *type, const uint8_t *data,
                          size_t len);

@@ -891,35 +891,25 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
         }
         sqlite3_finalize(st);
     }
-    /* The latest re-survey a review asked for ("neither"): acceptance waits for work after it. */
+    /* The latest re-survey a review asked for ("neither": acceptance waits for work after it)
+     * and the latest objection (a notice after it starts no earlier). */
     if (rc == SY_OK)
-        rc = sy__prep(
-            o,
-            "SELECT unit, max(time) FROM office_decisions WHERE action = '" SV_DECISION_REVIEW
-            "' AND accept = 'neither' AND " UNIT_FILTER("unit") " GROUP BY unit",
-            &st);
+        rc = sy__prep(o,
+                      "SELECT unit, max(CASE WHEN action = '" SV_DECISION_REVIEW
+                      "' THEN time END), max(CASE WHEN action = '" SV_DECISION_OBJECTION
+                      "' THEN time END) FROM office_decisions WHERE ((action = '" SV_DECISION_REVIEW
+                      "' AND accept = 'neither') OR action = '" SV_DECISION_OBJECTION
+                      "') AND " UNIT_FILTER("unit") " GROUP BY unit",
+                      &st);
     if (rc == SY_OK) {
         bind_filter(st, only_code, dev);
         while (sqlite3_step(st) == SQLITE_ROW) {
             life_row *x = row_find(r, sy__col_text(st, 0));
-            if (x)
-                x->resurvey_asked = sqlite3_column_int64(st, 1);
-        }
-        sqlite3_finalize(st);
-    }
-    /* The latest objection: a notice after it starts no earlier. */
-    if (rc == SY_OK)
-        rc = sy__prep(
-            o,
-            "SELECT unit, max(time) FROM office_decisions WHERE action = '" SV_DECISION_OBJECTION
-            "' AND " UNIT_FILTER("unit") " GROUP BY unit",
-            &st);
-    if (rc == SY_OK) {
-        bind_filter(st, only_code, dev);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            life_row *x = row_find(r, sy__col_text(st, 0));
-            if (x)
-                office_date(sqlite3_column_int64(st, 1), x->objected_on);
+            if (!x)
+                continue;
+            x->resurvey_asked = sqlite3_column_int64(st, 1); /* NULL: 0, none */
+            if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+                office_date(sqlite3_column_int64(st, 2), x->objected_on);
         }
         sqlite3_finalize(st);
     }
@@ -1041,20 +1031,26 @@ static int offered_json(sy_office *o, life_row *x, json_t **offered)
     static const char *const ACTIONS[] = {SV_DECISION_RETURN, SV_DECISION_ACCEPT,
                                           SV_DECISION_NOTICE, SV_DECISION_OBJECTION};
     *offered = NULL;
-    /* a replica that cannot be read does not take the unit's page down: the disputes are
-     * taken as settled here, and the acceptance itself counts them again */
-    int unknown = open_disputes(o, x->code, &x->f.disputes_open) != SY_OK;
-    if (unknown) {
-        sy__logf(o, "open disputes of %s not counted for its page: %s", x->code, o->errmsg);
-        x->f.disputes_open = 0;
+    /* The replicas are read only when the unit's state would offer acceptance otherwise: their
+     * disputes and the county record's fields decide it then (most pages need neither). A
+     * replica that cannot be read does not take the unit's page down: the disputes are taken
+     * as settled here, and the acceptance itself counts them again. */
+    int unknown = 0;
+    x->f.disputes_open = x->f.fields_disputed = 0;
+    if (sv_life_offers(&x->f, SV_DECISION_ACCEPT, NULL, NULL, 0) == SV_OK) {
+        if (open_disputes(o, x->code, &x->f.disputes_open) != SY_OK) {
+            sy__logf(o, "open disputes of %s not counted for its page: %s", x->code, o->errmsg);
+            x->f.disputes_open = 0;
+            unknown = 1;
+        }
+        if (disputed_fields(o, x->code, &x->f.fields_disputed, x->disputed_names,
+                            sizeof x->disputed_names) != SY_OK) {
+            sy__logf(o, "disputed fields of %s not read for its page: %s", x->code, o->errmsg);
+            x->f.fields_disputed = 0;
+            unknown = 1;
+        }
+        x->f.disputed_names = x->disputed_names;
     }
-    if (disputed_fields(o, x->code, &x->f.fields_disputed, x->disputed_names,
-                        sizeof x->disputed_names) != SY_OK) {
-        sy__logf(o, "disputed fields of %s not read for its page: %s", x->code, o->errmsg);
-        x->f.fields_disputed = 0;
-        unknown = 1;
-    }
-    x->f.disputed_names = x->disputed_names;
     json_t *out = json_object();
     for (size_t i = 0; out && i < sizeof ACTIONS / sizeof ACTIONS[0]; i++) {
         sv_life_refusal r;
@@ -1568,32 +1564,11 @@ static int disputed_fields(sy_office *o, const char *unit, int *n, char *names, 
 {
     *n = 0;
     names[0] = '\0';
-    sqlite3_stmt *st;
-    if (sy__prep(o,
-                 "SELECT device_id FROM devices WHERE device_id IN"
-                 " (SELECT device_id FROM unit_activity WHERE unit = ?1) ORDER BY id",
-                 &st))
-        return SY_EIO;
-    sy__bind_text(st, 1, unit);
-    sv_journal **js = NULL;
-    size_t nj = 0, cap = 0;
-    int rc = SY_OK;
-    while (rc == SY_OK && sqlite3_step(st) == SQLITE_ROW) {
-        if (nj == cap) {
-            size_t nc = cap ? 2 * cap : 8;
-            sv_journal **nv = realloc(js, nc * sizeof *nv);
-            if (!nv) {
-                rc = sy__fail(o, SY_ENOMEM, "out of memory");
-                break;
-            }
-            js = nv, cap = nc;
-        }
-        sv_journal *j = NULL;
-        rc = sy__replica_read(o, sy__col_text(st, 0), &j);
-        if (rc == SY_OK && j)
-            js[nj++] = j;
-    }
-    sqlite3_finalize(st);
+    sv_journal **js;
+    size_t nj;
+    int rc = sy__replicas_read(o, unit, &js, &nj);
+    if (rc != SY_OK)
+        return rc;
     sv_export_options opt = {0};
     char **strs = NULL;
     if (rc == SY_OK)
@@ -1608,9 +1583,7 @@ static int disputed_fields(sy_office *o, const char *unit, int *n, char *names, 
             ++*n;
         }
     sy__export_choices_free(&opt, strs);
-    for (size_t i = 0; i < nj; i++)
-        sv_journal_close(js[i]);
-    free(js);
+    sy__replicas_close(js, nj);
     return rc;
 }
 
