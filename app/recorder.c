@@ -235,16 +235,14 @@ static void finish_point(app_rec *r)
         p.off.distance_m = r->pt.offset_m;
         p.off.bearing_deg = r->pt.offset_bearing;
         p.off.dh = NAN;
+        p.off.bearing_entered = r->pt.offset_bearing;
         if (r->pt.offset_north == SV_NORTH_GRID || r->pt.offset_north == SV_NORTH_MAGNETIC) {
-            /* the library turns it into a true bearing and places the point (docs/journal.md) */
             p.off.north = (sv_north)r->pt.offset_north;
-            p.off.bearing_entered = r->pt.offset_bearing;
             p.off.declination_deg = r->pt.declination;
             p.off.declination_set = isfinite(r->pt.declination);
-        } else {
-            sv_geo_offset(p.lat, p.lon, r->pt.offset_m, r->pt.offset_bearing, &p.lat, &p.lon);
         }
-        p.h = NAN; /* the offset point's height is not measured */
+        /* the library turns the bearing into a true one and places the point, its height
+         * included (docs/journal.md) */
         p.flags |= SV_PT_OFFSET;
     }
     if (isfinite(r->pt.pole_h)) {

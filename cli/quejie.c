@@ -491,6 +491,7 @@ static int cmd_point_add(int argc, char **argv)
                   {"--note", 1},
                   {"--offset-distance", 1},
                   {"--offset-bearing", 1},
+                  {"--offset-dh", 1},
                   {"--corrects", 1},
                   {"--json", 0},
                   {"--far", 0},
@@ -516,6 +517,7 @@ static int cmd_point_add(int argc, char **argv)
     p.h = num_opt(&a, "--h", NAN, -1000, 10000, &ok);
     double dist = num_opt(&a, "--offset-distance", NAN, 0, SV_OFFSET_MAX_M, &ok);
     double brg = num_opt(&a, "--offset-bearing", NAN, 0, 360, &ok);
+    double dh = num_opt(&a, "--offset-dh", NAN, -1000, 1000, &ok);
     p.supersedes = (int64_t)int_opt(&a, "--corrects", 0, 1, INT64_MAX, &ok);
     double max_dist = num_opt(&a, "--max-distance", NAN, 0.001, 20100000, &ok);
     /* A typed-in height is the ground's unless a pole height says it is the antenna's. */
@@ -566,13 +568,13 @@ static int cmd_point_add(int argc, char **argv)
         p.off.bearing_entered = brg;
         p.off.declination_deg = decl;
         p.off.declination_set = isfinite(decl);
-        p.off.dh = NAN;
-        /* true north here; grid and magnetic bearings are turned and placed by the library */
-        sv_geo_offset(p.lat, p.lon, dist, brg, &p.lat, &p.lon);
+        p.off.dh = dh;
+        /* the library turns the bearing into a true one and places the point, its height
+         * included (docs/journal.md) */
         p.flags |= SV_PT_OFFSET;
-    } else if (get(&a, "--north") || isfinite(decl)) {
+    } else if (get(&a, "--north") || isfinite(decl) || isfinite(dh)) {
         sv_journal_close(j);
-        return die(EXIT_USAGE, "--north and --declination describe an offset bearing");
+        return die(EXIT_USAGE, "--north, --declination and --offset-dh describe an offset");
     }
     sv_journal_set_point_limit(j, max_dist); /* NaN: the journal's point.max-distance-m */
     int64_t seq;
@@ -2318,7 +2320,7 @@ static const char USAGE[] =
     "                [--corrects SEQ [--reason TEXT]] [--note TEXT] [--json] [--far]\n"
     "                [--max-distance M] [--antenna-height M]\n"
     "                [--method rtk|static|taped|map-read|offset]\n"
-    "                [--north true|grid|magnetic] [--declination DEG]\n"
+    "                [--north true|grid|magnetic] [--declination DEG] [--offset-dh M]\n"
     "  quejie point change JOURNAL SEQ [--marker NAME] [--type TYPE] --reason TEXT [--json]\n"
     "  quejie verify JOURNAL --unit CODE --field NAME --status confirmed|corrected|disputed\n"
     "                [--value TEXT] [--note TEXT]\n"

@@ -428,6 +428,17 @@ int sv_offset_resolve(sv_journal *j, const char *unit, sv_offset *off)
  * to be recorded (docs/journal.md, "point"). */
 static int point_extras(sv_journal *j, sv_bpoint *p, int observed)
 {
+    /* An offset point's position and height come from its observation, here and nowhere else:
+     * the occupied spot (off.from_*), the true bearing and the distance; its height is the
+     * spot's plus dh, unknown when dh was not measured (the spot's own height is not the
+     * point's). A point re-recorded for its marker or type keeps what it was given. */
+    if (observed && p->flags & SV_PT_OFFSET) {
+        if (!isfinite(p->off.from_lat) || !isfinite(p->off.from_lon))
+            return sv__journal_fail(j, SV_EINVAL, "an offset needs its occupied spot");
+        if (p->off.north == SV_NORTH_TRUE && !isfinite(p->off.bearing_entered))
+            p->off.bearing_entered = p->off.bearing_deg;
+        p->h = isfinite(p->off.from_h) && isfinite(p->off.dh) ? p->off.from_h + p->off.dh : NAN;
+    }
     if (!p->pole_set) {
         double d = config_number(j, SV_CFG_ANTENNA_HEIGHT);
         if (isfinite(d)) {
@@ -488,10 +499,14 @@ static int point_extras(sv_journal *j, sv_bpoint *p, int observed)
          p->off.distance_m > SV_OFFSET_MAX_M))
         return sv__journal_fail(j, SV_EINVAL, SV_T("offset distance %g m is not 0..%g m"),
                                 p->off.distance_m, SV_OFFSET_MAX_M);
-    if (p->flags & SV_PT_OFFSET && p->off.north != SV_NORTH_TRUE) {
+    if (observed && p->flags & SV_PT_OFFSET) {
         int rc = sv_offset_resolve(j, p->unit, &p->off);
         if (rc != SV_OK)
             return rc;
+        if (!isfinite(p->off.bearing_deg) || p->off.bearing_deg < 0 || p->off.bearing_deg > 360)
+            return sv__journal_fail(j, SV_EINVAL,
+                                    SV_T("offset bearing %g (%s) is not 0..360 degrees"),
+                                    p->off.bearing_deg, SV_T("true north"));
         sv_geo_offset(p->off.from_lat, p->off.from_lon, p->off.distance_m, p->off.bearing_deg,
                       &p->lat, &p->lon);
     }

@@ -540,6 +540,14 @@ expect "point add --corrects --reason (re-measure by hand)" "$Q" point add "$J4"
 pyexpr "$T/log4.json" '(lambda p: (p[6]["h"], p[6]["pole"], p[6]["method"]) == (1898500, 1500, "taped") and p[7]["off"]["north"] == "grid" and p[7]["off"]["brg_in"] == 90000000 and 90.7 < p[7]["off"]["brg"] / 1e6 < 90.8 and p[8]["supersedes"] == 6 and p[8]["marker"] == "paint" and p[8]["reason"] == "marker misread" and p[9]["supersedes"] == 7 and p[9]["reason"] == "pole was leaning")({e["seq"]: e["payload"] for e in d})' \
     && ok "point payloads: ground height and pole, method, grid north turned by the convergence, corrections linked with reasons" || fail "payloads: $(cut -c1-600 "$T/log4.json")"
 expect "check after corrections" "$Q" check "$J4"
+# An offset point's height: the spot's plus --offset-dh, none without it (the library's rule).
+JH=$T/offh.db
+"$Q" init "$JH" --epsg 4522 >/dev/null && "$Q" tasks import "$JH" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null
+"$Q" point add "$JH" --unit $U --lat 35.5600 --lon 103.2400 --h 1900 --offset-distance 20 --offset-bearing 180 --json >"$T/offh.json"
+pyexpr "$T/offh.json" 'd["h"] is None' && ok "offset point: no height without --offset-dh" || fail "offset point height: $(cat "$T/offh.json")"
+"$Q" point add "$JH" --unit $U --lat 35.5600 --lon 103.2400 --h 1900 --offset-distance 20 --offset-bearing 200 --offset-dh -0.75 --json >"$T/offh.json"
+pyexpr "$T/offh.json" 'abs(d["h"]-1899.25)<1e-6' && ok "offset point: the spot's height plus --offset-dh" || fail "offset point height with dh: $(cat "$T/offh.json")"
+refuse "--offset-dh without an offset" "$Q" point add "$JH" --unit $U --lat 35.5600 --lon 103.2400 --offset-dh 1
 # A number belongs to one current point: a new point, or a correction renumbering another, does
 # not silently take the place of J1 (the line and the signatures would follow it unrecorded).
 N4=$("$Q" log "$J4" --json | "$PY" -c "import json,sys;print(len(json.load(sys.stdin)))")

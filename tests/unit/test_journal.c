@@ -62,6 +62,22 @@ static sv_bpoint make_point(const char *unit, double lat, double lon)
     return p;
 }
 
+static int point_at(sv_journal *j, const char *unit, int64_t seq, sv_bpoint *out);
+
+/* p becomes an offset observation: distance_m along a true bearing from the occupied spot (lat,
+ * lon) at p's height; p's own position is left as the caller had it (the library places it). */
+static void offset_from(sv_bpoint *p, double lat, double lon, double distance_m, double bearing)
+{
+    p->flags |= SV_PT_OFFSET;
+    p->off.from_lat = lat;
+    p->off.from_lon = lon;
+    p->off.from_h = p->h;
+    p->off.distance_m = distance_m;
+    p->off.bearing_deg = bearing;
+    p->off.bearing_entered = NAN;
+    p->off.dh = NAN;
+}
+
 static int exec_raw(const char *path, const char *sql)
 {
     sqlite3 *db;
@@ -747,19 +763,39 @@ static void test_far_points(void)
     CHECK_INT(sv_record_point(j, &p, NULL), SV_EINVAL);
     CHECK(strstr(sv_journal_errmsg(j), "U1") && strstr(sv_journal_errmsg(j), "km") &&
           strstr(sv_journal_errmsg(j), "5.0 km"));
-    /* An offset point 6 km north too; at 3 km it passes. */
-    p = make_point("U1", 35.56 + 0.054, 103.205);
-    p.flags = SV_PT_OFFSET;
+    /* An offset point 6 km north too (3 km from a spot 3 km out); from the spot itself it
+     * passes. The library places it: the caller's own lat/lon do not count. */
+    p = make_point("U1", 35.56, 103.205);
+    offset_from(&p, 35.56 + 0.027, 103.205, 3000, 0);
     CHECK_INT(sv_record_point(j, &p, NULL), SV_EINVAL);
     p = make_point("U1", 35.56 + 0.027, 103.205);
-    p.flags = SV_PT_OFFSET | SV_PT_FAR; /* meant far, but it is not: no flag recorded */
+    offset_from(&p, 35.56 + 0.027, 103.205, 0, 0);
+    p.flags |= SV_PT_FAR; /* meant far, but it is not: no flag recorded */
     CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
     CHECK(!(p.flags & SV_PT_FAR));
+    /* Its height: the occupied spot's plus dh; unknown without dh (one rule for the CLI and
+     * the app, which once disagreed: the spot's height, and none). */
+    CHECK(!isfinite(p.h));
+    p = make_point("U1", 35.5601, 103.205);
+    offset_from(&p, 35.56, 103.205, 25, 45);
+    p.off.dh = -1.25;
+    int64_t ohs;
+    CHECK_INT(sv_record_point(j, &p, &ohs), SV_OK);
+    CHECK_NEAR(p.h, 1900.123 - 1.25, 1e-9);
+    {
+        sv_bpoint got;
+        double az;
+        CHECK(point_at(j, "U1", ohs, &got));
+        CHECK_NEAR(got.h, 1900.123 - 1.25, 0.001);
+        CHECK_NEAR(sv_geo_distance(35.56, 103.205, got.lat, got.lon, &az), 25, 0.001);
+        CHECK_NEAR(az, 45, 1e-3);
+        CHECK_NEAR(got.off.bearing_entered, 45, 1e-6); /* true north: entered as given */
+        sv_bpoint_clear(&got);
+    }
     /* An offset longer than a tape or rangefinder takes is refused by the library, for the CLI
      * and the app alike (they once allowed 10 km and 1 km) */
     p = make_point("U1", 35.555, 103.205);
-    p.flags = SV_PT_OFFSET;
-    p.off.distance_m = SV_OFFSET_MAX_M + 1;
+    offset_from(&p, 35.555, 103.205, SV_OFFSET_MAX_M + 1, 0);
     CHECK_INT(sv_record_point(j, &p, NULL), SV_EINVAL);
     CHECK(strstr(sv_journal_errmsg(j), "offset distance") != NULL);
     /* Meant: recorded, and the state carries the flag. */

@@ -130,7 +130,10 @@ double sv_journal_point_limit(sv_journal *j);
  * only a text is given); p->override_reason empty takes the code's English label. p->reason
  * says why a correction (p->supersedes) was made. An offset from grid or magnetic north is
  * turned into a true bearing (sv_offset_resolve) and its position computed from the occupied
- * spot by the library; the entered bearing and north are kept.
+ * spot by the library; the entered bearing and north are kept. For every offset (flag
+ * SV_PT_OFFSET) the caller fills p->off (occupied spot, distance, bearing_entered or
+ * bearing_deg, north, dh) and the library sets p->lat/lon (placed along the true bearing) and
+ * p->h (off.from_h + off.dh; NaN when dh is unknown).
  */
 #define SV_CFG_ANTENNA_HEIGHT "antenna.height-m"
 #define SV_CFG_DECLINATION "offset.declination-deg"
