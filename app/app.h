@@ -102,7 +102,7 @@ typedef enum app_ask {
 
 #define APP_PICK_MAX 256
 #define APP_TEXT_MAX 512
-#define APP_PARTY_MAX 16
+#define APP_PARTY_MAX 48
 
 /* A picture in the photos folder (screen_attach.c). */
 typedef struct app_photo {
@@ -123,6 +123,7 @@ typedef struct app_party {
     int signatures, current;   /* recorded / covering the current boundary */
     char signer[APP_TEXT_MAX]; /* of the newest signature */
     int64_t att_seq;           /* the current attendance entry (voidable), 0 none */
+    int added; /* only on the crew's working list (screen_sign.c): nothing recorded names it */
 } app_party;
 
 /* Per-unit figures of the Day end screen. */

@@ -3,17 +3,117 @@
  * neighbours, those in the attendance records, those added on the tablet), attendance
  * (present, by proxy, absent with the 15-day objection clock) and whether each party's newest
  * signature covers the current boundary; "Sign" opens the pad (screen_pad.c). Attendance
- * becomes a job for the recorder thread (recorder.h); nothing is written here, never includes
- * SDL.
+ * becomes a job for the recorder thread (recorder.h); never includes SDL.
+ *
+ * A party added on the tablet is on the crew's working list until something recorded names it
+ * (attendance, a signature, a line): the list is kept in JOURNAL.parties.json beside the journal
+ * (replaced atomically, survey/fileio.h), so a restart or a visit to another unit does not lose
+ * it; a name added by mistake can be removed while nothing recorded names it. It is not
+ * journaled: who is expected to point out is the crew's plan, not a survey record.
  */
+#include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app_int.h"
 #include "i18n.h"
+#include "survey/fileio.h"
+
+/* ---- the working list: JOURNAL.parties.json, {"units": {"CODE": ["name", ...]}} ---------- */
+
+static int list_path(const app *a, char *out, size_t n)
+{
+    const char *jp = a->j ? sv_journal_path(a->j) : NULL;
+    if (!jp || !jp[0])
+        return -1;
+    int k = snprintf(out, n, "%s.parties.json", jp);
+    return k > 0 && (size_t)k < n ? 0 : -1;
+}
+
+/* The whole file (a new empty one when there is none); NULL with a->status saying why when it
+ * cannot be read: a damaged list is reported, never overwritten. */
+static json_t *list_load(app *a)
+{
+    char path[1100];
+    if (list_path(a, path, sizeof path) != 0)
+        return NULL;
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root) {
+        if (access(path, F_OK) != 0 && errno == ENOENT)
+            return json_pack("{s:{}}", "units");
+        snprintf(a->status, sizeof a->status, _("Party list %s unreadable: %s"), path, je.text);
+        return NULL;
+    }
+    if (!json_is_object(json_object_get(root, "units"))) {
+        snprintf(a->status, sizeof a->status, _("Party list %s unreadable: %s"), path,
+                 "no \"units\" object");
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+static int list_save(app *a, json_t *root)
+{
+    char path[1100];
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
+    int rc = 0;
+    if (!text || list_path(a, path, sizeof path) != 0 ||
+        sv_file_write_atomic(path, text, strlen(text), 0644, 0) != 0) {
+        snprintf(a->status, sizeof a->status, _("Party list not saved: %s"),
+                 text ? strerror(errno) : "out of memory");
+        rc = -1;
+    }
+    free(text);
+    return rc;
+}
+
+/* Add (add = 1) or remove a name on the current unit's working list; -1 when the list could
+ * not be read or written (a->status says why). */
+static int list_change(app *a, const char *name, int add)
+{
+    json_t *root = list_load(a);
+    if (!root)
+        return -1;
+    json_t *units = json_object_get(root, "units");
+    json_t *names = json_object_get(units, app__unit_code(a));
+    if (!json_is_array(names)) {
+        names = json_array();
+        json_object_set_new(units, app__unit_code(a), names);
+    }
+    size_t i;
+    json_t *v;
+    int at = -1;
+    json_array_foreach(names, i, v) if (json_is_string(v) &&
+                                        strcmp(json_string_value(v), name) == 0) at = (int)i;
+    if (add && at < 0)
+        json_array_append_new(names, json_string(name));
+    else if (!add && at >= 0)
+        json_array_remove(names, (size_t)at);
+    else {
+        json_decref(root);
+        return 0;
+    }
+    if (json_array_size(names) == 0)
+        json_object_del(units, app__unit_code(a));
+    int rc = list_save(a, root);
+    json_decref(root);
+    return rc;
+}
+
+static int party_find(const app *a, const char *name)
+{
+    for (int i = 0; i < a->nparty; i++)
+        if (strcmp(a->party[i].name, name) == 0)
+            return i;
+    return -1;
+}
 
 static void free_attendance(void *p)
 {
@@ -47,9 +147,9 @@ static void submit_attendance(app *a, int k, sv_presence pr, const char *person)
 
 int app__party_index(app *a, const char *name)
 {
-    for (int i = 0; i < a->nparty; i++)
-        if (strcmp(a->party[i].name, name) == 0)
-            return i;
+    int i = name ? party_find(a, name) : -1;
+    if (i >= 0)
+        return i;
     if (a->nparty >= APP_PARTY_MAX || !name || !name[0])
         return -1;
     app_party *p = &a->party[a->nparty];
@@ -60,10 +160,6 @@ int app__party_index(app *a, const char *name)
 
 void app__load_parties(app *a)
 {
-    /* keep the names added on the tablet that have nothing recorded yet */
-    app_party keep[APP_PARTY_MAX];
-    int nkeep = a->nparty;
-    memcpy(keep, a->party, sizeof keep);
     a->nparty = 0;
     if (a->cur < 0)
         return;
@@ -107,8 +203,19 @@ void app__load_parties(app *a)
                      sg[i].signer ? sg[i].signer : "");
         }
     sv_signatures_free(sg, n);
-    for (int i = 0; i < nkeep; i++)
-        app__party_index(a, keep[i].name);
+    /* then the crew's working list: names nothing recorded names yet */
+    json_t *root = list_load(a);
+    json_t *names = json_object_get(json_object_get(root, "units"), u->code);
+    size_t i;
+    json_t *v;
+    json_array_foreach(names, i, v)
+    {
+        int before = a->nparty;
+        int k = json_is_string(v) ? app__party_index(a, json_string_value(v)) : -1;
+        if (k >= before)
+            a->party[k].added = 1;
+    }
+    json_decref(root);
 }
 
 static void build_sign(app *a, app_ui *ui, int64_t now_ms)
@@ -181,9 +288,11 @@ static void build_sign(app *a, app_ui *ui, int64_t now_ms)
         float th = stacked ? (rh - t) / 2 - pad / 2 : row.h / 2;
         app__text_line(ui, row.x + pad, row.y, tw, th, p->name, 4, C_INK);
         app__text_line(ui, row.x + pad, row.y + th, tw, th, l2, 3.3f, c2);
-        /* the fifth voids the attendance record (the latest earlier one is current again) */
+        /* the fifth voids the attendance record (the latest earlier one is current again), or
+         * takes a name only on the working list off it */
         static const char *const ids[5] = {"present", "proxy", "absent", "sign", "void"};
-        const char *lab[5] = {_("Present"), _("Proxy…"), _("Absent"), _("Sign…"), _("Void…")};
+        const char *lab[5] = {_("Present"), _("Proxy…"), _("Absent"), _("Sign…"),
+                              p->added ? _("Remove") : _("Void…")};
         for (int k = 0; k < 5; k++) {
             char id[64];
             snprintf(id, sizeof id, "party:%d:%s", i, ids[k]);
@@ -191,7 +300,7 @@ static void build_sign(app *a, app_ui *ui, int64_t now_ms)
             if (k == 3)
                 en = en && p->has_att && p->presence != SV_ABSENT && a->npts > 0;
             if (k == 4)
-                en = en && p->att_seq > 0;
+                en = en && (p->att_seq > 0 || p->added);
             app_rect b = stacked ? (app_rect){row.x + pad + (float)k * (bw + pad),
                                               row.y + row.h - t - pad / 2, bw, t}
                                  : (app_rect){row.x + row.w - (float)(5 - k) * (bw + pad),
@@ -232,6 +341,9 @@ static int tap_sign(app *a, const char *id)
         char w[300];
         snprintf(w, sizeof w, _("%s: attendance"), a->party[k].name);
         app__ask_void(a, a->party[k].att_seq, w);
+    } else if (strcmp(what, "void") == 0 && a->party[k].added) {
+        list_change(a, a->party[k].name, 0);
+        app__load_parties(a);
     } else
         return 0;
     return 1;
@@ -241,7 +353,19 @@ static int answer_sign(app *a, app_ask ask, int k, const char *v)
 {
     switch (ask) {
     case APP_ASK_PARTY_ADD:
-        app__party_index(a, v);
+        if (v && v[0]) {
+            if (list_change(a, v, 1) == 0) {
+                app__load_parties(a);
+            } else {
+                /* kept for this session at least; the status says the list was not saved */
+                int n = party_find(a, v) < 0 ? app__party_index(a, v) : -1;
+                if (n >= 0)
+                    a->party[n].added = 1;
+            }
+            if (party_find(a, v) < 0)
+                snprintf(a->status, sizeof a->status,
+                         _("Party %s not added: a unit's list holds %d"), v, APP_PARTY_MAX);
+        }
         return 1;
     case APP_ASK_PROXY_PERSON:
         if (k >= 0 && k < a->nparty) {
