@@ -1267,11 +1267,17 @@ static void dispute_statements(fctx *c, size_t ui)
             h(f, d->to);
         } else if (d->area.n_pts) {
             fputs("争议范围（见交换数据中的争议区）", f);
+        } else {
+            fputs("未指定（见争议原由）", f);
         }
         fputs("</td></tr><tr><th>争议原由</th><td colspan=\"3\" class=\"long\">", f);
         h(f, d->statement);
         fputs("</td></tr><tr><th>现状</th><td colspan=\"3\">", f);
-        fputs(d->settled ? "已调处" : "未调处，界线性质为争议界", f);
+        /* only a dispute over a stretch of boundary makes its lines' nature 争议界 */
+        fputs(d->settled               ? "已调处"
+              : d->from[0] && d->to[0] ? "未调处，界线性质为争议界"
+                                       : "未调处",
+              f);
         if (d->agreement_no[0]) {
             fputs("（权属界线协议书 ", f);
             h(f, d->agreement_no);

@@ -621,7 +621,16 @@ assert "本通知书于2026年3月2日送达，异议期至2026年3月17日止�
 assert "15 日内以书面形式" in n and "送达回证" in n and "西沟村" not in doc.split("违约缺席定界通知书")[1]
 st = re.findall(r"<section><h1>土地权属争议原由书</h1>(.*?)</section>", doc, re.S)
 assert len(st) == 1 and "&lt;b&gt;界桩被移动&lt;/b&gt;" in st[0] and "<b>" not in st[0], st
-assert "J2 至 J3" in st[0] and "未调处" in st[0]
+assert "J2 至 J3" in st[0] and "未调处，界线性质为争议界" in st[0]
+PY
+expect "a dispute over no stretch" "$Q" dispute "$J" --unit $ZR --statement '林木归属不清' --parties 西沟村
+expect "forms with both statements" "$Q" export "$J" --format forms --unit $ZR --output "$O/zr2b.html"
+"$PY" - "$O/zr2b.html" <<'PY' && ok "forms: a dispute over no stretch of boundary names none and does not call a line 争议界" || fail "forms: a dispute without lines"
+import re, sys
+doc = open(sys.argv[1], encoding="utf-8").read()
+st = [s for s in re.findall(r"<section><h1>土地权属争议原由书</h1>(.*?)</section>", doc, re.S) if "林木归属不清" in s]
+assert len(st) == 1, len(st)
+assert "未指定（见争议原由）" in st[0] and "未调处" in st[0] and "争议界" not in st[0].replace("争议界线</th>", ""), st[0]
 PY
 expect "a note on J1 (a phrase)" "$Q" note add "$J" --unit $ZR --point J1 --phrase marker-moved
 expect "a note on the line J3-J2 (text)" "$Q" note add "$J" --unit $ZR --line J3-J2 --text '沿<旧>围墙'
