@@ -3,7 +3,8 @@
  * stretch picked from the recorded point numbers, and the unit's disputes listed with their
  * numbers, the lines each covers (the survey library's rule, sv_dispute_covers_line) and whether
  * it is open or settled; one is selected (@dispute:SEQ) and @settle opens its on-site settlement
- * (screen_settle.c), @settle-void withdraws a settlement. The dispute becomes a job for the
+ * (screen_settle.c), @settle-void withdraws a settlement, @dispute-void an open dispute recorded
+ * by mistake (with a reason, as every void). The dispute becomes a job for the
  * recorder thread (recorder.h); nothing is written here, never includes SDL.
  */
 #include <stdio.h>
@@ -142,7 +143,11 @@ static void build_dispute(app *a, app_ui *ui, int64_t now_ms)
     snprintf(buf, sizeof buf, _("Disputes of this unit: %zu"), a->ndsp);
     const sv_dispute *sel = app__dispute_selected(a);
     float sbw = t * 3.2f;
-    app__text_line(ui, pad, y, w - sbw - pad, t, buf, 3.8f, C_INK);
+    app__text_line(ui, pad, y, w - 2 * (sbw + pad), t, buf, 3.8f, C_INK);
+    /* an open dispute can be withdrawn; a settled one keeps its settlement's record: void the
+     * settlement first */
+    app__button(ui, "dispute-void", (app_rect){w - 2 * sbw, y, sbw, t}, _("Void dispute…"),
+                a->rec && sel && !sel->settled);
     if (sel && sel->settled && sel->settled_by > 0)
         app__button(ui, "settle-void", (app_rect){pad + w - sbw, y, sbw, t}, _("Void settlement…"),
                     a->rec != NULL);
@@ -222,6 +227,12 @@ static int tap_dispute(app *a, const char *id)
         a->dsp_sel = sel->seq;
         a->stl_agreement[0] = a->stl_number[0] = '\0';
         app__go(a, APP_SCR_SETTLE);
+        return 1;
+    }
+    if (strcmp(id, "dispute-void") == 0 && a->rec && sel && !sel->settled) {
+        char what[200];
+        snprintf(what, sizeof what, _("Dispute %s"), sel->number);
+        app__ask_void(a, sel->seq, what);
         return 1;
     }
     if (strcmp(id, "settle-void") == 0 && a->rec && sel && sel->settled_by > 0) {

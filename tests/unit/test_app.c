@@ -2275,6 +2275,20 @@ static void test_notes_disputes(void)
     rebuild(&a, &ui);
     CHECK(app_ui_find(&ui, "settle") && app_ui_find(&ui, "settle")->enabled);
 
+    /* an open dispute recorded by mistake can be withdrawn on the tablet, with a reason */
+    CHECK(app_ui_find(&ui, "dispute-void") && app_ui_find(&ui, "dispute-void")->enabled);
+    int64_t dsp_seq = a.dsp[0].seq;
+    CHECK(tap_id(&a, &ui, "dispute-void"));
+    CHECK_INT(a.modal, APP_MODAL_TEXT);
+    CHECK(tap_id(&a, &ui, "phrase:0"));
+    CHECK(tap_id(&a, &ui, "text-ok"));
+    PUMP_UNTIL(&a, &ui, a.ndsp == 0);
+    void_reason(j, dsp_seq, why, sizeof why);
+    CHECK(why[0] != '\0');
+    CHECK_INT(a.rs.jobs_failed, 0);
+    rebuild(&a, &ui);
+    CHECK(app_ui_find(&ui, "dispute-void") && !app_ui_find(&ui, "dispute-void")->enabled);
+
     CHECK_INT(app_rec_stop(a.rec), 0);
     a.rec = NULL;
     app_ui_free(&ui);
