@@ -457,6 +457,18 @@ static int on_tap(app *a, const app_widget *w)
         app_rec_get(a->rec, &a->rs);
         return 1;
     }
+    if (strcmp(w->id, "discard-failed") == 0 && a->rec && a->rs.jobs_failed > 0) {
+        char title[300];
+        snprintf(title, sizeof title,
+                 ngettext("Give up %d decision the journal refused? It will NOT be recorded.",
+                          "Give up %d decisions the journal refused? They will NOT be recorded.",
+                          (unsigned long)a->rs.jobs_failed),
+                 a->rs.jobs_failed);
+        app__open_modal(a, APP_MODAL_PICK, APP_ASK_DISCARD_FAILED, title);
+        app__pick_add(a, _("Give up: not recorded"), "discard");
+        app__pick_add(a, _("Keep them (try again later)"), "keep");
+        return 1;
+    }
     int r = app__map_tap(a, w->id);
     if (r >= 0)
         return r;

@@ -97,7 +97,8 @@ typedef enum app_ask {
     APP_ASK_STL_AGREEMENT, /* screen_settle.c: the agreement text and its number */
     APP_ASK_STL_NUMBER,
     APP_ASK_ATTACH_POINT, /* screen_attach.c: the file's point, its note */
-    APP_ASK_ATTACH_NOTE
+    APP_ASK_ATTACH_NOTE,
+    APP_ASK_DISCARD_FAILED /* the banner's: give up the decisions the journal refused */
 } app_ask;
 
 #define APP_PICK_MAX 256

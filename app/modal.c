@@ -200,6 +200,18 @@ static int answer(app *a, const char *value)
     snprintf(v, sizeof v, "%s", value);
     app__close_modal(a);
     a->status[0] = '\0';
+    if (ask == APP_ASK_DISCARD_FAILED) { /* the banner's, on every screen */
+        char last[APP_REC_LABEL];
+        if (strcmp(v, "discard") == 0 && a->rec) {
+            int n = app_rec_discard_failed(a->rec, last, sizeof last);
+            app_rec_get(a->rec, &a->rs);
+            snprintf(a->status, sizeof a->status,
+                     ngettext("%d decision given up, not recorded (last: %s)",
+                              "%d decisions given up, not recorded (last: %s)", (unsigned long)n),
+                     n, last);
+        }
+        return 1;
+    }
     /* the screen that asked takes the answer: each knows only its own asks */
     for (int s = 0; ask != APP_ASK_NONE && s < APP__NSCREENS; s++) {
         const app__screen_ops *o = app__screen((app_screen)s);

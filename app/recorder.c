@@ -597,6 +597,29 @@ void app_rec_retry_failed(app_rec *r)
     pthread_mutex_unlock(&r->lock);
 }
 
+int app_rec_discard_failed(app_rec *r, char *last, size_t lastlen)
+{
+    pthread_mutex_lock(&r->lock);
+    int n = r->nfailed;
+    if (last && lastlen)
+        snprintf(last, lastlen, "%s", r->failed ? r->failed->label : "");
+    for (job *jb = r->failed, *next; jb; jb = next) {
+        next = jb->next;
+        fprintf(stderr, "quejie-app: DISCARDED, NOT RECORDED: %s\n", jb->label);
+        if (jb->free_arg)
+            jb->free_arg(jb->arg);
+        free(jb);
+    }
+    r->failed = NULL;
+    r->nfailed = 0;
+    r->snap.error = 0;
+    r->snap.message[0] = '\0';
+    publish(r);
+    pthread_mutex_unlock(&r->lock);
+    notify(r);
+    return n;
+}
+
 void app_rec_mark_clean(app_rec *r)
 {
     /* on the caller's thread, once the recorder has stopped taking requests: see main.c */

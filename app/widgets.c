@@ -466,11 +466,15 @@ float app__top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
         int retry = a->banner_retry;
         app_rect r = {0, h, (float)ui->width, retry ? app__target(ui) : app__mm(ui, 9)};
         app_ui_fill(ui, r, app__th->banner_bad);
-        float bw = retry ? app__target(ui) * 3 : 0;
-        app__text_fit(ui, app_rect_inset((app_rect){r.x, r.y, r.w - bw, r.h}, app__mm(ui, 1)),
+        /* a refused decision: try again, or give it up (asked first) */
+        float bw = retry ? app__target(ui) * 2.6f : 0;
+        app__text_fit(ui, app_rect_inset((app_rect){r.x, r.y, r.w - 2 * bw, r.h}, app__mm(ui, 1)),
                       a->banner, 3.2f, APP_ALIGN_LEFT, C_BAD);
-        if (retry)
+        if (retry) {
+            app__button(ui, "discard-failed", (app_rect){r.w - 2 * bw, r.y, bw, r.h}, _("Give up…"),
+                        1);
             app__button(ui, "retry-failed", (app_rect){r.w - bw, r.y, bw, r.h}, _("Try again"), 1);
+        }
         h += r.h;
     }
     return h;

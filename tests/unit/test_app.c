@@ -362,6 +362,7 @@ static sv_journal *unit_journal(const char *dir, const char *device, char *path,
 }
 
 static int ui_says(const app_ui *ui, const char *needle);
+static int pick_value(app *a, app_ui *ui, const char *v);
 static int lines_of_colour(const app_ui *ui, app_color c);
 
 static void test_screens(void)
@@ -1380,16 +1381,18 @@ static void test_recording(void)
         for (size_t u = 0; u < sizeof under / sizeof under[0]; u++) {
             a.screen = under[u];
             rebuild(&a, &ui);
-            const app_widget *rw = app_ui_find(&ui, "retry-failed");
-            CHECK(rw != NULL);
-            for (size_t i = 0; rw && i < ui.nw; i++) {
-                app_rect r = ui.w[i].r, q = rw->r;
-                if (&ui.w[i] == rw || fminf(r.x + r.w, q.x + q.w) - fmaxf(r.x, q.x) <= 0.5f ||
-                    fminf(r.y + r.h, q.y + q.h) - fmaxf(r.y, q.y) <= 0.5f)
-                    continue;
-                fprintf(stderr, "  screen %d: @retry-failed overlaps @%s\n", (int)under[u],
-                        ui.w[i].id);
-                CHECK(!"the banner's button lies over a widget");
+            for (int b = 0; b < 2; b++) {
+                const app_widget *rw = app_ui_find(&ui, b ? "discard-failed" : "retry-failed");
+                CHECK(rw != NULL);
+                for (size_t i = 0; rw && i < ui.nw; i++) {
+                    app_rect r = ui.w[i].r, q = rw->r;
+                    if (&ui.w[i] == rw || fminf(r.x + r.w, q.x + q.w) - fmaxf(r.x, q.x) <= 0.5f ||
+                        fminf(r.y + r.h, q.y + q.h) - fmaxf(r.y, q.y) <= 0.5f)
+                        continue;
+                    fprintf(stderr, "  screen %d: @%s overlaps @%s\n", (int)under[u], rw->id,
+                            ui.w[i].id);
+                    CHECK(!"the banner's button lies over a widget");
+                }
             }
         }
         a.screen = keep;
@@ -1398,7 +1401,22 @@ static void test_recording(void)
     CHECK(tap_id(&a, &ui, "retry-failed"));
     PUMP_UNTIL(&a, &ui, a.rs.jobs_failed == 1 && a.rs.jobs_pending == 0);
     CHECK(*calls >= 2); /* tried again, refused again */
-    CHECK_INT(app_rec_stop(a.rec), 1);
+    /* one the journal will always refuse can be given up, after a question whose "keep"
+     * changes nothing */
+    CHECK(tap_id(&a, &ui, "discard-failed"));
+    CHECK_INT(a.modal, APP_MODAL_PICK);
+    CHECK(pick_value(&a, &ui, "keep"));
+    CHECK_INT(a.modal, APP_MODAL_NONE);
+    app_rec_get(a.rec, &a.rs);
+    CHECK_INT(a.rs.jobs_failed, 1);
+    rebuild(&a, &ui);
+    CHECK(tap_id(&a, &ui, "discard-failed"));
+    CHECK(pick_value(&a, &ui, "discard"));
+    CHECK_INT(a.rs.jobs_failed, 0);
+    CHECK(strstr(a.status, "1 decision given up, not recorded (last: bad decision)") != NULL);
+    rebuild(&a, &ui);
+    CHECK(app_ui_find(&ui, "retry-failed") == NULL && app_ui_find(&ui, "discard-failed") == NULL);
+    CHECK_INT(app_rec_stop(a.rec), 0); /* nothing left to report at the end */
     a.rec = NULL;
     app_ui_free(&ui);
     app_free(&a);
