@@ -27,8 +27,11 @@ static void build_gnss(app *a, app_ui *ui, int64_t now_ms)
     app_rect big = {pad, y, ui->width - 2 * pad, app__target(ui) * 1.4f};
     if (!a->gnss_ok || !a->gnss.connected) {
         app_ui_fill(ui, big, app__th->no_receiver);
-        app_ui_text(ui, big, _("No receiver: gpsd is not answering"), app__text_px(ui, 5),
-                    APP_ALIGN_CENTER, C_BAR_INK);
+        /* without --gnss there is no gpsd to blame: say what is missing */
+        app__text_fit(ui, app_rect_inset(big, app__mm(ui, 1)),
+                      a->gnss_ok ? _("No receiver: gpsd is not answering")
+                                 : _("No receiver: the app was started without --gnss HOST:PORT"),
+                      5, APP_ALIGN_CENTER, C_BAR_INK);
         y += big.h + pad;
         if (a->gnss.error[0])
             app__text_fit(ui, (app_rect){pad, y, big.w, 2 * lh}, a->gnss.error, 3.8f,

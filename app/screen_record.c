@@ -49,7 +49,11 @@ static void progress_bar(app_ui *ui, app_rect r, double frac, const char *label)
 static const char *missing_text(const app *a, int64_t now_ms, char *buf, size_t n)
 {
     const app_rec_snap *s = &a->rs;
-    if (!a->gnss_ok || !a->gnss.connected)
+    if (!a->gnss_ok)
+        return snprintf(buf, n, "%s",
+                        _("No receiver: the app was started without --gnss HOST:PORT")),
+               buf;
+    if (!a->gnss.connected)
         return snprintf(buf, n, "%s", _("No receiver: gpsd is not answering")), buf;
     const sv_fix *f = app__live_fix(a, now_ms);
     sv_grade gate = s->gate ? s->gate : SV_GRADE_RTK_FIXED;

@@ -444,6 +444,12 @@ static void test_screens(void)
     for (size_t i = 0; i < ui.ncmd; i++)
         says |= ui.cmd[i].op == APP_OP_TEXT && strcmp(ui.text + ui.cmd[i].off, "No receiver") == 0;
     CHECK(says);
+    /* ... and the GNSS screen says what is missing, not that gpsd is silent */
+    CHECK(tap(&a, &ui, "gnss") != NULL);
+    CHECK(ui_says(&ui, "started without --gnss HOST:PORT"));
+    CHECK(!ui_says(&ui, "gpsd is not answering"));
+    CHECK(app_go_back(&a));
+    app_build(&a, &ui, 1000);
 
     CHECK(tap(&a, &ui, "unit:622901ZR000002") != NULL);
     CHECK_INT(a.screen, APP_SCR_MAP);
