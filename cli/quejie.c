@@ -431,6 +431,8 @@ static json_t *point_json(const sv_bpoint *p)
             o, "offset_bearing_entered_deg",
             jnum(p->off.north == SV_NORTH_TRUE ? p->off.bearing_deg : p->off.bearing_entered));
         json_object_set_new(o, "offset_correction_deg", jnum(p->off.correction_deg));
+        json_object_set_new(o, "offset_distance_m", jnum(p->off.distance_m));
+        json_object_set_new(o, "offset_dh_m", jnum(p->off.dh));
     }
     return o;
 }
