@@ -465,6 +465,7 @@ static int on_tap(app *a, const app_widget *w)
                           (unsigned long)a->rs.jobs_failed),
                  a->rs.jobs_failed);
         app__open_modal(a, APP_MODAL_PICK, APP_ASK_DISCARD_FAILED, title);
+        a->discard_shown = a->rs.jobs_failed; /* only those asked about go */
         app__pick_add(a, _("Give up: not recorded"), "discard");
         app__pick_add(a, _("Keep them (try again later)"), "keep");
         return 1;

@@ -124,7 +124,8 @@ typedef struct app_party {
     int signatures, current;   /* recorded / covering the current boundary */
     char signer[APP_TEXT_MAX]; /* of the newest signature */
     int64_t att_seq;           /* the current attendance entry (voidable), 0 none */
-    int added; /* only on the crew's working list (screen_sign.c): nothing recorded names it */
+    int added; /* only on the crew's working list (screen_sign.c): nothing recorded names it;
+                * 2: the list file could not keep it, held for this visit to the unit */
 } app_party;
 
 /* Per-unit figures of the Day end screen. */
@@ -367,6 +368,7 @@ typedef struct app {
      * message ("" none), and whether it offers to try failed decisions again */
     char banner[800];
     int banner_retry;
+    int discard_shown; /* how many refused decisions the give-up question named */
     float body_scroll, body_vel;
     int64_t body_fling_ms;
     int body_dragging;

@@ -203,7 +203,7 @@ static int answer(app *a, const char *value)
     if (ask == APP_ASK_DISCARD_FAILED) { /* the banner's, on every screen */
         char last[APP_REC_LABEL];
         if (strcmp(v, "discard") == 0 && a->rec) {
-            int n = app_rec_discard_failed(a->rec, last, sizeof last);
+            int n = app_rec_discard_failed(a->rec, a->discard_shown, last, sizeof last);
             app_rec_get(a->rec, &a->rs);
             snprintf(a->status, sizeof a->status,
                      ngettext("%d decision given up, not recorded (last: %s)",

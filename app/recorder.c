@@ -597,23 +597,27 @@ void app_rec_retry_failed(app_rec *r)
     pthread_mutex_unlock(&r->lock);
 }
 
-int app_rec_discard_failed(app_rec *r, char *last, size_t lastlen)
+int app_rec_discard_failed(app_rec *r, int shown, char *last, size_t lastlen)
 {
     pthread_mutex_lock(&r->lock);
-    int n = r->nfailed;
+    /* the list is newest first: keep the nfailed - shown that came after the question */
+    int keep = r->nfailed > shown ? r->nfailed - shown : 0, n = r->nfailed - keep;
+    job **at = &r->failed;
+    for (int i = 0; i < keep && *at; i++)
+        at = &(*at)->next;
     if (last && lastlen)
-        snprintf(last, lastlen, "%s", r->failed ? r->failed->label : "");
-    for (job *jb = r->failed, *next; jb; jb = next) {
+        snprintf(last, lastlen, "%s", *at ? (*at)->label : "");
+    for (job *jb = *at, *next; jb; jb = next) {
         next = jb->next;
         fprintf(stderr, "quejie-app: DISCARDED, NOT RECORDED: %s\n", jb->label);
         if (jb->free_arg)
             jb->free_arg(jb->arg);
         free(jb);
     }
-    r->failed = NULL;
-    r->nfailed = 0;
-    r->snap.error = 0;
-    r->snap.message[0] = '\0';
+    *at = NULL;
+    r->nfailed = keep;
+    if (!keep) /* the message was the refusal of the decisions given up */
+        r->snap.error = 0, r->snap.message[0] = '\0';
     publish(r);
     pthread_mutex_unlock(&r->lock);
     notify(r);

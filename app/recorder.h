@@ -105,11 +105,12 @@ int app_rec_stop(app_rec *r);
 int app_rec_failed(app_rec *r);
 /* Queue the failed decisions again (the journal was busy, the disk full, ...). */
 void app_rec_retry_failed(app_rec *r);
-/* Give up the failed decisions (the journal refuses them, and will again: a point voided on
- * another device meanwhile, a void of something already withdrawn): each is named on stderr
- * as DISCARDED, NOT RECORDED, and the newest one's label is written to last (may be NULL).
- * Returns how many were dropped. */
-int app_rec_discard_failed(app_rec *r, char *last, size_t lastlen);
+/* Give up the oldest `shown` failed decisions, those the crew was asked about (the journal
+ * refuses them, and will again: a point voided on another device meanwhile, a void of
+ * something already withdrawn); one that failed since stays. Each is named on stderr as
+ * DISCARDED, NOT RECORDED, and the newest dropped one's label is written to last (may be
+ * NULL). Returns how many were dropped. */
+int app_rec_discard_failed(app_rec *r, int shown, char *last, size_t lastlen);
 void app_rec_get(app_rec *r, app_rec_snap *out);
 
 /* One fix epoch, from any thread (the GNSS worker). Cheap: queued for the recorder. */

@@ -83,7 +83,15 @@ static int list_change(app *a, const char *name, int add)
         return -1;
     json_t *units = json_object_get(root, "units");
     json_t *names = json_object_get(units, app__unit_code(a));
-    if (!json_is_array(names)) {
+    if (names && !json_is_array(names)) {
+        char path[1100];
+        if (list_path(a, path, sizeof path) == 0)
+            snprintf(a->status, sizeof a->status, _("Party list %s unreadable: %s"), path,
+                     "a unit's names are not a list");
+        json_decref(root);
+        return -1;
+    }
+    if (!names) {
         names = json_array();
         json_object_set_new(units, app__unit_code(a), names);
     }
@@ -160,6 +168,13 @@ int app__party_index(app *a, const char *name)
 
 void app__load_parties(app *a)
 {
+    /* names the list could not keep (added = 2: the file unreadable or unwritable) stay for
+     * this visit to the unit */
+    app_party unsaved[APP_PARTY_MAX];
+    int nunsaved = 0;
+    for (int i = 0; i < a->nparty; i++)
+        if (a->party[i].added == 2)
+            unsaved[nunsaved++] = a->party[i];
     a->nparty = 0;
     if (a->cur < 0)
         return;
@@ -216,6 +231,12 @@ void app__load_parties(app *a)
             a->party[k].added = 1;
     }
     json_decref(root);
+    for (int u2 = 0; u2 < nunsaved; u2++) {
+        int before = a->nparty;
+        int k = app__party_index(a, unsaved[u2].name);
+        if (k >= before)
+            a->party[k].added = 2;
+    }
 }
 
 static void build_sign(app *a, app_ui *ui, int64_t now_ms)
@@ -342,8 +363,13 @@ static int tap_sign(app *a, const char *id)
         snprintf(w, sizeof w, _("%s: attendance"), a->party[k].name);
         app__ask_void(a, a->party[k].att_seq, w);
     } else if (strcmp(what, "void") == 0 && a->party[k].added) {
-        list_change(a, a->party[k].name, 0);
-        app__load_parties(a);
+        if (a->party[k].added == 2) { /* never saved: only here */
+            memmove(&a->party[k], &a->party[k + 1],
+                    (size_t)(a->nparty - k - 1) * sizeof a->party[0]);
+            a->nparty--;
+        } else if (list_change(a, a->party[k].name, 0) == 0) {
+            app__load_parties(a);
+        }
     } else
         return 0;
     return 1;
@@ -353,18 +379,20 @@ static int answer_sign(app *a, app_ask ask, int k, const char *v)
 {
     switch (ask) {
     case APP_ASK_PARTY_ADD:
-        if (v && v[0]) {
-            if (list_change(a, v, 1) == 0) {
-                app__load_parties(a);
-            } else {
-                /* kept for this session at least; the status says the list was not saved */
-                int n = party_find(a, v) < 0 ? app__party_index(a, v) : -1;
-                if (n >= 0)
-                    a->party[n].added = 1;
-            }
-            if (party_find(a, v) < 0)
-                snprintf(a->status, sizeof a->status,
-                         _("Party %s not added: a unit's list holds %d"), v, APP_PARTY_MAX);
+        if (!v || !v[0] || party_find(a, v) >= 0)
+            return 1;
+        if (a->nparty >= APP_PARTY_MAX) {
+            snprintf(a->status, sizeof a->status, _("Party %s not added: a unit's list holds %d"),
+                     v, APP_PARTY_MAX);
+            return 1;
+        }
+        if (list_change(a, v, 1) == 0) {
+            app__load_parties(a);
+        } else {
+            /* kept for this visit to the unit; the status says the list was not saved */
+            int n = app__party_index(a, v);
+            if (n >= 0)
+                a->party[n].added = 2;
         }
         return 1;
     case APP_ASK_PROXY_PERSON:

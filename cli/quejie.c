@@ -553,6 +553,8 @@ static int cmd_point_add(int argc, char **argv)
     p.q.n = 0;
     if (isfinite(dist) != isfinite(brg))
         return die(EXIT_USAGE, "an offset needs both --offset-distance and --offset-bearing");
+    if (isfinite(dh) && !isfinite(p.h))
+        return die(EXIT_USAGE, "--offset-dh needs --h (the occupied spot's height it adds to)");
     sv_journal *j;
     if (open_journal(a.pos[0], 0, &j) != SV_OK)
         return open_failed(a.pos[0]);

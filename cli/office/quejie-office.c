@@ -1121,7 +1121,7 @@ static int dispute_settle(int argc, char **argv)
         return decision_fail(o, rc, 0);
     printf("unit %s: dispute %s settled by %s (%s %s)\n", unit, dispute, by, doc, number);
     char detail[600];
-    snprintf(detail, sizeof detail, "dispute %s: %s (%s %s)", dispute, outcome, doc, number);
+    sy_audit_settle_detail(detail, sizeof detail, dispute, outcome, doc, number);
     int code = audited(o, sy_office_audit(o, by, "dispute.settle", unit, detail, NULL));
     sy_office_close(o);
     return code;
@@ -1165,7 +1165,7 @@ static int unit_attach(int argc, char **argv)
     printf("unit %s: %s attached by %s as %s (%zu bytes, sha256 %s)\n", unit,
            base ? base + 1 : file, by, what, len, sha);
     char detail[300];
-    snprintf(detail, sizeof detail, "%s %s (sha256 %.16s...)", what, base ? base + 1 : file, sha);
+    sy_audit_attach_detail(detail, sizeof detail, what, base ? base + 1 : file, sha);
     int code = audited(o, sy_office_audit(o, by, "unit.attach", unit, detail, NULL));
     sy_office_close(o);
     return code;

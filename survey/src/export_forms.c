@@ -1274,9 +1274,9 @@ static void dispute_statements(fctx *c, size_t ui)
         h(f, d->statement);
         fputs("</td></tr><tr><th>现状</th><td colspan=\"3\">", f);
         /* only a dispute over a stretch of boundary makes its lines' nature 争议界 */
-        fputs(d->settled               ? "已调处"
-              : d->from[0] && d->to[0] ? "未调处，界线性质为争议界"
-                                       : "未调处",
+        fputs(d->settled                                              ? "已调处"
+              : d->from[0] && d->to[0] && strcmp(d->from, d->to) != 0 ? "未调处，界线性质为争议界"
+                                                                      : "未调处",
               f);
         if (d->agreement_no[0]) {
             fputs("（权属界线协议书 ", f);

@@ -434,7 +434,7 @@ static int point_extras(sv_journal *j, sv_bpoint *p, int observed)
      * point's). A point re-recorded for its marker or type keeps what it was given. */
     if (observed && p->flags & SV_PT_OFFSET) {
         if (!isfinite(p->off.from_lat) || !isfinite(p->off.from_lon))
-            return sv__journal_fail(j, SV_EINVAL, "an offset needs its occupied spot");
+            return sv__journal_fail(j, SV_EINVAL, SV_T("an offset needs its occupied spot"));
         if (p->off.north == SV_NORTH_TRUE && !isfinite(p->off.bearing_entered))
             p->off.bearing_entered = p->off.bearing_deg;
         p->h = isfinite(p->off.from_h) && isfinite(p->off.dh) ? p->off.from_h + p->off.dh : NAN;
@@ -704,11 +704,7 @@ static int do_point_change(sv_journal *j, int64_t point_seq, const char *marker,
         p->reason = sv__strdup(reason);
         if (p->pole_set <= 0)
             p->pole_set = -1; /* unknown stays unknown: not the journal's default of today */
-        if (p->flags & SV_PT_OFFSET && p->off.north == SV_NORTH_MAGNETIC) {
-            p->off.declination_deg = p->off.correction_deg; /* the declination it was given */
-            p->off.declination_set = 1;
-        }
-        rc = do_point_as(j, p, seq, 0);
+        rc = do_point_as(j, p, seq, 0); /* its offset, position and height as stored */
     }
     sv_bpoints_free(pts, n);
     return rc;
@@ -1513,6 +1509,25 @@ static int do_void(sv_journal *j, int64_t target_seq, const char *reason, int64_
     rc = refuse_if_line_end(j, target_seq, SV_T("cannot withdraw"));
     if (rc != SV_OK)
         return rc;
+    /* A dispute settled on site keeps the settlement's record: its agreement and the parties'
+     * signatures name it. Withdrawing the settlement reopens it; then it can go. */
+    if (strcmp(kind, "dispute") == 0) {
+        int64_t settled_by = 0;
+        if (sqlite3_prepare_v2(j->db,
+                               "SELECT max(seq) FROM st_settlements WHERE dispute = ?1 AND seq NOT"
+                               " IN (SELECT target FROM st_voided)",
+                               -1, &st, NULL) != SQLITE_OK)
+            return sv__journal_fail(j, SV_EIO, "journal state: %s", sqlite3_errmsg(j->db));
+        sqlite3_bind_int64(st, 1, target_seq);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            settled_by = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        if (settled_by)
+            return sv__journal_fail(j, SV_EINVAL,
+                                    SV_T("dispute entry %lld was settled on site (entry %lld): "
+                                         "withdraw the settlement first"),
+                                    (long long)target_seq, (long long)settled_by);
+    }
     json_t *o = payload_new();
     json_object_set_new(o, "target", json_integer(target_seq));
     put_str(o, "reason", reason);

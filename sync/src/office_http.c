@@ -1324,7 +1324,7 @@ static enum MHD_Result h_unit_settle(ctx *x)
     }
     const char *code = x->param[0];
     char err[512] = "", detail[600];
-    snprintf(detail, sizeof detail, "dispute %s: %s (%s %s)", dispute, outcome, doc, number);
+    sy_audit_settle_detail(detail, sizeof detail, dispute, outcome, doc, number);
     pthread_mutex_lock(&x->s->lock);
     int rc = sy_office_dispute_settle(x->s->o, code, dispute, device, x->sess.user, outcome, doc,
                                       number, err, sizeof err);
@@ -1366,7 +1366,7 @@ static enum MHD_Result h_unit_attach(ctx *x)
     int rc = sy_office_unit_attach(x->s->o, code, x->sess.user, what, name, note, x->r->body,
                                    x->r->len, sha, err, sizeof err);
     if (rc == SY_OK) {
-        snprintf(detail, sizeof detail, "%s %s (sha256 %.16s...)", what, name, sha);
+        sy_audit_attach_detail(detail, sizeof detail, what, name, sha);
         sy_office_audit(x->s->o, x->sess.user, "unit.attach", code, detail, x->ip);
     }
     pthread_mutex_unlock(&x->s->lock);

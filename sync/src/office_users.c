@@ -169,6 +169,20 @@ char *sy_audit_decision_detail(const char *action, const char *note, const char 
     return out;
 }
 
+void sy_audit_settle_detail(char *out, size_t n, const char *dispute, const char *outcome,
+                            const char *document, const char *number)
+{
+    snprintf(out, n, "dispute %s: %s (%s %s)", dispute ? dispute : "", outcome ? outcome : "",
+             document ? document : "", number ? number : "");
+}
+
+void sy_audit_attach_detail(char *out, size_t n, const char *what, const char *name,
+                            const char *sha256_hex)
+{
+    snprintf(out, n, "%s %s (sha256 %.16s...)", what ? what : "", name ? name : "",
+             sha256_hex ? sha256_hex : "");
+}
+
 int sy_office_audit(sy_office *o, const char *who, const char *action, const char *target,
                     const char *detail, const char *from)
 {

@@ -548,6 +548,7 @@ pyexpr "$T/offh.json" 'd["h"] is None' && ok "offset point: no height without --
 "$Q" point add "$JH" --unit $U --lat 35.5600 --lon 103.2400 --h 1900 --offset-distance 20 --offset-bearing 200 --offset-dh -0.75 --json >"$T/offh.json"
 pyexpr "$T/offh.json" 'abs(d["h"]-1899.25)<1e-6 and d["offset_dh_m"] == -0.75 and d["offset_distance_m"] == 20' && ok "offset point: the spot's height plus --offset-dh" || fail "offset point height with dh: $(cat "$T/offh.json")"
 refuse "--offset-dh without an offset" "$Q" point add "$JH" --unit $U --lat 35.5600 --lon 103.2400 --offset-dh 1
+refuse "--offset-dh without --h" "$Q" point add "$JH" --unit $U --lat 35.5600 --lon 103.2400 --offset-distance 5 --offset-bearing 10 --offset-dh 1
 # A number belongs to one current point: a new point, or a correction renumbering another, does
 # not silently take the place of J1 (the line and the signatures would follow it unrecorded).
 N4=$("$Q" log "$J4" --json | "$PY" -c "import json,sys;print(len(json.load(sys.stdin)))")

@@ -85,6 +85,9 @@ refuse "settle with a bad entry number" "$Q" dispute settle "$J" --unit $U --dis
     && ok "dispute settled on site: $(cat "$T/out")" || fail "settle: $(cat "$T/out")"
 S1=$(sed -n 's/.*(entry \([0-9]*\)).*/\1/p' "$T/out")
 refuse "settling it twice" "$Q" dispute settle "$J" --unit $U --dispute "$D1" --agreement again
+refuse "voiding a dispute settled on site" "$Q" void "$J" "$D1" --reason "recorded by mistake"
+grep -q "was settled on site (entry $S1): withdraw the settlement first" "$T/err" \
+    && ok "  the refusal names the settlement" || fail "  settled dispute void: $(cat "$T/err")"
 printf '[[10,10,200,200,400,50]]' >"$T/strokes.json"
 expect "the parties sign after the settlement (quejie sign)" "$Q" sign "$J" --unit $U --party "红旗村" --signer "王五" --strokes "$T/strokes.json"
 "$Q" area "$J" --unit $U --json >"$T/a.json"

@@ -128,6 +128,13 @@ int sy_office_session_end(sy_office *o, const char *token);
  * decided. malloc'd (caller frees); NULL when there is none or memory ran out. */
 char *sy_audit_decision_detail(const char *action, const char *note, const char *from,
                                const char *to);
+/* The audit details of a dispute settled at the office ("dispute NUMBER: OUTCOME (DOCUMENT
+ * DOCNO)") and of a file attached to a unit ("WHAT NAME (sha256 FIRST16...)"), as the console
+ * reads them back (office_console.c); written into out (truncated to fit). */
+void sy_audit_settle_detail(char *out, size_t n, const char *dispute, const char *outcome,
+                            const char *document, const char *number);
+void sy_audit_attach_detail(char *out, size_t n, const char *what, const char *name,
+                            const char *sha256_hex);
 /* One staff action: who (NULL: the command line), what (e.g. "unit.return"), on what (may be
  * NULL), a detail (may be NULL), from where (client address; NULL: "local"). */
 int sy_office_audit(sy_office *o, const char *who, const char *action, const char *target,
