@@ -12,7 +12,9 @@
  *                      (the office clock) and when the latest work (any entry but the task's
  *                      own "unit" entry) arrived, and whether the device's summary says it
  *                      complete (or complete once an objection period ends: complete_after);
- *                      life_indexed says up to which seq.
+ *                      life_indexed says up to which seq;
+ *   subject_work       per unit and subject (a point's number, a verified field): when work
+ *                      on it last arrived, what a re-survey ("neither") waits for.
  * The state of a unit is sv_unit_life of the facts gathered here (survey/lifecycle.h), and the
  * legal decisions are sv_life_allows: no rule of the lifecycle lives in this file.
  *
@@ -51,6 +53,10 @@ static const char LIFE_SQL[] =
     "  work_arrived INTEGER NOT NULL DEFAULT 0, complete INTEGER NOT NULL DEFAULT 0,"
     "  complete_after TEXT NOT NULL DEFAULT '', PRIMARY KEY (unit, device_id));"
     "CREATE TABLE IF NOT EXISTS life_indexed(device_id TEXT PRIMARY KEY, seq INTEGER NOT NULL);"
+    /* when work on one point (by number) or one verified field last arrived: a review decided
+     * "neither" waits for work on its own subject, not on anything else of the unit */
+    "CREATE TABLE IF NOT EXISTS subject_work(unit TEXT NOT NULL, kind TEXT NOT NULL,"
+    "  subject TEXT NOT NULL, arrived INTEGER NOT NULL, PRIMARY KEY (unit, kind, subject));"
     /* the files the office keeps with units (decisions "attach"): the bytes by SHA-256, and
      * the decisions' index */
     "CREATE TABLE IF NOT EXISTS attachments(sha256 TEXT PRIMARY KEY, type TEXT NOT NULL,"
@@ -226,6 +232,13 @@ typedef struct act_unit {
     int work; /* an entry other than the task's own "unit" entry */
 } act_unit;
 
+/* Work on one subject of a unit: a point (by number) or a verified field, as review cases name
+ * them (office_review.c: kind "point" or "verification"). */
+typedef struct act_subject {
+    char *unit, *subject;
+    const char *kind;
+} act_subject;
+
 typedef struct act_ctx {
     sy_office *o;
     sv_journal *j; /* the device's replica */
@@ -234,6 +247,8 @@ typedef struct act_ctx {
     int rc;
     act_unit *units; /* the units the new entries touched */
     size_t n_units;
+    act_subject *subjects; /* the points and fields they touched */
+    size_t n_subjects;
 } act_ctx;
 
 static void act_free(act_ctx *c)
@@ -243,6 +258,36 @@ static void act_free(act_ctx *c)
     free(c->units);
     c->units = NULL;
     c->n_units = 0;
+    for (size_t i = 0; i < c->n_subjects; i++) {
+        free(c->subjects[i].unit);
+        free(c->subjects[i].subject);
+    }
+    free(c->subjects);
+    c->subjects = NULL;
+    c->n_subjects = 0;
+}
+
+/* Note work on (unit, kind, subject). Returns 0, or 1 on failure. */
+static int act_subject_add(act_ctx *c, const char *unit, const char *kind, const char *subject)
+{
+    if (!subject || !*subject)
+        return 0;
+    for (size_t i = c->n_subjects; i-- > 0;)
+        if (c->subjects[i].kind == kind && strcmp(c->subjects[i].subject, subject) == 0 &&
+            strcmp(c->subjects[i].unit, unit) == 0)
+            return 0;
+    act_subject *ns = realloc(c->subjects, (c->n_subjects + 1) * sizeof *ns);
+    if (ns)
+        c->subjects = ns;
+    char *u = ns ? strdup(unit) : NULL, *s = ns ? strdup(subject) : NULL;
+    if (!u || !s) {
+        free(u);
+        free(s);
+        c->rc = sy__fail(c->o, SY_ENOMEM, "out of memory");
+        return 1;
+    }
+    c->subjects[c->n_subjects++] = (act_subject){u, s, kind};
+    return 0;
 }
 
 /* A crew's file entry into field_attachments, or a void's withdrawal of one out of it. */
@@ -340,6 +385,11 @@ static int act_fold(act_ctx *c, const char *kind, int64_t seq, int64_t time_ms, 
     if (time_ms > u->last_time)
         u->last_time = time_ms;
     u->work |= !task;
+    if (strcmp(kind, "point") == 0)
+        return act_subject_add(c, unit, "point", json_string_value(json_object_get(p, "number")));
+    if (strcmp(kind, "verify") == 0)
+        return act_subject_add(c, unit, "verification",
+                               json_string_value(json_object_get(p, "field")));
     return 0;
 }
 
@@ -374,6 +424,23 @@ static int store_activity(act_ctx *c)
         sqlite3_bind_int64(st, 4, u->last_time);
         sqlite3_bind_int64(st, 5, c->now);
         sqlite3_bind_int64(st, 6, u->work ? c->now : 0);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = sy__fail_db(c->o, "unit activity");
+    }
+    sqlite3_finalize(st);
+    if (rc != SY_OK || !c->n_subjects)
+        return rc;
+    if (sy__prep(c->o,
+                 "INSERT INTO subject_work(unit, kind, subject, arrived) VALUES (?1, ?2, ?3, ?4)"
+                 " ON CONFLICT(unit, kind, subject) DO UPDATE SET arrived = max(arrived, ?4)",
+                 &st))
+        return SY_EIO;
+    for (size_t i = 0; rc == SY_OK && i < c->n_subjects; i++) {
+        sqlite3_reset(st);
+        sy__bind_text(st, 1, c->subjects[i].unit);
+        sy__bind_text(st, 2, c->subjects[i].kind);
+        sy__bind_text(st, 3, c->subjects[i].subject);
+        sqlite3_bind_int64(st, 4, c->now);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = sy__fail_db(c->o, "unit activity");
     }
@@ -517,7 +584,7 @@ static int activity_index(sy_office *o, const char *device_id, sv_journal *j, co
     int rc = indexed_seq(o, device_id, &have);
     if (rc != SY_OK || have >= last)
         return rc;
-    act_ctx c = {o, j, device_id, sv_wall_ms(), SY_OK, NULL, 0};
+    act_ctx c = {o, j, device_id, sv_wall_ms(), SY_OK, NULL, 0, NULL, 0};
     rc = sy__exec(o, "BEGIN IMMEDIATE");
     if (rc == SY_OK) /* again under the write lock: another process may have indexed meanwhile */
         rc = indexed_seq(o, device_id, &have);
@@ -712,7 +779,26 @@ static int life_upgrade(sy_office *o)
 
 int sy__life_init(sy_office *o)
 {
+    /* An office made before subject_work: what its older rule let through stays let through
+     * (each reviewed subject counts as worked on when its unit last was); the new rule holds
+     * for what arrives from now on. */
+    int had_subjects = 0, had_activity = 0;
+    sqlite3_stmt *q;
+    if (sy__prep(o,
+                 "SELECT (SELECT count(*) FROM sqlite_master WHERE name = 'subject_work'),"
+                 " (SELECT count(*) FROM sqlite_master WHERE name = 'unit_activity')",
+                 &q))
+        return SY_EIO;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        had_subjects = sqlite3_column_int(q, 0), had_activity = sqlite3_column_int(q, 1);
+    sqlite3_finalize(q);
     if (sy__exec(o, LIFE_SQL))
+        return SY_EIO;
+    if (!had_subjects && had_activity &&
+        sy__exec(o, "INSERT OR IGNORE INTO subject_work(unit, kind, subject, arrived)"
+                    " SELECT r.unit, r.kind, r.subject, a.w FROM review r JOIN (SELECT unit,"
+                    " max(work_arrived) AS w FROM unit_activity GROUP BY unit) a"
+                    " ON a.unit = r.unit WHERE a.w > 0"))
         return SY_EIO;
     if (life_upgrade(o) != SY_OK)
         return SY_EIO;
@@ -732,7 +818,8 @@ typedef struct life_row {
     int field_entries, complete, open_cases;
     char *decision, *note, *by, *from, *to;
     int64_t decided;          /* office time of the decision */
-    int64_t resurvey_asked;   /* office time of the latest review decided "neither", 0 none */
+    int64_t resurvey_asked;   /* office time of the latest review decided "neither" whose
+                               * subject has had no work since, 0 none */
     char objected_on[11];     /* the office's date of its latest objection, "" none */
     char disputed_names[160]; /* the fields the county record holds as disputed (accept) */
     sv_life_facts f;
@@ -894,13 +981,19 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
     /* The latest re-survey a review asked for ("neither": acceptance waits for work after it)
      * and the latest objection (a notice after it starts no earlier). */
     if (rc == SY_OK)
-        rc = sy__prep(o,
-                      "SELECT unit, max(CASE WHEN action = '" SV_DECISION_REVIEW
-                      "' THEN time END), max(CASE WHEN action = '" SV_DECISION_OBJECTION
-                      "' THEN time END) FROM office_decisions WHERE ((action = '" SV_DECISION_REVIEW
-                      "' AND accept = 'neither') OR action = '" SV_DECISION_OBJECTION
-                      "') AND " UNIT_FILTER("unit") " GROUP BY unit",
-                      &st);
+        rc = sy__prep(
+            o,
+            /* a re-survey is pending while the case's own subject (its point, its
+             * field) has had no work since the decision */
+            "SELECT d.unit, max(CASE WHEN d.action = '" SV_DECISION_REVIEW
+            "' AND NOT EXISTS (SELECT 1 FROM review r JOIN subject_work w"
+            " ON w.unit = r.unit AND w.kind = r.kind AND w.subject = r.subject"
+            " WHERE r.id = d.case_id AND w.arrived > d.time) THEN d.time END),"
+            " max(CASE WHEN d.action = '" SV_DECISION_OBJECTION
+            "' THEN d.time END) FROM office_decisions d WHERE ((d.action = '" SV_DECISION_REVIEW
+            "' AND d.accept = 'neither') OR d.action = '" SV_DECISION_OBJECTION
+            "') AND " UNIT_FILTER("d.unit") " GROUP BY d.unit",
+            &st);
     if (rc == SY_OK) {
         bind_filter(st, only_code, dev);
         while (sqlite3_step(st) == SQLITE_ROW) {
@@ -949,8 +1042,7 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
                                .notice_from = x->from,
                                .today = r->today,
                                .objected_on = x->objected_on[0] ? x->objected_on : NULL,
-                               .resurvey =
-                                   x->resurvey_asked > 0 && x->work_arrived <= x->resurvey_asked};
+                               .resurvey = x->resurvey_asked > 0};
         x->state = sv_unit_life(&x->f);
     }
     if (rc != SY_OK)

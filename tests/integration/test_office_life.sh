@@ -555,9 +555,15 @@ cid=$("$PY" -c 'import json,sys; print(" ".join(str(c["id"]) for c in json.load(
     || fail "no case on $R: $(cat "$T/r.json")"
 refuse "accept refused after neither until new work arrives" "$OFF" unit accept "$O" --unit $R --by rev
 grep -q "re-survey" "$T/err" && ok "... saying the re-survey is pending" || fail "refusal: $(cat "$T/err")"
+# work on anything else of the unit (a new point J2) does not lift it: the case was about J1
 "$Q" point add "$T/a.db" --unit $R --lon 103.24100 --lat 35.56000 >/dev/null 2>&1 || fail "J2 on $R by a"
 "$Q" sync "$T/a.db" >/dev/null 2>&1
-expect "accept once the crew sent work after it" "$OFF" unit accept "$O" --unit $R --by rev
+refuse "accept still refused: new work on J2, none on J1" "$OFF" unit accept "$O" --unit $R --by rev
+grep -q "re-survey" "$T/err" && ok "... the re-survey of J1 still pending" || fail "refusal: $(cat "$T/err")"
+j1=$("$Q" log "$T/a.db" --json | "$PY" -c 'import json,sys; print([e["seq"] for e in json.load(sys.stdin) if e["kind"]=="point" and e["payload"].get("unit")==sys.argv[1] and e["payload"].get("number")=="J1"][-1])' $R)
+"$Q" point add "$T/a.db" --unit $R --lon 103.24004 --lat 35.56003 --corrects "$j1" --reason 重测 >/dev/null 2>&1 || fail "J1 re-measured on $R by a"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+expect "accept once the crew sent work on J1 after it" "$OFF" unit accept "$O" --unit $R --by rev
 kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null
 grep -q "AddressSanitizer\|runtime error\|LeakSanitizer" "$T/office.log" && fail "sanitizer report: $(grep -m3 -A5 Sanitizer "$T/office.log")" || ok "no sanitizer reports from the server"
 finish
