@@ -73,7 +73,7 @@ int app_init(app *a, sv_journal *j)
     a->cur = -1;
     a->mpp = 1;
     a->follow = 1;
-    a->off_m = a->off_brg = NAN;
+    a->off_m = a->off_brg = a->off_pending = NAN;
     a->pole_h = a->off_decl = NAN;
     a->basemap_on = 1;
     a->basemap_opacity = 1.0f;

@@ -234,6 +234,7 @@ typedef struct app {
     /* Record screen */
     char marker[SV_CODE_MAX], ptype[SV_CODE_MAX];
     double off_m, off_brg; /* NaN: no offset */
+    double off_pending;    /* the distance typed, until its bearing is (NaN: none) */
     char override_reason[200];
     char override_code[SV_CODE_MAX]; /* the reason's code (survey's list), with its label */
 

@@ -577,7 +577,9 @@ static int answer_record(app *a, app_ask ask, int k, const char *v)
         } else if (d == 0) {
             a->off_m = a->off_brg = NAN;
         } else {
-            a->off_m = d;
+            /* taken with the bearing: a bearing keypad cancelled leaves the offset as it was
+             * (a distance without a bearing once recorded a plain point, saying "nan") */
+            a->off_pending = d;
             app__open_modal(
                 a, APP_MODAL_KEYPAD, APP_ASK_OFFSET_BRG,
                 a->off_north == SV_NORTH_GRID
@@ -594,9 +596,11 @@ static int answer_record(app *a, app_ask ask, int k, const char *v)
             a->off_m = a->off_brg = NAN;
             snprintf(a->status, sizeof a->status, "%s",
                      _("Offset bearing: degrees from 0 to 360; no offset set"));
-        } else {
+        } else if (isfinite(a->off_pending)) {
+            a->off_m = a->off_pending;
             a->off_brg = d;
         }
+        a->off_pending = NAN;
         return 1;
     default:
         return 0;

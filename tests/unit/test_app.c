@@ -774,6 +774,15 @@ static void test_recording(void)
     CHECK(a.npick >= 2 && strcmp(a.pick_value[1], "map-read") == 0);
     CHECK(tap_id(&a, &ui, "pick:1"));
     CHECK_STR(a.ptype, "map-read");
+    /* a distance whose bearing keypad is cancelled sets no offset (it once left 12 m at "nan°"
+     * and recorded a plain point) */
+    CHECK(tap_id(&a, &ui, "offset"));
+    app_on_text(&a, "12");
+    CHECK(tap_id(&a, &ui, "key:ok"));
+    CHECK(tap_id(&a, &ui, "key:cancel"));
+    CHECK_INT(a.modal, APP_MODAL_NONE);
+    CHECK(!isfinite(a.off_m) && !isfinite(a.off_brg));
+    CHECK(!ui_says(&ui, "nan"));
     CHECK(tap_id(&a, &ui, "offset"));
     CHECK_INT(a.modal, APP_MODAL_KEYPAD);
     check_targets(&ui);
