@@ -23,6 +23,7 @@
 #include "app_int.h"
 #include "i18n.h"
 #include "survey/fileio.h"
+#include "survey/limits.h"
 
 /* ---- the working list: JOURNAL.parties.json, {"units": {"CODE": ["name", ...]}} ---------- */
 
@@ -377,9 +378,18 @@ static int tap_sign(app *a, const char *id)
 
 static int answer_sign(app *a, app_ask ask, int k, const char *v)
 {
+    char name[APP_TEXT_MAX];
+    const char *start = NULL;
     switch (ask) {
     case APP_ASK_PARTY_ADD:
-        if (!v || !v[0] || party_find(a, v) >= 0)
+        /* as the journal records a party's name (record.c): without the blanks around it, so
+         * " 马家庄 " is the 马家庄 its attendance and signature will name */
+        {
+            size_t len = sv_text_trim(v, &start); /* before start is read */
+            snprintf(name, sizeof name, "%.*s", (int)len, start ? start : "");
+        }
+        v = name;
+        if (!v[0] || party_find(a, v) >= 0)
             return 1;
         if (a->nparty >= APP_PARTY_MAX) {
             snprintf(a->status, sizeof a->status, _("Party %s not added: a unit's list holds %d"),

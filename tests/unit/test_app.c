@@ -1289,6 +1289,12 @@ static void test_recording(void)
         for (int i = 0; i < a.nparty; i++)
             CHECK(strcmp(a.party[i].name, longname) != 0);
         CHECK(app__party_index(&a, "东坪村民委员会") == k); /* recorded: stays */
+        /* a name typed with blanks around it is the name the journal will record */
+        int before_n = a.nparty;
+        CHECK(tap_id(&a, &ui, "party-add"));
+        app_on_text(&a, " 东坪村民委员会\xe3\x80\x80");
+        CHECK(tap_id(&a, &ui, "text-ok"));
+        CHECK_INT(a.nparty, before_n);
         /* a damaged list is reported and left as it is, never overwritten */
         FILE *pf = fopen(pfile, "w");
         CHECK(pf != NULL);
