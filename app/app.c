@@ -457,15 +457,15 @@ static int on_tap(app *a, const app_widget *w)
         app_rec_get(a->rec, &a->rs);
         return 1;
     }
-    if (strcmp(w->id, "discard-failed") == 0 && a->rec && a->rs.jobs_failed > 0) {
+    if (strcmp(w->id, "discard-failed") == 0 && a->rec && a->rs.jobs_refused > 0) {
         char title[300];
         snprintf(title, sizeof title,
                  ngettext("Give up %d decision the journal refused? It will NOT be recorded.",
                           "Give up %d decisions the journal refused? They will NOT be recorded.",
-                          (unsigned long)a->rs.jobs_failed),
-                 a->rs.jobs_failed);
+                          (unsigned long)a->rs.jobs_refused),
+                 a->rs.jobs_refused);
         app__open_modal(a, APP_MODAL_PICK, APP_ASK_DISCARD_FAILED, title);
-        a->discard_shown = a->rs.jobs_failed; /* only those asked about go */
+        a->discard_shown = a->rs.jobs_refused; /* only those asked about go */
         app__pick_add(a, _("Give up: not recorded"), "discard");
         app__pick_add(a, _("Keep them (try again later)"), "keep");
         return 1;

@@ -28,6 +28,7 @@ typedef struct job {
     app_rec_fn fn;
     void *arg;
     void (*free_arg)(void *);
+    int busy; /* it failed only because another program held the journal */
 } job;
 
 struct app_rec {
@@ -164,6 +165,9 @@ static void publish(app_rec *r)
     }
     r->snap.jobs_pending = r->njobs;
     r->snap.jobs_failed = r->nfailed;
+    r->snap.jobs_refused = 0;
+    for (const job *jb = r->failed; jb; jb = jb->next)
+        r->snap.jobs_refused += !jb->busy;
     if (r->failed)
         snprintf(r->snap.failed_label, sizeof r->snap.failed_label, "%s", r->failed->label);
     else
@@ -465,9 +469,18 @@ static void run_job(app_rec *r, job *jb)
         snprintf(r->snap.message, sizeof r->snap.message, "%s", jb->label);
     } else {
         /* Not recorded: the decision is kept (the crew may have only this chance to get a
-         * signature) and shown until it is retried or the app reports it at exit. */
+         * signature) and shown until it is retried or the app reports it at exit. A refusal
+         * means the journal changed under what the screen shows (another program, a sync):
+         * the screens read it again. */
         r->snap.error = 1;
-        snprintf(r->snap.message, sizeof r->snap.message, "%s", sv_journal_errmsg(r->j));
+        jb->busy = rc == SV_EBUSY;
+        if (jb->busy)
+            snprintf(r->snap.message, sizeof r->snap.message, "%s",
+                     _("the journal is busy: another program is writing it; try again in a "
+                       "moment"));
+        else
+            snprintf(r->snap.message, sizeof r->snap.message, "%s", sv_journal_errmsg(r->j));
+        r->snap.journal_gen++;
         jb->next = r->failed;
         r->failed = jb;
         r->nfailed++;
@@ -600,23 +613,32 @@ void app_rec_retry_failed(app_rec *r)
 int app_rec_discard_failed(app_rec *r, int shown, char *last, size_t lastlen)
 {
     pthread_mutex_lock(&r->lock);
-    /* the list is newest first: keep the nfailed - shown that came after the question */
-    int keep = r->nfailed > shown ? r->nfailed - shown : 0, n = r->nfailed - keep;
-    job **at = &r->failed;
-    for (int i = 0; i < keep && *at; i++)
-        at = &(*at)->next;
+    /* the list is newest first: of the refused ones (a busy journal's are only tried again),
+     * keep those that came after the question, drop the `shown` oldest */
+    int refused = 0, n = 0;
+    for (const job *jb = r->failed; jb; jb = jb->next)
+        refused += !jb->busy;
+    int keep = refused > shown ? refused - shown : 0;
     if (last && lastlen)
-        snprintf(last, lastlen, "%s", *at ? (*at)->label : "");
-    for (job *jb = *at, *next; jb; jb = next) {
-        next = jb->next;
+        last[0] = '\0';
+    for (job **at = &r->failed; *at;) {
+        job *jb = *at;
+        if (jb->busy || keep > 0) {
+            keep -= !jb->busy;
+            at = &jb->next;
+            continue;
+        }
+        if (last && lastlen && !n)
+            snprintf(last, lastlen, "%s", jb->label);
+        *at = jb->next;
         fprintf(stderr, "quejie-app: DISCARDED, NOT RECORDED: %s\n", jb->label);
         if (jb->free_arg)
             jb->free_arg(jb->arg);
         free(jb);
+        n++;
+        r->nfailed--;
     }
-    *at = NULL;
-    r->nfailed = keep;
-    if (!keep) /* the message was the refusal of the decisions given up */
+    if (!r->nfailed) /* the message was the refusal of the decisions given up */
         r->snap.error = 0, r->snap.message[0] = '\0';
     publish(r);
     pthread_mutex_unlock(&r->lock);

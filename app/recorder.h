@@ -88,7 +88,9 @@ typedef struct app_rec_snap {
     int jobs_pending; /* decisions queued, not yet durable */
     int jobs_failed;  /* decisions that could not be recorded (kept; app_rec_retry_failed) */
     char failed_label[APP_REC_LABEL]; /* the newest of them */
-    uint64_t other_gen;               /* like journal_gen, for writes other than walk vertices */
+    int jobs_refused;   /* of them, those the journal refused (not only busy): what may be given
+                         * up; a busy journal's are only tried again */
+    uint64_t other_gen; /* like journal_gen, for writes other than walk vertices */
 } app_rec_snap;
 
 /* Open the journal at path for writing on a new thread. wake(ctx) is called from that thread

@@ -472,7 +472,7 @@ float app__top_bar(app *a, app_ui *ui, const char *title, int64_t now_ms)
                       a->banner, 3.2f, APP_ALIGN_LEFT, C_BAD);
         if (retry) {
             app__button(ui, "discard-failed", (app_rect){r.w - 2 * bw, r.y, bw, r.h}, _("Give up…"),
-                        1);
+                        a->rs.jobs_refused > 0);
             app__button(ui, "retry-failed", (app_rect){r.w - bw, r.y, bw, r.h}, _("Try again"), 1);
         }
         h += r.h;

@@ -726,6 +726,14 @@ static void check_layouts(app *a)
 }
 
 /* A decision the journal refuses (no such unit); counts its attempts. */
+/* A decision that finds the journal held by another program every time. */
+static int busy_job(sv_journal *j, void *arg, int64_t *seq)
+{
+    (void)j, (void)seq;
+    ++*(int *)arg;
+    return SV_EBUSY;
+}
+
 static int refused_job(sv_journal *j, void *arg, int64_t *seq)
 {
     ++*(int *)arg;
@@ -1455,7 +1463,16 @@ static void test_recording(void)
     CHECK(strstr(a.status, "1 decision given up, not recorded (last: later decision)") != NULL);
     rebuild(&a, &ui);
     CHECK(app_ui_find(&ui, "retry-failed") == NULL && app_ui_find(&ui, "discard-failed") == NULL);
-    CHECK_INT(app_rec_stop(a.rec), 0); /* nothing left to report at the end */
+    /* a busy journal's decision is only tried again: nothing refused it, so nothing to give up,
+     * and the banner says the journal is busy in words, not SQLite's */
+    int *calls3 = calloc(1, sizeof *calls3);
+    CHECK_INT(app_rec_submit(a.rec, "busy decision", busy_job, calls3, free), 0);
+    PUMP_UNTIL(&a, &ui, a.rs.jobs_failed == 1);
+    CHECK_INT(a.rs.jobs_refused, 0);
+    CHECK(app_ui_find(&ui, "discard-failed") && !app_ui_find(&ui, "discard-failed")->enabled);
+    CHECK(app_ui_find(&ui, "retry-failed") && app_ui_find(&ui, "retry-failed")->enabled);
+    CHECK(ui_says(&ui, "the journal is busy"));
+    CHECK_INT(app_rec_stop(a.rec), 1); /* reported at the end, not dropped */
     a.rec = NULL;
     app_ui_free(&ui);
     app_free(&a);
