@@ -116,6 +116,11 @@ static int list_change(app *a, const char *name, int add)
     return rc;
 }
 
+static int party_cmp(const void *x, const void *y)
+{
+    return strcmp(((const app_party *)x)->name, ((const app_party *)y)->name);
+}
+
 static int party_find(const app *a, const char *name)
 {
     for (int i = 0; i < a->nparty; i++)
@@ -192,6 +197,7 @@ void app__load_parties(app *a)
             if (l[i].neighbour && l[i].neighbour[0])
                 app__party_index(a, l[i].neighbour);
     sv_blines_free(l, n);
+    int fixed = a->nparty; /* the unit's own side and its lines' neighbours, in boundary order */
     sv_attendance *at = NULL;
     if (sv_state_attendance(a->j, u->code, &at, &n) == SV_OK)
         for (size_t i = 0; i < n; i++) {
@@ -238,6 +244,10 @@ void app__load_parties(app *a)
         if (k >= before)
             a->party[k].added = 2;
     }
+    /* the rest by name: a row keeps its place when its party gets a record (it moved from the
+     * working list's end to the attendance records' place, under a gloved finger) */
+    if (a->nparty - fixed > 1)
+        qsort(&a->party[fixed], (size_t)(a->nparty - fixed), sizeof a->party[0], party_cmp);
 }
 
 static void build_sign(app *a, app_ui *ui, int64_t now_ms)
