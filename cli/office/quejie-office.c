@@ -26,6 +26,7 @@
 #include "survey/export.h"
 #include "survey/fileio.h"
 #include "survey/lifecycle.h"
+#include "survey/limits.h"
 #include "sync/bundle.h"
 #include "sync/imagery.h"
 #include "sync/office.h"
@@ -990,6 +991,9 @@ static int review_resolve(int argc, char **argv)
         return die(EXIT_USAGE, "--accept: the choice must be a, b or neither, not '%s'", accept);
     if (accept && !by)
         return die(EXIT_USAGE, "--accept needs --by NAME (who decides)");
+    if (accept && sv_text_blank(get(&a, "--note")))
+        return die(EXIT_USAGE,
+                   "review resolve --accept needs --note TEXT (the reason for the choice)");
     if (!accept && !get(&a, "--note"))
         return die(EXIT_USAGE,
                    "review resolve needs --accept a|b|neither --by NAME, or --note TEXT "
@@ -1068,6 +1072,9 @@ static int unit_decide(int argc, char **argv, const char *action)
         return die(EXIT_USAGE, "--from and --to belong to unit notice only");
     if (strcmp(action, "objection") == 0 && (!note || !*note))
         return die(EXIT_USAGE, "unit objection needs --note TEXT (the objection's statement)");
+    if (strcmp(action, "return") == 0 && sv_text_blank(note))
+        return die(EXIT_USAGE,
+                   "unit return needs --note TEXT (what the crew is to do: it reaches the tablet)");
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return open_failed(a.pos[0]);

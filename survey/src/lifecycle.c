@@ -411,12 +411,17 @@ int sv_decision_check(const sv_decision *d, char *why, size_t len)
     if (attach && sv_attach_file_check(d->file_sha256, d->file_type, d->file_bytes, d->file_name,
                                        d->what, why, len) != SV_OK)
         return SV_EINVAL;
-    /* A return's note is asked for by the console but not required: the command line's form
-     * (`unit return ... [--note TEXT]`) is a contract county scripts rely on. */
+    /* Decisions that reach a crew or choose between crews say why: a return tells the crew
+     * what to do (its note reaches the tablet), a review decides "with a reason" (a legal
+     * act the county stands behind). An acceptance or a notice may go without one. */
     if (is(d->action, SV_DECISION_OBJECTION) && sv_text_blank(d->note))
         return WHY("an objection needs its statement (the note)");
+    if (is(d->action, SV_DECISION_RETURN) && sv_text_blank(d->note))
+        return WHY("a return needs its note: what the crew is to do");
     if (review && !d->accept && sv_text_blank(d->note))
         return WHY("a review case closed without a choice (a, b or neither) needs its note");
+    if (review && d->accept && sv_text_blank(d->note))
+        return WHY("a review decision needs its reason (the note)");
     /* a decision is a legal act kept for ever: a text given must say something (a note of
      * spaces would reach the crew, or the record, as an empty reason) */
     if (d->note && *d->note && sv_text_blank(d->note))

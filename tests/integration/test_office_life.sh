@@ -99,6 +99,8 @@ usage "review resolve --accept without --by, no office" "$OFF" review resolve "$
 usage "review resolve --by of 200 bytes" "$OFF" review resolve "$O" 1 --accept a --by "$(printf 'x%.0s' $(seq 200))"
 usage "unit return --by of 200 bytes" "$OFF" unit return "$O" --unit $U --by "$(printf 'x%.0s' $(seq 200))"
 usage "review resolve refuses a choice that is not a, b or neither" "$OFF" review resolve "$O" 1 --accept c --by rev
+usage "review resolve --accept without a reason" "$OFF" review resolve "$O" 1 --accept a --by rev
+usage "unit return without a note" "$OFF" unit return "$O" --unit $U --by rev
 [ "$(decisions)" = 0 ] && ok "nothing refused was recorded" || fail "decisions after refusals: $(decisions)"
 
 # ---- a review case decided by choosing a version -----------------------------------------------------
@@ -119,7 +121,7 @@ PY
 [ ${#bid} -eq 32 ] && ok "the side the union left out: $side" || fail "review case sides: $(cat "$T/r.json")"
 expect "review resolve ID --accept $side --by rev" "$OFF" review resolve "$O" "$id" --accept $side --by rev --note "实测于界桩"
 unit_is $U 'u["status"]=="in_field" and u["open_cases"]==0' && ok "the case is closed by the decision" || fail "after decision: $(cat "$T/u.json")"
-refuse "a decided case cannot be decided again" "$OFF" review resolve "$O" "$id" --accept a --by rev
+refuse "a decided case cannot be decided again" "$OFF" review resolve "$O" "$id" --accept a --by rev --note again
 expect "county export after the decision" "$OFF" export "$O" --format geojson --output "$T/after.geojson"
 "$PY" - "$T/before.geojson" "$T/after.geojson" "$U" "$bid" <<'PY' && ok "the export holds the chosen version only, with device, seq, decided_by, decided" || fail "export of the chosen version"
 import json, sys
@@ -199,7 +201,7 @@ grep -q "starts before today.*has ended.*ready for registration" "$T/err" \
 unit_is $U 'u["status"]=="ready" and u["notice_from"]=="2020-01-01" and u["notice_to"]=="2020-01-15"' \
     && ok "a notice ended by the office's date: ready for registration" || fail "ready: $(cat "$T/u.json")"
 refuse "objection refused after the notice ended" "$OFF" unit objection "$O" --unit $U --by rev --note 迟到
-refuse "return refused once ready" "$OFF" unit return "$O" --unit $U --by rev
+refuse "return refused once ready" "$OFF" unit return "$O" --unit $U --by rev --note 补测
 # A ready unit keeps what it was accepted with: a package changing its name is refused whole; the
 # same package again (a new assignment) is taken.
 "$PY" - "$FIX/tasks/linxia-units-4490.geojson" "$T/renamed.geojson" "$U" <<'PY'
@@ -261,7 +263,7 @@ expect "accept after the objection" "$OFF" unit accept "$O" --unit $S --by rev
 refuse "a notice after the objection dated before it" "$OFF" unit notice "$O" --unit $S --by rev --from 2026-01-01 --to 2026-01-20
 grep -q "before the objection of" "$T/err" && ok "... saying it is posted anew" || fail "notice before the objection: $(cat "$T/err")"
 usage "review resolve with neither --accept nor --note" "$OFF" review resolve "$O" 1 --by rev
-refuse "a decision on an unknown unit" "$OFF" unit return "$O" --unit 000000XX000000 --by rev
+refuse "a decision on an unknown unit" "$OFF" unit return "$O" --unit 000000XX000000 --by rev --note 补测
 refuse "a notice with a bad date on an unknown unit" "$OFF" unit notice "$O" --unit 000000XX000000 --by rev --from 2026-02-30 --to 2026-03-15
 grep -q "no unit 000000XX000000" "$T/err" && ok "names the unknown unit first (404 before a bad field's 400)" || fail "unknown unit with bad dates: $(cat "$T/err")"
 expect "text units" "$OFF" units "$O"

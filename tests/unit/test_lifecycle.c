@@ -309,6 +309,10 @@ static void test_journal(void)
                       .device_id = "0123456789abcdef0123456789abcdef",
                       .entry_seq = 7,
                       .subject = "J1"};
+    /* a choice between crews is made with a reason */
+    CHECK(sv_record_decision(j, &d, &seq) == SV_EINVAL);
+    CHECK(strstr(sv_journal_errmsg(j), "needs its reason") != NULL);
+    d.note = "b 实测于界桩";
     CHECK(sv_record_decision(j, &d, &seq) == SV_OK && seq == 4);
     sv_check_report r;
     CHECK(sv_journal_check(j, &r) == SV_OK && r.entries == 4 && r.signature_ok);
@@ -369,7 +373,10 @@ static void test_decision_check(void)
         memcpy(note + 3 * i, "补", 4);
     CHECK_INT(sv_decision_check(&d, why, sizeof why), SV_EINVAL);
     CHECK(strstr(why, "the note has 10001 characters") != NULL);
-    d.note = NULL; /* a return without a note stays allowed (the CLI's form) */
+    d.note = NULL; /* a return says the crew what to do */
+    CHECK_INT(sv_decision_check(&d, why, sizeof why), SV_EINVAL);
+    CHECK(strstr(why, "a return needs its note") != NULL);
+    d.action = SV_DECISION_ACCEPT; /* an acceptance may go without one */
     CHECK_INT(sv_decision_check(&d, why, sizeof why), SV_OK);
     d.action = "approve";
     CHECK_INT(sv_decision_check(&d, why, sizeof why), SV_EINVAL);
