@@ -555,19 +555,26 @@ int sy__replica_read(sy_office *o, const char *device_id, sv_journal **j)
     return rc;
 }
 
+int sy__unit_devices(sy_office *o, const char *unit, sqlite3_stmt **st)
+{
+    if (sy__prep(o,
+                 unit ? "SELECT device_id FROM devices WHERE device_id IN"
+                        " (SELECT device_id FROM unit_activity WHERE unit = ?1) ORDER BY id"
+                      : "SELECT device_id FROM devices WHERE device_id IS NOT NULL ORDER BY id",
+                 st))
+        return SY_EIO;
+    if (unit)
+        sy__bind_text(*st, 1, unit);
+    return SY_OK;
+}
+
 int sy__replicas_read(sy_office *o, const char *unit, sv_journal ***js, size_t *n)
 {
     *js = NULL;
     *n = 0;
     sqlite3_stmt *st;
-    if (sy__prep(o,
-                 unit ? "SELECT device_id FROM devices WHERE device_id IN"
-                        " (SELECT device_id FROM unit_activity WHERE unit = ?1) ORDER BY id"
-                      : "SELECT device_id FROM devices WHERE device_id IS NOT NULL ORDER BY id",
-                 &st))
+    if (sy__unit_devices(o, unit, &st) != SY_OK)
         return SY_EIO;
-    if (unit)
-        sy__bind_text(st, 1, unit);
     sv_journal **v = NULL;
     size_t nv = 0, cap = 0;
     int rc = SY_OK;

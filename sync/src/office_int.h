@@ -104,6 +104,9 @@ int sy__replica_read(sy_office *o, const char *device_id, sv_journal **j);
  * anything about unit (unit_activity), in registration order, into *js (*n of them; devices
  * with none yet left out). On failure none is left open. Close with sy__replicas_close. */
 int sy__replicas_read(sy_office *o, const char *unit, sv_journal ***js, size_t *n);
+/* The devices (device_id, registration order) that sent anything about unit (unit_activity),
+ * or every enrolled device for NULL: a prepared statement to step (caller finalizes). */
+int sy__unit_devices(sy_office *o, const char *unit, sqlite3_stmt **st);
 void sy__replicas_close(sv_journal **js, size_t n);
 /* Keep a file's bytes in attachments (once per SHA-256), in the caller's transaction. */
 int sy__attachment_store(sy_office *o, const char *sha, const char *type, const uint8_t *data,

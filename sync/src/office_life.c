@@ -1607,14 +1607,8 @@ static int each_dispute(sy_office *o, const char *unit, dispute_fn fn, void *ctx
     /* one unit's: only the replicas of devices that sent anything about it (unit_activity, kept
      * with every ingest), not every device's */
     sqlite3_stmt *st;
-    if (sy__prep(o,
-                 unit ? "SELECT device_id FROM devices WHERE device_id IN"
-                        " (SELECT device_id FROM unit_activity WHERE unit = ?1) ORDER BY id"
-                      : "SELECT device_id FROM devices WHERE device_id IS NOT NULL ORDER BY id",
-                 &st))
+    if (sy__unit_devices(o, unit, &st) != SY_OK)
         return SY_EIO;
-    if (unit)
-        sy__bind_text(st, 1, unit);
     int rc = SY_OK, stop = 0;
     while (rc == SY_OK && !stop && sqlite3_step(st) == SQLITE_ROW) {
         const char *dev = sy__col_text(st, 0);
