@@ -68,7 +68,7 @@ static void test_fixtures(const char *dir)
 {
     static const char *const files[] = {"journal-v1.db", "journal-v2.db", "journal-v3.db",
                                         "journal-v4.db", "journal-v5.db", "journal-v6.db",
-                                        "journal-v7.db"};
+                                        "journal-v7.db", "journal-v8.db"};
     size_t seen = 0;
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         char path[1024];
