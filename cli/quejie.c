@@ -424,6 +424,10 @@ static json_t *point_json(const sv_bpoint *p)
     json_object_set_new(o, "method", p->method[0] ? json_string(p->method) : json_null());
     if (p->supersedes)
         json_object_set_new(o, "supersedes", json_integer(p->supersedes));
+    if (p->shared_unit[0]) {
+        json_object_set_new(o, "shared_unit", json_string(p->shared_unit));
+        json_object_set_new(o, "shared_number", json_string(p->shared_number));
+    }
     if (p->flags & SV_PT_OFFSET) {
         json_object_set_new(o, "offset_north", json_string(sv_north_name(p->off.north)));
         json_object_set_new(o, "offset_bearing_deg", jnum(p->off.bearing_deg));
@@ -631,6 +635,94 @@ static int cmd_point_change(int argc, char **argv)
     int rc = sv_record_point_change(j, target, get(&a, "--marker"), get(&a, "--type"),
                                     get(&a, "--reason"), &seq);
     return reported(j, rc, seq, "point entry %lld corrected", (long long)target);
+}
+
+/* A neighbouring unit's point used as one of this unit's own (kind "share"). */
+static int cmd_point_share(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1},   {"--from-unit", 1}, {"--from-number", 1},
+                  {"--number", 1}, {"--json", 0},      {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    sv_share s;
+    memset(&s, 0, sizeof s);
+    if (!get(&a, "--unit") || !get(&a, "--from-unit") || !get(&a, "--from-number"))
+        return die(EXIT_USAGE, "point share needs --unit, --from-unit and --from-number");
+    if (fixed_opt(&a, "--unit", s.unit, sizeof s.unit, "") ||
+        fixed_opt(&a, "--from-unit", s.from_unit, sizeof s.from_unit, "") ||
+        fixed_opt(&a, "--from-number", s.from_number, sizeof s.from_number, "") ||
+        fixed_opt(&a, "--number", s.number, sizeof s.number, ""))
+        return EXIT_USAGE;
+    sv_journal *j;
+    if (open_journal(a.pos[0], 0, &j) != SV_OK)
+        return open_failed(a.pos[0]);
+    int64_t seq;
+    if (sv_record_share(j, &s, &seq) != SV_OK)
+        return journal_fail(j);
+    sv_bpoint *pts = NULL;
+    size_t n = 0;
+    int rc = sv_state_points(j, s.unit, &pts, &n);
+    for (size_t i = 0; rc == SV_OK && i < n; i++) {
+        if (pts[i].seq != seq)
+            continue;
+        if (get(&a, "--json"))
+            print_point(&pts[i], 1);
+        else
+            printf("%s %s is point %s of unit %s, shared (lat %.9f lon %.9f) (entry %lld)\n",
+                   s.unit, s.number, s.from_number, s.from_unit, pts[i].lat, pts[i].lon,
+                   (long long)seq);
+    }
+    sv_bpoints_free(pts, n);
+    if (rc != SV_OK)
+        return journal_fail(j);
+    sv_journal_close(j);
+    return 0;
+}
+
+/* The neighbouring units' points a unit could share: within --within metres of its draft. */
+static int cmd_point_near(int argc, char **argv)
+{
+    opt opts[] = {{"--unit", 1}, {"--within", 1}, {"--json", 0}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    if (!get(&a, "--unit"))
+        return die(EXIT_USAGE, "point near needs --unit CODE");
+    int ok = 1;
+    double within = num_opt(&a, "--within", SV_SHARE_NEAR_M, 0.001, 100000, &ok);
+    if (!ok)
+        return EXIT_USAGE;
+    sv_journal *j;
+    if (open_journal(a.pos[0], SV_OPEN_READONLY, &j) != SV_OK)
+        return open_failed(a.pos[0]);
+    sv_bpoint *pts = NULL;
+    double *dist = NULL;
+    size_t n = 0;
+    if (sv_state_share_candidates(j, get(&a, "--unit"), within, &pts, &dist, &n) != SV_OK)
+        return journal_fail(j);
+    json_t *arr = get(&a, "--json") ? json_array() : NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (arr) {
+            json_t *o = point_json(&pts[i]);
+            json_object_set_new(o, "distance_m", jnum(dist[i]));
+            json_array_append_new(arr, o);
+        } else {
+            printf("%s %s  %.1f m from the draft  lat %.9f lon %.9f  %s%s%s\n", pts[i].unit,
+                   pts[i].number, dist[i], pts[i].lat, pts[i].lon,
+                   pts[i].method[0] ? pts[i].method : sv_grade_name(pts[i].q.grade),
+                   pts[i].marker[0] ? ", " : "", pts[i].marker);
+        }
+    }
+    if (arr)
+        print_json(arr);
+    else if (!n)
+        printf("no point of another unit within %g m of unit %s's draft\n", within,
+               get(&a, "--unit"));
+    sv_bpoints_free(pts, n);
+    free(dist);
+    sv_journal_close(j);
+    return 0;
 }
 
 /* ---- record ---------------------------------------------------------------------------------- */
@@ -2326,6 +2418,9 @@ static const char USAGE[] =
     "                [--method rtk|static|taped|map-read|offset]\n"
     "                [--north true|grid|magnetic] [--declination DEG] [--offset-dh M]\n"
     "  quejie point change JOURNAL SEQ [--marker NAME] [--type TYPE] --reason TEXT [--json]\n"
+    "  quejie point share JOURNAL --unit CODE --from-unit CODE --from-number N [--number N]\n"
+    "                [--json]\n"
+    "  quejie point near JOURNAL --unit CODE [--within M] [--json]\n"
     "  quejie verify JOURNAL --unit CODE --field NAME --status confirmed|corrected|disputed\n"
     "                [--value TEXT] [--note TEXT]\n"
     "  quejie line JOURNAL --unit CODE --from J1 --to J2 [--category C] [--position P] [--nature "
@@ -2398,7 +2493,7 @@ int main(int argc, char **argv)
     cmd_name = named;
     if (sub && argc < 3)
         return die(EXIT_USAGE, "'%s' needs a subcommand: %s", cmd,
-                   strcmp(cmd, "tasks") == 0 ? "import or list" : "add or change");
+                   strcmp(cmd, "tasks") == 0 ? "import or list" : "add, change, share or near");
     if (strcmp(cmd, "note") == 0) {
         if (argc >= 3 && strcmp(argv[2], "add") == 0)
             return cmd_note_add(argc - 3, argv + 3);
@@ -2420,6 +2515,10 @@ int main(int argc, char **argv)
             return cmd_point_add(argc - 3, argv + 3);
         if (strcmp(cmd, "point") == 0 && strcmp(argv[2], "change") == 0)
             return cmd_point_change(argc - 3, argv + 3);
+        if (strcmp(cmd, "point") == 0 && strcmp(argv[2], "share") == 0)
+            return cmd_point_share(argc - 3, argv + 3);
+        if (strcmp(cmd, "point") == 0 && strcmp(argv[2], "near") == 0)
+            return cmd_point_near(argc - 3, argv + 3);
         return die(EXIT_USAGE, "unknown command '%s %s' (see quejie help)", cmd, argv[2]);
     }
     static const struct {

@@ -38,6 +38,7 @@
         sigma: ['σ 平面 (m)', 'σ horiz. (m)'],
         sigma_h: ['σ 平面 (m)', 'σ horiz. (m)'],
         pole_h: ['杆高 (m)', 'Pole (m)'],
+        shared_with: ['共用', 'shared with'],
         method: ['方法', 'Method'],
         pole: ['杆高 (m)', 'Pole (m)'],
         gk_x: ['X (m)', 'X, north (m)'],
@@ -974,7 +975,10 @@
                     m.bindTooltip(tip(d.device + ' ' + p.number + (pick ? ' · ' + tr('in_record') : '')));
                     layers.push(L.featureGroup([m]));
                 }
-                prow.push([d.device, p.number, code('grade', p.grade), p.n, fixed(p.sigma_h, 3),
+                // a neighbour's point the unit shares: the same point, measured there
+                var num = p.shared_unit ? p.number + ' (' + tr('shared_with') + ' ' + p.shared_unit +
+                    ' ' + p.shared_number + ')' : p.number;
+                prow.push([d.device, num, code('grade', p.grade), p.n, fixed(p.sigma_h, 3),
                            code('method', p.method),
                            fixed(p.pole_h, 3), fixed(p.x, 3), fixed(p.y, 3), fixed(p.lat, 8),
                            fixed(p.lon, 8), fixed(p.h, 3),

@@ -4,7 +4,8 @@
  * own,
  *   - 界址点成果表: number, X north and Y east in the unit's Gauss-Krueger zone (3 decimals),
  *     边长 to the next point (sv__ex_edges, the same figure as the CSV table), point type, marker,
- *     how the point was obtained; the unit's CRS and surveyed area from the unit summary;
+ *     how the point was obtained, a 备注 naming the neighbour's point a shared one is; the unit's
+ * CRS and surveyed area from the unit summary;
  *   - 宗地草图: the unit drawn to a customary paper scale in its plane, lines with their
  *     lengths, points with their numbers, neighbours, the draft dashed, north arrow and scale
  *     bar (unit_map below);
@@ -441,7 +442,7 @@ static void points_table(fctx *c, size_t ui)
     }
     fputs("<table><thead><tr><th>序号</th><th>界址点号</th><th>X（m）</th><th>Y（m）</th>"
           "<th>边长（m）<br>至下一点</th><th>界址点类型</th><th>界标类型</th><th>获取方式</th>"
-          "</tr></thead><tbody>",
+          "<th>备注</th></tr></thead><tbody>",
           f);
     size_t p0 = x->unit_pt0[ui];
     int n = x->unit_points[ui];
@@ -462,10 +463,18 @@ static void points_table(fctx *c, size_t ui)
         h(f, label(c, "marker", p->marker));
         fputs("</td><td class=\"c\">", f);
         h(f, method_label(p->method));
+        fputs("</td><td>", f);
+        if (p->shared_unit[0]) { /* the same 界址点 in the neighbour's table */
+            fputs("与", f);
+            h(f, p->shared_unit);
+            fputs(" ", f);
+            h(f, p->shared_number);
+            fputs("共用", f);
+        }
         fputs("</td></tr>", f);
     }
     if (n == 0)
-        blank_rows(f, 8);
+        blank_rows(f, 9);
     fputs("</tbody></table>", f);
     fputs("<div class=\"foot\"><span>调查员：____________</span><span>日期：____________</span>"
           "<span>检查员：____________</span><span>日期：____________</span></div>",

@@ -203,6 +203,8 @@ enum {
     PC_DECISION,
     PC_DECIDED_BY,
     PC_DECIDED,
+    PC_SHARED_UNIT,
+    PC_SHARED_NUMBER,
     PC_COUNT
 };
 
@@ -263,6 +265,10 @@ static const sv__gpkg_column point_cols[] = {
     {"review_decision", SV__GPKG_TEXT},
     {"decided_by", SV__GPKG_TEXT},
     {"decided", SV__GPKG_DATETIME},
+    /* a neighbouring unit's point this unit shares (kind "share"): that unit and its number
+     * there, where it is measured; NULL for the unit's own point */
+    {"shared_unit", SV__GPKG_TEXT},
+    {"shared_number", SV__GPKG_TEXT},
 };
 _Static_assert(sizeof point_cols / sizeof point_cols[0] == PC_COUNT, "point columns");
 
@@ -717,6 +723,8 @@ void sv__ex_point_attrs(const sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[
     s_text(s, PC_DECIDED_BY, ch ? ch->decided_by : NULL);
     char decided[64];
     s_text(s, PC_DECIDED, ch ? iso_ms(ch->decided_ms, decided) : NULL);
+    s_text(s, PC_SHARED_UNIT, p->shared_unit[0] ? p->shared_unit : NULL);
+    s_text(s, PC_SHARED_NUMBER, p->shared_number[0] ? p->shared_number : NULL);
 }
 
 /* The strokes of a signature as the journal keeps them: [[x, y, x, y, ...], ...]. NULL when

@@ -310,7 +310,7 @@ static int write_csv_body(sv__ex *x, FILE *f, sv_export_stats *st)
     if (x->bom)
         fputs("\xef\xbb\xbf", f);
     fputs("unit,number,X,Y,h,point_type,marker,fix,n,sigma_e,sigma_n,sigma_u,epsg,edge_m,"
-          "ground_h,pole_h,method,central_meridian\r\n",
+          "ground_h,pole_h,method,central_meridian,shared_unit,shared_number\r\n",
           f);
     for (size_t i = 0; i < x->n_pts; i++) {
         const sv_bpoint *p = &x->pts[i];
@@ -344,6 +344,10 @@ static int write_csv_body(sv__ex *x, FILE *f, sv_export_stats *st)
         fputc(',', f);
         if (ps) /* 102, 105, or a custom meridian to the digit it was given with */
             fprintf(f, "%.10g", sv_geo_central_meridian(ps->crs));
+        fputc(',', f); /* a neighbour's point this unit shares: where it is measured */
+        csv_field(f, p->shared_unit);
+        fputc(',', f);
+        csv_field(f, p->shared_number);
         fputs("\r\n", f);
     }
     free(edge);

@@ -105,6 +105,11 @@ static const struct migration {
      * rebuild creates the column and derives it; earlier entries have none and count as
      * before. */
     {NULL, 1},
+    /* 8 -> 9: a neighbouring unit's boundary point used as a unit's own (kind "share"): its
+     * row in st_points names where it is measured (shared_unit, shared_number) and follows
+     * that point's measurement. The rebuild creates the columns and derives them, also for a
+     * newer tablet's share entries a replica already holds. */
+    {NULL, 1},
 };
 
 static int migrate(sv_journal *j, int from)

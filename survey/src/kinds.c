@@ -50,6 +50,10 @@ static const sv__kind KINDS[] = {
       "a file kept with a unit (a photograph of the signed form, a marker, the site): its SHA-256, "
       "type, size, name and what it is; the bytes travel on their own"},
      sv__apply_attach},
+    {{"share", 1, SV_KIND_COUNTY_INDEX | SV_KIND_VOIDABLE, "st_points", "boundary_point",
+      "a neighbouring unit's boundary point used as one of this unit's own (共用界址点): the "
+      "same point under this unit's number, following that point's measurement"},
+     sv__apply_share},
     {{"void", 1, SV_KIND_COUNTY_INDEX, "st_voided", "",
       "the withdrawal of an earlier entry, with a reason"},
      sv__apply_void},

@@ -40,6 +40,7 @@ int sv__apply_code(const sv__actx *c, int64_t seq, int64_t time_ms, json_t *p);
 int sv__apply_config(const sv__actx *c, int64_t seq, int64_t time_ms, json_t *p);
 int sv__apply_note(const sv__actx *c, int64_t seq, int64_t time_ms, json_t *p);
 int sv__apply_attach(const sv__actx *c, int64_t seq, int64_t time_ms, json_t *p);
+int sv__apply_share(const sv__actx *c, int64_t seq, int64_t time_ms, json_t *p);
 int sv__apply_settle(const sv__actx *c, int64_t seq, int64_t time_ms, json_t *p);
 int sv__apply_void(const sv__actx *c, int64_t seq, int64_t time_ms, json_t *p);
 int sv__apply_decision(const sv__actx *c, int64_t seq, int64_t time_ms, json_t *p);

@@ -353,6 +353,35 @@ static int check_far(sv_journal *j, sv_bpoint *p)
 
 static int refuse_if_line_end(sv_journal *j, int64_t target, const char *what);
 
+/* When entry seq is the row of a point this unit shares from a neighbour: fail, naming where it
+ * is measured (a correction there moves both; here it would make two points of one). */
+static int refuse_if_shared_copy(sv_journal *j, int64_t seq)
+{
+    sqlite3_stmt *st;
+    char unit[SV_CODE_MAX] = "", number[SV_NUMBER_MAX] = "", from[SV_CODE_MAX] = "",
+         from_number[SV_NUMBER_MAX] = "";
+    if (sqlite3_prepare_v2(j->db,
+                           "SELECT unit, number, shared_unit, shared_number FROM st_points"
+                           " WHERE seq = ? AND shared_unit IS NOT NULL",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sv__journal_fail(j, SV_EIO, "journal state: %s", sqlite3_errmsg(j->db));
+    sqlite3_bind_int64(st, 1, seq);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        sv__strlcpy(unit, (const char *)sqlite3_column_text(st, 0), sizeof unit);
+        sv__strlcpy(number, (const char *)sqlite3_column_text(st, 1), sizeof number);
+        sv__strlcpy(from, (const char *)sqlite3_column_text(st, 2), sizeof from);
+        sv__strlcpy(from_number, (const char *)sqlite3_column_text(st, 3), sizeof from_number);
+    }
+    sqlite3_finalize(st);
+    if (!from[0])
+        return SV_OK;
+    return sv__journal_fail(j, SV_EINVAL,
+                            SV_T("point %s of unit %s is point %s of unit %s, shared: correct it "
+                                 "there (both units follow), or withdraw the sharing (entry "
+                                 "%lld) and measure this unit's own"),
+                            number, unit, from_number, from, (long long)seq);
+}
+
 /* A number from the journal's settings, NaN when unset or not a number. */
 static double config_number(sv_journal *j, const char *key)
 {
@@ -581,6 +610,8 @@ static int do_point_as(sv_journal *j, sv_bpoint *p, int64_t *seq, int observed)
             return sv__journal_fail(j, SV_ENOTFOUND,
                                     SV_T("entry %lld is not a current boundary point of unit %s"),
                                     (long long)p->supersedes, p->unit);
+        if ((rc = refuse_if_shared_copy(j, p->supersedes)) != SV_OK)
+            return rc;
         if (!p->number[0])
             memcpy(p->number, was, sizeof was);
         else if (strcmp(p->number, was) != 0) {
@@ -658,6 +689,124 @@ static int do_point_as(sv_journal *j, sv_bpoint *p, int64_t *seq, int observed)
 static int do_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
 {
     return do_point_as(j, p, seq, 1);
+}
+
+/* The current point number of unit into *out (seq 0 when there is none). */
+static int point_row(sv_journal *j, const char *unit, const char *number, sv_bpoint *out)
+{
+    memset(out, 0, sizeof *out);
+    sv_bpoint *pts = NULL;
+    size_t n = 0;
+    int rc = sv_state_points(j, unit, &pts, &n);
+    if (rc != SV_OK)
+        return sv__journal_fail(j, rc, "journal state");
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(pts[i].number, number) == 0) {
+            *out = pts[i];
+            memset(&pts[i], 0, sizeof pts[i]); /* its strings now belong to out */
+        }
+    sv_bpoints_free(pts, n);
+    return SV_OK;
+}
+
+static int do_share(sv_journal *j, sv_share *s, int64_t *seq)
+{
+    int rc = need_unit(j, s->unit);
+    if (rc == SV_OK)
+        rc = need_unit(j, s->from_unit);
+    if (rc != SV_OK)
+        return rc;
+    if (strcmp(s->unit, s->from_unit) == 0)
+        return sv__journal_fail(j, SV_EINVAL,
+                                SV_T("point %s is unit %s's own: a shared point comes from a "
+                                     "neighbouring unit"),
+                                s->from_number, s->unit);
+    sv_bpoint src;
+    rc = point_row(j, s->from_unit, s->from_number, &src);
+    if (rc != SV_OK)
+        return rc;
+    if (!src.seq)
+        return sv__journal_fail(j, SV_ENOTFOUND,
+                                SV_T("%s is not a current boundary point of unit %s"),
+                                s->from_number, s->from_unit);
+    if (src.shared_unit[0]) {
+        /* shared from a third unit: share the point where it is measured */
+        sv__strlcpy(s->from_unit, src.shared_unit, sizeof s->from_unit);
+        sv__strlcpy(s->from_number, src.shared_number, sizeof s->from_number);
+        sv_bpoint_clear(&src);
+        if (strcmp(s->unit, s->from_unit) == 0)
+            return sv__journal_fail(j, SV_EINVAL,
+                                    SV_T("that point is unit %s's own %s, shared by the other "
+                                         "unit"),
+                                    s->unit, s->from_number);
+        if ((rc = point_row(j, s->from_unit, s->from_number, &src)) != SV_OK)
+            return rc;
+        if (!src.seq)
+            return sv__journal_fail(j, SV_ENOTFOUND,
+                                    SV_T("%s is not a current boundary point of unit %s"),
+                                    s->from_number, s->from_unit);
+    }
+    /* once per unit: a second number for the same 界址点 would be two corners in one place */
+    sv_bpoint *pts = NULL;
+    size_t n = 0;
+    if ((rc = sv_state_points(j, s->unit, &pts, &n)) != SV_OK) {
+        sv_bpoint_clear(&src);
+        return sv__journal_fail(j, rc, "journal state");
+    }
+    char have[SV_NUMBER_MAX] = "";
+    for (size_t i = 0; i < n && !have[0]; i++)
+        if (strcmp(pts[i].shared_unit, s->from_unit) == 0 &&
+            strcmp(pts[i].shared_number, s->from_number) == 0)
+            sv__strlcpy(have, pts[i].number, sizeof have);
+    sv_bpoints_free(pts, n);
+    if (have[0]) {
+        sv_bpoint_clear(&src);
+        return sv__journal_fail(j, SV_EEXIST,
+                                SV_T("unit %s already shares point %s of unit %s, as its %s"),
+                                s->unit, s->from_number, s->from_unit, have);
+    }
+    /* the neighbour's point must lie at this unit's boundary: a draft drawn from the land
+     * survey may be tens of metres off, not hundreds */
+    double m;
+    rc = sv_state_draft_distance(j, s->unit, src.lat, src.lon, &m);
+    double limit = SV_SHARE_LIMIT_M;
+    if (rc == SV_OK && m > limit) {
+        char d[32], l[32];
+        distance_text(m, d, sizeof d);
+        distance_text(limit, l, sizeof l);
+        sv_bpoint_clear(&src);
+        return sv__journal_fail(j, SV_EINVAL,
+                                SV_T("point %s of unit %s is %s from unit %s's draft, farther than "
+                                     "the limit of %s: it is not on this unit's boundary"),
+                                s->from_number, s->from_unit, d, s->unit, l);
+    }
+    if (rc != SV_OK && rc != SV_ENOTFOUND && rc != SV_EGEOM) {
+        sv_bpoint_clear(&src);
+        return rc;
+    }
+    char want = type_prefix(&src);
+    sv_bpoint_clear(&src);
+    if (s->number[0]) {
+        if (!number_valid(s->number))
+            return sv__journal_fail(j, SV_EINVAL,
+                                    "point number '%s' is not a prefix and a number (J12, T3)",
+                                    s->number);
+        if ((s->number[0] == 'J' || s->number[0] == 'T') && s->number[0] != want)
+            return sv__journal_fail(j, SV_EINVAL,
+                                    SV_T("point number %s does not fit the shared point's type: "
+                                         "it is numbered %c here too, or leave the number out"),
+                                    s->number, want);
+        if ((rc = refuse_number_taken(j, s->unit, s->number, 0)) != SV_OK)
+            return rc;
+    } else if ((rc = next_number(j, s->unit, want, s->number, sizeof s->number)) != SV_OK) {
+        return rc;
+    }
+    json_t *o = payload_new();
+    put_str(o, "unit", s->unit);
+    put_str(o, "number", s->number);
+    put_str(o, "from_unit", s->from_unit);
+    put_str(o, "from_number", s->from_number);
+    return record(j, "share", o, seq);
 }
 
 static int do_point_change(sv_journal *j, int64_t point_seq, const char *marker,
@@ -1419,6 +1568,16 @@ int sv_void_blocking_lines(sv_journal *j, int64_t target_seq, char *lines, size_
 }
 
 /* When entry seq is a current boundary point used by a current line: fail naming the lines. */
+/* The points of other units that share point number of unit, as "unit number" joined by ", "
+ * into buf ("" when none). */
+static int shares_of(sv_journal *j, const char *unit, const char *number, char *buf, size_t len)
+{
+    return joined_at(j,
+                     "SELECT unit || ' ' || number FROM st_points"
+                     " WHERE shared_unit = ?1 AND shared_number = ?2 AND ?3 = ?3 ORDER BY seq",
+                     unit, number, 0, buf, len);
+}
+
 static int refuse_if_line_end(sv_journal *j, int64_t target, const char *what)
 {
     char unit[SV_CODE_MAX], number[SV_NUMBER_MAX];
@@ -1436,6 +1595,17 @@ static int refuse_if_line_end(sv_journal *j, int64_t target, const char *what)
                                 SV_T("%s point %s of unit %s (entry %lld): the boundary line %s "
                                      "ends there; withdraw the line first (quejie void)"),
                                 what, number, unit, (long long)target, lines);
+    char shared[300];
+    rc = shares_of(j, unit, number, shared, sizeof shared);
+    if (rc != SV_OK)
+        return rc;
+    if (shared[0])
+        return sv__journal_fail(j, SV_EINVAL,
+                                SV_T("%s point %s of unit %s (entry %lld): it is shared as %s; "
+                                     "withdraw the sharing there first (quejie void), or "
+                                     "re-measure the point (a correction keeps its number and "
+                                     "moves both)"),
+                                what, number, unit, (long long)target, shared);
     rc = disputes_at(j, unit, number, lines, sizeof lines);
     if (rc != SV_OK || !lines[0])
         return rc;
@@ -1563,6 +1733,13 @@ int sv_record_point(sv_journal *j, sv_bpoint *p, int64_t *seq)
     if (rc != SV_OK && chosen)
         p->number[0] = '\0';
     return rc;
+}
+
+int sv_record_share(sv_journal *j, sv_share *s, int64_t *seq)
+{
+    if (!s)
+        return SV_EINVAL;
+    RECORD_IN_TXN(do_share(j, s, seq));
 }
 
 int sv_record_point_change(sv_journal *j, int64_t point_seq, const char *marker,

@@ -36,7 +36,12 @@ static const char STATE_SQL[] =
     "  seen INTEGER, hdop REAL, vdop REAL, pdop REAL, eph REAL, epv REAL, cage REAL, n INTEGER,"
     "  dur REAL, se REAL, sn REAL, su REAL, dropped INTEGER, datum TEXT, flags INTEGER,"
     "  off TEXT, override TEXT, note TEXT, ha REAL, pole REAL, ground REAL, method TEXT,"
-    "  ovc TEXT, reason TEXT, supersedes INTEGER, UNIQUE(unit, number));"
+    "  ovc TEXT, reason TEXT, supersedes INTEGER, shared_unit TEXT, shared_number TEXT,"
+    "  UNIQUE(unit, number));"
+    /* schema 9: a neighbour's point used as this unit's own (kind "share") names where it is
+     * measured; its measurement columns follow that point's (refresh_shares) */
+    "CREATE INDEX @S.st_points_shared ON st_points(shared_unit, shared_number)"
+    "  WHERE shared_unit IS NOT NULL;"
     "CREATE TABLE @S.st_numbers(unit TEXT, prefix TEXT, last INTEGER,"
     "  PRIMARY KEY(unit, prefix));"
     "CREATE TABLE @S.st_vertices(seq INTEGER PRIMARY KEY, unit TEXT NOT NULL, track INTEGER,"
@@ -337,6 +342,70 @@ static void split_number(const char *number, char *prefix, int64_t *num)
     *num = number[i] ? strtoll(number + i, NULL, 10) : 0;
 }
 
+/* What a shared point takes from the point it shares: the measurement, not the number, the
+ * correction's reason or the entry it superseded. */
+#define SHARED_COLS                                                                                \
+    "time_ms, ptype, marker, lat, lon, h, grade, mode, status, used, seen, hdop, vdop, pdop, eph," \
+    " epv, cage, n, dur, se, sn, su, dropped, datum, flags, off, override, note, ha, pole,"        \
+    " ground, method, ovc"
+
+/* The points other units share from point number of unit (kind "share") take its current
+ * measurement: a shared point is the same 界址点, not a copy that drifts. Nothing changes when
+ * the point is gone (the recording calls refuse to withdraw a point another unit shares). */
+static int refresh_shares(const actx *c, const char *unit, const char *number)
+{
+    sqlite3_stmt *st =
+        prep(c, "UPDATE %s.st_points AS d SET (" SHARED_COLS ") = (SELECT " SHARED_COLS
+                " FROM st_points AS s WHERE s.unit = d.shared_unit AND s.number = d.shared_number)"
+                " WHERE d.shared_unit = ?1 AND d.shared_number = ?2 AND EXISTS (SELECT 1 FROM"
+                " st_points AS s WHERE s.unit = ?1 AND s.number = ?2)");
+    if (!st)
+        return SV_EIO;
+    bind_str(st, 1, unit);
+    bind_str(st, 2, number);
+    return step_done(c, st);
+}
+
+int sv__apply_share(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
+{
+    (void)time_ms;
+    const char *unit = sv__json_get_str(p, "unit"), *number = sv__json_get_str(p, "number"),
+               *from_unit = sv__json_get_str(p, "from_unit"),
+               *from_number = sv__json_get_str(p, "from_number");
+    if (!number || !from_unit || !from_number)
+        return SV_OK;
+    NEED_UNIT(c, unit);
+    char prefix[8];
+    int64_t num;
+    split_number(number, prefix, &num);
+    /* the point as it is measured now (a point itself shared is not shared again: the
+     * recording call names where it is measured) */
+    sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO %s.st_points(seq, unit, number, prefix, num,"
+                               " shared_unit, shared_number, " SHARED_COLS
+                               ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, " SHARED_COLS
+                               " FROM st_points WHERE unit = ?6 AND number = ?7"
+                               " AND shared_unit IS NULL");
+    if (!st)
+        return SV_EIO;
+    sqlite3_bind_int64(st, 1, seq);
+    bind_str(st, 2, unit);
+    bind_str(st, 3, number);
+    bind_str(st, 4, prefix);
+    sqlite3_bind_int64(st, 5, num);
+    bind_str(st, 6, from_unit);
+    bind_str(st, 7, from_number);
+    if (step_done(c, st) != SV_OK)
+        return SV_EIO;
+    st = prep(c, "INSERT INTO %s.st_numbers(unit, prefix, last) VALUES (?1, ?2, ?3)"
+                 " ON CONFLICT(unit, prefix) DO UPDATE SET last = max(last, ?3)");
+    if (!st)
+        return SV_EIO;
+    bind_str(st, 1, unit);
+    bind_str(st, 2, prefix);
+    sqlite3_bind_int64(st, 3, num);
+    return step_done(c, st);
+}
+
 int sv__apply_point(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     const char *unit = sv__json_get_str(p, "unit"), *number = sv__json_get_str(p, "number");
@@ -434,7 +503,9 @@ int sv__apply_point(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     bind_str(st, 1, unit);
     bind_str(st, 2, prefix);
     sqlite3_bind_int64(st, 3, num);
-    return step_done(c, st);
+    if (step_done(c, st) != SV_OK)
+        return SV_EIO;
+    return refresh_shares(c, unit, number);
 }
 
 int sv__apply_vertex(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
@@ -840,6 +911,8 @@ int sv__apply_void(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     rc = step_done(c, st);
     if (rc == SV_OK && tp)
         rc = reinstate_earlier(c, seq, target, was_current, tkind, tp);
+    /* a point other units share is not withdrawn by the recording calls; a journal that holds
+     * such a void anyway (another build's) keeps the shared copies as they were */
     json_decref(tp);
     return rc;
 }
@@ -1066,7 +1139,7 @@ int sv_state_draft_distance(sv_journal *j, const char *unit, double lat, double 
 #define POINT_COLS                                                                                 \
     "seq, time_ms, unit, number, ptype, marker, lat, lon, ha, grade, mode, status, used, seen,"    \
     " hdop, vdop, pdop, eph, epv, cage, n, dur, se, sn, su, dropped, datum, flags, off,"           \
-    " override, note, pole, ground, method, ovc, reason, supersedes"
+    " override, note, pole, ground, method, ovc, reason, supersedes, shared_unit, shared_number"
 
 static int fill_point(sqlite3_stmt *st, void *elem)
 {
@@ -1133,6 +1206,8 @@ static int fill_point(sqlite3_stmt *st, void *elem)
     sv__strlcpy(p->override_code, col_text(st, 34), sizeof p->override_code);
     p->reason = sv__strdup(col_text(st, 35));
     p->supersedes = sqlite3_column_int64(st, 36);
+    sv__strlcpy(p->shared_unit, col_text(st, 37), sizeof p->shared_unit);
+    sv__strlcpy(p->shared_number, col_text(st, 38), sizeof p->shared_number);
     return SV_OK;
 }
 
@@ -1215,6 +1290,95 @@ int sv_state_points(sv_journal *j, const char *unit, sv_bpoint **out, size_t *n)
     if (rc == SV_OK && sort_points(*out, *n) != SV_OK)
         rc = sv__journal_fail(j, SV_ENOMEM, "journal state: out of memory sorting the points");
     return rc;
+}
+
+typedef struct near_pt {
+    double d;
+    size_t idx;
+} near_pt;
+
+static int near_cmp(const void *a, const void *b)
+{
+    const near_pt *x = a, *y = b;
+    if (x->d != y->d)
+        return x->d < y->d ? -1 : 1;
+    return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+int sv_state_share_candidates(sv_journal *j, const char *unit, double max_m, sv_bpoint **out,
+                              double **dist, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (dist)
+        *dist = NULL;
+    sv_unit u;
+    int rc = sv_state_unit(j, unit, &u);
+    if (rc != SV_OK)
+        return rc;
+    sv_bpoint *all = NULL;
+    size_t nall = 0;
+    if ((rc = sv_state_points(j, NULL, &all, &nall)) != SV_OK) {
+        sv_unit_clear(&u);
+        return rc;
+    }
+    /* the draft's extent grown by max_m: most of a county's points are judged by four
+     * comparisons, not a nearest-point search */
+    double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+    for (size_t i = 0; i < u.draft.n_pts; i++)
+        for (int k = 0; k < 2; k++) {
+            double v = u.draft.lonlat[2 * i + (size_t)k];
+            lo[k] = fmin(lo[k], v);
+            hi[k] = fmax(hi[k], v);
+        }
+    double dlat = max_m / 110000.0 + 1e-6;
+    double dlon = dlat / fmax(cos(fmax(fabs(lo[1]), fabs(hi[1])) * M_PI / 180), 0.01);
+    near_pt *near = malloc((nall ? nall : 1) * sizeof *near);
+    size_t nn = 0, first = 0;
+    while (first < nall && strcmp(all[first].unit, unit) != 0)
+        first++;
+    if (!near)
+        rc = SV_ENOMEM;
+    for (size_t i = 0; rc == SV_OK && i < nall; i++) {
+        const sv_bpoint *p = &all[i];
+        if (strcmp(p->unit, unit) == 0 || p->shared_unit[0] || p->lon < lo[0] - dlon ||
+            p->lon > hi[0] + dlon || p->lat < lo[1] - dlat || p->lat > hi[1] + dlat)
+            continue;
+        int taken = 0; /* the unit shares it already (its points sort together) */
+        for (size_t k = first; k < nall && strcmp(all[k].unit, unit) == 0 && !taken; k++)
+            taken = strcmp(all[k].shared_unit, p->unit) == 0 &&
+                    strcmp(all[k].shared_number, p->number) == 0;
+        double m;
+        if (!taken && sv_unit_draft_distance(&u, p->lat, p->lon, &m) == SV_OK && m <= max_m)
+            near[nn++] = (near_pt){m, i};
+    }
+    sv_unit_clear(&u);
+    if (rc == SV_OK && nn) {
+        qsort(near, nn, sizeof *near, near_cmp);
+        *out = calloc(nn, sizeof **out);
+        if (dist)
+            *dist = malloc(nn * sizeof **dist);
+        if (!*out || (dist && !*dist)) {
+            free(*out);
+            *out = NULL;
+            if (dist) {
+                free(*dist);
+                *dist = NULL;
+            }
+            rc = SV_ENOMEM;
+        }
+    }
+    for (size_t i = 0; rc == SV_OK && i < nn; i++) {
+        (*out)[i] = all[near[i].idx];
+        memset(&all[near[i].idx], 0, sizeof all[0]); /* its strings moved */
+        if (dist)
+            (*dist)[i] = near[i].d;
+    }
+    if (rc == SV_OK)
+        *n = nn;
+    free(near);
+    sv_bpoints_free(all, nall);
+    return rc == SV_ENOMEM ? sv__journal_fail(j, rc, "journal state: out of memory") : rc;
 }
 
 void sv_bpoints_free(sv_bpoint *p, size_t n)

@@ -385,7 +385,7 @@ static int act_fold(act_ctx *c, const char *kind, int64_t seq, int64_t time_ms, 
     if (time_ms > u->last_time)
         u->last_time = time_ms;
     u->work |= !task;
-    if (strcmp(kind, "point") == 0)
+    if (strcmp(kind, "point") == 0 || strcmp(kind, "share") == 0)
         return act_subject_add(c, unit, "point", json_string_value(json_object_get(p, "number")));
     if (strcmp(kind, "verify") == 0)
         return act_subject_add(c, unit, "verification",

@@ -154,6 +154,11 @@ static json_t *point_json(const sv_bpoint *p, sv_geo *g, const sv_crs *crs)
     json_object_set_new(v, "pole_h", p->pole_set == 1 ? num_or_null(p->pole_h) : json_null());
     json_object_set_new(v, "point_type", str_or_null(p->point_type));
     json_object_set_new(v, "override", str_or_null(p->override_code));
+    /* a neighbour's point the unit shares (kind "share"): where it is measured */
+    json_object_set_new(v, "shared_unit",
+                        p->shared_unit[0] ? json_string(p->shared_unit) : json_null());
+    json_object_set_new(v, "shared_number",
+                        p->shared_unit[0] ? json_string(p->shared_number) : json_null());
     return v;
 }
 

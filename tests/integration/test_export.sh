@@ -205,9 +205,9 @@ assert raw.count(b"\n") == npts + 1, raw.count(b"\n")
 rows = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
 assert rows[0] == ["unit", "number", "X", "Y", "h", "point_type", "marker", "fix", "n",
                    "sigma_e", "sigma_n", "sigma_u", "epsg", "edge_m", "ground_h", "pole_h",
-                   "method", "central_meridian"], rows[0]
+                   "method", "central_meridian", "shared_unit", "shared_number"], rows[0]
 body = rows[1:]
-assert len(body) == npts and all(len(r) == 18 for r in body)
+assert len(body) == npts and all(len(r) == 20 for r in body)
 by = {(r[0], r[1]): r for r in body}
 for key, ref, epsg in ((("622901ZR000002", "J1"), sys.argv[3], "4522"),
                        (("621100ZR000009", "J2"), sys.argv[4], "4523")):
@@ -376,7 +376,7 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 def cols(t):
     return [r[1] for r in db.execute('PRAGMA table_info("%s")' % t)][2:]   # after fid, geom
-full = {"units": 71, "boundary_points": 56, "boundary_lines": 13, "walked_polygons": 12,
+full = {"units": 71, "boundary_points": 58, "boundary_lines": 13, "walked_polygons": 12,
         "tracks": 9}
 zone = {
     "units": ["code", "name", "epsg", "central_meridian", "area_m2", "plane_area_m2",
@@ -398,7 +398,8 @@ for layer, n in full.items():
         assert cols(layer + "_" + z) == zone[layer], (layer, z, cols(layer + "_" + z))
         assert set(zone[layer]) <= set(c)
 for name in ("hdop", "sats", "corr_age", "offset", "note", "recorded", "device", "crew", "datum",
-             "review_decision", "decided_by", "decided"):  # the office's choice (docs/office.md)
+             "review_decision", "decided_by", "decided",  # the office's choice (docs/office.md)
+             "shared_unit", "shared_number"):  # a neighbour's point shared (kind "share")
     assert name in cols("boundary_points"), name
 for name in ("owner", "owner_status", "control", "source",
              # a verification's origin and the office's choice (docs/office.md)
@@ -559,7 +560,7 @@ got, seen_zr = set(), False
 for h, r in p.rows:
     if h == "界址点成果表" and len(r) == 4 and r[0] == "登记单元号":
         seen_zr = r[1] == zr
-    if h == "界址点成果表" and len(r) == 8 and seen_zr and r[0].isdigit():
+    if h == "界址点成果表" and len(r) == 9 and seen_zr and r[0].isdigit():
         got.add((r[1], r[2], r[3], r[4]))
 assert got == want, (got, want)
 lines = [r for h, r in p.rows if h == "界址标示表" and len(r) == 10 and r[0] == "J1" and r[1] == "J2"]
@@ -651,6 +652,50 @@ m = re.search(r"自J1起，[^；]*?向(\S+?)约 ([0-9.]+) m至J2", t)
 assert m and m.group(1) == want and abs(float(m.group(2)) - math.hypot(dn, de)) < 0.051, (m and m.groups(), want, t)
 assert "至J3（与北山村相邻），沿&lt;旧&gt;围墙" in t or "至J2（与北山村相邻），沿&lt;旧&gt;围墙" in t, t
 PY
+
+# ---- shared boundary points (kind "share") ------------------------------------------------
+# Two neighbouring units: the east unit takes the west unit's corner on their common edge as its
+# own J1. Exports show it in both units with the same coordinates and say where it is measured;
+# a re-measure there moves both; the far corner is not offered and cannot be shared.
+S="$T/shared.db"; W=622901ZR000101; E=622901ZR000102
+expect "shared: init" "$Q" init "$S" --epsg 4523
+expect "shared: import two neighbours" "$Q" tasks import "$S" "$FIX/tasks/adjacent-units-4490.geojson"
+expect "shared: W J1 on the common edge" "$Q" point add "$S" --unit $W --lat 35.40 --lon 103.31 --h 1800 --marker concrete-post
+expect "shared: W J2, the far corner" "$Q" point add "$S" --unit $W --lat 35.41 --lon 103.30 --h 1800
+"$Q" point near "$S" --unit $E --json >"$T/near.json" 2>"$T/err" \
+    && "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [(p["unit"], p["number"]) for p in d] == [(sys.argv[2], "J1")] and d[0]["distance_m"] < 0.01, d' "$T/near.json" $W \
+    && ok "point near offers the point on the common edge, not the far corner" || fail "point near: $(cat "$T/near.json" "$T/err")"
+if "$Q" point share "$S" --unit $E --from-unit $W --from-number J2 >"$T/out" 2>"$T/err"; then
+    fail "the far corner was shared"
+else
+    grep -q "not on this unit's boundary" "$T/err" && ok "the far corner is refused, with why" || fail "far share: $(cat "$T/err")"
+fi
+"$Q" point share "$S" --unit $E --from-unit $W --from-number J1 --json >"$T/sh.json" 2>"$T/err" \
+    && "$PY" -c 'import json,sys; p=json.load(open(sys.argv[1])); assert (p["number"], p["shared_unit"], p["shared_number"]) == ("J1", sys.argv[2], "J1"), p' "$T/sh.json" $W \
+    && ok "point share: the east unit's J1 is the west unit's J1" || fail "point share: $(cat "$T/sh.json" "$T/err")"
+SEQ_W1=$("$PY" -c 'import json,sys; print([p for p in json.load(open(sys.argv[1]))][0]["seq"])' "$T/near.json")
+expect "shared: re-measure W J1 where it is measured" "$Q" point add "$S" --unit $W --lat 35.40001 --lon 103.31002 --h 1801 --corrects "$SEQ_W1" --reason 界桩重测
+expect "shared: CSV" "$Q" export "$S" --format csv --output "$T/sh.csv"
+"$PY" - "$T/sh.csv" $W $E <<'PY' && ok "CSV: the shared point in both units, the same X/Y after the re-measure, shared_unit/shared_number naming where it is measured" || fail "shared CSV: $(cat "$T/sh.csv")"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8", newline="")))
+w, e = sys.argv[2], sys.argv[3]
+by = {(r["unit"], r["number"]): r for r in rows}
+a, b = by[(w, "J1")], by[(e, "J1")]
+assert (a["X"], a["Y"], a["h"]) == (b["X"], b["Y"], b["h"]) and a["h"] == "1801.000", (a, b)
+assert (b["shared_unit"], b["shared_number"]) == (w, "J1") and a["shared_unit"] == "" == a["shared_number"], (a, b)
+assert b["marker"] == "concrete-post", b
+PY
+expect "shared: GeoPackage" "$Q" export "$S" --format gpkg --output "$T/sh.gpkg"
+ogrinfo -ro -q "$T/sh.gpkg" boundary_points -where "unit='$E'" >"$T/p" 2>&1
+grep -q "shared_unit (String) = $W" "$T/p" && grep -q "shared_number (String) = J1" "$T/p" \
+    && ok "GeoPackage: shared_unit and shared_number on the shared point" || fail "shared gpkg: $(cat "$T/p")"
+expect "shared: forms" "$Q" export "$S" --format forms --unit $E --output "$T/sh.html"
+grep -q "与$W J1共用" "$T/sh.html" && ok "forms: the 界址点成果表 notes the shared point in 备注" || fail "shared forms"
+if "$Q" void "$S" "$SEQ_W1" --reason x >"$T/out" 2>&1; then fail "a superseded point was withdrawn"; fi
+CUR=$("$Q" point near "$S" --unit $E --within 100 --json | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')
+[ "$CUR" = 0 ] && ok "a point the unit shares is not offered again" || fail "offered again: $CUR"
+expect "shared: check" "$Q" check "$S"
 
 # A journal written before lines held their ends (tests/fixtures/README.md): its line J1-J2 lost
 # J2 to a void. The export cannot draw it and says so, naming the line; the rest is written.

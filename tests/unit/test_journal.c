@@ -1431,6 +1431,162 @@ static void test_strokes_rule(void)
     }
 }
 
+/* Unit code's only or first point numbered number into *out (0 when there is none). */
+static int point_numbered(sv_journal *j, const char *unit, const char *number, sv_bpoint *out)
+{
+    sv_bpoint *pts;
+    size_t n;
+    int found = 0;
+    if (sv_state_points(j, unit, &pts, &n) != SV_OK)
+        return 0;
+    for (size_t i = 0; i < n && !found; i++)
+        if (strcmp(pts[i].number, number) == 0) {
+            *out = pts[i];
+            out->note = out->override_reason = out->reason = NULL; /* freed below */
+            found = 1;
+        }
+    sv_bpoints_free(pts, n);
+    return found;
+}
+
+/* A unit like make_unit's, moved east by dlon and north by dlat degrees. */
+static void record_moved_unit(sv_journal *j, const char *code, double dlon, double dlat)
+{
+    sv_unit u = make_unit(code, code);
+    for (size_t i = 0; i < u.draft.n_pts; i++) {
+        u.draft.lonlat[2 * i] += dlon;
+        u.draft.lonlat[2 * i + 1] += dlat;
+    }
+    CHECK_INT(sv_record_unit(j, &u, NULL), SV_OK);
+    sv_unit_clear(&u);
+}
+
+static sv_share share_of(const char *unit, const char *from_unit, const char *from_number)
+{
+    sv_share s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.unit, sizeof s.unit, "%s", unit);
+    snprintf(s.from_unit, sizeof s.from_unit, "%s", from_unit);
+    snprintf(s.from_number, sizeof s.from_number, "%s", from_number);
+    return s;
+}
+
+/* Shared boundary points (kind "share", ANCHORS #15): neighbours hold the same point, and a
+ * correction where it is measured moves every unit that shares it. */
+static void test_shared_points(void)
+{
+    char path[300];
+    path_in(path, sizeof path, "shared.db");
+    sv_journal *j;
+    CHECK_INT(sv_journal_create(path, NULL, &j), SV_OK);
+    record_moved_unit(j, "U1", 0, 0);         /* 103.20..103.21 E, 35.55..35.56 N */
+    record_moved_unit(j, "U2", 0.01, 0);      /* east of U1: the edge at 103.21 E is shared */
+    record_moved_unit(j, "U3", 0.005, -0.01); /* south of both: the corner 103.21, 35.55 */
+    sv_bpoint p = make_point("U1", 35.55, 103.21);
+    int64_t j1, j2, j3;
+    CHECK_INT(sv_record_point(j, &p, &j1), SV_OK);
+    p = make_point("U1", 35.56, 103.21);
+    CHECK_INT(sv_record_point(j, &p, &j2), SV_OK);
+    p = make_point("U1", 35.56, 103.20); /* U1's far corner, 900 m west of U2 */
+    CHECK_INT(sv_record_point(j, &p, &j3), SV_OK);
+
+    /* offered to U2: U1's points on their common edge, not the far corner */
+    sv_bpoint *near;
+    double *dist;
+    size_t n;
+    CHECK_INT(sv_state_share_candidates(j, "U2", SV_SHARE_NEAR_M, &near, &dist, &n), SV_OK);
+    CHECK_INT(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        CHECK_STR(near[i].unit, "U1");
+        CHECK(dist[i] < 1.0);
+    }
+    sv_bpoints_free(near, n);
+    free(dist);
+    CHECK_INT(sv_state_share_candidates(j, "U9", 50, &near, &dist, &n), SV_ENOTFOUND);
+
+    sv_share s = share_of("U2", "U1", "J1");
+    int64_t s21;
+    CHECK_INT(sv_record_share(j, &s, &s21), SV_OK);
+    CHECK_STR(s.number, "J1"); /* U2's own numbering */
+    sv_bpoint got;
+    CHECK(point_numbered(j, "U2", "J1", &got));
+    CHECK_STR(got.shared_unit, "U1");
+    CHECK_STR(got.shared_number, "J1");
+    CHECK(got.seq == s21 && got.lat == 35.55 && got.lon == 103.21);
+    CHECK_NEAR(got.q.sigma_e, 0.012, 1e-9); /* the measurement, shared */
+    CHECK(point_numbered(j, "U1", "J1", &got) && !got.shared_unit[0]);
+    /* once per unit; not from far; not its own; a number of the wrong type */
+    s = share_of("U2", "U1", "J1");
+    CHECK_INT(sv_record_share(j, &s, NULL), SV_EEXIST);
+    CHECK(strstr(sv_journal_errmsg(j), "as its J1") != NULL);
+    s = share_of("U2", "U1", "J3");
+    CHECK_INT(sv_record_share(j, &s, NULL), SV_EINVAL);
+    CHECK(strstr(sv_journal_errmsg(j), "not on this unit's boundary") != NULL);
+    s = share_of("U1", "U2", "J1"); /* U2's J1 is U1's own J1 */
+    CHECK_INT(sv_record_share(j, &s, NULL), SV_EINVAL);
+    s = share_of("U2", "U1", "J2");
+    snprintf(s.number, sizeof s.number, "T7");
+    CHECK_INT(sv_record_share(j, &s, NULL), SV_EINVAL);
+    s = share_of("U2", "U1", "J9");
+    CHECK_INT(sv_record_share(j, &s, NULL), SV_ENOTFOUND);
+    /* shared again from U2: U3 gets the point where it is measured */
+    s = share_of("U3", "U2", "J1");
+    int64_t s31;
+    CHECK_INT(sv_record_share(j, &s, &s31), SV_OK);
+    CHECK_STR(s.from_unit, "U1");
+    CHECK(point_numbered(j, "U3", "J1", &got) && strcmp(got.shared_unit, "U1") == 0);
+    /* the shared one is no longer offered to U2 */
+    CHECK_INT(sv_state_share_candidates(j, "U2", SV_SHARE_NEAR_M, &near, &dist, &n), SV_OK);
+    CHECK_INT(n, 1);
+    CHECK(n == 1 && strcmp(near[0].number, "J2") == 0);
+    sv_bpoints_free(near, n);
+    free(dist);
+
+    /* re-measured where it is measured: both neighbours follow */
+    p = make_point("U1", 35.55001, 103.21002);
+    p.supersedes = j1;
+    p.reason = "界桩重新测量";
+    int64_t j1b;
+    CHECK_INT(sv_record_point(j, &p, &j1b), SV_OK);
+    p.reason = NULL;
+    CHECK(point_numbered(j, "U2", "J1", &got) && got.lat == 35.55001 && got.lon == 103.21002);
+    CHECK(got.seq == s21); /* still the sharing entry's row */
+    CHECK(point_numbered(j, "U3", "J1", &got) && got.lat == 35.55001);
+    CHECK_INT(sv_record_point_change(j, j1b, "paint", NULL, "标志记错", NULL), SV_OK);
+    CHECK(point_numbered(j, "U2", "J1", &got) && strcmp(got.marker, "paint") == 0);
+    /* corrected in U2: refused, naming where to do it */
+    p = make_point("U2", 35.55, 103.21);
+    p.supersedes = s21;
+    p.reason = "重测";
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_EINVAL);
+    CHECK(strstr(sv_journal_errmsg(j), "point J1 of unit U1") != NULL);
+    p.reason = NULL;
+    CHECK_INT(sv_record_point_change(j, s21, "concrete-post", NULL, "x", NULL), SV_EINVAL);
+    /* not withdrawn while shared; the sharing is */
+    int64_t cur = 0;
+    CHECK(point_numbered(j, "U1", "J1", &got));
+    cur = got.seq;
+    CHECK_INT(sv_record_void(j, cur, "测错", NULL), SV_EINVAL);
+    CHECK(strstr(sv_journal_errmsg(j), "U2 J1") && strstr(sv_journal_errmsg(j), "U3 J1"));
+    CHECK_INT(sv_record_void(j, s21, "不是共用点", NULL), SV_OK);
+    CHECK(!point_numbered(j, "U2", "J1", &got));
+    CHECK_INT(sv_record_void(j, cur, "测错", NULL), SV_EINVAL); /* U3 still shares it */
+    CHECK_INT(sv_record_void(j, s31, "不是共用点", NULL), SV_OK);
+    CHECK_INT(sv_record_void(j, cur, "测错", NULL), SV_OK);
+    /* the next share in U2 takes a fresh number: numbers are never reused */
+    s = share_of("U2", "U1", "J2");
+    CHECK_INT(sv_record_share(j, &s, NULL), SV_OK);
+    CHECK_STR(s.number, "J2");
+
+    /* the state derived entry by entry is the state a rebuild derives */
+    sv_check_report r;
+    CHECK_INT(sv_journal_check(j, &r), SV_OK);
+    CHECK_INT(sv_journal_rebuild_state(j), SV_OK);
+    CHECK(point_numbered(j, "U2", "J2", &got) && strcmp(got.shared_number, "J2") == 0);
+    CHECK(point_numbered(j, "U3", "J1", &got) == 0);
+    sv_journal_close(j);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/qj-journal-XXXXXX");
@@ -1450,6 +1606,7 @@ int main(void)
     test_field_day_points();
     test_notes_disputes();
     test_point_order();
+    test_shared_points();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

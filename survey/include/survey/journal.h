@@ -23,7 +23,7 @@ extern "C" {
 typedef struct sv_journal sv_journal;
 
 #define SV_JOURNAL_SCHEMA                                                                          \
-    8 /* schema version this build writes (8: a verification names the value it verified) */
+    9 /* schema version this build writes (9: a neighbour's boundary point shared, kind share) */
 #define SV_HASH_BYTES 32
 #define SV_SIG_BYTES 64
 #define SV_PUBKEY_BYTES 32
@@ -159,6 +159,31 @@ int sv_offset_resolve(sv_journal *j, const char *unit, sv_offset *off);
  */
 int sv_record_point_change(sv_journal *j, int64_t point_seq, const char *marker,
                            const char *point_type, const char *reason, int64_t *seq);
+
+/*
+ * A boundary point shared between neighbouring units (共用界址点, kind "share"): point
+ * s->from_number of unit s->from_unit becomes a point of unit s->unit as well, numbered
+ * s->number ("" on input: the next free J or T number, by the point's type; filled in). Both
+ * units then hold the same point: its measurement stays where it was measured, and a
+ * correction there (re-measure, marker, type) moves both, so a boundary two units share cannot
+ * drift apart. A point itself shared is shared from where it is measured (s->from_* are set to
+ * that). Refused: the same unit, a point that is not current, one the unit already shares, one
+ * farther than SV_SHARE_LIMIT_M from s->unit's draft (not on its boundary), a number taken. The
+ * shared row cannot be corrected in s->unit (correct it where measured, or withdraw the sharing
+ * with a void); the point cannot be withdrawn or renumbered while another unit shares it. In
+ * sv_bpoint the shared row names where it is measured (shared_unit, shared_number).
+ */
+/* How far from a unit's draft a neighbour's point is offered for sharing, and the farthest it
+ * may be shared at all (metres). */
+#define SV_SHARE_NEAR_M 50.0
+#define SV_SHARE_LIMIT_M 200.0
+typedef struct sv_share {
+    char unit[SV_CODE_MAX];
+    char number[SV_NUMBER_MAX];
+    char from_unit[SV_CODE_MAX];
+    char from_number[SV_NUMBER_MAX];
+} sv_share;
+int sv_record_share(sv_journal *j, sv_share *s, int64_t *seq);
 
 /* A walk vertex. track 0 starts a new walk; the seq of its first vertex becomes its id. */
 int sv_record_vertex(sv_journal *j, const sv_vertex *v, int64_t *seq);

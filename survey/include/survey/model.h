@@ -184,6 +184,10 @@ typedef struct sv_bpoint {
     char method[SV_CODE_MAX];        /* how it was obtained (SV_METHOD_*); "" on input: derived */
     char override_code[SV_CODE_MAX]; /* the override reason's code (sv_override_reasons) */
     char *reason;                    /* why this entry corrects the one it supersedes */
+    /* State output: for a neighbouring unit's point this unit shares (kind "share"), that
+     * unit's code and its number there, whose measurement this one is; "" for its own point */
+    char shared_unit[SV_CODE_MAX];
+    char shared_number[SV_NUMBER_MAX];
 } sv_bpoint;
 
 /* How a point was obtained (DOMAIN.md 9): the values of sv_bpoint.method. */

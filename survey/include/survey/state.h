@@ -38,6 +38,12 @@ int sv_unit_draft_distance(const sv_unit *u, double lat, double lon, double *met
  * (J before T, numerically: J2 before J10). */
 int sv_state_points(sv_journal *j, const char *unit, sv_bpoint **out, size_t *n);
 void sv_bpoints_free(sv_bpoint *p, size_t n);
+/* The points of other units that unit could share (sv_record_share): their own current points
+ * (not points they share themselves, nor ones unit shares already) within max_m metres of
+ * unit's draft (sv_state_draft_distance), nearest first; *dist (may be NULL; malloc'd, caller
+ * frees) their distances. SV_ENOTFOUND: no such unit. */
+int sv_state_share_candidates(sv_journal *j, const char *unit, double max_m, sv_bpoint **out,
+                              double **dist, size_t *n);
 
 /* Walk vertices of a unit (NULL = all), ordered by seq. */
 int sv_state_vertices(sv_journal *j, const char *unit, sv_vertex **out, size_t *n);
