@@ -98,7 +98,8 @@ typedef enum app_ask {
     APP_ASK_STL_NUMBER,
     APP_ASK_ATTACH_POINT, /* screen_attach.c: the file's point, its note */
     APP_ASK_ATTACH_NOTE,
-    APP_ASK_DISCARD_FAILED /* the banner's: give up the decisions the journal refused */
+    APP_ASK_DISCARD_FAILED, /* the banner's: give up the decisions the journal refused */
+    APP_ASK_SHARE_POINT     /* screen_points.c: the neighbour's point to share */
 } app_ask;
 
 #define APP_PICK_MAX 256

@@ -94,12 +94,15 @@ void app__ask_void(app *a, int64_t seq, const char *what)
      * (kept as failed, it would come back at each "Try again" and at exit) */
     char lines[160];
     int blocked = sv_void_blocking_lines(a->j, seq, lines, sizeof lines);
-    if (blocked == 1 || blocked == 2) {
+    if (blocked >= 1 && blocked <= 3) {
         snprintf(a->status, sizeof a->status,
-                 blocked == 1 ? _("%s cannot be voided: the boundary line %s ends there; "
-                                  "re-measure the point instead (it keeps its number)")
-                              : _("%s cannot be voided: the stretch of dispute %s ends there; "
-                                  "re-measure the point instead (it keeps its number)"),
+                 blocked == 1   ? _("%s cannot be voided: the boundary line %s ends there; "
+                                      "re-measure the point instead (it keeps its number)")
+                 : blocked == 3 ? _("%s cannot be voided: neighbouring units share it (%s); "
+                                    "re-measure it instead (both follow), or withdraw the "
+                                    "sharing there")
+                                : _("%s cannot be voided: the stretch of dispute %s ends there; "
+                                    "re-measure the point instead (it keeps its number)"),
                  what, lines);
         return;
     }
@@ -225,6 +228,15 @@ static void build_point(app *a, app_ui *ui, int64_t now_ms)
         app__text_line(ui, x, y, w, lh, buf, 3.6f, C_WARN);
         y += lh;
     }
+    if (p->shared_unit[0]) {
+        /* measured in the neighbouring unit: corrected there, or the sharing withdrawn here */
+        snprintf(buf, sizeof buf,
+                 _("Shared with %s %s: measured there, correct it there (both follow); Void "
+                   "withdraws the sharing"),
+                 p->shared_unit, p->shared_number);
+        app__text_line(ui, x, y, w, lh, buf, 3.6f, C_WARN);
+        y += lh;
+    }
     if (p->supersedes) {
         char why[APP_TEXT_MAX];
         snprintf(buf, sizeof buf, _("Corrects entry %lld: %s"), (long long)p->supersedes,
@@ -243,7 +255,8 @@ static void build_point(app *a, app_ui *ui, int64_t now_ms)
     static const char *const ids[5] = {"void", "remeasure", "change-type", "change-marker", "note"};
     const char *labs[5] = {_("Void…"), _("Re-measure…"), _("Change type…"), _("Change marker…"),
                            _("Note…")};
-    const int ens[5] = {en, en && a->gnss_ok, en, en, 1};
+    int own = !p->shared_unit[0]; /* a shared point is corrected where it is measured */
+    const int ens[5] = {en, en && a->gnss_ok && own, en && own, en && own, 1};
     for (int k = 0; k < 5; k++)
         app__button(
             ui, ids[k],
@@ -265,6 +278,8 @@ static int tap_point(app *a, const char *id)
         app__ask_void(a, p->seq, p->number);
         return 1;
     }
+    if (p->shared_unit[0]) /* measured in the neighbouring unit: its buttons are off here */
+        return 0;
     if (strcmp(id, "remeasure") == 0) {
         snprintf(title, sizeof title, _("Re-measure %s: why? (the new measurement supersedes it)"),
                  p->number);

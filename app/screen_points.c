@@ -3,12 +3,16 @@
  * (@point:NUMBER, e.g. @point:J3) with its number, type, fix grade, epochs, σ, time, method
  * and pole height, and whether it corrects an earlier entry. Scrolled by drag and fling like
  * Today (widgets.c); rows outside the list register no widget. A tap opens the point
- * (screen_point.c), where it can be voided, re-measured or changed. Shows the state app.c
- * loaded (superseded and voided entries left out by the library); never writes the journal,
- * never includes SDL.
+ * (screen_point.c), where it can be voided, re-measured or changed. A neighbouring unit's
+ * point the unit shares (kind "share") says so on its row. @share offers the neighbours' own
+ * points near the unit's draft (sv_state_share_candidates, nearest first) and hands the one
+ * picked to the recorder (sv_record_share): the same 界址点 in both units, not a second
+ * measurement that drifts. Shows the state app.c loaded (superseded and voided entries left out
+ * by the library); never writes the journal itself, never includes SDL.
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -79,10 +83,13 @@ static void draw_row(app *a, app_ui *ui, const sv_bpoint *p, app_rect box, int a
         return;
     app_ui_fill(ui, vis, alt ? app__th->row_alt : C_BG);
     app_ui_frame(ui, vis, 1, C_LINE);
-    char lab[SV_CODE_MAX * 2], line[512], shown[512], l2[400];
-    snprintf(line, sizeof line, "%s · %s · %s", p->number,
+    char lab[SV_CODE_MAX * 2], line[512], shown[512], l2[400], shared[160] = "";
+    if (p->shared_unit[0])
+        snprintf(shared, sizeof shared, _(" · shared with %s %s"), p->shared_unit,
+                 p->shared_number);
+    snprintf(line, sizeof line, "%s · %s · %s%s", p->number,
              app__code_label(a, "point-type", p->point_type, lab, sizeof lab),
-             app__grade_label(p->q.grade));
+             app__grade_label(p->q.grade), shared);
     app_rect b1 = {box.x + pad, box.y, box.w - 2 * pad, box.h / 2};
     int px1 = app__fit_label(ui, b1, line, app__text_px(ui, 4), shown, sizeof shown);
     int b1_drawn = b1.y >= y0 - 0.5f && b1.y + b1.h <= y1 + 0.5f;
@@ -109,8 +116,10 @@ static void build_points(app *a, app_ui *ui, int64_t now_ms)
     char title[256];
     snprintf(title, sizeof title, _("Points · %s (%zu)"), app__unit_code(a), a->npts);
     float top = app__top_bar(a, ui, title, now_ms);
-    float pad = app__mm(ui, 2), tgt = app__target(ui), row_h = tgt * 1.6f;
-    float y0 = top + pad, y1 = ui->height - pad;
+    float pad = app__mm(ui, 2), tgt = app__target(ui), row_h = tgt * 1.6f, bh = tgt * 1.2f;
+    float y0 = top + pad, y1 = ui->height - 2 * pad - bh;
+    app__button(ui, "share", (app_rect){pad, y1 + pad, ui->width - 2 * pad, bh},
+                _("Use a neighbouring unit's point…"), a->rec != NULL);
     if (a->npts == 0) {
         app__text_line(ui, pad, y0, ui->width - 2 * pad, row_h,
                        _("No points recorded yet for this unit"), 3.8f, C_DIM);
@@ -135,9 +144,79 @@ static void build_points(app *a, app_ui *ui, int64_t now_ms)
     }
 }
 
+/* ---- sharing a neighbour's point ---------------------------------------------------------- */
+
+typedef struct share_job {
+    sv_share s;
+} share_job;
+
+static int job_share(sv_journal *j, void *arg, int64_t *seq)
+{
+    share_job *sj = arg;
+    return sv_record_share(j, &sj->s, seq);
+}
+
+/* @share: the neighbours' points near the unit's draft, nearest first, to pick from. */
+static void offer_shares(app *a)
+{
+    const char *unit = app__unit_code(a);
+    sv_bpoint *near = NULL;
+    double *dist = NULL;
+    size_t n = 0;
+    if (!unit[0] ||
+        sv_state_share_candidates(a->j, unit, SV_SHARE_NEAR_M, &near, &dist, &n) != SV_OK) {
+        snprintf(a->status, sizeof a->status, "%s", sv_journal_errmsg(a->j));
+        return;
+    }
+    if (n == 0) {
+        snprintf(a->status, sizeof a->status,
+                 _("No point of a neighbouring unit lies within %.0f m of this unit's draft"),
+                 SV_SHARE_NEAR_M);
+    } else {
+        char title[200];
+        snprintf(title, sizeof title,
+                 _("Share a neighbour's point with %s (the same point: a "
+                   "correction there moves both)"),
+                 unit);
+        app__open_modal(a, APP_MODAL_PICK, APP_ASK_SHARE_POINT, title);
+        for (size_t i = 0; i < n; i++) {
+            char lab[320], val[SV_CODE_MAX + SV_NUMBER_MAX + 2];
+            snprintf(lab, sizeof lab, _("%s %s · %.1f m from the draft · %s"), near[i].unit,
+                     near[i].number, dist[i], app__point_method_label(&near[i]));
+            snprintf(val, sizeof val, "%s %s", near[i].unit, near[i].number);
+            app__pick_add(a, lab, val);
+        }
+    }
+    sv_bpoints_free(near, n);
+    free(dist);
+}
+
+static int answer_points(app *a, app_ask ask, int k, const char *v)
+{
+    (void)k;
+    if (ask != APP_ASK_SHARE_POINT)
+        return 0;
+    const char *sp = strchr(v, ' ');
+    share_job *sj = a->rec && sp ? calloc(1, sizeof *sj) : NULL;
+    if (!sj)
+        return 1;
+    app__copy(sj->s.unit, sizeof sj->s.unit, app__unit_code(a));
+    snprintf(sj->s.from_unit, sizeof sj->s.from_unit, "%.*s", (int)(sp - v), v);
+    app__copy(sj->s.from_number, sizeof sj->s.from_number, sp + 1);
+    char label[APP_REC_LABEL];
+    snprintf(label, sizeof label, _("%s %s shared with %s"), sj->s.from_unit, sj->s.from_number,
+             sj->s.unit);
+    app_rec_submit(a->rec, label, job_share, sj, free);
+    return 1;
+}
+
 static int tap_points(app *a, const char *id)
 {
     a->pts_vel = 0; /* a tap stops a fling */
+    if (strcmp(id, "share") == 0 && a->rec) {
+        offer_shares(a);
+        return 1;
+    }
     if (strncmp(id, "point:", 6) != 0)
         return 1;
     for (size_t i = 0; i < a->npts; i++)
@@ -156,4 +235,4 @@ static int gesture_points(app *a, const app_widget *w, const app_gesture *g)
 }
 
 const app__screen_ops app__screen_points = {
-    .build = build_points, .tap = tap_points, .gesture = gesture_points};
+    .build = build_points, .tap = tap_points, .gesture = gesture_points, .answer = answer_points};

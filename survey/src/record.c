@@ -1550,24 +1550,6 @@ static int point_at(sv_journal *j, int64_t target, char unit[SV_CODE_MAX],
     return SV_OK;
 }
 
-int sv_void_blocking_lines(sv_journal *j, int64_t target_seq, char *lines, size_t len)
-{
-    if (!j || !lines || len == 0)
-        return SV_EINVAL;
-    lines[0] = '\0';
-    char unit[SV_CODE_MAX], number[SV_NUMBER_MAX];
-    int rc = point_at(j, target_seq, unit, number);
-    if (rc == SV_OK && number[0])
-        rc = lines_at(j, unit, number, lines, len, 0);
-    if (rc == SV_OK && number[0] && !lines[0]) {
-        rc = disputes_at(j, unit, number, lines, len);
-        if (rc == SV_OK && lines[0])
-            return 2;
-    }
-    return rc != SV_OK ? rc : lines[0] != '\0';
-}
-
-/* When entry seq is a current boundary point used by a current line: fail naming the lines. */
 /* The points of other units that share point number of unit, as "unit number" joined by ", "
  * into buf ("" when none). */
 static int shares_of(sv_journal *j, const char *unit, const char *number, char *buf, size_t len)
@@ -1578,6 +1560,29 @@ static int shares_of(sv_journal *j, const char *unit, const char *number, char *
                      unit, number, 0, buf, len);
 }
 
+int sv_void_blocking_lines(sv_journal *j, int64_t target_seq, char *lines, size_t len)
+{
+    if (!j || !lines || len == 0)
+        return SV_EINVAL;
+    lines[0] = '\0';
+    char unit[SV_CODE_MAX], number[SV_NUMBER_MAX];
+    int rc = point_at(j, target_seq, unit, number);
+    if (rc == SV_OK && number[0])
+        rc = lines_at(j, unit, number, lines, len, 0);
+    if (rc == SV_OK && number[0] && !lines[0]) {
+        rc = shares_of(j, unit, number, lines, len);
+        if (rc == SV_OK && lines[0])
+            return 3;
+    }
+    if (rc == SV_OK && number[0] && !lines[0]) {
+        rc = disputes_at(j, unit, number, lines, len);
+        if (rc == SV_OK && lines[0])
+            return 2;
+    }
+    return rc != SV_OK ? rc : lines[0] != '\0';
+}
+
+/* When entry seq is a current boundary point used by a current line: fail naming the lines. */
 static int refuse_if_line_end(sv_journal *j, int64_t target, const char *what)
 {
     char unit[SV_CODE_MAX], number[SV_NUMBER_MAX];

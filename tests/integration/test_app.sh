@@ -556,6 +556,43 @@ else
 fi
 stop_replay
 
+# ---- Shared boundary points (kind "share", ANCHORS #15): from a unit's point list the crew takes
+# the neighbour's point on their common edge as the unit's own; it cannot be corrected here.
+SJ=$T/shared.db SW=622901ZR000101 SE=622901ZR000102
+"$QUEJIE" init "$SJ" --device-name share-test --epsg 4523 >/dev/null
+"$QUEJIE" tasks import "$SJ" "$FIX/tasks/adjacent-units-4490.geojson" >/dev/null
+"$QUEJIE" point add "$SJ" --unit $SW --lat 35.40 --lon 103.31 --h 1800 >/dev/null
+"$QUEJIE" point add "$SJ" --unit $SW --lat 35.41 --lon 103.30 --h 1800 >/dev/null # far corner
+cat >"$T/share.s" <<S
+wait-for @unit:$SE
+tap @unit:$SE
+wait-for @points
+tap @points
+wait-for @share
+tap @share
+wait-for @pick:0
+dump-widgets $T/share-pick.json
+tap @pick:0
+wait-for @point:J1
+tap @point:J1
+wait-for @void
+dump-widgets $T/share-point.json
+screenshot $ART/point-shared.png
+quit
+S
+if timeout 60 "$APP" --journal "$SJ" --lang en --window 1280x800 --script "$T/share.s" >"$T/out" 2>"$T/err"; then
+    pyexpr "$T/share-pick.json" '[w["text"] for w in d["widgets"] if w["id"].startswith("@pick:")] == ["'$SW' J1 · 0.0 m from the draft · typed in"]' \
+        && ok "@share offers the neighbour's point on the common edge, not its far corner" || fail "share picks: $(grep -o '"id": "@pick[^}]*' "$T/share-pick.json")"
+    "$QUEJIE" log "$SJ" --json >"$T/share-log.json"
+    pyexpr "$T/share-log.json" '[(x["payload"]["unit"], x["payload"]["number"], x["payload"]["from_unit"], x["payload"]["from_number"]) for x in d if x["kind"]=="share"] == [("'$SE'", "J1", "'$SW'", "J1")]' \
+        && ok "  the app recorded the sharing (kind share): $SE J1 is $SW J1" || fail "share entry: $(tail -c 400 "$T/share-log.json")"
+    pyexpr "$T/share-point.json" '{w["id"]: w["enabled"] for w in d["widgets"] if w["id"] in ("@void", "@remeasure", "@change-type", "@change-marker")} == {"@void": True, "@remeasure": False, "@change-type": False, "@change-marker": False}' \
+        && pyexpr "$T/share-point.json" 'any("Shared with '$SW' J1" in t["text"] for t in d["texts"])' \
+        && ok "  the shared point says where it is measured; only Void (withdraw the sharing) is offered" || fail "shared point screen: $(grep -o '"id": "@[a-z-]*", [^}]*enabled[^,]*' "$T/share-point.json" | head)"
+else
+    fail "the sharing script failed: $(tail -3 "$T/err")"
+fi
+
 # ---- The interface language chosen in Settings: at once, and kept for the next start (a tablet
 # started from its desktop entry has no --lang)
 cat >"$T/lang.s" <<S

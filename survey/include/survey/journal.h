@@ -253,9 +253,10 @@ int sv_record_void(sv_journal *j, int64_t target_seq, const char *reason, int64_
 /* The rule sv_record_void applies to a boundary point: one that a current boundary line, or
  * the stretch of a current dispute, ends at cannot be withdrawn until the line (the dispute)
  * is. Returns 1 when entry target_seq is such a point for a line, with the lines ("J1-J2,
- * J2-J3") in lines; 2 when only disputes end there, with them ("U-ZY12 (J5-J6)") in lines; 0
- * when the rule does not refuse it (not a current point, or nothing ends there); or an SV_
- * error. For screens that say so before asking. */
+ * J2-J3") in lines; 3 when another unit shares the point (kind "share"), with the units'
+ * points ("U2 J1, U3 J4") in lines; 2 when only disputes end there, with them ("U-ZY12
+ * (J5-J6)") in lines; 0 when the rule does not refuse it (not a current point, or nothing ends
+ * there); or an SV_ error. For screens that say so before asking. */
 int sv_void_blocking_lines(sv_journal *j, int64_t target_seq, char *lines, size_t len);
 
 /*
