@@ -81,7 +81,9 @@
         ends_first: '公告结束日期早于开始日期',
         too_short: '公告期至少 {n} 天（首尾两天都计入）',
         notice_ended: '单元为“{s}”：公告已于 {d} 结束',
-        not_in_notice: '单元为“{s}”：异议只能在公告期间登记'
+        not_in_notice: '单元为“{s}”：异议只能在公告期间登记',
+        record_published: '公告已于 {d} 开始：公告期间不能变更已公告的县级记录（请先登记异议，单元回到审核后再裁定，重新通过并公告）',
+        record_final: '公告已于 {d} 期满且无异议：已公告的县级记录不再变更'
     };
 
     function reason(j, stateName) {

@@ -256,6 +256,26 @@ static int life_check(const sv_life_facts *f, const char *action, int dates, con
         }
         return SV_OK;
     }
+    if (is(action, SV_DECISION_REVIEW) || is(action, SV_DECISION_SETTLE_DISPUTE)) {
+        /* what the notice published is the record the public may object to: it does not change
+         * under the notice, nor once the notice has passed (the record is then final) */
+        if (s == SV_LIFE_NOTICE && !notice_pending(f)) {
+            snprintf(out->date, sizeof out->date, "%s", f->notice_from ? f->notice_from : "");
+            return REFUSE("record_published",
+                          "the unit's notice began on %s: the county record it published does "
+                          "not change during the notice (record an objection: the unit goes "
+                          "back to review; accept it again and post a new notice)%s",
+                          f->notice_from ? f->notice_from : "?", "");
+        }
+        if (s == SV_LIFE_READY) {
+            snprintf(out->date, sizeof out->date, "%s", f->notice_to ? f->notice_to : "");
+            return REFUSE("record_final",
+                          "the unit's notice ended on %s without an objection: the record it "
+                          "published is final%s",
+                          f->notice_to ? f->notice_to : "?", "");
+        }
+        return SV_OK;
+    }
     return REFUSE("unknown_action", "unknown decision '%s'%s (return, accept, notice, objection)",
                   action ? action : "", "");
 #undef REFUSE

@@ -1189,6 +1189,19 @@ static json_t *decision_body(const ctx *x, int *bad)
     return in;
 }
 
+/* A decision the lifecycle refused (rc SY_ESTATE with the office's refusal), as 409 unit_state
+ * with the refusal in codes beside the English (docs/office.md, "Error codes"). */
+static enum MHD_Result reply_unit_state(ctx *x, char *err, const sv_life_refusal *why)
+{
+    if (!sv_utf8_valid(err, strlen(err)))
+        sv_utf8_repair(err);
+    return reply_json(x->c, status_of(SY_ESTATE),
+                      json_pack("{s:s, s:s, s:s, s:s, s:i, s:s?}", "error", err, "code",
+                                "unit_state", "reason", why->reason, "state",
+                                sv_life_name(why->state), "count", why->count, "date",
+                                why->date[0] ? why->date : NULL));
+}
+
 /* A text member that must be a string when present: *bad set otherwise. */
 static const char *opt_str(const json_t *in, const char *key, int *bad)
 {
@@ -1264,14 +1277,8 @@ static enum MHD_Result unit_decide(ctx *x, const char *action)
     }
     free(detail);
     json_decref(in);
-    if (rc == SY_ESTATE && why.reason && !sv_utf8_valid(err, strlen(err)))
-        sv_utf8_repair(err);
     if (rc == SY_ESTATE && why.reason) /* the lifecycle's refusal, in codes as well */
-        return reply_json(x->c, status_of(rc),
-                          json_pack("{s:s, s:s, s:s, s:s, s:i, s:s?}", "error", err, "code",
-                                    "unit_state", "reason", why.reason, "state",
-                                    sv_life_name(why.state), "count", why.count, "date",
-                                    why.date[0] ? why.date : NULL));
+        return reply_unit_state(x, err, &why);
     if (rc != SY_OK)
         return reply_error_c(x->s, x->c, status_of(rc), rc == SY_ENOTFOUND ? "no_unit" : NULL, err);
     logline(x->s, "%s: unit %s by %s from %s", what, code, x->sess.user, x->ip);
@@ -1332,7 +1339,12 @@ static enum MHD_Result h_unit_settle(ctx *x)
         sy_office_audit(x->s->o, x->sess.user, "dispute.settle", code, detail, x->ip);
     else if (!err[0])
         snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
+    sv_life_refusal why = *sy_office_refusal(x->s->o);
     pthread_mutex_unlock(&x->s->lock);
+    if (rc == SY_ESTATE && why.reason) { /* the unit's notice has begun */
+        json_decref(in);
+        return reply_unit_state(x, err, &why);
+    }
     if (rc != SY_OK) {
         json_decref(in);
         return reply_error_c(x->s, x->c, status_of(rc),
@@ -1465,7 +1477,12 @@ static enum MHD_Result h_review_resolve(ctx *x)
         sy_office_audit_review(x->s->o, x->sess.user, x->param[0], accept, note, x->ip);
     else if (!err[0])
         snprintf(err, sizeof err, "%s", sy_office_errmsg(x->s->o));
+    sv_life_refusal why = *sy_office_refusal(x->s->o);
     pthread_mutex_unlock(&x->s->lock);
+    if (rc == SY_ESTATE && why.reason) { /* the unit's notice has begun */
+        json_decref(in);
+        return reply_unit_state(x, err, &why);
+    }
     if (rc != SY_OK) {
         json_decref(in);
         return reply_error_c(x->s, x->c, status_of(rc),

@@ -1351,11 +1351,27 @@ int sy_office_unit_check(sy_office *o, const char *code, const char *action, con
     return unit_decide(o, code, action, by, note, from, to, err, errlen, 0);
 }
 
+/* Whether the unit's county record may change by a decision that changes it without moving
+ * the unit (a review's choice, a dispute settled): the lifecycle's rule (sv_life_check: not
+ * once the notice has begun). Inside the decision's transaction; fills o->refusal. */
+static int record_may_change(sy_office *o, const char *code, const char *action)
+{
+    life_rows r = {0};
+    int rc = load_rows(o, code, NULL, &r);
+    char why[320];
+    if (rc == SY_OK && r.n > 0 &&
+        sv_life_check(&r.v[0].f, action, NULL, NULL, &o->refusal, why, sizeof why) != SV_OK)
+        rc = sy__fail(o, SY_ESTATE, "%s on unit %s refused: %s", action, code, why);
+    rows_free(&r);
+    return rc;
+}
+
 int sy_office_review_decide(sy_office *o, int64_t id, const char *accept, const char *by,
                             const char *note, char *err, size_t errlen)
 {
     if (err && errlen)
         err[0] = '\0';
+    memset(&o->refusal, 0, sizeof o->refusal);
     int rc = SY_OK;
     if (accept && strcmp(accept, "a") != 0 && strcmp(accept, "b") != 0 &&
         strcmp(accept, "neither") != 0)
@@ -1384,6 +1400,9 @@ int sy_office_review_decide(sy_office *o, int64_t id, const char *accept, const 
         } else if (strcmp(sy__col_text(st, 6), "open") != 0) {
             rc = sy__fail(o, SY_ESTATE, "review case %lld is not open (it is %s)", (long long)id,
                           sy__col_text(st, 6));
+        } else if (accept &&
+                   (rc = record_may_change(o, sy__col_text(st, 0), SV_DECISION_REVIEW)) != SY_OK) {
+            /* a choice changes the county record; a case closed with a note alone does not */
         } else {
             int side = accept && strcmp(accept, "a") == 0   ? 2
                        : accept && strcmp(accept, "b") == 0 ? 4
@@ -1737,6 +1756,7 @@ int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute
 {
     if (err && errlen)
         err[0] = '\0';
+    memset(&o->refusal, 0, sizeof o->refusal);
     int rc = SY_OK;
     const char *doc = document && strcmp(document, "agreement") == 0 ? SV_SETTLE_DOC_AGREEMENT
                       : document && (strcmp(document, "statement") == 0 ||
@@ -1803,6 +1823,7 @@ int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute
         rc = decision_begin(o, &j);
     if (rc != SY_OK)
         return fail_err(o, rc, err, errlen);
+    rc = record_may_change(o, code, SV_DECISION_SETTLE_DISPUTE);
     int64_t seq = 0;
     if (rc == SY_OK) {
         sv_decision d = {.action = SV_DECISION_SETTLE_DISPUTE,

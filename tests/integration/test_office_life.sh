@@ -184,27 +184,35 @@ tablet_is "$T/a.db" $U 'u["stage"]!="returned" and u["office_status"]=="in_field
 
 
 # ---- accepted, notice, objection, ready ---------------------------------------------------------------
+# On a unit of its own: once its notice has passed the record it published is final, and the
+# sections below still decide cases and disputes of $U.
+R=622901ZR000101
+expect "tasks import of two more units" "$OFF" tasks import "$O" "$FIX/tasks/adjacent-units-4490.geojson" --assign 一组
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+"$Q" point add "$T/a.db" --unit $R --lon 103.30500 --lat 35.40500 >/dev/null 2>&1
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+unit_is $R 'u["status"]=="in_field"' && ok "the crew's work on it arrived" || fail "$R: $(cat "$T/u.json")"
 # a decision's text of nothing but spaces (ASCII, or the full-width space of Chinese input) is no
 # text: refused, nothing recorded
-refuse "accept with a note of spaces" "$OFF" unit accept "$O" --unit $U --by rev --note "   "
+refuse "accept with a note of spaces" "$OFF" unit accept "$O" --unit $R --by rev --note "   "
 grep -q "only spaces" "$T/err" && ok "  saying the note is only spaces" || fail "blank note: $(cat "$T/err")"
-refuse "accept by a name of full-width spaces" "$OFF" unit accept "$O" --unit $U --by "　　"
-expect "unit accept" "$OFF" unit accept "$O" --unit $U --by rev
-refuse "accept refused twice" "$OFF" unit accept "$O" --unit $U --by rev
-usage "notice refused with a date that is none" "$OFF" unit notice "$O" --unit $U --by rev --from 2026-02-30 --to 2026-03-15
-usage "notice refused ending before it starts" "$OFF" unit notice "$O" --unit $U --by rev --from 2026-03-15 --to 2026-03-01
-usage "notice refused shorter than 15 days" "$OFF" unit notice "$O" --unit $U --by rev --from 2026-03-01 --to 2026-03-14
+refuse "accept by a name of full-width spaces" "$OFF" unit accept "$O" --unit $R --by "　　"
+expect "unit accept" "$OFF" unit accept "$O" --unit $R --by rev
+refuse "accept refused twice" "$OFF" unit accept "$O" --unit $R --by rev
+usage "notice refused with a date that is none" "$OFF" unit notice "$O" --unit $R --by rev --from 2026-02-30 --to 2026-03-15
+usage "notice refused ending before it starts" "$OFF" unit notice "$O" --unit $R --by rev --from 2026-03-15 --to 2026-03-01
+usage "notice refused shorter than 15 days" "$OFF" unit notice "$O" --unit $R --by rev --from 2026-03-01 --to 2026-03-14
 grep -q "at least 15 days" "$T/err" && ok "the refusal names the shortest notice" || fail "short notice: $(cat "$T/err")"
-expect "unit notice in the past" "$OFF" unit notice "$O" --unit $U --by rev --from 2020-01-01 --to 2020-01-15
+expect "unit notice in the past" "$OFF" unit notice "$O" --unit $R --by rev --from 2020-01-01 --to 2020-01-15
 grep -q "starts before today.*has ended.*ready for registration" "$T/err" \
     && ok "  recorded (a paper notice filled in), saying it started before today and has ended" || fail "past notice note: $(cat "$T/err")"
-unit_is $U 'u["status"]=="ready" and u["notice_from"]=="2020-01-01" and u["notice_to"]=="2020-01-15"' \
+unit_is $R 'u["status"]=="ready" and u["notice_from"]=="2020-01-01" and u["notice_to"]=="2020-01-15"' \
     && ok "a notice ended by the office's date: ready for registration" || fail "ready: $(cat "$T/u.json")"
-refuse "objection refused after the notice ended" "$OFF" unit objection "$O" --unit $U --by rev --note 迟到
-refuse "return refused once ready" "$OFF" unit return "$O" --unit $U --by rev --note 补测
+refuse "objection refused after the notice ended" "$OFF" unit objection "$O" --unit $R --by rev --note 迟到
+refuse "return refused once ready" "$OFF" unit return "$O" --unit $R --by rev --note 补测
 # A ready unit keeps what it was accepted with: a package changing its name is refused whole; the
 # same package again (a new assignment) is taken.
-"$PY" - "$FIX/tasks/linxia-units-4490.geojson" "$T/renamed.geojson" "$U" <<'PY'
+"$PY" - "$FIX/tasks/adjacent-units-4490.geojson" "$T/renamed.geojson" "$R" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1], encoding="utf-8"))
 for f in d["features"]:
@@ -215,9 +223,9 @@ for f in d["features"]:
 json.dump(d, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
 PY
 refuse "a package changing a ready unit is refused" "$OFF" tasks import "$O" "$T/renamed.geojson" --assign 一组
-grep -q "unit $U is ready for registration at the office" "$T/err" && ok "the refusal names the unit and its state" || fail "renamed package: $(cat "$T/err")"
-unit_is $U 'not u["name"].endswith("（改）")' && ok "nothing of the refused package was imported" || fail "after the refusal: $(cat "$T/u.json")"
-expect "the same package again is taken" "$OFF" tasks import "$O" "$FIX/tasks/linxia-units-4490.geojson" --assign 一组
+grep -q "unit $R is ready for registration at the office" "$T/err" && ok "the refusal names the unit and its state" || fail "renamed package: $(cat "$T/err")"
+unit_is $R 'not u["name"].endswith("（改）")' && ok "nothing of the refused package was imported" || fail "after the refusal: $(cat "$T/u.json")"
+expect "the same package again is taken" "$OFF" tasks import "$O" "$FIX/tasks/adjacent-units-4490.geojson" --assign 一组
 # the same units in the county's Gauss-Krueger zone (digits of a reprojection), and with an extra
 # column and the properties in another order: no change by the tablet's rule (sv_unit_same)
 expect "the same units in EPSG:4522 are taken" "$OFF" tasks import "$O" "$FIX/tasks/linxia-units-4522.geojson" --assign 一组
@@ -257,8 +265,19 @@ refuse "a tablet prints no public notice" "$Q" export "$T/a.db" --format notice 
 grep -q "printed at the county office" "$T/err" && ok "the tablet says where the notice is printed" || fail "tablet notice: $(cat "$T/err")"
 refuse "return refused during the notice" "$OFF" unit return "$O" --unit $S --by rev --note x
 grep -q "notice" "$T/err" && ok "the refusal says why (notice)" || fail "refusal: $(cat "$T/err")"
+# Work arriving during the notice opens a case, but the record the notice published does not
+# change under it: a choice is refused until an objection sends the unit back to review.
+"$Q" point add "$T/a.db" --unit $S --lon 103.18900 --lat 35.59350 >/dev/null 2>&1
+"$Q" point add "$T/b.db" --unit $S --lon 103.18903 --lat 35.59352 >/dev/null 2>&1
+for c in a b; do "$Q" sync "$T/$c.db" >/dev/null 2>&1; done
+SID=$("$OFF" review list "$O" --json | "$PY" -c 'import json,sys; print([c["id"] for c in json.load(sys.stdin)["cases"] if c["unit"]==sys.argv[1] and c["status"]=="open"][0])' $S)
+[ -n "$SID" ] && ok "a case about the unit in notice: $SID" || fail "no case for $S"
+refuse "a review choice refused during the notice" "$OFF" review resolve "$O" "$SID" --accept a --by rev --note 实测
+grep -q "the county record it published does not change during the notice" "$T/err" && grep -q "record an objection" "$T/err" \
+    && ok "  saying the published record stands until an objection" || fail "choice in notice: $(cat "$T/err")"
 expect "unit objection --note" "$OFF" unit objection "$O" --unit $S --by rev --note "邻村称界线东移"
 unit_is $S 'u["status"]=="objection" and u["note"]=="邻村称界线东移"' && ok "an objection: back to review" || fail "objection: $(cat "$T/u.json")"
+expect "the case decided once the objection sent the unit back to review" "$OFF" review resolve "$O" "$SID" --accept a --by rev --note 复核实测
 expect "accept after the objection" "$OFF" unit accept "$O" --unit $S --by rev
 refuse "a notice after the objection dated before it" "$OFF" unit notice "$O" --unit $S --by rev --from 2026-01-01 --to 2026-01-20
 grep -q "before the objection of" "$T/err" && ok "... saying it is posted anew" || fail "notice before the objection: $(cat "$T/err")"
@@ -333,7 +352,7 @@ PY
 refuse "shp export over the office database is refused" "$OFF" export "$O" --format shp --output "$O"
 ls "$T"/*.tmp-* >/dev/null 2>&1 && fail "temporary files left beside the export" || ok "no temporary file is left beside the export"
 expect "county export as GeoPackage" "$OFF" export "$O" --format gpkg --output "$T/c.gpkg"
-[ "$(decisions)" = 11 ] && ok "every decision is an entry (11)" || fail "decisions: $(decisions)"
+[ "$(decisions)" = 12 ] && ok "every decision is an entry (12)" || fail "decisions: $(decisions)"
 expect "quejie check of the office journal after decisions" "$Q" check "$O.decisions"
 
 # ---- a dispute settled at the office ------------------------------------------------------------------
@@ -359,7 +378,7 @@ ls = [f["properties"] for f in json.load(open(sys.argv[1]))["features"]
 assert ls and all(p["agreement_no"] == "临夏协〔2026〕12号" and p["nature"] == "settled"
                   and p["dispute_no"] == sys.argv[3] for p in ls), ls
 PY
-[ "$(decisions)" = 12 ] && ok "the settlement is a decision entry (12)" || fail "decisions: $(decisions)"
+[ "$(decisions)" = 13 ] && ok "the settlement is a decision entry (13)" || fail "decisions: $(decisions)"
 expect "quejie check of the office journal after the settlement" "$Q" check "$O.decisions"
 # A changed entry is found.
 "$PY" - "$O.decisions" "$T/bad.db" <<'PY'
@@ -436,14 +455,14 @@ def has(action, user, target=None):
                for r in local), (action, user, target, [(r["action"], r["user"], r["target"]) for r in local])
 has("device.add", "(command line)", "crewa")
 has("unit.return", "rev", sys.argv[2])
-has("unit.accept", "rev", sys.argv[2])
+has("unit.accept", "rev", "622901ZR000101")
 has("review.resolve", "rev")
 has("dispute.settle", "rev", sys.argv[2])
 has("export", "(command line)", "geojson")
 ret = [r for r in local if r["action"] == "unit.return" and r["detail"] == "请补测 J2"]
 assert ret, "the return's note is its detail"
 # a notice's row says its period, as the console's does (one rule: sy_audit_decision_detail)
-notice = [r for r in local if r["action"] == "unit.notice" and r["target"] == sys.argv[2]]
+notice = [r for r in local if r["action"] == "unit.notice" and r["target"] == "622901ZR000101"]
 assert notice and notice[0]["detail"].startswith("2020-01-01 – 2020-01-15"), notice
 PY
 

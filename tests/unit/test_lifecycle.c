@@ -139,6 +139,25 @@ static void test_refusal_codes(void)
           strstr(why, "2026-12-01") != NULL);
     CHECK(sv_life_check(&f, SV_DECISION_RETURN, NULL, NULL, &r, why, sizeof why) == SV_EINVAL &&
           strcmp(r.reason, "in_notice") == 0);
+    /* the record the notice published does not change under it (a review's choice, a dispute
+     * settled at the office), nor after it; before it begins, and after an objection, it may */
+    CHECK(sv_life_check(&f, SV_DECISION_REVIEW, NULL, NULL, &r, why, sizeof why) == SV_EINVAL &&
+          strcmp(r.reason, "record_published") == 0 && strcmp(r.date, "2026-12-01") == 0 &&
+          strstr(why, "objection") != NULL);
+    CHECK(sv_life_check(&f, SV_DECISION_SETTLE_DISPUTE, NULL, NULL, &r, why, sizeof why) ==
+              SV_EINVAL &&
+          strcmp(r.reason, "record_published") == 0);
+    f.today = "2026-12-21"; /* the notice has passed: ready, and final */
+    CHECK(sv_unit_life(&f) == SV_LIFE_READY);
+    CHECK(sv_life_check(&f, SV_DECISION_REVIEW, NULL, NULL, &r, why, sizeof why) == SV_EINVAL &&
+          strcmp(r.reason, "record_final") == 0 && strcmp(r.date, "2026-12-20") == 0);
+    f.today = "2026-11-30"; /* set, not yet begun */
+    CHECK(sv_life_check(&f, SV_DECISION_REVIEW, NULL, NULL, &r, why, sizeof why) == SV_OK);
+    f = facts(1, 1, 1, SV_DECISION_OBJECTION, 0);
+    CHECK(sv_life_check(&f, SV_DECISION_REVIEW, NULL, NULL, &r, why, sizeof why) == SV_OK);
+    CHECK(sv_life_check(&f, SV_DECISION_SETTLE_DISPUTE, NULL, NULL, &r, why, sizeof why) == SV_OK);
+    f = facts(1, 1, 1, SV_DECISION_ACCEPT, 0);
+    CHECK(sv_life_check(&f, SV_DECISION_REVIEW, NULL, NULL, &r, why, sizeof why) == SV_OK);
     /* after an objection a new notice starts no earlier than the objection */
     f = facts(1, 1, 0, SV_DECISION_ACCEPT, 0);
     f.objected_on = "2026-12-03";

@@ -144,6 +144,11 @@ int sv_life_work_after_decision(const sv_life_facts *f);
 /*
  * Whether decision action (SV_DECISION_RETURN, _ACCEPT, _NOTICE, _OBJECTION) may be taken on a
  * unit with these facts; from and to are the notice's dates (YYYY-MM-DD, for "notice" only).
+ * Also whether the county record of the unit may change by a decision that changes it without
+ * moving the unit: SV_DECISION_REVIEW (a review case decided a, b or neither; a case closed
+ * with a note alone changes nothing) and SV_DECISION_SETTLE_DISPUTE: not once its notice has
+ * begun (what the notice published is what the public may object to; an objection sends the
+ * unit back to review) nor after it (the record is final).
  * Returns SV_OK, or SV_EINVAL with why (one line of English naming the state) filled.
  */
 int sv_life_allows(const sv_life_facts *f, const char *action, const char *from, const char *to,
@@ -161,7 +166,9 @@ typedef struct sv_life_refusal {
      * notice has begun; date: its first day), "bad_dates", "ends_first", "too_short",
      * "before_objection" (a notice after an objection starting before it; date: the
      * objection's), "notice_ended", "not_in_notice" (an objection outside a notice),
-     * "notice_not_started", "unknown_action". */
+     * "notice_not_started", "record_published" (a review choice or a dispute settled once
+     * the notice has begun; date: its first day), "record_final" (the same after the notice
+     * ended; date: its last day), "unknown_action". */
     const char *reason;
     sv_life state; /* the unit's state */
     int count;     /* open_disputes, disputed_fields: how many; too_short: SV_NOTICE_MIN_DAYS */
