@@ -1271,6 +1271,15 @@
                 choice.disabled = true;
                 reason.disabled = true;
                 add(card, el('p', tr('viewer')));
+            } else if (c.record_fixed) {
+                /* the unit's notice has begun (or passed): its published record stands; said
+                 * before a choice is made, as the decision would be refused */
+                b.disabled = true;
+                choice.disabled = true;
+                reason.disabled = true;
+                var fx = (window.QuejieErrors && window.QuejieErrors.reason(c.record_fixed, stateText)) ||
+                    c.record_fixed.why;
+                add(card, el('p', fx, 'record-fixed'));
             }
             card.addEventListener('submit', function (ev) {
                 ev.preventDefault();

@@ -174,6 +174,12 @@ int sy__life_device_refresh(sy_office *o, const char *device_id, int *refreshed)
 /* The lifecycle state of unit code from what the office has indexed (no refresh, no write: safe
  * inside a transaction); SY_ENOTFOUND without a message when the office has no such unit. */
 int sy__unit_state(sy_office *o, const char *code, sv_life *state);
+/* Whether the unit's county record is fixed against a decision that would change it (action
+ * SV_DECISION_REVIEW or SV_DECISION_SETTLE_DISPUTE: the lifecycle's rule, sv_life_check): 1
+ * with *why and text (one line of English) filled when it is (the notice has begun, or passed), 0
+ * when not or when the office has no such unit, or an SY_ error. */
+int sy__record_fixed(sy_office *o, const char *code, const char *action, sv_life_refusal *why,
+                     char *text, size_t textlen);
 /* The units in public notice now (all, or the one coded only) with their periods, for the
  * public notice's export: *out[0..*n) borrows its strings from *keep; free both with
  * sy__notices_free. */

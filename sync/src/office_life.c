@@ -1351,18 +1351,33 @@ int sy_office_unit_check(sy_office *o, const char *code, const char *action, con
     return unit_decide(o, code, action, by, note, from, to, err, errlen, 0);
 }
 
+/* The lifecycle's answer for a decision on code's record, why (may be NULL) its refusal. */
+static int record_check(sy_office *o, const char *code, const char *action, sv_life_refusal *out,
+                        char *why, size_t whylen)
+{
+    life_rows r = {0};
+    int rc = load_rows(o, code, NULL, &r);
+    int fixed = rc == SY_OK && r.n > 0 &&
+                sv_life_check(&r.v[0].f, action, NULL, NULL, out, why, whylen) != SV_OK;
+    rows_free(&r);
+    return rc != SY_OK ? rc : fixed;
+}
+
+int sy__record_fixed(sy_office *o, const char *code, const char *action, sv_life_refusal *why,
+                     char *text, size_t textlen)
+{
+    return record_check(o, code, action, why, text, textlen);
+}
+
 /* Whether the unit's county record may change by a decision that changes it without moving
  * the unit (a review's choice, a dispute settled): the lifecycle's rule (sv_life_check: not
  * once the notice has begun). Inside the decision's transaction; fills o->refusal. */
 static int record_may_change(sy_office *o, const char *code, const char *action)
 {
-    life_rows r = {0};
-    int rc = load_rows(o, code, NULL, &r);
     char why[320];
-    if (rc == SY_OK && r.n > 0 &&
-        sv_life_check(&r.v[0].f, action, NULL, NULL, &o->refusal, why, sizeof why) != SV_OK)
+    int rc = record_check(o, code, action, &o->refusal, why, sizeof why);
+    if (rc == 1)
         rc = sy__fail(o, SY_ESTATE, "%s on unit %s refused: %s", action, code, why);
-    rows_free(&r);
     return rc;
 }
 

@@ -430,6 +430,24 @@ int sy_office_review(sy_office *o, int all, char **out)
         json_object_set_new(c, "b", b ? b : json_null());
         json_object_set_new(c, "status", sy__col_json_str(st, 7));
         json_object_set_new(c, "created", sy__col_json_time(st, 8));
+        /* an open case whose unit's published record is fixed (its notice has begun, or
+         * passed): a choice would be refused, and the console says so before one is made */
+        sv_life_refusal why = {0};
+        char text[320] = "";
+        int fixed = strcmp(sy__col_text(st, 7), "open") == 0
+                        ? sy__record_fixed(o, sy__col_text(st, 1), SV_DECISION_REVIEW, &why, text,
+                                           sizeof text)
+                        : 0;
+        if (fixed < 0) {
+            json_decref(c);
+            rc = fixed;
+            break;
+        }
+        json_object_set_new(c, "record_fixed",
+                            fixed ? json_pack("{s:s, s:s, s:s?, s:s}", "reason", why.reason,
+                                              "state", sv_life_name(why.state), "date",
+                                              why.date[0] ? why.date : NULL, "why", text)
+                                  : json_null());
         if (all) {
             json_object_set_new(c, "resolved", sy__col_json_time(st, 9));
             json_object_set_new(c, "note", sy__col_json_str(st, 10));

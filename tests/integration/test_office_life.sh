@@ -275,6 +275,9 @@ SID=$("$OFF" review list "$O" --json | "$PY" -c 'import json,sys; print([c["id"]
 refuse "a review choice refused during the notice" "$OFF" review resolve "$O" "$SID" --accept a --by rev --note 实测
 grep -q "the county record it published does not change during the notice" "$T/err" && grep -q "record an objection" "$T/err" \
     && ok "  saying the published record stands until an objection" || fail "choice in notice: $(cat "$T/err")"
+"$OFF" review list "$O" --json >"$T/r.json"
+pyexpr "$T/r.json" '[c["record_fixed"]["reason"] for c in d["cases"] if c["id"]=='$SID'] == ["record_published"] and all(c["record_fixed"] is None for c in d["cases"] if c["unit"]!="'$S'")' \
+    && ok "  review list says so beforehand (record_fixed), for that case alone" || fail "record_fixed: $(cat "$T/r.json")"
 expect "unit objection --note" "$OFF" unit objection "$O" --unit $S --by rev --note "邻村称界线东移"
 unit_is $S 'u["status"]=="objection" and u["note"]=="邻村称界线东移"' && ok "an objection: back to review" || fail "objection: $(cat "$T/u.json")"
 expect "the case decided once the objection sent the unit back to review" "$OFF" review resolve "$O" "$SID" --accept a --by rev --note 复核实测
