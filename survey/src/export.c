@@ -283,6 +283,54 @@ static void ex_free(sv__ex *x)
     free(x->line_used);
     free(x->scratch);
     free(x->scratch2);
+    free(x->unit_status);
+}
+
+/* A deep copy of u into *out; SV_OK or SV_ENOMEM (out cleared). */
+static int unit_dup(const sv_unit *u, sv_unit *out)
+{
+    *out = *u;
+    out->name = out->location = out->control = out->source = NULL;
+    memset(out->fields, 0, sizeof out->fields);
+    memset(&out->draft, 0, sizeof out->draft);
+    int bad = (u->name && !(out->name = strdup(u->name))) ||
+              (u->location && !(out->location = strdup(u->location))) ||
+              (u->control && !(out->control = strdup(u->control))) ||
+              (u->source && !(out->source = strdup(u->source))) ||
+              sv_geom_copy(&out->draft, &u->draft) != SV_OK;
+    for (int f = 0; !bad && f < SV_FIELD_COUNT; f++)
+        bad = u->fields[f] && !(out->fields[f] = strdup(u->fields[f]));
+    if (bad)
+        sv_unit_clear(out);
+    return bad ? SV_ENOMEM : SV_OK;
+}
+
+/* The county's task units no journal holds (opt->unfetched): added after the journals' units,
+ * each with no journal of its own (its CRS from its own fields and draft, as any unit's). */
+static int add_unfetched(sv__ex *x, const char *unit)
+{
+    for (size_t i = 0; i < x->n_unfetched; i++) {
+        const sv_unit *e = &x->unfetched[i];
+        int held = unit && strcmp(unit, e->code) != 0;
+        for (size_t k = 0; !held && k < x->n_units; k++)
+            held = strcmp(x->units[k].code, e->code) == 0;
+        if (held)
+            continue;
+        sv_unit *nu = realloc(x->units, (x->n_units + 1) * sizeof *nu);
+        if (!nu)
+            return sv__ex_nomem(x);
+        x->units = nu;
+        size_t *ns = x->unit_src ? realloc(x->unit_src, (x->n_units + 1) * sizeof *ns)
+                                 : calloc(x->n_units + 1, sizeof *ns);
+        if (!ns)
+            return sv__ex_nomem(x);
+        x->unit_src = ns;
+        ns[x->n_units] = 0; /* no journal: the CRS falls back as for any unit */
+        if (unit_dup(e, &x->units[x->n_units]) != SV_OK)
+            return sv__ex_nomem(x);
+        x->n_units++;
+    }
+    return SV_OK;
 }
 
 /* 1 when path names one of the journals or one of their companion files: an export must
@@ -705,11 +753,17 @@ static int load(sv__ex *x, const char *unit)
         x->sigs = s.sigs, x->n_sigs = s.n_sigs;
         x->disp = s.disp, x->n_disp = s.n_disp;
         x->notes = s.notes, x->n_notes = s.n_notes;
+        for (size_t i = 0; rc == SV_ENOTFOUND && unit && i < x->n_unfetched; i++)
+            if (strcmp(x->unfetched[i].code, unit) == 0)
+                rc = SV_OK; /* the county's unit no crew has fetched: added below */
         if (rc != SV_OK)
             return rc;
     } else if ((rc = merge_states(x, unit)) != SV_OK) {
         return rc;
-    } else if (unit && x->n_units == 0) {
+    }
+    if ((rc = add_unfetched(x, unit)) != SV_OK)
+        return rc;
+    if (x->n_js != 1 && unit && x->n_units == 0) {
         sv__diag(x->diag, "%s: unit %s is in none of the journals", x->path, unit);
         return SV_ENOTFOUND;
     }
@@ -746,6 +800,14 @@ static int load(sv__ex *x, const char *unit)
     for (size_t i = 0; i < x->n_units; i++)
         x->ukeys[i] = (sv__ex_ukey){x->units[i].code, i};
     qsort(x->ukeys, x->n_units, sizeof *x->ukeys, cmp_ukey);
+    /* each unit's place in the office's procedure (county export) */
+    if (!(x->unit_status = calloc(nu, sizeof *x->unit_status)))
+        return sv__ex_nomem(x);
+    for (size_t i = 0; i < x->n_statuses; i++) {
+        long u = x->statuses[i].unit ? unit_find(x, x->statuses[i].unit) : -1;
+        if (u >= 0 && !x->unit_status[u])
+            x->unit_status[u] = &x->statuses[i];
+    }
 
     /* The office's choices about fields' verifications: the first about a field wins
      * (field_choice's rule, indexed by unit and field for many units). */
@@ -977,6 +1039,10 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
     x.notices = fmt == SV_EXPORT_NOTICE ? opt->notices : NULL;
     x.n_notices = fmt == SV_EXPORT_NOTICE ? opt->n_notices : 0;
     x.authority = opt ? opt->authority : NULL;
+    x.statuses = opt ? opt->statuses : NULL;
+    x.n_statuses = opt && opt->statuses ? opt->n_statuses : 0;
+    x.unfetched = opt ? opt->unfetched : NULL;
+    x.n_unfetched = opt && opt->unfetched ? opt->n_unfetched : 0;
     x.sets[0].crs = (sv_crs){SV_EPSG_CGCS2000, NAN};
     x.sets[0].srs_id = SV_EPSG_CGCS2000;
     x.n_sets = 1;

@@ -152,7 +152,12 @@ typedef struct sv__ex {
     size_t n_settlements;
     const sv_export_notice *notices; /* SV_EXPORT_NOTICE: the units noticed, else NULL */
     size_t n_notices;
-    const char *authority; /* SV_EXPORT_NOTICE: who gives notice, or NULL */
+    const char *authority;            /* SV_EXPORT_NOTICE: who gives notice, or NULL */
+    const sv_export_status *statuses; /* county export: the units' states, or NULL */
+    size_t n_statuses;
+    const sv_unit *unfetched; /* county export: task units no journal holds */
+    size_t n_unfetched;
+    const sv_export_status **unit_status; /* [n_units] each unit's, or NULL */
 
     /* [n_units * SV_FIELD_COUNT] the office's choice about a field's verification, or NULL;
      * ver_of then holds the chosen device's latest verification (none for "neither"). */

@@ -65,7 +65,10 @@ enum {
     UC_SURVEYED_REASON,
     UC_ORIGIN0, /* per field: <field>_device, <field>_seq (the exported verification's origin),
                  * <field>_decision, <field>_decided_by, <field>_decided (the office's choice) */
-    UC_COUNT = UC_ORIGIN0 + 5 * SV_FIELD_COUNT
+    UC_STATUS = UC_ORIGIN0 + 5 * SV_FIELD_COUNT, /* the office's procedure (county export) */
+    UC_NOTICE_FROM,
+    UC_NOTICE_TO,
+    UC_COUNT
 };
 
 static const sv__gpkg_column unit_cols[] = {
@@ -143,6 +146,11 @@ static const sv__gpkg_column unit_cols[] = {
     {"manager_decision", SV__GPKG_TEXT},
     {"manager_decided_by", SV__GPKG_TEXT},
     {"manager_decided", SV__GPKG_DATETIME},
+    /* the unit's state in the county office's procedure (docs/office.md), its notice period:
+     * county export only, NULL in a tablet's */
+    {"status", SV__GPKG_TEXT},
+    {"notice_from", SV__GPKG_TEXT},
+    {"notice_to", SV__GPKG_TEXT},
 };
 _Static_assert(sizeof unit_cols / sizeof unit_cols[0] == UC_COUNT, "unit columns");
 
@@ -655,6 +663,10 @@ int sv__ex_unit_attrs(sv__ex *x, sv__ex_sink *s, size_t i)
     else
         s_bool(s, UC_SURVEYED_VALID, sm->surveyed_valid == SV_VALID_YES);
     s_text(s, UC_SURVEYED_REASON, sm->surveyed_valid == SV_VALID_NO ? sm->surveyed_reason : NULL);
+    const sv_export_status *st = x->unit_status ? x->unit_status[i] : NULL;
+    s_code(s, UC_STATUS, st ? st->status : NULL);
+    s_text(s, UC_NOTICE_FROM, st ? st->notice_from : NULL);
+    s_text(s, UC_NOTICE_TO, st ? st->notice_to : NULL);
     return SV_OK;
 }
 

@@ -179,6 +179,15 @@ static int export_all(sy_office *o, sv_export_format fmt, const char *unit, int 
     void *settled = NULL;
     if (rc == SY_OK)
         rc = sy__export_settlements(o, &opt, &settled);
+    void *units = NULL; /* every task unit, with its state in the procedure */
+    if (rc == SY_OK)
+        rc = sy__export_units(o, g, &opt, &units);
+    if (fmt != SV_EXPORT_GPKG && fmt != SV_EXPORT_GEOJSON) {
+        /* the point table, the forms and the notice are of the units crews worked on: an
+         * unfetched unit has no point to list, no form to print */
+        opt.unfetched = NULL;
+        opt.n_unfetched = 0;
+    }
     sv_export_notice *notices = NULL;
     void *notice_rows = NULL;
     if (rc == SY_OK && fmt == SV_EXPORT_NOTICE) {
@@ -219,6 +228,7 @@ static int export_all(sy_office *o, sv_export_format fmt, const char *unit, int 
     if (rc == SY_OK && attachments)
         rc = attachments_to_gpkg(o, path, unit);
     sy__notices_free(notices, notice_rows);
+    sy__export_units_free(&opt, units);
     sy__export_settlements_free(&opt, settled);
     sy__export_choices_free(&opt, strs);
     sv_geo_free(g);

@@ -201,5 +201,10 @@ void sy__export_choices_free(sv_export_options *opt, char **strs);
  * (opt->settlements; free with sy__export_settlements_free, keep holds the strings). */
 int sy__export_settlements(sy_office *o, sv_export_options *opt, void **keep);
 void sy__export_settlements_free(sv_export_options *opt, void *keep);
+/* Each unit's state in the procedure for the county export (opt->statuses: the units layer's
+ * status and notice period), and the task units no device has fetched (opt->unfetched: in the
+ * county record all the same); free with sy__export_units_free, keep holds what they point at. */
+int sy__export_units(sy_office *o, sv_geo *g, sv_export_options *opt, void **keep);
+void sy__export_units_free(sv_export_options *opt, void *keep);
 
 #endif

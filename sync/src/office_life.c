@@ -1445,6 +1445,85 @@ int sy_office_review_decide(sy_office *o, int64_t id, const char *accept, const 
     return SY_OK;
 }
 
+/* What sy__export_units keeps: the rows the states point into, the parsed unfetched units. */
+typedef struct export_units {
+    life_rows rows;
+    sv_export_status *st;
+    sv_task_set unfetched;
+} export_units;
+
+void sy__export_units_free(sv_export_options *opt, void *keep)
+{
+    export_units *k = keep;
+    if (k) {
+        rows_free(&k->rows);
+        free(k->st);
+        sv_task_set_clear(&k->unfetched);
+        free(k);
+    }
+    opt->statuses = NULL;
+    opt->n_statuses = 0;
+    opt->unfetched = NULL;
+    opt->n_unfetched = 0;
+}
+
+int sy__export_units(sy_office *o, sv_geo *g, sv_export_options *opt, void **keep)
+{
+    *keep = NULL;
+    export_units *k = calloc(1, sizeof *k);
+    if (!k)
+        return sy__fail(o, SY_ENOMEM, "out of memory");
+    int rc = load_rows(o, NULL, NULL, &k->rows);
+    if (rc == SY_OK && k->rows.n && !(k->st = calloc(k->rows.n, sizeof *k->st)))
+        rc = sy__fail(o, SY_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == SY_OK && i < k->rows.n; i++) {
+        const life_row *x = &k->rows.v[i];
+        int noticed = x->state == SV_LIFE_NOTICE || x->state == SV_LIFE_READY;
+        k->st[i] = (sv_export_status){.unit = x->code,
+                                      .status = sv_life_name(x->state),
+                                      .notice_from = noticed ? x->from : NULL,
+                                      .notice_to = noticed ? x->to : NULL};
+    }
+    /* the task units no device has sent anything about (not even its fetch of the task) */
+    sqlite3_stmt *st = NULL;
+    if (rc == SY_OK && sy__prep(o,
+                                "SELECT feature FROM tasks WHERE code NOT IN"
+                                " (SELECT unit FROM unit_activity) ORDER BY code",
+                                &st))
+        rc = SY_EIO;
+    json_t *fc =
+        rc == SY_OK ? json_pack("{s:s, s:[]}", "type", "FeatureCollection", "features") : NULL;
+    if (rc == SY_OK && !fc)
+        rc = sy__fail(o, SY_ENOMEM, "out of memory");
+    while (rc == SY_OK && sqlite3_step(st) == SQLITE_ROW) {
+        json_t *f = json_loads(sy__col_text(st, 0), 0, NULL);
+        if (f)
+            json_array_append_new(json_object_get(fc, "features"), f);
+    }
+    sqlite3_finalize(st);
+    if (rc == SY_OK && json_array_size(json_object_get(fc, "features"))) {
+        char *text = json_dumps(fc, JSON_COMPACT);
+        sv_diag d = {{0}};
+        if (!text)
+            rc = sy__fail(o, SY_ENOMEM, "out of memory");
+        else if (sv_tasks_parse("the office's tasks", text, strlen(text), g, NULL, &k->unfetched,
+                                &d) != SV_OK)
+            rc = sy__fail(o, SY_EIO, "the office's task units: %s", d.msg);
+        free(text);
+    }
+    json_decref(fc);
+    if (rc != SY_OK) {
+        sy__export_units_free(opt, k);
+        return rc;
+    }
+    opt->statuses = k->st;
+    opt->n_statuses = k->rows.n;
+    opt->unfetched = k->unfetched.units;
+    opt->n_unfetched = k->unfetched.n;
+    *keep = k;
+    return SY_OK;
+}
+
 int sy_office_status_for(sy_office *o, const sy_device *dev, char **json)
 {
     *json = NULL;

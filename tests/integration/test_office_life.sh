@@ -588,6 +588,38 @@ j1=$("$Q" log "$T/a.db" --json | "$PY" -c 'import json,sys; print([e["seq"] for 
 "$Q" point add "$T/a.db" --unit $R --lon 103.24004 --lat 35.56003 --corrects "$j1" --reason 重测 >/dev/null 2>&1 || fail "J1 re-measured on $R by a"
 "$Q" sync "$T/a.db" >/dev/null 2>&1
 expect "accept once the crew sent work on J1 after it" "$OFF" unit accept "$O" --unit $R --by rev
+
+# ---- the county record lists every unit, each with its state in the procedure ----------------------
+# A unit assigned to a crew with no tablet yet: no replica holds it, the county export has it all
+# the same (its draft, nothing surveyed); every unit carries status and its notice period.
+"$PY" - "$FIX/tasks/adjacent-units-4490.geojson" "$T/unf.geojson" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+d["features"] = d["features"][1:]
+d["features"][0]["properties"]["ZRZYDJDYH"] = "622901ZR000103"
+json.dump(d, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
+PY
+expect "tasks import for a crew with no tablet" "$OFF" tasks import "$O" "$T/unf.geojson" --assign 二组
+expect "county export (GeoJSON) with a unit nobody fetched" "$OFF" export "$O" --format geojson --output "$T/all.geojson"
+"$OFF" units "$O" --json >"$T/u.json"
+"$PY" - "$T/all.geojson" "$T/u.json" <<'PY' && ok "every office unit is in the county export with its status (and notice period); the unfetched one with its draft and no points" || fail "county export statuses: $(head -c 600 "$T/all.geojson")"
+import json, sys
+feats = [f for f in json.load(open(sys.argv[1], encoding="utf-8"))["features"] if "owner_status" in f["properties"]]
+units = {u["code"]: u for u in json.load(open(sys.argv[2], encoding="utf-8"))}
+got = {f["properties"]["code"]: f["properties"] for f in feats}
+assert set(got) == set(units), (sorted(got), sorted(units))
+for code, u in units.items():
+    assert got[code]["status"] == u["status"], (code, got[code]["status"], u["status"])
+n = got["622901ZR000103"]
+assert n["status"] == "assigned" and n["points"] == 0 and n["area_m2"] > 0, n
+ready = [p for p in got.values() if p["status"] == "ready"]
+assert ready and all(p["notice_from"] == "2020-01-01" and p["notice_to"] == "2020-01-15" for p in ready), ready
+assert all(p["notice_from"] is None for p in got.values() if p["status"] not in ("notice", "ready")), got
+PY
+expect "county export (GeoPackage) of that unit alone" "$OFF" export "$O" --format gpkg --unit 622901ZR000103 --output "$T/one.gpkg"
+ogrinfo -ro -q "$T/one.gpkg" units >"$T/p" 2>&1
+grep -q "code (String) = 622901ZR000103" "$T/p" && grep -q "status (String) = assigned" "$T/p" \
+    && ok "  and alone with --unit, as a GeoPackage" || fail "one unfetched unit: $(head -30 "$T/p")"
 kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null
 grep -q "AddressSanitizer\|runtime error\|LeakSanitizer" "$T/office.log" && fail "sanitizer report: $(grep -m3 -A5 Sanitizer "$T/office.log")" || ok "no sanitizer reports from the server"
 finish

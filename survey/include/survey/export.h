@@ -121,6 +121,14 @@ typedef struct sv_export_notice {
 } sv_export_notice;
 
 /* Options of an export; a zeroed struct (or NULL) is the default. */
+/* A unit's place in the county office's procedure (county export only): the units layer's
+ * status, notice_from and notice_to. */
+typedef struct sv_export_status {
+    const char *unit;
+    const char *status;                  /* the lifecycle state's name (sv_life_name) */
+    const char *notice_from, *notice_to; /* the notice's period, YYYY-MM-DD; NULL outside one */
+} sv_export_status;
+
 typedef struct sv_export_options {
     int bom; /* CSV only: start the file with a UTF-8 byte-order mark (EF BB BF), for
               * spreadsheets on Windows; SV_EINVAL with another format (JSON text must not
@@ -136,6 +144,15 @@ typedef struct sv_export_options {
     size_t n_notices;
     const char *authority; /* SV_EXPORT_NOTICE: who gives notice and receives objections (the
                             * office's name); NULL leaves a line to fill in */
+    /* County export only: each unit's state in the office's procedure (a unit without one,
+     * and every unit of a tablet's export, has the columns NULL) */
+    const sv_export_status *statuses;
+    size_t n_statuses;
+    /* County export only: task units no journal holds (no crew has fetched them yet), exported
+     * all the same with their draft and nothing surveyed, so the county record lists every
+     * unit; a unit a journal holds is taken from the journal */
+    const sv_unit *unfetched;
+    size_t n_unfetched;
 } sv_export_options;
 
 /* sv_export with options (opt may be NULL). */
