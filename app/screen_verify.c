@@ -194,7 +194,7 @@ static int tap_verify(app *a, const char *id)
                 app__pick_add(a, _(correct_phrases[i].en), NULL);
         /* values registered in other fields are often the right one for this field */
         for (int k = 0; k < SV_FIELD_COUNT; k++)
-            if (u->fields[k] && u->fields[k][0])
+            if (u->fields[k] && u->fields[k][0] && !sv_correction_unchanged(u, f, u->fields[k]))
                 app__pick_add(a, u->fields[k], NULL);
     } else {
         snprintf(title, sizeof title, _("%s: the dispute, in the parties' words"), field_label(f));
@@ -213,6 +213,13 @@ static int answer_verify(app *a, app_ask ask, int k, const char *v)
         /* the phrases tapped are recorded in the registry's language, whatever the UI's */
         char rec[APP_TEXT_MAX];
         app__phrase_store(correct_phrases, NCORRECT, v, rec, sizeof rec);
+        if (a->cur >= 0 && sv_correction_unchanged(&a->units[a->cur].u, (sv_field)k, rec)) {
+            /* the journal's rule, said before anything is queued */
+            snprintf(a->status, sizeof a->status,
+                     _("%s is already registered as that: tap Confirm instead"),
+                     field_label((sv_field)k));
+            return 1;
+        }
         submit_verification(a, (sv_field)k, SV_VERIFY_CORRECTED, rec, NULL);
         return 1;
     }

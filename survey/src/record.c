@@ -1022,6 +1022,15 @@ static int do_line(sv_journal *j, const sv_bline *l, int64_t *seq)
     return record(j, "line", o, seq);
 }
 
+int sv_correction_unchanged(const sv_unit *u, sv_field f, const char *value)
+{
+    if (!u || !value || (int)f < 0 || f >= SV_FIELD_COUNT || !u->fields[f])
+        return 0;
+    const char *a, *b;
+    size_t na = sv_text_trim(value, &a), nb = sv_text_trim(u->fields[f], &b);
+    return na == nb && memcmp(a, b, na) == 0;
+}
+
 static int do_verification(sv_journal *j, const sv_verification *v, int64_t *seq)
 {
     int rc = need_unit(j, v->unit);
@@ -1041,6 +1050,13 @@ static int do_verification(sv_journal *j, const sv_verification *v, int64_t *seq
     sv_unit u;
     if ((rc = sv_state_unit(j, v->unit, &u)) != SV_OK)
         return rc;
+    if (v->status == SV_VERIFY_CORRECTED && sv_correction_unchanged(&u, v->field, v->value)) {
+        sv_unit_clear(&u);
+        return sv__journal_fail(j, SV_EINVAL,
+                                SV_T("%s is already registered as '%s': record it as confirmed, "
+                                     "not corrected"),
+                                sv_field_name(v->field), v->value);
+    }
     json_t *o = payload_new();
     put_str(o, "unit", v->unit);
     put_str(o, "field", sv_field_name(v->field));

@@ -196,6 +196,14 @@ static void test_create_and_record(void)
     v.field = SV_FIELD_AGENT;
     v.status = SV_VERIFY_CORRECTED;
     CHECK_INT(sv_record_verification(j, &v, NULL), SV_EINVAL);
+    /* a "correction" to the value registered now is a confirmation: refused, saying so */
+    v.field = SV_FIELD_OWNER;
+    v.value = " 全民 ";
+    CHECK(sv_correction_unchanged(&u, SV_FIELD_OWNER, v.value));
+    CHECK(!sv_correction_unchanged(&u, SV_FIELD_OWNER, "全民所有"));
+    CHECK_INT(sv_record_verification(j, &v, NULL), SV_EINVAL);
+    CHECK(strstr(sv_journal_errmsg(j), "confirmed") != NULL);
+    v.field = SV_FIELD_AGENT;
     v.value = "临夏州人民政府";
     CHECK_INT(sv_record_verification(j, &v, NULL), SV_OK);
     sv_verification *vs;

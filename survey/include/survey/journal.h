@@ -189,7 +189,12 @@ int sv_record_share(sv_journal *j, sv_share *s, int64_t *seq);
 int sv_record_vertex(sv_journal *j, const sv_vertex *v, int64_t *seq);
 
 int sv_record_line(sv_journal *j, const sv_bline *l, int64_t *seq);
+/* A verification. A correction (SV_VERIFY_CORRECTED) needs its new value, and one that is the
+ * value registered now (sv_correction_unchanged) is refused: that is a confirmation. */
 int sv_record_verification(sv_journal *j, const sv_verification *v, int64_t *seq);
+/* 1 when value, blanks around it aside, is what unit u registers for field f: a "correction"
+ * that changes nothing (the app says so before it queues one). */
+int sv_correction_unchanged(const sv_unit *u, sv_field f, const char *value);
 /* A dispute. d->number is the dispute document's number; "" derives "<unit>-ZY<seq>" in the
  * state (sv_dispute_number). from and to name the disputed stretch (sv_dispute_covers_line). */
 int sv_record_dispute(sv_journal *j, const sv_dispute *d, int64_t *seq);
