@@ -23,6 +23,9 @@
 static void free_unit_records(app *a)
 {
     sv_bpoints_free(a->pts, a->npts);
+    sv_bpoints_free(a->near, a->nnear);
+    a->near = NULL;
+    a->nnear = 0;
     free(a->pts_xy);
     free(a->trk_xy);
     free(a->jump_xy);
@@ -274,6 +277,8 @@ static void load_unit_records(app *a)
         if (!a->pts_xy)
             a->npts = 0;
     }
+    if (sv_state_share_candidates(a->j, u->code, SV_SHARE_NEAR_M, &a->near, NULL, &n) == SV_OK)
+        a->nnear = n;
     load_track(a);
     if (sv_state_verifications(a->j, u->code, &a->ver, &n) == SV_OK)
         a->nver = n;

@@ -213,6 +213,11 @@ typedef struct app {
     sv_bpoint *pts;
     double *pts_xy;
     size_t npts;
+    /* the neighbouring units' own points near the unit's draft, which it could share
+     * (sv_state_share_candidates): Record offers the one the receiver stands on */
+    sv_bpoint *near;
+    size_t nnear;
+    char near_unit[SV_CODE_MAX], near_number[SV_NUMBER_MAX]; /* Record's offer, "" none */
     double *trk_xy;  /* walk vertices; a NaN pair separates walks */
     double *jump_xy; /* jump vertices: kept in the journal, left out of the line */
     size_t njump;

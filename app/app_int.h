@@ -278,6 +278,11 @@ const char *app__method_label(const char *m);
 /* p's method as the app says it: app__method_label, or "typed in" for a point typed in whose
  * method nobody gave. */
 const char *app__point_method_label(const sv_bpoint *p);
+/* screen_points.c: hand the sharing of point from_number of unit from_unit with the current
+ * unit to the recorder (sv_record_share). */
+void app__submit_share(app *a, const char *from_unit, const char *from_number);
+/* Within this distance of a neighbouring unit's point (metres), Record offers that point. */
+#define APP_SHARE_AT_M 2.0
 /* screen_points.c: the plane CRS of the coordinates shown, short: "EPSG:4524", or for a custom
  * central meridian (no EPSG code) the library's name, "CGCS2000 GK CM 103.5E". */
 const char *app__crs_label(app *a, char *buf, size_t n);

@@ -191,22 +191,31 @@ static void offer_shares(app *a)
     free(dist);
 }
 
+void app__submit_share(app *a, const char *from_unit, const char *from_number)
+{
+    share_job *sj = a->rec && from_unit && from_number ? calloc(1, sizeof *sj) : NULL;
+    if (!sj)
+        return;
+    app__copy(sj->s.unit, sizeof sj->s.unit, app__unit_code(a));
+    app__copy(sj->s.from_unit, sizeof sj->s.from_unit, from_unit);
+    app__copy(sj->s.from_number, sizeof sj->s.from_number, from_number);
+    char label[APP_REC_LABEL];
+    snprintf(label, sizeof label, _("%s %s shared with %s"), sj->s.from_unit, sj->s.from_number,
+             sj->s.unit);
+    app_rec_submit(a->rec, label, job_share, sj, free);
+}
+
 static int answer_points(app *a, app_ask ask, int k, const char *v)
 {
     (void)k;
     if (ask != APP_ASK_SHARE_POINT)
         return 0;
     const char *sp = strchr(v, ' ');
-    share_job *sj = a->rec && sp ? calloc(1, sizeof *sj) : NULL;
-    if (!sj)
+    if (!sp)
         return 1;
-    app__copy(sj->s.unit, sizeof sj->s.unit, app__unit_code(a));
-    snprintf(sj->s.from_unit, sizeof sj->s.from_unit, "%.*s", (int)(sp - v), v);
-    app__copy(sj->s.from_number, sizeof sj->s.from_number, sp + 1);
-    char label[APP_REC_LABEL];
-    snprintf(label, sizeof label, _("%s %s shared with %s"), sj->s.from_unit, sj->s.from_number,
-             sj->s.unit);
-    app_rec_submit(a->rec, label, job_share, sj, free);
+    char unit[SV_CODE_MAX];
+    snprintf(unit, sizeof unit, "%.*s", (int)(sp - v), v);
+    app__submit_share(a, unit, sp + 1);
     return 1;
 }
 

@@ -232,6 +232,28 @@ static void build_record(app *a, app_ui *ui, int64_t now_ms)
         y += fr.h + pad / 2;
     }
 
+    /* the pole on a neighbouring unit's point (the corner two units share): offered as this
+     * unit's own, shared, rather than a second measurement of one 界址点 that would drift
+     * from the first (ANCHORS #15) */
+    a->near_unit[0] = a->near_number[0] = '\0';
+    const sv_bpoint *nb = NULL;
+    double nbd = INFINITY;
+    for (size_t i = 0; fixed && !averaging && a->remeasure <= 0 && a->rec && i < a->nnear; i++) {
+        double d = sv_geo_distance(here->lat, here->lon, a->near[i].lat, a->near[i].lon, NULL);
+        if (d < nbd)
+            nb = &a->near[i], nbd = d;
+    }
+    if (nb && nbd <= APP_SHARE_AT_M) {
+        char d[32];
+        distance_label(nbd, d, sizeof d);
+        snprintf(buf, sizeof buf, _("%s from %s %s, measured there: use that point (shared)"), d,
+                 nb->unit, nb->number);
+        app__button(ui, "use-shared", (app_rect){x, y, w, t}, buf, 1);
+        app__copy(a->near_unit, sizeof a->near_unit, nb->unit);
+        app__copy(a->near_number, sizeof a->near_number, nb->number);
+        y += t + pad / 2;
+    }
+
     /* progress: epochs, seconds, spread; the journal's real requirement (average.*): with
      * average.seconds 0 there is no minimum time and no seconds bar. The two bars side by
      * side where each is at least 50 mm wide. */
@@ -402,6 +424,10 @@ static int point_current(app *a, int64_t seq)
 static int tap_record(app *a, const char *id)
 {
     app_rec_point_req q;
+    if (strcmp(id, "use-shared") == 0 && a->rec && a->near_unit[0]) {
+        app__submit_share(a, a->near_unit, a->near_number);
+        return 1;
+    }
     if (strcmp(id, "record-go") == 0 && a->rec) {
         if (a->remeasure > 0 && point_current(a, a->remeasure) == 0) {
             /* voided meanwhile: nothing to supersede. Said before measuring; the screen is a

@@ -2884,6 +2884,87 @@ static void test_preview(void)
     rmdir(dir);
 }
 
+/* Shared boundary points on the Record screen: with the pole on a neighbouring unit's point,
+ * @use-shared offers that point as this unit's own (kind "share"), not a second measurement;
+ * once shared it is no longer offered, and nothing is offered a few metres away. */
+static void test_share_offer(void)
+{
+    char dir[] = "/tmp/qj-appsh-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(!"mkdtemp");
+        return;
+    }
+    char path[256], tasks[512];
+    snprintf(path, sizeof path, "%s/j.db", dir);
+    const char *fix = getenv("QJ_FIXTURES");
+    snprintf(tasks, sizeof tasks, "%s/tasks/adjacent-units-4490.geojson",
+             fix ? fix : "tests/fixtures");
+    sv_journal_opts jo = {"app-share", NULL, 0, NAN};
+    sv_journal *j = NULL;
+    CHECK_INT(sv_journal_create(path, &jo, &j), SV_OK);
+    sv_geo *g = NULL;
+    sv_diag diag;
+    sv_task_set ts = {0};
+    CHECK_INT(sv_geo_new(&g), SV_OK);
+    CHECK_INT(sv_tasks_read(tasks, g, NULL, &ts, &diag), SV_OK);
+    for (size_t i = 0; j && i < ts.n; i++)
+        CHECK_INT(sv_record_unit(j, &ts.units[i], NULL), SV_OK);
+    sv_geo_free(g);
+    if (!j)
+        return;
+    const char *W = "622901ZR000101", *E = "622901ZR000102";
+    sv_bpoint p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.unit, sizeof p.unit, "%s", W);
+    p.lat = 35.40; /* their common corner */
+    p.lon = 103.31;
+    p.h = 1800;
+    p.q = sv_quality_unknown();
+    p.q.grade = SV_GRADE_RTK_FIXED;
+    p.q.n = 10;
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
+
+    app_i18n_init("en", NULL);
+    app a;
+    CHECK_INT(app_init(&a, j), SV_OK);
+    char err[256];
+    CHECK_INT(app_rec_start(path, NULL, NULL, &a.rec, err, sizeof err), 0);
+    a.gnss_ok = 1;
+    app_ui ui = {0};
+    CHECK_INT(app_open_unit(&a, E), SV_OK);
+    CHECK(tap_id(&a, &ui, "record"));
+    CHECK_INT(a.screen, APP_SCR_RECORD);
+    set_fix(&a, 35.40 + 5 / 111000.0, 103.31, 0.01); /* 5 m north: nothing offered */
+    rebuild(&a, &ui);
+    CHECK(!app_ui_find(&ui, "use-shared"));
+    set_fix(&a, 35.40 + 0.3 / 111000.0, 103.31, 0.01); /* 0.3 m: the corner */
+    rebuild(&a, &ui);
+    const app_widget *w = app_ui_find(&ui, "use-shared");
+    CHECK(w && w->enabled);
+    CHECK(ui_says(&ui, W) && ui_says(&ui, "J1"));
+    check_targets(&ui);
+    CHECK(tap_id(&a, &ui, "use-shared"));
+    PUMP_UNTIL(&a, &ui, a.npts == 1);
+    if (a.npts == 1) {
+        CHECK_STR(a.pts[0].shared_unit, W);
+        CHECK_STR(a.pts[0].shared_number, "J1");
+        CHECK(a.pts[0].lat == 35.40 && a.pts[0].lon == 103.31);
+    }
+    a.gnss.fix.mono_ms = sv_mono_ms();
+    rebuild(&a, &ui);
+    CHECK(!app_ui_find(&ui, "use-shared")); /* shared now: not offered again */
+
+    CHECK_INT(app_rec_stop(a.rec), 0);
+    a.rec = NULL;
+    app_ui_free(&ui);
+    app_free(&a);
+    sv_task_set_clear(&ts);
+    sv_journal_close(j);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 int main(void)
 {
     test_gestures();
@@ -2899,5 +2980,6 @@ int main(void)
     test_notes_disputes();
     test_attach();
     test_preview();
+    test_share_offer();
     return check_finish();
 }
