@@ -90,12 +90,17 @@ static void build_walk(app *a, app_ui *ui, int64_t now_ms)
                               "Not walking · %zu vertices in %s so far", (unsigned long)nv),
                      nv, in);
         }
+        /* a disabled Start says why: without a receiver there is nothing to walk with */
         snprintf(l2, sizeof l2, "%s",
-                 _("A walk goes on with the screen off; the app resumes it after a restart"));
+                 !a->gnss_ok ? _("No receiver: the app was started without --gnss HOST:PORT")
+                 : !a->rec   ? _("The journal is open read-only")
+                             : _("A walk goes on with the screen off; the app resumes it after a "
+                                   "restart"));
     }
     app__text_line(ui, pad, p.y + pad, tw, panel_h / 2 - pad, l1, 4.2f, C_INK);
     app__text_line(ui, pad, p.y + panel_h / 2, tw, panel_h / 2 - pad, l2, 3.5f,
-                   walking && s->refused ? C_WARN : C_DIM);
+                   (walking && s->refused) || (!walking && (!a->gnss_ok || !a->rec)) ? C_WARN
+                                                                                     : C_DIM);
 }
 
 static int tap_walk(app *a, const char *id)

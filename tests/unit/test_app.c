@@ -2929,9 +2929,16 @@ static void test_share_offer(void)
     CHECK_INT(app_init(&a, j), SV_OK);
     char err[256];
     CHECK_INT(app_rec_start(path, NULL, NULL, &a.rec, err, sizeof err), 0);
-    a.gnss_ok = 1;
     app_ui ui = {0};
     CHECK_INT(app_open_unit(&a, E), SV_OK);
+    /* started without --gnss: Walk's Start is off and the panel says why */
+    app__open(&a, APP_SCR_WALK);
+    rebuild(&a, &ui);
+    CHECK(app_ui_find(&ui, "walk-start") && !app_ui_find(&ui, "walk-start")->enabled);
+    CHECK(ui_says(&ui, "started without --gnss"));
+    app_go_back(&a);
+    a.gnss_ok = 1;
+    rebuild(&a, &ui);
     CHECK(tap_id(&a, &ui, "record"));
     CHECK_INT(a.screen, APP_SCR_RECORD);
     set_fix(&a, 35.40 + 5 / 111000.0, 103.31, 0.01); /* 5 m north: nothing offered */
