@@ -674,8 +674,9 @@ static int cmd_point_share(int argc, char **argv)
                    (long long)seq);
     }
     sv_bpoints_free(pts, n);
-    if (rc != SV_OK)
-        return journal_fail(j);
+    if (rc != SV_OK) /* recorded all the same: said so, not reported as a failure */
+        printf("%s %s is point %s of unit %s, shared (entry %lld)\n", s.unit, s.number,
+               s.from_number, s.from_unit, (long long)seq);
     sv_journal_close(j);
     return 0;
 }
@@ -710,7 +711,9 @@ static int cmd_point_near(int argc, char **argv)
         } else {
             printf("%s %s  %.1f m from the draft  lat %.9f lon %.9f  %s%s%s\n", pts[i].unit,
                    pts[i].number, dist[i], pts[i].lat, pts[i].lon,
-                   pts[i].method[0] ? pts[i].method : sv_grade_name(pts[i].q.grade),
+                   pts[i].method[0]              ? pts[i].method
+                   : pts[i].flags & SV_PT_MANUAL ? "typed in"
+                                                 : sv_grade_name(pts[i].q.grade),
                    pts[i].marker[0] ? ", " : "", pts[i].marker);
         }
     }

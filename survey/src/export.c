@@ -325,7 +325,7 @@ static int add_unfetched(sv__ex *x, const char *unit)
         if (!ns)
             return sv__ex_nomem(x);
         x->unit_src = ns;
-        ns[x->n_units] = 0; /* no journal: the CRS falls back as for any unit */
+        ns[x->n_units] = x->n_js; /* no journal: the slot without a default CRS (load) */
         if (unit_dup(e, &x->units[x->n_units]) != SV_OK)
             return sv__ex_nomem(x);
         x->n_units++;
@@ -734,9 +734,12 @@ int sv_county_fields(sv_journal *const *js, size_t n, const sv_export_choice *ch
 static int load(sv__ex *x, const char *unit)
 {
     int rc;
-    x->src = calloc(x->n_js ? x->n_js : 1, sizeof *x->src);
+    /* one slot past the journals: the county's units no journal holds, which take no
+     * journal's default CRS (their own, else their draft's zone) */
+    x->src = calloc(x->n_js + 1, sizeof *x->src);
     if (!x->src)
         return sv__ex_nomem(x);
+    x->src[x->n_js].cm = NAN;
     for (size_t k = 0; k < x->n_js; k++) {
         sv_journal_default_crs(x->js[k], &x->src[k].epsg, &x->src[k].cm);
         x->src[k].device = sv_journal_device_id(x->js[k]);

@@ -212,7 +212,9 @@ static sqlite3_stmt *prep(const actx *c, const char *fmt)
             }
         }
     }
-    char *sql = sqlite3_mprintf(fmt, c->schema);
+    /* the schema for each "%s" of fmt, up to three (a statement reading the table it writes
+     * names the schema there too: a rebuild reads its own rows, not the live ones) */
+    char *sql = sqlite3_mprintf(fmt, c->schema, c->schema, c->schema);
     sqlite3_stmt *st = NULL;
     if (sql)
         sqlite3_prepare_v3(c->db, sql, -1, k ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL);
@@ -354,11 +356,11 @@ static void split_number(const char *number, char *prefix, int64_t *num)
  * the point is gone (the recording calls refuse to withdraw a point another unit shares). */
 static int refresh_shares(const actx *c, const char *unit, const char *number)
 {
-    sqlite3_stmt *st =
-        prep(c, "UPDATE %s.st_points AS d SET (" SHARED_COLS ") = (SELECT " SHARED_COLS
-                " FROM st_points AS s WHERE s.unit = d.shared_unit AND s.number = d.shared_number)"
-                " WHERE d.shared_unit = ?1 AND d.shared_number = ?2 AND EXISTS (SELECT 1 FROM"
-                " st_points AS s WHERE s.unit = ?1 AND s.number = ?2)");
+    sqlite3_stmt *st = prep(
+        c, "UPDATE %s.st_points AS d SET (" SHARED_COLS ") = (SELECT " SHARED_COLS
+           " FROM %s.st_points AS s WHERE s.unit = d.shared_unit AND s.number = d.shared_number)"
+           " WHERE d.shared_unit = ?1 AND d.shared_number = ?2 AND EXISTS (SELECT 1 FROM"
+           " %s.st_points AS s WHERE s.unit = ?1 AND s.number = ?2)");
     if (!st)
         return SV_EIO;
     bind_str(st, 1, unit);
@@ -383,7 +385,7 @@ int sv__apply_share(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO %s.st_points(seq, unit, number, prefix, num,"
                                " shared_unit, shared_number, " SHARED_COLS
                                ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, " SHARED_COLS
-                               " FROM st_points WHERE unit = ?6 AND number = ?7"
+                               " FROM %s.st_points WHERE unit = ?6 AND number = ?7"
                                " AND shared_unit IS NULL");
     if (!st)
         return SV_EIO;

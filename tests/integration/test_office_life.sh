@@ -620,6 +620,19 @@ expect "county export (GeoPackage) of that unit alone" "$OFF" export "$O" --form
 ogrinfo -ro -q "$T/one.gpkg" units >"$T/p" 2>&1
 grep -q "code (String) = 622901ZR000103" "$T/p" && grep -q "status (String) = assigned" "$T/p" \
     && ok "  and alone with --unit, as a GeoPackage" || fail "one unfetched unit: $(head -30 "$T/p")"
+# an office no tablet has synced with: its units in their own zone (no device's default CRS to
+# borrow, and never a central meridian of 0)
+expect "an office with no tablet yet" "$OFF" init "$T/fresh.db"
+expect "  its tasks" "$OFF" tasks import "$T/fresh.db" "$FIX/tasks/linxia-units-4490.geojson" --assign 一组
+expect "  its county export" "$OFF" export "$T/fresh.db" --format gpkg --output "$T/fresh.gpkg"
+"$PY" - "$T/fresh.gpkg" <<'PY' && ok "  every task unit, each in its own Gauss-Krueger zone" || fail "fresh office export: $(sqlite3 "$T/fresh.gpkg" 'SELECT table_name FROM gpkg_contents' 2>&1 | tr '\n' ' ')"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+layers = [r[0] for r in db.execute("SELECT table_name FROM gpkg_contents")]
+assert "units_4522" in layers and not any("cm0" in l for l in layers), layers
+assert db.execute("SELECT count(*) FROM units").fetchone()[0] == 3
+assert {r[0] for r in db.execute("SELECT status FROM units")} == {"assigned"}
+PY
 kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null
 grep -q "AddressSanitizer\|runtime error\|LeakSanitizer" "$T/office.log" && fail "sanitizer report: $(grep -m3 -A5 Sanitizer "$T/office.log")" || ok "no sanitizer reports from the server"
 finish
