@@ -344,6 +344,19 @@ static void split_number(const char *number, char *prefix, int64_t *num)
     *num = number[i] ? strtoll(number + i, NULL, 10) : 0;
 }
 
+/* Number num of prefix is used in unit: never given again (st_numbers, next_number). */
+static int number_used(const actx *c, const char *unit, const char *prefix, int64_t num)
+{
+    sqlite3_stmt *st = prep(c, "INSERT INTO %s.st_numbers(unit, prefix, last) VALUES (?1, ?2, ?3)"
+                               " ON CONFLICT(unit, prefix) DO UPDATE SET last = max(last, ?3)");
+    if (!st)
+        return SV_EIO;
+    bind_str(st, 1, unit);
+    bind_str(st, 2, prefix);
+    sqlite3_bind_int64(st, 3, num);
+    return step_done(c, st);
+}
+
 /* What a shared point takes from the point it shares: the measurement, not the number, the
  * correction's reason or the entry it superseded. */
 #define SHARED_COLS                                                                                \
@@ -398,14 +411,7 @@ int sv__apply_share(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     bind_str(st, 7, from_number);
     if (step_done(c, st) != SV_OK)
         return SV_EIO;
-    st = prep(c, "INSERT INTO %s.st_numbers(unit, prefix, last) VALUES (?1, ?2, ?3)"
-                 " ON CONFLICT(unit, prefix) DO UPDATE SET last = max(last, ?3)");
-    if (!st)
-        return SV_EIO;
-    bind_str(st, 1, unit);
-    bind_str(st, 2, prefix);
-    sqlite3_bind_int64(st, 3, num);
-    return step_done(c, st);
+    return number_used(c, unit, prefix, num);
 }
 
 int sv__apply_point(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
@@ -498,14 +504,7 @@ int sv__apply_point(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
     bind_str(st, 33, sv__json_get_str(p, "note"));
     if (step_done(c, st) != SV_OK)
         return SV_EIO;
-    st = prep(c, "INSERT INTO %s.st_numbers(unit, prefix, last) VALUES (?1, ?2, ?3)"
-                 " ON CONFLICT(unit, prefix) DO UPDATE SET last = max(last, ?3)");
-    if (!st)
-        return SV_EIO;
-    bind_str(st, 1, unit);
-    bind_str(st, 2, prefix);
-    sqlite3_bind_int64(st, 3, num);
-    if (step_done(c, st) != SV_OK)
+    if (number_used(c, unit, prefix, num) != SV_OK)
         return SV_EIO;
     return refresh_shares(c, unit, number);
 }
@@ -1318,14 +1317,12 @@ int sv_state_share_candidates(sv_journal *j, const char *unit, double max_m, sv_
     int rc = sv_state_unit(j, unit, &u);
     if (rc != SV_OK)
         return rc;
-    sv_bpoint *all = NULL;
-    size_t nall = 0;
-    if ((rc = sv_state_points(j, NULL, &all, &nall)) != SV_OK) {
+    if (!u.draft.n_pts || !(max_m >= 0)) { /* no draft to be near */
         sv_unit_clear(&u);
-        return rc;
+        return SV_OK;
     }
-    /* the draft's extent grown by max_m: most of a county's points are judged by four
-     * comparisons, not a nearest-point search */
+    /* the draft's extent grown by max_m picks the rows in SQL (the app asks on every reload:
+     * a county's other points are never read); the nearest-point search judges those */
     double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
     for (size_t i = 0; i < u.draft.n_pts; i++)
         for (int k = 0; k < 2; k++) {
@@ -1335,28 +1332,40 @@ int sv_state_share_candidates(sv_journal *j, const char *unit, double max_m, sv_
         }
     double dlat = max_m / 110000.0 + 1e-6;
     double dlon = dlat / fmax(cos(fmax(fabs(lo[1]), fabs(hi[1])) * M_PI / 180), 0.01);
-    near_pt *near = malloc((nall ? nall : 1) * sizeof *near);
-    size_t nn = 0, first = 0;
-    while (first < nall && strcmp(all[first].unit, unit) != 0)
-        first++;
-    if (!near)
+    char *sql = sqlite3_mprintf("SELECT " POINT_COLS " FROM st_points WHERE unit <> ?1 AND"
+                                " shared_unit IS NULL AND lon BETWEEN %.9f AND %.9f AND lat"
+                                " BETWEEN %.9f AND %.9f",
+                                lo[0] - dlon, hi[0] + dlon, lo[1] - dlat, hi[1] + dlat);
+    sv_bpoint *box = NULL, *mine = NULL; /* the candidates; what the unit shares already */
+    size_t nbox = 0, nmine = 0;
+    rc = sql ? query_list(j, sql, unit, sizeof(sv_bpoint), fill_point, (void **)&box, &nbox)
+             : sv__journal_fail(j, SV_ENOMEM, "journal state: out of memory");
+    sqlite3_free(sql);
+    if (rc == SV_OK)
+        rc = query_list(j,
+                        "SELECT " POINT_COLS " FROM st_points WHERE unit = ?1 AND shared_unit"
+                        " IS NOT NULL",
+                        unit, sizeof(sv_bpoint), fill_point, (void **)&mine, &nmine);
+    if (rc == SV_OK && sort_points(box, nbox) != SV_OK)
         rc = SV_ENOMEM;
-    for (size_t i = 0; rc == SV_OK && i < nall; i++) {
-        const sv_bpoint *p = &all[i];
-        if (strcmp(p->unit, unit) == 0 || p->shared_unit[0] || p->lon < lo[0] - dlon ||
-            p->lon > hi[0] + dlon || p->lat < lo[1] - dlat || p->lat > hi[1] + dlat)
-            continue;
-        int taken = 0; /* the unit shares it already (its points sort together) */
-        for (size_t k = first; k < nall && strcmp(all[k].unit, unit) == 0 && !taken; k++)
-            taken = strcmp(all[k].shared_unit, p->unit) == 0 &&
-                    strcmp(all[k].shared_number, p->number) == 0;
+    near_pt *near = rc == SV_OK ? malloc((nbox ? nbox : 1) * sizeof *near) : NULL;
+    size_t nn = 0;
+    if (rc == SV_OK && !near)
+        rc = SV_ENOMEM;
+    for (size_t i = 0; rc == SV_OK && i < nbox; i++) {
+        const sv_bpoint *p = &box[i];
+        int taken = 0;
+        for (size_t k = 0; k < nmine && !taken; k++)
+            taken = strcmp(mine[k].shared_unit, p->unit) == 0 &&
+                    strcmp(mine[k].shared_number, p->number) == 0;
         double m;
         if (!taken && sv_unit_draft_distance(&u, p->lat, p->lon, &m) == SV_OK && m <= max_m)
             near[nn++] = (near_pt){m, i};
     }
     sv_unit_clear(&u);
+    sv_bpoints_free(mine, nmine);
     if (rc == SV_OK && nn) {
-        qsort(near, nn, sizeof *near, near_cmp);
+        qsort(near, nn, sizeof *near, near_cmp); /* nearest first, ties in the points' order */
         *out = calloc(nn, sizeof **out);
         if (dist)
             *dist = malloc(nn * sizeof **dist);
@@ -1371,15 +1380,15 @@ int sv_state_share_candidates(sv_journal *j, const char *unit, double max_m, sv_
         }
     }
     for (size_t i = 0; rc == SV_OK && i < nn; i++) {
-        (*out)[i] = all[near[i].idx];
-        memset(&all[near[i].idx], 0, sizeof all[0]); /* its strings moved */
+        (*out)[i] = box[near[i].idx];
+        memset(&box[near[i].idx], 0, sizeof box[0]); /* its strings moved */
         if (dist)
             (*dist)[i] = near[i].d;
     }
     if (rc == SV_OK)
         *n = nn;
     free(near);
-    sv_bpoints_free(all, nall);
+    sv_bpoints_free(box, nbox);
     return rc == SV_ENOMEM ? sv__journal_fail(j, rc, "journal state: out of memory") : rc;
 }
 

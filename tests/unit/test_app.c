@@ -340,14 +340,14 @@ static const app_widget *tap(app *a, app_ui *ui, const char *id)
 
 /* A new journal at DIR/j.db holding the units of the Linxia task package, which are left in
  * *ts for the caller to compare with (and clear). NULL when it could not be made. */
-static sv_journal *unit_journal(const char *dir, const char *device, char *path, size_t len,
-                                sv_task_set *ts)
+/* A new journal in dir holding the units of the task fixture file (tests/fixtures/tasks/). */
+static sv_journal *units_journal(const char *dir, const char *device, const char *file, char *path,
+                                 size_t len, sv_task_set *ts)
 {
     char tasks[512];
     snprintf(path, len, "%s/j.db", dir);
     const char *fix = getenv("QJ_FIXTURES");
-    snprintf(tasks, sizeof tasks, "%s/tasks/linxia-units-4490.geojson",
-             fix ? fix : "tests/fixtures");
+    snprintf(tasks, sizeof tasks, "%s/tasks/%s", fix ? fix : "tests/fixtures", file);
     sv_journal_opts jo = {device, NULL, 0, NAN};
     sv_journal *j = NULL;
     CHECK_INT(sv_journal_create(path, &jo, &j), SV_OK);
@@ -359,6 +359,12 @@ static sv_journal *unit_journal(const char *dir, const char *device, char *path,
         CHECK_INT(sv_record_unit(j, &ts->units[i], NULL), SV_OK);
     sv_geo_free(g);
     return j;
+}
+
+static sv_journal *unit_journal(const char *dir, const char *device, char *path, size_t len,
+                                sv_task_set *ts)
+{
+    return units_journal(dir, device, "linxia-units-4490.geojson", path, len, ts);
 }
 
 static int ui_says(const app_ui *ui, const char *needle);
@@ -2894,22 +2900,10 @@ static void test_share_offer(void)
         CHECK(!"mkdtemp");
         return;
     }
-    char path[256], tasks[512];
-    snprintf(path, sizeof path, "%s/j.db", dir);
-    const char *fix = getenv("QJ_FIXTURES");
-    snprintf(tasks, sizeof tasks, "%s/tasks/adjacent-units-4490.geojson",
-             fix ? fix : "tests/fixtures");
-    sv_journal_opts jo = {"app-share", NULL, 0, NAN};
-    sv_journal *j = NULL;
-    CHECK_INT(sv_journal_create(path, &jo, &j), SV_OK);
-    sv_geo *g = NULL;
-    sv_diag diag;
+    char path[256];
     sv_task_set ts = {0};
-    CHECK_INT(sv_geo_new(&g), SV_OK);
-    CHECK_INT(sv_tasks_read(tasks, g, NULL, &ts, &diag), SV_OK);
-    for (size_t i = 0; j && i < ts.n; i++)
-        CHECK_INT(sv_record_unit(j, &ts.units[i], NULL), SV_OK);
-    sv_geo_free(g);
+    sv_journal *j =
+        units_journal(dir, "app-share", "adjacent-units-4490.geojson", path, sizeof path, &ts);
     if (!j)
         return;
     const char *W = "622901ZR000101", *E = "622901ZR000102";
