@@ -490,10 +490,9 @@ static void number_key(const char *number, char prefix[8], long long *num)
     *num = number[i] ? strtoll(number + i, NULL, 10) : 0;
 }
 
-static int cmp_mkey_point(const void *a, const void *b)
+/* Points by unit, then number in the state's order (J before T, numerically). */
+static int cmp_point_place(const sv_bpoint *p, const sv_bpoint *q)
 {
-    const mkey *x = a, *y = b;
-    const sv_bpoint *p = x->item, *q = y->item;
     int c = strcmp(p->unit, q->unit);
     if (!c && strcmp(p->number, q->number) != 0) {
         char pa[8], pb[8];
@@ -510,9 +509,52 @@ static int cmp_mkey_point(const void *a, const void *b)
         if (!c)
             c = strcmp(p->number, q->number);
     }
+    return c;
+}
+
+static int cmp_mkey_point(const void *a, const void *b)
+{
+    const mkey *x = a, *y = b;
+    int c = cmp_point_place(x->item, y->item);
     if (!c)
         c = (x->src > y->src) - (x->src < y->src);
     return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/*
+ * A shared point is the point it shares (docs/journal.md, "Shared points"): in the county
+ * record it carries the version of that point the record holds, which is another device's
+ * when the office chose that device's version in review, or when the point was re-measured on
+ * another tablet. x->pts is in cmp_point_place order, each (unit, number) once. A point whose
+ * source the record lacks (an export of one unit, a source withdrawn) keeps what its own
+ * journal derived. A tablet's export changes nothing: its state already copies.
+ */
+static int share_record(sv__ex *x)
+{
+    for (size_t i = 0; i < x->n_pts; i++) {
+        sv_bpoint *p = &x->pts[i];
+        if (!p->shared_unit[0])
+            continue;
+        sv_bpoint key;
+        memset(&key, 0, sizeof key);
+        memcpy(key.unit, p->shared_unit, sizeof key.unit);
+        memcpy(key.number, p->shared_number, sizeof key.number);
+        size_t lo = 0, hi = x->n_pts;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (cmp_point_place(&x->pts[mid], &key) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        const sv_bpoint *s = lo < x->n_pts ? &x->pts[lo] : NULL;
+        /* a source that is itself shared (two devices' views of one corner) is left as it is:
+         * one step, never a chain */
+        if (s && s != p && !s->shared_unit[0] && cmp_point_place(s, &key) == 0 &&
+            x->pt_src[lo] != x->pt_src[i] && sv_bpoint_take_measurement(p, s) != SV_OK)
+            return sv__ex_nomem(x);
+    }
+    return SV_OK;
 }
 
 /*
@@ -651,7 +693,7 @@ static int merge_states(sv__ex *x, const char *unit)
     x->pt_src = psrc;
     x->n_pts = np;
     free(keys);
-    return SV_OK;
+    return share_record(x);
 }
 
 const sv_export_choice *sv__ex_choice(const sv__ex *x, const char *unit, const char *number)

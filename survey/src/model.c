@@ -205,6 +205,38 @@ void sv_bpoint_clear(sv_bpoint *p)
     memset(p, 0, sizeof *p);
 }
 
+int sv_bpoint_take_measurement(sv_bpoint *dst, const sv_bpoint *src)
+{
+    if (dst == src)
+        return SV_OK;
+    char *ovr = src->override_reason ? strdup(src->override_reason) : NULL;
+    char *note = src->note ? strdup(src->note) : NULL;
+    if ((src->override_reason && !ovr) || (src->note && !note)) {
+        free(ovr);
+        free(note);
+        return SV_ENOMEM;
+    }
+    free(dst->override_reason);
+    free(dst->note);
+    dst->override_reason = ovr;
+    dst->note = note;
+    dst->time_ms = src->time_ms;
+    memcpy(dst->point_type, src->point_type, sizeof dst->point_type);
+    memcpy(dst->marker, src->marker, sizeof dst->marker);
+    dst->lat = src->lat;
+    dst->lon = src->lon;
+    dst->h = src->h;
+    dst->q = src->q;
+    dst->flags = src->flags;
+    dst->off = src->off;
+    dst->pole_h = src->pole_h;
+    dst->pole_set = src->pole_set;
+    dst->ground_h = src->ground_h;
+    memcpy(dst->method, src->method, sizeof dst->method);
+    memcpy(dst->override_code, src->override_code, sizeof dst->override_code);
+    return SV_OK;
+}
+
 static const char *const NORTH_NAMES[] = {"true", "grid", "magnetic"};
 
 const char *sv_north_name(sv_north n)

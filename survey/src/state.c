@@ -1293,6 +1293,17 @@ int sv_state_points(sv_journal *j, const char *unit, sv_bpoint **out, size_t *n)
     return rc;
 }
 
+int sv_state_shared_from(sv_journal *j, const char *unit, sv_bpoint **out, size_t *n)
+{
+    if (!j || !unit || !out || !n)
+        return SV_EINVAL;
+    int rc = query_list(j, "SELECT " POINT_COLS " FROM st_points WHERE shared_unit = ?", unit,
+                        sizeof(sv_bpoint), fill_point, (void **)out, n);
+    if (rc == SV_OK && sort_points(*out, *n) != SV_OK)
+        rc = sv__journal_fail(j, SV_ENOMEM, "journal state: out of memory sorting the points");
+    return rc;
+}
+
 typedef struct near_pt {
     double d;
     size_t idx;
@@ -2051,8 +2062,10 @@ static int count2(sv_journal *j, const char *sql, const char *unit, const char *
     " UNION ALL SELECT " EACH " FROM st_settlements WHERE unit = ?1 AND seq > ?2"                  \
     " UNION ALL SELECT " EACH " FROM st_attachments WHERE unit = ?1 AND seq > ?2)"
 
-/* The crew's work on unit ?1: its records but the task's own entry, and the voids that withdrew
- * any of its entries (a void names no unit: it is about its target's). CROSS JOIN keeps the
+/* The crew's work on unit ?1: its records but the task's own entry, the measurement of the
+ * points it shares from other units (a re-measure there is work on this unit too: the office's
+ * rule, office_life.c act_sharers), and the voids that withdrew any of its entries (a void
+ * names no unit: it is about its target's). CROSS JOIN keeps the
  * voids the outer loop: the planner otherwise scanned every entry's payload (80 ms a unit on a
  * 100,000-entry journal). */
 #define WORK_SEQ                                                                                   \
@@ -2066,6 +2079,9 @@ static int count2(sv_journal *j, const char *sql, const char *unit, const char *
     " UNION ALL SELECT max(seq) FROM st_notes WHERE unit = ?1"                                     \
     " UNION ALL SELECT max(seq) FROM st_settlements WHERE unit = ?1"                               \
     " UNION ALL SELECT max(seq) FROM st_attachments WHERE unit = ?1"                               \
+    " UNION ALL SELECT max(s.seq) FROM st_points d JOIN st_points s"                               \
+    " ON s.unit = d.shared_unit AND s.number = d.shared_number"                                    \
+    " WHERE d.unit = ?1 AND d.shared_unit IS NOT NULL"                                             \
     " UNION ALL SELECT max(v.seq) FROM st_voided v CROSS JOIN entries e ON e.seq = v.target"       \
     " WHERE json_extract(e.payload, '$.unit') = ?1)"
 

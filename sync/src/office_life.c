@@ -230,6 +230,10 @@ typedef struct act_unit {
     char *unit;
     int64_t last_seq, last_time;
     int work; /* an entry other than the task's own "unit" entry */
+    /* the points other units share from it (sv_state_shared_from), read once per fold */
+    sv_bpoint *sharers;
+    size_t n_sharers;
+    int sharers_read;
 } act_unit;
 
 /* Work on one subject of a unit: a point (by number) or a verified field, as review cases name
@@ -253,8 +257,10 @@ typedef struct act_ctx {
 
 static void act_free(act_ctx *c)
 {
-    for (size_t i = 0; i < c->n_units; i++)
+    for (size_t i = 0; i < c->n_units; i++) {
         free(c->units[i].unit);
+        sv_bpoints_free(c->units[i].sharers, c->units[i].n_sharers);
+    }
     free(c->units);
     c->units = NULL;
     c->n_units = 0;
@@ -342,6 +348,68 @@ static int fold_file(act_ctx *c, const char *kind, int64_t seq, int64_t time_ms,
     return 0;
 }
 
+/* Note that an entry (seq, time_ms) touched unit, as work when work is set (a task's own entry
+ * is not the crew's work). Returns 0, or 1 on failure. */
+static int act_touch(act_ctx *c, const char *unit, int64_t seq, int64_t time_ms, int work)
+{
+    act_unit *u = NULL;
+    for (size_t i = c->n_units; i-- > 0 && !u;) /* a bundle's entries mostly touch one unit */
+        if (strcmp(c->units[i].unit, unit) == 0)
+            u = &c->units[i];
+    if (!u) {
+        act_unit *nu = realloc(c->units, (c->n_units + 1) * sizeof *nu);
+        char *name = nu ? strdup(unit) : NULL;
+        if (nu)
+            c->units = nu;
+        if (!name) {
+            c->rc = sy__fail(c->o, SY_ENOMEM, "out of memory");
+            return 1;
+        }
+        u = &c->units[c->n_units++];
+        *u = (act_unit){name, seq, time_ms, 0, NULL, 0, 0};
+    }
+    if (seq > u->last_seq)
+        u->last_seq = seq;
+    if (time_ms > u->last_time)
+        u->last_time = time_ms;
+    u->work |= work;
+    return 0;
+}
+
+/*
+ * A point measured (or re-measured, or corrected) in unit is also the point of every unit that
+ * shares it (docs/journal.md, "Shared points"): work on each of them, on their own number for
+ * it, so that a unit returned for a shared point leaves "returned" when the crew re-measures
+ * it where it is measured. From the replica as it stands after the bundle; unit has been
+ * touched (act_touch) before.
+ */
+static int act_sharers(act_ctx *c, const char *unit, const char *number, int64_t seq,
+                       int64_t time_ms)
+{
+    act_unit *u = NULL;
+    for (size_t i = c->n_units; i-- > 0 && !u;)
+        if (strcmp(c->units[i].unit, unit) == 0)
+            u = &c->units[i];
+    if (!u)
+        return 0;
+    if (!u->sharers_read) {
+        if (sv_state_shared_from(c->j, unit, &u->sharers, &u->n_sharers) != SV_OK) {
+            c->rc = sy__fail(c->o, SY_EIO, "replica: %s", sv_journal_errmsg(c->j));
+            return 1;
+        }
+        u->sharers_read = 1;
+    }
+    /* act_touch may move c->units: the list itself stays where it is */
+    const sv_bpoint *s = u->sharers;
+    size_t n = u->n_sharers;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s[i].shared_number, number) == 0 &&
+            (act_touch(c, s[i].unit, seq, time_ms, 1) ||
+             act_subject_add(c, s[i].unit, "point", s[i].number)))
+            return 1;
+    return 0;
+}
+
 /* Fold one entry (p its parsed payload, may be NULL) into c. Returns 0, or 1 on failure. */
 static int act_fold(act_ctx *c, const char *kind, int64_t seq, int64_t time_ms, const json_t *p)
 {
@@ -364,29 +432,14 @@ static int act_fold(act_ctx *c, const char *kind, int64_t seq, int64_t time_ms, 
     }
     if (!unit || !*unit)
         return 0;
-    act_unit *u = NULL;
-    for (size_t i = c->n_units; i-- > 0 && !u;) /* a bundle's entries mostly touch one unit */
-        if (strcmp(c->units[i].unit, unit) == 0)
-            u = &c->units[i];
-    if (!u) {
-        act_unit *nu = realloc(c->units, (c->n_units + 1) * sizeof *nu);
-        char *name = nu ? strdup(unit) : NULL;
-        if (nu)
-            c->units = nu;
-        if (!name) {
-            c->rc = sy__fail(c->o, SY_ENOMEM, "out of memory");
-            return 1;
-        }
-        u = &c->units[c->n_units++];
-        *u = (act_unit){name, seq, time_ms, 0};
-    }
-    if (seq > u->last_seq)
-        u->last_seq = seq;
-    if (time_ms > u->last_time)
-        u->last_time = time_ms;
-    u->work |= !task;
-    if (strcmp(kind, "point") == 0 || strcmp(kind, "share") == 0)
-        return act_subject_add(c, unit, "point", json_string_value(json_object_get(p, "number")));
+    if (act_touch(c, unit, seq, time_ms, !task))
+        return 1;
+    const char *number = json_string_value(json_object_get(p, "number"));
+    if (strcmp(kind, "point") == 0 && number)
+        return act_subject_add(c, unit, "point", number) ||
+               act_sharers(c, unit, number, seq, time_ms);
+    if (strcmp(kind, "share") == 0)
+        return act_subject_add(c, unit, "point", number);
     if (strcmp(kind, "verify") == 0)
         return act_subject_add(c, unit, "verification",
                                json_string_value(json_object_get(p, "field")));

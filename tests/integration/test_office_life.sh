@@ -192,6 +192,21 @@ expect "tasks import of two more units" "$OFF" tasks import "$O" "$FIX/tasks/adj
 "$Q" point add "$T/a.db" --unit $R --lon 103.30500 --lat 35.40500 >/dev/null 2>&1
 "$Q" sync "$T/a.db" >/dev/null 2>&1
 unit_is $R 'u["status"]=="in_field"' && ok "the crew's work on it arrived" || fail "$R: $(cat "$T/u.json")"
+# A point shared across the common edge (kind "share", docs/journal.md "Shared points"): the east
+# unit is returned for it, and the crew re-measures it where it is measured, in the west unit.
+# That is work on the east unit too, at the office and on the tablet, by the same rule.
+E=622901ZR000102
+"$Q" point add "$T/a.db" --unit $R --lat 35.40 --lon 103.31 >/dev/null 2>&1
+W2=$("$Q" point near "$T/a.db" --unit $E --json | "$PY" -c 'import json,sys; p=[p for p in json.load(sys.stdin) if p["distance_m"] < 1][0]; print(p["number"], p["seq"])')
+expect "the east unit shares the west unit's point on the common edge" "$Q" point share "$T/a.db" --unit $E --from-unit $R --from-number ${W2% *}
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+expect "the east unit returned for its shared point" "$OFF" unit return "$O" --unit $E --by rev --note "J1 位置存疑"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+tablet_is "$T/a.db" $E 'u["stage"]=="returned"' && ok "  returned on the tablet" || fail "east unit returned: $(head -c 300 "$T/t.json")"
+expect "the crew re-measures the point in the west unit" "$Q" point add "$T/a.db" --unit $R --lat 35.40001 --lon 103.31001 --corrects ${W2#* } --reason 界桩重测
+tablet_is "$T/a.db" $E 'u["stage"]!="returned"' && ok "  which ends returned for the east unit on the tablet" || fail "tablet after the re-measure: $(head -c 300 "$T/t.json")"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+unit_is $E 'u["status"]=="in_field"' && ok "  and at the office (work on the unit sharing the point)" || fail "office after the re-measure: $(cat "$T/u.json")"
 # a decision's text of nothing but spaces (ASCII, or the full-width space of Chinese input) is no
 # text: refused, nothing recorded
 refuse "accept with a note of spaces" "$OFF" unit accept "$O" --unit $R --by rev --note "   "
@@ -355,7 +370,7 @@ PY
 refuse "shp export over the office database is refused" "$OFF" export "$O" --format shp --output "$O"
 ls "$T"/*.tmp-* >/dev/null 2>&1 && fail "temporary files left beside the export" || ok "no temporary file is left beside the export"
 expect "county export as GeoPackage" "$OFF" export "$O" --format gpkg --output "$T/c.gpkg"
-[ "$(decisions)" = 12 ] && ok "every decision is an entry (12)" || fail "decisions: $(decisions)"
+[ "$(decisions)" = 13 ] && ok "every decision is an entry (13)" || fail "decisions: $(decisions)"
 expect "quejie check of the office journal after decisions" "$Q" check "$O.decisions"
 
 # ---- a dispute settled at the office ------------------------------------------------------------------
@@ -381,7 +396,7 @@ ls = [f["properties"] for f in json.load(open(sys.argv[1]))["features"]
 assert ls and all(p["agreement_no"] == "临夏协〔2026〕12号" and p["nature"] == "settled"
                   and p["dispute_no"] == sys.argv[3] for p in ls), ls
 PY
-[ "$(decisions)" = 13 ] && ok "the settlement is a decision entry (13)" || fail "decisions: $(decisions)"
+[ "$(decisions)" = 14 ] && ok "the settlement is a decision entry (14)" || fail "decisions: $(decisions)"
 expect "quejie check of the office journal after the settlement" "$Q" check "$O.decisions"
 # A changed entry is found.
 "$PY" - "$O.decisions" "$T/bad.db" <<'PY'

@@ -10,9 +10,12 @@
  * choice about a field wins; "neither" exports the field as not verified (reverify), never the
  * other version; other fields and an unknown field name keep the latest-by-time rule; a point
  * choice (field NULL) leaves verifications alone; the unit layer's columns do not depend on the
- * data (present in an export without choices).
+ * data (present in an export without choices). A point one unit shares from its neighbour (kind
+ * "share") carries the county record's version of that point: the device chosen in review, not
+ * the one that recorded the sharing.
  *
- * Reads $QJ_FIXTURES/tasks/linxia-units-4490.geojson; works in a temporary directory.
+ * Reads $QJ_FIXTURES/tasks/linxia-units-4490.geojson and adjacent-units-4490.geojson; works in
+ * a temporary directory.
  */
 #include <math.h>
 #include <sqlite3.h>
@@ -88,6 +91,80 @@ static int is_null(json_t *p, const char *key)
 {
     json_t *v = json_object_get(p, key);
     return v != NULL && json_is_null(v);
+}
+
+static int export_geojson(sv_journal **js, const sv_export_choice *ch, size_t n, const char *name);
+
+/* The latitude of point number of unit in a GeoJSON export; NAN when it has none. */
+static double point_lat(const char *path, const char *unit, const char *number)
+{
+    json_t *fc = json_load_file(path, 0, NULL);
+    CHECK(fc != NULL);
+    double lat = NAN;
+    json_t *f;
+    size_t i;
+    json_array_foreach(json_object_get(fc, "features"), i, f)
+    {
+        json_t *p = json_object_get(f, "properties");
+        const char *u = str(p, "unit"), *n = str(p, "number");
+        json_t *c = json_object_get(json_object_get(f, "geometry"), "coordinates");
+        if (u && n && strcmp(u, unit) == 0 && strcmp(n, number) == 0 && json_array_size(c) >= 2)
+            lat = json_real_value(json_array_get(c, 1));
+    }
+    json_decref(fc);
+    return lat;
+}
+
+/* A measured point of unit at (lat, lon) in j. */
+static void point(sv_journal *j, const char *unit, double lat, double lon)
+{
+    sv_bpoint p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.unit, sizeof p.unit, "%s", unit);
+    p.lat = lat;
+    p.lon = lon;
+    p.h = 1800;
+    p.q = sv_quality_unknown();
+    p.q.grade = SV_GRADE_RTK_FIXED;
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
+}
+
+/*
+ * Two crews measure the west unit's corner on the common edge (J1) 2.2 m apart; crew c's east
+ * unit shares it. The county record's J1 of the east unit is the west unit's J1 in the version
+ * the record holds: crew c's without a decision (the first journal's), crew d's once the office
+ * chose it, crew c's when it chose that.
+ */
+static void shared_points(void)
+{
+    const char *w = "622901ZR000101", *e = "622901ZR000102";
+    sv_journal *c = tablet("c.db", "一组"), *d = tablet("d.db", "二组");
+    point(c, w, 35.40, 103.31);
+    point(d, w, 35.40002, 103.31);
+    sv_share s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.unit, sizeof s.unit, "%s", e);
+    snprintf(s.from_unit, sizeof s.from_unit, "%s", w);
+    snprintf(s.from_number, sizeof s.from_number, "J1");
+    CHECK_INT(sv_record_share(c, &s, NULL), SV_OK);
+    CHECK_STR(s.number, "J1");
+    sv_journal *js[2] = {c, d};
+    sv_export_choice ch = {.unit = w,
+                           .number = "J1",
+                           .device = sv_journal_device_id(d),
+                           .decided_by = "审核员",
+                           .decided_ms = 1000000000000};
+    CHECK_INT(export_geojson(js, NULL, 0, "share-none.geojson"), SV_OK);
+    CHECK(fabs(point_lat(path_of("share-none.geojson"), w, "J1") - 35.40) < 1e-9);
+    CHECK(fabs(point_lat(path_of("share-none.geojson"), e, "J1") - 35.40) < 1e-9);
+    CHECK_INT(export_geojson(js, &ch, 1, "share-d.geojson"), SV_OK);
+    CHECK(fabs(point_lat(path_of("share-d.geojson"), w, "J1") - 35.40002) < 1e-9);
+    CHECK(fabs(point_lat(path_of("share-d.geojson"), e, "J1") - 35.40002) < 1e-9);
+    ch.device = sv_journal_device_id(c);
+    CHECK_INT(export_geojson(js, &ch, 1, "share-c.geojson"), SV_OK);
+    CHECK(fabs(point_lat(path_of("share-c.geojson"), e, "J1") - 35.40) < 1e-9);
+    sv_journal_close(c);
+    sv_journal_close(d);
 }
 
 static int export_geojson(sv_journal **js, const sv_export_choice *ch, size_t n, const char *name)
@@ -230,6 +307,10 @@ int main(void)
 
     sv_journal_close(a);
     sv_journal_close(b);
+
+    snprintf(fixture, sizeof fixture, "%s/tasks/adjacent-units-4490.geojson", fix);
+    shared_points();
+
     char cmd[sizeof dir + 16];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

@@ -216,6 +216,11 @@ const sv_reason *sv_override_reason_find(const char *code);
 #define SV_OVERRIDE_OTHER "other" /* a reason in the crew's own words (the label says it) */
 
 void sv_bpoint_clear(sv_bpoint *p);
+/* A shared point takes the measurement of the point it shares (kind "share"): dst gets src's
+ * time, type, marker, position, quality, flags, offset, override, note, pole and ground
+ * heights and method, the columns the state copies (state.c SHARED_COLS); its seq, unit,
+ * number, supersedes, correction reason and shared_* stay. SV_ENOMEM leaves dst unchanged. */
+int sv_bpoint_take_measurement(sv_bpoint *dst, const sv_bpoint *src);
 
 /* A walk (track) vertex. */
 typedef struct sv_vertex {

@@ -44,6 +44,9 @@ void sv_bpoints_free(sv_bpoint *p, size_t n);
  * frees) their distances. SV_ENOTFOUND: no such unit. */
 int sv_state_share_candidates(sv_journal *j, const char *unit, double max_m, sv_bpoint **out,
                               double **dist, size_t *n);
+/* The points other units share from unit (kind "share"): their own rows, each naming in
+ * shared_number which of unit's points it is; ordered by unit, then number. */
+int sv_state_shared_from(sv_journal *j, const char *unit, sv_bpoint **out, size_t *n);
 
 /* Walk vertices of a unit (NULL = all), ordered by seq. */
 int sv_state_vertices(sv_journal *j, const char *unit, sv_vertex **out, size_t *n);
