@@ -13,6 +13,50 @@
 #include "basemap.h"
 #include "i18n.h"
 
+/*
+ * Where point labels lie, so that none is drawn over another (the numbers of 30 points a pole's
+ * length apart were an unreadable smear at the whole unit's scale): an occupancy grid of the
+ * map in cells a third of a label's height. A label takes the first of four places around its
+ * point (above right, above left, below right, below left) whose cells are all free, else it
+ * is left out; its point is drawn all the same. Cells are rounded outwards, so two labels never
+ * overlap, and labels a little apart may count as touching (the cost of a grid instead of a
+ * list of rectangles).
+ */
+typedef struct label_grid {
+    unsigned char *cell;
+    int cols, rows;
+    float x0, y0, cs;
+} label_grid;
+
+static int grid_span(const label_grid *g, app_rect r, int *c0, int *r0, int *c1, int *r1)
+{
+    *c0 = (int)floorf((r.x - g->x0) / g->cs);
+    *r0 = (int)floorf((r.y - g->y0) / g->cs);
+    *c1 = (int)ceilf((r.x + r.w - g->x0) / g->cs);
+    *r1 = (int)ceilf((r.y + r.h - g->y0) / g->cs);
+    if (*c0 < 0 || *r0 < 0 || *c1 > g->cols || *r1 > g->rows)
+        return 0; /* not wholly inside the map */
+    return 1;
+}
+
+/* Take r in g when it is free; 1 when taken. Without a grid (out of memory) every label is
+ * drawn, as before. */
+static int grid_take(label_grid *g, app_rect r)
+{
+    if (!g->cell)
+        return 1;
+    int c0, r0, c1, r1;
+    if (!grid_span(g, r, &c0, &r0, &c1, &r1))
+        return 0;
+    for (int y = r0; y < r1; y++)
+        for (int x = c0; x < c1; x++)
+            if (g->cell[(size_t)y * (size_t)g->cols + (size_t)x])
+                return 0;
+    for (int y = r0; y < r1; y++)
+        memset(g->cell + (size_t)y * (size_t)g->cols + (size_t)c0, 1, (size_t)(c1 - c0));
+    return 1;
+}
+
 /* Fit the unit's draft in the map beside the map's buttons (and stop following the position).
  * Before the map's first frame its size is not known: the fit is made again then. */
 void app__zoom_to_unit(app *a)
@@ -188,16 +232,31 @@ void app__draw_map(app *a, app_ui *ui, app_rect m, int64_t now_ms)
         if (app_rect_has(m, sx, sy))
             app_ui_ring(ui, sx, sy, dot, 2, C_BAD);
     }
+    float lh = app__mm(ui, 5);
+    label_grid lg = {NULL, 0, 0, m.x, m.y, fmaxf(lh / 3, 1)};
+    lg.cols = (int)ceilf(m.w / lg.cs);
+    lg.rows = (int)ceilf(m.h / lg.cs);
+    if (a->npts > 0 && lg.cols > 0 && lg.rows > 0)
+        lg.cell = calloc((size_t)lg.cols * (size_t)lg.rows, 1);
+    int lpx = app__text_px(ui, 3);
     for (size_t i = 0; i < a->npts; i++) {
         float sx, sy;
         to_screen(a, a->pts_xy[2 * i], a->pts_xy[2 * i + 1], &sx, &sy);
         if (!app_rect_has(m, sx, sy))
             continue;
         app_ui_disc(ui, sx, sy, dot, C_POINT);
-        app_ui_text(ui,
-                    (app_rect){sx + dot + 2, sy - app__mm(ui, 5), app__mm(ui, 20), app__mm(ui, 5)},
-                    a->pts[i].number, app__text_px(ui, 3), APP_ALIGN_LEFT, C_POINT);
+        float lw = app__text_width(a->pts[i].number, lpx), gap = dot + 2;
+        const app_rect at[4] = {{sx + gap, sy - lh, lw, lh},
+                                {sx - gap - lw, sy - lh, lw, lh},
+                                {sx + gap, sy, lw, lh},
+                                {sx - gap - lw, sy, lw, lh}};
+        for (int k = 0; k < 4; k++)
+            if (grid_take(&lg, at[k])) {
+                app_ui_text(ui, at[k], a->pts[i].number, lpx, APP_ALIGN_LEFT, C_POINT);
+                break;
+            }
     }
+    free(lg.cell);
     if (isfinite(px)) {
         float sx, sy;
         to_screen(a, px, py, &sx, &sy);

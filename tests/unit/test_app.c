@@ -2966,6 +2966,90 @@ static void test_share_offer(void)
     CHECK_INT(system(cmd), 0);
 }
 
+/* A measured point of unit at (lat, lon), typed in. */
+static void manual_point(sv_journal *j, const char *unit, double lat, double lon)
+{
+    sv_bpoint p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.unit, sizeof p.unit, "%s", unit);
+    snprintf(p.point_type, sizeof p.point_type, "measured");
+    p.lat = lat;
+    p.lon = lon;
+    p.h = NAN;
+    p.flags = SV_PT_MANUAL;
+    CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
+}
+
+/*
+ * The map's point labels (map_view.c): a point at each of four draft corners and twenty within
+ * a metre of the draft's middle, at the whole unit's scale. Every corner is labelled; the
+ * crowd is labelled once or a few times, not twenty times over; no label overlaps another.
+ */
+static void test_map_labels(void)
+{
+    char dir[] = "/tmp/qj-applab-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(!"mkdtemp");
+        return;
+    }
+    char path[256];
+    sv_task_set ts = {0};
+    sv_journal *j = unit_journal(dir, "app-labels", path, sizeof path, &ts);
+    if (!j)
+        return;
+    const char *U = "622901ZR000002";
+    const sv_unit *u = NULL;
+    for (size_t i = 0; i < ts.n; i++)
+        if (strcmp(ts.units[i].code, U) == 0)
+            u = &ts.units[i];
+    CHECK(u && u->draft.n_pts >= 5);
+    if (!u || u->draft.n_pts < 5)
+        return;
+    const double *ll = u->draft.lonlat;
+    for (int k = 0; k < 4; k++)
+        manual_point(j, U, ll[2 * k + 1], ll[2 * k]);
+    double mlat = (ll[1] + ll[5]) / 2, mlon = (ll[0] + ll[4]) / 2;
+    for (int k = 0; k < 20; k++)
+        manual_point(j, U, mlat + k * 0.05 / 111000.0, mlon);
+
+    app_i18n_init("en", NULL);
+    app a;
+    CHECK_INT(app_init(&a, j), SV_OK);
+    app_ui ui = {0};
+    CHECK_INT(app_open_unit(&a, U), SV_OK);
+    app__open(&a, APP_SCR_MAP);
+    rebuild(&a, &ui);
+    rebuild(&a, &ui); /* the first frame learns the map's size and fits the unit in it */
+    CHECK_INT((int)a.npts, 24);
+    app_rect lab[64];
+    int n = 0, corners = 0;
+    for (size_t i = 0; i < ui.ncmd && n < 64; i++) {
+        const app_cmd *c = &ui.cmd[i];
+        if (c->op != APP_OP_TEXT || c->color != app__th->point)
+            continue;
+        const char *t = ui.text + c->off;
+        corners += strcmp(t, "J1") == 0 || strcmp(t, "J2") == 0 || strcmp(t, "J3") == 0 ||
+                   strcmp(t, "J4") == 0;
+        lab[n++] = c->r;
+    }
+    CHECK_INT(corners, 4);
+    CHECK(n >= 5 && n <= 12);
+    if (n < 5 || n > 12)
+        fprintf(stderr, "  %d point labels drawn\n", n);
+    for (int x = 0; x < n; x++)
+        for (int y = x + 1; y < n; y++)
+            CHECK(lab[x].x + lab[x].w <= lab[y].x || lab[y].x + lab[y].w <= lab[x].x ||
+                  lab[x].y + lab[x].h <= lab[y].y || lab[y].y + lab[y].h <= lab[x].y);
+
+    app_ui_free(&ui);
+    app_free(&a);
+    sv_task_set_clear(&ts);
+    sv_journal_close(j);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 int main(void)
 {
     test_gestures();
@@ -2982,5 +3066,6 @@ int main(void)
     test_attach();
     test_preview();
     test_share_offer();
+    test_map_labels();
     return check_finish();
 }
