@@ -1022,6 +1022,40 @@ static void audit_zh(json_t *row)
     }
 }
 
+/* The audit log's details an English page would otherwise show as codes: a review choice
+ * ("accept b: NOTE") and what a file attached is ("signed_form NAME"). */
+static void audit_en(json_t *row)
+{
+    const char *action = jstr(row, "action"), *detail = jstr(row, "detail");
+    char t[1200];
+    if (!action || !detail || !*detail)
+        return;
+    if (strcmp(action, "review.resolve") == 0) {
+        const char *note = strstr(detail, ": ");
+        const char *head = strncmp(detail, "accept a", 8) == 0   ? "version A chosen"
+                           : strncmp(detail, "accept b", 8) == 0 ? "version B chosen"
+                           : strncmp(detail, "accept neither", 14) == 0
+                               ? "neither version chosen (re-survey)"
+                               : NULL;
+        if (head) {
+            snprintf(t, sizeof t, "%s%s%s", head, note ? ": " : "", note ? note + 2 : "");
+            set_text(row, "detail", t);
+        }
+    } else if (strcmp(action, "unit.attach") == 0) {
+        const char *sp = strchr(detail, ' ');
+        char what[32] = "";
+        if (sp && (size_t)(sp - detail) < sizeof what) {
+            memcpy(what, detail, (size_t)(sp - detail));
+            for (const code_word *w = ATTACH_WHAT; w->code; w++)
+                if (strcmp(w->code, what) == 0) {
+                    snprintf(t, sizeof t, "%s %s", w->en, sp + 1);
+                    set_text(row, "detail", t);
+                    break;
+                }
+        }
+    }
+}
+
 /* An ingest's reason as the office words it (office_ingest.c, office.c, bundle.c), in Chinese. */
 static void ingest_zh(json_t *row)
 {
@@ -1452,8 +1486,11 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
         esc(&p, at(lang, A_AUDIT_NOTE));
         raw(&p, "</p>\n");
         size_t i;
-        for (i = 0; lang != SY_LANG_EN && i < json_array_size(rows); i++)
-            audit_zh(json_array_get(rows, i));
+        for (i = 0; i < json_array_size(rows); i++)
+            if (lang == SY_LANG_EN)
+                audit_en(json_array_get(rows, i));
+            else
+                audit_zh(json_array_get(rows, i));
         table(&p, lang, "audit", rows, cols, sizeof cols / sizeof cols[0], NULL);
     } else {
         static const column cols[] = {{"time", A_TIME},

@@ -631,8 +631,11 @@ grep -q '个登记单元，分配给' "$T/body" && grep -q '<td>（命令行）<
     && ! grep -q 'units for\|(command line)' "$T/body" \
     && ok "  and its details in Chinese: a package's units and crew, the command line, the local address" \
     || fail "audit details: $(grep -o '<td>[^<]*units for[^<]*</td>\|<td>(command line)</td>' "$T/body" | head -3)"
+grep -q '<td>采用版本 B：b 实测于界桩</td>' "$T/body" && ok "  a review choice in words (采用版本 B)" || fail "review choice on the audit page: $(grep -o '<td>[^<]*实测于界桩</td>' "$T/body")"
 c=$(hcode GET "/audit?lang=en" -b "$T/adm.jar"); [ "$c" = 200 ] && grep -q 'units for' "$T/body" && grep -q '(command line)' "$T/body" \
     && ok "  in English as the office wrote them, on request" || fail "English audit page: $c"
+grep -q '<td>version B chosen: b 实测于界桩</td>' "$T/body" && ! grep -q '<td>accept b' "$T/body" \
+    && ok "  the English page words a review choice too, not its code (accept b)" || fail "English review choice: $(grep -o '<td>[^<]*实测于界桩</td>' "$T/body")"
 c=$(hcode GET /users -b "$T/rev.jar"); [ "$c" = 403 ] && ok "a reviewer cannot open the users page: 403" || fail "reviewer users page: $c"
 grep -q 'id="error-page"' "$T/body" && grep -q '您的角色是审核员' "$T/body" && grep -q 'href="/">回到总览' "$T/body" \
     && grep -qi '^Content-Type: text/html' "$T/hdr" && ok "  said on a page in Chinese (the role, whom to ask, the way back), not the API's JSON" || fail "reviewer users page body: $(head -c 300 "$T/body")"
