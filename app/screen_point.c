@@ -172,7 +172,7 @@ static void build_point(app *a, app_ui *ui, int64_t now_ms)
         snprintf(se, sizeof se, "%.3f", p->q.sigma_e);
     if (isfinite(p->q.sigma_n))
         snprintf(sn, sizeof sn, "%.3f", p->q.sigma_n);
-    if (isfinite(p->q.sigma_u))
+    if (isfinite(p->q.sigma_u) && isfinite(p->h)) /* an offset without dh: no height */
         snprintf(su, sizeof su, "%.3f", p->q.sigma_u);
     time_t tt = (time_t)(p->time_ms / 1000);
     struct tm tm;

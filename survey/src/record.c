@@ -467,6 +467,9 @@ static int point_extras(sv_journal *j, sv_bpoint *p, int observed)
         if (p->off.north == SV_NORTH_TRUE && !isfinite(p->off.bearing_entered))
             p->off.bearing_entered = p->off.bearing_deg;
         p->h = isfinite(p->off.from_h) && isfinite(p->off.dh) ? p->off.from_h + p->off.dh : NAN;
+        /* the spread of the spot's epochs in height says nothing of a height nobody knows */
+        if (!isfinite(p->h))
+            p->q.sigma_u = NAN;
     }
     if (!p->pole_set) {
         double d = config_number(j, SV_CFG_ANTENNA_HEIGHT);

@@ -1012,6 +1012,7 @@ static void test_field_day_points(void)
     p.off.distance_m = 10;
     p.off.north = SV_NORTH_GRID;
     p.off.bearing_entered = 90;
+    p.q.sigma_u = 0.02; /* the occupied spot's: the point's height is unknown (no dh) */
     int64_t og;
     CHECK_INT(sv_record_point(j, &p, &og), SV_OK);
     double gamma = 1.205 * sin(35.555 * 3.14159265358979 / 180);
@@ -1021,6 +1022,7 @@ static void test_field_day_points(void)
     CHECK_NEAR(got.off.bearing_entered, 90, 1e-6);
     CHECK_NEAR(got.off.bearing_deg, 90 + gamma, 0.01);
     CHECK_STR(got.method, SV_METHOD_OFFSET);
+    CHECK(isnan(got.h) && isnan(got.q.sigma_u)); /* no σU for a height nobody knows */
     double az;
     double d = sv_geo_distance(35.555, 103.205, got.lat, got.lon, &az);
     CHECK_NEAR(d, 10, 0.001);
