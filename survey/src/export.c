@@ -38,6 +38,7 @@
 #include "export_int.h"
 #include "summary_int.h"
 #include "survey/export.h"
+#include "survey/fileio.h"
 #include "survey/lifecycle.h"
 
 int sv_export_format_parse(const char *name, sv_export_format *out)
@@ -681,7 +682,17 @@ static int merge_states(sv__ex *x, const char *unit)
         }
         if (np && strcmp(pts[np - 1].unit, p->unit) == 0 &&
             strcmp(pts[np - 1].number, p->number) == 0) {
-            sv_bpoint_clear(p);
+            /* after "neither", a version re-surveyed since takes the place of one from before
+             * (the earliest journal's of those re-surveyed, by the usual order) */
+            if (ch && !ch->device &&
+                sv_export_choice_later(ch, x->src[keys[i].src].device, p->seq) &&
+                !sv_export_choice_later(ch, x->src[psrc[np - 1]].device, pts[np - 1].seq)) {
+                sv_bpoint_clear(&pts[np - 1]);
+                pts[np - 1] = *p;
+                psrc[np - 1] = keys[i].src;
+            } else {
+                sv_bpoint_clear(p);
+            }
             continue;
         }
         pts[np] = *p;
@@ -709,7 +720,8 @@ const sv_export_choice *sv__ex_choice(const sv__ex *x, const char *unit, const c
 
 /* The county record's rule for a field's verification, shared by the export (load) and
  * sv_county_fields: a choice of the office's about the field (the first that names it) admits
- * only the chosen device's verifications ("neither": none, the field is to be verified again);
+ * only the chosen device's verifications ("neither": only those sent since, the field is to be
+ * verified again);
  * among those admitted, one journal's are ordered by seq, several journals' by time, and on
  * equal times the earlier journal's (in the order given) stands. */
 static const sv_export_choice *field_choice(const sv_export_choice *c, size_t n, const char *unit,
@@ -724,9 +736,22 @@ static const sv_export_choice *field_choice(const sv_export_choice *c, size_t n,
     return NULL;
 }
 
-static int choice_admits(const sv_export_choice *c, const char *device)
+int sv_export_choice_later(const sv_export_choice *c, const char *device, int64_t seq)
 {
-    return !c || (c->device && device && strcmp(c->device, device) == 0);
+    if (!c || c->device || !c->after_known || !device)
+        return 0;
+    for (size_t i = 0; i < c->n_after; i++)
+        if (c->after_device[i] && strcmp(c->after_device[i], device) == 0)
+            return seq > c->after_seq[i];
+    return 1; /* the device had sent nothing when it was decided */
+}
+
+/* Whether a choice lets device's entry seq into the county record: the chosen device's, or
+ * after a "neither" what was sent since. */
+static int choice_admits(const sv_export_choice *c, const char *device, int64_t seq)
+{
+    return !c || (c->device ? device && strcmp(c->device, device) == 0
+                            : sv_export_choice_later(c, device, seq));
 }
 
 /* 1 when v (of journal vs) takes the place of cur (of journal cs). */
@@ -757,7 +782,8 @@ int sv_county_fields(sv_journal *const *js, size_t n, const sv_export_choice *ch
         for (size_t k = 0; rc == SV_OK && k < nv[i]; k++) {
             int f = (int)v[i][k].field;
             if (f < 0 || f >= SV_FIELD_COUNT ||
-                !choice_admits(field_choice(choices, n_choices, unit, (sv_field)f), dev))
+                !choice_admits(field_choice(choices, n_choices, unit, (sv_field)f), dev,
+                               v[i][k].seq))
                 continue;
             if (!best[f] || ver_replaces(best[f], best_src[f], &v[i][k], i))
                 best[f] = &v[i][k], best_src[f] = i;
@@ -873,7 +899,7 @@ static int load(sv__ex *x, const char *unit)
             continue;
         size_t uf = (size_t)u * SV_FIELD_COUNT + (size_t)f;
         /* the county record's rule (ver_replaces, above) */
-        if (!choice_admits(x->ver_choice[uf], x->src[x->ver_src[i]].device))
+        if (!choice_admits(x->ver_choice[uf], x->src[x->ver_src[i]].device, x->ver[i].seq))
             continue;
         const sv_verification **slot = &x->ver_of[uf];
         const sv_verification *v = &x->ver[i];
@@ -1046,12 +1072,17 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
     /* Said before anything is read: otherwise the whole export runs, and a directory is then
      * reported by rename ("Device or resource busy", "Is a directory"). */
     struct stat sb;
+    char why[200];
     if (!*path) {
         sv__diag(diag, "export: the output file name is empty");
         return SV_EINVAL;
     }
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         sv__diag(diag, "%s is a directory: name the file to write in it", path);
+        return SV_EINVAL;
+    }
+    if (sv_file_replaceable(path, why, sizeof why) != 0) {
+        sv__diag(diag, "%s %s", path, why);
         return SV_EINVAL;
     }
     if (opt && opt->bom && fmt != SV_EXPORT_CSV) {

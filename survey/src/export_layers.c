@@ -633,7 +633,12 @@ int sv__ex_unit_attrs(sv__ex *x, sv__ex_sink *s, size_t i)
             s_int(s, o + 1, v->seq);
         else
             s_text(s, o + 1, NULL);
-        s_code(s, o + 2, ch ? (ch->device ? "chosen" : "reverify") : NULL);
+        const char *dev = v ? x->src[x->ver_src[v - x->ver]].device : NULL;
+        s_code(s, o + 2,
+               !ch                                            ? NULL
+               : ch->device                                   ? "chosen"
+               : v && sv_export_choice_later(ch, dev, v->seq) ? "reverified"
+                                                              : "reverify");
         s_text(s, o + 3, ch ? ch->decided_by : NULL);
         char decided[64];
         s_text(s, o + 4, ch ? iso_ms(ch->decided_ms, decided) : NULL);
@@ -731,7 +736,11 @@ void sv__ex_point_attrs(const sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[
     s_real(s, PC_OFF_BRG_IN, off ? p->off.bearing_entered : NAN);
     s_real(s, PC_OFF_CORR, off ? p->off.correction_deg : NAN);
     const sv_export_choice *ch = sv__ex_choice(x, p->unit, p->number);
-    s_code(s, PC_DECISION, ch ? (ch->device ? "chosen" : "resurvey") : NULL);
+    s_code(s, PC_DECISION,
+           !ch                                                               ? NULL
+           : ch->device                                                      ? "chosen"
+           : sv_export_choice_later(ch, x->src[x->pt_src[i]].device, p->seq) ? "resurveyed"
+                                                                             : "resurvey");
     s_text(s, PC_DECIDED_BY, ch ? ch->decided_by : NULL);
     char decided[64];
     s_text(s, PC_DECIDED, ch ? iso_ms(ch->decided_ms, decided) : NULL);

@@ -90,6 +90,28 @@ int sv_file_tmp_beside(const char *path, char *tmp, size_t tmp_size)
     return -1;
 }
 
+int sv_file_replaceable(const char *path, char *why, size_t why_size)
+{
+    struct stat sb;
+    const char *r = NULL;
+    if (strcmp(path, "-") == 0)
+        r = "is standard output to most tools, and a file is written here: give a file name";
+    else if (lstat(path, &sb) != 0)
+        return 0; /* not there yet (or not reachable: the writer says why) */
+    else if (S_ISLNK(sb.st_mode))
+        r = "is a symbolic link: give the file it points to (the file would replace the link, "
+            "not be written through it)";
+    else if (S_ISDIR(sb.st_mode))
+        r = "is a directory: name the file to write in it";
+    else if (!S_ISREG(sb.st_mode))
+        r = "is not a regular file (a device or a pipe, such as /dev/stdout): a whole file is "
+            "written and renamed into place; give a file name";
+    if (!r)
+        return 0;
+    snprintf(why, why_size, "%s", r);
+    return -1;
+}
+
 int sv_file_commit(const char *tmp, const char *path)
 {
     int fd = open(tmp, O_RDONLY | O_CLOEXEC);

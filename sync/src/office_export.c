@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "office_int.h"
+#include "survey/fileio.h"
 #include "survey/geo.h"
 
 /* ---- export ---------------------------------------------------------------------------------- */
@@ -345,6 +346,9 @@ int sy_office_export_shp(sy_office *o, const char *unit, const char *path, sv_ex
     if (is_office_file(o, path))
         return sy__fail(o, SY_EINVAL, "%s is the office database itself; choose another file",
                         path);
+    char why[200];
+    if (sv_file_replaceable(path, why, sizeof why) != 0)
+        return sy__fail(o, SY_EINVAL, "%s %s", path, why);
     char *dir = sy__str_cat(path, ".tmp-XXXXXX");
     if (!dir)
         return sy__fail(o, SY_ENOMEM, "out of memory");

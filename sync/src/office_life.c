@@ -1596,6 +1596,81 @@ int sy_office_status_for(sy_office *o, const sy_device *dev, char **json)
 
 /* ---- the county record: chosen versions ------------------------------------------------------ */
 
+/* Per choice: unit, subject, chosen device, by, and choice_after's block (NULL unless neither) */
+#define CHOICE_STRS 5
+
+/*
+ * What each device's replica held at office time t (a "neither" decision's): the highest
+ * acknowledgement the ingest log gives it by then (every bundle, by network or USB, has its
+ * row, written ahead of the apply: office_ingest.c). One block holding the seqs, the pointers
+ * and the ids, set into c; *block is what to free. A device absent had sent nothing by then.
+ */
+static int choice_after(sy_office *o, int64_t t, sv_export_choice *c, char **block)
+{
+    *block = NULL;
+    sqlite3_stmt *st;
+    if (sy__prep(o,
+                 "SELECT device_id, max(acked_seq) FROM ingest_log WHERE time <= ?1"
+                 " AND device_id IS NOT NULL AND result IN ('applied', 'duplicate', 'gap')"
+                 " GROUP BY device_id ORDER BY device_id",
+                 &st))
+        return SY_EIO;
+    sqlite3_bind_int64(st, 1, t);
+    size_t n = 0, cap = 0, text = 0;
+    char **ids = NULL;
+    int64_t *seqs = NULL;
+    int rc = SY_OK, s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            char **ni = realloc(ids, cap * sizeof *ni);
+            int64_t *ns = ni ? realloc(seqs, cap * sizeof *ns) : NULL;
+            if (ni)
+                ids = ni;
+            if (!ns) {
+                rc = sy__fail(o, SY_ENOMEM, "out of memory");
+                break;
+            }
+            seqs = ns;
+        }
+        if (!(ids[n] = dup_col(st, 0))) {
+            rc = sy__fail(o, SY_ENOMEM, "out of memory");
+            break;
+        }
+        seqs[n] = sqlite3_column_int64(st, 1);
+        text += strlen(ids[n++]) + 1;
+    }
+    if (rc == SY_OK && s != SQLITE_DONE)
+        rc = sy__fail_db(o, "ingest log");
+    sqlite3_finalize(st);
+    size_t head = n * (sizeof(int64_t) + sizeof(char *));
+    char *b = rc == SY_OK ? malloc(head + text + 1) : NULL;
+    if (rc == SY_OK && !b)
+        rc = sy__fail(o, SY_ENOMEM, "out of memory");
+    if (b) {
+        int64_t *bs = (int64_t *)(void *)b;
+        const char **bp = (const char **)(void *)(b + n * sizeof(int64_t));
+        char *bt = b + head;
+        for (size_t i = 0; i < n; i++) {
+            size_t l = strlen(ids[i]) + 1;
+            memcpy(bt, ids[i], l);
+            bs[i] = seqs[i];
+            bp[i] = bt;
+            bt += l;
+        }
+        c->after_known = 1;
+        c->after_seq = bs;
+        c->after_device = bp;
+        c->n_after = n;
+        *block = b;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(ids[i]);
+    free(ids);
+    free(seqs);
+    return rc;
+}
+
 int sy__export_choices(sy_office *o, sv_export_options *opt, char ***strs)
 {
     opt->choices = NULL;
@@ -1618,7 +1693,7 @@ int sy__export_choices(sy_office *o, sv_export_options *opt, char ***strs)
     int rc = SY_OK;
     while (rc == SY_OK && sqlite3_step(st) == SQLITE_ROW) {
         sv_export_choice *nv = realloc(v, (n + 1) * sizeof *nv);
-        char **ns = nv ? realloc(s, (4 * n + 4) * sizeof *ns) : NULL;
+        char **ns = nv ? realloc(s, (CHOICE_STRS * n + CHOICE_STRS) * sizeof *ns) : NULL;
         if (nv)
             v = nv;
         if (!ns) {
@@ -1627,15 +1702,19 @@ int sy__export_choices(sy_office *o, sv_export_options *opt, char ***strs)
         }
         s = ns;
         for (int k = 0; k < 4; k++)
-            s[4 * n + k] = dup_col(st, k);
+            s[CHOICE_STRS * n + k] = dup_col(st, k);
+        s[CHOICE_STRS * n + 4] = NULL;
         int field = sqlite3_column_int(st, 5);
-        v[n] = (sv_export_choice){.unit = s[4 * n],
-                                  .number = field ? NULL : s[4 * n + 1],
-                                  .field = field ? s[4 * n + 1] : NULL,
-                                  .device = s[4 * n + 2],
-                                  .decided_by = s[4 * n + 3],
+        v[n] = (sv_export_choice){.unit = s[CHOICE_STRS * n],
+                                  .number = field ? NULL : s[CHOICE_STRS * n + 1],
+                                  .field = field ? s[CHOICE_STRS * n + 1] : NULL,
+                                  .device = s[CHOICE_STRS * n + 2],
+                                  .decided_by = s[CHOICE_STRS * n + 3],
                                   .decided_ms = sqlite3_column_int64(st, 4)};
         n++;
+        /* "neither" ends with the crews' new work: what each replica held when decided */
+        if (!v[n - 1].device)
+            rc = choice_after(o, v[n - 1].decided_ms, &v[n - 1], &s[CHOICE_STRS * (n - 1) + 4]);
     }
     sqlite3_finalize(st);
     opt->choices = v;
@@ -1650,7 +1729,7 @@ int sy__export_choices(sy_office *o, sv_export_options *opt, char ***strs)
 
 void sy__export_choices_free(sv_export_options *opt, char **strs)
 {
-    for (size_t i = 0; strs && i < 4 * opt->n_choices; i++)
+    for (size_t i = 0; strs && i < CHOICE_STRS * opt->n_choices; i++)
         free(strs[i]);
     free(strs);
     free((void *)opt->choices);

@@ -609,6 +609,18 @@ grep -q "feature 1 (622901SL000007): its own CRS cannot hold its draft: position
 # An export's output that cannot be a file is said to be so before anything is read.
 refuse "export to a directory" "$Q" export "$J" --format csv --output "$T"
 grep -q "is a directory" "$T/err" && ok "  says the output is a directory" || fail "  export to a directory: $(cat "$T/err")"
+# A link, a device or "-" would be replaced by a plain file (as root, /dev/stdout itself was):
+# refused, the link and the file it names as they were.
+echo keep >"$T/real.csv"
+ln -s real.csv "$T/link.csv"
+refuse "export to a symbolic link" "$Q" export "$J" --format csv --output "$T/link.csv"
+grep -q "link.csv is a symbolic link" "$T/err" && [ -L "$T/link.csv" ] && [ "$(cat "$T/real.csv")" = keep ] \
+    && ok "  says so; the link and its file untouched" || fail "  export to a link: $(cat "$T/err"; ls -l "$T/link.csv")"
+mkfifo "$T/pipe.csv"
+refuse "export to a pipe" "$Q" export "$J" --format geojson --output "$T/pipe.csv"
+grep -q "is not a regular file" "$T/err" && [ -p "$T/pipe.csv" ] && ok "  says it is not a regular file; the pipe stays" || fail "  export to a pipe: $(cat "$T/err")"
+(cd "$T" && "$Q" export "$J" --format csv --output - >"$T/out" 2>"$T/err"); rc=$?
+[ "$rc" -ne 0 ] && [ ! -e "$T/-" ] && grep -q "standard output" "$T/err" && ok "export --output - refused, no file named -" || fail "export to -: rc $rc $(cat "$T/err")"
 usage "export to an empty name" "$Q" export "$J" --format gpkg --output ""
 grep -q "output file name is empty" "$T/err" && ok "  says the name is empty" || fail "  export to '': $(cat "$T/err")"
 usage "bundle to an empty name" "$Q" bundle "$J" --output ""

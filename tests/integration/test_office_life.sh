@@ -460,6 +460,20 @@ r = sqlite3.connect(sys.argv[1]).execute("SELECT owner_value, owner_decision, ri
                                          " FROM units WHERE code = ?", (sys.argv[2],)).fetchone()
 assert r == (sys.argv[3], "chosen", None, "reverify"), r
 PY
+# "neither" asks the crews to verify again, and ends with it: crew b's new verification, sent
+# after the decision, is the county record's (rights_decision "reverified"); nothing from before
+# the decision is (crew a's confirmation stays out).
+"$Q" verify "$T/b.db" --unit $S --field rights --status disputed --note 复核：邻村仍有异议 >/dev/null 2>&1
+"$Q" sync "$T/b.db" >/dev/null 2>&1
+expect "county export after the crew verified again" "$OFF" export "$O" --format geojson --output "$T/vr.geojson"
+"$PY" - "$T/vr.geojson" "$S" <<'PY' && ok "a verification sent after a neither decision is the record (reverified), a disputed field again" || fail "export after re-verification: $(head -c 600 "$T/vr.geojson")"
+import json, sys
+u = [f["properties"] for f in json.load(open(sys.argv[1]))["features"]
+     if f["properties"].get("code") == sys.argv[2] and "owner_status" in f["properties"]][0]
+assert u["rights_status"] == "disputed" and u["rights_note"] == "复核：邻村仍有异议", u
+assert u["rights_decision"] == "reverified" and u["rights_decided_by"] == "rev" and u["rights_device"], u
+assert u["owner_decision"] == "chosen", u
+PY
 
 # every staff action done with the command line is in the audit log too, as the console's are:
 # the decisions under their --by name, the rest as "(command line)", the address "local"

@@ -163,6 +163,55 @@ static void shared_points(void)
     ch.device = sv_journal_device_id(c);
     CHECK_INT(export_geojson(js, &ch, 1, "share-c.geojson"), SV_OK);
     CHECK(fabs(point_lat(path_of("share-c.geojson"), e, "J1") - 35.40) < 1e-9);
+
+    /* Neither, then crew d (the second journal) re-measures J1: its new version is the record,
+     * though the usual merge takes the first journal's, and no longer marked for re-survey;
+     * the east unit's shared J1 follows it. */
+    int64_t held[2] = {sv_journal_last_seq(c), sv_journal_last_seq(d)};
+    const char *devs[2] = {sv_journal_device_id(c), sv_journal_device_id(d)};
+    sv_export_choice nei = {.unit = w,
+                            .number = "J1",
+                            .decided_by = "审核员",
+                            .decided_ms = 1000000000000,
+                            .after_known = 1,
+                            .after_device = devs,
+                            .after_seq = held,
+                            .n_after = 2};
+    CHECK_INT(export_geojson(js, &nei, 1, "share-n0.geojson"), SV_OK);
+    CHECK(fabs(point_lat(path_of("share-n0.geojson"), w, "J1") - 35.40) < 1e-9);
+    sv_bpoint *cur = NULL;
+    size_t ncur = 0;
+    CHECK_INT(sv_state_points(d, w, &cur, &ncur), SV_OK);
+    CHECK_INT((int)ncur, 1);
+    sv_bpoint again;
+    memset(&again, 0, sizeof again);
+    snprintf(again.unit, sizeof again.unit, "%s", w);
+    again.lat = 35.40001;
+    again.lon = 103.31;
+    again.h = 1800;
+    again.q = sv_quality_unknown();
+    again.q.grade = SV_GRADE_RTK_FIXED;
+    again.supersedes = ncur ? cur[0].seq : 0;
+    again.reason = "界桩重测";
+    CHECK_INT(sv_record_point(d, &again, NULL), SV_OK);
+    sv_bpoints_free(cur, ncur);
+    CHECK_INT(export_geojson(js, &nei, 1, "share-n1.geojson"), SV_OK);
+    CHECK(fabs(point_lat(path_of("share-n1.geojson"), w, "J1") - 35.40001) < 1e-9);
+    CHECK(fabs(point_lat(path_of("share-n1.geojson"), e, "J1") - 35.40001) < 1e-9);
+    json_t *fc = json_load_file(path_of("share-n1.geojson"), 0, NULL), *f;
+    size_t i;
+    int seen = 0;
+    json_array_foreach(json_object_get(fc, "features"), i, f)
+    {
+        json_t *pp = json_object_get(f, "properties");
+        const char *u = str(pp, "unit"), *n = str(pp, "number");
+        if (u && n && strcmp(u, w) == 0 && strcmp(n, "J1") == 0) {
+            CHECK_STR(str(pp, "review_decision"), "resurveyed");
+            seen++;
+        }
+    }
+    json_decref(fc);
+    CHECK_INT(seen, 1);
     sv_journal_close(c);
     sv_journal_close(d);
 }
@@ -304,6 +353,41 @@ int main(void)
     CHECK_INT(sqlite3_column_type(st, 5), SQLITE_NULL);
     sqlite3_finalize(st);
     sqlite3_close(db);
+
+    /* Neither ends with the crews' new work: given what each replica held when it was decided
+     * (after_known), a verification sent since is the record ("reverified"), one from before
+     * never is; the office's disputed-field rule (sv_county_fields) reads the same. */
+    int64_t held[2] = {sv_journal_last_seq(a), sv_journal_last_seq(b)};
+    const char *devs[2] = {ida, idb};
+    sv_export_choice nei = {.unit = U,
+                            .field = "owner",
+                            .decided_by = "审核员",
+                            .decided_ms = 1000000000000,
+                            .after_known = 1,
+                            .after_device = devs,
+                            .after_seq = held,
+                            .n_after = 2};
+    CHECK_INT(export_geojson(js, &nei, 1, "nei0.geojson"), SV_OK);
+    p = unit_props(path_of("nei0.geojson"));
+    CHECK(is_null(p, "owner_status"));
+    CHECK_STR(str(p, "owner_decision"), "reverify");
+    json_decref(p);
+    int status[SV_FIELD_COUNT];
+    CHECK_INT(sv_county_fields(js, 2, &nei, 1, U, status), SV_OK);
+    CHECK_INT(status[SV_FIELD_OWNER], -1);
+    int64_t a_again = verify(a, SV_FIELD_OWNER, SV_VERIFY_DISPUTED, NULL);
+    CHECK_INT(export_geojson(js, &nei, 1, "nei1.geojson"), SV_OK);
+    p = unit_props(path_of("nei1.geojson"));
+    CHECK_STR(str(p, "owner_status"), "disputed");
+    CHECK_STR(str(p, "owner_device"), ida);
+    CHECK_INT(json_integer_value(json_object_get(p, "owner_seq")), a_again);
+    CHECK_STR(str(p, "owner_decision"), "reverified");
+    json_decref(p);
+    CHECK_INT(sv_county_fields(js, 2, &nei, 1, U, status), SV_OK);
+    CHECK_INT(status[SV_FIELD_OWNER], SV_VERIFY_DISPUTED);
+    nei.after_known = 0; /* an older caller's choice: nothing is later */
+    CHECK_INT(sv_county_fields(js, 2, &nei, 1, U, status), SV_OK);
+    CHECK_INT(status[SV_FIELD_OWNER], -1);
 
     sv_journal_close(a);
     sv_journal_close(b);

@@ -89,6 +89,12 @@ int sv_export(sv_journal *j, sv_geo *g, sv_export_format fmt, const char *unit, 
  *   unit layer's <field>_decision ("chosen", "reverify"), <field>_decided_by and
  *   <field>_decided columns say so, beside <field>_device and <field>_seq (the verification's
  *   origin). A field name this library does not know is ignored.
+ * - "neither" asks the crews for new work on its subject, and ends with it: with after_known
+ *   set, an entry a device sent after the decision (its seq above what that device's replica
+ *   held then: after_seq of after_device, and any entry of a device not listed, which had sent
+ *   nothing) is taken by the usual rule. A field's latest such verification is its record
+ *   (<field>_decision "reverified"); a point whose current entry is such an entry is no longer
+ *   marked for re-survey (review_decision "resurveyed"). Without after_known, nothing is later.
  *
  * Several choices about one point or field: the first wins (the office passes the newest first).
  */
@@ -98,7 +104,15 @@ typedef struct sv_export_choice {
     const char *decided_by; /* the staff member */
     int64_t decided_ms;     /* when (office clock) */
     const char *field;      /* a verification choice's field name; NULL for a point choice */
+    /* neither only: what each device's replica held when it was decided (see above) */
+    int after_known;
+    const char *const *after_device;
+    const int64_t *after_seq;
+    size_t n_after;
 } sv_export_choice;
+
+/* 1 when choice c is "neither" and device's entry seq was sent after it (see above). */
+int sv_export_choice_later(const sv_export_choice *c, const char *device, int64_t seq);
 
 /*
  * A dispute settled at the office (decision "settle-dispute", survey/lifecycle.h): the dispute

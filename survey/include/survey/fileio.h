@@ -20,6 +20,16 @@ extern "C" {
  * tmp (tmp_size >= strlen(path) + 12). Returns the descriptor, or -1 with errno set. */
 int sv_file_tmp_beside(const char *path, char *tmp, size_t tmp_size);
 
+/*
+ * Whether path may be replaced whole by sv_file_commit: it does not exist yet, or it is a
+ * regular file. Not a symbolic link (the rename would put a plain file where the link was and
+ * leave the file it names as it was), a device such as /dev/stdout, a pipe, a socket or a
+ * directory (the rename would replace the device node or fail), nor "-" (which means standard
+ * output to most tools: a file of that name is never what was meant). 0, or -1 with a reason
+ * in why ("is a symbolic link", ...) for "PATH REASON: give ..." messages.
+ */
+int sv_file_replaceable(const char *path, char *why, size_t why_size);
+
 /* Sync tmp, rename it onto path and sync the directory. 0, or -1 with errno set (tmp is then
  * left for the caller to remove). */
 int sv_file_commit(const char *tmp, const char *path);
