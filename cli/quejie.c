@@ -634,7 +634,23 @@ static int cmd_point_change(int argc, char **argv)
     int64_t seq = 0;
     int rc = sv_record_point_change(j, target, get(&a, "--marker"), get(&a, "--type"),
                                     get(&a, "--reason"), &seq);
-    return reported(j, rc, seq, "point entry %lld corrected", (long long)target);
+    if (rc != SV_OK || !get(&a, "--json"))
+        return reported(j, rc, seq, "point entry %lld corrected", (long long)target);
+    /* the new point as point add --json gives it */
+    char unit[SV_CODE_MAX];
+    sv_bpoint *pts = NULL;
+    size_t n = 0;
+    int shown = 0;
+    if (sv_state_entry_unit(j, seq, unit) == SV_OK && sv_state_points(j, unit, &pts, &n) == SV_OK)
+        for (size_t i = 0; i < n && !shown; i++)
+            if (pts[i].seq == seq)
+                print_point(&pts[i], 1), shown = 1;
+    sv_bpoints_free(pts, n);
+    if (!shown) /* recorded all the same: said so, not reported as a failure */
+        print_json(
+            json_pack("{s:I, s:I}", "seq", (json_int_t)seq, "supersedes", (json_int_t)target));
+    sv_journal_close(j);
+    return 0;
 }
 
 /* A neighbouring unit's point used as one of this unit's own (kind "share"). */
@@ -1466,6 +1482,16 @@ static int cmd_dispute_list(int argc, char **argv)
         sv_journal_close(j);
         return die(EXIT_FAIL, "out of memory");
     }
+    /* the recorded lines: a dispute covers one between exactly its two points too, as every
+     * export marks it (sv_dispute_covers_line) */
+    sv_bline *rl = NULL;
+    size_t nrl = 0;
+    if (sv_state_lines(j, unit, &rl, &nrl) != SV_OK) {
+        free(ring);
+        sv_disputes_free(d, n);
+        sv_bpoints_free(pts, np);
+        return journal_fail(j);
+    }
     json_t *arr = get(&a, "--json") ? json_array() : NULL;
     for (size_t i = 0; i < n; i++) {
         /* the unit's ring: its points in the state's order */
@@ -1474,16 +1500,30 @@ static int cmd_dispute_list(int argc, char **argv)
             if (strcmp(pts[k].unit, d[i].unit) == 0)
                 ring[nr++] = pts[k].number;
         json_t *lines = json_array();
-        char text[512] = "";
         for (size_t k = 0; nr >= 2 && k < nr; k++) {
             const char *x = ring[k], *y = ring[(k + 1) % nr];
             if (nr == 2 && k == 1)
                 break;
-            if (!sv_dispute_covers_line(&d[i], ring, nr, x, y))
+            if (sv_dispute_covers_line(&d[i], ring, nr, x, y))
+                json_array_append_new(lines, json_pack("[ss]", x, y));
+        }
+        for (size_t k = 0; k < nrl; k++) {
+            if (strcmp(rl[k].unit, d[i].unit) != 0 ||
+                !sv_dispute_covers_line(&d[i], ring, nr, rl[k].from, rl[k].to))
                 continue;
-            json_array_append_new(lines, json_pack("[ss]", x, y));
-            size_t len = strlen(text);
-            snprintf(text + len, sizeof text - len, "%s%s-%s", len ? ", " : "", x, y);
+            int listed = 0; /* a ring edge recorded as a line is listed once */
+            size_t li;
+            json_t *l;
+            json_array_foreach(lines, li, l)
+            {
+                const char *x = json_string_value(json_array_get(l, 0)),
+                           *y = json_string_value(json_array_get(l, 1));
+                listed |= x && y &&
+                          ((strcmp(x, rl[k].from) == 0 && strcmp(y, rl[k].to) == 0) ||
+                           (strcmp(x, rl[k].to) == 0 && strcmp(y, rl[k].from) == 0));
+            }
+            if (!listed)
+                json_array_append_new(lines, json_pack("[ss]", rl[k].from, rl[k].to));
         }
         char when[40];
         iso_time(d[i].time_ms, when, sizeof when);
@@ -1507,11 +1547,20 @@ static int cmd_dispute_list(int argc, char **argv)
                                                      : json_null());
             json_array_append_new(arr, o);
         } else {
+            /* every covered line, however many (a fixed buffer cut a long stretch mid-number) */
+            printf("%6lld  %s  %s  %s  %s; lines: ", (long long)d[i].seq, when, d[i].unit,
+                   d[i].number, d[i].statement ? d[i].statement : "");
+            size_t li;
+            json_t *l;
+            json_array_foreach(lines, li, l)
+            {
+                printf("%s%s-%s", li ? ", " : "", json_string_value(json_array_get(l, 0)),
+                       json_string_value(json_array_get(l, 1)));
+            }
+            printf("%s; %s%s%s\n", json_array_size(lines) ? "" : "none",
+                   d[i].settled ? "settled" : "open", d[i].agreement_no[0] ? ", agreement " : "",
+                   d[i].agreement_no);
             json_decref(lines);
-            printf("%6lld  %s  %s  %s  %s; lines: %s; %s%s%s\n", (long long)d[i].seq, when,
-                   d[i].unit, d[i].number, d[i].statement ? d[i].statement : "",
-                   text[0] ? text : "none", d[i].settled ? "settled" : "open",
-                   d[i].agreement_no[0] ? ", agreement " : "", d[i].agreement_no);
         }
     }
     if (arr)
@@ -1519,6 +1568,7 @@ static int cmd_dispute_list(int argc, char **argv)
     else if (n == 0)
         printf("no disputes%s%s\n", unit ? " for " : "", unit ? unit : "");
     free(ring);
+    sv_blines_free(rl, nrl);
     sv_disputes_free(d, n);
     sv_bpoints_free(pts, np);
     sv_journal_close(j);
@@ -1769,7 +1819,11 @@ static int cmd_attend(int argc, char **argv)
         return open_failed(a.pos[0]);
     int64_t seq = 0;
     int rc = sv_record_attendance(j, &at, &seq);
-    return reported(j, rc, seq, "attendance of %s recorded for %s", at.party, at.unit);
+    /* the name as recorded: without the blanks around it (the library's rule) */
+    const char *pb = NULL;
+    size_t pl = at.party ? sv_text_trim(at.party, &pb) : 0;
+    return reported(j, rc, seq, "attendance of %.*s recorded for %s", (int)pl, pb ? pb : "",
+                    at.unit);
 }
 
 /* ---- signatures (指界签字) ------------------------------------------------------------------ */
@@ -1924,10 +1978,13 @@ static int cmd_sign(int argc, char **argv)
     char hex[2 * SV_HASH_BYTES + 1];
     for (int i = 0; i < SV_HASH_BYTES; i++)
         snprintf(hex + 2 * i, 3, "%02x", s.covers[i]);
+    const char *pb = NULL; /* the party as recorded, without the blanks around it */
+    size_t pl = s.party ? sv_text_trim(s.party, &pb) : 0;
     return reported(j, rc, seq,
-                    "signature of %s by %s recorded for %s, covering its %d boundary "
+                    "signature of %.*s by %s recorded for %s, covering its %d boundary "
                     "point%s as they are now (boundary digest %.16s...)",
-                    s.party, s.signer, s.unit, pr.points, pr.points == 1 ? "" : "s", hex);
+                    (int)pl, pb ? pb : "", s.signer, s.unit, pr.points, pr.points == 1 ? "" : "s",
+                    hex);
 }
 
 static int cmd_signatures(int argc, char **argv)

@@ -688,7 +688,8 @@ void sv__ex_point_attrs(const sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[
     s_real(s, PC_H, p->h);
     s_real(s, PC_XN, x->pt_ne[2 * i]);
     s_real(s, PC_YE, x->pt_ne[2 * i + 1]);
-    crs_attrs(x, s, PC_EPSG, PC_CM, x->pt_set[i]);
+    /* a point its zone cannot take (no X/Y) names no plane CRS either (docs/cli.md) */
+    crs_attrs(x, s, PC_EPSG, PC_CM, isfinite(x->pt_ne[2 * i]) ? x->pt_set[i] : -1);
     s_text(s, PC_GRADE, sv_grade_name(q->grade));
     s_int_opt(s, PC_MODE, q->mode, -1);
     s_int_opt(s, PC_STATUS, q->status, -1);

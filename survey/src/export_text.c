@@ -333,7 +333,8 @@ static int write_csv_body(sv__ex *x, FILE *f, sv_export_stats *st)
         csv_num(f, p->q.sigma_n, 3);
         csv_num(f, p->q.sigma_u, 3);
         fputc(',', f);
-        const sv__ex_set *ps = sv__ex_plane_set(x, x->pt_set[i]);
+        /* no X/Y (beyond the zone's reach): no plane CRS named either */
+        const sv__ex_set *ps = isfinite(x->pt_ne[2 * i]) ? sv__ex_plane_set(x, x->pt_set[i]) : NULL;
         if (ps)
             fprintf(f, "%d", ps->crs.epsg);
         csv_num(f, edge[i], 3);

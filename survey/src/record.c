@@ -1695,11 +1695,34 @@ static int do_void(sv_journal *j, int64_t target_seq, const char *reason, int64_
         return sv__journal_fail(j, SV_EINVAL,
                                 SV_T("entry %lld was already withdrawn (by entry %lld)"),
                                 (long long)target_seq, (long long)by);
-    if (gone && corrected_by)
+    if (gone && corrected_by) {
+        /* name the point as it stands now: corrections of corrections followed to the last
+         * (naming the first correction sent the crew to another refusal) */
+        int64_t last = corrected_by;
+        if (sqlite3_prepare_v2(j->db,
+                               "SELECT min(seq) FROM entries WHERE kind = 'point' AND seq > ?1"
+                               " AND json_extract(payload, '$.supersedes') = ?1",
+                               -1, &st, NULL) == SQLITE_OK) {
+            for (int hop = 0; hop < 100000; hop++) {
+                sqlite3_reset(st);
+                sqlite3_bind_int64(st, 1, last);
+                if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL)
+                    break;
+                last = sqlite3_column_int64(st, 0);
+            }
+            sqlite3_finalize(st);
+        }
+        if (last != corrected_by)
+            return sv__journal_fail(
+                j, SV_EINVAL,
+                SV_T("entry %lld is not a current point: entry %lld corrected it, and later "
+                     "corrections lead to entry %lld; withdraw that one instead"),
+                (long long)target_seq, (long long)corrected_by, (long long)last);
         return sv__journal_fail(j, SV_EINVAL,
                                 SV_T("entry %lld is not a current point: entry %lld corrected it; "
                                      "withdraw the current one instead"),
                                 (long long)target_seq, (long long)corrected_by);
+    }
     rc = refuse_if_line_end(j, target_seq, SV_T("cannot withdraw"));
     if (rc != SV_OK)
         return rc;

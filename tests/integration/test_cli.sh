@@ -739,4 +739,45 @@ else
 fi
 chmod 0700 "$T"; chmod 0600 "$KD/k.db.key"
 
+# ---- what an outside check of the CLI found (December 2026) -----------------------------------
+# A dispute between two corners also covers a line recorded between exactly them (every export
+# marks it); the text form lists every covered line however many; point change --json; the
+# names echoed as recorded; a void of a twice-corrected point names the current entry; a point
+# beyond its zone's reach names no plane CRS.
+D=$T/found.db
+"$Q" init "$D" >/dev/null && "$Q" tasks import "$D" "$FIX/tasks/adjacent-units-4490.geojson" >/dev/null
+W=622901ZR000101
+for ll in "35.400 103.300" "35.400 103.310" "35.410 103.310" "35.410 103.300"; do
+    set -- $ll
+    "$Q" point add "$D" --unit $W --lat $1 --lon $2 >/dev/null 2>&1 || fail "point add $ll"
+done
+expect "line J1-J3 across the unit" "$Q" line "$D" --unit $W --from J1 --to J3
+expect "a dispute from J1 to J3" "$Q" dispute "$D" --unit $W --statement 争议 --from J1 --to J3
+"$Q" dispute list "$D" --json >"$T/dl.json" 2>"$T/err"
+pyexpr "$T/dl.json" '["J1","J3"] in d[0]["lines"] and ["J1","J2"] in d[0]["lines"] and ["J2","J3"] in d[0]["lines"] and len(d[0]["lines"]) == 3' \
+    && ok "dispute list covers the recorded line J1-J3 beside the ring's J1-J2, J2-J3" || fail "dispute list lines: $(cat "$T/dl.json")"
+"$Q" dispute list "$D" >"$T/out" 2>&1
+grep -q "lines: J1-J2, J2-J3, J1-J3; open" "$T/out" && ok "  the text form lists the same" || fail "dispute list text: $(cat "$T/out")"
+"$Q" point change "$D" 4 --marker paint --reason 复查 --json >"$T/pc.json" 2>"$T/err"
+pyexpr "$T/pc.json" 'd["number"]=="J1" and d["supersedes"]==4 and d["seq"]>4' \
+    && ok "point change --json prints the new point" || fail "point change --json: $(cat "$T/pc.json" "$T/err")"
+PC=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["seq"])' "$T/pc.json")
+"$Q" point change "$D" "$PC" --marker concrete-post --reason 再查 >"$T/out" 2>&1
+PC2=$(grep -o 'entry [0-9]*)' "$T/out" | tr -dc 0-9)
+refuse "void of a point corrected twice" "$Q" void "$D" 4 --reason x
+grep -q "entry 4 is not a current point: entry $PC corrected it, and later corrections lead to entry $PC2; withdraw that one" "$T/err" \
+    && ok "  names the current entry ($PC2), not the first correction" || fail "void hint: $(cat "$T/err")"
+"$Q" attend "$D" --unit $W --party " 马家庄 " --presence present --person 李 >"$T/out" 2>&1
+grep -q "attendance of 马家庄 recorded" "$T/out" && ok "attend echoes the party as recorded (trimmed)" || fail "attend echo: $(cat "$T/out")"
+"$Q" point add "$D" --unit $W --lat 35.401 --lon 125.0 --far >/dev/null 2>&1 || fail "far point"
+expect "CSV with a point beyond its zone" "$Q" export "$D" --format csv --output "$T/far.csv"
+"$PY" - "$T/far.csv" <<'PY' && ok "a point with no X/Y names no epsg or central_meridian; the others do" || fail "far point CSV: $(cat "$T/far.csv")"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8", newline="")))
+far = [r for r in rows if r["X"] == ""]
+near = [r for r in rows if r["X"] != ""]
+assert len(far) == 1 and far[0]["epsg"] == "" and far[0]["central_meridian"] == "", far
+assert near and all(r["epsg"] and r["central_meridian"] for r in near), near
+PY
+
 finish
