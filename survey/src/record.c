@@ -174,16 +174,93 @@ static json_t *unit_payload(const sv_unit *u)
     return p;
 }
 
+/* Two rings of a payload's geom (flat arrays of nanodegree pairs) are one ring when equal, or
+ * equal with their vertices in reverse order: a ring's direction says nothing about the unit
+ * (the exports rewind rings by RFC 7946's rule; a package may draw them either way). */
+static int ring_same(const json_t *a, const json_t *b)
+{
+    if (json_equal(a, b))
+        return 1;
+    size_t n = json_array_size(a);
+    if (n != json_array_size(b) || n % 2)
+        return 0;
+    for (size_t i = 0; i < n; i += 2)
+        if (!json_equal(json_array_get(a, i), json_array_get(b, n - 2 - i)) ||
+            !json_equal(json_array_get(a, i + 1), json_array_get(b, n - 1 - i)))
+            return 0;
+    return 1;
+}
+
+/* Two units' contents (unit_content) are the same unit: equal but for the direction of rings. */
+static int content_same(json_t *a, json_t *b)
+{
+    if (!a || !b)
+        return 0;
+    if (json_equal(a, b))
+        return 1;
+    json_t *ga = json_object_get(a, "geom"), *gb = json_object_get(b, "geom");
+    size_t np = json_array_size(ga);
+    if (np != json_array_size(gb))
+        return 0;
+    for (size_t i = 0; i < np; i++) {
+        json_t *ra = json_array_get(ga, i), *rb = json_array_get(gb, i);
+        size_t nr = json_array_size(ra);
+        if (nr != json_array_size(rb))
+            return 0;
+        for (size_t k = 0; k < nr; k++)
+            if (!ring_same(json_array_get(ra, k), json_array_get(rb, k)))
+                return 0;
+    }
+    json_t *xa = json_deep_copy(a), *xb = json_deep_copy(b);
+    json_object_del(xa, "geom");
+    json_object_del(xb, "geom");
+    int same = xa && xb && json_equal(xa, xb);
+    json_decref(xa);
+    json_decref(xb);
+    return same;
+}
+
 int sv_unit_same(const sv_unit *a, const sv_unit *b)
 {
     json_t *pa = unit_payload(a), *pb = unit_payload(b);
     json_t *ca = unit_content(pa), *cb = unit_content(pb);
-    int same = ca && cb && json_equal(ca, cb);
+    int same = content_same(ca, cb);
     json_decref(ca);
     json_decref(cb);
     json_decref(pa);
     json_decref(pb);
     return same;
+}
+
+/*
+ * The same unit with its plane CRS made explicit: prev (a unit entry's content) names no CRS,
+ * next names the one the unit had all along (sv_unit_crs by its draft and the journal's
+ * default, as every export writes it), and nothing else differs. The tool's own GeoJSON export
+ * re-imported into the journal it came from is no change (every unit was replaced).
+ */
+static int same_but_crs_named(const sv_journal *j, json_t *prev, json_t *next, const sv_unit *u)
+{
+    if (json_object_get(prev, "epsg") || json_object_get(prev, "cm") ||
+        (!json_object_get(next, "epsg") && !json_object_get(next, "cm")))
+        return 0;
+    json_t *bare = json_deep_copy(next);
+    json_object_del(bare, "epsg");
+    json_object_del(bare, "cm");
+    int rest = content_same(prev, bare);
+    json_decref(bare);
+    if (!rest)
+        return 0;
+    int je;
+    double jcm;
+    sv_journal_default_crs(j, &je, &jcm);
+    sv_unit had = *u; /* shallow: only read */
+    had.epsg = 0;
+    had.central_meridian = NAN;
+    sv_crs was = sv_unit_crs(&had, je, jcm, NAN, NAN);
+    sv_crs now = sv_unit_crs(u, je, jcm, NAN, NAN);
+    return was.epsg == now.epsg &&
+           (was.epsg != 0 || (isfinite(was.central_meridian) && isfinite(now.central_meridian) &&
+                              fabs(was.central_meridian - now.central_meridian) < 1e-9));
 }
 
 static int do_unit(sv_journal *j, const sv_unit *u, int64_t *seq)
@@ -210,7 +287,7 @@ static int do_unit(sv_journal *j, const sv_unit *u, int64_t *seq)
             json_error_t err;
             json_t *prev = json_loads((const char *)sqlite3_column_text(st, 1), 0, &err);
             json_t *a = prev ? unit_content(prev) : NULL, *b = unit_content(p);
-            same = a && b && json_equal(a, b);
+            same = a && b && (content_same(a, b) || same_but_crs_named(j, a, b, u));
             json_decref(a);
             json_decref(b);
             json_decref(prev);

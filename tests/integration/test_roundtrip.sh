@@ -29,6 +29,13 @@ else
     fail "the export does not re-import: $(cat "$T/err")"
 fi
 grep -q "imported 5 units" "$T/out" && ok "5 units imported" || fail "import output: $(cat "$T/out")"
+# Into the journal it came from, the export is no change: its units name the plane CRS they had
+# all along (epsg) and its rings run by RFC 7946's rule, neither of which changes a unit.
+before=$("$Q" log "$J" --json | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')
+"$Q" tasks import "$J" "$T/a.geojson" >"$T/out" 2>"$T/err"
+after=$("$Q" log "$J" --json | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')
+grep -q "imported 0 units" "$T/out" && [ "$before" = "$after" ] \
+    && ok "the export re-imported into its own journal adds nothing" || fail "re-import into the same journal: $before -> $after entries: $(cat "$T/out" "$T/err")"
 others=$("$PY" -c 'import json,sys; print(sum(f["properties"]["layer"] != "unit" for f in json.load(open(sys.argv[1]))["features"]))' "$T/a.geojson")
 layers=$("$PY" -c 'import json,sys; print(" ".join(sorted({f["properties"]["layer"] for f in json.load(open(sys.argv[1]))["features"]})))' "$T/a.geojson")
 [ "$others" -ge 5 ] && grep -q "; $others features of other layers" "$T/out" \
