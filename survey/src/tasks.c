@@ -258,21 +258,33 @@ static const char *json_kind(const json_t *j)
     return "something else";
 }
 
-/* Projected input must look like the CRS it claims: catches swapped axes and a wrong zone. */
+/*
+ * Projected input must look like the CRS it claims: catches swapped axes, a wrong zone, and
+ * longitudes and latitudes labelled with a Gauss-Krueger code (103.3 is no easting in metres:
+ * it passed as one, and the ring then failed as of zero area). A CGCS2000 zone's point in China
+ * lies 1 km to 999 km east of the zone's false origin and 100 km to 10,000 km north of the
+ * equator.
+ */
 static int check_gk_plane(ctx *c, size_t pt, double e, double n)
 {
     double local = c->gk_prefixed ? e - c->gk_zone * 1e6 : e;
-    if (local > 0 && local < 1e6 && n >= 0 && n < 1e7)
+    if (local > 1e3 && local < 999e3 && n >= 1e5 && n < 1e7)
         return SV_OK;
+    const char *lonlat = fabs(e) <= 180 && fabs(n) <= 90
+                             ? "; these look like longitude and latitude: give the package "
+                               "EPSG:4490 (or convert it)"
+                             : "";
     if (c->gk_prefixed)
         return ferr(c, SV_EGEOM,
                     "%sring %zu point %zu: easting %.3f, northing %.3f do not fit EPSG:%d "
-                    "(easting %d000000-%d999999 expected; axes swapped or wrong zone?)",
-                    c->part, c->ring, pt, e, n, c->gk_epsg, c->gk_zone, c->gk_zone);
+                    "(easting %d001000-%d999000 and northing 100000-10000000 expected; axes "
+                    "swapped or wrong zone?%s)",
+                    c->part, c->ring, pt, e, n, c->gk_epsg, c->gk_zone, c->gk_zone, lonlat);
     return ferr(c, SV_EGEOM,
                 "%sring %zu point %zu: easting %.3f, northing %.3f do not fit EPSG:%d "
-                "(easting 0-1000000 expected; axes swapped or wrong zone?)",
-                c->part, c->ring, pt, e, n, c->gk_epsg);
+                "(easting 1000-999000 and northing 100000-10000000 expected; axes swapped or "
+                "wrong zone?%s)",
+                c->part, c->ring, pt, e, n, c->gk_epsg, lonlat);
 }
 
 static int read_ring(ctx *c, geom_buf *b, const json_t *ring)

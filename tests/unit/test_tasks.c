@@ -358,6 +358,8 @@ static void test_bad_fixtures(sv_geo *g)
         expect_refused("bad-crs-epsg999999.geojson", g, SV_ECRS, NULL, NULL, "999999");
         expect_refused("bad-4522-swapped-axes.geojson", g, SV_EGEOM, "feature 1", "622901CY000001",
                        "axes swapped");
+        expect_refused("bad-4546-lonlat.geojson", g, SV_EGEOM, "feature 1", "622901CY000001",
+                       "look like longitude and latitude");
     }
 
     sv_task_set set;
