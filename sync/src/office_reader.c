@@ -31,6 +31,7 @@ int sy_office_open_reader(const sy_office *w, sy_office **out)
     memcpy(o->name, w->name, sizeof o->name);
     o->tolerance = w->tolerance;
     o->reader = 1;
+    o->log = w->log; /* what a read finds wrong (a damaged replica) goes to the office's log */
     memcpy(o->sign_pk, w->sign_pk, sizeof o->sign_pk);
     memcpy(o->box_pk, w->box_pk, sizeof o->box_pk);
     if (sqlite3_open_v2(o->path, &o->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=

@@ -368,6 +368,23 @@ static json_t *summary_json(sy_office *o, sv_journal *j, sv_geo *g, const char *
     return v;
 }
 
+/* A device whose replica cannot be read (a damaged file): its part says so, with empty lists
+ * and summary null, and the unit's other devices are shown all the same (one unreadable
+ * replica answered 500 for the whole unit). The reason goes to the office's log, not to the
+ * browser (it names files). */
+static int device_unreadable(sy_office *o, const char *code, const char *id, const char *name,
+                             const char *crew, json_t *out)
+{
+    sy__logf(o, "unit %s: the replica of %s cannot be read: %s", code, name, o->errmsg);
+    json_t *d = json_pack("{s:s, s:s, s:o, s:[], s:[], s:[], s:[], s:[], s:[], s:n, s:s}", "device",
+                          name, "device_id", id, "crew", str_or_null(crew), "points",
+                          "verifications", "attendance", "signatures", "disputes", "notes",
+                          "summary", "error", "replica_unreadable");
+    if (!d || json_array_append_new(out, d))
+        return sy__fail(o, SY_ENOMEM, "out of memory");
+    return SY_OK;
+}
+
 /* What device's replica holds about unit: {device, crew, device_id, points, verifications,
  * attendance, signatures, disputes, notes}. */
 static int device_part(sy_office *o, sv_geo *g, const char *code, const char *id, const char *name,
@@ -375,8 +392,10 @@ static int device_part(sy_office *o, sv_geo *g, const char *code, const char *id
 {
     sv_journal *j = NULL;
     int rc = sy__replica_read(o, id, &j);
-    if (rc != SY_OK || !j)
-        return rc;
+    if (rc == SY_OK && !j) /* nothing of it arrived yet */
+        return SY_OK;
+    if (rc != SY_OK)
+        return rc == SY_ENOMEM ? rc : device_unreadable(o, code, id, name, crew, out);
     sv_bpoint *pts = NULL;
     sv_verification *ver = NULL;
     sv_attendance *att = NULL;
@@ -392,7 +411,8 @@ static int device_part(sy_office *o, sv_geo *g, const char *code, const char *id
         sv_state_signatures(j, code, &sig, &ns) != SV_OK ||
         sv_state_disputes(j, code, &dis, &nd) != SV_OK ||
         sv_state_notes(j, code, &nts, &nn) != SV_OK) {
-        rc = sy__fail(o, SY_EIO, "replica of %s: %s", name, sv_journal_errmsg(j));
+        sy__fail(o, SY_EIO, "replica of %s: %s", name, sv_journal_errmsg(j));
+        rc = device_unreadable(o, code, id, name, crew, out);
         goto out;
     }
     ring = malloc((np ? np : 1) * sizeof *ring);

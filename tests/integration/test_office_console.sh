@@ -825,4 +825,26 @@ n401=$(cat "$T"/par.* | grep -c 401); n429=$(cat "$T"/par.* | grep -c 429)
 [ "$n401" -le 5 ] && [ $((n401 + n429)) = 10 ] && ok "ten guesses at once: $n401 judged, $n429 throttled" || fail "parallel guesses: 401 x$n401, 429 x$n429"
 hcode GET '/x%0AFORGED%20login%20of%20adm' >/dev/null
 ! grep -q '^FORGED' "$T/office.log" && grep -q 'x?FORGED' "$T/office.log" && ok "a %0A in a URL cannot start a log line of its own" || fail "URL log injection: $(grep FORGED "$T/office.log")"
+# A damaged replica (its first page overwritten): the unit's data still answers, that device
+# listed as unreadable with summary null, the others as usual; the reason in the office's log.
+c=$(hcode GET /api/v1/units/$U -b "$T/adm.jar")
+read -r did ndev < <("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1]))["devices"]; print(d[0]["device_id"], len(d))' "$T/body")
+rep="$O.replicas/$did.db"
+if [ -f "$rep" ]; then
+    mkdir -p "$T/replica.keep"
+    cp "$rep"* "$T/replica.keep/"
+    # the whole file garbage and no WAL beside it (a WAL's copy of the first page would mask
+    # a damaged header)
+    head -c 8192 /dev/urandom >"$rep"
+    rm -f "$rep-wal" "$rep-shm"
+    c=$(hcode GET /api/v1/units/$U -b "$T/adm.jar")
+    [ "$c" = 200 ] && pyexpr "$T/body" '[x for x in d["devices"] if x["device_id"]=="'$did'"][0]["error"]=="replica_unreadable" and [x for x in d["devices"] if x["device_id"]=="'$did'"][0]["summary"] is None and len(d["devices"])=='$ndev' and all("error" not in x for x in d["devices"] if x["device_id"]!="'$did'")' \
+        && grep -q "cannot be read" "$T/office.log" \
+        && ok "a damaged replica: the unit still answers 200, that device marked replica_unreadable" || fail "damaged replica: $c $("$PY" -c "import json,sys; print([(x[\"device_id\"], x.get(\"error\"), x[\"summary\"] is None) for x in json.load(open(sys.argv[1]))[\"devices\"]])" "$T/body") $did; log: $(grep -c "cannot be read" "$T/office.log")"
+    rm -f "$rep" "$rep-wal" "$rep-shm"
+    cp "$T/replica.keep/"* "$O.replicas/"
+else
+    fail "no replica file for $did"
+fi
+
 finish
