@@ -249,11 +249,17 @@ static void csv_field(FILE *f, const char *s)
 {
     if (!s)
         return;
-    if (!strpbrk(s, ",\"\r\n")) {
+    /* A text that a spreadsheet would take for a formula (=, +, -, @, a tab or a return first:
+     * a unit code "=1+2+cmd|calc!A0" from a task package ran as one) starts with an apostrophe,
+     * which spreadsheets show as text and do not evaluate (OWASP's rule for CSV injection). */
+    int formula = strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0';
+    if (!formula && !strpbrk(s, ",\"\r\n")) {
         fputs(s, f);
         return;
     }
     fputc('"', f);
+    if (formula)
+        fputc('\'', f);
     for (; *s; s++) {
         if (*s == '"')
             fputc('"', f);

@@ -780,4 +780,17 @@ assert len(far) == 1 and far[0]["epsg"] == "" and far[0]["central_meridian"] == 
 assert near and all(r["epsg"] and r["central_meridian"] for r in near), near
 PY
 
+# A text a spreadsheet would run as a formula (a unit code from a task package) is written with
+# a leading apostrophe in the CSV (OWASP's rule for CSV injection).
+cat >"$T/formula.geojson" <<'EOF'
+{"type": "FeatureCollection", "features": [
+{"type": "Feature", "properties": {"ZRZYDJDYH": "=1+2+cmd|calc!A0", "DJDYMC": "单元", "DJDYLX": "草原"}, "geometry": {"type": "Polygon", "coordinates": [[[103.300, 35.400], [103.301, 35.400], [103.301, 35.401], [103.300, 35.401], [103.300, 35.400]]]}}
+]}
+EOF
+"$Q" init "$T/formula.db" >/dev/null && "$Q" tasks import "$T/formula.db" "$T/formula.geojson" >/dev/null \
+    && "$Q" point add "$T/formula.db" --unit "=1+2+cmd|calc!A0" --lat 35.4 --lon 103.3 >/dev/null \
+    && "$Q" export "$T/formula.db" --format csv --output "$T/formula.csv" >/dev/null
+grep -q "^\"'=1+2+cmd|calc!A0\",J1," "$T/formula.csv" && ! grep -q '^=' "$T/formula.csv" \
+    && ok "CSV: a formula-like text starts with an apostrophe" || fail "CSV formula: $(cat "$T/formula.csv")"
+
 finish
