@@ -709,16 +709,23 @@ int sy_office_tracks(sy_office *o, const char *date, char **json)
             sv_journal_close(j);
             j = NULL;
             snprintf(open_id, sizeof open_id, "%s", id);
-            if ((rc = sy__replica_read(o, id, &j)) != SY_OK)
+            /* a damaged replica leaves its tracks off the overview's map, not the others:
+             * the reason goes to the office's log */
+            if ((rc = sy__replica_read(o, id, &j)) != SY_OK && rc != SY_ENOMEM) {
+                sy__logf(o, "tracks: the replica of %s cannot be read: %s", sy__col_text(st, 1),
+                         o->errmsg);
+                rc = SY_OK;
+                j = NULL;
+            }
+            if (rc != SY_OK)
                 break;
         }
         if (!j)
             continue;
         sv_track t;
         if (sv_state_track_between(j, unit, from_ms, to_ms, &t) != SV_OK) {
-            rc =
-                sy__fail(o, SY_EIO, "replica of %s: %s", sy__col_text(st, 1), sv_journal_errmsg(j));
-            break;
+            sy__logf(o, "tracks: the replica of %s: %s", sy__col_text(st, 1), sv_journal_errmsg(j));
+            continue;
         }
         if (walk_features(&t, sy__col_text(st, 1), id, (const char *)sqlite3_column_text(st, 2),
                           unit, feats))

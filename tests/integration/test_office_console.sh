@@ -841,6 +841,9 @@ if [ -f "$rep" ]; then
     [ "$c" = 200 ] && pyexpr "$T/body" '[x for x in d["devices"] if x["device_id"]=="'$did'"][0]["error"]=="replica_unreadable" and [x for x in d["devices"] if x["device_id"]=="'$did'"][0]["summary"] is None and len(d["devices"])=='$ndev' and all("error" not in x for x in d["devices"] if x["device_id"]!="'$did'")' \
         && grep -q "cannot be read" "$T/office.log" \
         && ok "a damaged replica: the unit still answers 200, that device marked replica_unreadable" || fail "damaged replica: $c $("$PY" -c "import json,sys; print([(x[\"device_id\"], x.get(\"error\"), x[\"summary\"] is None) for x in json.load(open(sys.argv[1]))[\"devices\"]])" "$T/body") $did; log: $(grep -c "cannot be read" "$T/office.log")"
+    c=$(hcode GET /api/v1/tracks -b "$T/adm.jar")
+    [ "$c" = 200 ] && pyexpr "$T/body" 'd["type"]=="FeatureCollection" and all(f["properties"].get("device_id")!="'$did'" for f in d["features"])' \
+        && ok "  and the overview's tracks answer 200 without that device's" || fail "tracks with a damaged replica: $c $(head -c 300 "$T/body")"
     rm -f "$rep" "$rep-wal" "$rep-shm"
     cp "$T/replica.keep/"* "$O.replicas/"
 else
