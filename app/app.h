@@ -104,6 +104,10 @@ typedef enum app_ask {
 
 #define APP_PICK_MAX 256
 #define APP_TEXT_MAX 512
+/* Free text a crew writes down (a note, a dispute's statement, an agreement, a file's note, and
+ * the text modal that takes them): a party's statement runs long, and 512 bytes cut it at about
+ * 170 Chinese characters without a word. The library takes up to SV_LIMIT_TEXT_CHARS. */
+#define APP_LONG_TEXT_MAX 8192
 #define APP_PARTY_MAX 48
 
 /* A picture in the photos folder (screen_attach.c). */
@@ -257,7 +261,7 @@ typedef struct app {
     app_rect pad_rect;
 
     /* Dispute screen */
-    char dsp_parties[APP_TEXT_MAX], dsp_statement[APP_TEXT_MAX], dsp_from[SV_NUMBER_MAX],
+    char dsp_parties[APP_TEXT_MAX], dsp_statement[APP_LONG_TEXT_MAX], dsp_from[SV_NUMBER_MAX],
         dsp_to[SV_NUMBER_MAX];
 
     /* Day end */
@@ -272,9 +276,9 @@ typedef struct app {
     char *pick_label[APP_PICK_MAX];
     char *pick_value[APP_PICK_MAX];
     int npick;
-    char text[APP_TEXT_MAX]; /* keypad or text being entered */
-    int want_text;           /* the platform should run SDL text input */
-    uint64_t journal_gen;    /* of the recorder, last reloaded at */
+    char text[APP_LONG_TEXT_MAX]; /* keypad or text being entered */
+    int want_text;                /* the platform should run SDL text input */
+    uint64_t journal_gen;         /* of the recorder, last reloaded at */
     uint64_t other_gen;
     int64_t reloaded_ms, reload_due; /* walk vertices re-read at most every 2 s */
     uint64_t points_seen;            /* the recorder's point count when last looked at */
@@ -354,7 +358,7 @@ typedef struct app {
     size_t nlines;
     char note_point[SV_NUMBER_MAX], note_from[SV_NUMBER_MAX], note_to[SV_NUMBER_MAX];
     char note_phrase[SV_CODE_MAX];
-    char note_text[APP_TEXT_MAX];
+    char note_text[APP_LONG_TEXT_MAX];
     /* Files (screen_attach.c): the folder pictures are picked from (--photos, default photos/
      * beside the journal), what is there (newest first) and the one chosen (-1 none), what it
      * is, its point and note; the unit's files (read with its records) */
@@ -362,13 +366,13 @@ typedef struct app {
     app_photo *photos;
     size_t nphotos;
     int photo_sel;
-    char att_what[24], att_point[SV_NUMBER_MAX], att_note[APP_TEXT_MAX];
+    char att_what[24], att_point[SV_NUMBER_MAX], att_note[APP_LONG_TEXT_MAX];
     sv_attachment *atts;
     size_t natts;
     /* Disputes (screen_dispute.c, screen_settle.c): the dispute selected (its entry; 0: the
      * newest open one), the settlement's agreement text and number being entered */
     int64_t dsp_sel;
-    char stl_agreement[APP_TEXT_MAX], stl_number[SV_CODE_MAX];
+    char stl_agreement[APP_LONG_TEXT_MAX], stl_number[SV_CODE_MAX];
     /* a screen's scrolled body (app__body_begin, widgets.c): scroll px, fling px/s, the last
      * drag event, a finger on it; reset when another screen opens */
     /* the banner under the top bar while a frame is built (app_build, app__top_bar): the

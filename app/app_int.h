@@ -262,6 +262,10 @@ int app__today_key(app *a, int key);
 void app__load_parties(app *a);
 /* screen_sign.c: the index of the party of that name, added when new; -1 when full. */
 int app__party_index(app *a, const char *name);
+/* Put each name of a dispute's parties text (separated by 、，,;； or blanks) on the current
+ * unit's working list of parties (saved beside the journal), so that the Sign screen lists the
+ * parties an on-site settlement needs signed. */
+void app__parties_add(app *a, const char *parties);
 /* screen_pad.c: open the signature pad for party k. */
 void app__open_pad(app *a, int k);
 /* screen_pad.c: a drag on the signature pad; 1 when a stroke grew. */

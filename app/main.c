@@ -555,8 +555,18 @@ int main(int argc, char **argv)
     run.a = &A;
     if (app_rec_start(jpath, plat_wake, p, &A.rec, werr, sizeof werr) != 0) {
         fprintf(stderr, "%s: recording is off: %s\n", prog, werr);
-        snprintf(A.readonly, sizeof A.readonly, "%s: %s", _("Read-only: nothing can be recorded"),
-                 werr);
+        /* the common case in the crew's words: a copy without its device key (the library's
+         * message, in English, is for the log); anything else as the library says it */
+        char kp[sizeof A.journal_path + 8];
+        snprintf(kp, sizeof kp, "%s.key", jpath);
+        if (access(kp, F_OK) != 0)
+            snprintf(A.readonly, sizeof A.readonly,
+                     _("Read-only: this copy of the journal has no device key (%s), so it can "
+                       "be viewed but nothing can be recorded in it"),
+                     kp);
+        else
+            snprintf(A.readonly, sizeof A.readonly, "%s: %s",
+                     _("Read-only: nothing can be recorded"), werr);
     } else if (app_sync_start(jpath, plat_wake, p, &A.sync, A.sync_err, sizeof A.sync_err) != 0) {
         fprintf(stderr, "%s: sync is off for now: %s\n", prog, A.sync_err);
     }

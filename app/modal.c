@@ -108,8 +108,11 @@ void app__build_modal(app *a, app_ui *ui)
     app_ui_frame(ui, field, 2, C_INK);
     /* the end of what is typed, where the cursor is, always in view: as many code points as
      * full-width glyphs fit (Latin text takes less) */
-    char shown[APP_TEXT_MAX + 16];
-    int fit = (int)((field.w - app__mm(ui, 6)) / (float)app__text_px(ui, 5));
+    char shown[APP_LONG_TEXT_MAX + 16];
+    /* less the "…" before and the cursor after (the last glyph typed was cut in half) */
+    int fit = (int)((field.w - app__mm(ui, 6)) / (float)app__text_px(ui, 5)) - 2;
+    if (fit < 1)
+        fit = 1;
     const char *tail = a->text;
     int cps = 0;
     for (const char *q = a->text; *q; q++)
@@ -196,7 +199,7 @@ static int answer(app *a, const char *value)
 {
     app_ask ask = a->ask;
     int k = a->ask_field;
-    char v[APP_TEXT_MAX];
+    char v[APP_LONG_TEXT_MAX];
     snprintf(v, sizeof v, "%s", value);
     app__close_modal(a);
     a->status[0] = '\0';
@@ -234,6 +237,7 @@ static int append_text(app *a, const char *s)
         if (l + n > 12)
             return 0;
     }
+    size_t want = n;
     while (n > 0 && l + n >= sizeof a->text) {
         n--;
         while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
@@ -241,6 +245,10 @@ static int append_text(app *a, const char *s)
     }
     memcpy(a->text + l, s, n);
     a->text[l + n] = '\0';
+    if (n < want) /* said, never cut without a word */
+        snprintf(a->status, sizeof a->status,
+                 _("The text is at its limit (%zu bytes): what was typed after it is not kept"),
+                 sizeof a->text - 1);
     return n > 0;
 }
 

@@ -25,6 +25,8 @@
 #include <jpeglib.h>
 #include <png.h>
 
+#include "i18n.h"
+
 #define TEXT_CACHE 512
 
 typedef struct tex_entry {
@@ -772,7 +774,7 @@ static SDL_Surface *jpeg_scaled(const void *data, size_t n, int max_side, int *c
     t.mgr.error_exit = jpeg_trap_exit;
     t.mgr.emit_message = jpeg_trap_quiet;
     if (setjmp(t.back)) {
-        snprintf(err, errlen, "not a JPEG image it can read (%s)", t.msg);
+        snprintf(err, errlen, _("not a JPEG image it can read (%s)"), t.msg);
         SDL_FreeSurface(s);
         jpeg_destroy_decompress(&d);
         return NULL;
@@ -787,7 +789,8 @@ static SDL_Surface *jpeg_scaled(const void *data, size_t n, int max_side, int *c
         return NULL;
     }
     if ((double)d.image_width * (double)d.image_height > (double)PLAT_MAX_JPEG_PIXELS) {
-        snprintf(err, errlen, "%u x %u pixels: too large to show", d.image_width, d.image_height);
+        snprintf(err, errlen, _("%u x %u pixels: too large to show"), d.image_width,
+                 d.image_height);
         jpeg_destroy_decompress(&d);
         return NULL;
     }
@@ -799,7 +802,8 @@ static SDL_Surface *jpeg_scaled(const void *data, size_t n, int max_side, int *c
         d.scale_denom *= 2;
     jpeg_calc_output_dimensions(&d);
     if ((long)d.output_width * (long)d.output_height > PLAT_MAX_SCALED_PIXELS) {
-        snprintf(err, errlen, "%u x %u pixels: too large to show", d.image_width, d.image_height);
+        snprintf(err, errlen, _("%u x %u pixels: too large to show"), d.image_width,
+                 d.image_height);
         jpeg_destroy_decompress(&d);
         return NULL;
     }
@@ -879,7 +883,7 @@ static SDL_Surface *load_argb(const void *data, size_t n, int max_side, char *er
     /* a preview is of a file the journal keeps: JPEG or PNG only (SDL_image would read a BMP
      * or TGA header claiming any size) */
     if (max_side > 0 && !jpeg && !png) {
-        snprintf(err, errlen, "not a PNG or JPEG image");
+        snprintf(err, errlen, "%s", _("not a PNG or JPEG image"));
         return NULL;
     }
     int cmyk = 0;
@@ -912,13 +916,13 @@ static SDL_Surface *load_argb(const void *data, size_t n, int max_side, char *er
         png_size(data, n, &w, &h);
     }
     if (h && w > (unsigned long)PLAT_MAX_PIXELS / h) {
-        snprintf(err, errlen, "%lu x %lu pixels: too large to show", w, h);
+        snprintf(err, errlen, _("%lu x %lu pixels: too large to show"), w, h);
         return NULL;
     }
     SDL_RWops *rw = SDL_RWFromConstMem(data, (int)n);
     SDL_Surface *s = rw ? IMG_Load_RW(rw, 1) : NULL;
     if (!s) {
-        snprintf(err, errlen, "not a PNG or JPEG image (%s)", IMG_GetError());
+        snprintf(err, errlen, _("not a PNG or JPEG image (%s)"), IMG_GetError());
         return NULL;
     }
     SDL_Surface *c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0);

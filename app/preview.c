@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "preview.h"
 #include "survey/lifecycle.h" /* SV_ATTACH_MAX_BYTES: what the journal would keep */
 
@@ -62,7 +63,7 @@ static void *read_file(const char *path, size_t *n, char *err, size_t errlen)
     if (fseek(f, 0, SEEK_END) == 0)
         size = ftell(f);
     if (size <= 0 || (unsigned long)size > SV_ATTACH_MAX_BYTES || fseek(f, 0, SEEK_SET) != 0)
-        snprintf(err, errlen, size <= 0 ? "empty or unreadable" : "larger than 32 MiB");
+        snprintf(err, errlen, "%s", size <= 0 ? _("empty or unreadable") : _("larger than 32 MiB"));
     else if (!(buf = malloc((size_t)size)))
         snprintf(err, errlen, "out of memory");
     else if (fread(buf, 1, (size_t)size, f) != (size_t)size) {

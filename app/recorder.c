@@ -481,6 +481,7 @@ static void run_job(app_rec *r, job *jb)
         else
             snprintf(r->snap.message, sizeof r->snap.message, "%s", sv_journal_errmsg(r->j));
         r->snap.journal_gen++;
+        r->snap.other_gen++; /* not walk vertices: every screen reads the journal again */
         jb->next = r->failed;
         r->failed = jb;
         r->nfailed++;

@@ -42,10 +42,14 @@ static void compute_day(app *a)
         r->signatures_missing = sm.progress.signatures_missing;
         r->fields_verified = sm.progress.fields_verified;
         r->fields_disputed = sm.progress.fields_disputed;
-        r->area_m2 = sm.points >= 3 ? sm.surveyed.ellipsoidal_m2 : NAN;
+        /* no area, and no difference from the draft, for points that form no valid boundary
+         * (a crossing ring's "area" of -75 % misled): the row says it is not valid, as
+         * `quejie tasks list` does */
+        int valid = sm.points >= 3 && sm.surveyed_valid != SV_VALID_NO;
+        r->area_m2 = valid ? sm.surveyed.ellipsoidal_m2 : NAN;
         r->closing_m = sm.points >= 3 ? sm.surveyed.closing_m : NAN;
         r->draft_m2 = sm.has_draft ? sm.draft.ellipsoidal_m2 : NAN;
-        r->diff_pct = sm.difference_pct;
+        r->diff_pct = valid ? sm.difference_pct : NAN;
         r->walk_gap_m = sm.walk_closure_m;
         const sy_unit_office *of = sy_unit_office_find(office, noffice, un->code);
         r->stage =

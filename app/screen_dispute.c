@@ -135,11 +135,26 @@ static void build_dispute(app *a, app_ui *ui, int64_t now_ms)
     snprintf(buf, sizeof buf, _("To point: %s"), a->dsp_to[0] ? a->dsp_to : "—");
     app__button(ui, "dsp-to", (app_rect){2 * pad + hw, y, hw, t}, buf, a->npts > 0);
     y += t + pad;
+    /* why Record is off, once something is entered (a save that stays grey said nothing) */
+    char why[200] = "";
+    int begun = a->dsp_parties[0] || a->dsp_statement[0] || a->dsp_from[0] || a->dsp_to[0];
+    if (!a->dsp_parties[0])
+        snprintf(why, sizeof why, "%s", _("Enter the parties to record the dispute"));
+    else if (!a->dsp_statement[0])
+        snprintf(why, sizeof why, "%s", _("Enter the statement to record the dispute"));
+    else if (!a->dsp_from[0] != !a->dsp_to[0])
+        snprintf(why, sizeof why, "%s",
+                 _("Choose both end points of the disputed stretch, or neither (an area)"));
+    else if (a->dsp_from[0] && strcmp(a->dsp_from, a->dsp_to) == 0)
+        snprintf(why, sizeof why, _("From and to are the same point (%s): choose two points"),
+                 a->dsp_from);
     app__big_button(ui, "dsp-save", (app_rect){pad, y, w, t * 1.4f}, _("Record dispute"), C_STOP,
-                    a->rec && a->dsp_parties[0] && a->dsp_statement[0] &&
-                        !a->dsp_from[0] == !a->dsp_to[0] &&
-                        (!a->dsp_from[0] || strcmp(a->dsp_from, a->dsp_to) != 0));
+                    a->rec && !why[0]);
     y += t * 1.4f + pad;
+    if (a->rec && begun && why[0]) {
+        app__text_line(ui, pad, y, w, t * 0.7f, why, 3.5f, C_WARN);
+        y += t * 0.7f + pad / 2;
+    }
     snprintf(buf, sizeof buf, _("Disputes of this unit: %zu"), a->ndsp);
     const sv_dispute *sel = app__dispute_selected(a);
     float sbw = t * 3.2f;
@@ -166,7 +181,7 @@ static void build_dispute(app *a, app_ui *ui, int64_t now_ms)
             snprintf(l2, sizeof l2, _("Lines: %s · agreement %s: %s"), lines[0] ? lines : "—",
                      d->agreement_no, d->agreement ? d->agreement : "");
         else {
-            char st[APP_TEXT_MAX];
+            char st[APP_LONG_TEXT_MAX];
             app__phrase_show(app__dispute_phrases, app__ndispute_phrases, d->statement, st,
                              sizeof st);
             snprintf(l2, sizeof l2, _("Lines: %s · %s"), lines[0] ? lines : _("none (an area)"),
@@ -247,7 +262,7 @@ static int tap_dispute(app *a, const char *id)
             return 0;
         snprintf(d->unit, sizeof d->unit, "%s", app__unit_code(a));
         d->parties = app__dupstr(a->dsp_parties);
-        char st[APP_TEXT_MAX]; /* the phrases tapped, in the registry's language */
+        char st[APP_LONG_TEXT_MAX]; /* the phrases tapped, in the registry's language */
         app__phrase_store(app__dispute_phrases, app__ndispute_phrases, a->dsp_statement, st,
                           sizeof st);
         d->statement = app__dupstr(st);

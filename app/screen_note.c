@@ -93,7 +93,7 @@ static void target_name(const app *a, char *out, size_t n)
 
 static void build_note(app *a, app_ui *ui, int64_t now_ms)
 {
-    char title[256], tn[128], buf[APP_TEXT_MAX + 64];
+    char title[256], tn[128], buf[APP_LONG_TEXT_MAX + 64];
     target_name(a, tn, sizeof tn);
     snprintf(title, sizeof title, _("Note · %s"), tn);
     float top = app__top_bar(a, ui, title, now_ms), pad = app__mm(ui, 2), t = app__target(ui);

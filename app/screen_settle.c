@@ -24,7 +24,7 @@ static const char *const agreement_phrases[] = {
 static void build_settle(app *a, app_ui *ui, int64_t now_ms)
 {
     const sv_dispute *d = app__dispute_selected(a);
-    char title[256], buf[APP_TEXT_MAX + 128];
+    char title[256], buf[APP_LONG_TEXT_MAX + 128];
     snprintf(title, sizeof title, _("Settle dispute %s on site"), d ? d->number : "");
     float top = app__top_bar(a, ui, title, now_ms), pad = app__mm(ui, 2), t = app__target(ui);
     float x = pad, w = ui->width - 2 * pad, lh = t * 0.7f;
@@ -43,7 +43,7 @@ static void build_settle(app *a, app_ui *ui, int64_t now_ms)
     y += app__text_block(ui, x, y, w, lh, buf, 3.8f, C_INK);
     /* what is being settled: the lines (the library's rule, as the Dispute screen lists them)
      * and the statement in this tablet's language when it is one of the phrases */
-    char lines[300], st[APP_TEXT_MAX];
+    char lines[300], st[APP_LONG_TEXT_MAX];
     app__covered_lines(a, d, lines, sizeof lines);
     snprintf(buf, sizeof buf, _("Lines: %s"), lines[0] ? lines : _("none (an area)"));
     y += app__text_block(ui, x, y, w, lh, buf, 3.8f, C_INK);
@@ -116,9 +116,13 @@ static int tap_settle(app *a, const char *id)
         snprintf(label, sizeof label, _("Settlement of dispute %s"), d->number);
         app_rec_submit(a->rec, label, job_settlement, s, free_settlement);
         a->stl_agreement[0] = a->stl_number[0] = '\0';
-        /* the parties sign next (the recorder keeps the order: the settlement first) */
+        /* the parties sign next (the recorder keeps the order: the settlement first): the
+         * dispute's parties are on the Sign screen's list, not to be added again by hand */
+        char *parties = app__dupstr(d->parties); /* d may be re-read as the screens change */
         app_go_back(a);
         app__open(a, APP_SCR_SIGN);
+        app__parties_add(a, parties);
+        free(parties);
         return 1;
     }
     return 0;

@@ -159,6 +159,35 @@ static void submit_attendance(app *a, int k, sv_presence pr, const char *person)
     app_rec_submit(a->rec, label, job_attendance, at, free_attendance);
 }
 
+void app__parties_add(app *a, const char *parties)
+{
+    static const char *const seps[] = {"、", "，", "；", ",", ";", " ", "　", "\t", "\n"};
+    const char *p = parties;
+    int added = 0;
+    while (p && *p) {
+        /* the next separator (the earliest of any) */
+        const char *end = p + strlen(p);
+        size_t sl = 0;
+        for (size_t k = 0; k < sizeof seps / sizeof seps[0]; k++) {
+            const char *s = strstr(p, seps[k]);
+            if (s && s < end)
+                end = s, sl = strlen(seps[k]);
+        }
+        char name[APP_TEXT_MAX];
+        const char *start = NULL;
+        snprintf(name, sizeof name, "%.*s", (int)(end - p), p);
+        size_t len = sv_text_trim(name, &start); /* as the journal records a party's name */
+        char trimmed[APP_TEXT_MAX];
+        snprintf(trimmed, sizeof trimmed, "%.*s", (int)len, start ? start : "");
+        if (trimmed[0] && party_find(a, trimmed) < 0 && a->nparty < APP_PARTY_MAX &&
+            list_change(a, trimmed, 1) == 0)
+            added = 1;
+        p = *end ? end + sl : end;
+    }
+    if (added)
+        app__load_parties(a);
+}
+
 int app__party_index(app *a, const char *name)
 {
     int i = name ? party_find(a, name) : -1;

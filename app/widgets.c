@@ -163,9 +163,9 @@ float app__text_width(const char *utf8, int px)
  * Chinese and ASCII: "缩小（− DPI）" broke before its "）"), else 0. */
 static size_t closing_mark(const char *p)
 {
-    static const char *const marks[] = {"）", "」", "』", "】", "〕", "》", "〉", "，",
-                                        "。", "、", "；", "：", "！", "？", "…",  ")",
-                                        ",",  ".",  ";",  ":",  "!",  "?",  "%"};
+    static const char *const marks[] = {"）", "」", "』", "】", "〕", "》", "〉", "，", "。",
+                                        "、", "；", "：", "！", "？", "…",  ")",  ",",  ".",
+                                        ";",  ":",  "!",  "?",  "%",  "°",  "″",  "′"};
     for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
         if (strncmp(p, marks[i], strlen(marks[i])) == 0)
             return strlen(marks[i]);
