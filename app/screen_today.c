@@ -214,8 +214,16 @@ static void build_today(app *a, app_ui *ui, int64_t now_ms)
                     _("No units assigned. Import a task package or sync with the office."),
                     app__text_px(ui, 3.5f), APP_ALIGN_LEFT, C_DIM);
     else if (nmatch == 0) {
-        char msg[300];
-        snprintf(msg, sizeof msg, _("No unit matches “%s”"), a->search);
+        /* the search as typed, its first 24 characters (a long one ran off the window) */
+        char msg[300], typed[128];
+        size_t b = 0;
+        int cps = 0;
+        for (; a->search[b] && cps <= 24; b++)
+            cps += ((unsigned char)a->search[b] & 0xc0) != 0x80;
+        if (cps > 24) /* b is one byte into the 25th character: back to its start */
+            b--;
+        snprintf(typed, sizeof typed, "%.*s%s", (int)b, a->search, a->search[b] ? "…" : "");
+        snprintf(msg, sizeof msg, _("No unit matches “%s”"), typed);
         app_ui_text(ui, (app_rect){pad, y0, ui->width - 2 * pad, row_h}, msg,
                     app__text_px(ui, 3.5f), APP_ALIGN_LEFT, C_DIM);
     }

@@ -42,7 +42,7 @@ static void submit_verification(app *a, sv_field f, sv_vstatus st, const char *v
     v->value = app__dupstr(value);
     v->note = app__dupstr(note);
     char label[160];
-    snprintf(label, sizeof label, "%s: %s", field_label(f),
+    snprintf(label, sizeof label, _("%s: %s"), field_label(f),
              st == SV_VERIFY_CONFIRMED   ? _("confirmed")
              : st == SV_VERIFY_CORRECTED ? _("corrected")
                                          : _("disputed"));
@@ -123,7 +123,7 @@ static void build_verify(app *a, app_ui *ui, int64_t now_ms)
         app_ui_frame(ui, row, 1, C_LINE);
         const sv_verification *v = app__current_ver(a, (sv_field)f);
         char l1[600], l2[600], sh[APP_TEXT_MAX];
-        snprintf(l1, sizeof l1, "%s: %s", field_label((sv_field)f),
+        snprintf(l1, sizeof l1, _("%s: %s"), field_label((sv_field)f),
                  u->fields[f] && u->fields[f][0] ? u->fields[f] : _("(not registered)"));
         app_color c2 = C_DIM;
         if (!v)
