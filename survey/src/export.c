@@ -33,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "export_int.h"
 #include "summary_int.h"
@@ -1071,16 +1070,12 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
     }
     /* Said before anything is read: otherwise the whole export runs, and a directory is then
      * reported by rename ("Device or resource busy", "Is a directory"). */
-    struct stat sb;
     char why[200];
     if (!*path) {
         sv__diag(diag, "export: the output file name is empty");
         return SV_EINVAL;
     }
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        sv__diag(diag, "%s is a directory: name the file to write in it", path);
-        return SV_EINVAL;
-    }
+    /* a directory, a link, a device or "-" (fileio.h) */
     if (sv_file_replaceable(path, why, sizeof why) != 0) {
         sv__diag(diag, "%s %s", path, why);
         return SV_EINVAL;

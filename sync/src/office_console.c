@@ -951,6 +951,54 @@ static const char *word_zh(const code_word *w, const char *code)
     return NULL;
 }
 
+/* A review decision's detail as the office writes it ("accept b: NOTE", "resolved: NOTE"). */
+static const code_word REVIEW_CHOICES[] = {
+    {"accept a", "采用版本 A", "version A chosen"},
+    {"accept b", "采用版本 B", "version B chosen"},
+    {"accept neither", "均不采用（重新测量）", "neither version chosen (re-survey)"},
+    {"resolved", "已处理", "resolved"},
+    {NULL, NULL, NULL}};
+
+/*
+ * The audit details both languages word rather than show as codes: a review choice ("accept b:
+ * NOTE") and what a file attached is ("signed_form NAME"). 1 when row's detail was set (or the
+ * action is one of these and its detail is not as the office writes it: then left as it is).
+ */
+static int audit_detail_words(json_t *row, const char *action, const char *detail, sy__lang lang)
+{
+    char t[1200];
+    if (strcmp(action, "review.resolve") == 0) {
+        const char *note = strstr(detail, ": ");
+        for (const code_word *w = REVIEW_CHOICES; w->code; w++)
+            if (strncmp(detail, w->code, strlen(w->code)) == 0) {
+                snprintf(t, sizeof t, "%s%s%s", lang == SY_LANG_EN ? w->en : w->zh,
+                         note ? (lang == SY_LANG_EN ? ": " : "：") : "", note ? note + 2 : "");
+                set_text(row, "detail", t);
+                break;
+            }
+        return 1;
+    }
+    if (strcmp(action, "unit.attach") != 0)
+        return 0;
+    const char *sp = strchr(detail, ' ');
+    for (const code_word *w = ATTACH_WHAT; sp && w->code; w++)
+        if (strlen(w->code) == (size_t)(sp - detail) &&
+            strncmp(w->code, detail, (size_t)(sp - detail)) == 0) {
+            snprintf(t, sizeof t, "%s %s", lang == SY_LANG_EN ? w->en : w->zh, sp + 1);
+            set_text(row, "detail", t);
+            break;
+        }
+    return 1;
+}
+
+/* The English page: only the details audit_detail_words words (the rest is English already). */
+static void audit_en(json_t *row)
+{
+    const char *action = jstr(row, "action"), *detail = jstr(row, "detail");
+    if (action && detail && *detail)
+        audit_detail_words(row, action, detail, SY_LANG_EN);
+}
+
 static void audit_zh(json_t *row)
 {
     const char *action = jstr(row, "action"), *detail = jstr(row, "detail");
@@ -979,17 +1027,8 @@ static void audit_zh(json_t *row)
                    4) {
         snprintf(t, sizeof t, "分配给 %s，EPSG:%d，%d 级，%lld 个瓦片", a, e, lv, tiles);
         set_text(row, "detail", t);
-    } else if (strcmp(action, "review.resolve") == 0) {
-        const char *note = strstr(detail, ": ");
-        const char *head = strncmp(detail, "accept a", 8) == 0          ? "采用版本 A"
-                           : strncmp(detail, "accept b", 8) == 0        ? "采用版本 B"
-                           : strncmp(detail, "accept neither", 14) == 0 ? "均不采用（重新测量）"
-                           : strncmp(detail, "resolved", 8) == 0        ? "已处理"
-                                                                        : NULL;
-        if (head) {
-            snprintf(t, sizeof t, "%s%s%s", head, note ? "：" : "", note ? note + 2 : "");
-            set_text(row, "detail", t);
-        }
+    } else if (audit_detail_words(row, action, detail, SY_LANG_ZH)) {
+        /* a review choice, a file's kind: worded as on the English page */
     } else if (strcmp(action, "dispute.settle") == 0 && strncmp(detail, "dispute ", 8) == 0) {
         /* "dispute NUMBER: OUTCOME (DOCUMENT NUMBER)" */
         const char *colon = strstr(detail, ": "), *open = strrchr(detail, '(');
@@ -1006,53 +1045,8 @@ static void audit_zh(json_t *row)
                      sp ? (int)(detail + dl - 1 - sp - 1) : 0, sp ? sp + 1 : "");
             set_text(row, "detail", t);
         }
-    } else if (strcmp(action, "unit.attach") == 0) {
-        const char *sp = strchr(detail, ' ');
-        char what[32] = "";
-        if (sp && (size_t)(sp - detail) < sizeof what) {
-            memcpy(what, detail, (size_t)(sp - detail));
-            const char *zh = word_zh(ATTACH_WHAT, what);
-            if (zh) {
-                snprintf(t, sizeof t, "%s %s", zh, sp + 1);
-                set_text(row, "detail", t);
-            }
-        }
     } else if (strcmp(action, "export") == 0 && word_zh(EXPORT_WHAT, target)) {
         set_text(row, "target", word_zh(EXPORT_WHAT, target));
-    }
-}
-
-/* The audit log's details an English page would otherwise show as codes: a review choice
- * ("accept b: NOTE") and what a file attached is ("signed_form NAME"). */
-static void audit_en(json_t *row)
-{
-    const char *action = jstr(row, "action"), *detail = jstr(row, "detail");
-    char t[1200];
-    if (!action || !detail || !*detail)
-        return;
-    if (strcmp(action, "review.resolve") == 0) {
-        const char *note = strstr(detail, ": ");
-        const char *head = strncmp(detail, "accept a", 8) == 0   ? "version A chosen"
-                           : strncmp(detail, "accept b", 8) == 0 ? "version B chosen"
-                           : strncmp(detail, "accept neither", 14) == 0
-                               ? "neither version chosen (re-survey)"
-                               : NULL;
-        if (head) {
-            snprintf(t, sizeof t, "%s%s%s", head, note ? ": " : "", note ? note + 2 : "");
-            set_text(row, "detail", t);
-        }
-    } else if (strcmp(action, "unit.attach") == 0) {
-        const char *sp = strchr(detail, ' ');
-        char what[32] = "";
-        if (sp && (size_t)(sp - detail) < sizeof what) {
-            memcpy(what, detail, (size_t)(sp - detail));
-            for (const code_word *w = ATTACH_WHAT; w->code; w++)
-                if (strcmp(w->code, what) == 0) {
-                    snprintf(t, sizeof t, "%s %s", w->en, sp + 1);
-                    set_text(row, "detail", t);
-                    break;
-                }
-        }
     }
 }
 
