@@ -779,6 +779,7 @@ static const code_word DISPUTE_STATES[] = {
     {"open", "未解决", "open"},
     {"settled_on_site", "现场已调处", "settled on site"},
     {"settled_at_office", "局内已处理", "settled at the office"},
+    {"replica_unreadable", "副本无法读取", "replica unreadable"},
     {NULL, NULL, NULL}};
 static const code_word AUDIT_ACTIONS[] = {{"login", "登录", "login"},
                                           {"login.failed", "登录失败", "failed login"},
@@ -1442,9 +1443,13 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
                     json_array_append(sorted, d);
                 }
             }
+            int unreadable = strcmp(w->code, "replica_unreadable") == 0;
+            if (unreadable && n == 0)
+                continue; /* named only when a replica could not be read */
             char num[24];
             snprintf(num, sizeof num, " %zu", n);
-            raw(&p, strcmp(w->code, "open") == 0 && n ? "<li class=\"error\" data-state=\""
+            raw(&p, (strcmp(w->code, "open") == 0 || unreadable) && n
+                       ? "<li class=\"error\" data-state=\""
                                                       : "<li data-state=\"");
             raw(&p, w->code);
             raw(&p, "\">");

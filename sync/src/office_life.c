@@ -1844,10 +1844,12 @@ static const settle_row *settle_find(const settle_set *s, const char *device, in
 }
 
 /* Calls fn for every dispute of unit (NULL: all) in every replica, in registration order; fn
- * returns nonzero to stop. */
+ * returns nonzero to stop. A replica that cannot be read fails the walk, unless listing is set:
+ * then fn is called once with d NULL for that device (the reason goes to the office's log), so a
+ * listing shows the others and names the device it could not read. */
 typedef int (*dispute_fn)(void *ctx, const char *device, const sv_dispute *d);
 
-static int each_dispute(sy_office *o, const char *unit, dispute_fn fn, void *ctx)
+static int each_dispute(sy_office *o, const char *unit, int listing, dispute_fn fn, void *ctx)
 {
     /* one unit's: only the replicas of devices that sent anything about it (unit_activity, kept
      * with every ingest), not every device's */
@@ -1859,6 +1861,12 @@ static int each_dispute(sy_office *o, const char *unit, dispute_fn fn, void *ctx
         const char *dev = sy__col_text(st, 0);
         sv_journal *j = NULL;
         rc = sy__replica_read(o, dev, &j);
+        if (rc != SY_OK && rc != SY_ENOMEM && listing) {
+            sy__logf(o, "disputes: the replica of %s cannot be read: %s", dev, o->errmsg);
+            rc = SY_OK;
+            stop = fn(ctx, dev, NULL);
+            continue;
+        }
         if (rc != SY_OK || !j)
             continue;
         sv_dispute *d = NULL;
@@ -1867,7 +1875,10 @@ static int each_dispute(sy_office *o, const char *unit, dispute_fn fn, void *ctx
         if (src == SV_OK)
             for (size_t i = 0; i < n && !stop; i++)
                 stop = fn(ctx, dev, &d[i]);
-        else if (src != SV_ENOTFOUND)
+        else if (src != SV_ENOTFOUND && listing) {
+            sy__logf(o, "disputes: the replica of %s: %s", dev, sv_journal_errmsg(j));
+            stop = fn(ctx, dev, NULL);
+        } else if (src != SV_ENOTFOUND)
             rc = sy__fail(o, SY_EIO, "the replica of %s: %s", dev, sv_journal_errmsg(j));
         sv_disputes_free(d, n);
         sv_journal_close(j);
@@ -1925,7 +1936,7 @@ static int open_disputes(sy_office *o, const char *unit, int *n)
     *n = 0;
     int rc = settle_load(o, &c.s);
     if (rc == SY_OK)
-        rc = each_dispute(o, unit, count_open, &c);
+        rc = each_dispute(o, unit, 0, count_open, &c);
     settle_set_free(&c.s);
     if (rc == SY_OK)
         *n = c.n;
@@ -2017,7 +2028,7 @@ int sy_office_dispute_settle(sy_office *o, const char *code, const char *dispute
     if (rc == SY_OK)
         rc = settle_load(o, &f.s);
     if (rc == SY_OK)
-        rc = each_dispute(o, code, find_dispute, &f);
+        rc = each_dispute(o, code, 0, find_dispute, &f);
     settle_set_free(&f.s);
     if (rc == SY_OK && !f.found)
         rc = sy__fail(o, SY_ENOTFOUND, "unit %s has no dispute %s in %s", code, dispute,
@@ -2235,6 +2246,12 @@ typedef struct list_ctx {
 static int list_dispute(void *vctx, const char *device, const sv_dispute *d)
 {
     list_ctx *c = vctx;
+    if (!d) {
+        /* a replica that could not be read: its disputes are unknown, and the listing says so */
+        json_t *o = json_pack("{s:n, s:n, s:s, s:s, s:s}", "unit", "number", "device", device,
+                              "state", "replica_unreadable", "error", "replica_unreadable");
+        return !o || json_array_append_new(c->arr, o) != 0;
+    }
     const settle_row *t = settle_find(c->s, device, d->seq);
     const char *state = t ? "settled_at_office" : d->settled ? "settled_on_site" : "open";
     json_t *o =
@@ -2268,7 +2285,7 @@ int sy_office_disputes(sy_office *o, char **json)
     if (!c.arr)
         rc = sy__fail(o, SY_ENOMEM, "out of memory");
     if (rc == SY_OK)
-        rc = each_dispute(o, NULL, list_dispute, &c);
+        rc = each_dispute(o, NULL, 1, list_dispute, &c);
     settle_set_free(&s);
     /* "device" is the device's id (kept for scripts); people know a tablet by its name */
     sqlite3_stmt *st = NULL;

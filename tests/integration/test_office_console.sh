@@ -844,6 +844,17 @@ if [ -f "$rep" ]; then
     c=$(hcode GET /api/v1/tracks -b "$T/adm.jar")
     [ "$c" = 200 ] && pyexpr "$T/body" 'd["type"]=="FeatureCollection" and all(f["properties"].get("device_id")!="'$did'" for f in d["features"])' \
         && ok "  and the overview's tracks answer 200 without that device's" || fail "tracks with a damaged replica: $c $(head -c 300 "$T/body")"
+    c=$(hcode GET /api/v1/disputes -b "$T/adm.jar")
+    [ "$c" = 200 ] && pyexpr "$T/body" '[x["state"] for x in d if x["device"]=="'$did'"]==["replica_unreadable"] and all(x["unit"] and x["number"] for x in d if x["device"]!="'$did'")' \
+        && grep -q "disputes: the replica of $did cannot be read" "$T/office.log" \
+        && ok "  the county's disputes answer 200: the others listed, that device named unreadable" || fail "disputes with a damaged replica: $c $(head -c 300 "$T/body")"
+    c=$(hcode GET /disputes -b "$T/adm.jar")
+    [ "$c" = 200 ] && grep -q 'class="error" data-state="replica_unreadable">副本无法读取 1<' "$T/body" \
+        && ok "  and the disputes page counts it in red" || fail "disputes page with a damaged replica: $c $(grep -o 'data-state="[a-z_]*">[^<]*' "$T/body")"
+    c=$(hcode GET '/api/v1/export?format=geojson' -b "$T/adm.jar")
+    inc=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("incident", "none"))' "$T/body" 2>/dev/null)
+    [ "$c" = 500 ] && grep -q "incident $inc: .*replica.*$did" "$T/office.log" \
+        && ok "  a county export refuses (the record would lack a device): the incident's log line names the replica" || fail "export with a damaged replica: $c $(head -c 300 "$T/body")"
     rm -f "$rep" "$rep-wal" "$rep-shm"
     cp "$T/replica.keep/"* "$O.replicas/"
 else
