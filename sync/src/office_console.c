@@ -1449,8 +1449,8 @@ char *sy__console_admin(sy__lang lang, const char *which, const char *office_nam
             char num[24];
             snprintf(num, sizeof num, " %zu", n);
             raw(&p, (strcmp(w->code, "open") == 0 || unreadable) && n
-                       ? "<li class=\"error\" data-state=\""
-                                                      : "<li data-state=\"");
+                        ? "<li class=\"error\" data-state=\""
+                        : "<li data-state=\"");
             raw(&p, w->code);
             raw(&p, "\">");
             esc(&p, lang == SY_LANG_EN ? w->en : w->zh);
