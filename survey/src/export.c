@@ -529,32 +529,139 @@ static int cmp_mkey_point(const void *a, const void *b)
  * source the record lacks (an export of one unit, a source withdrawn) keeps what its own
  * journal derived. A tablet's export changes nothing: its state already copies.
  */
+/* The index in x->pts (cmp_point_place order, each (unit, number) once) of the point number
+ * of unit, or -1. */
+static long point_find(const sv__ex *x, const char *unit, const char *number)
+{
+    sv_bpoint key;
+    memset(&key, 0, sizeof key);
+    sv__strlcpy(key.unit, unit, sizeof key.unit);
+    sv__strlcpy(key.number, number, sizeof key.number);
+    size_t lo = 0, hi = x->n_pts;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_point_place(&x->pts[mid], &key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < x->n_pts && cmp_point_place(&x->pts[lo], &key) == 0 ? (long)lo : -1;
+}
+
 static int share_record(sv__ex *x)
 {
     for (size_t i = 0; i < x->n_pts; i++) {
         sv_bpoint *p = &x->pts[i];
         if (!p->shared_unit[0])
             continue;
-        sv_bpoint key;
-        memset(&key, 0, sizeof key);
-        memcpy(key.unit, p->shared_unit, sizeof key.unit);
-        memcpy(key.number, p->shared_number, sizeof key.number);
-        size_t lo = 0, hi = x->n_pts;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (cmp_point_place(&x->pts[mid], &key) < 0)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        const sv_bpoint *s = lo < x->n_pts ? &x->pts[lo] : NULL;
+        long k = point_find(x, p->shared_unit, p->shared_number);
+        const sv_bpoint *s = k >= 0 ? &x->pts[k] : NULL;
         /* a source that is itself shared (two devices' views of one corner) is left as it is:
          * one step, never a chain */
-        if (s && s != p && !s->shared_unit[0] && cmp_point_place(s, &key) == 0 &&
-            x->pt_src[lo] != x->pt_src[i] && sv_bpoint_take_measurement(p, s) != SV_OK)
+        if (s && s != p && !s->shared_unit[0] && x->pt_src[k] != x->pt_src[i] &&
+            sv_bpoint_take_measurement(p, s) != SV_OK)
             return sv__ex_nomem(x);
     }
     return SV_OK;
+}
+
+const sv_export_edge *sv__ex_edge(const sv__ex *x, const char *unit, const char *number)
+{
+    for (size_t i = 0; i < x->n_edges; i++) {
+        const sv_export_edge *e = &x->edges[i];
+        if (e->unit && e->number && e->to_unit && e->to_number && strcmp(e->unit, unit) == 0 &&
+            strcmp(e->number, number) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/*
+ * The office's edge matches (sv_export_edge): each point an edge moves takes the measurement of
+ * the point it names, as the record holds it, and names that point as the one it shares. Passes
+ * repeat until no position moves, so a chain ends on its last point whatever the edges' order;
+ * a cycle settles on one of its points in at most as many passes as there are edges.
+ */
+static int edge_record(sv__ex *x)
+{
+    for (size_t pass = 0; pass <= x->n_edges; pass++) {
+        int moved = 0;
+        for (size_t i = 0; i < x->n_pts; i++) {
+            sv_bpoint *p = &x->pts[i];
+            const sv_export_edge *e = sv__ex_edge(x, p->unit, p->number);
+            long k = e ? point_find(x, e->to_unit, e->to_number) : -1;
+            if (k < 0 || (size_t)k == i)
+                continue;
+            const sv_bpoint *s = &x->pts[k];
+            if (p->lat == s->lat && p->lon == s->lon && p->h == s->h &&
+                strcmp(p->shared_unit, e->to_unit) == 0)
+                continue;
+            moved |= p->lat != s->lat || p->lon != s->lon || p->h != s->h;
+            if (sv_bpoint_take_measurement(p, s) != SV_OK)
+                return sv__ex_nomem(x);
+            sv__strlcpy(p->shared_unit, e->to_unit, sizeof p->shared_unit);
+            sv__strlcpy(p->shared_number, e->to_number, sizeof p->shared_number);
+        }
+        if (!moved)
+            break;
+    }
+    return SV_OK;
+}
+
+/* A one-unit county export: the other units' points that the unit's shared points and the
+ * office's edge matches name, read from every journal (into x->pts, as merge_states does its
+ * own), so the unit's points come out as in the county-wide export; they are dropped again
+ * by only_unit() after the merge. */
+static int read_linked(sv__ex *x, const char *unit)
+{
+    const char **units = calloc(x->n_pts + x->n_edges + 1, sizeof *units);
+    if (!units)
+        return sv__ex_nomem(x);
+    size_t nu = 0;
+    for (size_t i = 0; i < x->n_pts + x->n_edges; i++) {
+        const char *u = i < x->n_pts ? x->pts[i].shared_unit : NULL;
+        if (i >= x->n_pts) {
+            const sv_export_edge *e = &x->edges[i - x->n_pts];
+            u = e->unit && e->to_unit && strcmp(e->unit, unit) == 0 ? e->to_unit : NULL;
+        }
+        int seen = !u || !*u || strcmp(u, unit) == 0;
+        for (size_t k = 0; !seen && k < nu; k++)
+            seen = strcmp(units[k], u) == 0;
+        if (!seen)
+            units[nu++] = u;
+    }
+    int rc = SV_OK;
+    for (size_t k = 0; rc == SV_OK && k < x->n_js; k++)
+        for (size_t u = 0; rc == SV_OK && u < nu; u++) {
+            sv_bpoint *p = NULL;
+            size_t n = 0;
+            int src = sv_state_points(x->js[k], units[u], &p, &n);
+            if (src == SV_OK)
+                rc = take(x, (void **)&x->pts, &x->n_pts, &x->pt_src, (void **)&p, n, sizeof *p, k);
+            else if (src != SV_ENOTFOUND)
+                rc = src;
+            if (rc != SV_OK)
+                sv_bpoints_free(p, n);
+        }
+    if (rc != SV_OK && rc != SV_ENOMEM)
+        sv__diag(x->diag, "%s: cannot read the journal state: %s", x->path, sv_strerror(rc));
+    free(units);
+    return rc;
+}
+
+/* Keep unit's points alone (after read_linked). */
+static void only_unit(sv__ex *x, const char *unit)
+{
+    size_t np = 0;
+    for (size_t i = 0; i < x->n_pts; i++) {
+        if (strcmp(x->pts[i].unit, unit) != 0) {
+            sv_bpoint_clear(&x->pts[i]);
+            continue;
+        }
+        x->pt_src[np] = x->pt_src[i];
+        x->pts[np++] = x->pts[i];
+    }
+    x->n_pts = np;
 }
 
 /*
@@ -622,6 +729,8 @@ static int merge_states(sv__ex *x, const char *unit)
             s.n_notes = 0;
         jstate_free(&s);
     }
+    if (rc == SV_OK && unit)
+        rc = read_linked(x, unit);
     if (rc != SV_OK)
         return rc;
 
@@ -703,7 +812,12 @@ static int merge_states(sv__ex *x, const char *unit)
     x->pt_src = psrc;
     x->n_pts = np;
     free(keys);
-    return share_record(x);
+    int rc2 = share_record(x);
+    if (rc2 == SV_OK)
+        rc2 = edge_record(x);
+    if (rc2 == SV_OK && unit)
+        only_unit(x, unit);
+    return rc2;
 }
 
 const sv_export_choice *sv__ex_choice(const sv__ex *x, const char *unit, const char *number)
@@ -812,7 +926,7 @@ static int load(sv__ex *x, const char *unit)
         x->src[k].device = sv_journal_device_id(x->js[k]);
         x->src[k].crew = sv_journal_crew(x->js[k]);
     }
-    if (x->n_js == 1) {
+    if (x->n_js == 1 && !x->n_edges) { /* edges need the merge's order (and a unit's links) */
         jstate s = {0};
         rc = read_state(x, x->js[0], unit, &s);
         x->units = s.units, x->n_units = s.n_units;
@@ -1105,6 +1219,8 @@ static int export_run(sv_journal *const *js, size_t n, sv_geo *g, sv_export_form
     x.bom = opt && opt->bom;
     x.choices = opt ? opt->choices : NULL;
     x.n_choices = opt && opt->choices ? opt->n_choices : 0;
+    x.edges = opt ? opt->edges : NULL;
+    x.n_edges = opt && opt->edges ? opt->n_edges : 0;
     x.settlements = opt ? opt->settlements : NULL;
     x.n_settlements = opt && opt->settlements ? opt->n_settlements : 0;
     x.notices = fmt == SV_EXPORT_NOTICE ? opt->notices : NULL;

@@ -150,6 +150,8 @@ typedef struct sv__ex {
     size_t n_choices;
     const sv_export_settlement *settlements; /* disputes settled at the office */
     size_t n_settlements;
+    const sv_export_edge *edges; /* edge matches the office decided */
+    size_t n_edges;
     const sv_export_notice *notices; /* SV_EXPORT_NOTICE: the units noticed, else NULL */
     size_t n_notices;
     const char *authority;            /* SV_EXPORT_NOTICE: who gives notice, or NULL */
@@ -266,5 +268,7 @@ int sv__ex_write_through(sv__ex *x, sv__ex_body_fn body, void *ctx, sv_export_st
 
 /* The office's choice about point (unit, number), or NULL. */
 const sv_export_choice *sv__ex_choice(const sv__ex *x, const char *unit, const char *number);
+/* The office's edge match that moves point (unit, number) in the record, or NULL. */
+const sv_export_edge *sv__ex_edge(const sv__ex *x, const char *unit, const char *number);
 
 #endif

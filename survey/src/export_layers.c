@@ -737,14 +737,23 @@ void sv__ex_point_attrs(const sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[
     s_real(s, PC_OFF_BRG_IN, off ? p->off.bearing_entered : NAN);
     s_real(s, PC_OFF_CORR, off ? p->off.correction_deg : NAN);
     const sv_export_choice *ch = sv__ex_choice(x, p->unit, p->number);
-    s_code(s, PC_DECISION,
-           !ch                                                               ? NULL
-           : ch->device                                                      ? "chosen"
-           : sv_export_choice_later(ch, x->src[x->pt_src[i]].device, p->seq) ? "resurveyed"
-                                                                             : "resurvey");
-    s_text(s, PC_DECIDED_BY, ch ? ch->decided_by : NULL);
+    const sv_export_edge *edge = sv__ex_edge(x, p->unit, p->number);
+    if (edge && strcmp(p->shared_unit, edge->to_unit) != 0)
+        edge = NULL; /* its target is not in the record: the point is as measured */
     char decided[64];
-    s_text(s, PC_DECIDED, ch ? iso_ms(ch->decided_ms, decided) : NULL);
+    if (edge) {
+        s_code(s, PC_DECISION, "edge_matched");
+        s_text(s, PC_DECIDED_BY, edge->decided_by);
+        s_text(s, PC_DECIDED, iso_ms(edge->decided_ms, decided));
+    } else {
+        s_code(s, PC_DECISION,
+               !ch                                                               ? NULL
+               : ch->device                                                      ? "chosen"
+               : sv_export_choice_later(ch, x->src[x->pt_src[i]].device, p->seq) ? "resurveyed"
+                                                                                 : "resurvey");
+        s_text(s, PC_DECIDED_BY, ch ? ch->decided_by : NULL);
+        s_text(s, PC_DECIDED, ch ? iso_ms(ch->decided_ms, decided) : NULL);
+    }
     s_text(s, PC_SHARED_UNIT, p->shared_unit[0] ? p->shared_unit : NULL);
     s_text(s, PC_SHARED_NUMBER, p->shared_number[0] ? p->shared_number : NULL);
 }

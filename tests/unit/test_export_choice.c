@@ -12,7 +12,9 @@
  * choice (field NULL) leaves verifications alone; the unit layer's columns do not depend on the
  * data (present in an export without choices). A point one unit shares from its neighbour (kind
  * "share") carries the county record's version of that point: the device chosen in review, not
- * the one that recorded the sharing.
+ * the one that recorded the sharing. An edge match (sv_export_edge) gives a unit's point its
+ * neighbour's measurement in the county record (and in a one-unit export of it, and with one
+ * journal), marked edge_matched; chains end on their last point, a cycle settles on one.
  *
  * Reads $QJ_FIXTURES/tasks/linxia-units-4490.geojson and adjacent-units-4490.geojson; works in
  * a temporary directory.
@@ -216,6 +218,92 @@ static void shared_points(void)
     sv_journal_close(d);
 }
 
+/* The properties of point number of unit in a GeoJSON export (a new reference), or NULL. */
+static json_t *point_props(const char *path, const char *unit, const char *number)
+{
+    json_t *fc = json_load_file(path, 0, NULL), *f, *found = NULL;
+    CHECK(fc != NULL);
+    size_t i;
+    json_array_foreach(json_object_get(fc, "features"), i, f)
+    {
+        json_t *p = json_object_get(f, "properties");
+        const char *u = str(p, "unit"), *n = str(p, "number");
+        if (u && n && strcmp(u, unit) == 0 && strcmp(n, number) == 0 && !found)
+            found = json_incref(p);
+    }
+    json_decref(fc);
+    return found;
+}
+
+static int export_with(sv_journal **js, size_t n, const sv_export_options *opt, const char *name)
+{
+    sv_geo *g = NULL;
+    CHECK_INT(sv_geo_new(&g), SV_OK);
+    sv_diag d = {{0}};
+    int rc = sv_export_journals_opts(js, n, g, SV_EXPORT_GEOJSON, path_of(name), opt, NULL, &d);
+    if (rc != SV_OK)
+        fprintf(stderr, "export: %s\n", d.msg);
+    sv_geo_free(g);
+    return rc;
+}
+
+/*
+ * Two crews each measure one of two neighbouring units; the corner on their common edge comes
+ * out 0.22 m apart (crew c's west J1, crew d's east J1). The office matches the east unit's
+ * to the west unit's: the county record's east J1 is at the west J1's position, marked
+ * edge_matched with who decided, naming the west J1 as the point it shares; the west unit's is
+ * untouched. The same holds in a one-unit export of the east unit (which reads the west unit's
+ * point), and with one journal holding both units. A cycle of edges settles on one position.
+ */
+static void edge_matches(void)
+{
+    const char *w = "622901ZR000101", *e = "622901ZR000102";
+    sv_journal *c = tablet("ec.db", "一组"), *d = tablet("ed.db", "二组");
+    point(c, w, 35.40, 103.31);
+    point(d, e, 35.400002, 103.310001);
+    sv_journal *js[2] = {c, d};
+    sv_export_edge edge = {e, "J1", w, "J1", "审核员", 1000000000000};
+    sv_export_options opt = {.edges = &edge, .n_edges = 1};
+    CHECK_INT(export_with(js, 2, NULL, "edge-none.geojson"), SV_OK);
+    CHECK(fabs(point_lat(path_of("edge-none.geojson"), e, "J1") - 35.400002) < 1e-9);
+    CHECK_INT(export_with(js, 2, &opt, "edge.geojson"), SV_OK);
+    CHECK(fabs(point_lat(path_of("edge.geojson"), e, "J1") - 35.40) < 1e-9);
+    CHECK(fabs(point_lat(path_of("edge.geojson"), w, "J1") - 35.40) < 1e-9);
+    json_t *p = point_props(path_of("edge.geojson"), e, "J1");
+    CHECK(p != NULL);
+    CHECK_STR(str(p, "review_decision"), "edge_matched");
+    CHECK_STR(str(p, "decided_by"), "审核员");
+    CHECK_STR(str(p, "shared_unit"), w);
+    CHECK_STR(str(p, "shared_number"), "J1");
+    CHECK_STR(str(p, "device"), sv_journal_device_id(d)); /* still the east unit's own point */
+    json_decref(p);
+    p = point_props(path_of("edge.geojson"), w, "J1");
+    CHECK(p != NULL && is_null(p, "review_decision") && is_null(p, "shared_unit"));
+    json_decref(p);
+
+    /* one unit: the west unit's point is read to match it, and left out */
+    opt.unit = e;
+    CHECK_INT(export_with(js, 2, &opt, "edge-e.geojson"), SV_OK);
+    CHECK(fabs(point_lat(path_of("edge-e.geojson"), e, "J1") - 35.40) < 1e-9);
+    CHECK(isnan(point_lat(path_of("edge-e.geojson"), w, "J1")));
+    opt.unit = NULL;
+
+    /* one journal holding both units (one crew measured the corner twice) */
+    point(c, e, 35.400003, 103.31);
+    CHECK_INT(export_with(js, 1, &opt, "edge-one.geojson"), SV_OK);
+    CHECK(fabs(point_lat(path_of("edge-one.geojson"), e, "J1") - 35.40) < 1e-9);
+
+    /* a cycle: each unit's J1 to the other's; both end on one position */
+    sv_export_edge both[2] = {{w, "J1", e, "J1", "甲", 2}, {e, "J1", w, "J1", "乙", 1}};
+    sv_export_options cyc = {.edges = both, .n_edges = 2};
+    CHECK_INT(export_with(js, 2, &cyc, "edge-cycle.geojson"), SV_OK);
+    double a = point_lat(path_of("edge-cycle.geojson"), w, "J1"),
+           b = point_lat(path_of("edge-cycle.geojson"), e, "J1");
+    CHECK(isfinite(a) && a == b);
+    sv_journal_close(c);
+    sv_journal_close(d);
+}
+
 static int export_geojson(sv_journal **js, const sv_export_choice *ch, size_t n, const char *name)
 {
     sv_geo *g = NULL;
@@ -394,6 +482,7 @@ int main(void)
 
     snprintf(fixture, sizeof fixture, "%s/tasks/adjacent-units-4490.geojson", fix);
     shared_points();
+    edge_matches();
 
     char cmd[sizeof dir + 16];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

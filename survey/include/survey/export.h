@@ -128,6 +128,26 @@ typedef struct sv_export_settlement {
     const char *number;
 } sv_export_settlement;
 
+/*
+ * An edge match (接边) the office decided (a review case of kind "edge": two units' boundary
+ * points so close that they are one marker measured twice, by two crews or twice by one): in the
+ * county record the point (unit, number) takes the measurement of the point (to_unit,
+ * to_number), as that record holds it (after review choices and shared points), so the two
+ * units share one position and their boundaries neither overlap nor gap there. The point keeps
+ * its own number, device and seq; its shared_unit and shared_number name the point it takes,
+ * and review_decision is "edge_matched" with decided_by and decided. Edges are followed until
+ * nothing moves (A takes B and B takes C: both end on C's); with several about one point the
+ * first wins (the office passes the newest first). An edge whose target the journals do not
+ * hold changes nothing. A one-unit export reads the points its shares and edges name in other
+ * units, so its points are the county-wide export's.
+ */
+typedef struct sv_export_edge {
+    const char *unit, *number;       /* the point that takes */
+    const char *to_unit, *to_number; /* the point whose measurement it takes */
+    const char *decided_by;
+    int64_t decided_ms;
+} sv_export_edge;
+
 /* A unit in public notice and its period (YYYY-MM-DD, both days included). */
 typedef struct sv_export_notice {
     const char *unit;
@@ -151,6 +171,8 @@ typedef struct sv_export_options {
     size_t n_choices;
     const sv_export_settlement *settlements; /* county export only, as choices */
     size_t n_settlements;
+    const sv_export_edge *edges; /* county export only: edge matches the office decided */
+    size_t n_edges;
     const char *unit; /* county export only (sv_export_journals_opts): that unit alone, from
                        * the journals that have it (SV_ENOTFOUND when none has it) */
     const sv_export_notice *notices; /* SV_EXPORT_NOTICE only: the units noticed (those the
