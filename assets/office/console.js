@@ -120,6 +120,10 @@
         version_a: ['版本 A', 'Version A'],
         version_b: ['版本 B', 'Version B'],
         neither: ['都不采用（重测）', 'Neither (re-survey)'],
+        edge: ['接边', 'edge match'],
+        edge_a: ['两点合一，采用版本 A 的位置', 'One marker: version A\'s position for both'],
+        edge_b: ['两点合一，采用版本 B 的位置', 'One marker: version B\'s position for both'],
+        edge_neither: ['两个不同的界址点（都保留）', 'Two markers: keep both'],
         case_no: ['案例', 'Case'],
         filter: ['查找登记单元（单元号、名称、状态、分配）：', 'Find a unit (code, name, state, assignment):'],
         unit_name: ['名称', 'Name'],
@@ -310,6 +314,10 @@
             return '两次测量相距 ' + m[1] + ' 米（限差 ' + m[2] + ' 米）';
         /* the answers in the order of the versions beside it (A, then B): the stored detail
          * names the newer device's first, which need not be A */
+        if (c.kind === 'edge' &&
+            (m = /^(\S+) (\S+) and (\S+) (\S+) are ([\d.]+) m apart: one marker on their common boundary\? \(edge tolerance ([\d.]+) m\)$/.exec(d)))
+            return '单元 ' + m[1] + ' 的 ' + m[2] + ' 与单元 ' + m[3] + ' 的 ' + m[4] + ' 相距 ' + m[5] +
+                ' 米：是否为共用边界上的同一界址点？（接边限差 ' + m[6] + ' 米）';
         if (c.kind === 'verification' && (m = /^([^:]+): (\S*) vs (\S*)$/.exec(d))) {
             var sa = c.a && typeof c.a.status === 'string' ? c.a.status : m[2];
             var sb = c.b && typeof c.b.status === 'string' ? c.b.status : m[3];
@@ -319,6 +327,8 @@
     }
     /* A case's subject: a point number as it is, a registration field by its name. */
     function caseSubject(c) {
+        if (c.kind === 'edge' && c.other_unit)
+            return show(c.subject) + ' / ' + show(c.other_unit) + ' ' + show(c.other_subject);
         return c.kind === 'verification' ? code('field', c.subject) : show(c.subject);
     }
     function fixed(v, d) {
@@ -410,7 +420,9 @@
         return j && j.error ? j.error : ('HTTP ' + status);
     }
     /* A review decision's choice by name: version A, version B, neither (re-survey). */
-    function choiceText(a) {
+    function choiceText(a, kind) {
+        if (kind === 'edge' && (a === 'a' || a === 'b' || a === 'neither'))
+            return tr('edge_' + a);
         return a === 'neither' ? tr('neither') : a === 'a' || a === 'b' ? tr('version_' + a) : show(a);
     }
     function loadMe() {
@@ -1139,7 +1151,9 @@
     var SIDE_KEYS = {
         point: ['device', 'time', 'seq', 'number', 'x', 'y', 'lat', 'lon', 'h', 'grade', 'n',
                 'sigma_h', 'method', 'pole_h', 'point_type'],
-        verification: ['device', 'time', 'seq', 'field', 'status', 'value', 'note']
+        verification: ['device', 'time', 'seq', 'field', 'status', 'value', 'note'],
+        edge: ['device', 'time', 'seq', 'unit', 'number', 'lat', 'lon', 'h', 'grade', 'n',
+               'sigma_h', 'method', 'pole_h', 'point_type']
     };
 
     function sideCell(v, k) {
@@ -1249,7 +1263,7 @@
             });
             var choice = add(card, el('fieldset', null, 'choice'));
             add(choice, el('legend', tr('choice')));
-            [['a', tr('version_a')], ['b', tr('version_b')], ['neither', tr('neither')]]
+            ['a', 'b', 'neither'].map(function (a) { return [a, choiceText(a, c.kind)]; })
                 .forEach(function (o) {
                     var lab = add(choice, el('label'));
                     var r = add(lab, el('input'));
@@ -1309,7 +1323,11 @@
         /* the drafts of the units the open cases are about, under the versions: where the
          * points lie on the unit's boundary (the map keeps its view on the cases) */
         var about = {};
-        open.forEach(function (c) { about[c.unit] = 1; });
+        open.forEach(function (c) {
+            about[c.unit] = 1;
+            if (c.other_unit)
+                about[c.other_unit] = 1; /* an edge match: both units' drafts */
+        });
         if (open.length)
             api('/api/v1/units.geojson').then(function (gj) {
                 var feats = (gj && gj.features || []).filter(function (f) {
@@ -1327,9 +1345,9 @@
         /* who decided and which version was chosen: the reviewer answers for it */
         function chosen(c) {
             if (c.accept === 'neither')
-                return tr('neither');
+                return choiceText('neither', c.kind);
             var side = c.accept === 'a' ? c.a : c.accept === 'b' ? c.b : null;
-            return side ? tr('version_' + c.accept) + ' · ' + show(side.device) : null;
+            return side ? choiceText(c.accept, c.kind) + ' · ' + show(side.device) : null;
         }
         var done = add(root, table([tr('case_no'), tr('unit'), tr('subject'), tr('kind'), tr('time'),
                                     tr('decided_by'), tr('choice'), tr('reason')], shut.map(function (c) {

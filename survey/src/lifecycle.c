@@ -404,6 +404,8 @@ static int decision_texts_fit(const sv_decision *d, char *why, size_t len)
              {"the note", d->note, SV_LIMIT_TEXT_CHARS},
              {"the outcome", d->outcome, SV_LIMIT_TEXT_CHARS},
              {"the document's number", d->number, SV_LIMIT_NAME_CHARS},
+             {"the other unit", d->other_unit, SV_LIMIT_NAME_CHARS},
+             {"the other point", d->other_subject, SV_LIMIT_NAME_CHARS},
              {"the file's name", d->file_name, SV_LIMIT_NAME_CHARS}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         size_t n = t[i].text ? sv_text_chars(t[i].text) : 0;
@@ -461,6 +463,8 @@ int sv_decision_check(const sv_decision *d, char *why, size_t len)
     if (review && (d->review_case <= 0 || (d->accept && !is(d->accept, "a") &&
                                            !is(d->accept, "b") && !is(d->accept, "neither"))))
         return WHY("a review needs its case and a|b|neither");
+    if (review && (d->other_unit && *d->other_unit) != (d->other_subject && *d->other_subject))
+        return WHY("an edge match names the other unit and its point, both");
     if (decision_texts_fit(d, why, len))
         return SV_EINVAL;
     return SV_OK;
@@ -492,6 +496,10 @@ static int do_decision(sv_journal *j, const sv_decision *d, int64_t *seq)
         json_object_set_new(p, "case", json_integer(d->review_case));
         sv__json_set_str(p, "accept", d->accept);
         sv__json_set_str(p, "subject", d->subject);
+        if (d->other_unit && *d->other_unit) {
+            sv__json_set_str(p, "other_unit", d->other_unit);
+            sv__json_set_str(p, "other_subject", d->other_subject);
+        }
         if (d->device_id && *d->device_id) {
             sv__json_set_str(p, "device", d->device_id);
             json_object_set_new(p, "entry", json_integer(d->entry_seq));

@@ -56,7 +56,8 @@ static const char SCHEMA_SQL[] =
     "  kind TEXT NOT NULL, detail TEXT, a_device TEXT NOT NULL, a_seq INTEGER NOT NULL,"
     "  b_device TEXT NOT NULL, b_seq INTEGER NOT NULL, a TEXT NOT NULL, b TEXT NOT NULL,"
     "  status TEXT NOT NULL DEFAULT 'open', created INTEGER NOT NULL, resolved INTEGER,"
-    "  note TEXT, UNIQUE (kind, a_device, a_seq, b_device, b_seq));";
+    "  note TEXT, other_unit TEXT, other_subject TEXT,"
+    "  UNIQUE (kind, a_device, a_seq, b_device, b_seq));";
 
 /* The county index (see sy__county_refresh()); also created when an older office is opened, and
  * then filled device by device as each one next syncs or imports. */
@@ -72,6 +73,8 @@ static const char COUNTY_SQL[] =
     "  unit TEXT NOT NULL, number TEXT NOT NULL, lat REAL, lon REAL, side TEXT NOT NULL,"
     "  PRIMARY KEY (device_id, seq));"
     "CREATE INDEX IF NOT EXISTS county_points_key ON county_points(unit, number);"
+    /* edge matching looks for other units' points near each of a device's (office_review.c) */
+    "CREATE INDEX IF NOT EXISTS county_points_lat ON county_points(lat);"
     "CREATE TABLE IF NOT EXISTS county_verifications(device_id TEXT NOT NULL,"
     "  seq INTEGER NOT NULL, unit TEXT NOT NULL, field TEXT NOT NULL, status TEXT NOT NULL,"
     "  value TEXT, side TEXT NOT NULL, PRIMARY KEY (device_id, seq));"
@@ -465,6 +468,8 @@ int sy_office_open(const char *path, sy_office **out)
     sqlite3_finalize(st);
     if (rc == SY_OK && sqlite3_exec(o->db, COUNTY_SQL, NULL, NULL, NULL) != SQLITE_OK)
         rc = sy__fail_db(o, "county index");
+    if (rc == SY_OK)
+        rc = sy__review_upgrade(o);
     if (rc == SY_OK)
         rc = sy__staff_schema(o);
     if (rc == SY_OK)

@@ -133,6 +133,10 @@ int64_t sy__county_indexed_seq(sy_office *o, const char *device_id);
  * disagreements with the other devices (*added new ones), in one office transaction. */
 int sy__county_refresh(sy_office *o, const sy__dev_ref *me, sv_journal *j, int changed,
                        size_t *added);
+/* An office made before edge matches: the review table gains other_unit and other_subject,
+ * and every device's index is built again (sy__reindex on this open), so the points held
+ * already are compared across units. */
+int sy__review_upgrade(sy_office *o);
 /* Whether an entry of this kind can change a device's points or verifications. */
 int sy__kind_changes_index(const char *kind);
 /* Index the devices that have a replica but no county index rows yet (called on open), or with

@@ -1019,8 +1019,10 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
     /* Open cases. */
     if (rc == SY_OK)
         rc = sy__prep(o,
-                      "SELECT unit, count(*) FROM review WHERE status = 'open'"
-                      " AND " UNIT_FILTER("unit") " GROUP BY unit",
+                      /* an edge match's case is open on both its units */
+                      "SELECT u, count(*) FROM (SELECT unit AS u FROM review WHERE status ="
+                      " 'open' UNION ALL SELECT other_unit FROM review WHERE status = 'open'"
+                      " AND other_unit IS NOT NULL) WHERE " UNIT_FILTER("u") " GROUP BY u",
                       &st);
     if (rc == SY_OK) {
         bind_filter(st, only_code, dev);
@@ -1039,7 +1041,8 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
             /* a re-survey is pending while the case's own subject (its point, its
              * field) has had no work since the decision */
             "SELECT d.unit, max(CASE WHEN d.action = '" SV_DECISION_REVIEW
-            "' AND NOT EXISTS (SELECT 1 FROM review r JOIN subject_work w"
+            "' AND (SELECT kind FROM review WHERE id = d.case_id) IS NOT 'edge'"
+            " AND NOT EXISTS (SELECT 1 FROM review r JOIN subject_work w"
             " ON w.unit = r.unit AND w.kind = r.kind AND w.subject = r.subject"
             " WHERE r.id = d.case_id AND w.arrived > d.time) THEN d.time END),"
             " max(CASE WHEN d.action = '" SV_DECISION_OBJECTION
@@ -1457,8 +1460,8 @@ int sy_office_review_decide(sy_office *o, int64_t id, const char *accept, const 
     sqlite3_stmt *st = NULL;
     if (rc == SY_OK)
         rc = sy__prep(o,
-                      "SELECT unit, subject, a_device, a_seq, b_device, b_seq, status FROM review"
-                      " WHERE id = ?",
+                      "SELECT unit, subject, a_device, a_seq, b_device, b_seq, status, other_unit,"
+                      " other_subject FROM review WHERE id = ?",
                       &st);
     int64_t seq = 0;
     if (rc == SY_OK) {
@@ -1471,6 +1474,9 @@ int sy_office_review_decide(sy_office *o, int64_t id, const char *accept, const 
         } else if (accept &&
                    (rc = record_may_change(o, sy__col_text(st, 0), SV_DECISION_REVIEW)) != SY_OK) {
             /* a choice changes the county record; a case closed with a note alone does not */
+        } else if (accept && sqlite3_column_type(st, 7) != SQLITE_NULL &&
+                   (rc = record_may_change(o, sy__col_text(st, 7), SV_DECISION_REVIEW)) != SY_OK) {
+            /* an edge match moves a point of either unit */
         } else {
             int side = accept && strcmp(accept, "a") == 0   ? 2
                        : accept && strcmp(accept, "b") == 0 ? 4
@@ -1482,6 +1488,8 @@ int sy_office_review_decide(sy_office *o, int64_t id, const char *accept, const 
                              .review_case = id,
                              .accept = accept,
                              .subject = sy__col_text(st, 1),
+                             .other_unit = (const char *)sqlite3_column_text(st, 7),
+                             .other_subject = (const char *)sqlite3_column_text(st, 8),
                              .device_id = side > 0 ? sy__col_text(st, side) : NULL,
                              .entry_seq = side > 0 ? sqlite3_column_int64(st, side + 1) : 0};
             int drc = sv_record_decision(j, &d, &seq);
@@ -1598,6 +1606,8 @@ int sy_office_status_for(sy_office *o, const sy_device *dev, char **json)
 
 /* Per choice: unit, subject, chosen device, by, and choice_after's block (NULL unless neither) */
 #define CHOICE_STRS 5
+/* Per edge match: unit, number, to_unit, to_number, by */
+#define EDGE_STRS 5
 
 /*
  * What each device's replica held at office time t (a "neither" decision's): the highest
@@ -1719,6 +1729,48 @@ int sy__export_choices(sy_office *o, sv_export_options *opt, char ***strs)
     sqlite3_finalize(st);
     opt->choices = v;
     opt->n_choices = n;
+    opt->edges = NULL;
+    opt->n_edges = 0;
+    /* Edge matches decided a or b, newest first: which point takes which one's position (the
+     * case's unit and subject are its first point, other_unit and other_subject its second).
+     * Their strings follow the choices' in s. */
+    st = NULL;
+    if (rc == SY_OK &&
+        sy__prep(o,
+                 "SELECT r.other_unit, r.other_subject, r.unit, r.subject, d.by, d.time,"
+                 " d.accept = 'b' FROM office_decisions d JOIN review r ON r.id = d.case_id"
+                 " WHERE d.action = 'review' AND r.kind = 'edge' AND d.accept IN ('a', 'b')"
+                 " AND r.other_unit IS NOT NULL AND r.other_subject IS NOT NULL"
+                 " ORDER BY d.seq DESC",
+                 &st))
+        rc = SY_EIO;
+    sv_export_edge *e = NULL;
+    size_t ne = 0;
+    while (rc == SY_OK && sqlite3_step(st) == SQLITE_ROW) {
+        sv_export_edge *nv = realloc(e, (ne + 1) * sizeof *nv);
+        if (nv)
+            e = nv;
+        size_t base = CHOICE_STRS * n + EDGE_STRS * ne;
+        char **ns = nv ? realloc(s, (base + EDGE_STRS) * sizeof *ns) : NULL;
+        if (!ns) {
+            rc = sy__fail(o, SY_ENOMEM, "out of memory");
+            break;
+        }
+        s = ns;
+        int b = sqlite3_column_int(st, 6); /* b: the first point takes the second's */
+        for (int k = 0; k < 4; k++)
+            s[base + k] = dup_col(st, b ? (k + 2) % 4 : k);
+        s[base + 4] = dup_col(st, 4);
+        e[ne++] = (sv_export_edge){.unit = s[base],
+                                   .number = s[base + 1],
+                                   .to_unit = s[base + 2],
+                                   .to_number = s[base + 3],
+                                   .decided_by = s[base + 4],
+                                   .decided_ms = sqlite3_column_int64(st, 5)};
+    }
+    sqlite3_finalize(st);
+    opt->edges = e;
+    opt->n_edges = ne;
     *strs = s;
     if (rc != SY_OK) { /* freed here: the caller's sy__export_choices_free then frees nothing */
         sy__export_choices_free(opt, s);
@@ -1729,12 +1781,15 @@ int sy__export_choices(sy_office *o, sv_export_options *opt, char ***strs)
 
 void sy__export_choices_free(sv_export_options *opt, char **strs)
 {
-    for (size_t i = 0; strs && i < CHOICE_STRS * opt->n_choices; i++)
+    for (size_t i = 0; strs && i < CHOICE_STRS * opt->n_choices + EDGE_STRS * opt->n_edges; i++)
         free(strs[i]);
     free(strs);
     free((void *)opt->choices);
+    free((void *)opt->edges);
     opt->choices = NULL;
     opt->n_choices = 0;
+    opt->edges = NULL;
+    opt->n_edges = 0;
 }
 
 /* ---- disputes settled at the office ---------------------------------------------------------- */

@@ -1,7 +1,10 @@
 /*
  * office_review.c - the office's county index (every device's current points and verifications,
  * copied from its replica) and the review queue it fills: two devices that measured one point
- * farther apart than the tolerance, or verified one field differently, make a review case.
+ * farther apart than the tolerance, or verified one field differently, make a review case; so
+ * do two units' boundary points closer than twice the tolerance but not at one position (an edge
+ * match, 接边: one marker on the units' common boundary measured twice, by two crews or twice by
+ * one, which the county record must hold at one position).
  *
  * It must never decide a case (only a person resolves one, with a note), drop or rewrite a
  * case once stored, open another device's replica to detect (the index is enough), or count a
@@ -42,7 +45,12 @@ static json_t *point_side(const sy__dev_ref *d, const sv_bpoint *p)
 {
     json_t *s = side_base(d, p->seq, p->time_ms);
     if (s) {
+        json_object_set_new(s, "unit", json_string(p->unit));
         json_object_set_new(s, "number", json_string(p->number));
+        if (p->shared_unit[0]) { /* a copy of another unit's point (kind "share") */
+            json_object_set_new(s, "shared_unit", json_string(p->shared_unit));
+            json_object_set_new(s, "shared_number", json_string(p->shared_number));
+        }
         json_object_set_new(s, "lat", jnum(p->lat));
         json_object_set_new(s, "lon", jnum(p->lon));
         json_object_set_new(s, "h", jnum(p->h));
@@ -244,6 +252,122 @@ static int detect_indexed(sy_office *o, const sy__dev_ref *me, size_t *added)
     return rc;
 }
 
+/*
+ * Edge matches: each of my points (not a shared copy: its source is compared) against the
+ * points of every other unit, any device's (my own included: a crew that measured a corner
+ * twice instead of sharing it), nearer than twice the tolerance but not at one position. The
+ * pair is put in a fixed order (device id, then seq) so that it is one case whichever side's
+ * refresh finds it; a pair of points (by unit and number) the office has a case about already,
+ * open or decided, is not asked again when one of them is re-measured: the decision is about
+ * the points, and the county record applies it to their current versions.
+ */
+static int detect_edges(sy_office *o, const sy__dev_ref *me, size_t *added)
+{
+    const double r = 2 * o->tolerance;
+    sqlite3_stmt *mine = NULL, *near = NULL, *ins = NULL;
+    int rc = sy__prep(o,
+                      "SELECT unit, number, seq, lat, lon, side FROM county_points"
+                      " WHERE device_id = ? AND lat IS NOT NULL AND lon IS NOT NULL"
+                      " AND json_extract(side, '$.shared_unit') IS NULL ORDER BY seq",
+                      &mine);
+    if (rc == SY_OK)
+        rc = sy__prep(
+            o,
+            "SELECT t.unit, t.number, t.seq, t.lat, t.lon, t.side, t.device_id, d.name"
+            " FROM county_points t JOIN devices d ON d.device_id = t.device_id"
+            " WHERE t.lat BETWEEN ?1 AND ?2 AND t.lon BETWEEN ?3 AND ?4"
+            " AND t.unit <> ?5 AND json_extract(t.side, '$.shared_unit') IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM review r WHERE r.kind = 'edge' AND"
+            "  ((r.unit = ?5 AND r.subject = ?6 AND r.other_unit = t.unit"
+            "    AND r.other_subject = t.number) OR (r.unit = t.unit"
+            "    AND r.subject = t.number AND r.other_unit = ?5 AND r.other_subject = ?6)))"
+            " ORDER BY t.device_id, t.seq",
+            &near);
+    if (rc == SY_OK)
+        rc = sy__prep(o,
+                      "INSERT OR IGNORE INTO review(unit, subject, kind, detail, a_device, a_seq,"
+                      " b_device, b_seq, a, b, created, other_unit, other_subject)"
+                      " VALUES (?, ?, 'edge', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      &ins);
+    if (rc == SY_OK)
+        sy__bind_text(mine, 1, me->id);
+    int src = SQLITE_DONE;
+    while (rc == SY_OK && (src = sqlite3_step(mine)) == SQLITE_ROW) {
+        double lat = sqlite3_column_double(mine, 3), lon = sqlite3_column_double(mine, 4);
+        double dlat = r / 110000.0, dlon = dlat / fmax(cos(lat * M_PI / 180), 0.01);
+        sqlite3_reset(near);
+        sqlite3_bind_double(near, 1, lat - dlat);
+        sqlite3_bind_double(near, 2, lat + dlat);
+        sqlite3_bind_double(near, 3, lon - dlon);
+        sqlite3_bind_double(near, 4, lon + dlon);
+        sy__bind_text(near, 5, sy__col_text(mine, 0));
+        sy__bind_text(near, 6, sy__col_text(mine, 1));
+        int nsrc;
+        while (rc == SY_OK && (nsrc = sqlite3_step(near)) == SQLITE_ROW) {
+            double dist = sv_geo_distance(lat, lon, sqlite3_column_double(near, 3),
+                                          sqlite3_column_double(near, 4), NULL);
+            if (!(dist >= 0.001 && dist <= r))
+                continue; /* one position already (a copy), or two markers */
+            /* side a: the smaller (device id, seq) */
+            int64_t ms = sqlite3_column_int64(mine, 2), ts = sqlite3_column_int64(near, 2);
+            const char *tid = sy__col_text(near, 6);
+            int cmp = strcmp(me->id, tid);
+            int mine_a = cmp < 0 || (cmp == 0 && ms < ts);
+            sqlite3_stmt *sa = mine_a ? mine : near, *sb = mine_a ? near : mine;
+            char detail[200];
+            snprintf(detail, sizeof detail,
+                     "%s %s and %s %s are %.2f m apart: one marker on their common boundary?"
+                     " (edge tolerance %.2f m)",
+                     sy__col_text(sa, 0), sy__col_text(sa, 1), sy__col_text(sb, 0),
+                     sy__col_text(sb, 1), dist, r);
+            sqlite3_reset(ins);
+            sy__bind_text(ins, 1, sy__col_text(sa, 0));
+            sy__bind_text(ins, 2, sy__col_text(sa, 1));
+            sy__bind_text(ins, 3, detail);
+            sy__bind_text(ins, 4, mine_a ? me->id : tid);
+            sqlite3_bind_int64(ins, 5, mine_a ? ms : ts);
+            sy__bind_text(ins, 6, mine_a ? tid : me->id);
+            sqlite3_bind_int64(ins, 7, mine_a ? ts : ms);
+            sy__bind_text(ins, 8, sy__col_text(sa, 5));
+            sy__bind_text(ins, 9, sy__col_text(sb, 5));
+            sqlite3_bind_int64(ins, 10, sv_wall_ms());
+            sy__bind_text(ins, 11, sy__col_text(sb, 0));
+            sy__bind_text(ins, 12, sy__col_text(sb, 1));
+            if (sqlite3_step(ins) != SQLITE_DONE) {
+                rc = sy__fail_db(o, "cannot store a review case");
+            } else if (sqlite3_changes(o->db) > 0) {
+                (*added)++;
+                sy__logf(o, "review case %lld: edge %s (%s entry %lld vs %s entry %lld)",
+                         (long long)sqlite3_last_insert_rowid(o->db), detail,
+                         mine_a ? me->name : sy__col_text(near, 7), (long long)(mine_a ? ms : ts),
+                         mine_a ? sy__col_text(near, 7) : me->name, (long long)(mine_a ? ts : ms));
+            }
+        }
+        if (rc == SY_OK && nsrc != SQLITE_DONE)
+            rc = sy__fail_db(o, "county index");
+    }
+    if (rc == SY_OK && src != SQLITE_DONE)
+        rc = sy__fail_db(o, "county index");
+    sqlite3_finalize(mine);
+    sqlite3_finalize(near);
+    sqlite3_finalize(ins);
+    return rc;
+}
+
+int sy__review_upgrade(sy_office *o)
+{
+    sqlite3_stmt *probe = NULL;
+    int has = sqlite3_prepare_v2(o->db, "SELECT other_unit, other_subject FROM review", -1, &probe,
+                                 NULL) == SQLITE_OK;
+    sqlite3_finalize(probe);
+    if (has)
+        return SY_OK;
+    return sy__exec(o, "BEGIN IMMEDIATE;"
+                       " ALTER TABLE review ADD COLUMN other_unit TEXT;"
+                       " ALTER TABLE review ADD COLUMN other_subject TEXT;"
+                       " DELETE FROM county_indexed; COMMIT");
+}
+
 int64_t sy__county_indexed_seq(sy_office *o, const char *device_id)
 {
     sqlite3_stmt *st;
@@ -313,6 +437,10 @@ int sy__county_refresh(sy_office *o, const sy__dev_ref *me, sv_journal *j, int c
         st = NULL;
         if (rc == SY_OK)
             rc = detect_indexed(o, me, added);
+        size_t edges = 0;
+        if (rc == SY_OK)
+            rc = detect_edges(o, me, &edges);
+        *added += edges;
     }
     if (rc == SY_OK)
         rc =
@@ -403,9 +531,10 @@ int sy_office_review(sy_office *o, int all, char **out)
                   " (SELECT d.by FROM office_decisions d WHERE d.case_id = review.id AND"
                   "   d.action = '" SV_DECISION_REVIEW "' ORDER BY d.seq DESC LIMIT 1),"
                   " (SELECT d.accept FROM office_decisions d WHERE d.case_id = review.id AND"
-                  "   d.action = '" SV_DECISION_REVIEW "' ORDER BY d.seq DESC LIMIT 1)"
-                  " FROM review ORDER BY id"
-                : "SELECT id, unit, subject, kind, detail, a, b, status, created, resolved, note"
+                  "   d.action = '" SV_DECISION_REVIEW "' ORDER BY d.seq DESC LIMIT 1),"
+                  " other_unit, other_subject FROM review ORDER BY id"
+                : "SELECT id, unit, subject, kind, detail, a, b, status, created, resolved, note,"
+                  " NULL, NULL, other_unit, other_subject"
                   " FROM review WHERE status = 'open' ORDER BY id",
             &st))
         return SY_EIO;
@@ -426,6 +555,9 @@ int sy_office_review(sy_office *o, int all, char **out)
         json_object_set_new(c, "subject", sy__col_json_str(st, 2));
         json_object_set_new(c, "kind", sy__col_json_str(st, 3));
         json_object_set_new(c, "detail", sy__col_json_str(st, 4));
+        /* an edge match: its second point (unit and subject are its first's) */
+        json_object_set_new(c, "other_unit", sy__col_json_str(st, 13));
+        json_object_set_new(c, "other_subject", sy__col_json_str(st, 14));
         json_object_set_new(c, "a", a ? a : json_null());
         json_object_set_new(c, "b", b ? b : json_null());
         json_object_set_new(c, "status", sy__col_json_str(st, 7));
@@ -434,10 +566,13 @@ int sy_office_review(sy_office *o, int all, char **out)
          * passed): a choice would be refused, and the console says so before one is made */
         sv_life_refusal why = {0};
         char text[320] = "";
-        int fixed = strcmp(sy__col_text(st, 7), "open") == 0
-                        ? sy__record_fixed(o, sy__col_text(st, 1), SV_DECISION_REVIEW, &why, text,
-                                           sizeof text)
-                        : 0;
+        int open = strcmp(sy__col_text(st, 7), "open") == 0;
+        int fixed = open ? sy__record_fixed(o, sy__col_text(st, 1), SV_DECISION_REVIEW, &why, text,
+                                            sizeof text)
+                         : 0;
+        if (open && fixed == 0 && sqlite3_column_type(st, 13) != SQLITE_NULL)
+            fixed = sy__record_fixed(o, sy__col_text(st, 13), SV_DECISION_REVIEW, &why, text,
+                                     sizeof text);
         if (fixed < 0) {
             json_decref(c);
             rc = fixed;

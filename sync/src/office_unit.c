@@ -576,14 +576,17 @@ int sy_office_unit_detail(sy_office *o, const char *code, char **json)
     if (rc == SY_OK)
         rc = rows(o,
                   "SELECT seq, time, action, by, note, case_id, accept, chosen_device, chosen_seq,"
-                  " date_from, date_to FROM office_decisions WHERE unit = ?1 ORDER BY seq",
+                  " date_from, date_to FROM office_decisions WHERE unit = ?1 OR case_id IN"
+                  " (SELECT id FROM review WHERE other_unit = ?1) ORDER BY seq",
                   code, DK, dec);
-    static const char *const CK[] = {"id",      "subject",  "kind", "detail", "status",
-                                     "created", "resolved", "note", NULL};
+    /* an edge match's case is the unit's whichever of its two points is the unit's */
+    static const char *const CK[] = {"id",         "subject",       "kind",     "detail",
+                                     "status",     "created",       "resolved", "note",
+                                     "other_unit", "other_subject", "unit",     NULL};
     if (rc == SY_OK)
         rc = rows(o,
-                  "SELECT id, subject, kind, detail, status, created, resolved, note FROM review"
-                  " WHERE unit = ?1 ORDER BY id",
+                  "SELECT id, subject, kind, detail, status, created, resolved, note, other_unit,"
+                  " other_subject, unit FROM review WHERE unit = ?1 OR other_unit = ?1 ORDER BY id",
                   code, CK, cases);
     if (rc == SY_OK)
         rc = attachment_rows(o, code, att);

@@ -618,6 +618,78 @@ j1=$("$Q" log "$T/a.db" --json | "$PY" -c 'import json,sys; print([e["seq"] for 
 "$Q" sync "$T/a.db" >/dev/null 2>&1
 expect "accept once the crew sent work on J1 after it" "$OFF" unit accept "$O" --unit $R --by rev
 
+# ---- an edge match (接边): two crews measured one corner of two neighbouring units -----------------
+W=622901ZR000097 EE=622901ZR000098
+cat >"$T/edge.geojson" <<EOF
+{"type": "FeatureCollection", "features": [
+ {"type": "Feature", "properties": {"ZRZYDJDYH": "$W", "DJDYMC": "接边西"}, "geometry": {"type": "Polygon",
+  "coordinates": [[[103.241, 35.564], [103.242, 35.564], [103.242, 35.565], [103.241, 35.565], [103.241, 35.564]]]}},
+ {"type": "Feature", "properties": {"ZRZYDJDYH": "$EE", "DJDYMC": "接边东"}, "geometry": {"type": "Polygon",
+  "coordinates": [[[103.242, 35.564], [103.243, 35.564], [103.243, 35.565], [103.242, 35.565], [103.242, 35.564]]]}}]}
+EOF
+expect "tasks import of two neighbouring units" "$OFF" tasks import "$O" "$T/edge.geojson" --assign 一组
+for c in a b; do "$Q" sync "$T/$c.db" >/dev/null 2>&1; done
+# crew a the west unit's corner, crew b the east unit's: 0.24 m apart, within twice the tolerance
+"$Q" point add "$T/a.db" --unit $W --lon 103.242 --lat 35.565 >/dev/null 2>&1 || fail "west corner by a"
+"$Q" point add "$T/b.db" --unit $EE --lon 103.242001 --lat 35.565002 >/dev/null 2>&1 || fail "east corner by b"
+# and a point 5 m away on the other side: two markers, no case
+"$Q" point add "$T/b.db" --unit $EE --lon 103.243 --lat 35.565045 >/dev/null 2>&1 || fail "east NE corner by b"
+"$Q" point add "$T/a.db" --unit $W --lon 103.241 --lat 35.565 >/dev/null 2>&1 || fail "west NW corner by a"
+for c in a b; do "$Q" sync "$T/$c.db" >/dev/null 2>&1; done
+"$OFF" review list "$O" --json >"$T/r.json"
+edge_cases() { "$PY" -c 'import json,sys; print(len([c for c in json.load(open(sys.argv[1]))["cases"] if c["kind"]=="edge"]))' "$1"; }
+pyexpr "$T/r.json" '[(sorted([c["unit"], c["other_unit"]]), c["subject"], c["other_subject"], sorted([c["a"]["unit"], c["b"]["unit"]]), "0.24 m apart" in c["detail"]) for c in d["cases"] if c["kind"]=="edge"]==[(["'$W'", "'$EE'"], "J1", "J1", ["'$W'", "'$EE'"], True)]' \
+    && ok "the two crews' corner of neighbouring units makes one edge case (the far points none)" || fail "edge case: $(cat "$T/r.json")"
+unit_is $W 'u["open_cases"]==1 and u["status"]=="under_review"' && unit_is $EE 'u["open_cases"]==1 and u["status"]=="under_review"' \
+    && ok "  open on both units" || fail "edge case's units: $(cat "$T/u.json")"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+"$OFF" review list "$O" --json >"$T/r2.json"
+[ "$(edge_cases "$T/r2.json")" = 1 ] && ok "  found once (whichever device's ingest sees the pair)" || fail "edge cases: $(edge_cases "$T/r2.json")"
+read -r ecid wside < <("$PY" -c 'import json,sys; c=[c for c in json.load(open(sys.argv[1]))["cases"] if c["kind"]=="edge"][0]; print(c["id"], "a" if c["unit"]==sys.argv[2] else "b")' "$T/r.json" $W)
+usage "an edge choice without a reason" "$OFF" review resolve "$O" "$ecid" --accept $wside --by rev
+expect "the east unit's corner takes the west's position" "$OFF" review resolve "$O" "$ecid" --accept $wside --by rev --note 同一界桩，采用一组点位
+expect "quejie check of the office journal" "$Q" check "$O.decisions"
+"$PY" - "$O.decisions" "$W" "$EE" <<'PY' && ok "  the decision in the office's journal names both points" || fail "edge decision payload"
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+p = json.loads(db.execute("SELECT payload FROM entries WHERE kind = 'decision' ORDER BY seq DESC LIMIT 1").fetchone()[0])
+assert p["action"] == "review" and {p["unit"], p["other_unit"]} == {sys.argv[2], sys.argv[3]}, p
+assert p["subject"] == "J1" and p["other_subject"] == "J1" and p["device"] and p["entry"] > 0, p
+PY
+unit_is $W 'u["open_cases"]==0' && unit_is $EE 'u["open_cases"]==0' && ok "  closed on both units" || fail "after the edge decision: $(cat "$T/u.json")"
+expect "county export after the edge match" "$OFF" export "$O" --format geojson --output "$T/edge.out.geojson"
+expect "  and of the east unit alone" "$OFF" export "$O" --format geojson --unit $EE --output "$T/edge-e.geojson"
+edge_ok() {
+    "$PY" - "$1" "$W" "$EE" "$2" <<'PY'
+import json, sys
+feats = json.load(open(sys.argv[1], encoding="utf-8"))["features"]
+pts = {(f["properties"]["unit"], f["properties"]["number"]): f for f in feats
+       if f["properties"].get("number") and f["geometry"] and f["geometry"]["type"] == "Point"}
+e = pts[(sys.argv[3], "J1")]
+assert e["properties"]["review_decision"] == "edge_matched", e["properties"]
+assert e["properties"]["shared_unit"] == sys.argv[2] and e["properties"]["shared_number"] == "J1", e["properties"]
+assert e["properties"]["decided_by"] == "rev", e["properties"]
+lon, lat = map(float, sys.argv[4].split(","))
+assert abs(e["geometry"]["coordinates"][0] - lon) < 1e-9 and abs(e["geometry"]["coordinates"][1] - lat) < 1e-9, e
+if (sys.argv[2], "J1") in pts:
+    w = pts[(sys.argv[2], "J1")]
+    assert w["geometry"]["coordinates"][:2] == e["geometry"]["coordinates"][:2]
+    assert w["properties"]["review_decision"] is None, w["properties"]
+PY
+}
+edge_ok "$T/edge.out.geojson" 103.242,35.565 && ok "  the county record holds the east unit's J1 at the west unit's position, edge_matched" \
+    || fail "edge export"
+edge_ok "$T/edge-e.geojson" 103.242,35.565 && ok "  and so does a one-unit export of the east unit" || fail "one-unit edge export"
+# crew b re-measures its corner: the pair was decided, nothing is asked again, and the record
+# still holds the west unit's position
+j1=$("$Q" log "$T/b.db" --json | "$PY" -c 'import json,sys; print([e["seq"] for e in json.load(sys.stdin) if e["kind"]=="point" and e["payload"].get("unit")==sys.argv[1] and e["payload"].get("number")=="J1"][-1])' $EE)
+"$Q" point add "$T/b.db" --unit $EE --lon 103.242002 --lat 35.565001 --corrects "$j1" --reason 重测 >/dev/null 2>&1 || fail "east J1 re-measured"
+"$Q" sync "$T/b.db" >/dev/null 2>&1
+"$OFF" review list "$O" --json --all >"$T/r3.json"
+[ "$(edge_cases "$T/r3.json")" = 1 ] && ok "a re-measured corner of a decided pair asks nothing again" || fail "edge cases after a re-measure: $(edge_cases "$T/r3.json")"
+"$OFF" export "$O" --format geojson --output "$T/edge2.geojson" >/dev/null 2>&1
+edge_ok "$T/edge2.geojson" 103.242,35.565 && ok "  and the record still holds the one position" || fail "edge export after the re-measure"
+
 # ---- the county record lists every unit, each with its state in the procedure ----------------------
 # A unit assigned to a crew with no tablet yet: no replica holds it, the county export has it all
 # the same (its draft, nothing surveyed); every unit carries status and its notice period.

@@ -204,6 +204,10 @@ typedef struct sv_decision {
     const char *device_id; /* review a|b: the device whose entry was chosen */
     int64_t entry_seq;     /* review a|b: that entry's seq in the device's journal */
     const char *subject;   /* review: the point number or field the case is about */
+    /* review of an edge match (two units' points, one marker): the second point's unit and
+     * number (unit and subject are the first's); a: the second takes the first's position,
+     * b: the first takes the second's, neither: two markers, both kept */
+    const char *other_unit, *other_subject;
     /* settle-dispute: the dispute is device_id + entry_seq (both required), and: */
     const char *outcome;  /* the settlement's outcome (required) */
     const char *document; /* SV_SETTLE_DOC_AGREEMENT or SV_SETTLE_DOC_STATEMENT */
