@@ -480,36 +480,11 @@ static int cmp_mkey_unit(const void *a, const void *b)
     return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
 }
 
-/* The state's order of point numbers: J before T before others, then numerically. */
-static void number_key(const char *number, char prefix[8], long long *num)
-{
-    size_t i = 0;
-    while (number[i] && (number[i] < '0' || number[i] > '9') && i < 7)
-        prefix[i] = number[i], i++;
-    prefix[i] = '\0';
-    *num = number[i] ? strtoll(number + i, NULL, 10) : 0;
-}
-
-/* Points by unit, then number in the state's order (J before T, numerically). */
+/* Points by unit, then number in the state's order (sv_point_number_cmp). */
 static int cmp_point_place(const sv_bpoint *p, const sv_bpoint *q)
 {
     int c = strcmp(p->unit, q->unit);
-    if (!c && strcmp(p->number, q->number) != 0) {
-        char pa[8], pb[8];
-        long long na, nb;
-        number_key(p->number, pa, &na);
-        number_key(q->number, pb, &nb);
-        int ra = strcmp(pa, "J") == 0 ? 0 : strcmp(pa, "T") == 0 ? 1 : 2;
-        int rb = strcmp(pb, "J") == 0 ? 0 : strcmp(pb, "T") == 0 ? 1 : 2;
-        c = (ra > rb) - (ra < rb);
-        if (!c)
-            c = strcmp(pa, pb);
-        if (!c)
-            c = (na > nb) - (na < nb);
-        if (!c)
-            c = strcmp(p->number, q->number);
-    }
-    return c;
+    return c ? c : sv_point_number_cmp(p->number, q->number);
 }
 
 static int cmp_mkey_point(const void *a, const void *b)

@@ -14,6 +14,17 @@
 /* Copy src into a fixed buffer, always NUL-terminated, truncating on a UTF-8 boundary.
  * Returns 1 when it fitted, 0 when truncated. src NULL gives "". */
 int sv__strlcpy(char *dst, const char *src, size_t size);
+
+/* A point number split for sv_point_number_cmp (model.c): sort keys made once per point. */
+typedef struct sv__numkey {
+    char prefix[8];
+    int64_t num;
+    int numbered; /* has digits */
+    int rank;     /* J 0, T 1, other 2 */
+} sv__numkey;
+void sv__numkey_of(const char *number, sv__numkey *k);
+/* sv_point_number_cmp's rule on split keys; equal keys compare 0 (the caller breaks the tie). */
+int sv__numkey_cmp(const sv__numkey *a, const sv__numkey *b);
 /* strdup that accepts NULL (returns NULL). */
 char *sv__strdup(const char *s);
 /* printf into a diag (NULL-safe). */

@@ -414,7 +414,10 @@ int sv__journal_prepare(sv_journal *j)
         rc = sqlite3_prepare_v3(j->db, "SELECT 1 FROM st_units WHERE code = ?", -1,
                                 SQLITE_PREPARE_PERSISTENT, &j->st_unit, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v3(j->db, "SELECT last FROM st_numbers WHERE unit = ? AND prefix = ?",
+        /* J and T points are one series (DOMAIN.md 3): the next of either follows both */
+        rc = sqlite3_prepare_v3(j->db,
+                                "SELECT max(last) FROM st_numbers WHERE unit = ?1 AND (prefix = ?2"
+                                " OR (?2 IN ('J', 'T') AND prefix IN ('J', 'T')))",
                                 -1, SQLITE_PREPARE_PERSISTENT, &j->st_number, NULL);
     return rc == SQLITE_OK ? SV_OK : sv__journal_fail_db(j, rc, "journal statements");
 }

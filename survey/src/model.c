@@ -205,6 +205,36 @@ void sv_bpoint_clear(sv_bpoint *p)
     memset(p, 0, sizeof *p);
 }
 
+void sv__numkey_of(const char *number, sv__numkey *k)
+{
+    size_t i = 0;
+    while (number[i] && (number[i] < '0' || number[i] > '9') && i < sizeof k->prefix - 1)
+        k->prefix[i] = number[i], i++;
+    k->prefix[i] = '\0';
+    k->numbered = number[i] >= '0' && number[i] <= '9';
+    k->num = k->numbered ? strtoll(number + i, NULL, 10) : 0;
+    k->rank = strcmp(k->prefix, "J") == 0 ? 0 : strcmp(k->prefix, "T") == 0 ? 1 : 2;
+}
+
+int sv__numkey_cmp(const sv__numkey *a, const sv__numkey *b)
+{
+    int c = (a->numbered < b->numbered) - (a->numbered > b->numbered);
+    if (!c)
+        c = (a->num > b->num) - (a->num < b->num);
+    if (!c)
+        c = (a->rank > b->rank) - (a->rank < b->rank);
+    return c ? c : strcmp(a->prefix, b->prefix);
+}
+
+int sv_point_number_cmp(const char *a, const char *b)
+{
+    sv__numkey ka, kb;
+    sv__numkey_of(a, &ka);
+    sv__numkey_of(b, &kb);
+    int c = sv__numkey_cmp(&ka, &kb);
+    return c ? c : strcmp(a, b);
+}
+
 int sv_bpoint_take_measurement(sv_bpoint *dst, const sv_bpoint *src)
 {
     if (dst == src)

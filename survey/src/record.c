@@ -624,21 +624,39 @@ static int point_extras(sv_journal *j, sv_bpoint *p, int observed)
 
 /* A number names one current point of its unit: a new point, or a correction of point except
  * renumbering it, may not take the number of another (it would replace that point silently,
- * and its line and signatures would follow). */
+ * and its line and signatures would follow); nor, J and T points being one series (DOMAIN.md
+ * 3), the place of a point of the other prefix (T3 beside J3 leaves the ring's order to
+ * chance). */
 static int refuse_number_taken(sv_journal *j, const char *unit, const char *number, int64_t except)
 {
     sqlite3_stmt *st;
+    sv__numkey k;
+    sv__numkey_of(number, &k);
     int64_t holder = 0;
-    if (sqlite3_prepare_v2(j->db, "SELECT seq FROM st_points WHERE unit = ? AND number = ?", -1,
-                           &st, NULL) != SQLITE_OK)
+    char held[SV_NUMBER_MAX] = "";
+    if (sqlite3_prepare_v2(j->db,
+                           "SELECT seq, number FROM st_points WHERE unit = ?1 AND (number = ?2 OR"
+                           " (?3 AND prefix IN ('J', 'T') AND num = ?4)) ORDER BY number = ?2 DESC",
+                           -1, &st, NULL) != SQLITE_OK)
         return sv__journal_fail(j, SV_EIO, "journal state: %s", sqlite3_errmsg(j->db));
     sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        holder = sqlite3_column_int64(st, 0);
+    sqlite3_bind_int(st, 3, k.numbered && k.rank < 2);
+    sqlite3_bind_int64(st, 4, k.num);
+    while (!holder && sqlite3_step(st) == SQLITE_ROW)
+        if (sqlite3_column_int64(st, 0) != except) {
+            holder = sqlite3_column_int64(st, 0);
+            sv__strlcpy(held, (const char *)sqlite3_column_text(st, 1), sizeof held);
+        }
     sqlite3_finalize(st);
-    if (!holder || holder == except)
+    if (!holder)
         return SV_OK;
+    if (strcmp(held, number) != 0)
+        return sv__journal_fail(j, SV_EEXIST,
+                                SV_T("%s takes place %lld of unit %s, which is %s (entry %lld): J "
+                                     "and T points are one series, each number once; leave the "
+                                     "number out for the next free one"),
+                                number, (long long)k.num, unit, held, (long long)holder);
     return sv__journal_fail(
         j, SV_EEXIST,
         SV_T("%s is already a current point of unit %s (entry %lld); to measure it "

@@ -132,7 +132,9 @@ expect "check passes after refused imports" "$Q" check "$J"
 "$Q" point add "$J" --unit $U --lat 35.5500 --lon 103.2300 --h 1900 --json >"$T/p1.json" 2>"$T/err"
 pyexpr "$T/p1.json" 'd["number"]=="J1" and abs(d["lat"]-35.55)<1e-9' && ok "point add: J1" || fail "point add: $(cat "$T/p1.json" "$T/err")"
 "$Q" point add "$J" --unit $U --lat 35.5480 --lon 103.2550 --type map-read --json >"$T/t1.json"
-pyexpr "$T/t1.json" 'd["number"]=="T1"' && ok "map-read point numbered T1" || fail "map-read numbering"
+pyexpr "$T/t1.json" 'd["number"]=="T2"' && ok "map-read point numbered T2: J and T points are one series" || fail "map-read numbering: $(cat "$T/t1.json")"
+refuse "point add: T1 beside J1 (one series, each number once)" "$Q" point add "$J" --unit $U --lat 35.5490 --lon 103.2560 --type map-read --number T1
+grep -q "T1 takes place 1 of unit $U, which is J1" "$T/err" && ok "  naming the point that has the place" || fail "one series refusal: $(cat "$T/err")"
 refuse "point add: unknown unit" "$Q" point add "$J" --unit NOPE --lat 35.5 --lon 103.2
 refuse "point add: latitude out of range" "$Q" point add "$J" --unit $U --lat 95 --lon 103.2
 refuse "point add: NaN" "$Q" point add "$J" --unit $U --lat nan --lon 103.2
@@ -166,7 +168,7 @@ expect "verify corrected" "$Q" verify "$J" --unit $U --field agent --status corr
 usage "verify corrected without a value" "$Q" verify "$J" --unit $U --field agent --status corrected
 usage "verify disputed without a statement" "$Q" verify "$J" --unit $U --field owner --status disputed
 refuse "verify unknown field" "$Q" verify "$J" --unit $U --field colour --status confirmed
-expect "dispute" "$Q" dispute "$J" --unit $U --statement "东侧界线有争议" --parties "甲村;乙村" --from J1 --to T1
+expect "dispute" "$Q" dispute "$J" --unit $U --statement "东侧界线有争议" --parties "甲村;乙村" --from J1 --to T2
 dseq=$(sed -n 's/.*(entry \([0-9]*\)).*/\1/p' "$T/out")
 # A dispute along the boundary names two current points, as a line does.
 usage "dispute --from without --to" "$Q" dispute "$J" --unit $U --statement "x" --from J1
@@ -216,11 +218,11 @@ for bad in 2026-13-01 2026-02-30 26-12-01; do
     usage "attendance: notice date $bad" "$Q" attend "$J" --unit $U --party 丙村 --presence absent --notice-date $bad
     grep -q "notice date '$bad' is not a real date" "$T/err" && ok "  the refusal names $bad" || fail "bad notice date $bad: $(cat "$T/err")"
 done
-expect "line" "$Q" line "$J" --unit $U --from J1 --to T1 --category ditch --position centre --nature disputed --neighbour 乙村
+expect "line" "$Q" line "$J" --unit $U --from J1 --to T2 --category ditch --position centre --nature disputed --neighbour 乙村
 lseq=$(sed -n 's/.*(entry \([0-9]*\)).*/\1/p' "$T/out")
 refuse "line: an end that is not a boundary point" "$Q" line "$J" --unit $U --from J1 --to J99
 grep -q "J99 is not a current boundary point" "$T/err" && ok "line: the message names the missing end" || fail "line message: $(cat "$T/err")"
-refuse "line: unknown category" "$Q" line "$J" --unit $U --from J1 --to T1 --category moat
+refuse "line: unknown category" "$Q" line "$J" --unit $U --from J1 --to T2 --category moat
 usage "line: from a point to itself" "$Q" line "$J" --unit $U --from J1 --to J1
 expect "config accept" "$Q" config "$J" accept dgps
 refuse "config unknown key" "$Q" config "$J" colour red
@@ -233,25 +235,39 @@ seq=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["seq"])' "$T
 # A point that a current line uses is not withdrawn until the line is (the line would vanish).
 before=$(snapshot "$J")
 refuse "void a point that a line ends at" "$Q" void "$J" "$seq" --reason "read from the wrong sheet"
-grep -q "J1-T1 (entry $lseq)" "$T/err" && ok "void: the message names the line" || fail "void message: $(cat "$T/err")"
+grep -q "J1-T2 (entry $lseq)" "$T/err" && ok "void: the message names the line" || fail "void message: $(cat "$T/err")"
 [ "$(snapshot "$J")" = "$before" ] && ok "refused void recorded nothing" || fail "refused void changed the journal"
 expect "void the line" "$Q" void "$J" "$lseq" --reason "drawn to the wrong point"
 # ... nor while a dispute's stretch ends there (it would cover no line, and the exports would
 # no longer show that boundary disputed)
 refuse "void a point that a dispute's stretch ends at" "$Q" void "$J" "$seq" --reason "read from the wrong sheet"
-grep -q "stretch of dispute .*(J1-T1) ends there" "$T/err" && ok "void: the message names the dispute" || fail "void message (dispute): $(cat "$T/err")"
+grep -q "stretch of dispute .*(J1-T2) ends there" "$T/err" && ok "void: the message names the dispute" || fail "void message (dispute): $(cat "$T/err")"
 expect "void the dispute" "$Q" void "$J" "$dseq" --reason "recorded on the wrong stretch"
 expect "void the map-read point" "$Q" void "$J" "$seq" --reason "read from the wrong sheet"
 refuse "void of an entry already withdrawn" "$Q" void "$J" "$seq" --reason "again"
 grep -q "already withdrawn" "$T/err" && ok "the refusal says it was withdrawn already" || fail "second void message: $(cat "$T/err")"
 "$Q" export "$J" --format csv --output "$T/v.csv" >/dev/null
-! grep -q "T1" "$T/v.csv" && ok "voided point gone from the export" || fail "voided point still exported"
+! grep -q "T2" "$T/v.csv" && ok "voided point gone from the export" || fail "voided point still exported"
 "$Q" log "$J" --json | "$PY" -c "import json,sys; sys.exit(0 if any(e['seq']==$seq for e in json.load(sys.stdin)) else 1)" \
     && ok "voided entry still in the journal" || fail "voided entry vanished"
 
 # Area from boundary points in number order.
 for p in "103.2550 35.5480" "103.2610 35.5650" "103.2420 35.5760"; do set -- $p
     "$Q" point add "$J" --unit $U --lon $1 --lat $2 --h 1900 >/dev/null || fail "point add"; done
+# A map-read point in the middle of the ring (DOMAIN.md 3: one series, J1 J2 T3 J4 J5): the ring
+# runs in number order whatever the prefixes, so the area is the square's, not a bow tie's.
+JT=$T/series.db
+"$Q" init "$JT" >/dev/null && "$Q" tasks import "$JT" "$FIX/tasks/adjacent-units-4490.geojson" >/dev/null
+for p in "J1 35.41 103.31" "J2 35.41 103.315" "T3 35.41 103.32 --type map-read" "J4 35.40 103.32" "J5 35.40 103.31"; do
+    set -- $p
+    n=$1 la=$2 lo=$3; shift 3
+    "$Q" point add "$JT" --unit 622901ZR000102 --number $n --lat $la --lon $lo "$@" >/dev/null 2>"$T/err" || fail "point $n: $(cat "$T/err")"
+done
+"$Q" area "$JT" --unit 622901ZR000102 --json >"$T/series.json"
+pyexpr "$T/series.json" '1.00e6 < d["ellipsoidal_m2"] < 1.02e6' && ok "a T point amid J points keeps its place in the ring (area $(cut -c1-80 "$T/series.json" | tr -d '\n '))" \
+    || fail "ring with a T point: $(cat "$T/series.json")"
+"$Q" point add "$JT" --unit 622901ZR000102 --lat 35.405 --lon 103.309 --type map-read --json >"$T/t6.json" 2>/dev/null
+pyexpr "$T/t6.json" 'd["number"]=="T6"' && ok "  and the next map-read point is T6" || fail "next T: $(cat "$T/t6.json")"
 "$Q" area "$J" --unit $U --json >"$T/area.json"
 pyexpr "$T/area.json" 'd["epsg"]==4522 and d["points"]==5 and d["ellipsoidal_m2"]>1e6 and 0<(d["plane_m2"]-d["ellipsoidal_m2"])/d["ellipsoidal_m2"]<0.002' \
     && ok "area --json: $(cut -c1-200 "$T/area.json" | tr -d '\n ')" || fail "area: $(cat "$T/area.json")"

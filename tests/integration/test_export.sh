@@ -185,7 +185,7 @@ assert gx > 1e7   # the zone prefix is on the easting
 PY
 }
 check_plane $ZR J1 35.55 103.23 4522
-check_plane $SL T1 35.599 103.2105 4522
+check_plane $SL T3 35.599 103.2105 4522
 check_plane $EU J2 35.58 104.63 4523
 ogrinfo -ro -q "$O/x.gpkg" boundary_points -where "unit='$ZR' AND number='J1'" >"$T/p" 2>&1
 grep -q "POINT (103.23 35.55)" "$T/p" && grep -q "h (Real) = 1901.234" "$T/p" && grep -q "crew (String) = 测绘一组" "$T/p" \
@@ -220,7 +220,7 @@ for r in body:
     assert r[4] == "" or re.fullmatch(r"-?\d+\.\d{3}", r[4]), r
 assert by[("622901ZR000002", "J1")][4] == "1901.234"
 assert by[("622901ZR000002", "J1")][6] == "concrete-post"
-t1 = by[("622901SL000007", "T1")]
+t1 = by[("622901SL000007", "T3")]
 assert t1[5] == "map-read" and t1[6] == 'stake,"A"', t1
 assert '"stake,""A"""' in raw.decode("utf-8")
 # issue 10: the antenna's h, the ground's h (h - pole) and the pole, how it was obtained

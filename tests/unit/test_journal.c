@@ -135,7 +135,8 @@ static void test_create_and_record(void)
     CHECK_INT(again, 2);
     CHECK_INT(sv_journal_last_seq(j), 2);
 
-    /* Points get J1, J2, ... in recording order; T for map-read. */
+    /* Points get J1, J2, ... in recording order; T for map-read, in the same series (DOMAIN.md
+     * 3: J1, J2, T3). */
     sv_bpoint p1 = make_point(u.code, 35.5501, 103.2001);
     CHECK_INT(sv_record_point(j, &p1, &seq), SV_OK);
     CHECK_STR(p1.number, "J1");
@@ -146,7 +147,7 @@ static void test_create_and_record(void)
     snprintf(t1.point_type, sizeof t1.point_type, "map-read");
     snprintf(t1.marker, sizeof t1.marker, "stone-post");
     CHECK_INT(sv_record_point(j, &t1, NULL), SV_OK);
-    CHECK_STR(t1.number, "T1");
+    CHECK_STR(t1.number, "T3");
     int64_t t1seq = sv_journal_last_seq(j);
 
     /* A point for a unit that is not there is refused, and nothing is appended. */
@@ -171,20 +172,20 @@ static void test_create_and_record(void)
         CHECK_STR(pts[0].number, "J1");
         CHECK_STR(pts[1].number, "J2");
         CHECK_NEAR(pts[1].lat, 35.5503, 1e-9);
-        CHECK_STR(pts[2].number, "T1");
+        CHECK_STR(pts[2].number, "T3");
         CHECK_NEAR(pts[0].h, 1900.123, 1e-9);
         CHECK_NEAR(pts[0].q.sigma_e, 0.012, 1e-9);
         CHECK_INT(pts[0].q.grade, SV_GRADE_RTK_FIXED);
         CHECK(isnan(pts[0].q.hdop));
     }
     sv_bpoints_free(pts, n);
-    /* A correction that names no marker or type keeps the point's: T1 typed in again is still
-     * map-read (T1, method map-read) and keeps its stone post. */
+    /* A correction that names no marker or type keeps the point's: T3 typed in again is still
+     * map-read (T3, method map-read) and keeps its stone post. */
     sv_bpoint t1fix = make_point(u.code, 35.5507, 103.2003);
     t1fix.supersedes = t1seq;
     t1fix.flags = SV_PT_MANUAL;
     CHECK_INT(sv_record_point(j, &t1fix, NULL), SV_OK);
-    CHECK_STR(t1fix.number, "T1");
+    CHECK_STR(t1fix.number, "T3");
     CHECK_STR(t1fix.point_type, "map-read");
     CHECK_STR(t1fix.marker, "stone-post");
     CHECK_STR(t1fix.method, SV_METHOD_MAP_READ);
@@ -220,7 +221,7 @@ static void test_create_and_record(void)
     CHECK_INT(sv_record_void(j, j1, "wrong corner", NULL), SV_OK);
     sv_bpoint p3 = make_point(u.code, 35.5590, 103.2001);
     CHECK_INT(sv_record_point(j, &p3, NULL), SV_OK);
-    CHECK_STR(p3.number, "J3");
+    CHECK_STR(p3.number, "J4"); /* after T3, in the one series */
     CHECK_INT(sv_record_void(j, 9999, "x", NULL), SV_ENOTFOUND);
     /* entry 1 is the journal's init: named with the right article */
     CHECK_INT(sv_record_void(j, 1, "x", NULL), SV_EINVAL);
@@ -1347,9 +1348,10 @@ static void test_point_order(void)
         sv_unit_clear(&u);
     }
     /* numbers in a scrambled order: letters J, T and others, one to three of them, digits of
-     * different lengths, so that text order and numeric order disagree */
-    const char *numbers[] = {"J10", "T2",   "AB3", "J2", "Z1", "T10", "J1",           "A7", "JA1",
-                             "T1",  "J100", "A10", "K5", "J9", "TT1", "ABC999999999", "J11"};
+     * different lengths, so that text order and numeric order disagree; J and T numbers are one
+     * series (each number once), other prefixes may share a number with them */
+    const char *numbers[] = {"J10", "T3",   "AB3", "J2", "Z1", "T12", "J1",           "A7", "JA1",
+                             "T4",  "J100", "A10", "K5", "J9", "TT1", "ABC999999999", "J11"};
     for (size_t u = 0; u < 3; u++)
         for (size_t i = 0; i < sizeof numbers / sizeof *numbers; i++) {
             sv_bpoint p = make_point(units[u], 35.555, 103.205);
@@ -1372,14 +1374,18 @@ static void test_point_order(void)
     sqlite3 *db;
     CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
     CHECK(sqlite3_exec(db,
-                       "SELECT unit, number FROM st_points ORDER BY unit, CASE prefix WHEN 'J' "
-                       "THEN 0 WHEN 'T' THEN 1 ELSE 2 END, prefix, num, number",
+                       "SELECT unit, number FROM st_points ORDER BY unit, num, CASE prefix WHEN "
+                       "'J' THEN 0 WHEN 'T' THEN 1 ELSE 2 END, prefix, number",
                        order_cb, theirs, NULL) == SQLITE_OK);
     sqlite3_close(db);
     CHECK_STR(ours, theirs);
-    /* and what that order is: J numerically, then T, then the other prefixes */
-    CHECK(strncmp(ours, "U1/J1 U1/J2 U1/J9 U1/J10 U1/J11 U1/J100 U1/T1 U1/T2 U1/T10 U1/A7 ", 65) ==
-          0);
+    /* and what that order is (DOMAIN.md 3, one series): by number, then J, T, other prefixes */
+    const char *want = "U1/J1 U1/JA1 U1/TT1 U1/Z1 U1/J2 U1/T3 U1/AB3 U1/T4 U1/K5 U1/A7 U1/J9 "
+                       "U1/J10 U1/A10 U1/J11 U1/T12 U1/J100 U1/ABC999999999 U10/";
+    CHECK(strncmp(ours, want, strlen(want)) == 0);
+    CHECK(sv_point_number_cmp("T3", "J4") < 0 && sv_point_number_cmp("J4", "T3") > 0);
+    CHECK(sv_point_number_cmp("J3", "T3") < 0 && sv_point_number_cmp("J2", "J10") < 0);
+    CHECK(sv_point_number_cmp("X", "J999") > 0 && sv_point_number_cmp("J1", "J1") == 0);
 }
 
 /* What JSON can carry (sv_utf8_valid), and a record of bad text made carriable (sv_utf8_repair):

@@ -126,7 +126,7 @@ static void test_digest_text(void)
     crypto_hash_sha256(want, (const uint8_t *)empty, strlen(empty));
     CHECK(memcmp(got, want, 32) == 0);
 
-    /* Points J2, J10 (typed), J1 with a marker, T1 without height; lines with text to escape. */
+    /* Points J2, J10 (typed), J1 with a marker, T3 without height; lines with text to escape. */
     sv_bpoint p = make_point("U1", "J2", 35.5502, 103.2099, 1900.5);
     CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
     p = make_point("U1", "J10", 35.5599, 103.2001, -12.25);
@@ -134,7 +134,7 @@ static void test_digest_text(void)
     p = make_point("U1", "J1", 35.5501, 103.2001, 1900.123);
     snprintf(p.marker, sizeof p.marker, "concrete-post");
     CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
-    p = make_point("U1", "T1", 35.5599, 103.2099, NAN);
+    p = make_point("U1", "T3", 35.5599, 103.2099, NAN);
     snprintf(p.point_type, sizeof p.point_type, "map-read");
     CHECK_INT(sv_record_point(j, &p, NULL), SV_OK);
     sv_bline l;
@@ -161,14 +161,14 @@ static void test_digest_text(void)
     sv_attendance a = make_attendance("U1", "乙村", SV_PRESENT);
     CHECK_INT(sv_record_attendance(j, &a, NULL), SV_OK);
 
-    /* docs/journal.md: points by number and lines by ends, both bytewise (J1 < J10 < J2 < T1);
+    /* docs/journal.md: points by number and lines by ends, both bytewise (J1 < J10 < J2 < T3);
      * lat/lon in 1e-9 degree, h in mm, unknown h empty; \t \n \\ escaped in text. */
     const char *text = "quejie-boundary-v1\n"
                        "unit\tU1\n"
                        "point\tJ1\tmeasured\tconcrete-post\t35550100000\t103200100000\t1900123\n"
                        "point\tJ10\tmeasured\t\t35559900000\t103200100000\t-12250\n"
                        "point\tJ2\tmeasured\t\t35550200000\t103209900000\t1900500\n"
-                       "point\tT1\tmap-read\t\t35559900000\t103209900000\t\n"
+                       "point\tT3\tmap-read\t\t35559900000\t103209900000\t\n"
                        "line\tJ1\tJ10\tditch\tcentre\tsettled\t\n"
                        "line\tJ2\tJ1\tditch\t\tsettled\t乙村\\t\"东\\\\西\"\\n组\n";
     crypto_hash_sha256(want, (const uint8_t *)text, strlen(text));

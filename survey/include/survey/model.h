@@ -216,6 +216,17 @@ const sv_reason *sv_override_reason_find(const char *code);
 #define SV_OVERRIDE_OTHER "other" /* a reason in the crew's own words (the label says it) */
 
 void sv_bpoint_clear(sv_bpoint *p);
+
+/*
+ * The order of a unit's boundary points, its ring (DOMAIN.md 3): one series numbered from 1,
+ * whose prefix says the point type (J measured, T map-read), so J1, J2, T3, J4 run in that
+ * order. By the number's digits (J2 before J10), then J before T before any other prefix, then
+ * the prefix's bytes, then the whole text; a number without digits after every numbered one.
+ * Negative, 0 or positive as a comes before, with or after b. The journal's state, the
+ * surveyed polygon, the lines and every export order points by it.
+ */
+int sv_point_number_cmp(const char *a, const char *b);
+
 /* A shared point takes the measurement of the point it shares (kind "share"): dst gets src's
  * time, type, marker, position, quality, flags, offset, override, note, pole and ground
  * heights and method, the columns the state copies (state.c SHARED_COLS); its seq, unit,

@@ -35,7 +35,7 @@ int sv_state_draft_distance(sv_journal *j, const char *unit, double lat, double 
 int sv_unit_draft_distance(const sv_unit *u, double lat, double lon, double *metres);
 
 /* Boundary points of a unit (unit NULL = every unit), ordered by unit, then number
- * (J before T, numerically: J2 before J10). */
+ * (one series by number, sv_point_number_cmp: J2 before T3 before J10). */
 int sv_state_points(sv_journal *j, const char *unit, sv_bpoint **out, size_t *n);
 void sv_bpoints_free(sv_bpoint *p, size_t n);
 /* The points of other units that unit could share (sv_record_share): their own current points
@@ -95,7 +95,7 @@ void sv_attachments_free(sv_attachment *o, size_t n);
  * (DOMAIN.md 9: the 界址线 table carries the dispute and agreement numbers on each line).
  *
  * A unit's boundary runs through its current points in the state's order (sv_state_points:
- * J before T, numerically), closing back to the first: the lines the exports draw. A dispute
+ * sv_point_number_cmp), closing back to the first: the lines the exports draw. A dispute
  * from F to T covers the lines met walking that ring forward from F until T (wrapping past the
  * last point to the first when T comes before F); F and T neighbours on the ring, in either
  * order, cover just the line between them (J5 to J4 is the J4-J5 line, not the rest). Any

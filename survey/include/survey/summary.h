@@ -8,8 +8,9 @@
  *   its boundary points' mean longitude, failing those its first walk vertex's (sv_unit_crs).
  *   A unit is never split across zones: one straddling a zone edge goes to the side holding
  *   more of it.
- * - The surveyed polygon is the boundary points in number order (J before T, J2 before J10),
- *   closed back to the first; its ellipsoidal area is what the exports call surveyed_area_m2.
+ * - The surveyed polygon is the boundary points in number order (one series: J2 before T3 before
+ * J10, sv_point_number_cmp), closed back to the first; its ellipsoidal area is what the exports
+ * call surveyed_area_m2.
  * - The walked polygon is every walk vertex of the unit that is not a jump, over all its walks
  *   taken in recording order; the walk closure is the geodesic distance from the first such
  *   vertex to the last; the deviation from the draft is over the same vertices.
