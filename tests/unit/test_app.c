@@ -871,14 +871,14 @@ static void test_recording(void)
     }
     PUMP_UNTIL(&a, &ui, a.npts == 2 && !a.rs.averaging);
     if (a.npts == 2) {
-        /* measured again by default: J1, listed before T1 */
-        CHECK_STR(a.pts[0].number, "J1");
-        CHECK_STR(a.pts[0].point_type, "measured");
-        CHECK(a.pts[0].flags & SV_PT_OVERRIDE);
-        CHECK_STR(a.pts[0].override_reason ? a.pts[0].override_reason : "",
+        /* measured again by default: J2, after T1 in the unit's one series (DOMAIN.md 3) */
+        CHECK_STR(a.pts[1].number, "J2");
+        CHECK_STR(a.pts[1].point_type, "measured");
+        CHECK(a.pts[1].flags & SV_PT_OVERRIDE);
+        CHECK_STR(a.pts[1].override_reason ? a.pts[1].override_reason : "",
                   "Tree canopy blocks the sky");
         /* defect 10: the journal keeps the reason's code; the label is for humans */
-        CHECK_STR(a.pts[0].override_code, "canopy");
+        CHECK_STR(a.pts[1].override_code, "canopy");
     }
 
     /* a pole carried while averaging: the average starts again, nothing is recorded */
@@ -1338,7 +1338,7 @@ static void test_recording(void)
         a.status[0] = '\0';
     }
 
-    /* a dispute over the stretch J1-J2 */
+    /* a dispute over the stretch T1-J2 */
     CHECK(tap_id(&a, &ui, "back"));
     CHECK(tap_id(&a, &ui, "dispute"));
     CHECK(app_ui_find(&ui, "dsp-save") && !app_ui_find(&ui, "dsp-save")->enabled);
@@ -1355,7 +1355,7 @@ static void test_recording(void)
     CHECK(tap_id(&a, &ui, "dsp-save"));
     PUMP_UNTIL(&a, &ui, a.ndsp == 1);
     if (a.ndsp == 1) {
-        CHECK_STR(a.dsp[0].from, "J1");
+        CHECK_STR(a.dsp[0].from, "T1");
         CHECK_STR(a.dsp[0].to, "J2");
         CHECK_STR(a.dsp[0].parties, "东坪村");
     }
