@@ -81,7 +81,8 @@ static int decision_fail(sy_office *o, int rc, int dates)
     const sv_life_refusal *r = dates ? sy_office_refusal(o) : NULL;
     const char *why = r && r->reason ? r->reason : "";
     int usage = rc == SY_EINVAL || strcmp(why, "bad_dates") == 0 ||
-                strcmp(why, "ends_first") == 0 || strcmp(why, "too_short") == 0;
+                strcmp(why, "ends_first") == 0 || strcmp(why, "too_short") == 0 ||
+                strcmp(why, "too_long") == 0;
     int code = office_fail(o);
     return usage ? EXIT_USAGE : code;
 }

@@ -125,7 +125,10 @@ static int refuse(char *why, size_t n, const char *fmt, const char *a, const cha
  *              pending (a review decided "neither" with no work since);
  *   notice     from accepted, or a notice not yet begun (its dates set again: a mistyped
  *              year must not lock the unit), with real dates, at least SV_NOTICE_MIN_DAYS
- *              long, after an objection starting no earlier than the objection's day;
+ *              and at most SV_NOTICE_MAX_DAYS long, after an objection starting no earlier
+ *              than the objection's day, and with the record as acceptance asks it (no open
+ *              case, dispute, disputed field or pending re-survey: any can arrive after the
+ *              acceptance);
  *   objection  during the notice only (from its first day up to its last by the office's
  *              date).
  */
@@ -134,6 +137,44 @@ static int notice_pending(const sv_life_facts *f)
 {
     return f->notice_from && f->today && sv_date_ok(f->notice_from) &&
            strcmp(f->today, f->notice_from) < 0;
+}
+
+#define REFUSE(code, ...) (out->reason = (code), refuse(why, whylen, __VA_ARGS__))
+
+/* What acceptance asks of the unit's record, and the notice again (a case, a dispute or a
+ * re-survey can arrive after the acceptance: the 公告 must not publish an owner 有争议 or a
+ * point two crews disagree on). SV_OK, or the refusal. */
+static int record_settled(const sv_life_facts *f, const char *name, sv_life_refusal *out, char *why,
+                          size_t whylen)
+{
+    if (f->open_cases > 0)
+        return REFUSE("open_cases", "the unit is %s: decide its open review cases first%s", name,
+                      "");
+    if (f->resurvey)
+        return REFUSE("resurvey",
+                      "the unit is %s: a review case was decided 'neither' (re-survey) and "
+                      "no crew has sent work on it since: return it to the crew for the "
+                      "re-survey%s",
+                      name, "");
+    if (f->disputes_open > 0) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", f->disputes_open);
+        out->count = f->disputes_open;
+        return REFUSE("open_disputes",
+                      "the unit has %s open ownership dispute%s: settle each (on site, or "
+                      "at the office with an agreement or a dispute statement) first",
+                      n, f->disputes_open == 1 ? "" : "s");
+    }
+    if (f->fields_disputed > 0) {
+        out->count = f->fields_disputed;
+        return REFUSE("disputed_fields",
+                      "the county record holds %s as disputed: once the dispute is settled, "
+                      "a crew verifies %s again (return the unit with a note)",
+                      f->disputed_names && *f->disputed_names ? f->disputed_names
+                                                              : "a verified field",
+                      f->fields_disputed == 1 ? "it" : "them");
+    }
+    return SV_OK;
 }
 
 static int life_check(const sv_life_facts *f, const char *action, int dates, const char *from,
@@ -146,7 +187,6 @@ static int life_check(const sv_life_facts *f, const char *action, int dates, con
         out = &local;
     memset(out, 0, sizeof *out);
     out->state = s;
-#define REFUSE(code, ...) (out->reason = (code), refuse(why, whylen, __VA_ARGS__))
     if (is(action, SV_DECISION_RETURN)) {
         if (s == SV_LIFE_ASSIGNED)
             return REFUSE("nothing_arrived",
@@ -171,31 +211,7 @@ static int life_check(const sv_life_facts *f, const char *action, int dates, con
                           "the unit is %s: only a unit with the crew's work (in "
                           "field, submitted) or an objection can be accepted%s",
                           name, "");
-        if (f->resurvey)
-            return REFUSE("resurvey",
-                          "the unit is %s: a review case was decided 'neither' (re-survey) and "
-                          "no crew has sent work on it since: return it to the crew for the "
-                          "re-survey%s",
-                          name, "");
-        if (f->disputes_open > 0) {
-            char n[16];
-            snprintf(n, sizeof n, "%d", f->disputes_open);
-            out->count = f->disputes_open;
-            return REFUSE("open_disputes",
-                          "the unit has %s open ownership dispute%s: settle each (on site, or "
-                          "at the office with an agreement or a dispute statement) first",
-                          n, f->disputes_open == 1 ? "" : "s");
-        }
-        if (f->fields_disputed > 0) {
-            out->count = f->fields_disputed;
-            return REFUSE("disputed_fields",
-                          "the county record holds %s as disputed: once the dispute is settled, "
-                          "a crew verifies %s again (return the unit with a note)",
-                          f->disputed_names && *f->disputed_names ? f->disputed_names
-                                                                  : "a verified field",
-                          f->fields_disputed == 1 ? "it" : "them");
-        }
-        return SV_OK;
+        return record_settled(f, name, out, why, whylen);
     }
     if (is(action, SV_DECISION_NOTICE)) {
         if (s == SV_LIFE_NOTICE && !notice_pending(f)) {
@@ -208,6 +224,9 @@ static int life_check(const sv_life_facts *f, const char *action, int dates, con
         if (s != SV_LIFE_ACCEPTED && s != SV_LIFE_NOTICE)
             return REFUSE("not_accepted", "the unit is %s: only an accepted unit goes to notice%s",
                           name, "");
+        int settled = record_settled(f, name, out, why, whylen);
+        if (settled != SV_OK)
+            return settled;
         if (!dates)
             return SV_OK;
         if (!sv_date_ok(from) || !sv_date_ok(to))
@@ -233,6 +252,15 @@ static int life_check(const sv_life_facts *f, const char *action, int dates, con
                           "a public notice runs at least %s days, its first and last included "
                           "(from %s)",
                           n, from);
+        }
+        if (sv_days_between(from, to) + 1 > SV_NOTICE_MAX_DAYS) {
+            char n[16];
+            snprintf(n, sizeof n, "%d", SV_NOTICE_MAX_DAYS);
+            out->count = SV_NOTICE_MAX_DAYS;
+            return REFUSE("too_long",
+                          "a public notice of more than %s days is taken for a mistyped date "
+                          "(to %s): once it has begun it cannot be set again",
+                          n, to);
         }
         return SV_OK;
     }

@@ -1185,7 +1185,8 @@ static int offered_json(sy_office *o, life_row *x, json_t **offered)
      * as settled here, and the acceptance itself counts them again. */
     int unknown = 0;
     x->f.disputes_open = x->f.fields_disputed = 0;
-    if (sv_life_offers(&x->f, SV_DECISION_ACCEPT, NULL, NULL, 0) == SV_OK) {
+    if (sv_life_offers(&x->f, SV_DECISION_ACCEPT, NULL, NULL, 0) == SV_OK ||
+        sv_life_offers(&x->f, SV_DECISION_NOTICE, NULL, NULL, 0) == SV_OK) {
         if (open_disputes(o, x->code, &x->f.disputes_open) != SY_OK) {
             sy__logf(o, "open disputes of %s not counted for its page: %s", x->code, o->errmsg);
             x->f.disputes_open = 0;
@@ -1209,7 +1210,9 @@ static int offered_json(sy_office *o, life_row *x, json_t **offered)
                                     r.reason ? r.reason : "", "state", sv_life_name(r.state),
                                     "count", r.count, "date",
                                     r.date[0] ? json_string(r.date) : json_null(), "why", why);
-        if (a && unknown && strcmp(ACTIONS[i], SV_DECISION_ACCEPT) == 0)
+        if (a && unknown &&
+            (strcmp(ACTIONS[i], SV_DECISION_ACCEPT) == 0 ||
+             strcmp(ACTIONS[i], SV_DECISION_NOTICE) == 0))
             json_object_set_new(a, "disputes_unknown", json_true());
         if (!a || json_object_set_new(out, ACTIONS[i], a)) {
             json_decref(out);
@@ -1354,11 +1357,13 @@ static int unit_decide(sy_office *o, const char *code, const char *action, const
     if (rc == SY_OK && r.n == 0)
         rc = sy__fail(o, SY_ENOTFOUND, "no unit %s among the office's tasks", code);
     char why[256];
-    /* acceptance also asks whether a dispute is still open (read from the replicas: only
-     * for this decision, never for a listing) */
-    if (rc == SY_OK && action && strcmp(action, SV_DECISION_ACCEPT) == 0)
+    /* acceptance and notice also ask whether a dispute is still open (read from the replicas:
+     * only for these decisions, never for a listing) */
+    int asks = action &&
+               (strcmp(action, SV_DECISION_ACCEPT) == 0 || strcmp(action, SV_DECISION_NOTICE) == 0);
+    if (rc == SY_OK && asks)
         rc = open_disputes(o, code, &r.v[0].f.disputes_open);
-    if (rc == SY_OK && action && strcmp(action, SV_DECISION_ACCEPT) == 0) {
+    if (rc == SY_OK && asks) {
         life_row *x = &r.v[0];
         rc = disputed_fields(o, code, &x->f.fields_disputed, x->disputed_names,
                              sizeof x->disputed_names);

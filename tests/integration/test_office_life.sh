@@ -218,6 +218,14 @@ usage "notice refused with a date that is none" "$OFF" unit notice "$O" --unit $
 usage "notice refused ending before it starts" "$OFF" unit notice "$O" --unit $R --by rev --from 2026-03-15 --to 2026-03-01
 usage "notice refused shorter than 15 days" "$OFF" unit notice "$O" --unit $R --by rev --from 2026-03-01 --to 2026-03-14
 grep -q "at least 15 days" "$T/err" && ok "the refusal names the shortest notice" || fail "short notice: $(cat "$T/err")"
+usage "notice refused longer than 90 days (2062 for 2026 would lock the unit)" "$OFF" unit notice "$O" --unit $R --by rev --from 2026-03-01 --to 2062-03-14
+# a dispute that arrives after the acceptance holds the notice back: the 公告 must not publish it
+"$Q" dispute "$T/a.db" --unit $R --statement "北侧林地权属有争议" --parties "甲村;乙村" >/dev/null 2>&1 || fail "dispute on $R"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+refuse "notice refused while a dispute that arrived after the acceptance is open" "$OFF" unit notice "$O" --unit $R --by rev --from 2020-01-01 --to 2020-01-15
+grep -q "open ownership dispute" "$T/err" && ok "  naming the open dispute" || fail "notice with a dispute: $(cat "$T/err")"
+rdn=$("$OFF" disputes "$O" --json 2>/dev/null | "$PY" -c 'import json,sys; print([x["number"] for x in json.load(sys.stdin) if x["unit"]==sys.argv[1] and x["state"]=="open"][0])' $R)
+expect "  settled at the office" "$OFF" dispute settle "$O" --unit $R --dispute "$rdn" --by rev --outcome 协商一致 --document agreement --number "临夏协〔2026〕3号"
 expect "unit notice in the past" "$OFF" unit notice "$O" --unit $R --by rev --from 2020-01-01 --to 2020-01-15
 grep -q "starts before today.*has ended.*ready for registration" "$T/err" \
     && ok "  recorded (a paper notice filled in), saying it started before today and has ended" || fail "past notice note: $(cat "$T/err")"
@@ -253,20 +261,21 @@ json.dump(d, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
 PY
 expect "the same units, properties reordered and an FID column, are taken" "$OFF" tasks import "$O" "$T/reordered.geojson" --assign 一组
 expect "unit accept (the other unit)" "$OFF" unit accept "$O" --unit $S --by rev
-# from today (posted: an objection can be recorded) to 2099
-NFROM=$(date +%F)
-expect "unit notice (running to 2099)" "$OFF" unit notice "$O" --unit $S --by rev --from $NFROM --to 2099-12-25
+# from today (posted: an objection can be recorded) for 60 days
+NFROM=$(date +%F) NTO=$(date -d "+59 days" +%F)
+expect "unit notice (running 60 days)" "$OFF" unit notice "$O" --unit $S --by rev --from $NFROM --to $NTO
 unit_is $S 'u["status"]=="notice"' && ok "units: notice" || fail "notice: $(cat "$T/u.json")"
 expect "export --format notice: the public notice of the units in notice" "$OFF" export "$O" --format notice --output "$T/notice.html"
 grep -q "public notice (公告) of 1 unit in notice, with its map" "$T/out" && ok "notice: the command says how many units" || fail "notice: $(cat "$T/out")"
-"$PY" - "$T/notice.html" "$S" "$U" "$NFROM" <<'PY' && ok "notice: the unit in notice, its period, the office as authority, its 宗地草图 as 附图; the others left out" || fail "the public notice"
+"$PY" - "$T/notice.html" "$S" "$U" "$NFROM" "$NTO" <<'PY' && ok "notice: the unit in notice, its period, the office as authority, its 宗地草图 as 附图; the others left out" || fail "the public notice"
 import re, sys
 doc, s, u = open(sys.argv[1], encoding="utf-8").read(), sys.argv[2], sys.argv[3]
 y, m, d = (int(x) for x in sys.argv[4].split("-"))
 assert doc.count("<h1>自然资源统一确权登记公告</h1>") == 1
 rows = re.findall(r"<tr><td class=\"c\">(\d+)</td><td>([^<]*)</td>(.*?)</tr>", doc)
 assert [r[1] for r in rows] == [s], rows
-assert "%d年%d月%d日至2099年12月25日" % (y, m, d) in rows[0][2] and "附图1" in rows[0][2], rows
+ty, tm, td = (int(x) for x in sys.argv[5].split("-"))
+assert "%d年%d月%d日至%d年%d月%d日" % (y, m, d, ty, tm, td) in rows[0][2] and "附图1" in rows[0][2], rows
 assert re.search(r"以书面形式向临夏州提出", doc) and "<div class=\"issuer\">临夏州<br>" in doc
 maps = re.findall(r"<section><h1>附图1　宗地草图</h1>(.*?)</section>", doc, re.S)
 assert len(maps) == 1 and "<td>%s</td>" % s in maps[0] and "<svg class=\"map\"" in maps[0], maps
@@ -370,7 +379,7 @@ PY
 refuse "shp export over the office database is refused" "$OFF" export "$O" --format shp --output "$O"
 ls "$T"/*.tmp-* >/dev/null 2>&1 && fail "temporary files left beside the export" || ok "no temporary file is left beside the export"
 expect "county export as GeoPackage" "$OFF" export "$O" --format gpkg --output "$T/c.gpkg"
-[ "$(decisions)" = 13 ] && ok "every decision is an entry (13)" || fail "decisions: $(decisions)"
+[ "$(decisions)" = 14 ] && ok "every decision is an entry (14)" || fail "decisions: $(decisions)"
 expect "quejie check of the office journal after decisions" "$Q" check "$O.decisions"
 
 # ---- a dispute settled at the office ------------------------------------------------------------------
@@ -396,7 +405,7 @@ ls = [f["properties"] for f in json.load(open(sys.argv[1]))["features"]
 assert ls and all(p["agreement_no"] == "临夏协〔2026〕12号" and p["nature"] == "settled"
                   and p["dispute_no"] == sys.argv[3] for p in ls), ls
 PY
-[ "$(decisions)" = 14 ] && ok "the settlement is a decision entry (14)" || fail "decisions: $(decisions)"
+[ "$(decisions)" = 15 ] && ok "the settlement is a decision entry (15)" || fail "decisions: $(decisions)"
 expect "quejie check of the office journal after the settlement" "$Q" check "$O.decisions"
 # A changed entry is found.
 "$PY" - "$O.decisions" "$T/bad.db" <<'PY'
@@ -558,9 +567,9 @@ expect "accepted once a crew verified it again" "$OFF" unit accept "$O" --unit $
 # A notice not yet begun (the year mistyped) is set again; once begun it is not.
 expect "a notice with the year mistyped" "$OFF" unit notice "$O" --unit $W --by rev --from 2098-01-01 --to 2098-01-31
 refuse "no objection before it begins" "$OFF" unit objection "$O" --unit $W --by rev --note x
-expect "its dates set again before it begins" "$OFF" unit notice "$O" --unit $W --by rev --from "$today" --to 2099-01-31
+expect "its dates set again before it begins" "$OFF" unit notice "$O" --unit $W --by rev --from "$today" --to "$(date -d '+30 days' +%F)"
 unit_is $W 'u["status"]=="notice" and u["notice_from"]=="'"$today"'"' && ok "the new dates stand" || fail "notice set again: $(cat "$T/u.json")"
-refuse "a posted notice is not set again" "$OFF" unit notice "$O" --unit $W --by rev --from "$today" --to 2099-02-28
+refuse "a posted notice is not set again" "$OFF" unit notice "$O" --unit $W --by rev --from "$today" --to "$(date -d '+40 days' +%F)"
 grep -q "notice began on $today" "$T/err" && ok "... saying when it began" || fail "notice again: $(cat "$T/err")"
 # ---- a task package the tablet refuses never holds back its data ----------------------------------------
 # crew c's journal takes only codes starting 9 (unit.code-pattern): the office's package for crew

@@ -255,6 +255,37 @@ static void test_transitions(void)
     CHECK(strstr(why, "at least 15 days") != NULL);
     CHECK(sv_life_allows(&f, SV_DECISION_NOTICE, "2026-12-25", "2027-01-08", why, sizeof why) ==
           SV_OK); /* across a year */
+    /* at most SV_NOTICE_MAX_DAYS: 2062 for 2026 is a typo that would lock the unit */
+    sv_life_refusal lr;
+    CHECK(sv_life_check(&f, SV_DECISION_NOTICE, "2026-12-10", "2062-12-24", &lr, why, sizeof why) ==
+              SV_EINVAL &&
+          strcmp(lr.reason, "too_long") == 0 && lr.count == SV_NOTICE_MAX_DAYS);
+    CHECK(sv_life_allows(&f, SV_DECISION_NOTICE, "2026-12-10", "2027-03-09", why, sizeof why) ==
+          SV_OK); /* 90 days, both counted */
+    CHECK(sv_life_allows(&f, SV_DECISION_NOTICE, "2026-12-10", "2027-03-10", why, sizeof why) ==
+          SV_EINVAL);
+    /* what came after the acceptance holds the notice back as it held the acceptance */
+    f.open_cases = 1;
+    CHECK(sv_life_check(&f, SV_DECISION_NOTICE, "2026-12-10", "2026-12-24", &lr, why, sizeof why) ==
+              SV_EINVAL &&
+          strcmp(lr.reason, "open_cases") == 0);
+    f.open_cases = 0;
+    f.disputes_open = 2;
+    CHECK(sv_life_check(&f, SV_DECISION_NOTICE, "2026-12-10", "2026-12-24", &lr, why, sizeof why) ==
+              SV_EINVAL &&
+          strcmp(lr.reason, "open_disputes") == 0 && lr.count == 2);
+    f.disputes_open = 0;
+    f.fields_disputed = 1;
+    f.disputed_names = "owner";
+    CHECK(sv_life_check(&f, SV_DECISION_NOTICE, "2026-12-10", "2026-12-24", &lr, why, sizeof why) ==
+              SV_EINVAL &&
+          strcmp(lr.reason, "disputed_fields") == 0);
+    f.fields_disputed = 0;
+    f.resurvey = 1;
+    CHECK(sv_life_check(&f, SV_DECISION_NOTICE, "2026-12-10", "2026-12-24", &lr, why, sizeof why) ==
+              SV_EINVAL &&
+          strcmp(lr.reason, "resurvey") == 0);
+    f.resurvey = 0;
     CHECK_INT(sv_days_between("2024-02-28", "2024-03-01"), 2);
     CHECK_INT(sv_days_between("2026-03-01", "2026-02-28"), -1);
     CHECK_INT(sv_days_between("2026-02-30", "2026-03-01"), INT_MIN);

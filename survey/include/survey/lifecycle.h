@@ -116,12 +116,13 @@ typedef struct sv_life_facts {
     const char *today;       /* the office's date, YYYY-MM-DD (its local clock) */
     int disputes_open;       /* ownership disputes about it that neither the crew (on site) nor
                               * the office (an agreement or a dispute statement) has settled;
-                              * only acceptance looks at it (the office fills it for that) */
+                              * acceptance and notice look at it (the office fills it for
+                              * them) */
     int resurvey;            /* a review case about it was decided "neither" (re-survey) and no
                               * crew has sent work on the unit since: acceptance waits for it */
     int fields_disputed;     /* fields the county record holds as disputed (sv_county_fields: a
-                              * crew verified the owner, say, as disputed): only acceptance
-                              * looks at it (the office fills it for that) */
+                              * crew verified the owner, say, as disputed): acceptance and
+                              * notice look at it (the office fills it for them) */
     const char *disputed_names; /* those fields' names, ", "-separated (messages); may be NULL */
     const char *objected_on;    /* the office's date (YYYY-MM-DD) of the unit's latest objection,
                                  * NULL for none: a notice after it starts no earlier */
@@ -131,6 +132,9 @@ typedef struct sv_life_facts {
  * first and its last day. The law asks for at least 15 working days (自然资源统一确权登记暂行
  * 办法): this floor catches a mistyped period, the county sets the real one. */
 #define SV_NOTICE_MIN_DAYS 15
+/* The longest: a period beyond it is a mistyped year or month (2062 for 2026), which would
+ * lock the unit once its first day has passed. */
+#define SV_NOTICE_MAX_DAYS 90
 
 /* The state those facts put the unit in. */
 sv_life sv_unit_life(const sv_life_facts *f);
