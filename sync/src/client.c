@@ -893,38 +893,10 @@ static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
             break;
         }
         int progress = 0;
-        if (!tasks_done) {
-            http h;
-            rc = request(c, c->url, "GET", "/v1/tasks", NULL, 0, NULL, 1, &h);
-            if (rc == SY_OK) {
-                if (h.status == 200) {
-                    rc = import_tasks(c, &h, r);
-                    if (rc == SY_OK)
-                        say(o, "tasks: %d unit%s from the office, %d new or changed",
-                            r->tasks_fetched, r->tasks_fetched == 1 ? "" : "s", r->tasks_added);
-                    /* A package the tablet refuses never holds back the crew's data: nothing of
-                     * it is imported, the refusal is reported apart, the entries go on. */
-                    if (rc == SY_EREFUSED) {
-                        snprintf(r->tasks_error, sizeof r->tasks_error, "%s", c->errmsg);
-                        say(o, "tasks not imported: %s; the survey data is sent all the same",
-                            c->errmsg);
-                        rc = SY_OK;
-                    }
-                } else {
-                    json_t *a = answer(&h);
-                    rc = cfail(c,
-                               h.status == 403   ? SY_EAUTH
-                               : h.status >= 500 ? SY_ENET
-                                                 : SY_EREFUSED,
-                               "GET /v1/tasks: HTTP %ld: %s", h.status, answer_error(a));
-                    json_decref(a);
-                }
-                sy_buf_free(&h.body);
-            }
-            if (rc == SY_OK)
-                tasks_done = progress = 1;
-            last = sv_journal_last_seq(c->j); /* the import appended entries */
-        } else if (!have_cursor) {
+        /* The crew's entries first, then the tasks: when a return reaches the tablet with
+         * them, the office holds everything the tablet recorded before it knew of it, and
+         * both sides date the return from the same entry (docs/office.md, "To the tablet") */
+        if (!have_cursor) {
             int64_t cur = 0, files = -1;
             rc = get_cursor(c, &cur, &files);
             if (rc == SY_OK && cur < best)
@@ -969,6 +941,37 @@ static int sync_run(sy_client *c, const sy_sync_opts *o, sy_sync_report *r)
                     break;
                 }
             }
+        } else if (!tasks_done) {
+            http h;
+            rc = request(c, c->url, "GET", "/v1/tasks", NULL, 0, NULL, 1, &h);
+            if (rc == SY_OK) {
+                if (h.status == 200) {
+                    rc = import_tasks(c, &h, r);
+                    if (rc == SY_OK)
+                        say(o, "tasks: %d unit%s from the office, %d new or changed",
+                            r->tasks_fetched, r->tasks_fetched == 1 ? "" : "s", r->tasks_added);
+                    /* A package the tablet refuses never holds back the crew's data: nothing of
+                     * it is imported, the refusal is reported apart, the entries go on. */
+                    if (rc == SY_EREFUSED) {
+                        snprintf(r->tasks_error, sizeof r->tasks_error, "%s", c->errmsg);
+                        say(o, "tasks not imported: %s; the survey data is sent all the same",
+                            c->errmsg);
+                        rc = SY_OK;
+                    }
+                } else {
+                    json_t *a = answer(&h);
+                    rc = cfail(c,
+                               h.status == 403   ? SY_EAUTH
+                               : h.status >= 500 ? SY_ENET
+                                                 : SY_EREFUSED,
+                               "GET /v1/tasks: HTTP %ld: %s", h.status, answer_error(a));
+                    json_decref(a);
+                }
+                sy_buf_free(&h.body);
+            }
+            if (rc == SY_OK)
+                tasks_done = progress = 1;
+            last = sv_journal_last_seq(c->j); /* the import appended entries */
         } else {
             break;
         }

@@ -51,7 +51,14 @@ static const char LIFE_SQL[] =
     "CREATE TABLE IF NOT EXISTS unit_activity(unit TEXT NOT NULL, device_id TEXT NOT NULL,"
     "  last_seq INTEGER NOT NULL, last_time INTEGER NOT NULL, arrived INTEGER NOT NULL,"
     "  work_arrived INTEGER NOT NULL DEFAULT 0, complete INTEGER NOT NULL DEFAULT 0,"
-    "  complete_after TEXT NOT NULL DEFAULT '', PRIMARY KEY (unit, device_id));"
+    "  complete_after TEXT NOT NULL DEFAULT '', work_seq INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (unit, device_id));"
+    /* when a return reached a device (with its tasks): up to which seq that device's journal
+     * was at the office then; only its work after that seq ends the return (the tablet's own
+     * rule: work recorded before it knew of the return, synced later, does not) */
+    "CREATE TABLE IF NOT EXISTS return_delivered(unit TEXT NOT NULL, device_id TEXT NOT NULL,"
+    "  decision_seq INTEGER NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL,"
+    "  PRIMARY KEY (unit, device_id, decision_seq));"
     "CREATE TABLE IF NOT EXISTS life_indexed(device_id TEXT PRIMARY KEY, seq INTEGER NOT NULL);"
     /* when work on one point (by number) or one verified field last arrived: a review decided
      * "neither" waits for work on its own subject, not on anything else of the unit */
@@ -229,7 +236,8 @@ static int index_decisions(sy_office *o, sv_journal *j)
 typedef struct act_unit {
     char *unit;
     int64_t last_seq, last_time;
-    int work; /* an entry other than the task's own "unit" entry */
+    int work;         /* an entry other than the task's own "unit" entry */
+    int64_t work_seq; /* the latest such entry's seq */
     /* the points other units share from it (sv_state_shared_from), read once per fold */
     sv_bpoint *sharers;
     size_t n_sharers;
@@ -366,13 +374,15 @@ static int act_touch(act_ctx *c, const char *unit, int64_t seq, int64_t time_ms,
             return 1;
         }
         u = &c->units[c->n_units++];
-        *u = (act_unit){name, seq, time_ms, 0, NULL, 0, 0};
+        *u = (act_unit){name, seq, time_ms, 0, 0, NULL, 0, 0};
     }
     if (seq > u->last_seq)
         u->last_seq = seq;
     if (time_ms > u->last_time)
         u->last_time = time_ms;
     u->work |= work;
+    if (work && seq > u->work_seq)
+        u->work_seq = seq;
     return 0;
 }
 
@@ -461,10 +471,10 @@ static int store_activity(act_ctx *c)
     sqlite3_stmt *st;
     if (sy__prep(c->o,
                  "INSERT INTO unit_activity(unit, device_id, last_seq, last_time, arrived,"
-                 " work_arrived) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                 " work_arrived, work_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
                  " ON CONFLICT(unit, device_id) DO UPDATE SET last_seq = max(last_seq, ?3),"
                  " last_time = max(last_time, ?4), arrived = max(arrived, ?5),"
-                 " work_arrived = max(work_arrived, ?6)",
+                 " work_arrived = max(work_arrived, ?6), work_seq = max(work_seq, ?7)",
                  &st))
         return SY_EIO;
     int rc = SY_OK;
@@ -477,6 +487,7 @@ static int store_activity(act_ctx *c)
         sqlite3_bind_int64(st, 4, u->last_time);
         sqlite3_bind_int64(st, 5, c->now);
         sqlite3_bind_int64(st, 6, u->work ? c->now : 0);
+        sqlite3_bind_int64(st, 7, u->work_seq);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = sy__fail_db(c->o, "unit activity");
     }
@@ -830,6 +841,38 @@ static int life_upgrade(sy_office *o)
     return rc;
 }
 
+/* An office made before return_delivered: unit_activity gains work_seq (its latest entry's seq
+ * where work arrived, near enough for what follows), and each return still in force counts as
+ * delivered to every device with what that device had sent by the return's time (the ingest
+ * log), so that work which ended it under the older rule (arriving after it) still does. */
+static int returns_upgrade(sy_office *o)
+{
+    sqlite3_stmt *probe = NULL;
+    int has = sqlite3_prepare_v2(o->db, "SELECT work_seq FROM unit_activity LIMIT 0", -1, &probe,
+                                 NULL) == SQLITE_OK;
+    sqlite3_finalize(probe);
+    if (has)
+        return SY_OK;
+    int rc = sy__exec(o, "BEGIN IMMEDIATE");
+    if (rc == SY_OK)
+        rc = sy__exec(o,
+                      "ALTER TABLE unit_activity ADD COLUMN work_seq INTEGER NOT NULL DEFAULT 0;"
+                      "UPDATE unit_activity SET work_seq = last_seq WHERE work_arrived > 0;"
+                      "INSERT OR IGNORE INTO return_delivered(unit, device_id, decision_seq, seq,"
+                      " time) SELECT d.unit, a.device_id, d.seq, coalesce((SELECT"
+                      " max(l.acked_seq) FROM ingest_log l WHERE l.device_id = a.device_id"
+                      " AND l.time <= d.time AND l.result IN ('applied', 'duplicate', 'gap')), 0),"
+                      " d.time FROM office_decisions d JOIN unit_activity a ON a.unit = d.unit"
+                      " WHERE d.action = '" SV_DECISION_RETURN "' AND d.seq = (SELECT max(e.seq)"
+                      " FROM office_decisions e WHERE e.unit = d.unit AND e.action IN ('"
+                      SV_DECISION_RETURN "', '" SV_DECISION_ACCEPT "', '" SV_DECISION_NOTICE
+                      "', '" SV_DECISION_OBJECTION "'));"
+                      "COMMIT");
+    if (rc != SY_OK)
+        sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
 int sy__life_init(sy_office *o)
 {
     /* An office made before subject_work: what its older rule let through stays let through
@@ -853,7 +896,7 @@ int sy__life_init(sy_office *o)
                     " max(work_arrived) AS w FROM unit_activity GROUP BY unit) a"
                     " ON a.unit = r.unit WHERE a.w > 0"))
         return SY_EIO;
-    if (life_upgrade(o) != SY_OK)
+    if (life_upgrade(o) != SY_OK || returns_upgrade(o) != SY_OK)
         return SY_EIO;
     sv_journal *j;
     int rc = decision_begin(o, &j);
@@ -871,6 +914,8 @@ typedef struct life_row {
     int field_entries, complete, open_cases;
     char *decision, *note, *by, *from, *to;
     int64_t decided;          /* office time of the decision */
+    int64_t decided_seq;      /* its seq in the office's journal */
+    int return_worked;        /* a return: a device it reached sent work after it reached it */
     int64_t resurvey_asked;   /* office time of the latest review decided "neither" whose
                                * subject has had no work since, 0 none */
     char objected_on[11];     /* the office's date of its latest objection, "" none */
@@ -1065,7 +1110,7 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
     /* The latest unit decision. */
     if (rc == SY_OK)
         rc = sy__prep(o,
-                      "SELECT unit, action, note, by, time, date_from, date_to FROM"
+                      "SELECT unit, action, note, by, time, date_from, date_to, seq FROM"
                       " office_decisions d WHERE seq = (SELECT max(seq) FROM office_decisions"
                       " e WHERE e.unit = d.unit AND e.action IN ('" SV_DECISION_RETURN
                       "', '" SV_DECISION_ACCEPT "', '" SV_DECISION_NOTICE
@@ -1084,6 +1129,24 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
             x->decided = sqlite3_column_int64(st, 4);
             x->from = dup_col(st, 5);
             x->to = dup_col(st, 6);
+            x->decided_seq = sqlite3_column_int64(st, 7);
+        }
+        sqlite3_finalize(st);
+    }
+    /* Returns: work after the return reached the device that sent it (return_delivered). */
+    if (rc == SY_OK)
+        rc = sy__prep(o,
+                      "SELECT r.unit, r.decision_seq, max(a.work_seq > r.seq) FROM"
+                      " return_delivered r JOIN unit_activity a ON a.unit = r.unit AND"
+                      " a.device_id = r.device_id WHERE " UNIT_FILTER("r.unit")
+                      " GROUP BY r.unit, r.decision_seq",
+                      &st);
+    if (rc == SY_OK) {
+        bind_filter(st, only_code, dev);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            life_row *x = row_find(r, sy__col_text(st, 0));
+            if (x && x->decided_seq == sqlite3_column_int64(st, 1))
+                x->return_worked = sqlite3_column_int(st, 2);
         }
         sqlite3_finalize(st);
     }
@@ -1093,7 +1156,13 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
                                .complete = x->complete,
                                .open_cases = x->open_cases,
                                .decision = x->decision,
-                               .work_since = x->decision && x->work_arrived > x->decided,
+                               /* a return ends with work sent after it reached the crew;
+                                * the other decisions stand, and the reviewer is told of work
+                                * that arrived after them (sv_life_work_after_decision) */
+                               .work_since = !x->decision ? 0
+                                             : strcmp(x->decision, SV_DECISION_RETURN) == 0
+                                                 ? x->return_worked
+                                                 : x->work_arrived > x->decided,
                                .notice_to = x->to,
                                .notice_from = x->from,
                                .today = r->today,
@@ -1597,6 +1666,35 @@ int sy_office_status_for(sy_office *o, const sy_device *dev, char **json)
     int rc = load_rows(o, NULL, dev, &r);
     if (rc != SY_OK)
         return rc;
+    /* A return reaches the device now: what its journal holds at the office so far was
+     * recorded before it knew (the tablet's rule, sv_unit_stage_office); the first delivery of
+     * each return counts. */
+    sqlite3_stmt *st = NULL;
+    for (size_t i = 0; rc == SY_OK && i < r.n; i++) {
+        const life_row *x = &r.v[i];
+        if (x->state != SV_LIFE_RETURNED || !dev->device_id[0])
+            continue;
+        if (!st && sy__prep(o,
+                            "INSERT OR IGNORE INTO return_delivered(unit, device_id, decision_seq,"
+                            " seq, time) VALUES (?1, ?2, ?3, coalesce((SELECT seq FROM"
+                            " life_indexed WHERE device_id = ?2), 0), ?4)",
+                            &st)) {
+            rc = SY_EIO;
+            break;
+        }
+        sqlite3_reset(st);
+        sy__bind_text(st, 1, x->code);
+        sy__bind_text(st, 2, dev->device_id);
+        sqlite3_bind_int64(st, 3, x->decided_seq);
+        sqlite3_bind_int64(st, 4, sv_wall_ms());
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = sy__fail_db(o, "return delivered");
+    }
+    sqlite3_finalize(st);
+    if (rc != SY_OK) {
+        rows_free(&r);
+        return rc;
+    }
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < r.n; i++) {
         const life_row *x = &r.v[i];

@@ -699,6 +699,24 @@ j1=$("$Q" log "$T/b.db" --json | "$PY" -c 'import json,sys; print([e["seq"] for 
 "$OFF" export "$O" --format geojson --output "$T/edge2.geojson" >/dev/null 2>&1
 edge_ok "$T/edge2.geojson" 103.242,35.565 && ok "  and the record still holds the one position" || fail "edge export after the re-measure"
 
+# ---- a return dates from when the crew learnt of it -----------------------------------------------------
+# Work recorded before the tablet knew of a return, sent after it, ends it on neither end: the sync
+# sends the entries first and fetches the tasks (and the return) after, and the office counts only
+# the work a device sent after the return reached it (return_delivered)
+"$Q" point add "$T/a.db" --unit $W --lon 103.2415 --lat 35.5640 >/dev/null 2>&1 || fail "a point on $W, not sent"
+expect "unit return while the crew has unsent work" "$OFF" unit return "$O" --unit $W --by rev --note "请复核西侧界址点"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+unit_is $W 'u["status"]=="returned"' && ok "work recorded before the return, sent after it, does not end it at the office" || fail "office: $(cat "$T/u.json")"
+tablet_is "$T/a.db" $W 'u["stage"]=="returned" and u["office_note"]=="请复核西侧界址点"' && ok "  nor on the tablet" || fail "tablet: $(head -c 300 "$T/t.json")"
+refuse "  and acceptance waits for the crew's new work" "$OFF" unit accept "$O" --unit $W --by rev
+# crew b, which had not synced since the return, sends a note it wrote before: not work after it
+"$Q" note add "$T/b.db" --unit $W --text "西侧有新界桩" >/dev/null 2>&1 || fail "b's note"
+"$Q" sync "$T/b.db" >/dev/null 2>&1
+unit_is $W 'u["status"]=="returned"' && ok "  another tablet's work from before it learnt of the return does not end it either" || fail "office after b: $(cat "$T/u.json")"
+"$Q" point add "$T/a.db" --unit $W --lon 103.2412 --lat 35.5641 >/dev/null 2>&1 || fail "new work on $W"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+unit_is $W 'u["status"]!="returned"' && ok "the crew's work after it ends the return" || fail "office after new work: $(cat "$T/u.json")"
+
 # ---- the county record lists every unit, each with its state in the procedure ----------------------
 # A unit assigned to a crew with no tablet yet: no replica holds it, the county export has it all
 # the same (its draft, nothing surveyed); every unit carries status and its notice period.
