@@ -855,19 +855,19 @@ static int returns_upgrade(sy_office *o)
         return SY_OK;
     int rc = sy__exec(o, "BEGIN IMMEDIATE");
     if (rc == SY_OK)
-        rc = sy__exec(o,
-                      "ALTER TABLE unit_activity ADD COLUMN work_seq INTEGER NOT NULL DEFAULT 0;"
-                      "UPDATE unit_activity SET work_seq = last_seq WHERE work_arrived > 0;"
-                      "INSERT OR IGNORE INTO return_delivered(unit, device_id, decision_seq, seq,"
-                      " time) SELECT d.unit, a.device_id, d.seq, coalesce((SELECT"
-                      " max(l.acked_seq) FROM ingest_log l WHERE l.device_id = a.device_id"
-                      " AND l.time <= d.time AND l.result IN ('applied', 'duplicate', 'gap')), 0),"
-                      " d.time FROM office_decisions d JOIN unit_activity a ON a.unit = d.unit"
-                      " WHERE d.action = '" SV_DECISION_RETURN "' AND d.seq = (SELECT max(e.seq)"
-                      " FROM office_decisions e WHERE e.unit = d.unit AND e.action IN ('"
-                      SV_DECISION_RETURN "', '" SV_DECISION_ACCEPT "', '" SV_DECISION_NOTICE
-                      "', '" SV_DECISION_OBJECTION "'));"
-                      "COMMIT");
+        rc = sy__exec(
+            o,
+            "ALTER TABLE unit_activity ADD COLUMN work_seq INTEGER NOT NULL DEFAULT 0;"
+            "UPDATE unit_activity SET work_seq = last_seq WHERE work_arrived > 0;"
+            "INSERT OR IGNORE INTO return_delivered(unit, device_id, decision_seq, seq,"
+            " time) SELECT d.unit, a.device_id, d.seq, coalesce((SELECT"
+            " max(l.acked_seq) FROM ingest_log l WHERE l.device_id = a.device_id"
+            " AND l.time <= d.time AND l.result IN ('applied', 'duplicate', 'gap')), 0),"
+            " d.time FROM office_decisions d JOIN unit_activity a ON a.unit = d.unit"
+            " WHERE d.action = '" SV_DECISION_RETURN "' AND d.seq = (SELECT max(e.seq)"
+            " FROM office_decisions e WHERE e.unit = d.unit AND e.action IN ('" SV_DECISION_RETURN
+            "', '" SV_DECISION_ACCEPT "', '" SV_DECISION_NOTICE "', '" SV_DECISION_OBJECTION "'));"
+            "COMMIT");
     if (rc != SY_OK)
         sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
@@ -1138,8 +1138,8 @@ static int load_rows(sy_office *o, const char *only_code, const sy_device *dev, 
         rc = sy__prep(o,
                       "SELECT r.unit, r.decision_seq, max(a.work_seq > r.seq) FROM"
                       " return_delivered r JOIN unit_activity a ON a.unit = r.unit AND"
-                      " a.device_id = r.device_id WHERE " UNIT_FILTER("r.unit")
-                      " GROUP BY r.unit, r.decision_seq",
+                      " a.device_id = r.device_id WHERE " UNIT_FILTER(
+                          "r.unit") " GROUP BY r.unit, r.decision_seq",
                       &st);
     if (rc == SY_OK) {
         bind_filter(st, only_code, dev);
