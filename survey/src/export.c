@@ -373,6 +373,8 @@ static void settle_at_office(const sv__ex *x, const char *device, sv_dispute *d,
             if (!t->device || strcmp(t->device, device) != 0 || t->dispute_seq != d[i].seq)
                 continue;
             d[i].settled = 1;
+            free(d[i].office_outcome);
+            d[i].office_outcome = t->outcome && *t->outcome ? strdup(t->outcome) : NULL;
             if (t->document && strcmp(t->document, SV_SETTLE_DOC_STATEMENT) == 0)
                 sv__strlcpy(d[i].number, t->number, sizeof d[i].number);
             else

@@ -1298,6 +1298,11 @@ static void dispute_statements(fctx *c, size_t ui)
             h(f, d->agreement);
             fputs("</td></tr>", f);
         }
+        if (d->office_outcome) { /* settled at the county office */
+            fputs("<tr><th>调处结果（县局）</th><td colspan=\"3\" class=\"long\">", f);
+            h(f, d->office_outcome);
+            fputs("</td></tr>", f);
+        }
         fputs("</table><table><thead><tr><th>当事人</th><th>签章</th><th>日期</th></tr></thead>"
               "<tbody>",
               f);

@@ -362,6 +362,7 @@ void sv_dispute_clear(sv_dispute *d)
     free(d->parties);
     free(d->statement);
     free(d->agreement);
+    free(d->office_outcome);
     sv_geom_clear(&d->area);
     memset(d, 0, sizeof *d);
 }

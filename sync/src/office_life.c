@@ -2490,7 +2490,7 @@ int sy__export_settlements(sy_office *o, sv_export_options *opt, void **keep)
     }
     for (size_t i = 0; i < s->n; i++)
         v[i] = (sv_export_settlement){s->v[i].device, s->v[i].dispute_seq, s->v[i].document,
-                                      s->v[i].number};
+                                      s->v[i].number, s->v[i].outcome};
     opt->settlements = v;
     opt->n_settlements = s->n;
     *keep = s;

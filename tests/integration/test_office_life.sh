@@ -397,6 +397,9 @@ expect "dispute settle" "$OFF" dispute settle "$O" --unit $U --dispute "$dno" --
 pyexpr "$T/d.json" '[x for x in d if x["number"]=="'"$dno"'" and x["state"]=="settled_at_office" and x["document"]=="agreement" and x["document_no"]=="临夏协〔2026〕12号" and x["outcome"]=="以沟渠中心线为界" and x["decided_by"]=="rev"]' \
     && ok "disputes shows it settled at the office with outcome and document" || fail "disputes after: $(head -c 400 "$T/d.json")"
 expect "county export after the settlement" "$OFF" export "$O" --format geojson --output "$T/s.geojson"
+expect "the forms after the settlement" "$OFF" export "$O" --format forms --unit $U --output "$T/s-forms.html"
+grep -q "<th>调处结果（县局）</th><td colspan=\"3\" class=\"long\">以沟渠中心线为界</td>" "$T/s-forms.html" \
+    && ok "  the 争议原由书 prints the office's outcome" || fail "forms without the office's outcome: $(grep -o '现状</th>.\{0,200\}' "$T/s-forms.html" | head -2)"
 "$PY" - "$T/s.geojson" "$U" "$dno" <<'PY' && ok "the export's lines J1-J2 are settled with the agreement's number" || fail "settled lines in the export"
 import json, sys
 ls = [f["properties"] for f in json.load(open(sys.argv[1]))["features"]

@@ -126,6 +126,7 @@ typedef struct sv_export_settlement {
     int64_t dispute_seq;
     const char *document; /* SV_SETTLE_DOC_AGREEMENT or SV_SETTLE_DOC_STATEMENT */
     const char *number;
+    const char *outcome; /* what the office recorded as the settlement's outcome; may be NULL */
 } sv_export_settlement;
 
 /*

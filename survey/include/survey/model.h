@@ -311,6 +311,9 @@ typedef struct sv_dispute {
     int64_t settled_by;             /* its seq, 0 when none */
     char *agreement;                /* the agreement text, NULL when none */
     char agreement_no[SV_CODE_MAX]; /* the agreement's number (土地权属界线协议书), "" none */
+    /* County export only: the outcome the office recorded when it settled the dispute
+     * (sv_export_settlement), NULL otherwise */
+    char *office_outcome;
 } sv_dispute;
 
 void sv_dispute_clear(sv_dispute *d);
