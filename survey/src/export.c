@@ -274,6 +274,7 @@ static void ex_free(sv__ex *x)
     free(x->unit_pt0);
     free(x->usum);
     free(x->pt_set);
+    free(x->pt_sxh);
     free(x->pt_ne);
     free(x->vx_set);
     free(x->vx_ne);
@@ -945,6 +946,7 @@ static int load(sv__ex *x, const char *unit)
     x->unit_pt0 = malloc(nu * sizeof *x->unit_pt0);
     x->usum = calloc(nu, sizeof *x->usum);
     x->pt_set = malloc(np * sizeof *x->pt_set);
+    x->pt_sxh = malloc(np * sizeof *x->pt_sxh);
     x->pt_ne = malloc(2 * np * sizeof *x->pt_ne);
     x->vx_set = malloc(nv * sizeof *x->vx_set);
     x->vx_ne = malloc(2 * nv * sizeof *x->vx_ne);
@@ -954,7 +956,8 @@ static int load(sv__ex *x, const char *unit)
     x->line_used = calloc(nl, 1);
     x->ring = malloc(np * sizeof *x->ring);
     if (!x->ukeys || !x->unit_set || !x->ver_of || !x->ver_choice || !x->unit_points ||
-        !x->unit_pt0 || !x->usum || !x->pt_set || !x->pt_ne || !x->vx_set || !x->vx_ne ||
+        !x->unit_pt0 || !x->usum || !x->pt_set || !x->pt_sxh || !x->pt_ne || !x->vx_set ||
+        !x->vx_ne ||
         !x->vx_by_unit || !x->vx_by_track || !x->lkeys || !x->line_used || !x->ring)
         return sv__ex_nomem(x);
 
@@ -1062,6 +1065,8 @@ static int load(sv__ex *x, const char *unit)
             s = set_for(x, sv_geo_choose(0, NAN, x->src[x->pt_src[i]].epsg, x->src[x->pt_src[i]].cm,
                                          p->lon));
         x->pt_set[i] = s < 0 ? -1 : s;
+        /* points run by unit, each unit's in ring order */
+        x->pt_sxh[i] = i > 0 && strcmp(x->pts[i - 1].unit, p->unit) == 0 ? x->pt_sxh[i - 1] + 1 : 1;
     }
     for (size_t i = 0; i < x->n_vx; i++) {
         const sv_vertex *v = &x->vx[i];

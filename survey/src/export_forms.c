@@ -464,12 +464,34 @@ static void points_table(fctx *c, size_t ui)
         fputs("</td><td class=\"c\">", f);
         h(f, method_label(p->method));
         fputs("</td><td>", f);
+        int said = 0;
         if (p->shared_unit[0]) { /* the same 界址点 in the neighbour's table */
             fputs("与", f);
             h(f, p->shared_unit);
             fputs(" ", f);
             h(f, p->shared_number);
             fputs("共用", f);
+            said = 1;
+        }
+        /* never mixed silently (DOMAIN.md 5): a position not in CGCS2000 says so */
+        if (p->q.datum[0] && strcmp(p->q.datum, "CGCS2000") != 0) {
+            fputs(said ? "；" : "", f);
+            fputs("坐标基准 ", f);
+            h(f, p->q.datum);
+            fputs("（非 CGCS2000，未转换）", f);
+            said = 1;
+        }
+        if (p->flags & SV_PT_OVERRIDE) { /* recorded below the gate, and why */
+            const sv_reason *why = sv_override_reason_find(p->override_code);
+            fputs(said ? "；" : "", f);
+            fputs("超限记录", f);
+            if (why && strcmp(why->code, SV_OVERRIDE_OTHER) != 0) {
+                fputs("：", f);
+                h(f, why->zh);
+            } else if (p->override_reason && *p->override_reason) {
+                fputs("：", f);
+                h(f, p->override_reason);
+            }
         }
         fputs("</td></tr>", f);
     }

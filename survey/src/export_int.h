@@ -129,6 +129,7 @@ typedef struct sv__ex {
                                      * grouped by unit), SIZE_MAX without points */
     sv_unit_summary *usum;          /* [n_units] the unit summary's draft and surveyed parts */
     int *pt_set;                    /* [n_pts] */
+    int *pt_sxh;                    /* [n_pts] place in its unit's ring, from 1 (SXH) */
     double *pt_ne;                  /* [2 n_pts] north, east (NaN without a plane set) */
     int *vx_set;
     double *vx_ne;

@@ -213,6 +213,7 @@ enum {
     PC_DECIDED,
     PC_SHARED_UNIT,
     PC_SHARED_NUMBER,
+    PC_SXH,
     PC_COUNT
 };
 
@@ -277,6 +278,9 @@ static const sv__gpkg_column point_cols[] = {
      * there, where it is measured; NULL for the unit's own point */
     {"shared_unit", SV__GPKG_TEXT},
     {"shared_number", SV__GPKG_TEXT},
+    /* its place in the unit's ring, 1.. in number order (KTT_GY_JZD's SXH, the 界址点成果表's
+     * 序号; seq is the journal entry's number, not this) */
+    {"sxh", SV__GPKG_INTEGER},
 };
 _Static_assert(sizeof point_cols / sizeof point_cols[0] == PC_COUNT, "point columns");
 
@@ -375,7 +379,8 @@ static const unsigned char unit_zone[] = {
     UC_PERIMETER, UC_POINTS, UC_SEQ,  UC_SURVEYED, UC_SURVEYED_PLANE, UC_SURVEYED_VALID};
 static const unsigned char point_zone[] = {
     PC_UNIT,  PC_NUMBER, PC_TYPE, PC_MARKER, PC_H,  PC_XN,  PC_YE,       PC_EPSG,   PC_CM,
-    PC_GRADE, PC_N,      PC_SE,   PC_SN,     PC_SU, PC_SEQ, PC_GROUND_H, PC_POLE_H, PC_METHOD};
+    PC_GRADE, PC_N,      PC_SE,   PC_SN,     PC_SU, PC_DATUM, PC_SEQ, PC_GROUND_H, PC_POLE_H,
+    PC_METHOD, PC_SXH};
 static const unsigned char line_zone[] = {LC_UNIT,   LC_FROM,         LC_TO,
                                           LC_LENGTH, LC_PLANE_LENGTH, LC_SEQ};
 static const unsigned char walked_zone[] = {WC_UNIT,      WC_VERTICES, WC_AREA, WC_PLANE_AREA,
@@ -756,6 +761,7 @@ void sv__ex_point_attrs(const sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[
     }
     s_text(s, PC_SHARED_UNIT, p->shared_unit[0] ? p->shared_unit : NULL);
     s_text(s, PC_SHARED_NUMBER, p->shared_number[0] ? p->shared_number : NULL);
+    s_int(s, PC_SXH, x->pt_sxh[i]);
 }
 
 /* The strokes of a signature as the journal keeps them: [[x, y, x, y, ...], ...]. NULL when

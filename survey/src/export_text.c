@@ -316,7 +316,7 @@ static int write_csv_body(sv__ex *x, FILE *f, sv_export_stats *st)
     if (x->bom)
         fputs("\xef\xbb\xbf", f);
     fputs("unit,number,X,Y,h,point_type,marker,fix,n,sigma_e,sigma_n,sigma_u,epsg,edge_m,"
-          "ground_h,pole_h,method,central_meridian,shared_unit,shared_number\r\n",
+          "ground_h,pole_h,method,central_meridian,shared_unit,shared_number,datum,sxh\r\n",
           f);
     for (size_t i = 0; i < x->n_pts; i++) {
         const sv_bpoint *p = &x->pts[i];
@@ -355,7 +355,9 @@ static int write_csv_body(sv__ex *x, FILE *f, sv_export_stats *st)
         csv_field(f, p->shared_unit);
         fputc(',', f);
         csv_field(f, p->shared_number);
-        fputs("\r\n", f);
+        fputc(',', f); /* where the position's datum is not CGCS2000 (a standalone fix) */
+        csv_field(f, p->q.datum);
+        fprintf(f, ",%d\r\n", x->pt_sxh[i]);
     }
     free(edge);
     st->points = x->n_pts;

@@ -314,14 +314,15 @@ const char *sv_method_derive(const sv_bpoint *p)
 
 /* Codes are in journals already signed and sent: add, never rename or reuse. */
 static const sv_reason OVERRIDE_REASONS[] = {
-    {"canopy", "Tree canopy blocks the sky"},
-    {"terrain", "Cliff or steep valley blocks the sky"},
-    {"no-corrections", "No RTK corrections here (no mobile signal)"},
-    {"multipath", "Multipath near buildings or water"},
-    {"unreachable", "Marker under water or unsafe to reach for long"},
-    {"agreed", "Parties agreed the point; time is short"},
-    {"lower-gate", "Recorded with a lower gate than the journal's"},
-    {SV_OVERRIDE_OTHER, "Other (see the text)"},
+    {"canopy", "Tree canopy blocks the sky", "树冠遮挡天空"},
+    {"terrain", "Cliff or steep valley blocks the sky", "陡崖或深谷遮挡天空"},
+    {"no-corrections", "No RTK corrections here (no mobile signal)",
+     "此处无 RTK 差分信号（无移动网络）"},
+    {"multipath", "Multipath near buildings or water", "建筑物或水面附近多路径"},
+    {"unreachable", "Marker under water or unsafe to reach for long", "界标在水中或不宜久留"},
+    {"agreed", "Parties agreed the point; time is short", "各方已认定该点，时间紧迫"},
+    {"lower-gate", "Recorded with a lower gate than the journal's", "以低于本日志的精度门限记录"},
+    {SV_OVERRIDE_OTHER, "Other (see the text)", "其他（见说明）"},
 };
 
 const sv_reason *sv_override_reason_at(size_t i)

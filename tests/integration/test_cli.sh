@@ -534,6 +534,9 @@ if replay_loop "$FIX/gnss/nmea-rtk.log" 0.03; then
     pyexpr "$T/log3.json" '[(p["v"], p["ovc"], p["pole"], p["method"]) for p in [e["payload"] for e in d if e["kind"]=="point"]][0] == (2, "no-corrections", 2000, "static")' \
         && pyexpr "$T/ovr" 'abs(d["h"] - 2.0 - d["ground_h"]) < 0.0015 and d["pole_h"] == 2.0 and d["override_code"] == "no-corrections"' \
         && ok "record --antenna-height/--override-code: pole, ground height, code and method" || fail "antenna height: $(cat "$T/ovr")"
+    "$Q" export "$J3" --format forms --unit $U --output "$T/ovr.html" >/dev/null 2>&1
+    grep -q "超限记录：此处无 RTK 差分信号（无移动网络）</td>" "$T/ovr.html" \
+        && ok "  the 界址点成果表's 备注 says it was recorded below the gate, and why" || fail "override in the forms: $(grep -o '<th>备注</th>.\{0,300\}' "$T/ovr.html" | head -c 400)"
     stop_replay
 else fail "gpsfake did not start"; fi
 expect "check after recording" "$Q" check "$J"

@@ -205,10 +205,15 @@ assert raw.count(b"\n") == npts + 1, raw.count(b"\n")
 rows = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
 assert rows[0] == ["unit", "number", "X", "Y", "h", "point_type", "marker", "fix", "n",
                    "sigma_e", "sigma_n", "sigma_u", "epsg", "edge_m", "ground_h", "pole_h",
-                   "method", "central_meridian", "shared_unit", "shared_number"], rows[0]
+                   "method", "central_meridian", "shared_unit", "shared_number", "datum",
+                   "sxh"], rows[0]
 body = rows[1:]
-assert len(body) == npts and all(len(r) == 20 for r in body)
+assert len(body) == npts and all(len(r) == 22 for r in body)
 by = {(r[0], r[1]): r for r in body}
+# SXH: each unit's points 1.. in ring order (J and T one series), not the entry's seq
+for u in {r[0] for r in body}:
+    assert [r[21] for r in body if r[0] == u] == [str(k + 1) for k in range(sum(1 for r in body if r[0] == u))], u
+assert by[("622901SL000007", "T3")][21] == "3"
 for key, ref, epsg in ((("622901ZR000002", "J1"), sys.argv[3], "4522"),
                        (("621100ZR000009", "J2"), sys.argv[4], "4523")):
     n, e = ref.split()[:2]
@@ -376,7 +381,7 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 def cols(t):
     return [r[1] for r in db.execute('PRAGMA table_info("%s")' % t)][2:]   # after fid, geom
-full = {"units": 74, "boundary_points": 58, "boundary_lines": 13, "walked_polygons": 12,
+full = {"units": 74, "boundary_points": 59, "boundary_lines": 13, "walked_polygons": 12,
         "tracks": 9}
 zone = {
     "units": ["code", "name", "epsg", "central_meridian", "area_m2", "plane_area_m2",
@@ -384,7 +389,7 @@ zone = {
               "surveyed_valid"],
     "boundary_points": ["unit", "number", "point_type", "marker", "h", "x_north", "y_east",
                         "epsg", "central_meridian", "grade", "n", "sigma_e", "sigma_n",
-                        "sigma_u", "seq", "ground_h", "pole_h", "method"],
+                        "sigma_u", "datum", "seq", "ground_h", "pole_h", "method", "sxh"],
     "boundary_lines": ["unit", "from_point", "to_point", "length_m", "plane_length_m",
                        "line_seq"],
     "walked_polygons": ["unit", "vertices", "area_m2", "plane_area_m2", "perimeter_m",
@@ -399,7 +404,8 @@ for layer, n in full.items():
         assert set(zone[layer]) <= set(c)
 for name in ("hdop", "sats", "corr_age", "offset", "note", "recorded", "device", "crew", "datum",
              "review_decision", "decided_by", "decided",  # the office's choice (docs/office.md)
-             "shared_unit", "shared_number"):  # a neighbour's point shared (kind "share")
+             "shared_unit", "shared_number",  # a neighbour's point shared (kind "share")
+             "sxh"):  # its place in the unit's ring (KTT_GY_JZD SXH)
     assert name in cols("boundary_points"), name
 for name in ("owner", "owner_status", "control", "source",
              # a verification's origin and the office's choice (docs/office.md)

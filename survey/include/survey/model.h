@@ -208,6 +208,7 @@ const char *sv_method_derive(const sv_bpoint *p);
 typedef struct sv_reason {
     const char *code;  /* "canopy" */
     const char *label; /* English label, the msgid the app translates */
+    const char *zh;    /* the printed forms' words (the app's are its catalogue's) */
 } sv_reason;
 /* The i-th reason, NULL past the last. */
 const sv_reason *sv_override_reason_at(size_t i);
