@@ -957,8 +957,7 @@ static int load(sv__ex *x, const char *unit)
     x->ring = malloc(np * sizeof *x->ring);
     if (!x->ukeys || !x->unit_set || !x->ver_of || !x->ver_choice || !x->unit_points ||
         !x->unit_pt0 || !x->usum || !x->pt_set || !x->pt_sxh || !x->pt_ne || !x->vx_set ||
-        !x->vx_ne ||
-        !x->vx_by_unit || !x->vx_by_track || !x->lkeys || !x->line_used || !x->ring)
+        !x->vx_ne || !x->vx_by_unit || !x->vx_by_track || !x->lkeys || !x->line_used || !x->ring)
         return sv__ex_nomem(x);
 
     for (size_t i = 0; i < x->n_units; i++)

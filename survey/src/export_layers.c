@@ -377,10 +377,10 @@ _Static_assert(sizeof track_cols / sizeof track_cols[0] == TC_COUNT, "track colu
 static const unsigned char unit_zone[] = {
     UC_CODE,      UC_NAME,   UC_EPSG, UC_CM,       UC_AREA,           UC_PLANE_AREA,
     UC_PERIMETER, UC_POINTS, UC_SEQ,  UC_SURVEYED, UC_SURVEYED_PLANE, UC_SURVEYED_VALID};
-static const unsigned char point_zone[] = {
-    PC_UNIT,  PC_NUMBER, PC_TYPE, PC_MARKER, PC_H,  PC_XN,  PC_YE,       PC_EPSG,   PC_CM,
-    PC_GRADE, PC_N,      PC_SE,   PC_SN,     PC_SU, PC_DATUM, PC_SEQ, PC_GROUND_H, PC_POLE_H,
-    PC_METHOD, PC_SXH};
+static const unsigned char point_zone[] = {PC_UNIT, PC_NUMBER,   PC_TYPE,   PC_MARKER, PC_H,
+                                           PC_XN,   PC_YE,       PC_EPSG,   PC_CM,     PC_GRADE,
+                                           PC_N,    PC_SE,       PC_SN,     PC_SU,     PC_DATUM,
+                                           PC_SEQ,  PC_GROUND_H, PC_POLE_H, PC_METHOD, PC_SXH};
 static const unsigned char line_zone[] = {LC_UNIT,   LC_FROM,         LC_TO,
                                           LC_LENGTH, LC_PLANE_LENGTH, LC_SEQ};
 static const unsigned char walked_zone[] = {WC_UNIT,      WC_VERTICES, WC_AREA, WC_PLANE_AREA,
