@@ -1079,10 +1079,31 @@ static int unit_decide(int argc, char **argv, const char *action)
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return open_failed(a.pos[0]);
+    /* accepting what no crew has completed on site is the office's call, said as the console
+     * says it before the act: the unit's state before the decision */
+    int in_field = 0;
+    char *listing = NULL;
+    if (strcmp(action, "accept") == 0 && sy_office_units(o, &listing) == SY_OK) {
+        json_t *rows = json_loads(listing, 0, NULL), *u;
+        size_t i;
+        json_array_foreach(rows, i, u)
+        {
+            if (strcmp(jstr(u, "code", ""), unit) == 0)
+                in_field = strcmp(jstr(u, "status", ""), "in_field") == 0;
+        }
+        json_decref(rows);
+    }
+    free(listing);
     int rc = sy_office_unit_decide(o, unit, action, by, note, from, to, NULL, 0);
     if (rc != SY_OK)
         return decision_fail(o, rc, 1);
     printf("unit %s: %s by %s\n", unit, action, by);
+    if (in_field)
+        fprintf(stderr,
+                "quejie-office: note: no crew has sent the unit complete on site (it was "
+                "in_field, not submitted: points, verifications, attendance or signatures "
+                "missing; the notice would print what there is, the draft where nothing was "
+                "surveyed): accepted all the same\n");
     char today[11];
     sv_local_date(today);
     if (notice && sv_date_ok(today) && strcmp(from, today) < 0) /* recorded, as county scripts

@@ -213,6 +213,7 @@ refuse "accept with a note of spaces" "$OFF" unit accept "$O" --unit $R --by rev
 grep -q "only spaces" "$T/err" && ok "  saying the note is only spaces" || fail "blank note: $(cat "$T/err")"
 refuse "accept by a name of full-width spaces" "$OFF" unit accept "$O" --unit $R --by "　　"
 expect "unit accept" "$OFF" unit accept "$O" --unit $R --by rev
+grep -q "note: no crew has sent the unit complete on site" "$T/err" && ok "  with a note that no crew has it complete on site" || fail "accept of work not complete: $(cat "$T/err")"
 refuse "accept refused twice" "$OFF" unit accept "$O" --unit $R --by rev
 usage "notice refused with a date that is none" "$OFF" unit notice "$O" --unit $R --by rev --from 2026-02-30 --to 2026-03-15
 usage "notice refused ending before it starts" "$OFF" unit notice "$O" --unit $R --by rev --from 2026-03-15 --to 2026-03-01
