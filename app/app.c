@@ -113,6 +113,7 @@ static void unit_records(app *a, size_t i, const sy_unit_office *of)
 {
     app_unit_row *r = &a->units[i];
     sv_unit_summarize_records(a->j, r->u.code, &r->s);
+    sy_unit_office_take(a->j, of, &r->s); /* disputes the county office settled */
     r->p = r->s.progress;
     r->stage = (int)sv_unit_stage_office(&r->s, of ? of->status : NULL, of ? of->returned_seq : 0);
     snprintf(r->office_note, sizeof r->office_note, "%s",

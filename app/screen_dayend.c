@@ -36,6 +36,8 @@ static void compute_day(app *a)
          * cannot compute stays NaN and is not shown. */
         sv_unit_summary sm;
         sv_unit_summarize(a->j, a->geo, un->code, &sm);
+        const sy_unit_office *of = sy_unit_office_find(office, noffice, un->code);
+        sy_unit_office_take(a->j, of, &sm); /* disputes the county office settled */
         r->points = (int)sm.points;
         r->vertices = (int)sm.vertices;
         r->disputes_open = sm.progress.disputes_open;
@@ -51,7 +53,6 @@ static void compute_day(app *a)
         r->draft_m2 = sm.has_draft ? sm.draft.ellipsoidal_m2 : NAN;
         r->diff_pct = valid ? sm.difference_pct : NAN;
         r->walk_gap_m = sm.walk_closure_m;
-        const sy_unit_office *of = sy_unit_office_find(office, noffice, un->code);
         r->stage =
             (int)sv_unit_stage_office(&sm, of ? of->status : NULL, of ? of->returned_seq : 0);
         r->missing = sv_unit_missing(&sm);

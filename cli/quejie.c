@@ -301,6 +301,8 @@ static int tasks_list(int argc, char **argv)
             sv_journal_close(j);
             return die(EXIT_FAIL, "%s", sm.problem[0] ? sm.problem : sv_strerror(src));
         }
+        /* the disputes the county office settled no longer count as open */
+        sy_unit_office_take(j, sy_unit_office_find(office, noffice, u[i].code), &sm);
         const sv_progress pr = sm.progress;
         if (arr) {
             json_t *o = json_object();

@@ -403,6 +403,23 @@ sv_stage sv_unit_stage(const sv_unit_summary *s)
     return sv_unit_missing(s) == 0 ? SV_STAGE_DONE : SV_STAGE_IN_PROGRESS;
 }
 
+int sv_unit_settled_count(sv_journal *j, const char *unit, const int64_t *seqs, size_t n)
+{
+    sv_dispute *d = NULL;
+    size_t nd = 0;
+    if (n == 0 || sv_state_disputes(j, unit, &d, &nd) != SV_OK)
+        return 0;
+    int k = 0;
+    for (size_t i = 0; i < nd; i++)
+        for (size_t s = 0; !d[i].settled && s < n; s++)
+            if (seqs[s] == d[i].seq) {
+                k++;
+                break;
+            }
+    sv_disputes_free(d, nd);
+    return k;
+}
+
 void sv_unit_settled_at_office(sv_unit_summary *s, int n)
 {
     if (n <= 0)

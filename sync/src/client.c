@@ -93,7 +93,18 @@ static const char SYNC_SCHEMA[] =
     "  version TEXT NOT NULL, packs TEXT NOT NULL, updated_ms INTEGER NOT NULL);"
 
     "CREATE TABLE IF NOT EXISTS sync_unit_office(code TEXT PRIMARY KEY, status TEXT NOT NULL,"
-    "  note TEXT, updated_ms INTEGER NOT NULL, returned_seq INTEGER NOT NULL DEFAULT 0);";
+    "  note TEXT, updated_ms INTEGER NOT NULL, returned_seq INTEGER NOT NULL DEFAULT 0,"
+    "  settled TEXT);";
+
+/* A table made by an older build lacks settled (sy_unit_office): added once. */
+static int has_settled(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT settled FROM sync_unit_office LIMIT 0", -1, &st,
+                                NULL) == SQLITE_OK;
+    sqlite3_finalize(st);
+    return rc;
+}
 
 /* A table made by an older build lacks returned_seq (sy_unit_office): added once. */
 static int has_returned_seq(sqlite3 *db)
@@ -264,6 +275,8 @@ int sy_client_open(sv_journal *j, sy_client **out)
         if (rc == SY_OK && !has_returned_seq(c->db))
             rc = db_exec(c, "ALTER TABLE sync_unit_office ADD COLUMN returned_seq INTEGER NOT NULL"
                             " DEFAULT 0");
+        if (rc == SY_OK && !has_settled(c->db))
+            rc = db_exec(c, "ALTER TABLE sync_unit_office ADD COLUMN settled TEXT");
         sqlite3_exec(c->db, rc == SY_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
     }
     if (rc == SY_OK)
@@ -590,13 +603,14 @@ static int store_unit_office(sy_client *c, const http *h)
     if (rc == SY_OK &&
         sqlite3_prepare_v2(
             c->db,
-            "INSERT INTO sync_unit_office(code, status, note, updated_ms, returned_seq)"
-            " VALUES (?1, ?2, ?3, ?4, CASE WHEN ?2 = 'returned' THEN ?5 ELSE 0 END)"
+            "INSERT INTO sync_unit_office(code, status, note, updated_ms, returned_seq, settled)"
+            " VALUES (?1, ?2, ?3, ?4, CASE WHEN ?2 = 'returned' THEN ?5 ELSE 0 END, ?6)"
             " ON CONFLICT(code) DO UPDATE SET returned_seq = CASE"
             "  WHEN excluded.status <> 'returned' THEN 0"
             "  WHEN sync_unit_office.status = 'returned' AND sync_unit_office.note IS excluded.note"
             "  THEN sync_unit_office.returned_seq ELSE excluded.returned_seq END,"
-            " status = excluded.status, note = excluded.note, updated_ms = excluded.updated_ms",
+            " status = excluded.status, note = excluded.note, updated_ms = excluded.updated_ms,"
+            " settled = excluded.settled",
             -1, &st, NULL) != SQLITE_OK)
         rc = cfail(c, SY_EIO, "sync state: %s", sqlite3_errmsg(c->db));
     size_t i;
@@ -617,6 +631,13 @@ static int store_unit_office(sy_client *c, const http *h)
             sqlite3_bind_null(st, 3);
         sqlite3_bind_int64(st, 4, now);
         sqlite3_bind_int64(st, 5, last);
+        /* the disputes the office settled: kept as the JSON array of seqs it sent */
+        const json_t *sd = json_object_get(u, "settled_disputes");
+        char *sdt = json_is_array(sd) ? json_dumps(sd, JSON_COMPACT) : NULL;
+        if (sdt)
+            sqlite3_bind_text(st, 6, sdt, -1, free);
+        else
+            sqlite3_bind_null(st, 6);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = cfail(c, SY_EIO, "sync state: %s", sqlite3_errmsg(c->db));
     }
@@ -1801,8 +1822,10 @@ int sy_unit_office_read(sv_journal *j, sy_unit_office **out, size_t *n)
     sqlite3_stmt *st = NULL;
     /* No table: never synced with an office of this build; nothing to say. */
     if (sqlite3_prepare_v2(db,
-                           "SELECT code, status, note, returned_seq FROM sync_unit_office"
-                           " ORDER BY code",
+                           has_settled(db) ? "SELECT code, status, note, returned_seq, settled"
+                                             " FROM sync_unit_office ORDER BY code"
+                                           : "SELECT code, status, note, returned_seq, NULL"
+                                             " FROM sync_unit_office ORDER BY code",
                            -1, &st, NULL) == SQLITE_OK) {
         size_t cap = 0;
         int src;
@@ -1823,6 +1846,16 @@ int sy_unit_office_read(sv_journal *j, sy_unit_office **out, size_t *n)
             snprintf(u->note, sizeof u->note, "%s", note ? (const char *)note : "");
             u->has_note = note != NULL;
             u->returned_seq = sqlite3_column_int64(st, 3);
+            u->n_settled = 0;
+            const char *sdt = (const char *)sqlite3_column_text(st, 4);
+            json_t *sd = sdt ? json_loads(sdt, 0, NULL) : NULL, *v;
+            size_t k;
+            json_array_foreach(sd, k, v)
+            {
+                if (json_is_integer(v) && u->n_settled < SY_UNIT_SETTLED_MAX)
+                    u->settled[u->n_settled++] = json_integer_value(v);
+            }
+            json_decref(sd);
         }
         if (rc == SY_OK && src != SQLITE_DONE)
             rc = SY_EIO;
@@ -1835,6 +1868,12 @@ int sy_unit_office_read(sv_journal *j, sy_unit_office **out, size_t *n)
         *n = 0;
     }
     return rc;
+}
+
+void sy_unit_office_take(sv_journal *j, const sy_unit_office *of, sv_unit_summary *s)
+{
+    if (of && of->n_settled)
+        sv_unit_settled_at_office(s, sv_unit_settled_count(j, s->code, of->settled, of->n_settled));
 }
 
 const sy_unit_office *sy_unit_office_find(const sy_unit_office *v, size_t n, const char *code)

@@ -512,33 +512,32 @@ static int store_activity(act_ctx *c)
     return rc;
 }
 
+/* The dispute entries of device_id about unit that the office settled (their seqs, at most
+ * max), the list the tablet learns with its tasks. */
+static size_t settled_seqs(sy_office *o, const char *device_id, const char *unit, int64_t *seqs,
+                           size_t max)
+{
+    sqlite3_stmt *st = NULL;
+    if (sy__prep(o,
+                 "SELECT DISTINCT chosen_seq FROM office_decisions WHERE unit = ?1 AND action = ?2"
+                 " AND chosen_device = ?3 ORDER BY chosen_seq",
+                 &st) != SY_OK)
+        return 0;
+    sy__bind_text(st, 1, unit);
+    sy__bind_text(st, 2, SV_DECISION_SETTLE_DISPUTE);
+    sy__bind_text(st, 3, device_id);
+    size_t n = 0;
+    while (n < max && sqlite3_step(st) == SQLITE_ROW)
+        seqs[n++] = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
 int sy__settled_at_office(sy_office *o, sv_journal *j, const char *device_id, const char *unit)
 {
-    sv_dispute *d = NULL;
-    size_t n = 0;
-    sqlite3_stmt *st = NULL;
-    int k = 0;
-    if (sv_state_disputes(j, unit, &d, &n) != SV_OK || n == 0 ||
-        sy__prep(o,
-                 "SELECT 1 FROM office_decisions WHERE unit = ?1 AND action = ?2"
-                 " AND chosen_device = ?3 AND chosen_seq = ?4",
-                 &st) != SY_OK) {
-        sv_disputes_free(d, n);
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (d[i].settled)
-            continue;
-        sqlite3_reset(st);
-        sy__bind_text(st, 1, unit);
-        sy__bind_text(st, 2, SV_DECISION_SETTLE_DISPUTE);
-        sy__bind_text(st, 3, device_id);
-        sqlite3_bind_int64(st, 4, d[i].seq);
-        k += sqlite3_step(st) == SQLITE_ROW;
-    }
-    sqlite3_finalize(st);
-    sv_disputes_free(d, n);
-    return k;
+    int64_t seqs[SY_UNIT_SETTLED_MAX];
+    size_t n = settled_seqs(o, device_id, unit, seqs, SY_UNIT_SETTLED_MAX);
+    return sv_unit_settled_count(j, unit, seqs, n);
 }
 
 /* Whether the device's summary of unit says complete on site (sv_unit_stage), with the
@@ -1698,8 +1697,20 @@ int sy_office_status_for(sy_office *o, const sy_device *dev, char **json)
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < r.n; i++) {
         const life_row *x = &r.v[i];
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "code", x->code, "status",
-                                             sv_life_name(x->state), "note", str_or_null(x->note)));
+        json_t *item = json_pack("{s:s, s:s, s:o}", "code", x->code, "status",
+                                 sv_life_name(x->state), "note", str_or_null(x->note));
+        /* this device's disputes of the unit the office settled: the tablet stops counting
+         * them as open (sy_unit_office_take) */
+        int64_t seqs[SY_UNIT_SETTLED_MAX];
+        size_t ns = dev->device_id[0]
+                        ? settled_seqs(o, dev->device_id, x->code, seqs, SY_UNIT_SETTLED_MAX)
+                        : 0;
+        json_t *sd = ns ? json_array() : NULL;
+        for (size_t k = 0; sd && k < ns; k++)
+            json_array_append_new(sd, json_integer(seqs[k]));
+        if (item && sd)
+            json_object_set_new(item, "settled_disputes", sd);
+        json_array_append_new(arr, item);
     }
     rows_free(&r);
     return sy__json_text(o, arr, json);

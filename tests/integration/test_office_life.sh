@@ -397,6 +397,10 @@ expect "dispute settle" "$OFF" dispute settle "$O" --unit $U --dispute "$dno" --
 "$OFF" disputes "$O" --json >"$T/d.json" 2>/dev/null
 pyexpr "$T/d.json" '[x for x in d if x["number"]=="'"$dno"'" and x["state"]=="settled_at_office" and x["document"]=="agreement" and x["document_no"]=="临夏协〔2026〕12号" and x["outcome"]=="以沟渠中心线为界" and x["decided_by"]=="rev"]' \
     && ok "disputes shows it settled at the office with outcome and document" || fail "disputes after: $(head -c 400 "$T/d.json")"
+tablet_is "$T/a.db" $U 'u["disputes_open"]==1' || fail "before the sync the tablet still counts it open: $(head -c 300 "$T/t.json")"
+"$Q" sync "$T/a.db" >/dev/null 2>&1
+tablet_is "$T/a.db" $U 'u["disputes_open"]==0 and "disputes" not in u["missing"]' \
+    && ok "  and the tablet learns so with its next sync (tasks list: no dispute open)" || fail "tablet after the settlement: $(head -c 400 "$T/t.json")"
 expect "county export after the settlement" "$OFF" export "$O" --format geojson --output "$T/s.geojson"
 expect "the forms after the settlement" "$OFF" export "$O" --format forms --unit $U --output "$T/s-forms.html"
 grep -q "<th>调处结果（县局）</th><td colspan=\"3\" class=\"long\">以沟渠中心线为界</td>" "$T/s-forms.html" \

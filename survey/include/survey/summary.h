@@ -126,6 +126,13 @@ sv_stage sv_unit_stage(const sv_unit_summary *s);
  * not hold, taken into s: they no longer count as open (nor keep the unit from done). */
 void sv_unit_settled_at_office(sv_unit_summary *s, int n);
 
+/* How many of unit's disputes still open in j (neither flagged settled nor settled by a
+ * "settle" entry) are among seqs, the dispute entries the county office settled (decisions
+ * "settle-dispute" naming j's device): what sv_unit_settled_at_office takes, for the office's
+ * replica of a device as for the tablet that learnt them with its tasks. 0 when none or the
+ * disputes cannot be read. */
+int sv_unit_settled_count(sv_journal *j, const char *unit, const int64_t *seqs, size_t n);
+
 /*
  * The stage with the county office's word on the unit (what the tablet's last sync brought:
  * sync/client.h sy_unit_office). SV_STAGE_RETURNED while office_status is "returned"

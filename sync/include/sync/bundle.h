@@ -182,6 +182,10 @@ int sy_bundle_open(const uint8_t *b, size_t len, const uint8_t device_pk[32], co
                    const uint8_t box_pk[32], const uint8_t box_sk[32], sy_bundle_info *info,
                    sy_entries *out, char *err, size_t errlen);
 
+/* The most dispute entries of one unit a task package's office status names as settled at the
+ * county office for the device (quejie_office[].settled_disputes, docs/office.md). */
+#define SY_UNIT_SETTLED_MAX 64
+
 /* The sync library's one hex decoder (libsodium's sodium_hex2bin underneath), used by the
  * bundle code, the client, the office and the tools: hex (NUL-terminated) must be exactly
  * 2 * outlen hex digits, either case, nothing else. Returns SY_OK, SY_EINVAL (NULL), SY_EFORMAT.

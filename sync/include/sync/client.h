@@ -17,6 +17,7 @@
 #define SYNC_CLIENT_H
 
 #include "bundle.h"
+#include "survey/summary.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -147,7 +148,15 @@ typedef struct sy_unit_office {
     int64_t returned_seq; /* "returned": the journal's last seq when this tablet first learnt of
                            * that return (a new note is a new return); 0 otherwise. The stage
                            * is sv_unit_stage_office(summary, status, returned_seq) */
+    /* this tablet's dispute entries of the unit the county office settled (their seqs) */
+    int64_t settled[SY_UNIT_SETTLED_MAX];
+    size_t n_settled;
 } sy_unit_office;
+
+/* The office's word taken into the tablet's summary s of of's unit (of may be NULL): the
+ * disputes the office settled no longer count as open (sv_unit_settled_count), so Today, Day
+ * end and tasks list agree with the office's units page. */
+void sy_unit_office_take(sv_journal *j, const sy_unit_office *of, sv_unit_summary *s);
 
 /* Every row, by code, into *out (caller frees); reads the journal file on its own read-only
  * connection (j may be read-only). Returns SY_OK (also with none), SY_EIO, SY_ENOMEM. */
