@@ -259,6 +259,7 @@ static void ex_free(sv__ex *x)
     sv_disputes_free(x->disp, x->n_disp);
     sv_notes_free(x->notes, x->n_notes);
     free(x->note_src);
+    free(x->disp_src);
     free(x->ring);
     free(x->src);
     free(x->unit_src);
@@ -696,7 +697,7 @@ static int merge_states(sv__ex *x, const char *unit)
         if (rc == SV_OK)
             s.n_sigs = 0;
         if (rc == SV_OK)
-            rc = take(x, (void **)&x->disp, &x->n_disp, NULL, (void **)&s.disp, s.n_disp,
+            rc = take(x, (void **)&x->disp, &x->n_disp, &x->disp_src, (void **)&s.disp, s.n_disp,
                       sizeof *s.disp, k);
         if (rc == SV_OK)
             s.n_disp = 0;
@@ -929,9 +930,9 @@ static int load(sv__ex *x, const char *unit)
         sv__diag(x->diag, "%s: unit %s is in none of the journals", x->path, unit);
         return SV_ENOTFOUND;
     }
-    size_t **srcs[] = {&x->unit_src, &x->pt_src,  &x->vx_src,
-                       &x->ver_src,  &x->sig_src, &x->note_src};
-    size_t counts[] = {x->n_units, x->n_pts, x->n_vx, x->n_ver, x->n_sigs, x->n_notes};
+    size_t **srcs[] = {&x->unit_src, &x->pt_src,   &x->vx_src,  &x->ver_src,
+                       &x->sig_src,  &x->note_src, &x->disp_src};
+    size_t counts[] = {x->n_units, x->n_pts, x->n_vx, x->n_ver, x->n_sigs, x->n_notes, x->n_disp};
     for (size_t i = 0; i < sizeof srcs / sizeof srcs[0]; i++)
         if (!*srcs[i] && !(*srcs[i] = calloc(counts[i] ? counts[i] : 1, sizeof(size_t))))
             return sv__ex_nomem(x);
@@ -1092,6 +1093,10 @@ static int load(sv__ex *x, const char *unit)
         sv_unit_summary *sm = &x->usum[i];
         sv__summary_init(sm, &x->units[i], set > 0 ? x->sets[set].crs : (sv_crs){0, NAN});
         sv__summary_draft(x->g, &x->units[i].draft, sm);
+        /* the absent parties' clocks, from the journal the unit is taken from (none for a
+         * unit no journal holds) */
+        if (x->unit_src[i] < x->n_js)
+            sv__summary_objections(x->js[x->unit_src[i]], sm);
         size_t n = 0;
         for (size_t k = x->unit_pt0[i];
              k != SIZE_MAX && k < x->n_pts && strcmp(x->pts[k].unit, x->units[i].code) == 0; k++) {

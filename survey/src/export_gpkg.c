@@ -217,6 +217,21 @@ static int gp_signatures(sv__ex *x, sv__gpkg *gp, sv__gpkg_layer *l)
     return SV_OK;
 }
 
+static int gp_disputes(sv__ex *x, sv__gpkg *gp, sv__gpkg_layer *l)
+{
+    char timebuf[64];
+    for (size_t i = 0; i < x->n_disp; i++) {
+        sv__ex_sink s = {{l, NULL}, NULL, sv__ex_dispute_cols, 0, NULL};
+        sv__ex_dispute_attrs(x, &s, i, timebuf);
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)x->disp[i].seq);
+        int rc = gp_insert(x, gp, l, NULL, x->disp[i].unit, "dispute", id, NULL);
+        if (rc != SV_OK)
+            return rc;
+    }
+    return SV_OK;
+}
+
 static int gp_notes(sv__ex *x, sv__gpkg *gp, sv__gpkg_layer *l)
 {
     char timebuf[64];
@@ -298,12 +313,21 @@ int sv__ex_write_gpkg(sv__ex *x, sv_export_stats *st)
         rc = gpkg_fail(x, gp, rc, "notes");
         goto fail;
     }
+    sv__gpkg_layer *disputes = NULL;
+    rc = sv__gpkg_add_attributes(gp, "disputes",
+                                 "权属争议 ownership disputes, their state and settlement",
+                                 sv__ex_dispute_cols, sv__ex_n_dispute_cols, &disputes);
+    if (rc != SV_OK) {
+        rc = gpkg_fail(x, gp, rc, "disputes");
+        goto fail;
+    }
     gctx c = {gp, st};
     if ((rc = gp_units(x, gp)) != SV_OK || (rc = gp_points(x, gp)) != SV_OK ||
         (rc = sv__ex_for_each_line(x, gp_line, &c)) != SV_OK ||
         (rc = sv__ex_for_each_walk(x, x->vx_by_unit, 0, gp_walked, &c)) != SV_OK ||
         (rc = sv__ex_for_each_walk(x, x->vx_by_track, 1, gp_track, &c)) != SV_OK ||
-        (rc = gp_signatures(x, gp, sigs)) != SV_OK || (rc = gp_notes(x, gp, notes)) != SV_OK)
+        (rc = gp_signatures(x, gp, sigs)) != SV_OK || (rc = gp_notes(x, gp, notes)) != SV_OK ||
+        (rc = gp_disputes(x, gp, disputes)) != SV_OK)
         goto fail;
     st->units = x->n_units;
     st->points = x->n_pts;

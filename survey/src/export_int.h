@@ -49,9 +49,15 @@ extern const size_t sv__ex_n_sig_cols;
  * sv__ex_n_note_cols columns. */
 extern const sv__gpkg_column sv__ex_note_cols[];
 extern const size_t sv__ex_n_note_cols;
-/* The GeoJSON "layer" of signature and note features (sv__ex_geojson_other_layer knows them). */
+/* Disputes (权属争议): an attributes table "disputes" in GeoPackage, features with a null
+ * geometry in GeoJSON; sv__ex_n_dispute_cols columns. */
+extern const sv__gpkg_column sv__ex_dispute_cols[];
+extern const size_t sv__ex_n_dispute_cols;
+/* The GeoJSON "layer" of signature, note and dispute features (sv__ex_geojson_other_layer knows
+ * them). */
 #define SV__EX_GEOJSON_SIGNATURE "signature"
 #define SV__EX_GEOJSON_NOTE "note"
+#define SV__EX_GEOJSON_DISPUTE "dispute"
 
 /* ---- The export context (export.c) ------------------------------------------------- */
 
@@ -118,7 +124,7 @@ typedef struct sv__ex {
     size_t n_notes;
     /* The journal each unit, point, vertex, verification, signature and note came from (all 0
      * for one). */
-    size_t *unit_src, *pt_src, *vx_src, *ver_src, *sig_src, *note_src;
+    size_t *unit_src, *pt_src, *vx_src, *ver_src, *sig_src, *note_src, *disp_src;
     const char **ring; /* scratch: a unit's drawn point numbers (sv_dispute_covers_line) */
 
     sv__ex_ukey *ukeys;             /* units sorted by code */
@@ -224,6 +230,8 @@ int sv__ex_unit_attrs(sv__ex *x, sv__ex_sink *s, size_t i);
 void sv__ex_point_attrs(const sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[64]);
 int sv__ex_sig_attrs(sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[64]);
 void sv__ex_note_attrs(const sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[64]);
+/* The attributes of dispute i (x->disp). */
+void sv__ex_dispute_attrs(const sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[64]);
 void sv__ex_line_attrs(const sv__ex *x, sv__ex_sink *s, const sv__ex_seg *g);
 int sv__ex_walked_attrs(sv__ex *x, sv__ex_sink *s, const sv__ex_walk *w, size_t n, int set);
 void sv__ex_track_attrs(sv__ex *x, sv__ex_sink *s, const sv__ex_walk *w, size_t n, char t0[64],

@@ -68,6 +68,9 @@ enum {
     UC_STATUS = UC_ORIGIN0 + 5 * SV_FIELD_COUNT, /* the office's procedure (county export) */
     UC_NOTICE_FROM,
     UC_NOTICE_TO,
+    UC_DISPUTES_OPEN,
+    UC_ABSENT,
+    UC_OBJECTIONS_UNTIL,
     UC_COUNT
 };
 
@@ -151,6 +154,12 @@ static const sv__gpkg_column unit_cols[] = {
     {"status", SV__GPKG_TEXT},
     {"notice_from", SV__GPKG_TEXT},
     {"notice_to", SV__GPKG_TEXT},
+    /* ownership disputes not settled (on site or at the office: the disputes table), parties
+     * recorded absent with a notice date, and the latest end of their objection periods
+     * (DOMAIN.md 4: 15 days) */
+    {"disputes_open", SV__GPKG_INTEGER},
+    {"absent_parties", SV__GPKG_INTEGER},
+    {"objections_until", SV__GPKG_TEXT},
 };
 _Static_assert(sizeof unit_cols / sizeof unit_cols[0] == UC_COUNT, "unit columns");
 
@@ -443,6 +452,48 @@ const sv__gpkg_column sv__ex_note_cols[] = {
 _Static_assert(sizeof sv__ex_note_cols / sizeof sv__ex_note_cols[0] == NC_COUNT, "note columns");
 const size_t sv__ex_n_note_cols = NC_COUNT;
 
+/* Disputes (kind "dispute", with their settlement): an attributes table, no geometry; the
+ * stretch they cover is on the boundary lines (dispute_no, nature). */
+enum {
+    DC_UNIT,
+    DC_NUMBER,
+    DC_STATE,
+    DC_PARTIES,
+    DC_STATEMENT,
+    DC_FROM,
+    DC_TO,
+    DC_AREA,
+    DC_AGREEMENT_NO,
+    DC_AGREEMENT,
+    DC_OFFICE_OUTCOME,
+    DC_RECORDED,
+    DC_SEQ,
+    DC_DEVICE,
+    DC_CREW,
+    DC_COUNT
+};
+
+const sv__gpkg_column sv__ex_dispute_cols[] = {
+    {"unit", SV__GPKG_TEXT},
+    {"number", SV__GPKG_TEXT}, /* the 土地权属争议原由书's number, on the lines it covers */
+    {"state", SV__GPKG_TEXT},  /* open, settled_on_site, settled_at_office */
+    {"parties", SV__GPKG_TEXT},
+    {"statement", SV__GPKG_TEXT},
+    {"from_point", SV__GPKG_TEXT},
+    {"to_point", SV__GPKG_TEXT},
+    {"has_area", SV__GPKG_BOOLEAN}, /* recorded with a disputed area (polygon) */
+    {"agreement_no", SV__GPKG_TEXT},
+    {"agreement", SV__GPKG_TEXT},      /* an on-site settlement's agreement text */
+    {"office_outcome", SV__GPKG_TEXT}, /* the county office's settlement's outcome */
+    {"recorded", SV__GPKG_DATETIME},
+    {"seq", SV__GPKG_INTEGER},
+    {"device", SV__GPKG_TEXT},
+    {"crew", SV__GPKG_TEXT},
+};
+_Static_assert(sizeof sv__ex_dispute_cols / sizeof sv__ex_dispute_cols[0] == DC_COUNT,
+               "dispute columns");
+const size_t sv__ex_n_dispute_cols = DC_COUNT;
+
 _Static_assert(UC_COUNT <= SV__EX_MAX_COLS && PC_COUNT <= SV__EX_MAX_COLS &&
                    LC_COUNT <= SV__EX_MAX_COLS && WC_COUNT <= SV__EX_MAX_COLS &&
                    TC_COUNT <= SV__EX_MAX_COLS,
@@ -468,7 +519,8 @@ int sv__ex_geojson_other_layer(const char *layer)
     for (size_t k = 0; k < SV__LY_COUNT; k++)
         if (k != SV__LY_UNITS && strcmp(layer, sv__ex_layers[k].geojson) == 0)
             return 1;
-    return strcmp(layer, SV__EX_GEOJSON_SIGNATURE) == 0 || strcmp(layer, SV__EX_GEOJSON_NOTE) == 0;
+    return strcmp(layer, SV__EX_GEOJSON_SIGNATURE) == 0 ||
+           strcmp(layer, SV__EX_GEOJSON_NOTE) == 0 || strcmp(layer, SV__EX_GEOJSON_DISPUTE) == 0;
 }
 
 /* ---- Attribute sinks: one set of calls fills GeoPackage rows and GeoJSON properties -------- */
@@ -677,6 +729,13 @@ int sv__ex_unit_attrs(sv__ex *x, sv__ex_sink *s, size_t i)
     s_code(s, UC_STATUS, st ? st->status : NULL);
     s_text(s, UC_NOTICE_FROM, st ? st->notice_from : NULL);
     s_text(s, UC_NOTICE_TO, st ? st->notice_to : NULL);
+    /* the disputes as the record has them (settled on site or at the office: not open) */
+    int64_t open = 0;
+    for (size_t k = 0; k < x->n_disp; k++)
+        open += !x->disp[k].settled && strcmp(x->disp[k].unit, u->code) == 0;
+    s_int(s, UC_DISPUTES_OPEN, open);
+    s_int(s, UC_ABSENT, sm->absent);
+    s_text(s, UC_OBJECTIONS_UNTIL, sm->objections_until[0] ? sm->objections_until : NULL);
     return SV_OK;
 }
 
@@ -841,6 +900,30 @@ int sv__ex_sig_attrs(sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[64])
     s_code(s, SC_DEVICE, x->src[x->sig_src[i]].device);
     s_code(s, SC_CREW, x->src[x->sig_src[i]].crew);
     return SV_OK;
+}
+
+/* The attributes of dispute i. */
+void sv__ex_dispute_attrs(const sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[64])
+{
+    const sv_dispute *d = &x->disp[i];
+    s_text(s, DC_UNIT, d->unit);
+    s_text(s, DC_NUMBER, d->number);
+    s_text(s, DC_STATE,
+           d->office_outcome ? "settled_at_office"
+           : d->settled      ? "settled_on_site"
+                             : "open");
+    s_text(s, DC_PARTIES, d->parties);
+    s_text(s, DC_STATEMENT, d->statement);
+    s_code(s, DC_FROM, d->from);
+    s_code(s, DC_TO, d->to);
+    s_bool(s, DC_AREA, d->area.n_pts > 0);
+    s_code(s, DC_AGREEMENT_NO, d->agreement_no);
+    s_text(s, DC_AGREEMENT, d->agreement);
+    s_text(s, DC_OFFICE_OUTCOME, d->office_outcome);
+    s_text(s, DC_RECORDED, iso_ms(d->time_ms, timebuf));
+    s_int(s, DC_SEQ, d->seq);
+    s_code(s, DC_DEVICE, x->src[x->disp_src[i]].device);
+    s_code(s, DC_CREW, x->src[x->disp_src[i]].crew);
 }
 
 /* The attributes of note i. */

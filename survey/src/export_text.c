@@ -219,10 +219,16 @@ static int j_body(sv__ex *x, jctx *c)
         if ((rc = j_feature(x, c, &s, NULL, 0)) != SV_OK)
             return rc;
     }
-    /* Notes, likewise: features with a null geometry, kind "note". */
+    /* Notes, likewise: features with a null geometry, kind "note"; and the disputes. */
     for (size_t i = 0; i < x->n_notes; i++) {
         sv__ex_sink s = jsink(SV__EX_GEOJSON_NOTE, sv__ex_note_cols);
         sv__ex_note_attrs(x, &s, i, timebuf);
+        if ((rc = j_feature(x, c, &s, NULL, 0)) != SV_OK)
+            return rc;
+    }
+    for (size_t i = 0; i < x->n_disp; i++) {
+        sv__ex_sink s = jsink(SV__EX_GEOJSON_DISPUTE, sv__ex_dispute_cols);
+        sv__ex_dispute_attrs(x, &s, i, timebuf);
         if ((rc = j_feature(x, c, &s, NULL, 0)) != SV_OK)
             return rc;
     }

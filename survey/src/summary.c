@@ -210,7 +210,7 @@ int sv_objection_days_left(const char *notice_date, const char *today, char end[
 }
 
 /* The absent parties' objection clocks against today's local date. */
-static int objections(sv_journal *j, sv_unit_summary *s)
+int sv__summary_objections(sv_journal *j, sv_unit_summary *s)
 {
     sv_attendance *at = NULL;
     size_t n = 0;
@@ -266,7 +266,7 @@ int sv_unit_summarize_records(sv_journal *j, const char *code, sv_unit_summary *
     sv__strlcpy(out->code, code, sizeof out->code);
     int rc = sv_state_progress(j, code, &out->progress);
     if (rc == SV_OK)
-        rc = objections(j, out);
+        rc = sv__summary_objections(j, out);
     if (rc == SV_OK && out->progress.points >= 3)
         rc = points_validity(j, code, out);
     if (rc != SV_OK)
@@ -297,7 +297,7 @@ int sv_unit_summarize(sv_journal *j, sv_geo *g, const char *code, sv_unit_summar
     if ((rc = sv_state_points(j, code, &pts, &np)) != SV_OK ||
         (rc = sv_state_track(j, code, &tk)) != SV_OK ||
         (rc = sv_state_progress(j, code, &out->progress)) != SV_OK ||
-        (rc = objections(j, out)) != SV_OK) {
+        (rc = sv__summary_objections(j, out)) != SV_OK) {
         note(out, "state", sv_journal_errmsg(j));
         goto done;
     }

@@ -13,6 +13,9 @@
 
 /* Start a summary of u in crs: every figure empty (counts 0, measures NaN, validity unknown). */
 void sv__summary_init(sv_unit_summary *s, const sv_unit *u, sv_crs crs);
+/* The absent parties' objection clocks of s->code in j against today's local date (absent,
+ * objections_open, objections_until). */
+int sv__summary_objections(sv_journal *j, sv_unit_summary *s);
 
 /* The surveyed polygon: n lon/lat pairs, the boundary points with coordinates in number
  * order. Sets points, surveyed, surveyed_valid and surveyed_reason, and difference_pct when

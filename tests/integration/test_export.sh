@@ -381,7 +381,7 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 def cols(t):
     return [r[1] for r in db.execute('PRAGMA table_info("%s")' % t)][2:]   # after fid, geom
-full = {"units": 74, "boundary_points": 59, "boundary_lines": 13, "walked_polygons": 12,
+full = {"units": 77, "boundary_points": 59, "boundary_lines": 13, "walked_polygons": 12,
         "tracks": 9}
 zone = {
     "units": ["code", "name", "epsg", "central_meridian", "area_m2", "plane_area_m2",
@@ -638,6 +638,25 @@ doc = open(sys.argv[1], encoding="utf-8").read()
 st = [s for s in re.findall(r"<section><h1>土地权属争议原由书</h1>(.*?)</section>", doc, re.S) if "林木归属不清" in s]
 assert len(st) == 1, len(st)
 assert "未指定（见争议原由）" in st[0] and "未调处" in st[0] and "争议界" not in st[0].replace("争议界线</th>", ""), st[0]
+PY
+# the disputes and the absent parties reach the GIS files too (DOMAIN.md 4 and 8), not only the forms
+expect "GeoPackage with the disputes" "$Q" export "$J" --format gpkg --unit $ZR --output "$O/zr-d.gpkg"
+expect "GeoJSON with the disputes" "$Q" export "$J" --format geojson --unit $ZR --output "$O/zr-d.geojson"
+"$PY" - "$O/zr-d.gpkg" "$O/zr-d.geojson" "$ZR" <<'PY' && ok "GeoPackage and GeoJSON: a disputes table (number, state, parties, statement, stretch) and the units' open disputes, absent parties and objection period" || fail "disputes in the GIS exports"
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("SELECT unit, number, state, parties, statement, from_point, to_point, has_area"
+                  " FROM disputes ORDER BY seq").fetchall()
+assert [(r[0], r[2], r[3], r[5], r[6]) for r in rows] == [
+    (sys.argv[3], "open", "北山村", "J2", "J3"), (sys.argv[3], "open", "西沟村", None, None)], rows
+assert rows[0][4] == "<b>界桩被移动</b>" and rows[0][1].startswith(sys.argv[3] + "-ZY"), rows
+assert db.execute("SELECT data_type FROM gpkg_contents WHERE table_name = 'disputes'").fetchone()[0] == "attributes"
+u = db.execute("SELECT disputes_open, absent_parties, objections_until FROM units WHERE code = ?", (sys.argv[3],)).fetchone()
+assert u == (2, 1, "2026-03-17"), u
+feats = json.load(open(sys.argv[2], encoding="utf-8"))["features"]
+ds = [f["properties"] for f in feats if f["properties"].get("layer") == "dispute"]
+assert len(ds) == 2 and all(f["geometry"] is None for f in feats if f["properties"].get("layer") == "dispute"), ds
+assert {d["parties"] for d in ds} == {"北山村", "西沟村"}
 PY
 expect "a note on J1 (a phrase)" "$Q" note add "$J" --unit $ZR --point J1 --phrase marker-moved
 expect "a note on the line J3-J2 (text)" "$Q" note add "$J" --unit $ZR --line J3-J2 --text '沿<旧>围墙'
