@@ -241,6 +241,9 @@ c=$(hcode POST /api/v1/units/622925NOPE01/accept -b "$T/rev.jar" -H "X-CSRF-Toke
 # ---- kept listings (docs/office.md): what tablets send shows within the drift, a staff change at once --
 hcode GET /api/v1/units -b "$T/rev.jar" >/dev/null; hcode GET /api/v1/units.geojson -b "$T/rev.jar" >/dev/null
 hcode GET / -b "$T/rev.jar" >/dev/null
+# the return reaches the tablet, then the crew's new work (work recorded before the crew knew of
+# the return would not end it: docs/office.md, "To the tablet")
+"$Q" sync "$T/a.db" >/dev/null 2>&1
 "$Q" point add "$T/a.db" --unit $U --lon 103.23010 --lat 35.55010 >/dev/null 2>&1 && "$Q" sync "$T/a.db" >/dev/null 2>&1
 seen=""
 for _ in $(seq 100); do  # up to ~20 s: the listing may lag an ingest by KEPT_DRIFT_MS (1 s)
@@ -712,6 +715,11 @@ rows = re.findall(r"<tr>(.*?)</tr>", open(sys.argv[1]).read().split("<tbody>")[1
 assert "ZY-OPEN-1" in rows[0], rows[0]
 PY
 grep -q 'href="/disputes"' "$T/body" && ok "  every page's navigation leads there" || fail "disputes nav"
+# a dispute open after the acceptance holds the notice back (the 公告 must not publish it)
+c=$(hcode POST /api/v1/units/$U/notice -b "$T/rev.jar" "${J[@]}" -H "X-CSRF-Token: $REV_CSRF" --data-binary "{\"from\":\"$(date +%F)\",\"to\":\"$(date -d '+20 days' +%F)\"}")
+[ "$c" = 409 ] && pyexpr "$T/body" 'd["code"]=="unit_state" and d["reason"]=="open_disputes" and d["count"]==1' \
+    && ok "a notice while a dispute is open: 409 open_disputes" || fail "notice with an open dispute: $c $(cat "$T/body")"
+expect "the office settles it" "$OFF" dispute settle "$O" --unit $U --dispute ZY-OPEN-1 --by 李科长 --outcome "以沟渠为界" --document agreement --number XY-OFF-2
 
 # ---- the audit log ---------------------------------------------------------------------------------------
 # a public notice started in the console: its audit row says the period decided
