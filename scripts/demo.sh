@@ -155,8 +155,10 @@ else
         echo "tap @party-add"
         echo "type 东坪村民委员会"
         echo "tap @text-ok"
+        # the list keeps the unit's own side first and the rest by name: 东坪 (U+4E1C) now
+        # comes before 南山, which signed above (and could not be recorded absent)
         echo "wait-for @party:2:absent"
-        echo "tap @party:2:absent"
+        echo "tap @party:1:absent"
         echo "wait 500"
         echo "screenshot $OUT/app-sign.png"
         echo "tap @back"

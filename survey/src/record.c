@@ -1420,6 +1420,30 @@ static int do_attendance(sv_journal *j, const sv_attendance *a, int64_t *seq)
                 : SV_T("a notice date is for an absent party; %s was represented by a proxy "
                        "(leave the date out)"),
             a->party);
+    /* a party that signed attended: recording it absent as well would serve the absent party's
+     * notice on someone whose signature the forms print (a tap on the wrong row) */
+    if (a->presence == SV_ABSENT) {
+        const char *b;
+        size_t n = sv_text_trim(a->party, &b);
+        sqlite3_stmt *st;
+        int64_t signed_at = 0;
+        if (sqlite3_prepare_v2(j->db,
+                               "SELECT max(seq) FROM st_signatures WHERE unit = ?1 AND party = ?2",
+                               -1, &st, NULL) != SQLITE_OK)
+            return sv__journal_fail(j, SV_EIO, "journal state: %s", sqlite3_errmsg(j->db));
+        sqlite3_bind_text(st, 1, a->unit, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, b, (int)n, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            signed_at = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        if (signed_at > 0)
+            return sv__journal_fail(j, SV_EEXIST,
+                                    SV_T("%.*s signed for unit %s (entry %lld): a party that "
+                                         "signed attended, it cannot be recorded absent (if the "
+                                         "signature was taken for the wrong party, withdraw it "
+                                         "with a void first)"),
+                                    (int)n, b, a->unit, (long long)signed_at);
+    }
     json_t *o = payload_new();
     put_str(o, "unit", a->unit);
     put_party(o, a->party);

@@ -310,6 +310,8 @@ expect "attendance: 丙村 by proxy" "$Q" attend "$J" --unit $U --party 丙村 -
 expect "sign" "$Q" sign "$J" --unit $U --party 甲村 --signer 王五 --role 村委会主任 --strokes "$T/strokes.json"
 grep -q "signature of 甲村 by 王五 recorded for $U" "$T/out" && ok "sign reports what it recorded" || fail "sign output: $(cat "$T/out")"
 ! grep -q "no attendance" "$T/err" && ok "... with no note: 甲村 attended" || fail "sign note: $(cat "$T/err")"
+refuse "a party that signed cannot be recorded absent" "$Q" attend "$J" --unit $U --party " 甲村 " --presence absent --notice-date 2026-11-20
+grep -q "甲村 signed for unit $U (entry" "$T/err" && ok "  naming the signature" || fail "absent after signing: $(cat "$T/err")"
 # a party typed differently from the attendance: recorded, with a note naming who attended
 "$Q" init "$T/sn.db" >/dev/null 2>&1 && "$Q" tasks import "$T/sn.db" "$FIX/tasks/linxia-units-4490.geojson" >/dev/null 2>&1
 "$Q" attend "$T/sn.db" --unit $U --party 甲村村委会 --presence present --person 王五 >/dev/null 2>&1
