@@ -408,7 +408,7 @@ grep -q "<th>调处结果（县局）</th><td colspan=\"3\" class=\"long\">以�
 "$PY" - "$T/s.geojson" "$U" "$dno" <<'PY' && ok "the export's lines J1-J2 are settled with the agreement's number" || fail "settled lines in the export"
 import json, sys
 ls = [f["properties"] for f in json.load(open(sys.argv[1]))["features"]
-      if f["properties"].get("unit") == sys.argv[2] and "from_point" in f["properties"]
+      if f["properties"].get("unit") == sys.argv[2] and f["properties"].get("layer") == "boundary_line"
       and {f["properties"]["from_point"], f["properties"]["to_point"]} == {"J1", "J2"}]
 assert ls and all(p["agreement_no"] == "临夏协〔2026〕12号" and p["nature"] == "settled"
                   and p["dispute_no"] == sys.argv[3] for p in ls), ls
