@@ -1058,12 +1058,17 @@ static int cmd_units(int argc, char **argv)
 
 static int unit_decide(int argc, char **argv, const char *action)
 {
-    opt opts[] = {{"--unit", 1}, {"--by", 1}, {"--note", 1}, {"--from", 1}, {"--to", 1}, {NULL}};
+    opt opts[] = {{"--unit", 1}, {"--by", 1},       {"--note", 1}, {"--from", 1},
+                  {"--to", 1},   {"--received", 1}, {NULL}};
     args a;
     if (parse_args(argc, argv, opts, 1, &a))
         return EXIT_USAGE;
     const char *unit = get(&a, "--unit"), *by = get(&a, "--by"), *note = get(&a, "--note");
     const char *from = get(&a, "--from"), *to = get(&a, "--to");
+    const char *received = get(&a, "--received");
+    if (received && strcmp(action, "objection") != 0)
+        return die(EXIT_USAGE, "--received belongs to unit objection only (the day a written "
+                               "objection was received)");
     int notice = strcmp(action, "notice") == 0;
     if (!unit || !by)
         return die(EXIT_USAGE, "unit %s needs --unit CODE and --by NAME", action);
@@ -1094,7 +1099,9 @@ static int unit_decide(int argc, char **argv, const char *action)
         json_decref(rows);
     }
     free(listing);
-    int rc = sy_office_unit_decide(o, unit, action, by, note, from, to, NULL, 0);
+    /* an objection's day received goes where a notice's first day does (sv_life_check) */
+    int rc =
+        sy_office_unit_decide(o, unit, action, by, note, received ? received : from, to, NULL, 0);
     if (rc != SY_OK)
         return decision_fail(o, rc, 1);
     printf("unit %s: %s by %s\n", unit, action, by);
@@ -1718,6 +1725,7 @@ static const char USAGE[] =
     "  quejie-office unit notice OFFICE_DB --unit CODE --by NAME --from YYYY-MM-DD\n"
     "      --to YYYY-MM-DD\n"
     "  quejie-office unit objection OFFICE_DB --unit CODE --by NAME --note TEXT\n"
+    "                [--received YYYY-MM-DD]\n"
     "  quejie-office dispute settle OFFICE_DB --unit CODE --dispute NUMBER --by NAME --outcome "
     "TEXT\n"
     "      --document agreement|statement --number DOCNO [--device DEVICE]\n"

@@ -130,7 +130,8 @@ static int refuse(char *why, size_t n, const char *fmt, const char *a, const cha
  *              case, dispute, disputed field or pending re-survey: any can arrive after the
  *              acceptance);
  *   objection  during the notice only (from its first day up to its last by the office's
- *              date).
+ *              date), or after it with the day it was received in writing, within the
+ *              notice's period and not after today.
  */
 /* 1 while the unit's notice is set but has not begun by the office's date. */
 static int notice_pending(const sv_life_facts *f)
@@ -265,6 +266,31 @@ static int life_check(const sv_life_facts *f, const char *action, int dates, con
         return SV_OK;
     }
     if (is(action, SV_DECISION_OBJECTION)) {
+        /* from: the day a written objection was received, when it is entered later (DOMAIN.md
+         * 9: objections in writing within the period); one received in time is taken even once
+         * the notice has ended by the office's date */
+        const char *recv = dates && from && *from ? from : NULL;
+        if (recv && !sv_date_ok(recv))
+            return REFUSE("bad_dates",
+                          "the day the objection was received must be a real date YYYY-MM-DD, "
+                          "not '%s'%s",
+                          recv, "");
+        if (recv && f->today && strcmp(recv, f->today) > 0)
+            return REFUSE("received_later",
+                          "the objection cannot have been received on %s, after today (%s)", recv,
+                          f->today);
+        if (recv && (s == SV_LIFE_NOTICE || s == SV_LIFE_READY) && f->notice_from && f->notice_to &&
+            (strcmp(recv, f->notice_from) < 0 || strcmp(recv, f->notice_to) > 0)) {
+            char period[32];
+            snprintf(period, sizeof period, "%s to %s", f->notice_from, f->notice_to);
+            snprintf(out->date, sizeof out->date, "%s", f->notice_to);
+            return REFUSE("received_outside",
+                          "the objection was received on %s, outside the notice (%s): it was "
+                          "not made in time",
+                          recv, period);
+        }
+        if (recv && s == SV_LIFE_READY)
+            return SV_OK; /* received in time, entered after the notice ended */
         if (s == SV_LIFE_READY && f->notice_to)
             snprintf(out->date, sizeof out->date, "%s", f->notice_to);
         if (s == SV_LIFE_READY)
@@ -488,6 +514,9 @@ int sv_decision_check(const sv_decision *d, char *why, size_t len)
         return WHY("the settling document's number is missing");
     if (is(d->action, SV_DECISION_NOTICE) && (!sv_date_ok(d->from) || !sv_date_ok(d->to)))
         return WHY("a notice needs from and to dates");
+    if (d->received && *d->received &&
+        (!is(d->action, SV_DECISION_OBJECTION) || !sv_date_ok(d->received)))
+        return WHY("the day received is an objection's, a real date YYYY-MM-DD");
     if (review && (d->review_case <= 0 || (d->accept && !is(d->accept, "a") &&
                                            !is(d->accept, "b") && !is(d->accept, "neither"))))
         return WHY("a review needs its case and a|b|neither");
@@ -520,6 +549,8 @@ static int do_decision(sv_journal *j, const sv_decision *d, int64_t *seq)
         sv__json_set_str(p, "from", d->from);
         sv__json_set_str(p, "to", d->to);
     }
+    if (d->received && *d->received)
+        sv__json_set_str(p, "received", d->received);
     if (review) {
         json_object_set_new(p, "case", json_integer(d->review_case));
         sv__json_set_str(p, "accept", d->accept);

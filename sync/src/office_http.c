@@ -1216,12 +1216,20 @@ static enum MHD_Result unit_decide(ctx *x, const char *action)
     int bad = 0;
     json_t *in = decision_body(x, &bad);
     const char *note = opt_str(in, "note", &bad), *from = opt_str(in, "from", &bad),
-               *to = opt_str(in, "to", &bad);
+               *to = opt_str(in, "to", &bad), *received = opt_str(in, "received", &bad);
     if (bad) {
         json_decref(in);
         return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
-                           "the body must be a JSON object of strings (note, from, to)");
+                           "the body must be a JSON object of strings (note, from, to, received)");
     }
+    /* an objection's day received (a written one entered later) is sv_life_check's from */
+    if (received && strcmp(action, "objection") != 0) {
+        json_decref(in);
+        return reply_error(x->s, x->c, MHD_HTTP_BAD_REQUEST,
+                           "received belongs to an objection (the day it was received)");
+    }
+    if (received)
+        from = received;
     const char *code = x->param[0];
     /* A notice that starts before today (the office's date) is most often a slip of the date
      * picker, and one that has already ended sends the unit straight to ready for registration

@@ -1443,6 +1443,8 @@ static int unit_decide(sy_office *o, const char *code, const char *action, const
     sv_decision d = {.action = action, .by = by, .unit = code, .note = note};
     if (action && strcmp(action, SV_DECISION_NOTICE) == 0)
         d.from = from, d.to = to;
+    if (action && strcmp(action, SV_DECISION_OBJECTION) == 0)
+        d.received = from; /* the day it was received in writing (sv_life_check's from) */
     /* the library's rule for the decision's fields, once the unit and its state allow it (an
      * unknown unit is 404, a state that does not allow it 409, before a bad field's 400) */
     if (rc == SY_OK && sv_decision_check(&d, why, sizeof why) != SV_OK)

@@ -769,6 +769,19 @@ assert "units_4522" in layers and not any("cm0" in l for l in layers), layers
 assert db.execute("SELECT count(*) FROM units").fetchone()[0] == 3
 assert {r[0] for r in db.execute("SELECT status FROM units")} == {"assigned"}
 PY
+# ---- a written objection received in time, entered after the notice ended ------------------------------
+R=622901ZR000101 # ready: its notice ran 2020-01-01 to 2020-01-15
+usage "--received belongs to an objection" "$OFF" unit return "$O" --unit $R --by rev --note x --received 2020-01-10
+refuse "an objection received after the notice ended" "$OFF" unit objection "$O" --unit $R --by rev --note 迟交的异议 --received 2020-01-20
+grep -q "outside the notice (2020-01-01 to 2020-01-15)" "$T/err" && ok "  saying it was not made in time" || fail "late objection: $(cat "$T/err")"
+refuse "an objection received on a day still to come" "$OFF" unit objection "$O" --unit $R --by rev --note x --received "$(date -d '+2 days' +%F)"
+expect "an objection received in writing on the notice's 10th day, entered later" "$OFF" unit objection "$O" --unit $R --by rev --note "北侧界线有异议（书面）" --received 2020-01-10
+unit_is $R 'u["status"]=="objection"' && ok "  the unit goes back to review (objection)" || fail "after a late-entered objection: $(cat "$T/u.json")"
+"$PY" - "$O.decisions" <<'PY' && ok "  the decision records the day it was received" || fail "objection payload"
+import json, sqlite3, sys
+p = json.loads(sqlite3.connect(sys.argv[1]).execute("SELECT payload FROM entries WHERE kind = 'decision' ORDER BY seq DESC LIMIT 1").fetchone()[0])
+assert p["action"] == "objection" and p["received"] == "2020-01-10", p
+PY
 kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null
 grep -q "AddressSanitizer\|runtime error\|LeakSanitizer" "$T/office.log" && fail "sanitizer report: $(grep -m3 -A5 Sanitizer "$T/office.log")" || ok "no sanitizer reports from the server"
 finish

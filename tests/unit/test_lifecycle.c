@@ -264,6 +264,25 @@ static void test_transitions(void)
           SV_OK); /* 90 days, both counted */
     CHECK(sv_life_allows(&f, SV_DECISION_NOTICE, "2026-12-10", "2027-03-10", why, sizeof why) ==
           SV_EINVAL);
+    /* an objection received in writing within the period is taken once the notice has ended */
+    sv_life_facts nf = facts(1, 1, 0, SV_DECISION_NOTICE, 0);
+    nf.notice_from = "2026-11-01";
+    nf.notice_to = "2026-11-15";
+    nf.today = "2026-11-20";
+    CHECK(sv_life_check(&nf, SV_DECISION_OBJECTION, NULL, NULL, &lr, why, sizeof why) ==
+              SV_EINVAL &&
+          strcmp(lr.reason, "notice_ended") == 0);
+    CHECK(sv_life_check(&nf, SV_DECISION_OBJECTION, "2026-11-10", NULL, &lr, why, sizeof why) ==
+          SV_OK);
+    CHECK(sv_life_check(&nf, SV_DECISION_OBJECTION, "2026-11-16", NULL, &lr, why, sizeof why) ==
+              SV_EINVAL &&
+          strcmp(lr.reason, "received_outside") == 0 && strcmp(lr.date, "2026-11-15") == 0);
+    CHECK(sv_life_check(&nf, SV_DECISION_OBJECTION, "2026-11-21", NULL, &lr, why, sizeof why) ==
+              SV_EINVAL &&
+          strcmp(lr.reason, "received_later") == 0);
+    CHECK(sv_life_check(&nf, SV_DECISION_OBJECTION, "2026-11-31", NULL, &lr, why, sizeof why) ==
+              SV_EINVAL &&
+          strcmp(lr.reason, "bad_dates") == 0);
     /* what came after the acceptance holds the notice back as it held the acceptance */
     f.open_cases = 1;
     CHECK(sv_life_check(&f, SV_DECISION_NOTICE, "2026-12-10", "2026-12-24", &lr, why, sizeof why) ==

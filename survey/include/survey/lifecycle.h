@@ -135,6 +135,9 @@ typedef struct sv_life_facts {
 /* The longest: a period beyond it is a mistyped year or month (2062 for 2026), which would
  * lock the unit once its first day has passed. */
 #define SV_NOTICE_MAX_DAYS 90
+/* sv_life_check of SV_DECISION_OBJECTION takes from as the day the objection was received in
+ * writing (NULL or "": today): one received within the notice's period is taken even once the
+ * notice has ended by the office's date (refusals bad_dates, received_later, received_outside). */
 
 /* The state those facts put the unit in. */
 sv_life sv_unit_life(const sv_life_facts *f);
@@ -203,6 +206,8 @@ typedef struct sv_decision {
     const char *unit;      /* the unit code (required) */
     const char *note;      /* the reason or note to the crew */
     const char *from, *to; /* notice dates, YYYY-MM-DD (notice only, both required) */
+    const char *received;  /* objection: the day it was received in writing, YYYY-MM-DD, when
+                            * entered later; NULL: today */
     int64_t review_case;   /* review: the case number */
     const char *accept;    /* review: "a", "b" or "neither" */
     const char *device_id; /* review a|b: the device whose entry was chosen */
