@@ -342,6 +342,28 @@ static int device_add(int argc, char **argv)
     return code;
 }
 
+static int device_restore(int argc, char **argv)
+{
+    opt opts[] = {{"--name", 1}, {NULL}};
+    args a;
+    if (parse_args(argc, argv, opts, 1, &a))
+        return EXIT_USAGE;
+    const char *name = get(&a, "--name");
+    if (!name)
+        return die(EXIT_USAGE, "device restore needs --name NAME");
+    sy_office *o;
+    if (open_office(a.pos[0], &o))
+        return open_failed(a.pos[0]);
+    if (sy_office_device_restore(o, name) != SY_OK)
+        return office_fail(o);
+    printf("restored device %s: its requests and bundles are taken again, and the entries it "
+           "holds reach the office with its next sync or USB bundle\n",
+           name);
+    int code = audited(o, sy_office_audit(o, NULL, "device.restore", name, NULL, NULL));
+    sy_office_close(o);
+    return code;
+}
+
 static int device_revoke(int argc, char **argv)
 {
     opt opts[] = {{"--name", 1}, {NULL}};
@@ -1706,6 +1728,7 @@ static const char USAGE[] =
     "                [--assets DIR] [--session-idle MINUTES]\n"
     "  quejie-office device add OFFICE_DB --name NAME [--crew NAME]\n"
     "  quejie-office device revoke OFFICE_DB --name NAME\n"
+    "  quejie-office device restore OFFICE_DB --name NAME\n"
     "  quejie-office device list OFFICE_DB [--json]\n"
     "  quejie-office tasks import OFFICE_DB FILE.geojson --assign NAME [--reassign]\n"
     "  quejie-office tasks list OFFICE_DB [--json]\n"
@@ -1779,6 +1802,7 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } subs[] = {{"device", "add", device_add},
                 {"device", "revoke", device_revoke},
+                {"device", "restore", device_restore},
                 {"device", "list", device_list},
                 {"tasks", "import", tasks_import},
                 {"tasks", "list", tasks_list},

@@ -774,6 +774,41 @@ int sy_office_device_revoke(sy_office *o, const char *name)
     return SY_OK;
 }
 
+int sy_office_device_restore(sy_office *o, const char *name)
+{
+    sqlite3_stmt *st;
+    if (!name || !*name)
+        return sy__fail(o, SY_EINVAL, "no device name given");
+    if (sy__prep(o, "SELECT status, device_id IS NOT NULL FROM devices WHERE name = ?", &st))
+        return SY_EIO;
+    sy__bind_text(st, 1, name);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    int revoked = found && strcmp(sy__col_text(st, 0), "revoked") == 0;
+    int enrolled = found && sqlite3_column_int(st, 1);
+    sqlite3_finalize(st);
+    if (!found)
+        return sy__fail(o, SY_EINVAL, "no device named '%s' is registered", name);
+    if (!revoked)
+        return sy__fail(o, SY_ESTATE, "device '%s' is not revoked", name);
+    if (!enrolled)
+        return sy__fail(o, SY_ESTATE,
+                        "device '%s' was revoked before it enrolled: register it anew (device "
+                        "add) for a new token",
+                        name);
+    if (sy__prep(o,
+                 "UPDATE devices SET status = 'enrolled', revoked = NULL WHERE name = ?"
+                 " AND status = 'revoked'",
+                 &st))
+        return SY_EIO;
+    sy__bind_text(st, 1, name);
+    int src = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (src != SQLITE_DONE)
+        return sy__fail_db(o, "cannot restore the device");
+    sy__logf(o, "device restored: %s", name);
+    return SY_OK;
+}
+
 void sy_office_device_seen(sy_office *o, const char *device_id, const char *what, int64_t now_ms)
 {
     sqlite3_stmt *st;

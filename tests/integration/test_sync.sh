@@ -321,6 +321,16 @@ expect "revoke crew4" "$OFFICE" device revoke "$O" --name crew4
 refuse "a revoked device cannot sync" "$QUEJIE" sync "$J4" --attempts 1
 "$QUEJIE" bundle "$J4" --output "$T/revoked.qjb" >/dev/null
 refuse "a revoked device's USB bundle is refused" "$OFFICE" import "$O" "$T/revoked.qjb"
+# revoked by mistake: restored, its held entries arrive (by USB, and the network after)
+refuse "restore of a device not revoked" "$OFFICE" device restore "$O" --name crew1
+grep -q "is not revoked" "$T/err" || fail "restore of a device not revoked: $(cat "$T/err")"
+refuse "restore of an unknown device" "$OFFICE" device restore "$O" --name nobody
+expect "restore crew4" "$OFFICE" device restore "$O" --name crew4
+expect "  its USB bundle is taken" "$OFFICE" import "$O" "$T/revoked.qjb"
+expect "  and it syncs again" "$QUEJIE" sync "$J4" --quiet
+[ "$("$QUEJIE" sync-status "$J4" --json | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["acked_seq"] == d["last_seq"])')" = True ] \
+    && ok "  the office holds every entry it recorded while revoked" || fail "restored device: $("$QUEJIE" sync-status "$J4" --json)"
+expect "revoke crew4 again" "$OFFICE" device revoke "$O" --name crew4
 cp "$J3" "$T/unenrolled.db"; cp "$J3.key" "$T/unenrolled.db.key"
 "$PY" -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE sync_office SET url='$URL'\"); c.commit()" "$T/unenrolled.db"
 refuse "an unenrolled device cannot sync" "$QUEJIE" sync "$T/unenrolled.db" --attempts 1

@@ -98,6 +98,12 @@ int sy_office_device_add(sy_office *o, const char *name, const char *crew,
  * Returns SY_OK, SY_EINVAL (no such device), SY_ESTATE (already revoked: nothing changes),
  * SY_EIO. */
 int sy_office_device_revoke(sy_office *o, const char *name);
+/* Take back a revocation (a tablet revoked by mistake, or a lost one found and checked): the
+ * device is enrolled again with its own key, and its requests and bundles are taken, so the
+ * entries it holds reach the office. Only an enrolled device's revocation: a device revoked
+ * before it enrolled is registered anew instead. SY_EINVAL unknown, SY_ESTATE not revoked or
+ * never enrolled. */
+int sy_office_device_restore(sy_office *o, const char *name);
 
 /*
  * Every device as the text of a JSON array (caller frees) in registration order: name, crew,
