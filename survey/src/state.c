@@ -935,7 +935,17 @@ int sv__apply_config(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
                     sv__json_get_str(p, "key"), sv__json_get_str(p, "value"), NULL);
 }
 
-json_t *sv__state_seed_json(void)
+/* Seeds added since the first builds (a journal records what it was seeded with in its init
+ * entry, so these reach new journals only): the water units' kinds deployed registration
+ * systems list under 水流 (DOMAIN.md 9: 31 河流, 32 湖泊, 33 水库水面). */
+static const char *const SEED_LATER[][3] = {
+    {"unit-type", "河流", "river"},
+    {"unit-type", "湖泊", "lake"},
+    {"unit-type", "水库水面", "reservoir water surface"},
+};
+
+/* The first builds' seeds, for a journal whose init entry names none. */
+static json_t *seed_v1_json(void)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < sizeof SEED_V1 / sizeof SEED_V1[0]; i++)
@@ -943,11 +953,20 @@ json_t *sv__state_seed_json(void)
     return a;
 }
 
+json_t *sv__state_seed_json(void)
+{
+    json_t *a = seed_v1_json();
+    for (size_t i = 0; i < sizeof SEED_LATER / sizeof SEED_LATER[0]; i++)
+        json_array_append_new(
+            a, json_pack("[sss]", SEED_LATER[i][0], SEED_LATER[i][1], SEED_LATER[i][2]));
+    return a;
+}
+
 int sv__apply_init(const actx *c, int64_t seq, int64_t time_ms, json_t *p)
 {
     (void)seq, (void)time_ms;
     json_t *codes = json_object_get(p, "codes");
-    json_t *seed = codes ? json_incref(codes) : sv__state_seed_json();
+    json_t *seed = codes ? json_incref(codes) : seed_v1_json();
     size_t i;
     json_t *row;
     int rc = SV_OK;

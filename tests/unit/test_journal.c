@@ -1390,6 +1390,21 @@ static void test_point_order(void)
 
 /* What JSON can carry (sv_utf8_valid), and a record of bad text made carriable (sv_utf8_repair):
  * each byte that starts no valid sequence becomes '?', valid ones stay. */
+/* A new journal is seeded with the water units' kinds (DOMAIN.md 9) beside the first seeds. */
+static void test_seeds(void)
+{
+    char path[512];
+    path_in(path, sizeof path, "seeds.db");
+    sv_journal *j;
+    CHECK_INT(sv_journal_create(path, NULL, &j), SV_OK);
+    CHECK(sv_state_code_known(j, "unit-type", "森林"));
+    CHECK(sv_state_code_known(j, "unit-type", "水库水面") &&
+          sv_state_code_known(j, "unit-type", "河流") &&
+          sv_state_code_known(j, "unit-type", "湖泊"));
+    CHECK(!sv_state_code_known(j, "unit-type", "水库"));
+    sv_journal_close(j);
+}
+
 static void test_utf8(void)
 {
     CHECK(sv_utf8_valid("临夏 ok", strlen("临夏 ok")));
@@ -1609,6 +1624,7 @@ int main(void)
     if (!mkdtemp(dir))
         return 1;
     test_utf8();
+    test_seeds();
     test_strokes_rule();
     test_create_and_record();
     test_batch_rollback();
