@@ -54,6 +54,8 @@ static int open_office(const char *path, sy_office **o)
         *o = NULL;
         return EXIT_FAIL;
     }
+    if (*sy_office_open_note(*o)) /* repaired on opening: said, as the log would */
+        fprintf(stderr, "%s: warning: %s\n", prog, sy_office_open_note(*o));
     return 0;
 }
 
@@ -1800,28 +1802,17 @@ int main(int argc, char **argv)
     static const struct {
         const char *group, *name;
         int (*fn)(int, char **);
-    } subs[] = {{"device", "add", device_add},
-                {"device", "revoke", device_revoke},
-                {"device", "restore", device_restore},
-                {"device", "list", device_list},
-                {"tasks", "import", tasks_import},
-                {"tasks", "list", tasks_list},
-                {"review", "list", review_list},
-                {"review", "resolve", review_resolve},
-                {"unit", "return", unit_return},
-                {"unit", "accept", unit_accept},
-                {"unit", "notice", unit_notice},
-                {"unit", "objection", unit_objection},
-                {"unit", "attach", unit_attach},
-                {"unit", "attachments", unit_attachments},
-                {"dispute", "settle", dispute_settle},
-                {"user", "add", user_add},
-                {"user", "passwd", user_passwd},
-                {"user", "disable", user_disable},
-                {"user", "enable", user_enable},
-                {"user", "list", user_list},
-                {"imagery", "add", imagery_add},
-                {"imagery", "list", imagery_list},
+    } subs[] = {{"device", "add", device_add},         {"device", "revoke", device_revoke},
+                {"device", "restore", device_restore}, {"device", "list", device_list},
+                {"tasks", "import", tasks_import},     {"tasks", "list", tasks_list},
+                {"review", "list", review_list},       {"review", "resolve", review_resolve},
+                {"unit", "return", unit_return},       {"unit", "accept", unit_accept},
+                {"unit", "notice", unit_notice},       {"unit", "objection", unit_objection},
+                {"unit", "attach", unit_attach},       {"unit", "attachments", unit_attachments},
+                {"dispute", "settle", dispute_settle}, {"user", "add", user_add},
+                {"user", "passwd", user_passwd},       {"user", "disable", user_disable},
+                {"user", "enable", user_enable},       {"user", "list", user_list},
+                {"imagery", "add", imagery_add},       {"imagery", "list", imagery_list},
                 {"imagery", "remove", imagery_remove}};
     static const struct {
         const char *name;

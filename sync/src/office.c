@@ -496,6 +496,11 @@ void sy_office_close(sy_office *o)
     free(o);
 }
 
+const char *sy_office_open_note(const sy_office *o)
+{
+    return o ? o->open_note : "";
+}
+
 const char *sy_office_errmsg(const sy_office *o)
 {
     return o ? o->errmsg : "out of memory";

@@ -47,6 +47,7 @@ struct sy_office {
     uint8_t box_pk[32], box_sk[32];
     FILE *log;
     char errmsg[512];
+    char open_note[256]; /* what opening found and repaired, "" none (sy_office_open_note) */
     int reader; /* a read-only handle (sy_office_open_reader): it never brings an index up */
     sy__areas areas;
     /* the last device whose activity could not be brought up to its replica when one of its

@@ -872,6 +872,47 @@ static int returns_upgrade(sy_office *o)
     return rc;
 }
 
+/*
+ * The index of the office's decisions made again from its journal, on every open, inside the
+ * caller's transaction: the units' states are read from the index, and the journal (hash-
+ * chained, signed, `quejie check`) is the record; a row changed or added in the database by
+ * hand therefore lasts until the next open at most, and the office's log says how many rows
+ * differed. Cheap: decisions are few beside the crews' entries.
+ */
+static int reindex_decisions(sy_office *o, sv_journal *j)
+{
+    int rc = sy__exec(o, "CREATE TEMP TABLE IF NOT EXISTS decisions_was AS"
+                         " SELECT * FROM office_decisions WHERE 0;"
+                         "DELETE FROM decisions_was;"
+                         "INSERT INTO decisions_was SELECT * FROM office_decisions;"
+                         "DELETE FROM office_decisions;");
+    if (rc == SY_OK)
+        rc = index_decisions(o, j);
+    sqlite3_stmt *st = NULL;
+    if (rc == SY_OK &&
+        sy__prep(o,
+                 /* decisions (by seq) whose row was changed, added or taken away */
+                 "SELECT count(DISTINCT seq) FROM (SELECT * FROM (SELECT * FROM decisions_was"
+                 " EXCEPT SELECT * FROM office_decisions) UNION ALL SELECT * FROM (SELECT *"
+                 " FROM office_decisions EXCEPT SELECT * FROM decisions_was))",
+                 &st))
+        rc = SY_EIO;
+    int64_t differed =
+        rc == SY_OK && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (rc == SY_OK && differed > 0) {
+        snprintf(o->open_note, sizeof o->open_note,
+                 "the index of the office's decisions differed from its journal in %lld "
+                 "decision%s (changed in the database, not by a decision): made again from the "
+                 "journal",
+                 (long long)differed, differed == 1 ? "" : "s");
+        sy__logf(o, "%s", o->open_note);
+    }
+    if (rc == SY_OK)
+        rc = sy__exec(o, "DELETE FROM decisions_was");
+    return rc;
+}
+
 int sy__life_init(sy_office *o)
 {
     /* An office made before subject_work: what its older rule let through stays let through
@@ -900,7 +941,13 @@ int sy__life_init(sy_office *o)
     sv_journal *j;
     int rc = decision_begin(o, &j);
     if (rc == SY_OK)
+        rc = reindex_decisions(o, j);
+    if (rc == SY_OK)
         rc = decision_end(o, j, SY_OK);
+    else {
+        sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+        sv_journal_close(j);
+    }
     return rc == SY_OK ? life_refresh(o) : rc;
 }
 

@@ -782,6 +782,19 @@ import json, sqlite3, sys
 p = json.loads(sqlite3.connect(sys.argv[1]).execute("SELECT payload FROM entries WHERE kind = 'decision' ORDER BY seq DESC LIMIT 1").fetchone()[0])
 assert p["action"] == "objection" and p["received"] == "2020-01-10", p
 PY
+# ---- the decisions' index is the journal's: a row changed in the database by hand does not last ------
+"$PY" - "$O" "$R" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+seq = db.execute("SELECT max(seq) FROM office_decisions WHERE unit = ?", (sys.argv[2],)).fetchone()[0]
+db.execute("UPDATE office_decisions SET action = 'accept', note = NULL WHERE seq = ?", (seq,))
+db.commit()
+PY
+"$OFF" units "$O" --json >"$T/u.json" 2>"$T/reindex.err"
+pyexpr "$T/u.json" '[u for u in d if u["code"]=="'$R'"][0]["status"]=="objection"' \
+    && grep -q "differed from its journal in 1 decision (changed in the database" "$T/reindex.err" "$T/office.log" \
+    && ok "a decision's index row changed by hand is made again from the office's journal on the next open, and the log says so" \
+    || fail "tampered index: $(cat "$T/reindex.err") $(grep -c differed "$T/office.log")"
 kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null
 grep -q "AddressSanitizer\|runtime error\|LeakSanitizer" "$T/office.log" && fail "sanitizer report: $(grep -m3 -A5 Sanitizer "$T/office.log")" || ok "no sanitizer reports from the server"
 finish

@@ -75,6 +75,8 @@ void sy_office_close(sy_office *o); /* NULL-safe */
  */
 int sy_office_open_reader(const sy_office *o, sy_office **out);
 const char *sy_office_errmsg(const sy_office *o); /* never NULL; borrowed until the next call */
+/* What opening the office found and repaired, to be said (a warning), or "": never NULL. */
+const char *sy_office_open_note(const sy_office *o);
 
 /* Where event lines go (enroll, ingest, refusal, review case): one line each. NULL = none. */
 void sy_office_set_log(sy_office *o, FILE *log);
