@@ -344,7 +344,10 @@ static int device_add(int argc, char **argv)
     return code;
 }
 
-static int device_restore(int argc, char **argv)
+/* device revoke|restore OFFICE_DB --name NAME: the change (fn), what it says done (said: the
+ * name, then its effect), its audit action. */
+static int device_change(int argc, char **argv, const char *verb,
+                         int (*fn)(sy_office *, const char *), const char *said, const char *audit)
 {
     opt opts[] = {{"--name", 1}, {NULL}};
     args a;
@@ -352,40 +355,32 @@ static int device_restore(int argc, char **argv)
         return EXIT_USAGE;
     const char *name = get(&a, "--name");
     if (!name)
-        return die(EXIT_USAGE, "device restore needs --name NAME");
+        return die(EXIT_USAGE, "device %s needs --name NAME", verb);
     sy_office *o;
     if (open_office(a.pos[0], &o))
         return open_failed(a.pos[0]);
-    if (sy_office_device_restore(o, name) != SY_OK)
+    if (fn(o, name) != SY_OK)
         return office_fail(o);
-    printf("restored device %s: its requests and bundles are taken again, and the entries it "
-           "holds reach the office with its next sync or USB bundle\n",
-           name);
-    int code = audited(o, sy_office_audit(o, NULL, "device.restore", name, NULL, NULL));
+    printf(said, name);
+    int code = audited(o, sy_office_audit(o, NULL, audit, name, NULL, NULL));
     sy_office_close(o);
     return code;
 }
 
+static int device_restore(int argc, char **argv)
+{
+    return device_change(argc, argv, "restore", sy_office_device_restore,
+                         "restored device %s: its requests and bundles are taken again, and the "
+                         "entries it holds reach the office with its next sync or USB bundle\n",
+                         "device.restore");
+}
+
 static int device_revoke(int argc, char **argv)
 {
-    opt opts[] = {{"--name", 1}, {NULL}};
-    args a;
-    if (parse_args(argc, argv, opts, 1, &a))
-        return EXIT_USAGE;
-    const char *name = get(&a, "--name");
-    if (!name)
-        return die(EXIT_USAGE, "device revoke needs --name NAME");
-    sy_office *o;
-    if (open_office(a.pos[0], &o))
-        return open_failed(a.pos[0]);
-    if (sy_office_device_revoke(o, name) != SY_OK)
-        return office_fail(o);
-    printf("revoked device %s: its requests and bundles are refused from now on; its entries "
-           "stay\n",
-           name);
-    int code = audited(o, sy_office_audit(o, NULL, "device.revoke", name, NULL, NULL));
-    sy_office_close(o);
-    return code;
+    return device_change(argc, argv, "revoke", sy_office_device_revoke,
+                         "revoked device %s: its requests and bundles are refused from now on; "
+                         "its entries stay\n",
+                         "device.revoke");
 }
 
 static void print_devices(const json_t *devs)

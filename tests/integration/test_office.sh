@@ -37,7 +37,7 @@ usage "unknown option" "$OFF" status "$O" --bogus
 usage "an option given twice" "$OFF" log "$O" --limit 5 --limit 6
 usage "a value left out before another option" "$OFF" log "$O" --limit --json
 usage "device without a subcommand" "$OFF" device
-grep -q "add, revoke or list" "$T/err" && ok "  the message names device's subcommands" || fail "  device alone: $(cat "$T/err")"
+grep -q "add, revoke, restore or list" "$T/err" && ok "  the message names device's subcommands" || fail "  device alone: $(cat "$T/err")"
 usage "a mistyped subcommand" "$OFF" unit acept "$O" --unit X --by y
 grep -q "unknown command 'unit acept'" "$T/err" && grep -q "return, accept, notice, objection, attach or attachments" "$T/err" \
     && ok "  the message names it and unit's subcommands" || fail "  unit acept: $(cat "$T/err")"
