@@ -561,21 +561,32 @@ const sv_export_edge *sv__ex_edge(const sv__ex *x, const char *unit, const char 
  * repeat until no position moves, so a chain ends on its last point whatever the edges' order;
  * a cycle settles on one of its points in at most as many passes as there are edges.
  */
+static int same_value(double a, double b)
+{
+    return a == b || (isnan(a) && isnan(b));
+}
+
 static int edge_record(sv__ex *x)
 {
+    /* by edge, not by point: a county record holds far more points than edges */
     for (size_t pass = 0; pass <= x->n_edges; pass++) {
         int moved = 0;
-        for (size_t i = 0; i < x->n_pts; i++) {
+        for (size_t k = 0; k < x->n_edges; k++) {
+            const sv_export_edge *e = &x->edges[k];
+            if (sv__ex_edge(x, e->unit ? e->unit : "", e->number ? e->number : "") != e)
+                continue; /* not the first about its point, or incomplete */
+            long i = point_find(x, e->unit, e->number);
+            long t = i >= 0 ? point_find(x, e->to_unit, e->to_number) : -1;
+            if (t < 0 || t == i)
+                continue;
             sv_bpoint *p = &x->pts[i];
-            const sv_export_edge *e = sv__ex_edge(x, p->unit, p->number);
-            long k = e ? point_find(x, e->to_unit, e->to_number) : -1;
-            if (k < 0 || (size_t)k == i)
+            const sv_bpoint *s = &x->pts[t];
+            int same =
+                same_value(p->lat, s->lat) && same_value(p->lon, s->lon) && same_value(p->h, s->h);
+            if (same && strcmp(p->shared_unit, e->to_unit) == 0 &&
+                strcmp(p->shared_number, e->to_number) == 0)
                 continue;
-            const sv_bpoint *s = &x->pts[k];
-            if (p->lat == s->lat && p->lon == s->lon && p->h == s->h &&
-                strcmp(p->shared_unit, e->to_unit) == 0)
-                continue;
-            moved |= p->lat != s->lat || p->lon != s->lon || p->h != s->h;
+            moved |= !same;
             if (sv_bpoint_take_measurement(p, s) != SV_OK)
                 return sv__ex_nomem(x);
             sv__strlcpy(p->shared_unit, e->to_unit, sizeof p->shared_unit);

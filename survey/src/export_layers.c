@@ -801,7 +801,8 @@ void sv__ex_point_attrs(const sv__ex *x, sv__ex_sink *s, size_t i, char timebuf[
     s_real(s, PC_OFF_BRG_IN, off ? p->off.bearing_entered : NAN);
     s_real(s, PC_OFF_CORR, off ? p->off.correction_deg : NAN);
     const sv_export_choice *ch = sv__ex_choice(x, p->unit, p->number);
-    const sv_export_edge *edge = sv__ex_edge(x, p->unit, p->number);
+    /* only a point that shares another can have been moved by an edge match (edge_record) */
+    const sv_export_edge *edge = p->shared_unit[0] ? sv__ex_edge(x, p->unit, p->number) : NULL;
     if (edge && strcmp(p->shared_unit, edge->to_unit) != 0)
         edge = NULL; /* its target is not in the record: the point is as measured */
     char decided[64];
